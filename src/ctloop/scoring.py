@@ -1086,7 +1086,7 @@ def _remove_stale_chunks(directory: str, kind: str, run_id: str, chunks: int) ->
 
     own = re.compile(rf"part-{re.escape(kind)}{re.escape(run_id)}-(\d{{5,}})\.parquet")
     root = directory.rstrip("/")
-    stale = [f for f in storage.list_files(root, ".parquet")
+    stale = [f for f in storage.list_files(root, ".parquet", empty=True)
              if "/" not in f[len(root) + 1:] and (m := own.fullmatch(f[len(root) + 1:])) and int(m[1]) >= chunks]
     for uri in stale:
         storage.delete(uri)

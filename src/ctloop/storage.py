@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import errno
+import fnmatch
 import gzip
 import io
 import math
@@ -46,6 +47,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import uuid
 import warnings
 import zlib
@@ -121,9 +123,28 @@ def _refuse_hadoop_scheme(uri: str, name: str) -> None:
                       f"{fixed.split('://')[0]}://: write {_masked(fixed)!r}")
 
 
+# userinfo with a password that may hold '/' (an AWS secret key does): ``scheme://USER:PASS@rest``, the ':' before
+# any '/' or '@' and the '@' the first after it. An object-store URI has no port; another's ':digits' is its port
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/@:]*):([^@]*)@(.*)$", re.DOTALL)
+_OBJECT_SCHEMES = ("gs", "s3", "s3a", "s3n", "az", "abfs", "abfss", "wasb", "wasbs")
+
+
+def _userinfo(uri: str) -> re.Match | None:
+    """The match of a ``USER:PASSWORD@`` in ``uri`` whose password may hold '/' (urlsplit ends the
+    host at the first '/' and misses it), or None; ``host:PORT/…`` of a URL is no password."""
+    found = _USERINFO.match(uri)
+    if found is None:
+        return None
+    if found.group(1).lower() not in _OBJECT_SCHEMES and re.fullmatch(r"\d*", re.split(r"[/?#]", found.group(3))[0]):
+        return None  # http://host:5000/a@b: a port
+    return found
+
+
 def _without_secrets(uri: str) -> str:
     """``uri`` for a message: a password in it and its query (an Azure SAS, an S3 presigned URL:
     signatures) replaced by ``***``, the fragment left out."""
+    if (found := _userinfo(uri)) is not None:
+        uri = f"{found.group(1)}://{found.group(2)}:***@{found.group(4)}"
     try:
         parts = urlsplit(uri)
         netloc = parts.netloc
@@ -239,7 +260,7 @@ def parse(uri: str) -> Location:
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
     _refuse_userinfo(uri, kind, bucket)
-    _refuse_signed_query(uri, kind, key)
+    _refuse_signed_query(uri, kind, bucket, key)
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -254,9 +275,12 @@ def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
     """ConfigError for a user or password written into an object-store URI (``s3://KEY:SECRET@b/k``):
     taken for part of the bucket name, it was quoted whole into error lines, secret included. Named
     without it. Azure's ``CONTAINER@ACCOUNT`` (``abfss://c@acct.dfs.core.windows.net/``) is no user."""
-    if "@" not in bucket:
+    if (found := _userinfo(uri)) is not None:  # a password holding '/': 'KEY:SE/CRET@b' is no bucket 'KEY:SE'
+        bucket = "***@" + found.group(4).partition("/")[0]
+        uri = f"{found.group(1)}://{bucket}/{found.group(4).partition('/')[2]}"
+    if found is None and "@" not in bucket:
         return
-    if kind == "az" and bucket.count("@") == 1 and ":" not in bucket.partition("@")[0]:
+    if found is None and kind == "az" and bucket.count("@") == 1 and ":" not in bucket.partition("@")[0]:
         return
     shown = f"{uri.split('://', 1)[0]}://***@{bucket.rpartition('@')[2]}/{uri.split('://', 1)[1].partition('/')[2]}"
     word = {"s3": "AWS", "gs": "Google Cloud", "az": "Azure"}[kind]
@@ -273,13 +297,19 @@ _SIGNED_QUERY = re.compile(r"\?(?:.*&)?(?:sig|signature|x-amz-signature|x-goog-s
                            re.IGNORECASE)
 
 
-def _refuse_signed_query(uri: str, kind: str, key: str) -> None:
-    """ConfigError for a signed URL's query pasted after an object-store URI (``az://c/x.csv?sv=…&sig=…``):
-    read as part of the object's name, it was quoted, signature included, in error lines. Named without
-    it. A '?' in a name that is no signed query (valid on every store) stays part of the name."""
-    if _SIGNED_QUERY.search(key) is None:
+def _refuse_signed_query(uri: str, kind: str, bucket: str, key: str) -> None:
+    """ConfigError for a signed URL's query pasted after an object-store URI (``az://c/x.csv?sv=…&sig=…``,
+    or after the container itself, ``az://c?sv=…&sig=…``): read as part of the object's (or the
+    container's) name, it was quoted, signature included, in error lines. Named without it. A '?' in an
+    object name that is no signed query (valid on every store) stays part of the name; no bucket or
+    container name holds one (S3, GCS and Azure naming rules), so a '?' there is refused, the rest not shown."""
+    head = uri.partition("?")[0]
+    if "?" in bucket and _SIGNED_QUERY.search(bucket + "/" + key) is None:
+        word = "container" if kind == "az" else "bucket"
+        raise ConfigError(f"'{head}?***' names the {word} {bucket.partition('?')[0] + '?…'!r}: no {word} name holds "
+                          f"'?' (a query after the {word} is no part of it): write {kind}://{word.upper()}/path")
+    if _SIGNED_QUERY.search(bucket + "/" + key) is None:
         return
-    head = uri[:len(uri) - len(key)] + key.partition("?")[0]
     where = {"az": "AZURE_STORAGE_SAS_TOKEN (a SAS) or AZURE_STORAGE_CONNECTION_STRING",
              "s3": "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or IRSA",
              "gs": "GOOGLE_APPLICATION_CREDENTIALS or workload identity"}[kind]
@@ -384,12 +414,7 @@ class _Local:
             except OSError as exc:  # a file system without hard links (FAT, some FUSE mounts)
                 if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
                     raise
-                try:
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                except FileExistsError:
-                    return False
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
+                return _create_by_rename(tmp, path)
             return True
         except OSError as exc:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
@@ -413,13 +438,21 @@ class _Local:
         except OSError as exc:
             raise DataSourceError(f"cannot delete {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         base = Path(loc.key)
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
-                      for p in local_files(base, suffix, empty=empty))
+        found = local_files(base, suffix, empty=empty or skipped is not None)
+        if skipped is not None and not empty:  # left out here, each named in skipped
+            sizes = {}
+            for p in found:
+                with contextlib.suppress(OSError):  # removed meanwhile: left out
+                    sizes[p] = p.stat().st_size
+            skipped += sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
+                              for p, size in sizes.items() if not size)
+            found = [p for p, size in sizes.items() if size]
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in found)
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -441,6 +474,50 @@ class _Local:
         import pyarrow.fs
 
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
+
+
+def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: list[str] | None) -> list[str]:
+    """The URIs of the listed ``(name, size)`` pairs ending with ``suffix`` (no '/'-ended markers),
+    zero-byte ones only with ``empty``; those left out for it are added to ``skipped``."""
+    named = [(n, size) for n, size in sized if has_suffix(n, suffix) and not n.endswith("/")]
+    if skipped is not None and not empty:
+        skipped += sorted(loc.child(n) for n, size in named if not size)
+    return sorted(loc.child(n) for n, size in named if empty or size)
+
+
+_LOCK_STALE_S = 30.0  # a lock older than this was left by a killed writer (a holder keeps it for milliseconds)
+
+
+def _create_by_rename(tmp: Path, path: Path) -> bool:
+    """Move the whole file ``tmp`` onto ``path`` unless ``path`` exists, where there are no hard
+    links: under an ``O_EXCL`` lock ``.NAME.lock`` beside it, the name looked at, then ``tmp`` renamed
+    onto it (``rename(2)``: the name appears whole, never empty; before, ``O_EXCL`` made it empty and
+    then wrote it, and another reader saw it empty, or a kill between the two left it so). A lock older
+    than ``_LOCK_STALE_S`` (a killed writer's) is removed; one that stays is an error naming it."""
+    lock = path.with_name(f".{path.name}.lock")
+    deadline = time.monotonic() + 2 * _LOCK_STALE_S
+    while True:
+        if path.exists():
+            return False
+        try:
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                if time.time() - lock.stat().st_mtime > _LOCK_STALE_S:
+                    lock.unlink()
+                    continue
+            if time.monotonic() > deadline:
+                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})") from None
+            time.sleep(0.02)
+            continue
+        try:
+            if path.exists():
+                return False
+            os.replace(tmp, path)
+            return True
+        finally:
+            with contextlib.suppress(OSError):
+                lock.unlink()
 
 
 def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> list[Path]:
@@ -777,12 +854,12 @@ class _Gcs(_Remote):
                 if not self._bucket_exists(client, loc):
                     raise
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         client = self.client(loc)
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
-            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if empty or b.size]
-        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
+            sized = [(b.name, b.size) for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
+        return _sized_names(loc, sized, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         client = self.client(loc)
@@ -790,6 +867,14 @@ class _Gcs(_Remote):
             for blob in client.list_blobs(loc.bucket, prefix=prefix, fields="items(name),nextPageToken",
                                           **self.call_options()):
                 yield blob.name
+
+    def marker(self, loc: Location) -> bool:
+        """Whether the object ``loc`` is a directory marker: zero bytes (the console's "Create
+        folder", Hadoop's GCS connector)."""
+        client = self.client(loc)
+        with self.errors(loc, client):
+            blob = client.bucket(loc.bucket).get_blob(loc.key, **self.call_options())
+        return blob is not None and blob.size == 0
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
         client = self.client(loc)
@@ -919,21 +1004,28 @@ class _S3(_Remote):
         from botocore.exceptions import ClientError
 
         with self.errors(loc):
-            try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
-                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
-                                         IfNoneMatch="*")
-            except ClientError as exc:
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                # 412: the key exists; 409: a conditional write of the same key is under way (another writer's)
-                if status in (409, 412):
-                    return False
-                if status != 501:
-                    raise
-                # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
-                # (two writers at the same moment may both write: the limit docs/storage.md states)
-                if self.exists(loc):
-                    return False
-                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+            for attempt in range(8):
+                try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
+                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
+                                             IfNoneMatch="*")
+                    break
+                except ClientError as exc:
+                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                    # 409 ConditionalRequestConflict: another writer's conditional write of the key is under way,
+                    # its object not there yet (S3 user guide, "Conditional writes": retry); asked again
+                    if status == 409 and attempt < 7:
+                        time.sleep(0.05 * 2 ** attempt)
+                        continue
+                    if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
+                        return False
+                    if status != 501:
+                        raise
+                    # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
+                    # (two writers at the same moment may both write: the limit docs/storage.md states)
+                    if self.exists(loc):
+                        return False
+                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+                    break
         return True
 
     def exists(self, loc: Location) -> bool:
@@ -971,20 +1063,26 @@ class _S3(_Remote):
         with self.errors(loc):  # S3 answers 204 for a missing key too
             self.client().delete_object(Bucket=loc.bucket, Key=loc.key)
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         keys: list[str] = []
         with self.errors(loc):
             pages = self.client().get_paginator("list_objects_v2").paginate(
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
-                keys += [o["Key"] for o in page.get("Contents", []) if empty or o.get("Size")]
-        return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
+                keys += [(o["Key"], o.get("Size")) for o in page.get("Contents", [])]
+        return _sized_names(loc, keys, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         with self.errors(loc):
             for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     yield item["Key"]
+
+    def marker(self, loc: Location) -> bool:
+        """Whether the object ``loc`` is a directory marker: zero bytes (the S3 console's "Create
+        folder", Hadoop's S3A ``mkdirs``)."""
+        with self.errors(loc):
+            return int(self.client().head_object(Bucket=loc.bucket, Key=loc.key).get("ContentLength", 1)) == 0
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
         with self.errors(loc):
@@ -1318,10 +1416,10 @@ class _Azure(_Remote):
                 if getattr(exc, "error_code", None) != "BlobNotFound":
                     raise
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         with self.errors(loc):
-            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if empty or b.size]
-        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
+            sized = [(b.name, b.size) for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
+        return _sized_names(loc, sized, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         from azure.core import exceptions as aexc
@@ -1338,6 +1436,13 @@ class _Azure(_Remote):
                                   f"Azure answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: "
                                   "use a SAS with List ('l') on the container or a role such as 'Storage Blob Data "
                                   "Reader', or name one blob (a SAS scoped to one blob reads only that blob)") from exc
+
+    def marker(self, loc: Location) -> bool:
+        """Whether the blob ``loc`` is a directory marker: zero bytes, or metadata ``hdi_isfolder=true``
+        (how a hierarchical-namespace directory and blobfuse2's directories appear as blobs)."""
+        with self.errors(loc):
+            props = self.container(loc).get_blob_client(loc.key).get_blob_properties()
+        return props.size == 0 or str((props.metadata or {}).get("hdi_isfolder", "")).lower() == "true"
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
         with self.errors(loc):
@@ -1404,8 +1509,8 @@ def create_bytes(uri: str, data: bytes, content_type: str | None = None) -> bool
     """Write ``data`` to ``uri`` only if nothing is there yet: True when written, False (nothing
     written) when a file or object of that name exists, also one another writer made a moment
     before. The store decides, in one request, so of two writers exactly one creates it: a local
-    file is linked into place (``link(2)`` refuses a taken name; ``O_EXCL`` where there are no hard
-    links), S3 is sent ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, Azure ``If-None-Match: *``
+    file is linked into place (``link(2)`` refuses a taken name; where there are no hard links, renamed
+    into place under an ``O_EXCL`` lock: :func:`_create_by_rename`), S3 is sent ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, Azure ``If-None-Match: *``
     (``overwrite=False``)."""
     backend, loc = _backend(uri)
     _need_key(loc)
@@ -1558,7 +1663,7 @@ def _data_only(loc: Location, uris: list[str]) -> list[str]:
     return [u for u in uris if not is_scratch(below(u))]
 
 
-def list_files(prefix: str, suffix: str = "") -> list[str]:
+def list_files(prefix: str, suffix: str = "", *, empty: bool = False) -> list[str]:
     """Full URIs (or paths) of every file under the directory/prefix ``prefix`` whose name ends
     with ``suffix`` (in any case: :func:`has_suffix`), recursively and sorted; ``[]`` when nothing
     is there. ``s3://b/log`` lists ``s3://b/log/...``, never ``s3://b/logs/...``. Scratch files
@@ -1566,10 +1671,17 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out; so are
     zero-byte files (a writer's placeholder, an upload cut short: no rows in any format), as the
     dataset reader and Spark's listing leave them out (:func:`local_files`), so that the readers of
-    what is listed (the label store, the inference log) read the other files. A missing bucket is an
-    error."""
+    what is listed (the label store, the inference log) read the other files; one warning per listing
+    names how many were left out and the first. ``empty=True`` lists them too: for callers that
+    must see every file (a ledger refusing an empty record, a clean-up removing stale files). A
+    missing bucket is an error."""
     backend, loc = _backend(prefix)
-    return _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=False)))
+    skipped: list[str] = []
+    found = _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=empty, skipped=skipped)))
+    if skipped := _data_only(loc, skipped):
+        warnings.warn(f"{prefix}: left out {len(skipped)} zero-byte file(s) (no rows in any format; a writer's "
+                      f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=2)
+    return found
 
 
 def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
@@ -1621,7 +1733,9 @@ def refuse_unlistable(uri: str) -> None:
     (SIGSEGV) listing a prefix recursively when it meets one; its S3 and GCS filesystems list it and then
     refuse to open it (``ArrowInvalid: Empty path component``: a traceback from the CSV reader's first
     look at each file, round 41). Asked through the SDK, whose listing is safe, before the dataset reader
-    hands the prefix to pyarrow: one listing more per source. Every remote source naming no glob is
+    hands the prefix to pyarrow: one listing more per source. On S3 and GCS only the names the reader
+    opens are checked (not scratch, :func:`is_scratch`; matched by the glob): ``d/_temporary//part.csv``
+    is left out as before; on Azure every name (the listing itself crashes). Every remote source naming no glob is
     also refused when it names both an object and a prefix holding objects
     (:func:`_refuse_object_and_prefix`). Nothing is listed for a source without a glob that names an
     object (pyarrow reads it by its properties, no listing): a read-only SAS scoped to one blob, or one
@@ -1637,7 +1751,15 @@ def refuse_unlistable(uri: str) -> None:
         key = key[:glob.start()].rpartition("/")[0]
     prefix = _dir_prefix(key)
     backend = _BACKENDS[loc.scheme]()
-    bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):]), None)
+
+    def read(name: str) -> bool:
+        # Azure: every name (its listing crashes on one); S3/GCS: only those the reader keeps (a scratch
+        # name, or one a glob does not match, is never opened). fnmatch's '*' crosses '/': a superset
+        if loc.scheme == "az":
+            return True
+        return fnmatch.fnmatchcase(name, loc.key) if glob is not None else not is_scratch(name[len(prefix):])
+
+    bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):] and read(n)), None)
     if bad is not None:
         what, where = ("blob", "container") if loc.scheme == "az" else ("object", "bucket")
         why = ("pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it)" if loc.scheme == "az" else
@@ -1671,6 +1793,8 @@ def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
         return True
     if below is None:
         return True
+    if backend.marker(one):  # a directory marker (S3 console, Hadoop, blobfuse2, Azure HNS): the prefix is meant
+        return False
     raise DataSourceError(f"{uri}: {one.uri} is both an object and a prefix holding objects (e.g. "
                           f"{loc.child(below)}): the object would be read and the prefix's files left out; "
                           f"name one file, or rename the object {name!r} to read the prefix")

@@ -1458,7 +1458,8 @@ def csv_as_pandas_reads(source: Source) -> Source:
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
             csv: bool) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
-    numbers with fractions anywhere, else Arrow's permissive promotion (int32 + int64 = int64,
+    numbers with fractions anywhere, decimal(20, 0) for uint64 beside signed integers, else
+    Arrow's permissive promotion (int32 + int64 = int64,
     string + large_string, timestamp units); from CSV, text where a file holds text and another
     numbers (CSV types are inferred file by file: a code column whose values in one file are
     all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
@@ -1481,6 +1482,11 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
         )
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
+    if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
+        # no integer type holds both (Arrow's permissive int64 fails reading a value above 2**63-1, and a
+        # float64 one above 2**53): decimal(20, 0) holds every value exactly, as Spark reads UINT_64
+        # (ParquetSchemaConverter, Spark 3.5); the engine then compares it as float64, as pandas does
+        return pa.decimal128(20, 0)
     try:
         return pa.unify_schemas([pa.schema([pa.field(name, k)]) for _, k in kinds],
                                 promote_options="permissive").field(name).type  # fmt: skip
@@ -1565,6 +1571,15 @@ def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False) ->
         raise DataSourceError(f"{base}: a name in it is not UTF-8 (the only encoding ctloop reads names in; "
                               f"{exc.reason} at byte {exc.start}): rename it, e.g. convmv -f latin1 -t utf-8 "
                               "--notest -r DIR") from None
+
+
+def _below(fs, path: str) -> bool:
+    """Whether the remote prefix ``path/`` holds files (``path`` being a zero-byte object: a directory
+    marker, which ``ctloop.storage.refuse_unlistable`` lets through beside its prefix)."""
+    try:
+        return bool(_list_files(fs, path))
+    except OSError:
+        return False
 
 
 def _named_scratch(rel: str, pattern: str) -> bool:
@@ -1763,8 +1778,8 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         raise
     if info.type == pafs.FileType.NotFound:
         raise DataSourceError(f"{uri} does not exist")
-    if info.type == pafs.FileType.File:
-        return fs, [path], None
+    if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
+        return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
     files = _list_files(fs, path)
     if not files:
         if empty := _list_files(fs, path, empty=True):
@@ -1881,6 +1896,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+    if partitioning is not None:
+        dataset = _empty_values_null(dataset, base)
     from ctloop import storage
 
     try:
@@ -1896,6 +1913,33 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _empty_values_null(dataset: Any, base: str) -> Any:
+    """``dataset`` with each ``key=`` directory (an empty value) read as null, as
+    ``key=__HIVE_DEFAULT_PARTITION__`` is: pyarrow 25.0.1's hive discovery reads it as ''. Spark's
+    writer never makes one (an empty value is null, ``Empty2Null``, written as the default partition;
+    Spark 3.5) and its reader refuses it ("Empty partition column value", ``PartitioningUtils``). The
+    fragments under one get the discovered partitioning's expression of the path with the default
+    partition's name there; ``dataset`` itself when there is none."""
+    import pyarrow.dataset as pads
+
+    def spelled(path: str) -> str | None:
+        parts = path[len(base):].lstrip("/").split("/")
+        dirs = [p + _HIVE_NULL if p.endswith("=") and p.count("=") == 1 else p for p in parts[:-1]]
+        return "/".join([*dirs, "f"]) if dirs != parts[:-1] else None
+
+    fragments = list(dataset.get_fragments())
+    if not any(spelled(f.path) for f in fragments):
+        return dataset
+    made = [dataset.format.make_fragment(f.path, filesystem=dataset.filesystem,
+                                         partition_expression=dataset.partitioning.parse(new)
+                                         if (new := spelled(f.path)) else f.partition_expression)
+            for f in fragments]
+    return pads.FileSystemDataset(made, dataset.schema, dataset.format, dataset.filesystem)
 
 
 def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError) -> DataSourceError:
@@ -1970,6 +2014,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
                                partitioning=partitioning, partition_base_dir=base)  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
+    if partitioning is not None:
+        dataset = _empty_values_null(dataset, base)
     return dataclasses.replace(source, dataset=dataset, file_schemas=None)
 
 

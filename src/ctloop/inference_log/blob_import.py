@@ -400,7 +400,7 @@ class _Ledger:
         self.root, self.uri, self.listed = root, source.uri, listed
         self.keys, self.source = source, source_id(source.uri)
         self.prefix = f"{root}/{layout.import_ledger_dir(ledger_name(source.uri))}"
-        self.parts = storage.list_files(self.prefix, ".json")
+        self.parts = storage.list_files(self.prefix, ".json", empty=True)
         self.done: dict[str, dict[str, Any]] = {}
         legacy: list[tuple[str, dict[str, Any]]] = []
         for part in self.parts:  # named by time: read oldest first, so the newest entry wins

@@ -150,7 +150,7 @@ def _done(root: str) -> tuple[set[str], list[str]]:
     seen: set[str] = set()
     for _ in range(2):
         vanished = False
-        for part in storage.list_files(_ledger_prefix(root), ".json"):
+        for part in storage.list_files(_ledger_prefix(root), ".json", empty=True):
             if part in seen:
                 continue
             seen.add(part)

@@ -1,0 +1,51 @@
+"""Sources on the real object-store servers (moto, the GCS emulator, Azurite): a zero-byte directory
+marker (S3 console / Hadoop; blobfuse2's hdi_isfolder=true blob) beside its prefix is read as the
+prefix, not refused as "both an object and a prefix" (review 41 item 1)."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+from ctloop.drift import streaming
+from ctloop.errors import DataSourceError
+from tests.fixtures.object_stores import _sdk, sdk_put
+from tests.integration.test_storage import clean_env, root, stores  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.slow
+
+
+def _csv(rows: int) -> bytes:
+    buf = io.BytesIO()
+    pacsv.write_csv(pa.table({"a": list(range(rows))}), buf)
+    return buf.getvalue()
+
+
+def _store(request, root):  # noqa: F811
+    kind = root.split("://", 1)[0]
+    return request.getfixturevalue("stores")[kind], root.split("://", 1)[1].split("/", 1)[0]
+
+
+def test_zero_byte_directory_marker_beside_its_prefix_reads_the_prefix(root, request):  # noqa: F811
+    if "://" not in root:
+        pytest.skip("a local directory cannot also be a file")
+    store, bucket = _store(request, root)
+    if store.scheme == "az":  # blobfuse2 / HNS: a zero-byte blob with metadata hdi_isfolder=true
+        _sdk(store).get_container_client(bucket).upload_blob("ctloop/h", b"", metadata={"hdi_isfolder": "true"})
+    else:  # the S3 console's / Hadoop's zero-byte marker
+        sdk_put(store, bucket, "ctloop/h", b"")
+    sdk_put(store, bucket, "ctloop/h/x.csv", _csv(3))
+    assert streaming.open_source(f"{root}/h").check_files().dataset.to_table().num_rows == 3
+
+
+def test_an_object_with_bytes_beside_a_prefix_is_still_refused(root, request):  # noqa: F811
+    if "://" not in root:
+        pytest.skip("a local directory cannot also be a file")
+    store, bucket = _store(request, root)
+    sdk_put(store, bucket, "ctloop/h", _csv(1))
+    sdk_put(store, bucket, "ctloop/h/x.csv", _csv(3))
+    with pytest.raises(DataSourceError, match="both an object and a prefix"):
+        streaming.open_source(f"{root}/h")
