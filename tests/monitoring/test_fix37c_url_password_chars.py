@@ -46,10 +46,11 @@ def test_urls_without_credentials_still_pass():
     assert Prometheus("http://prometheus:9090/", auth=PrometheusAuth()).url == "http://prometheus:9090"
 
 
-@pytest.mark.parametrize("url", ["http://prometheus/prom@v1", "http://prometheus:9090/api?x=a@b"])
+@pytest.mark.parametrize("url", ["http://prometheus/prom@v1", "http://prometheus:9090/api/x=a@b"])
 def test_an_at_sign_elsewhere_is_refused_with_the_way_to_write_it(url):
     # review E: no rule tells an '@' of a path from one of a password that holds '/' or '?'
     # (CPython 3.11 urllib/parse.py urlsplit cuts the netloc there): refused, saying to write %40
+    # (a query is refused on its own since round 41: the second case has its '@' after a '/')
     from ctloop.serving.metric_sources import Prometheus
 
     with pytest.raises(ConfigError, match=r"an '@' in its path or query is written %40"):
