@@ -930,12 +930,19 @@ def _bound_transport(client: Any, timeout: float) -> None:
 
 
 def _raised_in_kfp_server_api(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised inside the generated ``kfp_server_api`` package (its deserializer)."""
+    """Whether ``exc`` was raised while the generated ``kfp_server_api`` package read an answer: in
+    its deserializer (kfp_server_api 2.17.0 ``api_client.py`` ``deserialize``, ``__deserialize*``, and
+    the models it builds from there). Not what its API methods raise while building a request
+    (``ApiValueError("Missing the required parameter …")``, ``ApiTypeError("Got an unexpected keyword
+    argument …")``, ``api/*_api.py``), nothing sent yet: a ctloop bug, not the host's answer."""
     tb = exc.__traceback__
-    last = None
+    last, reading = None, False
     while tb is not None:
+        code = tb.tb_frame.f_code
+        reading = reading or (code.co_filename.endswith(f"{os.sep}kfp_server_api{os.sep}api_client.py")
+                              and "deserialize" in code.co_name)
         last, tb = tb, tb.tb_next
-    return last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
+    return reading and last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
 
 
 def _api_answer(body: Any) -> bool:
