@@ -92,3 +92,30 @@ def test_a_plain_approval_still_cannot_be_rejected(registry, sqlite_tracking, ca
     assert main(["reject", "--model-name", MODEL, "--version", "2", "--reason", "undo", "--by", "bob",
                  "--tracking-uri", sqlite_tracking]) != 0
     assert _state(registry) == approval.APPROVED
+
+
+def test_a_model_name_with_an_emoji_is_refused_before_the_approval_is_recorded(monkeypatch, tmp_path,
+                                                                                sqlite_tracking, capsys):
+    import numpy as np
+    import pandas as pd
+
+    from tests.integration.registry_support import register_fitted
+
+    name = f"credit-{ROCKET}"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["y"] = (frame.x > 0).astype(int)
+    registry = register_fitted(sqlite_tracking, name, frame, seeds=(1,))
+    approval.request(registry, name, "1", reason="approval required",
+                     rollout={"approval": "required", "inference_service": "credit-default", "namespace": "ctloop"})
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        _apply(kfp)
+        capsys.readouterr()
+        assert main(["approve", "--model-name", name, "--version", "1", "--reason", "ok", "--by", "alice",
+                     "--tracking-uri", sqlite_tracking, "--host", kfp.url, "--experiment", "ctloop"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "--model-name" in err and "U+1F680" in err and "nothing was recorded" in err, err
+        assert registry.get_version(name, "1").tags.get(approval.TAG_STATE) == approval.PENDING
+        assert not kfp.state.runs
+    assert main(["reject", "--model-name", name, "--version", "1", "--reason", "cannot roll out", "--by", "alice",
+                 "--tracking-uri", sqlite_tracking]) == 0
