@@ -123,6 +123,13 @@ def pending(registry: Any, name: str) -> Any:
     return registry.get_alias(name, PENDING_ALIAS)
 
 
+def beyond_bmp(*texts: str) -> bool:
+    """Whether a text holds a character beyond U+FFFF (an emoji): KFP 2.17.0 cannot store one in a
+    run's name or parameters (``backend/src/apiserver/client/sql.go`` ``CreateMySQLConfig``: MySQL
+    ``charset=utf8``, at most 3 bytes a character; see ``ctloop.ops.platform.refuse_astral``)."""
+    return any(ord(c) > 0xFFFF for text in texts for c in str(text))
+
+
 def check_reason(reason: str) -> str:
     """``reason`` if it says something; an empty one is refused (it is kept in the audit trail)."""
     if not reason.strip():
@@ -136,7 +143,11 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     rejection clears ``pending-approval`` at once; an approval leaves it to :func:`finish`, once
     what it starts has started. An approved version still pending (what it starts did not start)
     is resumed by another approval (``Decision.resumed``: nothing recorded again) and cannot be
-    rejected. ``before_record`` gets the version's rollout settings just before a new decision is
+    rejected, unless its rollout run can never be created: an approval recorded with a reason, an
+    approver or a model name holding a character KFP cannot store (:func:`beyond_bmp`; ``ctloop``
+    before fix round 41 checked them only after recording it). Such an approval is carried out with
+    the reason and approver given now in place of the stored ones (recorded as ``approval_restated``),
+    or rejected. ``before_record`` gets the version's rollout settings just before a new decision is
     recorded: what it raises refuses the decision with nothing recorded (the version stays pending)."""
     check_reason(reason)
     waiting = pending(registry, name)
@@ -157,13 +168,24 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         _not_older_than_champion(registry, name, target.version, state)
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
-        if not approve:
+        # an approval recorded before its rollout run's parameters were checked (ctloop before fix
+        # round 41): KFP refuses them, so no rollout run of it was ever created
+        stuck = bool(rollout.get("inference_service")) and beyond_bmp(name, first_by, first_reason)
+        if not approve and not stuck:
             raise RegistryError(f"cannot reject {name} v{target.version}: it was already approved by {first_by}; "
                                 "its rollout or promotion has not started yet: `ctloop approve` starts it")
-        if not recorded(registry, name, target.version, APPROVED):  # the first attempt stopped before its record
-            registry.record_event(name, target.version, {"event": APPROVED, "by": first_by, "reason": first_reason})
-        return Decision(target.version, True, first_by, first_reason, rollout, resumed=True,
-                        at=target.tags.get(TAG_AT, ""))
+        if approve:
+            if stuck and beyond_bmp(first_by, first_reason) and not beyond_bmp(by, reason):
+                # its rollout run cannot carry the stored reason/by: this approval's replace them
+                registry.set_tags(name, target.version, {TAG_BY: by, f"{TAG_REASON}.{APPROVED}": reason})
+                registry.record_event(name, target.version, {"event": "approval_restated", "by": by, "reason": reason,
+                                                             "replaces": f"{first_by}: {first_reason}"})
+                first_by, first_reason = by, reason
+            elif not recorded(registry, name, target.version, APPROVED):  # the first attempt stopped before its record
+                registry.record_event(name, target.version, {"event": APPROVED, "by": first_by, "reason": first_reason})
+            return Decision(target.version, True, first_by, first_reason, rollout, resumed=True,
+                            at=target.tags.get(TAG_AT, ""))
+        # a rejection of a stuck approval: recorded below like any other
     if state == REJECTED:  # rejected, but the alias was not cleared (a crash in between)
         if approve:
             raise RegistryError(f"cannot approve {name} v{target.version}: it was already rejected by "
@@ -237,4 +259,4 @@ def finish(registry: Any, name: str, version: str) -> None:
 
 
 __all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
-           "check_reason", "decide", "finish", "recorded", "rollout_run_id"]
+           "beyond_bmp", "check_reason", "decide", "finish", "recorded", "rollout_run_id"]

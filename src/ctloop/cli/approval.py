@@ -56,6 +56,7 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
         def checks_first(rollout: dict) -> None:
             if approve and rollout.get("inference_service"):  # refused with nothing recorded
+                _check_run(args, args.version, approval.who(args.by), args.reason, rollout, recorded=False)
                 checked.extend(_prechecked(args))
 
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
@@ -127,14 +128,14 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
     if decision.resumed and approval.recorded(registry, args.model_name, decision.version, "rollout_started"):
         print(f"the rollout run of v{decision.version} was already started")
         return
-    params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
-              "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
+    params = _rollout_params(args, decision.version, decision.by, decision.reason, rollout)
     checked, platform = platform is not None, platform or _platform(args)
     # one run per approval: an attempt that created it and stopped before recording it finds it here
     run_id = approval.rollout_run_id(args.model_name, decision)
     started = decision.resumed and platform.find_run(run_id) is not None
     if not started:
         if not checked:  # an approval recorded by an earlier attempt
+            _check_run(args, decision.version, decision.by, decision.reason, rollout, recorded=True)
             _need_experiment(platform, args, decision.version, recorded=True)
         try:
             platform.create_run(
@@ -152,6 +153,41 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
         return
     print(f"rollout run {run_id} started: canary of v{decision.version} on "
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
+
+
+def _rollout_params(args: argparse.Namespace, version: str, by: str, reason: str, rollout: dict) -> dict:
+    """The parameters of the rollout run an approval starts."""
+    return {"model_name": args.model_name, "version": version, "rollout": rollout,
+            "reason": f"approved by {by}: {reason}", "tracking_uri": args.tracking_uri}
+
+
+def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rollout: dict, *,
+               recorded: bool) -> None:
+    """Refuse, in one line naming the flag, a rollout run KFP could not store: its name
+    (``rollout-<model>-v<n>``) or a parameter holding a character beyond U+FFFF (an emoji in
+    ``--reason``, ``--by`` or the model name; :func:`~ctloop.ops.platform.refuse_astral`).
+    ``Platform.create_run`` refuses them too, but only after the approval was recorded: a new approval is
+    checked here first (``recorded`` false: nothing recorded, the version stays pending)."""
+    from ctloop.errors import ConfigError
+    from ctloop.ops.platform import check_name, refuse_astral
+
+    run_name = f"rollout-{args.model_name}-v{version}"
+    try:
+        refuse_astral(args.model_name, "--model-name")
+        refuse_astral(by, "--by" if args.by else "--by (default: CTLOOP_APPROVER, KUBERNETES_USER or the OS user)")
+        refuse_astral(reason, "--reason")
+        check_name(run_name, "rollout run name", f"rollout-credit-default-v{version}", "run")
+        for key, value in _rollout_params(args, version, by, reason, rollout).items():
+            refuse_astral(value, f"rollout run parameter {key}")
+    except ConfigError as exc:
+        if recorded:
+            fix = (f"the approval of v{version} is recorded and no rollout run was created: `ctloop approve` again "
+                   "with a --reason and --by without such characters carries it out (they replace the stored ones), "
+                   "or `ctloop reject` clears it")
+        else:
+            fix = (f"nothing was recorded: v{version} is still pending approval (`ctloop approve` again once fixed, "
+                   "or `ctloop reject`)")
+        raise ConfigError(f"{exc}; {fix}") from exc
 
 
 def _need_experiment(platform, args: argparse.Namespace, version: str, *, recorded: bool) -> None:

@@ -136,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         if not args.tracking_uri and "tracking_uri" not in values:
             _check_registry_path(workdir, args.workdir)
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
-    params = pipeline_arguments(func, values)
+    params = pipeline_arguments(func, values, for_kfp=False)  # nothing stored in KFP's database
     # a file URI of another host refused first (absolute_paths raises; nothing is changed before)
     absolute_paths(copy.deepcopy(params), {"data.uri": "--data" if args.data else "--param data.uri"})
     _check_data(params, flag="--data" if args.data else "--param data.uri")

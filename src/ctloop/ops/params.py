@@ -168,9 +168,12 @@ def _suggest(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True) -> dict[str, Any]:
+def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
+                       for_kfp: bool = True) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
-    problem. With ``require``, parameters without a default must be given."""
+    problem. With ``require``, parameters without a default must be given. ``for_kfp`` (a run, schedule
+    or apply on KFP): a character KFP's database cannot store is refused too
+    (:func:`~ctloop.ops.platform.refuse_astral`); a local run (``for_kfp`` false) never stores one."""
     inputs = _inputs(pipeline_func)
     known = sorted(inputs)
     dotted = sorted(f"{p}.{f.name}" for p, s in SECTION_PARAMETERS.items() if p in inputs for f in s.fields())
@@ -241,7 +244,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
-        if not said:
+        if not said and for_kfp:
             from ctloop.ops.platform import refuse_astral
 
             try:
@@ -250,8 +253,11 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(str(exc))
                 said = True
         if not said and (where := _non_finite(value, name)):
-            errors.append(f"{where[0]}: {where[1]} is not a JSON number (JSON has no NaN or infinity, and KFP "
-                          "refuses the request) — give a finite number")
+            # kfp 2.17.0 kfp/local/executor_input_utils.py: json_format.MessageToDict raises on a NaN
+            why = ("KFP refuses the request" if for_kfp else
+                   "kfp.local cannot hand it to a task: protobuf's JSON refuses it")
+            errors.append(f"{where[0]}: {where[1]} is not a JSON number (JSON has no NaN or infinity, and {why}) "
+                          "— give a finite number")
     if require:
         for name, spec in inputs.items():
             if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:

@@ -139,20 +139,25 @@ def refuse_astral(value: Any, what: str) -> None:
     (``backend/src/apiserver/client/sql.go`` ``CreateMySQLConfig``: utf8mb3, at most 3 bytes a
     character), so MySQL 8 refuses such a character (Error 1366 "Incorrect string value") when the
     row is stored: for a recurring run or a run (its name, its parameters) an HTTP 500 after KFP made
-    the ScheduledWorkflow or workflow, which then runs without a KFP record."""
-    stack = [(value, what)]
+    the ScheduledWorkflow or workflow, which then runs without a KFP record. The keys of a mapping
+    are stored as much as its values (``RuntimeParameters``: the parameters as JSON text). The refusal
+    names where the character is, never the text around it (a URI's password)."""
+    stack: list[tuple[Any, str, str]] = [(value, what, "")]
     while stack:
-        item, where = stack.pop()
+        item, where, of = stack.pop()
         if isinstance(item, str):
-            char = next((c for c in item if ord(c) > 0xFFFF), None)
-            if char is not None:
-                raise ConfigError(f"{where}: {one_line(item[:60])!r} holds {char} (U+{ord(char):X}), a character KFP's "
-                                  "database connection cannot store (MySQL utf8: up to U+FFFF; KFP would fail with "
-                                  "HTTP 500 after creating the workflow) — fix: leave it out")
+            at = next((i for i, c in enumerate(item) if ord(c) > 0xFFFF), None)
+            if at is not None:
+                char = item[at]
+                raise ConfigError(f"{where}: character {at + 1}{of} is {char} (U+{ord(char):X}), which KFP's database "
+                                  "connection cannot store (MySQL utf8: up to U+FFFF; KFP would fail with HTTP 500 "
+                                  "after creating the workflow) — fix: leave it out")
         elif isinstance(item, dict):
-            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+            for k, v in reversed(list(item.items())):
+                stack.append((v, f"{where}.{k}", ""))
+                stack.append((k, where, " of a key"))
         elif isinstance(item, list | tuple):
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+            stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
 
 
 def check_name(value: str, what: str, example: str, kind: str = "") -> str:
@@ -925,12 +930,19 @@ def _bound_transport(client: Any, timeout: float) -> None:
 
 
 def _raised_in_kfp_server_api(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised inside the generated ``kfp_server_api`` package (its deserializer)."""
+    """Whether ``exc`` was raised while the generated ``kfp_server_api`` package read an answer: in
+    its deserializer (kfp_server_api 2.17.0 ``api_client.py`` ``deserialize``, ``__deserialize*``, and
+    the models it builds from there). Not what its API methods raise while building a request
+    (``ApiValueError("Missing the required parameter …")``, ``ApiTypeError("Got an unexpected keyword
+    argument …")``, ``api/*_api.py``), nothing sent yet: a ctloop bug, not the host's answer."""
     tb = exc.__traceback__
-    last = None
+    last, reading = None, False
     while tb is not None:
+        code = tb.tb_frame.f_code
+        reading = reading or (code.co_filename.endswith(f"{os.sep}kfp_server_api{os.sep}api_client.py")
+                              and "deserialize" in code.co_name)
         last, tb = tb, tb.tb_next
-    return last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
+    return reading and last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
 
 
 def _api_answer(body: Any) -> bool:
