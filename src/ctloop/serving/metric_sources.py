@@ -615,10 +615,28 @@ class MetricSource:
             return self._series(self.requests, fn, window, revision, namespace, extra)
         return self._series(self.histogram, fn, window, revision, namespace, extra, wrap="histogram_count")
 
-    def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+    def _per_target(self, fn: str, window: str, revision: str, namespace: str,
+                    extra: tuple[str, ...] = ()) -> str:
+        """Both kinds of a histogram's count, summed per scrape target (``job``/``instance``/
+        ``pod``) and the classic one taken where a target has both (``or``): during a migration
+        (some pods, or Prometheus 3's ``convert_classic_histograms_to_nhcb`` on some targets,
+        scraped as native histograms) every pod's requests count, and a target scraped both ways
+        (``always_scrape_classic_histograms``) is counted once."""
+        on = ", ".join(self.join.on if self.join else InfoJoin.on)
+        kinds = [f"sum by ({on}) (\n    {_indent(self._counted(fn, window, revision, namespace, extra, k), 4)}\n  )"
+                 for k in (False, True)]
+        return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
+
+    def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False,
+                      both: bool = False) -> str:
+        if both:
+            return self._per_target("increase", window, revision, namespace)
         return f"sum({self._counted('increase', window, revision, namespace, native=native)})"
 
-    def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+    def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False,
+                    both: bool = False) -> str:
+        if both:
+            return self._per_target("increase", window, revision, namespace, (self.errors,))
         return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
 
     def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
@@ -634,19 +652,20 @@ class MetricSource:
         return f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
 
     def _first(self, prom: Prometheus, exprs: list[str], at: float | None,
-               nan: bool = False) -> tuple[int, float | None]:
+               nan: bool = False, must: int = 0) -> tuple[int, float | None]:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
-        A fallback the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
+        A query the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
         Prometheus 2.40, a dotted label before 3.0; 422: a back end without the function, such as
-        VictoriaMetrics) has no data; the first expression's refusal is an error. ``nan``: a NaN
-        is a value (a count that is no number, which judge() fails as such), else no data."""
+        VictoriaMetrics) has no data; the refusal of ``exprs[must]`` (the source's own classic
+        query) is an error. ``nan``: a NaN is a value (a count that is no number, which judge()
+        fails as such), else no data."""
         for i, expr in enumerate(exprs):
             try:
                 result = prom.query(expr, at)
                 value = result[0][1] if result else None
                 value = None if value is not None and math.isnan(value) and not nan else value
             except ServingError as exc:
-                if i == 0 or getattr(exc, "status", None) not in (400, 422):
+                if i == must or getattr(exc, "status", None) not in (400, 422):
                     raise
                 continue
             if value is not None:
@@ -662,24 +681,39 @@ class MetricSource:
         :meth:`series_exist` means by it): a canary or stable judged on the namespace's sum
         would be judged on other revisions' traffic. Nor has a blank ``namespace``: revisions
         are named ``<configuration>-<n>``, so one name exists in every namespace holding an
-        InferenceService of that name, and their traffic would be summed."""
+        InferenceService of that name, and their traffic would be summed.
+
+        A histogram scraped as classic series on some targets and as a native histogram on
+        others (a migration) counts both: requests and 5xx per target (:meth:`_per_target`),
+        and the p99 is the larger of the two kinds' p99s — the p99 of their union is never
+        above it (99 % of each kind's answers are at most its own p99), so the slow part of
+        the traffic is never hidden behind the fast one."""
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
         _utf8(revision=revision, namespace=namespace)
         seen = len(prom.warnings)
-        # this source's names, then its alternates'; each with its classic series, then its
-        # native histogram. The errors and the p99 are read from the names that had requests.
-        tries = self._tries()
-        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, k) for s, k in tries], at,
-                                  nan=True)
-        source, kind = tries[i]
-        errors = prom.scalar(source.errors_expr(revision, namespace, window, kind), at)
+        # this source's names, then its alternates'; a count that is a histogram's (knative-otel)
+        # asked of both kinds per target, then of the classic series alone (a back end without
+        # histogram_count). The errors and the p99 are read from the names that had requests.
+        tries = self._count_tries()
+        must = tries.index((self, False))
+        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, both=b) for s, b in tries],
+                                  at, nan=True, must=must)
+        source, both = tries[i]
+        errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
-        _, p99 = self._first(prom, [source.p99_expr(revision, namespace, window, k) for k in (False, True)], at)
+        p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
+                for k in (False, True)]
+        p99 = max((v for v in p99s if v is not None), default=None)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
 
+    def _count_tries(self) -> list[tuple[MetricSource, bool]]:
+        """``(names, both kinds)`` in the order the request counts are asked for."""
+        return [(s, both) for s in (self, *self.alternates)
+                for both in ((True, False) if s.counts_histogram else (False,))]
+
     def _tries(self) -> list[tuple[MetricSource, bool]]:
-        """``(names, native)`` in the order the requests are asked for."""
+        """``(names, native)`` in the order the series are looked for (:meth:`series_exist`)."""
         return [(s, native) for s in (self, *self.alternates)
                 for native in ((False, True) if s.counts_histogram else (False,))]
 
