@@ -282,21 +282,47 @@ def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT) -> bytes
 def _error_text(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> str:
     """Why Prometheus (its JSON ``error``) or a proxy in front of it (a short text/plain body such
     as kube-rbac-proxy's ``Forbidden (user=…)``; never an HTML page) refused a query."""
+    return _error_answer(exc, timeout_s)[0]
+
+
+def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> tuple[str, str]:
+    """``(why, errorType)``: :func:`_error_text` and the JSON ``errorType`` (``""`` if none;
+    Prometheus v2.42 ``web/api/v1/api.go``: ``bad_data`` for a query it cannot parse,
+    ``execution`` for one it could not run)."""
     try:
         raw = read_answer(exc, timeout_s, 65536)
     except (OSError, http.client.HTTPException, AnswerTooLong):
         raw = b""
     why: Any = None
+    kind = ""
     try:
         body = json.loads(raw)
         why = body.get("error") if isinstance(body, dict) else body if isinstance(body, str) else None
+        kind = str(body.get("errorType") or "") if isinstance(body, dict) else ""
     except (json.JSONDecodeError, UnicodeDecodeError):
         ctype = (exc.headers.get("Content-Type") or "") if exc.headers else ""
         if ctype.startswith("text/plain"):
             why = raw.decode("utf-8", "replace")
     text = " ".join(str(why or "").split())[:200]
     reason = " ".join(str(exc.reason or "").split())
-    return f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text
+    return (f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text), kind
+
+
+# what a back end that cannot parse or does not know a fallback's PromQL names in its refusal:
+# the function (histogram_count: VictoriaMetrics' 422 'unknown func "histogram_count"') or a quoted
+# name (Prometheus 3's {"kn.revision.name"=…}, {__name__="…"})
+_UNKNOWN_PROMQL = re.compile(r'histogram_count|\{\s*"|__name__')
+
+
+def refused_as_unknown(exc: BaseException) -> bool:
+    """Whether a ServingError of :meth:`Prometheus.query` says the back end cannot parse or does
+    not know the query (no data for a fallback), not that it failed to run it: 400 ``bad_data``
+    (a parse error), or a 400/422 naming what it does not know. A 422 ``execution`` error such
+    as ``--query.max-samples`` exceeded is a failure, never no data."""
+    status = getattr(exc, "status", None)
+    if status == 400 and getattr(exc, "error_type", "") == "bad_data":
+        return True
+    return status in (400, 422) and bool(_UNKNOWN_PROMQL.search(getattr(exc, "why", "")))
 
 
 class Prometheus:
@@ -350,11 +376,12 @@ class Prometheus:
             with self._open(req, timeout=self.timeout_s) as resp:
                 payload = json.loads(read_answer(resp, self.timeout_s))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why = _error_text(exc, self.timeout_s)
+            why, kind = _error_answer(exc, self.timeout_s)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
             error.status = exc.code  # 400: it does not parse here (an older PromQL); 422: cannot run
+            error.error_type, error.why = kind, why  # what refused_as_unknown() tells apart
             raise error from exc
         except AnswerTooLong as exc:
             raise ServingError(f"Prometheus query failed ({self.url}): {exc}, which is no answer of its "
@@ -654,10 +681,11 @@ class MetricSource:
     def _first(self, prom: Prometheus, exprs: list[str], at: float | None,
                nan: bool = False, must: int = 0) -> tuple[int, float | None]:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
-        A query the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
-        Prometheus 2.40, a dotted label before 3.0; 422: a back end without the function, such as
-        VictoriaMetrics) has no data; the refusal of ``exprs[must]`` (the source's own classic
-        query) is an error. ``nan``: a NaN is a value (a count that is no number, which judge()
+        A query the back end cannot parse or does not know (:func:`refused_as_unknown`: HTTP 400
+        ``bad_data``, ``histogram_count`` before Prometheus 2.40, a dotted label before 3.0; a 422
+        naming ``histogram_count``, a back end without the function such as VictoriaMetrics) has
+        no data; any other refusal (a 422 execution error: ``--query.max-samples`` exceeded, a
+        timeout) and the refusal of ``exprs[must]`` (the source's own classic query) are errors. ``nan``: a NaN is a value (a count that is no number, which judge()
         fails as such), else no data."""
         for i, expr in enumerate(exprs):
             try:
@@ -665,7 +693,7 @@ class MetricSource:
                 value = result[0][1] if result else None
                 value = None if value is not None and math.isnan(value) and not nan else value
             except ServingError as exc:
-                if i == must or getattr(exc, "status", None) not in (400, 422):
+                if i == must or not refused_as_unknown(exc):
                     raise
                 continue
             if value is not None:
