@@ -262,17 +262,22 @@ class AnswerTooLong(Exception):
     """An answer larger than :data:`ANSWER_LIMIT` or still arriving when its time is up."""
 
 
-def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT) -> bytes:
+def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: bool = False) -> bytes:
     """The body of ``resp`` (an http.client response, or urllib's HTTPError) read for at most
     ``timeout_s`` and ``limit`` bytes, else AnswerTooLong: the socket timeout bounds each receive,
-    not the answer, and an endless or trickled body (a stream, not an API) was read for ever."""
+    not the answer, and an endless or trickled body (a stream, not an API) was read for ever.
+    ``prefix``: a longer body is no error, its first ``limit`` bytes are the answer (a snippet
+    of an error page)."""
     read = getattr(resp, "read1", None) or resp.read
     deadline = time.monotonic() + max(timeout_s, 1.0)
     parts, size = [], 0
     while chunk := read(65536):
         size += len(chunk)
-        if size > limit:
-            raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB")
+        if size > limit or (prefix and size == limit):
+            if prefix:
+                return b"".join([*parts, chunk])[:limit]
+            raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB" if limit >= 2**20
+                                else f"an answer of more than {limit} bytes")
         if time.monotonic() > deadline:
             raise AnswerTooLong(f"an answer still arriving after {timeout_s:g} s")
         parts.append(chunk)
