@@ -1099,11 +1099,19 @@ class Doctor:
             handlers.append(urllib.request.HTTPSHandler(context=context))
         request = urllib.request.Request(base + PUSHGATEWAY_STATUS,
                                          headers={"Accept": "application/json", **auth.headers()})
+        from ctloop.serving.metric_sources import AnswerTooLong, read_answer
+
         try:
             with urllib.request.build_opener(*handlers).open(request, timeout=self.opts.timeout) as resp:
-                body = resp.read(65536)
+                # bounded in time too: read(n) waits for n bytes, and a trickled body took hours
+                body = read_answer(resp, self.opts.timeout, 65536, prefix=True)
         except urllib.error.HTTPError as exc:
-            return self._pushgateway_refused(base, exc, auth, both)
+            return self._pushgateway_refused(base, exc, auth, both, self.opts.timeout)
+        except AnswerTooLong as exc:
+            return Check(name, FAIL, f"{base}{PUSHGATEWAY_STATUS} answered HTTP 200 but {exc} (its status is a few "
+                         "hundred bytes): a stream, a stalled proxy or another server?",
+                         "give the Pushgateway's own base URL, e.g. http://prometheus-pushgateway.monitoring.svc:9091, "
+                         "or a longer --timeout")
         except (OSError, http.client.HTTPException) as exc:
             if _is_timeout(exc):
                 raise
@@ -1131,7 +1139,8 @@ class Doctor:
         return Check(name, OK, detail)
 
     @staticmethod
-    def _pushgateway_refused(base: str, exc: urllib.error.HTTPError, auth: Any, both: str) -> Check:
+    def _pushgateway_refused(base: str, exc: urllib.error.HTTPError, auth: Any, both: str,
+                             timeout: float = 10.0) -> Check:
         """The FAIL line of an HTTP error answer of the Pushgateway (its body in one short line)."""
         name, code = "Pushgateway", exc.code
         if 300 <= code < 400:
@@ -1140,9 +1149,11 @@ class Doctor:
             return Check(name, FAIL, f"{base} answered HTTP {code}{where}: not followed (a push never follows a "
                          "redirect, which would carry its credentials; a login page?)",
                          "give PUSHGATEWAY_URL the Pushgateway's own URL")
-        try:
-            text = " ".join(exc.read(2000).decode(errors="replace").split())[:120]
-        except (OSError, http.client.HTTPException):
+        from ctloop.serving.metric_sources import AnswerTooLong, read_answer
+
+        try:  # bounded in time: a trickled error page is left unread
+            text = " ".join(read_answer(exc, timeout, 2000, prefix=True).decode(errors="replace").split())[:120]
+        except (OSError, http.client.HTTPException, AnswerTooLong):
             text = ""
         if code in (401, 403):
             keys = "the tasks' keys pushgateway_* of Secret ctloop-prometheus (docs/serving.md#pushgateway-behind-an-auth-proxy)"
@@ -1656,14 +1667,21 @@ class _StripAuthOnRedirect(urllib.request.HTTPRedirectHandler):
 
 def _http_get(url: str, headers: dict[str, str], timeout: float,
               tls: ssl.SSLContext | None = None) -> tuple[int, str]:
+    """``(status, the first 2000 bytes of the body)``; TimeoutError when they are still arriving
+    after ``timeout`` (``read(n)`` waits for n bytes: a trickled body kept doctor for hours)."""
+    from ctloop.serving.metric_sources import AnswerTooLong, read_answer
+
     request = urllib.request.Request(url, headers=headers)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _StripAuthOnRedirect(),
                                          *([urllib.request.HTTPSHandler(context=tls)] if tls else []))
     try:
-        with opener.open(request, timeout=timeout) as resp:
-            return resp.status, resp.read(2000).decode(errors="replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(2000).decode(errors="replace")
+        try:
+            with opener.open(request, timeout=timeout) as resp:
+                return resp.status, read_answer(resp, timeout, 2000, prefix=True).decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, read_answer(exc, timeout, 2000, prefix=True).decode(errors="replace")
+    except AnswerTooLong as exc:  # only a time-out: a longer body is cut (prefix)
+        raise TimeoutError(str(exc)) from None
 
 
 def _kube_error(exc: Any) -> str:

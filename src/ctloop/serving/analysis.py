@@ -65,6 +65,35 @@ def _past(value: float, limit: float, digits: int, unit: str = "") -> str:
     return f"{value:.{places}f}{unit}"
 
 
+def _places(value: float, digits: int, most: int) -> int:
+    """The fewest decimals from ``digits`` to ``most`` that write ``value`` exactly, else ``most``."""
+    for places in range(digits, most):
+        if abs(float(f"{value:.{places}f}") - value) <= 1e-9 * max(1.0, abs(value)):
+            return places
+    return most
+
+
+def _above(value: float, limit: float, digits: int, unit: str = "") -> str:
+    """"``value`` > ``limit``" as a reason shows it: the value as :func:`_past` writes it, the
+    limit exactly when it has no more decimals than that, else with as many (a limit of 0.126 %
+    shown "0.13%" below an error rate of 0.1262 % read as a pass)."""
+    shown = _past(value, limit, digits)
+    places = len(shown.partition(".")[2])
+    return f"{shown}{unit} > {limit:.{_places(limit, digits, places)}f}{unit}"
+
+
+def _above_ratio(value_ms: float, ratio: float, stable_ms: float) -> str:
+    """"p99 … ms > 2× stable … ms" with as many decimals as make ``ratio`` × the stable's p99
+    *as shown* below the canary's as shown: 501.3 ms against a stable of 250.6 ms, shown 251 ms,
+    read 501.3 > 502."""
+    for places in range(0, 7):
+        stable = f"{stable_ms:.{_places(stable_ms, 0, places)}f}"
+        value = f"{value_ms:.{places}f}"
+        if float(value) > ratio * float(stable):
+            break
+    return f"p99 {value} ms > {ratio:g}× stable {stable} ms"
+
+
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
           no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
@@ -94,18 +123,14 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(f"too few requests to judge: {shown} < {rules.min_requests}")
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
-            failures.append(f"error rate {_past(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')} > "
-                            f"{rules.max_error_rate:.2%}")
+            failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
         if canary.p99_seconds is None:
             failures.append("no latency data for the canary")
         else:
             if canary.p99_seconds > rules.max_p99_seconds:
-                failures.append(f"p99 latency {_past(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0)} ms "
-                                f"> {rules.max_p99_seconds * 1000:.0f} ms")
+                failures.append(f"p99 latency {_above(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0, ' ms')}")
             if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
-                shown = _past(canary.p99_seconds * 1000, rules.max_p99_ratio * stable.p99_seconds * 1000, 0)
-                failures.append(f"p99 {shown} ms > {rules.max_p99_ratio:g}× stable "
-                                f"{stable.p99_seconds * 1000:.0f} ms")
+                failures.append(_above_ratio(canary.p99_seconds * 1000, rules.max_p99_ratio, stable.p99_seconds * 1000))
     if failures:
         return False, "; ".join(failures), measured
     return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "

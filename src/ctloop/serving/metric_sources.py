@@ -262,17 +262,22 @@ class AnswerTooLong(Exception):
     """An answer larger than :data:`ANSWER_LIMIT` or still arriving when its time is up."""
 
 
-def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT) -> bytes:
+def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: bool = False) -> bytes:
     """The body of ``resp`` (an http.client response, or urllib's HTTPError) read for at most
     ``timeout_s`` and ``limit`` bytes, else AnswerTooLong: the socket timeout bounds each receive,
-    not the answer, and an endless or trickled body (a stream, not an API) was read for ever."""
+    not the answer, and an endless or trickled body (a stream, not an API) was read for ever.
+    ``prefix``: a longer body is no error, its first ``limit`` bytes are the answer (a snippet
+    of an error page)."""
     read = getattr(resp, "read1", None) or resp.read
     deadline = time.monotonic() + max(timeout_s, 1.0)
     parts, size = [], 0
     while chunk := read(65536):
         size += len(chunk)
-        if size > limit:
-            raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB")
+        if size > limit or (prefix and size == limit):
+            if prefix:
+                return b"".join([*parts, chunk])[:limit]
+            raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB" if limit >= 2**20
+                                else f"an answer of more than {limit} bytes")
         if time.monotonic() > deadline:
             raise AnswerTooLong(f"an answer still arriving after {timeout_s:g} s")
         parts.append(chunk)
@@ -282,21 +287,47 @@ def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT) -> bytes
 def _error_text(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> str:
     """Why Prometheus (its JSON ``error``) or a proxy in front of it (a short text/plain body such
     as kube-rbac-proxy's ``Forbidden (user=…)``; never an HTML page) refused a query."""
+    return _error_answer(exc, timeout_s)[0]
+
+
+def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> tuple[str, str]:
+    """``(why, errorType)``: :func:`_error_text` and the JSON ``errorType`` (``""`` if none;
+    Prometheus v2.42 ``web/api/v1/api.go``: ``bad_data`` for a query it cannot parse,
+    ``execution`` for one it could not run)."""
     try:
         raw = read_answer(exc, timeout_s, 65536)
     except (OSError, http.client.HTTPException, AnswerTooLong):
         raw = b""
     why: Any = None
+    kind = ""
     try:
         body = json.loads(raw)
         why = body.get("error") if isinstance(body, dict) else body if isinstance(body, str) else None
+        kind = str(body.get("errorType") or "") if isinstance(body, dict) else ""
     except (json.JSONDecodeError, UnicodeDecodeError):
         ctype = (exc.headers.get("Content-Type") or "") if exc.headers else ""
         if ctype.startswith("text/plain"):
             why = raw.decode("utf-8", "replace")
     text = " ".join(str(why or "").split())[:200]
     reason = " ".join(str(exc.reason or "").split())
-    return f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text
+    return (f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text), kind
+
+
+# what a back end that cannot parse or does not know a fallback's PromQL names in its refusal:
+# the function (histogram_count: VictoriaMetrics' 422 'unknown func "histogram_count"') or a quoted
+# name (Prometheus 3's {"kn.revision.name"=…}, {__name__="…"})
+_UNKNOWN_PROMQL = re.compile(r'histogram_count|\{\s*"|__name__')
+
+
+def refused_as_unknown(exc: BaseException) -> bool:
+    """Whether a ServingError of :meth:`Prometheus.query` says the back end cannot parse or does
+    not know the query (no data for a fallback), not that it failed to run it: 400 ``bad_data``
+    (a parse error), or a 400/422 naming what it does not know. A 422 ``execution`` error such
+    as ``--query.max-samples`` exceeded is a failure, never no data."""
+    status = getattr(exc, "status", None)
+    if status == 400 and getattr(exc, "error_type", "") == "bad_data":
+        return True
+    return status in (400, 422) and bool(_UNKNOWN_PROMQL.search(getattr(exc, "why", "")))
 
 
 class Prometheus:
@@ -350,11 +381,12 @@ class Prometheus:
             with self._open(req, timeout=self.timeout_s) as resp:
                 payload = json.loads(read_answer(resp, self.timeout_s))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why = _error_text(exc, self.timeout_s)
+            why, kind = _error_answer(exc, self.timeout_s)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
             error.status = exc.code  # 400: it does not parse here (an older PromQL); 422: cannot run
+            error.error_type, error.why = kind, why  # what refused_as_unknown() tells apart
             raise error from exc
         except AnswerTooLong as exc:
             raise ServingError(f"Prometheus query failed ({self.url}): {exc}, which is no answer of its "
@@ -615,10 +647,28 @@ class MetricSource:
             return self._series(self.requests, fn, window, revision, namespace, extra)
         return self._series(self.histogram, fn, window, revision, namespace, extra, wrap="histogram_count")
 
-    def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+    def _per_target(self, fn: str, window: str, revision: str, namespace: str,
+                    extra: tuple[str, ...] = ()) -> str:
+        """Both kinds of a histogram's count, summed per scrape target (``job``/``instance``/
+        ``pod``) and the classic one taken where a target has both (``or``): during a migration
+        (some pods, or Prometheus 3's ``convert_classic_histograms_to_nhcb`` on some targets,
+        scraped as native histograms) every pod's requests count, and a target scraped both ways
+        (``always_scrape_classic_histograms``) is counted once."""
+        on = ", ".join(self.join.on if self.join else InfoJoin.on)
+        kinds = [f"sum by ({on}) (\n    {_indent(self._counted(fn, window, revision, namespace, extra, k), 4)}\n  )"
+                 for k in (False, True)]
+        return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
+
+    def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False,
+                      both: bool = False) -> str:
+        if both:
+            return self._per_target("increase", window, revision, namespace)
         return f"sum({self._counted('increase', window, revision, namespace, native=native)})"
 
-    def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+    def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False,
+                    both: bool = False) -> str:
+        if both:
+            return self._per_target("increase", window, revision, namespace, (self.errors,))
         return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
 
     def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
@@ -634,19 +684,21 @@ class MetricSource:
         return f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
 
     def _first(self, prom: Prometheus, exprs: list[str], at: float | None,
-               nan: bool = False) -> tuple[int, float | None]:
+               nan: bool = False, must: int = 0) -> tuple[int, float | None]:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
-        A fallback the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
-        Prometheus 2.40, a dotted label before 3.0; 422: a back end without the function, such as
-        VictoriaMetrics) has no data; the first expression's refusal is an error. ``nan``: a NaN
-        is a value (a count that is no number, which judge() fails as such), else no data."""
+        A query the back end cannot parse or does not know (:func:`refused_as_unknown`: HTTP 400
+        ``bad_data``, ``histogram_count`` before Prometheus 2.40, a dotted label before 3.0; a 422
+        naming ``histogram_count``, a back end without the function such as VictoriaMetrics) has
+        no data; any other refusal (a 422 execution error: ``--query.max-samples`` exceeded, a
+        timeout) and the refusal of ``exprs[must]`` (the source's own classic query) are errors. ``nan``: a NaN is a value (a count that is no number, which judge()
+        fails as such), else no data."""
         for i, expr in enumerate(exprs):
             try:
                 result = prom.query(expr, at)
                 value = result[0][1] if result else None
                 value = None if value is not None and math.isnan(value) and not nan else value
             except ServingError as exc:
-                if i == 0 or getattr(exc, "status", None) not in (400, 422):
+                if i == must or not refused_as_unknown(exc):
                     raise
                 continue
             if value is not None:
@@ -662,24 +714,39 @@ class MetricSource:
         :meth:`series_exist` means by it): a canary or stable judged on the namespace's sum
         would be judged on other revisions' traffic. Nor has a blank ``namespace``: revisions
         are named ``<configuration>-<n>``, so one name exists in every namespace holding an
-        InferenceService of that name, and their traffic would be summed."""
+        InferenceService of that name, and their traffic would be summed.
+
+        A histogram scraped as classic series on some targets and as a native histogram on
+        others (a migration) counts both: requests and 5xx per target (:meth:`_per_target`),
+        and the p99 is the larger of the two kinds' p99s — the p99 of their union is never
+        above it (99 % of each kind's answers are at most its own p99), so the slow part of
+        the traffic is never hidden behind the fast one."""
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
         _utf8(revision=revision, namespace=namespace)
         seen = len(prom.warnings)
-        # this source's names, then its alternates'; each with its classic series, then its
-        # native histogram. The errors and the p99 are read from the names that had requests.
-        tries = self._tries()
-        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, k) for s, k in tries], at,
-                                  nan=True)
-        source, kind = tries[i]
-        errors = prom.scalar(source.errors_expr(revision, namespace, window, kind), at)
+        # this source's names, then its alternates'; a count that is a histogram's (knative-otel)
+        # asked of both kinds per target, then of the classic series alone (a back end without
+        # histogram_count). The errors and the p99 are read from the names that had requests.
+        tries = self._count_tries()
+        must = tries.index((self, False))
+        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, both=b) for s, b in tries],
+                                  at, nan=True, must=must)
+        source, both = tries[i]
+        errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
-        _, p99 = self._first(prom, [source.p99_expr(revision, namespace, window, k) for k in (False, True)], at)
+        p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
+                for k in (False, True)]
+        p99 = max((v for v in p99s if v is not None), default=None)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
 
+    def _count_tries(self) -> list[tuple[MetricSource, bool]]:
+        """``(names, both kinds)`` in the order the request counts are asked for."""
+        return [(s, both) for s in (self, *self.alternates)
+                for both in ((True, False) if s.counts_histogram else (False,))]
+
     def _tries(self) -> list[tuple[MetricSource, bool]]:
-        """``(names, native)`` in the order the requests are asked for."""
+        """``(names, native)`` in the order the series are looked for (:meth:`series_exist`)."""
         return [(s, native) for s in (self, *self.alternates)
                 for native in ((False, True) if s.counts_histogram else (False,))]
 
