@@ -95,7 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ENGINE = "ctloop-streaming"
 STATE_FORMAT = "ctloop.drift.state"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: date/time columns are sketched as seconds (family temporal), no longer counted as objects
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
