@@ -241,13 +241,18 @@ def as_temporal(series: pd.Series, label: str, unparsed: Unparsed | None = None)
     :func:`temporal_columns`) as that column's values: ISO text (what JSON carries) as
     ``datetime.date``/``datetime.time`` objects, datetimes (in the reference's time zone, or naive
     UTC against a naive reference) or timedeltas; unparseable values become missing, counted in
-    ``unparsed``. A column already of the reference's kind is left as it is."""
+    ``unparsed``. Datetimes logged for a date/time column are read as their dates/times of day (as
+    ISO text with a time is); a column of another temporal kind is left as it is (the engines refuse
+    a real type change)."""
     import pandas as pd
 
     from ctloop.drift.engine import series_dtype, temporal_type
 
     kind = temporal_type(label)
-    if kind is None or temporal_type(series_dtype(series)) is not None:  # already temporal: the engine judges it
+    own = temporal_type(series_dtype(series))
+    if kind in ("date", "time") and own in ("datetime", "datetime (tz-aware)"):
+        pass  # datetimes: their dates (times of day) as the wall clock shows them, as ISO text with a time is read
+    elif kind is None or own is not None:  # already temporal: the engine judges it (another kind: a real change)
         return series
     unparsed = unparsed if unparsed is not None else Unparsed()
     unparsed.kind = unparsed.kind or kind
