@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.drift.engine import DriftResult, SkippedColumn
     from ctloop.labels.join import JoinResult, LabelIndex
     from ctloop.monitoring.champion import Champion
-    from ctloop.monitoring.window import WindowSpec, WindowState
+    from ctloop.monitoring.window import Unparsed, WindowSpec, WindowState
     from ctloop.storage import NumbersAsText
 
 
@@ -218,6 +218,7 @@ class _Frame:
         self.current = logs[logs[PARSED_TIME] > window.start]
         self.rows, self.served = len(self.current), len(served(self.current))
         self.numbers_as_text: dict[str, NumbersAsText] = {}  # numbers logged for text features (drift)
+        self.unparsed: dict[str, Unparsed] = {}  # logged values of date/time features that are none (drift)
 
     def rows_after(self, when: pd.Timestamp) -> int:
         return int((self.logs[PARSED_TIME] > when).sum())
@@ -233,7 +234,8 @@ class _Frame:
         aligned, alignment = align_features(requested, champion.features)
         if not alignment.columns:
             return alignment, None, []
-        aligned = coerce_like(aligned, champion.reference, alignment.columns, counts=self.numbers_as_text)
+        aligned = coerce_like(aligned, champion.reference, alignment.columns, counts=self.numbers_as_text,
+                              unparsed=self.unparsed)
         reference = champion.reference
         result, refused = engine.column_by_column(lambda cols: engine.detect(reference, aligned, columns=cols),
                                                   alignment.columns, lambda c: engine.series_dtype(aligned[c]))
@@ -262,6 +264,7 @@ class _State:
         self.state, self.consume = state, consume
         self.rows, self.served = state.counts["rows"], state.counts["served"]
         self.numbers_as_text = state.numbers_as_text
+        self.unparsed = state.unparsed
 
     def rows_after(self, when: pd.Timestamp) -> int:
         return self.state.counts["since"]  # counted from spec.count_from (checked by judge_state)
@@ -322,6 +325,8 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         for column, counts in facts.numbers_as_text.items():  # 1 for '1' and '01', 9 for '1'..'7': said, not silent
             if counts.unknown or counts.ambiguous:
                 out.warnings.append(f"numbers logged for a text feature: {counts.note(column)}")
+        for column, lost in facts.unparsed.items():  # '2025-13-45', 'n/a' for a date: compared as missing, said
+            out.warnings.append(f"values logged for a date/time feature: {lost.note(column)}")
         record["champion_version"] = champion.version
         record.update(facts.prediction_drift(champion, score))
         rows_since = _volume(out, facts, champion, previous, window)

@@ -95,7 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ENGINE = "ctloop-streaming"
 STATE_FORMAT = "ctloop.drift.state"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: date/time columns are sketched as seconds (family temporal), no longer counted as objects
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
@@ -409,7 +409,26 @@ class ColumnState:
         else:
             self.nulls += int(series.isna().sum())
 
+    @property
+    def empty(self) -> bool:
+        """Only missing values so far: its type says nothing (``DriftState.update`` types such a
+        stretch by the values that come)."""
+        return self.rows == self.nulls and not self.values
+
+    def _retyped(self, like: ColumnState) -> ColumnState:
+        """This empty column (:attr:`empty`) as one of ``like``'s type, its rows kept as nulls."""
+        out = ColumnState(self.name, like.family, like.type,
+                          sketch_size=like.numeric.budget if like.numeric else MIN_BUDGET,
+                          max_categories=like.categories.limit if like.categories else MIN_BUDGET)  # fmt: skip
+        out.rows, out.nulls, out.nullable_int = self.rows, self.nulls, self.nullable_int
+        return out
+
     def merge(self, other: ColumnState) -> ColumnState:
+        if other.family != self.family and {self.family, other.family} != {INT, FLOAT}:
+            if self.empty and not other.empty:  # as one pass: an all-missing part takes the other's type
+                return self._retyped(other).merge(other)
+            if other.empty:
+                return self.merge(other._retyped(self))
         family = self.family
         if other.family != family:
             if {self.family, other.family} == {INT, FLOAT}:
@@ -436,8 +455,9 @@ class ColumnState:
                 out.ints = None
         else:
             out.ints = None
-        if self.numeric is not None:
-            out.numeric = self.numeric.merge(other.numeric)
+        if self.numeric is not None:  # an empty sketch first fails in NumericSketch._absorb: the other first
+            first, second = (other, self) if not self.numeric.n else (self, other)
+            out.numeric = first.numeric.merge(second.numeric)
         if self.categories is not None:
             out.categories = self.categories.merge(other.categories)
         out.histograms = dict(self.histograms)

@@ -53,10 +53,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 5  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+STATE_VERSION = 6  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
 # 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it;
 # 4: the spec names the text columns and their number-written values (numbers sent for text are matched);
-# 5: the spec names the date/time columns, and a date feature's summary is of dates (logged text read as them)
+# 5: the spec names the date/time columns, and a date feature's summary is of dates (logged text read as them);
+# 6: the state counts the logged values of date/time features that are none (``unparsed``), and its drift
+# state is of version 2 (date/time columns sketched as seconds)
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
@@ -201,19 +203,59 @@ def _iso_time(value: Any) -> Any:
     return None
 
 
-def as_temporal(series: pd.Series, label: str) -> pd.Series:
+@dataclass
+class Unparsed:
+    """Logged values of a date/time feature that are none (unparseable text, a number, a list),
+    read as missing by :func:`as_temporal`, added up over the calls given it, with a first example."""
+
+    kind: str = ""  # date, time, datetime, datetime (tz-aware) or timedelta
+    values: int = 0
+    example: str = ""
+
+    def add(self, other: Unparsed) -> Unparsed:
+        self.kind = self.kind or other.kind
+        self.values += other.values
+        self.example = self.example or other.example
+        return self
+
+    def note(self, column: str) -> str:
+        """One line on ``column``: ``'d': 450 value(s) not a date read as missing (first: 'garbage')``."""
+        return (f"{column!r}: {self.values:,} value(s) not a {self.kind or 'date/time'} read as missing"
+                + (f" (first: {self.example})" if self.example else ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "values": self.values, "example": self.example}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unparsed:
+        return cls(str(data.get("kind", "")), int(data["values"]), str(data.get("example", "")))
+
+
+def _example(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_temporal(series: pd.Series, label: str, unparsed: Unparsed | None = None) -> pd.Series:
     """Logged values of a date/time reference column (``label``: its dtype label,
     :func:`temporal_columns`) as that column's values: ISO text (what JSON carries) as
     ``datetime.date``/``datetime.time`` objects, datetimes (in the reference's time zone, or naive
-    UTC against a naive reference) or timedeltas; unparseable values become missing. A column
-    already of the reference's kind is left as it is."""
+    UTC against a naive reference) or timedeltas; unparseable values become missing, counted in
+    ``unparsed``. Datetimes logged for a date/time column are read as their dates/times of day (as
+    ISO text with a time is); a column of another temporal kind is left as it is (the engines refuse
+    a real type change)."""
     import pandas as pd
 
     from ctloop.drift.engine import series_dtype, temporal_type
 
     kind = temporal_type(label)
-    if kind is None or temporal_type(series_dtype(series)) is not None:  # already temporal: the engine judges it
+    own = temporal_type(series_dtype(series))
+    if kind in ("date", "time") and own in ("datetime", "datetime (tz-aware)"):
+        pass  # datetimes: their dates (times of day) as the wall clock shows them, as ISO text with a time is read
+    elif kind is None or own is not None:  # already temporal: the engine judges it (another kind: a real change)
         return series
+    unparsed = unparsed if unparsed is not None else Unparsed()
+    unparsed.kind = unparsed.kind or kind
     if kind in ("date", "time"):
         parse, seen = (_iso_date if kind == "date" else _iso_time), {}
         values = []
@@ -227,13 +269,22 @@ def as_temporal(series: pd.Series, label: str) -> pd.Series:
                 values.append(seen[value])
             except TypeError:  # unhashable (a list): not a date
                 values.append(None)
+            if values[-1] is None:
+                unparsed.values += 1
+                unparsed.example = unparsed.example or _example(value)
         return pd.Series(values, index=series.index, name=series.name, dtype=object)
     texts = series.where(series.map(lambda v: isinstance(v, str)), None).astype(object)
     if kind == "timedelta":
-        return pd.to_timedelta(texts, errors="coerce")
-    parsed = pd.to_datetime(texts, errors="coerce", utc=True, format="ISO8601")
-    tz = label.partition(", ")[2].split("]")[0].removeprefix("tz=") if kind == "datetime (tz-aware)" else ""
-    return parsed.dt.tz_convert(tz) if tz else parsed.dt.tz_localize(None)
+        parsed = pd.to_timedelta(texts, errors="coerce")
+    else:
+        parsed = pd.to_datetime(texts, errors="coerce", utc=True, format="ISO8601")
+        tz = label.partition(", ")[2].split("]")[0].removeprefix("tz=") if kind == "datetime (tz-aware)" else ""
+        parsed = parsed.dt.tz_convert(tz) if tz else parsed.dt.tz_localize(None)
+    lost = series.notna().to_numpy() & parsed.isna().to_numpy()
+    if lost.any():
+        unparsed.values += int(lost.sum())
+        unparsed.example = unparsed.example or _example(series[lost].iloc[0])
+    return parsed
 
 
 def text_columns(reference: pd.DataFrame) -> list[str]:
@@ -270,7 +321,8 @@ def as_text(series: pd.Series, categories: Iterable[object] | None = None,
 def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str],
                 text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Iterable[object]] | None = None,
                 counts: dict[str, NumbersAsText] | None = None,
-                temporal: Mapping[str, str] | None = None) -> pd.DataFrame:
+                temporal: Mapping[str, str] | None = None,
+                unparsed: dict[str, Unparsed] | None = None) -> pd.DataFrame:
     """Logged values of numeric reference columns as numbers (the sink writes a column whose
     type changed between events as strings; unparseable values become missing), logged text of
     date/time reference columns as their dates/times (:func:`as_temporal`; JSON carries a date as
@@ -280,7 +332,8 @@ def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], column
     text columns in ``text`` (:func:`text_columns`), their values written as numbers in
     ``categories`` (:func:`text_numbers`) and its date/time columns' dtype labels in ``temporal``
     (:func:`temporal_columns`). ``counts`` (column → :class:`ctloop.storage.NumbersAsText`)
-    adds up the numbers read as text."""
+    adds up the numbers read as text, ``unparsed`` (column → :class:`Unparsed`) the values of
+    date/time columns read as missing."""
     import pandas as pd
 
     if isinstance(reference, list):
@@ -296,7 +349,10 @@ def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], column
         if col not in out.columns:
             continue
         if col in dated:
-            out[col] = as_temporal(out[col], dated[col])
+            lost = Unparsed()
+            out[col] = as_temporal(out[col], dated[col], lost)
+            if unparsed is not None and lost.values:
+                unparsed.setdefault(col, Unparsed()).add(lost)
         elif col in numeric and not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = pd.to_numeric(out[col], errors="coerce")
         elif col in texts:
@@ -369,6 +425,7 @@ class WindowState:
         self.score_bins: list[int] | None = None  # served scores per gate-decile bin (spec.score_bins)
         self.consumed = False  # the labelled rows were dropped by join(consume=True)
         self.numbers_as_text: dict[str, NumbersAsText] = {}  # numbers logged for text features, by feature
+        self.unparsed: dict[str, Unparsed] = {}  # logged values of date/time features that are none, by feature
         # the smallest logged key of the lookback's served rows while none has a label (what the join shows
         # when no label matched a logged key: a key written another way, "001" for "1"); not kept once one has
         self.least_key: str | None = None
@@ -420,7 +477,8 @@ class WindowState:
         for f, n in present_counts(aligned, columns).items():
             self.present[f] = self.present.get(f, 0) + n
         aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns, self.spec.text,
-                              dict(self.spec.text_numbers), self.numbers_as_text, dict(self.spec.temporal))
+                              dict(self.spec.text_numbers), self.numbers_as_text, dict(self.spec.temporal),
+                              self.unparsed)
         if self.drift is None:
             self.drift = DriftState()
         self.drift.update(aligned.reset_index(drop=True))
@@ -457,6 +515,8 @@ class WindowState:
         for part in (self, other):
             for column, counts in part.numbers_as_text.items():
                 out.numbers_as_text.setdefault(column, NumbersAsText()).add(counts)
+            for column, lost in part.unparsed.items():
+                out.unparsed.setdefault(column, Unparsed()).add(lost)
         out.score_bins = (None if self.score_bins is None and other.score_bins is None else
                           [a + b for a, b in zip(self.score_bins or [0] * len(other.score_bins or []),
                                                  other.score_bins or [0] * len(self.score_bins or []), strict=True)])
@@ -512,6 +572,7 @@ class WindowState:
                 "counts": dict(self.counts), "present": dict(self.present), "log_columns": list(self.log_columns),
                 "drift": None if self.drift is None else self.drift.to_dict(), "score_bins": self.score_bins,
                 "numbers_as_text": {c: n.to_dict() for c, n in self.numbers_as_text.items()},
+                "unparsed": {c: n.to_dict() for c, n in self.unparsed.items()},
                 "least_key": self.least_key}
 
     def save(self, directory: str) -> None:
@@ -550,6 +611,7 @@ class WindowState:
         out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
         out.score_bins = None if data.get("score_bins") is None else [int(v) for v in data["score_bins"]]
         out.numbers_as_text = {c: NumbersAsText.from_dict(n) for c, n in (data.get("numbers_as_text") or {}).items()}
+        out.unparsed = {c: Unparsed.from_dict(n) for c, n in (data.get("unparsed") or {}).items()}
         out.least_key = data.get("least_key")
         rows = os.path.join(directory, "labelled.parquet")
         if os.path.exists(rows):
@@ -755,7 +817,7 @@ def _logged(names: list[str]) -> list[str]:
 
 
 __all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "text_columns", "text_numbers", "as_text",
-           "temporal_columns", "as_temporal",
+           "temporal_columns", "as_temporal", "Unparsed",
            "coerce_like",
            "WindowSpec", "WindowState", "needed_columns", "Plan", "plan", "split", "Partial", "collect_partition",
            "merge_partials", "collect"]
