@@ -220,6 +220,8 @@ class NumericSketch:
 
     def _absorb(self, clusters: tuple[np.ndarray, ...]) -> None:
         """Add clusters at the current resolution, then coarsen until within the budget."""
+        if not len(clusters[0]):
+            return  # an empty part adds nothing (and _runs needs at least one key)
         if len(self.keys) and len(clusters[0]):
             # steady state: most buckets of the chunk are occupied already (keys are unique
             # and sorted on both sides): add those in place, insert the few new ones
