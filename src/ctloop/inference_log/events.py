@@ -152,6 +152,10 @@ class Event:
     raw: bytes | None = field(default=None, repr=False, compare=False)
     metadata: dict[str, str] | None = None
     model_version: str = ""  # response body's model_version, else the ce-annotations one, else ""
+    # the WAL line's own id, given by the sink when it first commits the event and kept by a
+    # flush's carry: two lines with one id are one event replayed twice, never two calls ("" in a
+    # WAL written before it existed, or before the event reached a sink)
+    wal_id: str = ""
 
     def to_wal(self) -> bytes:
         """One WAL line (without the newline): the attributes, then the body verbatim."""
