@@ -1079,7 +1079,9 @@ class Sink:
                      "_overflow.",
                      s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
-                     "Events whose ce-id already had an event of the same kind waiting (both kept).",
+                     "Events whose ce-id already had an event of the same kind waiting: a second call's event is "
+                     "kept (the id ambiguous, written unpaired); a WAL line replayed twice after a crash "
+                     "is kept once.",
                      s.duplicate_ids),
             *counter("ctloop_log_ambiguous_ids_total",
                      "Ce-ids that came to have two requests or two responses waiting at once, counted "
