@@ -1754,10 +1754,10 @@ def refuse_unlistable(uri: str) -> None:
 
     def read(name: str) -> bool:
         # Azure: every name (its listing crashes on one); S3/GCS: only those the reader keeps (a scratch
-        # name, or one a glob does not match, is never opened). fnmatch's '*' crosses '/': a superset
+        # name, or one a glob does not match, is never opened)
         if loc.scheme == "az":
             return True
-        return fnmatch.fnmatchcase(name, loc.key) if glob is not None else not is_scratch(name[len(prefix):])
+        return _glob_reads(name, loc.key, prefix) if glob is not None else not is_scratch(name[len(prefix):])
 
     bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):] and read(n)), None)
     if bad is not None:
@@ -1767,6 +1767,42 @@ def refuse_unlistable(uri: str) -> None:
         raise DataSourceError(f"{uri}: {what} {bad!r} of {where} {loc.bucket!r} has an empty path segment ('//'): "
                               f"{why}; rename the {what} without the doubled '/', or read a prefix that does not "
                               "hold it")
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it:
+    ``**`` any number of names (none too), ``*``, ``?`` and ``[...]`` within one name (fnmatch's
+    ``*`` crosses '/'). The rule the dataset reader matches an object store's names by
+    (``ctloop.drift.streaming._glob_matches``)."""
+    parts, names = pattern.split("/"), path.split("/")
+
+    def match(i: int, j: int) -> bool:
+        if i == len(parts):
+            return j == len(names)
+        if parts[i] == "**":
+            return any(match(i + 1, k) for k in range(j, len(names) + 1))
+        return j < len(names) and fnmatch.fnmatchcase(names[j], parts[i]) and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+def _glob_reads(name: str, pattern: str, base: str) -> bool:
+    """Whether the dataset reader opens the object ``name`` for the glob ``pattern`` (both keys; ``base``
+    the listing prefix above the glob): the name, or a directory above it, matches the pattern
+    (:func:`_glob_match`); each '_'/'.' name in the match is one the pattern writes out (``g/_*.csv``
+    names ``_x.csv``, ``g/*.csv`` does not); below a matched directory, nothing scratch
+    (:func:`is_scratch`). As ``ctloop.drift.streaming._find_files`` picks its files."""
+    parts = name.split("/")
+    named = [p for p in pattern[len(base):].split("/") if p.startswith(SCRATCH_PREFIXES)]
+    for end in range(len(parts), 0, -1):
+        match = "/".join(parts[:end])
+        if len(match) <= len(base.rstrip("/")) or not _glob_match(match, pattern):
+            continue
+        written = all(any(fnmatch.fnmatchcase(c, p) for p in named)
+                      for c in match[len(base):].split("/") if c.startswith(SCRATCH_PREFIXES))
+        if written and (end == len(parts) or not is_scratch("/".join(parts[end:]))):
+            return True
+    return False
 
 
 def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
