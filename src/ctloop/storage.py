@@ -485,29 +485,88 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     return sorted(loc.child(n) for n, size in named if empty or size)
 
 
-_LOCK_STALE_S = 30.0  # a lock older than this was left by a killed writer (a holder keeps it for milliseconds)
+_LOCK_STALE_S = 30.0  # how long a writer waits is twice this; a holder keeps the lock for milliseconds
 
 
 def _create_by_rename(tmp: Path, path: Path) -> bool:
     """Move the whole file ``tmp`` onto ``path`` unless ``path`` exists, where there are no hard
-    links: under an ``O_EXCL`` lock ``.NAME.lock`` beside it, the name looked at, then ``tmp`` renamed
-    onto it (``rename(2)``: the name appears whole, never empty; before, ``O_EXCL`` made it empty and
-    then wrote it, and another reader saw it empty, or a kill between the two left it so). A lock older
-    than ``_LOCK_STALE_S`` (a killed writer's) is removed; one that stays is an error naming it."""
+    links: under an exclusive ``flock(2)`` on ``.NAME.lock`` beside it, the name looked at, then ``tmp``
+    renamed onto it (``rename(2)``: the name appears whole, never empty; before, ``O_EXCL`` made it
+    empty and then wrote it, and another reader saw it empty, or a kill between the two left it so).
+    The kernel releases the lock when its holder dies, so nothing is ever taken over (before, a lock
+    older than 30 s was unlinked by name: a writer preempted between its look and its unlink removed
+    one another writer had just taken, or a writer paused inside its lock lost it, and both created
+    the name, the later rename overwriting). The holder removes the lock file while it still holds
+    it; a waiter that then locks the removed file sees it is no longer the lock and tries again.
+    Where ``flock`` is refused, an ``O_EXCL`` lock file (``.NAME.lock.x``) is the lock and one left by a killed writer
+    is an error naming it. Waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock."""
     lock = path.with_name(f".{path.name}.lock")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
+
+    def busy() -> OSError:
+        return OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})")
+
+    while True:
+        if path.exists():
+            return False
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            if not _flock(fd, deadline, busy):  # no flock on this file system: nobody holds one on it
+                with contextlib.suppress(OSError):
+                    lock.unlink()
+                return _create_by_exclusive_lock(tmp, path, lock.with_name(lock.name + ".x"), deadline, busy)
+            try:
+                held = os.stat(lock)
+            except FileNotFoundError:
+                continue
+            mine = os.fstat(fd)
+            if (held.st_ino, held.st_dev) != (mine.st_ino, mine.st_dev):
+                continue  # locked a lock file its holder removed: the lock is the file there now
+            try:
+                if path.exists():
+                    return False
+                os.replace(tmp, path)
+                return True
+            finally:
+                with contextlib.suppress(OSError):
+                    lock.unlink()  # still held: a waiter locking this file sees it gone
+        finally:
+            os.close(fd)
+
+
+def _flock(fd: int, deadline: float, busy: Callable[[], OSError]) -> bool:
+    """An exclusive ``flock`` on ``fd``, waiting until ``deadline`` (then ``busy()`` is raised); False
+    when the file system (or the platform) has none."""
+    try:
+        import fcntl
+    except ImportError:  # no flock here
+        return False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise busy() from None
+            time.sleep(0.02)
+        except OSError as exc:
+            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                return False
+            raise
+
+
+def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float,
+                              busy: Callable[[], OSError]) -> bool:
+    """:func:`_create_by_rename` where ``flock`` is refused: ``.NAME.lock.x`` made with ``O_EXCL`` is the
+    lock, never taken over (a killed writer's is an error naming it once ``deadline`` passes)."""
     while True:
         if path.exists():
             return False
         try:
             os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
-            with contextlib.suppress(OSError):
-                if time.time() - lock.stat().st_mtime > _LOCK_STALE_S:
-                    lock.unlink()
-                    continue
             if time.monotonic() > deadline:
-                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})") from None
+                raise busy() from None
             time.sleep(0.02)
             continue
         try:
