@@ -124,19 +124,24 @@ def _refuse_hadoop_scheme(uri: str, name: str) -> None:
 
 
 # userinfo with a password that may hold '/' (an AWS secret key does): ``scheme://USER:PASS@rest``, the ':' before
-# any '/' or '@' and the '@' the first after it. An object-store URI has no port; another's ':digits' is its port
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/@:]*):([^@]*)@(.*)$", re.DOTALL)
+# any '/' or '@' and the '@' the first after it. A user name holds no '[' or ']': ``[::1]:5000`` is a host
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/@:\[\]]*):([^@]*)@(.*)$", re.DOTALL)
 _OBJECT_SCHEMES = ("gs", "s3", "s3a", "s3n", "az", "abfs", "abfss", "wasb", "wasbs")
 
 
 def _userinfo(uri: str) -> re.Match | None:
     """The match of a ``USER:PASSWORD@`` in ``uri`` whose password may hold '/' (urlsplit ends the
-    host at the first '/' and misses it), or None; ``host:PORT/…`` of a URL is no password."""
+    host at the first '/' and misses it), or None. A bracketed host (``http://[::1]:5000/a@b``) has no
+    user. An object-store URI has no port; another's ``:digits`` is its port only when the '@' after
+    it is in its query or fragment (``http://host:5000/x?a=b@c``): ``https://user:2024/Se/cret@host`` is
+    a password (so is ``http://host:5000/a@b`` taken to be: masking a path in a message is the safe
+    way to be wrong)."""
     found = _USERINFO.match(uri)
-    if found is None:
-        return None
-    if found.group(1).lower() not in _OBJECT_SCHEMES and re.fullmatch(r"\d*", re.split(r"[/?#]", found.group(3))[0]):
-        return None  # http://host:5000/a@b: a port
+    if found is None or found.group(1).lower() in _OBJECT_SCHEMES:
+        return found
+    rest = found.group(3)[len(re.match(r"\d*", found.group(3)).group()):]
+    if rest[:1] in ("?", "#") or (rest[:1] == "/" and re.search(r"[?#]", rest)):
+        return None  # host:PORT?query@…: the '@' is in the query or fragment
     return found
 
 
