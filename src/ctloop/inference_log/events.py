@@ -333,7 +333,11 @@ def _json_object_header(name: str, value: str | None, shape: str) -> dict | None
 
 
 def metadata_columns(value: str | None) -> dict[str, str] | None:
-    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty)."""
+    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty). One rule
+    (docs/inference-log.md, "Business keys"): each header's values as it sent them, repeats kept
+    (``["2","2"]`` → ``2,2``), comma-joined; a later header making the same column adds its values,
+    as sent, less those an earlier header gave (``["1"]`` + ``["2","2"]`` → ``1,2,2``,
+    ``["2"]`` + ``["2"]`` → ``2``)."""
     parsed = _json_object_header("ce-metadata", value, "header name -> values")
     if parsed is None:
         return None
