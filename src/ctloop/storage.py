@@ -124,19 +124,24 @@ def _refuse_hadoop_scheme(uri: str, name: str) -> None:
 
 
 # userinfo with a password that may hold '/' (an AWS secret key does): ``scheme://USER:PASS@rest``, the ':' before
-# any '/' or '@' and the '@' the first after it. An object-store URI has no port; another's ':digits' is its port
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/@:]*):([^@]*)@(.*)$", re.DOTALL)
+# any '/' or '@' and the '@' the first after it. A user name holds no '[' or ']': ``[::1]:5000`` is a host
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/@:\[\]]*):([^@]*)@(.*)$", re.DOTALL)
 _OBJECT_SCHEMES = ("gs", "s3", "s3a", "s3n", "az", "abfs", "abfss", "wasb", "wasbs")
 
 
 def _userinfo(uri: str) -> re.Match | None:
     """The match of a ``USER:PASSWORD@`` in ``uri`` whose password may hold '/' (urlsplit ends the
-    host at the first '/' and misses it), or None; ``host:PORT/…`` of a URL is no password."""
+    host at the first '/' and misses it), or None. A bracketed host (``http://[::1]:5000/a@b``) has no
+    user. An object-store URI has no port; another's ``:digits`` is its port only when the '@' after
+    it is in its query or fragment (``http://host:5000/x?a=b@c``): ``https://user:2024/Se/cret@host`` is
+    a password (so is ``http://host:5000/a@b`` taken to be: masking a path in a message is the safe
+    way to be wrong)."""
     found = _USERINFO.match(uri)
-    if found is None:
-        return None
-    if found.group(1).lower() not in _OBJECT_SCHEMES and re.fullmatch(r"\d*", re.split(r"[/?#]", found.group(3))[0]):
-        return None  # http://host:5000/a@b: a port
+    if found is None or found.group(1).lower() in _OBJECT_SCHEMES:
+        return found
+    rest = found.group(3)[len(re.match(r"\d*", found.group(3)).group()):]
+    if rest[:1] in ("?", "#") or (rest[:1] == "/" and re.search(r"[?#]", rest)):
+        return None  # host:PORT?query@…: the '@' is in the query or fragment
     return found
 
 
@@ -485,29 +490,88 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     return sorted(loc.child(n) for n, size in named if empty or size)
 
 
-_LOCK_STALE_S = 30.0  # a lock older than this was left by a killed writer (a holder keeps it for milliseconds)
+_LOCK_STALE_S = 30.0  # how long a writer waits is twice this; a holder keeps the lock for milliseconds
 
 
 def _create_by_rename(tmp: Path, path: Path) -> bool:
     """Move the whole file ``tmp`` onto ``path`` unless ``path`` exists, where there are no hard
-    links: under an ``O_EXCL`` lock ``.NAME.lock`` beside it, the name looked at, then ``tmp`` renamed
-    onto it (``rename(2)``: the name appears whole, never empty; before, ``O_EXCL`` made it empty and
-    then wrote it, and another reader saw it empty, or a kill between the two left it so). A lock older
-    than ``_LOCK_STALE_S`` (a killed writer's) is removed; one that stays is an error naming it."""
+    links: under an exclusive ``flock(2)`` on ``.NAME.lock`` beside it, the name looked at, then ``tmp``
+    renamed onto it (``rename(2)``: the name appears whole, never empty; before, ``O_EXCL`` made it
+    empty and then wrote it, and another reader saw it empty, or a kill between the two left it so).
+    The kernel releases the lock when its holder dies, so nothing is ever taken over (before, a lock
+    older than 30 s was unlinked by name: a writer preempted between its look and its unlink removed
+    one another writer had just taken, or a writer paused inside its lock lost it, and both created
+    the name, the later rename overwriting). The holder removes the lock file while it still holds
+    it; a waiter that then locks the removed file sees it is no longer the lock and tries again.
+    Where ``flock`` is refused, an ``O_EXCL`` lock file (``.NAME.lock.x``) is the lock and one left by a killed writer
+    is an error naming it. Waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock."""
     lock = path.with_name(f".{path.name}.lock")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
+
+    def busy() -> OSError:
+        return OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})")
+
+    while True:
+        if path.exists():
+            return False
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            if not _flock(fd, deadline, busy):  # no flock on this file system: nobody holds one on it
+                with contextlib.suppress(OSError):
+                    lock.unlink()
+                return _create_by_exclusive_lock(tmp, path, lock.with_name(lock.name + ".x"), deadline, busy)
+            try:
+                held = os.stat(lock)
+            except FileNotFoundError:
+                continue
+            mine = os.fstat(fd)
+            if (held.st_ino, held.st_dev) != (mine.st_ino, mine.st_dev):
+                continue  # locked a lock file its holder removed: the lock is the file there now
+            try:
+                if path.exists():
+                    return False
+                os.replace(tmp, path)
+                return True
+            finally:
+                with contextlib.suppress(OSError):
+                    lock.unlink()  # still held: a waiter locking this file sees it gone
+        finally:
+            os.close(fd)
+
+
+def _flock(fd: int, deadline: float, busy: Callable[[], OSError]) -> bool:
+    """An exclusive ``flock`` on ``fd``, waiting until ``deadline`` (then ``busy()`` is raised); False
+    when the file system (or the platform) has none."""
+    try:
+        import fcntl
+    except ImportError:  # no flock here
+        return False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise busy() from None
+            time.sleep(0.02)
+        except OSError as exc:
+            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                return False
+            raise
+
+
+def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float,
+                              busy: Callable[[], OSError]) -> bool:
+    """:func:`_create_by_rename` where ``flock`` is refused: ``.NAME.lock.x`` made with ``O_EXCL`` is the
+    lock, never taken over (a killed writer's is an error naming it once ``deadline`` passes)."""
     while True:
         if path.exists():
             return False
         try:
             os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
-            with contextlib.suppress(OSError):
-                if time.time() - lock.stat().st_mtime > _LOCK_STALE_S:
-                    lock.unlink()
-                    continue
             if time.monotonic() > deadline:
-                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})") from None
+                raise busy() from None
             time.sleep(0.02)
             continue
         try:
@@ -1754,10 +1818,10 @@ def refuse_unlistable(uri: str) -> None:
 
     def read(name: str) -> bool:
         # Azure: every name (its listing crashes on one); S3/GCS: only those the reader keeps (a scratch
-        # name, or one a glob does not match, is never opened). fnmatch's '*' crosses '/': a superset
+        # name, or one a glob does not match, is never opened)
         if loc.scheme == "az":
             return True
-        return fnmatch.fnmatchcase(name, loc.key) if glob is not None else not is_scratch(name[len(prefix):])
+        return _glob_reads(name, loc.key, prefix) if glob is not None else not is_scratch(name[len(prefix):])
 
     bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):] and read(n)), None)
     if bad is not None:
@@ -1767,6 +1831,42 @@ def refuse_unlistable(uri: str) -> None:
         raise DataSourceError(f"{uri}: {what} {bad!r} of {where} {loc.bucket!r} has an empty path segment ('//'): "
                               f"{why}; rename the {what} without the doubled '/', or read a prefix that does not "
                               "hold it")
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it:
+    ``**`` any number of names (none too), ``*``, ``?`` and ``[...]`` within one name (fnmatch's
+    ``*`` crosses '/'). The rule the dataset reader matches an object store's names by
+    (``ctloop.drift.streaming._glob_matches``)."""
+    parts, names = pattern.split("/"), path.split("/")
+
+    def match(i: int, j: int) -> bool:
+        if i == len(parts):
+            return j == len(names)
+        if parts[i] == "**":
+            return any(match(i + 1, k) for k in range(j, len(names) + 1))
+        return j < len(names) and fnmatch.fnmatchcase(names[j], parts[i]) and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+def _glob_reads(name: str, pattern: str, base: str) -> bool:
+    """Whether the dataset reader opens the object ``name`` for the glob ``pattern`` (both keys; ``base``
+    the listing prefix above the glob): the name, or a directory above it, matches the pattern
+    (:func:`_glob_match`); each '_'/'.' name in the match is one the pattern writes out (``g/_*.csv``
+    names ``_x.csv``, ``g/*.csv`` does not); below a matched directory, nothing scratch
+    (:func:`is_scratch`). As ``ctloop.drift.streaming._find_files`` picks its files."""
+    parts = name.split("/")
+    named = [p for p in pattern[len(base):].split("/") if p.startswith(SCRATCH_PREFIXES)]
+    for end in range(len(parts), 0, -1):
+        match = "/".join(parts[:end])
+        if len(match) <= len(base.rstrip("/")) or not _glob_match(match, pattern):
+            continue
+        written = all(any(fnmatch.fnmatchcase(c, p) for p in named)
+                      for c in match[len(base):].split("/") if c.startswith(SCRATCH_PREFIXES))
+        if written and (end == len(parts) or not is_scratch("/".join(parts[end:]))):
+            return True
+    return False
 
 
 def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:

@@ -35,6 +35,7 @@ def _headers(kind: str) -> dict[str, str]:
 def _replay_twice_then(tmp_path, events, wal_body=b'{"instances": [{"x": 1.0}]}'):
     """Call A's request in two WAL segments (the crash), then ``events`` posted after the restart."""
     request = parse_event(_headers("request"), wal_body)
+    request.wal_id = "0a1b2c3d4e5f-1"  # the line id the sink gave it; the flush's copy keeps it (fix41h2)
     wal = tmp_path / "wal"
     wal.mkdir()
     (wal / "segment-00000000000000000001-aaaaaa.wal").write_bytes(request.to_wal() + b"\n")

@@ -91,6 +91,7 @@ def test_a_replayed_copy_of_a_waiting_request_still_pairs(tmp_path, body):
     from ctloop.inference_log.events import parse_event
 
     request = parse_event(_headers("request"), body)
+    request.wal_id = "0a1b2c3d4e5f-1"  # the line id the sink gave it; the flush's copy keeps it (fix41h2)
     wal = tmp_path / "wal"
     wal.mkdir()
     (wal / "segment-00000000000000000001-aaaaaa.wal").write_bytes(request.to_wal() + b"\n")

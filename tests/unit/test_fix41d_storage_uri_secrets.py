@@ -37,7 +37,9 @@ def test_without_secrets_masks_a_password_holding_a_slash(uri):
         assert piece not in shown, shown
 
 
-@pytest.mark.parametrize("uri", ["http://mlflow:5000/a@b", "abfss://c@acct.dfs.core.windows.net/k",
+# "http://mlflow:5000/a@b" left out (fix41h2): it cannot be told from "https://user:2024/Se/cret@host",
+# a password; it is masked now (tests/unit/test_fix41h2_storage_userinfo.py)
+@pytest.mark.parametrize("uri", ["http://[::1]:5000/a@b", "abfss://c@acct.dfs.core.windows.net/k",
                                  "s3://b/k:x@y", "az://c/a:b@c.csv"])
 def test_no_userinfo_is_left_alone(uri):
     assert storage._without_secrets(uri) == uri

@@ -433,21 +433,30 @@ class _Ledger:
 
     def _other_spellings(self) -> list[tuple[str, dict[str, Any]]]:
         """The records kept under another directory for this source (format 1: one per spelling
-        of the URI); each directory's first record names its source."""
+        of the URI); the first record of a directory that reads names its source. Listed with their
+        zero-byte files, as the ledger's own: an empty (or unreadable) record in a directory of this
+        source is refused, "move it aside", as one in the ledger's own directory is (before, an
+        empty one there was left out with a warning and the directory taken over around it)."""
         dirs: dict[str, list[str]] = {}
-        for part in storage.list_files(f"{self.root}/{layout.IMPORTS_DIR}", ".json"):
+        for part in storage.list_files(f"{self.root}/{layout.IMPORTS_DIR}", ".json", empty=True):
             folder = part.rsplit("/", 1)[0]
             if folder != self.prefix:
                 dirs.setdefault(folder, []).append(part)
         out = []
         for parts in dirs.values():
+            first = None
+            for part in parts:
+                try:
+                    first = self._read(part)
+                    break
+                except (DataSourceError, ConfigError):  # empty or foreign: the next one may name the source
+                    continue
             try:
-                first = self._read(parts[0])
-                same = source_id(str(first.get("source", ""))) == self.source
+                same = first is not None and source_id(str(first.get("source", ""))) == self.source
             except (DataSourceError, ConfigError):  # not a record this ctloop reads: another source's
                 continue
             if same:
-                out += [(parts[0], first)] + [(part, self._read(part)) for part in parts[1:]]
+                out += [(part, self._read(part)) for part in parts]
         return out
 
     def _take_over(self, legacy: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:

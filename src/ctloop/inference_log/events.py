@@ -152,6 +152,10 @@ class Event:
     raw: bytes | None = field(default=None, repr=False, compare=False)
     metadata: dict[str, str] | None = None
     model_version: str = ""  # response body's model_version, else the ce-annotations one, else ""
+    # the WAL line's own id, given by the sink when it first commits the event and kept by a
+    # flush's carry: two lines with one id are one event replayed twice, never two calls ("" in a
+    # WAL written before it existed, or before the event reached a sink)
+    wal_id: str = ""
 
     def to_wal(self) -> bytes:
         """One WAL line (without the newline): the attributes, then the body verbatim."""
@@ -329,7 +333,11 @@ def _json_object_header(name: str, value: str | None, shape: str) -> dict | None
 
 
 def metadata_columns(value: str | None) -> dict[str, str] | None:
-    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty)."""
+    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty). One rule
+    (docs/inference-log.md, "Business keys"): each header's values as it sent them, repeats kept
+    (``["2","2"]`` → ``2,2``), comma-joined; a later header making the same column adds its values,
+    as sent, less those an earlier header gave (``["1"]`` + ``["2","2"]`` → ``1,2,2``,
+    ``["2"]`` + ``["2"]`` → ``2``)."""
     parsed = _json_object_header("ce-metadata", value, "header name -> values")
     if parsed is None:
         return None

@@ -85,7 +85,6 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -333,20 +332,13 @@ def _delete_segments(segments: list[Path], directory: Path) -> None:
 
 
 def _same_event(a: Event, b: Event) -> bool:
-    """Whether ``a`` and ``b`` are copies of one event: every attribute equal and the bodies written
-    alike (as JSON text that keeps NaN apart from null and 1 apart from 1.0; NaN != NaN). Anything
-    less is two calls: kept both, the id ambiguous, nothing lost."""
-    if any(getattr(a, name) != getattr(b, name) for name in _EVENT_ATTRIBUTES):
-        return False
-    if a.raw is not None and a.raw == b.raw:
-        return True
-    try:
-        return json.dumps(a.body, separators=(",", ":")) == json.dumps(b.body, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):
-        return False
-
-
-_EVENT_ATTRIBUTES = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw"))
+    """Whether ``a`` and ``b`` are one WAL line replayed twice (a crash between a flush's carry and
+    its delete): the same line id, which the sink gives each event when it first commits it and a
+    carry keeps. Events alike in every attribute and body are still two calls (a client reusing its
+    ``Ce-Id`` with its own second-precision ``ce-time``, a hedged or retried call): both kept, the
+    id ambiguous; so are lines of an older WAL without an id. Nothing acknowledged is dropped
+    because it looks like another event."""
+    return bool(a.wal_id) and a.wal_id == b.wal_id
 
 
 class _FsyncThreads:
@@ -412,6 +404,8 @@ class Sink:
         self.max_values = max_values
         self._full: set[str] = set()  # models whose columns were found full (warned once)
         self.stats = Stats()
+        self._boot = uuid.uuid4().hex[:12]  # with a counter, the id of each WAL line this process writes
+        self._wal_ids = 0
         self.failure: str | None = None  # set once the sink can no longer make events durable
         # (model, namespace, component, ce-id) -> {"request": [(Event, arrival)], "response": [...]}:
         # events waiting for their partner (a list: a reused ce-id keeps every event). Keyed by the
@@ -644,6 +638,8 @@ class Sink:
         if self.failure is not None:
             raise SinkUnavailable(self.failure)
         fut = self._loop.create_future()
+        self._wal_ids += 1
+        event.wal_id = f"{self._boot}-{self._wal_ids}"  # this WAL line's id (a requeued line gets a new one)
         self._batch.append((fut, event))
         self._wake.set()
         return fut
@@ -749,9 +745,9 @@ class Sink:
         under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
         none of its waiting events pairs (KServe's workers send the events of two calls sharing a
         ``Ce-Id`` in any order: pairing them would give one call the other's prediction); they are
-        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). An exact
-        copy of an event already waiting (:func:`_same_event`: a WAL line replayed twice) is no second
-        call: it is dropped, counted as a duplicate. An event without a partner waits until its
+        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). A copy of
+        a WAL line already waiting (:func:`_same_event`: the same line id, the line replayed twice) is
+        no second call: it is dropped, counted as a duplicate; events merely alike are two calls. An event without a partner waits until its
         partner comes or ``join_ttl`` passes."""
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
@@ -761,7 +757,7 @@ class Sink:
         mine = slot[event.kind]
         partners = slot["response" if event.kind == "request" else "request"]
         if any(_same_event(event, waiting) for waiting, _ in mine):
-            # an exact copy of an event already waiting (a WAL line replayed twice after a crash
+            # a copy of the WAL line of an event already waiting (the line replayed twice after a crash
             # between a flush's carry and its delete): the same acknowledged event, kept once (the
             # waiting copy is carried into the next segment); kept twice, the spare copy would wait
             # for, and pair with, the response of a later call reusing the id
@@ -1083,7 +1079,9 @@ class Sink:
                      "_overflow.",
                      s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
-                     "Events whose ce-id already had an event of the same kind waiting (both kept).",
+                     "Events whose ce-id already had an event of the same kind waiting: a second call's event is "
+                     "kept (the id ambiguous, written unpaired); a WAL line replayed twice after a crash "
+                     "is kept once.",
                      s.duplicate_ids),
             *counter("ctloop_log_ambiguous_ids_total",
                      "Ce-ids that came to have two requests or two responses waiting at once, counted "
