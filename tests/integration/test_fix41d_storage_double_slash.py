@@ -29,10 +29,9 @@ def _store(request, root):  # noqa: F811
     return request.getfixturevalue("stores")[kind], root.split("://", 1)[1].split("/", 1)[0]
 
 
+@pytest.mark.parametrize("root", ["s3", "gs"], indirect=True)  # Azure checks every name: its listing crashes on '//'
 @pytest.mark.parametrize("skipped", ["_temporary//part.csv", ".hidden//x.csv", "sub/a//b.txt"])
 def test_double_slash_names_the_reader_leaves_out_are_not_refused(root, request, skipped):  # noqa: F811
-    if "://" not in root or root.startswith("az://"):
-        pytest.skip("S3 and GCS only: Azure's listing crashes on any '//' name, so it checks every name")
     store, bucket = _store(request, root)
     sdk_put(store, bucket, "ctloop/s/x.csv", _csv(2))
     sdk_put(store, bucket, f"ctloop/s/{skipped}", _csv(1))
@@ -40,9 +39,8 @@ def test_double_slash_names_the_reader_leaves_out_are_not_refused(root, request,
     assert streaming.open_source(source).check_files().dataset.to_table().num_rows == 2
 
 
+@pytest.mark.parametrize("root", ["gs", "s3", "az"], indirect=True)
 def test_a_double_slash_name_the_reader_would_read_is_still_refused(root, request):  # noqa: F811
-    if "://" not in root:
-        pytest.skip("remote stores only")
     store, bucket = _store(request, root)
     sdk_put(store, bucket, "ctloop/s/x.csv", _csv(2))
     sdk_put(store, bucket, "ctloop/s/d//y.csv", _csv(1))
