@@ -147,7 +147,9 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     approver or a model name holding a character KFP cannot store (:func:`beyond_bmp`; ``ctloop``
     before fix round 41 checked them only after recording it). Such an approval is carried out with
     the reason and approver given now in place of the stored ones (recorded as ``approval_restated``),
-    or rejected. ``before_record`` gets the version's rollout settings just before a new decision is
+    or rejected — unless a rollout of it ran anyway (an older ctloop sent the text and KFP made the
+    workflow before refusing the run: :func:`_orphan_rollout`), when both are refused, nothing
+    changed. ``before_record`` gets the version's rollout settings just before a new decision is
     recorded: what it raises refuses the decision with nothing recorded (the version stays pending)."""
     check_reason(reason)
     waiting = pending(registry, name)
@@ -169,8 +171,17 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
         # an approval recorded before its rollout run's parameters were checked (ctloop before fix
-        # round 41): KFP refuses them, so no rollout run of it was ever created
+        # round 41): its rollout run was refused — before it was sent (from 01e044f on), or by KFP
+        # after it had made the workflow (every ctloop before), whose records then say so
         stuck = bool(rollout.get("inference_service")) and beyond_bmp(name, first_by, first_reason)
+        if stuck and (ran := _orphan_rollout(registry, name, target)):
+            raise RegistryError(
+                f"cannot {verb} {name} v{target.version}: its approval by {first_by} holds a character KFP cannot "
+                f"store, and an older ctloop sent it anyway — KFP makes the rollout workflow before it refuses to "
+                f"store the run — and {ran}: a rollout of v{target.version} ran without a KFP run; nothing was "
+                f"changed — check what it left (`ctloop rollout status`; promote or roll back by hand: `ctloop "
+                f"rollout promote`/`rollback`); "
+                f"v{target.version} stays approved, and the next challenger waiting for approval replaces it")
         if not approve and not stuck:
             raise RegistryError(f"cannot reject {name} v{target.version}: it was already approved by {first_by}; "
                                 "its rollout or promotion has not started yet: `ctloop approve` starts it")
@@ -206,6 +217,31 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         finish(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
     return Decision(target.version, approve, by, reason, rollout, at=at)
+
+
+# what a rollout run's steps record of the version (ctloop.serving.release: deploy, analyze's
+# audit with walk_plan's "traffic", promote's traffic_promote and the registry's promote, rollback)
+ROLLOUT_EVENTS = ("deploy", "traffic", "analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
+
+
+def _orphan_rollout(registry: Any, name: str, target: Any) -> str:
+    """What shows that a rollout run of ``target`` ran although ``ctloop approve`` never recorded
+    starting one (``""``: nothing does): a record of its steps (:data:`ROLLOUT_EVENTS`, naming the
+    run), its last event or rollout status tag, or the champion alias on it."""
+    version = str(target.version)
+    for event in reversed(registry.audit_log(name)):
+        if event.get("event") in ROLLOUT_EVENTS and str(event.get("version")) == version:
+            run = event.get("pipeline_run") or "?"
+            return (f"the audit trail holds its '{event['event']}' from rollout run {run} "
+                    f"(`kubectl get workflows -A -l pipeline/runid={run}`)")
+    tags = target.tags
+    last = tags.get("ctloop.last_event", "")
+    if last in ROLLOUT_EVENTS or tags.get("ctloop.rollout.status"):
+        return f"its tags name a rollout step (last event {last!r}, status {tags.get('ctloop.rollout.status', '')!r})"
+    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
+    if str(champion) == version:
+        return "it is champion"
+    return ""
 
 
 def _not_older_than_champion(registry: Any, name: str, version: str, state: str) -> None:
