@@ -45,6 +45,7 @@ class Decision:
     rollout: dict[str, Any]
     resumed: bool = False  # an approval recorded earlier whose rollout or promotion had not started
     at: str = ""  # when it was decided (tag ctloop.approval.at, kept by a resumed decision)
+    restated: str = ""  # who approved first, when this approval's by/reason replaced theirs (approval_restated)
 
 
 def rollout_run_id(name: str, decision: Decision) -> str:
@@ -186,16 +187,19 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
             raise RegistryError(f"cannot reject {name} v{target.version}: it was already approved by {first_by}; "
                                 "its rollout or promotion has not started yet: `ctloop approve` starts it")
         if approve:
+            restated = ""
             if stuck and beyond_bmp(first_by, first_reason) and not beyond_bmp(by, reason):
-                # its rollout run cannot carry the stored reason/by: this approval's replace them
-                registry.set_tags(name, target.version, {TAG_BY: by, f"{TAG_REASON}.{APPROVED}": reason})
+                # its rollout run cannot carry the stored reason/by: this approval's replace them —
+                # recorded first: tags replaced before a failed record would hide it for good (the
+                # next approve finds nothing stuck)
                 registry.record_event(name, target.version, {"event": "approval_restated", "by": by, "reason": reason,
                                                              "replaces": f"{first_by}: {first_reason}"})
-                first_by, first_reason = by, reason
+                registry.set_tags(name, target.version, {TAG_BY: by, f"{TAG_REASON}.{APPROVED}": reason})
+                restated, first_by, first_reason = first_by, by, reason
             elif not recorded(registry, name, target.version, APPROVED):  # the first attempt stopped before its record
                 registry.record_event(name, target.version, {"event": APPROVED, "by": first_by, "reason": first_reason})
             return Decision(target.version, True, first_by, first_reason, rollout, resumed=True,
-                            at=target.tags.get(TAG_AT, ""))
+                            at=target.tags.get(TAG_AT, ""), restated=restated)
         # a rejection of a stuck approval: recorded below like any other
     if state == REJECTED:  # rejected, but the alias was not cleared (a crash in between)
         if approve:
