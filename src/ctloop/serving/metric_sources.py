@@ -314,17 +314,19 @@ def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> tuple
     return (f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text), kind
 
 
-# what a back end that cannot parse or does not know a fallback's PromQL names in its refusal:
-# the function (histogram_count: VictoriaMetrics' 422 'unknown func "histogram_count"') or a quoted
-# name (Prometheus 3's {"kn.revision.name"=…}, {__name__="…"})
-_UNKNOWN_PROMQL = re.compile(r'histogram_count|\{\s*"|__name__')
+# what a back end that cannot parse or does not know a fallback's PromQL says in its refusal: an
+# unknown function (VictoriaMetrics' 422 'unknown func "histogram_count"') or a parse error (a quoted
+# name before Prometheus 3). Not a series it quotes: a query it parsed and could not run prints them
+# too (a many-to-many join: [{__name__="target_info", …}, …], HTTP 422 execution)
+_UNKNOWN_PROMQL = re.compile(r"unknown func|unsupported func|parse error|cannot parse", re.IGNORECASE)
 
 
 def refused_as_unknown(exc: BaseException) -> bool:
     """Whether a ServingError of :meth:`Prometheus.query` says the back end cannot parse or does
     not know the query (no data for a fallback), not that it failed to run it: 400 ``bad_data``
-    (a parse error), or a 400/422 naming what it does not know. A 422 ``execution`` error such
-    as ``--query.max-samples`` exceeded is a failure, never no data."""
+    (a parse error), or a 400/422 saying it does not know a function or cannot parse the query.
+    A 422 ``execution`` error such as ``--query.max-samples`` exceeded or a many-to-many join
+    (which quotes the series) is a failure, never no data."""
     status = getattr(exc, "status", None)
     if status == 400 and getattr(exc, "error_type", "") == "bad_data":
         return True
@@ -707,7 +709,7 @@ class MetricSource:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
         A query the back end cannot parse or does not know (:func:`refused_as_unknown`: HTTP 400
         ``bad_data``, ``histogram_count`` before Prometheus 2.40, a dotted label before 3.0; a 422
-        naming ``histogram_count``, a back end without the function such as VictoriaMetrics) has
+        saying ``unknown func``, a back end without the function such as VictoriaMetrics) has
         no data; any other refusal (a 422 execution error: ``--query.max-samples`` exceeded, a
         timeout) and the refusal of ``exprs[must]`` (the source's own classic query) are errors. ``nan``: a NaN is a value (a count that is no number, which judge()
         fails as such), else no data."""
