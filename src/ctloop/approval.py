@@ -45,6 +45,7 @@ class Decision:
     rollout: dict[str, Any]
     resumed: bool = False  # an approval recorded earlier whose rollout or promotion had not started
     at: str = ""  # when it was decided (tag ctloop.approval.at, kept by a resumed decision)
+    restated: str = ""  # who approved first, when this approval's by/reason replaced theirs (approval_restated)
 
 
 def rollout_run_id(name: str, decision: Decision) -> str:
@@ -147,7 +148,9 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     approver or a model name holding a character KFP cannot store (:func:`beyond_bmp`; ``ctloop``
     before fix round 41 checked them only after recording it). Such an approval is carried out with
     the reason and approver given now in place of the stored ones (recorded as ``approval_restated``),
-    or rejected. ``before_record`` gets the version's rollout settings just before a new decision is
+    or rejected — unless a rollout of it ran anyway (an older ctloop sent the text and KFP made the
+    workflow before refusing the run: :func:`_orphan_rollout`), when both are refused, nothing
+    changed. ``before_record`` gets the version's rollout settings just before a new decision is
     recorded: what it raises refuses the decision with nothing recorded (the version stays pending)."""
     check_reason(reason)
     waiting = pending(registry, name)
@@ -169,22 +172,34 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
         # an approval recorded before its rollout run's parameters were checked (ctloop before fix
-        # round 41): KFP refuses them, so no rollout run of it was ever created
+        # round 41): its rollout run was refused — before it was sent (from 01e044f on), or by KFP
+        # after it had made the workflow (every ctloop before), whose records then say so
         stuck = bool(rollout.get("inference_service")) and beyond_bmp(name, first_by, first_reason)
+        if stuck and (ran := _orphan_rollout(registry, name, target)):
+            raise RegistryError(
+                f"cannot {verb} {name} v{target.version}: its approval by {first_by} holds a character KFP cannot "
+                f"store, and an older ctloop sent it anyway — KFP makes the rollout workflow before it refuses to "
+                f"store the run — and {ran}: a rollout of v{target.version} ran without a KFP run; nothing was "
+                f"changed — check what it left (`ctloop rollout status`; promote or roll back by hand: `ctloop "
+                f"rollout promote`/`rollback`); "
+                f"v{target.version} stays approved, and the next challenger waiting for approval replaces it")
         if not approve and not stuck:
             raise RegistryError(f"cannot reject {name} v{target.version}: it was already approved by {first_by}; "
                                 "its rollout or promotion has not started yet: `ctloop approve` starts it")
         if approve:
+            restated = ""
             if stuck and beyond_bmp(first_by, first_reason) and not beyond_bmp(by, reason):
-                # its rollout run cannot carry the stored reason/by: this approval's replace them
-                registry.set_tags(name, target.version, {TAG_BY: by, f"{TAG_REASON}.{APPROVED}": reason})
+                # its rollout run cannot carry the stored reason/by: this approval's replace them —
+                # recorded first: tags replaced before a failed record would hide it for good (the
+                # next approve finds nothing stuck)
                 registry.record_event(name, target.version, {"event": "approval_restated", "by": by, "reason": reason,
                                                              "replaces": f"{first_by}: {first_reason}"})
-                first_by, first_reason = by, reason
+                registry.set_tags(name, target.version, {TAG_BY: by, f"{TAG_REASON}.{APPROVED}": reason})
+                restated, first_by, first_reason = first_by, by, reason
             elif not recorded(registry, name, target.version, APPROVED):  # the first attempt stopped before its record
                 registry.record_event(name, target.version, {"event": APPROVED, "by": first_by, "reason": first_reason})
             return Decision(target.version, True, first_by, first_reason, rollout, resumed=True,
-                            at=target.tags.get(TAG_AT, ""))
+                            at=target.tags.get(TAG_AT, ""), restated=restated)
         # a rejection of a stuck approval: recorded below like any other
     if state == REJECTED:  # rejected, but the alias was not cleared (a crash in between)
         if approve:
@@ -206,6 +221,31 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         finish(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
     return Decision(target.version, approve, by, reason, rollout, at=at)
+
+
+# what a rollout run's steps record of the version (ctloop.serving.release: deploy, analyze's
+# audit with walk_plan's "traffic", promote's traffic_promote and the registry's promote, rollback)
+ROLLOUT_EVENTS = ("deploy", "traffic", "analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
+
+
+def _orphan_rollout(registry: Any, name: str, target: Any) -> str:
+    """What shows that a rollout run of ``target`` ran although ``ctloop approve`` never recorded
+    starting one (``""``: nothing does): a record of its steps (:data:`ROLLOUT_EVENTS`, naming the
+    run), its last event or rollout status tag, or the champion alias on it."""
+    version = str(target.version)
+    for event in reversed(registry.audit_log(name)):
+        if event.get("event") in ROLLOUT_EVENTS and str(event.get("version")) == version:
+            run = event.get("pipeline_run") or "?"
+            return (f"the audit trail holds its '{event['event']}' from rollout run {run} "
+                    f"(`kubectl get workflows -A -l pipeline/runid={run}`)")
+    tags = target.tags
+    last = tags.get("ctloop.last_event", "")
+    if last in ROLLOUT_EVENTS or tags.get("ctloop.rollout.status"):
+        return f"its tags name a rollout step (last event {last!r}, status {tags.get('ctloop.rollout.status', '')!r})"
+    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
+    if str(champion) == version:
+        return "it is champion"
+    return ""
 
 
 def _not_older_than_champion(registry: Any, name: str, version: str, state: str) -> None:

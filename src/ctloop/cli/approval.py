@@ -62,7 +62,11 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
                                    by=approval.who(args.by), reason=args.reason, before_record=checks_first)
         verb = "approved" if approve else "rejected"
-        if decision.resumed:
+        if decision.restated:
+            print(f"{args.model_name} v{decision.version} approval restated by {decision.by}: {decision.reason} "
+                  f"(replacing the one by {decision.restated}, whose reason or name KFP cannot store); "
+                  "carrying it out now")
+        elif decision.resumed:
             print(f"{args.model_name} v{decision.version} was already {verb} by {decision.by}: {decision.reason}; "
                   + ("carrying it out now" if approve else "done"))
         else:

@@ -58,6 +58,7 @@ SOURCE_GROUP = (
     "ctloop-source"  # group 0 of the PrometheusRule, replaced by the sources/<name> components
 )
 SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision, code_class}
+QUANTILE = 0.99  # the latency quantile the canary rules judge (p99)
 SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
 # A range as Prometheus parses it: prometheus/common model.ParseDuration (model/time.go
 # durationRE): ASCII digits, units in descending order, compounds such as 1h30m; above 0 (v2.42
@@ -313,17 +314,19 @@ def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> tuple
     return (f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text), kind
 
 
-# what a back end that cannot parse or does not know a fallback's PromQL names in its refusal:
-# the function (histogram_count: VictoriaMetrics' 422 'unknown func "histogram_count"') or a quoted
-# name (Prometheus 3's {"kn.revision.name"=…}, {__name__="…"})
-_UNKNOWN_PROMQL = re.compile(r'histogram_count|\{\s*"|__name__')
+# what a back end that cannot parse or does not know a fallback's PromQL says in its refusal: an
+# unknown function (VictoriaMetrics' 422 'unknown func "histogram_count"') or a parse error (a quoted
+# name before Prometheus 3). Not a series it quotes: a query it parsed and could not run prints them
+# too (a many-to-many join: [{__name__="target_info", …}, …], HTTP 422 execution)
+_UNKNOWN_PROMQL = re.compile(r"unknown func|unsupported func|parse error|cannot parse", re.IGNORECASE)
 
 
 def refused_as_unknown(exc: BaseException) -> bool:
     """Whether a ServingError of :meth:`Prometheus.query` says the back end cannot parse or does
     not know the query (no data for a fallback), not that it failed to run it: 400 ``bad_data``
-    (a parse error), or a 400/422 naming what it does not know. A 422 ``execution`` error such
-    as ``--query.max-samples`` exceeded is a failure, never no data."""
+    (a parse error), or a 400/422 saying it does not know a function or cannot parse the query.
+    A 422 ``execution`` error such as ``--query.max-samples`` exceeded or a many-to-many join
+    (which quotes the series) is a failure, never no data."""
     status = getattr(exc, "status", None)
     if status == 400 and getattr(exc, "error_type", "") == "bad_data":
         return True
@@ -671,12 +674,30 @@ class MetricSource:
             return self._per_target("increase", window, revision, namespace, (self.errors,))
         return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
 
-    def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+    def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False,
+                 quantile: float = QUANTILE) -> str:
+        level = f"{quantile:.6g}"
         if native:
             rates = self._series(self.histogram, "rate", window, revision, namespace, native=True)
-            return self._seconds(f"histogram_quantile(0.99, sum({rates}))")
+            return self._seconds(f"histogram_quantile({level}, sum({rates}))")
         rates = self._series(self.buckets, "rate", window, revision, namespace)
-        return self._seconds(f"histogram_quantile(0.99, sum by (le) ({rates}))")
+        return self._seconds(f"histogram_quantile({level}, sum by (le) ({rates}))")
+
+    def observed_expr(self, revision: str, namespace: str, window: str, native: bool | None) -> str:
+        """How many answers the latency histogram observed in ``window``: of the classic series
+        (``<name>_count``, ``native`` false), of the native one (``histogram_count``, true), or of
+        both per scrape target, the classic one where a target has both (``None``)."""
+        def one(kind: bool) -> str:
+            if kind:
+                return self._series(self.histogram, "increase", window, revision, namespace,
+                                    wrap="histogram_count", native=True)
+            return self._series(f"{self.histogram}_count", "increase", window, revision, namespace)
+
+        if native is not None:
+            return f"sum({one(native)})"
+        on = ", ".join(self.join.on if self.join else InfoJoin.on)
+        kinds = [f"sum by ({on}) (\n    {_indent(one(k), 4)}\n  )" for k in (False, True)]
+        return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
 
     def presence_expr(self, revision: str, namespace: str, lookback: str, native: bool = False) -> str:
         if native:  # counted as histograms: Prometheus 2.42's histogram_count(last_over_time()) is empty
@@ -688,7 +709,7 @@ class MetricSource:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
         A query the back end cannot parse or does not know (:func:`refused_as_unknown`: HTTP 400
         ``bad_data``, ``histogram_count`` before Prometheus 2.40, a dotted label before 3.0; a 422
-        naming ``histogram_count``, a back end without the function such as VictoriaMetrics) has
+        saying ``unknown func``, a back end without the function such as VictoriaMetrics) has
         no data; any other refusal (a 422 execution error: ``--query.max-samples`` exceeded, a
         timeout) and the refusal of ``exprs[must]`` (the source's own classic query) are errors. ``nan``: a NaN is a value (a count that is no number, which judge()
         fails as such), else no data."""
@@ -718,9 +739,9 @@ class MetricSource:
 
         A histogram scraped as classic series on some targets and as a native histogram on
         others (a migration) counts both: requests and 5xx per target (:meth:`_per_target`),
-        and the p99 is the larger of the two kinds' p99s — the p99 of their union is never
-        above it (99 % of each kind's answers are at most its own p99), so the slow part of
-        the traffic is never hidden behind the fast one."""
+        and the p99 is an upper bound of their union's (:meth:`_union_quantile`), at most the
+        larger of the two kinds' p99s: the slow part of the traffic is never hidden behind the
+        fast one, and a kind with under 1 % of the answers cannot fail it alone."""
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
         _utf8(revision=revision, namespace=namespace)
@@ -738,7 +759,48 @@ class MetricSource:
         p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
                 for k in (False, True)]
         p99 = max((v for v in p99s if v is not None), default=None)
+        if all(v is not None for v in p99s) and p99s[0] != p99s[1]:
+            p99 = source._union_quantile(prom, revision, namespace, window, at, p99)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
+
+    def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
+                        larger: float, quantile: float = QUANTILE) -> float:
+        """An upper bound of the ``quantile`` of the union of both kinds' answers, at most
+        ``larger`` (the larger of the kinds' own quantiles). PromQL cannot merge a classic and a
+        native histogram, but with N answers in all and N_k of kind k, at most (1-q)·N answers may
+        lie above the union's q-quantile; split that budget into b_k (sum at most (1-q)·N): every
+        answer above max over k of kind k's (1 - b_k/N_k)-quantile is among the b_k slowest of its
+        kind, so that maximum bounds the union's quantile from above. A kind with b_k >= N_k adds
+        nothing. The splits tried: in proportion to N_k, and each kind's whole count when it fits
+        into the budget (a handful of slow native answers beside many classic ones), the rest to
+        the other kind; the lowest bound is taken. A count that cannot be read keeps ``larger``."""
+        counts = [prom.scalar(self.observed_expr(revision, namespace, window, k), at) for k in (False, True)]
+        total = prom.scalar(self.observed_expr(revision, namespace, window, None), at)
+        if any(c is None or not math.isfinite(c) or c <= 0 for c in (*counts, total)):
+            return larger
+        budget = (1.0 - quantile) * min(total, sum(counts))
+        splits = [[budget * c / sum(counts) for c in counts]]
+        for fits in (0, 1):
+            if counts[fits] <= budget:
+                split = [budget - counts[fits]] * 2
+                split[fits] = counts[fits]
+                splits.append(split)
+        best = larger
+        for split in splits:
+            bound = None
+            for kind, (share, count) in enumerate(zip(split, counts, strict=True)):
+                level = 1.0 - share / count
+                if level <= 0:
+                    continue  # all of this kind's answers fit into its share of the budget
+                level = min(math.ceil(level * 1e6) / 1e6, 1.0)  # rounded up: still a bound
+                value = prom.scalar(self.p99_expr(revision, namespace, window, bool(kind), level), at)
+                if value is None or math.isnan(value):
+                    bound = None
+                    break
+                bound = value if bound is None else max(bound, value)
+            if bound is not None:
+                best = min(best, bound)
+        return best
 
     def _count_tries(self) -> list[tuple[MetricSource, bool]]:
         """``(names, both kinds)`` in the order the request counts are asked for."""

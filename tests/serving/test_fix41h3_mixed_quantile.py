@@ -1,0 +1,116 @@
+"""The p99 of a revision whose latency histogram is classic on some pods and native on others.
+
+Fix round 41 took the larger of the two kinds' p99s: never below the p99 of their union, but a
+handful of slow answers on the native kind failed a healthy canary. A real Prometheus 2.42
+(``--enable-feature=native-histograms``; the set-up of tests/serving/test_fix41f_mixed_histograms.py,
+whose protobuf encoding is tests/serving/test_r41_metrics_native_histograms.py's) scrapes a canary
+with one classic pod (40 answers/s at 50 ms) and one native pod answering 0.1/s at 1.5 s: 0.25 % of
+its answers, so the union's p99 is fast; it was reported as "p99 latency 1990 ms > 500 ms". The
+stable revision is read the same way, so the "at most 2x the stable's p99" rule was loosened too.
+
+Now the union's quantile is bounded by splitting the (1-q)·N answers allowed above it between the
+kinds (``MetricSource._union_quantile``): a kind with fewer answers than the budget adds nothing.
+A canary whose native pod holds 4 % of the answers, all slow, still fails: its union p99 is slow.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from ctloop.config import CanaryRules
+from ctloop.serving import analysis
+from ctloop.serving.metric_sources import Prometheus, PrometheusAuth
+from tests.conftest import *  # noqa: F403
+from tests.fixtures.prometheus import need, wait_for
+from tests.fixtures.servers import InThreadServer, daemon, free_port
+from tests.serving import test_fix41f_mixed_histograms as mixed
+from tests.serving import test_r41_metrics_native_histograms as pb
+
+NS, CONFIG = mixed.NS, mixed.CONFIG
+STABLE, FEW, MANY = (f"{CONFIG}-0001{i}" for i in (1, 2, 3))
+RULES = CanaryRules(window="1m", min_requests=20)
+# (revision, pod, format, 5xx share, latency s) of every pod, and its answers per second
+PODS = [(STABLE, "a", "classic", 0.0, 0.05),
+        (FEW, "a", "classic", 0.0, 0.05), (FEW, "b", "native", 0.0, 1.5),
+        (MANY, "a", "classic", 0.0, 0.05), (MANY, "b", "native", 0.0, 1.5)]
+RATE = [40, 40, 0.1, 40, 1.6]
+
+
+class Pods(InThreadServer):
+    """Pod i's pages at /<ctloop|otel>/<i> (test_fix41f_mixed_histograms' pages); counts grow at RATE[i]/s."""
+
+    def __init__(self):
+        started = time.time() - 10
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                kind, index = self.path.strip("/").split("/")
+                revision, _, fmt, share, seconds = PODS[int(index)]
+                n = int(RATE[int(index)] * (time.time() - started))
+                err = round(n * share)
+                page = mixed._classic if fmt == "classic" else mixed._native
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4" if fmt == "classic" else pb.PROTOBUF)
+                self.end_headers()
+                self.wfile.write(page(revision, n, err, seconds, kind))
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(Handler)
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("mixedq")
+    with Pods() as pods:
+        jobs = []
+        for i, (revision, pod, _, _, _) in enumerate(PODS):
+            for kind, port in (("ctloop", 8080), ("otel", 9091)):
+                labels = {"job": "ml/ctloop-inferenceservices", "instance": f"10.0.0.{i}:{port}",
+                          "pod": f"{revision}-deployment-{pod}", "namespace": NS}
+                if kind == "ctloop":
+                    labels["revision"] = revision
+                jobs.append({"job_name": f"{kind}-{i}", "scrape_interval": "1s", "metrics_path": f"/{kind}/{i}",
+                             "static_configs": [{"targets": [pods.address], "labels": labels}]})
+        config = workdir / "prometheus.yml"
+        config.write_text(json.dumps({"global": {"scrape_interval": "1s"}, "scrape_configs": jobs}))
+        port = free_port()
+        argv = [need("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}", "--enable-feature=native-histograms"]
+        with daemon(argv, workdir, port, timeout=60) as url:
+            wait_for(url, "count(count_over_time(target_info[1m]) >= 30)",
+                     predicate=lambda r: bool(r) and int(r[0]["value"][1]) == len(PODS), timeout=120)
+            yield Prometheus(url, auth=PrometheusAuth())
+
+
+def _decide(prom, source: str, canary: str):
+    check = analysis.make_check(prom, source=source, canary_revision=lambda: canary, stable_revision=lambda: STABLE,
+                                namespace=NS, rules=RULES)
+    return check(5)
+
+
+def test_the_premise_the_slow_pod_is_native(prom):
+    assert prom.scalar("count(histogram_count(ctloop_predict_seconds))") == 2
+    assert prom.scalar("count(ctloop_predict_seconds_count)") == 3
+
+
+@pytest.mark.parametrize("source", ["ctloop", "knative-otel"])
+def test_a_few_slow_native_answers_do_not_fail_a_healthy_canary(prom, source):
+    passed, why, measured = _decide(prom, source, FEW)
+    assert passed, why
+    # 99.75 % of the answers took 50 ms (bucket le=0.1): the union's p99 is in that bucket
+    assert measured["canary_p99_seconds"] <= 0.1, measured
+    assert measured["canary_p99_seconds"] <= 2 * measured["stable_p99_seconds"], measured
+
+
+@pytest.mark.parametrize("source", ["ctloop", "knative-otel"])
+def test_a_slow_native_pod_with_four_percent_of_the_answers_still_fails(prom, source):
+    passed, why, measured = _decide(prom, source, MANY)
+    assert not passed, why
+    assert "p99 latency" in why, why
+    assert measured["canary_p99_seconds"] > 0.5, measured
