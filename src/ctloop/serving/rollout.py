@@ -508,7 +508,12 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # serves and nothing is compared with, and KServe routes the latest ready revision alone
         # whatever canaryTrafficPercent says — its split needs a latestRolledoutRevision (v0.20.0
         # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
-        isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+        # conditional, as the canary patches below: another model written since this read is not
+        # overwritten (409, then ChangedOutside)
+        _conditional_patch(isvcs, name, current, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                    model_sha256=model_sha256),
+                           f"deploying v{version} as a first deployment", "nothing written",
+                           landed=_lands(storage_uri, None))
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
                           created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("created", obj, version)
@@ -516,13 +521,18 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
         # previousRolledoutRevision, where a rollback's pin-back to 0 % sends traffic.
-        isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
-                                             model_sha256=model_sha256))
+        _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
+                                                                    percent=100, model_sha256=model_sha256),
+                           f"deploying v{version} (blue-green)", "nothing written", landed=_lands(storage_uri, 100))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
                           created_before=_created(current), written=100, model=storage_uri, deadline=deadline)
         return _state("switched", obj, version)
-    isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
-                                         model_sha256=model_sha256))
+    # conditional: the previous canary of this model, as read, is replaced on purpose; a model
+    # another run wrote after this read is not (409, then ChangedOutside, nothing written)
+    _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
+                                                                percent=percent, model_sha256=model_sha256),
+                       f"deploying v{version} as a canary at {percent} %", "nothing written",
+                       landed=_lands(storage_uri, int(percent)))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before, created_before=_created(current), written=int(percent),
                       model=storage_uri, deadline=deadline)
@@ -569,6 +579,13 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
                       written=percent)
     return _state("traffic", obj, _spec_version(obj)[0])
+
+
+def _lands(storage_uri: str, percent: int | None):
+    """``landed`` for :func:`_conditional_patch`: the spec names ``storage_uri`` with
+    ``canaryTrafficPercent`` ``percent`` (None: not set)."""
+    return lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                        and _predictor(now).get("canaryTrafficPercent") == percent)
 
 
 def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any], patch: dict[str, Any],
