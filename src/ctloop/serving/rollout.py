@@ -711,7 +711,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
             obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
         else:
-            isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+            # conditional: a model deployed since this read is not overwritten (409, ChangedOutside)
+            _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                    model_sha256=model_sha256),
+                               "the rollback (the champion's storageUri written back as a first deployment)",
+                               "nothing written", landed=_lands(storage_uri, None))
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
