@@ -683,13 +683,22 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
 
     Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
     """
-    specs.check_storage_uri(storage_uri)
+    try:
+        specs.check_storage_uri(storage_uri)
+        unusable: ServingError | None = None
+    except ServingError as exc:
+        # step 1, the pin-back, needs no champion URI: a failed canary is still pinned back
+        # before the restore is refused
+        unusable = exc
     deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
     _check_drivable(obj, isvcs.namespace)
+    canary = len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj)
+    if unusable is not None and (not canary or not predictor_status(obj).get("latestReadyRevision")):
+        raise unusable  # nothing to pin back: nothing written
     if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
         # nothing to write, but the champion may not serve yet: its revision still starting (a
@@ -722,7 +731,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
     # share, another model deployed): the state it waits for would never come, and the step
     # after it must not overwrite that change
-    if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
+    if canary:
         stable, bad = _stable_revision(obj), _spec_version(obj)[1]
         isvcs.patch(name, specs.pin_back_patch())
         what = f"all traffic back on the stable revision {stable}"
@@ -732,6 +741,12 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
             return traffic_split(o).get(stable, 0) == 100
 
         obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
+        if unusable is not None:
+            why = str(unusable).removesuffix("; nothing written")
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name}: its canary ({bad}) pinned back, traffic "
+                               f"held at 0 % (all on the stable revision {stable}), champion URI unusable: {why}; "
+                               "the champion's storageUri not written: roll back again with a URI KServe reads") \
+                from unusable
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
