@@ -599,6 +599,7 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
     changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
     :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written."""
     generation = (read.get("metadata") or {}).get("generation")
+    resent = False  # a patch of ours sent again after its answer was lost: it may have landed
     for attempt in range(PROMOTE_ATTEMPTS):
         rv = (read.get("metadata") or {}).get("resourceVersion")
         sent = dict(patch)
@@ -608,6 +609,12 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
             isvcs.patch(name, sent)
             return
         except ServingConflictError as exc:
+            resent = resent or bool(getattr(exc, "resent", False))
+            if resent:
+                # its first send was applied, then answered 5xx / lost, and the change met by the
+                # resend came after it: the write was served until then (review G4)
+                nothing = ("this rollout's write may have landed before the change (its answer was lost and "
+                           "the patch sent again was refused)")
             now = isvcs.get(name)
             if now is None:
                 raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read "
