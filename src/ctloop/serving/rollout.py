@@ -575,7 +575,8 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     model = _spec_version(obj)[1]
     _conditional_patch(isvcs, name, obj, specs.traffic_patch(percent), f"moving its canary to {percent} %",
                        "nothing written", landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
-                                                              and _predictor(now).get("canaryTrafficPercent") == percent))
+                                                              and _predictor(now).get("canaryTrafficPercent") == percent),
+                       check=lambda now: _refuse_failed(isvcs, name, now, f"moving its canary to {percent} %"))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
                       written=percent)
     return _state("traffic", obj, _spec_version(obj)[0])
@@ -589,7 +590,7 @@ def _lands(storage_uri: str, percent: int | None):
 
 
 def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any], patch: dict[str, Any],
-                       what: str, nothing: str, *, landed) -> None:
+                       what: str, nothing: str, *, landed, check=None) -> None:
     """``patch`` carrying ``read``'s ``metadata.resourceVersion`` (optimistic concurrency): a write
     between that read and the patch (a pin-back, another model) makes the API server answer 409
     instead of it being overwritten (k8s.io/apiserver ``pkg/registry/generic/registry/store.go``,
@@ -597,7 +598,9 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
     again after its answer was lost, met its own write — is done; a write that left the spec alone
     (a label, an annotation, a status update: the API server bumps ``metadata.generation`` for spec
     changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
-    :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written."""
+    :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written.
+    ``check(now)``, the caller's preconditions, runs again on the object read before each retry: a
+    status update since the read (the 409's usual cause) may have failed the canary."""
     generation = (read.get("metadata") or {}).get("generation")
     resent = False  # a patch of ours sent again after its answer was lost: it may have landed
     for attempt in range(PROMOTE_ATTEMPTS):
@@ -623,6 +626,8 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
                 return
             if (now.get("metadata") or {}).get("generation") == generation:
                 if attempt + 1 < PROMOTE_ATTEMPTS:
+                    if check is not None:
+                        check(now)  # raises: nothing written by this attempt
                     read = now
                     continue
                 raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: {what} was refused "
@@ -674,7 +679,8 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
-                                           and "canaryTrafficPercent" not in _predictor(now)))
+                                           and "canaryTrafficPercent" not in _predictor(now)),
+                       check=lambda now: _refuse_failed(isvcs, name, now, "promoting its canary"))
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current),
                       written=None)
     return _state("promoted", obj, _spec_version(obj)[0])
