@@ -2001,7 +2001,7 @@ def kserve_storage_uri(uri: str) -> str:
     if wasb:
         container, account, key = wasb.groups()
         return f"https://{account}.blob.core.windows.net/{container}/{key}".rstrip("/")
-    if re.match(r"^(https?|pvc|hdfs|webhdfs|oci|hf)://", uri):
+    if re.match(r"^(https?|pvc|hdfs|webhdfs|oci|oci\+native|hf)://", uri):
         return uri  # KServe reads these as they are
     loc = parse(uri)
     if loc.scheme != "az":

@@ -298,12 +298,23 @@ class KubeApiDouble(InThreadServer):
         self._publish(key)
 
     def _publish(self, key: tuple[str, str]) -> None:
-        """Reconcile until the rolled-out revisions settle (each split goes into ``history``)."""
+        """Reconcile until the rolled-out revisions settle (each split goes into ``history``).
+        A status that changed is a write: ``metadata.resourceVersion`` moves, as the API server
+        moves it on every status update (the controller's ``Status().Update``; k8s.io/apiserver
+        ``pkg/registry/generic/registry/store.go`` ``Update`` writes a new resourceVersion) — so a
+        patch carrying the resourceVersion read before a reconcile gets 409, the most common one.
+        An unchanged status is not written (KServe v0.20.0
+        ``pkg/controller/v1beta1/inferenceservice/controller.go`` ``updateStatus``: no
+        ``Status().Update`` when ``inferenceServiceStatusEqual``)."""
+        before = copy.deepcopy(self.objects[key].get("status"))
         for _ in range(3):
             rolled = (self.meta[key]["rolled_out"], self.meta[key]["previous"])
             self._reconcile_once(key)
             if (self.meta[key]["rolled_out"], self.meta[key]["previous"]) == rolled:
-                return
+                break
+        if self.objects[key].get("status") != before:
+            self._rv += 1
+            self.objects[key]["metadata"]["resourceVersion"] = str(self._rv)
 
     def _reconcile_once(self, key: tuple[str, str]) -> None:
         obj, m = self.objects[key], self.meta[key]

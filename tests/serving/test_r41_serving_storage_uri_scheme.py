@@ -39,13 +39,16 @@ def test_a_first_deployment_kserve_cannot_download_is_not_created(isvcs, kube):
     assert isvcs.get(NAME) is None
 
 
-def test_a_rollback_to_a_uri_kserve_cannot_download_writes_nothing(isvcs, kube):
+def test_a_rollback_to_a_uri_kserve_cannot_download_pins_back_and_writes_no_uri(isvcs, kube):
     rollout.deploy(isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=5)
     rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V1.replace("run1", "run2"),
                    percent=10, timeout_s=5)
-    with pytest.raises(ServingError, match="cannot download"):
+    with pytest.raises(ServingError, match="traffic held at 0 %.*cannot download"):
         rollout.rollback(isvcs, NAME, version="1", storage_uri=PROXIED, timeout_s=2)
-    assert isvcs.get(NAME)["spec"]["predictor"]["canaryTrafficPercent"] == 10
+    # step 1, the pin-back, needs no champion URI (review G3, fix41g): the canary is at 0 %, the
+    # champion's unusable URI is not written
+    pred = isvcs.get(NAME)["spec"]["predictor"]
+    assert pred["canaryTrafficPercent"] == 0 and pred["model"]["storageUri"] == V1.replace("run1", "run2")
 
 
 @pytest.mark.parametrize("uri", ["gs://b/m", "s3://b/m", "file:///tmp/mlruns/1/r/artifacts/model-joblib",

@@ -88,9 +88,12 @@ def test_transient_500_is_retried(isvcs, kube):
 
 def test_409_is_a_clear_error(isvcs, kube):
     deploy(isvcs, "1", V1)
-    kube.fail_next(409)
+    # deploy's patch is conditional: a 409 over an unchanged spec is retried on the new
+    # resourceVersion, and one refused every time is a clear error
+    kube.fail_next(409, rollout.PROMOTE_ATTEMPTS)
     with pytest.raises(ServingConflictError, match="409"):
         deploy(isvcs, "2", V2)
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == V1
 
 
 def test_timeout_names_what_was_awaited(isvcs, kube):

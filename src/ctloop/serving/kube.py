@@ -141,7 +141,11 @@ class InferenceServices:
                 return _object(what, _decoded(what, fn))
             except ApiException as exc:
                 if exc.status == 409:
-                    raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
+                    conflict = ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}")
+                    # sent again after a 5xx: the first send may have been applied (a 504 does not
+                    # stop the write, k8s.io/apiserver pkg/server/filters/timeout.go)
+                    conflict.resent = attempt > 0
+                    raise conflict from exc
                 if exc.status and exc.status >= 500 and attempt + 1 < self.retries:
                     last = exc
                     time.sleep(0.2 * (attempt + 1))
@@ -244,6 +248,10 @@ class InferenceServices:
             try:
                 return self._call(what, lambda: self.api.patch_namespaced_custom_object(
                     GROUP, VERSION, self.namespace, PLURAL, name, patch, **self.timeout))
+            except ServingConflictError as exc:
+                # a 409 to a patch sent again (its answer lost): the first send may have landed
+                exc.resent = getattr(exc, "resent", False) or attempt > 0
+                raise
             except ServingUnreachable as exc:
                 # only an answer lost after the request went out: a connection that failed was
                 # retried by urllib3 already (api_retries), and sending it again only waits longer

@@ -508,7 +508,12 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # serves and nothing is compared with, and KServe routes the latest ready revision alone
         # whatever canaryTrafficPercent says — its split needs a latestRolledoutRevision (v0.20.0
         # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
-        isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+        # conditional, as the canary patches below: another model written since this read is not
+        # overwritten (409, then ChangedOutside)
+        _conditional_patch(isvcs, name, current, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                    model_sha256=model_sha256),
+                           f"deploying v{version} as a first deployment", "nothing written",
+                           landed=_lands(storage_uri, None))
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
                           created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("created", obj, version)
@@ -516,13 +521,18 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
         # previousRolledoutRevision, where a rollback's pin-back to 0 % sends traffic.
-        isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
-                                             model_sha256=model_sha256))
+        _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
+                                                                    percent=100, model_sha256=model_sha256),
+                           f"deploying v{version} (blue-green)", "nothing written", landed=_lands(storage_uri, 100))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
                           created_before=_created(current), written=100, model=storage_uri, deadline=deadline)
         return _state("switched", obj, version)
-    isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
-                                         model_sha256=model_sha256))
+    # conditional: the previous canary of this model, as read, is replaced on purpose; a model
+    # another run wrote after this read is not (409, then ChangedOutside, nothing written)
+    _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
+                                                                percent=percent, model_sha256=model_sha256),
+                       f"deploying v{version} as a canary at {percent} %", "nothing written",
+                       landed=_lands(storage_uri, int(percent)))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before, created_before=_created(current), written=int(percent),
                       model=storage_uri, deadline=deadline)
@@ -565,14 +575,22 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     model = _spec_version(obj)[1]
     _conditional_patch(isvcs, name, obj, specs.traffic_patch(percent), f"moving its canary to {percent} %",
                        "nothing written", landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
-                                                              and _predictor(now).get("canaryTrafficPercent") == percent))
+                                                              and _predictor(now).get("canaryTrafficPercent") == percent),
+                       check=lambda now: _refuse_failed(isvcs, name, now, f"moving its canary to {percent} %"))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
                       written=percent)
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
+def _lands(storage_uri: str, percent: int | None):
+    """``landed`` for :func:`_conditional_patch`: the spec names ``storage_uri`` with
+    ``canaryTrafficPercent`` ``percent`` (None: not set)."""
+    return lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                        and _predictor(now).get("canaryTrafficPercent") == percent)
+
+
 def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any], patch: dict[str, Any],
-                       what: str, nothing: str, *, landed) -> None:
+                       what: str, nothing: str, *, landed, check=None) -> None:
     """``patch`` carrying ``read``'s ``metadata.resourceVersion`` (optimistic concurrency): a write
     between that read and the patch (a pin-back, another model) makes the API server answer 409
     instead of it being overwritten (k8s.io/apiserver ``pkg/registry/generic/registry/store.go``,
@@ -580,8 +598,11 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
     again after its answer was lost, met its own write — is done; a write that left the spec alone
     (a label, an annotation, a status update: the API server bumps ``metadata.generation`` for spec
     changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
-    :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written."""
+    :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written.
+    ``check(now)``, the caller's preconditions, runs again on the object read before each retry: a
+    status update since the read (the 409's usual cause) may have failed the canary."""
     generation = (read.get("metadata") or {}).get("generation")
+    resent = False  # a patch of ours sent again after its answer was lost: it may have landed
     for attempt in range(PROMOTE_ATTEMPTS):
         rv = (read.get("metadata") or {}).get("resourceVersion")
         sent = dict(patch)
@@ -591,6 +612,12 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
             isvcs.patch(name, sent)
             return
         except ServingConflictError as exc:
+            resent = resent or bool(getattr(exc, "resent", False))
+            if resent:
+                # its first send was applied, then answered 5xx / lost, and the change met by the
+                # resend came after it: the write was served until then (review G4)
+                nothing = ("this rollout's write may have landed before the change (its answer was lost and "
+                           "the patch sent again was refused)")
             now = isvcs.get(name)
             if now is None:
                 raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read "
@@ -599,6 +626,8 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
                 return
             if (now.get("metadata") or {}).get("generation") == generation:
                 if attempt + 1 < PROMOTE_ATTEMPTS:
+                    if check is not None:
+                        check(now)  # raises: nothing written by this attempt
                     read = now
                     continue
                 raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: {what} was refused "
@@ -650,7 +679,8 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
-                                           and "canaryTrafficPercent" not in _predictor(now)))
+                                           and "canaryTrafficPercent" not in _predictor(now)),
+                       check=lambda now: _refuse_failed(isvcs, name, now, "promoting its canary"))
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current),
                       written=None)
     return _state("promoted", obj, _spec_version(obj)[0])
@@ -666,13 +696,22 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
 
     Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
     """
-    specs.check_storage_uri(storage_uri)
+    try:
+        specs.check_storage_uri(storage_uri)
+        unusable: ServingError | None = None
+    except ServingError as exc:
+        # step 1, the pin-back, needs no champion URI: a failed canary is still pinned back
+        # before the restore is refused
+        unusable = exc
     deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
     _check_drivable(obj, isvcs.namespace)
+    canary = len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj)
+    if unusable is not None and (not canary or not predictor_status(obj).get("latestReadyRevision")):
+        raise unusable  # nothing to pin back: nothing written
     if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
         # nothing to write, but the champion may not serve yet: its revision still starting (a
@@ -694,14 +733,18 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
             obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
         else:
-            isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+            # conditional: a model deployed since this read is not overwritten (409, ChangedOutside)
+            _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                    model_sha256=model_sha256),
+                               "the rollback (the champion's storageUri written back as a first deployment)",
+                               "nothing written", landed=_lands(storage_uri, None))
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
     # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
     # share, another model deployed): the state it waits for would never come, and the step
     # after it must not overwrite that change
-    if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
+    if canary:
         stable, bad = _stable_revision(obj), _spec_version(obj)[1]
         isvcs.patch(name, specs.pin_back_patch())
         what = f"all traffic back on the stable revision {stable}"
@@ -711,6 +754,12 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
             return traffic_split(o).get(stable, 0) == 100
 
         obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
+        if unusable is not None:
+            why = str(unusable).removesuffix("; nothing written")
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name}: its canary ({bad}) pinned back, traffic "
+                               f"held at 0 % (all on the stable revision {stable}), champion URI unusable: {why}; "
+                               "the champion's storageUri not written: roll back again with a URI KServe reads") \
+                from unusable
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
