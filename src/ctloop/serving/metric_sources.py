@@ -282,6 +282,9 @@ def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: 
         if time.monotonic() > deadline:
             raise AnswerTooLong(f"an answer still arriving after {timeout_s:g} s")
         parts.append(chunk)
+    missing = getattr(resp, "length", None)  # http.client: read1 ends quietly short of Content-Length
+    if not prefix and isinstance(missing, int) and missing > 0:  # (a snippet may be cut short)
+        raise http.client.IncompleteRead(b"".join(parts), missing)
     return b"".join(parts)
 
 
