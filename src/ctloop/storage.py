@@ -1833,7 +1833,7 @@ def refuse_unlistable(uri: str) -> None:
                               "hold it")
 
 
-def _glob_match(path: str, pattern: str) -> bool:
+def glob_match(path: str, pattern: str) -> bool:
     """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it:
     ``**`` any number of names (none too), ``*``, ``?`` and ``[...]`` within one name (fnmatch's
     ``*`` crosses '/'). The rule the dataset reader matches an object store's names by
@@ -1853,14 +1853,14 @@ def _glob_match(path: str, pattern: str) -> bool:
 def _glob_reads(name: str, pattern: str, base: str) -> bool:
     """Whether the dataset reader opens the object ``name`` for the glob ``pattern`` (both keys; ``base``
     the listing prefix above the glob): the name, or a directory above it, matches the pattern
-    (:func:`_glob_match`); each '_'/'.' name in the match is one the pattern writes out (``g/_*.csv``
+    (:func:`glob_match`); each '_'/'.' name in the match is one the pattern writes out (``g/_*.csv``
     names ``_x.csv``, ``g/*.csv`` does not); below a matched directory, nothing scratch
     (:func:`is_scratch`). As ``ctloop.drift.streaming._find_files`` picks its files."""
     parts = name.split("/")
     named = [p for p in pattern[len(base):].split("/") if p.startswith(SCRATCH_PREFIXES)]
     for end in range(len(parts), 0, -1):
         match = "/".join(parts[:end])
-        if len(match) <= len(base.rstrip("/")) or not _glob_match(match, pattern):
+        if len(match) <= len(base.rstrip("/")) or not glob_match(match, pattern):
             continue
         written = all(any(fnmatch.fnmatchcase(c, p) for p in named)
                       for c in match[len(base):].split("/") if c.startswith(SCRATCH_PREFIXES))

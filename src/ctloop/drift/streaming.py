@@ -1631,18 +1631,11 @@ def _parents(path: str, base: str) -> Iterator[str]:
 
 
 def _glob_matches(path: str, pattern: str) -> bool:
-    """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it:
-    ``**`` any number of directories (none too), ``*`` and ``?`` within one name."""
-    parts, names = pattern.split("/"), path.split("/")
+    """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it
+    (``storage.glob_match``: the one rule the listing's '//' check and this reader share)."""
+    from ctloop.storage import glob_match
 
-    def match(i: int, j: int) -> bool:
-        if i == len(parts):
-            return j == len(names)
-        if parts[i] == "**":
-            return any(match(i + 1, k) for k in range(j, len(names) + 1))
-        return j < len(names) and fnmatch.fnmatchcase(names[j], parts[i]) and match(i + 1, j + 1)
-
-    return match(0, 0)
+    return glob_match(path, pattern)
 
 
 def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None,
