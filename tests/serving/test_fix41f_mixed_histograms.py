@@ -14,8 +14,10 @@ tests/serving/test_r41_metrics_native_histograms.py (prometheus/client_model v0.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -76,16 +78,17 @@ def _native(revision: str, n: int, err: int, seconds: float, kind: str) -> bytes
 
 
 class Pods(InThreadServer):
-    """Pod i's pages at /<ctloop|otel>/<i>; counts grow with time."""
+    """Pod i of ``pods`` ((revision, pod, format, 5xx share, latency s)) at /<ctloop|otel>/<i>; its
+    counts grow at ``rates[i]`` answers a second (default RPS)."""
 
-    def __init__(self):
+    def __init__(self, pods: list[tuple], rates: list[float] | None = None):
         started = time.time() - 10
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 kind, index = self.path.strip("/").split("/")
-                revision, _, fmt, share, seconds = PODS[int(index)]
-                n = int(RPS * (time.time() - started))
+                revision, _, fmt, share, seconds = pods[int(index)]
+                n = int((rates[int(index)] if rates else RPS) * (time.time() - started))
                 err = round(n * share)
                 page = _classic if fmt == "classic" else _native
                 self.send_response(200)
@@ -99,12 +102,14 @@ class Pods(InThreadServer):
         super().__init__(Handler)
 
 
-@pytest.fixture(scope="module")
-def prom(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mixed")
-    with Pods() as pods:
+@contextlib.contextmanager
+def scraped(workdir, pods: list[tuple], rates: list[float] | None = None, *, samples: int = 4,
+            timeout: float = 60) -> Iterator[Prometheus]:
+    """A real Prometheus (native histograms on) scraping every pod of ``pods`` each second, once
+    each pod has ``samples`` scrapes."""
+    with Pods(pods, rates) as server:
         jobs = []
-        for i, (revision, pod, _, _, _) in enumerate(PODS):
+        for i, (revision, pod, _, _, _) in enumerate(pods):
             for kind, port in (("ctloop", 8080), ("otel", 9091)):
                 # the PodMonitor's target labels (manifests/components/monitoring/podmonitor.yaml)
                 labels = {"job": "ml/ctloop-inferenceservices", "instance": f"10.0.0.{i}:{port}",
@@ -112,16 +117,22 @@ def prom(tmp_path_factory):
                 if kind == "ctloop":
                     labels["revision"] = revision
                 jobs.append({"job_name": f"{kind}-{i}", "scrape_interval": "1s", "metrics_path": f"/{kind}/{i}",
-                             "static_configs": [{"targets": [pods.address], "labels": labels}]})
+                             "static_configs": [{"targets": [server.address], "labels": labels}]})
         config = workdir / "prometheus.yml"
         config.write_text(json.dumps({"global": {"scrape_interval": "1s"}, "scrape_configs": jobs}))
         port = free_port()
         argv = [need("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
                 f"--web.listen-address=127.0.0.1:{port}", "--enable-feature=native-histograms"]
         with daemon(argv, workdir, port, timeout=60) as url:
-            wait_for(url, "count(count_over_time(target_info[1m]) >= 4)",
-                     predicate=lambda r: bool(r) and int(r[0]["value"][1]) == len(PODS))
+            wait_for(url, f"count(count_over_time(target_info[1m]) >= {samples})",
+                     predicate=lambda r: bool(r) and int(r[0]["value"][1]) == len(pods), timeout=timeout)
             yield Prometheus(url, auth=PrometheusAuth())
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    with scraped(tmp_path_factory.mktemp("mixed"), PODS) as prometheus:
+        yield prometheus
 
 
 def test_the_premise_one_canary_pod_is_native_the_other_classic(prom):

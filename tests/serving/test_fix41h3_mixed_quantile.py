@@ -15,20 +15,12 @@ A canary whose native pod holds 4 % of the answers, all slow, still fails: its u
 
 from __future__ import annotations
 
-import json
-import time
-from http.server import BaseHTTPRequestHandler
-
 import pytest
 
 from ctloop.config import CanaryRules
 from ctloop.serving import analysis
-from ctloop.serving.metric_sources import Prometheus, PrometheusAuth
 from tests.conftest import *  # noqa: F403
-from tests.fixtures.prometheus import need, wait_for
-from tests.fixtures.servers import InThreadServer, daemon, free_port
 from tests.serving import test_fix41f_mixed_histograms as mixed
-from tests.serving import test_r41_metrics_native_histograms as pb
 
 NS, CONFIG = mixed.NS, mixed.CONFIG
 STABLE, FEW, MANY = (f"{CONFIG}-0001{i}" for i in (1, 2, 3))
@@ -40,52 +32,10 @@ PODS = [(STABLE, "a", "classic", 0.0, 0.05),
 RATE = [40, 40, 0.1, 40, 1.6]
 
 
-class Pods(InThreadServer):
-    """Pod i's pages at /<ctloop|otel>/<i> (test_fix41f_mixed_histograms' pages); counts grow at RATE[i]/s."""
-
-    def __init__(self):
-        started = time.time() - 10
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                kind, index = self.path.strip("/").split("/")
-                revision, _, fmt, share, seconds = PODS[int(index)]
-                n = int(RATE[int(index)] * (time.time() - started))
-                err = round(n * share)
-                page = mixed._classic if fmt == "classic" else mixed._native
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4" if fmt == "classic" else pb.PROTOBUF)
-                self.end_headers()
-                self.wfile.write(page(revision, n, err, seconds, kind))
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(Handler)
-
-
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mixedq")
-    with Pods() as pods:
-        jobs = []
-        for i, (revision, pod, _, _, _) in enumerate(PODS):
-            for kind, port in (("ctloop", 8080), ("otel", 9091)):
-                labels = {"job": "ml/ctloop-inferenceservices", "instance": f"10.0.0.{i}:{port}",
-                          "pod": f"{revision}-deployment-{pod}", "namespace": NS}
-                if kind == "ctloop":
-                    labels["revision"] = revision
-                jobs.append({"job_name": f"{kind}-{i}", "scrape_interval": "1s", "metrics_path": f"/{kind}/{i}",
-                             "static_configs": [{"targets": [pods.address], "labels": labels}]})
-        config = workdir / "prometheus.yml"
-        config.write_text(json.dumps({"global": {"scrape_interval": "1s"}, "scrape_configs": jobs}))
-        port = free_port()
-        argv = [need("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}", "--enable-feature=native-histograms"]
-        with daemon(argv, workdir, port, timeout=60) as url:
-            wait_for(url, "count(count_over_time(target_info[1m]) >= 30)",
-                     predicate=lambda r: bool(r) and int(r[0]["value"][1]) == len(PODS), timeout=120)
-            yield Prometheus(url, auth=PrometheusAuth())
+    with mixed.scraped(tmp_path_factory.mktemp("mixedq"), PODS, RATE, samples=30, timeout=120) as prometheus:
+        yield prometheus
 
 
 def _decide(prom, source: str, canary: str):
