@@ -4,29 +4,16 @@ prefix, not refused as "both an object and a prefix" (review 41 item 1)."""
 
 from __future__ import annotations
 
-import io
-
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
 
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
 from tests.fixtures.object_stores import _sdk, sdk_put
+from tests.integration.test_fix41d_storage_double_slash import _csv, _store
 from tests.integration.test_storage import clean_env, root, stores  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
-
-def _csv(rows: int) -> bytes:
-    buf = io.BytesIO()
-    pacsv.write_csv(pa.table({"a": list(range(rows))}), buf)
-    return buf.getvalue()
-
-
-def _store(request, root):  # noqa: F811
-    kind = root.split("://", 1)[0]
-    return request.getfixturevalue("stores")[kind], root.split("://", 1)[1].split("/", 1)[0]
 
 
 @pytest.mark.parametrize("root", ["gs", "s3", "az"], indirect=True)  # a local directory cannot also be a file
