@@ -79,12 +79,14 @@ written as null.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -336,9 +338,33 @@ def _same_event(a: Event, b: Event) -> bool:
     its delete): the same line id, which the sink gives each event when it first commits it and a
     carry keeps. Events alike in every attribute and body are still two calls (a client reusing its
     ``Ce-Id`` with its own second-precision ``ce-time``, a hedged or retried call): both kept, the
-    id ambiguous; so are lines of an older WAL without an id. Nothing acknowledged is dropped
-    because it looks like another event."""
+    id ambiguous. A replayed line of an older WAL without an id gets one from its content
+    (:func:`_legacy_wal_id`). Nothing acknowledged is dropped because it looks like another event."""
     return bool(a.wal_id) and a.wal_id == b.wal_id
+
+
+def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
+    """The line id of a replayed WAL line written before ``wal_id`` existed (an older ctloop's WAL
+    at the upgrade restart): derived from the line's content — every attribute and the body, the
+    exact-copy comparison those versions used — and how many alike lines came before it in its
+    segment (``seen``, one per segment). Both copies of a line left in two segments by a crash
+    between a carry and its delete get the same id, so :func:`_same_event` keeps one; the carry
+    keeps the id, so a second crash is no different. Replay only: a live event always gets a
+    fresh id. One segment never holds a line and its own carry, so alike lines within it stay
+    apart; the one thing not told apart is alike old lines whose carries, in the next segment,
+    came in another order among further alike lines — identical content, so the rows are the
+    same; at worst a count differs."""
+    try:
+        content = json.dumps([[getattr(event, name) for name in _CONTENT_FIELDS], event.body],
+                             separators=(",", ":")).encode()  # NaN apart from null, 1 apart from 1.0
+    except (TypeError, ValueError, RecursionError):
+        content = raw
+    digest = hashlib.sha256(content).hexdigest()[:32]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"legacy-{digest}-{seen[digest]}"
+
+
+_CONTENT_FIELDS = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw", "wal_id"))
 
 
 class _FsyncThreads:
@@ -503,6 +529,7 @@ class Sink:
         """One segment back into the buffers. Every line but the last ends with a newline; a last
         line without one was cut by the crash mid-append and never acknowledged: skipped."""
         *lines, tail = seg.read_bytes().split(b"\n")
+        seen: dict[str, int] = {}  # alike id-less lines so far in this segment (_legacy_wal_id)
         for number, raw in enumerate(lines, 1):
             if not raw.strip():
                 continue
@@ -513,6 +540,8 @@ class Sink:
                 self._set_aside(f"corrupt WAL line {seg.name}:{number}: {exc}",
                                 wal_line=raw.decode("utf-8", errors="backslashreplace"))
                 continue
+            if not event.wal_id:
+                event.wal_id = _legacy_wal_id(event, raw, seen)
             if not self._too_many_values(event, f"{seg.name}:{number}", raw):
                 self._add(event)
         if tail.strip(b"\0 \t\r"):
@@ -523,6 +552,8 @@ class Sink:
                 log.warning("skipped the torn last line of %s (%d bytes): an append cut by a crash, never "
                             "acknowledged", seg.name, len(tail))
             else:
+                if not event.wal_id:
+                    event.wal_id = _legacy_wal_id(event, tail, seen)
                 if not self._too_many_values(event, f"{seg.name}:{len(lines) + 1}", tail):
                     self._add(event)
 
