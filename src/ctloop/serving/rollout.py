@@ -413,6 +413,44 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
+    for _attempt in range(PROMOTE_ATTEMPTS):
+        try:
+            return _deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
+                           percent=percent, strategy=strategy, timeout_s=timeout_s, template=template,
+                           model_sha256=model_sha256, deadline=deadline)
+        except _PathChanged as exc:
+            changed = exc  # nothing written: choose again on a fresh read
+    raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: deploying v{version} was refused "
+                               f"{PROMOTE_ATTEMPTS} times with HTTP 409 while its status kept changing what the "
+                               f"deploy would do ({changed}); nothing written")
+
+
+class _PathChanged(Exception):
+    """Raised by deploy's ``check``: the object read after a 409 chooses another path than the read
+    deploy chose from (a status update made the failed revision ready, or a revision started)."""
+
+
+def _path(obj: dict[str, Any]) -> tuple[str, bool]:
+    """What deploy's changed-spec path is chosen from: the latest ready revision (none: a first
+    deployment; else blue-green or a canary beside it), and whether a revision is still starting."""
+    before = predictor_status(obj).get("latestReadyRevision", "")
+    return before, bool(not before and _created(obj) and not _failed(obj))
+
+
+def _same_path(read: dict[str, Any]):
+    """``check`` for deploy's :func:`_conditional_patch`: the new read must choose as ``read`` did."""
+    chosen = _path(read)
+
+    def check(now: dict[str, Any]) -> None:
+        if _path(now) != chosen:
+            raise _PathChanged(f"latest ready revision {chosen[0] or 'none'} when read, "
+                               f"{_path(now)[0] or 'none'} after the 409")
+    return check
+
+
+def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
+            percent: int, strategy: str, timeout_s: float, template: dict[str, Any] | None,
+            model_sha256: str, deadline: float) -> RolloutState:
     current = isvcs.get(name)
     if current is None:
         body = template or specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
@@ -513,7 +551,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         _conditional_patch(isvcs, name, current, specs.switch_patch(version=version, storage_uri=storage_uri,
                                                                     model_sha256=model_sha256),
                            f"deploying v{version} as a first deployment", "nothing written",
-                           landed=_lands(storage_uri, None))
+                           landed=_lands(storage_uri, None), check=_same_path(current))
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
                           created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("created", obj, version)
@@ -523,7 +561,8 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # previousRolledoutRevision, where a rollback's pin-back to 0 % sends traffic.
         _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
                                                                     percent=100, model_sha256=model_sha256),
-                           f"deploying v{version} (blue-green)", "nothing written", landed=_lands(storage_uri, 100))
+                           f"deploying v{version} (blue-green)", "nothing written", landed=_lands(storage_uri, 100),
+                           check=_same_path(current))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
                           created_before=_created(current), written=100, model=storage_uri, deadline=deadline)
         return _state("switched", obj, version)
@@ -532,7 +571,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
                                                                 percent=percent, model_sha256=model_sha256),
                        f"deploying v{version} as a canary at {percent} %", "nothing written",
-                       landed=_lands(storage_uri, int(percent)))
+                       landed=_lands(storage_uri, int(percent)), check=_same_path(current))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before, created_before=_created(current), written=int(percent),
                       model=storage_uri, deadline=deadline)
