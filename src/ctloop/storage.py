@@ -503,9 +503,16 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
     one another writer had just taken, or a writer paused inside its lock lost it, and both created
     the name, the later rename overwriting). The holder removes the lock file while it still holds
     it; a waiter that then locks the removed file sees it is no longer the lock and tries again.
-    Where ``flock`` is refused, an ``O_EXCL`` lock file (``.NAME.lock.x``) is the lock and one left by a killed writer
-    is an error naming it. Waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock."""
+    Every writer also makes ``.NAME.lock.x`` with ``O_EXCL`` inside (:func:`_create_by_exclusive_lock`),
+    the lock a writer whose ``flock`` is refused (EOPNOTSUPP, ENOSYS, EINVAL) takes alone, so writers
+    never both create the name whichever errno each one's ``flock`` gives; such a writer never removes
+    ``.NAME.lock`` (another may hold an flock on it). ENOLCK (NFS with lockd unreachable) passes:
+    it is waited out like a held lock (before, it counted as "no flock", and that writer removed the
+    lock file another one held and created the name beside it). One ``.NAME.lock.x`` left by a writer
+    killed inside is an error naming it; waiting more than ``2 * _LOCK_STALE_S`` is an error naming
+    the lock waited for."""
     lock = path.with_name(f".{path.name}.lock")
+    xlock = lock.with_name(lock.name + ".x")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
 
     def busy() -> OSError:
@@ -516,10 +523,8 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
             return False
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         try:
-            if not _flock(fd, deadline, busy):  # no flock on this file system: nobody holds one on it
-                with contextlib.suppress(OSError):
-                    lock.unlink()
-                return _create_by_exclusive_lock(tmp, path, lock.with_name(lock.name + ".x"), deadline, busy)
+            if not _flock(fd, deadline, busy):  # no flock on this file system: the O_EXCL lock alone
+                return _create_by_exclusive_lock(tmp, path, xlock, deadline)
             try:
                 held = os.stat(lock)
             except FileNotFoundError:
@@ -528,10 +533,7 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
             if (held.st_ino, held.st_dev) != (mine.st_ino, mine.st_dev):
                 continue  # locked a lock file its holder removed: the lock is the file there now
             try:
-                if path.exists():
-                    return False
-                os.replace(tmp, path)
-                return True
+                return _create_by_exclusive_lock(tmp, path, xlock, deadline)
             finally:
                 with contextlib.suppress(OSError):
                     lock.unlink()  # still held: a waiter locking this file sees it gone
@@ -541,7 +543,8 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
 
 def _flock(fd: int, deadline: float, busy: Callable[[], OSError]) -> bool:
     """An exclusive ``flock`` on ``fd``, waiting until ``deadline`` (then ``busy()`` is raised); False
-    when the file system (or the platform) has none."""
+    when the file system (or the platform) has none. ENOLCK (no lock could be had now: NFS with lockd
+    unreachable) is waited out like a held lock, never taken for "none"."""
     try:
         import fcntl
     except ImportError:  # no flock here
@@ -551,19 +554,21 @@ def _flock(fd: int, deadline: float, busy: Callable[[], OSError]) -> bool:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise busy() from None
-            time.sleep(0.02)
+            pass
         except OSError as exc:
-            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+            if exc.errno in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
                 return False
-            raise
+            if exc.errno != errno.ENOLCK:
+                raise
+        if time.monotonic() > deadline:
+            raise busy() from None
+        time.sleep(0.02)
 
 
-def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float,
-                              busy: Callable[[], OSError]) -> bool:
-    """:func:`_create_by_rename` where ``flock`` is refused: ``.NAME.lock.x`` made with ``O_EXCL`` is the
-    lock, never taken over (a killed writer's is an error naming it once ``deadline`` passes)."""
+def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float) -> bool:
+    """Rename ``tmp`` onto ``path`` unless it exists, holding ``.NAME.lock.x`` made with ``O_EXCL``
+    (``lock``), which every writer of :func:`_create_by_rename` takes, with or without ``flock``; never
+    taken over (a killed writer's is an error naming it once ``deadline`` passes)."""
     while True:
         if path.exists():
             return False
@@ -571,7 +576,8 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
             os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             if time.monotonic() > deadline:
-                raise busy() from None
+                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes "
+                                           f"{path.name})") from None
             time.sleep(0.02)
             continue
         try:
