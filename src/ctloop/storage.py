@@ -515,7 +515,10 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
     xlock = lock.with_name(lock.name + ".x")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
 
-    def busy() -> OSError:
+    def busy(enolck: bool = False) -> OSError:
+        if enolck:  # nobody holds it: removing the file would not help
+            return OSError(errno.ENOLCK, f"{lock} could not be locked: file locking is unavailable here "
+                                         "(ENOLCK; on NFS, is lockd reachable?)")
         return OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})")
 
     while True:
@@ -541,15 +544,17 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
             os.close(fd)
 
 
-def _flock(fd: int, deadline: float, busy: Callable[[], OSError]) -> bool:
-    """An exclusive ``flock`` on ``fd``, waiting until ``deadline`` (then ``busy()`` is raised); False
-    when the file system (or the platform) has none. ENOLCK (no lock could be had now: NFS with lockd
-    unreachable) is waited out like a held lock, never taken for "none"."""
+def _flock(fd: int, deadline: float, busy: Callable[[bool], OSError]) -> bool:
+    """An exclusive ``flock`` on ``fd``, waiting until ``deadline`` (then ``busy(enolck)`` is raised,
+    saying whether the last refusal was ENOLCK); False when the file system (or the platform) has
+    none. ENOLCK (no lock could be had now: NFS with lockd unreachable) is waited out like a held
+    lock, never taken for "none"."""
     try:
         import fcntl
     except ImportError:  # no flock here
         return False
     while True:
+        enolck = False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
@@ -560,8 +565,9 @@ def _flock(fd: int, deadline: float, busy: Callable[[], OSError]) -> bool:
                 return False
             if exc.errno != errno.ENOLCK:
                 raise
+            enolck = True
         if time.monotonic() > deadline:
-            raise busy() from None
+            raise busy(enolck) from None
         time.sleep(0.02)
 
 
