@@ -339,7 +339,12 @@ def _same_event(a: Event, b: Event) -> bool:
     carry keeps. Events alike in every attribute and body are still two calls (a client reusing its
     ``Ce-Id`` with its own second-precision ``ce-time``, a hedged or retried call): both kept, the
     id ambiguous. A replayed line of an older WAL without an id gets one from its content
-    (:func:`_legacy_wal_id`). Nothing acknowledged is dropped because it looks like another event."""
+    (:func:`_legacy_wal_id`). A live event is never dropped because it looks like another one; at
+    replay, one old line (no id) in each of two segments with identical content is taken for one
+    event (review K: an older ctloop that kept a failed flush's segment without its carry, then
+    logged a retry with the same ``Ce-Id``, ``ce-time`` and body, loses that retry): the
+    CloudEvents spec (v1.0.2, ``id``) lets a consumer take events with the same source and id for
+    duplicates, and KServe v0.20's agent stamps each event's own ``ce-time``."""
     return bool(a.wal_id) and a.wal_id == b.wal_id
 
 
