@@ -1686,10 +1686,11 @@ def _http_get(url: str, headers: dict[str, str], timeout: float,
 
 def _kube_error(exc: Any) -> str:
     try:
-        message = json.loads(exc.body or "{}").get("message") or ""
+        body = json.loads(exc.body or "{}")
     except ValueError:
-        message = ""
-    return f"HTTP {exc.status}: {message or exc.reason}"
+        body = None
+    message = body.get("message") if isinstance(body, dict) else ""  # a proxy's [] or "text": no Status
+    return f"HTTP {exc.status}: {message if isinstance(message, str) and message else exc.reason}"
 
 
 def _kube_fix(exc: Any) -> str:
