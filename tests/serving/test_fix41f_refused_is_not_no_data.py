@@ -11,9 +11,7 @@ n/a", a pass). Now only a refusal of what the back end cannot parse (400 ``bad_d
 
 from __future__ import annotations
 
-import json
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -21,7 +19,7 @@ from ctloop.config import CanaryRules
 from ctloop.errors import ServingError
 from ctloop.serving import analysis
 from ctloop.serving.metric_sources import Prometheus, PrometheusAuth, get_source
-from tests.fixtures.servers import InThreadServer
+from tests.fixtures.servers import InThreadServer, JsonHandler
 
 CANARY, STABLE, NS = "credit-predictor-00002", "credit-predictor-00001", "ml"
 TOO_MANY = {"status": "error", "errorType": "execution",
@@ -39,7 +37,7 @@ def _vector(value):
 def _backend(native_p99_refusal: tuple[int, dict]):
     """The canary's p99 in classic buckets (0.4 s); the stable's only native, and its query refused."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["query"][0]
             code, body = 200, _vector(1000)
@@ -51,15 +49,7 @@ def _backend(native_p99_refusal: tuple[int, dict]):
                     code, body = native_p99_refusal if native else (200, _vector(None))
             elif 'outcome="error"' in query:
                 body = _vector(0)
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
+            self.send_json(code, body)
 
     return InThreadServer(Handler)
 

@@ -13,14 +13,13 @@ server did not answer", and a 404 after a 5xx (the InferenceService deleted mean
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from ctloop.errors import ServingError, ServingUnreachable
 from ctloop.serving.kube import InferenceServices, load_api_client
 from tests.doubles.kube_api import write_kubeconfig
-from tests.fixtures.servers import InThreadServer
+from tests.fixtures.servers import InThreadServer, JsonHandler
 
 OBJ = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
        "metadata": {"name": "credit", "namespace": "ml"}, "spec": {"predictor": {}}}
@@ -32,7 +31,7 @@ class ScriptedApiServer:
         self.seen: list[str] = []
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the API server
 
             def do_GET(self):  # noqa: N802 - http.server's name
@@ -48,15 +47,7 @@ class ScriptedApiServer:
                     "reason": "NotFound" if code == 404 else "InternalError",
                     "message": "inferenceservices.serving.kserve.io \"credit\" not found" if code == 404
                     else "etcdserver: request timed out"}
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
+                self.send_json(code, body)
 
         self.http = InThreadServer(Handler).start()
         self.url = self.http.root_url
@@ -135,28 +126,20 @@ class CreatingApiServer(ScriptedApiServer):
                 self.close_connection = True
                 self.connection.close()
                 return
-            self._json(201, api.created)
+            self.send_json(201, api.created)
 
         def do_get(self):
             step = api.script.pop(0) if api.script else "ok"
             api.seen.append(f"GET {step}")
             if api.created is None:
                 return self._status(404, "NotFound", "inferenceservices.serving.kserve.io \"credit\" not found")
-            self._json(200, api.created)
-
-        def _json(self, code, obj):
-            data = json.dumps(obj).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(200, api.created)
 
         def _status(self, code, reason, message):
-            self._json(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code,
+            self.send_json(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code,
                               "reason": reason, "message": message})
 
-        handler.do_POST, handler.do_GET, handler._json, handler._status = do_post, do_get, _json, _status
+        handler.do_POST, handler.do_GET, handler._status = do_post, do_get, _status
 
 
 @pytest.fixture

@@ -8,34 +8,23 @@ histogram_count(...)". The first (classic) query's 422 stays an error."""
 
 from __future__ import annotations
 
-import json
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from ctloop.errors import ServingError
 from ctloop.serving.metric_sources import Prometheus, get_source
-from tests.fixtures.servers import InThreadServer
+from tests.fixtures.servers import InThreadServer, JsonHandler
 
 EMPTY = {"status": "success", "data": {"resultType": "vector", "result": []}}
 
 
 def _backend(refuse: str):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["query"][0]
-            code, body = ((422, {"status": "error", "errorType": "execution",
-                                 "error": f'unknown func "{refuse}"'}) if refuse in query else (200, EMPTY))
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
+            self.send_json(*((422, {"status": "error", "errorType": "execution",
+                                    "error": f'unknown func "{refuse}"'}) if refuse in query else (200, EMPTY)))
 
     return InThreadServer(Handler)
 
