@@ -336,6 +336,16 @@ def refused_as_unknown(exc: BaseException) -> bool:
     return status in (400, 422) and bool(_UNKNOWN_PROMQL.search(getattr(exc, "why", "")))
 
 
+def configured_url(given: Any, env: str) -> str:
+    """The URL of a setting: ``given`` (a flag, ``ctloop.yaml``), else the environment variable
+    ``env`` (ConfigMap ``ctloop-settings``), without the whitespace around it: a ConfigMap value
+    written as a YAML block (``PROMETHEUS_URL: |``) ends in a newline. One rule for
+    ``PROMETHEUS_URL`` and ``PUSHGATEWAY_URL``; a space or control character inside the URL is
+    still refused by :func:`ctloop.urls.check_http_url`."""
+    value = given or os.environ.get(env, "")
+    return value.strip() if isinstance(value, str) else value
+
+
 class Prometheus:
     """Instant queries over the Prometheus HTTP API (``/api/v1/query``).
 
@@ -344,6 +354,7 @@ class Prometheus:
     ``PROMETHEUS_CA_FILE``)."""
 
     def __init__(self, url: str, timeout_s: float = 10.0, auth: PrometheusAuth | None = None):
+        url = url.strip() if isinstance(url, str) else url  # a ConfigMap value written with '|' ends in "\n"
         if not url:
             raise ConfigError(
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
@@ -1138,6 +1149,7 @@ __all__ = [
     "probe",
     "rule_patch",
     "url_without_credentials",
+    "configured_url",
     "podmonitor_patch",
     "podmonitor_endpoint",
     "QUEUE_PROXY_PORT",
