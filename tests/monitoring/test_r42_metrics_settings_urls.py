@@ -28,7 +28,9 @@ def test_both_settings_read_the_environment_the_same_way(monkeypatch):
     monkeypatch.setenv("PUSHGATEWAY_URL", "http://pg.monitoring.svc:9091\n")
     assert configured_url("", "PROMETHEUS_URL") == BLOCK.strip()
     assert publish.gateway("") == "http://pg.monitoring.svc:9091"
-    assert configured_url(" http://given:9090 ", "PROMETHEUS_URL") == "http://given:9090"  # given wins
+    assert (
+        configured_url(" http://given:9090 ", "PROMETHEUS_URL") == "http://given:9090"
+    )  # given wins
 
 
 def test_the_canary_check_of_a_rollout_reads_a_block_value(monkeypatch):
@@ -36,8 +38,14 @@ def test_the_canary_check_of_a_rollout_reads_a_block_value(monkeypatch):
     from ctloop.serving.release import live_check
 
     monkeypatch.setenv("PROMETHEUS_URL", BLOCK)
-    check = live_check(None, RolloutConfig(), model_name="m", version="2", canary_revision="m-predictor-00002",
-                       stable_revision="m-predictor-00001")
+    check = live_check(
+        None,
+        RolloutConfig(),
+        model_name="m",
+        version="2",
+        canary_revision="m-predictor-00002",
+        stable_revision="m-predictor-00001",
+    )
     assert callable(check)
 
 
