@@ -137,6 +137,11 @@ def _columns(field: str, mapping: dict) -> list[tuple[str, Any]]:
     seen: dict[str, Any] = {}
     for key in mapping:
         name = _label(field, key)
+        if not name:
+            # Prometheus drops a label whose value is empty: the column's series lost its column
+            # label and read as the model's own (drift_score{version}); not published, and
+            # push_window says so (the window is in MLflow whole: the run is not failed for it)
+            continue
         if name in seen:
             raise ConfigError(f"window[{field!r}] has two columns written {name!r} ({seen[name]!r} "
                               f"and {key!r}): they would be one series")
@@ -329,10 +334,13 @@ def push_window(
     ``--web.config.file``. Credentials never follow a redirect and never appear in a warning.
 
     Returns None when the Pushgateway accepted the push, else the one-line warning (also logged):
-    a failed push never fails the run. Bad input raises ConfigError.
+    a failed push never fails the run. Bad input raises ConfigError. A feature named ``""`` is not
+    published (Prometheus drops an empty label value: its series read as the model's own), and
+    the accepted push returns the warning naming it.
     """
     url = group_url(gateway_url, model)
     body = exposition(window_samples(window, now=clock())).encode()
+    unnamed = "" in window["drift_scores"] or "" in window["drifted"]
     handlers: list[Any] = [_NoRedirect()]
     try:
         auth = gateway_auth() if auth is None else auth
@@ -353,6 +361,12 @@ def push_window(
     try:
         with urllib.request.build_opener(*handlers).open(request, timeout=timeout_s) as resp:
             read_answer(resp, timeout_s)  # an endless answer is no accepted push (not read for ever)
+        if unnamed:
+            warning = (f"monitoring metrics of {model} pushed without the drift of the column named '' "
+                       "(an empty name, which Prometheus drops as a label value): give the feature a name; "
+                       "the window is recorded in MLflow whole")
+            log.warning(warning)
+            return warning
         return None
     except AnswerTooLong as exc:
         warning = f"no Pushgateway answer ({exc})"

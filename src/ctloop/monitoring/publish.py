@@ -16,14 +16,15 @@ and ``PUSHGATEWAY_CA_FILE`` (docs/serving.md#pushgateway-behind-an-auth-proxy).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 ENV = "PUSHGATEWAY_URL"
 
 
 def gateway(url: str = "") -> str:
-    return (url or os.environ.get(ENV, "")).strip()
+    from ctloop.serving.metric_sources import configured_url
+
+    return configured_url(url, ENV)
 
 
 def check(url: str, model: str) -> None:

@@ -336,6 +336,16 @@ def refused_as_unknown(exc: BaseException) -> bool:
     return status in (400, 422) and bool(_UNKNOWN_PROMQL.search(getattr(exc, "why", "")))
 
 
+def configured_url(given: Any, env: str) -> str:
+    """The URL of a setting: ``given`` (a flag, ``ctloop.yaml``), else the environment variable
+    ``env`` (ConfigMap ``ctloop-settings``), without the whitespace around it: a ConfigMap value
+    written as a YAML block (``PROMETHEUS_URL: |``) ends in a newline. One rule for
+    ``PROMETHEUS_URL`` and ``PUSHGATEWAY_URL``; a space or control character inside the URL is
+    still refused by :func:`ctloop.urls.check_http_url`."""
+    value = given or os.environ.get(env, "")
+    return value.strip() if isinstance(value, str) else value
+
+
 class Prometheus:
     """Instant queries over the Prometheus HTTP API (``/api/v1/query``).
 
@@ -344,6 +354,7 @@ class Prometheus:
     ``PROMETHEUS_CA_FILE``)."""
 
     def __init__(self, url: str, timeout_s: float = 10.0, auth: PrometheusAuth | None = None):
+        url = url.strip() if isinstance(url, str) else url  # a ConfigMap value written with '|' ends in "\n"
         if not url:
             raise ConfigError(
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
@@ -588,7 +599,8 @@ class MetricSource:
     # user-port, added to the PodMonitor by sources/<name> (:func:`podmonitor_patch`)
     scrape_port: str = ""
     # the same series under other names (another OTLP translation strategy), asked in turn
-    # when this source's own names have no data (:meth:`stats`); never in the recording rules
+    # when this source's own names have no data (:meth:`stats`); in the recording rules only
+    # where PromQL before Prometheus 3 can write them (:meth:`rule_group`, :attr:`promql2`)
     alternates: tuple[MetricSource, ...] = ()
 
     # ---------------------------------------------------------------- PromQL building blocks
@@ -832,28 +844,72 @@ class MetricSource:
 
     # ---------------------------------------------------------------- recording rules
     def rule_group(self) -> dict[str, Any]:
-        """The PrometheusRule group ``ctloop-source``: the two rules the contract rules read."""
+        """The PrometheusRule group ``ctloop-source``: the two rules the contract rules read.
+
+        Built from what :meth:`stats` asks, so that the rules, the alerts and the dashboard see
+        what the analysis sees: the source's names and its alternates' that PromQL before
+        Prometheus 3 can write (a dotted name would make Prometheus 2 refuse the whole rule
+        file), and of each histogram both its classic series and its native one (Prometheus'
+        native histograms, Prometheus 3's ``convert_classic_histograms_to_nhcb``). Requests are
+        the classic count where a target has it, else the native histogram's (``or``: a target
+        scraped both ways counted once); the p99 is the larger of the kinds' p99s."""
 
         def contract(expr: str, *extra: Relabel) -> str:
             for step in (*self.to_contract, *extra):
                 expr = step.apply(expr)
             return expr
 
-        requests = contract(
-            self._series(self.requests, "rate", RULE_WINDOW, "", "", rules=True), *self.code_class
-        )
-        buckets = contract(self._series(self.buckets, "rate", RULE_WINDOW, "", "", rules=True))
+        names = [s for s in (self, *self.alternates) if s.promql2]
+        counted = []
+        for s in names:
+            counted.append(s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True))
+            if s.counts_histogram:
+                counted.append(s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True,
+                                         wrap="histogram_count"))
+        requests = contract(_any(counted), *self.code_class)
+        buckets = contract(_any([s._series(s.buckets, "rate", RULE_WINDOW, "", "", rules=True) for s in names]))
         by_class = "sum by (namespace, isvc, revision, code_class)"
         by_le = "sum by (namespace, isvc, revision, le)"
-        p99 = f"histogram_quantile(0.99,\n  {by_le} (\n    {_indent(buckets, 4)}\n  )\n)"
+        contract_labels = "namespace, isvc, revision"
+        classic = self._seconds(f"histogram_quantile({QUANTILE:g},\n  {by_le} (\n    {_indent(buckets, 4)}\n  )\n)")
+        native = []
+        for s in names:
+            if s.join is None:  # the revision is on the histogram itself
+                rates = contract(s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True))
+                native.append(f"histogram_quantile({QUANTILE:g},\n  sum by ({contract_labels}) (\n    "
+                              f"{_indent(rates, 4)}\n  )\n)")
+            else:
+                # the revision is on target_info, and Prometheus 2.42 drops a native histogram
+                # from '*' (the join): each target's p99 joined, the largest taken (an upper
+                # bound of the revision's p99: at most 1 % of each target's answers are above)
+                on = ", ".join(s.join.on)
+                per_target = (f"histogram_quantile({QUANTILE:g}, sum by ({on}) "
+                              f"(rate({_selector(s.histogram, list(s.scope))}[{RULE_WINDOW}])))")
+                native.append(contract(s.join.attach(per_target, list(s.rule_scope), RULE_WINDOW)))
+        native_p99 = Relabel("histogram", "namespace", "(.*)", "native").apply(self._seconds(_any(native)))
+        p99 = f"max by ({contract_labels}) (\n  {_indent(classic, 2)}\n  or\n  {_indent(native_p99, 2)}\n)"
         return {
             "name": SOURCE_GROUP,
             "interval": "30s",
             "rules": [
                 {"record": SOURCE_REQUESTS, "expr": f"{by_class} (\n  {_indent(requests, 2)}\n)\n"},
-                {"record": SOURCE_P99, "expr": self._seconds(p99) + "\n"},
+                {"record": SOURCE_P99, "expr": p99 + "\n"},
             ],
         }
+
+    @property
+    def promql2(self) -> bool:
+        """Whether every name of this source is one PromQL before Prometheus 3 can write (no
+        dotted OTLP name or label): what the recording rules may hold."""
+        metrics = (self.requests, self.buckets, self.histogram)
+        return all(_LEGACY_METRIC.fullmatch(m) for m in metrics) and (self.join is None or self.join.legacy)
+
+
+def _any(exprs: list[str]) -> str:
+    """``exprs`` joined with ``or`` (the first that has a series of a label set)."""
+    if len(exprs) == 1:
+        return exprs[0]
+    return "(\n  " + "\n  or\n  ".join(_indent(e, 2) for e in exprs) + "\n)"
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -1138,6 +1194,7 @@ __all__ = [
     "probe",
     "rule_patch",
     "url_without_credentials",
+    "configured_url",
     "podmonitor_patch",
     "podmonitor_endpoint",
     "QUEUE_PROXY_PORT",

@@ -122,14 +122,14 @@ def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: s
     (blue-green: since as long before the analysis as it lasts, for the stable model's rows),
     joined with ``labels_root``'s labels through the store's index (:class:`ctloop.labels.join.StoreIndex`: built at
     the first step, again only when label files were added or changed)."""
-    import os
     from datetime import timedelta
 
     from ctloop.labels.join import StoreIndex
     from ctloop.serving import analysis
+    from ctloop.serving.metric_sources import configured_url
     from ctloop.timeutil import utc_now
 
-    prom = analysis.Prometheus(cfg.prometheus_url or prometheus_url or os.environ.get("PROMETHEUS_URL", ""))
+    prom = analysis.Prometheus(configured_url(cfg.prometheus_url or prometheus_url, "PROMETHEUS_URL"))
     check = analysis.make_check(prom, canary_revision=lambda: canary_revision, stable_revision=lambda: stable_revision,
                                 namespace=cfg.namespace, rules=cfg.rules, interval_s=cfg.interval_seconds)
     if not cfg.inference_log_root:
