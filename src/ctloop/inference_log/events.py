@@ -423,8 +423,10 @@ def _utc_time(value: str | None) -> str:
 
 # ------------------------------------------------------------------ payload shapes
 def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
-    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k] only; data
-    flat row-major (N*k values) or nested (N lists of k values)."""
+    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k]: data flat
+    row-major (N*k values) or nested (N lists of k values). Shape [N, d1, d2, …] (rank 3 or more,
+    an image model's input): N rows of k = d1*d2*… values, data flat or nested as the shape says,
+    each row flattened row-major (nested is False: :func:`_row_values` gives the flat data)."""
     if not isinstance(t, dict):
         raise PayloadError(f"{where} must be an object with name, shape, datatype, data; got {type(t).__name__}")
     data = t.get("data")
@@ -442,14 +444,44 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
             raise PayloadError(f"{_named(where, t)} has shape {shape} but nested data: use shape [N, k]")
     elif len(shape) == 2:
         n, k = shape
-    else:
-        raise PayloadError(f"{where} has shape {shape}: only [N] and [N, k] tensors are supported")
+    else:  # [N, d1, d2, …] (an image): N rows of d1*d2*… values, flattened row-major (_row_values)
+        n, k = shape[0], math.prod(shape[1:])
+        if _flat_rows(data, shape) is None:
+            raise PayloadError(f"{_named(where, t)} has shape {shape} but its data does not fit it "
+                               f"(expected {n * k} values, flat or nested as the shape says)")
+        return n, k, False
     if nested:
         if len(data) != n or not all(isinstance(row, list) and len(row) == k for row in data):
             raise PayloadError(f"{_named(where, t)} has shape {shape} but its nested data is not {n} rows of {k} values")
     elif len(data) != n * k:
         raise PayloadError(f"{_named(where, t)} has shape {shape} but {len(data)} values (expected {n * k})")
     return n, k, nested
+
+
+def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:
+    """Data nested as ``shape`` says (or flat), row-major and flat; None when it does not fit."""
+    if not data or not isinstance(data[0], list):
+        return data if len(data) == math.prod(shape) else None
+    out: list[Any] = []
+
+    def walk(value: Any, depth: int) -> bool:
+        if depth == len(shape):
+            if isinstance(value, list):
+                return False
+            out.append(value)
+            return True
+        return isinstance(value, list) and len(value) == shape[depth] and all(walk(v, depth + 1) for v in value)
+
+    return out if walk(data, 0) else None
+
+
+def _row_values(t: dict[str, Any]) -> list[Any]:
+    """A tensor's data flat and row-major: a rank-3+ tensor's nested data flattened (its shape
+    checked by :func:`_tensor_width`); any other tensor's data as it is."""
+    shape = t.get("shape")
+    if isinstance(shape, list) and len(shape) > 2:
+        return _flat_rows(t["data"], shape) or []
+    return t["data"]
 
 
 def _named(where: str, t: dict[str, Any]) -> str:
@@ -940,7 +972,7 @@ def _columns_from_tensors(tensors: Any, prefix: str = "", key: str = "inputs") -
     cols: dict[str, list[Any]] = {}
     for t, (_, k, nested) in zip(tensors, widths, strict=True):
         name = f"{prefix}{t.get('name', 'value')}"
-        data = t["data"]
+        data = _row_values(t)
         if k == 1:
             cols[name] = [row[0] for row in data] if nested else data
             continue
