@@ -76,7 +76,7 @@ from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
 from ctloop.inference_log.layout import PARTITION_KEYS
-from ctloop.inference_log.schema import IDENTITY, WHOLE, json_text
+from ctloop.inference_log.schema import ERROR, IDENTITY, WHOLE, json_text
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
@@ -1197,10 +1197,26 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         if i < len(predictions):
             row.update(predictions[i])
         rows.append(row)
+    error = error_text(response.body) if response is not None else None
+    if error is not None:  # the call failed: every row says so (no prediction was served)
+        for row in rows:
+            row[ERROR] = error
     whole = _whole_side(request, response)
     if whole is not None:
         rows[0][WHOLE] = whole
     return rows
+
+
+def error_text(body: Any) -> str | None:
+    """The error a response body reports instead of predictions (``{"error": "..."}``, what
+    KServe's Python server answers a failure with, sent with HTTP 200 by a server of one's own:
+    the agent logs a response only for 200, v0.20.0 ``pkg/logger/handler.go``): its text (JSON
+    text when not a string), else None. A body with ``predictions`` or ``outputs`` is no error."""
+    if (not isinstance(body, dict) or "error" not in body or "predictions" in body or "outputs" in body
+            or body["error"] is None):
+        return None
+    error = body["error"]
+    return error if isinstance(error, str) else json_text(error)
 
 
 def _whole_side(request: Event | None, response: Event | None) -> str | None:
@@ -1297,7 +1313,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["error_text", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

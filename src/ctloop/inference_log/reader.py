@@ -207,7 +207,9 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
     wholes = _whole_pairs(requests, responses, mismatched, logs.columns, types)  # TF Serving columnar pairs: one row each
-    done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else []))
+    failed = _failed_pairs(requests, responses, mismatched, logs.columns)  # {"error": ...} answers: every row marked
+    done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else [])).append(
+        pd.Index(failed["request_id"].unique() if len(failed) else []))
     kept = pd.concat([requests[~requests["request_id"].isin(done)],
                       responses[~responses["request_id"].isin(stitch.append(mismatched))]])
     requests = requests[requests["request_id"].isin(stitch)].set_index(ids)
@@ -228,7 +230,34 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
     if "_whole" in merged.columns:  # a columnar pair's sides, whole: of no use once stitched
         merged["_whole"] = None
     merged = merged.reset_index()[list(logs.columns)]
-    return pd.concat([logs[~involved], complete, merged, kept, wholes], ignore_index=True)
+    return pd.concat([logs[~involved], complete, merged, kept, wholes, failed], ignore_index=True)
+
+
+def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns) -> pd.DataFrame:
+    """The request rows of ``ids`` (one request and one response each, with different row counts)
+    whose response reported an error (``_error``: its half has one row, as no prediction was
+    served), each marked with that error as the sink's own join marks every row of such a pair
+    (``events.join``), ``has_response`` true, ``model_version``/``revision`` the response's when
+    it names them. Only ``columns`` are returned."""
+    from ctloop.inference_log.schema import ERROR
+
+    if ERROR not in responses.columns or not len(ids):
+        return requests.iloc[:0]
+    answers = responses[responses["request_id"].isin(ids) & responses[ERROR].notna()]
+    answers = answers.drop_duplicates("request_id").set_index("request_id")
+    rows = requests[requests["request_id"].isin(answers.index)].copy()
+    if rows.empty:
+        return requests.iloc[:0]
+    rid = rows["request_id"]
+    rows[ERROR] = rid.map(answers[ERROR]).to_numpy()
+    for column in ("model_version", "revision"):  # the response's, when it names them (as stitched)
+        if column in rows.columns and column in answers.columns:
+            named = rid.map(answers[column])
+            rows[column] = named.where(~named.isin(["", "unknown"]) & named.notna(), rows[column])
+    for column in ("has_request", "has_response"):
+        if column in rows.columns:
+            rows[column] = True
+    return rows[[c for c in columns if c in rows.columns]]
 
 
 def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
@@ -370,10 +399,17 @@ def flag(values: pd.Series, missing: bool = True) -> pd.Series:
 
 
 def served(logs: pd.DataFrame) -> pd.DataFrame:
-    """Rows with a response (``has_response`` true or absent): the ones with predictions."""
-    if "has_response" not in logs.columns or logs.empty:
+    """Rows with a response (``has_response`` true or absent) that reported no error (``_error``
+    null or absent: a ``{"error": ...}`` response served no prediction): the ones with predictions."""
+    from ctloop.inference_log.schema import ERROR
+
+    if logs.empty:
         return logs
-    return logs[flag(logs["has_response"])]
+    ok = flag(logs["has_response"]) if "has_response" in logs.columns else None
+    if ERROR in logs.columns:
+        failed = logs[ERROR].notna()
+        ok = ~failed if ok is None else ok & ~failed
+    return logs if ok is None else logs[ok]
 
 
 __all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",

@@ -108,6 +108,7 @@ from ctloop.inference_log.events import (
     PairMismatch,
     PayloadError,
     count_values,
+    error_text,
     join,
     whole_inputs,
 )
@@ -138,6 +139,7 @@ class Stats:
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
     ambiguous_ids: int = 0  # ce-ids that came to have two events of one kind waiting (once per id)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
+    error_responses: int = 0  # responses reporting {"error": ...} instead of predictions (rows marked _error)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
@@ -866,6 +868,8 @@ class Sink:
             self._set_aside(f"join failed: {type(exc).__name__}: {exc}", request, response)
             return
         self.stats.mistyped += mistyped
+        if response is not None and error_text(response.body) is not None:
+            self.stats.error_responses += 1
         if overflow:
             self.stats.overflow += overflow
             if model not in self._full:
@@ -1129,6 +1133,10 @@ class Sink:
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
                      "shape[0]): the request "
                      "written without a response, the pair quarantined.", s.mismatched_pairs),
+            *counter("ctloop_log_error_responses_total",
+                     "Responses whose body reported {\"error\": ...} instead of predictions (a server answering "
+                     "its failure with HTTP 200): their rows are marked with the error in _error.",
+                     s.error_responses),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
             *counter("ctloop_log_wal_set_aside_total",
