@@ -294,12 +294,15 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
             if column in row and response.get(column) not in (None, "", "unknown"):
                 row[column] = response[column]
         sides = []
+        spilled: dict = {}  # the request's inputs kept in _overflow, whole (each row holds its own token)
         for side, frame, features in ((request, requests, True), (response, responses, False)):
             whole = json.loads(side[WHOLE])
             marker = whole if isinstance(whole, list) and whole[:1] == ["rows"] else [whole]
             if marker[0] == "rows":  # the half's own rows hold its side whole (events.WHOLE_ROWS, _rows_marker)
-                whole = _side_from_rows(frame[frame["request_id"] == request["request_id"]], features,
-                                        set(marker[1:]))
+                own = frame[frame["request_id"] == request["request_id"]]
+                whole = _side_from_rows(own, features, set(marker[1:]))
+                if features:
+                    spilled = _overflow_whole(own)
             elif features:
                 whole = {feature_column(k): v for k, v in whole.items()}
             sides.append(whole)
@@ -309,7 +312,7 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         normalise(values, dict(known), {})  # as the sink's flush: what does not fit goes to _mistyped
         aside = json.loads(values.pop(MISTYPED, None) or "{}")
         row.update(values)
-        for column, extra in ((MISTYPED, aside), (OVERFLOW, {})):  # both sides' values set aside, kept
+        for column, extra in ((MISTYPED, aside), (OVERFLOW, spilled)):  # both sides' values set aside, kept
             for side in (response, request):
                 if isinstance(side.get(column), str):
                     extra = {**json.loads(side[column]), **extra}
@@ -317,6 +320,20 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         row.update({WHOLE: None, "has_request": True, "has_response": True})
         rows.append({k: v for k, v in row.items() if k in columns})
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
+
+
+def _overflow_whole(rows: pd.DataFrame) -> dict:
+    """The inputs a request half's rows (one per token of an unbatched v2 sequence) kept in
+    ``_overflow``, each as the list of its rows' values in instance order: what one replica's join
+    keeps there for the pair (each input whole). Empty when no row kept any."""
+    import json
+
+    from ctloop.inference_log.schema import OVERFLOW
+
+    if OVERFLOW not in rows.columns:
+        return {}
+    kept = [json.loads(v) if isinstance(v, str) else {} for v in rows.sort_values(INSTANCE)[OVERFLOW]]
+    return {k: [d.get(k) for d in kept] for k in dict.fromkeys(k for d in kept for k in d)}
 
 
 def _side_from_rows(rows: pd.DataFrame, features: bool, ints: set[str] = frozenset()) -> dict:
