@@ -439,6 +439,7 @@ class Sink:
         self.stats = Stats()
         self._boot = uuid.uuid4().hex[:12]  # with a counter, the id of each WAL line this process writes
         self._wal_ids = 0
+        self._replayed: set[str] | None = None  # during the start's replay: the line ids replayed so far
         self.failure: str | None = None  # set once the sink can no longer make events durable
         # (model, namespace, component, ce-id) -> {"request": [(Event, arrival)], "response": [...]}:
         # events waiting for their partner (a list: a reused ce-id keeps every event). Keyed by the
@@ -519,8 +520,10 @@ class Sink:
         self._open_segment()
         fsync_dir(self.wal_dir)
         if old:  # crash recovery: replay, persist, then forget the old segments
+            self._replayed = set()
             for seg in old:
                 self._replay(seg)
+            self._replayed = None
             self._retired.extend(old)
             log.warning("replayed %d WAL segment(s) left by an unclean stop", len(old))
             await self._flush_logged()  # a failed Parquet write is retried by the flusher, not fatal
@@ -787,6 +790,14 @@ class Sink:
         a WAL line already waiting (:func:`_same_event`: the same line id, the line replayed twice) is
         no second call: it is dropped, counted as a duplicate; events merely alike are two calls. An event without a partner waits until its
         partner comes or ``join_ttl`` passes."""
+        if self._replayed is not None and event.wal_id:
+            if event.wal_id in self._replayed:
+                # a line replayed a second time after its first replay already paired (or wrote) it:
+                # segments replay in name (clock) order, so a carry's copy whose segment got an
+                # earlier time (the clock stepped back) comes before its original
+                self.stats.duplicate_ids += 1
+                return
+            self._replayed.add(event.wal_id)
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
