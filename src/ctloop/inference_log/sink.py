@@ -109,6 +109,7 @@ from ctloop.inference_log.events import (
     PayloadError,
     count_values,
     error_text,
+    inference_id,
     join,
     whole_inputs,
 )
@@ -812,6 +813,20 @@ class Sink:
             # for, and pair with, the response of a later call reusing the id
             self.stats.duplicate_ids += 1
             return
+        own = inference_id(event.body)
+        if own is not None and not slot.get("ambiguous"):
+            # the v2 body's own id, which a response returns (Open Inference Protocol): the waiting
+            # partner of that id is this event's pair, however the calls sharing a Ce-Id interleave
+            for i, (waiting, _) in enumerate(partners):
+                if inference_id(waiting.body) == own:
+                    del partners[i]
+                    self._buffer(event, waiting) if event.kind == "request" else self._buffer(waiting, event)
+                    if not slot["request"] and not slot["response"]:
+                        del self._open[key]
+                    return
+            if partners and not mine and all(inference_id(w.body) not in (None, own) for w, _ in partners):
+                mine.append((event, time.monotonic()))  # another call's partner: wait for its own
+                return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
             self.stats.duplicate_ids += bool(mine)
             mine.append((event, time.monotonic()))
