@@ -25,7 +25,10 @@ NESTED = {"name": "x", "shape": [2, 2, 3], "datatype": "FP32",
           "data": [[[0, 1, 2], [3, 4, 5]], [[6, 7, 8], [9, 10, 11]]]}
 
 
-@pytest.mark.parametrize("tensor", [FLAT, NESTED], ids=["flat", "nested"])
+ROWS = {**FLAT, "data": [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]}  # N rows of k, as [N, k] nests
+
+
+@pytest.mark.parametrize("tensor", [FLAT, NESTED, ROWS], ids=["flat", "nested", "rows"])
 def test_rank3_rows_are_flattened_row_major(tensor):
     rows = request_rows({"inputs": [tensor]})
     assert rows == [{f"x_{j}": j for j in range(6)}, {f"x_{j}": 6 + j for j in range(6)}]

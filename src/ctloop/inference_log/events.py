@@ -459,7 +459,8 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
 
 
 def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:
-    """Data nested as ``shape`` says (or flat), row-major and flat; None when it does not fit."""
+    """Data nested as ``shape`` says, flat, or as N rows of the other dimensions' product of values:
+    row-major and flat; None when it does not fit."""
     if not data or not isinstance(data[0], list):
         return data if len(data) == math.prod(shape) else None
     out: list[Any] = []
@@ -472,7 +473,13 @@ def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:
             return True
         return isinstance(value, list) and len(value) == shape[depth] and all(walk(v, depth + 1) for v in value)
 
-    return out if walk(data, 0) else None
+    if walk(data, 0):
+        return out
+    k = math.prod(shape[1:])  # N rows of k values each (the [N, k] nesting): unambiguous too
+    if len(data) == shape[0] and all(isinstance(r, list) and len(r) == k and not any(isinstance(v, list) for v in r)
+                                     for r in data):
+        return [v for r in data for v in r]
+    return None
 
 
 def _row_values(t: dict[str, Any]) -> list[Any]:
