@@ -76,7 +76,7 @@ from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
 from ctloop.inference_log.layout import PARTITION_KEYS
-from ctloop.inference_log.schema import IDENTITY, WHOLE, json_text
+from ctloop.inference_log.schema import ERROR, IDENTITY, WHOLE, json_text
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
@@ -423,8 +423,10 @@ def _utc_time(value: str | None) -> str:
 
 # ------------------------------------------------------------------ payload shapes
 def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
-    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k] only; data
-    flat row-major (N*k values) or nested (N lists of k values)."""
+    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k]: data flat
+    row-major (N*k values) or nested (N lists of k values). Shape [N, d1, d2, …] (rank 3 or more,
+    an image model's input): N rows of k = d1*d2*… values, data flat or nested as the shape says,
+    each row flattened row-major (nested is False: :func:`_row_values` gives the flat data)."""
     if not isinstance(t, dict):
         raise PayloadError(f"{where} must be an object with name, shape, datatype, data; got {type(t).__name__}")
     data = t.get("data")
@@ -442,14 +444,51 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
             raise PayloadError(f"{_named(where, t)} has shape {shape} but nested data: use shape [N, k]")
     elif len(shape) == 2:
         n, k = shape
-    else:
-        raise PayloadError(f"{where} has shape {shape}: only [N] and [N, k] tensors are supported")
+    else:  # [N, d1, d2, …] (an image): N rows of d1*d2*… values, flattened row-major (_row_values)
+        n, k = shape[0], math.prod(shape[1:])
+        if _flat_rows(data, shape) is None:
+            raise PayloadError(f"{_named(where, t)} has shape {shape} but its data does not fit it "
+                               f"(expected {n * k} values, flat or nested as the shape says)")
+        return n, k, False
     if nested:
         if len(data) != n or not all(isinstance(row, list) and len(row) == k for row in data):
             raise PayloadError(f"{_named(where, t)} has shape {shape} but its nested data is not {n} rows of {k} values")
     elif len(data) != n * k:
         raise PayloadError(f"{_named(where, t)} has shape {shape} but {len(data)} values (expected {n * k})")
     return n, k, nested
+
+
+def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:
+    """Data nested as ``shape`` says, flat, or as N rows of the other dimensions' product of values:
+    row-major and flat; None when it does not fit."""
+    if not data or not isinstance(data[0], list):
+        return data if len(data) == math.prod(shape) else None
+    out: list[Any] = []
+
+    def walk(value: Any, depth: int) -> bool:
+        if depth == len(shape):
+            if isinstance(value, list):
+                return False
+            out.append(value)
+            return True
+        return isinstance(value, list) and len(value) == shape[depth] and all(walk(v, depth + 1) for v in value)
+
+    if walk(data, 0):
+        return out
+    k = math.prod(shape[1:])  # N rows of k values each (the [N, k] nesting): unambiguous too
+    if len(data) == shape[0] and all(isinstance(r, list) and len(r) == k and not any(isinstance(v, list) for v in r)
+                                     for r in data):
+        return [v for r in data for v in r]
+    return None
+
+
+def _row_values(t: dict[str, Any]) -> list[Any]:
+    """A tensor's data flat and row-major: a rank-3+ tensor's nested data flattened (its shape
+    checked by :func:`_tensor_width`); any other tensor's data as it is."""
+    shape = t.get("shape")
+    if isinstance(shape, list) and len(shape) > 2:
+        return _flat_rows(t["data"], shape) or []
+    return t["data"]
 
 
 def _named(where: str, t: dict[str, Any]) -> str:
@@ -940,7 +979,7 @@ def _columns_from_tensors(tensors: Any, prefix: str = "", key: str = "inputs") -
     cols: dict[str, list[Any]] = {}
     for t, (_, k, nested) in zip(tensors, widths, strict=True):
         name = f"{prefix}{t.get('name', 'value')}"
-        data = t["data"]
+        data = _row_values(t)
         if k == 1:
             cols[name] = [row[0] for row in data] if nested else data
             continue
@@ -1165,10 +1204,26 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         if i < len(predictions):
             row.update(predictions[i])
         rows.append(row)
+    error = error_text(response.body) if response is not None else None
+    if error is not None:  # the call failed: every row says so (no prediction was served)
+        for row in rows:
+            row[ERROR] = error
     whole = _whole_side(request, response)
     if whole is not None:
         rows[0][WHOLE] = whole
     return rows
+
+
+def error_text(body: Any) -> str | None:
+    """The error a response body reports instead of predictions (``{"error": "..."}``, what
+    KServe's Python server answers a failure with, sent with HTTP 200 by a server of one's own:
+    the agent logs a response only for 200, v0.20.0 ``pkg/logger/handler.go``): its text (JSON
+    text when not a string), else None. A body with ``predictions`` or ``outputs`` is no error."""
+    if (not isinstance(body, dict) or "error" not in body or "predictions" in body or "outputs" in body
+            or body["error"] is None):
+        return None
+    error = body["error"]
+    return error if isinstance(error, str) else json_text(error)
 
 
 def _whole_side(request: Event | None, response: Event | None) -> str | None:
@@ -1265,7 +1320,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["error_text", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

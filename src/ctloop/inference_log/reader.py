@@ -207,7 +207,9 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
     wholes = _whole_pairs(requests, responses, mismatched, logs.columns, types)  # TF Serving columnar pairs: one row each
-    done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else []))
+    failed = _failed_pairs(requests, responses, mismatched, logs.columns)  # {"error": ...} answers: every row marked
+    done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else [])).append(
+        pd.Index(failed["request_id"].unique() if len(failed) else []))
     kept = pd.concat([requests[~requests["request_id"].isin(done)],
                       responses[~responses["request_id"].isin(stitch.append(mismatched))]])
     requests = requests[requests["request_id"].isin(stitch)].set_index(ids)
@@ -228,7 +230,34 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
     if "_whole" in merged.columns:  # a columnar pair's sides, whole: of no use once stitched
         merged["_whole"] = None
     merged = merged.reset_index()[list(logs.columns)]
-    return pd.concat([logs[~involved], complete, merged, kept, wholes], ignore_index=True)
+    return pd.concat([logs[~involved], complete, merged, kept, wholes, failed], ignore_index=True)
+
+
+def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns) -> pd.DataFrame:
+    """The request rows of ``ids`` (one request and one response each, with different row counts)
+    whose response reported an error (``_error``: its half has one row, as no prediction was
+    served), each marked with that error as the sink's own join marks every row of such a pair
+    (``events.join``), ``has_response`` true, ``model_version``/``revision`` the response's when
+    it names them. Only ``columns`` are returned."""
+    from ctloop.inference_log.schema import ERROR
+
+    if ERROR not in responses.columns or not len(ids):
+        return requests.iloc[:0]
+    answers = responses[responses["request_id"].isin(ids) & responses[ERROR].notna()]
+    answers = answers.drop_duplicates("request_id").set_index("request_id")
+    rows = requests[requests["request_id"].isin(answers.index)].copy()
+    if rows.empty:
+        return requests.iloc[:0]
+    rid = rows["request_id"]
+    rows[ERROR] = rid.map(answers[ERROR]).to_numpy()
+    for column in ("model_version", "revision"):  # the response's, when it names them (as stitched)
+        if column in rows.columns and column in answers.columns:
+            named = rid.map(answers[column])
+            rows[column] = named.where(~named.isin(["", "unknown"]) & named.notna(), rows[column])
+    for column in ("has_request", "has_response"):
+        if column in rows.columns:
+            rows[column] = True
+    return rows[[c for c in columns if c in rows.columns]]
 
 
 def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
@@ -265,12 +294,15 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
             if column in row and response.get(column) not in (None, "", "unknown"):
                 row[column] = response[column]
         sides = []
+        spilled: dict = {}  # the request's inputs kept in _overflow, whole (each row holds its own token)
         for side, frame, features in ((request, requests, True), (response, responses, False)):
             whole = json.loads(side[WHOLE])
             marker = whole if isinstance(whole, list) and whole[:1] == ["rows"] else [whole]
             if marker[0] == "rows":  # the half's own rows hold its side whole (events.WHOLE_ROWS, _rows_marker)
-                whole = _side_from_rows(frame[frame["request_id"] == request["request_id"]], features,
-                                        set(marker[1:]))
+                own = frame[frame["request_id"] == request["request_id"]]
+                whole = _side_from_rows(own, features, set(marker[1:]))
+                if features:
+                    spilled = _overflow_whole(own)
             elif features:
                 whole = {feature_column(k): v for k, v in whole.items()}
             sides.append(whole)
@@ -280,7 +312,7 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         normalise(values, dict(known), {})  # as the sink's flush: what does not fit goes to _mistyped
         aside = json.loads(values.pop(MISTYPED, None) or "{}")
         row.update(values)
-        for column, extra in ((MISTYPED, aside), (OVERFLOW, {})):  # both sides' values set aside, kept
+        for column, extra in ((MISTYPED, aside), (OVERFLOW, spilled)):  # both sides' values set aside, kept
             for side in (response, request):
                 if isinstance(side.get(column), str):
                     extra = {**json.loads(side[column]), **extra}
@@ -288,6 +320,20 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         row.update({WHOLE: None, "has_request": True, "has_response": True})
         rows.append({k: v for k, v in row.items() if k in columns})
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
+
+
+def _overflow_whole(rows: pd.DataFrame) -> dict:
+    """The inputs a request half's rows (one per token of an unbatched v2 sequence) kept in
+    ``_overflow``, each as the list of its rows' values in instance order: what one replica's join
+    keeps there for the pair (each input whole). Empty when no row kept any."""
+    import json
+
+    from ctloop.inference_log.schema import OVERFLOW
+
+    if OVERFLOW not in rows.columns:
+        return {}
+    kept = [json.loads(v) if isinstance(v, str) else {} for v in rows.sort_values(INSTANCE)[OVERFLOW]]
+    return {k: [d.get(k) for d in kept] for k in dict.fromkeys(k for d in kept for k in d)}
 
 
 def _side_from_rows(rows: pd.DataFrame, features: bool, ints: set[str] = frozenset()) -> dict:
@@ -370,10 +416,17 @@ def flag(values: pd.Series, missing: bool = True) -> pd.Series:
 
 
 def served(logs: pd.DataFrame) -> pd.DataFrame:
-    """Rows with a response (``has_response`` true or absent): the ones with predictions."""
-    if "has_response" not in logs.columns or logs.empty:
+    """Rows with a response (``has_response`` true or absent) that reported no error (``_error``
+    null or absent: a ``{"error": ...}`` response served no prediction): the ones with predictions."""
+    from ctloop.inference_log.schema import ERROR
+
+    if logs.empty:
         return logs
-    return logs[flag(logs["has_response"])]
+    ok = flag(logs["has_response"]) if "has_response" in logs.columns else None
+    if ERROR in logs.columns:
+        failed = logs[ERROR].notna()
+        ok = ~failed if ok is None else ok & ~failed
+    return logs if ok is None else logs[ok]
 
 
 __all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",

@@ -59,11 +59,14 @@ OVERFLOW = "_overflow"  # JSON text of the values of keys that found the model's
 # JSON text of one side of a TensorFlow Serving columnar pair or an unbatched v2 sequence, whole (``events.join``), on the first
 # row of a half written without its other side: what ``reader.merge_halves`` joins two such halves with
 WHOLE = "_whole"
+# the text of a response's ``{"error": ...}`` (a server answering its failure with HTTP 200), on every row of
+# the call: no prediction was served (``events.join``, ``reader.served``)
+ERROR = "_error"
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
 # the identity columns' fixed types, in file order (request_id first, as always)
 IDENTITY = {name: _FIXED.get(name, "string")
             for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW,
-                          WHOLE)}
+                          WHOLE, ERROR)}
 
 
 def schema_file(model: str) -> str:
@@ -375,6 +378,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types", "registry"]

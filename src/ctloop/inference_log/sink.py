@@ -108,6 +108,8 @@ from ctloop.inference_log.events import (
     PairMismatch,
     PayloadError,
     count_values,
+    error_text,
+    inference_id,
     join,
     whole_inputs,
 )
@@ -138,6 +140,7 @@ class Stats:
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
     ambiguous_ids: int = 0  # ce-ids that came to have two events of one kind waiting (once per id)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
+    error_responses: int = 0  # responses reporting {"error": ...} instead of predictions (rows marked _error)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
@@ -437,6 +440,7 @@ class Sink:
         self.stats = Stats()
         self._boot = uuid.uuid4().hex[:12]  # with a counter, the id of each WAL line this process writes
         self._wal_ids = 0
+        self._replayed: set[str] | None = None  # during the start's replay: the line ids replayed so far
         self.failure: str | None = None  # set once the sink can no longer make events durable
         # (model, namespace, component, ce-id) -> {"request": [(Event, arrival)], "response": [...]}:
         # events waiting for their partner (a list: a reused ce-id keeps every event). Keyed by the
@@ -517,8 +521,10 @@ class Sink:
         self._open_segment()
         fsync_dir(self.wal_dir)
         if old:  # crash recovery: replay, persist, then forget the old segments
+            self._replayed = set()
             for seg in old:
                 self._replay(seg)
+            self._replayed = None
             self._retired.extend(old)
             log.warning("replayed %d WAL segment(s) left by an unclean stop", len(old))
             await self._flush_logged()  # a failed Parquet write is retried by the flusher, not fatal
@@ -785,6 +791,14 @@ class Sink:
         a WAL line already waiting (:func:`_same_event`: the same line id, the line replayed twice) is
         no second call: it is dropped, counted as a duplicate; events merely alike are two calls. An event without a partner waits until its
         partner comes or ``join_ttl`` passes."""
+        if self._replayed is not None and event.wal_id:
+            if event.wal_id in self._replayed:
+                # a line replayed a second time after its first replay already paired (or wrote) it:
+                # segments replay in name (clock) order, so a carry's copy whose segment got an
+                # earlier time (the clock stepped back) comes before its original
+                self.stats.duplicate_ids += 1
+                return
+            self._replayed.add(event.wal_id)
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
@@ -799,6 +813,20 @@ class Sink:
             # for, and pair with, the response of a later call reusing the id
             self.stats.duplicate_ids += 1
             return
+        own = inference_id(event.body)
+        if own is not None and not slot.get("ambiguous"):
+            # the v2 body's own id, which a response returns (Open Inference Protocol): the waiting
+            # partner of that id is this event's pair, however the calls sharing a Ce-Id interleave
+            for i, (waiting, _) in enumerate(partners):
+                if inference_id(waiting.body) == own:
+                    del partners[i]
+                    self._buffer(event, waiting) if event.kind == "request" else self._buffer(waiting, event)
+                    if not slot["request"] and not slot["response"]:
+                        del self._open[key]
+                    return
+            if partners and not mine and all(inference_id(w.body) not in (None, own) for w, _ in partners):
+                mine.append((event, time.monotonic()))  # another call's partner: wait for its own
+                return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
             self.stats.duplicate_ids += bool(mine)
             mine.append((event, time.monotonic()))
@@ -866,6 +894,8 @@ class Sink:
             self._set_aside(f"join failed: {type(exc).__name__}: {exc}", request, response)
             return
         self.stats.mistyped += mistyped
+        if response is not None and error_text(response.body) is not None:
+            self.stats.error_responses += 1
         if overflow:
             self.stats.overflow += overflow
             if model not in self._full:
@@ -1129,6 +1159,10 @@ class Sink:
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
                      "shape[0]): the request "
                      "written without a response, the pair quarantined.", s.mismatched_pairs),
+            *counter("ctloop_log_error_responses_total",
+                     "Responses whose body reported {\"error\": ...} instead of predictions (a server answering "
+                     "its failure with HTTP 200): their rows are marked with the error in _error.",
+                     s.error_responses),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
             *counter("ctloop_log_wal_set_aside_total",

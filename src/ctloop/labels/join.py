@@ -13,7 +13,8 @@ instance, the batch's other instances theirs), and rows of a batched request wit
 their own whose key's latest instance-0 label has no instance are skipped (counted).
 
 A later label for the same key (and instance) replaces an earlier one (by ``label_time``).
-Logged rows without a response (``has_response`` false) have no prediction and never join;
+Logged rows without a response (``has_response`` false) or whose response reported an error
+(``_error``) have no prediction and never join (both counted in ``unserved``);
 duplicates of ``(request_id, instance)`` (the sink delivers at least once) count once.
 """
 
@@ -46,7 +47,7 @@ class JoinResult:
     key: str = "request_id"
     by_instance: bool = False
     skipped_batched: int = 0  # rows of multi-instance requests whose label has no instance
-    unserved: int = 0  # logged rows without a response (no prediction)
+    unserved: int = 0  # logged rows without a response, or with an error response (no prediction)
     problem: str = ""  # why nothing could be joined (e.g. the log lacks the key column)
     notes: list[str] = field(default_factory=list)
 
