@@ -18,8 +18,9 @@ which looks at the *current* frame's column:
   (:func:`epoch_seconds`: since the epoch, UTC for tz-aware columns; a duration's length; a
   date's midnight; a time's seconds since midnight): a shift of a date field is drift. Dates and
   times are Parquet ``date32``/``time64`` columns, which pandas reads as objects of
-  ``datetime.date``/``datetime.time`` (:func:`series_dtype`); as categories, every window of
-  dates the reference never held would drift.
+  ``datetime.date``/``datetime.time`` (:func:`series_dtype`); an object column of
+  ``datetime.datetime`` (or ``pd.Timestamp``) values is read as the datetime column it holds;
+  as categories, every window of dates the reference never held would drift.
   Evidently skips them; both sides must have the same temporal type (naive vs tz-aware, or
   datetime vs number, is refused);
 * complex columns, and object columns holding unhashable values (lists, arrays and dicts, as
@@ -171,6 +172,8 @@ class DriftResult:
 
 # ---------------------------------------------------------------------------- column typing
 OBJECT_DATE, OBJECT_TIME = "object (date)", "object (time)"  # how a column of datetime.date/time objects is named
+# how an object column of datetime.datetime objects is named (naive; with a time zone)
+OBJECT_DATETIME, OBJECT_DATETIME_TZ = "object (datetime)", "object (datetime, tz-aware)"
 
 
 def temporal_type(dtype: Any) -> str | None:
@@ -179,7 +182,7 @@ def temporal_type(dtype: Any) -> str | None:
     ``duration[s]``, ``date32[day]``, ``time64[us]``; :func:`series_dtype`'s ``object (date)``
     and ``object (time)``)."""
     name = str(dtype)
-    if name.startswith(("datetime64", "timestamp")):
+    if name.startswith(("datetime64", "timestamp", "object (datetime")):
         return "datetime (tz-aware)" if ("," in name or "tz=" in name) else "datetime"
     if name.startswith(("timedelta64", "duration")):
         return "timedelta"
@@ -193,7 +196,10 @@ def temporal_type(dtype: Any) -> str | None:
 def series_dtype(series: pd.Series) -> str:
     """The column's dtype name, ``object (date)``/``object (time)`` for an object column of
     ``datetime.date``/``datetime.time`` values (a Parquet ``date32``/``time64`` column as pandas
-    reads it), so :func:`temporal_type` sees them."""
+    reads it), ``object (datetime)``/``object (datetime, tz-aware)`` for one of
+    ``datetime.datetime`` values (a frame built from Python rows), so :func:`temporal_type`
+    sees them; tz-aware when any value has a time zone (a column mixing both is refused when
+    read: :func:`temporal_seconds`)."""
     import pandas as pd
 
     if series.dtype == object and series.notna().any():
@@ -202,6 +208,9 @@ def series_dtype(series: pd.Series) -> str:
             return OBJECT_DATE
         if inferred == "time":
             return OBJECT_TIME
+        if inferred == "datetime":
+            aware = any(getattr(v, "tzinfo", None) is not None for v in series.dropna().to_numpy())
+            return OBJECT_DATETIME_TZ if aware else OBJECT_DATETIME
     return str(series.dtype)
 
 
@@ -252,6 +261,18 @@ def temporal_seconds(series: pd.Series) -> np.ndarray:
         import pyarrow as pa
 
         seconds = arrow_seconds(pa.array(series.array))
+    elif series.dtype == object and series_dtype(series) in (OBJECT_DATETIME, OBJECT_DATETIME_TZ):
+        aware = series_dtype(series) == OBJECT_DATETIME_TZ
+        try:  # tz-aware: the UTC instants, as a datetime64[ns, tz] column's
+            if aware and any(getattr(v, "tzinfo", None) is None for v in series.dropna().to_numpy()):
+                raise ValueError("naive and tz-aware datetimes mixed")
+            stamps = pd.to_datetime(series, utc=aware).array
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise DriftError(
+                f"column {series.name!r} holds datetimes that do not make one datetime column ({exc}): "
+                "give every value the same time zone, or none"
+            ) from exc
+        seconds = epoch_seconds(stamps.asi8, stamps.unit)
     elif series.dtype == object:
         import pyarrow as pa
 
