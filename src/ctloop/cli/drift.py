@@ -159,6 +159,26 @@ class _Progress:
             print(info.line(label), file=sys.stderr, flush=True)
 
 
+class _Steps:
+    """Throttled progress lines on stderr for the memory engine, as :class:`_Progress` for the
+    streamed one: columns compared, calibration splits done (the last of each always)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.last = 0.0
+        self.started = time.monotonic()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if done >= total or now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            what = "calibration: " if step == "splits" else ""
+            unit = "random splits of the reference" if step == "splits" else "columns compared"
+            print(f"memory engine: {what}{done}/{total} {unit}, {now - self.started:.0f} s", file=sys.stderr, flush=True)
+
+
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
@@ -231,10 +251,12 @@ def _drift(args: argparse.Namespace) -> int:
         if args.calibrate:
             result, calibration = core.detect_calibrated(
                 reference, current, rounds=args.calibrate, seed=args.seed, columns=columns,
-                **options,
-            )
+                progress=_Steps(args.quiet), **options,
+            )  # fmt: skip
         else:
-            result = core.detect(reference, current, columns=columns, **options)
+            steps = _Steps(args.quiet)
+            result = core.detect(reference, current, columns=columns, **options,
+                                 progress=lambda done, total: steps("columns", done, total))  # fmt: skip
         n_ref, n_cur = len(reference), len(current)
     else:
         from ctloop.drift import streaming

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -1115,6 +1116,7 @@ def detect(
     current: pd.DataFrame,
     *,
     max_workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> DriftResult:
     """Per-column drift and the dataset verdict (module doc).
@@ -1123,6 +1125,8 @@ def detect(
         reference: The reference frame (e.g. the champion's training data).
         current: The current window.
         max_workers: Threads computing columns in parallel (default: one per CPU).
+        progress: Called with ``(columns done, columns compared)`` after each column (from
+            the worker threads, one call at a time).
         options: The comparison's options, :func:`check_options`' (``columns``, ``drift_share``,
             ``method``, ``threshold``, ``column_methods``, ``column_thresholds``, ``correction``,
             ``column_kinds``).
@@ -1149,11 +1153,21 @@ def detect(
     # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
     # one thread per core. Order of results = order of columns.
     workers = max(1, min(len(plan), os.cpu_count() or 1, max_workers or 64))
+    lock, done = threading.Lock(), [0]
+
+    def one(item: tuple) -> ColumnDrift:
+        result = _one_column(reference, current, *item)
+        if progress is not None:
+            with lock:
+                done[0] += 1
+                progress(done[0], len(plan))
+        return result
+
     if workers == 1 or len(reference) + len(current) < PARALLEL_MIN_ROWS:
-        results = [_one_column(reference, current, *item) for item in plan]
+        results = [one(item) for item in plan]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda item: _one_column(reference, current, *item), plan))
+            results = list(pool.map(one, plan))
     return finish(results, drift_share=opts.drift_share, correction=opts.correction, skipped=skipped)
 
 
@@ -1196,6 +1210,7 @@ def calibrate_thresholds(
     seed: int = 0,
     pinned_methods: Any = None,
     caps: dict[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per-column thresholds calibrated on the reference itself.
 
@@ -1218,7 +1233,7 @@ def calibrate_thresholds(
     ``pinned_methods``: the columns whose method is that automatic choice (:func:`check_options`);
     ``caps``: per column, the threshold it has without calibration (a requested ``threshold`` or
     ``column_thresholds`` entry), which the calibrated one is never looser than (default: the
-    method's default).
+    method's default). ``progress``: called with ``(splits done, rounds)`` after each split.
     """
     import numpy as np
 
@@ -1232,7 +1247,9 @@ def calibrate_thresholds(
     values: dict[str, list[float]] = {c: [] for c in columns}
     methods: dict[str, str] = {}
     m = min(current_size or n // 2, n // 2)
-    for _ in range(rounds):
+    for done in range(rounds):
+        if progress is not None and done:
+            progress(done, rounds)
         order = rng.permutation(n)
         a, b = reference.iloc[order[m:]], reference.iloc[order[:m]]
         res = detect(
@@ -1248,6 +1265,8 @@ def calibrate_thresholds(
             if col.score == col.score:  # a split without values on a side scores nothing ("n/a")
                 methods[col.column] = col.method
                 values[col.column].append(col.score)
+    if progress is not None:
+        progress(rounds, rounds)
     out = {}
     for col, vals in values.items():
         meth = methods.get(col)
@@ -1274,6 +1293,7 @@ def detect_calibrated(
     rounds: int,
     seed: int = 0,
     quantile: float = 0.95,
+    progress: Callable[[str, int, int], None] | None = None,
     **options: Any,
 ) -> tuple[DriftResult, dict[str, dict[str, float]]]:
     """:func:`detect` with per-column thresholds calibrated on the reference
@@ -1284,8 +1304,13 @@ def detect_calibrated(
     are replaced by calibrated ones never looser than them (a requested ``threshold=0.001`` was
     replaced by up to the method's default 0.05), and a ``correction`` applies once, to the
     calibrated thresholds (the first pass is judged without it, so its thresholds are the
-    uncorrected ones)."""
-    first = detect(reference, current, **{**options, "correction": None})
+    uncorrected ones). ``progress(step, done, total)``: ``columns`` of the first and the final
+    comparison, ``splits`` of the calibration (:func:`detect`, :func:`calibrate_thresholds`)."""
+
+    def step(name: str) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda done, total: progress(name, done, total))
+
+    first = detect(reference, current, progress=step("columns"), **{**options, "correction": None})
     kinds = {c.column: c.kind for c in first.columns}
     pinned = {c.column for c in first.columns if c.method in stats.CATEGORICAL_ONLY and c.kind == "numeric"}
     calibration = calibrate_thresholds(
@@ -1299,6 +1324,7 @@ def detect_calibrated(
         seed=seed,
         pinned_methods=pinned,
         caps={c.column: c.threshold for c in first.columns},
+        progress=step("splits"),
     )
     options = {k: v for k, v in options.items() if k not in ("column_methods", "column_thresholds", "column_kinds")}
     result = detect(
@@ -1308,6 +1334,7 @@ def detect_calibrated(
         column_thresholds={c: v["threshold"] for c, v in calibration.items()},
         column_kinds=kinds,
         pinned_methods=pinned,
+        progress=step("columns"),
         **options,
     )
     return result, calibration
