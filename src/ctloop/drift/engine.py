@@ -11,6 +11,8 @@ which looks at the *current* frame's column:
 * float → numeric; integer → categorical when it has <= 10 distinct current values, else
   numeric (evidently only recognises ``int*`` dtypes; ``uint*`` and pandas' nullable ``Int*``
   are treated the same way here, where evidently would skip them as "unknown");
+* an object column of ``decimal.Decimal`` values (``pandas.read_sql`` of a SQL ``NUMERIC``)
+  → numeric, as float64 (:func:`decimal_object`), as a Parquet decimal column is read;
 * bool, category, object and string → categorical (evidently treats string columns with more
   distinct values than half their rows as *text* and runs a text-classifier drift test; here
   they stay categorical, and the HTML report is told so, so report and verdict agree);
@@ -293,6 +295,15 @@ def temporal_seconds(series: pd.Series) -> np.ndarray:
     return seconds
 
 
+def decimal_object(series: pd.Series) -> bool:
+    """Whether ``series`` is an object column of ``decimal.Decimal`` values (``pandas.read_sql``
+    of a SQL ``NUMERIC``/``DECIMAL`` column, ``pd.read_parquet`` of a Parquet ``decimal128``): a
+    number column, compared as float64 as a Parquet decimal read by ``ctloop.storage`` is."""
+    import pandas as pd
+
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "decimal"
+
+
 def unsupported_dtype(series: pd.Series) -> str | None:
     """The dtype label of a column no method can compare, else ``None``: complex numbers, and
     object columns holding unhashable values — ``list`` (lists and NumPy arrays: Parquet list
@@ -333,6 +344,8 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
         return "numeric"
     if not supported and unsupported_dtype(series) is not None:
         return None
+    if decimal_object(series):
+        return "numeric"
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
     if pd.api.types.is_integer_dtype(dtype):
@@ -355,7 +368,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
         seconds = temporal_seconds(series)
         valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    if not numeric and not decimal_object(series):
         raise DriftError(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
             "reference (or the other way round): give it the same type in both frames"

@@ -248,7 +248,7 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
         return BOOL, False
     if pd.api.types.is_integer_dtype(dtype):
         return INT, pd.api.types.is_extension_array_dtype(dtype)
-    if pd.api.types.is_numeric_dtype(dtype):
+    if pd.api.types.is_numeric_dtype(dtype) or engine.decimal_object(series):  # Decimals: as float64
         return FLOAT, False
     return OBJECT, False
 
