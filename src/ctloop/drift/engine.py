@@ -110,8 +110,14 @@ def shown_name(name: Any) -> str:
     end, holds a character that does not print (a newline, a tab, a control character), or
     starts with a quote (``"'b '"``, which would print as the quoted form of ``b ``): so ``b``
     and ``b `` read apart, every printed form reads back as one name, and a name cannot start a
-    line of its own that reads like a verdict."""
+    line of its own that reads like a verdict. A name not in Unicode's composed form (NFC:
+    ``cafe`` + a combining accent) is quoted with its non-ASCII characters escaped
+    (``'cafe\\u0301'``): it prints like its composed twin ``café``, a different column."""
+    import unicodedata
+
     text = str(name)
+    if unicodedata.normalize("NFC", text) != text:
+        return ascii(text)
     if text and text == text.strip() and text.isprintable() and not text.startswith(("'", '"')):
         return text
     return repr(text)
