@@ -81,11 +81,22 @@ def test_an_object_column_of_datetimes_is_compared_as_a_datetime_column(tz):
 def test_object_datetimes_naive_against_aware_or_mixed_are_refused():
     hours = np.arange(100)
     naive, aware = pd.DataFrame({"t": _stamps(hours)}), pd.DataFrame({"t": _stamps(hours, dt.UTC)})
-    with pytest.raises(DriftError, match="'t' is object \\(datetime\\) in the current data.*time zone"):
+    with pytest.raises(DriftError, match="'t' is object \\(datetime64\\[ns\\]\\) in the current data.*time zone"):
         engine.detect(aware, naive)
     mixed = pd.DataFrame({"t": pd.concat([naive["t"][:50], aware["t"][50:]], ignore_index=True)})
     with pytest.raises(DriftError, match="'t' holds datetimes .*same time zone"):
         engine.detect(mixed, mixed)
+
+
+def test_the_monitoring_window_reads_logged_text_of_an_object_datetime_column():
+    """The label names the zone as ``as_temporal`` reads it (``tz-aware)`` was no time zone)."""
+    from ctloop.monitoring import window
+
+    ref = pd.DataFrame({"t": _stamps(np.arange(5), dt.UTC)})
+    (name, label), = window.temporal_columns(ref)
+    parsed = window.as_temporal(pd.Series(["2024-01-01T03:00:00+00:00"]), label)
+    assert engine.temporal_type(label) == "datetime (tz-aware)"
+    assert parsed.iloc[0] == pd.Timestamp("2024-01-01T03:00:00Z")
 
 
 INTS = pd.DataFrame({"c": pd.Series([1, 2, 3] * 30, dtype=object)})

@@ -181,8 +181,9 @@ class DriftResult:
 
 # ---------------------------------------------------------------------------- column typing
 OBJECT_DATE, OBJECT_TIME = "object (date)", "object (time)"  # how a column of datetime.date/time objects is named
-# how an object column of datetime.datetime objects is named (naive; with a time zone)
-OBJECT_DATETIME, OBJECT_DATETIME_TZ = "object (datetime)", "object (datetime, tz-aware)"
+# how an object column of datetime.datetime objects is named (naive; with a time zone: compared
+# as UTC instants, and ``ctloop.monitoring.window.as_temporal`` reads the zone after ", ")
+OBJECT_DATETIME, OBJECT_DATETIME_TZ = "object (datetime64[ns])", "object (datetime64[ns, UTC])"
 
 
 def temporal_type(dtype: Any) -> str | None:
@@ -191,7 +192,7 @@ def temporal_type(dtype: Any) -> str | None:
     ``duration[s]``, ``date32[day]``, ``time64[us]``; :func:`series_dtype`'s ``object (date)``
     and ``object (time)``)."""
     name = str(dtype)
-    if name.startswith(("datetime64", "timestamp", "object (datetime")):
+    if name.startswith(("datetime64", "timestamp", "object (datetime64")):
         return "datetime (tz-aware)" if ("," in name or "tz=" in name) else "datetime"
     if name.startswith(("timedelta64", "duration")):
         return "timedelta"
@@ -205,7 +206,7 @@ def temporal_type(dtype: Any) -> str | None:
 def series_dtype(series: pd.Series) -> str:
     """The column's dtype name, ``object (date)``/``object (time)`` for an object column of
     ``datetime.date``/``datetime.time`` values (a Parquet ``date32``/``time64`` column as pandas
-    reads it), ``object (datetime)``/``object (datetime, tz-aware)`` for one of
+    reads it), ``object (datetime64[ns])``/``object (datetime64[ns, UTC])`` for one of
     ``datetime.datetime`` values (a frame built from Python rows), so :func:`temporal_type`
     sees them; tz-aware when any value has a time zone (a column mixing both is refused when
     read: :func:`temporal_seconds`)."""
