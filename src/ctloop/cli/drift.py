@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -158,12 +159,38 @@ class _Progress:
             print(info.line(label), file=sys.stderr, flush=True)
 
 
+class _Steps:
+    """Throttled progress lines on stderr for the memory engine, as :class:`_Progress` for the
+    streamed one: columns compared, calibration splits done (the last of each always)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.last = 0.0
+        self.started = time.monotonic()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if done >= total or now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            what = "calibration: " if step == "splits" else ""
+            unit = "random splits of the reference" if step == "splits" else "columns compared"
+            print(f"memory engine: {what}{done}/{total} {unit}, {now - self.started:.0f} s", file=sys.stderr, flush=True)
+
+
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
     from ctloop.errors import ConfigError, one_line
-    from ctloop.storage import check_output_dir, output_dir
+    from ctloop.storage import check_output_dir, output_dir, parse, scheme
 
+    for flag, uri in (("--reference", args.reference), ("--current", args.current)):
+        try:  # an unsupported scheme, a password or a signed query, said with the flag: the message
+            if scheme(uri) != "file":  # shows the URI masked, so the flag cannot be told by its value later
+                parse(uri)
+        except ConfigError as exc:
+            raise ConfigError(f"{flag}: {exc}") from None
     if args.output:
         check_output_dir(args.output, name="--output")  # before reading, not after the comparison
     if args.report_sample_size < 0:
@@ -224,10 +251,12 @@ def _drift(args: argparse.Namespace) -> int:
         if args.calibrate:
             result, calibration = core.detect_calibrated(
                 reference, current, rounds=args.calibrate, seed=args.seed, columns=columns,
-                **options,
-            )
+                progress=_Steps(args.quiet), **options,
+            )  # fmt: skip
         else:
-            result = core.detect(reference, current, columns=columns, **options)
+            steps = _Steps(args.quiet)
+            result = core.detect(reference, current, columns=columns, **options,
+                                 progress=lambda done, total: steps("columns", done, total))  # fmt: skip
         n_ref, n_cur = len(reference), len(current)
     else:
         from ctloop.drift import streaming
@@ -295,10 +324,11 @@ def _drift(args: argparse.Namespace) -> int:
         payload["streaming"] = streaming_info
     names = ["drift.json"] + ([] if args.no_report else ["report.html"])
     failed = None
-    # a local directory; for gs://, s3:// or az:// every file is uploaded when the block ends
-    with output_dir(args.output) as out:
-        _write_json(out / "drift.json", payload)  # the verdict first: a report failure cannot lose it
-        if not args.no_report:
+    # report.html first, drift.json last, each in its own upload: a reader polling for drift.json
+    # (the artifact it keys on) finds the report it names complete. A local directory; for gs://,
+    # s3:// or az:// every file is uploaded when its block ends (each object appears whole).
+    if not args.no_report:
+        with output_dir(args.output) as out:
             from ctloop.drift import report
 
             ref_frame, cur_frame = samples if samples is not None else (reference, current)
@@ -311,7 +341,7 @@ def _drift(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     **report.options_from_result(result),
                 )
-            except Exception as exc:  # noqa: BLE001 - evidently's: the verdict is written, say so in one line
+            except Exception as exc:  # noqa: BLE001 - evidently's: the verdict is still written, say so in one line
                 failed = f"{type(exc).__name__}: {exc}"
                 (out / "report.html").unlink(missing_ok=True)  # no half-written page
                 names.remove("report.html")
@@ -320,7 +350,8 @@ def _drift(args: argparse.Namespace) -> int:
                 if samples is not None:  # sampled while streaming: the totals are the scans'
                     payload["report"].update(reference_rows=n_ref, current_rows=n_cur,
                                              report_sampling="bottom-k while streaming")  # fmt: skip
-                _write_json(out / "drift.json", payload)
+    with output_dir(args.output) as out:
+        _write_json(out / "drift.json", payload)
     for name in names:
         print(f"wrote {args.output.rstrip('/')}/{name}")
     if failed is not None:
@@ -337,8 +368,11 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _write_json(path, payload: dict) -> None:
+    """``path`` whole or not at all (written beside it, then renamed over it)."""
     text = json.dumps(payload, indent=2, allow_nan=False, default=str)
-    path.write_text(text + "\n", encoding="utf-8")
+    part = path.with_name(f".{path.name}.part")
+    part.write_text(text + "\n", encoding="utf-8")
+    os.replace(part, path)
 
 
 def register(subparsers) -> None:

@@ -11,6 +11,8 @@ which looks at the *current* frame's column:
 * float → numeric; integer → categorical when it has <= 10 distinct current values, else
   numeric (evidently only recognises ``int*`` dtypes; ``uint*`` and pandas' nullable ``Int*``
   are treated the same way here, where evidently would skip them as "unknown");
+* an object column of ``decimal.Decimal`` values (``pandas.read_sql`` of a SQL ``NUMERIC``)
+  → numeric, as float64 (:func:`decimal_object`), as a Parquet decimal column is read;
 * bool, category, object and string → categorical (evidently treats string columns with more
   distinct values than half their rows as *text* and runs a text-classifier drift test; here
   they stay categorical, and the HTML report is told so, so report and verdict agree);
@@ -18,8 +20,9 @@ which looks at the *current* frame's column:
   (:func:`epoch_seconds`: since the epoch, UTC for tz-aware columns; a duration's length; a
   date's midnight; a time's seconds since midnight): a shift of a date field is drift. Dates and
   times are Parquet ``date32``/``time64`` columns, which pandas reads as objects of
-  ``datetime.date``/``datetime.time`` (:func:`series_dtype`); as categories, every window of
-  dates the reference never held would drift.
+  ``datetime.date``/``datetime.time`` (:func:`series_dtype`); an object column of
+  ``datetime.datetime`` (or ``pd.Timestamp``) values is read as the datetime column it holds;
+  as categories, every window of dates the reference never held would drift.
   Evidently skips them; both sides must have the same temporal type (naive vs tz-aware, or
   datetime vs number, is refused);
 * complex columns, and object columns holding unhashable values (lists, arrays and dicts, as
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -106,8 +110,14 @@ def shown_name(name: Any) -> str:
     end, holds a character that does not print (a newline, a tab, a control character), or
     starts with a quote (``"'b '"``, which would print as the quoted form of ``b ``): so ``b``
     and ``b `` read apart, every printed form reads back as one name, and a name cannot start a
-    line of its own that reads like a verdict."""
+    line of its own that reads like a verdict. A name not in Unicode's composed form (NFC:
+    ``cafe`` + a combining accent) is quoted with its non-ASCII characters escaped
+    (``'cafe\\u0301'``): it prints like its composed twin ``café``, a different column."""
+    import unicodedata
+
     text = str(name)
+    if unicodedata.normalize("NFC", text) != text:
+        return ascii(text)
     if text and text == text.strip() and text.isprintable() and not text.startswith(("'", '"')):
         return text
     return repr(text)
@@ -171,6 +181,9 @@ class DriftResult:
 
 # ---------------------------------------------------------------------------- column typing
 OBJECT_DATE, OBJECT_TIME = "object (date)", "object (time)"  # how a column of datetime.date/time objects is named
+# how an object column of datetime.datetime objects is named (naive; with a time zone: compared
+# as UTC instants, and ``ctloop.monitoring.window.as_temporal`` reads the zone after ", ")
+OBJECT_DATETIME, OBJECT_DATETIME_TZ = "object (datetime64[ns])", "object (datetime64[ns, UTC])"
 
 
 def temporal_type(dtype: Any) -> str | None:
@@ -179,7 +192,7 @@ def temporal_type(dtype: Any) -> str | None:
     ``duration[s]``, ``date32[day]``, ``time64[us]``; :func:`series_dtype`'s ``object (date)``
     and ``object (time)``)."""
     name = str(dtype)
-    if name.startswith(("datetime64", "timestamp")):
+    if name.startswith(("datetime64", "timestamp", "object (datetime64")):
         return "datetime (tz-aware)" if ("," in name or "tz=" in name) else "datetime"
     if name.startswith(("timedelta64", "duration")):
         return "timedelta"
@@ -193,7 +206,10 @@ def temporal_type(dtype: Any) -> str | None:
 def series_dtype(series: pd.Series) -> str:
     """The column's dtype name, ``object (date)``/``object (time)`` for an object column of
     ``datetime.date``/``datetime.time`` values (a Parquet ``date32``/``time64`` column as pandas
-    reads it), so :func:`temporal_type` sees them."""
+    reads it), ``object (datetime64[ns])``/``object (datetime64[ns, UTC])`` for one of
+    ``datetime.datetime`` values (a frame built from Python rows), so :func:`temporal_type`
+    sees them; tz-aware when any value has a time zone (a column mixing both is refused when
+    read: :func:`temporal_seconds`)."""
     import pandas as pd
 
     if series.dtype == object and series.notna().any():
@@ -202,6 +218,9 @@ def series_dtype(series: pd.Series) -> str:
             return OBJECT_DATE
         if inferred == "time":
             return OBJECT_TIME
+        if inferred == "datetime":
+            aware = any(getattr(v, "tzinfo", None) is not None for v in series.dropna().to_numpy())
+            return OBJECT_DATETIME_TZ if aware else OBJECT_DATETIME
     return str(series.dtype)
 
 
@@ -252,6 +271,18 @@ def temporal_seconds(series: pd.Series) -> np.ndarray:
         import pyarrow as pa
 
         seconds = arrow_seconds(pa.array(series.array))
+    elif series.dtype == object and series_dtype(series) in (OBJECT_DATETIME, OBJECT_DATETIME_TZ):
+        aware = series_dtype(series) == OBJECT_DATETIME_TZ
+        try:  # tz-aware: the UTC instants, as a datetime64[ns, tz] column's
+            if aware and any(getattr(v, "tzinfo", None) is None for v in series.dropna().to_numpy()):
+                raise ValueError("naive and tz-aware datetimes mixed")
+            stamps = pd.to_datetime(series, utc=aware).array
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise DriftError(
+                f"column {series.name!r} holds datetimes that do not make one datetime column ({exc}): "
+                "give every value the same time zone, or none"
+            ) from exc
+        seconds = epoch_seconds(stamps.asi8, stamps.unit)
     elif series.dtype == object:
         import pyarrow as pa
 
@@ -269,6 +300,15 @@ def temporal_seconds(series: pd.Series) -> np.ndarray:
         seconds = epoch_seconds(arr.asi8, arr.unit)
     seconds[series.isna().to_numpy()] = np.nan
     return seconds
+
+
+def decimal_object(series: pd.Series) -> bool:
+    """Whether ``series`` is an object column of ``decimal.Decimal`` values (``pandas.read_sql``
+    of a SQL ``NUMERIC``/``DECIMAL`` column, ``pd.read_parquet`` of a Parquet ``decimal128``): a
+    number column, compared as float64 as a Parquet decimal read by ``ctloop.storage`` is."""
+    import pandas as pd
+
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "decimal"
 
 
 def unsupported_dtype(series: pd.Series) -> str | None:
@@ -311,6 +351,8 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
         return "numeric"
     if not supported and unsupported_dtype(series) is not None:
         return None
+    if decimal_object(series):
+        return "numeric"
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
     if pd.api.types.is_integer_dtype(dtype):
@@ -333,7 +375,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
         seconds = temporal_seconds(series)
         valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    if not numeric and not decimal_object(series):
         raise DriftError(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
             "reference (or the other way round): give it the same type in both frames"
@@ -1094,6 +1137,7 @@ def detect(
     current: pd.DataFrame,
     *,
     max_workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> DriftResult:
     """Per-column drift and the dataset verdict (module doc).
@@ -1102,6 +1146,8 @@ def detect(
         reference: The reference frame (e.g. the champion's training data).
         current: The current window.
         max_workers: Threads computing columns in parallel (default: one per CPU).
+        progress: Called with ``(columns done, columns compared)`` after each column (from
+            the worker threads, one call at a time).
         options: The comparison's options, :func:`check_options`' (``columns``, ``drift_share``,
             ``method``, ``threshold``, ``column_methods``, ``column_thresholds``, ``correction``,
             ``column_kinds``).
@@ -1128,11 +1174,21 @@ def detect(
     # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
     # one thread per core. Order of results = order of columns.
     workers = max(1, min(len(plan), os.cpu_count() or 1, max_workers or 64))
+    lock, done = threading.Lock(), [0]
+
+    def one(item: tuple) -> ColumnDrift:
+        result = _one_column(reference, current, *item)
+        if progress is not None:
+            with lock:
+                done[0] += 1
+                progress(done[0], len(plan))
+        return result
+
     if workers == 1 or len(reference) + len(current) < PARALLEL_MIN_ROWS:
-        results = [_one_column(reference, current, *item) for item in plan]
+        results = [one(item) for item in plan]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda item: _one_column(reference, current, *item), plan))
+            results = list(pool.map(one, plan))
     return finish(results, drift_share=opts.drift_share, correction=opts.correction, skipped=skipped)
 
 
@@ -1175,6 +1231,7 @@ def calibrate_thresholds(
     seed: int = 0,
     pinned_methods: Any = None,
     caps: dict[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per-column thresholds calibrated on the reference itself.
 
@@ -1197,7 +1254,7 @@ def calibrate_thresholds(
     ``pinned_methods``: the columns whose method is that automatic choice (:func:`check_options`);
     ``caps``: per column, the threshold it has without calibration (a requested ``threshold`` or
     ``column_thresholds`` entry), which the calibrated one is never looser than (default: the
-    method's default).
+    method's default). ``progress``: called with ``(splits done, rounds)`` after each split.
     """
     import numpy as np
 
@@ -1211,7 +1268,9 @@ def calibrate_thresholds(
     values: dict[str, list[float]] = {c: [] for c in columns}
     methods: dict[str, str] = {}
     m = min(current_size or n // 2, n // 2)
-    for _ in range(rounds):
+    for done in range(rounds):
+        if progress is not None and done:
+            progress(done, rounds)
         order = rng.permutation(n)
         a, b = reference.iloc[order[m:]], reference.iloc[order[:m]]
         res = detect(
@@ -1227,6 +1286,8 @@ def calibrate_thresholds(
             if col.score == col.score:  # a split without values on a side scores nothing ("n/a")
                 methods[col.column] = col.method
                 values[col.column].append(col.score)
+    if progress is not None:
+        progress(rounds, rounds)
     out = {}
     for col, vals in values.items():
         meth = methods.get(col)
@@ -1253,6 +1314,7 @@ def detect_calibrated(
     rounds: int,
     seed: int = 0,
     quantile: float = 0.95,
+    progress: Callable[[str, int, int], None] | None = None,
     **options: Any,
 ) -> tuple[DriftResult, dict[str, dict[str, float]]]:
     """:func:`detect` with per-column thresholds calibrated on the reference
@@ -1263,8 +1325,13 @@ def detect_calibrated(
     are replaced by calibrated ones never looser than them (a requested ``threshold=0.001`` was
     replaced by up to the method's default 0.05), and a ``correction`` applies once, to the
     calibrated thresholds (the first pass is judged without it, so its thresholds are the
-    uncorrected ones)."""
-    first = detect(reference, current, **{**options, "correction": None})
+    uncorrected ones). ``progress(step, done, total)``: ``columns`` of the first and the final
+    comparison, ``splits`` of the calibration (:func:`detect`, :func:`calibrate_thresholds`)."""
+
+    def step(name: str) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda done, total: progress(name, done, total))
+
+    first = detect(reference, current, progress=step("columns"), **{**options, "correction": None})
     kinds = {c.column: c.kind for c in first.columns}
     pinned = {c.column for c in first.columns if c.method in stats.CATEGORICAL_ONLY and c.kind == "numeric"}
     calibration = calibrate_thresholds(
@@ -1278,6 +1345,7 @@ def detect_calibrated(
         seed=seed,
         pinned_methods=pinned,
         caps={c.column: c.threshold for c in first.columns},
+        progress=step("splits"),
     )
     options = {k: v for k, v in options.items() if k not in ("column_methods", "column_thresholds", "column_kinds")}
     result = detect(
@@ -1287,6 +1355,7 @@ def detect_calibrated(
         column_thresholds={c: v["threshold"] for c, v in calibration.items()},
         column_kinds=kinds,
         pinned_methods=pinned,
+        progress=step("columns"),
         **options,
     )
     return result, calibration

@@ -149,6 +149,26 @@ def arrow_family(t: pa.DataType) -> str:
     return NESTED
 
 
+def period_freq(f: pa.Field) -> str | None:
+    """The frequency (``M``, ``D``...) of a field pandas wrote from a Period column (its
+    ``pandas.period`` extension type, or the int64 ordinals with that extension's field metadata
+    when the type is not registered, as ``pyarrow.dataset`` reads it), else ``None``."""
+    import json
+
+    import pyarrow as pa
+
+    if isinstance(f.type, pa.BaseExtensionType):
+        return getattr(f.type, "freq", None) if str(getattr(f.type, "extension_name", "")) == "pandas.period" else None
+    meta = f.metadata or {}
+    if meta.get(b"ARROW:extension:name") != b"pandas.period" or not pa.types.is_int64(f.type):
+        return None
+    try:
+        freq = json.loads(meta.get(b"ARROW:extension:metadata", b"{}")).get("freq")
+    except (ValueError, AttributeError):
+        return None
+    return freq if isinstance(freq, str) else None
+
+
 def storage_type(t: pa.DataType) -> pa.DataType:
     """An extension type as its storage type, as ``to_pandas`` reads its values (``uuid``:
     ``bytes`` of its ``fixed_size_binary(16)``; ``json``: ``str``; ``bool8``: ``int8``), but
@@ -182,15 +202,23 @@ def arrow_values_kind(t: pa.DataType) -> str | None:
     return None
 
 
+# the values kind of a pandas object chunk of integers: ``number_or_text`` says ``None`` (pandas
+# infers ``integer``), but with a chunk of text the column is ``mixed-integer``, i.e. text
+OBJECT_INTEGERS = "integers (object)"
+
+
 def _joined_kind(a: str | None, b: str | None) -> str | None:
     """The values kind of two chunks of one side together, both *seen* (values present; a
     chunk of none is not joined: :meth:`ColumnState.see_kind`), as ``number_or_text`` sees them
-    concatenated: one kind → it; numbers and text → text (``mixed-integer``); ``None`` (values
-    of neither: booleans, mixed) with anything, or bytes with anything else → ``None``
-    (``mixed``)."""
+    concatenated: one kind → it; numbers or an object chunk of integers (:data:`OBJECT_INTEGERS`)
+    and text → text (``mixed-integer``); numbers and an object chunk of integers → an object
+    column of integers; ``None`` (values of neither: booleans, mixed) with anything, or bytes
+    with anything else → ``None`` (``mixed``)."""
     if a == b:
         return a
-    return "text" if {a, b} == {"number", "text"} else None
+    if {a, b} in ({"number", "text"}, {OBJECT_INTEGERS, "text"}):
+        return "text"
+    return OBJECT_INTEGERS if {a, b} == {"number", OBJECT_INTEGERS} else None
 
 
 def nested_label(type_name: str) -> str:
@@ -220,7 +248,7 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
         return BOOL, False
     if pd.api.types.is_integer_dtype(dtype):
         return INT, pd.api.types.is_extension_array_dtype(dtype)
-    if pd.api.types.is_numeric_dtype(dtype):
+    if pd.api.types.is_numeric_dtype(dtype) or engine.decimal_object(series):  # Decimals: as float64
         return FLOAT, False
     return OBJECT, False
 
@@ -255,7 +283,7 @@ class ColumnState:
     """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
-                 "categories", "histograms", "ints", "values_kind", "_kind_seen")  # fmt: skip
+                 "categories", "histograms", "ints", "values_kind", "_kind_seen", "period")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -279,6 +307,9 @@ class ColumnState:
         # comparison refuses numbers against text as the memory engine does
         self.values_kind: str | None = None
         self._kind_seen = False
+        # the frequency of a pandas Period column read from Arrow (``pandas.period``: int64
+        # ordinals): counted as the periods' text, as pandas reads it (a categorical column)
+        self.period: str | None = None
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -364,6 +395,10 @@ class ColumnState:
         self.rows += len(array)
         if isinstance(array.type, pa.BaseExtensionType) and storage_type(array.type) is not array.type:
             array = array.storage  # uuid, json, bool8: their storage's values, as pandas reads them
+        if self.period is not None:
+            array = array.storage if isinstance(array.type, pa.BaseExtensionType) else array
+            self._add_periods(array)
+            return
         if self.numeric is not None:
             nulls = array.null_count
             if nulls:
@@ -388,8 +423,23 @@ class ColumnState:
         else:
             self.nulls += array.null_count
 
+    def _add_periods(self, ordinals: pa.Array) -> None:
+        """Count a ``pandas.period`` chunk (int64 ordinals) as the periods' text."""
+        import pandas as pd
+        import pyarrow.compute as pc
+
+        self.nulls += ordinals.null_count
+        if len(ordinals) == ordinals.null_count:
+            return
+        self.see_kind(None)  # pandas infers "period": neither number nor text
+        vc = pc.value_counts(pc.drop_null(ordinals))
+        periods = pd.PeriodIndex.from_ordinals(vc.field("values").to_numpy(zero_copy_only=False), freq=self.period)
+        self._add_counts([str(p) for p in periods], vc.field("counts").to_numpy())
+
     def update_pandas(self, series: pd.Series, bins: list[np.ndarray] = ()) -> None:
         """Add one chunk of the column (a pandas Series), with pandas' own semantics."""
+        import pandas as pd
+
         self.rows += len(series)
         if self.numeric is not None:
             if self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
@@ -401,11 +451,17 @@ class ColumnState:
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             if series.notna().any():
-                self.see_kind(engine.number_or_text(series))
+                kind = engine.number_or_text(series)
+                if kind is None and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
+                    kind = OBJECT_INTEGERS
+                self.see_kind(kind)
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
-            self._add_counts(vc.index.tolist(), vc.to_numpy())
+            keys = vc.index.tolist()
+            if isinstance(series.dtype, pd.PeriodDtype):  # as text, as a pandas.period Arrow column is counted
+                keys = [str(k) for k in keys]
+            self._add_counts(keys, vc.to_numpy())
         else:
             self.nulls += int(series.isna().sum())
 
@@ -492,6 +548,8 @@ class ColumnState:
         }
         if self._kind_seen:
             out["values_kind"] = self.values_kind
+        if self.period is not None:
+            out["period"] = self.period
         if self.family == INT:
             out["ints"] = None if self.ints is None else sorted(self.ints)
         if self.numeric is not None:
@@ -516,6 +574,7 @@ class ColumnState:
         out.nullable_int = bool(data.get("nullable_int", False))
         if "values_kind" in data:
             out.see_kind(data["values_kind"])
+        out.period = data.get("period")
         if out.family == TEMPORAL and not num:
             raise DriftError(
                 f"the drift state of datetime column {name!r} holds no values (written by a ctloop "
@@ -572,8 +631,13 @@ class DriftState:
         integer rule applies despite nulls), not float64."""
         restored = _pandas_dtypes(schema)
         for name in columns if columns is not None else schema.names:
-            t = schema.field(name).type
-            col = self._column(name, arrow_family(t), str(t))
+            f = schema.field(name)
+            freq = period_freq(f)
+            if freq is not None:  # int64 ordinals that pandas reads as a Period column: categorical
+                col = self._column(name, OBJECT, f"period[{freq}]")
+                col.period = freq
+            else:
+                col = self._column(name, arrow_family(f.type), str(f.type))
             col.nullable_int = restored.get(name, "").startswith(("Int", "UInt"))
             self.columns[name] = col
         return self
@@ -626,7 +690,7 @@ class DriftState:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
                     array = array.combine_chunks()
-                family = arrow_family(array.type)
+                family = OBJECT if col.period is not None else arrow_family(array.type)
                 if family == NULL and col.family != NULL:  # an empty stretch of a typed column
                     col.rows += len(array)
                     col.nulls += len(array)
@@ -757,7 +821,7 @@ def _number_or_text(col: ColumnState) -> str | None:
     if col.family in NUMERIC_FAMILIES:
         return "number"
     if col._kind_seen:
-        return col.values_kind
+        return None if col.values_kind == OBJECT_INTEGERS else col.values_kind
     values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
     raw = ("binary", "large_binary", "fixed_size_binary")
     if (col.family == TEXT and str(col.type).startswith(raw)) or (col.family == CATEGORY and values.startswith(raw)):
