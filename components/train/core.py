@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
+    ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     blank_labels,
     check_finite,
@@ -200,14 +201,15 @@ def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
     is named."""
     if not categorical:
         return
-    kept = {name: int((frame[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum()) for name in categorical}
+    seen = {name: int((frame[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum()) for name in categorical}
+    kept = {name: min(ONE_HOT_MAX_CATEGORIES - 1, count) for name, count in seen.items()}  # the rest pooled
     width = sum(kept.values()) + len(categorical)  # the one-hot columns alone (numeric ones are not the cause)
     need = len(frame) * width * 8
     have = memory_bytes()
     if need <= have:
         return
-    name = max(kept, key=kept.__getitem__)
-    raise DataValidationError([(name, "categories", len(frame), f"{kept[name]:,} categories seen "
+    name = max(seen, key=seen.__getitem__)
+    raise DataValidationError([(name, "categories", len(frame), f"{seen[name]:,} categories seen "
                                 f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded (with the other text features) "
                                 f"they make a {len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more "
                                 f"than the {have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group "
@@ -230,7 +232,9 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
         ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY, sparse_output=False)),
+        # at most ONE_HOT_MAX_CATEGORIES columns a feature: its most frequent values, the rest pooled
+        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY,
+                                 max_categories=ONE_HOT_MAX_CATEGORIES, sparse_output=False)),
     ]
     pre = ColumnTransformer(
         [("numeric", Pipeline(num_steps), numeric), ("categorical", Pipeline(cat_steps), categorical)],
@@ -372,6 +376,15 @@ def fit(
                 "training table")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    for name in categorical:
+        frequent = int((data[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum())
+        if frequent >= ONE_HOT_MAX_CATEGORIES:
+            # the warning's text is the same for any count (shown once per caller, as the ID note); the note counts
+            note = (f"column {name!r} has more than {ONE_HOT_MAX_CATEGORIES - 1} values seen {ONE_HOT_MIN_FREQUENCY}+ "
+                    f"times: the one-hot encoder keeps its {ONE_HOT_MAX_CATEGORIES - 1} most frequent as columns, the "
+                    "others share one column; group its values (a region for a postcode) to learn from more of them")
+            warnings.warn(note, UserWarning, stacklevel=2)
+            notes.append(f"{note} ({frequent:,} such values, {len(data)} rows)")
     for name, example in comma_number_columns(data, categorical).items():
         # the same text for any row count, as the ID note
         note = (f"column {name!r} is text whose every value is a number written with a decimal comma or "
