@@ -427,8 +427,13 @@ def fit(
         if note:
             params = {**params, "early_stopping": False}
             notes.append(note + f"; trained all {merged.get('max_iter')} iterations on every row")
-    pipeline, merged = build_pipeline(task=task, estimator=estimator, params=params, numeric=numeric,
-                                      categorical=categorical, seed=seed)
+    # a feature with no value in any training row stays in the model's input (the served schema does not
+    # change with one window's data) but feeds no step: whatever its first values (text in a column read as
+    # float64 NaN failed the gate: "its numeric feature 'note' holds text"), they change no prediction
+    learnt = [name for name in numeric + categorical if name not in empty] or numeric + categorical
+    pipeline, merged = build_pipeline(task=task, estimator=estimator, params=params,
+                                      numeric=[n for n in numeric if n in learnt],
+                                      categorical=[n for n in categorical if n in learnt], seed=seed)
     fit_kw = {}
     if WEIGHT in data.columns:
         from sklearn.utils.validation import has_fit_parameter
