@@ -244,6 +244,50 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
     return Pipeline([("preprocess", pre), ("model", model)]), merged
 
 
+def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.Series, *, folds: list[Any],
+                  scoring: Any, iterations: int, seed: int, weights: Any = None,
+                  weight_as_rows: bool = False) -> tuple[Any, dict[str, Any], float]:
+    """``(refitted pipeline, best parameters, best mean fold score)`` of a randomized search over the
+    time-ordered ``folds``: the candidates of scikit-learn's ``RandomizedSearchCV`` (``ParameterSampler``,
+    the same seed), scored as it scores them, the first best kept, refitted on every row with ``weights``.
+
+    Each fold's training rows are weighted as if trained at that fold's end: their recency weights
+    divided by the newest one's (scaled to a mean of 1 when the estimator counts weight as rows).
+    ``RandomizedSearchCV`` hands every fold the weights of the whole window, relative to its newest
+    row: with a short ``data.recency_half_life`` an early fold's rows weigh ~1e-20, HistGradientBoosting
+    found no split and every candidate scored 0.5, so the search chose on meaningless scores."""
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.metrics import check_scoring
+    from sklearn.model_selection import ParameterSampler
+
+    scorer = check_scoring(pipeline, scoring=scoring)
+    candidates = list(ParameterSampler(space, iterations, random_state=seed))
+    means = []
+    for params in candidates:
+        scores = []
+        for train, test in folds:
+            kw = {}
+            if weights is not None:
+                w = np.asarray(weights, dtype=float)[train]
+                kw["model__sample_weight"] = w * (len(w) / w.sum()) if weight_as_rows else w / w.max()
+            model = clone(pipeline).set_params(**params)
+            try:  # as RandomizedSearchCV's error_score=nan: a candidate that cannot fit a fold is not chosen
+                model.fit(x.iloc[train], y.iloc[train], **kw)
+            except ValueError as exc:
+                warnings.warn(f"search candidate {params} failed on a fold: {exc}", UserWarning, stacklevel=2)
+                scores.append(float("nan"))
+                continue
+            scores.append(float(scorer(model, x.iloc[test], y.iloc[test])))
+        means.append(float(np.mean(scores)))
+    if all(np.isnan(means)):
+        raise ValueError(f"all {len(candidates)} search candidates failed to fit")
+    best = int(np.nanargmax(means))
+    final = clone(pipeline).set_params(**candidates[best])
+    final.fit(x, y, **({} if weights is None else {"model__sample_weight": weights}))
+    return final, candidates[best], means[best]
+
+
 def stratify_problem(y: pd.Series, fraction: float) -> str | None:
     """Why a stratified ``fraction`` validation split of ``y`` is impossible (None: it is fine),
     by scikit-learn's rules: every class needs 2 rows, each side at least one row per class."""
@@ -468,19 +512,14 @@ def fit(
         searching = bool(folds)
     try:
         if searching:
-            from sklearn.model_selection import RandomizedSearchCV
-
             keys = {f"model__{search_key(estimator, k, task)}": k for k in space}
-            search = RandomizedSearchCV(
-                pipeline, {key: space[name] for key, name in keys.items()}, n_iter=int(search_iterations),
-                scoring="roc_auc" if task == "classification" and len(classes) == 2 else
-                (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"),
-                cv=folds, random_state=seed, n_jobs=1, refit=True,
-            )
-            search.fit(x, y, **fit_kw)
-            pipeline = search.best_estimator_
-            best_params = {keys[k]: v for k, v in search.best_params_.items()}
-            metrics["cv_score"] = float(search.best_score_)
+            scoring = ("roc_auc" if task == "classification" and len(classes) == 2 else
+                       (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"))
+            pipeline, chosen, metrics["cv_score"] = random_search(
+                pipeline, {key: space[name] for key, name in keys.items()}, x, y, folds=folds, scoring=scoring,
+                iterations=int(search_iterations), seed=seed, weights=fit_kw.get("model__sample_weight"),
+                weight_as_rows=estimator in WEIGHT_AS_ROWS)
+            best_params = {keys[k]: v for k, v in chosen.items()}
         else:
             pipeline.fit(x, y, **fit_kw)
     except ValueError as exc:
