@@ -16,6 +16,9 @@ Semantics (fail-safe, after TFX's Evaluator):
    an error of both, however many rows hold it. A champion
    class written in another case or with spaces (``Yes`` where the holdout says ``yes``; not single
    letters, ``A``/``a``, which are distinct classes) is that class, read as the holdout writes it.
+   No ``champion`` alias but a version in MLflow's deprecated stage ``Production``/``Staging`` (a
+   registry of the stage era) is **not** "no champion": the gate refuses, not judged, naming the
+   version and the one-line ``set_registered_model_alias`` that makes it the champion.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
@@ -480,7 +483,7 @@ def gate(
 
 
 def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str, task: str,
-        champion: Any | None = None) -> GateDecision:
+        champion: Any | None = None, staged: str = "") -> GateDecision:
     """:func:`gate` with the settings of the ``gate`` section.
 
     Classification labels are encoded once as positions over the challenger's classes followed by
@@ -488,7 +491,12 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     probabilities are aligned to the same columns, so a class that appeared after the champion was
     trained counts against it instead of failing the gate. Each model's own metrics (the thresholds,
     the report, the monitoring reference) are over its own classes and the holdout's labels it has
-    none for: the same with or without the other model."""
+    none for: the same with or without the other model.
+
+    ``staged``: without a champion, the registry's note that a version sits in MLflow's deprecated
+    stage ``Production``/``Staging`` with no ``champion`` alias (:func:`ctloop.registry.staged_note`):
+    the registry has a champion the gate cannot read, so it refuses rather than judge the challenger
+    on absolute thresholds as the first model (fail safe; not judged)."""
     import numpy as np
 
     if task not in M.TASKS:
@@ -609,6 +617,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        f"of this {task} task (training.task changed): judged on absolute thresholds only")
     elif disjoint:
         reasons.append(disjoint + ": judged on absolute thresholds only")
+    elif champion is None and staged:
+        ok = False
+        decision.champion_skipped = "stage"
+        reasons.append(f"{staged}: refusing to approve a first champion while the registry has one in a stage")
     elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
+    ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     blank_labels,
     check_finite,
@@ -200,14 +201,15 @@ def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
     is named."""
     if not categorical:
         return
-    kept = {name: int((frame[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum()) for name in categorical}
+    seen = {name: int((frame[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum()) for name in categorical}
+    kept = {name: min(ONE_HOT_MAX_CATEGORIES - 1, count) for name, count in seen.items()}  # the rest pooled
     width = sum(kept.values()) + len(categorical)  # the one-hot columns alone (numeric ones are not the cause)
     need = len(frame) * width * 8
     have = memory_bytes()
     if need <= have:
         return
-    name = max(kept, key=kept.__getitem__)
-    raise DataValidationError([(name, "categories", len(frame), f"{kept[name]:,} categories seen "
+    name = max(seen, key=seen.__getitem__)
+    raise DataValidationError([(name, "categories", len(frame), f"{seen[name]:,} categories seen "
                                 f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded (with the other text features) "
                                 f"they make a {len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more "
                                 f"than the {have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group "
@@ -230,7 +232,9 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
         ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY, sparse_output=False)),
+        # at most ONE_HOT_MAX_CATEGORIES columns a feature: its most frequent values, the rest pooled
+        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY,
+                                 max_categories=ONE_HOT_MAX_CATEGORIES, sparse_output=False)),
     ]
     pre = ColumnTransformer(
         [("numeric", Pipeline(num_steps), numeric), ("categorical", Pipeline(cat_steps), categorical)],
@@ -238,6 +242,50 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
         verbose_feature_names_out=False,
     )
     return Pipeline([("preprocess", pre), ("model", model)]), merged
+
+
+def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.Series, *, folds: list[Any],
+                  scoring: Any, iterations: int, seed: int, weights: Any = None,
+                  weight_as_rows: bool = False) -> tuple[Any, dict[str, Any], float]:
+    """``(refitted pipeline, best parameters, best mean fold score)`` of a randomized search over the
+    time-ordered ``folds``: the candidates of scikit-learn's ``RandomizedSearchCV`` (``ParameterSampler``,
+    the same seed), scored as it scores them, the first best kept, refitted on every row with ``weights``.
+
+    Each fold's training rows are weighted as if trained at that fold's end: their recency weights
+    divided by the newest one's (scaled to a mean of 1 when the estimator counts weight as rows).
+    ``RandomizedSearchCV`` hands every fold the weights of the whole window, relative to its newest
+    row: with a short ``data.recency_half_life`` an early fold's rows weigh ~1e-20, HistGradientBoosting
+    found no split and every candidate scored 0.5, so the search chose on meaningless scores."""
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.metrics import check_scoring
+    from sklearn.model_selection import ParameterSampler
+
+    scorer = check_scoring(pipeline, scoring=scoring)
+    candidates = list(ParameterSampler(space, iterations, random_state=seed))
+    means = []
+    for params in candidates:
+        scores = []
+        for train, test in folds:
+            kw = {}
+            if weights is not None:
+                w = np.asarray(weights, dtype=float)[train]
+                kw["model__sample_weight"] = w * (len(w) / w.sum()) if weight_as_rows else w / w.max()
+            model = clone(pipeline).set_params(**params)
+            try:  # as RandomizedSearchCV's error_score=nan: a candidate that cannot fit a fold is not chosen
+                model.fit(x.iloc[train], y.iloc[train], **kw)
+            except ValueError as exc:
+                warnings.warn(f"search candidate {params} failed on a fold: {exc}", UserWarning, stacklevel=2)
+                scores.append(float("nan"))
+                continue
+            scores.append(float(scorer(model, x.iloc[test], y.iloc[test])))
+        means.append(float(np.mean(scores)))
+    if all(np.isnan(means)):
+        raise ValueError(f"all {len(candidates)} search candidates failed to fit")
+    best = int(np.nanargmax(means))
+    final = clone(pipeline).set_params(**candidates[best])
+    final.fit(x, y, **({} if weights is None else {"model__sample_weight": weights}))
+    return final, candidates[best], means[best]
 
 
 def stratify_problem(y: pd.Series, fraction: float) -> str | None:
@@ -372,6 +420,15 @@ def fit(
                 "training table")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    for name in categorical:
+        frequent = int((data[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum())
+        if frequent >= ONE_HOT_MAX_CATEGORIES:
+            # the warning's text is the same for any count (shown once per caller, as the ID note); the note counts
+            note = (f"column {name!r} has more than {ONE_HOT_MAX_CATEGORIES - 1} values seen {ONE_HOT_MIN_FREQUENCY}+ "
+                    f"times: the one-hot encoder keeps its {ONE_HOT_MAX_CATEGORIES - 1} most frequent as columns, the "
+                    "others share one column; group its values (a region for a postcode) to learn from more of them")
+            warnings.warn(note, UserWarning, stacklevel=2)
+            notes.append(f"{note} ({frequent:,} such values, {len(data)} rows)")
     for name, example in comma_number_columns(data, categorical).items():
         # the same text for any row count, as the ID note
         note = (f"column {name!r} is text whose every value is a number written with a decimal comma or "
@@ -414,8 +471,13 @@ def fit(
         if note:
             params = {**params, "early_stopping": False}
             notes.append(note + f"; trained all {merged.get('max_iter')} iterations on every row")
-    pipeline, merged = build_pipeline(task=task, estimator=estimator, params=params, numeric=numeric,
-                                      categorical=categorical, seed=seed)
+    # a feature with no value in any training row stays in the model's input (the served schema does not
+    # change with one window's data) but feeds no step: whatever its first values (text in a column read as
+    # float64 NaN failed the gate: "its numeric feature 'note' holds text"), they change no prediction
+    learnt = [name for name in numeric + categorical if name not in empty] or numeric + categorical
+    pipeline, merged = build_pipeline(task=task, estimator=estimator, params=params,
+                                      numeric=[n for n in numeric if n in learnt],
+                                      categorical=[n for n in categorical if n in learnt], seed=seed)
     fit_kw = {}
     if WEIGHT in data.columns:
         from sklearn.utils.validation import has_fit_parameter
@@ -450,19 +512,14 @@ def fit(
         searching = bool(folds)
     try:
         if searching:
-            from sklearn.model_selection import RandomizedSearchCV
-
             keys = {f"model__{search_key(estimator, k, task)}": k for k in space}
-            search = RandomizedSearchCV(
-                pipeline, {key: space[name] for key, name in keys.items()}, n_iter=int(search_iterations),
-                scoring="roc_auc" if task == "classification" and len(classes) == 2 else
-                (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"),
-                cv=folds, random_state=seed, n_jobs=1, refit=True,
-            )
-            search.fit(x, y, **fit_kw)
-            pipeline = search.best_estimator_
-            best_params = {keys[k]: v for k, v in search.best_params_.items()}
-            metrics["cv_score"] = float(search.best_score_)
+            scoring = ("roc_auc" if task == "classification" and len(classes) == 2 else
+                       (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"))
+            pipeline, chosen, metrics["cv_score"] = random_search(
+                pipeline, {key: space[name] for key, name in keys.items()}, x, y, folds=folds, scoring=scoring,
+                iterations=int(search_iterations), seed=seed, weights=fit_kw.get("model__sample_weight"),
+                weight_as_rows=estimator in WEIGHT_AS_ROWS)
+            best_params = {keys[k]: v for k, v in chosen.items()}
         else:
             pipeline.fit(x, y, **fit_kw)
     except ValueError as exc:

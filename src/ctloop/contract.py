@@ -224,6 +224,11 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
 # The training pipeline's OneHotEncoder keeps only categories seen at least this many times
 # (``min_frequency``); rarer ones are pooled into one infrequent category that tells nothing.
 ONE_HOT_MIN_FREQUENCY = 5
+# ... and at most this many columns per text feature (``max_categories``, the pooled infrequent one
+# included): its most frequent values, the rest pooled. A column of 5,000 shops made some 1,800
+# dense columns of 20,000 rows, and HistGradientBoosting took two minutes to bin and split them.
+# Above the distinct values of the design streams' text features (flights' 105 destinations).
+ONE_HOT_MAX_CATEGORIES = 256
 NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it a column of amounts
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
 
@@ -778,6 +783,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
+    "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "parse_times", "undecided_dates", "validate",
 ]
