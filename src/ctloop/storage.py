@@ -41,10 +41,12 @@ import errno
 import fnmatch
 import gzip
 import io
+import json
 import math
 import mimetypes
 import os
 import re
+import socket
 import tempfile
 import threading
 import time
@@ -508,9 +510,9 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
     never both create the name whichever errno each one's ``flock`` gives; such a writer never removes
     ``.NAME.lock`` (another may hold an flock on it). ENOLCK (NFS with lockd unreachable) passes:
     it is waited out like a held lock (before, it counted as "no flock", and that writer removed the
-    lock file another one held and created the name beside it). One ``.NAME.lock.x`` left by a writer
-    killed inside is an error naming it; waiting more than ``2 * _LOCK_STALE_S`` is an error naming
-    the lock waited for."""
+    lock file another one held and created the name beside it). A ``.NAME.lock.x`` left by a writer
+    killed inside is taken over when that writer provably died on this host, else an error naming it
+    and its holder; waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock waited for."""
     lock = path.with_name(f".{path.name}.lock")
     xlock = lock.with_name(lock.name + ".x")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
@@ -573,19 +575,27 @@ def _flock(fd: int, deadline: float, busy: Callable[[bool], OSError]) -> bool:
 
 def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float) -> bool:
     """Rename ``tmp`` onto ``path`` unless it exists, holding ``.NAME.lock.x`` made with ``O_EXCL``
-    (``lock``), which every writer of :func:`_create_by_rename` takes, with or without ``flock``; never
-    taken over (a killed writer's is an error naming it once ``deadline`` passes)."""
+    (``lock``), which every writer of :func:`_create_by_rename` takes, with or without ``flock``. The
+    lock records its holder (:func:`_lock_owner`); a lock whose holder is provably dead on this host
+    is taken over (:func:`_take_over_dead_lock`), any other one never (once ``deadline`` passes it is
+    an error naming it and its holder)."""
     while True:
         if path.exists():
             return False
         try:
-            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
+            if _take_over_dead_lock(lock):
+                continue
             if time.monotonic() > deadline:
-                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes "
-                                           f"{path.name})") from None
+                raise OSError(errno.EBUSY, f"{lock} is held{_lock_holder_text(lock)} (remove it if no "
+                                           f"ctloop job writes {path.name})") from None
             time.sleep(0.02)
             continue
+        try:
+            os.write(fd, _lock_owner())  # one write: a reader sees it whole, or no holder (never taken)
+        finally:
+            os.close(fd)
         try:
             if path.exists():
                 return False
@@ -594,6 +604,103 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
         finally:
             with contextlib.suppress(OSError):
                 lock.unlink()
+
+
+def _this_kernel() -> tuple[str, str] | None:
+    """(boot id, pid namespace) naming the kernel run and process-id space this process is in, or
+    None where they cannot be read (not Linux): a pid means the same process only within both."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        pidns = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+    return (boot, pidns) if boot and pidns else None
+
+
+def _process_start(pid: int) -> tuple[str, int] | None:
+    """(state, start time in clock ticks since boot) of process ``pid`` from ``/proc/PID/stat``
+    (proc(5): fields 3 and 22), or None where it cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        fields = text[text.rindex(")") + 2:].split()
+        return fields[0], int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _lock_owner() -> bytes:
+    """This process as the holder of a lock file: pid, start time, boot id, pid namespace, host."""
+    kernel = _this_kernel()
+    started = _process_start(os.getpid())
+    record = {"pid": os.getpid(), "host": socket.gethostname(),
+              "start": started[1] if started else None,
+              "boot": kernel[0] if kernel else None, "pidns": kernel[1] if kernel else None}
+    return (json.dumps(record, sort_keys=True) + "\n").encode()
+
+
+def _lock_record(lock: Path) -> dict | None:
+    try:
+        record = json.loads(lock.read_bytes())
+    except (OSError, ValueError):
+        return None  # gone, empty (its holder was killed before writing it) or not ours
+    return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
+
+
+def _holder_dead(record: dict | None) -> bool:
+    """True only when the lock's holder provably no longer runs: it ran under this kernel boot and pid
+    namespace (another host, container or boot: never known) and its pid is gone (ESRCH), a zombie,
+    or now a process started at another time (the pid reused). Anything unknown: alive."""
+    kernel = _this_kernel()
+    if record is None or kernel is None or (record.get("boot"), record.get("pidns")) != kernel:
+        return False
+    pid = record["pid"]
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's: its start time still tells a reused pid
+    except OSError:
+        return False
+    now = _process_start(pid)
+    if now is None or not isinstance(record.get("start"), int):
+        return False
+    return now[0] == "Z" or now[1] != record["start"]
+
+
+def _take_over_dead_lock(lock: Path) -> bool:
+    """Remove ``lock`` when its holder is provably dead (:func:`_holder_dead`); True when it was removed
+    (or is gone). Takers are serialised by ``.NAME.lock.x.takeover`` (``O_EXCL``): under it the
+    holder is judged again from the file then there and that file removed; only a taker removes a dead
+    holder's lock, so the file judged is the file removed (before, a writer killed around its rename
+    left its lock, and every later create of the name failed after 60 s until someone removed it)."""
+    if not _holder_dead(_lock_record(lock)):
+        return False
+    guard = lock.with_name(lock.name + ".takeover")
+    try:
+        os.close(os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        return False  # another taker is at it: look again on the next turn
+    try:
+        if not _holder_dead(_lock_record(lock)):
+            return not lock.exists()
+        lock.unlink(missing_ok=True)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            guard.unlink()
+
+
+def _lock_holder_text(lock: Path) -> str:
+    record = _lock_record(lock)
+    if record is None:
+        return " (no holder recorded)"
+    host = record.get("host") or "?"
+    if (record.get("boot"), record.get("pidns")) != _this_kernel():
+        return f" by pid {record['pid']} on host {host}, which this host cannot check"
+    return f" by pid {record['pid']} on this host, still running"
 
 
 def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> list[Path]:
