@@ -1114,6 +1114,14 @@ class _S3Settings:
     credentials: object | None  # botocore ReadOnlyCredentials
 
 
+_S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
+_S3_CONDITIONAL_LOCK = threading.Lock()
+
+
+def _s3_status(exc) -> int | None:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+
+
 class _S3(_Remote):
     name = "S3"
 
@@ -1187,29 +1195,63 @@ class _S3(_Remote):
         from botocore.exceptions import ClientError
 
         with self.errors(loc):
-            for attempt in range(8):
-                try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
-                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
-                                             IfNoneMatch="*")
-                    break
-                except ClientError as exc:
-                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                    # 409 ConditionalRequestConflict: another writer's conditional write of the key is under way,
-                    # its object not there yet (S3 user guide, "Conditional writes": retry); asked again
-                    if status == 409 and attempt < 7:
-                        time.sleep(0.05 * 2 ** attempt)
-                        continue
-                    if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
-                        return False
-                    if status != 501:
-                        raise
-                    # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
-                    # (two writers at the same moment may both write: the limit docs/storage.md states)
-                    if self.exists(loc):
-                        return False
-                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
-                    break
+            if self.conditional_writes(loc):
+                for attempt in range(8):
+                    try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
+                        self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
+                                                 ContentType=content_type, IfNoneMatch="*")
+                        return True
+                    except ClientError as exc:
+                        status = _s3_status(exc)
+                        # 409 ConditionalRequestConflict: another writer's conditional write of the key is under
+                        # way, its object not there yet (S3 user guide, "Conditional writes": retry); asked again
+                        if status == 409 and attempt < 7:
+                            time.sleep(0.05 * 2 ** attempt)
+                            continue
+                        if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
+                            return False
+                        if status != 501:
+                            raise
+                        break
+            # an S3-compatible store without conditional writes (501 NotImplemented, or one that ignores
+            # If-None-Match: conditional_writes): look, then write (two writers at the same moment may
+            # both write: the limit docs/storage.md states)
+            if self.exists(loc):
+                return False
+            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
         return True
+
+    def conditional_writes(self, loc: Location) -> bool:
+        """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
+        and bucket: a probe object beside ``loc`` is written with it twice, and the second write must
+        be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
+        of 412 or 501) let a second writer replace a created object, and both were told they made it."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        cache = (self.endpoint(), loc.bucket)
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_CONDITIONAL:
+                return _S3_CONDITIONAL[cache]
+        parent = loc.key.rpartition("/")[0]
+        probe = f"{parent + '/' if parent else ''}.ctloop-conditional-write-probe-{uuid.uuid4().hex}"
+        checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
+        try:
+            for put in range(2):
+                try:
+                    client.put_object(Bucket=loc.bucket, Key=probe, Body=b"", IfNoneMatch="*")
+                except ClientError as exc:
+                    if _s3_status(exc) == 501 and put == 0:
+                        break
+                    if _s3_status(exc) != 412 or put == 0:
+                        raise
+                    checked = True
+        finally:
+            with contextlib.suppress(ClientError):
+                client.delete_object(Bucket=loc.bucket, Key=probe)
+        with _S3_CONDITIONAL_LOCK:
+            _S3_CONDITIONAL[cache] = checked
+        return checked
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
