@@ -93,6 +93,7 @@ def scheme(uri: str) -> str:
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", uri)
     if match is None:
         _refuse_uri_typo(uri)
+        _refuse_tilde(uri)
         return "file"
     name = match.group(1).lower()
     try:
@@ -110,6 +111,16 @@ def scheme(uri: str) -> str:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
                           f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
     return _SCHEMES[name]
+
+
+def _refuse_tilde(path: str) -> None:
+    """ConfigError for a local path starting with ``~`` or ``~user`` (a home directory): only a shell
+    expands it, and a path from a config file, a quoted argument or a pipeline parameter reaches ctloop
+    as written. Before, reading it said the file did not exist, and writing made a directory named
+    ``~`` in the working directory and said it wrote to ``~/...``."""
+    if path.startswith("~") and (home := os.path.expanduser(path)) != path:
+        raise ConfigError(f"{path!r} starts with '~', which only a shell expands to a home directory: "
+                          f"write the full path ({home})")
 
 
 def _refuse_hadoop_scheme(uri: str, name: str) -> None:
