@@ -94,6 +94,7 @@ def scheme(uri: str) -> str:
     if match is None:
         _refuse_uri_typo(uri)
         _refuse_tilde(uri)
+        _refuse_drive(uri, uri)
         return "file"
     name = match.group(1).lower()
     try:
@@ -121,6 +122,15 @@ def _refuse_tilde(path: str) -> None:
     if path.startswith("~") and (home := os.path.expanduser(path)) != path:
         raise ConfigError(f"{path!r} starts with '~', which only a shell expands to a home directory: "
                           f"write the full path ({home})")
+
+
+def _refuse_drive(path: str, shown: str) -> None:
+    """ConfigError for a Windows path (``C:\\data\\x.csv``, ``file:///C:/data/x.csv``) where there are
+    no drives: before, writing it made a file named ``C:\\data\\x.csv`` in the working directory, or
+    the directory ``/C:`` at the root, and reading said it did not exist."""
+    if os.name != "nt" and re.match(r"^[A-Za-z]:[\\/]", path):
+        raise ConfigError(f"{shown!r} is a Windows path (drive {path[:2]}), and this machine has no drives: "
+                          "write a path of this machine (/data/x.csv) or a storage URI (s3://, gs://, az://)")
 
 
 def _refuse_hadoop_scheme(uri: str, name: str) -> None:
@@ -274,6 +284,9 @@ def parse(uri: str) -> Location:
                               "or give a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri
+        if parts is not None and re.match(r"^/[A-Za-z]:[\\/]", path):  # file:///C:/x (RFC 8089 appendix E.2)
+            _refuse_drive(path[1:], _file_uri_shown(uri)[0])
+            path = path[1:]
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
