@@ -41,10 +41,12 @@ import errno
 import fnmatch
 import gzip
 import io
+import json
 import math
 import mimetypes
 import os
 import re
+import socket
 import tempfile
 import threading
 import time
@@ -91,6 +93,8 @@ def scheme(uri: str) -> str:
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", uri)
     if match is None:
         _refuse_uri_typo(uri)
+        _refuse_tilde(uri)
+        _refuse_drive(uri, uri)
         return "file"
     name = match.group(1).lower()
     try:
@@ -108,6 +112,25 @@ def scheme(uri: str) -> str:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
                           f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
     return _SCHEMES[name]
+
+
+def _refuse_tilde(path: str) -> None:
+    """ConfigError for a local path starting with ``~`` or ``~user`` (a home directory): only a shell
+    expands it, and a path from a config file, a quoted argument or a pipeline parameter reaches ctloop
+    as written. Before, reading it said the file did not exist, and writing made a directory named
+    ``~`` in the working directory and said it wrote to ``~/...``."""
+    if path.startswith("~") and (home := os.path.expanduser(path)) != path:
+        raise ConfigError(f"{path!r} starts with '~', which only a shell expands to a home directory: "
+                          f"write the full path ({home})")
+
+
+def _refuse_drive(path: str, shown: str) -> None:
+    """ConfigError for a Windows path (``C:\\data\\x.csv``, ``file:///C:/data/x.csv``) where there are
+    no drives: before, writing it made a file named ``C:\\data\\x.csv`` in the working directory, or
+    the directory ``/C:`` at the root, and reading said it did not exist."""
+    if os.name != "nt" and re.match(r"^[A-Za-z]:[\\/]", path):
+        raise ConfigError(f"{shown!r} is a Windows path (drive {path[:2]}), and this machine has no drives: "
+                          "write a path of this machine (/data/x.csv) or a storage URI (s3://, gs://, az://)")
 
 
 def _refuse_hadoop_scheme(uri: str, name: str) -> None:
@@ -261,6 +284,9 @@ def parse(uri: str) -> Location:
                               "or give a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri
+        if parts is not None and re.match(r"^/[A-Za-z]:[\\/]", path):  # file:///C:/x (RFC 8089 appendix E.2)
+            _refuse_drive(path[1:], _file_uri_shown(uri)[0])
+            path = path[1:]
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
@@ -508,9 +534,9 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
     never both create the name whichever errno each one's ``flock`` gives; such a writer never removes
     ``.NAME.lock`` (another may hold an flock on it). ENOLCK (NFS with lockd unreachable) passes:
     it is waited out like a held lock (before, it counted as "no flock", and that writer removed the
-    lock file another one held and created the name beside it). One ``.NAME.lock.x`` left by a writer
-    killed inside is an error naming it; waiting more than ``2 * _LOCK_STALE_S`` is an error naming
-    the lock waited for."""
+    lock file another one held and created the name beside it). A ``.NAME.lock.x`` left by a writer
+    killed inside is taken over when that writer provably died on this host, else an error naming it
+    and its holder; waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock waited for."""
     lock = path.with_name(f".{path.name}.lock")
     xlock = lock.with_name(lock.name + ".x")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
@@ -573,19 +599,27 @@ def _flock(fd: int, deadline: float, busy: Callable[[bool], OSError]) -> bool:
 
 def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float) -> bool:
     """Rename ``tmp`` onto ``path`` unless it exists, holding ``.NAME.lock.x`` made with ``O_EXCL``
-    (``lock``), which every writer of :func:`_create_by_rename` takes, with or without ``flock``; never
-    taken over (a killed writer's is an error naming it once ``deadline`` passes)."""
+    (``lock``), which every writer of :func:`_create_by_rename` takes, with or without ``flock``. The
+    lock records its holder (:func:`_lock_owner`); a lock whose holder is provably dead on this host
+    is taken over (:func:`_take_over_dead_lock`), any other one never (once ``deadline`` passes it is
+    an error naming it and its holder)."""
     while True:
         if path.exists():
             return False
         try:
-            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
+            if _take_over_dead_lock(lock):
+                continue
             if time.monotonic() > deadline:
-                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes "
-                                           f"{path.name})") from None
+                raise OSError(errno.EBUSY, f"{lock} is held{_lock_holder_text(lock)} (remove it if no "
+                                           f"ctloop job writes {path.name})") from None
             time.sleep(0.02)
             continue
+        try:
+            os.write(fd, _lock_owner())  # one write: a reader sees it whole, or no holder (never taken)
+        finally:
+            os.close(fd)
         try:
             if path.exists():
                 return False
@@ -594,6 +628,103 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
         finally:
             with contextlib.suppress(OSError):
                 lock.unlink()
+
+
+def _this_kernel() -> tuple[str, str] | None:
+    """(boot id, pid namespace) naming the kernel run and process-id space this process is in, or
+    None where they cannot be read (not Linux): a pid means the same process only within both."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        pidns = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+    return (boot, pidns) if boot and pidns else None
+
+
+def _process_start(pid: int) -> tuple[str, int] | None:
+    """(state, start time in clock ticks since boot) of process ``pid`` from ``/proc/PID/stat``
+    (proc(5): fields 3 and 22), or None where it cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        fields = text[text.rindex(")") + 2:].split()
+        return fields[0], int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _lock_owner() -> bytes:
+    """This process as the holder of a lock file: pid, start time, boot id, pid namespace, host."""
+    kernel = _this_kernel()
+    started = _process_start(os.getpid())
+    record = {"pid": os.getpid(), "host": socket.gethostname(),
+              "start": started[1] if started else None,
+              "boot": kernel[0] if kernel else None, "pidns": kernel[1] if kernel else None}
+    return (json.dumps(record, sort_keys=True) + "\n").encode()
+
+
+def _lock_record(lock: Path) -> dict | None:
+    try:
+        record = json.loads(lock.read_bytes())
+    except (OSError, ValueError):
+        return None  # gone, empty (its holder was killed before writing it) or not ours
+    return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
+
+
+def _holder_dead(record: dict | None) -> bool:
+    """True only when the lock's holder provably no longer runs: it ran under this kernel boot and pid
+    namespace (another host, container or boot: never known) and its pid is gone (ESRCH), a zombie,
+    or now a process started at another time (the pid reused). Anything unknown: alive."""
+    kernel = _this_kernel()
+    if record is None or kernel is None or (record.get("boot"), record.get("pidns")) != kernel:
+        return False
+    pid = record["pid"]
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's: its start time still tells a reused pid
+    except OSError:
+        return False
+    now = _process_start(pid)
+    if now is None or not isinstance(record.get("start"), int):
+        return False
+    return now[0] == "Z" or now[1] != record["start"]
+
+
+def _take_over_dead_lock(lock: Path) -> bool:
+    """Remove ``lock`` when its holder is provably dead (:func:`_holder_dead`); True when it was removed
+    (or is gone). Takers are serialised by ``.NAME.lock.x.takeover`` (``O_EXCL``): under it the
+    holder is judged again from the file then there and that file removed; only a taker removes a dead
+    holder's lock, so the file judged is the file removed (before, a writer killed around its rename
+    left its lock, and every later create of the name failed after 60 s until someone removed it)."""
+    if not _holder_dead(_lock_record(lock)):
+        return False
+    guard = lock.with_name(lock.name + ".takeover")
+    try:
+        os.close(os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        return False  # another taker is at it: look again on the next turn
+    try:
+        if not _holder_dead(_lock_record(lock)):
+            return not lock.exists()
+        lock.unlink(missing_ok=True)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            guard.unlink()
+
+
+def _lock_holder_text(lock: Path) -> str:
+    record = _lock_record(lock)
+    if record is None:
+        return " (no holder recorded)"
+    host = record.get("host") or "?"
+    if (record.get("boot"), record.get("pidns")) != _this_kernel():
+        return f" by pid {record['pid']} on host {host}, which this host cannot check"
+    return f" by pid {record['pid']} on this host, still running"
 
 
 def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> list[Path]:
@@ -1007,6 +1138,14 @@ class _S3Settings:
     credentials: object | None  # botocore ReadOnlyCredentials
 
 
+_S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
+_S3_CONDITIONAL_LOCK = threading.Lock()
+
+
+def _s3_status(exc) -> int | None:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+
+
 class _S3(_Remote):
     name = "S3"
 
@@ -1080,29 +1219,63 @@ class _S3(_Remote):
         from botocore.exceptions import ClientError
 
         with self.errors(loc):
-            for attempt in range(8):
-                try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
-                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
-                                             IfNoneMatch="*")
-                    break
-                except ClientError as exc:
-                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                    # 409 ConditionalRequestConflict: another writer's conditional write of the key is under way,
-                    # its object not there yet (S3 user guide, "Conditional writes": retry); asked again
-                    if status == 409 and attempt < 7:
-                        time.sleep(0.05 * 2 ** attempt)
-                        continue
-                    if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
-                        return False
-                    if status != 501:
-                        raise
-                    # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
-                    # (two writers at the same moment may both write: the limit docs/storage.md states)
-                    if self.exists(loc):
-                        return False
-                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
-                    break
+            if self.conditional_writes(loc):
+                for attempt in range(8):
+                    try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
+                        self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
+                                                 ContentType=content_type, IfNoneMatch="*")
+                        return True
+                    except ClientError as exc:
+                        status = _s3_status(exc)
+                        # 409 ConditionalRequestConflict: another writer's conditional write of the key is under
+                        # way, its object not there yet (S3 user guide, "Conditional writes": retry); asked again
+                        if status == 409 and attempt < 7:
+                            time.sleep(0.05 * 2 ** attempt)
+                            continue
+                        if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
+                            return False
+                        if status != 501:
+                            raise
+                        break
+            # an S3-compatible store without conditional writes (501 NotImplemented, or one that ignores
+            # If-None-Match: conditional_writes): look, then write (two writers at the same moment may
+            # both write: the limit docs/storage.md states)
+            if self.exists(loc):
+                return False
+            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
         return True
+
+    def conditional_writes(self, loc: Location) -> bool:
+        """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
+        and bucket: a probe object beside ``loc`` is written with it twice, and the second write must
+        be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
+        of 412 or 501) let a second writer replace a created object, and both were told they made it."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        cache = (self.endpoint(), loc.bucket)
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_CONDITIONAL:
+                return _S3_CONDITIONAL[cache]
+        parent = loc.key.rpartition("/")[0]
+        probe = f"{parent + '/' if parent else ''}.ctloop-conditional-write-probe-{uuid.uuid4().hex}"
+        checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
+        try:
+            for put in range(2):
+                try:
+                    client.put_object(Bucket=loc.bucket, Key=probe, Body=b"", IfNoneMatch="*")
+                except ClientError as exc:
+                    if _s3_status(exc) == 501 and put == 0:
+                        break
+                    if _s3_status(exc) != 412 or put == 0:
+                        raise
+                    checked = True
+        finally:
+            with contextlib.suppress(ClientError):
+                client.delete_object(Bucket=loc.bucket, Key=probe)
+        with _S3_CONDITIONAL_LOCK:
+            _S3_CONDITIONAL[cache] = checked
+        return checked
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError

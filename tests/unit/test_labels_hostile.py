@@ -153,8 +153,8 @@ def test_nested_keys_or_labels_are_refused_naming_the_column(tmp_path, capsys, c
 
 
 @pytest.mark.parametrize("first, then, kinds", [
-    ("r1,0\nr2,1\n", "r3,no\n", "numbers (part-"),
-    ("r1,no\nr2,yes\n", "r3,1\n", "names (part-"),
+    ("r1,0\nr2,1\n", "r3,no\n", "numbers (_ctloop_labels.json)"),
+    ("r1,no\nr2,yes\n", "r3,1\n", "names (_ctloop_labels.json)"),
 ])
 def test_labels_of_another_kind_than_the_stores_are_refused(tmp_path, capsys, first, then, kinds):
     """Before: a store of 0/1 labels took a later file of 'no'/'yes' labels; the report then left

@@ -1011,13 +1011,19 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
     if known is None:
         # created only if no other ingest made it since store_key() read none (a conditional write the
         # store checks: storage.create_bytes); the other's key is then this store's key
+        # with the kind of its labels, so that two first ingests of numbers and names cannot both pass
+        # (round 42: neither checked the kind of a new store, and the store held both kinds)
         manifest = f"{root}/labels/{STORE_MANIFEST}"
-        if not create_bytes(manifest, json.dumps({"key": key, "format": 1}).encode(), content_type="application/json"):
-            other = _manifest_key(manifest, read_bytes(manifest))
+        kind = _staged_kind(staged)
+        record = {"key": key, "format": 1, "labels": kind[0]}
+        if not create_bytes(manifest, json.dumps(record).encode(), content_type="application/json"):
+            data = read_bytes(manifest)
+            other = _manifest_key(manifest, data)
             if other != key:
                 raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
                                   f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
                                   "store)")
+            _refuse_kind(store_root, kind[0], *kind[1], manifest_data=data)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet"
     if is_remote(final):
@@ -1122,26 +1128,66 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
 
 
 def _refuse_other_kind(store_root: str, labels: pd.Series, rows: int | None = None) -> None:
-    """Refuse numbers into a store of names or names into a store of numbers (its newest file
-    tells, one Parquet footer read): a metric would leave one kind or the other out."""
+    """Refuse numbers into a store of names or names into a store of numbers: a metric would leave
+    one kind or the other out (:func:`_refuse_kind`)."""
     import pandas as pd
+
+    given = "numbers" if pd.api.types.is_numeric_dtype(labels) else "names"
+    _refuse_kind(store_root, given, len(labels) if rows is None else rows, labels.iloc[0])
+
+
+def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data: bytes | None = None) -> None:
+    """Refuse labels of the kind ``given`` ("numbers", "names"; ``rows`` of them, the first
+    ``example``) into a store of the other kind. The store's kind is the one its manifest records
+    (written once, with the manifest, by the ingest that made the store; ``manifest_data`` when
+    already read), else, for a store an older ctloop made, its newest file's (one footer read)."""
     import pyarrow as pa
 
     from ctloop.inference_log.scan import open_parquet
+    from ctloop.storage import exists, read_bytes
 
-    for path in reversed(label_files(store_root)):  # the newest file whose labels have a type
-        schema = open_parquet(path, DataSourceError, "label file").schema_arrow
-        if schema.get_field_index(LABEL) >= 0 and not pa.types.is_null(schema.field(LABEL).type):
-            break
-    else:  # no files, or only an older ctloop's empty ones (a header-only file, label type null)
-        return
-    field = schema.field(LABEL)
-    stored = "names" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else "numbers"
-    given = "numbers" if pd.api.types.is_numeric_dtype(labels) else "names"
+    manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
+    if manifest_data is None and exists(manifest):
+        manifest_data = read_bytes(manifest)
+    stored = _manifest_labels(manifest_data)
+    where = STORE_MANIFEST
+    if stored is None:
+        for path in reversed(label_files(store_root)):  # the newest file whose labels have a type
+            schema = open_parquet(path, DataSourceError, "label file").schema_arrow
+            if schema.get_field_index(LABEL) >= 0 and not pa.types.is_null(schema.field(LABEL).type):
+                break
+        else:  # no files, or only an older ctloop's empty ones (a header-only file, label type null)
+            return
+        stored, where = _field_kind(schema.field(LABEL)), path.rsplit("/", 1)[-1]
     if stored != given:
-        raise DataValidationError([(LABEL, "one_kind", len(labels) if rows is None else rows, (
-            f"the store's labels are {stored} ({path.rsplit('/', 1)[-1]}), this file's are {given} (e.g. "
-            f"{_plain(labels.iloc[0])!r}): give every label as the model's class, all numbers or all names"))])
+        raise DataValidationError([(LABEL, "one_kind", rows, (
+            f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
+            f"{_plain(example)!r}): give every label as the model's class, all numbers or all names"))])
+
+
+def _field_kind(field) -> str:
+    """The kind of labels a Parquet field holds: names (text) or numbers."""
+    import pyarrow as pa
+
+    return "names" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else "numbers"
+
+
+def _staged_kind(staged: str) -> tuple[str, tuple[int, object]]:
+    """(kind, (rows, first label)) of the local staged label file ``staged``."""
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(staged)
+    first = table.read_row_group(0, columns=[LABEL]).column(0)[0].as_py()
+    return _field_kind(table.schema_arrow.field(LABEL)), (table.metadata.num_rows, first)
+
+
+def _manifest_labels(data: bytes | None) -> str | None:
+    """The kind of labels a manifest records (``None``: none, a store an older ctloop made)."""
+    try:
+        kind = json.loads(data)["labels"] if data is not None else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return kind if kind in ("numbers", "names") else None
 
 
 def _plain(value):
