@@ -74,6 +74,7 @@ import json
 import re
 import threading
 import time
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,9 +101,18 @@ MYSQL_CHARS = {"PipelineVersion.Name": 127, "Job.DisplayName": 255, "Job.Descrip
                "Run.DisplayName": 255, "Run.Description": 255}
 
 
+def _primary(text: str) -> str:
+    """``text`` at the primary strength of the Unicode Collation Algorithm, as ``utf8mb4_0900_ai_ci``
+    compares it (MySQL 8.0 reference, "Unicode Character Sets": ``_ai`` accent-insensitive, ``_ci``
+    case-insensitive, ``ß`` = ``ss``; NO PAD: trailing spaces count): without accents, casefolded."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
 def _same(stored: Any, value: Any) -> bool:
-    """Equal as KFP's MySQL 8 compares strings by default (``utf8mb4_0900_ai_ci``): case aside."""
-    return stored is not None and str(stored).casefold() == str(value).casefold()
+    """Equal as KFP's MySQL 8 compares strings by default (``utf8mb4_0900_ai_ci``: the manifests' MySQL 8,
+    the database created without a collation by 2.17.0 ``client_manager/client_manager.go``): case and
+    accents aside."""
+    return stored is not None and _primary(str(stored)) == _primary(str(value))
 
 
 def _not_json(constant: str) -> Any:
@@ -495,8 +505,8 @@ class KfpApiDouble(InThreadServer):
                                       "Failed to convert API experiment to model experiment: Invalid input error: "
                                       f"Experiment.Name length cannot exceed {LENGTH_SPECS['Experiment.Name']}"}
             # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0), compared
-            # by MySQL 8's utf8mb4_0900_ai_ci (case aside), as pipeline names are
-            if any(e["display_name"].casefold() == name.casefold() and e["namespace"] == body.get("namespace", "")
+            # by MySQL 8's utf8mb4_0900_ai_ci (case and accents aside), as pipeline names are
+            if any(_same(e["display_name"], name) and e["namespace"] == body.get("namespace", "")
                    for e in s.experiments.values()):
                 return 409, {"error": f"experiment {name} already exists"}
             eid = self.new_id("experiment")
@@ -527,6 +537,17 @@ class KfpApiDouble(InThreadServer):
         if p == "/recurringruns" and method == "POST":
             self._validate_recurring(body)
             rid = self.new_id("recurring")
+            # resource_manager.go CreateJob names the ScheduledWorkflow from the display name
+            # (template/template.go toSWFCRDResourceGeneratedName: lower-cased, [^a-z0-9-] dropped, "job-" when
+            # empty, 25 characters) as metadata.generateName; Kubernetes refuses a prefix that does not start
+            # with a letter or digit, so nothing is created and the create answers 500
+            prefix = re.sub("[^a-z0-9-]+", "", str(body["display_name"]).lower())[:25] or "job-"
+            if not prefix[0].isalnum():
+                return 500, {"error": "Failed to create a recurring run: InternalServerError: Failed to create a "
+                                      "recurring run during scheduling a ScheduledWorkflow: ScheduledWorkflow.kubeflow.org "
+                                      f"\"\" is invalid: metadata.generateName: Invalid value: \"{prefix}\": a lowercase "
+                                      "RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+                                      "'.', and must start and end with an alphanumeric character"}
             # resource_manager.go CreateJob: the ScheduledWorkflow first, then the row (job_store.go CreateJob)
             if column := self._not_utf8mb3(body):
                 self.orphans.append(("ScheduledWorkflow", rid, body["display_name"]))

@@ -351,7 +351,10 @@ def _create_once(platform, package: Path, args: argparse.Namespace, params: dict
 
     from ctloop.errors import PlatformError
 
-    run_id = str(uuid.uuid4())
+    run_id = getattr(args, "run_id", "") or str(uuid.uuid4())
+    if run_id == getattr(args, "run_id", "") and platform.find_run(run_id) is not None:
+        print(f"note: KFP has run {run_id} already (--run-id): not started again", file=sys.stderr)
+        return run_id
     try:
         return platform.create_run(package, experiment=args.experiment, params=params, run_id=run_id,
                                    run_name=args.run_name or f"{PIPELINE}-triggered")
@@ -367,6 +370,18 @@ def _create_once(platform, package: Path, args: argparse.Namespace, params: dict
                             "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), so it does not finish: `ctloop trigger` "
                             f"again once `kubectl get workflows -n {namespace} -l pipeline/runid={run_id}` shows it "
                             "gone") from exc
+
+
+def run_uuid(text: str) -> str:
+    """``--run-id``: a UUID, the form KFP 2.17.0 gives run ids (``storage/run_store.go``) and that fits the
+    ``pipeline/runid`` label of the run's workflow (``template/v2_template.go``)."""
+    import uuid
+
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID, e.g. 3f0c9a52-8d7e-4a43-9b51-2f6f1d0c7e11 "
+                                         "(uuidgen)") from None
 
 
 def _not_a_number(constant: str):
@@ -462,6 +477,7 @@ TRIGGER_EXAMPLES = f"""examples:
     {DATA_PARAMS}
   ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand \\
     --param model_name=credit-default --param 'data={DATA_JSON}}}'
+  ctloop trigger --run-id "$(uuidgen)" ...   # the same --run-id again starts no second run
 """
 RUNS_EXAMPLES = f"""examples:
   ctloop runs --host {HOST} --experiment credit-continuous-training
@@ -580,6 +596,11 @@ def register(subparsers) -> None:
     )
     t.add_argument(
         "--run-name", default="", help="run name (default continuous-training-triggered)"
+    )
+    t.add_argument(
+        "--run-id", default=None, type=run_uuid, metavar="UUID",
+        help="the run's id (a UUID), to retry safely: when KFP has a run of this id, it is not started again "
+             "(default: a new random id)",
     )
     t.add_argument("--image", default="", type=image, help="component image (default: $CTLOOP_IMAGE)")
     _allow_old_backend(t)

@@ -51,6 +51,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 import urllib.error
 import urllib.request
 import warnings
@@ -181,7 +182,17 @@ def check_name(value: str, what: str, example: str, kind: str = "") -> str:
             shown = one_line(value[:40]) + "…"
             raise ConfigError(f"{what} {shown!r} is {chars} characters ({size} bytes) long; KFP stores a {kind} "
                               f"name of at most {limit} — fix: give a shorter name, e.g. {example}")
+    if kind == "recurring run" and not (prefix := swf_name_prefix(value))[0].isalnum():
+        raise ConfigError(f"{what} {one_line(value)!r}: KFP names its ScheduledWorkflow {prefix!r}… after it, which "
+                          "Kubernetes refuses (a name starts with a letter or digit) — fix: start the name with a "
+                          f"letter or digit, e.g. {example}")
     return value
+
+
+def swf_name_prefix(job_name: str) -> str:
+    """The ``generateName`` KFP gives the ScheduledWorkflow of recurring run ``job_name``
+    (kubeflow/pipelines 2.17.0 ``template/template.go`` ``toSWFCRDResourceGeneratedName``)."""
+    return re.sub("[^a-z0-9-]+", "", job_name.lower())[:25] or "job-"
 
 
 def content_hash(path: str | Path) -> str:
@@ -288,11 +299,20 @@ def _filter(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
 
 
+def collation_key(text: str) -> str:
+    """``text`` as KFP's MySQL 8 database tells names apart: the manifests deploy MySQL 8 and the API
+    server creates its database without a collation, so ``utf8mb4_0900_ai_ci`` compares, accent- and
+    case-insensitive (``crédit`` is ``Credit``, ``straße`` is ``STRASSE``); a NO PAD collation, so a
+    trailing space still counts. Approximated as the compatibility decomposition without its combining
+    marks, casefolded."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bare.casefold()
+
+
 def _same_name(stored: Any, name: str) -> bool:
-    """Whether KFP holds ``stored`` and ``name`` for one name: its MySQL 8 database (the one KFP's
-    manifests deploy, created without a collation) compares them by ``utf8mb4_0900_ai_ci``, case aside;
-    a unique index (a pipeline's ``Name``, a version's) refuses the other spelling."""
-    return bool(stored) and str(stored).casefold() == name.casefold()
+    """Whether KFP holds ``stored`` and ``name`` for one name (:func:`collation_key`); a unique index
+    (a pipeline's ``Name``, a version's, an experiment's) refuses the other spelling with 409."""
+    return bool(stored) and collation_key(str(stored)) == collation_key(name)
 
 
 def _state(value: Any) -> str:
@@ -945,6 +965,27 @@ def _raised_in_kfp_server_api(exc: BaseException) -> bool:
     return reading and last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
 
 
+def _hollow_item(answer: Any) -> str | None:
+    """Where (``pipelines[0]``) a list answer holds an item that no KFP object deserialised into, else
+    ``None``. kfp_server_api 2.17.0 (``api_client.py`` ``__deserialize_model``) makes a model with every
+    field ``None`` of an item that is not a JSON object (``[1]``, ``5``, ``"x"``, ``{}``) and passes a
+    ``null`` through; every object the API lists carries at least its id."""
+    fields = getattr(type(answer), "openapi_types", None)
+    if not isinstance(fields, dict):
+        return None
+    for attr in fields:
+        items = getattr(answer, attr, None)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            kinds = getattr(type(item), "openapi_types", None)
+            if isinstance(kinds, dict) and any(getattr(item, k, None) is not None for k in kinds):
+                continue
+            if item is None or isinstance(kinds, dict):
+                return f"{attr}[{i}]"
+    return None
+
+
 def _api_answer(body: Any) -> bool:
     """Whether a ``2xx`` body is one the KFP API writes: a JSON object. Every v2beta1 method answers
     its response message (``google.protobuf.Empty`` as ``{}``) as JSON through grpc-gateway
@@ -1191,7 +1232,12 @@ class Platform:
         url = self.host or "KFP"
         try:
             with kfp_prints_dropped():  # kfp's links; ctloop says itself what it created
-                return fn(*args, **kwargs)
+                answer = fn(*args, **kwargs)
+            if (hollow := _hollow_item(answer)) is not None:
+                raise PlatformError(
+                    f"KFP API {what} failed: {url} answered with JSON that is not the KFP API's ({hollow} is not an "
+                    f"object the API lists) — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}")
+            return answer
         except ApiException as exc:
             if (
                 exc.status in (401, 403)
@@ -1240,6 +1286,10 @@ class Platform:
         return self.namespace if self.backend is not None and self.backend.multi_user else ""
 
     def find_pipeline(self, name: str, shared: bool = False) -> str | None:
+        found = self._pipeline(name, shared)
+        return found.pipeline_id if found is not None else None
+
+    def _pipeline(self, name: str, shared: bool = False) -> Any:
         """The id of pipeline ``name`` in :attr:`pipeline_namespace` (``shared``: among the shared
         pipelines), ``None`` when there is none. Looked up by ``name``, the key an upload collides on
         (kubeflow/pipelines 2.15.0-2.17.0 ``model/pipeline.go``: ``Name`` is unique per namespace, the
@@ -1262,8 +1312,9 @@ class Platform:
             raise
         # casefolded: the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and
         # the upload of `name` collides with `Name` in any case (409), as _free_version_name has it
+        # (accents aside too, :func:`collation_key`): the exact spelling first
         found = [p for p in (resp.pipelines or []) if _same_name(p.name or p.display_name, name)]
-        return found[0].pipeline_id if found else None
+        return next((p for p in found if (p.name or p.display_name) == name), found[0] if found else None)
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
         """Every item of a KFP list call, page after page (``next_page_token``). A token answered
@@ -1315,7 +1366,7 @@ class Platform:
         digest = content_hash(package_path)
         vname = version_name(commit)
         description = f"ctloop pipeline {name}; {HASH_MARK}{digest}"
-        pid = self.find_pipeline(name)
+        pid = self._found_as(name, self._pipeline(name))
         if pid is None:
             if dry_run:
                 return UploadResult("", "", name, "would-create")
@@ -1332,8 +1383,14 @@ class Platform:
             except PlatformError as exc:
                 # 409: another apply created it since the lookup (names are unique per namespace,
                 # 2.17.0 pipeline_upload_server.go UploadPipeline): go on with that one
-                if getattr(exc.__cause__, "status", None) != 409 or (pid := self.find_pipeline(name)) is None:
+                if getattr(exc.__cause__, "status", None) != 409:
                     raise
+                if (pid := self._found_as(name, self._pipeline(name))) is None:
+                    raise PlatformError(
+                        f"{exc} — KFP holds a pipeline whose name its database takes for {one_line(name)!r} "
+                        "(MySQL compares names without regard to case or accents), which ctloop cannot find "
+                        "— fix: look for it in the KFP UI and use its name (--pipeline-name) or another name"
+                    ) from exc
             else:
                 # the server names the first version after the pipeline, with its description
                 first = self.versions(pipeline.pipeline_id)[0]
@@ -1379,6 +1436,17 @@ class Platform:
             return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
         raise AssertionError("unreachable")
 
+    def _found_as(self, name: str, found: Any) -> str | None:
+        """The id of pipeline ``found`` (``None``: none), with a warning when KFP holds it under
+        another spelling of ``name``: the one its uploads go to."""
+        if found is None:
+            return None
+        stored = found.name or found.display_name
+        if stored != name:
+            self.warn(f"pipeline {one_line(name)!r}: KFP holds it as the pipeline {one_line(stored)!r} (its "
+                      "database compares names without regard to case or accents): adding to that one")
+        return found.pipeline_id
+
     @staticmethod
     def _free_version_name(versions: list[Any], wanted: str, digest: str) -> str:
         """``wanted`` (``<package version>-<commit>``) unless a version of the pipeline has that name
@@ -1388,11 +1456,11 @@ class Platform:
         (``model/pipeline_version.go`` ``uniqueIndex:idx_pipelineid_name``), which the upload endpoint
         takes from ``?name=`` (``pipeline_upload_server.go`` ``UploadPipelineVersion``); a version made
         through ``POST /pipelines/{id}/versions`` may show another ``display_name``, so both are taken.
-        Compared case-insensitively, as MySQL's default collations compare (costless where not)."""
-        taken = {str(n).casefold() for v in versions for n in (getattr(v, "name", None), v.display_name) if n}
+        Compared as MySQL's default collation compares (:func:`collation_key`; costless where not)."""
+        taken = {collation_key(str(n)) for v in versions for n in (getattr(v, "name", None), v.display_name) if n}
         candidates = itertools.chain((wanted, f"{wanted}-{digest[:10]}"),
                                      (f"{wanted}-{digest[:10]}-{i}" for i in itertools.count(2)))
-        return next(c for c in candidates if c.casefold() not in taken)
+        return next(c for c in candidates if collation_key(c) not in taken)
 
     @staticmethod
     def _version_with(versions: list[Any], digest: str) -> Any:
@@ -1723,7 +1791,7 @@ class Platform:
         creates them itself) carry its id, so ``ReportWorkflowResource`` fails at ``GetJob`` and applies no
         ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` deletion: it is deleted by hand."""
         namespace = self.namespace or "<KFP namespace, e.g. kubeflow>"
-        prefix = re.sub("[^a-z0-9-]+", "", job_name.lower())[:25] or "job-"
+        prefix = swf_name_prefix(job_name)
         return (f"KFP creates the ScheduledWorkflow before it stores the recurring run, so one for {one_line(job_name)} "
                 f"may fire without a KFP recurring run: check `kubectl get scheduledworkflows -n {namespace}` for one "
                 f"named {prefix}… that KFP does not list, and delete it before applying again")
