@@ -92,7 +92,15 @@ class CtloopModel(kserve.Model):
             self.features = list(info.get("features") or [])
             self.numeric = [c for c in info.get("numeric") or [] if c in self.features]
             self.text = [c for c in info.get("categorical") or [] if c in self.features]
-        self.features = self.features or list(getattr(self.model, "feature_names_in_", []))
+        fitted = [str(f) for f in getattr(self.model, "feature_names_in_", [])]
+        if self.features and fitted and self.features != fitted:
+            # to_frame orders the columns as the meta says; the estimator checks them against the
+            # names it was fitted with, so every request would be a 500 of the revision (or, for a
+            # model fitted without names, served from the wrong columns): refused before serving
+            raise ServingError(f"{meta}: 'features' {self.features} disagree with the model's fitted "
+                               f"feature_names_in_ {fitted} (order included); the metadata does not belong to "
+                               "this model file: deploy the directory training wrote")
+        self.features = self.features or fitted
         trained = trained_categories(self.model)
         self.categories = {c: number_categories(trained[c]) for c in self.text if c in trained}
         self.ready = True
