@@ -785,7 +785,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     # after it must not overwrite that change
     if canary:
         stable, bad = _stable_revision(obj), _spec_version(obj)[1]
-        isvcs.patch(name, specs.pin_back_patch())
+        # conditional, as every other write: a promotion by hand or another model deployed since
+        # this read is not pinned at 0 % (409, then ChangedOutside, nothing written); a status
+        # update since (the usual 409) is retried
+        _conditional_patch(isvcs, name, obj, specs.pin_back_patch(), "the rollback's pin-back (canary to 0 %)",
+                           "nothing written", landed=_lands(bad, 0))
         what = f"all traffic back on the stable revision {stable}"
 
         def back(o: dict[str, Any]) -> bool:
