@@ -529,7 +529,11 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             _conditional_patch(isvcs, name, current, specs.traffic_patch(target),
                                f"moving its canary back to {target} %", "nothing written",
                                landed=lambda now: (same_storage_uri(_spec_version(now)[1], have_uri)
-                                                   and _predictor(now).get("canaryTrafficPercent") == target))
+                                                   and _predictor(now).get("canaryTrafficPercent") == target),
+                               # a status update since the wait's read (the 409's usual cause) may
+                               # have failed the latest revision: re-checked before the resend
+                               check=lambda now: _refuse_failed(isvcs, name, now,
+                                                                f"moving its canary back to {target} %"))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
                           created_before=_created(current), written=target, model=have_uri, deadline=deadline)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
