@@ -56,7 +56,7 @@ from prometheus_client import Counter, Histogram
 
 from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
-from ctloop.serving.payload import decode, instances, to_frame, v1_response, v2_response
+from ctloop.serving.payload import decode, instances, refuse_nan, to_frame, v1_response, v2_response
 from ctloop.storage import NumbersAsText, number_categories, trained_categories
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
@@ -116,6 +116,9 @@ class CtloopModel(kserve.Model):
                 body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
                                     "data": t.data if t.data is not None else t.as_numpy().tolist()}
                                    for t in payload.inputs]}
+                for t in payload.inputs:
+                    if t.data is not None:  # a JSON body; a binary tensor has no null, its NaN is missing
+                        refuse_nan(t.name, t.data)
             else:
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
