@@ -595,7 +595,11 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     if stable:
         # pinning a failed canary to 0 % is the safe write (were its revision to become ready
         # later, it would take its share back); Knative already routes the stable revision alone
-        isvcs.patch(name, specs.traffic_patch(0))
+        # conditional: another model deployed since this read is not pinned at 0 % (409, then
+        # ChangedOutside, nothing written)
+        failed_model = _spec_version(obj)[1]
+        _conditional_patch(isvcs, name, obj, specs.traffic_patch(0), "pinning its failed canary to 0 %",
+                           "nothing written", landed=_lands(failed_model, 0))
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
                        what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)")
         return _state("traffic", obj, _spec_version(obj)[0])
