@@ -121,6 +121,14 @@ def inference_service(
     ``model_sha256`` (``MlflowRegistry.serving_sha256``) is what the ctloop runtime checks the
     model against; without it the runtime refuses to load (other runtimes ignore it).
     """
+    from ctloop.config import label_value_problem
+
+    for what, value in (("model_name", model_name), ("version", str(version))):
+        # both become labels of the object (and of its pods): the API server refuses the create
+        # with 422 (k8s.io/apimachinery validation.go IsValidLabelValue) after the rollout began
+        if problem := label_value_problem(value) if value else f"is empty, got {value!r}":
+            raise ServingError(f"{what}: {problem} (it becomes the InferenceService label "
+                               f"{MODEL_LABEL if what == 'model_name' else VERSION_LABEL}); nothing written")
     predictor: dict[str, Any] = {
         "minReplicas": min_replicas,
         **({"maxReplicas": max_replicas} if max_replicas else {}),

@@ -46,6 +46,21 @@ def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
     return [[r[j] for r in rows] for j in range(k)]
 
 
+def refuse_nan(name: str, data: Any) -> None:
+    """A V2 JSON ``data`` list holding NaN: refused as V1 refuses it. NaN is no JSON number (RFC
+    8259); KServe v0.20.0 parses a V1 body with orjson, which refuses it, but a V2 REST body with
+    Starlette's ``json.loads``, which accepts it — the same value was refused on V1 and served as
+    a missing value on V2. ``null`` is the missing value of both protocols."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float) and item != item:
+            raise ServingError(f"input tensor {name!r}: NaN is not a JSON number (RFC 8259); send null for a "
+                               "missing value")
+
+
 def _json_text(value: Any) -> str:
     """``value`` as JSON text, shortened (a message shows what was sent, not Python's repr)."""
     import json
@@ -238,4 +253,4 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["decode", "instances", "to_frame", "v1_response", "v2_response"]
+__all__ = ["decode", "instances", "refuse_nan", "to_frame", "v1_response", "v2_response"]

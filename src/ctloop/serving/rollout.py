@@ -529,7 +529,11 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             _conditional_patch(isvcs, name, current, specs.traffic_patch(target),
                                f"moving its canary back to {target} %", "nothing written",
                                landed=lambda now: (same_storage_uri(_spec_version(now)[1], have_uri)
-                                                   and _predictor(now).get("canaryTrafficPercent") == target))
+                                                   and _predictor(now).get("canaryTrafficPercent") == target),
+                               # a status update since the wait's read (the 409's usual cause) may
+                               # have failed the latest revision: re-checked before the resend
+                               check=lambda now: _refuse_failed(isvcs, name, now,
+                                                                f"moving its canary back to {target} %"))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
                           created_before=_created(current), written=target, model=have_uri, deadline=deadline)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
@@ -591,7 +595,11 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     if stable:
         # pinning a failed canary to 0 % is the safe write (were its revision to become ready
         # later, it would take its share back); Knative already routes the stable revision alone
-        isvcs.patch(name, specs.traffic_patch(0))
+        # conditional: another model deployed since this read is not pinned at 0 % (409, then
+        # ChangedOutside, nothing written)
+        failed_model = _spec_version(obj)[1]
+        _conditional_patch(isvcs, name, obj, specs.traffic_patch(0), "pinning its failed canary to 0 %",
+                           "nothing written", landed=_lands(failed_model, 0))
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
                        what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)")
         return _state("traffic", obj, _spec_version(obj)[0])
@@ -785,7 +793,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     # after it must not overwrite that change
     if canary:
         stable, bad = _stable_revision(obj), _spec_version(obj)[1]
-        isvcs.patch(name, specs.pin_back_patch())
+        # conditional, as every other write: a promotion by hand or another model deployed since
+        # this read is not pinned at 0 % (409, then ChangedOutside, nothing written); a status
+        # update since (the usual 409) is retried
+        _conditional_patch(isvcs, name, obj, specs.pin_back_patch(), "the rollback's pin-back (canary to 0 %)",
+                           "nothing written", landed=_lands(bad, 0))
         what = f"all traffic back on the stable revision {stable}"
 
         def back(o: dict[str, Any]) -> bool:

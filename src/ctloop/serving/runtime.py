@@ -56,7 +56,7 @@ from prometheus_client import Counter, Histogram
 
 from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
-from ctloop.serving.payload import decode, instances, to_frame, v1_response, v2_response
+from ctloop.serving.payload import decode, instances, refuse_nan, to_frame, v1_response, v2_response
 from ctloop.storage import NumbersAsText, number_categories, trained_categories
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
@@ -92,7 +92,15 @@ class CtloopModel(kserve.Model):
             self.features = list(info.get("features") or [])
             self.numeric = [c for c in info.get("numeric") or [] if c in self.features]
             self.text = [c for c in info.get("categorical") or [] if c in self.features]
-        self.features = self.features or list(getattr(self.model, "feature_names_in_", []))
+        fitted = [str(f) for f in getattr(self.model, "feature_names_in_", [])]
+        if self.features and fitted and self.features != fitted:
+            # to_frame orders the columns as the meta says; the estimator checks them against the
+            # names it was fitted with, so every request would be a 500 of the revision (or, for a
+            # model fitted without names, served from the wrong columns): refused before serving
+            raise ServingError(f"{meta}: 'features' {self.features} disagree with the model's fitted "
+                               f"feature_names_in_ {fitted} (order included); the metadata does not belong to "
+                               "this model file: deploy the directory training wrote")
+        self.features = self.features or fitted
         trained = trained_categories(self.model)
         self.categories = {c: number_categories(trained[c]) for c in self.text if c in trained}
         self.ready = True
@@ -108,6 +116,9 @@ class CtloopModel(kserve.Model):
                 body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
                                     "data": t.data if t.data is not None else t.as_numpy().tolist()}
                                    for t in payload.inputs]}
+                for t in payload.inputs:
+                    if t.data is not None:  # a JSON body; a binary tensor has no null, its NaN is missing
+                        refuse_nan(t.name, t.data)
             else:
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
