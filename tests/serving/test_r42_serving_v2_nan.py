@@ -11,60 +11,13 @@ model server from .venv-serving."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import httpx
 import pytest
 
-from tests.fixtures.servers import free_port, stop_group, wait_http
-from tests.helpers import REPO
-from tests.serving.test_runtime_server import MODEL, SERVING_PYTHON, records, sha256_of, trained
+from tests.serving.test_runtime_server import MODEL, records, runtime, trained
 
-__all__ = ["trained"]  # fixture
-
-
-@pytest.fixture(scope="module")
-def runtime(trained, tmp_path_factory):
-    """The runtime of this checkout (PYTHONPATH: its src, whichever checkout .venv-serving was
-    installed from)."""
-    directory, _, _ = trained
-    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
-    port, grpc = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "CTLOOP_MODEL"))}
-    env.update(
-        PYTHONPATH=str(REPO / "src"),
-        CTLOOP_MODEL_SHA256=sha256_of(directory),
-        CTLOOP_MODEL_VERSION="3",
-    )
-    proc = subprocess.Popen(
-        [
-            str(SERVING_PYTHON),
-            "-m",
-            "ctloop.serving.runtime",
-            "--model_name",
-            MODEL,
-            "--model_dir",
-            str(directory),
-            "--http_port",
-            str(port),
-            "--grpc_port",
-            str(grpc),
-            "--workers",
-            "1",
-        ],
-        stdout=open(log, "w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-        cwd=str(log.parent),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
-        yield url
-    finally:
-        stop_group(proc)
+__all__ = ["runtime", "trained"]  # fixtures
 
 
 pytestmark = pytest.mark.slow

@@ -48,12 +48,15 @@ def sha256_of(directory, filename="model.skops") -> str:
 
 
 def start_runtime(directory, log, sha256: str | None):
-    """``python -m ctloop.serving.runtime`` from .venv-serving; ``sha256`` None: no hash given."""
+    """``python -m ctloop.serving.runtime`` from .venv-serving, running this checkout's code
+    (PYTHONPATH: its src, whichever checkout .venv-serving was installed from); ``sha256`` None: no
+    hash given."""
     if not SERVING_PYTHON.exists():
         pytest.fail(f"{SERVING_PYTHON} is missing: run `make serving-env` (make test does it)")
     port, grpc = free_port(), free_port()
     drop = ("VIRTUAL_ENV", "PYTHONPATH", "CTLOOP_MODEL")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["PYTHONPATH"] = str(REPO / "src")
     env["CTLOOP_MODEL_VERSION"] = "3"  # the downward API puts the pod's ctloop.dev/model-version here
     if sha256 is not None:
         env["CTLOOP_MODEL_SHA256"] = sha256  # ... and its ctloop.dev/model-sha256 annotation here
