@@ -369,7 +369,10 @@ def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
         content = raw
     digest = hashlib.sha256(content).hexdigest()[:32]
     seen[digest] = seen.get(digest, 0) + 1
-    return f"legacy-{digest}-{seen[digest]}"
+    return f"{_LEGACY}{digest}-{seen[digest]}"
+
+
+_LEGACY = "legacy-"  # the prefix of the line ids replay derives for lines without one
 
 
 _CONTENT_FIELDS = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw", "wal_id"))
@@ -791,11 +794,13 @@ class Sink:
         a WAL line already waiting (:func:`_same_event`: the same line id, the line replayed twice) is
         no second call: it is dropped, counted as a duplicate; events merely alike are two calls. An event without a partner waits until its
         partner comes or ``join_ttl`` passes."""
-        if self._replayed is not None and event.wal_id:
+        if self._replayed is not None and event.wal_id and not event.wal_id.startswith(_LEGACY):
             if event.wal_id in self._replayed:
                 # a line replayed a second time after its first replay already paired (or wrote) it:
                 # segments replay in name (clock) order, so a carry's copy whose segment got an
-                # earlier time (the clock stepped back) comes before its original
+                # earlier time (the clock stepped back) comes before its original. Ids the sink
+                # issued only: a legacy id (:func:`_legacy_wal_id`) numbers alike lines per segment,
+                # so two alike calls in two old segments share one; its copy is known while waiting
                 self.stats.duplicate_ids += 1
                 return
             self._replayed.add(event.wal_id)
