@@ -253,7 +253,7 @@ def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns)
     served), each marked with that error as the sink's own join marks every row of such a pair
     (``events.join``), ``has_response`` true, ``model_version``/``revision`` the response's when
     it names them. Only ``columns`` are returned."""
-    from ctloop.inference_log.schema import ERROR
+    from ctloop.inference_log.schema import ERROR, WHOLE
 
     if ERROR not in responses.columns or not len(ids):
         return requests.iloc[:0]
@@ -271,6 +271,8 @@ def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns)
     for column in ("has_request", "has_response"):
         if column in rows.columns:
             rows[column] = True
+    if WHOLE in rows.columns:  # a side whole is of no use once paired (as stitched rows, and the sink's join)
+        rows[WHOLE] = None
     return rows[[c for c in columns if c in rows.columns]]
 
 
