@@ -446,7 +446,7 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
         n, k = shape
     else:  # [N, d1, d2, …] (an image): N rows of d1*d2*… values, flattened row-major (_row_values)
         n, k = shape[0], math.prod(shape[1:])
-        if _flat_rows(data, shape) is None:
+        if _nesting(data, shape) is None:
             raise PayloadError(f"{_named(where, t)} has shape {shape} but its data does not fit it "
                                f"(expected {n * k} values, flat or nested as the shape says)")
         return n, k, False
@@ -458,28 +458,35 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
     return n, k, nested
 
 
-def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:
-    """Data nested as ``shape`` says, flat, or as N rows of the other dimensions' product of values:
-    row-major and flat; None when it does not fit."""
+def _nesting(data: list[Any], shape: list[int]) -> str | None:
+    """How a rank-3+ tensor's ``data`` is laid out: ``"flat"`` (prod(shape) values), ``"shape"``
+    (nested as ``shape`` says), ``"rows"`` (N lists of the other dimensions' product of values, the
+    [N, k] nesting); None when it fits none. Checks the length of every list above the values, as
+    the [N, k] check does its rows, never a value: a [1, 1000, 1000] tensor costs 1,001 checks."""
     if not data or not isinstance(data[0], list):
-        return data if len(data) == math.prod(shape) else None
-    out: list[Any] = []
-
-    def walk(value: Any, depth: int) -> bool:
-        if depth == len(shape):
-            if isinstance(value, list):
-                return False
-            out.append(value)
-            return True
-        return isinstance(value, list) and len(value) == shape[depth] and all(walk(v, depth + 1) for v in value)
-
-    if walk(data, 0):
-        return out
-    k = math.prod(shape[1:])  # N rows of k values each (the [N, k] nesting): unambiguous too
-    if len(data) == shape[0] and all(isinstance(r, list) and len(r) == k and not any(isinstance(v, list) for v in r)
-                                     for r in data):
-        return [v for r in data for v in r]
+        return "flat" if len(data) == math.prod(shape) else None
+    level = [data]
+    for depth, size in enumerate(shape):
+        if not all(isinstance(v, list) and len(v) == size for v in level):
+            break
+        if depth == len(shape) - 1:
+            return "shape"
+        level = [v for lst in level for v in lst]
+    k = math.prod(shape[1:])
+    if len(data) == shape[0] and all(isinstance(r, list) and len(r) == k for r in data):
+        return "rows"
     return None
+
+
+def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:
+    """Data nested as ``shape`` says, flat, or as N rows of the other dimensions' product of values
+    (:func:`_nesting`): row-major and flat; None when it does not fit."""
+    nesting = _nesting(data, shape)
+    if nesting is None or nesting == "flat":
+        return data if nesting else None
+    for _ in range(len(shape) - 1 if nesting == "shape" else 1):
+        data = [v for lst in data for v in lst]
+    return data
 
 
 def _row_values(t: dict[str, Any]) -> list[Any]:

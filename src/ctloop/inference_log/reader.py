@@ -21,13 +21,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def read_parquet_tree(root: str) -> pd.DataFrame:
     """Every Parquet file under a local directory or object-store prefix, concatenated (nothing
-    under ``root``: an empty frame)."""
+    under ``root``: an empty frame). A file's column that held a feature before it became an
+    identity column (``schema.former_features``: a numeric ``_error``) is read as that feature's
+    column now (``input__error``)."""
     import pandas as pd
 
+    from ctloop.inference_log.schema import FORMER_FEATURES
     from ctloop.storage import list_files
 
-    frames = [f for f in read_parquet_files(list_files(root, ".parquet")) if len(f.columns)]
+    frames = [_former_features(f, FORMER_FEATURES) for f in read_parquet_files(list_files(root, ".parquet"))
+              if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _former_features(frame: pd.DataFrame, former: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with its columns that hold a feature of an older layout renamed (numbers in a
+    column that holds text now: ``schema.former_features``, pandas' view of it)."""
+    from pandas.api.types import is_numeric_dtype
+
+    renames = {old: new for old, new in former.items()
+               if old in frame.columns and new not in frame.columns and is_numeric_dtype(frame[old])}
+    return frame.rename(columns=renames) if renames else frame
 
 
 def read_parquet_files(uris: list[str]) -> list[pd.DataFrame]:
@@ -239,7 +253,7 @@ def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns)
     served), each marked with that error as the sink's own join marks every row of such a pair
     (``events.join``), ``has_response`` true, ``model_version``/``revision`` the response's when
     it names them. Only ``columns`` are returned."""
-    from ctloop.inference_log.schema import ERROR
+    from ctloop.inference_log.schema import ERROR, WHOLE
 
     if ERROR not in responses.columns or not len(ids):
         return requests.iloc[:0]
@@ -257,6 +271,8 @@ def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns)
     for column in ("has_request", "has_response"):
         if column in rows.columns:
             rows[column] = True
+    if WHOLE in rows.columns:  # a side whole is of no use once paired (as stitched rows, and the sink's join)
+        rows[WHOLE] = None
     return rows[[c for c in columns if c in rows.columns]]
 
 

@@ -87,7 +87,9 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
     per column (integers and floats widen to float, as pandas concatenates them)."""
     import pyarrow as pa
 
-    schemas = [open_parquet(f).schema_arrow for f in files]
+    from ctloop.inference_log.schema import former_features
+
+    schemas = [_renamed(schema, former_features(schema)) for schema in (open_parquet(f).schema_arrow for f in files)]
     if not schemas:
         return pa.schema([])
     try:
@@ -95,6 +97,16 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise InferenceLogError(f"inference log files of one window disagree on a column type: {exc}; "
                                 "rewrite the odd files with the sink's types") from exc
+
+
+def _renamed(schema: pa.Schema, renames: dict[str, str]) -> pa.Schema:
+    """``schema`` with the fields of ``renames`` under their new names (a file's column that held a
+    feature before it became an identity column: ``schema.former_features``)."""
+    import pyarrow as pa
+
+    if not renames:
+        return schema
+    return pa.schema([f.with_name(renames.get(f.name, f.name)) for f in schema], metadata=schema.metadata)
 
 
 # ---------------------------------------------------------------------------- progress
@@ -129,18 +141,25 @@ class Progress:
 def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str], *,
                  batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None) -> Iterator[pa.Table]:
     """``columns`` of ``files`` batch by batch, each as a table with ``schema``'s types (columns a
-    file lacks are null)."""
+    file lacks are null; a file's column that held a feature before it became an identity column
+    is read as that feature's column now, as :func:`unified_schema` names it)."""
     import pyarrow as pa
+
+    from ctloop.inference_log.schema import former_features
 
     wanted = [c for c in columns if c in schema.names]
     target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
     for uri in files:
         pf = open_parquet(uri)
-        have = [c for c in wanted if c in pf.schema_arrow.names]
+        renames = former_features(pf.schema_arrow)
+        names = _renamed(pf.schema_arrow, renames).names
+        source = {new: old for old, new in renames.items()}
+        have = [c for c in wanted if c in names]
         try:
-            for batch in pf.iter_batches(batch_size=batch_rows, columns=have, use_pandas_metadata=False):
+            for batch in pf.iter_batches(batch_size=batch_rows, columns=[source.get(c, c) for c in have],
+                                         use_pandas_metadata=False):
                 n = batch.num_rows
-                arrays = [batch.column(c).cast(target.field(c).type) if c in have
+                arrays = [batch.column(source.get(c, c)).cast(target.field(c).type) if c in have
                           else pa.nulls(n, type=target.field(c).type) for c in wanted]
                 if progress is not None:
                     progress.add(n)

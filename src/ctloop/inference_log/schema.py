@@ -261,6 +261,26 @@ def _finite(value: Any) -> Any:
     return value
 
 
+# a column that held a feature before it became an identity column, and where that feature is stored
+# since: a feature named ``_error`` was stored as ``_error`` (a double or string column) until round 42
+# made ``_error`` the error column and stored such a feature as ``input__error`` (events.feature_column)
+FORMER_FEATURES = {ERROR: f"input_{ERROR}"}
+
+
+def former_features(schema: Any) -> dict[str, str]:
+    """The columns of a file written before they became identity columns (a feature ``_error`` in
+    a file of an older ctloop) → the column that feature is read as now: the file's column holds
+    the feature when its type is not the identity column's. ``{}`` for files of this layout."""
+    import pyarrow as pa
+
+    out = {}
+    for old, new in FORMER_FEATURES.items():
+        if old in schema.names and new not in schema.names and not pa.types.is_string(schema.field(old).type) \
+                and not pa.types.is_null(schema.field(old).type):
+            out[old] = new
+    return out
+
+
 def arrow_schema(types: dict[str, str], columns=()) -> Any:
     """The Arrow schema of a file: identity columns (``_mistyped`` included) first, then
     ``columns`` in the order given, then every other column of ``types``, each with its
@@ -305,7 +325,9 @@ def _parse(data: bytes | None, where: str) -> dict[str, str]:
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{where} is not a ctloop column-type registry ({exc}): move it away, the sink "
                          "recreates it from the next flush") from exc
-    return {str(k): v for k, v in columns.items() if v in TYPES}
+    # an identity column's type is fixed (IDENTITY): an entry of that name is a feature's from before
+    # the column became an identity column (``_error`` before round 42), stored under another name since
+    return {str(k): v for k, v in columns.items() if v in TYPES and str(k) not in IDENTITY}
 
 
 def _dump(columns: dict[str, str]) -> bytes:
@@ -378,6 +400,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["FORMER_FEATURES", "former_features", "SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types", "registry"]

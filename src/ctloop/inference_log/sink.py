@@ -369,7 +369,10 @@ def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
         content = raw
     digest = hashlib.sha256(content).hexdigest()[:32]
     seen[digest] = seen.get(digest, 0) + 1
-    return f"legacy-{digest}-{seen[digest]}"
+    return f"{_LEGACY}{digest}-{seen[digest]}"
+
+
+_LEGACY = "legacy-"  # the prefix of the line ids replay derives for lines without one
 
 
 _CONTENT_FIELDS = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw", "wal_id"))
@@ -791,11 +794,13 @@ class Sink:
         a WAL line already waiting (:func:`_same_event`: the same line id, the line replayed twice) is
         no second call: it is dropped, counted as a duplicate; events merely alike are two calls. An event without a partner waits until its
         partner comes or ``join_ttl`` passes."""
-        if self._replayed is not None and event.wal_id:
+        if self._replayed is not None and event.wal_id and not event.wal_id.startswith(_LEGACY):
             if event.wal_id in self._replayed:
                 # a line replayed a second time after its first replay already paired (or wrote) it:
                 # segments replay in name (clock) order, so a carry's copy whose segment got an
-                # earlier time (the clock stepped back) comes before its original
+                # earlier time (the clock stepped back) comes before its original. Ids the sink
+                # issued only: a legacy id (:func:`_legacy_wal_id`) numbers alike lines per segment,
+                # so two alike calls in two old segments share one; its copy is known while waiting
                 self.stats.duplicate_ids += 1
                 return
             self._replayed.add(event.wal_id)
@@ -825,7 +830,9 @@ class Sink:
                         del self._open[key]
                     return
             if partners and not mine and all(inference_id(w.body) not in (None, own) for w, _ in partners):
-                mine.append((event, time.monotonic()))  # another call's partner: wait for its own
+                # perhaps another call's partner: wait for its own; if none comes by ``join_ttl``,
+                # a lone request and response pair after all (:meth:`flush`)
+                mine.append((event, time.monotonic()))
                 return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
             self.stats.duplicate_ids += bool(mine)
@@ -1005,6 +1012,15 @@ class Sink:
                     # (a part left behind would no longer look ambiguous to a replay)
                     due = final or (slot.get("ambiguous", False) and any(
                         now - arrived > self.join_ttl for kind in ("request", "response") for _, arrived in slot[kind]))
+                    if (not slot.get("ambiguous") and len(slot["request"]) == len(slot["response"]) == 1
+                            and (final or any(now - slot[kind][0][1] > self.join_ttl
+                                              for kind in ("request", "response")))):
+                        # a lone request and a lone response whose body ids differ, and no partner of
+                        # either id came: a server making up its own response id (KServe's custom-model
+                        # example: ``response_id = generate_uuid()``), one call, one row
+                        self._buffer(slot["request"][0][0], slot["response"][0][0])
+                        del self._open[key]
+                        continue
                     for kind in ("request", "response"):
                         keep = []
                         for event, arrived in slot[kind]:

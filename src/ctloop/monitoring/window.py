@@ -621,8 +621,12 @@ class WindowState:
 
 # --------------------------------------------------------------------------- reading
 def needed_columns(spec: WindowSpec, log_columns: list[str], labels: LabelIndex | None) -> list[str]:
-    """The logged columns a state of ``spec`` reads (column projection)."""
-    wanted = [REQUEST_ID, INSTANCE, TIME, HAS_REQUEST, HAS_RESPONSE, MODEL_VERSION, REVISION, *spec.keep]
+    """The logged columns a state of ``spec`` reads (column projection): with ``_error``, which
+    :func:`ctloop.inference_log.reader.served` needs to leave the rows of ``{"error": ...}``
+    responses out of the served counts and the label join."""
+    from ctloop.inference_log.schema import ERROR
+
+    wanted = [REQUEST_ID, INSTANCE, TIME, HAS_REQUEST, HAS_RESPONSE, ERROR, MODEL_VERSION, REVISION, *spec.keep]
     if spec.features:
         wanted += [*(c for sources in _sources(list(spec.features)).values() for c in sources),
                    *[c for c in log_columns if _POSITIONAL.match(str(c))]]
