@@ -136,3 +136,23 @@ def test_a_chunk_of_text_after_decimals_names_what_each_holds():
         r"but numbers before",
     ):
         state.update(pd.DataFrame({"d": pd.Series(["a", "b"], dtype=object)}))
+
+
+def _hours(tz: dt.tzinfo | None) -> pd.DataFrame:
+    values = [dt.datetime(2024, 1, 1, tzinfo=tz) + dt.timedelta(hours=h) for h in range(50)]
+    return pd.DataFrame({"t": pd.Series(values, dtype=object)})
+
+
+@pytest.mark.parametrize("unit", ["object", "datetime64[ns]"])
+def test_naive_then_aware_chunks_are_refused_as_one_pass_refuses_them(unit):
+    naive, aware = _hours(None), _hours(dt.UTC)
+    if unit != "object":
+        naive, aware = naive.astype(unit), aware.astype("datetime64[ns, UTC]")
+    with pytest.raises(DriftError, match=r"column 't' holds datetimes|localize both"):  # one pass
+        engine.detect(pd.concat([naive, aware], ignore_index=True), naive)
+    with pytest.raises(
+        DriftError, match=r"column 't' is .*UTC.* in this chunk but .* before.*one time zone"
+    ):
+        streaming.DriftState().update(naive).update(aware)
+    with pytest.raises(DriftError, match=r"cannot merge drift states: column 't' .*one time zone"):
+        streaming.DriftState().update(naive).merge(streaming.DriftState().update(aware))

@@ -491,6 +491,11 @@ class ColumnState:
             if other.empty:
                 return self.merge(other._retyped(self))
         family = self.family
+        if family == TEMPORAL == other.family and engine.temporal_type(self.type) != engine.temporal_type(other.type):
+            raise DriftError(  # naive and tz-aware datetimes (or dates and datetimes): one pass refuses them too
+                f"cannot merge drift states: column {self.name!r} is {self.type} in one and "
+                f"{other.type} in the other; give it one type in every partition (one time zone, or none)"
+            )
         if other.family != family:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
@@ -726,6 +731,11 @@ class DriftState:
 
     @staticmethod
     def _check_family(col: ColumnState, family: str, type_name: str) -> None:
+        if family == TEMPORAL == col.family and engine.temporal_type(type_name) != engine.temporal_type(col.type):
+            raise DriftError(  # naive then tz-aware datetimes (or dates then datetimes): one pass refuses them too
+                f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
+                "type in every file of a side (one time zone, or none)"
+            )
         if family == col.family or (col.family == FLOAT and family == INT):
             return
         if col.family == INT and family == FLOAT:
