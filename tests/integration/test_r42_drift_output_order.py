@@ -55,9 +55,16 @@ def test_drift_json_appears_only_after_the_report_it_names(s3, monkeypatch, tmp_
     assert sorted(u.rsplit("/", 1)[-1] for u in storage.list_files(out)) == ["drift.json", "report.html"]
 
 
-def test_a_local_output_holds_no_partial_file(tmp_path, capsys):
+def test_a_local_drift_json_is_replaced_whole_not_rewritten_in_place(tmp_path, capsys):
+    """drift.json is written beside itself and renamed over the old one (fix42 B, finding 8: this
+    test passed on the code that wrote it in place). A hard link to the earlier verdict shows it:
+    written in place, the linked file would change too (and a reader could see half a file)."""
     ref, cur = _sides(tmp_path)
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "drift.json").write_text('{"earlier": "run"}\n')
+    (tmp_path / "earlier.json").hardlink_to(out / "drift.json")
     assert main(["drift", "--reference", ref, "--current", cur, "--output", str(out), "--quiet", "--no-report"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["drift.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["drift.json"]  # no .drift.json.part left behind
     assert json.loads((out / "drift.json").read_text())["report"] is None
+    assert (tmp_path / "earlier.json").read_text() == '{"earlier": "run"}\n'  # a new file, not the old one rewritten

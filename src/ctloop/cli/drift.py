@@ -322,38 +322,48 @@ def _drift(args: argparse.Namespace) -> int:
     }
     if streaming_info is not None:
         payload["streaming"] = streaming_info
-    names = ["drift.json"] + ([] if args.no_report else ["report.html"])
+    verdict_uri = f"{args.output.rstrip('/')}/drift.json"
     failed = None
     # report.html first, drift.json last, each in its own upload: a reader polling for drift.json
     # (the artifact it keys on) finds the report it names complete. A local directory; for gs://,
     # s3:// or az:// every file is uploaded when its block ends (each object appears whole).
     if not args.no_report:
-        with output_dir(args.output) as out:
-            from ctloop.drift import report
+        from ctloop.storage import delete
 
-            ref_frame, cur_frame = samples if samples is not None else (reference, current)
-            try:
-                rendered = report.render_html(
-                    ref_frame,
-                    cur_frame,
-                    path=out / "report.html",
-                    sample_size=args.report_sample_size,
-                    seed=args.seed,
-                    **report.options_from_result(result),
-                )
-            except Exception as exc:  # noqa: BLE001 - evidently's: the verdict is still written, say so in one line
-                failed = f"{type(exc).__name__}: {exc}"
-                (out / "report.html").unlink(missing_ok=True)  # no half-written page
-                names.remove("report.html")
-            else:
-                payload["report"] = rendered
-                if samples is not None:  # sampled while streaming: the totals are the scans'
-                    payload["report"].update(reference_rows=n_ref, current_rows=n_cur,
-                                             report_sampling="bottom-k while streaming")  # fmt: skip
+        delete(verdict_uri)  # a reused --output: an earlier run's verdict must not sit beside this report
+        try:
+            with output_dir(args.output) as out:
+                from ctloop.drift import report
+
+                ref_frame, cur_frame = samples if samples is not None else (reference, current)
+                try:
+                    rendered = report.render_html(
+                        ref_frame,
+                        cur_frame,
+                        path=out / "report.html",
+                        sample_size=args.report_sample_size,
+                        seed=args.seed,
+                        **report.options_from_result(result),
+                    )
+                except Exception as exc:  # noqa: BLE001 - evidently's: the verdict is still written, say so in one line
+                    failed = f"{type(exc).__name__}: {exc}"
+                    (out / "report.html").unlink(missing_ok=True)  # no half-written page
+                else:
+                    payload["report"] = rendered
+                    if samples is not None:  # sampled while streaming: the totals are the scans'
+                        payload["report"].update(reference_rows=n_ref, current_rows=n_cur,
+                                                 report_sampling="bottom-k while streaming")  # fmt: skip
+        except Exception:  # the report could not be stored (an upload, a full disk): keep the verdict
+            payload["report"] = None
+            with output_dir(args.output) as out:
+                _write_json(out / "drift.json", payload)
+            print(f"wrote {verdict_uri}")
+            raise
+        if failed is None:
+            print(f"wrote {args.output.rstrip('/')}/report.html")
     with output_dir(args.output) as out:
         _write_json(out / "drift.json", payload)
-    for name in names:
-        print(f"wrote {args.output.rstrip('/')}/{name}")
+    print(f"wrote {verdict_uri}")
     if failed is not None:
         print(one_line(f"error: report.html: evidently's report failed ({failed}); the verdict is in "
                        f"{args.output.rstrip('/')}/drift.json"), file=sys.stderr)

@@ -272,17 +272,24 @@ def temporal_seconds(series: pd.Series) -> np.ndarray:
 
         seconds = arrow_seconds(pa.array(series.array))
     elif series.dtype == object and series_dtype(series) in (OBJECT_DATETIME, OBJECT_DATETIME_TZ):
+        import pyarrow as pa
+
         aware = series_dtype(series) == OBJECT_DATETIME_TZ
-        try:  # tz-aware: the UTC instants, as a datetime64[ns, tz] column's
-            if aware and any(getattr(v, "tzinfo", None) is None for v in series.dropna().to_numpy()):
-                raise ValueError("naive and tz-aware datetimes mixed")
-            stamps = pd.to_datetime(series, utc=aware).array
-        except (ValueError, TypeError, OverflowError) as exc:
+        values = series.to_numpy()
+        if any((getattr(v, "tzinfo", None) is None) == aware for v in series.dropna().to_numpy()):
             raise DriftError(
-                f"column {series.name!r} holds datetimes that do not make one datetime column ({exc}): "
-                "give every value the same time zone, or none"
+                f"column {series.name!r} holds datetimes that do not make one datetime column (naive and "
+                "tz-aware datetimes mixed): give every value the same time zone, or none"
+            )
+        try:  # at microsecond precision (a datetime's own), so year 9999 (an open-ended SQL date) fits;
+            # tz-aware: the UTC instants, as a datetime64[ns, tz] column's
+            arrow = pa.array(values, type=pa.timestamp("us", tz="UTC" if aware else None), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            raise DriftError(
+                f"column {series.name!r} holds datetimes outside the range a datetime column can hold "
+                f"({exc}): replace them, or give the column as datetime64[us]"
             ) from exc
-        seconds = epoch_seconds(stamps.asi8, stamps.unit)
+        seconds = arrow_seconds(arrow)
     elif series.dtype == object:
         import pyarrow as pa
 
@@ -306,9 +313,24 @@ def decimal_object(series: pd.Series) -> bool:
     """Whether ``series`` is an object column of ``decimal.Decimal`` values (``pandas.read_sql``
     of a SQL ``NUMERIC``/``DECIMAL`` column, ``pd.read_parquet`` of a Parquet ``decimal128``): a
     number column, compared as float64 as a Parquet decimal read by ``ctloop.storage`` is."""
+    import numbers
+    from decimal import Decimal
+
+    import numpy as np
     import pandas as pd
 
-    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "decimal"
+    if series.dtype != object:
+        return False
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "decimal":
+        return True
+    if inferred not in ("mixed", "mixed-integer", "mixed-integer-float"):
+        return False
+    # Decimals with a plain int or float among them (a hand-built frame, a driver's odd row): still numbers
+    values = series.dropna().to_numpy()
+    return any(isinstance(v, Decimal) for v in values) and all(
+        isinstance(v, (Decimal, numbers.Real)) and not isinstance(v, (bool, np.bool_)) for v in values
+    )
 
 
 def unsupported_dtype(series: pd.Series) -> str | None:
@@ -464,9 +486,12 @@ def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
 
 def _raw_values(series: pd.Series) -> np.ndarray:
     """The column as a NumPy array, nulls kept (``factorize`` gives them code -1)."""
+    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
+    if isinstance(dtype, pd.PeriodDtype):  # as text, as the streamed engine counts a Period column
+        return np.array([None if v is pd.NaT else str(v) for v in series.to_numpy(dtype=object)], dtype=object)
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_extension_array_dtype(dtype):
         return series.to_numpy(dtype=object, na_value=None)
     return series.to_numpy()

@@ -95,7 +95,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ENGINE = "ctloop-streaming"
 STATE_FORMAT = "ctloop.drift.state"
-STATE_VERSION = 2  # 2: date/time columns are sketched as seconds (family temporal), no longer counted as objects
+STATE_VERSION = 3  # 2: date/time columns are sketched as seconds (family temporal), no longer counted as objects;
+# 3: a Period column is counted as its periods' text (was int64 ordinals), an object column of datetimes is
+# temporal and one of Decimals numeric (both were counted as categories): a version-2 state would compare wrongly
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
@@ -112,6 +114,9 @@ NUMERIC_FAMILIES = frozenset({FLOAT, INT})
 SKETCHED_FAMILIES = frozenset({FLOAT, INT, TEMPORAL})  # temporal: as seconds
 COUNTED_FAMILIES = frozenset({BOOL, TEXT, CATEGORY, OBJECT, NULL})
 FAMILIES = (FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED)
+FAMILY_WORDS = {FLOAT: "numbers", INT: "integers", BOOL: "booleans", TEXT: "text", CATEGORY: "categories",
+                OBJECT: "text or other objects", NULL: "only nulls", TEMPORAL: "dates/times",
+                NESTED: "lists/structs"}  # fmt: skip
 
 
 def arrow_family(t: pa.DataType) -> str:
@@ -486,6 +491,11 @@ class ColumnState:
             if other.empty:
                 return self.merge(other._retyped(self))
         family = self.family
+        if family == TEMPORAL == other.family and engine.temporal_type(self.type) != engine.temporal_type(other.type):
+            raise DriftError(  # naive and tz-aware datetimes (or dates and datetimes): one pass refuses them too
+                f"cannot merge drift states: column {self.name!r} is {self.type} in one and "
+                f"{other.type} in the other; give it one type in every partition (one time zone, or none)"
+            )
         if other.family != family:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
@@ -721,14 +731,19 @@ class DriftState:
 
     @staticmethod
     def _check_family(col: ColumnState, family: str, type_name: str) -> None:
+        if family == TEMPORAL == col.family and engine.temporal_type(type_name) != engine.temporal_type(col.type):
+            raise DriftError(  # naive then tz-aware datetimes (or dates then datetimes): one pass refuses them too
+                f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
+                "type in every file of a side (one time zone, or none)"
+            )
         if family == col.family or (col.family == FLOAT and family == INT):
             return
         if col.family == INT and family == FLOAT:
             col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
             return
-        raise DriftError(
-            f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
-            "type in every file of a side"
+        raise DriftError(  # the family, not the dtype: "object" alone may be text, Decimals or dates
+            f"column {col.name!r} holds {FAMILY_WORDS[family]} in this chunk ({type_name}) but "
+            f"{FAMILY_WORDS[col.family]} before ({col.type}); give it one type in every file of a side"
         )
 
     def merge(self, other: DriftState) -> DriftState:

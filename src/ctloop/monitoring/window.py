@@ -53,12 +53,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 6  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+STATE_VERSION = 7  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
 # 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it;
 # 4: the spec names the text columns and their number-written values (numbers sent for text are matched);
 # 5: the spec names the date/time columns, and a date feature's summary is of dates (logged text read as them);
 # 6: the state counts the logged values of date/time features that are none (``unparsed``), and its drift
-# state is of version 2 (date/time columns sketched as seconds)
+# state is of version 2 (date/time columns sketched as seconds);
+# 7: its drift state is of version 3, and a reference column of Decimals is numeric (logged text read as numbers)
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
@@ -154,10 +155,13 @@ def align_features(logged: pd.DataFrame, features: list[str]) -> tuple[pd.DataFr
 
 
 def numeric_columns(reference: pd.DataFrame) -> list[str]:
-    """The reference's numeric columns (logged text values of these are read as numbers)."""
+    """The reference's numeric columns (logged text values of these are read as numbers), objects of
+    ``Decimal`` too (``pd.read_parquet`` of a Parquet ``decimal128``: :func:`ctloop.drift.engine.decimal_object`)."""
     import pandas as pd
 
-    return [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c])]
+    from ctloop.drift.engine import decimal_object
+
+    return [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c]) or decimal_object(reference[c])]
 
 
 def temporal_columns(reference: pd.DataFrame) -> tuple[tuple[str, str], ...]:
