@@ -617,9 +617,19 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
             time.sleep(0.02)
             continue
         try:
-            os.write(fd, _lock_owner())  # one write: a reader sees it whole, or no holder (never taken)
-        finally:
-            os.close(fd)
+            try:
+                record = _lock_owner()
+                # one write: a reader sees it whole, or no holder (never taken)
+                if os.write(fd, record) != len(record):
+                    raise OSError(errno.ENOSPC, f"cannot record the holder of {lock}: the disk is full")
+            finally:
+                os.close(fd)
+        except BaseException:
+            # a lock left without its record is never taken over ("no holder recorded"): a disk that
+            # filled, a quota or an I/O error here left every later create of the name failing
+            with contextlib.suppress(OSError):
+                lock.unlink()
+            raise
         try:
             if path.exists():
                 return False
@@ -641,15 +651,46 @@ def _this_kernel() -> tuple[str, str] | None:
     return (boot, pidns) if boot and pidns else None
 
 
+def _time_namespace() -> str | None:
+    """The time namespace of this process (``time:[N]``), or None where it cannot be read. The start
+    time in ``/proc/PID/stat`` is shown shifted by the reader's boot-time offset (time_namespaces(7)),
+    so two processes compare start times only within one time namespace."""
+    try:
+        return os.readlink("/proc/self/ns/time") or None
+    except OSError:
+        return None
+
+
 def _process_start(pid: int) -> tuple[str, int] | None:
     """(state, start time in clock ticks since boot) of process ``pid`` from ``/proc/PID/stat``
-    (proc(5): fields 3 and 22), or None where it cannot be read."""
+    (proc(5): fields 3 and 22), or None where it cannot be read. Read as bytes: the process name
+    (field 2, in parentheses, any bytes up to the last ')') may be no UTF-8."""
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-        fields = text[text.rindex(")") + 2:].split()
-        return fields[0], int(fields[19])
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+        fields = raw[raw.rindex(b")") + 2:].split()
+        return fields[0].decode("ascii"), int(fields[19])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _zombie_process(pid: int) -> bool:
+    """True when the whole of process ``pid`` has exited and waits to be reaped: every thread of it
+    a zombie. ``/proc/PID/stat`` shows the main thread's state, so a process whose main thread
+    exited while other threads run shows ``Z`` too; it still runs (and may hold the lock)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    states = []
+    for task in tasks:
+        try:
+            raw = Path(f"/proc/{pid}/task/{task}/stat").read_bytes()
+            states.append(raw[raw.rindex(b")") + 2:].split()[0])
+        except FileNotFoundError:
+            continue  # a thread that ended while listed
+        except (OSError, ValueError, IndexError):
+            return False
+    return bool(states) and all(state in (b"Z", b"X") for state in states)
 
 
 def _lock_owner() -> bytes:
@@ -658,7 +699,8 @@ def _lock_owner() -> bytes:
     started = _process_start(os.getpid())
     record = {"pid": os.getpid(), "host": socket.gethostname(),
               "start": started[1] if started else None,
-              "boot": kernel[0] if kernel else None, "pidns": kernel[1] if kernel else None}
+              "boot": kernel[0] if kernel else None, "pidns": kernel[1] if kernel else None,
+              "timens": _time_namespace()}
     return (json.dumps(record, sort_keys=True) + "\n").encode()
 
 
@@ -672,8 +714,10 @@ def _lock_record(lock: Path) -> dict | None:
 
 def _holder_dead(record: dict | None) -> bool:
     """True only when the lock's holder provably no longer runs: it ran under this kernel boot and pid
-    namespace (another host, container or boot: never known) and its pid is gone (ESRCH), a zombie,
-    or now a process started at another time (the pid reused). Anything unknown: alive."""
+    namespace (another host, container or boot: never known) and its pid is gone (ESRCH), a zombie
+    (every thread of it: :func:`_zombie_process`), or now a process started at another time (the pid
+    reused) read within the holder's time namespace (another one shifts the start time read).
+    Anything unknown: alive."""
     kernel = _this_kernel()
     if record is None or kernel is None or (record.get("boot"), record.get("pidns")) != kernel:
         return False
@@ -689,9 +733,17 @@ def _holder_dead(record: dict | None) -> bool:
     except OSError:
         return False
     now = _process_start(pid)
-    if now is None or not isinstance(record.get("start"), int):
+    if now is None:
         return False
-    return now[0] == "Z" or now[1] != record["start"]
+    if now[0] == "Z" and _zombie_process(pid):
+        return True
+    if not isinstance(record.get("start"), int):
+        return False
+    if record.get("timens") != _time_namespace():
+        # another time namespace (or one side unknown, or a holder of a release before this record):
+        # its start time, read from here, is shifted by an unknown boot-time offset
+        return False
+    return now[1] != record["start"]
 
 
 def _take_over_dead_lock(lock: Path) -> bool:
@@ -724,6 +776,12 @@ def _lock_holder_text(lock: Path) -> str:
     host = record.get("host") or "?"
     if (record.get("boot"), record.get("pidns")) != _this_kernel():
         return f" by pid {record['pid']} on host {host}, which this host cannot check"
+    if _holder_dead(record):
+        guard = lock.with_name(lock.name + ".takeover")
+        if guard.exists():  # a taker killed between making the guard and removing it
+            return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
+                    "that did not finish blocks taking it over (remove both if no ctloop job writes it)")
+        return f" by pid {record['pid']} on this host, which has exited"
     return f" by pid {record['pid']} on this host, still running"
 
 
