@@ -118,16 +118,23 @@ def _refuse_tilde(path: str) -> None:
     """ConfigError for a local path starting with ``~`` or ``~user`` (a home directory): only a shell
     expands it, and a path from a config file, a quoted argument or a pipeline parameter reaches ctloop
     as written. Before, reading it said the file did not exist, and writing made a directory named
-    ``~`` in the working directory and said it wrote to ``~/...``."""
+    ``~`` in the working directory and said it wrote to ``~/...``. Where that directory exists (written
+    by a release before this refusal), the error says so and how to name it: ``./~/...``."""
     if path.startswith("~") and (home := os.path.expanduser(path)) != path:
+        here = f"./{path}"
+        kept = f"; {here} exists here: write {here} if that is the one meant" if os.path.lexists(path) else ""
         raise ConfigError(f"{path!r} starts with '~', which only a shell expands to a home directory: "
-                          f"write the full path ({home})")
+                          f"write the full path ({home}){kept}")
 
 
 def _refuse_drive(path: str, shown: str) -> None:
     """ConfigError for a Windows path (``C:\\data\\x.csv``, ``file:///C:/data/x.csv``) where there are
     no drives: before, writing it made a file named ``C:\\data\\x.csv`` in the working directory, or
-    the directory ``/C:`` at the root, and reading said it did not exist."""
+    the directory ``/C:`` at the root, and reading said it did not exist. A network path
+    (``\\\\server\\share\\x.csv``, UNC) likewise."""
+    if os.name != "nt" and path.startswith("\\\\"):  # \\server\share\...
+        raise ConfigError(f"{shown!r} is a Windows network path (UNC), which this machine cannot open: write a "
+                          "path of this machine (/mnt/share/x.csv) or a storage URI (s3://, gs://, az://)")
     if os.name != "nt" and re.match(r"^[A-Za-z]:[\\/]", path):
         raise ConfigError(f"{shown!r} is a Windows path (drive {path[:2]}), and this machine has no drives: "
                           "write a path of this machine (/data/x.csv) or a storage URI (s3://, gs://, az://)")
