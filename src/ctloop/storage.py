@@ -1205,6 +1205,15 @@ class _S3Settings:
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
 _S3_CONDITIONAL_LOCK = threading.Lock()
+_S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
+
+
+def _aws_endpoint(url: str | None) -> bool:
+    """True for AWS's own S3 endpoints (no endpoint set, or a host under amazonaws.com[.cn], VPC
+    endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August 2024),
+    so no probe object is written (an identity granted no s3:DeleteObject would leave it)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return not url or re.search(r"(^|\.)amazonaws\.com(\.cn)?$", host.lower()) is not None
 
 
 def _s3_status(exc) -> int | None:
@@ -1314,10 +1323,14 @@ class _S3(_Remote):
         """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
         and bucket: a probe object beside ``loc`` is written with it twice, and the second write must
         be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
-        of 412 or 501) let a second writer replace a created object, and both were told they made it."""
+        of 412 or 501) let a second writer replace a created object, and both were told they made it.
+        AWS's own endpoints are not asked (:func:`_aws_endpoint`). A probe the store will not delete
+        (no s3:DeleteObject, Object Lock) is warned of once per endpoint and bucket: it stays."""
         from botocore.exceptions import ClientError
 
         client = self.client()
+        if _aws_endpoint(client.meta.endpoint_url):
+            return True
         cache = (self.endpoint(), loc.bucket)
         with _S3_CONDITIONAL_LOCK:
             if cache in _S3_CONDITIONAL:
@@ -1336,8 +1349,17 @@ class _S3(_Remote):
                         raise
                     checked = True
         finally:
-            with contextlib.suppress(ClientError):
+            try:
                 client.delete_object(Bucket=loc.bucket, Key=probe)
+            except ClientError as exc:
+                with _S3_CONDITIONAL_LOCK:
+                    first = cache not in _S3_PROBES_LEFT
+                    _S3_PROBES_LEFT.add(cache)
+                if first:
+                    code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+                    warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
+                                  f"refused to delete it: {code}): grant s3:DeleteObject on the prefix, or "
+                                  "remove it by hand", stacklevel=2)
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL[cache] = checked
         return checked
