@@ -118,16 +118,23 @@ def _refuse_tilde(path: str) -> None:
     """ConfigError for a local path starting with ``~`` or ``~user`` (a home directory): only a shell
     expands it, and a path from a config file, a quoted argument or a pipeline parameter reaches ctloop
     as written. Before, reading it said the file did not exist, and writing made a directory named
-    ``~`` in the working directory and said it wrote to ``~/...``."""
+    ``~`` in the working directory and said it wrote to ``~/...``. Where that directory exists (written
+    by a release before this refusal), the error says so and how to name it: ``./~/...``."""
     if path.startswith("~") and (home := os.path.expanduser(path)) != path:
+        here = f"./{path}"
+        kept = f"; {here} exists here: write {here} if that is the one meant" if os.path.lexists(path) else ""
         raise ConfigError(f"{path!r} starts with '~', which only a shell expands to a home directory: "
-                          f"write the full path ({home})")
+                          f"write the full path ({home}){kept}")
 
 
 def _refuse_drive(path: str, shown: str) -> None:
     """ConfigError for a Windows path (``C:\\data\\x.csv``, ``file:///C:/data/x.csv``) where there are
     no drives: before, writing it made a file named ``C:\\data\\x.csv`` in the working directory, or
-    the directory ``/C:`` at the root, and reading said it did not exist."""
+    the directory ``/C:`` at the root, and reading said it did not exist. A network path
+    (``\\\\server\\share\\x.csv``, UNC) likewise."""
+    if os.name != "nt" and path.startswith("\\\\"):  # \\server\share\...
+        raise ConfigError(f"{shown!r} is a Windows network path (UNC), which this machine cannot open: write a "
+                          "path of this machine (/mnt/share/x.csv) or a storage URI (s3://, gs://, az://)")
     if os.name != "nt" and re.match(r"^[A-Za-z]:[\\/]", path):
         raise ConfigError(f"{shown!r} is a Windows path (drive {path[:2]}), and this machine has no drives: "
                           "write a path of this machine (/data/x.csv) or a storage URI (s3://, gs://, az://)")
@@ -617,9 +624,19 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
             time.sleep(0.02)
             continue
         try:
-            os.write(fd, _lock_owner())  # one write: a reader sees it whole, or no holder (never taken)
-        finally:
-            os.close(fd)
+            try:
+                record = _lock_owner()
+                # one write: a reader sees it whole, or no holder (never taken)
+                if os.write(fd, record) != len(record):
+                    raise OSError(errno.ENOSPC, f"cannot record the holder of {lock}: the disk is full")
+            finally:
+                os.close(fd)
+        except BaseException:
+            # a lock left without its record is never taken over ("no holder recorded"): a disk that
+            # filled, a quota or an I/O error here left every later create of the name failing
+            with contextlib.suppress(OSError):
+                lock.unlink()
+            raise
         try:
             if path.exists():
                 return False
@@ -641,15 +658,46 @@ def _this_kernel() -> tuple[str, str] | None:
     return (boot, pidns) if boot and pidns else None
 
 
+def _time_namespace() -> str | None:
+    """The time namespace of this process (``time:[N]``), or None where it cannot be read. The start
+    time in ``/proc/PID/stat`` is shown shifted by the reader's boot-time offset (time_namespaces(7)),
+    so two processes compare start times only within one time namespace."""
+    try:
+        return os.readlink("/proc/self/ns/time") or None
+    except OSError:
+        return None
+
+
 def _process_start(pid: int) -> tuple[str, int] | None:
     """(state, start time in clock ticks since boot) of process ``pid`` from ``/proc/PID/stat``
-    (proc(5): fields 3 and 22), or None where it cannot be read."""
+    (proc(5): fields 3 and 22), or None where it cannot be read. Read as bytes: the process name
+    (field 2, in parentheses, any bytes up to the last ')') may be no UTF-8."""
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-        fields = text[text.rindex(")") + 2:].split()
-        return fields[0], int(fields[19])
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+        fields = raw[raw.rindex(b")") + 2:].split()
+        return fields[0].decode("ascii"), int(fields[19])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _zombie_process(pid: int) -> bool:
+    """True when the whole of process ``pid`` has exited and waits to be reaped: every thread of it
+    a zombie. ``/proc/PID/stat`` shows the main thread's state, so a process whose main thread
+    exited while other threads run shows ``Z`` too; it still runs (and may hold the lock)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    states = []
+    for task in tasks:
+        try:
+            raw = Path(f"/proc/{pid}/task/{task}/stat").read_bytes()
+            states.append(raw[raw.rindex(b")") + 2:].split()[0])
+        except FileNotFoundError:
+            continue  # a thread that ended while listed
+        except (OSError, ValueError, IndexError):
+            return False
+    return bool(states) and all(state in (b"Z", b"X") for state in states)
 
 
 def _lock_owner() -> bytes:
@@ -658,7 +706,8 @@ def _lock_owner() -> bytes:
     started = _process_start(os.getpid())
     record = {"pid": os.getpid(), "host": socket.gethostname(),
               "start": started[1] if started else None,
-              "boot": kernel[0] if kernel else None, "pidns": kernel[1] if kernel else None}
+              "boot": kernel[0] if kernel else None, "pidns": kernel[1] if kernel else None,
+              "timens": _time_namespace()}
     return (json.dumps(record, sort_keys=True) + "\n").encode()
 
 
@@ -672,8 +721,10 @@ def _lock_record(lock: Path) -> dict | None:
 
 def _holder_dead(record: dict | None) -> bool:
     """True only when the lock's holder provably no longer runs: it ran under this kernel boot and pid
-    namespace (another host, container or boot: never known) and its pid is gone (ESRCH), a zombie,
-    or now a process started at another time (the pid reused). Anything unknown: alive."""
+    namespace (another host, container or boot: never known) and its pid is gone (ESRCH), a zombie
+    (every thread of it: :func:`_zombie_process`), or now a process started at another time (the pid
+    reused) read within the holder's time namespace (another one shifts the start time read).
+    Anything unknown: alive."""
     kernel = _this_kernel()
     if record is None or kernel is None or (record.get("boot"), record.get("pidns")) != kernel:
         return False
@@ -689,9 +740,17 @@ def _holder_dead(record: dict | None) -> bool:
     except OSError:
         return False
     now = _process_start(pid)
-    if now is None or not isinstance(record.get("start"), int):
+    if now is None:
         return False
-    return now[0] == "Z" or now[1] != record["start"]
+    if now[0] == "Z" and _zombie_process(pid):
+        return True
+    if not isinstance(record.get("start"), int):
+        return False
+    if record.get("timens") != _time_namespace():
+        # another time namespace (or one side unknown, or a holder of a release before this record):
+        # its start time, read from here, is shifted by an unknown boot-time offset
+        return False
+    return now[1] != record["start"]
 
 
 def _take_over_dead_lock(lock: Path) -> bool:
@@ -724,6 +783,12 @@ def _lock_holder_text(lock: Path) -> str:
     host = record.get("host") or "?"
     if (record.get("boot"), record.get("pidns")) != _this_kernel():
         return f" by pid {record['pid']} on host {host}, which this host cannot check"
+    if _holder_dead(record):
+        guard = lock.with_name(lock.name + ".takeover")
+        if guard.exists():  # a taker killed between making the guard and removing it
+            return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
+                    "that did not finish blocks taking it over (remove both if no ctloop job writes it)")
+        return f" by pid {record['pid']} on this host, which has exited"
     return f" by pid {record['pid']} on this host, still running"
 
 
@@ -1140,6 +1205,15 @@ class _S3Settings:
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
 _S3_CONDITIONAL_LOCK = threading.Lock()
+_S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
+
+
+def _aws_endpoint(url: str | None) -> bool:
+    """True for AWS's own S3 endpoints (no endpoint set, or a host under amazonaws.com[.cn], VPC
+    endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August 2024),
+    so no probe object is written (an identity granted no s3:DeleteObject would leave it)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return not url or re.search(r"(^|\.)amazonaws\.com(\.cn)?$", host.lower()) is not None
 
 
 def _s3_status(exc) -> int | None:
@@ -1249,10 +1323,14 @@ class _S3(_Remote):
         """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
         and bucket: a probe object beside ``loc`` is written with it twice, and the second write must
         be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
-        of 412 or 501) let a second writer replace a created object, and both were told they made it."""
+        of 412 or 501) let a second writer replace a created object, and both were told they made it.
+        AWS's own endpoints are not asked (:func:`_aws_endpoint`). A probe the store will not delete
+        (no s3:DeleteObject, Object Lock) is warned of once per endpoint and bucket: it stays."""
         from botocore.exceptions import ClientError
 
         client = self.client()
+        if _aws_endpoint(client.meta.endpoint_url):
+            return True
         cache = (self.endpoint(), loc.bucket)
         with _S3_CONDITIONAL_LOCK:
             if cache in _S3_CONDITIONAL:
@@ -1271,8 +1349,17 @@ class _S3(_Remote):
                         raise
                     checked = True
         finally:
-            with contextlib.suppress(ClientError):
+            try:
                 client.delete_object(Bucket=loc.bucket, Key=probe)
+            except ClientError as exc:
+                with _S3_CONDITIONAL_LOCK:
+                    first = cache not in _S3_PROBES_LEFT
+                    _S3_PROBES_LEFT.add(cache)
+                if first:
+                    code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+                    warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
+                                  f"refused to delete it: {code}): grant s3:DeleteObject on the prefix, or "
+                                  "remove it by hand", stacklevel=2)
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL[cache] = checked
         return checked

@@ -156,10 +156,15 @@ def test_a_reused_pid_is_told_by_its_start_time(tmp_path, no_links):
     boot, pidns = storage._this_kernel()
     live = os.getppid()
     start = storage._process_start(live)[1]
-    lock = _left_lock(tmp_path, pid=live, start=start, host="h", boot=boot, pidns=pidns)
+    timens = storage._time_namespace()  # a start time is compared within one time namespace
+    lock = _left_lock(
+        tmp_path, pid=live, start=start, host="h", boot=boot, pidns=pidns, timens=timens
+    )
     with pytest.raises(storage.DataSourceError):  # the same process: alive
         storage.create_bytes(str(tmp_path / "manifest.json"), b"x")
-    lock = _left_lock(tmp_path, pid=live, start=start - 1, host="h", boot=boot, pidns=pidns)
+    lock = _left_lock(
+        tmp_path, pid=live, start=start - 1, host="h", boot=boot, pidns=pidns, timens=timens
+    )
     assert (
         storage.create_bytes(str(tmp_path / "manifest.json"), b"x") is True
     )  # another process now

@@ -164,6 +164,13 @@ def location(text: str) -> str:
             parse(text)
         except ConfigError as exc:  # another host: said with the URI's password masked
             raise argparse.ArgumentTypeError(str(exc)) from None
+    from ctloop.errors import ConfigError
+    from ctloop.storage import scheme
+
+    try:  # '~/x', 'C:\x', '\\server\x', 's3:/x', an unknown scheme: refused as typed, naming the flag
+        scheme(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     if "://" not in text:
         raw = os.fsencode(text)
         if len(raw) >= PATH_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):
