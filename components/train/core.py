@@ -551,6 +551,9 @@ def fit(
         "features": numeric + categorical,
         "numeric": numeric,
         "categorical": categorical,
+        # features the model takes but no step reads (no value in any training row): serving and batch
+        # scoring accept any scalar there, not only numbers, as the model ignores it
+        "unused": [name for name in numeric + categorical if name not in learnt],
         "classes": [plain(c) for c in classes],
         "estimator": estimator,
         "params": {**merged, **best_params},

@@ -159,7 +159,8 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     features = list(meta.get("features") or getattr(model, "feature_names_in_", []))
     if not features:
         raise RegistryError(f"{model_name} v{version}: its metadata names no features; it was not trained by ctloop")
-    numeric = [f for f in meta.get("numeric") or [] if f in features]
+    unused = set(meta.get("unused") or [])  # no step reads it (no value in training): any scalar is fine
+    numeric = [f for f in meta.get("numeric") or [] if f in features and f not in unused]
     return Scorer(model, model_name, str(version), alias, features, numeric, str(meta.get("task") or "classification"),
                   "" if now is None else str(now))
 
