@@ -264,6 +264,7 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
     scorer = check_scoring(pipeline, scoring=scoring)
     candidates = list(ParameterSampler(space, iterations, random_state=seed))
     means = []
+    first_error: Exception | None = None
     for params in candidates:
         scores = []
         for train, test in folds:
@@ -272,16 +273,21 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
                 w = np.asarray(weights, dtype=float)[train]
                 kw["model__sample_weight"] = w * (len(w) / w.sum()) if weight_as_rows else w / w.max()
             model = clone(pipeline).set_params(**params)
-            try:  # as RandomizedSearchCV's error_score=nan: a candidate that cannot fit a fold is not chosen
+            # as RandomizedSearchCV's error_score=nan (scikit-learn's _fit_and_score catches any Exception
+            # from fit and from the scorer): a candidate that cannot fit or score a fold is not chosen
+            # (LightGBMError is a RuntimeError, not a ValueError)
+            try:
                 model.fit(x.iloc[train], y.iloc[train], **kw)
-            except ValueError as exc:
-                warnings.warn(f"search candidate {params} failed on a fold: {exc}", UserWarning, stacklevel=2)
+                scores.append(float(scorer(model, x.iloc[test], y.iloc[test])))
+            except Exception as exc:  # noqa: BLE001 - scored NaN and named, as scikit-learn's search does
+                first_error = first_error or exc
+                warnings.warn(f"search candidate {params} failed on a fold: {type(exc).__name__}: {exc}",
+                              UserWarning, stacklevel=2)
                 scores.append(float("nan"))
-                continue
-            scores.append(float(scorer(model, x.iloc[test], y.iloc[test])))
         means.append(float(np.mean(scores)))
     if all(np.isnan(means)):
-        raise ValueError(f"all {len(candidates)} search candidates failed to fit")
+        raise TrainingError(f"all {len(candidates)} search candidates failed to fit or score; the first: "
+                            f"{type(first_error).__name__}: {first_error}")
     best = int(np.nanargmax(means))
     final = clone(pipeline).set_params(**candidates[best])
     final.fit(x, y, **({} if weights is None else {"model__sample_weight": weights}))
