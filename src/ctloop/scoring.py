@@ -151,7 +151,8 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
         from ctloop.registry import staged_note
 
         have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
-        staged = staged_note(model_name, registry.versions(model_name)) if alias == "champion" else []
+        staged = (staged_note(model_name, registry.versions(model_name), registry.tracking_uri)
+                  if alias == "champion" else [])
         raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})"
                           + (f"; {staged[0]}" if staged else ""))
     meta = registry.load_meta(model_name, version)
