@@ -232,8 +232,10 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
         ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
-        # at most ONE_HOT_MAX_CATEGORIES columns a feature: its most frequent values, the rest pooled
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY,
+        # at most ONE_HOT_MAX_CATEGORIES columns a feature: its most frequent values, the rest pooled;
+        # a value never seen in training is scored as one of those pooled (rare) values, not with none
+        # of the feature's columns (all zeros: "ignore"), when the feature has any
+        ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=ONE_HOT_MIN_FREQUENCY,
                                  max_categories=ONE_HOT_MAX_CATEGORIES, sparse_output=False)),
     ]
     pre = ColumnTransformer(
