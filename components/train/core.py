@@ -212,8 +212,10 @@ def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
     raise DataValidationError([(name, "categories", len(frame), f"{seen[name]:,} categories seen "
                                 f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded (with the other text features) "
                                 f"they make a {len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more "
-                                f"than the {have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group "
-                                "its values (e.g. their first characters, or a count per value)")])
+                                f"than the {have / 2**30:,.1f} GiB of memory here; a text feature takes at most "
+                                f"{ONE_HOT_MAX_CATEGORIES} columns, so grouping its values narrows the matrix only "
+                                f"when it leaves fewer than {ONE_HOT_MAX_CATEGORIES - 1} groups: drop the column (an ID?) or "
+                                "train on fewer rows (a shorter data.window)")])
 
 
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
