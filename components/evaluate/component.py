@@ -62,7 +62,7 @@ def evaluate_model(
     from ctloop.artifacts import load_model, read_dataset
     from ctloop.components.evaluate import core
     from ctloop.config import GateConfig
-    from ctloop.registry import MlflowRegistry, staged_note
+    from ctloop.registry import MlflowRegistry, stage_blocks, staged_note
     from ctloop.retrain import gate_rows
 
     cfg = GateConfig.from_dict(gate)
@@ -70,15 +70,18 @@ def evaluate_model(
     registry = MlflowRegistry(tracking_uri)
     champ = registry.champion(model_name)
     champion_model = registry.load_model(model_name, champ.version) if champ else None
-    # a registry of MLflow's stage era (a Production version, no champion alias): refused, not a first model
-    staged = "" if champ else "; ".join(staged_note(model_name, registry.versions(model_name)))
+    # a registry of MLflow's stage era (a Production version, no champion alias): refused, not a first
+    # model; a Staging version alone was never approved: the first model, with a note
+    versions = [] if champ else registry.versions(model_name)
+    note = "; ".join(staged_note(model_name, versions, registry.tracking_uri))
+    staged, stage_note = (note, "") if stage_blocks(versions) else ("", note)
     holdout = read_dataset(holdout_data.path)
     rows = gate_rows(holdout, meta)  # a model trained since a candidate start: the newest rows since it
     if len(rows) != len(holdout):
         print(f"ctloop: gating on the newest {len(rows)} of {len(holdout)} holdout rows: since "
               f"{meta['training_start']['candidate']}, the start the model was trained from")
     decision = core.run(challenger, rows, cfg, target=meta["target"], task=meta["task"], champion=champion_model,
-                        staged=staged)
+                        staged=staged, stage_note=stage_note)
     for key, value in core.metric_values(decision).items():
         metrics.log_metric(key, value)
     metrics.metadata["champion_version"] = champ.version if champ else ""

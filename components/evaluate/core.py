@@ -16,9 +16,10 @@ Semantics (fail-safe, after TFX's Evaluator):
    an error of both, however many rows hold it. A champion
    class written in another case or with spaces (``Yes`` where the holdout says ``yes``; not single
    letters, ``A``/``a``, which are distinct classes) is that class, read as the holdout writes it.
-   No ``champion`` alias but a version in MLflow's deprecated stage ``Production``/``Staging`` (a
-   registry of the stage era) is **not** "no champion": the gate refuses, not judged, naming the
-   version and the one-line ``set_registered_model_alias`` that makes it the champion.
+   No ``champion`` alias but a version in MLflow's deprecated stage ``Production`` (a registry of
+   the stage era) is **not** "no champion": the gate refuses, not judged, naming the version and
+   both ways on: ``set_registered_model_alias`` makes it the champion, or archiving its stage says
+   it is not. A version in ``Staging`` alone was never approved: no champion, with a note.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
@@ -483,7 +484,7 @@ def gate(
 
 
 def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str, task: str,
-        champion: Any | None = None, staged: str = "") -> GateDecision:
+        champion: Any | None = None, staged: str = "", stage_note: str = "") -> GateDecision:
     """:func:`gate` with the settings of the ``gate`` section.
 
     Classification labels are encoded once as positions over the challenger's classes followed by
@@ -496,7 +497,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     ``staged``: without a champion, the registry's note that a version sits in MLflow's deprecated
     stage ``Production``/``Staging`` with no ``champion`` alias (:func:`ctloop.registry.staged_note`):
     the registry has a champion the gate cannot read, so it refuses rather than judge the challenger
-    on absolute thresholds as the first model (fail safe; not judged)."""
+    on absolute thresholds as the first model (fail safe; not judged). ``stage_note``: the note for
+    versions in stage ``Staging`` only (never approved, so no champion), added to the reason of a
+    first model."""
     import numpy as np
 
     if task not in M.TASKS:
@@ -620,9 +623,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     elif champion is None and staged:
         ok = False
         decision.champion_skipped = "stage"
-        reasons.append(f"{staged}: refusing to approve a first champion while the registry has one in a stage")
+        reasons.append(f"{staged}; refusing to approve a first champion while a version is in stage Production")
     elif champion is None:
-        reasons.append("no champion yet: judged on absolute thresholds only")
+        reasons.append("no champion yet: judged on absolute thresholds only" + (f" ({stage_note})" if stage_note else ""))
     else:
         decision.champion_metrics = champion_own if champion_own is not None else M.compute(task, y, pred_b, positions)
         comp = paired_bootstrap(primary, y, pred_c, pred_b, labels, rounds=cfg.bootstrap_rounds,

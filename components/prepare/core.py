@@ -247,10 +247,12 @@ def prepare(
             "widen `window` or move `as_of`")])
     # rows sharing a timestamp (a daily date) in a canonical order, by a hash of their values, not the
     # source's (a dataset's files listed in another order): the same rows make the same split, digest and
-    # model (HistGradientBoosting's early-stopping split draws rows by position)
+    # model (HistGradientBoosting's early-stopping split draws rows by position); np.lexsort (stable, the last
+    # key first) orders as sort_values([time, tie]) did, without a temporary column that overwrote or dropped
+    # a user's column of the same name
     tie = pd.util.hash_pandas_object(selected, index=False).to_numpy()
-    selected = (selected.assign(_ctloop_tie=tie).sort_values([time_column, "_ctloop_tie"], kind="stable")
-                .drop(columns="_ctloop_tie").reset_index(drop=True))
+    order = np.lexsort((tie, selected[time_column].to_numpy()))
+    selected = selected.iloc[order].reset_index(drop=True)
     if all(isinstance(v, str) for v in pd.unique(selected[target])):
         # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
         # in every row: only in the holdout rows the gate scored the new spelling as a class never seen

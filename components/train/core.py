@@ -212,8 +212,10 @@ def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
     raise DataValidationError([(name, "categories", len(frame), f"{seen[name]:,} categories seen "
                                 f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded (with the other text features) "
                                 f"they make a {len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more "
-                                f"than the {have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group "
-                                "its values (e.g. their first characters, or a count per value)")])
+                                f"than the {have / 2**30:,.1f} GiB of memory here; a text feature takes at most "
+                                f"{ONE_HOT_MAX_CATEGORIES} columns, so grouping its values narrows the matrix only "
+                                f"when it leaves fewer than {ONE_HOT_MAX_CATEGORIES - 1} groups: drop the column (an ID?) or "
+                                "train on fewer rows (a shorter data.window)")])
 
 
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
@@ -232,8 +234,10 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
         ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
-        # at most ONE_HOT_MAX_CATEGORIES columns a feature: its most frequent values, the rest pooled
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY,
+        # at most ONE_HOT_MAX_CATEGORIES columns a feature: its most frequent values, the rest pooled;
+        # a value never seen in training is scored as one of those pooled (rare) values, not with none
+        # of the feature's columns (all zeros: "ignore"), when the feature has any
+        ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=ONE_HOT_MIN_FREQUENCY,
                                  max_categories=ONE_HOT_MAX_CATEGORIES, sparse_output=False)),
     ]
     pre = ColumnTransformer(
@@ -264,6 +268,7 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
     scorer = check_scoring(pipeline, scoring=scoring)
     candidates = list(ParameterSampler(space, iterations, random_state=seed))
     means = []
+    first_error: Exception | None = None
     for params in candidates:
         scores = []
         for train, test in folds:
@@ -272,16 +277,21 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
                 w = np.asarray(weights, dtype=float)[train]
                 kw["model__sample_weight"] = w * (len(w) / w.sum()) if weight_as_rows else w / w.max()
             model = clone(pipeline).set_params(**params)
-            try:  # as RandomizedSearchCV's error_score=nan: a candidate that cannot fit a fold is not chosen
+            # as RandomizedSearchCV's error_score=nan (scikit-learn's _fit_and_score catches any Exception
+            # from fit and from the scorer): a candidate that cannot fit or score a fold is not chosen
+            # (LightGBMError is a RuntimeError, not a ValueError)
+            try:
                 model.fit(x.iloc[train], y.iloc[train], **kw)
-            except ValueError as exc:
-                warnings.warn(f"search candidate {params} failed on a fold: {exc}", UserWarning, stacklevel=2)
+                scores.append(float(scorer(model, x.iloc[test], y.iloc[test])))
+            except Exception as exc:  # noqa: BLE001 - scored NaN and named, as scikit-learn's search does
+                first_error = first_error or exc
+                warnings.warn(f"search candidate {params} failed on a fold: {type(exc).__name__}: {exc}",
+                              UserWarning, stacklevel=2)
                 scores.append(float("nan"))
-                continue
-            scores.append(float(scorer(model, x.iloc[test], y.iloc[test])))
         means.append(float(np.mean(scores)))
     if all(np.isnan(means)):
-        raise ValueError(f"all {len(candidates)} search candidates failed to fit")
+        raise TrainingError(f"all {len(candidates)} search candidates failed to fit or score; the first: "
+                            f"{type(first_error).__name__}: {first_error}")
     best = int(np.nanargmax(means))
     final = clone(pipeline).set_params(**candidates[best])
     final.fit(x, y, **({} if weights is None else {"model__sample_weight": weights}))
@@ -551,6 +561,9 @@ def fit(
         "features": numeric + categorical,
         "numeric": numeric,
         "categorical": categorical,
+        # features the model takes but no step reads (no value in any training row): serving and batch
+        # scoring accept any scalar there, not only numbers, as the model ignores it
+        "unused": [name for name in numeric + categorical if name not in learnt],
         "classes": [plain(c) for c in classes],
         "estimator": estimator,
         "params": {**merged, **best_params},

@@ -986,7 +986,7 @@ class MlflowRegistry:
         incomplete: list[str] = []
         notes: list[str] = []
         if not champ:
-            notes.extend(staged_note(name, self.versions(name)))
+            notes.extend(staged_note(name, self.versions(name), self.tracking_uri))
             last = counted[-1] if counted else None
             if last is not None and not self._has_version(name, last.version):
                 # MLflow drops a deleted version's aliases: "champion none" read as a model never promoted
@@ -1407,18 +1407,39 @@ class MlflowRegistry:
         return out
 
 
-def staged_note(name: str, versions: list[ModelVersion]) -> list[str]:
+def staged_note(name: str, versions: list[ModelVersion], tracking_uri: str = "") -> list[str]:
     """A note when ``name`` has no champion alias but versions in MLflow's deprecated stages (a
-    registry used before aliases): ctloop reads the ``champion`` alias only, so the gate compares
-    a challenger with no champion, and batch scoring finds none."""
+    registry used before aliases): ctloop reads the ``champion`` alias only. A version in
+    ``Production`` was the served model: the gate refuses to approve a first champion beside it
+    (:func:`stage_blocks`), and the note names both ways out, the alias on it or its stage archived.
+    Versions in ``Staging`` only were never approved: no champion, the gate judges the challenger
+    as the first model, and the note says so."""
     staged = [v for v in versions if v.stage in ("Production", "Staging")]
     if not staged:
         return []
-    best = next((v for v in reversed(staged) if v.stage == "Production"), staged[-1])
     shown = ", ".join(f"v{v.version} ({v.stage})" for v in staged[-3:])
+    from ctloop.tracking import hide_password
+
+    # the URI as the user wrote it, its password (if any) hidden: they have it
+    client = (hide_password(f"MlflowClient(tracking_uri={tracking_uri!r})", tracking_uri) if tracking_uri
+              else "MlflowClient()")
+    production = [v for v in staged if v.stage == "Production"]
+    if not production:
+        return [f"no champion alias; version(s) in MLflow's deprecated stage Staging: {shown}: ctloop reads the "
+                "champion alias only, and a Staging version was never approved, so none is the champion"]
+    best = production[-1]
     return [f"no champion alias, but version(s) in MLflow's deprecated stages: {shown}; ctloop reads the "
-            f"champion alias only (the gate compares a challenger with no champion): point it at v{best.version} "
-            f"(MlflowClient().set_registered_model_alias({name!r}, 'champion', '{best.version}'))"]
+            f"champion alias only: make v{best.version} the champion "
+            f"({client}.set_registered_model_alias({name!r}, 'champion', '{best.version}')) or, if it is no "
+            f"longer the served model, archive its stage "
+            f"({client}.transition_model_version_stage({name!r}, '{best.version}', 'Archived'))"]
+
+
+def stage_blocks(versions: list[ModelVersion]) -> bool:
+    """Whether a version sits in MLflow's deprecated stage ``Production``: with no ``champion``
+    alias the gate refuses to approve a first champion (fail safe; :func:`staged_note` says how to
+    go on). ``Staging`` alone does not block: such a version was never approved."""
+    return any(v.stage == "Production" for v in versions)
 
 
 def _name_filter(name: str) -> str:
@@ -1553,4 +1574,5 @@ __all__ = [
     "check_model_name",
     "check_model_version",
     "staged_note",
+    "stage_blocks",
 ]

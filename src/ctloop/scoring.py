@@ -151,7 +151,8 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
         from ctloop.registry import staged_note
 
         have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
-        staged = staged_note(model_name, registry.versions(model_name)) if alias == "champion" else []
+        staged = (staged_note(model_name, registry.versions(model_name), registry.tracking_uri)
+                  if alias == "champion" else [])
         raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})"
                           + (f"; {staged[0]}" if staged else ""))
     meta = registry.load_meta(model_name, version)
@@ -159,7 +160,8 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     features = list(meta.get("features") or getattr(model, "feature_names_in_", []))
     if not features:
         raise RegistryError(f"{model_name} v{version}: its metadata names no features; it was not trained by ctloop")
-    numeric = [f for f in meta.get("numeric") or [] if f in features]
+    unused = set(meta.get("unused") or [])  # no step reads it (no value in training): any scalar is fine
+    numeric = [f for f in meta.get("numeric") or [] if f in features and f not in unused]
     return Scorer(model, model_name, str(version), alias, features, numeric, str(meta.get("task") or "classification"),
                   "" if now is None else str(now))
 
@@ -167,28 +169,53 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
 @dataclass
 class UnknownCategories:
     """Text values of one feature that are none of the categories the model learnt there (``North``
-    where ``north`` was trained): the one-hot encoder (``handle_unknown="ignore"``) scores such a row
-    with none of the feature's categories. How many rows held one, and the first with the trained
-    category it differs from only in case or surrounding spaces, if any."""
+    where ``north`` was trained). ctloop's one-hot encoder (``handle_unknown="infrequent_if_exist"``)
+    scores such a row as the feature's pooled infrequent values when it has some (``pooled``), else
+    with none of the feature's categories (as a model trained with ``handle_unknown="ignore"``
+    does). How many rows held one, and the first with the trained category it differs from only in
+    case or surrounding spaces, if any."""
 
     rows: int = 0
     example: str = ""
+    pooled: bool = False
 
     def note(self, column: str, rows: int) -> str:
+        how = ("scored as its infrequent values (the column they share)" if self.pooled
+               else "ignored: scored with none of its categories")
         return (f"unknown categories: {column!r}: {self.rows:,} of {rows:,} row(s) hold text the model was not "
-                f"trained with there, ignored: scored with none of its categories (e.g. {self.example})")
+                f"trained with there, {how} (e.g. {self.example})")
 
 
-def _count_unknown(frame: pd.DataFrame, known: dict[str, Any], tally: dict[str, UnknownCategories]) -> None:
+def _pooled_features(model: Any) -> set[str]:
+    """The features whose fitted one-hot encoder scores a value it never saw as its infrequent
+    (pooled) values: ``handle_unknown="infrequent_if_exist"`` and some infrequent categories
+    (scikit-learn 1.9 ``preprocessing/_encoders.py``: otherwise such a value is all zeros). The
+    encoders found as :func:`ctloop.storage.trained_categories` finds them."""
+    out: set[str] = set()
+    for step in (getattr(model, "named_steps", None) or {}).values():
+        for _, fitted, columns in getattr(step, "transformers_", []):
+            encoder = fitted[-1] if hasattr(fitted, "steps") else fitted
+            if getattr(encoder, "handle_unknown", None) != "infrequent_if_exist":
+                continue
+            infrequent = getattr(encoder, "infrequent_categories_", None) or []
+            for name, rare in zip(columns if isinstance(columns, list) else [], infrequent, strict=False):
+                if isinstance(name, str) and rare is not None and len(rare):
+                    out.add(name)
+    return out
+
+
+def _count_unknown(frame: pd.DataFrame, known: dict[str, Any], tally: dict[str, UnknownCategories],
+                   pooled: set[str] | frozenset[str] = frozenset()) -> None:
     """Add to ``tally`` the text values of each feature of ``known`` (its trained categories, as a
-    set) in ``frame`` that are none of them; numbers are counted by :func:`ctloop.storage.numbers_as_text`."""
+    set) in ``frame`` that are none of them; numbers are counted by :func:`ctloop.storage.numbers_as_text`.
+    ``pooled``: the features such values are scored as their infrequent values (:func:`_pooled_features`)."""
     for name, trained in known.items():
         col = frame[name]
         other = col[col.notna().to_numpy(dtype=bool) & ~col.isin(trained).to_numpy(dtype=bool)]  # hashed: fast
         unknown = other[other.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)] if len(other) else other
         if not len(unknown):
             continue
-        counts = tally.setdefault(name, UnknownCategories())
+        counts = tally.setdefault(name, UnknownCategories(pooled=name in pooled))
         counts.rows += len(unknown)
         if not counts.example:
             value = unknown.iloc[0]
@@ -1022,13 +1049,14 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     numeric = set(scorer.numeric)
     known = {name: set(values) for name, values in trained_categories(scorer.model).items()
              if name in scorer.features and name not in numeric and values}
+    pooled = _pooled_features(scorer.model)
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
         if not n:
             continue
         result.max_batch_rows = max(result.max_batch_rows, n)
         frame = plain_missing(batch.select(scorer.features).to_pandas())  # as read_table reads it for training
-        _count_unknown(frame, known, result.unknown_categories)  # 'North' where 'north' was trained: ignored
+        _count_unknown(frame, known, result.unknown_categories, pooled)  # 'North' where 'north' was trained
         for name, categories in text_numbers.items():  # 13 for a code trained as '013': '013', as served
             counts = result.numbers_as_text.setdefault(name, NumbersAsText())
             frame[name] = numbers_as_text(frame[name], categories, counts)

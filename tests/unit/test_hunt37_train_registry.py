@@ -78,9 +78,11 @@ def test_a_production_stage_without_a_champion_alias_is_noted(mlflow_url, staged
     # MLflow 3.x still keeps stages (deprecated); ctloop reads the champion alias only. Was:
     # "champion none (aliases: none) consistent", and score's "has no alias 'champion' (its
     # aliases: none)": nothing said the registry's Production model is not the gate's champion.
+    client = f"MlflowClient(tracking_uri={mlflow_url!r})"
     note = (f"no champion alias, but version(s) in MLflow's deprecated stages: v2 (Production); ctloop reads the "
-            f"champion alias only (the gate compares a challenger with no champion): point it at v2 "
-            f"(MlflowClient().set_registered_model_alias('{staged}', 'champion', '2'))")
+            f"champion alias only: make v2 the champion ({client}.set_registered_model_alias('{staged}', 'champion', "
+            f"'2')) or, if it is no longer the served model, archive its stage "
+            f"({client}.transition_model_version_stage('{staged}', '2', 'Archived'))")
     assert MlflowRegistry(mlflow_url).inspect(staged).notes == [note]
     assert main(["registry", "status", "--model-name", staged, "--tracking-uri", mlflow_url]) == 0
     assert f"  note: {note}\n" in capsys.readouterr().out

@@ -5,7 +5,8 @@ Was: an empty column read from CSV or Parquet is float64 NaN, so it was trained 
 the field's first answers arrived in the holdout the gate failed: "the challenger cannot score the
 holdout data: its numeric feature 'note' holds text (e.g. 'late delivery', ...)". No training row
 said numbers or text; the model learnt nothing from it. Now a feature with no value in any training
-row is trained as text (as a column of ``None`` already was): text or numbers in later rows score."""
+row stays in the model's input but feeds no step (listed in the meta's ``unused``): text or numbers
+in later rows score, and change no prediction."""
 
 from __future__ import annotations
 

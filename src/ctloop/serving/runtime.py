@@ -90,8 +90,10 @@ class CtloopModel(kserve.Model):
         if meta.exists():
             info = json.loads(meta.read_text())
             self.features = list(info.get("features") or [])
-            self.numeric = [c for c in info.get("numeric") or [] if c in self.features]
-            self.text = [c for c in info.get("categorical") or [] if c in self.features]
+            # a feature no step reads (meta "unused": no value in any training row) takes any scalar
+            unused = set(info.get("unused") or [])
+            self.numeric = [c for c in info.get("numeric") or [] if c in self.features and c not in unused]
+            self.text = [c for c in info.get("categorical") or [] if c in self.features and c not in unused]
         fitted = [str(f) for f in getattr(self.model, "feature_names_in_", [])]
         if self.features and fitted and self.features != fitted:
             # to_frame orders the columns as the meta says; the estimator checks them against the
