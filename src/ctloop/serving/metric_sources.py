@@ -340,10 +340,17 @@ def configured_url(given: Any, env: str) -> str:
     """The URL of a setting: ``given`` (a flag, ``ctloop.yaml``), else the environment variable
     ``env`` (ConfigMap ``ctloop-settings``), without the whitespace around it: a ConfigMap value
     written as a YAML block (``PROMETHEUS_URL: |``) ends in a newline. One rule for
-    ``PROMETHEUS_URL`` and ``PUSHGATEWAY_URL``; a space or control character inside the URL is
-    still refused by :func:`ctloop.urls.check_http_url`."""
+    ``PROMETHEUS_URL`` and ``PUSHGATEWAY_URL``. A blank ``given`` (``" "``) is not given: the
+    environment variable's value is taken. Only spaces, tabs and line ends are stripped
+    (``str.strip()`` would also take ``\\x1f``, ``\\x85`` or ``\\u2028`` off); any other control
+    character, and a space inside the URL, is still refused by :func:`ctloop.urls.check_http_url`."""
+    if isinstance(given, str):
+        given = given.strip(_URL_BLANKS)
     value = given or os.environ.get(env, "")
-    return value.strip() if isinstance(value, str) else value
+    return value.strip(_URL_BLANKS) if isinstance(value, str) else value
+
+
+_URL_BLANKS = " \t\r\n"
 
 
 class Prometheus:
@@ -354,7 +361,7 @@ class Prometheus:
     ``PROMETHEUS_CA_FILE``)."""
 
     def __init__(self, url: str, timeout_s: float = 10.0, auth: PrometheusAuth | None = None):
-        url = url.strip() if isinstance(url, str) else url  # a ConfigMap value written with '|' ends in "\n"
+        url = url.strip(_URL_BLANKS) if isinstance(url, str) else url  # a ConfigMap value written with '|' ends in "\n"
         if not url:
             raise ConfigError(
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
