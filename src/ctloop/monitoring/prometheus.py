@@ -133,20 +133,21 @@ def _label(field: str, value: Any) -> str:
 
 def _columns(field: str, mapping: dict) -> list[tuple[str, Any]]:
     """``(column label, value)`` of a per-column mapping, in label order; two keys written as
-    one label (1 and '1') would be one series twice, and the Pushgateway refuses the push."""
+    one label (1 and '1') would be one series twice, and the Pushgateway refuses the push.
+    A column written '' comes first, its value to be checked like any other's and then left out
+    of the samples (:func:`window_samples`)."""
     seen: dict[str, Any] = {}
+    unnamed: list[tuple[str, Any]] = []
     for key in mapping:
         name = _label(field, key)
         if not name:
-            # Prometheus drops a label whose value is empty: the column's series lost its column
-            # label and read as the model's own (drift_score{version}); not published, and
-            # push_window says so (the window is in MLflow whole: the run is not failed for it)
+            unnamed.append((name, mapping[key]))
             continue
         if name in seen:
             raise ConfigError(f"window[{field!r}] has two columns written {name!r} ({seen[name]!r} "
                               f"and {key!r}): they would be one series")
         seen[name] = key
-    return sorted((name, mapping[key]) for name, key in seen.items())
+    return unnamed + sorted((name, mapping[key]) for name, key in seen.items())
 
 
 def _check(window: Any) -> None:
@@ -199,12 +200,17 @@ def window_samples(
     share = _number("drift_share", window["drift_share"])
     if share is not None:
         out.append(("drift_share", version, share))
+    # a column written '' is checked, then not published: Prometheus drops a label whose value is
+    # empty, and its series would read as the model's own (drift_score{version}); push_window
+    # says so (the window is in MLflow whole: the run is not failed for it)
     for column, score in _columns("drift_scores", window["drift_scores"]):
         value = _number(f"drift_scores.{column}", score)
-        if value is not None:
+        if value is not None and column:
             out.append(("drift_score", {**version, "column": str(column)}, value))
     for column, drifted in _columns("drifted", window["drifted"]):
-        out.append(("column_drifted", {**version, "column": str(column)}, _flag(f"drifted.{column}", drifted)))
+        flag = _flag(f"drifted.{column}", drifted)
+        if column:
+            out.append(("column_drifted", {**version, "column": str(column)}, flag))
     realized = _number("realized", window["realized"])
     labelled = _number("realized_rows", window["realized_rows"], optional=False)
     gate = _number("gate_value", window["gate_value"])

@@ -40,8 +40,10 @@ def check(url: str, model: str) -> None:
 
 
 def publish_window(url: str, *, model: str, window: dict[str, Any]) -> str | None:
-    """Push ``window`` (``WindowJudgement.published()``); returns a warning when the push failed,
-    None when it was accepted or there is no Pushgateway."""
+    """Push ``window`` (``WindowJudgement.published()``); returns the one-line warning when the
+    push failed or was accepted without a part of the window (a column written '', whose series
+    are not published: :func:`ctloop.monitoring.prometheus.push_window`), None when it was
+    accepted whole or there is no Pushgateway."""
     target = gateway(url)
     if not target:
         return None

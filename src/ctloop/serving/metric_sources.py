@@ -340,10 +340,17 @@ def configured_url(given: Any, env: str) -> str:
     """The URL of a setting: ``given`` (a flag, ``ctloop.yaml``), else the environment variable
     ``env`` (ConfigMap ``ctloop-settings``), without the whitespace around it: a ConfigMap value
     written as a YAML block (``PROMETHEUS_URL: |``) ends in a newline. One rule for
-    ``PROMETHEUS_URL`` and ``PUSHGATEWAY_URL``; a space or control character inside the URL is
-    still refused by :func:`ctloop.urls.check_http_url`."""
+    ``PROMETHEUS_URL`` and ``PUSHGATEWAY_URL``. A blank ``given`` (``" "``) is not given: the
+    environment variable's value is taken. Only spaces, tabs and line ends are stripped
+    (``str.strip()`` would also take ``\\x1f``, ``\\x85`` or ``\\u2028`` off); any other control
+    character, and a space inside the URL, is still refused by :func:`ctloop.urls.check_http_url`."""
+    if isinstance(given, str):
+        given = given.strip(_URL_BLANKS)
     value = given or os.environ.get(env, "")
-    return value.strip() if isinstance(value, str) else value
+    return value.strip(_URL_BLANKS) if isinstance(value, str) else value
+
+
+_URL_BLANKS = " \t\r\n"
 
 
 class Prometheus:
@@ -354,7 +361,7 @@ class Prometheus:
     ``PROMETHEUS_CA_FILE``)."""
 
     def __init__(self, url: str, timeout_s: float = 10.0, auth: PrometheusAuth | None = None):
-        url = url.strip() if isinstance(url, str) else url  # a ConfigMap value written with '|' ends in "\n"
+        url = url.strip(_URL_BLANKS) if isinstance(url, str) else url  # a ConfigMap value written with '|' ends in "\n"
         if not url:
             raise ConfigError(
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
@@ -668,13 +675,15 @@ class MetricSource:
     def _per_target(self, fn: str, window: str, revision: str, namespace: str,
                     extra: tuple[str, ...] = ()) -> str:
         """Both kinds of a histogram's count, summed per scrape target (``job``/``instance``/
-        ``pod``) and the classic one taken where a target has both (``or``): during a migration
+        ``pod``) and the native one taken where a target has both (``or``): during a migration
         (some pods, or Prometheus 3's ``convert_classic_histograms_to_nhcb`` on some targets,
-        scraped as native histograms) every pod's requests count, and a target scraped both ways
-        (``always_scrape_classic_histograms``) is counted once."""
+        scraped as native histograms) every pod's requests count, a target scraped both ways
+        (``always_scrape_classic_histograms``) is counted once, and a target switched to native
+        histograms is read from its live native series, not from the classic ones still in the
+        window (which would leave out its answers, 5xx included, since the switch)."""
         on = ", ".join(self.join.on if self.join else InfoJoin.on)
         kinds = [f"sum by ({on}) (\n    {_indent(self._counted(fn, window, revision, namespace, extra, k), 4)}\n  )"
-                 for k in (False, True)]
+                 for k in (True, False)]
         return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
 
     def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False,
@@ -701,7 +710,7 @@ class MetricSource:
     def observed_expr(self, revision: str, namespace: str, window: str, native: bool | None) -> str:
         """How many answers the latency histogram observed in ``window``: of the classic series
         (``<name>_count``, ``native`` false), of the native one (``histogram_count``, true), or of
-        both per scrape target, the classic one where a target has both (``None``)."""
+        both per scrape target, the native one where a target has both (``None``)."""
         def one(kind: bool) -> str:
             if kind:
                 return self._series(self.histogram, "increase", window, revision, namespace,
@@ -711,7 +720,7 @@ class MetricSource:
         if native is not None:
             return f"sum({one(native)})"
         on = ", ".join(self.join.on if self.join else InfoJoin.on)
-        kinds = [f"sum by ({on}) (\n    {_indent(one(k), 4)}\n  )" for k in (False, True)]
+        kinds = [f"sum by ({on}) (\n    {_indent(one(k), 4)}\n  )" for k in (True, False)]
         return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
 
     def presence_expr(self, revision: str, namespace: str, lookback: str, native: bool = False) -> str:
@@ -851,8 +860,14 @@ class MetricSource:
         Prometheus 3 can write (a dotted name would make Prometheus 2 refuse the whole rule
         file), and of each histogram both its classic series and its native one (Prometheus'
         native histograms, Prometheus 3's ``convert_classic_histograms_to_nhcb``). Requests are
-        the classic count where a target has it, else the native histogram's (``or``: a target
-        scraped both ways counted once); the p99 is the larger of the kinds' p99s."""
+        the native histogram's count where a label set has it, else the classic count (``or``: a
+        target scraped both ways counted once, and after a switch to native histograms the live
+        native series wins over the classic ones still in the window). The p99 is the larger of
+        the classic p99 and the native one; a source whose revision is on ``target_info`` takes
+        the native p99 per target only of targets without classic buckets (one slow pod's p99
+        would otherwise stand for a revision its classic series describe). A native histogram is
+        summed by the source's own labels before they are relabelled: Prometheus 2.42's
+        ``label_replace`` turns a native sample into a float 0."""
 
         def contract(expr: str, *extra: Relabel) -> str:
             for step in (*self.to_contract, *extra):
@@ -862,10 +877,10 @@ class MetricSource:
         names = [s for s in (self, *self.alternates) if s.promql2]
         counted = []
         for s in names:
-            counted.append(s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True))
-            if s.counts_histogram:
+            if s.counts_histogram:  # native first: live after a switch, equal when scraped both ways
                 counted.append(s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True,
                                          wrap="histogram_count"))
+            counted.append(s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True))
         requests = contract(_any(counted), *self.code_class)
         buckets = contract(_any([s._series(s.buckets, "rate", RULE_WINDOW, "", "", rules=True) for s in names]))
         by_class = "sum by (namespace, isvc, revision, code_class)"
@@ -875,16 +890,24 @@ class MetricSource:
         native = []
         for s in names:
             if s.join is None:  # the revision is on the histogram itself
-                rates = contract(s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True))
-                native.append(f"histogram_quantile({QUANTILE:g},\n  sum by ({contract_labels}) (\n    "
-                              f"{_indent(rates, 4)}\n  )\n)")
+                # summed by the source's own labels, relabelled after the quantile: Prometheus
+                # 2.42's label_replace turns a native histogram sample into a float 0
+                own = ", ".join(dict.fromkeys([*(r.src for r in s.to_contract), "namespace", "isvc", "revision"]))
+                rates = s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True)
+                native.append(contract(f"histogram_quantile({QUANTILE:g},\n  sum by ({own}) (\n    "
+                                       f"{_indent(rates, 4)}\n  )\n)"))
             else:
                 # the revision is on target_info, and Prometheus 2.42 drops a native histogram
                 # from '*' (the join): each target's p99 joined, the largest taken (an upper
-                # bound of the revision's p99: at most 1 % of each target's answers are above)
+                # bound of the revision's p99: at most 1 % of each target's answers are above),
+                # of the targets without classic buckets only: where a classic p99 exists it is
+                # the revision's, not one slow pod's
                 on = ", ".join(s.join.on)
-                per_target = (f"histogram_quantile({QUANTILE:g}, sum by ({on}) "
-                              f"(rate({_selector(s.histogram, list(s.scope))}[{RULE_WINDOW}])))")
+                classic_targets = " or ".join(f"rate({_selector(c.buckets, list(c.scope))}[{RULE_WINDOW}]) > 0"
+                                              for c in names)
+                per_target = (f"(histogram_quantile({QUANTILE:g}, sum by ({on}) "
+                              f"(rate({_selector(s.histogram, list(s.scope))}[{RULE_WINDOW}])))"
+                              f"\n  unless on ({on})\n  ({classic_targets}))")
                 native.append(contract(s.join.attach(per_target, list(s.rule_scope), RULE_WINDOW)))
         native_p99 = Relabel("histogram", "namespace", "(.*)", "native").apply(self._seconds(_any(native)))
         p99 = f"max by ({contract_labels}) (\n  {_indent(classic, 2)}\n  or\n  {_indent(native_p99, 2)}\n)"
