@@ -1,9 +1,9 @@
 """A v2 server that makes up its own response ``id`` (KServe's custom-model example,
-``python/custom_model/model.py`` at v0.20.0: ``response_id = generate_uuid()``) still has its one
-request and one response under a unique ``Ce-Id`` written as one row, in either order (review 42 C,
-item 1): a lone request and a lone response whose body ids differ wait for the partners of their own
-ids (two calls sharing a ``Ce-Id`` interleaving, ``test_r42_infolog_interleaved_ids.py``), and when
-none came by ``join_ttl`` (or the final flush) they are each other's pair, not two half rows.
+``python/custom_model/model.py`` at v0.20.0: ``response_id = generate_uuid()``) has its one call
+under a unique ``Ce-Id`` read as one served row, in either order (review 42 C item 1, review 42 H1
+item 1): the sink writes the request and the response as two half rows (it never pairs events
+whose body ids differ: ``test_fix42h1_failed_call_retry.py``), and ``read_log``, the bounded-memory
+scan and a monitoring window stitch them, as the id's only request and response.
 """
 
 from __future__ import annotations
@@ -12,11 +12,17 @@ import asyncio
 import json
 
 import httpx
+import pandas as pd
 import pytest
 
 from ctloop.inference_log.app import create_app
+from ctloop.inference_log.reader import read_log
+from ctloop.inference_log.scan import scan_window
 from ctloop.inference_log.sink import Sink
+from ctloop.monitoring.window import WindowSpec, collect
 from tests.inference_log.support import parquet_rows
+
+START, END = pd.Timestamp("2026-11-22T00:00:00Z"), pd.Timestamp("2026-11-23T00:00:00Z")
 
 
 def _headers(kind: str, second: int) -> dict[str, str]:
@@ -34,7 +40,7 @@ RESPONSE = {"id": "9f1c2b7e-0000-4000-8000-000000000001", "model_name": "credit-
 
 @pytest.mark.parametrize("final", [True, False], ids=["final-flush", "after-ttl"])
 @pytest.mark.parametrize("order", ["request-first", "response-first"])
-def test_a_lone_pair_with_different_body_ids_is_one_row(tmp_path, order, final):
+def test_a_call_with_a_server_made_response_id_reads_as_one_served_row(tmp_path, order, final):
     events = [("request", REQUEST), ("response", RESPONSE)]
     if order == "response-first":
         events.reverse()
@@ -53,8 +59,12 @@ def test_a_lone_pair_with_different_body_ids_is_one_row(tmp_path, order, final):
         await sink.stop()
 
     asyncio.run(scenario())
-    rows = parquet_rows(tmp_path / "root")
-    assert len(rows) == 1  # was 2 half rows
-    row = rows.iloc[0]
-    assert (row["x"], row["prediction_p"], bool(row["has_request"]), bool(row["has_response"])) == (1.0, 0.9, True, True)
-    assert row["meta_inference_id"] == "client-1"
+    assert len(parquet_rows(tmp_path / "root")) == 2  # the sink's two halves, as written
+    root = str(tmp_path / "root")
+    for rows in (read_log(root, "credit-default", START, END),
+                 pd.concat(list(scan_window(root, "credit-default", START, END, progress=False)))):
+        assert len(rows) == 1
+        row = rows.iloc[0]
+        assert (row["x"], row["prediction_p"], bool(row["has_request"]), bool(row["has_response"])) == (1.0, 0.9, True, True)
+    state = collect(root, "credit-default", WindowSpec(START, END, START, START, None, ("x",)), progress=False)
+    assert {k: state.counts[k] for k in ("rows", "served", "requested")} == {"rows": 1, "served": 1, "requested": 1}

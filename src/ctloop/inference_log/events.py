@@ -451,7 +451,7 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
                                f"(expected {n * k} values, flat or nested as the shape says)")
         return n, k, False
     if nested:
-        if len(data) != n or not all(isinstance(row, list) and len(row) == k for row in data):
+        if len(data) != n or not all(isinstance(row, list) and len(row) == k for row in data) or not _values(data):
             raise PayloadError(f"{_named(where, t)} has shape {shape} but its nested data is not {n} rows of {k} values")
     elif len(data) != n * k:
         raise PayloadError(f"{_named(where, t)} has shape {shape} but {len(data)} values (expected {n * k})")
@@ -462,7 +462,8 @@ def _nesting(data: list[Any], shape: list[int]) -> str | None:
     """How a rank-3+ tensor's ``data`` is laid out: ``"flat"`` (prod(shape) values), ``"shape"``
     (nested as ``shape`` says), ``"rows"`` (N lists of the other dimensions' product of values, the
     [N, k] nesting); None when it fits none. Checks the length of every list above the values, as
-    the [N, k] check does its rows, never a value: a [1, 1000, 1000] tensor costs 1,001 checks."""
+    the [N, k] check does its rows, and that the first item of each innermost list is no list (data
+    nested deeper than its layout), never another value: a [1, 1000, 1000] tensor costs 2,001 checks."""
     if not data or not isinstance(data[0], list):
         return "flat" if len(data) == math.prod(shape) else None
     level = [data]
@@ -470,12 +471,19 @@ def _nesting(data: list[Any], shape: list[int]) -> str | None:
         if not all(isinstance(v, list) and len(v) == size for v in level):
             break
         if depth == len(shape) - 1:
-            return "shape"
+            return "shape" if _values(level) else None
         level = [v for lst in level for v in lst]
     k = math.prod(shape[1:])
     if len(data) == shape[0] and all(isinstance(r, list) and len(r) == k for r in data):
-        return "rows"
+        return "rows" if _values(data) else None
     return None
+
+
+def _values(lists: list[list[Any]]) -> bool:
+    """Whether ``lists`` (a tensor's innermost lists) hold values, not lists nested deeper, as far as
+    each one's first item tells: one check per list, none per value (``type``, not ``isinstance``:
+    a parsed body's lists are plain lists, and ``type`` reads nothing of the value)."""
+    return not any(lst and type(lst[0]) is list for lst in lists)
 
 
 def _flat_rows(data: list[Any], shape: list[int]) -> list[Any] | None:

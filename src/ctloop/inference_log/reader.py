@@ -22,43 +22,39 @@ if TYPE_CHECKING:  # pragma: no cover
 def read_parquet_tree(root: str) -> pd.DataFrame:
     """Every Parquet file under a local directory or object-store prefix, concatenated (nothing
     under ``root``: an empty frame). A file's column that held a feature before it became an
-    identity column (``schema.former_features``: a numeric ``_error``) is read as that feature's
-    column now (``input__error``)."""
+    identity column (``schema.former_features``: an integer, floating or boolean ``_error``) is
+    read as that feature's column now (``input__error``)."""
     import pandas as pd
 
-    from ctloop.inference_log.schema import FORMER_FEATURES
     from ctloop.storage import list_files
 
-    frames = [_former_features(f, FORMER_FEATURES) for f in read_parquet_files(list_files(root, ".parquet"))
-              if len(f.columns)]
+    frames = [f for f in read_parquet_files(list_files(root, ".parquet"), former=True) if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _former_features(frame: pd.DataFrame, former: dict[str, str]) -> pd.DataFrame:
-    """``frame`` with its columns that hold a feature of an older layout renamed (numbers in a
-    column that holds text now: ``schema.former_features``, pandas' view of it)."""
-    from pandas.api.types import is_numeric_dtype
-
-    renames = {old: new for old, new in former.items()
-               if old in frame.columns and new not in frame.columns and is_numeric_dtype(frame[old])}
-    return frame.rename(columns=renames) if renames else frame
-
-
-def read_parquet_files(uris: list[str]) -> list[pd.DataFrame]:
+def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.DataFrame]:
     """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order. A file
     that is no Parquet (cut short, another tool's) is an :class:`InferenceLogError` naming it, as
-    :func:`ctloop.inference_log.scan.open_parquet` says it."""
+    :func:`ctloop.inference_log.scan.open_parquet` says it. ``former``: a column that held a feature
+    before it became an identity column is renamed to that feature's column, as the file's Parquet
+    schema says (:func:`ctloop.inference_log.schema.former_features`, as the scan decides it)."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
+    from ctloop.inference_log.schema import former_features
     from ctloop.storage import is_remote, read_bytes
 
     frames = []
     for uri in uris:
         data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
         try:
-            frames.append(pd.read_parquet(data))
+            renames = former_features(pq.read_schema(data)) if former else {}
+            if former and isinstance(data, io.BytesIO):
+                data.seek(0)
+            frame = pd.read_parquet(data)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+        frames.append(frame.rename(columns=renames) if renames else frame)
     return frames
 
 

@@ -269,15 +269,19 @@ FORMER_FEATURES = {ERROR: f"input_{ERROR}"}
 
 def former_features(schema: Any) -> dict[str, str]:
     """The columns of a file written before they became identity columns (a feature ``_error`` in
-    a file of an older ctloop) → the column that feature is read as now: the file's column holds
-    the feature when its type is not the identity column's. ``{}`` for files of this layout."""
+    a file of an older ctloop) → the column that feature is read as now, from the file's Arrow
+    ``schema``: the column holds the feature when its type is one only a feature has (integer,
+    floating or boolean; nulls or not). A text column (``string``, ``large_string``: error text, or
+    an old text feature, which cannot be told apart) or a null-typed one stays the identity column.
+    ``{}`` for files of this layout. Every reader decides here (``read_log`` and the scan alike)."""
     import pyarrow as pa
 
     out = {}
     for old, new in FORMER_FEATURES.items():
-        if old in schema.names and new not in schema.names and not pa.types.is_string(schema.field(old).type) \
-                and not pa.types.is_null(schema.field(old).type):
-            out[old] = new
+        if old in schema.names and new not in schema.names:
+            kind = schema.field(old).type
+            if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+                out[old] = new
     return out
 
 

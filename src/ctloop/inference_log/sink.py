@@ -830,9 +830,7 @@ class Sink:
                         del self._open[key]
                     return
             if partners and not mine and all(inference_id(w.body) not in (None, own) for w, _ in partners):
-                # perhaps another call's partner: wait for its own; if none comes by ``join_ttl``,
-                # a lone request and response pair after all (:meth:`flush`)
-                mine.append((event, time.monotonic()))
+                mine.append((event, time.monotonic()))  # another call's partner: wait for its own
                 return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
             self.stats.duplicate_ids += bool(mine)
@@ -1012,15 +1010,6 @@ class Sink:
                     # (a part left behind would no longer look ambiguous to a replay)
                     due = final or (slot.get("ambiguous", False) and any(
                         now - arrived > self.join_ttl for kind in ("request", "response") for _, arrived in slot[kind]))
-                    if (not slot.get("ambiguous") and len(slot["request"]) == len(slot["response"]) == 1
-                            and (final or any(now - slot[kind][0][1] > self.join_ttl
-                                              for kind in ("request", "response")))):
-                        # a lone request and a lone response whose body ids differ, and no partner of
-                        # either id came: a server making up its own response id (KServe's custom-model
-                        # example: ``response_id = generate_uuid()``), one call, one row
-                        self._buffer(slot["request"][0][0], slot["response"][0][0])
-                        del self._open[key]
-                        continue
                     for kind in ("request", "response"):
                         keep = []
                         for event, arrived in slot[kind]:
