@@ -25,7 +25,8 @@ builders from the registry's run tag). The runtime loads the file of ``model_dir
 ``model.skops`` (skops, building only ctloop's allow-listed types), or ``model.joblib`` for a
 version trained before the skops copy existed. A missing hash, or files that do not match it,
 stop the server at start-up with one line naming the directory, the expected and the found
-hashes (exit code 2): KServe keeps the previous revision serving.
+hashes (exit code 2): that revision never becomes ready, so Knative keeps routing the previous
+ready one (on a first deployment there is none: nothing serves).
 
 A payload the model cannot take (a missing feature, text in a numeric feature, a tensor of the
 wrong shape) is answered **400** with the reason (``kserve.errors.InvalidInput``), not 500: a bad
