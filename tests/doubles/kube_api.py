@@ -14,6 +14,10 @@ API contract it relies on:
   API server's 504 "Timeout: request did not complete within the allotted timeout" —
   k8s.io/apiserver v0.31 ``pkg/server/filters/timeout.go`` answers it while the handler,
   and its write to etcd, goes on — or a 500 from a proxy after the write landed),
+  ``status_update_before_patches(n)`` (the next n PATCHes each meet a status update written just
+  before them: ``resourceVersion`` moves, spec and ``metadata.generation`` do not — KServe v0.20.0
+  ``controller.go`` ``updateStatus`` → ``Status().Update`` — so a patch carrying the
+  resourceVersion read before it gets 409),
   ``stall()`` (new revisions never become ready → the client's wait times out),
   ``fail_revisions(uri)`` (a revision serving ``uri`` fails where it would become ready: Knative
   keeps the previous ready revision and marks the configuration ``RevisionFailed``
@@ -196,6 +200,7 @@ class KubeApiDouble(InThreadServer):
         self.can_impersonate = True
         self.delay = 0.0
         self.lag_reads = 0  # lag_reconcile()
+        self.status_updates = 0  # status_update_before_patches()
         super().__init__(self._handler())
 
     # ------------------------------------------------------------------ test controls
@@ -259,6 +264,12 @@ class KubeApiDouble(InThreadServer):
         """The next ``n`` writes (POST/PATCH) are applied and answered ``code`` (504: the API
         server's request timeout, which does not stop the write)."""
         self._fail_after.extend([code] * n)
+
+    def status_update_before_patches(self, n: int) -> None:
+        """The next ``n`` PATCHes of an InferenceService each meet a status update written just
+        before them (the controller's ``Status().Update``): its ``resourceVersion`` moves, its spec
+        and ``metadata.generation`` do not."""
+        self.status_updates = n
 
     def lag_reconcile(self, reads: int) -> None:
         """The next spec changes are reconciled only after ``reads`` more GETs of the object."""
@@ -517,6 +528,10 @@ class KubeApiDouble(InThreadServer):
                         if self.headers.get("Content-Type") != "application/merge-patch+json":
                             return self._status(415, "UnsupportedMediaType", "double accepts merge patches only")
                         current = double.objects[key]
+                        if double.status_updates > 0:  # a status write lands first
+                            double.status_updates -= 1
+                            double._rv += 1
+                            current["metadata"]["resourceVersion"] = str(double._rv)
                         sent_rv = (body.get("metadata") or {}).get("resourceVersion")
                         if sent_rv is not None and sent_rv != current["metadata"]["resourceVersion"]:
                             return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")

@@ -3,7 +3,8 @@ InferenceService label ``ctloop.dev/model-name``: the API server refused the cre
 (k8s.io/apimachinery ``pkg/util/validation/validation.go`` ``IsValidLabelValue``: at most 63
 letters, digits, '-', '_', '.', starting and ending with a letter or digit) once the rollout had
 begun. The spec builder now refuses it first, one line naming ``model_name`` and the value, and
-nothing is written. Through KubeApiDouble (which, like the real API server, would take any body)."""
+nothing is written. Through KubeApiDouble, which (unlike the real API server) takes any label
+value: the test checks that nothing was sent, not that the double refused it."""
 
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ def refuse_nan(name: str, data: Any) -> None:
     """A V2 JSON ``data`` list holding NaN: refused as V1 refuses it. NaN is no JSON number (RFC
     8259); KServe v0.20.0 parses a V1 body with orjson, which refuses it, but a V2 REST body with
     Starlette's ``json.loads``, which accepts it — the same value was refused on V1 and served as
-    a missing value on V2. ``null`` is the missing value of both protocols."""
+    a missing value on V2. ``null`` is the missing value of both JSON protocols. Not for gRPC: its
+    ``fp64_contents`` have no null, and NaN is how a missing value is sent there."""
     stack = [data]
     while stack:
         item = stack.pop()
@@ -59,6 +60,28 @@ def refuse_nan(name: str, data: Any) -> None:
         elif isinstance(item, float) and item != item:
             raise ServingError(f"input tensor {name!r}: NaN is not a JSON number (RFC 8259); send null for a "
                                "missing value")
+
+
+def tensor_text(name: str, datatype: str, data: Any) -> Any:
+    """A V2 tensor's ``data`` as :func:`to_frame` reads it: the elements of a ``BYTES`` tensor as
+    text. A JSON body carries them as strings; gRPC (``bytes_contents``) and binary tensors carry
+    bytes (KServe v0.20.0 ``protocol/infer_type.py`` ``get_content``, ``deserialize_bytes_tensor``),
+    which are read as UTF-8 — as bytes they were refused for every text feature."""
+    if datatype != "BYTES":
+        return data
+
+    def text(value: Any) -> Any:
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        if isinstance(value, bytes | bytearray):
+            try:
+                return bytes(value).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ServingError(f"input tensor {name!r}: a BYTES element is not UTF-8 text ({exc.reason} at byte "
+                                   f"{exc.start})") from exc
+        return value
+
+    return text(data)
 
 
 def _json_text(value: Any) -> str:
@@ -253,4 +276,4 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["decode", "instances", "refuse_nan", "to_frame", "v1_response", "v2_response"]
+__all__ = ["decode", "instances", "refuse_nan", "tensor_text", "to_frame", "v1_response", "v2_response"]

@@ -86,7 +86,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         failed = f"deploying {model_name} v{version} to {name} failed ({exc})"
         reason = f"deploy failed: {exc}"
         try:
-            target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg)
+            target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg,
+                                              failed_version=str(version))
         except CtloopError as again:
             # the rollback's error alone never said the deploy had failed, nor why
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
@@ -97,6 +98,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         except CtloopError as bookkeeping:
             raise ServingError(f"{failed}; traffic is back on v{target}, but recording it failed "
                                f"({bookkeeping})") from bookkeeping
+        if state.action == "held":
+            raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}") from exc
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict()})
@@ -293,22 +296,38 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
         raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
                           "would go on serving; pass --to-version (to_version) with the version to serve instead "
                           "(nothing written)")
-    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target)
+    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target,
+                                      failed_version=failed_version)
+    if state.action == "held":
+        reason = _held(model_name, failed_version, target, cfg, state)
+        print(f"ctloop: {reason}")
     _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
                      run_id=run_id, state=state)
     return target, state
 
 
+def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig, state: RolloutState) -> str:
+    """The line of a rollback held: the spec names another model than the failed one."""
+    return (f"rollback of {model_name} v{failed_version} held: InferenceService {cfg.namespace}/"
+            f"{cfg.inference_service} names v{state.version or '?'} now, neither the failed v{failed_version} nor "
+            f"v{target} (another run or a person deployed it); nothing written, left as it is (whoever deployed "
+            f"it decides: ctloop rollout status); traffic {state.traffic}")
+
+
 def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig,
-                      to_version: str = "") -> tuple[str, RolloutState]:
-    """The serving half of :func:`rollback`: traffic back on ``to_version`` (default: the champion)."""
+                      to_version: str = "", failed_version: str = "") -> tuple[str, RolloutState]:
+    """The serving half of :func:`rollback`: traffic back on ``to_version`` (default: the champion).
+    With ``failed_version`` only that version's model is pinned back or replaced: a spec naming
+    another one is left alone (the state's action ``held``; :func:`rollout.rollback`)."""
     name = _target(cfg)
     target = _rollback_target(registry, model_name, to_version)
     from ctloop.storage import kserve_storage_uri
 
+    failed_uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version)) if failed_version else ""
     state = rollout.rollback(isvcs, name, version=target,
                              storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
-                             timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target))
+                             timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target),
+                             failed_storage_uri=failed_uri)
     return target, state
 
 
@@ -326,7 +345,8 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
                      run_id: str, state: RolloutState) -> None:
     """The bookkeeping half of :func:`rollback`: the failed version tagged, the event recorded."""
     if failed_version:
-        registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": "rolled_back",
+        status = "rollback_held" if state.action == "held" else "rolled_back"
+        registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": status,
                                                        "ctloop.rollout.reason": reason,
                                                        "ctloop.rollout.pipeline_run": run_id})
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
@@ -348,8 +368,10 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
         return Outcome("promoted", result.reason, deployed, result, str(version))
     if result.decision == "hold":
         return Outcome("held", result.reason, deployed, result, "")
-    target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason, cfg=cfg,
-                         run_id=run_id)
+    target, state = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason,
+                             cfg=cfg, run_id=run_id)
+    if state.action == "held":  # another model took the spec meanwhile: left to whoever deployed it
+        return Outcome("held", _held(model_name, str(version), target, cfg, state), deployed, result, "")
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 

@@ -56,6 +56,13 @@ from ctloop.serving.kube import (
 # promote's patch carries the resourceVersion it read; a 409 for a write that left the spec alone
 # (kubectl label/annotate, GitOps metadata, a status update) reads it again, at most this many times
 PROMOTE_ATTEMPTS = 3
+# the rollback's pin-back is the write that takes traffic off a failed canary: a KServe controller
+# writing status after status (revisions starting, becoming ready) must not make it give up after
+# three immediate tries. It is tried this many times, pausing PIN_BACK_BACKOFF_S, doubled after each
+# try up to PIN_BACK_MAX_PAUSE_S (about 7 s of pauses in all, within the rollback's own timeout)
+PIN_BACK_ATTEMPTS = 8
+PIN_BACK_BACKOFF_S = 0.1
+PIN_BACK_MAX_PAUSE_S = 2.0
 
 
 @dataclass
@@ -637,7 +644,9 @@ def _lands(storage_uri: str, percent: int | None):
 
 
 def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any], patch: dict[str, Any],
-                       what: str, nothing: str, *, landed, check=None) -> None:
+                       what: str, nothing: str, *, landed, check=None, ours=None,
+                       attempts: int = PROMOTE_ATTEMPTS, backoff_s: float = 0.0,
+                       deadline: float | None = None) -> dict[str, Any]:
     """``patch`` carrying ``read``'s ``metadata.resourceVersion`` (optimistic concurrency): a write
     between that read and the patch (a pin-back, another model) makes the API server answer 409
     instead of it being overwritten (k8s.io/apiserver ``pkg/registry/generic/registry/store.go``,
@@ -647,17 +656,22 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
     changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
     :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written.
     ``check(now)``, the caller's preconditions, runs again on the object read before each retry: a
-    status update since the read (the 409's usual cause) may have failed the canary."""
+    status update since the read (the 409's usual cause) may have failed the canary. ``ours(now)``:
+    a spec change that leaves what the patch is for in place (the rollback's pin-back: the spec
+    still names the failed model, whatever its share) is retried too. ``attempts`` tries in all,
+    pausing ``backoff_s`` (doubled after each, at most ``PIN_BACK_MAX_PAUSE_S``) before each retry,
+    never past ``deadline``. Returns the object the patch was sent on (or, having landed, read)."""
     generation = (read.get("metadata") or {}).get("generation")
     resent = False  # a patch of ours sent again after its answer was lost: it may have landed
-    for attempt in range(PROMOTE_ATTEMPTS):
+    pause = backoff_s
+    for attempt in range(attempts):
         rv = (read.get("metadata") or {}).get("resourceVersion")
         sent = dict(patch)
         if rv:
             sent["metadata"] = {**(patch.get("metadata") or {}), "resourceVersion": rv}
         try:
             isvcs.patch(name, sent)
-            return
+            return read
         except ServingConflictError as exc:
             resent = resent or bool(getattr(exc, "resent", False))
             if resent:
@@ -670,15 +684,21 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
                 raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read "
                                      f"for {what}; {nothing}") from exc
             if landed(now):
-                return
-            if (now.get("metadata") or {}).get("generation") == generation:
-                if attempt + 1 < PROMOTE_ATTEMPTS:
+                return now
+            same = (now.get("metadata") or {}).get("generation") == generation
+            if same or (ours is not None and ours(now)):
+                late = deadline is not None and time.monotonic() + pause >= deadline
+                if attempt + 1 < attempts and not late:
                     if check is not None:
                         check(now)  # raises: nothing written by this attempt
-                    read = now
+                    read, generation = now, (now.get("metadata") or {}).get("generation")
+                    if pause:
+                        time.sleep(pause)
+                        pause = min(pause * 2, PIN_BACK_MAX_PAUSE_S)
                     continue
+                kept = "its spec stayed the same" if ours is None else "its spec still named the model it was for"
                 raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: {what} was refused "
-                                           f"{PROMOTE_ATTEMPTS} times with HTTP 409 while its spec stayed the same "
+                                           f"{attempt + 1} time{'s' if attempt else ''} with HTTP 409 while {kept} "
                                            f"({exc}); {nothing}") from exc
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
                                  f"after it was read for {what} (HTTP 409: resourceVersion {rv} is no longer its "
@@ -733,8 +753,15 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     return _state("promoted", obj, _spec_version(obj)[0])
 
 
+def _occupied(obj: dict[str, Any] | None, failed_storage_uri: str, storage_uri: str) -> bool:
+    """The spec names a model that is neither the failed one nor the rollback's target."""
+    have = _spec_version(obj)[1] if obj else ""
+    return bool(failed_storage_uri and have and not same_storage_uri(have, failed_storage_uri)
+                and not same_storage_uri(have, storage_uri))
+
+
 def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str,
-             timeout_s: float = 300.0, model_sha256: str = "") -> RolloutState:
+             timeout_s: float = 300.0, model_sha256: str = "", failed_storage_uri: str = "") -> RolloutState:
     """Three safe steps; at no moment does the bad revision get traffic back:
 
     1. ``canaryTrafficPercent: 0`` — all traffic on the stable revision at once;
@@ -742,7 +769,27 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     3. ``canaryTrafficPercent`` removed once that revision is ready — it takes 100 %.
 
     Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
+
+    Abort wins for the failed model: the pin-back is retried (``PIN_BACK_ATTEMPTS``, with a short
+    backoff) over status updates and over changes that leave the spec naming the failed model (its
+    share moved by hand, promoted by hand). With ``failed_storage_uri`` (the failed version's
+    model) a rollback never pins or replaces another model: a spec naming a model that is neither
+    the failed one nor ``storage_uri`` — found at the start (a retried rollback_model step) or met
+    by a write's 409 or a wait — is left alone, and the state returned has action ``held``,
+    nothing written (whoever deployed that model decides).
     """
+    try:
+        return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                         model_sha256=model_sha256, failed_storage_uri=failed_storage_uri)
+    except ChangedOutside:
+        now = isvcs.get(name) if failed_storage_uri else None
+        if _occupied(now, failed_storage_uri, storage_uri):
+            return _state("held", now, _spec_version(now)[0])
+        raise
+
+
+def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
+              model_sha256: str, failed_storage_uri: str) -> RolloutState:
     try:
         specs.check_storage_uri(storage_uri)
         unusable: ServingError | None = None
@@ -756,6 +803,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
     _check_drivable(obj, isvcs.namespace)
+    if _occupied(obj, failed_storage_uri, storage_uri):
+        # another model took the spec (another run's canary; a rollback_model step retried after
+        # its pin-back met that deploy): neither pinned nor replaced
+        return _state("held", obj, _spec_version(obj)[0])
     canary = len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj)
     if unusable is not None and (not canary or not predictor_status(obj).get("latestReadyRevision")):
         raise unusable  # nothing to pin back: nothing written
@@ -792,12 +843,18 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     # share, another model deployed): the state it waits for would never come, and the step
     # after it must not overwrite that change
     if canary:
-        stable, bad = _stable_revision(obj), _spec_version(obj)[1]
-        # conditional, as every other write: a promotion by hand or another model deployed since
-        # this read is not pinned at 0 % (409, then ChangedOutside, nothing written); a status
-        # update since (the usual 409) is retried
-        _conditional_patch(isvcs, name, obj, specs.pin_back_patch(), "the rollback's pin-back (canary to 0 %)",
-                           "nothing written", landed=_lands(bad, 0))
+        bad = _spec_version(obj)[1]
+        # conditional, as every other write: another model deployed since this read is not pinned
+        # at 0 % (409, then ChangedOutside, nothing written). Abort wins for the failed model: a
+        # 409 over a status update, or over a change that left the spec naming the failed model
+        # (its share moved, promoted by hand), is read again and the pin sent again — with a
+        # backoff, as the controller may write status after status
+        pinned_on = _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
+                                       "the rollback's pin-back (canary to 0 %)", "nothing written",
+                                       landed=_lands(bad, 0),
+                                       ours=lambda now: same_storage_uri(_spec_version(now)[1], bad),
+                                       attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+        stable = _stable_revision(pinned_on)
         what = f"all traffic back on the stable revision {stable}"
 
         def back(o: dict[str, Any]) -> bool:

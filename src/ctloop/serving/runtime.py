@@ -25,7 +25,8 @@ builders from the registry's run tag). The runtime loads the file of ``model_dir
 ``model.skops`` (skops, building only ctloop's allow-listed types), or ``model.joblib`` for a
 version trained before the skops copy existed. A missing hash, or files that do not match it,
 stop the server at start-up with one line naming the directory, the expected and the found
-hashes (exit code 2): KServe keeps the previous revision serving.
+hashes (exit code 2): that revision never becomes ready, so Knative keeps routing the previous
+ready one (on a first deployment there is none: nothing serves).
 
 A payload the model cannot take (a missing feature, text in a numeric feature, a tensor of the
 wrong shape) is answered **400** with the reason (``kserve.errors.InvalidInput``), not 500: a bad
@@ -56,7 +57,15 @@ from prometheus_client import Counter, Histogram
 
 from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
-from ctloop.serving.payload import decode, instances, refuse_nan, to_frame, v1_response, v2_response
+from ctloop.serving.payload import (
+    decode,
+    instances,
+    refuse_nan,
+    tensor_text,
+    to_frame,
+    v1_response,
+    v2_response,
+)
 from ctloop.storage import NumbersAsText, number_categories, trained_categories
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
@@ -115,11 +124,17 @@ class CtloopModel(kserve.Model):
         body: object = None
         try:
             if v2:
+                # gRPC (KServe v0.20.0 InferRequest.from_grpc): data is the protobuf contents, or [] beside
+                # raw_input_contents — as_numpy reads either, shaped; BYTES come as bytes either way
+                grpc = bool(getattr(payload, "from_grpc", False))
                 body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
-                                    "data": t.data if t.data is not None else t.as_numpy().tolist()}
+                                    "data": tensor_text(t.name, t.datatype, t.data if t.data is not None and not grpc
+                                                        else t.as_numpy().tolist())}
                                    for t in payload.inputs]}
                 for t in payload.inputs:
-                    if t.data is not None:  # a JSON body; a binary tensor has no null, its NaN is missing
+                    # a JSON (REST) body only: a binary tensor and gRPC's fp64_contents have no null,
+                    # their NaN is the missing value
+                    if t.data is not None and not grpc:
                         refuse_nan(t.name, t.data)
             else:
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
