@@ -330,11 +330,15 @@ def output_location(text: str) -> str:
 
 
 def text_file(text: str) -> str:
-    """An argparse ``type``: a file of UTF-8 text (a bearer token), or ``""`` (not given). A file
-    that is there must be text (a binary one was a ``UnicodeDecodeError`` traceback at the first
-    request); one that is missing, empty or a directory the command itself says so of."""
+    """An argparse ``type``: a local file of UTF-8 text (a bearer token, a kubeconfig), or ``""`` (not
+    given). A file that is there must be text (a binary one was a ``UnicodeDecodeError`` traceback at
+    the first request); one that is missing, empty or a directory the command itself says so of. A
+    leading ``~`` is the home directory, expanded here as the file's readers expand it (the kubernetes
+    client, ``kube_config.py``; ``ops.platform.resolve_auth``): ``--kubeconfig=~/.kube/config``, which
+    a shell leaves as written after the ``=``, is the file in the home directory."""
     if text == "":
         return text
+    text = os.path.expanduser(text)
     location(text)
     if os.path.isfile(text):
         try:
