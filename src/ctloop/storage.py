@@ -1208,12 +1208,23 @@ _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
+_AWS_REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
+# S3's own host names (botocore data/endpoints.json, the S3 user guide): s3, s3-fips, s3-external-1,
+# s3-accesspoint, s3-<region> (legacy), S3 Express, then only regions, "dualstack" or "vpce" up to
+# amazonaws.com[.cn]; a bucket or VPC endpoint id may come before. Not *.elb.*, *.compute-1.*, ...
+_AWS_S3_HOST = re.compile(
+    rf"(?:[^.]+\.)*(?:s3(?:-fips|-external-1|-accesspoint|-object-lambda|-{_AWS_REGION})?|s3express-[a-z0-9-]+)"
+    rf"(?:\.(?:dualstack|vpce|{_AWS_REGION}))*\.amazonaws\.com(?:\.cn)?")
+
+
 def _aws_endpoint(url: str | None) -> bool:
-    """True for AWS's own S3 endpoints (no endpoint set, or a host under amazonaws.com[.cn], VPC
-    endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August 2024),
-    so no probe object is written (an identity granted no s3:DeleteObject would leave it)."""
+    """True for AWS's own S3 endpoints (no endpoint set, or an S3 host name under amazonaws.com[.cn],
+    VPC endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August
+    2024), so no probe object is written (an identity granted no s3:DeleteObject would leave it). Another
+    host under amazonaws.com (MinIO behind a load balancer, ``*.elb.<region>.amazonaws.com``, or on an
+    EC2 name) is asked as any S3-compatible store is."""
     host = (urlsplit(url).hostname or "") if url else ""
-    return not url or re.search(r"(^|\.)amazonaws\.com(\.cn)?$", host.lower()) is not None
+    return not url or _AWS_S3_HOST.fullmatch(host.lower()) is not None
 
 
 def _s3_status(exc) -> int | None:
@@ -1338,10 +1349,12 @@ class _S3(_Remote):
         parent = loc.key.rpartition("/")[0]
         probe = f"{parent + '/' if parent else ''}.ctloop-conditional-write-probe-{uuid.uuid4().hex}"
         checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
+        written = False  # the first write taken: there is a probe to delete (none when it was refused)
         try:
             for put in range(2):
                 try:
                     client.put_object(Bucket=loc.bucket, Key=probe, Body=b"", IfNoneMatch="*")
+                    written = True
                 except ClientError as exc:
                     if _s3_status(exc) == 501 and put == 0:
                         break
@@ -1350,7 +1363,8 @@ class _S3(_Remote):
                     checked = True
         finally:
             try:
-                client.delete_object(Bucket=loc.bucket, Key=probe)
+                if written:
+                    client.delete_object(Bucket=loc.bucket, Key=probe)
             except ClientError as exc:
                 with _S3_CONDITIONAL_LOCK:
                     first = cache not in _S3_PROBES_LEFT
