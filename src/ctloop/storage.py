@@ -1336,7 +1336,10 @@ class _S3(_Remote):
         be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
         of 412 or 501) let a second writer replace a created object, and both were told they made it.
         AWS's own endpoints are not asked (:func:`_aws_endpoint`). A probe the store will not delete
-        (no s3:DeleteObject, Object Lock) is warned of once per endpoint and bucket: it stays."""
+        (no s3:DeleteObject) is warned of once per endpoint and bucket: it stays. On a versioned bucket
+        (Object Lock too) the delete only adds a delete marker, with no warning: the probe stays as a
+        noncurrent version (docs/storage.md). A probe whose first write was refused was never written:
+        nothing is deleted or warned of."""
         from botocore.exceptions import ClientError
 
         client = self.client()
