@@ -789,6 +789,16 @@ def _lock_holder_text(lock: Path) -> str:
             return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
                     "that did not finish blocks taking it over (remove both if no ctloop job writes it)")
         return f" by pid {record['pid']} on this host, which has exited"
+    now = _process_start(record["pid"])
+    if isinstance(record.get("start"), int) and record.get("timens") != _time_namespace() \
+            and now is not None and now[1] != record["start"]:
+        # the pid runs, started at another time as read from here, which cannot tell a reused pid
+        # (_holder_dead): it is not said to be the holder
+        where = ("by an earlier ctloop release, which recorded no time namespace" if "timens" not in record
+                 else "in another time namespace, or one not known")
+        return (f" by pid {record['pid']} on this host, whose start time cannot be compared with the one "
+                f"recorded (the lock was written {where}): that pid may be the holder or a process that "
+                "reused it")
     return f" by pid {record['pid']} on this host, still running"
 
 
