@@ -226,9 +226,11 @@ def _refuse_uri_typo(uri: str) -> None:
                           f"{shown!r}")
     typo = re.match(rf"^{_STORE_SCHEMES}:/?(?!/)(.*)$", uri, re.IGNORECASE | re.DOTALL)
     if typo:
-        fixed = f"{typo.group(1)}://{typo.group(2)}"
-        raise ConfigError(f"{_masked(uri)!r} is not a storage URI (its scheme is not followed by '://'): "
-                          f"write {_masked(fixed)!r}")
+        # masked as the URI it was meant to be (_without_secrets parses only '://'), shown as typed
+        fixed = _masked(f"{typo.group(1)}://{typo.group(2)}")
+        typed = uri[:typo.start(2)] + fixed.split("://", 1)[1]
+        raise ConfigError(f"{typed!r} is not a storage URI (its scheme is not followed by '://'): "
+                          f"write {fixed!r}")
 
 
 def is_remote(uri: str) -> bool:

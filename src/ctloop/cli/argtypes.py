@@ -263,10 +263,22 @@ def tracking_uri(text: str) -> str:
         try:
             return location(text)
         except argparse.ArgumentTypeError as exc:
-            problem = str(exc).rsplit(", got ", 1)[0]
+            said = str(exc)
+            if not said.endswith(f", got {_shown(text)}"):
+                raise  # the storage layer's, naming the value (its secrets masked) already
+            problem = said.removesuffix(f", got {_shown(text)}")
     if problem:
-        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_url(text)}")
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_tracking_uri(text)}")
     return text
+
+
+def _shown_tracking_uri(text: str) -> str:
+    """:func:`_shown_url`, a query (an S3 presigned URL's or a SAS signature) left out too."""
+    from ctloop.storage import _without_secrets
+
+    if "?" not in text:
+        return _shown_url(text)
+    return f"{_shown(_without_secrets(text))} (its credentials not shown)"
 
 
 def image(text: str) -> str:
