@@ -226,9 +226,11 @@ def _refuse_uri_typo(uri: str) -> None:
                           f"{shown!r}")
     typo = re.match(rf"^{_STORE_SCHEMES}:/?(?!/)(.*)$", uri, re.IGNORECASE | re.DOTALL)
     if typo:
-        fixed = f"{typo.group(1)}://{typo.group(2)}"
-        raise ConfigError(f"{_masked(uri)!r} is not a storage URI (its scheme is not followed by '://'): "
-                          f"write {_masked(fixed)!r}")
+        # masked as the URI it was meant to be (_without_secrets parses only '://'), shown as typed
+        fixed = _masked(f"{typo.group(1)}://{typo.group(2)}")
+        typed = uri[:typo.start(2)] + fixed.split("://", 1)[1]
+        raise ConfigError(f"{typed!r} is not a storage URI (its scheme is not followed by '://'): "
+                          f"write {fixed!r}")
 
 
 def is_remote(uri: str) -> bool:
@@ -789,6 +791,16 @@ def _lock_holder_text(lock: Path) -> str:
             return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
                     "that did not finish blocks taking it over (remove both if no ctloop job writes it)")
         return f" by pid {record['pid']} on this host, which has exited"
+    now = _process_start(record["pid"])
+    if isinstance(record.get("start"), int) and record.get("timens") != _time_namespace() \
+            and now is not None and now[1] != record["start"]:
+        # the pid runs, started at another time as read from here, which cannot tell a reused pid
+        # (_holder_dead): it is not said to be the holder
+        where = ("by an earlier ctloop release, which recorded no time namespace" if "timens" not in record
+                 else "in another time namespace, or one not known")
+        return (f" by pid {record['pid']} on this host, whose start time cannot be compared with the one "
+                f"recorded (the lock was written {where}): that pid may be the holder or a process that "
+                "reused it")
     return f" by pid {record['pid']} on this host, still running"
 
 
@@ -1208,12 +1220,23 @@ _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
+_AWS_REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
+# S3's own host names (botocore data/endpoints.json, the S3 user guide): s3, s3-fips, s3-external-1,
+# s3-accesspoint, s3-<region> (legacy), S3 Express, then only regions, "dualstack" or "vpce" up to
+# amazonaws.com[.cn]; a bucket or VPC endpoint id may come before. Not *.elb.*, *.compute-1.*, ...
+_AWS_S3_HOST = re.compile(
+    rf"(?:[^.]+\.)*(?:s3(?:-fips|-external-1|-accesspoint|-object-lambda|-{_AWS_REGION})?|s3express-[a-z0-9-]+)"
+    rf"(?:\.(?:dualstack|vpce|{_AWS_REGION}))*\.amazonaws\.com(?:\.cn)?")
+
+
 def _aws_endpoint(url: str | None) -> bool:
-    """True for AWS's own S3 endpoints (no endpoint set, or a host under amazonaws.com[.cn], VPC
-    endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August 2024),
-    so no probe object is written (an identity granted no s3:DeleteObject would leave it)."""
+    """True for AWS's own S3 endpoints (no endpoint set, or an S3 host name under amazonaws.com[.cn],
+    VPC endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August
+    2024), so no probe object is written (an identity granted no s3:DeleteObject would leave it). Another
+    host under amazonaws.com (MinIO behind a load balancer, ``*.elb.<region>.amazonaws.com``, or on an
+    EC2 name) is asked as any S3-compatible store is."""
     host = (urlsplit(url).hostname or "") if url else ""
-    return not url or re.search(r"(^|\.)amazonaws\.com(\.cn)?$", host.lower()) is not None
+    return not url or _AWS_S3_HOST.fullmatch(host.lower()) is not None
 
 
 def _s3_status(exc) -> int | None:
@@ -1325,7 +1348,10 @@ class _S3(_Remote):
         be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
         of 412 or 501) let a second writer replace a created object, and both were told they made it.
         AWS's own endpoints are not asked (:func:`_aws_endpoint`). A probe the store will not delete
-        (no s3:DeleteObject, Object Lock) is warned of once per endpoint and bucket: it stays."""
+        (no s3:DeleteObject) is warned of once per endpoint and bucket: it stays. On a versioned bucket
+        (Object Lock too) the delete only adds a delete marker, with no warning: the probe stays as a
+        noncurrent version (docs/storage.md). A probe whose first write was refused was never written:
+        nothing is deleted or warned of."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1338,10 +1364,12 @@ class _S3(_Remote):
         parent = loc.key.rpartition("/")[0]
         probe = f"{parent + '/' if parent else ''}.ctloop-conditional-write-probe-{uuid.uuid4().hex}"
         checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
+        written = False  # the first write taken: there is a probe to delete (none when it was refused)
         try:
             for put in range(2):
                 try:
                     client.put_object(Bucket=loc.bucket, Key=probe, Body=b"", IfNoneMatch="*")
+                    written = True
                 except ClientError as exc:
                     if _s3_status(exc) == 501 and put == 0:
                         break
@@ -1350,7 +1378,8 @@ class _S3(_Remote):
                     checked = True
         finally:
             try:
-                client.delete_object(Bucket=loc.bucket, Key=probe)
+                if written:
+                    client.delete_object(Bucket=loc.bucket, Key=probe)
             except ClientError as exc:
                 with _S3_CONDITIONAL_LOCK:
                     first = cache not in _S3_PROBES_LEFT

@@ -263,10 +263,22 @@ def tracking_uri(text: str) -> str:
         try:
             return location(text)
         except argparse.ArgumentTypeError as exc:
-            problem = str(exc).rsplit(", got ", 1)[0]
+            said = str(exc)
+            if not said.endswith(f", got {_shown(text)}"):
+                raise  # the storage layer's, naming the value (its secrets masked) already
+            problem = said.removesuffix(f", got {_shown(text)}")
     if problem:
-        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_url(text)}")
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_tracking_uri(text)}")
     return text
+
+
+def _shown_tracking_uri(text: str) -> str:
+    """:func:`_shown_url`, a query (an S3 presigned URL's or a SAS signature) left out too."""
+    from ctloop.storage import _without_secrets
+
+    if "?" not in text:
+        return _shown_url(text)
+    return f"{_shown(_without_secrets(text))} (its credentials not shown)"
 
 
 def image(text: str) -> str:
@@ -330,11 +342,15 @@ def output_location(text: str) -> str:
 
 
 def text_file(text: str) -> str:
-    """An argparse ``type``: a file of UTF-8 text (a bearer token), or ``""`` (not given). A file
-    that is there must be text (a binary one was a ``UnicodeDecodeError`` traceback at the first
-    request); one that is missing, empty or a directory the command itself says so of."""
+    """An argparse ``type``: a local file of UTF-8 text (a bearer token, a kubeconfig), or ``""`` (not
+    given). A file that is there must be text (a binary one was a ``UnicodeDecodeError`` traceback at
+    the first request); one that is missing, empty or a directory the command itself says so of. A
+    leading ``~`` is the home directory, expanded here as the file's readers expand it (the kubernetes
+    client, ``kube_config.py``; ``ops.platform.resolve_auth``): ``--kubeconfig=~/.kube/config``, which
+    a shell leaves as written after the ``=``, is the file in the home directory."""
     if text == "":
         return text
+    text = os.path.expanduser(text)
     location(text)
     if os.path.isfile(text):
         try:

@@ -67,7 +67,7 @@ def register(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from ctloop.cli.argtypes import http_url, optional_location, tracking_uri
+    from ctloop.cli.argtypes import http_url, optional_location, text_file, tracking_uri
 
     p.add_argument("-f", "--file", default="", type=optional_location, help="ctloop.yaml: KFP, InferenceServices, URIs")
     add_kfp_options(p)
@@ -87,7 +87,7 @@ def register(subparsers) -> None:
          "(default: monitoring.pushgateway_url, $PUSHGATEWAY_URL or the settings)"),
         ("--metric-source", text, "Prometheus metric source to check"),
         ("--tracking-uri", {**text, "type": tracking_uri}, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
-        ("--kubeconfig", {**text, "type": optional_location}, "default: $KUBECONFIG or ~/.kube/config"),
+        ("--kubeconfig", {**text, "type": text_file}, "default: $KUBECONFIG or ~/.kube/config"),
         ("--context", text, "kubeconfig context (default: the current one)"),
         ("--kserve-namespace", {**many, "metavar": "NS"},
          "where kserve-controller-manager runs (default: kserve, then kubeflow)"),

@@ -145,9 +145,9 @@ def register(subparsers) -> None:
         isvc_name,
         k8s_namespace,
         model_version,
-        optional_location,
         percent,
         registered_model,
+        text_file,
         tracking_uri,
     )
     from ctloop.config import RolloutConfig, add_arguments
@@ -170,7 +170,7 @@ def register(subparsers) -> None:
     def common(q, model_required=False):
         q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")
         q.add_argument("--namespace", required=True, type=k8s_namespace, help="namespace of the InferenceService")
-        q.add_argument("--kubeconfig", default="", type=optional_location, help="kubeconfig file; given (or --context, or $KUBECONFIG), "
+        q.add_argument("--kubeconfig", default="", type=text_file, help="kubeconfig file; given (or --context, or $KUBECONFIG), "
                        "it is used inside a pod too (default: $KUBECONFIG, else in a pod its service account, "
                        "else ~/.kube/config)")
         q.add_argument("--context", default="", help="kubeconfig context (default: its current-context)")
