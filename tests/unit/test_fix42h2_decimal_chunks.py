@@ -40,13 +40,19 @@ def _chunked(parts):
 @pytest.mark.parametrize(
     "first, second",
     [(_decimals, _object_ints), (_object_floats_with_none, _decimals), (_object_ints, _decimals)],
-    ids=["decimals-then-object-ints", "object-floats-none-then-decimals", "object-ints-then-decimals"],
+    ids=[
+        "decimals-then-object-ints",
+        "object-floats-none-then-decimals",
+        "object-ints-then-decimals",
+    ],
 )
 def test_chunked_equals_one_pass(first, second):
     rng = np.random.default_rng(7)
     parts = [first(rng, 150), second(rng, 150)]
     current = pd.DataFrame({"d": _decimals(rng, 300, mean=101.0)})
-    one_pass = engine.detect(pd.DataFrame({"d": pd.concat(parts, ignore_index=True)}), current).columns[0]
+    one_pass = engine.detect(
+        pd.DataFrame({"d": pd.concat(parts, ignore_index=True)}), current
+    ).columns[0]
     chunked = streaming.compare(_chunked(parts), streaming.DriftState().update(current)).columns[0]
     assert one_pass.kind == chunked.kind == "numeric"
     assert chunked.method == one_pass.method
@@ -65,14 +71,18 @@ def test_numbers_as_objects_after_float64_are_not_called_text():
         _chunked([pd.Series(rng.normal(100, 5, 50)), _object_ints(rng, 50)])
     message = str(info.value)
     assert "text" not in message
-    assert "numbers stored as objects in this chunk (object) but numbers before (float64)" in message
+    assert (
+        "numbers stored as objects in this chunk (object) but numbers before (float64)" in message
+    )
 
 
 def test_too_many_distinct_numbers_before_decimals_is_refused_plainly():
     # past max_categories the counts are hashed: the earlier values cannot be re-read as numbers
     rng = np.random.default_rng(5)
     state = streaming.DriftState(max_categories=64)
-    state.update(pd.DataFrame({"d": pd.Series([float(v) for v in rng.normal(0, 1, 200)], dtype=object)}))
+    state.update(
+        pd.DataFrame({"d": pd.Series([float(v) for v in rng.normal(0, 1, 200)], dtype=object)})
+    )
     with pytest.raises(DriftError) as info:
         state.update(pd.DataFrame({"d": _decimals(rng, 20)}))
     message = str(info.value)

@@ -269,8 +269,11 @@ def real_numbers(values: pd.Series | ColumnState) -> bool:
             return False
         items = list(values.categories.counts)
     else:
+        if values.dtype != object:
+            return False
         items = values.dropna().tolist()
-    return bool(items) and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in items)
+    return bool(items) and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                               for v in items)  # fmt: skip
 
 
 def pandas_dtype(schema: pa.Schema, name: str) -> str:
@@ -710,8 +713,9 @@ class DriftState:
                     col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
                 col.nullable_int = col.nullable_int or nullable
                 type_name = engine.series_dtype(series)
-                if family == FLOAT and col.family == OBJECT and type_name == "object" and real_numbers(col):
-                    col = self._as_numbers(col, type_name, bins)  # numbers as objects, then Decimals
+                if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
+                    if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
+                        col = self._as_numbers(col, type_name, bins)
                 self._check_family(col, family, type_name, series)
                 col.update_pandas(series, bins)
             else:
@@ -756,12 +760,14 @@ class DriftState:
         typed.rows, typed.nulls, typed.infs = col.rows, col.nulls, col.infs
         typed.nullable_int = col.nullable_int
         counts = col.categories.counts
-        typed._add_numeric(np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values())), 0, bins)
+        values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
+        typed._add_numeric(values, 0, bins)
         self.columns[col.name] = typed
         return typed
 
     @staticmethod
-    def _check_family(col: ColumnState, family: str, type_name: str, series: pd.Series | None = None) -> None:
+    def _check_family(col: ColumnState, family: str, type_name: str,
+                      series: pd.Series | None = None) -> None:  # fmt: skip
         if family == TEMPORAL == col.family and engine.temporal_type(type_name) != engine.temporal_type(col.type):
             raise DriftError(  # naive then tz-aware datetimes (or dates then datetimes): one pass refuses them too
                 f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
@@ -772,20 +778,21 @@ class DriftState:
         if col.family == INT and family == FLOAT:
             col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
             return
-        chunk_numbers = family == OBJECT and series is not None and series.dtype == object and real_numbers(series)
+        chunk_numbers = family == OBJECT and series is not None and real_numbers(series)
         if chunk_numbers and col.family == FLOAT and col.type == "object":
             return  # plain numbers as objects after Decimals: one object column of numbers, compared as such
         words, before = FAMILY_WORDS[family], FAMILY_WORDS[col.family]
         if chunk_numbers:  # ints/floats as objects are numbers, not text
             words = "numbers stored as objects"
+        elif family == FLOAT and type_name == "object":
+            words = "Decimals"
         if col.family == FLOAT and col.type == "object":
             before = "Decimals"
         elif col.family == OBJECT and real_numbers(col):
             before = "numbers stored as objects"
-        elif col.family == OBJECT and col.categories.hashed and family == FLOAT and type_name == "object":
-            before = f"objects of more than {col.categories.limit} distinct values (too many to re-read as numbers)"
-        if family == FLOAT and type_name == "object":
-            words = "Decimals"
+        elif col.family == OBJECT and col.categories.hashed and words == "Decimals":
+            before = (f"objects of more than {col.categories.limit} distinct values (too many to "
+                      "re-read as numbers)")  # fmt: skip
         raise DriftError(  # the family, not the dtype: "object" alone may be text, Decimals or dates
             f"column {col.name!r} holds {words} in this chunk ({type_name}) but "
             f"{before} before ({col.type}); give it one type in every file of a side"
