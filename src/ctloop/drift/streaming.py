@@ -786,9 +786,7 @@ class DriftState:
             words = "numbers stored as objects"
         elif family == FLOAT and type_name == "object":
             words = "Decimals"
-        if col.family == FLOAT and col.type == "object":
-            before = "Decimals"
-        elif col.family == OBJECT and real_numbers(col):
+        if col.family == OBJECT and real_numbers(col):
             before = "numbers stored as objects"
         elif col.family == OBJECT and col.categories.hashed and words == "Decimals":
             before = (f"objects of more than {col.categories.limit} distinct values (too many to "
