@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC
 
 import boto3
 import numpy as np
@@ -18,7 +19,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.cli import main
-from tests.fixtures.object_stores import isolated_env
+from tests.fixtures.object_stores import AZURITE_ACCOUNT, AZURITE_KEY, azurite, isolated_env
 from tests.fixtures.servers import BIN, daemon, free_port
 
 pytestmark = pytest.mark.slow
@@ -100,3 +101,45 @@ def test_a_reused_output_warns_once_and_writes_both_files(write_only, tmp_path, 
     assert _keys(write_only) == ["drift/reused/drift.json", "drift/reused/report.html"]
     verdict = json.loads(storage.read_bytes(f"{out}/drift.json"))
     assert "earlier" not in verdict and verdict["report"] is not None  # replaced by this run's
+
+
+@pytest.fixture
+def sas_without_delete(tmp_path, monkeypatch):
+    """Azurite, a container, and a container SAS granting read, write, create and list but not
+    delete (Azurite checks a SAS's permissions as Azure does); the environment holds only it."""
+    from datetime import datetime, timedelta
+
+    from azure.storage.blob import (
+        BlobServiceClient,
+        ContainerSasPermissions,
+        generate_container_sas,
+    )
+
+    with azurite(tmp_path / "azurite") as blob_url:
+        key = {"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
+        service = BlobServiceClient(blob_url, credential=key)
+        container = service.create_container(BUCKET)
+        allowed = ContainerSasPermissions(read=True, write=True, create=True, list=True)
+        expiry = datetime.now(UTC) + timedelta(hours=1)
+        sas = generate_container_sas(
+            AZURITE_ACCOUNT, BUCKET, account_key=AZURITE_KEY, permission=allowed, expiry=expiry
+        )
+        for name in [k for k in os.environ if k.startswith(("AZURE_", "AWS_"))]:
+            monkeypatch.delenv(name)
+        for name, value in isolated_env(tmp_path / "home", free_port()).items():
+            monkeypatch.setenv(name, value)
+        connection = f"BlobEndpoint={blob_url};SharedAccessSignature={sas}"
+        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection)
+        yield container
+
+
+def test_a_sas_without_delete_warns_and_writes_both_files(sas_without_delete, tmp_path, capsys):
+    ref, cur = _sides(tmp_path)
+    sas_without_delete.upload_blob("drift/reused/drift.json", b'{"earlier": "run"}')
+    out = f"az://{BUCKET}/drift/reused"
+    assert _run(ref, cur, out) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and "access denied" in warned[0]
+    names = sorted(b.name for b in sas_without_delete.list_blobs())
+    assert names == ["drift/reused/drift.json", "drift/reused/report.html"]
+    assert "earlier" not in json.loads(storage.read_bytes(f"{out}/drift.json"))
