@@ -68,7 +68,7 @@ def test_a_window_state_of_version_5_is_refused(tmp_path):
     W.collect(str(root), MODEL, spec, None, progress=False).save(str(tmp_path / "s"))
     saved = tmp_path / "s" / "state.json"
     saved.write_text(json.dumps({**json.loads(saved.read_text()), "version": 5}))
-    with pytest.raises(Exception, match=r"\(version 5, written by another ctloop: collect the window again\)"):
+    with pytest.raises(Exception, match=r"\(version 5, written by another ctloop: re-run the monitoring run; its tasks used different ctloop images\)"):
         W.WindowState.load(str(tmp_path / "s"))
 
 

@@ -176,7 +176,7 @@ def test_a_state_of_another_version_says_which(tmp_path):
     saved = next(p for p in (tmp_path / "s").rglob("*.json"))
     data = json.loads(saved.read_text())
     saved.write_text(json.dumps({**data, "version": 3}))
-    with pytest.raises(Exception, match=rf"of version {W.STATE_VERSION} \(version 3, written by another ctloop: collect the window again\)"):
+    with pytest.raises(Exception, match=rf"of version {W.STATE_VERSION} \(version 3, written by another ctloop: re-run the monitoring run; its tasks used different ctloop images\)"):
         W.WindowState.load(str(tmp_path / "s"))
 
 

@@ -51,6 +51,6 @@ def test_a_window_state_of_version_6_is_refused_with_what_to_do(tmp_path):
         json.dumps({"format": "ctloop.monitoring.window", "version": 6})
     )
     with pytest.raises(
-        InferenceLogError, match=r"version 6, written by another ctloop: collect the window again"
+        InferenceLogError, match=r"version 6, written by another ctloop: re-run the monitoring run; its tasks used different ctloop images"
     ):
         WindowState.load(str(tmp_path))

@@ -182,7 +182,7 @@ class _Steps:
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
-    from ctloop.errors import ConfigError, one_line
+    from ctloop.errors import ConfigError, DataSourceError, one_line
     from ctloop.storage import check_output_dir, output_dir, parse, scheme
 
     for flag, uri in (("--reference", args.reference), ("--current", args.current)):
@@ -328,9 +328,20 @@ def _drift(args: argparse.Namespace) -> int:
     # (the artifact it keys on) finds the report it names complete. A local directory; for gs://,
     # s3:// or az:// every file is uploaded when its block ends (each object appears whole).
     if not args.no_report:
-        from ctloop.storage import delete
+        from ctloop.storage import delete, exists
 
-        delete(verdict_uri)  # a reused --output: an earlier run's verdict must not sit beside this report
+        # a reused --output: an earlier run's verdict must not sit beside this report. Only when
+        # there is one (a HEAD: read access), and a refused delete (an identity that may write but
+        # not delete, as docs/drift.md's role) is a warning: the new drift.json replaces it below
+        if exists(verdict_uri):
+            try:
+                delete(verdict_uri)
+            except DataSourceError as exc:
+                if "denied" not in str(exc):
+                    raise
+                print(one_line(f"warning: could not delete the earlier {verdict_uri} ({exc}); until "
+                               "this run writes its own, it sits beside the new report.html"),
+                      file=sys.stderr)  # fmt: skip
         try:
             with output_dir(args.output) as out:
                 from ctloop.drift import report

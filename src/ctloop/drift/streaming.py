@@ -258,6 +258,24 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
     return OBJECT, False
 
 
+def real_numbers(values: pd.Series | ColumnState) -> bool:
+    """Whether ``values`` (an object Series, or a counted column's exact counts) hold only real
+    numbers besides nulls — plain ``int``/``float`` values stored as objects, not ``bool`` — and
+    at least one: numbers, not text, beside ``decimal.Decimal`` values (``engine.decimal_object``)."""
+    import numbers
+
+    if isinstance(values, ColumnState):
+        if values.categories is None or values.categories.hashed:
+            return False
+        items = list(values.categories.counts)
+    else:
+        if values.dtype != object:
+            return False
+        items = values.dropna().tolist()
+    return bool(items) and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                               for v in items)  # fmt: skip
+
+
 def pandas_dtype(schema: pa.Schema, name: str) -> str:
     """The dtype pandas gives column ``name`` when it reads a table of ``schema`` (its pandas
     metadata included), e.g. ``datetime64[us, UTC]``: how the memory engine names it."""
@@ -694,7 +712,11 @@ class DriftState:
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
                 col.nullable_int = col.nullable_int or nullable
-                self._check_family(col, family, engine.series_dtype(series))
+                type_name = engine.series_dtype(series)
+                if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
+                    if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
+                        col = self._as_numbers(col, type_name, bins)
+                self._check_family(col, family, type_name, series)
                 col.update_pandas(series, bins)
             else:
                 array = chunk.column(name)
@@ -729,8 +751,23 @@ class DriftState:
         self.columns[col.name] = typed
         return typed
 
+    def _as_numbers(self, col: ColumnState, type_name: str, bins: list[np.ndarray]) -> ColumnState:
+        """``col``, an object column of plain numbers so far (:func:`real_numbers`), as a number
+        column of ``type_name`` (a chunk of Decimals came): its counted values put into the
+        sketch, as ``pandas.concat`` of the chunks is one object column the engine compares as
+        numbers (``engine.decimal_object``)."""
+        typed = self._column(col.name, FLOAT, type_name)
+        typed.rows, typed.nulls, typed.infs = col.rows, col.nulls, col.infs
+        typed.nullable_int = col.nullable_int
+        counts = col.categories.counts
+        values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
+        typed._add_numeric(values, 0, bins)
+        self.columns[col.name] = typed
+        return typed
+
     @staticmethod
-    def _check_family(col: ColumnState, family: str, type_name: str) -> None:
+    def _check_family(col: ColumnState, family: str, type_name: str,
+                      series: pd.Series | None = None) -> None:  # fmt: skip
         if family == TEMPORAL == col.family and engine.temporal_type(type_name) != engine.temporal_type(col.type):
             raise DriftError(  # naive then tz-aware datetimes (or dates then datetimes): one pass refuses them too
                 f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
@@ -741,9 +778,22 @@ class DriftState:
         if col.family == INT and family == FLOAT:
             col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
             return
+        chunk_numbers = family == OBJECT and series is not None and real_numbers(series)
+        if chunk_numbers and col.family == FLOAT and col.type == "object":
+            return  # plain numbers as objects after Decimals: one object column of numbers, compared as such
+        words, before = FAMILY_WORDS[family], FAMILY_WORDS[col.family]
+        if chunk_numbers:  # ints/floats as objects are numbers, not text
+            words = "numbers stored as objects"
+        elif family == FLOAT and type_name == "object":
+            words = "Decimals"
+        if col.family == OBJECT and real_numbers(col):
+            before = "numbers stored as objects"
+        elif col.family == OBJECT and col.categories.hashed and words == "Decimals":
+            before = (f"objects of more than {col.categories.limit} distinct values (too many to "
+                      "re-read as numbers)")  # fmt: skip
         raise DriftError(  # the family, not the dtype: "object" alone may be text, Decimals or dates
-            f"column {col.name!r} holds {FAMILY_WORDS[family]} in this chunk ({type_name}) but "
-            f"{FAMILY_WORDS[col.family]} before ({col.type}); give it one type in every file of a side"
+            f"column {col.name!r} holds {words} in this chunk ({type_name}) but "
+            f"{before} before ({col.type}); give it one type in every file of a side"
         )
 
     def merge(self, other: DriftState) -> DriftState:

@@ -605,7 +605,8 @@ class WindowState:
         except (OSError, ValueError) as exc:
             raise InferenceLogError(f"cannot read the window state {path}: {exc}") from exc
         if data.get("format") != STATE_FORMAT or data.get("version") != STATE_VERSION:
-            found = (f"version {data.get('version')!r}, written by another ctloop: collect the window again"
+            found = (f"version {data.get('version')!r}, written by another ctloop: re-run the monitoring "
+                     "run; its tasks used different ctloop images"
                      if data.get("format") == STATE_FORMAT else f"format {data.get('format')!r}")
             raise InferenceLogError(f"{path} is not a ctloop window state of version {STATE_VERSION} ({found})")
         out = cls(WindowSpec.from_dict(data["spec"]), labels)
