@@ -45,8 +45,10 @@ def rollback_model(
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig.from_dict(rollout)
-    target, _ = release.rollback(MlflowRegistry(tracking_uri), InferenceServices(cfg.namespace), model_name=model_name,
-                                 failed_version=failed_version, reason=reason, cfg=cfg, to_version=to_version,
-                                 run_id=pipeline_run_id)
+    target, state = release.rollback(MlflowRegistry(tracking_uri), InferenceServices(cfg.namespace),
+                                     model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
+                                     to_version=to_version, run_id=pipeline_run_id)
+    if state.action == "held":  # another model took the spec: release.rollback printed why; it serves now
+        return namedtuple("RollbackOutputs", ["serving_version"])(state.version or "")
     print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")
     return namedtuple("RollbackOutputs", ["serving_version"])(target)

@@ -134,7 +134,7 @@ def test_rollback_model_retried_over_another_runs_canary_holds_and_says_so(
     isvcs = InferenceServices(NS, api_client=kube.api_client())
     isvcs.patch(ISVC, OTHER)  # another run's canary, deployed after the first attempt met it
     n = len(kube.calls)
-    rollback_model.python_func(
+    outputs = rollback_model.python_func(
         model_name=MODEL,
         failed_version="2",
         rollout=RELEASE,
@@ -146,6 +146,8 @@ def test_rollback_model_retried_over_another_runs_canary_holds_and_says_so(
     assert (
         f"rollback of {MODEL} v2 held" in out and "names v3 now" in out and "nothing written" in out
     )
+    # held, not "rolled back from v2 to v1": the model the spec names is the one the step reports
+    assert "rolled back" not in out and outputs.serving_version == "3", (out, outputs)
     assert registry.get_version(MODEL, "2").tags["ctloop.rollout.status"] == "rollback_held"
     (event,) = [e for e in registry.audit_log(MODEL) if e["event"] == "rollback"]
     assert event["action"] == "held"

@@ -101,7 +101,8 @@ def _rollback(args: argparse.Namespace) -> int:
     target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
                                      failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
                                      to_version=args.to_version or "")
-    print(f"rolled back: v{target} serves {state.traffic}")
+    if state.action != "held":  # held: release.rollback printed the line saying why nothing was written
+        print(f"rolled back: v{target} serves {state.traffic}")
     return 0
 
 
