@@ -139,6 +139,8 @@ class State:
     experiments: dict[str, dict] = field(default_factory=dict)
     recurring: dict[str, dict] = field(default_factory=dict)
     runs: dict[str, dict] = field(default_factory=dict)
+    # Argo workflows one-time-run creates made ({"run_id", "display_name"}), stored run or not
+    workflows: list[dict] = field(default_factory=list)
 
 
 LOGIN_PAGE = (
@@ -186,6 +188,9 @@ class KfpApiDouble(InThreadServer):
         self.open_healthz = open_healthz
         self.reply_delay = dict(reply_delay or {})
         self.uuid_ids = uuid_ids
+        # the next n run creates fail to store the run after making its workflow (500, as a MySQL lock
+        # wait timeout does)
+        self.fail_run_store = 0
         self.state = State()
         self.calls: list[Call] = []
         # what KFP created in Kubernetes before a store that failed: (kind, id it was sent as, display name)
@@ -602,6 +607,14 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
             # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
             rid = body.get("run_id") or self.new_id("run")
+            # 2.17.0 resource/resource_manager.go CreateRun: the Argo workflow (label pipeline/runid=<run id>,
+            # template/v2_template.go) is created BEFORE the row is stored (storage/run_store.go CreateRun), so
+            # every 500 below leaves a workflow that report_workflows() settles
+            s.workflows.append({"run_id": rid, "display_name": body["display_name"]})
+            if self.fail_run_store:
+                self.fail_run_store -= 1
+                return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
+                                      f"{body['display_name']} to table: Error 1205: Lock wait timeout exceeded"}
             if column := self._not_utf8mb3(body):
                 self.orphans.append(("Workflow", rid, body["display_name"]))
                 return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
@@ -636,6 +649,18 @@ class KfpApiDouble(InThreadServer):
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
         raise KeyError(f"{method} {path}")
+
+    def report_workflows(self) -> dict[str, int]:
+        """What the persistence agent's ``ReportWorkflowResource`` (2.17.0 ``resource/resource_manager.go``)
+        makes of every workflow a create left: a workflow whose ``pipeline/runid`` has a stored run is that
+        run's (adopted: several workflows of one id all run under it), one without is deleted once older than
+        ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` (taken as past here). Returns ``{run id: workflows it runs}``."""
+        with self._lock:
+            self.state.workflows = [w for w in self.state.workflows if w["run_id"] in self.state.runs]
+            adopted: dict[str, int] = {}
+            for w in self.state.workflows:
+                adopted[w["run_id"]] = adopted.get(w["run_id"], 0) + 1
+            return adopted
 
     def add_run(
         self,
