@@ -101,11 +101,23 @@ MYSQL_CHARS = {"PipelineVersion.Name": 127, "Job.DisplayName": 255, "Job.Descrip
                "Run.DisplayName": 255, "Run.Description": 255}
 
 
+# Letters the Unicode Collation Algorithm's default table (allkeys-9.0.0.txt, DUCET 9.0.0: the table MySQL
+# 8.0's utf8mb4_0900_ai_ci implements) gives the primary weights of other letters, their difference being
+# secondary or tertiary only, so an _ai_ci comparison takes them for these: ł (U+0142) = l, ø (U+00F8) = o,
+# đ (U+0111) = d, ð (U+00F0) = d (each the letter's primary plus a secondary weight), æ (U+00E6) = ae and
+# œ (U+0153) = oe (the two letters' primaries, tertiary variants), the soft hyphen (U+00AD) ignorable.
+# Unicode's decompositions leave every one of them as it is (NFKD), and ctloop's own approximation
+# (platform.collation_key) uses those: a lookup that relied on it misses them.
+UCA_900_PRIMARY = {"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "\u00ad": ""}
+
+
 def _primary(text: str) -> str:
     """``text`` at the primary strength of the Unicode Collation Algorithm, as ``utf8mb4_0900_ai_ci``
     compares it (MySQL 8.0 reference, "Unicode Character Sets": ``_ai`` accent-insensitive, ``_ci``
-    case-insensitive, ``ß`` = ``ss``; NO PAD: trailing spaces count): without accents, casefolded."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    case-insensitive, ``ß`` = ``ss``; NO PAD: trailing spaces count): casefolded, the pinned DUCET
+    equalities of :data:`UCA_900_PRIMARY`, then without the combining marks of the decomposition."""
+    folded = "".join(UCA_900_PRIMARY.get(c, c) for c in text.casefold())
+    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 
 def _same(stored: Any, value: Any) -> bool:

@@ -308,9 +308,27 @@ def collation_key(text: str) -> str:
     server creates its database without a collation, so ``utf8mb4_0900_ai_ci`` compares, accent- and
     case-insensitive (``crédit`` is ``Credit``, ``straße`` is ``STRASSE``); a NO PAD collation, so a
     trailing space still counts. Approximated as the compatibility decomposition without its combining
-    marks, casefolded."""
+    marks, casefolded: it misses equalities of the collation (``ł``/``l``, ``æ``/``ae``), so it is used only
+    where ctloop must compare itself (:meth:`Platform._free_version_name`); a lookup takes the server's
+    filtered answer (:func:`_filtered_match`)."""
     bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return bare.casefold()
+
+
+def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -> Any:
+    """The item of a list filtered by ``name`` (``EQUALS``) that KFP holds for ``name``, ``None`` for none:
+    its exact spelling, else one :func:`collation_key` takes for it, else the only one the server answered.
+    KFP's database compared with its own collation (``utf8mb4_0900_ai_ci``: ``łódź`` is ``lodz``, ``æble``
+    is ``aeble``, equalities :func:`collation_key` does not know), and its answer is taken; several answers
+    none of which ctloop can tell is ``name`` (a proxy that dropped the filter) are no match."""
+    items = [i for i in items if stored(i)]
+    exact = next((i for i in items if str(stored(i)) == name), None)
+    if exact is not None:
+        return exact
+    close = next((i for i in items if collation_key(str(stored(i))) == collation_key(name)), None)
+    if close is not None:
+        return close
+    return items[0] if len(items) == 1 else None
 
 
 def _same_name(stored: Any, name: str) -> bool:
@@ -1314,11 +1332,9 @@ class Platform:
             if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
                 return None
             raise
-        # casefolded: the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and
-        # the upload of `name` collides with `Name` in any case (409), as _free_version_name has it
-        # (accents aside too, :func:`collation_key`): the exact spelling first
-        found = [p for p in (resp.pipelines or []) if _same_name(p.name or p.display_name, name)]
-        return next((p for p in found if (p.name or p.display_name) == name), found[0] if found else None)
+        # the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and the upload of
+        # `name` collides with what it answers (409): the exact spelling first, else what the server matched
+        return _filtered_match(resp.pipelines or [], name, lambda p: p.name or p.display_name)
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
         """Every item of a KFP list call, page after page (``next_page_token``). A token answered
@@ -1485,9 +1501,7 @@ class Platform:
             page_size=10,
             namespace=namespace or None,
         )
-        found = resp.experiments or []
-        return next((exp for exp in found if exp.display_name == name),
-                    next((exp for exp in found if _same_name(exp.display_name, name)), None))
+        return _filtered_match(resp.experiments or [], name, lambda exp: exp.display_name)
 
     def find_experiment(self, name: str, namespace: str = "") -> str:
         found = self._experiment(name, namespace)
