@@ -381,8 +381,8 @@ def _create_once(platform, package: Path, args: argparse.Namespace, params: dict
         raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so run {run_id} may have "
                             "started without a KFP run; KFP deletes such a workflow once it is older than "
                             "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), so it does not finish (`kubectl get "
-                            f"workflows -n {namespace} -l pipeline/runid={run_id}`): `ctloop trigger` {again} starts "
-                            "a run of a new id") from exc
+                            f"workflows -n {namespace} -l pipeline/runid={run_id}` shows it until it is gone): "
+                            f"`ctloop trigger` {again} starts a run of a new id") from exc
 
 
 def _same_trigger(run: Any, key: str, experiment: str, experiment_id: str) -> None:
