@@ -48,11 +48,15 @@ class Decision:
     restated: str = ""  # who approved first, when this approval's by/reason replaced theirs (approval_restated)
 
 
-def rollout_run_id(name: str, decision: Decision) -> str:
-    """The KFP run id of the rollout an approval starts: the same for every attempt to carry out
-    one approval (``ctloop approve`` again after a crash between creating the run and recording
-    ``rollout_started`` finds that run instead of starting a second canary), another for another
-    approval (a model deleted and registered again counts its versions from 1 anew)."""
+def rollout_key(name: str, decision: Decision) -> str:
+    """The idempotency key of the rollout run an approval starts (in the run's description, not its
+    id): the same for every attempt to carry out one approval (``ctloop approve`` again after a crash
+    between creating the run and recording ``rollout_started`` finds that run instead of starting a
+    second canary), another for another approval (a model deleted and registered again counts its
+    versions from 1 anew). Not the run's id: KFP 2.17.0 ``resource/resource_manager.go`` ``CreateRun``
+    creates the workflow before it stores the run, and ``ReportWorkflowResource`` adopts every workflow
+    of a stored run's id, so an attempt after one whose store failed would run two canaries under one
+    run. Runs created by ctloop before round 42 have it as their id."""
     import uuid
 
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ctloop-approval:{name}/{decision.version}/{decision.at}"))
@@ -299,4 +303,4 @@ def finish(registry: Any, name: str, version: str) -> None:
 
 
 __all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
-           "beyond_bmp", "check_reason", "decide", "finish", "recorded", "rollout_run_id"]
+           "beyond_bmp", "check_reason", "decide", "finish", "recorded", "rollout_key"]

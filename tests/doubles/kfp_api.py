@@ -101,11 +101,23 @@ MYSQL_CHARS = {"PipelineVersion.Name": 127, "Job.DisplayName": 255, "Job.Descrip
                "Run.DisplayName": 255, "Run.Description": 255}
 
 
+# Letters the Unicode Collation Algorithm's default table (allkeys-9.0.0.txt, DUCET 9.0.0: the table MySQL
+# 8.0's utf8mb4_0900_ai_ci implements) gives the primary weights of other letters, their difference being
+# secondary or tertiary only, so an _ai_ci comparison takes them for these: ł (U+0142) = l, ø (U+00F8) = o,
+# đ (U+0111) = d, ð (U+00F0) = d (each the letter's primary plus a secondary weight), æ (U+00E6) = ae and
+# œ (U+0153) = oe (the two letters' primaries, tertiary variants), the soft hyphen (U+00AD) ignorable.
+# Unicode's decompositions leave every one of them as it is (NFKD), and ctloop's own approximation
+# (platform.collation_key) uses those: a lookup that relied on it misses them.
+UCA_900_PRIMARY = {"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "\u00ad": ""}
+
+
 def _primary(text: str) -> str:
     """``text`` at the primary strength of the Unicode Collation Algorithm, as ``utf8mb4_0900_ai_ci``
     compares it (MySQL 8.0 reference, "Unicode Character Sets": ``_ai`` accent-insensitive, ``_ci``
-    case-insensitive, ``ß`` = ``ss``; NO PAD: trailing spaces count): without accents, casefolded."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    case-insensitive, ``ß`` = ``ss``; NO PAD: trailing spaces count): casefolded, the pinned DUCET
+    equalities of :data:`UCA_900_PRIMARY`, then without the combining marks of the decomposition."""
+    folded = "".join(UCA_900_PRIMARY.get(c, c) for c in text.casefold())
+    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 
 def _same(stored: Any, value: Any) -> bool:
@@ -139,6 +151,8 @@ class State:
     experiments: dict[str, dict] = field(default_factory=dict)
     recurring: dict[str, dict] = field(default_factory=dict)
     runs: dict[str, dict] = field(default_factory=dict)
+    # Argo workflows one-time-run creates made ({"run_id", "display_name"}), stored run or not
+    workflows: list[dict] = field(default_factory=list)
 
 
 LOGIN_PAGE = (
@@ -186,6 +200,9 @@ class KfpApiDouble(InThreadServer):
         self.open_healthz = open_healthz
         self.reply_delay = dict(reply_delay or {})
         self.uuid_ids = uuid_ids
+        # the next n run creates fail to store the run after making its workflow (500, as a MySQL lock
+        # wait timeout does)
+        self.fail_run_store = 0
         self.state = State()
         self.calls: list[Call] = []
         # what KFP created in Kubernetes before a store that failed: (kind, id it was sent as, display name)
@@ -602,6 +619,14 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
             # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
             rid = body.get("run_id") or self.new_id("run")
+            # 2.17.0 resource/resource_manager.go CreateRun: the Argo workflow (label pipeline/runid=<run id>,
+            # template/v2_template.go) is created BEFORE the row is stored (storage/run_store.go CreateRun), so
+            # every 500 below leaves a workflow that report_workflows() settles
+            s.workflows.append({"run_id": rid, "display_name": body["display_name"]})
+            if self.fail_run_store:
+                self.fail_run_store -= 1
+                return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
+                                      f"{body['display_name']} to table: Error 1205: Lock wait timeout exceeded"}
             if column := self._not_utf8mb3(body):
                 self.orphans.append(("Workflow", rid, body["display_name"]))
                 return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
@@ -636,6 +661,18 @@ class KfpApiDouble(InThreadServer):
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
         raise KeyError(f"{method} {path}")
+
+    def report_workflows(self) -> dict[str, int]:
+        """What the persistence agent's ``ReportWorkflowResource`` (2.17.0 ``resource/resource_manager.go``)
+        makes of every workflow a create left: a workflow whose ``pipeline/runid`` has a stored run is that
+        run's (adopted: several workflows of one id all run under it), one without is deleted once older than
+        ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` (taken as past here). Returns ``{run id: workflows it runs}``."""
+        with self._lock:
+            self.state.workflows = [w for w in self.state.workflows if w["run_id"] in self.state.runs]
+            adopted: dict[str, int] = {}
+            for w in self.state.workflows:
+                adopted[w["run_id"]] = adopted.get(w["run_id"], 0) + 1
+            return adopted
 
     def add_run(
         self,

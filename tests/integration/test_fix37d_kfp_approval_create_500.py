@@ -1,13 +1,12 @@
 """``ctloop approve`` whose rollout create KFP answers with a server error.
 
 kfp 2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
-workflow first, then stores the run: a create of a ``run_id`` that exists (an earlier attempt's
-create, stored after that attempt's lookup) answers 500 "Failed to store run" while the second
-workflow already runs. ``approve`` failed with that 500 and left the approval pending, inviting a
+workflow first, then stores the run: a create answered with 500 may have started a workflow, its
+run stored or not (each create sends an id of its own since round 42, fix42f). ``approve`` failed with that 500 and left the approval pending, inviting a
 third create. It now asks for the run again: when it exists, the rollout was started (exit 0, with
 a note on the possible duplicate workflow and how to check it); when not, one line says a workflow
 may have started and how to check before approving again. A real (sqlite) MLflow registry and the
-KFP API double (its duplicate ``run_id`` answer is the 500 above).
+KFP API double.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import pytest
 
 from ctloop import approval
 from ctloop.cli import main
-from ctloop.ops.platform import Platform
 from tests.doubles.kfp_cli import kfp_with_rollout
 from tests.integration.registry_support import two_versions
 
@@ -44,18 +42,17 @@ def _approve(uri, host):
 
 
 def _stored_late(monkeypatch, kfp):
-    """The earlier create's run is stored just after this attempt's lookup found none."""
-    real = Platform.find_run
-    calls = []
+    """The create stores the run, then KFP answers 500 (each create sends an id of its own since round
+    42, so a duplicate id no longer makes this 500; a server error after the store still can)."""
+    dispatch = kfp.dispatch
 
-    def find_run(self, rid):
-        calls.append(rid)
-        if len(calls) == 1:
-            kfp.state.runs[rid] = {"run_id": rid, "display_name": "rollout (earlier attempt)", "state": "RUNNING"}
-            return None
-        return real(self, rid)
+    def stored_then_500(method, path, query, body):
+        status, payload = dispatch(method, path, query, body)
+        if method == "POST" and path.endswith("/runs") and status == 200:
+            return 500, {"error": "Failed to create a new run: transport is closing"}
+        return status, payload
 
-    monkeypatch.setattr(Platform, "find_run", find_run)
+    monkeypatch.setattr(kfp, "dispatch", stored_then_500)
 
 
 def test_a_500_on_a_run_that_exists_is_the_rollout_already_started(registry, sqlite_tracking, kfp, monkeypatch,

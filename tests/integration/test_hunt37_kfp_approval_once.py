@@ -4,7 +4,8 @@ starts no second rollout.
 The rollout run was created with a random id, then ``rollout_started`` recorded: a process killed
 in between left the approval pending with no record, and ``ctloop approve`` again created a second
 run: two canaries of one version on the same InferenceService. The run id is now the approval's
-(``approval.rollout_run_id``), and KFP is asked for it before creating: the API server keeps a
+(``approval.rollout_run_id``; since fix42f a key in its description, ``approval.rollout_key``), and KFP is
+asked for it before creating: the API server keeps a
 client's ``run_id`` (kubeflow/pipelines 2.17.0 ``backend/src/apiserver/server/api_converter.go``
 ``toModelRun``) and would not refuse a second create before its workflow exists
 (``resource/resource_manager.go`` ``CreateRun`` creates the Argo workflow, then stores the run).

@@ -18,7 +18,7 @@ import pytest
 
 from ctloop import approval
 from ctloop.cli import main
-from ctloop.ops.platform import Platform
+from ctloop.ops.platform import KEY_MARK, Platform
 from tests.doubles.kfp_cli import kfp_for_cli
 from tests.ops.test_r39_kfp_approve_experiment import GOLDEN, MODEL, SCHEDULE, _apply, _approve
 from tests.ops.test_r39_kfp_approve_experiment import registry as registry  # noqa: F401  (the fixture)
@@ -83,7 +83,7 @@ def test_the_create_uses_what_was_checked(kfp, registry, sqlite_tracking, capsys
     assert _approve(sqlite_tracking, kfp.url, "ctloop") == 0
     (run,) = kfp.state.runs.values()
     assert run["pipeline_version_reference"]["pipeline_version_id"] == pinned
-    assert run["run_id"] == approval.rollout_run_id(MODEL, approval.Decision(
+    assert run["description"] == KEY_MARK + approval.rollout_key(MODEL, approval.Decision(
         "2", True, "alice", "", {}, at=registry.get_version(MODEL, "2").tags[approval.TAG_AT]))
     healthz = [c for c in kfp.calls[before:] if "healthz" in c.path]
     recurring = [c for c in kfp.calls[before:] if "recurringruns" in c.path]

@@ -176,6 +176,7 @@ NOT_SWEPT = {
     ("run", "--pipeline"): "a choice among the pipelines: tests/unit/test_bad_inputs.py",
     ("run", "--param"): "KEY=JSON pairs: tests/unit/test_bad_inputs.py, tests/ops",
     ("schedule", "--param"): "as run --param", ("trigger", "--param"): "as run --param",
+    ("trigger", "--idempotency-key"): "a key of a fixed pattern: tests/ops/test_fix42f_trigger_idempotency_key.py",
     ("backtest", "--model"): "a model of --config, looked up in it",
     ("backtest", "--target"): "a column: the data's own columns name it (test_bad_inputs.py)",
     ("backtest", "--time-column"): "a column (test_bad_inputs.py)",

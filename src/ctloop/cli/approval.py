@@ -134,20 +134,23 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
         return
     params = _rollout_params(args, decision.version, decision.by, decision.reason, rollout)
     checked, platform = platform is not None, platform or _platform(args)
-    # one run per approval: an attempt that created it and stopped before recording it finds it here
-    run_id = approval.rollout_run_id(args.model_name, decision)
-    started = decision.resumed and platform.find_run(run_id) is not None
+    # one run per approval: an attempt that created it and stopped before recording it finds it here, by
+    # the approval's key (or as the id a ctloop before round 42 gave it); each create sends an id of its own
+    key = approval.rollout_key(args.model_name, decision)
+    run_id = _rollout_found(platform, args, key, prepared) if decision.resumed else ""
+    started = bool(run_id)
     if not started:
         if not checked:  # an approval recorded by an earlier attempt
             _check_run(args, decision.version, decision.by, decision.reason, rollout, recorded=True)
             _need_experiment(platform, args, decision.version, recorded=True)
         try:
-            platform.create_run(
-                "rollout", experiment=args.experiment, params=params, run_id=run_id,
+            run_id = platform.create_run(
+                "rollout", experiment=args.experiment, params=params, key=key,
                 run_name=f"rollout-{args.model_name}-v{decision.version}",
                 schedule=schedule_name(PIPELINE, args.model_name),  # the version `apply` pinned for it
                 prepared=prepared)
         except PlatformError as exc:
+            run_id = getattr(exc, "run_id", "") or key
             started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "",
                                       f"{rollout.get('namespace') or '<namespace>'}/{rollout['inference_service']}")
     registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
@@ -157,6 +160,17 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
         return
     print(f"rollout run {run_id} started: canary of v{decision.version} on "
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
+
+
+def _rollout_found(platform, args: argparse.Namespace, key: str, prepared) -> str:
+    """The id of the rollout run an earlier attempt of this approval created, ``""`` for none: the run of
+    the experiment marked with its ``key``, else the run whose id is ``key`` (ctloop before round 42)."""
+    experiment_id = prepared.experiment_id if prepared is not None else platform.ensure_experiment(
+        args.experiment, namespace=args.namespace or "", dry_run=True)
+    found = platform.keyed_run(experiment_id, key) if experiment_id else None
+    if found is None:
+        found = platform.find_run(key)
+    return str(found.run_id) if found is not None else ""
 
 
 def _rollout_params(args: argparse.Namespace, version: str, by: str, reason: str, rollout: dict) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -342,46 +343,76 @@ def _create_once(platform, package: Path, args: argparse.Namespace, params: dict
     """The run ``ctloop trigger`` starts. A create KFP answers with 500 may have started it anyway:
     kubeflow/pipelines 2.17.0 ``resource/resource_manager.go`` ``CreateRun`` creates the Argo workflow
     first (labelled ``pipeline/runid=<run id>``, ``template/v2_template.go``), then stores the run
-    (``storage/run_store.go``: 500 "Failed to store run"). The run is asked
-    for by the id it was sent with: when KFP has it, it started; when not, its workflow does not train
-    to the end: ``ReportWorkflowResource`` (same file) deletes a one-time run's workflow that has no
-    stored run once it is older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` (``common/config.go``,
-    default 120), and the line says to trigger again once that workflow is gone."""
-    import uuid
+    (``storage/run_store.go``: 500 "Failed to store run"). The run is asked for by the id it was sent
+    with: when KFP has it, it started; when not, its workflow does not train to the end:
+    ``ReportWorkflowResource`` (same file) deletes a one-time run's workflow that has no stored run once
+    it is older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` (``common/config.go``, default 120).
 
+    ``--idempotency-key``: the run of this experiment created with that key (its description) is this
+    trigger's, when it runs ``continuous-training``; else a run with a new id of its own is created and
+    marked with the key. The key is not the run's id: ``ReportWorkflowResource`` adopts every workflow
+    labelled with the id of a stored run, so a retry under the id of an attempt whose store failed would
+    run the pipeline twice under one run."""
     from ctloop.errors import PlatformError
 
-    run_id = getattr(args, "run_id", "") or str(uuid.uuid4())
-    if run_id == getattr(args, "run_id", "") and platform.find_run(run_id) is not None:
-        print(f"note: KFP has run {run_id} already (--run-id): not started again", file=sys.stderr)
-        return run_id
+    key = getattr(args, "idempotency_key", None) or ""
+    prepared = None
+    if key:
+        prepared = platform.prepare_run(package, experiment=args.experiment, run_name=args.run_name or
+                                        f"{PIPELINE}-triggered")
+        found = platform.keyed_run(prepared.experiment_id, key)
+        if found is not None:
+            _same_trigger(found, key, args.experiment, prepared.experiment_id)
+            print(f"note: KFP has run {found.run_id} of --idempotency-key {key} already: not started again",
+                  file=sys.stderr)
+            return str(found.run_id)
     try:
-        return platform.create_run(package, experiment=args.experiment, params=params, run_id=run_id,
+        return platform.create_run(package, experiment=args.experiment, params=params, key=key, prepared=prepared,
                                    run_name=args.run_name or f"{PIPELINE}-triggered")
     except PlatformError as exc:
-        if getattr(exc.__cause__, "status", None) != 500 or not getattr(exc, "run_create_sent", False):
+        run_id = getattr(exc, "run_id", "")
+        if getattr(exc.__cause__, "status", None) != 500 or not getattr(exc, "run_create_sent", False) or not run_id:
             raise
         if platform.find_run(run_id) is not None:
             print(f"note: KFP answered HTTP 500 to the create of run {run_id}, which exists: started", file=sys.stderr)
             return run_id
         namespace = getattr(args, "namespace", "") or platform.namespace or "<KFP namespace, e.g. kubeflow>"
+        again = "again with the same --idempotency-key" if key else "again"
         raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so run {run_id} may have "
                             "started without a KFP run; KFP deletes such a workflow once it is older than "
-                            "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), so it does not finish: `ctloop trigger` "
-                            f"again once `kubectl get workflows -n {namespace} -l pipeline/runid={run_id}` shows it "
-                            "gone") from exc
+                            "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), so it does not finish (`kubectl get "
+                            f"workflows -n {namespace} -l pipeline/runid={run_id}` shows it until it is gone): "
+                            f"`ctloop trigger` {again} starts a run of a new id") from exc
 
 
-def run_uuid(text: str) -> str:
-    """``--run-id``: a UUID, the form KFP 2.17.0 gives run ids (``storage/run_store.go``) and that fits the
-    ``pipeline/runid`` label of the run's workflow (``template/v2_template.go``)."""
-    import uuid
+def _same_trigger(run: Any, key: str, experiment: str, experiment_id: str) -> None:
+    """Refuse (exit 2) a run found by ``--idempotency-key`` that is not a ``ctloop trigger`` run of
+    ``continuous-training`` in this experiment: the key was used for something else."""
+    from ctloop.errors import ConfigError
 
-    try:
-        return str(uuid.UUID(text.strip()))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID, e.g. 3f0c9a52-8d7e-4a43-9b51-2f6f1d0c7e11 "
-                                         "(uuidgen)") from None
+    spec = run.pipeline_spec if isinstance(getattr(run, "pipeline_spec", None), dict) else {}
+    if isinstance(spec.get("pipeline_spec"), dict):  # with a platform spec (kfp 2.17 client.py _create_job_config)
+        spec = spec["pipeline_spec"]
+    pipeline = str((spec.get("pipelineInfo") or {}).get("name") or "")
+    if getattr(run, "experiment_id", experiment_id) == experiment_id and pipeline == PIPELINE:
+        return
+    what = f"pipeline {pipeline!r}" if pipeline else "no pipeline package of its own (a pipeline version)"
+    raise ConfigError(f"--idempotency-key {key!r}: KFP run {run.run_id} (experiment {experiment}) carries that key "
+                      f"but runs {what}, not {PIPELINE} — fix: give a key of this trigger's own, e.g. "
+                      '--idempotency-key "$(uuidgen)"')
+
+
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def idempotency_key(text: str) -> str:
+    """``--idempotency-key``: 1-128 characters of letters, digits, ``.``, ``_``, ``:``, ``-`` (a UUID, a
+    CI job's id), stored in the run's description (``varchar(255)``, 2.17.0 ``model/run.go``)."""
+    value = text.strip()
+    if not IDEMPOTENCY_KEY.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1-128 letters, digits, '.', '_', ':' or '-', starting with "
+                                         'a letter or digit, e.g. "$(uuidgen)" or "$CI_PIPELINE_ID"')
+    return value
 
 
 def _not_a_number(constant: str):
@@ -477,7 +508,7 @@ TRIGGER_EXAMPLES = f"""examples:
     {DATA_PARAMS}
   ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand \\
     --param model_name=credit-default --param 'data={DATA_JSON}}}'
-  ctloop trigger --run-id "$(uuidgen)" ...   # the same --run-id again starts no second run
+  ctloop trigger --idempotency-key "$(uuidgen)" ...   # the same key again starts no second run
 """
 RUNS_EXAMPLES = f"""examples:
   ctloop runs --host {HOST} --experiment credit-continuous-training
@@ -598,9 +629,9 @@ def register(subparsers) -> None:
         "--run-name", default="", help="run name (default continuous-training-triggered)"
     )
     t.add_argument(
-        "--run-id", default=None, type=run_uuid, metavar="UUID",
-        help="the run's id (a UUID), to retry safely: when KFP has a run of this id, it is not started again "
-             "(default: a new random id)",
+        "--idempotency-key", default=None, type=idempotency_key, metavar="KEY",
+        help="to retry safely: when the experiment has a run triggered with this key, it is not started again "
+             "and its run_id is printed (default: none, every trigger starts a run)",
     )
     t.add_argument("--image", default="", type=image, help="component image (default: $CTLOOP_IMAGE)")
     _allow_old_backend(t)

@@ -72,6 +72,10 @@ SPEC_MARK = "ctloop-schedule-sha256:"
 PIN_MARK = "ctloop-pin:"
 # ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
 OWNER_MARK = "ctloop-spec:"
+# a one-time run's description: the idempotency key of the create that made it (``ctloop trigger
+# --idempotency-key``, one approval's rollout). Each attempt sends a run id of its own, so the workflow of
+# an attempt whose row KFP failed to store has no row and is deleted; the key finds a stored one.
+KEY_MARK = "ctloop-idempotency-key:"
 # ``ctloop-generation:<n>``: one more than the highest among the schedules of the name the creating apply
 # listed (none: 0), so a schedule outranks every one its apply saw within one second (``_rank``)
 GENERATION_MARK = "ctloop-generation:"
@@ -304,9 +308,27 @@ def collation_key(text: str) -> str:
     server creates its database without a collation, so ``utf8mb4_0900_ai_ci`` compares, accent- and
     case-insensitive (``crédit`` is ``Credit``, ``straße`` is ``STRASSE``); a NO PAD collation, so a
     trailing space still counts. Approximated as the compatibility decomposition without its combining
-    marks, casefolded."""
+    marks, casefolded: it misses equalities of the collation (``ł``/``l``, ``æ``/``ae``), so it is used only
+    where ctloop must compare itself (:meth:`Platform._free_version_name`); a lookup takes the server's
+    filtered answer (:func:`_filtered_match`)."""
     bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return bare.casefold()
+
+
+def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -> Any:
+    """The item of a list filtered by ``name`` (``EQUALS``) that KFP holds for ``name``, ``None`` for none:
+    its exact spelling, else one :func:`collation_key` takes for it, else the only one the server answered.
+    KFP's database compared with its own collation (``utf8mb4_0900_ai_ci``: ``łódź`` is ``lodz``, ``æble``
+    is ``aeble``, equalities :func:`collation_key` does not know), and its answer is taken; several answers
+    none of which ctloop can tell is ``name`` (a proxy that dropped the filter) are no match."""
+    items = [i for i in items if stored(i)]
+    exact = next((i for i in items if str(stored(i)) == name), None)
+    if exact is not None:
+        return exact
+    close = next((i for i in items if collation_key(str(stored(i))) == collation_key(name)), None)
+    if close is not None:
+        return close
+    return items[0] if len(items) == 1 else None
 
 
 def _same_name(stored: Any, name: str) -> bool:
@@ -1310,11 +1332,9 @@ class Platform:
             if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
                 return None
             raise
-        # casefolded: the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and
-        # the upload of `name` collides with `Name` in any case (409), as _free_version_name has it
-        # (accents aside too, :func:`collation_key`): the exact spelling first
-        found = [p for p in (resp.pipelines or []) if _same_name(p.name or p.display_name, name)]
-        return next((p for p in found if (p.name or p.display_name) == name), found[0] if found else None)
+        # the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and the upload of
+        # `name` collides with what it answers (409): the exact spelling first, else what the server matched
+        return _filtered_match(resp.pipelines or [], name, lambda p: p.name or p.display_name)
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
         """Every item of a KFP list call, page after page (``next_page_token``). A token answered
@@ -1481,9 +1501,7 @@ class Platform:
             page_size=10,
             namespace=namespace or None,
         )
-        found = resp.experiments or []
-        return next((exp for exp in found if exp.display_name == name),
-                    next((exp for exp in found if _same_name(exp.display_name, name)), None))
+        return _filtered_match(resp.experiments or [], name, lambda exp: exp.display_name)
 
     def find_experiment(self, name: str, namespace: str = "") -> str:
         found = self._experiment(name, namespace)
@@ -1872,6 +1890,7 @@ class Platform:
         schedule: str = "",
         run_id: str = "",
         prepared: PreparedRun | None = None,
+        key: str = "",
     ) -> str:
         """Start one run now; returns its run id.
 
@@ -1893,18 +1912,43 @@ class Platform:
                 so), it is returned and nothing is created. Empty = a new random id.
             prepared: What :meth:`prepare_run` resolved for this run beforehand (``ctloop approve``
                 checks before it records an approval); None = checked and resolved here.
+            key: An idempotency key, written into the run's description (:data:`KEY_MARK`), where
+                :meth:`keyed_run` finds it; the run still gets a new id of its own. Prefer it to
+                ``run_id`` for a create that must happen once: kubeflow/pipelines 2.17.0
+                ``resource/resource_manager.go`` ``CreateRun`` creates the Argo workflow (labelled
+                ``pipeline/runid=<run id>``) before it stores the run, and ``ReportWorkflowResource``
+                adopts every workflow whose run id has a stored run, deleting only those without: a
+                retry of a create answered "Failed to store run" under the same id runs it twice.
         """
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
         check_name(run_name, "run name", "continuous-training-triggered", "run")
-        for key, value in (params or {}).items():
-            refuse_astral(value, f"parameter {key}")
+        for param, value in (params or {}).items():
+            refuse_astral(value, f"parameter {param}")
         if run_id and self.find_run(run_id) is not None:
             return run_id
         target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,
                                               namespace=namespace, schedule=schedule)
         return self._start_run(target.experiment_id, run_name, dict(params or {}), target.package,
-                               target.pipeline_id, target.version_id, run_id)
+                               target.pipeline_id, target.version_id, run_id,
+                               description=f"{KEY_MARK}{key}" if key else "")
+
+    def keyed_run(self, experiment_id: str, key: str) -> Any:
+        """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
+        ``None`` when there is none. Asked of KFP by the run's description: a v2beta1 filter key of runs
+        (2.17.0 ``model/run.go`` ``runAPIToModelFieldMap``: ``description``), ``EQUALS`` compared by
+        its database, whose answer is taken as it is."""
+        try:
+            runs = self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
+                               sort_by="created_at desc", filter=_filter("description", f"{KEY_MARK}{key}"))
+            return next(iter(runs), None)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) != 403:
+                raise
+            raise PlatformError(
+                f"{exc} — the idempotency key is looked up among the runs of experiment {experiment_id}: in "
+                "multi-user KFP the identity needs to list runs in the experiment's namespace (--namespace, "
+                "kfp.namespace: its profile, or a RoleBinding to kubeflow-edit there)") from exc
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
                     schedule: str = "", create_experiment: bool = True) -> PreparedRun:
@@ -1945,7 +1989,8 @@ class Platform:
             raise
 
     def _start_run(self, experiment_id: str, run_name: str, params: dict, package: str | None,
-                   pipeline_id: str | None, version_id: str | None, run_id: str = "") -> str:
+                   pipeline_id: str | None, version_id: str | None, run_id: str = "",
+                   description: str = "") -> str:
         """``POST /runs`` with a run id chosen here: what kfp 2.17.0 ``Client.run_pipeline`` sends
         (``kfp/client/client.py``), plus ``run_id``, which the API server keeps (2.15.0-2.17.0
         ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
@@ -1963,13 +2008,14 @@ class Platform:
                                                 pipeline_id=pipeline_id, version_id=version_id,
                                                 enable_caching=None, cache_key=None, pipeline_root=None)
         body = kfp_server_api.V2beta1Run(
-            run_id=run_id, experiment_id=experiment_id, display_name=run_name,
+            run_id=run_id, experiment_id=experiment_id, display_name=run_name, description=description or None,
             pipeline_spec=config.pipeline_spec, pipeline_version_reference=config.pipeline_version_reference,
             runtime_config=config.runtime_config)
         try:
             result = self._call("create run", self.client._run_api.run_service_create_run, run=body)
         except PlatformError as exc:
             exc.run_create_sent = True
+            exc.run_id = run_id  # the id the create was sent with: what a workflow it made is labelled
             if not _maybe_created(exc.__cause__):
                 raise
             try:
@@ -1978,6 +2024,7 @@ class Platform:
                 unseen = PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
                                        f"check `ctloop runs` before starting it again")
                 unseen.run_create_sent = True
+                unseen.run_id = run_id
                 raise unseen from exc
             self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); run {run_id} "
                       f"({run_name}) was created")
