@@ -12,15 +12,20 @@ import json
 import os
 from datetime import UTC
 
-import boto3
 import numpy as np
 import pandas as pd
 import pytest
 
 from ctloop import storage
 from ctloop.cli import main
-from tests.fixtures.object_stores import AZURITE_ACCOUNT, AZURITE_KEY, azurite, isolated_env
-from tests.fixtures.servers import BIN, daemon, free_port
+from tests.fixtures.object_stores import (
+    AZURITE_ACCOUNT,
+    AZURITE_KEY,
+    azurite,
+    isolated_env,
+    moto_identity,
+)
+from tests.fixtures.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -29,37 +34,9 @@ BUCKET = "ctloop-drift-wonly"
 
 @pytest.fixture
 def write_only(tmp_path, monkeypatch):
-    """moto_server, a bucket and a user allowed Get/Put/List only; the process environment
-    holds that user's keys. Yields a client of that user."""
-    port = free_port()
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"}
-    argv = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with daemon(argv, tmp_path / "moto", port, ready="/moto-api/", env=env) as url:
-        admin = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-        admin |= {"region_name": "us-east-1", "endpoint_url": url}
-        iam = boto3.client("iam", **admin)
-        iam.create_user(UserName="drift")
-        allowed = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": allowed, "Resource": "*"}],
-        }
-        iam.put_user_policy(UserName="drift", PolicyName="drift", PolicyDocument=json.dumps(policy))
-        key = iam.create_access_key(UserName="drift")["AccessKey"]
-        boto3.client("s3", **admin).create_bucket(Bucket=BUCKET)
-        for name in [k for k in os.environ if k.startswith("AWS_")]:
-            monkeypatch.delenv(name)
-        for name, value in isolated_env(tmp_path / "home", free_port()).items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", url)
-        mine = {
-            "aws_access_key_id": key["AccessKeyId"],
-            "aws_secret_access_key": key["SecretAccessKey"],
-        }
-        yield boto3.client("s3", **{**admin, **mine})
+    """A moto_server user allowed ["s3:GetObject", "s3:PutObject", "s3:ListBucket"] only (:func:`moto_identity`); yields its client."""
+    with moto_identity(tmp_path, monkeypatch, bucket=BUCKET, actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket"], user="drift") as client:
+        yield client
 
 
 def _sides(tmp_path):

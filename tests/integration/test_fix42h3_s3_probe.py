@@ -12,19 +12,15 @@ first write of it had been refused: nothing was left. The store is moto's server
 
 from __future__ import annotations
 
-import json
-import os
 import warnings
 
-import boto3
 import pandas as pd
 import pytest
 
 from ctloop import storage
 from ctloop.errors import DataSourceError
 from ctloop.labels.store import ingest_labels
-from tests.fixtures.object_stores import isolated_env
-from tests.fixtures.servers import BIN, daemon, free_port
+from tests.fixtures.object_stores import moto_identity
 
 
 @pytest.mark.parametrize(
@@ -74,43 +70,9 @@ def test_only_s3_host_names_are_aws_s3(url, aws):
 
 @pytest.fixture
 def read_only_identity(tmp_path, monkeypatch):
-    """moto_server whose first four requests are unchecked (INITIAL_NO_AUTH_ACTION_COUNT), used to
-    make a user allowed s3:GetObject and s3:ListBucket only, and a bucket; the process environment
-    holds only that user's keys."""
-    port = free_port()
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"}
-    argv = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with daemon(argv, tmp_path / "moto", port, ready="/moto-api/", env=env) as url:
-        admin = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-        admin |= {"region_name": "us-east-1", "endpoint_url": url}
-        iam = boto3.client("iam", **admin)
-        iam.create_user(UserName="reader")
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}
-            ],
-        }
-        iam.put_user_policy(
-            UserName="reader", PolicyName="reader", PolicyDocument=json.dumps(policy)
-        )
-        key = iam.create_access_key(UserName="reader")["AccessKey"]
-        boto3.client("s3", **admin).create_bucket(Bucket="ctloop-probe")
-        for name in [k for k in os.environ if k.startswith("AWS_")]:
-            monkeypatch.delenv(name)
-        for name, value in isolated_env(tmp_path / "home", free_port()).items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", url)
-        monkeypatch.setattr(storage, "_S3_CONDITIONAL", {})
-        monkeypatch.setattr(storage, "_S3_PROBES_LEFT", set())
-        mine = {
-            "aws_access_key_id": key["AccessKeyId"],
-            "aws_secret_access_key": key["SecretAccessKey"],
-        }
-        yield boto3.client("s3", **{**admin, **mine})
+    """A moto_server user allowed ["s3:GetObject", "s3:ListBucket"] only (:func:`moto_identity`); yields its client."""
+    with moto_identity(tmp_path, monkeypatch, bucket="ctloop-probe", actions=["s3:GetObject", "s3:ListBucket"], user="reader") as client:
+        yield client
 
 
 def test_a_probe_never_written_is_not_said_to_be_left(read_only_identity, tmp_path):
