@@ -7,8 +7,6 @@ Through the real KServe model server from .venv-serving, running this checkout's
 
 from __future__ import annotations
 
-import os
-import subprocess
 import warnings
 
 import httpx
@@ -16,9 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.fixtures.servers import free_port, stop_group, wait_http
-from tests.helpers import REPO
-from tests.serving.test_runtime_server import MODEL, SERVING_PYTHON, sha256_of
+from tests.fixtures.servers import stop_group, wait_http
+from tests.serving.test_runtime_server import MODEL, sha256_of, start_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -41,36 +38,7 @@ def trained_with_an_empty_feature(directory):
 def test_text_in_a_feature_empty_in_training_is_served(tmp_path):
     directory, result = trained_with_an_empty_feature(tmp_path / "model")
     log = tmp_path / "runtime.log"
-    port, grpc = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "CTLOOP_MODEL"))}
-    env.update(
-        PYTHONPATH=str(REPO / "src"),
-        CTLOOP_MODEL_SHA256=sha256_of(directory),
-        CTLOOP_MODEL_VERSION="3",
-    )
-    proc = subprocess.Popen(
-        [
-            str(SERVING_PYTHON),
-            "-m",
-            "ctloop.serving.runtime",
-            "--model_name",
-            MODEL,
-            "--model_dir",
-            str(directory),
-            "--http_port",
-            str(port),
-            "--grpc_port",
-            str(grpc),
-            "--workers",
-            "1",
-        ],
-        stdout=open(log, "w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-        cwd=str(tmp_path),
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_runtime(directory, log, sha256_of(directory))
     try:
         wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
         rows = [
