@@ -15,7 +15,6 @@ tests/serving/test_r41_metrics_native_histograms.py (prometheus/client_model v0.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -25,8 +24,8 @@ import pytest
 from ctloop.config import CanaryRules
 from ctloop.serving import analysis
 from ctloop.serving.metric_sources import Prometheus, PrometheusAuth
-from tests.fixtures.prometheus import need, wait_for
-from tests.fixtures.servers import InThreadServer, daemon, free_port
+from tests.fixtures.prometheus import native_scraping, wait_for
+from tests.fixtures.servers import InThreadServer
 from tests.serving import test_r41_metrics_native_histograms as pb
 
 pytestmark = pytest.mark.slow
@@ -118,12 +117,7 @@ def scraped(workdir, pods: list[tuple], rates: list[float] | None = None, *, sam
                     labels["revision"] = revision
                 jobs.append({"job_name": f"{kind}-{i}", "scrape_interval": "1s", "metrics_path": f"/{kind}/{i}",
                              "static_configs": [{"targets": [server.address], "labels": labels}]})
-        config = workdir / "prometheus.yml"
-        config.write_text(json.dumps({"global": {"scrape_interval": "1s"}, "scrape_configs": jobs}))
-        port = free_port()
-        argv = [need("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}", "--enable-feature=native-histograms"]
-        with daemon(argv, workdir, port, timeout=60) as url:
+        with native_scraping(workdir, jobs) as url:
             wait_for(url, f"count(count_over_time(target_info[1m]) >= {samples})",
                      predicate=lambda r: bool(r) and int(r[0]["value"][1]) == len(pods), timeout=timeout)
             yield Prometheus(url, auth=PrometheusAuth())

@@ -21,15 +21,14 @@ OpenCensus queue-proxy metrics (``revision_request_latencies``, ms).
 
 from __future__ import annotations
 
-import json
 import time
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from ctloop.serving.metric_sources import Prometheus, PrometheusAuth, get_source
-from tests.fixtures.prometheus import need, wait_for
-from tests.fixtures.servers import InThreadServer, daemon, free_port
+from tests.fixtures.prometheus import native_scraping, wait_for
+from tests.fixtures.servers import InThreadServer
 from tests.manifests.rules_support import render_monitoring, rule_groups, write_rules
 from tests.serving import test_r41_metrics_native_histograms as pb
 
@@ -164,25 +163,7 @@ def prom(request, tmp_path_factory):
                     "static_configs": [{"targets": [server.address], "labels": {"pod": "p-0"}}],
                 }
             )
-        config = tmp_path / "prometheus.yml"
-        config.write_text(
-            json.dumps(
-                {
-                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                    "rule_files": [str(rules)],
-                    "scrape_configs": jobs,
-                }
-            )
-        )
-        port = free_port()
-        argv = [
-            need("prometheus"),
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--enable-feature=native-histograms",
-        ]
-        with daemon(argv, tmp_path, port, timeout=60) as url:
+        with native_scraping(tmp_path, jobs, rule_files=[str(rules)]) as url:
             wait_for(url, "ctloop:request_rate:rate5m", timeout=60)
             yield source, Prometheus(url, auth=PrometheusAuth())
 

@@ -19,7 +19,6 @@ holds (2**(i-1), 2**i] seconds.
 
 from __future__ import annotations
 
-import json
 import math
 import struct
 import time
@@ -30,8 +29,8 @@ import pytest
 from ctloop.config import CanaryRules
 from ctloop.serving import analysis
 from ctloop.serving.metric_sources import Prometheus, get_source
-from tests.fixtures.prometheus import need, wait_for
-from tests.fixtures.servers import InThreadServer, daemon, free_port
+from tests.fixtures.prometheus import native_scraping, wait_for
+from tests.fixtures.servers import InThreadServer
 
 pytestmark = pytest.mark.slow
 
@@ -177,12 +176,7 @@ class Pods(InThreadServer):
 def prom(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("native")
     with Pods() as pods:
-        config = workdir / "prometheus.yml"
-        config.write_text(json.dumps({"global": {"scrape_interval": "1s"}, "scrape_configs": pods.scrape_configs()}))
-        port = free_port()
-        argv = [need("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}", "--enable-feature=native-histograms"]
-        with daemon(argv, workdir, port, timeout=60) as url:
+        with native_scraping(workdir, pods.scrape_configs()) as url:
             # three scrapes of every target: a rate over the window has samples to work with
             wait_for(url, 'count(count_over_time({__name__=~"ctloop_predictions_total|target_info"}[1m]) >= 3)',
                      predicate=lambda r: bool(r) and r[0]["value"][1] == str(2 * len(LATENCY) + len(ERROR_SHARE)))

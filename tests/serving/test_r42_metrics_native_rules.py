@@ -14,13 +14,10 @@ monitoring component's rules rendered for each source, evaluated every second.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ctloop.serving.metric_sources import Prometheus, PrometheusAuth
-from tests.fixtures.prometheus import need, wait_for
-from tests.fixtures.servers import daemon, free_port
+from tests.fixtures.prometheus import native_scraping, wait_for
 from tests.manifests.rules_support import render_monitoring, rule_groups, write_rules
 from tests.serving import test_fix41f_mixed_histograms as mixed
 
@@ -64,25 +61,7 @@ def prom(request, tmp_path_factory):
                         "static_configs": [{"targets": [server.address], "labels": labels}],
                     }
                 )
-        config = tmp_path / "prometheus.yml"
-        config.write_text(
-            json.dumps(
-                {
-                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                    "rule_files": [str(rules)],
-                    "scrape_configs": jobs,
-                }
-            )
-        )
-        port = free_port()
-        argv = [
-            need("prometheus"),
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--enable-feature=native-histograms",
-        ]
-        with daemon(argv, tmp_path, port, timeout=60) as url:
+        with native_scraping(tmp_path, jobs, rule_files=[str(rules)]) as url:
             wait_for(url, f'ctloop:request_rate:rate5m{{revision="{STABLE}"}}', timeout=60)
             wait_for(
                 url, f'ctloop:request_latency_p99_seconds:5m{{revision="{STABLE}"}}', timeout=30
