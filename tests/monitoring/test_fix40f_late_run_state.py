@@ -20,12 +20,16 @@ import pytest
 
 from ctloop.errors import PlatformError
 from ctloop.monitoring import trigger
-from ctloop.ops.platform import Platform
+from ctloop.ops.platform import KEY_MARK, Platform
 from tests.monitoring.test_r40_kfp_trigger_late_run import MODEL, _start
 from tests.monitoring.test_r40_kfp_trigger_late_run import kfp as kfp  # noqa: F401 - a fixture
 from tests.monitoring.trigger_support import trigger_loop
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+
+
+def _key_of(kfp, run_id: str) -> str:
+    return kfp.state.runs[run_id]["description"].removeprefix(KEY_MARK)
 
 
 def _window(store, end: str, cooldown: str = "") -> str:
@@ -60,7 +64,7 @@ def test_a_late_run_that_ended_without_a_model_does_not_hold_back_the_next(kfp, 
     first, stored = _stored_late(registry, store, kfp, monkeypatch, "2026-12-05T01:00:00Z", state)
     second = _window(store, "2026-12-05T09:00:00Z")
     started = _start(registry, store, kfp.url, second)
-    assert started == trigger.retrain_run_id(MODEL, second) and set(kfp.state.runs) == {stored, started}
+    assert set(kfp.state.runs) == {stored, started} and _key_of(kfp, started) == trigger.retrain_key(MODEL, second)
     first_tags = store.client.get_run(first).data.tags
     assert first_tags["triggered"] == "true" and first_tags["kfp_run"] == stored  # it did start
     assert store.client.get_run(second).data.tags["triggered"] == "true"
@@ -71,7 +75,7 @@ def test_a_late_run_that_succeeded_weeks_ago_does_not_hold_back_the_next(kfp, sq
     first, stored = _stored_late(registry, store, kfp, monkeypatch, "2026-12-05T01:00:00Z", "SUCCEEDED", "24h")
     second = _window(store, "2027-01-09T01:00:00Z", "24h")
     started = _start(registry, store, kfp.url, second)
-    assert started == trigger.retrain_run_id(MODEL, second) and set(kfp.state.runs) == {stored, started}
+    assert set(kfp.state.runs) == {stored, started} and _key_of(kfp, started) == trigger.retrain_key(MODEL, second)
     assert store.client.get_run(first).data.tags["triggered"] == "true"
 
 
@@ -96,7 +100,8 @@ def test_a_live_late_run_skips_whatever_its_age(kfp, sqlite_tracking, monkeypatc
 
 
 def test_the_lookups_stay_bounded(kfp, sqlite_tracking, monkeypatch):
-    """At most trigger.LATE_WINDOWS ``GET /runs/{id}`` for the failed windows per trigger, however many failed."""
+    """At most trigger.LATE_WINDOWS failed windows asked for per trigger (each: a list of runs by key and a
+    ``GET /runs/{id}`` for a run an older ctloop gave the key as its id), however many failed."""
     registry, store, _ = trigger_loop(sqlite_tracking, MODEL)
 
     def start_run(self, *args, **kwargs):
@@ -107,9 +112,12 @@ def test_the_lookups_stay_bounded(kfp, sqlite_tracking, monkeypatch):
         with pytest.raises(PlatformError):
             _start(registry, store, kfp.url, _window(store, f"2026-12-05T0{hour}:00:00Z"))
         monkeypatch.undo()
-    asked, find = [], Platform.find_run
-    monkeypatch.setattr(Platform, "find_run", lambda self, run_id: asked.append(run_id) or find(self, run_id))
+    asked, find, keyed = [], Platform.find_run, Platform.keyed_run
+    monkeypatch.setattr(Platform, "find_run", lambda self, key: asked.append(("get", key)) or find(self, key))
+    monkeypatch.setattr(Platform, "keyed_run",
+                        lambda self, exp, key: asked.append(("list", key)) or keyed(self, exp, key))
     window = _window(store, "2026-12-05T09:00:00Z")
-    assert _start(registry, store, kfp.url, window) == trigger.retrain_run_id(MODEL, window)
-    late = [run_id for run_id in asked if run_id != trigger.retrain_run_id(MODEL, window)]  # not its own create's
-    assert len(late) == trigger.LATE_WINDOWS == 5
+    started = _start(registry, store, kfp.url, window)
+    assert _key_of(kfp, started) == trigger.retrain_key(MODEL, window)
+    late = [(how, key) for how, key in asked if key != trigger.retrain_key(MODEL, window)]  # not its own create's
+    assert len({key for _, key in late}) == trigger.LATE_WINDOWS == 5 and len(late) == 2 * trigger.LATE_WINDOWS

@@ -6,9 +6,9 @@ the Argo workflow, then stores the run (``storage/run_store.go``: a row lock hel
 timeout delays it, MySQL's ``innodb_lock_wait_timeout`` is 50 s). The trigger's create timed out, its
 ``GET /apis/v2beta1/runs/{id}`` answered 404 (not stored yet), and the window was marked
 ``triggered=failed`` (a failed trigger starts no cooldown); then the store went through and the retrain
-ran. The next window that fired started a second retrain beside it. The retrain's run id follows from
-its window (:func:`ctloop.monitoring.trigger.retrain_run_id`), so a trigger now asks KFP for the runs of
-the windows marked failed since the last retrain: one that exists started after all; it is recorded
+ran. The next window that fired started a second retrain beside it. The retrain's idempotency key (in
+the run's description) follows from its window (:func:`ctloop.monitoring.trigger.retrain_key`), so a
+trigger now asks KFP for the runs of the windows marked failed since the last retrain: one that exists started after all; it is recorded
 (the failed window marked triggered with it) and this window starts nothing (``trigger_skipped``: the
 next window decides, in that retrain's cooldown). The real Platform against the KFP API double, a real
 (sqlite) MLflow store."""
@@ -20,7 +20,7 @@ import pytest
 
 from ctloop.errors import PlatformError
 from ctloop.monitoring import trigger
-from ctloop.ops.platform import Platform
+from ctloop.ops.platform import KEY_MARK, Platform
 from tests.monitoring.trigger_support import trigger_loop
 
 MODEL = "credit-late-store"
@@ -66,7 +66,7 @@ def test_a_retrain_stored_after_its_trigger_gave_up_is_not_started_twice(kfp, sq
     monkeypatch.undo()
     (self_, args, kwargs), = late
     stored = real(self_, *args, **kwargs)  # ... and then KFP stored it: the retrain runs
-    assert stored == trigger.retrain_run_id(MODEL, first)
+    assert kfp.state.runs[stored]["description"] == KEY_MARK + trigger.retrain_key(MODEL, first)
 
     second = _window(store, "2026-12-05T02:00:00Z")
     assert _start(registry, store, kfp.url, second) == ""
@@ -91,5 +91,6 @@ def test_a_failed_window_whose_run_never_came_does_not_stop_the_next(kfp, sqlite
     monkeypatch.undo()
     second = _window(store, "2026-12-05T02:00:00Z")
     run_id = _start(registry, store, kfp.url, second)
-    assert list(kfp.state.runs) == [run_id] == [trigger.retrain_run_id(MODEL, second)]
+    assert list(kfp.state.runs) == [run_id]
+    assert kfp.state.runs[run_id]["description"] == KEY_MARK + trigger.retrain_key(MODEL, second)
     assert store.client.get_run(first).data.tags["triggered"] == "failed"

@@ -83,42 +83,46 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
                       experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
 
 
-def retrain_run_id(model_name: str, monitor_run_id: str) -> str:
-    """The KFP run id of the retrain a monitoring window starts: the same for every attempt of that
-    window's trigger (a KFP 2.17 run takes a client-chosen UUID: ``Platform.create_run`` returns the
-    run that exists instead of creating a second), another for every other window."""
+def retrain_key(model_name: str, monitor_run_id: str) -> str:
+    """The idempotency key of the retrain a monitoring window starts: the same for every attempt of that
+    window's trigger, another for every other window. It goes in the run's description
+    (``Platform.create_run(key=...)``, found by :meth:`~ctloop.ops.platform.Platform.keyed_run`), not in
+    its id: kubeflow/pipelines 2.17.0 ``resource/resource_manager.go`` ``CreateRun`` creates the Argo
+    workflow (labelled ``pipeline/runid=<run id>``) before it stores the run, and ``ReportWorkflowResource``
+    adopts every workflow whose run id has a stored run, so a retry under the id of an attempt whose store
+    failed (500) would train twice under one run. Each attempt sends an id of its own: the failed one's
+    workflow has no row and is deleted. A ctloop before round 42 sent the key as the run's id
+    (:func:`_keyed` still finds such a run)."""
     import uuid
 
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ctloop-retrain:{model_name}/{monitor_run_id}"))
 
 
-def _exists(platform: Any, run_id: str) -> bool:
-    """Whether KFP has the run ``run_id``; ``False`` when it cannot say (or the client cannot look)."""
-    find = getattr(platform, "find_run", None)
-    if find is None:
-        return False
-    try:
-        return find(run_id) is not None
-    except CtloopError:
-        return False
+def _keyed(platform: Any, experiment_id: str, key: str) -> Any:
+    """The run of ``experiment_id`` created with the idempotency ``key``, else the run whose id is ``key``
+    (created by a ctloop before round 42), else ``None``. Raises what KFP answers (a :class:`CtloopError`)."""
+    found = platform.keyed_run(experiment_id, key)
+    return found if found is not None else platform.find_run(key)
 
 
-def _find(platform: Any, run_id: str) -> Any:
-    """The KFP run ``run_id``; ``None`` when KFP has none or cannot say."""
+def _find(platform: Any, experiment_id: str, key: str) -> Any:
+    """:func:`_keyed`; ``None`` also when KFP cannot say."""
     try:
-        return platform.find_run(run_id)
+        return _keyed(platform, experiment_id, key)
     except CtloopError:
         return None
 
 
-LATE_WINDOWS = 5  # the newest windows marked failed that a trigger asks KFP about (one GET /runs/{id} each)
+# the newest windows marked failed that a trigger asks KFP about (one list of runs by key and one
+# GET /runs/{id} each: :func:`_keyed`)
+LATE_WINDOWS = 5
 COOLDOWN_TAG = "trigger_cooldown"  # the rules' cooldown, written on a window that asks for a retrain
 # v2beta1 run.proto RuntimeState (kubeflow/pipelines 2.17.0) of a run that may still train: a late
 # retrain in one of these stands for this window's, whatever its age (unknown: taken as live)
 LIVE = frozenset({"PENDING", "RUNNING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"})
 
 
-def _late_retrain(store: Any, platform: Any, model_name: str, monitor_run_id: str,
+def _late_retrain(store: Any, platform: Any, experiment_id: str, model_name: str, monitor_run_id: str,
                   tags: dict[str, str]) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
     """The windows marked ``triggered=failed`` since the newest retrain whose retrain exists in KFP after
     all, as ``(window run, KFP run)`` pairs, and ``(KFP run, why)`` when one of them stands for the retrain
@@ -127,14 +131,15 @@ def _late_retrain(store: Any, platform: Any, model_name: str, monitor_run_id: st
     ``resource/resource_manager.go`` ``CreateRun`` creates the workflow and then stores the run: a store
     that outlasted the create's timeout and the lookup after it (``GET /runs/{id}``: 404) marked the
     window failed, and the run was stored later and trained; the next window that fired started a second
-    retrain. Each window's retrain has its own id (:func:`retrain_run_id`), so it is asked for: at most
-    :data:`LATE_WINDOWS` ``GET /runs/{id}``. Such a run stands for this window's retrain while it is live
+    retrain. Each window's retrain has its own key (:func:`retrain_key`) in the KFP experiment
+    ``experiment_id``, so it is asked for (:func:`_keyed`): at most :data:`LATE_WINDOWS` windows. Such a
+    run stands for this window's retrain while it is live
     (:data:`LIVE`) or while this window ends within the rules' cooldown (:data:`COOLDOWN_TAG`) of that
     window's end, as the rules would have judged had it been marked on time; one that ended (CANCELED,
     FAILED, or SUCCEEDED longer ago) does not hold back the retrain this window asks for."""
     from ctloop.monitoring.store import FAILED, SEQ_TAG, TRIGGERED
 
-    if not monitor_run_id or getattr(platform, "find_run", None) is None:
+    if not monitor_run_id or not experiment_id:
         return [], None
     exp_id = store.experiment_id(create=False)
     if exp_id is None:
@@ -150,10 +155,10 @@ def _late_retrain(store: Any, platform: Any, model_name: str, monitor_run_id: st
         run_id = window.info.run_id
         if run_id == monitor_run_id or window.data.tags.get("window_end", "") <= since:
             continue
-        wanted = retrain_run_id(model_name, run_id)
-        run = _find(platform, wanted)
+        run = _find(platform, experiment_id, retrain_key(model_name, run_id))
         if run is None:
             continue
+        wanted = str(run.run_id)
         found.append((run_id, wanted))
         why = "" if skip else _stands_for(run, window.data.tags.get("window_end", ""), tags)
         if why:
@@ -226,11 +231,46 @@ def _failed(registry: Any, store: Any, exc: Exception, *, model_name: str, reaso
     raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
 
 
+def _prepare(platform: Any, pipeline: str, experiment: str, model_name: str) -> Any:
+    """What ``Platform.prepare_run`` resolves for the retrain (its experiment, the version the model's
+    schedule pins), once for the lookups by key and the create; ``None`` for a client that cannot look
+    runs up (no ``keyed_run``)."""
+    from ctloop.config import schedule_name
+
+    if getattr(platform, "keyed_run", None) is None:
+        return None
+    return platform.prepare_run(pipeline, experiment=experiment, run_name=f"retrain-{model_name}",
+                                schedule=schedule_name(pipeline, model_name))
+
+
+def _create(platform: Any, prepared: Any, pipeline: str, *, experiment: str, params: dict[str, Any],
+            model_name: str, key: str) -> str:
+    """The window's retrain: the run of its ``key`` when one exists (an earlier attempt of this window's
+    trigger), else one created with the key (:func:`retrain_key`). One whose create failed but which KFP
+    has (its answer lost: a timeout, a 5xx after the store) is the retrain; otherwise the failure is raised."""
+    from ctloop.config import schedule_name
+
+    create = {"experiment": experiment, "params": params, "run_name": f"retrain-{model_name}",
+              "schedule": schedule_name(pipeline, model_name)}
+    if prepared is None or not key:
+        return platform.create_run(pipeline, **create)
+    found = _keyed(platform, prepared.experiment_id, key)
+    if found is not None:  # the step re-run after a create whose answer was lost (the window marked failed)
+        print(f"ctloop: KFP has the retrain run {found.run_id} of this window already: not started again")
+        return str(found.run_id)
+    try:
+        return platform.create_run(pipeline, key=key, prepared=prepared, **create)
+    except CtloopError:
+        found = _find(platform, prepared.experiment_id, key)
+        if found is None:
+            raise
+        print(f"ctloop: KFP did not answer the create of the retrain run {found.run_id}, which exists: started")
+        return str(found.run_id)
+
+
 def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason: str, params: dict[str, Any] | None,
            experiment: str, pipeline: str, monitor_run_id: str) -> str:
     from mlflow.exceptions import MlflowException
-
-    from ctloop.config import schedule_name
 
     train_from = try_from = ""
     try:
@@ -253,7 +293,9 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
-        late, skip = _late_retrain(store, platform, model_name, monitor_run_id, tags)
+        prepared = _prepare(platform, pipeline, experiment, model_name) if monitor_run_id else None
+        late, skip = _late_retrain(store, platform, prepared.experiment_id if prepared else "", model_name,
+                                   monitor_run_id, tags)
         for window, run in late:  # they started: marked so (the cooldown counts from them)
             store.mark_triggered(window, run)
             print(f"ctloop: the retrain of the window {window}, marked failed, started after all (KFP run {run})")
@@ -264,18 +306,8 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
                                                    "monitor_run": monitor_run_id, "why": why, "kfp_run": run})
             print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)}: {why}")
             return ""
-        # one KFP run per window: the id follows from the window, so a step re-run after a create
-        # whose answer was lost (marked failed) finds that run instead of starting a second retrain
-        wanted = retrain_run_id(model_name, monitor_run_id) if monitor_run_id else ""
-        try:
-            run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
-                                         run_name=f"retrain-{model_name}", schedule=schedule_name(pipeline, model_name),
-                                         **({"run_id": wanted} if wanted else {}))
-        except CtloopError:
-            if not (wanted and _exists(platform, wanted)):
-                raise
-            run_id = wanted  # created, its answer lost (a timeout, a 5xx after the write)
-            print(f"ctloop: KFP did not answer the create of the retrain run {wanted}, which exists: started")
+        run_id = _create(platform, prepared, pipeline, experiment=experiment, params=arguments,
+                         model_name=model_name, key=retrain_key(model_name, monitor_run_id) if monitor_run_id else "")
     except (CtloopError, MlflowException) as exc:
         _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id)
     problems = []  # the run exists: no failed trigger, but an error must say which run started
