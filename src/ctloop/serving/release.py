@@ -310,7 +310,7 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
     """The line of a rollback held: the spec names another model than the failed one."""
     return (f"rollback of {model_name} v{failed_version} held: InferenceService {cfg.namespace}/"
             f"{cfg.inference_service} names v{state.version or '?'} now, neither the failed v{failed_version} nor "
-            f"v{target} (another run or a person deployed it); nothing written, left as it is (whoever deployed "
+            f"v{target} (another run or a person deployed it); {state.written or 'nothing written'}, left as it is (whoever deployed "
             f"it decides: ctloop rollout status); traffic {state.traffic}")
 
 
