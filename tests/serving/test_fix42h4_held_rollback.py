@@ -129,3 +129,30 @@ def test_the_held_line_of_the_component_names_the_writes(registered, kube, capsy
     (event,) = [e for e in registry.audit_log(MODEL) if e["event"] == "rollback"]
     assert event["action"] == "held" and "storageUri written" in event["written"]
     assert InferenceServices(NS, api_client=kube.api_client()).get(ISVC)
+
+
+def test_rollback_model_held_over_a_not_ready_canary_pins_it_out_and_says_so(
+    registered, kube, capsys
+):
+    uri, registry = registered
+    for version in ("1", "2"):
+        deploy_canary.python_func(
+            model_name=MODEL, version=version, rollout=RELEASE, tracking_uri=uri
+        )
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    failed = isvcs.get(ISVC)["spec"]["predictor"]["model"]["storageUri"]
+    kube.fail_revisions(V3)
+    isvcs.patch(ISVC, OTHER)
+    isvcs.get(ISVC)
+    rollback_model.python_func(
+        model_name=MODEL,
+        failed_version="2",
+        rollout=RELEASE,
+        reason="error rate 3 %",
+        tracking_uri=uri,
+    )
+    out = capsys.readouterr().out
+    print(out)
+    assert "held" in out and "pinned to 0 %" in out and "nothing written" not in out, out
+    assert not _failed_share(kube, NS, ISVC, failed), kube.traffic(NS, ISVC)
+    assert registry.get_version(MODEL, "2").tags["ctloop.rollout.status"] == "rollback_held"
