@@ -21,12 +21,15 @@ def rollback_model(
     storageUri written back into the spec (still at 0 %), then the canary field removed once its
     revision is ready — so the spec no longer names the failed model and it never gets traffic
     back. The failed version is tagged with why; the registry aliases are left on the champion.
+    Held instead when the spec names another model than the failed one (another run deployed it
+    meanwhile): that model is neither pinned nor replaced — unless the failed model's revision
+    still gets its traffic, which is pinned out — and the line says what was written.
     Code: ``ctloop.serving.release.rollback``.
 
     Args:
         model_name: Registered model name in MLflow.
-        failed_version: The version being rolled back (tagged ``ctloop.rollout.status=rolled_back``);
-            empty for a manual "serve version N again".
+        failed_version: The version being rolled back (tagged ``ctloop.rollout.status=rolled_back``,
+            or ``rollback_held`` when held); empty for a manual "serve version N again".
         rollout: The ``rollout`` section (``ctloop.config.RolloutConfig``): ``inference_service``
             and ``namespace`` (required), ``timeout_seconds``.
         reason: Why (the analysis reason, or an operator's words).
@@ -35,7 +38,8 @@ def rollback_model(
         pipeline_run_id: KFP run id, recorded in the audit trail.
 
     Returns:
-        serving_version: The version serving 100 % afterwards.
+        serving_version: The version serving 100 % afterwards; when held, the version the spec
+            names (another run's, possibly still a canary).
     """
     from collections import namedtuple
 

@@ -19,7 +19,7 @@ from ctloop._version import __version__
 from ctloop.cli import main
 from ctloop.cli.ops import apply_spec
 from ctloop.errors import ConfigError, PlatformError
-from ctloop.ops.platform import Platform, decisions_from_tasks
+from ctloop.ops.platform import DECISION_TASKS, Platform, decisions_from_tasks
 from ctloop.ops.spec import load_spec, parse_spec
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.helpers import REPO
@@ -508,7 +508,7 @@ def test_decisions_from_run_details():
         ("canary-failed", "SUCCEEDED"),
         ("rollback-model", "SUCCEEDED"),
     ]
-    assert decisions_from_tasks(ct) == ["gate approved", "canary rolled back"]
+    assert decisions_from_tasks(ct) == ["gate approved", DECISION_TASKS["canary-failed"]]
     assert decisions_from_tasks([("retrain", "SUCCEEDED"), ("rejected", "SUCCEEDED")]) == [
         "gate rejected"
     ]

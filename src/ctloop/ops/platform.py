@@ -107,7 +107,10 @@ DECISION_TASKS = {
     "rejected": "gate rejected",
     "serving-invalid": "not deployed (serving check failed)",
     "canary-passed": "canary promoted",
-    "canary-failed": "canary rolled back",
+    # the branch ran rollback_model, which holds (writes nothing of the champion) when another model
+    # took the spec meanwhile; a task's state cannot tell the two apart (its outputs are not in the
+    # run details): the registry's tag ctloop.rollout.status (rolled_back / rollback_held) can
+    "canary-failed": "canary failed: rolled back, or held if another model took the spec (ctloop rollout status)",
     "canary-held": "canary held (changed by hand during the analysis)",
     "auto-promote": "promoted (registry)",
     "registered-only": "registered, not promoted",

@@ -63,6 +63,14 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
+    tags = registry.get_version(model_name, str(version)).tags if run_id else {}
+    if tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id:
+        # this run's deploy of the version failed and its rollback was held (another model took the
+        # spec): KFP's retry of the step would write this version over that model's canary
+        raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
+                           "before, that deploy failed and its rollback was held (ctloop.rollout.status="
+                           f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
+                           "overwrite the model the spec names now; nothing written (ctloop rollout status)")
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     champion = registry.champion(model_name)
     try:
@@ -310,7 +318,7 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
     """The line of a rollback held: the spec names another model than the failed one."""
     return (f"rollback of {model_name} v{failed_version} held: InferenceService {cfg.namespace}/"
             f"{cfg.inference_service} names v{state.version or '?'} now, neither the failed v{failed_version} nor "
-            f"v{target} (another run or a person deployed it); nothing written, left as it is (whoever deployed "
+            f"v{target} (another run or a person deployed it); {state.written or 'nothing written'}, left as it is (whoever deployed "
             f"it decides: ctloop rollout status); traffic {state.traffic}")
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ctloop.config import STRATEGIES
@@ -73,11 +73,13 @@ class RolloutState:
     latest_revision: str
     previous_revision: str
     traffic: dict[str, int] = field(default_factory=dict)
+    # a held rollback's writes before it held ("" : nothing written), for its line and audit event
+    written: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "name": self.name, "version": self.version,
                 "latest_revision": self.latest_revision, "previous_revision": self.previous_revision,
-                "traffic": self.traffic}
+                "traffic": self.traffic, **({"written": self.written} if self.written else {})}
 
 
 def _predictor(obj: dict[str, Any]) -> dict[str, Any]:
@@ -775,21 +777,72 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     share moved by hand, promoted by hand). With ``failed_storage_uri`` (the failed version's
     model) a rollback never pins or replaces another model: a spec naming a model that is neither
     the failed one nor ``storage_uri`` — found at the start (a retried rollback_model step) or met
-    by a write's 409 or a wait — is left alone, and the state returned has action ``held``,
-    nothing written (whoever deployed that model decides).
+    by a write's 409 or a wait — is left alone, and the state returned has action ``held``
+    (whoever deployed that model decides). Abort still wins on traffic: while that model's revision
+    is not ready Knative gives its share to the latest *ready* revision, the failed one, which is
+    then pinned out (:func:`_hold`). The state's ``written`` says what was written ("" : nothing).
     """
+    done: list[str] = []  # the writes that landed, in order: "pin", "restore"
+    deadline = time.monotonic() + timeout_s
     try:
         return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
-                         model_sha256=model_sha256, failed_storage_uri=failed_storage_uri)
+                         model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
+                         deadline=deadline)
     except ChangedOutside:
         now = isvcs.get(name) if failed_storage_uri else None
         if _occupied(now, failed_storage_uri, storage_uri):
-            return _state("held", now, _spec_version(now)[0])
+            written = ""
+            if "restore" in done:
+                written = (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model "
+                           "left the spec) before the spec was changed")
+            elif "pin" in done:
+                written = "its canary pinned to 0 % before the spec was changed"
+            return _hold(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
         raise
 
 
+def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
+          timeout_s: float, deadline: float) -> RolloutState:
+    """The state of a rollback held (the spec names another model), abort winning on traffic: Knative
+    routes the ``latestRevision`` target to the latest *ready* revision, so while the other model's
+    revision is not ready (or fails) the failed model's revision still gets the other canary's share.
+    Such a revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers the other
+    canary's share, which goes to the stable revision); a failed model that still gets traffic
+    otherwise (it is the stable revision) fails the step, naming that revision."""
+    serving = [rev for rev, pct in traffic_split(obj).items() if pct > 0
+               and (src := getattr(isvcs, "revision_source", lambda _r: None)(rev)) is not None
+               and same_storage_uri(src, failed_storage_uri)]
+    if not serving:
+        return replace(_state("held", obj, _spec_version(obj)[0]), written=written)
+    where = f"InferenceService {isvcs.namespace}/{name}"
+    latest, stable = predictor_status(obj).get("latestReadyRevision", ""), _stable_revision(obj)
+    other = _spec_version(obj)[1]
+    if serving != [latest] or stable in serving or not stable:
+        raise ServingError(f"{where} names another model now ({other}), but revision {', '.join(serving)} still "
+                           f"serves the failed model {failed_storage_uri} with traffic {traffic_split(obj)}"
+                           f"{'; ' + written if written else '; nothing written'}: pin it out by hand "
+                           "(ctloop rollout canary --percent 0) or roll back again")
+    _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
+                       f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
+                       written or "nothing written", landed=_lands(other, 0),
+                       ours=lambda now: same_storage_uri(_spec_version(now)[1], other),
+                       attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+    what = f"the failed revision {latest} out of traffic (all on the stable revision {stable})"
+
+    def out(o: dict[str, Any]) -> bool:
+        _still_written(isvcs, name, o, what, written=0, model=other)
+        return traffic_split(o).get(latest, 0) == 0
+
+    share = traffic_split(obj).get(latest, 0)
+    obj = wait_for(isvcs, name, out, timeout_s=timeout_s, what=what, deadline=deadline)
+    pinned = (f"the other model's canary pinned to 0 % (its revision not ready, Knative gave its {share} % to the "
+              f"failed model's revision {latest})")
+    return replace(_state("held", obj, _spec_version(obj)[0]),
+                   written=f"{written}; {pinned}" if written else pinned)
+
+
 def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
-              model_sha256: str, failed_storage_uri: str) -> RolloutState:
+              model_sha256: str, failed_storage_uri: str, done: list[str], deadline: float) -> RolloutState:
     try:
         specs.check_storage_uri(storage_uri)
         unusable: ServingError | None = None
@@ -797,7 +850,6 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # step 1, the pin-back, needs no champion URI: a failed canary is still pinned back
         # before the restore is refused
         unusable = exc
-    deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
@@ -805,8 +857,9 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     _check_drivable(obj, isvcs.namespace)
     if _occupied(obj, failed_storage_uri, storage_uri):
         # another model took the spec (another run's canary; a rollback_model step retried after
-        # its pin-back met that deploy): neither pinned nor replaced
-        return _state("held", obj, _spec_version(obj)[0])
+        # its pin-back met that deploy): neither pinned nor replaced, unless the failed model's
+        # revision still gets its traffic (_hold)
+        return _hold(isvcs, name, obj, failed_storage_uri, "", timeout_s, deadline)
     canary = len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj)
     if unusable is not None and (not canary or not predictor_status(obj).get("latestReadyRevision")):
         raise unusable  # nothing to pin back: nothing written
@@ -854,6 +907,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                        landed=_lands(bad, 0),
                                        ours=lambda now: same_storage_uri(_spec_version(now)[1], bad),
                                        attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+        done.append("pin")
         stable = _stable_revision(pinned_on)
         what = f"all traffic back on the stable revision {stable}"
 
@@ -876,6 +930,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                            "traffic stays where it is",
                            landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
                                                and _predictor(now).get("canaryTrafficPercent") == 0))
+        done.append("restore")
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri,
                           deadline=deadline)
