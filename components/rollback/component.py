@@ -38,8 +38,8 @@ def rollback_model(
         pipeline_run_id: KFP run id, recorded in the audit trail.
 
     Returns:
-        serving_version: The version serving 100 % afterwards; when held, the version the spec
-            names (another run's, possibly still a canary).
+        serving_version: The version serving 100 % afterwards; empty when held (the spec names
+            another run's model, possibly still a canary: ``ctloop rollout status``).
     """
     from collections import namedtuple
 
@@ -52,7 +52,7 @@ def rollback_model(
     target, state = release.rollback(MlflowRegistry(tracking_uri), InferenceServices(cfg.namespace),
                                      model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
                                      to_version=to_version, run_id=pipeline_run_id)
-    if state.action == "held":  # another model took the spec: release.rollback printed why; it serves now
-        return namedtuple("RollbackOutputs", ["serving_version"])(state.version or "")
+    if state.action == "held":  # another model took the spec: release.rollback printed why
+        return namedtuple("RollbackOutputs", ["serving_version"])("")
     print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")
     return namedtuple("RollbackOutputs", ["serving_version"])(target)

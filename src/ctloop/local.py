@@ -644,7 +644,8 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
         ("promote-model", lambda t: f"promote   champion is now version {version} "
          f"(previous: {t.get('previous_champion') or 'none'})"),
         ("rollback-model", lambda t: f"rollback  traffic back on version {t.get('serving_version')}, "
-         "durably (its storageUri in the spec)"),
+         "durably (its storageUri in the spec)" if t.get("serving_version") else
+         "rollback  held: the spec names another run's model, left to it (ctloop rollout status)"),
     )
     return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 

@@ -147,7 +147,15 @@ def test_rollback_model_retried_over_another_runs_canary_holds_and_says_so(
         f"rollback of {MODEL} v2 held" in out and "names v3 now" in out and "nothing written" in out
     )
     # held, not "rolled back from v2 to v1": the model the spec names is the one the step reports
-    assert "rolled back" not in out and outputs.serving_version == "3", (out, outputs)
+    assert "rolled back" not in out and outputs.serving_version == "", (out, outputs)
+    from ctloop.local import summarize_rollout
+
+    class Run:  # the local run's task outputs, as summarize_rollout reads them
+        def task(self, name):
+            return {"serving_version": outputs.serving_version} if name == "rollback-model" else None
+
+    assert summarize_rollout(Run()) == [
+        "rollback  held: the spec names another run's model, left to it (ctloop rollout status)"]
     assert registry.get_version(MODEL, "2").tags["ctloop.rollout.status"] == "rollback_held"
     (event,) = [e for e in registry.audit_log(MODEL) if e["event"] == "rollback"]
     assert event["action"] == "held"
