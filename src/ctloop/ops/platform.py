@@ -317,10 +317,12 @@ def collation_key(text: str) -> str:
 
 def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -> Any:
     """The item of a list filtered by ``name`` (``EQUALS``) that KFP holds for ``name``, ``None`` for none:
-    its exact spelling, else one :func:`collation_key` takes for it, else the only one the server answered.
+    its exact spelling, else one :func:`collation_key` takes for it, else the only one the server answered
+    when the collation may take it for ``name`` (:func:`_may_collate_equal`).
     KFP's database compared with its own collation (``utf8mb4_0900_ai_ci``: ``łódź`` is ``lodz``, ``æble``
     is ``aeble``, equalities :func:`collation_key` does not know), and its answer is taken; several answers
-    none of which ctloop can tell is ``name`` (a proxy that dropped the filter) are no match."""
+    none of which ctloop can tell is ``name``, or a lone one of another ASCII name (a proxy that dropped the
+    filter) are no match."""
     items = [i for i in items if stored(i)]
     exact = next((i for i in items if str(stored(i)) == name), None)
     if exact is not None:
@@ -328,7 +330,16 @@ def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -
     close = next((i for i in items if collation_key(str(stored(i))) == collation_key(name)), None)
     if close is not None:
         return close
-    return items[0] if len(items) == 1 else None
+    lone = items[0] if len(items) == 1 else None
+    return lone if lone is not None and _may_collate_equal(str(stored(lone)), name) else None
+
+
+def _may_collate_equal(stored: str, name: str) -> bool:
+    """Whether KFP's database may hold ``stored`` and ``name`` for one name although :func:`collation_key`
+    tells them apart: not when both keys are printable ASCII, which ``utf8mb4_0900_ai_ci`` only folds in case
+    (its equalities beyond :func:`collation_key` need a letter beyond ASCII: ``ł``, ``æ``, ``ø``)."""
+    keys = (collation_key(stored), collation_key(name))
+    return not all(k.isascii() and k.isprintable() for k in keys)
 
 
 def _same_name(stored: Any, name: str) -> bool:
