@@ -137,7 +137,7 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
     # one run per approval: an attempt that created it and stopped before recording it finds it here, by
     # the approval's key (or as the id a ctloop before round 42 gave it); each create sends an id of its own
     key = approval.rollout_key(args.model_name, decision)
-    run_id = _rollout_found(platform, args, key, prepared) if decision.resumed else ""
+    run_id = _rollout_found(platform, args, key) if decision.resumed else ""
     started = bool(run_id)
     if not started:
         if not checked:  # an approval recorded by an earlier attempt
@@ -162,12 +162,11 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
 
 
-def _rollout_found(platform, args: argparse.Namespace, key: str, prepared) -> str:
+def _rollout_found(platform, args: argparse.Namespace, key: str) -> str:
     """The id of the rollout run an earlier attempt of this approval created, ``""`` for none: the run of
-    the experiment marked with its ``key``, else the run whose id is ``key`` (ctloop before round 42)."""
-    experiment_id = prepared.experiment_id if prepared is not None else platform.ensure_experiment(
-        args.experiment, namespace=args.namespace or "", dry_run=True)
-    found = platform.keyed_run(experiment_id, key) if experiment_id else None
+    the namespace marked with its ``key`` (in any experiment: the attempt may have had another
+    ``--experiment``), else the run whose id is ``key`` (ctloop before round 42)."""
+    found = platform.keyed_run("", key, namespace=args.namespace or "")
     if found is None:
         found = platform.find_run(key)
     return str(found.run_id) if found is not None else ""

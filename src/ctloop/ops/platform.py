@@ -1944,21 +1944,28 @@ class Platform:
                                target.pipeline_id, target.version_id, run_id,
                                description=f"{KEY_MARK}{key}" if key else "")
 
-    def keyed_run(self, experiment_id: str, key: str) -> Any:
+    def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
         """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
-        ``None`` when there is none. Asked of KFP by the run's description: a v2beta1 filter key of runs
-        (2.17.0 ``model/run.go`` ``runAPIToModelFieldMap``: ``description``), ``EQUALS`` compared by
-        its database, whose answer is taken as it is."""
+        ``None`` when there is none; with ``experiment_id`` empty, of every experiment of ``namespace``
+        (empty: the client's; ``GET /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by
+        the run's description (a v2beta1 filter key of runs, 2.17.0 ``model/run.go``
+        ``runAPIToModelFieldMap``: ``description``), and only a run whose description is the key's mark
+        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``), and a proxy that
+        drops ``?filter=`` answers every run, which then costs only the paging."""
+        mark = f"{KEY_MARK}{key}"
+        namespace = namespace or self.namespace
+        where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
-            runs = self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
-                               sort_by="created_at desc", filter=_filter("description", f"{KEY_MARK}{key}"))
-            return next(iter(runs), None)
+            runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
+                               filter=_filter("description", mark), **where)
+            return next((run for run in runs if run.description == mark), None)
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
+            scope = f"experiment {experiment_id}" if experiment_id else f"namespace {namespace or 'of the client'}"
             raise PlatformError(
-                f"{exc} — the idempotency key is looked up among the runs of experiment {experiment_id}: in "
-                "multi-user KFP the identity needs to list runs in the experiment's namespace (--namespace, "
+                f"{exc} — the idempotency key is looked up among the runs of {scope}: in "
+                "multi-user KFP the identity needs to list runs in that namespace (--namespace, "
                 "kfp.namespace: its profile, or a RoleBinding to kubeflow-edit there)") from exc
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
