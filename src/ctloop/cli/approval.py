@@ -236,8 +236,8 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str,
     """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
-    workflow first, then stores the run: a create whose store failed (a duplicate ``run_id``: 500
-    "Failed to store run") may have left a workflow running that no KFP run shows, which
+    workflow first, then stores the run: a create whose store failed (500 "Failed to store
+    run") may have left a workflow running that no KFP run shows, which
     ``ReportWorkflowResource`` deletes once older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS``
     (``common/config.go``, default 120), perhaps mid-canary on ``isvc``. An error before the
     create was sent (``run_create_sent`` unset: the pinned version's ``GET``) started nothing: raised as is."""
@@ -247,8 +247,8 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str,
     check = (f"check `kubectl get workflows -n {namespace or '<KFP namespace, e.g. kubeflow>'}` (or the KFP UI) "
              f"for a workflow of run {run_id}")
     if platform.find_run(run_id) is not None:
-        print(f"note: KFP answered HTTP {status} to the create of the rollout run {run_id}, which exists: a second "
-              f"workflow of it may have started (KFP creates the workflow before it stores the run): {check}")
+        print(f"note: KFP answered HTTP {status} to the create of the rollout run {run_id}, which exists (stored "
+              f"although KFP answered an error): counted as started; {check}")
         return True
     raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so a rollout may have started "
                         "without a KFP run; KFP deletes such a workflow once it is older than "
