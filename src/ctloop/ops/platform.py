@@ -1962,10 +1962,11 @@ class Platform:
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
-            scope = f"experiment {experiment_id}" if experiment_id else f"namespace {namespace or 'of the client'}"
+            scope, there = ((f"experiment {experiment_id}", "the experiment's namespace") if experiment_id
+                            else (f"namespace {namespace or '(none given)'}", "that namespace"))
             raise PlatformError(
                 f"{exc} — the idempotency key is looked up among the runs of {scope}: in "
-                "multi-user KFP the identity needs to list runs in that namespace (--namespace, "
+                f"multi-user KFP the identity needs to list runs in {there} (--namespace, "
                 "kfp.namespace: its profile, or a RoleBinding to kubeflow-edit there)") from exc
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
