@@ -137,7 +137,7 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
     # one run per approval: an attempt that created it and stopped before recording it finds it here, by
     # the approval's key (or as the id a ctloop before round 42 gave it); each create sends an id of its own
     key = approval.rollout_key(args.model_name, decision)
-    run_id = _rollout_found(platform, args, key, prepared) if decision.resumed else ""
+    run_id = _rollout_found(platform, args, key) if decision.resumed else ""
     started = bool(run_id)
     if not started:
         if not checked:  # an approval recorded by an earlier attempt
@@ -162,12 +162,11 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
 
 
-def _rollout_found(platform, args: argparse.Namespace, key: str, prepared) -> str:
+def _rollout_found(platform, args: argparse.Namespace, key: str) -> str:
     """The id of the rollout run an earlier attempt of this approval created, ``""`` for none: the run of
-    the experiment marked with its ``key``, else the run whose id is ``key`` (ctloop before round 42)."""
-    experiment_id = prepared.experiment_id if prepared is not None else platform.ensure_experiment(
-        args.experiment, namespace=args.namespace or "", dry_run=True)
-    found = platform.keyed_run(experiment_id, key) if experiment_id else None
+    the namespace marked with its ``key`` (in any experiment: the attempt may have had another
+    ``--experiment``), else the run whose id is ``key`` (ctloop before round 42)."""
+    found = platform.keyed_run("", key, namespace=args.namespace or "")
     if found is None:
         found = platform.find_run(key)
     return str(found.run_id) if found is not None else ""
@@ -237,8 +236,8 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str,
     """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
-    workflow first, then stores the run: a create whose store failed (a duplicate ``run_id``: 500
-    "Failed to store run") may have left a workflow running that no KFP run shows, which
+    workflow first, then stores the run: a create whose store failed (500 "Failed to store
+    run") may have left a workflow running that no KFP run shows, which
     ``ReportWorkflowResource`` deletes once older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS``
     (``common/config.go``, default 120), perhaps mid-canary on ``isvc``. An error before the
     create was sent (``run_create_sent`` unset: the pinned version's ``GET``) started nothing: raised as is."""
@@ -248,8 +247,8 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str,
     check = (f"check `kubectl get workflows -n {namespace or '<KFP namespace, e.g. kubeflow>'}` (or the KFP UI) "
              f"for a workflow of run {run_id}")
     if platform.find_run(run_id) is not None:
-        print(f"note: KFP answered HTTP {status} to the create of the rollout run {run_id}, which exists: a second "
-              f"workflow of it may have started (KFP creates the workflow before it stores the run): {check}")
+        print(f"note: KFP answered HTTP {status} to the create of the rollout run {run_id}, which exists (stored "
+              f"although KFP answered an error): counted as started; {check}")
         return True
     raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so a rollout may have started "
                         "without a KFP run; KFP deletes such a workflow once it is older than "

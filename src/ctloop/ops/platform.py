@@ -320,10 +320,12 @@ def collation_key(text: str) -> str:
 
 def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -> Any:
     """The item of a list filtered by ``name`` (``EQUALS``) that KFP holds for ``name``, ``None`` for none:
-    its exact spelling, else one :func:`collation_key` takes for it, else the only one the server answered.
+    its exact spelling, else one :func:`collation_key` takes for it, else the only one the server answered
+    when the collation may take it for ``name`` (:func:`_may_collate_equal`).
     KFP's database compared with its own collation (``utf8mb4_0900_ai_ci``: ``łódź`` is ``lodz``, ``æble``
     is ``aeble``, equalities :func:`collation_key` does not know), and its answer is taken; several answers
-    none of which ctloop can tell is ``name`` (a proxy that dropped the filter) are no match."""
+    none of which ctloop can tell is ``name``, or a lone one of another ASCII name (a proxy that dropped the
+    filter) are no match."""
     items = [i for i in items if stored(i)]
     exact = next((i for i in items if str(stored(i)) == name), None)
     if exact is not None:
@@ -331,7 +333,16 @@ def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -
     close = next((i for i in items if collation_key(str(stored(i))) == collation_key(name)), None)
     if close is not None:
         return close
-    return items[0] if len(items) == 1 else None
+    lone = items[0] if len(items) == 1 else None
+    return lone if lone is not None and _may_collate_equal(str(stored(lone)), name) else None
+
+
+def _may_collate_equal(stored: str, name: str) -> bool:
+    """Whether KFP's database may hold ``stored`` and ``name`` for one name although :func:`collation_key`
+    tells them apart: not when both keys are printable ASCII, which ``utf8mb4_0900_ai_ci`` only folds in case
+    (its equalities beyond :func:`collation_key` need a letter beyond ASCII: ``ł``, ``æ``, ``ø``)."""
+    keys = (collation_key(stored), collation_key(name))
+    return not all(k.isascii() and k.isprintable() for k in keys)
 
 
 def _same_name(stored: Any, name: str) -> bool:
@@ -1936,21 +1947,29 @@ class Platform:
                                target.pipeline_id, target.version_id, run_id,
                                description=f"{KEY_MARK}{key}" if key else "")
 
-    def keyed_run(self, experiment_id: str, key: str) -> Any:
+    def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
         """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
-        ``None`` when there is none. Asked of KFP by the run's description: a v2beta1 filter key of runs
-        (2.17.0 ``model/run.go`` ``runAPIToModelFieldMap``: ``description``), ``EQUALS`` compared by
-        its database, whose answer is taken as it is."""
+        ``None`` when there is none; with ``experiment_id`` empty, of every experiment of ``namespace``
+        (empty: the client's; ``GET /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by
+        the run's description (a v2beta1 filter key of runs, 2.17.0 ``model/run.go``
+        ``runAPIToModelFieldMap``: ``description``), and only a run whose description is the key's mark
+        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``), and a proxy that
+        drops ``?filter=`` answers every run, which then costs only the paging."""
+        mark = f"{KEY_MARK}{key}"
+        namespace = namespace or self.namespace
+        where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
-            runs = self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
-                               sort_by="created_at desc", filter=_filter("description", f"{KEY_MARK}{key}"))
-            return next(iter(runs), None)
+            runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
+                               filter=_filter("description", mark), **where)
+            return next((run for run in runs if run.description == mark), None)
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
+            scope, there = ((f"experiment {experiment_id}", "the experiment's namespace") if experiment_id
+                            else (f"namespace {namespace or '(none given)'}", "that namespace"))
             raise PlatformError(
-                f"{exc} — the idempotency key is looked up among the runs of experiment {experiment_id}: in "
-                "multi-user KFP the identity needs to list runs in the experiment's namespace (--namespace, "
+                f"{exc} — the idempotency key is looked up among the runs of {scope}: in "
+                f"multi-user KFP the identity needs to list runs in {there} (--namespace, "
                 "kfp.namespace: its profile, or a RoleBinding to kubeflow-edit there)") from exc
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
