@@ -378,7 +378,10 @@ class MonitoringStore:
         self.client.log_batch(run_id, tags=[RunTag(SEQ_TAG, f"{last + 1:0{SEQ_WIDTH}d}"),
                                             RunTag("kfp_run", kfp_run), RunTag("triggered", TRIGGERED)])
 
-    def mark_failed(self, run_id: str, error: str) -> None:
+    def mark_failed(self, run_id: str, error: str, **tags: str) -> None:
+        """The window's trigger failed with ``error``; ``tags`` (what the attempt used) are written first."""
+        for name, value in tags.items():
+            self.client.set_tag(run_id, name, value)
         self.client.set_tag(run_id, "triggered", FAILED)
         self.client.set_tag(run_id, "trigger_error", error[-TAG_LIMIT:])
 

@@ -10,7 +10,8 @@ data since the change (the window's ``train_from`` tag); for the retrain of a lo
 ``triggered=true`` (with the KFP run id) only once the run exists; a failed call marks it
 ``triggered=failed`` with the error, records a ``retrain_trigger_failed`` audit event and raises —
 the next window decides again (a failed trigger starts no cooldown), unless the retrain of a window
-marked failed exists in KFP after all (stored after its create was given up on): then that window is
+marked failed exists in KFP after all (stored after its create was given up on; asked for in the KFP
+experiment that window's attempt used, its ``trigger_experiment`` tag): then that window is
 marked triggered with it, and this one starts nothing while that run is live or this window is within the
 rules' cooldown of that window's end (:func:`_late_retrain`).
 """
@@ -98,23 +99,30 @@ def retrain_key(model_name: str, monitor_run_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ctloop-retrain:{model_name}/{monitor_run_id}"))
 
 
-def _keyed(platform: Any, experiment_id: str, key: str) -> Any:
-    """The run of ``experiment_id`` created with the idempotency ``key``, else the run whose id is ``key``
-    (created by a ctloop before round 42), else ``None``. Raises what KFP answers (a :class:`CtloopError`)."""
-    found = platform.keyed_run(experiment_id, key)
-    return found if found is not None else platform.find_run(key)
+def _keyed(platform: Any, experiment_id: str, key: str, *, legacy: bool = True) -> Any:
+    """The run of ``experiment_id`` created with the idempotency ``key``, else (``legacy``: a window no
+    attempt of this ctloop marked, :data:`EXPERIMENT_TAG`) the run whose id is ``key`` (created by a ctloop
+    before round 42), else ``None``. Raises what KFP answers (a :class:`CtloopError`)."""
+    found = platform.keyed_run(experiment_id, key) if experiment_id else None
+    return found if found is not None or not legacy else platform.find_run(key)
 
 
-def _find(platform: Any, experiment_id: str, key: str) -> Any:
+def _find(platform: Any, experiment_id: str, key: str, *, legacy: bool = True) -> Any:
     """:func:`_keyed`; ``None`` also when KFP cannot say."""
     try:
-        return _keyed(platform, experiment_id, key)
+        return _keyed(platform, experiment_id, key, legacy=legacy)
     except CtloopError:
         return None
 
 
-# the newest windows marked failed that a trigger asks KFP about (one list of runs by key and one
-# GET /runs/{id} each: :func:`_keyed`)
+# the KFP experiment (id) a failed attempt of a window's trigger looked its key up in and sent its create to:
+# where the window's late retrain is asked for, whatever kfp.experiment says later. A window without it was
+# marked failed by a ctloop before round 42, whose retrain may also have the key as its id (:func:`_keyed`)
+EXPERIMENT_TAG = "trigger_experiment"
+
+
+# the newest windows marked failed that a trigger asks KFP about (one list of runs by key each; a window
+# without EXPERIMENT_TAG one GET /runs/{id} more: :func:`_keyed`)
 LATE_WINDOWS = 5
 COOLDOWN_TAG = "trigger_cooldown"  # the rules' cooldown, written on a window that asks for a retrain
 # v2beta1 run.proto RuntimeState (kubeflow/pipelines 2.17.0) of a run that may still train: a late
@@ -131,15 +139,16 @@ def _late_retrain(store: Any, platform: Any, experiment_id: str, model_name: str
     ``resource/resource_manager.go`` ``CreateRun`` creates the workflow and then stores the run: a store
     that outlasted the create's timeout and the lookup after it (``GET /runs/{id}``: 404) marked the
     window failed, and the run was stored later and trained; the next window that fired started a second
-    retrain. Each window's retrain has its own key (:func:`retrain_key`) in the KFP experiment
-    ``experiment_id``, so it is asked for (:func:`_keyed`): at most :data:`LATE_WINDOWS` windows. Such a
+    retrain. Each window's retrain has its own key (:func:`retrain_key`) in the KFP experiment its attempt
+    used (:data:`EXPERIMENT_TAG`; ``experiment_id``, the trigger's now, for a window marked before round 42),
+    so it is asked for (:func:`_keyed`): at most :data:`LATE_WINDOWS` windows. Such a
     run stands for this window's retrain while it is live
     (:data:`LIVE`) or while this window ends within the rules' cooldown (:data:`COOLDOWN_TAG`) of that
     window's end, as the rules would have judged had it been marked on time; one that ended (CANCELED,
     FAILED, or SUCCEEDED longer ago) does not hold back the retrain this window asks for."""
     from ctloop.monitoring.store import FAILED, SEQ_TAG, TRIGGERED
 
-    if not monitor_run_id or not experiment_id:
+    if not monitor_run_id:
         return [], None
     exp_id = store.experiment_id(create=False)
     if exp_id is None:
@@ -155,7 +164,8 @@ def _late_retrain(store: Any, platform: Any, experiment_id: str, model_name: str
         run_id = window.info.run_id
         if run_id == monitor_run_id or window.data.tags.get("window_end", "") <= since:
             continue
-        run = _find(platform, experiment_id, retrain_key(model_name, run_id))
+        used = window.data.tags.get(EXPERIMENT_TAG, "")
+        run = _find(platform, used or experiment_id, retrain_key(model_name, run_id), legacy=not used)
         if run is None:
             continue
         wanted = str(run.run_id)
@@ -220,12 +230,14 @@ def _started_run(tags: dict[str, str], monitor_run_id: str, store: Any = None) -
     return ""
 
 
-def _failed(registry: Any, store: Any, exc: Exception, *, model_name: str, reason: str, monitor_run_id: str) -> None:
-    """A failed trigger: the window marked ``triggered=failed``, a ``retrain_trigger_failed`` audit
-    event, and a :class:`PlatformError` in one line."""
+def _failed(registry: Any, store: Any, exc: Exception, *, model_name: str, reason: str, monitor_run_id: str,
+            experiment_id: str = "") -> None:
+    """A failed trigger: the window marked ``triggered=failed`` (with :data:`EXPERIMENT_TAG` when the
+    attempt resolved its KFP experiment ``experiment_id``), a ``retrain_trigger_failed`` audit event, and a
+    :class:`PlatformError` in one line."""
     error = str(exc)[-1500:]
     if monitor_run_id:
-        store.mark_failed(monitor_run_id, error)
+        store.mark_failed(monitor_run_id, error, **({EXPERIMENT_TAG: experiment_id} if experiment_id else {}))
     registry.record_event(model_name, "", {"event": "retrain_trigger_failed", "reason": reason, "error": error,
                                            "monitor_run": monitor_run_id})
     raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
@@ -233,18 +245,15 @@ def _failed(registry: Any, store: Any, exc: Exception, *, model_name: str, reaso
 
 def _prepare(platform: Any, pipeline: str, experiment: str, model_name: str) -> Any:
     """What ``Platform.prepare_run`` resolves for the retrain (its experiment, the version the model's
-    schedule pins), once for the lookups by key and the create; ``None`` for a client that cannot look
-    runs up (no ``keyed_run``)."""
+    schedule pins), once for this window's lookup by key and the create (experiment created when missing)."""
     from ctloop.config import schedule_name
 
-    if getattr(platform, "keyed_run", None) is None:
-        return None
     return platform.prepare_run(pipeline, experiment=experiment, run_name=f"retrain-{model_name}",
                                 schedule=schedule_name(pipeline, model_name))
 
 
 def _create(platform: Any, prepared: Any, pipeline: str, *, experiment: str, params: dict[str, Any],
-            model_name: str, key: str) -> str:
+            model_name: str, key: str, legacy: bool = True) -> str:
     """The window's retrain: the run of its ``key`` when one exists (an earlier attempt of this window's
     trigger), else one created with the key (:func:`retrain_key`). One whose create failed but which KFP
     has (its answer lost: a timeout, a 5xx after the store) is the retrain; otherwise the failure is raised."""
@@ -254,14 +263,14 @@ def _create(platform: Any, prepared: Any, pipeline: str, *, experiment: str, par
               "schedule": schedule_name(pipeline, model_name)}
     if prepared is None or not key:
         return platform.create_run(pipeline, **create)
-    found = _keyed(platform, prepared.experiment_id, key)
+    found = _keyed(platform, prepared.experiment_id, key, legacy=legacy)
     if found is not None:  # the step re-run after a create whose answer was lost (the window marked failed)
         print(f"ctloop: KFP has the retrain run {found.run_id} of this window already: not started again")
         return str(found.run_id)
     try:
         return platform.create_run(pipeline, key=key, prepared=prepared, **create)
     except CtloopError:
-        found = _find(platform, prepared.experiment_id, key)
+        found = _find(platform, prepared.experiment_id, key, legacy=legacy)
         if found is None:
             raise
         print(f"ctloop: KFP did not answer the create of the retrain run {found.run_id}, which exists: started")
@@ -272,7 +281,9 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
            experiment: str, pipeline: str, monitor_run_id: str) -> str:
     from mlflow.exceptions import MlflowException
 
-    train_from = try_from = ""
+    from ctloop.monitoring.store import FAILED
+
+    train_from = try_from = used = ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
         if started := _started_run(tags, monitor_run_id, store):  # again under the lock: a re-run at the same time
@@ -293,9 +304,13 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
-        prepared = _prepare(platform, pipeline, experiment, model_name) if monitor_run_id else None
-        late, skip = _late_retrain(store, platform, prepared.experiment_id if prepared else "", model_name,
-                                   monitor_run_id, tags)
+        keyed = bool(monitor_run_id) and getattr(platform, "keyed_run", None) is not None
+        # the lookups create nothing and resolve no version: a refusal of the create's checks (a deleted
+        # pinned version) still lets a live late retrain be recorded, and a window that starts nothing
+        # creates no experiment
+        current = platform.ensure_experiment(experiment, dry_run=True) if keyed else ""
+        late, skip = (_late_retrain(store, platform, current, model_name, monitor_run_id, tags) if keyed
+                      else ([], None))
         for window, run in late:  # they started: marked so (the cooldown counts from them)
             store.mark_triggered(window, run)
             print(f"ctloop: the retrain of the window {window}, marked failed, started after all (KFP run {run})")
@@ -306,10 +321,17 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
                                                    "monitor_run": monitor_run_id, "why": why, "kfp_run": run})
             print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)}: {why}")
             return ""
+        prepared = _prepare(platform, pipeline, experiment, model_name) if keyed else None
+        used = prepared.experiment_id if prepared else ""
+        # an attempt of this window that failed (marked) after round 42 used EXPERIMENT_TAG: no run has
+        # its key as id; nor has one when no attempt was marked failed
+        legacy = tags.get("triggered") == FAILED and not tags.get(EXPERIMENT_TAG)
         run_id = _create(platform, prepared, pipeline, experiment=experiment, params=arguments,
-                         model_name=model_name, key=retrain_key(model_name, monitor_run_id) if monitor_run_id else "")
+                         model_name=model_name, key=retrain_key(model_name, monitor_run_id) if monitor_run_id else "",
+                         legacy=legacy)
     except (CtloopError, MlflowException) as exc:
-        _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id)
+        _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id,
+                experiment_id=used)
     problems = []  # the run exists: no failed trigger, but an error must say which run started
     if monitor_run_id:
         try:
