@@ -120,3 +120,14 @@ def run_main(argv: list[str], capsys, hang_s: int) -> tuple[object, str, str]:
         signal.signal(signal.SIGALRM, previous)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def cli_exit(argv: list[str]) -> object:
+    """``ctloop argv``'s exit code, whether ``main`` returns it or argparse exits with it (a flag's
+    type refuses a value while the arguments are parsed: usage, then one line naming the flag)."""
+    from ctloop.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code

@@ -43,6 +43,6 @@ def test_a_version_4_state_is_refused_as_written_by_another_ctloop(tmp_path):
     data["version"] = 4  # what the ctloop before this change wrote (its spec named no date columns)
     data["spec"].pop("temporal")
     path.write_text(json.dumps(data))
-    with pytest.raises(InferenceLogError, match=rf"of version {W.STATE_VERSION} \(version 4, written by another ctloop: collect "
-                                                r"the window again\)"):
+    with pytest.raises(InferenceLogError, match=rf"of version {W.STATE_VERSION} \(version 4, written by another ctloop: re-run "
+                                                r"the monitoring run"):
         W.WindowState.load(str(tmp_path / "s"))

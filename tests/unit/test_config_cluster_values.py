@@ -175,12 +175,12 @@ def test_a_kfp_host_a_client_reaches_passes(host):
 
 def test_a_refused_location_is_shown_without_its_secret(tmp_path, capsys):
     """The spec's "got <value>" and `ctloop run --data` quoted a SAS URL whole, signature and all."""
-    from ctloop.cli import main
+    from tests.helpers import cli_exit
 
     sas = "https://acct.blob.core.windows.net/c/labels.csv?sv=2022-11-02&sig=S3CRETsig"
     message = _problem(C.DataConfig, {"uri": sas, "target": "y", "time_column": "t"})
     assert "S3CRETsig" not in message and "labels.csv?***" in message, message
-    assert main(["run", "--local", "--workdir", str(tmp_path), "--data", sas, "--param", "model_name=m"]) == 2
+    assert cli_exit(["run", "--local", "--workdir", str(tmp_path), "--data", sas, "--param", "model_name=m"]) == 2
     err = capsys.readouterr().err
     assert "S3CRETsig" not in err and "labels.csv?***" in err, err
 
@@ -190,7 +190,7 @@ def test_a_refused_location_is_shown_without_its_secret(tmp_path, capsys):
 def test_a_mistyped_location_is_shown_without_its_secret(uri, tmp_path, capsys):
     """The URI-typo refusals quoted a SAS signature (review), and a token as the user name was kept."""
     from ctloop import storage
-    from ctloop.cli import main
+    from tests.helpers import cli_exit
 
     if uri.startswith("az:/"):
         message = _problem(C.DataConfig, {"uri": uri, "target": "y", "time_column": "t"})
@@ -199,7 +199,7 @@ def test_a_mistyped_location_is_shown_without_its_secret(uri, tmp_path, capsys):
             storage.read_bytes(uri)
         assert "S3CRETsig" not in str(err.value), err.value
     assert "S3CRETsig" not in storage._without_secrets(uri.strip())
-    main(["run", "--local", "--workdir", str(tmp_path), "--data", uri, "--param", "model_name=m"])
+    assert cli_exit(["run", "--local", "--workdir", str(tmp_path), "--data", uri, "--param", "model_name=m"]) == 2
     assert "S3CRETsig" not in capsys.readouterr().err
 
 

@@ -20,7 +20,7 @@ LINES = [line for block in (SCHEDULE_EXAMPLES, TRIGGER_EXAMPLES)
 
 
 def test_the_examples_are_commands():
-    assert len(LINES) == 6 and all(line.strip().startswith(("ctloop schedule", "ctloop trigger")) for line in LINES)
+    assert len(LINES) == 7 and all(line.strip().startswith(("ctloop schedule", "ctloop trigger")) for line in LINES)
 
 
 @pytest.mark.parametrize("line", LINES)

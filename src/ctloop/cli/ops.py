@@ -508,7 +508,8 @@ TRIGGER_EXAMPLES = f"""examples:
     {DATA_PARAMS}
   ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand \\
     --param model_name=credit-default --param 'data={DATA_JSON}}}'
-  ctloop trigger --idempotency-key "$(uuidgen)" ...   # the same key again starts no second run
+  ctloop trigger --idempotency-key "$CI_PIPELINE_ID" --param model_name=credit-default \\
+    {DATA_PARAMS}   # the same key again starts no second run
 """
 RUNS_EXAMPLES = f"""examples:
   ctloop runs --host {HOST} --experiment credit-continuous-training
