@@ -5,8 +5,8 @@ traffic, and must say what it wrote before it held.
    (knative-v1.21.1 ``pkg/reconciler/route/traffic/traffic.go``): another run's canary deployed
    over the failed one, whose revision is not ready (or fails), gives its share to the failed
    model's revision. "held, nothing written" left that model serving — more than before. The held
-   rollback now pins that canary to 0 % (it only lowers the other canary's share; its revision is
-   not ready anyway), and says so.
+   rollback now pins that canary to 0 % once its revision has failed (it only lowers the other
+   canary's share), and says so; while it merely starts nothing is written (fix 42j).
 2. A ``ChangedOutside`` after the pin-back and the champion's storageUri landed was reported as
    "nothing written": the line now says what was written.
 

@@ -324,7 +324,7 @@ def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -
     when the collation may take it for ``name`` (:func:`_may_collate_equal`).
     KFP's database compared with its own collation (``utf8mb4_0900_ai_ci``: ``łódź`` is ``lodz``, ``æble``
     is ``aeble``, equalities :func:`collation_key` does not know), and its answer is taken; several answers
-    none of which ctloop can tell is ``name``, or a lone one of another ASCII name (a proxy that dropped the
+    none of which ctloop can tell is ``name``, or a lone one of another name (a proxy that dropped the
     filter) are no match."""
     items = [i for i in items if stored(i)]
     exact = next((i for i in items if str(stored(i)) == name), None)
@@ -337,12 +337,18 @@ def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -
     return lone if lone is not None and _may_collate_equal(str(stored(lone)), name) else None
 
 
+# letters ``utf8mb4_0900_ai_ci`` (DUCET 9.0.0, primary strength) takes for ASCII ones that the compatibility
+# decomposition of :func:`collation_key` leaves alone (allkeys-9.0.0.txt: ``ł`` sorts as ``l``, ``æ`` as
+# ``ae``, ``þ`` as ``th``); applied after its casefold
+_EXPANSIONS = str.maketrans({"ł": "l", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ß": "ss"})
+
+
 def _may_collate_equal(stored: str, name: str) -> bool:
     """Whether KFP's database may hold ``stored`` and ``name`` for one name although :func:`collation_key`
-    tells them apart: not when both keys are printable ASCII, which ``utf8mb4_0900_ai_ci`` only folds in case
-    (its equalities beyond :func:`collation_key` need a letter beyond ASCII: ``ł``, ``æ``, ``ø``)."""
-    keys = (collation_key(stored), collation_key(name))
-    return not all(k.isascii() and k.isprintable() for k in keys)
+    tells them apart: only when they are equal once the letters it leaves alone are expanded
+    (:data:`_EXPANSIONS`: ``łódź`` is ``lodz``, ``æble`` is ``aeble``). Any other lone answer — ``Łódź-prod``
+    for ``default`` — is another name (a proxy that dropped the filter)."""
+    return collation_key(stored).translate(_EXPANSIONS) == collation_key(name).translate(_EXPANSIONS)
 
 
 def _same_name(stored: Any, name: str) -> bool:

@@ -53,6 +53,18 @@ def _target(cfg: RolloutConfig) -> str:
     return cfg.inference_service
 
 
+def _names_another(registry: Any, isvcs: Any, name: str, model_name: str, uri: str, champion: Any) -> bool:
+    """The spec names a model that is neither ``uri`` (the version deployed) nor the champion's."""
+    from ctloop.storage import kserve_storage_uri
+
+    now = isvcs.get(name)
+    have = rollout._spec_version(now)[1] if now else ""
+    if not have or rollout.same_storage_uri(have, uri):
+        return False
+    return champion is None or not rollout.same_storage_uri(
+        have, kserve_storage_uri(registry.model_artifact_uri(model_name, champion.version)))
+
+
 def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig,
            run_id: str = "") -> tuple[RolloutState, str]:
     """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
@@ -64,15 +76,17 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
 
     name = _target(cfg)
     tags = registry.get_version(model_name, str(version)).tags if run_id else {}
-    if tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id:
+    uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
+    champion = registry.champion(model_name)
+    if (tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
+            and _names_another(registry, isvcs, name, model_name, uri, champion)):
         # this run's deploy of the version failed and its rollback was held (another model took the
-        # spec): KFP's retry of the step would write this version over that model's canary
+        # spec): KFP's retry of the step would write this version over that model's canary. Only
+        # while the spec names that model: once it left (rolled back, promoted over) the retry deploys
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
                            "overwrite the model the spec names now; nothing written (ctloop rollout status)")
-    uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-    champion = registry.champion(model_name)
     try:
         state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
                                percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,

@@ -780,7 +780,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     by a write's 409 or a wait — is left alone, and the state returned has action ``held``
     (whoever deployed that model decides). Abort still wins on traffic: while that model's revision
     is not ready Knative gives its share to the latest *ready* revision, the failed one, which is
-    then pinned out (:func:`_hold`). The state's ``written`` says what was written ("" : nothing).
+    pinned out once that other revision has failed (:func:`_hold`; while it starts, nothing). The state's ``written`` says what was written ("" : nothing).
     """
     done: list[str] = []  # the writes that landed, in order: "pin", "restore"
     deadline = time.monotonic() + timeout_s
@@ -805,10 +805,15 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
           timeout_s: float, deadline: float) -> RolloutState:
     """The state of a rollback held (the spec names another model), abort winning on traffic: Knative
     routes the ``latestRevision`` target to the latest *ready* revision, so while the other model's
-    revision is not ready (or fails) the failed model's revision still gets the other canary's share.
-    Such a revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers the other
-    canary's share, which goes to the stable revision); a failed model that still gets traffic
-    otherwise (it is the stable revision) fails the step, naming that revision."""
+    revision is not ready the failed model's revision still gets the other canary's share. While
+    that revision is merely starting (image pull, model download: the normal case) nothing is
+    written — pinning it would fail the other run's deploy and roll back its model unanalysed — and
+    the state's ``written`` names the transient share. Once it has FAILED (:func:`_failed`) the
+    failed model's revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers
+    the other canary's share, which goes to the stable revision; a status update since the read
+    that made the other revision ready or no longer failed stops it, nothing written); a failed
+    model that still gets traffic otherwise (it is the stable revision) fails the step, naming
+    that revision."""
     serving = [rev for rev, pct in traffic_split(obj).items() if pct > 0
                and (src := getattr(isvcs, "revision_source", lambda _r: None)(rev)) is not None
                and same_storage_uri(src, failed_storage_uri)]
@@ -822,21 +827,47 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
                            f"serves the failed model {failed_storage_uri} with traffic {traffic_split(obj)}"
                            f"{'; ' + written if written else '; nothing written'}: pin it out by hand "
                            "(ctloop rollout canary --percent 0) or roll back again")
-    _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
-                       f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
-                       written or "nothing written", landed=_lands(other, 0),
-                       ours=lambda now: same_storage_uri(_spec_version(now)[1], other),
-                       attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+    share = traffic_split(obj).get(latest, 0)
+
+    def transient(o: dict[str, Any]) -> RolloutState:
+        note = (f"the other model's canary not pinned (its revision {_created(o)} is still starting: until it is "
+                f"ready Knative gives its {share} % to the failed model's revision {latest})")
+        return replace(_state("held", o, _spec_version(o)[0]), written=f"{written}; {note}" if written else note)
+
+    if not _failed(obj):
+        return transient(obj)
+    failed = _failed(obj)
+
+    class _Moot(Exception):
+        def __init__(self, now: dict[str, Any]) -> None:
+            self.now = now
+
+    def still(now: dict[str, Any]) -> None:
+        # a status update since the read (the 409's usual cause): the other revision became ready
+        # (the failed model's revision lost its share) or is no longer the failed one — leave the spec
+        if (predictor_status(now).get("latestReadyRevision") != latest or traffic_split(now).get(latest, 0) == 0
+                or _failed(now) != failed):
+            raise _Moot(now)
+
+    try:
+        _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
+                           f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
+                           written or "nothing written", landed=_lands(other, 0),
+                           ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still,
+                           attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+    except _Moot as moot:
+        if traffic_split(moot.now).get(latest, 0) and not _failed(moot.now):
+            return transient(moot.now)
+        return replace(_state("held", moot.now, _spec_version(moot.now)[0]), written=written)
     what = f"the failed revision {latest} out of traffic (all on the stable revision {stable})"
 
     def out(o: dict[str, Any]) -> bool:
         _still_written(isvcs, name, o, what, written=0, model=other)
         return traffic_split(o).get(latest, 0) == 0
 
-    share = traffic_split(obj).get(latest, 0)
     obj = wait_for(isvcs, name, out, timeout_s=timeout_s, what=what, deadline=deadline)
-    pinned = (f"the other model's canary pinned to 0 % (its revision not ready, Knative gave its {share} % to the "
-              f"failed model's revision {latest})")
+    pinned = (f"the other model's canary pinned to 0 % (its revision {failed} failed, Knative gave its {share} % "
+              f"to the failed model's revision {latest})")
     return replace(_state("held", obj, _spec_version(obj)[0]),
                    written=f"{written}; {pinned}" if written else pinned)
 
