@@ -127,3 +127,13 @@ def test_an_untagged_failed_window_is_still_asked_by_its_key_as_id(kfp, sqlite_t
     second = _window(store, "2026-12-05T02:00:00Z")
     assert _start(registry, store, kfp.url, second, experiment="e2") == ""
     assert store.client.get_run(first).data.tags["kfp_run"] == key
+
+
+def test_the_same_window_rerun_after_the_experiment_changed_finds_its_late_run(kfp, sqlite_tracking, monkeypatch):
+    """Review K: the window's own re-run asked only in the experiment kfp.experiment names now, so a
+    retrain its first attempt stored late in the old experiment was started a second time."""
+    registry, store, _ = trigger_loop(sqlite_tracking, MODEL)
+    first = _window(store, "2026-12-05T01:00:00Z")
+    stored = _late(registry, store, kfp, monkeypatch, first, experiment="e")
+    assert _start(registry, store, kfp.url, first, experiment="e2") == stored
+    assert list(kfp.state.runs) == [stored]

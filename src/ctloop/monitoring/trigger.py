@@ -253,17 +253,21 @@ def _prepare(platform: Any, pipeline: str, experiment: str, model_name: str) -> 
 
 
 def _create(platform: Any, prepared: Any, pipeline: str, *, experiment: str, params: dict[str, Any],
-            model_name: str, key: str, legacy: bool = True) -> str:
+            model_name: str, key: str, legacy: bool = True, earlier: str = "") -> str:
     """The window's retrain: the run of its ``key`` when one exists (an earlier attempt of this window's
-    trigger), else one created with the key (:func:`retrain_key`). One whose create failed but which KFP
-    has (its answer lost: a timeout, a 5xx after the store) is the retrain; otherwise the failure is raised."""
+    trigger, asked for first in the experiment that attempt used, ``earlier``: :data:`EXPERIMENT_TAG`),
+    else one created with the key (:func:`retrain_key`). One whose create failed but which KFP has (its
+    answer lost: a timeout, a 5xx after the store) is the retrain; otherwise the failure is raised."""
     from ctloop.config import schedule_name
 
     create = {"experiment": experiment, "params": params, "run_name": f"retrain-{model_name}",
               "schedule": schedule_name(pipeline, model_name)}
     if prepared is None or not key:
         return platform.create_run(pipeline, **create)
-    found = _keyed(platform, prepared.experiment_id, key, legacy=legacy)
+    found = None
+    if earlier and earlier != prepared.experiment_id:  # kfp.experiment changed since that attempt
+        found = _keyed(platform, earlier, key, legacy=False)
+    found = found or _keyed(platform, prepared.experiment_id, key, legacy=legacy)
     if found is not None:  # the step re-run after a create whose answer was lost (the window marked failed)
         print(f"ctloop: KFP has the retrain run {found.run_id} of this window already: not started again")
         return str(found.run_id)
@@ -328,7 +332,7 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         legacy = tags.get("triggered") == FAILED and not tags.get(EXPERIMENT_TAG)
         run_id = _create(platform, prepared, pipeline, experiment=experiment, params=arguments,
                          model_name=model_name, key=retrain_key(model_name, monitor_run_id) if monitor_run_id else "",
-                         legacy=legacy)
+                         legacy=legacy, earlier=tags.get(EXPERIMENT_TAG, ""))
     except (CtloopError, MlflowException) as exc:
         _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id,
                 experiment_id=used)
