@@ -58,6 +58,8 @@ class _Tee(io.TextIOBase):
         self._buf = ""
 
     def write(self, text: str) -> int:
+        if self.log.closed:  # the run is over: a logging handler kfp.local set up on it writes late (stale)
+            return len(text)
         self.log.write(text)
         self._buf += text
         while "\n" in self._buf:
@@ -68,7 +70,8 @@ class _Tee(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         self.console.flush()
 
 
