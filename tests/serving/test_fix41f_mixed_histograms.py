@@ -156,6 +156,8 @@ def test_a_healthy_canary_half_migrated_passes_with_all_its_requests(prom, sourc
     passed, why, measured = _decide(prom, source, GOOD)
     assert passed, why
     stable = analysis.revision_stats(prom, STABLE, NS, RULES.window, measured["at"], source)
-    # two pods at RPS each against the stable's one: both kinds counted
-    assert measured["canary_requests"] == pytest.approx(2 * stable.requests, rel=0.15)
+    # two pods at RPS each against the stable's one: both kinds counted (one kind alone is 1x). Not
+    # tighter than 30 %: each revision's increase() is extrapolated from its own few scrapes, which a
+    # loaded machine spaces unevenly (2x measured as 2.3x in a clean-clone run on 2 busy cores)
+    assert measured["canary_requests"] == pytest.approx(2 * stable.requests, rel=0.3)
     assert measured["canary_p99_seconds"] <= 0.125
