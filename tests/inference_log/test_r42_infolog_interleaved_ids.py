@@ -25,7 +25,7 @@ from tests.inference_log.support import parquet_rows
 
 def _headers(kind: str, second: int) -> dict[str, str]:
     # binary mode as KServe v0.20.0's agent sends it (pkg/logger/worker.go: every extension set)
-    return {"ce-id": "shared", "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
+    return {"ce-id": "same-id", "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
             "ce-source": "http://localhost:9081/", "ce-inferenceservicename": "credit-default",
             "ce-namespace": "ns", "ce-component": "predictor", "ce-endpoint": "", "ce-metadata": "{}",
             "ce-time": f"2026-11-22T10:31:0{second}Z", "content-type": "application/json"}

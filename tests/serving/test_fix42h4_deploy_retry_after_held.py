@@ -26,9 +26,10 @@ V3 = "gs://models/run3/artifacts/model-joblib"
 OTHER = specs.canary_patch(version="3", storage_uri=V3, percent=20)
 
 
-def test_a_retried_deploy_after_its_rollback_held_does_not_overwrite_the_other_canary(
-    registered, kube, monkeypatch
-):
+def held_deploy(registered, kube, monkeypatch):
+    """v1 deployed; v2's deploy (pipeline run ``run-a``) fails (its revision fails) and its rollback
+    is held (another run's v3 canary lands before the rollback reads). Returns the InferenceServices
+    client and v2's storageUri."""
     uri, registry = registered
     deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
     isvcs = InferenceServices(NS, api_client=kube.api_client())
@@ -52,6 +53,14 @@ def test_a_retried_deploy_after_its_rollback_held_does_not_overwrite_the_other_c
             pipeline_run_id="run-a",
         )
     monkeypatch.setattr(release.rollout, "rollback", real)
+    return isvcs, v2_uri
+
+
+def test_a_retried_deploy_after_its_rollback_held_does_not_overwrite_the_other_canary(
+    registered, kube, monkeypatch
+):
+    uri, _ = registered
+    isvcs, _ = held_deploy(registered, kube, monkeypatch)
     assert isvcs.get(ISVC)["spec"]["predictor"]["model"]["storageUri"] == V3
     n = len(kube.calls)
     with pytest.raises(ServingError, match="rollback_held") as info:  # KFP's retry of the step

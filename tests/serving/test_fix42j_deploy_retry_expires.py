@@ -8,49 +8,21 @@ Through KubeApiDouble (``fail_revisions``) and a real MLflow store
 
 from __future__ import annotations
 
-import pytest
-
 from ctloop.components.deploy.component import deploy_canary
-from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
-from ctloop.serving import release
-from ctloop.serving.kube import InferenceServices
 from ctloop.storage import kserve_storage_uri
-from tests.serving.test_rollout_components import ISVC, MODEL, NS, RELEASE, kube, registered
+from tests.serving.test_fix42h4_deploy_retry_after_held import held_deploy
+from tests.serving.test_rollout_components import ISVC, MODEL, RELEASE, kube, registered
 
 __all__ = ["kube", "registered"]  # fixtures
-
-V3 = "gs://models/run3/artifacts/model-joblib"
-OTHER = specs.canary_patch(version="3", storage_uri=V3, percent=20)
 
 
 def test_the_retry_deploys_once_the_other_model_left_the_spec(registered, kube, monkeypatch):
     """Fix 42j: the refusal never expired for that run. It holds only while the spec names a model
     other than this version and the champion (the overwrite it prevents)."""
     uri, registry = registered
-    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
-    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    isvcs, v2_uri = held_deploy(registered, kube, monkeypatch)
     v1_uri = kserve_storage_uri(registry.model_artifact_uri(MODEL, "1"))
-    v2_uri = kserve_storage_uri(registry.model_artifact_uri(MODEL, "2"))
-    kube.fail_revisions(v2_uri)
-    real = release.rollout.rollback
-
-    def another_run_meanwhile(isvcs_, name, **kw):
-        isvcs_.patch(name, OTHER)
-        for _ in range(3):
-            isvcs_.get(name)
-        return real(isvcs_, name, **kw)
-
-    monkeypatch.setattr(release.rollout, "rollback", another_run_meanwhile)
-    with pytest.raises(ServingError, match="held"):
-        deploy_canary.python_func(
-            model_name=MODEL,
-            version="2",
-            rollout=RELEASE,
-            tracking_uri=uri,
-            pipeline_run_id="run-a",
-        )
-    monkeypatch.setattr(release.rollout, "rollback", real)
     # the other model leaves: the champion's storageUri written back at 100 % (its own rollback)
     isvcs.patch(ISVC, specs.switch_patch(version="1", storage_uri=v1_uri))
     for _ in range(3):
