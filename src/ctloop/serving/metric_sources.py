@@ -847,9 +847,26 @@ class MetricSource:
     ) -> bool:
         """Whether Prometheus holds any of this source's request series for ``revision`` (any
         revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
+        return self.found_names(prom, revision, namespace, at=at, lookback=lookback) is not None
+
+    def found_names(
+        self,
+        prom: Prometheus,
+        revision: str,
+        namespace: str,
+        *,
+        at: float | None = None,
+        lookback: str = "1h",
+    ) -> MetricSource | None:
+        """The names (this source or one of its :attr:`alternates`) under which Prometheus holds
+        request series for ``revision`` (any revision of ``namespace`` when blank) in the
+        ``lookback`` before ``at``; ``None`` when none has any. What tells a naming the analysis
+        reads but the recording rules cannot (:attr:`promql2` false: dotted OTLP names)."""
         _utf8(revision=revision, namespace=namespace)
-        exprs = [s.presence_expr(revision, namespace, lookback, k) for s, k in self._tries()]
-        return bool(self._first(prom, exprs, at)[1])
+        tries = self._tries()
+        exprs = [s.presence_expr(revision, namespace, lookback, k) for s, k in tries]
+        index, value = self._first(prom, exprs, at)
+        return tries[index][0] if value else None
 
     # ---------------------------------------------------------------- recording rules
     def rule_group(self) -> dict[str, Any]:
@@ -1103,10 +1120,37 @@ def probe(
 ) -> dict[str, bool]:
     """For every source: does Prometheus hold its series for ``revision`` (or any revision of
     ``namespace``)? What ``ctloop doctor`` and the docs' troubleshooting ask first."""
+    found = probe_names(prom, namespace, revision, lookback=lookback, at=at)
+    return {name: names is not None for name, names in found.items()}
+
+
+def probe_names(
+    prom: Prometheus,
+    namespace: str,
+    revision: str = "",
+    *,
+    lookback: str = "1h",
+    at: float | None = None,
+) -> dict[str, MetricSource | None]:
+    """:func:`probe` with the names each source's series were found under (``None``: none)."""
     return {
-        name: source.series_exist(prom, revision, namespace, at=at, lookback=lookback)
+        name: source.found_names(prom, revision, namespace, at=at, lookback=lookback)
         for name, source in SOURCES.items()
     }
+
+
+def rules_blind(names: MetricSource) -> str:
+    """Why the recording rules (and so the alerts and dashboard) do not see series found under
+    ``names`` (:meth:`MetricSource.found_names`), ``""`` when they do: a dotted OTLP name
+    (``NoUTF8EscapingWithSuffixes``, ``NoTranslation``; Knative 1.19 scraped by Prometheus 3) is
+    left out of the rules, which Prometheus 2 would refuse whole."""
+    if names.promql2:
+        return ""
+    return (f"found under dotted OTLP names ({names.requests}, {names.join.revision_label if names.join else ''}"
+            f"): the canary analysis reads them, the recording rules of manifests/components/monitoring "
+            f"(and so its alerts and dashboard) do not; have them stored with underscores (Prometheus 3 "
+            f"scrape: metric_name_escaping_scheme: underscores; OTLP receiver: otlp.translation_strategy: "
+            f"UnderscoreEscapingWithSuffixes), see {DOC}")
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -1165,17 +1209,16 @@ def _probe(args: argparse.Namespace) -> int:
         raise ConfigError("--namespace is blank: give the InferenceService's namespace")
     if problem := range_problem(args.lookback):  # PromQL would take "1h offset 1d"
         raise ConfigError(f"--lookback {args.lookback!r} {problem}")
-    found = probe(
+    found = probe_names(
         Prometheus(args.prometheus_url), args.namespace, args.revision, lookback=args.lookback
     )
     what = f"revision {args.revision}" if args.revision else f"namespace {args.namespace}"
-    for name, ok in found.items():
+    for name, names in found.items():
         source = SOURCES[name]
-        print(
-            f"{'yes' if ok else 'no ':3}  {name:15} {what}"
-            + ("" if ok else f"  -> {source.missing_hint}")
-        )
-    return 0 if any(found.values()) else 1
+        note = f"  -> {source.missing_hint}" if names is None else (
+            f"  -> {blind}" if (blind := rules_blind(names)) else "")
+        print(f"{'no ' if names is None else 'yes':3}  {name:15} {what}{note}")
+    return 0 if any(n is not None for n in found.values()) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1215,6 +1258,8 @@ __all__ = [
     "RevisionStats",
     "get_source",
     "probe",
+    "probe_names",
+    "rules_blind",
     "rule_patch",
     "url_without_credentials",
     "configured_url",
