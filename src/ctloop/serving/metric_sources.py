@@ -675,16 +675,29 @@ class MetricSource:
     def _per_target(self, fn: str, window: str, revision: str, namespace: str,
                     extra: tuple[str, ...] = ()) -> str:
         """Both kinds of a histogram's count, summed per scrape target (``job``/``instance``/
-        ``pod``) and the native one taken where a target has both (``or``): during a migration
-        (some pods, or Prometheus 3's ``convert_classic_histograms_to_nhcb`` on some targets,
-        scraped as native histograms) every pod's requests count, a target scraped both ways
-        (``always_scrape_classic_histograms``) is counted once, and a target switched to native
-        histograms is read from its live native series, not from the classic ones still in the
-        window (which would leave out its answers, 5xx included, since the switch)."""
+        ``pod``) and combined by :meth:`_kinds`: during a migration (some pods, or Prometheus 3's
+        ``convert_classic_histograms_to_nhcb`` on some targets, scraped as native histograms)
+        every pod's requests count, a target scraped both ways (``always_scrape_classic_histograms``)
+        is counted once, and a target switched from one kind to the other within the window
+        counts its answers before the switch (the stale kind) and after it (the live one)."""
         on = ", ".join(self.join.on if self.join else InfoJoin.on)
-        kinds = [f"sum by ({on}) (\n    {_indent(self._counted(fn, window, revision, namespace, extra, k), 4)}\n  )"
-                 for k in (True, False)]
-        return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
+        native, classic = (f"sum by ({on}) (\n    {_indent(self._counted(fn, window, revision, namespace, extra, k), 4)}\n  )"
+                           for k in (True, False))
+        return f"sum(\n  {_indent(self._kinds(native, classic, on), 2)}\n)"
+
+    def _kinds(self, native: str, classic: str, on: str) -> str:
+        """``native`` and ``classic`` (the two kinds' counts of the same label sets) as one: the
+        native count where both kinds are live on a target (scraped both ways: the same answers
+        twice), their sum where only one is (a switch within the window: the stale kind holds the
+        answers before it, the live one those after; Prometheus marks the series a scrape no
+        longer has stale at once), else whichever has a value (a target gone, or one kind only).
+        The native one alone lost the answers before a switch for a whole window."""
+        live_native = f"group by ({on}) ({_selector(self.histogram, list(self.scope))})"
+        live_classic = f"group by ({on}) ({_selector(self.histogram + '_count', list(self.scope))})"
+        return (f"(\n  {_indent(native, 2)}\n  and on ({on}) {live_native}\n  and on ({on}) {live_classic}\n)\n"
+                f"or\n(\n  (\n    {_indent(native, 4)}\n    +\n    {_indent(classic, 4)}\n  )\n"
+                f"  and on ({on}) ({live_native} or {live_classic})\n)\n"
+                f"or\n{native}\nor\n{classic}")
 
     def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False,
                       both: bool = False) -> str:
@@ -721,7 +734,7 @@ class MetricSource:
             return f"sum({one(native)})"
         on = ", ".join(self.join.on if self.join else InfoJoin.on)
         kinds = [f"sum by ({on}) (\n    {_indent(one(k), 4)}\n  )" for k in (True, False)]
-        return "sum(\n  " + "\n  or\n  ".join(kinds) + "\n)"
+        return f"sum(\n  {_indent(self._kinds(*kinds, on), 2)}\n)"
 
     def presence_expr(self, revision: str, namespace: str, lookback: str, native: bool = False) -> str:
         if native:  # counted as histograms: Prometheus 2.42's histogram_count(last_over_time()) is empty
@@ -877,9 +890,8 @@ class MetricSource:
         Prometheus 3 can write (a dotted name would make Prometheus 2 refuse the whole rule
         file), and of each histogram both its classic series and its native one (Prometheus'
         native histograms, Prometheus 3's ``convert_classic_histograms_to_nhcb``). Requests are
-        the native histogram's count where a label set has it, else the classic count (``or``: a
-        target scraped both ways counted once, and after a switch to native histograms the live
-        native series wins over the classic ones still in the window). The p99 is the larger of
+        both kinds' counts combined per target (:meth:`_kinds`): a target scraped both ways counted
+        once, and after a switch both the stale kind's answers (before it) and the live kind's. The p99 is the larger of
         the classic p99 and the native one; a source whose revision is on ``target_info`` takes
         the native p99 per target only of targets without classic buckets (one slow pod's p99
         would otherwise stand for a revision its classic series describe). A native histogram is
@@ -894,10 +906,14 @@ class MetricSource:
         names = [s for s in (self, *self.alternates) if s.promql2]
         counted = []
         for s in names:
-            if s.counts_histogram:  # native first: live after a switch, equal when scraped both ways
-                counted.append(s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True,
-                                         wrap="histogram_count"))
-            counted.append(s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True))
+            classic_rate = s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True)
+            if s.counts_histogram:  # once when scraped both ways, both sides of a switch (_kinds)
+                native_rate = s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True,
+                                        wrap="histogram_count")
+                on = ", ".join(s.join.on if s.join else InfoJoin.on)
+                counted.append(s._kinds(native_rate, classic_rate, on))
+            else:
+                counted.append(classic_rate)
         requests = contract(_any(counted), *self.code_class)
         buckets = contract(_any([s._series(s.buckets, "rate", RULE_WINDOW, "", "", rules=True) for s in names]))
         by_class = "sum by (namespace, isvc, revision, code_class)"

@@ -1,0 +1,137 @@
+"""A queue-proxy switched from classic to native histograms within the window, in a real
+Prometheus 2.42 (``--enable-feature=native-histograms``): the pod answers as classic text, then
+as native protobuf (a restart onto a client exposing native histograms, Prometheus 3's
+``convert_classic_histograms_to_nhcb`` switched on). Prometheus marks the classic series stale
+at the first native scrape; the classic samples before it stay in the window.
+
+knative-otel's request count (the canary analysis' ``_per_target`` and the recording rules'
+``ctloop:source_requests:rate5m``) took the native count wherever a target had one: the answers
+before the switch, in the stale classic series, were missing for a whole window (here two thirds
+of the canary's requests). Now a target with both kinds but only one of them live counts both;
+scraped both ways (both live) it still counts the native one alone
+(tests/serving/test_fix42a_metrics_rules.py).
+
+Pages: the classic text and the native protobuf of tests/serving/test_fix41f_mixed_histograms.py
+(prometheus/client_model v0.3.0 ``metrics.proto``, pinned by Prometheus v2.42.0's go.mod).
+"""
+
+from __future__ import annotations
+
+import time
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from ctloop.serving.metric_sources import Prometheus, PrometheusAuth, get_source
+from tests.fixtures.prometheus import native_scraping, wait_for
+from tests.fixtures.servers import InThreadServer
+from tests.manifests.rules_support import render_monitoring, rule_groups, write_rules
+from tests.serving import test_fix41f_mixed_histograms as mixed
+from tests.serving import test_r41_metrics_native_histograms as pb
+
+pytestmark = pytest.mark.slow
+
+NS, CONFIG = mixed.NS, mixed.CONFIG
+REVISION = f"{CONFIG}-00002"
+POD = f"{REVISION}-deployment-a"
+OTEL = "http_server_request_duration_seconds"
+RPS = 40
+
+
+class SwitchingPod(InThreadServer):
+    """One queue-proxy (5 % 503s, 0.08 s) answering classic text until :attr:`native` is set."""
+
+    def __init__(self):
+        started = time.time() - 10
+        self.native = False
+        pod = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                n = int(RPS * (time.time() - started))
+                err = round(n * 0.05)
+                page = mixed._native if pod.native else mixed._classic
+                self.send_response(200)
+                self.send_header(
+                    "Content-Type", pb.PROTOBUF if pod.native else "text/plain; version=0.0.4"
+                )
+                self.end_headers()
+                self.wfile.write(page(REVISION, n, err, 0.08, "otel"))
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(Handler)
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("switch")
+    groups = [
+        {**g, "interval": "1s"}
+        for g in rule_groups(render_monitoring(tmp_path / "render", "knative-otel"))
+    ]
+    rules = write_rules(tmp_path, groups)
+    with SwitchingPod() as pod:
+        # the PodMonitor's target labels (manifests/components/monitoring/podmonitor.yaml)
+        labels = {
+            "job": "ml/ctloop-inferenceservices",
+            "instance": "10.0.0.1:9091",
+            "pod": POD,
+            "namespace": NS,
+        }
+        jobs = [
+            {
+                "job_name": "otel",
+                "scrape_interval": "1s",
+                "metrics_path": "/",
+                "static_configs": [{"targets": [pod.address], "labels": labels}],
+            }
+        ]
+        with native_scraping(tmp_path, jobs, rule_files=[str(rules)]) as url:
+            wait_for(
+                url,
+                f"count_over_time({OTEL}_count[1m])",
+                timeout=60,
+                predicate=lambda r: bool(r) and int(r[0]["value"][1]) >= 5,
+            )
+            pod.native = True
+            wait_for(
+                url,
+                f"count_over_time(histogram_count({OTEL})[1m:1s])",
+                timeout=30,
+                predicate=lambda r: bool(r) and max(int(s["value"][1]) for s in r) >= 2,
+            )
+            time.sleep(1.5)  # a rule evaluation after the native samples
+            yield Prometheus(url, auth=PrometheusAuth())
+
+
+def _kinds(prom: Prometheus, fn: str, window: str, at: float) -> tuple[float, float]:
+    classic = prom.scalar(f'sum({fn}({OTEL}_count{{pod="{POD}"}}[{window}]))', at)
+    native = prom.scalar(f'sum(histogram_count({fn}({OTEL}{{pod="{POD}"}}[{window}])))', at)
+    return classic, native
+
+
+def test_the_premise_the_classic_series_are_stale_and_hold_most_answers(prom):
+    at = time.time()
+    assert prom.scalar(f'count({OTEL}_count{{pod="{POD}"}})', at) is None  # stale: not live
+    assert prom.scalar(f'count({OTEL}{{pod="{POD}"}})', at) == 2  # 200 and 503, live
+    classic, native = _kinds(prom, "increase", "1m", at)
+    assert classic > native > 0
+
+
+def test_the_canary_analysis_counts_both_sides_of_a_switch(prom):
+    at = time.time()
+    stats = get_source("knative-otel").stats(prom, REVISION, NS, "1m", at)
+    classic, native = _kinds(prom, "increase", "1m", at)
+    assert stats.requests == pytest.approx(classic + native, rel=0.05)
+    assert stats.error_rate == pytest.approx(0.05, abs=0.02)
+
+
+def test_the_recording_rule_counts_both_sides_of_a_switch(prom):
+    recorded = f'sum(ctloop:source_requests:rate5m{{revision="{REVISION}"}})'
+    # evaluated at the rule's own evaluation time: the same data as the rule saw
+    at = prom.scalar(f'max(timestamp(ctloop:source_requests:rate5m{{revision="{REVISION}"}}))')
+    value = prom.scalar(recorded, at)
+    classic, native = _kinds(prom, "rate", "5m", at)
+    assert value == pytest.approx(classic + native, rel=0.05)
