@@ -36,10 +36,12 @@ REVISION = f"{CONFIG}-00002"
 POD = f"{REVISION}-deployment-a"
 OTEL = "http_server_request_duration_seconds"
 RPS = 40
+FAST, SLOW = 0.08, 0.9  # seconds per answer before and after the switch
 
 
 class SwitchingPod(InThreadServer):
-    """One queue-proxy (5 % 503s, 0.08 s) answering classic text until :attr:`native` is set."""
+    """One queue-proxy (5 % 503s) answering classic text (FAST answers) until :attr:`native` is
+    set, then native protobuf (SLOW answers: every answer since the switch is slow)."""
 
     def __init__(self):
         started = time.time() - 10
@@ -56,7 +58,7 @@ class SwitchingPod(InThreadServer):
                     "Content-Type", pb.PROTOBUF if pod.native else "text/plain; version=0.0.4"
                 )
                 self.end_headers()
-                self.wfile.write(page(REVISION, n, err, 0.08, "otel"))
+                self.wfile.write(page(REVISION, n, err, SLOW if pod.native else FAST, "otel"))
 
             def log_message(self, *args):
                 pass
@@ -135,3 +137,15 @@ def test_the_recording_rule_counts_both_sides_of_a_switch(prom):
     value = prom.scalar(recorded, at)
     classic, native = _kinds(prom, "rate", "5m", at)
     assert value == pytest.approx(classic + native, rel=0.05)
+
+
+def test_the_canary_analysis_p99_has_the_slow_answers_since_the_switch(prom):
+    stats = get_source("knative-otel").stats(prom, REVISION, NS, "1m", time.time())
+    assert stats.p99_seconds > 0.5
+
+
+def test_the_recording_rule_p99_has_the_slow_answers_since_the_switch(prom):
+    """The native p99 of a target was left out while its classic buckets still had a rate: for 5
+    minutes after the switch the recorded p99 was the classic one, 0.1 s (no latency alert)."""
+    p99 = f'ctloop:source_latency_p99_seconds:5m{{revision="{REVISION}"}}'
+    assert prom.scalar(f"max({p99})") > 0.5

@@ -893,8 +893,9 @@ class MetricSource:
         both kinds' counts combined per target (:meth:`_kinds`): a target scraped both ways counted
         once, and after a switch both the stale kind's answers (before it) and the live kind's. The p99 is the larger of
         the classic p99 and the native one; a source whose revision is on ``target_info`` takes
-        the native p99 per target only of targets without classic buckets (one slow pod's p99
-        would otherwise stand for a revision its classic series describe). A native histogram is
+        the native p99 per target only of targets without live classic buckets (one slow pod's
+        p99 would otherwise stand for a revision its classic series describe; a target switched to
+        native histograms is native-only from the switch on). A native histogram is
         summed by the source's own labels before they are relabelled: Prometheus 2.42's
         ``label_replace`` turns a native sample into a float 0."""
 
@@ -933,10 +934,13 @@ class MetricSource:
                 # the revision is on target_info, and Prometheus 2.42 drops a native histogram
                 # from '*' (the join): each target's p99 joined, the largest taken (an upper
                 # bound of the revision's p99: at most 1 % of each target's answers are above),
-                # of the targets without classic buckets only: where a classic p99 exists it is
-                # the revision's, not one slow pod's
+                # of the targets without live classic buckets only: where a classic p99 exists it
+                # is the revision's, not one slow pod's
                 on = ", ".join(s.join.on)
-                classic_targets = " or ".join(f"rate({_selector(c.buckets, list(c.scope))}[{RULE_WINDOW}]) > 0"
+                # live classic buckets: a target switched to native histograms has classic rates
+                # for 5 minutes after the switch, which described only its answers before it
+                classic_targets = " or ".join(f"(rate({_selector(c.buckets, list(c.scope))}[{RULE_WINDOW}]) > 0 "
+                                              f"and on ({on}) {_selector(c.buckets, list(c.scope))})"
                                               for c in names)
                 per_target = (f"(histogram_quantile({QUANTILE:g}, sum by ({on}) "
                               f"(rate({_selector(s.histogram, list(s.scope))}[{RULE_WINDOW}])))"
