@@ -25,11 +25,16 @@ from ctloop.config import CanaryRules, QualityRules
 from ctloop.serving.metric_sources import (
     DEFAULT_SOURCE,
     DOC,
+    PODMONITOR,
+    PODMONITOR_INTERVAL,
     MetricSource,
     Prometheus,
     RevisionStats,
     get_source,
 )
+
+SCRAPES_PER_WINDOW = 4  # samples a window should hold: increase() needs two, a missed scrape is common
+SUGGESTED_WINDOW = "2m"  # SCRAPES_PER_WINDOW x PODMONITOR_INTERVAL
 
 
 def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
@@ -39,14 +44,23 @@ def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str,
 
 
 def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str, stable: str,
-                   namespace: str, at: float | None, lookback: str = "1h") -> str:
-    """Why the canary has no requests: its series are missing, or every source series is."""
+                   namespace: str, at: float | None, lookback: str = "1h", window: str = "") -> str:
+    """Why the canary has no requests: its series are missing, or every source series is, or
+    the ``window`` (``rollout.rules.window``) holds fewer than two samples of them (shorter than
+    two scrape intervals: ``increase()`` has nothing to count whatever the traffic)."""
     source = get_source(source)
     if not str(canary or "").strip():
         return (f"no canary revision to judge: canary_revision is {canary!r} (deploy_canary's "
                 "latest_revision); nothing is measured for a blank name")
     if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
-        return f"no data for canary revision {canary} (no requests recorded in the window)"
+        samples = source.samples_in(prom, canary, namespace, window, at) if window else 2
+        if samples is not None and samples >= 2:
+            return f"no data for canary revision {canary} (no requests recorded in the window)"
+        return (f"no data for canary revision {canary}: its series have {int(samples or 0)} sample(s) in the "
+                f"{window} window and increase() needs two; the window is shorter than two scrape "
+                f"intervals (or its pods were not scraped in it): set rollout.rules.window to at least "
+                f"{SCRAPES_PER_WINDOW} scrape intervals (the PodMonitor {PODMONITOR} scrapes every "
+                f"{PODMONITOR_INTERVAL}: {SUGGESTED_WINDOW}), see {DOC}")
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
         return (f"no data: no {source.name} metrics for either revision ({canary}, "
                 f"{stable or 'no stable'}) in namespace {namespace} over the last {lookback}: "
@@ -158,7 +172,8 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
         canary = source.stats(prom, canary_name, namespace, rules.window, at)
         stable = source.stats(prom, stable_name, namespace, rules.window, at)
         why = None if canary.requests else no_data_reason(
-            prom, source, canary=canary_name, stable=stable_name, namespace=namespace, at=at)
+            prom, source, canary=canary_name, stable=stable_name, namespace=namespace, at=at,
+            window=rules.window)
         passed, reason, measured = judge(canary, stable, rules, no_data=why)
         return passed, reason, {"at": at, "metric_source": source.name, **measured}
 

@@ -91,6 +91,7 @@ PREDICTOR = "(.+)-predictor(-default)?"
 # stock install, each predictor pod would be a target that is down (kube-prometheus' TargetDown).
 QUEUE_PROXY_PORT = "http-usermetric"
 PODMONITOR = "ctloop-inferenceservices"  # manifests/components/monitoring/podmonitor.yaml
+PODMONITOR_INTERVAL = "30s"  # its endpoints' scrape interval
 # the relabelings of every endpoint of that PodMonitor: pod labels KServe/Knative/ctloop set
 PODMONITOR_RELABELINGS = (
     ("serving.kserve.io/inferenceservice", "isvc"),
@@ -862,6 +863,16 @@ class MetricSource:
         revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
         return self.found_names(prom, revision, namespace, at=at, lookback=lookback) is not None
 
+    def samples_in(self, prom: Prometheus, revision: str, namespace: str, window: str,
+                   at: float | None = None) -> float | None:
+        """The most samples one request series of ``revision`` has in the ``window`` before ``at``
+        (``None``: none): ``increase()`` needs two, so a window shorter than two scrape intervals
+        has no requests whatever the traffic."""
+        _utf8(revision=revision, namespace=namespace)
+        exprs = [f"max({s._series(s.histogram if native else s.requests, 'count_over_time', window, revision, namespace, native=native)})"
+                 for s, native in self._tries()]
+        return self._first(prom, exprs, at)[1]
+
     def found_names(
         self,
         prom: Prometheus,
@@ -1205,7 +1216,7 @@ def podmonitor_endpoint(port: str) -> dict[str, Any]:
     def meta(label: str) -> str:
         return "__meta_kubernetes_pod_label_" + "".join(c if c.isalnum() else "_" for c in label)
 
-    return {"port": port, "path": "/metrics", "interval": "30s",
+    return {"port": port, "path": "/metrics", "interval": PODMONITOR_INTERVAL,
             "relabelings": [{"sourceLabels": [meta(label)], "targetLabel": target}
                             for label, target in PODMONITOR_RELABELINGS]}
 
@@ -1287,6 +1298,7 @@ __all__ = [
     "podmonitor_endpoint",
     "QUEUE_PROXY_PORT",
     "PODMONITOR",
+    "PODMONITOR_INTERVAL",
     "dump_yaml",
     "Relabel",
     "InfoJoin",
