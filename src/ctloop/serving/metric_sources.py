@@ -352,6 +352,7 @@ def configured_url(given: Any, env: str) -> str:
 
 
 _URL_BLANKS = " \t\r\n"
+UNAVAILABLE_RETRIES = (0.5, 1.5)  # s: the pauses before asking again after a 502/503/504
 
 
 class Prometheus:
@@ -397,6 +398,23 @@ class Prometheus:
         self.warnings: list[str] = []
 
     def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+        """The samples of ``expr`` at ``at``. An HTTP 502/503/504 (a proxy or Thanos Querier
+        whose Prometheus is restarting, an overloaded querier) is asked again after
+        :data:`UNAVAILABLE_RETRIES` pauses, within the query timeout: the check of a canary step
+        that waited minutes was otherwise failed, and the canary rolled back, by a blip of
+        Prometheus. Any other refusal is final at once."""
+        deadline = time.monotonic() + self.timeout_s
+        for pause in (*UNAVAILABLE_RETRIES, None):
+            try:
+                return self._query(expr, at)
+            except ServingError as exc:
+                if (getattr(exc, "status", None) not in (502, 503, 504) or pause is None
+                        or time.monotonic() + pause > deadline):
+                    raise
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{at:.3f}"
