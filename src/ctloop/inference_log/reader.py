@@ -48,9 +48,13 @@ def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.Data
     for uri in uris:
         data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
         try:
-            renames = former_features(pq.read_schema(data)) if former else {}
-            if former and isinstance(data, io.BytesIO):
-                data.seek(0)
+            if former:
+                file = pq.ParquetFile(data)
+                renames = former_features(file.schema_arrow, file)
+                if isinstance(data, io.BytesIO):
+                    data.seek(0)
+            else:
+                renames = {}
             frame = pd.read_parquet(data)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc

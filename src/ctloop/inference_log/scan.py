@@ -97,7 +97,7 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
 
     from ctloop.inference_log.schema import former_features
 
-    schemas = [_renamed(schema, former_features(schema)) for schema in (open_parquet(f).schema_arrow for f in files)]
+    schemas = [_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)) for pf in map(open_parquet, files)]
     if not schemas:
         return pa.schema([])
     try:
@@ -159,7 +159,7 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
     target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
     for uri in files:
         pf = open_parquet(uri)
-        renames = former_features(pf.schema_arrow)
+        renames = former_features(pf.schema_arrow, pf)
         names = _renamed(pf.schema_arrow, renames).names
         source = {new: old for old, new in renames.items()}
         have = [c for c in wanted if c in names]
