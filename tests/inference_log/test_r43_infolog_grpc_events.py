@@ -17,6 +17,8 @@ retry, so nothing loops, and other events are logged as before.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import struct
 
@@ -105,3 +107,20 @@ def test_a_json_body_labelled_grpc_web_text_is_still_refused_clearly():
     with pytest.raises(RejectedEvent) as info:
         parse_event(_headers("request", "application/grpc-web-text"), b"AAAAAAY=")
     assert info.value.code == "grpc"
+
+
+def test_a_structured_event_of_grpc_data_is_refused_as_grpc():
+    """Another producer's structured-mode event (CloudEvents JSON format §3.1) whose
+    ``datacontenttype`` is gRPC: its ``data_base64`` is protobuf, refused alike (was ``bad_json``)."""
+    envelope = {
+        "specversion": "1.0",
+        "id": "s-1",
+        "source": "x",
+        "type": "org.kubeflow.serving.inference.request",
+        "inferenceservicename": "m",
+        "datacontenttype": "application/grpc",
+        "data_base64": base64.b64encode(GRPC_BODY).decode(),
+    }
+    with pytest.raises(RejectedEvent) as info:
+        parse_event({"content-type": "application/cloudevents+json"}, json.dumps(envelope).encode())
+    assert (info.value.status, info.value.code) == (415, "grpc")

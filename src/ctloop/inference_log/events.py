@@ -967,6 +967,11 @@ def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str
             h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
         except orjson.JSONEncodeError as exc:  # a lone surrogate, or deeper than orjson writes: was a 500
             raise RejectedEvent(400, f"attribute {name[:64]!r} cannot be kept as JSON text: {exc}", "bad_json") from exc
+    data_type = envelope.get("datacontenttype")
+    if isinstance(data_type, str) and data_type.strip().lower().startswith(GRPC):  # as in binary mode
+        raise RejectedEvent(415, f"a gRPC payload (datacontenttype {data_type[:64]!r}) is not logged: the inference "
+                                 "log reads REST (JSON) inference calls only; send the model's traffic over REST to "
+                                 "log it", "grpc", event_id=str(envelope.get("id"))[:128] or "(no id)")
     if "data_base64" in envelope:
         try:
             data = base64.b64decode(envelope["data_base64"], validate=True)
