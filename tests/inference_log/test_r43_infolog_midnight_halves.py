@@ -124,3 +124,16 @@ def test_two_requests_under_the_id_yesterday_stay_halves_as_written(tmp_path, ho
     after = _read(str(root), "2026-01-05T00:00:00Z", "2026-01-05T01:00:00Z", how)
     assert sorted(before.income.tolist()) == [1.0, 2.0] and before.prediction.isna().all()
     assert after.request_id.tolist() == ["split"] and after.prediction.tolist() == [0.9]
+
+
+@pytest.mark.parametrize("how", ["read_log", "scan"])
+def test_an_unreadable_day_before_never_fails_the_window(log, how, capsys):
+    """The day before is not the window's data: a file there that is no Parquet leaves the lone
+    response half counted, as before round 43, with a line on stderr."""
+    import pathlib
+
+    bad = pathlib.Path(log) / "model=credit" / f"date={DAY1}" / "revision=v2" / "part-torn.parquet"
+    bad.write_bytes(b"PAR1 cut short")
+    after = _read(log, "2026-01-05T00:00:00Z", "2026-01-05T01:00:00Z", how)
+    assert after.request_id.tolist() == ["late", "orphan", "split"]
+    assert "the day before" in capsys.readouterr().err

@@ -120,7 +120,14 @@ def _settle_lone_responses(out: pd.DataFrame, logs: pd.DataFrame, log_root: str,
     lone = lone_responses(out)
     if not lone.any():
         return out
-    before = earlier_rows(model_prefix(log_root, model), start, out.loc[lone, REQUEST_ID])
+    try:
+        before = earlier_rows(model_prefix(log_root, model), start, out.loc[lone, REQUEST_ID])
+    except (InferenceLogError, OSError, ValueError) as exc:  # the day before is not the period's data: never fail for it
+        import sys
+
+        print(f"ctloop: the day before the period was not looked up for the requests of {int(lone.sum())} lone "
+              f"response half row(s) (they count in this period): {exc}", file=sys.stderr, flush=True)
+        return out
     if before.empty:
         return out
     from ctloop.inference_log.schema import registry

@@ -358,13 +358,16 @@ def _look_back(files: Sequence[str], schema: pa.Schema, wanted: list[str], start
     wanted_ids = set(rows[REQUEST_ID].astype(str))
     earlier = []
     try:
-        for table in read_batches(earlier_files(files[0].rsplit("/date=", 1)[0], start), schema, wanted,
-                                  batch_rows=batch_rows):
-            keys = table.column(REQUEST_ID).to_pandas().astype(str)
-            match = keys.isin(wanted_ids).to_numpy()
-            if match.any():
-                earlier.append(prepare(table.filter(match).to_pandas()))
-    except InferenceLogError as exc:  # the day before is not this window's data: never fail the window for it
+        for uri in earlier_files(files[0].rsplit("/date=", 1)[0], start):
+            pf = open_parquet(uri)  # its request_id column first: a file without the ids is read no further
+            if REQUEST_ID not in pf.schema_arrow.names or not pf.read(columns=[REQUEST_ID]).column(
+                    REQUEST_ID).to_pandas().astype(str).isin(wanted_ids).any():
+                continue
+            for table in read_batches([uri], schema, wanted, batch_rows=batch_rows):
+                match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted_ids).to_numpy()
+                if match.any():
+                    earlier.append(prepare(table.filter(match).to_pandas()))
+    except (InferenceLogError, OSError, ValueError) as exc:  # the day before is not this window's data: never fail the window for it
         print(f"ctloop: the day before the window was not looked up for the requests of {len(rows)} lone response "
               f"half row(s) (they count in this window): {exc}", file=sys.stderr, flush=True)
         return rows
