@@ -186,23 +186,30 @@ def earlier_rows(prefix: str, start: pd.Timestamp, ids: pd.Series) -> pd.DataFra
     counted once, in the window of its request, not again as a lone response half. Each file's
     ``request_id`` column is read first; only a file holding one of the ids is read whole."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
+    from ctloop import storage
     from ctloop.columns import REQUEST_ID
-    from ctloop.inference_log.scan import open_parquet
+    from ctloop.inference_log.schema import former_features
 
     wanted = set(ids.astype(str))
     frames = []
     for uri in earlier_files(prefix, start):
-        pf = open_parquet(uri)
-        if REQUEST_ID not in pf.schema_arrow.names:
-            continue
-        try:
+        try:  # as scan.open_parquet opens a file (footer first, then the columns asked for)
+            if storage.is_remote(uri):
+                fs, path = storage.filesystem(uri)
+                pf = pq.ParquetFile(fs.open_input_file(path))
+            else:
+                pf = pq.ParquetFile(uri)
+            if REQUEST_ID not in pf.schema_arrow.names:
+                continue
             keys = pf.read(columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
-        except (OSError, ValueError) as exc:
+            if keys.isin(wanted).any():
+                renames = former_features(pf.schema_arrow, pf)
+                frame = pf.read().to_pandas().rename(columns=renames)
+                frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
-        if keys.isin(wanted).any():
-            frame = read_parquet_files([uri], former=True)[0]
-            frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if rows.empty or not flag(rows["has_request"] if "has_request" in rows.columns
                               else pd.Series(True, index=rows.index)).any():
