@@ -182,6 +182,7 @@ class SinkApp:
         self.sink = sink
         self.max_body_bytes = max_body_bytes
         self.access = access or Access()
+        self._grpc_logged = False  # the first gRPC event refused is logged, the others only counted
 
     def answer_head(self, method: str, path: str, port: int | None, headers: dict[str, str]) -> Answer | None:
         """The answer decided by the request line and the headers (``headers``: lowercase names of
@@ -243,7 +244,13 @@ class SinkApp:
             event = parse_event(headers, body, lowercase=True, max_values=max_values(self.max_body_bytes))
         except RejectedEvent as exc:
             self.sink.stats.reject(exc.code)
-            if isinstance(exc, TooManyValues):
+            if exc.code == "grpc":  # every call of a gRPC model: one line, then the counter only
+                if not self._grpc_logged:
+                    self._grpc_logged = True
+                    log.warning("refused event %s: %s (further gRPC events are counted in "
+                                "ctloop_log_events_rejected_total{reason=\"grpc\"}, not logged)",
+                                exc.event_id[:128], exc.reason)
+            elif isinstance(exc, TooManyValues):
                 log.warning("refused event %s (model %s): %s", exc.event_id[:128], exc.model, exc.reason)
             elif exc.event_id is not None:  # binary tensor data that does not add up: worth a line
                 log.warning("refused event %s: %s", exc.event_id[:128], exc.reason)

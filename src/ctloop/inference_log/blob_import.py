@@ -123,7 +123,7 @@ OBJECT_REASONS = {
 # records skipped by a limit a rerun may raise (--max-body-bytes): their object is not recorded as done
 LIMITED_REASONS = frozenset({"oversize", "too_many_values"})
 RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "too_many_values", "missing_header", "bad_header", "bad_json",
-                  "bad_payload", "bad_specversion", "not_log_request")
+                  "bad_payload", "bad_specversion", "not_log_request", "grpc")
 
 
 @dataclass

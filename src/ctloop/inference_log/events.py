@@ -104,9 +104,12 @@ RESERVED = frozenset(IDENTITY)  # LOG_IDENTITY, _mistyped, _overflow
 MAX_DEPTH = 64
 STRUCTURED = "application/cloudevents+json"
 BATCHED = "application/cloudevents-batch"
+# a gRPC call's Content-Type (application/grpc, +proto, +json, grpc-web…): KServe's agent logs its body
+# as it passes (pkg/logger/handler.go, v0.20.0), length-prefixed protobuf frames ctloop cannot decode
+GRPC = "application/grpc"
 
 REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize",
-           "unsupported_media", "unauthorized", "too_many_values")
+           "unsupported_media", "unauthorized", "too_many_values", "grpc")
 
 
 class RejectedEvent(InferenceLogError, ValueError):
@@ -728,6 +731,10 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     elif content_type.startswith(BATCHED):
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
+    elif content_type.startswith(GRPC):
+        raise RejectedEvent(415, f"a gRPC payload (Content-Type {content_type[:64]!r}) is not logged: the inference "
+                                 "log reads REST (JSON) inference calls only; send the model's traffic over REST to "
+                                 "log it", "grpc", event_id=h.get("ce-id") or "(no ce-id)")
     else:
         values = "".join(h.values())
         if not values.isascii():  # rare: raw UTF-8 (KServe's agent does not encode), read as latin-1
@@ -960,6 +967,11 @@ def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str
             h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
         except orjson.JSONEncodeError as exc:  # a lone surrogate, or deeper than orjson writes: was a 500
             raise RejectedEvent(400, f"attribute {name[:64]!r} cannot be kept as JSON text: {exc}", "bad_json") from exc
+    data_type = envelope.get("datacontenttype")
+    if isinstance(data_type, str) and data_type.strip().lower().startswith(GRPC):  # as in binary mode
+        raise RejectedEvent(415, f"a gRPC payload (datacontenttype {data_type[:64]!r}) is not logged: the inference "
+                                 "log reads REST (JSON) inference calls only; send the model's traffic over REST to "
+                                 "log it", "grpc", event_id=str(envelope.get("id"))[:128] or "(no id)")
     if "data_base64" in envelope:
         try:
             data = base64.b64decode(envelope["data_base64"], validate=True)

@@ -48,9 +48,13 @@ def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.Data
     for uri in uris:
         data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
         try:
-            renames = former_features(pq.read_schema(data)) if former else {}
-            if former and isinstance(data, io.BytesIO):
-                data.seek(0)
+            if former:
+                file = pq.ParquetFile(data)
+                renames = former_features(file.schema_arrow, file)
+                if isinstance(data, io.BytesIO):
+                    data.seek(0)
+            else:
+                renames = {}
             frame = pd.read_parquet(data)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
@@ -96,11 +100,125 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     # merged over the whole days read, before the period filter (halves either side of its start
     # still meet); only the period's rows are copied
     if not repeated.any():
-        return logs[in_period(logs)].reset_index(drop=True)
+        return _settle_lone_responses(logs[in_period(logs)].reset_index(drop=True), logs, log_root, model, start, end)
     from ctloop.inference_log.schema import registry
 
     merged = merge_halves(logs[repeated], registry(log_root, model))
-    return pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
+    out = pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
+    return _settle_lone_responses(out, logs, log_root, model, start, end)
+
+
+def _settle_lone_responses(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
+                           start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """``out`` with its lone response halves whose request is in the day before the read merged
+    with it as a read of that day too would (:func:`earlier_rows`), then filtered to the period."""
+    import pandas as pd
+
+    from ctloop.columns import REQUEST_ID
+    from ctloop.inference_log.layout import model_prefix
+
+    lone = lone_responses(out)
+    if not lone.any():
+        return out
+    try:
+        before = earlier_rows(model_prefix(log_root, model), start, out.loc[lone, REQUEST_ID])
+    except (InferenceLogError, OSError, ValueError) as exc:  # the day before is not the period's data: never fail for it
+        import sys
+
+        print(f"ctloop: the day before the period was not looked up for the requests of {int(lone.sum())} lone "
+              f"response half row(s) (they count in this period): {exc}", file=sys.stderr, flush=True)
+        return out
+    if before.empty:
+        return out
+    from ctloop.inference_log.schema import registry
+
+    found = before[REQUEST_ID].unique()
+    rows = pd.concat([logs[logs[REQUEST_ID].isin(found)], before], ignore_index=True)
+    merged = merge_halves(rows, registry(log_root, model))
+    merged = merged[(merged["_time"] > start) & (merged["_time"] <= end)]
+    return pd.concat([out[~out[REQUEST_ID].isin(found)], merged], ignore_index=True)
+
+
+def lone_responses(frame: pd.DataFrame) -> pd.Series:
+    """Response half rows (``has_response`` true, ``has_request`` false) with a ``request_id``:
+    what a read finds alone when the request half of its call is in the day before the read."""
+    import pandas as pd
+
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    if frame.empty or not {HAS_REQUEST, HAS_RESPONSE, REQUEST_ID} <= set(frame.columns):
+        return pd.Series(False, index=frame.index)
+    request = frame[HAS_REQUEST]
+    if request.dtype != bool:  # nulls (older files) or text: only rows not plainly true are looked at
+        maybe = request.notna() & ~request.isin([True])
+        out = pd.Series(False, index=frame.index)
+        if maybe.any():
+            part = frame[maybe]
+            out[maybe] = (flag(part[HAS_RESPONSE]) & ~flag(part[HAS_REQUEST]) & part[REQUEST_ID].notna()).to_numpy(bool)
+        return out
+    return flag(frame[HAS_RESPONSE]) & ~request & frame[REQUEST_ID].notna()
+
+
+def lookback_day(start: pd.Timestamp) -> str:
+    """The UTC day before the first ``date=`` partition a read of a period starting at ``start``
+    covers (:func:`log_dates`)."""
+    import pandas as pd
+
+    return (start.tz_convert("UTC").normalize() - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def earlier_files(prefix: str, start: pd.Timestamp) -> list[str]:
+    """The Parquet files of ``<prefix>/date=<lookback_day(start)>`` (``prefix``: a model's
+    ``model=<m>`` directory or object prefix)."""
+    from ctloop.storage import list_files
+
+    return list_files(f"{prefix}/date={lookback_day(start)}", ".parquet")
+
+
+def earlier_rows(prefix: str, start: pd.Timestamp, ids: pd.Series) -> pd.DataFrame:
+    """Every row of the ids ``ids`` with a request half in the partition of the day before a read
+    starting at ``start`` (:func:`lookback_day`), with ``_time`` and ``model_version`` as
+    :func:`read_log` adds them; empty when there are none.
+
+    A call whose halves two replicas wrote either side of midnight has its request half in the
+    day before and its response half in the day of the read: :func:`merge_halves` over both gives
+    the call's row with its request's time, outside a period starting after it — so the call is
+    counted once, in the window of its request, not again as a lone response half. Each file's
+    ``request_id`` column is read first; only a file holding one of the ids is read whole."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from ctloop import storage
+    from ctloop.columns import REQUEST_ID
+    from ctloop.inference_log.schema import former_features
+
+    wanted = set(ids.astype(str))
+    frames = []
+    for uri in earlier_files(prefix, start):
+        try:  # as scan.open_parquet opens a file (footer first, then the columns asked for)
+            if storage.is_remote(uri):
+                fs, path = storage.filesystem(uri)
+                pf = pq.ParquetFile(fs.open_input_file(path))
+            else:
+                pf = pq.ParquetFile(uri)
+            if REQUEST_ID not in pf.schema_arrow.names:
+                continue
+            keys = pf.read(columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
+            if keys.isin(wanted).any():
+                renames = former_features(pf.schema_arrow, pf)
+                frame = pf.read().to_pandas().rename(columns=renames)
+                frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if rows.empty or not flag(rows["has_request"] if "has_request" in rows.columns
+                              else pd.Series(True, index=rows.index)).any():
+        return pd.DataFrame()
+    rows["_time"] = utc_times(rows["time"])
+    if "model_version" not in rows.columns:
+        rows["model_version"] = ""
+    rows["model_version"] = rows["model_version"].fillna("").astype(str)
+    return rows
 
 
 def utc_times(values: pd.Series) -> pd.Series:
@@ -442,4 +560,4 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
-           "halves_involved", "flag", "served"]
+           "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows"]

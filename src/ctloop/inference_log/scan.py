@@ -40,7 +40,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ctloop.columns import HAS_RESPONSE, INSTANCE, MODEL_VERSION, PARSED_TIME, REQUEST_ID, TIME
+from ctloop.columns import (
+    HAS_REQUEST,
+    HAS_RESPONSE,
+    INSTANCE,
+    MODEL_VERSION,
+    PARSED_TIME,
+    REQUEST_ID,
+    TIME,
+)
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log.schema import WHOLE
 
@@ -89,7 +97,7 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
 
     from ctloop.inference_log.schema import former_features
 
-    schemas = [_renamed(schema, former_features(schema)) for schema in (open_parquet(f).schema_arrow for f in files)]
+    schemas = [_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)) for pf in map(open_parquet, files)]
     if not schemas:
         return pa.schema([])
     try:
@@ -151,7 +159,7 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
     target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
     for uri in files:
         pf = open_parquet(uri)
-        renames = former_features(pf.schema_arrow)
+        renames = former_features(pf.schema_arrow, pf)
         names = _renamed(pf.schema_arrow, renames).names
         source = {new: old for old, new in renames.items()}
         have = [c for c in wanted if c in names]
@@ -312,7 +320,10 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
         wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
+    from ctloop.inference_log.reader import lone_responses
+
     ids = key_columns(schema)
+    lone = []  # response halves alone in the read: their request may be in the day before (lookback)
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
         frame = prepare(table.to_pandas())
         rep = is_involved(id_hashes(frame), involved) if REQUEST_ID in ids else np.zeros(len(frame), dtype=bool)
@@ -320,8 +331,52 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
             held.frames.append(frame[rep])
             frame = frame[~rep]
         frame = in_period(frame, start, end)
+        alone = lone_responses(frame)
+        if alone.any():
+            lone.append(frame[alone])
+            frame = frame[~alone]
         if len(frame):
             yield frame.reset_index(drop=True)
+    if lone:
+        rest = _look_back(files, schema, wanted, start, lone, held, batch_rows)
+        if len(rest):
+            yield rest.reset_index(drop=True)
+
+
+def _look_back(files: Sequence[str], schema: pa.Schema, wanted: list[str], start: pd.Timestamp,
+               lone: list[pd.DataFrame], held: Held, batch_rows: int) -> pd.DataFrame:
+    """The lone response halves of ``lone`` whose ids have no row in the partition of the day
+    before the read (:func:`~.reader.earlier_files`); the others go to ``held`` with those rows, to
+    be merged as ``read_log`` merges them (:func:`~.reader.earlier_rows`): the call of a request
+    half written before midnight and a response half after it counts once, in its request's window.
+    The window's files are one model's, so its ``model=`` prefix is any file's."""
+    import pandas as pd
+
+    from ctloop.inference_log.reader import earlier_files, flag
+
+    rows = pd.concat(lone, ignore_index=True)
+    wanted_ids = set(rows[REQUEST_ID].astype(str))
+    earlier = []
+    try:
+        for uri in earlier_files(files[0].rsplit("/date=", 1)[0], start):
+            pf = open_parquet(uri)  # its request_id column first: a file without the ids is read no further
+            if REQUEST_ID not in pf.schema_arrow.names or not pf.read(columns=[REQUEST_ID]).column(
+                    REQUEST_ID).to_pandas().astype(str).isin(wanted_ids).any():
+                continue
+            for table in read_batches([uri], schema, wanted, batch_rows=batch_rows):
+                match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted_ids).to_numpy()
+                if match.any():
+                    earlier.append(prepare(table.filter(match).to_pandas()))
+    except (InferenceLogError, OSError, ValueError) as exc:  # the day before is not this window's data: never fail the window for it
+        print(f"ctloop: the day before the window was not looked up for the requests of {len(rows)} lone response "
+              f"half row(s) (they count in this window): {exc}", file=sys.stderr, flush=True)
+        return rows
+    before = pd.concat(earlier, ignore_index=True) if earlier else pd.DataFrame()
+    if before.empty or (HAS_REQUEST in before.columns and not flag(before[HAS_REQUEST]).any()):
+        return rows
+    found = rows[REQUEST_ID].astype(str).isin(set(before[REQUEST_ID].astype(str)))
+    held.frames += [before, rows[found]]
+    return rows[~found]
 
 
 def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,

@@ -267,12 +267,13 @@ def _finite(value: Any) -> Any:
 FORMER_FEATURES = {ERROR: f"input_{ERROR}"}
 
 
-def former_features(schema: Any) -> dict[str, str]:
+def former_features(schema: Any, file: Any = None) -> dict[str, str]:
     """The columns of a file written before they became identity columns (a feature ``_error`` in
     a file of an older ctloop) → the column that feature is read as now, from the file's Arrow
     ``schema``: the column holds the feature when its type is one only a feature has (integer,
-    floating or boolean; nulls or not). A text column (``string``, ``large_string``: error text, or
-    an old text feature, which cannot be told apart) or a null-typed one stays the identity column.
+    floating or boolean; nulls or not). A text column (``string``, ``large_string``) holds error
+    text or, in an older file, a text feature: with ``file`` (the ``pyarrow.parquet.ParquetFile``)
+    its rows decide (:func:`_text_feature`); without, or null-typed, it stays the identity column.
     ``{}`` for files of this layout. Every reader decides here (``read_log`` and the scan alike)."""
     import pyarrow as pa
 
@@ -282,7 +283,43 @@ def former_features(schema: Any) -> dict[str, str]:
             kind = schema.field(old).type
             if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
                 out[old] = new
+            elif file is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind)) \
+                    and _text_feature(file, old, schema.names):
+                out[old] = new
     return out
+
+
+def _text_feature(file: Any, column: str, names: list[str]) -> bool:
+    """Whether the text ``column`` (``_error``) of the Parquet ``file`` holds a feature, as an older
+    ctloop wrote it: the sink writes error text only on the rows of a call whose response reported
+    an error instead of predictions (``events.join``), so a value on a request half
+    (``has_response`` false) or beside a prediction is a feature's. The column's statistics say
+    when it holds no value (then nothing is read); otherwise it is read with ``has_response`` and
+    the prediction columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    meta = file.metadata
+    at = meta.schema.names.index(column) if column in meta.schema.names else None
+    if at is not None:
+        stats = [meta.row_group(i).column(at).statistics for i in range(meta.num_row_groups)]
+        if all(st is not None and st.has_null_count and st.null_count == meta.row_group(i).num_rows
+               for i, st in enumerate(stats)):
+            return False
+    beside = [n for n in names if n == c.HAS_RESPONSE or n == "prediction" or n.startswith("prediction_")]
+    table = file.read(columns=[column, *beside])
+    valued = pc.is_valid(table.column(column))
+    if not pc.any(valued).as_py():
+        return False
+    for name in beside:
+        values = table.column(name)
+        if name == c.HAS_RESPONSE:
+            hit = pc.and_(valued, pc.equal(values, False)) if pa.types.is_boolean(values.type) else None
+        else:
+            hit = pc.and_(valued, pc.is_valid(values))
+        if hit is not None and pc.any(hit).as_py():
+            return True
+    return False
 
 
 def arrow_schema(types: dict[str, str], columns=()) -> Any:
