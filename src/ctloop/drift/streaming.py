@@ -502,12 +502,43 @@ class ColumnState:
         out.rows, out.nulls, out.nullable_int = self.rows, self.nulls, self.nullable_int
         return out
 
+    def as_numbers(self, type_name: str, bins: Sequence[np.ndarray] = (), *, sketch_size: int) -> ColumnState:
+        """This object column of plain numbers (:func:`real_numbers`) as a number column of
+        ``type_name`` (Decimals came, in a chunk or a merged state): its counted values put into
+        the sketch, as ``pandas.concat`` of the parts is one object column the engine compares
+        as numbers (``engine.decimal_object``)."""
+        typed = ColumnState(self.name, FLOAT, type_name, sketch_size=sketch_size,
+                            max_categories=self.categories.limit)  # fmt: skip
+        typed.rows, typed.nulls, typed.infs = self.rows, self.nulls, self.infs
+        typed.nullable_int = self.nullable_int
+        counts = self.categories.counts
+        values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
+        typed._add_numeric(values, 0, bins)
+        return typed
+
+    def _decimals(self) -> bool:
+        """A number column of Decimals (stored as objects: ``engine.decimal_object``)."""
+        return self.family == FLOAT and self.type == "object"
+
+    def words(self) -> str:
+        """What the column holds, for a refusal ("object" alone may be text, Decimals or numbers)."""
+        if self._decimals():
+            return "Decimals"
+        if self.family == OBJECT and real_numbers(self):
+            return "numbers stored as objects"
+        return FAMILY_WORDS[self.family]
+
     def merge(self, other: ColumnState) -> ColumnState:
         if other.family != self.family and {self.family, other.family} != {INT, FLOAT}:
             if self.empty and not other.empty:  # as one pass: an all-missing part takes the other's type
                 return self._retyped(other).merge(other)
             if other.empty:
                 return self.merge(other._retyped(self))
+            for numbers, decimals in ((self, other), (other, self)):  # plain numbers as objects + Decimals
+                if decimals._decimals() and numbers.family == OBJECT and real_numbers(numbers):
+                    edges = [e for e, _ in decimals.histograms.values()]
+                    as_numbers = numbers.as_numbers(decimals.type, edges, sketch_size=decimals.numeric.budget)
+                    return as_numbers.merge(decimals) if numbers is self else decimals.merge(as_numbers)
         family = self.family
         if family == TEMPORAL == other.family and engine.temporal_type(self.type) != engine.temporal_type(other.type):
             raise DriftError(  # naive and tz-aware datetimes (or dates and datetimes): one pass refuses them too
@@ -518,9 +549,11 @@ class ColumnState:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
             else:
+                held = (f"holds {self.words()} in one and {other.words()}" if self.type == other.type
+                         else f"is {self.type} in one and {other.type}")  # "object" and "object": say what
                 raise DriftError(
-                    f"cannot merge drift states: column {self.name!r} is {self.type} in one and "
-                    f"{other.type} in the other; give it one type in every partition"
+                    f"cannot merge drift states: column {self.name!r} {held} in the other; give it "
+                    "one type in every partition"
                 )
         budget = min(self.numeric.budget, other.numeric.budget) if self.numeric else MIN_BUDGET
         limit = min(self.categories.limit, other.categories.limit) if self.categories else MIN_BUDGET
@@ -679,6 +712,9 @@ class DriftState:
 
         is_pandas = isinstance(chunk, pd.DataFrame)
         names = list(chunk.columns) if is_pandas else chunk.schema.names
+        if is_pandas:
+            for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
+                engine.refuse_signaling_nan(chunk[name])  # before pandas' own isna raises on it
         if not self.columns:
             if is_pandas:
                 for name in names:
@@ -715,7 +751,12 @@ class DriftState:
                 type_name = engine.series_dtype(series)
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
                     if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
-                        col = self._as_numbers(col, type_name, bins)
+                        col = self.columns[name] = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
+                elif family in (INT, FLOAT) and col.family == OBJECT and real_numbers(col):
+                    # numbers as objects, then an int64/float64 chunk: pandas.concat of them is one
+                    # object column (categorical, as one pass counts it, until Decimals come)
+                    col.update_pandas(series.astype(object), bins)
+                    return
                 self._check_family(col, family, type_name, series)
                 col.update_pandas(series, bins)
             else:
@@ -748,20 +789,6 @@ class DriftState:
         ``pandas.read_csv`` (the memory engine) types the whole column."""
         typed = self._column(col.name, family, type_name)
         typed.rows, typed.nulls, typed.nullable_int = col.rows, col.nulls, col.nullable_int
-        self.columns[col.name] = typed
-        return typed
-
-    def _as_numbers(self, col: ColumnState, type_name: str, bins: list[np.ndarray]) -> ColumnState:
-        """``col``, an object column of plain numbers so far (:func:`real_numbers`), as a number
-        column of ``type_name`` (a chunk of Decimals came): its counted values put into the
-        sketch, as ``pandas.concat`` of the chunks is one object column the engine compares as
-        numbers (``engine.decimal_object``)."""
-        typed = self._column(col.name, FLOAT, type_name)
-        typed.rows, typed.nulls, typed.infs = col.rows, col.nulls, col.infs
-        typed.nullable_int = col.nullable_int
-        counts = col.categories.counts
-        values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
-        typed._add_numeric(values, 0, bins)
         self.columns[col.name] = typed
         return typed
 
