@@ -2716,11 +2716,14 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
                    sketch_size: int = DEFAULT_SKETCH_SIZE,
                    max_categories: int = DEFAULT_MAX_CATEGORIES, sample_size: int = 0,
                    seed: int = 0, progress: Callable[[str, ScanProgress], None] | None = None,
+                   check_rows: Callable[[int, int], None] | None = None,
                    **options: Any) -> StreamingRun:  # fmt: skip
     """Drift between two sources in bounded memory: one pass per side, a second pass over the
     numeric columns whose binned method needs exact Sturges histograms (:func:`refine_plan`),
     then :func:`compare`. ``options`` are :func:`compare`'s (``drift_share``, ``method``, ...).
-    ``progress(label, ScanProgress)`` is called after every batch."""
+    ``progress(label, ScanProgress)`` is called after every batch. ``check_rows(reference
+    rows, current rows)`` is called after the first pass, before anything is compared (the CLI's
+    ``--min-rows`` refusal, as the memory engine refuses before comparing)."""
     started = time.monotonic()
     ref_src = csv_as_pandas_reads(csv_timestamps_as_text(reference if isinstance(reference, Source)
                                                          else open_source(reference)))
@@ -2755,6 +2758,8 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
                                sketch_size=sketch_size, max_categories=max_categories,
                                sample=sample, progress=report, sources=read))  # fmt: skip
     ref_state, cur_state = states
+    if check_rows is not None:
+        check_rows(ref_state.rows, cur_state.rows)
     passes = 1
     plan = refine_plan(ref_state, cur_state, columns=columns, **options)
     if plan:
