@@ -278,7 +278,9 @@ def _drift(args: argparse.Namespace) -> int:
         run = streaming.detect_sources(  # the opened reference: its files' schemas are read once
             args.reference if ref_source is None else ref_source, args.current, columns=columns, exclude=[*exclude, *identity],
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
-            sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
+            sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet),
+            check_rows=lambda n_ref, n_cur: core.refuse_few_rows({sides[0]: n_ref, sides[1]: n_cur}, args.min_rows),
+            **options,
         )  # fmt: skip
         n_ref, n_cur = run.reference.rows, run.current.rows
         rows = {sides[0]: n_ref, sides[1]: n_cur}

@@ -333,6 +333,31 @@ def decimal_object(series: pd.Series) -> bool:
     )
 
 
+def refuse_signaling_nan(series: pd.Series) -> None:
+    """Refuse an object column holding ``Decimal('sNaN')``: a signaling NaN is neither a number
+    nor missing to pandas (its own ``isna`` raises ``decimal.InvalidOperation`` on it), where
+    ``Decimal('NaN')`` is a missing value. SQL ``NUMERIC`` and Parquet decimals cannot hold it.
+
+    Raises:
+        DriftError: one line naming the column, the value and its row label.
+    """
+    import pandas as pd
+
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) not in _MAY_HOLD_DECIMALS:
+        return
+    from decimal import Decimal
+
+    for label, value in zip(series.index, series.to_numpy(), strict=True):
+        if isinstance(value, Decimal) and value.is_snan():
+            raise DriftError(
+                f"column {series.name!r} holds {value!r} (a signaling NaN, row {label!r}): neither a "
+                "number nor a missing value; store a missing value as None or Decimal('NaN')"
+            )
+
+
+_MAY_HOLD_DECIMALS = ("decimal", "mixed", "mixed-integer", "mixed-integer-float")
+
+
 def unsupported_dtype(series: pd.Series) -> str | None:
     """The dtype label of a column no method can compare, else ``None``: complex numbers, and
     object columns holding unhashable values — ``list`` (lists and NumPy arrays: Parquet list
@@ -1186,6 +1211,8 @@ def detect(
                            len(current), options)  # fmt: skip
     unsupported = {}
     for name in opts.columns:  # the current side's type first, as evidently infers from it
+        refuse_signaling_nan(current[name])
+        refuse_signaling_nan(reference[name])
         label = unsupported_dtype(current[name]) or unsupported_dtype(reference[name])
         if label is not None:
             unsupported[name] = label

@@ -502,12 +502,43 @@ class ColumnState:
         out.rows, out.nulls, out.nullable_int = self.rows, self.nulls, self.nullable_int
         return out
 
+    def as_numbers(self, type_name: str, bins: Sequence[np.ndarray] = (), *, sketch_size: int) -> ColumnState:
+        """This object column of plain numbers (:func:`real_numbers`) as a number column of
+        ``type_name`` (Decimals came, in a chunk or a merged state): its counted values put into
+        the sketch, as ``pandas.concat`` of the parts is one object column the engine compares
+        as numbers (``engine.decimal_object``)."""
+        typed = ColumnState(self.name, FLOAT, type_name, sketch_size=sketch_size,
+                            max_categories=self.categories.limit)  # fmt: skip
+        typed.rows, typed.nulls, typed.infs = self.rows, self.nulls, self.infs
+        typed.nullable_int = self.nullable_int
+        counts = self.categories.counts
+        values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
+        typed._add_numeric(values, 0, bins)
+        return typed
+
+    def _decimals(self) -> bool:
+        """A number column of Decimals (stored as objects: ``engine.decimal_object``)."""
+        return self.family == FLOAT and self.type == "object"
+
+    def words(self) -> str:
+        """What the column holds, for a refusal ("object" alone may be text, Decimals or numbers)."""
+        if self._decimals():
+            return "Decimals"
+        if self.family == OBJECT and real_numbers(self):
+            return "numbers stored as objects"
+        return FAMILY_WORDS[self.family]
+
     def merge(self, other: ColumnState) -> ColumnState:
         if other.family != self.family and {self.family, other.family} != {INT, FLOAT}:
             if self.empty and not other.empty:  # as one pass: an all-missing part takes the other's type
                 return self._retyped(other).merge(other)
             if other.empty:
                 return self.merge(other._retyped(self))
+            for numbers, decimals in ((self, other), (other, self)):  # plain numbers as objects + Decimals
+                if decimals._decimals() and numbers.family == OBJECT and real_numbers(numbers):
+                    edges = [e for e, _ in decimals.histograms.values()]
+                    as_numbers = numbers.as_numbers(decimals.type, edges, sketch_size=decimals.numeric.budget)
+                    return as_numbers.merge(decimals) if numbers is self else decimals.merge(as_numbers)
         family = self.family
         if family == TEMPORAL == other.family and engine.temporal_type(self.type) != engine.temporal_type(other.type):
             raise DriftError(  # naive and tz-aware datetimes (or dates and datetimes): one pass refuses them too
@@ -518,9 +549,11 @@ class ColumnState:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
             else:
+                held = (f"holds {self.words()} in one and {other.words()}" if self.type == other.type
+                         else f"is {self.type} in one and {other.type}")  # "object" and "object": say what
                 raise DriftError(
-                    f"cannot merge drift states: column {self.name!r} is {self.type} in one and "
-                    f"{other.type} in the other; give it one type in every partition"
+                    f"cannot merge drift states: column {self.name!r} {held} in the other; give it "
+                    "one type in every partition"
                 )
         budget = min(self.numeric.budget, other.numeric.budget) if self.numeric else MIN_BUDGET
         limit = min(self.categories.limit, other.categories.limit) if self.categories else MIN_BUDGET
@@ -679,6 +712,9 @@ class DriftState:
 
         is_pandas = isinstance(chunk, pd.DataFrame)
         names = list(chunk.columns) if is_pandas else chunk.schema.names
+        if is_pandas:
+            for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
+                engine.refuse_signaling_nan(chunk[name])  # before pandas' own isna raises on it
         if not self.columns:
             if is_pandas:
                 for name in names:
@@ -715,7 +751,12 @@ class DriftState:
                 type_name = engine.series_dtype(series)
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
                     if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
-                        col = self._as_numbers(col, type_name, bins)
+                        col = self.columns[name] = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
+                elif family in (INT, FLOAT) and col.family == OBJECT and real_numbers(col):
+                    # numbers as objects, then an int64/float64 chunk: pandas.concat of them is one
+                    # object column (categorical, as one pass counts it, until Decimals come)
+                    col.update_pandas(series.astype(object), bins)
+                    return
                 self._check_family(col, family, type_name, series)
                 col.update_pandas(series, bins)
             else:
@@ -748,20 +789,6 @@ class DriftState:
         ``pandas.read_csv`` (the memory engine) types the whole column."""
         typed = self._column(col.name, family, type_name)
         typed.rows, typed.nulls, typed.nullable_int = col.rows, col.nulls, col.nullable_int
-        self.columns[col.name] = typed
-        return typed
-
-    def _as_numbers(self, col: ColumnState, type_name: str, bins: list[np.ndarray]) -> ColumnState:
-        """``col``, an object column of plain numbers so far (:func:`real_numbers`), as a number
-        column of ``type_name`` (a chunk of Decimals came): its counted values put into the
-        sketch, as ``pandas.concat`` of the chunks is one object column the engine compares as
-        numbers (``engine.decimal_object``)."""
-        typed = self._column(col.name, FLOAT, type_name)
-        typed.rows, typed.nulls, typed.infs = col.rows, col.nulls, col.infs
-        typed.nullable_int = col.nullable_int
-        counts = col.categories.counts
-        values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
-        typed._add_numeric(values, 0, bins)
         self.columns[col.name] = typed
         return typed
 
@@ -1165,10 +1192,41 @@ class Source:
     # CSV cells read as pandas.read_csv reads them (csv_as_pandas_reads): a float column holding a
     # cell pandas reads as text past a file's first block is refused (_file_batches)
     pandas_cells: bool = False
+    # an inference log's files written before a column became an identity column: path →
+    # {old column: the feature's column now} (with_former_features; read renamed, _file_batches)
+    former: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
         return self.dataset.schema
+
+    def with_former_features(self) -> Source:
+        """This source, an inference log, with each file's column that held a feature before it
+        became an identity column read as that feature's column now
+        (:func:`ctloop.inference_log.schema.former_features`: an integer, floating or boolean
+        ``_error`` of a file written before round 42 is the feature ``input__error``), as
+        ``read_log`` and monitoring windows read it: a log spanning the upgrade reads both."""
+        import dataclasses
+
+        import pyarrow as pa
+
+        from ctloop.inference_log.schema import former_features
+
+        files = self._file_schemas()
+        former = {path: renames for path, physical in files if (renames := former_features(physical))}
+        if not former:
+            return self
+        renamed = []
+        for path, physical in files:
+            for old, new in former.get(path, {}).items():
+                physical = physical.set(physical.get_field_index(old), pa.field(new, physical.field(old).type))
+            renamed.append((path, physical))
+        schema = self.dataset.schema
+        first = self.dataset.files[0] if hasattr(self.dataset, "files") else files[0][0]
+        for old, new in former.get(first, {}).items():  # the dataset's schema is its first file's
+            schema = schema.set(schema.get_field_index(old), pa.field(new, schema.field(old).type))
+        out = dataclasses.replace(self, former=former, file_schemas=renamed)
+        return out.read_as(schema) if schema is not self.dataset.schema else out
 
     def _file_schemas(self) -> list[tuple[str, pa.Schema]]:
         """``(path, schema)`` of every file as it is written (Parquet footer, first CSV block),
@@ -1387,6 +1445,10 @@ class Source:
         import pyarrow as pa
 
         schema = self.dataset.schema
+        renames = self.former.get(fragment.path)
+        if renames:  # a file of the former layout: read as such, then its columns renamed
+            yield from self._former_batches(fragment, renames, **scan)
+            return
         done = 0  # rows of this file handed on
         checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
         while True:
@@ -1417,6 +1479,26 @@ class Source:
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
                     raise CsvTypeChanged(fragment.path, name, was, line - 2, value) from exc
                 schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
+
+
+    def _former_batches(self, fragment: Any, renames: dict[str, str], *, columns: list[str] | None = None,
+                        **scan: Any) -> Iterator[pa.RecordBatch]:  # fmt: skip
+        """The batches of a file whose columns ``renames`` held a feature before they became
+        identity columns (:meth:`with_former_features`): read under their old names and the
+        feature's type, renamed, the identity column they were read as is null there."""
+        import pyarrow as pa
+
+        schema = self.dataset.schema
+        back = {new: old for old, new in renames.items()}
+        wanted = schema.names if columns is None else columns
+        read = pa.schema([pa.field(back.get(f.name, f.name), f.type) for f in schema
+                          if f.name not in renames])  # fmt: skip
+        asked = [back.get(c, c) for c in wanted if c not in renames]
+        out = pa.schema([schema.field(c) for c in wanted])
+        for batch in fragment.to_batches(schema=read, columns=asked, **scan):
+            arrays = [batch.column(back.get(c, c)) if c not in renames else pa.nulls(batch.num_rows, schema.field(c).type)
+                      for c in wanted]  # fmt: skip
+            yield pa.RecordBatch.from_arrays(arrays, schema=out)
 
 
 _CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
@@ -2291,11 +2373,14 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     from ctloop.storage import read_table
 
     if is_single_file(uri):
-        return read_table(uri), None
+        return _former_features(read_table(uri)), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
     src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
+        if src.former:  # an inference log spanning a column's upgrade: its older files read renamed
+            batches = [batch for batch, _, _ in src.batches(keep)]
+            return as_pandas(_gathered(batches) if batches else src.schema.empty_table().select(keep)), src
         table = src.dataset.to_table(columns=keep)
         if src.format != "csv" or not _non_finite_floats(table):
             return as_pandas(_csv_empty_as_float(src, table)), src
@@ -2309,6 +2394,25 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     # a CSV column whose type changes past a file's first block: widened or refused file by file
     # (Source._file_batches), as the streamed engine reads it
     return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
+
+
+def _former_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``, when an inference log's single file of a former layout, with the column that
+    held a feature before it became an identity column renamed to the feature's column now, as
+    :meth:`Source.with_former_features` (``schema.former_features``: numbers or booleans)."""
+    import pandas as pd
+
+    from ctloop.inference_log.schema import FORMER_FEATURES
+
+    if not engine.is_inference_log(frame.columns):
+        return frame
+    for old, new in FORMER_FEATURES.items():
+        if old in frame.columns and new not in frame.columns:
+            dtype = frame[old].dtype
+            if (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+                    or pd.api.types.infer_dtype(frame[old], skipna=True) == "boolean"):
+                frame = frame.rename(columns={old: new})
+    return frame
 
 
 def as_pandas(table: pa.Table) -> pd.DataFrame:
@@ -2386,8 +2490,11 @@ def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
 
 def _every_column(source: Source, side: str, columns: Sequence[str] | None = None) -> Source:
     """``source`` with the columns of all its files, each of ``columns`` (default: all) read as
-    the widest type its files hold (:meth:`Source.check_files`); a problem names ``side``."""
+    the widest type its files hold (:meth:`Source.check_files`); a problem names ``side``. An
+    inference log's files of a former layout are read as it is now (:meth:`Source.with_former_features`)."""
     try:
+        if engine.is_inference_log(source.every_files_columns() if len(source.files) > 1 else source.columns):
+            source = source.with_former_features()
         return source.check_files(columns, complete=False, union=True)
     except DataSourceError as exc:
         raise DataSourceError(f"{side}: {exc}") from exc
@@ -2609,11 +2716,14 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
                    sketch_size: int = DEFAULT_SKETCH_SIZE,
                    max_categories: int = DEFAULT_MAX_CATEGORIES, sample_size: int = 0,
                    seed: int = 0, progress: Callable[[str, ScanProgress], None] | None = None,
+                   check_rows: Callable[[int, int], None] | None = None,
                    **options: Any) -> StreamingRun:  # fmt: skip
     """Drift between two sources in bounded memory: one pass per side, a second pass over the
     numeric columns whose binned method needs exact Sturges histograms (:func:`refine_plan`),
     then :func:`compare`. ``options`` are :func:`compare`'s (``drift_share``, ``method``, ...).
-    ``progress(label, ScanProgress)`` is called after every batch."""
+    ``progress(label, ScanProgress)`` is called after every batch. ``check_rows(reference
+    rows, current rows)`` is called after the first pass, before anything is compared (the CLI's
+    ``--min-rows`` refusal, as the memory engine refuses before comparing)."""
     started = time.monotonic()
     ref_src = csv_as_pandas_reads(csv_timestamps_as_text(reference if isinstance(reference, Source)
                                                          else open_source(reference)))
@@ -2648,6 +2758,8 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
                                sketch_size=sketch_size, max_categories=max_categories,
                                sample=sample, progress=report, sources=read))  # fmt: skip
     ref_state, cur_state = states
+    if check_rows is not None:
+        check_rows(ref_state.rows, cur_state.rows)
     passes = 1
     plan = refine_plan(ref_state, cur_state, columns=columns, **options)
     if plan:
