@@ -75,11 +75,15 @@ class RolloutState:
     traffic: dict[str, int] = field(default_factory=dict)
     # a held rollback's writes before it held ("" : nothing written), for its line and audit event
     written: str = ""
+    # what a held rollback saw but did not write (the failed model's transient share while another
+    # model's revision still starts at its deadline); "" : nothing to add
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "name": self.name, "version": self.version,
                 "latest_revision": self.latest_revision, "previous_revision": self.previous_revision,
-                "traffic": self.traffic, **({"written": self.written} if self.written else {})}
+                "traffic": self.traffic, **({"written": self.written} if self.written else {}),
+                **({"note": self.note} if self.note else {})}
 
 
 def _predictor(obj: dict[str, Any]) -> dict[str, Any]:
@@ -807,8 +811,11 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
     routes the ``latestRevision`` target to the latest *ready* revision, so while the other model's
     revision is not ready the failed model's revision still gets the other canary's share. While
     that revision is merely starting (image pull, model download: the normal case) nothing is
-    written — pinning it would fail the other run's deploy and roll back its model unanalysed — and
-    the state's ``written`` names the transient share. Once it has FAILED (:func:`_failed`) the
+    written — pinning it would fail the other run's deploy and roll back its model unanalysed —
+    and its outcome is awaited within the rollback's deadline (a revision failing after a hold that
+    returned at once left the failed model that share for good when a raw ``kubectl apply``, which
+    nothing rolls back, deployed it); still starting at the deadline, the state's ``note`` names
+    the transient share (``written`` keeps to what was written). Once it has FAILED (:func:`_failed`) the
     failed model's revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers
     the other canary's share, which goes to the stable revision; a status update since the read
     that made the other revision ready or no longer failed stops it, nothing written); a failed
@@ -830,12 +837,36 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
     share = traffic_split(obj).get(latest, 0)
 
     def transient(o: dict[str, Any]) -> RolloutState:
-        note = (f"the other model's canary not pinned (its revision {_created(o)} is still starting: until it is "
-                f"ready Knative gives its {share} % to the failed model's revision {latest})")
-        return replace(_state("held", o, _spec_version(o)[0]), written=f"{written}; {note}" if written else note)
+        note = (f"the other model's canary not pinned (its revision {_created(o)} was still starting at the "
+                f"rollback's deadline: until it is ready Knative gives its {share} % to the failed model's revision "
+                f"{latest})")
+        return replace(_state("held", o, _spec_version(o)[0]), written=written, note=note)
 
     if not _failed(obj):
-        return transient(obj)
+        # still starting: its outcome is awaited within the rollback's deadline — a revision that
+        # fails later (after the hold) would leave the failed model its share for good when no run
+        # of ctloop deployed it (kubectl apply: nothing rolls it back)
+        seen = [obj]
+
+        def settled(o: dict[str, Any]) -> bool:
+            seen[0] = o
+            return (not same_storage_uri(_spec_version(o)[1], other) or bool(_failed(o))
+                    or predictor_status(o).get("latestReadyRevision") != latest
+                    or traffic_split(o).get(latest, 0) == 0)
+
+        try:
+            now = wait_for(isvcs, name, settled, timeout_s=timeout_s, deadline=deadline,
+                           what=f"the other model's revision {_created(obj)} ready or failed (the rollback held)")
+        except ServingTimeoutError:
+            return transient(seen[0])
+        if not same_storage_uri(_spec_version(now)[1], other):
+            # changed again meanwhile: rollback() holds again if yet another model took the spec
+            raise ChangedOutside(f"{where} was changed again while the rollback was held (it names "
+                                 f"{_spec_version(now)[1] or 'no storageUri'} now); "
+                                 f"{written or 'nothing written'}")
+        if not _failed(now):  # ready, or the failed model's revision lost its share: judged again
+            return _hold(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
+        obj = now
     failed = _failed(obj)
 
     class _Moot(Exception):
@@ -857,7 +888,7 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
                            attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
     except _Moot as moot:
         if traffic_split(moot.now).get(latest, 0) and not _failed(moot.now):
-            return transient(moot.now)
+            return _hold(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline)
         return replace(_state("held", moot.now, _spec_version(moot.now)[0]), written=written)
     what = f"the failed revision {latest} out of traffic (all on the stable revision {stable})"
 
