@@ -9,7 +9,7 @@ Now abort wins for the failed model (a 409 whose spec still names it, any share,
 the pin sent again), and a rollback given the failed version's model never pins or replaces another
 one: that spec is left alone and the outcome is ``held`` with one line (no failed step, no retry).
 The pin-back also outlasts a controller writing status after status: it is tried
-``PIN_BACK_ATTEMPTS`` times with a short backoff, not three times at once.
+``CONFLICT_ATTEMPTS`` times with a short backoff, not three times at once.
 
 Through KubeApiDouble (``status_update_before_patches``: a status write moves ``resourceVersion``
 before a PATCH, as KServe v0.20.0 ``controller.go`` ``updateStatus`` does) and, for the release, a
@@ -105,9 +105,9 @@ def test_the_pin_back_outlasts_steady_status_updates(isvcs, kube):
 def test_a_pin_back_that_never_gets_through_stops_within_its_bound(isvcs, kube, monkeypatch):
     with_canary(isvcs, NAME, V1, V2)
     kube.status_update_before_patches(1000)
-    monkeypatch.setattr(rollout, "PIN_BACK_BACKOFF_S", 0.01)  # the count, without 7 s of pauses
+    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.01)  # the count, without 7 s of pauses
     with pytest.raises(
-        ServingConflictError, match=f"refused {rollout.PIN_BACK_ATTEMPTS} times with HTTP 409"
+        ServingConflictError, match=f"refused {rollout.CONFLICT_ATTEMPTS} times with HTTP 409"
     ):
         rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=60)
     assert _predictor(isvcs) == (V2, 10)  # nothing written

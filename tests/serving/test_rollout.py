@@ -86,11 +86,12 @@ def test_transient_500_is_retried(isvcs, kube):
     assert deploy(isvcs, "2", V2, percent=10).action == "canary"
 
 
-def test_409_is_a_clear_error(isvcs, kube):
+def test_409_is_a_clear_error(isvcs, kube, monkeypatch):
+    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.01)  # the count, without 7 s of pauses
     deploy(isvcs, "1", V1)
     # deploy's patch is conditional: a 409 over an unchanged spec is retried on the new
     # resourceVersion, and one refused every time is a clear error
-    kube.fail_next(409, rollout.PROMOTE_ATTEMPTS)
+    kube.fail_next(409, rollout.CONFLICT_ATTEMPTS)
     with pytest.raises(ServingConflictError, match="409"):
         deploy(isvcs, "2", V2)
     assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == V1

@@ -11,7 +11,8 @@ from ctloop.components.deploy.component import deploy_canary
 from ctloop.components.promote.component import promote_model
 from ctloop.components.rollback.component import rollback_model
 from ctloop.components.validate.component import validate_serving
-from ctloop.serving.rollout import PROMOTE_ATTEMPTS
+from ctloop.serving import rollout
+from ctloop.serving.rollout import CONFLICT_ATTEMPTS
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.integration.registry_support import register_fitted
 
@@ -250,7 +251,8 @@ def test_failed_check_rolls_back(registered, kube):
 
 
 @pytest.mark.parametrize("fault", ["500", "409", "timeout"])
-def test_fault_mid_rollout_ends_on_the_stable_model(registered, kube, fault):
+def test_fault_mid_rollout_ends_on_the_stable_model(registered, kube, fault, monkeypatch):
+    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.01)  # the count, without 7 s of pauses
     from ctloop.errors import ServingError
 
     uri, registry = registered
@@ -264,7 +266,7 @@ def test_fault_mid_rollout_ends_on_the_stable_model(registered, kube, fault):
             elif fault == "409":
                 # more than the conditional patch's attempts: a 409 over an unchanged spec is read
                 # again and retried (a status update moves the resourceVersion too)
-                kube.fail_next(409, n=PROMOTE_ATTEMPTS)
+                kube.fail_next(409, n=CONFLICT_ATTEMPTS)
         return True, "ok", {}
 
     if fault == "timeout":

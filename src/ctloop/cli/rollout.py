@@ -68,8 +68,14 @@ def _canary(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
+    from ctloop.errors import ConfigError
     from ctloop.serving import rollout
 
+    if args.version and not args.model_name:
+        # the champion is a registry alias of a model: without its name the version was dropped
+        # and the canary promoted in the cluster alone
+        raise ConfigError(f"--version {args.version} needs --model-name: the registry champion is set per model "
+                          "(nothing written); without --version only the canary is promoted")
     if args.model_name and args.version:
         from ctloop.registry import MlflowRegistry
         from ctloop.serving import release
@@ -191,7 +197,7 @@ def register(subparsers) -> None:
     c.set_defaults(handler=_canary)
     pr = sub.add_parser("promote", help="canary to 100 %% (and the champion alias with --version)")
     common(pr)
-    pr.add_argument("--version", type=model_version, default=None, help="also make this version the registry champion")
+    pr.add_argument("--version", type=model_version, default=None, help="also make this version the registry champion (needs --model-name)")
     pr.add_argument("--reason", default="manual promote (cli)", help="kept in the audit trail (default: %(default)s)")
     pr.set_defaults(handler=_promote)
     r = sub.add_parser("rollback", help="traffic back to the champion (or --to-version), durably")

@@ -178,6 +178,18 @@ def _to_frame(payload, features, numeric, text, categories, counts):
             raise ServingError(f"'instances' must all be objects (feature: value) or all be lists of "
                                f"{len(features)} values; instance {odd} is {_shown(rows[odd])}")
         if as_objects:
+            # every row names every feature (null: missing): pandas filled a key one row lacked with
+            # NaN when another row had it, so a typo served that row without the feature — while
+            # the same row alone was refused (missing feature)
+            wanted = set(features)
+            lacking = next(((i, r) for i, r in enumerate(rows) if not wanted <= r.keys()), None)
+            if lacking is not None and len(rows) > 1:
+                i, row = lacking
+                gone = [f for f in features if f not in row]
+                unknown = [k for k in row if k not in wanted]
+                raise ServingError(f"instance {i} lacks feature(s) {gone}"
+                                   + (f" (it has unknown key(s) {_shown(unknown)})" if unknown else "")
+                                   + "; send null for a missing value")
             frame = pd.DataFrame(rows)
         else:
             if any(len(r) != len(features) for r in rows):

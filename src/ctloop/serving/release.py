@@ -333,7 +333,7 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
     return (f"rollback of {model_name} v{failed_version} held: InferenceService {cfg.namespace}/"
             f"{cfg.inference_service} names v{state.version or '?'} now, neither the failed v{failed_version} nor "
             f"v{target} (another run or a person deployed it); {state.written or 'nothing written'}, left as it is (whoever deployed "
-            f"it decides: ctloop rollout status); traffic {state.traffic}")
+            f"it decides: ctloop rollout status){'; ' + state.note if state.note else ''}; traffic {state.traffic}")
 
 
 def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig,

@@ -53,16 +53,14 @@ from ctloop.serving.kube import (
     wait_for,
 )
 
-# promote's patch carries the resourceVersion it read; a 409 for a write that left the spec alone
-# (kubectl label/annotate, GitOps metadata, a status update) reads it again, at most this many times
-PROMOTE_ATTEMPTS = 3
-# the rollback's pin-back is the write that takes traffic off a failed canary: a KServe controller
-# writing status after status (revisions starting, becoming ready) must not make it give up after
-# three immediate tries. It is tried this many times, pausing PIN_BACK_BACKOFF_S, doubled after each
-# try up to PIN_BACK_MAX_PAUSE_S (about 7 s of pauses in all, within the rollback's own timeout)
-PIN_BACK_ATTEMPTS = 8
-PIN_BACK_BACKOFF_S = 0.1
-PIN_BACK_MAX_PAUSE_S = 2.0
+# every write of a rollout (deploy, move, promote, rollback) carries the resourceVersion it read; a
+# 409 for a write that left the spec alone (kubectl label/annotate, GitOps metadata, the KServe
+# controller writing status after status while revisions start and become ready) is read again and
+# sent again, at most CONFLICT_ATTEMPTS times, pausing CONFLICT_BACKOFF_S, doubled after each try up
+# to CONFLICT_MAX_PAUSE_S (about 7 s of pauses in all), never past the step's own timeout
+CONFLICT_ATTEMPTS = 8
+CONFLICT_BACKOFF_S = 0.1
+CONFLICT_MAX_PAUSE_S = 2.0
 
 
 @dataclass
@@ -75,11 +73,15 @@ class RolloutState:
     traffic: dict[str, int] = field(default_factory=dict)
     # a held rollback's writes before it held ("" : nothing written), for its line and audit event
     written: str = ""
+    # what a held rollback saw but did not write (the failed model's transient share while another
+    # model's revision still starts at its deadline); "" : nothing to add
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "name": self.name, "version": self.version,
                 "latest_revision": self.latest_revision, "previous_revision": self.previous_revision,
-                "traffic": self.traffic, **({"written": self.written} if self.written else {})}
+                "traffic": self.traffic, **({"written": self.written} if self.written else {}),
+                **({"note": self.note} if self.note else {})}
 
 
 def _predictor(obj: dict[str, Any]) -> dict[str, Any]:
@@ -422,7 +424,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
-    for _attempt in range(PROMOTE_ATTEMPTS):
+    for _attempt in range(CONFLICT_ATTEMPTS):
         try:
             return _deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
                            percent=percent, strategy=strategy, timeout_s=timeout_s, template=template,
@@ -430,7 +432,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         except _PathChanged as exc:
             changed = exc  # nothing written: choose again on a fresh read
     raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: deploying v{version} was refused "
-                               f"{PROMOTE_ATTEMPTS} times with HTTP 409 while its status kept changing what the "
+                               f"{CONFLICT_ATTEMPTS} times with HTTP 409 while its status kept changing what the "
                                f"deploy would do ({changed}); nothing written")
 
 
@@ -542,7 +544,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                                # a status update since the wait's read (the 409's usual cause) may
                                # have failed the latest revision: re-checked before the resend
                                check=lambda now: _refuse_failed(isvcs, name, now,
-                                                                f"moving its canary back to {target} %"))
+                                                                f"moving its canary back to {target} %"), deadline=deadline)
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
                           created_before=_created(current), written=target, model=have_uri, deadline=deadline)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
@@ -564,7 +566,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         _conditional_patch(isvcs, name, current, specs.switch_patch(version=version, storage_uri=storage_uri,
                                                                     model_sha256=model_sha256),
                            f"deploying v{version} as a first deployment", "nothing written",
-                           landed=_lands(storage_uri, None), check=_same_path(current))
+                           landed=_lands(storage_uri, None), check=_same_path(current), deadline=deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
                           created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("created", obj, version)
@@ -575,7 +577,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
                                                                     percent=100, model_sha256=model_sha256),
                            f"deploying v{version} (blue-green)", "nothing written", landed=_lands(storage_uri, 100),
-                           check=_same_path(current))
+                           check=_same_path(current), deadline=deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
                           created_before=_created(current), written=100, model=storage_uri, deadline=deadline)
         return _state("switched", obj, version)
@@ -584,7 +586,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
     _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
                                                                 percent=percent, model_sha256=model_sha256),
                        f"deploying v{version} as a canary at {percent} %", "nothing written",
-                       landed=_lands(storage_uri, int(percent)), check=_same_path(current))
+                       landed=_lands(storage_uri, int(percent)), check=_same_path(current), deadline=deadline)
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before, created_before=_created(current), written=int(percent),
                       model=storage_uri, deadline=deadline)
@@ -596,6 +598,7 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     """Move the canary's share to ``percent`` and wait until the split shows it. A canary pinned
     back to 0 % (rolled back; the spec still names its model) gets traffic again only with
     ``force`` (``make canary`` asks for ``FORCE=1`` the same way)."""
+    deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
@@ -608,9 +611,9 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
         # ChangedOutside, nothing written)
         failed_model = _spec_version(obj)[1]
         _conditional_patch(isvcs, name, obj, specs.traffic_patch(0), "pinning its failed canary to 0 %",
-                           "nothing written", landed=_lands(failed_model, 0))
+                           "nothing written", landed=_lands(failed_model, 0), deadline=deadline)
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
-                       what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)")
+                       what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)", deadline=deadline)
         return _state("traffic", obj, _spec_version(obj)[0])
     _refuse_failed(isvcs, name, obj, f"moving its canary to {percent} %")
     if percent > 0 and not force and _predictor(obj).get("canaryTrafficPercent") == 0:
@@ -632,9 +635,9 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     _conditional_patch(isvcs, name, obj, specs.traffic_patch(percent), f"moving its canary to {percent} %",
                        "nothing written", landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
                                                               and _predictor(now).get("canaryTrafficPercent") == percent),
-                       check=lambda now: _refuse_failed(isvcs, name, now, f"moving its canary to {percent} %"))
+                       check=lambda now: _refuse_failed(isvcs, name, now, f"moving its canary to {percent} %"), deadline=deadline)
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
-                      written=percent)
+                      written=percent, deadline=deadline)
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
@@ -647,7 +650,6 @@ def _lands(storage_uri: str, percent: int | None):
 
 def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any], patch: dict[str, Any],
                        what: str, nothing: str, *, landed, check=None, ours=None,
-                       attempts: int = PROMOTE_ATTEMPTS, backoff_s: float = 0.0,
                        deadline: float | None = None) -> dict[str, Any]:
     """``patch`` carrying ``read``'s ``metadata.resourceVersion`` (optimistic concurrency): a write
     between that read and the patch (a pin-back, another model) makes the API server answer 409
@@ -655,17 +657,17 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
     OptimisticLockErrorMsg). The object is then read again: ``landed(now)`` — our own patch, sent
     again after its answer was lost, met its own write — is done; a write that left the spec alone
     (a label, an annotation, a status update: the API server bumps ``metadata.generation`` for spec
-    changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
+    changes only) is retried on the new resourceVersion, at most ``CONFLICT_ATTEMPTS`` times (then
     :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written.
     ``check(now)``, the caller's preconditions, runs again on the object read before each retry: a
     status update since the read (the 409's usual cause) may have failed the canary. ``ours(now)``:
     a spec change that leaves what the patch is for in place (the rollback's pin-back: the spec
-    still names the failed model, whatever its share) is retried too. ``attempts`` tries in all,
-    pausing ``backoff_s`` (doubled after each, at most ``PIN_BACK_MAX_PAUSE_S``) before each retry,
-    never past ``deadline``. Returns the object the patch was sent on (or, having landed, read)."""
+    still names the failed model, whatever its share) is retried too. ``CONFLICT_ATTEMPTS`` tries in
+    all, pausing ``CONFLICT_BACKOFF_S`` (doubled after each, at most ``CONFLICT_MAX_PAUSE_S``) before
+    each retry, never past ``deadline``. Returns the object the patch was sent on (or, having landed, read)."""
     generation = (read.get("metadata") or {}).get("generation")
+    attempts, pause = CONFLICT_ATTEMPTS, CONFLICT_BACKOFF_S  # read at call time (tests shorten the pause)
     resent = False  # a patch of ours sent again after its answer was lost: it may have landed
-    pause = backoff_s
     for attempt in range(attempts):
         rv = (read.get("metadata") or {}).get("resourceVersion")
         sent = dict(patch)
@@ -696,7 +698,7 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
                     read, generation = now, (now.get("metadata") or {}).get("generation")
                     if pause:
                         time.sleep(pause)
-                        pause = min(pause * 2, PIN_BACK_MAX_PAUSE_S)
+                        pause = min(pause * 2, CONFLICT_MAX_PAUSE_S)
                     continue
                 kept = "its spec stayed the same" if ours is None else "its spec still named the model it was for"
                 raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: {what} was refused "
@@ -729,6 +731,7 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     attempt reported — and promoting would undo it. None there (a promote patch that landed
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
+    deadline = time.monotonic() + timeout_s
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
@@ -749,9 +752,9 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
                                            and "canaryTrafficPercent" not in _predictor(now)),
-                       check=lambda now: _refuse_failed(isvcs, name, now, "promoting its canary"))
+                       check=lambda now: _refuse_failed(isvcs, name, now, "promoting its canary"), deadline=deadline)
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current),
-                      written=None)
+                      written=None, deadline=deadline)
     return _state("promoted", obj, _spec_version(obj)[0])
 
 
@@ -772,7 +775,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
 
     Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
 
-    Abort wins for the failed model: the pin-back is retried (``PIN_BACK_ATTEMPTS``, with a short
+    Abort wins for the failed model: the pin-back is retried (``CONFLICT_ATTEMPTS``, with a short
     backoff) over status updates and over changes that leave the spec naming the failed model (its
     share moved by hand, promoted by hand). With ``failed_storage_uri`` (the failed version's
     model) a rollback never pins or replaces another model: a spec naming a model that is neither
@@ -807,8 +810,11 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
     routes the ``latestRevision`` target to the latest *ready* revision, so while the other model's
     revision is not ready the failed model's revision still gets the other canary's share. While
     that revision is merely starting (image pull, model download: the normal case) nothing is
-    written — pinning it would fail the other run's deploy and roll back its model unanalysed — and
-    the state's ``written`` names the transient share. Once it has FAILED (:func:`_failed`) the
+    written — pinning it would fail the other run's deploy and roll back its model unanalysed —
+    and its outcome is awaited within the rollback's deadline (a revision failing after a hold that
+    returned at once left the failed model that share for good when a raw ``kubectl apply``, which
+    nothing rolls back, deployed it); still starting at the deadline, the state's ``note`` names
+    the transient share (``written`` keeps to what was written). Once it has FAILED (:func:`_failed`) the
     failed model's revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers
     the other canary's share, which goes to the stable revision; a status update since the read
     that made the other revision ready or no longer failed stops it, nothing written); a failed
@@ -830,12 +836,36 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
     share = traffic_split(obj).get(latest, 0)
 
     def transient(o: dict[str, Any]) -> RolloutState:
-        note = (f"the other model's canary not pinned (its revision {_created(o)} is still starting: until it is "
-                f"ready Knative gives its {share} % to the failed model's revision {latest})")
-        return replace(_state("held", o, _spec_version(o)[0]), written=f"{written}; {note}" if written else note)
+        note = (f"the other model's canary not pinned (its revision {_created(o)} was still starting at the "
+                f"rollback's deadline: until it is ready Knative gives its {share} % to the failed model's revision "
+                f"{latest})")
+        return replace(_state("held", o, _spec_version(o)[0]), written=written, note=note)
 
     if not _failed(obj):
-        return transient(obj)
+        # still starting: its outcome is awaited within the rollback's deadline — a revision that
+        # fails later (after the hold) would leave the failed model its share for good when no run
+        # of ctloop deployed it (kubectl apply: nothing rolls it back)
+        seen = [obj]
+
+        def settled(o: dict[str, Any]) -> bool:
+            seen[0] = o
+            return (not same_storage_uri(_spec_version(o)[1], other) or bool(_failed(o))
+                    or predictor_status(o).get("latestReadyRevision") != latest
+                    or traffic_split(o).get(latest, 0) == 0)
+
+        try:
+            now = wait_for(isvcs, name, settled, timeout_s=timeout_s, deadline=deadline,
+                           what=f"the other model's revision {_created(obj)} ready or failed (the rollback held)")
+        except ServingTimeoutError:
+            return transient(seen[0])
+        if not same_storage_uri(_spec_version(now)[1], other):
+            # changed again meanwhile: rollback() holds again if yet another model took the spec
+            raise ChangedOutside(f"{where} was changed again while the rollback was held (it names "
+                                 f"{_spec_version(now)[1] or 'no storageUri'} now); "
+                                 f"{written or 'nothing written'}")
+        if not _failed(now):  # ready, or the failed model's revision lost its share: judged again
+            return _hold(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
+        obj = now
     failed = _failed(obj)
 
     class _Moot(Exception):
@@ -853,11 +883,10 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
         _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
                            f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
                            written or "nothing written", landed=_lands(other, 0),
-                           ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still,
-                           attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+                           ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still, deadline=deadline)
     except _Moot as moot:
         if traffic_split(moot.now).get(latest, 0) and not _failed(moot.now):
-            return transient(moot.now)
+            return _hold(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline)
         return replace(_state("held", moot.now, _spec_version(moot.now)[0]), written=written)
     what = f"the failed revision {latest} out of traffic (all on the stable revision {stable})"
 
@@ -919,7 +948,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
             _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
                                                                     model_sha256=model_sha256),
                                "the rollback (the champion's storageUri written back as a first deployment)",
-                               "nothing written", landed=_lands(storage_uri, None))
+                               "nothing written", landed=_lands(storage_uri, None), deadline=deadline)
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
@@ -936,8 +965,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         pinned_on = _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
                                        "the rollback's pin-back (canary to 0 %)", "nothing written",
                                        landed=_lands(bad, 0),
-                                       ours=lambda now: same_storage_uri(_spec_version(now)[1], bad),
-                                       attempts=PIN_BACK_ATTEMPTS, backoff_s=PIN_BACK_BACKOFF_S, deadline=deadline)
+                                       ours=lambda now: same_storage_uri(_spec_version(now)[1], bad), deadline=deadline)
         done.append("pin")
         stable = _stable_revision(pinned_on)
         what = f"all traffic back on the stable revision {stable}"
@@ -960,7 +988,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                            "the rollback's second step (the champion's storageUri written back)",
                            "traffic stays where it is",
                            landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
-                                               and _predictor(now).get("canaryTrafficPercent") == 0))
+                                               and _predictor(now).get("canaryTrafficPercent") == 0), deadline=deadline)
         done.append("restore")
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri,
@@ -972,7 +1000,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     _conditional_patch(isvcs, name, obj, specs.promote_patch(), "the rollback's last step (the champion "
                        "revision to 100 %)", "traffic stays where it is",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
-                                           and "canaryTrafficPercent" not in _predictor(now)))
+                                           and "canaryTrafficPercent" not in _predictor(now)), deadline=deadline)
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
                       written=None, model=storage_uri, deadline=deadline)
     return _state("rolled_back", obj, version)
