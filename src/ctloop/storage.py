@@ -755,20 +755,35 @@ def _holder_dead(record: dict | None) -> bool:
     return now[1] != record["start"]
 
 
-def _take_over_dead_lock(lock: Path) -> bool:
+_TAKEOVER_DEPTH = 2  # a dead taker's guard is taken over under a guard of its own, that one's too, no deeper
+
+
+def _take_over_dead_lock(lock: Path, depth: int = 0) -> bool:
     """Remove ``lock`` when its holder is provably dead (:func:`_holder_dead`); True when it was removed
-    (or is gone). Takers are serialised by ``.NAME.lock.x.takeover`` (``O_EXCL``): under it the
-    holder is judged again from the file then there and that file removed; only a taker removes a dead
-    holder's lock, so the file judged is the file removed (before, a writer killed around its rename
-    left its lock, and every later create of the name failed after 60 s until someone removed it)."""
+    (or is gone). Takers are serialised by ``.NAME.lock.x.takeover`` (``O_EXCL``, recording its taker as
+    the lock does): under it the holder is judged again from the file then there and that file removed;
+    only a taker removes a dead holder's lock, so the file judged is the file removed (before, a writer
+    killed around its rename left its lock, and every later create of the name failed after 60 s until
+    someone removed it). A guard left by a taker killed inside is itself taken over by these rules
+    (its ``.takeover``, up to ``_TAKEOVER_DEPTH`` levels): before, it blocked every later create of the
+    name until removed by hand. A guard whose taker may be alive, or recorded none, is never taken."""
     if not _holder_dead(_lock_record(lock)):
         return False
     guard = lock.with_name(lock.name + ".takeover")
     try:
-        os.close(os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
-        return False  # another taker is at it: look again on the next turn
+        # another taker is at it (look again on the next turn), or one died inside: take its guard over
+        if depth < _TAKEOVER_DEPTH:
+            _take_over_dead_lock(guard, depth + 1)
+        return False
     try:
+        try:
+            record = _lock_owner()
+            if os.write(fd, record) != len(record):
+                raise OSError(errno.ENOSPC, f"cannot record the taker of {lock}: the disk is full")
+        finally:
+            os.close(fd)
         if not _holder_dead(_lock_record(lock)):
             return not lock.exists()
         lock.unlink(missing_ok=True)
@@ -778,7 +793,7 @@ def _take_over_dead_lock(lock: Path) -> bool:
             guard.unlink()
 
 
-def _lock_holder_text(lock: Path) -> str:
+def _lock_holder_text(lock: Path, depth: int = 0) -> str:
     record = _lock_record(lock)
     if record is None:
         return " (no holder recorded)"
@@ -787,9 +802,12 @@ def _lock_holder_text(lock: Path) -> str:
         return f" by pid {record['pid']} on host {host}, which this host cannot check"
     if _holder_dead(record):
         guard = lock.with_name(lock.name + ".takeover")
-        if guard.exists():  # a taker killed between making the guard and removing it
+        if guard.exists():  # a taker killed between making the guard and removing it, not taken over
+            blocker = (_lock_holder_text(guard, depth + 1) if depth < _TAKEOVER_DEPTH
+                       else " (too deep to take over)")
             return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
-                    "that did not finish blocks taking it over (remove both if no ctloop job writes it)")
+                    f"that did not finish blocks taking it over: it is held{blocker} (remove both if no "
+                    "ctloop job writes it)")
         return f" by pid {record['pid']} on this host, which has exited"
     now = _process_start(record["pid"])
     if isinstance(record.get("start"), int) and record.get("timens") != _time_namespace() \
