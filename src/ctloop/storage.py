@@ -1235,6 +1235,8 @@ class _S3Settings:
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
 _S3_CONDITIONAL_LOCK = threading.Lock()
+_S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
+_S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
@@ -1347,8 +1349,8 @@ class _S3(_Remote):
                         if status == 409 and attempt < 7:
                             time.sleep(0.05 * 2 ** attempt)
                             continue
-                        if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
-                            return False
+                        if status in (409, 412) or status == self.refusal(loc):
+                            return False  # 412 (or the store's own answer): the key exists; 409 after ~6 s
                         if status != 501:
                             raise
                         break
@@ -1362,14 +1364,19 @@ class _S3(_Remote):
 
     def conditional_writes(self, loc: Location) -> bool:
         """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
-        and bucket: a probe object beside ``loc`` is written with it twice, and the second write must
-        be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
-        of 412 or 501) let a second writer replace a created object, and both were told they made it.
-        AWS's own endpoints are not asked (:func:`_aws_endpoint`). A probe the store will not delete
-        (no s3:DeleteObject) is warned of once per endpoint and bucket: it stays. On a versioned bucket
-        (Object Lock too) the delete only adds a delete marker, with no warning: the probe stays as a
-        noncurrent version (docs/storage.md). A probe whose first write was refused was never written:
-        nothing is deleted or warned of."""
+        and bucket: a probe object beside ``loc`` is written with it twice (other bytes the second
+        time), and the second write must be refused (the first one too where a probe was left, by name,
+        beside it: that refusal tells as well). Before, an S3-compatible store that ignores the
+        header (answers 200 instead of 412 or 501) let a second writer replace a created object, and both
+        were told they made it. A refusal other than 412 (MinIO RELEASE.2023-11-20 answered a PUT whose
+        If-None-Match matched with 304 Not Modified, minio/minio#19442) failed every new store with that
+        answer; now the probe is read back: when it still holds the first write's bytes, the store
+        refused the overwrite, and that status means "taken" to :meth:`create` too (:data:`_S3_REFUSAL`);
+        when it holds the second's, the header is not checked. Throttling, a server error or a refused
+        grant is raised as ever. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
+        versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
+        warned of once per endpoint and bucket. A probe whose first write was refused was never
+        written: nothing is deleted or warned of."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1380,36 +1387,86 @@ class _S3(_Remote):
             if cache in _S3_CONDITIONAL:
                 return _S3_CONDITIONAL[cache]
         parent = loc.key.rpartition("/")[0]
-        probe = f"{parent + '/' if parent else ''}.ctloop-conditional-write-probe-{uuid.uuid4().hex}"
+        # one name per prefix: a probe left behind (its delete refused, or Object Lock retention) is
+        # found by the next process's first write (refused: the header is checked), never one more
+        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}"
+        mine = uuid.uuid4().hex.encode()
         checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
-        written = False  # the first write taken: there is a probe to delete (none when it was refused)
+        refusal = 412
+        versions: list[str | None] = []  # each write taken: its version id (None: unversioned)
         try:
             for put in range(2):
+                body = mine + b"-%d" % put
                 try:
-                    client.put_object(Bucket=loc.bucket, Key=probe, Body=b"", IfNoneMatch="*")
-                    written = True
+                    answer = client.put_object(Bucket=loc.bucket, Key=probe, Body=body, IfNoneMatch="*")
+                    versions.append(answer.get("VersionId"))
+                    continue
                 except ClientError as exc:
-                    if _s3_status(exc) == 501 and put == 0:
+                    status = _s3_status(exc)
+                    if status == 501 and put == 0:
                         break
-                    if _s3_status(exc) != 412 or put == 0:
+                    if status is None:
                         raise
+                    if status != 412:
+                        # another answer to a refused overwrite, or to something else (throttled, a
+                        # server error, a grant refused): what the probe holds now tells
+                        if status in (403, 408, 429) or status >= 500 or self._probe_body(loc, probe) in (None, body):
+                            raise
+                        refusal = status
                     checked = True
+                    break  # refused: the name was taken (by the first write, or by an earlier process)
         finally:
-            try:
-                if written:
-                    client.delete_object(Bucket=loc.bucket, Key=probe)
-            except ClientError as exc:
-                with _S3_CONDITIONAL_LOCK:
-                    first = cache not in _S3_PROBES_LEFT
-                    _S3_PROBES_LEFT.add(cache)
-                if first:
-                    code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
-                    warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
-                                  f"refused to delete it: {code}): grant s3:DeleteObject on the prefix, or "
-                                  "remove it by hand", stacklevel=2)
+            if versions:
+                self._drop_probe(loc, probe, versions, cache)
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL[cache] = checked
+            if checked and refusal != 412:
+                _S3_REFUSAL[cache] = refusal
         return checked
+
+    def _probe_body(self, loc: Location, probe: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client().get_object(Bucket=loc.bucket, Key=probe)["Body"].read()
+        except ClientError:
+            return None
+
+    def refusal(self, loc: Location) -> int:
+        """The status this store answers a conditional write of a taken key with (412 but where the
+        probe learnt another: :meth:`conditional_writes`)."""
+        with _S3_CONDITIONAL_LOCK:
+            return _S3_REFUSAL.get((self.endpoint(), loc.bucket), 412)
+
+    def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, str]) -> None:
+        """Delete the probe's writes: on a versioned bucket each version by its id (a plain delete only
+        added a delete marker, and each probe stayed as a noncurrent version: docs/storage.md), else the
+        key; a delete that still leaves a delete marker (versioning suspended) has it deleted too. A
+        delete refused (no s3:DeleteObject, or s3:DeleteObjectVersion; an Object Lock retention) is
+        warned of once per endpoint and bucket."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        try:
+            for version in dict.fromkeys(versions):  # a store ignoring the header: two versions
+                if version and version != "null":
+                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=version)
+                    continue
+                answer = client.delete_object(Bucket=loc.bucket, Key=probe)
+                if answer.get("DeleteMarker") and answer.get("VersionId"):
+                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=answer["VersionId"])
+        except ClientError as exc:
+            with _S3_CONDITIONAL_LOCK:
+                first = cache not in _S3_PROBES_LEFT
+                _S3_PROBES_LEFT.add(cache)
+            if first:
+                code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+                versioned = any(v and v != "null" for v in versions)
+                grant = ("s3:DeleteObjectVersion (the bucket is versioned), or lift its Object Lock retention"
+                         if versioned else "s3:DeleteObject")
+                warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
+                              f"refused to delete it: {code}): grant {grant} on the prefix, or "
+                              "remove it by hand", stacklevel=3)
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
