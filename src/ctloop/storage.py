@@ -301,6 +301,7 @@ def parse(uri: str) -> Location:
     bucket, _, key = rest.partition("/")
     _refuse_userinfo(uri, kind, bucket)
     _refuse_signed_query(uri, kind, bucket, key)
+    _refuse_unnameable_key(uri, kind, key.lstrip("/"))
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -309,6 +310,30 @@ def parse(uri: str) -> Location:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
     return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+
+
+_KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8", "az": "1024 characters"}
+
+
+def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
+    """Refuse an object key no store of ``kind`` holds as written, before anything is read or written.
+    A ``.`` or ``..`` path segment: boto3 sends it as it is (S3 stores ``data/x/../y.csv``), while
+    pyarrow 25.0.1's S3FileSystem (the AWS SDK for C++) resolves it (``data/y.csv``), so one URI named
+    two objects: a table written through one was "missing" to the other, or another object was read
+    or replaced; GCS names no object ``.`` or ``..``. A key longer than the store allows (S3 and GCS:
+    1024 bytes of UTF-8, Azure: 1024 characters) was refused only by the write after the work
+    (KeyTooLongError), or never by moto."""
+    if any(part in (".", "..") for part in key.split("/")):
+        shown = _masked(uri)
+        raise ConfigError(f"{shown!r} holds a '.' or '..' path segment, which object stores do not resolve "
+                          "(one client stores it as written, another resolves it: two objects): write the "
+                          "key without it")
+    size = len(key) if kind == "az" else len(key.encode("utf-8", "surrogateescape"))
+    if size > 1024:
+        shown = _masked(uri)
+        raise ConfigError(f"{shown[:80]!r}… names a key of {size} {'characters' if kind == 'az' else 'bytes'}: "
+                          f"{'Azure' if kind == 'az' else 'S3' if kind == 's3' else 'GCS'} keys hold at most "
+                          f"{_KEY_LIMIT[kind]}; write a shorter path")
 
 
 def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
