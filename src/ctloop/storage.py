@@ -1284,6 +1284,22 @@ def _aws_endpoint(url: str | None) -> bool:
     return not url or _AWS_S3_HOST.fullmatch(host.lower()) is not None
 
 
+_S3_MAX_SKEW_S = 900  # S3 refuses a request signed more than 15 minutes off its clock (RequestTimeTooSkewed)
+
+
+def _clock_skew(response: dict) -> float | None:
+    """Seconds this machine's clock is behind (+) or ahead of (-) the store's, from the ``Date`` header of
+    its answer, when beyond what S3 allows; None when within it or not told."""
+    from email.utils import parsedate_to_datetime
+
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        skew = parsedate_to_datetime(date).timestamp() - time.time() if date else None
+    except (TypeError, ValueError):
+        return None
+    return skew if skew is not None and abs(skew) > _S3_MAX_SKEW_S else None
+
+
 def _s3_status(exc) -> int | None:
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
@@ -1330,6 +1346,15 @@ class _S3(_Remote):
                         "InvalidToken", "TokenRefreshRequired"):
                 raise ConfigError(f"the AWS credentials for {loc.uri} were refused ({code}: "
                                   f"{error.get('Message', '')}): {_S3_CREDENTIALS_FIX}") from exc
+            skew = _clock_skew(exc.response) if status == 403 else None
+            if code == "RequestTimeTooSkewed" or skew is not None:
+                # botocore signs with this machine's clock and never corrects it: S3 refuses a request
+                # signed over 15 minutes off (403; a HEAD's carries no code), which read as a missing grant
+                off = (f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} the store's"
+                       if skew is not None else " from the store's")
+                raise ConfigError(f"{self.endpoint()} refused the request for {loc.uri} because this machine's "
+                                  f"clock is{off} (S3 allows 15 minutes; {code}): sync it (NTP, chrony; in a "
+                                  "container, the node's clock)") from exc
             if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
                 raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
                                       "reason): the AWS credentials were refused or lack permission; "
