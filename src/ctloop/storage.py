@@ -456,7 +456,7 @@ class _Local:
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            tmp.write_bytes(data)
+            tmp.write_bytes(data)  # not flushed (fsync): 8 ms a write instead of 0.4 on ext4 (docs/storage.md)
             tmp.replace(path)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
@@ -471,7 +471,7 @@ class _Local:
         _make_dir(path.parent, loc.uri)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            tmp.write_bytes(data)
+            _write_durably(tmp, data)
             try:
                 os.link(tmp, path)  # atomic, and refused when the name is taken: whole or not at all
             except FileExistsError:
@@ -479,8 +479,12 @@ class _Local:
             except OSError as exc:  # a file system without hard links (FAT, some FUSE mounts)
                 if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
                     raise
-                return _create_by_rename(tmp, path)
-            return True
+                created = _create_by_rename(tmp, path)
+            else:
+                created = True
+            if created:
+                _sync_dir(path.parent)
+            return created
         except OSError as exc:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
@@ -548,6 +552,33 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     if skipped is not None and not empty:
         skipped += sorted(loc.child(n) for n, size in named if not size)
     return sorted(loc.child(n) for n, size in named if empty or size)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to the new file ``path`` and flush it to the disk (``fsync``) before it is linked or
+    renamed into place (:meth:`_Local.create`): a rename is atomic for readers, not across a crash, and
+    without the flush a node that lost power after a create was acknowledged could come back with the
+    name empty (ext4 flushes early only a rename over an existing file; a new name, never): a 0-byte
+    label store manifest fails every later ingest, and the name is taken, so it is never made again."""
+    with open(path, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _sync_dir(path: Path) -> None:
+    """Flush the directory ``path`` (the name just renamed or linked into it) to the disk; a file
+    system that cannot (EINVAL, EBADF: some FUSE and network mounts) is left as it is."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 _LOCK_STALE_S = 30.0  # how long a writer waits is twice this; a holder keeps the lock for milliseconds
