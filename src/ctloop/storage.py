@@ -1491,8 +1491,13 @@ class _S3(_Remote):
                     if status != 412:
                         # another answer to a refused overwrite, or to something else (throttled, a
                         # server error, a grant refused): what the probe holds now tells
-                        if status in (403, 408, 429) or status >= 500 or self._probe_body(loc, probe) in (None, body):
+                        if status in (403, 408, 429) or status >= 500:
                             raise
+                        held = self._probe_body(loc, probe)
+                        if held == body:
+                            raise
+                        if held is None:  # nothing there to refuse for: the header itself was refused
+                            break  # (a 4xx where others answer 501), or the probe just deleted: look, then write
                         refusal = status
                     checked = True
                     break  # refused: the name was taken (by the first write, or by an earlier process)

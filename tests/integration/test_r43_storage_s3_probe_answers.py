@@ -33,9 +33,11 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "content-leng
 
 class RefusingWith304:
     """Double of a store answering a refused conditional PUT with 304 (minio/minio#19442): moto behind
-    a proxy that turns a PUT's 412 into a bodiless 304 and forwards everything else."""
+    a proxy that turns a PUT's 412 into a bodiless 304 and forwards everything else. With
+    ``header_refused`` it answers every PUT carrying If-None-Match with 400 InvalidArgument instead (a
+    store refusing the header itself, where others answer 501), forwarding nothing."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, header_refused: bool = False) -> None:
         target = urlsplit(upstream)
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +46,13 @@ class RefusingWith304:
             def forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+                if header_refused and self.command == "PUT" and "If-None-Match" in self.headers:
+                    error = b"<Error><Code>InvalidArgument</Code><Message>If-None-Match</Message></Error>"
+                    self.send_response(400)
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 try:
                     conn.request(self.command, self.path, body=body, headers=headers)
@@ -100,6 +109,19 @@ def refusing(root, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
     yield root
     proxy.close()
+
+
+def test_a_store_refusing_the_header_itself_is_written_after_a_look(root, monkeypatch):
+    proxy = RefusingWith304(storage._S3().client().meta.endpoint_url, header_refused=True)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    try:
+        uri = f"{root}/labels/m.json"
+        assert storage.create_bytes(uri, b"first") is True  # before: S3 refused the request (400)
+        assert storage.create_bytes(uri, b"second") is False
+        assert storage.read_bytes(uri) == b"first"
+        assert list(storage._S3_CONDITIONAL.values()) == [False]  # looked, then written
+    finally:
+        proxy.close()
 
 
 def _versions(root: str) -> list[str]:
