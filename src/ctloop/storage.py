@@ -325,7 +325,7 @@ def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
     (KeyTooLongError), or never by moto."""
     if any(part in (".", "..") for part in key.split("/")):
         shown = _masked(uri)
-        raise ConfigError(f"{shown!r} holds a '.' or '..' path segment, which object stores do not resolve "
+        raise ConfigError(f"{shown!r} holds a '.' or '..' path segment (a dot segment), which object stores do not resolve "
                           "(one client stores it as written, another resolves it: two objects): write the "
                           "key without it")
     size = len(key) if kind == "az" else len(key.encode("utf-8", "surrogateescape"))
@@ -2398,9 +2398,9 @@ def local_copy(uri: str) -> Iterator[Path]:
             raise DataSourceError(f"{uri} does not exist (no object and nothing under that prefix)")
         root = Path(tmp) / (Path(loc.key.rstrip("/")).name or loc.bucket)
         base = _dir_prefix(loc.key)
+        head = loc.child(base)
         for file in files:
-            key = parse(file).key
-            target = root / _local_name(file, key[len(base):])
+            target = root / _local_name(file, file[len(head):])  # before parse(), which refuses '..'
             _copy_to(target, backend.read(parse(file)), file)
         yield root
 
