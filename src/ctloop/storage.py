@@ -301,6 +301,7 @@ def parse(uri: str) -> Location:
     bucket, _, key = rest.partition("/")
     _refuse_userinfo(uri, kind, bucket)
     _refuse_signed_query(uri, kind, bucket, key)
+    _refuse_unnameable_key(uri, kind, key.lstrip("/"))
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -309,6 +310,30 @@ def parse(uri: str) -> Location:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
     return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+
+
+_KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8", "az": "1024 characters"}
+
+
+def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
+    """Refuse an object key no store of ``kind`` holds as written, before anything is read or written.
+    A ``.`` or ``..`` path segment: boto3 sends it as it is (S3 stores ``data/x/../y.csv``), while
+    pyarrow 25.0.1's S3FileSystem (the AWS SDK for C++) resolves it (``data/y.csv``), so one URI named
+    two objects: a table written through one was "missing" to the other, or another object was read
+    or replaced; GCS names no object ``.`` or ``..``. A key longer than the store allows (S3 and GCS:
+    1024 bytes of UTF-8, Azure: 1024 characters) was refused only by the write after the work
+    (KeyTooLongError), or never by moto."""
+    if any(part in (".", "..") for part in key.split("/")):
+        shown = _masked(uri)
+        raise ConfigError(f"{shown!r} holds a '.' or '..' path segment (a dot segment), which object stores do not resolve "
+                          "(one client stores it as written, another resolves it: two objects): write the "
+                          "key without it")
+    size = len(key) if kind == "az" else len(key.encode("utf-8", "surrogateescape"))
+    if size > 1024:
+        shown = _masked(uri)
+        raise ConfigError(f"{shown[:80]!r}… names a key of {size} {'characters' if kind == 'az' else 'bytes'}: "
+                          f"{'Azure' if kind == 'az' else 'S3' if kind == 's3' else 'GCS'} keys hold at most "
+                          f"{_KEY_LIMIT[kind]}; write a shorter path")
 
 
 def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
@@ -431,7 +456,7 @@ class _Local:
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            tmp.write_bytes(data)
+            tmp.write_bytes(data)  # not flushed (fsync): 8 ms a write instead of 0.4 on ext4 (docs/storage.md)
             tmp.replace(path)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
@@ -446,7 +471,7 @@ class _Local:
         _make_dir(path.parent, loc.uri)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            tmp.write_bytes(data)
+            _write_durably(tmp, data)
             try:
                 os.link(tmp, path)  # atomic, and refused when the name is taken: whole or not at all
             except FileExistsError:
@@ -454,8 +479,12 @@ class _Local:
             except OSError as exc:  # a file system without hard links (FAT, some FUSE mounts)
                 if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
                     raise
-                return _create_by_rename(tmp, path)
-            return True
+                created = _create_by_rename(tmp, path)
+            else:
+                created = True
+            if created:
+                _sync_dir(path.parent)
+            return created
         except OSError as exc:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
@@ -523,6 +552,33 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     if skipped is not None and not empty:
         skipped += sorted(loc.child(n) for n, size in named if not size)
     return sorted(loc.child(n) for n, size in named if empty or size)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to the new file ``path`` and flush it to the disk (``fsync``) before it is linked or
+    renamed into place (:meth:`_Local.create`): a rename is atomic for readers, not across a crash, and
+    without the flush a node that lost power after a create was acknowledged could come back with the
+    name empty (ext4 flushes early only a rename over an existing file; a new name, never): a 0-byte
+    label store manifest fails every later ingest, and the name is taken, so it is never made again."""
+    with open(path, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _sync_dir(path: Path) -> None:
+    """Flush the directory ``path`` (the name just renamed or linked into it) to the disk; a file
+    system that cannot (EINVAL, EBADF: some FUSE and network mounts) is left as it is."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 _LOCK_STALE_S = 30.0  # how long a writer waits is twice this; a holder keeps the lock for milliseconds
@@ -755,20 +811,35 @@ def _holder_dead(record: dict | None) -> bool:
     return now[1] != record["start"]
 
 
-def _take_over_dead_lock(lock: Path) -> bool:
+_TAKEOVER_DEPTH = 2  # a dead taker's guard is taken over under a guard of its own, that one's too, no deeper
+
+
+def _take_over_dead_lock(lock: Path, depth: int = 0) -> bool:
     """Remove ``lock`` when its holder is provably dead (:func:`_holder_dead`); True when it was removed
-    (or is gone). Takers are serialised by ``.NAME.lock.x.takeover`` (``O_EXCL``): under it the
-    holder is judged again from the file then there and that file removed; only a taker removes a dead
-    holder's lock, so the file judged is the file removed (before, a writer killed around its rename
-    left its lock, and every later create of the name failed after 60 s until someone removed it)."""
+    (or is gone). Takers are serialised by ``.NAME.lock.x.takeover`` (``O_EXCL``, recording its taker as
+    the lock does): under it the holder is judged again from the file then there and that file removed;
+    only a taker removes a dead holder's lock, so the file judged is the file removed (before, a writer
+    killed around its rename left its lock, and every later create of the name failed after 60 s until
+    someone removed it). A guard left by a taker killed inside is itself taken over by these rules
+    (its ``.takeover``, up to ``_TAKEOVER_DEPTH`` levels): before, it blocked every later create of the
+    name until removed by hand. A guard whose taker may be alive, or recorded none, is never taken."""
     if not _holder_dead(_lock_record(lock)):
         return False
     guard = lock.with_name(lock.name + ".takeover")
     try:
-        os.close(os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
-        return False  # another taker is at it: look again on the next turn
+        # another taker is at it (look again on the next turn), or one died inside: take its guard over
+        if depth < _TAKEOVER_DEPTH:
+            _take_over_dead_lock(guard, depth + 1)
+        return False
     try:
+        try:
+            record = _lock_owner()
+            if os.write(fd, record) != len(record):
+                raise OSError(errno.ENOSPC, f"cannot record the taker of {lock}: the disk is full")
+        finally:
+            os.close(fd)
         if not _holder_dead(_lock_record(lock)):
             return not lock.exists()
         lock.unlink(missing_ok=True)
@@ -778,7 +849,7 @@ def _take_over_dead_lock(lock: Path) -> bool:
             guard.unlink()
 
 
-def _lock_holder_text(lock: Path) -> str:
+def _lock_holder_text(lock: Path, depth: int = 0) -> str:
     record = _lock_record(lock)
     if record is None:
         return " (no holder recorded)"
@@ -787,9 +858,12 @@ def _lock_holder_text(lock: Path) -> str:
         return f" by pid {record['pid']} on host {host}, which this host cannot check"
     if _holder_dead(record):
         guard = lock.with_name(lock.name + ".takeover")
-        if guard.exists():  # a taker killed between making the guard and removing it
+        if guard.exists():  # a taker killed between making the guard and removing it, not taken over
+            blocker = (_lock_holder_text(guard, depth + 1) if depth < _TAKEOVER_DEPTH
+                       else " (too deep to take over)")
             return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
-                    "that did not finish blocks taking it over (remove both if no ctloop job writes it)")
+                    f"that did not finish blocks taking it over: it is held{blocker} (remove both if no "
+                    "ctloop job writes it)")
         return f" by pid {record['pid']} on this host, which has exited"
     now = _process_start(record["pid"])
     if isinstance(record.get("start"), int) and record.get("timens") != _time_namespace() \
@@ -1217,6 +1291,8 @@ class _S3Settings:
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
 _S3_CONDITIONAL_LOCK = threading.Lock()
+_S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
+_S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
@@ -1237,6 +1313,22 @@ def _aws_endpoint(url: str | None) -> bool:
     EC2 name) is asked as any S3-compatible store is."""
     host = (urlsplit(url).hostname or "") if url else ""
     return not url or _AWS_S3_HOST.fullmatch(host.lower()) is not None
+
+
+_S3_MAX_SKEW_S = 900  # S3 refuses a request signed more than 15 minutes off its clock (RequestTimeTooSkewed)
+
+
+def _clock_skew(response: dict) -> float | None:
+    """Seconds this machine's clock is behind (+) or ahead of (-) the store's, from the ``Date`` header of
+    its answer, when beyond what S3 allows; None when within it or not told."""
+    from email.utils import parsedate_to_datetime
+
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        skew = parsedate_to_datetime(date).timestamp() - time.time() if date else None
+    except (TypeError, ValueError):
+        return None
+    return skew if skew is not None and abs(skew) > _S3_MAX_SKEW_S else None
 
 
 def _s3_status(exc) -> int | None:
@@ -1285,6 +1377,15 @@ class _S3(_Remote):
                         "InvalidToken", "TokenRefreshRequired"):
                 raise ConfigError(f"the AWS credentials for {loc.uri} were refused ({code}: "
                                   f"{error.get('Message', '')}): {_S3_CREDENTIALS_FIX}") from exc
+            skew = _clock_skew(exc.response) if status == 403 else None
+            if code == "RequestTimeTooSkewed" or skew is not None:
+                # botocore signs with this machine's clock and never corrects it: S3 refuses a request
+                # signed over 15 minutes off (403; a HEAD's carries no code), which read as a missing grant
+                off = (f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} the store's"
+                       if skew is not None else " from the store's")
+                raise ConfigError(f"{self.endpoint()} refused the request for {loc.uri} because this machine's "
+                                  f"clock is{off} (S3 allows 15 minutes; {code}): sync it (NTP, chrony; in a "
+                                  "container, the node's clock)") from exc
             if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
                 raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
                                       "reason): the AWS credentials were refused or lack permission; "
@@ -1329,8 +1430,8 @@ class _S3(_Remote):
                         if status == 409 and attempt < 7:
                             time.sleep(0.05 * 2 ** attempt)
                             continue
-                        if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
-                            return False
+                        if status in (409, 412) or status == self.refusal(loc):
+                            return False  # 412 (or the store's own answer): the key exists; 409 after ~6 s
                         if status != 501:
                             raise
                         break
@@ -1344,14 +1445,19 @@ class _S3(_Remote):
 
     def conditional_writes(self, loc: Location) -> bool:
         """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
-        and bucket: a probe object beside ``loc`` is written with it twice, and the second write must
-        be refused (412). Before, an S3-compatible store that ignores the header (answers 200 instead
-        of 412 or 501) let a second writer replace a created object, and both were told they made it.
-        AWS's own endpoints are not asked (:func:`_aws_endpoint`). A probe the store will not delete
-        (no s3:DeleteObject) is warned of once per endpoint and bucket: it stays. On a versioned bucket
-        (Object Lock too) the delete only adds a delete marker, with no warning: the probe stays as a
-        noncurrent version (docs/storage.md). A probe whose first write was refused was never written:
-        nothing is deleted or warned of."""
+        and bucket: a probe object beside ``loc`` is written with it twice (other bytes the second
+        time), and the second write must be refused (the first one too where a probe was left, by name,
+        beside it: that refusal tells as well). Before, an S3-compatible store that ignores the
+        header (answers 200 instead of 412 or 501) let a second writer replace a created object, and both
+        were told they made it. A refusal other than 412 (MinIO RELEASE.2023-11-20 answered a PUT whose
+        If-None-Match matched with 304 Not Modified, minio/minio#19442) failed every new store with that
+        answer; now the probe is read back: when it still holds the first write's bytes, the store
+        refused the overwrite, and that status means "taken" to :meth:`create` too (:data:`_S3_REFUSAL`);
+        when it holds the second's, the header is not checked. Throttling, a server error or a refused
+        grant is raised as ever. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
+        versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
+        warned of once per endpoint and bucket. A probe whose first write was refused was never
+        written: nothing is deleted or warned of."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1362,36 +1468,91 @@ class _S3(_Remote):
             if cache in _S3_CONDITIONAL:
                 return _S3_CONDITIONAL[cache]
         parent = loc.key.rpartition("/")[0]
-        probe = f"{parent + '/' if parent else ''}.ctloop-conditional-write-probe-{uuid.uuid4().hex}"
+        # one name per prefix: a probe left behind (its delete refused, or Object Lock retention) is
+        # found by the next process's first write (refused: the header is checked), never one more
+        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}"
+        mine = uuid.uuid4().hex.encode()
         checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
-        written = False  # the first write taken: there is a probe to delete (none when it was refused)
+        refusal = 412
+        versions: list[str | None] = []  # each write taken: its version id (None: unversioned)
         try:
             for put in range(2):
+                body = mine + b"-%d" % put
                 try:
-                    client.put_object(Bucket=loc.bucket, Key=probe, Body=b"", IfNoneMatch="*")
-                    written = True
+                    answer = client.put_object(Bucket=loc.bucket, Key=probe, Body=body, IfNoneMatch="*")
+                    versions.append(answer.get("VersionId"))
+                    continue
                 except ClientError as exc:
-                    if _s3_status(exc) == 501 and put == 0:
+                    status = _s3_status(exc)
+                    if status == 501 and put == 0:
                         break
-                    if _s3_status(exc) != 412 or put == 0:
+                    if status is None:
                         raise
+                    if status != 412:
+                        # another answer to a refused overwrite, or to something else (throttled, a
+                        # server error, a grant refused): what the probe holds now tells
+                        if status in (403, 408, 429) or status >= 500:
+                            raise
+                        held = self._probe_body(loc, probe)
+                        if held == body:
+                            raise
+                        if held is None:  # nothing there to refuse for: the header itself was refused
+                            break  # (a 4xx where others answer 501), or the probe just deleted: look, then write
+                        refusal = status
                     checked = True
+                    break  # refused: the name was taken (by the first write, or by an earlier process)
         finally:
-            try:
-                if written:
-                    client.delete_object(Bucket=loc.bucket, Key=probe)
-            except ClientError as exc:
-                with _S3_CONDITIONAL_LOCK:
-                    first = cache not in _S3_PROBES_LEFT
-                    _S3_PROBES_LEFT.add(cache)
-                if first:
-                    code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
-                    warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
-                                  f"refused to delete it: {code}): grant s3:DeleteObject on the prefix, or "
-                                  "remove it by hand", stacklevel=2)
+            if versions:
+                self._drop_probe(loc, probe, versions, cache)
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL[cache] = checked
+            if checked and refusal != 412:
+                _S3_REFUSAL[cache] = refusal
         return checked
+
+    def _probe_body(self, loc: Location, probe: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client().get_object(Bucket=loc.bucket, Key=probe)["Body"].read()
+        except ClientError:
+            return None
+
+    def refusal(self, loc: Location) -> int:
+        """The status this store answers a conditional write of a taken key with (412 but where the
+        probe learnt another: :meth:`conditional_writes`)."""
+        with _S3_CONDITIONAL_LOCK:
+            return _S3_REFUSAL.get((self.endpoint(), loc.bucket), 412)
+
+    def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, str]) -> None:
+        """Delete the probe's writes: on a versioned bucket each version by its id (a plain delete only
+        added a delete marker, and each probe stayed as a noncurrent version: docs/storage.md), else the
+        key; a delete that still leaves a delete marker (versioning suspended) has it deleted too. A
+        delete refused (no s3:DeleteObject, or s3:DeleteObjectVersion; an Object Lock retention) is
+        warned of once per endpoint and bucket."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        try:
+            for version in dict.fromkeys(versions):  # a store ignoring the header: two versions
+                if version and version != "null":
+                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=version)
+                    continue
+                answer = client.delete_object(Bucket=loc.bucket, Key=probe)
+                if answer.get("DeleteMarker") and answer.get("VersionId"):
+                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=answer["VersionId"])
+        except ClientError as exc:
+            with _S3_CONDITIONAL_LOCK:
+                first = cache not in _S3_PROBES_LEFT
+                _S3_PROBES_LEFT.add(cache)
+            if first:
+                code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+                versioned = any(v and v != "null" for v in versions)
+                grant = ("s3:DeleteObjectVersion (the bucket is versioned), or lift its Object Lock retention"
+                         if versioned else "s3:DeleteObject")
+                warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
+                              f"refused to delete it: {code}): grant {grant} on the prefix, or "
+                              "remove it by hand", stacklevel=3)
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
@@ -2237,9 +2398,9 @@ def local_copy(uri: str) -> Iterator[Path]:
             raise DataSourceError(f"{uri} does not exist (no object and nothing under that prefix)")
         root = Path(tmp) / (Path(loc.key.rstrip("/")).name or loc.bucket)
         base = _dir_prefix(loc.key)
+        head = loc.child(base)
         for file in files:
-            key = parse(file).key
-            target = root / _local_name(file, key[len(base):])
+            target = root / _local_name(file, file[len(head):])  # before parse(), which refuses '..'
             _copy_to(target, backend.read(parse(file)), file)
         yield root
 
