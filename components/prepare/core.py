@@ -168,8 +168,12 @@ def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    by_name = np.argsort(np.array([str(c) for c in frame.columns]), kind="stable")
-    tie = pd.util.hash_pandas_object(frame.iloc[:, by_name], index=False).to_numpy()
+    by_name = frame.iloc[:, np.argsort(np.array([str(c) for c in frame.columns]), kind="stable")]
+    try:
+        tie = pd.util.hash_pandas_object(by_name, index=False).to_numpy()
+    except TypeError:  # lists or dicts in a column (refused later, naming it, by check_uniform_types): their text
+        tie = pd.util.hash_pandas_object(by_name.apply(lambda col: col.map(repr) if col.dtype == object else col),
+                                         index=False).to_numpy()
     return frame.iloc[np.lexsort((tie, frame[time_column].to_numpy()))].reset_index(drop=True)
 
 

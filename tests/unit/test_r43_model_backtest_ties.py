@@ -39,3 +39,12 @@ def test_prepare_splits_rows_sharing_a_time_the_same_whatever_the_column_order(w
     other = prepare(weekly[weekly.columns[::-1]].iloc[::-1], target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN,
                     holdout_fraction=0.33)
     assert other.train[one.train.columns].equals(one.train)
+
+
+def test_nested_values_are_still_refused_naming_the_column(weekly):
+    # the tie order hashes every column: a list in a cell (unhashable) raised "TypeError: unhashable
+    # type: 'list'" before the check that names the column could
+    from ctloop.errors import DataValidationError
+
+    with pytest.raises(DataValidationError, match=r"column 'tags' breaks rule 'dtype'.*nested values \(list"):
+        run_backtest(weekly.assign(tags=[["a", "b"]] * len(weekly)), _cfg())
