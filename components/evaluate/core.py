@@ -125,8 +125,10 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         if task == "classification":
             proba = model.predict_proba(x)
             classes = list(getattr(model, "classes_", range(proba.shape[1])))
+            _check_finite(np.asarray(proba, dtype=float), role, "predict_proba", data.index)
             return data, data[target].to_numpy(), proba, classes
         pred = np.asarray(model.predict(x), dtype=float)
+        _check_finite(pred, role, "predict", data.index)
         return data, data[target].to_numpy(dtype=float), pred, []
     # sklearn's input-validation errors; TypeError: "float() argument must be a string or a real
     # number, not 'dict'" (a dict or a time in a numeric feature), a traceback naming no column
@@ -147,6 +149,21 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                 "learnt numbers there; write the column as numbers") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
+
+
+def _check_finite(values: np.ndarray, role: str, method: str, index: pd.Index) -> None:
+    """Refuse a model's NaN or infinite outputs (a model of one's own, ``module:Class``), naming the
+    method, how many rows and the first: the metrics raised "Input contains NaN." naming nothing,
+    and a champion's NaN made the comparison a delta of NaN that "passed"."""
+    import numpy as np
+
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise EvaluationError(f"the {role} cannot be judged: its {method} gave NaN or infinite values for "
+                              f"{int(bad.sum())} of {len(values)} holdout rows (first: row {index[first]!r}); a "
+                              "model's " + ("probabilities" if method == "predict_proba" else "predictions")
+                              + " must be finite numbers")
 
 
 def _check_amounts(y: pd.Series, target: str) -> None:
