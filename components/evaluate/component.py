@@ -62,6 +62,7 @@ def evaluate_model(
     from ctloop.artifacts import load_model, read_dataset
     from ctloop.components.evaluate import core
     from ctloop.config import GateConfig
+    from ctloop.errors import RegistryError
     from ctloop.registry import MlflowRegistry, stage_blocks, staged_note
     from ctloop.retrain import gate_rows
 
@@ -70,6 +71,12 @@ def evaluate_model(
     registry = MlflowRegistry(tracking_uri)
     champ = registry.champion(model_name)
     champion_model = registry.load_model(model_name, champ.version) if champ else None
+    champion_meta = None  # the features it learnt from no row (ctloop.scoring.unused_features)
+    if champ:
+        try:
+            champion_meta = registry.load_meta(model_name, champ.version)
+        except RegistryError as exc:  # the model itself loaded, sha256-verified: it is still compared
+            print(f"ctloop: the champion's model meta could not be read ({exc}); it is compared as trained")
     # a registry of MLflow's stage era (a Production version, no champion alias): refused, not a first
     # model; a Staging version alone was never approved: the first model, with a note
     versions = [] if champ else registry.versions(model_name)
@@ -81,7 +88,7 @@ def evaluate_model(
         print(f"ctloop: gating on the newest {len(rows)} of {len(holdout)} holdout rows: since "
               f"{meta['training_start']['candidate']}, the start the model was trained from")
     decision = core.run(challenger, rows, cfg, target=meta["target"], task=meta["task"], champion=champion_model,
-                        staged=staged, stage_note=stage_note)
+                        staged=staged, stage_note=stage_note, champion_meta=champion_meta)
     for key, value in core.metric_values(decision).items():
         metrics.log_metric(key, value)
     metrics.metadata["champion_version"] = champ.version if champ else ""

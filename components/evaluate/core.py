@@ -96,7 +96,10 @@ def _finite(value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- scoring
-def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model"):
+def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model",
+                 unused: set[str] | frozenset[str] = frozenset()):
+    """``unused``: features the model learnt from no row (:func:`ctloop.scoring.unused_features`),
+    read as empty whatever the holdout holds there."""
     import numpy as np
 
     if target not in frame.columns:
@@ -115,13 +118,17 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
     if task == "regression":  # the target's text, not a feature's: "could not convert string to float: 'n/a'"
         _check_amounts(data[target], target)
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
+    if unused:  # a model trained before round 42 reads them as numbers: the new answers as the empty column
+        x = x.assign(**{name: np.nan for name in unused if name in x.columns})
     x = _numbers_as_served(model, x)
     try:
         if task == "classification":
             proba = model.predict_proba(x)
             classes = list(getattr(model, "classes_", range(proba.shape[1])))
+            _check_finite(np.asarray(proba, dtype=float), role, "predict_proba", data.index)
             return data, data[target].to_numpy(), proba, classes
         pred = np.asarray(model.predict(x), dtype=float)
+        _check_finite(pred, role, "predict", data.index)
         return data, data[target].to_numpy(dtype=float), pred, []
     # sklearn's input-validation errors; TypeError: "float() argument must be a string or a real
     # number, not 'dict'" (a dict or a time in a numeric feature), a traceback naming no column
@@ -142,6 +149,21 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                 "learnt numbers there; write the column as numbers") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
+
+
+def _check_finite(values: np.ndarray, role: str, method: str, index: pd.Index) -> None:
+    """Refuse a model's NaN or infinite outputs (a model of one's own, ``module:Class``), naming the
+    method, how many rows and the first: the metrics raised "Input contains NaN." naming nothing,
+    and a champion's NaN made the comparison a delta of NaN that "passed"."""
+    import numpy as np
+
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise EvaluationError(f"the {role} cannot be judged: its {method} gave NaN or infinite values for "
+                              f"{int(bad.sum())} of {len(values)} holdout rows (first: row {index[first]!r}); a "
+                              "model's " + ("probabilities" if method == "predict_proba" else "predictions")
+                              + " must be finite numbers")
 
 
 def _check_amounts(y: pd.Series, target: str) -> None:
@@ -467,6 +489,7 @@ def gate(
     target: str,
     task: str,
     champion: Any | None = None,
+    champion_meta: dict[str, Any] | None = None,
     thresholds: dict[str, float] | None = None,
     primary_metric: str = GateConfig.primary_metric,
     tolerance: float = GateConfig.tolerance,
@@ -480,12 +503,14 @@ def gate(
     cfg = GateConfig.from_dict({"thresholds": dict(thresholds or {}), "primary_metric": primary_metric,
                                 "tolerance": tolerance, "slice_column": slice_column,
                                 "bootstrap_rounds": bootstrap_rounds, "confidence": confidence, "seed": seed})
-    return run(challenger, holdout, cfg, target=target, task=task, champion=champion)
+    return run(challenger, holdout, cfg, target=target, task=task, champion=champion, champion_meta=champion_meta)
 
 
 def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str, task: str,
-        champion: Any | None = None, staged: str = "", stage_note: str = "") -> GateDecision:
-    """:func:`gate` with the settings of the ``gate`` section.
+        champion: Any | None = None, staged: str = "", stage_note: str = "",
+        champion_meta: dict[str, Any] | None = None) -> GateDecision:
+    """:func:`gate` with the settings of the ``gate`` section. ``champion_meta``: the champion's
+    model meta (its features learnt from no row, :func:`ctloop.scoring.unused_features`).
 
     Classification labels are encoded once as positions over the challenger's classes followed by
     any label value neither model knows (scored as errors, :mod:`ctloop.metrics`); the champion's
@@ -533,8 +558,11 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     relabelled: dict[Any, Any] = {}
     disjoint = ""
     if champion is not None:
+        from ctloop.scoring import unused_features
+
         _, _, pred_b, classes_b = _predictions(champion, holdout.rename(columns=renamed) if renamed else holdout,
-                                               target=target, task=task, role="champion")
+                                               target=target, task=task, role="champion",
+                                               unused=unused_features(champion, champion_meta))
         if task == "classification":
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
             # classes, read as the holdout writes them (scored as unseen, the champion's AUC was 0.5 and any

@@ -161,6 +161,22 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    """``frame`` by ``time_column``, rows sharing a time by a hash of their values (not the source's
+    order of rows or of columns), index reset: the order :func:`prepare` splits and ``ctloop backtest``
+    replays in."""
+    import numpy as np
+    import pandas as pd
+
+    by_name = frame.iloc[:, np.argsort(np.array([str(c) for c in frame.columns]), kind="stable")]
+    try:
+        tie = pd.util.hash_pandas_object(by_name, index=False).to_numpy()
+    except TypeError:  # lists or dicts in a column (refused later, naming it, by check_uniform_types): their text
+        tie = pd.util.hash_pandas_object(by_name.apply(lambda col: col.map(repr) if col.dtype == object else col),
+                                         index=False).to_numpy()
+    return frame.iloc[np.lexsort((tie, frame[time_column].to_numpy()))].reset_index(drop=True)
+
+
 def prepare(
     frame: pd.DataFrame,
     *,
@@ -250,9 +266,7 @@ def prepare(
     # model (HistGradientBoosting's early-stopping split draws rows by position); np.lexsort (stable, the last
     # key first) orders as sort_values([time, tie]) did, without a temporary column that overwrote or dropped
     # a user's column of the same name
-    tie = pd.util.hash_pandas_object(selected, index=False).to_numpy()
-    order = np.lexsort((tie, selected[time_column].to_numpy()))
-    selected = selected.iloc[order].reset_index(drop=True)
+    selected = in_time_order(selected, time_column)
     if all(isinstance(v, str) for v in pd.unique(selected[target])):
         # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
         # in every row: only in the holdout rows the gate scored the new spelling as a class never seen

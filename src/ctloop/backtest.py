@@ -539,7 +539,9 @@ def run_backtest(
     cfg: BacktestConfig,
     progress: Callable[[str], None] | None = None,
 ) -> BacktestReport:
-    """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here). See the module doc.
+    """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here, rows sharing a time in
+    ``prepare_data``'s order, by a hash of their values: the same rows give the same report in any
+    order). See the module doc.
 
     The replay's fits and predictions run on one thread of scikit-learn's OpenMP runtime
     (HistGradientBoosting; xgboost shares it; lightgbm sets its own, ``ctloop.estimators``) unless
@@ -628,8 +630,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too
-    data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")
-    data = data.reset_index(drop=True)
+    # rows sharing a time (a daily date) in prepare_data's order, a hash of their values, not the source's
+    data = prep_core.in_time_order(data.dropna(subset=[cfg.target, cfg.time_column]), cfg.time_column)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     if cfg.task == "regression":  # up front, not as every training window's failure

@@ -93,11 +93,14 @@ class Scorer:
     numeric: list[str]
     task: str = "classification"
     alias_version: str | None = None  # the version ``alias`` names now ("": none), when loaded by alias
+    unused: list[str] = field(default_factory=list)  # features learnt from no row (:func:`unused_features`)
 
     def predict(self, frame: pd.DataFrame) -> dict[str, Any]:
         """Prediction columns as the serving runtime answers and the sink logs them."""
         import numpy as np
 
+        if self.unused:  # read as empty, as in training (a model trained before round 42 reads them as numbers)
+            frame = frame.assign(**{name: np.nan for name in self.unused if name in frame.columns})
         if hasattr(self.model, "predict_proba"):
             proba = np.asarray(self.model.predict_proba(frame), dtype="float64")
             return {c.prediction_column(i): proba[:, i] for i in range(proba.shape[1])}
@@ -160,10 +163,46 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     features = list(meta.get("features") or getattr(model, "feature_names_in_", []))
     if not features:
         raise RegistryError(f"{model_name} v{version}: its metadata names no features; it was not trained by ctloop")
-    unused = set(meta.get("unused") or [])  # no step reads it (no value in training): any scalar is fine
+    unused = unused_features(model, meta)  # no value in training: any scalar is fine, read as empty
     numeric = [f for f in meta.get("numeric") or [] if f in features and f not in unused]
     return Scorer(model, model_name, str(version), alias, features, numeric, str(meta.get("task") or "classification"),
-                  "" if now is None else str(now))
+                  "" if now is None else str(now), [f for f in features if f in unused])
+
+
+_EMPTY_NOTE = re.compile(r"^column\(s\) (.+?) have no value in any training row")
+
+
+def unused_features(model: Any, meta: dict[str, Any] | None) -> set[str]:
+    """The features ``model`` takes but learnt nothing from: no value in any training row. Its
+    meta's ``unused`` (no step of the model reads them); for a model trained before ctloop recorded
+    them, where its numeric step still reads them (any value but a number failed it), the fit's
+    note naming them (``column(s) 'note' have no value in any training row``) and the numeric
+    columns its imputer dropped (a statistic of NaN: trained before imputers kept empty features)."""
+    import ast
+
+    meta = meta or {}
+    if "unused" in meta:
+        return {str(n) for n in meta.get("unused") or []}
+    found: set[str] = set()
+    for note in meta.get("notes") or []:
+        named = _EMPTY_NOTE.match(str(note))
+        if named:
+            try:
+                found.update(str(n) for n in ast.literal_eval(f"[{named.group(1)}]"))
+            except (ValueError, SyntaxError):  # a name the note could not quote back: left as trained
+                pass
+    try:
+        numeric = model.named_steps["preprocess"].named_transformers_["numeric"]
+        columns = model.named_steps["preprocess"].transformers_[0][2]
+        statistics = numeric.named_steps["impute"].statistics_
+    except (AttributeError, KeyError, IndexError, TypeError):  # not a pipeline ctloop built
+        return found
+    import numpy as np
+
+    dropped = not getattr(numeric.named_steps["impute"], "keep_empty_features", False)
+    if dropped and len(columns) == len(statistics):
+        found.update(str(n) for n, v in zip(columns, statistics, strict=True) if isinstance(v, float) and np.isnan(v))
+    return found
 
 
 @dataclass
