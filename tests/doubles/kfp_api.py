@@ -106,6 +106,7 @@ MYSQL_CHARS = {"PipelineVersion.Name": 127, "Job.DisplayName": 255, "Job.Descrip
 # secondary or tertiary only, so an _ai_ci comparison takes them for these: ł (U+0142) = l, ø (U+00F8) = o,
 # đ (U+0111) = d, ð (U+00F0) = d (each the letter's primary plus a secondary weight), æ (U+00E6) = ae and
 # œ (U+0153) = oe (the two letters' primaries, tertiary variants), the soft hyphen (U+00AD) ignorable.
+# Not þ (U+00FE, ``00FE ; [.1F50.0020.0002]``): a primary of its own, after t's 1E95, so þór is not thor.
 # Unicode's decompositions leave every one of them as it is (NFKD), and ctloop's own approximation
 # (platform.collation_key) uses those: a lookup that relied on it misses them.
 UCA_900_PRIMARY = {"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "\u00ad": ""}

@@ -338,9 +338,10 @@ def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -
 
 
 # letters ``utf8mb4_0900_ai_ci`` (DUCET 9.0.0, primary strength) takes for ASCII ones that the compatibility
-# decomposition of :func:`collation_key` leaves alone (allkeys-9.0.0.txt: ``ł`` sorts as ``l``, ``æ`` as
-# ``ae``, ``þ`` as ``th``); applied after its casefold
-_EXPANSIONS = str.maketrans({"ł": "l", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ß": "ss"})
+# decomposition of :func:`collation_key` leaves alone (allkeys-9.0.0.txt: ``ł`` 0142 is ``l``'s primary 1D77,
+# ``æ`` 00E6 those of ``a`` and ``e``, ``ð`` 00F0 ``d``'s 1C8F); applied after its casefold. ``þ`` (00FE) is
+# not among them: its primary (1F50) is a letter's own, so the database tells ``þór`` from ``thor``
+_EXPANSIONS = str.maketrans({"ł": "l", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "ß": "ss"})
 
 
 def _may_collate_equal(stored: str, name: str) -> bool:
