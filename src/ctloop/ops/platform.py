@@ -88,6 +88,9 @@ TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
 PAGE = 100
+# the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
+# description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
+KEY_SCAN = 1000
 MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
@@ -1960,15 +1963,30 @@ class Platform:
         (empty: the client's; ``GET /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by
         the run's description (a v2beta1 filter key of runs, 2.17.0 ``model/run.go``
         ``runAPIToModelFieldMap``: ``description``), and only a run whose description is the key's mark
-        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``), and a proxy that
-        drops ``?filter=`` answers every run, which then costs only the paging."""
+        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``). A proxy that
+        drops ``?filter=`` answers every run, newest first: a key among the newest :data:`KEY_SCAN` runs of
+        other descriptions is still found; past them, a :class:`PlatformError` says the filter is dropped
+        (no answer: the key may be older, and starting again would run twice)."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
             runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
                                filter=_filter("description", mark), **where)
-            return next((run for run in runs if run.description == mark), None)
+            others = 0
+            for run in runs:
+                if run.description == mark:
+                    return run
+                if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
+                    continue
+                others += 1
+                if others >= KEY_SCAN:
+                    raise PlatformError(
+                        f"KFP API list runs: {self.host or 'KFP'} answered {others} runs whose description is "
+                        f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
+                        f"?filter=?); the idempotency key {key!r} was not looked up further and nothing was "
+                        "started — fix: let ?filter= through to the KFP API")
+            return None
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
