@@ -659,6 +659,16 @@ class KfpApiDouble(InThreadServer):
             order = {rid: i for i, rid in enumerate(s.runs)}
             items = sorted(items, key=lambda r: (r["created_at"], order[r["run_id"]]), reverse=True)
             return self._page(items, query, "runs")
+        if p.startswith("/runs/") and p.endswith(":terminate") and method == "POST":
+            # 2.17.0 run.proto TerminateRun (POST /apis/v2beta1/runs/{run_id}:terminate); run_store.go
+            # TerminateRun: CANCELING only from PAUSED/PENDING/RUNNING/unspecified, else InvalidInputError (400)
+            rid = p.split("/")[2].removesuffix(":terminate")
+            run = s.runs.get(rid)
+            if run is None or run["state"] not in ("PAUSED", "PENDING", "RUNNING", "RUNTIME_STATE_UNSPECIFIED"):
+                return 400, {"error": f"Failed to terminate run {rid}: Invalid input error: Failed to terminate a run "
+                                      f"{rid}. Row not found"}
+            run["state"] = "CANCELING"
+            return 200, {}
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
         raise KeyError(f"{method} {path}")

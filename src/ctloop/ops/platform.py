@@ -361,6 +361,35 @@ def _same_name(stored: Any, name: str) -> bool:
     return bool(stored) and collation_key(str(stored)) == collation_key(name)
 
 
+def run_id_now() -> str:
+    """A new run id: a version-7 UUID (RFC 9562 §5.7), its first 48 bits the Unix time in milliseconds, the
+    rest random, so the ids of one key's runs sort by when their creates were sent (:meth:`Platform._settle_key`)."""
+    import time
+    import uuid
+
+    value = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    value = value << 80 | int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
+    return str(uuid.UUID(int=value))
+
+
+def _drawn(run: Any) -> tuple[float, str]:
+    """When run ``run``'s create was sent: the milliseconds of its version-7 id (:func:`run_id_now`), else
+    (an id KFP or an older ctloop drew) the second KFP stored it."""
+    import uuid
+
+    rid = str(getattr(run, "run_id", "") or "")
+    try:
+        parsed = uuid.UUID(rid)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.version == 7:
+        return parsed.int >> 80, rid
+    created = getattr(run, "created_at", None)
+    return (created.timestamp() * 1000 if hasattr(created, "timestamp") else 0.0), rid
+
+
 def _state(value: Any) -> str:
     return str(value or "RUNTIME_STATE_UNSPECIFIED").upper()
 
@@ -1953,9 +1982,10 @@ class Platform:
             return run_id
         target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,
                                               namespace=namespace, schedule=schedule)
-        return self._start_run(target.experiment_id, run_name, dict(params or {}), target.package,
-                               target.pipeline_id, target.version_id, run_id,
-                               description=f"{KEY_MARK}{key}" if key else "")
+        started = self._start_run(target.experiment_id, run_name, dict(params or {}), target.package,
+                                  target.pipeline_id, target.version_id, run_id,
+                                  description=f"{KEY_MARK}{key}" if key else "")
+        return self._settle_key(target.experiment_id, key, started) if key else started
 
     def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
         """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
@@ -1967,6 +1997,10 @@ class Platform:
         drops ``?filter=`` answers every run, newest first: a key among the newest :data:`KEY_SCAN` runs of
         other descriptions is still found; past them, a :class:`PlatformError` says the filter is dropped
         (no answer: the key may be older, and starting again would run twice)."""
+        return next(self._keyed_runs(experiment_id, key, namespace=namespace), None)
+
+    def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
+        """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
@@ -1976,7 +2010,8 @@ class Platform:
             others = 0
             for run in runs:
                 if run.description == mark:
-                    return run
+                    yield run
+                    continue
                 if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
                     continue
                 others += 1
@@ -1986,7 +2021,6 @@ class Platform:
                         f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
                         f"?filter=?); the idempotency key {key!r} was not looked up further and nothing was "
                         "started — fix: let ?filter= through to the KFP API")
-            return None
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
@@ -1996,6 +2030,47 @@ class Platform:
                 f"{exc} — the idempotency key is looked up among the runs of {scope}: in "
                 f"multi-user KFP the identity needs to list runs in {there} (--namespace, "
                 "kfp.namespace: its profile, or a RoleBinding to kubeflow-edit there)") from exc
+
+    def _settle_key(self, experiment_id: str, key: str, run_id: str) -> str:
+        """The run of idempotency ``key`` once run ``run_id`` was created with it: two creates with one key
+        at once (each looked the key up before the other's run was stored) both start a run, and KFP has
+        nothing to lock on. So each creator lists the key's runs again once its own is stored, and the first
+        of them (the earliest sent: :func:`_drawn`, its id's milliseconds) is the key's: a later one
+        terminates itself (``POST /runs/{id}:terminate``, 2.17.0 ``run.proto`` ``TerminateRun``) and its
+        creator answers the first. The first never stops itself, so one run always remains, and whichever
+        of two was stored last sees both. Both still run only when the first sent was stored last and the
+        other creator listed before that (a store order against the send order, or the two creators' clocks
+        apart by more than their creates): then the first's creator warns, naming the other.
+
+        A client-chosen run id derived from the key does not help: 2.17.0 ``CreateRun`` makes the Argo
+        workflow (``generateName``, labelled ``pipeline/runid=<id>``) before it stores the row, the second
+        insert fails (500 "Failed to store run"), ``ReportWorkflowResource`` adopts the second workflow
+        under the first's row, and ``TerminateRun`` stops only the workflow the row names (``K8SName``)."""
+        try:
+            runs = list(self._keyed_runs(experiment_id, key))
+        except PlatformError as exc:
+            self.warn(f"run {run_id} started; whether another run of idempotency key {key} started at the same "
+                      f"moment is unknown: {one_line(str(exc))[:200]}")
+            return run_id
+        if not any(str(r.run_id) != run_id for r in runs) or not any(str(r.run_id) == run_id for r in runs):
+            return run_id
+        first = min(runs, key=_drawn)
+        others = ", ".join(str(r.run_id) for r in runs if str(r.run_id) not in (run_id, str(first.run_id)))
+        if str(first.run_id) == run_id:
+            self.warn(f"KFP has run(s) {others} of idempotency key {key} too, started by a trigger at the same "
+                      f"moment: each stops itself when it sees run {run_id}, the key's; one that still runs "
+                      "is a duplicate (terminate it in the KFP UI)")
+            return run_id
+        try:
+            self._call("terminate run", self.client.terminate_run, run_id)
+        except PlatformError as exc:
+            self.warn(f"run {run_id} duplicates run {first.run_id} of idempotency key {key} (started by a trigger "
+                      f"at the same moment) and could not be terminated: {one_line(str(exc))[:200]} — "
+                      f"terminate run {run_id} in the KFP UI")
+            return str(first.run_id)
+        self.warn(f"run {run_id} terminated: a trigger with idempotency key {key} at the same moment started run "
+                  f"{first.run_id}, the key's run")
+        return str(first.run_id)
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
                     schedule: str = "", create_experiment: bool = True) -> PreparedRun:
@@ -2046,11 +2121,9 @@ class Platform:
         "cannot reach KFP" that invites a second run. A :class:`PlatformError` raised once the create
         was sent carries ``run_create_sent = True``: only then may a workflow have started (``ctloop
         approve``); a failure of the checks before it (the pin's ``GET``) posted nothing."""
-        import uuid
-
         import kfp_server_api
 
-        run_id = run_id or str(uuid.uuid4())
+        run_id = run_id or run_id_now()
         config = self.client._create_job_config(params=params, pipeline_package_path=package,
                                                 pipeline_id=pipeline_id, version_id=version_id,
                                                 enable_caching=None, cache_key=None, pipeline_root=None)
