@@ -171,6 +171,32 @@ def refuse_astral(value: Any, what: str) -> None:
             stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
 
 
+def refuse_credentials(value: Any, what: str) -> None:
+    """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text is a URI
+    with credentials in it: a password in its userinfo, or an http(s) user name alone (a token;
+    :func:`ctloop.tracking.display_uri`). KFP 2.17.0 stores a run's and a recurring run's parameters as
+    they are (``model/run.go`` ``RuntimeConfig.Parameters``) and answers them to everyone who may list the
+    namespace's runs (``GET /runs``, the UI's run details): an MLflow URI ``https://user:password@host``
+    given as ``tracking_uri`` published the password. The refusal shows the URI with it masked."""
+    from ctloop.tracking import display_uri
+
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "://" in item and (shown := display_uri(item)) != item:
+                raise ConfigError(
+                    f"{where}: {shown!r} carries credentials in the URL, and KFP would store them with the run, "
+                    "readable by everyone who may list the namespace's runs — fix: give it without them; tasks "
+                    "read MLflow's from the platform settings' Secret (ctloop-mlflow by default: keys username/"
+                    "password or token), ctloop's own commands from MLFLOW_TRACKING_USERNAME/"
+                    "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN")
+        elif isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+
+
 def check_name(value: str, what: str, example: str, kind: str = "") -> str:
     """``value`` unless it is empty or blank, or (``kind``: a key of :data:`NAME_LIMITS`) longer than KFP
     stores such a name; else a ConfigError naming ``what`` (a flag or key).
@@ -1762,6 +1788,7 @@ class Platform:
         check_name(job_name, "schedule", "ct-credit-default", "recurring run")
         for key, value in params.items():
             refuse_astral(value, f"parameter {key}")
+            refuse_credentials(value, f"parameter {key}")
         cron = validate_cron(cron)
         marks = {f"{PIN_MARK}{name}": f"{pid}/{vid}" for name, (pid, vid) in sorted((pins or {}).items())}
         if owner:
@@ -1978,6 +2005,7 @@ class Platform:
         check_name(run_name, "run name", "continuous-training-triggered", "run")
         for param, value in (params or {}).items():
             refuse_astral(value, f"parameter {param}")
+            refuse_credentials(value, f"parameter {param}")
         if run_id and self.find_run(run_id) is not None:
             return run_id
         target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,
