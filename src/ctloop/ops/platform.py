@@ -2305,4 +2305,6 @@ __all__ = [
     "decisions_from_tasks",
     "newest",
     "pod_namespace",
+    "refuse_credentials",
+    "run_id_now",
 ]
