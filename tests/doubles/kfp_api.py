@@ -106,6 +106,7 @@ MYSQL_CHARS = {"PipelineVersion.Name": 127, "Job.DisplayName": 255, "Job.Descrip
 # secondary or tertiary only, so an _ai_ci comparison takes them for these: ł (U+0142) = l, ø (U+00F8) = o,
 # đ (U+0111) = d, ð (U+00F0) = d (each the letter's primary plus a secondary weight), æ (U+00E6) = ae and
 # œ (U+0153) = oe (the two letters' primaries, tertiary variants), the soft hyphen (U+00AD) ignorable.
+# Not þ (U+00FE, ``00FE ; [.1F50.0020.0002]``): a primary of its own, after t's 1E95, so þór is not thor.
 # Unicode's decompositions leave every one of them as it is (NFKD), and ctloop's own approximation
 # (platform.collation_key) uses those: a lookup that relied on it misses them.
 UCA_900_PRIMARY = {"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "\u00ad": ""}
@@ -658,6 +659,16 @@ class KfpApiDouble(InThreadServer):
             order = {rid: i for i, rid in enumerate(s.runs)}
             items = sorted(items, key=lambda r: (r["created_at"], order[r["run_id"]]), reverse=True)
             return self._page(items, query, "runs")
+        if p.startswith("/runs/") and p.endswith(":terminate") and method == "POST":
+            # 2.17.0 run.proto TerminateRun (POST /apis/v2beta1/runs/{run_id}:terminate); run_store.go
+            # TerminateRun: CANCELING only from PAUSED/PENDING/RUNNING/unspecified, else InvalidInputError (400)
+            rid = p.split("/")[2].removesuffix(":terminate")
+            run = s.runs.get(rid)
+            if run is None or run["state"] not in ("PAUSED", "PENDING", "RUNNING", "RUNTIME_STATE_UNSPECIFIED"):
+                return 400, {"error": f"Failed to terminate run {rid}: Invalid input error: Failed to terminate a run "
+                                      f"{rid}. Row not found"}
+            run["state"] = "CANCELING"
+            return 200, {}
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
         raise KeyError(f"{method} {path}")

@@ -2,7 +2,7 @@
 that drops ``?filter=``, ``find_pipeline("default")`` with only ``Łódź-prod`` uploaded returned that
 pipeline (review J 3). It is now taken only when the names are equal once the letters ``collation_key``
 leaves alone are expanded as ``utf8mb4_0900_ai_ci`` (DUCET 9.0.0 allkeys-9.0.0.txt) takes them:
-``ł``→``l``, ``æ``→``ae``, ``ø``→``o``, ``œ``→``oe``, ``đ``/``ð``→``d``, ``þ``→``th``, ``ß``→``ss``.
+``ł``→``l``, ``æ``→``ae``, ``ø``→``o``, ``œ``→``oe``, ``đ``/``ð``→``d``, ``ß``→``ss`` (not ``þ``: a primary of its own).
 
 Through the KFP API double (tests/doubles/kfp_cli.py) with its filters dropped."""
 
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWar
 
 
 @pytest.mark.parametrize(
-    ("stored", "given"), [("Łódź-prod", "default"), ("Ærø-model", "credit"), ("þór", "tor")]
+    ("stored", "given"),
+    [("Łódź-prod", "default"), ("Ærø-model", "credit"), ("þór", "tor"), ("þór", "thor")],
 )
 def test_a_lone_answer_of_another_name_is_no_match(monkeypatch, tmp_path, stored, given):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
@@ -29,7 +30,7 @@ def test_a_lone_answer_of_another_name_is_no_match(monkeypatch, tmp_path, stored
 
 
 @pytest.mark.parametrize(
-    ("stored", "given"), [("łódź", "lodz"), ("Ærø", "aero"), ("þór", "thor"), ("œuvre", "oeuvre")]
+    ("stored", "given"), [("łódź", "lodz"), ("Ærø", "aero"), ("ðór", "dor"), ("œuvre", "oeuvre")]
 )
 def test_a_lone_answer_the_collation_takes_for_the_name_is_taken(
     monkeypatch, tmp_path, stored, given

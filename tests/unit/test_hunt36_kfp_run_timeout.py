@@ -58,7 +58,7 @@ def test_runs_carry_a_fresh_client_run_id(fast):
     posts = _run_posts(fast)
     assert [c.body["run_id"] for c in posts] == returned
     ids = [c.body["run_id"] for c in posts]
-    assert len(set(ids)) == 2 and all(uuid.UUID(i).version == 4 for i in ids)
+    assert len(set(ids)) == 2 and all(uuid.UUID(i).version == 7 for i in ids)  # time-ordered
     assert sorted(ids) == sorted(fast.state.runs)
 
 

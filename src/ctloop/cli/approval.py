@@ -186,9 +186,15 @@ def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rol
     ``Platform.create_run`` refuses them too, but only after the approval was recorded: a new approval is
     checked here first (``recorded`` false: nothing recorded, the version stays pending)."""
     from ctloop.errors import ConfigError
-    from ctloop.ops.platform import check_name, refuse_astral
+    from ctloop.ops.platform import check_name, refuse_astral, refuse_credentials
 
     run_name = f"rollout-{args.model_name}-v{version}"
+    try:  # the rollout run's tracking_uri parameter: KFP would publish a password in it
+        refuse_credentials(args.tracking_uri, "--tracking-uri")
+    except ConfigError as exc:
+        again = ("the approval is recorded and no rollout run was created: `ctloop approve` again with it carries "
+                 "it out" if recorded else "nothing was recorded: v{version} is still pending approval")
+        raise ConfigError(f"{exc}; {again.format(version=version)}") from exc
     try:
         refuse_astral(args.model_name, "--model-name")
         refuse_astral(by, "--by" if args.by else "--by (default: CTLOOP_APPROVER, KUBERNETES_USER or the OS user)")

@@ -245,10 +245,11 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
         if not said and for_kfp:
-            from ctloop.ops.platform import refuse_astral
+            from ctloop.ops.platform import refuse_astral, refuse_credentials
 
             try:
                 refuse_astral(value, name)
+                refuse_credentials(value, name)
             except ConfigError as exc:
                 errors.append(str(exc))
                 said = True

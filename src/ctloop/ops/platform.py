@@ -88,6 +88,9 @@ TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
 PAGE = 100
+# the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
+# description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
+KEY_SCAN = 1000
 MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
@@ -166,6 +169,32 @@ def refuse_astral(value: Any, what: str) -> None:
                 stack.append((k, where, " of a key"))
         elif isinstance(item, list | tuple):
             stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
+
+
+def refuse_credentials(value: Any, what: str) -> None:
+    """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text is a URI
+    with credentials in it: a password in its userinfo, or an http(s) user name alone (a token;
+    :func:`ctloop.tracking.display_uri`). KFP 2.17.0 stores a run's and a recurring run's parameters as
+    they are (``model/run.go`` ``RuntimeConfig.Parameters``) and answers them to everyone who may list the
+    namespace's runs (``GET /runs``, the UI's run details): an MLflow URI ``https://user:password@host``
+    given as ``tracking_uri`` published the password. The refusal shows the URI with it masked."""
+    from ctloop.tracking import display_uri
+
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "://" in item and (shown := display_uri(item)) != item:
+                raise ConfigError(
+                    f"{where}: {shown!r} carries credentials in the URL, and KFP would store them with the run, "
+                    "readable by everyone who may list the namespace's runs — fix: give it without them; tasks "
+                    "read MLflow's from the platform settings' Secret (ctloop-mlflow by default: keys username/"
+                    "password or token), ctloop's own commands from MLFLOW_TRACKING_USERNAME/"
+                    "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN")
+        elif isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
 
 
 def check_name(value: str, what: str, example: str, kind: str = "") -> str:
@@ -338,9 +367,10 @@ def _filtered_match(items: list[Any], name: str, stored: Callable[[Any], Any]) -
 
 
 # letters ``utf8mb4_0900_ai_ci`` (DUCET 9.0.0, primary strength) takes for ASCII ones that the compatibility
-# decomposition of :func:`collation_key` leaves alone (allkeys-9.0.0.txt: ``ł`` sorts as ``l``, ``æ`` as
-# ``ae``, ``þ`` as ``th``); applied after its casefold
-_EXPANSIONS = str.maketrans({"ł": "l", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ß": "ss"})
+# decomposition of :func:`collation_key` leaves alone (allkeys-9.0.0.txt: ``ł`` 0142 is ``l``'s primary 1D77,
+# ``æ`` 00E6 those of ``a`` and ``e``, ``ð`` 00F0 ``d``'s 1C8F); applied after its casefold. ``þ`` (00FE) is
+# not among them: its primary (1F50) is a letter's own, so the database tells ``þór`` from ``thor``
+_EXPANSIONS = str.maketrans({"ł": "l", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "ß": "ss"})
 
 
 def _may_collate_equal(stored: str, name: str) -> bool:
@@ -355,6 +385,35 @@ def _same_name(stored: Any, name: str) -> bool:
     """Whether KFP holds ``stored`` and ``name`` for one name (:func:`collation_key`); a unique index
     (a pipeline's ``Name``, a version's, an experiment's) refuses the other spelling with 409."""
     return bool(stored) and collation_key(str(stored)) == collation_key(name)
+
+
+def run_id_now() -> str:
+    """A new run id: a version-7 UUID (RFC 9562 §5.7), its first 48 bits the Unix time in milliseconds, the
+    rest random, so the ids of one key's runs sort by when their creates were sent (:meth:`Platform._settle_key`)."""
+    import time
+    import uuid
+
+    value = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    value = value << 80 | int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
+    return str(uuid.UUID(int=value))
+
+
+def _drawn(run: Any) -> tuple[float, str]:
+    """When run ``run``'s create was sent: the milliseconds of its version-7 id (:func:`run_id_now`), else
+    (an id KFP or an older ctloop drew) the second KFP stored it."""
+    import uuid
+
+    rid = str(getattr(run, "run_id", "") or "")
+    try:
+        parsed = uuid.UUID(rid)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.version == 7:
+        return parsed.int >> 80, rid
+    created = getattr(run, "created_at", None)
+    return (created.timestamp() * 1000 if hasattr(created, "timestamp") else 0.0), rid
 
 
 def _state(value: Any) -> str:
@@ -1729,6 +1788,7 @@ class Platform:
         check_name(job_name, "schedule", "ct-credit-default", "recurring run")
         for key, value in params.items():
             refuse_astral(value, f"parameter {key}")
+            refuse_credentials(value, f"parameter {key}")
         cron = validate_cron(cron)
         marks = {f"{PIN_MARK}{name}": f"{pid}/{vid}" for name, (pid, vid) in sorted((pins or {}).items())}
         if owner:
@@ -1945,13 +2005,15 @@ class Platform:
         check_name(run_name, "run name", "continuous-training-triggered", "run")
         for param, value in (params or {}).items():
             refuse_astral(value, f"parameter {param}")
+            refuse_credentials(value, f"parameter {param}")
         if run_id and self.find_run(run_id) is not None:
             return run_id
         target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,
                                               namespace=namespace, schedule=schedule)
-        return self._start_run(target.experiment_id, run_name, dict(params or {}), target.package,
-                               target.pipeline_id, target.version_id, run_id,
-                               description=f"{KEY_MARK}{key}" if key else "")
+        started = self._start_run(target.experiment_id, run_name, dict(params or {}), target.package,
+                                  target.pipeline_id, target.version_id, run_id,
+                                  description=f"{KEY_MARK}{key}" if key else "")
+        return self._settle_key(target.experiment_id, key, started) if key else started
 
     def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
         """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
@@ -1959,15 +2021,34 @@ class Platform:
         (empty: the client's; ``GET /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by
         the run's description (a v2beta1 filter key of runs, 2.17.0 ``model/run.go``
         ``runAPIToModelFieldMap``: ``description``), and only a run whose description is the key's mark
-        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``), and a proxy that
-        drops ``?filter=`` answers every run, which then costs only the paging."""
+        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``). A proxy that
+        drops ``?filter=`` answers every run, newest first: a key among the newest :data:`KEY_SCAN` runs of
+        other descriptions is still found; past them, a :class:`PlatformError` says the filter is dropped
+        (no answer: the key may be older, and starting again would run twice)."""
+        return next(self._keyed_runs(experiment_id, key, namespace=namespace), None)
+
+    def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
+        """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
             runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
                                filter=_filter("description", mark), **where)
-            return next((run for run in runs if run.description == mark), None)
+            others = 0
+            for run in runs:
+                if run.description == mark:
+                    yield run
+                    continue
+                if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
+                    continue
+                others += 1
+                if others >= KEY_SCAN:
+                    raise PlatformError(
+                        f"KFP API list runs: {self.host or 'KFP'} answered {others} runs whose description is "
+                        f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
+                        f"?filter=?); the idempotency key {key!r} was not looked up further and nothing was "
+                        "started — fix: let ?filter= through to the KFP API")
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
@@ -1977,6 +2058,47 @@ class Platform:
                 f"{exc} — the idempotency key is looked up among the runs of {scope}: in "
                 f"multi-user KFP the identity needs to list runs in {there} (--namespace, "
                 "kfp.namespace: its profile, or a RoleBinding to kubeflow-edit there)") from exc
+
+    def _settle_key(self, experiment_id: str, key: str, run_id: str) -> str:
+        """The run of idempotency ``key`` once run ``run_id`` was created with it: two creates with one key
+        at once (each looked the key up before the other's run was stored) both start a run, and KFP has
+        nothing to lock on. So each creator lists the key's runs again once its own is stored, and the first
+        of them (the earliest sent: :func:`_drawn`, its id's milliseconds) is the key's: a later one
+        terminates itself (``POST /runs/{id}:terminate``, 2.17.0 ``run.proto`` ``TerminateRun``) and its
+        creator answers the first. The first never stops itself, so one run always remains, and whichever
+        of two was stored last sees both. Both still run only when the first sent was stored last and the
+        other creator listed before that (a store order against the send order, or the two creators' clocks
+        apart by more than their creates): then the first's creator warns, naming the other.
+
+        A client-chosen run id derived from the key does not help: 2.17.0 ``CreateRun`` makes the Argo
+        workflow (``generateName``, labelled ``pipeline/runid=<id>``) before it stores the row, the second
+        insert fails (500 "Failed to store run"), ``ReportWorkflowResource`` adopts the second workflow
+        under the first's row, and ``TerminateRun`` stops only the workflow the row names (``K8SName``)."""
+        try:
+            runs = list(self._keyed_runs(experiment_id, key))
+        except PlatformError as exc:
+            self.warn(f"run {run_id} started; whether another run of idempotency key {key} started at the same "
+                      f"moment is unknown: {one_line(str(exc))[:200]}")
+            return run_id
+        if not any(str(r.run_id) != run_id for r in runs) or not any(str(r.run_id) == run_id for r in runs):
+            return run_id
+        first = min(runs, key=_drawn)
+        others = ", ".join(str(r.run_id) for r in runs if str(r.run_id) not in (run_id, str(first.run_id)))
+        if str(first.run_id) == run_id:
+            self.warn(f"KFP has run(s) {others} of idempotency key {key} too, started by a trigger at the same "
+                      f"moment: each stops itself when it sees run {run_id}, the key's; one that still runs "
+                      "is a duplicate (terminate it in the KFP UI)")
+            return run_id
+        try:
+            self._call("terminate run", self.client.terminate_run, run_id)
+        except PlatformError as exc:
+            self.warn(f"run {run_id} duplicates run {first.run_id} of idempotency key {key} (started by a trigger "
+                      f"at the same moment) and could not be terminated: {one_line(str(exc))[:200]} — "
+                      f"terminate run {run_id} in the KFP UI")
+            return str(first.run_id)
+        self.warn(f"run {run_id} terminated: a trigger with idempotency key {key} at the same moment started run "
+                  f"{first.run_id}, the key's run")
+        return str(first.run_id)
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
                     schedule: str = "", create_experiment: bool = True) -> PreparedRun:
@@ -2027,11 +2149,9 @@ class Platform:
         "cannot reach KFP" that invites a second run. A :class:`PlatformError` raised once the create
         was sent carries ``run_create_sent = True``: only then may a workflow have started (``ctloop
         approve``); a failure of the checks before it (the pin's ``GET``) posted nothing."""
-        import uuid
-
         import kfp_server_api
 
-        run_id = run_id or str(uuid.uuid4())
+        run_id = run_id or run_id_now()
         config = self.client._create_job_config(params=params, pipeline_package_path=package,
                                                 pipeline_id=pipeline_id, version_id=version_id,
                                                 enable_caching=None, cache_key=None, pipeline_root=None)
@@ -2185,4 +2305,6 @@ __all__ = [
     "decisions_from_tasks",
     "newest",
     "pod_namespace",
+    "refuse_credentials",
+    "run_id_now",
 ]
