@@ -89,6 +89,7 @@ class CtloopModel(kserve.Model):
         self.numeric: list[str] = []
         self.text: list[str] = []
         self.categories: dict[str, Any] = {}  # text feature → its trained categories written as numbers
+        self.unused: list[str] = []  # features learnt from no training row (ctloop.scoring.unused_features)
         self.noted: set[tuple[str, str]] = set()  # (feature, outcome) logged once
 
     def load(self) -> bool:
@@ -97,10 +98,15 @@ class CtloopModel(kserve.Model):
             recorded_in=f"--model_sha256 / {SHA256_ENV} (annotation ctloop.dev/model-sha256)")
         meta = self.model_dir / MODEL_META_FILE
         if meta.exists():
+            from ctloop.scoring import unused_features
+
             info = json.loads(meta.read_text())
             self.features = list(info.get("features") or [])
-            # a feature no step reads (meta "unused": no value in any training row) takes any scalar
-            unused = set(info.get("unused") or [])
+            # a feature learnt from no training row takes any scalar, read as empty as batch scoring and
+            # the gate read it: the meta's "unused", or for a model trained before ctloop recorded it
+            # (its numeric step still reads the column), the fit's note / the imputer's NaN statistic
+            unused = unused_features(self.model, info)
+            self.unused = sorted(c for c in unused if c in self.features)
             self.numeric = [c for c in info.get("numeric") or [] if c in self.features and c not in unused]
             self.text = [c for c in info.get("categorical") or [] if c in self.features and c not in unused]
         fitted = [str(f) for f in getattr(self.model, "feature_names_in_", [])]
@@ -140,6 +146,8 @@ class CtloopModel(kserve.Model):
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
             frame = to_frame(body, self.features, self.numeric, self.text, self.categories, read)
+            if self.unused:  # whatever was sent there: the empty column the model was trained on
+                frame = frame.assign(**{name: float("nan") for name in self.unused})
         except (ServingError, ValueError, TypeError, KeyError) as exc:
             PREDICTIONS.labels(self.name, label, "invalid").inc(instances(body))
             raise InvalidInput(f"{self.name}: {exc}") from exc
