@@ -210,6 +210,9 @@ def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES
         "annotations": _json_text(record.get("annotations") or None),  # worker.go: only when there are any
         "data_base64": data,
     }
+    content_type = record.get("contentType")
+    if isinstance(content_type, str) and content_type:  # worker.go: event.SetData(logReq.ContentType, …)
+        envelope["datacontenttype"] = content_type  # a gRPC call's is refused as grpc (events._structured)
     for name in ("id", "inferenceservicename", "namespace", "component", "endpoint"):
         if envelope[name] is not None and not isinstance(envelope[name], str):
             raise RejectedEvent(400, f"{name} is a {type(envelope[name]).__name__}, not text", "bad_header")
