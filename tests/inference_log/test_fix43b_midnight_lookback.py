@@ -219,3 +219,33 @@ def test_many_lone_halves_with_requests_the_day_before_still_meet_them(tmp_path)
     assert sorted(reader.read_log(str(root), "credit", start, end).request_id) == sorted(
         out.request_id
     )
+
+
+def test_a_pair_split_within_the_window_day_reads_no_day_before_data(tmp_path, monkeypatch):
+    """A request and its response halves written by two replicas on one day meet in the read:
+    the day before (a model logged with ``mode: all``) is read no further than its footers."""
+    root = tmp_path / "log"
+    write(
+        root,
+        DAY1,
+        "a",
+        [half("both", "2026-01-04T10:00:00+00:00", "yesterday", income=1.0, prediction=0.1)],
+    )
+    write(root, DAY2, "b", [half("request", "2026-01-05T00:10:00+00:00", "pair", income=2.0)])
+    write(
+        root,
+        DAY2,
+        "c",
+        [half("response", "2026-01-05T00:10:00.100+00:00", "pair", prediction=0.2)] * 2,
+    )
+    read = []
+    real_batches = scan.read_batches
+
+    def recording(files, *args, **kwargs):
+        read.extend(files)
+        return real_batches(files, *args, **kwargs)
+
+    monkeypatch.setattr(scan, "read_batches", recording)
+    out = _read(str(root), *AFTER_MIDNIGHT, "scan")
+    assert out[["request_id", "income", "prediction"]].values.tolist() == [["pair", 2.0, 0.2]]
+    assert read and not [uri for uri in read if f"date={DAY1}" in uri]

@@ -371,6 +371,7 @@ class _Lookback:
         self.ids: np.ndarray | None = None  # sorted hashes of the day before's request ids, once read
         self.pending: list[pd.DataFrame] = []  # lone halves waiting (fewer than batch_rows rows)
         self.halves: set[str] = set()  # ids of held response halves
+        self.asked: set[str] = set()  # ids of held request halves (their response halves meet them here)
         self.failed = False
 
     def _warn(self, rows: int, exc: Exception) -> None:
@@ -394,11 +395,14 @@ class _Lookback:
         return self._possible
 
     def note_held(self, rows: pd.DataFrame) -> None:
-        from ctloop.inference_log.reader import lone_responses
+        """Note the held rows' response halves, and their ids with a request half in the read."""
+        from ctloop.inference_log.reader import flag, lone_responses
 
         alone = lone_responses(rows)
         if alone.any():
             self.halves.update(rows.loc[alone, REQUEST_ID].astype(str))
+        if HAS_REQUEST in rows.columns:
+            self.asked.update(rows.loc[flag(rows[HAS_REQUEST]).to_numpy(), REQUEST_ID].astype(str))
 
     def aside(self, rows: pd.DataFrame, hashed: np.ndarray, held: Held) -> Iterator[pd.DataFrame]:
         """Lone response halves: held when their id has a request the day before, else handed on."""
@@ -455,14 +459,17 @@ class _Lookback:
         from ctloop.inference_log.reader import flag
 
         rows = self._take_pending().drop(columns=[_HASH]) if self.pending else None
-        wanted = set(self.halves) | (set(rows[REQUEST_ID].astype(str)) if rows is not None else set())
+        wanted = (self.halves - self.asked) | (set(rows[REQUEST_ID].astype(str)) if rows is not None else set())
         if not wanted or self.failed or not self.possible():
             if rows is not None:
                 yield from self._slices(rows)
             return
         earlier = []
         try:
-            for uri in self.possible():
+            for uri in self.possible():  # its request_id column first: a file without the ids is read no further
+                if not any(t.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).any()
+                           for t in read_batches([uri], self.schema, [REQUEST_ID], batch_rows=self.batch_rows)):
+                    continue
                 for table in read_batches([uri], self.schema, self.wanted, batch_rows=self.batch_rows):
                     match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).to_numpy()
                     if match.any():
