@@ -26,7 +26,8 @@ KServe v0.20.0 (tag ``v0.20.0``, commit ``1fb781055dd1567164358233e1125142ca6ef1
 
 Each record becomes the CloudEvent ``worker.go`` ``sendHttpCloudEvent`` would have posted (id,
 type, source, time, the extensions ``inferenceservicename``, ``namespace``, ``component``,
-``endpoint``, ``metadata``, ``annotations``, the body as data) and goes through
+``endpoint``, ``metadata``, ``annotations``, the body as data of the record's ``contentType``:
+``event.SetData(logReq.ContentType, …)``) and goes through
 :func:`~ctloop.inference_log.events.parse_event` and the real :class:`~ctloop.inference_log.sink.Sink`:
 validation, request/response joining, column types and quarantine are the HTTP receiver's.
 
