@@ -26,7 +26,8 @@ KServe v0.20.0 (tag ``v0.20.0``, commit ``1fb781055dd1567164358233e1125142ca6ef1
 
 Each record becomes the CloudEvent ``worker.go`` ``sendHttpCloudEvent`` would have posted (id,
 type, source, time, the extensions ``inferenceservicename``, ``namespace``, ``component``,
-``endpoint``, ``metadata``, ``annotations``, the body as data) and goes through
+``endpoint``, ``metadata``, ``annotations``, the body as data of the record's ``contentType``:
+``event.SetData(logReq.ContentType, …)``) and goes through
 :func:`~ctloop.inference_log.events.parse_event` and the real :class:`~ctloop.inference_log.sink.Sink`:
 validation, request/response joining, column types and quarantine are the HTTP receiver's.
 
@@ -210,6 +211,9 @@ def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES
         "annotations": _json_text(record.get("annotations") or None),  # worker.go: only when there are any
         "data_base64": data,
     }
+    content_type = record.get("contentType")
+    if isinstance(content_type, str) and content_type:  # worker.go: event.SetData(logReq.ContentType, …)
+        envelope["datacontenttype"] = content_type  # a gRPC call's is refused as grpc (events._structured)
     for name in ("id", "inferenceservicename", "namespace", "component", "endpoint"):
         if envelope[name] is not None and not isinstance(envelope[name], str):
             raise RejectedEvent(400, f"{name} is a {type(envelope[name]).__name__}, not text", "bad_header")

@@ -323,72 +323,230 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     from ctloop.inference_log.reader import lone_responses
 
     ids = key_columns(schema)
-    lone = []  # response halves alone in the read: their request may be in the day before (lookback)
+    back = _Lookback(files, schema, wanted, start, batch_rows)
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
         frame = prepare(table.to_pandas())
-        rep = is_involved(id_hashes(frame), involved) if REQUEST_ID in ids else np.zeros(len(frame), dtype=bool)
+        hashed = id_hashes(frame) if REQUEST_ID in ids else None
+        rep = is_involved(hashed, involved) if hashed is not None else np.zeros(len(frame), dtype=bool)
         if rep.any():
             held.frames.append(frame[rep])
-            frame = frame[~rep]
-        frame = in_period(frame, start, end)
-        alone = lone_responses(frame)
-        if alone.any():
-            lone.append(frame[alone])
+            back.note_held(frame[rep])
+            frame, hashed = frame[~rep], hashed[~rep]
+        period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
+        frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
+        alone = lone_responses(frame).to_numpy()
+        if alone.any() and back.possible():
+            aside = back.aside(frame[alone], hashed[alone], held)
             frame = frame[~alone]
-        if len(frame):
+            if len(frame):
+                yield frame.reset_index(drop=True)
+            yield from aside
+        elif len(frame):
             yield frame.reset_index(drop=True)
-    if lone:
-        rest = _look_back(files, schema, wanted, start, lone, held, batch_rows)
-        if len(rest):
-            yield rest.reset_index(drop=True)
+    yield from back.finish(held)
 
 
-def _look_back(files: Sequence[str], schema: pa.Schema, wanted: list[str], start: pd.Timestamp,
-               lone: list[pd.DataFrame], held: Held, batch_rows: int) -> pd.DataFrame:
-    """The lone response halves of ``lone`` whose ids have no row in the partition of the day
-    before the read (:func:`~.reader.earlier_files`); the others go to ``held`` with those rows, to
-    be merged as ``read_log`` merges them (:func:`~.reader.earlier_rows`): the call of a request
-    half written before midnight and a response half after it counts once, in its request's window.
-    The window's files are one model's, so its ``model=`` prefix is any file's."""
-    import pandas as pd
+class _Lookback:
+    """The day before a read, for the response halves whose request half a replica wrote there
+    (a call split at midnight): such a call counts once, in its request's window, as
+    ``read_log`` counts it (:func:`~.reader.earlier_rows`). In bounded memory:
 
-    from ctloop.inference_log.reader import earlier_files, flag
+    * the day before's files that may hold a request half are found from their footers (the
+      ``has_request`` statistics): a model logged with ``logger.mode: response`` has none, and
+      its lone response halves are handed on at once, the day before never read;
+    * otherwise lone response halves wait, up to ``batch_rows`` rows; then the hashes of the
+      request ids of the day before are read once (two columns) and every lone half is decided
+      at once against them: handed on, or held with its id's rows of the day before;
+    * held rows still only a response (a response half stored twice is involved, then still
+      alone once merged) have their id looked up as well, so the merge (:func:`merge_held`, after
+      every partition) stitches them with their request.
 
-    rows = pd.concat(lone, ignore_index=True)
-    wanted_ids = set(rows[REQUEST_ID].astype(str))
-    earlier = []
-    try:
-        for uri in earlier_files(files[0].rsplit("/date=", 1)[0], start):
-            pf = open_parquet(uri)  # its request_id column first: a file without the ids is read no further
-            if REQUEST_ID not in pf.schema_arrow.names or not pf.read(columns=[REQUEST_ID]).column(
-                    REQUEST_ID).to_pandas().astype(str).isin(wanted_ids).any():
-                continue
-            for table in read_batches([uri], schema, wanted, batch_rows=batch_rows):
-                match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted_ids).to_numpy()
-                if match.any():
-                    earlier.append(prepare(table.filter(match).to_pandas()))
-    except (InferenceLogError, OSError, ValueError) as exc:  # the day before is not this window's data: never fail the window for it
-        print(f"ctloop: the day before the window was not looked up for the requests of {len(rows)} lone response "
+    The day before is not the window's data: when it cannot be read, the halves count in this
+    window as before round 43, with one line on stderr."""
+
+    def __init__(self, files: Sequence[str], schema: pa.Schema, wanted: list[str], start: pd.Timestamp,
+                 batch_rows: int) -> None:
+        self.files, self.schema, self.wanted, self.start, self.batch_rows = files, schema, wanted, start, batch_rows
+        self._possible: list[str] | None = None
+        self.ids: np.ndarray | None = None  # sorted hashes of the day before's request ids, once read
+        self.pending: list[pd.DataFrame] = []  # lone halves waiting (fewer than batch_rows rows)
+        self.halves: set[str] = set()  # ids of held response halves
+        self.asked: set[str] = set()  # ids of held request halves (their response halves meet them here)
+        self.failed = False
+
+    def _warn(self, rows: int, exc: Exception) -> None:
+        self.failed = True
+        print(f"ctloop: the day before the window was not looked up for the requests of {rows} lone response "
               f"half row(s) (they count in this window): {exc}", file=sys.stderr, flush=True)
+
+    def possible(self) -> list[str]:
+        """The day before's files that may hold a request half (read from their footers)."""
+        from ctloop.inference_log.reader import earlier_files
+
+        if self._possible is None:
+            self._possible = []
+            if self.files and not self.failed:
+                try:
+                    self._possible = [uri for uri in earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start)
+                                      if _may_hold_requests(open_parquet(uri))]
+                except (InferenceLogError, OSError, ValueError) as exc:
+                    self._warn(0, exc)
+                    self._possible = []
+        return self._possible
+
+    def note_held(self, rows: pd.DataFrame) -> None:
+        """Note the held rows' response halves, and their ids with a request half in the read."""
+        from ctloop.inference_log.reader import flag, lone_responses
+
+        alone = lone_responses(rows)
+        if alone.any():
+            self.halves.update(rows.loc[alone, REQUEST_ID].astype(str))
+        if HAS_REQUEST in rows.columns:
+            self.asked.update(rows.loc[flag(rows[HAS_REQUEST]).to_numpy(), REQUEST_ID].astype(str))
+
+    def aside(self, rows: pd.DataFrame, hashed: np.ndarray, held: Held) -> Iterator[pd.DataFrame]:
+        """Lone response halves: held when their id has a request the day before, else handed on."""
+        if self.ids is None:
+            self.pending.append(rows.assign(**{_HASH: hashed}))
+            if sum(len(f) for f in self.pending) < self.batch_rows:
+                return
+            if not self._read_ids():
+                yield from self._slices(self._take_pending())
+                return
+            rows = self._take_pending()
+            hashed = rows.pop(_HASH).to_numpy(dtype=np.uint64)
+        hit = is_involved(hashed, self.ids)
+        if hit.any():
+            held.frames.append(rows[hit])
+            self.halves.update(rows.loc[hit, REQUEST_ID].astype(str))
+        yield from self._slices(rows[~hit])
+
+    def _take_pending(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = pd.concat(self.pending, ignore_index=True)
+        self.pending = []
         return rows
-    before = pd.concat(earlier, ignore_index=True) if earlier else pd.DataFrame()
-    if before.empty or (HAS_REQUEST in before.columns and not flag(before[HAS_REQUEST]).any()):
-        return rows
-    found = rows[REQUEST_ID].astype(str).isin(set(before[REQUEST_ID].astype(str)))
-    held.frames += [before, rows[found]]
-    return rows[~found]
+
+    def _read_ids(self) -> bool:
+        """The sorted hashes of the request ids of the day before (its request rows); False when unreadable."""
+        from ctloop.inference_log.reader import flag
+
+        found = [_EMPTY]
+        columns = [c for c in (REQUEST_ID, HAS_REQUEST) if c in self.schema.names]
+        try:
+            for table in read_batches(self.possible(), self.schema, columns, batch_rows=self.batch_rows):
+                frame = table.to_pandas()
+                if HAS_REQUEST in frame.columns:
+                    frame = frame[flag(frame[HAS_REQUEST]).to_numpy()]
+                found.append(np.unique(id_hashes(frame[frame[REQUEST_ID].notna()])))
+        except (InferenceLogError, OSError, ValueError) as exc:
+            self._warn(sum(len(f) for f in self.pending), exc)
+            return False
+        self.ids = np.unique(np.concatenate(found))
+        return True
+
+    def _slices(self, rows: pd.DataFrame) -> Iterator[pd.DataFrame]:
+        rows = rows.drop(columns=[_HASH], errors="ignore")
+        for at in range(0, len(rows), self.batch_rows):
+            yield rows.iloc[at:at + self.batch_rows].reset_index(drop=True)
+
+    def finish(self, held: Held) -> Iterator[pd.DataFrame]:
+        """The waiting lone halves decided (their ids looked up in the day before's files), and the
+        day before's rows of the held halves' ids added to ``held``."""
+        import pandas as pd
+
+        from ctloop.inference_log.reader import flag
+
+        rows = self._take_pending().drop(columns=[_HASH]) if self.pending else None
+        wanted = (self.halves - self.asked) | (set(rows[REQUEST_ID].astype(str)) if rows is not None else set())
+        if not wanted or self.failed or not self.possible():
+            if rows is not None:
+                yield from self._slices(rows)
+            return
+        earlier = []
+        try:
+            for uri in self.possible():  # its request_id column first: a file without the ids is read no further
+                if not any(t.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).any()
+                           for t in read_batches([uri], self.schema, [REQUEST_ID], batch_rows=self.batch_rows)):
+                    continue
+                for table in read_batches([uri], self.schema, self.wanted, batch_rows=self.batch_rows):
+                    match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).to_numpy()
+                    if match.any():
+                        earlier.append(prepare(table.filter(match).to_pandas()))
+        except (InferenceLogError, OSError, ValueError) as exc:
+            self._warn(len(rows) if rows is not None else len(self.halves), exc)
+            earlier = []
+        before = pd.concat(earlier, ignore_index=True) if earlier else pd.DataFrame()
+        if before.empty or (HAS_REQUEST in before.columns and not flag(before[HAS_REQUEST]).any()):
+            if rows is not None:
+                yield from self._slices(rows)
+            return
+        held.frames.append(before.assign(**{BEFORE: True}))
+        if rows is not None:
+            found = rows[REQUEST_ID].astype(str).isin(set(before[REQUEST_ID].astype(str)))
+            held.frames.append(rows[found])
+            yield from self._slices(rows[~found])
+
+
+_HASH = "__ctloop_id_hash"  # a waiting lone half's id hash (never a logged column: the sink writes no double underscore)
+
+
+def _may_hold_requests(pf) -> bool:
+    """Whether a Parquet file may hold a request half, from its footer: a file without
+    ``request_id`` holds none to look up; one whose ``has_request`` is a boolean column with no
+    null and never true (its statistics, every row group) holds only response halves."""
+    names = pf.schema_arrow.names
+    if REQUEST_ID not in names:
+        return False
+    if HAS_REQUEST not in names:
+        return True
+    import pyarrow as pa
+
+    if not pa.types.is_boolean(pf.schema_arrow.field(HAS_REQUEST).type):
+        return True
+    meta = pf.metadata
+    at = meta.schema.names.index(HAS_REQUEST)
+    for i in range(meta.num_row_groups):
+        st = meta.row_group(i).column(at).statistics
+        if meta.row_group(i).num_rows and (st is None or not st.has_min_max or not st.has_null_count
+                                           or st.null_count or st.max):
+            return True
+    return False
 
 
 def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
                types: dict[str, str] | None = None) -> pd.DataFrame:
     """The held rows made one per key (``merge_halves``, with the model's column ``types``), then
-    filtered to the period."""
-    from ctloop.inference_log.reader import merge_halves
+    filtered to the period. The rows of the day before a lone response half's id was looked up in
+    (:class:`_Lookback`, marked :data:`BEFORE`) count as ``read_log`` counts them: merged with the
+    rows of the ids still only a response once the window's rows are merged, and no other."""
+    import pandas as pd
+
+    from ctloop.inference_log.reader import lone_responses, merge_halves
 
     rows = held.frame()
     if rows.empty:
         return rows
-    return in_period(merge_halves(rows, types), start, end).reset_index(drop=True)
+    before = rows.pop(BEFORE).eq(True).to_numpy() if BEFORE in rows.columns else None
+    earlier = rows[before] if before is not None else rows.iloc[:0]
+    rows = rows[~before].reset_index(drop=True) if before is not None else rows
+    merged = in_period(merge_halves(rows, types), start, end).reset_index(drop=True)
+    alone = lone_responses(merged)
+    if earlier.empty or not alone.any():
+        return merged
+    ids = set(merged.loc[alone, REQUEST_ID].astype(str))
+    earlier = earlier[earlier[REQUEST_ID].astype(str).isin(ids)]
+    found = set(earlier[REQUEST_ID].astype(str))
+    if not found:
+        return merged
+    again = merge_halves(pd.concat([rows[rows[REQUEST_ID].astype(str).isin(found)], earlier], ignore_index=True),
+                         types)
+    return pd.concat([merged[~merged[REQUEST_ID].astype(str).isin(found)], in_period(again, start, end)],
+                     ignore_index=True)
+
+
+BEFORE = "__ctloop_day_before"  # a held row read from the day before a read (never a logged column)
 
 
 def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp, *,

@@ -289,36 +289,47 @@ def former_features(schema: Any, file: Any = None) -> dict[str, str]:
     return out
 
 
-def _text_feature(file: Any, column: str, names: list[str]) -> bool:
+def _text_feature(file: Any, column: str, names: list[str], batch_rows: int = 65_536) -> bool:
     """Whether the text ``column`` (``_error``) of the Parquet ``file`` holds a feature, as an older
     ctloop wrote it: the sink writes error text only on the rows of a call whose response reported
     an error instead of predictions (``events.join``), so a value on a request half
-    (``has_response`` false) or beside a prediction is a feature's. The column's statistics say
-    when it holds no value (then nothing is read); otherwise it is read with ``has_response`` and
-    the prediction columns."""
+    (``has_response`` false) or beside a prediction is a feature's. Decided from the footer where
+    it can (a column with no value, a row group whose ``column`` holds none, a prediction column
+    with no value: not read), else read batch by batch (``column``, ``has_response``, the
+    prediction columns with values) up to the first such value: memory of one batch, not of the
+    file's columns."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     meta = file.metadata
-    at = meta.schema.names.index(column) if column in meta.schema.names else None
-    if at is not None:
-        stats = [meta.row_group(i).column(at).statistics for i in range(meta.num_row_groups)]
-        if all(st is not None and st.has_null_count and st.null_count == meta.row_group(i).num_rows
-               for i, st in enumerate(stats)):
+    where = {name: i for i, name in enumerate(meta.schema.names)}
+
+    def empty(name: str, group: int) -> bool:  # the column holds no value in the row group (its statistics)
+        if name not in where:
             return False
-    beside = [n for n in names if n == c.HAS_RESPONSE or n == "prediction" or n.startswith("prediction_")]
-    table = file.read(columns=[column, *beside])
-    valued = pc.is_valid(table.column(column))
-    if not pc.any(valued).as_py():
+        st = meta.row_group(group).column(where[name]).statistics
+        return st is not None and st.has_null_count and st.null_count == meta.row_group(group).num_rows
+
+    groups = [g for g in range(meta.num_row_groups) if not empty(column, g)]
+    if not groups:
         return False
-    for name in beside:
-        values = table.column(name)
-        if name == c.HAS_RESPONSE:
-            hit = pc.and_(valued, pc.equal(values, False)) if pa.types.is_boolean(values.type) else None
-        else:
-            hit = pc.and_(valued, pc.is_valid(values))
-        if hit is not None and pc.any(hit).as_py():
-            return True
+    beside = [n for n in names if n == c.HAS_RESPONSE or n == "prediction" or n.startswith("prediction_")]
+    beside = sorted((n for n in beside if not all(empty(n, g) for g in groups)), key=lambda n: n != c.HAS_RESPONSE)
+    if not beside:
+        return False
+    for batch in file.iter_batches(batch_size=batch_rows, row_groups=groups, columns=[column, *beside],
+                                   use_pandas_metadata=False):
+        valued = pc.is_valid(batch.column(column))
+        if not pc.any(valued).as_py():
+            continue
+        for name in beside:  # has_response first: a request half's value needs no prediction read
+            values = batch.column(name)
+            if name == c.HAS_RESPONSE:
+                hit = pc.and_(valued, pc.equal(values, False)) if pa.types.is_boolean(values.type) else None
+            else:
+                hit = pc.and_(valued, pc.is_valid(values))
+            if hit is not None and pc.any(hit).as_py():
+                return True
     return False
 
 
