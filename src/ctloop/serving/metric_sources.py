@@ -402,29 +402,33 @@ class Prometheus:
         whose Prometheus is restarting, an overloaded querier) is asked again after
         :data:`UNAVAILABLE_RETRIES` pauses, within the query timeout: the check of a canary step
         that waited minutes was otherwise failed, and the canary rolled back, by a blip of
-        Prometheus. Any other refusal is final at once."""
+        Prometheus. Any other refusal is final at once. Each attempt is given what is left of
+        the timeout (its connection and its answer): an answer taking its whole timeout after
+        a retry made a query of ``timeout_s`` 2 s take 3.3 s."""
         deadline = time.monotonic() + self.timeout_s
         for pause in (*UNAVAILABLE_RETRIES, None):
             try:
-                return self._query(expr, at)
+                return self._query(expr, at, min(self.timeout_s, deadline - time.monotonic()))
             except ServingError as exc:
                 if (getattr(exc, "status", None) not in (502, 503, 504) or pause is None
-                        or time.monotonic() + pause > deadline):
+                        or time.monotonic() + pause >= deadline):
                     raise
                 time.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+    def _query(self, expr: str, at: float | None = None,
+               timeout_s: float | None = None) -> list[tuple[dict[str, str], float]]:
+        timeout_s = self.timeout_s if timeout_s is None else timeout_s
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{at:.3f}"
         req = urllib.request.Request(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}",
                                      headers=self.auth.headers())
         try:
-            with self._open(req, timeout=self.timeout_s) as resp:
-                payload = json.loads(read_answer(resp, self.timeout_s))
+            with self._open(req, timeout=timeout_s) as resp:
+                payload = json.loads(read_answer(resp, timeout_s))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why, kind = _error_answer(exc, self.timeout_s)
+            why, kind = _error_answer(exc, timeout_s)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
