@@ -79,6 +79,14 @@ def range_ms(value: Any) -> int:
             if max(map(len, numbers)) < 20 else 2**63)
 
 
+def format_range(ms: int) -> str:
+    """``ms`` milliseconds as a Prometheus range: 120000 -> ``2m``."""
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
+
+
 def range_problem(value: Any) -> str | None:
     """Why ``value`` is no Prometheus range (PromQL ``[...]``), or None."""
     ms = range_ms(value)
@@ -637,6 +645,9 @@ class MetricSource:
     # when this source's own names have no data (:meth:`stats`); in the recording rules only
     # where PromQL before Prometheus 3 can write them (:meth:`rule_group`, :attr:`promql2`)
     alternates: tuple[MetricSource, ...] = ()
+    # what scrapes the series and how often, for the "window too short" reason (ctloop.serving.
+    # analysis); blank: ctloop's PodMonitor, every PODMONITOR_INTERVAL
+    scraped_by: str = ""
 
     # ---------------------------------------------------------------- PromQL building blocks
     def _series(
@@ -1020,8 +1031,7 @@ class MetricSource:
 def _kinds_step(window: str) -> str:
     """The subquery step :meth:`MetricSource._kinds` asks whether both kinds are live at: a
     tenth of ``window`` (30s of the rules' 5m: the PodMonitor's scrape interval), at least 1 ms."""
-    ms = max(range_ms(window) // 10, 1)
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+    return format_range(max(range_ms(window) // 10, 1))
 
 
 def _any(exprs: list[str]) -> str:
@@ -1146,6 +1156,7 @@ _ISTIO = MetricSource(
         Relabel("isvc", "destination_service_name", f"{PREDICTOR}-[0-9]+"),
     ),
     code_class=_status_class("response_code"),
+    scraped_by="the monitor scraping the Istio gateways (Istio's own, not ctloop's PodMonitor)",
     upstream="istio 1.27.1 (KServe v0.20.0 kserve-deps.env) standard metrics; knative/serving "
     "knative-v1.21.1 pkg/reconciler/route/resources/ingress.go (a split names the revision's "
     "Service)",
