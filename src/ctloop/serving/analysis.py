@@ -30,11 +30,13 @@ from ctloop.serving.metric_sources import (
     MetricSource,
     Prometheus,
     RevisionStats,
+    format_range,
     get_source,
+    range_ms,
 )
 
 SCRAPES_PER_WINDOW = 4  # samples a window should hold: increase() needs two, a missed scrape is common
-SUGGESTED_WINDOW = "2m"  # SCRAPES_PER_WINDOW x PODMONITOR_INTERVAL
+SUGGESTED_WINDOW = format_range(SCRAPES_PER_WINDOW * range_ms(PODMONITOR_INTERVAL))  # 2m
 
 
 def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
@@ -46,21 +48,27 @@ def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str,
 def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str, stable: str,
                    namespace: str, at: float | None, lookback: str = "1h", window: str = "") -> str:
     """Why the canary has no requests: its series are missing, or every source series is, or
-    the ``window`` (``rollout.rules.window``) holds fewer than two samples of them (shorter than
-    two scrape intervals: ``increase()`` has nothing to count whatever the traffic)."""
+    the ``window`` (``rollout.rules.window``) holds fewer than two samples of them: one sample, or
+    none in a window shorter than two scrape intervals (of the PodMonitor, or of the source's
+    :attr:`~MetricSource.scraped_by`), is a window too short (``increase()`` has nothing to
+    count whatever the traffic); none in a longer one is pods not scraped in it (scaled to zero),
+    which no window fixes."""
     source = get_source(source)
     if not str(canary or "").strip():
         return (f"no canary revision to judge: canary_revision is {canary!r} (deploy_canary's "
                 "latest_revision); nothing is measured for a blank name")
     if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
-        samples = source.samples_in(prom, canary, namespace, window, at) if window else 2
-        if samples is not None and samples >= 2:
+        samples = int(source.samples_in(prom, canary, namespace, window, at) or 0) if window else 2
+        if samples >= 2:
             return f"no data for canary revision {canary} (no requests recorded in the window)"
-        return (f"no data for canary revision {canary}: its series have {int(samples or 0)} sample(s) in the "
+        if samples == 0 and range_ms(window) >= 2 * range_ms(PODMONITOR_INTERVAL):
+            return (f"no data for canary revision {canary}: its series have no sample in the {window} "
+                    f"window (they have in the last {lookback}): no scrape of its pods in the window "
+                    "(scaled to zero, or no longer scraped)")
+        return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
                 f"{window} window and increase() needs two; the window is shorter than two scrape "
                 f"intervals (or its pods were not scraped in it): set rollout.rules.window to at least "
-                f"{SCRAPES_PER_WINDOW} scrape intervals (the PodMonitor {PODMONITOR} scrapes every "
-                f"{PODMONITOR_INTERVAL}: {SUGGESTED_WINDOW}), see {DOC}")
+                f"{_scrapes(source)}, see {DOC}")
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
         return (f"no data: no {source.name} metrics for either revision ({canary}, "
                 f"{stable or 'no stable'}) in namespace {namespace} over the last {lookback}: "
@@ -68,6 +76,15 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
     return (f"no data for canary revision {canary}: no {source.name} series for it in the last "
             f"{lookback} (the stable {stable} has some): no traffic reached it yet, or its pods are "
             "not scraped")
+
+
+def _scrapes(source: MetricSource) -> str:
+    """How many scrape intervals of what the window should hold, for ``source``'s series."""
+    if source.scraped_by:  # scraped by another monitor, at an interval ctloop does not set
+        return (f"{SCRAPES_PER_WINDOW} scrape intervals of {source.scraped_by}: {SUGGESTED_WINDOW} "
+                f"at a {PODMONITOR_INTERVAL} interval")
+    return (f"{SCRAPES_PER_WINDOW} scrape intervals (the PodMonitor {PODMONITOR} scrapes every "
+            f"{PODMONITOR_INTERVAL}: {SUGGESTED_WINDOW})")
 
 
 def _past(value: float, limit: float, digits: int, unit: str = "") -> str:

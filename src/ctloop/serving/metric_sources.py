@@ -70,13 +70,26 @@ _RANGE = re.compile(r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?
 _RANGE_MS = (365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1)
 
 
-def range_problem(value: Any) -> str | None:
-    """Why ``value`` is no Prometheus range (PromQL ``[...]``), or None."""
+def range_ms(value: Any) -> int:
+    """The milliseconds of a Prometheus range (0 when ``value`` is none, 2**63 when too long)."""
     match = _RANGE.fullmatch(value) if isinstance(value, str) else None
     # the leading zeros gone, more than 19 digits is out of range (and int() of 4301 raises)
     numbers = [(n or "").lstrip("0") or "0" for n in match.groups()] if match else ["0"]
-    ms = (sum(int(n) * unit for n, unit in zip(numbers, _RANGE_MS, strict=False))
-          if max(map(len, numbers)) < 20 else 2**63)
+    return (sum(int(n) * unit for n, unit in zip(numbers, _RANGE_MS, strict=False))
+            if max(map(len, numbers)) < 20 else 2**63)
+
+
+def format_range(ms: int) -> str:
+    """``ms`` milliseconds as a Prometheus range: 120000 -> ``2m``."""
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
+
+
+def range_problem(value: Any) -> str | None:
+    """Why ``value`` is no Prometheus range (PromQL ``[...]``), or None."""
+    ms = range_ms(value)
     if not 0 < ms * 1_000_000 < 2**63:
         return "must be a Prometheus range above 0 such as 5m, 30s, 1h or 1h30m"
     return None
@@ -402,29 +415,33 @@ class Prometheus:
         whose Prometheus is restarting, an overloaded querier) is asked again after
         :data:`UNAVAILABLE_RETRIES` pauses, within the query timeout: the check of a canary step
         that waited minutes was otherwise failed, and the canary rolled back, by a blip of
-        Prometheus. Any other refusal is final at once."""
+        Prometheus. Any other refusal is final at once. Each attempt is given what is left of
+        the timeout (its connection and its answer): an answer taking its whole timeout after
+        a retry made a query of ``timeout_s`` 2 s take 3.3 s."""
         deadline = time.monotonic() + self.timeout_s
         for pause in (*UNAVAILABLE_RETRIES, None):
             try:
-                return self._query(expr, at)
+                return self._query(expr, at, min(self.timeout_s, deadline - time.monotonic()))
             except ServingError as exc:
                 if (getattr(exc, "status", None) not in (502, 503, 504) or pause is None
-                        or time.monotonic() + pause > deadline):
+                        or time.monotonic() + pause >= deadline):
                     raise
                 time.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+    def _query(self, expr: str, at: float | None = None,
+               timeout_s: float | None = None) -> list[tuple[dict[str, str], float]]:
+        timeout_s = self.timeout_s if timeout_s is None else timeout_s
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{at:.3f}"
         req = urllib.request.Request(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}",
                                      headers=self.auth.headers())
         try:
-            with self._open(req, timeout=self.timeout_s) as resp:
-                payload = json.loads(read_answer(resp, self.timeout_s))
+            with self._open(req, timeout=timeout_s) as resp:
+                payload = json.loads(read_answer(resp, timeout_s))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why, kind = _error_answer(exc, self.timeout_s)
+            why, kind = _error_answer(exc, timeout_s)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
@@ -628,6 +645,9 @@ class MetricSource:
     # when this source's own names have no data (:meth:`stats`); in the recording rules only
     # where PromQL before Prometheus 3 can write them (:meth:`rule_group`, :attr:`promql2`)
     alternates: tuple[MetricSource, ...] = ()
+    # what scrapes the series and how often, for the "window too short" reason (ctloop.serving.
+    # analysis); blank: ctloop's PodMonitor, every PODMONITOR_INTERVAL
+    scraped_by: str = ""
 
     # ---------------------------------------------------------------- PromQL building blocks
     def _series(
@@ -702,21 +722,35 @@ class MetricSource:
         on = ", ".join(self.join.on if self.join else InfoJoin.on)
         native, classic = (f"sum by ({on}) (\n    {_indent(self._counted(fn, window, revision, namespace, extra, k), 4)}\n  )"
                            for k in (True, False))
-        return f"sum(\n  {_indent(self._kinds(native, classic, on), 2)}\n)"
+        return f"sum(\n  {_indent(self._kinds(native, classic, on, window), 2)}\n)"
 
-    def _kinds(self, native: str, classic: str, on: str) -> str:
-        """``native`` and ``classic`` (the two kinds' counts of the same label sets) as one: the
-        native count where both kinds are live on a target (scraped both ways: the same answers
-        twice), their sum where only one is (a switch within the window: the stale kind holds the
-        answers before it, the live one those after; Prometheus marks the series a scrape no
-        longer has stale at once), else whichever has a value (a target gone, or one kind only).
-        The native one alone lost the answers before a switch for a whole window."""
-        live_native = f"group by ({on}) ({_selector(self.histogram, list(self.scope))})"
-        live_classic = f"group by ({on}) ({_selector(self.histogram + '_count', list(self.scope))})"
-        return (f"(\n  {_indent(native, 2)}\n  and on ({on}) {live_native}\n  and on ({on}) {live_classic}\n)\n"
-                f"or\n(\n  (\n    {_indent(native, 4)}\n    +\n    {_indent(classic, 4)}\n  )\n"
-                f"  and on ({on}) ({live_native} or {live_classic})\n)\n"
-                f"or\n{native}\nor\n{classic}")
+    def _kinds(self, native: str, classic: str, on: str, window: str) -> str:
+        """``native`` and ``classic`` (the two kinds' counts over ``window`` of the same label
+        sets) as one per target:
+
+        * both kinds live (scraped both ways: the same answers twice): the native count;
+        * a switch within the window (the two kinds never live at once in it: Prometheus marks
+          the series a scrape no longer has stale at that scrape): their sum, the stale kind
+          holding the answers before the switch, the live one those after;
+        * else (scraped both ways, then one kind turned off: the live kind has every answer of
+          the window, the stale kind those before it turned off again) the live kind's count;
+        * else (neither live: a target gone) the native count, or the classic one.
+
+        "Live at once" is asked every tenth of the window (:func:`_kinds_step`): a kind turned off
+        within the window's first tenth may be taken for a switch (its few answers counted twice).
+        The native count alone lost a switch's answers before it for a whole window; summed
+        wherever one kind alone was live, a target turned from both kinds to one was counted
+        nearly twice."""
+        native_sel = _selector(self.histogram, list(self.scope))
+        classic_sel = _selector(self.histogram + "_count", list(self.scope))
+        live_native, live_classic = (f"group by ({on}) ({sel})" for sel in (native_sel, classic_sel))
+        both_live = f"{live_native}\nand on ({on}) {live_classic}"
+        together = f"count_over_time((\n  {_indent(both_live, 2)}\n)[{window}:{_kinds_step(window)}])"
+        # each count written twice (PromQL evaluates every repetition)
+        return (f"(\n  {_indent(native, 2)}\n  +\n  {_indent(classic, 2)}\n)\n"
+                f"unless on ({on}) (\n  {_indent(together, 2)}\n  or\n  {_indent(both_live, 2)}\n)\n"
+                f"or\n(\n  {_indent(native, 2)}\n  unless on ({on}) ({live_classic} unless on ({on}) {live_native})\n)\n"
+                f"or\n{classic}")
 
     def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False,
                       both: bool = False) -> str:
@@ -753,7 +787,7 @@ class MetricSource:
             return f"sum({one(native)})"
         on = ", ".join(self.join.on if self.join else InfoJoin.on)
         kinds = [f"sum by ({on}) (\n    {_indent(one(k), 4)}\n  )" for k in (True, False)]
-        return f"sum(\n  {_indent(self._kinds(*kinds, on), 2)}\n)"
+        return f"sum(\n  {_indent(self._kinds(*kinds, on, window), 2)}\n)"
 
     def presence_expr(self, revision: str, namespace: str, lookback: str, native: bool = False) -> str:
         if native:  # counted as histograms: Prometheus 2.42's histogram_count(last_over_time()) is empty
@@ -941,7 +975,7 @@ class MetricSource:
                 native_rate = s._series(s.histogram, "rate", RULE_WINDOW, "", "", rules=True,
                                         wrap="histogram_count")
                 on = ", ".join(s.join.on if s.join else InfoJoin.on)
-                counted.append(s._kinds(native_rate, classic_rate, on))
+                counted.append(s._kinds(native_rate, classic_rate, on, RULE_WINDOW))
             else:
                 counted.append(classic_rate)
         requests = contract(_any(counted), *self.code_class)
@@ -992,6 +1026,12 @@ class MetricSource:
         dotted OTLP name or label): what the recording rules may hold."""
         metrics = (self.requests, self.buckets, self.histogram)
         return all(_LEGACY_METRIC.fullmatch(m) for m in metrics) and (self.join is None or self.join.legacy)
+
+
+def _kinds_step(window: str) -> str:
+    """The subquery step :meth:`MetricSource._kinds` asks whether both kinds are live at: a
+    tenth of ``window`` (30s of the rules' 5m: the PodMonitor's scrape interval), at least 1 ms."""
+    return format_range(max(range_ms(window) // 10, 1))
 
 
 def _any(exprs: list[str]) -> str:
@@ -1116,6 +1156,7 @@ _ISTIO = MetricSource(
         Relabel("isvc", "destination_service_name", f"{PREDICTOR}-[0-9]+"),
     ),
     code_class=_status_class("response_code"),
+    scraped_by="the monitor scraping the Istio gateways (Istio's own, not ctloop's PodMonitor)",
     upstream="istio 1.27.1 (KServe v0.20.0 kserve-deps.env) standard metrics; knative/serving "
     "knative-v1.21.1 pkg/reconciler/route/resources/ingress.go (a split names the revision's "
     "Service)",
