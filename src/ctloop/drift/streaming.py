@@ -212,6 +212,23 @@ def arrow_values_kind(t: pa.DataType) -> str | None:
 OBJECT_INTEGERS = "integers (object)"
 
 
+def _pandas_values_kind(series: pd.Series) -> str | None:
+    """``engine.number_or_text`` of a pandas chunk with values, an object chunk of integers
+    being :data:`OBJECT_INTEGERS`."""
+    import pandas as pd
+
+    kind = engine.number_or_text(series)
+    if kind is None and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
+        kind = OBJECT_INTEGERS
+    return kind
+
+
+# a counted column whose category counts went to hash buckets cannot be re-read as numbers
+TOO_MANY_OBJECTS = "objects of more than {limit} distinct values (too many to re-read as numbers)"
+# a sketched column past its exact budget cannot be re-counted as the values of an object column
+TOO_MANY_NUMBERS = "more than {budget} distinct numbers (too many to re-count as objects)"
+
+
 def _joined_kind(a: str | None, b: str | None) -> str | None:
     """The values kind of two chunks of one side together, both *seen* (values present; a
     chunk of none is not joined: :meth:`ColumnState.see_kind`), as ``number_or_text`` sees them
@@ -474,10 +491,7 @@ class ColumnState:
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             if series.notna().any():
-                kind = engine.number_or_text(series)
-                if kind is None and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
-                    kind = OBJECT_INTEGERS
-                self.see_kind(kind)
+                self.see_kind(_pandas_values_kind(series))
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -516,6 +530,31 @@ class ColumnState:
         typed._add_numeric(values, 0, bins)
         return typed
 
+    def as_counts(self, max_categories: int) -> ColumnState | None:
+        """This int64/float64 column (not Decimals) as an object column counting its values,
+        as ``pandas.concat`` of it and a chunk of plain numbers stored as objects is one object
+        column the engine counts (categorical, until Decimals come: :meth:`as_numbers`) in up to
+        ``max_categories`` exact counts; ``None``
+        when its sketch is no longer exact (:data:`TOO_MANY_NUMBERS`) or an integer lies beyond
+        float64's exact integers."""
+        import pandas as pd
+
+        sk = self.numeric
+        if self.family not in NUMERIC_FAMILIES or self._decimals() or not sk.exact:
+            return None
+        keys: list[Any] = [float(v) for v in sk.mins]
+        if self.family == INT:
+            if any(abs(v) > 2**53 for v in keys):
+                return None
+            keys = [int(v) for v in keys]
+        out = ColumnState(self.name, OBJECT, "object", sketch_size=sk.budget, max_categories=max_categories)
+        out.rows, out.nulls, out.infs = self.rows, self.nulls, self.infs
+        out.nullable_int = self.nullable_int
+        if keys:
+            out.see_kind(_pandas_values_kind(pd.Series(keys, dtype=object)))
+        out._add_counts(keys, [int(c) for c in sk.counts])
+        return out
+
     def _decimals(self) -> bool:
         """A number column of Decimals (stored as objects: ``engine.decimal_object``)."""
         return self.family == FLOAT and self.type == "object"
@@ -526,7 +565,15 @@ class ColumnState:
             return "Decimals"
         if self.family == OBJECT and real_numbers(self):
             return "numbers stored as objects"
+        if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes"):
+            return TOO_MANY_OBJECTS.format(limit=self.categories.limit)
         return FAMILY_WORDS[self.family]
+
+    def number_words(self) -> str:
+        """What an int64/float64 column holds when it cannot be re-counted (:meth:`as_counts`)."""
+        if self.numeric is not None and not self.numeric.exact:
+            return TOO_MANY_NUMBERS.format(budget=self.numeric.budget)
+        return "integers beyond 2**53" if self.family == INT else self.words()
 
     def merge(self, other: ColumnState) -> ColumnState:
         if other.family != self.family and {self.family, other.family} != {INT, FLOAT}:
@@ -534,11 +581,21 @@ class ColumnState:
                 return self._retyped(other).merge(other)
             if other.empty:
                 return self.merge(other._retyped(self))
-            for numbers, decimals in ((self, other), (other, self)):  # plain numbers as objects + Decimals
-                if decimals._decimals() and numbers.family == OBJECT and real_numbers(numbers):
-                    edges = [e for e, _ in decimals.histograms.values()]
-                    as_numbers = numbers.as_numbers(decimals.type, edges, sketch_size=decimals.numeric.budget)
-                    return as_numbers.merge(decimals) if numbers is self else decimals.merge(as_numbers)
+            for objects, numbers in ((self, other), (other, self)):
+                if not (objects.family == OBJECT and real_numbers(objects) and numbers.family in NUMERIC_FAMILIES):
+                    continue
+                if numbers._decimals():  # plain numbers as objects + Decimals: numbers
+                    edges = [e for e, _ in numbers.histograms.values()]
+                    converted = objects.as_numbers(numbers.type, edges, sketch_size=numbers.numeric.budget)
+                    return converted.merge(numbers) if objects is self else numbers.merge(converted)
+                counted = numbers.as_counts(objects.categories.limit)  # plain numbers as objects + int64/float64: one object column
+                if counted is None:
+                    raise DriftError(
+                        f"cannot merge drift states: column {self.name!r} holds {objects.words()} in one "
+                        f"and {numbers.number_words()} ({numbers.type}) in the other; give it one type "
+                        "in every partition"
+                    )
+                return objects.merge(counted) if objects is self else counted.merge(objects)
         family = self.family
         if family == TEMPORAL == other.family and engine.temporal_type(self.type) != engine.temporal_type(other.type):
             raise DriftError(  # naive and tz-aware datetimes (or dates and datetimes): one pass refuses them too
@@ -557,8 +614,10 @@ class ColumnState:
                 )
         budget = min(self.numeric.budget, other.numeric.budget) if self.numeric else MIN_BUDGET
         limit = min(self.categories.limit, other.categories.limit) if self.categories else MIN_BUDGET
-        out = ColumnState(self.name, family, self.type if family == self.family else other.type,
-                          sketch_size=budget, max_categories=limit)  # fmt: skip
+        type_name = self.type if family == self.family else other.type
+        if self._decimals() or other._decimals():  # a Decimal among numpy numbers: an object column
+            type_name = "object"
+        out = ColumnState(self.name, family, type_name, sketch_size=budget, max_categories=limit)
         out.rows = self.rows + other.rows
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
@@ -757,6 +816,16 @@ class DriftState:
                     # object column (categorical, as one pass counts it, until Decimals come)
                     col.update_pandas(series.astype(object), bins)
                     return
+                elif family == FLOAT and type_name == "object" and col.family in NUMERIC_FAMILIES:
+                    col.family, col.type = FLOAT, "object"  # int64/float64, then Decimals: an object column of numbers
+                elif family == OBJECT and col.family in NUMERIC_FAMILIES and not col._decimals() and real_numbers(series):
+                    counted = col.as_counts(self.max_categories)  # int64/float64, then numbers as objects: one object column
+                    if counted is None:
+                        raise DriftError(
+                            f"column {name!r} holds numbers stored as objects in this chunk ({type_name}) but "
+                            f"{col.number_words()} before ({col.type}); give it one type in every file of a side"
+                        )
+                    col = self.columns[name] = counted
                 self._check_family(col, family, type_name, series)
                 col.update_pandas(series, bins)
             else:
@@ -813,11 +882,8 @@ class DriftState:
             words = "numbers stored as objects"
         elif family == FLOAT and type_name == "object":
             words = "Decimals"
-        if col.family == OBJECT and real_numbers(col):
-            before = "numbers stored as objects"
-        elif col.family == OBJECT and col.categories.hashed and words == "Decimals":
-            before = (f"objects of more than {col.categories.limit} distinct values (too many to "
-                      "re-read as numbers)")  # fmt: skip
+        if col.family == OBJECT:
+            before = col.words()  # numbers stored as objects; too many to re-read as numbers (TOO_MANY_OBJECTS)
         raise DriftError(  # the family, not the dtype: "object" alone may be text, Decimals or dates
             f"column {col.name!r} holds {words} in this chunk ({type_name}) but "
             f"{before} before ({col.type}); give it one type in every file of a side"
