@@ -487,7 +487,7 @@ class ColumnState:
             else:
                 if self.family == INT:  # nullable Int64: its integers without the nulls
                     self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
-                vals = series.to_numpy(dtype=float, na_value=np.nan)
+                vals = engine.float64_values(series, self.rows - len(series))
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             if series.notna().any():
@@ -526,6 +526,7 @@ class ColumnState:
         typed.rows, typed.nulls, typed.infs = self.rows, self.nulls, self.infs
         typed.nullable_int = self.nullable_int
         counts = self.categories.counts
+        engine.refuse_beyond_float(self.name, ((None, v) for v in counts))
         values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
         typed._add_numeric(values, 0, bins)
         return typed
@@ -773,7 +774,7 @@ class DriftState:
         names = list(chunk.columns) if is_pandas else chunk.schema.names
         if is_pandas:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
-                engine.refuse_signaling_nan(chunk[name])  # before pandas' own isna raises on it
+                engine.refuse_signaling_nan(chunk[name], self.rows)  # before pandas' own isna raises on it
         if not self.columns:
             if is_pandas:
                 for name in names:
