@@ -1271,16 +1271,30 @@ class Source:
         """This source, an inference log, with each file's column that held a feature before it
         became an identity column read as that feature's column now
         (:func:`ctloop.inference_log.schema.former_features`: an integer, floating or boolean
-        ``_error`` of a file written before round 42 is the feature ``input__error``), as
-        ``read_log`` and monitoring windows read it: a log spanning the upgrade reads both."""
+        ``_error`` of a file written before round 42 is the feature ``input__error``; a text one
+        when the Parquet file's rows say so), as ``read_log`` and monitoring windows read it: a
+        log spanning the upgrade reads both."""
         import dataclasses
 
         import pyarrow as pa
 
-        from ctloop.inference_log.schema import former_features
+        from ctloop.inference_log.schema import FORMER_FEATURES, former_features
+
+        def renames_of(path: str, physical: pa.Schema) -> dict[str, str]:
+            text = [old for old, new in FORMER_FEATURES.items() if old in physical.names
+                    and new not in physical.names and arrow_family(physical.field(old).type) == TEXT]  # fmt: skip
+            if not text or self.format != "parquet":
+                return former_features(physical)
+            import pyarrow.parquet as pq
+
+            try:  # a text column: the file's rows decide (read_log's rule)
+                with self.dataset.filesystem.open_input_file(path) as handle:
+                    return former_features(physical, pq.ParquetFile(handle))
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise DataSourceError(f"{path}: cannot read the file: {exc}") from exc
 
         files = self._file_schemas()
-        former = {path: renames for path, physical in files if (renames := former_features(physical))}
+        former = {path: renames for path, physical in files if (renames := renames_of(path, physical))}
         if not former:
             return self
         renamed = []
@@ -2440,7 +2454,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     from ctloop.storage import read_table
 
     if is_single_file(uri):
-        return _former_features(read_table(uri)), None
+        return _former_features(read_table(uri), uri), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
     src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
@@ -2463,16 +2477,23 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
 
 
-def _former_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame``, when an inference log's single file of a former layout, with the column that
-    held a feature before it became an identity column renamed to the feature's column now, as
-    :meth:`Source.with_former_features` (``schema.former_features``: numbers or booleans)."""
+def _former_features(frame: pd.DataFrame, uri: str) -> pd.DataFrame:
+    """``frame`` (the single file ``uri``), when an inference log's file of a former layout, with
+    the column that held a feature before it became an identity column renamed to the feature's
+    column now: a Parquet file as :meth:`Source.with_former_features` decides it (numbers or
+    booleans; text by the file's rows: ``schema.former_features``), a CSV file by its dtype."""
     import pandas as pd
 
     from ctloop.inference_log.schema import FORMER_FEATURES
 
     if not engine.is_inference_log(frame.columns):
         return frame
+    if not any(old in frame.columns and new not in frame.columns for old, new in FORMER_FEATURES.items()):
+        return frame
+    source = open_source(uri)
+    if source.format == "parquet":
+        renames = {old: new for found in source.with_former_features().former.values() for old, new in found.items()}
+        return frame.rename(columns=renames) if renames else frame
     for old, new in FORMER_FEATURES.items():
         if old in frame.columns and new not in frame.columns:
             dtype = frame[old].dtype
