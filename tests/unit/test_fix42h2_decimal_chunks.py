@@ -63,16 +63,22 @@ def test_chunked_equals_one_pass(first, second):
     assert state.rows == 300
 
 
-def test_numbers_as_objects_after_float64_are_not_called_text():
-    # float64 then ints as objects: one pass concatenates them into an object column of
-    # plain numbers, not Decimals (not the Decimal case): still refused, but as numbers
+def test_numbers_as_objects_after_float64_count_as_one_pass():
+    # float64 then ints as objects: one pass concatenates them into an object column of plain
+    # numbers (categorical, not the Decimal case); refused until fix43c ("holds numbers stored as
+    # objects in this chunk (object) but numbers before (float64)"), now counted as one pass does
     rng = np.random.default_rng(3)
-    with pytest.raises(DriftError) as info:
-        _chunked([pd.Series(rng.normal(100, 5, 50)), _object_ints(rng, 50)])
-    message = str(info.value)
-    assert "text" not in message
-    assert (
-        "numbers stored as objects in this chunk (object) but numbers before (float64)" in message
+    parts = [pd.Series(rng.integers(90, 110, 50).astype(float)), _object_ints(rng, 50)]
+    reference = _object_ints(rng, 100)
+    one_pass = engine.detect(
+        pd.DataFrame({"d": reference}), pd.DataFrame({"d": pd.concat(parts, ignore_index=True)})
+    ).columns[0]
+    streamed = streaming.compare(_chunked([reference]), _chunked(parts)).columns[0]
+    assert one_pass.kind == "categorical"
+    assert (streamed.kind, streamed.method, streamed.score) == (
+        one_pass.kind,
+        one_pass.method,
+        pytest.approx(one_pass.score, rel=1e-12),
     )
 
 

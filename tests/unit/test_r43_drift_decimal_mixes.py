@@ -70,10 +70,14 @@ def test_signaling_nan_among_text_is_refused_too():
 
 
 def test_quiet_nan_decimal_stays_missing():
-    cur = _decimals(50)
+    ref, cur = _decimals(50), _decimals(50)
     cur[3] = D("NaN")
-    got = engine.detect(pd.DataFrame({"p": _decimals(50)}), pd.DataFrame({"p": cur}))
-    assert got.columns[0].kind == "numeric"
+    as_none = cur.copy()
+    as_none[3] = None
+    got = engine.detect(pd.DataFrame({"p": ref}), pd.DataFrame({"p": cur}))
+    assert _row(got) == _row(engine.detect(pd.DataFrame({"p": ref}), pd.DataFrame({"p": as_none})))
+    state = _state(cur).columns["p"]
+    assert (state.rows, state.nulls, state.values) == (50, 1, 49)
 
 
 def test_object_ints_then_floats_then_decimals_stream_as_one_pass():

@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -333,10 +333,13 @@ def decimal_object(series: pd.Series) -> bool:
     )
 
 
-def refuse_signaling_nan(series: pd.Series) -> None:
+def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> None:
     """Refuse an object column holding ``Decimal('sNaN')``: a signaling NaN is neither a number
     nor missing to pandas (its own ``isna`` raises ``decimal.InvalidOperation`` on it), where
     ``Decimal('NaN')`` is a missing value. SQL ``NUMERIC`` and Parquet decimals cannot hold it.
+
+    ``first_row``: the series is a chunk whose first row is this row of its side (counted from 0
+    across chunks: the row of the chunks concatenated), named instead of the chunk's own labels.
 
     Raises:
         DriftError: one line naming the column, the value and its row label.
@@ -347,7 +350,8 @@ def refuse_signaling_nan(series: pd.Series) -> None:
         return
     from decimal import Decimal
 
-    for label, value in zip(series.index, series.to_numpy(), strict=True):
+    labels = series.index if first_row is None else range(first_row, first_row + len(series))
+    for label, value in zip(labels, series.to_numpy(), strict=True):
         if isinstance(value, Decimal) and value.is_snan():
             raise DriftError(
                 f"column {series.name!r} holds {value!r} (a signaling NaN, row {label!r}): neither a "
@@ -428,9 +432,49 @@ def numeric_values(series: pd.Series) -> np.ndarray:
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
             "reference (or the other way round): give it the same type in both frames"
         )
-    arr = series.to_numpy(dtype=float, na_value=np.nan)
+    arr = float64_values(series)
     finite = np.isfinite(arr)
     return arr if finite.all() else arr[finite]
+
+
+def float64_values(series: pd.Series, first_row: int | None = None) -> np.ndarray:
+    """A number column (an object column of Decimals and plain numbers too) as float64, nulls as
+    NaN. ``first_row``: as for :func:`refuse_signaling_nan`.
+
+    Raises:
+        DriftError: a plain Python ``int`` beyond float64's range (``10**400``; a Decimal that
+            large reads as ``inf``), naming the column, the value and its row.
+    """
+    import numpy as np
+
+    try:
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    except OverflowError:
+        labels = series.index if first_row is None else range(first_row, first_row + len(series))
+        refuse_beyond_float(series.name, zip(labels, series.to_numpy(), strict=True))
+        raise
+
+
+def refuse_beyond_float(name: Any, labelled: Iterable[tuple[Any, Any]]) -> None:
+    """Refuse the first value of ``(row label, value)`` pairs that float64 cannot hold (a label
+    ``None``: a value counted from an earlier chunk or partition, its row not kept).
+
+    Raises:
+        DriftError: one line naming column ``name``, the value (its digits cut) and its row.
+    """
+    for label, value in labelled:
+        try:
+            float(value)
+        except OverflowError:
+            digits = str(value)
+            shown = digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits.lstrip('-'))} digits)"
+            where = "counted before" if label is None else f"row {label!r}"
+            raise DriftError(
+                f"column {name!r} holds {shown} ({where}), an integer beyond float64's range, "
+                "among numbers compared as float64: scale it, or store the column as text"
+            ) from None
+        except (TypeError, ValueError):
+            continue
 
 
 def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -> None:

@@ -212,6 +212,23 @@ def arrow_values_kind(t: pa.DataType) -> str | None:
 OBJECT_INTEGERS = "integers (object)"
 
 
+def _pandas_values_kind(series: pd.Series) -> str | None:
+    """``engine.number_or_text`` of a pandas chunk with values, an object chunk of integers
+    being :data:`OBJECT_INTEGERS`."""
+    import pandas as pd
+
+    kind = engine.number_or_text(series)
+    if kind is None and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
+        kind = OBJECT_INTEGERS
+    return kind
+
+
+# a counted column whose category counts went to hash buckets cannot be re-read as numbers
+TOO_MANY_OBJECTS = "objects of more than {limit} distinct values (too many to re-read as numbers)"
+# a sketched column past its exact budget cannot be re-counted as the values of an object column
+TOO_MANY_NUMBERS = "more than {budget} distinct numbers (too many to re-count as objects)"
+
+
 def _joined_kind(a: str | None, b: str | None) -> str | None:
     """The values kind of two chunks of one side together, both *seen* (values present; a
     chunk of none is not joined: :meth:`ColumnState.see_kind`), as ``number_or_text`` sees them
@@ -470,14 +487,11 @@ class ColumnState:
             else:
                 if self.family == INT:  # nullable Int64: its integers without the nulls
                     self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
-                vals = series.to_numpy(dtype=float, na_value=np.nan)
+                vals = engine.float64_values(series, self.rows - len(series))
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             if series.notna().any():
-                kind = engine.number_or_text(series)
-                if kind is None and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
-                    kind = OBJECT_INTEGERS
-                self.see_kind(kind)
+                self.see_kind(_pandas_values_kind(series))
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -512,9 +526,35 @@ class ColumnState:
         typed.rows, typed.nulls, typed.infs = self.rows, self.nulls, self.infs
         typed.nullable_int = self.nullable_int
         counts = self.categories.counts
+        engine.refuse_beyond_float(self.name, ((None, v) for v in counts))
         values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
         typed._add_numeric(values, 0, bins)
         return typed
+
+    def as_counts(self, max_categories: int) -> ColumnState | None:
+        """This int64/float64 column (not Decimals) as an object column counting its values,
+        as ``pandas.concat`` of it and a chunk of plain numbers stored as objects is one object
+        column the engine counts (categorical, until Decimals come: :meth:`as_numbers`) in up to
+        ``max_categories`` exact counts; ``None``
+        when its sketch is no longer exact (:data:`TOO_MANY_NUMBERS`) or an integer lies beyond
+        float64's exact integers."""
+        import pandas as pd
+
+        sk = self.numeric
+        if self.family not in NUMERIC_FAMILIES or self._decimals() or not sk.exact:
+            return None
+        keys: list[Any] = [float(v) for v in sk.mins]
+        if self.family == INT:
+            if any(abs(v) > 2**53 for v in keys):
+                return None
+            keys = [int(v) for v in keys]
+        out = ColumnState(self.name, OBJECT, "object", sketch_size=sk.budget, max_categories=max_categories)
+        out.rows, out.nulls, out.infs = self.rows, self.nulls, self.infs
+        out.nullable_int = self.nullable_int
+        if keys:
+            out.see_kind(_pandas_values_kind(pd.Series(keys, dtype=object)))
+        out._add_counts(keys, [int(c) for c in sk.counts])
+        return out
 
     def _decimals(self) -> bool:
         """A number column of Decimals (stored as objects: ``engine.decimal_object``)."""
@@ -526,7 +566,15 @@ class ColumnState:
             return "Decimals"
         if self.family == OBJECT and real_numbers(self):
             return "numbers stored as objects"
+        if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes"):
+            return TOO_MANY_OBJECTS.format(limit=self.categories.limit)
         return FAMILY_WORDS[self.family]
+
+    def number_words(self) -> str:
+        """What an int64/float64 column holds when it cannot be re-counted (:meth:`as_counts`)."""
+        if self.numeric is not None and not self.numeric.exact:
+            return TOO_MANY_NUMBERS.format(budget=self.numeric.budget)
+        return "integers beyond 2**53" if self.family == INT else self.words()
 
     def merge(self, other: ColumnState) -> ColumnState:
         if other.family != self.family and {self.family, other.family} != {INT, FLOAT}:
@@ -534,11 +582,21 @@ class ColumnState:
                 return self._retyped(other).merge(other)
             if other.empty:
                 return self.merge(other._retyped(self))
-            for numbers, decimals in ((self, other), (other, self)):  # plain numbers as objects + Decimals
-                if decimals._decimals() and numbers.family == OBJECT and real_numbers(numbers):
-                    edges = [e for e, _ in decimals.histograms.values()]
-                    as_numbers = numbers.as_numbers(decimals.type, edges, sketch_size=decimals.numeric.budget)
-                    return as_numbers.merge(decimals) if numbers is self else decimals.merge(as_numbers)
+            for objects, numbers in ((self, other), (other, self)):
+                if not (objects.family == OBJECT and real_numbers(objects) and numbers.family in NUMERIC_FAMILIES):
+                    continue
+                if numbers._decimals():  # plain numbers as objects + Decimals: numbers
+                    edges = [e for e, _ in numbers.histograms.values()]
+                    converted = objects.as_numbers(numbers.type, edges, sketch_size=numbers.numeric.budget)
+                    return converted.merge(numbers) if objects is self else numbers.merge(converted)
+                counted = numbers.as_counts(objects.categories.limit)  # plain numbers as objects + int64/float64: one object column
+                if counted is None:
+                    raise DriftError(
+                        f"cannot merge drift states: column {self.name!r} holds {objects.words()} in one "
+                        f"and {numbers.number_words()} ({numbers.type}) in the other; give it one type "
+                        "in every partition"
+                    )
+                return objects.merge(counted) if objects is self else counted.merge(objects)
         family = self.family
         if family == TEMPORAL == other.family and engine.temporal_type(self.type) != engine.temporal_type(other.type):
             raise DriftError(  # naive and tz-aware datetimes (or dates and datetimes): one pass refuses them too
@@ -557,8 +615,10 @@ class ColumnState:
                 )
         budget = min(self.numeric.budget, other.numeric.budget) if self.numeric else MIN_BUDGET
         limit = min(self.categories.limit, other.categories.limit) if self.categories else MIN_BUDGET
-        out = ColumnState(self.name, family, self.type if family == self.family else other.type,
-                          sketch_size=budget, max_categories=limit)  # fmt: skip
+        type_name = self.type if family == self.family else other.type
+        if self._decimals() or other._decimals():  # a Decimal among numpy numbers: an object column
+            type_name = "object"
+        out = ColumnState(self.name, family, type_name, sketch_size=budget, max_categories=limit)
         out.rows = self.rows + other.rows
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
@@ -714,7 +774,7 @@ class DriftState:
         names = list(chunk.columns) if is_pandas else chunk.schema.names
         if is_pandas:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
-                engine.refuse_signaling_nan(chunk[name])  # before pandas' own isna raises on it
+                engine.refuse_signaling_nan(chunk[name], self.rows)  # before pandas' own isna raises on it
         if not self.columns:
             if is_pandas:
                 for name in names:
@@ -757,6 +817,16 @@ class DriftState:
                     # object column (categorical, as one pass counts it, until Decimals come)
                     col.update_pandas(series.astype(object), bins)
                     return
+                elif family == FLOAT and type_name == "object" and col.family in NUMERIC_FAMILIES:
+                    col.family, col.type = FLOAT, "object"  # int64/float64, then Decimals: an object column of numbers
+                elif family == OBJECT and col.family in NUMERIC_FAMILIES and not col._decimals() and real_numbers(series):
+                    counted = col.as_counts(self.max_categories)  # int64/float64, then numbers as objects: one object column
+                    if counted is None:
+                        raise DriftError(
+                            f"column {name!r} holds numbers stored as objects in this chunk ({type_name}) but "
+                            f"{col.number_words()} before ({col.type}); give it one type in every file of a side"
+                        )
+                    col = self.columns[name] = counted
                 self._check_family(col, family, type_name, series)
                 col.update_pandas(series, bins)
             else:
@@ -813,11 +883,8 @@ class DriftState:
             words = "numbers stored as objects"
         elif family == FLOAT and type_name == "object":
             words = "Decimals"
-        if col.family == OBJECT and real_numbers(col):
-            before = "numbers stored as objects"
-        elif col.family == OBJECT and col.categories.hashed and words == "Decimals":
-            before = (f"objects of more than {col.categories.limit} distinct values (too many to "
-                      "re-read as numbers)")  # fmt: skip
+        if col.family == OBJECT:
+            before = col.words()  # numbers stored as objects; too many to re-read as numbers (TOO_MANY_OBJECTS)
         raise DriftError(  # the family, not the dtype: "object" alone may be text, Decimals or dates
             f"column {col.name!r} holds {words} in this chunk ({type_name}) but "
             f"{before} before ({col.type}); give it one type in every file of a side"
@@ -1204,16 +1271,30 @@ class Source:
         """This source, an inference log, with each file's column that held a feature before it
         became an identity column read as that feature's column now
         (:func:`ctloop.inference_log.schema.former_features`: an integer, floating or boolean
-        ``_error`` of a file written before round 42 is the feature ``input__error``), as
-        ``read_log`` and monitoring windows read it: a log spanning the upgrade reads both."""
+        ``_error`` of a file written before round 42 is the feature ``input__error``; a text one
+        when the Parquet file's rows say so), as ``read_log`` and monitoring windows read it: a
+        log spanning the upgrade reads both."""
         import dataclasses
 
         import pyarrow as pa
 
-        from ctloop.inference_log.schema import former_features
+        from ctloop.inference_log.schema import FORMER_FEATURES, former_features
+
+        def renames_of(path: str, physical: pa.Schema) -> dict[str, str]:
+            text = [old for old, new in FORMER_FEATURES.items() if old in physical.names
+                    and new not in physical.names and arrow_family(physical.field(old).type) == TEXT]  # fmt: skip
+            if not text or self.format != "parquet":
+                return former_features(physical)
+            import pyarrow.parquet as pq
+
+            try:  # a text column: the file's rows decide (read_log's rule)
+                with self.dataset.filesystem.open_input_file(path) as handle:
+                    return former_features(physical, pq.ParquetFile(handle))
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise DataSourceError(f"{path}: cannot read the file: {exc}") from exc
 
         files = self._file_schemas()
-        former = {path: renames for path, physical in files if (renames := former_features(physical))}
+        former = {path: renames for path, physical in files if (renames := renames_of(path, physical))}
         if not former:
             return self
         renamed = []
@@ -2373,7 +2454,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     from ctloop.storage import read_table
 
     if is_single_file(uri):
-        return _former_features(read_table(uri)), None
+        return _former_features(read_table(uri), uri), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
     src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
@@ -2396,16 +2477,23 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
 
 
-def _former_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame``, when an inference log's single file of a former layout, with the column that
-    held a feature before it became an identity column renamed to the feature's column now, as
-    :meth:`Source.with_former_features` (``schema.former_features``: numbers or booleans)."""
+def _former_features(frame: pd.DataFrame, uri: str) -> pd.DataFrame:
+    """``frame`` (the single file ``uri``), when an inference log's file of a former layout, with
+    the column that held a feature before it became an identity column renamed to the feature's
+    column now: a Parquet file as :meth:`Source.with_former_features` decides it (numbers or
+    booleans; text by the file's rows: ``schema.former_features``), a CSV file by its dtype."""
     import pandas as pd
 
     from ctloop.inference_log.schema import FORMER_FEATURES
 
     if not engine.is_inference_log(frame.columns):
         return frame
+    if not any(old in frame.columns and new not in frame.columns for old, new in FORMER_FEATURES.items()):
+        return frame
+    source = open_source(uri)
+    if source.format == "parquet":
+        renames = {old: new for found in source.with_former_features().former.values() for old, new in found.items()}
+        return frame.rename(columns=renames) if renames else frame
     for old, new in FORMER_FEATURES.items():
         if old in frame.columns and new not in frame.columns:
             dtype = frame[old].dtype
