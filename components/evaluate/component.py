@@ -88,7 +88,8 @@ def evaluate_model(
         print(f"ctloop: gating on the newest {len(rows)} of {len(holdout)} holdout rows: since "
               f"{meta['training_start']['candidate']}, the start the model was trained from")
     decision = core.run(challenger, rows, cfg, target=meta["target"], task=meta["task"], champion=champion_model,
-                        staged=staged, stage_note=stage_note, champion_meta=champion_meta)
+                        staged=staged, stage_note=stage_note, champion_meta=champion_meta,
+                        champion_version=champ.version if champ else "")
     for key, value in core.metric_values(decision).items():
         metrics.log_metric(key, value)
     metrics.metadata["champion_version"] = champ.version if champ else ""

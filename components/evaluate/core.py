@@ -97,9 +97,10 @@ def _finite(value: Any) -> bool:
 
 # --------------------------------------------------------------------------- scoring
 def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model",
-                 unused: set[str] | frozenset[str] = frozenset()):
+                 unused: set[str] | frozenset[str] = frozenset(), finite: bool = True):
     """``unused``: features the model learnt from no row (:func:`ctloop.scoring.unused_features`),
-    read as empty whatever the holdout holds there."""
+    read as empty whatever the holdout holds there. ``finite``: refuse NaN or infinite outputs (the
+    champion's are judged by :func:`run`: it is skipped, as a champion that cannot score)."""
     import numpy as np
 
     if target not in frame.columns:
@@ -125,10 +126,12 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         if task == "classification":
             proba = model.predict_proba(x)
             classes = list(getattr(model, "classes_", range(proba.shape[1])))
-            _check_finite(np.asarray(proba, dtype=float), role, "predict_proba", data.index)
+            if finite:
+                _check_finite(np.asarray(proba, dtype=float), role, "predict_proba", data.index)
             return data, data[target].to_numpy(), proba, classes
         pred = np.asarray(model.predict(x), dtype=float)
-        _check_finite(pred, role, "predict", data.index)
+        if finite:
+            _check_finite(pred, role, "predict", data.index)
         return data, data[target].to_numpy(dtype=float), pred, []
     # sklearn's input-validation errors; TypeError: "float() argument must be a string or a real
     # number, not 'dict'" (a dict or a time in a numeric feature), a traceback naming no column
@@ -151,18 +154,25 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
 
 
-def _check_finite(values: np.ndarray, role: str, method: str, index: pd.Index) -> None:
-    """Refuse a model's NaN or infinite outputs (a model of one's own, ``module:Class``), naming the
-    method, how many rows and the first: the metrics raised "Input contains NaN." naming nothing,
-    and a champion's NaN made the comparison a delta of NaN that "passed"."""
+def _non_finite(values: np.ndarray, method: str, index: pd.Index) -> str:
+    """Which of a model's outputs are NaN or infinite ("its predict gave ... (first: row 7)"), or ""."""
     import numpy as np
 
-    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise EvaluationError(f"the {role} cannot be judged: its {method} gave NaN or infinite values for "
-                              f"{int(bad.sum())} of {len(values)} holdout rows (first: row {index[first]!r}); a "
-                              "model's " + ("probabilities" if method == "predict_proba" else "predictions")
+    bad = ~np.isfinite(np.asarray(values, dtype=float).reshape(len(values), -1)).all(axis=1)
+    if not bad.any():
+        return ""
+    first = int(np.flatnonzero(bad)[0])
+    return (f"its {method} gave NaN or infinite values for {int(bad.sum())} of {len(values)} holdout rows "
+            f"(first: row {index[first]!r})")
+
+
+def _check_finite(values: np.ndarray, role: str, method: str, index: pd.Index) -> None:
+    """Refuse a model's NaN or infinite outputs (a model of one's own, ``module:Class``), naming the
+    method, how many rows and the first: the metrics raised "Input contains NaN." naming nothing."""
+    found = _non_finite(values, method, index)
+    if found:
+        raise EvaluationError(f"the {role} cannot be judged: {found}; a model's "
+                              + ("probabilities" if method == "predict_proba" else "predictions")
                               + " must be finite numbers")
 
 
@@ -490,6 +500,7 @@ def gate(
     task: str,
     champion: Any | None = None,
     champion_meta: dict[str, Any] | None = None,
+    champion_version: str = "",
     thresholds: dict[str, float] | None = None,
     primary_metric: str = GateConfig.primary_metric,
     tolerance: float = GateConfig.tolerance,
@@ -503,14 +514,16 @@ def gate(
     cfg = GateConfig.from_dict({"thresholds": dict(thresholds or {}), "primary_metric": primary_metric,
                                 "tolerance": tolerance, "slice_column": slice_column,
                                 "bootstrap_rounds": bootstrap_rounds, "confidence": confidence, "seed": seed})
-    return run(challenger, holdout, cfg, target=target, task=task, champion=champion, champion_meta=champion_meta)
+    return run(challenger, holdout, cfg, target=target, task=task, champion=champion, champion_meta=champion_meta,
+               champion_version=champion_version)
 
 
 def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str, task: str,
         champion: Any | None = None, staged: str = "", stage_note: str = "",
-        champion_meta: dict[str, Any] | None = None) -> GateDecision:
+        champion_meta: dict[str, Any] | None = None, champion_version: str = "") -> GateDecision:
     """:func:`gate` with the settings of the ``gate`` section. ``champion_meta``: the champion's
-    model meta (its features learnt from no row, :func:`ctloop.scoring.unused_features`).
+    model meta (its features learnt from no row, :func:`ctloop.scoring.unused_features`);
+    ``champion_version``: its registry version, named in a reason about it.
 
     Classification labels are encoded once as positions over the challenger's classes followed by
     any label value neither model knows (scored as errors, :mod:`ctloop.metrics`); the champion's
@@ -557,12 +570,17 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         champion = None
     relabelled: dict[Any, Any] = {}
     disjoint = ""
+    outputs = ""  # the champion's NaN or infinite outputs: no comparison (a delta of NaN "passed")
     if champion is not None:
         from ctloop.scoring import unused_features
 
-        _, _, pred_b, classes_b = _predictions(champion, holdout.rename(columns=renamed) if renamed else holdout,
-                                               target=target, task=task, role="champion",
-                                               unused=unused_features(champion, champion_meta))
+        data_b, _, pred_b, classes_b = _predictions(
+            champion, holdout.rename(columns=renamed) if renamed else holdout, target=target, task=task,
+            role="champion", unused=unused_features(champion, champion_meta), finite=False)
+        outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict", data_b.index)
+        if outputs:
+            champion, pred_b = None, None
+    if champion is not None:
         if task == "classification":
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
             # classes, read as the holdout writes them (scored as unseen, the champion's AUC was 0.5 and any
@@ -638,6 +656,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         decision.champion_skipped = "schema" if gone else "task"
     elif disjoint:
         decision.champion_skipped = "classes"
+    elif outputs:
+        decision.champion_skipped = "outputs"
     if gone:
         reasons.append(f"the champion cannot score the holdout: it has no column {gone[0]!r}"
                        + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
@@ -648,6 +668,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        f"of this {task} task (training.task changed): judged on absolute thresholds only")
     elif disjoint:
         reasons.append(disjoint + ": judged on absolute thresholds only")
+    elif outputs:
+        reasons.append(f"the champion{f' (version {champion_version})' if champion_version else ''} cannot be "
+                       f"compared: {outputs}: judged on absolute thresholds only")
     elif champion is None and staged:
         ok = False
         decision.champion_skipped = "stage"

@@ -161,20 +161,56 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def nested_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its Arrow list, struct and map columns (``pd.read_parquet(dtype_backend="pyarrow")``)
+    as object columns of their values, which ``check_uniform_types`` refuses naming the column: it
+    judges object columns only, and such a column failed later with a raw ``TypeError`` or
+    ``ArrowNotImplementedError``."""
+    import pandas as pd
+
+    arrow = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)]
+    if not arrow:
+        return frame
+    import pyarrow as pa  # installed: an ArrowDtype column needs it
+
+    nested = [c for c in arrow if pa.types.is_nested(frame[c].dtype.pyarrow_dtype)]
+    return frame.astype({c: object for c in nested}) if nested else frame
+
+
 def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
-    """``frame`` by ``time_column``, rows sharing a time by a hash of their values (not the source's
-    order of rows or of columns), index reset: the order :func:`prepare` splits and ``ctloop backtest``
-    replays in."""
+    """``frame`` by ``time_column``, rows sharing a time by a hash of their other values (not the
+    source's order of rows or of columns, nor the unit a time is stored in), index reset: the order
+    :func:`prepare` splits and ``ctloop backtest`` replays in."""
     import numpy as np
     import pandas as pd
 
-    by_name = frame.iloc[:, np.argsort(np.array([str(c) for c in frame.columns]), kind="stable")]
-    try:
-        tie = pd.util.hash_pandas_object(by_name, index=False).to_numpy()
-    except TypeError:  # lists or dicts in a column (refused later, naming it, by check_uniform_types): their text
-        tie = pd.util.hash_pandas_object(by_name.apply(lambda col: col.map(repr) if col.dtype == object else col),
-                                         index=False).to_numpy()
+    others = [c for c in frame.columns if c != time_column]  # within a tie every row has the same time
+    by_name = [others[i] for i in np.argsort(np.array([str(c) for c in others]), kind="stable")]
+    hashed = pd.DataFrame({i: _as_hashed(frame[name]) for i, name in enumerate(by_name)}, index=frame.index)
+    tie = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
     return frame.iloc[np.lexsort((tie, frame[time_column].to_numpy()))].reset_index(drop=True)
+
+
+def _as_hashed(col: pd.Series) -> pd.Series:
+    """``col`` as the tie hash reads it: times in nanoseconds (Parquet from Spark or BigQuery holds
+    microseconds, pandas 3 reads CSV times as microseconds: the same times hash the same), and a
+    column whose cells cannot be hashed (lists or dicts, an Arrow list column; refused later, naming
+    it, by ``check_uniform_types``) as its text."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.DatetimeTZDtype) or (pd.api.types.is_datetime64_dtype(col.dtype)
+                                                     and not isinstance(col.dtype, pd.ArrowDtype)):
+        try:
+            return col.dt.as_unit("ns")
+        except (ValueError, OverflowError):  # beyond 2262 (OutOfBoundsDatetime): as stored
+            return col
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return col
+    try:
+        pd.util.hash_pandas_object(col, index=False)
+    except (TypeError, ValueError):  # an Arrow list column's astype(str) fails too: each cell's text
+        return pd.Series([str(v) for v in col], index=col.index, dtype=object)
+    return col
 
 
 def prepare(
@@ -238,7 +274,7 @@ def prepare(
     check_finite(data, exclude=(time_column,))
     # nested values (a Parquet list or struct column) or mixed types: named here, as train core names them,
     # not "unhashable type" from the duplicate-row check below
-    check_uniform_types(data, [c for c in data.columns if c not in (target, time_column)])
+    check_uniform_types(nested_as_objects(data), [c for c in data.columns if c not in (target, time_column)])
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
     no_time = int(data[time_column].isna().sum())  # in no window: dropped below, and counted

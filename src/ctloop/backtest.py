@@ -643,7 +643,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
-    check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
+    check_uniform_types(prep_core.nested_as_objects(data), features)  # nested or mixed values: as the train core refuses them, in every row
     check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
