@@ -28,8 +28,11 @@ V1, V2, V3 = (f"gs://models/run{i}/artifacts/model-joblib" for i in (1, 2, 3))
 
 
 @pytest.fixture(autouse=True)
-def _short_pauses(monkeypatch):
-    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.01, raising=False)
+def _no_pauses(monkeypatch):
+    # the count matters here, not the pauses: 0.01 s doubled up to CONFLICT_MAX_PAUSE_S still
+    # slept about 1.3 s per exhausted write
+    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.0)
+    monkeypatch.setattr(rollout, "CONFLICT_MAX_PAUSE_S", 0.0)
 
 
 def _spec(isvcs):
@@ -72,6 +75,7 @@ def test_the_same_bound_for_every_write(isvcs, kube):
 
 def test_the_pauses_stop_at_the_steps_timeout(isvcs, kube, monkeypatch):
     monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.4)
+    monkeypatch.setattr(rollout, "CONFLICT_MAX_PAUSE_S", 2.0)
     with_canary(isvcs, NAME, V1, V2)
     kube.status_update_before_patches(1000)
     started = time.monotonic()
