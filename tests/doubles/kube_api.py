@@ -59,7 +59,13 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   revision the controller created, with the annotation ``SOURCE_URI`` (the storageUri its
   template had); ``lag_reconcile(n)``: the next spec change is applied to the object but the
   controller reconciles it only after ``n`` more GETs (until then the status describes the spec
-  before, as KServe's does until it reconciles);
+  before, as KServe's does until it reconciles); ``lag_route(n)``: the next revision to become
+  ready is reported as ``latestReadyRevision`` (its configuration ready) for ``n`` more GETs
+  before ``traffic[]`` routes it — the Knative Service copies ``latestReadyRevisionName`` from its
+  Configuration while its Route has not moved traffic yet (knative-v1.21.1
+  ``pkg/reconciler/service/service.go``: ``PropagateConfigurationStatus``, then
+  ``checkRoutesNotReady`` only marks the Route not ready), and KServe v0.20.0 ``PropagateStatus``
+  copies both fields as they are;
 * legacy API discovery (``/api``, ``/apis``, ``/apis/serving.kserve.io/v1beta1``: the
   ``APIVersions``/``APIGroupList``/``APIResourceList`` of k8s.io/apimachinery ``meta/v1``, with the
   ``isvc`` short name of the KServe CRD), so ``kubectl get/patch isvc`` work against the double.
@@ -200,6 +206,7 @@ class KubeApiDouble(InThreadServer):
         self.can_impersonate = True
         self.delay = 0.0
         self.lag_reads = 0  # lag_reconcile()
+        self.route_lag_reads = 0  # lag_route()
         self.status_updates = 0  # status_update_before_patches()
         super().__init__(self._handler())
 
@@ -275,6 +282,12 @@ class KubeApiDouble(InThreadServer):
         """The next spec changes are reconciled only after ``reads`` more GETs of the object."""
         self.lag_reads = reads
 
+    def lag_route(self, reads: int) -> None:
+        """The next revision to become ready is routed only ``reads`` GETs after the status
+        names it ``latestReadyRevision`` (until then traffic[] resolves the ``latestRevision``
+        target to the revision ready before it)."""
+        self.route_lag_reads = reads
+
     def revision_object(self, ns: str, name: str) -> dict | None:
         """The Knative Revision ``name`` of an InferenceService in ``ns`` (None: no such revision)."""
         for (key_ns, _), m in self.meta.items():
@@ -331,6 +344,7 @@ class KubeApiDouble(InThreadServer):
         obj, m = self.objects[key], self.meta[key]
         created = m["revisions"][-1]
         ready = m["ready"]
+        routed = m["routed"] if m.get("route_lag") else ready  # lag_route(): the Route not moved yet
         pct = obj["spec"]["predictor"].get("canaryTrafficPercent")
         annotations = obj["metadata"].get("annotations") or {}
         latest_tag = {"tag": "latest"} if annotations.get(TAG_ROUTING) == "true" else {}
@@ -344,7 +358,7 @@ class KubeApiDouble(InThreadServer):
         else:
             targets.append({**latest_tag, "latestRevision": True, "percent": 100})
         # Knative's route status: latestRevision resolved to the latest ready revision (none: no traffic)
-        traffic = [{**t, "revisionName": t.get("revisionName") or ready} for t in targets] if ready else []
+        traffic = [{**t, "revisionName": t.get("revisionName") or routed} for t in targets] if routed else []
         # inference_service_status.go PropagateStatus: the rolled-out revisions
         per_revision: dict[str, int] = {}
         for t in traffic:
@@ -389,6 +403,10 @@ class KubeApiDouble(InThreadServer):
                 return
             changed, m["lagging"] = m["lagging"], None
             self._reconcile(key, spec_changed=changed)
+        if m.get("route_lag"):
+            m["route_lag"] -= 1
+            if not m["route_lag"]:
+                self._publish(key)  # the Route moved: traffic[] routes the latest ready revision
         if self._stalled:
             return
         latest = m["revisions"][-1]
@@ -398,6 +416,8 @@ class KubeApiDouble(InThreadServer):
                 if m["uris"][latest] in self.failing_uris:
                     m["failed"] = latest
                 else:
+                    if self.route_lag_reads > 0 and m["ready"]:
+                        m["routed"], m["route_lag"], self.route_lag_reads = m["ready"], self.route_lag_reads, 0
                     m["ready"] = latest
                 self._publish(key)
 

@@ -28,8 +28,11 @@ V1, V2, V3 = (f"gs://models/run{i}/artifacts/model-joblib" for i in (1, 2, 3))
 
 
 @pytest.fixture(autouse=True)
-def _short_pauses(monkeypatch):
-    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.01, raising=False)
+def _no_pauses(monkeypatch):
+    # the count matters here, not the pauses: 0.01 s doubled up to CONFLICT_MAX_PAUSE_S still
+    # slept about 1.3 s per exhausted write
+    monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.0)
+    monkeypatch.setattr(rollout, "CONFLICT_MAX_PAUSE_S", 0.0)
 
 
 def _spec(isvcs):
@@ -72,10 +75,15 @@ def test_the_same_bound_for_every_write(isvcs, kube):
 
 def test_the_pauses_stop_at_the_steps_timeout(isvcs, kube, monkeypatch):
     monkeypatch.setattr(rollout, "CONFLICT_BACKOFF_S", 0.4)
+    monkeypatch.setattr(rollout, "CONFLICT_MAX_PAUSE_S", 2.0)
     with_canary(isvcs, NAME, V1, V2)
     kube.status_update_before_patches(1000)
+    before = len([c for c in kube.calls if c[0] == "PATCH"])
     started = time.monotonic()
-    with pytest.raises(ServingConflictError, match="refused [1-7] times with HTTP 409"):
+    with pytest.raises(ServingConflictError, match="refused [2-7] times with HTTP 409"):
         rollout.set_traffic(isvcs, NAME, 25, timeout_s=1)
-    assert time.monotonic() - started < 3
+    took = time.monotonic() - started
+    tries = len([c for c in kube.calls if c[0] == "PATCH"]) - before
+    # it paused (three immediate tries did not) and stopped at the timeout, not after all tries
+    assert 0.4 <= took < 3 and 2 <= tries < rollout.CONFLICT_ATTEMPTS, (took, tries)
     assert _spec(isvcs) == (V2, 10)

@@ -783,50 +783,94 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     by a write's 409 or a wait — is left alone, and the state returned has action ``held``
     (whoever deployed that model decides). Abort still wins on traffic: while that model's revision
     is not ready Knative gives its share to the latest *ready* revision, the failed one, which is
-    pinned out once that other revision has failed (:func:`_hold`; while it starts, nothing). The state's ``written`` says what was written ("" : nothing).
+    pinned out once that other revision has failed (:func:`_hold`; while it starts, nothing). A
+    spec changed again while held (the champion written back, the failed model again) is rolled
+    back from a fresh read, within the same deadline. The state's ``written`` says what was
+    written ("" : nothing).
     """
     done: list[str] = []  # the writes that landed, in order: "pin", "restore"
     deadline = time.monotonic() + timeout_s
-    try:
-        return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
-                         model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
-                         deadline=deadline)
-    except ChangedOutside:
-        now = isvcs.get(name) if failed_storage_uri else None
-        if _occupied(now, failed_storage_uri, storage_uri):
-            written = ""
-            if "restore" in done:
-                written = (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model "
-                           "left the spec) before the spec was changed")
-            elif "pin" in done:
-                written = "its canary pinned to 0 % before the spec was changed"
-            return _hold(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
-        raise
+    while True:
+        try:
+            return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                             model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
+                             deadline=deadline)
+        except ChangedOutside as exc:
+            now = isvcs.get(name) if failed_storage_uri else None
+            if _occupied(now, failed_storage_uri, storage_uri):
+                try:
+                    return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline)
+                except _ChangedWhileHeld:
+                    if time.monotonic() >= deadline:
+                        raise
+                    continue  # changed again while held: rolled back from a fresh read
+            if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
+                raise
+
+
+class _ChangedWhileHeld(ChangedOutside):
+    """The spec changed while a rollback was held: :func:`rollback` starts again from a fresh read
+    (the champion written back, or the failed model, is no longer another model to leave alone)."""
+
+
+def _written(done: list[str], version: str) -> str:
+    """What a rollback wrote before it was held (``done``: "pin", "restore"); "" : nothing."""
+    if "restore" in done:
+        return (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec) "
+                "before the spec was changed")
+    return "its canary pinned to 0 % before the spec was changed" if "pin" in done else ""
+
+
+def _routed(obj: dict[str, Any]) -> str:
+    """The revision traffic[] routes the ``latestRevision`` target to, else ``latestReadyRevision``.
+    They differ for a moment after a revision becomes ready: the Knative Service copies
+    ``latestReadyRevisionName`` from its Configuration before its Route moves traffic
+    (knative-v1.21.1 ``pkg/reconciler/service/service.go`` ``checkRoutesNotReady`` only marks the
+    Route not ready), and KServe v0.20.0 ``PropagateStatus`` copies both as they are."""
+    for t in predictor_status(obj).get("traffic") or []:
+        if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName"):
+            return str(t["revisionName"])
+    return predictor_status(obj).get("latestReadyRevision", "")
 
 
 def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
           timeout_s: float, deadline: float) -> RolloutState:
+    """The state of a rollback held (the spec names another model); :class:`_ChangedWhileHeld` when
+    the spec changes meanwhile (:func:`_hold_once`)."""
+    try:
+        return _hold_once(isvcs, name, obj, failed_storage_uri, written, timeout_s, deadline)
+    except _ChangedWhileHeld:
+        raise
+    except ChangedOutside as exc:
+        raise _ChangedWhileHeld(str(exc)) from exc
+
+
+def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
+               timeout_s: float, deadline: float) -> RolloutState:
     """The state of a rollback held (the spec names another model), abort winning on traffic: Knative
     routes the ``latestRevision`` target to the latest *ready* revision, so while the other model's
-    revision is not ready the failed model's revision still gets the other canary's share. While
-    that revision is merely starting (image pull, model download: the normal case) nothing is
-    written — pinning it would fail the other run's deploy and roll back its model unanalysed —
-    and its outcome is awaited within the rollback's deadline (a revision failing after a hold that
-    returned at once left the failed model that share for good when a raw ``kubectl apply``, which
-    nothing rolls back, deployed it); still starting at the deadline, the state's ``note`` names
-    the transient share (``written`` keeps to what was written). Once it has FAILED (:func:`_failed`) the
-    failed model's revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers
-    the other canary's share, which goes to the stable revision; a status update since the read
-    that made the other revision ready or no longer failed stops it, nothing written); a failed
-    model that still gets traffic otherwise (it is the stable revision) fails the step, naming
-    that revision."""
+    revision is not ready — or ready, its Route not moved yet (:func:`_routed`) — the failed model's
+    revision still gets the other canary's share. While that revision is merely starting (image
+    pull, model download: the normal case) nothing is written — pinning it would fail the other
+    run's deploy and roll back its model unanalysed — and its outcome is awaited within the
+    rollback's deadline, until the failed model's revision has no share left (a revision failing
+    after a hold that returned at once left the failed model that share for good when a raw
+    ``kubectl apply``, which nothing rolls back, deployed it). Still starting (or not yet routed) at
+    the deadline, or the API unreachable then, the state's ``note`` names the transient share
+    (``written`` keeps to what was written). Once it has FAILED (:func:`_failed`) the failed
+    model's revision is pinned out (``canaryTrafficPercent: 0``, conditional: only lowers the other
+    canary's share, which goes to the stable revision; a status update since the read that made the
+    other revision ready or no longer failed stops it, nothing written); the pin written, traffic
+    not yet moved at the deadline is a ``note`` beside the pin in ``written`` (Knative moves it:
+    the step does not fail on a write that landed). A failed model that still gets traffic
+    otherwise (it is the stable revision) fails the step, naming that revision."""
     serving = [rev for rev, pct in traffic_split(obj).items() if pct > 0
                and (src := getattr(isvcs, "revision_source", lambda _r: None)(rev)) is not None
                and same_storage_uri(src, failed_storage_uri)]
     if not serving:
         return replace(_state("held", obj, _spec_version(obj)[0]), written=written)
     where = f"InferenceService {isvcs.namespace}/{name}"
-    latest, stable = predictor_status(obj).get("latestReadyRevision", ""), _stable_revision(obj)
+    latest, stable = _routed(obj), _stable_revision(obj)
     other = _spec_version(obj)[1]
     if serving != [latest] or stable in serving or not stable:
         raise ServingError(f"{where} names another model now ({other}), but revision {', '.join(serving)} still "
@@ -836,35 +880,37 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
     share = traffic_split(obj).get(latest, 0)
 
     def transient(o: dict[str, Any]) -> RolloutState:
-        note = (f"the other model's canary not pinned (its revision {_created(o)} was still starting at the "
-                f"rollback's deadline: until it is ready Knative gives its {share} % to the failed model's revision "
-                f"{latest})")
+        why = (f"its revision {_created(o)} was ready but Knative had not moved its traffic yet"
+               if predictor_status(o).get("latestReadyRevision") == _created(o)
+               else f"its revision {_created(o)} was still starting")
+        note = (f"the other model's canary not pinned ({why} at the rollback's deadline: until it is routed Knative "
+                f"gives its {share} % to the failed model's revision {latest})")
         return replace(_state("held", o, _spec_version(o)[0]), written=written, note=note)
 
     if not _failed(obj):
-        # still starting: its outcome is awaited within the rollback's deadline — a revision that
-        # fails later (after the hold) would leave the failed model its share for good when no run
-        # of ctloop deployed it (kubectl apply: nothing rolls it back)
+        # still starting, or ready and not routed yet: awaited within the rollback's deadline until
+        # the failed model's revision has no share left — a new latestReadyRevision alone is not
+        # the end (Knative names it before its Route moves traffic), and a revision that fails
+        # later would leave the failed model its share for good when no run of ctloop deployed it
         seen = [obj]
 
         def settled(o: dict[str, Any]) -> bool:
             seen[0] = o
             return (not same_storage_uri(_spec_version(o)[1], other) or bool(_failed(o))
-                    or predictor_status(o).get("latestReadyRevision") != latest
                     or traffic_split(o).get(latest, 0) == 0)
 
         try:
             now = wait_for(isvcs, name, settled, timeout_s=timeout_s, deadline=deadline,
                            what=f"the other model's revision {_created(obj)} ready or failed (the rollback held)")
-        except ServingTimeoutError:
+        except (ServingTimeoutError, ServingUnreachable):  # the API unreachable at the deadline too
             return transient(seen[0])
         if not same_storage_uri(_spec_version(now)[1], other):
-            # changed again meanwhile: rollback() holds again if yet another model took the spec
-            raise ChangedOutside(f"{where} was changed again while the rollback was held (it names "
-                                 f"{_spec_version(now)[1] or 'no storageUri'} now); "
-                                 f"{written or 'nothing written'}")
-        if not _failed(now):  # ready, or the failed model's revision lost its share: judged again
-            return _hold(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
+            # changed again meanwhile: rollback() starts again from a fresh read
+            raise _ChangedWhileHeld(f"{where} was changed again while the rollback was held (it names "
+                                    f"{_spec_version(now)[1] or 'no storageUri'} now); "
+                                    f"{written or 'nothing written'}")
+        if not _failed(now):  # the failed model's revision lost its share: judged again
+            return _hold_once(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
         obj = now
     failed = _failed(obj)
 
@@ -875,8 +921,7 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
     def still(now: dict[str, Any]) -> None:
         # a status update since the read (the 409's usual cause): the other revision became ready
         # (the failed model's revision lost its share) or is no longer the failed one — leave the spec
-        if (predictor_status(now).get("latestReadyRevision") != latest or traffic_split(now).get(latest, 0) == 0
-                or _failed(now) != failed):
+        if _routed(now) != latest or traffic_split(now).get(latest, 0) == 0 or _failed(now) != failed:
             raise _Moot(now)
 
     try:
@@ -886,19 +931,28 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
                            ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still, deadline=deadline)
     except _Moot as moot:
         if traffic_split(moot.now).get(latest, 0) and not _failed(moot.now):
-            return _hold(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline)
+            return _hold_once(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline)
         return replace(_state("held", moot.now, _spec_version(moot.now)[0]), written=written)
     what = f"the failed revision {latest} out of traffic (all on the stable revision {stable})"
+    pinned = (f"the other model's canary pinned to 0 % (its revision {failed} failed, Knative gave its {share} % "
+              f"to the failed model's revision {latest})")
+    written = f"{written}; {pinned}" if written else pinned
+    seen = [obj]
 
     def out(o: dict[str, Any]) -> bool:
+        seen[0] = o
         _still_written(isvcs, name, o, what, written=0, model=other)
         return traffic_split(o).get(latest, 0) == 0
 
-    obj = wait_for(isvcs, name, out, timeout_s=timeout_s, what=what, deadline=deadline)
-    pinned = (f"the other model's canary pinned to 0 % (its revision {failed} failed, Knative gave its {share} % "
-              f"to the failed model's revision {latest})")
-    return replace(_state("held", obj, _spec_version(obj)[0]),
-                   written=f"{written}; {pinned}" if written else pinned)
+    try:
+        obj = wait_for(isvcs, name, out, timeout_s=timeout_s, what=what, deadline=deadline)
+    except (ServingTimeoutError, ServingUnreachable):
+        # the pin landed (a failure seen near the deadline: Knative's progress deadline, 600 s by
+        # default, is the default timeout too); Knative moves the traffic, the write is reported
+        note = (f"the pin-out not yet confirmed at the rollback's deadline: Knative moves the failed model's revision "
+                f"{latest} out once KServe routes the pin (ctloop rollout status)")
+        return replace(_state("held", seen[0], _spec_version(seen[0])[0]), written=written, note=note)
+    return replace(_state("held", obj, _spec_version(obj)[0]), written=written)
 
 
 def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
@@ -919,7 +973,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # another model took the spec (another run's canary; a rollback_model step retried after
         # its pin-back met that deploy): neither pinned nor replaced, unless the failed model's
         # revision still gets its traffic (_hold)
-        return _hold(isvcs, name, obj, failed_storage_uri, "", timeout_s, deadline)
+        return _hold(isvcs, name, obj, failed_storage_uri, _written(done, version), timeout_s, deadline)
     canary = len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj)
     if unusable is not None and (not canary or not predictor_status(obj).get("latestReadyRevision")):
         raise unusable  # nothing to pin back: nothing written
