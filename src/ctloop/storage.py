@@ -1292,6 +1292,7 @@ class _S3Settings:
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
 _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
+_S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
@@ -1458,8 +1459,6 @@ class _S3(_Remote):
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
         written: nothing is deleted or warned of."""
-        from botocore.exceptions import ClientError
-
         client = self.client()
         if _aws_endpoint(client.meta.endpoint_url):
             return True
@@ -1471,9 +1470,30 @@ class _S3(_Remote):
         # one name per prefix: a probe left behind (its delete refused, or Object Lock retention) is
         # found by the next process's first write (refused: the header is checked), never one more
         probe = f"{parent + '/' if parent else ''}{_S3_PROBE}"
-        mine = uuid.uuid4().hex.encode()
-        checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
-        refusal = 412
+        verdict = self._probe(client, loc, probe, cache)
+        if verdict == "held":  # another's probe there, refused with an answer that may not be about it
+            verdict = self._probe(client, loc, f"{probe}-{uuid.uuid4().hex[:12]}", cache)
+        elif verdict == "gone":  # refused with nothing there: the header refused, or another process's
+            verdict = self._probe(client, loc, probe, cache)  # probe deleted since its refusal: again
+        if verdict == "held":
+            return False  # no answer this time (other processes probing): look, then write; asked again
+        checked, refusal = (False, 412) if verdict == "gone" else verdict  # gone twice: the header refused
+        with _S3_CONDITIONAL_LOCK:
+            _S3_CONDITIONAL[cache] = checked
+            if checked and refusal != 412:
+                _S3_REFUSAL[cache] = refusal
+        return checked
+
+    def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str]) -> tuple[bool, int] | str:
+        """Write the probe object ``probe`` twice with ``If-None-Match: *`` (other bytes the second time):
+        (whether the header is checked, the status a taken key is refused with); "gone" when a write
+        was refused with a 4xx other than 412 and nothing is there (the header itself refused, or another
+        process's probe deleted between its refusal and the look), "held" when another's bytes are
+        there after such a refusal (which then may not be about the name taken: a status is learnt only
+        from a refusal of the second write with the first write's bytes kept)."""
+        from botocore.exceptions import ClientError
+
+        mine = uuid.uuid4().hex.encode()  # each write: these 32 bytes, then -0 or -1 (_S3_PROBE_SIZE)
         versions: list[str | None] = []  # each write taken: its version id (None: unversioned)
         try:
             for put in range(2):
@@ -1485,30 +1505,27 @@ class _S3(_Remote):
                 except ClientError as exc:
                     status = _s3_status(exc)
                     if status == 501 and put == 0:
-                        break
+                        return False, 412
                     if status is None:
                         raise
-                    if status != 412:
-                        # another answer to a refused overwrite, or to something else (throttled, a
-                        # server error, a grant refused): what the probe holds now tells
-                        if status in (403, 408, 429) or status >= 500:
-                            raise
-                        held = self._probe_body(loc, probe)
-                        if held == body:
-                            raise
-                        if held is None:  # nothing there to refuse for: the header itself was refused
-                            break  # (a 4xx where others answer 501), or the probe just deleted: look, then write
-                        refusal = status
-                    checked = True
-                    break  # refused: the name was taken (by the first write, or by an earlier process)
+                    if status == 412:
+                        return True, 412  # refused: the name was taken (by the first write, or an earlier process)
+                    # another answer to a refused overwrite, or to something else (throttled, a server
+                    # error, a grant refused, no such bucket): what the probe holds now tells
+                    if status in (403, 404, 408, 429) or status >= 500:
+                        raise
+                    held = self._probe_body(loc, probe)
+                    if held == body:
+                        raise
+                    if held is None:
+                        return "gone"
+                    if put == 1 and held == mine + b"-0":
+                        return True, status  # the overwrite refused, the first write kept: its answer
+                    return "held"
+            return False, 412  # the second write taken (200): the header is not checked
         finally:
             if versions:
                 self._drop_probe(loc, probe, versions, cache)
-        with _S3_CONDITIONAL_LOCK:
-            _S3_CONDITIONAL[cache] = checked
-            if checked and refusal != 412:
-                _S3_REFUSAL[cache] = refusal
-        return checked
 
     def _probe_body(self, loc: Location, probe: str) -> bytes | None:
         from botocore.exceptions import ClientError
@@ -1527,32 +1544,51 @@ class _S3(_Remote):
     def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, str]) -> None:
         """Delete the probe's writes: on a versioned bucket each version by its id (a plain delete only
         added a delete marker, and each probe stayed as a noncurrent version: docs/storage.md), else the
-        key; a delete that still leaves a delete marker (versioning suspended) has it deleted too. A
-        delete refused (no s3:DeleteObject, or s3:DeleteObjectVersion; an Object Lock retention) is
-        warned of once per endpoint and bucket."""
+        key; a delete that leaves a delete marker (versioning suspended) has it deleted too. Where a
+        version's delete is refused (no s3:DeleteObjectVersion, only the s3:DeleteObject docs/storage.md
+        asks for; or an Object Lock retention), a plain delete hides it behind a delete marker, as before
+        versions were deleted, and that marker is deleted in turn when it can be: then the refusal was
+        the retention, and the probe stays visible, found by the next process's first write. A probe
+        left visible (that, or no s3:DeleteObject) is warned of once per endpoint and bucket; a version
+        or marker left hidden is not."""
         from botocore.exceptions import ClientError
 
         client = self.client()
+        refused = None  # a version's delete refused: hidden behind a delete marker instead
+        plain = False
         try:
             for version in dict.fromkeys(versions):  # a store ignoring the header: two versions
                 if version and version != "null":
-                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=version)
+                    try:
+                        client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=version)
+                    except ClientError as exc:
+                        refused = exc
                     continue
-                answer = client.delete_object(Bucket=loc.bucket, Key=probe)
-                if answer.get("DeleteMarker") and answer.get("VersionId"):
-                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=answer["VersionId"])
+                plain = True  # unversioned (or a null version): deleted by key
+            if not (plain or refused):
+                return
+            answer = client.delete_object(Bucket=loc.bucket, Key=probe)
         except ClientError as exc:
-            with _S3_CONDITIONAL_LOCK:
-                first = cache not in _S3_PROBES_LEFT
-                _S3_PROBES_LEFT.add(cache)
-            if first:
-                code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
-                versioned = any(v and v != "null" for v in versions)
-                grant = ("s3:DeleteObjectVersion (the bucket is versioned), or lift its Object Lock retention"
-                         if versioned else "s3:DeleteObject")
-                warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
-                              f"refused to delete it: {code}): grant {grant} on the prefix, or "
-                              "remove it by hand", stacklevel=3)
+            self._warn_probe_left(loc, probe, exc, cache, "s3:DeleteObject")
+            return
+        if answer.get("DeleteMarker") and answer.get("VersionId"):
+            try:
+                client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=answer["VersionId"])
+            except ClientError:
+                return  # no s3:DeleteObjectVersion: the probe stays hidden behind the marker, as before
+            if refused is not None:  # the marker could be deleted, a version could not: a retention keeps it
+                self._warn_probe_left(loc, probe, refused, cache, "s3:DeleteObjectVersion, or lift its Object "
+                                      "Lock retention (where If-None-Match is checked, later processes find it by name and add none)")
+
+    def _warn_probe_left(self, loc: Location, probe: str, exc, cache: tuple[str, str], grant: str) -> None:
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_PROBES_LEFT:
+                return
+            _S3_PROBES_LEFT.add(cache)
+        code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+        warnings.warn(f"left the {_S3_PROBE_SIZE}-byte probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
+                      f"refused to delete it: {code}): grant {grant} on the prefix, or remove it by hand",
+                      stacklevel=5)
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
