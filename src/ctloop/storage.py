@@ -56,6 +56,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -1320,15 +1321,22 @@ _S3_MAX_SKEW_S = 900  # S3 refuses a request signed more than 15 minutes off its
 
 
 def _clock_skew(response: dict) -> float | None:
-    """Seconds this machine's clock is behind (+) or ahead of (-) the store's, from the ``Date`` header of
-    its answer, when beyond what S3 allows; None when within it or not told."""
+    """Seconds this machine's clock is behind (+) or ahead of (-) the store's, when beyond what S3 allows;
+    None when within it or not told. From the ``RequestTime`` and ``ServerTime`` of a RequestTimeTooSkewed
+    body (Amazon S3 API reference, "Error responses"), else from the ``Date`` header of the answer."""
     from email.utils import parsedate_to_datetime
 
-    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-    try:
-        skew = parsedate_to_datetime(date).timestamp() - time.time() if date else None
-    except (TypeError, ValueError):
-        return None
+    error = response.get("Error", {})
+    try:  # S3's RequestTimeTooSkewed body: <RequestTime>20250901T162148Z</RequestTime> (as signed, from
+        # this clock) and <ServerTime>2025-09-03T16:21:50Z</ServerTime>; a proxy may drop the Date header
+        told = datetime.strptime(error["RequestTime"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        skew = datetime.fromisoformat(error["ServerTime"].replace("Z", "+00:00")).timestamp() - told.timestamp()
+    except (KeyError, TypeError, ValueError):
+        date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        try:
+            skew = parsedate_to_datetime(date).timestamp() - time.time() if date else None
+        except (TypeError, ValueError):
+            return None
     return skew if skew is not None and abs(skew) > _S3_MAX_SKEW_S else None
 
 
@@ -1383,7 +1391,7 @@ class _S3(_Remote):
                 # botocore signs with this machine's clock and never corrects it: S3 refuses a request
                 # signed over 15 minutes off (403; a HEAD's carries no code), which read as a missing grant
                 off = (f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} the store's"
-                       if skew is not None else " from the store's")
+                       if skew is not None else " more than 15 minutes off the store's")
                 raise ConfigError(f"{self.endpoint()} refused the request for {loc.uri} because this machine's "
                                   f"clock is{off} (S3 allows 15 minutes; {code}): sync it (NTP, chrony; in a "
                                   "container, the node's clock)") from exc
