@@ -567,17 +567,25 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
+_NO_DIR_SYNC = {errno.EINVAL, errno.EBADF, errno.ENOTSUP, errno.EOPNOTSUPP}  # fsync of a directory unsupported
+
+
 def _sync_dir(path: Path) -> None:
     """Flush the directory ``path`` (the name just renamed or linked into it) to the disk; a file
-    system that cannot (EINVAL, EBADF: some FUSE and network mounts) is left as it is."""
+    system that cannot (EINVAL, EBADF, ENOTSUP: some FUSE and network mounts), or a directory this
+    user cannot open (EACCES, EPERM), is left as it is. Any other failure (EIO: the entry may not be on
+    the disk) is raised: the create is not acknowledged (before, every error passed)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
+    except OSError as exc:
+        if exc.errno in _NO_DIR_SYNC | {errno.EACCES, errno.EPERM}:
+            return
+        raise
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as exc:
+        if exc.errno not in _NO_DIR_SYNC:
+            raise
     finally:
         os.close(fd)
 
