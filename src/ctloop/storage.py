@@ -686,8 +686,10 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
             if _take_over_dead_lock(lock):
                 continue
             if time.monotonic() > deadline:
-                raise OSError(errno.EBUSY, f"{lock} is held{_lock_holder_text(lock)} (remove it if no "
-                                           f"ctloop job writes {path.name})") from None
+                held, guards = _lock_holder_text(lock)
+                them = f"it and {', '.join(g.name for g in guards)}" if guards else "it"
+                raise OSError(errno.EBUSY, f"{lock} is held{held} (remove {them} if no ctloop job writes "
+                                           f"{path.name})") from None
             time.sleep(0.02)
             continue
         try:
@@ -858,7 +860,33 @@ def _take_over_dead_lock(lock: Path, depth: int = 0) -> bool:
             guard.unlink()
 
 
-def _lock_holder_text(lock: Path, depth: int = 0) -> str:
+def _lock_holder_text(lock: Path) -> tuple[str, list[Path]]:
+    """Who holds ``lock``, as `` by pid N on this host, ...``, and the guards left by takeovers that did
+    not finish which block taking a dead holder's lock over (each to be removed with it); one line
+    however many levels were left (before, each level repeated "(remove both ...)")."""
+    text = _holder_state(lock)
+    if not text.endswith(", which has exited"):
+        return text, []
+    guards: list[Path] = []
+    guard = lock.with_name(lock.name + ".takeover")
+    while guard.exists():  # a taker killed between making its guard and removing it, not taken over
+        guards.append(guard)
+        if len(guards) > _TAKEOVER_DEPTH or not _holder_dead(_lock_record(guard)):
+            break
+        guard = guard.with_name(guard.name + ".takeover")
+    if not guards:
+        return text, []
+    last = guards[-1]
+    if len(guards) == 1:
+        return (f"{text}, but {last} left by a takeover that did not finish blocks taking it over: it is "
+                f"held{_holder_state(last)}"), guards
+    tail = (f"the last one, left{_holder_state(last)}, is more than {_TAKEOVER_DEPTH} levels down: not taken over"
+            if len(guards) > _TAKEOVER_DEPTH else f"the last one is held{_holder_state(last)}")
+    names = ", ".join(str(g) for g in guards[:-1])
+    return f"{text}, but {names} and {last} left by takeovers that did not finish block taking it over: {tail}", guards
+
+
+def _holder_state(lock: Path) -> str:
     record = _lock_record(lock)
     if record is None:
         return " (no holder recorded)"
@@ -866,13 +894,6 @@ def _lock_holder_text(lock: Path, depth: int = 0) -> str:
     if (record.get("boot"), record.get("pidns")) != _this_kernel():
         return f" by pid {record['pid']} on host {host}, which this host cannot check"
     if _holder_dead(record):
-        guard = lock.with_name(lock.name + ".takeover")
-        if guard.exists():  # a taker killed between making the guard and removing it, not taken over
-            blocker = (_lock_holder_text(guard, depth + 1) if depth < _TAKEOVER_DEPTH
-                       else " (too deep to take over)")
-            return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
-                    f"that did not finish blocks taking it over: it is held{blocker} (remove both if no "
-                    "ctloop job writes it)")
         return f" by pid {record['pid']} on this host, which has exited"
     now = _process_start(record["pid"])
     if isinstance(record.get("start"), int) and record.get("timens") != _time_namespace() \
