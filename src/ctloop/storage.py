@@ -1491,8 +1491,12 @@ class _S3(_Remote):
         If-None-Match matched with 304 Not Modified, minio/minio#19442) failed every new store with that
         answer; now the probe is read back: when it still holds the first write's bytes, the store
         refused the overwrite, and that status means "taken" to :meth:`create` too (:data:`_S3_REFUSAL`);
-        when it holds the second's, the header is not checked. Throttling, a server error or a refused
-        grant is raised as ever. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
+        when it holds the second's, the header is not checked. When nothing is there the probe is
+        written again (another process's probe may have been refused for, then deleted: before, "not
+        checked" was cached for the process), and nothing twice is a store refusing the header itself;
+        another's bytes there teach no status (the refusal may not be about the name): a probe of a name
+        of its own is written (:meth:`_probe`). Throttling, a server error, a refused grant or a missing
+        bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
         written: nothing is deleted or warned of."""
