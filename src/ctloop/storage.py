@@ -56,6 +56,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -566,17 +567,25 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
+_NO_DIR_SYNC = {errno.EINVAL, errno.EBADF, errno.ENOTSUP, errno.EOPNOTSUPP}  # fsync of a directory unsupported
+
+
 def _sync_dir(path: Path) -> None:
     """Flush the directory ``path`` (the name just renamed or linked into it) to the disk; a file
-    system that cannot (EINVAL, EBADF: some FUSE and network mounts) is left as it is."""
+    system that cannot (EINVAL, EBADF, ENOTSUP: some FUSE and network mounts), or a directory this
+    user cannot open (EACCES, EPERM), is left as it is. Any other failure (EIO: the entry may not be on
+    the disk) is raised: the create is not acknowledged (before, every error passed)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
+    except OSError as exc:
+        if exc.errno in _NO_DIR_SYNC | {errno.EACCES, errno.EPERM}:
+            return
+        raise
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as exc:
+        if exc.errno not in _NO_DIR_SYNC:
+            raise
     finally:
         os.close(fd)
 
@@ -677,8 +686,10 @@ def _create_by_exclusive_lock(tmp: Path, path: Path, lock: Path, deadline: float
             if _take_over_dead_lock(lock):
                 continue
             if time.monotonic() > deadline:
-                raise OSError(errno.EBUSY, f"{lock} is held{_lock_holder_text(lock)} (remove it if no "
-                                           f"ctloop job writes {path.name})") from None
+                held, guards = _lock_holder_text(lock)
+                them = f"it and {', '.join(g.name for g in guards)}" if guards else "it"
+                raise OSError(errno.EBUSY, f"{lock} is held{held} (remove {them} if no ctloop job writes "
+                                           f"{path.name})") from None
             time.sleep(0.02)
             continue
         try:
@@ -849,7 +860,33 @@ def _take_over_dead_lock(lock: Path, depth: int = 0) -> bool:
             guard.unlink()
 
 
-def _lock_holder_text(lock: Path, depth: int = 0) -> str:
+def _lock_holder_text(lock: Path) -> tuple[str, list[Path]]:
+    """Who holds ``lock``, as `` by pid N on this host, ...``, and the guards left by takeovers that did
+    not finish which block taking a dead holder's lock over (each to be removed with it); one line
+    however many levels were left (before, each level repeated "(remove both ...)")."""
+    text = _holder_state(lock)
+    if not text.endswith(", which has exited"):
+        return text, []
+    guards: list[Path] = []
+    guard = lock.with_name(lock.name + ".takeover")
+    while guard.exists():  # a taker killed between making its guard and removing it, not taken over
+        guards.append(guard)
+        if len(guards) > _TAKEOVER_DEPTH or not _holder_dead(_lock_record(guard)):
+            break
+        guard = guard.with_name(guard.name + ".takeover")
+    if not guards:
+        return text, []
+    last = guards[-1]
+    if len(guards) == 1:
+        return (f"{text}, but {last} left by a takeover that did not finish blocks taking it over: it is "
+                f"held{_holder_state(last)}"), guards
+    tail = (f"the last one, left{_holder_state(last)}, is more than {_TAKEOVER_DEPTH} levels down: not taken over"
+            if len(guards) > _TAKEOVER_DEPTH else f"the last one is held{_holder_state(last)}")
+    names = ", ".join(str(g) for g in guards[:-1])
+    return f"{text}, but {names} and {last} left by takeovers that did not finish block taking it over: {tail}", guards
+
+
+def _holder_state(lock: Path) -> str:
     record = _lock_record(lock)
     if record is None:
         return " (no holder recorded)"
@@ -857,13 +894,6 @@ def _lock_holder_text(lock: Path, depth: int = 0) -> str:
     if (record.get("boot"), record.get("pidns")) != _this_kernel():
         return f" by pid {record['pid']} on host {host}, which this host cannot check"
     if _holder_dead(record):
-        guard = lock.with_name(lock.name + ".takeover")
-        if guard.exists():  # a taker killed between making the guard and removing it, not taken over
-            blocker = (_lock_holder_text(guard, depth + 1) if depth < _TAKEOVER_DEPTH
-                       else " (too deep to take over)")
-            return (f" by pid {record['pid']} on this host, which has exited, but {guard} left by a takeover "
-                    f"that did not finish blocks taking it over: it is held{blocker} (remove both if no "
-                    "ctloop job writes it)")
         return f" by pid {record['pid']} on this host, which has exited"
     now = _process_start(record["pid"])
     if isinstance(record.get("start"), int) and record.get("timens") != _time_namespace() \
@@ -1292,6 +1322,7 @@ class _S3Settings:
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
 _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
+_S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
@@ -1319,15 +1350,22 @@ _S3_MAX_SKEW_S = 900  # S3 refuses a request signed more than 15 minutes off its
 
 
 def _clock_skew(response: dict) -> float | None:
-    """Seconds this machine's clock is behind (+) or ahead of (-) the store's, from the ``Date`` header of
-    its answer, when beyond what S3 allows; None when within it or not told."""
+    """Seconds this machine's clock is behind (+) or ahead of (-) the store's, when beyond what S3 allows;
+    None when within it or not told. From the ``RequestTime`` and ``ServerTime`` of a RequestTimeTooSkewed
+    body (Amazon S3 API reference, "Error responses"), else from the ``Date`` header of the answer."""
     from email.utils import parsedate_to_datetime
 
-    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-    try:
-        skew = parsedate_to_datetime(date).timestamp() - time.time() if date else None
-    except (TypeError, ValueError):
-        return None
+    error = response.get("Error", {})
+    try:  # S3's RequestTimeTooSkewed body: <RequestTime>20250901T162148Z</RequestTime> (as signed, from
+        # this clock) and <ServerTime>2025-09-03T16:21:50Z</ServerTime>; a proxy may drop the Date header
+        told = datetime.strptime(error["RequestTime"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        skew = datetime.fromisoformat(error["ServerTime"].replace("Z", "+00:00")).timestamp() - told.timestamp()
+    except (KeyError, TypeError, ValueError):
+        date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        try:
+            skew = parsedate_to_datetime(date).timestamp() - time.time() if date else None
+        except (TypeError, ValueError):
+            return None
     return skew if skew is not None and abs(skew) > _S3_MAX_SKEW_S else None
 
 
@@ -1382,7 +1420,7 @@ class _S3(_Remote):
                 # botocore signs with this machine's clock and never corrects it: S3 refuses a request
                 # signed over 15 minutes off (403; a HEAD's carries no code), which read as a missing grant
                 off = (f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} the store's"
-                       if skew is not None else " from the store's")
+                       if skew is not None else " more than 15 minutes off the store's")
                 raise ConfigError(f"{self.endpoint()} refused the request for {loc.uri} because this machine's "
                                   f"clock is{off} (S3 allows 15 minutes; {code}): sync it (NTP, chrony; in a "
                                   "container, the node's clock)") from exc
@@ -1453,13 +1491,15 @@ class _S3(_Remote):
         If-None-Match matched with 304 Not Modified, minio/minio#19442) failed every new store with that
         answer; now the probe is read back: when it still holds the first write's bytes, the store
         refused the overwrite, and that status means "taken" to :meth:`create` too (:data:`_S3_REFUSAL`);
-        when it holds the second's, the header is not checked. Throttling, a server error or a refused
-        grant is raised as ever. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
+        when it holds the second's, the header is not checked. When nothing is there the probe is
+        written again (another process's probe may have been refused for, then deleted: before, "not
+        checked" was cached for the process), and nothing twice is a store refusing the header itself;
+        another's bytes there teach no status (the refusal may not be about the name): a probe of a name
+        of its own is written (:meth:`_probe`). Throttling, a server error, a refused grant or a missing
+        bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
         written: nothing is deleted or warned of."""
-        from botocore.exceptions import ClientError
-
         client = self.client()
         if _aws_endpoint(client.meta.endpoint_url):
             return True
@@ -1471,9 +1511,30 @@ class _S3(_Remote):
         # one name per prefix: a probe left behind (its delete refused, or Object Lock retention) is
         # found by the next process's first write (refused: the header is checked), never one more
         probe = f"{parent + '/' if parent else ''}{_S3_PROBE}"
-        mine = uuid.uuid4().hex.encode()
-        checked = False  # 501 on the first write, or the second one taken (200): the header is not checked
-        refusal = 412
+        verdict = self._probe(client, loc, probe, cache)
+        if verdict == "held":  # another's probe there, refused with an answer that may not be about it
+            verdict = self._probe(client, loc, f"{probe}-{uuid.uuid4().hex[:12]}", cache)
+        elif verdict == "gone":  # refused with nothing there: the header refused, or another process's
+            verdict = self._probe(client, loc, probe, cache)  # probe deleted since its refusal: again
+        if verdict == "held":
+            return False  # no answer this time (other processes probing): look, then write; asked again
+        checked, refusal = (False, 412) if verdict == "gone" else verdict  # gone twice: the header refused
+        with _S3_CONDITIONAL_LOCK:
+            _S3_CONDITIONAL[cache] = checked
+            if checked and refusal != 412:
+                _S3_REFUSAL[cache] = refusal
+        return checked
+
+    def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str]) -> tuple[bool, int] | str:
+        """Write the probe object ``probe`` twice with ``If-None-Match: *`` (other bytes the second time):
+        (whether the header is checked, the status a taken key is refused with); "gone" when a write
+        was refused with a 4xx other than 412 and nothing is there (the header itself refused, or another
+        process's probe deleted between its refusal and the look), "held" when another's bytes are
+        there after such a refusal (which then may not be about the name taken: a status is learnt only
+        from a refusal of the second write with the first write's bytes kept)."""
+        from botocore.exceptions import ClientError
+
+        mine = uuid.uuid4().hex.encode()  # each write: these 32 bytes, then -0 or -1 (_S3_PROBE_SIZE)
         versions: list[str | None] = []  # each write taken: its version id (None: unversioned)
         try:
             for put in range(2):
@@ -1485,30 +1546,27 @@ class _S3(_Remote):
                 except ClientError as exc:
                     status = _s3_status(exc)
                     if status == 501 and put == 0:
-                        break
+                        return False, 412
                     if status is None:
                         raise
-                    if status != 412:
-                        # another answer to a refused overwrite, or to something else (throttled, a
-                        # server error, a grant refused): what the probe holds now tells
-                        if status in (403, 408, 429) or status >= 500:
-                            raise
-                        held = self._probe_body(loc, probe)
-                        if held == body:
-                            raise
-                        if held is None:  # nothing there to refuse for: the header itself was refused
-                            break  # (a 4xx where others answer 501), or the probe just deleted: look, then write
-                        refusal = status
-                    checked = True
-                    break  # refused: the name was taken (by the first write, or by an earlier process)
+                    if status == 412:
+                        return True, 412  # refused: the name was taken (by the first write, or an earlier process)
+                    # another answer to a refused overwrite, or to something else (throttled, a server
+                    # error, a grant refused, no such bucket): what the probe holds now tells
+                    if status in (403, 404, 408, 429) or status >= 500:
+                        raise
+                    held = self._probe_body(loc, probe)
+                    if held == body:
+                        raise
+                    if held is None:
+                        return "gone"
+                    if put == 1 and held == mine + b"-0":
+                        return True, status  # the overwrite refused, the first write kept: its answer
+                    return "held"
+            return False, 412  # the second write taken (200): the header is not checked
         finally:
             if versions:
                 self._drop_probe(loc, probe, versions, cache)
-        with _S3_CONDITIONAL_LOCK:
-            _S3_CONDITIONAL[cache] = checked
-            if checked and refusal != 412:
-                _S3_REFUSAL[cache] = refusal
-        return checked
 
     def _probe_body(self, loc: Location, probe: str) -> bytes | None:
         from botocore.exceptions import ClientError
@@ -1527,32 +1585,51 @@ class _S3(_Remote):
     def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, str]) -> None:
         """Delete the probe's writes: on a versioned bucket each version by its id (a plain delete only
         added a delete marker, and each probe stayed as a noncurrent version: docs/storage.md), else the
-        key; a delete that still leaves a delete marker (versioning suspended) has it deleted too. A
-        delete refused (no s3:DeleteObject, or s3:DeleteObjectVersion; an Object Lock retention) is
-        warned of once per endpoint and bucket."""
+        key; a delete that leaves a delete marker (versioning suspended) has it deleted too. Where a
+        version's delete is refused (no s3:DeleteObjectVersion, only the s3:DeleteObject docs/storage.md
+        asks for; or an Object Lock retention), a plain delete hides it behind a delete marker, as before
+        versions were deleted, and that marker is deleted in turn when it can be: then the refusal was
+        the retention, and the probe stays visible, found by the next process's first write. A probe
+        left visible (that, or no s3:DeleteObject) is warned of once per endpoint and bucket; a version
+        or marker left hidden is not."""
         from botocore.exceptions import ClientError
 
         client = self.client()
+        refused = None  # a version's delete refused: hidden behind a delete marker instead
+        plain = False
         try:
             for version in dict.fromkeys(versions):  # a store ignoring the header: two versions
                 if version and version != "null":
-                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=version)
+                    try:
+                        client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=version)
+                    except ClientError as exc:
+                        refused = exc
                     continue
-                answer = client.delete_object(Bucket=loc.bucket, Key=probe)
-                if answer.get("DeleteMarker") and answer.get("VersionId"):
-                    client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=answer["VersionId"])
+                plain = True  # unversioned (or a null version): deleted by key
+            if not (plain or refused):
+                return
+            answer = client.delete_object(Bucket=loc.bucket, Key=probe)
         except ClientError as exc:
-            with _S3_CONDITIONAL_LOCK:
-                first = cache not in _S3_PROBES_LEFT
-                _S3_PROBES_LEFT.add(cache)
-            if first:
-                code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
-                versioned = any(v and v != "null" for v in versions)
-                grant = ("s3:DeleteObjectVersion (the bucket is versioned), or lift its Object Lock retention"
-                         if versioned else "s3:DeleteObject")
-                warnings.warn(f"left the empty probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
-                              f"refused to delete it: {code}): grant {grant} on the prefix, or "
-                              "remove it by hand", stacklevel=3)
+            self._warn_probe_left(loc, probe, exc, cache, "s3:DeleteObject")
+            return
+        if answer.get("DeleteMarker") and answer.get("VersionId"):
+            try:
+                client.delete_object(Bucket=loc.bucket, Key=probe, VersionId=answer["VersionId"])
+            except ClientError:
+                return  # no s3:DeleteObjectVersion: the probe stays hidden behind the marker, as before
+            if refused is not None:  # the marker could be deleted, a version could not: a retention keeps it
+                self._warn_probe_left(loc, probe, refused, cache, "s3:DeleteObjectVersion, or lift its Object "
+                                      "Lock retention (where If-None-Match is checked, later processes find it by name and add none)")
+
+    def _warn_probe_left(self, loc: Location, probe: str, exc, cache: tuple[str, str], grant: str) -> None:
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_PROBES_LEFT:
+                return
+            _S3_PROBES_LEFT.add(cache)
+        code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+        warnings.warn(f"left the {_S3_PROBE_SIZE}-byte probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
+                      f"refused to delete it: {code}): grant {grant} on the prefix, or remove it by hand",
+                      stacklevel=5)
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError

@@ -28,27 +28,38 @@ from tests.fixtures.servers import free_port
 _BODY = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>RequestTimeTooSkewed</Code>'
     b"<Message>The difference between the request time and the current time is too large.</Message>"
-    b"<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds><RequestId>R</RequestId>"
+    b"%s<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds><RequestId>R</RequestId>"
     b"<HostId>H</HostId></Error>"
 )
+# S3's body also holds the request's signing time (its X-Amz-Date) and the server's: e.g.
+# <RequestTime>20250901T162148Z</RequestTime><ServerTime>2025-09-03T16:21:50Z</ServerTime> (as AWS S3
+# answers, quoted in versity/versitygw#1514 and aws/aws-sdk-php#612)
+_TIMES = b"<RequestTime>%s</RequestTime><ServerTime>%s</ServerTime>"
 
 
 class SkewedS3:
-    """Double of S3 seen from a machine whose clock is an hour behind: 403 to everything."""
+    """Double of S3 seen from a machine whose clock is an hour behind: 403 to everything. Without
+    ``date`` no Date header is sent (a proxy dropping it); without ``times`` the body holds no
+    RequestTime and ServerTime."""
 
-    def __init__(self) -> None:
+    def __init__(self, date: bool = True, times: bool = True) -> None:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def answer(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                now = time.time() + 3600
+                told = self.headers.get("X-Amz-Date", "").encode()
+                server = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)).encode()
+                body = _BODY % (_TIMES % (told, server) if times and told else b"")
                 self.send_response_only(403)
-                self.send_header("Date", formatdate(time.time() + 3600, usegmt=True))
+                if date:
+                    self.send_header("Date", formatdate(now, usegmt=True))
                 self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(_BODY)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.wfile.write(_BODY)
+                    self.wfile.write(body)
 
             do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = answer
 
