@@ -18,9 +18,11 @@ IMAGE_ARG = $(if $(filter-out file default undefined,$(firstword $(origin IMAGE)
 BUILD  ?= build
 # make test: test files spread over TEST_WORKERS processes (xdist, whole files per worker so module
 # fixtures start once); most tests wait on servers and subprocesses, so 3 workers fit 2 cores.
+# Files are handed out in tests/conftest.py's order (slow-marked files first), not xdist's (most
+# tests first, which handed out the few-test end-to-end files among the last).
 # TEST_WORKERS=0 runs in one process. The 25 slowest tests are listed at the end of every run.
 TEST_WORKERS ?= 3
-PYTEST_ARGS ?= $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --durations=25
+PYTEST_ARGS ?= $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder) --durations=25
 # One OpenMP thread per test process: the workers already share the cores, and the tests' small
 # HistGradientBoosting fits ran 1.8x slower with a thread per core (scikit-learn issue #30662).
 TEST_OMP_THREADS ?= 1
