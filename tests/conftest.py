@@ -109,6 +109,21 @@ def _mlflow_env(monkeypatch):
     os.environ.pop("MLFLOW_RUN_ID", None)
 
 
+def pytest_collection_modifyitems(config, items):
+    """The order in which files are handed out to the xdist workers (``make test``: ``--dist
+    loadfile --no-loadscope-reorder``): files with a test marked ``slow`` (servers, pipeline runs)
+    first, in collection order, then the others, most tests first. xdist's own order (every file
+    by its number of tests) handed out the few-test end-to-end and crash-sweep files late, where
+    a long file makes the tail of the run. Every worker sorts the same collection the same way,
+    so their collections stay identical."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    slow = {f for f, its in files.items() if any(it.get_closest_marker("slow") for it in its)}
+    ordered = sorted(files, key=lambda f: (f not in slow, 0 if f in slow else -len(files[f])))
+    items[:] = [item for f in ordered for item in files[f]]
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Every process a test started has ended by now (fixtures are torn down): name and kill
     any that has not, so a leak shows in the summary instead of lingering on the machine."""

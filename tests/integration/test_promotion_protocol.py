@@ -69,9 +69,17 @@ def new_model(reg: MlflowRegistry, logged, versions: int = 2) -> str:
     return name
 
 
+# The cut promoter's lease, and a wait just past it: its lock is a dead holder's after the wait
+# (repair and the next promotion break it) and a live one before. Short, because the crash sweep
+# waits it out at every one of its ~15 cut points (1 s each made the sweep ~15 s longer); nothing
+# else contends for the lock while the promoter runs, so its own lease ending mid-promotion is moot.
+LEASE_S = 0.2
+PAST_LEASE_S = LEASE_S + 0.15
+
+
 def proxied(url: str, **cut) -> tuple[CuttingProxy, MlflowRegistry]:
     proxy = CuttingProxy(urlparse(url).port, **cut)
-    return proxy, MlflowRegistry(proxy.url, lease_s=1)
+    return proxy, MlflowRegistry(proxy.url, lease_s=LEASE_S)
 
 
 def direct(url: str) -> None:
@@ -144,7 +152,7 @@ def test_a_crash_at_any_write_leaves_old_or_new_and_repair_completes_it(reg, log
         outcomes.append(
             (k, proxy.cut_request, "new" if seen == new else "old", len(state.problems))
         )
-        time.sleep(1.2)  # the dead promoter's 1 s lease ends
+        time.sleep(PAST_LEASE_S)  # the dead promoter's lease ends
         reg.repair(name)
         assert_consistent(reg, name)
         assert snapshot(reg, name) == seen, "repair flipped the outcome"
@@ -223,7 +231,8 @@ def test_the_next_promotion_and_registration_settle_a_crash_by_themselves(reg, l
     proxy.close()
     direct(mlflow_url)
     assert reg.inspect(name).lock is not None
-    time.sleep(1.2)  # its lease ends; the next promotion breaks the lock instead of waiting 300 s
+    # its lease ends; the next promotion breaks the lock instead of waiting 300 s
+    time.sleep(PAST_LEASE_S)
     assert reg.promote(name, "3", reason="next") == "1"
     assert_consistent(reg, name)
     assert [e["event"] for e in reg.audit_log(name) if e["event"].startswith("promote")] == [
@@ -238,7 +247,7 @@ def test_the_next_promotion_and_registration_settle_a_crash_by_themselves(reg, l
         preg.promote(name, "2", reason="committed, then died")
     proxy.close()
     direct(mlflow_url)
-    time.sleep(1.2)
+    time.sleep(PAST_LEASE_S)
     assert reg.champion(name).version == "2" and not reg.inspect(name).consistent
     run_id, uri = logged
     reg.register(name, model_uri=uri, run_id=run_id, tags={})

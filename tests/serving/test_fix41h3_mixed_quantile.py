@@ -4,7 +4,7 @@ Fix round 41 took the larger of the two kinds' p99s: never below the p99 of thei
 handful of slow answers on the native kind failed a healthy canary. A real Prometheus 2.42
 (``--enable-feature=native-histograms``; the set-up of tests/serving/test_fix41f_mixed_histograms.py,
 whose protobuf encoding is tests/serving/test_r41_metrics_native_histograms.py's) scrapes a canary
-with one classic pod (40 answers/s at 50 ms) and one native pod answering 0.1/s at 1.5 s: 0.25 % of
+with one classic pod (160 answers/s at 50 ms) and one native pod answering 0.4/s at 1.5 s: 0.25 % of
 its answers, so the union's p99 is fast; it was reported as "p99 latency 1990 ms > 500 ms". The
 stable revision is read the same way, so the "at most 2x the stable's p99" rule was loosened too.
 
@@ -25,16 +25,19 @@ from tests.serving import test_fix41f_mixed_histograms as mixed
 NS, CONFIG = mixed.NS, mixed.CONFIG
 STABLE, FEW, MANY = (f"{CONFIG}-0001{i}" for i in (1, 2, 3))
 RULES = CanaryRules(window="1m", min_requests=20)
-# (revision, pod, format, 5xx share, latency s) of every pod, and its answers per second
+# (revision, pod, format, 5xx share, latency s) of every pod, and its answers per second: the
+# shares above (0.25 % and 4 %) at 4x the rates, so 8 scrapes hold as many answers as 30 did at
+# 40/s (the few pod's ~3 slow answers, below the union's 1 % budget of ~13; the many pod's ~50,
+# above it) and the module waits 8 s for Prometheus instead of 30
 PODS = [(STABLE, "a", "classic", 0.0, 0.05),
         (FEW, "a", "classic", 0.0, 0.05), (FEW, "b", "native", 0.0, 1.5),
         (MANY, "a", "classic", 0.0, 0.05), (MANY, "b", "native", 0.0, 1.5)]
-RATE = [40, 40, 0.1, 40, 1.6]
+RATE = [160, 160, 0.4, 160, 6.4]
 
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    with mixed.scraped(tmp_path_factory.mktemp("mixedq"), PODS, RATE, samples=30, timeout=120) as prometheus:
+    with mixed.scraped(tmp_path_factory.mktemp("mixedq"), PODS, RATE, samples=8, timeout=120) as prometheus:
         yield prometheus
 
 
