@@ -110,7 +110,9 @@ def test_a_retried_body_is_read_within_the_querys_timeout(monkeypatch):
     with Gateway(unavailable=1) as gateway:
         prom = Prometheus(gateway.root_url, timeout_s=0.5, auth=PrometheusAuth())
         started = time.monotonic()
-        with pytest.raises(ServingError, match=r"an answer still arriving after 0\.[34] s") as caught:
+        with pytest.raises(
+            ServingError, match=r"an answer still arriving after 0\.[34] s"
+        ) as caught:
             prom.query("up")
         took = time.monotonic() - started
     assert gateway.seen == 2
@@ -120,5 +122,7 @@ def test_a_retried_body_is_read_within_the_querys_timeout(monkeypatch):
 
 @pytest.mark.parametrize("timeout_s", [0, -1, float("nan"), float("inf"), True, "10"])
 def test_a_timeout_that_is_no_positive_number_is_refused(timeout_s):
-    with pytest.raises(ConfigError, match=r"Prometheus timeout_s .*: give a positive number of seconds"):
+    with pytest.raises(
+        ConfigError, match=r"Prometheus timeout_s .*: give a positive number of seconds"
+    ):
         Prometheus("http://127.0.0.1:9", timeout_s=timeout_s, auth=PrometheusAuth())
