@@ -63,8 +63,8 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
             return f"no data for canary revision {canary} (no requests recorded in the window)"
         if range_ms(window) >= 2 * range_ms(PODMONITOR_INTERVAL):
             return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
-                    f"{window} window (increase() needs two; they have some in the last {lookback}): "
-                    f"{_few_scrapes(source, samples)}")
+                    f"{window} window and increase() needs two (they have more in the last "
+                    f"{lookback}): {_few_scrapes(source, samples)}")
         return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
                 f"{window} window and increase() needs two; the window is shorter than two scrape "
                 f"intervals: set rollout.rules.window to at least {_scrapes(source)}, see {DOC}")
@@ -79,17 +79,18 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
 
 def _few_scrapes(source: MetricSource, samples: int) -> str:
     """Why a window of two scrape intervals or more holds ``samples`` (0 or 1) of ``source``'s
-    series. The ctloop and Knative series come from the revision's pods: none scraped in the
-    window, or one scrape, is pods scaled to zero or just started. The Istio series come from
-    the gateways, still scraped when a canary scales to zero (Envoy keeps a revision's
-    counters): too few is the gateways' monitor not scraping them, or a gateway restarted (its
-    counters start again at a revision's first request)."""
+    series. The ctloop and Knative series come from the revision's pods: no scrape in the
+    window is pods scaled to zero (or no longer scraped), one is pods scaled to zero since or
+    just started. The Istio series come from the gateways, which are still scraped when a
+    canary scales to zero: too few is their monitor missing scrapes, or a gateway restarted
+    (it writes a revision's series from the revision's first request on)."""
     if source.scraped_by:
-        return (f"the gateways' series for it were scraped {samples} time(s) in the window: "
-                f"{source.scraped_by} did not scrape them in it, or a gateway restarted "
-                "(its series of a revision start at its first request)")
-    return (f"its pods were scraped {samples} time(s) in the window (scaled to zero, or just "
-            "started)")
+        return (f"the Istio gateways' series of it were scraped {samples} time(s) in the window (the "
+                f"gateways are scraped while a revision scales to zero): {source.scraped_by} missed "
+                "scrapes, or a gateway restarted (its series of a revision start at the revision's "
+                "first request)")
+    why = "scaled to zero, or no longer scraped" if not samples else "scaled to zero since, or just started"
+    return f"its pods were scraped {samples} time(s) in the window ({why})"
 
 
 def _scrapes(source: MetricSource) -> str:
