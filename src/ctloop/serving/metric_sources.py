@@ -297,7 +297,8 @@ def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: 
             raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB" if limit >= 2**20
                                 else f"an answer of more than {limit} bytes")
         if time.monotonic() > deadline:
-            raise AnswerTooLong(f"an answer still arriving after {budget:.1f} s" if budget >= 0.05
+            # the limit kept, to a tenth of a second ("1 s", "0.4 s"), not the caller's timeout_s
+            raise AnswerTooLong(f"an answer still arriving after {round(budget, 1):g} s" if budget >= 0.05
                                 else "an answer still arriving at the end of its timeout")
         parts.append(chunk)
     missing = getattr(resp, "length", None)  # http.client: read1 ends quietly short of Content-Length
