@@ -48,11 +48,11 @@ def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str,
 def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str, stable: str,
                    namespace: str, at: float | None, lookback: str = "1h", window: str = "") -> str:
     """Why the canary has no requests: its series are missing, or every source series is, or
-    the ``window`` (``rollout.rules.window``) holds fewer than two samples of them: one sample, or
-    none in a window shorter than two scrape intervals (of the PodMonitor, or of the source's
-    :attr:`~MetricSource.scraped_by`), is a window too short (``increase()`` has nothing to
-    count whatever the traffic); none in a longer one is pods not scraped in it (scaled to zero),
-    which no window fixes."""
+    the ``window`` (``rollout.rules.window``) holds fewer than two samples of them. A window
+    shorter than two scrape intervals (of the PodMonitor, or of the source's
+    :attr:`~MetricSource.scraped_by`) is too short (``increase()`` has nothing to count whatever
+    the traffic); in a longer one, fewer than two samples is fewer scrapes than the interval
+    makes (:func:`_few_scrapes`), which no window fixes."""
     source = get_source(source)
     if not str(canary or "").strip():
         return (f"no canary revision to judge: canary_revision is {canary!r} (deploy_canary's "
@@ -61,14 +61,13 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
         samples = int(source.samples_in(prom, canary, namespace, window, at) or 0) if window else 2
         if samples >= 2:
             return f"no data for canary revision {canary} (no requests recorded in the window)"
-        if samples == 0 and range_ms(window) >= 2 * range_ms(PODMONITOR_INTERVAL):
-            return (f"no data for canary revision {canary}: its series have no sample in the {window} "
-                    f"window (they have in the last {lookback}): no scrape of its pods in the window "
-                    "(scaled to zero, or no longer scraped)")
+        if range_ms(window) >= 2 * range_ms(PODMONITOR_INTERVAL):
+            return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
+                    f"{window} window and increase() needs two (they have more in the last "
+                    f"{lookback}): {_few_scrapes(source, samples)}")
         return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
                 f"{window} window and increase() needs two; the window is shorter than two scrape "
-                f"intervals (or its pods were not scraped in it): set rollout.rules.window to at least "
-                f"{_scrapes(source)}, see {DOC}")
+                f"intervals: set rollout.rules.window to at least {_scrapes(source)}, see {DOC}")
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
         return (f"no data: no {source.name} metrics for either revision ({canary}, "
                 f"{stable or 'no stable'}) in namespace {namespace} over the last {lookback}: "
@@ -76,6 +75,22 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
     return (f"no data for canary revision {canary}: no {source.name} series for it in the last "
             f"{lookback} (the stable {stable} has some): no traffic reached it yet, or its pods are "
             "not scraped")
+
+
+def _few_scrapes(source: MetricSource, samples: int) -> str:
+    """Why a window of two scrape intervals or more holds ``samples`` (0 or 1) of ``source``'s
+    series. The ctloop and Knative series come from the revision's pods: no scrape in the
+    window is pods scaled to zero (or no longer scraped), one is pods scaled to zero since or
+    just started. The Istio series come from the gateways, which are still scraped when a
+    canary scales to zero: too few is their monitor missing scrapes, or a gateway restarted
+    (it writes a revision's series from the revision's first request on)."""
+    if source.scraped_by:
+        return (f"the Istio gateways' series of it were scraped {samples} time(s) in the window (the "
+                f"gateways are scraped while a revision scales to zero): {source.scraped_by} missed "
+                "scrapes, or a gateway restarted (its series of a revision start at the revision's "
+                "first request)")
+    why = "scaled to zero, or no longer scraped" if not samples else "scaled to zero since, or just started"
+    return f"its pods were scraped {samples} time(s) in the window ({why})"
 
 
 def _scrapes(source: MetricSource) -> str:

@@ -277,14 +277,17 @@ class AnswerTooLong(Exception):
     """An answer larger than :data:`ANSWER_LIMIT` or still arriving when its time is up."""
 
 
-def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: bool = False) -> bytes:
+def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: bool = False,
+                floor_s: float = 1.0) -> bytes:
     """The body of ``resp`` (an http.client response, or urllib's HTTPError) read for at most
-    ``timeout_s`` and ``limit`` bytes, else AnswerTooLong: the socket timeout bounds each receive,
-    not the answer, and an endless or trickled body (a stream, not an API) was read for ever.
-    ``prefix``: a longer body is no error, its first ``limit`` bytes are the answer (a snippet
-    of an error page)."""
+    ``timeout_s`` (at least ``floor_s``) and ``limit`` bytes, else AnswerTooLong: the socket
+    timeout bounds each receive, not the answer, and an endless or trickled body (a stream, not
+    an API) was read for ever. ``prefix``: a longer body is no error, its first ``limit`` bytes
+    are the answer (a snippet of an error page). ``floor_s`` 0 where the caller's own deadline
+    must hold (a retried query given what is left of its timeout)."""
     read = getattr(resp, "read1", None) or resp.read
-    deadline = time.monotonic() + max(timeout_s, 1.0)
+    budget = max(timeout_s, floor_s)
+    deadline = time.monotonic() + budget
     parts, size = [], 0
     while chunk := read(65536):
         size += len(chunk)
@@ -294,7 +297,9 @@ def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT, prefix: 
             raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB" if limit >= 2**20
                                 else f"an answer of more than {limit} bytes")
         if time.monotonic() > deadline:
-            raise AnswerTooLong(f"an answer still arriving after {timeout_s:g} s")
+            # the limit kept, to a tenth of a second ("1 s", "0.4 s"), not the caller's timeout_s
+            raise AnswerTooLong(f"an answer still arriving after {round(budget, 1):g} s" if budget >= 0.05
+                                else "an answer still arriving at the end of its timeout")
         parts.append(chunk)
     missing = getattr(resp, "length", None)  # http.client: read1 ends quietly short of Content-Length
     if not prefix and isinstance(missing, int) and missing > 0:  # (a snippet may be cut short)
@@ -308,12 +313,12 @@ def _error_text(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> str:
     return _error_answer(exc, timeout_s)[0]
 
 
-def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> tuple[str, str]:
+def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0, floor_s: float = 1.0) -> tuple[str, str]:
     """``(why, errorType)``: :func:`_error_text` and the JSON ``errorType`` (``""`` if none;
     Prometheus v2.42 ``web/api/v1/api.go``: ``bad_data`` for a query it cannot parse,
     ``execution`` for one it could not run)."""
     try:
-        raw = read_answer(exc, timeout_s, 65536)
+        raw = read_answer(exc, timeout_s, 65536, floor_s=floor_s)
     except (OSError, http.client.HTTPException, AnswerTooLong):
         raw = b""
     why: Any = None
@@ -366,6 +371,7 @@ def configured_url(given: Any, env: str) -> str:
 
 _URL_BLANKS = " \t\r\n"
 UNAVAILABLE_RETRIES = (0.5, 1.5)  # s: the pauses before asking again after a 502/503/504
+RETRY_FLOOR_S = 0.1  # s: less of the timeout left is no retry (the 502/503/504 is the answer)
 
 
 class Prometheus:
@@ -397,6 +403,9 @@ class Prometheus:
                               "fragment ('?', '#'): give its base URL (a path prefix such as /prometheus is "
                               "kept), e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not 0 < timeout_s < math.inf:
+            # 0 made every socket non-blocking (connect: [Errno 115] Operation now in progress)
+            raise ConfigError(f"Prometheus timeout_s {timeout_s!r}: give a positive number of seconds, e.g. 10")
         self.timeout_s = timeout_s
         self.auth = PrometheusAuth.from_env() if auth is None else auth
         handlers: list[Any] = []
@@ -417,21 +426,34 @@ class Prometheus:
         that waited minutes was otherwise failed, and the canary rolled back, by a blip of
         Prometheus. Any other refusal is final at once. Each attempt is given what is left of
         the timeout (its connection and its answer): an answer taking its whole timeout after
-        a retry made a query of ``timeout_s`` 2 s take 3.3 s."""
+        a retry made a query of ``timeout_s`` 2 s take 3.3 s. Less than :data:`RETRY_FLOOR_S`
+        left after a pause (a sleep returns late on a loaded machine) is no retry: the
+        502/503/504 is raised as it was, never a socket timeout of zero or less (urllib's
+        ``ValueError('Timeout value out of range')``) or a "timed out" hiding it."""
         deadline = time.monotonic() + self.timeout_s
+        timeout_s = self.timeout_s
         for pause in (*UNAVAILABLE_RETRIES, None):
             try:
-                return self._query(expr, at, min(self.timeout_s, deadline - time.monotonic()))
+                return self._query(expr, at, timeout_s)
             except ServingError as exc:
                 if (getattr(exc, "status", None) not in (502, 503, 504) or pause is None
-                        or time.monotonic() + pause >= deadline):
+                        or time.monotonic() + pause + RETRY_FLOOR_S >= deadline):
                     raise
                 time.sleep(pause)
+                timeout_s = min(self.timeout_s, deadline - time.monotonic())
+                if timeout_s < RETRY_FLOOR_S:
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _query(self, expr: str, at: float | None = None,
                timeout_s: float | None = None) -> list[tuple[dict[str, str], float]]:
+        """One attempt: its connection, answer and body within ``timeout_s`` (a body read by
+        :func:`read_answer` with its 1 s floor ran a retry up to 1 s past the query's timeout)."""
         timeout_s = self.timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + timeout_s
+
+        def left() -> float:  # what reading a body may still take
+            return max(deadline - time.monotonic(), 0.0)
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{at:.3f}"
@@ -439,9 +461,9 @@ class Prometheus:
                                      headers=self.auth.headers())
         try:
             with self._open(req, timeout=timeout_s) as resp:
-                payload = json.loads(read_answer(resp, timeout_s))
+                payload = json.loads(read_answer(resp, left(), floor_s=0.0))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why, kind = _error_answer(exc, timeout_s)
+            why, kind = _error_answer(exc, left(), floor_s=0.0)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
