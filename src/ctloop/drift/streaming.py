@@ -508,7 +508,7 @@ class ColumnState:
                     self._note_rounded(ints)
                     if self.family == INT:  # nullable Int64: its integers without the nulls
                         self._add_ints(ints)
-                vals = engine.float64_values(series, self.rows - len(series))
+                vals = engine.float64_values(series, (self.rows - len(series)) or None)  # labels in a first chunk
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             if series.notna().any():
@@ -811,7 +811,8 @@ class DriftState:
         names = list(chunk.columns) if is_pandas else chunk.schema.names
         if is_pandas:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
-                engine.refuse_signaling_nan(chunk[name], self.rows)  # before pandas' own isna raises on it
+                # before pandas' own isna raises on it; the first chunk's rows by its labels, as detect names them
+                engine.refuse_signaling_nan(chunk[name], self.rows or None)
         if not self.columns:
             if is_pandas:
                 for name in names:
@@ -831,7 +832,9 @@ class DriftState:
                 "every chunk of a side needs the same columns"
             )
 
-        def one(name: str) -> None:
+        def one(name: str, apply: bool = True) -> None:
+            # apply=False: every check and conversion that can refuse the chunk, changing nothing
+            # (all columns are vetted first, so a refused chunk leaves the state as it was)
             col = self.columns[name]
             bins = self.bins.get(name, ())
             if is_pandas:
@@ -839,23 +842,28 @@ class DriftState:
                 family, nullable = pandas_family(series)
                 widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)  # int + NaN float → float
                 if family != col.family and not widens and not series.notna().any():
-                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as objects
-                    col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
+                    if apply:
+                        col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as objects
+                        col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
-                    col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
-                col.nullable_int = col.nullable_int or nullable
+                    col = self._typed(col, family, engine.series_dtype(series), store=apply)  # typed by its first values
                 type_name = engine.series_dtype(series)
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
                     if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
-                        col = self.columns[name] = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
+                        col = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
+                        if apply:
+                            self.columns[name] = col
                 elif family in (INT, FLOAT) and col.counts_numbers():
-                    # numbers as objects (exact or hashed), then an int64/float64 chunk: pandas.concat of them is one
-                    # object column (categorical, as one pass counts it, until Decimals come)
-                    col.update_pandas(series.astype(object), bins)
+                    # numbers as objects (exact or hashed), then an int64/float64 chunk: pandas.concat of
+                    # them is one object column (categorical, as one pass counts it, until Decimals come)
+                    if apply:
+                        col.nullable_int = col.nullable_int or nullable
+                        col.update_pandas(series.astype(object), bins)
                     return
                 elif family == FLOAT and type_name == "object" and col.family in NUMERIC_FAMILIES:
-                    col.family, col.type = FLOAT, "object"  # int64/float64, then Decimals: an object column of numbers
+                    if apply:  # int64/float64, then Decimals: an object column of numbers
+                        col.family, col.type = FLOAT, "object"
                 elif family == OBJECT and col.family in NUMERIC_FAMILIES and not col._decimals() and real_numbers(series):
                     counted = col.as_counts(self.max_categories)  # int64/float64, then numbers as objects: one object column
                     if counted is None:
@@ -863,24 +871,34 @@ class DriftState:
                             f"column {name!r} holds numbers stored as objects in this chunk ({type_name}) but "
                             f"{col.number_words()} before ({col.type}); give it one type in every file of a side"
                         )
-                    col = self.columns[name] = counted
-                self._check_family(col, family, type_name, series)
-                col.update_pandas(series, bins)
+                    col = counted
+                    if apply:
+                        self.columns[name] = col
+                self._check_family(col, family, type_name, series, apply=apply)
+                if apply:
+                    col.nullable_int = col.nullable_int or nullable
+                    col.update_pandas(series, bins)
+                elif col.numeric is not None and col.family != TEMPORAL and series.dtype == object:
+                    engine.float64_values(series, self.rows or None)  # 10**400 among Decimals: refused here
             else:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
                     array = array.combine_chunks()
                 family = OBJECT if col.period is not None else arrow_family(array.type)
                 if family == NULL and col.family != NULL:  # an empty stretch of a typed column
-                    col.rows += len(array)
-                    col.nulls += len(array)
+                    if apply:
+                        col.rows += len(array)
+                        col.nulls += len(array)
                     return
                 if col.family == NULL and family != NULL and not col.values:
-                    col = self._typed(col, family, str(array.type))
-                self._check_family(col, family, str(array.type))
-                col.update_arrow(array, bins)
+                    col = self._typed(col, family, str(array.type), store=apply)
+                self._check_family(col, family, str(array.type), apply=apply)
+                if apply:
+                    col.update_arrow(array, bins)
 
         n_rows = len(chunk) if is_pandas else chunk.num_rows
+        for name in self.columns:
+            one(name, apply=False)
         if pool is not None and n_rows >= PARALLEL_MIN_ROWS and len(self.columns) > 1:
             list(pool.map(one, list(self.columns)))
         else:
@@ -889,19 +907,20 @@ class DriftState:
         self.rows += n_rows
         return self
 
-    def _typed(self, col: ColumnState, family: str, type_name: str) -> ColumnState:
+    def _typed(self, col: ColumnState, family: str, type_name: str, *, store: bool = True) -> ColumnState:
         """``col``, empty so far (a CSV column empty in a file's first block is typed null:
         :meth:`Source._file_batches` reads it as its values' type from there on), as a column of
         ``family``, its empty rows kept as nulls: the type comes from the values, as
         ``pandas.read_csv`` (the memory engine) types the whole column."""
         typed = self._column(col.name, family, type_name)
         typed.rows, typed.nulls, typed.nullable_int = col.rows, col.nulls, col.nullable_int
-        self.columns[col.name] = typed
+        if store:
+            self.columns[col.name] = typed
         return typed
 
     @staticmethod
     def _check_family(col: ColumnState, family: str, type_name: str,
-                      series: pd.Series | None = None) -> None:  # fmt: skip
+                      series: pd.Series | None = None, *, apply: bool = True) -> None:  # fmt: skip
         if family == TEMPORAL == col.family and engine.temporal_type(type_name) != engine.temporal_type(col.type):
             raise DriftError(  # naive then tz-aware datetimes (or dates then datetimes): one pass refuses them too
                 f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
@@ -910,7 +929,8 @@ class DriftState:
         if family == col.family or (col.family == FLOAT and family == INT):
             return
         if col.family == INT and family == FLOAT:
-            col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
+            if apply:
+                col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
             return
         chunk_numbers = family == OBJECT and series is not None and real_numbers(series)
         if chunk_numbers and col.family == FLOAT and col.type == "object":
