@@ -1351,7 +1351,12 @@ class Source:
                 raise DataSourceError(f"{path}: cannot read the file: {exc}") from exc
 
         files = self._file_schemas()
-        former = {path: renames for path, physical in files if (renames := renames_of(path, physical))}
+        if self.local or len(files) < 2:
+            found = [renames_of(path, physical) for path, physical in files]
+        else:  # an object store: a text _error opens its file (one round trip each), several at a time
+            with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
+                found = list(pool.map(lambda pair: renames_of(*pair), files))
+        former = {path: renames for (path, _), renames in zip(files, found, strict=True) if renames}
         if not former:
             return self
         renamed = []
