@@ -39,7 +39,7 @@ def test_a_version_1_state_is_refused_with_what_to_do():
 def test_a_state_of_this_version_round_trips_its_date_column():
     state = streaming.DriftState().update(pa.table({"d": pa.array(DAYS, pa.date32())}))
     data = state.to_dict()
-    assert data["version"] == streaming.STATE_VERSION >= 2  # 3 since fix42 B (Periods, object datetimes, Decimals)
+    assert data["version"] == streaming.STATE_VERSION >= 2  # 3 since fix42 B (Periods, object datetimes, Decimals), 4 since fix43c2
     back = streaming.DriftState.from_dict(data)
     assert back.columns["d"].family == streaming.TEMPORAL
     assert streaming.compare(back, state).columns[0].drifted is False

@@ -95,9 +95,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ENGINE = "ctloop-streaming"
 STATE_FORMAT = "ctloop.drift.state"
-STATE_VERSION = 3  # 2: date/time columns are sketched as seconds (family temporal), no longer counted as objects;
+STATE_VERSION = 4  # 2: date/time columns are sketched as seconds (family temporal), no longer counted as objects;
 # 3: a Period column is counted as its periods' text (was int64 ordinals), an object column of datetimes is
-# temporal and one of Decimals numeric (both were counted as categories): a version-2 state would compare wrongly
+# temporal and one of Decimals numeric (both were counted as categories): a version-2 state would compare wrongly;
+# 4: int64/float64 numbers then Decimals are an object column of numbers (a version-3 state says float64, and
+# would be re-counted as objects when plain numbers stored as objects come), and a column records whether its
+# sketch holds integers beyond 2**53 (``rounded``) and whether its hashed counts are of numbers only (``numbers``)
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
@@ -323,7 +326,8 @@ class ColumnState:
     """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
-                 "categories", "histograms", "ints", "values_kind", "_kind_seen", "period")  # fmt: skip
+                 "categories", "histograms", "ints", "values_kind", "_kind_seen", "period", "rounded",
+                 "numbers")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -350,6 +354,12 @@ class ColumnState:
         # the frequency of a pandas Period column read from Arrow (``pandas.period``: int64
         # ordinals): counted as the periods' text, as pandas reads it (a categorical column)
         self.period: str | None = None
+        # an int64 chunk held an integer beyond 2**53, which the float64 sketch rounds (2**53 + 1 is
+        # 2**53 there): its values cannot be re-counted exactly as objects (:meth:`as_counts`)
+        self.rounded = False
+        # a counted (object) column whose values so far were all plain real numbers (``real_numbers``),
+        # kept past the switch to hash buckets: int64/float64 chunks and states still join it
+        self.numbers = family == OBJECT
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -403,6 +413,11 @@ class ColumnState:
                 counts = counts + self.histograms[key][1]
             self.histograms[key] = (edges, counts)
 
+    def _note_rounded(self, vals: np.ndarray) -> None:
+        """Record an integer chunk holding a value beyond 2**53, which float64 (the sketch) rounds."""
+        if len(vals) and vals.dtype.kind in "iu" and (int(vals.max()) > 2**53 or int(vals.min()) < -(2**53)):
+            self.rounded = True
+
     def _add_ints(self, vals: np.ndarray) -> None:
         """Count an integer chunk's distinct values (``ints``) while they are few."""
         if self.ints is None or vals.dtype.kind not in "iu" or not len(vals):
@@ -449,6 +464,7 @@ class ColumnState:
                 if pa.types.is_decimal(array.type):
                     array = pc.cast(array, pa.float64())
                 vals = array.to_numpy(zero_copy_only=False)
+                self._note_rounded(vals)
                 self._add_ints(vals)
             self._add_numeric(vals, nulls, bins)
         elif self.categories is not None:
@@ -456,6 +472,7 @@ class ColumnState:
             if len(array) == array.null_count:
                 return
             self.see_kind(arrow_values_kind(array.type))
+            self.numbers = False  # Arrow's object columns hold text, bytes or None
             vc = pc.value_counts(array)
             values, counts = vc.field("values"), vc.field("counts")
             valid = values.is_valid()
@@ -472,6 +489,7 @@ class ColumnState:
         if len(ordinals) == ordinals.null_count:
             return
         self.see_kind(None)  # pandas infers "period": neither number nor text
+        self.numbers = False
         vc = pc.value_counts(pc.drop_null(ordinals))
         periods = pd.PeriodIndex.from_ordinals(vc.field("values").to_numpy(zero_copy_only=False), freq=self.period)
         self._add_counts([str(p) for p in periods], vc.field("counts").to_numpy())
@@ -485,13 +503,17 @@ class ColumnState:
             if self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
                 vals = engine.temporal_seconds(series)
             else:
-                if self.family == INT:  # nullable Int64: its integers without the nulls
-                    self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
-                vals = engine.float64_values(series, self.rows - len(series))
+                if pd.api.types.is_integer_dtype(series.dtype):
+                    ints = (series.dropna() if series.hasnans else series).to_numpy()
+                    self._note_rounded(ints)
+                    if self.family == INT:  # nullable Int64: its integers without the nulls
+                        self._add_ints(ints)
+                vals = engine.float64_values(series, (self.rows - len(series)) or None)  # labels in a first chunk
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             if series.notna().any():
                 self.see_kind(_pandas_values_kind(series))
+                self.numbers = self.numbers and self.family == OBJECT and real_numbers(series)
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -543,10 +565,10 @@ class ColumnState:
         sk = self.numeric
         if self.family not in NUMERIC_FAMILIES or self._decimals() or not sk.exact:
             return None
+        if self.rounded:  # an int64 value beyond 2**53: the sketch holds it rounded
+            return None
         keys: list[Any] = [float(v) for v in sk.mins]
         if self.family == INT:
-            if any(abs(v) > 2**53 for v in keys):
-                return None
             keys = [int(v) for v in keys]
         out = ColumnState(self.name, OBJECT, "object", sketch_size=sk.budget, max_categories=max_categories)
         out.rows, out.nulls, out.infs = self.rows, self.nulls, self.infs
@@ -555,6 +577,11 @@ class ColumnState:
             out.see_kind(_pandas_values_kind(pd.Series(keys, dtype=object)))
         out._add_counts(keys, [int(c) for c in sk.counts])
         return out
+
+    def counts_numbers(self) -> bool:
+        """An object column of plain real numbers only (:func:`real_numbers`), its counts exact
+        or in hash buckets: an int64/float64 chunk or state joins it as one object column."""
+        return self.family == OBJECT and self.numbers and bool(self.values)
 
     def _decimals(self) -> bool:
         """A number column of Decimals (stored as objects: ``engine.decimal_object``)."""
@@ -574,7 +601,7 @@ class ColumnState:
         """What an int64/float64 column holds when it cannot be re-counted (:meth:`as_counts`)."""
         if self.numeric is not None and not self.numeric.exact:
             return TOO_MANY_NUMBERS.format(budget=self.numeric.budget)
-        return "integers beyond 2**53" if self.family == INT else self.words()
+        return "integers beyond 2**53" if self.rounded else self.words()
 
     def merge(self, other: ColumnState) -> ColumnState:
         if other.family != self.family and {self.family, other.family} != {INT, FLOAT}:
@@ -583,9 +610,11 @@ class ColumnState:
             if other.empty:
                 return self.merge(other._retyped(self))
             for objects, numbers in ((self, other), (other, self)):
-                if not (objects.family == OBJECT and real_numbers(objects) and numbers.family in NUMERIC_FAMILIES):
+                if not (objects.counts_numbers() and numbers.family in NUMERIC_FAMILIES):
                     continue
                 if numbers._decimals():  # plain numbers as objects + Decimals: numbers
+                    if not real_numbers(objects):  # in hash buckets: refused below, naming why
+                        break
                     edges = [e for e, _ in numbers.histograms.values()]
                     converted = objects.as_numbers(numbers.type, edges, sketch_size=numbers.numeric.budget)
                     return converted.merge(numbers) if objects is self else numbers.merge(converted)
@@ -623,6 +652,8 @@ class ColumnState:
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
         out.nullable_int = self.nullable_int or other.nullable_int
+        out.rounded = self.rounded or other.rounded
+        out.numbers = self.numbers and other.numbers
         for part in (self, other):
             if part._kind_seen:
                 out.see_kind(part.values_kind)
@@ -673,6 +704,10 @@ class ColumnState:
             out["period"] = self.period
         if self.family == INT:
             out["ints"] = None if self.ints is None else sorted(self.ints)
+        if self.family in NUMERIC_FAMILIES:
+            out["rounded"] = self.rounded
+        if self.family == OBJECT:
+            out["numbers"] = self.numbers
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
@@ -696,6 +731,8 @@ class ColumnState:
         if "values_kind" in data:
             out.see_kind(data["values_kind"])
         out.period = data.get("period")
+        out.rounded = bool(data.get("rounded", False))
+        out.numbers = bool(data.get("numbers", False))
         if out.family == TEMPORAL and not num:
             raise DriftError(
                 f"the drift state of datetime column {name!r} holds no values (written by a ctloop "
@@ -774,7 +811,8 @@ class DriftState:
         names = list(chunk.columns) if is_pandas else chunk.schema.names
         if is_pandas:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
-                engine.refuse_signaling_nan(chunk[name], self.rows)  # before pandas' own isna raises on it
+                # before pandas' own isna raises on it; the first chunk's rows by its labels, as detect names them
+                engine.refuse_signaling_nan(chunk[name], self.rows or None)
         if not self.columns:
             if is_pandas:
                 for name in names:
@@ -794,7 +832,9 @@ class DriftState:
                 "every chunk of a side needs the same columns"
             )
 
-        def one(name: str) -> None:
+        def one(name: str, apply: bool = True) -> None:
+            # apply=False: every check and conversion that can refuse the chunk, changing nothing
+            # (all columns are vetted first, so a refused chunk leaves the state as it was)
             col = self.columns[name]
             bins = self.bins.get(name, ())
             if is_pandas:
@@ -802,23 +842,28 @@ class DriftState:
                 family, nullable = pandas_family(series)
                 widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)  # int + NaN float → float
                 if family != col.family and not widens and not series.notna().any():
-                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as objects
-                    col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
+                    if apply:
+                        col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as objects
+                        col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
-                    col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
-                col.nullable_int = col.nullable_int or nullable
+                    col = self._typed(col, family, engine.series_dtype(series), store=apply)  # typed by its first values
                 type_name = engine.series_dtype(series)
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
                     if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
-                        col = self.columns[name] = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
-                elif family in (INT, FLOAT) and col.family == OBJECT and real_numbers(col):
-                    # numbers as objects, then an int64/float64 chunk: pandas.concat of them is one
-                    # object column (categorical, as one pass counts it, until Decimals come)
-                    col.update_pandas(series.astype(object), bins)
+                        col = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
+                        if apply:
+                            self.columns[name] = col
+                elif family in (INT, FLOAT) and col.counts_numbers():
+                    # numbers as objects (exact or hashed), then an int64/float64 chunk: pandas.concat of
+                    # them is one object column (categorical, as one pass counts it, until Decimals come)
+                    if apply:
+                        col.nullable_int = col.nullable_int or nullable
+                        col.update_pandas(series.astype(object), bins)
                     return
                 elif family == FLOAT and type_name == "object" and col.family in NUMERIC_FAMILIES:
-                    col.family, col.type = FLOAT, "object"  # int64/float64, then Decimals: an object column of numbers
+                    if apply:  # int64/float64, then Decimals: an object column of numbers
+                        col.family, col.type = FLOAT, "object"
                 elif family == OBJECT and col.family in NUMERIC_FAMILIES and not col._decimals() and real_numbers(series):
                     counted = col.as_counts(self.max_categories)  # int64/float64, then numbers as objects: one object column
                     if counted is None:
@@ -826,24 +871,34 @@ class DriftState:
                             f"column {name!r} holds numbers stored as objects in this chunk ({type_name}) but "
                             f"{col.number_words()} before ({col.type}); give it one type in every file of a side"
                         )
-                    col = self.columns[name] = counted
-                self._check_family(col, family, type_name, series)
-                col.update_pandas(series, bins)
+                    col = counted
+                    if apply:
+                        self.columns[name] = col
+                self._check_family(col, family, type_name, series, apply=apply)
+                if apply:
+                    col.nullable_int = col.nullable_int or nullable
+                    col.update_pandas(series, bins)
+                elif col.numeric is not None and col.family != TEMPORAL and series.dtype == object:
+                    engine.float64_values(series, self.rows or None)  # 10**400 among Decimals: refused here
             else:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
                     array = array.combine_chunks()
                 family = OBJECT if col.period is not None else arrow_family(array.type)
                 if family == NULL and col.family != NULL:  # an empty stretch of a typed column
-                    col.rows += len(array)
-                    col.nulls += len(array)
+                    if apply:
+                        col.rows += len(array)
+                        col.nulls += len(array)
                     return
                 if col.family == NULL and family != NULL and not col.values:
-                    col = self._typed(col, family, str(array.type))
-                self._check_family(col, family, str(array.type))
-                col.update_arrow(array, bins)
+                    col = self._typed(col, family, str(array.type), store=apply)
+                self._check_family(col, family, str(array.type), apply=apply)
+                if apply:
+                    col.update_arrow(array, bins)
 
         n_rows = len(chunk) if is_pandas else chunk.num_rows
+        for name in self.columns:
+            one(name, apply=False)
         if pool is not None and n_rows >= PARALLEL_MIN_ROWS and len(self.columns) > 1:
             list(pool.map(one, list(self.columns)))
         else:
@@ -852,19 +907,20 @@ class DriftState:
         self.rows += n_rows
         return self
 
-    def _typed(self, col: ColumnState, family: str, type_name: str) -> ColumnState:
+    def _typed(self, col: ColumnState, family: str, type_name: str, *, store: bool = True) -> ColumnState:
         """``col``, empty so far (a CSV column empty in a file's first block is typed null:
         :meth:`Source._file_batches` reads it as its values' type from there on), as a column of
         ``family``, its empty rows kept as nulls: the type comes from the values, as
         ``pandas.read_csv`` (the memory engine) types the whole column."""
         typed = self._column(col.name, family, type_name)
         typed.rows, typed.nulls, typed.nullable_int = col.rows, col.nulls, col.nullable_int
-        self.columns[col.name] = typed
+        if store:
+            self.columns[col.name] = typed
         return typed
 
     @staticmethod
     def _check_family(col: ColumnState, family: str, type_name: str,
-                      series: pd.Series | None = None) -> None:  # fmt: skip
+                      series: pd.Series | None = None, *, apply: bool = True) -> None:  # fmt: skip
         if family == TEMPORAL == col.family and engine.temporal_type(type_name) != engine.temporal_type(col.type):
             raise DriftError(  # naive then tz-aware datetimes (or dates then datetimes): one pass refuses them too
                 f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
@@ -873,7 +929,8 @@ class DriftState:
         if family == col.family or (col.family == FLOAT and family == INT):
             return
         if col.family == INT and family == FLOAT:
-            col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
+            if apply:
+                col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
             return
         chunk_numbers = family == OBJECT and series is not None and real_numbers(series)
         if chunk_numbers and col.family == FLOAT and col.type == "object":
@@ -1294,7 +1351,12 @@ class Source:
                 raise DataSourceError(f"{path}: cannot read the file: {exc}") from exc
 
         files = self._file_schemas()
-        former = {path: renames for path, physical in files if (renames := renames_of(path, physical))}
+        if self.local or len(files) < 2:
+            found = [renames_of(path, physical) for path, physical in files]
+        else:  # an object store: a text _error opens its file (one round trip each), several at a time
+            with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
+                found = list(pool.map(lambda pair: renames_of(*pair), files))
+        former = {path: renames for (path, _), renames in zip(files, found, strict=True) if renames}
         if not former:
             return self
         renamed = []
