@@ -53,13 +53,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 7  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+STATE_VERSION = 8  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
 # 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it;
 # 4: the spec names the text columns and their number-written values (numbers sent for text are matched);
 # 5: the spec names the date/time columns, and a date feature's summary is of dates (logged text read as them);
 # 6: the state counts the logged values of date/time features that are none (``unparsed``), and its drift
 # state is of version 2 (date/time columns sketched as seconds);
 # 7: its drift state is of version 3, and a reference column of Decimals is numeric (logged text read as numbers)
+# 8: its drift state is of version 4 (numbers stored as objects, int64/float64 and Decimals counted as one pass does)
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
