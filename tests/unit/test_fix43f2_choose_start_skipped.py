@@ -51,12 +51,26 @@ def test_the_note_says_why_the_whole_windows_model_was_not_compared(monkeypatch)
 
     monkeypatch.setattr(train_core, "run", run)
     train, holdout = split(stream(flip=True))
-    result, rows, check, choice = choose_start(train, holdout, TRAINING, GATE, target="y", time_column="ts",
-                                               since=SWITCH, holdout_fraction=0.2)
+    result, rows, check, choice = choose_start(
+        train,
+        holdout,
+        TRAINING,
+        GATE,
+        target="y",
+        time_column="ts",
+        since=SWITCH,
+        holdout_fraction=0.2,
+    )
     assert len(calls) == 3 and not choice.kept and check is None and len(rows) == len(train)
-    assert choice.note.startswith(f"kept the whole training window: candidate start {pd.Timestamp(SWITCH).isoformat()} "
-                                  "not compared with it (the gate, the whole window's model as its champion: "), \
-        choice.note
-    assert re.search(r"its champion: the champion cannot be compared: its predict_proba gave NaN or infinite "
-                     rf"values for 1 of {choice.check_rows} holdout rows \(first: row \d+\)", choice.note), choice.note
-    assert "n/a" not in choice.note and "no threshold configured" not in choice.note  # the champion part only
+    assert choice.note.startswith(
+        f"kept the whole training window: candidate start {pd.Timestamp(SWITCH).isoformat()} "
+        "not compared with it (the gate, the whole window's model as its champion: "
+    ), choice.note
+    assert re.search(
+        r"its champion: the champion cannot be compared: its predict_proba gave NaN or infinite "
+        rf"values for 1 of {choice.check_rows} holdout rows \(first: row \d+\)",
+        choice.note,
+    ), choice.note
+    assert (
+        "n/a" not in choice.note and "no threshold configured" not in choice.note
+    )  # the champion part only
