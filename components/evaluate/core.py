@@ -163,7 +163,7 @@ def _non_finite(values: np.ndarray, method: str, index: pd.Index) -> str:
         return ""
     first = int(np.flatnonzero(bad)[0])
     return (f"its {method} gave NaN or infinite values for {int(bad.sum())} of {len(values)} holdout rows "
-            f"(first: row {index[first]!r})")
+            f"(first: row {plain(index[first])!r})")
 
 
 def _check_finite(values: np.ndarray, role: str, method: str, index: pd.Index) -> None:

@@ -161,20 +161,23 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def nested_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its Arrow list, struct and map columns (``pd.read_parquet(dtype_backend="pyarrow")``)
-    as object columns of their values, which ``check_uniform_types`` refuses naming the column: it
-    judges object columns only, and such a column failed later with a raw ``TypeError`` or
-    ``ArrowNotImplementedError``."""
+def refuse_nested(frame: pd.DataFrame) -> None:
+    """Refuse ``frame``'s Arrow list, struct and map columns (``pd.read_parquet(dtype_backend="pyarrow")``)
+    by their type, naming the column (rule ``dtype``), without reading their values: a feature needs one
+    text or number per row, and such a column failed later with a raw ``TypeError`` or
+    ``ArrowNotImplementedError`` (the duplicate-row check, ``value_counts``), null in every row too.
+    Nested values in an object column are refused by ``check_uniform_types``."""
     import pandas as pd
 
     arrow = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)]
     if not arrow:
-        return frame
+        return
     import pyarrow as pa  # installed: an ArrowDtype column needs it
 
-    nested = [c for c in arrow if pa.types.is_nested(frame[c].dtype.pyarrow_dtype)]
-    return frame.astype({c: object for c in nested}) if nested else frame
+    nested = [(str(c), frame[c].dtype.pyarrow_dtype) for c in arrow if pa.types.is_nested(frame[c].dtype.pyarrow_dtype)]
+    if nested:
+        raise DataValidationError([(c, "dtype", len(frame), f"nested values (an Arrow {kind} column): a feature "
+                                    "needs one text or number per row") for c, kind in nested])
 
 
 def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
@@ -192,18 +195,20 @@ def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
 
 
 def _as_hashed(col: pd.Series) -> pd.Series:
-    """``col`` as the tie hash reads it: times in nanoseconds (Parquet from Spark or BigQuery holds
-    microseconds, pandas 3 reads CSV times as microseconds: the same times hash the same), and a
-    column whose cells cannot be hashed (lists or dicts, an Arrow list column; refused later, naming
-    it, by ``check_uniform_types``) as its text."""
+    """``col`` as the tie hash reads it: times and durations (numpy or Arrow) as numpy values in
+    nanoseconds, or microseconds when a value is beyond 1677..2262 (a ``9999-12-31`` ``valid_to``;
+    a Parquet file of Spark or BigQuery holds microseconds, pandas 3 reads CSV times as
+    microseconds: the same times hash the same), and a column whose cells cannot be hashed (lists
+    or dicts; refused later, naming it) as its text."""
     import pandas as pd
 
-    if isinstance(col.dtype, pd.DatetimeTZDtype) or (pd.api.types.is_datetime64_dtype(col.dtype)
-                                                     and not isinstance(col.dtype, pd.ArrowDtype)):
-        try:
-            return col.dt.as_unit("ns")
-        except (ValueError, OverflowError):  # beyond 2262 (OutOfBoundsDatetime): as stored
-            return col
+    if _time_kind(col.dtype):
+        for unit in ("ns", "us"):
+            try:
+                return _time_in(col, unit)
+            except (ValueError, OverflowError):  # OutOfBoundsDatetime/Timedelta, pyarrow's ArrowInvalid
+                continue
+        return col  # beyond ±294,000 years in microseconds: as stored
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         return col
     try:
@@ -211,6 +216,34 @@ def _as_hashed(col: pd.Series) -> pd.Series:
     except (TypeError, ValueError):  # an Arrow list column's astype(str) fails too: each cell's text
         return pd.Series([str(v) for v in col], index=col.index, dtype=object)
     return col
+
+
+def _time_kind(dtype: Any) -> str:
+    """``"M"`` for a datetime dtype (numpy, with a time zone, Arrow ``timestamp``), ``"m"`` for a
+    duration (numpy ``timedelta64``, Arrow ``duration``), else ``""``."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        kind = dtype.pyarrow_dtype
+        return "M" if pa.types.is_timestamp(kind) else "m" if pa.types.is_duration(kind) else ""
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return "M"
+    return "m" if pd.api.types.is_timedelta64_dtype(dtype) else ""
+
+
+def _time_in(col: pd.Series, unit: str) -> pd.Series:
+    """The times or durations of ``col`` as a numpy-backed column in ``unit`` (raises when a value
+    does not fit)."""
+    import pandas as pd
+
+    if not isinstance(col.dtype, pd.ArrowDtype):
+        return col.dt.as_unit(unit)
+    kind = col.dtype.pyarrow_dtype
+    if _time_kind(col.dtype) == "m":
+        return col.astype(f"timedelta64[{unit}]")
+    return col.astype(pd.DatetimeTZDtype(unit, kind.tz) if kind.tz else f"datetime64[{unit}]")
 
 
 def prepare(
@@ -274,7 +307,8 @@ def prepare(
     check_finite(data, exclude=(time_column,))
     # nested values (a Parquet list or struct column) or mixed types: named here, as train core names them,
     # not "unhashable type" from the duplicate-row check below
-    check_uniform_types(nested_as_objects(data), [c for c in data.columns if c not in (target, time_column)])
+    refuse_nested(data)
+    check_uniform_types(data, [c for c in data.columns if c not in (target, time_column)])
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
     no_time = int(data[time_column].isna().sum())  # in no window: dropped below, and counted

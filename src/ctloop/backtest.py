@@ -628,6 +628,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     data = plain_missing(_decimals_as_floats(data))  # a notebook's pd.NA and Decimals, as read_table reads them
     data = train_core.blank_as_missing(data, cfg.target)  # a row not labelled yet, as prepare_data and the fit read it
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
+    prep_core.refuse_nested(data)  # an Arrow list or struct column, by its type, as prepare_data refuses it
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too
     # rows sharing a time (a daily date) in prepare_data's order, a hash of their values, not the source's
@@ -643,7 +644,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
-    check_uniform_types(prep_core.nested_as_objects(data), features)  # nested or mixed values: as the train core refuses them, in every row
+    check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window

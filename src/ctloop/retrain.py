@@ -182,8 +182,8 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     outside[since_rows[cut:]] = False  # the whole window but the check
     try:
         candidate, whole = fit(part), fit(_reweigh(frame.iloc[np.flatnonzero(outside)], half, time_column))
-        versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
-                                                       target=target, task=training.task, champion=whole.model))
+        decision = eval_core.run(candidate.model, check.drop(columns=[time_column]), gate, target=target,
+                                 task=training.task, champion=whole.model)
     # the comparison failed: the usual model (which may fail too); a refusal of the rows since the
     # start alone only when it is about their shape (a regression target the estimator learns nothing
     # from there): a leak (a feature equal to the label in all of them) fails the run, as the whole
@@ -195,6 +195,12 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
                        f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})")
         return fit(train), train, None, choice
     choice.check_rows = len(check)
+    if decision.champion_skipped:  # the whole window's model could not be compared (NaN outputs): why, not n/a
+        why = "; ".join(part for part in decision.reason.split("; ") if "champion" in part) or decision.reason
+        choice.note = (f"kept the whole training window: candidate start {choice.candidate} not compared with it "
+                       f"(the gate, the whole window's model as its champion: {why})")
+        return fit(train), train, None, choice
+    versus = eval_core.metric_values(decision)
     choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
     choice.kept = policy.pays(choice.ci_low)
     numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "

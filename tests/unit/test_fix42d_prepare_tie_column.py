@@ -1,8 +1,9 @@
 """prepare_data orders rows sharing a timestamp by a hash of their values. Was: it did so through a
 temporary column ``_ctloop_tie``, assigned and then dropped, which overwrote a column of the user's
 data of that name with the hashes and then dropped it from the train and holdout sets (and the
-model's features). Now ``np.lexsort`` orders the rows without a temporary column; the order (and
-so the digest) of data without such a column is the one the old sort gave."""
+model's features). Now ``np.lexsort`` orders the rows without a temporary column, in the order a
+stable ``sort_values([time, hash])`` gives, the hash of each row's other values (since round 43,
+fix43f: not of its time, which every row of a tie shares)."""
 
 from __future__ import annotations
 
@@ -32,19 +33,19 @@ def test_a_user_column_named_like_the_old_temporary_one_is_kept():
     assert sorted(both["_ctloop_tie"]) == sorted(frame["_ctloop_tie"])
 
 
-def test_the_order_is_the_old_sorts():
+def test_rows_sharing_a_day_are_in_the_order_of_a_stable_sort_by_time_then_hash():
     frame = _frame()
     out = prepare(frame, target="y", time_column="day", window=None)
-    # round 43 (fix43f): the hash leaves out the time column, which every row of a tie shares
+    # the hash of the row's other values (not its time): the order a sort by a temporary column gave
     tie = pd.util.hash_pandas_object(frame.drop(columns="day"), index=False).to_numpy()
-    old = (
+    expected = (
         frame.assign(t=tie)
         .sort_values(["day", "t"], kind="stable")
         .drop(columns="t")
         .reset_index(drop=True)
     )
     both = pd.concat([out.train, out.holdout], ignore_index=True)
-    pd.testing.assert_frame_equal(both[old.columns], old)
+    pd.testing.assert_frame_equal(both[expected.columns], expected)
     # the source's order changes nothing
     again = prepare(
         frame.sample(frac=1, random_state=1), target="y", time_column="day", window=None
