@@ -1611,7 +1611,8 @@ class _S3(_Remote):
         versions were deleted, and that marker is deleted in turn when it can be: then the refusal was
         the retention, and the probe stays visible, found by the next process's first write. A probe
         left visible (that, or no s3:DeleteObject) is warned of once per endpoint and bucket; a version
-        or marker left hidden is not."""
+        or marker left hidden is not. The warning names a grant or the retention only where the refusal
+        was access denied (403); another (a 503) is named as it came, with "remove it by hand"."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1647,9 +1648,11 @@ class _S3(_Remote):
                 return
             _S3_PROBES_LEFT.add(cache)
         code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+        # a grant (or a retention) is named only where the store said access was denied (403): a version
+        # delete refused with 503, its marker then deleted, was blamed on grants and retention before
+        advice = f"grant {grant} on the prefix, or remove it by hand" if _s3_status(exc) == 403 else "remove it by hand"
         warnings.warn(f"left the {_S3_PROBE_SIZE}-byte probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
-                      f"refused to delete it: {code}): grant {grant} on the prefix, or remove it by hand",
-                      stacklevel=5)
+                      f"refused to delete it: {code}): {advice}", stacklevel=5)
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError

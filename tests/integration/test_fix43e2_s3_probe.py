@@ -13,7 +13,9 @@ If-None-Match; versioning, Object Lock and IAM grants are real there), behind sm
 - On a 304 store with other processes probing, a refusal with nothing left at the name probed the
   shared name again: a third process's probe there gave no answer, or nothing there twice was taken
   for a store refusing the header itself (look, then write, for the whole process). Now a name of its
-  own is probed, which no other process writes."""
+  own is probed, which no other process writes.
+- A version delete refused for another reason than access (503), its delete marker then deleted, was
+  warned of as a missing grant or an Object Lock retention. Now the advice follows the error."""
 
 from __future__ import annotations
 
@@ -238,3 +240,29 @@ def test_processes_probing_at_once_settle_in_one_round(refusing, monkeypatch, th
     assert list(storage._S3_CONDITIONAL.values()) == [True]
     assert storage.create_bytes(uri, b"second") is False
     assert storage.read_bytes(uri) == b"first"
+
+
+def test_a_version_delete_refused_with_503_blames_no_grant(root, monkeypatch):  # noqa: F811
+    boto3.client("s3").put_bucket_versioning(
+        Bucket=storage.parse(root).bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    refused: set[str] = set()
+
+    def refuse(method: str, path: str, count: int):
+        """The probe version's deletes (retried too): 503."""
+        version = path.partition("versionId=")[2]
+        if method == "DELETE" and version and (count == 1 or version in refused):
+            refused.add(version)
+            return 503, "ServiceUnavailable"
+        return None  # the delete marker's delete is forwarded
+
+    proxy = Refusing(storage._S3().client().meta.endpoint_url, refuse)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    try:
+        with pytest.warns(UserWarning, match="refused to delete it") as caught:
+            assert storage.create_bytes(f"{root}/labels/m.json", b"x") is True
+    finally:
+        proxy.close()
+    message = str(caught[0].message)
+    assert "ServiceUnavailable): remove it by hand" in message, message
+    assert "grant" not in message and "Object Lock" not in message, message  # before: both
