@@ -1323,6 +1323,7 @@ _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks 
 _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
 _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
+_S3_PROBE_BYTES = re.compile(rb"[0-9a-f]{32}-[01]")  # what a probe holds (fullmatch: _S3_PROBE_SIZE bytes)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
@@ -1490,12 +1491,16 @@ class _S3(_Remote):
         were told they made it. A refusal other than 412 (MinIO RELEASE.2023-11-20 answered a PUT whose
         If-None-Match matched with 304 Not Modified, minio/minio#19442) failed every new store with that
         answer; now the probe is read back: when it still holds the first write's bytes, the store
-        refused the overwrite, and that status means "taken" to :meth:`create` too (:data:`_S3_REFUSAL`);
-        when it holds the second's, the header is not checked. When nothing is there the probe is
-        written again (another process's probe may have been refused for, then deleted: before, "not
-        checked" was cached for the process), and nothing twice is a store refusing the header itself;
-        another's bytes there teach no status (the refusal may not be about the name): a probe of a name
-        of its own is written (:meth:`_probe`). Throttling, a server error, a refused grant or a missing
+        refused the overwrite, and 304 means "taken" to :meth:`create` too (:data:`_S3_REFUSAL`); when it
+        holds the second's, the header is not checked. Any other refusal of the overwrite is raised and
+        nothing cached: learnt once, a transient refusal (409 OperationAborted) of a store that ignores
+        the header had two writers both told they created one manifest. A 304 to the first write where
+        a probe's bytes are at the name (one left under Object Lock, or without s3:DeleteObject) is
+        "taken" too: before, each later process wrote, and left, a probe of a name of its own. A refusal
+        with other bytes there, or nothing (another process's probe deleted meanwhile), is settled by a
+        probe of a name of its own, which no other process writes (before, the shared name was probed
+        again, and processes probing at once found each other's probes); nothing there either, refused
+        with the same status, is a store refusing the header itself. Throttling, a server error, a refused grant or a missing
         bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
@@ -1511,27 +1516,32 @@ class _S3(_Remote):
         # one name per prefix: a probe left behind (its delete refused, or Object Lock retention) is
         # found by the next process's first write (refused: the header is checked), never one more
         probe = f"{parent + '/' if parent else ''}{_S3_PROBE}"
-        verdict = self._probe(client, loc, probe, cache)
-        if verdict == "held":  # another's probe there, refused with an answer that may not be about it
-            verdict = self._probe(client, loc, f"{probe}-{uuid.uuid4().hex[:12]}", cache)
-        elif verdict == "gone":  # refused with nothing there: the header refused, or another process's
-            verdict = self._probe(client, loc, probe, cache)  # probe deleted since its refusal: again
-        if verdict == "held":
-            return False  # no answer this time (other processes probing): look, then write; asked again
-        checked, refusal = (False, 412) if verdict == "gone" else verdict  # gone twice: the header refused
+        verdict = self._probe(client, loc, probe, cache, shared=True)
+        if isinstance(verdict, str):  # refused, and another's bytes there or nothing: a name of its own,
+            first = verdict.split()[1]  # which no other process writes, settles it in one round
+            verdict = self._probe(client, loc, f"{probe}-{uuid.uuid4().hex[:12]}", cache, shared=False)
+            if isinstance(verdict, str) and verdict != f"gone {first}":
+                return False  # no answer this time: look, then write; asked again by the next create
+        # "gone" at a name of its own, refused with the same status as before: the header itself refused
+        checked, refusal = (False, 412) if isinstance(verdict, str) else verdict
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL[cache] = checked
             if checked and refusal != 412:
                 _S3_REFUSAL[cache] = refusal
         return checked
 
-    def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str]) -> tuple[bool, int] | str:
+    def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str], shared: bool) -> tuple[bool, int] | str:
         """Write the probe object ``probe`` twice with ``If-None-Match: *`` (other bytes the second time):
-        (whether the header is checked, the status a taken key is refused with); "gone" when a write
-        was refused with a 4xx other than 412 and nothing is there (the header itself refused, or another
-        process's probe deleted between its refusal and the look), "held" when another's bytes are
-        there after such a refusal (which then may not be about the name taken: a status is learnt only
-        from a refusal of the second write with the first write's bytes kept)."""
+        (whether the header is checked, the status a taken key is refused with); "gone <status>" when a
+        write was refused with a 4xx other than 412 and nothing is there (the header itself refused, or
+        another process's probe deleted between its refusal and the look), "held <status>" when other
+        bytes are there after such a refusal (which then may not be about the name taken). Only 412 and 304 (MinIO
+        RELEASE.2023-11-20, minio/minio#19442: the one other answer a real store gives) mean the name
+        is taken: 304 from the second write with the first write's bytes kept, or from the first write
+        of the ``shared`` name where a probe's bytes (:data:`_S3_PROBE_BYTES`) are there. Any other
+        status to the second write with the first's bytes kept is raised, nothing cached: a transient
+        refusal (409 OperationAborted, 400 IncompleteBody, RequestTimeout) of a store that ignores the
+        header was learnt as its answer to a taken key, and two writers were both told they created it."""
         from botocore.exceptions import ClientError
 
         mine = uuid.uuid4().hex.encode()  # each write: these 32 bytes, then -0 or -1 (_S3_PROBE_SIZE)
@@ -1559,10 +1569,20 @@ class _S3(_Remote):
                     if held == body:
                         raise
                     if held is None:
-                        return "gone"
+                        return f"gone {status}"
                     if put == 1 and held == mine + b"-0":
+                        if status != 304:  # maybe a transient refusal (409 OperationAborted) of a store
+                            code = exc.response.get("Error", {}).get("Code") or status  # ignoring the header
+                            raise StoreUnavailable(
+                                f"cannot tell whether {self.endpoint()} checks If-None-Match, so {loc.uri} was "
+                                f"not written: the overwrite of the probe s3://{loc.bucket}/{probe} was refused "
+                                f"with {status} ({code}), not 412 or 304; nothing is remembered: run it again "
+                                "(where this recurs, the store refuses a taken name so: ctloop knows 412 and 304)"
+                            ) from exc
                         return True, status  # the overwrite refused, the first write kept: its answer
-                    return "held"
+                    if put == 0 and shared and status == 304 and _S3_PROBE_BYTES.fullmatch(held):
+                        return True, status  # a probe left at the name (Object Lock, no delete grant)
+                    return f"held {status}"
             return False, 412  # the second write taken (200): the header is not checked
         finally:
             if versions:
@@ -1591,7 +1611,8 @@ class _S3(_Remote):
         versions were deleted, and that marker is deleted in turn when it can be: then the refusal was
         the retention, and the probe stays visible, found by the next process's first write. A probe
         left visible (that, or no s3:DeleteObject) is warned of once per endpoint and bucket; a version
-        or marker left hidden is not."""
+        or marker left hidden is not. The warning names a grant or the retention only where the refusal
+        was access denied (403); another (a 503) is named as it came, with "remove it by hand"."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1627,9 +1648,11 @@ class _S3(_Remote):
                 return
             _S3_PROBES_LEFT.add(cache)
         code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
+        # a grant (or a retention) is named only where the store said access was denied (403): a version
+        # delete refused with 503, its marker then deleted, was blamed on grants and retention before
+        advice = f"grant {grant} on the prefix, or remove it by hand" if _s3_status(exc) == 403 else "remove it by hand"
         warnings.warn(f"left the {_S3_PROBE_SIZE}-byte probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
-                      f"refused to delete it: {code}): grant {grant} on the prefix, or remove it by hand",
-                      stacklevel=5)
+                      f"refused to delete it: {code}): {advice}", stacklevel=5)
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
