@@ -1050,6 +1050,14 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
+    elif _created(obj) != before:
+        # the champion's storageUri already written back at 0 % (by another run's rollback while this
+        # one was held, or by this step's attempt before) and its revision still starting: promoting
+        # now would route the latestRevision target, 100 %, to the latest *ready* revision — the
+        # failed model's. Awaited at 0 %, as after the restore above
+        obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
+                          new_revision_after=before, created_before="", written=0, source=storage_uri,
+                          model=storage_uri, deadline=deadline)
     # conditional: a model deployed (or a share set) since the wait's last read must not get 100 %
     _conditional_patch(isvcs, name, obj, specs.promote_patch(), "the rollback's last step (the champion "
                        "revision to 100 %)", "traffic stays where it is",
