@@ -50,7 +50,11 @@ def _changed_once_v3_is_pinned(isvcs, kube, change, before=lambda: None):
     def get(name):
         obj = real_get(name)
         predictor = obj["spec"]["predictor"]
-        if not fired and predictor.get("canaryTrafficPercent") == 0 and predictor["model"]["storageUri"] == V3:
+        if (
+            not fired
+            and predictor.get("canaryTrafficPercent") == 0
+            and predictor["model"]["storageUri"] == V3
+        ):
             fired.append(True)
             before()
             kube.ready_after_reads = 1
@@ -64,8 +68,12 @@ def _changed_once_v3_is_pinned(isvcs, kube, change, before=lambda: None):
 
 
 def test_the_holds_pin_is_written_after_a_restart(isvcs, kube):
-    fired = _changed_once_v3_is_pinned(isvcs, kube, specs.canary_patch(version="4", storage_uri=V4, percent=20))
-    state = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5, failed_storage_uri=V2)
+    fired = _changed_once_v3_is_pinned(
+        isvcs, kube, specs.canary_patch(version="4", storage_uri=V4, percent=20)
+    )
+    state = rollout.rollback(
+        isvcs, NAME, version="1", storage_uri=V1, timeout_s=5, failed_storage_uri=V2
+    )
     assert fired and state.action == "held" and state.version == "4"
     assert "another model's canary pinned to 0 %" in state.written, state
 
@@ -74,10 +82,16 @@ def test_the_restart_at_the_deadline_names_the_change_and_the_pin(isvcs, kube):
     timeout_s = 1.0
     # v3's own run rolls back to v1 (pin, then v1 written back at 0 %) as the deadline passes:
     # not another model, so not held — the rollback fails, saying what it wrote
-    fired = _changed_once_v3_is_pinned(isvcs, kube, specs.restore_patch(version="1", storage_uri=V1),
-                                       before=lambda: time.sleep(timeout_s))
+    fired = _changed_once_v3_is_pinned(
+        isvcs,
+        kube,
+        specs.restore_patch(version="1", storage_uri=V1),
+        before=lambda: time.sleep(timeout_s),
+    )
     with pytest.raises(ServingChangedOutside) as info:
-        rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=timeout_s, failed_storage_uri=V2)
+        rollout.rollback(
+            isvcs, NAME, version="1", storage_uri=V1, timeout_s=timeout_s, failed_storage_uri=V2
+        )
     msg = str(info.value)
     assert fired
     assert "this rollout deployed" not in msg, msg

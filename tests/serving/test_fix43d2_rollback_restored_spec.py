@@ -46,7 +46,11 @@ def _watch_failed_share(isvcs, kube, failed, on_read=None):
         if on_read is not None:
             on_read(reads[0])
         obj = real_get(name)
-        share = {r: p for r, p in kube.traffic(NS, NAME).items() if p and kube.revision_uri(NS, NAME, r) == failed}
+        share = {
+            r: p
+            for r, p in kube.traffic(NS, NAME).items()
+            if p and kube.revision_uri(NS, NAME, r) == failed
+        }
         if share:
             seen.append((reads[0], share))
         return obj
@@ -59,17 +63,27 @@ def test_a_retried_rollback_waits_for_the_restored_champion_before_promoting(isv
     with_canary(isvcs, NAME, V1, V2)
     isvcs.patch(NAME, specs.pin_back_patch())
     kube.ready_after_reads = 4  # the champion's new revision starts slowly
-    isvcs.patch(NAME, specs.restore_patch(version="1", storage_uri=V1))  # the attempt before: its wait lost
+    isvcs.patch(
+        NAME, specs.restore_patch(version="1", storage_uri=V1)
+    )  # the attempt before: its wait lost
     seen = _watch_failed_share(isvcs, kube, V2)
-    state = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5, failed_storage_uri=V2)
+    state = rollout.rollback(
+        isvcs, NAME, version="1", storage_uri=V1, timeout_s=5, failed_storage_uri=V2
+    )
     assert state.action == "rolled_back"
     assert not seen, f"the failed v2 revision routed again: {seen}"
-    assert kube.revision_uri(NS, NAME, next(iter(state.traffic))) == V1 and list(state.traffic.values()) == [100]
+    assert kube.revision_uri(NS, NAME, next(iter(state.traffic))) == V1 and list(
+        state.traffic.values()
+    ) == [100]
 
 
-def test_a_held_rollback_restarted_over_the_champion_written_back_waits_before_promoting(isvcs, kube):
+def test_a_held_rollback_restarted_over_the_champion_written_back_waits_before_promoting(
+    isvcs, kube
+):
     with_canary(isvcs, NAME, V1, V2)
-    kube.ready_after_reads = 10_000  # v3, deployed by hand over the failed v2 canary, keeps starting
+    kube.ready_after_reads = (
+        10_000  # v3, deployed by hand over the failed v2 canary, keeps starting
+    )
     isvcs.patch(NAME, specs.canary_patch(version="3", storage_uri=V3, percent=20))
 
     def other_run_rolls_back(n):
@@ -80,7 +94,11 @@ def test_a_held_rollback_restarted_over_the_champion_written_back_waits_before_p
 
     kube_patch = isvcs.patch
     seen = _watch_failed_share(isvcs, kube, V2, other_run_rolls_back)
-    state = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5, failed_storage_uri=V2)
+    state = rollout.rollback(
+        isvcs, NAME, version="1", storage_uri=V1, timeout_s=5, failed_storage_uri=V2
+    )
     assert state.action == "rolled_back"
-    assert not [s for s in seen if s[0] > 3], f"the failed v2 revision routed again after v1 was written back: {seen}"
+    assert not [s for s in seen if s[0] > 3], (
+        f"the failed v2 revision routed again after v1 was written back: {seen}"
+    )
     assert kube.revision_uri(NS, NAME, next(iter(state.traffic))) == V1
