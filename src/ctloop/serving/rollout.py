@@ -891,7 +891,9 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
                if predictor_status(o).get("latestReadyRevision") == _created(o)
                else f"its revision {_created(o)} was still starting")
         note = (f"the other model's canary not pinned ({why} at the rollback's deadline: until it is routed Knative "
-                f"gives its {share} % to the failed model's revision {latest})")
+                f"gives its {traffic_split(o).get(latest, 0)} % to the failed model's revision {latest})")
+        # the share of the status it reports: the other canary's share moved by hand meanwhile, or
+        # Knative's gradual rollout (rollout-duration) already moving part of it, changes it
         return replace(_state("held", o, _spec_version(o)[0]), written=written, note=note)
 
     if not _failed(obj):
