@@ -153,6 +153,14 @@ def _split(traffic: list[dict]) -> dict[str, int]:
     return out
 
 
+def _route_spec(obj: dict) -> tuple:
+    """What of an InferenceService goes into its ksvc's ``spec.traffic``, which the Route is made
+    from: ``canaryTrafficPercent`` and the tag-routing annotation (KServe v0.20.0
+    ``ksvc_reconciler.go`` ``createKnativeService``)."""
+    return (obj["spec"]["predictor"].get("canaryTrafficPercent"),
+            (obj["metadata"].get("annotations") or {}).get(TAG_ROUTING))
+
+
 def _template(spec: dict) -> dict:
     """What of an InferenceService's spec goes into its Knative revision template: the predictor
     (its ``model``, ``annotations``, ...) but not ``canaryTrafficPercent``, which only sets the
@@ -285,7 +293,8 @@ class KubeApiDouble(InThreadServer):
     def lag_route(self, reads: int) -> None:
         """The next revision to become ready is routed only ``reads`` GETs after the status
         names it ``latestReadyRevision`` (until then traffic[] resolves the ``latestRevision``
-        target to the revision ready before it)."""
+        target to the revision ready before it), or once a patch changes the traffic the ksvc
+        asks for (a new Route generation, resolved to the latest ready revision of then)."""
         self.route_lag_reads = reads
 
     def revision_object(self, ns: str, name: str) -> dict | None:
@@ -314,6 +323,12 @@ class KubeApiDouble(InThreadServer):
         obj, m = self.objects[key], self.meta[key]
         pred = obj["spec"]["predictor"]
         uri = pred["model"]["storageUri"]
+        if m.get("route_lag") and _route_spec(obj) != m.get("route_spec"):
+            # lag_route(): the ksvc's traffic changed (canaryTrafficPercent, tag routing), so the Route
+            # has a new generation, and its reconcile resolves the latestRevision target to the
+            # Configuration's LatestReadyRevisionName of now (knative-v1.21.1
+            # pkg/reconciler/route/traffic/traffic.go): the revision ready before is no longer routed
+            m["route_lag"] = 0
         if spec_changed:
             rev = f"{key[1]}-predictor-{len(m['revisions']) + 1:05d}"
             m["revisions"].append(rev)
@@ -418,6 +433,7 @@ class KubeApiDouble(InThreadServer):
                 else:
                     if self.route_lag_reads > 0 and m["ready"]:
                         m["routed"], m["route_lag"], self.route_lag_reads = m["ready"], self.route_lag_reads, 0
+                        m["route_spec"] = _route_spec(self.objects[key])
                     m["ready"] = latest
                 self._publish(key)
 

@@ -6,7 +6,8 @@ must be a finite number") while the batch path scored it. Now the runtime reads 
 and the answers are the model's answers for the empty column.
 
 Runs ``CtloopModel.load`` and ``predict`` in the serving venv (.venv-serving: kserve is not in the
-test venv), without starting the HTTP server."""
+test venv), without starting the HTTP server: both old models (the imputer keeping the empty
+column, and dropping it) in one subprocess, as importing kserve takes seconds."""
 
 from __future__ import annotations
 
@@ -26,34 +27,52 @@ from tests.unit.test_r43_model_old_empty_feature import _old_model
 SCRIPT = """
 import json, sys
 from ctloop.serving.runtime import CtloopModel
-m = CtloopModel("m", sys.argv[1])
-m.load()
-rows = json.loads(sys.argv[2])
-try:
-    out = m.predict({"instances": rows})
-    print(json.dumps({"predictions": out["predictions"]}))
-except Exception as exc:
-    print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+rows = json.loads(sys.argv[1])
+for directory, sha256 in json.loads(sys.argv[2]):
+    m = CtloopModel("m", directory, sha256=sha256)
+    m.load()
+    try:
+        print(json.dumps({"predictions": m.predict({"instances": rows})["predictions"]}))
+    except Exception as exc:
+        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
 """
 
+CASES = {"keep_empty_features": True, "imputer_drops_it": False}
 
-@pytest.mark.parametrize("keep_empty", [True, False], ids=["keep_empty_features", "imputer_drops_it"])
-def test_the_runtime_reads_an_old_models_empty_feature_as_empty(tmp_path, keep_empty):
+
+def test_the_runtime_reads_an_old_models_empty_feature_as_empty(tmp_path):
     from ctloop.artifacts import save_model
 
     if not SERVING_PYTHON.exists():
         pytest.fail(f"{SERVING_PYTHON} is missing: run `make serving-env` (make test does it)")
-    model, meta = _old_model(keep_empty)
-    directory = save_model(str(tmp_path / "model"), model, meta)
-    rows = [{"x1": 0.5, "note": "late delivery"}, {"x1": -0.5, "note": None}, {"x1": 1.5, "note": 3.5}]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
-           "CTLOOP_MODEL_SHA256": sha256_of(directory)}
-    out = subprocess.run([str(SERVING_PYTHON), "-c", SCRIPT, str(directory), json.dumps(rows)],
-                         capture_output=True, text=True, env=env, timeout=120)
+    models, saved = {}, []
+    for case, keep_empty in CASES.items():
+        model, meta = _old_model(keep_empty)
+        directory = save_model(str(tmp_path / case), model, meta)
+        models[case] = model
+        saved.append([str(directory), sha256_of(directory)])
+    rows = [
+        {"x1": 0.5, "note": "late delivery"},
+        {"x1": -0.5, "note": None},
+        {"x1": 1.5, "note": 3.5},
+    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+    out = subprocess.run(
+        [str(SERVING_PYTHON), "-c", SCRIPT, json.dumps(rows), json.dumps(saved)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
-    answer = json.loads(out.stdout.strip().splitlines()[-1])
-    assert "error" not in answer, answer
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = model.predict_proba(pd.DataFrame({"x1": [0.5, -0.5, 1.5], "note": [np.nan] * 3}))
-    np.testing.assert_allclose(np.asarray(answer["predictions"]), expected, atol=1e-12)
+    answers = [json.loads(line) for line in out.stdout.strip().splitlines()[-len(CASES) :]]
+    for (case, model), answer in zip(models.items(), answers, strict=True):
+        assert "error" not in answer, (case, answer)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = model.predict_proba(
+                pd.DataFrame({"x1": [0.5, -0.5, 1.5], "note": [np.nan] * 3})
+            )
+        np.testing.assert_allclose(
+            np.asarray(answer["predictions"]), expected, atol=1e-12, err_msg=case
+        )

@@ -107,7 +107,7 @@ def _rollback(args: argparse.Namespace) -> int:
     target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
                                      failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
                                      to_version=args.to_version or "")
-    if state.action != "held":  # held: release.rollback printed the line saying why nothing was written
+    if state.action != "held":  # held: release.rollback printed the line saying why, and what was written
         print(f"rolled back: v{target} serves {state.traffic}")
     return 0
 

@@ -788,7 +788,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     back from a fresh read, within the same deadline. The state's ``written`` says what was
     written ("" : nothing).
     """
-    done: list[str] = []  # the writes that landed, in order: "pin", "restore"
+    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -799,7 +799,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
             now = isvcs.get(name) if failed_storage_uri else None
             if _occupied(now, failed_storage_uri, storage_uri):
                 try:
-                    return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline)
+                    return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline, done)
                 except _ChangedWhileHeld:
                     if time.monotonic() >= deadline:
                         raise
@@ -814,11 +814,18 @@ class _ChangedWhileHeld(ChangedOutside):
 
 
 def _written(done: list[str], version: str) -> str:
-    """What a rollback wrote before it was held (``done``: "pin", "restore"); "" : nothing."""
+    """What a rollback wrote before it was held (``done``: "pin", "restore", "pin_other" — a held
+    rollback's pin-out of another model's failed canary); "" : nothing."""
     if "restore" in done:
-        return (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec) "
-                "before the spec was changed")
-    return "its canary pinned to 0 % before the spec was changed" if "pin" in done else ""
+        own = (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec) "
+               "before the spec was changed")
+    else:
+        own = "its canary pinned to 0 % before the spec was changed" if "pin" in done else ""
+    if "pin_other" not in done:
+        return own
+    other = ("another model's canary pinned to 0 % while the rollback was held (its revision failed and Knative "
+             "gave its share to the failed model's revision)")
+    return f"{own}; {other}" if own else other
 
 
 def _routed(obj: dict[str, Any]) -> str:
@@ -834,11 +841,11 @@ def _routed(obj: dict[str, Any]) -> str:
 
 
 def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
-          timeout_s: float, deadline: float) -> RolloutState:
+          timeout_s: float, deadline: float, done: list[str]) -> RolloutState:
     """The state of a rollback held (the spec names another model); :class:`_ChangedWhileHeld` when
     the spec changes meanwhile (:func:`_hold_once`)."""
     try:
-        return _hold_once(isvcs, name, obj, failed_storage_uri, written, timeout_s, deadline)
+        return _hold_once(isvcs, name, obj, failed_storage_uri, written, timeout_s, deadline, done)
     except _ChangedWhileHeld:
         raise
     except ChangedOutside as exc:
@@ -846,7 +853,7 @@ def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_stora
 
 
 def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
-               timeout_s: float, deadline: float) -> RolloutState:
+               timeout_s: float, deadline: float, done: list[str]) -> RolloutState:
     """The state of a rollback held (the spec names another model), abort winning on traffic: Knative
     routes the ``latestRevision`` target to the latest *ready* revision, so while the other model's
     revision is not ready — or ready, its Route not moved yet (:func:`_routed`) — the failed model's
@@ -884,7 +891,9 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
                if predictor_status(o).get("latestReadyRevision") == _created(o)
                else f"its revision {_created(o)} was still starting")
         note = (f"the other model's canary not pinned ({why} at the rollback's deadline: until it is routed Knative "
-                f"gives its {share} % to the failed model's revision {latest})")
+                f"gives its {traffic_split(o).get(latest, 0)} % to the failed model's revision {latest})")
+        # the share of the status it reports: the other canary's share moved by hand meanwhile, or
+        # Knative's gradual rollout (rollout-duration) already moving part of it, changes it
         return replace(_state("held", o, _spec_version(o)[0]), written=written, note=note)
 
     if not _failed(obj):
@@ -910,7 +919,7 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
                                     f"{_spec_version(now)[1] or 'no storageUri'} now); "
                                     f"{written or 'nothing written'}")
         if not _failed(now):  # the failed model's revision lost its share: judged again
-            return _hold_once(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline)
+            return _hold_once(isvcs, name, now, failed_storage_uri, written, timeout_s, deadline, done)
         obj = now
     failed = _failed(obj)
 
@@ -931,17 +940,23 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
                            ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still, deadline=deadline)
     except _Moot as moot:
         if traffic_split(moot.now).get(latest, 0) and not _failed(moot.now):
-            return _hold_once(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline)
+            return _hold_once(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline, done)
         return replace(_state("held", moot.now, _spec_version(moot.now)[0]), written=written)
     what = f"the failed revision {latest} out of traffic (all on the stable revision {stable})"
     pinned = (f"the other model's canary pinned to 0 % (its revision {failed} failed, Knative gave its {share} % "
               f"to the failed model's revision {latest})")
     written = f"{written}; {pinned}" if written else pinned
+    done.append("pin_other")  # a restart (the spec changed again) still reports it
     seen = [obj]
 
     def out(o: dict[str, Any]) -> bool:
         seen[0] = o
-        _still_written(isvcs, name, o, what, written=0, model=other)
+        if not same_storage_uri(_spec_version(o)[1], other) or _predictor(o).get("canaryTrafficPercent") != 0:
+            # changed again meanwhile (another model deployed, the pin moved): rollback() starts again
+            have = _predictor(o).get("canaryTrafficPercent")
+            raise _ChangedWhileHeld(f"{where} was changed again while the rollback was held (it names "
+                                    f"{_spec_version(o)[1] or 'no storageUri'} now, canaryTrafficPercent "
+                                    f"{'unset' if have is None else have}); {written}")
         return traffic_split(o).get(latest, 0) == 0
 
     try:
@@ -973,7 +988,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # another model took the spec (another run's canary; a rollback_model step retried after
         # its pin-back met that deploy): neither pinned nor replaced, unless the failed model's
         # revision still gets its traffic (_hold)
-        return _hold(isvcs, name, obj, failed_storage_uri, _written(done, version), timeout_s, deadline)
+        return _hold(isvcs, name, obj, failed_storage_uri, _written(done, version), timeout_s, deadline, done)
     canary = len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj)
     if unusable is not None and (not canary or not predictor_status(obj).get("latestReadyRevision")):
         raise unusable  # nothing to pin back: nothing written
@@ -1050,6 +1065,14 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
+    elif _created(obj) != before:
+        # the champion's storageUri already written back at 0 % (by another run's rollback while this
+        # one was held, or by this step's attempt before) and its revision still starting: promoting
+        # now would route the latestRevision target, 100 %, to the latest *ready* revision — the
+        # failed model's. Awaited at 0 %, as after the restore above
+        obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
+                          new_revision_after=before, created_before="", written=0, source=storage_uri,
+                          model=storage_uri, deadline=deadline)
     # conditional: a model deployed (or a share set) since the wait's last read must not get 100 %
     _conditional_patch(isvcs, name, obj, specs.promote_patch(), "the rollback's last step (the champion "
                        "revision to 100 %)", "traffic stays where it is",
