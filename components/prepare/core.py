@@ -147,7 +147,9 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
     for name in frame.columns:
         col = frame[name]
         entry: dict[str, Any] = {"dtype": str(col.dtype), "null_fraction": round(float(col.isna().mean()), 6) if len(col) else 0.0}
-        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+        if isinstance(col.dtype, pd.ArrowDtype) and _time_kind(col.dtype) == "M":
+            entry.update(_time_range(col))
+        elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
             if pd.api.types.is_datetime64_any_dtype(col):
                 entry.update({"min": str(col.min()), "max": str(col.max())})
             else:
@@ -189,33 +191,30 @@ def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
 
     others = [c for c in frame.columns if c != time_column]  # within a tie every row has the same time
     by_name = [others[i] for i in np.argsort(np.array([str(c) for c in others]), kind="stable")]
-    hashed = pd.DataFrame({i: _as_hashed(frame[name]) for i, name in enumerate(by_name)}, index=frame.index)
+    parts = [part for name in by_name for part in _as_hashed(frame[name])]
+    hashed = pd.DataFrame(dict(enumerate(parts)), index=frame.index)
     tie = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
     return frame.iloc[np.lexsort((tie, frame[time_column].to_numpy()))].reset_index(drop=True)
 
 
-def _as_hashed(col: pd.Series) -> pd.Series:
-    """``col`` as the tie hash reads it: times and durations (numpy or Arrow) as numpy values in
-    nanoseconds, or microseconds when a value is beyond 1677..2262 (a ``9999-12-31`` ``valid_to``;
-    a Parquet file of Spark or BigQuery holds microseconds, pandas 3 reads CSV times as
-    microseconds: the same times hash the same), and a column whose cells cannot be hashed (lists
-    or dicts; refused later, naming it) as its text."""
+def _as_hashed(col: pd.Series) -> list[pd.Series]:
+    """``col`` as the tie hash reads it: times and durations (numpy or Arrow, any unit, with a time
+    zone or not) as two int64 columns, whole seconds since the epoch (UTC) and the nanoseconds past
+    them (:func:`_instants`): the same instant hashes the same whatever its unit, and a
+    ``9999-12-31`` ``valid_to`` entering the window changes no other row's hash (when the choice of
+    unit followed the column's range, one such row reordered every tie); a column whose cells cannot
+    be hashed (lists or dicts; refused later, naming it) as its text."""
     import pandas as pd
 
     if _time_kind(col.dtype):
-        for unit in ("ns", "us"):
-            try:
-                return _time_in(col, unit)
-            except (ValueError, OverflowError):  # OutOfBoundsDatetime/Timedelta, pyarrow's ArrowInvalid
-                continue
-        return col  # beyond ±294,000 years in microseconds: as stored
+        return _instants(col)
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-        return col
+        return [col]
     try:
         pd.util.hash_pandas_object(col, index=False)
     except (TypeError, ValueError):  # an Arrow list column's astype(str) fails too: each cell's text
-        return pd.Series([str(v) for v in col], index=col.index, dtype=object)
-    return col
+        return [pd.Series([str(v) for v in col], index=col.index, dtype=object)]
+    return [col]
 
 
 def _time_kind(dtype: Any) -> str:
@@ -233,17 +232,60 @@ def _time_kind(dtype: Any) -> str:
     return "m" if pd.api.types.is_timedelta64_dtype(dtype) else ""
 
 
-def _time_in(col: pd.Series, unit: str) -> pd.Series:
-    """The times or durations of ``col`` as a numpy-backed column in ``unit`` (raises when a value
-    does not fit)."""
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _raw_instants(col: pd.Series) -> tuple[Any, Any, str]:
+    """``col``'s times or durations as (int64 values, null mask, unit), UTC-based for a time with a
+    zone, read without converting a value: Arrow columns through pyarrow (pandas' conversion of an
+    Arrow ``timestamp`` with a named zone before 1677 killed the process with SIGSEGV, pandas 2.3 /
+    pyarrow 25), numpy ones as their stored int64."""
+    import numpy as np
     import pandas as pd
 
-    if not isinstance(col.dtype, pd.ArrowDtype):
-        return col.dt.as_unit(unit)
-    kind = col.dtype.pyarrow_dtype
-    if _time_kind(col.dtype) == "m":
-        return col.astype(f"timedelta64[{unit}]")
-    return col.astype(pd.DatetimeTZDtype(unit, kind.tz) if kind.tz else f"datetime64[{unit}]")
+    if isinstance(col.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        data = pa.chunked_array(col.array._pa_array).combine_chunks()  # noqa: SLF001 - pandas has no public accessor
+        ints = pc.cast(data, pa.int64())  # a reinterpretation of the stored count: never out of range
+        null = np.asarray(ints.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        values = np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return values, null, col.dtype.pyarrow_dtype.unit
+    values = np.asarray(col.array.asi8, dtype=np.int64)  # UTC for a zone; NaT is its own value
+    return values, np.asarray(col.isna().to_numpy(), dtype=bool), col.dt.unit
+
+
+def _instants(col: pd.Series) -> list[pd.Series]:
+    """``col``'s times or durations as whole seconds (floored) and the nanoseconds past them, a null
+    as ``(int64 min, -1)`` (no value has a negative remainder): the same for an instant stored in s,
+    ms, us or ns, numpy or Arrow, and exact over every stored range."""
+    import numpy as np
+    import pandas as pd
+
+    values, null, unit = _raw_instants(col)
+    per = _PER_SECOND[unit]
+    seconds, rest = np.divmod(values, per)
+    nanos = rest * (1_000_000_000 // per)
+    seconds[null] = np.iinfo(np.int64).min
+    nanos[null] = -1
+    return [pd.Series(seconds, index=col.index), pd.Series(nanos, index=col.index)]
+
+
+def _time_range(col: pd.Series) -> dict[str, str]:
+    """The profile's ``min`` and ``max`` of an Arrow ``timestamp`` column, computed by pyarrow
+    (pandas' conversion crashed on a named zone before 1677), as the numpy datetime columns' (they
+    were each value's text counts): a time with a zone as its UTC instant."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = pa.chunked_array(col.array._pa_array)  # noqa: SLF001 - pandas has no public accessor
+    kind = data.type
+    if kind.tz is not None:
+        data = pc.cast(data, pa.timestamp(kind.unit))  # the stored UTC instant, no zone lookup
+    bounds = pc.min_max(data)
+    suffix = " UTC" if data.type != kind else ""
+    return {k: (pc.cast(bounds[k], pa.string()).as_py() + suffix if bounds[k].is_valid else "NaT") for k in ("min", "max")}
 
 
 def prepare(

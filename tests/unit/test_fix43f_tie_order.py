@@ -2,8 +2,8 @@
 values only: not on the unit pandas stores a time in (Parquet written by Spark or BigQuery holds
 microseconds, pandas 3 reads CSV times as microseconds, pandas 2 nanoseconds), nor on whether a time
 or duration column is numpy or Arrow-backed (``read_parquet(dtype_backend="pyarrow")``), also when a
-time is beyond 2262 (a ``9999-12-31`` ``valid_to``: such a column is hashed in microseconds; was: as
-stored, so s, ms and us sources gave three orders). An Arrow list, struct or map column is refused
+time is beyond 2262 (a ``9999-12-31`` ``valid_to``; was: as stored, so s, ms and us sources gave
+three orders; every time is now hashed as seconds plus nanoseconds, test_fix43f3_time_hash.py). An Arrow list, struct or map column is refused
 by its type, naming it, not with a raw TypeError or ArrowNotImplementedError (was: an all-null one
 passed the check and failed in the duplicate-row check)."""
 
