@@ -1611,8 +1611,9 @@ class _S3(_Remote):
         versions were deleted, and that marker is deleted in turn when it can be: then the refusal was
         the retention, and the probe stays visible, found by the next process's first write. A probe
         left visible (that, or no s3:DeleteObject) is warned of once per endpoint and bucket; a version
-        or marker left hidden is not. The warning names a grant or the retention only where the refusal
-        was access denied (403); another (a 503) is named as it came, with "remove it by hand"."""
+        or marker left hidden is not. The warning names a grant or the retention where the store refused
+        the delete (a 4xx: 403, or MinIO's 400 InvalidRequest for a locked version); a failure to answer
+        (a 5xx, 429) is named as it came, with "remove it by hand"."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1648,9 +1649,13 @@ class _S3(_Remote):
                 return
             _S3_PROBES_LEFT.add(cache)
         code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
-        # a grant (or a retention) is named only where the store said access was denied (403): a version
-        # delete refused with 503, its marker then deleted, was blamed on grants and retention before
-        advice = f"grant {grant} on the prefix, or remove it by hand" if _s3_status(exc) == 403 else "remove it by hand"
+        # a grant (or a retention) is named where the store refused the delete itself (a 4xx: 403 access
+        # denied, MinIO's 400 InvalidRequest for a locked version, minio cmd/api-errors.go ErrObjectLocked),
+        # not where it failed to answer (5xx, 429): a version delete refused with 503, its marker then
+        # deleted, was blamed on grants and retention before; in fix 43 E2 MinIO's 400 was not
+        status = _s3_status(exc) or 0
+        refused = 400 <= status < 500 and status != 429
+        advice = f"grant {grant} on the prefix, or remove it by hand" if refused else "remove it by hand"
         warnings.warn(f"left the {_S3_PROBE_SIZE}-byte probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
                       f"refused to delete it: {code}): {advice}", stacklevel=5)
 
