@@ -1499,8 +1499,11 @@ class _S3(_Remote):
         "taken" too: before, each later process wrote, and left, a probe of a name of its own. A refusal
         with other bytes there, or nothing (another process's probe deleted meanwhile), is settled by a
         probe of a name of its own, which no other process writes (before, the shared name was probed
-        again, and processes probing at once found each other's probes); nothing there either, refused
-        with the same status, is a store refusing the header itself. Throttling, a server error, a refused grant or a missing
+        again, and processes probing at once found each other's probes); its FIRST write refused with
+        the same status and nothing there either is a store refusing the header itself (its second write
+        refused so: look, then write, nothing cached). A read-back of the probe refused other than 404
+        is raised, nothing cached: in fix 43 E2 a 500 to it was "nothing there", and a store checking the
+        header was cached as refusing it. Throttling, a server error, a refused grant or a missing
         bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
@@ -1516,13 +1519,15 @@ class _S3(_Remote):
         # one name per prefix: a probe left behind (its delete refused, or Object Lock retention) is
         # found by the next process's first write (refused: the header is checked), never one more
         probe = f"{parent + '/' if parent else ''}{_S3_PROBE}"
-        verdict = self._probe(client, loc, probe, cache, shared=True)
+        verdict = self._probe(client, loc, probe, cache)
         if isinstance(verdict, str):  # refused, and another's bytes there or nothing: a name of its own,
-            first = verdict.split()[1]  # which no other process writes, settles it in one round
-            verdict = self._probe(client, loc, f"{probe}-{uuid.uuid4().hex[:12]}", cache, shared=False)
-            if isinstance(verdict, str) and verdict != f"gone {first}":
+            status = verdict.split()[2]  # which no other process writes, settles it in one round
+            verdict = self._probe(client, loc, f"{probe}-{uuid.uuid4().hex[:12]}", cache)
+            # its FIRST write refused with the same status, nothing there: the header itself refused (a
+            # refusal of the second write, the first one taken, is not about the header: before, it was
+            # cached as such, and a store checking the header got look-then-write for the whole process)
+            if isinstance(verdict, str) and verdict != f"gone 0 {status}":
                 return False  # no answer this time: look, then write; asked again by the next create
-        # "gone" at a name of its own, refused with the same status as before: the header itself refused
         checked, refusal = (False, 412) if isinstance(verdict, str) else verdict
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL[cache] = checked
@@ -1530,15 +1535,17 @@ class _S3(_Remote):
                 _S3_REFUSAL[cache] = refusal
         return checked
 
-    def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str], shared: bool) -> tuple[bool, int] | str:
+    def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str]) -> tuple[bool, int] | str:
         """Write the probe object ``probe`` twice with ``If-None-Match: *`` (other bytes the second time):
-        (whether the header is checked, the status a taken key is refused with); "gone <status>" when a
-        write was refused with a 4xx other than 412 and nothing is there (the header itself refused, or
-        another process's probe deleted between its refusal and the look), "held <status>" when other
-        bytes are there after such a refusal (which then may not be about the name taken). Only 412 and 304 (MinIO
+        (whether the header is checked, the status a taken key is refused with); "gone <write> <status>"
+        when write 0 or 1 was refused with a 4xx other than 412 and nothing is there (the header itself
+        refused, or another process's probe deleted between its refusal and the look), "held <write>
+        <status>" when other bytes are there after such a refusal (which then may not be about the name
+        taken). A read-back that fails other than 404 is raised, nothing cached. Only 412 and 304 (MinIO
         RELEASE.2023-11-20, minio/minio#19442: the one other answer a real store gives) mean the name
         is taken: 304 from the second write with the first write's bytes kept, or from the first write
-        of the ``shared`` name where a probe's bytes (:data:`_S3_PROBE_BYTES`) are there. Any other
+        where a probe's bytes (:data:`_S3_PROBE_BYTES`) are there (at the shared name: a name of its own
+        holds no other probe's bytes). Any other
         status to the second write with the first's bytes kept is raised, nothing cached: a transient
         refusal (409 OperationAborted, 400 IncompleteBody, RequestTimeout) of a store that ignores the
         header was learnt as its answer to a taken key, and two writers were both told they created it."""
@@ -1569,7 +1576,7 @@ class _S3(_Remote):
                     if held == body:
                         raise
                     if held is None:
-                        return f"gone {status}"
+                        return f"gone {put} {status}"
                     if put == 1 and held == mine + b"-0":
                         if status != 304:  # maybe a transient refusal (409 OperationAborted) of a store
                             code = exc.response.get("Error", {}).get("Code") or status  # ignoring the header
@@ -1580,21 +1587,25 @@ class _S3(_Remote):
                                 "(where this recurs, the store refuses a taken name so: ctloop knows 412 and 304)"
                             ) from exc
                         return True, status  # the overwrite refused, the first write kept: its answer
-                    if put == 0 and shared and status == 304 and _S3_PROBE_BYTES.fullmatch(held):
+                    if put == 0 and status == 304 and _S3_PROBE_BYTES.fullmatch(held):
                         return True, status  # a probe left at the name (Object Lock, no delete grant)
-                    return f"held {status}"
+                    return f"held {put} {status}"
             return False, 412  # the second write taken (200): the header is not checked
         finally:
             if versions:
                 self._drop_probe(loc, probe, versions, cache)
 
     def _probe_body(self, loc: Location, probe: str) -> bytes | None:
+        """The probe's bytes, None where nothing is there (404); any other refusal (403, 500, 503) is
+        raised: taken for "nothing there", it had a store that checks the header cached as refusing it."""
         from botocore.exceptions import ClientError
 
         try:
             return self.client().get_object(Bucket=loc.bucket, Key=probe)["Body"].read()
-        except ClientError:
-            return None
+        except ClientError as exc:
+            if _s3_status(exc) == 404:
+                return None
+            raise
 
     def refusal(self, loc: Location) -> int:
         """The status this store answers a conditional write of a taken key with (412 but where the
@@ -1611,8 +1622,9 @@ class _S3(_Remote):
         versions were deleted, and that marker is deleted in turn when it can be: then the refusal was
         the retention, and the probe stays visible, found by the next process's first write. A probe
         left visible (that, or no s3:DeleteObject) is warned of once per endpoint and bucket; a version
-        or marker left hidden is not. The warning names a grant or the retention only where the refusal
-        was access denied (403); another (a 503) is named as it came, with "remove it by hand"."""
+        or marker left hidden is not. The warning names a grant or the retention where the store refused
+        the delete (a 4xx: 403, or MinIO's 400 InvalidRequest for a locked version); a failure to answer
+        (a 5xx, 429) is named as it came, with "remove it by hand"."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1648,9 +1660,13 @@ class _S3(_Remote):
                 return
             _S3_PROBES_LEFT.add(cache)
         code = exc.response.get("Error", {}).get("Code") or _s3_status(exc)
-        # a grant (or a retention) is named only where the store said access was denied (403): a version
-        # delete refused with 503, its marker then deleted, was blamed on grants and retention before
-        advice = f"grant {grant} on the prefix, or remove it by hand" if _s3_status(exc) == 403 else "remove it by hand"
+        # a grant (or a retention) is named where the store refused the delete itself (a 4xx: 403 access
+        # denied, MinIO's 400 InvalidRequest for a locked version, minio cmd/api-errors.go ErrObjectLocked),
+        # not where it failed to answer (5xx, 429): a version delete refused with 503, its marker then
+        # deleted, was blamed on grants and retention before; in fix 43 E2 MinIO's 400 was not
+        status = _s3_status(exc) or 0
+        refused = 400 <= status < 500 and status != 429
+        advice = f"grant {grant} on the prefix, or remove it by hand" if refused else "remove it by hand"
         warnings.warn(f"left the {_S3_PROBE_SIZE}-byte probe object s3://{loc.bucket}/{probe} ({self.endpoint()} "
                       f"refused to delete it: {code}): {advice}", stacklevel=5)
 
