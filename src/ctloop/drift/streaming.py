@@ -822,7 +822,8 @@ class DriftState:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
                 # before pandas' own isna raises on it; the first chunk's rows by its labels, as detect names them
                 engine.refuse_signaling_nan(chunk[name], self.rows or None)
-        if not self.columns:
+        declared = not self.columns  # declared by this chunk: a refused first chunk leaves none
+        if declared:
             if is_pandas:
                 for name in names:
                     family, nullable = pandas_family(chunk[name])
@@ -912,8 +913,13 @@ class DriftState:
                     col.update_arrow(array, bins)
 
         n_rows = len(chunk) if is_pandas else chunk.num_rows
-        for name in self.columns:
-            one(name, apply=False)
+        try:
+            for name in self.columns:
+                one(name, apply=False)
+        except Exception:
+            if declared:  # a later first chunk may bring other columns, as if this one never came
+                self.columns = {}
+            raise
         if pool is not None and n_rows >= PARALLEL_MIN_ROWS and len(self.columns) > 1:
             list(pool.map(one, list(self.columns)))
         else:
