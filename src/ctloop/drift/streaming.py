@@ -284,6 +284,8 @@ def real_numbers(values: pd.Series | ColumnState) -> bool:
     at least one: numbers, not text, beside ``decimal.Decimal`` values (``engine.decimal_object``)."""
     import numbers
 
+    import pandas as pd
+
     if isinstance(values, ColumnState):
         if values.categories is None or values.categories.hashed:
             return False
@@ -291,6 +293,8 @@ def real_numbers(values: pd.Series | ColumnState) -> bool:
     else:
         if values.dtype != object:
             return False
+        if pd.api.types.infer_dtype(values, skipna=True) in ("integer", "floating", "mixed-integer-float"):
+            return True  # ints/floats (Python or NumPy), at least one, read in C: no bool, Decimal or text
         items = values.dropna().tolist()
     return bool(items) and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
                                for v in items)  # fmt: skip
@@ -494,13 +498,18 @@ class ColumnState:
         periods = pd.PeriodIndex.from_ordinals(vc.field("values").to_numpy(zero_copy_only=False), freq=self.period)
         self._add_counts([str(p) for p in periods], vc.field("counts").to_numpy())
 
-    def update_pandas(self, series: pd.Series, bins: list[np.ndarray] = ()) -> None:
-        """Add one chunk of the column (a pandas Series), with pandas' own semantics."""
+    def update_pandas(self, series: pd.Series, bins: list[np.ndarray] = (), *,
+                      values: np.ndarray | None = None) -> None:  # fmt: skip
+        """Add one chunk of the column (a pandas Series), with pandas' own semantics. ``values``:
+        an object number or datetime column as float64 numbers or seconds, converted already
+        (``DriftState.update`` converts them once, in its checks before anything is changed)."""
         import pandas as pd
 
         self.rows += len(series)
         if self.numeric is not None:
-            if self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
+            if values is not None:
+                vals = values
+            elif self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
                 vals = engine.temporal_seconds(series)
             else:
                 if pd.api.types.is_integer_dtype(series.dtype):
@@ -813,7 +822,8 @@ class DriftState:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
                 # before pandas' own isna raises on it; the first chunk's rows by its labels, as detect names them
                 engine.refuse_signaling_nan(chunk[name], self.rows or None)
-        if not self.columns:
+        declared = not self.columns  # declared by this chunk: a refused first chunk leaves none
+        if declared:
             if is_pandas:
                 for name in names:
                     family, nullable = pandas_family(chunk[name])
@@ -832,6 +842,9 @@ class DriftState:
                 "every chunk of a side needs the same columns"
             )
 
+        seen: dict[str, tuple[str, bool, str]] = {}  # a pandas column's family, nullable, dtype: read once
+        converted: dict[str, np.ndarray] = {}  # object numbers/datetimes as float64, converted once by the checks
+
         def one(name: str, apply: bool = True) -> None:
             # apply=False: every check and conversion that can refuse the chunk, changing nothing
             # (all columns are vetted first, so a refused chunk leaves the state as it was)
@@ -839,7 +852,9 @@ class DriftState:
             bins = self.bins.get(name, ())
             if is_pandas:
                 series = chunk[name]
-                family, nullable = pandas_family(series)
+                if name not in seen:
+                    seen[name] = (*pandas_family(series), engine.series_dtype(series))
+                family, nullable, type_name = seen[name]
                 widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)  # int + NaN float → float
                 if family != col.family and not widens and not series.notna().any():
                     if apply:
@@ -847,8 +862,7 @@ class DriftState:
                         col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
-                    col = self._typed(col, family, engine.series_dtype(series), store=apply)  # typed by its first values
-                type_name = engine.series_dtype(series)
+                    col = self._typed(col, family, type_name, store=apply)  # typed by its first values
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
                     if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
                         col = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
@@ -877,9 +891,11 @@ class DriftState:
                 self._check_family(col, family, type_name, series, apply=apply)
                 if apply:
                     col.nullable_int = col.nullable_int or nullable
-                    col.update_pandas(series, bins)
-                elif col.numeric is not None and col.family != TEMPORAL and series.dtype == object:
-                    engine.float64_values(series, self.rows or None)  # 10**400 among Decimals: refused here
+                    col.update_pandas(series, bins, values=converted.pop(name, None))
+                elif col.numeric is not None and series.dtype == object:
+                    # 10**400 among Decimals, naive and tz-aware datetimes mixed, year 10000: refused here
+                    converted[name] = (engine.temporal_seconds(series) if col.family == TEMPORAL
+                                       else engine.float64_values(series, self.rows or None))  # fmt: skip
             else:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
@@ -897,8 +913,13 @@ class DriftState:
                     col.update_arrow(array, bins)
 
         n_rows = len(chunk) if is_pandas else chunk.num_rows
-        for name in self.columns:
-            one(name, apply=False)
+        try:
+            for name in self.columns:
+                one(name, apply=False)
+        except Exception:
+            if declared:  # a later first chunk may bring other columns, as if this one never came
+                self.columns = {}
+            raise
         if pool is not None and n_rows >= PARALLEL_MIN_ROWS and len(self.columns) > 1:
             list(pool.map(one, list(self.columns)))
         else:
