@@ -3,9 +3,10 @@
 
 4. ``ctloop logger import`` left the record's ``contentType`` out of the CloudEvent it makes, so a
    gRPC call's record (protobuf frames) was skipped as ``bad_json`` and the ``grpc`` reason it
-   lists never fired. KServe's ``pkg/logger/worker.go`` (``sendHttpCloudEvent``:
-   ``event.SetData(logReq.ContentType, *logReq.Bytes)``, master 0217bdab) sets the event's data content
-   type from ``LogRequest.ContentType``: the record now carries it as
+   lists never fired. KServe v0.20.0 ``pkg/logger/worker.go`` line 149 (``sendHttpCloudEvent``:
+   ``event.SetData(logReq.ContentType, *logReq.Bytes)``) sets the event's data content type from
+   ``LogRequest.ContentType``, which a blob record stores as ``contentType``
+   (``pkg/logger/marshaller_record.go`` line 31, same release): the record now carries it as
    ``datacontenttype`` and is refused as ``grpc``, as ``serve`` refuses it.
 5. A structured-mode gRPC event without an ``id`` was logged as event ``None``.
 """

@@ -172,7 +172,7 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
                 if progress is not None:
                     progress.add(n)
                 yield pa.Table.from_arrays(arrays, schema=target)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, pa.ArrowException) as exc:  # a cast Arrow cannot make (ArrowNotImplementedError)
             raise InferenceLogError(f"cannot read inference log file {uri}: {exc}") from exc
         if progress is not None:
             progress.add(0, file_done=True)
@@ -310,20 +310,30 @@ class Held:
 
 def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] | None,
                 start: pd.Timestamp, end: pd.Timestamp, involved: np.ndarray, held: Held, *,
-                batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None) -> Iterator[pd.DataFrame]:
+                batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None, key_budget: int = KEY_BUDGET,
+                spill_dir: str | None = None) -> Iterator[pd.DataFrame]:
     """Pass 2 over ``files``: chunks of the uninvolved rows in ``(start, end]``; rows whose
     ``request_id`` hash is in ``involved`` (:func:`involved_ids`) are appended to ``held``
-    instead (whole days: halves either side of ``start`` still meet)."""
+    instead (whole days: halves either side of ``start`` still meet). ``key_budget``/``spill_dir``:
+    the day before's request id hashes held in memory before they spill to disk (:class:`_Lookback`)."""
     wanted = list(schema.names) if columns is None else [c for c in dict.fromkeys([*key_columns(schema), TIME,
                                                                                       *columns]) if c in schema.names]
     if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names:
         wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
+    ids = key_columns(schema)
+    back = _Lookback(files, schema, wanted, start, batch_rows, key_budget, spill_dir)
+    try:
+        yield from _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress)
+        yield from back.finish(held)
+    finally:
+        back.close()
+
+
+def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress):
     from ctloop.inference_log.reader import lone_responses
 
-    ids = key_columns(schema)
-    back = _Lookback(files, schema, wanted, start, batch_rows)
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
         frame = prepare(table.to_pandas())
         hashed = id_hashes(frame) if REQUEST_ID in ids else None
@@ -343,7 +353,6 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
             yield from aside
         elif len(frame):
             yield frame.reset_index(drop=True)
-    yield from back.finish(held)
 
 
 class _Lookback:
@@ -351,24 +360,29 @@ class _Lookback:
     (a call split at midnight): such a call counts once, in its request's window, as
     ``read_log`` counts it (:func:`~.reader.earlier_rows`). In bounded memory:
 
-    * the day before's files that may hold a request half are found from their footers (the
-      ``has_request`` statistics): a model logged with ``logger.mode: response`` has none, and
-      its lone response halves are handed on at once, the day before never read;
+    * the footers of the day before's files tell whether any may hold a request half (the
+      ``has_request`` statistics): when none may (a model logged with ``logger.mode:
+      response``), lone response halves are handed on at once, the day before never read;
+      when one may, every file of the day before is read as ``read_log`` reads it (response-only
+      files too: a day whose logger mode changed has both);
     * otherwise lone response halves wait, up to ``batch_rows`` rows; then the hashes of the
-      request ids of the day before are read once (two columns) and every lone half is decided
-      at once against them: handed on, or held with its id's rows of the day before;
+      request ids of the day before are read once (two columns) into an :class:`_IdSet` (in
+      memory up to ``key_budget`` hashes, else spilled to sorted files on disk) and every lone
+      half is decided against them: handed on, or held with its id's rows of the day before;
     * held rows still only a response (a response half stored twice is involved, then still
       alone once merged) have their id looked up as well, so the merge (:func:`merge_held`, after
       every partition) stitches them with their request.
 
     The day before is not the window's data: when it cannot be read, the halves count in this
-    window as before round 43, with one line on stderr."""
+    window as before round 43, with one line on stderr (once: nothing is looked up after it)."""
 
     def __init__(self, files: Sequence[str], schema: pa.Schema, wanted: list[str], start: pd.Timestamp,
-                 batch_rows: int) -> None:
+                 batch_rows: int, key_budget: int = KEY_BUDGET, spill_dir: str | None = None) -> None:
         self.files, self.schema, self.wanted, self.start, self.batch_rows = files, schema, wanted, start, batch_rows
+        self.key_budget, self.spill_dir = key_budget, spill_dir
+        self.read_schema = schema  # the window's types widened by the day before's (possible())
         self._possible: list[str] | None = None
-        self.ids: np.ndarray | None = None  # sorted hashes of the day before's request ids, once read
+        self.ids: _IdSet | None = None  # hashes of the day before's request ids, once read
         self.pending: list[pd.DataFrame] = []  # lone halves waiting (fewer than batch_rows rows)
         self.halves: set[str] = set()  # ids of held response halves
         self.asked: set[str] = set()  # ids of held request halves (their response halves meet them here)
@@ -376,19 +390,34 @@ class _Lookback:
 
     def _warn(self, rows: int, exc: Exception) -> None:
         self.failed = True
-        print(f"ctloop: the day before the window was not looked up for the requests of {rows} lone response "
-              f"half row(s) (they count in this window): {exc}", file=sys.stderr, flush=True)
+        self._possible = []  # nothing more is looked up: one line for the whole scan
+        print(f"ctloop: the day before the window was not looked up for the requests of lone response half "
+              f"rows ({rows} waiting; they and any after them count in this window): {exc}",
+              file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.ids is not None:
+            self.ids.close()
 
     def possible(self) -> list[str]:
-        """The day before's files that may hold a request half (read from their footers)."""
+        """The day before's files with a ``request_id`` column, all of them when the footers say
+        one may hold a request half, else none (as ``read_log``, which looks at every file)."""
         from ctloop.inference_log.reader import earlier_files
+        from ctloop.inference_log.schema import former_features
 
         if self._possible is None:
             self._possible = []
             if self.files and not self.failed:
                 try:
-                    self._possible = [uri for uri in earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start)
-                                      if _may_hold_requests(open_parquet(uri))]
+                    keyed = {}
+                    for uri in earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start):
+                        pf = open_parquet(uri)
+                        if REQUEST_ID in pf.schema_arrow.names:
+                            keyed[uri] = pf
+                    if any(_may_hold_requests(pf) for pf in keyed.values()):
+                        self._possible = list(keyed)
+                        self.read_schema = _widened(self.schema, [_renamed(pf.schema_arrow, former_features(
+                            pf.schema_arrow, pf)) for pf in keyed.values()])
                 except (InferenceLogError, OSError, ValueError) as exc:
                     self._warn(0, exc)
                     self._possible = []
@@ -415,7 +444,7 @@ class _Lookback:
                 return
             rows = self._take_pending()
             hashed = rows.pop(_HASH).to_numpy(dtype=np.uint64)
-        hit = is_involved(hashed, self.ids)
+        hit = self.ids.contains(hashed)
         if hit.any():
             held.frames.append(rows[hit])
             self.halves.update(rows.loc[hit, REQUEST_ID].astype(str))
@@ -429,21 +458,24 @@ class _Lookback:
         return rows
 
     def _read_ids(self) -> bool:
-        """The sorted hashes of the request ids of the day before (its request rows); False when unreadable."""
+        """The hashes of the request ids of the day before (its request rows), batch by batch into an
+        :class:`_IdSet` (memory: ``key_budget`` hashes, then one batch at a time); False when unreadable."""
         from ctloop.inference_log.reader import flag
 
-        found = [_EMPTY]
+        found = _IdSet(self.key_budget, self.spill_dir)
         columns = [c for c in (REQUEST_ID, HAS_REQUEST) if c in self.schema.names]
         try:
-            for table in read_batches(self.possible(), self.schema, columns, batch_rows=self.batch_rows):
+            for table in read_batches(self.possible(), self.read_schema, columns, batch_rows=self.batch_rows):
                 frame = table.to_pandas()
                 if HAS_REQUEST in frame.columns:
                     frame = frame[flag(frame[HAS_REQUEST]).to_numpy()]
-                found.append(np.unique(id_hashes(frame[frame[REQUEST_ID].notna()])))
+                found.add(np.unique(id_hashes(frame[frame[REQUEST_ID].notna()])))
+            found.done()
         except (InferenceLogError, OSError, ValueError) as exc:
+            found.close()
             self._warn(sum(len(f) for f in self.pending), exc)
             return False
-        self.ids = np.unique(np.concatenate(found))
+        self.ids = found
         return True
 
     def _slices(self, rows: pd.DataFrame) -> Iterator[pd.DataFrame]:
@@ -468,9 +500,9 @@ class _Lookback:
         try:
             for uri in self.possible():  # its request_id column first: a file without the ids is read no further
                 if not any(t.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).any()
-                           for t in read_batches([uri], self.schema, [REQUEST_ID], batch_rows=self.batch_rows)):
+                           for t in read_batches([uri], self.read_schema, [REQUEST_ID], batch_rows=self.batch_rows)):
                     continue
-                for table in read_batches([uri], self.schema, self.wanted, batch_rows=self.batch_rows):
+                for table in read_batches([uri], self.read_schema, self.wanted, batch_rows=self.batch_rows):
                     match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).to_numpy()
                     if match.any():
                         earlier.append(prepare(table.filter(match).to_pandas()))
@@ -489,7 +521,91 @@ class _Lookback:
             yield from self._slices(rows[~found])
 
 
+class _IdSet:
+    """A set of 64-bit hashes: in memory (one sorted array) up to ``budget`` hashes, past it
+    spilled to ``SPILL_BUCKETS`` files by their top bits, each then sorted and mapped from disk
+    (``numpy.memmap``: a lookup reads the pages it binary-searches, not the set)."""
+
+    def __init__(self, budget: int, spill_dir: str | None) -> None:
+        self.budget, self.spill_dir = budget, spill_dir
+        self.held: list[np.ndarray] = []
+        self.count = 0
+        self.spill: tempfile.TemporaryDirectory | None = None
+        self.handles: list = []
+        self.sorted = _EMPTY
+        self.buckets: list[np.ndarray] | None = None
+
+    def add(self, hashes: np.ndarray) -> None:
+        if self.spill is not None:
+            self._to_disk(hashes)
+            return
+        self.held.append(hashes)
+        self.count += len(hashes)
+        if self.count > self.budget:
+            self.spill = tempfile.TemporaryDirectory(prefix="ctloop-ids-", dir=self.spill_dir)
+            self.handles = [open(self._path(b), "wb") for b in range(SPILL_BUCKETS)]
+            self._to_disk(np.concatenate(self.held))
+            self.held = []
+
+    def _path(self, b: int) -> str:
+        return os.path.join(self.spill.name, f"{b:02d}.u64")
+
+    def _to_disk(self, hashes: np.ndarray) -> None:
+        bucket = (hashes >> np.uint64(64 - 6)).astype(np.int64)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(SPILL_BUCKETS + 1))
+        for b in range(SPILL_BUCKETS):
+            if bounds[b + 1] > bounds[b]:
+                hashes[order[bounds[b]:bounds[b + 1]]].tofile(self.handles[b])
+
+    def done(self) -> None:
+        """No more hashes: sort them (bucket by bucket when spilled)."""
+        if self.spill is None:
+            self.sorted = np.unique(np.concatenate(self.held)) if self.held else _EMPTY
+            self.held = []
+            return
+        for h in self.handles:
+            h.close()
+        self.buckets = []
+        for b in range(SPILL_BUCKETS):
+            values = np.unique(np.fromfile(self._path(b), dtype=np.uint64))
+            values.tofile(self._path(b))
+            self.buckets.append(np.memmap(self._path(b), dtype=np.uint64, mode="r") if len(values) else _EMPTY)
+            del values
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        if self.buckets is None:
+            return is_involved(hashes, self.sorted)
+        out = np.zeros(len(hashes), dtype=bool)
+        bucket = (hashes >> np.uint64(64 - 6)).astype(np.int64)
+        for b in np.unique(bucket):
+            at = bucket == b
+            out[at] = is_involved(hashes[at], self.buckets[b])
+        return out
+
+    def close(self) -> None:
+        for h in self.handles:
+            h.close()
+        self.buckets, self.sorted = None, _EMPTY
+        if self.spill is not None:
+            self.spill.cleanup()
+            self.spill = None
+
+
 _HASH = "__ctloop_id_hash"  # a waiting lone half's id hash (never a logged column: the sink writes no double underscore)
+
+
+def _widened(schema: pa.Schema, others: list[pa.Schema]) -> pa.Schema:
+    """``schema`` with its columns' types widened to hold the same columns of ``others`` too (a
+    column null-typed in the window, typed the day before: read as ``read_log``'s concat reads
+    it); ``schema`` itself when they cannot be unified (the read then fails with a line)."""
+    import pyarrow as pa
+
+    try:
+        unified = pa.unify_schemas([schema, *others], promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return schema
+    return pa.schema([unified.field(name) for name in schema.names], metadata=schema.metadata)
 
 
 def _may_hold_requests(pf) -> bool:
@@ -568,7 +684,7 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
     second = report(f"log rows of {model}", len(files)) if report else None
     held = Held()
     yield from scan_unique(files, schema, columns, start, end, involved, held, batch_rows=batch_rows,
-                           progress=second)
+                           progress=second, key_budget=key_budget, spill_dir=spill_dir)
     from ctloop.inference_log.schema import registry
 
     merged = merge_held(held, start, end, registry(log_root, model))
