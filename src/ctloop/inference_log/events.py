@@ -945,7 +945,9 @@ def _one_line(body: bytes) -> bytes:
 
 
 _NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
-def _named(event_id: Any) -> str:
+
+
+def _event_named(event_id: Any) -> str:
     """A structured event's ``id`` as a log line names it: ``(no id)`` when it has none."""
     return "(no id)" if event_id is None or event_id == "" else str(event_id)[:128]
 
@@ -976,7 +978,7 @@ def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str
     if isinstance(data_type, str) and data_type.strip().lower().startswith(GRPC):  # as in binary mode
         raise RejectedEvent(415, f"a gRPC payload (datacontenttype {data_type[:64]!r}) is not logged: the inference "
                                  "log reads REST (JSON) inference calls only; send the model's traffic over REST to "
-                                 "log it", "grpc", event_id=_named(envelope.get("id")))
+                                 "log it", "grpc", event_id=_event_named(envelope.get("id")))
     if "data_base64" in envelope:
         try:
             data = base64.b64decode(envelope["data_base64"], validate=True)
