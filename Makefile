@@ -48,13 +48,17 @@ help: ## list the targets
 # venvs took 140 s with pip on 2 cores, see the commit that brought uv). uv reads its own settings
 # (UV_DEFAULT_INDEX, UV_INDEX, uv.toml), not pip.conf. --compile-bytecode: as pip does, so the
 # test processes do not compile every import (nor fail to cache it under PYTHONDONTWRITEBYTECODE).
+# --system-certs: the system's CA store, as pip's `cert` does (uv's own roots refuse a proxy's CA).
 UV_VERSION ?= 0.13.8
 UV := $(BIN)/uv
-UV_INSTALL = $(UV) pip install --quiet --compile-bytecode
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --system-certs
 
-$(STAMP): pyproject.toml requirements/runtime.txt
+# uv is a file of its own: a .venv made before uv (its stamp up to date) still gets it
+$(UV):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml requirements/runtime.txt | $(UV)
 	$(UV_INSTALL) --python $(BIN)/python -c requirements/runtime.txt -e '.[dev]'
 	@touch $(STAMP)
 
@@ -64,7 +68,7 @@ install: $(STAMP) ## create .venv and install ctloop with its pinned dependencie
 # The serving image's environment, installed exactly as the Dockerfile's `serving` target does
 # (requirements/serving.txt with --no-deps: kserve + the training scikit-learn), plus ctloop
 # editable; the serving-runtime tests start KServe's model server from it.
-$(SERVING_STAMP): pyproject.toml requirements/serving.txt | $(STAMP)
+$(SERVING_STAMP): pyproject.toml requirements/serving.txt | $(UV)
 	@test -x $(SERVING_VENV)/bin/python || $(PYTHON) -m venv $(SERVING_VENV)
 	$(UV_INSTALL) --python $(SERVING_VENV)/bin/python --no-deps -r requirements/serving.txt
 	$(UV_INSTALL) --python $(SERVING_VENV)/bin/python --no-deps -e .
