@@ -171,26 +171,88 @@ def refuse_astral(value: Any, what: str) -> None:
             stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
 
 
+# query keys whose value is a credential: a presigned or SAS URL's signature (S3 SigV4 ``X-Amz-Signature``,
+# its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``) or an OAuth/API token
+# (RFC 6750 2.3 ``access_token``); compared without regard to case
+SECRET_QUERY_KEYS = frozenset({
+    "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
+    "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret",
+})
+
+
+def _credentials_shown(uri: str) -> tuple[str, str] | None:
+    """``(uri masked, what it carries)`` when ``uri`` (``scheme://...``) carries a credential, else None:
+    a userinfo with a password (or, over http(s), a user name alone: a token) or a query key of
+    :data:`SECRET_QUERY_KEYS`. The userinfo is what comes before an ``@`` in the authority, which ends at
+    the first ``/``, ``?`` or ``#`` after ``//`` (RFC 3986 3.2; urllib3 2.x ``util/url.py`` ``parse_url``
+    and urlsplit read it so), so ``http://minio:9000/datasets/team@corp/x`` is host ``minio`` with an
+    ``@`` in its path; only an authority that is no ``host[:port]`` at all (``http://admin:pa/ss@host``:
+    a password with a ``/`` in it, which every client takes for a port and fails on) is read up to the
+    last ``@`` before the path."""
+    from urllib.parse import unquote
+
+    scheme, _, rest = uri.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" not in authority and "@" in rest and not re.fullmatch(r"(\[[^\]]*\]|[^:\[\]]*)(:\d*)?", authority):
+        at = rest.index("@")  # no host[:port] before the path: a password with a '/', '?' or '#' cut it
+        authority = rest[:at] + re.split(r"[/?#]", rest[at:], maxsplit=1)[0]
+    shown, carries = uri, []
+    if "@" in authority:
+        userinfo, _, host = authority.rpartition("@")
+        user, _, password = userinfo.partition(":")
+        if password or (user and scheme.lower() in ("http", "https")):
+            shown = f"{scheme}://{user + ':***' if password else '***'}@{host}{rest[len(authority):]}"
+            carries.append("a password in its user part" if password else "a token as its user name")
+    head, mark, tail = shown.partition("?")
+    query, hash_, fragment = tail.partition("#")
+    parts, secrets = query.split("&"), []
+    for i, part in enumerate(parts):
+        key, eq, val = part.partition("=")
+        if mark and val and unquote(key).lower() in SECRET_QUERY_KEYS:
+            parts[i] = f"{key}=***"
+            secrets.append(unquote(key))
+    if secrets:
+        shown = f"{head}?{'&'.join(parts)}{hash_}{fragment}"
+        carries.append(f"a signature or token in its query ({', '.join(dict.fromkeys(secrets))})")
+    return (shown, " and ".join(carries)) if carries else None
+
+
+def _credentials_fix(uri: str, carries: str) -> str:
+    """Where ``uri``'s credentials (``carries``: :func:`_credentials_shown`) go instead, by its scheme."""
+    scheme = uri.partition("://")[0].lower().partition("+")[0]
+    if scheme in ("postgresql", "postgres", "mysql", "mssql", "oracle"):  # an MLflow database tracking URI
+        return ("give it without the password: the database driver reads one from its own file (PostgreSQL "
+                "~/.pgpass or PGPASSFILE, MySQL an option file), or track through an MLflow server whose "
+                "Secret holds the database URL (ctloop-mlflow-db in docs/manifests.md); an empty tracking_uri "
+                "makes tasks use MLFLOW_TRACKING_URI from the platform settings")
+    if "user" not in carries:  # a signed URL
+        return ("give the object's own URI (s3://, gs://, abfss://...) instead of a signed URL: tasks read it "
+                "with the platform settings' Secret ctloop-storage or the pod's workload identity")
+    if scheme in ("http", "https"):
+        return ("give it without them; tasks read MLflow's from the platform settings' Secret (ctloop-mlflow by "
+                "default: keys username/password or token), ctloop's own commands from MLFLOW_TRACKING_USERNAME/"
+                "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN")
+    return ("give it without them: tasks authenticate to storage with the platform settings' Secret "
+            "ctloop-storage or the pod's workload identity, to MLflow with its Secret ctloop-mlflow")
+
+
 def refuse_credentials(value: Any, what: str) -> None:
     """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text is a URI
-    with credentials in it: a password in its userinfo, or an http(s) user name alone (a token;
-    :func:`ctloop.tracking.display_uri`). KFP 2.17.0 stores a run's and a recurring run's parameters as
+    with credentials in it (:func:`_credentials_shown`: a password in its userinfo, an http(s) user name
+    alone, or a signature or token in its query). KFP 2.17.0 stores a run's and a recurring run's parameters as
     they are (``model/run.go`` ``RuntimeConfig.Parameters``) and answers them to everyone who may list the
     namespace's runs (``GET /runs``, the UI's run details): an MLflow URI ``https://user:password@host``
-    given as ``tracking_uri`` published the password. The refusal shows the URI with it masked."""
-    from ctloop.tracking import display_uri
-
+    given as ``tracking_uri`` published the password. The refusal shows the URI with them masked and says,
+    for its scheme, where they go instead."""
     stack: list[tuple[Any, str]] = [(value, what)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            if "://" in item and (shown := display_uri(item)) != item:
+            if "://" in item and (found := _credentials_shown(item)) is not None:
+                shown, carries = found
                 raise ConfigError(
-                    f"{where}: {shown!r} carries credentials in the URL, and KFP would store them with the run, "
-                    "readable by everyone who may list the namespace's runs — fix: give it without them; tasks "
-                    "read MLflow's from the platform settings' Secret (ctloop-mlflow by default: keys username/"
-                    "password or token), ctloop's own commands from MLFLOW_TRACKING_USERNAME/"
-                    "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN")
+                    f"{where}: {shown!r} carries credentials in the URL ({carries}), and KFP would store them with "
+                    f"the run, readable by everyone who may list the namespace's runs — fix: {_credentials_fix(item, carries)}")
         elif isinstance(item, dict):
             stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
         elif isinstance(item, list | tuple):
