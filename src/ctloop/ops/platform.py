@@ -91,6 +91,10 @@ PAGE = 100
 # the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
 # description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
 KEY_SCAN = 1000
+# seconds: the runs of one idempotency key that a race started were created (KFP's created_at) within this
+# of each other (each create is sent before either creator sees the other's run: the client's timeout, a
+# store's lock wait), so a scan behind a filter-dropping proxy stops this long before the key's run it found
+KEY_RACE = 600
 MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
@@ -476,6 +480,12 @@ def _drawn(run: Any) -> tuple[float, str]:
         return parsed.int >> 80, rid
     created = getattr(run, "created_at", None)
     return (created.timestamp() * 1000 if hasattr(created, "timestamp") else 0.0), rid
+
+
+def _created(run: Any) -> float | None:
+    """When KFP stored run ``run`` (its ``created_at``, whole seconds), in Unix seconds; None unknown."""
+    created = getattr(run, "created_at", None)
+    return created.timestamp() if hasattr(created, "timestamp") else None
 
 
 def _state(value: Any) -> str:
@@ -2077,35 +2087,54 @@ class Platform:
                                   description=f"{KEY_MARK}{key}" if key else "")
         return self._settle_key(target.experiment_id, key, started) if key else started
 
-    def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
-        """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
-        ``None`` when there is none; with ``experiment_id`` empty, of every experiment of ``namespace``
-        (empty: the client's; ``GET /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by
-        the run's description (a v2beta1 filter key of runs, 2.17.0 ``model/run.go``
-        ``runAPIToModelFieldMap``: ``description``), and only a run whose description is the key's mark
-        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``). A proxy that
-        drops ``?filter=`` answers every run, newest first: a key among the newest :data:`KEY_SCAN` runs of
-        other descriptions is still found; past them, a :class:`PlatformError` says the filter is dropped
-        (no answer: the key may be older, and starting again would run twice)."""
-        return next(self._keyed_runs(experiment_id, key, namespace=namespace), None)
+    def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "", since: float | None = None) -> Any:
+        """The run of idempotency ``key`` in ``experiment_id`` (:meth:`create_run`), ``None`` when there is
+        none: of the runs created with it, the one whose create was sent first (:func:`_drawn`), the run
+        :meth:`_settle_key` keeps and no creator terminates, so every lookup answers the same run whatever
+        the state of the others (a duplicate of a race that terminated itself is CANCELING, then CANCELED).
+        With ``experiment_id`` empty, of every experiment of ``namespace`` (empty: the client's; ``GET
+        /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by the run's description (a
+        v2beta1 filter key of runs, 2.17.0 ``model/run.go`` ``runAPIToModelFieldMap``: ``description``), and
+        only a run whose description is the key's mark exactly is taken: the database's ``EQUALS`` ignores
+        case (``utf8mb4_0900_ai_ci``). A proxy that drops ``?filter=`` answers every run, newest first (the
+        list is asked for ``created_at desc``): a key among the newest :data:`KEY_SCAN` runs of other
+        descriptions is still found (and its runs created up to :data:`KEY_RACE` seconds before the one
+        found); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
+        older, and starting again would run twice). ``since`` (Unix seconds, KFP's clock): no run of the
+        key was created before it, so the scan stops at the first run older and a miss is an answer."""
+        runs = list(self._keyed_runs(experiment_id, key, namespace=namespace, since=since))
+        return min(runs, key=_drawn, default=None)
 
-    def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
-        """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first."""
+    def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "",
+                    since: float | None = None) -> Iterator[Any]:
+        """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first; behind a proxy
+        that drops the filter, none created before ``since`` and, once one is found, none created more than
+        :data:`KEY_RACE` seconds before it."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
             runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
                                filter=_filter("description", mark), **where)
-            others = 0
+            others, bound, found = 0, since, False
             for run in runs:
+                created = _created(run)
+                if since is not None and created is not None and created < since:
+                    return
                 if run.description == mark:
                     yield run
+                    found = True
+                    if created is not None:  # newest first: the oldest of the key's runs so far
+                        bound = created - KEY_RACE if since is None else max(since, created - KEY_RACE)
                     continue
                 if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
                     continue
+                if found and bound is not None and created is not None and created < bound:
+                    return  # no run of a race with the key's runs found was created this long before them
                 others += 1
                 if others >= KEY_SCAN:
+                    if found:
+                        return
                     raise PlatformError(
                         f"KFP API list runs: {self.host or 'KFP'} answered {others} runs whose description is "
                         f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
@@ -2130,7 +2159,10 @@ class Platform:
         creator answers the first. The first never stops itself, so one run always remains, and whichever
         of two was stored last sees both. Both still run only when the first sent was stored last and the
         other creator listed before that (a store order against the send order, or the two creators' clocks
-        apart by more than their creates): then the first's creator warns, naming the other.
+        apart by more than their creates): then the first's creator warns, naming the other. With three or
+        more, the run answered is the first this creator saw: one sent earlier but stored later can still make
+        it terminate itself, so a caller that needs the key's run afterwards asks :meth:`keyed_run` (the first
+        sent of them all, which none terminates).
 
         A client-chosen run id derived from the key does not help: 2.17.0 ``CreateRun`` makes the Argo
         workflow (``generateName``, labelled ``pipeline/runid=<id>``) before it stores the row, the second
