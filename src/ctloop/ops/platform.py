@@ -2135,11 +2135,15 @@ class Platform:
                 if others >= KEY_SCAN:
                     if found:
                         return
-                    raise PlatformError(
+                    capped = PlatformError(
                         f"KFP API list runs: {self.host or 'KFP'} answered {others} runs whose description is "
                         f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
                         f"?filter=?); the idempotency key {key!r} was not looked up further and nothing was "
                         "started — fix: let ?filter= through to the KFP API")
+                    # how far back the newest runs read went (Unix seconds): a caller that knows the key can
+                    # have no run older than that (a monitoring window's) takes the miss as an answer
+                    capped.scanned_to = created
+                    raise capped
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
