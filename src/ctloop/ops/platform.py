@@ -2087,7 +2087,7 @@ class Platform:
                                   description=f"{KEY_MARK}{key}" if key else "")
         return self._settle_key(target.experiment_id, key, started) if key else started
 
-    def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "", since: float | None = None) -> Any:
+    def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
         """The run of idempotency ``key`` in ``experiment_id`` (:meth:`create_run`), ``None`` when there is
         none: of the runs created with it, the one whose create was sent first (:func:`_drawn`), the run
         :meth:`_settle_key` keeps and no creator terminates, so every lookup answers the same run whatever
@@ -2100,36 +2100,32 @@ class Platform:
         list is asked for ``created_at desc``): a key among the newest :data:`KEY_SCAN` runs of other
         descriptions is still found (and its runs created up to :data:`KEY_RACE` seconds before the one
         found); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
-        older, and starting again would run twice). ``since`` (Unix seconds, KFP's clock): no run of the
-        key was created before it, so the scan stops at the first run older and a miss is an answer."""
-        runs = list(self._keyed_runs(experiment_id, key, namespace=namespace, since=since))
+        older, and starting again would run twice; its ``scanned_to``: the Unix second the newest runs read
+        reach back to, for a caller that knows the key can have no run older)."""
+        runs = list(self._keyed_runs(experiment_id, key, namespace=namespace))
         return min(runs, key=_drawn, default=None)
 
-    def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "",
-                    since: float | None = None) -> Iterator[Any]:
+    def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
         """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first; behind a proxy
-        that drops the filter, none created before ``since`` and, once one is found, none created more than
-        :data:`KEY_RACE` seconds before it."""
+        that drops the filter, once one is found, none created more than :data:`KEY_RACE` seconds before it."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
             runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
                                filter=_filter("description", mark), **where)
-            others, bound, found = 0, since, False
+            others, bound, found = 0, None, False
             for run in runs:
                 created = _created(run)
-                if since is not None and created is not None and created < since:
-                    return
                 if run.description == mark:
                     yield run
                     found = True
                     if created is not None:  # newest first: the oldest of the key's runs so far
-                        bound = created - KEY_RACE if since is None else max(since, created - KEY_RACE)
+                        bound = created - KEY_RACE
                     continue
                 if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
                     continue
-                if found and bound is not None and created is not None and created < bound:
+                if bound is not None and created is not None and created < bound:
                     return  # no run of a race with the key's runs found was created this long before them
                 others += 1
                 if others >= KEY_SCAN:
