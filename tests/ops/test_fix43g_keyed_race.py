@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -110,3 +111,35 @@ def test_the_double_answers_terminate_of_a_missing_run_404(monkeypatch, tmp_path
             urllib.request.urlopen(request)
     assert raised.value.code == 404
     assert "ResourceNotFoundError: Run nope not found" in raised.value.read().decode()
+
+
+def test_with_three_at_once_a_lookup_afterwards_answers_the_run_none_terminates(
+    monkeypatch, tmp_path
+):
+    """C, stored second, answers B (the earliest it sees); then A's run, sent 1 ms before B's but stored
+    last, lands, and B terminates itself: C's answer is stale, a lookup of the key afterwards is not."""
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        a, b, c = (Platform(host=kfp.url) for _ in range(3))
+        experiment = a.ensure_experiment("credit-ct")
+        answers: dict[str, str] = {}
+        settle = Platform._settle_key
+
+        def b_settles(self, experiment_id, key, run_id):
+            answers["C"] = _create(c)  # C's create lands and settles before B lists
+            answers["A"] = str(uuid.UUID(int=uuid.UUID(run_id).int - (1 << 80)))
+            kfp.state.runs[answers["A"]] = {
+                **kfp.state.runs[run_id],
+                "run_id": answers["A"],
+                "state": "PENDING",
+            }
+            return settle(self, experiment_id, key, run_id)
+
+        monkeypatch.setattr(b, "_settle_key", b_settles.__get__(b))
+        answers["B"] = _create(b)
+        assert settle(a, experiment, KEY, answers["A"]) == answers["A"]
+        states = {rid: run["state"] for rid, run in kfp.state.runs.items()}
+        found = Platform(host=kfp.url).keyed_run(experiment, KEY)
+    assert (
+        answers["B"] == answers["A"] and states[answers["C"]] == "CANCELING"
+    )  # C's answer went stale
+    assert found.run_id == answers["A"] and states[answers["A"]] == "PENDING"
