@@ -136,6 +136,38 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# v2beta1 run keys a run list sorts by (2.17.0 model/run.go runAPIToModelFieldMap, those the double stores)
+RUN_SORT_FIELDS = {"run_id": "run_id", "display_name": "display_name", "created_at": "created_at",
+                   "description": "description", "state": "state"}
+
+
+def _sorted_runs(items: list[dict], sort_by: str) -> list[dict]:
+    """``items`` in the order the API server lists runs for ``sort_by`` (``"<field> [asc|desc]"``): 2.17.0
+    ``list/list.go`` ``AddSortingToSelect`` orders by the field, then by the run's UUID, both in the one
+    direction given, and without ``sort_by`` by ``model/run.go`` ``DefaultSortField`` (``CreatedAtInSec``:
+    whole seconds) ascending. So runs created in one second come in the order of their ids, not of their
+    stores; a ``ValueError`` (the server's InvalidInputError, 400) for a malformed one or a field runs
+    cannot be sorted by."""
+    words = sort_by.lower().split()  # NewOptions: case ignored, split on blanks
+    if len(words) > 2 or (len(words) == 2 and words[1] not in ("desc", "asc")):
+        raise ValueError(f"Received invalid sort by format {sort_by!r}. Supported format: \"field_name\", "
+                         "\"field_name desc\", or \"field_name asc\"")
+    field = words[0] if words else "created_at"
+    if field not in RUN_SORT_FIELDS:
+        raise ValueError(f"Invalid sorting field: {field!r} on listable type Run")
+    direction = words[1] if len(words) == 2 else "asc"
+    column = RUN_SORT_FIELDS[field]
+    return sorted(items, key=lambda r: (str(r.get(column) or ""), _id_order(r["run_id"])), reverse=direction == "desc")
+
+
+def _id_order(rid: str) -> tuple[int, str]:
+    """How the database orders run id ``rid`` (a string column): as text, except the double's own ids
+    (``run-<n>``, :meth:`KfpApiDouble.new_id`), which stand for ids drawn one after another (as version-7
+    UUIDs, ctloop's, compare) and compare by ``n``, so runs seeded in one second list in the order seeded."""
+    kind, _, n = rid.rpartition("-")
+    return (int(n), "") if kind == "run" and n.isdigit() else (-1, rid)
+
+
 @dataclass
 class Call:
     method: str
@@ -654,17 +686,20 @@ class KfpApiDouble(InThreadServer):
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
             items = self._filter(items, query)
-            # newest first; runs created in one second by the order they were stored in (a client's
-            # run id is any UUID: it says nothing of the order)
-            order = {rid: i for i, rid in enumerate(s.runs)}
-            items = sorted(items, key=lambda r: (r["created_at"], order[r["run_id"]]), reverse=True)
+            try:
+                items = _sorted_runs(items, query.get("sort_by", ""))
+            except ValueError as exc:
+                return 400, {"error": f"Failed to list runs: Invalid input error: {exc}"}
             return self._page(items, query, "runs")
         if p.startswith("/runs/") and p.endswith(":terminate") and method == "POST":
             # 2.17.0 run.proto TerminateRun (POST /apis/v2beta1/runs/{run_id}:terminate); run_store.go
             # TerminateRun: CANCELING only from PAUSED/PENDING/RUNNING/unspecified, else InvalidInputError (400)
             rid = p.split("/")[2].removesuffix(":terminate")
             run = s.runs.get(rid)
-            if run is None or run["state"] not in ("PAUSED", "PENDING", "RUNNING", "RUNTIME_STATE_UNSPECIFIED"):
+            if run is None:  # resource_manager.go TerminateRun: GetRun first, ResourceNotFoundError (404)
+                return 404, {"error": f"Failed to terminate run {rid}: Failed to terminate run {rid} due to error "
+                                      f"fetching the run: ResourceNotFoundError: Run {rid} not found"}
+            if run["state"] not in ("PAUSED", "PENDING", "RUNNING", "RUNTIME_STATE_UNSPECIFIED"):
                 return 400, {"error": f"Failed to terminate run {rid}: Invalid input error: Failed to terminate a run "
                                       f"{rid}. Row not found"}
             run["state"] = "CANCELING"

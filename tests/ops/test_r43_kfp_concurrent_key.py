@@ -43,10 +43,17 @@ def _states(kfp) -> dict[str, str]:
     return {rid: run["state"] for rid, run in kfp.state.runs.items()}
 
 
-def test_run_ids_sort_by_when_they_were_drawn():
+def test_run_ids_sort_by_when_they_were_drawn(monkeypatch):
+    # three ids drawn a millisecond apart, the random part of each smaller than the one before: only
+    # the leading milliseconds can put them in the order drawn
+    now = iter([1_767_225_600_000_000_000 + i * 1_000_000 for i in range(3)])
+    noise = iter([b"\xff" * 10, b"\x80" * 10, b"\x00" * 10])
+    monkeypatch.setattr("time.time_ns", lambda: next(now))
+    monkeypatch.setattr("ctloop.ops.platform.os.urandom", lambda n: next(noise))
     ids = [run_id_now() for _ in range(3)]
     assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
-    assert len(set(ids)) == 3 and [i[:13] for i in ids] == sorted(i[:13] for i in ids)
+    assert [uuid.UUID(i).int >> 80 for i in ids] == [1_767_225_600_000 + i for i in range(3)]
+    assert sorted(ids) == ids  # as the database compares the UUID column
 
 
 def test_the_later_of_two_creates_that_both_missed_the_key_terminates_itself(

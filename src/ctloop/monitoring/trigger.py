@@ -99,20 +99,43 @@ def retrain_key(model_name: str, monitor_run_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ctloop-retrain:{model_name}/{monitor_run_id}"))
 
 
-def _keyed(platform: Any, experiment_id: str, key: str, *, legacy: bool = True) -> Any:
+# seconds the clocks of KFP's API server and of the machine that started a monitoring window's MLflow run may
+# be apart: a window's retrain is created after the window's run started, on either clock, less this
+CLOCK_SKEW = 600
+
+
+def _keyed(platform: Any, experiment_id: str, key: str, *, legacy: bool = True, since: float | None = None) -> Any:
     """The run of ``experiment_id`` created with the idempotency ``key``, else (``legacy``: a window no
     attempt of this ctloop marked, :data:`EXPERIMENT_TAG`) the run whose id is ``key`` (created by a ctloop
-    before round 42), else ``None``. Raises what KFP answers (a :class:`CtloopError`)."""
-    found = platform.keyed_run(experiment_id, key) if experiment_id else None
+    before round 42), else ``None``. Raises what KFP answers (a :class:`CtloopError`), except when a proxy
+    that drops ``?filter=`` made the lookup give up (``Platform.keyed_run``: the newest ``KEY_SCAN`` runs
+    read, none with the key) after runs created before ``since`` (Unix seconds: when the window's MLflow run
+    started, less :data:`CLOCK_SKEW`), which no retrain of the window can be: then the key has no run. Without
+    it, once an experiment held ``KEY_SCAN`` runs newer than anything else (six weeks of hourly runs), every
+    window's trigger failed and no retrain ever started again."""
+    try:
+        found = platform.keyed_run(experiment_id, key) if experiment_id else None
+    except PlatformError as exc:
+        reached = getattr(exc, "scanned_to", None)
+        if since is None or reached is None or reached >= since:
+            raise
+        print(f"ctloop: warning: {one_line(str(exc)).partition('; ')[0]}; the newest of them reach back before "
+              f"the monitoring window began, so no retrain of it has key {key}")
+        found = None
     return found if found is not None or not legacy else platform.find_run(key)
 
 
-def _find(platform: Any, experiment_id: str, key: str, *, legacy: bool = True) -> Any:
+def _find(platform: Any, experiment_id: str, key: str, *, legacy: bool = True, since: float | None = None) -> Any:
     """:func:`_keyed`; ``None`` also when KFP cannot say."""
     try:
-        return _keyed(platform, experiment_id, key, legacy=legacy)
+        return _keyed(platform, experiment_id, key, legacy=legacy, since=since)
     except CtloopError:
         return None
+
+
+def _since(start_time: Any) -> float | None:
+    """:func:`_keyed`'s ``since`` for a window whose MLflow run started at ``start_time`` (milliseconds)."""
+    return start_time / 1000 - CLOCK_SKEW if isinstance(start_time, int | float) and start_time > 0 else None
 
 
 # the KFP experiment (id) a failed attempt of a window's trigger looked its key up in and sent its create to:
@@ -165,7 +188,8 @@ def _late_retrain(store: Any, platform: Any, experiment_id: str, model_name: str
         if run_id == monitor_run_id or window.data.tags.get("window_end", "") <= since:
             continue
         used = window.data.tags.get(EXPERIMENT_TAG, "")
-        run = _find(platform, used or experiment_id, retrain_key(model_name, run_id), legacy=not used)
+        run = _find(platform, used or experiment_id, retrain_key(model_name, run_id), legacy=not used,
+                    since=_since(getattr(getattr(window, "info", None), "start_time", None)))
         if run is None:
             continue
         wanted = str(run.run_id)
@@ -253,7 +277,7 @@ def _prepare(platform: Any, pipeline: str, experiment: str, model_name: str) -> 
 
 
 def _create(platform: Any, prepared: Any, pipeline: str, *, experiment: str, params: dict[str, Any],
-            model_name: str, key: str, legacy: bool = True, earlier: str = "") -> str:
+            model_name: str, key: str, legacy: bool = True, earlier: str = "", since: float | None = None) -> str:
     """The window's retrain: the run of its ``key`` when one exists (an earlier attempt of this window's
     trigger, asked for first in the experiment that attempt used, ``earlier``: :data:`EXPERIMENT_TAG`),
     else one created with the key (:func:`retrain_key`). One whose create failed but which KFP has (its
@@ -266,15 +290,15 @@ def _create(platform: Any, prepared: Any, pipeline: str, *, experiment: str, par
         return platform.create_run(pipeline, **create)
     found = None
     if earlier and earlier != prepared.experiment_id:  # kfp.experiment changed since that attempt
-        found = _keyed(platform, earlier, key, legacy=False)
-    found = found or _keyed(platform, prepared.experiment_id, key, legacy=legacy)
+        found = _keyed(platform, earlier, key, legacy=False, since=since)
+    found = found or _keyed(platform, prepared.experiment_id, key, legacy=legacy, since=since)
     if found is not None:  # the step re-run after a create whose answer was lost (the window marked failed)
         print(f"ctloop: KFP has the retrain run {found.run_id} of this window already: not started again")
         return str(found.run_id)
     try:
         return platform.create_run(pipeline, key=key, prepared=prepared, **create)
     except CtloopError:
-        found = _find(platform, prepared.experiment_id, key, legacy=legacy)
+        found = _find(platform, prepared.experiment_id, key, legacy=legacy, since=since)
         if found is None:
             raise
         print(f"ctloop: KFP did not answer the create of the retrain run {found.run_id}, which exists: started")
@@ -289,7 +313,8 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
 
     train_from = try_from = used = ""
     try:
-        tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
+        window_run = store.client.get_run(monitor_run_id) if monitor_run_id else None
+        tags = window_run.data.tags if window_run is not None else {}
         if started := _started_run(tags, monitor_run_id, store):  # again under the lock: a re-run at the same time
             return started
         seen = tags.get("trigger_seen")
@@ -332,7 +357,8 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         legacy = tags.get("triggered") == FAILED and not tags.get(EXPERIMENT_TAG)
         run_id = _create(platform, prepared, pipeline, experiment=experiment, params=arguments,
                          model_name=model_name, key=retrain_key(model_name, monitor_run_id) if monitor_run_id else "",
-                         legacy=legacy, earlier=tags.get(EXPERIMENT_TAG, ""))
+                         legacy=legacy, earlier=tags.get(EXPERIMENT_TAG, ""),
+                         since=_since(getattr(getattr(window_run, "info", None), "start_time", None)))
     except (CtloopError, MlflowException) as exc:
         _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id,
                 experiment_id=used)

@@ -91,6 +91,10 @@ PAGE = 100
 # the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
 # description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
 KEY_SCAN = 1000
+# seconds: the runs of one idempotency key that a race started were created (KFP's created_at) within this
+# of each other (each create is sent before either creator sees the other's run: the client's timeout, a
+# store's lock wait), so a scan behind a filter-dropping proxy stops this long before the key's run it found
+KEY_RACE = 600
 MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
@@ -171,26 +175,88 @@ def refuse_astral(value: Any, what: str) -> None:
             stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
 
 
+# query keys whose value is a credential: a presigned or SAS URL's signature (S3 SigV4 ``X-Amz-Signature``,
+# its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``) or an OAuth/API token
+# (RFC 6750 2.3 ``access_token``); compared without regard to case
+SECRET_QUERY_KEYS = frozenset({
+    "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
+    "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret",
+})
+
+
+def _credentials_shown(uri: str) -> tuple[str, str] | None:
+    """``(uri masked, what it carries)`` when ``uri`` (``scheme://...``) carries a credential, else None:
+    a userinfo with a password (or, over http(s), a user name alone: a token) or a query key of
+    :data:`SECRET_QUERY_KEYS`. The userinfo is what comes before an ``@`` in the authority, which ends at
+    the first ``/``, ``?`` or ``#`` after ``//`` (RFC 3986 3.2; urllib3 2.x ``util/url.py`` ``parse_url``
+    and urlsplit read it so), so ``http://minio:9000/datasets/team@corp/x`` is host ``minio`` with an
+    ``@`` in its path; only an authority that is no ``host[:port]`` at all (``http://admin:pa/ss@host``:
+    a password with a ``/`` in it, which every client takes for a port and fails on) is read up to the
+    last ``@`` before the path."""
+    from urllib.parse import unquote
+
+    scheme, _, rest = uri.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" not in authority and "@" in rest and not re.fullmatch(r"(\[[^\]]*\]|[^:\[\]]*)(:\d*)?", authority):
+        at = rest.index("@")  # no host[:port] before the path: a password with a '/', '?' or '#' cut it
+        authority = rest[:at] + re.split(r"[/?#]", rest[at:], maxsplit=1)[0]
+    shown, carries = uri, []
+    if "@" in authority:
+        userinfo, _, host = authority.rpartition("@")
+        user, _, password = userinfo.partition(":")
+        if password or (user and scheme.lower() in ("http", "https")):
+            shown = f"{scheme}://{user + ':***' if password else '***'}@{host}{rest[len(authority):]}"
+            carries.append("a password in its user part" if password else "a token as its user name")
+    head, mark, tail = shown.partition("?")
+    query, hash_, fragment = tail.partition("#")
+    parts, secrets = query.split("&"), []
+    for i, part in enumerate(parts):
+        key, eq, val = part.partition("=")
+        if mark and val and unquote(key).lower() in SECRET_QUERY_KEYS:
+            parts[i] = f"{key}=***"
+            secrets.append(unquote(key))
+    if secrets:
+        shown = f"{head}?{'&'.join(parts)}{hash_}{fragment}"
+        carries.append(f"a signature or token in its query ({', '.join(dict.fromkeys(secrets))})")
+    return (shown, " and ".join(carries)) if carries else None
+
+
+def _credentials_fix(uri: str, carries: str) -> str:
+    """Where ``uri``'s credentials (``carries``: :func:`_credentials_shown`) go instead, by its scheme."""
+    scheme = uri.partition("://")[0].lower().partition("+")[0]
+    if scheme in ("postgresql", "postgres", "mysql", "mssql", "oracle"):  # an MLflow database tracking URI
+        return ("give it without the password: the database driver reads one from its own file (PostgreSQL "
+                "~/.pgpass or PGPASSFILE, MySQL an option file), or track through an MLflow server whose "
+                "Secret holds the database URL (ctloop-mlflow-db in docs/manifests.md); an empty tracking_uri "
+                "makes tasks use MLFLOW_TRACKING_URI from the platform settings")
+    if "user" not in carries:  # a signed URL
+        return ("give the object's own URI (s3://, gs://, abfss://...) instead of a signed URL: tasks read it "
+                "with the platform settings' Secret ctloop-storage or the pod's workload identity")
+    if scheme in ("http", "https"):
+        return ("give it without them; tasks read MLflow's from the platform settings' Secret (ctloop-mlflow by "
+                "default: keys username/password or token), ctloop's own commands from MLFLOW_TRACKING_USERNAME/"
+                "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN")
+    return ("give it without them: tasks authenticate to storage with the platform settings' Secret "
+            "ctloop-storage or the pod's workload identity, to MLflow with its Secret ctloop-mlflow")
+
+
 def refuse_credentials(value: Any, what: str) -> None:
     """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text is a URI
-    with credentials in it: a password in its userinfo, or an http(s) user name alone (a token;
-    :func:`ctloop.tracking.display_uri`). KFP 2.17.0 stores a run's and a recurring run's parameters as
+    with credentials in it (:func:`_credentials_shown`: a password in its userinfo, an http(s) user name
+    alone, or a signature or token in its query). KFP 2.17.0 stores a run's and a recurring run's parameters as
     they are (``model/run.go`` ``RuntimeConfig.Parameters``) and answers them to everyone who may list the
     namespace's runs (``GET /runs``, the UI's run details): an MLflow URI ``https://user:password@host``
-    given as ``tracking_uri`` published the password. The refusal shows the URI with it masked."""
-    from ctloop.tracking import display_uri
-
+    given as ``tracking_uri`` published the password. The refusal shows the URI with them masked and says,
+    for its scheme, where they go instead."""
     stack: list[tuple[Any, str]] = [(value, what)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            if "://" in item and (shown := display_uri(item)) != item:
+            if "://" in item and (found := _credentials_shown(item)) is not None:
+                shown, carries = found
                 raise ConfigError(
-                    f"{where}: {shown!r} carries credentials in the URL, and KFP would store them with the run, "
-                    "readable by everyone who may list the namespace's runs — fix: give it without them; tasks "
-                    "read MLflow's from the platform settings' Secret (ctloop-mlflow by default: keys username/"
-                    "password or token), ctloop's own commands from MLFLOW_TRACKING_USERNAME/"
-                    "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN")
+                    f"{where}: {shown!r} carries credentials in the URL ({carries}), and KFP would store them with "
+                    f"the run, readable by everyone who may list the namespace's runs — fix: {_credentials_fix(item, carries)}")
         elif isinstance(item, dict):
             stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
         elif isinstance(item, list | tuple):
@@ -414,6 +480,12 @@ def _drawn(run: Any) -> tuple[float, str]:
         return parsed.int >> 80, rid
     created = getattr(run, "created_at", None)
     return (created.timestamp() * 1000 if hasattr(created, "timestamp") else 0.0), rid
+
+
+def _created(run: Any) -> float | None:
+    """When KFP stored run ``run`` (its ``created_at``, whole seconds), in Unix seconds; None unknown."""
+    created = getattr(run, "created_at", None)
+    return created.timestamp() if hasattr(created, "timestamp") else None
 
 
 def _state(value: Any) -> str:
@@ -2016,39 +2088,58 @@ class Platform:
         return self._settle_key(target.experiment_id, key, started) if key else started
 
     def keyed_run(self, experiment_id: str, key: str, *, namespace: str = "") -> Any:
-        """The newest run of ``experiment_id`` created with idempotency ``key`` (:meth:`create_run`),
-        ``None`` when there is none; with ``experiment_id`` empty, of every experiment of ``namespace``
-        (empty: the client's; ``GET /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by
-        the run's description (a v2beta1 filter key of runs, 2.17.0 ``model/run.go``
-        ``runAPIToModelFieldMap``: ``description``), and only a run whose description is the key's mark
-        exactly is taken: the database's ``EQUALS`` ignores case (``utf8mb4_0900_ai_ci``). A proxy that
-        drops ``?filter=`` answers every run, newest first: a key among the newest :data:`KEY_SCAN` runs of
-        other descriptions is still found; past them, a :class:`PlatformError` says the filter is dropped
-        (no answer: the key may be older, and starting again would run twice)."""
-        return next(self._keyed_runs(experiment_id, key, namespace=namespace), None)
+        """The run of idempotency ``key`` in ``experiment_id`` (:meth:`create_run`), ``None`` when there is
+        none: of the runs created with it, the one whose create was sent first (:func:`_drawn`), the run
+        :meth:`_settle_key` keeps and no creator terminates, so every lookup answers the same run whatever
+        the state of the others (a duplicate of a race that terminated itself is CANCELING, then CANCELED).
+        With ``experiment_id`` empty, of every experiment of ``namespace`` (empty: the client's; ``GET
+        /runs?namespace=``, kfp 2.17.0 ``Client.list_runs``). Asked of KFP by the run's description (a
+        v2beta1 filter key of runs, 2.17.0 ``model/run.go`` ``runAPIToModelFieldMap``: ``description``), and
+        only a run whose description is the key's mark exactly is taken: the database's ``EQUALS`` ignores
+        case (``utf8mb4_0900_ai_ci``). A proxy that drops ``?filter=`` answers every run, newest first (the
+        list is asked for ``created_at desc``): a key among the newest :data:`KEY_SCAN` runs of other
+        descriptions is still found (and its runs created up to :data:`KEY_RACE` seconds before the one
+        found); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
+        older, and starting again would run twice; its ``scanned_to``: the Unix second the newest runs read
+        reach back to, for a caller that knows the key can have no run older)."""
+        runs = list(self._keyed_runs(experiment_id, key, namespace=namespace))
+        return min(runs, key=_drawn, default=None)
 
     def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
-        """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first."""
+        """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first; behind a proxy
+        that drops the filter, once one is found, none created more than :data:`KEY_RACE` seconds before it."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
         try:
             runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
                                filter=_filter("description", mark), **where)
-            others = 0
+            others, bound, found = 0, None, False
             for run in runs:
+                created = _created(run)
                 if run.description == mark:
                     yield run
+                    found = True
+                    if created is not None:  # newest first: the oldest of the key's runs so far
+                        bound = created - KEY_RACE
                     continue
                 if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
                     continue
+                if bound is not None and created is not None and created < bound:
+                    return  # no run of a race with the key's runs found was created this long before them
                 others += 1
                 if others >= KEY_SCAN:
-                    raise PlatformError(
+                    if found:
+                        return
+                    capped = PlatformError(
                         f"KFP API list runs: {self.host or 'KFP'} answered {others} runs whose description is "
                         f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
                         f"?filter=?); the idempotency key {key!r} was not looked up further and nothing was "
                         "started — fix: let ?filter= through to the KFP API")
+                    # how far back the newest runs read went (Unix seconds): a caller that knows the key can
+                    # have no run older than that (a monitoring window's) takes the miss as an answer
+                    capped.scanned_to = created
+                    raise capped
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
                 raise
@@ -2068,7 +2159,10 @@ class Platform:
         creator answers the first. The first never stops itself, so one run always remains, and whichever
         of two was stored last sees both. Both still run only when the first sent was stored last and the
         other creator listed before that (a store order against the send order, or the two creators' clocks
-        apart by more than their creates): then the first's creator warns, naming the other.
+        apart by more than their creates): then the first's creator warns, naming the other. With three or
+        more, the run answered is the first this creator saw: one sent earlier but stored later can still make
+        it terminate itself, so a caller that needs the key's run afterwards asks :meth:`keyed_run` (the first
+        sent of them all, which none terminates).
 
         A client-chosen run id derived from the key does not help: 2.17.0 ``CreateRun`` makes the Argo
         workflow (``generateName``, labelled ``pipeline/runid=<id>``) before it stores the row, the second
