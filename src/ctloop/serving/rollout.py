@@ -1065,11 +1065,13 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
-    elif _created(obj) != before:
+    elif _created(obj) != before or not _serves(isvcs, before, storage_uri, {}):
         # the champion's storageUri already written back at 0 % (by another run's rollback while this
         # one was held, or by this step's attempt before) and its revision still starting: promoting
         # now would route the latestRevision target, 100 %, to the latest *ready* revision — the
-        # failed model's. Awaited at 0 %, as after the restore above
+        # failed model's. Awaited at 0 %, as after the restore above. KServe's status may not show
+        # the write yet (the failed model's revision still created *and* ready): the ready
+        # revision's own storageUri decides
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before="", written=0, source=storage_uri,
                           model=storage_uri, deadline=deadline)
