@@ -790,22 +790,31 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     """
     done: list[str] = []  # the writes that landed, in order: "pin", "restore", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
-                             model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
-                             deadline=deadline)
-        except ChangedOutside as exc:
-            now = isvcs.get(name) if failed_storage_uri else None
-            if _occupied(now, failed_storage_uri, storage_uri):
-                try:
-                    return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline, done)
-                except _ChangedWhileHeld:
-                    if time.monotonic() >= deadline:
-                        raise
-                    continue  # changed again while held: rolled back from a fresh read
-            if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
-                raise
+    restarted = False  # started again after a hold: an error then says what was written before
+    try:
+        while True:
+            try:
+                return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                                 model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
+                                 deadline=deadline)
+            except ChangedOutside as exc:
+                now = isvcs.get(name) if failed_storage_uri else None
+                if _occupied(now, failed_storage_uri, storage_uri):
+                    try:
+                        return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline, done)
+                    except _ChangedWhileHeld:
+                        if time.monotonic() >= deadline:
+                            raise
+                        restarted = True
+                        continue  # changed again while held: rolled back from a fresh read
+                if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
+                    raise
+                restarted = True  # held inside _rollback, changed again: rolled back from a fresh read
+    except ServingError as exc:
+        if restarted and done:  # the held outcome that would have reported those writes never comes
+            exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
+                        *exc.args[1:])
+        raise
 
 
 class _ChangedWhileHeld(ChangedOutside):
