@@ -790,22 +790,31 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     """
     done: list[str] = []  # the writes that landed, in order: "pin", "restore", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
-                             model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
-                             deadline=deadline)
-        except ChangedOutside as exc:
-            now = isvcs.get(name) if failed_storage_uri else None
-            if _occupied(now, failed_storage_uri, storage_uri):
-                try:
-                    return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline, done)
-                except _ChangedWhileHeld:
-                    if time.monotonic() >= deadline:
-                        raise
-                    continue  # changed again while held: rolled back from a fresh read
-            if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
-                raise
+    restarted = False  # started again after a hold: an error then says what was written before
+    try:
+        while True:
+            try:
+                return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                                 model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
+                                 deadline=deadline)
+            except ChangedOutside as exc:
+                now = isvcs.get(name) if failed_storage_uri else None
+                if _occupied(now, failed_storage_uri, storage_uri):
+                    try:
+                        return _hold(isvcs, name, now, failed_storage_uri, _written(done, version), timeout_s, deadline, done)
+                    except _ChangedWhileHeld:
+                        if time.monotonic() >= deadline:
+                            raise
+                        restarted = True
+                        continue  # changed again while held: rolled back from a fresh read
+                if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
+                    raise
+                restarted = True  # held inside _rollback, changed again: rolled back from a fresh read
+    except ServingError as exc:
+        if restarted and done:  # the held outcome that would have reported those writes never comes
+            exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
+                        *exc.args[1:])
+        raise
 
 
 class _ChangedWhileHeld(ChangedOutside):
@@ -1065,11 +1074,13 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
-    elif _created(obj) != before:
+    elif _created(obj) != before or not _serves(isvcs, before, storage_uri, {}):
         # the champion's storageUri already written back at 0 % (by another run's rollback while this
         # one was held, or by this step's attempt before) and its revision still starting: promoting
         # now would route the latestRevision target, 100 %, to the latest *ready* revision — the
-        # failed model's. Awaited at 0 %, as after the restore above
+        # failed model's. Awaited at 0 %, as after the restore above. KServe's status may not show
+        # the write yet (the failed model's revision still created *and* ready): the ready
+        # revision's own storageUri decides
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before="", written=0, source=storage_uri,
                           model=storage_uri, deadline=deadline)
