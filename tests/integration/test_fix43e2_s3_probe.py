@@ -11,7 +11,7 @@ If-None-Match; versioning, Object Lock and IAM grants are real there), behind sm
   taken key for the whole process: two writers of one manifest were both told they created it. Now
   only 412 and 304 mean "taken"; any other refusal of the overwrite is an error, nothing remembered.
 - On a 304 store with other processes probing, a refusal with nothing left at the name probed the
-  shared name again: a third process's probe there gave no answer, or nothing there twice was taken
+  common name again: a third process's probe there gave no answer, or nothing there twice was taken
   for a store refusing the header itself (look, then write, for the whole process). Now a name of its
   own is probed, which no other process writes.
 - A version delete refused for another reason than access (503), its delete marker then deleted, was

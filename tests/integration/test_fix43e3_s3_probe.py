@@ -74,7 +74,7 @@ def test_a_429_names_no_grant(monkeypatch):
 
 
 def test_a_failed_read_back_of_its_own_probe_is_not_learnt(refusing, monkeypatch):  # noqa: F811
-    """A 304 store (``refusing``) where a user's object is at the shared probe name (so a name of its own
+    """A 304 store (``refusing``) where a user's object is at the common probe name (so a name of its own
     is probed), whose GET of that probe answers 500 InternalError."""
     bucket = storage.parse(refusing).bucket
     boto3.client("s3").put_object(Bucket=bucket, Key=_PROBE, Body=b"not a probe")
