@@ -71,7 +71,8 @@ class RolloutState:
     latest_revision: str
     previous_revision: str
     traffic: dict[str, int] = field(default_factory=dict)
-    # a held rollback's writes before it held ("" : nothing written), for its line and audit event
+    # a held rollback's writes before it held, or a rollback's before it started again after a hold
+    # ("" : nothing written), for its line and audit event
     written: str = ""
     # what a held rollback saw but did not write (the failed model's transient share while another
     # model's revision still starts at its deadline); "" : nothing to add
@@ -786,17 +787,23 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     pinned out once that other revision has failed (:func:`_hold`; while it starts, nothing). A
     spec changed again while held (the champion written back, the failed model again) is rolled
     back from a fresh read, within the same deadline. The state's ``written`` says what was
-    written ("" : nothing).
+    written ("" : nothing); a rollback that started again and then rolled back (or found nothing to
+    do) names there what it wrote before it started again — the hold's pin-out of another model's
+    canary among them — since the held state that would have said so is never returned.
     """
     done: list[str] = []  # the writes that landed, in order: "pin", "restore", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
     restarted = False  # started again after a hold: an error then says what was written before
+    before: list[str] = []  # the writes that landed before the last restart
     try:
         while True:
             try:
-                return _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
-                                 model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
-                                 deadline=deadline)
+                state = _rollback(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                                  model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, done=done,
+                                  deadline=deadline)
+                if before and not state.written:  # a held state's written already names them (from done)
+                    state = replace(state, written=_written(before, version))
+                return state
             except ChangedOutside as exc:
                 now = isvcs.get(name) if failed_storage_uri else None
                 if _occupied(now, failed_storage_uri, storage_uri):
@@ -805,11 +812,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
                     except _ChangedWhileHeld:
                         if time.monotonic() >= deadline:
                             raise
-                        restarted = True
+                        restarted, before = True, list(done)
                         continue  # changed again while held: rolled back from a fresh read
                 if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
                     raise
-                restarted = True  # held inside _rollback, changed again: rolled back from a fresh read
+                restarted, before = True, list(done)  # held inside _rollback, changed again: a fresh read
     except ServingError as exc:
         if restarted and done:  # the held outcome that would have reported those writes never comes
             exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
