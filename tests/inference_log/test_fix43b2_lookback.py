@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
+from ctloop.errors import InferenceLogError
 from ctloop.inference_log import reader, scan
 
 START, END = pd.Timestamp("2026-01-05T00:00:00Z"), pd.Timestamp("2026-01-06T00:00:00Z")
@@ -205,3 +207,58 @@ def test_a_day_before_typed_where_the_window_is_null_typed_reads_as_read_log(tmp
         _rows(_scan(tmp_path)) == _rows(expected) == []
     )  # the call counts in its request's window
     assert "day before the window" not in capsys.readouterr().err
+
+
+def test_a_failed_scan_removes_its_spill_while_its_error_is_held(tmp_path):
+    # the scan's own finally removes the spilled ids: an error raised after the spill keeps the
+    # scan's frame (and without that finally the spill) alive as long as the caller holds it
+    root, spill = tmp_path / "log", tmp_path / "spill"
+    spill.mkdir()
+    _write(
+        root,
+        "2026-01-04",
+        "a",
+        [_half("request", "2026-01-04T23:59:59.9+00:00", f"q{i}", income=1.0) for i in range(5)],
+    )
+    _write(
+        root,
+        "2026-01-05",
+        "b",
+        [
+            _half("response", "2026-01-05T00:00:00.2+00:00", f"n{i}", prediction=0.5)
+            for i in range(5)
+        ],
+    )
+    path = _write(
+        root,
+        "2026-01-05",
+        "c",
+        [
+            _half("response", "2026-01-05T00:00:01.2+00:00", f"m{i}", prediction=0.5)
+            for i in range(5)
+        ],
+    )
+    meta = pq.ParquetFile(path).metadata
+    chunk = meta.row_group(0).column(meta.schema.names.index("prediction"))
+    at = chunk.dictionary_page_offset or chunk.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[at : at + chunk.total_compressed_size] = (
+        b"\xff" * chunk.total_compressed_size
+    )  # pass 2 only reads it
+    path.write_bytes(bytes(data))
+    gen = scan.scan_window(
+        str(root),
+        "credit",
+        START,
+        END,
+        progress=False,
+        batch_rows=1,
+        key_budget=0,
+        spill_dir=str(spill),
+    )
+    assert len(next(gen)) == 1
+    assert list(spill.glob("ctloop-ids-*"))  # the day before's ids are spilled while the scan runs
+    with pytest.raises(InferenceLogError, match="part-c") as info:
+        list(gen)
+    assert info.value.__traceback__ is not None  # the error (and the scan's frame) still held
+    assert not list(spill.glob("ctloop-ids-*")), "the spill outlives a failed scan"

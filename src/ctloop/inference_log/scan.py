@@ -30,6 +30,7 @@ batch (``batch_rows``), only the requested columns; local paths and ``gs://``, `
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -207,6 +208,22 @@ def key_hashes(frame: pd.DataFrame, ids: Sequence[str], id_hash: np.ndarray | No
     return hashed ^ (spread + (hashed << np.uint64(6)) + (hashed >> np.uint64(2)))  # boost's hash_combine
 
 
+class _SpillError(InferenceLogError):
+    """The spill directory cannot hold the hashes (not a directory, read-only, full): the caller's
+    setting, raised as it is, never taken for an unreadable log."""
+
+
+@contextlib.contextmanager
+def _spilling(spill_dir: str | None) -> Iterator[None]:
+    """Spill I/O: an ``OSError`` becomes one :class:`_SpillError` naming ``spill_dir``."""
+    try:
+        yield
+    except OSError as exc:
+        where = spill_dir if spill_dir is not None else tempfile.gettempdir()
+        raise _SpillError(f"spill_dir {where!r} cannot hold the scan's id hashes: {exc} "
+                          "(set spill_dir to a writable directory with room)") from exc
+
+
 def involved_ids(files: Sequence[str], schema: pa.Schema, *, budget: int = KEY_BUDGET,
                  spill_dir: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
                  progress: Progress | None = None) -> np.ndarray:
@@ -238,18 +255,21 @@ def involved_ids(files: Sequence[str], schema: pa.Schema, *, budget: int = KEY_B
                 held.append(pairs)
                 count += len(pairs)
                 if count > budget:
-                    spill = tempfile.TemporaryDirectory(prefix="ctloop-keys-", dir=spill_dir)
-                    handles = [open(os.path.join(spill.name, f"{b:02d}.u64"), "wb") for b in range(SPILL_BUCKETS)]
-                    to_disk(np.concatenate(held))
+                    with _spilling(spill_dir):
+                        spill = tempfile.TemporaryDirectory(prefix="ctloop-keys-", dir=spill_dir)
+                        handles = [open(os.path.join(spill.name, f"{b:02d}.u64"), "wb") for b in range(SPILL_BUCKETS)]
+                        to_disk(np.concatenate(held))
                     held = []
             else:
-                to_disk(pairs)
+                with _spilling(spill_dir):
+                    to_disk(pairs)
         if spill is None:
             return _involved(np.concatenate(held) if held else _EMPTY.reshape(0, 2))
-        for h in handles:
-            h.close()
-        found = [_involved(np.fromfile(os.path.join(spill.name, f"{b:02d}.u64"), dtype=np.uint64).reshape(-1, 2))
-                 for b in range(SPILL_BUCKETS)]
+        with _spilling(spill_dir):
+            for h in handles:
+                h.close()
+            found = [_involved(np.fromfile(os.path.join(spill.name, f"{b:02d}.u64"), dtype=np.uint64).reshape(-1, 2))
+                     for b in range(SPILL_BUCKETS)]
         return np.unique(np.concatenate(found))
     finally:
         for h in handles:
@@ -471,6 +491,9 @@ class _Lookback:
                     frame = frame[flag(frame[HAS_REQUEST]).to_numpy()]
                 found.add(np.unique(id_hashes(frame[frame[REQUEST_ID].notna()])))
             found.done()
+        except _SpillError:  # the spill directory, not the day before: raised, never counted as unreadable
+            found.close()
+            raise
         except (InferenceLogError, OSError, ValueError) as exc:
             found.close()
             self._warn(sum(len(f) for f in self.pending), exc)
@@ -537,14 +560,16 @@ class _IdSet:
 
     def add(self, hashes: np.ndarray) -> None:
         if self.spill is not None:
-            self._to_disk(hashes)
+            with _spilling(self.spill_dir):
+                self._to_disk(hashes)
             return
         self.held.append(hashes)
         self.count += len(hashes)
         if self.count > self.budget:
-            self.spill = tempfile.TemporaryDirectory(prefix="ctloop-ids-", dir=self.spill_dir)
-            self.handles = [open(self._path(b), "wb") for b in range(SPILL_BUCKETS)]
-            self._to_disk(np.concatenate(self.held))
+            with _spilling(self.spill_dir):
+                self.spill = tempfile.TemporaryDirectory(prefix="ctloop-ids-", dir=self.spill_dir)
+                self.handles = [open(self._path(b), "wb") for b in range(SPILL_BUCKETS)]
+                self._to_disk(np.concatenate(self.held))
             self.held = []
 
     def _path(self, b: int) -> str:
@@ -564,14 +589,15 @@ class _IdSet:
             self.sorted = np.unique(np.concatenate(self.held)) if self.held else _EMPTY
             self.held = []
             return
-        for h in self.handles:
-            h.close()
-        self.buckets = []
-        for b in range(SPILL_BUCKETS):
-            values = np.unique(np.fromfile(self._path(b), dtype=np.uint64))
-            values.tofile(self._path(b))
-            self.buckets.append(np.memmap(self._path(b), dtype=np.uint64, mode="r") if len(values) else _EMPTY)
-            del values
+        with _spilling(self.spill_dir):
+            for h in self.handles:
+                h.close()
+            self.buckets = []
+            for b in range(SPILL_BUCKETS):
+                values = np.unique(np.fromfile(self._path(b), dtype=np.uint64))
+                values.tofile(self._path(b))
+                self.buckets.append(np.memmap(self._path(b), dtype=np.uint64, mode="r") if len(values) else _EMPTY)
+                del values
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
         if self.buckets is None:

@@ -687,7 +687,7 @@ class Plan:
 
 
 def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, batch_rows: int | None = None,
-         spill_dir: str | None = None, progress: bool = True) -> Plan:
+         spill_dir: str | None = None, key_budget: int | None = None, progress: bool = True) -> Plan:
     """List the window's files, find the request ids with a repeated key (one pass over two columns) and split the
     files into ``partitions`` contiguous groups of about equal size (in bytes on local disks, in
     files elsewhere)."""
@@ -699,7 +699,8 @@ def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, ba
     files = scan.window_files(log_root, model, spec.read_from, spec.end)
     schema = scan.unified_schema(files)
     report = scan.Progress(f"log keys of {model}", len(files)) if progress else None
-    involved = scan.involved_ids(files, schema, spill_dir=spill_dir,
+    budget = scan.KEY_BUDGET if key_budget is None else key_budget
+    involved = scan.involved_ids(files, schema, spill_dir=spill_dir, budget=budget,
                                  batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report)
     if report is not None:
         report.report(done=True)
@@ -746,8 +747,9 @@ class Partial:
 
 
 def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, *, batch_rows: int | None = None,
-                      progress: bool = True) -> Partial:
-    """The state of the unique rows of partition ``index``, and its held rows."""
+                      spill_dir: str | None = None, key_budget: int | None = None, progress: bool = True) -> Partial:
+    """The state of the unique rows of partition ``index``, and its held rows (``spill_dir``,
+    ``key_budget``: where and past how many the day before's request id hashes spill to disk)."""
     from ctloop.inference_log import scan
 
     if not 0 <= index < len(plan.groups):
@@ -760,7 +762,9 @@ def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, 
     held = scan.Held()
     for chunk in scan.scan_unique(files, plan.schema, needed_columns(spec, state.log_columns, labels),
                                   spec.read_from, spec.end, plan.involved, held,
-                                  batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report):
+                                  batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report,
+                                  key_budget=scan.KEY_BUDGET if key_budget is None else key_budget,
+                                  spill_dir=spill_dir):
         state.update(chunk)
     if report is not None:
         report.report(done=True)
@@ -802,11 +806,15 @@ def merge_partials(parts: list[Partial], labels: LabelIndex | None = None, *,
 
 
 def collect(log_root: str, model: str, spec: WindowSpec, labels: LabelIndex | None = None, *,
-            batch_rows: int | None = None, spill_dir: str | None = None, progress: bool = True) -> WindowState:
+            batch_rows: int | None = None, spill_dir: str | None = None, key_budget: int | None = None,
+            progress: bool = True) -> WindowState:
     """The state of a window read from the inference log in bounded memory, in one process: the
-    plan, its one partition, the merge (:mod:`ctloop.inference_log.scan`'s two passes)."""
-    one = plan(log_root, model, spec, 1, batch_rows=batch_rows, spill_dir=spill_dir, progress=progress)
-    return merge_partials([collect_partition(one, 0, labels, batch_rows=batch_rows, progress=progress)], labels)
+    plan, its one partition, the merge (:mod:`ctloop.inference_log.scan`'s two passes; both
+    spill to ``spill_dir`` past ``key_budget`` hashes)."""
+    one = plan(log_root, model, spec, 1, batch_rows=batch_rows, spill_dir=spill_dir, key_budget=key_budget,
+               progress=progress)
+    return merge_partials([collect_partition(one, 0, labels, batch_rows=batch_rows, spill_dir=spill_dir,
+                                             key_budget=key_budget, progress=progress)], labels)
 
 
 def _drop_stale(directory: str, name: str) -> None:
