@@ -182,6 +182,8 @@ SECRET_QUERY_KEYS = frozenset({
     "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
     "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret",
 })
+# of them, the keys of a signed URL's signature (the rest: a token or password of the service itself)
+SIGNATURE_QUERY_KEYS = frozenset({"x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig"})
 
 
 def _credentials_shown(uri: str) -> tuple[str, str] | None:
@@ -229,7 +231,11 @@ def _credentials_fix(uri: str, carries: str) -> str:
                 "~/.pgpass or PGPASSFILE, MySQL an option file), or track through an MLflow server whose "
                 "Secret holds the database URL (ctloop-mlflow-db in docs/manifests.md); an empty tracking_uri "
                 "makes tasks use MLFLOW_TRACKING_URI from the platform settings")
-    if "user" not in carries:  # a signed URL
+    from urllib.parse import unquote
+
+    query = uri.partition("?")[2].partition("#")[0]
+    signed = any(unquote(part.partition("=")[0]).lower() in SIGNATURE_QUERY_KEYS for part in query.split("&"))
+    if "user" not in carries and signed and scheme in ("http", "https"):  # a signed URL
         return ("give the object's own URI (s3://, gs://, abfss://...) instead of a signed URL: tasks read it "
                 "with the platform settings' Secret ctloop-storage or the pod's workload identity")
     if scheme in ("http", "https"):
