@@ -37,10 +37,11 @@ def small_scan(monkeypatch):
     monkeypatch.setattr(platform_module, "PAGE", 3)
 
 
-def _seed(kfp, n: int, age: timedelta) -> None:
+def _seed(kfp, n: int, age: timedelta, *, every: timedelta = timedelta(0)) -> None:
+    """``n`` runs, the newest ``age`` old, the others ``every`` apart (0: all in one second)."""
     experiment = Platform(host=kfp.url).ensure_experiment("e")
-    when = (datetime.now(UTC) - age).strftime("%Y-%m-%dT%H:%M:%SZ")
     for i in range(n):
+        when = (datetime.now(UTC) - age - (n - 1 - i) * every).strftime("%Y-%m-%dT%H:%M:%SZ")
         kfp.state.runs[kfp.add_run(experiment, f"continuous-training-{i}", "SUCCEEDED")][
             "created_at"
         ] = when
@@ -63,7 +64,8 @@ def test_the_retrain_starts_when_the_newest_runs_predate_the_window(
     kfp, sqlite_tracking, small_scan, capsys
 ):
     registry, store, _ = trigger_loop(sqlite_tracking, MODEL)
-    _seed(kfp, SCAN + 4, timedelta(hours=2))  # the hourly runs before this window
+    # the hourly runs before this window
+    _seed(kfp, SCAN + 4, timedelta(hours=2), every=timedelta(hours=1))
     drop_filters(kfp)
     window = _window(store, "2026-12-05T01:00:00Z")
     started = _start(registry, store, kfp.url, window)

@@ -182,6 +182,8 @@ SECRET_QUERY_KEYS = frozenset({
     "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
     "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret",
 })
+# of them, the keys of a signed URL's signature (the rest: a token or password of the service itself)
+SIGNATURE_QUERY_KEYS = frozenset({"x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig"})
 
 
 def _credentials_shown(uri: str) -> tuple[str, str] | None:
@@ -229,7 +231,11 @@ def _credentials_fix(uri: str, carries: str) -> str:
                 "~/.pgpass or PGPASSFILE, MySQL an option file), or track through an MLflow server whose "
                 "Secret holds the database URL (ctloop-mlflow-db in docs/manifests.md); an empty tracking_uri "
                 "makes tasks use MLFLOW_TRACKING_URI from the platform settings")
-    if "user" not in carries:  # a signed URL
+    from urllib.parse import unquote
+
+    query = uri.partition("?")[2].partition("#")[0]
+    signed = any(unquote(part.partition("=")[0]).lower() in SIGNATURE_QUERY_KEYS for part in query.split("&"))
+    if "user" not in carries and signed and scheme in ("http", "https"):  # a signed URL
         return ("give the object's own URI (s3://, gs://, abfss://...) instead of a signed URL: tasks read it "
                 "with the platform settings' Secret ctloop-storage or the pod's workload identity")
     if scheme in ("http", "https"):
@@ -2115,8 +2121,15 @@ class Platform:
             runs = self._pages("list runs", self.client.list_runs, "runs", page_size=PAGE, sort_by="created_at desc",
                                filter=_filter("description", mark), **where)
             others, bound, found = 0, None, False
+            # the runs read came newest first (created_at desc) so far: none newer than the one before, and one
+            # older (without it, runs of one second show no order: a proxy that drops sort_by lists oldest first)
+            prev, newest_first, older = None, True, False
             for run in runs:
                 created = _created(run)
+                if created is not None and prev is not None:
+                    newest_first = newest_first and created <= prev
+                    older = older or created < prev
+                prev = created if created is not None else prev
                 if run.description == mark:
                     yield run
                     found = True
@@ -2134,11 +2147,15 @@ class Platform:
                     capped = PlatformError(
                         f"KFP API list runs: {self.host or 'KFP'} answered {others} runs whose description is "
                         f"not {mark!r} to a filter on it (a proxy or gateway in front of the API that drops "
-                        f"?filter=?); the idempotency key {key!r} was not looked up further and nothing was "
-                        "started — fix: let ?filter= through to the KFP API")
-                    # how far back the newest runs read went (Unix seconds): a caller that knows the key can
-                    # have no run older than that (a monitoring window's) takes the miss as an answer
-                    capped.scanned_to = created
+                        f"?filter={'' if newest_first else ' and sort_by'}?); the idempotency key {key!r} was not "
+                        "looked up further and nothing was started — fix: let ?filter= "
+                        f"{'' if newest_first else 'and ?sort_by= '}through to the KFP API")
+                    if newest_first and older:
+                        # how far back the newest runs read went (Unix seconds): a caller that knows the key can
+                        # have no run older than that (a monitoring window's) takes the miss as an answer. Not
+                        # when they were not seen newest first: the oldest (the API's default order,
+                        # CreatedAtInSec ascending) say nothing of the newer runs not read
+                        capped.scanned_to = created
                     raise capped
         except PlatformError as exc:
             if getattr(exc.__cause__, "status", None) != 403:
