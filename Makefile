@@ -52,13 +52,16 @@ help: ## list the targets
 UV_VERSION ?= 0.13.8
 UV := $(BIN)/uv
 UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --system-certs
+# uv has a stamp of its own, named by its version: a .venv made before uv (its stamp up to date)
+# still gets it, and a new UV_VERSION reaches an existing .venv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 
-# uv is a file of its own: a .venv made before uv (its stamp up to date) still gets it
-$(UV):
+$(UV_STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	@touch $(UV_STAMP)
 
-$(STAMP): pyproject.toml requirements/runtime.txt | $(UV)
+$(STAMP): pyproject.toml requirements/runtime.txt | $(UV_STAMP)
 	$(UV_INSTALL) --python $(BIN)/python -c requirements/runtime.txt -e '.[dev]'
 	@touch $(STAMP)
 
@@ -68,7 +71,7 @@ install: $(STAMP) ## create .venv and install ctloop with its pinned dependencie
 # The serving image's environment, installed exactly as the Dockerfile's `serving` target does
 # (requirements/serving.txt with --no-deps: kserve + the training scikit-learn), plus ctloop
 # editable; the serving-runtime tests start KServe's model server from it.
-$(SERVING_STAMP): pyproject.toml requirements/serving.txt | $(UV)
+$(SERVING_STAMP): pyproject.toml requirements/serving.txt | $(UV_STAMP)
 	@test -x $(SERVING_VENV)/bin/python || $(PYTHON) -m venv $(SERVING_VENV)
 	$(UV_INSTALL) --python $(SERVING_VENV)/bin/python --no-deps -r requirements/serving.txt
 	$(UV_INSTALL) --python $(SERVING_VENV)/bin/python --no-deps -e .
