@@ -19,12 +19,8 @@ If-None-Match; versioning, Object Lock and IAM grants are real there), behind sm
 
 from __future__ import annotations
 
-import http.client
 import os
-import threading
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -32,6 +28,7 @@ import pytest
 from ctloop import storage
 from ctloop.errors import StoreUnavailable
 from tests.fixtures.object_stores import Store, fresh_bucket, moto_identity, s3_env
+from tests.fixtures.servers import ProxyDouble, ProxyHandler
 from tests.integration.test_r43_storage_s3_probe_answers import (  # noqa: F401 (fixtures)
     RefusingWith304,
     moto,
@@ -39,66 +36,31 @@ from tests.integration.test_r43_storage_s3_probe_answers import (  # noqa: F401 
     root,
 )
 
-_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "content-length"}
 _PROBE = "data/labels/.ctloop-conditional-write-probe-s3"
 
 
-class Refusing:
+class Refusing(ProxyDouble):
     """moto behind a proxy: ``refuse(method, path, count)`` gives ``(status, code)`` to answer instead
     of forwarding a request for a probe (``count``: its place among the probe's requests of that method,
     with or without a version id, from 1), or None to forward. With ``drop_if_none_match`` the header is not forwarded (a store ignoring it)."""
 
     def __init__(self, upstream: str, refuse, drop_if_none_match: bool = False) -> None:
-        target = urlsplit(upstream)
         counts: dict[tuple[str, bool], int] = {}
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def forward(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                skip = _HOP | ({"if-none-match"} if drop_if_none_match else set())
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-                refused = None
-                if "-probe-s3" in self.path:
-                    kind = (self.command, "versionId=" in self.path)
-                    counts[kind] = counts.get(kind, 0) + 1
-                    refused = refuse(self.command, self.path, counts[kind])
+        class Handler(ProxyHandler):
+            def intercept(self, body: bytes) -> bool:
+                if "-probe-s3" not in self.path:
+                    return False
+                kind = (self.command, "versionId=" in self.path)
+                counts[kind] = counts.get(kind, 0) + 1
+                refused = refuse(self.command, self.path, counts[kind])
                 if refused:
-                    error = f"<Error><Code>{refused[1]}</Code><Message>refused</Message></Error>".encode()
-                    self.send_response(refused[0])
-                    self.send_header("Content-Length", str(len(error)))
-                    self.end_headers()
-                    self.wfile.write(error)
-                    return
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    answer = conn.getresponse()
-                    data = answer.read()
-                finally:
-                    conn.close()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in _HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+                    self.send_xml_error(refused[0], refused[1], "refused")
+                return bool(refused)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        Handler.upstream = upstream
+        Handler.drop = frozenset({"if-none-match"}) if drop_if_none_match else frozenset()
+        super().__init__(Handler)
 
 
 def _new_process(monkeypatch) -> None:

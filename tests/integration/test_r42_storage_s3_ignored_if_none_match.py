@@ -13,11 +13,7 @@ not, looks before it writes, as for a store answering 501 (the limit docs/storag
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -27,55 +23,18 @@ from ctloop.errors import ConfigError
 from ctloop.labels import store as label_store
 from ctloop.labels.store import STORE_MANIFEST, ingest_labels
 from tests.fixtures.object_stores import Store, fresh_bucket, moto_s3, s3_env
+from tests.fixtures.servers import ProxyDouble, ProxyHandler
 
-_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "content-length"}
 
-
-class IgnoringStore:
+class IgnoringStore(ProxyDouble):
     """Double of an S3-compatible store without conditional writes that ignores If-None-Match."""
 
     def __init__(self, upstream: str) -> None:
-        target = urlsplit(upstream)
+        class Handler(ProxyHandler):
+            pass
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def forward(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {
-                    k: v
-                    for k, v in self.headers.items()
-                    if k.lower() not in _HOP and k.lower() != "if-none-match"
-                }
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    answer = conn.getresponse()
-                    data = answer.read()
-                finally:
-                    conn.close()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in _HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        Handler.upstream, Handler.drop = upstream, frozenset({"if-none-match"})
+        super().__init__(Handler)
 
 
 @pytest.fixture(scope="module")

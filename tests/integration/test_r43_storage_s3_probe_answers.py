@@ -16,76 +16,40 @@ Object Lock are real there).
 
 from __future__ import annotations
 
-import http.client
-import threading
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
 
 from ctloop import storage
 from tests.fixtures.object_stores import Store, fresh_bucket, moto_s3, s3_env
+from tests.fixtures.servers import ProxyDouble, ProxyHandler
 
-_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "content-length"}
 
-
-class RefusingWith304:
+class RefusingWith304(ProxyDouble):
     """Double of a store answering a refused conditional PUT with 304 (minio/minio#19442): moto behind
     a proxy that turns a PUT's 412 into a bodiless 304 and forwards everything else. With
     ``header_refused`` it answers every PUT carrying If-None-Match with 400 InvalidArgument instead (a
     store refusing the header itself, where others answer 501), forwarding nothing."""
 
     def __init__(self, upstream: str, header_refused: bool = False) -> None:
-        target = urlsplit(upstream)
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def forward(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+        class Handler(ProxyHandler):
+            def intercept(self, body: bytes) -> bool:
                 if header_refused and self.command == "PUT" and "If-None-Match" in self.headers:
-                    error = b"<Error><Code>InvalidArgument</Code><Message>If-None-Match</Message></Error>"
-                    self.send_response(400)
-                    self.send_header("Content-Length", str(len(error)))
-                    self.end_headers()
-                    self.wfile.write(error)
-                    return
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    answer = conn.getresponse()
-                    data = answer.read()
-                finally:
-                    conn.close()
-                if self.command == "PUT" and answer.status == 412:
+                    self.send_xml_error(400, "InvalidArgument", "If-None-Match")
+                    return True
+                return False
+
+            def relay_answer(self, status, headers, data) -> None:
+                if self.command == "PUT" and status == 412:
                     self.send_response(304)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in _HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+                super().relay_answer(status, headers, data)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        Handler.upstream = upstream
+        super().__init__(Handler)
 
 
 @pytest.fixture(scope="module")
