@@ -1032,7 +1032,7 @@ class Doctor:
         sent = f"{prom.auth.describe()} from this shell's environment"
         tasks = self._task_prometheus_auth()
         try:
-            found_series = source.series_exist(prom, revision, t.namespace)
+            names = source.found_names(prom, revision, t.namespace)
         except ServingError as exc:
             cause = exc.__cause__
             if not (isinstance(cause, urllib.error.HTTPError) and cause.code in (401, 403)):
@@ -1041,9 +1041,14 @@ class Doctor:
             where = f"; ctloop doctor sent {sent}" + (f", the tasks in {self._runner()[0]} get {tasks}"
                                                       if tasks is not None else "")
             return Check(name, FAIL, problem + where, fix)
-        if found_series:
+        if names is not None:
             both = f"{sent}; the tasks in {self._runner()[0]} get {tasks}" if tasks is not None else sent
             detail = f"{source_name}: series for revision {revision} in {url}"
+            if blind := metric_sources.rules_blind(names):
+                # dotted OTLP names (Prometheus 3 keeping UTF-8 names): the analysis reads them,
+                # the recording rules, alerts and dashboard do not — what the probe says too
+                problem, _, fix = blind.partition("; ")
+                return Check(name, WARN, f"{detail} {problem}", fix)
             if prom.auth.sends_credentials and tasks == NO_TASK_CREDENTIALS:
                 return Check(name, WARN, f"{detail} with {both}",
                              "give the tasks the same credentials (docs/serving.md#prometheus-behind-an-auth-proxy)")
