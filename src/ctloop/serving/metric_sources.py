@@ -758,19 +758,23 @@ class MetricSource:
           the window, the stale kind those before it turned off again) the live kind's count;
         * else (neither live: a target gone) the native count, or the classic one.
 
-        "Live at once" is asked every tenth of the window (:func:`_kinds_step`): a kind turned off
-        within the window's first tenth may be taken for a switch (its few answers counted twice).
-        The native count alone lost a switch's answers before it for a whole window; summed
-        wherever one kind alone was live, a target turned from both kinds to one was counted
-        nearly twice."""
+        "Live at once" is asked at the window's start (``offset``), every tenth of it
+        (:func:`_kinds_step`) and at its end. Without the start, a kind turned off within the
+        window's first tenth, before the subquery's first step, was taken for a switch and its
+        answers of that tenth counted twice. The native count alone lost a switch's answers
+        before it for a whole window; summed wherever one kind alone was live, a target turned
+        from both kinds to one was counted nearly twice."""
         native_sel = _selector(self.histogram, list(self.scope))
         classic_sel = _selector(self.histogram + "_count", list(self.scope))
         live_native, live_classic = (f"group by ({on}) ({sel})" for sel in (native_sel, classic_sel))
         both_live = f"{live_native}\nand on ({on}) {live_classic}"
+        at_start = (f"group by ({on}) ({native_sel} offset {window})\n"
+                    f"and on ({on}) group by ({on}) ({classic_sel} offset {window})")
         together = f"count_over_time((\n  {_indent(both_live, 2)}\n)[{window}:{_kinds_step(window)}])"
         # each count written twice (PromQL evaluates every repetition)
         return (f"(\n  {_indent(native, 2)}\n  +\n  {_indent(classic, 2)}\n)\n"
-                f"unless on ({on}) (\n  {_indent(together, 2)}\n  or\n  {_indent(both_live, 2)}\n)\n"
+                f"unless on ({on}) (\n  {_indent(together, 2)}\n  or\n  {_indent(both_live, 2)}\n"
+                f"  or\n  {_indent(at_start, 2)}\n)\n"
                 f"or\n(\n  {_indent(native, 2)}\n  unless on ({on}) ({live_classic} unless on ({on}) {live_native})\n)\n"
                 f"or\n{classic}")
 
