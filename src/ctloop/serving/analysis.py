@@ -57,17 +57,20 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
     if not str(canary or "").strip():
         return (f"no canary revision to judge: canary_revision is {canary!r} (deploy_canary's "
                 "latest_revision); nothing is measured for a blank name")
-    if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
+    names = source.found_names(prom, canary, namespace, at=at, lookback=lookback)
+    if names is not None:
         samples = int(source.samples_in(prom, canary, namespace, window, at) or 0) if window else 2
         if samples >= 2:
             return f"no data for canary revision {canary} (no requests recorded in the window)"
-        if range_ms(window) >= 2 * range_ms(PODMONITOR_INTERVAL):
+        # the interval its series were scraped at (Istio's monitor, a changed PodMonitor), not 30 s
+        interval = names.scrape_interval_ms(prom, canary, namespace, lookback, at)
+        if range_ms(window) >= 2 * (interval or range_ms(PODMONITOR_INTERVAL)):
             return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
                     f"{window} window and increase() needs two (they have more in the last "
                     f"{lookback}): {_few_scrapes(source, samples)}")
         return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
                 f"{window} window and increase() needs two; the window is shorter than two scrape "
-                f"intervals: set rollout.rules.window to at least {_scrapes(source)}, see {DOC}")
+                f"intervals: set rollout.rules.window to at least {_scrapes(source, interval)}, see {DOC}")
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
         return (f"no data: no {source.name} metrics for either revision ({canary}, "
                 f"{stable or 'no stable'}) in namespace {namespace} over the last {lookback}: "
@@ -93,13 +96,20 @@ def _few_scrapes(source: MetricSource, samples: int) -> str:
     return f"its pods were scraped {samples} time(s) in the window ({why})"
 
 
-def _scrapes(source: MetricSource) -> str:
-    """How many scrape intervals of what the window should hold, for ``source``'s series."""
+def _scrapes(source: MetricSource, interval_ms: int | None = None) -> str:
+    """How many scrape intervals of what the window should hold, for ``source``'s series scraped
+    every ``interval_ms`` (as measured, :meth:`MetricSource.scrape_interval_ms`; ``None``: not
+    measured, the PodMonitor's :data:`PODMONITOR_INTERVAL` assumed)."""
+    every = format_range(interval_ms) if interval_ms else PODMONITOR_INTERVAL
+    window = format_range(SCRAPES_PER_WINDOW * interval_ms) if interval_ms else SUGGESTED_WINDOW
     if source.scraped_by:  # scraped by another monitor, at an interval ctloop does not set
-        return (f"{SCRAPES_PER_WINDOW} scrape intervals of {source.scraped_by}: {SUGGESTED_WINDOW} "
-                f"at a {PODMONITOR_INTERVAL} interval")
+        if interval_ms:
+            return (f"{SCRAPES_PER_WINDOW} scrape intervals of {source.scraped_by}: {window} (its series "
+                    f"were scraped every {every})")
+        return (f"{SCRAPES_PER_WINDOW} scrape intervals of {source.scraped_by}: {window} "
+                f"at a {every} interval")
     return (f"{SCRAPES_PER_WINDOW} scrape intervals (the PodMonitor {PODMONITOR} scrapes every "
-            f"{PODMONITOR_INTERVAL}: {SUGGESTED_WINDOW})")
+            f"{every}: {window})")
 
 
 def _past(value: float, limit: float, digits: int, unit: str = "") -> str:

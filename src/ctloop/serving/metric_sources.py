@@ -419,7 +419,7 @@ class Prometheus:
         # Thanos store that failed — the data is partial; newer PromQL warnings too)
         self.warnings: list[str] = []
 
-    def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+    def query(self, expr: str, at: float | None = None, *, parse: Any = None) -> list[Any]:
         """The samples of ``expr`` at ``at``. An HTTP 502/503/504 (a proxy or Thanos Querier
         whose Prometheus is restarting, an overloaded querier) is asked again after
         :data:`UNAVAILABLE_RETRIES` pauses, within the query timeout: the check of a canary step
@@ -434,7 +434,7 @@ class Prometheus:
         timeout_s = self.timeout_s
         for pause in (*UNAVAILABLE_RETRIES, None):
             try:
-                return self._query(expr, at, timeout_s)
+                return self._query(expr, at, timeout_s, parse)
             except ServingError as exc:
                 if (getattr(exc, "status", None) not in (502, 503, 504) or pause is None
                         or time.monotonic() + pause + RETRY_FLOOR_S >= deadline):
@@ -446,9 +446,10 @@ class Prometheus:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _query(self, expr: str, at: float | None = None,
-               timeout_s: float | None = None) -> list[tuple[dict[str, str], float]]:
+               timeout_s: float | None = None, parse: Any = None) -> list[Any]:
         """One attempt: its connection, answer and body within ``timeout_s`` (a body read by
-        :func:`read_answer` with its 1 s floor ran a retry up to 1 s past the query's timeout)."""
+        :func:`read_answer` with its 1 s floor ran a retry up to 1 s past the query's timeout).
+        ``parse(expr, payload)`` reads the answer (default :meth:`_samples`, an instant vector)."""
         timeout_s = self.timeout_s if timeout_s is None else timeout_s
         deadline = time.monotonic() + timeout_s
 
@@ -482,7 +483,7 @@ class Prometheus:
                 why += (f"; set {CA_FILE_ENV} to the CA bundle that signed its certificate (OpenShift: "
                         "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt)")
             raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
-        samples = self._samples(expr, payload)
+        samples = (parse or self._samples)(expr, payload)
         warnings = payload.get("warnings") or []
         # an info annotation says nothing of missing data (Prometheus 2.45-2.51 sent PromQL's "PromQL info:"
         # annotations among the warnings, promql/annotations/annotations.go; 2.52 moved them to "infos")
@@ -526,6 +527,27 @@ class Prometheus:
             raise ServingError(
                 f"{where} answered {expr!r} with an unreadable result ({exc.__class__.__name__}: "
                 f"{exc}); is prometheus_url the Prometheus HTTP API?") from None
+
+    def sample_times(self, expr: str, at: float | None = None) -> list[list[float]]:
+        """The timestamps (s) of the raw samples of each series of a range selector ``expr``
+        (``metric{…}[1h]``: an instant query answered with a ``matrix``; float samples in
+        ``values``, native histograms in ``histograms``, Prometheus v2.42 ``web/api/v1/api.go``)."""
+        def parse(expr: str, payload: Any) -> list[list[float]]:
+            if not isinstance(payload, dict) or payload.get("status") != "success":
+                why = payload.get("error") if isinstance(payload, dict) else "no Prometheus API response"
+                raise ServingError(f"Prometheus at {self.url} rejected {expr!r}: {why}")
+            data = payload.get("data")
+            try:
+                if not isinstance(data, dict) or data.get("resultType") != "matrix" \
+                        or not isinstance(data.get("result"), list):
+                    raise ValueError(f"resultType {data.get('resultType')!r}, not a range vector")
+                return [sorted(float(p[0]) for p in [*(r.get("values") or []), *(r.get("histograms") or [])])
+                        for r in data["result"]]
+            except (AttributeError, IndexError, TypeError, ValueError) as exc:
+                raise ServingError(f"Prometheus at {self.url} answered {expr!r} with an unreadable result "
+                                   f"({exc.__class__.__name__}: {exc}); is prometheus_url the Prometheus HTTP "
+                                   "API?") from None
+        return self.query(expr, at, parse=parse)
 
     def scalar(self, expr: str, at: float | None = None) -> float | None:
         """The first sample's value; ``None`` for no data (or NaN)."""
@@ -950,6 +972,29 @@ class MetricSource:
         exprs = [f"max({s._series(s.histogram if native else s.requests, 'count_over_time', window, revision, namespace, native=native)})"
                  for s, native in self._tries()]
         return self._first(prom, exprs, at)[1]
+
+    def scrape_interval_ms(self, prom: Prometheus, revision: str, namespace: str, lookback: str = "1h",
+                           at: float | None = None) -> int | None:
+        """How often ``revision``'s series were scraped, in ms: the median spacing of their samples
+        in the ``lookback`` before ``at`` (``None``: fewer than two samples). The series are the
+        source's request counter (its ``target_info`` where the revision is only there: scraped
+        with the rest of the target). What the window advice is computed from: the Istio gateways
+        are scraped by a monitor ctloop does not set, and a PodMonitor's interval may have been
+        changed (it was taken to be :data:`PODMONITOR_INTERVAL`, 30 s, for every source)."""
+        _utf8(revision=revision, namespace=namespace)
+        if self.join is None:
+            matchers = [*self.scope, f'{_label(self.revision_label)}="{_quote(revision)}"',
+                        f'{_label(self.namespace_label)}="{_quote(namespace)}"']
+            selector = _selector(self.requests, matchers)
+        else:
+            selector = _selector(self.join.metric, [f'{_label(self.join.revision_label)}="{_quote(revision)}"',
+                                                    f'{_label(self.join.namespace_label)}="{_quote(namespace)}"'])
+        gaps = sorted(b - a for times in prom.sample_times(f"{selector}[{lookback}]", at)
+                      for a, b in zip(times, times[1:], strict=False) if b > a)
+        if not gaps:
+            return None
+        ms = round(gaps[len(gaps) // 2] * 1000)
+        return round(ms, -3) if ms >= 2000 else ms  # a scrape's few ms of jitter
 
     def found_names(
         self,
