@@ -994,7 +994,8 @@ class MetricSource:
         if not gaps:
             return None
         ms = round(gaps[len(gaps) // 2] * 1000)
-        return round(ms, -3) if ms >= 2000 else ms  # a scrape's few ms of jitter
+        # a scrape's few ms of jitter: whole seconds from 10 s, tenths from 1 s (2.5 s stays 2.5 s)
+        return round(ms, -3) if ms >= 10_000 else round(ms, -2) if ms >= 1000 else ms
 
     def found_names(
         self,
