@@ -35,11 +35,13 @@ NS = "ml"
 STABLE = "credit-predictor-00001"
 FAST = "credit-predictor-00002"  # gateways scraped every 10 s
 SLOW = "credit-predictor-00003"  # gateways (and its pods) scraped every 60 s
+QUICK = "credit-predictor-00004"  # gateways scraped every 2.5 s
 
 
-def _series(name: str, labels: dict[str, str], every: int) -> list[str]:
+def _series(name: str, labels: dict[str, str], every: float) -> list[str]:
     text = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    return [f"{name}{{{text}}} {2 * (t - T0)} {t}" for t in range(T0, AT + 1, every)]
+    times = [T0 + i * every for i in range(int((AT - T0) / every) + 1)]
+    return [f"{name}{{{text}}} {2 * (t - T0):g} {t:.3f}" for t in times]
 
 
 def _istio(revision: str, every: int) -> list[str]:
@@ -75,6 +77,7 @@ def prom(tmp_path_factory):
         *_istio(STABLE, 30),
         *_istio(FAST, 10),
         *_istio(SLOW, 60),
+        *_istio(QUICK, 2.5),
         "# TYPE ctloop_predictions_total unknown",
         *_ctloop(STABLE, 30),
         *_ctloop(SLOW, 60),
@@ -102,7 +105,12 @@ def reason(prom, source, canary, window, at):
 
 @pytest.mark.parametrize(
     ("source", "canary", "every"),
-    [("istio", FAST, 10_000), ("istio", SLOW, 60_000), ("ctloop", SLOW, 60_000)],
+    [
+        ("istio", FAST, 10_000),
+        ("istio", SLOW, 60_000),
+        ("ctloop", SLOW, 60_000),
+        ("istio", QUICK, 2500),
+    ],
 )
 def test_the_interval_is_measured(prom, source, canary, every):
     assert get_source(source).scrape_interval_ms(prom, canary, NS, "1h", AT) == every
