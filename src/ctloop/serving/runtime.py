@@ -120,6 +120,10 @@ class CtloopModel(kserve.Model):
         self.features = self.features or fitted
         trained = trained_categories(self.model)
         self.categories = {c: number_categories(trained[c]) for c in self.text if c in trained}
+        # every outcome's series from the start, at 0: one born at its first error (already 1) is
+        # invisible to increase(), so a canary's first errors were missing from its error rate
+        for outcome in ("ok", "invalid", "error"):
+            PREDICTIONS.labels(self.name, self.version or "unknown", outcome)
         self.ready = True
         return self.ready
 
