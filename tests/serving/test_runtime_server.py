@@ -153,7 +153,7 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
     assert "feature 'region' must be a single value" in answers["object in a category"].json()["error"]
     # counted in instances, like served ones: 1 + 2 + 1 + 1 + 1 + 1
     assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 7.0' in metrics
-    assert 'outcome="error"' not in metrics
+    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="error"}} 0.0' in metrics
 
 
 def test_served_responses_through_the_sink_land_under_the_model_version(runtime, trained, tmp_path):
