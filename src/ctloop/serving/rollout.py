@@ -36,13 +36,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ctloop.config import STRATEGIES
-from ctloop.errors import ServingChangedOutside as ChangedOutside
 from ctloop.errors import (
+    CtloopError,
     ServingConflictError,
     ServingError,
     ServingTimeoutError,
     ServingUnreachable,
 )
+from ctloop.errors import ServingChangedOutside as ChangedOutside
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     SOURCE_URI_ANNOTATION,
@@ -1129,7 +1130,8 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
     took over and nothing here may undo it. Other serving errors propagate too (the caller rolls
-    back). Used by :func:`ctloop.serving.release.analyze`.
+    back). Any ctloop error carries the steps judged before it as ``steps``. Used by
+    :func:`ctloop.serving.release.analyze`.
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
@@ -1142,8 +1144,10 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
             check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
             passed, why, measured = check(percent)
             check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
-        except ChangedOutside as exc:
-            exc.steps = steps  # the checks judged before the change, for the report
+        except CtloopError as exc:
+            # the checks judged before the change (or the error: Prometheus gone at the 25 % step, a
+            # traffic move refused), for the report and the step metrics
+            exc.steps = steps
             raise
         steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
         if not passed:
