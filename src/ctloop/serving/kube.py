@@ -241,7 +241,8 @@ class InferenceServices:
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field). A patch whose answer did not come (a read
         timeout, a reset) may have been applied: it is sent again — a merge patch applied twice is
-        applied once (RFC 7386) — instead of reporting a failed step over a changed spec."""
+        applied once (RFC 7386) — instead of reporting a failed step over a changed spec. A 404 (the
+        InferenceService deleted since it was read) is :class:`ServingChangedOutside`."""
         what = f"patch InferenceService {self.namespace}/{name}"
         attempts = max(1, self.retries)
         for attempt in range(attempts):
@@ -258,6 +259,17 @@ class InferenceServices:
                 if attempt + 1 >= attempts or not (_dropped(exc) or _timed_out(exc)):
                     raise
                 time.sleep(0.2 * (attempt + 1))
+            except ServingError as exc:
+                # a merge patch never creates (k8s.io/apiserver pkg/endpoints/handlers/patch.go): the
+                # InferenceService read before this patch was deleted since — someone else's change,
+                # as a deletion met by wait_for is, not a failed write of this step
+                cause = exc.__cause__
+                if getattr(cause, "status", None) != 404:
+                    raise
+                raise ServingChangedOutside(
+                    f"InferenceService {self.namespace}/{name} was deleted or does not exist: {what} answered "
+                    f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))}); "
+                    "nothing written") from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 

@@ -678,6 +678,9 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
         try:
             isvcs.patch(name, sent)
             return read
+        except ChangedOutside as exc:  # 404: deleted since the read (kube.InferenceServices.patch)
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read for "
+                                 f"{what} (HTTP 404 to the patch); {nothing} (whoever deleted it decides)") from exc
         except ServingConflictError as exc:
             resent = resent or bool(getattr(exc, "resent", False))
             if resent:
