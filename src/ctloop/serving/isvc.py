@@ -307,6 +307,35 @@ def check_deployment_mode(isvc: dict[str, Any]) -> None:
     )
 
 
+def knative_template(template: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a caller's InferenceService ``template`` (``rollout.deploy(template=)``) held to
+    Knative mode: refused (ServingError, nothing written) when its ``MODE_ANNOTATION`` asks for
+    another mode — created there, KServe would ignore canaryTrafficPercent and report no
+    traffic[], and the deploy waited out its timeout — and given ``Knative`` when it has none, as
+    :func:`inference_service` writes it: without it KServe v0.20.0 takes the cluster's
+    ``defaultDeploymentMode`` (ConfigMap ``inferenceservice-config``, key ``deploy``;
+    ``pkg/controller/v1beta1/inferenceservice/utils/utils.go`` ``GetDeploymentMode``), Standard
+    on many clusters."""
+    body = copy.deepcopy(template)
+    metadata = body.setdefault("metadata", {})
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = metadata["annotations"] = {}
+    asked = annotations.get(MODE_ANNOTATION)
+    if asked in (None, ""):
+        annotations[MODE_ANNOTATION] = KNATIVE
+        return body
+    mode = LEGACY_MODES.get(str(asked), str(asked))
+    if mode != KNATIVE:
+        shown = f"{mode} ({asked})" if asked != mode else mode
+        raise ServingError(
+            f"the InferenceService template {metadata.get('name', '?')!r} asks for deploymentMode {shown} "
+            f"({MODE_ANNOTATION}), where KServe ignores canaryTrafficPercent and reports no traffic[]: a canary "
+            f"would silently get 0 % or 100 %; set it to {KNATIVE} or leave it out (ctloop then writes "
+            f"{KNATIVE}); nothing written")
+    return body
+
+
 def check_promotable(isvc: dict[str, Any]) -> None:
     """Refuse to promote a canary that was pinned back to 0 %: removing canaryTrafficPercent
     would send 100 % to the model the spec still names — the one that was rolled back."""
@@ -352,5 +381,5 @@ __all__ = [
     "API_VERSION", "KIND", "RUNTIME", "VERSION_LABEL", "MODEL_LABEL", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
-    "check_promotable", "relabel_patch", "names_version",
+    "check_promotable", "relabel_patch", "names_version", "knative_template",
 ]

@@ -305,6 +305,10 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
+        if (obj.get("status") or {}).get("deploymentMode"):
+            # the controller records the mode it resolved (the cluster's default for a service
+            # without the annotation): elsewhere no traffic[] ever comes, nothing to wait for
+            specs.check_deployment_mode(obj)
         _still_written(isvcs, name, obj, what, written=written, model=model)
         if not _ready(obj):
             return False
@@ -466,7 +470,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             model_sha256: str, deadline: float) -> RolloutState:
     current = isvcs.get(name)
     if current is None:
-        body = template or specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
+        body = specs.knative_template(template) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
