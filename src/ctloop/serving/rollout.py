@@ -829,6 +829,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         if restarted and done:  # the held outcome that would have reported those writes never comes
             exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
                         *exc.args[1:])
+        elif done and (wrote := _written(done, version, when="")) and wrote not in str(exc):
+            # a pin-back, or a held rollback's pin-out of another model's failed canary, landed and
+            # then a wait or write failed (HTTP 403/500, a timeout): the error alone hid that write
+            exc.args = (f"{exc} (written by this rollback before the error: {wrote})", *exc.args[1:])
         raise
 
 
@@ -837,14 +841,14 @@ class _ChangedWhileHeld(ChangedOutside):
     (the champion written back, or the failed model, is no longer another model to leave alone)."""
 
 
-def _written(done: list[str], version: str) -> str:
+def _written(done: list[str], version: str, when: str = " before the spec was changed") -> str:
     """What a rollback wrote before it was held (``done``: "pin", "restore", "pin_other" — a held
-    rollback's pin-out of another model's failed canary); "" : nothing."""
+    rollback's pin-out of another model's failed canary); "" : nothing. ``when`` ends the part
+    about its own writes."""
     if "restore" in done:
-        own = (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec) "
-               "before the spec was changed")
+        own = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec){when}"
     else:
-        own = "its canary pinned to 0 % before the spec was changed" if "pin" in done else ""
+        own = f"its canary pinned to 0 %{when}" if "pin" in done else ""
     if "pin_other" not in done:
         return own
     other = ("another model's canary pinned to 0 % while the rollback was held (its revision failed and Knative "
