@@ -374,6 +374,32 @@ def revision_failure(isvc: dict[str, Any] | None) -> str:
     return ""
 
 
+# KServe v0.20.0 pkg/apis/serving/v1beta1/inference_service_status.go: the transition status the
+# predictor reconciler records (UpdateModelTransitionStatus) when the spec cannot be served as it
+# is — its runtime missing (RuntimeNotRecognized), disabled (RuntimeDisabled), not supporting the
+# model's format or protocol (NoSupportingRuntime) — with status.modelStatus.lastFailureInfo
+# (components/predictor.go reconcileModel). No Knative Service is made: no revision, no traffic[]
+INVALID_SPEC = "InvalidSpec"
+
+
+def invalid_spec(isvc: dict[str, Any] | None) -> str:
+    """Why KServe cannot serve the spec (``reason: message`` of its ``lastFailureInfo``), ``""``
+    unless its model status is ``InvalidSpec``."""
+    model = ((isvc or {}).get("status") or {}).get("modelStatus") or {}
+    if not isinstance(model, dict) or model.get("transitionStatus") != INVALID_SPEC:
+        return ""
+    info = model.get("lastFailureInfo") or {}
+    info = info if isinstance(info, dict) else {}
+    why = ": ".join(str(info[k]) for k in ("reason", "message") if info.get(k)) or INVALID_SPEC
+    spec_model = (((isvc or {}).get("spec") or {}).get("predictor") or {}).get("model")
+    runtime = spec_model.get("runtime") if isinstance(spec_model, dict) else None
+    if info.get("reason") == "RuntimeNotRecognized" and runtime:
+        namespace = ((isvc or {}).get("metadata") or {}).get("namespace") or "its namespace"
+        why += (f" (no ServingRuntime {runtime!r} in {namespace}: apply ctloop's, manifests/base/servingruntime.yaml, "
+                "or name an installed one)")
+    return " ".join(why.split())
+
+
 def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,
              timeout_s: float, what: str, poll_s: float = 0.5, failed_before: str | None = None,
              deadline: float | None = None) -> dict[str, Any]:
@@ -401,6 +427,11 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                                         f"for {what}")
         if condition(seen):
             return seen
+        if invalid := invalid_spec(seen):
+            # KServe made no revision for this spec and will make none until it is changed (or the
+            # runtime installed): the wait waited out its timeout with latestCreated=None
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
+                               f"cannot serve its spec ({INVALID_SPEC}: {invalid})")
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: {failure}")
@@ -415,4 +446,4 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 
 
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
-           "revision_failure", "CONFIGURATION_READY"]
+           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "invalid_spec"]
