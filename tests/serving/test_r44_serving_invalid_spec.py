@@ -86,3 +86,34 @@ def test_a_served_runtime_is_waited_for_as_before(cluster):
         isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=5
     )
     assert state.action == "created"
+
+
+def test_rollout_status_says_why_and_shows_conditions_reported_false(
+    cluster, tmp_path, monkeypatch, capsys
+):
+    """`ctloop rollout status` showed ``latestCreated None`` and no traffic, nothing about why; it
+    now prints KServe's InvalidSpec reason and every condition KServe reports False."""
+    from ctloop.cli import main
+    from tests.doubles.kube_api import write_kubeconfig
+
+    monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", cluster.url))
+    body = specs.inference_service(
+        NAME, namespace=NS, model_name="credit", version="1", storage_uri=V1
+    )
+    cluster.create_isvc(NS, body)
+    cluster.objects[(NS, NAME)]["status"]["conditions"] += [
+        {
+            "type": "IngressReady",
+            "status": "False",
+            "reason": "IngressNotConfigured",
+            "message": "Ingress has not yet been reconciled.",
+        },
+        {"type": "Ready", "status": "False", "reason": "IngressNotConfigured"},
+    ]
+    assert main(["rollout", "status", "--isvc", NAME, "--namespace", NS]) == 0
+    out = capsys.readouterr().out
+    assert "INVALID SPEC: RuntimeNotRecognized: Waiting for runtime to become available" in out, out
+    assert (
+        "IngressReady False: IngressNotConfigured: Ingress has not yet been reconciled." in out
+    ), out
+    assert "  Ready False: IngressNotConfigured\n" in out, out
