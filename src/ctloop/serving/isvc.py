@@ -85,6 +85,28 @@ def check_storage_uri(uri: str) -> None:
                        f"{', '.join(STORAGE_PREFIXES)} and local paths){proxied}; nothing written")
 
 
+TAG_ROUTING_ANNOTATION = "serving.kserve.io/enable-tag-routing"
+# With tag routing KServe v0.20.0 names its Knative targets "latest" and "prev" (ksvc_reconciler.go
+# createKnativeService) on the Knative Service "<name>-predictor" (constants.PredictorServiceName),
+# and Knative serves each tag at "{{.Tag}}-{{.Name}}" (config-network tag-template's default) under
+# the domain, refusing a host whose label passes 63 characters (knative-v1.21.1 pkg/reconciler/
+# route/domains/domains.go DomainNameFromTemplate: IsFullyQualifiedDomainName): no traffic[] is
+# reported, and a deploy waited out its timeout (kserve#2428, kserve#1377)
+LONGEST_TAG_HOST = "latest-{name}-predictor"
+DNS_LABEL_MAX = 63
+
+
+def check_tag_routing_name(name: str, tag_routing: bool = True) -> None:
+    """Refuse an InferenceService name whose tag host (:data:`LONGEST_TAG_HOST`) is no DNS label."""
+    host = LONGEST_TAG_HOST.format(name=name)
+    if tag_routing and len(host) > DNS_LABEL_MAX:
+        most = DNS_LABEL_MAX - len(LONGEST_TAG_HOST.format(name=""))
+        raise ServingError(
+            f"InferenceService name {name!r} is {len(name)} characters: with tag routing ({TAG_ROUTING_ANNOTATION}) "
+            f"Knative serves its canary at the host {host!r}, {len(host)} characters, over the 63 of a DNS label, "
+            f"and reports no traffic; use a name of at most {most} characters; nothing written")
+
+
 def _version_annotations(version: str, sha256: str | None = None) -> dict[str, str | None]:
     """The predictor annotations naming the served model; ``sha256`` None leaves the hash
     annotation out, "" deletes it in a merge patch (no stale hash next to a new storageUri)."""
@@ -123,6 +145,7 @@ def inference_service(
     """
     from ctloop.config import label_value_problem
 
+    check_tag_routing_name(name)
     for what, value in (("model_name", model_name), ("version", str(version))):
         # both become labels of the object (and of its pods): the API server refuses the create
         # with 422 (k8s.io/apimachinery validation.go IsValidLabelValue) after the rollout began
@@ -158,7 +181,7 @@ def inference_service(
             },
             "annotations": {
                 MODE_ANNOTATION: KNATIVE,
-                "serving.kserve.io/enable-tag-routing": "true",
+                TAG_ROUTING_ANNOTATION: "true",
             },
         },
         "spec": {"predictor": predictor},
@@ -322,6 +345,7 @@ def knative_template(template: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(annotations, dict):
         annotations = metadata["annotations"] = {}
     asked = annotations.get(MODE_ANNOTATION)
+    check_tag_routing_name(str(metadata.get("name") or ""), str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true")
     if asked in (None, ""):
         annotations[MODE_ANNOTATION] = KNATIVE
         return body
@@ -382,4 +406,5 @@ __all__ = [
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
     "check_promotable", "relabel_patch", "names_version", "knative_template",
+    "check_tag_routing_name", "TAG_ROUTING_ANNOTATION",
 ]
