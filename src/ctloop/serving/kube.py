@@ -188,13 +188,26 @@ class InferenceServices:
     def revision_source(self, revision: str) -> str | None:
         """The storageUri Knative Revision ``revision`` was made from (its ``SOURCE_URI_ANNOTATION``;
         ``""`` when it has none or does not exist yet); ``None`` when this identity may not read
-        revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev)."""
+        revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev). A request whose
+        kept-alive connection was closed meanwhile is sent once more, as :meth:`get` does."""
         from kubernetes.client.exceptions import ApiException
 
         what = f"get Revision {self.namespace}/{revision}"
-        try:
-            obj = self._call(what, lambda: self.api.get_namespaced_custom_object(
+
+        def read() -> dict[str, Any]:
+            return self._call(what, lambda: self.api.get_namespaced_custom_object(
                 KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+
+        try:
+            try:
+                obj = read()
+            except ServingUnreachable as exc:
+                # a kept-alive connection the server (or a proxy) closed meanwhile, as get() resends:
+                # urllib3 counts it as a read error, which api_retries() does not retry — a held
+                # rollback reading which revisions serve the failed model failed on it
+                if not _dropped(exc):
+                    raise
+                obj = read()
         except ServingError as exc:
             status = exc.__cause__.status if isinstance(exc.__cause__, ApiException) else None
             if status == 403:
