@@ -124,3 +124,22 @@ def test_a_service_found_in_standard_mode_while_waiting_ends_the_wait(cluster):
         rollout._wait_split(isvcs, NAME, 100, 4, "first revision ready with 100 % traffic")
     assert time.monotonic() - started < 2
     assert "Standard" in str(err.value) and "canaryTrafficPercent" in str(err.value)
+
+
+def test_a_template_of_another_model_or_form_is_refused_before_anything_is_written(cluster):
+    """The template is what gets created: one naming another storageUri made the deploy report
+    v1 serving a model it never deployed; one in KServe's per-framework form (``sklearn:``) was
+    created, and every later patch of ``spec.predictor.model`` then gave it a second model."""
+    other = _template(specs.KNATIVE)
+    other["spec"]["predictor"]["model"]["storageUri"] = "gs://models/v9"
+    legacy = _template(specs.KNATIVE)
+    legacy["spec"]["predictor"] = {"sklearn": {"storageUri": V1}}
+    for template, said in (
+        (other, "names storageUri gs://models/v9, not gs://models/v1"),
+        (legacy, "has no spec.predictor.model.storageUri"),
+    ):
+        with pytest.raises(ServingError) as err:
+            _deploy(cluster, template)
+        assert said in str(err.value), str(err.value)
+    assert not [c for c in cluster.calls if c[0] != "GET"]
+    assert (NS, NAME) not in cluster.objects

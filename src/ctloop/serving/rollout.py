@@ -465,12 +465,29 @@ def _same_path(read: dict[str, Any]):
     return check
 
 
+def _checked_template(template: dict[str, Any], namespace: str, storage_uri: str) -> dict[str, Any]:
+    """A caller's InferenceService ``template`` as it will be created: in Knative mode
+    (``isvc.knative_template``), in the ``model:`` form ctloop's later patches drive
+    (:func:`_check_drivable`) and naming the model being deployed — created with another
+    storageUri, the deploy reported ``storage_uri``'s version serving what it never deployed.
+    ServingError, nothing written, otherwise."""
+    body = specs.knative_template(template)
+    _check_drivable(body, namespace)
+    have = _spec_version(body)[1]
+    if not same_storage_uri(have, storage_uri):
+        name = (body.get("metadata") or {}).get("name", "?")
+        raise ServingError(f"the InferenceService template {name!r} names storageUri {have}, not {storage_uri} being "
+                           "deployed: the deploy would report a model it did not create; nothing written")
+    specs.check_storage_uri(have)
+    return body
+
+
 def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
             percent: int, strategy: str, timeout_s: float, template: dict[str, Any] | None,
             model_sha256: str, deadline: float) -> RolloutState:
     current = isvcs.get(name)
     if current is None:
-        body = specs.knative_template(template) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
+        body = _checked_template(template, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
