@@ -16,7 +16,13 @@ def _isvcs(args):
 
 def _status(args: argparse.Namespace) -> int:
     from ctloop.serving.isvc import spec_version
-    from ctloop.serving.kube import predictor_status, revision_failure, traffic_split
+    from ctloop.serving.kube import (
+        CONFIGURATION_READY,
+        invalid_spec,
+        predictor_status,
+        revision_failure,
+        traffic_split,
+    )
     from ctloop.tracking import existing_store
 
     if args.model_name:  # the registry is read after the cluster: a mistyped local URI is refused first
@@ -36,6 +42,15 @@ def _status(args: argparse.Namespace) -> int:
     failure = revision_failure(obj)
     if failure:
         print(f"  FAILED: {failure}")
+    if invalid := invalid_spec(obj):  # KServe made no revision for this spec (its runtime missing, ...)
+        print(f"  INVALID SPEC: {invalid}")
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        # a condition KServe reports False (IngressReady: the route not programmed; LatestDeploymentReady,
+        # RoutesReady, Ready), each once; the configuration's RevisionFailed is FAILED above
+        if (isinstance(cond, dict) and cond.get("status") == "False"
+                and not (failure and cond.get("type") == CONFIGURATION_READY)):
+            why = ": ".join(str(cond[k]) for k in ("reason", "message") if cond.get(k))
+            print(f"  {cond.get('type', '?')} False{': ' + ' '.join(why.split()) if why else ''}")
     for revision, percent in traffic_split(obj).items():
         print(f"  {percent:>3} %  {revision}")
     if args.model_name:

@@ -85,6 +85,28 @@ def check_storage_uri(uri: str) -> None:
                        f"{', '.join(STORAGE_PREFIXES)} and local paths){proxied}; nothing written")
 
 
+TAG_ROUTING_ANNOTATION = "serving.kserve.io/enable-tag-routing"
+# With tag routing KServe v0.20.0 names its Knative targets "latest" and "prev" (ksvc_reconciler.go
+# createKnativeService) on the Knative Service "<name>-predictor" (constants.PredictorServiceName),
+# and Knative serves each tag at "{{.Tag}}-{{.Name}}" (config-network tag-template's default) under
+# the domain, refusing a host whose label passes 63 characters (knative-v1.21.1 pkg/reconciler/
+# route/domains/domains.go DomainNameFromTemplate: IsFullyQualifiedDomainName): no traffic[] is
+# reported, and a deploy waited out its timeout (kserve#2428, kserve#1377)
+LONGEST_TAG_HOST = "latest-{name}-predictor"
+DNS_LABEL_MAX = 63
+
+
+def check_tag_routing_name(name: str, tag_routing: bool = True) -> None:
+    """Refuse an InferenceService name whose tag host (:data:`LONGEST_TAG_HOST`) is no DNS label."""
+    host = LONGEST_TAG_HOST.format(name=name)
+    if tag_routing and len(host) > DNS_LABEL_MAX:
+        most = DNS_LABEL_MAX - len(LONGEST_TAG_HOST.format(name=""))
+        raise ServingError(
+            f"InferenceService name {name!r} is {len(name)} characters: with tag routing ({TAG_ROUTING_ANNOTATION}) "
+            f"Knative serves its canary at the host {host!r}, {len(host)} characters, over the 63 of a DNS label, "
+            f"and reports no traffic; use a name of at most {most} characters; nothing written")
+
+
 def _version_annotations(version: str, sha256: str | None = None) -> dict[str, str | None]:
     """The predictor annotations naming the served model; ``sha256`` None leaves the hash
     annotation out, "" deletes it in a merge patch (no stale hash next to a new storageUri)."""
@@ -123,6 +145,7 @@ def inference_service(
     """
     from ctloop.config import label_value_problem
 
+    check_tag_routing_name(name)
     for what, value in (("model_name", model_name), ("version", str(version))):
         # both become labels of the object (and of its pods): the API server refuses the create
         # with 422 (k8s.io/apimachinery validation.go IsValidLabelValue) after the rollout began
@@ -158,7 +181,7 @@ def inference_service(
             },
             "annotations": {
                 MODE_ANNOTATION: KNATIVE,
-                "serving.kserve.io/enable-tag-routing": "true",
+                TAG_ROUTING_ANNOTATION: "true",
             },
         },
         "spec": {"predictor": predictor},
@@ -307,6 +330,36 @@ def check_deployment_mode(isvc: dict[str, Any]) -> None:
     )
 
 
+def knative_template(template: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a caller's InferenceService ``template`` (``rollout.deploy(template=)``) held to
+    Knative mode: refused (ServingError, nothing written) when its ``MODE_ANNOTATION`` asks for
+    another mode — created there, KServe would ignore canaryTrafficPercent and report no
+    traffic[], and the deploy waited out its timeout — and given ``Knative`` when it has none, as
+    :func:`inference_service` writes it: without it KServe v0.20.0 takes the cluster's
+    ``defaultDeploymentMode`` (ConfigMap ``inferenceservice-config``, key ``deploy``;
+    ``pkg/controller/v1beta1/inferenceservice/utils/utils.go`` ``GetDeploymentMode``), Standard
+    on many clusters."""
+    body = copy.deepcopy(template)
+    metadata = body.setdefault("metadata", {})
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = metadata["annotations"] = {}
+    asked = annotations.get(MODE_ANNOTATION)
+    check_tag_routing_name(str(metadata.get("name") or ""), str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true")
+    if asked in (None, ""):
+        annotations[MODE_ANNOTATION] = KNATIVE
+        return body
+    mode = LEGACY_MODES.get(str(asked), str(asked))
+    if mode != KNATIVE:
+        shown = f"{mode} ({asked})" if asked != mode else mode
+        raise ServingError(
+            f"the InferenceService template {metadata.get('name', '?')!r} asks for deploymentMode {shown} "
+            f"({MODE_ANNOTATION}), where KServe ignores canaryTrafficPercent and reports no traffic[]: a canary "
+            f"would silently get 0 % or 100 %; set it to {KNATIVE} or leave it out (ctloop then writes "
+            f"{KNATIVE}); nothing written")
+    return body
+
+
 def check_promotable(isvc: dict[str, Any]) -> None:
     """Refuse to promote a canary that was pinned back to 0 %: removing canaryTrafficPercent
     would send 100 % to the model the spec still names — the one that was rolled back."""
@@ -352,5 +405,6 @@ __all__ = [
     "API_VERSION", "KIND", "RUNTIME", "VERSION_LABEL", "MODEL_LABEL", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
-    "check_promotable", "relabel_patch", "names_version",
+    "check_promotable", "relabel_patch", "names_version", "knative_template",
+    "check_tag_routing_name", "TAG_ROUTING_ANNOTATION",
 ]

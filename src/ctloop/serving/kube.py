@@ -188,13 +188,26 @@ class InferenceServices:
     def revision_source(self, revision: str) -> str | None:
         """The storageUri Knative Revision ``revision`` was made from (its ``SOURCE_URI_ANNOTATION``;
         ``""`` when it has none or does not exist yet); ``None`` when this identity may not read
-        revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev)."""
+        revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev). A request whose
+        kept-alive connection was closed meanwhile is sent once more, as :meth:`get` does."""
         from kubernetes.client.exceptions import ApiException
 
         what = f"get Revision {self.namespace}/{revision}"
-        try:
-            obj = self._call(what, lambda: self.api.get_namespaced_custom_object(
+
+        def read() -> dict[str, Any]:
+            return self._call(what, lambda: self.api.get_namespaced_custom_object(
                 KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+
+        try:
+            try:
+                obj = read()
+            except ServingUnreachable as exc:
+                # a kept-alive connection the server (or a proxy) closed meanwhile, as get() resends:
+                # urllib3 counts it as a read error, which api_retries() does not retry — a held
+                # rollback reading which revisions serve the failed model failed on it
+                if not _dropped(exc):
+                    raise
+                obj = read()
         except ServingError as exc:
             status = exc.__cause__.status if isinstance(exc.__cause__, ApiException) else None
             if status == 403:
@@ -241,7 +254,8 @@ class InferenceServices:
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field). A patch whose answer did not come (a read
         timeout, a reset) may have been applied: it is sent again — a merge patch applied twice is
-        applied once (RFC 7386) — instead of reporting a failed step over a changed spec."""
+        applied once (RFC 7386) — instead of reporting a failed step over a changed spec. A 404 (the
+        InferenceService deleted since it was read) is :class:`ServingChangedOutside`."""
         what = f"patch InferenceService {self.namespace}/{name}"
         attempts = max(1, self.retries)
         for attempt in range(attempts):
@@ -258,6 +272,17 @@ class InferenceServices:
                 if attempt + 1 >= attempts or not (_dropped(exc) or _timed_out(exc)):
                     raise
                 time.sleep(0.2 * (attempt + 1))
+            except ServingError as exc:
+                # a merge patch never creates (k8s.io/apiserver pkg/endpoints/handlers/patch.go): the
+                # InferenceService read before this patch was deleted since — someone else's change,
+                # as a deletion met by wait_for is, not a failed write of this step
+                cause = exc.__cause__
+                if getattr(cause, "status", None) != 404:
+                    raise
+                raise ServingChangedOutside(
+                    f"InferenceService {self.namespace}/{name} was deleted or does not exist: {what} answered "
+                    f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))}); "
+                    "nothing written") from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
@@ -362,6 +387,32 @@ def revision_failure(isvc: dict[str, Any] | None) -> str:
     return ""
 
 
+# KServe v0.20.0 pkg/apis/serving/v1beta1/inference_service_status.go: the transition status the
+# predictor reconciler records (UpdateModelTransitionStatus) when the spec cannot be served as it
+# is — its runtime missing (RuntimeNotRecognized), disabled (RuntimeDisabled), not supporting the
+# model's format or protocol (NoSupportingRuntime) — with status.modelStatus.lastFailureInfo
+# (components/predictor.go reconcileModel). No Knative Service is made: no revision, no traffic[]
+INVALID_SPEC = "InvalidSpec"
+
+
+def invalid_spec(isvc: dict[str, Any] | None) -> str:
+    """Why KServe cannot serve the spec (``reason: message`` of its ``lastFailureInfo``), ``""``
+    unless its model status is ``InvalidSpec``."""
+    model = ((isvc or {}).get("status") or {}).get("modelStatus") or {}
+    if not isinstance(model, dict) or model.get("transitionStatus") != INVALID_SPEC:
+        return ""
+    info = model.get("lastFailureInfo") or {}
+    info = info if isinstance(info, dict) else {}
+    why = ": ".join(str(info[k]) for k in ("reason", "message") if info.get(k)) or INVALID_SPEC
+    spec_model = (((isvc or {}).get("spec") or {}).get("predictor") or {}).get("model")
+    runtime = spec_model.get("runtime") if isinstance(spec_model, dict) else None
+    if info.get("reason") == "RuntimeNotRecognized" and runtime:
+        namespace = ((isvc or {}).get("metadata") or {}).get("namespace") or "its namespace"
+        why += (f" (no ServingRuntime {runtime!r} in {namespace}: apply ctloop's, manifests/base/servingruntime.yaml, "
+                "or name an installed one)")
+    return " ".join(why.split())
+
+
 def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,
              timeout_s: float, what: str, poll_s: float = 0.5, failed_before: str | None = None,
              deadline: float | None = None) -> dict[str, Any]:
@@ -389,6 +440,11 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                                         f"for {what}")
         if condition(seen):
             return seen
+        if invalid := invalid_spec(seen):
+            # KServe made no revision for this spec and will make none until it is changed (or the
+            # runtime installed): the wait waited out its timeout with latestCreated=None
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
+                               f"cannot serve its spec ({INVALID_SPEC}: {invalid})")
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: {failure}")
@@ -403,4 +459,4 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 
 
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
-           "revision_failure", "CONFIGURATION_READY"]
+           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "invalid_spec"]

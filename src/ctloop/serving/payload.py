@@ -16,7 +16,7 @@ logged response to tell the revisions of a canary apart (KServe's ``ce-source`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -143,7 +143,7 @@ def decode(body: Any) -> Any:
 
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
              text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Any] | None = None,
-             counts: dict[str, NumbersAsText] | None = None):
+             counts: dict[str, NumbersAsText] | None = None, no_flags: Iterable[str] = ()):
     """The feature frame of a v1/v2 payload, columns in the model's order.
 
     ``numeric`` columns must hold numbers (or null): a value such as ``"abc"`` raises a
@@ -154,15 +154,19 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     one-hot encoder learnt, and the feature was ignored: the trained category of its value when
     exactly one has it (``categories``: feature → its :func:`ctloop.storage.number_categories`
     of the encoder's categories; 3 → '3.0', 1 → '01'), else its own text (3 → '3'). ``counts``
-    (feature → :class:`ctloop.storage.NumbersAsText`) adds up what was read so.
+    (feature → :class:`ctloop.storage.NumbersAsText`) adds up what was read so. ``no_flags``: the
+    text features whose trained categories hold no True/False (the runtime's, from the fitted
+    encoder): a JSON ``true``/``false`` there matches no category — the one-hot encoder ignored the
+    feature, a prediction without it — and is refused naming the feature (a column trained on
+    True/False, ``train.core._bools_as_categories``, takes them).
     """
     try:
-        return _to_frame(payload, features, numeric, text, categories, counts)
+        return _to_frame(payload, features, numeric, text, categories, counts, set(no_flags))
     except OverflowError as exc:  # an integer beyond float range (JSON allows any number of digits)
         raise ServingError(f"a number in the payload is too large for a float (over 1.8e308): {exc}") from exc
 
 
-def _to_frame(payload, features, numeric, text, categories, counts):
+def _to_frame(payload, features, numeric, text, categories, counts, no_flags=frozenset()):
     import pandas as pd
 
     if not isinstance(payload, dict):  # a JSON list, string, number or null: `in` failed or misread it
@@ -242,6 +246,8 @@ def _to_frame(payload, features, numeric, text, categories, counts):
             what = "a finite number"
         else:
             bad = values.map(lambda v: v is not None and not isinstance(v, str | int | float))
+            if column in no_flags:  # true/false for a feature trained on text: no category has it
+                bad |= values.map(lambda v: isinstance(v, bool | np.bool_))
             # a number for a feature trained as text: its text ('3'), which the encoder learnt
             if column in text and not bad.any():
                 seen = NumbersAsText() if counts is not None else None
@@ -250,7 +256,8 @@ def _to_frame(payload, features, numeric, text, categories, counts):
                     counts.setdefault(column, NumbersAsText()).add(seen)
             else:
                 as_numbers = values
-            what = "a single value (text or number)"
+            what = ("a single value (text or number; it was trained on text, not true/false)" if column in no_flags
+                    else "a single value (text or number)")
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
             value = values.iloc[i].item() if isinstance(values.iloc[i], np.generic) else values.iloc[i]

@@ -243,17 +243,24 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                                                   timeout_s=cfg.timeout_seconds, on_event=audit)
         decision = "promote" if passed else "rollback"
     except rollout.ChangedOutside as exc:
-        decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", exc.steps
+        decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", _judged(exc)
     except ServingError as exc:
-        decision, reason, steps = "rollback", f"serving error during the canary: {exc}", []
+        # the steps judged before the error stay in the report and the step metrics (walk_plan)
+        decision, reason, steps = "rollback", f"serving error during the canary: {exc}", _judged(exc)
     except CtloopError as exc:
         # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
         # nothing was measured, which is a failed check, never a pass — and never a crashed step
         # that leaves the canary serving its share undecided
-        decision, reason, steps = "rollback", f"the canary could not be analysed: {exc}", []
+        decision, reason, steps = "rollback", f"the canary could not be analysed: {exc}", _judged(exc)
     result = Analysis(decision, reason, steps)
     audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
+
+
+def _judged(exc: BaseException) -> list[dict[str, Any]]:
+    """The steps :func:`rollout.walk_plan` judged before ``exc`` (none when it came before the walk)."""
+    steps = getattr(exc, "steps", None)
+    return list(steps) if isinstance(steps, list) else []
 
 
 def _plan(cfg: RolloutConfig) -> list[int]:

@@ -36,13 +36,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ctloop.config import STRATEGIES
-from ctloop.errors import ServingChangedOutside as ChangedOutside
 from ctloop.errors import (
+    CtloopError,
     ServingConflictError,
     ServingError,
     ServingTimeoutError,
     ServingUnreachable,
 )
+from ctloop.errors import ServingChangedOutside as ChangedOutside
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     SOURCE_URI_ANNOTATION,
@@ -304,6 +305,10 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
+        if (obj.get("status") or {}).get("deploymentMode"):
+            # the controller records the mode it resolved (the cluster's default for a service
+            # without the annotation): elsewhere no traffic[] ever comes, nothing to wait for
+            specs.check_deployment_mode(obj)
         _still_written(isvcs, name, obj, what, written=written, model=model)
         if not _ready(obj):
             return False
@@ -460,12 +465,29 @@ def _same_path(read: dict[str, Any]):
     return check
 
 
+def _checked_template(template: dict[str, Any], namespace: str, storage_uri: str) -> dict[str, Any]:
+    """A caller's InferenceService ``template`` as it will be created: in Knative mode
+    (``isvc.knative_template``), in the ``model:`` form ctloop's later patches drive
+    (:func:`_check_drivable`) and naming the model being deployed — created with another
+    storageUri, the deploy reported ``storage_uri``'s version serving what it never deployed.
+    ServingError, nothing written, otherwise."""
+    body = specs.knative_template(template)
+    _check_drivable(body, namespace)
+    have = _spec_version(body)[1]
+    if not same_storage_uri(have, storage_uri):
+        name = (body.get("metadata") or {}).get("name", "?")
+        raise ServingError(f"the InferenceService template {name!r} names storageUri {have}, not {storage_uri} being "
+                           "deployed: the deploy would report a model it did not create; nothing written")
+    specs.check_storage_uri(have)
+    return body
+
+
 def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
             percent: int, strategy: str, timeout_s: float, template: dict[str, Any] | None,
             model_sha256: str, deadline: float) -> RolloutState:
     current = isvcs.get(name)
     if current is None:
-        body = template or specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
+        body = _checked_template(template, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
@@ -677,6 +699,9 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
         try:
             isvcs.patch(name, sent)
             return read
+        except ChangedOutside as exc:  # 404: deleted since the read (kube.InferenceServices.patch)
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read for "
+                                 f"{what} (HTTP 404 to the patch); {nothing} (whoever deleted it decides)") from exc
         except ServingConflictError as exc:
             resent = resent or bool(getattr(exc, "resent", False))
             if resent:
@@ -821,6 +846,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         if restarted and done:  # the held outcome that would have reported those writes never comes
             exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
                         *exc.args[1:])
+        elif done and (wrote := _written(done, version, when="")) and wrote not in str(exc):
+            # a pin-back, or a held rollback's pin-out of another model's failed canary, landed and
+            # then a wait or write failed (HTTP 403/500, a timeout): the error alone hid that write
+            exc.args = (f"{exc} (written by this rollback before the error: {wrote})", *exc.args[1:])
         raise
 
 
@@ -829,14 +858,14 @@ class _ChangedWhileHeld(ChangedOutside):
     (the champion written back, or the failed model, is no longer another model to leave alone)."""
 
 
-def _written(done: list[str], version: str) -> str:
+def _written(done: list[str], version: str, when: str = " before the spec was changed") -> str:
     """What a rollback wrote before it was held (``done``: "pin", "restore", "pin_other" — a held
-    rollback's pin-out of another model's failed canary); "" : nothing."""
+    rollback's pin-out of another model's failed canary); "" : nothing. ``when`` ends the part
+    about its own writes."""
     if "restore" in done:
-        own = (f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec) "
-               "before the spec was changed")
+        own = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec){when}"
     else:
-        own = "its canary pinned to 0 % before the spec was changed" if "pin" in done else ""
+        own = f"its canary pinned to 0 %{when}" if "pin" in done else ""
     if "pin_other" not in done:
         return own
     other = ("another model's canary pinned to 0 % while the rollback was held (its revision failed and Knative "
@@ -1129,7 +1158,8 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
     took over and nothing here may undo it. Other serving errors propagate too (the caller rolls
-    back). Used by :func:`ctloop.serving.release.analyze`.
+    back). Any ctloop error carries the steps judged before it as ``steps``. Used by
+    :func:`ctloop.serving.release.analyze`.
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
@@ -1142,8 +1172,10 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
             check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
             passed, why, measured = check(percent)
             check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
-        except ChangedOutside as exc:
-            exc.steps = steps  # the checks judged before the change, for the report
+        except CtloopError as exc:
+            # the checks judged before the change (or the error: Prometheus gone at the 25 % step, a
+            # traffic move refused), for the report and the step metrics
+            exc.steps = steps
             raise
         steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
         if not passed:
