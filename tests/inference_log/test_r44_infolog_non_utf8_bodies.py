@@ -74,3 +74,24 @@ def test_bytes_that_are_no_json_in_any_charset_are_still_refused():
             _headers("request", "application/json; charset=latin-1"), b'{"instances": [\xfc'
         )
     assert err.value.status == 400 and err.value.code == "bad_json"
+
+
+def test_a_structured_event_s_base64_data_is_read_in_its_datacontenttype_charset():
+    """A structured event (``ctloop logger import``'s blob records, other producers) names the
+    data's type in ``datacontenttype``; its ``data_base64`` bytes are read in that charset."""
+    import base64
+    import json
+
+    envelope = {
+        "specversion": "1.0",
+        "id": "call-2",
+        "source": "batch",
+        "type": "org.kubeflow.serving.inference.request",
+        "inferenceservicename": "credit-default",
+        "datacontenttype": "application/json; charset=iso-8859-1",
+        "data_base64": base64.b64encode(LATIN1).decode(),
+    }
+    event = parse_event(
+        {"content-type": "application/cloudevents+json"}, json.dumps(envelope).encode()
+    )
+    assert event.body == {"instances": [{"city": "Z\u00fcrich", "income": 1.5}]}

@@ -1021,7 +1021,8 @@ def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str
         if _compressed(data):  # a blob record of a compressed body (logger import): as in binary mode
             data = _inflate(data, limit)
         event_id = h.get("ce-id")
-        payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None)
+        charset = charset_of(data_type.lower()) if isinstance(data_type, str) else None  # as in binary mode
+        payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None, charset)
         return h, data, payload, utf8, tail
     payload = envelope.get("data")
     if isinstance(payload, str):  # data given as JSON text
