@@ -459,9 +459,9 @@ class _Lookback:
     def ahead(self) -> list[str]:
         """The files of the day after the read (:func:`~.reader.later_files`) with a ``request_id``,
         none when their footers say none holds a response half (:func:`~.reader.may_hold`): where
-        the response halves of the lone
-        request halves just before the midnight ending the read are looked up (the mirror of
-        :meth:`possible`; ``read_log`` looks them up alike, :func:`~.reader.later_rows`)."""
+        the response halves of the lone request halves just before the midnight ending the read
+        are looked up (the mirror of :meth:`possible`; ``read_log`` looks them up alike,
+        :func:`~.reader.later_rows`)."""
         import pyarrow as pa
 
         from ctloop.inference_log.reader import later_files, may_hold
