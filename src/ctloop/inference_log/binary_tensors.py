@@ -14,8 +14,9 @@ a ``binary_data_size``, in order, as KServe does:
   ``data`` first); response outputs: ``binary_data_size`` wins (``InferResponse.from_bytes``);
 * ``BOOL`` one byte each (non-zero is true); ``INT8`` … ``UINT64``, ``FP16``/``FP32``/``FP64``
   little-endian, row-major; ``BYTES`` elements each a 4-byte little-endian length and that many
-  bytes (``serialize_byte_tensor``), which must be UTF-8 (JSON holds text only; KServe's own
-  ``set_data_from_numpy(binary_data=False)`` refuses other bytes too).
+  bytes (``serialize_byte_tensor``): UTF-8 text as it is, other bytes (an encoded image, which
+  Triton takes; KServe's own ``set_data_from_numpy(binary_data=False)`` refuses them) as the data
+  URL :data:`BINARY_ELEMENT` + their base64 (JSON holds text only).
 
 The decoded tensor gets its values as ``data`` and loses ``binary_data_size`` (what KServe's
 ``from_bytes`` leaves), so the rest of the sink sees an ordinary JSON v2 body. Anything that does
@@ -26,6 +27,7 @@ naming the tensor and what is wrong. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import struct
@@ -41,6 +43,10 @@ FIXED = {"BOOL": ("B", 1), "INT8": ("b", 1), "INT16": ("h", 2), "INT32": ("i", 4
          "UINT8": ("B", 1), "UINT16": ("H", 2), "UINT32": ("I", 4), "UINT64": ("Q", 8),
          "FP16": ("e", 2), "FP32": ("f", 4), "FP64": ("d", 8)}
 DATATYPES = (*FIXED, "BYTES")
+# a BYTES element that is no UTF-8 text (an encoded image, which Triton's BYTES inputs take; KServe's
+# Python server refuses it, ``InferInput.set_data_from_numpy(binary_data=False)`` at v0.20.0), stored as
+# an RFC 2397 data URL of its bytes: JSON and Parquet strings hold text only
+BINARY_ELEMENT = "data:application/octet-stream;base64,"
 
 
 class BinaryTensorError(InferenceLogError, ValueError):
@@ -206,15 +212,15 @@ def _bytes_elements(where: str, chunk: bytes, count: int) -> list[str]:
         if offset + length > end:
             raise BinaryTensorError(f"{where}: BYTES element {len(out)} of {length} bytes runs past the "
                                     f"tensor's binary_data_size ({end - offset} bytes left)")
+        element = chunk[offset:offset + length]
         try:
-            out.append(chunk[offset:offset + length].decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise BinaryTensorError(f"{where}: BYTES element {len(out)} is not UTF-8 text ({exc.reason} at "
-                                    f"byte {exc.start})") from exc
+            out.append(element.decode("utf-8"))
+        except UnicodeDecodeError:  # an encoded image (Triton's BYTES inputs): kept, as a data URL
+            out.append(BINARY_ELEMENT + base64.b64encode(element).decode("ascii"))
         offset += length
     if len(out) != count:
         raise BinaryTensorError(f"{where}: {len(out)} BYTES elements for a shape of {count}")
     return out
 
 
-__all__ = ["BinaryTensorError", "TooManyValues", "DATATYPES", "FIXED", "decode", "decode_tensor", "has_binary", "split"]
+__all__ = ["BinaryTensorError", "TooManyValues", "BINARY_ELEMENT", "DATATYPES", "FIXED", "decode", "decode_tensor", "has_binary", "split"]

@@ -216,9 +216,10 @@ def _dumps_body(body: Any) -> bytes:
         raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
 
 
-def _parse_json(body: bytes) -> tuple[Any, bool]:
+def _parse_json(body: bytes, charset: str | None = None) -> tuple[Any, bool]:
     """``(value, utf8)``: orjson for UTF-8 JSON; Python's parser for what orjson refuses but JSON
-    clients send (``NaN``/``Infinity``, UTF-16/32). Raises RejectedEvent (400) otherwise."""
+    clients send (``NaN``/``Infinity``, UTF-16/32, and bytes that are no UTF-8: :func:`_text`).
+    Raises RejectedEvent (400) otherwise."""
     try:
         return orjson.loads(body), True
     except orjson.JSONDecodeError as exc:
@@ -229,7 +230,14 @@ def _parse_json(body: bytes) -> tuple[Any, bool]:
         value = json.loads(body)
     except RecursionError as exc:
         raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except UnicodeDecodeError:
+        try:  # bytes that are no UTF-8 (nor UTF-16/32): what the client sent, forwarded as-is by the agent
+            return json.loads(_text(body, charset)), False
+        except RecursionError as exc:
+            raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
+        except json.JSONDecodeError:
+            raise RejectedEvent(400, f"body is not JSON: {first}", "bad_json") from first
+    except json.JSONDecodeError:
         raise RejectedEvent(400, f"body is not JSON: {first}", "bad_json") from first
     try:
         body.decode("utf-8")
@@ -238,7 +246,32 @@ def _parse_json(body: bytes) -> tuple[Any, bool]:
     return value, True
 
 
-def _parse_binary_mode(body: bytes, event_id: str | None) -> tuple[Any, bool, bytes | None]:
+def _text(body: bytes, charset: str | None) -> str:
+    """A body that is no UTF-8 as text: decoded with the ``charset`` its ``Content-Type`` declares
+    (``application/json; charset=iso-8859-1``: KServe's agent gives both events the model request's
+    ``Content-Type``, ``pkg/logger/handler.go`` v0.20.0) when Python knows it and it decodes the
+    bytes, else as UTF-8 with each invalid byte replaced by U+FFFD, as Go's ``encoding/json``
+    reads such a body (a Go model server answers it; KServe's agent forwards the bytes as-is).
+    Before round 44 such a body was a 400 and, the agent never retrying, the event was lost."""
+    if charset:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return body.decode("utf-8", "replace")
+
+
+def charset_of(content_type: str) -> str | None:
+    """The ``charset`` parameter of a (lower-case) ``Content-Type``, unquoted; None without one."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+def _parse_binary_mode(body: bytes, event_id: str | None,
+                       charset: str | None = None) -> tuple[Any, bool, bytes | None]:
     """``(value, utf8, tail)``: a binary-mode body as :func:`_parse_json` parses it; ``tail`` is
     None for a body that is JSON and nothing else, else the bytes that follow its JSON header
     (the Open Inference Protocol's binary tensor data, :mod:`~ctloop.inference_log.binary_tensors`;
@@ -247,13 +280,13 @@ def _parse_binary_mode(body: bytes, event_id: str | None) -> tuple[Any, bool, by
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         if "depth limit" in str(exc):
-            return (*_parse_json(body), None)
+            return (*_parse_json(body, charset), None)
         try:  # a JSON object followed by bytes (orjson: "unexpected content", or "not valid UTF-8")?
             found = binary_tensors.split(body)
         except binary_tensors.BinaryTensorError as err:
             raise RejectedEvent(400, str(err), "bad_json", event_id=event_id or "(no ce-id)") from err
         if found is None or not found[1]:
-            return (*_parse_json(body), None)  # not JSON, or JSON Python's parser may take (NaN, UTF-16)
+            return (*_parse_json(body, charset), None)  # not JSON, or JSON Python's parser may take (NaN, UTF-16)
         return found[0], True, found[1]
     # rare: a JSON body whose tensors all have binary_data_size 0 (nothing after the JSON)
     return value, True, (b"" if b'"binary_data_size"' in body else None)
@@ -747,7 +780,8 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
                     h[name] = decode_header(name, value)
         if _compressed(body):
             body = _inflate(body, max_values * VALUES_DIVISOR if max_values is not None else MAX_BODY_BYTES)
-        payload, utf8, tail = _parse_binary_mode(body, h.get("ce-id")) if body else (None, True, None)
+        payload, utf8, tail = (_parse_binary_mode(body, h.get("ce-id"), charset_of(content_type)) if body
+                               else (None, True, None))
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
         if structured:
@@ -987,7 +1021,8 @@ def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str
         if _compressed(data):  # a blob record of a compressed body (logger import): as in binary mode
             data = _inflate(data, limit)
         event_id = h.get("ce-id")
-        payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None)
+        charset = charset_of(data_type.lower()) if isinstance(data_type, str) else None  # as in binary mode
+        payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None, charset)
         return h, data, payload, utf8, tail
     payload = envelope.get("data")
     if isinstance(payload, str):  # data given as JSON text

@@ -100,12 +100,47 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     # merged over the whole days read, before the period filter (halves either side of its start
     # still meet); only the period's rows are copied
     if not repeated.any():
-        return _settle_lone_responses(logs[in_period(logs)].reset_index(drop=True), logs, log_root, model, start, end)
+        out = _settle_lone_responses(logs[in_period(logs)].reset_index(drop=True), logs, log_root, model, start, end)
+        return _settle_lone_requests(out, logs, log_root, model, start, end)
     from ctloop.inference_log.schema import registry
 
     merged = merge_halves(logs[repeated], registry(log_root, model))
     out = pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
-    return _settle_lone_responses(out, logs, log_root, model, start, end)
+    out = _settle_lone_responses(out, logs, log_root, model, start, end)
+    return _settle_lone_requests(out, logs, log_root, model, start, end)
+
+
+def _settle_lone_requests(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
+                          start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """``out`` with its lone request halves of the last :data:`LOOKAHEAD` before the midnight ending
+    the read's last day (:func:`awaiting`) merged with their response halves in the day after it
+    (:func:`later_rows`), as a read of that day too would: the mirror of
+    :func:`_settle_lone_responses`, for a window ending before that midnight."""
+    import pandas as pd
+
+    from ctloop.columns import REQUEST_ID
+    from ctloop.inference_log.layout import model_prefix
+
+    lone = awaiting(out, end)
+    if not lone.any():
+        return out
+    try:
+        after = later_rows(model_prefix(log_root, model), end, out.loc[lone, REQUEST_ID])
+    except (InferenceLogError, OSError, ValueError) as exc:  # the day after is not the period's data either
+        import sys
+
+        print(f"ctloop: the day after the period was not looked up for the responses of {int(lone.sum())} lone "
+              f"request half row(s) (they count unanswered in this period): {exc}", file=sys.stderr, flush=True)
+        return out
+    if after.empty:
+        return out
+    from ctloop.inference_log.schema import registry
+
+    found = after[REQUEST_ID].unique()
+    rows = pd.concat([logs[logs[REQUEST_ID].isin(found)], after], ignore_index=True)
+    merged = merge_halves(rows, registry(log_root, model))
+    merged = merged[(merged["_time"] > start) & (merged["_time"] <= end)]
+    return pd.concat([out[~out[REQUEST_ID].isin(found)], merged], ignore_index=True)
 
 
 def _settle_lone_responses(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
@@ -159,6 +194,145 @@ def lone_responses(frame: pd.DataFrame) -> pd.Series:
     return flag(frame[HAS_RESPONSE]) & ~request & frame[REQUEST_ID].notna()
 
 
+# How long before the midnight ending a read's last day a lone request half is looked up in the day
+# after (its response half, written by another replica, may be past midnight): a response answers
+# within Knative's request timeout (max-revision-timeout-seconds, 600 s by default), with room for the
+# agent's queue. Reads of today (monitoring's live windows) have no day after to look in.
+LOOKAHEAD_SECONDS = 3600
+
+
+def lone_requests(frame: pd.DataFrame) -> pd.Series:
+    """Request half rows (``has_request`` true, ``has_response`` false) with a ``request_id``: what
+    a read finds alone when the response half of its call is in the day after the read."""
+    import pandas as pd
+
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    if frame.empty or not {HAS_REQUEST, HAS_RESPONSE, REQUEST_ID} <= set(frame.columns):
+        return pd.Series(False, index=frame.index)
+    return (flag(frame[HAS_REQUEST]) & ~flag(frame[HAS_RESPONSE]) & frame[REQUEST_ID].notna()).astype(bool)
+
+
+def lookahead_day(end: pd.Timestamp) -> str:
+    """The UTC day after the last ``date=`` partition a read of a period ending at ``end`` covers."""
+    import pandas as pd
+
+    return (end.tz_convert("UTC").normalize() + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def awaiting(frame: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """The lone request halves (:func:`lone_requests`) of ``frame`` (rows with ``_time``) within
+    :data:`LOOKAHEAD_SECONDS` before the start of :func:`lookahead_day`: those whose response half
+    another replica may have written in the day after the read."""
+    import pandas as pd
+
+    lone = lone_requests(frame)
+    if not lone.any():
+        return lone
+    midnight = end.tz_convert("UTC").normalize() + pd.Timedelta(days=1)
+    return lone & (frame["_time"] > midnight - pd.Timedelta(seconds=LOOKAHEAD_SECONDS)).to_numpy(bool)
+
+
+def later_files(prefix: str, end: pd.Timestamp) -> list[str]:
+    """The Parquet files of ``<prefix>/date=<lookahead_day(end)>``."""
+    from ctloop.storage import list_files
+
+    return list_files(f"{prefix}/date={lookahead_day(end)}", ".parquet")
+
+
+def later_rows(prefix: str, end: pd.Timestamp, ids: pd.Series) -> pd.DataFrame:
+    """Every row of the ids ``ids`` in the partition of the day after a read ending at ``end``
+    (:func:`lookahead_day`) when one of them is a response half, with ``_time`` and
+    ``model_version`` as :func:`read_log` adds them; empty otherwise. A day whose footers say it
+    holds no response half is not read; else each file's ``request_id`` column, then only the row
+    groups holding one of the ids (:func:`rows_of_ids`)."""
+    from ctloop.columns import HAS_RESPONSE
+
+    return _with_times(rows_of_ids(later_files(prefix, end), ids, HAS_RESPONSE), HAS_RESPONSE)
+
+
+def may_hold(pf, column: str) -> bool:
+    """Whether a Parquet file may hold a row with ``column`` (``has_request``/``has_response``)
+    true, from its footer: a file without ``request_id`` holds no row to look up; one whose
+    ``column`` is a boolean column with no null and never true (its statistics, every row group)
+    holds none."""
+    import pyarrow as pa
+
+    from ctloop.columns import REQUEST_ID
+
+    names = pf.schema_arrow.names
+    if REQUEST_ID not in names:
+        return False
+    if column not in names or not pa.types.is_boolean(pf.schema_arrow.field(column).type):
+        return True
+    meta = pf.metadata
+    at = meta.schema.names.index(column)
+    for i in range(meta.num_row_groups):
+        st = meta.row_group(i).column(at).statistics
+        if meta.row_group(i).num_rows and (st is None or not st.has_min_max or not st.has_null_count
+                                           or st.null_count or st.max):
+            return True
+    return False
+
+
+def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
+    """The rows of ``uris`` whose ``request_id`` is one of ``ids`` (each file's columns renamed as
+    :func:`read_parquet_files` renames a former feature), as a read of those files would find
+    them; none when their footers say no row has ``column`` true (:func:`may_hold`: a model logged
+    with ``logger.mode: response`` has no request half to look up). Of each file the
+    ``request_id`` column is read first, then only the row groups holding one of the ids.
+    Unreadable: an :class:`InferenceLogError` naming the file."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from ctloop import storage
+    from ctloop.columns import REQUEST_ID
+    from ctloop.inference_log.schema import former_features
+
+    wanted = set(ids.astype(str))
+    files = {}
+    for uri in uris:
+        try:  # as scan.open_parquet opens a file (footer first, then the columns asked for)
+            if storage.is_remote(uri):
+                fs, path = storage.filesystem(uri)
+                files[uri] = pq.ParquetFile(fs.open_input_file(path))
+            else:
+                files[uri] = pq.ParquetFile(uri)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+    if not any(may_hold(pf, column) for pf in files.values()):
+        return pd.DataFrame()
+    frames = []
+    for uri, pf in files.items():
+        if REQUEST_ID not in pf.schema_arrow.names:
+            continue
+        try:
+            groups = [g for g in range(pf.metadata.num_row_groups)
+                      if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
+                      .isin(wanted).any()]
+            if groups:
+                renames = former_features(pf.schema_arrow, pf)
+                frame = pf.read_row_groups(groups).to_pandas().rename(columns=renames)
+                frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _with_times(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``rows`` with ``_time`` and a text ``model_version`` (as :func:`read_log` adds them) when
+    one has ``column`` true (or lacks the column: an older file), else an empty frame."""
+    import pandas as pd
+
+    if rows.empty or not flag(rows[column] if column in rows.columns else pd.Series(True, index=rows.index)).any():
+        return pd.DataFrame()
+    rows["_time"] = utc_times(rows["time"])
+    if "model_version" not in rows.columns:
+        rows["model_version"] = ""
+    rows["model_version"] = rows["model_version"].fillna("").astype(str)
+    return rows
+
+
 def lookback_day(start: pd.Timestamp) -> str:
     """The UTC day before the first ``date=`` partition a read of a period starting at ``start``
     covers (:func:`log_dates`)."""
@@ -183,42 +357,14 @@ def earlier_rows(prefix: str, start: pd.Timestamp, ids: pd.Series) -> pd.DataFra
     A call whose halves two replicas wrote either side of midnight has its request half in the
     day before and its response half in the day of the read: :func:`merge_halves` over both gives
     the call's row with its request's time, outside a period starting after it — so the call is
-    counted once, in the window of its request, not again as a lone response half. Each file's
-    ``request_id`` column is read first; only a file holding one of the ids is read whole."""
-    import pandas as pd
-    import pyarrow.parquet as pq
+    counted once, in the window of its request, not again as a lone response half. A day whose
+    footers say it holds no request half (``logger.mode: response``) is not read; else each file's
+    ``request_id`` column, then only the row groups holding one of the ids (:func:`rows_of_ids`;
+    before round 44 also a response-only day's ``request_id`` columns, and a file holding one of the
+    ids whole)."""
+    from ctloop.columns import HAS_REQUEST
 
-    from ctloop import storage
-    from ctloop.columns import REQUEST_ID
-    from ctloop.inference_log.schema import former_features
-
-    wanted = set(ids.astype(str))
-    frames = []
-    for uri in earlier_files(prefix, start):
-        try:  # as scan.open_parquet opens a file (footer first, then the columns asked for)
-            if storage.is_remote(uri):
-                fs, path = storage.filesystem(uri)
-                pf = pq.ParquetFile(fs.open_input_file(path))
-            else:
-                pf = pq.ParquetFile(uri)
-            if REQUEST_ID not in pf.schema_arrow.names:
-                continue
-            keys = pf.read(columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
-            if keys.isin(wanted).any():
-                renames = former_features(pf.schema_arrow, pf)
-                frame = pf.read().to_pandas().rename(columns=renames)
-                frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-            raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if rows.empty or not flag(rows["has_request"] if "has_request" in rows.columns
-                              else pd.Series(True, index=rows.index)).any():
-        return pd.DataFrame()
-    rows["_time"] = utc_times(rows["time"])
-    if "model_version" not in rows.columns:
-        rows["model_version"] = ""
-    rows["model_version"] = rows["model_version"].fillna("").astype(str)
-    return rows
+    return _with_times(rows_of_ids(earlier_files(prefix, start), ids, HAS_REQUEST), HAS_REQUEST)
 
 
 def utc_times(values: pd.Series) -> pd.Series:
@@ -560,4 +706,6 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
-           "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows"]
+           "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
+           "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
+           "LOOKAHEAD_SECONDS"]

@@ -343,16 +343,17 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
     ids = key_columns(schema)
-    back = _Lookback(files, schema, wanted, start, batch_rows, key_budget, spill_dir)
+    back = _Lookback(files, schema, wanted, start, batch_rows, key_budget, spill_dir, end=end, columns=columns)
     try:
         yield from _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress)
         yield from back.finish(held)
+        back.finish_ahead(held)
     finally:
         back.close()
 
 
 def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress):
-    from ctloop.inference_log.reader import lone_responses
+    from ctloop.inference_log.reader import awaiting, lone_responses
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
         frame = prepare(table.to_pandas())
@@ -364,6 +365,11 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
             frame, hashed = frame[~rep], hashed[~rep]
         period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
         frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
+        waiting = awaiting(frame, end).to_numpy()
+        if waiting.any() and back.ahead():  # lone requests whose response half may be in the day after
+            held.frames.append(frame[waiting])
+            back.waiting.update(frame.loc[waiting, REQUEST_ID].astype(str))
+            frame, hashed = frame[~waiting], hashed[~waiting]
         alone = lone_responses(frame).to_numpy()
         if alone.any() and back.possible():
             aside = back.aside(frame[alone], hashed[alone], held)
@@ -397,8 +403,15 @@ class _Lookback:
     window as before round 43, with one line on stderr (once: nothing is looked up after it)."""
 
     def __init__(self, files: Sequence[str], schema: pa.Schema, wanted: list[str], start: pd.Timestamp,
-                 batch_rows: int, key_budget: int = KEY_BUDGET, spill_dir: str | None = None) -> None:
+                 batch_rows: int, key_budget: int = KEY_BUDGET, spill_dir: str | None = None, *,
+                 end: pd.Timestamp | None = None, columns: Sequence[str] | None = None) -> None:
         self.files, self.schema, self.wanted, self.start, self.batch_rows = files, schema, wanted, start, batch_rows
+        self.end = end
+        self._ahead: list[str] | None = None  # the day after's files that may hold a response half
+        self.ahead_schema = schema  # the window's types widened by the day after's, and its columns (ahead())
+        self.ahead_wanted = list(wanted)
+        self.columns = columns  # the columns the scan projects to (None: all)
+        self.waiting: set[str] = set()  # ids of held lone request halves to look up in the day after
         self.key_budget, self.spill_dir = key_budget, spill_dir
         self.read_schema = schema  # the window's types widened by the day before's (possible())
         self._possible: list[str] | None = None
@@ -443,9 +456,80 @@ class _Lookback:
                     self._possible = []
         return self._possible
 
+    def ahead(self) -> list[str]:
+        """The files of the day after the read (:func:`~.reader.later_files`) with a ``request_id``,
+        none when their footers say none holds a response half (:func:`~.reader.may_hold`): where
+        the response halves of the lone request halves just before the midnight ending the read
+        are looked up (the mirror of :meth:`possible`; ``read_log`` looks them up alike,
+        :func:`~.reader.later_rows`)."""
+        import pyarrow as pa
+
+        from ctloop.inference_log.reader import later_files, may_hold
+        from ctloop.inference_log.schema import former_features
+
+        if self._ahead is None:
+            self._ahead = []
+            if self.files and self.end is not None:
+                try:
+                    keyed = {}
+                    for uri in later_files(self.files[0].rsplit("/date=", 1)[0], self.end):
+                        pf = open_parquet(uri)
+                        if REQUEST_ID in pf.schema_arrow.names:
+                            keyed[uri] = pf
+                    if not any(may_hold(pf, HAS_RESPONSE) for pf in keyed.values()):
+                        keyed = {}  # no response half there (logger.mode: request): nothing to look up
+                    others = [_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)) for pf in keyed.values()]
+                    widened = _widened(self.schema, others)
+                    try:  # the day after's own columns too (a response's predictions the window's files lack)
+                        extra = [f for f in pa.unify_schemas(others, promote_options="permissive")
+                                 if f.name not in widened.names and (self.columns is None or f.name in self.columns)]
+                    except (pa.ArrowInvalid, pa.ArrowTypeError):
+                        extra = []
+                    self.ahead_schema = pa.schema([*widened, *extra], metadata=widened.metadata)
+                    self.ahead_wanted = [*self.wanted, *(f.name for f in extra)]
+                    self._ahead = list(keyed)
+                except (InferenceLogError, OSError, ValueError) as exc:
+                    self._warn_ahead(exc)
+        return self._ahead
+
+    def _warn_ahead(self, exc: Exception) -> None:
+        self._ahead = []
+        print(f"ctloop: the day after the window was not looked up for the responses of lone request half rows "
+              f"({len(self.waiting)} waiting; they count unanswered in this window): {exc}", file=sys.stderr, flush=True)
+
+    def finish_ahead(self, held: Held) -> None:
+        """The day after's rows of the held lone request halves' ids added to ``held``
+        (:func:`merge_held` stitches them as a read of both days would)."""
+        import pandas as pd
+
+        if not self.waiting or not self._ahead:
+            return
+        later = []
+        try:
+            for uri in self._ahead:  # its request_id column first: a file without the ids is read no further
+                if not any(t.column(REQUEST_ID).to_pandas().astype(str).isin(self.waiting).any()
+                           for t in read_batches([uri], self.ahead_schema, [REQUEST_ID], batch_rows=self.batch_rows)):
+                    continue
+                for table in read_batches([uri], self.ahead_schema, self.ahead_wanted, batch_rows=self.batch_rows):
+                    match = table.column(REQUEST_ID).to_pandas().astype(str).isin(self.waiting).to_numpy()
+                    if match.any():
+                        later.append(prepare(table.filter(match).to_pandas()))
+        except (InferenceLogError, OSError, ValueError) as exc:
+            self._warn_ahead(exc)
+            return
+        if later:
+            held.frames.append(pd.concat(later, ignore_index=True))
+
     def note_held(self, rows: pd.DataFrame) -> None:
-        """Note the held rows' response halves, and their ids with a request half in the read."""
-        from ctloop.inference_log.reader import flag, lone_responses
+        """Note the held rows' response halves, and their ids with a request half in the read (and
+        their lone request halves just before the midnight ending the read, :meth:`ahead`)."""
+        from ctloop.inference_log.reader import awaiting, flag, lone_responses
+
+        if self.end is not None:
+            waiting = awaiting(rows, self.end) & (rows[PARSED_TIME] > self.start).to_numpy(bool) & (
+                rows[PARSED_TIME] <= self.end).to_numpy(bool)
+            if waiting.any() and self.ahead():
+                self.waiting.update(rows.loc[waiting, REQUEST_ID].astype(str))
 
         alone = lone_responses(rows)
         if alone.any():
@@ -635,26 +719,10 @@ def _widened(schema: pa.Schema, others: list[pa.Schema]) -> pa.Schema:
 
 
 def _may_hold_requests(pf) -> bool:
-    """Whether a Parquet file may hold a request half, from its footer: a file without
-    ``request_id`` holds none to look up; one whose ``has_request`` is a boolean column with no
-    null and never true (its statistics, every row group) holds only response halves."""
-    names = pf.schema_arrow.names
-    if REQUEST_ID not in names:
-        return False
-    if HAS_REQUEST not in names:
-        return True
-    import pyarrow as pa
+    """Whether a Parquet file may hold a request half, from its footer (:func:`~.reader.may_hold`)."""
+    from ctloop.inference_log.reader import may_hold
 
-    if not pa.types.is_boolean(pf.schema_arrow.field(HAS_REQUEST).type):
-        return True
-    meta = pf.metadata
-    at = meta.schema.names.index(HAS_REQUEST)
-    for i in range(meta.num_row_groups):
-        st = meta.row_group(i).column(at).statistics
-        if meta.row_group(i).num_rows and (st is None or not st.has_min_max or not st.has_null_count
-                                           or st.null_count or st.max):
-            return True
-    return False
+    return may_hold(pf, HAS_REQUEST)
 
 
 def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
