@@ -175,12 +175,15 @@ def refuse_astral(value: Any, what: str) -> None:
             stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
 
 
-# query keys whose value is a credential: a presigned or SAS URL's signature (S3 SigV4 ``X-Amz-Signature``,
-# its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``) or an OAuth/API token
-# (RFC 6750 2.3 ``access_token``); compared without regard to case
+# query (or fragment) keys whose value is a credential: a presigned or SAS URL's signature (S3 SigV4
+# ``X-Amz-Signature``, its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``), an
+# OAuth/API token (RFC 6750 2.3 ``access_token``; in a fragment, RFC 6749 4.2.2's implicit grant and OpenID
+# Connect's ``id_token``), GitLab's ``private_token``, a Google API ``key``, libpq's ``sslpassword`` (the client
+# key's password, PostgreSQL 16 libpq-connect 34.1.2); compared without regard to case
 SECRET_QUERY_KEYS = frozenset({
     "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
-    "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret",
+    "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret", "private_token",
+    "key", "sslpassword", "secret", "x-api-key",
 })
 # of them, the keys of a signed URL's signature (the rest: a token or password of the service itself)
 SIGNATURE_QUERY_KEYS = frozenset({"x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig"})
@@ -209,17 +212,24 @@ def _credentials_shown(uri: str) -> tuple[str, str] | None:
         if password or (user and scheme.lower() in ("http", "https")):
             shown = f"{scheme}://{user + ':***' if password else '***'}@{host}{rest[len(authority):]}"
             carries.append("a password in its user part" if password else "a token as its user name")
-    head, mark, tail = shown.partition("?")
-    query, hash_, fragment = tail.partition("#")
-    parts, secrets = query.split("&"), []
-    for i, part in enumerate(parts):
-        key, eq, val = part.partition("=")
-        if mark and val and unquote(key).lower() in SECRET_QUERY_KEYS:
-            parts[i] = f"{key}=***"
-            secrets.append(unquote(key))
-    if secrets:
-        shown = f"{head}?{'&'.join(parts)}{hash_}{fragment}"
-        carries.append(f"a signature or token in its query ({', '.join(dict.fromkeys(secrets))})")
+    before, hash_, fragment = shown.partition("#")
+    head, mark, query = before.partition("?")
+    secrets: dict[str, list[str]] = {"query": [], "fragment": []}
+
+    def masked(text: str, where: str) -> str:
+        parts = text.split("&")
+        for i, part in enumerate(parts):
+            key, _, val = part.partition("=")
+            if val and unquote(key).lower() in SECRET_QUERY_KEYS:
+                parts[i] = f"{key}=***"
+                secrets[where].append(unquote(key))
+        return "&".join(parts)
+
+    query, fragment = masked(query, "query") if mark else query, masked(fragment, "fragment") if hash_ else fragment
+    if secrets["query"] or secrets["fragment"]:
+        shown = f"{head}{mark}{query}{hash_}{fragment}"
+        where = " and ".join(f"its {w} ({', '.join(dict.fromkeys(k))})" for w, k in secrets.items() if k)
+        carries.append(f"a signature or token in {where}")
     return (shown, " and ".join(carries)) if carries else None
 
 
