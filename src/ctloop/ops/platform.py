@@ -2115,7 +2115,8 @@ class Platform:
         case (``utf8mb4_0900_ai_ci``). A proxy that drops ``?filter=`` answers every run, newest first (the
         list is asked for ``created_at desc``): a key among the newest :data:`KEY_SCAN` runs of other
         descriptions is still found (and its runs created up to :data:`KEY_RACE` seconds before the one
-        found); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
+        found; a proxy that drops ``sort_by`` too lists oldest first, and then runs created up to
+        :data:`KEY_RACE` seconds after it); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
         older, and starting again would run twice; its ``scanned_to``: the Unix second the newest runs read
         reach back to, for a caller that knows the key can have no run older)."""
         runs = list(self._keyed_runs(experiment_id, key, namespace=namespace))
@@ -2123,7 +2124,8 @@ class Platform:
 
     def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
         """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first; behind a proxy
-        that drops the filter, once one is found, none created more than :data:`KEY_RACE` seconds before it."""
+        that drops the filter, once one is found, none created more than :data:`KEY_RACE` seconds before it (or,
+        listed oldest first, after it)."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
@@ -2134,22 +2136,30 @@ class Platform:
             # the runs read came newest first (created_at desc) so far: none newer than the one before, and one
             # older (without it, runs of one second show no order: a proxy that drops sort_by lists oldest first)
             prev, newest_first, older = None, True, False
+            # ... or oldest first (the API's default order behind a proxy that drops sort_by), and the newest of
+            # the key's runs found so far
+            oldest_first, newer, latest = True, False, None
             for run in runs:
                 created = _created(run)
                 if created is not None and prev is not None:
                     newest_first = newest_first and created <= prev
                     older = older or created < prev
+                    oldest_first = oldest_first and created >= prev
+                    newer = newer or created > prev
                 prev = created if created is not None else prev
                 if run.description == mark:
                     yield run
                     found = True
                     if created is not None:  # newest first: the oldest of the key's runs so far
                         bound = created - KEY_RACE
+                        latest = created if latest is None else max(latest, created)
                     continue
                 if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
                     continue
                 if bound is not None and created is not None and created < bound:
                     return  # no run of a race with the key's runs found was created this long before them
+                if latest is not None and created is not None and oldest_first and newer and created > latest + KEY_RACE:
+                    return  # oldest first: none after this one was created within KEY_RACE of the key's runs
                 others += 1
                 if others >= KEY_SCAN:
                     if found:
