@@ -95,6 +95,8 @@ KEY_SCAN = 1000
 # of each other (each create is sent before either creator sees the other's run: the client's timeout, a
 # store's lock wait), so a scan behind a filter-dropping proxy stops this long before the key's run it found
 KEY_RACE = 600
+# run states TerminateRun moves to CANCELING (2.17.0 storage/run_store.go TerminateRun; others: 400)
+TERMINABLE = frozenset({"PAUSED", "PENDING", "RUNNING", "RUNTIME_STATE_UNSPECIFIED"})
 MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
@@ -2194,9 +2196,10 @@ class Platform:
         of them (the earliest sent: :func:`_drawn`, its id's milliseconds) is the key's: a later one
         terminates itself (``POST /runs/{id}:terminate``, 2.17.0 ``run.proto`` ``TerminateRun``) and its
         creator answers the first. The first never stops itself, so one run always remains, and whichever
-        of two was stored last sees both. Both still run only when the first sent was stored last and the
-        other creator listed before that (a store order against the send order, or the two creators' clocks
-        apart by more than their creates): then the first's creator warns, naming the other. With three or
+        of two was stored last sees both. When the first sent was stored last and the other creator listed
+        before that (a store order against the send order, the two creators' clocks apart by more than their
+        creates, or its lookup failed), that creator kept its run: the first's creator terminates every
+        later run it sees still active (:data:`TERMINABLE`), and warns naming them. With three or
         more, the run answered is the first this creator saw: one sent earlier but stored later can still make
         it terminate itself, so a caller that needs the key's run afterwards asks :meth:`keyed_run` (the first
         sent of them all, which none terminates).
@@ -2216,9 +2219,23 @@ class Platform:
         first = min(runs, key=_drawn)
         others = ", ".join(str(r.run_id) for r in runs if str(r.run_id) not in (run_id, str(first.run_id)))
         if str(first.run_id) == run_id:
+            # a later run's creator that listed before this run was stored (a store order against the send
+            # order, or its lookup failed) never stops it: stopped here, as the key's answer (this run) says
+            stopped, failed = [], []
+            for r in runs:
+                if str(r.run_id) == run_id or _state(r.state) not in TERMINABLE:
+                    continue
+                try:
+                    self._call("terminate run", self.client.terminate_run, str(r.run_id))
+                    stopped.append(str(r.run_id))
+                except PlatformError as exc:
+                    if getattr(exc.__cause__, "status", None) not in (400, 404):  # 400/404: it ended or went
+                        failed.append(f"{r.run_id} ({one_line(str(exc))[:120]})")
             self.warn(f"KFP has run(s) {others} of idempotency key {key} too, started by a trigger at the same "
-                      f"moment: each stops itself when it sees run {run_id}, the key's; one that still runs "
-                      "is a duplicate (terminate it in the KFP UI)")
+                      f"moment: run {run_id} is the key's"
+                      + (f"; terminated {', '.join(stopped)}" if stopped else "")
+                      + (f"; could not terminate {'; '.join(failed)}: a duplicate, terminate it in the KFP UI"
+                         if failed else ""))
             return run_id
         try:
             self._call("terminate run", self.client.terminate_run, run_id)
