@@ -103,7 +103,8 @@ def test_the_first_keeps_its_run_and_names_a_later_one_it_sees(monkeypatch, tmp_
         kfp.dispatch = dispatch
         kept = _create(Platform(host=kfp.url))
         states = _states(kfp)
-    assert states == {kept: "PENDING", late[0]: "CANCELING"}  # stopped by the first's creator too (r44)
+    # stopped by the first's creator too (r44)
+    assert states == {kept: "PENDING", late[0]: "CANCELING"}
     err = capsys.readouterr().err
     assert (
         f"KFP has run(s) {late[0]} of idempotency key {KEY} too" in err
