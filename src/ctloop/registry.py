@@ -59,6 +59,7 @@ Model files are loaded only after their sha256 matched the run tag training reco
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -107,6 +108,8 @@ DUPLICATE = "duplicate"  # the state of an intent's copy a retried create left (
 AUDIT_DUPLICATE_OF = AUDIT_PREFIX + "duplicate_of"  # a retried create's copy of an audit run: the run kept
 
 LOCK_SUFFIX = ".ctloop-promotion-lock"
+# a lock whose lease ended, once broken (``MlflowRegistry._break_lease``): this and a digest of the lease
+BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
 # A promotion's writes take about a second; the lease covers MLflow's own HTTP retries too.
@@ -1144,6 +1147,29 @@ class MlflowRegistry:
             if not _is_not_found(exc):
                 raise RegistryError(f"cannot remove the promotion lock of {name!r}: {exc}") from exc
 
+    def _break_lease(self, name: str, holder: dict[str, str]) -> bool:
+        """Break the lock of ``name`` whose lease ended (``holder``: :meth:`_lock_holder`, read before);
+        False when another waiter broke that lease first (or its holder released it). A delete by name
+        after that read deleted whatever lock was there by then: two waiters that both read the dead
+        holder's lock broke it in turn, the second the lock the first had taken, and both promoted. The
+        lock is renamed instead, to a name of that lease alone (:data:`BROKEN_LOCK_PREFIX`, short enough
+        for any model name): MLflow refuses a rename onto a taken name (mlflow 3.17.2
+        ``sqlalchemy_store.py`` ``rename_registered_model``: RESOURCE_ALREADY_EXISTS), so one waiter
+        breaks a given lease, and a late one renames nothing. The renamed lock keeps the dead holder's
+        tags; deleting it (the MLflow UI) once no promotion waits on that lease is safe."""
+        from mlflow.exceptions import MlflowException
+
+        lease = hashlib.sha256(
+            f"{self._lock_name(name)}\0{holder['owner']}\0{holder['expires']}".encode()
+        ).hexdigest()[:32]
+        try:
+            self.client.rename_registered_model(self._lock_name(name), f"{BROKEN_LOCK_PREFIX}{lease}")
+        except MlflowException as exc:
+            if _already_exists(exc) or _is_not_found(exc):
+                return False
+            raise RegistryError(f"cannot break the promotion lock of {name!r}: {exc}") from exc
+        return True
+
     @contextmanager
     def _locked(self, name: str, *, wait: bool = True) -> Iterator[None]:
         self._acquire(name, wait=wait)
@@ -1191,13 +1217,13 @@ class MlflowRegistry:
             if holder["owner"] == self.owner:
                 return  # our create was applied, its answer lost
             if holder["expired"] == "true":
-                log.warning(
-                    "ctloop: breaking the promotion lock of %s held by %s (lease ended %s)",
-                    name,
-                    holder["owner"],
-                    holder["expires"],
-                )
-                self._delete_lock(name)
+                if self._break_lease(name, holder):
+                    log.warning(
+                        "ctloop: broke the promotion lock of %s held by %s (lease ended %s)",
+                        name,
+                        holder["owner"],
+                        holder["expires"],
+                    )
                 continue
             if time.monotonic() >= deadline:
                 raise RegistryError(

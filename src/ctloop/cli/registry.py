@@ -28,11 +28,14 @@ def _registry(args: argparse.Namespace):
 
 
 def _status(args: argparse.Namespace) -> int:
+    # stored texts (a reason is anyone's): one line each, no escapes
+    from ctloop.errors import one_line as q
+
     registry = _registry(args)
     state = registry.inspect(args.model_name)
-    aliases = ", ".join(f"{a}=v{v}" for a, v in sorted(state.aliases.items())) or "none"
+    aliases = ", ".join(f"{q(a)}=v{q(v)}" for a, v in sorted(state.aliases.items())) or "none"
     print(
-        f"{args.model_name}: champion {'v' + state.champion if state.champion else 'none'}  (aliases: {aliases})"
+        f"{args.model_name}: champion {'v' + q(state.champion) if state.champion else 'none'}  (aliases: {aliases})"
     )
     if state.promotion is not None:
         p = state.promotion
@@ -42,18 +45,18 @@ def _status(args: argparse.Namespace) -> int:
             "": "recorded before the promotion protocol",
         }.get(p.state, p.state)
         print(
-            f"  promoted {p.at} from {'v' + p.previous if p.previous else 'nothing'} "
-            f"(promotion {p.id}, {label}): {p.reason}"
+            f"  promoted {q(p.at)} from {'v' + q(p.previous) if p.previous else 'nothing'} "
+            f"(promotion {q(p.id)}, {q(label)}): {q(p.reason)}"
         )
     if state.lock:
-        print(f"  promotion lock: held by {state.lock['owner']} until {state.lock['expires']}")
+        print(f"  promotion lock: held by {q(state.lock['owner'])} until {q(state.lock['expires'])}")
     for note in state.notes:
-        print(f"  note: {note}")
+        print(f"  note: {q(note)}")
     if state.consistent:
         print("  consistent: every reader sees the same promotion state")
         return 0
     for problem in state.problems:
-        print(f"  needs repair: {problem}")
+        print(f"  needs repair: {q(problem)}")
     print(f"  run: ctloop registry repair --model-name {args.model_name}")
     return 1
 

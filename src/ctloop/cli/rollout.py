@@ -142,13 +142,16 @@ def _audit(args: argparse.Namespace) -> int:
                               f"{display_uri(registry.tracking_uri)}: check the name (the MLflow UI lists them) and --tracking-uri")
         print(f"no audit records for {args.model_name}")
         return 0
-    for e in events:
+    from ctloop.errors import one_line
+
+    for e in events:  # stored texts (a reason is anyone's): escaped, so they neither add records nor drive the terminal
+        e = {k: one_line(v) for k, v in e.items()}
         traffic = e.get("traffic", "")
         print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {e.get('event', ''):<26} "
               f"{traffic if traffic not in ('', '{}') else ''} {e.get('reason', '')}".rstrip())
     history = registry.champion_history(args.model_name)
     if history:
-        print("\nchampions: " + " → ".join(f"v{h['version']} ({h['since'][:10]})" for h in history))
+        print("\nchampions: " + " → ".join(f"v{one_line(h['version'])} ({one_line(h['since'][:10])})" for h in history))
     return 0
 
 

@@ -95,6 +95,8 @@ KEY_SCAN = 1000
 # of each other (each create is sent before either creator sees the other's run: the client's timeout, a
 # store's lock wait), so a scan behind a filter-dropping proxy stops this long before the key's run it found
 KEY_RACE = 600
+# run states TerminateRun moves to CANCELING (2.17.0 storage/run_store.go TerminateRun; others: 400)
+TERMINABLE = frozenset({"PAUSED", "PENDING", "RUNNING", "RUNTIME_STATE_UNSPECIFIED"})
 MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
@@ -175,12 +177,15 @@ def refuse_astral(value: Any, what: str) -> None:
             stack.extend((v, f"{where}[{i}]", "") for i, v in reversed(list(enumerate(item))))
 
 
-# query keys whose value is a credential: a presigned or SAS URL's signature (S3 SigV4 ``X-Amz-Signature``,
-# its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``) or an OAuth/API token
-# (RFC 6750 2.3 ``access_token``); compared without regard to case
+# query (or fragment) keys whose value is a credential: a presigned or SAS URL's signature (S3 SigV4
+# ``X-Amz-Signature``, its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``), an
+# OAuth/API token (RFC 6750 2.3 ``access_token``; in a fragment, RFC 6749 4.2.2's implicit grant and OpenID
+# Connect's ``id_token``), GitLab's ``private_token``, a Google API ``key``, libpq's ``sslpassword`` (the client
+# key's password, PostgreSQL 16 libpq-connect 34.1.2); compared without regard to case
 SECRET_QUERY_KEYS = frozenset({
     "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
-    "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret",
+    "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret", "private_token",
+    "key", "sslpassword", "secret", "x-api-key",
 })
 # of them, the keys of a signed URL's signature (the rest: a token or password of the service itself)
 SIGNATURE_QUERY_KEYS = frozenset({"x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig"})
@@ -209,17 +214,24 @@ def _credentials_shown(uri: str) -> tuple[str, str] | None:
         if password or (user and scheme.lower() in ("http", "https")):
             shown = f"{scheme}://{user + ':***' if password else '***'}@{host}{rest[len(authority):]}"
             carries.append("a password in its user part" if password else "a token as its user name")
-    head, mark, tail = shown.partition("?")
-    query, hash_, fragment = tail.partition("#")
-    parts, secrets = query.split("&"), []
-    for i, part in enumerate(parts):
-        key, eq, val = part.partition("=")
-        if mark and val and unquote(key).lower() in SECRET_QUERY_KEYS:
-            parts[i] = f"{key}=***"
-            secrets.append(unquote(key))
-    if secrets:
-        shown = f"{head}?{'&'.join(parts)}{hash_}{fragment}"
-        carries.append(f"a signature or token in its query ({', '.join(dict.fromkeys(secrets))})")
+    before, hash_, fragment = shown.partition("#")
+    head, mark, query = before.partition("?")
+    secrets: dict[str, list[str]] = {"query": [], "fragment": []}
+
+    def masked(text: str, where: str) -> str:
+        parts = text.split("&")
+        for i, part in enumerate(parts):
+            key, _, val = part.partition("=")
+            if val and unquote(key).lower() in SECRET_QUERY_KEYS:
+                parts[i] = f"{key}=***"
+                secrets[where].append(unquote(key))
+        return "&".join(parts)
+
+    query, fragment = masked(query, "query") if mark else query, masked(fragment, "fragment") if hash_ else fragment
+    if secrets["query"] or secrets["fragment"]:
+        shown = f"{head}{mark}{query}{hash_}{fragment}"
+        where = " and ".join(f"its {w} ({', '.join(dict.fromkeys(k))})" for w, k in secrets.items() if k)
+        carries.append(f"a signature or token in {where}")
     return (shown, " and ".join(carries)) if carries else None
 
 
@@ -2105,7 +2117,8 @@ class Platform:
         case (``utf8mb4_0900_ai_ci``). A proxy that drops ``?filter=`` answers every run, newest first (the
         list is asked for ``created_at desc``): a key among the newest :data:`KEY_SCAN` runs of other
         descriptions is still found (and its runs created up to :data:`KEY_RACE` seconds before the one
-        found); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
+        found; a proxy that drops ``sort_by`` too lists oldest first, and then runs created up to
+        :data:`KEY_RACE` seconds after it); past them, a :class:`PlatformError` says the filter is dropped (no answer: the key may be
         older, and starting again would run twice; its ``scanned_to``: the Unix second the newest runs read
         reach back to, for a caller that knows the key can have no run older)."""
         runs = list(self._keyed_runs(experiment_id, key, namespace=namespace))
@@ -2113,7 +2126,8 @@ class Platform:
 
     def _keyed_runs(self, experiment_id: str, key: str, *, namespace: str = "") -> Iterator[Any]:
         """Every run created with idempotency ``key`` (:meth:`keyed_run`), newest first; behind a proxy
-        that drops the filter, once one is found, none created more than :data:`KEY_RACE` seconds before it."""
+        that drops the filter, once one is found, none created more than :data:`KEY_RACE` seconds before it (or,
+        listed oldest first, after it)."""
         mark = f"{KEY_MARK}{key}"
         namespace = namespace or self.namespace
         where = {"experiment_id": experiment_id} if experiment_id else {"namespace": namespace or None}
@@ -2124,22 +2138,30 @@ class Platform:
             # the runs read came newest first (created_at desc) so far: none newer than the one before, and one
             # older (without it, runs of one second show no order: a proxy that drops sort_by lists oldest first)
             prev, newest_first, older = None, True, False
+            # ... or oldest first (the API's default order behind a proxy that drops sort_by), and the newest of
+            # the key's runs found so far
+            oldest_first, newer, latest = True, False, None
             for run in runs:
                 created = _created(run)
                 if created is not None and prev is not None:
                     newest_first = newest_first and created <= prev
                     older = older or created < prev
+                    oldest_first = oldest_first and created >= prev
+                    newer = newer or created > prev
                 prev = created if created is not None else prev
                 if run.description == mark:
                     yield run
                     found = True
                     if created is not None:  # newest first: the oldest of the key's runs so far
                         bound = created - KEY_RACE
+                        latest = created if latest is None else max(latest, created)
                     continue
                 if _may_collate_equal(str(run.description or ""), mark):  # the filter's answer: case aside
                     continue
                 if bound is not None and created is not None and created < bound:
                     return  # no run of a race with the key's runs found was created this long before them
+                if latest is not None and created is not None and oldest_first and newer and created > latest + KEY_RACE:
+                    return  # oldest first: none after this one was created within KEY_RACE of the key's runs
                 others += 1
                 if others >= KEY_SCAN:
                     if found:
@@ -2174,9 +2196,10 @@ class Platform:
         of them (the earliest sent: :func:`_drawn`, its id's milliseconds) is the key's: a later one
         terminates itself (``POST /runs/{id}:terminate``, 2.17.0 ``run.proto`` ``TerminateRun``) and its
         creator answers the first. The first never stops itself, so one run always remains, and whichever
-        of two was stored last sees both. Both still run only when the first sent was stored last and the
-        other creator listed before that (a store order against the send order, or the two creators' clocks
-        apart by more than their creates): then the first's creator warns, naming the other. With three or
+        of two was stored last sees both. When the first sent was stored last and the other creator listed
+        before that (a store order against the send order, the two creators' clocks apart by more than their
+        creates, or its lookup failed), that creator kept its run: the first's creator terminates every
+        later run it sees still active (:data:`TERMINABLE`), and warns naming them. With three or
         more, the run answered is the first this creator saw: one sent earlier but stored later can still make
         it terminate itself, so a caller that needs the key's run afterwards asks :meth:`keyed_run` (the first
         sent of them all, which none terminates).
@@ -2196,9 +2219,23 @@ class Platform:
         first = min(runs, key=_drawn)
         others = ", ".join(str(r.run_id) for r in runs if str(r.run_id) not in (run_id, str(first.run_id)))
         if str(first.run_id) == run_id:
+            # a later run's creator that listed before this run was stored (a store order against the send
+            # order, or its lookup failed) never stops it: stopped here, as the key's answer (this run) says
+            stopped, failed = [], []
+            for r in runs:
+                if str(r.run_id) == run_id or _state(r.state) not in TERMINABLE:
+                    continue
+                try:
+                    self._call("terminate run", self.client.terminate_run, str(r.run_id))
+                    stopped.append(str(r.run_id))
+                except PlatformError as exc:
+                    if getattr(exc.__cause__, "status", None) not in (400, 404):  # 400/404: it ended or went
+                        failed.append(f"{r.run_id} ({one_line(str(exc))[:120]})")
             self.warn(f"KFP has run(s) {others} of idempotency key {key} too, started by a trigger at the same "
-                      f"moment: each stops itself when it sees run {run_id}, the key's; one that still runs "
-                      "is a duplicate (terminate it in the KFP UI)")
+                      f"moment: run {run_id} is the key's"
+                      + (f"; terminated {', '.join(stopped)}" if stopped else "")
+                      + (f"; could not terminate {'; '.join(failed)}: a duplicate, terminate it in the KFP UI"
+                         if failed else ""))
             return run_id
         try:
             self._call("terminate run", self.client.terminate_run, run_id)
