@@ -70,6 +70,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow.fs
 
 TABLE_FORMATS = ("parquet", "csv")
+# metadata each create_bytes writes on its object, a token of its own: a create refused as "taken" after
+# the SDK retried a write whose answer was lost (the store had kept it) finds its token and is the maker
+CREATE_TOKEN = "ctloopcreate"
 CONNECT_TIMEOUT_S = 5.0
 """Seconds to open a connection to an object store."""
 READ_TIMEOUT_S = 60.0
@@ -1212,12 +1215,21 @@ class _Gcs(_Remote):
         from google.api_core import exceptions as gexc
 
         client = self.client(loc)
+        token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
         with self.errors(loc, client):
+            blob = client.bucket(loc.bucket).blob(loc.key)
+            blob.metadata = {CREATE_TOKEN: token}
             try:  # generation 0: only if no live object has the name (a precondition GCS checks)
-                client.bucket(loc.bucket).blob(loc.key).upload_from_string(
-                    data, content_type=content_type, if_generation_match=0, **self.call_options())
+                blob.upload_from_string(data, content_type=content_type, if_generation_match=0,
+                                        **self.call_options())
             except gexc.PreconditionFailed:
-                return False
+                # made by this create when it holds its token: the client retried an upload whose answer
+                # was lost (ConditionalRetryPolicy retries one with ifGenerationMatch)
+                try:
+                    blob.reload(**self.call_options())
+                except gexc.NotFound:
+                    return False
+                return (blob.metadata or {}).get(CREATE_TOKEN) == token
         return True
 
     def exists(self, loc: Location) -> bool:
@@ -1457,10 +1469,12 @@ class _S3(_Remote):
 
         with self.errors(loc):
             if self.conditional_writes(loc):
+                token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
                 for attempt in range(8):
                     try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
                         self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
-                                                 ContentType=content_type, IfNoneMatch="*")
+                                                 ContentType=content_type, IfNoneMatch="*",
+                                                 Metadata={CREATE_TOKEN: token})
                         return True
                     except ClientError as exc:
                         status = _s3_status(exc)
@@ -1470,7 +1484,9 @@ class _S3(_Remote):
                             time.sleep(0.05 * 2 ** attempt)
                             continue
                         if status in (409, 412) or status == self.refusal(loc):
-                            return False  # 412 (or the store's own answer): the key exists; 409 after ~6 s
+                            # 412 (or the store's own answer): the key exists; 409 after ~6 s. Made by this
+                            # create when it holds its token: botocore retried a PUT whose answer was lost
+                            return self._made_by(loc, token)
                         if status != 501:
                             raise
                         break
@@ -1481,6 +1497,19 @@ class _S3(_Remote):
                 return False
             self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
         return True
+
+    def _made_by(self, loc: Location, token: str) -> bool:
+        """Whether the object ``loc`` holds this create's ``token`` (:data:`CREATE_TOKEN`); one gone
+        meanwhile (404) is not this create's."""
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client().head_object(Bucket=loc.bucket, Key=loc.key)
+        except ClientError as exc:
+            if _s3_status(exc) == 404:
+                return False
+            raise
+        return head.get("Metadata", {}).get(CREATE_TOKEN) == token
 
     def conditional_writes(self, loc: Location) -> bool:
         """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
@@ -2015,16 +2044,23 @@ class _Azure(_Remote):
                                             content_settings=ContentSettings(content_type=content_type))
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
         from azure.storage.blob import ContentSettings
 
         self.name_check(loc)
+        token = uuid.uuid4().hex  # this create's own mark on the blob (CREATE_TOKEN; a C# identifier)
         with self.errors(loc):
             try:  # overwrite=False: If-None-Match: *, which Azure checks
-                self.container(loc).upload_blob(loc.key, data, overwrite=False,
+                self.container(loc).upload_blob(loc.key, data, overwrite=False, metadata={CREATE_TOKEN: token},
                                                 content_settings=ContentSettings(content_type=content_type))
             except ResourceExistsError:
-                return False
+                # made by this create when it holds its token: azure-core retried an upload whose answer
+                # was lost
+                try:
+                    held = self.container(loc).get_blob_client(loc.key).get_blob_properties().metadata
+                except ResourceNotFoundError:
+                    return False
+                return (held or {}).get(CREATE_TOKEN) == token
         return True
 
     def exists(self, loc: Location) -> bool:
