@@ -316,7 +316,8 @@ def parse(uri: str) -> Location:
     return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
 
 
-_KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8", "az": "1024 characters"}
+_KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8",
+              "az": "1024 characters, counted in UTF-16 (one beyond U+FFFF, an emoji, counts two)"}
 
 
 def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
@@ -326,13 +327,17 @@ def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
     two objects: a table written through one was "missing" to the other, or another object was read
     or replaced; GCS names no object ``.`` or ``..``. A key longer than the store allows (S3 and GCS:
     1024 bytes of UTF-8, Azure: 1024 characters) was refused only by the write after the work
-    (KeyTooLongError), or never by moto."""
+    (KeyTooLongError), or never by moto. Azure counts UTF-16 code units (.NET string length): a blob
+    name holds at most 512 😊 (Azure/azure-storage-cpp#291, tested against the service by its
+    maintainer; Azurite 3.37 checks no length), so a character beyond U+FFFF counts two (before round
+    44, one: a key of 1000 emoji passed and the upload was refused with 400 OutOfRangeInput)."""
     if any(part in (".", "..") for part in key.split("/")):
         shown = _masked(uri)
         raise ConfigError(f"{shown!r} holds a '.' or '..' path segment (a dot segment), which object stores do not resolve "
                           "(one client stores it as written, another resolves it: two objects): write the "
                           "key without it")
-    size = len(key) if kind == "az" else len(key.encode("utf-8", "surrogateescape"))
+    size = (len(key.encode("utf-16-le", "surrogatepass")) // 2 if kind == "az"
+            else len(key.encode("utf-8", "surrogateescape")))
     if size > 1024:
         shown = _masked(uri)
         raise ConfigError(f"{shown[:80]!r}… names a key of {size} {'characters' if kind == 'az' else 'bytes'}: "
