@@ -1466,8 +1466,26 @@ class _S3(_Remote):
             raise DataSourceError(f"{loc.uri}: {_first_line(exc)}") from exc
 
     def read(self, loc: Location) -> bytes:
+        """The object's bytes. A body cut short (its connection closed or timed out before
+        Content-Length bytes came: botocore's IncompleteReadError, ResponseStreamingError,
+        ReadTimeoutError) is asked for again, :data:`ATTEMPTS` times in all: botocore retries the
+        request, never the reading of its body, and one download cut short by a load balancer's idle
+        timeout or a restarting pod failed the whole job."""
+        from botocore import exceptions as bexc
+
         with self.errors(loc):
-            return self.client().get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()
+            for attempt in range(1, ATTEMPTS + 1):
+                body = self.client().get_object(Bucket=loc.bucket, Key=loc.key)["Body"]
+                try:
+                    return body.read()
+                except (bexc.IncompleteReadError, bexc.ResponseStreamingError, bexc.ReadTimeoutError) as exc:
+                    body.close()
+                    if attempt == ATTEMPTS:
+                        raise DataSourceError(f"{loc.uri}: the download was cut short {ATTEMPTS} times "
+                                              f"({_first_line(exc)}): check the network path to "
+                                              f"{self.endpoint()} (a proxy or load balancer timeout)") from exc
+                    time.sleep(0.1 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         with self.errors(loc):
