@@ -1446,6 +1446,14 @@ class _S3(_Remote):
                 raise ConfigError(f"{self.endpoint()} refused the request for {loc.uri} because this machine's "
                                   f"clock is{off} (S3 allows 15 minutes; {code}): sync it (NTP, chrony; in a "
                                   "container, the node's clock)") from exc
+            if code == "InvalidObjectState":  # a 403 too, but no grant is missing: the object is archived
+                cold = error.get("StorageClass") or "an archive storage class"
+                tier = f", tier {error['AccessTier']}" if error.get("AccessTier") else ""
+                raise DataSourceError(
+                    f"{loc.uri} is archived (S3 storage class {cold}{tier}: InvalidObjectState) and cannot be read "
+                    f"until it is restored: aws s3api restore-object --bucket {loc.bucket} --key '{loc.key}' "
+                    "--restore-request Days=7 (hours to days; Intelligent-Tiering: --restore-request '{}'), or copy it "
+                    "to STANDARD; check the bucket's lifecycle rules that moved it") from exc
             if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
                 raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
                                       "reason): the AWS credentials were refused or lack permission; "
