@@ -1975,6 +1975,32 @@ def _azure_authentication_failed(exc) -> bool:
             or "failed to authenticate" in str(exc.message or ""))
 
 
+_AZURE_DATE_TOO_OLD = re.compile(r"Request date header too old: '([^']+)'")
+
+
+def _azure_clock(exc) -> str | None:
+    """``" N minutes behind Azure's"`` when Azure refused the request for its date (403
+    AuthenticationFailed, ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``:
+    Shared Key requests may be 15 minutes old at most), from the date quoted and the answer's ``Date``
+    (``" over 15 minutes behind Azure's"`` without it); None for any other refusal."""
+    from email.utils import parsedate_to_datetime
+
+    response = getattr(exc, "response", None)
+    try:
+        text = response.text() if response is not None else ""
+    except Exception:  # noqa: BLE001 - a body that cannot be read: the message may still hold it
+        text = ""
+    found = _AZURE_DATE_TOO_OLD.search(f"{exc.message or ''}\n{text}")
+    if found is None:
+        return None
+    try:
+        now = parsedate_to_datetime(response.headers["Date"]).timestamp()
+        skew = now - parsedate_to_datetime(found.group(1)).timestamp()
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return " over 15 minutes behind Azure's"
+    return f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"
+
+
 def _azure_code(exc) -> str:
     """The service's error code as it sent it (``AuthenticationFailed``), not the SDK enum's repr."""
     code = getattr(exc, "error_code", None)
@@ -2028,6 +2054,8 @@ class _Azure(_Remote):
             raise DataSourceError(f"{loc.uri} does not exist (container {loc.bucket!r}, blob "
                                   f"{loc.key!r})") from exc
         except aexc.ClientAuthenticationError as exc:
+            if (behind := _azure_clock(exc)) is not None:  # the key is fine: the request's date is not
+                raise self.clock_refused(loc, behind, exc) from exc
             if _azure_authentication_failed(exc):  # the service refused a key, a SAS or a token
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
@@ -2037,6 +2065,8 @@ class _Azure(_Remote):
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
+            if exc.status_code == 403 and (behind := _azure_clock(exc)) is not None:
+                raise self.clock_refused(loc, behind, exc) from exc
             if exc.status_code == 403 and _azure_authentication_failed(exc):  # Azurite's answer
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
@@ -2048,6 +2078,14 @@ class _Azure(_Remote):
                                   f"{exc.error_code})") from exc
         except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
             raise self.unreachable(loc, exc) from exc
+
+    @staticmethod
+    def clock_refused(loc: Location, behind: str, exc) -> ConfigError:
+        """Azure refused a request for its date, not its key: before round 44 this read as a refused or
+        expired key, and a key that was fine was rotated."""
+        return ConfigError(f"Azure refused the request for {loc.uri} because this machine's clock is{behind} "
+                           f"(Shared Key requests may be 15 minutes old; {_azure_code(exc)}: Request date header "
+                           "too old): sync it (NTP, chrony; in a container, the node's clock)")
 
     @staticmethod
     def name_check(loc: Location) -> None:
