@@ -1190,6 +1190,12 @@ class _Gcs(_Remote):
                                   f"({_first_line(exc)}); grant roles/storage.objectAdmin on bucket "
                                   f"{loc.bucket!r} or use other credentials") from exc
         except RefreshError as exc:
+            if "reasonable timeframe" in str(exc):  # Google's token endpoint on a JWT signed off its clock:
+                # the key is fine (before round 44 this said to set GOOGLE_APPLICATION_CREDENTIALS)
+                raise ConfigError(f"Google refused to issue a token for {loc.uri} because this machine's clock is "
+                                  "off from Google's (invalid_grant: Invalid JWT: the key's token request is "
+                                  "dated by this clock, and Google takes it only near its own time): sync it (NTP, "
+                                  "chrony; in a container, the node's clock)") from exc
             raise ConfigError(f"the Google Cloud credentials for {loc.uri} were refused "
                               f"({_first_line(exc)}): {_GCS_CREDENTIALS_FIX}") from exc
         except (requests.ConnectionError, requests.Timeout, TransportError, gexc.RetryError) as exc:
