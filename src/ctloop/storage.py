@@ -2256,7 +2256,8 @@ def read_bytes(uri: str) -> bytes:
 
 def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
     """Write ``data`` to ``uri`` (replacing it): atomic for local files (temporary file + rename) and
-    on the disk when it returns (file and directory flushed), and objects appear whole. ``content_type`` defaults to a guess from the name."""
+    on the disk when it returns (file and directory flushed), and objects appear whole.
+    ``content_type`` defaults to a guess from the name."""
     backend, loc = _backend(uri)
     _need_key(loc)
     backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
