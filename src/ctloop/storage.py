@@ -70,6 +70,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow.fs
 
 TABLE_FORMATS = ("parquet", "csv")
+# metadata each create_bytes writes on its object, a token of its own: a create refused as "taken" after
+# the SDK retried a write whose answer was lost (the store had kept it) finds its token and is the maker
+CREATE_TOKEN = "ctloopcreate"
 CONNECT_TIMEOUT_S = 5.0
 """Seconds to open a connection to an object store."""
 READ_TIMEOUT_S = 60.0
@@ -313,7 +316,8 @@ def parse(uri: str) -> Location:
     return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
 
 
-_KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8", "az": "1024 characters"}
+_KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8",
+              "az": "1024 characters, counted in UTF-16 (one beyond U+FFFF, an emoji, counts two)"}
 
 
 def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
@@ -323,13 +327,17 @@ def _refuse_unnameable_key(uri: str, kind: str, key: str) -> None:
     two objects: a table written through one was "missing" to the other, or another object was read
     or replaced; GCS names no object ``.`` or ``..``. A key longer than the store allows (S3 and GCS:
     1024 bytes of UTF-8, Azure: 1024 characters) was refused only by the write after the work
-    (KeyTooLongError), or never by moto."""
+    (KeyTooLongError), or never by moto. Azure counts UTF-16 code units (.NET string length): a blob
+    name holds at most 512 😊 (Azure/azure-storage-cpp#291, tested against the service by its
+    maintainer; Azurite 3.37 checks no length), so a character beyond U+FFFF counts two (before round
+    44, one: a key of 1000 emoji passed and the upload was refused with 400 OutOfRangeInput)."""
     if any(part in (".", "..") for part in key.split("/")):
         shown = _masked(uri)
         raise ConfigError(f"{shown!r} holds a '.' or '..' path segment (a dot segment), which object stores do not resolve "
                           "(one client stores it as written, another resolves it: two objects): write the "
                           "key without it")
-    size = len(key) if kind == "az" else len(key.encode("utf-8", "surrogateescape"))
+    size = (len(key.encode("utf-16-le", "surrogatepass")) // 2 if kind == "az"
+            else len(key.encode("utf-8", "surrogateescape")))
     if size > 1024:
         shown = _masked(uri)
         raise ConfigError(f"{shown[:80]!r}… names a key of {size} {'characters' if kind == 'az' else 'bytes'}: "
@@ -433,7 +441,7 @@ def _emulator_url() -> str:
 
 # --------------------------------------------------------------------------- backends
 class _Local:
-    """Local files. Writes are atomic (a temporary file renamed into place)."""
+    """Local files. Writes are atomic (a temporary file renamed into place) and durable (flushed)."""
 
     def read(self, loc: Location) -> bytes:
         path = Path(loc.key)
@@ -457,8 +465,12 @@ class _Local:
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            tmp.write_bytes(data)  # not flushed (fsync): 8 ms a write instead of 0.4 on ext4 (docs/storage.md)
+            # flushed, then renamed and the directory flushed: acknowledged means on the disk (before, a
+            # requeue ledger compacted and its parts deleted could come back empty after a power loss);
+            # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
+            _write_durably(tmp, data)
             tmp.replace(path)
+            _sync_dir(path.parent)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
                 tmp.unlink(missing_ok=True)
@@ -1178,6 +1190,12 @@ class _Gcs(_Remote):
                                   f"({_first_line(exc)}); grant roles/storage.objectAdmin on bucket "
                                   f"{loc.bucket!r} or use other credentials") from exc
         except RefreshError as exc:
+            if "reasonable timeframe" in str(exc):  # Google's token endpoint on a JWT signed off its clock:
+                # the key is fine (before round 44 this said to set GOOGLE_APPLICATION_CREDENTIALS)
+                raise ConfigError(f"Google refused to issue a token for {loc.uri} because this machine's clock is "
+                                  "off from Google's (invalid_grant: Invalid JWT: the key's token request is "
+                                  "dated by this clock, and Google takes it only near its own time): sync it (NTP, "
+                                  "chrony; in a container, the node's clock)") from exc
             raise ConfigError(f"the Google Cloud credentials for {loc.uri} were refused "
                               f"({_first_line(exc)}): {_GCS_CREDENTIALS_FIX}") from exc
         except (requests.ConnectionError, requests.Timeout, TransportError, gexc.RetryError) as exc:
@@ -1212,12 +1230,21 @@ class _Gcs(_Remote):
         from google.api_core import exceptions as gexc
 
         client = self.client(loc)
+        token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
         with self.errors(loc, client):
+            blob = client.bucket(loc.bucket).blob(loc.key)
+            blob.metadata = {CREATE_TOKEN: token}
             try:  # generation 0: only if no live object has the name (a precondition GCS checks)
-                client.bucket(loc.bucket).blob(loc.key).upload_from_string(
-                    data, content_type=content_type, if_generation_match=0, **self.call_options())
+                blob.upload_from_string(data, content_type=content_type, if_generation_match=0,
+                                        **self.call_options())
             except gexc.PreconditionFailed:
-                return False
+                # made by this create when it holds its token: the client retried an upload whose answer
+                # was lost (ConditionalRetryPolicy retries one with ifGenerationMatch)
+                try:
+                    blob.reload(**self.call_options())
+                except gexc.NotFound:
+                    return False
+                return (blob.metadata or {}).get(CREATE_TOKEN) == token
         return True
 
     def exists(self, loc: Location) -> bool:
@@ -1425,6 +1452,14 @@ class _S3(_Remote):
                 raise ConfigError(f"{self.endpoint()} refused the request for {loc.uri} because this machine's "
                                   f"clock is{off} (S3 allows 15 minutes; {code}): sync it (NTP, chrony; in a "
                                   "container, the node's clock)") from exc
+            if code == "InvalidObjectState":  # a 403 too, but no grant is missing: the object is archived
+                cold = error.get("StorageClass") or "an archive storage class"
+                tier = f", tier {error['AccessTier']}" if error.get("AccessTier") else ""
+                raise DataSourceError(
+                    f"{loc.uri} is archived (S3 storage class {cold}{tier}: InvalidObjectState) and cannot be read "
+                    f"until it is restored: aws s3api restore-object --bucket {loc.bucket} --key '{loc.key}' "
+                    "--restore-request Days=7 (hours to days; Intelligent-Tiering: --restore-request '{}'), or copy it "
+                    "to STANDARD; check the bucket's lifecycle rules that moved it") from exc
             if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
                 raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
                                       "reason): the AWS credentials were refused or lack permission; "
@@ -1445,8 +1480,26 @@ class _S3(_Remote):
             raise DataSourceError(f"{loc.uri}: {_first_line(exc)}") from exc
 
     def read(self, loc: Location) -> bytes:
+        """The object's bytes. A body cut short (its connection closed or timed out before
+        Content-Length bytes came: botocore's IncompleteReadError, ResponseStreamingError,
+        ReadTimeoutError) is asked for again, :data:`ATTEMPTS` times in all: botocore retries the
+        request, never the reading of its body, and one download cut short by a load balancer's idle
+        timeout or a restarting pod failed the whole job."""
+        from botocore import exceptions as bexc
+
         with self.errors(loc):
-            return self.client().get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()
+            for attempt in range(1, ATTEMPTS + 1):
+                body = self.client().get_object(Bucket=loc.bucket, Key=loc.key)["Body"]
+                try:
+                    return body.read()
+                except (bexc.IncompleteReadError, bexc.ResponseStreamingError, bexc.ReadTimeoutError) as exc:
+                    body.close()
+                    if attempt == ATTEMPTS:
+                        raise DataSourceError(f"{loc.uri}: the download was cut short {ATTEMPTS} times "
+                                              f"({_first_line(exc)}): check the network path to "
+                                              f"{self.endpoint()} (a proxy or load balancer timeout)") from exc
+                    time.sleep(0.1 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         with self.errors(loc):
@@ -1457,10 +1510,12 @@ class _S3(_Remote):
 
         with self.errors(loc):
             if self.conditional_writes(loc):
+                token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
                 for attempt in range(8):
                     try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
                         self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
-                                                 ContentType=content_type, IfNoneMatch="*")
+                                                 ContentType=content_type, IfNoneMatch="*",
+                                                 Metadata={CREATE_TOKEN: token})
                         return True
                     except ClientError as exc:
                         status = _s3_status(exc)
@@ -1470,7 +1525,9 @@ class _S3(_Remote):
                             time.sleep(0.05 * 2 ** attempt)
                             continue
                         if status in (409, 412) or status == self.refusal(loc):
-                            return False  # 412 (or the store's own answer): the key exists; 409 after ~6 s
+                            # 412 (or the store's own answer): the key exists; 409 after ~6 s. Made by this
+                            # create when it holds its token: botocore retried a PUT whose answer was lost
+                            return self._made_by(loc, token)
                         if status != 501:
                             raise
                         break
@@ -1481,6 +1538,19 @@ class _S3(_Remote):
                 return False
             self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
         return True
+
+    def _made_by(self, loc: Location, token: str) -> bool:
+        """Whether the object ``loc`` holds this create's ``token`` (:data:`CREATE_TOKEN`); one gone
+        meanwhile (404) is not this create's."""
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client().head_object(Bucket=loc.bucket, Key=loc.key)
+        except ClientError as exc:
+            if _s3_status(exc) == 404:
+                return False
+            raise
+        return head.get("Metadata", {}).get(CREATE_TOKEN) == token
 
     def conditional_writes(self, loc: Location) -> bool:
         """Whether the store checks ``If-None-Match: *`` on PutObject, asked once a process per endpoint
@@ -1911,6 +1981,32 @@ def _azure_authentication_failed(exc) -> bool:
             or "failed to authenticate" in str(exc.message or ""))
 
 
+_AZURE_DATE_TOO_OLD = re.compile(r"Request date header too old: '([^']+)'")
+
+
+def _azure_clock(exc) -> str | None:
+    """``" N minutes behind Azure's"`` when Azure refused the request for its date (403
+    AuthenticationFailed, ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``:
+    Shared Key requests may be 15 minutes old at most), from the date quoted and the answer's ``Date``
+    (``" over 15 minutes behind Azure's"`` without it); None for any other refusal."""
+    from email.utils import parsedate_to_datetime
+
+    response = getattr(exc, "response", None)
+    try:
+        text = response.text() if response is not None else ""
+    except Exception:  # noqa: BLE001 - a body that cannot be read: the message may still hold it
+        text = ""
+    found = _AZURE_DATE_TOO_OLD.search(f"{exc.message or ''}\n{text}")
+    if found is None:
+        return None
+    try:
+        now = parsedate_to_datetime(response.headers["Date"]).timestamp()
+        skew = now - parsedate_to_datetime(found.group(1)).timestamp()
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return " over 15 minutes behind Azure's"
+    return f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"
+
+
 def _azure_code(exc) -> str:
     """The service's error code as it sent it (``AuthenticationFailed``), not the SDK enum's repr."""
     code = getattr(exc, "error_code", None)
@@ -1964,6 +2060,8 @@ class _Azure(_Remote):
             raise DataSourceError(f"{loc.uri} does not exist (container {loc.bucket!r}, blob "
                                   f"{loc.key!r})") from exc
         except aexc.ClientAuthenticationError as exc:
+            if (behind := _azure_clock(exc)) is not None:  # the key is fine: the request's date is not
+                raise self.clock_refused(loc, behind, exc) from exc
             if _azure_authentication_failed(exc):  # the service refused a key, a SAS or a token
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
@@ -1973,6 +2071,8 @@ class _Azure(_Remote):
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
+            if exc.status_code == 403 and (behind := _azure_clock(exc)) is not None:
+                raise self.clock_refused(loc, behind, exc) from exc
             if exc.status_code == 403 and _azure_authentication_failed(exc):  # Azurite's answer
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
@@ -1984,6 +2084,14 @@ class _Azure(_Remote):
                                   f"{exc.error_code})") from exc
         except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
             raise self.unreachable(loc, exc) from exc
+
+    @staticmethod
+    def clock_refused(loc: Location, behind: str, exc) -> ConfigError:
+        """Azure refused a request for its date, not its key: before round 44 this read as a refused or
+        expired key, and a key that was fine was rotated."""
+        return ConfigError(f"Azure refused the request for {loc.uri} because this machine's clock is{behind} "
+                           f"(Shared Key requests may be 15 minutes old; {_azure_code(exc)}: Request date header "
+                           "too old): sync it (NTP, chrony; in a container, the node's clock)")
 
     @staticmethod
     def name_check(loc: Location) -> None:
@@ -2015,16 +2123,23 @@ class _Azure(_Remote):
                                             content_settings=ContentSettings(content_type=content_type))
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
         from azure.storage.blob import ContentSettings
 
         self.name_check(loc)
+        token = uuid.uuid4().hex  # this create's own mark on the blob (CREATE_TOKEN; a C# identifier)
         with self.errors(loc):
             try:  # overwrite=False: If-None-Match: *, which Azure checks
-                self.container(loc).upload_blob(loc.key, data, overwrite=False,
+                self.container(loc).upload_blob(loc.key, data, overwrite=False, metadata={CREATE_TOKEN: token},
                                                 content_settings=ContentSettings(content_type=content_type))
             except ResourceExistsError:
-                return False
+                # made by this create when it holds its token: azure-core retried an upload whose answer
+                # was lost
+                try:
+                    held = self.container(loc).get_blob_client(loc.key).get_blob_properties().metadata
+                except ResourceNotFoundError:
+                    return False
+                return (held or {}).get(CREATE_TOKEN) == token
         return True
 
     def exists(self, loc: Location) -> bool:
@@ -2140,8 +2255,9 @@ def read_bytes(uri: str) -> bytes:
 
 
 def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
-    """Write ``data`` to ``uri`` (replacing it): atomic for local files (temporary file + rename),
-    and objects appear whole. ``content_type`` defaults to a guess from the name."""
+    """Write ``data`` to ``uri`` (replacing it): atomic for local files (temporary file + rename) and
+    on the disk when it returns (file and directory flushed), and objects appear whole.
+    ``content_type`` defaults to a guess from the name."""
     backend, loc = _backend(uri)
     _need_key(loc)
     backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")

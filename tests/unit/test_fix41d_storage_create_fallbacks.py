@@ -93,11 +93,11 @@ def test_s3_without_conditional_writes_looks_then_writes(monkeypatch):
     stub = Stubber(client)
     put = {"Bucket": "b", "Key": "m.json", "Body": ANY, "ContentType": ANY}
     stub.add_client_error("put_object", "NotImplemented", http_status_code=501,
-                          expected_params={**put, "IfNoneMatch": "*"})
+                          expected_params={**put, "IfNoneMatch": "*", "Metadata": ANY})
     stub.add_client_error("head_object", "404", http_status_code=404, expected_params={"Bucket": "b", "Key": "m.json"})
     stub.add_response("put_object", {}, expected_params=put)
     stub.add_client_error("put_object", "NotImplemented", http_status_code=501,
-                          expected_params={**put, "IfNoneMatch": "*"})
+                          expected_params={**put, "IfNoneMatch": "*", "Metadata": ANY})
     stub.add_response("head_object", {"ContentLength": 3}, expected_params={"Bucket": "b", "Key": "m.json"})
     monkeypatch.setattr(storage._S3, "client", lambda self: client)
     # asked as a store that checks it would be (its probe: test_r42_storage_s3_ignored_if_none_match.py)

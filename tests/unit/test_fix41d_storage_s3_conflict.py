@@ -12,7 +12,7 @@ from botocore.stub import ANY, Stubber
 
 from ctloop import storage
 
-PUT = {"Bucket": "b", "Key": "m.json", "Body": ANY, "ContentType": ANY, "IfNoneMatch": "*"}
+PUT = {"Bucket": "b", "Key": "m.json", "Body": ANY, "ContentType": ANY, "IfNoneMatch": "*", "Metadata": ANY}
 
 
 @pytest.fixture
@@ -35,4 +35,6 @@ def test_a_conflict_then_success_creates(stub):
 def test_a_conflict_then_taken_is_refused_once_the_other_object_exists(stub):
     stub.add_client_error("put_object", "ConditionalRequestConflict", http_status_code=409, expected_params=PUT)
     stub.add_client_error("put_object", "PreconditionFailed", http_status_code=412, expected_params=PUT)
+    # the other writer's object: without this create's token (round 44)
+    stub.add_response("head_object", {"Metadata": {}}, expected_params={"Bucket": "b", "Key": "m.json"})
     assert not storage.create_bytes("s3://b/m.json", b"one")
