@@ -331,7 +331,7 @@ class ColumnState:
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
                  "categories", "histograms", "ints", "values_kind", "_kind_seen", "period", "rounded",
-                 "numbers")  # fmt: skip
+                 "numbers", "shadow")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -364,6 +364,10 @@ class ColumnState:
         # a counted (object) column whose values so far were all plain real numbers (``real_numbers``),
         # kept past the switch to hash buckets: int64/float64 chunks and states still join it
         self.numbers = family == OBJECT
+        # while ``numbers``: the same values as float64 in a sketch, so that Decimals coming after the
+        # counts went into hash buckets (which cannot be read back as numbers) still make the column
+        # numeric (:meth:`as_numbers`), as one pass does; dropped once a value is not a plain number
+        self.shadow = NumericSketch(sketch_size) if family == OBJECT else None
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -476,7 +480,7 @@ class ColumnState:
             if len(array) == array.null_count:
                 return
             self.see_kind(arrow_values_kind(array.type))
-            self.numbers = False  # Arrow's object columns hold text, bytes or None
+            self.numbers, self.shadow = False, None  # Arrow's object columns hold text, bytes or None
             vc = pc.value_counts(array)
             values, counts = vc.field("values"), vc.field("counts")
             valid = values.is_valid()
@@ -493,7 +497,7 @@ class ColumnState:
         if len(ordinals) == ordinals.null_count:
             return
         self.see_kind(None)  # pandas infers "period": neither number nor text
-        self.numbers = False
+        self.numbers, self.shadow = False, None
         vc = pc.value_counts(pc.drop_null(ordinals))
         periods = pd.PeriodIndex.from_ordinals(vc.field("values").to_numpy(zero_copy_only=False), freq=self.period)
         self._add_counts([str(p) for p in periods], vc.field("counts").to_numpy())
@@ -523,6 +527,7 @@ class ColumnState:
             if series.notna().any():
                 self.see_kind(_pandas_values_kind(series))
                 self.numbers = self.numbers and self.family == OBJECT and real_numbers(series)
+                self._shadow(series)
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -533,6 +538,27 @@ class ColumnState:
         else:
             self.nulls += int(series.isna().sum())
 
+    def _shadow(self, series: pd.Series) -> None:
+        """Add a chunk of plain numbers stored as objects to :attr:`shadow` (or drop it: a value
+        that is not one, or an integer beyond float64's range, which only Decimals would refuse)."""
+        if not self.numbers:
+            self.shadow = None
+        if self.shadow is None:
+            return
+        try:
+            vals = series.to_numpy(dtype=float, na_value=np.nan)
+        except (OverflowError, TypeError, ValueError):
+            self.shadow = None
+            return
+        self.shadow.add(vals[np.isfinite(vals)])
+
+    def readable_numbers(self) -> bool:
+        """An object column of plain numbers that Decimals make numeric: its exact counts
+        (:func:`real_numbers`), or its :attr:`shadow` once they are in hash buckets."""
+        if real_numbers(self):
+            return True
+        return self.counts_numbers() and self.categories.hashed and self.shadow is not None
+
     @property
     def empty(self) -> bool:
         """Only missing values so far: its type says nothing (``DriftState.update`` types such a
@@ -542,7 +568,7 @@ class ColumnState:
     def _retyped(self, like: ColumnState) -> ColumnState:
         """This empty column (:attr:`empty`) as one of ``like``'s type, its rows kept as nulls."""
         out = ColumnState(self.name, like.family, like.type,
-                          sketch_size=like.numeric.budget if like.numeric else MIN_BUDGET,
+                          sketch_size=(like.numeric or like.shadow).budget if (like.numeric or like.shadow) else MIN_BUDGET,
                           max_categories=like.categories.limit if like.categories else MIN_BUDGET)  # fmt: skip
         out.rows, out.nulls, out.nullable_int = self.rows, self.nulls, self.nullable_int
         return out
@@ -556,6 +582,9 @@ class ColumnState:
                             max_categories=self.categories.limit)  # fmt: skip
         typed.rows, typed.nulls, typed.infs = self.rows, self.nulls, self.infs
         typed.nullable_int = self.nullable_int
+        if self.categories.hashed:  # the values are in hash buckets: read from the shadow sketch (no bins:
+            typed.numeric = NumericSketch(sketch_size).merge(self.shadow)  # a second pass counts them)
+            return typed
         counts = self.categories.counts
         engine.refuse_beyond_float(self.name, ((None, v) for v in counts))
         values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
@@ -585,6 +614,7 @@ class ColumnState:
         if keys:
             out.see_kind(_pandas_values_kind(pd.Series(keys, dtype=object)))
         out._add_counts(keys, [int(c) for c in sk.counts])
+        out.shadow = NumericSketch(sk.budget).merge(sk)
         return out
 
     def counts_numbers(self) -> bool:
@@ -602,7 +632,7 @@ class ColumnState:
             return "Decimals"
         if self.family == OBJECT and real_numbers(self):
             return "numbers stored as objects"
-        if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes"):
+        if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes") and not self.readable_numbers():
             return TOO_MANY_OBJECTS.format(limit=self.categories.limit)
         return FAMILY_WORDS[self.family]
 
@@ -622,7 +652,7 @@ class ColumnState:
                 if not (objects.counts_numbers() and numbers.family in NUMERIC_FAMILIES):
                     continue
                 if numbers._decimals():  # plain numbers as objects + Decimals: numbers
-                    if not real_numbers(objects):  # in hash buckets: refused below, naming why
+                    if not objects.readable_numbers():  # in hash buckets, no shadow: refused below, naming why
                         break
                     edges = [e for e, _ in numbers.histograms.values()]
                     converted = objects.as_numbers(numbers.type, edges, sketch_size=numbers.numeric.budget)
@@ -663,6 +693,10 @@ class ColumnState:
         out.nullable_int = self.nullable_int or other.nullable_int
         out.rounded = self.rounded or other.rounded
         out.numbers = self.numbers and other.numbers
+        out.shadow = None
+        if out.numbers and self.shadow is not None and other.shadow is not None:
+            first, second = (other, self) if not self.shadow.n else (self, other)
+            out.shadow = first.shadow.merge(second.shadow)
         for part in (self, other):
             if part._kind_seen:
                 out.see_kind(part.values_kind)
@@ -696,6 +730,8 @@ class ColumnState:
             size += self.numeric.nbytes()
         if self.categories is not None:
             size += self.categories.nbytes()
+        if self.shadow is not None:
+            size += self.shadow.nbytes()
         return size
 
     def to_dict(self) -> dict[str, Any]:
@@ -717,6 +753,8 @@ class ColumnState:
             out["rounded"] = self.rounded
         if self.family == OBJECT:
             out["numbers"] = self.numbers
+            if self.numbers and self.shadow is not None and self.categories.hashed:
+                out["shadow"] = self.shadow.to_dict()  # exact counts: rebuilt from them on reading
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
@@ -729,7 +767,10 @@ class ColumnState:
         return out
 
     @classmethod
-    def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnState:
+    def from_dict(cls, name: str, data: dict[str, Any], *, sketch_size: int = DEFAULT_SKETCH_SIZE) -> ColumnState:
+        """``sketch_size``: the state's, for the :attr:`shadow` of an object column of numbers."""
+        import pandas as pd
+
         num = data.get("numeric")
         cat = data.get("categories")
         out = cls(name, data["family"], data["type"],
@@ -751,6 +792,14 @@ class ColumnState:
             out.numeric = NumericSketch.from_dict(num)
         if cat:
             out.categories = CategoryCounts.from_dict(cat)
+        if out.family == OBJECT:
+            out.shadow = None
+            if data.get("shadow"):
+                out.shadow = NumericSketch.from_dict(data["shadow"])
+            elif out.numbers and out.categories is not None and real_numbers(out):
+                out.shadow = NumericSketch(sketch_size)
+                out._shadow(pd.Series(list(out.categories.counts), dtype=object).repeat(
+                    list(out.categories.counts.values())))
         if "ints" in data:
             out.ints = None if data["ints"] is None else {int(v) for v in data["ints"]}
         elif out.numeric is not None:  # a state written before: its float values' count
@@ -864,7 +913,7 @@ class DriftState:
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, type_name, store=apply)  # typed by its first values
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
-                    if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
+                    if col.readable_numbers():  # numbers as objects, then Decimals: numbers from here on
                         col = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
                         if apply:
                             self.columns[name] = col
@@ -1010,7 +1059,7 @@ class DriftState:
         out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
         out.rows = int(data["rows"])
         for col in data["columns"]:
-            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col)
+            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
         return out
 
 
