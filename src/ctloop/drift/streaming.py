@@ -710,7 +710,14 @@ class ColumnState:
             first, second = (other, self) if not self.numeric.n else (self, other)
             out.numeric = first.numeric.merge(second.numeric)
         if self.categories is not None:
-            out.categories = self.categories.merge(other.categories)
+            try:
+                out.categories = self.categories.merge(other.categories)
+            except ValueError as exc:  # hash buckets of two max_categories, neither a multiple of the other
+                raise DriftError(
+                    f"cannot merge drift states: column {self.name!r} is counted in {exc} in the two "
+                    "parts; summarise every "
+                    "partition with the same max_categories (or one a multiple of the other)"
+                ) from exc
         out.histograms = dict(self.histograms)
         for key, (edges, counts) in other.histograms.items():
             if key in out.histograms:
@@ -1127,9 +1134,25 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         limit = min(
             x.categories.limit if x.categories is not None else x.numeric.budget for x in (rs, cs)
         )
-        hashed_r = rs.categories is not None and rs.categories.hashed and rs.categories.limit == limit
-        hashed_c = cs.categories is not None and cs.categories.hashed and cs.categories.limit == limit
-        ref, cur = _hashed(ref, limit, hashed_r), _hashed(cur, limit, hashed_c)
+        hashed = []
+        for side, x in (("reference", rs), ("current", cs)):
+            if x.categories is None or not x.categories.hashed:
+                hashed.append(False)
+                continue
+            folded = x.categories.folded(limit)  # the other side hashed into fewer buckets: fold these
+            if folded is None:  # re-hashing bucket numbers as values would compare unrelated buckets
+                raise DriftError(
+                    f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets and "
+                    f"the other side in {limit} (their max_categories differ, and {limit} does not divide "
+                    f"{x.categories.limit}): the buckets cannot be compared; summarise both sides with the "
+                    "same max_categories (or one a multiple of the other)"
+                )
+            if x is rs:
+                ref = folded.counts
+            else:
+                cur = folded.counts
+            hashed.append(True)
+        ref, cur = _hashed(ref, limit, hashed[0]), _hashed(cur, limit, hashed[1])
     rc, cc, keys = aligned_counts(ref, cur)
     n_ref, n_cur = int(rc.sum()), int(cc.sum())
     if n_ref == 0 or n_cur == 0:
