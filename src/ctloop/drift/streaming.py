@@ -275,6 +275,8 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
         return INT, pd.api.types.is_extension_array_dtype(dtype)
     if pd.api.types.is_numeric_dtype(dtype) or engine.decimal_object(series):  # Decimals: as float64
         return FLOAT, False
+    if series.dtype == np.dtype(object) and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        return BOOL, False  # booleans and nulls: an Arrow bool column with a null reads into pandas so
     return OBJECT, False
 
 
@@ -674,6 +676,8 @@ class ColumnState:
         if other.family != family:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
+            elif {self.family, other.family} == {BOOL, OBJECT}:
+                family = OBJECT  # booleans and other objects: one object column, as in DriftState.update
             else:
                 held = (f"holds {self.words()} in one and {other.words()}" if self.type == other.type
                          else f"is {self.type} in one and {other.type}")  # "object" and "object": say what
@@ -919,6 +923,12 @@ class DriftState:
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, type_name, store=apply)  # typed by its first values
+                if {family, col.family} == {BOOL, OBJECT}:  # booleans and other objects: pandas.concat of
+                    if apply:  # them is one object column, its booleans counted as they were
+                        if col.family == BOOL:
+                            col.family, col.type, col.numbers, col.shadow = OBJECT, "object", False, None
+                        col.update_pandas(series, bins)
+                    return
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
                     if col.readable_numbers():  # numbers as objects, then Decimals: numbers from here on
                         col = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
