@@ -122,3 +122,15 @@ def test_detect_drift_says_it_in_its_reason_and_metadata():
     )
     assert decision.metadata["warnings"] == decision.result.warnings != []
     assert "1 drifted column(s) with too many distinct values for their rows" in decision.reason
+
+
+def test_monitor_model_lists_the_warning_with_its_window_warnings():
+    from types import SimpleNamespace
+
+    from ctloop.components.monitor.core import _drift
+    from ctloop.monitoring.window import alignment
+
+    result = engine.detect(_titles(2000, 400, 1), _titles(2000, 400, 2))
+    out = SimpleNamespace(tags={}, warnings=[], record={}, series={}, drift_scores={}, drifted={})
+    _drift(out, alignment(["job", "x"], {"job": 2000, "x": 2000}, ["job", "x"]), result)
+    assert out.warnings == [f"drift: {result.warnings[0]}"] and out.drifted["job"]
