@@ -117,6 +117,8 @@ NUMERIC_FAMILIES = frozenset({FLOAT, INT})
 SKETCHED_FAMILIES = frozenset({FLOAT, INT, TEMPORAL})  # temporal: as seconds
 COUNTED_FAMILIES = frozenset({BOOL, TEXT, CATEGORY, OBJECT, NULL})
 FAMILIES = (FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED)
+# pandas columns that ``pandas.concat`` makes one object column of, counting the same values: bool, category, object
+OBJECT_JOINS = frozenset({BOOL, CATEGORY, OBJECT})
 FAMILY_WORDS = {FLOAT: "numbers", INT: "integers", BOOL: "booleans", TEXT: "text", CATEGORY: "categories",
                 OBJECT: "text or other objects", NULL: "only nulls", TEMPORAL: "dates/times",
                 NESTED: "lists/structs"}  # fmt: skip
@@ -676,8 +678,8 @@ class ColumnState:
         if other.family != family:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
-            elif {self.family, other.family} == {BOOL, OBJECT}:
-                family = OBJECT  # booleans and other objects: one object column, as in DriftState.update
+            elif {self.family, other.family} <= OBJECT_JOINS:
+                family = OBJECT  # booleans, a category and other objects: one object column, as in DriftState.update
             else:
                 held = (f"holds {self.words()} in one and {other.words()}" if self.type == other.type
                          else f"is {self.type} in one and {other.type}")  # "object" and "object": say what
@@ -923,9 +925,9 @@ class DriftState:
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, type_name, store=apply)  # typed by its first values
-                if {family, col.family} == {BOOL, OBJECT}:  # booleans and other objects: pandas.concat of
-                    if apply:  # them is one object column, its booleans counted as they were
-                        if col.family == BOOL:
+                if family != col.family and {family, col.family} <= OBJECT_JOINS:  # booleans, a category
+                    if apply:  # and other objects: pandas.concat of them is one object column, counted as they were
+                        if col.family != OBJECT:
                             col.family, col.type, col.numbers, col.shadow = OBJECT, "object", False, None
                         col.update_pandas(series, bins)
                     return
