@@ -133,6 +133,11 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
     metadata["left_out_values"] = left_out
     if left_out:
         reason += "; left out, the statistics cannot use them: " + "; ".join(left_out)
+    metadata["warnings"] = result.warnings
+    sparse = [engine.shown_name(c.column) for c in result.columns if c.warning]
+    if sparse:  # evidently's verdict, kept; what it is worth is said (the lines: metadata "warnings")
+        reason += (f"; {len(sparse)} drifted column(s) with too many distinct values for their rows, whose DRIFT "
+                   f"says little (metadata 'warnings'): {', '.join(sparse[:8])}{'…' if len(sparse) > 8 else ''}")
     unsupported = [s for s in result.skipped if s.reason != engine.TIME_COLUMN]
     if unsupported:  # the time column is never a feature: said in the metadata only
         reason += f"; {engine.skipped_line(unsupported)}"

@@ -396,6 +396,7 @@ def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: Dri
 
         out.tags["drift_skipped"] = ",".join(s.column for s in result.skipped)
         out.warnings.append(f"drift {skipped_line(result.skipped)}")
+    out.warnings.extend(f"drift: {w}" for w in result.warnings)  # a drifted column of many categories for its rows
     for col in result.columns:
         if col.score == col.score:
             out.series[f"drift_score_{col.column}"] = out.drift_scores[col.column] = float(col.score)

@@ -102,6 +102,27 @@ class ColumnDrift:
     score_low: float | None = None
     score_high: float | None = None
     borderline: bool = False
+    # why a drifted categorical column's verdict says little (too many distinct values for its
+    # rows: :func:`many_categories`); "" otherwise, and then left out of ``to_dict``
+    warning: str = ""
+
+
+def many_categories(name: Any, method: str, rc: Any, cc: Any, threshold: float, drifted: bool) -> str:
+    """The warning of a drifted categorical column with too many distinct values for its rows
+    (``rc``/``cc``: its aligned counts, :func:`ctloop.drift.stats.sparse_categories`), or ``""``.
+    The verdict stays evidently's (it scores such a column the same); the warning says what it
+    is worth and what to do."""
+    if not drifted:
+        return ""
+    import numpy as np
+
+    rc, cc = np.asarray(rc), np.asarray(cc)
+    k = int(((rc > 0) | (cc > 0)).sum())
+    why = stats.sparse_categories(method, k, int(rc.sum()), int(cc.sum()), threshold)
+    if not why:
+        return ""
+    return (f"column {shown_name(name)}: {why}, so its DRIFT says little: compare more rows, group rare "
+            "values into one, or leave the column out")
 
 
 def shown_name(name: Any) -> str:
@@ -174,9 +195,18 @@ class DriftResult:
             if not col["approximate"]:
                 for key in APPROXIMATION_FIELDS:
                     del col[key]
+            if not col["warning"]:
+                del col["warning"]
         if not self.approximate:
             del out["approximate"], out["borderline"]
+        if self.warnings:
+            out["warnings"] = self.warnings
         return out
+
+    @property
+    def warnings(self) -> list[str]:
+        """The columns' warnings (:attr:`ColumnDrift.warning`), in column order."""
+        return [c.warning for c in self.columns if c.warning]
 
 
 # ---------------------------------------------------------------------------- column typing
@@ -913,12 +943,14 @@ def _one_column(
         n_ref, n_cur = len(ref), len(cur)
     if n_ref == 0 or n_cur == 0:
         return empty_column(name, kind, method, thr, n_ref, n_cur)
+    warning = ""
     if kind == "categorical":
         st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
+        warning = many_categories(name, st.method, rc, cc, st.threshold, st.drifted)
     else:
         st = stats.column_stat(ref, cur, kind=kind, method=method, threshold=thr)
     return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
-                       "p-value" if st.kind == "p_value" else "distance")  # fmt: skip
+                       "p-value" if st.kind == "p_value" else "distance", warning=warning)  # fmt: skip
 
 
 @dataclass
@@ -1484,8 +1516,10 @@ def format_table(result: DriftResult) -> str:
             "\n\n~ = estimated from a sketch (the exact score is within the bounds in drift.json); "
             "? = the bounds straddle the threshold, so the exact decision could differ"
         )
+    warned = "".join(f"\nwarning: {w}" for w in result.warnings)
     skipped = skipped_line(result.skipped)
-    return "\n".join(lines) + legend + (f"\n\n{skipped}" if skipped else "") + f"\n\n{result.reason}\n"
+    return ("\n".join(lines) + legend + (f"\n{warned}" if warned else "") + (f"\n\n{skipped}" if skipped else "")
+            + f"\n\n{result.reason}\n")
 
 
 __all__ = [
@@ -1521,6 +1555,7 @@ __all__ = [
     "detect",
     "detect_calibrated",
     "format_table",
+    "many_categories",
     "numeric_values",
     "LEAVE_OUT",
     "extreme_values",

@@ -243,6 +243,13 @@ def skipped_note(path: str | Path, skipped: list[Any]) -> None:
     page_note(path, "ctloop-skipped", line)
 
 
+def warnings_note(path: str | Path, lines: list[str]) -> None:
+    """Put the verdict's warnings (``DriftResult.warnings``) at the top of the report's body, one
+    line each, in their order."""
+    for i in reversed(range(len(lines))):  # each goes on top: the first ends up first
+        page_note(path, f"ctloop-warning-{i}", f"Warning: {lines[i]}")
+
+
 def page_note(path: str | Path, note_id: str, line: str) -> None:
     """Put ``line`` (escaped) at the top of the report's body."""
     note = (f"<p id='{note_id}' style='font-family:sans-serif;padding:8px;background:#fff4e5'>"
@@ -275,6 +282,7 @@ def options_from_result(result: Any) -> dict[str, Any]:
         "drift_share": result.drift_share,
         "skipped": list(getattr(result, "skipped", [])),
         "drifted": by_severity(result.columns),
+        "column_warnings": list(getattr(result, "warnings", [])),
     }
 
 
@@ -294,6 +302,7 @@ def render_html(
     column_kinds: dict[str, str] | None = None,
     skipped: list[Any] | None = None,
     drifted: list[str] | None = None,
+    column_warnings: list[str] | None = None,
 ) -> dict[str, Any]:
     """Write evidently's DataDriftPreset HTML report to ``path``; returns what was rendered.
 
@@ -318,6 +327,9 @@ def render_html(
             when there are more than :data:`REPORT_MAX_COLUMNS` columns to show, the first of them
             are rendered in this order, then undrifted ones; the rest are named at the top, the
             drifted ones first.
+        column_warnings: The verdict's warnings (``DriftResult.warnings``: a drifted column with
+            too many distinct values for its rows), one line each at the top of the page
+            (:func:`warnings_note`).
 
     Returns:
         ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
@@ -389,6 +401,7 @@ def render_html(
             snapshot.save_html(str(path))
             script_safe(path)
     skipped_note(path, list(skipped or []))
+    warnings_note(path, list(column_warnings or []))
     if many:
         page_note(path, "ctloop-many-categories", "Not rendered: " + ", ".join(
             f"{c} ({n} distinct values in the sample)" for c, n in many.items())
@@ -450,4 +463,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "render_or_say_why", "sample_rows", "by_severity", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "render_or_say_why", "sample_rows", "by_severity", "script_safe", "skipped_note", "warnings_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]

@@ -585,11 +585,32 @@ class CategoryCounts:
         self.counts, self.hashed = {}, True
         self._add_hashed(values, counts)
 
+    def folded(self, limit: int) -> CategoryCounts | None:
+        """These counts with at most ``limit`` buckets: themselves when exact or already so;
+        hash buckets of a multiple of ``limit`` folded exactly (a value's bucket is its hash
+        modulo the limit, so bucket ``b`` of ``k * limit`` is ``b % limit``); ``None`` when
+        ``limit`` does not divide this one (the buckets cannot be re-hashed: their values are gone)."""
+        if not self.hashed or self.limit == limit:
+            return self
+        if limit > self.limit or self.limit % limit:
+            return None
+        out = CategoryCounts(limit)
+        out.hashed = True
+        for bucket, count in self.counts.items():
+            out.counts[bucket % limit] = out.counts.get(bucket % limit, 0) + count
+        return out
+
     def merge(self, other: CategoryCounts) -> CategoryCounts:
         out = CategoryCounts(min(self.limit, other.limit))
         for part in (self, other):
             if part.hashed and part.limit != out.limit:
-                raise ValueError("hashed category counts with different limits cannot merge")
+                folded = part.folded(out.limit)
+                if folded is None:
+                    raise ValueError(
+                        f"hash buckets of {part.limit} and of {out.limit} ({out.limit} does not divide "
+                        f"{part.limit})"
+                    )
+                part = folded
             if part.hashed and not out.hashed:
                 out._to_hashed()
             if part.hashed:

@@ -272,6 +272,55 @@ def counts_stat(
     return ColumnStat(method, score, thr, is_drift(method, score, thr), kind_of_score)
 
 
+def no_drift_score(method: str, k: int, n_ref: int, n_cur: int) -> float | None:
+    """About the distance two samples of one distribution of ``k`` values score, with ``n_ref``
+    and ``n_cur`` values (to leading order, whatever the values' shares: the two-sample
+    chi-square statistic ``sum((p - q)**2 / p)`` is about ``2 (k - 1) / n``, ``n`` the harmonic
+    mean ``2 n_ref n_cur / (n_ref + n_cur)``): Jensen-Shannon (natural log, a distance) and
+    Hellinger ``sqrt((k - 1) / (4 n))``, PSI ``2 (k - 1) / n``, KL ``(k - 1) / n``; ``None`` for
+    a p-value method. Checked by simulation (tests/unit/test_r44_drift_many_categories.py):
+    2,000 values per side of 100 equally likely values score 0.110 by Jensen-Shannon against
+    0.111 here, above its 0.1 threshold: such a column drifts with no drift."""
+    if k < 2 or n_ref <= 0 or n_cur <= 0:
+        return 0.0 if method not in P_VALUE_METHODS else None
+    n = 2 * n_ref * n_cur / (n_ref + n_cur)
+    if method in ("jensenshannon", "hellinger"):
+        return math.sqrt((k - 1) / (4 * n))
+    if method == "psi":
+        return 2 * (k - 1) / n
+    if method == "kl_div":
+        return (k - 1) / n
+    return None
+
+
+# the least values per category a chi-square or Z p-value of counts is read on (the textbook rule:
+# expected counts of at least 5); fewer, and values one side lacks decide the test (p = 0)
+MIN_VALUES_PER_CATEGORY = 5
+
+
+def sparse_categories(method: str, k: int, n_ref: int, n_cur: int, threshold: float) -> str:
+    """Why a categorical column's score says little with ``k`` distinct values (both sides) in
+    ``n_ref``/``n_cur`` values, or ``""``: a distance whose no-drift score (:func:`no_drift_score`)
+    reaches ``threshold``; a p-value with fewer than :data:`MIN_VALUES_PER_CATEGORY` values per
+    distinct value on a side."""
+    counted = f"{k:,} distinct values in {n_ref:,} reference and {n_cur:,} current values"
+    expected = no_drift_score(method, k, n_ref, n_cur)
+    if expected is not None:
+        if expected < threshold:
+            return ""
+        if method in ("jensenshannon", "hellinger"):
+            enough = (k - 1) / (4 * threshold**2)
+        else:
+            enough = (2 if method == "psi" else 1) * (k - 1) / threshold
+        return (f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
+                f"with so few values per category, at or above its threshold {threshold:g} (below it from "
+                f"about {math.ceil(enough):,} values per side)")
+    if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
+        return ""
+    return (f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
+            "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values")
+
+
 # ------------------------------------------------------------- statistics from numeric values
 def ks_pvalue(ref: np.ndarray, cur: np.ndarray) -> float:
     """``scipy.stats.ks_2samp(ref, cur).pvalue`` (method ``auto``), without the RuntimeWarning it

@@ -117,6 +117,8 @@ NUMERIC_FAMILIES = frozenset({FLOAT, INT})
 SKETCHED_FAMILIES = frozenset({FLOAT, INT, TEMPORAL})  # temporal: as seconds
 COUNTED_FAMILIES = frozenset({BOOL, TEXT, CATEGORY, OBJECT, NULL})
 FAMILIES = (FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED)
+# pandas columns that ``pandas.concat`` makes one object column of, counting the same values: bool, category, object
+OBJECT_JOINS = frozenset({BOOL, CATEGORY, OBJECT})
 FAMILY_WORDS = {FLOAT: "numbers", INT: "integers", BOOL: "booleans", TEXT: "text", CATEGORY: "categories",
                 OBJECT: "text or other objects", NULL: "only nulls", TEMPORAL: "dates/times",
                 NESTED: "lists/structs"}  # fmt: skip
@@ -275,6 +277,8 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
         return INT, pd.api.types.is_extension_array_dtype(dtype)
     if pd.api.types.is_numeric_dtype(dtype) or engine.decimal_object(series):  # Decimals: as float64
         return FLOAT, False
+    if series.dtype == np.dtype(object) and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        return BOOL, False  # booleans and nulls: an Arrow bool column with a null reads into pandas so
     return OBJECT, False
 
 
@@ -331,7 +335,7 @@ class ColumnState:
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
                  "categories", "histograms", "ints", "values_kind", "_kind_seen", "period", "rounded",
-                 "numbers")  # fmt: skip
+                 "numbers", "shadow")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -364,6 +368,10 @@ class ColumnState:
         # a counted (object) column whose values so far were all plain real numbers (``real_numbers``),
         # kept past the switch to hash buckets: int64/float64 chunks and states still join it
         self.numbers = family == OBJECT
+        # while ``numbers``: the same values as float64 in a sketch, so that Decimals coming after the
+        # counts went into hash buckets (which cannot be read back as numbers) still make the column
+        # numeric (:meth:`as_numbers`), as one pass does; dropped once a value is not a plain number
+        self.shadow = NumericSketch(sketch_size) if family == OBJECT else None
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -476,7 +484,7 @@ class ColumnState:
             if len(array) == array.null_count:
                 return
             self.see_kind(arrow_values_kind(array.type))
-            self.numbers = False  # Arrow's object columns hold text, bytes or None
+            self.numbers, self.shadow = False, None  # Arrow's object columns hold text, bytes or None
             vc = pc.value_counts(array)
             values, counts = vc.field("values"), vc.field("counts")
             valid = values.is_valid()
@@ -493,7 +501,7 @@ class ColumnState:
         if len(ordinals) == ordinals.null_count:
             return
         self.see_kind(None)  # pandas infers "period": neither number nor text
-        self.numbers = False
+        self.numbers, self.shadow = False, None
         vc = pc.value_counts(pc.drop_null(ordinals))
         periods = pd.PeriodIndex.from_ordinals(vc.field("values").to_numpy(zero_copy_only=False), freq=self.period)
         self._add_counts([str(p) for p in periods], vc.field("counts").to_numpy())
@@ -523,6 +531,7 @@ class ColumnState:
             if series.notna().any():
                 self.see_kind(_pandas_values_kind(series))
                 self.numbers = self.numbers and self.family == OBJECT and real_numbers(series)
+                self._shadow(series)
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -533,6 +542,27 @@ class ColumnState:
         else:
             self.nulls += int(series.isna().sum())
 
+    def _shadow(self, series: pd.Series) -> None:
+        """Add a chunk of plain numbers stored as objects to :attr:`shadow` (or drop it: a value
+        that is not one, or an integer beyond float64's range, which only Decimals would refuse)."""
+        if not self.numbers:
+            self.shadow = None
+        if self.shadow is None:
+            return
+        try:
+            vals = series.to_numpy(dtype=float, na_value=np.nan)
+        except (OverflowError, TypeError, ValueError):
+            self.shadow = None
+            return
+        self.shadow.add(vals[np.isfinite(vals)])
+
+    def readable_numbers(self) -> bool:
+        """An object column of plain numbers that Decimals make numeric: its exact counts
+        (:func:`real_numbers`), or its :attr:`shadow` once they are in hash buckets."""
+        if real_numbers(self):
+            return True
+        return self.counts_numbers() and self.categories.hashed and self.shadow is not None
+
     @property
     def empty(self) -> bool:
         """Only missing values so far: its type says nothing (``DriftState.update`` types such a
@@ -542,7 +572,7 @@ class ColumnState:
     def _retyped(self, like: ColumnState) -> ColumnState:
         """This empty column (:attr:`empty`) as one of ``like``'s type, its rows kept as nulls."""
         out = ColumnState(self.name, like.family, like.type,
-                          sketch_size=like.numeric.budget if like.numeric else MIN_BUDGET,
+                          sketch_size=(like.numeric or like.shadow).budget if (like.numeric or like.shadow) else MIN_BUDGET,
                           max_categories=like.categories.limit if like.categories else MIN_BUDGET)  # fmt: skip
         out.rows, out.nulls, out.nullable_int = self.rows, self.nulls, self.nullable_int
         return out
@@ -556,6 +586,9 @@ class ColumnState:
                             max_categories=self.categories.limit)  # fmt: skip
         typed.rows, typed.nulls, typed.infs = self.rows, self.nulls, self.infs
         typed.nullable_int = self.nullable_int
+        if self.categories.hashed:  # the values are in hash buckets: read from the shadow sketch (no bins:
+            typed.numeric = NumericSketch(sketch_size).merge(self.shadow)  # a second pass counts them)
+            return typed
         counts = self.categories.counts
         engine.refuse_beyond_float(self.name, ((None, v) for v in counts))
         values = np.repeat(np.asarray(list(counts), dtype=np.float64), list(counts.values()))
@@ -585,6 +618,7 @@ class ColumnState:
         if keys:
             out.see_kind(_pandas_values_kind(pd.Series(keys, dtype=object)))
         out._add_counts(keys, [int(c) for c in sk.counts])
+        out.shadow = NumericSketch(sk.budget).merge(sk)
         return out
 
     def counts_numbers(self) -> bool:
@@ -602,7 +636,7 @@ class ColumnState:
             return "Decimals"
         if self.family == OBJECT and real_numbers(self):
             return "numbers stored as objects"
-        if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes"):
+        if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes") and not self.readable_numbers():
             return TOO_MANY_OBJECTS.format(limit=self.categories.limit)
         return FAMILY_WORDS[self.family]
 
@@ -622,7 +656,7 @@ class ColumnState:
                 if not (objects.counts_numbers() and numbers.family in NUMERIC_FAMILIES):
                     continue
                 if numbers._decimals():  # plain numbers as objects + Decimals: numbers
-                    if not real_numbers(objects):  # in hash buckets: refused below, naming why
+                    if not objects.readable_numbers():  # in hash buckets, no shadow: refused below, naming why
                         break
                     edges = [e for e, _ in numbers.histograms.values()]
                     converted = objects.as_numbers(numbers.type, edges, sketch_size=numbers.numeric.budget)
@@ -644,6 +678,8 @@ class ColumnState:
         if other.family != family:
             if {self.family, other.family} == {INT, FLOAT}:
                 family = FLOAT  # pandas concat of int64 and float64 is float64
+            elif {self.family, other.family} <= OBJECT_JOINS:
+                family = OBJECT  # booleans, a category and other objects: one object column, as in DriftState.update
             else:
                 held = (f"holds {self.words()} in one and {other.words()}" if self.type == other.type
                          else f"is {self.type} in one and {other.type}")  # "object" and "object": say what
@@ -663,6 +699,10 @@ class ColumnState:
         out.nullable_int = self.nullable_int or other.nullable_int
         out.rounded = self.rounded or other.rounded
         out.numbers = self.numbers and other.numbers
+        out.shadow = None
+        if out.numbers and self.shadow is not None and other.shadow is not None:
+            first, second = (other, self) if not self.shadow.n else (self, other)
+            out.shadow = first.shadow.merge(second.shadow)
         for part in (self, other):
             if part._kind_seen:
                 out.see_kind(part.values_kind)
@@ -676,7 +716,14 @@ class ColumnState:
             first, second = (other, self) if not self.numeric.n else (self, other)
             out.numeric = first.numeric.merge(second.numeric)
         if self.categories is not None:
-            out.categories = self.categories.merge(other.categories)
+            try:
+                out.categories = self.categories.merge(other.categories)
+            except ValueError as exc:  # hash buckets of two max_categories, neither a multiple of the other
+                raise DriftError(
+                    f"cannot merge drift states: column {self.name!r} is counted in {exc} in the two "
+                    "parts; summarise every "
+                    "partition with the same max_categories (or one a multiple of the other)"
+                ) from exc
         out.histograms = dict(self.histograms)
         for key, (edges, counts) in other.histograms.items():
             if key in out.histograms:
@@ -696,6 +743,8 @@ class ColumnState:
             size += self.numeric.nbytes()
         if self.categories is not None:
             size += self.categories.nbytes()
+        if self.shadow is not None:
+            size += self.shadow.nbytes()
         return size
 
     def to_dict(self) -> dict[str, Any]:
@@ -717,6 +766,8 @@ class ColumnState:
             out["rounded"] = self.rounded
         if self.family == OBJECT:
             out["numbers"] = self.numbers
+            if self.numbers and self.shadow is not None and self.categories.hashed:
+                out["shadow"] = self.shadow.to_dict()  # exact counts: rebuilt from them on reading
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
@@ -729,7 +780,10 @@ class ColumnState:
         return out
 
     @classmethod
-    def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnState:
+    def from_dict(cls, name: str, data: dict[str, Any], *, sketch_size: int = DEFAULT_SKETCH_SIZE) -> ColumnState:
+        """``sketch_size``: the state's, for the :attr:`shadow` of an object column of numbers."""
+        import pandas as pd
+
         num = data.get("numeric")
         cat = data.get("categories")
         out = cls(name, data["family"], data["type"],
@@ -751,6 +805,14 @@ class ColumnState:
             out.numeric = NumericSketch.from_dict(num)
         if cat:
             out.categories = CategoryCounts.from_dict(cat)
+        if out.family == OBJECT:
+            out.shadow = None
+            if data.get("shadow"):
+                out.shadow = NumericSketch.from_dict(data["shadow"])
+            elif out.numbers and out.categories is not None and real_numbers(out):
+                out.shadow = NumericSketch(sketch_size)
+                out._shadow(pd.Series(list(out.categories.counts), dtype=object).repeat(
+                    list(out.categories.counts.values())))
         if "ints" in data:
             out.ints = None if data["ints"] is None else {int(v) for v in data["ints"]}
         elif out.numeric is not None:  # a state written before: its float values' count
@@ -863,8 +925,14 @@ class DriftState:
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, type_name, store=apply)  # typed by its first values
+                if family != col.family and {family, col.family} <= OBJECT_JOINS:  # booleans, a category
+                    if apply:  # and other objects: pandas.concat of them is one object column, counted as they were
+                        if col.family != OBJECT:
+                            col.family, col.type, col.numbers, col.shadow = OBJECT, "object", False, None
+                        col.update_pandas(series, bins)
+                    return
                 if family == FLOAT and col.family == OBJECT and engine.decimal_object(series):
-                    if real_numbers(col):  # numbers as objects, then Decimals: numbers from here on
+                    if col.readable_numbers():  # numbers as objects, then Decimals: numbers from here on
                         col = col.as_numbers(type_name, bins, sketch_size=self.sketch_size)
                         if apply:
                             self.columns[name] = col
@@ -1010,7 +1078,7 @@ class DriftState:
         out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
         out.rows = int(data["rows"])
         for col in data["columns"]:
-            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col)
+            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
         return out
 
 
@@ -1078,9 +1146,25 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         limit = min(
             x.categories.limit if x.categories is not None else x.numeric.budget for x in (rs, cs)
         )
-        hashed_r = rs.categories is not None and rs.categories.hashed and rs.categories.limit == limit
-        hashed_c = cs.categories is not None and cs.categories.hashed and cs.categories.limit == limit
-        ref, cur = _hashed(ref, limit, hashed_r), _hashed(cur, limit, hashed_c)
+        hashed = []
+        for side, x in (("reference", rs), ("current", cs)):
+            if x.categories is None or not x.categories.hashed:
+                hashed.append(False)
+                continue
+            folded = x.categories.folded(limit)  # the other side hashed into fewer buckets: fold these
+            if folded is None:  # re-hashing bucket numbers as values would compare unrelated buckets
+                raise DriftError(
+                    f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets and "
+                    f"the other side in {limit} (their max_categories differ, and {limit} does not divide "
+                    f"{x.categories.limit}): the buckets cannot be compared; summarise both sides with the "
+                    "same max_categories (or one a multiple of the other)"
+                )
+            if x is rs:
+                ref = folded.counts
+            else:
+                cur = folded.counts
+            hashed.append(True)
+        ref, cur = _hashed(ref, limit, hashed[0]), _hashed(cur, limit, hashed[1])
     rc, cc, keys = aligned_counts(ref, cur)
     n_ref, n_cur = int(rc.sum()), int(cc.sum())
     if n_ref == 0 or n_cur == 0:
@@ -1090,13 +1174,16 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         method = stats.default_method("categorical", n_ref, n_unique)
     st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     detail = "p-value" if st.kind == "p_value" else "distance"
+    warning = engine.many_categories(name, st.method, rc, cc, st.threshold, st.drifted)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
-                                  st.drifted, detail)  # fmt: skip
+                                  st.drifted, detail, warning=warning)  # fmt: skip
     # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
     low, high = (st.score, _DISTANCE_MAX[method]) if method in _DISTANCE_MAX else (None, None)
-    return _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
-                        f"{detail}; approximate: {why}")  # fmt: skip
+    out = _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
+                       f"{detail}; approximate: {why}")  # fmt: skip
+    out.warning = warning  # k counts hash buckets there: at most the distinct values
+    return out
 
 
 def _approximate(name: str, kind: str, method: str, score: float, thr: float,

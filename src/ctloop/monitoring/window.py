@@ -438,69 +438,96 @@ class WindowState:
     # ---- building
     def update(self, chunk: pd.DataFrame) -> WindowState:
         """Add deduplicated logged rows of ``(read_from, end]`` with ``_time`` (a chunk of
-        :func:`ctloop.inference_log.scan.scan_window`, or ``read_log``'s whole frame)."""
+        :func:`ctloop.inference_log.scan.scan_window`, or ``read_log``'s whole frame). A chunk
+        refused (its drift summary raises: a feature of another type than before) leaves the state
+        as it was: every step that can raise runs before anything is counted."""
+        from ctloop.drift.streaming import DriftState
         from ctloop.inference_log.reader import flag, served
 
         spec = self.spec
-        for c in chunk.columns:
-            if c not in self.log_columns and c != PARSED_TIME:
-                self.log_columns.append(c)
+        logged = [c for c in dict.fromkeys(chunk.columns) if c not in self.log_columns and c != PARSED_TIME]
         if not len(chunk):
+            self.log_columns.extend(logged)
             return self
         times = chunk[PARSED_TIME]
         current = chunk[times > spec.start]
-        self.counts["rows"] += len(current)
-        self.counts["served"] += len(served(current))
+        counts = dict.fromkeys(COUNTS, 0)
+        counts["rows"] = len(current)
+        counts["served"] = len(served(current))
         if spec.count_from is not None:
-            self.counts["since"] += int((times > spec.count_from).sum())
+            counts["since"] = int((times > spec.count_from).sum())
+        drift = None
         if spec.features:
-            self._drift(current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current)
+            requested = current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current
+            counts["requested"] = len(requested)
+            drift = self._drift(requested)
+        bins = None
         if spec.score_bins and len(current) and all(c in current.columns for c in spec.keep):
             from ctloop.monitoring.triggers import score_bins_of
 
-            counts = score_bins_of(spec.score_bins, current[list(spec.keep)])
-            self.score_bins = [a + int(b) for a, b in zip(self.score_bins or [0] * len(counts), counts, strict=True)]
+            bins = score_bins_of(spec.score_bins, current[list(spec.keep)])
+        candidates: tuple[pd.DataFrame | None, str | None] = (None, None)
         if spec.labelled:
             lookback = chunk[times > spec.lookback_start]
             ok = served(lookback)
-            self.counts["lookback_rows"] += len(lookback)
-            self.counts["lookback_served"] += len(ok)
-            self._candidates(ok)
+            counts["lookback_rows"] = len(lookback)
+            counts["lookback_served"] = len(ok)
+            candidates = self._candidates(ok)
+        if drift is not None:  # the last step that can refuse the chunk (DriftState.update changes nothing then)
+            present, aligned, numbers_as_text, unparsed = drift
+            state = self.drift if self.drift is not None else DriftState()
+            state.update(aligned)
+            self.drift = state
+            for f, n in present.items():
+                self.present[f] = self.present.get(f, 0) + n
+            for column, seen in numbers_as_text.items():
+                self.numbers_as_text.setdefault(column, NumbersAsText()).add(seen)
+            for column, lost in unparsed.items():
+                self.unparsed.setdefault(column, Unparsed()).add(lost)
+        self.log_columns.extend(logged)
+        for k, n in counts.items():
+            self.counts[k] += n
+        if bins is not None:
+            self.score_bins = [a + int(b) for a, b in zip(self.score_bins or [0] * len(bins), bins, strict=True)]
+        rows, least = candidates
+        if rows is not None:
+            self.labelled.append(rows)
+        elif least is not None and not self.labelled:
+            self.least_key = _least(self.least_key, least)
         return self
 
-    def _drift(self, requested: pd.DataFrame) -> None:
-        from ctloop.drift.streaming import DriftState
-
-        self.counts["requested"] += len(requested)
+    def _drift(self, requested: pd.DataFrame) -> tuple[dict[str, int], pd.DataFrame, dict, dict] | None:
+        """The requested rows' features aligned and coerced for the drift state, their non-null
+        counts, and the numbers read as text and date/time values read as missing in them
+        (counted by :meth:`update` once the chunk is taken)."""
         if not len(requested):
-            return
+            return None
         features = list(self.spec.features)
         aligned = align_columns(requested, features)
         columns = [f for f in features if f in aligned.columns]
         if not columns:
-            return
-        for f, n in present_counts(aligned, columns).items():
-            self.present[f] = self.present.get(f, 0) + n
+            return None
+        present = present_counts(aligned, columns)
+        numbers_as_text: dict[str, NumbersAsText] = {}
+        unparsed: dict[str, Unparsed] = {}
         aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns, self.spec.text,
-                              dict(self.spec.text_numbers), self.numbers_as_text, dict(self.spec.temporal),
-                              self.unparsed)
-        if self.drift is None:
-            self.drift = DriftState()
-        self.drift.update(aligned.reset_index(drop=True))
+                              dict(self.spec.text_numbers), numbers_as_text, dict(self.spec.temporal), unparsed)
+        return present, aligned.reset_index(drop=True), numbers_as_text, unparsed
 
-    def _candidates(self, ok: pd.DataFrame) -> None:
+    def _candidates(self, ok: pd.DataFrame) -> tuple[pd.DataFrame | None, str | None]:
+        """The lookback's served rows whose key has a label (:meth:`update` keeps them), or, when
+        none has, their smallest key (the note when no label matched)."""
         from ctloop.labels.join import candidate_rows, smallest_key
         from ctloop.labels.store import normalise_keys
 
         index = self.labels
         if index is None or index.key not in ok.columns or not len(ok):
-            return
+            return None, None
         keys = normalise_keys(ok[index.key])  # once: for the candidates and, while none matched, the note
         rows = candidate_rows(ok, index, [PARSED_TIME, MODEL_VERSION, REVISION], list(self.spec.keep), keys)
         if len(rows):
-            self.labelled.append(rows)
-        elif not self.labelled:
-            self.least_key = _least(self.least_key, smallest_key(keys))
+            return rows, None
+        return None, None if self.labelled else smallest_key(keys)
 
     # ---- combining
     def merge(self, other: WindowState) -> WindowState:
