@@ -7,7 +7,9 @@ Semantics (fail-safe, after TFX's Evaluator):
    metrics, ``<=`` for lower-is-better ones (``log_loss``, ``rmse``, ``mae``). All must pass.
 3. **No champion yet →** absolute thresholds only (the reason says so). The same when the holdout
    lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
-   drift and retrains on): the champion cannot score it, and the reason names the column; and when
+   drift and retrains on): the champion cannot score it, and the reason names the column; the same
+   when a feature the champion learnt as numbers holds text (or other non-numbers) the challenger
+   scored (the column's type changed: numbers → text); and when
    the champion is a model of the other task (a classifier for a regression, ``training.task``
    changed): its predictions are no comparison; and when the champion's classes are the
    challenger's renamed (``0``/``1`` → ``good``/``bad``: none in common with the challenger's, and
@@ -96,6 +98,17 @@ def _finite(value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- scoring
+class _TypeChanged(EvaluationError):
+    """A model cannot score the holdout because a feature it learnt as numbers holds text or other
+    values there (``column``; ``held``: what it holds, e.g. ``text (e.g. 'a', 9 row(s))``). For the
+    challenger an error; for the champion the table's schema changed (a column of numbers now text,
+    which the challenger learnt): no comparison, as for a column the holdout no longer has."""
+
+    def __init__(self, message: str, column: str, held: str) -> None:
+        super().__init__(message)
+        self.column, self.held = column, held
+
+
 def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model",
                  unused: set[str] | frozenset[str] = frozenset(), finite: bool = True):
     """``unused``: features the model learnt from no row (:func:`ctloop.scoring.unused_features`),
@@ -139,17 +152,19 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         text = _text_in_numbers(model, x, str(exc))
         if text is not None:  # "could not convert string to float: '1,5'" named no column
             name, value, rows = text
-            raise EvaluationError(
+            raise _TypeChanged(
                 f"the {role} cannot score the holdout data: its numeric feature {name!r} holds text (e.g. "
                 f"{quoted(value)}, {rows} row(s)): the {role} learnt numbers there; write the column as numbers "
-                "(a decimal point, no units or thousands separators)") from exc
+                "(a decimal point, no units or thousands separators)", name, f"text (e.g. {quoted(value)}, "
+                f"{rows} row(s))") from exc
         odd = _not_numbers(model, x)
         if odd is not None:
             name, value, rows = odd
-            raise EvaluationError(
+            raise _TypeChanged(
                 f"the {role} cannot score the holdout data: its numeric feature {name!r} holds "
                 f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s)), not numbers: the {role} "
-                "learnt numbers there; write the column as numbers") from exc
+                "learnt numbers there; write the column as numbers", name,
+                f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s))") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
 
@@ -571,15 +586,20 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     relabelled: dict[Any, Any] = {}
     disjoint = ""
     outputs = ""  # the champion's NaN or infinite outputs: no comparison (a delta of NaN "passed")
+    retyped: _TypeChanged | None = None  # a feature the champion learnt as numbers holds text (the challenger's)
     if champion is not None:
         from ctloop.scoring import unused_features
 
-        data_b, _, pred_b, classes_b = _predictions(
-            champion, holdout.rename(columns=renamed) if renamed else holdout, target=target, task=task,
-            role="champion", unused=unused_features(champion, champion_meta), finite=False)
-        outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict", data_b.index)
-        if outputs:
-            champion, pred_b = None, None
+        try:
+            data_b, _, pred_b, classes_b = _predictions(
+                champion, holdout.rename(columns=renamed) if renamed else holdout, target=target, task=task,
+                role="champion", unused=unused_features(champion, champion_meta), finite=False)
+        except _TypeChanged as exc:  # the challenger scored the same rows: the column's type changed, not a typo
+            retyped, champion, pred_b = exc, None, None
+        else:
+            outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict", data_b.index)
+            if outputs:
+                champion, pred_b = None, None
     if champion is not None:
         if task == "classification":
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
@@ -652,8 +672,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if relabelled and champion is not None:
         reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
                        + " (the same classes written another way)")
-    if gone or other:
-        decision.champion_skipped = "schema" if gone else "task"
+    if gone or other or retyped:
+        decision.champion_skipped = "schema" if gone or retyped else "task"
     elif disjoint:
         decision.champion_skipped = "classes"
     elif outputs:
@@ -663,6 +683,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
                        + ", a feature of the champion (the data's schema changed): judged on absolute thresholds "
                        "only")
+    elif retyped:
+        reasons.append(f"the champion cannot score the holdout: its numeric feature {retyped.column!r} holds "
+                       f"{retyped.held}: the column's type changed since the champion was trained (the challenger "
+                       "scored it): judged on absolute thresholds only")
     elif other:
         reasons.append(f"the champion is a {'regressor' if task == 'classification' else 'classifier'}, not a model "
                        f"of this {task} task (training.task changed): judged on absolute thresholds only")
