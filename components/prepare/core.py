@@ -182,6 +182,25 @@ def refuse_nested(frame: pd.DataFrame) -> None:
                                     "needs one text or number per row") for c, kind in nested])
 
 
+def positive_zeros(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``-0.0`` read as ``0.0`` in its float columns (numpy, nullable ``Float64``,
+    Arrow): the two are equal, so the duplicate-row check kept whichever came first, and the
+    prepared rows, their digest and the split depended on the source's order of rows."""
+    import numpy as np
+    import pandas as pd
+
+    signed = {}
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
+            continue
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        if ((values == 0) & np.signbit(values)).any():
+            signed[name] = col.mask(col.eq(0).to_numpy(dtype=bool, na_value=False), col.dtype.type(0.0)
+                                    if isinstance(col.dtype, np.dtype) else 0.0)
+    return frame.assign(**signed) if signed else frame
+
+
 def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
     """``frame`` by ``time_column``, rows sharing a time by a hash of their other values (not the
     source's order of rows or of columns, nor the unit a time is stored in), index reset: the order
@@ -362,7 +381,7 @@ def prepare(
         mask &= times > start
     else:
         start = tmin - pd.Timedelta(seconds=1)
-    selected = data.loc[mask]
+    selected = positive_zeros(data.loc[mask])
     before_dedupe = len(selected)
     selected = selected.drop_duplicates()
     duplicates = before_dedupe - len(selected)
