@@ -118,8 +118,9 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
 
     if target not in frame.columns:
         raise EvaluationError(f"holdout data has no target column {target!r}")
-    from ctloop.components.train.core import blank_as_missing
+    from ctloop.components.train.core import blank_as_missing, check_target_nested
 
+    check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the metrics
     data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")

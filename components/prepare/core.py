@@ -358,8 +358,9 @@ def prepare(
     rows_in = len(frame)
     # a blank target cell ('', spaces: a row not labelled yet, in the newest rows, the holdout) is a missing
     # label: dropped and counted with the nulls (null_target_dropped), as the fit and the gate leave it out
-    from ctloop.components.train.core import blank_as_missing
+    from ctloop.components.train.core import blank_as_missing, check_target_nested
 
+    check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the duplicate check
     frame = blank_as_missing(frame, target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)

@@ -380,6 +380,7 @@ def fit(
     if twice:  # pandas' frame[name] is then a frame: "'DataFrame' object has no attribute 'dtype'"
         raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
                                     "more than once: rename or drop the copies") for name in twice])
+    check_target_nested(frame[target], target)  # not "unhashable type: 'list'" from pandas or scikit-learn
     data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
@@ -698,6 +699,35 @@ def blank_as_missing(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     when there are none)."""
     blank = blank_labels(frame[target])
     return frame.assign(**{target: frame[target].mask(blank)}) if blank.any() else frame
+
+
+def check_target_nested(y: pd.Series, target: str) -> None:
+    """Refuse a target holding nested values (a list, dict, tuple, set or array in a row: a Parquet list
+    or struct column, a frame of one's own), naming the column, one value and how many rows hold one:
+    a target needs one class or number per row, and pandas' duplicate check and scikit-learn raised a raw
+    ``TypeError: unhashable type: 'list'`` naming nothing. An Arrow list/struct column is refused by its
+    type (``prepare.core.refuse_nested``)."""
+    import pandas as pd
+
+    if isinstance(y.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_nested(y.dtype.pyarrow_dtype):
+            raise DataValidationError([(target, "dtype", int(y.notna().sum()), f"nested values (an Arrow "
+                                        f"{y.dtype.pyarrow_dtype} column): a target needs one class or number "
+                                        "per row")])
+        return
+    if y.dtype != object or pd.api.types.infer_dtype(y, skipna=True) in ("string", "empty", "integer",
+                                                                           "floating", "boolean", "mixed-integer-float"):
+        return  # all text or numbers (decided in C)
+    nested = y[y.map(lambda v: isinstance(v, list | tuple | dict | set | frozenset) or (
+        hasattr(v, "__len__") and hasattr(v, "shape") and not isinstance(v, str | bytes)))]
+    if len(nested):
+        first = nested.iloc[0]
+        shown = repr(first.tolist() if hasattr(first, "tolist") else first)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        raise DataValidationError([(target, "dtype", len(nested), f"nested values ({type(nested.iloc[0]).__name__}; "
+                                    f"e.g. {shown}): a target needs one class or number per row")])
 
 
 def check_labels(y: pd.Series, target: str) -> None:
