@@ -88,12 +88,33 @@ def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...]
             continue
         col = frame[name]
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
-            if pd.api.types.is_datetime64_any_dtype(col):
-                continue  # timestamps are not features (use derived columns)
+            if holds_times(col):
+                continue  # timestamps, dates and times of day are not features (use derived columns)
             categorical.append(name)
         else:
             numeric.append(name)
     return numeric, categorical
+
+
+def holds_times(col: pd.Series) -> bool:
+    """Whether ``col`` holds timestamps, dates or times of day: datetime64, an Arrow timestamp, date or
+    time column (``dtype_backend="pyarrow"``), or objects all ``datetime.date``/``datetime.time``/
+    ``datetime.datetime`` (a Parquet ``date32``/``date64``/``time64`` column as pandas reads it, a
+    column of timestamps in several zones). Such a column is no feature: one-hot encoded, every later
+    date was a category never seen, and a ``datetime.date`` category made saving the model fail
+    ("holds types skops does not trust ... datetime.date") after the fit and the gate."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return True
+    if isinstance(col.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        kind = col.dtype.pyarrow_dtype
+        return bool(pa.types.is_timestamp(kind) or pa.types.is_date(kind) or pa.types.is_time(kind))
+    if col.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(col, skipna=True) in ("date", "time", "datetime") and bool(col.notna().any())
 
 
 def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
@@ -454,11 +475,12 @@ def fit(
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     dated = [name for name in data.columns if name not in {target, WEIGHT, *exclude}
-             and pd.api.types.is_datetime64_any_dtype(data[name])]
+             and holds_times(data[name])]
     if dated:
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
-        note = (f"column(s) {', '.join(repr(n) for n in dated)} hold timestamps: not features of the model (a "
-                "time is not learned); derive numbers from them (an age in days, a weekday) to learn from them")
+        note = (f"column(s) {', '.join(repr(n) for n in dated)} hold timestamps, dates or times of day: not "
+                "features of the model (a time is not learned); derive numbers from them (an age in days, a "
+                "weekday, an hour) to learn from them")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
@@ -672,7 +694,8 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
     violations = []
     for name in features:
         dtype = frame[name].dtype
-        if pd.api.types.is_timedelta64_dtype(dtype):
+        if pd.api.types.is_timedelta64_dtype(dtype) or (  # an Arrow duration column (dtype_backend="pyarrow")
+                isinstance(dtype, pd.ArrowDtype) and dtype.kind == "m"):
             violations.append((name, "dtype", len(frame), f"a duration ({dtype}): write it as a number (e.g. seconds)"))
         elif pd.api.types.is_complex_dtype(dtype):
             violations.append((name, "dtype", len(frame), f"complex numbers ({dtype}): write the parts as two columns"))
