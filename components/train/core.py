@@ -97,15 +97,16 @@ def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...]
 
 
 def holds_times(col: pd.Series) -> bool:
-    """Whether ``col`` holds timestamps, dates or times of day: datetime64, an Arrow timestamp, date or
-    time column (``dtype_backend="pyarrow"``), or objects all ``datetime.date``/``datetime.time``/
-    ``datetime.datetime`` (a Parquet ``date32``/``date64``/``time64`` column as pandas reads it, a
-    column of timestamps in several zones). Such a column is no feature: one-hot encoded, every later
+    """Whether ``col`` holds timestamps, dates or times of day: datetime64, a pandas period (a Parquet
+    file pandas wrote from one reads back as one), an Arrow timestamp, date or time column
+    (``dtype_backend="pyarrow"``), or objects all ``datetime.date``/``datetime.time``/``datetime.datetime``
+    or periods (a Parquet ``date32``/``date64``/``time64`` column as pandas reads it, a column of
+    timestamps in several zones). Such a column is no feature: one-hot encoded, every later
     date was a category never seen, and a ``datetime.date`` category made saving the model fail
     ("holds types skops does not trust ... datetime.date") after the fit and the gate."""
     import pandas as pd
 
-    if pd.api.types.is_datetime64_any_dtype(col):
+    if pd.api.types.is_datetime64_any_dtype(col) or isinstance(col.dtype, pd.PeriodDtype):
         return True
     if isinstance(col.dtype, pd.ArrowDtype):
         import pyarrow as pa
@@ -114,7 +115,8 @@ def holds_times(col: pd.Series) -> bool:
         return bool(pa.types.is_timestamp(kind) or pa.types.is_date(kind) or pa.types.is_time(kind))
     if col.dtype != object:
         return False
-    return pd.api.types.infer_dtype(col, skipna=True) in ("date", "time", "datetime") and bool(col.notna().any())
+    return pd.api.types.infer_dtype(col, skipna=True) in ("date", "time", "datetime", "period") \
+        and bool(col.notna().any())
 
 
 def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
@@ -699,8 +701,47 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
             violations.append((name, "dtype", len(frame), f"a duration ({dtype}): write it as a number (e.g. seconds)"))
         elif pd.api.types.is_complex_dtype(dtype):
             violations.append((name, "dtype", len(frame), f"complex numbers ({dtype}): write the parts as two columns"))
+        else:
+            odd = _odd_values(frame[name])
+            if odd is not None:
+                rows, value = odd
+                shown = repr(value)
+                shown = shown if len(shown) <= 40 else shown[:39] + "…"
+                violations.append((name, "dtype", rows, f"values of type {type(value).__name__} (e.g. {shown}), "
+                                   "neither text nor numbers: write the column as text or numbers (an interval's "
+                                   "bounds as two number columns)"))
     if violations:
         raise DataValidationError(violations)
+
+
+def _odd_values(col: pd.Series) -> tuple[int, Any] | None:
+    """How many values of the object (or interval, or categorical) column ``col`` are neither text,
+    numbers, true/false, bytes nor nested (those ``check_uniform_types`` names), with the first, when
+    every value is; None otherwise (beside text or numbers they are mixed types, which
+    ``check_uniform_types`` names). Such a feature (pandas' ``Interval``: a Parquet file pandas wrote
+    from an ``interval`` column reads back as one; a ``uuid.UUID``) was one-hot encoded, and saving the
+    model failed after the fit and the gate: "the model holds types skops does not trust ...:
+    pandas._libs.interval.Interval; for an estimator of your own ..." (misleading for a built-in
+    estimator)."""
+    import numbers
+
+    import numpy as np
+    import pandas as pd
+
+    values = col
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        values = pd.Series(col.cat.categories)
+    elif not (col.dtype == object or isinstance(col.dtype, pd.IntervalDtype)):
+        return None
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty", "integer", "floating", "boolean",
+                                                          "mixed-integer-float", "bytes"):
+        return None  # decided in C (the common case)
+    present = col.dropna()
+    odd = present.map(lambda v: not isinstance(v, str | bytes | bytearray | bool | np.bool_ | numbers.Number | list
+                                               | tuple | dict | set | frozenset) and not hasattr(v, "shape"))
+    odd = odd.to_numpy(dtype=bool)
+    # beside text or numbers: mixed types, which check_uniform_types names
+    return (int(odd.sum()), present[odd].iloc[0]) if len(odd) and odd.all() else None
 
 
 def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
