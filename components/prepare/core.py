@@ -352,6 +352,15 @@ def prepare(
     if twice:
         raise DataValidationError([(c, "unique_name", len(frame), "the column name appears more than once")
                                    for c in twice])
+    # a frame of one's own (a file's names are text): scikit-learn's raw TypeError "Feature names are only
+    # supported if all input features have string names" at the fit, after the split was written
+    other = [c for c in frame.columns if not isinstance(c, str)]
+    if other:
+        raise DataValidationError([(str(c), "text_name", len(frame), f"column name {c!r} is not text "
+                                    f"({type(c).__name__}): name the columns with text") for c in other])
+    if WEIGHT in frame.columns:  # the fit would weigh its rows by it, silently (or recency_half_life overwrote it)
+        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
+                                    "for the recency weights of data.recency_half_life: rename the column")])
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
         raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
