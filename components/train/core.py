@@ -27,6 +27,8 @@ from ctloop.contract import (
     check_finite,
     check_numbers_as_text,
     check_uniform_types,
+    nested_values,
+    shown_value,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
@@ -781,17 +783,10 @@ def check_target_nested(y: pd.Series, target: str) -> None:
                                         f"{y.dtype.pyarrow_dtype} column): a target needs one class or number "
                                         "per row")])
         return
-    if y.dtype != object or pd.api.types.infer_dtype(y, skipna=True) in ("string", "empty", "integer",
-                                                                           "floating", "boolean", "mixed-integer-float"):
-        return  # all text or numbers (decided in C)
-    nested = y[y.map(lambda v: isinstance(v, list | tuple | dict | set | frozenset) or (
-        hasattr(v, "__len__") and hasattr(v, "shape") and not isinstance(v, str | bytes)))]
-    if len(nested):
-        first = nested.iloc[0]
-        shown = repr(first.tolist() if hasattr(first, "tolist") else first)
-        shown = shown if len(shown) <= 40 else shown[:39] + "…"
-        raise DataValidationError([(target, "dtype", len(nested), f"nested values ({type(nested.iloc[0]).__name__}; "
-                                    f"e.g. {shown}): a target needs one class or number per row")])
+    nested = nested_values(y)
+    if nested:
+        raise DataValidationError([(target, "dtype", nested[0], f"nested values ({type(nested[1]).__name__}; "
+                                    f"e.g. {shown_value(nested[1])}): a target needs one class or number per row")])
 
 
 def check_labels(y: pd.Series, target: str) -> None:

@@ -181,6 +181,27 @@ def missing_column(name: str, columns: Any) -> str:
     return f"column is missing from the data (its columns: {shown})"
 
 
+def nested_values(col: pd.Series) -> tuple[int, Any] | None:
+    """How many values of the object column ``col`` are nested (a list, tuple, dict, set or array in a
+    row: a Parquet list or struct column as pandas reads it, numpy arrays), with the first; None when
+    none is (and for any other dtype: an Arrow list column is told by its type)."""
+    import pandas as pd
+
+    if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) in (
+            "string", "empty", "integer", "floating", "boolean", "mixed-integer-float", "bytes", "decimal"):
+        return None  # decided in C (the common case)
+    values = col.dropna()
+    nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set, frozenset)) or hasattr(v, "__len__")
+                               and not isinstance(v, (str, bytes, bytearray)))]
+    return (len(nested), nested.iloc[0]) if len(nested) else None
+
+
+def shown_value(value: Any) -> str:
+    """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``)."""
+    text = repr(value.tolist() if hasattr(value, "tolist") and hasattr(value, "shape") else value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
     """Refuse object columns whose values mix types (text and numbers): scikit-learn's imputers and
     encoders need all strings or all numbers and do not say which column breaks that ("Encoders
@@ -697,6 +718,11 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
                 violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns)))
             continue
         col = out[rule.name]
+        nested = nested_values(col)
+        if nested:  # a Parquet list or struct column: unhashable, the rules below raised a raw TypeError
+            violations.append((rule.name, "dtype", nested[0], f"nested values ({type(nested[1]).__name__}; e.g. "
+                               f"{shown_value(nested[1])}): a column needs one text or number per row"))
+            continue
         nulls = int(col.isna().sum())
         if n and nulls == n:
             violations.append((rule.name, "all_null", n, "every value is null"))
@@ -784,5 +810,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 __all__ = [
     "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "date_order", "parse_times", "undecided_dates", "validate",
+    "check_uniform_types", "coerce", "date_order", "nested_values", "parse_times", "shown_value", "undecided_dates",
+    "validate",
 ]
