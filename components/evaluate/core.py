@@ -265,6 +265,15 @@ def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str,
     return found[0] if found else None
 
 
+def _name_key(name: str) -> str:
+    """A column name as the gate matches a champion's feature to a holdout column renamed in case,
+    surrounding spaces or Unicode normalization form only (NFD: an accent as a character of its own,
+    as macOS file names and some exports write it; NFC: composed)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
 def _is_classifier(model: Any) -> bool:
     """Whether ``model`` is a classifier: scikit-learn's estimator type (a Pipeline's is its last
     step's), else whether it gives class probabilities."""
@@ -573,9 +582,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     # column: the champion reads it under its old name and is compared as usual (skipping it let a
     # worse challenger pass on thresholds; refusing blocked every retrain after a deliberate rename)
     renamed: dict[str, str] = {}
-    for feature in gone:
+    for feature in gone:  # also in another Unicode form: 'é' as one character (NFC) or 'e' + accent (NFD)
         near = [c for c in holdout.columns if isinstance(c, str) and isinstance(feature, str)
-                and c.strip().casefold() == feature.strip().casefold() and c not in names]
+                and _name_key(c) == _name_key(feature) and c not in names]
         if len(near) == 1:
             renamed[near[0]] = feature
     gone = [f for f in gone if f not in renamed.values()]
@@ -669,7 +678,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
 
     if renamed and champion is not None:
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
-                       + " (renamed in case or spaces only)")
+                       + (" (renamed in case or spaces only)" if all(new.strip().casefold() == old.strip().casefold()
+                                                                    for new, old in renamed.items())
+                          else " (renamed in case, spaces or Unicode form only)"))
     if relabelled and champion is not None:
         reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
                        + " (the same classes written another way)")

@@ -171,8 +171,16 @@ def missing_column(name: str, columns: Any) -> str:
     it was meant to be when one differs only in case or surrounding spaces, or is close
     (``difflib``), else the table's columns (the first ten)."""
     import difflib
+    import unicodedata
 
     names = [str(c) for c in columns]
+    form = [c for c in names if c != str(name) and unicodedata.normalize("NFC", c) == unicodedata.normalize("NFC", str(name))]
+    if form:  # they print alike: say how they differ
+        which = "NFD" if unicodedata.is_normalized("NFD", form[0]) else "NFC" if unicodedata.is_normalized(
+            "NFC", form[0]) else "another form"
+        return (f"column is missing from the data; it has {form[0]!r}, the same name in another Unicode "
+                f"normalization ({which}: an accent written as {'a character of its own' if which == 'NFD' else 'part of its letter'}): "
+                "write the name as the data does")
     same = [c for c in names if c.strip().casefold() == str(name).strip().casefold()]
     close = same or difflib.get_close_matches(str(name), names, n=1)
     if close:
