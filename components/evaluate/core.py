@@ -479,13 +479,15 @@ def paired_bootstrap(metric: str, y, pred_challenger, pred_champion, classes, *,
     d = d[np.isfinite(d)]
     alpha = (1 - confidence) / 2
     low, high = (np.quantile(d, [alpha, 1 - alpha]) if len(d) else (float("nan"), float("nan")))
+    # + 0.0: a lower-is-better metric's zero difference is -0.0 (sign * 0.0), which read "delta -0.0000 (CI
+    # +0.0000..-0.0000)", an interval that looked upside down, for a challenger that predicts as the champion
     return {
         "metric": metric,
         "challenger": float(point_c),
         "champion": float(point_b),
-        "delta": float(sign * (point_c - point_b)),
-        "ci_low": float(low),
-        "ci_high": float(high),
+        "delta": float(sign * (point_c - point_b)) + 0.0,
+        "ci_low": float(low) + 0.0,
+        "ci_high": float(high) + 0.0,
         "confidence": confidence,
         "rounds": int(len(d)),
     }
