@@ -570,8 +570,22 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if task not in M.TASKS:
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
     primary = check(cfg, task)
+    twice = sorted({str(c) for c in holdout.columns[holdout.columns.duplicated()]})
+    if twice:  # holdout[name] would be a frame: a raw TypeError or AttributeError naming nothing
+        from ctloop.errors import DataValidationError
+
+        raise DataValidationError([(c, "unique_name", len(holdout), "the holdout data has this column more than "
+                                    "once: rename or drop the copies") for c in twice])
     if cfg.slice_column and cfg.slice_column not in holdout.columns:
         raise ConfigError(f"gate.slice_column {cfg.slice_column!r} is not a column of the holdout data")
+    if cfg.slice_column:
+        from ctloop.contract import nested_values, shown_value
+
+        nested = nested_values(holdout[cfg.slice_column])
+        if nested:  # "unhashable type: 'list'" from the slices' unique values
+            raise ConfigError(f"gate.slice_column {cfg.slice_column!r} holds nested values "
+                              f"({type(nested[1]).__name__}; e.g. {shown_value(nested[1])}, {nested[0]} row(s)): a "
+                              "slice column needs one category per row")
 
     data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger")
     labels: list = []
