@@ -149,13 +149,18 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
         entry: dict[str, Any] = {"dtype": str(col.dtype), "null_fraction": round(float(col.isna().mean()), 6) if len(col) else 0.0}
         if isinstance(col.dtype, pd.ArrowDtype) and _time_kind(col.dtype) == "M":
             entry.update(_time_range(col))
-        elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+        elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col) \
+                or pd.api.types.is_complex_dtype(col):  # complex: describe's percentiles raised a raw TypeError
             if pd.api.types.is_datetime64_any_dtype(col):
                 entry.update({"min": str(col.min()), "max": str(col.max())})
             else:
                 top = col.astype(str).value_counts().head(10)
                 entry.update({"unique": int(col.nunique()), "top": {str(k): int(v) for k, v in top.items()}})
         else:
+            if isinstance(col.dtype, pd.ArrowDtype) and col.dtype.kind not in "iufb":
+                # an Arrow decimal (a warehouse NUMERIC, pd.read_parquet(dtype_backend="pyarrow")): pandas' describe
+                # raised "ArrowTypeError: int or Decimal object expected, got numpy.int64" (pandas 2.3)
+                col = col.astype("float64[pyarrow]")
             desc = col.describe()
             entry.update({k: (None if pd.isna(desc.get(k)) else round(float(desc.get(k)), 6))
                           for k in ("min", "max", "mean", "std")})
