@@ -7,7 +7,9 @@ Semantics (fail-safe, after TFX's Evaluator):
    metrics, ``<=`` for lower-is-better ones (``log_loss``, ``rmse``, ``mae``). All must pass.
 3. **No champion yet →** absolute thresholds only (the reason says so). The same when the holdout
    lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
-   drift and retrains on): the champion cannot score it, and the reason names the column; and when
+   drift and retrains on): the champion cannot score it, and the reason names the column; the same
+   when a feature the champion learnt as numbers holds text (or other non-numbers) the challenger
+   scored (the column's type changed: numbers → text); and when
    the champion is a model of the other task (a classifier for a regression, ``training.task``
    changed): its predictions are no comparison; and when the champion's classes are the
    challenger's renamed (``0``/``1`` → ``good``/``bad``: none in common with the challenger's, and
@@ -96,6 +98,17 @@ def _finite(value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- scoring
+class _TypeChanged(EvaluationError):
+    """A model cannot score the holdout because a feature it learnt as numbers holds text or other
+    values there (``column``; ``held``: what it holds, e.g. ``text (e.g. 'a', 9 row(s))``). For the
+    challenger an error; for the champion the table's schema changed (a column of numbers now text,
+    which the challenger learnt): no comparison, as for a column the holdout no longer has."""
+
+    def __init__(self, message: str, column: str, held: str) -> None:
+        super().__init__(message)
+        self.column, self.held = column, held
+
+
 def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model",
                  unused: set[str] | frozenset[str] = frozenset(), finite: bool = True):
     """``unused``: features the model learnt from no row (:func:`ctloop.scoring.unused_features`),
@@ -105,8 +118,9 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
 
     if target not in frame.columns:
         raise EvaluationError(f"holdout data has no target column {target!r}")
-    from ctloop.components.train.core import blank_as_missing
+    from ctloop.components.train.core import blank_as_missing, check_target_nested
 
+    check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the metrics
     data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
@@ -139,17 +153,19 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         text = _text_in_numbers(model, x, str(exc))
         if text is not None:  # "could not convert string to float: '1,5'" named no column
             name, value, rows = text
-            raise EvaluationError(
+            raise _TypeChanged(
                 f"the {role} cannot score the holdout data: its numeric feature {name!r} holds text (e.g. "
                 f"{quoted(value)}, {rows} row(s)): the {role} learnt numbers there; write the column as numbers "
-                "(a decimal point, no units or thousands separators)") from exc
+                "(a decimal point, no units or thousands separators)", name, f"text (e.g. {quoted(value)}, "
+                f"{rows} row(s))") from exc
         odd = _not_numbers(model, x)
         if odd is not None:
             name, value, rows = odd
-            raise EvaluationError(
+            raise _TypeChanged(
                 f"the {role} cannot score the holdout data: its numeric feature {name!r} holds "
                 f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s)), not numbers: the {role} "
-                "learnt numbers there; write the column as numbers") from exc
+                "learnt numbers there; write the column as numbers", name,
+                f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s))") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
 
@@ -247,6 +263,15 @@ def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str,
         if quoted:
             found.append((str(name), str(quoted[0]), len(bad)))
     return found[0] if found else None
+
+
+def _name_key(name: str) -> str:
+    """A column name as the gate matches a champion's feature to a holdout column renamed in case,
+    surrounding spaces or Unicode normalization form only (NFD: an accent as a character of its own,
+    as macOS file names and some exports write it; NFC: composed)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).strip().casefold()
 
 
 def _is_classifier(model: Any) -> bool:
@@ -454,13 +479,15 @@ def paired_bootstrap(metric: str, y, pred_challenger, pred_champion, classes, *,
     d = d[np.isfinite(d)]
     alpha = (1 - confidence) / 2
     low, high = (np.quantile(d, [alpha, 1 - alpha]) if len(d) else (float("nan"), float("nan")))
+    # + 0.0: a lower-is-better metric's zero difference is -0.0 (sign * 0.0), which read "delta -0.0000 (CI
+    # +0.0000..-0.0000)", an interval that looked upside down, for a challenger that predicts as the champion
     return {
         "metric": metric,
         "challenger": float(point_c),
         "champion": float(point_b),
-        "delta": float(sign * (point_c - point_b)),
-        "ci_low": float(low),
-        "ci_high": float(high),
+        "delta": float(sign * (point_c - point_b)) + 0.0,
+        "ci_low": float(low) + 0.0,
+        "ci_high": float(high) + 0.0,
         "confidence": confidence,
         "rounds": int(len(d)),
     }
@@ -543,8 +570,22 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if task not in M.TASKS:
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
     primary = check(cfg, task)
+    twice = sorted({str(c) for c in holdout.columns[holdout.columns.duplicated()]})
+    if twice:  # holdout[name] would be a frame: a raw TypeError or AttributeError naming nothing
+        from ctloop.errors import DataValidationError
+
+        raise DataValidationError([(c, "unique_name", len(holdout), "the holdout data has this column more than "
+                                    "once: rename or drop the copies") for c in twice])
     if cfg.slice_column and cfg.slice_column not in holdout.columns:
         raise ConfigError(f"gate.slice_column {cfg.slice_column!r} is not a column of the holdout data")
+    if cfg.slice_column:
+        from ctloop.contract import nested_values, shown_value
+
+        nested = nested_values(holdout[cfg.slice_column])
+        if nested:  # "unhashable type: 'list'" from the slices' unique values
+            raise ConfigError(f"gate.slice_column {cfg.slice_column!r} holds nested values "
+                              f"({type(nested[1]).__name__}; e.g. {shown_value(nested[1])}, {nested[0]} row(s)): a "
+                              "slice column needs one category per row")
 
     data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger")
     labels: list = []
@@ -557,9 +598,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     # column: the champion reads it under its old name and is compared as usual (skipping it let a
     # worse challenger pass on thresholds; refusing blocked every retrain after a deliberate rename)
     renamed: dict[str, str] = {}
-    for feature in gone:
+    for feature in gone:  # also in another Unicode form: 'é' as one character (NFC) or 'e' + accent (NFD)
         near = [c for c in holdout.columns if isinstance(c, str) and isinstance(feature, str)
-                and c.strip().casefold() == feature.strip().casefold() and c not in names]
+                and _name_key(c) == _name_key(feature) and c not in names]
         if len(near) == 1:
             renamed[near[0]] = feature
     gone = [f for f in gone if f not in renamed.values()]
@@ -571,15 +612,20 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     relabelled: dict[Any, Any] = {}
     disjoint = ""
     outputs = ""  # the champion's NaN or infinite outputs: no comparison (a delta of NaN "passed")
+    retyped: _TypeChanged | None = None  # a feature the champion learnt as numbers holds text (the challenger's)
     if champion is not None:
         from ctloop.scoring import unused_features
 
-        data_b, _, pred_b, classes_b = _predictions(
-            champion, holdout.rename(columns=renamed) if renamed else holdout, target=target, task=task,
-            role="champion", unused=unused_features(champion, champion_meta), finite=False)
-        outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict", data_b.index)
-        if outputs:
-            champion, pred_b = None, None
+        try:
+            data_b, _, pred_b, classes_b = _predictions(
+                champion, holdout.rename(columns=renamed) if renamed else holdout, target=target, task=task,
+                role="champion", unused=unused_features(champion, champion_meta), finite=False)
+        except _TypeChanged as exc:  # the challenger scored the same rows: the column's type changed, not a typo
+            retyped, champion, pred_b = exc, None, None
+        else:
+            outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict", data_b.index)
+            if outputs:
+                champion, pred_b = None, None
     if champion is not None:
         if task == "classification":
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
@@ -648,12 +694,14 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
 
     if renamed and champion is not None:
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
-                       + " (renamed in case or spaces only)")
+                       + (" (renamed in case or spaces only)" if all(new.strip().casefold() == old.strip().casefold()
+                                                                    for new, old in renamed.items())
+                          else " (renamed in case, spaces or Unicode form only)"))
     if relabelled and champion is not None:
         reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
                        + " (the same classes written another way)")
-    if gone or other:
-        decision.champion_skipped = "schema" if gone else "task"
+    if gone or other or retyped:
+        decision.champion_skipped = "schema" if gone or retyped else "task"
     elif disjoint:
         decision.champion_skipped = "classes"
     elif outputs:
@@ -663,6 +711,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
                        + ", a feature of the champion (the data's schema changed): judged on absolute thresholds "
                        "only")
+    elif retyped:
+        reasons.append(f"the champion cannot score the holdout: its numeric feature {retyped.column!r} holds "
+                       f"{retyped.held}: the column's type changed since the champion was trained (the challenger "
+                       "scored it): judged on absolute thresholds only")
     elif other:
         reasons.append(f"the champion is a {'regressor' if task == 'classification' else 'classifier'}, not a model "
                        f"of this {task} task (training.task changed): judged on absolute thresholds only")

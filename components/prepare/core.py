@@ -149,13 +149,18 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
         entry: dict[str, Any] = {"dtype": str(col.dtype), "null_fraction": round(float(col.isna().mean()), 6) if len(col) else 0.0}
         if isinstance(col.dtype, pd.ArrowDtype) and _time_kind(col.dtype) == "M":
             entry.update(_time_range(col))
-        elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+        elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col) \
+                or pd.api.types.is_complex_dtype(col):  # complex: describe's percentiles raised a raw TypeError
             if pd.api.types.is_datetime64_any_dtype(col):
                 entry.update({"min": str(col.min()), "max": str(col.max())})
             else:
                 top = col.astype(str).value_counts().head(10)
                 entry.update({"unique": int(col.nunique()), "top": {str(k): int(v) for k, v in top.items()}})
         else:
+            if isinstance(col.dtype, pd.ArrowDtype) and col.dtype.kind not in "iufb":
+                # an Arrow decimal (a warehouse NUMERIC, pd.read_parquet(dtype_backend="pyarrow")): pandas' describe
+                # raised "ArrowTypeError: int or Decimal object expected, got numpy.int64" (pandas 2.3)
+                col = col.astype("float64[pyarrow]")
             desc = col.describe()
             entry.update({k: (None if pd.isna(desc.get(k)) else round(float(desc.get(k)), 6))
                           for k in ("min", "max", "mean", "std")})
@@ -180,6 +185,25 @@ def refuse_nested(frame: pd.DataFrame) -> None:
     if nested:
         raise DataValidationError([(c, "dtype", len(frame), f"nested values (an Arrow {kind} column): a feature "
                                     "needs one text or number per row") for c, kind in nested])
+
+
+def positive_zeros(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``-0.0`` read as ``0.0`` in its float columns (numpy, nullable ``Float64``,
+    Arrow): the two are equal, so the duplicate-row check kept whichever came first, and the
+    prepared rows, their digest and the split depended on the source's order of rows."""
+    import numpy as np
+    import pandas as pd
+
+    signed = {}
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
+            continue
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        if ((values == 0) & np.signbit(values)).any():
+            signed[name] = col.mask(col.eq(0).to_numpy(dtype=bool, na_value=False), col.dtype.type(0.0)
+                                    if isinstance(col.dtype, np.dtype) else 0.0)
+    return frame.assign(**signed) if signed else frame
 
 
 def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
@@ -333,14 +357,24 @@ def prepare(
     if twice:
         raise DataValidationError([(c, "unique_name", len(frame), "the column name appears more than once")
                                    for c in twice])
+    # a frame of one's own (a file's names are text): scikit-learn's raw TypeError "Feature names are only
+    # supported if all input features have string names" at the fit, after the split was written
+    other = [c for c in frame.columns if not isinstance(c, str)]
+    if other:
+        raise DataValidationError([(str(c), "text_name", len(frame), f"column name {c!r} is not text "
+                                    f"({type(c).__name__}): name the columns with text") for c in other])
+    if WEIGHT in frame.columns:  # the fit would weigh its rows by it, silently (or recency_half_life overwrote it)
+        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
+                                    "for the recency weights of data.recency_half_life: rename the column")])
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
         raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
     rows_in = len(frame)
     # a blank target cell ('', spaces: a row not labelled yet, in the newest rows, the holdout) is a missing
     # label: dropped and counted with the nulls (null_target_dropped), as the fit and the gate leave it out
-    from ctloop.components.train.core import blank_as_missing
+    from ctloop.components.train.core import blank_as_missing, check_target_nested
 
+    check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the duplicate check
     frame = blank_as_missing(frame, target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
@@ -362,7 +396,7 @@ def prepare(
         mask &= times > start
     else:
         start = tmin - pd.Timedelta(seconds=1)
-    selected = data.loc[mask]
+    selected = positive_zeros(data.loc[mask])
     before_dedupe = len(selected)
     selected = selected.drop_duplicates()
     duplicates = before_dedupe - len(selected)

@@ -27,6 +27,8 @@ from ctloop.contract import (
     check_finite,
     check_numbers_as_text,
     check_uniform_types,
+    nested_values,
+    shown_value,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
@@ -88,12 +90,35 @@ def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...]
             continue
         col = frame[name]
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
-            if pd.api.types.is_datetime64_any_dtype(col):
-                continue  # timestamps are not features (use derived columns)
+            if holds_times(col):
+                continue  # timestamps, dates and times of day are not features (use derived columns)
             categorical.append(name)
         else:
             numeric.append(name)
     return numeric, categorical
+
+
+def holds_times(col: pd.Series) -> bool:
+    """Whether ``col`` holds timestamps, dates or times of day: datetime64, a pandas period (a Parquet
+    file pandas wrote from one reads back as one), an Arrow timestamp, date or time column
+    (``dtype_backend="pyarrow"``), or objects all ``datetime.date``/``datetime.time``/``datetime.datetime``
+    or periods (a Parquet ``date32``/``date64``/``time64`` column as pandas reads it, a column of
+    timestamps in several zones). Such a column is no feature: one-hot encoded, every later
+    date was a category never seen, and a ``datetime.date`` category made saving the model fail
+    ("holds types skops does not trust ... datetime.date") after the fit and the gate."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(col) or isinstance(col.dtype, pd.PeriodDtype):
+        return True
+    if isinstance(col.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        kind = col.dtype.pyarrow_dtype
+        return bool(pa.types.is_timestamp(kind) or pa.types.is_date(kind) or pa.types.is_time(kind))
+    if col.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(col, skipna=True) in ("date", "time", "datetime", "period") \
+        and bool(col.notna().any())
 
 
 def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
@@ -380,6 +405,7 @@ def fit(
     if twice:  # pandas' frame[name] is then a frame: "'DataFrame' object has no attribute 'dtype'"
         raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
                                     "more than once: rename or drop the copies") for name in twice])
+    check_target_nested(frame[target], target)  # not "unhashable type: 'list'" from pandas or scikit-learn
     data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
@@ -453,11 +479,12 @@ def fit(
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     dated = [name for name in data.columns if name not in {target, WEIGHT, *exclude}
-             and pd.api.types.is_datetime64_any_dtype(data[name])]
+             and holds_times(data[name])]
     if dated:
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
-        note = (f"column(s) {', '.join(repr(n) for n in dated)} hold timestamps: not features of the model (a "
-                "time is not learned); derive numbers from them (an age in days, a weekday) to learn from them")
+        note = (f"column(s) {', '.join(repr(n) for n in dated)} hold timestamps, dates or times of day: not "
+                "features of the model (a time is not learned); derive numbers from them (an age in days, a "
+                "weekday, an hour) to learn from them")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
@@ -671,12 +698,52 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
     violations = []
     for name in features:
         dtype = frame[name].dtype
-        if pd.api.types.is_timedelta64_dtype(dtype):
+        if pd.api.types.is_timedelta64_dtype(dtype) or (  # an Arrow duration column (dtype_backend="pyarrow")
+                isinstance(dtype, pd.ArrowDtype) and dtype.kind == "m"):
             violations.append((name, "dtype", len(frame), f"a duration ({dtype}): write it as a number (e.g. seconds)"))
         elif pd.api.types.is_complex_dtype(dtype):
             violations.append((name, "dtype", len(frame), f"complex numbers ({dtype}): write the parts as two columns"))
+        else:
+            odd = _odd_values(frame[name])
+            if odd is not None:
+                rows, value = odd
+                shown = repr(value)
+                shown = shown if len(shown) <= 40 else shown[:39] + "…"
+                violations.append((name, "dtype", rows, f"values of type {type(value).__name__} (e.g. {shown}), "
+                                   "neither text nor numbers: write the column as text or numbers (an interval's "
+                                   "bounds as two number columns)"))
     if violations:
         raise DataValidationError(violations)
+
+
+def _odd_values(col: pd.Series) -> tuple[int, Any] | None:
+    """How many values of the object (or interval, or categorical) column ``col`` are neither text,
+    numbers, true/false, bytes nor nested (those ``check_uniform_types`` names), with the first, when
+    every value is; None otherwise (beside text or numbers they are mixed types, which
+    ``check_uniform_types`` names). Such a feature (pandas' ``Interval``: a Parquet file pandas wrote
+    from an ``interval`` column reads back as one; a ``uuid.UUID``) was one-hot encoded, and saving the
+    model failed after the fit and the gate: "the model holds types skops does not trust ...:
+    pandas._libs.interval.Interval; for an estimator of your own ..." (misleading for a built-in
+    estimator)."""
+    import numbers
+
+    import numpy as np
+    import pandas as pd
+
+    values = col
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        values = pd.Series(col.cat.categories)
+    elif not (col.dtype == object or isinstance(col.dtype, pd.IntervalDtype)):
+        return None
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty", "integer", "floating", "boolean",
+                                                          "mixed-integer-float", "bytes"):
+        return None  # decided in C (the common case)
+    present = col.dropna()
+    odd = present.map(lambda v: not isinstance(v, str | bytes | bytearray | bool | np.bool_ | numbers.Number | list
+                                               | tuple | dict | set | frozenset) and not hasattr(v, "shape"))
+    odd = odd.to_numpy(dtype=bool)
+    # beside text or numbers: mixed types, which check_uniform_types names
+    return (int(odd.sum()), present[odd].iloc[0]) if len(odd) and odd.all() else None
 
 
 def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
@@ -698,6 +765,28 @@ def blank_as_missing(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     when there are none)."""
     blank = blank_labels(frame[target])
     return frame.assign(**{target: frame[target].mask(blank)}) if blank.any() else frame
+
+
+def check_target_nested(y: pd.Series, target: str) -> None:
+    """Refuse a target holding nested values (a list, dict, tuple, set or array in a row: a Parquet list
+    or struct column, a frame of one's own), naming the column, one value and how many rows hold one:
+    a target needs one class or number per row, and pandas' duplicate check and scikit-learn raised a raw
+    ``TypeError: unhashable type: 'list'`` naming nothing. An Arrow list/struct column is refused by its
+    type (``prepare.core.refuse_nested``)."""
+    import pandas as pd
+
+    if isinstance(y.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_nested(y.dtype.pyarrow_dtype):
+            raise DataValidationError([(target, "dtype", int(y.notna().sum()), f"nested values (an Arrow "
+                                        f"{y.dtype.pyarrow_dtype} column): a target needs one class or number "
+                                        "per row")])
+        return
+    nested = nested_values(y)
+    if nested:
+        raise DataValidationError([(target, "dtype", nested[0], f"nested values ({type(nested[1]).__name__}; "
+                                    f"e.g. {shown_value(nested[1])}): a target needs one class or number per row")])
 
 
 def check_labels(y: pd.Series, target: str) -> None:

@@ -171,14 +171,43 @@ def missing_column(name: str, columns: Any) -> str:
     it was meant to be when one differs only in case or surrounding spaces, or is close
     (``difflib``), else the table's columns (the first ten)."""
     import difflib
+    import unicodedata
 
     names = [str(c) for c in columns]
+    form = [c for c in names if c != str(name) and unicodedata.normalize("NFC", c) == unicodedata.normalize("NFC", str(name))]
+    if form:  # they print alike: say how they differ
+        which = "NFD" if unicodedata.is_normalized("NFD", form[0]) else "NFC" if unicodedata.is_normalized(
+            "NFC", form[0]) else "another form"
+        return (f"column is missing from the data; it has {form[0]!r}, the same name in another Unicode "
+                f"normalization ({which}: an accent written as {'a character of its own' if which == 'NFD' else 'part of its letter'}): "
+                "write the name as the data does")
     same = [c for c in names if c.strip().casefold() == str(name).strip().casefold()]
     close = same or difflib.get_close_matches(str(name), names, n=1)
     if close:
         return f"column is missing from the data; did you mean {close[0]!r}?"
     shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     return f"column is missing from the data (its columns: {shown})"
+
+
+def nested_values(col: pd.Series) -> tuple[int, Any] | None:
+    """How many values of the object column ``col`` are nested (a list, tuple, dict, set or array in a
+    row: a Parquet list or struct column as pandas reads it, numpy arrays), with the first; None when
+    none is (and for any other dtype: an Arrow list column is told by its type)."""
+    import pandas as pd
+
+    if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) in (
+            "string", "empty", "integer", "floating", "boolean", "mixed-integer-float", "bytes", "decimal"):
+        return None  # decided in C (the common case)
+    values = col.dropna()
+    nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set, frozenset)) or hasattr(v, "__len__")
+                               and not isinstance(v, (str, bytes, bytearray)))]
+    return (len(nested), nested.iloc[0]) if len(nested) else None
+
+
+def shown_value(value: Any) -> str:
+    """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``)."""
+    text = repr(value.tolist() if hasattr(value, "tolist") and hasattr(value, "shape") else value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
@@ -697,6 +726,11 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
                 violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns)))
             continue
         col = out[rule.name]
+        nested = nested_values(col)
+        if nested:  # a Parquet list or struct column: unhashable, the rules below raised a raw TypeError
+            violations.append((rule.name, "dtype", nested[0], f"nested values ({type(nested[1]).__name__}; e.g. "
+                               f"{shown_value(nested[1])}): a column needs one text or number per row"))
+            continue
         nulls = int(col.isna().sum())
         if n and nulls == n:
             violations.append((rule.name, "all_null", n, "every value is null"))
@@ -784,5 +818,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 __all__ = [
     "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "date_order", "parse_times", "undecided_dates", "validate",
+    "check_uniform_types", "coerce", "date_order", "nested_values", "parse_times", "shown_value", "undecided_dates",
+    "validate",
 ]

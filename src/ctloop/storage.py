@@ -2920,7 +2920,11 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
         col = frame[name]
         if not isinstance(col, pd.Series):  # duplicate column names: left to the data contract
             continue
-        nullable = isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype))
+        # an Arrow column of true/false or text (pd.read_parquet(dtype_backend="pyarrow"): bool, large_string,
+        # dictionary) holds pd.NA as the nullable dtypes do; numbers (decimals too) and times convert themselves
+        nullable = isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype)) or (
+            isinstance(col.dtype, pd.ArrowDtype) and col.dtype.kind not in "mM"
+            and (pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col)))
         if not nullable and col.dtype != object:
             continue
         gaps = col.isna()
