@@ -283,29 +283,31 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     ``request_id`` column is read first, then only the row groups holding one of the ids.
     Unreadable: an :class:`InferenceLogError` naming the file."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
-    from ctloop import storage
     from ctloop.columns import REQUEST_ID
+    from ctloop.inference_log.scan import open_parquet
     from ctloop.inference_log.schema import former_features
 
+    def _open(uri: str):  # footer first, then the columns asked for
+        return open_parquet(uri, what="Parquet file")
+
     wanted = set(ids.astype(str))
-    files = {}
-    for uri in uris:
-        try:  # as scan.open_parquet opens a file (footer first, then the columns asked for)
-            if storage.is_remote(uri):
-                fs, path = storage.filesystem(uri)
-                files[uri] = pq.ParquetFile(fs.open_input_file(path))
-            else:
-                files[uri] = pq.ParquetFile(uri)
+    keyed, may = [], False
+    for uri in uris:  # the footers first, one file open at a time: a day may have more files than fds
+        pf = _open(uri)
+        try:
+            if REQUEST_ID in pf.schema_arrow.names:
+                keyed.append(uri)
+                may = may or may_hold(pf, column)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
-    if not any(may_hold(pf, column) for pf in files.values()):
+        finally:
+            pf.close(force=True)
+    if not may:
         return pd.DataFrame()
     frames = []
-    for uri, pf in files.items():
-        if REQUEST_ID not in pf.schema_arrow.names:
-            continue
+    for uri in keyed:
+        pf = _open(uri)
         try:
             groups = [g for g in range(pf.metadata.num_row_groups)
                       if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
@@ -316,6 +318,8 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
                 frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+        finally:
+            pf.close(force=True)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -436,21 +436,15 @@ class _Lookback:
         """The day before's files with a ``request_id`` column, all of them when the footers say
         one may hold a request half, else none (as ``read_log``, which looks at every file)."""
         from ctloop.inference_log.reader import earlier_files
-        from ctloop.inference_log.schema import former_features
 
         if self._possible is None:
             self._possible = []
             if self.files and not self.failed:
                 try:
-                    keyed = {}
-                    for uri in earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start):
-                        pf = open_parquet(uri)
-                        if REQUEST_ID in pf.schema_arrow.names:
-                            keyed[uri] = pf
-                    if any(_may_hold_requests(pf) for pf in keyed.values()):
+                    keyed = _footers(earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start), HAS_REQUEST)
+                    if any(may for _, may in keyed.values()):
                         self._possible = list(keyed)
-                        self.read_schema = _widened(self.schema, [_renamed(pf.schema_arrow, former_features(
-                            pf.schema_arrow, pf)) for pf in keyed.values()])
+                        self.read_schema = _widened(self.schema, [schema for schema, _ in keyed.values()])
                 except (InferenceLogError, OSError, ValueError) as exc:
                     self._warn(0, exc)
                     self._possible = []
@@ -464,21 +458,16 @@ class _Lookback:
         :func:`~.reader.later_rows`)."""
         import pyarrow as pa
 
-        from ctloop.inference_log.reader import later_files, may_hold
-        from ctloop.inference_log.schema import former_features
+        from ctloop.inference_log.reader import later_files
 
         if self._ahead is None:
             self._ahead = []
             if self.files and self.end is not None:
                 try:
-                    keyed = {}
-                    for uri in later_files(self.files[0].rsplit("/date=", 1)[0], self.end):
-                        pf = open_parquet(uri)
-                        if REQUEST_ID in pf.schema_arrow.names:
-                            keyed[uri] = pf
-                    if not any(may_hold(pf, HAS_RESPONSE) for pf in keyed.values()):
+                    keyed = _footers(later_files(self.files[0].rsplit("/date=", 1)[0], self.end), HAS_RESPONSE)
+                    if not any(may for _, may in keyed.values()):
                         keyed = {}  # no response half there (logger.mode: request): nothing to look up
-                    others = [_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)) for pf in keyed.values()]
+                    others = [schema for schema, _ in keyed.values()]
                     widened = _widened(self.schema, others)
                     try:  # the day after's own columns too (a response's predictions the window's files lack)
                         extra = [f for f in pa.unify_schemas(others, promote_options="permissive")
@@ -718,11 +707,22 @@ def _widened(schema: pa.Schema, others: list[pa.Schema]) -> pa.Schema:
     return pa.schema([unified.field(name) for name in schema.names], metadata=schema.metadata)
 
 
-def _may_hold_requests(pf) -> bool:
-    """Whether a Parquet file may hold a request half, from its footer (:func:`~.reader.may_hold`)."""
+def _footers(uris: Sequence[str], column: str) -> dict[str, tuple[pa.Schema, bool]]:
+    """Of each of ``uris`` with a ``request_id`` column: its schema (former features renamed) and
+    whether its footer says a row may have ``column`` true (:func:`~.reader.may_hold`). One file
+    open at a time: a day may have more files than the process may open."""
     from ctloop.inference_log.reader import may_hold
+    from ctloop.inference_log.schema import former_features
 
-    return may_hold(pf, HAS_REQUEST)
+    keyed = {}
+    for uri in uris:
+        pf = open_parquet(uri)
+        try:
+            if REQUEST_ID in pf.schema_arrow.names:
+                keyed[uri] = (_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)), may_hold(pf, column))
+        finally:
+            pf.close(force=True)
+    return keyed
 
 
 def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
