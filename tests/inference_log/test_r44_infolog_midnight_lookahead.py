@@ -99,9 +99,16 @@ def test_a_projected_scan_and_read_log_agree(log, how):
     assert out.prediction.fillna(-1).tolist() == [0.5, -1, 0.9]
 
 
-def test_a_lone_request_long_before_midnight_is_not_looked_up(log, monkeypatch):
+def test_a_lone_request_long_before_midnight_is_not_looked_up(log, tmp_path, monkeypatch):
     """Only the last hour before the midnight ending the read: a response answers within
-    Knative's request timeout (600 s by default)."""
+    Knative's request timeout (600 s by default). A lone request at 22:30, read by a window
+    ending before midnight, is not looked up (fix 44d: the test passed without the bound)."""
+    write(
+        tmp_path / "log",
+        DAY1,
+        "c",
+        [half("request", "2026-01-04T22:30:00+00:00", "at-2230", income=3.0)],
+    )
     looked = []
     real = reader.later_rows
 
@@ -111,7 +118,7 @@ def test_a_lone_request_long_before_midnight_is_not_looked_up(log, monkeypatch):
 
     monkeypatch.setattr(reader, "later_rows", recording)
     _read(log, "2026-01-04T10:00:00Z", "2026-01-04T22:00:00Z", "read_log")
-    _read(log, *BEFORE_MIDNIGHT, "read_log")
+    _read(log, "2026-01-04T22:00:00Z", BEFORE_MIDNIGHT[1], "read_log")
     assert looked == [["failed", "split"]]
 
 

@@ -45,7 +45,10 @@ FIXED = {"BOOL": ("B", 1), "INT8": ("b", 1), "INT16": ("h", 2), "INT32": ("i", 4
 DATATYPES = (*FIXED, "BYTES")
 # a BYTES element that is no UTF-8 text (an encoded image, which Triton's BYTES inputs take; KServe's
 # Python server refuses it, ``InferInput.set_data_from_numpy(binary_data=False)`` at v0.20.0), stored as
-# an RFC 2397 data URL of its bytes: JSON and Parquet strings hold text only
+# an RFC 2397 data URL of its bytes: JSON and Parquet strings hold text only. A UTF-8 element that
+# starts with "data:" is stored as a data URL of its bytes too, so a stored data URL always decodes
+# to the element's bytes (its text "data:application/octet-stream;base64,/9j/" and the bytes
+# ff d8 ff would otherwise be stored alike)
 BINARY_ELEMENT = "data:application/octet-stream;base64,"
 
 
@@ -214,9 +217,12 @@ def _bytes_elements(where: str, chunk: bytes, count: int) -> list[str]:
                                     f"tensor's binary_data_size ({end - offset} bytes left)")
         element = chunk[offset:offset + length]
         try:
-            out.append(element.decode("utf-8"))
+            text = element.decode("utf-8")
         except UnicodeDecodeError:  # an encoded image (Triton's BYTES inputs): kept, as a data URL
-            out.append(BINARY_ELEMENT + base64.b64encode(element).decode("ascii"))
+            text = None
+        if text is None or text.startswith("data:"):  # text that looks like one is one too: unambiguous
+            text = BINARY_ELEMENT + base64.b64encode(element).decode("ascii")
+        out.append(text)
         offset += length
     if len(out) != count:
         raise BinaryTensorError(f"{where}: {len(out)} BYTES elements for a shape of {count}")

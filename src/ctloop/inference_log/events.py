@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 import math
 import re
@@ -231,12 +232,18 @@ def _parse_json(body: bytes, charset: str | None = None) -> tuple[Any, bool]:
     except RecursionError as exc:
         raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
     except UnicodeDecodeError:
-        try:  # bytes that are no UTF-8 (nor UTF-16/32): what the client sent, forwarded as-is by the agent
-            return json.loads(_text(body, charset)), False
-        except RecursionError as exc:
-            raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
-        except json.JSONDecodeError:
-            raise RejectedEvent(400, f"body is not JSON: {first}", "bad_json") from first
+        # bytes that are no UTF-8 (nor UTF-16/32): what the client sent, forwarded as-is by the agent;
+        # read in the declared charset, and if that text is no JSON (a wrong declaration) as UTF-8
+        texts = [_text(body, charset)] if charset is not None else []
+        texts.append(body.decode("utf-8", "replace"))
+        for text in dict.fromkeys(texts):
+            try:
+                return json.loads(text), False
+            except RecursionError as exc:
+                raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
+            except json.JSONDecodeError:
+                continue
+        raise RejectedEvent(400, f"body is not JSON: {first}", "bad_json") from first
     except json.JSONDecodeError:
         raise RejectedEvent(400, f"body is not JSON: {first}", "bad_json") from first
     try:
@@ -252,13 +259,36 @@ def _text(body: bytes, charset: str | None) -> str:
     ``Content-Type``, ``pkg/logger/handler.go`` v0.20.0) when Python knows it and it decodes the
     bytes, else as UTF-8 with each invalid byte replaced by U+FFFD, as Go's ``encoding/json``
     reads such a body (a Go model server answers it; KServe's agent forwards the bytes as-is).
-    Before round 44 such a body was a 400 and, the agent never retrying, the event was lost."""
-    if charset:
+    Before round 44 such a body was a 400 and, the agent never retrying, the event was lost.
+    Only text charsets are honoured (:func:`_text_codec`): a declared ``unicode_escape`` would
+    rewrite values, ``undefined`` or a name with a NUL in it would raise."""
+    codec = _text_codec(charset)
+    if codec is not None:
         try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+            return body.decode(codec)
+        except ValueError:  # UnicodeDecodeError, and the UnicodeError of a codec that refuses input
             pass
     return body.decode("utf-8", "replace")
+
+
+# Python codecs that decode text but are no charset of a text body: escape sequences turned into
+# characters (values rewritten), UTF-7's "+...-" runs, host-name codecs, and one that always raises
+_NOT_CHARSETS = frozenset({"unicode-escape", "raw-unicode-escape", "utf-7", "idna", "punycode", "undefined"})
+
+
+def _text_codec(charset: str | None) -> str | None:
+    """The Python codec of a declared ``charset`` if it is a text charset (``iso-8859-1``,
+    ``cp1252``, ``utf-16``, ``shift_jis``…), else None: names Python does not know, byte-to-byte
+    codecs (``base64``, ``rot13``, ``zlib``…) and :data:`_NOT_CHARSETS`."""
+    if not charset:
+        return None
+    try:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError):  # unknown; ValueError: a NUL in the name
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def charset_of(content_type: str) -> str | None:

@@ -10,6 +10,7 @@ two half rows. :func:`served` keeps the rows with a prediction.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE
@@ -112,63 +113,53 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
 
 def _settle_lone_requests(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
                           start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """``out`` with its lone request halves of the last :data:`LOOKAHEAD` before the midnight ending
-    the read's last day (:func:`awaiting`) merged with their response halves in the day after it
-    (:func:`later_rows`), as a read of that day too would: the mirror of
+    """``out`` with its lone request halves of the last :data:`LOOKAHEAD_SECONDS` before the
+    midnight ending the read's last day (:func:`awaiting`) merged with their response halves in
+    the day after it (:func:`later_rows`), as a read of that day too would: the mirror of
     :func:`_settle_lone_responses`, for a window ending before that midnight."""
-    import pandas as pd
-
-    from ctloop.columns import REQUEST_ID
-    from ctloop.inference_log.layout import model_prefix
-
-    lone = awaiting(out, end)
-    if not lone.any():
-        return out
-    try:
-        after = later_rows(model_prefix(log_root, model), end, out.loc[lone, REQUEST_ID])
-    except (InferenceLogError, OSError, ValueError) as exc:  # the day after is not the period's data either
-        import sys
-
-        print(f"ctloop: the day after the period was not looked up for the responses of {int(lone.sum())} lone "
-              f"request half row(s) (they count unanswered in this period): {exc}", file=sys.stderr, flush=True)
-        return out
-    if after.empty:
-        return out
-    from ctloop.inference_log.schema import registry
-
-    found = after[REQUEST_ID].unique()
-    rows = pd.concat([logs[logs[REQUEST_ID].isin(found)], after], ignore_index=True)
-    merged = merge_halves(rows, registry(log_root, model))
-    merged = merged[(merged["_time"] > start) & (merged["_time"] <= end)]
-    return pd.concat([out[~out[REQUEST_ID].isin(found)], merged], ignore_index=True)
+    return _settle(out, logs, log_root, model, start, end, awaiting(out, end),
+                   lambda prefix, ids: later_rows(prefix, end, ids),
+                   "the day after the period was not looked up for the responses of {rows} lone request half "
+                   "row(s) (they count unanswered in this period)")
 
 
 def _settle_lone_responses(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
                            start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """``out`` with its lone response halves whose request is in the day before the read merged
     with it as a read of that day too would (:func:`earlier_rows`), then filtered to the period."""
+    return _settle(out, logs, log_root, model, start, end, lone_responses(out),
+                   lambda prefix, ids: earlier_rows(prefix, start, ids),
+                   "the day before the period was not looked up for the requests of {rows} lone response half "
+                   "row(s) (they count in this period)")
+
+
+def _settle(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str, start: pd.Timestamp,
+            end: pd.Timestamp, lone: pd.Series, look_up: Callable[[str, pd.Series], pd.DataFrame],
+            warning: str) -> pd.DataFrame:
+    """``out`` with the rows ``lone`` marks merged with their other halves, which ``look_up``
+    finds in another day's partition (its model prefix, the ids), then filtered to the period.
+    That day is not the period's data: when it cannot be read, ``warning`` (``{rows}``: how many
+    were to be looked up) goes to stderr and ``out`` is returned as it is."""
     import pandas as pd
 
     from ctloop.columns import REQUEST_ID
     from ctloop.inference_log.layout import model_prefix
 
-    lone = lone_responses(out)
     if not lone.any():
         return out
     try:
-        before = earlier_rows(model_prefix(log_root, model), start, out.loc[lone, REQUEST_ID])
-    except (InferenceLogError, OSError, ValueError) as exc:  # the day before is not the period's data: never fail for it
+        other = look_up(model_prefix(log_root, model), out.loc[lone, REQUEST_ID])
+    except (InferenceLogError, OSError, ValueError) as exc:  # never fail for another day
         import sys
 
-        print(f"ctloop: the day before the period was not looked up for the requests of {int(lone.sum())} lone "
-              f"response half row(s) (they count in this period): {exc}", file=sys.stderr, flush=True)
+        print(f"ctloop: {warning.format(rows=int(lone.sum()))}: {exc}", file=sys.stderr, flush=True)
         return out
-    if before.empty:
+    if other.empty:
         return out
     from ctloop.inference_log.schema import registry
 
-    found = before[REQUEST_ID].unique()
-    rows = pd.concat([logs[logs[REQUEST_ID].isin(found)], before], ignore_index=True)
+    found = other[REQUEST_ID].unique()
+    rows = pd.concat([logs[logs[REQUEST_ID].isin(found)], other], ignore_index=True)
     merged = merge_halves(rows, registry(log_root, model))
     merged = merged[(merged["_time"] > start) & (merged["_time"] <= end)]
     return pd.concat([out[~out[REQUEST_ID].isin(found)], merged], ignore_index=True)
@@ -283,29 +274,31 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     ``request_id`` column is read first, then only the row groups holding one of the ids.
     Unreadable: an :class:`InferenceLogError` naming the file."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
-    from ctloop import storage
     from ctloop.columns import REQUEST_ID
+    from ctloop.inference_log.scan import open_parquet
     from ctloop.inference_log.schema import former_features
 
+    def _open(uri: str):  # footer first, then the columns asked for
+        return open_parquet(uri, what="Parquet file")
+
     wanted = set(ids.astype(str))
-    files = {}
-    for uri in uris:
-        try:  # as scan.open_parquet opens a file (footer first, then the columns asked for)
-            if storage.is_remote(uri):
-                fs, path = storage.filesystem(uri)
-                files[uri] = pq.ParquetFile(fs.open_input_file(path))
-            else:
-                files[uri] = pq.ParquetFile(uri)
+    keyed, may = [], False
+    for uri in uris:  # the footers first, one file open at a time: a day may have more files than fds
+        pf = _open(uri)
+        try:
+            if REQUEST_ID in pf.schema_arrow.names:
+                keyed.append(uri)
+                may = may or may_hold(pf, column)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
-    if not any(may_hold(pf, column) for pf in files.values()):
+        finally:
+            pf.close(force=True)
+    if not may:
         return pd.DataFrame()
     frames = []
-    for uri, pf in files.items():
-        if REQUEST_ID not in pf.schema_arrow.names:
-            continue
+    for uri in keyed:
+        pf = _open(uri)
         try:
             groups = [g for g in range(pf.metadata.num_row_groups)
                       if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
@@ -316,6 +309,8 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
                 frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+        finally:
+            pf.close(force=True)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -366,7 +366,7 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
         period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
         frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
         waiting = awaiting(frame, end).to_numpy()
-        if waiting.any() and back.ahead():  # lone requests whose response half may be in the day after
+        if waiting.any() and back.ahead(int(waiting.sum())):  # lone requests whose answer may be in the day after
             held.frames.append(frame[waiting])
             back.waiting.update(frame.loc[waiting, REQUEST_ID].astype(str))
             frame, hashed = frame[~waiting], hashed[~waiting]
@@ -412,6 +412,8 @@ class _Lookback:
         self.ahead_wanted = list(wanted)
         self.columns = columns  # the columns the scan projects to (None: all)
         self.waiting: set[str] = set()  # ids of held lone request halves to look up in the day after
+        self.held_waiting: set[str] = set()  # ids of involved rows' request halves before that midnight
+        self.answered: set[str] = set()  # ids of involved rows with a response half (merged: not lone)
         self.key_budget, self.spill_dir = key_budget, spill_dir
         self.read_schema = schema  # the window's types widened by the day before's (possible())
         self._possible: list[str] | None = None
@@ -436,49 +438,39 @@ class _Lookback:
         """The day before's files with a ``request_id`` column, all of them when the footers say
         one may hold a request half, else none (as ``read_log``, which looks at every file)."""
         from ctloop.inference_log.reader import earlier_files
-        from ctloop.inference_log.schema import former_features
 
         if self._possible is None:
             self._possible = []
             if self.files and not self.failed:
                 try:
-                    keyed = {}
-                    for uri in earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start):
-                        pf = open_parquet(uri)
-                        if REQUEST_ID in pf.schema_arrow.names:
-                            keyed[uri] = pf
-                    if any(_may_hold_requests(pf) for pf in keyed.values()):
+                    keyed = _footers(earlier_files(self.files[0].rsplit("/date=", 1)[0], self.start), HAS_REQUEST)
+                    if any(may for _, may in keyed.values()):
                         self._possible = list(keyed)
-                        self.read_schema = _widened(self.schema, [_renamed(pf.schema_arrow, former_features(
-                            pf.schema_arrow, pf)) for pf in keyed.values()])
+                        self.read_schema = _widened(self.schema, [schema for schema, _ in keyed.values()])
                 except (InferenceLogError, OSError, ValueError) as exc:
                     self._warn(0, exc)
                     self._possible = []
         return self._possible
 
-    def ahead(self) -> list[str]:
+    def ahead(self, rows: int = 0) -> list[str]:
         """The files of the day after the read (:func:`~.reader.later_files`) with a ``request_id``,
         none when their footers say none holds a response half (:func:`~.reader.may_hold`): where
         the response halves of the lone request halves just before the midnight ending the read
         are looked up (the mirror of :meth:`possible`; ``read_log`` looks them up alike,
-        :func:`~.reader.later_rows`)."""
+        :func:`~.reader.later_rows`). ``rows``: how many lone request halves are about to wait (the
+        warning when the day after cannot be read counts them)."""
         import pyarrow as pa
 
-        from ctloop.inference_log.reader import later_files, may_hold
-        from ctloop.inference_log.schema import former_features
+        from ctloop.inference_log.reader import later_files
 
         if self._ahead is None:
             self._ahead = []
             if self.files and self.end is not None:
                 try:
-                    keyed = {}
-                    for uri in later_files(self.files[0].rsplit("/date=", 1)[0], self.end):
-                        pf = open_parquet(uri)
-                        if REQUEST_ID in pf.schema_arrow.names:
-                            keyed[uri] = pf
-                    if not any(may_hold(pf, HAS_RESPONSE) for pf in keyed.values()):
+                    keyed = _footers(later_files(self.files[0].rsplit("/date=", 1)[0], self.end), HAS_RESPONSE)
+                    if not any(may for _, may in keyed.values()):
                         keyed = {}  # no response half there (logger.mode: request): nothing to look up
-                    others = [_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)) for pf in keyed.values()]
+                    others = [schema for schema, _ in keyed.values()]
                     widened = _widened(self.schema, others)
                     try:  # the day after's own columns too (a response's predictions the window's files lack)
                         extra = [f for f in pa.unify_schemas(others, promote_options="permissive")
@@ -489,47 +481,54 @@ class _Lookback:
                     self.ahead_wanted = [*self.wanted, *(f.name for f in extra)]
                     self._ahead = list(keyed)
                 except (InferenceLogError, OSError, ValueError) as exc:
-                    self._warn_ahead(exc)
+                    self._warn_ahead(len(self.waiting) + rows, exc)
         return self._ahead
 
-    def _warn_ahead(self, exc: Exception) -> None:
+    def _warn_ahead(self, waiting: int, exc: Exception) -> None:
         self._ahead = []
         print(f"ctloop: the day after the window was not looked up for the responses of lone request half rows "
-              f"({len(self.waiting)} waiting; they count unanswered in this window): {exc}", file=sys.stderr, flush=True)
+              f"({waiting} waiting; they count unanswered in this window): {exc}", file=sys.stderr, flush=True)
 
     def finish_ahead(self, held: Held) -> None:
         """The day after's rows of the held lone request halves' ids added to ``held``
         (:func:`merge_held` stitches them as a read of both days would)."""
         import pandas as pd
 
-        if not self.waiting or not self._ahead:
+        # an involved id's request half counts as waiting only when no held row of it is answered
+        # (the mirror of finish()'s halves - asked): halves of one call two replicas wrote before
+        # midnight merge here, and the day after is not read for them
+        wanted = self.waiting | (self.held_waiting - self.answered)
+        if not wanted or not self.ahead(len(wanted)):
             return
         later = []
         try:
             for uri in self._ahead:  # its request_id column first: a file without the ids is read no further
-                if not any(t.column(REQUEST_ID).to_pandas().astype(str).isin(self.waiting).any()
+                if not any(t.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).any()
                            for t in read_batches([uri], self.ahead_schema, [REQUEST_ID], batch_rows=self.batch_rows)):
                     continue
                 for table in read_batches([uri], self.ahead_schema, self.ahead_wanted, batch_rows=self.batch_rows):
-                    match = table.column(REQUEST_ID).to_pandas().astype(str).isin(self.waiting).to_numpy()
+                    match = table.column(REQUEST_ID).to_pandas().astype(str).isin(wanted).to_numpy()
                     if match.any():
                         later.append(prepare(table.filter(match).to_pandas()))
         except (InferenceLogError, OSError, ValueError) as exc:
-            self._warn_ahead(exc)
+            self._warn_ahead(len(wanted), exc)
             return
         if later:
             held.frames.append(pd.concat(later, ignore_index=True))
 
     def note_held(self, rows: pd.DataFrame) -> None:
         """Note the held rows' response halves, and their ids with a request half in the read (and
-        their lone request halves just before the midnight ending the read, :meth:`ahead`)."""
+        their lone request halves just before the midnight ending the read, :meth:`ahead`, with the
+        ids a held row answers: :meth:`finish_ahead` looks up only those left unanswered)."""
         from ctloop.inference_log.reader import awaiting, flag, lone_responses
 
         if self.end is not None:
             waiting = awaiting(rows, self.end) & (rows[PARSED_TIME] > self.start).to_numpy(bool) & (
                 rows[PARSED_TIME] <= self.end).to_numpy(bool)
-            if waiting.any() and self.ahead():
-                self.waiting.update(rows.loc[waiting, REQUEST_ID].astype(str))
+            if waiting.any():  # looked up only if no held row answers it (finish_ahead)
+                self.held_waiting.update(rows.loc[waiting, REQUEST_ID].astype(str))
+            answered = flag(rows[HAS_RESPONSE]).to_numpy() if HAS_RESPONSE in rows.columns else slice(None)
+            self.answered.update(rows.loc[answered, REQUEST_ID].astype(str))
 
         alone = lone_responses(rows)
         if alone.any():
@@ -718,11 +717,22 @@ def _widened(schema: pa.Schema, others: list[pa.Schema]) -> pa.Schema:
     return pa.schema([unified.field(name) for name in schema.names], metadata=schema.metadata)
 
 
-def _may_hold_requests(pf) -> bool:
-    """Whether a Parquet file may hold a request half, from its footer (:func:`~.reader.may_hold`)."""
+def _footers(uris: Sequence[str], column: str) -> dict[str, tuple[pa.Schema, bool]]:
+    """Of each of ``uris`` with a ``request_id`` column: its schema (former features renamed) and
+    whether its footer says a row may have ``column`` true (:func:`~.reader.may_hold`). One file
+    open at a time: a day may have more files than the process may open."""
     from ctloop.inference_log.reader import may_hold
+    from ctloop.inference_log.schema import former_features
 
-    return may_hold(pf, HAS_REQUEST)
+    keyed = {}
+    for uri in uris:
+        pf = open_parquet(uri)
+        try:
+            if REQUEST_ID in pf.schema_arrow.names:
+                keyed[uri] = (_renamed(pf.schema_arrow, former_features(pf.schema_arrow, pf)), may_hold(pf, column))
+        finally:
+            pf.close(force=True)
+    return keyed
 
 
 def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
