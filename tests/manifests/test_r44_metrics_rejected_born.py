@@ -1,15 +1,15 @@
 """``CtloopLogEventsRefusedForSize`` (manifests/components/monitoring/prometheusrule-inference-log.yaml)
-when a reason's counter is born at its first refusal.
+sees a reason's first refusal.
 
-The inference log sink writes ``ctloop_log_events_rejected_total{reason=…}`` only for the reasons
-it has refused once (``Sink.metrics_text``: one line per key of ``stats.rejected``, which starts
-empty), so the first ``oversize`` refusal makes a series whose first sample is already 1.
-``increase()`` sees nothing before a series' first sample: one event refused for its size (and
-lost: KServe's payload logger does not retry) raised no alert, nor did any number of them that
-came before the first scrape. Now a series born within the hour counts its whole value: one
-absent an hour ago from a scrape of its pod that succeeded (``up``), so that a gap in Prometheus'
-own data then (the reason fix40 reverted counting first values as new in the canary analysis,
-tests/serving/test_fix40a_scrape_gap.py) does not count an old series' whole value again.
+The inference log sink wrote ``ctloop_log_events_rejected_total{reason=…}`` only for the reasons
+it had refused once, so the first ``oversize`` refusal made a series whose first sample was
+already 1, and ``increase()`` sees nothing before a series' first sample: one event refused for
+its size (and lost: KServe's payload logger does not retry) raised no alert. Round 44 counted a
+series new in the hour whole (``unless … offset 1h and up offset 1h``); that still missed it on
+a sink pod younger than an hour (a fresh install: no ``up`` an hour ago) and fired for an old
+count when the monitor's target labels changed. Now the sink exports every reason at 0 from its
+first scrape on (``Sink.metrics_text``), as the runtime does its outcomes, and the alert is a
+plain ``increase()``. Only refusals before the pod's first scrape are in the first sample.
 
 Run with promtool (Debian's prometheus 2.42) against the rules as shipped, as
 tests/manifests/test_prometheus_rules.py runs tests/manifests/promtool/*.yaml.
@@ -19,7 +19,8 @@ import json
 
 import pytest
 
-from ctloop.inference_log.sink import Stats
+from ctloop.inference_log.events import REASONS
+from ctloop.inference_log.sink import Sink
 from tests.manifests.rules_support import promtool, write_rules
 from tests.manifests.test_prometheus_rules import LOG_RULES, groups, load_strict
 
@@ -67,34 +68,40 @@ def _firing(count: str) -> list[dict]:
     ]
 
 
-def test_the_sink_writes_a_reason_only_once_it_refused_one():
-    """The premise, from the sink itself: no line for a reason before its first refusal."""
-    stats = Stats()
-    assert stats.rejected == {}
-    stats.reject("oversize")
-    assert stats.rejected == {"oversize": 1}
+def test_the_sink_exports_every_reason_before_its_first_refusal(tmp_path):
+    """The premise, from the sink itself: a line at 0 for each reason before any refusal."""
+    sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"))
+    text = sink.metrics_text()
+    for reason in ("oversize", "too_many_values", *REASONS):
+        assert f'ctloop_log_events_rejected_total{{reason="{reason}"}} 0' in text, text
+    sink.stats.reject("oversize")
+    assert 'ctloop_log_events_rejected_total{reason="oversize"} 1' in sink.metrics_text()
 
 
 @pytest.mark.parametrize(
     ("values", "up", "at", "count"),
     [
-        ("_x80 1x100", "1x200", "100m", "1"),  # one refusal: born at 1, never more
-        ("_x80 3x100", "1x200", "100m", "3"),  # three before the first scrape
-        ("_x80 1x100", "1x200", "145m", ""),  # an hour later it is over
+        ("0x80 1x100", "1x200", "100m", "1"),  # one refusal
+        ("_x50 0x30 1x20", "_x50 1x50", "100m", "1"),  # a fresh install: its pod 50 minutes old
+        ("0x80 3x100", "1x200", "100m", "3"),  # three at once
+        ("0x80 1x100", "1x200", "145m", ""),  # an hour later it is over
         ("0x80 0x100", "1x200", "100m", ""),  # a series at 0 is quiet
-        ("_x10 1x80 3x40", "1x200", "100m", "2"),  # born over an hour ago: its increase, not its 3
-        ("7x50 _x11 7x80", "1x50 _x11 1x80", "117m", ""),  # old, Prometheus down an hour ago: quiet
+        ("0x10 1x80 3x40", "1x200", "100m", "2"),  # its increase in the hour, not its 3
+        ("7x50 _x11 7x80", "1x50 _x11 1x80", "117m", ""),  # Prometheus down an hour ago: quiet
+        ("5x40 0x39 1x40", "1x120", "100m", "1"),  # the sink restarted (a reset to 0), then one
     ],
     ids=[
         "one",
-        "three-before-the-first-scrape",
+        "fresh-install",
+        "three",
         "an-hour-later",
         "zero",
         "older-series",
         "prometheus-gap",
+        "restarted",
     ],
 )
-def test_a_reason_born_at_its_first_refusal_alerts(tmp_path, values, up, at, count):
+def test_a_refusal_alerts(tmp_path, values, up, at, count):
     write_rules(tmp_path, groups())
     case = _case(values, up, at, _firing(count) if count else [])
     (tmp_path / "born.test.yaml").write_text(

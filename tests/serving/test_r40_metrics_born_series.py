@@ -1,14 +1,14 @@
 """The limit of counting with ``increase()``: answers before a series' first scrape are not
 counted, in a real Prometheus (backfilled with promtool).
 
-prometheus_client creates a labelled child at its first increment (``ctloop_predictions_total``
-``outcome="error"`` in ``src/ctloop/serving/runtime.py`` appears at the first failed
-prediction), and so does OpenTelemetry Go for every attribute set (the queue-proxy's
+OpenTelemetry Go creates a series at the first use of its attribute set (the queue-proxy's
 ``http_response_status_code="500"`` series of knative-v1.21.1 ``pkg/queue/sharedmain/
-handlers.go``). A new canary pod, or one that replaced a crashed pod, shows a series whose first
-sample already holds its first answers; ``increase()`` counts only between samples (prometheus
-v2.42 ``promql/functions.go`` ``extrapolatedRate``: at most half a scrape interval extrapolated),
-so those answers are not counted. Counting a first value as new (476ad7d, reverted in fix40)
+handlers.go``); the ctloop runtime creates its ``ctloop_predictions_total`` outcomes at 0 when it
+loads the model (``src/ctloop/serving/runtime.py``), but the answers of a pod before its first
+scrape are in that first sample all the same. A new canary pod, or one that replaced a crashed
+pod, shows a series whose first sample already holds its first answers; ``increase()`` counts
+only between samples (prometheus v2.42 ``promql/functions.go`` ``extrapolatedRate``: at most half
+a scrape interval extrapolated), so those answers are not counted. Counting a first value as new (476ad7d, reverted in fix40)
 cannot tell a new series from one first scraped after a gap (tests/serving/
 test_fix40a_scrape_gap.py); Prometheus' ``created-timestamp-zero-ingestion`` can (docs/serving.md).
 """

@@ -2,7 +2,7 @@
 ``always_scrape_classic_histograms``, modelled as two jobs with the same target labels as
 tests/serving/test_r43_metrics_histogram_switch.py does) whose classic scrape is turned off
 within the **first tenth** of the analysis window, in one real Prometheus 2.42
-(``--enable-feature=native-histograms``) scraping it live every 200 ms.
+(``--enable-feature=native-histograms``) scraping it live every 100 ms.
 
 knative-otel's request count (``MetricSource._kinds``) takes the live kind alone where the two
 kinds were live at once in the window, and both where they never were (a switch). "At once" was
@@ -36,7 +36,7 @@ from tests.serving.test_r43_metrics_histogram_switch import (
 
 pytestmark = pytest.mark.slow
 
-SCRAPE_MS = 200
+SCRAPE_MS = 100
 
 
 @pytest.fixture(scope="module")

@@ -104,6 +104,7 @@ from ctloop.inference_log.defaults import (
     VALUES_DIVISOR,
 )
 from ctloop.inference_log.events import (
+    REASONS,
     Event,
     PairMismatch,
     PayloadError,
@@ -144,7 +145,7 @@ class Stats:
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
-    rejected: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)  # refused events by reason (every reason exported, 0 until refused)
     flush_buckets: list[int] = field(default_factory=lambda: [0] * len(FLUSH_BUCKETS))
     flush_count: int = 0
     flush_sum: float = 0.0
@@ -1178,7 +1179,10 @@ class Sink:
             "# HELP ctloop_log_events_rejected_total Events rejected, by reason.",
             "# TYPE ctloop_log_events_rejected_total counter",
         ]
-        lines += [f'ctloop_log_events_rejected_total{{reason="{r}"}} {n}' for r, n in sorted(s.rejected.items())]
+        # every reason from the first scrape on, 0 until refused: a series born at its first refusal,
+        # already 1, is one increase() cannot see (CtloopLogEventsRefusedForSize missed a lost event)
+        rejected = {**dict.fromkeys(REASONS, 0), **s.rejected}
+        lines += [f'ctloop_log_events_rejected_total{{reason="{r}"}} {n}' for r, n in sorted(rejected.items())]
         lines += ["# HELP ctloop_log_healthy 1 while events can be made durable, 0 once the sink has failed.",
                   "# TYPE ctloop_log_healthy gauge", f"ctloop_log_healthy {0 if self.failure else 1}",
                   "# HELP ctloop_log_buffered_rows Rows waiting for the next flush.", "# TYPE ctloop_log_buffered_rows gauge",

@@ -1044,17 +1044,22 @@ class Doctor:
         if names is not None:
             both = f"{sent}; the tasks in {self._runner()[0]} get {tasks}" if tasks is not None else sent
             detail = f"{source_name}: series for revision {revision} in {url}"
+            # both notes, each with its fix: a dotted name does not hide the credentials warning
+            credentials = prom.auth.sends_credentials or (tasks and tasks != NO_TASK_CREDENTIALS)
+            notes, fixes = [], []
+            if prom.auth.sends_credentials and tasks == NO_TASK_CREDENTIALS:
+                # this shell sends credentials, the tasks send none: their queries are refused
+                notes.append(f"with {both}")
+                fixes.append("give the tasks the same credentials (docs/serving.md#prometheus-behind-an-auth-proxy)")
+            elif credentials:
+                notes.append(f"({both})")
             if blind := metric_sources.rules_blind(names):
                 # dotted OTLP names (Prometheus 3 keeping UTF-8 names): the analysis reads them,
                 # the recording rules, alerts and dashboard do not — what the probe says too
                 problem, _, fix = blind.partition("; ")
-                return Check(name, WARN, f"{detail} {problem}", fix)
-            if prom.auth.sends_credentials and tasks == NO_TASK_CREDENTIALS:
-                return Check(name, WARN, f"{detail} with {both}",
-                             "give the tasks the same credentials (docs/serving.md#prometheus-behind-an-auth-proxy)")
-            if prom.auth.sends_credentials or (tasks and tasks != NO_TASK_CREDENTIALS):
-                return Check(name, OK, f"{detail} ({both})")
-            return Check(name, OK, detail)
+                notes.append(f"and {problem}" if fixes else problem)
+                fixes.append(fix)
+            return Check(name, WARN if fixes else OK, " ".join([detail, *notes]), "; ".join(fixes))
         found = [n for n, has in metric_sources.probe(prom, t.namespace, revision).items() if has]
         others = (f"; {', '.join(found)} has series for it: choose it (rollout.rules.metric_source)"
                   if found else "")

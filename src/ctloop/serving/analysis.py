@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from ctloop.config import CanaryRules, QualityRules
+from ctloop.errors import ServingError
 from ctloop.serving.metric_sources import (
     DEFAULT_SOURCE,
     DOC,
@@ -63,7 +64,10 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
         if samples >= 2:
             return f"no data for canary revision {canary} (no requests recorded in the window)"
         # the interval its series were scraped at (Istio's monitor, a changed PodMonitor), not 30 s
-        interval = names.scrape_interval_ms(prom, canary, namespace, lookback, at)
+        try:
+            interval = names.scrape_interval_ms(prom, canary, namespace, lookback, at)
+        except ServingError:  # advice only: a failed measure is the PodMonitor's interval assumed,
+            interval = None  # never a check failed (and the canary rolled back) for it
         if range_ms(window) >= 2 * (interval or range_ms(PODMONITOR_INTERVAL)):
             return (f"no data for canary revision {canary}: its series have {samples} sample(s) in the "
                     f"{window} window and increase() needs two (they have more in the last "
