@@ -14,6 +14,7 @@ shared volume instead of an object store (the dev overlay's ``ctloop-inference-l
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -107,7 +108,7 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
     claim or path the task pod already has (:data:`KFP_POD_VOLUMES`, ctloop's own secret volume)."""
     import yaml
 
-    docs = list(yaml.safe_load_all(text))
+    docs = list(yaml.load_all(text, Loader=_loader()))
     executors = ((docs[0] or {}).get("deploymentSpec") or {}).get("executors") or {}
     platform = next((d for d in docs[1:] if d and "platforms" in d), None)
     if platform is None:
@@ -134,11 +135,20 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
+def _loader() -> type:
+    """PyYAML's safe loader on libyaml when PyYAML was built with it: the same documents (the same
+    SafeConstructor builds them) in a tenth of the time of the pure-Python parser, which took most
+    of a compile with an image."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def rewrite_images(text: str, image: str) -> str:
     """Replace the ctloop image in every executor of compiled IR ``text`` (all YAML documents)."""
     import yaml
 
-    docs = list(yaml.safe_load_all(text))
+    docs = list(yaml.load_all(text, Loader=_loader()))
     found = 0
     for doc in docs:
         executors = ((doc or {}).get("deploymentSpec") or {}).get("executors") or {}
@@ -188,7 +198,7 @@ def quote_for_yaml12(text: str) -> str:
     null quoted; unchanged (its header comments too) when there is none."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = _loader()
     if not any(_reads_as_other(t) for doc in yaml.compose_all(text, Loader=loader) for t in _plain_texts(doc)):
         return text
     docs = list(yaml.load_all(text, Loader=loader))
@@ -286,12 +296,8 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
                           f"{getattr(exc, 'strerror', None) or exc}; choose another output directory") from None
     try:
         compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(work))
-        text = normalise_header(work.read_text())
-        if image and image != DEFAULT_IMAGE:
-            text = rewrite_images(text, image)
-        if pvc_mounts:
-            text = add_pvc_mounts(text, list(pvc_mounts))
-        text = quote_for_yaml12(text)  # as the KFP API server reads it
+        text = _finished(work.read_text(), image if image and image != DEFAULT_IMAGE else None,
+                         tuple(tuple(m) for m in pvc_mounts))
         work.write_text(text)
         umask = os.umask(0)
         os.umask(umask)
@@ -304,6 +310,20 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
         _discard(work)
         raise
     return work
+
+
+@functools.lru_cache(maxsize=16)
+def _finished(text: str, image: str | None, pvc_mounts: tuple[tuple[str, str], ...]) -> str:
+    """KFP's ``text`` with its header normalised, ``image`` and ``pvc_mounts`` applied and quoted for
+    YAML 1.2 (as the KFP API server reads it). A function of its arguments only, so kept for the
+    next compile of the same pipeline in this process (``ctloop apply`` compiles each pipeline of
+    the spec, every apply): parsing and re-emitting the YAML took most of a compile."""
+    text = normalise_header(text)
+    if image:
+        text = rewrite_images(text, image)
+    if pvc_mounts:
+        text = add_pvc_mounts(text, [tuple(m) for m in pvc_mounts])
+    return quote_for_yaml12(text)
 
 
 def _move_into_place(work: Path, path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from ctloop import storage, tracking
 from ctloop.cli import main
 from ctloop.registry import MlflowRegistry
-from tests.fixtures.object_stores import Store, create_bucket, moto_s3, s3_env
+from tests.fixtures.object_stores import create_bucket
 from tests.helpers import late_change_csv
 from tests.integration.registry_support import log_small_model, small_frame
 
@@ -174,12 +174,6 @@ def test_a_model_without_its_recorded_hash_is_never_loaded(mlflow_url, tmp_path,
     assert _score(mlflow_url, name, "--data", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "out")) == 2
     assert "sha256" in _error(capsys)
     assert not (tmp_path / "out").exists()
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as url:
-        yield Store("s3", url, s3_env(url))
 
 
 def test_s3_input_output_log_and_late_labels(champion, mlflow_url, s3, tmp_path, monkeypatch, capsys):

@@ -15,16 +15,10 @@ import pytest
 
 from ctloop import storage
 from ctloop.errors import DataSourceError
-from tests.fixtures.object_stores import create_bucket, isolated_env, object_stores
+from tests.fixtures.object_stores import create_bucket, isolated_env
 from tests.fixtures.servers import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.fixture(params=["s3", "gs", "az"])

@@ -12,15 +12,9 @@ import pytest
 
 from ctloop import storage
 from ctloop.errors import DataSourceError
-from tests.fixtures.object_stores import Store, fresh_bucket, moto_s3, s3_env, sdk_put
+from tests.fixtures.object_stores import fresh_bucket, sdk_put
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as url:
-        yield Store("s3", url, s3_env(url))
 
 
 @pytest.fixture

@@ -14,15 +14,9 @@ import pytest
 
 from ctloop import storage
 from ctloop.cli import main
-from tests.fixtures.object_stores import Store, fresh_bucket, moto_s3, s3_env
+from tests.fixtures.object_stores import fresh_bucket
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as url:
-        yield Store("s3", url, s3_env(url))
 
 
 def _sides(tmp_path):

@@ -22,7 +22,7 @@ from ctloop import storage
 from ctloop.errors import ConfigError
 from ctloop.labels import store as label_store
 from ctloop.labels.store import STORE_MANIFEST, ingest_labels
-from tests.fixtures.object_stores import Store, fresh_bucket, moto_s3, s3_env
+from tests.fixtures.object_stores import Store, fresh_bucket, s3_env
 from tests.fixtures.servers import ProxyDouble, ProxyHandler
 
 
@@ -38,9 +38,9 @@ class IgnoringStore(ProxyDouble):
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as url:
-        yield url
+def moto(moto_url):
+    """The session's moto_server (tests/conftest.py)."""
+    return moto_url
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from tests.fixtures.object_stores import (
     azurite_connection_string,
     create_bucket,
     isolated_env,
-    object_stores,
     s3_env,
     sdk_get,
     sdk_put,
@@ -37,12 +36,6 @@ from tests.fixtures.servers import dead_port, free_port
 pytestmark = pytest.mark.slow
 KINDS = ("local", "gs", "s3", "az")
 REMOTE = ("gs", "s3", "az")
-
-
-@pytest.fixture(scope="session")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.fixture

@@ -9,16 +9,10 @@ import pytest
 
 from ctloop import storage
 from ctloop.errors import DataSourceError
-from tests.fixtures.object_stores import Store, fresh_bucket, moto_s3, s3_env
+from tests.fixtures.object_stores import fresh_bucket
 from tests.fixtures.servers import dead_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as url:
-        yield Store("s3", url, s3_env(url))
 
 
 def test_a_reachable_bucket_passes_and_nothing_is_written(s3, monkeypatch, tmp_path):

@@ -13,16 +13,10 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
-from tests.fixtures.object_stores import fresh_bucket, object_stores
+from tests.fixtures.object_stores import fresh_bucket
 from tests.fixtures.servers import dead_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.fixture(params=("gs", "s3", "az"))

@@ -16,7 +16,7 @@ from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
-from tests.fixtures.object_stores import fresh_bucket, object_stores
+from tests.fixtures.object_stores import fresh_bucket
 
 CSV = b"x,c\n1.5,a\n2.5,b\n"
 BLANK = {"gzip of nothing": ("csv.gz", gzip.compress(b"")), "a newline": ("csv", b"\n"),
@@ -75,12 +75,6 @@ def test_a_header_only_file_is_kept(tmp_path):
     _write(str(tmp_path / "d"), {"a.csv": CSV, "b.csv": b"x,c\n"})
     src = streaming.open_source(str(tmp_path / "d"))
     assert len(src.files) == 2 and src.dataset.to_table().num_rows == 2
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.mark.slow

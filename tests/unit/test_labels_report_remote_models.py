@@ -17,15 +17,9 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.labels.store import ingest_labels
-from tests.fixtures.object_stores import fresh_bucket, object_stores
+from tests.fixtures.object_stores import fresh_bucket
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.fixture(params=("local", "gs", "s3", "az"))

@@ -15,17 +15,11 @@ import sys
 
 import pytest
 
-from tests.fixtures.object_stores import fresh_bucket, object_stores, sdk_put
+from tests.fixtures.object_stores import fresh_bucket, sdk_put
 
 pytestmark = pytest.mark.slow
 
 CSV = b"x,c\n" + b"".join(b"%d.5,a\n" % i for i in range(40))
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.mark.parametrize("name", ["d/a//b.csv", "d//b.csv"])

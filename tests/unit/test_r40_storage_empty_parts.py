@@ -23,7 +23,7 @@ from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
-from tests.fixtures.object_stores import fresh_bucket, object_stores
+from tests.fixtures.object_stores import fresh_bucket
 
 CSV = b"x,c\n1.5,a\n2.5,b\n"
 
@@ -94,12 +94,6 @@ def test_an_empty_file_named_on_its_own_is_still_refused(tmp_path):
     _write(str(tmp_path / "d"), FILES["csv"])
     with pytest.raises(DataSourceError):
         streaming.open_source(str(tmp_path / "d" / "part-00003.csv")).dataset.to_table()
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.drift import streaming
-from tests.fixtures.object_stores import fresh_bucket, object_stores
+from tests.fixtures.object_stores import fresh_bucket
 
 pytestmark = pytest.mark.slow
 
@@ -24,12 +24,6 @@ FILES = ("date=2026-12-01/p.parquet", "date=2026-12-02/p.parquet", "top.parquet"
          "archive/2025/older.parquet")
 PATTERNS = ("*.parquet", "**/*.parquet", "date=2026-12-0?", "date=2026-12-0[12]", "date=*", "*", "*/p.parquet",
             "archive/*", "archive/*.parquet")
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
 
 
 @pytest.mark.parametrize("scheme", ["s3", "gs", "az"])

@@ -15,13 +15,7 @@ import pytest
 from ctloop import storage
 from ctloop.inference_log.reader import read_parquet_tree
 from ctloop.labels.store import ingest_labels, read_labels
-from tests.fixtures.object_stores import fresh_bucket, object_stores
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
+from tests.fixtures.object_stores import fresh_bucket
 
 
 @pytest.fixture(params=("file", "gs", "s3", "az"))

@@ -17,13 +17,7 @@ from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
-from tests.fixtures.object_stores import fresh_bucket, object_stores
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
+from tests.fixtures.object_stores import fresh_bucket
 
 
 @pytest.fixture(params=("gs", "s3"))

@@ -22,13 +22,7 @@ from ctloop import storage
 from ctloop.errors import DataValidationError
 from ctloop.labels import store as label_store
 from ctloop.labels.store import STORE_MANIFEST, ingest_labels, read_labels
-from tests.fixtures.object_stores import fresh_bucket, object_stores
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory, gcs_url):
-    with object_stores(tmp_path_factory.mktemp("object-stores"), gcs_url=gcs_url) as running:
-        yield running
+from tests.fixtures.object_stores import fresh_bucket
 
 
 @pytest.fixture(params=("file", "s3", "az"))
