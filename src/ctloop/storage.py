@@ -470,7 +470,6 @@ class _Local:
             # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
             _write_durably(tmp, data)
             tmp.replace(path)
-            _sync_dir(path.parent)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
                 tmp.unlink(missing_ok=True)
@@ -478,6 +477,12 @@ class _Local:
                 pass  # the temporary file could not be made either
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
+        try:
+            _sync_dir(path.parent)
+        except OSError as exc:  # EIO: the new bytes are in place, but the rename may not be on the disk
+            raise _unwritable(loc.uri, f"the file was replaced with the new bytes, but flushing its directory "
+                              f"failed ({exc.strerror or exc}), so the replacement may not survive a power loss: "
+                              "check the disk and write it again") from exc
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         path = Path(loc.key)
