@@ -470,7 +470,6 @@ class _Local:
             # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
             _write_durably(tmp, data)
             tmp.replace(path)
-            _sync_dir(path.parent)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
                 tmp.unlink(missing_ok=True)
@@ -478,6 +477,12 @@ class _Local:
                 pass  # the temporary file could not be made either
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
+        try:
+            _sync_dir(path.parent)
+        except OSError as exc:  # EIO: the new bytes are in place, but the rename may not be on the disk
+            raise _unwritable(loc.uri, f"the file was replaced with the new bytes, but flushing its directory "
+                              f"failed ({exc.strerror or exc}), so the replacement may not survive a power loss: "
+                              "check the disk and write it again") from exc
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         path = Path(loc.key)
@@ -1982,13 +1987,16 @@ def _azure_authentication_failed(exc) -> bool:
 
 
 _AZURE_DATE_TOO_OLD = re.compile(r"Request date header too old: '([^']+)'")
+_AZURE_MAX_AGE_S = 900  # Shared Key: "the storage services ensure that a request is no older than 15 minutes"
 
 
-def _azure_clock(exc) -> str | None:
-    """``" N minutes behind Azure's"`` when Azure refused the request for its date (403
+def _azure_clock(exc) -> tuple[str, str] | None:
+    """``(" N minutes behind Azure's", what Azure said)`` when Azure refused the request for its date (403
     AuthenticationFailed, ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``:
     Shared Key requests may be 15 minutes old at most), from the date quoted and the answer's ``Date``
-    (``" over 15 minutes behind Azure's"`` without it); None for any other refusal."""
+    (``" over 15 minutes behind Azure's"`` without it); None for any other refusal. An answer to a HEAD
+    has no body (RFC 9110 9.3.2), only ``x-ms-error-code: AuthenticationFailed``: then the answer's
+    ``Date`` over 15 minutes from this clock names the clock (as :func:`_clock_skew` does for S3)."""
     from email.utils import parsedate_to_datetime
 
     response = getattr(exc, "response", None)
@@ -1998,13 +2006,23 @@ def _azure_clock(exc) -> str | None:
         text = ""
     found = _AZURE_DATE_TOO_OLD.search(f"{exc.message or ''}\n{text}")
     if found is None:
-        return None
+        if text.strip() or _azure_code(exc) != "AuthenticationFailed":
+            return None  # a body that gives another reason, or another refusal
+        try:  # a bodyless answer: all it tells is its Date
+            skew = parsedate_to_datetime(response.headers["Date"]).timestamp() - time.time()
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+        if abs(skew) <= _AZURE_MAX_AGE_S:
+            return None
+        off = f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} Azure's"
+        return off, " to a HEAD request, which carries no reason; told by the answer's Date"
+    said = ": Request date header too old"
     try:
         now = parsedate_to_datetime(response.headers["Date"]).timestamp()
         skew = now - parsedate_to_datetime(found.group(1)).timestamp()
     except (AttributeError, KeyError, TypeError, ValueError):
-        return " over 15 minutes behind Azure's"
-    return f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"
+        return " over 15 minutes behind Azure's", said
+    return (f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"), said
 
 
 def _azure_code(exc) -> str:
@@ -2060,8 +2078,8 @@ class _Azure(_Remote):
             raise DataSourceError(f"{loc.uri} does not exist (container {loc.bucket!r}, blob "
                                   f"{loc.key!r})") from exc
         except aexc.ClientAuthenticationError as exc:
-            if (behind := _azure_clock(exc)) is not None:  # the key is fine: the request's date is not
-                raise self.clock_refused(loc, behind, exc) from exc
+            if (clock := _azure_clock(exc)) is not None:  # the key is fine: the request's date is not
+                raise self.clock_refused(loc, *clock, exc) from exc
             if _azure_authentication_failed(exc):  # the service refused a key, a SAS or a token
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
@@ -2071,8 +2089,8 @@ class _Azure(_Remote):
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
-            if exc.status_code == 403 and (behind := _azure_clock(exc)) is not None:
-                raise self.clock_refused(loc, behind, exc) from exc
+            if exc.status_code == 403 and (clock := _azure_clock(exc)) is not None:
+                raise self.clock_refused(loc, *clock, exc) from exc
             if exc.status_code == 403 and _azure_authentication_failed(exc):  # Azurite's answer
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
@@ -2086,12 +2104,12 @@ class _Azure(_Remote):
             raise self.unreachable(loc, exc) from exc
 
     @staticmethod
-    def clock_refused(loc: Location, behind: str, exc) -> ConfigError:
+    def clock_refused(loc: Location, behind: str, said: str, exc) -> ConfigError:
         """Azure refused a request for its date, not its key: before round 44 this read as a refused or
-        expired key, and a key that was fine was rotated."""
+        expired key, and a key that was fine was rotated (a HEAD's refusal until fix 44E)."""
         return ConfigError(f"Azure refused the request for {loc.uri} because this machine's clock is{behind} "
-                           f"(Shared Key requests may be 15 minutes old; {_azure_code(exc)}: Request date header "
-                           "too old): sync it (NTP, chrony; in a container, the node's clock)")
+                           f"(Shared Key requests may be 15 minutes old; {_azure_code(exc)}{said}): sync it "
+                           "(NTP, chrony; in a container, the node's clock)")
 
     @staticmethod
     def name_check(loc: Location) -> None:

@@ -10,7 +10,8 @@ rotated a key that was fine. Now the line names the clock and how far off it is,
 and the answer's ``Date``.
 
 Azurite 3.37 does not check the request date: ``SkewedAzure`` is a proxy double in front of it whose
-clock runs 40 minutes ahead, answering each signed request as Azure does, with its body."""
+clock runs 40 minutes ahead, answering each signed request as Azure does: with its body, except to a
+HEAD, whose answer has none (only ``x-ms-error-code``)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ AHEAD_S = 40 * 60
 
 class SkewedAzure(ProxyDouble):
     """Azure with a clock ``AHEAD_S`` ahead of this machine: a request with an ``x-ms-date`` over 15
-    minutes behind it is refused with 403 AuthenticationFailed and Azure's body; ``refused`` counts
-    them. Everything else goes to Azurite."""
+    minutes behind it is refused with 403 AuthenticationFailed and Azure's body (a HEAD's answer has no
+    body, only the ``x-ms-error-code`` header); ``refused`` counts them. Everything else goes to Azurite."""
 
     def __init__(self, upstream: str) -> None:
         double = self
@@ -53,8 +54,14 @@ class SkewedAzure(ProxyDouble):
                     f"too old: '{sent}'</AuthenticationErrorDetail></Error>"
                 ).encode()
                 self.send_response(403, "Server failed to authenticate the request.")
-                self.send_header("Content-Type", "application/xml")
                 self.send_header("x-ms-error-code", "AuthenticationFailed")
+                if (
+                    self.command == "HEAD"
+                ):  # no body to a HEAD (RFC 9110 9.3.2): the code in the header only
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return True
+                self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(error)))
                 self.end_headers()
                 self.wfile.write(error)
