@@ -1174,7 +1174,7 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         method = stats.default_method("categorical", n_ref, n_unique)
     st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     detail = "p-value" if st.kind == "p_value" else "distance"
-    warning = engine.many_categories(name, st.method, rc, cc, st.threshold, st.drifted)
+    warning = engine.many_categories(name, st, rc, cc, keys)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
                                   st.drifted, detail, warning=warning)  # fmt: skip
