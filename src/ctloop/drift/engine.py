@@ -1211,6 +1211,9 @@ def finish(
             for r, adj in zip(pcols, adjusted, strict=True):
                 r.drifted = stats.is_drift(r.method, adj, r.threshold)
                 r.detail = f"p-value, BH-adjusted {adj:.4g} over {len(pcols)} columns"
+        for r in pcols:  # a warning speaks of a drifted column's DRIFT: none once the correction clears it
+            if not r.drifted:
+                r.warning = ""
 
     approximate = any(r.approximate for r in results)
     n = len(results)
