@@ -556,6 +556,24 @@ class ColumnState:
             return
         self.shadow.add(vals[np.isfinite(vals)])
 
+    def _shadow_counts(self, counts: dict[Any, int]) -> None:
+        """Add exact counts ``{value: count}`` of plain numbers stored as objects to
+        :attr:`shadow`, as :meth:`_shadow` of every row they count would (or drop it), in memory
+        of the distinct values, not of the rows."""
+        if not self.numbers:
+            self.shadow = None
+        if self.shadow is None:
+            return
+        import pandas as pd
+
+        try:
+            vals = pd.Series(list(counts), dtype=object).to_numpy(dtype=float, na_value=np.nan)
+        except (OverflowError, TypeError, ValueError):
+            self.shadow = None
+            return
+        finite = np.isfinite(vals)
+        self.shadow.add_counts(vals[finite], np.fromiter(counts.values(), np.int64, len(counts))[finite])
+
     def readable_numbers(self) -> bool:
         """An object column of plain numbers that Decimals make numeric: its exact counts
         (:func:`real_numbers`), or its :attr:`shadow` once they are in hash buckets."""
@@ -782,8 +800,6 @@ class ColumnState:
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any], *, sketch_size: int = DEFAULT_SKETCH_SIZE) -> ColumnState:
         """``sketch_size``: the state's, for the :attr:`shadow` of an object column of numbers."""
-        import pandas as pd
-
         num = data.get("numeric")
         cat = data.get("categories")
         out = cls(name, data["family"], data["type"],
@@ -811,8 +827,7 @@ class ColumnState:
                 out.shadow = NumericSketch.from_dict(data["shadow"])
             elif out.numbers and out.categories is not None and real_numbers(out):
                 out.shadow = NumericSketch(sketch_size)
-                out._shadow(pd.Series(list(out.categories.counts), dtype=object).repeat(
-                    list(out.categories.counts.values())))
+                out._shadow_counts(out.categories.counts)
         if "ints" in data:
             out.ints = None if data["ints"] is None else {int(v) for v in data["ints"]}
         elif out.numeric is not None:  # a state written before: its float values' count
