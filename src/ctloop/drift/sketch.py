@@ -633,7 +633,10 @@ class CategoryCounts:
         return out
 
     def merge(self, other: CategoryCounts) -> CategoryCounts:
-        out = CategoryCounts(min(self.limit, other.limit))
+        """Both parts' counts, at the fewest buckets of a hashed part (an exact part is hashed at
+        that limit, whatever its own), or of the two limits when both are exact."""
+        hashed = [part.limit for part in (self, other) if part.hashed]
+        out = CategoryCounts(min(hashed or (self.limit, other.limit)))
         for part in (self, other):
             if part.hashed and part.limit != out.limit:
                 folded = part.folded(out.limit)

@@ -1158,9 +1158,12 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
     cur, why_c = _counts_of(cs)
     why = why_r or why_c
     if why:
-        limit = min(
-            x.categories.limit if x.categories is not None else x.numeric.budget for x in (rs, cs)
-        )
+        # the fewest buckets of a side that lost its values (hash buckets, value ranges of a numeric
+        # sketch); an exact side is hashed at that limit, whatever its own max_categories
+        lossy = {id(x): x.categories.limit if x.categories is not None else x.numeric.budget
+                 for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
+        limit = min(lossy.values())
+        ranges = next((x for x in (rs, cs) if x.categories is None and lossy.get(id(x)) == limit), None)
         hashed = []
         for side, x in (("reference", rs), ("current", cs)):
             if x.categories is None or not x.categories.hashed:
@@ -1168,6 +1171,14 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
                 continue
             folded = x.categories.folded(limit)  # the other side hashed into fewer buckets: fold these
             if folded is None:  # re-hashing bucket numbers as values would compare unrelated buckets
+                if ranges is not None:
+                    raise DriftError(
+                        f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets "
+                        f"and the other side in {limit} value ranges of its numeric sketch (its sketch_size, "
+                        f"and {limit} does not divide {x.categories.limit}): the two cannot be compared; "
+                        f"summarise the numeric side with a --sketch-size that divides {x.categories.limit} "
+                        "(or both sides with the same max_categories and sketch size)"
+                    )
                 raise DriftError(
                     f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets and "
                     f"the other side in {limit} (their max_categories differ, and {limit} does not divide "
