@@ -1211,7 +1211,8 @@ def finish(
             for r, adj in zip(pcols, adjusted, strict=True):
                 r.drifted = stats.is_drift(r.method, adj, r.threshold)
                 r.detail = f"p-value, BH-adjusted {adj:.4g} over {len(pcols)} columns"
-        for r in pcols:  # a warning speaks of a drifted column's DRIFT: none once the correction clears it
+        # a warning speaks of a drifted column's DRIFT: none once the correction clears it
+        for r in pcols:
             if not r.drifted:
                 r.warning = ""
 

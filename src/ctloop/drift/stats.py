@@ -363,10 +363,12 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
             enough = (k - 1) / (4 * threshold**2)
         else:
             enough = (2 if method == "psi" else 1) * (k - 1) / threshold
-        return (f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
-                f"with so few values per category, at or above its threshold {threshold:g} (below it from "
-                f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, less than "
-                f"{NOISE_FACTOR[method]:g} times that")
+        return (
+            f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
+            f"with so few values per category, at or above its threshold {threshold:g} (below it from "
+            f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, less than "
+            f"{NOISE_FACTOR[method]:g} times that"
+        )
     if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
         return ""
     pooled = pooled_pvalue(ref_counts, cur_counts, keys)
@@ -374,9 +376,11 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
         return ""
     grouped = ("no two groups of at least 5 values per side" if pooled is None
                else f"with rare values grouped it scores p = {pooled:.3g}, no drift")  # fmt: skip
-    return (f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
-            "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values; "
-            f"{grouped}")
+    return (
+        f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
+        "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values; "
+        f"{grouped}"
+    )
 
 
 # ------------------------------------------------------------- statistics from numeric values

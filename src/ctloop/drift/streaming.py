@@ -572,7 +572,9 @@ class ColumnState:
             self.shadow = None
             return
         finite = np.isfinite(vals)
-        self.shadow.add_counts(vals[finite], np.fromiter(counts.values(), np.int64, len(counts))[finite])
+        self.shadow.add_counts(
+            vals[finite], np.fromiter(counts.values(), np.int64, len(counts))[finite]
+        )
 
     def readable_numbers(self) -> bool:
         """An object column of plain numbers that Decimals make numeric: its exact counts
@@ -1163,7 +1165,9 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         lossy = {id(x): x.categories.limit if x.categories is not None else x.numeric.budget
                  for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
         limit = min(lossy.values())
-        ranges = next((x for x in (rs, cs) if x.categories is None and lossy.get(id(x)) == limit), None)
+        ranges = next(
+            (x for x in (rs, cs) if x.categories is None and lossy.get(id(x)) == limit), None
+        )
         hashed = []
         for side, x in (("reference", rs), ("current", cs)):
             if x.categories is None or not x.categories.hashed:
