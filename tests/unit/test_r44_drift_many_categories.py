@@ -10,6 +10,7 @@ fewer than 5 values per distinct value (a p-value) carries a warning: in the tab
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -99,18 +100,18 @@ def test_the_cli_prints_and_writes_the_warning(tmp_path, capsys):
 def test_report_html_puts_the_warnings_at_the_top(tmp_path):
     from ctloop.drift import report
 
-    result = engine.detect(_titles(2000, 400, 1), _titles(2000, 400, 2))
-    options = report.options_from_result(result)
-    assert options["column_warnings"] == result.warnings != []  # what render_html gets
+    ref, cur = _titles(2000, 400, 1), _titles(2000, 400, 2)
+    ref["team"], cur["team"] = (f.job.str.replace("title", "team <b>") for f in (ref, cur))
+    result = engine.detect(ref, cur)
+    assert [w.split(":")[0] for w in result.warnings] == ["column job", "column team"]
     page = tmp_path / "r.html"
-    page.write_text("<html><body class='x'><div>evidently</div></body></html>", encoding="utf-8")
-    report.warnings_note(page, ["column job: first <line>", "column k: second"])
+    options = {**report.options_from_result(result), "columns": ["x"]}  # one column: a fast page
+    report.render_html(ref, cur, path=page, sample_size=300, **options)
     text = page.read_text(encoding="utf-8")
-    first, second = (
-        text.find("Warning: column job: first &lt;line&gt;"),
-        text.find("Warning: column k: second"),
-    )
-    assert text.find("<body") < first < second < text.find("evidently")
+    body = text.find(">", text.find("<body")) + 1
+    first, second = (text.find(f"Warning: {html.escape(w)}") for w in result.warnings)
+    assert 0 < body < first < second  # escaped, in the verdict's order, at the top of the body
+    assert text.find("Warning: ", body) == first and "<b>" not in text[body:second]
 
 
 def test_detect_drift_says_it_in_its_reason_and_metadata():

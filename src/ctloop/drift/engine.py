@@ -107,18 +107,19 @@ class ColumnDrift:
     warning: str = ""
 
 
-def many_categories(name: Any, method: str, rc: Any, cc: Any, threshold: float, drifted: bool) -> str:
+def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> str:
     """The warning of a drifted categorical column with too many distinct values for its rows
-    (``rc``/``cc``: its aligned counts, :func:`ctloop.drift.stats.sparse_categories`), or ``""``.
+    (``st``: its :class:`~ctloop.drift.stats.ColumnStat`; ``rc``/``cc``/``keys``: its aligned
+    counts, :func:`ctloop.drift.stats.sparse_categories`), or ``""``.
     The verdict stays evidently's (it scores such a column the same); the warning says what it
     is worth and what to do."""
-    if not drifted:
+    if not st.drifted:
         return ""
     import numpy as np
 
     rc, cc = np.asarray(rc), np.asarray(cc)
     k = int(((rc > 0) | (cc > 0)).sum())
-    why = stats.sparse_categories(method, k, int(rc.sum()), int(cc.sum()), threshold)
+    why = stats.sparse_categories(st.method, k, rc, cc, np.asarray(keys), st.score, st.threshold)
     if not why:
         return ""
     return (f"column {shown_name(name)}: {why}, so its DRIFT says little: compare more rows, group rare "
@@ -946,7 +947,7 @@ def _one_column(
     warning = ""
     if kind == "categorical":
         st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
-        warning = many_categories(name, st.method, rc, cc, st.threshold, st.drifted)
+        warning = many_categories(name, st, rc, cc, keys)
     else:
         st = stats.column_stat(ref, cur, kind=kind, method=method, threshold=thr)
     return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
@@ -1210,6 +1211,10 @@ def finish(
             for r, adj in zip(pcols, adjusted, strict=True):
                 r.drifted = stats.is_drift(r.method, adj, r.threshold)
                 r.detail = f"p-value, BH-adjusted {adj:.4g} over {len(pcols)} columns"
+        # a warning speaks of a drifted column's DRIFT: none once the correction clears it
+        for r in pcols:
+            if not r.drifted:
+                r.warning = ""
 
     approximate = any(r.approximate for r in results)
     n = len(results)

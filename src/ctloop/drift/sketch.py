@@ -193,6 +193,38 @@ class NumericSketch:
         self._coarsen(self.m - m)
         self._absorb(chunk)
 
+    def add_counts(self, values: np.ndarray, counts: np.ndarray) -> None:
+        """Add finite ``values`` each seen ``counts`` times, as :meth:`add` of every repetition
+        would, in time and memory of the distinct values, never of the rows they count."""
+        x = np.asarray(values, dtype=np.float64) + 0.0  # a copy, and -0.0 becomes +0.0
+        w = np.asarray(counts, dtype=np.int64)
+        keep = w > 0
+        x, w = x[keep], w[keep]
+        if len(x) == 0:
+            return
+        order = np.argsort(x, kind="stable")
+        x, w = x[order], w[order]
+        n = int(w.sum())
+        mean = float(np.einsum("i,i->", x, w.astype(np.float64)) / n)
+        dev = x - mean
+        self._add_moments(n, mean, float(np.einsum("i,i,i->", dev, dev, w.astype(np.float64))))
+        m = self.m
+        keys = _grid_keys(x, m)
+        starts, ends = _runs(keys)
+        if len(starts) > self.budget:  # a coarser resolution for these values
+            m = _fit(keys[starts], m, self.budget)
+            keys >>= self.m - m
+            starts, ends = _runs(keys)
+        chunk = (
+            keys[starts],
+            np.add.reduceat(w, starts),
+            np.add.reduceat(x * w, starts),
+            x[starts],
+            x[ends - 1],
+        )
+        self._coarsen(self.m - m)
+        self._absorb(chunk)
+
     def _add_moments(self, n_b: int, mean_b: float, m2_b: float) -> None:
         n_a = self.n
         if n_a == 0:
@@ -601,7 +633,10 @@ class CategoryCounts:
         return out
 
     def merge(self, other: CategoryCounts) -> CategoryCounts:
-        out = CategoryCounts(min(self.limit, other.limit))
+        """Both parts' counts, at the fewest buckets of a hashed part (an exact part is hashed at
+        that limit, whatever its own), or of the two limits when both are exact."""
+        hashed = [part.limit for part in (self, other) if part.hashed]
+        out = CategoryCounts(min(hashed or (self.limit, other.limit)))
         for part in (self, other):
             if part.hashed and part.limit != out.limit:
                 folded = part.folded(out.limit)

@@ -298,27 +298,89 @@ def no_drift_score(method: str, k: int, n_ref: int, n_cur: int) -> float | None:
 MIN_VALUES_PER_CATEGORY = 5
 
 
-def sparse_categories(method: str, k: int, n_ref: int, n_cur: int, threshold: float) -> str:
-    """Why a categorical column's score says little with ``k`` distinct values (both sides) in
-    ``n_ref``/``n_cur`` values, or ``""``: a distance whose no-drift score (:func:`no_drift_score`)
-    reaches ``threshold``; a p-value with fewer than :data:`MIN_VALUES_PER_CATEGORY` values per
-    distinct value on a side."""
+# how far above its no-drift score (:func:`no_drift_score`) a distance of a sparse column is still
+# read as noise: twice it for Jensen-Shannon and Hellinger (a square root of a chi-square-like sum),
+# four times it for PSI and KL (the sum itself, about 1 + 3 sd of its no-drift spread from 3 values
+# on); above, the column moved more than its sampling noise explains and its DRIFT stands unwarned
+NOISE_FACTOR = {"jensenshannon": 2.0, "hellinger": 2.0, "psi": 4.0, "kl_div": 4.0}
+
+
+def pooled_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray, keys: np.ndarray) -> float | None:
+    """The chi-square test of homogeneity p-value of a categorical column's counts with its rare
+    values pooled, or ``None`` when fewer than two groups remain. A value keeps its own group when
+    both sides expect at least :data:`MIN_VALUES_PER_CATEGORY` of it under no drift (its total
+    times the side's share of all values); the rare ones are pooled, in the order of their keys'
+    text, into "other" groups each expecting that many on both sides (a short remainder joins the
+    last). The grouping uses only the values and their totals, never which side a value came
+    from, so the test keeps its level with no drift, and a side's values the other lacks (a
+    renamed code set) still fall into groups of their own."""
+    from scipy.stats import chi2_contingency
+
+    rc = np.asarray(ref_counts, dtype=float)
+    cc = np.asarray(cur_counts, dtype=float)
+    n_ref, n_cur = rc.sum(), cc.sum()
+    if n_ref <= 0 or n_cur <= 0:
+        return None
+    total = rc + cc
+    per_side = total * min(n_ref, n_cur) / (n_ref + n_cur)
+    common = per_side >= MIN_VALUES_PER_CATEGORY
+    groups = [(rc[i], cc[i]) for i in np.flatnonzero(common)]
+    rare = sorted(np.flatnonzero(~common), key=lambda i: str(keys[i]))
+    pooled: list[list[float]] = []
+    got, r, c = 0.0, 0.0, 0.0
+    for i in rare:
+        got, r, c = got + per_side[i], r + rc[i], c + cc[i]
+        if got >= MIN_VALUES_PER_CATEGORY:
+            pooled.append([r, c])
+            got, r, c = 0.0, 0.0, 0.0
+    if r or c:
+        if pooled:
+            pooled[-1][0] += r
+            pooled[-1][1] += c
+        else:
+            pooled.append([r, c])
+    table = np.array([*groups, *pooled], dtype=float).T
+    if table.ndim != 2 or table.shape[1] < 2:
+        return None
+    return float(chi2_contingency(table, correction=False)[1])
+
+
+def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: np.ndarray,
+                      keys: np.ndarray, score: float, threshold: float) -> str:  # fmt: skip
+    """Why a drifted categorical column's score says little with ``k`` distinct values (both
+    sides) in its aligned counts, or ``""``. A distance: its no-drift score
+    (:func:`no_drift_score`) reaches ``threshold`` and its ``score`` stays within
+    :data:`NOISE_FACTOR` of it. A p-value: fewer than :data:`MIN_VALUES_PER_CATEGORY` values per
+    distinct value on a side, and the test with rare values pooled (:func:`pooled_pvalue`) does
+    not drift either. A column that moved beyond its noise is drift, warned of by neither."""
+    n_ref, n_cur = int(np.sum(ref_counts)), int(np.sum(cur_counts))
     counted = f"{k:,} distinct values in {n_ref:,} reference and {n_cur:,} current values"
     expected = no_drift_score(method, k, n_ref, n_cur)
     if expected is not None:
-        if expected < threshold:
+        if expected < threshold or score >= NOISE_FACTOR[method] * expected:
             return ""
         if method in ("jensenshannon", "hellinger"):
             enough = (k - 1) / (4 * threshold**2)
         else:
             enough = (2 if method == "psi" else 1) * (k - 1) / threshold
-        return (f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
-                f"with so few values per category, at or above its threshold {threshold:g} (below it from "
-                f"about {math.ceil(enough):,} values per side)")
+        return (
+            f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
+            f"with so few values per category, at or above its threshold {threshold:g} (below it from "
+            f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, less than "
+            f"{NOISE_FACTOR[method]:g} times that"
+        )
     if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
         return ""
-    return (f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
-            "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values")
+    pooled = pooled_pvalue(ref_counts, cur_counts, keys)
+    if pooled is not None and is_drift(method, pooled, threshold):
+        return ""
+    grouped = ("no two groups of at least 5 values per side" if pooled is None
+               else f"with rare values grouped it scores p = {pooled:.3g}, no drift")  # fmt: skip
+    return (
+        f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
+        "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values; "
+        f"{grouped}"
+    )
 
 
 # ------------------------------------------------------------- statistics from numeric values

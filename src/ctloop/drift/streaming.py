@@ -556,6 +556,26 @@ class ColumnState:
             return
         self.shadow.add(vals[np.isfinite(vals)])
 
+    def _shadow_counts(self, counts: dict[Any, int]) -> None:
+        """Add exact counts ``{value: count}`` of plain numbers stored as objects to
+        :attr:`shadow`, as :meth:`_shadow` of every row they count would (or drop it), in memory
+        of the distinct values, not of the rows."""
+        if not self.numbers:
+            self.shadow = None
+        if self.shadow is None:
+            return
+        import pandas as pd
+
+        try:
+            vals = pd.Series(list(counts), dtype=object).to_numpy(dtype=float, na_value=np.nan)
+        except (OverflowError, TypeError, ValueError):
+            self.shadow = None
+            return
+        finite = np.isfinite(vals)
+        self.shadow.add_counts(
+            vals[finite], np.fromiter(counts.values(), np.int64, len(counts))[finite]
+        )
+
     def readable_numbers(self) -> bool:
         """An object column of plain numbers that Decimals make numeric: its exact counts
         (:func:`real_numbers`), or its :attr:`shadow` once they are in hash buckets."""
@@ -782,8 +802,6 @@ class ColumnState:
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any], *, sketch_size: int = DEFAULT_SKETCH_SIZE) -> ColumnState:
         """``sketch_size``: the state's, for the :attr:`shadow` of an object column of numbers."""
-        import pandas as pd
-
         num = data.get("numeric")
         cat = data.get("categories")
         out = cls(name, data["family"], data["type"],
@@ -811,8 +829,7 @@ class ColumnState:
                 out.shadow = NumericSketch.from_dict(data["shadow"])
             elif out.numbers and out.categories is not None and real_numbers(out):
                 out.shadow = NumericSketch(sketch_size)
-                out._shadow(pd.Series(list(out.categories.counts), dtype=object).repeat(
-                    list(out.categories.counts.values())))
+                out._shadow_counts(out.categories.counts)
         if "ints" in data:
             out.ints = None if data["ints"] is None else {int(v) for v in data["ints"]}
         elif out.numeric is not None:  # a state written before: its float values' count
@@ -1143,8 +1160,13 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
     cur, why_c = _counts_of(cs)
     why = why_r or why_c
     if why:
-        limit = min(
-            x.categories.limit if x.categories is not None else x.numeric.budget for x in (rs, cs)
+        # the fewest buckets of a side that lost its values (hash buckets, value ranges of a numeric
+        # sketch); an exact side is hashed at that limit, whatever its own max_categories
+        lossy = {id(x): x.categories.limit if x.categories is not None else x.numeric.budget
+                 for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
+        limit = min(lossy.values())
+        ranges = next(
+            (x for x in (rs, cs) if x.categories is None and lossy.get(id(x)) == limit), None
         )
         hashed = []
         for side, x in (("reference", rs), ("current", cs)):
@@ -1153,6 +1175,14 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
                 continue
             folded = x.categories.folded(limit)  # the other side hashed into fewer buckets: fold these
             if folded is None:  # re-hashing bucket numbers as values would compare unrelated buckets
+                if ranges is not None:
+                    raise DriftError(
+                        f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets "
+                        f"and the other side in {limit} value ranges of its numeric sketch (its sketch_size, "
+                        f"and {limit} does not divide {x.categories.limit}): the two cannot be compared; "
+                        f"summarise the numeric side with a --sketch-size that divides {x.categories.limit} "
+                        "(or both sides with the same max_categories and sketch size)"
+                    )
                 raise DriftError(
                     f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets and "
                     f"the other side in {limit} (their max_categories differ, and {limit} does not divide "
@@ -1174,7 +1204,7 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         method = stats.default_method("categorical", n_ref, n_unique)
     st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     detail = "p-value" if st.kind == "p_value" else "distance"
-    warning = engine.many_categories(name, st.method, rc, cc, st.threshold, st.drifted)
+    warning = engine.many_categories(name, st, rc, cc, keys)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
                                   st.drifted, detail, warning=warning)  # fmt: skip
