@@ -406,6 +406,11 @@ def fit(
         raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
                                     "more than once: rename or drop the copies") for name in twice])
     check_target_nested(frame[target], target)  # not "unhashable type: 'list'" from pandas or scikit-learn
+    from ctloop.components.prepare.core import refuse_nested  # prepare's module imports this one
+
+    # an Arrow list/struct/map feature by its type, as prepare_data and the backtest refuse it: not a raw
+    # ArrowNotImplementedError, and an all-null one is no empty feature
+    refuse_nested(frame.drop(columns=[target, *(c for c in exclude if c in frame.columns and c != target)]))
     data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
