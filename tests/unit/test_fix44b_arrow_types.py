@@ -26,21 +26,29 @@ N = 80
 
 NESTED = {
     "list_all_null": lambda: pa.array([None] * N, pa.list_(pa.int64())),
-    "list_gaps": lambda: pa.array([None if i % 7 == 0 else [i % 3] for i in range(N)], pa.list_(pa.int64())),
+    "list_gaps": lambda: pa.array(
+        [None if i % 7 == 0 else [i % 3] for i in range(N)], pa.list_(pa.int64())
+    ),
     "struct_all_null": lambda: pa.array([None] * N, pa.struct([("a", pa.int64())])),
     "map_all_null": lambda: pa.array([None] * N, pa.map_(pa.string(), pa.int64())),
 }
 
 
 def _frame(tags: pa.Array) -> pd.DataFrame:
-    table = pa.table({"x": pa.array(np.arange(N, dtype=float)), "y": [i % 2 for i in range(N)], "tags": tags})
+    table = pa.table(
+        {"x": pa.array(np.arange(N, dtype=float)), "y": [i % 2 for i in range(N)], "tags": tags}
+    )
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 @pytest.mark.parametrize("kind", sorted(NESTED))
 def test_the_fit_refuses_an_arrow_nested_feature_by_its_type_naming_it(kind):
-    with pytest.raises(DataValidationError, match=r"column 'tags' breaks rule 'dtype'.*nested values \(an Arrow"):
-        fit(_frame(NESTED[kind]()), target="y", estimator="logistic_regression", search_iterations=0)
+    with pytest.raises(
+        DataValidationError, match=r"column 'tags' breaks rule 'dtype'.*nested values \(an Arrow"
+    ):
+        fit(
+            _frame(NESTED[kind]()), target="y", estimator="logistic_regression", search_iterations=0
+        )
 
 
 @pytest.mark.parametrize("kind", sorted(NESTED))
@@ -52,7 +60,9 @@ def test_plain_missing_keeps_a_nested_arrow_column_arrow(kind):
 def test_a_parquet_time64_column_keeps_its_nanoseconds(tmp_path):
     ns = [None if i % 5 == 0 else 3600 * 10**9 * (i % 24) + 123 for i in range(40)]
     path = tmp_path / "t.parquet"
-    pq.write_table(pa.table({"tod": pa.array(ns, pa.time64("ns")), "x": np.arange(40, dtype=float)}), path)
+    pq.write_table(
+        pa.table({"tod": pa.array(ns, pa.time64("ns")), "x": np.arange(40, dtype=float)}), path
+    )
     frame = read_table(str(path))
     assert isinstance(frame["tod"].dtype, pd.ArrowDtype)
     assert pa.types.is_time64(frame["tod"].dtype.pyarrow_dtype)
@@ -65,10 +75,24 @@ def test_a_parquet_time64_column_keeps_its_nanoseconds(tmp_path):
     [
         ("bool", pa.array([None if i % 7 == 0 else bool(i % 2) for i in range(N)], pa.bool_())),
         ("string", pa.array([None if i % 7 == 0 else "ab"[i % 2] for i in range(N)], pa.string())),
-        ("large_string", pa.array([None if i % 7 == 0 else "ab"[i % 2] for i in range(N)], pa.large_string())),
-        ("dictionary_text", pa.array([None if i % 7 == 0 else "ab"[i % 2] for i in range(N)]).dictionary_encode()),
-        ("dictionary_int", pa.array([None if i % 7 == 0 else i % 3 for i in range(N)]).dictionary_encode()),
-        ("binary", pa.array([None if i % 7 == 0 else b"ab"[i % 2 : i % 2 + 1] for i in range(N)], pa.binary())),
+        (
+            "large_string",
+            pa.array([None if i % 7 == 0 else "ab"[i % 2] for i in range(N)], pa.large_string()),
+        ),
+        (
+            "dictionary_text",
+            pa.array([None if i % 7 == 0 else "ab"[i % 2] for i in range(N)]).dictionary_encode(),
+        ),
+        (
+            "dictionary_int",
+            pa.array([None if i % 7 == 0 else i % 3 for i in range(N)]).dictionary_encode(),
+        ),
+        (
+            "binary",
+            pa.array(
+                [None if i % 7 == 0 else b"ab"[i % 2 : i % 2 + 1] for i in range(N)], pa.binary()
+            ),
+        ),
     ],
 )
 def test_true_false_text_bytes_and_dictionary_gaps_become_nan(kind, values):
