@@ -265,6 +265,40 @@ def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str,
     return found[0] if found else None
 
 
+def _words_as_missing(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int, Any] | None:
+    """``frame`` with the values of ``column`` that are no numbers (``'?'``, ``'n/a'``, a dict) as
+    missing and the others as numbers, how many rows held one and one of them, when they are fewer than
+    half of its values: a stray word in a column of numbers (one ``'?'`` made a CSV column text), which
+    the champion's imputer fills as it fills an empty cell. None when most of its values are no numbers:
+    the column's type changed, and the champion cannot be compared on it."""
+    import numbers
+
+    import numpy as np
+    import pandas as pd
+
+    def number(value: Any) -> float:  # NaN for a word, a dict, true/false, 'inf' (no finite number)
+        if isinstance(value, bool | np.bool_) or not isinstance(value, str | numbers.Number):
+            return np.nan
+        try:
+            found = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):  # '?', a complex number
+            return np.nan
+        return found if math.isfinite(found) else np.nan
+
+    col = frame[column]
+    present = col.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return None
+    values = pd.Series([number(v) if p else np.nan for v, p in zip(col, present, strict=True)],
+                       index=col.index, dtype=float)
+    words = present & values.isna().to_numpy()
+    if not words.any() or 2 * int(words.sum()) >= int(present.sum()):
+        return None
+    out = frame.copy(deep=False)  # not assign(**...): a column's name may be no string
+    out[column] = values
+    return out, int(words.sum()), col[words].iloc[0]
+
+
 def _name_key(name: str) -> str:
     """A column name as the gate matches a champion's feature to a holdout column renamed in case,
     surrounding spaces or Unicode normalization form only (NFD: an accent as a character of its own,
@@ -613,19 +647,28 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     disjoint = ""
     outputs = ""  # the champion's NaN or infinite outputs: no comparison (a delta of NaN "passed")
     retyped: _TypeChanged | None = None  # a feature the champion learnt as numbers holds text (the challenger's)
+    as_missing: dict[str, tuple[int, Any]] = {}  # a few words among the numbers of a champion's feature
     if champion is not None:
         from ctloop.scoring import unused_features
 
-        try:
-            data_b, _, pred_b, classes_b = _predictions(
-                champion, holdout.rename(columns=renamed) if renamed else holdout, target=target, task=task,
-                role="champion", unused=unused_features(champion, champion_meta), finite=False)
-        except _TypeChanged as exc:  # the challenger scored the same rows: the column's type changed, not a typo
-            retyped, champion, pred_b = exc, None, None
-        else:
-            outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict", data_b.index)
-            if outputs:
-                champion, pred_b = None, None
+        rows_b = holdout.rename(columns=renamed) if renamed else holdout
+        while champion is not None:
+            try:
+                data_b, _, pred_b, classes_b = _predictions(
+                    champion, rows_b, target=target, task=task, role="champion",
+                    unused=unused_features(champion, champion_meta), finite=False)
+            except _TypeChanged as exc:  # the challenger scored the same rows
+                few = None if exc.column in as_missing else _words_as_missing(rows_b, exc.column)
+                if few is None:  # most of its values are no numbers: the column's type changed, not a typo
+                    retyped, champion, pred_b = exc, None, None
+                else:  # a stray '?' or 'n/a': the champion's imputer fills it, as it fills an empty cell
+                    rows_b, as_missing[exc.column] = few[0], few[1:]
+            else:
+                outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict",
+                                      data_b.index)
+                if outputs:
+                    champion, pred_b = None, None
+                break
     if champion is not None:
         if task == "classification":
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
@@ -697,6 +740,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        + (" (renamed in case or spaces only)" if all(new.strip().casefold() == old.strip().casefold()
                                                                     for new, old in renamed.items())
                           else " (renamed in case, spaces or Unicode form only)"))
+    if as_missing and champion is not None:
+        reasons.append("the champion read " + ", ".join(
+            f"{rows} cell(s) of its numeric feature {name!r} that are no numbers (e.g. {quoted(value)})"
+            for name, (rows, value) in as_missing.items()) + " as missing, as empty cells")
     if relabelled and champion is not None:
         reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
                        + " (the same classes written another way)")

@@ -173,18 +173,11 @@ def refuse_nested(frame: pd.DataFrame) -> None:
     by their type, naming the column (rule ``dtype``), without reading their values: a feature needs one
     text or number per row, and such a column failed later with a raw ``TypeError`` or
     ``ArrowNotImplementedError`` (the duplicate-row check, ``value_counts``), null in every row too.
-    Nested values in an object column are refused by ``check_uniform_types``."""
-    import pandas as pd
+    Nested values in an object column are refused by ``check_uniform_types``. The fit refuses them the
+    same way (``train.core.refuse_arrow_nested``, this check)."""
+    from ctloop.components.train.core import refuse_arrow_nested  # train's module: no import cycle
 
-    arrow = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)]
-    if not arrow:
-        return
-    import pyarrow as pa  # installed: an ArrowDtype column needs it
-
-    nested = [(str(c), frame[c].dtype.pyarrow_dtype) for c in arrow if pa.types.is_nested(frame[c].dtype.pyarrow_dtype)]
-    if nested:
-        raise DataValidationError([(c, "dtype", len(frame), f"nested values (an Arrow {kind} column): a feature "
-                                    "needs one text or number per row") for c, kind in nested])
+    refuse_arrow_nested(frame)
 
 
 def positive_zeros(frame: pd.DataFrame) -> pd.DataFrame:

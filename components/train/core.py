@@ -406,6 +406,9 @@ def fit(
         raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
                                     "more than once: rename or drop the copies") for name in twice])
     check_target_nested(frame[target], target)  # not "unhashable type: 'list'" from pandas or scikit-learn
+    # an Arrow list/struct/map feature by its type, as prepare_data and the backtest refuse it: not a raw
+    # ArrowNotImplementedError, and an all-null one is no empty feature
+    refuse_arrow_nested(frame.drop(columns=[target, *(c for c in exclude if c in frame.columns and c != target)]))
     data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
@@ -758,6 +761,24 @@ def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
                 and bool((values % 1 == 0).all()):
             out.append(name)
     return out
+
+
+def refuse_arrow_nested(frame: pd.DataFrame) -> None:
+    """Refuse ``frame``'s Arrow list, struct and map columns by their type, naming the column (rule
+    ``dtype``), without reading their values: a feature needs one text or number per row, and such a
+    column failed later with a raw ``TypeError`` or ``ArrowNotImplementedError``, null in every row too
+    (``prepare.core.refuse_nested``, which prepare_data and the backtest call, and the fit)."""
+    import pandas as pd
+
+    arrow = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)]
+    if not arrow:
+        return
+    import pyarrow as pa  # installed: an ArrowDtype column needs it
+
+    nested = [(str(c), frame[c].dtype.pyarrow_dtype) for c in arrow if pa.types.is_nested(frame[c].dtype.pyarrow_dtype)]
+    if nested:
+        raise DataValidationError([(c, "dtype", len(frame), f"nested values (an Arrow {kind} column): a feature "
+                                    "needs one text or number per row") for c, kind in nested])
 
 
 def blank_as_missing(frame: pd.DataFrame, target: str) -> pd.DataFrame:

@@ -2933,16 +2933,29 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
+    def text_or_bool(kind: object) -> bool:
+        """Whether the Arrow type ``kind`` is true/false, text, bytes or a dictionary. Not numbers, times
+        (a time64 column as objects lost its nanoseconds) nor list/struct/map/null (refused by type)."""
+        import pyarrow as pa  # installed: an ArrowDtype column needs it
+
+        if pa.types.is_dictionary(kind):  # a category column: text, or codes the one-hot encoder learns
+            return True
+        views = [getattr(pa.types, name, None) for name in ("is_string_view", "is_binary_view")]  # pyarrow 16 on
+        return (pa.types.is_boolean(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+                or pa.types.is_fixed_size_binary(kind) or any(view is not None and view(kind) for view in views))
+
     plain = {}
     for name in frame.columns:
         col = frame[name]
         if not isinstance(col, pd.Series):  # duplicate column names: left to the data contract
             continue
-        # an Arrow column of true/false or text (pd.read_parquet(dtype_backend="pyarrow"): bool, large_string,
-        # dictionary) holds pd.NA as the nullable dtypes do; numbers (decimals too) and times convert themselves
+        # an Arrow column of true/false, text or bytes (pd.read_parquet(dtype_backend="pyarrow"): bool,
+        # large_string, binary, dictionary) holds pd.NA as the nullable dtypes do; numbers (decimals too)
+        # and times convert themselves, and list/struct/map/null columns stay Arrow for their type to be
+        # refused by (prepare.core.refuse_nested): as objects an all-null list column passed as a feature
         nullable = isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype)) or (
-            isinstance(col.dtype, pd.ArrowDtype) and col.dtype.kind not in "mM"
-            and (pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col)))
+            isinstance(col.dtype, pd.ArrowDtype) and text_or_bool(col.dtype.pyarrow_dtype))
         if not nullable and col.dtype != object:
             continue
         gaps = col.isna()
