@@ -465,12 +465,22 @@ def _same_path(read: dict[str, Any]):
     return check
 
 
-def _checked_template(template: dict[str, Any], namespace: str, storage_uri: str) -> dict[str, Any]:
-    """A caller's InferenceService ``template`` as it will be created: in Knative mode
-    (``isvc.knative_template``), in the ``model:`` form ctloop's later patches drive
-    (:func:`_check_drivable`) and naming the model being deployed — created with another
-    storageUri, the deploy reported ``storage_uri``'s version serving what it never deployed.
-    ServingError, nothing written, otherwise."""
+def _checked_template(template: dict[str, Any], name: str, namespace: str, storage_uri: str) -> dict[str, Any]:
+    """A caller's InferenceService ``template`` as it will be created: the service ``name`` in
+    ``namespace`` (``metadata.namespace`` may be left out) — a template named ``other`` was created
+    as ``other``, the deploy's POST carrying no name but the body's, and the wait for ``name``
+    then read 404 and reported it deleted —, in Knative mode (``isvc.knative_template``), in the
+    ``model:`` form ctloop's later patches drive (:func:`_check_drivable`) and naming the model
+    being deployed — created with another storageUri, the deploy reported ``storage_uri``'s
+    version serving what it never deployed. ServingError, nothing written, otherwise."""
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    metadata = metadata if isinstance(metadata, dict) else {}
+    for key, want, have in (("name", name, metadata.get("name")),
+                            ("namespace", namespace, metadata.get("namespace", namespace))):
+        if have != want:
+            raise ServingError(f"the InferenceService template has metadata.{key} {have!r}, not {want!r} being "
+                               f"deployed (InferenceService {namespace}/{name}): the deploy would create one service "
+                               "and wait for another; nothing written")
     body = specs.knative_template(template)
     _check_drivable(body, namespace)
     have = _spec_version(body)[1]
@@ -487,7 +497,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             model_sha256: str, deadline: float) -> RolloutState:
     current = isvcs.get(name)
     if current is None:
-        body = _checked_template(template, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
+        body = _checked_template(template, name, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
