@@ -279,10 +279,11 @@ class InferenceServices:
                 cause = exc.__cause__
                 if getattr(cause, "status", None) != 404:
                     raise
-                raise ServingChangedOutside(
-                    f"InferenceService {self.namespace}/{name} was deleted or does not exist: {what} answered "
-                    f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))}); "
-                    "nothing written") from exc
+                answer = f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))})"
+                gone = ServingChangedOutside(f"InferenceService {self.namespace}/{name} was deleted or does not "
+                                             f"exist: {what} answered {answer}; nothing written")
+                gone.answer = answer  # the API server's reason, for a caller that words the error itself
+                raise gone from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 

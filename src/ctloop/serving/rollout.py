@@ -710,8 +710,11 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
             isvcs.patch(name, sent)
             return read
         except ChangedOutside as exc:  # 404: deleted since the read (kube.InferenceServices.patch)
+            # the API server's reason kept: a 404 also answers a namespace or resource it does not serve
+            answer = getattr(exc, "answer", "") or "HTTP 404"
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read for "
-                                 f"{what} (HTTP 404 to the patch); {nothing} (whoever deleted it decides)") from exc
+                                 f"{what} (the patch was answered {answer}); {nothing} (whoever deleted it "
+                                 "decides)") from exc
         except ServingConflictError as exc:
             resent = resent or bool(getattr(exc, "resent", False))
             if resent:
