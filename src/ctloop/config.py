@@ -148,6 +148,27 @@ def k8s_name(value: Any) -> str | None:
     return "must be a Kubernetes name: lower-case letters, digits and '-', starting with a letter, at most 63"
 
 
+# The longest InferenceService name ctloop deploys to. It creates services with tag routing, so
+# KServe v0.20.0 names its Knative targets "latest" and "prev" (ksvc_reconciler.go
+# createKnativeService) on the Knative Service "<name>-predictor" (constants.PredictorServiceName),
+# and Knative serves each tag at "{{.Tag}}-{{.Name}}" (config-network tag-template's default),
+# refusing a host whose label passes 63 characters (knative-v1.21.1 pkg/reconciler/route/domains/
+# domains.go DomainNameFromTemplate): no traffic[] is reported (kserve#2428, kserve#1377). Checked
+# by rollout.inference_service and by the deploy (ctloop.serving.isvc.check_tag_routing_name); a
+# CLI --isvc naming an existing service keeps k8s_name's 63.
+TAG_ROUTED_NAME_MAX = 63 - len("latest--predictor")
+
+
+def tag_routed_name(value: Any) -> str | None:
+    """:func:`k8s_name`, at most :data:`TAG_ROUTED_NAME_MAX` characters (its canary's tag host)."""
+    if problem := k8s_name(value):
+        return problem
+    if len(value) > TAG_ROUTED_NAME_MAX:
+        return (f"is {len(value)} characters: at most {TAG_ROUTED_NAME_MAX}, as Knative serves its canary at the "
+                f"host 'latest-{value}-predictor', which must fit a 63-character DNS label")
+    return None
+
+
 # Label syntax (kubernetes v1.31 staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go:
 # IsQualifiedName for keys, IsValidLabelValue for values)
 _LABEL_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
@@ -978,7 +999,7 @@ class RolloutConfig(Section):
 
     NAME: ClassVar[str] = "rollout"
     inference_service: str = opt("", "KServe InferenceService to roll an approved challenger out to; empty = "
-                                 "registry only.", example="credit-default", check=k8s_name)
+                                 "registry only.", example="credit-default", check=tag_routed_name)
     namespace: str = opt("", "The InferenceService's namespace.", example="ctloop", check=k8s_namespace)
     strategy: str = opt("canary", "canary (traffic steps) or blue-green (all at once once ready).",
                         check=one_of(*STRATEGIES))

@@ -144,6 +144,7 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
             "no instances": {"rows": []},
             "infinity": {"instances": [{**bad_number[0], "income": "inf"}]},
             "object in a category": {"instances": [{**bad_number[0], "region": {"name": "north"}}]},
+            "flag in a category": {"instances": [{**bad_number[0], "region": True}]},  # trained on text
         }
         answers = {name: c.post(f"{runtime}/v1/models/{MODEL}:predict", json=body) for name, body in cases.items()}
         metrics = c.get(f"{runtime}/metrics").text
@@ -151,8 +152,9 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
     assert "missing feature(s)" in answers["missing"].json()["error"]
     assert "feature 'income' must be a finite number; instance 1 has '12k'" in answers["text in a number"].json()["error"]
     assert "feature 'region' must be a single value" in answers["object in a category"].json()["error"]
-    # counted in instances, like served ones: 1 + 2 + 1 + 1 + 1 + 1
-    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 7.0' in metrics
+    assert "it was trained on text, not true/false" in answers["flag in a category"].json()["error"]
+    # counted in instances, like served ones: 1 + 2 + 1 + 1 + 1 + 1 + 1
+    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 8.0' in metrics
     assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="error"}} 0.0' in metrics
 
 

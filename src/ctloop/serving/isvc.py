@@ -86,25 +86,23 @@ def check_storage_uri(uri: str) -> None:
 
 
 TAG_ROUTING_ANNOTATION = "serving.kserve.io/enable-tag-routing"
-# With tag routing KServe v0.20.0 names its Knative targets "latest" and "prev" (ksvc_reconciler.go
-# createKnativeService) on the Knative Service "<name>-predictor" (constants.PredictorServiceName),
-# and Knative serves each tag at "{{.Tag}}-{{.Name}}" (config-network tag-template's default) under
-# the domain, refusing a host whose label passes 63 characters (knative-v1.21.1 pkg/reconciler/
-# route/domains/domains.go DomainNameFromTemplate: IsFullyQualifiedDomainName): no traffic[] is
-# reported, and a deploy waited out its timeout (kserve#2428, kserve#1377)
+# With tag routing Knative serves ctloop's canary at this host label, at most 63 characters: the
+# longest name is ctloop.config.TAG_ROUTED_NAME_MAX (its comment says why), which the config's
+# rollout.inference_service is held to as well
 LONGEST_TAG_HOST = "latest-{name}-predictor"
-DNS_LABEL_MAX = 63
 
 
 def check_tag_routing_name(name: str, tag_routing: bool = True) -> None:
-    """Refuse an InferenceService name whose tag host (:data:`LONGEST_TAG_HOST`) is no DNS label."""
-    host = LONGEST_TAG_HOST.format(name=name)
-    if tag_routing and len(host) > DNS_LABEL_MAX:
-        most = DNS_LABEL_MAX - len(LONGEST_TAG_HOST.format(name=""))
+    """Refuse an InferenceService name whose tag host (:data:`LONGEST_TAG_HOST`) is no DNS label:
+    over ``config.TAG_ROUTED_NAME_MAX`` characters."""
+    from ctloop.config import TAG_ROUTED_NAME_MAX
+
+    if tag_routing and len(name) > TAG_ROUTED_NAME_MAX:
+        host = LONGEST_TAG_HOST.format(name=name)
         raise ServingError(
             f"InferenceService name {name!r} is {len(name)} characters: with tag routing ({TAG_ROUTING_ANNOTATION}) "
             f"Knative serves its canary at the host {host!r}, {len(host)} characters, over the 63 of a DNS label, "
-            f"and reports no traffic; use a name of at most {most} characters; nothing written")
+            f"and reports no traffic; use a name of at most {TAG_ROUTED_NAME_MAX} characters; nothing written")
 
 
 def _version_annotations(version: str, sha256: str | None = None) -> dict[str, str | None]:

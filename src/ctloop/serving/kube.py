@@ -279,10 +279,11 @@ class InferenceServices:
                 cause = exc.__cause__
                 if getattr(cause, "status", None) != 404:
                     raise
-                raise ServingChangedOutside(
-                    f"InferenceService {self.namespace}/{name} was deleted or does not exist: {what} answered "
-                    f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))}); "
-                    "nothing written") from exc
+                answer = f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))})"
+                gone = ServingChangedOutside(f"InferenceService {self.namespace}/{name} was deleted or does not "
+                                             f"exist: {what} answered {answer}; nothing written")
+                gone.answer = answer  # the API server's reason, for a caller that words the error itself
+                raise gone from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
@@ -413,9 +414,14 @@ def invalid_spec(isvc: dict[str, Any] | None) -> str:
     return " ".join(why.split())
 
 
+# How long a wait polls a status still showing the InvalidSpec read before its write
+# (wait_for's invalid_before) before it ends: a patch KServe has not reconciled yet still shows it
+INVALID_SPEC_GRACE_S = 15.0
+
+
 def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,
              timeout_s: float, what: str, poll_s: float = 0.5, failed_before: str | None = None,
-             deadline: float | None = None) -> dict[str, Any]:
+             deadline: float | None = None, invalid_before: str = "") -> dict[str, Any]:
     """Poll until ``condition(isvc)``; ServingTimeoutError names what was expected and what was seen.
 
     With ``failed_before`` (the latest created revision before the change being waited for): a
@@ -424,8 +430,16 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     may still describe the revision before it, so a failure of ``failed_before`` is not one.
     An InferenceService deleted meanwhile ends the wait at once (:class:`ServingChangedOutside`).
     With ``deadline`` (``time.monotonic()`` value) the wait is part of a longer one of ``timeout_s``
-    (a deploy's several waits) and ends by then; the message names ``timeout_s``."""
+    (a deploy's several waits) and ends by then; the message names ``timeout_s``.
+
+    A status KServe cannot serve (:func:`invalid_spec`) ends the wait at once, unless it says what
+    the status read before the change did (``invalid_before``): the status read right after a
+    patch may predate its reconcile, and KServe v0.20.0 does not reconcile a service when its
+    ServingRuntime is created (``controller.go`` ``servingRuntimesPredicate``: ``CreateFunc``
+    false), so an unchanged spec keeps it. That one ends the wait after
+    :data:`INVALID_SPEC_GRACE_S` (or the deadline), its message saying how to have it reconciled."""
     deadline = time.monotonic() + timeout_s if deadline is None else deadline
+    grace_until = min(deadline, time.monotonic() + INVALID_SPEC_GRACE_S)  # read at call time (tests shorten it)
     seen: dict[str, Any] | None = None
     while True:
         try:
@@ -440,11 +454,19 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                                         f"for {what}")
         if condition(seen):
             return seen
-        if invalid := invalid_spec(seen):
+        invalid = invalid_spec(seen)
+        if invalid and (invalid != invalid_before or time.monotonic() >= grace_until):
             # KServe made no revision for this spec and will make none until it is changed (or the
             # runtime installed): the wait waited out its timeout with latestCreated=None
+            stale = ""
+            if invalid == invalid_before:
+                stale = (f"; it said so before this step, too: if the runtime was applied since, KServe "
+                         "v0.20.0 does not reconcile an InferenceService when its ServingRuntime is created (only "
+                         "when the service changes, or at its error backoff, up to 1000 s apart): change, annotate "
+                         f"(kubectl annotate isvc {name} -n {isvcs.namespace} --overwrite ctloop.dev/reconcile="
+                         "\"$(date +%s)\") or recreate the service, then deploy again")
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
-                               f"cannot serve its spec ({INVALID_SPEC}: {invalid})")
+                               f"cannot serve its spec ({INVALID_SPEC}: {invalid}){stale}")
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: {failure}")
@@ -459,4 +481,4 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 
 
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
-           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "invalid_spec"]
+           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec"]

@@ -141,9 +141,38 @@ def decode(body: Any) -> Any:
                            "application/json with, allows 1024 levels)") from exc
 
 
+def _is_flag(value: Any) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and value != value)
+
+
+def flag_features(text: Iterable[str], trained: Mapping[str, Iterable[object]]) -> tuple[list[str], list[str]]:
+    """``(no_flags, flags)`` of the ``text`` features the fitted encoder learnt categories for
+    (``trained``: :func:`ctloop.storage.trained_categories` of the model): ``no_flags`` hold no
+    True/False among them (trained on text: a JSON ``true`` matches none), ``flags`` nothing else
+    (a True/False column, ``train.core._bools_as_categories``: only ``true``/``false`` match —
+    ``"true"``, ``"True"``, ``1`` or ``0`` matched none). :func:`to_frame` refuses what would
+    match nothing in either; a feature whose categories mix both takes any single value."""
+    no_flags: list[str] = []
+    flags: list[str] = []
+    for column in text:
+        if column not in trained:
+            continue
+        known = [v for v in trained[column] if not _is_missing(v)]
+        if not any(_is_flag(v) for v in known):
+            no_flags.append(column)
+        elif all(_is_flag(v) for v in known):
+            flags.append(column)
+    return no_flags, flags
+
+
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
              text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Any] | None = None,
-             counts: dict[str, NumbersAsText] | None = None, no_flags: Iterable[str] = ()):
+             counts: dict[str, NumbersAsText] | None = None, no_flags: Iterable[str] = (),
+             flags: Iterable[str] = ()):
     """The feature frame of a v1/v2 payload, columns in the model's order.
 
     ``numeric`` columns must hold numbers (or null): a value such as ``"abc"`` raises a
@@ -158,15 +187,18 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     text features whose trained categories hold no True/False (the runtime's, from the fitted
     encoder): a JSON ``true``/``false`` there matches no category — the one-hot encoder ignored the
     feature, a prediction without it — and is refused naming the feature (a column trained on
-    True/False, ``train.core._bools_as_categories``, takes them).
+    True/False, ``train.core._bools_as_categories``, takes them). ``flags``: the text features
+    trained on True/False alone: anything but ``true``/``false`` (or null) there — ``"true"``,
+    ``"True"``, ``1``, ``0`` — matches no category either, and is refused the same way. Both
+    from :func:`flag_features`.
     """
     try:
-        return _to_frame(payload, features, numeric, text, categories, counts, set(no_flags))
+        return _to_frame(payload, features, numeric, text, categories, counts, set(no_flags), set(flags))
     except OverflowError as exc:  # an integer beyond float range (JSON allows any number of digits)
         raise ServingError(f"a number in the payload is too large for a float (over 1.8e308): {exc}") from exc
 
 
-def _to_frame(payload, features, numeric, text, categories, counts, no_flags=frozenset()):
+def _to_frame(payload, features, numeric, text, categories, counts, no_flags=frozenset(), flags=frozenset()):
     import pandas as pd
 
     if not isinstance(payload, dict):  # a JSON list, string, number or null: `in` failed or misread it
@@ -247,7 +279,9 @@ def _to_frame(payload, features, numeric, text, categories, counts, no_flags=fro
         else:
             bad = values.map(lambda v: v is not None and not isinstance(v, str | int | float))
             if column in no_flags:  # true/false for a feature trained on text: no category has it
-                bad |= values.map(lambda v: isinstance(v, bool | np.bool_))
+                bad |= values.map(_is_flag)
+            elif column in flags:  # anything but true/false for a feature trained on them: none has it
+                bad |= values.map(lambda v: not _is_flag(v) and not _is_missing(v))
             # a number for a feature trained as text: its text ('3'), which the encoder learnt
             if column in text and not bad.any():
                 seen = NumbersAsText() if counts is not None else None
@@ -257,6 +291,8 @@ def _to_frame(payload, features, numeric, text, categories, counts, no_flags=fro
             else:
                 as_numbers = values
             what = ("a single value (text or number; it was trained on text, not true/false)" if column in no_flags
+                    else "true or false (JSON booleans: it was trained on true/false, and no other value, not "
+                         "even \"true\" or 1, matches them)" if column in flags
                     else "a single value (text or number)")
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
@@ -295,4 +331,4 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["decode", "instances", "refuse_nan", "tensor_text", "to_frame", "v1_response", "v2_response"]
+__all__ = ["decode", "flag_features", "instances", "refuse_nan", "tensor_text", "to_frame", "v1_response", "v2_response"]

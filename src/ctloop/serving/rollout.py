@@ -48,6 +48,7 @@ from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     SOURCE_URI_ANNOTATION,
     InferenceServices,
+    invalid_spec,
     predictor_status,
     revision_failure,
     traffic_split,
@@ -291,7 +292,8 @@ _ANY = object()
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
                 new_revision_after: str = "", created_before: str = "", written: Any = _ANY,
-                source: str = "", model: str = "", deadline: float | None = None) -> dict[str, Any]:
+                source: str = "", model: str = "", deadline: float | None = None,
+                invalid_before: str = "") -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
     created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
     ``written`` (the canaryTrafficPercent just written, None for none): a spec changed meanwhile
@@ -301,7 +303,9 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     With ``model`` (the storageUri just written): a spec naming another model meanwhile (another
     run's deploy, a rollback by hand) ends the wait at once (:class:`ChangedOutside`) — its
     revision would otherwise pass for this one's. With ``deadline``: part of a longer wait of
-    ``timeout_s`` (:func:`kube.wait_for`), ending by then."""
+    ``timeout_s`` (:func:`kube.wait_for`), ending by then. ``invalid_before``: the InvalidSpec the
+    status showed before the write waited for (``kube.invalid_spec``), given a grace
+    (:func:`kube.wait_for`) — the first reads after the write may still show it."""
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
@@ -322,7 +326,7 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
 
     try:
         return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before,
-                        deadline=deadline)
+                        deadline=deadline, invalid_before=invalid_before)
     except ServingTimeoutError as exc:
         if "last" not in seen:
             raise
@@ -465,12 +469,22 @@ def _same_path(read: dict[str, Any]):
     return check
 
 
-def _checked_template(template: dict[str, Any], namespace: str, storage_uri: str) -> dict[str, Any]:
-    """A caller's InferenceService ``template`` as it will be created: in Knative mode
-    (``isvc.knative_template``), in the ``model:`` form ctloop's later patches drive
-    (:func:`_check_drivable`) and naming the model being deployed — created with another
-    storageUri, the deploy reported ``storage_uri``'s version serving what it never deployed.
-    ServingError, nothing written, otherwise."""
+def _checked_template(template: dict[str, Any], name: str, namespace: str, storage_uri: str) -> dict[str, Any]:
+    """A caller's InferenceService ``template`` as it will be created: the service ``name`` in
+    ``namespace`` (``metadata.namespace`` may be left out) — a template named ``other`` was created
+    as ``other``, the deploy's POST carrying no name but the body's, and the wait for ``name``
+    then read 404 and reported it deleted —, in Knative mode (``isvc.knative_template``), in the
+    ``model:`` form ctloop's later patches drive (:func:`_check_drivable`) and naming the model
+    being deployed — created with another storageUri, the deploy reported ``storage_uri``'s
+    version serving what it never deployed. ServingError, nothing written, otherwise."""
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    metadata = metadata if isinstance(metadata, dict) else {}
+    for key, want, have in (("name", name, metadata.get("name")),
+                            ("namespace", namespace, metadata.get("namespace", namespace))):
+        if have != want:
+            raise ServingError(f"the InferenceService template has metadata.{key} {have!r}, not {want!r} being "
+                               f"deployed (InferenceService {namespace}/{name}): the deploy would create one service "
+                               "and wait for another; nothing written")
     body = specs.knative_template(template)
     _check_drivable(body, namespace)
     have = _spec_version(body)[1]
@@ -487,7 +501,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             model_sha256: str, deadline: float) -> RolloutState:
     current = isvcs.get(name)
     if current is None:
-        body = _checked_template(template, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
+        body = _checked_template(template, name, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
@@ -495,6 +509,9 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         return _state("created", obj, version)
     specs.check_deployment_mode(current)
     _check_drivable(current, isvcs.namespace)
+    # an InvalidSpec before this deploy writes (its runtime missing then): the status read right after
+    # the write may predate its reconcile, and an unchanged spec keeps it (kube.wait_for)
+    invalid_before = invalid_spec(current)
     have_version, have_uri = _spec_version(current)
     if same_storage_uri(have_uri, storage_uri):
         pinned = _predictor(current).get("canaryTrafficPercent")
@@ -535,7 +552,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
                               created_before=_created(current) if relabelled or stale else "",
-                              new_revision_after=after, source=have_uri, written=pinned, model=have_uri, deadline=deadline)
+                              new_revision_after=after, source=have_uri, written=pinned, model=have_uri, deadline=deadline, invalid_before=invalid_before)
         if pinned is None or (confirmed and not relabelled and not _previous(current)):
             # no canary; or the only revision, which serves the spec's model (canaryTrafficPercent
             # set by hand on the first deployment): nothing to compare with, a first deployment
@@ -569,7 +586,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                                check=lambda now: _refuse_failed(isvcs, name, now,
                                                                 f"moving its canary back to {target} %"), deadline=deadline)
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
-                          created_before=_created(current), written=target, model=have_uri, deadline=deadline)
+                          created_before=_created(current), written=target, model=have_uri, deadline=deadline, invalid_before=invalid_before)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if not before and _created(current) and not _failed(current):
@@ -591,7 +608,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                            f"deploying v{version} as a first deployment", "nothing written",
                            landed=_lands(storage_uri, None), check=_same_path(current), deadline=deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
-                          created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline)
+                          created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
         return _state("created", obj, version)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
@@ -602,7 +619,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                            f"deploying v{version} (blue-green)", "nothing written", landed=_lands(storage_uri, 100),
                            check=_same_path(current), deadline=deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
-                          created_before=_created(current), written=100, model=storage_uri, deadline=deadline)
+                          created_before=_created(current), written=100, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
         return _state("switched", obj, version)
     # conditional: the previous canary of this model, as read, is replaced on purpose; a model
     # another run wrote after this read is not (409, then ChangedOutside, nothing written)
@@ -612,7 +629,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                        landed=_lands(storage_uri, int(percent)), check=_same_path(current), deadline=deadline)
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before, created_before=_created(current), written=int(percent),
-                      model=storage_uri, deadline=deadline)
+                      model=storage_uri, deadline=deadline, invalid_before=invalid_before)
     return _state("canary", obj, version)
 
 
@@ -700,8 +717,11 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
             isvcs.patch(name, sent)
             return read
         except ChangedOutside as exc:  # 404: deleted since the read (kube.InferenceServices.patch)
+            # the API server's reason kept: a 404 also answers a namespace or resource it does not serve
+            answer = getattr(exc, "answer", "") or "HTTP 404"
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read for "
-                                 f"{what} (HTTP 404 to the patch); {nothing} (whoever deleted it decides)") from exc
+                                 f"{what} (the patch was answered {answer}); {nothing} (whoever deleted it "
+                                 "decides)") from exc
         except ServingConflictError as exc:
             resent = resent or bool(getattr(exc, "resent", False))
             if resent:

@@ -52,7 +52,6 @@ from pathlib import Path
 from typing import Any
 
 import kserve
-import numpy as np
 from kserve.errors import InvalidInput
 from prometheus_client import Counter, Histogram
 
@@ -60,6 +59,7 @@ from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
 from ctloop.serving.payload import (
     decode,
+    flag_features,
     instances,
     refuse_nan,
     tensor_text,
@@ -91,6 +91,7 @@ class CtloopModel(kserve.Model):
         self.text: list[str] = []
         self.categories: dict[str, Any] = {}  # text feature → its trained categories written as numbers
         self.no_flags: list[str] = []  # text features whose trained categories hold no True/False
+        self.flags: list[str] = []  # text features trained on True/False alone
         self.unused: list[str] = []  # features learnt from no training row (ctloop.scoring.unused_features)
         self.noted: set[tuple[str, str]] = set()  # (feature, outcome) logged once
 
@@ -126,9 +127,9 @@ class CtloopModel(kserve.Model):
         # invisible to increase(), so a canary's first errors were missing from its error rate
         for outcome in ("ok", "invalid", "error"):
             PREDICTIONS.labels(self.name, self.version or "unknown", outcome)
-        # text features trained without True/False: a JSON true/false there matches no category (to_frame)
-        self.no_flags = [c for c in self.text if c in trained
-                         and not any(isinstance(v, bool | np.bool_) for v in trained[c])]
+        # text features trained without True/False, or on them alone: a value matching no category is
+        # refused there (to_frame)
+        self.no_flags, self.flags = flag_features(self.text, trained)
         self.ready = True
         return self.ready
 
@@ -155,7 +156,7 @@ class CtloopModel(kserve.Model):
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
             frame = to_frame(body, self.features, self.numeric, self.text, self.categories, read,
-                             no_flags=self.no_flags)
+                             no_flags=self.no_flags, flags=self.flags)
             if self.unused:  # whatever was sent there: the empty column the model was trained on
                 frame = frame.assign(**{name: float("nan") for name in self.unused})
         except (ServingError, ValueError, TypeError, KeyError) as exc:
