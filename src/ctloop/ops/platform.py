@@ -181,12 +181,22 @@ def refuse_astral(value: Any, what: str) -> None:
 # ``X-Amz-Signature``, its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``), an
 # OAuth/API token (RFC 6750 2.3 ``access_token``; in a fragment, RFC 6749 4.2.2's implicit grant and OpenID
 # Connect's ``id_token``), GitLab's ``private_token``, a Google API ``key``, libpq's ``sslpassword`` (the client
-# key's password, PostgreSQL 16 libpq-connect 34.1.2); compared without regard to case
+# key's password, PostgreSQL 16 libpq-connect 34.1.2), Azure's ``api-key`` (Azure AI Search) and API Management
+# ``subscription-key``; compared without regard to case
 SECRET_QUERY_KEYS = frozenset({
     "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
     "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret", "private_token",
-    "key", "sslpassword", "secret", "x-api-key",
+    "sslpassword", "secret", "x-api-key", "api-key", "subscription-key",
 })
+# keys that are a credential only on some hosts (elsewhere a name: Google Sheets' ``?key=<document id>``,
+# Confluence's ``?key=<space>``): a Google API ``key`` (on ``*.googleapis.com``, or any value shaped as a
+# Google API key, ``AIza`` and 35 more characters), Firebase Realtime Database's ``auth`` (its REST API's ID
+# token or database secret, on ``*.firebaseio.com`` and ``*.firebasedatabase.app``)
+HOST_SECRET_QUERY_KEYS = {
+    "key": (".googleapis.com",),
+    "auth": (".firebaseio.com", ".firebasedatabase.app"),
+}
+GOOGLE_API_KEY = re.compile(r"AIza[0-9A-Za-z_-]{35}")
 # of them, the keys of a signed URL's signature (the rest: a token or password of the service itself)
 SIGNATURE_QUERY_KEYS = frozenset({"x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig"})
 
@@ -217,15 +227,26 @@ def _credentials_shown(uri: str) -> tuple[str, str] | None:
     before, hash_, fragment = shown.partition("#")
     head, mark, query = before.partition("?")
     secrets: dict[str, list[str]] = {"query": [], "fragment": []}
+    hostname = "." + re.sub(r":\d*$", "", authority.rpartition("@")[2]).lower()
+
+    def secret(key: str, val: str) -> bool:
+        key = unquote(key).lower()
+        if key in SECRET_QUERY_KEYS:
+            return True
+        if key == "key" and GOOGLE_API_KEY.fullmatch(unquote(val)):
+            return True
+        return hostname.endswith(HOST_SECRET_QUERY_KEYS.get(key, ()))
 
     def masked(text: str, where: str) -> str:
-        parts = text.split("&")
-        for i, part in enumerate(parts):
-            key, _, val = part.partition("=")
-            if val and unquote(key).lower() in SECRET_QUERY_KEYS:
+        # a single-page app's fragment holds a route and its own query (``#/callback?access_token=``): its
+        # parameters start after a '?' as well as after a '&'
+        parts = re.split(r"([?&])", text)
+        for i in range(0, len(parts), 2):
+            key, _, val = parts[i].partition("=")
+            if val and secret(key, val):
                 parts[i] = f"{key}=***"
                 secrets[where].append(unquote(key))
-        return "&".join(parts)
+        return "".join(parts)
 
     query, fragment = masked(query, "query") if mark else query, masked(fragment, "fragment") if hash_ else fragment
     if secrets["query"] or secrets["fragment"]:
