@@ -1169,8 +1169,8 @@ class MlflowRegistry:
         try:
             self.client.rename_registered_model(self._lock_name(name), f"{BROKEN_LOCK_PREFIX}{lease}")
         except MlflowException as exc:
-            now = self._lock_holder(name)
-            if now is None or (now["owner"], now["expires"]) != (holder["owner"], holder["expires"]):
+            now = self._lock_holder(name) or {}
+            if (now.get("owner"), now.get("expires")) != (holder["owner"], holder["expires"]):
                 return False  # another waiter broke that lease (or its holder released it)
             raise RegistryError(f"cannot break the promotion lock of {name!r}: {exc}") from exc
         return True
