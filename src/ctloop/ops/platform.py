@@ -279,14 +279,15 @@ def _credentials_fix(uri: str, carries: str) -> str:
             "ctloop-storage or the pod's workload identity, to MLflow with its Secret ctloop-mlflow")
 
 
-def refuse_credentials(value: Any, what: str) -> None:
+def refuse_credentials(value: Any, what: str, *, fix: str = "") -> None:
     """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text is a URI
     with credentials in it (:func:`_credentials_shown`: a password in its userinfo, an http(s) user name
     alone, or a signature or token in its query). KFP 2.17.0 stores a run's and a recurring run's parameters as
     they are (``model/run.go`` ``RuntimeConfig.Parameters``) and answers them to everyone who may list the
     namespace's runs (``GET /runs``, the UI's run details): an MLflow URI ``https://user:password@host``
     given as ``tracking_uri`` published the password. The refusal shows the URI with them masked and says,
-    for its scheme, where they go instead."""
+    for its scheme, where they go instead (``fix``: what to do instead, for a value that is no URI to give
+    elsewhere, e.g. a free-text reason)."""
     stack: list[tuple[Any, str]] = [(value, what)]
     while stack:
         item, where = stack.pop()
@@ -295,11 +296,21 @@ def refuse_credentials(value: Any, what: str) -> None:
                 shown, carries = found
                 raise ConfigError(
                     f"{where}: {shown!r} carries credentials in the URL ({carries}), and KFP would store them with "
-                    f"the run, readable by everyone who may list the namespace's runs — fix: {_credentials_fix(item, carries)}")
+                    f"the run, readable by everyone who may list the namespace's runs — fix: "
+                    f"{fix or _credentials_fix(item, carries)}")
         elif isinstance(item, dict):
             stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
         elif isinstance(item, list | tuple):
             stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+
+
+def carries_credentials(value: Any) -> bool:
+    """Whether :func:`refuse_credentials` refuses ``value``."""
+    try:
+        refuse_credentials(value, "")
+    except ConfigError:
+        return True
+    return False
 
 
 def check_name(value: str, what: str, example: str, kind: str = "") -> str:
