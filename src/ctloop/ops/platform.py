@@ -2272,6 +2272,14 @@ class Platform:
         try:
             self._call("terminate run", self.client.terminate_run, run_id)
         except PlatformError as exc:
+            # 400/404: no longer terminable (2.17.0 run_store.go TerminateRun acts on PAUSED/PENDING/RUNNING/
+            # unspecified only) — the first's creator, which saw this run active, may have terminated it already
+            now = (self._stopping(run_id)
+                   if getattr(exc.__cause__, "status", None) in (400, 404) else "")
+            if now:
+                self.warn(f"run {run_id} terminated ({now}): a trigger with idempotency key {key} at the same "
+                          f"moment started run {first.run_id}, the key's run")
+                return str(first.run_id)
             self.warn(f"run {run_id} duplicates run {first.run_id} of idempotency key {key} (started by a trigger "
                       f"at the same moment) and could not be terminated: {one_line(str(exc))[:200]} — "
                       f"terminate run {run_id} in the KFP UI")
@@ -2279,6 +2287,18 @@ class Platform:
         self.warn(f"run {run_id} terminated: a trigger with idempotency key {key} at the same moment started run "
                   f"{first.run_id}, the key's run")
         return str(first.run_id)
+
+    def _stopping(self, run_id: str) -> str:
+        """The state of run ``run_id`` when it is stopping or stopped (CANCELING, CANCELED) or gone
+        (``"deleted"``), else ``""`` (also when it cannot be read)."""
+        try:
+            run = self.find_run(run_id)
+        except PlatformError:
+            return ""
+        if run is None:
+            return "deleted"
+        state = _state(getattr(run, "state", None))
+        return state if state in ("CANCELING", "CANCELED") else ""
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
                     schedule: str = "", create_experiment: bool = True) -> PreparedRun:
