@@ -135,6 +135,15 @@ def beyond_bmp(*texts: str) -> bool:
     return any(ord(c) > 0xFFFF for text in texts for c in str(text))
 
 
+def unstorable(*texts: str) -> bool:
+    """Whether a rollout run cannot carry a text: a character beyond U+FFFF (:func:`beyond_bmp`) or a URL
+    with a credential in it, which ``Platform.create_run`` refuses to publish in a run's parameters
+    (``ctloop.ops.platform.refuse_credentials``)."""
+    from ctloop.ops.platform import carries_credentials
+
+    return beyond_bmp(*texts) or carries_credentials(list(texts))
+
+
 def check_reason(reason: str) -> str:
     """``reason`` if it says something; an empty one is refused (it is kept in the audit trail)."""
     if not reason.strip():
@@ -149,8 +158,9 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     what it starts has started. An approved version still pending (what it starts did not start)
     is resumed by another approval (``Decision.resumed``: nothing recorded again) and cannot be
     rejected, unless its rollout run can never be created: an approval recorded with a reason, an
-    approver or a model name holding a character KFP cannot store (:func:`beyond_bmp`; ``ctloop``
-    before fix round 41 checked them only after recording it). Such an approval is carried out with
+    approver or a model name holding a character KFP cannot store or a URL with a credential
+    (:func:`unstorable`; ``ctloop`` before fix round 41, and for credentials before fix round 44, checked
+    them only after recording it). Such an approval is carried out with
     the reason and approver given now in place of the stored ones (recorded as ``approval_restated``),
     or rejected — unless a rollout of it ran anyway (an older ctloop sent the text and KFP made the
     workflow before refusing the run: :func:`_orphan_rollout`), when both are refused, nothing
@@ -178,7 +188,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         # an approval recorded before its rollout run's parameters were checked (ctloop before fix
         # round 41): its rollout run was refused — before it was sent (from 01e044f on), or by KFP
         # after it had made the workflow (every ctloop before), whose records then say so
-        stuck = bool(rollout.get("inference_service")) and beyond_bmp(name, first_by, first_reason)
+        stuck = bool(rollout.get("inference_service")) and unstorable(name, first_by, first_reason)
         if stuck and (ran := _orphan_rollout(registry, name, target)):
             raise RegistryError(
                 f"cannot {verb} {name} v{target.version}: its approval by {first_by} holds a character KFP cannot "
@@ -192,7 +202,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
                                 "its rollout or promotion has not started yet: `ctloop approve` starts it")
         if approve:
             restated = ""
-            if stuck and beyond_bmp(first_by, first_reason) and not beyond_bmp(by, reason):
+            if stuck and unstorable(first_by, first_reason) and not unstorable(by, reason):
                 # its rollout run cannot carry the stored reason/by: this approval's replace them —
                 # recorded first: tags replaced before a failed record would hide it for good (the
                 # next approve finds nothing stuck)
@@ -303,4 +313,4 @@ def finish(registry: Any, name: str, version: str) -> None:
 
 
 __all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
-           "beyond_bmp", "check_reason", "decide", "finish", "recorded", "rollout_key"]
+           "beyond_bmp", "unstorable", "check_reason", "decide", "finish", "recorded", "rollout_key"]

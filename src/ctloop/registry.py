@@ -1155,8 +1155,12 @@ class MlflowRegistry:
         lock is renamed instead, to a name of that lease alone (:data:`BROKEN_LOCK_PREFIX`, short enough
         for any model name): MLflow refuses a rename onto a taken name (mlflow 3.17.2
         ``sqlalchemy_store.py`` ``rename_registered_model``: RESOURCE_ALREADY_EXISTS), so one waiter
-        breaks a given lease, and a late one renames nothing. The renamed lock keeps the dead holder's
-        tags; deleting it (the MLflow UI) once no promotion waits on that lease is safe."""
+        breaks a given lease, and a late one renames nothing. A late rename is not always refused as
+        taken or missing: on a SQL store the loser's UPDATE can find the row gone and answer BAD_REQUEST
+        ("expected to update 1 row(s); 0 were matched"). So any refusal is judged by reading the lock
+        again: gone, or another lease, is a race lost (False: wait); only the same dead lease still there
+        is an error. On a SQL store the renamed lock keeps the dead holder's tags; deleting it (the MLflow
+        UI) once no promotion waits on that lease is safe."""
         from mlflow.exceptions import MlflowException
 
         lease = hashlib.sha256(
@@ -1165,8 +1169,9 @@ class MlflowRegistry:
         try:
             self.client.rename_registered_model(self._lock_name(name), f"{BROKEN_LOCK_PREFIX}{lease}")
         except MlflowException as exc:
-            if _already_exists(exc) or _is_not_found(exc):
-                return False
+            now = self._lock_holder(name) or {}
+            if (now.get("owner"), now.get("expires")) != (holder["owner"], holder["expires"]):
+                return False  # another waiter broke that lease (or its holder released it)
             raise RegistryError(f"cannot break the promotion lock of {name!r}: {exc}") from exc
         return True
 

@@ -59,11 +59,13 @@ def test_a_race_partner_within_key_race_is_still_read(monkeypatch, tmp_path):
         experiment = Platform(host=kfp.url).ensure_experiment("credit-ct")
         first = kfp.add_run(experiment, "retrain-0", "RUNNING")
         _at(kfp, first, timedelta(days=2))
-        for i in range(4):  # runs of other descriptions in between, within KEY_RACE
+        # runs of other descriptions in between, within KEY_RACE: the last 20 s short of it (a stop
+        # threshold below KEY_RACE - 20 s would end the scan there, before the race partner)
+        for i in range(4):
             _at(
                 kfp,
                 kfp.add_run(experiment, f"other-{i}", "SUCCEEDED"),
-                timedelta(days=2, seconds=-(i + 1)),
+                timedelta(days=2, seconds=-(i + 1) * (KEY_RACE - 20) // 4),
             )
         late = kfp.add_run(experiment, "retrain-1", "RUNNING")
         _at(kfp, late, timedelta(days=2, seconds=-(KEY_RACE - 10)))

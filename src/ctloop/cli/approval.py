@@ -182,7 +182,9 @@ def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rol
                recorded: bool) -> None:
     """Refuse, in one line naming the flag, a rollout run KFP could not store: its name
     (``rollout-<model>-v<n>``) or a parameter holding a character beyond U+FFFF (an emoji in
-    ``--reason``, ``--by`` or the model name; :func:`~ctloop.ops.platform.refuse_astral`).
+    ``--reason``, ``--by`` or the model name; :func:`~ctloop.ops.platform.refuse_astral`), or a URL
+    with a credential in it (a link with ``?token=`` pasted into ``--reason``:
+    :func:`~ctloop.ops.platform.refuse_credentials`; KFP would show it to the namespace).
     ``Platform.create_run`` refuses them too, but only after the approval was recorded: a new approval is
     checked here first (``recorded`` false: nothing recorded, the version stays pending)."""
     from ctloop.errors import ConfigError
@@ -202,10 +204,18 @@ def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rol
         check_name(run_name, "rollout run name", f"rollout-credit-default-v{version}", "run")
         for key, value in _rollout_params(args, version, by, reason, rollout).items():
             refuse_astral(value, f"rollout run parameter {key}")
+        # a free text: the credential is left out, not given elsewhere (it is kept in the audit trail too)
+        text_fix = ("leave it out of {flag}: link the page without its token or key (it is kept in the audit "
+                    "trail and passed to the rollout run)")
+        refuse_credentials(reason, "--reason", fix=text_fix.format(flag="--reason"))
+        refuse_credentials(by, "--by", fix=text_fix.format(flag="--by"))
+        for key, value in _rollout_params(args, version, by, reason, rollout).items():
+            if key != "tracking_uri":  # checked above
+                refuse_credentials(value, f"rollout run parameter {key}")
     except ConfigError as exc:
         if recorded:
             fix = (f"the approval of v{version} is recorded and no rollout run was created: `ctloop approve` again "
-                   "with a --reason and --by without such characters carries it out (they replace the stored ones), "
+                   "with a --reason and --by KFP can store carries it out (they replace the stored ones), "
                    "or `ctloop reject` clears it")
         else:
             fix = (f"nothing was recorded: v{version} is still pending approval (`ctloop approve` again once fixed, "

@@ -181,12 +181,22 @@ def refuse_astral(value: Any, what: str) -> None:
 # ``X-Amz-Signature``, its session token, SigV2 ``Signature``, GCS V4 ``X-Goog-Signature``, Azure SAS ``sig``), an
 # OAuth/API token (RFC 6750 2.3 ``access_token``; in a fragment, RFC 6749 4.2.2's implicit grant and OpenID
 # Connect's ``id_token``), GitLab's ``private_token``, a Google API ``key``, libpq's ``sslpassword`` (the client
-# key's password, PostgreSQL 16 libpq-connect 34.1.2); compared without regard to case
+# key's password, PostgreSQL 16 libpq-connect 34.1.2), Azure's ``api-key`` (Azure AI Search) and API Management
+# ``subscription-key``; compared without regard to case
 SECRET_QUERY_KEYS = frozenset({
     "x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig", "token", "access_token",
     "id_token", "refresh_token", "api_key", "apikey", "password", "passwd", "client_secret", "private_token",
-    "key", "sslpassword", "secret", "x-api-key",
+    "sslpassword", "secret", "x-api-key", "api-key", "subscription-key",
 })
+# keys that are a credential only on some hosts (elsewhere a name: Google Sheets' ``?key=<document id>``,
+# Confluence's ``?key=<space>``): a Google API ``key`` (on ``*.googleapis.com``, or any value shaped as a
+# Google API key, ``AIza`` and 35 more characters), Firebase Realtime Database's ``auth`` (its REST API's ID
+# token or database secret, on ``*.firebaseio.com`` and ``*.firebasedatabase.app``)
+HOST_SECRET_QUERY_KEYS = {
+    "key": (".googleapis.com",),
+    "auth": (".firebaseio.com", ".firebasedatabase.app"),
+}
+GOOGLE_API_KEY = re.compile(r"AIza[0-9A-Za-z_-]{35}")
 # of them, the keys of a signed URL's signature (the rest: a token or password of the service itself)
 SIGNATURE_QUERY_KEYS = frozenset({"x-amz-signature", "x-amz-security-token", "signature", "x-goog-signature", "sig"})
 
@@ -217,15 +227,26 @@ def _credentials_shown(uri: str) -> tuple[str, str] | None:
     before, hash_, fragment = shown.partition("#")
     head, mark, query = before.partition("?")
     secrets: dict[str, list[str]] = {"query": [], "fragment": []}
+    hostname = "." + re.sub(r":\d*$", "", authority.rpartition("@")[2]).lower()
+
+    def secret(key: str, val: str) -> bool:
+        key = unquote(key).lower()
+        if key in SECRET_QUERY_KEYS:
+            return True
+        if key == "key" and GOOGLE_API_KEY.fullmatch(unquote(val)):
+            return True
+        return hostname.endswith(HOST_SECRET_QUERY_KEYS.get(key, ()))
 
     def masked(text: str, where: str) -> str:
-        parts = text.split("&")
-        for i, part in enumerate(parts):
-            key, _, val = part.partition("=")
-            if val and unquote(key).lower() in SECRET_QUERY_KEYS:
+        # a single-page app's fragment holds a route and its own query (``#/callback?access_token=``): its
+        # parameters start after a '?' as well as after a '&'
+        parts = re.split(r"([?&])", text)
+        for i in range(0, len(parts), 2):
+            key, _, val = parts[i].partition("=")
+            if val and secret(key, val):
                 parts[i] = f"{key}=***"
                 secrets[where].append(unquote(key))
-        return "&".join(parts)
+        return "".join(parts)
 
     query, fragment = masked(query, "query") if mark else query, masked(fragment, "fragment") if hash_ else fragment
     if secrets["query"] or secrets["fragment"]:
@@ -258,14 +279,15 @@ def _credentials_fix(uri: str, carries: str) -> str:
             "ctloop-storage or the pod's workload identity, to MLflow with its Secret ctloop-mlflow")
 
 
-def refuse_credentials(value: Any, what: str) -> None:
+def refuse_credentials(value: Any, what: str, *, fix: str = "") -> None:
     """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text is a URI
     with credentials in it (:func:`_credentials_shown`: a password in its userinfo, an http(s) user name
     alone, or a signature or token in its query). KFP 2.17.0 stores a run's and a recurring run's parameters as
     they are (``model/run.go`` ``RuntimeConfig.Parameters``) and answers them to everyone who may list the
     namespace's runs (``GET /runs``, the UI's run details): an MLflow URI ``https://user:password@host``
     given as ``tracking_uri`` published the password. The refusal shows the URI with them masked and says,
-    for its scheme, where they go instead."""
+    for its scheme, where they go instead (``fix``: what to do instead, for a value that is no URI to give
+    elsewhere, e.g. a free-text reason)."""
     stack: list[tuple[Any, str]] = [(value, what)]
     while stack:
         item, where = stack.pop()
@@ -274,11 +296,21 @@ def refuse_credentials(value: Any, what: str) -> None:
                 shown, carries = found
                 raise ConfigError(
                     f"{where}: {shown!r} carries credentials in the URL ({carries}), and KFP would store them with "
-                    f"the run, readable by everyone who may list the namespace's runs — fix: {_credentials_fix(item, carries)}")
+                    f"the run, readable by everyone who may list the namespace's runs — fix: "
+                    f"{fix or _credentials_fix(item, carries)}")
         elif isinstance(item, dict):
             stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
         elif isinstance(item, list | tuple):
             stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+
+
+def carries_credentials(value: Any) -> bool:
+    """Whether :func:`refuse_credentials` refuses ``value``."""
+    try:
+        refuse_credentials(value, "")
+    except ConfigError:
+        return True
+    return False
 
 
 def check_name(value: str, what: str, example: str, kind: str = "") -> str:
@@ -2240,6 +2272,14 @@ class Platform:
         try:
             self._call("terminate run", self.client.terminate_run, run_id)
         except PlatformError as exc:
+            # 400/404: no longer terminable (2.17.0 run_store.go TerminateRun acts on PAUSED/PENDING/RUNNING/
+            # unspecified only) — the first's creator, which saw this run active, may have terminated it already
+            now = (self._stopping(run_id)
+                   if getattr(exc.__cause__, "status", None) in (400, 404) else "")
+            if now:
+                self.warn(f"run {run_id} terminated ({now}): a trigger with idempotency key {key} at the same "
+                          f"moment started run {first.run_id}, the key's run")
+                return str(first.run_id)
             self.warn(f"run {run_id} duplicates run {first.run_id} of idempotency key {key} (started by a trigger "
                       f"at the same moment) and could not be terminated: {one_line(str(exc))[:200]} — "
                       f"terminate run {run_id} in the KFP UI")
@@ -2247,6 +2287,18 @@ class Platform:
         self.warn(f"run {run_id} terminated: a trigger with idempotency key {key} at the same moment started run "
                   f"{first.run_id}, the key's run")
         return str(first.run_id)
+
+    def _stopping(self, run_id: str) -> str:
+        """The state of run ``run_id`` when it is stopping or stopped (CANCELING, CANCELED) or gone
+        (``"deleted"``), else ``""`` (also when it cannot be read)."""
+        try:
+            run = self.find_run(run_id)
+        except PlatformError:
+            return ""
+        if run is None:
+            return "deleted"
+        state = _state(getattr(run, "state", None))
+        return state if state in ("CANCELING", "CANCELED") else ""
 
     def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
                     schedule: str = "", create_experiment: bool = True) -> PreparedRun:
