@@ -20,12 +20,49 @@ NS, ISVC, MODEL = "ml", "credit", "credit-model"
 RELEASE = {"inference_service": ISVC, "namespace": NS, "timeout_seconds": 10}
 
 
-@pytest.fixture
-def registered(sqlite_tracking):
+@pytest.fixture(scope="module")
+def registered_template(tmp_path_factory):
+    """``MODEL`` versions 1 (champion) and 2, fitted and logged once for the module (two fits and
+    two logged models cost 2-3 s a test); :func:`registered` gives each test its own copy."""
+    root = tmp_path_factory.mktemp("registered")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(["a", "b"], 400)})
     frame["y"] = ((frame.x + (frame.c == "a")) > 0.5).astype(int)
-    return sqlite_tracking, register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2))
+    register_fitted(uri, MODEL, frame, seeds=(1, 2))
+    return root
+
+
+@pytest.fixture
+def registered(registered_template, tmp_path):
+    """A store of its own holding what :func:`registered_template` registered: the database and
+    its artifacts (``mlartifacts``) copied next to each other, every path of the template in the
+    database rewritten to the copy's (experiments, runs, logged models, model versions), so
+    nothing a test writes or reads reaches the template or another test's store."""
+    import shutil
+    import sqlite3
+
+    import mlflow
+
+    from ctloop.registry import MlflowRegistry
+
+    dest = tmp_path / "store"
+    shutil.copytree(registered_template, dest)
+    old, new = str(registered_template.resolve()), str(dest.resolve())
+    with sqlite3.connect(dest / "mlflow.db") as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            for _, column, kind, *_ in db.execute(f'PRAGMA table_info("{table}")').fetchall():
+                if any(t in kind.upper() for t in ("CHAR", "TEXT", "CLOB")):
+                    db.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?) '
+                               f'WHERE instr("{column}", ?) > 0', (old, new, old))
+        left = [(t, c) for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+                for _, c, kind, *_ in db.execute(f'PRAGMA table_info("{t}")').fetchall()
+                if any(k in kind.upper() for k in ("CHAR", "TEXT", "CLOB"))
+                and db.execute(f'SELECT 1 FROM "{t}" WHERE instr("{c}", ?) > 0', (old,)).fetchone()]
+    assert not left, f"template paths left in the copy: {left}"
+    uri = f"sqlite:///{dest / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)  # where register_fitted leaves it, as when each test registered its own
+    return uri, MlflowRegistry(uri)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -20,6 +21,14 @@ def cfg(policy, **kw):
     return BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D", policy=policy,
                           train_window="60D", training=TrainingConfig(estimator="logistic_regression"),
                           gate=GateConfig(thresholds={"roc_auc": 0.7}, bootstrap_rounds=100), **kw)
+
+
+@pytest.fixture(scope="module")
+def short(credit):
+    """The first four 30-day windows of ``credit`` (two of training, two replayed): for the tests of
+    what each fit is given, where the number of windows is not the point."""
+    start = credit[CREDIT_TIME_COLUMN].min()
+    return credit[credit[CREDIT_TIME_COLUMN] < start + pd.Timedelta("120D")].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -139,21 +148,21 @@ class SeesWeights(LogisticRegression):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-def test_the_backtest_weighs_training_rows_by_recency_as_prepare_data_does(credit):
+def test_the_backtest_weighs_training_rows_by_recency_as_prepare_data_does(short):
     """``data.recency_half_life`` weighs production's training rows (``prepare_data``): the backtest
     of a model with it replayed its training without them (was: the setting was not read)."""
     training = TrainingConfig(estimator="tests.unit.test_backtest:SeesWeights",
                               trusted_types=["tests.unit.test_backtest.SeesWeights"])
     SeesWeights.seen = []
-    run_backtest(credit, dataclasses.replace(cfg("always"), training=training, recency_half_life="30D"))
+    run_backtest(short, dataclasses.replace(cfg("always"), training=training, recency_half_life="30D"))
     assert SeesWeights.seen and all(w is not None for w in SeesWeights.seen)
     low, high = SeesWeights.seen[0]
     assert high <= 1.0 and 0.1 < low < 0.5  # 60 days of training rows, half-life 30 days, age from the newest row
     SeesWeights.seen = []
-    run_backtest(credit, dataclasses.replace(cfg("always"), training=training))
+    run_backtest(short, dataclasses.replace(cfg("always"), training=training))
     assert SeesWeights.seen and all(w is None for w in SeesWeights.seen)
     with pytest.raises(ConfigError, match="--recency-half-life 'soon' not understood"):
-        run_backtest(credit, dataclasses.replace(cfg("never"), recency_half_life="soon"))
+        run_backtest(short, dataclasses.replace(cfg("never"), recency_half_life="soon"))
 
 
 class SeesThreads(LogisticRegression):
@@ -169,7 +178,7 @@ class SeesThreads(LogisticRegression):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-def test_the_replays_small_fits_run_on_one_openmp_thread_unless_omp_num_threads_says_otherwise(credit, monkeypatch):
+def test_the_replays_small_fits_run_on_one_openmp_thread_unless_omp_num_threads_says_otherwise(short, monkeypatch):
     """HistGradientBoosting's OpenMP threads cost more than they save on the backtest's fits (a few
     thousand rows each, hundreds of them): scikit-learn issue #30662 ("15x slowdown on small data
     problems compared to disabled OpenMP threading", open for scikit-learn 1.9.1), and the spinning
@@ -186,10 +195,10 @@ def test_the_replays_small_fits_run_on_one_openmp_thread_unless_omp_num_threads_
     with threadpool_limits(limits=3, user_api="openmp"):  # what the machine offers, whatever it is here
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
         SeesThreads.seen = []
-        run_backtest(credit, dataclasses.replace(cfg("always"), training=training))
+        run_backtest(short, dataclasses.replace(cfg("always"), training=training))
         assert SeesThreads.seen and set(SeesThreads.seen) == {1}
         assert threads() == 3  # restored
         monkeypatch.setenv("OMP_NUM_THREADS", "3")
         SeesThreads.seen = []
-        run_backtest(credit, dataclasses.replace(cfg("always"), training=training))
+        run_backtest(short, dataclasses.replace(cfg("always"), training=training))
         assert set(SeesThreads.seen) == {3}
