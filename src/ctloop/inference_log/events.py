@@ -276,8 +276,9 @@ def _text(body: bytes, charset: str | None) -> str:
 
 
 # Python codecs that decode text but are no charset of a text body: escape sequences turned into
-# characters (values rewritten), UTF-7's "+...-" runs, host-name codecs, and one that always raises
-_NOT_CHARSETS = frozenset({"unicode-escape", "raw-unicode-escape", "utf-7", "idna", "punycode", "undefined"})
+# characters (values rewritten), and one that always raises. (UTF-7 and the host-name codecs idna and
+# punycode need no entry: only a body with a byte over 0x7f gets here, and they refuse such bytes.)
+_NOT_CHARSETS = frozenset({"unicode-escape", "raw-unicode-escape", "undefined"})
 
 
 # RFC 2978's mime-charset characters (and the dot of registered names like ANSI_X3.4-1968), at
