@@ -279,38 +279,46 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     from ctloop.inference_log.scan import open_parquet
     from ctloop.inference_log.schema import former_features
 
-    def _open(uri: str):  # footer first, then the columns asked for
-        return open_parquet(uri, what="Parquet file")
-
     wanted = set(ids.astype(str))
-    keyed, may = [], False
-    for uri in uris:  # the footers first, one file open at a time: a day may have more files than fds
-        pf = _open(uri)
+
+    def rows(pf) -> pd.DataFrame | None:  # the request_id column first, then the row groups with an id
+        groups = [g for g in range(pf.metadata.num_row_groups)
+                  if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
+                  .isin(wanted).any()]
+        if not groups:
+            return None
+        frame = pf.read_row_groups(groups).to_pandas().rename(columns=former_features(pf.schema_arrow, pf))
+        return frame[frame[REQUEST_ID].astype(str).isin(wanted)]
+
+    # a file is read in the open its footer is checked in once a footer so far says a row may have
+    # ``column`` true; one checked before keeps its footer (small) for the read: opened again, the
+    # footer not read again. One file open at a time: a day may have more files than fds
+    found, checked, may = {}, [], False
+    for at, uri in enumerate(uris):
+        pf = open_parquet(uri, what="Parquet file")
         try:
-            if REQUEST_ID in pf.schema_arrow.names:
-                keyed.append(uri)
-                may = may or may_hold(pf, column)
+            if REQUEST_ID not in pf.schema_arrow.names:
+                continue
+            may = may or may_hold(pf, column)
+            if may:
+                found[at] = rows(pf)
+            else:
+                checked.append((at, uri, pf.metadata))
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
         finally:
             pf.close(force=True)
     if not may:
         return pd.DataFrame()
-    frames = []
-    for uri in keyed:
-        pf = _open(uri)
+    for at, uri, footer in checked:
+        pf = open_parquet(uri, what="Parquet file", metadata=footer)
         try:
-            groups = [g for g in range(pf.metadata.num_row_groups)
-                      if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
-                      .isin(wanted).any()]
-            if groups:
-                renames = former_features(pf.schema_arrow, pf)
-                frame = pf.read_row_groups(groups).to_pandas().rename(columns=renames)
-                frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            found[at] = rows(pf)
+        except (OSError, ValueError) as exc:
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
         finally:
             pf.close(force=True)
+    frames = [found[at] for at in sorted(found) if found[at] is not None]  # in file order
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
