@@ -18,6 +18,7 @@ from ctloop.errors import InferenceLogError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow.parquet as pq
 
 
 def read_parquet_tree(root: str) -> pd.DataFrame:
@@ -36,7 +37,7 @@ def read_parquet_tree(root: str) -> pd.DataFrame:
 def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.DataFrame]:
     """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order. A file
     that is no Parquet (cut short, another tool's) is an :class:`InferenceLogError` naming it, as
-    :func:`ctloop.inference_log.scan.open_parquet` says it. ``former``: a column that held a feature
+    :func:`open_parquet` says it. ``former``: a column that held a feature
     before it became an identity column is renamed to that feature's column, as the file's Parquet
     schema says (:func:`ctloop.inference_log.schema.former_features`, as the scan decides it)."""
     import pandas as pd
@@ -266,6 +267,24 @@ def may_hold(pf, column: str) -> bool:
     return False
 
 
+def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str = "inference log file",
+                 metadata: pq.FileMetaData | None = None):
+    """A ``pyarrow.parquet.ParquetFile`` of a local or object-store file (read lazily: footer
+    first, then the row groups and columns asked for; ``metadata``: its footer, already read, is
+    not read again); unreadable: ``error``."""
+    import pyarrow.parquet as pq
+
+    from ctloop import storage
+
+    try:
+        if storage.is_remote(uri):
+            fs, path = storage.filesystem(uri)
+            return pq.ParquetFile(fs.open_input_file(path), metadata=metadata)
+        return pq.ParquetFile(uri, metadata=metadata)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise error(f"cannot read {what} {uri}: {exc}") from exc
+
+
 def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     """The rows of ``uris`` whose ``request_id`` is one of ``ids`` (each file's columns renamed as
     :func:`read_parquet_files` renames a former feature), as a read of those files would find
@@ -276,7 +295,6 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     import pandas as pd
 
     from ctloop.columns import REQUEST_ID
-    from ctloop.inference_log.scan import open_parquet
     from ctloop.inference_log.schema import former_features
 
     wanted = set(ids.astype(str))
@@ -711,4 +729,4 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
 __all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
            "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
-           "LOOKAHEAD_SECONDS"]
+           "LOOKAHEAD_SECONDS", "open_parquet"]

@@ -51,12 +51,12 @@ from ctloop.columns import (
     TIME,
 )
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.reader import open_parquet
 from ctloop.inference_log.schema import WHOLE
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
 DEFAULT_BATCH_ROWS = 131_072
 KEY_BUDGET = 2_000_000  # (id, key) hash pairs held in memory (32 MB) before spilling to disk
@@ -74,24 +74,6 @@ def window_files(log_root: str, model: str, start: pd.Timestamp, end: pd.Timesta
     from ctloop.storage import list_files
 
     return [f for day in log_dates(start, end) for f in list_files(date_prefix(log_root, model, day), ".parquet")]
-
-
-def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str = "inference log file",
-                 metadata: pq.FileMetaData | None = None):
-    """A ``pyarrow.parquet.ParquetFile`` of a local or object-store file (read lazily: footer
-    first, then the row groups and columns asked for; ``metadata``: its footer, already read, is
-    not read again); unreadable: ``error``."""
-    import pyarrow.parquet as pq
-
-    from ctloop import storage
-
-    try:
-        if storage.is_remote(uri):
-            fs, path = storage.filesystem(uri)
-            return pq.ParquetFile(fs.open_input_file(path), metadata=metadata)
-        return pq.ParquetFile(uri, metadata=metadata)
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        raise error(f"cannot read {what} {uri}: {exc}") from exc
 
 
 def unified_schema(files: Sequence[str]) -> pa.Schema:
