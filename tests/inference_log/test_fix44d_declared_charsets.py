@@ -72,16 +72,13 @@ def _record(charset: str, body: bytes) -> dict:
     }
 
 
-# not charsets: one always raises, one has a NUL, escape codecs rewrite values, UTF-7 and host-name
-# codecs, byte-to-byte codecs; and real charsets the bytes are not in
+# not charsets: one always raises, one has a NUL, escape codecs rewrite values, byte-to-byte codecs;
+# and real charsets the bytes are not in (BODY has an even length: UTF-16 decodes it, to no JSON)
 NOT_HONOURED = [
     "undefined",
     "utf-8\x00",
     "unicode_escape",
     "raw_unicode_escape",
-    "utf-7",
-    "idna",
-    "punycode",
     "rot13",
     "base64_codec",
     "utf-16",
@@ -92,8 +89,7 @@ NOT_HONOURED = [
 
 @pytest.mark.parametrize("charset", NOT_HONOURED, ids=lambda c: c.replace("\x00", "NUL"))
 def test_a_body_with_a_declared_non_charset_is_read_as_utf8_in_binary_mode(charset):
-    body = BODY + b" " if charset == "utf-16" else BODY  # even length: the UTF-16 decoder takes it
-    assert parse_event(_binary(charset), body).body == READ_AS_UTF8
+    assert parse_event(_binary(charset), BODY).body == READ_AS_UTF8
 
 
 @pytest.mark.parametrize(

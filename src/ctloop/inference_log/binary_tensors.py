@@ -14,9 +14,11 @@ a ``binary_data_size``, in order, as KServe does:
   ``data`` first); response outputs: ``binary_data_size`` wins (``InferResponse.from_bytes``);
 * ``BOOL`` one byte each (non-zero is true); ``INT8`` … ``UINT64``, ``FP16``/``FP32``/``FP64``
   little-endian, row-major; ``BYTES`` elements each a 4-byte little-endian length and that many
-  bytes (``serialize_byte_tensor``): UTF-8 text as it is, other bytes (an encoded image, which
-  Triton takes; KServe's own ``set_data_from_numpy(binary_data=False)`` refuses them) as the data
-  URL :data:`BINARY_ELEMENT` + their base64 (JSON holds text only).
+  bytes (``serialize_byte_tensor``): UTF-8 text as it is, as a JSON body carries it (so one element
+  is stored alike from either format), other bytes (an encoded image, which Triton takes; KServe's
+  own ``set_data_from_numpy(binary_data=False)`` refuses them) as the data URL
+  :data:`BINARY_ELEMENT` + their base64 (JSON holds text only). A UTF-8 element that itself starts
+  with that prefix reads like such a stored element: the two cannot be told apart.
 
 The decoded tensor gets its values as ``data`` and loses ``binary_data_size`` (what KServe's
 ``from_bytes`` leaves), so the rest of the sink sees an ordinary JSON v2 body. Anything that does
@@ -45,10 +47,9 @@ FIXED = {"BOOL": ("B", 1), "INT8": ("b", 1), "INT16": ("h", 2), "INT32": ("i", 4
 DATATYPES = (*FIXED, "BYTES")
 # a BYTES element that is no UTF-8 text (an encoded image, which Triton's BYTES inputs take; KServe's
 # Python server refuses it, ``InferInput.set_data_from_numpy(binary_data=False)`` at v0.20.0), stored as
-# an RFC 2397 data URL of its bytes: JSON and Parquet strings hold text only. A UTF-8 element that
-# starts with "data:" is stored as a data URL of its bytes too, so a stored data URL always decodes
-# to the element's bytes (its text "data:application/octet-stream;base64,/9j/" and the bytes
-# ff d8 ff would otherwise be stored alike)
+# an RFC 2397 data URL of its bytes: JSON and Parquet strings hold text only. A UTF-8 element is its
+# text, as in a JSON body, even one that starts with "data:": the text
+# "data:application/octet-stream;base64,/9j/" reads like the stored bytes ff d8 ff (documented)
 BINARY_ELEMENT = "data:application/octet-stream;base64,"
 
 
@@ -217,12 +218,9 @@ def _bytes_elements(where: str, chunk: bytes, count: int) -> list[str]:
                                     f"tensor's binary_data_size ({end - offset} bytes left)")
         element = chunk[offset:offset + length]
         try:
-            text = element.decode("utf-8")
+            out.append(element.decode("utf-8"))
         except UnicodeDecodeError:  # an encoded image (Triton's BYTES inputs): kept, as a data URL
-            text = None
-        if text is None or text.startswith("data:"):  # text that looks like one is one too: unambiguous
-            text = BINARY_ELEMENT + base64.b64encode(element).decode("ascii")
-        out.append(text)
+            out.append(BINARY_ELEMENT + base64.b64encode(element).decode("ascii"))
         offset += length
     if len(out) != count:
         raise BinaryTensorError(f"{where}: {len(out)} BYTES elements for a shape of {count}")

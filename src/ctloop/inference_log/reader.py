@@ -18,6 +18,7 @@ from ctloop.errors import InferenceLogError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow.parquet as pq
 
 
 def read_parquet_tree(root: str) -> pd.DataFrame:
@@ -36,7 +37,7 @@ def read_parquet_tree(root: str) -> pd.DataFrame:
 def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.DataFrame]:
     """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order. A file
     that is no Parquet (cut short, another tool's) is an :class:`InferenceLogError` naming it, as
-    :func:`ctloop.inference_log.scan.open_parquet` says it. ``former``: a column that held a feature
+    :func:`open_parquet` says it. ``former``: a column that held a feature
     before it became an identity column is renamed to that feature's column, as the file's Parquet
     schema says (:func:`ctloop.inference_log.schema.former_features`, as the scan decides it)."""
     import pandas as pd
@@ -266,6 +267,24 @@ def may_hold(pf, column: str) -> bool:
     return False
 
 
+def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str = "inference log file",
+                 metadata: pq.FileMetaData | None = None):
+    """A ``pyarrow.parquet.ParquetFile`` of a local or object-store file (read lazily: footer
+    first, then the row groups and columns asked for; ``metadata``: its footer, already read, is
+    not read again); unreadable: ``error``."""
+    import pyarrow.parquet as pq
+
+    from ctloop import storage
+
+    try:
+        if storage.is_remote(uri):
+            fs, path = storage.filesystem(uri)
+            return pq.ParquetFile(fs.open_input_file(path), metadata=metadata)
+        return pq.ParquetFile(uri, metadata=metadata)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise error(f"cannot read {what} {uri}: {exc}") from exc
+
+
 def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     """The rows of ``uris`` whose ``request_id`` is one of ``ids`` (each file's columns renamed as
     :func:`read_parquet_files` renames a former feature), as a read of those files would find
@@ -276,41 +295,48 @@ def rows_of_ids(uris: list[str], ids: pd.Series, column: str) -> pd.DataFrame:
     import pandas as pd
 
     from ctloop.columns import REQUEST_ID
-    from ctloop.inference_log.scan import open_parquet
     from ctloop.inference_log.schema import former_features
 
-    def _open(uri: str):  # footer first, then the columns asked for
-        return open_parquet(uri, what="Parquet file")
-
     wanted = set(ids.astype(str))
-    keyed, may = [], False
-    for uri in uris:  # the footers first, one file open at a time: a day may have more files than fds
-        pf = _open(uri)
+
+    def rows(pf) -> pd.DataFrame | None:  # the request_id column first, then the row groups with an id
+        groups = [g for g in range(pf.metadata.num_row_groups)
+                  if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
+                  .isin(wanted).any()]
+        if not groups:
+            return None
+        frame = pf.read_row_groups(groups).to_pandas().rename(columns=former_features(pf.schema_arrow, pf))
+        return frame[frame[REQUEST_ID].astype(str).isin(wanted)]
+
+    # a file is read in the open its footer is checked in once a footer so far says a row may have
+    # ``column`` true; one checked before keeps its footer (small) for the read: opened again, the
+    # footer not read again. One file open at a time: a day may have more files than fds
+    found, checked, may = {}, [], False
+    for at, uri in enumerate(uris):
+        pf = open_parquet(uri, what="Parquet file")
         try:
-            if REQUEST_ID in pf.schema_arrow.names:
-                keyed.append(uri)
-                may = may or may_hold(pf, column)
+            if REQUEST_ID not in pf.schema_arrow.names:
+                continue
+            may = may or may_hold(pf, column)
+            if may:
+                found[at] = rows(pf)
+            else:
+                checked.append((at, uri, pf.metadata))
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
         finally:
             pf.close(force=True)
     if not may:
         return pd.DataFrame()
-    frames = []
-    for uri in keyed:
-        pf = _open(uri)
+    for at, uri, footer in checked:
+        pf = open_parquet(uri, what="Parquet file", metadata=footer)
         try:
-            groups = [g for g in range(pf.metadata.num_row_groups)
-                      if pf.read_row_group(g, columns=[REQUEST_ID]).column(REQUEST_ID).to_pandas().astype(str)
-                      .isin(wanted).any()]
-            if groups:
-                renames = former_features(pf.schema_arrow, pf)
-                frame = pf.read_row_groups(groups).to_pandas().rename(columns=renames)
-                frames.append(frame[frame[REQUEST_ID].astype(str).isin(wanted)])
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            found[at] = rows(pf)
+        except (OSError, ValueError) as exc:
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
         finally:
             pf.close(force=True)
+    frames = [found[at] for at in sorted(found) if found[at] is not None]  # in file order
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -703,4 +729,4 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
 __all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
            "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
-           "LOOKAHEAD_SECONDS"]
+           "LOOKAHEAD_SECONDS", "open_parquet"]

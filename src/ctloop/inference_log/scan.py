@@ -51,6 +51,7 @@ from ctloop.columns import (
     TIME,
 )
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.reader import open_parquet
 from ctloop.inference_log.schema import WHOLE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,22 +74,6 @@ def window_files(log_root: str, model: str, start: pd.Timestamp, end: pd.Timesta
     from ctloop.storage import list_files
 
     return [f for day in log_dates(start, end) for f in list_files(date_prefix(log_root, model, day), ".parquet")]
-
-
-def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str = "inference log file"):
-    """A ``pyarrow.parquet.ParquetFile`` of a local or object-store file (read lazily: footer
-    first, then the row groups and columns asked for); unreadable: ``error``."""
-    import pyarrow.parquet as pq
-
-    from ctloop import storage
-
-    try:
-        if storage.is_remote(uri):
-            fs, path = storage.filesystem(uri)
-            return pq.ParquetFile(fs.open_input_file(path))
-        return pq.ParquetFile(uri)
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        raise error(f"cannot read {what} {uri}: {exc}") from exc
 
 
 def unified_schema(files: Sequence[str]) -> pa.Schema:
