@@ -982,8 +982,11 @@ class MetricSource:
         are scraped by a monitor ctloop does not set, and a PodMonitor's interval may have been
         changed (it was taken to be :data:`PODMONITOR_INTERVAL`, 30 s, for every source).
 
-        Two small answers, whatever the number of series: the series with the most samples
-        (``topk(1, count_over_time(…))``), then that one series' sample times. Every raw sample
+        Two small answers, whatever the number of series: the labels of the series with the most
+        samples (``topk(1, count_over_time(…))``), then the sample times of the series carrying all
+        of them (that one, unless others carry the same labels and more: their samples are merged,
+        and series scraped at one interval keep its median; an answer over the limit is caught by
+        the caller, which assumes 30 s). Every raw sample
         of every series (2600 Istio series scraped every 10 s: an answer over the 16 MiB
         :data:`ANSWER_LIMIT`) made the no-data reason a ServingError."""
         _utf8(revision=revision, namespace=namespace)
@@ -998,7 +1001,7 @@ class MetricSource:
         most = prom.query(f"topk(1, count_over_time({_selector(metric, matchers)}[{lookback}]))", at)
         if not most:
             return None
-        # that series alone: each of its labels (count_over_time drops the name) matched exactly
+        # its labels (count_over_time drops the name) each matched exactly
         one = _selector(metric, [f'{_label(k)}="{_quote(v)}"' for k, v in sorted(most[0][0].items())
                                  if k != "__name__"])
         gaps = sorted(b - a for times in prom.sample_times(f"{one}[{lookback}]", at)
