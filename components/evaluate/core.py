@@ -652,17 +652,26 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         from ctloop.scoring import unused_features
 
         rows_b = holdout.rename(columns=renamed) if renamed else holdout
+        first: _TypeChanged | None = None  # the champion's first refusal of text, before any word was filled
         while champion is not None:
             try:
                 data_b, _, pred_b, classes_b = _predictions(
                     champion, rows_b, target=target, task=task, role="champion",
                     unused=unused_features(champion, champion_meta), finite=False)
             except _TypeChanged as exc:  # the challenger scored the same rows
+                first = first or exc
                 few = None if exc.column in as_missing else _words_as_missing(rows_b, exc.column)
                 if few is None:  # most of its values are no numbers: the column's type changed, not a typo
                     retyped, champion, pred_b = exc, None, None
                 else:  # a stray '?' or 'n/a': the champion's imputer fills it, as it fills an empty cell
                     rows_b, as_missing[exc.column] = few[0], few[1:]
+            except EvaluationError:
+                if first is None:
+                    raise
+                # no imputer (a Pipeline fitted outside ctloop: "Input X contains NaN"): it cannot read the
+                # words as empty cells either, so the column's type changed for it, as before they were filled
+                retyped, champion, pred_b = first, None, None
+                as_missing.clear()
             else:
                 outputs = _non_finite(pred_b, "predict_proba" if task == "classification" else "predict",
                                       data_b.index)
