@@ -265,16 +265,20 @@ def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str,
     return found[0] if found else None
 
 
-def _words_as_missing(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int, Any] | None:
+def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd.DataFrame, int, Any] | None:
     """``frame`` with the values of ``column`` that are no numbers (``'?'``, ``'n/a'``, a dict) as
-    missing and the others as numbers, how many rows held one and one of them, when they are fewer than
-    half of its values: a stray word in a column of numbers (one ``'?'`` made a CSV column text), which
-    the champion's imputer fills as it fills an empty cell. None when most of its values are no numbers:
-    the column's type changed, and the champion cannot be compared on it."""
+    missing and the others as numbers, how many scored rows held one and one of them, when they are fewer
+    than half of its values in the scored rows: a stray word in a column of numbers (one ``'?'`` made a CSV
+    column text), which the champion's imputer fills as it fills an empty cell. None when most of its
+    values are no numbers: the column's type changed, and the champion cannot be compared on it. The
+    scored rows are those with a label in ``target`` (rows whose label has not arrived are not scored:
+    their words neither decide nor count)."""
     import numbers
 
     import numpy as np
     import pandas as pd
+
+    from ctloop.components.train.core import blank_as_missing
 
     def number(value: Any) -> float:  # NaN for a word, a dict, true/false, 'inf' (no finite number)
         if isinstance(value, bool | np.bool_) or not isinstance(value, str | numbers.Number):
@@ -287,10 +291,12 @@ def _words_as_missing(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, i
 
     col = frame[column]
     present = col.notna().to_numpy(dtype=bool)
-    if not present.any():
-        return None
     values = pd.Series([number(v) if p else np.nan for v, p in zip(col, present, strict=True)],
                        index=col.index, dtype=float)
+    scored = blank_as_missing(frame, target)[target].notna().to_numpy(dtype=bool)
+    present &= scored
+    if not present.any():
+        return None
     words = present & values.isna().to_numpy()
     if not words.any() or 2 * int(words.sum()) >= int(present.sum()):
         return None
@@ -660,7 +666,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                     unused=unused_features(champion, champion_meta), finite=False)
             except _TypeChanged as exc:  # the challenger scored the same rows
                 first = first or exc
-                few = None if exc.column in as_missing else _words_as_missing(rows_b, exc.column)
+                few = None if exc.column in as_missing else _words_as_missing(rows_b, exc.column, target)
                 if few is None:  # most of its values are no numbers: the column's type changed, not a typo
                     retyped, champion, pred_b = exc, None, None
                 else:  # a stray '?' or 'n/a': the champion's imputer fills it, as it fills an empty cell

@@ -77,3 +77,19 @@ def test_a_champion_without_imputer_is_skipped_as_before_not_an_error(frames):
         "its numeric feature 'rooms' holds text (e.g. '?', 1 row(s)): the column's type changed"
     ) in decision.reason
     assert "as missing, as empty cells" not in decision.reason
+
+
+def test_words_in_rows_without_a_label_do_not_count(frames):
+    champion, _, challenger, holdout = frames
+    unlabelled = pd.DataFrame(
+        {"rooms": ["?"] * 900, "x": 0.0, "y": np.nan}, index=range(5000, 5900)
+    )  # newer rows whose label has not arrived: not scored, more than the scored rows
+    decision = _gate(challenger, pd.concat([holdout, unlabelled]), champion)
+    assert not decision.champion_skipped and decision.comparison is not None
+    assert not decision.approved and "confidently worse" in decision.reason
+    assert (
+        "the champion read 1 cell(s) of its numeric feature 'rooms' that are no numbers (e.g. '?')"
+    ) in decision.reason
+    few = unlabelled.iloc[:300]  # fewer than half: compared either way, but counted right
+    decision = _gate(challenger, pd.concat([holdout, few]), champion)
+    assert "the champion read 1 cell(s) of its numeric feature 'rooms'" in decision.reason

@@ -90,11 +90,15 @@ def test_a_column_mostly_of_words_still_skips_the_champion(models):
 
 def test_words_as_missing_counts_numbers_of_every_kind():
     frame = pd.DataFrame(
-        {"c": ["1", " 2.5 ", 3, 4.0, None, "?", "inf", True, {"a": 1}, "7", "8", "9", "10"]}
+        {
+            "c": ["1", " 2.5 ", 3, 4.0, None, "?", "inf", True, {"a": 1}, "7", "8", "9", "10"],
+            "y": 1.0,
+        }
     )
-    out, rows, example = evaluate._words_as_missing(frame, "c")
+    out, rows, example = evaluate._words_as_missing(frame, "c", "y")
     assert rows == 4 and example == "?"
     assert out["c"].tolist()[:4] == [1.0, 2.5, 3.0, 4.0] and out["c"].isna().sum() == 5
     assert (
-        evaluate._words_as_missing(pd.DataFrame({"c": ["a", "b", "1", None]}), "c") is None
+        evaluate._words_as_missing(pd.DataFrame({"c": ["a", "b", "1", None], "y": 1}), "c", "y")
+        is None
     )  # most: a new type
