@@ -178,6 +178,29 @@ def _value_limit(estimator: str) -> tuple[float, str] | None:
     return FLOAT32_MAX, f"{estimator} reads features as float32 (at most {FLOAT32_MAX:.2e})"
 
 
+def _arrow_decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its Arrow decimal columns (``pd.read_parquet(dtype_backend="pyarrow")`` of a
+    warehouse's NUMERIC export) as float64, as the same file reads NumPy-backed
+    (``storage._decimals_as_floats``): with gaps, ``pd.to_numeric`` on ``decimal128[pyarrow]`` gave only
+    the non-null values (pandas 2.3.3) and the fit failed with "Length of values (171) does not match
+    length of index (200)". The caller's frame is left as it was."""
+    import pandas as pd
+
+    arrow = [name for name in frame.columns
+             if isinstance(frame[name], pd.Series) and isinstance(frame[name].dtype, pd.ArrowDtype)]
+    if not arrow:
+        return frame
+    import pyarrow as pa  # installed: an ArrowDtype column needs it
+
+    decimals = [name for name in arrow if pa.types.is_decimal(frame[name].dtype.pyarrow_dtype)]
+    if not decimals:
+        return frame
+    out = frame.copy(deep=False)  # not assign(**...): a column's name may be no string
+    for name in decimals:
+        out[name] = frame[name].to_numpy(dtype=float, na_value=float("nan"))
+    return out
+
+
 def _check_value_sizes(x: pd.DataFrame, numeric: list[str], estimator: str) -> None:
     """Refuse numeric features too large for ``estimator`` (:func:`_value_limit`): the fit failed
     with "Input X contains NaN" or "... too large for dtype('float32')", naming no column."""
@@ -413,7 +436,7 @@ def fit(
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
     # pd.NA in a text or boolean column (storage.plain_missing); Decimal amounts as floats, as read_table reads them
-    data = plain_missing(_decimals_as_floats(data))
+    data = plain_missing(_arrow_decimals_as_floats(_decimals_as_floats(data)))
     # a CSV column of True/False with empty cells is dtype object until its gaps are dropped, and
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
