@@ -2935,7 +2935,7 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
 
     def text_or_bool(kind: object) -> bool:
         """Whether the Arrow type ``kind`` is true/false, text, bytes or a dictionary. Not numbers, times
-        (a time64 column as objects lost its nanoseconds) nor list/struct/map/null (refused by type)."""
+        (a time64 column as objects lost its nanoseconds) nor list/struct/map (refused by type)."""
         import pyarrow as pa  # installed: an ArrowDtype column needs it
 
         if pa.types.is_dictionary(kind):  # a category column: text, or codes the one-hot encoder learns
@@ -2952,7 +2952,7 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         # an Arrow column of true/false, text or bytes (pd.read_parquet(dtype_backend="pyarrow"): bool,
         # large_string, binary, dictionary) holds pd.NA as the nullable dtypes do; numbers (decimals too)
-        # and times convert themselves, and list/struct/map/null columns stay Arrow for their type to be
+        # and times convert themselves, and list/struct/map columns stay Arrow for their type to be
         # refused by (prepare.core.refuse_nested): as objects an all-null list column passed as a feature
         nullable = isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype)) or (
             isinstance(col.dtype, pd.ArrowDtype) and text_or_bool(col.dtype.pyarrow_dtype))
