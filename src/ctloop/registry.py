@@ -1235,7 +1235,10 @@ class MlflowRegistry:
                 )
                 return
             except MlflowException as exc:
-                if not _already_exists(exc):
+                # not found: the create collided with a lock that was gone (broken or released) by the
+                # time the store read it back to answer "exists" (mlflow 3.17.2 sqlalchemy_store.py
+                # create_registered_model: IntegrityError -> get_registered_model): a race lost, read again
+                if not (_already_exists(exc) or _is_not_found(exc)):
                     raise RegistryError(
                         f"cannot take the promotion lock of {name!r}: {exc}"
                     ) from exc

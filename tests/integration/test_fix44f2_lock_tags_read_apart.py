@@ -20,6 +20,8 @@ import uuid
 
 import pytest
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
 
 from ctloop.registry import (
     LOCK_SUFFIX,
@@ -77,3 +79,31 @@ def test_a_model_that_keeps_having_no_owner_tag_is_still_refused(mlflow_url):
     assert reads[0] >= 2  # read again before it was judged foreign
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     assert client.get_registered_model(name + LOCK_SUFFIX).tags == {}  # untouched
+
+
+def test_a_lock_create_refused_as_not_found_is_tried_again(mlflow_url):
+    """The other race of two waiters on a dead lock (seen once in 40 promotions on main): the create
+    of the lock collides with the lock another waiter breaks or releases a moment later, and MLflow
+    answers the create with the read back it does on a taken name (mlflow 3.17.2
+    ``sqlalchemy_store.py`` ``create_registered_model``: ``IntegrityError`` ->
+    ``get_registered_model``), which by then finds nothing: RESOURCE_DOES_NOT_EXIST. That failed the
+    promotion ("cannot take the promotion lock"); the lock is free, so it is taken."""
+    name = _model(mlflow_url)
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    client.delete_registered_model(name + LOCK_SUFFIX)  # broken or released by the other waiter
+    registry = MlflowRegistry(mlflow_url)
+    real, creates = registry.client.create_registered_model, [0]
+
+    def create_registered_model(model_name, *args, **kwargs):
+        creates[0] += 1
+        if creates[0] == 1:
+            raise MlflowException(
+                f"Registered Model with name={model_name} not found",
+                error_code=RESOURCE_DOES_NOT_EXIST,
+            )
+        return real(model_name, *args, **kwargs)
+
+    registry.client.create_registered_model = create_registered_model
+    registry._acquire(name, wait=False)  # was: RegistryError "cannot take the promotion lock"
+    assert creates[0] == 2
+    assert registry._lock_holder(name)["owner"] == registry.owner
