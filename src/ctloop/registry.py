@@ -117,6 +117,11 @@ DEFAULT_LEASE_S = 300.0
 # Longer than a lease: a promotion behind a crashed holder waits for the lease to end, then
 # breaks the lock.
 DEFAULT_LOCK_TIMEOUT_S = 330.0
+# A promotion lock read with no owner tag is read this many times, this far apart, before it is judged
+# someone else's model (``MlflowRegistry._lock_holder``): long enough for a concurrent rename or delete
+# of the lock to commit.
+_FOREIGN_LOCK_READS = 4
+_FOREIGN_LOCK_PAUSE_S = 0.1
 
 
 def _now() -> str:
@@ -1114,15 +1119,22 @@ class MlflowRegistry:
         return f"{name}{LOCK_SUFFIX}"
 
     def _lock_holder(self, name: str) -> dict[str, str] | None:
-        from mlflow.exceptions import MlflowException
-
-        try:
-            tags = self.client.get_registered_model(self._lock_name(name)).tags or {}
-        except MlflowException as exc:
-            if _is_not_found(exc):
+        """The holder of the promotion lock of ``name`` (None: no lock). A lock read with no owner tag
+        is read again a few times before it is judged foreign: MLflow's SQL store reads a registered
+        model's row and its tags in two queries (mlflow 3.17.2 ``sqlalchemy_store.py``
+        ``get_registered_model``: ``subqueryload`` of ``registered_model_tags``), so a read that
+        another waiter's break (a rename: the tags move with the row) or a release (a delete) lands
+        between sees the lock with no tags. A lock is created with its tags in one write: a model
+        that still has no owner tag once read again is someone else's."""
+        for attempt in range(_FOREIGN_LOCK_READS):
+            tags = self._lock_tags(name)
+            if tags is None:
                 return None
-            raise RegistryError(f"cannot read the promotion lock of {name!r}: {exc}") from exc
-        if TAG_LOCK_OWNER not in tags:  # a lock is created with its tags in one write: this is someone's model
+            if TAG_LOCK_OWNER in tags:
+                break
+            if attempt + 1 < _FOREIGN_LOCK_READS:
+                time.sleep(_FOREIGN_LOCK_PAUSE_S)
+        else:
             raise _ForeignLock(
                 f"registered model {self._lock_name(name)!r} has the name of the promotion lock of {name!r} but is "
                 f"no ctloop lock (no tag {TAG_LOCK_OWNER}): ctloop does not delete it (was: broken as an expired "
@@ -1137,6 +1149,17 @@ class MlflowRegistry:
             "expires": expires,
             "expired": str(expired).lower(),
         }
+
+    def _lock_tags(self, name: str) -> dict[str, str] | None:
+        """The tags of the promotion lock of ``name`` as one read finds them; None: no lock."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self.client.get_registered_model(self._lock_name(name)).tags or {}
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                return None
+            raise RegistryError(f"cannot read the promotion lock of {name!r}: {exc}") from exc
 
     def _delete_lock(self, name: str) -> None:
         from mlflow.exceptions import MlflowException
@@ -1212,7 +1235,10 @@ class MlflowRegistry:
                 )
                 return
             except MlflowException as exc:
-                if not _already_exists(exc):
+                # not found: the create collided with a lock that was gone (broken or released) by the
+                # time the store read it back to answer "exists" (mlflow 3.17.2 sqlalchemy_store.py
+                # create_registered_model: IntegrityError -> get_registered_model): a race lost, read again
+                if not (_already_exists(exc) or _is_not_found(exc)):
                     raise RegistryError(
                         f"cannot take the promotion lock of {name!r}: {exc}"
                     ) from exc
