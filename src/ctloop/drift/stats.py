@@ -357,8 +357,18 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
     counted = f"{k:,} distinct values in {n_ref:,} reference and {n_cur:,} current values"
     expected = no_drift_score(method, k, n_ref, n_cur)
     if expected is not None:
-        if expected < threshold or score >= NOISE_FACTOR[method] * expected:
+        if expected < threshold:
             return ""
+        # the noise factor holds only where each side has the values per category the no-drift
+        # score's leading order needs: with fewer, a category one side lacks scores by the zero
+        # fill (evidently's 0.0001, whose log KL and PSI take), far above that order
+        filled = min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k
+        if filled and score >= NOISE_FACTOR[method] * expected:
+            return ""
+        within = f"less than {NOISE_FACTOR[method]:g} times that"
+        if score >= NOISE_FACTOR[method] * expected:
+            within = (f"which with fewer than {MIN_VALUES_PER_CATEGORY} values per category on a side cannot "
+                      "be told from that noise (a category one side lacks scores by its zero fill)")  # fmt: skip
         if method in ("jensenshannon", "hellinger"):
             enough = (k - 1) / (4 * threshold**2)
         else:
@@ -366,8 +376,7 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
         return (
             f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
             f"with so few values per category, at or above its threshold {threshold:g} (below it from "
-            f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, less than "
-            f"{NOISE_FACTOR[method]:g} times that"
+            f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, {within}"
         )
     if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
         return ""
