@@ -346,13 +346,17 @@ def pooled_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray, keys: np.ndarr
 
 
 def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: np.ndarray,
-                      keys: np.ndarray, score: float, threshold: float) -> str:  # fmt: skip
+                      keys: np.ndarray, score: float, threshold: float, *,
+                      level: float | None = None) -> str:  # fmt: skip
     """Why a drifted categorical column's score says little with ``k`` distinct values (both
     sides) in its aligned counts, or ``""``. A distance: its no-drift score
     (:func:`no_drift_score`) reaches ``threshold`` and its ``score`` stays within
-    :data:`NOISE_FACTOR` of it. A p-value: fewer than :data:`MIN_VALUES_PER_CATEGORY` values per
-    distinct value on a side, and the test with rare values pooled (:func:`pooled_pvalue`) does
-    not drift either. A column that moved beyond its noise is drift, warned of by neither."""
+    :data:`NOISE_FACTOR` of it (checked only with at least :data:`MIN_VALUES_PER_CATEGORY`
+    values per category a side). A p-value: fewer than :data:`MIN_VALUES_PER_CATEGORY` values
+    per distinct value on a side, and the test with rare values pooled (:func:`pooled_pvalue`)
+    does not drift at ``level`` either (default ``threshold``; ``0.0`` never clears the warning:
+    :func:`ctloop.drift.engine.finish` judges the pooled p-value after a correction). A column
+    that moved beyond its noise is drift, warned of by neither."""
     n_ref, n_cur = int(np.sum(ref_counts)), int(np.sum(cur_counts))
     counted = f"{k:,} distinct values in {n_ref:,} reference and {n_cur:,} current values"
     expected = no_drift_score(method, k, n_ref, n_cur)
@@ -381,7 +385,7 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
     if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
         return ""
     pooled = pooled_pvalue(ref_counts, cur_counts, keys)
-    if pooled is not None and is_drift(method, pooled, threshold):
+    if pooled is not None and is_drift(method, pooled, threshold if level is None else level):
         return ""
     grouped = ("no two groups of at least 5 values per side" if pooled is None
                else f"with rare values grouped it scores p = {pooled:.3g}, no drift")  # fmt: skip

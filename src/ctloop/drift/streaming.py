@@ -1204,15 +1204,16 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         method = stats.default_method("categorical", n_ref, n_unique)
     st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     detail = "p-value" if st.kind == "p_value" else "distance"
-    warning = engine.many_categories(name, st, rc, cc, keys)
+    warning, pooled = engine.many_categories(name, st, rc, cc, keys)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
-                                  st.drifted, detail, warning=warning)  # fmt: skip
+                                  st.drifted, detail, warning=warning, pooled_p=pooled)  # fmt: skip
     # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
     low, high = (st.score, _DISTANCE_MAX[method]) if method in _DISTANCE_MAX else (None, None)
     out = _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
                        f"{detail}; approximate: {why}")  # fmt: skip
     out.warning = warning  # k counts hash buckets there: at most the distinct values
+    out.pooled_p = pooled
     return out
 
 
