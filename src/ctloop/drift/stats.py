@@ -312,8 +312,12 @@ def pooled_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray, keys: np.ndarr
     times the side's share of all values); the rare ones are pooled, in the order of their keys'
     text, into "other" groups each expecting that many on both sides (a short remainder joins the
     last). The grouping uses only the values and their totals, never which side a value came
-    from, so the test keeps its level with no drift, and a side's values the other lacks (a
-    renamed code set) still fall into groups of their own."""
+    from, so the test keeps its level with no drift. It sees a change between groups only: a
+    side's values the other lacks fall into groups of their own when their text sorts apart from
+    the other side's (80 codes ``v…`` replaced by 80 ``w…``: p ≈ 4e-92), but new codes that sort
+    beside the old ones (``SKU-001-A`` replaced by ``SKU-001-B``) share groups with them and the
+    complete replacement scores p = 0.998 with each code twice. A pooled p-value that does not
+    drift cannot tell drift from noise; it never shows there is none."""
     from scipy.stats import chi2_contingency
 
     rc = np.asarray(ref_counts, dtype=float)
@@ -388,7 +392,9 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
     if pooled is not None and is_drift(method, pooled, threshold if level is None else level):
         return ""
     grouped = ("no two groups of at least 5 values per side" if pooled is None
-               else f"with rare values grouped it scores p = {pooled:.3g}, no drift")  # fmt: skip
+               else f"with rare values grouped (in the order of their text) it scores p = {pooled:.3g}, "
+               "which cannot tell either: it misses changes within a group, such as new codes "
+               "that sort beside the old ones")  # fmt: skip
     return (
         f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
         "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values; "
