@@ -377,14 +377,17 @@ def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: n
         if score >= NOISE_FACTOR[method] * expected:
             within = (f"which with fewer than {MIN_VALUES_PER_CATEGORY} values per category on a side cannot "
                       "be told from that noise (a category one side lacks scores by its zero fill)")  # fmt: skip
-        if method in ("jensenshannon", "hellinger"):
-            enough = (k - 1) / (4 * threshold**2)
-        else:
-            enough = (2 if method == "psi" else 1) * (k - 1) / threshold
+        below = ""  # a threshold of 0 (allowed) no sample size brings the no-drift score below
+        if threshold > 0:
+            if method in ("jensenshannon", "hellinger"):
+                enough = (k - 1) / (4 * threshold**2)
+            else:
+                enough = (2 if method == "psi" else 1) * (k - 1) / threshold
+            below = f" (below it from about {math.ceil(enough):,} values per side)"
         return (
             f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
-            f"with so few values per category, at or above its threshold {threshold:g} (below it from "
-            f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, {within}"
+            f"with so few values per category, at or above its threshold {threshold:g}{below}, "
+            f"and it scores {score:.3g}, {within}"
         )
     if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
         return ""
