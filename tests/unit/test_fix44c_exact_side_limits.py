@@ -57,7 +57,7 @@ def test_value_ranges_that_do_not_divide_name_the_sketch_size():
     )
     values = [int(v) for v in rng.integers(0, 10**6, 5000)]
     cur = streaming.DriftState(**sizes).update(pd.Series(values, dtype=object).to_frame("d"))
-    with pytest.raises(DriftError, match=r"in 1000 value ranges of its numeric sketch") as err:
+    with pytest.raises(DriftError, match=r"in value ranges of its numeric sketch") as err:
         streaming.compare(ref, cur)
-    assert "--sketch-size that divides 2048" in str(err.value)
+    assert "--sketch-size" not in str(err.value)  # fix44c2: no sketch size makes them comparable
     assert "max_categories differ" not in str(err.value)

@@ -67,7 +67,7 @@ def test_the_pooled_test_keeps_its_level_with_no_drift():
     p = [stats.pooled_pvalue(np.bincount(rng.integers(0, 400, 800), minlength=400),
                              np.bincount(rng.integers(0, 400, 800), minlength=400), keys)
          for _ in range(200)]  # fmt: skip
-    assert 0.0 <= np.mean(np.array(p) < 0.05) <= 0.1  # about 5%
+    assert 0.02 <= np.mean(np.array(p) < 0.05) <= 0.1  # about 5% (0.025 with this seed)
 
 
 def test_the_pooled_test_needs_two_groups():

@@ -105,25 +105,32 @@ class ColumnDrift:
     # why a drifted categorical column's verdict says little (too many distinct values for its
     # rows: :func:`many_categories`); "" otherwise, and then left out of ``to_dict``
     warning: str = ""
+    # the p-value of the test with rare values pooled (:func:`ctloop.drift.stats.pooled_pvalue`)
+    # of a warned-of p-value column: :func:`finish` judges it at the corrected level and clears
+    # the warning when it drifts there; internal, never in ``to_dict``
+    pooled_p: float | None = field(default=None, repr=False)
 
 
-def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> str:
+def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> tuple[str, float | None]:
     """The warning of a drifted categorical column with too many distinct values for its rows
     (``st``: its :class:`~ctloop.drift.stats.ColumnStat`; ``rc``/``cc``/``keys``: its aligned
-    counts, :func:`ctloop.drift.stats.sparse_categories`), or ``""``.
+    counts, :func:`ctloop.drift.stats.sparse_categories`), or ``""``; with the pooled test's
+    p-value of a p-value column (else ``None``), which :func:`finish` judges after the
+    correction (a pooled p-value that drifts there clears the warning).
     The verdict stays evidently's (it scores such a column the same); the warning says what it
     is worth and what to do."""
     if not st.drifted:
-        return ""
+        return "", None
     import numpy as np
 
-    rc, cc = np.asarray(rc), np.asarray(cc)
+    rc, cc, keys = np.asarray(rc), np.asarray(cc), np.asarray(keys)
     k = int(((rc > 0) | (cc > 0)).sum())
-    why = stats.sparse_categories(st.method, k, rc, cc, np.asarray(keys), st.score, st.threshold)
+    why = stats.sparse_categories(st.method, k, rc, cc, keys, st.score, st.threshold, level=0.0)
     if not why:
-        return ""
+        return "", None
+    pooled = stats.pooled_pvalue(rc, cc, keys) if st.method in stats.P_VALUE_METHODS else None
     return (f"column {shown_name(name)}: {why}, so its DRIFT says little: compare more rows, group rare "
-            "values into one, or leave the column out")
+            "values into one, or leave the column out"), pooled  # fmt: skip
 
 
 def shown_name(name: Any) -> str:
@@ -196,6 +203,7 @@ class DriftResult:
             if not col["approximate"]:
                 for key in APPROXIMATION_FIELDS:
                     del col[key]
+            del col["pooled_p"]
             if not col["warning"]:
                 del col["warning"]
         if not self.approximate:
@@ -947,11 +955,13 @@ def _one_column(
     warning = ""
     if kind == "categorical":
         st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
-        warning = many_categories(name, st, rc, cc, keys)
+        warning, pooled = many_categories(name, st, rc, cc, keys)
     else:
         st = stats.column_stat(ref, cur, kind=kind, method=method, threshold=thr)
+        pooled = None
     return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
-                       "p-value" if st.kind == "p_value" else "distance", warning=warning)  # fmt: skip
+                       "p-value" if st.kind == "p_value" else "distance", warning=warning,
+                       pooled_p=pooled)  # fmt: skip
 
 
 @dataclass
@@ -1199,8 +1209,8 @@ def finish(
     ``share >= drift_share``. Approximate columns (streaming) are judged on their estimate; a
     column whose decision could change within its bounds is ``borderline``, and so is the
     dataset verdict when those columns could change it."""
+    pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
     if correction:
-        pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
         if correction == "bonferroni":
             for r in pcols:
                 r.threshold = r.threshold / len(pcols)
@@ -1215,6 +1225,17 @@ def finish(
         for r in pcols:
             if not r.drifted:
                 r.warning = ""
+    # the pooled test of a warned-of column, judged as its own p-value is (the Bonferroni
+    # threshold is already divided; BH adjusts the family with every warned-of column's pooled
+    # p-value in place of its own, a p = 0 its sparse categories' noise gives): one that drifts
+    # shows the column's DRIFT is more than that noise
+    pooled = [r.pooled_p if r.warning and r.pooled_p is not None else None for r in pcols]
+    if correction == "fdr" and any(p is not None for p in pooled):
+        family = _bh_adjust([r.score if p is None else p for r, p in zip(pcols, pooled, strict=True)])
+        pooled = [None if p is None else a for p, a in zip(pooled, family, strict=True)]
+    for r, p in zip(pcols, pooled, strict=True):
+        if p is not None and stats.is_drift(r.method, p, r.threshold):
+            r.warning = ""
 
     approximate = any(r.approximate for r in results)
     n = len(results)

@@ -312,8 +312,12 @@ def pooled_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray, keys: np.ndarr
     times the side's share of all values); the rare ones are pooled, in the order of their keys'
     text, into "other" groups each expecting that many on both sides (a short remainder joins the
     last). The grouping uses only the values and their totals, never which side a value came
-    from, so the test keeps its level with no drift, and a side's values the other lacks (a
-    renamed code set) still fall into groups of their own."""
+    from, so the test keeps its level with no drift. It sees a change between groups only: a
+    side's values the other lacks fall into groups of their own when their text sorts apart from
+    the other side's (80 codes ``v…`` replaced by 80 ``w…``: p ≈ 4e-92), but new codes that sort
+    beside the old ones (``SKU-001-A`` replaced by ``SKU-001-B``) share groups with them and the
+    complete replacement scores p = 0.998 with each code twice. A pooled p-value that does not
+    drift cannot tell drift from noise; it never shows there is none."""
     from scipy.stats import chi2_contingency
 
     rc = np.asarray(ref_counts, dtype=float)
@@ -346,36 +350,54 @@ def pooled_pvalue(ref_counts: np.ndarray, cur_counts: np.ndarray, keys: np.ndarr
 
 
 def sparse_categories(method: str, k: int, ref_counts: np.ndarray, cur_counts: np.ndarray,
-                      keys: np.ndarray, score: float, threshold: float) -> str:  # fmt: skip
+                      keys: np.ndarray, score: float, threshold: float, *,
+                      level: float | None = None) -> str:  # fmt: skip
     """Why a drifted categorical column's score says little with ``k`` distinct values (both
     sides) in its aligned counts, or ``""``. A distance: its no-drift score
     (:func:`no_drift_score`) reaches ``threshold`` and its ``score`` stays within
-    :data:`NOISE_FACTOR` of it. A p-value: fewer than :data:`MIN_VALUES_PER_CATEGORY` values per
-    distinct value on a side, and the test with rare values pooled (:func:`pooled_pvalue`) does
-    not drift either. A column that moved beyond its noise is drift, warned of by neither."""
+    :data:`NOISE_FACTOR` of it (checked only with at least :data:`MIN_VALUES_PER_CATEGORY`
+    values per category a side). A p-value: fewer than :data:`MIN_VALUES_PER_CATEGORY` values
+    per distinct value on a side, and the test with rare values pooled (:func:`pooled_pvalue`)
+    does not drift at ``level`` either (default ``threshold``; ``0.0`` never clears the warning:
+    :func:`ctloop.drift.engine.finish` judges the pooled p-value after a correction). A column
+    that moved beyond its noise is drift, warned of by neither."""
     n_ref, n_cur = int(np.sum(ref_counts)), int(np.sum(cur_counts))
     counted = f"{k:,} distinct values in {n_ref:,} reference and {n_cur:,} current values"
     expected = no_drift_score(method, k, n_ref, n_cur)
     if expected is not None:
-        if expected < threshold or score >= NOISE_FACTOR[method] * expected:
+        if expected < threshold:
             return ""
-        if method in ("jensenshannon", "hellinger"):
-            enough = (k - 1) / (4 * threshold**2)
-        else:
-            enough = (2 if method == "psi" else 1) * (k - 1) / threshold
+        # the noise factor holds only where each side has the values per category the no-drift
+        # score's leading order needs: with fewer, a category one side lacks scores by the zero
+        # fill (evidently's 0.0001, whose log KL and PSI take), far above that order
+        filled = min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k
+        if filled and score >= NOISE_FACTOR[method] * expected:
+            return ""
+        within = f"less than {NOISE_FACTOR[method]:g} times that"
+        if score >= NOISE_FACTOR[method] * expected:
+            within = (f"which with fewer than {MIN_VALUES_PER_CATEGORY} values per category on a side cannot "
+                      "be told from that noise (a category one side lacks scores by its zero fill)")  # fmt: skip
+        below = ""  # a threshold of 0 (allowed) no sample size brings the no-drift score below
+        if threshold > 0:
+            if method in ("jensenshannon", "hellinger"):
+                enough = (k - 1) / (4 * threshold**2)
+            else:
+                enough = (2 if method == "psi" else 1) * (k - 1) / threshold
+            below = f" (below it from about {math.ceil(enough):,} values per side)"
         return (
             f"{counted}; two samples of one distribution score about {expected:.3g} by {method} "
-            f"with so few values per category, at or above its threshold {threshold:g} (below it from "
-            f"about {math.ceil(enough):,} values per side), and it scores {score:.3g}, less than "
-            f"{NOISE_FACTOR[method]:g} times that"
+            f"with so few values per category, at or above its threshold {threshold:g}{below}, "
+            f"and it scores {score:.3g}, {within}"
         )
     if min(n_ref, n_cur) >= MIN_VALUES_PER_CATEGORY * k:
         return ""
     pooled = pooled_pvalue(ref_counts, cur_counts, keys)
-    if pooled is not None and is_drift(method, pooled, threshold):
+    if pooled is not None and is_drift(method, pooled, threshold if level is None else level):
         return ""
     grouped = ("no two groups of at least 5 values per side" if pooled is None
-               else f"with rare values grouped it scores p = {pooled:.3g}, no drift")  # fmt: skip
+               else f"with rare values grouped (in the order of their text) it scores p = {pooled:.3g}, "
+               "which cannot tell either: it misses changes within a group, such as new codes "
+               "that sort beside the old ones")  # fmt: skip
     return (
         f"{counted}, fewer than {MIN_VALUES_PER_CATEGORY} per value; {method} scores a value one "
         "side lacks as drift (p = 0) and finds it in two samples of one distribution of so many values; "

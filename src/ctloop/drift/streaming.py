@@ -1165,9 +1165,16 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         lossy = {id(x): x.categories.limit if x.categories is not None else x.numeric.budget
                  for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
         limit = min(lossy.values())
-        ranges = next(
-            (x for x in (rs, cs) if x.categories is None and lossy.get(id(x)) == limit), None
-        )
+        ranged = [x.categories is None and id(x) in lossy for x in (rs, cs)]
+        if ranged[0] != ranged[1]:
+            # value-range labels ("[a, b]") hashed as text meet the other side's values in unrelated
+            # buckets: no sketch size makes them comparable
+            side, other = ("reference", "current") if ranged[0] else ("current", "reference")
+            raise DriftError(
+                f"column {name!r}: the {side} state counts it in value ranges of its numeric sketch and "
+                f"the {other} state counts its values: value ranges cannot be compared with values as "
+                "categories; give the column one type on both sides or leave it out"
+            )
         hashed = []
         for side, x in (("reference", rs), ("current", cs)):
             if x.categories is None or not x.categories.hashed:
@@ -1175,14 +1182,6 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
                 continue
             folded = x.categories.folded(limit)  # the other side hashed into fewer buckets: fold these
             if folded is None:  # re-hashing bucket numbers as values would compare unrelated buckets
-                if ranges is not None:
-                    raise DriftError(
-                        f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets "
-                        f"and the other side in {limit} value ranges of its numeric sketch (its sketch_size, "
-                        f"and {limit} does not divide {x.categories.limit}): the two cannot be compared; "
-                        f"summarise the numeric side with a --sketch-size that divides {x.categories.limit} "
-                        "(or both sides with the same max_categories and sketch size)"
-                    )
                 raise DriftError(
                     f"column {name!r}: the {side} state counts it in {x.categories.limit} hash buckets and "
                     f"the other side in {limit} (their max_categories differ, and {limit} does not divide "
@@ -1204,15 +1203,16 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
         method = stats.default_method("categorical", n_ref, n_unique)
     st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     detail = "p-value" if st.kind == "p_value" else "distance"
-    warning = engine.many_categories(name, st, rc, cc, keys)
+    warning, pooled = engine.many_categories(name, st, rc, cc, keys)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
-                                  st.drifted, detail, warning=warning)  # fmt: skip
+                                  st.drifted, detail, warning=warning, pooled_p=pooled)  # fmt: skip
     # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
     low, high = (st.score, _DISTANCE_MAX[method]) if method in _DISTANCE_MAX else (None, None)
     out = _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
                        f"{detail}; approximate: {why}")  # fmt: skip
     out.warning = warning  # k counts hash buckets there: at most the distinct values
+    out.pooled_p = pooled
     return out
 
 
