@@ -81,6 +81,7 @@ from ctloop.drift.sketch import (
     MIN_BUDGET,
     CategoryCounts,
     NumericSketch,
+    aligned,
     aligned_counts,
     compare_cdfs,
     decode_array,
@@ -1166,15 +1167,11 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
                  for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
         limit = min(lossy.values())
         ranged = [x.categories is None and id(x) in lossy for x in (rs, cs)]
-        if ranged[0] != ranged[1]:
-            # value-range labels ("[a, b]") hashed as text meet the other side's values in unrelated
-            # buckets: no sketch size makes them comparable
-            side, other = ("reference", "current") if ranged[0] else ("current", "reference")
-            raise DriftError(
-                f"column {name!r}: the {side} state counts it in value ranges of its numeric sketch and "
-                f"the {other} state counts its values: value ranges cannot be compared with values as "
-                "categories; give the column one type on both sides or leave it out"
-            )
+        if any(ranged):
+            # value-range labels ("[a, b]") hashed as text would meet the other side's values (or its
+            # own ranges) in unrelated buckets: both sides go on the numeric sketch's grid instead
+            ref, cur = _on_one_grid(name, rs, cs, ranged)
+            return _categorical_counts(name, method, thr, ref, cur, why)
         hashed = []
         for side, x in (("reference", rs), ("current", cs)):
             if x.categories is None or not x.categories.hashed:
@@ -1194,6 +1191,48 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
                 cur = folded.counts
             hashed.append(True)
         ref, cur = _hashed(ref, limit, hashed[0]), _hashed(cur, limit, hashed[1])
+    return _categorical_counts(name, method, thr, ref, cur, why)
+
+
+def _numbers_sketch(col: ColumnState) -> NumericSketch | None:
+    """The column's values on a numeric sketch: its own, or its exact counts when every counted
+    value is a finite plain number (object ints, a ``category`` of numbers); else ``None``."""
+    if col.categories is None:
+        return col.numeric
+    if col.categories.hashed:
+        return None
+    values, counts = list(col.categories.counts), list(col.categories.counts.values())
+    plain = all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+                and math.isfinite(v) for v in values)  # fmt: skip
+    if not values or not plain:
+        return None
+    sketch = NumericSketch(max(MIN_BUDGET, len(values)))
+    sketch.add_counts(np.asarray(values, dtype=np.float64), np.asarray(counts, dtype=np.int64))
+    return sketch
+
+
+def _on_one_grid(name: str, rs: ColumnState, cs: ColumnState,
+                 ranged: list[bool]) -> tuple[dict[Any, int], dict[Any, int]]:  # fmt: skip
+    """Counts of both sides in the buckets of the numeric sketches' common grid (``aligned``: the
+    coarser resolution): a side past its sketch keeps only value ranges, and ranges of one side
+    and values (or other ranges) of the other meet only on that grid. Buckets merge values, so
+    the score is a lower bound, as for hash buckets. A side whose counted values are not plain
+    numbers (text, hashed objects) cannot go there: refused, naming the column."""
+    a, b = _numbers_sketch(rs), _numbers_sketch(cs)
+    if a is None or b is None:
+        side, other = ("reference", "current") if ranged[0] else ("current", "reference")
+        raise DriftError(
+            f"column {name!r}: the {side} state counts it in value ranges of its numeric sketch and "
+            f"the {other} state counts values that are not all plain numbers: value ranges cannot be "
+            "compared with them as categories; give the column one type on both sides or leave it out"
+        )
+    a, b = aligned(a, b)
+    return ({int(k): int(c) for k, c in zip(a.keys, a.counts, strict=True)},
+            {int(k): int(c) for k, c in zip(b.keys, b.counts, strict=True)})  # fmt: skip
+
+
+def _categorical_counts(name: str, method: str | None, thr: float | None, ref: dict[Any, int],
+                        cur: dict[Any, int], why: str | None) -> engine.ColumnDrift:  # fmt: skip
     rc, cc, keys = aligned_counts(ref, cur)
     n_ref, n_cur = int(rc.sum()), int(cc.sum())
     if n_ref == 0 or n_cur == 0:
