@@ -671,8 +671,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                     retyped, champion, pred_b = exc, None, None
                 else:  # a stray '?' or 'n/a': the champion's imputer fills it, as it fills an empty cell
                     rows_b, as_missing[exc.column] = few[0], few[1:]
-            except EvaluationError:
-                if first is None:
+            except EvaluationError as exc:
+                # only the NaN the filled words became; any other refusal is the champion's own (an
+                # unknown category, a missing column): it stays an error, not a type change to skip
+                if first is None or not as_missing or "contains NaN" not in str(exc.__cause__ or ""):
                     raise
                 # no imputer (a Pipeline fitted outside ctloop: "Input X contains NaN"): it cannot read the
                 # words as empty cells either, so the column's type changed for it, as before they were filled
