@@ -109,6 +109,7 @@ AUDIT_DUPLICATE_OF = AUDIT_PREFIX + "duplicate_of"  # a retried create's copy of
 
 LOCK_SUFFIX = ".ctloop-promotion-lock"
 # a lock whose lease ended, once broken (``MlflowRegistry._break_lease``): this and a digest of the lease
+LOCK_NOT_FOUND_TRIES = 5  # creates answered "not found" in a row, no lock there: an error, not a race
 BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
@@ -1221,6 +1222,7 @@ class MlflowRegistry:
 
         lock = self._lock_name(name)
         deadline = time.monotonic() + (self.lock_timeout_s if wait else 0.0)
+        gone = 0  # creates in a row answered "not found" with no lock there
         while True:
             expires = (datetime.now(UTC) + timedelta(seconds=self.lease_s)).strftime(
                 "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -1242,9 +1244,19 @@ class MlflowRegistry:
                     raise RegistryError(
                         f"cannot take the promotion lock of {name!r}: {exc}"
                     ) from exc
+                refused = exc
             holder = self._lock_holder(name)
-            if holder is None:
-                continue  # released in between
+            if holder is None:  # released in between: take it again
+                # a store that keeps answering "not found" to a create with no lock there is no race
+                # (it spun without pause or deadline): a few in a row are an error, as before
+                gone = gone + 1 if _is_not_found(refused) else 0
+                if gone >= LOCK_NOT_FOUND_TRIES:
+                    raise RegistryError(
+                        f"cannot take the promotion lock of {name!r}: {refused} "
+                        f"({gone} creates in a row answered so, with no lock to read)"
+                    ) from refused
+                time.sleep(0.1 * gone)
+                continue
             if holder["owner"] == self.owner:
                 return  # our create was applied, its answer lost
             if holder["expired"] == "true":
