@@ -265,6 +265,17 @@ def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str,
     return found[0] if found else None
 
 
+def _blank_elsewhere(model: Any, rows: pd.DataFrame, target: str, filled: dict[str, Any]) -> bool:
+    """Whether a feature of ``model`` other than the ``filled`` ones is empty in a scored row of
+    ``rows`` (or the model names no features): its "contains NaN" is then no word's doing."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return True
+    scored = rows[rows[target].notna()] if target in rows.columns else rows
+    others = [c for c in names if c in scored.columns and c not in filled]
+    return bool(others) and bool(scored[others].isna().to_numpy().any())
+
+
 def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd.DataFrame, int, Any] | None:
     """``frame`` with the values of ``column`` that are no numbers (``'?'``, ``'n/a'``, a dict) as
     missing and the others as numbers, how many scored rows held one and one of them, when they are fewer
@@ -674,7 +685,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             except EvaluationError as exc:
                 # only the NaN the filled words became; any other refusal is the champion's own (an
                 # unknown category, a missing column): it stays an error, not a type change to skip
-                if first is None or not as_missing or "contains NaN" not in str(exc.__cause__ or ""):
+                if (first is None or not as_missing or "contains NaN" not in str(exc.__cause__ or "")
+                        or _blank_elsewhere(champion, rows_b, target, as_missing)):
                     raise
                 # no imputer (a Pipeline fitted outside ctloop: "Input X contains NaN"): it cannot read the
                 # words as empty cells either, so the column's type changed for it, as before they were filled

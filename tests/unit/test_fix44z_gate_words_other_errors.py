@@ -67,3 +67,13 @@ def test_a_champion_without_imputer_still_falls_back_to_the_skip(frame, challeng
     champion.fit(frame.iloc[:600][["rooms", "x"]], frame.y.iloc[:600])
     decision = _gate(challenger, champion, _one_word(frame.iloc[900:].astype({"rooms": object})))
     assert decision.champion_skipped == "schema"
+
+
+def test_a_real_blank_in_another_feature_stays_an_error_with_a_stray_word(frame, challenger):
+    champion = Pipeline([("s", StandardScaler()), ("m", LinearRegression())])
+    champion.fit(frame.iloc[:600][["rooms", "x"]], frame.y.iloc[:600])
+    holdout = frame.iloc[900:].astype({"rooms": object}).copy()
+    holdout.loc[N - 3, "x"] = np.nan  # the champion's own refusal, with or without the word
+    for rows in (holdout, _one_word(holdout)):
+        with pytest.raises(EvaluationError, match="contains NaN"):
+            _gate(challenger, champion, rows)
