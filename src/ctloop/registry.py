@@ -107,9 +107,9 @@ PENDING, COMMITTED, ABORTED = "pending", "committed", "aborted"
 DUPLICATE = "duplicate"  # the state of an intent's copy a retried create left (never read: its record is kept)
 AUDIT_DUPLICATE_OF = AUDIT_PREFIX + "duplicate_of"  # a retried create's copy of an audit run: the run kept
 
+LOCK_NOT_FOUND_TRIES = 5  # creates answered "not found" in a row, no lock there: an error, not a race
 LOCK_SUFFIX = ".ctloop-promotion-lock"
 # a lock whose lease ended, once broken (``MlflowRegistry._break_lease``): this and a digest of the lease
-LOCK_NOT_FOUND_TRIES = 5  # creates answered "not found" in a row, no lock there: an error, not a race
 BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
@@ -1246,7 +1246,9 @@ class MlflowRegistry:
                     ) from exc
                 refused = exc
             holder = self._lock_holder(name)
-            if holder is None:  # released in between: take it again
+            if holder is not None:
+                gone = 0  # a lock there: the not-found answers before were races lost
+            else:  # released in between: take it again
                 # a store that keeps answering "not found" to a create with no lock there is no race
                 # (it spun without pause or deadline): a few in a row are an error, as before
                 gone = gone + 1 if _is_not_found(refused) else 0
