@@ -10,6 +10,10 @@ import pytest
 from ctloop.serving.kube import InferenceServices
 from tests.doubles.kube_api import KubeApiDouble
 
+# the module-scoped store that ``registered`` copies: every module importing ``registered`` from
+# test_rollout_components gets it here, without importing it too
+from tests.serving.test_rollout_components import registered_template  # noqa: F401, E402
+
 NAMESPACE = "ml"
 
 

@@ -87,9 +87,9 @@ def test_a_late_sleep_gives_the_503_not_a_negative_timeout(monkeypatch):
     given = []
     real = Prometheus._query
 
-    def attempt(self, expr, at=None, timeout_s=None):
+    def attempt(self, expr, at=None, timeout_s=None, *parse):
         given.append(timeout_s)
-        return real(self, expr, at, timeout_s)
+        return real(self, expr, at, timeout_s, *parse)
 
     monkeypatch.setattr(Prometheus, "_query", attempt)
     with Gateway(unavailable=5) as gateway:
