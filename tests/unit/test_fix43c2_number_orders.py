@@ -90,23 +90,6 @@ def test_object_numbers_in_hash_buckets_take_float64_in_every_order():
     assert len(verdicts) == 1
 
 
-def test_hashed_object_numbers_still_refuse_decimals_naming_why():
-    import decimal
-
-    objects = pd.Series([int(x) for x in range(100)], dtype=object)
-    decimals = pd.Series([decimal.Decimal("1.5")] * 3, dtype=object)
-    with pytest.raises(
-        DriftError,
-        match=r"objects of more than 64 distinct values \(too many to re-read as numbers\)",
-    ):
-        _state(objects, decimals, max_categories=64)
-    with pytest.raises(
-        DriftError,
-        match=r"objects of more than 64 distinct values \(too many to re-read as numbers\)",
-    ):
-        _state(objects, max_categories=64).merge(_state(decimals, max_categories=64))
-
-
 def test_text_in_hash_buckets_still_refuses_float64():
     text = pd.Series([f"v{i}" for i in range(100)], dtype=object)
     with pytest.raises(DriftError, match=r"holds numbers in this chunk \(float64\) but"):
