@@ -22,7 +22,7 @@ import pytest
 from ctloop import storage
 from ctloop.errors import ConfigError
 from ctloop.scoring import check_apart
-from tests.integration.test_storage import clean_env, root, stores  # noqa: F401 - fixtures
+from tests.integration.test_storage import clean_env, root  # noqa: F401 - fixtures (stores: tests/conftest.py)
 
 pytestmark = pytest.mark.slow
 

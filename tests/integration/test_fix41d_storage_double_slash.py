@@ -13,7 +13,7 @@ import pytest
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
 from tests.fixtures.object_stores import sdk_put
-from tests.integration.test_storage import clean_env, root, stores  # noqa: F401 - fixtures
+from tests.integration.test_storage import clean_env, root  # noqa: F401 - fixtures (stores: tests/conftest.py)
 
 pytestmark = pytest.mark.slow
 

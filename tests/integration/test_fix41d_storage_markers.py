@@ -10,7 +10,7 @@ from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
 from tests.fixtures.object_stores import _sdk, sdk_put
 from tests.integration.test_fix41d_storage_double_slash import _csv, _store
-from tests.integration.test_storage import clean_env, root, stores  # noqa: F401 - fixtures
+from tests.integration.test_storage import clean_env, root  # noqa: F401 - fixtures (stores: tests/conftest.py)
 
 pytestmark = pytest.mark.slow
 
