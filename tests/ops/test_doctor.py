@@ -223,6 +223,7 @@ NAMES = [
     "Knative Serving",
     "Knative request metrics",
     "metrics ctloop/credit-default",
+    "Prometheus rules and targets",
     "Pushgateway",
     "RBAC",
     "settings",

@@ -25,6 +25,12 @@ Knative Serving    installed and its version (label ``app.kubernetes.io/version`
                    release``), needed by Serverless mode
 metrics            the chosen Prometheus metric source returns series for the stable revision
                    (``ctloop.serving.metric_sources``; which other source has them when not)
+Prometheus rules   and targets: the PrometheusRules of manifests/components/monitoring are loaded
+                   (``GET /api/v1/rules``: their groups, none failing to evaluate, group
+                   ``ctloop-source`` reading the chosen metric source) and the PodMonitor
+                   ``ctloop-inferenceservices`` has targets, none down (``up``); missing: a
+                   warning (the canary analysis queries the series itself; the alerts,
+                   dashboard and ctloop source's scrape need them)
 Pushgateway        where the monitoring windows are pushed (``PUSHGATEWAY_URL``): one read,
                    ``GET /api/v1/status`` (Pushgateway v1.5.1 ``main.go``/``api/v1/api.go``: its
                    ``build_information``), sent as the tasks send their pushes
@@ -88,6 +94,17 @@ NO_TASK_PUSHGATEWAY_CREDENTIALS = ("no Pushgateway credentials (no PUSHGATEWAY_T
 # Pushgateway v1.5.1 main.go: the v1 API under <route prefix>/api/v1, api/v1/api.go ``status``
 # ({"status": "success", "data": {"build_information": {"version": ...}, ...}}): read-only
 PUSHGATEWAY_STATUS = "/api/v1/status"
+# What manifests/components/monitoring ships for Prometheus (tests/ops/
+# test_r45_metrics_doctor_installed.py compares them with its YAML): each PrometheusRule's rule
+# groups (prometheus-operator loads a PrometheusRule's groups under their own names), and the
+# PodMonitor whose scrape pools prometheus-operator names "podMonitor/<namespace>/<name>/<endpoint
+# index>" (pkg/prometheus/promcfg.go generatePodMonitorConfig: job_name, the ``job`` of ``up``).
+SHIPPED_RULE_GROUPS = {
+    "ctloop-canary": ("ctloop-source", "ctloop-recording", "ctloop-alerts"),
+    "ctloop-model-quality": ("ctloop-model-quality",),
+    "ctloop-inference-log": ("ctloop-inference-log",),
+}
+SHIPPED_PODMONITOR = "ctloop-inferenceservices"
 TESTED_KSERVE = (0, 20, 0)
 # what KServe v0.20.0 pins: kserve-deps.env KNATIVE_SERVING_VERSION=1.21.1 (and KNATIVE_OPERATOR_VERSION
 # v1.21.1), which hack/setup/infra/knative/manage.knative-operator-helm.sh installs. Versions are
@@ -593,6 +610,7 @@ class Doctor:
             (f"metrics {t.namespace}/{t.name}", lambda t=t: self.check_metrics(t))
             for t in self.opts.targets
         ]
+        cluster += [("Prometheus rules and targets", self.check_monitoring)]
         cluster += [
             ("Pushgateway", self.check_pushgateway),
             ("RBAC", self.check_rbac),
@@ -1069,6 +1087,92 @@ class Doctor:
             f"{source_name}: no series for revision {revision} in {url}",
             f"{source.missing_hint}{others}",
         )
+
+    def check_monitoring(self) -> Check:
+        """Are the PrometheusRules and the PodMonitor ctloop ships loaded by Prometheus? Without
+        them the alerts never fire and the dashboard is empty, while every other line is ok:
+        prometheus-operator silently ignores a PrometheusRule or PodMonitor its Prometheus does
+        not select (``spec.ruleSelector``/``podMonitorSelector`` and their namespace selectors;
+        kube-prometheus-stack selects only its own ``release`` label by default). Asked of
+        Prometheus itself, not of the Kubernetes API: what counts is what it loaded."""
+        from ctloop.serving import metric_sources
+
+        name = "Prometheus rules and targets"
+        url = self._given_or_set(self.opts.prometheus_url, "PROMETHEUS_URL")
+        if not url:
+            return Check(name, SKIP, "no Prometheus URL",
+                         "--prometheus-url, PROMETHEUS_URL, or rollout.prometheus_url in ctloop.yaml")
+        prom = metric_sources.Prometheus(url, timeout_s=self.opts.timeout)
+        selected = ("is the monitoring component (manifests/components/monitoring) applied, and does "
+                    "the Prometheus select it (spec.{}Selector and spec.{}NamespaceSelector of its "
+                    "Prometheus resource; kube-prometheus-stack selects only its release label)?")
+        problems, fixes, found = [], [], []
+        try:
+            groups = prom.api("/api/v1/rules").get("groups")
+        except ServingError as exc:
+            if getattr(exc, "status", None) not in (400, 404, 405, 501):
+                raise
+            # a query API without the rules endpoint (VictoriaMetrics without vmalert, a proxy
+            # forwarding only queries): nothing to tell either way
+            return Check(name, WARN, f"{url} does not list its rules ({str(exc).rpartition(': ')[0]})",
+                         "check in the Prometheus that evaluates the rules that the PrometheusRules of "
+                         "manifests/components/monitoring are loaded")
+        loaded = {g.get("name"): g for g in (groups if isinstance(groups, list) else []) if isinstance(g, dict)}
+        missing = [rule for rule, names in SHIPPED_RULE_GROUPS.items() if not all(n in loaded for n in names)]
+        if missing:
+            problems.append(f"PrometheusRule {', '.join(missing)} not loaded (no rule group "
+                            + ", ".join(n for r in missing for n in SHIPPED_RULE_GROUPS[r] if n not in loaded) + ")")
+            fixes.append(selected.format("rule", "rule"))
+        shipped = [g for names in SHIPPED_RULE_GROUPS.values() for g in names if g in loaded]
+        if shipped:
+            found.append(f"{len(shipped)} rule groups loaded")
+        failing = [(g, r) for g in shipped for r in (loaded[g].get("rules") or [])
+                   if isinstance(r, dict) and r.get("health") == "err"]
+        if failing:
+            group, rule = failing[0]
+            what = rule.get("name") or "?"
+            why = " ".join(str(rule.get("lastError") or "").split())[:200]
+            problems.append(f"{len(failing)} rule(s) fail to evaluate, e.g. {what} of group {group}: {why}")
+            fixes.append("see the Prometheus rules page; a rule file edited by hand or an older Prometheus?")
+        source_name = self.opts.metric_source or metric_sources.DEFAULT_SOURCE
+        reads = self._source_group_reads(loaded.get(metric_sources.SOURCE_GROUP))
+        if reads and source_name not in reads:
+            problems.append(f"rule group {metric_sources.SOURCE_GROUP} reads the {', '.join(reads)} metric "
+                            f"source's series, the canary analysis {source_name}'s")
+            fixes.append(f"apply manifests/components/monitoring/sources/{source_name} after the monitoring "
+                         "component, or set rollout.rules.metric_source to the source the rules read")
+        job = f'podMonitor/.+/{SHIPPED_PODMONITOR}/[0-9]+'
+        targets = prom.query(f'up{{job=~"{job}"}}')
+        down = [labels for labels, value in targets if value == 0]
+        if not targets:
+            problems.append(f"no target of PodMonitor {SHIPPED_PODMONITOR} is scraped "
+                            f'(up{{job=~"{job}"}} is empty)')
+            fixes.append(selected.format("podMonitor", "podMonitor") + " Are its predictor pods running?")
+        elif down:
+            first = down[0]
+            where = "/".join(v for v in (first.get("namespace"), first.get("pod")) if v) or first.get("instance", "?")
+            problems.append(f"{len(down)} of {len(targets)} targets of PodMonitor {SHIPPED_PODMONITOR} are down, "
+                            f"e.g. {where} ({first.get('job')})")
+            fixes.append("see why on the Prometheus targets page; a queue-proxy port 9091 is down unless "
+                         "request-metrics-protocol: prometheus is set (knative-otel)")
+        else:
+            found.append(f"{len(targets)} targets of PodMonitor {SHIPPED_PODMONITOR} up")
+        if problems:
+            return Check(name, WARN, f"{url}: " + "; ".join(problems), "; ".join(dict.fromkeys(fixes)))
+        return Check(name, OK, f"{url}: " + ", ".join(found))
+
+    @staticmethod
+    def _source_group_reads(group: Any) -> list[str]:
+        """The metric sources whose request series the loaded ``ctloop-source`` group reads (its
+        requests rule's query as Prometheus prints it keeps the metric names)."""
+        from ctloop.serving import metric_sources
+
+        rules = (group or {}).get("rules") if isinstance(group, dict) else None
+        query = next((str(r.get("query") or "") for r in rules or [] if isinstance(r, dict)
+                      and r.get("name") == metric_sources.SOURCE_REQUESTS), "")
+        return [name for name, source in metric_sources.SOURCES.items()
+                if any(re.search(rf"(?<![\w:.]){re.escape(s.requests)}(?![\w:.])", query)
+                       for s in (source, *source.alternates))]
 
     def check_pushgateway(self) -> Check:
         """The Pushgateway the monitoring windows go to, read once (``GET /api/v1/status``) the

@@ -491,6 +491,34 @@ class Prometheus:
                           if not (text := " ".join(str(w).split())).lower().startswith("promql info:")]
         return samples
 
+    def api(self, path: str) -> dict[str, Any]:
+        """The ``data`` of one GET of another read endpoint of the HTTP API (``/api/v1/rules``:
+        Prometheus v2.42 ``web/api/v1/api.go`` ``rules``), sent as the queries are (credentials,
+        CA file, no redirect followed). A refusal is a ServingError with ``status`` (404: a back
+        end without that endpoint); an answer that is no API response is one naming the URL."""
+        req = urllib.request.Request(f"{self.url}{path}", headers=self.auth.headers())
+        try:
+            with self._open(req, timeout=self.timeout_s) as resp:
+                payload = json.loads(read_answer(resp, self.timeout_s))
+        except urllib.error.HTTPError as exc:
+            why = _error_text(exc, self.timeout_s)
+            if exc.code in (401, 403):
+                raise ServingError(self._refused(exc.code, why)) from exc
+            error = ServingError(f"Prometheus at {self.url} answered HTTP {exc.code} to GET {path}: {why}")
+            error.status = exc.code
+            raise error from exc
+        except AnswerTooLong as exc:
+            raise ServingError(f"Prometheus at {self.url} answered GET {path} with {exc}") from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
+                json.JSONDecodeError, UnicodeDecodeError) as exc:
+            why = " ".join(str(exc).split())[:200]
+            raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict) or payload.get("status") != "success" or not isinstance(data, dict):
+            raise ServingError(f"Prometheus at {self.url} answered GET {path} with no Prometheus API response; "
+                               "is prometheus_url its HTTP API?")
+        return data
+
     def _refused(self, code: int, why: str) -> str:
         where = f"Prometheus at {self.url} refused the query (HTTP {code} {why})"
         if not self.auth.sends_credentials:
