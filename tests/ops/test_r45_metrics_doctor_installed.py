@@ -164,11 +164,14 @@ def test_no_prometheus_url_is_skipped(clean_env):
 
 
 class QueryOnly(BaseHTTPRequestHandler):
-    """A query API without the rules endpoint (VictoriaMetrics' vmselect without ``-vmalert.proxyURL``
-    answers ``/api/v1/rules`` with an error): 404 there."""
+    """A query API that does not list its rules: 404 (VictoriaMetrics' vmselect without
+    ``-vmalert.proxyURL``, a proxy forwarding only queries), or 403 on the rules path alone (an
+    auth proxy letting these credentials query but not list rules)."""
+
+    code = 404
 
     def do_GET(self):  # noqa: N802 - http.server's name
-        self.send_response(404)
+        self.send_response(self.code)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", "9")
         self.end_headers()
@@ -178,11 +181,14 @@ class QueryOnly(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_query_api_without_rules_is_a_warning_not_a_failure(clean_env):
-    with InThreadServer(QueryOnly) as server:
+class RulesForbidden(QueryOnly):
+    code = 403
+
+
+@pytest.mark.parametrize("handler", [QueryOnly, RulesForbidden], ids=["404", "403"])
+def test_a_query_api_without_rules_is_a_warning_not_a_failure(handler, clean_env):
+    with InThreadServer(handler) as server:
         check = Doctor(DoctorOptions(prometheus_url=server.root_url)).check_monitoring()
-    assert (
-        check.status == WARN
-        and "does not list its rules" in check.line()
-        and "HTTP 404" in check.line()
-    )
+    line = check.line()
+    assert check.status == WARN and "does not list its rules" in line, line
+    assert f"HTTP {handler.code}" in line

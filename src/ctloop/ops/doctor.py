@@ -1110,11 +1110,14 @@ class Doctor:
         try:
             groups = prom.api("/api/v1/rules").get("groups")
         except ServingError as exc:
-            if getattr(exc, "status", None) not in (400, 404, 405, 501):
+            status = getattr(exc, "status", None)
+            if status not in (400, 401, 403, 404, 405, 501):
                 raise
             # a query API without the rules endpoint (VictoriaMetrics without vmalert, a proxy
-            # forwarding only queries): nothing to tell either way
-            return Check(name, WARN, f"{url} does not list its rules ({str(exc).rpartition(': ')[0]})",
+            # forwarding only queries) or one that lets these credentials query but not list rules
+            # (the metrics line says when the queries are refused too): nothing to tell either way
+            why = f"HTTP {status}" if status in (401, 403) else str(exc).rpartition(": ")[0]
+            return Check(name, WARN, f"{url} does not list its rules ({why})",
                          "check in the Prometheus that evaluates the rules that the PrometheusRules of "
                          "manifests/components/monitoring are loaded")
         loaded = {g.get("name"): g for g in (groups if isinstance(groups, list) else []) if isinstance(g, dict)}

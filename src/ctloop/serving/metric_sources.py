@@ -502,9 +502,8 @@ class Prometheus:
                 payload = json.loads(read_answer(resp, self.timeout_s))
         except urllib.error.HTTPError as exc:
             why = _error_text(exc, self.timeout_s)
-            if exc.code in (401, 403):
-                raise ServingError(self._refused(exc.code, why)) from exc
-            error = ServingError(f"Prometheus at {self.url} answered HTTP {exc.code} to GET {path}: {why}")
+            error = ServingError(self._refused(exc.code, why) if exc.code in (401, 403) else
+                                 f"Prometheus at {self.url} answered HTTP {exc.code} to GET {path}: {why}")
             error.status = exc.code
             raise error from exc
         except AnswerTooLong as exc:
