@@ -33,6 +33,7 @@ from ctloop.ops.doctor import (
     Doctor,
     DoctorOptions,
 )
+from ctloop.serving.metric_sources import SOURCES, get_source
 from tests.fixtures.prometheus import prometheus_with, wait_for
 from tests.fixtures.servers import InThreadServer, dead_port
 
@@ -192,3 +193,11 @@ def test_a_query_api_without_rules_is_a_warning_not_a_failure(handler, clean_env
     line = check.line()
     assert check.status == WARN and "does not list its rules" in line, line
     assert f"HTTP {handler.code}" in line
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_each_source_group_is_told_apart(source):
+    """The requests rule of every source's group (sources/<name>) names that source alone."""
+    rule = get_source(source).rule_group()["rules"][0]
+    group = {"rules": [{"name": rule["record"], "query": rule["expr"]}]}
+    assert Doctor._source_group_reads(group) == [source]
