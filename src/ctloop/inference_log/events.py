@@ -540,7 +540,8 @@ def _utc_time(value: str | None) -> str:
 
 # ------------------------------------------------------------------ payload shapes
 def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
-    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k]: data flat
+    """Validate one v2 tensor; returns (rows, columns, nested). Shape [] (rank 0): one row of its
+    one value (before round 45 an ``IndexError``: a 500, the event lost). Shape [N] or [N, k]: data flat
     row-major (N*k values) or nested (N lists of k values). Shape [N, d1, d2, …] (rank 3 or more,
     an image model's input): N rows of k = d1*d2*… values, data flat or nested as the shape says,
     each row flattened row-major (nested is False: :func:`_row_values` gives the flat data)."""
@@ -555,6 +556,11 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
         shape = [len(data), len(data[0])] if nested else [len(data)]
     if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
         raise PayloadError(f"{where}.shape must be a list of non-negative integers; got {shape!r}")
+    if not shape:  # rank 0, one value: KServe's answer for a predict() returning a numpy scalar
+        if nested or len(data) != 1:  # (v0.20.0 utils.get_predict_response: shape=list(result.shape))
+            held = "nested data" if nested else f"{len(data)} values"
+            raise PayloadError(f"{_named(where, t)} has shape [] (one value) but {held}")
+        return 1, 1, False
     if len(shape) == 1:
         n, k = shape[0], 1
         if nested:
