@@ -493,7 +493,7 @@ def _by_inference_id(logs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     half = has_req != has_resp
     if not half.any():
         return logs, {}
-    halves = pd.DataFrame({"request_id": group.loc[half, "request_id"], "response": has_resp[half],
+    halves = pd.DataFrame({"request_id": group.loc[half, "request_id"].astype(object), "response": has_resp[half],
                            "time": group.loc[half, "time"].astype(str),
                            "named": group.loc[half, INFERENCE_ID].notna()})
     events = halves.groupby(["request_id", "response"])["time"].nunique().groupby(level=0).max()
@@ -505,6 +505,7 @@ def _by_inference_id(logs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     original = logs.loc[rows, "request_id"].astype(str)
     keys = original + _SPLIT + logs.loc[rows, INFERENCE_ID].astype(str)
     logs = logs.copy()
+    logs["request_id"] = logs["request_id"].astype(object)  # a categorical column takes no new key
     logs.loc[rows, "request_id"] = keys
     return logs, dict(zip(keys, original, strict=True))
 
