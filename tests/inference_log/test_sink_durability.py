@@ -207,7 +207,7 @@ def test_local_parquet_and_its_directory_are_fsynced_before_the_wal_segment_is_d
     (part,) = (tmp_path / "root").rglob("*.parquet")
     assert not segments[0].exists()
     before_delete = {path for path, segment_there in synced if segment_there}
-    assert str(part) + ".tmp" in before_delete, "Parquet file not fsynced before the WAL segment went"
+    assert str(part.with_name(f".{part.name}.tmp")) in before_delete, "Parquet file not fsynced before the WAL segment went"
     for directory in (part.parent, part.parent.parent, part.parent.parent.parent, tmp_path / "root"):
         assert str(directory) in before_delete, f"{directory} not fsynced before the WAL segment went"
     wal_dir_after = [path for path, segment_there in synced if not segment_there]

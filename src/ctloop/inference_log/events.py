@@ -265,7 +265,11 @@ def _text(body: bytes, charset: str | None) -> str:
     reads such a body (a Go model server answers it; KServe's agent forwards the bytes as-is).
     Before round 44 such a body was a 400 and, the agent never retrying, the event was lost.
     Only text charsets are honoured (:func:`_text_codec`): a declared ``unicode_escape`` would
-    rewrite values, ``undefined`` or a name with a NUL in it would raise."""
+    rewrite values, ``undefined`` or a name with a NUL in it would raise. A ``latin1`` or ``ascii``
+    label (:data:`WINDOWS_1252_LABELS`) is read as windows-1252, as the WHATWG Encoding Standard
+    says (:func:`windows_1252`)."""
+    if charset is not None and charset.strip().lower() in WINDOWS_1252_LABELS:
+        return windows_1252(body)
     codec = _text_codec(charset)
     if codec is not None:
         try:
@@ -273,6 +277,26 @@ def _text(body: bytes, charset: str | None) -> str:
         except ValueError:  # UnicodeDecodeError, and the UnicodeError of a codec that refuses input
             pass
     return body.decode("utf-8", "replace")
+
+
+# The labels the WHATWG Encoding Standard (encodings.json, "Legacy single-byte encodings") gives
+# windows-1252: what browsers and Go's golang.org/x/net/html/charset read them as. A true ISO-8859-1
+# encoder (Python's http.client for a str body, Java's ISO_8859_1) writes 0x80-0x9F only for C1
+# control characters, which no text holds; a windows-1252 one labelled latin1 writes them for
+# "€", "–", "™"…: read as ISO-8859-1 those were stored as control characters (before round 45)
+WINDOWS_1252_LABELS = frozenset({
+    "ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100",
+    "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii", "windows-1252",
+    "x-cp1252",
+})
+# windows-1252's characters for 0x80-0x9F where Python's latin-1 gives the C1 controls; the five
+# bytes windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) stay U+0081… as WHATWG maps them
+_C1_AS_1252 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def windows_1252(body: bytes) -> str:
+    """``body`` decoded as the WHATWG Encoding Standard's windows-1252 (every byte a character)."""
+    return body.decode("latin-1").translate(_C1_AS_1252)
 
 
 # Python codecs that decode text but are no charset of a text body: escape sequences turned into
@@ -516,7 +540,8 @@ def _utc_time(value: str | None) -> str:
 
 # ------------------------------------------------------------------ payload shapes
 def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
-    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k]: data flat
+    """Validate one v2 tensor; returns (rows, columns, nested). Shape [] (rank 0): one row of its
+    one value (before round 45 an ``IndexError``: a 500, the event lost). Shape [N] or [N, k]: data flat
     row-major (N*k values) or nested (N lists of k values). Shape [N, d1, d2, …] (rank 3 or more,
     an image model's input): N rows of k = d1*d2*… values, data flat or nested as the shape says,
     each row flattened row-major (nested is False: :func:`_row_values` gives the flat data)."""
@@ -531,6 +556,11 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
         shape = [len(data), len(data[0])] if nested else [len(data)]
     if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
         raise PayloadError(f"{where}.shape must be a list of non-negative integers; got {shape!r}")
+    if not shape:  # rank 0, one value: KServe's answer for a predict() returning a numpy scalar
+        if nested or len(data) != 1:  # (v0.20.0 utils.get_predict_response: shape=list(result.shape))
+            held = "nested data" if nested else f"{len(data)} values"
+            raise PayloadError(f"{_named(where, t)} has shape [] (one value) but {held}")
+        return 1, 1, False
     if len(shape) == 1:
         n, k = shape[0], 1
         if nested:
@@ -1446,7 +1476,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["error_text", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["error_text", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

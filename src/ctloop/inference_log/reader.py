@@ -446,7 +446,9 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
       its halves' rows do not say which form the bodies had (``instances``/``predictions`` make
       the same rows), so here it too loses its response (review F2; see docs/inference-log.md);
     * several requests or responses sharing one id (a reused ``ce-id``): which response answers
-      which request is unknown, so every half stays as written.
+      which request is unknown, so every half stays as written — unless every half row of the id
+      carries a v2 body ``id`` (``meta_inference_id``): then halves pair by it as the sink pairs
+      their events (:func:`_by_inference_id`).
 
     Copies are kept once: rows of the same key, kind and ``time`` (a WAL replayed after a crash, an
     event delivered twice), a request half with the time of a complete row of its id, and a
@@ -459,6 +461,66 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
     ``types``: the model's column types (``schema.registry``), which a columnar pair's whole values
     are typed with (:func:`_whole_pairs`); without them, the types of the values stored.
     """
+    logs, split = _by_inference_id(logs)
+    if split:
+        return _unsplit(_merge_halves(logs, types), split)
+    return _merge_halves(logs, types)
+
+
+_SPLIT = "\x00"  # between a request_id and a v2 id in a pairing key (no HTTP header holds a NUL)
+
+
+def _by_inference_id(logs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``logs`` with the ``request_id`` of every row of a reused id (several request or response
+    half events under it) whose half rows all carry the Open Inference Protocol's ``id``
+    (``meta_inference_id``) made ``<request_id>\\0<id>``, and the map back: such halves pair by
+    their body ``id`` as one sink replica pairs their events (``Sink._add``, round 42), so two calls
+    a client sent under one ``Ce-Id`` are the two rows one replica writes, not four halves. Nothing
+    changes for an id whose halves are one request and one response (a server making up its own
+    response ``id`` still has them stitched) or one without a body ``id`` on every half."""
+    import pandas as pd
+
+    from ctloop.inference_log.events import INFERENCE_ID
+
+    if INFERENCE_ID not in logs.columns or "request_id" not in logs.columns or "time" not in logs.columns:
+        return logs, {}
+    involved = halves_involved(logs)
+    if not involved.any():
+        return logs, {}
+    group = logs[involved]
+    has_req = flag(group["has_request"]) if "has_request" in group.columns else pd.Series(True, index=group.index)
+    has_resp = flag(group["has_response"]) if "has_response" in group.columns else pd.Series(True, index=group.index)
+    half = has_req != has_resp
+    if not half.any():
+        return logs, {}
+    halves = pd.DataFrame({"request_id": group.loc[half, "request_id"].astype(object), "response": has_resp[half],
+                           "time": group.loc[half, "time"].astype(str),
+                           "named": group.loc[half, INFERENCE_ID].notna()})
+    events = halves.groupby(["request_id", "response"])["time"].nunique().groupby(level=0).max()
+    named = halves.groupby("request_id")["named"].all()
+    reused = events.index[(events > 1) & named.reindex(events.index).to_numpy(bool)]
+    if not len(reused):
+        return logs, {}
+    rows = logs["request_id"].isin(reused) & logs[INFERENCE_ID].notna()
+    original = logs.loc[rows, "request_id"].astype(str)
+    keys = original + _SPLIT + logs.loc[rows, INFERENCE_ID].astype(str)
+    logs = logs.copy()
+    logs["request_id"] = logs["request_id"].astype(object)  # a categorical column takes no new key
+    logs.loc[rows, "request_id"] = keys
+    return logs, dict(zip(keys, original, strict=True))
+
+
+def _unsplit(frame: pd.DataFrame, split: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with the pairing keys :func:`_by_inference_id` made back to their ``request_id``."""
+    keyed = frame["request_id"].isin(split.keys())
+    if keyed.any():
+        frame = frame.copy()
+        frame.loc[keyed, "request_id"] = frame.loc[keyed, "request_id"].map(split)
+    return frame
+
+
+def _merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.DataFrame:
+    """:func:`merge_halves` of rows whose pairing key is ``request_id``."""
     import numpy as np
     import pandas as pd
 

@@ -51,6 +51,7 @@ from ctloop.columns import (
     TIME,
 )
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.events import INFERENCE_ID
 from ctloop.inference_log.reader import open_parquet
 from ctloop.inference_log.schema import WHOLE
 
@@ -325,6 +326,8 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
                                                                                       *columns]) if c in schema.names]
     if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names:
         wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
+    if columns is not None and HAS_RESPONSE in wanted and INFERENCE_ID in schema.names:
+        wanted.append(INFERENCE_ID)  # what merge_halves pairs the halves of a reused id by (v2 body ids)
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
     ids = key_columns(schema)

@@ -307,14 +307,18 @@ def fsync_dir(path: Path) -> None:
 
 def write_durably(path: Path, data: bytes) -> None:
     """Local file, crash-safe: temp file written and fsynced, renamed into place, then its
-    directory fsynced, and the parent of every directory created for it."""
+    directory fsynced, and the parent of every directory created for it. The temp file is
+    ``.<name>.tmp``: a process killed before the rename leaves it where ``pyarrow.dataset`` and
+    Spark list data, and they skip only names starting with ``.`` or ``_`` (before round 45,
+    ``<name>.tmp`` was read as Parquet: the flush's rows twice once the WAL replay wrote them again,
+    or ``Parquet magic bytes not found`` for a file cut short)."""
     created = []
     parent = path.parent
     while not parent.exists():
         created.append(parent)
         parent = parent.parent
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
