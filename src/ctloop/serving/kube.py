@@ -37,6 +37,9 @@ KNATIVE_GROUP = "serving.knative.dev"
 KNATIVE_VERSION = "v1"
 REVISIONS = "revisions"
 REVISION_RULE = (KNATIVE_GROUP, REVISIONS, ("get",))
+# KServe v0.20.0 pkg/constants/constants.go KnativeServiceKind: the kind whose absence from the
+# discovery of serving.knative.dev/v1 makes the controller reject Knative mode (ServerlessModeRejected)
+KNATIVE_SERVICE_KIND = "Service"
 # KServe v0.20.0 pkg/constants/constants.go StorageInitializerSourceUriInternalAnnotationKey: the
 # predictor's storageUri, set on the Knative Service's template (pkg/controller/v1beta1/
 # inferenceservice/components/predictor.go addStorageInitializerAnnotations) and so on every
@@ -217,6 +220,24 @@ class InferenceServices:
             raise
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
+
+    def knative_served(self) -> bool | None:
+        """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
+        ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode
+        (``pkg/controller/v1beta1/inferenceservice/controller.go``: ``utils.IsCrdAvailable``, a
+        discovery of the group version, a 404 meaning absent). Discovery needs no Role (every
+        authenticated identity may read ``/apis/*``, ClusterRole ``system:discovery``). ``None``
+        when the answer says neither (an error, no answer)."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            found = self.api.get_api_resources(KNATIVE_GROUP, KNATIVE_VERSION, **self.timeout)
+        except ApiException as exc:
+            return False if exc.status == 404 else None
+        except Exception:  # noqa: BLE001 - no answer, an answer that is no APIResourceList: unknown
+            return None
+        resources = getattr(found, "resources", None) or []
+        return any(getattr(r, "kind", None) == KNATIVE_SERVICE_KIND for r in resources)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create; a create whose answer did not come (a read timeout, a dropped connection) may
@@ -414,6 +435,31 @@ def invalid_spec(isvc: dict[str, Any] | None) -> str:
     return " ".join(why.split())
 
 
+# KServe v0.20.0 controller.go: the Warning event it records (and nothing else: no condition, no
+# revision) when a service resolves to Knative mode and Knative Services are not served
+SERVERLESS_REJECTED = "ServerlessModeRejected"
+
+
+def knative_unreconciled(isvc: dict[str, Any] | None) -> bool:
+    """A service in Knative mode for which KServe made no Knative Service (no revision in its
+    status): what KServe v0.20.0 leaves when it rejects Knative mode — ``InitializeConditions``
+    (Ready, PredictorReady, IngressReady all Unknown) and ``status.deploymentMode: Knative`` —
+    and also what a service not reconciled yet shows, hence :meth:`InferenceServices.knative_served`."""
+    from ctloop.serving.isvc import KNATIVE, deployment_mode
+
+    return bool(isvc) and not predictor_status(isvc).get("latestCreatedRevision") and deployment_mode(isvc) == KNATIVE
+
+
+def no_knative() -> str:
+    """Why a service in Knative mode gets no revision on a cluster that serves no Knative Services."""
+    return ("it is in Knative mode, and this "
+            f"cluster serves no Knative Services ({KNATIVE_GROUP}/{KNATIVE_VERSION} has no kind "
+            f"{KNATIVE_SERVICE_KIND}): KServe v0.20.0 rejects it (event {SERVERLESS_REJECTED}: \"It is not possible to "
+            "use Knative deployment mode when Knative Services are not available\") and makes no revision. Install "
+            "Knative Serving (KServe 0.20 pins 1.21.1), then restart the KServe controller (it caches the "
+            "discovery and does not retry a rejected service) and deploy again")
+
+
 # How long a wait polls a status still showing the InvalidSpec read before its write
 # (wait_for's invalid_before) before it ends: a patch KServe has not reconciled yet still shows it
 INVALID_SPEC_GRACE_S = 15.0
@@ -441,6 +487,7 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     deadline = time.monotonic() + timeout_s if deadline is None else deadline
     grace_until = min(deadline, time.monotonic() + INVALID_SPEC_GRACE_S)  # read at call time (tests shorten it)
     seen: dict[str, Any] | None = None
+    knative_asked = False  # whether Knative Services are served (knative_served): asked once per wait
     while True:
         try:
             seen = isvcs.get(name)
@@ -467,6 +514,11 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                          "\"$(date +%s)\") or recreate the service, then deploy again")
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
                                f"cannot serve its spec ({INVALID_SPEC}: {invalid}){stale}")
+        if not knative_asked and knative_unreconciled(seen) and not invalid:
+            knative_asked = True
+            if getattr(isvcs, "knative_served", lambda: None)() is False:
+                raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: "
+                                   f"{no_knative()}")
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: {failure}")
@@ -481,4 +533,5 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 
 
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
-           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec"]
+           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec",
+           "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled"]
