@@ -221,6 +221,21 @@ class InferenceServices:
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
 
+    def revision_gone(self, revision: str) -> bool:
+        """Knative has no Revision ``revision`` (HTTP 404): garbage-collected (``config-gc``: a
+        non-active revision past ``retain-since-create-time``, beyond ``min-non-active-revisions``;
+        knative-v1.21.1 ``pkg/reconciler/gc``) or deleted. ``False`` when it exists, and when that
+        cannot be told (HTTP 403: the Role lacks ``get`` on revisions; an error)."""
+        from kubernetes.client.exceptions import ApiException
+
+        what = f"get Revision {self.namespace}/{revision}"
+        try:
+            self._call(what, lambda: self.api.get_namespaced_custom_object(
+                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+        except ServingError as exc:
+            return isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404
+        return False
+
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
         ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode
