@@ -15,7 +15,7 @@ def _isvcs(args):
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ctloop.serving.isvc import spec_version
+    from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, spec_version, tag_host_problem
     from ctloop.serving.kube import (
         CONFIGURATION_READY,
         invalid_spec,
@@ -49,6 +49,10 @@ def _status(args: argparse.Namespace) -> int:
         print(f"  INVALID SPEC: {invalid}")
     elif knative_unreconciled(obj) and isvcs.knative_served() is False:  # KServe rejects Knative mode
         print(f"  NO KNATIVE: {no_knative()}")
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    if str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true" and (templates := isvcs.network_templates()):
+        if problem := tag_host_problem(args.isvc, args.namespace, *templates):  # Knative reports no traffic
+            print(f"  TAG HOST: {problem}")
     for cond in (obj.get("status") or {}).get("conditions") or []:
         # a condition KServe reports False (IngressReady: the route not programmed; LatestDeploymentReady,
         # RoutesReady, Ready), each once; the configuration's RevisionFailed is FAILED above

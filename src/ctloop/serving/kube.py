@@ -236,6 +236,23 @@ class InferenceServices:
             return isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404
         return False
 
+    def network_templates(self) -> tuple[str, str] | None:
+        """Knative's ``(domain-template, tag-template)`` from its ConfigMap config-network
+        (``isvc.NETWORK_CONFIG``; ``""`` for a key left out: Knative's default), ``None`` when it
+        cannot be read — the runner's Role has no rule for it (403), Knative elsewhere (404), an
+        error: the check it serves (``isvc.check_tag_host``) is then skipped."""
+        from kubernetes import client
+
+        from ctloop.serving.isvc import DOMAIN_TEMPLATE_KEY, NETWORK_CONFIG, TAG_TEMPLATE_KEY
+
+        try:
+            found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
+                NETWORK_CONFIG[1], NETWORK_CONFIG[0], **self.timeout)
+        except Exception:  # noqa: BLE001 - unreadable for whatever reason: nothing to check against
+            return None
+        data = getattr(found, "data", None) or {}
+        return str(data.get(DOMAIN_TEMPLATE_KEY) or ""), str(data.get(TAG_TEMPLATE_KEY) or "")
+
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
         ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode

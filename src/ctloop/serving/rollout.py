@@ -504,6 +504,11 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         body = _checked_template(template, name, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
+        annotations = (body.get("metadata") or {}).get("annotations") or {}
+        templates = (getattr(isvcs, "network_templates", lambda: None)()
+                     if str(annotations.get(specs.TAG_ROUTING_ANNOTATION)) == "true" else None)
+        if templates is not None:  # the cluster's domain template may put more than the name in the label
+            specs.check_tag_host(name, isvcs.namespace, *templates)
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
