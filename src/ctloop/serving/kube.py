@@ -153,6 +153,12 @@ class InferenceServices:
                     last = exc
                     time.sleep(0.2 * (attempt + 1))
                     continue
+                if exc.status == 429 and attempt + 1 < self.retries:
+                    # the API server's priority and fairness turned it away before any handler ran
+                    # (nothing applied): sent again after its Retry-After, as client-go does
+                    last = exc
+                    time.sleep(retry_after(exc))
+                    continue
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
@@ -180,6 +186,9 @@ class InferenceServices:
                     raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
                 if exc.status and exc.status >= 500 and attempt + 1 < attempts:
                     time.sleep(0.2 * (attempt + 1))
+                    continue
+                if exc.status == 429 and attempt + 1 < attempts:  # throttled: asked again after Retry-After
+                    time.sleep(retry_after(exc))
                     continue
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -338,6 +347,34 @@ class InferenceServices:
                 gone.answer = answer  # the API server's reason, for a caller that words the error itself
                 raise gone from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+# The longest pause a 429's Retry-After asks for that is honoured (read at call time: tests shorten
+# it). k8s.io/apiserver pkg/server/filters/maxinflight.go tooManyRequests answers "Retry-After: 1"
+# for a request priority and fairness rejects; a proxy may ask for more
+RETRY_AFTER_MAX_S = 10.0
+
+
+def retry_after(exc: Any) -> float:
+    """The pause a 429 answer asks for (its ``Retry-After`` in seconds), 1 s when it names none,
+    at most :data:`RETRY_AFTER_MAX_S`."""
+    headers = getattr(exc, "headers", None)
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        pause = float(value) if value is not None else 1.0
+    except (TypeError, ValueError):
+        pause = 1.0  # an HTTP date, or nonsense: the API server's own value
+    return min(max(pause, 0.0), RETRY_AFTER_MAX_S)
+
+
+def transient(exc: BaseException) -> bool:
+    """A read that failed on an answer that says nothing about the object: throttled (429) or the
+    API server (or a proxy before it) failing (5xx) — a wait polls on while it has time."""
+    from kubernetes.client.exceptions import ApiException
+
+    cause = exc.__cause__
+    status = cause.status if isinstance(cause, ApiException) else None
+    return bool(status) and (status == 429 or status >= 500)
 
 
 def _storage_uri(obj: dict[str, Any]) -> str:
@@ -528,6 +565,14 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                 raise
             time.sleep(poll_s)
             continue
+        except ServingError as exc:
+            # throttled (429) or a 5xx burst (an API server restarting, a proxy) past get()'s own
+            # retries: it says nothing about the service, and the wait goes on while it has time —
+            # it used to end a canary's wait of minutes at the first burst
+            if not transient(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(poll_s)
+            continue
         if seen is None:  # deleted meanwhile (it existed when the step began): nothing to wait for
             raise ServingChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted while waiting "
                                         f"for {what}")
@@ -566,4 +611,5 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
            "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec",
-           "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled"]
+           "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled",
+           "retry_after", "transient", "RETRY_AFTER_MAX_S"]
