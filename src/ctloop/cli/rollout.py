@@ -15,10 +15,12 @@ def _isvcs(args):
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ctloop.serving.isvc import spec_version
+    from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, spec_version, tag_host_problem
     from ctloop.serving.kube import (
         CONFIGURATION_READY,
         invalid_spec,
+        knative_unreconciled,
+        no_knative,
         predictor_status,
         revision_failure,
         traffic_split,
@@ -28,7 +30,8 @@ def _status(args: argparse.Namespace) -> int:
     if args.model_name:  # the registry is read after the cluster: a mistyped local URI is refused first
         _config(args)
         existing_store(args.tracking_uri)
-    obj = _isvcs(args).get(args.isvc)
+    isvcs = _isvcs(args)
+    obj = isvcs.get(args.isvc)
     if obj is None:
         print(f"InferenceService {args.namespace}/{args.isvc} does not exist")
         return 1
@@ -44,6 +47,12 @@ def _status(args: argparse.Namespace) -> int:
         print(f"  FAILED: {failure}")
     if invalid := invalid_spec(obj):  # KServe made no revision for this spec (its runtime missing, ...)
         print(f"  INVALID SPEC: {invalid}")
+    elif knative_unreconciled(obj) and isvcs.knative_served() is False:  # KServe rejects Knative mode
+        print(f"  NO KNATIVE: {no_knative()}")
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    if str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true" and (templates := isvcs.network_templates()):
+        if problem := tag_host_problem(args.isvc, args.namespace, *templates):  # Knative reports no traffic
+            print(f"  TAG HOST: {problem}")
     for cond in (obj.get("status") or {}).get("conditions") or []:
         # a condition KServe reports False (IngressReady: the route not programmed; LatestDeploymentReady,
         # RoutesReady, Ready), each once; the configuration's RevisionFailed is FAILED above

@@ -105,6 +105,61 @@ def check_tag_routing_name(name: str, tag_routing: bool = True) -> None:
             f"and reports no traffic; use a name of at most {TAG_ROUTED_NAME_MAX} characters; nothing written")
 
 
+# knative.dev/networking (pinned by knative-v1.21.1) pkg/config/config.go: the ConfigMap
+# config-network in knative-serving, its keys DomainTemplateKey and TagTemplateKey and their defaults
+NETWORK_CONFIG = ("knative-serving", "config-network")
+DOMAIN_TEMPLATE_KEY, TAG_TEMPLATE_KEY = "domain-template", "tag-template"
+DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE = "{{.Name}}.{{.Namespace}}.{{.Domain}}", "{{.Tag}}-{{.Name}}"
+
+
+def _render(template: str, values: dict[str, str]) -> str | None:
+    """A Go text/template made of text and ``{{.Field}}`` of ``values`` rendered; None for any other
+    action (a function, ``index .Annotations``, a pipeline): ctloop does not guess what it makes."""
+    import re
+
+    action = re.compile(r"\{\{-?\s*\.(\w+)\s*-?\}\}")
+    out = action.sub(lambda m: values.get(m.group(1), "{{?}}"), template)
+    return None if "{{" in out else out
+
+
+def tag_host_label(name: str, namespace: str, domain_template: str = "", tag_template: str = "") -> str | None:
+    """The longest DNS label of the host Knative serves the canary's ``latest`` tag at, with
+    config-network's templates (``""``: Knative's defaults): the tag host ``tag-template`` makes of
+    ``latest`` and the Knative Service ``<name>-predictor`` (KServe v0.20.0), put through
+    ``domain-template`` (knative-v1.21.1 ``pkg/reconciler/route/domains/domains.go``
+    ``HostnameFromTemplate``, ``DomainNameFromTemplate``, which refuses a label over 63
+    characters). None when a template is more than text and fields."""
+    host = _render(tag_template or DEFAULT_TAG_TEMPLATE, {"Tag": "latest", "Name": f"{name}-predictor"})
+    if host is None:
+        return None
+    fqdn = _render(domain_template or DEFAULT_DOMAIN_TEMPLATE, {"Name": host, "Namespace": namespace,
+                                                                "Domain": "example.com"})
+    return None if fqdn is None else max(fqdn.split("."), key=len)
+
+
+def tag_host_problem(name: str, namespace: str, domain_template: str = "", tag_template: str = "") -> str:
+    """Why the canary host of ``name`` is no DNS name with the cluster's config-network templates
+    (:func:`tag_host_label` has a label over 63 characters), ``""`` when it is or cannot be told: a
+    domain template with the namespace in the label (``{{.Name}}-{{.Namespace}}.{{.Domain}}``)
+    makes the 46 characters of ``config.TAG_ROUTED_NAME_MAX`` too many, and Knative's Route
+    refuses the host and reports no traffic."""
+    label = tag_host_label(name, namespace, domain_template, tag_template)
+    if label is None or len(label) <= 63:
+        return ""
+    longest = len(name) - (len(label) - 63)
+    return (f"InferenceService name {name!r} in namespace {namespace!r}: Knative's {NETWORK_CONFIG[1]} "
+            f"({DOMAIN_TEMPLATE_KEY} {domain_template or DEFAULT_DOMAIN_TEMPLATE!r}, {TAG_TEMPLATE_KEY} "
+            f"{tag_template or DEFAULT_TAG_TEMPLATE!r}) serves its canary at a host with the label {label!r}, "
+            f"{len(label)} characters, over the 63 of a DNS label, and reports no traffic; use a name of at most "
+            f"{max(longest, 0)} characters in this namespace")
+
+
+def check_tag_host(name: str, namespace: str, domain_template: str = "", tag_template: str = "") -> None:
+    """Refuse (ServingError, before anything is written) a name :func:`tag_host_problem` finds."""
+    if problem := tag_host_problem(name, namespace, domain_template, tag_template):
+        raise ServingError(f"{problem}; nothing written")
+
+
 def _version_annotations(version: str, sha256: str | None = None) -> dict[str, str | None]:
     """The predictor annotations naming the served model; ``sha256`` None leaves the hash
     annotation out, "" deletes it in a merge patch (no stale hash next to a new storageUri)."""
@@ -404,5 +459,6 @@ __all__ = [
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
     "check_promotable", "relabel_patch", "names_version", "knative_template",
-    "check_tag_routing_name", "TAG_ROUTING_ANNOTATION",
+    "check_tag_routing_name", "TAG_ROUTING_ANNOTATION", "tag_host_label", "check_tag_host", "tag_host_problem",
+    "NETWORK_CONFIG",
 ]

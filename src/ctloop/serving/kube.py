@@ -37,6 +37,9 @@ KNATIVE_GROUP = "serving.knative.dev"
 KNATIVE_VERSION = "v1"
 REVISIONS = "revisions"
 REVISION_RULE = (KNATIVE_GROUP, REVISIONS, ("get",))
+# KServe v0.20.0 pkg/constants/constants.go KnativeServiceKind: the kind whose absence from the
+# discovery of serving.knative.dev/v1 makes the controller reject Knative mode (ServerlessModeRejected)
+KNATIVE_SERVICE_KIND = "Service"
 # KServe v0.20.0 pkg/constants/constants.go StorageInitializerSourceUriInternalAnnotationKey: the
 # predictor's storageUri, set on the Knative Service's template (pkg/controller/v1beta1/
 # inferenceservice/components/predictor.go addStorageInitializerAnnotations) and so on every
@@ -150,6 +153,12 @@ class InferenceServices:
                     last = exc
                     time.sleep(0.2 * (attempt + 1))
                     continue
+                if exc.status == 429 and attempt + 1 < self.retries:
+                    # the API server's priority and fairness turned it away before any handler ran
+                    # (nothing applied): sent again after its Retry-After, as client-go does
+                    last = exc
+                    time.sleep(retry_after(exc))
+                    continue
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
@@ -177,6 +186,9 @@ class InferenceServices:
                     raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
                 if exc.status and exc.status >= 500 and attempt + 1 < attempts:
                     time.sleep(0.2 * (attempt + 1))
+                    continue
+                if exc.status == 429 and attempt + 1 < attempts:  # throttled: asked again after Retry-After
+                    time.sleep(retry_after(exc))
                     continue
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -217,6 +229,56 @@ class InferenceServices:
             raise
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
+
+    def revision_gone(self, revision: str) -> bool:
+        """Knative has no Revision ``revision`` (HTTP 404): garbage-collected (``config-gc``: a
+        non-active revision past ``retain-since-create-time``, beyond ``min-non-active-revisions``;
+        knative-v1.21.1 ``pkg/reconciler/gc``) or deleted. ``False`` when it exists, and when that
+        cannot be told (HTTP 403: the Role lacks ``get`` on revisions; an error)."""
+        from kubernetes.client.exceptions import ApiException
+
+        what = f"get Revision {self.namespace}/{revision}"
+        try:
+            self._call(what, lambda: self.api.get_namespaced_custom_object(
+                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+        except ServingError as exc:
+            return isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404
+        return False
+
+    def network_templates(self) -> tuple[str, str] | None:
+        """Knative's ``(domain-template, tag-template)`` from its ConfigMap config-network
+        (``isvc.NETWORK_CONFIG``; ``""`` for a key left out: Knative's default), ``None`` when it
+        cannot be read — the runner's Role has no rule for it (403), Knative elsewhere (404), an
+        error: the check it serves (``isvc.check_tag_host``) is then skipped."""
+        from kubernetes import client
+
+        from ctloop.serving.isvc import DOMAIN_TEMPLATE_KEY, NETWORK_CONFIG, TAG_TEMPLATE_KEY
+
+        try:
+            found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
+                NETWORK_CONFIG[1], NETWORK_CONFIG[0], **self.timeout)
+        except Exception:  # noqa: BLE001 - unreadable for whatever reason: nothing to check against
+            return None
+        data = getattr(found, "data", None) or {}
+        return str(data.get(DOMAIN_TEMPLATE_KEY) or ""), str(data.get(TAG_TEMPLATE_KEY) or "")
+
+    def knative_served(self) -> bool | None:
+        """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
+        ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode
+        (``pkg/controller/v1beta1/inferenceservice/controller.go``: ``utils.IsCrdAvailable``, a
+        discovery of the group version, a 404 meaning absent). Discovery needs no Role (every
+        authenticated identity may read ``/apis/*``, ClusterRole ``system:discovery``). ``None``
+        when the answer says neither (an error, no answer)."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            found = self.api.get_api_resources(KNATIVE_GROUP, KNATIVE_VERSION, **self.timeout)
+        except ApiException as exc:
+            return False if exc.status == 404 else None
+        except Exception:  # noqa: BLE001 - no answer, an answer that is no APIResourceList: unknown
+            return None
+        resources = getattr(found, "resources", None) or []
+        return any(getattr(r, "kind", None) == KNATIVE_SERVICE_KIND for r in resources)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create; a create whose answer did not come (a read timeout, a dropped connection) may
@@ -285,6 +347,34 @@ class InferenceServices:
                 gone.answer = answer  # the API server's reason, for a caller that words the error itself
                 raise gone from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+# The longest pause a 429's Retry-After asks for that is honoured (read at call time: tests shorten
+# it). k8s.io/apiserver pkg/server/filters/maxinflight.go tooManyRequests answers "Retry-After: 1"
+# for a request priority and fairness rejects; a proxy may ask for more
+RETRY_AFTER_MAX_S = 10.0
+
+
+def retry_after(exc: Any) -> float:
+    """The pause a 429 answer asks for (its ``Retry-After`` in seconds), 1 s when it names none,
+    at most :data:`RETRY_AFTER_MAX_S`."""
+    headers = getattr(exc, "headers", None)
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        pause = float(value) if value is not None else 1.0
+    except (TypeError, ValueError):
+        pause = 1.0  # an HTTP date, or nonsense: the API server's own value
+    return min(max(pause, 0.0), RETRY_AFTER_MAX_S)
+
+
+def transient(exc: BaseException) -> bool:
+    """A read that failed on an answer that says nothing about the object: throttled (429) or the
+    API server (or a proxy before it) failing (5xx) — a wait polls on while it has time."""
+    from kubernetes.client.exceptions import ApiException
+
+    cause = exc.__cause__
+    status = cause.status if isinstance(cause, ApiException) else None
+    return bool(status) and (status == 429 or status >= 500)
 
 
 def _storage_uri(obj: dict[str, Any]) -> str:
@@ -414,6 +504,31 @@ def invalid_spec(isvc: dict[str, Any] | None) -> str:
     return " ".join(why.split())
 
 
+# KServe v0.20.0 controller.go: the Warning event it records (and nothing else: no condition, no
+# revision) when a service resolves to Knative mode and Knative Services are not served
+SERVERLESS_REJECTED = "ServerlessModeRejected"
+
+
+def knative_unreconciled(isvc: dict[str, Any] | None) -> bool:
+    """A service in Knative mode for which KServe made no Knative Service (no revision in its
+    status): what KServe v0.20.0 leaves when it rejects Knative mode — ``InitializeConditions``
+    (Ready, PredictorReady, IngressReady all Unknown) and ``status.deploymentMode: Knative`` —
+    and also what a service not reconciled yet shows, hence :meth:`InferenceServices.knative_served`."""
+    from ctloop.serving.isvc import KNATIVE, deployment_mode
+
+    return bool(isvc) and not predictor_status(isvc).get("latestCreatedRevision") and deployment_mode(isvc) == KNATIVE
+
+
+def no_knative() -> str:
+    """Why a service in Knative mode gets no revision on a cluster that serves no Knative Services."""
+    return ("it is in Knative mode, and this "
+            f"cluster serves no Knative Services ({KNATIVE_GROUP}/{KNATIVE_VERSION} has no kind "
+            f"{KNATIVE_SERVICE_KIND}): KServe v0.20.0 rejects it (event {SERVERLESS_REJECTED}: \"It is not possible to "
+            "use Knative deployment mode when Knative Services are not available\") and makes no revision. Install "
+            "Knative Serving (KServe 0.20 pins 1.21.1), then restart the KServe controller (it caches the "
+            "discovery and does not retry a rejected service) and deploy again")
+
+
 # How long a wait polls a status still showing the InvalidSpec read before its write
 # (wait_for's invalid_before) before it ends: a patch KServe has not reconciled yet still shows it
 INVALID_SPEC_GRACE_S = 15.0
@@ -441,11 +556,20 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     deadline = time.monotonic() + timeout_s if deadline is None else deadline
     grace_until = min(deadline, time.monotonic() + INVALID_SPEC_GRACE_S)  # read at call time (tests shorten it)
     seen: dict[str, Any] | None = None
+    knative_asked = False  # whether Knative Services are served (knative_served): asked once per wait
     while True:
         try:
             seen = isvcs.get(name)
         except ServingUnreachable:  # one poll without an answer: the wait goes on while it has time
             if time.monotonic() >= deadline:
+                raise
+            time.sleep(poll_s)
+            continue
+        except ServingError as exc:
+            # throttled (429) or a 5xx burst (an API server restarting, a proxy) past get()'s own
+            # retries: it says nothing about the service, and the wait goes on while it has time —
+            # it used to end a canary's wait of minutes at the first burst
+            if not transient(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(poll_s)
             continue
@@ -467,6 +591,11 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                          "\"$(date +%s)\") or recreate the service, then deploy again")
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
                                f"cannot serve its spec ({INVALID_SPEC}: {invalid}){stale}")
+        if not knative_asked and knative_unreconciled(seen) and not invalid:
+            knative_asked = True
+            if getattr(isvcs, "knative_served", lambda: None)() is False:
+                raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: "
+                                   f"{no_knative()}")
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: {failure}")
@@ -481,4 +610,6 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 
 
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
-           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec"]
+           "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec",
+           "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled",
+           "retry_after", "transient", "RETRY_AFTER_MAX_S"]

@@ -504,6 +504,11 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         body = _checked_template(template, name, isvcs.namespace, storage_uri) if template else specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
+        annotations = (body.get("metadata") or {}).get("annotations") or {}
+        templates = (getattr(isvcs, "network_templates", lambda: None)()
+                     if str(annotations.get(specs.TAG_ROUTING_ANNOTATION)) == "true" else None)
+        if templates is not None:  # the cluster's domain template may put more than the name in the label
+            specs.check_tag_host(name, isvcs.namespace, *templates)
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
@@ -836,7 +841,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     do) names there what it wrote before it started again — the hold's pin-out of another model's
     canary among them — since the held state that would have said so is never returned.
     """
-    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "pin_other" (_hold_once)
+    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
     restarted = False  # started again after a hold: an error then says what was written before
     before: list[str] = []  # the writes that landed before the last restart
@@ -879,10 +884,13 @@ class _ChangedWhileHeld(ChangedOutside):
 
 
 def _written(done: list[str], version: str, when: str = " before the spec was changed") -> str:
-    """What a rollback wrote before it was held (``done``: "pin", "restore", "pin_other" — a held
+    """What a rollback wrote before it was held (``done``: "pin", "restore", "switch", "pin_other" — a held
     rollback's pin-out of another model's failed canary); "" : nothing. ``when`` ends the part
     about its own writes."""
-    if "restore" in done:
+    if "switch" in done:
+        own = (f"v{version}'s storageUri written without a pin (the failed model left the spec; it serves until "
+               f"v{version}'s revision is ready){when}")
+    elif "restore" in done:
         own = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec){when}"
     else:
         own = f"its canary pinned to 0 %{when}" if "pin" in done else ""
@@ -1085,6 +1093,29 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                "nothing written", landed=_lands(storage_uri, None), deadline=deadline)
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
+        return _state("rolled_back", obj, version)
+    target = _stable_revision(obj)
+    if (target and not traffic_split(obj).get(target) and not same_storage_uri(_spec_version(obj)[1], storage_uri)
+            and getattr(isvcs, "revision_gone", lambda _r: False)(target)):
+        # the revision canaryTrafficPercent 0 hands traffic back to (the previously rolled-out one,
+        # after a blue-green switch or a canary stepped to 100 %) was garbage-collected by Knative:
+        # a pin-back — or the restore's 0 % — routes its ``prev`` target to a revision that does
+        # not exist, Knative's Route keeps the traffic it had (RevisionMissing) and the wait for
+        # the champion ran out its timeout. The champion is written back with no
+        # canaryTrafficPercent (no ``prev`` target): the failed model serves until the champion's
+        # revision is ready, then the ``latestRevision`` target gives that one 100 %
+        if unusable is not None:
+            raise unusable  # nothing written: there is no revision to pin back to
+        _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                model_sha256=model_sha256),
+                           f"the rollback (the champion's storageUri written back without a pin: the revision a "
+                           f"pin-back routes to, {target}, was garbage-collected by Knative)", "nothing written",
+                           landed=_lands(storage_uri, None), deadline=deadline)
+        done.append("switch")
+        obj = _wait_split(isvcs, name, 100, timeout_s, f"champion revision ready with 100 % traffic (the stable "
+                          f"revision {target} was garbage-collected: the failed model serves until then)",
+                          created_before=_created(obj), written=None, source=storage_uri, model=storage_uri,
+                          deadline=deadline)
         return _state("rolled_back", obj, version)
     # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
     # share, another model deployed): the state it waits for would never come, and the step
