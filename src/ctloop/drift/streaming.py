@@ -1279,6 +1279,14 @@ def _numeric_bins(r: NumericSketch, c: NumericSketch, method: str) -> np.ndarray
     return stats.sturges_edges(lo, hi, n)
 
 
+def _ks_p(r: Any, c: Any) -> float:
+    """The KS p-value of two numeric sketches, as method ``ks`` scores it (the estimate when
+    approximate)."""
+    if r.exact and c.exact and max(r.n, c.n) <= stats.KS_EXACT_MAX_N:
+        return stats.ks_pvalue(np.repeat(r.mins, r.counts), np.repeat(c.mins, c.counts))
+    return stats.ks_pvalue_from_statistic(compare_cdfs(r, c).ks.estimate, r.n, c.n)
+
+
 def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
              thr: float | None) -> engine.ColumnDrift:  # fmt: skip
     for col in (rs, cs):
@@ -1328,11 +1336,18 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
         norm = max(r.std, stats.STD_FLOOR)
         w = cmp.wasserstein
         if w.exact:
-            return exact(w.estimate / norm)
-        return _approximate(
-            name, "numeric", method, w.estimate / norm, thr, w.low / norm, w.high / norm,
-            f"distance; approximate: rank error <= {cmp.rank_error:.2g} ({resolution})",
-        )
+            result = exact(w.estimate / norm)
+        else:
+            result = _approximate(
+                name, "numeric", method, w.estimate / norm, thr, w.low / norm, w.high / norm,
+                f"distance; approximate: rank error <= {cmp.rank_error:.2g} ({resolution})",
+            )
+        # the memory engine's warning of a heavy tail (engine.heavy_tail): the largest squared
+        # deviation is the minimum's or the maximum's, both exact in the sketch; KS from the
+        # sketches as method "ks" scores it (its estimate beyond them)
+        largest = max(r.maximum - r.mean, r.mean - r.minimum) ** 2
+        result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c))
+        return result
     edges = _numeric_bins(r, c, method)
     if edges is None:  # per-value shares over every value seen on either side
         rc, cc, keys = aligned_counts(_counts_of(rs)[0], _counts_of(cs)[0])
