@@ -1093,10 +1093,22 @@ class DriftState:
                 f"drift state version {data.get('version')!r} is not supported (this ctloop reads "
                 f"version {STATE_VERSION}); recompute the state with this version"
             )
-        out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
-        out.rows = int(data["rows"])
-        for col in data["columns"]:
-            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
+        where = "the state"
+        try:
+            out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
+            out.rows = int(data["rows"])
+            for col in data["columns"]:
+                where = f"column {col['name']!r}" if isinstance(col, dict) and "name" in col else "a column"
+                out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
+        except DriftError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            # a truncated or edited file (a missing key, a cut base64 array): one line, not a traceback
+            what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__}: {exc})"
+            raise DriftError(
+                f"not a readable ctloop drift state of version {STATE_VERSION}: {where} {what}; "
+                "the file is damaged or was edited: recompute the state"
+            ) from exc
         return out
 
 
