@@ -42,7 +42,14 @@ def _without(data: dict, *path: str | int) -> dict:
         (lambda d: {**d, "columns": 5}, "the state has a damaged value (TypeError"),
         (lambda d: {**d, "rows": "many"}, "the state has a damaged value (ValueError"),
     ],
-    ids=["no-sketch-size", "no-family", "no-m2", "no-counts", "columns-not-a-list", "rows-not-a-number"],
+    ids=[
+        "no-sketch-size",
+        "no-family",
+        "no-m2",
+        "no-counts",
+        "columns-not-a-list",
+        "rows-not-a-number",
+    ],
 )
 def test_a_damaged_drift_state_is_one_line(damage, words):
     with pytest.raises(DriftError, match="not a readable ctloop drift state of version") as caught:
