@@ -453,7 +453,13 @@ class ColumnState:
                 self.infs += sum(dropped)
                 keys = [k for k, ok in zip(keys, keep, strict=True) if ok]
                 counts = [c for c, ok in zip(counts, keep, strict=True) if ok]
-        self.categories.add(keys, counts)
+        try:
+            self.categories.add(keys, counts)
+        except TypeError as exc:  # past max_categories: a value with no stable text to hash
+            raise DriftError(
+                f"column {self.name!r}: more than {self.categories.limit} distinct values to count in "
+                f"hash buckets, and {exc}: convert the column to text, or leave it out"
+            ) from exc
 
     def update_arrow(self, array: pa.Array, bins: list[np.ndarray] = ()) -> None:
         """Add one chunk of the column (an Arrow array)."""
@@ -792,7 +798,14 @@ class ColumnState:
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
-            out["categories"] = self.categories.to_dict()
+            try:
+                out["categories"] = self.categories.to_dict()
+            except TypeError as exc:  # a value JSON cannot carry back as itself (a tuple, a frozenset)
+                raise DriftError(
+                    f"column {self.name!r}: a drift state cannot save its values ({exc}): it keeps "
+                    "numbers, text, bytes, booleans, Decimals, dates, times, UUIDs and intervals; "
+                    "convert the column to text, or leave it out"
+                ) from exc
         if self.histograms:
             out["histograms"] = [
                 {"edges": encode_array(e, "<f8"), "counts": encode_array(c, "<i8")}
