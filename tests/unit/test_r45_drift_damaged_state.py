@@ -3,7 +3,9 @@ window's ``state.json`` that is truncated or edited (a key missing, a field of t
 cut base64 array) stopped the task with a bare ``KeyError: 'sketch_size'``, ``TypeError: 'int'
 object is not iterable`` or ``AttributeError: 'list' object has no attribute 'get'``: now one
 line naming the file's part (a column) and what is wrong (``DriftError``; the window's
-``InferenceLogError`` naming the file)."""
+``InferenceLogError`` naming the file). So is a chunk (pandas or Arrow) with a column name twice,
+which ``DriftState.update`` met with ``AttributeError: 'DataFrame' object has no attribute
+'dtype'`` or ``KeyError: 'Column a does not exist in schema'``."""
 
 from __future__ import annotations
 
@@ -77,3 +79,15 @@ def test_a_damaged_window_state_is_one_line_naming_the_file(tmp_path, content, w
     with pytest.raises(InferenceLogError, match="state.json") as caught:
         W.WindowState.load(str(tmp_path))
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("arrow", [False, True], ids=["pandas", "arrow"])
+def test_a_chunk_with_a_column_name_twice_is_one_line(arrow):
+    import pyarrow as pa
+
+    frame = pd.DataFrame(np.zeros((40, 2)), columns=["a", "a"])
+    chunk = pa.table([pa.array(np.zeros(40))] * 2, names=["a", "a"]) if arrow else frame
+    state = streaming.DriftState()
+    with pytest.raises(DriftError, match="a chunk has column 'a' more than once"):
+        state.update(chunk)
+    assert state.columns == {} and state.rows == 0

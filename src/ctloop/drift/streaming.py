@@ -911,6 +911,12 @@ class DriftState:
 
         is_pandas = isinstance(chunk, pd.DataFrame)
         names = list(chunk.columns) if is_pandas else chunk.schema.names
+        twice = [n for i, n in enumerate(names) if n in names[:i]]
+        if twice:  # chunk[name] would be a frame (pandas) or ambiguous (Arrow): a traceback below
+            raise DriftError(
+                f"a chunk has column {twice[0]!r} more than once: give every column its own name "
+                "(pandas.read_csv names a repeated header a, a.1, ...)"
+            )
         if is_pandas:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
                 # before pandas' own isna raises on it; the first chunk's rows by its labels, as detect names them
