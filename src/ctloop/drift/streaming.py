@@ -336,7 +336,7 @@ class ColumnState:
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
                  "categories", "histograms", "ints", "values_kind", "_kind_seen", "period", "rounded",
-                 "numbers", "shadow")  # fmt: skip
+                 "numbers", "shadow", "ranged")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -373,6 +373,10 @@ class ColumnState:
         # counts went into hash buckets (which cannot be read back as numbers) still make the column
         # numeric (:meth:`as_numbers`), as one pass does; dropped once a value is not a plain number
         self.shadow = NumericSketch(sketch_size) if family == OBJECT else None
+        # an object column of plain numbers whose first part was an int64/float64 column past its
+        # sketch (:meth:`as_counts`): its values are known only as the :attr:`shadow`'s value
+        # ranges, which a categorical comparison reads (as of a numeric side past its sketch)
+        self.ranged = False
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -632,10 +636,23 @@ class ColumnState:
         import pandas as pd
 
         sk = self.numeric
-        if self.family not in NUMERIC_FAMILIES or self._decimals() or not sk.exact:
+        if self.family not in NUMERIC_FAMILIES or self._decimals():
             return None
         if self.rounded:  # an int64 value beyond 2**53: the sketch holds it rounded
             return None
+        if not sk.exact:  # past its sketch: the values are value ranges, not values to count
+            out = ColumnState(self.name, OBJECT, "object", sketch_size=sk.budget, max_categories=max_categories)
+            out.rows, out.nulls, out.infs = self.rows, self.nulls, self.infs
+            out.nullable_int = self.nullable_int
+            sample: list[Any] = [float(sk.mins[0])] if len(sk.mins) else []
+            if self.family == INT:
+                sample = [int(v) for v in sample]
+            if sample:
+                out.see_kind(_pandas_values_kind(pd.Series(sample, dtype=object)))
+            out.categories = out.categories.as_hashed()  # counts of what comes (Decimals read the shadow)
+            out.shadow = NumericSketch(sk.budget).merge(sk)
+            out.ranged = True
+            return out
         keys: list[Any] = [float(v) for v in sk.mins]
         if self.family == INT:
             keys = [int(v) for v in keys]
@@ -730,6 +747,13 @@ class ColumnState:
         if out.numbers and self.shadow is not None and other.shadow is not None:
             first, second = (other, self) if not self.shadow.n else (self, other)
             out.shadow = first.shadow.merge(second.shadow)
+        out.ranged = self.ranged or other.ranged
+        if out.ranged and out.shadow is None:
+            raise DriftError(
+                f"cannot merge drift states: column {self.name!r} holds {FAMILY_WORDS[OBJECT]} that are not "
+                f"all plain numbers in one and {TOO_MANY_NUMBERS.format(budget=(self.shadow or other.shadow).budget)} "
+                "(known only as value ranges) in the other; give it one type in every partition"
+            )
         for part in (self, other):
             if part._kind_seen:
                 out.see_kind(part.values_kind)
@@ -793,6 +817,8 @@ class ColumnState:
             out["rounded"] = self.rounded
         if self.family == OBJECT:
             out["numbers"] = self.numbers
+            if self.ranged:
+                out["ranged"] = True
             if self.numbers and self.shadow is not None and self.categories.hashed:
                 out["shadow"] = self.shadow.to_dict()  # exact counts: rebuilt from them on reading
         if self.numeric is not None:
@@ -839,6 +865,7 @@ class ColumnState:
             out.categories = CategoryCounts.from_dict(cat)
         if out.family == OBJECT:
             out.shadow = None
+            out.ranged = bool(data.get("ranged", False))
             if data.get("shadow"):
                 out.shadow = NumericSketch.from_dict(data["shadow"])
             elif out.numbers and out.categories is not None and real_numbers(out):
@@ -993,6 +1020,12 @@ class DriftState:
                     col = counted
                     if apply:
                         self.columns[name] = col
+                if col.ranged and series.notna().any() and not real_numbers(series):
+                    raise DriftError(  # its values are value ranges: they cannot be counted beside text
+                        f"column {name!r} holds {engine.series_dtype(series)} values that are not all plain "
+                        f"numbers in this chunk but {TOO_MANY_NUMBERS.format(budget=col.shadow.budget)} "
+                        "before (known only as value ranges); give it one type in every file of a side"
+                    )
                 self._check_family(col, family, type_name, series, apply=apply)
                 if apply:
                     col.nullable_int = col.nullable_int or nullable
@@ -1013,6 +1046,12 @@ class DriftState:
                     return
                 if col.family == NULL and family != NULL and not col.values:
                     col = self._typed(col, family, str(array.type), store=apply)
+                if col.ranged and array.null_count < len(array) and family not in NUMERIC_FAMILIES:
+                    raise DriftError(
+                        f"column {name!r} holds {array.type} in this chunk but "
+                        f"{TOO_MANY_NUMBERS.format(budget=col.shadow.budget)} before (known only as value "
+                        "ranges); give it one type in every file of a side"
+                    )
                 self._check_family(col, family, str(array.type), apply=apply)
                 if apply:
                     col.update_arrow(array, bins)
@@ -1134,6 +1173,13 @@ class DriftState:
 # ---------------------------------------------------------------------------- compare
 def _counts_of(col: ColumnState) -> tuple[dict[Any, int], str | None]:
     """A column's value counts for a categorical comparison, and why they are approximate."""
+    if col.ranged:  # float64 past its sketch, then numbers as objects: the shadow's value ranges
+        sk = col.shadow
+        table = {
+            (float(a) if a == b else f"[{a:.6g}, {b:.6g}]"): int(c)
+            for a, b, c in zip(sk.mins, sk.maxs, sk.counts, strict=True)
+        }
+        return table, f"more than {sk.budget} distinct values, counted in value ranges"
     if col.categories is not None:
         cats = col.categories
         if cats.hashed:
@@ -1194,10 +1240,10 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
     if why:
         # the fewest buckets of a side that lost its values (hash buckets, value ranges of a numeric
         # sketch); an exact side is hashed at that limit, whatever its own max_categories
-        lossy = {id(x): x.categories.limit if x.categories is not None else x.numeric.budget
-                 for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
+        lossy = {id(x): x.shadow.budget if x.ranged else x.categories.limit if x.categories is not None
+                 else x.numeric.budget for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
         limit = min(lossy.values())
-        ranged = [x.categories is None and id(x) in lossy for x in (rs, cs)]
+        ranged = [(x.categories is None or x.ranged) and id(x) in lossy for x in (rs, cs)]
         if any(ranged):
             # value-range labels ("[a, b]") hashed as text would meet the other side's values (or its
             # own ranges) in unrelated buckets: both sides go on the numeric sketch's grid instead
@@ -1230,6 +1276,8 @@ def _numbers_sketch(col: ColumnState) -> NumericSketch | None:
     value is a finite plain number (object ints, a ``category`` of numbers); else ``None``."""
     if col.categories is None:
         return col.numeric
+    if col.ranged:
+        return col.shadow
     if col.categories.hashed:
         return None
     values, counts = list(col.categories.counts), list(col.categories.counts.values())
