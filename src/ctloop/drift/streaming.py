@@ -678,7 +678,7 @@ class ColumnState:
         """What the column holds, for a refusal ("object" alone may be text, Decimals or numbers)."""
         if self._decimals():
             return "Decimals"
-        if self.family == OBJECT and real_numbers(self):
+        if self.family == OBJECT and (real_numbers(self) or self.ranged):
             return "numbers stored as objects"
         if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes") and not self.readable_numbers():
             return TOO_MANY_OBJECTS.format(limit=self.categories.limit)
@@ -1046,12 +1046,6 @@ class DriftState:
                     return
                 if col.family == NULL and family != NULL and not col.values:
                     col = self._typed(col, family, str(array.type), store=apply)
-                if col.ranged and array.null_count < len(array) and family not in NUMERIC_FAMILIES:
-                    raise DriftError(
-                        f"column {name!r} holds {array.type} in this chunk but "
-                        f"{TOO_MANY_NUMBERS.format(budget=col.shadow.budget)} before (known only as value "
-                        "ranges); give it one type in every file of a side"
-                    )
                 self._check_family(col, family, str(array.type), apply=apply)
                 if apply:
                     col.update_arrow(array, bins)
