@@ -134,10 +134,15 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
     if left_out:
         reason += "; left out, the statistics cannot use them: " + "; ".join(left_out)
     metadata["warnings"] = result.warnings
-    sparse = [engine.shown_name(c.column) for c in result.columns if c.warning]
-    if sparse:  # evidently's verdict, kept; what it is worth is said (the lines: metadata "warnings")
-        reason += (f"; {len(sparse)} drifted column(s) with too many distinct values for their rows, whose DRIFT "
-                   f"says little (metadata 'warnings'): {', '.join(sparse[:8])}{'…' if len(sparse) > 8 else ''}")
+    warned = [c for c in result.columns if c.warning]
+    heavy = [engine.shown_name(c.column) for c in warned if c.method == "wasserstein"]
+    sparse = [engine.shown_name(c.column) for c in warned if c.method != "wasserstein"]
+    for names, why in ((sparse, "with too many distinct values for their rows"),
+                       (heavy, "of a heavy tail by Wasserstein, not by KS")):  # fmt: skip
+        # evidently's verdict, kept; what it is worth is said (the lines: metadata "warnings")
+        if names:
+            reason += (f"; {len(names)} drifted column(s) {why}, whose DRIFT says little (metadata "
+                       f"'warnings'): {', '.join(names[:8])}{'…' if len(names) > 8 else ''}")  # fmt: skip
     unsupported = [s for s in result.skipped if s.reason != engine.TIME_COLUMN]
     if unsupported:  # the time column is never a feature: said in the metadata only
         reason += f"; {engine.skipped_line(unsupported)}"

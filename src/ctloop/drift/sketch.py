@@ -40,6 +40,7 @@ import base64
 import datetime as _dt
 import decimal
 import math
+import uuid as _uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -534,11 +535,22 @@ def _key_code(value: Any) -> list[Any]:
         return ["t", value.isoformat()]
     if isinstance(value, decimal.Decimal):
         return ["D", str(value)]
+    if isinstance(value, _uuid.UUID):  # an object column of uuid.UUID (a driver's UUID type)
+        return ["u", str(value)]
+    import pandas as pd
+
+    if isinstance(value, pd.Interval):  # a pd.cut band: its ends (numbers or timestamps) and side
+        return ["I", [_key_code(value.left), _key_code(value.right), value.closed]]
     raise TypeError(f"cannot keep category value {value!r} of type {type(value).__name__}")
 
 
 def _key_value(code: list[Any]) -> Any:
     tag, payload = code
+    if tag == "I":
+        import pandas as pd
+
+        left, right, closed = payload
+        return pd.Interval(_key_value(left), _key_value(right), closed=closed)
     return {
         "b": bool,
         "i": int,
@@ -549,6 +561,7 @@ def _key_value(code: list[Any]) -> Any:
         "d": _dt.date.fromisoformat,
         "t": _dt.time.fromisoformat,
         "D": decimal.Decimal,
+        "u": _uuid.UUID,
     }[tag](payload)
 
 

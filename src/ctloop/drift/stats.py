@@ -272,6 +272,11 @@ def counts_stat(
     return ColumnStat(method, score, thr, is_drift(method, score, thr), kind_of_score)
 
 
+# the largest Jensen-Shannon (natural log) and Hellinger distances: two distributions that share no
+# value (scipy's jensenshannon reaches sqrt(ln 2); evidently's Hellinger, sqrt(1 - sum sqrt(p q)), 1)
+DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
+
+
 def no_drift_score(method: str, k: int, n_ref: int, n_cur: int) -> float | None:
     """About the distance two samples of one distribution of ``k`` values score, with ``n_ref``
     and ``n_cur`` values (to leading order, whatever the values' shares: the two-sample
@@ -280,12 +285,17 @@ def no_drift_score(method: str, k: int, n_ref: int, n_cur: int) -> float | None:
     Hellinger ``sqrt((k - 1) / (4 n))``, PSI ``2 (k - 1) / n``, KL ``(k - 1) / n``; ``None`` for
     a p-value method. Checked by simulation (tests/unit/test_r44_drift_many_categories.py):
     2,000 values per side of 100 equally likely values score 0.110 by Jensen-Shannon against
-    0.111 here, above its 0.1 threshold: such a column drifts with no drift."""
+    0.111 here, above its 0.1 threshold: such a column drifts with no drift. The leading order
+    grows without bound in ``k`` while Jensen-Shannon cannot pass ``sqrt(ln 2)`` (two samples
+    sharing no value) nor Hellinger 1: with values mostly seen once (``k`` near or above ``n``) two
+    samples share almost none and score about that maximum, so the estimate is capped there
+    (until round 45 200 rows a side of 10,000 values were said to score about 3.5, more than
+    any two samples can)."""
     if k < 2 or n_ref <= 0 or n_cur <= 0:
         return 0.0 if method not in P_VALUE_METHODS else None
     n = 2 * n_ref * n_cur / (n_ref + n_cur)
     if method in ("jensenshannon", "hellinger"):
-        return math.sqrt((k - 1) / (4 * n))
+        return min(math.sqrt((k - 1) / (4 * n)), DISTANCE_MAX[method])
     if method == "psi":
         return 2 * (k - 1) / n
     if method == "kl_div":

@@ -336,7 +336,7 @@ class ColumnState:
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
                  "categories", "histograms", "ints", "values_kind", "_kind_seen", "period", "rounded",
-                 "numbers", "shadow")  # fmt: skip
+                 "numbers", "shadow", "ranged")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -373,6 +373,10 @@ class ColumnState:
         # counts went into hash buckets (which cannot be read back as numbers) still make the column
         # numeric (:meth:`as_numbers`), as one pass does; dropped once a value is not a plain number
         self.shadow = NumericSketch(sketch_size) if family == OBJECT else None
+        # an object column of plain numbers whose first part was an int64/float64 column past its
+        # sketch (:meth:`as_counts`): its values are known only as the :attr:`shadow`'s value
+        # ranges, which a categorical comparison reads (as of a numeric side past its sketch)
+        self.ranged = False
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -453,7 +457,13 @@ class ColumnState:
                 self.infs += sum(dropped)
                 keys = [k for k, ok in zip(keys, keep, strict=True) if ok]
                 counts = [c for c, ok in zip(counts, keep, strict=True) if ok]
-        self.categories.add(keys, counts)
+        try:
+            self.categories.add(keys, counts)
+        except TypeError as exc:  # past max_categories: a value with no stable text to hash
+            raise DriftError(
+                f"column {self.name!r}: more than {self.categories.limit} distinct values to count in "
+                f"hash buckets, and {exc}: convert the column to text, or leave it out"
+            ) from exc
 
     def update_arrow(self, array: pa.Array, bins: list[np.ndarray] = ()) -> None:
         """Add one chunk of the column (an Arrow array)."""
@@ -626,10 +636,23 @@ class ColumnState:
         import pandas as pd
 
         sk = self.numeric
-        if self.family not in NUMERIC_FAMILIES or self._decimals() or not sk.exact:
+        if self.family not in NUMERIC_FAMILIES or self._decimals():
             return None
         if self.rounded:  # an int64 value beyond 2**53: the sketch holds it rounded
             return None
+        if not sk.exact:  # past its sketch: the values are value ranges, not values to count
+            out = ColumnState(self.name, OBJECT, "object", sketch_size=sk.budget, max_categories=max_categories)
+            out.rows, out.nulls, out.infs = self.rows, self.nulls, self.infs
+            out.nullable_int = self.nullable_int
+            sample: list[Any] = [float(sk.mins[0])] if len(sk.mins) else []
+            if self.family == INT:
+                sample = [int(v) for v in sample]
+            if sample:
+                out.see_kind(_pandas_values_kind(pd.Series(sample, dtype=object)))
+            out.categories = out.categories.as_hashed()  # counts of what comes (Decimals read the shadow)
+            out.shadow = NumericSketch(sk.budget).merge(sk)
+            out.ranged = True
+            return out
         keys: list[Any] = [float(v) for v in sk.mins]
         if self.family == INT:
             keys = [int(v) for v in keys]
@@ -655,7 +678,7 @@ class ColumnState:
         """What the column holds, for a refusal ("object" alone may be text, Decimals or numbers)."""
         if self._decimals():
             return "Decimals"
-        if self.family == OBJECT and real_numbers(self):
+        if self.family == OBJECT and (real_numbers(self) or self.ranged):
             return "numbers stored as objects"
         if self.family == OBJECT and self.categories.hashed and self.values_kind not in ("text", "bytes") and not self.readable_numbers():
             return TOO_MANY_OBJECTS.format(limit=self.categories.limit)
@@ -724,6 +747,13 @@ class ColumnState:
         if out.numbers and self.shadow is not None and other.shadow is not None:
             first, second = (other, self) if not self.shadow.n else (self, other)
             out.shadow = first.shadow.merge(second.shadow)
+        out.ranged = self.ranged or other.ranged
+        if out.ranged and out.shadow is None:
+            raise DriftError(
+                f"cannot merge drift states: column {self.name!r} holds {FAMILY_WORDS[OBJECT]} that are not "
+                f"all plain numbers in one and {TOO_MANY_NUMBERS.format(budget=(self.shadow or other.shadow).budget)} "
+                "(known only as value ranges) in the other; give it one type in every partition"
+            )
         for part in (self, other):
             if part._kind_seen:
                 out.see_kind(part.values_kind)
@@ -787,12 +817,21 @@ class ColumnState:
             out["rounded"] = self.rounded
         if self.family == OBJECT:
             out["numbers"] = self.numbers
+            if self.ranged:
+                out["ranged"] = True
             if self.numbers and self.shadow is not None and self.categories.hashed:
                 out["shadow"] = self.shadow.to_dict()  # exact counts: rebuilt from them on reading
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
-            out["categories"] = self.categories.to_dict()
+            try:
+                out["categories"] = self.categories.to_dict()
+            except TypeError as exc:  # a value JSON cannot carry back as itself (a tuple, a frozenset)
+                raise DriftError(
+                    f"column {self.name!r}: a drift state cannot save its values ({exc}): it keeps "
+                    "numbers, text, bytes, booleans, Decimals, dates, times, UUIDs and intervals; "
+                    "convert the column to text, or leave it out"
+                ) from exc
         if self.histograms:
             out["histograms"] = [
                 {"edges": encode_array(e, "<f8"), "counts": encode_array(c, "<i8")}
@@ -826,6 +865,7 @@ class ColumnState:
             out.categories = CategoryCounts.from_dict(cat)
         if out.family == OBJECT:
             out.shadow = None
+            out.ranged = bool(data.get("ranged", False))
             if data.get("shadow"):
                 out.shadow = NumericSketch.from_dict(data["shadow"])
             elif out.numbers and out.categories is not None and real_numbers(out):
@@ -898,6 +938,12 @@ class DriftState:
 
         is_pandas = isinstance(chunk, pd.DataFrame)
         names = list(chunk.columns) if is_pandas else chunk.schema.names
+        twice = [n for i, n in enumerate(names) if n in names[:i]]
+        if twice:  # chunk[name] would be a frame (pandas) or ambiguous (Arrow): a traceback below
+            raise DriftError(
+                f"a chunk has column {twice[0]!r} more than once: give every column its own name "
+                "(pandas.read_csv names a repeated header a, a.1, ...)"
+            )
         if is_pandas:
             for name in names if not self.columns else [c for c in self.columns if c in chunk.columns]:
                 # before pandas' own isna raises on it; the first chunk's rows by its labels, as detect names them
@@ -974,6 +1020,12 @@ class DriftState:
                     col = counted
                     if apply:
                         self.columns[name] = col
+                if col.ranged and series.notna().any() and not real_numbers(series):
+                    raise DriftError(  # its values are value ranges: they cannot be counted beside text
+                        f"column {name!r} holds {engine.series_dtype(series)} values that are not all plain "
+                        f"numbers in this chunk but {TOO_MANY_NUMBERS.format(budget=col.shadow.budget)} "
+                        "before (known only as value ranges); give it one type in every file of a side"
+                    )
                 self._check_family(col, family, type_name, series, apply=apply)
                 if apply:
                     col.nullable_int = col.nullable_int or nullable
@@ -1093,16 +1145,35 @@ class DriftState:
                 f"drift state version {data.get('version')!r} is not supported (this ctloop reads "
                 f"version {STATE_VERSION}); recompute the state with this version"
             )
-        out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
-        out.rows = int(data["rows"])
-        for col in data["columns"]:
-            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
+        where = "the state"
+        try:
+            out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
+            out.rows = int(data["rows"])
+            for col in data["columns"]:
+                where = f"column {col['name']!r}" if isinstance(col, dict) and "name" in col else "a column"
+                out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
+        except DriftError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            # a truncated or edited file (a missing key, a cut base64 array): one line, not a traceback
+            what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__}: {exc})"
+            raise DriftError(
+                f"not a readable ctloop drift state of version {STATE_VERSION}: {where} {what}; "
+                "the file is damaged or was edited: recompute the state"
+            ) from exc
         return out
 
 
 # ---------------------------------------------------------------------------- compare
 def _counts_of(col: ColumnState) -> tuple[dict[Any, int], str | None]:
     """A column's value counts for a categorical comparison, and why they are approximate."""
+    if col.ranged:  # float64 past its sketch, then numbers as objects: the shadow's value ranges
+        sk = col.shadow
+        table = {
+            (float(a) if a == b else f"[{a:.6g}, {b:.6g}]"): int(c)
+            for a, b, c in zip(sk.mins, sk.maxs, sk.counts, strict=True)
+        }
+        return table, f"more than {sk.budget} distinct values, counted in value ranges"
     if col.categories is not None:
         cats = col.categories
         if cats.hashed:
@@ -1163,10 +1234,10 @@ def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None
     if why:
         # the fewest buckets of a side that lost its values (hash buckets, value ranges of a numeric
         # sketch); an exact side is hashed at that limit, whatever its own max_categories
-        lossy = {id(x): x.categories.limit if x.categories is not None else x.numeric.budget
-                 for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
+        lossy = {id(x): x.shadow.budget if x.ranged else x.categories.limit if x.categories is not None
+                 else x.numeric.budget for x, w in ((rs, why_r), (cs, why_c)) if w}  # fmt: skip
         limit = min(lossy.values())
-        ranged = [x.categories is None and id(x) in lossy for x in (rs, cs)]
+        ranged = [(x.categories is None or x.ranged) and id(x) in lossy for x in (rs, cs)]
         if any(ranged):
             # value-range labels ("[a, b]") hashed as text would meet the other side's values (or its
             # own ranges) in unrelated buckets: both sides go on the numeric sketch's grid instead
@@ -1199,6 +1270,8 @@ def _numbers_sketch(col: ColumnState) -> NumericSketch | None:
     value is a finite plain number (object ints, a ``category`` of numbers); else ``None``."""
     if col.categories is None:
         return col.numeric
+    if col.ranged:
+        return col.shadow
     if col.categories.hashed:
         return None
     values, counts = list(col.categories.counts), list(col.categories.counts.values())
@@ -1279,6 +1352,14 @@ def _numeric_bins(r: NumericSketch, c: NumericSketch, method: str) -> np.ndarray
     return stats.sturges_edges(lo, hi, n)
 
 
+def _ks_p(r: Any, c: Any) -> float:
+    """The KS p-value of two numeric sketches, as method ``ks`` scores it (the estimate when
+    approximate)."""
+    if r.exact and c.exact and max(r.n, c.n) <= stats.KS_EXACT_MAX_N:
+        return stats.ks_pvalue(np.repeat(r.mins, r.counts), np.repeat(c.mins, c.counts))
+    return stats.ks_pvalue_from_statistic(compare_cdfs(r, c).ks.estimate, r.n, c.n)
+
+
 def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
              thr: float | None) -> engine.ColumnDrift:  # fmt: skip
     for col in (rs, cs):
@@ -1328,11 +1409,18 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
         norm = max(r.std, stats.STD_FLOOR)
         w = cmp.wasserstein
         if w.exact:
-            return exact(w.estimate / norm)
-        return _approximate(
-            name, "numeric", method, w.estimate / norm, thr, w.low / norm, w.high / norm,
-            f"distance; approximate: rank error <= {cmp.rank_error:.2g} ({resolution})",
-        )
+            result = exact(w.estimate / norm)
+        else:
+            result = _approximate(
+                name, "numeric", method, w.estimate / norm, thr, w.low / norm, w.high / norm,
+                f"distance; approximate: rank error <= {cmp.rank_error:.2g} ({resolution})",
+            )
+        # the memory engine's warning of a heavy tail (engine.heavy_tail): the largest squared
+        # deviation is the minimum's or the maximum's, both exact in the sketch; KS from the
+        # sketches as method "ks" scores it (its estimate beyond them)
+        largest = max(r.maximum - r.mean, r.mean - r.minimum) ** 2
+        result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c))
+        return result
     edges = _numeric_bins(r, c, method)
     if edges is None:  # per-value shares over every value seen on either side
         rc, cc, keys = aligned_counts(_counts_of(rs)[0], _counts_of(cs)[0])

@@ -43,7 +43,7 @@ from ctloop.columns import (
     REVISION,
     TIME,
 )
-from ctloop.errors import InferenceLogError
+from ctloop.errors import DriftError, InferenceLogError
 from ctloop.storage import NumbersAsText
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -632,20 +632,30 @@ class WindowState:
                 data = json.load(f)
         except (OSError, ValueError) as exc:
             raise InferenceLogError(f"cannot read the window state {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise InferenceLogError(f"{path} is not a ctloop window state (a JSON {type(data).__name__}, not an object)")
         if data.get("format") != STATE_FORMAT or data.get("version") != STATE_VERSION:
             found = (f"version {data.get('version')!r}, written by another ctloop: re-run the monitoring "
                      "run; its tasks used different ctloop images"
                      if data.get("format") == STATE_FORMAT else f"format {data.get('format')!r}")
             raise InferenceLogError(f"{path} is not a ctloop window state of version {STATE_VERSION} ({found})")
-        out = cls(WindowSpec.from_dict(data["spec"]), labels)
-        out.counts.update({k: int(v) for k, v in data["counts"].items()})
-        out.present = {k: int(v) for k, v in data["present"].items()}
-        out.log_columns = list(data["log_columns"])
-        out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
-        out.score_bins = None if data.get("score_bins") is None else [int(v) for v in data["score_bins"]]
-        out.numbers_as_text = {c: NumbersAsText.from_dict(n) for c, n in (data.get("numbers_as_text") or {}).items()}
-        out.unparsed = {c: Unparsed.from_dict(n) for c, n in (data.get("unparsed") or {}).items()}
-        out.least_key = data.get("least_key")
+        try:
+            out = cls(WindowSpec.from_dict(data["spec"]), labels)
+            out.counts.update({k: int(v) for k, v in data["counts"].items()})
+            out.present = {k: int(v) for k, v in data["present"].items()}
+            out.log_columns = list(data["log_columns"])
+            out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
+            out.score_bins = None if data.get("score_bins") is None else [int(v) for v in data["score_bins"]]
+            out.numbers_as_text = {c: NumbersAsText.from_dict(n) for c, n in (data.get("numbers_as_text") or {}).items()}
+            out.unparsed = {c: Unparsed.from_dict(n) for c, n in (data.get("unparsed") or {}).items()}
+            out.least_key = data.get("least_key")
+        except DriftError as exc:  # the drift state's own line (DriftError), naming the file
+            raise InferenceLogError(f"cannot read the window state {path}: {exc}") from exc
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            # a truncated or edited file: one line naming it, not a traceback in the monitoring task
+            what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__}: {exc})"
+            raise InferenceLogError(f"cannot read the window state {path}: it {what}; the file is damaged "
+                                    "or was edited: re-run the monitoring run") from exc  # fmt: skip
         rows = os.path.join(directory, "labelled.parquet")
         if os.path.exists(rows):
             out.labelled = [pd.read_parquet(rows)]
