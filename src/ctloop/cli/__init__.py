@@ -1,8 +1,9 @@
 """The ``ctloop`` command.
 
 Each sub-command lives in its own module exposing ``register(subparsers)``; the module list is
-below. Sub-command handlers return an exit code; a :class:`ctloop.errors.CtloopError` is printed as
-one clear line (``error: ...``) with exit code 2, never as a traceback.
+below, and :data:`COMMANDS` names each command's module (a new command goes in both).
+Sub-command handlers return an exit code; a :class:`ctloop.errors.CtloopError` is printed as one
+clear line (``error: ...``) with exit code 2, never as a traceback.
 """
 
 from __future__ import annotations
