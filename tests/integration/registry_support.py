@@ -7,6 +7,7 @@ import threading
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,18 @@ def log_small_model(url: str, experiment: str, seed: int = 0):
 def register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: tuple[int, ...]) -> MlflowRegistry:
     """One version of ``name`` per seed, in order: a logistic regression (``C`` = seed) fitted on
     ``frame`` (target ``y``) by the train core and logged as train_model logs it; version 1 is
-    the champion."""
+    the champion.
+
+    Into a fresh local sqlite store (its database and ``mlartifacts`` not there yet) the same
+    registration (name, frame, seeds) is made once per test process and copied
+    (:func:`_copied_from_template`): two fits and two logged models cost ~2 s of CPU a call."""
+    copied = _copied_from_template(tracking_uri, name, frame, seeds)
+    if copied is not None:
+        return copied
+    return _register_fitted(tracking_uri, name, frame, seeds)
+
+
+def _register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: tuple[int, ...]) -> MlflowRegistry:
     from ctloop.components.train.core import fit
 
     reg = MlflowRegistry(tracking_uri)
@@ -66,6 +78,65 @@ def register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: tu
         reg.register(name, model_uri=uri, run_id=run_id, tags={})
     reg.promote(name, "1", reason="fixture")
     return reg
+
+
+_TEMPLATES: dict[tuple, Path] = {}  # (name, frame digest, seeds) -> the store registered once
+
+
+def _plain_dir(uri: str) -> Path | None:
+    """The directory of a ``sqlite:///DIR/NAME.db`` store whose path a file URI holds verbatim
+    (no character MLflow would percent-encode), holding neither the database nor ``mlartifacts``."""
+    if not uri.startswith("sqlite:///") or "?" in uri:
+        return None
+    db = Path(uri[len("sqlite:///"):]).resolve()
+    if db.exists() or (db.parent / "mlartifacts").exists() or db.parent.as_uri() != f"file://{db.parent}":
+        return None
+    return db.parent
+
+
+def _copied_from_template(uri: str, name: str, frame: pd.DataFrame, seeds: tuple[int, ...]) -> MlflowRegistry | None:
+    """The registration copied from this process's template (made on first use): the database and
+    ``mlartifacts`` copied next to each other, every template path in the database rewritten to
+    the copy's (experiments, runs, logged models, model versions, and each ``MLmodel``'s
+    ``artifact_path``), as if registered there.
+    ``None`` (register for real) for any other store."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    dest = _plain_dir(uri)
+    if dest is None:
+        return None
+    db_name = Path(uri[len("sqlite:///"):]).name
+    digest = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    key = (name, tuple(seeds), tuple(frame.columns), tuple(map(str, frame.dtypes)), digest)
+    template = _TEMPLATES.get(key)
+    if template is None or not (template / "mlflow.db").exists():
+        root = Path(tempfile.mkdtemp(prefix="registered-")).resolve()
+        if root.as_uri() != f"file://{root}":
+            return None
+        _register_fitted(f"sqlite:///{root / 'mlflow.db'}", name, frame, seeds)
+        _TEMPLATES[key] = template = root
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template / "mlflow.db", dest / db_name)
+    shutil.copytree(template / "mlartifacts", dest / "mlartifacts")
+    old, new = str(template), str(dest)
+    for path in (dest / "mlartifacts").rglob("*"):  # MLmodel's artifact_path (no hashed model file holds it)
+        if path.is_file() and (old + "/").encode() in (data := path.read_bytes()):
+            path.write_bytes(data.replace((old + "/").encode(), (new + "/").encode()))
+    with sqlite3.connect(dest / db_name) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+        text = [(t, c) for t in tables for _, c, kind, *_ in db.execute(f'PRAGMA table_info("{t}")').fetchall()
+                if any(k in kind.upper() for k in ("CHAR", "TEXT", "CLOB"))]
+        for table, column in text:
+            db.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?) WHERE instr("{column}", ?) > 0',
+                       (old + "/", new + "/", old + "/"))
+        left = [(t, c) for t, c in text if db.execute(f'SELECT 1 FROM "{t}" WHERE instr("{c}", ?) > 0',
+                                                      (old,)).fetchone()]
+    db.close()
+    assert not left, f"template paths left in the copy: {left}"
+    tracking.configure(uri)  # where a registration leaves MLflow (and its environment)
+    return MlflowRegistry(uri)
 
 
 def two_versions(tracking_uri: str, name: str) -> MlflowRegistry:

@@ -281,22 +281,11 @@ def data_dir(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def built_parser() -> argparse.ArgumentParser:
-    return build_parser()
-
-
 @pytest.fixture
-def workdir(data_dir, tmp_path, monkeypatch, built_parser) -> Path:
-    """The case's working directory, environment without a server or credentials, and ``main``
-    given a deep copy of one parser built for the module: ``build_parser`` is the same for every
-    case (it reads no environment or directory) and took ~16 ms of each of the ~1,150 cases, the
-    copy ~6 ms; a case cannot change the parser the next one gets."""
-    import copy
-
-    import ctloop.cli
-
-    monkeypatch.setattr(ctloop.cli, "build_parser", lambda: copy.deepcopy(built_parser))
+def workdir(data_dir, tmp_path, monkeypatch) -> Path:
+    """The case's working directory and environment without a server or credentials. ``main``
+    builds the command's parser alone for each case (~1-3 ms; the whole parser took ~16 ms, a
+    deep copy of one built for the module ~6 ms): a case cannot change the parser the next one gets."""
     work = tmp_path / "work"
     work.mkdir()
     (work / "data").symlink_to(data_dir, target_is_directory=True)
