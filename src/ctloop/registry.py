@@ -842,6 +842,9 @@ class MlflowRegistry:
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
             self._settle(name)
+            # again under the lock: the version may have been deleted while this waited for it (up to
+            # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
+            self.get_version(name, version)
             current = self.get_alias(name, CHAMPION)
             if current is not None and current.version == version:
                 mine = [
@@ -905,6 +908,12 @@ class MlflowRegistry:
         try:
             self.client.set_registered_model_alias(name, CHAMPION, intent.version)
         except MlflowException as exc:
+            if _is_not_found(exc):  # MLflow checks the version before it writes the alias: nothing moved
+                self._abort(intent, f"v{intent.version} was deleted before the champion alias moved")
+                raise RegistryError(
+                    f"cannot promote {name} v{intent.version}: it was deleted during the promotion ({exc}); the "
+                    "champion alias did not move and the promotion was aborted"
+                ) from exc
             raise RegistryError(
                 f"promotion {intent.id}: moving alias 'champion' of {name!r} to v{intent.version} "
                 f"failed ({exc}); "
