@@ -264,7 +264,12 @@ def describe(expr: str) -> str:
             day = names.get(dow.upper(), int(dow) if _digits(dow) else None)
             if day is not None:
                 return f"every {DAYS[day]} at {at} UTC"
-    return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC"
+    either = ""
+    # robfig/cron v1.2.0 spec.go dayMatches: dom || dow unless either holds a '*' or '?' (its starBit)
+    if not any(part[:1] in ("*", "?") for part in f"{dom},{dow}".split(",")):
+        either = (f"; it runs on day-of-month {dom} and on day-of-week {dow} alike, not only when both match "
+                  "('first Monday' is not expressible: use one of the two)")
+    return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC{either}"
 
 
 __all__ = ["validate_cron", "describe", "DAYS"]
