@@ -1086,8 +1086,14 @@ class MlflowRegistry:
         if state.consistent and not (break_lock and state.lock):
             return done
         if break_lock and state.lock:
-            self._delete_lock(name)
-            done.append(f"broke the promotion lock held by {state.lock['owner']}")
+            # renamed to the name of the lease read, as a waiter breaks one: a delete by name removed the lock
+            # of whoever took it after that read (another promotion, alive), while saying it broke this one
+            if self._break_lease(name, state.lock):
+                done.append(f"broke the promotion lock held by {state.lock['owner']}")
+            else:
+                now = self._lock_holder(name)
+                done.append(f"did not break the promotion lock: {state.lock['owner']}'s was released or broken "
+                            f"meanwhile (now held by {now['owner'] if now else 'nobody'})")
         with self._locked(name, wait=wait):
             done += self._settle(name)
         return done
@@ -1300,7 +1306,9 @@ class MlflowRegistry:
     def broken_locks(self, name: str) -> list[tuple[str, dict[str, str]]]:
         """The broken leases of the promotion lock of ``name`` still in the registry, ``(model name,
         holder)``: registered models :data:`BROKEN_LOCK_PREFIX` + a digest whose tags are the lease
-        that digest names (so a lock renamed in a race, or anyone else's model, is never one)."""
+        that digest names (so a lock renamed in a race, or anyone else's model, is never one). ``holder``
+        also has ``renamed``: when the lock was broken or released (the model's ``last_updated_timestamp``,
+        which MLflow sets on a rename, in ms, the server's clock)."""
         from mlflow.exceptions import MlflowException
 
         found: list[tuple[str, dict[str, str]]] = []
@@ -1318,28 +1326,34 @@ class MlflowRegistry:
                     continue
                 holder = {"owner": tags[TAG_LOCK_OWNER], "expires": tags[TAG_LOCK_EXPIRES]}
                 if self._broken_name(name, holder) == model.name:
+                    holder["renamed"] = str(model.last_updated_timestamp or "")
                     found.append((model.name, holder))
             token = getattr(page, "token", None)
             if not token:
                 return found
 
     def _sweep_broken_locks(self, name: str) -> list[str]:
-        """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) that ended more than a
-        lease ago. A broken lease is kept for a while under its name: that name taken is what refuses a
-        second break of the same lease (:meth:`_break_lease`) and the release of a holder whose lease was
-        broken (:meth:`_release`), both of which come right after a read of that lease; a lease that ended
-        a whole lease ago is read by nobody. Returns what was removed."""
+        """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
+        than a lease ago. A broken lease is kept for a while under its name: that name taken is what
+        refuses a second break of the same lease (:meth:`_break_lease`: a waiter that read the dead lease
+        before another broke it) and the release of a holder whose lease was broken (:meth:`_release`),
+        both of which come right after a read of that lease. The time that counts is the break, not the
+        end of the lease: a lease that ended yesterday, broken a moment ago, may still be read by a waiter
+        about to rename (deleted then, the waiter's rename would take the new holder's lock). Returns what
+        was removed."""
         done = []
         now = datetime.now(UTC)
         for model, holder in self.broken_locks(name):
             try:
                 ended = datetime.fromisoformat(holder["expires"].replace("Z", "+00:00"))
+                renamed = datetime.fromtimestamp(int(holder["renamed"]) / 1000, UTC)
             except ValueError:
                 continue  # unreadable: not ours to judge
-            if now - ended < timedelta(seconds=self.lease_s):
+            if now - max(ended, renamed) < timedelta(seconds=self.lease_s):
                 continue
             self._delete_model(model, f"a broken promotion lock of {name!r}")
-            done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended {holder['expires']})")
+            done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended "
+                        f"{holder['expires']})")
         return done
 
     def _acquire(self, name: str, *, wait: bool) -> None:

@@ -20,11 +20,14 @@ Against the real MLflow server on loopback (the session's, ``tests/fixtures/serv
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from mlflow import MlflowClient
 
+from ctloop.errors import RegistryError
 from ctloop.registry import (
     BROKEN_LOCK_PREFIX,
     LOCK_SUFFIX,
@@ -106,11 +109,12 @@ def _broken(client: MlflowClient, name: str, owner: str, ended: datetime) -> str
 def test_promotion_and_repair_remove_broken_locks_a_lease_old(mlflow_url):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name, other = _model(client), _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=60)
     now = datetime.now(UTC)
     old = _broken(client, name, "dead:1:aa", now - timedelta(seconds=61))
     older = _broken(client, name, "dead:2:bb", now - timedelta(days=3))
-    recent = _broken(client, name, "dead:3:cc", now - timedelta(seconds=5))
+    live = _broken(
+        client, name, "dead:3:cc", now + timedelta(hours=1)
+    )  # `--break-lock` of a lease not ended
     others = _broken(client, other, "dead:4:dd", now - timedelta(days=3))
     renamed_live = f"{BROKEN_LOCK_PREFIX}{uuid.uuid4().hex}"  # a live lock a racing break renamed: name no digest
     client.create_registered_model(
@@ -120,21 +124,52 @@ def test_promotion_and_repair_remove_broken_locks_a_lease_old(mlflow_url):
     stranger = f"{BROKEN_LOCK_PREFIX}{uuid.uuid4().hex[:32]}"  # someone's own model, no lock tags
     client.create_registered_model(stranger)
 
-    with registry._locked(name):
-        pass
-    left = {
-        m.name
-        for m in client.search_registered_models(
+    def left() -> set[str]:
+        found = client.search_registered_models(
             filter_string=f"name LIKE '{BROKEN_LOCK_PREFIX}%'", max_results=1000
         )
-    }
-    assert old not in left and older not in left, "broken locks a lease old are removed"
-    assert {recent, others, renamed_live, stranger} <= left
+        return {m.name for m in found}
 
-    later = MlflowRegistry(
-        mlflow_url, lease_s=1
-    )  # `ctloop registry repair` once the recent one is a lease old
+    with MlflowRegistry(mlflow_url, lease_s=60)._locked(name):
+        pass
+    # broken a moment ago (now), however long ago their leases ended: a waiter may still be about to rename
+    assert {old, older, live, others, renamed_live, stranger} <= left()
+
+    time.sleep(1.1)  # `ctloop registry repair` once they were broken a lease ago (a lease of 1 s)
+    later = MlflowRegistry(mlflow_url, lease_s=1)
     done = later.repair(name)
-    assert any(recent in line and "dead:3:cc" in line for line in done), done
-    assert [m for m, _ in later.broken_locks(name)] == []
-    assert {m for m, _ in later.broken_locks(other)} == {others}
+    assert sorted(line.split()[5] for line in done) == sorted([old, older]), done
+    assert [m for m, _ in later.broken_locks(name)] == [live]
+    assert {live, others, renamed_live, stranger} <= left() and not {old, older} & left()
+
+
+def test_break_lock_breaks_the_lease_it_read_and_not_the_next_holders(mlflow_url):
+    """`ctloop registry repair --break-lock` read the lock, then deleted it by name: a lock another
+    promotion took after that read (the dead holder's lease ended, a waiter broke it) was deleted while
+    the repair said it broke the dead holder's. It now breaks the lease it read, as a waiter does."""
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    client.create_model_version(
+        name, source="s3://ctloop-r45/model"
+    )  # not read: no model is loaded
+    client.create_registered_model(
+        name + LOCK_SUFFIX,
+        tags={TAG_LOCK_OWNER: "dead-host:1:ff", TAG_LOCK_EXPIRES: "2026-01-01T00:00:00.000000Z"},
+    )
+    operator, waiter = MlflowRegistry(mlflow_url, lock_timeout_s=0), MlflowRegistry(mlflow_url)
+    inspect = operator.inspect
+
+    def inspect_then_a_waiter_takes_the_lock(model):
+        state = inspect(model)  # the repair reads the dead holder's lock...
+        waiter._acquire(
+            model, wait=False
+        )  # ...and a waiting promotion breaks it and takes the lock
+        return state
+
+    operator.inspect = inspect_then_a_waiter_takes_the_lock
+    with pytest.raises(
+        RegistryError, match="is held by"
+    ):  # then it waits for the live holder (not at all here)
+        operator.repair(name, break_lock=True)
+    held = waiter._lock_holder(name)
+    assert held is not None and held["owner"] == waiter.owner, held
