@@ -315,6 +315,9 @@ class MlflowRegistry:
     and the tracking and registry URIs in ``os.environ``, for the whole process and its subprocesses:
     see its docstring."""
 
+    tracking_uri = ""  # set by __init__; a bare instance (a test's client double) has no store to judge
+    _file_store_said = False  # the warning that a file store's lock is not atomic: once per registry
+
     def __init__(
         self,
         tracking_uri: str = "",
@@ -333,7 +336,6 @@ class MlflowRegistry:
         self.lease_s = float(lease_s)
         self.lock_timeout_s = float(lock_timeout_s)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._file_store_said = False  # the warning that a file store's lock is not atomic: once
 
     # ------------------------------------------------------------------ lookups
     def get_alias(self, name: str, alias: str) -> ModelVersion | None:
