@@ -315,6 +315,9 @@ class MlflowRegistry:
     and the tracking and registry URIs in ``os.environ``, for the whole process and its subprocesses:
     see its docstring."""
 
+    tracking_uri = ""  # set by __init__; a bare instance (a test's client double) has no store to judge
+    _file_store_said = False  # the warning that a file store's lock is not atomic: once per registry
+
     def __init__(
         self,
         tracking_uri: str = "",
@@ -841,6 +844,9 @@ class MlflowRegistry:
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
             self._settle(name)
+            # again under the lock: the version may have been deleted while this waited for it (up to
+            # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
+            self.get_version(name, version)
             current = self.get_alias(name, CHAMPION)
             if current is not None and current.version == version:
                 mine = [
@@ -904,6 +910,12 @@ class MlflowRegistry:
         try:
             self.client.set_registered_model_alias(name, CHAMPION, intent.version)
         except MlflowException as exc:
+            if _is_not_found(exc):  # MLflow checks the version before it writes the alias: nothing moved
+                self._abort(intent, f"v{intent.version} was deleted before the champion alias moved")
+                raise RegistryError(
+                    f"cannot promote {name} v{intent.version}: it was deleted during the promotion ({exc}); the "
+                    "champion alias did not move and the promotion was aborted"
+                ) from exc
             raise RegistryError(
                 f"promotion {intent.id}: moving alias 'champion' of {name!r} to v{intent.version} "
                 f"failed ({exc}); "
@@ -1072,12 +1084,18 @@ class MlflowRegistry:
         """
         self._lock_holder(name)  # a foreign model with the lock's name stops repair (inspect only notes it)
         state = self.inspect(name)
+        done = self._sweep_broken_locks(name)  # leases broken a lease ago: nobody reads them any more
         if state.consistent and not (break_lock and state.lock):
-            return []
-        done = []
+            return done
         if break_lock and state.lock:
-            self._delete_lock(name)
-            done.append(f"broke the promotion lock held by {state.lock['owner']}")
+            # renamed to the name of the lease read, as a waiter breaks one: a delete by name removed the lock
+            # of whoever took it after that read (another promotion, alive), while saying it broke this one
+            if self._break_lease(name, state.lock):
+                done.append(f"broke the promotion lock held by {state.lock['owner']}")
+            else:
+                now = self._lock_holder(name)
+                done.append(f"did not break the promotion lock: {state.lock['owner']}'s was released or broken "
+                            f"meanwhile (now held by {now['owner'] if now else 'nobody'})")
         with self._locked(name, wait=wait):
             done += self._settle(name)
         return done
@@ -1183,21 +1201,26 @@ class MlflowRegistry:
         taken or missing: on a SQL store the loser's UPDATE can find the row gone and answer BAD_REQUEST
         ("expected to update 1 row(s); 0 were matched"). So any refusal is judged by reading the lock
         again: gone, or another lease, is a race lost (False: wait); only the same dead lease still there
-        is an error. On a SQL store the renamed lock keeps the dead holder's tags; deleting it (the MLflow
-        UI) once no promotion waits on that lease is safe."""
+        is an error. On a SQL store the renamed lock keeps the dead holder's tags, and a lease later
+        :meth:`_sweep_broken_locks` deletes it."""
         from mlflow.exceptions import MlflowException
 
-        lease = hashlib.sha256(
-            f"{self._lock_name(name)}\0{holder['owner']}\0{holder['expires']}".encode()
-        ).hexdigest()[:32]
         try:
-            self.client.rename_registered_model(self._lock_name(name), f"{BROKEN_LOCK_PREFIX}{lease}")
+            self.client.rename_registered_model(self._lock_name(name), self._broken_name(name, holder))
         except MlflowException as exc:
             now = self._lock_holder(name) or {}
             if (now.get("owner"), now.get("expires")) != (holder["owner"], holder["expires"]):
                 return False  # another waiter broke that lease (or its holder released it)
             raise RegistryError(f"cannot break the promotion lock of {name!r}: {exc}") from exc
         return True
+
+    def _broken_name(self, name: str, holder: dict[str, str]) -> str:
+        """The name a lease of the lock of ``name`` is renamed to when it is broken or released: one
+        name per lease (:data:`BROKEN_LOCK_PREFIX` and a digest of the lock's name, owner and end)."""
+        lease = hashlib.sha256(
+            f"{self._lock_name(name)}\0{holder['owner']}\0{holder['expires']}".encode()
+        ).hexdigest()[:32]
+        return f"{BROKEN_LOCK_PREFIX}{lease}"
 
     @contextmanager
     def _locked(self, name: str, *, wait: bool = True) -> Iterator[None]:
@@ -1206,8 +1229,7 @@ class MlflowRegistry:
             yield
         finally:
             try:
-                if (self._lock_holder(name) or {}).get("owner") == self.owner:
-                    self._delete_lock(name)
+                self._release(name)
             except RegistryError as exc:
                 log.warning(
                     "ctloop: could not release the promotion lock of %s (%s): it ends with its "
@@ -1216,11 +1238,141 @@ class MlflowRegistry:
                     name,
                     exc,
                 )
+            try:
+                self._sweep_broken_locks(name)
+            except RegistryError as exc:  # left for the next promotion or `ctloop registry repair`
+                log.warning("ctloop: could not remove the broken promotion locks of %s: %s", name, exc)
+
+    def _release(self, name: str) -> None:
+        """Remove our own lease of the lock of ``name``, and nobody else's. A delete by name after a read
+        deleted whatever lock was there by then: if our lease ended during the promotion and a waiter broke
+        it and took the lock between that read and the delete, the delete removed the new holder's lock (and
+        a third promotion ran beside it). The lock is renamed instead, to the name of our lease alone
+        (:meth:`_broken_name`, the name a waiter breaking it renames it to): a waiter that broke our lease
+        holds that name, so MLflow refuses the rename (RESOURCE_ALREADY_EXISTS) and nothing is removed.
+        What was renamed is read back and deleted only if it carries our lease; a lock of someone else's
+        (ours was removed by ``--break-lock``, then taken) is renamed back."""
+        from mlflow.exceptions import MlflowException
+
+        holder = self._lock_holder(name)
+        if holder is None or holder["owner"] != self.owner:
+            log.warning(
+                "ctloop: the promotion lock of %s was no longer ours at the end of the promotion "
+                "(its lease of %.0f s ended, or it was broken by hand); now held by %s",
+                name,
+                self.lease_s,
+                holder["owner"] if holder else "nobody",
+            )
+            return
+        released = self._broken_name(name, holder)
+        try:
+            self.client.rename_registered_model(self._lock_name(name), released)
+        except MlflowException as exc:  # judged by reading the lock again, as a refused break is
+            now = self._lock_holder(name) or {}
+            if (now.get("owner"), now.get("expires")) == (holder["owner"], holder["expires"]):
+                raise RegistryError(f"cannot remove the promotion lock of {name!r}: {exc}") from exc
+            log.warning(
+                "ctloop: the promotion lock of %s was broken while this promotion ran (its lease ended %s): "
+                "it is another promotion's now, left in place",
+                name,
+                holder["expires"],
+            )
+            return
+        try:
+            tags = self.client.get_registered_model(released).tags or {}
+        except MlflowException as exc:
+            raise RegistryError(f"cannot read the released promotion lock {released!r}: {exc}") from exc
+        # no owner tag: MLflow's file store renames a model without its tags; a lock always has one
+        if TAG_LOCK_OWNER not in tags or (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (
+            holder["owner"],
+            holder["expires"],
+        ):
+            self._delete_model(released, f"the released promotion lock of {name!r}")
+            return
+        try:  # another promotion's lock, taken after ours was removed by hand: give it back
+            self.client.rename_registered_model(released, self._lock_name(name))
+        except MlflowException as exc:
+            raise RegistryError(
+                f"released another promotion's lock of {name!r} (held by {tags.get(TAG_LOCK_OWNER, '?')}) "
+                f"and could not put it back from {released!r}: {exc}") from exc
+
+    def _delete_model(self, model: str, what: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.delete_registered_model(model)
+        except MlflowException as exc:
+            if not _is_not_found(exc):
+                raise RegistryError(f"cannot remove {what} ({model!r}): {exc}") from exc
+
+    def broken_locks(self, name: str) -> list[tuple[str, dict[str, str]]]:
+        """The broken leases of the promotion lock of ``name`` still in the registry, ``(model name,
+        holder)``: registered models :data:`BROKEN_LOCK_PREFIX` + a digest whose tags are the lease
+        that digest names (so a lock renamed in a race, or anyone else's model, is never one). ``holder``
+        also has ``renamed``: when the lock was broken or released (the model's ``last_updated_timestamp``,
+        which MLflow sets on a rename, in ms, the server's clock)."""
+        from mlflow.exceptions import MlflowException
+
+        found: list[tuple[str, dict[str, str]]] = []
+        token = None
+        while True:
+            try:
+                page = self.client.search_registered_models(
+                    filter_string=f"name LIKE '{BROKEN_LOCK_PREFIX}%'", max_results=100, page_token=token
+                )
+            except MlflowException as exc:
+                raise RegistryError(f"cannot list the broken promotion locks: {exc}") from exc
+            for model in page:
+                tags = model.tags or {}
+                if TAG_LOCK_OWNER not in tags or TAG_LOCK_EXPIRES not in tags or model.latest_versions:
+                    continue
+                holder = {"owner": tags[TAG_LOCK_OWNER], "expires": tags[TAG_LOCK_EXPIRES]}
+                if self._broken_name(name, holder) == model.name:
+                    holder["renamed"] = str(model.last_updated_timestamp or "")
+                    found.append((model.name, holder))
+            token = getattr(page, "token", None)
+            if not token:
+                return found
+
+    def _sweep_broken_locks(self, name: str) -> list[str]:
+        """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
+        than a lease ago. A broken lease is kept for a while under its name: that name taken is what
+        refuses a second break of the same lease (:meth:`_break_lease`: a waiter that read the dead lease
+        before another broke it) and the release of a holder whose lease was broken (:meth:`_release`),
+        both of which come right after a read of that lease. The time that counts is the break, not the
+        end of the lease: a lease that ended yesterday, broken a moment ago, may still be read by a waiter
+        about to rename (deleted then, the waiter's rename would take the new holder's lock). Returns what
+        was removed."""
+        done = []
+        now = datetime.now(UTC)
+        for model, holder in self.broken_locks(name):
+            try:
+                ended = datetime.fromisoformat(holder["expires"].replace("Z", "+00:00"))
+                renamed = datetime.fromtimestamp(int(holder["renamed"]) / 1000, UTC)
+            except ValueError:
+                continue  # unreadable: not ours to judge
+            if now - max(ended, renamed) < timedelta(seconds=self.lease_s):
+                continue
+            self._delete_model(model, f"a broken promotion lock of {name!r}")
+            done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended "
+                        f"{holder['expires']})")
+        return done
 
     def _acquire(self, name: str, *, wait: bool) -> None:
         from mlflow.exceptions import MlflowException
 
+        from ctloop.tracking import is_file_store
+
         lock = self._lock_name(name)
+        if is_file_store(self.tracking_uri) and not self._file_store_said:
+            self._file_store_said = True
+            log.warning(
+                "ctloop: %s is an MLflow file store: its create and rename of the promotion lock are a check "
+                "then a mkdir, not atomic, so two promotions of one model at once can both take it; run "
+                "promotions that can overlap (schedules, several pipelines) against an MLflow server with a "
+                "database",
+                self.tracking_uri,
+            )
         deadline = time.monotonic() + (self.lock_timeout_s if wait else 0.0)
         gone = 0  # creates in a row answered "not found" with no lock there
         while True:

@@ -105,8 +105,7 @@ def configure(tracking_uri: str = "") -> str:
     import mlflow
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
-    if uri.startswith("file:") or (uri and "://" not in uri and not uri.startswith("databricks")):
-        # A bare path or file: URI is the file store, in maintenance mode since mlflow 3.x.
+    if is_file_store(uri):  # in maintenance mode since mlflow 3.x
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     os.environ.setdefault("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -120,6 +119,11 @@ def configure(tracking_uri: str = "") -> str:
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
+
+
+def is_file_store(uri: str) -> bool:
+    """``uri`` is MLflow's file store: a ``file:`` URI or a bare path."""
+    return uri.startswith("file:") or (bool(uri) and "://" not in uri and not uri.startswith("databricks"))
 
 
 def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri") -> None:
@@ -955,6 +959,7 @@ __all__ = [
     "TAG_CODE_VERSION",
     "configure",
     "existing_store",
+    "is_file_store",
     "code_version",
     "preflight",
     "mlflow_tls",

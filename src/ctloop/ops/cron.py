@@ -57,7 +57,8 @@ def _value(token: str, name: str, lo: int, hi: int, names: dict[str, int], expr:
         )
     value = int(token)
     if not lo <= value <= hi:
-        raise ConfigError(f"cron {expr!r}: {name} {value} is out of range {lo}-{hi}")
+        sunday = " (Sunday is 0 or SUN)" if name == "day-of-week" and value == 7 else ""
+        raise ConfigError(f"cron {expr!r}: {name} {value} is out of range {lo}-{hi}{sunday}")
     return value
 
 
@@ -137,10 +138,16 @@ def validate_cron(expr: str) -> str:
                  then=f" (with its hour moved from {zone[2]!r} to UTC)")
     fields = text.split(" ")
     if len(fields) == 5:
-        raise ConfigError(
-            f"cron {expr!r} has 5 fields; KFP needs 6 with seconds first and would silently read this "
-            f'one seconds-first (running at the wrong times). Did you mean "0 {text}"?'
-        )
+        why = (f"cron {expr!r} has 5 fields; KFP needs 6 with seconds first and would silently read this "
+               "one seconds-first (running at the wrong times)")
+        dow = _sunday_as_zero(fields[4])
+        fix = " ".join(["0", *fields[:4], dow])
+        sunday = " (Sunday is 0 or SUN to KFP; a five-field cron's 7 is Sunday)" if dow != fields[4] else ""
+        try:
+            validate_cron(fix)
+        except ConfigError as inner:  # never an example KFP refuses (31 February, a step of 0...)
+            raise ConfigError(f"{why}; with seconds first it is refused too: {inner}") from None
+        raise ConfigError(f'{why}. Did you mean "{fix}"?{sunday}')
     if len(fields) != 6:
         raise ConfigError(
             f"cron {expr!r} has {len(fields)} fields; KFP needs 6: sec min hour day-of-month month day-of-week"
@@ -209,6 +216,20 @@ def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
     return out
 
 
+def _sunday_as_zero(dow: str) -> str:
+    """A five-field (Vixie) day-of-week field with Sunday's 7 written as robfig/cron v1.2.0 reads Sunday
+    (``spec.go`` ``dow``: bounds 0-6): ``7`` -> ``0``, ``5-7`` -> ``5-6,0``; a step or anything else as is."""
+    parts = []
+    for part in dow.split(","):
+        start, dash, end = part.partition("-")
+        if part == "7":
+            part = "0"
+        elif dash and end == "7" and _digits(start) and int(start) <= 6:
+            part = f"{start}-6,0" if int(start) < 6 else "6,0"
+        parts.append(part)
+    return ",".join(parts)
+
+
 def _check_occurs(fields: list[str], expr: str) -> None:
     """Refuse a date that never comes (31 February): robfig/cron would accept it and never run. When
     day-of-week is restricted too, either field matching fires the job, so it always occurs."""
@@ -243,7 +264,12 @@ def describe(expr: str) -> str:
             day = names.get(dow.upper(), int(dow) if _digits(dow) else None)
             if day is not None:
                 return f"every {DAYS[day]} at {at} UTC"
-    return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC"
+    either = ""
+    # robfig/cron v1.2.0 spec.go dayMatches: dom || dow unless either holds a '*' or '?' (its starBit)
+    if not any(part[:1] in ("*", "?") for part in f"{dom},{dow}".split(",")):
+        either = (f"; it runs on day-of-month {dom} and on day-of-week {dow} alike, not only when both match "
+                  "('first Monday' is not expressible: use one of the two)")
+    return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC{either}"
 
 
 __all__ = ["validate_cron", "describe", "DAYS"]

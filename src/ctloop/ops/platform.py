@@ -822,6 +822,13 @@ def explain_status(
     # an HTML error page (an ingress' or nginx's 502/503/504) by its title, not its markup
     detail = (one_line(_title(body))[:120] or "an HTML page") if _is_html(headers, body) else _json_message(body)
     said = f" ({detail})" if detail and detail != "{}" else ""
+    if status == 429:  # a gateway's rate limit (ingress-nginx limit-rps, Istio local rate limit): refused, not done
+        wait = str((headers or {}).get("Retry-After") or "").strip()
+        return (
+            f"KFP at {url} is limiting requests: HTTP 429{said}, the request was refused — fix: retry "
+            + (f"after {wait} s (Retry-After)" if wait.isdigit() else "in a minute")
+            + "; if it lasts, raise the rate limit of the gateway in front of KFP for this client"
+        )
     if status == 401:
         if auth.token or auth.token_file:
             return (
@@ -1140,7 +1147,8 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
 
 
 def _bound_transport(client: Any, timeout: float) -> None:
-    """Give every request of ``client`` a timeout, no read retries and no redirects (once per client).
+    """Give every request of ``client`` a timeout, no read retries, no redirects and no retry on a
+    ``Retry-After`` (once per client).
 
     The generated REST client sends no timeout unless a call passes ``_request_timeout`` (and
     ignores a float there: only an int or a (connect, read) pair); urllib3 would also retry a timed
@@ -1154,8 +1162,11 @@ def _bound_transport(client: Any, timeout: float) -> None:
     rest = client._healthz_api.api_client.rest_client
     if getattr(rest, "ctloop_bounded", False):
         return
+    # respect_retry_after_header=False: a GET answered 429 or 503 with Retry-After (a gateway's rate limit or
+    # maintenance page) came back as urllib3's MaxRetryError "too many 429 error responses" (status=0 allows
+    # no retry), read as "cannot reach KFP — fix: check --host"; now it is the answer, which _call explains
     rest.pool_manager.connection_pool_kw["retries"] = Retry(
-        total=3, connect=1, read=0, status=0, other=0, redirect=False
+        total=3, connect=1, read=0, status=0, other=0, redirect=False, respect_retry_after_header=False
     )
     request = rest.request
     pair = (timeout, timeout)
@@ -1463,7 +1474,7 @@ class Platform:
             return answer
         except ApiException as exc:
             if (
-                exc.status in (401, 403)
+                exc.status in (401, 403, 429)
                 or (exc.status and 300 <= exc.status < 400)
                 or _is_html(exc.headers, exc.body)
             ):
