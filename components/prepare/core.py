@@ -13,6 +13,7 @@ from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
 from ctloop.contract import (
     DataContract,
+    check_column_names,
     check_finite,
     check_uniform_types,
     missing_column,
@@ -346,19 +347,7 @@ def prepare(
         raise ConfigError(f"time_format {time_format!r}: {problem}")
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
-    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-    if twice:
-        raise DataValidationError([(c, "unique_name", len(frame), "the column name appears more than once")
-                                   for c in twice])
-    # a frame of one's own (a file's names are text): scikit-learn's raw TypeError "Feature names are only
-    # supported if all input features have string names" at the fit, after the split was written
-    other = [c for c in frame.columns if not isinstance(c, str)]
-    if other:
-        raise DataValidationError([(str(c), "text_name", len(frame), f"column name {c!r} is not text "
-                                    f"({type(c).__name__}): name the columns with text") for c in other])
-    if WEIGHT in frame.columns:  # the fit would weigh its rows by it, silently (or recency_half_life overwrote it)
-        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
-                                    "for the recency weights of data.recency_half_life: rename the column")])
+    check_column_names(frame)  # as ctloop backtest refuses them (one implementation)
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
         raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])

@@ -148,6 +148,32 @@ class DataContract:
 
 
 # --------------------------------------------------------------------------- checks every core shares
+def check_column_names(frame: pd.DataFrame) -> None:
+    """Refuse a frame of one's own (a file's names are unique text: a CSV renames duplicates ``a.1``)
+    whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
+    violation: a name given to several columns (pandas cannot tell them apart: ``frame[name]`` is a
+    frame), a name that is not text (scikit-learn's raw "Feature names are only supported if all
+    input features have string names" at the fit, after the split was written), and the recency
+    weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently)."""
+    from ctloop.columns import WEIGHT
+
+    names = list(frame.columns)
+    counts: dict[Any, int] = {}
+    for name in names:  # by the name itself, not its text: two columns named 0 are not named '0'
+        counts[name] = counts.get(name, 0) + 1
+    twice = sorted(((str(name), times) for name, times in counts.items() if times > 1), key=lambda item: item[0])
+    if twice:
+        raise DataValidationError([(text, "unique_name", len(frame), f"{times} columns are named {text!r}: rename "
+                                    "them") for text, times in twice])
+    other = [name for name in names if not isinstance(name, str)]
+    if other:
+        raise DataValidationError([(str(name), "text_name", len(frame), f"column name {name!r} is not text "
+                                    f"({type(name).__name__}): name the columns with text") for name in other])
+    if WEIGHT in names:
+        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
+                                    "for the recency weights of data.recency_half_life: rename the column")])
+
+
 def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
     """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
     import numpy as np
