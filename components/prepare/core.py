@@ -17,6 +17,7 @@ from ctloop.contract import (
     check_finite,
     check_uniform_types,
     missing_column,
+    numbers_as_numbers,
     parse_times,
     validate,
 )
@@ -360,6 +361,9 @@ def prepare(
     frame = blank_as_missing(frame, target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
+    # amounts as objects (a notebook's replace({np.nan: None})): numbers, as the Parquet file written below holds
+    # them, so an inf among them is refused here and the fit of an in-process run learns them as numbers
+    data = numbers_as_numbers(data, exclude=(time_column,))
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     check_finite(data, exclude=(time_column,))

@@ -28,6 +28,7 @@ from ctloop.contract import (
     check_numbers_as_text,
     check_uniform_types,
     nested_values,
+    numbers_as_numbers,
     shown_value,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
@@ -437,6 +438,9 @@ def fit(
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
     # pd.NA in a text or boolean column (storage.plain_missing); Decimal amounts as floats, as read_table reads them
     data = plain_missing(_arrow_decimals_as_floats(_decimals_as_floats(data)))
+    # amounts as objects (a notebook's replace({np.nan: None})): numbers, as CSV or Parquet reads them, not one
+    # category per amount (and an inf among them refused by check_finite below)
+    data = numbers_as_numbers(data)
     # a CSV column of True/False with empty cells is dtype object until its gaps are dropped, and
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()

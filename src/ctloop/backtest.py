@@ -576,6 +576,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         check_numbers_as_text,
         check_uniform_types,
         missing_column,
+        numbers_as_numbers,
         parse_times,
     )
     from ctloop.drift import engine as drift_core
@@ -605,6 +606,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)
     data = plain_missing(_decimals_as_floats(data))  # a notebook's pd.NA and Decimals, as read_table reads them
+    data = numbers_as_numbers(data, exclude=(cfg.time_column,))  # amounts as objects: as prepare_data reads them
     data = train_core.blank_as_missing(data, cfg.target)  # a row not labelled yet, as prepare_data and the fit read it
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     prep_core.refuse_nested(data)  # an Arrow list or struct column, by its type, as prepare_data refuses it

@@ -174,6 +174,37 @@ def check_column_names(frame: pd.DataFrame) -> None:
                                     "for the recency weights of data.recency_half_life: rename the column")])
 
 
+NUMBER_KINDS = ("floating", "integer", "mixed-integer-float")  # pandas.api.types.infer_dtype's, gaps skipped
+
+
+def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``frame`` with its object columns that hold only numbers (and gaps) as number columns, as
+    the same table reads from CSV or Parquet: a notebook's ``df.replace({np.nan: None})`` or
+    ``astype(object)`` makes a column of amounts dtype object, and as objects each amount was
+    trained as a category of its own (a different value in every row: the model learnt nothing
+    from it), an ``inf`` among them passing :func:`check_finite`, which reads number columns only.
+    Python integers past int64 (no CSV reads them as numbers) and true/false stay as they are
+    (``infer_objects``); Decimals are converted by :func:`ctloop.storage._decimals_as_floats`. The
+    caller's frame is left as it was; the same frame comes back when nothing needs converting."""
+    import pandas as pd
+
+    numbers = {}
+    for name in frame.columns:
+        col = frame[name]
+        if name in exclude or not isinstance(col, pd.Series) or col.dtype != object:
+            continue
+        if pd.api.types.infer_dtype(col, skipna=True) in NUMBER_KINDS:
+            converted = col.infer_objects()
+            if converted.dtype != object:
+                numbers[name] = converted
+    if not numbers:
+        return frame
+    out = frame.copy(deep=False)  # not assign(**...): a column's name may be no string
+    for name, col in numbers.items():
+        out[name] = col
+    return out
+
+
 def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
     """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
     import numpy as np
