@@ -389,6 +389,15 @@ def prepare(
     no_target = int(selected[target].isna().sum())
     selected = selected.dropna(subset=[target])
     if len(selected) < max(contract.min_rows, 2):
+        # rows the whole data holds (a target, a time, duplicates dropped): when they are too few, no window or
+        # as_of selects more (was: "widen `window` or move `as_of`" for a table of one row)
+        usable = len(positive_zeros(data.dropna(subset=[target, time_column])).drop_duplicates())
+        if usable < max(contract.min_rows, 2):
+            raise DataValidationError([("*", "min_rows", usable,
+                f"the data holds {usable} usable row(s) of {rows_in} (rows with a target and a time, duplicates "
+                f"dropped) but at least {max(contract.min_rows, 2)} are needed (a train and a holdout row"
+                + (f"; the contract's min_rows {contract.min_rows}" if contract.min_rows > 2 else "")
+                + "): no window selects more; add rows")])
         raise DataValidationError([(time_column, "window", len(selected),
             f"window ({start} .. {end}] selects {len(selected)} usable row(s) but at least "
             f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "
