@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
+    COMMA_NUMBER,
     ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     blank_labels,
@@ -61,7 +62,6 @@ ID_COLUMN_MIN_ROWS = 100
 # holds numbers read as categories; from this many distinct values on it is not a code list such
 # as "1,2".
 COMMA_NUMBER_MIN_DISTINCT = 20
-COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
 
 
 @dataclass

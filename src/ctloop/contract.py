@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
+# a number written with a decimal comma or thousands separators ('1,5', '1.234,5', '1,234.5'): a spreadsheet's
+# export in a continental locale; text to pandas.read_csv as ctloop reads CSV
+COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
 _COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
 
 # The keys of a contract and what each checks (docs/configuration.md, "Data contract", is rendered
@@ -801,6 +804,10 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
                 hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""
+                if rule.dtype in ("int", "float", "number") and examples and all(
+                        isinstance(v, str) and re.fullmatch(COMMA_NUMBER, v.strip()) for v in examples):
+                    hint = (": numbers written with a decimal comma or thousands separators; write plain numbers "
+                            "('.' decimals, no separators) or Parquet")
                 if rule.dtype == "datetime" and not fmt and _holds_numbers(out[rule.name]):
                     # the time column's numbers as parse_times words them; another column's are converted before
                     # loading (data.time_format applies to the time column only)
