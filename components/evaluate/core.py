@@ -283,7 +283,9 @@ def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd
     column text), which the champion's imputer fills as it fills an empty cell. None when most of its
     values are no numbers: the column's type changed, and the champion cannot be compared on it. The
     scored rows are those with a label in ``target`` (rows whose label has not arrived are not scored:
-    their words neither decide nor count)."""
+    their words neither decide nor count). ``'nan'`` written as text is a gap, as ``pandas.read_csv``
+    reads it: read as missing and counted with the words, but not one of them ('inf' is: no finite
+    number, which the champion's imputer would not fill)."""
     import numbers
 
     import numpy as np
@@ -306,14 +308,19 @@ def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd
                        index=col.index, dtype=float)
     scored = blank_as_missing(frame, target)[target].notna().to_numpy(dtype=bool)
     present &= scored
-    if not present.any():
-        return None
+    # 'nan' written as text (a Parquet column of numbers written with astype(str), or a text export of a
+    # float column): a gap, as pandas.read_csv reads it, not a word: it neither decides that most of the
+    # column is words (the champion skipped as "type changed") nor leaves the column without words
+    gaps = present & col.map(lambda v: isinstance(v, str) and v.strip().lstrip("+-").lower() == "nan").to_numpy(
+        dtype=bool)
+    present &= ~gaps
+    missing = (present & values.isna().to_numpy()) | gaps  # read as missing: the words and the 'nan' gaps
     words = present & values.isna().to_numpy()
-    if not words.any() or 2 * int(words.sum()) >= int(present.sum()):
+    if not present.any() or not missing.any() or 2 * int(words.sum()) >= int(present.sum()):
         return None
     out = frame.copy(deep=False)  # not assign(**...): a column's name may be no string
     out[column] = values
-    return out, int(words.sum()), col[words].iloc[0]
+    return out, int(missing.sum()), col[words if words.any() else gaps].iloc[0]
 
 
 def _name_key(name: str) -> str:

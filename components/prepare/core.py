@@ -13,9 +13,11 @@ from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
 from ctloop.contract import (
     DataContract,
+    check_column_names,
     check_finite,
     check_uniform_types,
     missing_column,
+    numbers_as_numbers,
     parse_times,
     validate,
 )
@@ -346,19 +348,7 @@ def prepare(
         raise ConfigError(f"time_format {time_format!r}: {problem}")
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
-    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-    if twice:
-        raise DataValidationError([(c, "unique_name", len(frame), "the column name appears more than once")
-                                   for c in twice])
-    # a frame of one's own (a file's names are text): scikit-learn's raw TypeError "Feature names are only
-    # supported if all input features have string names" at the fit, after the split was written
-    other = [c for c in frame.columns if not isinstance(c, str)]
-    if other:
-        raise DataValidationError([(str(c), "text_name", len(frame), f"column name {c!r} is not text "
-                                    f"({type(c).__name__}): name the columns with text") for c in other])
-    if WEIGHT in frame.columns:  # the fit would weigh its rows by it, silently (or recency_half_life overwrote it)
-        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
-                                    "for the recency weights of data.recency_half_life: rename the column")])
+    check_column_names(frame)  # as ctloop backtest refuses them (one implementation)
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
         raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
@@ -371,6 +361,9 @@ def prepare(
     frame = blank_as_missing(frame, target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
+    # amounts as objects (a notebook's replace({np.nan: None})): numbers, as the Parquet file written below holds
+    # them, so an inf among them is refused here and the fit of an in-process run learns them as numbers
+    data = numbers_as_numbers(data, exclude=(time_column,))
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     check_finite(data, exclude=(time_column,))
@@ -396,6 +389,15 @@ def prepare(
     no_target = int(selected[target].isna().sum())
     selected = selected.dropna(subset=[target])
     if len(selected) < max(contract.min_rows, 2):
+        # rows the whole data holds (a target, a time, duplicates dropped): when they are too few, no window or
+        # as_of selects more (was: "widen `window` or move `as_of`" for a table of one row)
+        usable = len(positive_zeros(data.dropna(subset=[target, time_column])).drop_duplicates())
+        if usable < max(contract.min_rows, 2):
+            raise DataValidationError([("*", "min_rows", usable,
+                f"the data holds {usable} usable row(s) of {rows_in} (rows with a target and a time, duplicates "
+                f"dropped) but at least {max(contract.min_rows, 2)} are needed (a train and a holdout row"
+                + (f"; the contract's min_rows {contract.min_rows}" if contract.min_rows > 2 else "")
+                + "): no window selects more; add rows")])
         raise DataValidationError([(time_column, "window", len(selected),
             f"window ({start} .. {end}] selects {len(selected)} usable row(s) but at least "
             f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
+    COMMA_NUMBER,
     ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     blank_labels,
@@ -28,6 +29,7 @@ from ctloop.contract import (
     check_numbers_as_text,
     check_uniform_types,
     nested_values,
+    numbers_as_numbers,
     shown_value,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
@@ -60,7 +62,6 @@ ID_COLUMN_MIN_ROWS = 100
 # holds numbers read as categories; from this many distinct values on it is not a code list such
 # as "1,2".
 COMMA_NUMBER_MIN_DISTINCT = 20
-COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
 
 
 @dataclass
@@ -437,6 +438,9 @@ def fit(
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
     # pd.NA in a text or boolean column (storage.plain_missing); Decimal amounts as floats, as read_table reads them
     data = plain_missing(_arrow_decimals_as_floats(_decimals_as_floats(data)))
+    # amounts as objects (a notebook's replace({np.nan: None})): numbers, as CSV or Parquet reads them, not one
+    # category per amount (and an inf among them refused by check_finite below)
+    data = numbers_as_numbers(data)
     # a CSV column of True/False with empty cells is dtype object until its gaps are dropped, and
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
@@ -836,7 +840,9 @@ def check_target_nested(y: pd.Series, target: str) -> None:
 def check_labels(y: pd.Series, target: str) -> None:
     """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
     object column; a CSV reads both as text), or text classes that differ only in case or
-    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
+    surrounding spaces (``Yes``/``yes``/``yes ``) or Unicode normalization form only (``café`` with
+    ``é`` as one character or as ``e`` and an accent: they print alike): one class written two ways is
+    learned as two.
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
     label (only spaces) is refused too: it would be learned as a class of its own (the fit and
@@ -875,16 +881,24 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "as a null (an empty CSV cell, a Parquet null), not as blank text: "
                                     "prepare_data, the fit and the backtest leave such rows out; or write its "
                                     "class")])
+    import unicodedata
+
+    def written(v: str) -> str:  # 'é' as one character (NFC) or as 'e' and an accent (NFD, macOS exports): alike
+        return unicodedata.normalize("NFC", v.strip())
+
     groups: dict[str, list[str]] = {}
     for v in texts:
-        groups.setdefault(v.strip().casefold(), []).append(v)
+        groups.setdefault(written(v).casefold(), []).append(v)
     clashes = sorted(sorted(g) for g in groups.values()
-                     if len(g) > 1 and (len({v.strip() for v in g}) < len(g) or max(len(v.strip()) for v in g) > 1))
+                     if len(g) > 1 and (len({written(v) for v in g}) < len(g) or max(len(written(v)) for v in g) > 1))
     if clashes:
         rows = int(y.isin([v for g in clashes for v in g]).sum())
-        named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)
-        raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}): write "
-                                    "each class one way")])
+        # two classes that print alike are told apart by their characters
+        forms = any(len({written(v) for v in g}) < len({v.strip() for v in g}) for g in clashes)
+        named = "; ".join(" and ".join(ascii(v) if forms else repr(v) for v in g) for g in clashes)
+        raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}"
+                                    + ("; the same text in two Unicode forms, an accent as a character of its own "
+                                       "or not" if forms else "") + "): write each class one way")])
 
 
 # A classification target of numbers with more distinct values than this is refused: an amount or

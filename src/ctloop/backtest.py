@@ -268,28 +268,6 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     return n
 
 
-
-def _check_column_names(frame: pd.DataFrame) -> None:
-    """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
-    names: a CSV renames duplicates ``a.1`` and Parquet names are text, but pandas cannot tell two
-    ``a`` columns apart and scikit-learn refuses names that are not all text. A column named like
-    the recency weights (``columns.WEIGHT``) is refused too: every fit would weigh its rows by it."""
-    names = list(frame.columns)
-    twice = sorted({str(n) for n in names if names.count(n) > 1})
-    if twice:
-        raise DataValidationError([(n, "unique_name", len(frame), f"{names.count(n)} columns are named {n!r}: "
-                                    "rename them") for n in twice])
-    other = [n for n in names if not isinstance(n, str)]
-    if other:
-        raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is not text "
-                                    f"({type(n).__name__}): name the columns with text") for n in other])
-    from ctloop.columns import WEIGHT
-
-    if WEIGHT in names:  # train core would fit with it as sample weights, silently (the replay adds its own)
-        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
-                                    "for the recency weights of data.recency_half_life: rename the column")])
-
-
 def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.Timedelta | None:
     """The shortest multiple of ``step`` whose windows from ``start`` that hold rows hold
     :data:`MIN_SCORE_ROWS` of the sorted event ``times`` at the median; None with fewer rows."""
@@ -593,10 +571,12 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import (
+        check_column_names,
         check_finite,
         check_numbers_as_text,
         check_uniform_types,
         missing_column,
+        numbers_as_numbers,
         parse_times,
     )
     from ctloop.drift import engine as drift_core
@@ -607,7 +587,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
 
     cfg.validate()
     say = progress or (lambda _msg: None)
-    _check_column_names(frame)
+    check_column_names(frame)  # as prepare_data refuses them (one implementation)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             indexed = col in [n for n in frame.index.names if n is not None]  # a notebook's set_index(col)
@@ -626,6 +606,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)
     data = plain_missing(_decimals_as_floats(data))  # a notebook's pd.NA and Decimals, as read_table reads them
+    data = numbers_as_numbers(data, exclude=(cfg.time_column,))  # amounts as objects: as prepare_data reads them
     data = train_core.blank_as_missing(data, cfg.target)  # a row not labelled yet, as prepare_data and the fit read it
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     prep_core.refuse_nested(data)  # an Arrow list or struct column, by its type, as prepare_data refuses it

@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
+# a number written with a decimal comma or thousands separators ('1,5', '1.234,5', '1,234.5'): a spreadsheet's
+# export in a continental locale; text to pandas.read_csv as ctloop reads CSV
+COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
 _COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
 
 # The keys of a contract and what each checks (docs/configuration.md, "Data contract", is rendered
@@ -148,6 +151,63 @@ class DataContract:
 
 
 # --------------------------------------------------------------------------- checks every core shares
+def check_column_names(frame: pd.DataFrame) -> None:
+    """Refuse a frame of one's own (a file's names are unique text: a CSV renames duplicates ``a.1``)
+    whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
+    violation: a name given to several columns (pandas cannot tell them apart: ``frame[name]`` is a
+    frame), a name that is not text (scikit-learn's raw "Feature names are only supported if all
+    input features have string names" at the fit, after the split was written), and the recency
+    weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently)."""
+    from ctloop.columns import WEIGHT
+
+    names = list(frame.columns)
+    counts: dict[Any, int] = {}
+    for name in names:  # by the name itself, not its text: two columns named 0 are not named '0'
+        counts[name] = counts.get(name, 0) + 1
+    twice = sorted(((str(name), times) for name, times in counts.items() if times > 1), key=lambda item: item[0])
+    if twice:
+        raise DataValidationError([(text, "unique_name", len(frame), f"{times} columns are named {text!r}: rename "
+                                    "them") for text, times in twice])
+    other = [name for name in names if not isinstance(name, str)]
+    if other:
+        raise DataValidationError([(str(name), "text_name", len(frame), f"column name {name!r} is not text "
+                                    f"({type(name).__name__}): name the columns with text") for name in other])
+    if WEIGHT in names:
+        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
+                                    "for the recency weights of data.recency_half_life: rename the column")])
+
+
+NUMBER_KINDS = ("floating", "integer", "mixed-integer-float")  # pandas.api.types.infer_dtype's, gaps skipped
+
+
+def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``frame`` with its object columns that hold only numbers (and gaps) as number columns, as
+    the same table reads from CSV or Parquet: a notebook's ``df.replace({np.nan: None})`` or
+    ``astype(object)`` makes a column of amounts dtype object, and as objects each amount was
+    trained as a category of its own (a different value in every row: the model learnt nothing
+    from it), an ``inf`` among them passing :func:`check_finite`, which reads number columns only.
+    Python integers past int64 (no CSV reads them as numbers) and true/false stay as they are
+    (``infer_objects``); Decimals are converted by :func:`ctloop.storage._decimals_as_floats`. The
+    caller's frame is left as it was; the same frame comes back when nothing needs converting."""
+    import pandas as pd
+
+    numbers = {}
+    for name in frame.columns:
+        col = frame[name]
+        if name in exclude or not isinstance(col, pd.Series) or col.dtype != object:
+            continue
+        if pd.api.types.infer_dtype(col, skipna=True) in NUMBER_KINDS:
+            converted = col.infer_objects()
+            if converted.dtype != object:
+                numbers[name] = converted
+    if not numbers:
+        return frame
+    out = frame.copy(deep=False)  # not assign(**...): a column's name may be no string
+    for name, col in numbers.items():
+        out[name] = col
+    return out
+
+
 def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
     """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
     import numpy as np
@@ -744,6 +804,10 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
                 hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""
+                if rule.dtype in ("int", "float", "number") and examples and all(
+                        isinstance(v, str) and re.fullmatch(COMMA_NUMBER, v.strip()) for v in examples):
+                    hint = (": numbers written with a decimal comma or thousands separators; write plain numbers "
+                            "('.' decimals, no separators) or Parquet")
                 if rule.dtype == "datetime" and not fmt and _holds_numbers(out[rule.name]):
                     # the time column's numbers as parse_times words them; another column's are converted before
                     # loading (data.time_format applies to the time column only)

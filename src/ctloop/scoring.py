@@ -67,7 +67,14 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import columns as c
 from ctloop.config import ScoringConfig
-from ctloop.errors import ConfigError, CsvTypeChanged, DataError, DataSourceError, RegistryError
+from ctloop.errors import (
+    ConfigError,
+    CsvTypeChanged,
+    DataError,
+    DataSourceError,
+    RegistryError,
+    plain,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -118,7 +125,6 @@ def class_columns(classes: list, taken: set[str] | frozenset[str] = frozenset())
     character other than a letter, a digit or ``-`` as ``_`` and at most :data:`CLASS_NAME_CHARS`
     of them. A name the output already has (``taken``: the id column, ``model_name``, ...) or
     another class's (``a b`` and ``a_b``) gets the class's position: ``probability_a_b_1``."""
-    from ctloop.errors import plain
 
     names: list[str] = []
     for label in classes:
@@ -499,9 +505,19 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     for name in flags:
         for where, kind in _kinds(source, name):  # a CSV file of yes/no would make every file's text
             if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
-                raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
-                                      f"v{scorer.version} was trained with true/false there: write True or False "
-                                      "(other values would be scored as unknown categories, ignored)")
+                held = _first_value(source, name) if where == source.uri else None
+                # a typed format's text 'True'/'false' (Parquet written from strings): its cells are no true/false,
+                # as the serving runtime refuses "true" in JSON; a CSV's True/False are read as true/false
+                typed = source.format != "csv" and (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                                                    or pa.types.is_dictionary(kind))
+                raise DataSourceError(
+                    f"data: column {name!r} of {where} is {kind}, but {scorer.name} v{scorer.version} was trained "
+                    "with true/false there: " + (
+                        "it holds text" + (f" (e.g. {held!r})" if held is not None else "") + ", not true/false, and "
+                        "no text matches them (as the serving runtime refuses \"true\"): write the column as "
+                        "booleans (a Parquet BOOLEAN column), not as text: every row would be scored with the "
+                        "feature ignored" if typed else
+                        "write True or False (other values would be scored as unknown categories, ignored)"))
     _check_text_kinds(scorer, source, flags)
     if id_column in RESERVED_OUTPUT or re.fullmatch(r"prediction(_\d+)?", id_column):
         raise ConfigError(f"id_column: {id_column!r} is a column ctloop writes into the predictions "
@@ -532,6 +548,16 @@ def _first_text_cell(source: Any, name: str) -> str:
     return ""
 
 
+def _first_value(source: Any, name: str) -> Any:
+    """The first value of column ``name`` of ``source`` that is not null (None when every one is):
+    one read of that column, up to that value."""
+    for batch, _, _ in source.batches([name]):
+        column = batch.column(0).drop_null()
+        if len(column):
+            return column[0].as_py()
+    return None
+
+
 def _kinds(source: Any, name: str) -> list[tuple[str, Any]]:
     """``(where, Arrow type)`` of column ``name``: the source's, then each file's own when it has
     several (a dataset reads every file as its first file's type: true/false as 'true'/'false'
@@ -552,11 +578,14 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
     is judged by its values' type."""
     import pyarrow as pa
 
+    from ctloop.serving.payload import flag_features
     from ctloop.storage import trained_categories
 
     trained = trained_categories(scorer.model)
-    text = [name for name in scorer.features if name not in scorer.numeric and name not in flags
-            and trained.get(name) and all(isinstance(v, str) for v in trained[name])]
+    # the text features the serving runtime refuses true/false for (no True/False among their categories):
+    # text, or codes held as numbers (a category column of 1..5), whose 1 a True matched
+    text, _ = flag_features([name for name in scorer.features if name not in scorer.numeric and name not in flags
+                             and trained.get(name)], trained)
     if not text:
         return
     # a CSV's true/false or dates are read as text (_text_features): only a typed format's are wrong
@@ -570,11 +599,12 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
             if (not csv and (pa.types.is_boolean(inner) or pa.types.is_temporal(inner))) or pa.types.is_nested(inner) \
                     or binary:  # text stored as bytes (a Parquet BINARY column): no byte string is a trained category
                 known = trained[name]
-                shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
+                shown = ", ".join(repr(plain(v)) for v in sorted(known, key=str)[:3]) + (", …" if len(known) > 3 else "")
+                words = all(isinstance(v, str) for v in known)  # else codes held as numbers (a category column)
                 raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
-                                      f"v{scorer.version} was trained with text there ({shown}): every row would "
-                                      "be scored as an unknown category; write the column the model was trained "
-                                      "on, as text")
+                                      f"v{scorer.version} was trained with {'text' if words else 'categories'} there "
+                                      f"({shown}): every row would be scored as an unknown category; write the "
+                                      f"column the model was trained on, as {'text' if words else 'those codes'}")
 
 
 def _true_false_features(scorer: Scorer) -> list[str]:
@@ -638,10 +668,17 @@ def _text_features(scorer: Scorer, source: Any) -> list[str]:
 
 
 def _numeric_text_features(scorer: Scorer, source: Any) -> list[str]:
-    """The text (categorical) features whose column in ``source`` holds numbers."""
+    """The text (categorical) features whose column in ``source`` holds numbers, read as text (not
+    those trained on numbers: a category column of codes 1..5,
+    :func:`ctloop.serving.payload.numbers_read_as_text`)."""
     import pyarrow as pa
 
-    return [name for name in scorer.features if name not in scorer.numeric
+    from ctloop.serving.payload import numbers_read_as_text
+    from ctloop.storage import trained_categories
+
+    as_text = set(numbers_read_as_text([n for n in scorer.features if n not in scorer.numeric],
+                                       trained_categories(scorer.model)))
+    return [name for name in scorer.features if name in as_text
             and (pa.types.is_integer(kind := source.schema.field(name).type) or pa.types.is_floating(kind)
                  or pa.types.is_decimal(kind))]
 

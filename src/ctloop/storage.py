@@ -3039,6 +3039,12 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
         # a file cut short, zlib.error for a corrupt deflate stream
         raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
+    if kind != "parquet" and len(frame.columns) == 1:  # before the field count: ';' rows with decimal commas
+        header = str(frame.columns[0])  # have one field more than their header ('1;0,5' splits once at ',')
+        sep = next((c for c in (";", "\t", "|") if c in header), None)
+        if sep is not None:  # e.g. a spreadsheet's export with ';': else "column 'y' is missing"
+            raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
+                                  "comma-separated CSV: write it with ',' or as Parquet")
     if kind != "parquet":
         if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
             raise DataSourceError(
@@ -3047,12 +3053,6 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
                 "every value would be read one column to the left, under another column's name; a delimiter at "
                 "the end of each line, or a column without a name? name every column")
         _refuse_repeated_header(uri, raw, compression, frame)
-    if kind != "parquet" and len(frame.columns) == 1:
-        header = str(frame.columns[0])
-        sep = next((c for c in (";", "\t", "|") if c in header), None)
-        if sep is not None:  # e.g. a spreadsheet's export with ';': else "column 'y' is missing"
-            raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
-                                  "comma-separated CSV: write it with ',' or as Parquet")
     return frame
 
 

@@ -169,6 +169,21 @@ def flag_features(text: Iterable[str], trained: Mapping[str, Iterable[object]]) 
     return no_flags, flags
 
 
+def numbers_read_as_text(text: Iterable[str], trained: Mapping[str, Iterable[object]]) -> list[str]:
+    """The ``text`` features whose numbers are read as text (:func:`ctloop.storage.numbers_as_text`):
+    all but those whose trained categories (``trained``: :func:`ctloop.storage.trained_categories`)
+    are numbers only — a category column of codes 1..5 (pandas ``category`` dtype, as a Parquet
+    dictionary column reads back): its encoder learnt the number 1, and read as the text '1' every
+    row was an unknown category, the feature ignored. The one rule of the serving runtime and batch
+    scoring (``ctloop.scoring``)."""
+    out = []
+    for column in text:
+        known = [v for v in trained.get(column, ()) if not _is_missing(v) and not _is_flag(v)]
+        if not known or any(isinstance(v, str) for v in known):
+            out.append(column)
+    return out
+
+
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
              text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Any] | None = None,
              counts: dict[str, NumbersAsText] | None = None, no_flags: Iterable[str] = (),

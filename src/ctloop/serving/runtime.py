@@ -61,6 +61,7 @@ from ctloop.serving.payload import (
     decode,
     flag_features,
     instances,
+    numbers_read_as_text,
     refuse_nan,
     tensor_text,
     to_frame,
@@ -89,6 +90,7 @@ class CtloopModel(kserve.Model):
         self.features: list[str] = []
         self.numeric: list[str] = []
         self.text: list[str] = []
+        self.as_text: list[str] = []  # text features whose numbers are read as text (not codes trained as numbers)
         self.categories: dict[str, Any] = {}  # text feature → its trained categories written as numbers
         self.no_flags: list[str] = []  # text features whose trained categories hold no True/False
         self.flags: list[str] = []  # text features trained on True/False alone
@@ -123,6 +125,7 @@ class CtloopModel(kserve.Model):
         self.features = self.features or fitted
         trained = trained_categories(self.model)
         self.categories = {c: number_categories(trained[c]) for c in self.text if c in trained}
+        self.as_text = numbers_read_as_text(self.text, trained)  # not codes trained as numbers (1..5)
         # every outcome's series from the start, at 0: one born at its first error (already 1) is
         # invisible to increase(), so a canary's first errors were missing from its error rate
         for outcome in ("ok", "invalid", "error"):
@@ -155,7 +158,7 @@ class CtloopModel(kserve.Model):
             else:
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
-            frame = to_frame(body, self.features, self.numeric, self.text, self.categories, read,
+            frame = to_frame(body, self.features, self.numeric, self.as_text, self.categories, read,
                              no_flags=self.no_flags, flags=self.flags)
             if self.unused:  # whatever was sent there: the empty column the model was trained on
                 frame = frame.assign(**{name: float("nan") for name in self.unused})
