@@ -28,9 +28,11 @@ metrics            the chosen Prometheus metric source returns series for the st
 Prometheus rules   and targets: the PrometheusRules of manifests/components/monitoring are loaded
                    (``GET /api/v1/rules``: their groups, none failing to evaluate, group
                    ``ctloop-source`` reading the chosen metric source) and the PodMonitor
-                   ``ctloop-inferenceservices`` has targets, none down (``up``); missing: a
-                   warning (the canary analysis queries the series itself; the alerts,
-                   dashboard and ctloop source's scrape need them)
+                   ``ctloop-inferenceservices`` has targets, none down (``GET
+                   /api/v1/targets``: its scrape pools); missing, or a Prometheus that cannot be
+                   asked: a warning (the canary analysis queries the series itself; the
+                   alerts, dashboard and ctloop source's scrape need them); an in-cluster
+                   address not resolvable here: skipped
 Pushgateway        where the monitoring windows are pushed (``PUSHGATEWAY_URL``): one read,
                    ``GET /api/v1/status`` (Pushgateway v1.5.1 ``main.go``/``api/v1/api.go``: its
                    ``build_information``), sent as the tasks send their pushes
@@ -98,7 +100,8 @@ PUSHGATEWAY_STATUS = "/api/v1/status"
 # test_r45_metrics_doctor_installed.py compares them with its YAML): each PrometheusRule's rule
 # groups (prometheus-operator loads a PrometheusRule's groups under their own names), and the
 # PodMonitor whose scrape pools prometheus-operator names "podMonitor/<namespace>/<name>/<endpoint
-# index>" (pkg/prometheus/promcfg.go generatePodMonitorConfig: job_name, the ``job`` of ``up``).
+# index>" (pkg/prometheus/promcfg.go generatePodMonitorConfig: the job_name; a relabeling sets the
+# ``job`` label to "<namespace>/<name>", or to the pod label spec.jobLabel names).
 SHIPPED_RULE_GROUPS = {
     "ctloop-canary": ("ctloop-source", "ctloop-recording", "ctloop-alerts"),
     "ctloop-model-quality": ("ctloop-model-quality",),
