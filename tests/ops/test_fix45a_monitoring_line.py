@@ -220,7 +220,12 @@ def test_the_targets_are_those_of_the_scrape_pools():
     ), line
 
 
-def test_without_a_targets_api_the_job_label_is_asked():
+@pytest.mark.parametrize(
+    "targets",
+    [(404, "text/plain", b"404 page not found"), (200, "text/html", b"<html>login</html>")],
+    ids=["404", "html"],
+)
+def test_without_a_targets_api_the_job_label_is_asked(targets):
     seen: list[str] = []
     up = _ok(
         {
@@ -239,7 +244,14 @@ def test_without_a_targets_api_the_job_label_is_asked():
         }
     )
     with InThreadServer(
-        _api({"/api/v1/rules": _ok({"groups": ALL_GROUPS}), "/api/v1/query": up}, seen)
+        _api(
+            {
+                "/api/v1/rules": _ok({"groups": ALL_GROUPS}),
+                "/api/v1/targets": targets,
+                "/api/v1/query": up,
+            },
+            seen,
+        )
     ) as server:
         check = _line(server.root_url)
     assert check.status == OK, check.line()

@@ -1227,14 +1227,13 @@ class Doctor:
         (``pkg/prometheus/promcfg.go`` generatePodMonitorConfig): the scrape pools of
         ``GET /api/v1/targets`` (Prometheus v2.42 ``web/api/v1/api.go``: ``activeTargets[]``
         ``scrapePool``, ``labels``, ``health`` up/down/unknown, ``lastError``) hold whatever the
-        job label is. A back end without that API (a query-only proxy) is asked
-        ``up{job=~".+/<name>"}`` instead."""
+        job label is. When that API does not answer (a query-only proxy, credentials that may
+        only query, a list of every target of a big cluster past the answer limit) the query
+        ``up{job=~".+/<name>"}`` is asked instead: any PromQL back end answers it."""
         pool = re.compile(rf"podMonitor/[^/]+/{re.escape(SHIPPED_PODMONITOR)}/[0-9]+")
         try:
             active = prom.api("/api/v1/targets?state=active").get("activeTargets")
-        except ServingError as exc:
-            if getattr(exc, "status", None) not in (400, 401, 403, 404, 405, 501):
-                raise
+        except ServingError:
             expr = f'up{{job=~".+/{SHIPPED_PODMONITOR}"}}'
             return [(labels, "up" if value == 1 else "down", labels.get("job", "?"), "")
                     for labels, value in prom.query(expr)], expr
