@@ -7,14 +7,15 @@ own ``release`` label). Every doctor line was ok while no ctloop alert could eve
 nothing said so. Now doctor asks Prometheus itself: ``GET /api/v1/rules`` (Prometheus v2.42
 ``web/api/v1/api.go``: ``data.groups[].name``, ``rules[].health``/``lastError``/``query``) for
 the shipped groups, a failing rule and the metric source group ``ctloop-source`` reads, and
-``up{job=~"podMonitor/.+/ctloop-inferenceservices/[0-9]+"}`` for the PodMonitor's targets
-(prometheus-operator ``pkg/prometheus/promcfg.go`` generatePodMonitorConfig names the scrape
-pool ``podMonitor/<namespace>/<name>/<endpoint index>``).
+``GET /api/v1/targets`` for the PodMonitor's targets (prometheus-operator
+``pkg/prometheus/promcfg.go`` generatePodMonitorConfig, main branch of 2025: the scrape pool,
+``job_name``, is ``podMonitor/<namespace>/<name>/<endpoint index>``, but a relabeling sets the
+``job`` label to ``<namespace>/<name>``: the line matches the scrape pool, never the job label).
 
 One real Prometheus 2.42: the ``ctloop-canary`` and ``ctloop-inference-log`` PrometheusRules of
 the manifests loaded (``ctloop-model-quality`` not: as if its Prometheus did not select it), one
 rule that fails each evaluation added to ``ctloop-inference-log``, and a PodMonitor scrape pool
-with one target up and one down.
+with one target up and one down, relabelled as prometheus-operator does.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ import pytest
 import yaml
 
 from ctloop.ops.doctor import (
-    OK,
     SHIPPED_PODMONITOR,
     SHIPPED_RULE_GROUPS,
+    SKIP,
     WARN,
     Doctor,
     DoctorOptions,
@@ -38,6 +39,7 @@ from tests.fixtures.prometheus import prometheus_with, wait_for
 from tests.fixtures.servers import InThreadServer, dead_port
 
 MONITORING = Path(__file__).resolve().parents[2] / "manifests" / "components" / "monitoring"
+# the scrape pool; its targets' job label is ml/<name>
 JOB = f"podMonitor/ml/{SHIPPED_PODMONITOR}/0"
 # evaluated every second, refused each time: two series of one label set after label_replace
 FAILING = {
@@ -81,6 +83,10 @@ def prometheus(tmp_path_factory):
                 "job_name": JOB,
                 "scrape_interval": "1s",
                 "static_configs": [{"targets": [exporter.address, f"127.0.0.1:{dead_port()}"]}],
+                # prometheus-operator generatePodMonitorConfig's job relabeling (no spec.jobLabel)
+                "relabel_configs": [
+                    {"target_label": "job", "replacement": f"ml/{SHIPPED_PODMONITOR}"}
+                ],
             }
         ]
         with prometheus_with(
@@ -161,13 +167,14 @@ def test_no_prometheus_url_is_skipped(clean_env):
     doctor = Doctor(DoctorOptions(prometheus_url=""))
     doctor._set_backend(None)  # what the KFP checks' thread does when done (no KFP here)
     check = doctor.check_monitoring()
-    assert check.status not in (OK, WARN) and "no Prometheus URL" in check.line()
+    assert check.status == SKIP and "no Prometheus URL" in check.line()
 
 
 class QueryOnly(BaseHTTPRequestHandler):
-    """A query API that does not list its rules: 404 (VictoriaMetrics' vmselect without
-    ``-vmalert.proxyURL``, a proxy forwarding only queries), or 403 on the rules path alone (an
-    auth proxy letting these credentials query but not list rules)."""
+    """A query API that does not list its rules: 404 (a proxy forwarding only queries), or 403
+    on the rules path alone (an auth proxy letting these credentials query but not list rules).
+    VictoriaMetrics' vmselect without ``-vmalert.proxyURL`` answers 200 with no groups instead
+    (tests/ops/test_fix45a_monitoring_line.py)."""
 
     code = 404
 

@@ -28,9 +28,11 @@ metrics            the chosen Prometheus metric source returns series for the st
 Prometheus rules   and targets: the PrometheusRules of manifests/components/monitoring are loaded
                    (``GET /api/v1/rules``: their groups, none failing to evaluate, group
                    ``ctloop-source`` reading the chosen metric source) and the PodMonitor
-                   ``ctloop-inferenceservices`` has targets, none down (``up``); missing: a
-                   warning (the canary analysis queries the series itself; the alerts,
-                   dashboard and ctloop source's scrape need them)
+                   ``ctloop-inferenceservices`` has targets, none down (``GET
+                   /api/v1/targets``: its scrape pools); missing, or a Prometheus that cannot be
+                   asked: a warning (the canary analysis queries the series itself; the
+                   alerts, dashboard and ctloop source's scrape need them); an in-cluster
+                   address not resolvable here: skipped
 Pushgateway        where the monitoring windows are pushed (``PUSHGATEWAY_URL``): one read,
                    ``GET /api/v1/status`` (Pushgateway v1.5.1 ``main.go``/``api/v1/api.go``: its
                    ``build_information``), sent as the tasks send their pushes
@@ -98,7 +100,8 @@ PUSHGATEWAY_STATUS = "/api/v1/status"
 # test_r45_metrics_doctor_installed.py compares them with its YAML): each PrometheusRule's rule
 # groups (prometheus-operator loads a PrometheusRule's groups under their own names), and the
 # PodMonitor whose scrape pools prometheus-operator names "podMonitor/<namespace>/<name>/<endpoint
-# index>" (pkg/prometheus/promcfg.go generatePodMonitorConfig: job_name, the ``job`` of ``up``).
+# index>" (pkg/prometheus/promcfg.go generatePodMonitorConfig: the job_name; a relabeling sets the
+# ``job`` label to "<namespace>/<name>", or to the pod label spec.jobLabel names).
 SHIPPED_RULE_GROUPS = {
     "ctloop-canary": ("ctloop-source", "ctloop-recording", "ctloop-alerts"),
     "ctloop-model-quality": ("ctloop-model-quality",),
@@ -1094,7 +1097,9 @@ class Doctor:
         prometheus-operator silently ignores a PrometheusRule or PodMonitor its Prometheus does
         not select (``spec.ruleSelector``/``podMonitorSelector`` and their namespace selectors;
         kube-prometheus-stack selects only its own ``release`` label by default). Asked of
-        Prometheus itself, not of the Kubernetes API: what counts is what it loaded."""
+        Prometheus itself, not of the Kubernetes API: what counts is what it loaded. Only ever a
+        warning: an unreachable or refusing Prometheus is the metrics line's failure, and an
+        in-cluster address that does not resolve here is skipped (as the Pushgateway's)."""
         from ctloop.serving import metric_sources
 
         name = "Prometheus rules and targets"
@@ -1103,6 +1108,29 @@ class Doctor:
             return Check(name, SKIP, "no Prometheus URL",
                          "--prometheus-url, PROMETHEUS_URL, or rollout.prometheus_url in ctloop.yaml")
         prom = metric_sources.Prometheus(url, timeout_s=self.opts.timeout)
+        parsed = urllib.parse.urlsplit(prom.url)
+        host = parsed.hostname or ""
+        try:
+            socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        except (socket.gaierror, UnicodeError):
+            if in_cluster_name(host) or maybe_in_cluster(host):
+                return Check(name, SKIP if in_cluster_name(host) else WARN,
+                             f"{prom.url} is an in-cluster address, not resolvable here" if in_cluster_name(host)
+                             else f"cannot resolve {host} here: a <service>.<namespace> name, or a misspelt one?",
+                             "run ctloop doctor in the cluster, or --prometheus-url with a port-forward "
+                             "(kubectl -n monitoring port-forward svc/prometheus-operated 9090)")
+            # any other name: the failure to connect below says so, as a warning
+        try:
+            return self._monitoring_loaded(name, url, prom)
+        except ServingError as exc:
+            return Check(name, WARN, f"cannot tell what Prometheus loaded: {exc}",
+                         "see the metrics line (--isvc) or the Prometheus URL; this line only asks what it loaded")
+
+    def _monitoring_loaded(self, name: str, url: str, prom: Any) -> Check:
+        """The line of :meth:`check_monitoring` from ``GET /api/v1/rules`` and the PodMonitor's
+        targets; a ServingError of a request is the caller's."""
+        from ctloop.serving import metric_sources
+
         selected = ("is the monitoring component (manifests/components/monitoring) applied, and does "
                     "the Prometheus select it (spec.{}Selector and spec.{}NamespaceSelector of its "
                     "Prometheus resource; kube-prometheus-stack selects only its release label)?")
@@ -1116,20 +1144,40 @@ class Doctor:
             # a query API without the rules endpoint (VictoriaMetrics without vmalert, a proxy
             # forwarding only queries) or one that lets these credentials query but not list rules
             # (the metrics line says when the queries are refused too): nothing to tell either way
-            why = f"HTTP {status}" if status in (401, 403) else str(exc).rpartition(": ")[0]
-            return Check(name, WARN, f"{url} does not list its rules ({why})",
+            return Check(name, WARN, f"{url} does not list its rules (HTTP {status})",
                          "check in the Prometheus that evaluates the rules that the PrometheusRules of "
                          "manifests/components/monitoring are loaded")
-        loaded = {g.get("name"): g for g in (groups if isinstance(groups, list) else []) if isinstance(g, dict)}
-        missing = [rule for rule, names in SHIPPED_RULE_GROUPS.items() if not all(n in loaded for n in names)]
-        if missing:
-            problems.append(f"PrometheusRule {', '.join(missing)} not loaded (no rule group "
-                            + ", ".join(n for r in missing for n in SHIPPED_RULE_GROUPS[r] if n not in loaded) + ")")
-            fixes.append(selected.format("rule", "rule"))
+        # by name, each with every group of that name: prometheus-operator writes one rule file per
+        # PrometheusRule (<namespace>-<name>-<uid>.yaml), so a name twice is the component applied twice
+        loaded: dict[str, list[dict[str, Any]]] = {}
+        for g in groups if isinstance(groups, list) else []:
+            if isinstance(g, dict) and isinstance(g.get("name"), str):
+                loaded.setdefault(g["name"], []).append(g)
+        if isinstance(groups, list) and not groups:
+            # vmselect answers 200 {"groups": []} without -vmalert.proxyURL (VictoriaMetrics
+            # app/vmselect/main.go, a "dumb placeholder"); a label-enforcing proxy may too
+            problems.append("this API lists no rule groups at all (VictoriaMetrics without vmalert, a label "
+                            "proxy?)")
+            fixes.append("check in the Prometheus (or vmalert) that evaluates the rules that the "
+                         "PrometheusRules of manifests/components/monitoring are loaded")
+        else:
+            missing = [rule for rule, names in SHIPPED_RULE_GROUPS.items() if not all(n in loaded for n in names)]
+            if missing:
+                problems.append(f"PrometheusRule {', '.join(missing)} not loaded (no rule group "
+                                + ", ".join(n for r in missing for n in SHIPPED_RULE_GROUPS[r] if n not in loaded)
+                                + ")")
+                fixes.append(selected.format("rule", "rule"))
         shipped = [g for names in SHIPPED_RULE_GROUPS.values() for g in names if g in loaded]
         if shipped:
             found.append(f"{len(shipped)} rule groups loaded")
-        failing = [(g, r) for g in shipped for r in (loaded[g].get("rules") or [])
+        twice = [g for g in shipped if len(loaded[g]) > 1]
+        if twice:
+            files = sorted({str(x.get("file") or "?").rpartition("/")[2] for x in loaded[twice[0]]})
+            problems.append(f"rule group {twice[0]} is loaded {len(loaded[twice[0]])} times (files "
+                            f"{', '.join(files)})" + (f", and {len(twice) - 1} more group(s)" if len(twice) > 1 else ""))
+            fixes.append("apply the monitoring component's PrometheusRules once per Prometheus: each copy "
+                         "records the same series and fires the same alerts")
+        failing = [(g, r) for g in shipped for group in loaded[g] for r in (group.get("rules") or [])
                    if isinstance(r, dict) and r.get("health") == "err"]
         if failing:
             group, rule = failing[0]
@@ -1138,31 +1186,61 @@ class Doctor:
             problems.append(f"{len(failing)} rule(s) fail to evaluate, e.g. {what} of group {group}: {why}")
             fixes.append("see the Prometheus rules page; a rule file edited by hand or an older Prometheus?")
         source_name = self.opts.metric_source or metric_sources.DEFAULT_SOURCE
-        reads = self._source_group_reads(loaded.get(metric_sources.SOURCE_GROUP))
+        reads = list(dict.fromkeys(s for g in loaded.get(metric_sources.SOURCE_GROUP, [])
+                                   for s in self._source_group_reads(g)))
         if reads and source_name not in reads:
             problems.append(f"rule group {metric_sources.SOURCE_GROUP} reads the {', '.join(reads)} metric "
                             f"source's series, the canary analysis {source_name}'s")
             fixes.append(f"apply manifests/components/monitoring/sources/{source_name} after the monitoring "
                          "component, or set rollout.rules.metric_source to the source the rules read")
-        job = f'podMonitor/.+/{SHIPPED_PODMONITOR}/[0-9]+'
-        targets = prom.query(f'up{{job=~"{job}"}}')
-        down = [labels for labels, value in targets if value == 0]
+        targets, shown = self._podmonitor_targets(prom)
+        down = [t for t in targets if t[1] == "down"]
         if not targets:
-            problems.append(f"no target of PodMonitor {SHIPPED_PODMONITOR} is scraped "
-                            f'(up{{job=~"{job}"}} is empty)')
+            problems.append(f"no target of PodMonitor {SHIPPED_PODMONITOR} is scraped ({shown} is empty)")
             fixes.append(selected.format("podMonitor", "podMonitor") + " Are its predictor pods running?")
         elif down:
-            first = down[0]
-            where = "/".join(v for v in (first.get("namespace"), first.get("pod")) if v) or first.get("instance", "?")
+            labels, _, pool, error = down[0]
+            where = "/".join(v for v in (labels.get("namespace"), labels.get("pod")) if v) or labels.get("instance", "?")
+            why = " ".join(error.split())[:120]
             problems.append(f"{len(down)} of {len(targets)} targets of PodMonitor {SHIPPED_PODMONITOR} are down, "
-                            f"e.g. {where} ({first.get('job')})")
+                            f"e.g. {where} ({pool}{': ' + why if why else ''})")
             fixes.append("see why on the Prometheus targets page; a queue-proxy port 9091 is down unless "
                          "request-metrics-protocol: prometheus is set (knative-otel)")
         else:
-            found.append(f"{len(targets)} targets of PodMonitor {SHIPPED_PODMONITOR} up")
+            up = sum(t[1] == "up" for t in targets)
+            found.append(f"{len(targets)} targets of PodMonitor {SHIPPED_PODMONITOR} up" if up == len(targets)
+                         else f"{up} of {len(targets)} targets of PodMonitor {SHIPPED_PODMONITOR} up (the others "
+                         "not scraped yet)")
+        if prom.warnings:  # Thanos Querier: a store that did not answer; what it listed may lack the rest
+            problems.append(f"the answer is partial ({prom.warnings[0][:200]})")
+            fixes.append("see the Thanos Querier's stores")
         if problems:
             return Check(name, WARN, f"{url}: " + "; ".join(problems), "; ".join(dict.fromkeys(fixes)))
         return Check(name, OK, f"{url}: " + ", ".join(found))
+
+    @staticmethod
+    def _podmonitor_targets(prom: Any) -> tuple[list[tuple[dict[str, str], str, str, str]], str]:
+        """The targets of the shipped PodMonitor as ``(labels, health, scrape pool, last error)``
+        and what was asked. prometheus-operator names the scrape pool (the ``job_name``)
+        ``podMonitor/<namespace>/<name>/<endpoint index>`` but a relabeling sets the ``job`` label
+        to ``<namespace>/<name>``, or the pod label ``spec.jobLabel`` names
+        (``pkg/prometheus/promcfg.go`` generatePodMonitorConfig): the scrape pools of
+        ``GET /api/v1/targets`` (Prometheus v2.42 ``web/api/v1/api.go``: ``activeTargets[]``
+        ``scrapePool``, ``labels``, ``health`` up/down/unknown, ``lastError``) hold whatever the
+        job label is. When that API does not answer (a query-only proxy, credentials that may
+        only query, a list of every target of a big cluster past the answer limit) the query
+        ``up{job=~".+/<name>"}`` is asked instead: any PromQL back end answers it."""
+        pool = re.compile(rf"podMonitor/[^/]+/{re.escape(SHIPPED_PODMONITOR)}/[0-9]+")
+        try:
+            active = prom.api("/api/v1/targets?state=active").get("activeTargets")
+        except ServingError:
+            expr = f'up{{job=~".+/{SHIPPED_PODMONITOR}"}}'
+            return [(labels, "up" if value == 1 else "down", labels.get("job", "?"), "")
+                    for labels, value in prom.query(expr)], expr
+        targets = [(dict(t.get("labels") or {}), str(t.get("health") or ""), t["scrapePool"], str(t.get("lastError") or ""))
+                   for t in (active if isinstance(active, list) else [])
+                   if isinstance(t, dict) and pool.fullmatch(str(t.get("scrapePool") or ""))]
+        return targets, f"scrape pool podMonitor/<namespace>/{SHIPPED_PODMONITOR}/<n> of /api/v1/targets"
 
     @staticmethod
     def _source_group_reads(group: Any) -> list[str]:

@@ -424,17 +424,23 @@ class Prometheus:
         whose Prometheus is restarting, an overloaded querier) is asked again after
         :data:`UNAVAILABLE_RETRIES` pauses, within the query timeout: the check of a canary step
         that waited minutes was otherwise failed, and the canary rolled back, by a blip of
-        Prometheus. Any other refusal is final at once. Each attempt is given what is left of
-        the timeout (its connection and its answer): an answer taking its whole timeout after
-        a retry made a query of ``timeout_s`` 2 s take 3.3 s. Less than :data:`RETRY_FLOOR_S`
-        left after a pause (a sleep returns late on a loaded machine) is no retry: the
-        502/503/504 is raised as it was, never a socket timeout of zero or less (urllib's
-        ``ValueError('Timeout value out of range')``) or a "timed out" hiding it."""
+        Prometheus. Any other refusal is final at once (see :meth:`_retried`)."""
+        return self._retried(lambda timeout_s: self._query(expr, at, timeout_s, parse))
+
+    def _retried(self, attempt: Any) -> Any:
+        """``attempt(timeout_s)``, asked again after an HTTP 502/503/504 after each
+        :data:`UNAVAILABLE_RETRIES` pause while the timeout lasts; one rule for the queries and
+        :meth:`api`. Each attempt is given what is left of the timeout (its connection and its
+        answer): an answer taking its whole timeout after a retry made a query of ``timeout_s``
+        2 s take 3.3 s. Less than :data:`RETRY_FLOOR_S` left after a pause (a sleep returns late
+        on a loaded machine) is no retry: the 502/503/504 is raised as it was, never a socket
+        timeout of zero or less (urllib's ``ValueError('Timeout value out of range')``) or a
+        "timed out" hiding it."""
         deadline = time.monotonic() + self.timeout_s
         timeout_s = self.timeout_s
         for pause in (*UNAVAILABLE_RETRIES, None):
             try:
-                return self._query(expr, at, timeout_s, parse)
+                return attempt(timeout_s)
             except ServingError as exc:
                 if (getattr(exc, "status", None) not in (502, 503, 504) or pause is None
                         or time.monotonic() + pause + RETRY_FLOOR_S >= deadline):
@@ -445,78 +451,95 @@ class Prometheus:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _query(self, expr: str, at: float | None = None,
-               timeout_s: float | None = None, parse: Any = None) -> list[Any]:
-        """One attempt: its connection, answer and body within ``timeout_s`` (a body read by
-        :func:`read_answer` with its 1 s floor ran a retry up to 1 s past the query's timeout).
-        ``parse(expr, payload)`` reads the answer (default :meth:`_samples`, an instant vector)."""
-        timeout_s = self.timeout_s if timeout_s is None else timeout_s
+    def _get(self, target: str, timeout_s: float, what: str, failed: str) -> bytes:
+        """The body of one GET of ``target`` (a path and query string under the base URL), its
+        connection, answer and body within ``timeout_s`` (a body read by :func:`read_answer`
+        with its 1 s floor ran a retry up to 1 s past the query's timeout), sent with the
+        credentials and CA file, no redirect followed. The one mapping of its failures to a
+        ServingError, for the queries and :meth:`api` alike: an HTTP error is "rejected
+        ``what`` (HTTP n): why" with ``status``, ``error_type`` and ``why`` (401/403: what to
+        set, :meth:`_refused`); any other failure starts with ``failed`` (a certificate not
+        verified says to set PROMETHEUS_CA_FILE)."""
         deadline = time.monotonic() + timeout_s
 
         def left() -> float:  # what reading a body may still take
             return max(deadline - time.monotonic(), 0.0)
-        params = {"query": expr}
-        if at is not None:
-            params["time"] = f"{at:.3f}"
-        req = urllib.request.Request(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}",
-                                     headers=self.auth.headers())
+        req = urllib.request.Request(f"{self.url}{target}", headers=self.auth.headers())
         try:
             with self._open(req, timeout=timeout_s) as resp:
-                payload = json.loads(read_answer(resp, left(), floor_s=0.0))
+                return read_answer(resp, left(), floor_s=0.0)
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
             why, kind = _error_answer(exc, left(), floor_s=0.0)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
-                raise ServingError(self._refused(exc.code, why)) from exc
-            error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
+                error = ServingError(self._refused(exc.code, why))
+            else:
+                error = ServingError(f"Prometheus at {self.url} rejected {what} (HTTP {exc.code}): {why}")
             error.status = exc.code  # 400: it does not parse here (an older PromQL); 422: cannot run
             error.error_type, error.why = kind, why  # what refused_as_unknown() tells apart
             raise error from exc
         except AnswerTooLong as exc:
-            raise ServingError(f"Prometheus query failed ({self.url}): {exc}, which is no answer of its "
-                               "query API; is prometheus_url the Prometheus HTTP API?") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
-                json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ServingError(f"{failed}: {exc}, which is no answer of its HTTP API; is prometheus_url "
+                               "the Prometheus HTTP API?") from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
             why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
             if isinstance(exc, http.client.HTTPException):
                 why = f"no HTTP answer ({type(exc).__name__}: {why[:80]!r})"
             if "CERTIFICATE_VERIFY_FAILED" in why:
                 why += (f"; set {CA_FILE_ENV} to the CA bundle that signed its certificate (OpenShift: "
                         "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt)")
-            raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
+            raise ServingError(f"{failed}: {why}") from exc
+
+    def _query(self, expr: str, at: float | None = None,
+               timeout_s: float | None = None, parse: Any = None) -> list[Any]:
+        """One attempt of :meth:`query` within ``timeout_s``. ``parse(expr, payload)`` reads the
+        answer (default :meth:`_samples`, an instant vector)."""
+        timeout_s = self.timeout_s if timeout_s is None else timeout_s
+        params = {"query": expr}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        failed = f"Prometheus query failed ({self.url})"
+        body = self._get(f"/api/v1/query?{urllib.parse.urlencode(params)}", timeout_s, repr(expr), failed)
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            why = " ".join(str(exc).split())[:200]
+            raise ServingError(f"{failed}: {why}") from exc
         samples = (parse or self._samples)(expr, payload)
-        warnings = payload.get("warnings") or []
+        self._warned(payload)
+        return samples
+
+    def _warned(self, payload: Any) -> None:
+        """Keep the ``warnings`` of an answer (a Thanos store or remote-read store that failed:
+        the data is partial)."""
+        warnings = (payload.get("warnings") if isinstance(payload, dict) else None) or []
         # an info annotation says nothing of missing data (Prometheus 2.45-2.51 sent PromQL's "PromQL info:"
         # annotations among the warnings, promql/annotations/annotations.go; 2.52 moved them to "infos")
         self.warnings += [text for w in (warnings if isinstance(warnings, list) else [warnings])
                           if not (text := " ".join(str(w).split())).lower().startswith("promql info:")]
-        return samples
 
     def api(self, path: str) -> dict[str, Any]:
-        """The ``data`` of one GET of another read endpoint of the HTTP API (``/api/v1/rules``:
-        Prometheus v2.42 ``web/api/v1/api.go`` ``rules``), sent as the queries are (credentials,
-        CA file, no redirect followed). A refusal is a ServingError with ``status`` (404: a back
-        end without that endpoint); an answer that is no API response is one naming the URL."""
-        req = urllib.request.Request(f"{self.url}{path}", headers=self.auth.headers())
-        try:
-            with self._open(req, timeout=self.timeout_s) as resp:
-                payload = json.loads(read_answer(resp, self.timeout_s))
-        except urllib.error.HTTPError as exc:
-            why = _error_text(exc, self.timeout_s)
-            error = ServingError(self._refused(exc.code, why) if exc.code in (401, 403) else
-                                 f"Prometheus at {self.url} answered HTTP {exc.code} to GET {path}: {why}")
-            error.status = exc.code
-            raise error from exc
-        except AnswerTooLong as exc:
-            raise ServingError(f"Prometheus at {self.url} answered GET {path} with {exc}") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
-                json.JSONDecodeError, UnicodeDecodeError) as exc:
-            why = " ".join(str(exc).split())[:200]
-            raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
-        data = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(payload, dict) or payload.get("status") != "success" or not isinstance(data, dict):
-            raise ServingError(f"Prometheus at {self.url} answered GET {path} with no Prometheus API response; "
-                               "is prometheus_url its HTTP API?")
-        return data
+        """The ``data`` of a GET of another read endpoint of the HTTP API (``/api/v1/rules``,
+        ``/api/v1/targets``: Prometheus v2.42 ``web/api/v1/api.go``), sent, retried and its
+        failures told as the queries' (:meth:`_get`, :meth:`_retried`); its ``warnings`` are
+        kept in :attr:`warnings`. A refusal is a ServingError with ``status`` (404: a back end
+        without that endpoint); an answer that is no API response (a login page, HTML with
+        HTTP 200) is one naming the URL and the path."""
+        failed = f"Prometheus at {self.url} did not answer GET {path}"
+
+        def attempt(timeout_s: float) -> dict[str, Any]:
+            body = self._get(path, timeout_s, f"GET {path}", failed)
+            try:
+                payload = json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                payload = None
+            data = payload.get("data") if isinstance(payload, dict) else None
+            if not isinstance(payload, dict) or payload.get("status") != "success" or not isinstance(data, dict):
+                shown = " ".join(body[:60].decode(errors="replace").split())
+                raise ServingError(f"Prometheus at {self.url} answered GET {path} with no Prometheus API response "
+                                   f"({shown!r}); is prometheus_url its HTTP API?")
+            self._warned(payload)
+            return data
+        return self._retried(attempt)
 
     def _refused(self, code: int, why: str) -> str:
         where = f"Prometheus at {self.url} refused the query (HTTP {code} {why})"
