@@ -500,15 +500,21 @@ class _Local:
                 created = _create_by_rename(tmp, path)
             else:
                 created = True
-            if created:
-                _sync_dir(path.parent)
-            return created
         except OSError as exc:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+        if created:
+            try:
+                _sync_dir(path.parent)
+            except OSError as exc:  # EIO: the name is in place with these bytes, the link maybe not on the disk
+                raise _unwritable(loc.uri, f"the file was created with the new bytes, but flushing its directory "
+                                  f"failed ({exc.strerror or exc}), so it may not survive a power loss; it exists "
+                                  "now, so creating it again is answered 'taken': check the disk, then check or "
+                                  "remove the file") from exc
+        return created
 
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
