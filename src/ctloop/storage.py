@@ -1993,16 +1993,36 @@ def _azure_authentication_failed(exc) -> bool:
 
 
 _AZURE_DATE_TOO_OLD = re.compile(r"Request date header too old: '([^']+)'")
+_AZURE_TOKEN_EXPIRED = re.compile(r"Lifetime validation failed\. The token is expired")
 _AZURE_MAX_AGE_S = 900  # Shared Key: "the storage services ensure that a request is no older than 15 minutes"
+# azure-core takes a new token 5 minutes before the one it holds expires by this clock (DEFAULT_REFRESH_WINDOW_SECONDS,
+# azure/core/pipeline/policies/_authentication.py, azure-core 1.41.0): a clock further behind sends one Azure finds expired
+_AZURE_TOKEN_REFRESH_S = 300
+# what Azure answers a refused credential: a Shared Key or a SAS (403), a bearer token (401, "Please refer to the
+# information in the www-authenticate header"; Azure/AzureStor#119)
+_AZURE_AUTH_CODES = ("AuthenticationFailed", "InvalidAuthenticationInfo")
 
 
-def _azure_clock(exc) -> tuple[str, str] | None:
-    """``(" N minutes behind Azure's", what Azure said)`` when Azure refused the request for its date (403
-    AuthenticationFailed, ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``:
-    Shared Key requests may be 15 minutes old at most), from the date quoted and the answer's ``Date``
-    (``" over 15 minutes behind Azure's"`` without it); None for any other refusal. An answer to a HEAD
-    has no body (RFC 9110 9.3.2), only ``x-ms-error-code: AuthenticationFailed``: then the answer's
-    ``Date`` over 15 minutes from this clock names the clock (as :func:`_clock_skew` does for S3)."""
+def _azure_answer_skew(response) -> float | None:
+    """Seconds this machine's clock is behind (+) or ahead of (-) the ``Date`` of Azure's answer; None without one."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp() - time.time()
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _azure_clock(exc) -> tuple[str, str, str] | None:
+    """``(" N minutes behind Azure's", the rule, what Azure said)`` when Azure refused the request for this
+    machine's clock; None for any other refusal. Azure refuses a request dated over 15 minutes before its
+    clock (403 AuthenticationFailed for a Shared Key, 401 InvalidAuthenticationInfo for a bearer token, each
+    ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``): the minutes from the date
+    quoted and the answer's ``Date``. An answer to a HEAD has no body (RFC 9110 9.3.2), only
+    ``x-ms-error-code``: then the answer's ``Date`` over 15 minutes from this clock names the clock (as
+    :func:`_clock_skew` does for S3). A bearer token Azure found expired ("Lifetime validation failed. The
+    token is expired.") while this clock, over 5 minutes behind Azure's, still kept it (a managed identity's
+    token expires at Azure's time) names the clock too (before round 45 these two read as a refused token)."""
     from email.utils import parsedate_to_datetime
 
     response = getattr(exc, "response", None)
@@ -2010,25 +2030,29 @@ def _azure_clock(exc) -> tuple[str, str] | None:
         text = response.text() if response is not None else ""
     except Exception:  # noqa: BLE001 - a body that cannot be read: the message may still hold it
         text = ""
-    found = _AZURE_DATE_TOO_OLD.search(f"{exc.message or ''}\n{text}")
+    said = f"{exc.message or ''}\n{text}"
+    found = _AZURE_DATE_TOO_OLD.search(said)
+    rule = "Azure takes requests up to 15 minutes old"
     if found is None:
-        if text.strip() or _azure_code(exc) != "AuthenticationFailed":
+        skew = _azure_answer_skew(response)
+        if _AZURE_TOKEN_EXPIRED.search(said):
+            if skew is None or skew <= _AZURE_TOKEN_REFRESH_S:
+                return None  # the token did expire, or was kept past its time for another reason
+            return (f" {skew / 60:.0f} minutes behind Azure's", "Azure found the token expired: a token is kept "
+                    "until it expires by this clock", ": Lifetime validation failed. The token is expired")
+        if text.strip() or _azure_code(exc) not in _AZURE_AUTH_CODES:
             return None  # a body that gives another reason, or another refusal
-        try:  # a bodyless answer: all it tells is its Date
-            skew = parsedate_to_datetime(response.headers["Date"]).timestamp() - time.time()
-        except (AttributeError, KeyError, TypeError, ValueError):
-            return None
-        if abs(skew) <= _AZURE_MAX_AGE_S:
+        if skew is None or abs(skew) <= _AZURE_MAX_AGE_S:  # a bodyless answer: all it tells is its Date
             return None
         off = f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} Azure's"
-        return off, " to a HEAD request, which carries no reason; told by the answer's Date"
+        return off, rule, " to a HEAD request, which carries no reason; told by the answer's Date"
     said = ": Request date header too old"
     try:
         now = parsedate_to_datetime(response.headers["Date"]).timestamp()
         skew = now - parsedate_to_datetime(found.group(1)).timestamp()
     except (AttributeError, KeyError, TypeError, ValueError):
-        return " over 15 minutes behind Azure's", said
-    return (f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"), said
+        return " over 15 minutes behind Azure's", rule, said
+    return (f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"), rule, said
 
 
 def _azure_code(exc) -> str:
@@ -2110,12 +2134,18 @@ class _Azure(_Remote):
             raise self.unreachable(loc, exc) from exc
 
     @staticmethod
-    def clock_refused(loc: Location, behind: str, said: str, exc) -> ConfigError:
+    def clock_refused(loc: Location, behind: str, rule: str, said: str, exc) -> ConfigError:
         """Azure refused a request for its date, not its key: before round 44 this read as a refused or
-        expired key, and a key that was fine was rotated (a HEAD's refusal until fix 44E)."""
+        expired key, and a key that was fine was rotated (a HEAD's refusal until fix 44E, a bearer token's
+        until round 45). ``rule`` is Azure's; a Shared Key's is named as such, as before."""
+        secret = _azure_secret(loc)
+        if rule.startswith("Azure takes") and secret.startswith("account key"):
+            rule = "Shared Key requests may be 15 minutes old"
+        elif rule.startswith("Azure found") and secret.startswith("token"):
+            rule = rule.replace("a token", f"the {secret}", 1)
         return ConfigError(f"Azure refused the request for {loc.uri} because this machine's clock is{behind} "
-                           f"(Shared Key requests may be 15 minutes old; {_azure_code(exc)}{said}): sync it "
-                           "(NTP, chrony; in a container, the node's clock)")
+                           f"({rule}; {_azure_code(exc)}{said}): sync it (NTP, chrony; in a container, the node's "
+                           "clock)")
 
     @staticmethod
     def name_check(loc: Location) -> None:
