@@ -1363,6 +1363,7 @@ _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created obj
 _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
 _S3_PROBE_BYTES = re.compile(rb"[0-9a-f]{32}-[01]")  # what a probe holds (fullmatch: _S3_PROBE_SIZE bytes)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
+_S3_BUCKET_REGIONS: dict[tuple[str, str], str] = {}  # (endpoint, bucket): its region (_S3.bucket_region)
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
@@ -1831,6 +1832,27 @@ class _S3(_Remote):
         return _S3Settings(client.meta.endpoint_url, client.meta.region_name,
                            credentials.get_frozen_credentials())
 
+    def bucket_region(self, loc: Location) -> str:
+        """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
+        given with a 403 too), else the client's; asked once per endpoint and bucket. boto3 follows S3's
+        301 PermanentRedirect to a bucket of another region; pyarrow 25.0.1's S3FileSystem does not (its
+        AWS SDK for C++ client is signed for one region): a bucket outside AWS_DEFAULT_REGION read through
+        boto3 and failed every dataset scan ("AWS Error UNKNOWN (HTTP status 301) during HeadObject")."""
+        from botocore import exceptions as bexc
+
+        client = self.client()
+        cache = (client.meta.endpoint_url, loc.bucket)
+        if cache not in _S3_BUCKET_REGIONS:
+            with self.errors(loc):  # an endpoint that does not answer: one line now, not Arrow's later
+                try:
+                    headers = client.head_bucket(Bucket=loc.bucket)["ResponseMetadata"]["HTTPHeaders"]
+                except bexc.ClientError as exc:  # 403 (no s3:ListBucket) names it too; 404: the scan says so
+                    headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            if not headers.get("x-amz-bucket-region"):
+                return client.meta.region_name
+            _S3_BUCKET_REGIONS[cache] = headers["x-amz-bucket-region"]
+        return _S3_BUCKET_REGIONS[cache]
+
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         import pyarrow.fs
 
@@ -1839,7 +1861,7 @@ class _S3(_Remote):
         custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
         fs = pyarrow.fs.S3FileSystem(
             access_key=s.credentials.access_key, secret_key=s.credentials.secret_key,
-            session_token=s.credentials.token, region=s.region,
+            session_token=s.credentials.token, region=self.bucket_region(loc) if loc.bucket else s.region,
             endpoint_override=parts.netloc if custom else None, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
             retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS))
