@@ -1862,7 +1862,8 @@ class _S3(_Remote):
         fs = pyarrow.fs.S3FileSystem(
             access_key=s.credentials.access_key, secret_key=s.credentials.secret_key,
             session_token=s.credentials.token, region=self.bucket_region(loc) if loc.bucket else s.region,
-            endpoint_override=parts.netloc if custom else None, scheme=parts.scheme,
+            # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
+            endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
             retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS))
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
