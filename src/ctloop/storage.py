@@ -1150,7 +1150,8 @@ class _Gcs(_Remote):
     def client(self, loc: Location):
         from google.auth.exceptions import DefaultCredentialsError
 
-        env = _env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_"))
+        env = (*_env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_")),
+               _file_stamps(os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or ""))  # a rotated key file
         try:
             # ADC discovery can probe the metadata server: once per environment and thread (a
             # google-cloud-storage client wraps a requests session, not documented thread-safe).
@@ -1429,7 +1430,7 @@ class _S3(_Remote):
         return "check the network path to S3 (proxy, firewall, VPC endpoint) and AWS_DEFAULT_REGION"
 
     def client(self):
-        _, client = _s3_session(_env_key("AWS_"))
+        _, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
         return client
 
@@ -1824,7 +1825,7 @@ class _S3(_Remote):
         return sorted(out, key=lambda o: o.uri)
 
     def settings(self, loc: Location) -> _S3Settings:
-        session, client = _s3_session(_env_key("AWS_"))
+        session, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
         credentials = session.get_credentials()  # the AWS chain, IRSA web identity included
         if credentials is None:
@@ -1874,12 +1875,34 @@ def _env_key(prefix: str | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefix)))
 
 
+def _file_stamps(*paths: str) -> tuple:
+    """(inode, size, modification time) of each file in ``paths`` (None where there is none): part of a
+    cached client's key, so credentials rotated in their file (a Kubernetes Secret volume, whose files the
+    kubelet replaces) are read again. An SDK reads such a file once, when its client is made: before round
+    45 a long-running process kept signing with the revoked key until it was restarted."""
+    stamps = []
+    for path in paths:
+        try:
+            st = os.stat(os.path.expanduser(path))
+        except (OSError, ValueError):
+            stamps.append(None)
+        else:
+            stamps.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
+
+
+def _s3_key() -> tuple:
+    """The cache key of the S3 client: the AWS_* environment and the shared files it reads keys from."""
+    return (*_env_key("AWS_"), _file_stamps(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
+                                            os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
+
+
 _S3_CLIENTS: dict[tuple, tuple] = {}
 
 
 def _s3_session(env: tuple) -> tuple:
-    """A boto3 session and its S3 client for the current AWS_* environment (cached: building a
-    client takes ~50 ms; a changed environment builds a new one)."""
+    """A boto3 session and its S3 client for the current AWS_* environment and credential files
+    (:func:`_s3_key`; cached: building a client takes ~50 ms; a changed environment or file builds a new one)."""
     with _CLIENTS_LOCK:
         if env not in _S3_CLIENTS:
             import boto3
