@@ -20,7 +20,8 @@ cloud SDK. Credentials are the standard ones each cloud's tools already use (doc
   identity, ``gcloud auth application-default login``); ``STORAGE_EMULATOR_HOST`` for an emulator.
 * ``s3://``: the AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE`` and
   the shared config files, web identity / EKS IRSA, ECS and EC2 roles); ``AWS_ENDPOINT_URL_S3``
-  or ``AWS_ENDPOINT_URL`` for MinIO and other S3-compatible stores.
+  or ``AWS_ENDPOINT_URL`` for MinIO and other S3-compatible stores; ``AWS_NO_SIGN_REQUEST=YES`` for a
+  public bucket (unsigned requests, no credentials; ``GS_NO_SIGN_REQUEST=YES`` for GCS).
 * Azure: ``AZURE_STORAGE_CONNECTION_STRING``; or the account (``AZURE_STORAGE_ACCOUNT_NAME``, or in
   the URI) with ``AZURE_STORAGE_ACCOUNT_KEY`` or ``AZURE_STORAGE_SAS_TOKEN``, else
   ``DefaultAzureCredential`` (AKS workload identity, managed identity, service principal env).
@@ -416,6 +417,8 @@ def gcs_client():
     if os.environ.get("STORAGE_EMULATOR_HOST"):
         return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
                               client_options={"api_endpoint": _emulator_url()})
+    if no_sign_request("GS_NO_SIGN_REQUEST"):  # a public bucket: no credentials looked for, none sent
+        return storage.Client.create_anonymous_client()
     # reading and writing objects needs no project: None (not the default) asks for none, where
     # user credentials (gcloud auth application-default login) carry none (client.py: no_project)
     return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT") or None)
@@ -1150,7 +1153,7 @@ class _Gcs(_Remote):
     def client(self, loc: Location):
         from google.auth.exceptions import DefaultCredentialsError
 
-        env = (*_env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_")),
+        env = (*_env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_", "GS_NO_SIGN_REQUEST")),
                _file_stamps(os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or ""))  # a rotated key file
         try:
             # ADC discovery can probe the metadata server: once per environment and thread (a
@@ -1198,6 +1201,10 @@ class _Gcs(_Remote):
             raise DataSourceError(f"{loc.uri} does not exist (bucket {loc.bucket!r}, object "
                                   f"{loc.key!r})") from exc
         except (gexc.Forbidden, gexc.Unauthorized) as exc:
+            if no_sign_request("GS_NO_SIGN_REQUEST") and not os.environ.get("STORAGE_EMULATOR_HOST"):
+                raise DataSourceError(f"access denied to {loc.uri} ({_first_line(exc)}): GS_NO_SIGN_REQUEST=YES sends "
+                                      "no credentials, which only a public bucket (allUsers) takes: unset it and "
+                                      f"give credentials ({_GCS_CREDENTIALS_FIX})") from exc
             raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack permission "
                                   f"({_first_line(exc)}); grant roles/storage.objectAdmin on bucket "
                                   f"{loc.bucket!r} or use other credentials") from exc
@@ -1330,7 +1337,7 @@ class _Gcs(_Remote):
                                           scheme=parts.scheme, retry_time_limit=retry)
         else:
             self.client(loc)  # the one clear line when there are no credentials at all
-            fs = pyarrow.fs.GcsFileSystem(retry_time_limit=retry)
+            fs = pyarrow.fs.GcsFileSystem(anonymous=no_sign_request("GS_NO_SIGN_REQUEST"), retry_time_limit=retry)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
@@ -1342,6 +1349,20 @@ def _b64_hex(value: str | None) -> str:
 def _dir_prefix(key: str) -> str:
     """The listing prefix of a directory-like key: ``log`` lists ``log/...``, never ``logs/...``."""
     return key.rstrip("/") + "/" if key else ""
+
+
+def no_sign_request(variable: str) -> bool:
+    """Whether ``variable`` (``AWS_NO_SIGN_REQUEST``, ``GS_NO_SIGN_REQUEST``: GDAL's names, which PDAL and
+    Open Data Cube read too; the ``aws`` CLI's ``--no-sign-request``) asks for unsigned requests: a public
+    bucket read with no credentials at all. YES/TRUE/ON/1 or NO/FALSE/OFF/0 (or unset); anything else is a
+    ConfigError naming it."""
+    value = os.environ.get(variable, "").strip()
+    if value.upper() in ("", "NO", "FALSE", "OFF", "0"):
+        return False
+    if value.upper() in ("YES", "TRUE", "ON", "1"):
+        return True
+    raise ConfigError(f"{variable} {value[:40]!r} is neither YES nor NO: set {variable}=YES to read a public bucket "
+                      "without credentials, or unset it")
 
 
 # ----------------------------------------------------------------------------------------- s3://
@@ -1473,6 +1494,11 @@ class _S3(_Remote):
                     f"until it is restored: aws s3api restore-object --bucket {loc.bucket} --key '{loc.key}' "
                     "--restore-request Days=7 (hours to days; Intelligent-Tiering: --restore-request '{}'), or copy it "
                     "to STANDARD; check the bucket's lifecycle rules that moved it") from exc
+            if (code in ("AccessDenied", "AllAccessDisabled") or status == 403) and no_sign_request(
+                    "AWS_NO_SIGN_REQUEST"):
+                raise DataSourceError(f"access denied to {loc.uri} ({code or status}): AWS_NO_SIGN_REQUEST=YES sends "
+                                      "unsigned requests, which only a public bucket (or object) takes: unset it and "
+                                      f"give credentials ({_S3_CREDENTIALS_FIX})") from exc
             if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
                 raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
                                       "reason): the AWS credentials were refused or lack permission; "
@@ -1827,6 +1853,8 @@ class _S3(_Remote):
     def settings(self, loc: Location) -> _S3Settings:
         session, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
+        if no_sign_request("AWS_NO_SIGN_REQUEST"):  # a public bucket: no credentials, unsigned requests
+            return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None)
         credentials = session.get_credentials()  # the AWS chain, IRSA web identity included
         if credentials is None:
             raise ConfigError(f"no AWS credentials to access {loc.uri}: {_S3_CREDENTIALS_FIX}")
@@ -1860,9 +1888,11 @@ class _S3(_Remote):
         s = self.settings(loc)
         parts = urlsplit(s.endpoint_url)
         custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+        keys: dict = ({"anonymous": True} if s.credentials is None else
+                      {"access_key": s.credentials.access_key, "secret_key": s.credentials.secret_key,
+                       "session_token": s.credentials.token})
         fs = pyarrow.fs.S3FileSystem(
-            access_key=s.credentials.access_key, secret_key=s.credentials.secret_key,
-            session_token=s.credentials.token, region=self.bucket_region(loc) if loc.bucket else s.region,
+            **keys, region=self.bucket_region(loc) if loc.bucket else s.region,
             # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
             endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
@@ -1910,6 +1940,10 @@ def _s3_session(env: tuple) -> tuple:
 
             config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
                             retries={"max_attempts": ATTEMPTS, "mode": "standard"})
+            if no_sign_request("AWS_NO_SIGN_REQUEST"):  # what `aws --no-sign-request` sends
+                from botocore import UNSIGNED
+
+                config = config.merge(Config(signature_version=UNSIGNED))
             session = boto3.session.Session()
             try:
                 client = session.client("s3", config=config)
