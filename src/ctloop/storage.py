@@ -41,6 +41,7 @@ import contextlib
 import errno
 import fnmatch
 import gzip
+import hashlib
 import io
 import json
 import math
@@ -466,7 +467,7 @@ class _Local:
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = path.with_name(f".{_short(path.name)}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             # flushed, then renamed and the directory flushed: acknowledged means on the disk (before, a
             # requeue ledger compacted and its parts deleted could come back empty after a power loss);
@@ -490,7 +491,7 @@ class _Local:
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         path = Path(loc.key)
         _make_dir(path.parent, loc.uri)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = path.with_name(f".{_short(path.name)}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             _write_durably(tmp, data)
             try:
@@ -581,6 +582,15 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     return sorted(loc.child(n) for n, size in named if empty or size)
 
 
+def _short(name: str) -> str:
+    """``name`` for the temporary and lock files beside it (``.NAME.<8 hex>.tmp``, ``.NAME.lock.x.takeover``):
+    as it is when that leaves room under NAME_MAX (255 bytes), else the hex SHA-256 of its bytes (32 digits,
+    one per name). Before round 45 a file name of 230 to 255 bytes, which the file system takes, could not be
+    written: "File name too long" (the temporary file's name was)."""
+    raw = os.fsencode(name)
+    return name if len(raw) <= 200 else hashlib.sha256(raw).hexdigest()[:32]
+
+
 def _write_durably(path: Path, data: bytes) -> None:
     """Write ``data`` to the new file ``path`` and flush it to the disk (``fsync``) before it is linked or
     renamed into place (:meth:`_Local.create`): a rename is atomic for readers, not across a crash, and
@@ -637,7 +647,7 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
     lock file another one held and created the name beside it). A ``.NAME.lock.x`` left by a writer
     killed inside is taken over when that writer provably died on this host, else an error naming it
     and its holder; waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock waited for."""
-    lock = path.with_name(f".{path.name}.lock")
+    lock = path.with_name(f".{_short(path.name)}.lock")
     xlock = lock.with_name(lock.name + ".x")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
 
