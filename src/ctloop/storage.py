@@ -473,6 +473,8 @@ class _Local:
             # requeue ledger compacted and its parts deleted could come back empty after a power loss);
             # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
             _write_durably(tmp, data)
+            with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
+                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
             tmp.replace(path)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
