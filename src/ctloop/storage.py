@@ -1162,6 +1162,25 @@ class _Gcs(_Remote):
             return "check STORAGE_EMULATOR_HOST and that the emulator runs"
         return "check the network path to storage.googleapis.com (proxy, firewall, private access)"
 
+    def unreachable(self, loc: Location, exc: BaseException) -> DataSourceError:
+        """The store's own answer when the retries ended on one (429, 5xx: google-cloud-storage retries
+        those as it retries a refused connection): before round 45 a throttled read said "cannot reach
+        Google Cloud Storage ... check the network path"."""
+        cause = _root_cause(exc)
+        status = getattr(cause, "code", None)  # google.api_core's GoogleAPICallError
+        if not isinstance(status, int):  # a download's google.resumable_media InvalidResponse
+            status = getattr(getattr(cause, "response", None), "status_code", None)
+        if status == 429:
+            return StoreUnavailable(
+                f"Google Cloud Storage throttled the requests for {loc.uri}: it answered 429 Too Many Requests "
+                f"{self.retried()} ({_first_line(cause)}): lower the request rate (fewer jobs writing one object "
+                "name or bucket at once: GCS takes about one write a second to one object name) and run again")
+        if isinstance(status, int) and status >= 500:
+            return StoreUnavailable(
+                f"Google Cloud Storage answered {status} for {loc.uri} {self.retried()} ({_first_line(cause)}): the "
+                "service is failing, not the network path; run again later")
+        return super().unreachable(loc, exc)
+
     def client(self, loc: Location):
         from google.auth.exceptions import DefaultCredentialsError
 
