@@ -1539,6 +1539,12 @@ class _S3(_Remote):
                 raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack "
                                       f"permission ({code}); allow s3:GetObject, s3:PutObject and "
                                       f"s3:ListBucket on bucket {loc.bucket!r}") from exc
+            if code in ("SlowDown", "TooManyRequests", "RequestLimitExceeded") or status in (429, 503):
+                # throttled past botocore's retries (a prefix's request rate, MinIO's and Ceph's 503 SlowDown):
+                # before round 45 "S3 refused the request", read as one object's fault and skipped object by object
+                raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {status} "
+                                       f"{code} {self.retried()} ({error.get('Message', '')}): lower the request rate "
+                                       "(fewer jobs reading or writing one prefix at once) and run again") from exc
             raise DataSourceError(f"{loc.uri}: S3 refused the request ({code or status}: "
                                   f"{error.get('Message', '')})") from exc
         except (bexc.EndpointConnectionError, bexc.ConnectTimeoutError, bexc.ReadTimeoutError,
@@ -1970,7 +1976,9 @@ def _s3_session(env: tuple) -> tuple:
             from botocore.config import Config
 
             config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-                            retries={"max_attempts": ATTEMPTS, "mode": "standard"})
+                            # total_max_attempts counts the first request; botocore's max_attempts counts only the
+                            # retries (botocore/config.py): before round 45 each call made ATTEMPTS + 1 attempts
+                            retries={"total_max_attempts": ATTEMPTS, "mode": "standard"})
             if no_sign_request("AWS_NO_SIGN_REQUEST"):  # what `aws --no-sign-request` sends
                 from botocore import UNSIGNED
 
