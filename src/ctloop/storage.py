@@ -2433,6 +2433,7 @@ def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
     ``content_type`` defaults to a guess from the name."""
     backend, loc = _backend(uri)
     _need_key(loc)
+    _refuse_folder(uri, loc)
     backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
 
 
@@ -2445,6 +2446,7 @@ def create_bytes(uri: str, data: bytes, content_type: str | None = None) -> bool
     (``overwrite=False``)."""
     backend, loc = _backend(uri)
     _need_key(loc)
+    _refuse_folder(uri, loc)
     return backend.create(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
 
 
@@ -2857,6 +2859,16 @@ def _need_key(loc: Location) -> None:
         raise ConfigError(f"{loc.uri} names a bucket but no object: write {loc.uri.rstrip('/')}/path/to/file")
     if loc.scheme == "file" and not loc.key:
         raise ConfigError("empty local path: name a file")
+
+
+def _refuse_folder(uri: str, loc: Location) -> None:
+    """ConfigError for a write to a name ending with '/' (a folder, as ``write_table`` refuses): an object
+    store kept the bytes as an object named ``data/`` that no listing shows (a folder marker, left out of
+    every listing), and a local write dropped the '/' and wrote the file ``data``. Before round 45 both
+    were acknowledged."""
+    if loc.key.endswith("/") or (loc.scheme == "file" and uri.endswith(("/", os.sep))):
+        raise _unwritable(uri, f"it ends with '/', which names a folder, not a file; give a file name such as "
+                               f"{_masked(uri).rstrip('/')}/data.bin, or drop the trailing '/'", ConfigError)
 
 
 def kserve_storage_uri(uri: str) -> str:
