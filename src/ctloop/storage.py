@@ -1854,15 +1854,35 @@ class _S3(_Remote):
     def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         keys: list[str] = []
         with self.errors(loc):
-            pages = self.client().get_paginator("list_objects_v2").paginate(
-                Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
-            for page in pages:
+            for page in self.pages(loc, _dir_prefix(loc.key)):
                 keys += [(o["Key"], o.get("Size")) for o in page.get("Contents", [])]
         return _sized_names(loc, keys, suffix, empty, skipped)
 
+    def pages(self, loc: Location, prefix: str) -> Iterator[dict]:
+        """The ListObjectsV2 pages of ``prefix``, every one: a page marked truncated (``IsTruncated``) that
+        carries no ``NextContinuationToken`` is a DataSourceError. botocore's paginator ends there without a
+        word, and a store answering ListObjects (V1) to a V2 request (older Ceph RGW, some gateways) is
+        such a store: before round 45 a listing of its prefix stopped at the first 1,000 keys, and the
+        rest of the data was left out silently."""
+        token = None
+        listed = 0
+        while True:
+            page = self.client().list_objects_v2(Bucket=loc.bucket, Prefix=prefix,
+                                                 **({"ContinuationToken": token} if token else {}))
+            listed += len(page.get("Contents", []))
+            yield page
+            if not page.get("IsTruncated"):
+                return
+            token = page.get("NextContinuationToken")
+            if not token:
+                raise DataSourceError(
+                    f"{loc.uri}: {self.endpoint()} marked its listing of {loc.bucket}/{prefix} as cut short after "
+                    f"{listed:,} keys but sent no continuation token (NextContinuationToken), so the rest cannot be "
+                    "listed: the store does not implement ListObjectsV2 paging; upgrade it or read from another store")
+
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         with self.errors(loc):
-            for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
+            for page in self.pages(loc, prefix):
                 for item in page.get("Contents", []):
                     yield item["Key"]
 
@@ -1880,9 +1900,7 @@ class _S3(_Remote):
     def objects(self, loc: Location) -> list[ObjectInfo]:
         out: list[ObjectInfo] = []
         with self.errors(loc):
-            pages = self.client().get_paginator("list_objects_v2").paginate(
-                Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
-            for page in pages:
+            for page in self.pages(loc, _dir_prefix(loc.key)):
                 out += [ObjectInfo(loc.child(o["Key"]), int(o.get("Size", 0)), str(o.get("ETag", "")).strip('"'))
                         for o in page.get("Contents", []) if not o["Key"].endswith("/")]
         return sorted(out, key=lambda o: o.uri)
