@@ -165,8 +165,13 @@ def receipt(path: str | Path) -> str:
 
 
 def write_receipt(path: str | Path, sha256: str) -> None:
-    """Record beside ``path`` the sha256 it was just verified against (for a later loader)."""
-    Path(str(path) + RECEIPT_SUFFIX).write_text(sha256.strip().lower() + "\n")
+    """Record beside ``path`` the sha256 it was just verified against (for a later loader): written
+    whole or not at all (:func:`ctloop.storage.write_bytes`: a temporary file flushed and renamed into
+    place), so a write cut short (a full disk, a kill) leaves the receipt that was there, never a few
+    bytes of one that every later load refuses; a failed write is a DataSourceError naming it."""
+    from ctloop import storage
+
+    storage.write_bytes(str(path) + RECEIPT_SUFFIX, (sha256.strip().lower() + "\n").encode(), "text/plain")
 
 
 def extra_skops_types(data: bytes) -> list[str]:

@@ -20,7 +20,8 @@ cloud SDK. Credentials are the standard ones each cloud's tools already use (doc
   identity, ``gcloud auth application-default login``); ``STORAGE_EMULATOR_HOST`` for an emulator.
 * ``s3://``: the AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE`` and
   the shared config files, web identity / EKS IRSA, ECS and EC2 roles); ``AWS_ENDPOINT_URL_S3``
-  or ``AWS_ENDPOINT_URL`` for MinIO and other S3-compatible stores.
+  or ``AWS_ENDPOINT_URL`` for MinIO and other S3-compatible stores; ``AWS_NO_SIGN_REQUEST=YES`` for a
+  public bucket (unsigned requests, no credentials; ``GS_NO_SIGN_REQUEST=YES`` for GCS).
 * Azure: ``AZURE_STORAGE_CONNECTION_STRING``; or the account (``AZURE_STORAGE_ACCOUNT_NAME``, or in
   the URI) with ``AZURE_STORAGE_ACCOUNT_KEY`` or ``AZURE_STORAGE_SAS_TOKEN``, else
   ``DefaultAzureCredential`` (AKS workload identity, managed identity, service principal env).
@@ -40,6 +41,7 @@ import contextlib
 import errno
 import fnmatch
 import gzip
+import hashlib
 import io
 import json
 import math
@@ -416,6 +418,8 @@ def gcs_client():
     if os.environ.get("STORAGE_EMULATOR_HOST"):
         return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
                               client_options={"api_endpoint": _emulator_url()})
+    if no_sign_request("GS_NO_SIGN_REQUEST"):  # a public bucket: no credentials looked for, none sent
+        return storage.Client.create_anonymous_client()
     # reading and writing objects needs no project: None (not the default) asks for none, where
     # user credentials (gcloud auth application-default login) carry none (client.py: no_project)
     return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT") or None)
@@ -463,12 +467,14 @@ class _Local:
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = path.with_name(f".{_short(path.name)}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             # flushed, then renamed and the directory flushed: acknowledged means on the disk (before, a
             # requeue ledger compacted and its parts deleted could come back empty after a power loss);
             # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
             _write_durably(tmp, data)
+            with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
+                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
             tmp.replace(path)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
@@ -487,7 +493,7 @@ class _Local:
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         path = Path(loc.key)
         _make_dir(path.parent, loc.uri)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = path.with_name(f".{_short(path.name)}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             _write_durably(tmp, data)
             try:
@@ -500,15 +506,21 @@ class _Local:
                 created = _create_by_rename(tmp, path)
             else:
                 created = True
-            if created:
-                _sync_dir(path.parent)
-            return created
         except OSError as exc:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+        if created:
+            try:
+                _sync_dir(path.parent)
+            except OSError as exc:  # EIO: the name is in place with these bytes, the link maybe not on the disk
+                raise _unwritable(loc.uri, f"the file was created with the new bytes, but flushing its directory "
+                                  f"failed ({exc.strerror or exc}), so it may not survive a power loss; it exists "
+                                  "now, so creating it again is answered 'taken': check the disk, then check or "
+                                  "remove the file") from exc
+        return created
 
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
@@ -572,6 +584,15 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     return sorted(loc.child(n) for n, size in named if empty or size)
 
 
+def _short(name: str) -> str:
+    """``name`` for the temporary and lock files beside it (``.NAME.<8 hex>.tmp``, ``.NAME.lock.x.takeover``):
+    as it is when that leaves room under NAME_MAX (255 bytes), else the hex SHA-256 of its bytes (32 digits,
+    one per name). Before round 45 a file name of 230 to 255 bytes, which the file system takes, could not be
+    written: "File name too long" (the temporary file's name was)."""
+    raw = os.fsencode(name)
+    return name if len(raw) <= 200 else hashlib.sha256(raw).hexdigest()[:32]
+
+
 def _write_durably(path: Path, data: bytes) -> None:
     """Write ``data`` to the new file ``path`` and flush it to the disk (``fsync``) before it is linked or
     renamed into place (:meth:`_Local.create`): a rename is atomic for readers, not across a crash, and
@@ -628,7 +649,7 @@ def _create_by_rename(tmp: Path, path: Path) -> bool:
     lock file another one held and created the name beside it). A ``.NAME.lock.x`` left by a writer
     killed inside is taken over when that writer provably died on this host, else an error naming it
     and its holder; waiting more than ``2 * _LOCK_STALE_S`` is an error naming the lock waited for."""
-    lock = path.with_name(f".{path.name}.lock")
+    lock = path.with_name(f".{_short(path.name)}.lock")
     xlock = lock.with_name(lock.name + ".x")
     deadline = time.monotonic() + 2 * _LOCK_STALE_S
 
@@ -1141,10 +1162,30 @@ class _Gcs(_Remote):
             return "check STORAGE_EMULATOR_HOST and that the emulator runs"
         return "check the network path to storage.googleapis.com (proxy, firewall, private access)"
 
+    def unreachable(self, loc: Location, exc: BaseException) -> DataSourceError:
+        """The store's own answer when the retries ended on one (429, 5xx: google-cloud-storage retries
+        those as it retries a refused connection): before round 45 a throttled read said "cannot reach
+        Google Cloud Storage ... check the network path"."""
+        cause = _root_cause(exc)
+        status = getattr(cause, "code", None)  # google.api_core's GoogleAPICallError
+        if not isinstance(status, int):  # a download's google.resumable_media InvalidResponse
+            status = getattr(getattr(cause, "response", None), "status_code", None)
+        if status == 429:
+            return StoreUnavailable(
+                f"Google Cloud Storage throttled the requests for {loc.uri}: it answered 429 Too Many Requests "
+                f"{self.retried()} ({_first_line(cause)}): lower the request rate (fewer jobs writing one object "
+                "name or bucket at once: GCS takes about one write a second to one object name) and run again")
+        if isinstance(status, int) and status >= 500:
+            return StoreUnavailable(
+                f"Google Cloud Storage answered {status} for {loc.uri} {self.retried()} ({_first_line(cause)}): the "
+                "service is failing, not the network path; run again later")
+        return super().unreachable(loc, exc)
+
     def client(self, loc: Location):
         from google.auth.exceptions import DefaultCredentialsError
 
-        env = _env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_"))
+        env = (*_env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_", "GS_NO_SIGN_REQUEST")),
+               _file_stamps(os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or ""))  # a rotated key file
         try:
             # ADC discovery can probe the metadata server: once per environment and thread (a
             # google-cloud-storage client wraps a requests session, not documented thread-safe).
@@ -1191,6 +1232,10 @@ class _Gcs(_Remote):
             raise DataSourceError(f"{loc.uri} does not exist (bucket {loc.bucket!r}, object "
                                   f"{loc.key!r})") from exc
         except (gexc.Forbidden, gexc.Unauthorized) as exc:
+            if no_sign_request("GS_NO_SIGN_REQUEST") and not os.environ.get("STORAGE_EMULATOR_HOST"):
+                raise DataSourceError(f"access denied to {loc.uri} ({_first_line(exc)}): GS_NO_SIGN_REQUEST=YES sends "
+                                      "no credentials, which only a public bucket (allUsers) takes: unset it and "
+                                      f"give credentials ({_GCS_CREDENTIALS_FIX})") from exc
             raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack permission "
                                   f"({_first_line(exc)}); grant roles/storage.objectAdmin on bucket "
                                   f"{loc.bucket!r} or use other credentials") from exc
@@ -1323,7 +1368,7 @@ class _Gcs(_Remote):
                                           scheme=parts.scheme, retry_time_limit=retry)
         else:
             self.client(loc)  # the one clear line when there are no credentials at all
-            fs = pyarrow.fs.GcsFileSystem(retry_time_limit=retry)
+            fs = pyarrow.fs.GcsFileSystem(anonymous=no_sign_request("GS_NO_SIGN_REQUEST"), retry_time_limit=retry)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
@@ -1335,6 +1380,20 @@ def _b64_hex(value: str | None) -> str:
 def _dir_prefix(key: str) -> str:
     """The listing prefix of a directory-like key: ``log`` lists ``log/...``, never ``logs/...``."""
     return key.rstrip("/") + "/" if key else ""
+
+
+def no_sign_request(variable: str) -> bool:
+    """Whether ``variable`` (``AWS_NO_SIGN_REQUEST``, ``GS_NO_SIGN_REQUEST``: GDAL's names, which PDAL and
+    Open Data Cube read too; the ``aws`` CLI's ``--no-sign-request``) asks for unsigned requests: a public
+    bucket read with no credentials at all. YES/TRUE/ON/1 or NO/FALSE/OFF/0 (or unset); anything else is a
+    ConfigError naming it."""
+    value = os.environ.get(variable, "").strip()
+    if value.upper() in ("", "NO", "FALSE", "OFF", "0"):
+        return False
+    if value.upper() in ("YES", "TRUE", "ON", "1"):
+        return True
+    raise ConfigError(f"{variable} {value[:40]!r} is neither YES nor NO: set {variable}=YES to read a public bucket "
+                      "without credentials, or unset it")
 
 
 # ----------------------------------------------------------------------------------------- s3://
@@ -1357,6 +1416,7 @@ _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created obj
 _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
 _S3_PROBE_BYTES = re.compile(rb"[0-9a-f]{32}-[01]")  # what a probe holds (fullmatch: _S3_PROBE_SIZE bytes)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
+_S3_BUCKET_REGIONS: dict[tuple[str, str], str] = {}  # (endpoint, bucket): its region (_S3.bucket_region)
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
@@ -1422,7 +1482,7 @@ class _S3(_Remote):
         return "check the network path to S3 (proxy, firewall, VPC endpoint) and AWS_DEFAULT_REGION"
 
     def client(self):
-        _, client = _s3_session(_env_key("AWS_"))
+        _, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
         return client
 
@@ -1465,6 +1525,11 @@ class _S3(_Remote):
                     f"until it is restored: aws s3api restore-object --bucket {loc.bucket} --key '{loc.key}' "
                     "--restore-request Days=7 (hours to days; Intelligent-Tiering: --restore-request '{}'), or copy it "
                     "to STANDARD; check the bucket's lifecycle rules that moved it") from exc
+            if (code in ("AccessDenied", "AllAccessDisabled") or status == 403) and no_sign_request(
+                    "AWS_NO_SIGN_REQUEST"):
+                raise DataSourceError(f"access denied to {loc.uri} ({code or status}): AWS_NO_SIGN_REQUEST=YES sends "
+                                      "unsigned requests, which only a public bucket (or object) takes: unset it and "
+                                      f"give credentials ({_S3_CREDENTIALS_FIX})") from exc
             if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
                 raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
                                       "reason): the AWS credentials were refused or lack permission; "
@@ -1474,6 +1539,12 @@ class _S3(_Remote):
                 raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack "
                                       f"permission ({code}); allow s3:GetObject, s3:PutObject and "
                                       f"s3:ListBucket on bucket {loc.bucket!r}") from exc
+            if code in ("SlowDown", "TooManyRequests", "RequestLimitExceeded") or status in (429, 503):
+                # throttled past botocore's retries (a prefix's request rate, MinIO's and Ceph's 503 SlowDown):
+                # before round 45 "S3 refused the request", read as one object's fault and skipped object by object
+                raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {status} "
+                                       f"{code} {self.retried()} ({error.get('Message', '')}): lower the request rate "
+                                       "(fewer jobs reading or writing one prefix at once) and run again") from exc
             raise DataSourceError(f"{loc.uri}: S3 refused the request ({code or status}: "
                                   f"{error.get('Message', '')})") from exc
         except (bexc.EndpointConnectionError, bexc.ConnectTimeoutError, bexc.ReadTimeoutError,
@@ -1783,15 +1854,35 @@ class _S3(_Remote):
     def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         keys: list[str] = []
         with self.errors(loc):
-            pages = self.client().get_paginator("list_objects_v2").paginate(
-                Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
-            for page in pages:
+            for page in self.pages(loc, _dir_prefix(loc.key)):
                 keys += [(o["Key"], o.get("Size")) for o in page.get("Contents", [])]
         return _sized_names(loc, keys, suffix, empty, skipped)
 
+    def pages(self, loc: Location, prefix: str) -> Iterator[dict]:
+        """The ListObjectsV2 pages of ``prefix``, every one: a page marked truncated (``IsTruncated``) that
+        carries no ``NextContinuationToken`` is a DataSourceError. botocore's paginator ends there without a
+        word, and a store answering ListObjects (V1) to a V2 request (older Ceph RGW, some gateways) is
+        such a store: before round 45 a listing of its prefix stopped at the first 1,000 keys, and the
+        rest of the data was left out silently."""
+        token = None
+        listed = 0
+        while True:
+            page = self.client().list_objects_v2(Bucket=loc.bucket, Prefix=prefix,
+                                                 **({"ContinuationToken": token} if token else {}))
+            listed += len(page.get("Contents", []))
+            yield page
+            if not page.get("IsTruncated"):
+                return
+            token = page.get("NextContinuationToken")
+            if not token:
+                raise DataSourceError(
+                    f"{loc.uri}: {self.endpoint()} marked its listing of {loc.bucket}/{prefix} as cut short after "
+                    f"{listed:,} keys but sent no continuation token (NextContinuationToken), so the rest cannot be "
+                    "listed: the store does not implement ListObjectsV2 paging; upgrade it or read from another store")
+
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         with self.errors(loc):
-            for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
+            for page in self.pages(loc, prefix):
                 for item in page.get("Contents", []):
                     yield item["Key"]
 
@@ -1809,21 +1900,42 @@ class _S3(_Remote):
     def objects(self, loc: Location) -> list[ObjectInfo]:
         out: list[ObjectInfo] = []
         with self.errors(loc):
-            pages = self.client().get_paginator("list_objects_v2").paginate(
-                Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
-            for page in pages:
+            for page in self.pages(loc, _dir_prefix(loc.key)):
                 out += [ObjectInfo(loc.child(o["Key"]), int(o.get("Size", 0)), str(o.get("ETag", "")).strip('"'))
                         for o in page.get("Contents", []) if not o["Key"].endswith("/")]
         return sorted(out, key=lambda o: o.uri)
 
     def settings(self, loc: Location) -> _S3Settings:
-        session, client = _s3_session(_env_key("AWS_"))
+        session, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
+        if no_sign_request("AWS_NO_SIGN_REQUEST"):  # a public bucket: no credentials, unsigned requests
+            return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None)
         credentials = session.get_credentials()  # the AWS chain, IRSA web identity included
         if credentials is None:
             raise ConfigError(f"no AWS credentials to access {loc.uri}: {_S3_CREDENTIALS_FIX}")
         return _S3Settings(client.meta.endpoint_url, client.meta.region_name,
                            credentials.get_frozen_credentials())
+
+    def bucket_region(self, loc: Location) -> str:
+        """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
+        given with a 403 too), else the client's; asked once per endpoint and bucket. boto3 follows S3's
+        301 PermanentRedirect to a bucket of another region; pyarrow 25.0.1's S3FileSystem does not (its
+        AWS SDK for C++ client is signed for one region): a bucket outside AWS_DEFAULT_REGION read through
+        boto3 and failed every dataset scan ("AWS Error UNKNOWN (HTTP status 301) during HeadObject")."""
+        from botocore import exceptions as bexc
+
+        client = self.client()
+        cache = (client.meta.endpoint_url, loc.bucket)
+        if cache not in _S3_BUCKET_REGIONS:
+            with self.errors(loc):  # an endpoint that does not answer: one line now, not Arrow's later
+                try:
+                    headers = client.head_bucket(Bucket=loc.bucket)["ResponseMetadata"]["HTTPHeaders"]
+                except bexc.ClientError as exc:  # 403 (no s3:ListBucket) names it too; 404: the scan says so
+                    headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            if not headers.get("x-amz-bucket-region"):
+                return client.meta.region_name
+            _S3_BUCKET_REGIONS[cache] = headers["x-amz-bucket-region"]
+        return _S3_BUCKET_REGIONS[cache]
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         import pyarrow.fs
@@ -1831,10 +1943,13 @@ class _S3(_Remote):
         s = self.settings(loc)
         parts = urlsplit(s.endpoint_url)
         custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+        keys: dict = ({"anonymous": True} if s.credentials is None else
+                      {"access_key": s.credentials.access_key, "secret_key": s.credentials.secret_key,
+                       "session_token": s.credentials.token})
         fs = pyarrow.fs.S3FileSystem(
-            access_key=s.credentials.access_key, secret_key=s.credentials.secret_key,
-            session_token=s.credentials.token, region=s.region,
-            endpoint_override=parts.netloc if custom else None, scheme=parts.scheme,
+            **keys, region=self.bucket_region(loc) if loc.bucket else s.region,
+            # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
+            endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
             retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS))
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
@@ -1845,19 +1960,47 @@ def _env_key(prefix: str | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefix)))
 
 
+def _file_stamps(*paths: str) -> tuple:
+    """(inode, size, modification time) of each file in ``paths`` (None where there is none): part of a
+    cached client's key, so credentials rotated in their file (a Kubernetes Secret volume, whose files the
+    kubelet replaces) are read again. An SDK reads such a file once, when its client is made: before round
+    45 a long-running process kept signing with the revoked key until it was restarted."""
+    stamps = []
+    for path in paths:
+        try:
+            st = os.stat(os.path.expanduser(path))
+        except (OSError, ValueError):
+            stamps.append(None)
+        else:
+            stamps.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
+
+
+def _s3_key() -> tuple:
+    """The cache key of the S3 client: the AWS_* environment and the shared files it reads keys from."""
+    return (*_env_key("AWS_"), _file_stamps(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
+                                            os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
+
+
 _S3_CLIENTS: dict[tuple, tuple] = {}
 
 
 def _s3_session(env: tuple) -> tuple:
-    """A boto3 session and its S3 client for the current AWS_* environment (cached: building a
-    client takes ~50 ms; a changed environment builds a new one)."""
+    """A boto3 session and its S3 client for the current AWS_* environment and credential files
+    (:func:`_s3_key`; cached: building a client takes ~50 ms; a changed environment or file builds a new one)."""
     with _CLIENTS_LOCK:
         if env not in _S3_CLIENTS:
             import boto3
             from botocore.config import Config
 
             config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-                            retries={"max_attempts": ATTEMPTS, "mode": "standard"})
+                            # total_max_attempts counts the first request; botocore's max_attempts counts only the
+                            # retries (botocore/config.py): before round 45 each call made ATTEMPTS + 1 attempts
+                            retries={"total_max_attempts": ATTEMPTS, "mode": "standard"})
+            if no_sign_request("AWS_NO_SIGN_REQUEST"):  # what `aws --no-sign-request` sends
+                from botocore import UNSIGNED
+
+                config = config.merge(Config(signature_version=UNSIGNED))
             session = boto3.session.Session()
             try:
                 client = session.client("s3", config=config)
@@ -1987,16 +2130,36 @@ def _azure_authentication_failed(exc) -> bool:
 
 
 _AZURE_DATE_TOO_OLD = re.compile(r"Request date header too old: '([^']+)'")
+_AZURE_TOKEN_EXPIRED = re.compile(r"Lifetime validation failed\. The token is expired")
 _AZURE_MAX_AGE_S = 900  # Shared Key: "the storage services ensure that a request is no older than 15 minutes"
+# azure-core takes a new token 5 minutes before the one it holds expires by this clock (DEFAULT_REFRESH_WINDOW_SECONDS,
+# azure/core/pipeline/policies/_authentication.py, azure-core 1.41.0): a clock further behind sends one Azure finds expired
+_AZURE_TOKEN_REFRESH_S = 300
+# what Azure answers a refused credential: a Shared Key or a SAS (403), a bearer token (401, "Please refer to the
+# information in the www-authenticate header"; Azure/AzureStor#119)
+_AZURE_AUTH_CODES = ("AuthenticationFailed", "InvalidAuthenticationInfo")
 
 
-def _azure_clock(exc) -> tuple[str, str] | None:
-    """``(" N minutes behind Azure's", what Azure said)`` when Azure refused the request for its date (403
-    AuthenticationFailed, ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``:
-    Shared Key requests may be 15 minutes old at most), from the date quoted and the answer's ``Date``
-    (``" over 15 minutes behind Azure's"`` without it); None for any other refusal. An answer to a HEAD
-    has no body (RFC 9110 9.3.2), only ``x-ms-error-code: AuthenticationFailed``: then the answer's
-    ``Date`` over 15 minutes from this clock names the clock (as :func:`_clock_skew` does for S3)."""
+def _azure_answer_skew(response) -> float | None:
+    """Seconds this machine's clock is behind (+) or ahead of (-) the ``Date`` of Azure's answer; None without one."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp() - time.time()
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _azure_clock(exc) -> tuple[str, str, str] | None:
+    """``(" N minutes behind Azure's", the rule, what Azure said)`` when Azure refused the request for this
+    machine's clock; None for any other refusal. Azure refuses a request dated over 15 minutes before its
+    clock (403 AuthenticationFailed for a Shared Key, 401 InvalidAuthenticationInfo for a bearer token, each
+    ``<AuthenticationErrorDetail>Request date header too old: '<x-ms-date>'``): the minutes from the date
+    quoted and the answer's ``Date``. An answer to a HEAD has no body (RFC 9110 9.3.2), only
+    ``x-ms-error-code``: then the answer's ``Date`` over 15 minutes from this clock names the clock (as
+    :func:`_clock_skew` does for S3). A bearer token Azure found expired ("Lifetime validation failed. The
+    token is expired.") while this clock, over 5 minutes behind Azure's, still kept it (a managed identity's
+    token expires at Azure's time) names the clock too (before round 45 these two read as a refused token)."""
     from email.utils import parsedate_to_datetime
 
     response = getattr(exc, "response", None)
@@ -2004,25 +2167,29 @@ def _azure_clock(exc) -> tuple[str, str] | None:
         text = response.text() if response is not None else ""
     except Exception:  # noqa: BLE001 - a body that cannot be read: the message may still hold it
         text = ""
-    found = _AZURE_DATE_TOO_OLD.search(f"{exc.message or ''}\n{text}")
+    said = f"{exc.message or ''}\n{text}"
+    found = _AZURE_DATE_TOO_OLD.search(said)
+    rule = "Azure takes requests up to 15 minutes old"
     if found is None:
-        if text.strip() or _azure_code(exc) != "AuthenticationFailed":
+        skew = _azure_answer_skew(response)
+        if _AZURE_TOKEN_EXPIRED.search(said):
+            if skew is None or skew <= _AZURE_TOKEN_REFRESH_S:
+                return None  # the token did expire, or was kept past its time for another reason
+            return (f" {skew / 60:.0f} minutes behind Azure's", "Azure found the token expired: a token is kept "
+                    "until it expires by this clock", ": Lifetime validation failed. The token is expired")
+        if text.strip() or _azure_code(exc) not in _AZURE_AUTH_CODES:
             return None  # a body that gives another reason, or another refusal
-        try:  # a bodyless answer: all it tells is its Date
-            skew = parsedate_to_datetime(response.headers["Date"]).timestamp() - time.time()
-        except (AttributeError, KeyError, TypeError, ValueError):
-            return None
-        if abs(skew) <= _AZURE_MAX_AGE_S:
+        if skew is None or abs(skew) <= _AZURE_MAX_AGE_S:  # a bodyless answer: all it tells is its Date
             return None
         off = f" {abs(skew) / 60:.0f} minutes {'behind' if skew > 0 else 'ahead of'} Azure's"
-        return off, " to a HEAD request, which carries no reason; told by the answer's Date"
+        return off, rule, " to a HEAD request, which carries no reason; told by the answer's Date"
     said = ": Request date header too old"
     try:
         now = parsedate_to_datetime(response.headers["Date"]).timestamp()
         skew = now - parsedate_to_datetime(found.group(1)).timestamp()
     except (AttributeError, KeyError, TypeError, ValueError):
-        return " over 15 minutes behind Azure's", said
-    return (f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"), said
+        return " over 15 minutes behind Azure's", rule, said
+    return (f" {skew / 60:.0f} minutes behind Azure's" if skew > 0 else " behind Azure's"), rule, said
 
 
 def _azure_code(exc) -> str:
@@ -2104,12 +2271,18 @@ class _Azure(_Remote):
             raise self.unreachable(loc, exc) from exc
 
     @staticmethod
-    def clock_refused(loc: Location, behind: str, said: str, exc) -> ConfigError:
+    def clock_refused(loc: Location, behind: str, rule: str, said: str, exc) -> ConfigError:
         """Azure refused a request for its date, not its key: before round 44 this read as a refused or
-        expired key, and a key that was fine was rotated (a HEAD's refusal until fix 44E)."""
+        expired key, and a key that was fine was rotated (a HEAD's refusal until fix 44E, a bearer token's
+        until round 45). ``rule`` is Azure's; a Shared Key's is named as such, as before."""
+        secret = _azure_secret(loc)
+        if rule.startswith("Azure takes") and secret.startswith("account key"):
+            rule = "Shared Key requests may be 15 minutes old"
+        elif rule.startswith("Azure found") and secret.startswith("token"):
+            rule = rule.replace("a token", f"the {secret}", 1)
         return ConfigError(f"Azure refused the request for {loc.uri} because this machine's clock is{behind} "
-                           f"(Shared Key requests may be 15 minutes old; {_azure_code(exc)}{said}): sync it "
-                           "(NTP, chrony; in a container, the node's clock)")
+                           f"({rule}; {_azure_code(exc)}{said}): sync it (NTP, chrony; in a container, the node's "
+                           "clock)")
 
     @staticmethod
     def name_check(loc: Location) -> None:
@@ -2278,6 +2451,7 @@ def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
     ``content_type`` defaults to a guess from the name."""
     backend, loc = _backend(uri)
     _need_key(loc)
+    _refuse_folder(uri, loc)
     backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
 
 
@@ -2290,6 +2464,7 @@ def create_bytes(uri: str, data: bytes, content_type: str | None = None) -> bool
     (``overwrite=False``)."""
     backend, loc = _backend(uri)
     _need_key(loc)
+    _refuse_folder(uri, loc)
     return backend.create(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
 
 
@@ -2702,6 +2877,16 @@ def _need_key(loc: Location) -> None:
         raise ConfigError(f"{loc.uri} names a bucket but no object: write {loc.uri.rstrip('/')}/path/to/file")
     if loc.scheme == "file" and not loc.key:
         raise ConfigError("empty local path: name a file")
+
+
+def _refuse_folder(uri: str, loc: Location) -> None:
+    """ConfigError for a write to a name ending with '/' (a folder, as ``write_table`` refuses): an object
+    store kept the bytes as an object named ``data/`` that no listing shows (a folder marker, left out of
+    every listing), and a local write dropped the '/' and wrote the file ``data``. Before round 45 both
+    were acknowledged."""
+    if loc.key.endswith("/") or (loc.scheme == "file" and uri.endswith(("/", os.sep))):
+        raise _unwritable(uri, f"it ends with '/', which names a folder, not a file; give a file name such as "
+                               f"{_masked(uri).rstrip('/')}/data.bin, or drop the trailing '/'", ConfigError)
 
 
 def kserve_storage_uri(uri: str) -> str:
