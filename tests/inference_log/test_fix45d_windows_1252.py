@@ -49,8 +49,22 @@ def test_every_byte_decodes_as_whatwg_windows_1252():
 
 
 @pytest.mark.parametrize(
-    "charset", ["latin-1", "latin_1", "iso8859_1", "iso_8859_1", "8859", "LATIN-1", "646", "us", "windows_1252"]
+    "charset",
+    [
+        "latin-1",
+        "latin_1",
+        "iso8859_1",
+        "iso_8859_1",
+        "8859",
+        "LATIN-1",
+        "646",
+        "us",
+        "windows_1252",
+    ],
 )
 def test_python_spellings_read_as_windows_1252_too(charset):
     headers = {**HEADERS, "content-type": f"application/json; charset={charset}"}
-    assert parse_event(headers, CP1252).body["instances"][0]["price"] == "\u20ac 5 \u2013 Z\u00fcrich\u0081"
+    assert (
+        parse_event(headers, CP1252).body["instances"][0]["price"]
+        == "\u20ac 5 \u2013 Z\u00fcrich\u0081"
+    )
