@@ -565,8 +565,8 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
         shape = [len(data), len(data[0])] if nested else [len(data)]
     if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
         raise PayloadError(f"{where}.shape must be a list of non-negative integers; got {shape!r}")
-    if not shape:  # rank 0, one value: KServe's answer for a predict() returning a numpy scalar
-        if nested or len(data) != 1:  # (v0.20.0 utils.get_predict_response: shape=list(result.shape))
+    if not shape:  # rank 0, one value: KServe's answer for a predict() returning a 0-d ndarray
+        if nested or len(data) != 1:  # (predict(x).squeeze(); v0.20.0 utils.get_predict_response: shape=list(result.shape))
             held = "nested data" if nested else f"{len(data)} values"
             raise PayloadError(f"{_named(where, t)} has shape [] (one value) but {held}")
         return 1, 1, False
