@@ -43,3 +43,10 @@ def test_asked_for_body_id_is_kept(tmp_path):
     rows = pd.concat(chunks, ignore_index=True).sort_values("time")
     assert rows["meta_inference_id"].tolist() == ["loan-1", "loan-2"]
     assert rows["prediction_score"].tolist() == [0.1, 0.2]
+
+
+def test_asked_for_whole_column_is_read_once(tmp_path):
+    # ``_whole`` is added to a projection for merge_halves as well: asking for it read it twice
+    chunks = _chunks(tmp_path, [*COLUMNS, "_whole"])
+    rows = pd.concat(chunks, ignore_index=True).sort_values("time")
+    assert rows["prediction_score"].tolist() == [0.1, 0.2]

@@ -325,7 +325,7 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     the day before's request id hashes held in memory before they spill to disk (:class:`_Lookback`)."""
     wanted = list(schema.names) if columns is None else [c for c in dict.fromkeys([*key_columns(schema), TIME,
                                                                                       *columns]) if c in schema.names]
-    if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names:
+    if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names and WHOLE not in wanted:
         wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
     body_ids = columns is not None and HAS_RESPONSE in wanted and INFERENCE_ID in schema.names and INFERENCE_ID not in wanted
     if body_ids:  # what merge_halves pairs the halves of a reused id by (v2 body ids): for held rows only
