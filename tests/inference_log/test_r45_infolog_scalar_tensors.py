@@ -7,10 +7,11 @@ self.model.predict(x).squeeze()`` for a one-row request) with
 the data flattened), which the Open Inference Protocol allows (a shape of no dimension holds one
 value). (A numpy scalar, ``np.float64`` from ``predict(x)[0]``, never gets here:
 ``python/kserve/kserve/protocol/infer_type.py`` ``InferOutput.set_data_from_numpy`` raises
-``input_tensor must be a numpy array``, a 500 with nothing logged.) The sink's shape check read ``shape[0]`` of it: ``IndexError``, an unhandled 500, and the
-agent never retries (``pkg/logger/worker.go``), so the call's response was lost and its request
-counted unanswered. A scalar input was lost the same way. Now such a tensor is one row of one
-value, as ``[1]`` is; data of another length is a 400 naming the tensor.
+``input_tensor must be a numpy array``, a 500 with nothing logged.) The sink's shape check read
+``shape[0]`` of it: ``IndexError``, an unhandled 500, and the agent never retries
+(``pkg/logger/worker.go``), so the call's response was lost and its request counted unanswered.
+A scalar input was lost the same way. Now such a tensor is one row of one value, as ``[1]`` is;
+data of another length is a 400 naming the tensor.
 """
 
 from __future__ import annotations
