@@ -1,14 +1,17 @@
 """A v2 tensor of rank 0 (``"shape": []``, one value) is one row, not a 500 (round 45).
 
-KServe v0.20.0's v2 path answers a model whose ``predict`` returns a numpy scalar (``return
-self.model.predict(x)[0]`` for a one-row request: an ``np.float64``) with
+KServe v0.20.0's v2 path answers a model whose ``predict`` returns a 0-d array (``return
+self.model.predict(x).squeeze()`` for a one-row request) with
 ``{"name": "output-0", "shape": [], "datatype": "FP64", "data": [0.7]}``
 (``python/kserve/kserve/utils/utils.py`` ``get_predict_response``: ``shape=list(result.shape)``,
 the data flattened), which the Open Inference Protocol allows (a shape of no dimension holds one
-value). The sink's shape check read ``shape[0]`` of it: ``IndexError``, an unhandled 500, and the
-agent never retries (``pkg/logger/worker.go``), so the call's response was lost and its request
-counted unanswered. A scalar input was lost the same way. Now such a tensor is one row of one
-value, as ``[1]`` is; data of another length is a 400 naming the tensor.
+value). (A numpy scalar, ``np.float64`` from ``predict(x)[0]``, never gets here:
+``python/kserve/kserve/protocol/infer_type.py`` ``InferOutput.set_data_from_numpy`` raises
+``input_tensor must be a numpy array``, a 500 with nothing logged.) The sink's shape check read
+``shape[0]`` of it: ``IndexError``, an unhandled 500, and the agent never retries
+(``pkg/logger/worker.go``), so the call's response was lost and its request counted unanswered.
+A scalar input was lost the same way. Now such a tensor is one row of one value, as ``[1]`` is;
+data of another length is a 400 naming the tensor.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ REQUEST = {
     "id": "r1",
     "inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64", "data": [[0.5, 3.0]]}],
 }
-# what KServe v0.20.0 answers for a predict() returning np.float64(0.7)
+# what KServe v0.20.0 answers for a predict() returning np.array([0.7]).squeeze() (a 0-d array)
 SCALAR_ANSWER = {
     "model_name": "credit-default",
     "model_version": None,

@@ -461,38 +461,55 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
     ``types``: the model's column types (``schema.registry``), which a columnar pair's whole values
     are typed with (:func:`_whole_pairs`); without them, the types of the values stored.
     """
-    logs, split = _by_inference_id(logs)
-    if split:
-        return _unsplit(_merge_halves(logs, types), split)
-    return _merge_halves(logs, types)
+    import pandas as pd
+
+    involved = halves_involved(logs)
+    if not involved.any():
+        return logs
+    group = logs[involved]
+    reused = _reused_ids(group)
+    if reused is None:
+        return pd.concat([logs[~involved], *_merged(group, logs.columns, types)], ignore_index=True)
+    # only the reused ids' rows are re-keyed (and cast to object: a categorical column takes no new key)
+    keyed, split = _by_inference_id(group[reused])
+    again = _unsplit(_merge_halves(keyed, types), split)
+    again["request_id"] = _as_dtype(again["request_id"], logs["request_id"].dtype)
+    return pd.concat([logs[~involved], *_merged(group[~reused], logs.columns, types), again], ignore_index=True)
 
 
 _SPLIT = "\x00"  # between a request_id and a v2 id in a pairing key (no HTTP header holds a NUL)
 
 
-def _by_inference_id(logs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``logs`` with the ``request_id`` of every row of a reused id (several request or response
-    half events under it) whose half rows all carry the Open Inference Protocol's ``id``
-    (``meta_inference_id``) made ``<request_id>\\0<id>``, and the map back: such halves pair by
-    their body ``id`` as one sink replica pairs their events (``Sink._add``, round 42), so two calls
-    a client sent under one ``Ce-Id`` are the two rows one replica writes, not four halves. Nothing
-    changes for an id whose halves are one request and one response (a server making up its own
-    response ``id`` still has them stitched) or one without a body ``id`` on every half."""
+def _as_dtype(values: pd.Series, dtype) -> pd.Series:
+    """``values`` (each a value of a column of ``dtype``) back in ``dtype``; a categorical by its
+    codes, without hashing its categories again (a scan chunk's has one per id)."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = dtype.categories.get_indexer(values)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index, name=values.name)
+    return values.astype(dtype)
+
+
+def _reused_ids(group: pd.DataFrame) -> pd.Series | None:
+    """Which rows of ``group`` (rows :func:`halves_involved` selected) belong to a reused id (several
+    request or response half events under it) whose half rows all carry the Open Inference
+    Protocol's ``id`` (``meta_inference_id``); None when no row does. Such halves pair by their body
+    ``id`` as one sink replica pairs their events (``Sink._add``, round 42), so two calls a client
+    sent under one ``Ce-Id`` are the two rows one replica writes, not four halves. Nothing changes
+    for an id whose halves are one request and one response (a server making up its own response
+    ``id`` still has them stitched) or one without a body ``id`` on every half."""
     import pandas as pd
 
     from ctloop.inference_log.events import INFERENCE_ID
 
-    if INFERENCE_ID not in logs.columns or "request_id" not in logs.columns or "time" not in logs.columns:
-        return logs, {}
-    involved = halves_involved(logs)
-    if not involved.any():
-        return logs, {}
-    group = logs[involved]
+    if INFERENCE_ID not in group.columns or "request_id" not in group.columns or "time" not in group.columns:
+        return None
     has_req = flag(group["has_request"]) if "has_request" in group.columns else pd.Series(True, index=group.index)
     has_resp = flag(group["has_response"]) if "has_response" in group.columns else pd.Series(True, index=group.index)
     half = has_req != has_resp
     if not half.any():
-        return logs, {}
+        return None
     halves = pd.DataFrame({"request_id": group.loc[half, "request_id"].astype(object), "response": has_resp[half],
                            "time": group.loc[half, "time"].astype(str),
                            "named": group.loc[half, INFERENCE_ID].notna()})
@@ -500,14 +517,22 @@ def _by_inference_id(logs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     named = halves.groupby("request_id")["named"].all()
     reused = events.index[(events > 1) & named.reindex(events.index).to_numpy(bool)]
     if not len(reused):
-        return logs, {}
-    rows = logs["request_id"].isin(reused) & logs[INFERENCE_ID].notna()
-    original = logs.loc[rows, "request_id"].astype(str)
-    keys = original + _SPLIT + logs.loc[rows, INFERENCE_ID].astype(str)
-    logs = logs.copy()
-    logs["request_id"] = logs["request_id"].astype(object)  # a categorical column takes no new key
-    logs.loc[rows, "request_id"] = keys
-    return logs, dict(zip(keys, original, strict=True))
+        return None
+    return group["request_id"].isin(reused)
+
+
+def _by_inference_id(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``rows`` (every row of some reused ids, :func:`_reused_ids`) with the ``request_id`` of each
+    row carrying a v2 body ``id`` made ``<request_id>\\0<id>``, and the map back."""
+    from ctloop.inference_log.events import INFERENCE_ID
+
+    named = rows[INFERENCE_ID].notna()
+    original = rows.loc[named, "request_id"].astype(str)
+    keys = original + _SPLIT + rows.loc[named, INFERENCE_ID].astype(str)
+    rows = rows.copy()
+    rows["request_id"] = rows["request_id"].astype(object)  # a categorical column takes no new key
+    rows.loc[named, "request_id"] = keys
+    return rows, dict(zip(keys, original, strict=True))
 
 
 def _unsplit(frame: pd.DataFrame, split: dict[str, str]) -> pd.DataFrame:
@@ -521,14 +546,20 @@ def _unsplit(frame: pd.DataFrame, split: dict[str, str]) -> pd.DataFrame:
 
 def _merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.DataFrame:
     """:func:`merge_halves` of rows whose pairing key is ``request_id``."""
-    import numpy as np
     import pandas as pd
 
     involved = halves_involved(logs)
     if not involved.any():
         return logs
-    ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
-    group = logs[involved]
+    return pd.concat([logs[~involved], *_merged(logs[involved], logs.columns, types)], ignore_index=True)
+
+
+def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None = None) -> list[pd.DataFrame]:
+    """The rows :func:`_merge_halves` makes of ``group``, the rows :func:`halves_involved` selected."""
+    import numpy as np
+    import pandas as pd
+
+    ids = [c for c in ("request_id", INSTANCE) if c in columns]
     has_req = flag(group["has_request"]) if "has_request" in group.columns else pd.Series(True, index=group.index)
     has_resp = flag(group["has_response"]) if "has_response" in group.columns else pd.Series(True, index=group.index)
     kind = pd.Series(np.where(has_req & has_resp, "complete", np.where(has_resp, "response", "request")),
@@ -553,18 +584,18 @@ def _merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd
         at = pd.Series(utc_times(times.loc[found["_row"]]).array, index=found.index)
         answers = earliest.notna() & ~(at < earliest)  # an unreadable time: kept too
         responses = responses.drop(index=found.loc[~answers, "_row"])
-    halves = pd.DataFrame({"request_id": pd.concat([requests["request_id"], responses["request_id"]]),
+    halves = pd.DataFrame({"request_id": pd.concat([requests["request_id"], responses["request_id"]]).astype(object),
                            "kind": kind.loc[[*requests.index, *responses.index]],
                            "time": times.loc[[*requests.index, *responses.index]]})
     # per id and side: how many events (distinct times) and rows
-    per = halves.groupby(["request_id", "kind"]).agg(events=("time", "nunique"), rows=("time", "size"))
+    per = halves.groupby(["request_id", "kind"], observed=True).agg(events=("time", "nunique"), rows=("time", "size"))
     per = per.unstack("kind").reindex(columns=pd.MultiIndex.from_product([["events", "rows"],
                                                                           ["request", "response"]])).fillna(0)
     single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1)
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
-    wholes = _whole_pairs(requests, responses, mismatched, logs.columns, types)  # TF Serving columnar pairs: one row each
-    failed = _failed_pairs(requests, responses, mismatched, logs.columns)  # {"error": ...} answers: every row marked
+    wholes = _whole_pairs(requests, responses, mismatched, columns, types)  # TF Serving columnar pairs: one row each
+    failed = _failed_pairs(requests, responses, mismatched, columns)  # {"error": ...} answers: every row marked
     done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else [])).append(
         pd.Index(failed["request_id"].unique() if len(failed) else []))
     kept = pd.concat([requests[~requests["request_id"].isin(done)],
@@ -580,14 +611,14 @@ def _merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd
             merged[column] = requests[column].combine_first(merged[column]).reindex(merged.index)
     for column, value in blank.items():
         merged[column] = merged[column].fillna(value)
-    if "has_request" in logs.columns:
+    if "has_request" in columns:
         merged["has_request"] = merged.index.isin(requests.index)
-    if "has_response" in logs.columns:
+    if "has_response" in columns:
         merged["has_response"] = merged.index.isin(responses.index)
     if "_whole" in merged.columns:  # a columnar pair's sides, whole: of no use once stitched
         merged["_whole"] = None
-    merged = merged.reset_index()[list(logs.columns)]
-    return pd.concat([logs[~involved], complete, merged, kept, wholes, failed], ignore_index=True)
+    merged = merged.reset_index()[list(columns)]
+    return [complete, merged, kept, wholes, failed]
 
 
 def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns) -> pd.DataFrame:

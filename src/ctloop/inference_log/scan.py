@@ -31,6 +31,7 @@ batch (``batch_rows``), only the requested columns; local paths and ``gs://``, `
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import tempfile
@@ -324,43 +325,62 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     the day before's request id hashes held in memory before they spill to disk (:class:`_Lookback`)."""
     wanted = list(schema.names) if columns is None else [c for c in dict.fromkeys([*key_columns(schema), TIME,
                                                                                       *columns]) if c in schema.names]
-    if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names:
+    if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names and WHOLE not in wanted:
         wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
-    if columns is not None and HAS_RESPONSE in wanted and INFERENCE_ID in schema.names:
-        wanted.append(INFERENCE_ID)  # what merge_halves pairs the halves of a reused id by (v2 body ids)
+    body_ids = columns is not None and HAS_RESPONSE in wanted and INFERENCE_ID in schema.names and INFERENCE_ID not in wanted
+    if body_ids:  # what merge_halves pairs the halves of a reused id by (v2 body ids): for held rows only
+        wanted.append(INFERENCE_ID)
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
     ids = key_columns(schema)
     back = _Lookback(files, schema, wanted, start, batch_rows, key_budget, spill_dir, end=end, columns=columns)
     try:
-        yield from _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress)
-        yield from back.finish(held)
+        chunks = itertools.chain(_scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows,
+                                            progress, body_ids=body_ids), back.finish(held))
+        for chunk in chunks:  # the body ids of lone halves handed on: not asked for
+            yield chunk.drop(columns=INFERENCE_ID) if body_ids and INFERENCE_ID in chunk.columns else chunk
         back.finish_ahead(held)
     finally:
         back.close()
 
 
-def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress):
+def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress, *,
+               body_ids=False):
+    """``body_ids``: the v2 body id column was added to a projection for :func:`merge_held`; it is
+    made pandas values only for the rows held or set aside (a column of Python strings per chunk
+    cost a projected scan 41% more memory per chunk)."""
     from ctloop.inference_log.reader import awaiting, lone_responses
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
+        body = None
+        if body_ids and INFERENCE_ID in table.column_names:
+            body = table.column(INFERENCE_ID)
+            table = table.drop_columns([INFERENCE_ID])
         frame = prepare(table.to_pandas())
+        if body is not None:
+            frame = frame.reset_index(drop=True)  # a row's label is its position in the table
+
+        def with_ids(rows, body=body):
+            if body is None:
+                return rows
+            return rows.assign(**{INFERENCE_ID: body.take(rows.index.to_numpy()).to_pandas().to_numpy()})
+
         hashed = id_hashes(frame) if REQUEST_ID in ids else None
         rep = is_involved(hashed, involved) if hashed is not None else np.zeros(len(frame), dtype=bool)
         if rep.any():
-            held.frames.append(frame[rep])
+            held.frames.append(with_ids(frame[rep]))
             back.note_held(frame[rep])
             frame, hashed = frame[~rep], hashed[~rep]
         period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
         frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
         waiting = awaiting(frame, end).to_numpy()
         if waiting.any() and back.ahead(int(waiting.sum())):  # lone requests whose answer may be in the day after
-            held.frames.append(frame[waiting])
+            held.frames.append(with_ids(frame[waiting]))
             back.waiting.update(frame.loc[waiting, REQUEST_ID].astype(str))
             frame, hashed = frame[~waiting], hashed[~waiting]
         alone = lone_responses(frame).to_numpy()
         if alone.any() and back.possible():
-            aside = back.aside(frame[alone], hashed[alone], held)
+            aside = back.aside(with_ids(frame[alone]), hashed[alone], held)
             frame = frame[~alone]
             if len(frame):
                 yield frame.reset_index(drop=True)
@@ -780,6 +800,8 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
     from ctloop.inference_log.schema import registry
 
     merged = merge_held(held, start, end, registry(log_root, model))
+    if columns is not None and INFERENCE_ID not in columns and INFERENCE_ID in merged.columns:
+        merged = merged.drop(columns=INFERENCE_ID)  # read for the merge only, as in scan_unique
     if second is not None:
         second.report(done=True)
     if len(merged):

@@ -311,7 +311,9 @@ def write_durably(path: Path, data: bytes) -> None:
     ``.<name>.tmp``: a process killed before the rename leaves it where ``pyarrow.dataset`` and
     Spark list data, and they skip only names starting with ``.`` or ``_`` (before round 45,
     ``<name>.tmp`` was read as Parquet: the flush's rows twice once the WAL replay wrote them again,
-    or ``Parquet magic bytes not found`` for a file cut short)."""
+    or ``Parquet magic bytes not found`` for a file cut short). A write, fsync or rename that fails
+    removes the temp file before the error propagates (before the fix of round 45's review, each
+    failed flush on a full disk left one more)."""
     created = []
     parent = path.parent
     while not parent.exists():
@@ -319,11 +321,18 @@ def write_durably(path: Path, data: bytes) -> None:
         parent = parent.parent
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:  # a full disk, an I/O error: no temp file left behind per failed flush
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the error that matters is the write's
+        raise
     fsync_dir(path.parent)
     for directory in created:  # deepest first: each new directory's entry in its parent
         fsync_dir(directory.parent)
