@@ -558,6 +558,10 @@ def no_knative() -> str:
             "discovery and does not retry a rejected service) and deploy again")
 
 
+# How many times one wait asks the discovery whether Knative Services are served while the answer
+# says neither (InferenceServices.knative_served None: throttled, an error): once per poll until then
+KNATIVE_ASKS = 5
+
 # How long a wait polls a status still showing the InvalidSpec read before its write
 # (wait_for's invalid_before) before it ends: a patch KServe has not reconciled yet still shows it
 INVALID_SPEC_GRACE_S = 15.0
@@ -585,7 +589,9 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     deadline = time.monotonic() + timeout_s if deadline is None else deadline
     grace_until = min(deadline, time.monotonic() + INVALID_SPEC_GRACE_S)  # read at call time (tests shorten it)
     seen: dict[str, Any] | None = None
-    knative_asked = False  # whether Knative Services are served (knative_served): asked once per wait
+    # whether Knative Services are served (knative_served): asked until it is answered, at most
+    # KNATIVE_ASKS times a wait
+    knative_asks, knative_answered = 0, False
     while True:
         token = _DEADLINE.set(deadline)  # get()'s pauses (a 429's Retry-After) end by the deadline
         try:
@@ -623,9 +629,12 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                          "\"$(date +%s)\") or recreate the service, then deploy again")
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
                                f"cannot serve its spec ({INVALID_SPEC}: {invalid}){stale}")
-        if not knative_asked and knative_unreconciled(seen) and not invalid:
-            knative_asked = True
-            if getattr(isvcs, "knative_served", lambda: None)() is False:
+        if not knative_answered and knative_asks < KNATIVE_ASKS and knative_unreconciled(seen) and not invalid:
+            # asked again at a later poll when the answer said neither (a throttled or failed
+            # discovery): one such answer used to turn the diagnosis off for the whole wait
+            served = getattr(isvcs, "knative_served", lambda: None)()
+            knative_asks, knative_answered = knative_asks + 1, served is not None
+            if served is False:
                 raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: "
                                    f"{no_knative()}")
         failure = revision_failure(seen) if failed_before is not None else ""
