@@ -237,9 +237,10 @@ class InferenceServices:
         return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
 
     def revision_gone(self, revision: str) -> bool:
-        """Knative has no Revision ``revision`` (HTTP 404): garbage-collected (``config-gc``: a
-        non-active revision past ``retain-since-create-time``, beyond ``min-non-active-revisions``;
-        knative-v1.21.1 ``pkg/reconciler/gc``) or deleted. ``False`` when it exists, and when that
+        """Knative has no Revision ``revision`` (HTTP 404): deleted by hand, or garbage-collected
+        under a tightened ``config-gc`` (knative-v1.21.1 ``pkg/reconciler/gc`` keeps the
+        ``min-non-active-revisions`` last active most recently, 20 by default, so with the defaults
+        the previous rolled-out revision is never collected). ``False`` when it exists, and when that
         cannot be told (HTTP 403: the Role lacks ``get`` on revisions; an error)."""
         from kubernetes.client.exceptions import ApiException
 
