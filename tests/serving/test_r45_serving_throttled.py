@@ -1,15 +1,17 @@
 """A throttled (429) or briefly failing (5xx) Kubernetes API no longer ends a rollout step.
 
 The API server's priority and fairness rejects requests over a priority level's share with 429
-and ``Retry-After: 1`` before any handler runs (k8s.io/apiserver
-``pkg/server/filters/maxinflight.go`` ``tooManyRequests``, a plain-text body "Too many requests,
-please try again later."); client-go sends them again after that pause, the Python client does
-not. ctloop's writes and reads turned a 429 into a ServingError at once: a deploy on a busy cluster
-failed its patch, and one throttled poll among the hundreds of a canary's wait ended the wait
-(and the pipeline's deploy step, which then rolls back). A 5xx burst past ``get``'s own three
-tries (an API server restarting behind its load balancer) ended a wait of minutes the same way.
-Now a 429 is sent again after its ``Retry-After`` (at most ``kube.RETRY_AFTER_MAX_S``), and a wait
-polls on over 429s and 5xx while it has time.
+before any handler runs, with a ``Retry-After`` of 1 s doubled up to 32 s while the level keeps
+dropping (k8s.io/apiserver ``pkg/server/filters/priority-and-fairness.go``,
+``pkg/util/flowcontrol/dropped_requests_tracker.go``; maxinflight.go's ``tooManyRequests`` writes
+the plain-text body "Too many requests, please try again later."); client-go sends them again after
+that pause, the Python client does not. ctloop's writes and reads turned a 429 into a ServingError
+at once: a deploy on a busy cluster failed its patch, and one throttled poll among the hundreds of
+a canary's wait ended the wait (and the pipeline's deploy step, which then rolls back). A 5xx burst
+past ``get``'s own three tries (an API server restarting behind its load balancer) ended a wait of
+minutes the same way. Now a 429 is sent again after its ``Retry-After`` (at most
+``kube.RETRY_AFTER_MAX_S``, never past a wait's deadline), and a wait polls on over 429s and 5xx
+while it has time.
 
 Through KubeApiDouble (tests/doubles/kube_api.py); ``Throttling`` answers the next requests of a
 method with the API server's 429 (or a 503) before the double handles them."""

@@ -15,7 +15,12 @@ def _isvcs(args):
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, spec_version, tag_host_problem
+    from ctloop.serving.isvc import (
+        TAG_ROUTING_ANNOTATION,
+        route_templates,
+        spec_version,
+        tag_host_problem,
+    )
     from ctloop.serving.kube import (
         CONFIGURATION_READY,
         invalid_spec,
@@ -51,7 +56,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"  NO KNATIVE: {no_knative()}")
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     if str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true" and (templates := isvcs.network_templates()):
-        if problem := tag_host_problem(args.isvc, args.namespace, *templates):  # Knative reports no traffic
+        # Knative reports no traffic (a cluster-local Route's domain template is the default one)
+        if problem := tag_host_problem(args.isvc, args.namespace, *route_templates(obj, templates)):
             print(f"  TAG HOST: {problem}")
     for cond in (obj.get("status") or {}).get("conditions") or []:
         # a condition KServe reports False (IngressReady: the route not programmed; LatestDeploymentReady,

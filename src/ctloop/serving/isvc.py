@@ -112,6 +112,29 @@ DOMAIN_TEMPLATE_KEY, TAG_TEMPLATE_KEY = "domain-template", "tag-template"
 DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE = "{{.Name}}.{{.Namespace}}.{{.Domain}}", "{{.Tag}}-{{.Name}}"
 
 
+# knative.dev/networking pkg/apis/networking/register.go VisibilityLabelKey, and knative-v1.21.1
+# pkg/apis/serving/register.go VisibilityLabelKeyObsolete: a Route with either label at
+# "cluster-local" (VisibilityClusterLocal) is served inside the cluster only. KServe v0.20.0 copies
+# the InferenceService's labels onto its Knative Service (predictor.go buildObjectMeta,
+# ksvc_reconciler.go) and Knative onto the Route
+VISIBILITY_LABELS = ("networking.knative.dev/visibility", "serving.knative.dev/visibility")
+CLUSTER_LOCAL = "cluster-local"
+
+
+def cluster_local(obj: dict[str, Any] | None) -> bool:
+    """Whether the InferenceService (or its body) carries a visibility label at ``cluster-local``."""
+    labels = ((obj or {}).get("metadata") or {}).get("labels") or {}
+    return isinstance(labels, dict) and any(str(labels.get(key)) == CLUSTER_LOCAL for key in VISIBILITY_LABELS)
+
+
+def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str]) -> tuple[str, str]:
+    """config-network's ``(domain-template, tag-template)`` as Knative applies them to ``obj``'s
+    Route: a cluster-local Route gets the default domain template whatever config-network says
+    (knative-v1.21.1 ``pkg/reconciler/route/domains/domains.go`` ``DomainNameFromTemplate``), its
+    tag template still applies (``HostnameFromTemplate``)."""
+    return ("", templates[1]) if cluster_local(obj) else templates
+
+
 def _render(template: str, values: dict[str, str]) -> str | None:
     """A Go text/template made of text and ``{{.Field}}`` of ``values`` rendered; None for any other
     action (a function, ``index .Annotations``, a pipeline): ctloop does not guess what it makes."""
@@ -460,5 +483,5 @@ __all__ = [
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
     "check_promotable", "relabel_patch", "names_version", "knative_template",
     "check_tag_routing_name", "TAG_ROUTING_ANNOTATION", "tag_host_label", "check_tag_host", "tag_host_problem",
-    "NETWORK_CONFIG",
+    "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS",
 ]

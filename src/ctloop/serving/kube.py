@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from ctloop.errors import (
@@ -135,10 +136,17 @@ class InferenceServices:
         # and silently ignores a float
         self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
 
-    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+    def _call(self, what: str, fn: Callable[[], Any], deadline: float | None = None) -> Any:
+        """``fn`` with 5xx and 429 answers sent again (``retries`` sends in all); a 409 is
+        :class:`ServingConflictError` whose ``resent`` says whether an earlier send may have been
+        applied (only a 5xx's: a 429 applied nothing). ``deadline`` (``time.monotonic()``; default:
+        the one of the :func:`wait_for` asking) bounds the pauses: none goes past it, and none is
+        taken once it has passed."""
         from kubernetes.client.exceptions import ApiException
 
+        deadline = _DEADLINE.get() if deadline is None else deadline
         last: Exception | None = None
+        applied_maybe = False  # an earlier send answered 5xx: it may have been applied
         for attempt in range(self.retries):
             try:
                 return _object(what, _decoded(what, fn))
@@ -146,29 +154,29 @@ class InferenceServices:
                 if exc.status == 409:
                     conflict = ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}")
                     # sent again after a 5xx: the first send may have been applied (a 504 does not
-                    # stop the write, k8s.io/apiserver pkg/server/filters/timeout.go)
-                    conflict.resent = attempt > 0
+                    # stop the write, k8s.io/apiserver pkg/server/filters/timeout.go); after a 429
+                    # it was not (priority and fairness rejects before any handler runs)
+                    conflict.resent = applied_maybe
                     raise conflict from exc
-                if exc.status and exc.status >= 500 and attempt + 1 < self.retries:
+                pause = _pause(exc, attempt, deadline) if attempt + 1 < self.retries else None
+                if pause is not None:
                     last = exc
-                    time.sleep(0.2 * (attempt + 1))
-                    continue
-                if exc.status == 429 and attempt + 1 < self.retries:
-                    # the API server's priority and fairness turned it away before any handler ran
-                    # (nothing applied): sent again after its Retry-After, as client-go does
-                    last = exc
-                    time.sleep(retry_after(exc))
+                    applied_maybe = applied_maybe or exc.status != 429
+                    time.sleep(pause)
                     continue
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
-    def get(self, name: str) -> dict[str, Any] | None:
-        """The InferenceService, ``None`` when there is none (404, also after a 5xx). A 5xx is
-        asked again (``retries`` requests in all); each request whose kept-alive connection the
-        server (or a proxy) closed meanwhile — after a long canary interval, after a proxy's 503 —
-        is sent once more: urllib3 counts that as a read error, which api_retries() does not retry."""
+    def get(self, name: str, deadline: float | None = None) -> dict[str, Any] | None:
+        """The InferenceService, ``None`` when there is none (404, also after a 5xx). A 5xx or a
+        429 is asked again (``retries`` requests in all; a 429 after its ``Retry-After``, the
+        pauses bounded by ``deadline`` as in :meth:`_call`); each request whose kept-alive
+        connection the server (or a proxy) closed meanwhile — after a long canary interval, after a
+        proxy's 503 — is sent once more: urllib3 counts that as a read error, which api_retries()
+        does not retry."""
         from kubernetes.client.exceptions import ApiException
 
+        deadline = _DEADLINE.get() if deadline is None else deadline
         what = f"get InferenceService {self.namespace}/{name}"
         attempts = max(1, self.retries)
         for attempt in range(attempts):
@@ -184,11 +192,9 @@ class InferenceServices:
                     return None
                 if exc.status == 409:
                     raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
-                if exc.status and exc.status >= 500 and attempt + 1 < attempts:
-                    time.sleep(0.2 * (attempt + 1))
-                    continue
-                if exc.status == 429 and attempt + 1 < attempts:  # throttled: asked again after Retry-After
-                    time.sleep(retry_after(exc))
+                pause = _pause(exc, attempt, deadline) if attempt + 1 < attempts else None
+                if pause is not None:  # a 5xx, or throttled (429): asked again after its Retry-After
+                    time.sleep(pause)
                     continue
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -231,9 +237,10 @@ class InferenceServices:
         return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
 
     def revision_gone(self, revision: str) -> bool:
-        """Knative has no Revision ``revision`` (HTTP 404): garbage-collected (``config-gc``: a
-        non-active revision past ``retain-since-create-time``, beyond ``min-non-active-revisions``;
-        knative-v1.21.1 ``pkg/reconciler/gc``) or deleted. ``False`` when it exists, and when that
+        """Knative has no Revision ``revision`` (HTTP 404): deleted by hand, or garbage-collected
+        under a tightened ``config-gc`` (knative-v1.21.1 ``pkg/reconciler/gc`` keeps the
+        ``min-non-active-revisions`` last active most recently, 20 by default, so with the defaults
+        the previous rolled-out revision is never collected). ``False`` when it exists, and when that
         cannot be told (HTTP 403: the Role lacks ``get`` on revisions; an error)."""
         from kubernetes.client.exceptions import ApiException
 
@@ -287,11 +294,8 @@ class InferenceServices:
         So is a 409 to a create sent again after a 5xx: the API server's 504 request timeout does
         not stop the write (k8s.io/apiserver ``pkg/server/filters/timeout.go``)."""
         name = body["metadata"]["name"]
-        sent = 0
 
         def send() -> Any:
-            nonlocal sent
-            sent += 1
             return self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body,
                                                             **self.timeout)
 
@@ -302,7 +306,9 @@ class InferenceServices:
                 raise
             return self._ours(name, body, exc)
         except ServingConflictError as exc:
-            if sent < 2:  # the first answer: another run's (or a person's) InferenceService
+            # no earlier send that may have been applied (the first answer, or a resend after a
+            # 429, which applied nothing): another run's (or a person's) InferenceService
+            if not getattr(exc, "resent", False):
                 raise
             return self._ours(name, body, exc)
 
@@ -350,9 +356,16 @@ class InferenceServices:
 
 
 # The longest pause a 429's Retry-After asks for that is honoured (read at call time: tests shorten
-# it). k8s.io/apiserver pkg/server/filters/maxinflight.go tooManyRequests answers "Retry-After: 1"
-# for a request priority and fairness rejects; a proxy may ask for more
+# it). Priority and fairness asks for 1 s to 32 s: k8s.io/apiserver pkg/server/filters/
+# priority-and-fairness.go takes it from pkg/util/flowcontrol/dropped_requests_tracker.go, which
+# starts at 1 and doubles (up to maxRetryAfter, 32) while a priority level keeps dropping requests;
+# the fixed "1" is only pkg/server/filters/maxinflight.go's (priority and fairness off). client-go
+# honours the header uncapped; ctloop caps it so that one answer does not idle a step, and a
+# wait's deadline bounds every pause (:func:`_pause`)
 RETRY_AFTER_MAX_S = 10.0
+# The deadline of the wait_for asking (a time.monotonic() value), which get() and _call() bound
+# their pauses with when not given one: a wait's polls never sleep past its end
+_DEADLINE: ContextVar[float | None] = ContextVar("ctloop_kube_deadline", default=None)
 
 
 def retry_after(exc: Any) -> float:
@@ -365,6 +378,23 @@ def retry_after(exc: Any) -> float:
     except (TypeError, ValueError):
         pause = 1.0  # an HTTP date, or nonsense: the API server's own value
     return min(max(pause, 0.0), RETRY_AFTER_MAX_S)
+
+
+def _pause(exc: Any, attempt: int, deadline: float | None) -> float | None:
+    """How long to wait before sending again a request answered ``exc`` (a 5xx: a short backoff;
+    a 429: its :func:`retry_after`), at most the time left before ``deadline``; ``None``: not sent
+    again (another answer, or no time left)."""
+    status = getattr(exc, "status", None) or 0
+    if status == 429:
+        pause = retry_after(exc)
+    elif status >= 500:
+        pause = 0.2 * (attempt + 1)
+    else:
+        return None
+    if deadline is None:
+        return pause
+    left = deadline - time.monotonic()
+    return min(pause, left) if left > 0 else None
 
 
 def transient(exc: BaseException) -> bool:
@@ -529,6 +559,10 @@ def no_knative() -> str:
             "discovery and does not retry a rejected service) and deploy again")
 
 
+# How many times one wait asks the discovery whether Knative Services are served while the answer
+# says neither (InferenceServices.knative_served None: throttled, an error): once per poll until then
+KNATIVE_ASKS = 5
+
 # How long a wait polls a status still showing the InvalidSpec read before its write
 # (wait_for's invalid_before) before it ends: a patch KServe has not reconciled yet still shows it
 INVALID_SPEC_GRACE_S = 15.0
@@ -556,8 +590,11 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     deadline = time.monotonic() + timeout_s if deadline is None else deadline
     grace_until = min(deadline, time.monotonic() + INVALID_SPEC_GRACE_S)  # read at call time (tests shorten it)
     seen: dict[str, Any] | None = None
-    knative_asked = False  # whether Knative Services are served (knative_served): asked once per wait
+    # whether Knative Services are served (knative_served): asked until it is answered, at most
+    # KNATIVE_ASKS times a wait
+    knative_asks, knative_answered = 0, False
     while True:
+        token = _DEADLINE.set(deadline)  # get()'s pauses (a 429's Retry-After) end by the deadline
         try:
             seen = isvcs.get(name)
         except ServingUnreachable:  # one poll without an answer: the wait goes on while it has time
@@ -573,6 +610,8 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                 raise
             time.sleep(poll_s)
             continue
+        finally:
+            _DEADLINE.reset(token)
         if seen is None:  # deleted meanwhile (it existed when the step began): nothing to wait for
             raise ServingChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted while waiting "
                                         f"for {what}")
@@ -591,9 +630,12 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                          "\"$(date +%s)\") or recreate the service, then deploy again")
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: KServe "
                                f"cannot serve its spec ({INVALID_SPEC}: {invalid}){stale}")
-        if not knative_asked and knative_unreconciled(seen) and not invalid:
-            knative_asked = True
-            if getattr(isvcs, "knative_served", lambda: None)() is False:
+        if not knative_answered and knative_asks < KNATIVE_ASKS and knative_unreconciled(seen) and not invalid:
+            # asked again at a later poll when the answer said neither (a throttled or failed
+            # discovery): one such answer used to turn the diagnosis off for the whole wait
+            served = getattr(isvcs, "knative_served", lambda: None)()
+            knative_asks, knative_answered = knative_asks + 1, served is not None
+            if served is False:
                 raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: "
                                    f"{no_knative()}")
         failure = revision_failure(seen) if failed_before is not None else ""

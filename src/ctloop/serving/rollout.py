@@ -508,7 +508,8 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         templates = (getattr(isvcs, "network_templates", lambda: None)()
                      if str(annotations.get(specs.TAG_ROUTING_ANNOTATION)) == "true" else None)
         if templates is not None:  # the cluster's domain template may put more than the name in the label
-            specs.check_tag_host(name, isvcs.namespace, *templates)
+            # (not a cluster-local service's: Knative gives its Route the default domain template)
+            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates))
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
