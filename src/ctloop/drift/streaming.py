@@ -1478,7 +1478,8 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
         # deviation is the minimum's or the maximum's, both exact in the sketch; KS from the
         # sketches as method "ks" scores it (its estimate beyond them)
         largest = max(r.maximum - r.mean, r.mean - r.minimum) ** 2
-        result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c))
+        result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c),
+                                           lambda: engine.tail_moved((r.mins, r.counts), (c.mins, c.counts)))  # fmt: skip
         return result
     edges = _numeric_bins(r, c, method)
     if edges is None:  # per-value shares over every value seen on either side
