@@ -495,9 +495,11 @@ class ColumnState:
         if pd.api.types.infer_dtype(series, skipna=True) in _HASHABLE_KINDS:
             return  # text, numbers, bytes, booleans, dates...: every value has its text
         values = pd.unique(series.dropna())
-        exc = unhashable(values)
         cats = self.categories
-        if exc is not None and (cats.hashed or len(set(cats.counts) | set(values)) > cats.limit):
+        if not (cats.hashed or len(set(cats.counts) | set(values)) > cats.limit):
+            return  # counted exactly: any hashable value is kept as itself
+        exc = unhashable(values)
+        if exc is not None:
             raise self._unhashable(exc)
 
     def update_arrow(self, array: pa.Array, bins: list[np.ndarray] = ()) -> None:
