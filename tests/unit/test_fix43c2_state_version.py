@@ -36,7 +36,7 @@ def _written_before_fix43c() -> dict:
 def test_a_version_3_state_is_refused_with_what_to_do():
     with pytest.raises(
         DriftError,
-        match=r"^drift state version 3 is not supported \(this ctloop reads version 4\); "
+        match=r"^drift state version 3 is not supported \(this ctloop reads versions 4 and 5\); "
         r"recompute the state with this version$",
     ):
         streaming.DriftState.from_dict(_written_before_fix43c())

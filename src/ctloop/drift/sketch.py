@@ -539,9 +539,37 @@ def _key_code(value: Any) -> list[Any]:
         return ["u", str(value)]
     import pandas as pd
 
-    if isinstance(value, pd.Interval):  # a pd.cut band: its ends (numbers or timestamps) and side
-        return ["I", [_key_code(value.left), _key_code(value.right), value.closed]]
+    if isinstance(value, pd.Interval):  # a pd.cut band: its ends (numbers, timestamps, durations) and side
+        return ["I", [_end_code(value.left), _end_code(value.right), value.closed]]
     raise TypeError(f"cannot keep category value {value!r} of type {type(value).__name__}")
+
+
+def _end_code(value: Any) -> list[Any]:
+    """The JSON form of an end of a ``pd.Interval``: a number, a ``pd.Timestamp`` (its ISO text,
+    to the nanosecond; a tz-aware one with its time zone's name, as both ends share it while their
+    offsets may differ) or a ``pd.Timedelta`` (its nanoseconds)."""
+    import pandas as pd
+
+    if isinstance(value, pd.Timedelta):
+        return ["n", int(value.value)]
+    if isinstance(value, pd.Timestamp) and value.tz is not None:
+        return ["Z", [value.isoformat(), str(value.tz)]]
+    return _key_code(value)
+
+
+def _end_value(code: list[Any]) -> Any:
+    """An end of a ``pd.Interval`` from :func:`_end_code`: a timestamp is a ``pd.Timestamp``
+    (``pd.Interval`` takes no ``datetime.datetime``, nor its 9-digit fractions)."""
+    import pandas as pd
+
+    tag, payload = code
+    if tag == "T":
+        return pd.Timestamp(payload)
+    if tag == "Z":
+        return pd.Timestamp(payload[0]).tz_convert(payload[1])
+    if tag == "n":
+        return pd.Timedelta(int(payload), unit="ns")
+    return _key_value(code)
 
 
 def _key_value(code: list[Any]) -> Any:
@@ -550,7 +578,7 @@ def _key_value(code: list[Any]) -> Any:
         import pandas as pd
 
         left, right, closed = payload
-        return pd.Interval(_key_value(left), _key_value(right), closed=closed)
+        return pd.Interval(_end_value(left), _end_value(right), closed=closed)
     return {
         "b": bool,
         "i": int,
@@ -576,6 +604,17 @@ def _hash_text(value: Any) -> str:
         return f"n:{float(value)!r}"
     tag, payload = _key_code(value)
     return f"{tag}:{payload}"
+
+
+def unhashable(values: Any) -> TypeError | None:
+    """Why the first of ``values`` with no stable text to hash (:func:`hash_buckets`) has none
+    (a tuple, a frozenset), or ``None``."""
+    for value in values:
+        try:
+            _hash_text(value)
+        except TypeError as exc:
+            return exc
+    return None
 
 
 def hash_buckets(values: list[Any], buckets: int) -> np.ndarray:
@@ -609,26 +648,40 @@ class CategoryCounts:
             self._add_hashed(values, counts)
             return
         table = self.counts
-        for value, count in zip(values, counts, strict=True):
-            count = int(count)
-            if count:
-                table[value] = table.get(value, 0) + count
-        if len(table) > self.limit:
-            self._to_hashed()
+        pairs = [(value, int(count)) for value, count in zip(values, counts, strict=True) if int(count)]
+        if len(table) + len({value for value, _ in pairs if value not in table}) > self.limit:
+            # past the limit: every value into hash buckets, hashed before the counts change (a value
+            # with no stable text raises TypeError here and leaves them as they were)
+            both = dict(table)
+            for value, count in pairs:
+                both[value] = both.get(value, 0) + count
+            buckets = hash_buckets(list(both), self.limit)
+            self.counts, self.hashed = {}, True
+            self._add_hashed_at(buckets, list(both.values()))
+            return
+        for value, count in pairs:
+            table[value] = table.get(value, 0) + count
 
     def _add_hashed(self, values: list[Any], counts: Any) -> None:
         if not len(values):
             return
-        b = hash_buckets(list(values), self.limit)
+        self._add_hashed_at(hash_buckets(list(values), self.limit), counts)
+
+    def _add_hashed_at(self, b: np.ndarray, counts: Any) -> None:
+        """Add ``counts`` to hash buckets ``b`` (:func:`hash_buckets` of their values)."""
+        if not len(b):
+            return
         per = np.bincount(b, weights=np.asarray(counts, dtype=np.float64), minlength=self.limit)
         table = self.counts
         for bucket in np.flatnonzero(per):
             table[int(bucket)] = table.get(int(bucket), 0) + int(per[bucket])
 
     def _to_hashed(self) -> None:
+        """These counts into hash buckets; left as they were when a value has no stable text (TypeError)."""
         values, counts = list(self.counts), list(self.counts.values())
+        buckets = hash_buckets(values, self.limit) if values else np.zeros(0, np.int64)
         self.counts, self.hashed = {}, True
-        self._add_hashed(values, counts)
+        self._add_hashed_at(buckets, counts)
 
     def folded(self, limit: int) -> CategoryCounts | None:
         """These counts with at most ``limit`` buckets: themselves when exact or already so;

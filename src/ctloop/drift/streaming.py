@@ -68,6 +68,7 @@ import re
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ from ctloop.drift.sketch import (
     compare_cdfs,
     decode_array,
     encode_array,
+    unhashable,
 )
 from ctloop.errors import ConfigError, CsvTypeChanged, DataSourceError, DriftError, one_line
 
@@ -101,7 +103,10 @@ STATE_VERSION = 4  # 2: date/time columns are sketched as seconds (family tempor
 # temporal and one of Decimals numeric (both were counted as categories): a version-2 state would compare wrongly;
 # 4: int64/float64 numbers then Decimals are an object column of numbers (a version-3 state says float64, and
 # would be re-counted as objects when plain numbers stored as objects come), and a column records whether its
-# sketch holds integers beyond 2**53 (``rounded``) and whether its hashed counts are of numbers only (``numbers``)
+# sketch holds integers beyond 2**53 (``rounded``) and whether its hashed counts are of numbers only (``numbers``);
+RANGED_STATE_VERSION = 5  # a state with an object column of numbers known only as value ranges (``ranged``,
+# round 45), which a version-4 reader would score as its hash buckets (empty): written only then, else STATE_VERSION
+STATE_VERSIONS = (STATE_VERSION, RANGED_STATE_VERSION)  # read
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
@@ -233,6 +238,17 @@ def _pandas_values_kind(series: pd.Series) -> str | None:
 TOO_MANY_OBJECTS = "objects of more than {limit} distinct values (too many to re-read as numbers)"
 # a sketched column past its exact budget cannot be re-counted as the values of an object column
 TOO_MANY_NUMBERS = "more than {budget} distinct numbers (too many to re-count as objects)"
+# an object column of numbers after such a column (``ColumnState.ranged``): its values are the shadow's value ranges
+RANGED_NUMBERS = "more than {budget} distinct numbers known only as value ranges"
+
+
+# every values_kind a column state can hold (``engine.number_or_text``, :data:`OBJECT_INTEGERS`)
+VALUES_KINDS = frozenset({"number", "text", "bytes", OBJECT_INTEGERS, None})
+
+
+# pandas.api.types.infer_dtype of object chunks whose every value has a stable text to hash
+_HASHABLE_KINDS = frozenset({"string", "bytes", "integer", "floating", "mixed-integer-float", "decimal",
+                             "boolean", "datetime", "date", "time", "interval", "empty"})
 
 
 def _joined_kind(a: str | None, b: str | None) -> str | None:
@@ -460,10 +476,31 @@ class ColumnState:
         try:
             self.categories.add(keys, counts)
         except TypeError as exc:  # past max_categories: a value with no stable text to hash
-            raise DriftError(
-                f"column {self.name!r}: more than {self.categories.limit} distinct values to count in "
-                f"hash buckets, and {exc}: convert the column to text, or leave it out"
-            ) from exc
+            raise self._unhashable(exc) from exc
+
+    def _unhashable(self, exc: TypeError) -> DriftError:
+        return DriftError(
+            f"column {self.name!r}: more than {self.categories.limit} distinct values to count in "
+            f"hash buckets, and {exc}: convert the column to text, or leave it out"
+        )
+
+    def check_counts(self, series: pd.Series) -> None:
+        """Refuse, changing nothing, a pandas chunk that :meth:`update_pandas` would refuse half
+        way (after other columns counted it): values going to hash buckets (past
+        ``max_categories``) of which one has no stable text to hash (a tuple)."""
+        import pandas as pd
+
+        if self.categories is None or series.dtype != object:
+            return
+        if pd.api.types.infer_dtype(series, skipna=True) in _HASHABLE_KINDS:
+            return  # text, numbers, bytes, booleans, dates...: every value has its text
+        values = pd.unique(series.dropna())
+        cats = self.categories
+        if not (cats.hashed or len(set(cats.counts) | set(values)) > cats.limit):
+            return  # counted exactly: any hashable value is kept as itself
+        exc = unhashable(values)
+        if exc is not None:
+            raise self._unhashable(exc)
 
     def update_arrow(self, array: pa.Array, bins: list[np.ndarray] = ()) -> None:
         """Add one chunk of the column (an Arrow array)."""
@@ -749,10 +786,11 @@ class ColumnState:
             out.shadow = first.shadow.merge(second.shadow)
         out.ranged = self.ranged or other.ranged
         if out.ranged and out.shadow is None:
+            ranged, plain = (self, other) if self.ranged else (other, self)
             raise DriftError(
-                f"cannot merge drift states: column {self.name!r} holds {FAMILY_WORDS[OBJECT]} that are not "
-                f"all plain numbers in one and {TOO_MANY_NUMBERS.format(budget=(self.shadow or other.shadow).budget)} "
-                "(known only as value ranges) in the other; give it one type in every partition"
+                f"cannot merge drift states: column {self.name!r} holds {plain.words()} in one and, in "
+                f"the other, {RANGED_NUMBERS.format(budget=ranged.shadow.budget)}; give it one type "
+                "in every partition"
             )
         for part in (self, other):
             if part._kind_seen:
@@ -850,6 +888,8 @@ class ColumnState:
         out.rows, out.nulls, out.infs = int(data["rows"]), int(data["nulls"]), int(data["infs"])
         out.nullable_int = bool(data.get("nullable_int", False))
         if "values_kind" in data:
+            if data["values_kind"] not in VALUES_KINDS:
+                raise ValueError(f"values_kind {data['values_kind']!r} is none of {sorted(map(str, VALUES_KINDS))}")
             out.see_kind(data["values_kind"])
         out.period = data.get("period")
         out.rounded = bool(data.get("rounded", False))
@@ -868,6 +908,8 @@ class ColumnState:
             out.ranged = bool(data.get("ranged", False))
             if data.get("shadow"):
                 out.shadow = NumericSketch.from_dict(data["shadow"])
+            elif out.ranged:  # its values are the shadow's value ranges: without them, nothing to compare
+                raise KeyError("shadow")
             elif out.numbers and out.categories is not None and real_numbers(out):
                 out.shadow = NumericSketch(sketch_size)
                 out._shadow_counts(out.categories.counts)
@@ -938,7 +980,7 @@ class DriftState:
 
         is_pandas = isinstance(chunk, pd.DataFrame)
         names = list(chunk.columns) if is_pandas else chunk.schema.names
-        twice = [n for i, n in enumerate(names) if n in names[:i]]
+        twice = [n for n, times in Counter(names).items() if times > 1]
         if twice:  # chunk[name] would be a frame (pandas) or ambiguous (Arrow): a traceback below
             raise DriftError(
                 f"a chunk has column {twice[0]!r} more than once: give every column its own name "
@@ -989,8 +1031,11 @@ class DriftState:
                     return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, type_name, store=apply)  # typed by its first values
+                self._check_ranged(col, series, family, type_name)
                 if family != col.family and {family, col.family} <= OBJECT_JOINS:  # booleans, a category
-                    if apply:  # and other objects: pandas.concat of them is one object column, counted as they were
+                    if not apply:
+                        col.check_counts(series)
+                    else:  # and other objects: pandas.concat of them is one object column, counted as they were
                         if col.family != OBJECT:
                             col.family, col.type, col.numbers, col.shadow = OBJECT, "object", False, None
                         col.update_pandas(series, bins)
@@ -1020,12 +1065,7 @@ class DriftState:
                     col = counted
                     if apply:
                         self.columns[name] = col
-                if col.ranged and series.notna().any() and not real_numbers(series):
-                    raise DriftError(  # its values are value ranges: they cannot be counted beside text
-                        f"column {name!r} holds {engine.series_dtype(series)} values that are not all plain "
-                        f"numbers in this chunk but {TOO_MANY_NUMBERS.format(budget=col.shadow.budget)} "
-                        "before (known only as value ranges); give it one type in every file of a side"
-                    )
+                self._check_ranged(col, series, family, type_name)  # ranged by this chunk (as_counts)
                 self._check_family(col, family, type_name, series, apply=apply)
                 if apply:
                     col.nullable_int = col.nullable_int or nullable
@@ -1034,6 +1074,8 @@ class DriftState:
                     # 10**400 among Decimals, naive and tz-aware datetimes mixed, year 10000: refused here
                     converted[name] = (engine.temporal_seconds(series) if col.family == TEMPORAL
                                        else engine.float64_values(series, self.rows or None))  # fmt: skip
+                else:
+                    col.check_counts(series)  # a tuple among values going to hash buckets
             else:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
@@ -1076,6 +1118,29 @@ class DriftState:
         if store:
             self.columns[col.name] = typed
         return typed
+
+    @staticmethod
+    def _check_ranged(col: ColumnState, series: pd.Series, family: str, type_name: str) -> None:
+        """Refuse a chunk that would leave a value-ranged column (:attr:`ColumnState.ranged`: its
+        values are only its shadow's value ranges) without them: anything but plain numbers
+        float64 holds (booleans, a category, text, an integer beyond float64's range)."""
+        if not col.ranged or not series.notna().any():
+            return
+        if family in NUMERIC_FAMILIES and (series.dtype != object or engine.decimal_object(series)):
+            return  # int64/float64 (nullable too): counted into the shadow; Decimals: numbers from the shadow
+        if series.dtype == object and real_numbers(series):
+            try:
+                series.to_numpy(dtype=float, na_value=np.nan)
+                return
+            except (OverflowError, TypeError, ValueError):
+                words = "numbers beyond float64's range"
+        else:
+            words = FAMILY_WORDS[family]
+        raise DriftError(  # its values are value ranges: they cannot be counted beside other values
+            f"column {col.name!r} holds {words} in this chunk ({type_name}) but, before it, "
+            f"{RANGED_NUMBERS.format(budget=col.shadow.budget)} ({col.type}); give it one type in "
+            "every file of a side"
+        )
 
     @staticmethod
     def _check_family(col: ColumnState, family: str, type_name: str,
@@ -1129,7 +1194,7 @@ class DriftState:
         """JSON-ready, exact (floats as hex or base64 bytes)."""
         return {
             "format": STATE_FORMAT,
-            "version": STATE_VERSION,
+            "version": RANGED_STATE_VERSION if any(c.ranged for c in self.columns.values()) else STATE_VERSION,
             "sketch_size": self.sketch_size,
             "max_categories": self.max_categories,
             "rows": self.rows,
@@ -1140,10 +1205,10 @@ class DriftState:
     def from_dict(cls, data: dict[str, Any]) -> DriftState:
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise DriftError("not a ctloop drift state (expected format 'ctloop.drift.state')")
-        if data.get("version") != STATE_VERSION:
+        if data.get("version") not in STATE_VERSIONS:
             raise DriftError(
                 f"drift state version {data.get('version')!r} is not supported (this ctloop reads "
-                f"version {STATE_VERSION}); recompute the state with this version"
+                f"versions {' and '.join(map(str, STATE_VERSIONS))}); recompute the state with this version"
             )
         where = "the state"
         try:
@@ -1158,7 +1223,7 @@ class DriftState:
             # a truncated or edited file (a missing key, a cut base64 array): one line, not a traceback
             what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__}: {exc})"
             raise DriftError(
-                f"not a readable ctloop drift state of version {STATE_VERSION}: {where} {what}; "
+                f"not a readable ctloop drift state of version {data['version']}: {where} {what}; "
                 "the file is damaged or was edited: recompute the state"
             ) from exc
         return out
@@ -1200,10 +1265,6 @@ def _hashed(counts: dict[Any, int], limit: int, already: bool) -> dict[Any, int]
     cats = CategoryCounts(limit)
     cats.add(list(counts), list(counts.values()))
     return cats.as_hashed().counts
-
-
-# the largest value each distance can take (natural-log JS distance: sqrt(ln 2))
-_DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 
 def _number_or_text(col: ColumnState) -> str | None:
@@ -1320,7 +1381,7 @@ def _categorical_counts(name: str, method: str | None, thr: float | None, ref: d
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
                                   st.drifted, detail, warning=warning, pooled_p=pooled)  # fmt: skip
     # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
-    low, high = (st.score, _DISTANCE_MAX[method]) if method in _DISTANCE_MAX else (None, None)
+    low, high = (st.score, stats.DISTANCE_MAX[method]) if method in stats.DISTANCE_MAX else (None, None)
     out = _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
                        f"{detail}; approximate: {why}")  # fmt: skip
     out.warning = warning  # k counts hash buckets there: at most the distinct values
@@ -1419,7 +1480,8 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
         # deviation is the minimum's or the maximum's, both exact in the sketch; KS from the
         # sketches as method "ks" scores it (its estimate beyond them)
         largest = max(r.maximum - r.mean, r.mean - r.minimum) ** 2
-        result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c))
+        result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c),
+                                           lambda: engine.tail_moved((r.mins, r.counts), (c.mins, c.counts)))  # fmt: skip
         return result
     edges = _numeric_bins(r, c, method)
     if edges is None:  # per-value shares over every value seen on either side
