@@ -71,9 +71,9 @@ def test_a_throttled_discovery_is_asked_again_and_ends_the_wait_at_once(cluster)
     started = time.monotonic()
     with pytest.raises(ServingError) as err:
         rollout.deploy(
-            isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=3
+            isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=30
         )
-    assert time.monotonic() - started < 2, "waited out the timeout"
+    assert time.monotonic() - started < 20, "waited out the timeout"
     assert not isinstance(err.value, ServingTimeoutError), str(err.value)
     assert "ServerlessModeRejected" in str(err.value), str(err.value)
     assert cluster.asked == 2

