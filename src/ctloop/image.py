@@ -24,6 +24,12 @@ DEFAULT_IMAGE = f"{IMAGE_REPOSITORY}:{__version__}"
 SERVING_IMAGE_REPOSITORY = "ghcr.io/ctloop/ctloop-serving"
 DEFAULT_SERVING_IMAGE = f"{SERVING_IMAGE_REPOSITORY}:{__version__}"
 IMAGE_ENV = "CTLOOP_IMAGE"
+# Set in the environment of every compiled task (ctloop.ops.settings.apply_step_settings) to the
+# version the pipeline was compiled with. KFP embeds each task's code in the pipeline; it calls the
+# compiling version's functions, which the image's ctloop may lack or treat differently (an --image
+# of another release). A task whose image has another version stops at its first import of ctloop
+# (check_compiled_version, called by ctloop/__init__.py), before it reads or writes anything.
+COMPILED_VERSION_ENV = "CTLOOP_COMPILED_VERSION"
 # Commands that put a pipeline on a cluster, where the unpublished placeholder cannot be pulled.
 CLUSTER_PURPOSES = frozenset({"upload", "schedule", "apply"})
 
@@ -45,6 +51,21 @@ def check_image_reference(image: str, source: str) -> str:
             "pin a version or a digest"
         )
     return image
+
+
+def check_compiled_version(environ: dict[str, str] | None = None) -> None:
+    """Refuse (ConfigError) to run a task compiled with another ctloop version than this one:
+    :data:`COMPILED_VERSION_ENV` of ``environ`` (default ``os.environ``) set and not ``__version__``.
+    Unset (local runs, the CLI, the serving runtime): nothing to check."""
+    compiled = (os.environ if environ is None else environ).get(COMPILED_VERSION_ENV, "").strip()
+    if compiled and compiled != __version__:
+        from ctloop.errors import ConfigError
+
+        raise ConfigError(
+            f"{COMPILED_VERSION_ENV}: this task was compiled with ctloop {compiled!r}, but its image runs ctloop "
+            f"{__version__!r}, whose functions the compiled task code may not match; recompile and upload with "
+            f"ctloop {__version__} (ctloop apply), or run the image built from ctloop {compiled}; nothing done"
+        )
 
 
 def resolve_image(flag: str | None, spec_image: str | None, *, purpose: str) -> str:
@@ -84,7 +105,9 @@ __all__ = [
     "SERVING_IMAGE_REPOSITORY",
     "DEFAULT_SERVING_IMAGE",
     "IMAGE_ENV",
+    "COMPILED_VERSION_ENV",
     "CLUSTER_PURPOSES",
+    "check_compiled_version",
     "check_image_reference",
     "resolve_image",
 ]

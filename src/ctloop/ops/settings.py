@@ -229,6 +229,9 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
     KFP API (:data:`KFP_API_STEPS`). Returns ``task``."""
     from kfp import kubernetes
 
+    from ctloop._version import __version__
+    from ctloop.image import COMPILED_VERSION_ENV
+
     _fast_container_check()
     apply_platform_settings(task)
     task.set_caching_options(False)
@@ -246,6 +249,8 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
     cpu = res.get("cpu_limit") or res.get("cpu_request")
     if cpu:
         task.set_env_variable("OMP_NUM_THREADS", str(omp_threads(cpu)))
+    # a task on the image of another ctloop version stops at once (ctloop.image.check_compiled_version)
+    task.set_env_variable(COMPILED_VERSION_ENV, __version__)
     retries = platform.retries if platform is not None else 2
     if step in RETRIED_STEPS and retries > 0:
         task.set_retry(num_retries=retries, backoff_duration=RETRY_BACKOFF, backoff_factor=2.0,
