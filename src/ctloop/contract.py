@@ -864,6 +864,23 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 
 
+def written(text: str) -> str:
+    """``text`` as a class is written, whatever its Unicode form: without surrounding spaces and in
+    NFC ('é' as one character; NFD, as macOS file names and some exports write it, has 'e' and an
+    accent as a character of its own)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def text_key(text: str) -> str:
+    """The one key under which two spellings of ``text`` are the same class or column name to the fit
+    (two spellings refused, ``train.core.check_labels``) and the gate (a champion's class or feature
+    found in a holdout written another way): :func:`written` in any case (``'Café'``, ``'café '``,
+    ``'cafe\u0301'`` alike)."""
+    return written(text).casefold()
+
+
 def blank_labels(y: pd.Series) -> Any:
     """The cells of a target ``y`` that are blank text (``""``, spaces: rows not labelled yet, as a
     spreadsheet or a Parquet string column writes them), as a boolean array: missing labels, left out
@@ -882,6 +899,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 __all__ = [
     "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "date_order", "nested_values", "parse_times", "shown_value", "undecided_dates",
-    "validate",
+    "check_uniform_types", "coerce", "date_order", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
+    "validate", "written",
 ]
