@@ -187,7 +187,8 @@ def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) ->
     trained as a category of its own (a different value in every row: the model learnt nothing
     from it), an ``inf`` among them passing :func:`check_finite`, which reads number columns only.
     Python integers past int64 (no CSV reads them as numbers) and true/false stay as they are
-    (``infer_objects``); Decimals are converted by :func:`ctloop.storage._decimals_as_floats`. The
+    (``infer_objects``); Decimals are not converted here: :func:`ctloop.storage._decimals_as_floats`
+    converts them before this is called (``read_table``, ``prepare_data``, the fit, the backtest). The
     caller's frame is left as it was; the same frame comes back when nothing needs converting."""
     import pandas as pd
 
