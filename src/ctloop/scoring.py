@@ -604,12 +604,22 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
             if (not csv and (pa.types.is_boolean(inner) or pa.types.is_temporal(inner))) or pa.types.is_nested(inner) \
                     or binary:  # text stored as bytes (a Parquet BINARY column): no byte string is a trained category
                 known = trained[name]
-                shown = ", ".join(repr(plain(v)) for v in sorted(known, key=str)[:3]) + (", …" if len(known) > 3 else "")
+                shown = ", ".join(repr(plain(v)) for v in sorted(known, key=_value_order)[:3]) + (
+                    ", …" if len(known) > 3 else "")
                 words = all(isinstance(v, str) for v in known)  # else codes held as numbers (a category column)
                 raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
                                       f"v{scorer.version} was trained with {'text' if words else 'categories'} there "
                                       f"({shown}): every row would be scored as an unknown category; write the "
                                       f"column the model was trained on, as {'text' if words else 'those codes'}")
+
+
+def _value_order(value: Any) -> tuple[int, float, str]:
+    """A sort key for the categories of one feature: numbers by value (codes 2 before 10), then text."""
+    import numbers
+
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
 
 
 def _true_false_features(scorer: Scorer) -> list[str]:

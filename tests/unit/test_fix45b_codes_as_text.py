@@ -127,3 +127,28 @@ def test_batch_scoring_refuses_text_that_is_no_code_before_writing(trained, tmp_
             scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=100
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_codes_in_a_refusal_are_listed_by_value(tmp_path):
+    """Codes 1..12 named in a refusal as 1, 2, 3 (by value), not 1, 10, 11 (as text)."""
+    import warnings
+
+    from ctloop.components.train import core as train
+
+    rng = np.random.default_rng(1)
+    n = 240
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "grade": pd.Categorical(np.arange(n) % 12 + 1)})
+    frame["y"] = ((frame.x1 + (frame.grade.astype(int) < 4)) > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = train.fit(frame, target="y", estimator="logistic_regression", search_iterations=0)
+    scorer = scoring.Scorer(
+        result.model, "credit", "1", "champion", result.meta["features"], result.meta["numeric"]
+    )
+    frame[["x1"]].assign(grade=frame.grade.astype(int) == 1).to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(DataSourceError, match=r"was trained with categories there \(1, 2, 3, …\)"):
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
+    with pytest.raises(
+        ServingError, match=r"none of the codes 1, 2, 3, 4, 5, 6, 7, 8, … it was trained on"
+    ):
+        _frame(scorer, [{"x1": 0.1, "grade": "13"}])
