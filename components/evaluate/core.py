@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import metrics as M
 from ctloop.config import GateConfig
-from ctloop.contract import text_key
+from ctloop.contract import forms_note, text_key
 from ctloop.contract import written as text_form
 from ctloop.errors import ConfigError, EvaluationError, plain
 from ctloop.storage import plain_missing
@@ -791,13 +791,13 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             for name, (rows, value) in as_missing.items()) + " as missing, as empty cells")
     if relabelled and champion is not None:
         # two spellings that print alike (an accent as a character of its own or not) shown by their characters
-        forms = any(isinstance(old, str) and isinstance(new, str) and text_form(old) == text_form(new) != new.strip()
+        forms = any(isinstance(old, str) and isinstance(new, str) and text_form(old) == text_form(new) and old.strip() != new.strip()
                     for old, new in relabelled.items())
         shown = ascii if forms else (lambda v: repr(plain(v)))
         reasons.append("the champion's classes " + ", ".join(f"{shown(plain(old))} as {shown(plain(new))}"
                                                              for old, new in relabelled.items())
                        + " (the same classes written another way"
-                       + ("; the same text in two Unicode forms, an accent as a character of its own or not"
+                       + (f"; {forms_note([v for pair in relabelled.items() for v in pair if isinstance(v, str)])}"
                           if forms else "") + ")")
     if gone or other or retyped:
         decision.champion_skipped = "schema" if gone or retyped else "task"

@@ -28,6 +28,7 @@ from ctloop.contract import (
     check_finite,
     check_numbers_as_text,
     check_uniform_types,
+    forms_note,
     nested_values,
     numbers_as_numbers,
     shown_value,
@@ -894,8 +895,8 @@ def check_labels(y: pd.Series, target: str) -> None:
         forms = any(len({written(v) for v in g}) < len({v.strip() for v in g}) for g in clashes)
         named = "; ".join(" and ".join(ascii(v) if forms else repr(v) for v in g) for g in clashes)
         raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}"
-                                    + ("; the same text in two Unicode forms, an accent as a character of its own "
-                                       "or not" if forms else "") + "): write each class one way")])
+                                    + (f"; {forms_note([v for g in clashes for v in g])}" if forms else "")
+                                    + "): write each class one way")])
 
 
 # A classification target of numbers with more distinct values than this is refused: an amount or

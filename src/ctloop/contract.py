@@ -874,6 +874,21 @@ def written(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
 
 
+def forms_note(values: list[str]) -> str:
+    """Why ``values`` (one text in two Unicode forms: :func:`written` alike) print alike, for a
+    message: an accent as a character of its own or not (NFD and NFC), or a character Unicode holds
+    the same as another (``'\u2126'`` OHM SIGN for ``'\u03a9'`` GREEK CAPITAL LETTER OMEGA, the
+    Kelvin sign for ``'K'``), named."""
+    import unicodedata
+
+    if any(unicodedata.combining(c) for v in values for c in unicodedata.normalize("NFD", v)):
+        return "the same text in two Unicode forms, an accent as a character of its own or not"
+    signs = {c: unicodedata.normalize("NFC", c) for v in values for c in v if unicodedata.normalize("NFC", c) != c}
+    named = ", ".join(f"{ascii(c)} ({unicodedata.name(c, '?')}) for {ascii(n)} ({unicodedata.name(n, '?')})"
+                      for c, n in list(signs.items())[:2] if len(n) == 1)
+    return "the same text in two Unicode forms" + (f", {named}" if named else "")
+
+
 def text_key(text: str) -> str:
     """The one key under which two spellings of ``text`` are the same class or column name to the fit
     (two spellings refused, ``train.core.check_labels``) and the gate (a champion's class or feature
@@ -900,6 +915,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 __all__ = [
     "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "date_order", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
+    "check_uniform_types", "coerce", "date_order", "forms_note", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "validate", "written",
 ]

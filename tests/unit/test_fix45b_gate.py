@@ -92,3 +92,20 @@ def test_inf_stays_a_word():
     frame = pd.DataFrame({"c": ["inf", "<NA>", "1", "2", "3", "4"], "y": 1.0})
     out, rows, example = evaluate._words_as_missing(frame, "c", "y")
     assert rows == 2 and example == "inf"
+
+
+def test_a_sign_unicode_holds_the_same_as_a_letter_is_named():
+    """Not only accents: the Kelvin sign is 'K' in NFC (and the ohm sign omega); the fit names them."""
+    from ctloop.components.train.core import fit as fit_labels
+    from ctloop.errors import DataValidationError
+
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": ["300 \u212a", "300 K"] * 20})
+    with pytest.raises(DataValidationError) as caught:
+        fit_labels(frame, target="y", search_iterations=0)
+    assert (
+        "the same text in two Unicode forms, '\\u212a' (KELVIN SIGN) for 'K' (LATIN CAPITAL LETTER K)): write each "
+        "class one way"
+    ) in str(caught.value)
+    assert evaluate._classes_as_written(["\u2126", "b"], ["\u03a9", "b"], ["\u03a9", "b"]) == {
+        "\u2126": "\u03a9"
+    }
