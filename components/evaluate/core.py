@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import metrics as M
 from ctloop.config import GateConfig
+from ctloop.contract import forms_note, text_key
+from ctloop.contract import written as text_form
 from ctloop.errors import ConfigError, EvaluationError, plain
 from ctloop.storage import plain_missing
 
@@ -284,8 +286,9 @@ def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd
     values are no numbers: the column's type changed, and the champion cannot be compared on it. The
     scored rows are those with a label in ``target`` (rows whose label has not arrived are not scored:
     their words neither decide nor count). ``'nan'`` written as text is a gap, as ``pandas.read_csv``
-    reads it: read as missing and counted with the words, but not one of them ('inf' is: no finite
-    number, which the champion's imputer would not fill)."""
+    reads it, and so is every text its ``na_values`` default reads as missing (``'<NA>'``, ``'None'``,
+    ``'NULL'``, ``'NA'``, ``''``): read as missing and counted with the words, but not one of them
+    ('inf' is: no finite number, which the champion's imputer would not fill)."""
     import numbers
 
     import numpy as np
@@ -310,9 +313,15 @@ def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd
     present &= scored
     # 'nan' written as text (a Parquet column of numbers written with astype(str), or a text export of a
     # float column): a gap, as pandas.read_csv reads it, not a word: it neither decides that most of the
-    # column is words (the champion skipped as "type changed") nor leaves the column without words
-    gaps = present & col.map(lambda v: isinstance(v, str) and v.strip().lstrip("+-").lower() == "nan").to_numpy(
-        dtype=bool)
+    # column is words (the champion skipped as "type changed") nor leaves the column without words; so is
+    # every other text read_csv reads as missing ('<NA>', 'None', 'NULL', 'NA', '', 'N/A': pandas' na_values
+    # default, STR_NA_VALUES in pandas/_libs/parsers.pyx, pandas 2.3.3), around spaces
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    def gap(v: Any) -> bool:
+        return isinstance(v, str) and (v.strip() in STR_NA_VALUES or v.strip().lstrip("+-").lower() == "nan")
+
+    gaps = present & col.map(gap).to_numpy(dtype=bool)
     present &= ~gaps
     missing = (present & values.isna().to_numpy()) | gaps  # read as missing: the words and the 'nan' gaps
     words = present & values.isna().to_numpy()
@@ -327,9 +336,7 @@ def _name_key(name: str) -> str:
     """A column name as the gate matches a champion's feature to a holdout column renamed in case,
     surrounding spaces or Unicode normalization form only (NFD: an accent as a character of its own,
     as macOS file names and some exports write it; NFC: composed)."""
-    import unicodedata
-
-    return unicodedata.normalize("NFC", name).strip().casefold()
+    return text_key(name)
 
 
 def _is_classifier(model: Any) -> bool:
@@ -382,9 +389,11 @@ def _classes_as_written(classes: list, y: Any, others: list) -> dict[Any, Any]:
     another way, mapped to that value: a class the champion itself reads in it (``1`` in ``'1.0'``,
     :func:`ctloop.metrics.class_positions`; the comparison matches a challenger's text classes as
     text), or text in another case or with other surrounding spaces (``'Yes'`` → ``'yes'``), as
-    ``prepare_data`` and the fit refuse two spellings of a class (``train.core.check_labels``);
-    single characters differing in case (``'A'``, ``'a'``) stay apart."""
+    ``prepare_data`` and the fit refuse two spellings of a class (``train.core.check_labels``), or in
+    another Unicode form (NFD ``'cafe\u0301'`` → NFC ``'café'``): the fit's key,
+    :func:`ctloop.contract.text_key`; single characters differing in case (``'A'``, ``'a'``) stay apart."""
     import numpy as np
+
 
     key = M.class_key(list(others), list(classes))
     values = _in_order(np.asarray(y, dtype=object))
@@ -398,8 +407,8 @@ def _classes_as_written(classes: list, y: Any, others: list) -> dict[Any, Any]:
         same = [v for v, p in zip(values, positions, strict=True) if p == i and key(v) not in own]
         if not same and isinstance(name, str):
             same = [v for v in values if isinstance(v, str) and key(v) not in own
-                    and v.strip().casefold() == name.strip().casefold()
-                    and (v.strip() == name.strip() or len(name.strip()) > 1)]
+                    and text_key(v) == text_key(name)
+                    and (text_form(v) == text_form(name) or len(text_form(name)) > 1)]
         if len(same) == 1 and same[0] not in out.values():
             out[name] = same[0]
     return out
@@ -781,8 +790,15 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             f"{rows} cell(s) of its numeric feature {name!r} that are no numbers (e.g. {quoted(value)})"
             for name, (rows, value) in as_missing.items()) + " as missing, as empty cells")
     if relabelled and champion is not None:
-        reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
-                       + " (the same classes written another way)")
+        # two spellings that print alike (an accent as a character of its own or not) shown by their characters
+        forms = any(isinstance(old, str) and isinstance(new, str) and text_form(old) == text_form(new) and old.strip() != new.strip()
+                    for old, new in relabelled.items())
+        shown = ascii if forms else (lambda v: repr(plain(v)))
+        reasons.append("the champion's classes " + ", ".join(f"{shown(plain(old))} as {shown(plain(new))}"
+                                                             for old, new in relabelled.items())
+                       + " (the same classes written another way"
+                       + (f"; {forms_note([v for pair in relabelled.items() for v in pair if isinstance(v, str)])}"
+                          if forms else "") + ")")
     if gone or other or retyped:
         decision.champion_skipped = "schema" if gone or retyped else "task"
     elif disjoint:

@@ -22,6 +22,7 @@ from ctloop.contract import (
     validate,
 )
 from ctloop.errors import ConfigError, DataValidationError
+from ctloop.storage import _decimals_as_floats
 from ctloop.timeutil import parse_duration, time_format_problem, to_utc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -358,7 +359,9 @@ def prepare(
     from ctloop.components.train.core import blank_as_missing, check_target_nested
 
     check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the duplicate check
-    frame = blank_as_missing(frame, target)
+    # Decimals (a Parquet DECIMAL column in a notebook's frame) as floats, as read_table, the fit and the backtest
+    # read them, so that Decimal('Infinity') is refused by check_finite below as it is there
+    frame = blank_as_missing(_decimals_as_floats(frame), target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
     # amounts as objects (a notebook's replace({np.nan: None})): numbers, as the Parquet file written below holds

@@ -28,9 +28,12 @@ from ctloop.contract import (
     check_finite,
     check_numbers_as_text,
     check_uniform_types,
+    forms_note,
     nested_values,
     numbers_as_numbers,
     shown_value,
+    text_key,
+    written,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
@@ -881,14 +884,9 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "as a null (an empty CSV cell, a Parquet null), not as blank text: "
                                     "prepare_data, the fit and the backtest leave such rows out; or write its "
                                     "class")])
-    import unicodedata
-
-    def written(v: str) -> str:  # 'é' as one character (NFC) or as 'e' and an accent (NFD, macOS exports): alike
-        return unicodedata.normalize("NFC", v.strip())
-
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}  # 'é' as one character (NFC) or as 'e' and an accent (NFD): alike
     for v in texts:
-        groups.setdefault(written(v).casefold(), []).append(v)
+        groups.setdefault(text_key(v), []).append(v)
     clashes = sorted(sorted(g) for g in groups.values()
                      if len(g) > 1 and (len({written(v) for v in g}) < len(g) or max(len(written(v)) for v in g) > 1))
     if clashes:
@@ -897,8 +895,8 @@ def check_labels(y: pd.Series, target: str) -> None:
         forms = any(len({written(v) for v in g}) < len({v.strip() for v in g}) for g in clashes)
         named = "; ".join(" and ".join(ascii(v) if forms else repr(v) for v in g) for g in clashes)
         raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}"
-                                    + ("; the same text in two Unicode forms, an accent as a character of its own "
-                                       "or not" if forms else "") + "): write each class one way")])
+                                    + (f"; {forms_note([v for g in clashes for v in g])}" if forms else "")
+                                    + "): write each class one way")])
 
 
 # A classification target of numbers with more distinct values than this is refused: an amount or

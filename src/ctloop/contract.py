@@ -187,7 +187,8 @@ def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) ->
     trained as a category of its own (a different value in every row: the model learnt nothing
     from it), an ``inf`` among them passing :func:`check_finite`, which reads number columns only.
     Python integers past int64 (no CSV reads them as numbers) and true/false stay as they are
-    (``infer_objects``); Decimals are converted by :func:`ctloop.storage._decimals_as_floats`. The
+    (``infer_objects``); Decimals are not converted here: :func:`ctloop.storage._decimals_as_floats`
+    converts them before this is called (``read_table``, ``prepare_data``, the fit, the backtest). The
     caller's frame is left as it was; the same frame comes back when nothing needs converting."""
     import pandas as pd
 
@@ -864,6 +865,38 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 
 
+def written(text: str) -> str:
+    """``text`` as a class is written, whatever its Unicode form: without surrounding spaces and in
+    NFC ('é' as one character; NFD, as macOS file names and some exports write it, has 'e' and an
+    accent as a character of its own)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def forms_note(values: list[str]) -> str:
+    """Why ``values`` (one text in two Unicode forms: :func:`written` alike) print alike, for a
+    message: an accent as a character of its own or not (NFD and NFC), or a character Unicode holds
+    the same as another (``'\u2126'`` OHM SIGN for ``'\u03a9'`` GREEK CAPITAL LETTER OMEGA, the
+    Kelvin sign for ``'K'``), named."""
+    import unicodedata
+
+    if any(unicodedata.combining(c) for v in values for c in unicodedata.normalize("NFD", v)):
+        return "the same text in two Unicode forms, an accent as a character of its own or not"
+    signs = {c: unicodedata.normalize("NFC", c) for v in values for c in v if unicodedata.normalize("NFC", c) != c}
+    named = ", ".join(f"{ascii(c)} ({unicodedata.name(c, '?')}) for {ascii(n)} ({unicodedata.name(n, '?')})"
+                      for c, n in list(signs.items())[:2] if len(n) == 1)
+    return "the same text in two Unicode forms" + (f", {named}" if named else "")
+
+
+def text_key(text: str) -> str:
+    """The one key under which two spellings of ``text`` are the same class or column name to the fit
+    (two spellings refused, ``train.core.check_labels``) and the gate (a champion's class or feature
+    found in a holdout written another way): :func:`written` in any case (``'Café'``, ``'café '``,
+    ``'cafe\u0301'`` alike)."""
+    return written(text).casefold()
+
+
 def blank_labels(y: pd.Series) -> Any:
     """The cells of a target ``y`` that are blank text (``""``, spaces: rows not labelled yet, as a
     spreadsheet or a Parquet string column writes them), as a boolean array: missing labels, left out
@@ -882,6 +915,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 __all__ = [
     "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "date_order", "nested_values", "parse_times", "shown_value", "undecided_dates",
-    "validate",
+    "check_uniform_types", "coerce", "date_order", "forms_note", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
+    "validate", "written",
 ]

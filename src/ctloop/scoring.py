@@ -294,6 +294,9 @@ class ScoreResult:
     stale_files: int = 0  # chunk files of an earlier attempt beyond this one's last, removed
     # text features given as numbers (a Parquet int64 column of codes): what was read as text, by feature
     numbers_as_text: dict[str, NumbersAsText] = field(default_factory=dict)
+    # text columns for features trained on codes held as numbers (a Parquet string column '1'..'3'): what was
+    # read as the code of its value (ctloop.serving.payload.CodesAsText), by feature
+    text_as_codes: dict[str, Any] = field(default_factory=dict)
     # text values of a text feature that are none of its trained categories, by feature
     unknown_categories: dict[str, UnknownCategories] = field(default_factory=dict)
 
@@ -314,7 +317,9 @@ class ScoreResult:
         """One line per text feature given as numbers: how they were read (``NumbersAsText.note``);
         one per text feature with text values it was not trained with (``UnknownCategories.note``)."""
         return [f"numbers read as text: {counts.note(name)}" for name, counts in self.numbers_as_text.items()
-                if counts.numbers] + [counts.note(name, self.rows) for name, counts in self.unknown_categories.items()]
+                if counts.numbers] + [f"text read as codes: {name!r}: {counts.read:,} text value(s) read as the code "
+                                      "of their value, as numbers (the model was trained on the codes as numbers)"
+                                      for name, counts in self.text_as_codes.items() if counts.read] + [counts.note(name, self.rows) for name, counts in self.unknown_categories.items()]
 
 
 @dataclass
@@ -599,12 +604,22 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
             if (not csv and (pa.types.is_boolean(inner) or pa.types.is_temporal(inner))) or pa.types.is_nested(inner) \
                     or binary:  # text stored as bytes (a Parquet BINARY column): no byte string is a trained category
                 known = trained[name]
-                shown = ", ".join(repr(plain(v)) for v in sorted(known, key=str)[:3]) + (", …" if len(known) > 3 else "")
+                shown = ", ".join(repr(plain(v)) for v in sorted(known, key=_value_order)[:3]) + (
+                    ", …" if len(known) > 3 else "")
                 words = all(isinstance(v, str) for v in known)  # else codes held as numbers (a category column)
                 raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
                                       f"v{scorer.version} was trained with {'text' if words else 'categories'} there "
                                       f"({shown}): every row would be scored as an unknown category; write the "
                                       f"column the model was trained on, as {'text' if words else 'those codes'}")
+
+
+def _value_order(value: Any) -> tuple[int, float, str]:
+    """A sort key for the categories of one feature: numbers by value (codes 2 before 10), then text."""
+    import numbers
+
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
 
 
 def _true_false_features(scorer: Scorer) -> list[str]:
@@ -737,6 +752,38 @@ def _text_categories(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) 
                                   f"none of its numbers (e.g. {example}) is the value of a category {scorer.name} "
                                   f"v{scorer.version} was trained with there as text ({shown}): every row would be "
                                   "scored as an unknown category; write the column the model was trained on")
+    return out
+
+
+def _text_codes(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) -> dict[str, dict[Any, list[Any]]]:
+    """The features trained on codes held as numbers (a category column of 1..5,
+    :func:`ctloop.serving.payload.trained_codes`) whose column in ``source`` is text (a Parquet string
+    or dictionary column of '1'..'5'), each with its codes by value: while scoring, each text is read as
+    the code of its value (:func:`ctloop.serving.payload.text_as_codes`, the serving runtime's rule),
+    counted in :attr:`ScoreResult.text_as_codes`; as text every row was an unknown category, the
+    feature ignored. Refused, before anything is written (one pass over these columns only): a text
+    that is no code ('x', '9' where 1..3 were trained), naming the column and the value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
+    from ctloop.storage import trained_categories
+
+    def text(kind: Any) -> bool:
+        inner = kind.value_type if pa.types.is_dictionary(kind) else kind
+        return pa.types.is_string(inner) or pa.types.is_large_string(inner)
+
+    codes = trained_codes([n for n in scorer.features if n not in scorer.numeric], trained_categories(scorer.model))
+    out = {name: known for name, known in codes.items() if text(source.schema.field(name).type)}
+    for batch, _, _ in source.batches(list(out), batch_rows=batch_rows) if out else ():
+        for name, known in out.items():
+            tally = CodesAsText()
+            text_as_codes(pc.unique(batch.column(name)).to_pandas(), known, tally)
+            if tally.refused:
+                raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, a "
+                                      f"feature {scorer.name} v{scorer.version} learnt as codes held as numbers, and "
+                                      f"holds {tally.problem(known)}: every such row would be scored as an unknown "
+                                      "category; write the column as those codes (numbers) or their text")
     return out
 
 
@@ -1049,6 +1096,7 @@ def score(
     if id_column:
         _check_ids(source, id_column, batch_rows)
     text_numbers = _text_categories(scorer, source, batch_rows)
+    text_numbers.update(_text_codes(scorer, source, batch_rows))
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
     if first is not None:
         from ctloop.timeutil import to_utc
@@ -1110,14 +1158,17 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
                    record_file: list[str], text_numbers: dict[str, Any]) -> _Log | None:
     """:func:`score`'s pass over the input: each batch predicted and written (``result`` keeps
     the files written, ``record_file`` the batch run record when this attempt wrote it, and the
-    numbers read as text: ``text_numbers``, :func:`_text_categories`); the log written to, if any."""
+    numbers read as text: ``text_numbers``, :func:`_text_categories`, and the text read as codes held
+    as numbers, :func:`_text_codes`); the log written to, if any."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
     from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing, trained_categories
 
     log: _Log | None = None
+    codes = trained_codes([n for n in scorer.features if n not in scorer.numeric], trained_categories(scorer.model))
     run_id = result.run_id
     classes = list(getattr(scorer.model, "classes_", [])) if hasattr(scorer.model, "predict_proba") else []
     named = class_columns(classes, {c.REQUEST_ID, id_column, *RESERVED_OUTPUT,
@@ -1132,8 +1183,13 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
             continue
         result.max_batch_rows = max(result.max_batch_rows, n)
         frame = plain_missing(batch.select(scorer.features).to_pandas())  # as read_table reads it for training
+        for name in codes.keys() & text_numbers.keys():  # '1' for a code trained as the number 1: 1, as served
+            frame[name] = text_as_codes(frame[name], text_numbers[name],
+                                        result.text_as_codes.setdefault(name, CodesAsText()))
         _count_unknown(frame, known, result.unknown_categories, pooled)  # 'North' where 'north' was trained
         for name, categories in text_numbers.items():  # 13 for a code trained as '013': '013', as served
+            if name in codes:
+                continue
             counts = result.numbers_as_text.setdefault(name, NumbersAsText())
             frame[name] = numbers_as_text(frame[name], categories, counts)
         try:

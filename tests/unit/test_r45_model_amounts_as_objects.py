@@ -9,6 +9,7 @@ reads from CSV or Parquet, and an ``inf`` in it is refused naming the column."""
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,15 @@ def _inf_as_object() -> pd.DataFrame:
     return data.assign(a=_objects(data.a))
 
 
+def _inf_as_decimal() -> pd.DataFrame:
+    """Amounts as Decimals (a Parquet DECIMAL column read by pandas), one of them Decimal('Infinity')."""
+    data = frame()
+    amounts = pd.Series([Decimal(str(round(v, 3))) for v in data.a], dtype=object)
+    amounts[7] = Decimal("Infinity")
+    return data.assign(a=amounts)
+
+
+@pytest.mark.parametrize("make", [_inf_as_object, _inf_as_decimal], ids=["objects", "decimals"])
 @pytest.mark.parametrize(
     "run",
     [
@@ -65,11 +75,11 @@ def _inf_as_object() -> pd.DataFrame:
     ],
     ids=["fit", "prepare", "backtest"],
 )
-def test_an_inf_among_amounts_as_objects_is_refused_naming_the_column(run):
+def test_an_inf_among_amounts_as_objects_is_refused_naming_the_column(run, make):
     with pytest.raises(
         DataValidationError, match=r"column 'a' breaks rule 'finite' in 1 row\(s\): infinite values"
     ):
-        run(_inf_as_object())
+        run(make())
 
 
 def test_only_columns_of_numbers_are_converted():

@@ -16,7 +16,10 @@ logged response to tell the revisions of a canary apart (KServe's ``ce-source`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -184,10 +187,87 @@ def numbers_read_as_text(text: Iterable[str], trained: Mapping[str, Iterable[obj
     return out
 
 
+# text written as a decimal number: '1', '01', '1.0', '-2.50', '1e3' (around spaces; no '1_000', no 'nan')
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def trained_codes(text: Iterable[str], trained: Mapping[str, Iterable[object]]) -> dict[str, dict[Decimal, list[object]]]:
+    """The ``text`` features the one-hot encoder learnt codes held as numbers in (a category column of
+    1..5: those :func:`numbers_read_as_text` leaves out), each with its codes by their exact decimal
+    value (``{Decimal(1): [1], ...}``): what :func:`text_as_codes` reads text sent there as."""
+    from ctloop.storage import _number_value
+
+    wanted = set(numbers_read_as_text(text, trained))
+    out: dict[str, dict[Decimal, list[object]]] = {}
+    for column in text:
+        known = [v for v in trained.get(column, ()) if not _is_missing(v) and not _is_flag(v)]
+        if column in wanted or not known:
+            continue
+        codes: dict[Decimal, list[object]] = {}
+        for code in known:
+            codes.setdefault(_number_value(code), []).append(code.item() if isinstance(code, np.generic) else code)
+        out[column] = codes
+    return out
+
+
+@dataclass
+class CodesAsText:
+    """What :func:`text_as_codes` did to one column: ``read``, the text values read as the trained code
+    of their value; ``refused`` (no code of its value, several, or no number) and its first example."""
+
+    read: int = 0
+    refused: int = 0
+    example: Any = None  # the first text refused
+
+    def problem(self, codes: Mapping[Decimal, list[object]]) -> str:
+        """The first refused value and what it is not, e.g. ``'x', text that is none of the codes 1, 2, 3
+        it was trained on (numbers)`` (``codes``: :func:`trained_codes` of the feature)."""
+        shown = sorted((c for cs in codes.values() for c in cs), key=lambda c: (float(c), str(c)))  # type: ignore[arg-type]
+        listed = ", ".join(str(c) for c in shown[:8]) + (", …" if len(shown) > 8 else "")
+        return f"{self.example!r}, text that is none of the codes {listed} it was trained on (numbers)"
+
+
+def text_as_codes(values: Any, codes: Mapping[Decimal, list[object]], counts: CodesAsText) -> Any:
+    """``values`` (a pandas Series) with the text in it (``'1'``, ``'01'``, ``' 1.0'``: a JSON string, a v2
+    BYTES tensor, a Parquet string column) read as the code held as a number the model learnt (``codes``:
+    :func:`trained_codes`) when exactly one has its value: as text every row was an unknown category,
+    the feature ignored without a word. Numbers, flags and gaps as given. ``counts`` adds up what was
+    read and what could not be (no code of that value, or no number: refused by the callers naming the
+    feature and :meth:`CodesAsText.problem`). The one rule of the serving runtime (:func:`to_frame`) and
+    batch scoring (``ctloop.scoring``)."""
+    from decimal import Decimal
+
+    seen: dict[str, object] = {}
+
+    def code_of(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value not in seen:
+            text = value.strip()
+            found = codes.get(Decimal(text), []) if _DECIMAL_TEXT.fullmatch(text) else []
+            seen[value] = found[0] if len(found) == 1 else _REFUSED
+        code = seen[value]
+        if code is _REFUSED:
+            counts.refused += 1
+            if counts.example is None:
+                counts.example = value
+            return value
+        counts.read += 1
+        return code
+
+    if not any(isinstance(v, str) for v in values):
+        return values
+    return values.astype(object).map(code_of).astype(object)
+
+
+_REFUSED = object()
+
+
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
              text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Any] | None = None,
              counts: dict[str, NumbersAsText] | None = None, no_flags: Iterable[str] = (),
-             flags: Iterable[str] = ()):
+             flags: Iterable[str] = (), codes: Mapping[str, Mapping[Decimal, list[object]]] | None = None,
+             read_codes: dict[str, CodesAsText] | None = None):
     """The feature frame of a v1/v2 payload, columns in the model's order.
 
     ``numeric`` columns must hold numbers (or null): a value such as ``"abc"`` raises a
@@ -205,15 +285,20 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     True/False, ``train.core._bools_as_categories``, takes them). ``flags``: the text features
     trained on True/False alone: anything but ``true``/``false`` (or null) there — ``"true"``,
     ``"True"``, ``1``, ``0`` — matches no category either, and is refused the same way. Both
-    from :func:`flag_features`.
+    from :func:`flag_features`. ``codes``: the features learnt as codes held as numbers
+    (:func:`trained_codes`): text sent there (``"1"``, ``"01"``, a v2 BYTES tensor's ``b"1"``) is
+    the code of its value (:func:`text_as_codes`), counted in ``read_codes``; text that is no code
+    is refused naming the feature (as text it matched no category: the feature ignored).
     """
     try:
-        return _to_frame(payload, features, numeric, text, categories, counts, set(no_flags), set(flags))
+        return _to_frame(payload, features, numeric, text, categories, counts, set(no_flags), set(flags),
+                         codes or {}, read_codes)
     except OverflowError as exc:  # an integer beyond float range (JSON allows any number of digits)
         raise ServingError(f"a number in the payload is too large for a float (over 1.8e308): {exc}") from exc
 
 
-def _to_frame(payload, features, numeric, text, categories, counts, no_flags=frozenset(), flags=frozenset()):
+def _to_frame(payload, features, numeric, text, categories, counts, no_flags=frozenset(), flags=frozenset(),
+              codes=None, read_codes=None):
     import pandas as pd
 
     if not isinstance(payload, dict):  # a JSON list, string, number or null: `in` failed or misread it
@@ -303,6 +388,16 @@ def _to_frame(payload, features, numeric, text, categories, counts, no_flags=fro
                 as_numbers = numbers_as_text(values, (categories or {}).get(column), seen)
                 if seen is not None and seen.numbers:
                     counts.setdefault(column, NumbersAsText()).add(seen)
+            elif column in codes and not bad.any():  # text for codes learnt as numbers: the code of its value
+                tally = CodesAsText()
+                as_numbers = text_as_codes(values, codes[column], tally)
+                if tally.refused:
+                    i = next(i for i, v in enumerate(values) if isinstance(v, str) and v == tally.example)
+                    raise ServingError(f"feature {column!r}: instance {i} has {tally.problem(codes[column])}"
+                                       + (f" ({tally.refused} instances in all)" if tally.refused > 1 else "")
+                                       + "; send one of the codes, as a number or its text")
+                if read_codes is not None and tally.read:
+                    read_codes.setdefault(column, CodesAsText()).read += tally.read
             else:
                 as_numbers = values
             what = ("a single value (text or number; it was trained on text, not true/false)" if column in no_flags
@@ -346,4 +441,5 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["decode", "flag_features", "instances", "refuse_nan", "tensor_text", "to_frame", "v1_response", "v2_response"]
+__all__ = ["CodesAsText", "decode", "flag_features", "instances", "refuse_nan", "tensor_text", "text_as_codes",
+           "to_frame", "trained_codes", "v1_response", "v2_response"]

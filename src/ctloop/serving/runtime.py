@@ -7,7 +7,9 @@ per-model-version Prometheus metrics on the model server's ``/metrics``:
 ``ctloop_predict_seconds{model_name,model_version}`` and
 ``ctloop_numbers_as_text_total{model_name,model_version,feature,outcome}`` (numbers sent for a
 feature trained as text, read as the trained category of their value:
-:func:`ctloop.storage.numbers_as_text`).
+:func:`ctloop.storage.numbers_as_text`) and ``ctloop_text_as_codes_total{model_name,model_version,feature}``
+(text sent for a feature trained on codes held as numbers, read as the code of its value:
+:func:`ctloop.serving.payload.text_as_codes`; text that is no code is refused, a 400).
 
 Every response names the model and version that answered (``CTLOOP_MODEL_VERSION``, from the
 pod's ``ctloop.dev/model-version`` label through the downward API): v1
@@ -58,6 +60,7 @@ from prometheus_client import Counter, Histogram
 from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
 from ctloop.serving.payload import (
+    CodesAsText,
     decode,
     flag_features,
     instances,
@@ -65,6 +68,7 @@ from ctloop.serving.payload import (
     refuse_nan,
     tensor_text,
     to_frame,
+    trained_codes,
     v1_response,
     v2_response,
 )
@@ -74,6 +78,9 @@ PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_
 # numbers sent for a feature trained as text (ctloop.storage.numbers_as_text), by how they were read
 NUMBERS_AS_TEXT = Counter("ctloop_numbers_as_text_total", "Numbers sent for a feature trained as text, read as text",
                           ["model_name", "model_version", "feature", "outcome"])
+# text sent for a feature trained on codes held as numbers (ctloop.serving.payload.text_as_codes), read as the code
+TEXT_AS_CODES = Counter("ctloop_text_as_codes_total", "Text sent for a feature trained on codes held as numbers, "
+                        "read as the code of its value", ["model_name", "model_version", "feature"])
 LATENCY = Histogram("ctloop_predict_seconds", "Prediction latency", ["model_name", "model_version"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 
@@ -92,6 +99,7 @@ class CtloopModel(kserve.Model):
         self.text: list[str] = []
         self.as_text: list[str] = []  # text features whose numbers are read as text (not codes trained as numbers)
         self.categories: dict[str, Any] = {}  # text feature → its trained categories written as numbers
+        self.codes: dict[str, Any] = {}  # feature trained on codes held as numbers → its codes by value
         self.no_flags: list[str] = []  # text features whose trained categories hold no True/False
         self.flags: list[str] = []  # text features trained on True/False alone
         self.unused: list[str] = []  # features learnt from no training row (ctloop.scoring.unused_features)
@@ -126,6 +134,7 @@ class CtloopModel(kserve.Model):
         trained = trained_categories(self.model)
         self.categories = {c: number_categories(trained[c]) for c in self.text if c in trained}
         self.as_text = numbers_read_as_text(self.text, trained)  # not codes trained as numbers (1..5)
+        self.codes = trained_codes(self.text, trained)  # those: text sent there is read as the code ('1' → 1)
         # every outcome's series from the start, at 0: one born at its first error (already 1) is
         # invisible to increase(), so a canary's first errors were missing from its error rate
         for outcome in ("ok", "invalid", "error"):
@@ -158,8 +167,9 @@ class CtloopModel(kserve.Model):
             else:
                 body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
+            codes: dict[str, CodesAsText] = {}
             frame = to_frame(body, self.features, self.numeric, self.as_text, self.categories, read,
-                             no_flags=self.no_flags, flags=self.flags)
+                             no_flags=self.no_flags, flags=self.flags, codes=self.codes, read_codes=codes)
             if self.unused:  # whatever was sent there: the empty column the model was trained on
                 frame = frame.assign(**{name: float("nan") for name in self.unused})
         except (ServingError, ValueError, TypeError, KeyError) as exc:
@@ -172,6 +182,8 @@ class CtloopModel(kserve.Model):
             raise
         PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
         self._count_numbers_as_text(label, read)
+        for feature, tally in codes.items():
+            TEXT_AS_CODES.labels(self.name, label, feature).inc(tally.read)
         LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
         if v2:
             return kserve.InferResponse.from_rest(
