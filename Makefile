@@ -104,9 +104,10 @@ tools: ## install system tools the tests need (promtool/prometheus, pushgateway,
 demo: $(STAMP) ## run the continuous-training pipeline locally over synthetic drifting data, then a backtest
 	$(BIN)/ctloop demo
 
-# pytest's rewritten test modules written once over all cores (.ci/rewrite_tests.py): each worker
-# rewrote all ~950 itself (~11 s of CPU each); a failure here only costs that time ("-")
-REWRITE_TESTS = -$(BIN)/python .ci/rewrite_tests.py tests
+# pytest's rewritten test modules written once over all cores (.ci/rewrite_tests.py), with the
+# configuration the run's pytest gets (PYTEST_ARGS): each worker rewrote all ~950 itself (~11 s
+# of CPU each); a failure here only costs that time ("-")
+REWRITE_TESTS = -$(BIN)/python .ci/rewrite_tests.py $(PYTEST_ARGS)
 
 .PHONY: test
 test: $(STAMP) $(SERVING_STAMP) tools ## run every test (unit, component, compiled pipeline, manifests, local end-to-end)

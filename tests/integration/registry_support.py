@@ -58,8 +58,11 @@ def register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: tu
     the champion.
 
     Into a fresh local sqlite store (its database and ``mlartifacts`` not there yet) the same
-    registration (name, frame, seeds) is made once per test process and copied
-    (:func:`_copied_from_template`): two fits and two logged models cost ~2 s of CPU a call."""
+    registration (name, seeds and a frame identical in values, dtypes and categories:
+    :func:`template_key`) is made once per test process and copied (:func:`copy_store`): two fits
+    and two logged models cost ~2 s of CPU a call. Copies of one template share its run ids,
+    logged-model ids, registration-id tags and timestamps: stores that must differ in those
+    register apart (:func:`_register_fitted`)."""
     copied = _copied_from_template(tracking_uri, name, frame, seeds)
     if copied is not None:
         return copied
@@ -80,7 +83,19 @@ def _register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: t
     return reg
 
 
-_TEMPLATES: dict[tuple, Path] = {}  # (name, frame digest, seeds) -> the store registered once
+_TEMPLATES: dict[tuple, Path] = {}  # template_key(...) -> the store registered once
+
+
+def template_key(name: str, frame: pd.DataFrame, seeds: tuple[int, ...]) -> tuple[str, tuple[int, ...], str]:
+    """What a registration depends on: ``name``, ``seeds`` and the SHA-256 of the pickled
+    ``frame`` (its values with their types, dtypes, categories and their order, index and column
+    names). Frames ``hash_pandas_object`` cannot tell apart (``1`` and ``"1"`` in an object column,
+    one categorical's categories in another order) never share a key; equal frames pickled
+    differently only cost a registration."""
+    import hashlib
+    import pickle
+
+    return name, tuple(seeds), hashlib.sha256(pickle.dumps(frame, protocol=5)).hexdigest()
 
 
 def _plain_dir(uri: str) -> Path | None:
@@ -95,21 +110,14 @@ def _plain_dir(uri: str) -> Path | None:
 
 
 def _copied_from_template(uri: str, name: str, frame: pd.DataFrame, seeds: tuple[int, ...]) -> MlflowRegistry | None:
-    """The registration copied from this process's template (made on first use): the database and
-    ``mlartifacts`` copied next to each other, every template path in the database rewritten to
-    the copy's (experiments, runs, logged models, model versions, and each ``MLmodel``'s
-    ``artifact_path``), as if registered there.
-    ``None`` (register for real) for any other store."""
-    import shutil
-    import sqlite3
+    """The registration copied (:func:`copy_store`) from this process's template of
+    :func:`template_key` (registered on first use); ``None`` (register for real) for any store
+    :func:`copy_store` cannot take."""
     import tempfile
 
-    dest = _plain_dir(uri)
-    if dest is None:
+    if _plain_dir(uri) is None:
         return None
-    db_name = Path(uri[len("sqlite:///"):]).name
-    digest = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
-    key = (name, tuple(seeds), tuple(frame.columns), tuple(map(str, frame.dtypes)), digest)
+    key = template_key(name, frame, seeds)
     template = _TEMPLATES.get(key)
     if template is None or not (template / "mlflow.db").exists():
         root = Path(tempfile.mkdtemp(prefix="registered-")).resolve()
@@ -117,6 +125,26 @@ def _copied_from_template(uri: str, name: str, frame: pd.DataFrame, seeds: tuple
             return None
         _register_fitted(f"sqlite:///{root / 'mlflow.db'}", name, frame, seeds)
         _TEMPLATES[key] = template = root
+    return copy_store(template, uri)
+
+
+def copy_store(template: Path, uri: str) -> MlflowRegistry:
+    """The store ``template`` (a directory holding ``mlflow.db`` and its ``mlartifacts``, the
+    artifact root of a local sqlite store) copied to ``uri``, a fresh ``sqlite:///DIR/NAME.db``
+    (neither it nor ``DIR/mlartifacts`` there yet; a path a file URI holds verbatim): the database
+    and ``mlartifacts`` copied next to each other, every template path rewritten to the copy's (in
+    the database: experiments, runs, logged models, model versions; in the artifacts: each
+    ``MLmodel``'s ``artifact_path``), as if registered there. The copy shares the template's run
+    ids, logged-model ids, registration-id tags and timestamps. MLflow (and its environment) is
+    left pointing at ``uri``, where a registration leaves it."""
+    import shutil
+    import sqlite3
+
+    dest = _plain_dir(uri)
+    if dest is None:
+        raise ValueError(f"copy_store: {uri!r} is not a fresh sqlite:///DIR/NAME.db store with a plain path")
+    template = Path(template).resolve()
+    db_name = Path(uri[len("sqlite:///"):]).name
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template / "mlflow.db", dest / db_name)
     shutil.copytree(template / "mlartifacts", dest / "mlartifacts")

@@ -14,7 +14,7 @@ from ctloop.components.validate.component import validate_serving
 from ctloop.serving import rollout
 from ctloop.serving.rollout import CONFLICT_ATTEMPTS
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
-from tests.integration.registry_support import register_fitted
+from tests.integration.registry_support import copy_store, register_fitted
 
 NS, ISVC, MODEL = "ml", "credit", "credit-model"
 RELEASE = {"inference_service": ISVC, "namespace": NS, "timeout_seconds": 10}
@@ -35,34 +35,12 @@ def registered_template(tmp_path_factory):
 
 @pytest.fixture
 def registered(registered_template, tmp_path):
-    """A store of its own holding what :func:`registered_template` registered: the database and
-    its artifacts (``mlartifacts``) copied next to each other, every path of the template in the
-    database rewritten to the copy's (experiments, runs, logged models, model versions), so
-    nothing a test writes or reads reaches the template or another test's store."""
-    import shutil
-    import sqlite3
-
-    import mlflow
-
-    from ctloop.registry import MlflowRegistry
-
-    dest = tmp_path / "store"
-    shutil.copytree(registered_template, dest)
-    old, new = str(registered_template.resolve()), str(dest.resolve())
-    with sqlite3.connect(dest / "mlflow.db") as db:
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-            for _, column, kind, *_ in db.execute(f'PRAGMA table_info("{table}")').fetchall():
-                if any(t in kind.upper() for t in ("CHAR", "TEXT", "CLOB")):
-                    db.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?) '
-                               f'WHERE instr("{column}", ?) > 0', (old, new, old))
-        left = [(t, c) for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-                for _, c, kind, *_ in db.execute(f'PRAGMA table_info("{t}")').fetchall()
-                if any(k in kind.upper() for k in ("CHAR", "TEXT", "CLOB"))
-                and db.execute(f'SELECT 1 FROM "{t}" WHERE instr("{c}", ?) > 0', (old,)).fetchone()]
-    assert not left, f"template paths left in the copy: {left}"
-    uri = f"sqlite:///{dest / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)  # where register_fitted leaves it, as when each test registered its own
-    return uri, MlflowRegistry(uri)
+    """``(uri, registry)`` of a store of its own holding what :func:`registered_template`
+    registered, copied by :func:`tests.integration.registry_support.copy_store` (every template
+    path rewritten, in the database and in each ``MLmodel``), so nothing a test writes or reads
+    reaches the template or another test's store."""
+    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
+    return uri, copy_store(registered_template, uri)
 
 
 @pytest.fixture
