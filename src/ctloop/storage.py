@@ -1863,8 +1863,11 @@ class _S3(_Remote):
         carries no ``NextContinuationToken`` is a DataSourceError. botocore's paginator ends there without a
         word, and a store answering ListObjects (V1) to a V2 request (older Ceph RGW, some gateways) is
         such a store: before round 45 a listing of its prefix stopped at the first 1,000 keys, and the
-        rest of the data was left out silently."""
+        rest of the data was left out silently. A token sent again (a store or gateway paging wrongly) is a
+        DataSourceError too: botocore's paginator refused it ("The same next token was received twice"),
+        and asking with it again would list the same pages forever."""
         token = None
+        seen: set[str] = set()
         listed = 0
         while True:
             page = self.client().list_objects_v2(Bucket=loc.bucket, Prefix=prefix,
@@ -1879,6 +1882,12 @@ class _S3(_Remote):
                     f"{loc.uri}: {self.endpoint()} marked its listing of {loc.bucket}/{prefix} as cut short after "
                     f"{listed:,} keys but sent no continuation token (NextContinuationToken), so the rest cannot be "
                     "listed: the store does not implement ListObjectsV2 paging; upgrade it or read from another store")
+            if token in seen:
+                raise DataSourceError(
+                    f"{loc.uri}: {self.endpoint()} sent the same continuation token (NextContinuationToken) twice "
+                    f"while listing {loc.bucket}/{prefix} ({listed:,} keys listed so far), so its listing never "
+                    "ends: the store does not implement ListObjectsV2 paging; upgrade it or read from another store")
+            seen.add(token)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         with self.errors(loc):
@@ -1918,7 +1927,8 @@ class _S3(_Remote):
 
     def bucket_region(self, loc: Location) -> str:
         """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
-        given with a 403 too), else the client's; asked once per endpoint and bucket. boto3 follows S3's
+        given with a 403 too), else the client's; asked once per endpoint and bucket (a store that sends no
+        such header too: before, it was asked again before every dataset scan). boto3 follows S3's
         301 PermanentRedirect to a bucket of another region; pyarrow 25.0.1's S3FileSystem does not (its
         AWS SDK for C++ client is signed for one region): a bucket outside AWS_DEFAULT_REGION read through
         boto3 and failed every dataset scan ("AWS Error UNKNOWN (HTTP status 301) during HeadObject")."""
@@ -1929,12 +1939,14 @@ class _S3(_Remote):
         if cache not in _S3_BUCKET_REGIONS:
             with self.errors(loc):  # an endpoint that does not answer: one line now, not Arrow's later
                 try:
-                    headers = client.head_bucket(Bucket=loc.bucket)["ResponseMetadata"]["HTTPHeaders"]
+                    answer = client.head_bucket(Bucket=loc.bucket)["ResponseMetadata"]
                 except bexc.ClientError as exc:  # 403 (no s3:ListBucket) names it too; 404: the scan says so
-                    headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-            if not headers.get("x-amz-bucket-region"):
-                return client.meta.region_name
-            _S3_BUCKET_REGIONS[cache] = headers["x-amz-bucket-region"]
+                    answer = exc.response.get("ResponseMetadata", {})
+            region = answer.get("HTTPHeaders", {}).get("x-amz-bucket-region")
+            if not region and int(answer.get("HTTPStatusCode") or 500) >= 500:
+                return client.meta.region_name  # a failing store's answer names nothing: asked again next time
+            # no header (MinIO, Ceph RGW, most stores outside AWS): the client's region, remembered too
+            _S3_BUCKET_REGIONS[cache] = region or client.meta.region_name
         return _S3_BUCKET_REGIONS[cache]
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
