@@ -1539,12 +1539,22 @@ class _S3(_Remote):
                 raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack "
                                       f"permission ({code}); allow s3:GetObject, s3:PutObject and "
                                       f"s3:ListBucket on bucket {loc.bucket!r}") from exc
-            if code in ("SlowDown", "TooManyRequests", "RequestLimitExceeded") or status in (429, 503):
+            # botocore names a bodyless answer (a HEAD's, a proxy's HTML page) by its status: "503", said once
+            answered = " ".join(dict.fromkeys(str(part) for part in (status, code) if part))
+            why = f" ({error['Message']})" if error.get("Message") else ""
+            if code in ("SlowDown", "TooManyRequests", "RequestLimitExceeded") or code.startswith("Throttl") or (
+                    status == 429):
                 # throttled past botocore's retries (a prefix's request rate, MinIO's and Ceph's 503 SlowDown):
                 # before round 45 "S3 refused the request", read as one object's fault and skipped object by object
-                raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {status} "
-                                       f"{code} {self.retried()} ({error.get('Message', '')}): lower the request rate "
-                                       "(fewer jobs reading or writing one prefix at once) and run again") from exc
+                raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {answered} "
+                                       f"{self.retried()}{why}: lower the request rate (fewer jobs reading or writing "
+                                       "one prefix at once) and run again") from exc
+            if isinstance(status, int) and status >= 500:
+                # a failing store or the proxy before it (503 from a load balancer with no backend, 500
+                # InternalError): not throttling, and not one object's fault either (before, every 503 was
+                # "throttled ... lower the request rate", and another 5xx "S3 refused the request")
+                raise StoreUnavailable(f"{self.endpoint()} answered {answered} for {loc.uri} {self.retried()}{why}: "
+                                       "the store is failing, not the network path; run again later") from exc
             raise DataSourceError(f"{loc.uri}: S3 refused the request ({code or status}: "
                                   f"{error.get('Message', '')})") from exc
         except (bexc.EndpointConnectionError, bexc.ConnectTimeoutError, bexc.ReadTimeoutError,
