@@ -49,6 +49,7 @@ import mimetypes
 import os
 import re
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -472,9 +473,16 @@ class _Local:
             # flushed, then renamed and the directory flushed: acknowledged means on the disk (before, a
             # requeue ledger compacted and its parts deleted could come back empty after a power loss);
             # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
+            try:  # a file replaced keeps its permissions, from before its new bytes are written
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except FileNotFoundError:
+                mode = None  # a new file: the default mode
+            if mode is not None:
+                _create_with_mode(tmp, mode | stat.S_IWUSR)  # writable by its writer until written
             _write_durably(tmp, data)
-            with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
-                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            if mode is not None and not mode & stat.S_IWUSR:  # a read-only file is read-only again
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, mode)
             tmp.replace(path)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
@@ -591,6 +599,23 @@ def _short(name: str) -> str:
     written: "File name too long" (the temporary file's name was)."""
     raw = os.fsencode(name)
     return name if len(raw) <= 200 else hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _create_with_mode(path: Path, mode: int) -> None:
+    """Create ``path`` empty with the permissions ``mode`` (those of the file it will replace), before a
+    byte is written to it (:func:`_write_durably` then writes it, keeping its mode): made with ``mode``
+    less the umask, then set exactly (``fchmod``: the umask's bits, setgid) where the file system allows
+    it. A file system that refuses chmod (blobfuse ENOSYS, ADLS 403, a blob CSI mount's ENOTSUP: modes
+    come from the mount options there) keeps what it gave. Before, the new bytes were written and flushed
+    with the default mode (0644) and the mode set after: a 0600 file's new bytes were readable by every
+    user for the write's ~10 ms, and a refused chmod failed the whole write."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def _write_durably(path: Path, data: bytes) -> None:
