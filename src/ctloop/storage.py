@@ -592,13 +592,21 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     return sorted(loc.child(n) for n, size in named if empty or size)
 
 
+_NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+
+
 def _short(name: str) -> str:
-    """``name`` for the temporary and lock files beside it (``.NAME.<8 hex>.tmp``, ``.NAME.lock.x.takeover``):
-    as it is when that leaves room under NAME_MAX (255 bytes), else the hex SHA-256 of its bytes (32 digits,
-    one per name). Before round 45 a file name of 230 to 255 bytes, which the file system takes, could not be
-    written: "File name too long" (the temporary file's name was)."""
+    """``name`` for the temporary and lock files beside it (``.NAME.<8 hex>.tmp``, ``.NAME.lock``,
+    ``.NAME.lock.x`` and the takeover guards ``.NAME.lock.x.takeover`` ... up to ``_TAKEOVER_DEPTH + 1``
+    levels, the longest): as it is while the longest fits NAME_MAX (255 bytes: names up to 220 bytes), else
+    the hex SHA-256 of its bytes (32 digits, one per name). Before round 45 a file name of 242 to 255 bytes,
+    which the file system takes, could not be written or created ("File name too long": the temporary
+    file's name was), and on a file system without hard links a dead writer's lock of a name over 220 bytes
+    could not be taken over (its guard's name was too long). Names kept as they were exclude writers of the
+    release before (they take the same lock files); only names over 220 bytes changed lock names."""
     raw = os.fsencode(name)
-    return name if len(raw) <= 200 else hashlib.sha256(raw).hexdigest()[:32]
+    longest = len(b".") + len(raw) + len(b".lock.x") + len(b".takeover") * (_TAKEOVER_DEPTH + 1)
+    return name if longest <= _NAME_MAX else hashlib.sha256(raw).hexdigest()[:32]
 
 
 def _create_with_mode(path: Path, mode: int) -> None:
