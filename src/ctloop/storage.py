@@ -49,6 +49,7 @@ import mimetypes
 import os
 import re
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -472,9 +473,16 @@ class _Local:
             # flushed, then renamed and the directory flushed: acknowledged means on the disk (before, a
             # requeue ledger compacted and its parts deleted could come back empty after a power loss);
             # ~10 ms a write instead of 0.3 on ext4 (docs/storage.md)
+            try:  # a file replaced keeps its permissions, from before its new bytes are written
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except FileNotFoundError:
+                mode = None  # a new file: the default mode
+            if mode is not None:
+                _create_with_mode(tmp, mode | stat.S_IWUSR)  # writable by its writer until written
             _write_durably(tmp, data)
-            with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
-                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            if mode is not None and not mode & stat.S_IWUSR:  # a read-only file is read-only again
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, mode)
             tmp.replace(path)
         except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
             try:
@@ -584,13 +592,38 @@ def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: 
     return sorted(loc.child(n) for n, size in named if empty or size)
 
 
+_NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+
+
 def _short(name: str) -> str:
-    """``name`` for the temporary and lock files beside it (``.NAME.<8 hex>.tmp``, ``.NAME.lock.x.takeover``):
-    as it is when that leaves room under NAME_MAX (255 bytes), else the hex SHA-256 of its bytes (32 digits,
-    one per name). Before round 45 a file name of 230 to 255 bytes, which the file system takes, could not be
-    written: "File name too long" (the temporary file's name was)."""
+    """``name`` for the temporary and lock files beside it (``.NAME.<8 hex>.tmp``, ``.NAME.lock``,
+    ``.NAME.lock.x`` and the takeover guards ``.NAME.lock.x.takeover`` ... up to ``_TAKEOVER_DEPTH + 1``
+    levels, the longest): as it is while the longest fits NAME_MAX (255 bytes: names up to 220 bytes), else
+    the hex SHA-256 of its bytes (32 digits, one per name). Before round 45 a file name of 242 to 255 bytes,
+    which the file system takes, could not be written or created ("File name too long": the temporary
+    file's name was), and on a file system without hard links a dead writer's lock of a name over 220 bytes
+    could not be taken over (its guard's name was too long). Names kept as they were exclude writers of the
+    release before (they take the same lock files); only names over 220 bytes changed lock names."""
     raw = os.fsencode(name)
-    return name if len(raw) <= 200 else hashlib.sha256(raw).hexdigest()[:32]
+    longest = len(b".") + len(raw) + len(b".lock.x") + len(b".takeover") * (_TAKEOVER_DEPTH + 1)
+    return name if longest <= _NAME_MAX else hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _create_with_mode(path: Path, mode: int) -> None:
+    """Create ``path`` empty with the permissions ``mode`` (those of the file it will replace), before a
+    byte is written to it (:func:`_write_durably` then writes it, keeping its mode): made with ``mode``
+    less the umask, then set exactly (``fchmod``: the umask's bits, setgid) where the file system allows
+    it. A file system that refuses chmod (blobfuse ENOSYS, ADLS 403, a blob CSI mount's ENOTSUP: modes
+    come from the mount options there) keeps what it gave. Before, the new bytes were written and flushed
+    with the default mode (0644) and the mode set after: a 0600 file's new bytes were readable by every
+    user for the write's ~10 ms, and a refused chmod failed the whole write."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -1539,12 +1572,22 @@ class _S3(_Remote):
                 raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack "
                                       f"permission ({code}); allow s3:GetObject, s3:PutObject and "
                                       f"s3:ListBucket on bucket {loc.bucket!r}") from exc
-            if code in ("SlowDown", "TooManyRequests", "RequestLimitExceeded") or status in (429, 503):
+            # botocore names a bodyless answer (a HEAD's, a proxy's HTML page) by its status: "503", said once
+            answered = " ".join(dict.fromkeys(str(part) for part in (status, code) if part))
+            why = f" ({error['Message']})" if error.get("Message") else ""
+            if code in ("SlowDown", "TooManyRequests", "RequestLimitExceeded") or code.startswith("Throttl") or (
+                    status == 429):
                 # throttled past botocore's retries (a prefix's request rate, MinIO's and Ceph's 503 SlowDown):
                 # before round 45 "S3 refused the request", read as one object's fault and skipped object by object
-                raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {status} "
-                                       f"{code} {self.retried()} ({error.get('Message', '')}): lower the request rate "
-                                       "(fewer jobs reading or writing one prefix at once) and run again") from exc
+                raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {answered} "
+                                       f"{self.retried()}{why}: lower the request rate (fewer jobs reading or writing "
+                                       "one prefix at once) and run again") from exc
+            if isinstance(status, int) and status >= 500:
+                # a failing store or the proxy before it (503 from a load balancer with no backend, 500
+                # InternalError): not throttling, and not one object's fault either (before, every 503 was
+                # "throttled ... lower the request rate", and another 5xx "S3 refused the request")
+                raise StoreUnavailable(f"{self.endpoint()} answered {answered} for {loc.uri} {self.retried()}{why}: "
+                                       "the store is failing, not the network path; run again later") from exc
             raise DataSourceError(f"{loc.uri}: S3 refused the request ({code or status}: "
                                   f"{error.get('Message', '')})") from exc
         except (bexc.EndpointConnectionError, bexc.ConnectTimeoutError, bexc.ReadTimeoutError,
@@ -1863,8 +1906,11 @@ class _S3(_Remote):
         carries no ``NextContinuationToken`` is a DataSourceError. botocore's paginator ends there without a
         word, and a store answering ListObjects (V1) to a V2 request (older Ceph RGW, some gateways) is
         such a store: before round 45 a listing of its prefix stopped at the first 1,000 keys, and the
-        rest of the data was left out silently."""
+        rest of the data was left out silently. A token sent again (a store or gateway paging wrongly) is a
+        DataSourceError too: botocore's paginator refused it ("The same next token was received twice"),
+        and asking with it again would list the same pages forever."""
         token = None
+        seen: set[str] = set()
         listed = 0
         while True:
             page = self.client().list_objects_v2(Bucket=loc.bucket, Prefix=prefix,
@@ -1879,6 +1925,12 @@ class _S3(_Remote):
                     f"{loc.uri}: {self.endpoint()} marked its listing of {loc.bucket}/{prefix} as cut short after "
                     f"{listed:,} keys but sent no continuation token (NextContinuationToken), so the rest cannot be "
                     "listed: the store does not implement ListObjectsV2 paging; upgrade it or read from another store")
+            if token in seen:
+                raise DataSourceError(
+                    f"{loc.uri}: {self.endpoint()} sent the same continuation token (NextContinuationToken) twice "
+                    f"while listing {loc.bucket}/{prefix} ({listed:,} keys listed so far), so its listing never "
+                    "ends: the store does not implement ListObjectsV2 paging; upgrade it or read from another store")
+            seen.add(token)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         with self.errors(loc):
@@ -1918,7 +1970,8 @@ class _S3(_Remote):
 
     def bucket_region(self, loc: Location) -> str:
         """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
-        given with a 403 too), else the client's; asked once per endpoint and bucket. boto3 follows S3's
+        given with a 403 too), else the client's; asked once per endpoint and bucket (a store that sends no
+        such header too: before, it was asked again before every dataset scan). boto3 follows S3's
         301 PermanentRedirect to a bucket of another region; pyarrow 25.0.1's S3FileSystem does not (its
         AWS SDK for C++ client is signed for one region): a bucket outside AWS_DEFAULT_REGION read through
         boto3 and failed every dataset scan ("AWS Error UNKNOWN (HTTP status 301) during HeadObject")."""
@@ -1929,12 +1982,14 @@ class _S3(_Remote):
         if cache not in _S3_BUCKET_REGIONS:
             with self.errors(loc):  # an endpoint that does not answer: one line now, not Arrow's later
                 try:
-                    headers = client.head_bucket(Bucket=loc.bucket)["ResponseMetadata"]["HTTPHeaders"]
+                    answer = client.head_bucket(Bucket=loc.bucket)["ResponseMetadata"]
                 except bexc.ClientError as exc:  # 403 (no s3:ListBucket) names it too; 404: the scan says so
-                    headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-            if not headers.get("x-amz-bucket-region"):
-                return client.meta.region_name
-            _S3_BUCKET_REGIONS[cache] = headers["x-amz-bucket-region"]
+                    answer = exc.response.get("ResponseMetadata", {})
+            region = answer.get("HTTPHeaders", {}).get("x-amz-bucket-region")
+            if not region and int(answer.get("HTTPStatusCode") or 500) >= 500:
+                return client.meta.region_name  # a failing store's answer names nothing: asked again next time
+            # no header (MinIO, Ceph RGW, most stores outside AWS): the client's region, remembered too
+            _S3_BUCKET_REGIONS[cache] = region or client.meta.region_name
         return _S3_BUCKET_REGIONS[cache]
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:

@@ -1,10 +1,13 @@
 """A local file whose name is long but valid could not be written (round 45, storage).
 
 Local writes go through a temporary file beside the target (``.NAME.<8 hex>.tmp``, renamed into
-place) and creates on file systems without hard links through ``.NAME.lock`` and ``.NAME.lock.x``:
-each adds up to 21 bytes to the name. A file name of 235 to 255 bytes, which Linux file systems take
+place: 14 bytes more than the name) and creates on file systems without hard links through
+``.NAME.lock``, ``.NAME.lock.x`` and, to take a dead writer's lock over, ``.NAME.lock.x.takeover``
+guards up to three deep (35 bytes more). A file name of 242 to 255 bytes, which Linux file systems take
 (NAME_MAX 255), failed with "cannot write ...: File name too long" — a Hive partition value or a
-generated model name is that long soon enough. Now such a name's helpers are named by its hash."""
+generated model name is that long soon enough. Now the helpers of a name over 220 bytes (where the
+deepest guard would not fit) are named by its hash; shorter names keep theirs
+(tests/unit/test_fix45e_storage_long_name_locks.py)."""
 
 from __future__ import annotations
 
