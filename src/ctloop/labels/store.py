@@ -956,6 +956,7 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
         _refuse_repeated_header,
         csv_compression,
         refuse_other_encoding,
+        refuse_other_separator,
     )
 
     with _open_stream(source_uri) as stream:
@@ -971,6 +972,7 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
         names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
     except pd.errors.EmptyDataError as exc:  # only blank lines
         raise DataSourceError(f"{source_uri} has no columns or rows") from exc
+    refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
