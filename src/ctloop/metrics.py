@@ -200,6 +200,16 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
     return np.asarray(table, dtype=int)[codes], labels
 
 
+def same_class_text(value: Any, name: Any) -> bool:
+    """Whether the label ``value`` is the text class ``name`` written in another case or with other
+    surrounding spaces (``'Yes'`` is ``'yes'``), as ``prepare_data`` and the fit refuse two spellings
+    of a class (``train.core.check_labels``); single characters differing in case (``'A'``, ``'a'``)
+    stay apart. The one rule of the gate (``components/evaluate``) and of realized metrics
+    (:func:`ctloop.labels.realized.as_classes`)."""
+    return (isinstance(value, str) and isinstance(name, str) and value.strip().casefold() == name.strip().casefold()
+            and (value.strip() == name.strip() or len(name.strip()) > 1))
+
+
 def known_classes(y: Any, classes: list) -> np.ndarray:
     """Which labels are classes of the model (see :func:`class_positions` for the matching)."""
     import numpy as np
@@ -337,5 +347,6 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
 
 
 __all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "TASKS", "names", "default_primary", "check_name",
-           "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "known_classes", "classification",
+           "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "same_class_text", "known_classes",
+           "classification",
            "regression", "compute", "probability_matrix"]
