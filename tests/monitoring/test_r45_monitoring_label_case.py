@@ -42,3 +42,20 @@ def test_the_gate_and_realized_metrics_share_the_one_rule():
     from ctloop import metrics as M
 
     assert M.same_class_text(" Yes", "yes") and not M.same_class_text("A", "a") and not M.same_class_text(1, "1")
+
+
+def test_the_monitor_scores_labels_in_another_case_and_warns_of_none_left_out():
+    from ctloop.components.monitor.core import WindowJudgement, _realized
+    from ctloop.labels.join import JoinResult
+    from ctloop.monitoring.champion import Champion
+    from ctloop.monitoring.rules import Verdict
+
+    frame = _joined(["Yes", "No", "Yes", "No"]).assign(model_version="3")
+    out = WindowJudgement(pd.Timestamp("2026-01-01", tz="UTC"), "accuracy", {"realized": None, "realized_rows": 0},
+                          Verdict(False, "none", ""))
+    champion = Champion("3", "classification", ["x"], CLASSES, None)
+    _realized(out, JoinResult(frame), champion, "prediction_1", None)
+    # was: realized None on 0 rows, "4 labels left out of the realized metric: not a class of the champion"
+    assert (out.record["realized"], out.record["realized_rows"]) == (1.0, 4)
+    assert not [w for w in out.warnings if "left out" in w]
+    assert out.series["realized_accuracy.model_version.3"] == 1.0
