@@ -406,9 +406,7 @@ def _classes_as_written(classes: list, y: Any, others: list) -> dict[Any, Any]:
             continue
         same = [v for v, p in zip(values, positions, strict=True) if p == i and key(v) not in own]
         if not same and isinstance(name, str):
-            same = [v for v in values if isinstance(v, str) and key(v) not in own
-                    and text_key(v) == text_key(name)
-                    and (text_form(v) == text_form(name) or len(text_form(name)) > 1)]
+            same = [v for v in values if isinstance(v, str) and key(v) not in own and M.same_class_text(v, name)]
         if len(same) == 1 and same[0] not in out.values():
             out[name] = same[0]
     return out

@@ -433,7 +433,13 @@ def _volume(out: WindowJudgement, facts: _Frame | _State, champion: Champion, pr
 
 def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, score: str | list[str],
               cfg: MonitoringConfig) -> None:
-    from ctloop.labels.realized import metric_value, realized_metrics, scorable, score_columns
+    from ctloop.labels.realized import (
+        as_classes,
+        metric_value,
+        realized_metrics,
+        scorable,
+        score_columns,
+    )
     from ctloop.monitoring.store import metric_key
     from ctloop.monitoring.triggers import served_realized
 
@@ -469,6 +475,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         scored = np.column_stack([np.isfinite(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float))
                                   for c in columns]).all(axis=1)
         rows = frame.loc[scored if mask is None else scored & mask.to_numpy(), [*columns, LABEL]]
+        if champion.task == "classification":  # 'Yes' labels of the class 'yes' read as the gate reads them
+            rows = rows.assign(**{LABEL: as_classes(rows[LABEL], champion.classes)})
         usable = scorable(rows[LABEL], champion.classes, champion.task)
         if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]

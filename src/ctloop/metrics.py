@@ -200,6 +200,19 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
     return np.asarray(table, dtype=int)[codes], labels
 
 
+def same_class_text(value: Any, name: Any) -> bool:
+    """Whether the label ``value`` is the text class ``name`` written another way: in another case,
+    with other surrounding spaces or in another Unicode form (``'Yes'`` is ``'yes'``, NFD
+    ``'cafe\u0301'`` is NFC ``'café'``), under the fit's key :func:`ctloop.contract.text_key`, as
+    ``prepare_data`` and the fit refuse two spellings of a class (``train.core.check_labels``);
+    single characters differing in case (``'A'``, ``'a'``) stay apart. The one rule of the gate
+    (``components/evaluate``) and of realized metrics (:func:`ctloop.labels.realized.as_classes`)."""
+    from ctloop.contract import text_key, written
+
+    return (isinstance(value, str) and isinstance(name, str) and text_key(value) == text_key(name)
+            and (written(value) == written(name) or len(written(name)) > 1))
+
+
 def known_classes(y: Any, classes: list) -> np.ndarray:
     """Which labels are classes of the model (see :func:`class_positions` for the matching)."""
     import numpy as np
@@ -337,5 +350,6 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
 
 
 __all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "TASKS", "names", "default_primary", "check_name",
-           "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "known_classes", "classification",
+           "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "same_class_text", "known_classes",
+           "classification",
            "regression", "compute", "probability_matrix"]

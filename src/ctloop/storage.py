@@ -3248,6 +3248,19 @@ def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(level=names).reset_index(drop=True) if unnamed else frame.reset_index()
 
 
+def refuse_other_separator(uri: str, columns: Any) -> None:
+    """Refuse a CSV read as one column whose name holds ``;``, a tab or ``|`` (a spreadsheet's export
+    with ';'), naming the separator: else "column 'y' is missing", or, with decimal commas, "one
+    field more than its header"."""
+    if len(columns) != 1:
+        return
+    header = str(columns[0])
+    sep = next((c for c in (";", "\t", "|") if c in header), None)
+    if sep is not None:
+        raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
+                              "comma-separated CSV: write it with ',' or as Parquet")
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
@@ -3279,12 +3292,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
         # a file cut short, zlib.error for a corrupt deflate stream
         raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
-    if kind != "parquet" and len(frame.columns) == 1:  # before the field count: ';' rows with decimal commas
-        header = str(frame.columns[0])  # have one field more than their header ('1;0,5' splits once at ',')
-        sep = next((c for c in (";", "\t", "|") if c in header), None)
-        if sep is not None:  # e.g. a spreadsheet's export with ';': else "column 'y' is missing"
-            raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
-                                  "comma-separated CSV: write it with ',' or as Parquet")
+    if kind != "parquet":  # before the field count: ';' rows with decimal commas
+        refuse_other_separator(uri, frame.columns)  # have one field more than their header ('1;0,5' splits once)
     if kind != "parquet":
         if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
             raise DataSourceError(

@@ -10,7 +10,9 @@ logged scores:
   in the order of ``classes`` (rounded logged probabilities are renormalised);
 * regression: ``score`` is the logged ``prediction``.
 
-A label that is not a class of the model (``0``/``1`` for a classifier whose classes are not
+A text label that is a class written in another case or with other spaces (``'Yes'`` for the
+class ``'yes'``) is that class, as the evaluation gate reads it (:func:`as_classes`). A label that
+is not a class of the model (``0``/``1`` for a classifier whose classes are not
 given; a number for a regressor) is left out of the metric and of its row count; callers report how many
 (:func:`scorable`).
 """
@@ -62,6 +64,38 @@ def label_array(y) -> np.ndarray:
     return np.asarray(list(y) if dtype is None else y, dtype=object)
 
 
+def as_classes(y, classes: list | None) -> np.ndarray:
+    """Labels as an array (:func:`label_array`) with each text class of ``classes`` that no label
+    writes as itself but exactly one label value writes in another case, with other surrounding
+    spaces or in another Unicode form (``'Yes'`` for ``'yes'``: :func:`ctloop.metrics.same_class_text`) read as that class:
+    the evaluation gate's rule (``components/evaluate``), so that a label store written in other
+    case is scored, not left out of the realized metric."""
+    import pandas as pd
+
+    y = label_array(y)
+    if not classes or y.dtype != object or not any(isinstance(c, str) for c in classes) or not len(y):
+        return y
+    values = [v for v in pd.unique(y) if isinstance(v, str)]
+    if not values:
+        return y
+    positions, _ = M.class_positions(values, list(classes))
+    written = {int(p) for p in positions if p < len(classes)}
+    others = [v for v, p in zip(values, positions, strict=True) if p >= len(classes)]
+    respelled: dict[str, object] = {}
+    for i, name in enumerate(classes):
+        if i in written:
+            continue
+        same = [v for v in others if M.same_class_text(v, name)]
+        if len(same) == 1 and same[0] not in respelled:
+            respelled[same[0]] = name
+    if not respelled:
+        return y
+    out = y.copy()
+    for value, name in respelled.items():
+        out[y == value] = name
+    return out
+
+
 def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
     """Which labels a metric can use: a class of the model (``0``/``1`` when ``classes`` are not
     given), a number for a regressor.
@@ -70,21 +104,22 @@ def scorable(y, classes: list | None = None, task: str = "classification") -> np
     import pandas as pd
 
     if task == "classification":  # what metric_values keeps: 0/1 when the classes are not given
-        return M.known_classes(label_array(y), list(classes or BINARY_CLASSES))
+        return M.known_classes(as_classes(y, classes), list(classes or BINARY_CLASSES))
     values = pd.to_numeric(pd.Series(list(y) if not hasattr(y, "dtype") else y), errors="coerce")
     return np.isfinite(np.asarray(values, dtype=float))
 
 
 def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | None = None,
-                  task: str = "") -> dict[str, float]:
+                  task: str = "", *, read: bool = False) -> dict[str, float]:
     """The realized metrics ``names`` of ``score`` against labels ``y`` (see the module doc); NaN
-    where undefined (ROC AUC with one class present, no usable label)."""
+    where undefined (ROC AUC with one class present, no usable label). ``read``: ``y`` is already
+    :func:`as_classes` of all the labels (a group of them is not read again on its own)."""
     import numpy as np
 
     names = list(names)
     task = task or ("regression" if all(n in M.REGRESSION for n in names) else "classification")
     s = np.asarray(score, dtype=float)
-    y = label_array(y)
+    y = label_array(y) if task == "regression" or read else as_classes(y, classes)
     if task == "regression":
         keep = scorable(y, None, task) & (np.isfinite(s) if s.ndim == 1 else True)
         values = M.regression(np.asarray(y[keep], dtype=float), s[keep]) if keep.any() else {}
@@ -135,7 +170,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     numbers = [pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns]
     scores = numbers[0] if isinstance(score, str) else np.column_stack(numbers)
     del numbers
-    labels = label_array(joined[LABEL])
+    labels = label_array(joined[LABEL]) if task == "regression" else as_classes(joined[LABEL], classes)
     missing = ~np.isfinite(scores) if scores.ndim == 1 else ~np.isfinite(scores).all(axis=1)  # NaN or ±inf
     ok = ~missing & joined[LABEL].notna().to_numpy()
     del missing
@@ -145,7 +180,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     for group, at in _group_positions(joined, keys, ok, window, anchor, since):
         entry = dict(zip(keys + (["window"] if window else []), group, strict=True))
         entry["rows"] = len(at)
-        entry.update(metric_values(names, labels[at], scores[at], classes, task))
+        entry.update(metric_values(names, labels[at], scores[at], classes, task, read=True))
         rows.append(entry)
     return pd.DataFrame(rows)
 
@@ -198,5 +233,5 @@ def _window_starts(times: pd.Series, window, anchor, since=None) -> pd.Series:
     return starts
 
 
-__all__ = ["resolve", "score_columns", "label_array", "scorable", "metric_values", "metric_value", "realized_metrics",
+__all__ = ["resolve", "score_columns", "label_array", "as_classes", "scorable", "metric_values", "metric_value", "realized_metrics",
            "BINARY_CLASSES"]

@@ -35,6 +35,9 @@ LABEL_COLUMNS = (LABEL, LABEL_TIME)
 STORE_MANIFEST = "_ctloop_labels.json"
 INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact below this
 BATCH_ROWS = 50_000  # rows of a label file read and checked at a time (~1 MiB a 1,000)
+# how far ahead of the ingesting machine's clock a label_time may be (clocks of label producers drift);
+# a later one is refused: it would win over every correction of its key ingested before that time
+FUTURE_SKEW = "1h"
 
 
 def decimal_key(value: Decimal) -> str:
@@ -421,6 +424,7 @@ class _Tally:
         self.bools: list = [0, None, None]  # read as True/False (a batch of only those)
         self.huge: list = [0, None, None]  # numbers beyond LARGEST_VALUE
         self.now = pd.Timestamp.now("UTC").isoformat()
+        self.latest = pd.Timestamp.now("UTC") + pd.Timedelta(FUTURE_SKEW)  # a later label_time is refused
 
     @staticmethod
     def _add(into: dict, name: str, violation: tuple) -> None:
@@ -481,6 +485,19 @@ class _Tally:
             raise DataValidationError(self.violations())
         if self.whole():
             raise _Broken
+
+    def _future(self, times: pd.Series, written: pd.Series, first: int) -> None:
+        """Count the label_times later than :data:`FUTURE_SKEW` past the clock: such a label would
+        replace every label of its key ingested until that time (a correction, acknowledged, would
+        never be joined)."""
+        late = (times > self.latest).to_numpy()
+        if late.any():
+            row = int(late.argmax())
+            self._add(self.times, "not_future", (LABEL_TIME, "not_future", int(late.sum()), (
+                f"label_time is later than now ({self.now[:19]}Z) by more than {FUTURE_SKEW}: a label's time is when "
+                "its outcome was known, and a later one would win over every correction ingested before it (a "
+                f"local time without its offset? write it in UTC or with one); row {first + row + 1}: "
+                f"{str(written.iloc[row])!r}")))
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """Check the next rows of the file (``frame`` as read); the rows as stored (``key``,
@@ -546,9 +563,12 @@ class _Tally:
                 out[INSTANCE] = inst.astype("Int64")
         if LABEL_TIME in frame.columns:
             try:
-                out[LABEL_TIME] = label_times(frame[LABEL_TIME], first=first + 1).map(lambda t: t.isoformat())
+                times = label_times(frame[LABEL_TIME], first=first + 1)
             except DataValidationError as exc:
                 self._add(self.times, exc.violations[0][1], exc.violations[0])
+            else:
+                self._future(times, frame[LABEL_TIME], first)
+                out[LABEL_TIME] = times.map(lambda t: t.isoformat())
         else:
             out[LABEL_TIME] = ""
         if before or self.broken() or self.whole():
@@ -956,6 +976,7 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
         _refuse_repeated_header,
         csv_compression,
         refuse_other_encoding,
+        refuse_other_separator,
     )
 
     with _open_stream(source_uri) as stream:
@@ -971,6 +992,7 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
         names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
     except pd.errors.EmptyDataError as exc:  # only blank lines
         raise DataSourceError(f"{source_uri} has no columns or rows") from exc
+    refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import RESERVED_TRAINING
 from ctloop.errors import RegistryError
+from ctloop.metrics import TASKS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -43,6 +44,10 @@ def load(registry: Any, model_name: str, *, with_reference: bool = True) -> Cham
         return None
     meta = registry.load_meta(model_name, mv.version)
     task = mv.tags.get(TAG_TASK) or meta.get("task") or "classification"
+    if task not in TASKS:  # a tag edited by hand: else "task 'Classification' must be ..." naming neither
+        where = f"tag {TAG_TASK}" if mv.tags.get(TAG_TASK) else "its metadata's task"
+        raise RegistryError(f"model {model_name!r} version {mv.version}: {where} is {task!r}, not one of "
+                            f"{', '.join(TASKS)}: set it to what ctloop wrote, or delete the tag")
     reference = registry.load_reference(model_name, mv.version) if with_reference else None
     features = list(meta.get("features") or ([c for c in reference.columns if c not in RESERVED_TRAINING]
                                              if reference is not None else []))
