@@ -2589,6 +2589,10 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             partition_base_dir=base if partitioning is not None else None,
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        if fmt == "csv":  # a ';' export with decimal commas fails Arrow's schema inference first
+            from ctloop import storage
+
+            storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
@@ -2599,14 +2603,26 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         written = [n for n in dataset.schema.names if n not in keys]
     except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
         raise _header_not_utf8(uri, dataset, exc) from None
-    if fmt == "csv" and len(written) == 1:  # as ctloop.storage.read_table refuses it (training)
-        sep = next((c for c in (";", "\t", "|") if c in written[0]), None)
-        if sep is not None:  # a spreadsheet's export: else "has no column 'x'", or pyarrow's column count
-            raise DataSourceError(f"{files[0]} has one column {written[0]!r}: a CSV separated by {sep!r}? ctloop "
-                                  "reads comma-separated CSV: write it with ',' or as Parquet")
+    if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
+        storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+def _csv_header(fs: Any, path: str) -> list[str]:
+    """The column names on the first line of the CSV ``path`` as a comma-separated reader reads them
+    (``[]`` when it cannot be read): for naming another separator when Arrow's schema inference
+    failed on the rows below it."""
+    import csv
+
+    try:
+        with fs.open_input_stream(path) as stream:
+            head = stream.read(1 << 16)
+    except (OSError, ValueError):
+        return []
+    line = head.decode("utf-8", "replace").removeprefix("\ufeff").splitlines()[:1]
+    return next(csv.reader(line), [])
 
 
 _HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
