@@ -302,6 +302,54 @@ def http_url(value: Any) -> str | None:
     return None if parts.hostname else "names no host; e.g. https://kfp.example.com/pipeline"
 
 
+def _url_problem(said: str) -> str:
+    """A URL check's message as a field's problem: without its leading "<what> URL '<url>'" (the
+    line shows the value, its credentials masked) and its trailing example (the field has one)."""
+    said = re.sub(r"^\w+ URL ('[^']*'|\S+) ", "", said)
+    return re.sub(r",? e\.g\. \S+$", "", said)
+
+
+def prometheus_url(value: Any) -> str | None:
+    """Why ``value`` is no Prometheus base URL the rollout can query, by the rule of its client
+    (:class:`ctloop.serving.metric_sources.Prometheus`: http(s), a host, no password, no query), or
+    None; blank is "not given" (``PROMETHEUS_URL``)."""
+    from ctloop.serving.metric_sources import Prometheus, PrometheusAuth, configured_url
+
+    url = configured_url(value, "") if isinstance(value, str) else value
+    if url == "":
+        return None
+    try:
+        Prometheus(url, auth=PrometheusAuth())  # no request: the URL's checks only
+    except ConfigError as exc:
+        return _url_problem(str(exc))
+    return None
+
+
+def pushgateway_url(value: Any) -> str | None:
+    """Why ``value`` is no Pushgateway base URL the monitoring run can push to (http(s), a host,
+    no password, no query: ``ctloop.monitoring.prometheus.group_url``'s rules), or None; blank is
+    "not given" (``PUSHGATEWAY_URL``)."""
+    from urllib.parse import urlsplit
+
+    from ctloop.serving.metric_sources import configured_url, url_without_credentials
+    from ctloop.urls import check_http_url
+
+    url = configured_url(value, "") if isinstance(value, str) else value
+    if url == "":
+        return None
+    if url_without_credentials(url) is not None:
+        return ("holds a user name or password: set PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or "
+                "PUSHGATEWAY_TOKEN) instead; an '@' in its path is written %40")
+    try:
+        check_http_url(url, "pushgateway URL", "")
+    except ConfigError as exc:
+        return _url_problem(str(exc)).rstrip(", ")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "has a query or fragment ('?', '#'): give the Pushgateway's base URL"
+    return None
+
+
 def k8s_namespace(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_LABEL.match(value)):
         return None
@@ -1014,7 +1062,7 @@ class RolloutConfig(Section):
     max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback (at most the steps of "
                                  "traffic_plan).", check=positive)
     prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
-                              example="http://prometheus.monitoring.svc:9090")
+                              example="http://prometheus.monitoring.svc:9090", check=prometheus_url)
     inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",
                                   example="gs://ctloop-inference-log", check=storage_location)
     labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels",
@@ -1107,7 +1155,8 @@ class MonitoringConfig(Section):
     min_labels: int = opt(100, "Labelled champion rows needed before the realized rules may fire.",
                           check=positive)
     pushgateway_url: str = opt("", "Prometheus Pushgateway the window's metrics are pushed to; empty = "
-                               "PUSHGATEWAY_URL from the environment, else none.")
+                               "PUSHGATEWAY_URL from the environment, else none.",
+                               example="http://prometheus-pushgateway.monitoring.svc:9091", check=pushgateway_url)
     partitions: int = opt(1, "Tasks the window's log is read by in parallel (dsl.ParallelFor over file groups; "
                           "one task merges and judges): raise it when one pod is too slow for the window.",
                           check=positive)

@@ -19,8 +19,12 @@ def plugin_dist(tmp_path, monkeypatch):
     ``tracking/_tracking_service/utils.py`` reads it)."""
     info = tmp_path / "ctloop_r45_fake_mlflow_plugin-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ctloop-r45-fake-mlflow-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[mlflow.tracking_store]\nr45plugin = r45plugin.store:Store\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: ctloop-r45-fake-mlflow-plugin\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[mlflow.tracking_store]\nr45plugin = r45plugin.store:Store\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     _forget()
     yield
@@ -39,7 +43,9 @@ def test_a_plugin_scheme_is_accepted(plugin_dist):
 
 
 def test_an_unknown_scheme_is_refused_naming_the_value():
-    with pytest.raises(argparse.ArgumentTypeError, match=r"must start with .*got 'nosuchstore://x'"):
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=r"must start with .*got 'nosuchstore://x'"
+    ):
         argtypes.tracking_uri("nosuchstore://x")
 
 
@@ -55,4 +61,5 @@ def test_the_entry_points_are_scanned_once_per_process(monkeypatch):
     _forget()
     for _ in range(5):
         argtypes.tracking_uri("http://mlflow.example.com:5000")
-    assert 0 < len(calls) <= 2, calls  # one scan (one call per entry-point group), not one per parse
+    # one scan (one call per entry-point group), not one per parse
+    assert 0 < len(calls) <= 2, calls
