@@ -350,6 +350,20 @@ def pushgateway_url(value: Any) -> str | None:
     return None
 
 
+def image_reference(value: Any) -> str | None:
+    """Why ``value`` is no pinned image reference (:func:`ctloop.image.check_image_reference`: a tag
+    or digest, not ``latest``), or None; empty is "not given"."""
+    from ctloop.image import check_image_reference
+
+    if value == "":
+        return None
+    try:
+        check_image_reference(value.strip(), "image")
+    except ConfigError as exc:
+        return str(exc).replace(f"image {value.strip()!r}: ", "", 1).split("; e.g. ")[0]
+    return None
+
+
 def k8s_namespace(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_LABEL.match(value)):
         return None
@@ -1269,9 +1283,10 @@ class PlatformConfig(Section):
     """How the steps run on the cluster. Compile-time: changes the compiled pipeline."""
 
     NAME: ClassVar[str] = "platform"
-    image: str = opt("", "Component image (a registry you push to); empty = CTLOOP_IMAGE, else the image of this "
-                     "ctloop version (a placeholder that cluster commands refuse).",
-                     example="registry.example.com/ml/ctloop:0.1.0")
+    image: str = opt("", "Component image (a registry you push to), pinned by a tag or digest; --image and then "
+                     "CTLOOP_IMAGE win over it; none of them = the image of this ctloop version (a placeholder "
+                     "that cluster commands refuse).",
+                     example="registry.example.com/ml/ctloop:0.1.0", check=image_reference)
     service_account: str = opt("", "Kubernetes ServiceAccount that runs the steps (RBAC for KServe).",
                                example="ctloop-pipeline-runner", check=k8s_name)
     pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",
