@@ -125,7 +125,10 @@ def _iso_time(empty: str) -> Callable[[Any], str | None]:
             return None
         try:
             to_utc(value)
-        except ConfigError:
+        except ConfigError as exc:
+            said = str(exc).removeprefix(f"time {value!r} ")
+            if not said.startswith("is not an ISO 8601 time"):  # ISO 8601 it is: out of range, a leap second
+                return said
             return f"is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = {empty})"
         return None
 
