@@ -367,6 +367,22 @@ def image_reference(value: Any) -> str | None:
     return None
 
 
+# MLflow's alias rule (mlflow 3.17.2 utils/validation.py _validate_model_alias_name and
+# _validate_model_alias_name_reserved): word characters and '-', at most 255; 'latest' (any case)
+# and v<digits> are reserved, so no version ever has such an alias
+_ALIAS = re.compile(r"^[\w\-]+\Z")
+_ALIAS_VERSION = re.compile(r"^[vV]\d+\Z")
+
+
+def registry_alias(value: Any) -> str | None:
+    """Why ``value`` is no alias a registered model version can have in MLflow, or None."""
+    if not isinstance(value, str) or not _ALIAS.match(value) or len(value) > 255:
+        return "must be an MLflow alias: 1-255 letters, digits, '_' or '-', e.g. champion"
+    if value.lower() == "latest" or _ALIAS_VERSION.match(value):
+        return "is reserved by MLflow ('latest' and v<number> name versions, never an alias): no version has it"
+    return None
+
+
 def k8s_namespace(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_LABEL.match(value)):
         return None
@@ -1202,7 +1218,7 @@ class ScoringConfig(Section):
                       "(part-<run id>-<chunk>.parquet); local, gs://, s3:// or az://.",
                       example="gs://bucket/scores/", check=storage_location)
     alias: str = opt("champion", "Registry alias whose version scores (its model file is verified against the "
-                     "recorded sha256 before it is loaded).")
+                     "recorded sha256 before it is loaded).", check=registry_alias)
     id_column: str = opt("", "Input column whose values (unique, not null) become the rows' request_id, the key "
                          "late labels join on; empty = a deterministic id from the data URI and the row number.")
     batch_rows: int = opt(100_000, "Rows read, scored and written at a time: memory is bounded by this.",

@@ -55,6 +55,7 @@ def register(subparsers) -> None:
         optional_location,
         output_location,
         registered_model,
+        section_field,
         tracking_uri,
     )
     from ctloop.config import ScoringConfig, add_arguments
@@ -66,7 +67,8 @@ def register(subparsers) -> None:
         "and a run id, and with --log-root into the inference log (monitoring and late labels).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model-name", required=True, type=registered_model(), help="registered model name")
-    add_arguments(p, ScoringConfig, arg_types={"data": location, "output": output_location, "log_root": optional_location})
+    add_arguments(p, ScoringConfig, arg_types={"data": location, "output": output_location, "log_root": optional_location,
+                                               "alias": section_field(ScoringConfig, "alias")})
     p.add_argument("--tracking-uri", type=tracking_uri, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI)")
     p.add_argument("--run-id", default="", type=run_id, help="run id written with every prediction and in the file names "
                    "(default: score-<UTC time>-<hex>)")
