@@ -131,6 +131,8 @@ def _run(args: argparse.Namespace) -> int:
     values = parse_pairs(args.param)
     if args.data:
         values["data.uri"] = args.data
+    if "tracking_uri" in values:  # the --tracking-uri flag's argparse check, for the same URI given as --param
+        _check_tracking_param(values["tracking_uri"])
     workdir = _local_dir(args.workdir).resolve()
     if "tracking_uri" in (func.component_spec.inputs or {}):
         if not args.tracking_uri and "tracking_uri" not in values:
@@ -155,6 +157,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {run.error}")
         return failed_run_exit(run.error)
     return 0
+
+
+def _check_tracking_param(value: object) -> None:
+    """``--param tracking_uri=URI`` by the rule of ``--tracking-uri`` (:func:`ctloop.cli.argtypes.
+    tracking_uri`): ``nosuch://x`` ran the pipeline, wrote its outputs and failed its first MLflow
+    step with ``UnsupportedModelRegistryStoreURIException``."""
+    from ctloop.cli.argtypes import tracking_uri
+
+    if not isinstance(value, str):
+        raise ConfigError(f"--param tracking_uri: must be text (a URI or a path), got {value!r}")
+    try:
+        tracking_uri(value)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"--param tracking_uri: {exc}") from None
 
 
 def failed_run_exit(error: str) -> int:
