@@ -126,7 +126,11 @@ def _run(args: argparse.Namespace) -> int:
     # (a bad input, say) would wait 30 s + 60 s of backoff before the run reports it
     pipelines = all_pipelines(PlatformConfig(retries=0))
     if args.pipeline not in pipelines:
-        raise ConfigError(f"unknown pipeline {args.pipeline!r}; choose one of {', '.join(sorted(pipelines))}")
+        import difflib
+
+        close = difflib.get_close_matches(args.pipeline, sorted(pipelines), n=1)
+        raise ConfigError(f"--pipeline: unknown pipeline {args.pipeline!r}; "
+                          + (f"did you mean {close[0]!r}?" if close else f"choose one of {', '.join(sorted(pipelines))}"))
     func = pipelines[args.pipeline]
     values = parse_pairs(args.param)
     if args.data:
