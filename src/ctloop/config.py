@@ -383,6 +383,12 @@ def registry_alias(value: Any) -> str | None:
     return None
 
 
+def not_blank(value: Any) -> str | None:
+    """A name that must be given: the KFP 2.17 API server refuses an experiment without one (HTTP 500,
+    ``backend/src/apiserver/server/api_converter.go`` ``toModelExperiment``; ``ops.platform.check_name``)."""
+    return None if value.strip() else "must not be blank"
+
+
 def k8s_namespace(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_LABEL.match(value)):
         return None
@@ -1362,7 +1368,7 @@ class KfpConfig(Section):
                     "kubeconfig API proxy.",
                     example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
-    experiment: str = opt("ctloop", "KFP experiment that holds the runs.")
+    experiment: str = opt("ctloop", "KFP experiment that holds the runs.", check=not_blank)
 
 
 SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,
