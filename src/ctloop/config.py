@@ -125,7 +125,10 @@ def _iso_time(empty: str) -> Callable[[Any], str | None]:
             return None
         try:
             to_utc(value)
-        except ConfigError:
+        except ConfigError as exc:
+            said = str(exc).removeprefix(f"time {value!r} ")
+            if not said.startswith("is not an ISO 8601 time"):  # ISO 8601 it is: out of range, a leap second
+                return said
             return f"is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = {empty})"
         return None
 
@@ -300,6 +303,90 @@ def http_url(value: Any) -> str | None:
     except ValueError as exc:
         return f"not a URL: {exc}"
     return None if parts.hostname else "names no host; e.g. https://kfp.example.com/pipeline"
+
+
+def _url_problem(said: str) -> str:
+    """A URL check's message as a field's problem: without its leading "<what> URL '<url>'" (the
+    line shows the value, its credentials masked) and its trailing example (the field has one)."""
+    said = re.sub(r"^\w+ URL ('[^']*'|\S+) ", "", said)
+    return re.sub(r",? e\.g\. \S+$", "", said)
+
+
+def prometheus_url(value: Any) -> str | None:
+    """Why ``value`` is no Prometheus base URL the rollout can query, by the rule of its client
+    (:class:`ctloop.serving.metric_sources.Prometheus`: http(s), a host, no password, no query), or
+    None; blank is "not given" (``PROMETHEUS_URL``)."""
+    from ctloop.serving.metric_sources import Prometheus, PrometheusAuth, configured_url
+
+    url = configured_url(value, "") if isinstance(value, str) else value
+    if url == "":
+        return None
+    try:
+        Prometheus(url, auth=PrometheusAuth())  # no request: the URL's checks only
+    except ConfigError as exc:
+        return _url_problem(str(exc))
+    return None
+
+
+def pushgateway_url(value: Any) -> str | None:
+    """Why ``value`` is no Pushgateway base URL the monitoring run can push to (http(s), a host,
+    no password, no query: ``ctloop.monitoring.prometheus.group_url``'s rules), or None; blank is
+    "not given" (``PUSHGATEWAY_URL``)."""
+    from urllib.parse import urlsplit
+
+    from ctloop.serving.metric_sources import configured_url, url_without_credentials
+    from ctloop.urls import check_http_url
+
+    url = configured_url(value, "") if isinstance(value, str) else value
+    if url == "":
+        return None
+    if url_without_credentials(url) is not None:
+        return ("holds a user name or password: set PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or "
+                "PUSHGATEWAY_TOKEN) instead; an '@' in its path is written %40")
+    try:
+        check_http_url(url, "pushgateway URL", "")
+    except ConfigError as exc:
+        return _url_problem(str(exc)).rstrip(", ")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "has a query or fragment ('?', '#'): give the Pushgateway's base URL"
+    return None
+
+
+def image_reference(value: Any) -> str | None:
+    """Why ``value`` is no pinned image reference (:func:`ctloop.image.check_image_reference`: a tag
+    or digest, not ``latest``), or None; empty is "not given"."""
+    from ctloop.image import check_image_reference
+
+    if value == "":
+        return None
+    try:
+        check_image_reference(value.strip(), "image")
+    except ConfigError as exc:
+        return str(exc).replace(f"image {value.strip()!r}: ", "", 1).split("; e.g. ")[0]
+    return None
+
+
+# MLflow's alias rule (mlflow 3.17.2 utils/validation.py _validate_model_alias_name and
+# _validate_model_alias_name_reserved): word characters and '-', at most 255; 'latest' (any case)
+# and v<digits> are reserved, so no version ever has such an alias
+_ALIAS = re.compile(r"^[\w\-]+\Z")
+_ALIAS_VERSION = re.compile(r"^[vV]\d+\Z")
+
+
+def registry_alias(value: Any) -> str | None:
+    """Why ``value`` is no alias a registered model version can have in MLflow, or None."""
+    if not isinstance(value, str) or not _ALIAS.match(value) or len(value) > 255:
+        return "must be an MLflow alias: 1-255 letters, digits, '_' or '-', e.g. champion"
+    if value.lower() == "latest" or _ALIAS_VERSION.match(value):
+        return "is reserved by MLflow ('latest' and v<number> name versions, never an alias): no version has it"
+    return None
+
+
+def not_blank(value: Any) -> str | None:
+    """A name that must be given: the KFP 2.17 API server refuses an experiment without one (HTTP 500,
+    ``backend/src/apiserver/server/api_converter.go`` ``toModelExperiment``; ``ops.platform.check_name``)."""
+    return None if value.strip() else "must not be blank"
 
 
 def k8s_namespace(value: Any) -> str | None:
@@ -1014,7 +1101,7 @@ class RolloutConfig(Section):
     max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback (at most the steps of "
                                  "traffic_plan).", check=positive)
     prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
-                              example="http://prometheus.monitoring.svc:9090")
+                              example="http://prometheus.monitoring.svc:9090", check=prometheus_url)
     inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",
                                   example="gs://ctloop-inference-log", check=storage_location)
     labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels",
@@ -1107,7 +1194,8 @@ class MonitoringConfig(Section):
     min_labels: int = opt(100, "Labelled champion rows needed before the realized rules may fire.",
                           check=positive)
     pushgateway_url: str = opt("", "Prometheus Pushgateway the window's metrics are pushed to; empty = "
-                               "PUSHGATEWAY_URL from the environment, else none.")
+                               "PUSHGATEWAY_URL from the environment, else none.",
+                               example="http://prometheus-pushgateway.monitoring.svc:9091", check=pushgateway_url)
     partitions: int = opt(1, "Tasks the window's log is read by in parallel (dsl.ParallelFor over file groups; "
                           "one task merges and judges): raise it when one pod is too slow for the window.",
                           check=positive)
@@ -1136,7 +1224,7 @@ class ScoringConfig(Section):
                       "(part-<run id>-<chunk>.parquet); local, gs://, s3:// or az://.",
                       example="gs://bucket/scores/", check=storage_location)
     alias: str = opt("champion", "Registry alias whose version scores (its model file is verified against the "
-                     "recorded sha256 before it is loaded).")
+                     "recorded sha256 before it is loaded).", check=registry_alias)
     id_column: str = opt("", "Input column whose values (unique, not null) become the rows' request_id, the key "
                          "late labels join on; empty = a deterministic id from the data URI and the row number.")
     batch_rows: int = opt(100_000, "Rows read, scored and written at a time: memory is bounded by this.",
@@ -1220,9 +1308,10 @@ class PlatformConfig(Section):
     """How the steps run on the cluster. Compile-time: changes the compiled pipeline."""
 
     NAME: ClassVar[str] = "platform"
-    image: str = opt("", "Component image (a registry you push to); empty = CTLOOP_IMAGE, else the image of this "
-                     "ctloop version (a placeholder that cluster commands refuse).",
-                     example="registry.example.com/ml/ctloop:0.1.0")
+    image: str = opt("", "Component image (a registry you push to), pinned by a tag or digest; --image and then "
+                     "CTLOOP_IMAGE win over it; none of them = the image of this ctloop version (a placeholder "
+                     "that cluster commands refuse).",
+                     example="registry.example.com/ml/ctloop:0.1.0", check=image_reference)
     service_account: str = opt("", "Kubernetes ServiceAccount that runs the steps (RBAC for KServe).",
                                example="ctloop-pipeline-runner", check=k8s_name)
     pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",
@@ -1279,7 +1368,7 @@ class KfpConfig(Section):
                     "kubeconfig API proxy.",
                     example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
-    experiment: str = opt("ctloop", "KFP experiment that holds the runs.")
+    experiment: str = opt("ctloop", "KFP experiment that holds the runs.", check=not_blank)
 
 
 SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,

@@ -79,6 +79,7 @@ def out_of_range(value: Any) -> str | None:
 _ISO_START = re.compile(r"^[+-]?\d{4}(?:-\d{2}(?:-\d{2})?|\d{4})?(?:$|[T ])")
 
 
+_LEAP_SECOND = re.compile(r"(?<=\d\d:\d\d):60(?=$|[.,Z+-]| ?[+-])")  # RFC 3339's 23:59:60
 _OFFSET_END = re.compile(r"\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)$")  # a time's own offset
 
 
@@ -112,6 +113,9 @@ def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
         if text.endswith((" UTC", " GMT")) and not _OFFSET_END.search(text[:-4].rstrip()):
             text = text[:-4].rstrip()  # as `date -u '+%F %T %Z'` and SQL clients print it: naive is UTC
         if _not_iso(text):
+            if _LEAP_SECOND.search(text) and not _not_iso(_LEAP_SECOND.sub(":59", text, count=1)):
+                raise ConfigError(f"{name} {value!r} is a leap second (:60), which no pandas time can hold: write "
+                                  "the second before it (:59) or the one after it")
             raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
         value = text
     try:

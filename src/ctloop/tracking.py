@@ -357,6 +357,7 @@ def preflight(uri: str, *, say=None) -> None:
     (``say``, default: ``ctloop: ...`` on stderr), then raise one RegistryError naming the URI.
     A URI that answered once is not probed again in this process.
     """
+    import http.client
     import ssl
     import urllib.error
     import urllib.request
@@ -383,6 +384,10 @@ def preflight(uri: str, *, say=None) -> None:
         except urllib.error.HTTPError:  # an HTTP status: the server answers
             _ANSWERED.add(uri)
             return
+        except http.client.InvalidURL:  # a port that is no number: no retry makes it one
+            raise ConfigError(f"tracking URI {shown!r} is not a URL (its port is not a number; a '/', '?' or '#' "
+                              "in a password is written %2F, %3F, %23): fix --tracking-uri, tracking_uri or "
+                              "MLFLOW_TRACKING_URI") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
             if isinstance(getattr(exc, "reason", exc), ssl.SSLCertVerificationError):

@@ -5,25 +5,38 @@ from __future__ import annotations
 import argparse
 
 
-def _current(path) -> str | None:
-    """The text of the page at ``path`` as ``read_text`` gives it (universal newlines); ``None``
-    when there is none or it is not UTF-8 text (binary: stale, not a UnicodeDecodeError
-    traceback); a file that cannot be read is a ConfigError naming ``--output``."""
+def _current(output: str) -> str | None:
+    """The text of the page at ``output`` (a path, a ``file:`` or object-store URI, as given) as
+    ``read_text`` gives it (universal newlines); ``None`` when there is none or it is not UTF-8 text
+    (binary: stale, not a UnicodeDecodeError traceback). A directory, or a file that cannot be read,
+    is a ConfigError naming ``--output``: no run of the command it would suggest could fix it."""
+    from pathlib import Path
+
+    from ctloop import storage
+    from ctloop.cli.local import local_path
     from ctloop.errors import ConfigError
 
+    local = local_path(output, "--output")
     try:
-        if not path.is_file():
-            return None
-        return path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        if local is None:  # gs://, s3://, az://: read where it would be written
+            data = storage.read_bytes(output) if storage.exists(output) else None
+        else:
+            path = Path(local)
+            if path.is_dir():
+                raise ConfigError(f"--output {output}: it is a directory; name a file inside it, e.g. "
+                                  f"{output.rstrip('/')}/configuration.md")
+            data = path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        raise ConfigError(f"--output {output}: cannot read it: {exc.strerror or exc}") from exc
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         return None
-    except OSError as exc:
-        raise ConfigError(f"--output {path}: cannot read it: {exc.strerror or exc}") from exc
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from ctloop.config import render_docs
 
     text = render_docs() + "\n"
@@ -34,18 +47,19 @@ def _docs(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":  # "-": standard output
         print(text, end="")
         return 0
-    path = Path(args.output)
+    # the text as given: pathlib.Path made gs://b/x.md 'gs:/b/x.md' and file:///x 'file:/x', a relative path
+    output = args.output
     if args.check:
-        if _current(path) != text:
-            print(f"{path} is stale: run `ctloop config docs --output {path}`")
+        if _current(output) != text:
+            print(f"{output} is stale: run `ctloop config docs --output {output}`")
             return 1
-        print(f"{path} is up to date")
+        print(f"{output} is up to date")
         return 0
     from ctloop.storage import write_bytes
 
     # a parent that is a file, a directory, an unwritable place: one error line naming --output
-    write_bytes(str(path), text.encode(), "text/markdown")
-    print(f"wrote {path}")
+    write_bytes(output, text.encode(), "text/markdown")
+    print(f"wrote {output}")
     return 0
 
 

@@ -126,11 +126,17 @@ def _run(args: argparse.Namespace) -> int:
     # (a bad input, say) would wait 30 s + 60 s of backoff before the run reports it
     pipelines = all_pipelines(PlatformConfig(retries=0))
     if args.pipeline not in pipelines:
-        raise ConfigError(f"unknown pipeline {args.pipeline!r}; choose one of {', '.join(sorted(pipelines))}")
+        import difflib
+
+        close = difflib.get_close_matches(args.pipeline, sorted(pipelines), n=1)
+        raise ConfigError(f"--pipeline: unknown pipeline {args.pipeline!r}; "
+                          + (f"did you mean {close[0]!r}?" if close else f"choose one of {', '.join(sorted(pipelines))}"))
     func = pipelines[args.pipeline]
     values = parse_pairs(args.param)
     if args.data:
         values["data.uri"] = args.data
+    if "tracking_uri" in values:  # the --tracking-uri flag's argparse check, for the same URI given as --param
+        _check_tracking_param(values["tracking_uri"])
     workdir = _local_dir(args.workdir).resolve()
     if "tracking_uri" in (func.component_spec.inputs or {}):
         if not args.tracking_uri and "tracking_uri" not in values:
@@ -155,6 +161,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {run.error}")
         return failed_run_exit(run.error)
     return 0
+
+
+def _check_tracking_param(value: object) -> None:
+    """``--param tracking_uri=URI`` by the rule of ``--tracking-uri`` (:func:`ctloop.cli.argtypes.
+    tracking_uri`): ``nosuch://x`` ran the pipeline, wrote its outputs and failed its first MLflow
+    step with ``UnsupportedModelRegistryStoreURIException``."""
+    from ctloop.cli.argtypes import tracking_uri
+
+    if not isinstance(value, str):
+        raise ConfigError(f"--param tracking_uri: must be text (a URI or a path), got {value!r}")
+    try:
+        tracking_uri(value)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"--param tracking_uri: {exc}") from None
 
 
 def failed_run_exit(error: str) -> int:

@@ -36,12 +36,26 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_id(text: str) -> str:
+    """An argparse ``type``: a run id as ``ctloop.scoring`` takes it (it names the output files), or
+    ``""`` (a new one): ``--run-id ../x`` is refused naming the flag, before anything is opened."""
+    from ctloop.scoring import RUN_ID
+
+    if text and not RUN_ID.match(text):
+        from ctloop.cli.argtypes import _shown
+
+        raise argparse.ArgumentTypeError(f"must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or "
+                                         f"digit, got {_shown(text)}")
+    return text
+
+
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
         location,
         optional_location,
         output_location,
         registered_model,
+        section_field,
         tracking_uri,
     )
     from ctloop.config import ScoringConfig, add_arguments
@@ -53,9 +67,10 @@ def register(subparsers) -> None:
         "and a run id, and with --log-root into the inference log (monitoring and late labels).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model-name", required=True, type=registered_model(), help="registered model name")
-    add_arguments(p, ScoringConfig, arg_types={"data": location, "output": output_location, "log_root": optional_location})
+    add_arguments(p, ScoringConfig, arg_types={"data": location, "output": output_location, "log_root": optional_location,
+                                               "alias": section_field(ScoringConfig, "alias")})
     p.add_argument("--tracking-uri", type=tracking_uri, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI)")
-    p.add_argument("--run-id", default="", help="run id written with every prediction and in the file names "
+    p.add_argument("--run-id", default="", type=run_id, help="run id written with every prediction and in the file names "
                    "(default: score-<UTC time>-<hex>)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_score)

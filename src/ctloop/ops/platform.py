@@ -1318,6 +1318,21 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+
+def check_host_env(value: str) -> None:
+    """``KF_PIPELINES_ENDPOINT`` by the rule of ``kfp.host`` (:func:`ctloop.config.http_url`; kfp
+    2.17 ``client.py`` puts ``https://`` before a host that does not start with ``http``): the
+    flag and the spec are checked, the variable was not (``ftp://h`` was asked for as the host
+    ``ftp``, ``http://h:99x`` was "cannot reach KFP ... check --host")."""
+    from ctloop.config import http_url
+
+    given = value.strip()
+    problem = http_url(given)
+    if not problem and "://" in given and not given.startswith(("http://", "https://")):
+        problem = "must start with http:// or https:// (or give the host alone: https:// is put in front)"
+    if problem:
+        raise ConfigError(f"{HOST_ENV} {one_line(given)!r}: {problem}; e.g. https://kubeflow.example.com/pipeline")
+
 class Platform:
     """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``).
 
@@ -1364,6 +1379,7 @@ class Platform:
             refuse_credentials_in_host(host)
         elif os.environ.get(HOST_ENV):
             refuse_credentials_in_host(os.environ[HOST_ENV], HOST_ENV)
+            check_host_env(os.environ[HOST_ENV])
         self.auth = resolve_auth(host, token, token_file)
         if not host and not _discoverable():
             raise ConfigError(
