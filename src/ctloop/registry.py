@@ -109,7 +109,7 @@ AUDIT_DUPLICATE_OF = AUDIT_PREFIX + "duplicate_of"  # a retried create's copy of
 
 LOCK_NOT_FOUND_TRIES = 5  # creates answered "not found" in a row, no lock there: an error, not a race
 LOCK_SUFFIX = ".ctloop-promotion-lock"
-# a lock whose lease ended, once broken (``MlflowRegistry._break_lease``): this and a digest of the lease
+# a lock once broken (``MlflowRegistry._break_lease``) or released (``_release``): this and a digest of the lease
 BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
@@ -1250,8 +1250,13 @@ class MlflowRegistry:
         a third promotion ran beside it). The lock is renamed instead, to the name of our lease alone
         (:meth:`_broken_name`, the name a waiter breaking it renames it to): a waiter that broke our lease
         holds that name, so MLflow refuses the rename (RESOURCE_ALREADY_EXISTS) and nothing is removed.
-        What was renamed is read back and deleted only if it carries our lease; a lock of someone else's
-        (ours was removed by ``--break-lock``, then taken) is renamed back."""
+        What was renamed is read back; a lock of someone else's (ours was removed by ``--break-lock``,
+        then taken) is renamed back. Ours is left under that name, as a broken lease is, and
+        :meth:`_sweep_broken_locks` deletes it a lease later: deleted at once, the name was free again,
+        and a waiter (or ``repair --break-lock``) that read our lease just before the release, ended,
+        renamed the lock a newer promotion took meanwhile (both promotions then ran). MLflow's file store
+        renames a model without its tags, so there the released lock is deleted at once (that store's
+        lock is not atomic anyway: :meth:`_acquire`)."""
         from mlflow.exceptions import MlflowException
 
         holder = self._lock_holder(name)
@@ -1282,13 +1287,13 @@ class MlflowRegistry:
             tags = self.client.get_registered_model(released).tags or {}
         except MlflowException as exc:
             raise RegistryError(f"cannot read the released promotion lock {released!r}: {exc}") from exc
-        # no owner tag: MLflow's file store renames a model without its tags; a lock always has one
-        if TAG_LOCK_OWNER not in tags or (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (
-            holder["owner"],
-            holder["expires"],
-        ):
+        # no owner tag: MLflow's file store renames a model without its tags (a lock always has one), and
+        # nothing could tell the renamed lock from anyone's model later: deleted now
+        if TAG_LOCK_OWNER not in tags:
             self._delete_model(released, f"the released promotion lock of {name!r}")
             return
+        if (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (holder["owner"], holder["expires"]):
+            return  # ours: its name stays taken until the sweep, a lease later (docstring)
         try:  # another promotion's lock, taken after ours was removed by hand: give it back
             self.client.rename_registered_model(released, self._lock_name(name))
         except MlflowException as exc:
@@ -1383,8 +1388,8 @@ class MlflowRegistry:
                 self.client.create_registered_model(
                     lock,
                     tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires},
-                    description=f"ctloop promotion lock of {name}: held while a promotion runs, "
-                    "removed after it. If its holder died: "
+                    description=f"ctloop promotion lock of {name}: held while a promotion runs; after it "
+                    f"(or broken) renamed {BROKEN_LOCK_PREFIX}<digest> and removed a lease later. If its holder died: "
                     f"`ctloop registry repair --model-name {name} --break-lock`.",
                 )
                 return

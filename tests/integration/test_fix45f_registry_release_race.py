@@ -1,0 +1,91 @@
+"""A released promotion lock's name was freed at once, and an undeletable broken lock failed every repair.
+
+A promotion releases its lock ``<name>.ctloop-promotion-lock`` by renaming it to the name of its own lease
+(``ctloop-broken-lock-<digest of the lease>``, the name a waiter breaking that lease renames it to: MLflow
+refuses a rename onto a taken name, so a lease is broken or released once). Release then deleted that name
+at once, freeing it: a waiter (or ``ctloop registry repair --break-lock``) that had read the lease just
+before the release, ended, could still rename the lock a newer promotion took since then, and two
+promotions ran at once. The released name is now kept and swept a lease later, as a broken one is.
+
+A broken lock the sweep cannot delete (MLflow's auth: a rename needs EDIT, a delete MANAGE) made every
+``ctloop registry repair`` fail, on a consistent model too, and every promotion warn. Repair now reports it
+as a note; a process warns of it once.
+
+Against the real MLflow server on loopback (the session's, ``tests/fixtures/servers.py``); the permission
+refusal is the one double: a delete answered PERMISSION_DENIED, as MLflow's auth answers it (HTTP 403)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from mlflow import MlflowClient
+
+from ctloop.errors import RegistryError
+from ctloop.registry import MlflowRegistry
+
+
+def _model(client: MlflowClient) -> str:
+    name = f"fix45f-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    return name
+
+
+def test_a_waiter_that_read_the_ended_lease_before_the_release_breaks_nothing(mlflow_url):
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    first, waiter, second = (
+        MlflowRegistry(mlflow_url, lease_s=1),
+        MlflowRegistry(mlflow_url),
+        MlflowRegistry(mlflow_url),
+    )
+    first._acquire(name, wait=False)
+    time.sleep(1.1)  # the first promotion overran its lease...
+    seen = waiter._lock_holder(name)  # ...and a waiter read it, ended
+    assert seen is not None and seen["expired"] == "true", seen
+    first._release(name)  # (its sweep, a lease after: not what is tested here)
+    second._acquire(name, wait=False)  # released; the next promotion takes the lock
+    assert not waiter._break_lease(name, seen)  # the waiter's break of what it read: a race lost
+    held = second._lock_holder(name)
+    assert held is not None and held["owner"] == second.owner, held
+
+
+def test_break_lock_after_the_holder_released_leaves_the_next_holders_lock(mlflow_url):
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    first, second = MlflowRegistry(mlflow_url), MlflowRegistry(mlflow_url)
+    operator = MlflowRegistry(mlflow_url, lock_timeout_s=0)
+    promotion = first._locked(name)
+    promotion.__enter__()
+    inspect = operator.inspect
+
+    def inspect_then_the_holder_releases_and_another_takes(model):
+        state = inspect(model)  # `repair --break-lock` reads the first promotion's lock...
+        if not hasattr(operator, "_raced"):
+            operator._raced = True
+            promotion.__exit__(None, None, None)  # ...which ends and releases it...
+            second._acquire(model, wait=False)  # ...and the next promotion takes the lock
+        return state
+
+    operator.inspect = inspect_then_the_holder_releases_and_another_takes
+    with pytest.raises(RegistryError, match=f"held by {second.owner}"):
+        operator.repair(name, break_lock=True)
+    held = second._lock_holder(name)
+    assert held is not None and held["owner"] == second.owner, held
+
+
+def test_a_released_lease_is_kept_under_its_name_and_swept_a_lease_later(mlflow_url):
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    with registry._locked(name):
+        lease = registry._lock_holder(name)
+    assert registry._lock_holder(name) is None
+    assert [m for m, _ in registry.broken_locks(name)] == [registry._broken_name(name, lease)]
+    time.sleep(2.1)  # the lease ended (1 s after it was taken), and a lease more
+    assert registry.repair(name) == [
+        f"removed the broken promotion lock {registry._broken_name(name, lease)} (held by {registry.owner}, "
+        f"lease ended {lease['expires']})"
+    ]
+    assert registry.broken_locks(name) == []
