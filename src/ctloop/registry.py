@@ -122,6 +122,10 @@ DEFAULT_LOCK_TIMEOUT_S = 330.0
 # someone else's model (``MlflowRegistry._lock_holder``): long enough for a concurrent rename or delete
 # of the lock to commit.
 _FOREIGN_LOCK_READS = 4
+# broken promotion locks a sweep could not delete, already warned of (a process warns once of each)
+_SWEEP_REFUSALS_SAID: set[str] = set()
+# a line of :meth:`MlflowRegistry.repair`'s answer that says what it could not do (nothing was repaired by it)
+NOTE_PREFIX = "note: "
 _FOREIGN_LOCK_PAUSE_S = 0.1
 
 
@@ -1076,7 +1080,8 @@ class MlflowRegistry:
 
     def repair(self, name: str, *, break_lock: bool = False, wait: bool = True) -> list[str]:
         """Complete the committed promotion and abort pending ones that never committed (module
-        docstring); returns what was done, ``[]`` if nothing was needed.
+        docstring); returns what was done, ``[]`` if nothing was needed, and, each starting with
+        :data:`NOTE_PREFIX`, what it could not do that blocks nothing (a broken lock it may not delete).
 
         ``break_lock`` first removes the promotion lock whoever holds it — for an operator who
         knows its holder is dead; otherwise a held lock is waited for (``wait``) until its lease
@@ -1084,7 +1089,11 @@ class MlflowRegistry:
         """
         self._lock_holder(name)  # a foreign model with the lock's name stops repair (inspect only notes it)
         state = self.inspect(name)
-        done = self._sweep_broken_locks(name)  # leases broken a lease ago: nobody reads them any more
+        try:  # leases broken a lease ago: nobody reads them any more
+            done, refused = self._sweep_broken_locks(name)
+        except RegistryError as exc:  # blocks nothing, as at the end of a promotion: said, and repair goes on
+            done, refused = [], [f"could not remove the broken promotion locks of {name!r}: {exc}"]
+        done += [f"{NOTE_PREFIX}{problem}" for problem in refused]
         if state.consistent and not (break_lock and state.lock):
             return done
         if break_lock and state.lock:
@@ -1105,7 +1114,8 @@ class MlflowRegistry:
             if self.inspect(name).consistent:
                 return
             for action in self.repair(name, wait=False):
-                log.warning("ctloop: repaired registry model %s: %s", name, action)
+                if not action.startswith(NOTE_PREFIX):  # a note: the sweep under the lock warned of it
+                    log.warning("ctloop: repaired registry model %s: %s", name, action)
         except _ForeignLock as exc:  # not for repair to fix: say what is
             log.warning("ctloop: registry model %s: %s", name, exc)
         except (
@@ -1239,9 +1249,13 @@ class MlflowRegistry:
                     exc,
                 )
             try:
-                self._sweep_broken_locks(name)
+                refused = self._sweep_broken_locks(name)[1]
             except RegistryError as exc:  # left for the next promotion or `ctloop registry repair`
-                log.warning("ctloop: could not remove the broken promotion locks of %s: %s", name, exc)
+                refused = [f"could not remove the broken promotion locks of {name!r}: {exc}"]
+            for problem in refused:  # one that cannot be deleted is refused on every promotion: said once
+                if problem not in _SWEEP_REFUSALS_SAID:
+                    _SWEEP_REFUSALS_SAID.add(problem)
+                    log.warning("ctloop: %s (said once per process)", problem)
 
     def _release(self, name: str) -> None:
         """Remove our own lease of the lock of ``name``, and nobody else's. A delete by name after a read
@@ -1339,7 +1353,7 @@ class MlflowRegistry:
             if not token:
                 return found
 
-    def _sweep_broken_locks(self, name: str) -> list[str]:
+    def _sweep_broken_locks(self, name: str) -> tuple[list[str], list[str]]:
         """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
         than a lease ago. A broken lease is kept for a while under its name: that name taken is what
         refuses a second break of the same lease (:meth:`_break_lease`: a waiter that read the dead lease
@@ -1347,8 +1361,11 @@ class MlflowRegistry:
         both of which come right after a read of that lease. The time that counts is the break, not the
         end of the lease: a lease that ended yesterday, broken a moment ago, may still be read by a waiter
         about to rename (deleted then, the waiter's rename would take the new holder's lock). Returns what
-        was removed."""
-        done = []
+        was removed and what could not be (each its own line; the others are still removed): MLflow's auth
+        lets a user who may rename a model (EDIT: break a lock) delete it only with MANAGE, so a lock broken
+        or released by one user may be one the next cannot delete. Only a failed listing raises."""
+        done: list[str] = []
+        refused: list[str] = []
         now = datetime.now(UTC)
         for model, holder in self.broken_locks(name):
             try:
@@ -1358,10 +1375,18 @@ class MlflowRegistry:
                 continue  # unreadable: not ours to judge
             if now - max(ended, renamed) < timedelta(seconds=self.lease_s):
                 continue
-            self._delete_model(model, f"a broken promotion lock of {name!r}")
+            try:
+                self._delete_model(model, f"a broken promotion lock of {name!r}")
+            except RegistryError as exc:
+                refused.append(
+                    f"could not remove the broken promotion lock {model} of {name!r} (held by {holder['owner']}, "
+                    f"lease ended {holder['expires']}): {exc.__cause__ or exc}; it blocks no promotion: delete "
+                    "it in the MLflow UI, or run `ctloop registry repair` as a user with MANAGE permission on it"
+                )
+                continue
             done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended "
                         f"{holder['expires']})")
-        return done
+        return done, refused
 
     def _acquire(self, name: str, *, wait: bool) -> None:
         from mlflow.exceptions import MlflowException

@@ -16,14 +16,23 @@ refusal is the one double: a delete answered PERMISSION_DENIED, as MLflow's auth
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 import uuid
 
 import pytest
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from ctloop.errors import RegistryError
-from ctloop.registry import MlflowRegistry
+from ctloop.registry import (
+    BROKEN_LOCK_PREFIX,
+    LOCK_SUFFIX,
+    TAG_LOCK_EXPIRES,
+    TAG_LOCK_OWNER,
+    MlflowRegistry,
+)
 
 
 def _model(client: MlflowClient) -> str:
@@ -89,3 +98,54 @@ def test_a_released_lease_is_kept_under_its_name_and_swept_a_lease_later(mlflow_
         f"lease ended {lease['expires']})"
     ]
     assert registry.broken_locks(name) == []
+
+
+def _undeletable_broken_lock(registry: MlflowRegistry, name: str) -> str:
+    """A broken lease of ``name``'s lock ended long ago, which ``registry`` may rename but not delete."""
+    expires, owner = "2026-01-01T00:00:00.000000Z", "other-user-host:1:aa"
+    model = (
+        BROKEN_LOCK_PREFIX
+        + hashlib.sha256(f"{name}{LOCK_SUFFIX}\0{owner}\0{expires}".encode()).hexdigest()[:32]
+    )
+    registry.client.create_registered_model(
+        model, tags={TAG_LOCK_OWNER: owner, TAG_LOCK_EXPIRES: expires}
+    )
+    delete = registry.client.delete_registered_model
+
+    def refused(
+        target,
+    ):  # mlflow 3.17.2 server/auth/permissions.py: a delete needs MANAGE, a rename EDIT
+        if target == model:
+            raise MlflowException("Permission denied", error_code="PERMISSION_DENIED")
+        return delete(target)
+
+    registry.client.delete_registered_model = refused
+    return model
+
+
+def test_repair_of_a_consistent_model_reports_a_broken_lock_it_cannot_delete(mlflow_url):
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    model = _undeletable_broken_lock(registry, name)
+    time.sleep(1.1)  # created (renamed) a lease ago
+    assert registry.inspect(name).consistent
+    done = registry.repair(name)
+    assert len(done) == 1 and done[0].startswith(
+        f"note: could not remove the broken promotion lock {model}"
+    ), done
+    assert "Permission denied" in done[0] and "MANAGE" in done[0], done
+
+
+def test_a_broken_lock_that_cannot_be_deleted_is_warned_once_per_process(mlflow_url, caplog):
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    model = _undeletable_broken_lock(registry, name)
+    time.sleep(1.1)
+    with caplog.at_level(logging.WARNING, logger="ctloop.registry"):
+        for _ in range(3):  # three promotions of the process
+            with registry._locked(name):
+                pass
+    said = [r.getMessage() for r in caplog.records if model in r.getMessage()]
+    assert len(said) == 1 and "once" in said[0], said
