@@ -149,3 +149,22 @@ def test_a_broken_lock_that_cannot_be_deleted_is_warned_once_per_process(mlflow_
                 pass
     said = [r.getMessage() for r in caplog.records if model in r.getMessage()]
     assert len(said) == 1 and "once" in said[0], said
+
+
+def test_the_cli_prints_the_note_and_says_nothing_was_repaired(mlflow_url, monkeypatch, capsys):
+    import ctloop.cli.registry as cli
+    from ctloop.cli import main
+
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = _model(client)
+    client.create_model_version(
+        name, source="s3://ctloop-fix45f/model"
+    )  # not read: no model is loaded
+    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    model = _undeletable_broken_lock(registry, name)
+    time.sleep(1.1)
+    monkeypatch.setattr(cli, "_registry", lambda args: registry)
+    assert main(["registry", "repair", "--model-name", name, "--tracking-uri", mlflow_url]) == 0
+    out = capsys.readouterr().out
+    assert f"  note: could not remove the broken promotion lock {model}" in out, out
+    assert f"{name}: nothing to repair; champion none" in out, out
