@@ -109,7 +109,7 @@ AUDIT_DUPLICATE_OF = AUDIT_PREFIX + "duplicate_of"  # a retried create's copy of
 
 LOCK_NOT_FOUND_TRIES = 5  # creates answered "not found" in a row, no lock there: an error, not a race
 LOCK_SUFFIX = ".ctloop-promotion-lock"
-# a lock whose lease ended, once broken (``MlflowRegistry._break_lease``): this and a digest of the lease
+# a lock once broken (``MlflowRegistry._break_lease``) or released (``_release``): this and a digest of the lease
 BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
@@ -122,6 +122,10 @@ DEFAULT_LOCK_TIMEOUT_S = 330.0
 # someone else's model (``MlflowRegistry._lock_holder``): long enough for a concurrent rename or delete
 # of the lock to commit.
 _FOREIGN_LOCK_READS = 4
+# broken promotion locks a sweep could not delete, already warned of (a process warns once of each)
+_SWEEP_REFUSALS_SAID: set[str] = set()
+# a line of :meth:`MlflowRegistry.repair`'s answer that says what it could not do (nothing was repaired by it)
+NOTE_PREFIX = "note: "
 _FOREIGN_LOCK_PAUSE_S = 0.1
 
 
@@ -1076,7 +1080,8 @@ class MlflowRegistry:
 
     def repair(self, name: str, *, break_lock: bool = False, wait: bool = True) -> list[str]:
         """Complete the committed promotion and abort pending ones that never committed (module
-        docstring); returns what was done, ``[]`` if nothing was needed.
+        docstring); returns what was done, ``[]`` if nothing was needed, and, each starting with
+        :data:`NOTE_PREFIX`, what it could not do that blocks nothing (a broken lock it may not delete).
 
         ``break_lock`` first removes the promotion lock whoever holds it — for an operator who
         knows its holder is dead; otherwise a held lock is waited for (``wait``) until its lease
@@ -1084,7 +1089,11 @@ class MlflowRegistry:
         """
         self._lock_holder(name)  # a foreign model with the lock's name stops repair (inspect only notes it)
         state = self.inspect(name)
-        done = self._sweep_broken_locks(name)  # leases broken a lease ago: nobody reads them any more
+        try:  # leases broken a lease ago: nobody reads them any more
+            done, refused = self._sweep_broken_locks(name)
+        except RegistryError as exc:  # blocks nothing, as at the end of a promotion: said, and repair goes on
+            done, refused = [], [f"could not remove the broken promotion locks of {name!r}: {exc}"]
+        done += [f"{NOTE_PREFIX}{problem}" for problem in refused]
         if state.consistent and not (break_lock and state.lock):
             return done
         if break_lock and state.lock:
@@ -1105,7 +1114,8 @@ class MlflowRegistry:
             if self.inspect(name).consistent:
                 return
             for action in self.repair(name, wait=False):
-                log.warning("ctloop: repaired registry model %s: %s", name, action)
+                if not action.startswith(NOTE_PREFIX):  # a note: the sweep under the lock warned of it
+                    log.warning("ctloop: repaired registry model %s: %s", name, action)
         except _ForeignLock as exc:  # not for repair to fix: say what is
             log.warning("ctloop: registry model %s: %s", name, exc)
         except (
@@ -1239,9 +1249,13 @@ class MlflowRegistry:
                     exc,
                 )
             try:
-                self._sweep_broken_locks(name)
+                refused = self._sweep_broken_locks(name)[1]
             except RegistryError as exc:  # left for the next promotion or `ctloop registry repair`
-                log.warning("ctloop: could not remove the broken promotion locks of %s: %s", name, exc)
+                refused = [f"could not remove the broken promotion locks of {name!r}: {exc}"]
+            for problem in refused:  # one that cannot be deleted is refused on every promotion: said once
+                if problem not in _SWEEP_REFUSALS_SAID:
+                    _SWEEP_REFUSALS_SAID.add(problem)
+                    log.warning("ctloop: %s (said once per process)", problem)
 
     def _release(self, name: str) -> None:
         """Remove our own lease of the lock of ``name``, and nobody else's. A delete by name after a read
@@ -1250,8 +1264,13 @@ class MlflowRegistry:
         a third promotion ran beside it). The lock is renamed instead, to the name of our lease alone
         (:meth:`_broken_name`, the name a waiter breaking it renames it to): a waiter that broke our lease
         holds that name, so MLflow refuses the rename (RESOURCE_ALREADY_EXISTS) and nothing is removed.
-        What was renamed is read back and deleted only if it carries our lease; a lock of someone else's
-        (ours was removed by ``--break-lock``, then taken) is renamed back."""
+        What was renamed is read back; a lock of someone else's (ours was removed by ``--break-lock``,
+        then taken) is renamed back. Ours is left under that name, as a broken lease is, and
+        :meth:`_sweep_broken_locks` deletes it a lease later: deleted at once, the name was free again,
+        and a waiter (or ``repair --break-lock``) that read our lease just before the release, ended,
+        renamed the lock a newer promotion took meanwhile (both promotions then ran). MLflow's file store
+        renames a model without its tags, so there the released lock is deleted at once (that store's
+        lock is not atomic anyway: :meth:`_acquire`)."""
         from mlflow.exceptions import MlflowException
 
         holder = self._lock_holder(name)
@@ -1282,13 +1301,13 @@ class MlflowRegistry:
             tags = self.client.get_registered_model(released).tags or {}
         except MlflowException as exc:
             raise RegistryError(f"cannot read the released promotion lock {released!r}: {exc}") from exc
-        # no owner tag: MLflow's file store renames a model without its tags; a lock always has one
-        if TAG_LOCK_OWNER not in tags or (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (
-            holder["owner"],
-            holder["expires"],
-        ):
+        # no owner tag: MLflow's file store renames a model without its tags (a lock always has one), and
+        # nothing could tell the renamed lock from anyone's model later: deleted now
+        if TAG_LOCK_OWNER not in tags:
             self._delete_model(released, f"the released promotion lock of {name!r}")
             return
+        if (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (holder["owner"], holder["expires"]):
+            return  # ours: its name stays taken until the sweep, a lease later (docstring)
         try:  # another promotion's lock, taken after ours was removed by hand: give it back
             self.client.rename_registered_model(released, self._lock_name(name))
         except MlflowException as exc:
@@ -1334,7 +1353,7 @@ class MlflowRegistry:
             if not token:
                 return found
 
-    def _sweep_broken_locks(self, name: str) -> list[str]:
+    def _sweep_broken_locks(self, name: str) -> tuple[list[str], list[str]]:
         """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
         than a lease ago. A broken lease is kept for a while under its name: that name taken is what
         refuses a second break of the same lease (:meth:`_break_lease`: a waiter that read the dead lease
@@ -1342,8 +1361,11 @@ class MlflowRegistry:
         both of which come right after a read of that lease. The time that counts is the break, not the
         end of the lease: a lease that ended yesterday, broken a moment ago, may still be read by a waiter
         about to rename (deleted then, the waiter's rename would take the new holder's lock). Returns what
-        was removed."""
-        done = []
+        was removed and what could not be (each its own line; the others are still removed): MLflow's auth
+        lets a user who may rename a model (EDIT: break a lock) delete it only with MANAGE, so a lock broken
+        or released by one user may be one the next cannot delete. Only a failed listing raises."""
+        done: list[str] = []
+        refused: list[str] = []
         now = datetime.now(UTC)
         for model, holder in self.broken_locks(name):
             try:
@@ -1353,10 +1375,18 @@ class MlflowRegistry:
                 continue  # unreadable: not ours to judge
             if now - max(ended, renamed) < timedelta(seconds=self.lease_s):
                 continue
-            self._delete_model(model, f"a broken promotion lock of {name!r}")
+            try:
+                self._delete_model(model, f"a broken promotion lock of {name!r}")
+            except RegistryError as exc:
+                refused.append(
+                    f"could not remove the broken promotion lock {model} of {name!r} (held by {holder['owner']}, "
+                    f"lease ended {holder['expires']}): {exc.__cause__ or exc}; it blocks no promotion: delete "
+                    "it in the MLflow UI, or run `ctloop registry repair` as a user with MANAGE permission on it"
+                )
+                continue
             done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended "
                         f"{holder['expires']})")
-        return done
+        return done, refused
 
     def _acquire(self, name: str, *, wait: bool) -> None:
         from mlflow.exceptions import MlflowException
@@ -1383,8 +1413,8 @@ class MlflowRegistry:
                 self.client.create_registered_model(
                     lock,
                     tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires},
-                    description=f"ctloop promotion lock of {name}: held while a promotion runs, "
-                    "removed after it. If its holder died: "
+                    description=f"ctloop promotion lock of {name}: held while a promotion runs; after it "
+                    f"(or broken) renamed {BROKEN_LOCK_PREFIX}<digest> and removed a lease later. If its holder died: "
                     f"`ctloop registry repair --model-name {name} --break-lock`.",
                 )
                 return

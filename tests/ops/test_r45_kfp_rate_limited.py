@@ -1,7 +1,10 @@
 """A gateway's rate limit in front of KFP (HTTP 429) was answered with the wrong fix.
 
-ingress-nginx (``limit-rps``) and Istio's local rate limit answer ``429 Too Many Requests``, often with an
-HTML page and ``Retry-After``, before the request reaches the KFP API server. An HTML 429 read "answered HTTP
+A gateway's rate limit answers before the request reaches the KFP API server: Istio's (Envoy's) local rate
+limit with ``429 Too Many Requests``; ingress-nginx's ``limit-rps`` with 503 by default, or with an HTML 429
+page given ``limit-req-status-code: 429`` (ingress-nginx ``internal/ingress/controller/config/config.go``
+``NewDefault``: ``LimitReqStatusCode: 503``; nginx's ``limit_req`` sends no ``Retry-After``); some gateways
+add ``Retry-After``. An HTML 429 read "answered HTTP
 429 (429 Too Many Requests) — fix: check --host and the credentials" (neither is wrong); a JSON one gave no
 fix at all; with ``Retry-After`` (also a 503 maintenance page's) urllib3 turned the answer into MaxRetryError "too
 many 429 error responses" (ctloop's ``Retry(status=0)`` allows none), read as "cannot reach KFP — fix: check
@@ -18,6 +21,7 @@ from tests.doubles.kfp_api import KfpApiDouble
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
+# ingress-nginx's limit-rps page with limit-req-status-code: 429 (nginx's built-in error page; no Retry-After)
 NGINX_429 = (
     "<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n<center><h1>429 Too Many "
     "Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
@@ -46,10 +50,13 @@ class RateLimited(KfpApiDouble):
 @pytest.mark.parametrize(
     "answer, when",
     [
-        (("text/html", NGINX_429, (("Retry-After", "30"),)), "after 30 s (Retry-After)"),
-        (("application/json", '{"error": "local_rate_limited"}', ()), "in a minute"),
+        (("text/html", NGINX_429, ()), "in a minute"),
+        (
+            ("application/json", '{"error": "rate limited"}', (("Retry-After", "30"),)),
+            "after 30 s (Retry-After)",
+        ),
     ],
-    ids=["nginx-html-retry-after", "json-no-retry-after"],
+    ids=["nginx-html-429", "json-retry-after"],
 )
 def test_a_rate_limit_says_retry(monkeypatch, tmp_path, answer, when):
     from tests.ops.test_platform import isolate_kfp_env
@@ -85,3 +92,5 @@ def test_a_503_with_retry_after_is_the_api_failing_not_unreachable(monkeypatch, 
     assert (
         "HTTP 503 (503 Service Temporarily Unavailable)" in line and "cannot reach" not in line
     ), line
+    # ingress-nginx's limit-rps answers 503 by default: said, beside the API server
+    assert "ingress-nginx's rate limit (limit-rps answers 503" in line, line

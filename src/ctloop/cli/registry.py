@@ -74,12 +74,15 @@ def _repair(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    from ctloop.registry import NOTE_PREFIX
+
     done = registry.repair(args.model_name, break_lock=args.break_lock, wait=not args.no_wait)
     for action in done:
         print(f"  {action}")
     state = registry.inspect(args.model_name)
+    repaired = [action for action in done if not action.startswith(NOTE_PREFIX)]  # a note: not done
     print(
-        f"{args.model_name}: {'repaired' if done else 'nothing to repair'}; champion "
+        f"{args.model_name}: {'repaired' if repaired else 'nothing to repair'}; champion "
         f"{'v' + state.champion if state.champion else 'none'}"
     )
     return 0 if state.consistent else 1

@@ -230,11 +230,21 @@ def _sunday_as_zero(dow: str) -> str:
     return ",".join(parts)
 
 
+def _starred(field: str) -> bool:
+    """Whether robfig/cron v1.2.0 marks a (validated) field starred: one of its ranges starts with '*' or
+    '?' (``parser.go`` ``getRange``: ``lowAndHigh[0] == "*" || lowAndHigh[0] == "?"`` sets ``starBit``, kept
+    with a step: '*/2' is starred; v3 drops it for a step > 1). A starred day field makes ``spec.go``
+    ``dayMatches`` require both day fields to match; with neither starred, either one fires the job."""
+    return any(part.partition("/")[0].partition("-")[0] in ("*", "?") for part in field.split(","))
+
+
 def _check_occurs(fields: list[str], expr: str) -> None:
     """Refuse a date that never comes (31 February): robfig/cron would accept it and never run. When
-    day-of-week is restricted too, either field matching fires the job, so it always occurs."""
+    neither day field is starred (:func:`_starred`), either one matching fires the job, so it always
+    occurs (on the days of the week); when one is, both must match, and every date of a month falls on
+    every day of the week in some year."""
     dom, month, dow = fields[3], fields[4], fields[5]
-    if dom in ("*", "?") or dow not in ("*", "?"):
+    if not (_starred(dom) or _starred(dow)):
         return
     days = _values(dom, 1, 31, {})
     months = _values(month, 1, 12, FIELDS[4][3])
@@ -265,8 +275,8 @@ def describe(expr: str) -> str:
             if day is not None:
                 return f"every {DAYS[day]} at {at} UTC"
     either = ""
-    # robfig/cron v1.2.0 spec.go dayMatches: dom || dow unless either holds a '*' or '?' (its starBit)
-    if not any(part[:1] in ("*", "?") for part in f"{dom},{dow}".split(",")):
+    # robfig/cron v1.2.0 spec.go dayMatches: dom || dow unless either is starred (its starBit)
+    if not (_starred(dom) or _starred(dow)):
         either = (f"; it runs on day-of-month {dom} and on day-of-week {dow} alike, not only when both match "
                   "('first Monday' is not expressible: use one of the two)")
     return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC{either}"

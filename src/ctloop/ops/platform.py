@@ -822,7 +822,10 @@ def explain_status(
     # an HTML error page (an ingress' or nginx's 502/503/504) by its title, not its markup
     detail = (one_line(_title(body))[:120] or "an HTML page") if _is_html(headers, body) else _json_message(body)
     said = f" ({detail})" if detail and detail != "{}" else ""
-    if status == 429:  # a gateway's rate limit (ingress-nginx limit-rps, Istio local rate limit): refused, not done
+    # a gateway's rate limit: refused, not done. ingress-nginx's limit-rps answers 503 unless the controller's
+    # limit-req-status-code is 429 (internal/ingress/controller/config/config.go NewDefault: LimitReqStatusCode
+    # 503), and nginx's limit_req sends no Retry-After; Envoy's (Istio's) local rate limit answers 429
+    if status == 429:
         wait = str((headers or {}).get("Retry-After") or "").strip()
         return (
             f"KFP at {url} is limiting requests: HTTP 429{said}, the request was refused — fix: retry "
@@ -865,6 +868,12 @@ def explain_status(
         return (
             f"the KFP API at {url} is failing: HTTP {status}{said} — fix: check the API server "
             "(kubectl -n kubeflow get pods -l app=ml-pipeline) and retry"
+            + (
+                "; if it is healthy, this may be ingress-nginx's rate limit (limit-rps answers 503 unless "
+                "limit-req-status-code is 429): retry in a minute, or raise the limit for this client"
+                if status == 503
+                else ""
+            )
         )
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
