@@ -547,9 +547,12 @@ class MlflowRegistry:
         mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
             try:
+                # the version's artifacts as this registry resolves them: MLflow 3.17 resolves
+                # ``models:/NAME/VERSION`` in the process's registry URI whatever it is passed
+                # (store/artifact/models_artifact_repo.py ``_get_model_uri_infos``)
                 local = Path(
                     mlflow.artifacts.download_artifacts(
-                        artifact_uri=f"models:/{name}/{version}",
+                        artifact_uri=self.client.get_model_version_download_uri(name, version),
                         dst_path=tmp,
                         tracking_uri=self.tracking_uri,
                     )
