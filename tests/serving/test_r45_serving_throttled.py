@@ -38,6 +38,7 @@ class Throttling(KubeApiDouble):
     def __init__(self, *args, **kwargs):
         self.refusals: dict[str, list[int]] = {}
         self.refused = 0
+        self.refused_at: list[float] = []  # time.monotonic() of each refused request
         self.armed = True
         super().__init__(*args, **kwargs)
 
@@ -66,6 +67,7 @@ class Throttling(KubeApiDouble):
                 if queue and double.armed and "/inferenceservices" in self.path:
                     code = queue.pop(0)
                     double.refused += 1
+                    double.refused_at.append(time.monotonic())
                     text = (
                         b"Too many requests, please try again later.\n"
                         if code == 429
@@ -126,10 +128,16 @@ def test_a_throttled_api_until_the_deadline_ends_the_wait_by_then_saying_so(clus
         isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=10, timeout_s=5
     )
     cluster.refuse("GET", 10**6)
-    started = time.monotonic()
+    deadline = time.monotonic() + 1.0
     with pytest.raises(ServingError) as err:
-        kube.wait_for(isvcs, NAME, lambda _o: False, timeout_s=1.0, what="x", poll_s=0.05)
-    assert time.monotonic() - started < 8
+        kube.wait_for(
+            isvcs, NAME, lambda _o: False, timeout_s=1.0, what="x", poll_s=0.05, deadline=deadline
+        )
+    ended = time.monotonic()
+    # no read sent after the deadline plus one poll (0.05 s; 0.5 s for a request on a busy
+    # machine), and none sleeping past it (the fixture caps Retry-After at 0.05 s)
+    assert max(cluster.refused_at) < deadline + 0.05 + 0.5, max(cluster.refused_at) - deadline
+    assert ended < deadline + 1.5, ended - deadline
     assert "HTTP 429" in str(err.value) and "Too many requests" in str(err.value), str(err.value)
 
 

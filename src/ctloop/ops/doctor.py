@@ -1154,12 +1154,16 @@ class Doctor:
             if isinstance(g, dict) and isinstance(g.get("name"), str):
                 loaded.setdefault(g["name"], []).append(g)
         if isinstance(groups, list) and not groups:
-            # vmselect answers 200 {"groups": []} without -vmalert.proxyURL (VictoriaMetrics
-            # app/vmselect/main.go, a "dumb placeholder"); a label-enforcing proxy may too
-            problems.append("this API lists no rule groups at all (VictoriaMetrics without vmalert, a label "
-                            "proxy?)")
-            fixes.append("check in the Prometheus (or vmalert) that evaluates the rules that the "
-                         "PrometheusRules of manifests/components/monitoring are loaded")
+            # Prometheus (v2.42 web/api/v1/api.go rules) answers 200 {"groups": []} when it loaded no
+            # rule file — prometheus-operator's ruleSelector selecting no PrometheusRule — and so
+            # does vmselect without -vmalert.proxyURL (VictoriaMetrics app/vmselect/main.go, a "dumb
+            # placeholder"), or a label-enforcing proxy: the answer does not tell them apart
+            problems.append("this API lists no rule groups at all: the Prometheus selects no PrometheusRule "
+                            "(its ruleSelector/ruleNamespaceSelector), or it is a query API that lists no rules "
+                            "(VictoriaMetrics' vmselect without vmalert, a label proxy)")
+            fixes.append(selected.format("rule", "rule"))
+            fixes.append("behind a query API that lists no rules, check in the Prometheus (or vmalert) that "
+                         "evaluates the rules that the PrometheusRules of manifests/components/monitoring are loaded")
         else:
             missing = [rule for rule, names in SHIPPED_RULE_GROUPS.items() if not all(n in loaded for n in names)]
             if missing:

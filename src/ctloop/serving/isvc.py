@@ -112,17 +112,20 @@ DOMAIN_TEMPLATE_KEY, TAG_TEMPLATE_KEY = "domain-template", "tag-template"
 DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE = "{{.Name}}.{{.Namespace}}.{{.Domain}}", "{{.Tag}}-{{.Name}}"
 
 
-# knative.dev/networking pkg/apis/networking/register.go VisibilityLabelKey, and knative-v1.21.1
-# pkg/apis/serving/register.go VisibilityLabelKeyObsolete: a Route with either label at
-# "cluster-local" (VisibilityClusterLocal) is served inside the cluster only. KServe v0.20.0 copies
-# the InferenceService's labels onto its Knative Service (predictor.go buildObjectMeta,
-# ksvc_reconciler.go) and Knative onto the Route
-VISIBILITY_LABELS = ("networking.knative.dev/visibility", "serving.knative.dev/visibility")
+# knative.dev/networking (pinned by knative-v1.21.1) pkg/apis/networking/register.go
+# VisibilityLabelKey: a Route with it at "cluster-local" (VisibilityClusterLocal) is served inside the
+# cluster only — the only label knative-v1.21.1 reads for it (pkg/reconciler/route/config/domain.go
+# LookupDomainForLabels, pkg/reconciler/route/domains/domains.go DomainNameFromTemplate; the older
+# serving.knative.dev/visibility is read nowhere), as KServe v0.20.0 constants.VisibilityLabel.
+# KServe copies the InferenceService's labels onto its Knative Service (predictor.go
+# buildObjectMeta, ksvc_reconciler.go) and Knative onto the Route
+VISIBILITY_LABELS = ("networking.knative.dev/visibility",)
 CLUSTER_LOCAL = "cluster-local"
 
 
 def cluster_local(obj: dict[str, Any] | None) -> bool:
-    """Whether the InferenceService (or its body) carries a visibility label at ``cluster-local``."""
+    """Whether the InferenceService (or its body) carries ``networking.knative.dev/visibility:
+    cluster-local`` (:data:`VISIBILITY_LABELS`)."""
     labels = ((obj or {}).get("metadata") or {}).get("labels") or {}
     return isinstance(labels, dict) and any(str(labels.get(key)) == CLUSTER_LOCAL for key in VISIBILITY_LABELS)
 

@@ -140,8 +140,8 @@ class InferenceServices:
         """``fn`` with 5xx and 429 answers sent again (``retries`` sends in all); a 409 is
         :class:`ServingConflictError` whose ``resent`` says whether an earlier send may have been
         applied (only a 5xx's: a 429 applied nothing). ``deadline`` (``time.monotonic()``; default:
-        the one of the :func:`wait_for` asking) bounds the pauses: none goes past it, and none is
-        taken once it has passed."""
+        the one of the :func:`wait_for` asking) bounds a 429's pause: none goes past it, and none is
+        taken once it has passed; a 5xx's short backoff is taken whatever it (:func:`_pause`)."""
         from kubernetes.client.exceptions import ApiException
 
         deadline = _DEADLINE.get() if deadline is None else deadline
@@ -169,8 +169,8 @@ class InferenceServices:
 
     def get(self, name: str, deadline: float | None = None) -> dict[str, Any] | None:
         """The InferenceService, ``None`` when there is none (404, also after a 5xx). A 5xx or a
-        429 is asked again (``retries`` requests in all; a 429 after its ``Retry-After``, the
-        pauses bounded by ``deadline`` as in :meth:`_call`); each request whose kept-alive
+        429 is asked again (``retries`` requests in all; a 429 after its ``Retry-After``, bounded
+        by ``deadline`` as in :meth:`_call`); each request whose kept-alive
         connection the server (or a proxy) closed meanwhile — after a long canary interval, after a
         proxy's 503 — is sent once more: urllib3 counts that as a read error, which api_retries()
         does not retry."""
@@ -361,10 +361,10 @@ class InferenceServices:
 # starts at 1 and doubles (up to maxRetryAfter, 32) while a priority level keeps dropping requests;
 # the fixed "1" is only pkg/server/filters/maxinflight.go's (priority and fairness off). client-go
 # honours the header uncapped; ctloop caps it so that one answer does not idle a step, and a
-# wait's deadline bounds every pause (:func:`_pause`)
+# wait's deadline bounds every such pause (:func:`_pause`)
 RETRY_AFTER_MAX_S = 10.0
 # The deadline of the wait_for asking (a time.monotonic() value), which get() and _call() bound
-# their pauses with when not given one: a wait's polls never sleep past its end
+# a 429's pause with when not given one: a throttled wait's polls never sleep past its end
 _DEADLINE: ContextVar[float | None] = ContextVar("ctloop_kube_deadline", default=None)
 
 
@@ -381,16 +381,17 @@ def retry_after(exc: Any) -> float:
 
 
 def _pause(exc: Any, attempt: int, deadline: float | None) -> float | None:
-    """How long to wait before sending again a request answered ``exc`` (a 5xx: a short backoff;
-    a 429: its :func:`retry_after`), at most the time left before ``deadline``; ``None``: not sent
-    again (another answer, or no time left)."""
+    """How long to wait before sending again a request answered ``exc``; ``None``: not sent again.
+    A 5xx: a short backoff (0.2 s, 0.4 s, …), whatever ``deadline`` — a wait's last read, taken
+    just past its deadline, is still asked again over one proxy's 503. A 429: its
+    :func:`retry_after`, at most the time left before ``deadline`` (none left: not sent again), so
+    a throttled API cannot hold a wait seconds past its end. Any other answer: ``None``."""
     status = getattr(exc, "status", None) or 0
-    if status == 429:
-        pause = retry_after(exc)
-    elif status >= 500:
-        pause = 0.2 * (attempt + 1)
-    else:
+    if status >= 500:
+        return 0.2 * (attempt + 1)
+    if status != 429:
         return None
+    pause = retry_after(exc)
     if deadline is None:
         return pause
     left = deadline - time.monotonic()
@@ -594,7 +595,7 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     # KNATIVE_ASKS times a wait
     knative_asks, knative_answered = 0, False
     while True:
-        token = _DEADLINE.set(deadline)  # get()'s pauses (a 429's Retry-After) end by the deadline
+        token = _DEADLINE.set(deadline)  # get()'s 429 pauses (its Retry-After) end by the deadline
         try:
             seen = isvcs.get(name)
         except ServingUnreachable:  # one poll without an answer: the wait goes on while it has time
