@@ -15,6 +15,7 @@ this order (:func:`resolve_image`, read when a command runs, never at import):
 from __future__ import annotations
 
 import os
+import re
 
 from ctloop._version import __version__
 
@@ -53,10 +54,42 @@ def check_image_reference(image: str, source: str) -> str:
     return image
 
 
+def _tag_version(tag: str) -> tuple[int, int, int] | None:
+    """``(major, minor, patch)`` of an image tag that names a release (``0.1.1``, ``v0.2``,
+    ``0.1.0-gpu``); None for any other tag (``nightly``, a commit). The grammar of
+    ``ctloop.ops.platform.parse_version``, which this lowest layer cannot import."""
+    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.-]*)?", tag)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+
+
+def check_image_version(image: str, source: str) -> str:
+    """``image`` unless its tag names another ctloop release than this one: then a ConfigError
+    naming ``source``. Every task compiled here carries :data:`COMPILED_VERSION_ENV`, so on that
+    image each would stop at its first import of ctloop, on the cluster, after its retries. A
+    digest (``...@sha256:...``) or a tag that is no version (``nightly``) tells nothing: accepted."""
+    from ctloop.errors import ConfigError
+
+    last = image.rsplit("/", 1)[-1]
+    if "@" in image or ":" not in last:
+        return image
+    tag = last.rsplit(":", 1)[1]
+    version = _tag_version(tag)
+    if version is None or version == _tag_version(__version__):
+        return image
+    raise ConfigError(
+        f"{source} {image!r}: its tag names ctloop {tag}, but this is ctloop {__version__}, and every task "
+        f"compiled here would stop on that image ({COMPILED_VERSION_ENV}); compile with ctloop {tag}, or use "
+        f"the image built from ctloop {__version__} (make image push IMAGE=...:{__version__})"
+    )
+
+
 def check_compiled_version(environ: dict[str, str] | None = None) -> None:
     """Refuse (ConfigError) to run a task compiled with another ctloop version than this one:
     :data:`COMPILED_VERSION_ENV` of ``environ`` (default ``os.environ``) set and not ``__version__``.
-    Unset (local runs, the CLI, the serving runtime): nothing to check."""
+    Unset or empty: nothing to check. Compiled tasks set it (kfp.local runs too), except the exit
+    handler's (``ctloop.ops.settings.UNCHECKED_COMPONENTS``); outside a task pod nothing sets it.
+    ``ctloop/__init__.py`` calls this at the first import of ctloop in a process, so a warm
+    process that already imported ctloop is not checked again."""
     compiled = (os.environ if environ is None else environ).get(COMPILED_VERSION_ENV, "").strip()
     if compiled and compiled != __version__:
         from ctloop.errors import ConfigError
@@ -85,7 +118,7 @@ def resolve_image(flag: str | None, spec_image: str | None, *, purpose: str) -> 
         (spec_image, "platform.image in ctloop.yaml"),
     ):
         if value and value.strip():
-            image = check_image_reference(value.strip(), source)
+            image = check_image_version(check_image_reference(value.strip(), source), source)
             break
     else:
         image = DEFAULT_IMAGE
@@ -108,6 +141,7 @@ __all__ = [
     "COMPILED_VERSION_ENV",
     "CLUSTER_PURPOSES",
     "check_compiled_version",
+    "check_image_version",
     "check_image_reference",
     "resolve_image",
 ]

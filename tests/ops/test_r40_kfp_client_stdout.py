@@ -33,7 +33,7 @@ def test_upload_prints_only_its_line(monkeypatch, tmp_path, capsys):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         assert main(["upload", "--host", kfp.url]) == 0
         first = capsys.readouterr()
-        assert main(["upload", "--host", kfp.url, "--image", "registry.example.com/ml/ctloop:0.2.0"]) == 0
+        assert main(["upload", "--host", kfp.url, "--image", "registry.example.com/ml/ctloop:build-2"]) == 0
         second = capsys.readouterr()
     for captured in (first, second):
         lines = captured.out.splitlines()

@@ -194,7 +194,7 @@ def test_cli_compile_takes_the_image_from_ctloop_image(tmp_path, monkeypatch):
     ctloop.image.resolve_image's: --image, then CTLOOP_IMAGE, else the placeholder."""
     from ctloop.image import DEFAULT_IMAGE
 
-    mine, flag = "registry.example.com/ml/ctloop:0.1.0", "registry.example.com/ml/ctloop:0.1.1"
+    mine, flag = "registry.example.com/ml/ctloop:0.1.0", "registry.example.com/mirror/ctloop:0.1.0"
     monkeypatch.setenv("CTLOOP_IMAGE", mine)
     assert main(["compile", "--output-dir", str(tmp_path / "env")]) == 0
     text = (tmp_path / "env" / "continuous-training.yaml").read_text()

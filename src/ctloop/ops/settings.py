@@ -125,8 +125,17 @@ class PlatformSettings:
 DEFAULT_SETTINGS = PlatformSettings()
 
 
+# Component tasks left without CTLOOP_COMPILED_VERSION: the exit handler record_run_outcome. It
+# runs however the run ended, also when its tasks stopped on an image of another ctloop version;
+# with the variable it would stop the same way and the failed run would be in no audit trail.
+UNCHECKED_COMPONENTS = frozenset({"record-run-outcome"})
+
+
 def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None) -> Any:
-    """Attach the settings ConfigMap and the credential Secrets to one task or several.
+    """Attach the settings ConfigMap and the credential Secrets to one task or several, and
+    ``CTLOOP_COMPILED_VERSION`` (this ctloop's version: a task on the image of another version
+    stops before it does anything, :func:`ctloop.image.check_compiled_version`) to each but the
+    exit handler's (:data:`UNCHECKED_COMPONENTS`).
 
     Args:
         tasks: A ``kfp.dsl.PipelineTask`` or an iterable of them.
@@ -137,9 +146,15 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
     """
     from kfp import kubernetes
 
+    from ctloop._version import __version__
+    from ctloop.image import COMPILED_VERSION_ENV
+
+    _fast_container_check()
     s = settings or DEFAULT_SETTINGS
     many = isinstance(tasks, Iterable) and not hasattr(tasks, "component_spec")
     for task in list(tasks) if many else [tasks]:
+        if task.component_spec.name not in UNCHECKED_COMPONENTS:
+            task.set_env_variable(COMPILED_VERSION_ENV, __version__)
         if s.config_map and s.config_env:
             kubernetes.use_config_map_as_env(
                 task, s.config_map, dict(s.config_env), optional=s.optional
@@ -229,9 +244,6 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
     KFP API (:data:`KFP_API_STEPS`). Returns ``task``."""
     from kfp import kubernetes
 
-    from ctloop._version import __version__
-    from ctloop.image import COMPILED_VERSION_ENV
-
     _fast_container_check()
     apply_platform_settings(task)
     task.set_caching_options(False)
@@ -249,8 +261,6 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
     cpu = res.get("cpu_limit") or res.get("cpu_request")
     if cpu:
         task.set_env_variable("OMP_NUM_THREADS", str(omp_threads(cpu)))
-    # a task on the image of another ctloop version stops at once (ctloop.image.check_compiled_version)
-    task.set_env_variable(COMPILED_VERSION_ENV, __version__)
     retries = platform.retries if platform is not None else 2
     if step in RETRIED_STEPS and retries > 0:
         task.set_retry(num_retries=retries, backoff_duration=RETRY_BACKOFF, backoff_factor=2.0,
@@ -276,6 +286,7 @@ __all__ = [
     "PlatformSettings",
     "DEFAULT_SETTINGS",
     "apply_platform_settings",
+    "UNCHECKED_COMPONENTS",
     "SETTINGS_CONFIGMAP",
     "MLFLOW_SECRET",
     "GCP_SECRET",
