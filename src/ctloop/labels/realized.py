@@ -10,8 +10,9 @@ logged scores:
   in the order of ``classes`` (rounded logged probabilities are renormalised);
 * regression: ``score`` is the logged ``prediction``.
 
-A text label that is a class written in another case or with other spaces (``'Yes'`` for the
-class ``'yes'``) is that class, as the evaluation gate reads it (:func:`as_classes`). A label that
+A text label that is a class written in another Unicode form, case or with other spaces (``'Yes'``
+for the class ``'yes'``) is that class, as the evaluation gate reads it (:func:`as_classes`, decided
+per model version, revision and window as the gate decides it per holdout). A label that
 is not a class of the model (``0``/``1`` for a classifier whose classes are not
 given; a number for a regressor) is left out of the metric and of its row count; callers report how many
 (:func:`scorable`).
@@ -129,7 +130,7 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
                   task: str = "", *, read: bool = False) -> dict[str, float]:
     """The realized metrics ``names`` of ``score`` against labels ``y`` (see the module doc); NaN
     where undefined (ROC AUC with one class present, no usable label). ``read``: ``y`` is already
-    :func:`as_classes` of all the labels (a group of them is not read again on its own)."""
+    :func:`as_classes` of the labels (:func:`realized_metrics` reads each group's)."""
     import numpy as np
 
     names = list(names)
