@@ -481,9 +481,12 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]
             sample = sample.item() if hasattr(sample, "item") else sample  # 2.0, not np.float64(2.0)
+            shown = repr(sample)
+            if isinstance(sample, str) and not sample.isascii():  # may print like a class: its characters
+                shown += f", written {ascii(sample)}"
             out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
-                                + (f"a class of the champion {champion.classes} (e.g. {sample!r})" if champion.classes
-                                   else f"numbers (e.g. {sample!r})"))
+                                + (f"a class of the champion {champion.classes} (e.g. {shown})" if champion.classes
+                                   else f"numbers (e.g. {shown})"))
         rows = rows[usable]
         out.tags["realized_rows_are"] = how
         out.record["realized_rows"] = int(len(rows))

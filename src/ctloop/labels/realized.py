@@ -10,8 +10,9 @@ logged scores:
   in the order of ``classes`` (rounded logged probabilities are renormalised);
 * regression: ``score`` is the logged ``prediction``.
 
-A text label that is a class written in another case or with other spaces (``'Yes'`` for the
-class ``'yes'``) is that class, as the evaluation gate reads it (:func:`as_classes`). A label that
+A text label that is a class written in another Unicode form, case or with other spaces (``'Yes'``
+for the class ``'yes'``) is that class, as the evaluation gate reads it (:func:`as_classes`, decided
+per model version, revision and window as the gate decides it per holdout). A label that
 is not a class of the model (``0``/``1`` for a classifier whose classes are not
 given; a number for a regressor) is left out of the metric and of its row count; callers report how many
 (:func:`scorable`).
@@ -65,23 +66,39 @@ def label_array(y) -> np.ndarray:
 
 
 def as_classes(y, classes: list | None) -> np.ndarray:
-    """Labels as an array (:func:`label_array`) with each text class of ``classes`` that no label
-    writes as itself but exactly one label value writes in another case, with other surrounding
-    spaces or in another Unicode form (``'Yes'`` for ``'yes'``: :func:`ctloop.metrics.same_class_text`) read as that class:
-    the evaluation gate's rule (``components/evaluate``), so that a label store written in other
-    case is scored, not left out of the realized metric."""
+    """Labels as an array (:func:`label_array`) with text read as the classes of ``classes`` it writes:
+
+    * a label that is a text class in another Unicode form (NFD ``'cafe\u0301'`` for NFC
+      ``'café'``: the same text, printed alike) is that class, always;
+    * each text class that no label value writes as itself (numbers and True/False included, as
+      :func:`ctloop.metrics.class_positions` matches them) but exactly one label value writes in
+      another case or with other surrounding spaces (``'Yes'`` for ``'yes'``:
+      :func:`ctloop.metrics.same_class_text`) reads that value as the class: the evaluation gate's
+      rule (``components/evaluate``), so that a label store written in other case is scored, not
+      left out of the realized metric.
+
+    Decided on the labels ``y`` given: callers pass the labels of one group (one model version, one
+    window), as the gate reads one holdout."""
+    import unicodedata
+
     import pandas as pd
 
     y = label_array(y)
     if not classes or y.dtype != object or not any(isinstance(c, str) for c in classes) or not len(y):
         return y
-    values = [v for v in pd.unique(y) if isinstance(v, str)]
-    if not values:
+    values = list(pd.unique(y))
+    if not any(isinstance(v, str) for v in values):
         return y
     positions, _ = M.class_positions(values, list(classes))
-    written = {int(p) for p in positions if p < len(classes)}
-    others = [v for v, p in zip(values, positions, strict=True) if p >= len(classes)]
+    others = [v for v, p in zip(values, positions, strict=True) if p >= len(classes) and isinstance(v, str)]
     respelled: dict[str, object] = {}
+    nfc = {unicodedata.normalize("NFC", c): c for c in classes if isinstance(c, str)}
+    for v in others:  # the same text in another Unicode form: no other spelling
+        name = nfc.get(unicodedata.normalize("NFC", v), v)
+        if name is not v:
+            respelled[v] = name
+    written = {int(p) for p in positions if p < len(classes)} | {classes.index(n) for n in respelled.values()}
+    others = [v for v in others if v not in respelled]
     for i, name in enumerate(classes):
         if i in written:
             continue
@@ -113,7 +130,7 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
                   task: str = "", *, read: bool = False) -> dict[str, float]:
     """The realized metrics ``names`` of ``score`` against labels ``y`` (see the module doc); NaN
     where undefined (ROC AUC with one class present, no usable label). ``read``: ``y`` is already
-    :func:`as_classes` of all the labels (a group of them is not read again on its own)."""
+    :func:`as_classes` of the labels (:func:`realized_metrics` reads each group's)."""
     import numpy as np
 
     names = list(names)
@@ -170,17 +187,28 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     numbers = [pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns]
     scores = numbers[0] if isinstance(score, str) else np.column_stack(numbers)
     del numbers
-    labels = label_array(joined[LABEL]) if task == "regression" else as_classes(joined[LABEL], classes)
+    # a classifier's text labels are read per group (as_classes): one model version's or window's
+    # labels written 'yes' and another's 'Yes' are each scored, as the gate reads each holdout
+    labels = label_array(joined[LABEL])
     missing = ~np.isfinite(scores) if scores.ndim == 1 else ~np.isfinite(scores).all(axis=1)  # NaN or ±inf
     ok = ~missing & joined[LABEL].notna().to_numpy()
     del missing
-    ok &= scorable(labels, classes, task)  # rows counts only labels the metric uses
+    if task == "regression":
+        ok &= scorable(labels, classes, task)  # rows counts only labels the metric uses
     keys = list(by)
     rows = []
     for group, at in _group_positions(joined, keys, ok, window, anchor, since):
+        mine = labels[at]
+        if task != "regression":
+            mine = as_classes(mine, classes)
+            usable = M.known_classes(mine, list(classes or BINARY_CLASSES))
+            if not usable.all():
+                at, mine = at[usable], mine[usable]
+            if not len(at):  # no label of this group the metric uses: no row, as before
+                continue
         entry = dict(zip(keys + (["window"] if window else []), group, strict=True))
         entry["rows"] = len(at)
-        entry.update(metric_values(names, labels[at], scores[at], classes, task, read=True))
+        entry.update(metric_values(names, mine, scores[at], classes, task, read=True))
         rows.append(entry)
     return pd.DataFrame(rows)
 

@@ -403,6 +403,7 @@ def _as_read(frame: pd.DataFrame, first: int) -> pd.DataFrame:
 
 # the rules of the keys, labels and instances, in the order a refusal names them
 _RULE_ORDER = ("exact_key", "non_null key", "non_null label", "one_kind", "finite", "non_negative_int")
+_TIME_RULE_ORDER = ("time_range", "iso_8601", "not_future")  # label_time's, as label_times then _future raise them
 
 
 class _Tally:
@@ -423,8 +424,9 @@ class _Tally:
         self.text: list = [0, None, None]  # labels read as text: rows, first row, its value
         self.bools: list = [0, None, None]  # read as True/False (a batch of only those)
         self.huge: list = [0, None, None]  # numbers beyond LARGEST_VALUE
-        self.now = pd.Timestamp.now("UTC").isoformat()
-        self.latest = pd.Timestamp.now("UTC") + pd.Timedelta(FUTURE_SKEW)  # a later label_time is refused
+        self.clock = pd.Timestamp.now("UTC")  # the ingest's time: what a file without label_time is given
+        self.now = self.clock.isoformat()
+        self.latest = self.clock + pd.Timedelta(FUTURE_SKEW)  # a later label_time is refused
 
     @staticmethod
     def _add(into: dict, name: str, violation: tuple) -> None:
@@ -478,7 +480,9 @@ class _Tally:
                                f"{_plain(self.huge[2])!r}"]
         if found:
             return [tuple(found[n]) for n in _RULE_ORDER if n in found]
-        return [tuple(v) for v in self.times.values()][:1]
+        # the whole file's order: label_times refuses text that is no time before any is compared to
+        # the clock, so a batch's not_future never hides a later batch's unreadable time
+        return [tuple(self.times[n]) for n in _TIME_RULE_ORDER if n in self.times][:1]
 
     def raise_broken(self) -> None:
         if self.broken():
@@ -568,7 +572,9 @@ class _Tally:
                 self._add(self.times, exc.violations[0][1], exc.violations[0])
             else:
                 self._future(times, frame[LABEL_TIME], first)
-                out[LABEL_TIME] = times.map(lambda t: t.isoformat())
+                # a time ahead of the clock (within FUTURE_SKEW) is stored as the ingest's: a label
+                # ingested later, a correction without label_time included, then wins over it
+                out[LABEL_TIME] = times.where(times <= self.clock, self.clock).map(lambda t: t.isoformat())
         else:
             out[LABEL_TIME] = ""
         if before or self.broken() or self.whole():
