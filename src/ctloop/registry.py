@@ -549,12 +549,17 @@ class MlflowRegistry:
             try:
                 # the version's artifacts as this registry resolves them: MLflow 3.17 resolves
                 # ``models:/NAME/VERSION`` in the process's registry URI whatever it is passed
-                # (store/artifact/models_artifact_repo.py ``_get_model_uri_infos``)
+                # (store/artifact/models_artifact_repo.py ``_get_model_uri_infos``), except for
+                # Databricks registries, whose repositories take it (and fetch the temporary
+                # credentials or signed URLs a raw storage location would lack)
+                databricks = self.tracking_uri.startswith("databricks")
                 local = Path(
                     mlflow.artifacts.download_artifacts(
-                        artifact_uri=self.client.get_model_version_download_uri(name, version),
+                        artifact_uri=f"models:/{name}/{version}" if databricks
+                        else self.client.get_model_version_download_uri(name, version),
                         dst_path=tmp,
                         tracking_uri=self.tracking_uri,
+                        registry_uri=self.tracking_uri,
                     )
                 )
                 text = (local / "MLmodel").read_bytes()
