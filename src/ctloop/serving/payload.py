@@ -254,8 +254,8 @@ class CodesAsText:
 
 def text_as_codes(values: Any, codes: Mapping[Decimal, list[object]], counts: CodesAsText) -> Any:
     """``values`` (a pandas Series) of a feature the model learnt as codes held as numbers (``codes``:
-    :func:`trained_codes`), as the serving runtime (:func:`to_frame`) and batch scoring
-    (``ctloop.scoring``) read them — one rule:
+    :func:`trained_codes`), as the serving runtime (:func:`to_frame`), batch scoring (``ctloop.scoring``)
+    and the evaluation gate (``evaluate.core._numbers_as_served``) read them — one rule:
 
     * text written as a number (``'1'``, ``'01'``, ``' 1.0'``: a JSON string, a v2 BYTES tensor, a Parquet
       string column) is the code of its value when exactly one code has it (as text every row was an
@@ -263,9 +263,10 @@ def text_as_codes(values: Any, codes: Mapping[Decimal, list[object]], counts: Co
     * a null word (:func:`null_word`: ``'nan'``, ``'<NA>'``, ``''``: ``astype(str)`` of a column with gaps)
       is missing (NaN), as the gate and ``pandas.read_csv`` read it, counted in ``counts.gaps``;
     * any other value, text (``'x'``, ``'9'``) or number (``9``, ``0``), that is no code is an unknown
-      category: given as it is, which the one-hot encoder (``handle_unknown='ignore'``) scores with the
-      feature ignored, as it does an unknown category of a text feature and a number that is no
-      category there (:func:`ctloop.storage.numbers_as_text`); counted in ``counts.unknown`` (the runtime's
+      category: given as it is, which the one-hot encoder scores as it scores any unknown category (the
+      feature ignored, or as its pooled infrequent values), as it does an unknown category of a text
+      feature and a number that is no category there (:func:`ctloop.storage.numbers_as_text`); counted
+      in ``counts.unknown`` (the runtime's
       ``ctloop_text_as_codes_total{outcome="unknown"}`` and a warning, batch scoring's note).
 
     Missing values and true/false as given (the callers refuse true/false there)."""
