@@ -112,10 +112,12 @@ class _TypeChanged(EvaluationError):
 
 
 def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model",
-                 unused: set[str] | frozenset[str] = frozenset(), finite: bool = True):
+                 unused: set[str] | frozenset[str] = frozenset(), finite: bool = True,
+                 codes_read: dict[str, Any] | None = None):
     """``unused``: features the model learnt from no row (:func:`ctloop.scoring.unused_features`),
     read as empty whatever the holdout holds there. ``finite``: refuse NaN or infinite outputs (the
-    champion's are judged by :func:`run`: it is skipped, as a champion that cannot score)."""
+    champion's are judged by :func:`run`: it is skipped, as a champion that cannot score).
+    ``codes_read``: filled with the text read as codes held as numbers (:func:`_numbers_as_served`)."""
     import numpy as np
 
     if target not in frame.columns:
@@ -137,7 +139,7 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
     if unused:  # a model trained before round 42 reads them as numbers: the new answers as the empty column
         x = x.assign(**{name: np.nan for name in unused if name in x.columns})
-    x = _numbers_as_served(model, x)
+    x = _numbers_as_served(model, x, codes_read)
     try:
         if task == "classification":
             proba = model.predict_proba(x)
@@ -314,14 +316,11 @@ def _words_as_missing(frame: pd.DataFrame, column: str, target: str) -> tuple[pd
     # 'nan' written as text (a Parquet column of numbers written with astype(str), or a text export of a
     # float column): a gap, as pandas.read_csv reads it, not a word: it neither decides that most of the
     # column is words (the champion skipped as "type changed") nor leaves the column without words; so is
-    # every other text read_csv reads as missing ('<NA>', 'None', 'NULL', 'NA', '', 'N/A': pandas' na_values
-    # default, STR_NA_VALUES in pandas/_libs/parsers.pyx, pandas 2.3.3), around spaces
-    from pandas._libs.parsers import STR_NA_VALUES
+    # every other text read_csv reads as missing ('<NA>', 'None', 'NULL', 'NA', '', 'N/A'): the null words of
+    # the serving runtime and batch scoring too (ctloop.serving.payload.null_word, one list)
+    from ctloop.serving.payload import null_word
 
-    def gap(v: Any) -> bool:
-        return isinstance(v, str) and (v.strip() in STR_NA_VALUES or v.strip().lstrip("+-").lower() == "nan")
-
-    gaps = present & col.map(gap).to_numpy(dtype=bool)
+    gaps = present & col.map(null_word).to_numpy(dtype=bool)
     present &= ~gaps
     missing = (present & values.isna().to_numpy()) | gaps  # read as missing: the words and the 'nan' gaps
     words = present & values.isna().to_numpy()
@@ -352,21 +351,61 @@ def _is_classifier(model: Any) -> bool:
     return hasattr(model, "predict_proba")
 
 
-def _numbers_as_served(model: Any, x: pd.DataFrame) -> pd.DataFrame:
-    """``x`` with numbers in a feature ``model`` learnt text categories in (codes whose newest rows
-    are all digits, read as int64) read as the serving runtime and batch scoring read them: the
-    trained category of the same value (:func:`ctloop.storage.numbers_as_text`); as given, every row
-    was an unknown category, the model judged without the feature."""
+def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None = None) -> pd.DataFrame:
+    """``x`` read as the serving runtime and batch scoring read it: numbers in a feature ``model`` learnt
+    text categories in (codes whose newest rows are all digits, read as int64) as the trained category
+    of the same value (:func:`ctloop.storage.numbers_as_text`), and text in a feature it learnt codes held
+    as numbers in (a category column of 1..3; the holdout's column text '1'..'3') as the code of its
+    value, a null word ('nan', '<NA>') as a gap (:func:`ctloop.serving.payload.text_as_codes`, counted in
+    ``read``: feature → :class:`ctloop.serving.payload.CodesAsText`); as given, every row was an unknown
+    category, the model judged without the feature."""
     import pandas as pd
 
+    from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
     from ctloop.storage import numbers_as_text, trained_categories
 
-    texts = {name: known for name, known in trained_categories(model).items()
+    trained = trained_categories(model)
+    texts = {name: known for name, known in trained.items()
              if name in x.columns and known and all(isinstance(v, str) for v in known)
              and pd.api.types.is_numeric_dtype(x[name]) and not pd.api.types.is_bool_dtype(x[name])}
-    if not texts:
+    codes = {name: known for name, known in trained_codes([n for n in trained if n in x.columns], trained).items()
+             if x[name].map(lambda v: isinstance(v, str)).any()}
+    if not texts and not codes:
         return x
-    return x.assign(**{name: numbers_as_text(x[name], known) for name, known in texts.items()})
+    changed = {name: numbers_as_text(x[name], known) for name, known in texts.items()}
+    for name, known in codes.items():
+        tally = CodesAsText()
+        changed[name] = text_as_codes(x[name], known, tally)
+        if read is not None:
+            read[name] = tally
+    out = x.copy(deep=False)  # not assign(**...): a column's name may be no string
+    for name, values in changed.items():
+        out[name] = values
+    return out
+
+
+def _codes_note(codes_read: dict[str, dict[str, Any]]) -> str:
+    """The reason line for holdout text read as codes held as numbers (``codes_read``: role → feature →
+    :class:`ctloop.serving.payload.CodesAsText`), e.g. ``the holdout's text in 'grade' read as the codes
+    the challenger and the champion learnt as numbers (470 value(s)), as served``; "" when there was none."""
+    features: dict[str, list[str]] = {}
+    counts: dict[str, Any] = {}
+    for role, read in codes_read.items():
+        for name, tally in read.items():
+            if tally.read or tally.gaps or tally.unknown:
+                features.setdefault(name, []).append(role)
+                counts.setdefault(name, tally)
+    if not features:
+        return ""
+
+    def shown(name: str) -> str:
+        tally = counts[name]
+        parts = [f"{tally.read} value(s) read as codes"] + ([f"{tally.gaps} null word(s) as gaps"] if tally.gaps else []) + (
+            [f"{tally.unknown} no code (e.g. {quoted(tally.example)}), an unknown category"] if tally.unknown else [])
+        return f"{name!r} by the {' and the '.join(features[name])} ({', '.join(parts)})"
+
+    return ("the holdout's text read as the codes held as numbers the models learnt, as the serving runtime and "
+            "batch scoring read it: " + "; ".join(shown(name) for name in features))
 
 
 def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
@@ -652,7 +691,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                               f"({type(nested[1]).__name__}; e.g. {shown_value(nested[1])}, {nested[0]} row(s)): a "
                               "slice column needs one category per row")
 
-    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger")
+    codes_read: dict[str, dict[str, Any]] = {"challenger": {}, "champion": {}}  # text read as codes, by role
+    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger",
+                                                codes_read=codes_read["challenger"])
     labels: list = []
     pred_b = None
     # a feature of the champion the holdout no longer has: the table's schema changed (detect_drift's
@@ -686,9 +727,11 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         first: _TypeChanged | None = None  # the champion's first refusal of text, before any word was filled
         while champion is not None:
             try:
+                codes_read["champion"] = {}
                 data_b, _, pred_b, classes_b = _predictions(
                     champion, rows_b, target=target, task=task, role="champion",
-                    unused=unused_features(champion, champion_meta), finite=False)
+                    unused=unused_features(champion, champion_meta), finite=False,
+                    codes_read=codes_read["champion"])
             except _TypeChanged as exc:  # the challenger scored the same rows
                 first = first or exc
                 few = None if exc.column in as_missing else _words_as_missing(rows_b, exc.column, target)
@@ -778,6 +821,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         ok &= passed
         reasons.append(f"{name} {value:.4f} {'<=' if lower else '>='} {bound} {'passed' if passed else 'FAILED'}")
 
+    if champion is None:
+        codes_read["champion"] = {}
+    if read_as_codes := _codes_note(codes_read):
+        reasons.append(read_as_codes)
     if renamed and champion is not None:
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
                        + (" (renamed in case or spaces only)" if all(new.strip().casefold() == old.strip().casefold()

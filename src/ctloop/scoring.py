@@ -223,12 +223,14 @@ class UnknownCategories:
     rows: int = 0
     example: str = ""
     pooled: bool = False
+    codes: bool = False  # a feature trained on codes held as numbers: text or numbers that are no code
 
     def note(self, column: str, rows: int) -> str:
         how = ("scored as its infrequent values (the column they share)" if self.pooled
                else "ignored: scored with none of its categories")
-        return (f"unknown categories: {column!r}: {self.rows:,} of {rows:,} row(s) hold text the model was not "
-                f"trained with there, {how} (e.g. {self.example})")
+        held = ("a value that is none of the codes the model was trained on there (numbers)" if self.codes
+                else "text the model was not trained with there")
+        return f"unknown categories: {column!r}: {self.rows:,} of {rows:,} row(s) hold {held}, {how} (e.g. {self.example})"
 
 
 def _pooled_features(model: Any) -> set[str]:
@@ -250,20 +252,29 @@ def _pooled_features(model: Any) -> set[str]:
 
 
 def _count_unknown(frame: pd.DataFrame, known: dict[str, Any], tally: dict[str, UnknownCategories],
-                   pooled: set[str] | frozenset[str] = frozenset()) -> None:
+                   pooled: set[str] | frozenset[str] = frozenset(), coded: set[str] | frozenset[str] = frozenset()) -> None:
     """Add to ``tally`` the text values of each feature of ``known`` (its trained categories, as a
-    set) in ``frame`` that are none of them; numbers are counted by :func:`ctloop.storage.numbers_as_text`.
-    ``pooled``: the features such values are scored as their infrequent values (:func:`_pooled_features`)."""
+    set) in ``frame`` that are none of them; numbers are counted by :func:`ctloop.storage.numbers_as_text`,
+    but for the features in ``coded`` (trained on codes held as numbers, read by
+    :func:`ctloop.serving.payload.text_as_codes`): there a number that is no code counts as text that is
+    none does, one rule. ``pooled``: the features such values are scored as their infrequent values
+    (:func:`_pooled_features`)."""
+    import numpy as np
+
     for name, trained in known.items():
         col = frame[name]
         other = col[col.notna().to_numpy(dtype=bool) & ~col.isin(trained).to_numpy(dtype=bool)]  # hashed: fast
-        unknown = other[other.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)] if len(other) else other
-        if not len(unknown):
+        if name not in coded and len(other):
+            other = other[other.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
+        if not len(other):
             continue
-        counts = tally.setdefault(name, UnknownCategories(pooled=name in pooled))
-        counts.rows += len(unknown)
+        counts = tally.setdefault(name, UnknownCategories(pooled=name in pooled, codes=name in coded))
+        counts.rows += len(other)
         if not counts.example:
-            value = unknown.iloc[0]
+            value = other.iloc[0]
+            if not isinstance(value, str):
+                counts.example = repr(value.item() if isinstance(value, np.generic) else value)
+                continue
             near = sorted(t for t in trained if isinstance(t, str) and t.strip().casefold() == value.strip().casefold())
             counts.example = _quoted(value) + (f"; {_quoted(near[0])} was trained" if near else "")
 
@@ -761,8 +772,10 @@ def _text_codes(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) -> di
     or dictionary column of '1'..'5'), each with its codes by value: while scoring, each text is read as
     the code of its value (:func:`ctloop.serving.payload.text_as_codes`, the serving runtime's rule),
     counted in :attr:`ScoreResult.text_as_codes`; as text every row was an unknown category, the
-    feature ignored. Refused, before anything is written (one pass over these columns only): a text
-    that is no code ('x', '9' where 1..3 were trained), naming the column and the value."""
+    feature ignored. A null word ('nan', '<NA>': :func:`ctloop.serving.payload.null_word`) is a gap, and a
+    text that is no code ('x', '9' where 1..3 were trained) an unknown category, noted as a number that is
+    no code is. Refused, before anything is written (one pass over these columns, until a text of a code
+    is found): a column none of whose text is a code — the wrong column, every row an unknown category."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -775,15 +788,24 @@ def _text_codes(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) -> di
 
     codes = trained_codes([n for n in scorer.features if n not in scorer.numeric], trained_categories(scorer.model))
     out = {name: known for name, known in codes.items() if text(source.schema.field(name).type)}
+    pending = set(out)
+    seen = {name: CodesAsText() for name in out}
     for batch, _, _ in source.batches(list(out), batch_rows=batch_rows) if out else ():
-        for name, known in out.items():
+        for name in list(pending):
             tally = CodesAsText()
-            text_as_codes(pc.unique(batch.column(name)).to_pandas(), known, tally)
-            if tally.refused:
-                raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, a "
-                                      f"feature {scorer.name} v{scorer.version} learnt as codes held as numbers, and "
-                                      f"holds {tally.problem(known)}: every such row would be scored as an unknown "
-                                      "category; write the column as those codes (numbers) or their text")
+            text_as_codes(pc.unique(batch.column(name)).to_pandas(), out[name], tally)
+            seen[name].add(tally)
+            if tally.read:  # a text of a trained code: the column is the model's
+                pending.discard(name)
+        if not pending:
+            break
+    for name in sorted(pending):
+        if seen[name].unknown:
+            raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, a "
+                                  f"feature {scorer.name} v{scorer.version} learnt as codes held as numbers, and "
+                                  f"none of its text is one of them (e.g. {seen[name].problem(out[name])}): every "
+                                  "row would be scored as an unknown category; write the column the model was "
+                                  "trained on, as those codes (numbers) or their text")
     return out
 
 
@@ -1177,6 +1199,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     known = {name: set(values) for name, values in trained_categories(scorer.model).items()
              if name in scorer.features and name not in numeric and values}
     pooled = _pooled_features(scorer.model)
+    coded = set(codes) & set(known)
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
         if not n:
@@ -1186,7 +1209,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
         for name in codes.keys() & text_numbers.keys():  # '1' for a code trained as the number 1: 1, as served
             frame[name] = text_as_codes(frame[name], text_numbers[name],
                                         result.text_as_codes.setdefault(name, CodesAsText()))
-        _count_unknown(frame, known, result.unknown_categories, pooled)  # 'North' where 'north' was trained
+        _count_unknown(frame, known, result.unknown_categories, pooled, coded)  # 'North' where 'north' was trained
         for name, categories in text_numbers.items():  # 13 for a code trained as '013': '013', as served
             if name in codes:
                 continue

@@ -5,19 +5,17 @@ dictionary column reads back): the serving runtime (``payload.to_frame``) and ba
 Was (round 45): a JSON "1" or "01", a v2 BYTES tensor's b"1" (the runtime reads BYTES as text) and a
 Parquet string column '1'..'3' reached the model as text, matched no code the one-hot encoder learnt,
 and were answered with the feature ignored: no error, no count (batch scoring: a note only). Now
-text whose value is exactly one trained code is that code (counted), and any other text is refused
-naming the feature: a 400 online, one line before anything is written in batch scoring."""
+text whose value is exactly one trained code is that code (counted); other text is an unknown category,
+as a number that is no code is (fix45b2; it was refused)."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from ctloop import scoring
-from ctloop.errors import DataSourceError, ServingError
+from ctloop.errors import DataSourceError
 from ctloop.serving.payload import flag_features, numbers_read_as_text, to_frame, trained_codes
 from ctloop.storage import number_categories, trained_categories
 from tests.unit.test_r45_model_scoring_true_false import trained  # noqa: F401  (module-scoped fixture)
@@ -80,15 +78,14 @@ def test_text_for_a_code_is_served_as_that_code(trained, sent):  # noqa: F811
 @pytest.mark.parametrize(
     "sent", ["x", "9", "1.5", ""], ids=["word", "no_code", "fraction", "blank"]
 )
-def test_text_that_is_no_code_is_refused_naming_the_feature(trained, sent):  # noqa: F811
+def test_text_that_is_no_code_is_an_unknown_category(trained, sent):  # noqa: F811
+    """(fix45b2: was refused; now as a number that is no code: served as an unknown category, counted;
+    '' is a null word, a gap.)"""
     _, scorer = trained
     rows = [{"x1": 0.3, "flag": True, "grade": 2}, {"x1": 0.3, "flag": True, "grade": sent}]
-    with pytest.raises(ServingError) as caught:
-        _frame(scorer, rows)
-    assert str(caught.value) == (
-        f"feature 'grade': instance 1 has {sent!r}, text that is none of the codes 1, 2, 3 it was trained on "
-        "(numbers); send one of the codes, as a number or its text"
-    )
+    read = {}
+    _frame(scorer, rows, read)
+    assert (read["grade"].unknown, read["grade"].gaps) == ((0, 1) if sent == "" else (1, 0))
 
 
 def test_batch_scoring_reads_a_parquet_text_column_as_the_codes(trained, tmp_path):  # noqa: F811
@@ -109,24 +106,19 @@ def test_batch_scoring_reads_a_parquet_text_column_as_the_codes(trained, tmp_pat
     ]
 
 
-def test_batch_scoring_refuses_text_that_is_no_code_before_writing(trained, tmp_path):  # noqa: F811
+def test_batch_scoring_notes_text_that_is_no_code(trained, tmp_path):  # noqa: F811
+    """(fix45b2: was refused; now an unknown category, noted as a number that is no code is.)"""
     features, scorer = trained
     grade = features.grade.astype(int).astype(str)
     grade.iloc[150] = "x"
     features.assign(grade=pd.Categorical(grade)).to_parquet(
         tmp_path / "in.parquet"
     )  # a dictionary column
-    with pytest.raises(
-        DataSourceError,
-        match=rf"^data: column 'grade' of {re.escape(str(tmp_path))}/in.parquet is dictionary<values=string, "
-        r"indices=int8, ordered=0>, a feature credit v1 learnt as codes held as numbers, and holds 'x', text "
-        r"that is none of the codes 1, 2, 3 it was trained on \(numbers\): every such row would be scored as an "
-        r"unknown category; write the column as those codes \(numbers\) or their text$",
-    ):
-        scoring.score(
-            scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=100
-        )
-    assert not (tmp_path / "out").exists()
+    result = scoring.score(
+        scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=100
+    )
+    assert result.unknown_categories["grade"].rows == 1
+    assert result.text_as_codes["grade"].read == len(features) - 1
 
 
 def test_codes_in_a_refusal_are_listed_by_value(tmp_path):
@@ -148,7 +140,9 @@ def test_codes_in_a_refusal_are_listed_by_value(tmp_path):
     frame[["x1"]].assign(grade=frame.grade.astype(int) == 1).to_parquet(tmp_path / "in.parquet")
     with pytest.raises(DataSourceError, match=r"was trained with categories there \(1, 2, 3, …\)"):
         scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
-    with pytest.raises(
-        ServingError, match=r"none of the codes 1, 2, 3, 4, 5, 6, 7, 8, … it was trained on"
-    ):
-        _frame(scorer, [{"x1": 0.1, "grade": "13"}])
+    read = {}
+    _frame(scorer, [{"x1": 0.1, "grade": "13"}], read)
+    codes = trained_codes(["grade"], trained_categories(scorer.model))["grade"]
+    assert "none of the codes 1, 2, 3, 4, 5, 6, 7, 8, … it was trained on" in read["grade"].problem(
+        codes
+    )

@@ -210,57 +210,109 @@ def trained_codes(text: Iterable[str], trained: Mapping[str, Iterable[object]]) 
     return out
 
 
+def null_word(value: Any) -> bool:
+    """Whether ``value`` is text ``pandas.read_csv`` reads as missing: its ``na_values`` default
+    (``'nan'``, ``'NaN'``, ``'<NA>'``, ``'None'``, ``'NULL'``, ``'NA'``, ``'N/A'``, ``''``: STR_NA_VALUES in
+    pandas/_libs/parsers.pyx, pandas 2.3.3), around spaces, and ``'nan'`` in any case or sign — what
+    ``astype(str)`` of a float column with a gap writes (``'nan'``), or of a nullable one (``'<NA>'``).
+    The one list of "null words" of the gate (``evaluate.core._words_as_missing``) and of
+    :func:`text_as_codes` (the serving runtime and batch scoring). ``'inf'`` is none: a word."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text in STR_NA_VALUES or text.lstrip("+-").lower() == "nan"
+
+
 @dataclass
 class CodesAsText:
     """What :func:`text_as_codes` did to one column: ``read``, the text values read as the trained code
-    of their value; ``refused`` (no code of its value, several, or no number) and its first example."""
+    of their value; ``gaps``, the null words read as missing (:func:`null_word`); ``unknown``, the
+    values, text or numbers, that are no trained code (no code of that value, several, or no number:
+    scored as an unknown category, the feature ignored) and the first of them, ``example``."""
 
     read: int = 0
-    refused: int = 0
-    example: Any = None  # the first text refused
+    gaps: int = 0
+    unknown: int = 0
+    example: Any = None  # the first value that is no code
+
+    def add(self, other: CodesAsText) -> None:
+        self.read += other.read
+        self.gaps += other.gaps
+        self.unknown += other.unknown
+        if self.example is None:
+            self.example = other.example
 
     def problem(self, codes: Mapping[Decimal, list[object]]) -> str:
-        """The first refused value and what it is not, e.g. ``'x', text that is none of the codes 1, 2, 3
-        it was trained on (numbers)`` (``codes``: :func:`trained_codes` of the feature)."""
+        """The first value that is no code and what it is not, e.g. ``'x', none of the codes 1, 2, 3 it
+        was trained on (numbers)`` (``codes``: :func:`trained_codes` of the feature)."""
         shown = sorted((c for cs in codes.values() for c in cs), key=lambda c: (float(c), str(c)))  # type: ignore[arg-type]
         listed = ", ".join(str(c) for c in shown[:8]) + (", …" if len(shown) > 8 else "")
-        return f"{self.example!r}, text that is none of the codes {listed} it was trained on (numbers)"
+        return f"{_shown(self.example)}, none of the codes {listed} it was trained on (numbers)"
 
 
 def text_as_codes(values: Any, codes: Mapping[Decimal, list[object]], counts: CodesAsText) -> Any:
-    """``values`` (a pandas Series) with the text in it (``'1'``, ``'01'``, ``' 1.0'``: a JSON string, a v2
-    BYTES tensor, a Parquet string column) read as the code held as a number the model learnt (``codes``:
-    :func:`trained_codes`) when exactly one has its value: as text every row was an unknown category,
-    the feature ignored without a word. Numbers, flags and gaps as given. ``counts`` adds up what was
-    read and what could not be (no code of that value, or no number: refused by the callers naming the
-    feature and :meth:`CodesAsText.problem`). The one rule of the serving runtime (:func:`to_frame`) and
-    batch scoring (``ctloop.scoring``)."""
-    from decimal import Decimal
+    """``values`` (a pandas Series) of a feature the model learnt as codes held as numbers (``codes``:
+    :func:`trained_codes`), as the serving runtime (:func:`to_frame`), batch scoring (``ctloop.scoring``)
+    and the evaluation gate (``evaluate.core._numbers_as_served``) read them — one rule:
 
-    seen: dict[str, object] = {}
+    * text written as a number (``'1'``, ``'01'``, ``' 1.0'``: a JSON string, a v2 BYTES tensor, a Parquet
+      string column) is the code of its value when exactly one code has it (as text every row was an
+      unknown category, the feature ignored without a word), counted in ``counts.read``;
+    * a null word (:func:`null_word`: ``'nan'``, ``'<NA>'``, ``''``: ``astype(str)`` of a column with gaps)
+      is missing (NaN), as the gate and ``pandas.read_csv`` read it, counted in ``counts.gaps``;
+    * any other value, text (``'x'``, ``'9'``) or number (``9``, ``0``), that is no code is an unknown
+      category: given as it is, which the one-hot encoder scores as it scores any unknown category (the
+      feature ignored, or as its pooled infrequent values), as it does an unknown category of a text
+      feature and a number that is no category there (:func:`ctloop.storage.numbers_as_text`); counted
+      in ``counts.unknown`` (the runtime's
+      ``ctloop_text_as_codes_total{outcome="unknown"}`` and a warning, batch scoring's note).
+
+    Missing values and true/false as given (the callers refuse true/false there)."""
+    import numbers
+
+    from ctloop.storage import _number_value
+
+    seen: dict[object, object] = {}
 
     def code_of(value: object) -> object:
-        if not isinstance(value, str):
+        if _is_missing(value) or _is_flag(value):
             return value
-        if value not in seen:
-            text = value.strip()
-            found = codes.get(Decimal(text), []) if _DECIMAL_TEXT.fullmatch(text) else []
-            seen[value] = found[0] if len(found) == 1 else _REFUSED
-        code = seen[value]
-        if code is _REFUSED:
-            counts.refused += 1
+        key = (type(value), value)
+        if key not in seen:
+            if isinstance(value, str):
+                text = value.strip()
+                if null_word(value):
+                    seen[key] = _GAP
+                else:
+                    found = codes.get(Decimal(text), []) if _DECIMAL_TEXT.fullmatch(text) else []
+                    seen[key] = found[0] if len(found) == 1 else _UNKNOWN
+            elif isinstance(value, numbers.Number | Decimal):
+                seen[key] = value if _number_value(value) in codes else _UNKNOWN
+            else:
+                seen[key] = _UNKNOWN
+        code = seen[key]
+        if code is _GAP:
+            counts.gaps += 1
+            return np.nan
+        if code is _UNKNOWN:
+            counts.unknown += 1
             if counts.example is None:
-                counts.example = value
+                counts.example = value.item() if isinstance(value, np.generic) else value
             return value
-        counts.read += 1
+        if isinstance(value, str):
+            counts.read += 1
         return code
 
-    if not any(isinstance(v, str) for v in values):
-        return values
-    return values.astype(object).map(code_of).astype(object)
+    out = values.astype(object).map(code_of).astype(object)
+    # numbers (a JSON int column, a Parquet int64 one) counted and kept as they are; text (object, string or
+    # category dtype: a Parquet dictionary column) read
+    return values if getattr(values.dtype, "kind", "O") in "iufc" else out
 
 
-_REFUSED = object()
+_GAP = object()
+_UNKNOWN = object()
 
 
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
@@ -287,8 +339,8 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     ``"True"``, ``1``, ``0`` — matches no category either, and is refused the same way. Both
     from :func:`flag_features`. ``codes``: the features learnt as codes held as numbers
     (:func:`trained_codes`): text sent there (``"1"``, ``"01"``, a v2 BYTES tensor's ``b"1"``) is
-    the code of its value (:func:`text_as_codes`), counted in ``read_codes``; text that is no code
-    is refused naming the feature (as text it matched no category: the feature ignored).
+    the code of its value, a null word (``"nan"``) missing, and a value that is no code — text or
+    number alike — an unknown category (:func:`text_as_codes`), all counted in ``read_codes``.
     """
     try:
         return _to_frame(payload, features, numeric, text, categories, counts, set(no_flags), set(flags),
@@ -391,13 +443,8 @@ def _to_frame(payload, features, numeric, text, categories, counts, no_flags=fro
             elif column in codes and not bad.any():  # text for codes learnt as numbers: the code of its value
                 tally = CodesAsText()
                 as_numbers = text_as_codes(values, codes[column], tally)
-                if tally.refused:
-                    i = next(i for i, v in enumerate(values) if isinstance(v, str) and v == tally.example)
-                    raise ServingError(f"feature {column!r}: instance {i} has {tally.problem(codes[column])}"
-                                       + (f" ({tally.refused} instances in all)" if tally.refused > 1 else "")
-                                       + "; send one of the codes, as a number or its text")
-                if read_codes is not None and tally.read:
-                    read_codes.setdefault(column, CodesAsText()).read += tally.read
+                if read_codes is not None and (tally.read or tally.gaps or tally.unknown):
+                    read_codes.setdefault(column, CodesAsText()).add(tally)
             else:
                 as_numbers = values
             what = ("a single value (text or number; it was trained on text, not true/false)" if column in no_flags
@@ -441,5 +488,5 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["CodesAsText", "decode", "flag_features", "instances", "refuse_nan", "tensor_text", "text_as_codes",
-           "to_frame", "trained_codes", "v1_response", "v2_response"]
+__all__ = ["CodesAsText", "decode", "flag_features", "instances", "null_word", "refuse_nan", "tensor_text",
+           "text_as_codes", "to_frame", "trained_codes", "v1_response", "v2_response"]

@@ -7,9 +7,10 @@ per-model-version Prometheus metrics on the model server's ``/metrics``:
 ``ctloop_predict_seconds{model_name,model_version}`` and
 ``ctloop_numbers_as_text_total{model_name,model_version,feature,outcome}`` (numbers sent for a
 feature trained as text, read as the trained category of their value:
-:func:`ctloop.storage.numbers_as_text`) and ``ctloop_text_as_codes_total{model_name,model_version,feature}``
-(text sent for a feature trained on codes held as numbers, read as the code of its value:
-:func:`ctloop.serving.payload.text_as_codes`; text that is no code is refused, a 400).
+:func:`ctloop.storage.numbers_as_text`) and ``ctloop_text_as_codes_total{model_name,model_version,feature,outcome}``
+(values sent for a feature trained on codes held as numbers, :func:`ctloop.serving.payload.text_as_codes`:
+``code`` — text read as the code of its value; ``unknown`` — a value, text or number, that is no code,
+served as an unknown category with the feature ignored, the first one of a feature also logged).
 
 Every response names the model and version that answered (``CTLOOP_MODEL_VERSION``, from the
 pod's ``ctloop.dev/model-version`` label through the downward API): v1
@@ -78,9 +79,12 @@ PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_
 # numbers sent for a feature trained as text (ctloop.storage.numbers_as_text), by how they were read
 NUMBERS_AS_TEXT = Counter("ctloop_numbers_as_text_total", "Numbers sent for a feature trained as text, read as text",
                           ["model_name", "model_version", "feature", "outcome"])
-# text sent for a feature trained on codes held as numbers (ctloop.serving.payload.text_as_codes), read as the code
-TEXT_AS_CODES = Counter("ctloop_text_as_codes_total", "Text sent for a feature trained on codes held as numbers, "
-                        "read as the code of its value", ["model_name", "model_version", "feature"])
+# values sent for a feature trained on codes held as numbers (ctloop.serving.payload.text_as_codes): text read as
+# the code of its value (outcome code), or a value, text or number, that is no code (unknown: the feature ignored)
+TEXT_AS_CODES = Counter("ctloop_text_as_codes_total", "Values sent for a feature trained on codes held as numbers: "
+                        "text read as the code of its value (code), or no code, text or number (unknown)",
+                        ["model_name", "model_version", "feature", "outcome"])
+CODE_OUTCOMES = ("code", "unknown")
 LATENCY = Histogram("ctloop_predict_seconds", "Prediction latency", ["model_name", "model_version"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 
@@ -139,6 +143,9 @@ class CtloopModel(kserve.Model):
         # invisible to increase(), so a canary's first errors were missing from its error rate
         for outcome in ("ok", "invalid", "error"):
             PREDICTIONS.labels(self.name, self.version or "unknown", outcome)
+        for feature in self.codes:  # the same for each feature read as codes: its first batch counts
+            for outcome in CODE_OUTCOMES:
+                TEXT_AS_CODES.labels(self.name, self.version or "unknown", feature, outcome)
         # text features trained without True/False, or on them alone: a value matching no category is
         # refused there (to_frame)
         self.no_flags, self.flags = flag_features(self.text, trained)
@@ -182,14 +189,27 @@ class CtloopModel(kserve.Model):
             raise
         PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
         self._count_numbers_as_text(label, read)
-        for feature, tally in codes.items():
-            TEXT_AS_CODES.labels(self.name, label, feature).inc(tally.read)
+        self._count_codes(label, codes)
         LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
         if v2:
             return kserve.InferResponse.from_rest(
                 v2_response(out.tolist(), self.name, self.version, payload.id or str(uuid.uuid4())))
         return v1_response(out.tolist(), self.name, self.version)
 
+
+    def _count_codes(self, label: str, codes: dict[str, CodesAsText]) -> None:
+        """Values sent for features trained on codes held as numbers (``ctloop_text_as_codes_total``:
+        ``code`` — text read as the code of its value; ``unknown`` — text or a number that is no code,
+        served with the feature ignored); the first ``unknown`` of a feature also logged, with an example."""
+        for feature, tally in codes.items():
+            for outcome, n in (("code", tally.read), ("unknown", tally.unknown)):
+                if n:
+                    TEXT_AS_CODES.labels(self.name, label, feature, outcome).inc(n)
+            if tally.unknown and (feature, "unknown code") not in self.noted:
+                self.noted.add((feature, "unknown code"))
+                logging.getLogger(__name__).warning(
+                    "%s: feature %s: %s, served as an unknown category (the feature ignored); %d such value(s) in "
+                    "this request", self.name, feature, tally.problem(self.codes[feature]), tally.unknown)
 
     def _count_numbers_as_text(self, label: str, read: dict[str, NumbersAsText]) -> None:
         """Numbers read as text (``ctloop_numbers_as_text_total``: ``outcome`` ``recoded`` — the
