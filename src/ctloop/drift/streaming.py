@@ -487,15 +487,23 @@ class ColumnState:
     def check_counts(self, series: pd.Series) -> None:
         """Refuse, changing nothing, a pandas chunk that :meth:`update_pandas` would refuse half
         way (after other columns counted it): values going to hash buckets (past
-        ``max_categories``) of which one has no stable text to hash (a tuple)."""
+        ``max_categories``) of which one has no stable text to hash (a tuple), in this chunk or
+        among the values counted exactly before it, which this chunk pushes past the limit
+        (until fix45c2 a chunk of text then counted its other columns before the refusal)."""
         import pandas as pd
 
-        if self.categories is None or series.dtype != object:
+        cats = self.categories
+        if cats is None:
+            return
+        if not cats.hashed and cats.counts:
+            stored = unhashable(cats.counts)  # at most max_categories values: a pass over their types
+            if stored is not None and len(set(cats.counts) | set(pd.unique(series.dropna()))) > cats.limit:
+                raise self._unhashable(stored)
+        if series.dtype != object:
             return
         if pd.api.types.infer_dtype(series, skipna=True) in _HASHABLE_KINDS:
             return  # text, numbers, bytes, booleans, dates...: every value has its text
         values = pd.unique(series.dropna())
-        cats = self.categories
         if not (cats.hashed or len(set(cats.counts) | set(values)) > cats.limit):
             return  # counted exactly: any hashable value is kept as itself
         exc = unhashable(values)
