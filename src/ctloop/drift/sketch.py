@@ -633,14 +633,25 @@ def _hash_text(value: Any) -> str:
     return f"{tag}:{payload}"
 
 
+# types whose every value has a stable text to hash (:func:`_hash_text`) without computing it
+_TEXT_TYPES = (bool, np.bool_, int, np.integer, float, np.floating, str, bytes, _dt.datetime,
+               _dt.date, _dt.time, decimal.Decimal, _uuid.UUID)  # fmt: skip
+
+
 def unhashable(values: Any) -> TypeError | None:
     """Why the first of ``values`` with no stable text to hash (:func:`hash_buckets`) has none
-    (a tuple, a frozenset), or ``None``."""
+    (a tuple, a frozenset), or ``None``. Only values of other types than numbers, text, bytes,
+    dates, times, Decimals and UUIDs have their text computed (a million ints and strings: one
+    pass over their types; until fix45c2 every text was computed here, then again to hash it)."""
+    other = tuple(t for t in {type(v) for v in values} if not issubclass(t, _TEXT_TYPES))
+    if not other:
+        return None
     for value in values:
-        try:
-            _hash_text(value)
-        except TypeError as exc:
-            return exc
+        if isinstance(value, other):
+            try:
+                _hash_text(value)
+            except TypeError as exc:
+                return exc
     return None
 
 
