@@ -540,21 +540,48 @@ def _key_code(value: Any) -> list[Any]:
     import pandas as pd
 
     if isinstance(value, pd.Interval):  # a pd.cut band: its ends (numbers, timestamps, durations) and side
-        return ["I", [_end_code(value.left), _end_code(value.right), value.closed]]
+        code = ["I", [_end_code(value.left), _end_code(value.right), value.closed]]
+        try:  # kept only if it reads back as itself (no state is saved that cannot be loaded)
+            same = _key_value(code) == value
+        except (TypeError, ValueError, KeyError, AttributeError):
+            same = False
+        if not same:
+            zone = getattr(value.left, "tz", None)
+            raise TypeError(f"cannot keep category value {value!r}: its time zone {zone!r} has no name that reads back")
+        return code
     raise TypeError(f"cannot keep category value {value!r} of type {type(value).__name__}")
 
 
 def _end_code(value: Any) -> list[Any]:
     """The JSON form of an end of a ``pd.Interval``: a number, a ``pd.Timestamp`` (its ISO text,
-    to the nanosecond; a tz-aware one with its time zone's name, as both ends share it while their
-    offsets may differ) or a ``pd.Timedelta`` (its nanoseconds)."""
+    to the nanosecond; a tz-aware one in a named zone with the zone's name, as both ends share it
+    while their offsets may differ; one at a fixed offset by the offset in its text) or a
+    ``pd.Timedelta`` (its nanoseconds)."""
     import pandas as pd
 
     if isinstance(value, pd.Timedelta):
         return ["n", int(value.value)]
     if isinstance(value, pd.Timestamp) and value.tz is not None:
-        return ["Z", [value.isoformat(), str(value.tz)]]
+        if value.tz.utcoffset(None) is not None:
+            # a fixed offset (pytz.FixedOffset(120) from a Parquet timestamp(tz="+02:00"),
+            # datetime.timezone, dateutil's tzoffset/tzutc): its ISO text carries it
+            return ["T", value.isoformat()]
+        return ["Z", [value.isoformat(), _zone_name(value.tz)]]
     return _key_code(value)
+
+
+def _zone_name(tz: Any) -> str:
+    """The name ``tz_convert`` reads back of a named time zone: pytz's ``zone``, zoneinfo's
+    ``key``, ``dateutil/<name>`` of dateutil's tzfile (as pandas spells it), else its text
+    (``str(tz)`` of a pytz.FixedOffset or a tzfile does not read back)."""
+    name = getattr(tz, "zone", None) or getattr(tz, "key", None)
+    if name:
+        return str(name)
+    filename = getattr(tz, "_filename", None)  # dateutil.tz.tzfile: '/usr/share/zoneinfo/Europe/Paris'
+    if isinstance(filename, str) and filename:
+        marker = "zoneinfo/"
+        return "dateutil/" + (filename.split(marker, 1)[1] if marker in filename else filename)
+    return str(tz)
 
 
 def _end_value(code: list[Any]) -> Any:
@@ -606,14 +633,25 @@ def _hash_text(value: Any) -> str:
     return f"{tag}:{payload}"
 
 
+# types whose every value has a stable text to hash (:func:`_hash_text`) without computing it
+_TEXT_TYPES = (bool, np.bool_, int, np.integer, float, np.floating, str, bytes, _dt.datetime,
+               _dt.date, _dt.time, decimal.Decimal, _uuid.UUID)  # fmt: skip
+
+
 def unhashable(values: Any) -> TypeError | None:
     """Why the first of ``values`` with no stable text to hash (:func:`hash_buckets`) has none
-    (a tuple, a frozenset), or ``None``."""
+    (a tuple, a frozenset), or ``None``. Only values of other types than numbers, text, bytes,
+    dates, times, Decimals and UUIDs have their text computed (a million ints and strings: one
+    pass over their types; until fix45c2 every text was computed here, then again to hash it)."""
+    other = tuple(t for t in {type(v) for v in values} if not issubclass(t, _TEXT_TYPES))
+    if not other:
+        return None
     for value in values:
-        try:
-            _hash_text(value)
-        except TypeError as exc:
-            return exc
+        if isinstance(value, other):
+            try:
+                _hash_text(value)
+            except TypeError as exc:
+                return exc
     return None
 
 

@@ -487,15 +487,23 @@ class ColumnState:
     def check_counts(self, series: pd.Series) -> None:
         """Refuse, changing nothing, a pandas chunk that :meth:`update_pandas` would refuse half
         way (after other columns counted it): values going to hash buckets (past
-        ``max_categories``) of which one has no stable text to hash (a tuple)."""
+        ``max_categories``) of which one has no stable text to hash (a tuple), in this chunk or
+        among the values counted exactly before it, which this chunk pushes past the limit
+        (until fix45c2 a chunk of text then counted its other columns before the refusal)."""
         import pandas as pd
 
-        if self.categories is None or series.dtype != object:
+        cats = self.categories
+        if cats is None:
+            return
+        if not cats.hashed and cats.counts:
+            stored = unhashable(cats.counts)  # at most max_categories values: a pass over their types
+            if stored is not None and len(set(cats.counts) | set(pd.unique(series.dropna()))) > cats.limit:
+                raise self._unhashable(stored)
+        if series.dtype != object:
             return
         if pd.api.types.infer_dtype(series, skipna=True) in _HASHABLE_KINDS:
             return  # text, numbers, bytes, booleans, dates...: every value has its text
         values = pd.unique(series.dropna())
-        cats = self.categories
         if not (cats.hashed or len(set(cats.counts) | set(values)) > cats.limit):
             return  # counted exactly: any hashable value is kept as itself
         exc = unhashable(values)
@@ -1413,6 +1421,20 @@ def _numeric_bins(r: NumericSketch, c: NumericSketch, method: str) -> np.ndarray
     return stats.sturges_edges(lo, hi, n)
 
 
+def _tail_moved(r: NumericSketch, c: NumericSketch) -> bool:
+    """:func:`engine.tail_moved` of two numeric sketches: of their values when both are exact (as
+    the memory engine reads them), else of their buckets on one grid (both at the coarser
+    resolution; a bucket's values go together, as ties do, so one distribution's two samples split
+    each end by chance). Until fix45c2 the minimums of two grids' buckets were compared: at
+    ``sketch_size`` 64 two samples of one lognormal had "moved" tails every time, so the heavy-tail
+    warning the memory engine gives was never given."""
+    if r.exact and c.exact:
+        return engine.tail_moved((r.mins, r.counts), (c.mins, c.counts))
+    m = min(r.m, c.m)
+    r, c = r.at_resolution(m), c.at_resolution(m)
+    return engine.tail_moved((r.keys, r.counts), (c.keys, c.counts))
+
+
 def _ks_p(r: Any, c: Any) -> float:
     """The KS p-value of two numeric sketches, as method ``ks`` scores it (the estimate when
     approximate)."""
@@ -1481,7 +1503,7 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
         # sketches as method "ks" scores it (its estimate beyond them)
         largest = max(r.maximum - r.mean, r.mean - r.minimum) ** 2
         result.warning = engine.heavy_tail(name, result, largest, r.m2, lambda: _ks_p(r, c),
-                                           lambda: engine.tail_moved((r.mins, r.counts), (c.mins, c.counts)))  # fmt: skip
+                                           lambda: _tail_moved(r, c))  # fmt: skip
         return result
     edges = _numeric_bins(r, c, method)
     if edges is None:  # per-value shares over every value seen on either side
