@@ -328,28 +328,51 @@ def prometheus_url(value: Any) -> str | None:
     return None
 
 
-def pushgateway_url(value: Any) -> str | None:
-    """Why ``value`` is no Pushgateway base URL the monitoring run can push to (http(s), a host,
-    no password, no query: ``ctloop.monitoring.prometheus.group_url``'s rules), or None; blank is
-    "not given" (``PUSHGATEWAY_URL``)."""
+PUSHGATEWAY_EXAMPLE = "http://prometheus-pushgateway.monitoring.svc:9091"
+
+
+def check_pushgateway_url(url: Any) -> str:
+    """``url`` when it is a Pushgateway base URL ctloop can push a group to (the one rule of
+    ``ctloop.monitoring.prometheus.group_url`` and of ``monitoring.pushgateway_url``): http(s), a
+    host, no user name or password (urllib never sends them: ``PUSHGATEWAY_*`` are the
+    credentials), no query or fragment (the group's path went after them) and no group path
+    ``/metrics/job/`` (ctloop appends its own: two grouping keys, every push refused with HTTP
+    400); else a ConfigError."""
     from urllib.parse import urlsplit
 
-    from ctloop.serving.metric_sources import configured_url, url_without_credentials
+    from ctloop.serving.metric_sources import url_without_credentials
     from ctloop.urls import check_http_url
+
+    shown = url_without_credentials(url) if isinstance(url, str) else None  # any '@': a password may hold '/', '?', '#'
+    if shown is not None:
+        raise ConfigError(f"pushgateway URL {shown!r} holds a user name or password: set "
+                          "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
+                          "(docs/serving.md#pushgateway-behind-an-auth-proxy); an '@' in its path is written %40")
+    check_http_url(url, "pushgateway URL", f"e.g. {PUSHGATEWAY_EXAMPLE}")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
+                          f"('?', '#'): give the Pushgateway's base URL, e.g. {PUSHGATEWAY_EXAMPLE}")
+    if "/metrics/job/" in f"{parts.path}/":
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} is a group's URL "
+                          f"(/metrics/job/…): give the Pushgateway's base URL, e.g. {PUSHGATEWAY_EXAMPLE} "
+                          "(ctloop appends its own group path)")
+    return url
+
+
+def pushgateway_url(value: Any) -> str | None:
+    """Why ``value`` is no Pushgateway base URL the monitoring run can push to
+    (:func:`check_pushgateway_url`, the rule ``ctloop.monitoring.prometheus.group_url`` applies),
+    or None; blank is "not given" (``PUSHGATEWAY_URL``)."""
+    from ctloop.serving.metric_sources import configured_url
 
     url = configured_url(value, "") if isinstance(value, str) else value
     if url == "":
         return None
-    if url_without_credentials(url) is not None:
-        return ("holds a user name or password: set PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or "
-                "PUSHGATEWAY_TOKEN) instead; an '@' in its path is written %40")
     try:
-        check_http_url(url, "pushgateway URL", "")
+        check_pushgateway_url(url)
     except ConfigError as exc:
-        return _url_problem(str(exc)).rstrip(", ")
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        return "has a query or fragment ('?', '#'): give the Pushgateway's base URL"
+        return _url_problem(str(exc))
     return None
 
 
