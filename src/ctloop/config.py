@@ -376,20 +376,6 @@ def pushgateway_url(value: Any) -> str | None:
     return None
 
 
-def image_reference(value: Any) -> str | None:
-    """Why ``value`` is no pinned image reference (:func:`ctloop.image.check_image_reference`: a tag
-    or digest, not ``latest``), or None; empty is "not given"."""
-    from ctloop.image import check_image_reference
-
-    if value == "":
-        return None
-    try:
-        check_image_reference(value.strip(), "image")
-    except ConfigError as exc:
-        return str(exc).replace(f"image {value.strip()!r}: ", "", 1).split("; e.g. ")[0]
-    return None
-
-
 # MLflow's alias rule (mlflow 3.17.2 utils/validation.py _validate_model_alias_name and
 # _validate_model_alias_name_reserved): word characters and '-', at most 255; 'latest' (any case)
 # and v<digits> are reserved, so no version ever has such an alias
@@ -1331,10 +1317,12 @@ class PlatformConfig(Section):
     """How the steps run on the cluster. Compile-time: changes the compiled pipeline."""
 
     NAME: ClassVar[str] = "platform"
+    # checked where it is used (ctloop.image.resolve_image, without --image and CTLOOP_IMAGE), not here: an
+    # overridden image, or one that `run --local` and `doctor` never use, is no reason to refuse the file
     image: str = opt("", "Component image (a registry you push to), pinned by a tag or digest; --image and then "
-                     "CTLOOP_IMAGE win over it; none of them = the image of this ctloop version (a placeholder "
-                     "that cluster commands refuse).",
-                     example="registry.example.com/ml/ctloop:0.1.0", check=image_reference)
+                     "CTLOOP_IMAGE win over it (this one is checked only when it is the one used); none of them "
+                     "(or blank) = the image of this ctloop version (a placeholder that cluster commands refuse).",
+                     example="registry.example.com/ml/ctloop:0.1.0")
     service_account: str = opt("", "Kubernetes ServiceAccount that runs the steps (RBAC for KServe).",
                                example="ctloop-pipeline-runner", check=k8s_name)
     pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",
