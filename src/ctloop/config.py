@@ -297,6 +297,8 @@ def http_url(value: Any) -> str | None:
     scheme, _, rest = value.partition("://") if "://" in value else ("https", "", value)
     if scheme.lower() not in ("http", "https"):
         return f"must be an http:// or https:// URL, not {scheme}://"
+    if scheme not in ("http", "https"):  # kfp 2.17 client.py: no "http" prefix, so https:// + HTTPS://h
+        return "must start with http:// or https:// in lower case (or give the host alone: https:// is put in front)"
     try:
         parts = urlsplit(f"{scheme}://{rest}")
         parts.port  # noqa: B018 - raises on a port that is no number
