@@ -388,7 +388,7 @@ _ALIAS_VERSION = re.compile(r"^[vV]\d+\Z")
 def registry_alias(value: Any) -> str | None:
     """Why ``value`` is no alias a registered model version can have in MLflow, or None."""
     if not isinstance(value, str) or not _ALIAS.match(value) or len(value) > 255:
-        return "must be an MLflow alias: 1-255 letters, digits, '_' or '-', e.g. champion"
+        return "must be an MLflow alias: 1-255 letters, digits, '_' or '-'"
     if value.lower() == "latest" or _ALIAS_VERSION.match(value):
         return "is reserved by MLflow ('latest' and v<number> name versions, never an alias): no version has it"
     return None
