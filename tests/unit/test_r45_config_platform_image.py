@@ -1,8 +1,9 @@
-"""``platform.image``: checked where ctloop.yaml is validated, whatever the environment holds, and
-documented with its real precedence (``--image``, then ``CTLOOP_IMAGE``, win over it:
+"""``platform.image``: checked where it is the image used (fix45h: not while --image or CTLOOP_IMAGE
+overrides it), and documented with its real precedence (``--image``, then ``CTLOOP_IMAGE``, win over it:
 ``ctloop.image.resolve_image``). It was documented as "empty = CTLOOP_IMAGE" (the environment read
 only without it: the reverse of the code), and ``image: ctloop`` or ``image: repo/ctloop:latest``
-passed ``apply --dry-run`` whenever CTLOOP_IMAGE was set (the spec's own value was never read)."""
+passed ``apply --dry-run`` whenever CTLOOP_IMAGE was set (the spec's own value was never read,
+which is right: it was not used)."""
 
 from __future__ import annotations
 
