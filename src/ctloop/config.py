@@ -297,6 +297,8 @@ def http_url(value: Any) -> str | None:
     scheme, _, rest = value.partition("://") if "://" in value else ("https", "", value)
     if scheme.lower() not in ("http", "https"):
         return f"must be an http:// or https:// URL, not {scheme}://"
+    if scheme not in ("http", "https"):  # kfp 2.17 client.py: no "http" prefix, so https:// + HTTPS://h
+        return "must start with http:// or https:// in lower case (or give the host alone: https:// is put in front)"
     try:
         parts = urlsplit(f"{scheme}://{rest}")
         parts.port  # noqa: B018 - raises on a port that is no number
@@ -328,42 +330,51 @@ def prometheus_url(value: Any) -> str | None:
     return None
 
 
-def pushgateway_url(value: Any) -> str | None:
-    """Why ``value`` is no Pushgateway base URL the monitoring run can push to (http(s), a host,
-    no password, no query: ``ctloop.monitoring.prometheus.group_url``'s rules), or None; blank is
-    "not given" (``PUSHGATEWAY_URL``)."""
+PUSHGATEWAY_EXAMPLE = "http://prometheus-pushgateway.monitoring.svc:9091"
+
+
+def check_pushgateway_url(url: Any) -> str:
+    """``url`` when it is a Pushgateway base URL ctloop can push a group to (the one rule of
+    ``ctloop.monitoring.prometheus.group_url`` and of ``monitoring.pushgateway_url``): http(s), a
+    host, no user name or password (urllib never sends them: ``PUSHGATEWAY_*`` are the
+    credentials), no query or fragment (the group's path went after them) and no group path
+    ``/metrics/job/`` (ctloop appends its own: two grouping keys, every push refused with HTTP
+    400); else a ConfigError."""
     from urllib.parse import urlsplit
 
-    from ctloop.serving.metric_sources import configured_url, url_without_credentials
+    from ctloop.serving.metric_sources import url_without_credentials
     from ctloop.urls import check_http_url
+
+    shown = url_without_credentials(url) if isinstance(url, str) else None  # any '@': a password may hold '/', '?', '#'
+    if shown is not None:
+        raise ConfigError(f"pushgateway URL {shown!r} holds a user name or password: set "
+                          "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
+                          "(docs/serving.md#pushgateway-behind-an-auth-proxy); an '@' in its path is written %40")
+    check_http_url(url, "pushgateway URL", f"e.g. {PUSHGATEWAY_EXAMPLE}")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
+                          f"('?', '#'): give the Pushgateway's base URL, e.g. {PUSHGATEWAY_EXAMPLE}")
+    if "/metrics/job/" in f"{parts.path}/":
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} is a group's URL "
+                          f"(/metrics/job/…): give the Pushgateway's base URL, e.g. {PUSHGATEWAY_EXAMPLE} "
+                          "(ctloop appends its own group path)")
+    return url
+
+
+def pushgateway_url(value: Any) -> str | None:
+    """Why ``value`` is no Pushgateway base URL the monitoring run can push to
+    (:func:`check_pushgateway_url`, the rule ``ctloop.monitoring.prometheus.group_url`` applies),
+    or None; blank is "not given" (``PUSHGATEWAY_URL``)."""
+    from ctloop.serving.metric_sources import configured_url
 
     url = configured_url(value, "") if isinstance(value, str) else value
     if url == "":
         return None
-    if url_without_credentials(url) is not None:
-        return ("holds a user name or password: set PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or "
-                "PUSHGATEWAY_TOKEN) instead; an '@' in its path is written %40")
     try:
-        check_http_url(url, "pushgateway URL", "")
+        check_pushgateway_url(url)
     except ConfigError as exc:
-        return _url_problem(str(exc)).rstrip(", ")
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        return "has a query or fragment ('?', '#'): give the Pushgateway's base URL"
-    return None
-
-
-def image_reference(value: Any) -> str | None:
-    """Why ``value`` is no pinned image reference (:func:`ctloop.image.check_image_reference`: a tag
-    or digest, not ``latest``), or None; empty is "not given"."""
-    from ctloop.image import check_image_reference
-
-    if value == "":
-        return None
-    try:
-        check_image_reference(value.strip(), "image")
-    except ConfigError as exc:
-        return str(exc).replace(f"image {value.strip()!r}: ", "", 1).split("; e.g. ")[0]
+        return _url_problem(str(exc))
     return None
 
 
@@ -377,7 +388,7 @@ _ALIAS_VERSION = re.compile(r"^[vV]\d+\Z")
 def registry_alias(value: Any) -> str | None:
     """Why ``value`` is no alias a registered model version can have in MLflow, or None."""
     if not isinstance(value, str) or not _ALIAS.match(value) or len(value) > 255:
-        return "must be an MLflow alias: 1-255 letters, digits, '_' or '-', e.g. champion"
+        return "must be an MLflow alias: 1-255 letters, digits, '_' or '-'"
     if value.lower() == "latest" or _ALIAS_VERSION.match(value):
         return "is reserved by MLflow ('latest' and v<number> name versions, never an alias): no version has it"
     return None
@@ -1308,10 +1319,12 @@ class PlatformConfig(Section):
     """How the steps run on the cluster. Compile-time: changes the compiled pipeline."""
 
     NAME: ClassVar[str] = "platform"
+    # checked where it is used (ctloop.image.resolve_image, without --image and CTLOOP_IMAGE), not here: an
+    # overridden image, or one that `run --local` and `doctor` never use, is no reason to refuse the file
     image: str = opt("", "Component image (a registry you push to), pinned by a tag or digest; --image and then "
-                     "CTLOOP_IMAGE win over it; none of them = the image of this ctloop version (a placeholder "
-                     "that cluster commands refuse).",
-                     example="registry.example.com/ml/ctloop:0.1.0", check=image_reference)
+                     "CTLOOP_IMAGE win over it (this one is checked only when it is the one used); none of them "
+                     "(or blank) = the image of this ctloop version (a placeholder that cluster commands refuse).",
+                     example="registry.example.com/ml/ctloop:0.1.0")
     service_account: str = opt("", "Kubernetes ServiceAccount that runs the steps (RBAC for KServe).",
                                example="ctloop-pipeline-runner", check=k8s_name)
     pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",

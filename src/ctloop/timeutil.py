@@ -107,6 +107,7 @@ def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
     ``now``) is a :class:`ConfigError` naming ``name`` and the value."""
     import pandas as pd
 
+    given = value  # quoted as given in every message ('t'/'z' and ' UTC' are read, not shown, differently)
     if isinstance(value, str):
         text = value.strip()
         text = text.upper() if text.isascii() else text  # RFC 3339 section 5.6 allows a lower-case t and z
@@ -114,8 +115,8 @@ def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
             text = text[:-4].rstrip()  # as `date -u '+%F %T %Z'` and SQL clients print it: naive is UTC
         if _not_iso(text):
             if _LEAP_SECOND.search(text) and not _not_iso(_LEAP_SECOND.sub(":59", text, count=1)):
-                raise ConfigError(f"{name} {value!r} is a leap second (:60), which no pandas time can hold: write "
-                                  "the second before it (:59) or the one after it")
+                raise ConfigError(f"{name} {value!r} has second 60 (a leap second?), which no pandas time can hold: "
+                                  "write the second before it (:59) or the one after it")
             raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
         value = text
     try:
@@ -123,15 +124,15 @@ def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
     except (ValueError, TypeError, OverflowError) as exc:
         beyond = out_of_range(value)
         if beyond:
-            raise ConfigError(f"{name} {value!r} {beyond}") from exc
-        raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z") from exc
+            raise ConfigError(f"{name} {given!r} {beyond}") from exc
+        raise ConfigError(f"{name} {given!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z") from exc
     if ts is pd.NaT:
-        raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
+        raise ConfigError(f"{name} {given!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     try:  # pandas 2 holds 9999-12-31 in seconds; every column it meets is in nanoseconds
         ts.as_unit("ns")
     except (ValueError, OverflowError) as exc:  # OutOfBoundsDatetime is a ValueError
-        raise ConfigError(f"{name} {value!r} {out_of_range(ts.isoformat()) or 'is out of range'}") from exc
+        raise ConfigError(f"{name} {given!r} {out_of_range(ts.isoformat()) or 'is out of range'}") from exc
     return ts
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctloop.artifacts import sha256_file
-from ctloop.errors import ConfigError, RegistryError
+from ctloop.errors import ConfigError, RegistryError, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -384,9 +384,17 @@ def preflight(uri: str, *, say=None) -> None:
         except urllib.error.HTTPError:  # an HTTP status: the server answers
             _ANSWERED.add(uri)
             return
-        except http.client.InvalidURL:  # a port that is no number: no retry makes it one
-            raise ConfigError(f"tracking URI {shown!r} is not a URL (its port is not a number; a '/', '?' or '#' "
-                              "in a password is written %2F, %3F, %23): fix --tracking-uri, tracking_uri or "
+        except http.client.InvalidURL as exc:  # a port that is no number, a space in the path: no retry mends it
+            # http.client (3.11) says which: 'nonnumeric port: ...' or "URL can't contain control characters.
+            # '<path>' ...", the path quoted (not repeated here: it may hold a token)
+            said = str(exc)
+            if said.startswith("nonnumeric port"):
+                why = "its port is not a number; a '/', '?' or '#' in a password is written %2F, %3F, %23"
+            elif "control characters" in said:
+                why = "it holds a space or control character; a space is written %20"
+            else:
+                why = one_line(said.replace(probe, shown))
+            raise ConfigError(f"tracking URI {shown!r} is not a URL ({why}): fix --tracking-uri, tracking_uri or "
                               "MLFLOW_TRACKING_URI") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__

@@ -1,8 +1,9 @@
-"""``platform.image``: checked where ctloop.yaml is validated, whatever the environment holds, and
-documented with its real precedence (``--image``, then ``CTLOOP_IMAGE``, win over it:
+"""``platform.image``: checked where it is the image used (fix45h: not while --image or CTLOOP_IMAGE
+overrides it), and documented with its real precedence (``--image``, then ``CTLOOP_IMAGE``, win over it:
 ``ctloop.image.resolve_image``). It was documented as "empty = CTLOOP_IMAGE" (the environment read
 only without it: the reverse of the code), and ``image: ctloop`` or ``image: repo/ctloop:latest``
-passed ``apply --dry-run`` whenever CTLOOP_IMAGE was set (the spec's own value was never read)."""
+passed ``apply --dry-run`` whenever CTLOOP_IMAGE was set (the spec's own value was never read,
+which is right: it was not used)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from ctloop.config import PlatformConfig, render_docs
 from ctloop.errors import ConfigError
+from ctloop.image import resolve_image
 from ctloop.ops.spec import parse_spec
 
 
@@ -38,12 +40,14 @@ def _spec(image: str) -> dict:
     ],
     ids=["bare", "no-tag", "latest", "blank"],
 )
-def test_an_unpinned_image_is_refused_even_with_ctloop_image_set(image, said, monkeypatch):
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
+def test_an_unpinned_image_is_refused_where_it_is_used(image, said, monkeypatch):
+    # fix45h: checked by resolve_image when it is the one used, not while an override wins over it
+    monkeypatch.delenv("CTLOOP_IMAGE", raising=False)
+    spec = parse_spec(_spec(image), "ctloop.yaml")
     with pytest.raises(ConfigError) as exc:
-        parse_spec(_spec(image), "ctloop.yaml")
+        resolve_image(None, spec.platform.image or None, purpose="apply")
     line = str(exc.value)
-    assert "platform.image:" in line and said in line, line
+    assert "platform.image" in line and said in line, line
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,6 @@ from typing import Any
 
 from ctloop.errors import ConfigError
 from ctloop.metrics import worse_by
-from ctloop.urls import check_http_url
 
 JOB = "ctloop-monitoring"
 PREFIX = "ctloop_monitoring_"
@@ -276,26 +275,9 @@ def group_url(gateway_url: str, model: str) -> str:
     """The Pushgateway URL of ``model``'s group; the model name base64-encoded (any character).
     A URL holding a user name or password is refused (urllib never sends them, and every warning
     quoted the URL): credentials are ``PUSHGATEWAY_*`` (:func:`gateway_auth`)."""
-    from ctloop.serving.metric_sources import url_without_credentials
+    from ctloop.config import check_pushgateway_url
 
-    shown = url_without_credentials(gateway_url)  # any '@': a password may hold '/', '?', '#'
-    if shown is not None:
-        raise ConfigError(f"pushgateway URL {shown!r} holds a user name or password: set "
-                          "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
-                          "(docs/serving.md#pushgateway-behind-an-auth-proxy); an '@' in its path is written %40")
-    check_http_url(gateway_url, "pushgateway URL", "e.g. http://prometheus-pushgateway.monitoring.svc:9091")
-    parts = urllib.parse.urlsplit(gateway_url)
-    if parts.query or parts.fragment or gateway_url.endswith(("?", "#")):
-        # the group's path went after them: every push went to the URL's root (or its query)
-        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
-                          "('?', '#'): give the Pushgateway's base URL, e.g. "
-                          "http://prometheus-pushgateway.monitoring.svc:9091")
-    if "/metrics/job/" in f"{parts.path}/":
-        # ctloop appends its own group path: two grouping keys, and every push refused (HTTP 400)
-        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} is a group's URL "
-                          "(/metrics/job/…): give the Pushgateway's base URL, e.g. "
-                          "http://prometheus-pushgateway.monitoring.svc:9091 (ctloop pushes to "
-                          f"/metrics/job/{JOB}/model@base64/<model>)")
+    check_pushgateway_url(gateway_url)  # monitoring.pushgateway_url is checked by this same rule
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     try:

@@ -1335,12 +1335,14 @@ def check_host_env(value: str) -> None:
     ``ftp``, ``http://h:99x`` was "cannot reach KFP ... check --host")."""
     from ctloop.config import http_url
 
-    given = value.strip()
-    problem = http_url(given)
-    if not problem and "://" in given and not given.startswith(("http://", "https://")):
-        problem = "must start with http:// or https:// (or give the host alone: https:// is put in front)"
+    if not value.strip():
+        problem = "is blank: give the KFP API's URL, or unset it"
+    elif value != value.strip():  # kfp.Client takes the value as it is: " http://h" is https:// + " http://h"
+        problem = "has a space or line break before or after the URL: remove it"
+    else:
+        problem = http_url(value)
     if problem:
-        raise ConfigError(f"{HOST_ENV} {one_line(given)!r}: {problem}; e.g. https://kubeflow.example.com/pipeline")
+        raise ConfigError(f"{HOST_ENV} {one_line(value)!r}: {problem}; e.g. https://kubeflow.example.com/pipeline")
 
 class Platform:
     """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``).
