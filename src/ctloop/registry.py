@@ -72,7 +72,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, one_line
 
@@ -113,6 +113,8 @@ LOCK_SUFFIX = ".ctloop-promotion-lock"
 BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
+# set by ``_release`` on the lock it renamed: a lease its holder released, not one a waiter broke (when)
+TAG_LOCK_RELEASED = "ctloop.lock.released"
 # A promotion's writes take about a second; the lease covers MLflow's own HTTP retries too.
 DEFAULT_LEASE_S = 300.0
 # Longer than a lease: a promotion behind a crashed holder waits for the lease to end, then
@@ -122,10 +124,16 @@ DEFAULT_LOCK_TIMEOUT_S = 330.0
 # someone else's model (``MlflowRegistry._lock_holder``): long enough for a concurrent rename or delete
 # of the lock to commit.
 _FOREIGN_LOCK_READS = 4
-# broken promotion locks a sweep could not delete, already warned of (a process warns once of each)
+# broken promotion locks a sweep was refused permission to delete, already warned of (a process warns once
+# of each; a transient failure is said each time, as it may pass)
 _SWEEP_REFUSALS_SAID: set[str] = set()
 # a line of :meth:`MlflowRegistry.repair`'s answer that says what it could not do (nothing was repaired by it)
 NOTE_PREFIX = "note: "
+# a line of :meth:`MlflowRegistry.repair`'s answer for housekeeping after clean promotions (not a repair)
+CLEANUP_PREFIX = "cleaned up "
+# a released lock its releaser's next promotion removes, which this user may not delete: repair notes it
+# only once it is older than this (its releaser has not promoted since)
+RELEASED_LOCK_NOTE_AFTER_S = 86400.0
 _FOREIGN_LOCK_PAUSE_S = 0.1
 
 
@@ -253,6 +261,28 @@ def _is_not_found(exc: Exception) -> bool:
     return code == "RESOURCE_DOES_NOT_EXIST" or (
         code == "INVALID_PARAMETER_VALUE" and "not found" in message.lower()
     )
+
+
+def _permission_denied(exc: BaseException | None) -> bool:
+    """An MLflow refusal for permission (HTTP 403, ``PERMISSION_DENIED``), here or as a cause: MLflow's
+    auth answers so a delete by a user without MANAGE (mlflow 3.17.2 ``server/auth/__init__.py``)."""
+    while exc is not None:
+        if getattr(exc, "error_code", "") == "PERMISSION_DENIED":
+            return True
+        status = getattr(exc, "get_http_status_code", None)
+        if callable(status) and status() == 403:
+            return True
+        exc = exc.__cause__
+    return False
+
+
+class _SweepRefusal(NamedTuple):
+    """A broken or released promotion lock :meth:`MlflowRegistry._sweep_broken_locks` could not delete."""
+
+    text: str
+    denied: bool  # refused for permission (not a failure that may pass)
+    released: bool  # released by its holder (its next promotion removes it), not broken
+    renamed: datetime | None  # when it was broken or released (server time)
 
 
 def _already_exists(exc: Exception) -> bool:
@@ -1088,8 +1118,11 @@ class MlflowRegistry:
 
     def repair(self, name: str, *, break_lock: bool = False, wait: bool = True) -> list[str]:
         """Complete the committed promotion and abort pending ones that never committed (module
-        docstring); returns what was done, ``[]`` if nothing was needed, and, each starting with
-        :data:`NOTE_PREFIX`, what it could not do that blocks nothing (a broken lock it may not delete).
+        docstring); returns what was done, ``[]`` if nothing was needed, each starting with
+        :data:`CLEANUP_PREFIX`, the released locks of clean promotions it removed (no repair), and, each
+        starting with :data:`NOTE_PREFIX`, what it could not do that blocks nothing (a broken lock it may not
+        delete; a lock another user released, only once it is older than :data:`RELEASED_LOCK_NOTE_AFTER_S`:
+        its releaser's next promotion removes it).
 
         ``break_lock`` first removes the promotion lock whoever holds it — for an operator who
         knows its holder is dead; otherwise a held lock is waited for (``wait``) until its lease
@@ -1100,8 +1133,15 @@ class MlflowRegistry:
         try:  # leases broken a lease ago: nobody reads them any more
             done, refused = self._sweep_broken_locks(name)
         except RegistryError as exc:  # blocks nothing, as at the end of a promotion: said, and repair goes on
-            done, refused = [], [f"could not remove the broken promotion locks of {name!r}: {exc}"]
-        done += [f"{NOTE_PREFIX}{problem}" for problem in refused]
+            done, refused = [], [_SweepRefusal(
+                f"could not remove the broken promotion locks of {name!r}: {exc}", False, False, None)]
+        now = datetime.now(UTC)
+        done += [
+            f"{NOTE_PREFIX}{r.text}"
+            for r in refused
+            if not (r.denied and r.released and r.renamed
+                    and now - r.renamed < timedelta(seconds=RELEASED_LOCK_NOTE_AFTER_S))
+        ]
         if state.consistent and not (break_lock and state.lock):
             return done
         if break_lock and state.lock:
@@ -1122,7 +1162,8 @@ class MlflowRegistry:
             if self.inspect(name).consistent:
                 return
             for action in self.repair(name, wait=False):
-                if not action.startswith(NOTE_PREFIX):  # a note: the sweep under the lock warned of it
+                # a note: the sweep under the lock warned of it; a cleanup: no repair
+                if not action.startswith((NOTE_PREFIX, CLEANUP_PREFIX)):
                     log.warning("ctloop: repaired registry model %s: %s", name, action)
         except _ForeignLock as exc:  # not for repair to fix: say what is
             log.warning("ctloop: registry model %s: %s", name, exc)
@@ -1259,11 +1300,18 @@ class MlflowRegistry:
             try:
                 refused = self._sweep_broken_locks(name)[1]
             except RegistryError as exc:  # left for the next promotion or `ctloop registry repair`
-                refused = [f"could not remove the broken promotion locks of {name!r}: {exc}"]
-            for problem in refused:  # one that cannot be deleted is refused on every promotion: said once
-                if problem not in _SWEEP_REFUSALS_SAID:
-                    _SWEEP_REFUSALS_SAID.add(problem)
-                    log.warning("ctloop: %s (said once per process)", problem)
+                refused = [_SweepRefusal(
+                    f"could not remove the broken promotion locks of {name!r}: {exc}", False, False, None)]
+            for problem in refused:
+                if problem.denied and problem.released:
+                    # another user's clean promotion (MLflow's auth gave its releaser MANAGE): that user's next
+                    # promotion or repair removes it; `ctloop registry repair` notes it once it is old
+                    continue
+                if not problem.denied:  # may pass (a 503): said each time
+                    log.warning("ctloop: %s", problem.text)
+                elif problem.text not in _SWEEP_REFUSALS_SAID:  # refused on every promotion: said once
+                    _SWEEP_REFUSALS_SAID.add(problem.text)
+                    log.warning("ctloop: %s (said once per process)", problem.text)
 
     def _release(self, name: str) -> None:
         """Remove our own lease of the lock of ``name``, and nobody else's. A delete by name after a read
@@ -1315,7 +1363,14 @@ class MlflowRegistry:
             self._delete_model(released, f"the released promotion lock of {name!r}")
             return
         if (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (holder["owner"], holder["expires"]):
-            return  # ours: its name stays taken until the sweep, a lease later (docstring)
+            # ours: its name stays taken until the sweep, a lease later (docstring); tagged as released, so
+            # that it is not worded as a broken lock (without the tag it is, and nothing else changes)
+            try:
+                self.client.set_registered_model_tag(
+                    released, TAG_LOCK_RELEASED, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            except (MlflowException, RegistryError) as exc:
+                log.debug("ctloop: could not tag the released promotion lock %s: %s", released, exc)
+            return
         try:  # another promotion's lock, taken after ours was removed by hand: give it back
             self.client.rename_registered_model(released, self._lock_name(name))
         except MlflowException as exc:
@@ -1337,7 +1392,8 @@ class MlflowRegistry:
         holder)``: registered models :data:`BROKEN_LOCK_PREFIX` + a digest whose tags are the lease
         that digest names (so a lock renamed in a race, or anyone else's model, is never one). ``holder``
         also has ``renamed``: when the lock was broken or released (the model's ``last_updated_timestamp``,
-        which MLflow sets on a rename, in ms, the server's clock)."""
+        which MLflow sets on a rename, in ms, the server's clock), and ``released``: when its holder released
+        it (:data:`TAG_LOCK_RELEASED`), ``""`` for a lease a waiter broke."""
         from mlflow.exceptions import MlflowException
 
         found: list[tuple[str, dict[str, str]]] = []
@@ -1356,12 +1412,13 @@ class MlflowRegistry:
                 holder = {"owner": tags[TAG_LOCK_OWNER], "expires": tags[TAG_LOCK_EXPIRES]}
                 if self._broken_name(name, holder) == model.name:
                     holder["renamed"] = str(model.last_updated_timestamp or "")
+                    holder["released"] = tags.get(TAG_LOCK_RELEASED, "")
                     found.append((model.name, holder))
             token = getattr(page, "token", None)
             if not token:
                 return found
 
-    def _sweep_broken_locks(self, name: str) -> tuple[list[str], list[str]]:
+    def _sweep_broken_locks(self, name: str) -> tuple[list[str], list[_SweepRefusal]]:
         """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
         than a lease ago. A broken lease is kept for a while under its name: that name taken is what
         refuses a second break of the same lease (:meth:`_break_lease`: a waiter that read the dead lease
@@ -1369,11 +1426,12 @@ class MlflowRegistry:
         both of which come right after a read of that lease. The time that counts is the break, not the
         end of the lease: a lease that ended yesterday, broken a moment ago, may still be read by a waiter
         about to rename (deleted then, the waiter's rename would take the new holder's lock). Returns what
-        was removed and what could not be (each its own line; the others are still removed): MLflow's auth
-        lets a user who may rename a model (EDIT: break a lock) delete it only with MANAGE, so a lock broken
-        or released by one user may be one the next cannot delete. Only a failed listing raises."""
+        was removed (a released lock's line starts with :data:`CLEANUP_PREFIX`: no repair) and what could not
+        be (the others are still removed): MLflow's auth lets a user who may rename a model (EDIT: break or
+        release a lock) delete it only with MANAGE, which the rename gives the renamer, so a lock broken or
+        released by one user is one the next cannot delete (PERMISSION_DENIED). Only a failed listing raises."""
         done: list[str] = []
-        refused: list[str] = []
+        refused: list[_SweepRefusal] = []
         now = datetime.now(UTC)
         for model, holder in self.broken_locks(name):
             try:
@@ -1383,17 +1441,33 @@ class MlflowRegistry:
                 continue  # unreadable: not ours to judge
             if now - max(ended, renamed) < timedelta(seconds=self.lease_s):
                 continue
+            released = bool(holder.get("released"))
+            kind = "released" if released else "broken"
             try:
-                self._delete_model(model, f"a broken promotion lock of {name!r}")
+                self._delete_model(model, f"a {kind} promotion lock of {name!r}")
             except RegistryError as exc:
-                refused.append(
-                    f"could not remove the broken promotion lock {model} of {name!r} (held by {holder['owner']}, "
-                    f"lease ended {holder['expires']}): {exc.__cause__ or exc}; it blocks no promotion: delete "
-                    "it in the MLflow UI, or run `ctloop registry repair` as a user with MANAGE permission on it"
-                )
+                denied = _permission_denied(exc)
+                if denied and released:
+                    advice = ("the MLflow user that released it removes it with their next promotion or `ctloop "
+                              "registry repair`; or delete it in the MLflow UI")
+                elif denied:
+                    advice = ("delete it in the MLflow UI, or run `ctloop registry repair` as a user with MANAGE "
+                              "permission on it")
+                else:
+                    advice = "the next promotion or `ctloop registry repair` tries again"
+                what = (f"released by {holder['owner']} at {holder['released']}" if released
+                        else f"held by {holder['owner']}, lease ended {holder['expires']}")
+                refused.append(_SweepRefusal(
+                    f"could not remove the {kind} promotion lock {model} of {name!r} ({what}): "
+                    f"{exc.__cause__ or exc}; it blocks no promotion: {advice}",
+                    denied, released, renamed))
                 continue
-            done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended "
-                        f"{holder['expires']})")
+            if released:
+                done.append(f"{CLEANUP_PREFIX}the released promotion lock {model} (released by {holder['owner']} "
+                            f"at {holder['released']})")
+            else:
+                done.append(f"removed the broken promotion lock {model} (held by {holder['owner']}, lease ended "
+                            f"{holder['expires']})")
         return done, refused
 
     def _acquire(self, name: str, *, wait: bool) -> None:

@@ -112,7 +112,9 @@ def test_a_promotion_writes_intent_then_commit_then_derived_state(reg, logged, m
     # unlock: the lock renamed to the name of its own lease (r45: a delete by name could remove the lock
     # of the promotion that broke a lease ended mid-promotion), kept there for the sweep a lease later
     # (fix45f: deleted at once, a waiter that read the lease before could rename the next holder's lock)
-    assert (writes[-1].path, writes[-1].body["name"]) == (f"{API}/registered-models/rename", name + LOCK_SUFFIX)
+    assert (writes[-2].path, writes[-2].body["name"]) == (f"{API}/registered-models/rename", name + LOCK_SUFFIX)
+    # fix45f2: then tagged as released under that name (a clean promotion's lock is no broken one)
+    assert (writes[-1].path, writes[-1].body["key"]) == (f"{API}/registered-models/set-tag", "ctloop.lock.released")
     assert len(writes) >= 12
     assert_consistent(reg, name)
 

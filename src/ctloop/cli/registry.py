@@ -74,13 +74,14 @@ def _repair(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    from ctloop.registry import NOTE_PREFIX
+    from ctloop.registry import CLEANUP_PREFIX, NOTE_PREFIX
 
     done = registry.repair(args.model_name, break_lock=args.break_lock, wait=not args.no_wait)
     for action in done:
         print(f"  {action}")
     state = registry.inspect(args.model_name)
-    repaired = [action for action in done if not action.startswith(NOTE_PREFIX)]  # a note: not done
+    # a note: not done; a cleanup (a clean promotion's released lock removed): no repair
+    repaired = [action for action in done if not action.startswith((NOTE_PREFIX, CLEANUP_PREFIX))]
     print(
         f"{args.model_name}: {'repaired' if repaired else 'nothing to repair'}; champion "
         f"{'v' + state.champion if state.champion else 'none'}"
