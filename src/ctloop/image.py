@@ -55,31 +55,41 @@ def check_image_reference(image: str, source: str) -> str:
 
 
 def _tag_version(tag: str) -> tuple[int, int, int] | None:
-    """``(major, minor, patch)`` of an image tag that names a release (``0.1.1``, ``v0.2``,
-    ``0.1.0-gpu``); None for any other tag (``nightly``, a commit). The grammar of
-    ``ctloop.ops.platform.parse_version``, which this lowest layer cannot import."""
-    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.-]*)?", tag)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+    """``(major, minor, patch)`` of an image tag that names one release (``0.1.1``, ``v0.2.0``,
+    ``0.1.0-gpu``); None for any other tag: ``nightly``, a commit, and a tag without a patch number
+    (``0.1``: often the newest build of a line; ``2024.10``: a date), which names no one release."""
+    m = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]*)?", tag)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def _release(version: str) -> tuple[int, int, int] | None:
+    """``(major, minor, patch)`` that ``version`` (this package's, PEP 440: ``0.2.0rc1``,
+    ``0.1.0.dev3``) starts with."""
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
 def check_image_version(image: str, source: str) -> str:
-    """``image`` unless its tag names another ctloop release than this one: then a ConfigError
-    naming ``source``. Every task compiled here carries :data:`COMPILED_VERSION_ENV`, so on that
-    image each would stop at its first import of ctloop, on the cluster, after its retries. A
-    digest (``...@sha256:...``) or a tag that is no version (``nightly``) tells nothing: accepted."""
+    """``image`` unless it is a ``ctloop`` repository whose tag names another ctloop release than
+    this one: then a ConfigError naming ``source``. Every task compiled here carries
+    :data:`COMPILED_VERSION_ENV`, so on that image each would stop at its first import of ctloop, on
+    the cluster, after its retries. A digest (``...@sha256:...``), another repository (a team's own
+    image with ctloop installed, tagged with its own versions) or a tag that names no one release
+    (``nightly``, ``0.1``, ``2024.10``) tells nothing: accepted."""
     from ctloop.errors import ConfigError
 
     last = image.rsplit("/", 1)[-1]
     if "@" in image or ":" not in last:
         return image
-    tag = last.rsplit(":", 1)[1]
+    repository, tag = last.rsplit(":", 1)
     version = _tag_version(tag)
-    if version is None or version == _tag_version(__version__):
+    if repository != "ctloop" or version is None or version == _release(__version__):
         return image
     raise ConfigError(
         f"{source} {image!r}: its tag names ctloop {tag}, but this is ctloop {__version__}, and every task "
         f"compiled here would stop on that image ({COMPILED_VERSION_ENV}); compile with ctloop {tag}, or use "
-        f"the image built from ctloop {__version__} (make image push IMAGE=...:{__version__})"
+        f"the image built from ctloop {__version__} (make image push IMAGE=...:{__version__}); an image "
+        "pinned by its digest is not judged by its tag"
     )
 
 
