@@ -519,6 +519,26 @@ def maybe_in_cluster(host: str) -> bool:
     return host.rstrip(".").count(".") == 1
 
 
+def _unresolved(name: str, url: str, flag: str, forward: str) -> tuple[Check | None, Exception | None]:
+    """Check ``name`` of a ``url`` whose host does not resolve here: SKIP for an in-cluster name,
+    WARN for a ``<service>.<namespace>`` one (both with the fix ``flag`` and a port-forward to
+    ``forward``, e.g. ``svc/prometheus-operated 9090``); ``(None, the error)`` for any other name
+    that does not resolve, ``(None, None)`` when it resolves."""
+    parsed = urllib.parse.urlsplit(url)
+    host = parsed.hostname or ""
+    try:
+        socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError) as exc:
+        if not (in_cluster_name(host) or maybe_in_cluster(host)):
+            return None, exc
+        return Check(name, SKIP if in_cluster_name(host) else WARN,
+                     f"{url} is an in-cluster address, not resolvable here" if in_cluster_name(host)
+                     else f"cannot resolve {host} here: a <service>.<namespace> name, or a misspelt one?",
+                     f"run ctloop doctor in the cluster, or {flag} with a port-forward "
+                     f"(kubectl -n monitoring port-forward {forward})"), None
+    return None, None
+
+
 def _is_timeout(exc: BaseException) -> bool:
     from urllib3.exceptions import MaxRetryError, NewConnectionError
     from urllib3.exceptions import TimeoutError as Urllib3Timeout
@@ -1108,18 +1128,9 @@ class Doctor:
             return Check(name, SKIP, "no Prometheus URL",
                          "--prometheus-url, PROMETHEUS_URL, or rollout.prometheus_url in ctloop.yaml")
         prom = metric_sources.Prometheus(url, timeout_s=self.opts.timeout)
-        parsed = urllib.parse.urlsplit(prom.url)
-        host = parsed.hostname or ""
-        try:
-            socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
-        except (socket.gaierror, UnicodeError):
-            if in_cluster_name(host) or maybe_in_cluster(host):
-                return Check(name, SKIP if in_cluster_name(host) else WARN,
-                             f"{prom.url} is an in-cluster address, not resolvable here" if in_cluster_name(host)
-                             else f"cannot resolve {host} here: a <service>.<namespace> name, or a misspelt one?",
-                             "run ctloop doctor in the cluster, or --prometheus-url with a port-forward "
-                             "(kubectl -n monitoring port-forward svc/prometheus-operated 9090)")
-            # any other name: the failure to connect below says so, as a warning
+        unresolved, _ = _unresolved(name, prom.url, "--prometheus-url", "svc/prometheus-operated 9090")
+        if unresolved is not None:  # any other name: the failure to connect below says so, as a warning
+            return unresolved
         try:
             return self._monitoring_loaded(name, url, prom)
         except ServingError as exc:
@@ -1276,17 +1287,11 @@ class Doctor:
         publish.check(url, "ctloop")  # the push's own checks: a URL with credentials, a query; PUSHGATEWAY_* rules
         auth = gateway_auth()
         base = url.rstrip("/")
-        parsed = urllib.parse.urlsplit(base)
-        host = parsed.hostname or ""
-        try:
-            socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
-        except (socket.gaierror, UnicodeError) as exc:
-            if in_cluster_name(host) or maybe_in_cluster(host):
-                return Check(name, SKIP if in_cluster_name(host) else WARN,
-                             f"{base} is an in-cluster address, not resolvable here" if in_cluster_name(host)
-                             else f"cannot resolve {host} here: a <service>.<namespace> name, or a misspelt one?",
-                             "run ctloop doctor in the cluster, or --pushgateway-url with a port-forward "
-                             "(kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091)")
+        unresolved, exc = _unresolved(name, base, "--pushgateway-url", "svc/prometheus-pushgateway 9091")
+        if unresolved is not None:
+            return unresolved
+        if exc is not None:
+            host = urllib.parse.urlsplit(base).hostname or ""
             raise CtloopError(f"cannot resolve {host} ({exc}) — fix: check the Pushgateway URL") from exc
         sent = f"{auth.describe()} from this shell's environment"
         task_auth = self._task_auth("PUSHGATEWAY")
