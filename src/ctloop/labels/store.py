@@ -503,18 +503,6 @@ class _Tally:
                 f"local time without its offset? write it in UTC or with one); row {first + row + 1}: "
                 f"{str(written.iloc[row])!r}")))
 
-    def _stored_times(self, times: pd.Series) -> pd.Series:
-        """``times`` as stored: a time ahead of the clock (within :data:`FUTURE_SKEW`) is stored in
-        the last second before the ingest's clock, in the order given (the skew squeezed into that
-        second), so that a label ingested later, a correction without label_time included, wins
-        over it, while two labels of one key ahead of the clock keep their order (the later given
-        one wins) and equal times stay equal (two labels then clash, as given)."""
-        import pandas as pd
-
-        second = pd.Timedelta(seconds=1)
-        squeezed = self.clock - second + (times - self.clock) * (second / pd.Timedelta(FUTURE_SKEW))
-        return times.where(times <= self.clock, squeezed)
-
     def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """Check the next rows of the file (``frame`` as read); the rows as stored (``key``,
         [``instance``], ``label``, ``label_time``: ``""`` when the file gives none), or ``None``
@@ -584,7 +572,9 @@ class _Tally:
                 self._add(self.times, exc.violations[0][1], exc.violations[0])
             else:
                 self._future(times, frame[LABEL_TIME], first)
-                out[LABEL_TIME] = self._stored_times(times).map(lambda t: t.isoformat())
+                # a time ahead of the clock (within FUTURE_SKEW) is stored as the ingest's: a label
+                # ingested later, a correction without label_time included, then wins over it
+                out[LABEL_TIME] = times.where(times <= self.clock, self.clock).map(lambda t: t.isoformat())
         else:
             out[LABEL_TIME] = ""
         if before or self.broken() or self.whole():
