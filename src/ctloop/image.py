@@ -62,11 +62,18 @@ def _tag_version(tag: str) -> tuple[int, int, int] | None:
     return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
-def _release(version: str) -> tuple[int, int, int] | None:
-    """``(major, minor, patch)`` that ``version`` (this package's, PEP 440: ``0.2.0rc1``,
-    ``0.1.0.dev3``) starts with."""
-    m = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+def _same_release(tag: str, version: str) -> bool:
+    """Whether the image tag ``tag`` names this package's ``version``: a final release by its
+    numbers (``v0.1.0``, ``0.1.0-gpu``), a pre-release or dev version (PEP 440 ``0.2.0rc1``) only
+    spelt as itself (``0.2.0-rc1``, ``v0.2.0rc1``), since the task check
+    (:func:`check_compiled_version`) compares the exact version: ``0.2.0`` is another release."""
+    if re.fullmatch(r"\d+\.\d+\.\d+", version):
+        return _tag_version(tag) == _tag_version(version)
+
+    def plain(text: str) -> str:
+        return re.sub(r"[-_.]", "", text.removeprefix("v")).lower()
+
+    return plain(tag) == plain(version)
 
 
 def check_image_version(image: str, source: str) -> str:
@@ -83,7 +90,7 @@ def check_image_version(image: str, source: str) -> str:
         return image
     repository, tag = last.rsplit(":", 1)
     version = _tag_version(tag)
-    if repository != "ctloop" or version is None or version == _release(__version__):
+    if repository != "ctloop" or version is None or _same_release(tag, __version__):
         return image
     raise ConfigError(
         f"{source} {image!r}: its tag names ctloop {tag}, but this is ctloop {__version__}, and every task "
