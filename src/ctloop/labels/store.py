@@ -38,6 +38,9 @@ BATCH_ROWS = 50_000  # rows of a label file read and checked at a time (~1 MiB a
 # how far ahead of the ingesting machine's clock a label_time may be (clocks of label producers drift);
 # a later one is refused: it would win over every correction of its key ingested before that time
 FUTURE_SKEW = "1h"
+# the label_time as given (ns), beside the time stored (a time ahead of the clock is stored as the
+# clock's): a file's rows of one key are compared by it, never written to the store
+_GIVEN = "_ctloop_given_time"
 
 
 def decimal_key(value: Decimal) -> str:
@@ -365,7 +368,9 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
     tally.raise_broken()
     if LABEL_TIME in out.columns and (out[LABEL_TIME] != "").all():
         _refuse_conflicts(out, key)
+        out = _latest_given(out, key)
     else:  # no time given: the file's order is the only order there is; its later row wins
+        out = out.drop(columns=[_GIVEN], errors="ignore")
         out[LABEL_TIME] = tally.now
         out = out.drop_duplicates([key, *([INSTANCE] if INSTANCE in out.columns else [])], keep="last")
     if not len(out):  # a header-only file: nothing to append, no empty part file
@@ -573,8 +578,10 @@ class _Tally:
             else:
                 self._future(times, frame[LABEL_TIME], first)
                 # a time ahead of the clock (within FUTURE_SKEW) is stored as the ingest's: a label
-                # ingested later, a correction without label_time included, then wins over it
+                # ingested later, a correction without label_time included, then wins over it; the
+                # file's own rows of a key are ordered by the times given (_GIVEN, _superseded)
                 out[LABEL_TIME] = times.where(times <= self.clock, self.clock).map(lambda t: t.isoformat())
+                out[_GIVEN] = times.to_numpy(dtype="datetime64[ns]").view("int64")
         else:
             out[LABEL_TIME] = ""
         if before or self.broken() or self.whole():
@@ -598,7 +605,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     import pyarrow.parquet as pq
 
     tally = _Tally(source_uri, key, label)
-    seen: tuple[list, ...] = ([], [], [], [])  # per batch: the entries' identities, their times and labels
+    seen: tuple[list, ...] = ([], [], [], [], [])  # per batch: the entries' identities, times (stored, given), labels
     writer = None
     rows = 0
     timed = None
@@ -612,15 +619,17 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             if has_time:
                 stamp = pd.to_datetime(out[LABEL_TIME], utc=True, format="ISO8601").to_numpy(
                     dtype="datetime64[ns]").view(np.int64)
+                given = out.pop(_GIVEN).to_numpy(dtype=np.int64)
             else:
                 out[LABEL_TIME] = tally.now
                 stamp = np.zeros(len(out), dtype=np.int64)
+                given = stamp
             h1, h2 = key_pairs(out[key])
             inst = out[INSTANCE].to_numpy(dtype=np.int64) if INSTANCE in out.columns else None
             i1, i2 = entry_ids(h1, h2, inst)
             value = (out[LABEL].to_numpy(dtype=np.float64) if tally.numbers  # names: their hashes
                      else key_hashes(out[LABEL].astype("string")))
-            for parts, array in zip(seen, (i1, i2, stamp, value), strict=True):
+            for parts, array in zip(seen, (i1, i2, stamp, given, value), strict=True):
                 parts.append(array)
             table = pa.Table.from_pandas(out, preserve_index=False,
                                          schema=None if writer is None else writer.schema)
@@ -634,18 +643,24 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     tally.raise_broken()
     if not rows:  # a header-only file
         return 0
-    i1, i2, stamp, value = (_joined(parts) for parts in seen)  # one array at a time: 32 bytes a label
-    order = np.lexsort((stamp, i2, i1))  # stable: rows of one entry keep the file's order
+    i1, i2, stamp, given, value = (_joined(parts) for parts in seen)  # one array at a time: 40 bytes a label
+    order = np.lexsort((given, stamp, i2, i1))  # stable: rows of one entry keep the file's order
     i1 = i1[order]  # sorted one by one, each copy replacing its array
     i2 = i2[order]
     stamp = stamp[order]
+    given = given[order]
     value = value[order]
     same = (i1[1:] == i1[:-1]) & (i2[1:] == i2[:-1])
-    if timed:  # one entry, one time, two labels: refused, naming the rows
-        group = same & (stamp[1:] == stamp[:-1])
+    if timed:  # one entry, one time (as given), two labels: refused, naming the rows
+        group = same & (stamp[1:] == stamp[:-1]) & (given[1:] == given[:-1])
         clash = group & (value[1:] != value[:-1])
         if bool(clash.any()):
             _refuse_staged_conflicts(target, key, order, group, clash)
+        old = _superseded(same & (stamp[1:] == stamp[:-1]), given)
+        if old.any():
+            keep = np.ones(len(order), dtype=bool)
+            keep[order[old]] = False
+            rows = _keep_rows(target, keep)
     elif same.any():  # no time: the file's later row of an entry wins
         keep = np.ones(len(order), dtype=bool)
         keep[order[:-1][same]] = False
@@ -653,6 +668,20 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     if known is not None:
         _refuse_other_kind(store_root, pd.Series([_staged_rows(target, [0])[0][LABEL]]), rows=rows)
     return rows
+
+
+def _superseded(tied, given):
+    """Which sorted rows (by entry, stored time, given time) a later given row of their entry at
+    the same stored time supersedes (``tied``: a row and the next are one entry at one stored time;
+    ``given``: the times given): a time ahead of the clock is stored as the clock's, and of one key's
+    labels given 10:05 and 10:10 when the clock read 10:00 the one given 10:10 is the correction. The
+    store orders one file's labels of one stored time by its rows, so such an earlier one is not
+    stored: it could never be a key's latest label (a label ingested later wins over both)."""
+    import numpy as np
+
+    ids = np.concatenate([[0], np.cumsum(~tied)])  # the sorted rows' groups
+    ends = np.r_[np.flatnonzero(~tied), len(given) - 1]  # each group's last row: its latest given time
+    return given < given[ends][ids]
 
 
 def _refuse_staged_conflicts(target: str, key: str, order, group, clash) -> None:
@@ -1225,11 +1254,19 @@ def _plain(value):
     return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
 
 
-def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
-    """Refuse a file giving one key (and instance) different labels at the same ``label_time``:
-    which one wins would be the rows' order. The same label twice, or a relabel at a later time, is
-    fine."""
+def _latest_given(out: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``out`` without the rows a later given row of their key (and instance) at the same stored
+    ``label_time`` supersedes (:func:`_superseded`), and without the given times."""
     on = [key, *([INSTANCE] if INSTANCE in out.columns else []), LABEL_TIME]
+    latest = out.groupby(on, sort=False, dropna=False)[_GIVEN].transform("max")
+    return out[(out[_GIVEN] >= latest).to_numpy()].drop(columns=[_GIVEN])
+
+
+def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
+    """Refuse a file giving one key (and instance) different labels at the same ``label_time`` (as
+    given: :data:`_GIVEN`): which one wins would be the rows' order. The same label twice, or a
+    relabel at a later time, is fine."""
+    on = [key, *([INSTANCE] if INSTANCE in out.columns else []), _GIVEN if _GIVEN in out.columns else LABEL_TIME]
     dup = out.duplicated(on, keep=False).to_numpy()
     if not dup.any():
         return
