@@ -103,7 +103,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     from ctloop.columns import LABEL
     from ctloop.inference_log.reader import read_log
     from ctloop.labels.join import join_store
-    from ctloop.labels.realized import realized_metrics, resolve, scorable, score_columns
+    from ctloop.labels.realized import realized_metrics, resolve, score_columns, unscorable
     from ctloop.timeutil import parse_duration
 
     if by not in GROUPINGS:
@@ -151,7 +151,9 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         frame = frame.assign(**{col: frame[col].fillna("").replace("", "unknown") if col in frame.columns
                                 else "unknown"
                                 for col in dict.fromkeys(("model_version", by))})
-        usable = scorable(frame[LABEL], list(classes) or None, task)
+        # read per group and window as the table reads them (a window's 'Yes' is the class 'yes' there)
+        usable = ~unscorable(frame, task=task, by=(by,), window=span, classes=list(classes) or None, anchor=stop,
+                             since=begin)
         if not usable.all():
             first = frame[LABEL][~usable].iloc[0]
             first = first.item() if hasattr(first, "item") else first  # 2.0, not np.float64(2.0)

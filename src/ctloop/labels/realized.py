@@ -213,6 +213,26 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     return pd.DataFrame(rows)
 
 
+def unscorable(joined: pd.DataFrame, *, task: str = "classification", by: tuple[str, ...] = ("model", "revision"),
+               window: str | None = None, classes: list | None = None, anchor=None, since=None) -> np.ndarray:
+    """Which labelled rows of ``joined`` :func:`realized_metrics` (same ``by``, ``window``,
+    ``anchor``, ``since``) leaves out of every metric because their label is not a class of the
+    model (a number, for a regressor), read per group as it reads them: a label ``'Yes'`` in a
+    window whose labels are all in that case is the class ``'yes'`` there (:func:`as_classes`),
+    though not in a window that also writes ``'yes'``. What a report's "left out" warning counts."""
+    import numpy as np
+
+    labels = label_array(joined[LABEL])
+    labelled = joined[LABEL].notna().to_numpy()
+    if task == "regression":
+        return labelled & ~scorable(labels, None, task)
+    out = np.zeros(len(joined), dtype=bool)
+    for _, at in _group_positions(joined, list(by), labelled, window, anchor, since):
+        usable = M.known_classes(as_classes(labels[at], classes), list(classes or BINARY_CLASSES))
+        out[at[~usable]] = True
+    return out
+
+
 def _group_positions(joined: pd.DataFrame, keys: list[str], ok: np.ndarray, window: str | None,
                      anchor=None, since=None):
     """``(group values, positions of its ok rows)`` per group, in the order of
@@ -261,5 +281,5 @@ def _window_starts(times: pd.Series, window, anchor, since=None) -> pd.Series:
     return starts
 
 
-__all__ = ["resolve", "score_columns", "label_array", "as_classes", "scorable", "metric_values", "metric_value", "realized_metrics",
+__all__ = ["resolve", "score_columns", "label_array", "as_classes", "scorable", "unscorable", "metric_values", "metric_value", "realized_metrics",
            "BINARY_CLASSES"]
