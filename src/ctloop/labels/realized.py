@@ -70,6 +70,8 @@ def as_classes(y, classes: list | None) -> np.ndarray:
 
     * a label that is a text class in another Unicode form (NFD ``'cafe\u0301'`` for NFC
       ``'café'``: the same text, printed alike) is that class, always;
+    * the numbers 1/0 (how the label store keeps True/False labels) are the classes ``'True'``/
+      ``'False'`` when those two text classes (any case) are the model's (:func:`_boolean_names`);
     * each text class that no label value writes as itself (numbers and True/False included, as
       :func:`ctloop.metrics.class_positions` matches them) but exactly one label value writes in
       another case or with other surrounding spaces (``'Yes'`` for ``'yes'``:
@@ -84,6 +86,8 @@ def as_classes(y, classes: list | None) -> np.ndarray:
     import pandas as pd
 
     y = label_array(y)
+    if classes and len(y) and y.dtype.kind in "biuf":
+        return _boolean_names(y, classes)
     if not classes or y.dtype != object or not any(isinstance(c, str) for c in classes) or not len(y):
         return y
     values = list(pd.unique(y))
@@ -110,6 +114,27 @@ def as_classes(y, classes: list | None) -> np.ndarray:
     out = y.copy()
     for value, name in respelled.items():
         out[y == value] = name
+    return out
+
+
+def _boolean_names(y: np.ndarray, classes: list) -> np.ndarray:
+    """Numeric labels ``y`` read as the text classes ``'False'``/``'True'`` (any case, surrounding
+    spaces) when those are the model's two classes: the label store keeps True/False labels as the
+    numbers 0/1 (it holds numbers or names), and a class given as text (``--classes False,True``, a
+    model fitted on the strings) matched them as ``'0'``/``'1'``, never. 1 is ``'True'``, 0 is
+    ``'False'`` (as ``ctloop.metrics`` reads ``'true'``/``'false'`` for the numeric classes 1/0);
+    other numbers stay as they are (not a class: left out)."""
+    import numpy as np
+
+    if len(classes) != 2 or not all(isinstance(c, str) for c in classes):
+        return y
+    names = {c.strip().lower(): c for c in classes}
+    if set(names) != {"false", "true"}:
+        return y
+    values = y.astype(float)
+    out = y.astype(object)
+    out[values == 1] = names["true"]
+    out[values == 0] = names["false"]
     return out
 
 
