@@ -56,8 +56,8 @@ def decimal_key(value: Decimal) -> str:
 def normalise_keys(values: pd.Series) -> pd.Series:
     """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"`` (every integer,
     uint64 and whole floats beyond int64 too, exactly as its decimal digits; decimals by
-    :func:`decimal_key`); surrounding spaces are dropped; UUIDs
-    are lower case (:func:`_lower_uuids`); missing values and blank text (``""``, spaces) are missing (they never
+    :func:`decimal_key`); surrounding spaces are dropped; text is in Unicode's composed form (NFC)
+    and UUIDs are lower case (:func:`_lower_uuids`); missing values and blank text (``""``, spaces) are missing (they never
     match). Vectorised for the
     common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
@@ -172,7 +172,7 @@ _UUID = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 
 
 def _lower_uuids(keys: pd.Series, text=None) -> pd.Series:
-    """UUID keys in lower case. KServe's agent names an event without a ``Ce-Id`` by a new UUID in
+    """Text keys in Unicode's composed form (NFC), and UUID keys in lower case. KServe's agent names an event without a ``Ce-Id`` by a new UUID in
     lower case (``getOrCreateID``, ``pkg/logger/handler.go`` at v0.20.0, google/uuid), while label
     sources often write them in upper case (SQL Server's uniqueidentifier); RFC 9562 §4 reads hex
     digits case-insensitively. Other keys are kept as they are (an order id is case-sensitive)."""
@@ -181,6 +181,19 @@ def _lower_uuids(keys: pd.Series, text=None) -> pd.Series:
     import pyarrow.compute as pc
 
     if text is None:  # keys as Arrow strings (given when already made)
+        text = pa.array(keys, type=pa.string(), from_pandas=True)
+    if len(text) and not pc.all(pc.string_is_ascii(text)).as_py():
+        # text in Unicode's composed form (NFC), as class labels are read (realized.as_classes): an id
+        # a macOS export or a label tool wrote decomposed ('Zoe' + U+0308) is the log's 'Zoë'. By
+        # Python's unicodedata, value by value (only keys with a non-ASCII character): pyarrow 25's
+        # utf8_normalize returned 'e' + U+0308 unchanged in every form
+        import unicodedata
+
+        other = pc.invert(pc.string_is_ascii(text)).to_numpy(zero_copy_only=False)
+        other = other == True  # noqa: E712 - nulls are no key to compose
+        values = keys.to_numpy(dtype=object, na_value=None).copy()
+        values[other] = [unicodedata.normalize("NFC", v) for v in values[other]]
+        keys = pd.Series(values, index=keys.index, dtype="string")
         text = pa.array(keys, type=pa.string(), from_pandas=True)
     upper = pc.and_kleene(pc.match_substring_regex(text, "[A-F]"), pc.match_substring_regex(text, _UUID))
     if not pc.any(upper).as_py():  # the usual case: nothing to change, no copy back
