@@ -97,6 +97,34 @@ class Bounds:
     read_from: pd.Timestamp
 
 
+# how long before the run a live window (no as_of) ends: the inference-log sink writes a call at the
+# flush after its response (--flush-seconds, 5 s) or, for a request alone, after --join-ttl-seconds
+# (30 s) and a flush, stamped with its request's time; a window ending at the run's moment would miss
+# those calls, and the next window (which starts there) too
+LIVE_SETTLE = "1min"
+
+
+def window_end(as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, list[str]]:
+    """``(end, notes)``: the end of the window a run at ``now`` judges, ``as_of`` else
+    :data:`LIVE_SETTLE` before ``now``; a note for the window's record when ``as_of`` is less than
+    that before ``now`` (the window is judged as given, its last calls maybe not written yet)."""
+    import pandas as pd
+
+    from ctloop.timeutil import to_utc
+
+    settle = pd.Timedelta(LIVE_SETTLE)
+    if not as_of:
+        return now - settle, []
+    end = to_utc(as_of, name="as_of")
+    if end <= now - settle:
+        return end, []
+    return end, [f"the window ends {end.isoformat()}, less than {LIVE_SETTLE} before it was read ({now.isoformat()}): "
+                 "calls of its last moments may not have been written to the inference log yet (the sink writes a "
+                 "call at its next flush, a request without response after --join-ttl-seconds) and count in neither "
+                 f"this window nor the next; leave as_of empty (a live window ends {LIVE_SETTLE} before the run) or "
+                 "give an earlier one"]
+
+
 def bounds(end: pd.Timestamp, cfg: MonitoringConfig) -> Bounds:
     from ctloop.timeutil import parse_duration
 

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.components.monitor import core
@@ -38,6 +38,7 @@ class Context:
     champion: Champion | None
     labels: LabelIndex | None  # the label store's index (never its text: :func:`ctloop.labels.join.index_store`)
     trigger_seen: str = "none"  # the newest retrain started when the history was read (MonitoringStore.last_trigger)
+    notes: list[str] = field(default_factory=list)  # for the window's record (core.window_end)
 
     def spec(self):
         return core.window_spec(self.window, self.champion, self.previous, self.cfg)
@@ -55,18 +56,20 @@ def read_labels(cfg: MonitoringConfig) -> LabelIndex | None:
 
 def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Timestamp | None = None,
             tracking_uri: str = "") -> Context:
-    """The configuration, window (ending ``end``, else ``as_of``, else now), history, champion and labels."""
+    """The configuration, window (ending ``end``, else ``as_of``, else :data:`.core.LIVE_SETTLE` before
+    now: :func:`.core.window_end`), history, champion and labels."""
     from ctloop.config import MonitoringConfig
     from ctloop.monitoring import champion, publish
     from ctloop.monitoring.store import MonitoringStore
     from ctloop.registry import MlflowRegistry
-    from ctloop.timeutil import to_utc, utc_now
+    from ctloop.timeutil import utc_now
 
     cfg = MonitoringConfig.from_dict(monitoring)
     publish.check(cfg.pushgateway_url, model_name)
     registry = MlflowRegistry(tracking_uri)
-    if end is None:
-        end = to_utc(as_of, name="as_of") if as_of else utc_now()
+    notes: list[str] = []
+    if end is None:  # else the plan's window, planned (and said) by its own context
+        end, notes = core.window_end(as_of, utc_now())
     window = core.bounds(end, cfg)
     store = MonitoringStore(registry.client, model_name)
     seen = store.last_trigger()  # before the history: a retrain started in between is not missed
@@ -77,7 +80,7 @@ def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Times
               "(its run failed or was cancelled, or the gate holdout could not make the comparison): not read as "
               "a rejection (the reference is not re-based on that window)")
     return Context(cfg, window, store, history, store.previous(history, window.end.isoformat()),
-                   champ, read_labels(cfg), seen)
+                   champ, read_labels(cfg), seen, notes)
 
 
 def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tracking_uri: str = "") -> list[int]:
@@ -87,6 +90,8 @@ def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tr
     ctx = context(model_name, monitoring, as_of=as_of, tracking_uri=tracking_uri)
     planned = window.plan(ctx.cfg.log_root, model_name, ctx.spec(), ctx.cfg.partitions)
     planned.save(out_dir)
+    for note in ctx.notes:
+        print(f"ctloop: WARNING: {note}")
     sizes = ", ".join(str(len(g)) for g in planned.groups)
     print(f"ctloop: monitor {model_name}: window ({ctx.window.start}, {ctx.window.end}] read in "
           f"{len(planned.groups)} partition(s) of {sizes} files; {len(planned.involved)} request ids with "
@@ -137,6 +142,7 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     ctx.labels = index = None  # the state holds the index, and drops it once joined
     result = core.judge_state(state=state, labels=None, champion=ctx.champion, history=ctx.history,
                               previous=ctx.previous, cfg=ctx.cfg, model_name=model_name, consume=True)
+    result.warnings.extend(ctx.notes)
     # a retrain asked for records the newest one started when its history was read: its trigger starts
     # nothing when another started since (two monitoring runs of one window at once; trigger.start_training);
     # and the rules' cooldown, within which a retrain found late in KFP stands for this one (trigger._late_retrain)

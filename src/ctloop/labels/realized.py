@@ -124,7 +124,6 @@ def _boolean_names(y: np.ndarray, classes: list) -> np.ndarray:
     model fitted on the strings) matched them as ``'0'``/``'1'``, never. 1 is ``'True'``, 0 is
     ``'False'`` (as ``ctloop.metrics`` reads ``'true'``/``'false'`` for the numeric classes 1/0);
     other numbers stay as they are (not a class: left out)."""
-    import numpy as np
 
     if len(classes) != 2 or not all(isinstance(c, str) for c in classes):
         return y
