@@ -333,7 +333,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     now). A label column holding any text is stored as text.
 
     Read and checked in batches of ``batch_rows`` (:func:`_stream_labels`), written to a temporary
-    file and committed to the store at the end: memory bounded by a batch and 32 bytes a label
+    file and committed to the store at the end: memory bounded by a batch and 40 bytes a label
     (their hashes, for the conflicts within the file), not by the file. A file that breaks a rule
     is refused from that one pass (each rule's rows counted, its first row named); the store is
     left as it was.
