@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.kfp_compile_memo import CompileMemo
 from tests.fixtures.mlflow_schema import SchemaTemplate
 from tests.fixtures.object_stores import Store, azurite, moto_s3, object_stores, s3_env
 from tests.fixtures.servers import gcs_emulator, mlflow_server
@@ -158,6 +159,21 @@ def _mlflow_schema_template(tmp_path_factory):
     template = SchemaTemplate(tmp_path_factory.getbasetemp())
     yield template
     template.removed()
+
+
+@pytest.fixture(scope="session")
+def _kfp_compile_memo():
+    """kfp's YAML writer remembered per test process (tests/fixtures/kfp_compile_memo.py): the same
+    compiled specs give the same file without PyYAML's pure-Python emitter, ~0.5-1 s of CPU a compile
+    (``ctloop apply`` compiles each of a spec's pipelines at every apply)."""
+    memo = CompileMemo()
+    yield memo
+    memo.removed()
+
+
+@pytest.fixture(autouse=True)
+def _kfp_compile_memo_installed(_kfp_compile_memo):
+    _kfp_compile_memo.installed()
 
 
 @pytest.fixture(autouse=True)
