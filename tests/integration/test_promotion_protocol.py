@@ -125,9 +125,9 @@ def test_a_crash_at_any_write_leaves_old_or_new_and_repair_completes_it(reg, log
     reg.promote(name, "1", reason="warm-up back")  # from here on every promotion is a re-promotion
     outcomes = []
     k = 0
+    old = snapshot(reg, name)
     while True:
         k += 1
-        old = snapshot(reg, name)
         target = "2" if old["champion"] == "1" else "1"
         reason = f"cut after write {k}"
         step = (target, old["champion"], reason)
@@ -160,7 +160,8 @@ def test_a_crash_at_any_write_leaves_old_or_new_and_repair_completes_it(reg, log
         time.sleep(PAST_LEASE_S)  # the dead promoter's lease ends
         reg.repair(name)
         assert_consistent(reg, name)
-        assert snapshot(reg, name) == seen, "repair flipped the outcome"
+        old = snapshot(reg, name)  # the next cut's starting state: nothing writes in between
+        assert old == seen, "repair flipped the outcome"
     print(
         "\n"
         + "\n".join(

@@ -218,6 +218,10 @@ def test_unreachable_endpoint_fails_after_bounded_attempts(kind, clean_env, monk
            "az": {"AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string(f"{dead}/{AZURITE_ACCOUNT}")}}
     for name, value in env[kind].items():
         monkeypatch.setenv(name, value)
+    # smaller bounds than the defaults (their backoff sleeps were 7-9 s of this test): still several
+    # attempts, and the error must name the bound in force
+    monkeypatch.setattr(storage, "GCS_RETRY_DEADLINE_S", 2.0)
+    monkeypatch.setattr(storage, "ATTEMPTS", 2)
     with pytest.raises(DataSourceError, match=f"cannot reach .* for {kind}://bucket/x.csv .*127.0.0.1") as err:
         storage.read_bytes(f"{kind}://bucket/x.csv")
     bound = f"retrying for {storage.GCS_RETRY_DEADLINE_S:g} s" if kind == "gs" else f"{storage.ATTEMPTS} attempts"
