@@ -51,6 +51,7 @@ from ctloop.serving.kube import (
     invalid_spec,
     predictor_status,
     revision_failure,
+    step_deadline,
     traffic_split,
     wait_for,
 )
@@ -429,11 +430,21 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
            template: dict[str, Any] | None = None, model_sha256: str = "") -> RolloutState:
     """Roll ``version`` out (see module doc). Idempotent for the version already in the spec.
     ``model_sha256`` (``MlflowRegistry.serving_sha256``) goes into the spec for the runtime to
-    check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left."""
+    check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left; its reads
+    ask again over 5xx and 429 answers until then, and its writes pause no longer (``kube.step_deadline``)."""
     if strategy not in STRATEGIES:
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):  # its reads ask again over 5xx/429 until then, its writes pause no longer
+        return _deploy_until(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
+                             percent=percent, strategy=strategy, timeout_s=timeout_s, template=template,
+                             model_sha256=model_sha256, deadline=deadline)
+
+
+def _deploy_until(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
+                  percent: int, strategy: str, timeout_s: float, template: dict[str, Any] | None,
+                  model_sha256: str, deadline: float) -> RolloutState:
     for _attempt in range(CONFLICT_ATTEMPTS):
         try:
             return _deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
@@ -645,6 +656,12 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     back to 0 % (rolled back; the spec still names its model) gets traffic again only with
     ``force`` (``make canary`` asks for ``FORCE=1`` the same way)."""
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):
+        return _set_traffic(isvcs, name, percent, timeout_s, force, deadline)
+
+
+def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float, force: bool,
+                 deadline: float) -> RolloutState:
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
@@ -784,6 +801,12 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):
+        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline)
+
+
+def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
+             deadline: float) -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
@@ -825,7 +848,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     2. the champion's storageUri into the spec, still at 0 % — a new revision starts;
     3. ``canaryTrafficPercent`` removed once that revision is ready — it takes 100 %.
 
-    Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
+    Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left (its reads and
+    writes too, ``kube.step_deadline``).
 
     Abort wins for the failed model: the pin-back is retried (``CONFLICT_ATTEMPTS``, with a short
     backoff) over status updates and over changes that leave the spec naming the failed model (its
@@ -842,8 +866,15 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     do) names there what it wrote before it started again — the hold's pin-out of another model's
     canary among them — since the held state that would have said so is never returned.
     """
-    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):
+        return _rollback_until(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                               model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, deadline=deadline)
+
+
+def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
+                    model_sha256: str, failed_storage_uri: str, deadline: float) -> RolloutState:
+    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
     restarted = False  # started again after a hold: an error then says what was written before
     before: list[str] = []  # the writes that landed before the last restart
     try:
