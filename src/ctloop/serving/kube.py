@@ -276,6 +276,22 @@ class InferenceServices:
         data = getattr(found, "data", None) or {}
         return str(data.get(DOMAIN_TEMPLATE_KEY) or ""), str(data.get(TAG_TEMPLATE_KEY) or "")
 
+    def domain_config(self) -> dict[str, Any] | None:
+        """Knative's ConfigMap config-domain's data (``isvc.DOMAIN_CONFIG``), ``None`` when it cannot
+        be read (403: the runner may read only config-network; 404; an error): which Routes are
+        cluster-local by a selector is then unknown (``isvc.route_templates``)."""
+        from kubernetes import client
+
+        from ctloop.serving.isvc import DOMAIN_CONFIG
+
+        try:
+            found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
+                DOMAIN_CONFIG[1], DOMAIN_CONFIG[0], **self.timeout)
+        except Exception:  # noqa: BLE001 - unreadable for whatever reason: nothing known
+            return None
+        data = getattr(found, "data", None)
+        return dict(data) if isinstance(data, dict) else {}
+
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
         ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode

@@ -520,7 +520,8 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                      if str(annotations.get(specs.TAG_ROUTING_ANNOTATION)) == "true" else None)
         if templates is not None:  # the cluster's domain template may put more than the name in the label
             # (not a cluster-local service's: Knative gives its Route the default domain template)
-            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates))
+            domains = getattr(isvcs, "domain_config", lambda: None)()  # a Route config-domain makes cluster-local
+            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains))
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
