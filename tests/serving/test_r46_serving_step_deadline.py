@@ -163,3 +163,56 @@ def test_a_throttled_write_does_not_pause_past_the_step_deadline(cluster, monkey
     # before: two pauses of the full Retry-After (2 s) whatever the step's 0.4 s
     assert took < 1.2, took
     assert cluster.refused <= 2
+
+
+class RefusingRevisions(Refusing):
+    """As :class:`Refusing`, for Knative Revision reads (``/revisions/``) instead."""
+
+    def _handler(self):
+        base = KubeApiDouble._handler(self)
+        double = self
+
+        class Handler(base):
+            def _handle(self, method):
+                queue = double.refusals.get(method)
+                if queue and "/revisions/" in self.path:
+                    queue.pop(0)
+                    double.refused += 1
+                    text = b"upstream connect error or disconnect/reset before headers"
+                    self.send_response(503)
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                    return None
+                return super()._handle(method)
+
+        return Handler
+
+
+def test_a_burst_of_503s_on_a_revision_read_does_not_fail_a_retried_deploy():
+    """A deploy step retried after its patch landed reads the Revision KServe made for the spec
+    (which storageUri it serves) before it resumes the canary: three 503s there failed it."""
+    with RefusingRevisions(ready_after_reads=1) as cluster:
+        isvcs = _deployed(cluster)
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="2",
+            storage_uri=V2,
+            percent=10,
+            timeout_s=5,
+        )
+        cluster.refuse("GET", 4)
+        state = rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="2",
+            storage_uri=V2,
+            percent=10,
+            timeout_s=8,
+        )
+        assert state.action == "canary" and sorted(state.traffic.values()) == [10, 90]
+        assert cluster.refused == 4

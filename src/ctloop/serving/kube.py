@@ -137,18 +137,24 @@ class InferenceServices:
         # and silently ignores a float
         self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
 
-    def _call(self, what: str, fn: Callable[[], Any], deadline: float | None = None) -> Any:
+    def _call(self, what: str, fn: Callable[[], Any], deadline: float | None = None, *, read: bool = False) -> Any:
         """``fn`` with 5xx and 429 answers sent again (``retries`` sends in all); a 409 is
         :class:`ServingConflictError` whose ``resent`` says whether an earlier send may have been
         applied (only a 5xx's: a 429 applied nothing). ``deadline`` (``time.monotonic()``; default:
         the one of the :func:`wait_for` asking) bounds a 429's pause: none goes past it, and none is
-        taken once it has passed; a 5xx's short backoff is taken whatever it (:func:`_pause`)."""
+        taken once it has passed; a 5xx's short backoff is taken whatever it (:func:`_pause`). A
+        ``read`` (a GET: sending it again changes nothing) is asked again past those tries while
+        ``deadline`` has time left, as :meth:`get` is (:func:`_pause_until`)."""
         from kubernetes.client.exceptions import ApiException
 
         deadline = _DEADLINE.get() if deadline is None else deadline
         last: Exception | None = None
         applied_maybe = False  # an earlier send answered 5xx: it may have been applied
-        for attempt in range(self.retries):
+        start, attempt = time.monotonic(), -1
+        while True:
+            attempt += 1
+            if attempt >= self.retries and not read:
+                break
             try:
                 return _object(what, _decoded(what, fn))
             except ApiException as exc:
@@ -159,13 +165,16 @@ class InferenceServices:
                     # it was not (priority and fairness rejects before any handler runs)
                     conflict.resent = applied_maybe
                     raise conflict from exc
-                pause = _pause(exc, attempt, deadline) if attempt + 1 < self.retries else None
+                pause = (_pause(exc, attempt, deadline) if attempt + 1 < self.retries
+                         else _pause_until(exc, attempt, deadline) if read else None)
                 if pause is not None:
                     last = exc
                     applied_maybe = applied_maybe or exc.status != 429
                     time.sleep(pause)
                     continue
-                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
+                asked = (f" (asked {attempt + 1} times over {time.monotonic() - start:.0f} s, until the step's "
+                         "deadline)" if attempt + 1 > self.retries else "")
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}{asked}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
     def get(self, name: str, deadline: float | None = None) -> dict[str, Any] | None:
@@ -214,14 +223,15 @@ class InferenceServices:
         """The storageUri Knative Revision ``revision`` was made from (its ``SOURCE_URI_ANNOTATION``;
         ``""`` when it has none or does not exist yet); ``None`` when this identity may not read
         revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev). A request whose
-        kept-alive connection was closed meanwhile is sent once more, as :meth:`get` does."""
+        kept-alive connection was closed meanwhile is sent once more, and 5xx/429 answers are asked
+        again until a step's deadline, as :meth:`get` does."""
         from kubernetes.client.exceptions import ApiException
 
         what = f"get Revision {self.namespace}/{revision}"
 
         def read() -> dict[str, Any]:
             return self._call(what, lambda: self.api.get_namespaced_custom_object(
-                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout), read=True)
 
         try:
             try:
