@@ -17,7 +17,10 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   Another registry version of the model directory the spec serves (one storageUri, two
   versions) is written as that version's name (``isvc.relabel_patch``: a new revision of the same
   model) and waited for; so is a rollback to one. Waits whose spec already names the model
-  confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``).
+  confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``). While
+  the latest ready revision serves a model pinned out (a rollback whose restore failed), a new
+  model is written at 0 % first and moved to its share once ready (``_parked``): Knative routes
+  the canary's share to the latest ready revision until then.
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -628,6 +631,28 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
                           created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
         return _state("created", obj, version)
+    if _parked(current):
+        # the latest ready revision serves a model pinned out (a rollback whose restore failed or
+        # never came): until the new revision is ready Knative routes the latestRevision target —
+        # the canary's share, all traffic for blue-green — to it. Written at 0 % first, moved to its
+        # share once its revision is ready (a retried step then finds it pinned at 0 and refuses)
+        target = 100 if strategy == "blue-green" else int(percent)
+        _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
+                                                                    percent=0, model_sha256=model_sha256),
+                           f"deploying v{version} at 0 % first (the latest ready revision {before} serves a model "
+                           "rolled back to 0 %)", "nothing written", landed=_lands(storage_uri, 0),
+                           check=_same_path(current), deadline=deadline)
+        current = _wait_split(isvcs, name, 0, timeout_s, f"v{version}'s revision ready at 0 % (before it gets "
+                              f"{target} %: until then Knative would route that share to the rolled-back model's "
+                              f"revision {before})", new_revision_after=before, created_before=_created(current),
+                              written=0, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
+        _conditional_patch(isvcs, name, current, specs.traffic_patch(target), f"moving v{version} to {target} %",
+                           f"v{version} stays at 0 %", landed=_lands(storage_uri, target),
+                           check=lambda now: _refuse_failed(isvcs, name, now, f"moving v{version} to {target} %"),
+                           deadline=deadline)
+        obj = _wait_split(isvcs, name, target, timeout_s, f"v{version}'s revision ready with {target} % traffic",
+                          created_before=_created(current), written=target, model=storage_uri, deadline=deadline)
+        return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
@@ -777,6 +802,17 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
                                  f"after it was read for {what} (HTTP 409: resourceVersion {rv} is no longer its "
                                  f"own); {nothing} (whoever changed it decides)") from exc
+
+
+def _parked(obj: dict[str, Any]) -> bool:
+    """The latest ready revision has no traffic and is not the one a pin-back routes to: it serves
+    a model pinned out (a rollback whose restore of the champion failed, or stopped after its
+    pin-back), while all traffic is on the stable revision. A canary patch now would route its
+    share to it until the new revision is ready (:func:`_deploy`)."""
+    ready, split = predictor_status(obj).get("latestReadyRevision", ""), traffic_split(obj)
+    stable = _stable_revision(obj)
+    return bool(ready and stable and ready != stable and split.get(ready, 0) == 0 and split.get(stable, 0) == 100
+                and "canaryTrafficPercent" in _predictor(obj))
 
 
 def _moot_pin(obj: dict[str, Any]) -> bool:
