@@ -216,3 +216,23 @@ def test_a_burst_of_503s_on_a_revision_read_does_not_fail_a_retried_deploy():
         )
         assert state.action == "canary" and sorted(state.traffic.values()) == [10, 90]
         assert cluster.refused == 4
+
+
+def test_a_burst_of_503s_during_the_canary_analysis_does_not_roll_the_canary_back(cluster):
+    """walk_plan reads the spec before and after each check (minutes apart): a ServingError there
+    makes release.analyze decide "rollback" ("serving error during the canary"). Three 503s used
+    to be that error; now they are asked again within the walk's timeout_s."""
+    isvcs = _deployed(cluster)
+    rollout.deploy(
+        isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=10, timeout_s=5
+    )
+
+    def check(percent):
+        cluster.refuse("GET", 4)  # the burst meets the read after the check
+        return True, "ok", {}
+
+    passed, reason, steps = rollout.walk_plan(
+        isvcs, NAME, plan=[10], check=check, storage_uri=V2, timeout_s=8
+    )
+    assert passed and [s["percent"] for s in steps] == [10], reason
+    assert cluster.refused == 4

@@ -1277,21 +1277,29 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
-    took over and nothing here may undo it. Other serving errors propagate too (the caller rolls
+    took over and nothing here may undo it; those reads ask again over 5xx and 429 answers within
+    ``timeout_s`` (``kube.step_deadline``). Other serving errors propagate too (the caller rolls
     back). Any ctloop error carries the steps judged before it as ``steps``. Used by
     :func:`ctloop.serving.release.analyze`.
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
     failed = 0
+
+    def unchanged(percent: int) -> None:
+        # its reads ask again over 5xx/429 within timeout_s: a burst between two checks (minutes
+        # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
+        with step_deadline(time.monotonic() + timeout_s):
+            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+
     for i, percent in enumerate(plan):
         try:
             if i > 0 and percent != plan[i - 1]:
                 state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
                 emit({"event": "traffic", **state.to_dict()})
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            unchanged(percent)
             passed, why, measured = check(percent)
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            unchanged(percent)
         except CtloopError as exc:
             # the checks judged before the change (or the error: Prometheus gone at the 25 % step, a
             # traffic move refused), for the report and the step metrics
