@@ -12,14 +12,17 @@ A first deploy checks the canary's host against Knative's ``knative-serving/conf
 skipped check went unnoticed. The RBAC line now says so either way (a SelfSubjectAccessReview of
 ``get`` on each ConfigMap by name, as the runner), its status unchanged: the Role is optional.
 
-Through the doubles of tests/ops/test_doctor.py (SelfSubjectAccessReviews as the runner)."""
+Through KubeApiDouble (tests/doubles/kube_api.py: SelfSubjectAccessReviews as the runner)."""
+
+import pytest
 
 from ctloop.cli import doctor as doctor_cli
 from ctloop.cli import main
 from ctloop.ops import doctor
-from tests.ops.test_doctor import RUNNER, cluster, prometheus
+from ctloop.serving.kube import REVISION_RULE
+from tests.doubles.kube_api import KubeApiDouble
 
-__all__ = ["cluster", "prometheus"]  # fixtures
+RUNNER = "system:serviceaccount:kubeflow:pipeline-runner"
 
 
 def test_the_help_lists_the_checks_in_the_order_they_run(capsys):
@@ -41,10 +44,32 @@ def test_the_help_lists_the_checks_in_the_order_they_run(capsys):
     ) in out, out
 
 
-def test_rbac_says_the_network_reader_is_missing_and_stays_ok(cluster, capsys):
-    code, lines, _ = cluster.run(capsys)
-    assert code == 0
-    line = lines["RBAC"]
+@pytest.fixture
+def kube():
+    """The runner granted the Role of manifests/base/rbac.yaml in ctloop, nothing in knative-serving."""
+    with KubeApiDouble() as double:
+        double.grant(
+            RUNNER, "serving.kserve.io", "inferenceservices", ["get", "create", "patch"], "ctloop"
+        )
+        double.grant(RUNNER, REVISION_RULE[0], REVISION_RULE[1], list(REVISION_RULE[2]), "ctloop")
+        yield double
+
+
+def _rbac(kube) -> doctor.Check:
+    opts = doctor.DoctorOptions(
+        targets=[doctor.Target("credit-default", "ctloop")],
+        pipeline_namespace="kubeflow",
+        service_account="pipeline-runner",
+    )
+    runner = doctor.Doctor(opts, kube=kube.api_client())
+    runner._set_backend(None)  # single-user KFP: the runner as given
+    return runner.check_rbac()
+
+
+def test_rbac_says_the_network_reader_is_missing_and_stays_ok(kube):
+    check = _rbac(kube)
+    assert check.status == doctor.OK, check
+    line = check.line()
     assert line.startswith(f"ok   RBAC {RUNNER} may get/create/patch inferenceservices"), line
     assert (
         "may not get configmaps config-network or config-domain in knative-serving (optional: a first "
@@ -56,16 +81,26 @@ def test_rbac_says_the_network_reader_is_missing_and_stays_ok(cluster, capsys):
             c[2]["spec"]["resourceAttributes"].get("namespace"),
             c[2]["spec"]["resourceAttributes"].get("name"),
         )
-        for c in cluster.kube.calls
+        for c in kube.calls
         if c[1].endswith("selfsubjectaccessreviews")
     }
     assert {("knative-serving", "config-network"), ("knative-serving", "config-domain")} <= asked
 
 
-def test_rbac_says_the_network_reader_is_there(cluster, capsys):
-    cluster.kube.grant(RUNNER, "", "configmaps", ["get"], "knative-serving")
-    code, lines, _ = cluster.run(capsys)
-    assert code == 0
-    assert lines["RBAC"].endswith(
+def test_rbac_says_the_network_reader_is_there(kube):
+    kube.grant(RUNNER, "", "configmaps", ["get"], "knative-serving")
+    check = _rbac(kube)
+    assert check.status == doctor.OK
+    assert check.line().endswith(
         "; may read Knative's config-network and config-domain (the canary host's check)"
-    ), lines["RBAC"]
+    ), check.line()
+
+
+def test_a_missing_revision_grant_is_still_the_warning_and_says_it_too(kube):
+    kube.grants[RUNNER] = {g for g in kube.grants[RUNNER] if g[1] != REVISION_RULE[1]}
+    check = _rbac(kube)
+    assert (
+        check.status == doctor.WARN
+        and "get revisions.serving.knative.dev in ctloop" in check.detail
+    ), check
+    assert "may not get configmaps config-network or config-domain" in check.detail, check
