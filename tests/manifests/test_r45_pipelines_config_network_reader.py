@@ -34,7 +34,12 @@ def test_grants_get_on_config_network_alone_in_its_namespace(objects):
     assert {o["metadata"]["namespace"] for o in objects} == {namespace}
     role = find(objects, "Role", "ctloop-read-config-network")
     assert role["rules"] == [
-        {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [name], "verbs": ["get"]}
+        {
+            "apiGroups": [""],
+            "resources": ["configmaps"],
+            "resourceNames": [name, "config-domain"],
+            "verbs": ["get"],
+        }
     ]
 
 

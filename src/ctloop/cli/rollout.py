@@ -57,7 +57,8 @@ def _status(args: argparse.Namespace) -> int:
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     if str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true" and (templates := isvcs.network_templates()):
         # Knative reports no traffic (a cluster-local Route's domain template is the default one)
-        if problem := tag_host_problem(args.isvc, args.namespace, *route_templates(obj, templates)):
+        if problem := tag_host_problem(args.isvc, args.namespace,
+                                       *route_templates(obj, templates, isvcs.domain_config())):
             print(f"  TAG HOST: {problem}")
     for cond in (obj.get("status") or {}).get("conditions") or []:
         # a condition KServe reports False (IngressReady: the route not programmed; LatestDeploymentReady,

@@ -41,7 +41,10 @@ Pushgateway        where the monitoring windows are pushed (``PUSHGATEWAY_URL``)
 RBAC               the pipeline runner may do what the pipelines do (:data:`RUNNER_RULES`, the
                    Role in manifests/base/rbac.yaml), asked with SelfSubjectAccessReviews as
                    that service account (impersonation, like ``kubectl auth can-i --as``); get
-                   on Knative revisions (:data:`OPTIONAL_RUNNER_RULES`) missing is a warning
+                   on Knative revisions (:data:`OPTIONAL_RUNNER_RULES`) missing is a warning;
+                   whether it may get Knative's config-network and config-domain
+                   (:data:`NETWORK_READER_RULES`, manifests/extras/knative-network-reader) is
+                   said either way, the status unchanged (a first deploy skips a check without)
 settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
                    exist in the namespace the tasks run in; key names only, never values; on
                    multi-user KFP also a PodDefault selecting ``access-ml-pipeline: "true"``
@@ -82,6 +85,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ctloop.errors import ConfigError, CtloopError, ServingError
+from ctloop.serving.isvc import DOMAIN_CONFIG, NETWORK_CONFIG
 from ctloop.serving.kube import GROUP as KUBE_GROUP
 from ctloop.serving.kube import PLURAL as KUBE_PLURAL
 from ctloop.serving.kube import REVISION_RULE
@@ -124,6 +128,14 @@ RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_
 # Also in that Role, but a rollout works without it: which model the revision in traffic[] serves
 # is then taken from traffic[] alone, with a warning (ctloop.serving.rollout._serves). Missing: WARN.
 OPTIONAL_RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (REVISION_RULE,)
+# Knative's ConfigMaps a first deploy reads when it may (ctloop.serving.kube.InferenceServices.
+# network_templates, domain_config): the canary host's check. Granted only by the optional Role of
+# manifests/extras/knative-network-reader (get, by name, in knative-serving); missing, the check is
+# skipped — the RBAC line says so, its status unchanged.
+NETWORK_READER_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("", "configmaps", "get", f"{NETWORK_CONFIG[0]}/{NETWORK_CONFIG[1]}"),
+    ("", "configmaps", "get", f"{DOMAIN_CONFIG[0]}/{DOMAIN_CONFIG[1]}"),
+)
 # KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
@@ -1438,6 +1450,18 @@ class Doctor:
                         if not result.status.allowed:
                             needed = (group, resource, verbs) in RUNNER_RULES
                             (missing if needed else optional).append(f"{verb} {resource}.{group} in {target_ns}")
+            unread = []  # the optional reader of Knative's network ConfigMaps (NETWORK_READER_RULES)
+            for group, resource, verb, where in NETWORK_READER_RULES:
+                reader_ns, name = where.split("/")
+                review = client.V1SelfSubjectAccessReview(
+                    spec=client.V1SelfSubjectAccessReviewSpec(
+                        resource_attributes=client.V1ResourceAttributes(
+                            group=group, resource=resource, verb=verb, namespace=reader_ns, name=name
+                        )
+                    )
+                )
+                if not authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
+                    unread.append(name)
         except ApiException as exc:
             if exc.status == 403:
                 return Check(
@@ -1454,20 +1478,26 @@ class Doctor:
                "ctloop-pipeline-runner), binding this service account in each namespace")
         if missing:
             return Check("RBAC", FAIL, f"{user} may not {'; '.join(missing + optional)}", fix)
+        reader = (
+            f"; may not get configmaps {' or '.join(unread)} in {NETWORK_CONFIG[0]} (optional: a first deploy "
+            "then skips its check of the canary's host against Knative's domain and tag templates; "
+            "kubectl apply -k manifests/extras/knative-network-reader grants it)"
+            if unread else f"; may read Knative's {NETWORK_CONFIG[1]} and {DOMAIN_CONFIG[1]} (the canary host's check)"
+        )
         if optional:
             return Check(
                 "RBAC",
                 WARN,
                 f"{user} may not {'; '.join(optional)}: rollouts work, but which model the revision "
                 "in traffic[] serves is taken from traffic[] alone, unconfirmed (a status KServe has "
-                "not reconciled yet passes for the new model's)",
+                f"not reconciled yet passes for the new model's){reader}",
                 fix,
             )
         return Check(
             "RBAC",
             OK,
             f"{user} may {'/'.join(RUNNER_RULES[0][2])} inferenceservices and get revisions in "
-            f"{', '.join(sorted({t.namespace for t in self.opts.targets}))}",
+            f"{', '.join(sorted({t.namespace for t in self.opts.targets}))}{reader}",
         )
 
     def _settings_data(self) -> dict[str, str] | None:

@@ -130,12 +130,82 @@ def cluster_local(obj: dict[str, Any] | None) -> bool:
     return isinstance(labels, dict) and any(str(labels.get(key)) == CLUSTER_LOCAL for key in VISIBILITY_LABELS)
 
 
-def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str]) -> tuple[str, str]:
+# knative-v1.21.1 pkg/reconciler/route/config/domain.go: the ConfigMap config-domain (DomainConfigName)
+# maps each domain to a label selector (``selector:``, equality only; none: any Route), "_example"
+# (configmap.ExampleKey) aside; without a selector-less domain the default is DefaultDomain,
+# "svc." + the cluster domain (knative.dev/pkg network.GetClusterDomainName, "cluster.local" unless
+# the controller's resolv.conf says otherwise). A Route whose domain (LookupDomainForLabels) is that
+# one is cluster-local (pkg/reconciler/route/visibility/visibility.go routeVisibility), label or not
+DOMAIN_CONFIG = ("knative-serving", "config-domain")
+CLUSTER_LOCAL_DOMAIN = "svc.cluster.local"
+
+
+def route_labels(obj: dict[str, Any] | None) -> dict[str, str]:
+    """The labels Knative's Route for ``obj``'s predictor carries: the InferenceService's and its
+    predictor's, with those KServe v0.20.0 adds (``components/predictor.go`` ``buildObjectMeta``:
+    ``serving.kserve.io/inferenceservice``, ``component: predictor``; the Knative Service's labels,
+    ``ksvc_reconciler.go``) and the one Knative adds (knative-v1.21.1
+    ``pkg/reconciler/service/resources/route.go`` ``MakeRoute``: ``serving.knative.dev/service``).
+    A ServingRuntime's pod labels are not known here."""
+    obj = obj or {}
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    out: dict[str, str] = {}
+    for labels in (((obj.get("metadata") or {}).get("labels")),
+                   (((obj.get("spec") or {}).get("predictor") or {}).get("labels"))):
+        if isinstance(labels, dict):
+            out.update({str(k): str(v) for k, v in labels.items()})
+    out.update({"serving.kserve.io/inferenceservice": name, "component": "predictor",
+                "serving.knative.dev/service": f"{name}-predictor"})
+    return out
+
+
+def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
+    """The domain Knative gives a Route with ``labels``, from config-domain's ``domains`` (its data):
+    knative-v1.21.1 ``pkg/reconciler/route/config/domain.go`` ``LookupDomainForLabels`` — the
+    visibility label ``cluster-local`` first, else the matching selector with the most labels, ties
+    to the lowest domain name; :data:`CLUSTER_LOCAL_DOMAIN` when no domain has an empty selector
+    (``NewDomainFromConfigMap``). None when an entry is not what Knative parses (it then refuses the
+    ConfigMap and keeps its previous one: nothing is known)."""
+    import yaml
+
+    if any(labels.get(key) == CLUSTER_LOCAL for key in VISIBILITY_LABELS):
+        return CLUSTER_LOCAL_DOMAIN
+    selectors: dict[str, dict[str, str]] = {}
+    for domain, value in (domains or {}).items():
+        if domain == "_example":
+            continue
+        try:
+            parsed = yaml.safe_load(str(value or "")) or {}
+        except yaml.YAMLError:
+            return None
+        selector = parsed.get("selector") if isinstance(parsed, dict) else None
+        if not isinstance(parsed, dict) or not isinstance(selector or {}, dict):
+            return None
+        selectors[str(domain)] = {str(k): str(v) for k, v in (selector or {}).items()}
+    if not any(not selector for selector in selectors.values()):
+        selectors[CLUSTER_LOCAL_DOMAIN] = {}
+    chosen, specificity = "", -1
+    for domain, selector in selectors.items():
+        if any(labels.get(k) != v for k, v in selector.items()) or len(selector) < specificity:
+            continue
+        if len(selector) > specificity or domain < chosen:
+            chosen, specificity = domain, len(selector)
+    return chosen
+
+
+def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str],
+                    domains: dict[str, Any] | None = None) -> tuple[str, str]:
     """config-network's ``(domain-template, tag-template)`` as Knative applies them to ``obj``'s
     Route: a cluster-local Route gets the default domain template whatever config-network says
     (knative-v1.21.1 ``pkg/reconciler/route/domains/domains.go`` ``DomainNameFromTemplate``), its
-    tag template still applies (``HostnameFromTemplate``)."""
-    return ("", templates[1]) if cluster_local(obj) else templates
+    tag template still applies (``HostnameFromTemplate``). Cluster-local: the visibility label, or
+    — with ``domains``, config-domain's data — a Route config-domain gives
+    :data:`CLUSTER_LOCAL_DOMAIN` (:func:`route_domain`: a selector naming it, or no domain
+    configured at all, as on a fresh Knative install), which ``GetAllDomainsAndTags`` marks with
+    the label before it renders the host."""
+    local = cluster_local(obj) or (domains is not None
+                                   and route_domain(domains, route_labels(obj)) == CLUSTER_LOCAL_DOMAIN)
+    return ("", templates[1]) if local else templates
 
 
 def _render(template: str, values: dict[str, str]) -> str | None:
@@ -486,5 +556,6 @@ __all__ = [
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
     "check_promotable", "relabel_patch", "names_version", "knative_template",
     "check_tag_routing_name", "TAG_ROUTING_ANNOTATION", "tag_host_label", "check_tag_host", "tag_host_problem",
-    "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS",
+    "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
+    "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels",
 ]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -136,18 +137,24 @@ class InferenceServices:
         # and silently ignores a float
         self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
 
-    def _call(self, what: str, fn: Callable[[], Any], deadline: float | None = None) -> Any:
+    def _call(self, what: str, fn: Callable[[], Any], deadline: float | None = None, *, read: bool = False) -> Any:
         """``fn`` with 5xx and 429 answers sent again (``retries`` sends in all); a 409 is
         :class:`ServingConflictError` whose ``resent`` says whether an earlier send may have been
         applied (only a 5xx's: a 429 applied nothing). ``deadline`` (``time.monotonic()``; default:
         the one of the :func:`wait_for` asking) bounds a 429's pause: none goes past it, and none is
-        taken once it has passed; a 5xx's short backoff is taken whatever it (:func:`_pause`)."""
+        taken once it has passed; a 5xx's short backoff is taken whatever it (:func:`_pause`). A
+        ``read`` (a GET: sending it again changes nothing) is asked again past those tries while
+        ``deadline`` has time left, as :meth:`get` is (:func:`_pause_until`)."""
         from kubernetes.client.exceptions import ApiException
 
         deadline = _DEADLINE.get() if deadline is None else deadline
         last: Exception | None = None
         applied_maybe = False  # an earlier send answered 5xx: it may have been applied
-        for attempt in range(self.retries):
+        start, attempt = time.monotonic(), -1
+        while True:
+            attempt += 1
+            if attempt >= self.retries and not read:
+                break
             try:
                 return _object(what, _decoded(what, fn))
             except ApiException as exc:
@@ -158,19 +165,24 @@ class InferenceServices:
                     # it was not (priority and fairness rejects before any handler runs)
                     conflict.resent = applied_maybe
                     raise conflict from exc
-                pause = _pause(exc, attempt, deadline) if attempt + 1 < self.retries else None
+                pause = (_pause(exc, attempt, deadline) if attempt + 1 < self.retries
+                         else _pause_until(exc, attempt, deadline) if read else None)
                 if pause is not None:
                     last = exc
                     applied_maybe = applied_maybe or exc.status != 429
                     time.sleep(pause)
                     continue
-                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
+                asked = (f" (asked {attempt + 1} times over {time.monotonic() - start:.0f} s, until the step's "
+                         "deadline)" if attempt + 1 > self.retries else "")
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}{asked}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
     def get(self, name: str, deadline: float | None = None) -> dict[str, Any] | None:
         """The InferenceService, ``None`` when there is none (404, also after a 5xx). A 5xx or a
         429 is asked again (``retries`` requests in all; a 429 after its ``Retry-After``, bounded
-        by ``deadline`` as in :meth:`_call`); each request whose kept-alive
+        by ``deadline`` as in :meth:`_call`), and with a ``deadline`` (given, or a rollout step's,
+        :func:`step_deadline`) on past those, with a backoff, until it (:func:`_pause_until`): three
+        503s on a step's first read used to fail the step; each request whose kept-alive
         connection the server (or a proxy) closed meanwhile — after a long canary interval, after a
         proxy's 503 — is sent once more: urllib3 counts that as a read error, which api_retries()
         does not retry."""
@@ -179,7 +191,8 @@ class InferenceServices:
         deadline = _DEADLINE.get() if deadline is None else deadline
         what = f"get InferenceService {self.namespace}/{name}"
         attempts = max(1, self.retries)
-        for attempt in range(attempts):
+        start, attempt = time.monotonic(), 0
+        while True:
             try:
                 try:
                     return self._read(what, name)
@@ -192,12 +205,15 @@ class InferenceServices:
                     return None
                 if exc.status == 409:
                     raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
-                pause = _pause(exc, attempt, deadline) if attempt + 1 < attempts else None
+                pause = (_pause(exc, attempt, deadline) if attempt + 1 < attempts
+                         else _pause_until(exc, attempt, deadline))
+                attempt += 1
                 if pause is not None:  # a 5xx, or throttled (429): asked again after its Retry-After
                     time.sleep(pause)
                     continue
-                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+                asked = (f" (asked {attempt} times over {time.monotonic() - start:.0f} s, until the step's deadline)"
+                         if attempt > attempts else "")
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}{asked}") from exc
 
     def _read(self, what: str, name: str) -> dict[str, Any]:
         return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
@@ -207,14 +223,15 @@ class InferenceServices:
         """The storageUri Knative Revision ``revision`` was made from (its ``SOURCE_URI_ANNOTATION``;
         ``""`` when it has none or does not exist yet); ``None`` when this identity may not read
         revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev). A request whose
-        kept-alive connection was closed meanwhile is sent once more, as :meth:`get` does."""
+        kept-alive connection was closed meanwhile is sent once more, and 5xx/429 answers are asked
+        again until a step's deadline, as :meth:`get` does."""
         from kubernetes.client.exceptions import ApiException
 
         what = f"get Revision {self.namespace}/{revision}"
 
         def read() -> dict[str, Any]:
             return self._call(what, lambda: self.api.get_namespaced_custom_object(
-                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout), read=True)
 
         try:
             try:
@@ -268,6 +285,22 @@ class InferenceServices:
             return None
         data = getattr(found, "data", None) or {}
         return str(data.get(DOMAIN_TEMPLATE_KEY) or ""), str(data.get(TAG_TEMPLATE_KEY) or "")
+
+    def domain_config(self) -> dict[str, Any] | None:
+        """Knative's ConfigMap config-domain's data (``isvc.DOMAIN_CONFIG``), ``None`` when it cannot
+        be read (403: the runner may read only config-network; 404; an error): which Routes are
+        cluster-local by a selector is then unknown (``isvc.route_templates``)."""
+        from kubernetes import client
+
+        from ctloop.serving.isvc import DOMAIN_CONFIG
+
+        try:
+            found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
+                DOMAIN_CONFIG[1], DOMAIN_CONFIG[0], **self.timeout)
+        except Exception:  # noqa: BLE001 - unreadable for whatever reason: nothing known
+            return None
+        data = getattr(found, "data", None)
+        return dict(data) if isinstance(data, dict) else {}
 
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
@@ -396,6 +429,39 @@ def _pause(exc: Any, attempt: int, deadline: float | None) -> float | None:
         return pause
     left = deadline - time.monotonic()
     return min(pause, left) if left > 0 else None
+
+
+# The longest pause between two reads asked again past get()'s own tries, until a step's deadline
+# (:func:`_pause_until`): 0.2 s doubled after each, at most this
+GET_MAX_PAUSE_S = 2.0
+
+
+def _pause_until(exc: Any, attempt: int, deadline: float | None) -> float | None:
+    """Past ``get``'s own tries: a 5xx or a 429 is asked again while ``deadline`` (a rollout step's,
+    :func:`step_deadline`, or a wait's) has time left, the pause 0.2 s doubled after each try (at
+    most :data:`GET_MAX_PAUSE_S`; a 429's :func:`retry_after`), never past it; ``None``: not again.
+    Without a deadline (``ctloop rollout status``: one quick answer) nothing is asked again."""
+    status = getattr(exc, "status", None) or 0
+    if deadline is None or not (status >= 500 or status == 429):
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    pause = retry_after(exc) if status == 429 else min(0.2 * 2 ** max(attempt - 1, 0), GET_MAX_PAUSE_S)
+    return min(pause, left)
+
+
+@contextmanager
+def step_deadline(deadline: float) -> Iterator[None]:
+    """Within it, every request of :class:`InferenceServices` keeps to ``deadline`` (a
+    ``time.monotonic()`` value: a rollout step's end): a read answered 5xx or 429 is asked again
+    until then (:func:`_pause_until`), a 429's pause on a write ends by then, and none is taken once
+    it has passed. A :func:`wait_for` inside it bounds its own polls the same way."""
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def transient(exc: BaseException) -> bool:
@@ -655,4 +721,4 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
 __all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
            "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec",
            "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled",
-           "retry_after", "transient", "RETRY_AFTER_MAX_S"]
+           "retry_after", "transient", "RETRY_AFTER_MAX_S", "GET_MAX_PAUSE_S", "step_deadline"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ctloop.config import RolloutConfig
 from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError
@@ -317,7 +317,10 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; the registry aliases stay on the champion."""
-    target = _rollback_target(registry, model_name, to_version)
+    try:
+        target = _rollback_target(registry, model_name, to_version)
+    except RegistryError as exc:
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
     if failed_version and str(failed_version) == str(target):
         # the failed version is the champion (promoted since) or the one named: "rolling back" to
         # it changed nothing — it went on serving 100 % — and tagged it rolled_back
@@ -333,6 +336,32 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
                      run_id=run_id, state=state)
     return target, state
+
+
+def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig, failed_version: str,
+                        exc: RegistryError) -> NoReturn:
+    """No version to roll back to (no champion: its registry version deleted takes the alias with
+    it): abort still wins for the failed model. A canary of ``failed_version`` the spec still names
+    with a share is pinned to 0 % (``rollout.set_traffic``, conditional: another model deployed
+    since is left alone); then ``exc`` is raised, saying what was written."""
+    from ctloop.storage import kserve_storage_uri
+
+    if not failed_version:
+        raise exc
+    name = _target(cfg)
+    failed_uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version))
+    obj = isvcs.get(name)
+    pinned = (((obj or {}).get("spec") or {}).get("predictor") or {}).get("canaryTrafficPercent")
+    if (obj is None or pinned in (None, 0)
+            or not rollout.same_storage_uri(rollout._spec_version(obj)[1], failed_uri)):
+        raise exc  # nothing of the failed model's to pin out (or no pin to lower: promoted, first deployment)
+    try:
+        state = rollout.set_traffic(isvcs, name, 0, timeout_s=cfg.timeout_seconds)
+    except CtloopError as pin:
+        raise RegistryError(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % failed too: {pin}") from exc
+    raise RegistryError(f"{exc} (nothing to write back); the failed v{failed_version}'s canary pinned to 0 %, traffic "
+                        f"{state.traffic}: roll back with --to-version N (to_version) to serve another version "
+                        "durably") from exc
 
 
 def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig, state: RolloutState) -> str:

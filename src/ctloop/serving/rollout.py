@@ -17,7 +17,10 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   Another registry version of the model directory the spec serves (one storageUri, two
   versions) is written as that version's name (``isvc.relabel_patch``: a new revision of the same
   model) and waited for; so is a rollback to one. Waits whose spec already names the model
-  confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``).
+  confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``). While
+  the latest ready revision serves a model pinned out (a rollback whose restore failed), a new
+  model is written at 0 % first and moved to its share once ready (``_parked``): Knative routes
+  the canary's share to the latest ready revision until then.
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -51,6 +54,7 @@ from ctloop.serving.kube import (
     invalid_spec,
     predictor_status,
     revision_failure,
+    step_deadline,
     traffic_split,
     wait_for,
 )
@@ -429,11 +433,21 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
            template: dict[str, Any] | None = None, model_sha256: str = "") -> RolloutState:
     """Roll ``version`` out (see module doc). Idempotent for the version already in the spec.
     ``model_sha256`` (``MlflowRegistry.serving_sha256``) goes into the spec for the runtime to
-    check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left."""
+    check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left; its reads
+    ask again over 5xx and 429 answers until then, and its writes pause no longer (``kube.step_deadline``)."""
     if strategy not in STRATEGIES:
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):  # its reads ask again over 5xx/429 until then, its writes pause no longer
+        return _deploy_until(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
+                             percent=percent, strategy=strategy, timeout_s=timeout_s, template=template,
+                             model_sha256=model_sha256, deadline=deadline)
+
+
+def _deploy_until(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
+                  percent: int, strategy: str, timeout_s: float, template: dict[str, Any] | None,
+                  model_sha256: str, deadline: float) -> RolloutState:
     for _attempt in range(CONFLICT_ATTEMPTS):
         try:
             return _deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
@@ -509,7 +523,8 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
                      if str(annotations.get(specs.TAG_ROUTING_ANNOTATION)) == "true" else None)
         if templates is not None:  # the cluster's domain template may put more than the name in the label
             # (not a cluster-local service's: Knative gives its Route the default domain template)
-            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates))
+            domains = getattr(isvcs, "domain_config", lambda: None)()  # a Route config-domain makes cluster-local
+            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains))
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
@@ -616,6 +631,28 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
                           created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
         return _state("created", obj, version)
+    if _parked(current):
+        # the latest ready revision serves a model pinned out (a rollback whose restore failed or
+        # never came): until the new revision is ready Knative routes the latestRevision target —
+        # the canary's share, all traffic for blue-green — to it. Written at 0 % first, moved to its
+        # share once its revision is ready (a retried step then finds it pinned at 0 and refuses)
+        target = 100 if strategy == "blue-green" else int(percent)
+        _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
+                                                                    percent=0, model_sha256=model_sha256),
+                           f"deploying v{version} at 0 % first (the latest ready revision {before} serves a model "
+                           "rolled back to 0 %)", "nothing written", landed=_lands(storage_uri, 0),
+                           check=_same_path(current), deadline=deadline)
+        current = _wait_split(isvcs, name, 0, timeout_s, f"v{version}'s revision ready at 0 % (before it gets "
+                              f"{target} %: until then Knative would route that share to the rolled-back model's "
+                              f"revision {before})", new_revision_after=before, created_before=_created(current),
+                              written=0, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
+        _conditional_patch(isvcs, name, current, specs.traffic_patch(target), f"moving v{version} to {target} %",
+                           f"v{version} stays at 0 %", landed=_lands(storage_uri, target),
+                           check=lambda now: _refuse_failed(isvcs, name, now, f"moving v{version} to {target} %"),
+                           deadline=deadline)
+        obj = _wait_split(isvcs, name, target, timeout_s, f"v{version}'s revision ready with {target} % traffic",
+                          created_before=_created(current), written=target, model=storage_uri, deadline=deadline)
+        return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
@@ -645,6 +682,12 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     back to 0 % (rolled back; the spec still names its model) gets traffic again only with
     ``force`` (``make canary`` asks for ``FORCE=1`` the same way)."""
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):
+        return _set_traffic(isvcs, name, percent, timeout_s, force, deadline)
+
+
+def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float, force: bool,
+                 deadline: float) -> RolloutState:
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
@@ -761,6 +804,17 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
                                  f"own); {nothing} (whoever changed it decides)") from exc
 
 
+def _parked(obj: dict[str, Any]) -> bool:
+    """The latest ready revision has no traffic and is not the one a pin-back routes to: it serves
+    a model pinned out (a rollback whose restore of the champion failed, or stopped after its
+    pin-back), while all traffic is on the stable revision. A canary patch now would route its
+    share to it until the new revision is ready (:func:`_deploy`)."""
+    ready, split = predictor_status(obj).get("latestReadyRevision", ""), traffic_split(obj)
+    stable = _stable_revision(obj)
+    return bool(ready and stable and ready != stable and split.get(ready, 0) == 0 and split.get(stable, 0) == 100
+                and "canaryTrafficPercent" in _predictor(obj))
+
+
 def _moot_pin(obj: dict[str, Any]) -> bool:
     """``canaryTrafficPercent`` on the only revision (set by hand on a first deployment, which
     deploy answers ``unchanged`` and no analysis walks): it moves no traffic — KServe v0.20.0
@@ -784,6 +838,12 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):
+        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline)
+
+
+def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
+             deadline: float) -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
@@ -825,7 +885,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     2. the champion's storageUri into the spec, still at 0 % — a new revision starts;
     3. ``canaryTrafficPercent`` removed once that revision is ready — it takes 100 %.
 
-    Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
+    Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left (its reads and
+    writes too, ``kube.step_deadline``).
 
     Abort wins for the failed model: the pin-back is retried (``CONFLICT_ATTEMPTS``, with a short
     backoff) over status updates and over changes that leave the spec naming the failed model (its
@@ -842,8 +903,15 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     do) names there what it wrote before it started again — the hold's pin-out of another model's
     canary among them — since the held state that would have said so is never returned.
     """
-    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
     deadline = time.monotonic() + timeout_s
+    with step_deadline(deadline):
+        return _rollback_until(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
+                               model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, deadline=deadline)
+
+
+def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
+                    model_sha256: str, failed_storage_uri: str, deadline: float) -> RolloutState:
+    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
     restarted = False  # started again after a hold: an error then says what was written before
     before: list[str] = []  # the writes that landed before the last restart
     try:
@@ -1209,21 +1277,29 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
-    took over and nothing here may undo it. Other serving errors propagate too (the caller rolls
+    took over and nothing here may undo it; those reads ask again over 5xx and 429 answers within
+    ``timeout_s`` (``kube.step_deadline``). Other serving errors propagate too (the caller rolls
     back). Any ctloop error carries the steps judged before it as ``steps``. Used by
     :func:`ctloop.serving.release.analyze`.
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
     failed = 0
+
+    def unchanged(percent: int) -> None:
+        # its reads ask again over 5xx/429 within timeout_s: a burst between two checks (minutes
+        # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
+        with step_deadline(time.monotonic() + timeout_s):
+            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+
     for i, percent in enumerate(plan):
         try:
             if i > 0 and percent != plan[i - 1]:
                 state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
                 emit({"event": "traffic", **state.to_dict()})
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            unchanged(percent)
             passed, why, measured = check(percent)
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            unchanged(percent)
         except CtloopError as exc:
             # the checks judged before the change (or the error: Prometheus gone at the 25 % step, a
             # traffic move refused), for the report and the step metrics
