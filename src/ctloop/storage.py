@@ -1495,6 +1495,21 @@ def _clock_skew(response: dict) -> float | None:
     return skew if skew is not None and abs(skew) > _S3_MAX_SKEW_S else None
 
 
+_S3_MAX_PARTS = 10_000  # parts of one multipart upload (S3 user guide, "Amazon S3 multipart upload limits")
+S3_PART_MIB = 64  # default of CTLOOP_S3_PART_MIB: objects up to it are one PutObject, larger ones sent in parts
+
+
+def s3_part_bytes() -> int:
+    """The size of an S3 upload's parts, and the largest object sent in one PutObject: ``CTLOOP_S3_PART_MIB``
+    MiB (default :data:`S3_PART_MIB`), 5 to 5120 (S3's smallest part but the last, and its largest);
+    anything else is a ConfigError naming the variable before anything is sent."""
+    value = os.environ.get("CTLOOP_S3_PART_MIB", "").strip() or str(S3_PART_MIB)
+    if not value.isdigit() or not 5 <= int(value) <= 5120:
+        raise ConfigError(f"CTLOOP_S3_PART_MIB {value[:40]!r} is not a whole number of MiB from 5 to 5120 (S3's "
+                          f"smallest and largest part): set it so, or unset it (default {S3_PART_MIB})")
+    return int(value) * 1024 * 1024
+
+
 def _s3_status(exc) -> int | None:
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
@@ -1622,19 +1637,49 @@ class _S3(_Remote):
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         with self.errors(loc):
-            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+            self._put(loc, data, content_type)
+
+    def _put(self, loc: Location, data: bytes, content_type: str, **extra) -> None:
+        """PutObject of ``data``, or, over :func:`s3_part_bytes`, a multipart upload of it: S3 takes at most
+        5 GiB in one PutObject (EntityTooLarge; before round 46 every larger write failed, after the work).
+        ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
+        create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
+        left stored (and billed) until a lifecycle rule removes them."""
+        part = s3_part_bytes()
+        client = self.client()
+        if len(data) <= part:
+            client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
+            return
+        part = max(part, -(-len(data) // _S3_MAX_PARTS))  # S3 takes 10,000 parts at most: larger ones
+        metadata = {"Metadata": extra["Metadata"]} if "Metadata" in extra else {}
+        upload = client.create_multipart_upload(Bucket=loc.bucket, Key=loc.key, ContentType=content_type,
+                                                **metadata)["UploadId"]
+        try:
+            view = memoryview(data)
+            parts = []
+            for number, start in enumerate(range(0, len(data), part), start=1):
+                answer = client.upload_part(Bucket=loc.bucket, Key=loc.key, UploadId=upload, PartNumber=number,
+                                            Body=view[start:start + part].tobytes())
+                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+            condition = {"IfNoneMatch": extra["IfNoneMatch"]} if "IfNoneMatch" in extra else {}
+            # a complete whose answer was lost is answered 200 again when retried (idempotent: S3, moto)
+            client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
+                                             MultipartUpload={"Parts": parts}, **condition)
+        except BaseException:
+            with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
+                client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
+            raise
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         from botocore.exceptions import ClientError
 
+        s3_part_bytes()  # a part size S3 refuses: one line before anything is sent
         with self.errors(loc):
             if self.conditional_writes(loc):
                 token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
                 for attempt in range(8):
                     try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
-                        self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
-                                                 ContentType=content_type, IfNoneMatch="*",
-                                                 Metadata={CREATE_TOKEN: token})
+                        self._put(loc, data, content_type, IfNoneMatch="*", Metadata={CREATE_TOKEN: token})
                         return True
                     except ClientError as exc:
                         status = _s3_status(exc)
@@ -1655,7 +1700,7 @@ class _S3(_Remote):
             # both write: the limit docs/storage.md states)
             if self.exists(loc):
                 return False
-            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+            self._put(loc, data, content_type)
         return True
 
     def _made_by(self, loc: Location, token: str) -> bool:
@@ -1971,7 +2016,9 @@ class _S3(_Remote):
     def bucket_region(self, loc: Location) -> str:
         """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
         given with a 403 too), else the client's; asked once per endpoint and bucket (a store that sends no
-        such header too: before, it was asked again before every dataset scan). boto3 follows S3's
+        such header to a HEAD it answers 200 too: before, it was asked again before every dataset scan); an
+        answer naming no region that is not 200 (404: no such bucket yet; 403 from a proxy; 5xx) is not
+        remembered. boto3 follows S3's
         301 PermanentRedirect to a bucket of another region; pyarrow 25.0.1's S3FileSystem does not (its
         AWS SDK for C++ client is signed for one region): a bucket outside AWS_DEFAULT_REGION read through
         boto3 and failed every dataset scan ("AWS Error UNKNOWN (HTTP status 301) during HeadObject")."""
@@ -1986,9 +2033,12 @@ class _S3(_Remote):
                 except bexc.ClientError as exc:  # 403 (no s3:ListBucket) names it too; 404: the scan says so
                     answer = exc.response.get("ResponseMetadata", {})
             region = answer.get("HTTPHeaders", {}).get("x-amz-bucket-region")
-            if not region and int(answer.get("HTTPStatusCode") or 500) >= 500:
-                return client.meta.region_name  # a failing store's answer names nothing: asked again next time
-            # no header (MinIO, Ceph RGW, most stores outside AWS): the client's region, remembered too
+            if not region and not 200 <= int(answer.get("HTTPStatusCode") or 500) < 300:
+                # an answer that names nothing (a failing store, no such bucket yet: 404, a proxy's 403):
+                # the client's region, asked again next time (before round 46 a 404 or 403 was remembered,
+                # and a bucket made later in another region failed every scan of a long-lived process)
+                return client.meta.region_name
+            # the bucket there, no header (MinIO, Ceph RGW, most stores outside AWS): the client's region
             _S3_BUCKET_REGIONS[cache] = region or client.meta.region_name
         return _S3_BUCKET_REGIONS[cache]
 
