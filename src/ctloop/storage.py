@@ -465,6 +465,8 @@ class _Local:
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         path = Path(loc.key)
+        if path.is_symlink():
+            path = _link_target(path, loc.uri)
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
@@ -607,6 +609,19 @@ def _short(name: str) -> str:
     raw = os.fsencode(name)
     longest = len(b".") + len(raw) + len(b".lock.x") + len(b".takeover") * (_TAKEOVER_DEPTH + 1)
     return name if longest <= _NAME_MAX else hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _link_target(link: Path, uri: str) -> Path:
+    """The file the symlink ``link`` leads to (through a chain of links; one that does not exist yet for a
+    dangling link), which a write replaces: a write goes through a link, as ``open(2)`` and a shell's ``>`` do.
+    Before round 46 the temporary file was renamed over the link itself, which became a plain file: the
+    link's target kept its old bytes and the user's link (``latest.csv -> runs/3/data.csv``) was gone
+    without a word. A loop of links is a DataSourceError naming the name."""
+    target = Path(os.path.realpath(link))
+    if target.is_symlink():  # realpath stops where the links loop (or nest beyond the kernel's 40)
+        raise _unwritable(uri, "it is a symlink that leads to no file name (the links loop): point it at a file, "
+                          "or remove it")
+    return target
 
 
 def _create_with_mode(path: Path, mode: int) -> None:
