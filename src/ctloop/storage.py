@@ -1612,6 +1612,15 @@ class _S3(_Remote):
                 raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {answered} "
                                        f"{self.retried()}{why}: lower the request rate (fewer jobs reading or writing "
                                        "one prefix at once) and run again") from exc
+            if status == 503 and code == "503" and exc.operation_name in ("HeadObject", "HeadBucket"):
+                # a HEAD's 503 carries no body, so no code: S3's SlowDown (503) and a failing store look alike.
+                # botocore retried it (standard mode: 503 is transient); before round 46 it read "the store is
+                # failing", while on AWS it is mostly throttling, whose fix is a lower request rate
+                raise StoreUnavailable(
+                    f"{self.endpoint()} answered 503 with no error code for {loc.uri} {self.retried()} (a HEAD "
+                    "request's answer carries no body): S3 answers so when it throttles requests (503 SlowDown) and "
+                    "when it fails: lower "
+                    "the request rate (fewer jobs reading or writing one prefix at once) and run again later") from exc
             if isinstance(status, int) and status >= 500:
                 # a failing store or the proxy before it (503 from a load balancer with no backend, 500
                 # InternalError): not throttling, and not one object's fault either (before, every 503 was
@@ -2382,11 +2391,21 @@ class _Azure(_Remote):
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
             if exc.status_code == 403:
-                raise DataSourceError(f"access denied to {loc.uri} ({exc.error_code}): grant the "
+                raise DataSourceError(f"access denied to {loc.uri} ({_azure_code(exc)}): grant the "
                                       f"identity 'Storage Blob Data Contributor' on container "
                                       f"{loc.bucket!r} or use other credentials") from exc
-            raise DataSourceError(f"{loc.uri}: Azure refused the request ({exc.status_code} "
-                                  f"{exc.error_code})") from exc
+            answered = " ".join(str(part) for part in (exc.status_code, _azure_code(exc)) if part)
+            if exc.status_code == 429 or _azure_code(exc) == "ServerBusy":
+                # past the retries: the account's or a partition's request rate (Azure Storage scalability
+                # targets). Before round 46 "Azure refused the request", one blob's fault: the blob import
+                # went on asking the throttled account blob after blob
+                raise StoreUnavailable(f"Azure ({self.endpoint()}) throttled the requests for {loc.uri}: it answered "
+                                       f"{answered} {self.retried()}: lower the request rate (fewer jobs reading or "
+                                       "writing the account at once) and run again") from exc
+            if isinstance(exc.status_code, int) and exc.status_code >= 500:
+                raise StoreUnavailable(f"Azure ({self.endpoint()}) is failing for {loc.uri}: it answered {answered} "
+                                       f"{self.retried()}; the store, not the network path: run again later") from exc
+            raise DataSourceError(f"{loc.uri}: Azure refused the request ({answered})") from exc
         except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
             raise self.unreachable(loc, exc) from exc
 
