@@ -2158,6 +2158,7 @@ class _AzureSettings:
     key: str | None = None
     sas: str | None = None
     connection_string: str | None = None
+    anonymous: bool = False  # AZURE_NO_SIGN_REQUEST: unsigned requests (a public container)
 
 
 def _connection_string_fields(text: str) -> dict[str, str]:
@@ -2185,6 +2186,9 @@ def _azure_settings(loc: Location) -> _AzureSettings:
         suffix = fields.get("EndpointSuffix", "core.windows.net")
         protocol = fields.get("DefaultEndpointsProtocol", "https")
         blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
+        if no_sign_request("AZURE_NO_SIGN_REQUEST"):  # the account's endpoint from it, never its key or SAS
+            return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
+                                  anonymous=True)
         return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
                               key=fields.get("AccountKey"), sas=fields.get("SharedAccessSignature"),
                               connection_string=connection)
@@ -2192,6 +2196,8 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     if not account:
         raise ConfigError(f"no Azure storage account for {loc.uri}: {_AZURE_CREDENTIALS_FIX}, or name the "
                           f"account in the URI (abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    if no_sign_request("AZURE_NO_SIGN_REQUEST"):
+        return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net", anonymous=True)
     # AZURE_STORAGE_ACCESS_KEY is the key KServe's storage initializer reads: one Secret serves both.
     key = (env.get("AZURE_STORAGE_ACCOUNT_KEY") or env.get("AZURE_STORAGE_KEY")
            or env.get("AZURE_STORAGE_ACCESS_KEY"))
@@ -2216,7 +2222,9 @@ def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
     options = {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2,
                                                 retry_total=ATTEMPTS - 1, random_jitter_range=1),
                "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
-    if settings.connection_string:
+    if settings.anonymous:  # a public container: no credential, unsigned requests
+        client = BlobServiceClient(settings.blob_url, credential=None, **options)
+    elif settings.connection_string:
         try:
             client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
         except ValueError as exc:  # the SDK's message names no part of the value (it holds the key)
@@ -2366,7 +2374,17 @@ class _Azure(_Remote):
         from azure.core import exceptions as aexc
 
         try:
-            yield
+            try:
+                yield
+            except aexc.HttpResponseError as exc:
+                if exc.status_code in (401, 403, 409) and no_sign_request("AZURE_NO_SIGN_REQUEST"):
+                    # unsigned: a private container (403 AuthorizationFailure, 401 NoAuthenticationInformation)
+                    # or an account that allows no public access (409 PublicAccessNotPermitted)
+                    raise DataSourceError(
+                        f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
+                        f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
+                        f"container takes: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
+                raise
         except aexc.ResourceNotFoundError as exc:
             if getattr(exc, "error_code", None) == "ContainerNotFound":
                 raise StoreUnavailable(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
@@ -2556,7 +2574,11 @@ class _Azure(_Remote):
         if parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite, sovereign clouds
             options.update(blob_storage_authority=parts.netloc, blob_storage_scheme=parts.scheme,
                            dfs_storage_authority=parts.netloc, dfs_storage_scheme=parts.scheme)
-        if s.key:
+        if s.anonymous:
+            # pyarrow 25.0.1 has no anonymous option: without a key or SAS it takes DefaultAzureCredential.
+            # An empty SAS is appended to the account URL as it is (below): requests with no signature
+            options["sas_token"] = "?"
+        elif s.key:
             options["account_key"] = s.key
         elif s.sas:
             # with its '?': Arrow appends the token to the account URL as it is (AzureOptions::
