@@ -1669,6 +1669,8 @@ class _S3(_Remote):
         ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
         create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
         left stored (and billed) until a lifecycle rule removes them."""
+        from botocore.exceptions import ClientError
+
         part = s3_part_bytes()
         client = self.client()
         if len(data) <= part:
@@ -1686,13 +1688,38 @@ class _S3(_Remote):
                                             Body=view[start:start + part].tobytes())
                 parts.append({"PartNumber": number, "ETag": answer["ETag"]})
             condition = {"IfNoneMatch": extra["IfNoneMatch"]} if "IfNoneMatch" in extra else {}
-            # a complete whose answer was lost is answered 200 again when retried (idempotent: S3, moto)
-            client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
-                                             MultipartUpload={"Parts": parts}, **condition)
+            try:
+                client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
+                                                 MultipartUpload={"Parts": parts}, **condition)
+            except ClientError as exc:
+                # botocore retried a complete whose answer was lost, and S3 answered the retry as it answers a
+                # finished upload (404 NoSuchUpload; moto answers 200): done when the object is these parts
+                if exc.response.get("Error", {}).get("Code") != "NoSuchUpload" or not self._completed(
+                        client, loc, parts, extra.get("Metadata", {})):
+                    raise
         except BaseException:
             with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
             raise
+
+    @staticmethod
+    def _completed(client, loc: Location, parts: list[dict], metadata: dict) -> bool:
+        """Whether the object ``loc`` is the multipart upload of ``parts`` (its ETag: the MD5 of the parts'
+        MD5s, then '-' and their count, where the parts' ETags are MD5s) holding ``metadata`` (a create's
+        token). A store whose ETags are no MD5s (SSE-KMS) is never taken for done: the error is raised."""
+        from botocore.exceptions import ClientError
+
+        try:
+            head = client.head_object(Bucket=loc.bucket, Key=loc.key)
+        except ClientError:
+            return False
+        try:
+            digests = b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)
+        except ValueError:
+            return False
+        etag = f"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(parts)}"
+        held = head.get("Metadata", {})
+        return head.get("ETag", "").strip('"') == etag and all(held.get(k) == v for k, v in metadata.items())
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         from botocore.exceptions import ClientError

@@ -20,7 +20,7 @@ import os
 import pytest
 
 from ctloop import storage
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, DataSourceError
 from tests.fixtures.object_stores import Store, fresh_bucket, s3_env
 from tests.fixtures.servers import ProxyDouble, ProxyHandler
 
@@ -131,3 +131,73 @@ def test_the_region_of_a_bucket_made_later_is_asked_again(moto_url, tmp_path, mo
         assert (moto_url.rstrip("/"), name) in {(e.rstrip("/"), b) for e, b in storage._S3_BUCKET_REGIONS}
     finally:
         client.delete_bucket(Bucket=name)
+
+
+class LosesTheCompleteAnswer(ProxyDouble):
+    """moto, except that the first CompleteMultipartUpload is done but its answer lost (the connection
+    closed before it: botocore retries), and the retry answered as S3 answers a complete of an upload
+    that is finished: 404 ``NoSuchUpload`` ("The specified multipart upload does not exist. The upload ID
+    might be invalid, or the multipart upload might have been aborted or completed.", Amazon S3 API
+    reference, CompleteMultipartUpload)."""
+
+    def __init__(self, upstream: str) -> None:
+        double = self
+        self.completes = 0
+
+        class Handler(ProxyHandler):
+            def intercept(self, body: bytes) -> bool:
+                if self.command != "POST" or "uploadId=" not in self.path:
+                    return False
+                double.completes += 1
+                if double.completes > 1:
+                    self.send_xml_error(404, "NoSuchUpload", "The specified multipart upload does not exist. The "
+                                        "upload ID might be invalid, or the multipart upload might have been "
+                                        "aborted or completed.")
+                    return True
+                import http.client
+                from urllib.parse import urlsplit
+
+                target = urlsplit(self.upstream)
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"connection", "content-length"}}
+                conn.request("POST", self.path, body=body, headers=headers)
+                conn.getresponse().read()
+                conn.close()
+                self.close_connection = True  # done, and no answer
+                return True
+
+        Handler.upstream = upstream
+        super().__init__(Handler)
+
+
+@pytest.mark.parametrize("call", ["write_bytes", "create_bytes"])
+def test_a_complete_whose_answer_was_lost_is_not_an_error(bucket, moto_url, monkeypatch, call):
+    """The upload finished: the retried complete's NoSuchUpload is this upload's own success (the object
+    holds its parts: its ETag, or this create's token), not "S3 refused the request"."""
+    root, name, client = bucket
+    monkeypatch.setenv("CTLOOP_S3_PART_MIB", "5")
+    proxy = LosesTheCompleteAnswer(moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    data = _body(6 * MIB)
+    try:
+        answer = getattr(storage, call)(f"{root}/lost.bin", data)
+    finally:
+        proxy.close()
+    assert proxy.completes == 2
+    assert answer is (True if call == "create_bytes" else None)
+    assert client.get_object(Bucket=name, Key="data/lost.bin")["Body"].read() == data
+
+
+def test_a_no_such_upload_for_another_object_is_still_an_error(bucket, moto_url, monkeypatch):
+    """NoSuchUpload where the object holds other bytes (another writer's, or none): raised."""
+    root, name, client = bucket
+    monkeypatch.setenv("CTLOOP_S3_PART_MIB", "5")
+    proxy = LosesTheCompleteAnswer(moto_url)
+    proxy.completes = 1  # every complete answered NoSuchUpload, none done
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    try:
+        with pytest.raises(DataSourceError, match=r"NoSuchUpload"):
+            storage.write_bytes(f"{root}/never.bin", _body(6 * MIB))
+    finally:
+        proxy.close()
+    assert "Contents" not in client.list_objects_v2(Bucket=name, Prefix="data/never")
