@@ -2430,6 +2430,13 @@ class _Azure(_Remote):
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
+            cut = exc.inner_exception or exc.__cause__
+            if exc.status_code is None and isinstance(cut, (aexc.DecodeError, aexc.ServiceResponseError)):
+                # the SDK read a body cut short 3 times (azure/storage/blob/_download.py) and wrapped the last
+                # in an HttpResponseError with no status: before round 46 "Azure refused the request ()"
+                raise DataSourceError(f"{loc.uri}: the download was cut short 3 times ({_first_line(cut)}): check "
+                                      f"the network path to {self.endpoint()} (a proxy or load balancer timeout)"
+                                      ) from exc
             if exc.status_code == 403 and (clock := _azure_clock(exc)) is not None:
                 raise self.clock_refused(loc, *clock, exc) from exc
             if exc.status_code == 403 and _azure_authentication_failed(exc):  # Azurite's answer
