@@ -1456,6 +1456,8 @@ class _S3Settings:
     endpoint_url: str
     region: str
     credentials: object | None  # botocore ReadOnlyCredentials
+    ca_bundle: str | None = None  # AWS_CA_BUNDLE or the config file's ca_bundle, as botocore reads it
+    virtual: bool = False  # the config file's s3 addressing_style = virtual
 
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
@@ -2056,13 +2058,19 @@ class _S3(_Remote):
     def settings(self, loc: Location) -> _S3Settings:
         session, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
+        # what botocore applies and pyarrow's S3FileSystem (the AWS SDK for C++) reads from nowhere: the CA
+        # bundle (a store behind a cluster's own CA: before round 46 every dataset scan failed on its
+        # certificate, "SSL peer certificate ... was not OK", while boto3 read) and virtual-host addressing
+        # (stores that take no path-style request, such as Alibaba OSS, configured in the AWS config file)
+        ca_bundle = session._session.get_config_variable("ca_bundle") or None
+        virtual = (client.meta.config.s3 or {}).get("addressing_style") == "virtual"
         if no_sign_request("AWS_NO_SIGN_REQUEST"):  # a public bucket: no credentials, unsigned requests
-            return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None)
+            return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None, ca_bundle, virtual)
         credentials = session.get_credentials()  # the AWS chain, IRSA web identity included
         if credentials is None:
             raise ConfigError(f"no AWS credentials to access {loc.uri}: {_S3_CREDENTIALS_FIX}")
         return _S3Settings(client.meta.endpoint_url, client.meta.region_name,
-                           credentials.get_frozen_credentials())
+                           credentials.get_frozen_credentials(), ca_bundle, virtual)
 
     def bucket_region(self, loc: Location) -> str:
         """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
@@ -2107,7 +2115,8 @@ class _S3(_Remote):
             # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
             endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
-            retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS))
+            retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS),
+            force_virtual_addressing=s.virtual and custom, tls_ca_file_path=s.ca_bundle)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
