@@ -2166,7 +2166,11 @@ def _s3_session(env: tuple) -> tuple:
                 from botocore import UNSIGNED
 
                 config = config.merge(Config(signature_version=UNSIGNED))
-            session = boto3.session.Session()
+            # AWS_REGION when AWS_DEFAULT_REGION is not set: botocore reads only the latter (and the profile), the
+            # other AWS SDKs, the CLI v2 and KServe's S3 credentials (serving.kserve.io/s3-region) the former;
+            # before round 46 a pod given only AWS_REGION signed every request for us-east-1
+            region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
+            session = boto3.session.Session(region_name=region)
             try:
                 client = session.client("s3", config=config)
             except ValueError as exc:  # botocore: "Invalid endpoint: minio:9000" (no scheme)
