@@ -465,6 +465,8 @@ class _Local:
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         path = Path(loc.key)
+        if path.is_symlink():
+            path = _link_target(path, loc.uri)
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
@@ -607,6 +609,19 @@ def _short(name: str) -> str:
     raw = os.fsencode(name)
     longest = len(b".") + len(raw) + len(b".lock.x") + len(b".takeover") * (_TAKEOVER_DEPTH + 1)
     return name if longest <= _NAME_MAX else hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _link_target(link: Path, uri: str) -> Path:
+    """The file the symlink ``link`` leads to (through a chain of links; one that does not exist yet for a
+    dangling link), which a write replaces: a write goes through a link, as ``open(2)`` and a shell's ``>`` do.
+    Before round 46 the temporary file was renamed over the link itself, which became a plain file: the
+    link's target kept its old bytes and the user's link (``latest.csv -> runs/3/data.csv``) was gone
+    without a word. A loop of links is a DataSourceError naming the name."""
+    target = Path(os.path.realpath(link))
+    if target.is_symlink():  # realpath stops where the links loop (or nest beyond the kernel's 40)
+        raise _unwritable(uri, "it is a symlink that leads to no file name (the links loop): point it at a file, "
+                          "or remove it")
+    return target
 
 
 def _create_with_mode(path: Path, mode: int) -> None:
@@ -1441,6 +1456,8 @@ class _S3Settings:
     endpoint_url: str
     region: str
     credentials: object | None  # botocore ReadOnlyCredentials
+    ca_bundle: str | None = None  # AWS_CA_BUNDLE or the config file's ca_bundle, as botocore reads it
+    virtual: bool = False  # the config file's s3 addressing_style = virtual
 
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
@@ -1493,6 +1510,21 @@ def _clock_skew(response: dict) -> float | None:
         except (TypeError, ValueError):
             return None
     return skew if skew is not None and abs(skew) > _S3_MAX_SKEW_S else None
+
+
+_S3_MAX_PARTS = 10_000  # parts of one multipart upload (S3 user guide, "Amazon S3 multipart upload limits")
+S3_PART_MIB = 64  # default of CTLOOP_S3_PART_MIB: objects up to it are one PutObject, larger ones sent in parts
+
+
+def s3_part_bytes() -> int:
+    """The size of an S3 upload's parts, and the largest object sent in one PutObject: ``CTLOOP_S3_PART_MIB``
+    MiB (default :data:`S3_PART_MIB`), 5 to 5120 (S3's smallest part but the last, and its largest);
+    anything else is a ConfigError naming the variable before anything is sent."""
+    value = os.environ.get("CTLOOP_S3_PART_MIB", "").strip() or str(S3_PART_MIB)
+    if not value.isdigit() or not 5 <= int(value) <= 5120:
+        raise ConfigError(f"CTLOOP_S3_PART_MIB {value[:40]!r} is not a whole number of MiB from 5 to 5120 (S3's "
+                          f"smallest and largest part): set it so, or unset it (default {S3_PART_MIB})")
+    return int(value) * 1024 * 1024
 
 
 def _s3_status(exc) -> int | None:
@@ -1582,6 +1614,15 @@ class _S3(_Remote):
                 raise StoreUnavailable(f"{self.endpoint()} throttled the requests for {loc.uri}: it answered {answered} "
                                        f"{self.retried()}{why}: lower the request rate (fewer jobs reading or writing "
                                        "one prefix at once) and run again") from exc
+            if status == 503 and code == "503" and exc.operation_name in ("HeadObject", "HeadBucket"):
+                # a HEAD's 503 carries no body, so no code: S3's SlowDown (503) and a failing store look alike.
+                # botocore retried it (standard mode: 503 is transient); before round 46 it read "the store is
+                # failing", while on AWS it is mostly throttling, whose fix is a lower request rate
+                raise StoreUnavailable(
+                    f"{self.endpoint()} answered 503 with no error code for {loc.uri} {self.retried()} (a HEAD "
+                    "request's answer carries no body): S3 answers so when it throttles requests (503 SlowDown) and "
+                    "when it fails: lower "
+                    "the request rate (fewer jobs reading or writing one prefix at once) and run again later") from exc
             if isinstance(status, int) and status >= 500:
                 # a failing store or the proxy before it (503 from a load balancer with no backend, 500
                 # InternalError): not throttling, and not one object's fault either (before, every 503 was
@@ -1622,19 +1663,76 @@ class _S3(_Remote):
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         with self.errors(loc):
-            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+            self._put(loc, data, content_type)
+
+    def _put(self, loc: Location, data: bytes, content_type: str, **extra) -> None:
+        """PutObject of ``data``, or, over :func:`s3_part_bytes`, a multipart upload of it: S3 takes at most
+        5 GiB in one PutObject (EntityTooLarge; before round 46 every larger write failed, after the work).
+        ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
+        create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
+        left stored (and billed) until a lifecycle rule removes them."""
+        from botocore.exceptions import ClientError
+
+        part = s3_part_bytes()
+        client = self.client()
+        if len(data) <= part:
+            client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
+            return
+        part = max(part, -(-len(data) // _S3_MAX_PARTS))  # S3 takes 10,000 parts at most: larger ones
+        metadata = {"Metadata": extra["Metadata"]} if "Metadata" in extra else {}
+        upload = client.create_multipart_upload(Bucket=loc.bucket, Key=loc.key, ContentType=content_type,
+                                                **metadata)["UploadId"]
+        try:
+            view = memoryview(data)
+            parts = []
+            for number, start in enumerate(range(0, len(data), part), start=1):
+                answer = client.upload_part(Bucket=loc.bucket, Key=loc.key, UploadId=upload, PartNumber=number,
+                                            Body=view[start:start + part].tobytes())
+                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+            condition = {"IfNoneMatch": extra["IfNoneMatch"]} if "IfNoneMatch" in extra else {}
+            try:
+                client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
+                                                 MultipartUpload={"Parts": parts}, **condition)
+            except ClientError as exc:
+                # botocore retried a complete whose answer was lost, and S3 answered the retry as it answers a
+                # finished upload (404 NoSuchUpload; moto answers 200): done when the object is these parts
+                if exc.response.get("Error", {}).get("Code") != "NoSuchUpload" or not self._completed(
+                        client, loc, parts, extra.get("Metadata", {})):
+                    raise
+        except BaseException:
+            with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
+                client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
+            raise
+
+    @staticmethod
+    def _completed(client, loc: Location, parts: list[dict], metadata: dict) -> bool:
+        """Whether the object ``loc`` is the multipart upload of ``parts`` (its ETag: the MD5 of the parts'
+        MD5s, then '-' and their count, where the parts' ETags are MD5s) holding ``metadata`` (a create's
+        token). A store whose ETags are no MD5s (SSE-KMS) is never taken for done: the error is raised."""
+        from botocore.exceptions import ClientError
+
+        try:
+            head = client.head_object(Bucket=loc.bucket, Key=loc.key)
+        except ClientError:
+            return False
+        try:
+            digests = b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)
+        except ValueError:
+            return False
+        etag = f"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(parts)}"
+        held = head.get("Metadata", {})
+        return head.get("ETag", "").strip('"') == etag and all(held.get(k) == v for k, v in metadata.items())
 
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         from botocore.exceptions import ClientError
 
+        s3_part_bytes()  # a part size S3 refuses: one line before anything is sent
         with self.errors(loc):
             if self.conditional_writes(loc):
                 token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
                 for attempt in range(8):
                     try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
-                        self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
-                                                 ContentType=content_type, IfNoneMatch="*",
-                                                 Metadata={CREATE_TOKEN: token})
+                        self._put(loc, data, content_type, IfNoneMatch="*", Metadata={CREATE_TOKEN: token})
                         return True
                     except ClientError as exc:
                         status = _s3_status(exc)
@@ -1655,7 +1753,7 @@ class _S3(_Remote):
             # both write: the limit docs/storage.md states)
             if self.exists(loc):
                 return False
-            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+            self._put(loc, data, content_type)
         return True
 
     def _made_by(self, loc: Location, token: str) -> bool:
@@ -1960,18 +2058,26 @@ class _S3(_Remote):
     def settings(self, loc: Location) -> _S3Settings:
         session, client = _s3_session(_s3_key())
         self._endpoint = client.meta.endpoint_url
+        # what botocore applies and pyarrow's S3FileSystem (the AWS SDK for C++) reads from nowhere: the CA
+        # bundle (a store behind a cluster's own CA: before round 46 every dataset scan failed on its
+        # certificate, "SSL peer certificate ... was not OK", while boto3 read) and virtual-host addressing
+        # (stores that take no path-style request, such as Alibaba OSS, configured in the AWS config file)
+        ca_bundle = session._session.get_config_variable("ca_bundle") or None
+        virtual = (client.meta.config.s3 or {}).get("addressing_style") == "virtual"
         if no_sign_request("AWS_NO_SIGN_REQUEST"):  # a public bucket: no credentials, unsigned requests
-            return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None)
+            return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None, ca_bundle, virtual)
         credentials = session.get_credentials()  # the AWS chain, IRSA web identity included
         if credentials is None:
             raise ConfigError(f"no AWS credentials to access {loc.uri}: {_S3_CREDENTIALS_FIX}")
         return _S3Settings(client.meta.endpoint_url, client.meta.region_name,
-                           credentials.get_frozen_credentials())
+                           credentials.get_frozen_credentials(), ca_bundle, virtual)
 
     def bucket_region(self, loc: Location) -> str:
         """The region of ``loc``'s bucket as S3 names it (``x-amz-bucket-region`` of a HEAD of the bucket,
         given with a 403 too), else the client's; asked once per endpoint and bucket (a store that sends no
-        such header too: before, it was asked again before every dataset scan). boto3 follows S3's
+        such header to a HEAD it answers 200 too: before, it was asked again before every dataset scan); an
+        answer naming no region that is not 200 (404: no such bucket yet; 403 from a proxy; 5xx) is not
+        remembered. boto3 follows S3's
         301 PermanentRedirect to a bucket of another region; pyarrow 25.0.1's S3FileSystem does not (its
         AWS SDK for C++ client is signed for one region): a bucket outside AWS_DEFAULT_REGION read through
         boto3 and failed every dataset scan ("AWS Error UNKNOWN (HTTP status 301) during HeadObject")."""
@@ -1986,9 +2092,12 @@ class _S3(_Remote):
                 except bexc.ClientError as exc:  # 403 (no s3:ListBucket) names it too; 404: the scan says so
                     answer = exc.response.get("ResponseMetadata", {})
             region = answer.get("HTTPHeaders", {}).get("x-amz-bucket-region")
-            if not region and int(answer.get("HTTPStatusCode") or 500) >= 500:
-                return client.meta.region_name  # a failing store's answer names nothing: asked again next time
-            # no header (MinIO, Ceph RGW, most stores outside AWS): the client's region, remembered too
+            if not region and not 200 <= int(answer.get("HTTPStatusCode") or 500) < 300:
+                # an answer that names nothing (a failing store, no such bucket yet: 404, a proxy's 403):
+                # the client's region, asked again next time (before round 46 a 404 or 403 was remembered,
+                # and a bucket made later in another region failed every scan of a long-lived process)
+                return client.meta.region_name
+            # the bucket there, no header (MinIO, Ceph RGW, most stores outside AWS): the client's region
             _S3_BUCKET_REGIONS[cache] = region or client.meta.region_name
         return _S3_BUCKET_REGIONS[cache]
 
@@ -2006,7 +2115,8 @@ class _S3(_Remote):
             # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
             endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
-            retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS))
+            retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS),
+            force_virtual_addressing=s.virtual and custom, tls_ca_file_path=s.ca_bundle)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
@@ -2056,7 +2166,11 @@ def _s3_session(env: tuple) -> tuple:
                 from botocore import UNSIGNED
 
                 config = config.merge(Config(signature_version=UNSIGNED))
-            session = boto3.session.Session()
+            # AWS_REGION when AWS_DEFAULT_REGION is not set: botocore reads only the latter (and the profile), the
+            # other AWS SDKs, the CLI v2 and KServe's S3 credentials (serving.kserve.io/s3-region) the former;
+            # before round 46 a pod given only AWS_REGION signed every request for us-east-1
+            region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
+            session = boto3.session.Session(region_name=region)
             try:
                 client = session.client("s3", config=config)
             except ValueError as exc:  # botocore: "Invalid endpoint: minio:9000" (no scheme)
@@ -2084,6 +2198,7 @@ class _AzureSettings:
     key: str | None = None
     sas: str | None = None
     connection_string: str | None = None
+    anonymous: bool = False  # AZURE_NO_SIGN_REQUEST: unsigned requests (a public container)
 
 
 def _connection_string_fields(text: str) -> dict[str, str]:
@@ -2111,6 +2226,9 @@ def _azure_settings(loc: Location) -> _AzureSettings:
         suffix = fields.get("EndpointSuffix", "core.windows.net")
         protocol = fields.get("DefaultEndpointsProtocol", "https")
         blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
+        if no_sign_request("AZURE_NO_SIGN_REQUEST"):  # the account's endpoint from it, never its key or SAS
+            return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
+                                  anonymous=True)
         return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
                               key=fields.get("AccountKey"), sas=fields.get("SharedAccessSignature"),
                               connection_string=connection)
@@ -2118,6 +2236,8 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     if not account:
         raise ConfigError(f"no Azure storage account for {loc.uri}: {_AZURE_CREDENTIALS_FIX}, or name the "
                           f"account in the URI (abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    if no_sign_request("AZURE_NO_SIGN_REQUEST"):
+        return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net", anonymous=True)
     # AZURE_STORAGE_ACCESS_KEY is the key KServe's storage initializer reads: one Secret serves both.
     key = (env.get("AZURE_STORAGE_ACCOUNT_KEY") or env.get("AZURE_STORAGE_KEY")
            or env.get("AZURE_STORAGE_ACCESS_KEY"))
@@ -2142,7 +2262,9 @@ def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
     options = {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2,
                                                 retry_total=ATTEMPTS - 1, random_jitter_range=1),
                "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
-    if settings.connection_string:
+    if settings.anonymous:  # a public container: no credential, unsigned requests
+        client = BlobServiceClient(settings.blob_url, credential=None, **options)
+    elif settings.connection_string:
         try:
             client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
         except ValueError as exc:  # the SDK's message names no part of the value (it holds the key)
@@ -2292,7 +2414,17 @@ class _Azure(_Remote):
         from azure.core import exceptions as aexc
 
         try:
-            yield
+            try:
+                yield
+            except aexc.HttpResponseError as exc:
+                if exc.status_code in (401, 403, 409) and no_sign_request("AZURE_NO_SIGN_REQUEST"):
+                    # unsigned: a private container (403 AuthorizationFailure, 401 NoAuthenticationInformation)
+                    # or an account that allows no public access (409 PublicAccessNotPermitted)
+                    raise DataSourceError(
+                        f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
+                        f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
+                        f"container takes: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
+                raise
         except aexc.ResourceNotFoundError as exc:
             if getattr(exc, "error_code", None) == "ContainerNotFound":
                 raise StoreUnavailable(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
@@ -2311,17 +2443,34 @@ class _Azure(_Remote):
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
+            cut = exc.inner_exception or exc.__cause__
+            if exc.status_code is None and isinstance(cut, (aexc.DecodeError, aexc.ServiceResponseError)):
+                # the SDK read a body cut short 3 times (azure/storage/blob/_download.py) and wrapped the last
+                # in an HttpResponseError with no status: before round 46 "Azure refused the request ()"
+                raise DataSourceError(f"{loc.uri}: the download was cut short 3 times ({_first_line(cut)}): check "
+                                      f"the network path to {self.endpoint()} (a proxy or load balancer timeout)"
+                                      ) from exc
             if exc.status_code == 403 and (clock := _azure_clock(exc)) is not None:
                 raise self.clock_refused(loc, *clock, exc) from exc
             if exc.status_code == 403 and _azure_authentication_failed(exc):  # Azurite's answer
                 raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
                                   f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
             if exc.status_code == 403:
-                raise DataSourceError(f"access denied to {loc.uri} ({exc.error_code}): grant the "
+                raise DataSourceError(f"access denied to {loc.uri} ({_azure_code(exc)}): grant the "
                                       f"identity 'Storage Blob Data Contributor' on container "
                                       f"{loc.bucket!r} or use other credentials") from exc
-            raise DataSourceError(f"{loc.uri}: Azure refused the request ({exc.status_code} "
-                                  f"{exc.error_code})") from exc
+            answered = " ".join(str(part) for part in (exc.status_code, _azure_code(exc)) if part)
+            if exc.status_code == 429 or _azure_code(exc) == "ServerBusy":
+                # past the retries: the account's or a partition's request rate (Azure Storage scalability
+                # targets). Before round 46 "Azure refused the request", one blob's fault: the blob import
+                # went on asking the throttled account blob after blob
+                raise StoreUnavailable(f"Azure ({self.endpoint()}) throttled the requests for {loc.uri}: it answered "
+                                       f"{answered} {self.retried()}: lower the request rate (fewer jobs reading or "
+                                       "writing the account at once) and run again") from exc
+            if isinstance(exc.status_code, int) and exc.status_code >= 500:
+                raise StoreUnavailable(f"Azure ({self.endpoint()}) is failing for {loc.uri}: it answered {answered} "
+                                       f"{self.retried()}; the store, not the network path: run again later") from exc
+            raise DataSourceError(f"{loc.uri}: Azure refused the request ({answered})") from exc
         except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
             raise self.unreachable(loc, exc) from exc
 
@@ -2472,7 +2621,11 @@ class _Azure(_Remote):
         if parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite, sovereign clouds
             options.update(blob_storage_authority=parts.netloc, blob_storage_scheme=parts.scheme,
                            dfs_storage_authority=parts.netloc, dfs_storage_scheme=parts.scheme)
-        if s.key:
+        if s.anonymous:
+            # pyarrow 25.0.1 has no anonymous option: without a key or SAS it takes DefaultAzureCredential.
+            # An empty SAS is appended to the account URL as it is (below): requests with no signature
+            options["sas_token"] = "?"
+        elif s.key:
             options["account_key"] = s.key
         elif s.sas:
             # with its '?': Arrow appends the token to the account URL as it is (AzureOptions::
