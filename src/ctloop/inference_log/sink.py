@@ -101,6 +101,7 @@ from ctloop.inference_log.defaults import (
     MAX_COLUMNS,
     MAX_VALUES,
     SINK_JOIN_TTL_SECONDS,
+    TEMP_GRACE_SECONDS,
     VALUES_DIVISOR,
 )
 from ctloop.inference_log.events import (
@@ -338,6 +339,50 @@ def write_durably(path: Path, data: bytes) -> None:
         fsync_dir(directory.parent)
 
 
+def _written_temp(name: str) -> bool:
+    """Whether a file name is one :func:`write_durably` (``.<name>.tmp``), ``ctloop.storage``'s
+    atomic writes (``.<name>.<8 hex>.tmp``) or the sink before round 45 (``<name>.tmp`` of a
+    ``.parquet``, ``.jsonl`` or ``.json`` file) gave a file while it was written."""
+    if not name.endswith(".tmp"):
+        return False
+    return name.startswith(".") or name[:-4].endswith((".parquet", ".jsonl", ".json"))
+
+
+def sweep_temp_files(root: str, grace_seconds: float = TEMP_GRACE_SECONDS) -> list[str]:
+    """Remove the temporary files of writes a crash cut short (:func:`_written_temp`) under the
+    log's own directories of a local ``root`` (``model=…``, ``_…``: :func:`layout.is_log_path`),
+    when last modified more than ``grace_seconds`` ago: a write in progress, by this process or
+    another sink replica sharing the volume, renames its file within seconds of its last write.
+    Returns the paths removed; one that cannot be removed is logged and left (never fatal). An
+    object-store root has none: an upload is whole or absent."""
+    from ctloop.storage import is_remote
+
+    if is_remote(root) or not os.path.isdir(root):
+        return []
+    removed: list[str] = []
+    cutoff = time.time() - grace_seconds
+    for directory, subdirs, files in os.walk(root):
+        relative = os.path.relpath(directory, root)
+        if relative == ".":
+            subdirs[:] = [d for d in subdirs if layout.is_log_path(d)]  # another tool's tree: not looked at
+            continue
+        for name in files:
+            if not _written_temp(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                if os.lstat(path).st_mtime >= cutoff:
+                    continue  # being written right now, maybe by another replica
+                os.unlink(path)
+            except FileNotFoundError:
+                continue  # renamed or removed meanwhile
+            except OSError as exc:
+                log.warning("cannot remove %s, the temporary file of a write a crash cut short: %s", path, exc)
+                continue
+            removed.append(path)
+    return removed
+
+
 def _fsync_file_and_dir(fd: int, directory: Path) -> None:
     os.fsync(fd)
     fsync_dir(directory)
@@ -534,6 +579,10 @@ class Sink:
             self._types = await asyncio.to_thread(schema.read_types, self.root)
         except (OSError, ValueError) as exc:  # typed again from the registry at the first flush
             log.error("cannot read the column-type registries under %s: %s", self.root, exc)
+        swept = await asyncio.to_thread(sweep_temp_files, self.root)
+        if swept:
+            log.warning("removed %d temporary file(s) of writes cut short by an unclean stop (older than %d s) under %s",
+                        len(swept), TEMP_GRACE_SECONDS, self.root)
         old = sorted(self.wal_dir.glob("segment-*.wal"))
         self._open_segment()
         fsync_dir(self.wal_dir)
@@ -1216,5 +1265,5 @@ class Sink:
         return "\n".join(lines) + "\n"
 
 
-__all__ = ["Sink", "SinkUnavailable", "Stats", "row_line", "table_from_lines", "write_durably", "fsync_dir",
+__all__ = ["Sink", "SinkUnavailable", "Stats", "row_line", "table_from_lines", "write_durably", "fsync_dir", "sweep_temp_files",
            "QUARANTINE_DIR"]
