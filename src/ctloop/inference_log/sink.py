@@ -93,7 +93,7 @@ from typing import Any
 
 import orjson
 
-from ctloop.errors import InferenceLogError
+from ctloop.errors import ConfigError, InferenceLogError
 from ctloop.inference_log import layout, schema
 from ctloop.inference_log.defaults import (
     FLUSH_ROWS,
@@ -525,6 +525,7 @@ class Sink:
         self._flush_lock: asyncio.Lock | None = None
         self._commit_lock: asyncio.Lock | None = None
         self._closing = False
+        self._wal_lock: int | None = None  # the descriptor holding the WAL directory's lock (lock_wal)
         # pipelined group commit: FSYNC_SLOTS fsyncs in flight, each slot with its own descriptor
         # and its own thread (a bare queue: no executor future per commit); started by start()
         self._syncer: _FsyncThreads | None = None
@@ -566,8 +567,46 @@ class Sink:
         return out
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
+    def lock_wal(self) -> None:
+        """Take the WAL directory for this sink alone, until :meth:`stop` or :meth:`abandon`: an
+        exclusive ``flock`` on ``<wal>/.lock``, which holds the owner's pid. Another sink on the
+        same directory (``uvicorn --workers`` > 1 under ``app_from_env``, a second ``logger
+        serve`` with the same ``--wal``) would replay this one's live segments at its start and
+        delete them after its flush, the events this one acknowledged since in a deleted file:
+        it is refused with a :class:`ConfigError` naming the directory and the holder's pid.
+        Called by :meth:`start`; ``logger serve`` calls it before it listens."""
+        import fcntl
+
+        if self._wal_lock is not None:
+            return
         self.wal_dir.mkdir(parents=True, exist_ok=True)
+        path = self.wal_dir / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            finally:
+                os.close(fd)
+            raise ConfigError(f"--wal {str(self.wal_dir)!r} is in use by another sink (pid {holder}): two sinks on "
+                              "one write-ahead log delete each other's acknowledged events; give each its own --wal "
+                              "(CTLOOP_LOG_WAL: run app_from_env with one uvicorn worker per WAL)") from None
+        except OSError as exc:  # a filesystem without locks: said, not fatal (one sink per WAL is the deployment's)
+            log.warning("cannot lock the write-ahead log directory %s (%s): make sure no other sink uses it",
+                        self.wal_dir, exc)
+        else:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._wal_lock = fd
+
+    def _unlock_wal(self) -> None:
+        if self._wal_lock is not None:
+            os.close(self._wal_lock)  # releases the flock
+            self._wal_lock = None
+
+    async def start(self) -> None:
+        self.lock_wal()
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._flush_lock = asyncio.Lock()
@@ -661,6 +700,7 @@ class Sink:
             await self._drain()
             self._close_sync_fds()
             self._syncer.shutdown(wait=False)
+            self._unlock_wal()
             log.error("stopping a failed sink (%s): WAL segments kept for the replay", self.failure)
             return
         async with self._flush_lock:  # never cancel the flusher in the middle of a flush
@@ -675,6 +715,7 @@ class Sink:
         finally:
             self._close_sync_fds()
             self._syncer.shutdown(wait=False)
+            self._unlock_wal()
 
     async def abandon(self) -> None:
         """Stop without writing anything more: nothing is flushed, waiting events are answered
@@ -691,6 +732,7 @@ class Sink:
         self._close_sync_fds()
         if self._syncer is not None:
             self._syncer.shutdown(wait=False)
+        self._unlock_wal()
 
     def _open_segment(self) -> None:
         """A new current segment; the caller fsyncs the directory before acknowledging from it."""
