@@ -75,6 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
     sink = Sink(args.root, args.wal, flush_rows=args.flush_rows, flush_seconds=args.flush_seconds,
                 join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns,
                 max_values=max_values(args.max_body_bytes))
+    sink.lock_wal()  # another sink on this --wal: one line and exit 2, before anything listens
     app = create_app(sink, max_body_bytes=args.max_body_bytes, access=access)
     sockets = []
     for port in (args.port, args.agent_port, args.metrics_port):

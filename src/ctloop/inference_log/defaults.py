@@ -47,6 +47,10 @@ WAL_DIR = "/var/lib/ctloop-log/wal"  # the sink's write-ahead log (``--wal``, ``
 # 1.24 s of flushes and 12.9 MB of Parquet; with this cap 1,001 (1,000 features and the
 # prediction), 0.20 s and 2.6 MB
 MAX_COLUMNS = 1000
+# ``logger serve`` at start removes the temporary files of writes a crash cut (``write_durably``'s
+# ``.<name>.tmp``, ``<name>.tmp`` before round 45) older than this: a write in progress, by this
+# sink's replica or another one sharing the volume, renames its temporary file within seconds
+TEMP_GRACE_SECONDS = 3600
 # ``logger serve`` on SIGTERM: how long open requests may take before the final flush (the pod's
 # terminationGracePeriodSeconds must exceed preStop sleep + this + the flush)
 DRAIN_TIMEOUT_SECONDS = 30
@@ -74,4 +78,5 @@ SINK_SETTINGS = {
 }
 
 __all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "VALUES_DIVISOR", "ROW_VALUES", "max_values", "MAX_VALUES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
-           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR", "DRAIN_TIMEOUT_SECONDS"]
+           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR", "DRAIN_TIMEOUT_SECONDS",
+           "TEMP_GRACE_SECONDS"]

@@ -1359,8 +1359,9 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
                 "has_response": response is not None, "has_request": request is not None}
     rows = []
     clash = bool(features) and _may_clash_in(request)
+    first = NO_INSTANCE if _no_instance(request, response, features, predictions) else 0
     for i in range(max(len(features), len(predictions), 1)):
-        row: dict[str, Any] = {"instance": i, **identity, **meta}
+        row: dict[str, Any] = {"instance": first if i == 0 else i, **identity, **meta}
         if i < len(features):
             feats = features[i]
             if not RESERVED.isdisjoint(feats) or (clash and _may_clash(feats)):  # a feature called "model", "prediction" or
@@ -1377,6 +1378,34 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     if whole is not None:
         rows[0][WHOLE] = whole
     return rows
+
+
+# ``instance`` of the one row of a call of no instance (:func:`_no_instance`): the call is kept in
+# the log, and the readers (``reader.read_log``, ``scan``) return no row for it
+NO_INSTANCE = -1
+
+
+def _no_instance(request: Event | None, response: Event | None, features: list, predictions: list) -> bool:
+    """Whether a call (or a half of one) is an explicit empty batch: ``{"instances": []}``, v2
+    tensors of shape ``[0, …]``, answered by ``{"predictions": []}``, ``{"outputs": []}`` or an
+    error. A body the join cannot split into instances (no batch key, not JSON) is not: its row
+    stays instance 0."""
+    if features or predictions:
+        return False
+    sides = 0
+    if request is not None:
+        if not isinstance(request.body, dict) or not ("instances" in request.body or "inputs" in request.body):
+            return False
+        sides += 1
+    if response is not None:
+        body = response.body
+        if not isinstance(body, dict):
+            return False
+        if "predictions" in body or "outputs" in body or v1_outputs(body):
+            sides += 1
+        elif error_text(body) is None or request is None:  # an error alone says nothing of the batch
+            return False
+    return sides > 0
 
 
 def error_text(body: Any) -> str | None:
@@ -1485,7 +1514,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["error_text", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["error_text", "NO_INSTANCE", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

@@ -64,6 +64,21 @@ def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.Data
     return frames
 
 
+def calls_with_instances(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the rows of calls of no instance (``instance`` -1,
+    :data:`ctloop.inference_log.events.NO_INSTANCE`: an empty batch the sink keeps in the log, which
+    no reader counts as requested or served); ``frame`` itself when it has none."""
+    import pandas as pd
+
+    if INSTANCE not in frame.columns or frame.empty:
+        return frame
+    instance = frame[INSTANCE]
+    if not pd.api.types.is_numeric_dtype(instance):
+        instance = pd.to_numeric(instance, errors="coerce")
+    none = (instance < 0).to_numpy(bool)
+    return frame[~none].reset_index(drop=True) if none.any() else frame
+
+
 def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
     """The ``date=`` partitions (UTC days) holding rows with ``start < time <= end``."""
     import pandas as pd
@@ -89,7 +104,9 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
-    logs = pd.concat(frames, ignore_index=True)
+    logs = calls_with_instances(pd.concat(frames, ignore_index=True))
+    if logs.empty:
+        return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
     logs["_time"] = utc_times(logs["time"])
     if "model_version" not in logs.columns:
         logs["model_version"] = ""
@@ -345,6 +362,7 @@ def _with_times(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     one has ``column`` true (or lacks the column: an older file), else an empty frame."""
     import pandas as pd
 
+    rows = calls_with_instances(rows)
     if rows.empty or not flag(rows[column] if column in rows.columns else pd.Series(True, index=rows.index)).any():
         return pd.DataFrame()
     rows["_time"] = utc_times(rows["time"])
@@ -819,7 +837,7 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
     return logs if ok is None else logs[ok]
 
 
-__all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
+__all__ = ["read_log", "calls_with_instances", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
            "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
            "LOOKAHEAD_SECONDS", "open_parquet"]

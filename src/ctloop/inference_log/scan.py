@@ -283,9 +283,11 @@ def is_involved(hashes: np.ndarray, involved: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- rows
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """What ``read_log`` adds to logged rows: ``_time`` and a text ``model_version``."""
-    from ctloop.inference_log.reader import utc_times
+    """What ``read_log`` adds to logged rows: ``_time`` and a text ``model_version``; the rows of
+    calls of no instance left out as it leaves them out (:func:`~.reader.calls_with_instances`)."""
+    from ctloop.inference_log.reader import calls_with_instances, utc_times
 
+    frame = calls_with_instances(frame)
     frame[PARSED_TIME] = utc_times(frame[TIME])
     if MODEL_VERSION not in frame.columns:
         frame[MODEL_VERSION] = ""
@@ -352,6 +354,7 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
     from ctloop.inference_log.reader import awaiting, lone_responses
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
+        table = _with_instances(table)  # before the body ids are taken: they go by position
         body = None
         if body_ids and INFERENCE_ID in table.column_names:
             body = table.column(INFERENCE_ID)
@@ -387,6 +390,21 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
             yield from aside
         elif len(frame):
             yield frame.reset_index(drop=True)
+
+
+def _with_instances(table: pa.Table) -> pa.Table:
+    """``table`` without the rows of calls of no instance (``instance`` < 0), as
+    :func:`~.reader.calls_with_instances` leaves them out."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if INSTANCE not in table.column_names or not table.num_rows:
+        return table
+    column = table.column(INSTANCE)
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        return table  # prepare's pandas filter decides
+    none = pc.fill_null(pc.less(column, 0), False)
+    return table.filter(pc.invert(none)) if pc.any(none).as_py() else table
 
 
 class _Lookback:

@@ -93,7 +93,7 @@ from typing import Any
 
 import orjson
 
-from ctloop.errors import InferenceLogError
+from ctloop.errors import ConfigError, InferenceLogError
 from ctloop.inference_log import layout, schema
 from ctloop.inference_log.defaults import (
     FLUSH_ROWS,
@@ -101,6 +101,7 @@ from ctloop.inference_log.defaults import (
     MAX_COLUMNS,
     MAX_VALUES,
     SINK_JOIN_TTL_SECONDS,
+    TEMP_GRACE_SECONDS,
     VALUES_DIVISOR,
 )
 from ctloop.inference_log.events import (
@@ -338,6 +339,50 @@ def write_durably(path: Path, data: bytes) -> None:
         fsync_dir(directory.parent)
 
 
+def _written_temp(name: str) -> bool:
+    """Whether a file name is one :func:`write_durably` (``.<name>.tmp``), ``ctloop.storage``'s
+    atomic writes (``.<name>.<8 hex>.tmp``) or the sink before round 45 (``<name>.tmp`` of a
+    ``.parquet``, ``.jsonl`` or ``.json`` file) gave a file while it was written."""
+    if not name.endswith(".tmp"):
+        return False
+    return name.startswith(".") or name[:-4].endswith((".parquet", ".jsonl", ".json"))
+
+
+def sweep_temp_files(root: str, grace_seconds: float = TEMP_GRACE_SECONDS) -> list[str]:
+    """Remove the temporary files of writes a crash cut short (:func:`_written_temp`) under the
+    log's own directories of a local ``root`` (``model=…``, ``_…``: :func:`layout.is_log_path`),
+    when last modified more than ``grace_seconds`` ago: a write in progress, by this process or
+    another sink replica sharing the volume, renames its file within seconds of its last write.
+    Returns the paths removed; one that cannot be removed is logged and left (never fatal). An
+    object-store root has none: an upload is whole or absent."""
+    from ctloop.storage import is_remote
+
+    if is_remote(root) or not os.path.isdir(root):
+        return []
+    removed: list[str] = []
+    cutoff = time.time() - grace_seconds
+    for directory, subdirs, files in os.walk(root):
+        relative = os.path.relpath(directory, root)
+        if relative == ".":
+            subdirs[:] = [d for d in subdirs if layout.is_log_path(d)]  # another tool's tree: not looked at
+            continue
+        for name in files:
+            if not _written_temp(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                if os.lstat(path).st_mtime >= cutoff:
+                    continue  # being written right now, maybe by another replica
+                os.unlink(path)
+            except FileNotFoundError:
+                continue  # renamed or removed meanwhile
+            except OSError as exc:
+                log.warning("cannot remove %s, the temporary file of a write a crash cut short: %s", path, exc)
+                continue
+            removed.append(path)
+    return removed
+
+
 def _fsync_file_and_dir(fd: int, directory: Path) -> None:
     os.fsync(fd)
     fsync_dir(directory)
@@ -480,6 +525,7 @@ class Sink:
         self._flush_lock: asyncio.Lock | None = None
         self._commit_lock: asyncio.Lock | None = None
         self._closing = False
+        self._wal_lock: int | None = None  # the descriptor holding the WAL directory's lock (lock_wal)
         # pipelined group commit: FSYNC_SLOTS fsyncs in flight, each slot with its own descriptor
         # and its own thread (a bare queue: no executor future per commit); started by start()
         self._syncer: _FsyncThreads | None = None
@@ -521,8 +567,46 @@ class Sink:
         return out
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
+    def lock_wal(self) -> None:
+        """Take the WAL directory for this sink alone, until :meth:`stop` or :meth:`abandon`: an
+        exclusive ``flock`` on ``<wal>/.lock``, which holds the owner's pid. Another sink on the
+        same directory (``uvicorn --workers`` > 1 under ``app_from_env``, a second ``logger
+        serve`` with the same ``--wal``) would replay this one's live segments at its start and
+        delete them after its flush, the events this one acknowledged since in a deleted file:
+        it is refused with a :class:`ConfigError` naming the directory and the holder's pid.
+        Called by :meth:`start`; ``logger serve`` calls it before it listens."""
+        import fcntl
+
+        if self._wal_lock is not None:
+            return
         self.wal_dir.mkdir(parents=True, exist_ok=True)
+        path = self.wal_dir / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            finally:
+                os.close(fd)
+            raise ConfigError(f"--wal {str(self.wal_dir)!r} is in use by another sink (pid {holder}): two sinks on "
+                              "one write-ahead log delete each other's acknowledged events; give each its own --wal "
+                              "(CTLOOP_LOG_WAL: run app_from_env with one uvicorn worker per WAL)") from None
+        except OSError as exc:  # a filesystem without locks: said, not fatal (one sink per WAL is the deployment's)
+            log.warning("cannot lock the write-ahead log directory %s (%s): make sure no other sink uses it",
+                        self.wal_dir, exc)
+        else:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._wal_lock = fd
+
+    def _unlock_wal(self) -> None:
+        if self._wal_lock is not None:
+            os.close(self._wal_lock)  # releases the flock
+            self._wal_lock = None
+
+    async def start(self) -> None:
+        self.lock_wal()
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._flush_lock = asyncio.Lock()
@@ -534,6 +618,10 @@ class Sink:
             self._types = await asyncio.to_thread(schema.read_types, self.root)
         except (OSError, ValueError) as exc:  # typed again from the registry at the first flush
             log.error("cannot read the column-type registries under %s: %s", self.root, exc)
+        swept = await asyncio.to_thread(sweep_temp_files, self.root)
+        if swept:
+            log.warning("removed %d temporary file(s) of writes cut short by an unclean stop (older than %d s) under %s",
+                        len(swept), TEMP_GRACE_SECONDS, self.root)
         old = sorted(self.wal_dir.glob("segment-*.wal"))
         self._open_segment()
         fsync_dir(self.wal_dir)
@@ -612,6 +700,7 @@ class Sink:
             await self._drain()
             self._close_sync_fds()
             self._syncer.shutdown(wait=False)
+            self._unlock_wal()
             log.error("stopping a failed sink (%s): WAL segments kept for the replay", self.failure)
             return
         async with self._flush_lock:  # never cancel the flusher in the middle of a flush
@@ -626,6 +715,7 @@ class Sink:
         finally:
             self._close_sync_fds()
             self._syncer.shutdown(wait=False)
+            self._unlock_wal()
 
     async def abandon(self) -> None:
         """Stop without writing anything more: nothing is flushed, waiting events are answered
@@ -642,6 +732,7 @@ class Sink:
         self._close_sync_fds()
         if self._syncer is not None:
             self._syncer.shutdown(wait=False)
+        self._unlock_wal()
 
     def _open_segment(self) -> None:
         """A new current segment; the caller fsyncs the directory before acknowledging from it."""
@@ -1216,5 +1307,5 @@ class Sink:
         return "\n".join(lines) + "\n"
 
 
-__all__ = ["Sink", "SinkUnavailable", "Stats", "row_line", "table_from_lines", "write_durably", "fsync_dir",
+__all__ = ["Sink", "SinkUnavailable", "Stats", "row_line", "table_from_lines", "write_durably", "fsync_dir", "sweep_temp_files",
            "QUARANTINE_DIR"]
