@@ -1472,6 +1472,10 @@ def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names
             if f.name in (arg_types or {}):
                 kwargs["type"] = arg_types[f.name]
         parser.add_argument(opt_name, **kwargs)
+        parser.set_defaults(**{f"{_FLAG_OF}{section.NAME}__{f.name}": opt_name})
+
+
+_FLAG_OF = "_flag_of__"  # namespace key: the flag :func:`add_arguments` made for a field (renamed or not)
 
 
 def _json_arg(name: str) -> Callable[[str], Any]:
@@ -1522,10 +1526,18 @@ def from_arguments(section: type[Section], args: argparse.Namespace, base: dict[
     """The section from the flags :func:`add_arguments` added (given ones override ``base``)."""
     values = dict(base or {})
     prefix = f"{section.NAME}__"
+    given: dict[str, str] = {}  # field path -> the flag the user typed for it
     for key, value in vars(args).items():
         if key.startswith(prefix):
             values[key[len(prefix):]] = value
-    return section.from_dict(values, section.NAME)
+            given[f"{section.NAME}.{key[len(prefix):]}"] = getattr(args, _FLAG_OF + key, flag(key[len(prefix):]))
+    errors: list[str] = []
+    instance = section.parse(values, section.NAME, errors)
+    if errors:  # a problem of a value given by flag is said with the flag: `--resources: platform.resources.x: ...`
+        errors = [next((f"{name}: {line}" for path, name in given.items()
+                        if line.startswith((f"{path}:", f"{path}.", f"{path}["))), line) for line in errors]
+        raise problem_list(errors, header=f"{len(errors)} problems:")
+    return instance
 
 
 # --------------------------------------------------------------------------- documentation
