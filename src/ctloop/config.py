@@ -286,25 +286,12 @@ def storage_location(value: Any) -> str | None:
 
 
 def http_url(value: Any) -> str | None:
-    """Why ``value`` is no http(s) URL with a host (without a scheme, https:// is meant, as
-    ``kfp.Client`` takes it), or None; empty is fine."""
-    from urllib.parse import urlsplit
+    """Why ``value`` is no KFP API URL (without a scheme, https:// is meant, as ``kfp.Client`` takes
+    it), or None; empty is fine. The rule of ``kfp.host``, ``--host`` and ``KF_PIPELINES_ENDPOINT``:
+    :func:`ctloop.urls.kfp_host_problem`."""
+    from ctloop.urls import kfp_host_problem
 
-    if value == "":
-        return None
-    if any(ch.isspace() for ch in value):
-        return "must be an http(s) URL without spaces"
-    scheme, _, rest = value.partition("://") if "://" in value else ("https", "", value)
-    if scheme.lower() not in ("http", "https"):
-        return f"must be an http:// or https:// URL, not {scheme}://"
-    if scheme not in ("http", "https"):  # kfp 2.17 client.py: no "http" prefix, so https:// + HTTPS://h
-        return "must start with http:// or https:// in lower case (or give the host alone: https:// is put in front)"
-    try:
-        parts = urlsplit(f"{scheme}://{rest}")
-        parts.port  # noqa: B018 - raises on a port that is no number
-    except ValueError as exc:
-        return f"not a URL: {exc}"
-    return None if parts.hostname else "names no host; e.g. https://kfp.example.com/pipeline"
+    return kfp_host_problem(value)
 
 
 def _url_problem(said: str) -> str:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.artifacts import sha256_file
 from ctloop.errors import ConfigError, RegistryError, one_line
+from ctloop.urls import _CUT_USERINFO, _cut_userinfo, _ipv6_host  # noqa: F401 - read here and by callers
 
 if TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -418,56 +419,7 @@ def preflight(uri: str, *, say=None) -> None:
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
-# A userinfo urlsplit cut (CPython 3.11 ``urllib/parse.py`` ends the netloc at the first '/', '?'
-# or '#', also inside a password) or could not parse: a user without ':/?#@', then ':' and a
-# password up to the first '@' after it; or a user alone, a token (``http://TOKEN@host``), whose
-# '@' comes before any '/', '?' or '#'.
-_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*)(?::(?P<password>[^@]*))?"
-                           r"@(?P<rest>.*)", re.S)
-
-
-def _cut_userinfo(uri: str) -> re.Match[str] | None:
-    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), or when it
-    is a token: a user name alone or with an empty password (``password`` None or ``''``) in an
-    http(s) URI, which ``requests`` sends as basic auth, a secret like a password (a user name of
-    another scheme, ``postgresql://mlflow@db``, ``hdfs://nn@cluster``, is no secret), else None:
-    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a host
-    with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query), nor where
-    urlsplit sees a password after the last '@' (``http://user@corp.com:pw@host``: requests' reading)."""
-    from urllib.parse import urlsplit
-
-    scheme = uri.split("://", 1)[0].lower()
-    if scheme in ("file", "sqlite"):
-        return None
-    match = _CUT_USERINFO.match(uri)
-    if match is None:
-        return None
-    if not match["password"]:  # a user alone, or with an empty password: a token over http(s) only
-        try:
-            seen = urlsplit(uri).password
-        except ValueError:
-            seen = None
-        if not match["user"] or scheme not in ("http", "https") or seen:
-            return None
-    port = re.match(r"\d+(?=[/?#])", match["password"] or "")
-    if port and ("." in match["user"] or match["user"].lower() == "localhost"):
-        return None
-    if _ipv6_host(uri.split("://", 1)[1]):  # '[' is no userinfo character (RFC 3986 3.2.1): the '@' is later
-        return None
-    return match
-
-
-def _ipv6_host(rest: str) -> bool:
-    """Whether ``rest`` (a URI after its ``scheme://``) starts with an IPv6 literal host, ``[::1]``
-    (a zone as ``%25eth0``): only then is its '[' no userinfo (``http://[user:pw@host`` is one that
-    requests sends as basic auth, and must stay masked)."""
-    import ipaddress
-
-    literal = re.match(r"\[([0-9A-Fa-f:.]+)(?:%25[^\]]*)?\]", rest)
-    try:
-        return literal is not None and bool(ipaddress.IPv6Address(literal[1]))
-    except ValueError:
-        return False
+# _CUT_USERINFO, _cut_userinfo and _ipv6_host live in ctloop.urls (the URL rule of argtypes and config uses them)
 
 
 def display_uri(uri: str) -> str:

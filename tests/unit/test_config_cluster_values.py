@@ -158,7 +158,7 @@ def test_storage_locations_a_backend_reads_pass(uri):
 
 
 @pytest.mark.parametrize("host,message", [
-    ("ftp://kfp.example.com", "kfp.host: must be an http:// or https:// URL, not ftp://"),  # was https://ftp://…
+    ("ftp://kfp.example.com", "kfp.host: must start with http:// or https://, not ftp://"),  # was https://ftp://…
     ("https://", "kfp.host: names no host"),
     ("https://kfp.example.com:port/pipeline", "kfp.host: not a URL"),
     ("https://kfp example.com", "kfp.host: must be an http(s) URL without spaces"),
