@@ -1399,6 +1399,23 @@ def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresho
     return out
 
 
+def check_gate_columns(data: DataConfig, gate: GateConfig, *, path: str = "") -> list[str]:
+    """``gate.slice_column`` against ``data``: the target is no slice column (each slice holds one
+    label: the gate skips a one-class slice for roc_auc, a slice of one amount has too few rows, so
+    the worst-slice check never ran and the gate said nothing of it), nor is the time column (every
+    row its own slice)."""
+    prefix = f"{path}." if path else ""
+    sliced = gate.slice_column
+    if sliced and sliced == data.target:
+        return [f"{prefix}gate.slice_column: {sliced!r} is also data.target: each slice would hold one label, so no "
+                "slice could be compared and the worst-slice check would never run — slice by a feature such as a "
+                "region or a product"]
+    if sliced and sliced == data.time_column:
+        return [f"{prefix}gate.slice_column: {sliced!r} is also data.time_column: every row would be its own slice "
+                "— slice by a feature such as a region or a product"]
+    return []
+
+
 def check_monitoring_metric(training: TrainingConfig, monitoring: MonitoringConfig, *, path: str = "") -> list[str]:
     """``monitoring.metric`` against the task, and a ``realized_floor`` the metric monitored (the
     task's default when none is named) can never meet: it would fire on every window."""
@@ -1571,5 +1588,5 @@ def _contract_docs() -> list[str]:
 __all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig", "TrainingConfig", "GateConfig",
            "DriftConfig", "CanaryRules", "QualityRules", "RolloutConfig", "MonitoringRules", "MonitoringConfig",
            "ScoringConfig", "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
-           "add_arguments", "from_arguments", "render_docs", "flag", "without_nulls",
+           "add_arguments", "from_arguments", "check_gate_columns", "render_docs", "flag", "without_nulls",
            "OFF", "nulls_as_off"]
