@@ -115,11 +115,31 @@ def configure(tracking_uri: str = "") -> str:
     for key, value in HTTP_ENV.items():
         os.environ.setdefault(key, value)
     _check_database_uri(uri)
+    check_unity_catalog_uri(uri)
     check_databricks_uri(uri)
     preflight(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
+
+
+UNITY_CATALOG_SCHEMES = ("databricks-uc", "uc")  # model registry URIs (databricks-uc[://profile], uc:http://...)
+
+
+def check_unity_catalog_uri(uri: str) -> None:
+    """Refuse a Unity Catalog URI as the tracking URI, in one line naming it. mlflow 3.17 takes it as a
+    registry URI only: as a tracking URI it raises "Setting the tracking URI to a Unity Catalog backend
+    is not supported" (``tracking/_tracking_service/utils.py`` ``_get_databricks_uc_rest_store``), which
+    came out of every ctloop command as a traceback. ctloop's registry is its tracking server's (one URI,
+    one lock), and a Unity Catalog name has three levels (``utils/_unity_catalog_utils.py``
+    ``split_uc_model_name``), which ctloop's promotion lock ``<name>.ctloop-promotion-lock`` is not."""
+    scheme = uri.split(":", 1)[0].lower()
+    if scheme in UNITY_CATALOG_SCHEMES and (":" in uri or scheme == "databricks-uc"):  # a directory named uc is a path
+        shown = display_uri(uri)
+        raise ConfigError(f"tracking URI {shown!r}: a Unity Catalog URI names a model registry, not a tracking server "
+                          "(MLflow refuses it as a tracking URI), and ctloop keeps its models in the tracking "
+                          "server's registry — fix: give the tracking server: databricks, databricks://<profile> or "
+                          "http(s)://<mlflow server>")
 
 
 def is_file_store(uri: str) -> bool:
