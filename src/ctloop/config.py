@@ -72,9 +72,15 @@ def non_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be >= 0"
 
 
+def _bound(number: float) -> str:
+    """A bound as a message shows it: a whole one exactly (``4294967295``, ``1000000``; ``:g`` showed
+    them as ``4.29497e+09``, another number, and ``1e+06``), else as ``:g`` (``0.5``)."""
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e16 else f"{number:g}"
+
+
 def at_least(low: float) -> Check:
     def check(value: Any) -> str | None:
-        return None if value >= low else f"must be >= {low:g}"
+        return None if value >= low else f"must be >= {_bound(low)}"
 
     return check
 
@@ -85,7 +91,7 @@ def between(low: float, high: float, *, low_open: bool = False, high_open: bool 
         ok_high = value < high if high_open else value <= high
         if ok_low and ok_high:
             return None
-        return f"must be in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"must be in {'(' if low_open else '['}{_bound(low)}, {_bound(high)}{')' if high_open else ']'}"
 
     return check
 
