@@ -115,7 +115,9 @@ def configure(tracking_uri: str = "") -> str:
     for key, value in HTTP_ENV.items():
         os.environ.setdefault(key, value)
     _check_database_uri(uri)
-    check_unity_catalog_uri(uri)
+    said_as = "tracking URI" if tracking_uri else "MLFLOW_TRACKING_URI"
+    check_url_form(uri, said_as)
+    check_unity_catalog_uri(uri, said_as)
     check_databricks_uri(uri)
     preflight(uri)
     mlflow.set_tracking_uri(uri)
@@ -123,10 +125,27 @@ def configure(tracking_uri: str = "") -> str:
     return uri
 
 
+def check_url_form(uri: str, parameter: str) -> None:
+    """Refuse an http(s) tracking URI that is no URL by the rule of ``--tracking-uri``
+    (:func:`ctloop.urls.url_problem`), in one line naming ``parameter``, its password never shown:
+    ``MLFLOW_TRACKING_URI``, which no argparse type checks, took ``http://admin:1234/pa@h`` (urlsplit
+    reads host ``admin``, port 1234) and was retried for seconds, then "not answering" in three lines;
+    a blank one was said as ``--tracking-uri ' '``."""
+    from ctloop.urls import url_problem
+
+    if not uri.strip():
+        raise ConfigError(f"{parameter} is blank: give the MLflow tracking URI, e.g. http://mlflow.mlflow.svc:5000, "
+                          "or unset it")
+    if uri.split("://", 1)[0].lower() in ("http", "https") and "://" in uri:
+        problem = url_problem(uri, ("http", "https"))
+        if problem:
+            raise ConfigError(f"{parameter} {display_uri(uri)!r} {problem}")
+
+
 UNITY_CATALOG_SCHEMES = ("databricks-uc", "uc")  # model registry URIs (databricks-uc[://profile], uc:http://...)
 
 
-def check_unity_catalog_uri(uri: str) -> None:
+def check_unity_catalog_uri(uri: str, parameter: str = "tracking URI") -> None:
     """Refuse a Unity Catalog URI as the tracking URI, in one line naming it. mlflow 3.17 takes it as a
     registry URI only: as a tracking URI it raises "Setting the tracking URI to a Unity Catalog backend
     is not supported" (``tracking/_tracking_service/utils.py`` ``_get_databricks_uc_rest_store``), which
@@ -136,7 +155,7 @@ def check_unity_catalog_uri(uri: str) -> None:
     scheme = uri.split(":", 1)[0].lower()
     if scheme in UNITY_CATALOG_SCHEMES and (":" in uri or scheme == "databricks-uc"):  # a directory named uc is a path
         shown = display_uri(uri)
-        raise ConfigError(f"tracking URI {shown!r}: a Unity Catalog URI names a model registry, not a tracking server "
+        raise ConfigError(f"{parameter} {shown!r}: a Unity Catalog URI names a model registry, not a tracking server "
                           "(MLflow refuses it as a tracking URI), and ctloop keeps its models in the tracking "
                           "server's registry — fix: give the tracking server: databricks, databricks://<profile> or "
                           "http(s)://<mlflow server>")
@@ -155,8 +174,13 @@ def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri")
     from urllib.parse import unquote, urlparse
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
-    fix = f"check {parameter} (or MLFLOW_TRACKING_URI): this reads an existing registry"
+    if not tracking_uri and os.environ.get("MLFLOW_TRACKING_URI", ""):  # the variable's value: said by its name
+        parameter = "MLFLOW_TRACKING_URI"
+    fix = (f"check {parameter}" + ("" if parameter == "MLFLOW_TRACKING_URI" else " (or MLFLOW_TRACKING_URI)")
+           + ": this reads an existing registry")
     _check_database_uri(uri)  # a driver not installed: one line, before SQLAlchemy's traceback
+    check_url_form(uri, parameter)  # the variable's is checked as the flag's value is (argtypes.tracking_uri)
+    check_unity_catalog_uri(uri, parameter)  # before its credentials: with them it is refused all the same
     check_databricks_uri(uri, parameter)  # no credentials for it: one line, before MLflow's traceback
     if uri.split("://", 1)[0].split("+", 1)[0] == "sqlite":
         from sqlalchemy.engine import make_url
