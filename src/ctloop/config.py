@@ -72,9 +72,15 @@ def non_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be >= 0"
 
 
+def _bound(number: float) -> str:
+    """A bound as a message shows it: a whole one exactly (``4294967295``, ``1000000``; ``:g`` showed
+    them as ``4.29497e+09``, another number, and ``1e+06``), else as ``:g`` (``0.5``)."""
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e16 else f"{number:g}"
+
+
 def at_least(low: float) -> Check:
     def check(value: Any) -> str | None:
-        return None if value >= low else f"must be >= {low:g}"
+        return None if value >= low else f"must be >= {_bound(low)}"
 
     return check
 
@@ -85,7 +91,7 @@ def between(low: float, high: float, *, low_open: bool = False, high_open: bool 
         ok_high = value < high if high_open else value <= high
         if ok_low and ok_high:
             return None
-        return f"must be in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"must be in {'(' if low_open else '['}{_bound(low)}, {_bound(high)}{')' if high_open else ']'}"
 
     return check
 
@@ -286,25 +292,12 @@ def storage_location(value: Any) -> str | None:
 
 
 def http_url(value: Any) -> str | None:
-    """Why ``value`` is no http(s) URL with a host (without a scheme, https:// is meant, as
-    ``kfp.Client`` takes it), or None; empty is fine."""
-    from urllib.parse import urlsplit
+    """Why ``value`` is no KFP API URL (without a scheme, https:// is meant, as ``kfp.Client`` takes
+    it), or None; empty is fine. The rule of ``kfp.host``, ``--host`` and ``KF_PIPELINES_ENDPOINT``:
+    :func:`ctloop.urls.kfp_host_problem`."""
+    from ctloop.urls import kfp_host_problem
 
-    if value == "":
-        return None
-    if any(ch.isspace() for ch in value):
-        return "must be an http(s) URL without spaces"
-    scheme, _, rest = value.partition("://") if "://" in value else ("https", "", value)
-    if scheme.lower() not in ("http", "https"):
-        return f"must be an http:// or https:// URL, not {scheme}://"
-    if scheme not in ("http", "https"):  # kfp 2.17 client.py: no "http" prefix, so https:// + HTTPS://h
-        return "must start with http:// or https:// in lower case (or give the host alone: https:// is put in front)"
-    try:
-        parts = urlsplit(f"{scheme}://{rest}")
-        parts.port  # noqa: B018 - raises on a port that is no number
-    except ValueError as exc:
-        return f"not a URL: {exc}"
-    return None if parts.hostname else "names no host; e.g. https://kfp.example.com/pipeline"
+    return kfp_host_problem(value)
 
 
 def _url_problem(said: str) -> str:
@@ -1412,6 +1405,23 @@ def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresho
     return out
 
 
+def check_gate_columns(data: DataConfig, gate: GateConfig, *, path: str = "") -> list[str]:
+    """``gate.slice_column`` against ``data``: the target is no slice column (each slice holds one
+    label: the gate skips a one-class slice for roc_auc, a slice of one amount has too few rows, so
+    the worst-slice check never ran and the gate said nothing of it), nor is the time column (every
+    row its own slice)."""
+    prefix = f"{path}." if path else ""
+    sliced = gate.slice_column
+    if sliced and sliced == data.target:
+        return [f"{prefix}gate.slice_column: {sliced!r} is also data.target: each slice would hold one label, so no "
+                "slice could be compared and the worst-slice check would never run — slice by a feature such as a "
+                "region or a product"]
+    if sliced and sliced == data.time_column:
+        return [f"{prefix}gate.slice_column: {sliced!r} is also data.time_column: every row would be its own slice "
+                "— slice by a feature such as a region or a product"]
+    return []
+
+
 def check_monitoring_metric(training: TrainingConfig, monitoring: MonitoringConfig, *, path: str = "") -> list[str]:
     """``monitoring.metric`` against the task, and a ``realized_floor`` the metric monitored (the
     task's default when none is named) can never meet: it would fire on every window."""
@@ -1472,6 +1482,10 @@ def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names
             if f.name in (arg_types or {}):
                 kwargs["type"] = arg_types[f.name]
         parser.add_argument(opt_name, **kwargs)
+        parser.set_defaults(**{f"{_FLAG_OF}{section.NAME}__{f.name}": opt_name})
+
+
+_FLAG_OF = "_flag_of__"  # namespace key: the flag :func:`add_arguments` made for a field (renamed or not)
 
 
 def _json_arg(name: str) -> Callable[[str], Any]:
@@ -1522,10 +1536,18 @@ def from_arguments(section: type[Section], args: argparse.Namespace, base: dict[
     """The section from the flags :func:`add_arguments` added (given ones override ``base``)."""
     values = dict(base or {})
     prefix = f"{section.NAME}__"
+    given: dict[str, str] = {}  # field path -> the flag the user typed for it
     for key, value in vars(args).items():
         if key.startswith(prefix):
             values[key[len(prefix):]] = value
-    return section.from_dict(values, section.NAME)
+            given[f"{section.NAME}.{key[len(prefix):]}"] = getattr(args, _FLAG_OF + key, flag(key[len(prefix):]))
+    errors: list[str] = []
+    instance = section.parse(values, section.NAME, errors)
+    if errors:  # a problem of a value given by flag is said with the flag: `--resources: platform.resources.x: ...`
+        errors = [next((f"{name}: {line}" for path, name in given.items()
+                        if line.startswith((f"{path}:", f"{path}.", f"{path}["))), line) for line in errors]
+        raise problem_list(errors, header=f"{len(errors)} problems:")
+    return instance
 
 
 # --------------------------------------------------------------------------- documentation
@@ -1572,5 +1594,5 @@ def _contract_docs() -> list[str]:
 __all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig", "TrainingConfig", "GateConfig",
            "DriftConfig", "CanaryRules", "QualityRules", "RolloutConfig", "MonitoringRules", "MonitoringConfig",
            "ScoringConfig", "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
-           "add_arguments", "from_arguments", "render_docs", "flag", "without_nulls",
+           "add_arguments", "from_arguments", "check_gate_columns", "render_docs", "flag", "without_nulls",
            "OFF", "nulls_as_off"]

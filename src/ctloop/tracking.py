@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.artifacts import sha256_file
 from ctloop.errors import ConfigError, RegistryError, one_line
+from ctloop.urls import _CUT_USERINFO, _cut_userinfo, _ipv6_host  # noqa: F401 - read here and by callers
 
 if TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -114,11 +115,50 @@ def configure(tracking_uri: str = "") -> str:
     for key, value in HTTP_ENV.items():
         os.environ.setdefault(key, value)
     _check_database_uri(uri)
+    said_as = "tracking URI" if tracking_uri else "MLFLOW_TRACKING_URI"
+    check_url_form(uri, said_as)
+    check_unity_catalog_uri(uri, said_as)
     check_databricks_uri(uri)
     preflight(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
+
+
+def check_url_form(uri: str, parameter: str) -> None:
+    """Refuse an http(s) tracking URI that is no URL by the rule of ``--tracking-uri``
+    (:func:`ctloop.urls.url_problem`), in one line naming ``parameter``, its password never shown:
+    ``MLFLOW_TRACKING_URI``, which no argparse type checks, took ``http://admin:1234/pa@h`` (urlsplit
+    reads host ``admin``, port 1234) and was retried for seconds, then "not answering" in three lines;
+    a blank one was said as ``--tracking-uri ' '``."""
+    from ctloop.urls import url_problem
+
+    if not uri.strip():
+        raise ConfigError(f"{parameter} is blank: give the MLflow tracking URI, e.g. http://mlflow.mlflow.svc:5000, "
+                          "or unset it")
+    if uri.split("://", 1)[0].lower() in ("http", "https") and "://" in uri:
+        problem = url_problem(uri, ("http", "https"))
+        if problem:
+            raise ConfigError(f"{parameter} {display_uri(uri)!r} {problem}")
+
+
+UNITY_CATALOG_SCHEMES = ("databricks-uc", "uc")  # model registry URIs (databricks-uc[://profile], uc:http://...)
+
+
+def check_unity_catalog_uri(uri: str, parameter: str = "tracking URI") -> None:
+    """Refuse a Unity Catalog URI as the tracking URI, in one line naming it. mlflow 3.17 takes it as a
+    registry URI only: as a tracking URI it raises "Setting the tracking URI to a Unity Catalog backend
+    is not supported" (``tracking/_tracking_service/utils.py`` ``_get_databricks_uc_rest_store``), which
+    came out of every ctloop command as a traceback. ctloop's registry is its tracking server's (one URI,
+    one lock), and a Unity Catalog name has three levels (``utils/_unity_catalog_utils.py``
+    ``split_uc_model_name``), which ctloop's promotion lock ``<name>.ctloop-promotion-lock`` is not."""
+    scheme = uri.split(":", 1)[0].lower()
+    if scheme in UNITY_CATALOG_SCHEMES and (":" in uri or scheme == "databricks-uc"):  # a directory named uc is a path
+        shown = display_uri(uri)
+        raise ConfigError(f"{parameter} {shown!r}: a Unity Catalog URI names a model registry, not a tracking server "
+                          "(MLflow refuses it as a tracking URI), and ctloop keeps its models in the tracking "
+                          "server's registry — fix: give the tracking server: databricks, databricks://<profile> or "
+                          "http(s)://<mlflow server>")
 
 
 def is_file_store(uri: str) -> bool:
@@ -134,8 +174,13 @@ def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri")
     from urllib.parse import unquote, urlparse
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
-    fix = f"check {parameter} (or MLFLOW_TRACKING_URI): this reads an existing registry"
+    if not tracking_uri and os.environ.get("MLFLOW_TRACKING_URI", ""):  # the variable's value: said by its name
+        parameter = "MLFLOW_TRACKING_URI"
+    fix = (f"check {parameter}" + ("" if parameter == "MLFLOW_TRACKING_URI" else " (or MLFLOW_TRACKING_URI)")
+           + ": this reads an existing registry")
     _check_database_uri(uri)  # a driver not installed: one line, before SQLAlchemy's traceback
+    check_url_form(uri, parameter)  # the variable's is checked as the flag's value is (argtypes.tracking_uri)
+    check_unity_catalog_uri(uri, parameter)  # before its credentials: with them it is refused all the same
     check_databricks_uri(uri, parameter)  # no credentials for it: one line, before MLflow's traceback
     if uri.split("://", 1)[0].split("+", 1)[0] == "sqlite":
         from sqlalchemy.engine import make_url
@@ -418,56 +463,7 @@ def preflight(uri: str, *, say=None) -> None:
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
-# A userinfo urlsplit cut (CPython 3.11 ``urllib/parse.py`` ends the netloc at the first '/', '?'
-# or '#', also inside a password) or could not parse: a user without ':/?#@', then ':' and a
-# password up to the first '@' after it; or a user alone, a token (``http://TOKEN@host``), whose
-# '@' comes before any '/', '?' or '#'.
-_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*)(?::(?P<password>[^@]*))?"
-                           r"@(?P<rest>.*)", re.S)
-
-
-def _cut_userinfo(uri: str) -> re.Match[str] | None:
-    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), or when it
-    is a token: a user name alone or with an empty password (``password`` None or ``''``) in an
-    http(s) URI, which ``requests`` sends as basic auth, a secret like a password (a user name of
-    another scheme, ``postgresql://mlflow@db``, ``hdfs://nn@cluster``, is no secret), else None:
-    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a host
-    with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query), nor where
-    urlsplit sees a password after the last '@' (``http://user@corp.com:pw@host``: requests' reading)."""
-    from urllib.parse import urlsplit
-
-    scheme = uri.split("://", 1)[0].lower()
-    if scheme in ("file", "sqlite"):
-        return None
-    match = _CUT_USERINFO.match(uri)
-    if match is None:
-        return None
-    if not match["password"]:  # a user alone, or with an empty password: a token over http(s) only
-        try:
-            seen = urlsplit(uri).password
-        except ValueError:
-            seen = None
-        if not match["user"] or scheme not in ("http", "https") or seen:
-            return None
-    port = re.match(r"\d+(?=[/?#])", match["password"] or "")
-    if port and ("." in match["user"] or match["user"].lower() == "localhost"):
-        return None
-    if _ipv6_host(uri.split("://", 1)[1]):  # '[' is no userinfo character (RFC 3986 3.2.1): the '@' is later
-        return None
-    return match
-
-
-def _ipv6_host(rest: str) -> bool:
-    """Whether ``rest`` (a URI after its ``scheme://``) starts with an IPv6 literal host, ``[::1]``
-    (a zone as ``%25eth0``): only then is its '[' no userinfo (``http://[user:pw@host`` is one that
-    requests sends as basic auth, and must stay masked)."""
-    import ipaddress
-
-    literal = re.match(r"\[([0-9A-Fa-f:.]+)(?:%25[^\]]*)?\]", rest)
-    try:
-        return literal is not None and bool(ipaddress.IPv6Address(literal[1]))
-    except ValueError:
-        return False
+# _CUT_USERINFO, _cut_userinfo and _ipv6_host live in ctloop.urls (the URL rule of argtypes and config uses them)
 
 
 def display_uri(uri: str) -> str:

@@ -23,7 +23,7 @@ BIG = 2**63
 def test_a_number_past_64_bits_is_one_line_exit_2(tmp_path, capsys, flags):
     assert main(["compile", "--output-dir", str(tmp_path), *flags]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("error: platform.") and str(BIG)[:6] in err, err
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {flags[0]}: platform.") and str(BIG)[:6] in err, err
     assert not list(tmp_path.glob("*.yaml"))
 
 

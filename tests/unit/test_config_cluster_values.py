@@ -107,7 +107,7 @@ def test_node_selectors_kubernetes_accepts_pass():
 
 
 @pytest.mark.parametrize("section,data,message", [
-    (C.GateConfig, {"bootstrap_rounds": 10**23}, "gate.bootstrap_rounds: must be in [1, 1e+06]"),
+    (C.GateConfig, {"bootstrap_rounds": 10**23}, "gate.bootstrap_rounds: must be in [1, 1000000]"),
     (C.TrainingConfig, {"search_iterations": 10**9}, "training.search_iterations: must be in [0, 10000]"),
 ])
 def test_repetitions_that_never_finish_are_refused(section, data, message):
@@ -158,7 +158,7 @@ def test_storage_locations_a_backend_reads_pass(uri):
 
 
 @pytest.mark.parametrize("host,message", [
-    ("ftp://kfp.example.com", "kfp.host: must be an http:// or https:// URL, not ftp://"),  # was https://ftp://…
+    ("ftp://kfp.example.com", "kfp.host: must start with http:// or https://, not ftp://"),  # was https://ftp://…
     ("https://", "kfp.host: names no host"),
     ("https://kfp.example.com:port/pipeline", "kfp.host: not a URL"),
     ("https://kfp example.com", "kfp.host: must be an http(s) URL without spaces"),

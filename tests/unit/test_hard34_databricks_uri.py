@@ -28,7 +28,8 @@ COMMANDS = [
 CASES = {
     "databricks://scope:prefix": ["secrets prefix-host and prefix-token", "secret scope 'scope'", "dbutils",
                                   "DATABRICKS_HOST and DATABRICKS_TOKEN"],
-    "databricks-uc://scope:prefix": ["secret scope 'scope'", "dbutils"],
+    # r46: a Unity Catalog URI is no tracking URI (mlflow 3.17 refuses it as one): refused before its credentials
+    "databricks-uc://scope:prefix": ["a Unity Catalog URI names a model registry", "databricks://<profile>"],
     "databricks://prof": ["no Databricks config file", "databricks configure --profile prof"],
     "databricks": ["DATABRICKS_HOST is unset", "no Databricks config file", "DATABRICKS_TOKEN"],
 }

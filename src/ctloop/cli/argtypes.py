@@ -188,42 +188,10 @@ def optional_location(text: str) -> str:
 
 
 def _url_problem(text: str, schemes: tuple[str, ...] | None) -> str | None:
-    """What is wrong with the URL ``text``, or None. ``schemes``: those it may have (None: any
-    RFC 3986 scheme — MLflow takes plugin stores such as ``azureml://`` by entry point). Only
-    http(s) URLs must have a host and a numeric port (``databricks://scope:prefix`` names a secret
-    scope there); a ``file://`` path may hold blanks."""
-    from urllib.parse import urlsplit
+    """:func:`ctloop.urls.url_problem`: what is wrong with the URL ``text``, or None."""
+    from ctloop.urls import url_problem
 
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if not text.strip() or _controls(text) or (scheme not in ("file", "sqlite") and any(c.isspace() for c in text)):
-        return "must be a URL without blanks or control characters"
-    # urlsplit cuts the netloc at a '/', '?' or '#' inside a password and reads what follows the
-    # ':' as the port: its error text would quote the password, so for a URL with an '@' it is not shown
-    hidden = "the port is not a number; a '/', '?' or '#' in a password is written %2F, %3F, %23"
-    try:
-        parts = urlsplit(text)
-    except ValueError as exc:
-        return f"is not a URL ({hidden if '@' in text else exc})"
-    if schemes is not None and parts.scheme not in schemes:
-        return f"must start with {' or '.join(s + '://' for s in schemes)}"
-    if schemes is None and not re.fullmatch(r"[a-z][a-z0-9+.-]*", parts.scheme or ""):
-        return "must start with a scheme such as http://, file:// or sqlite://"
-    if parts.scheme in ("http", "https"):
-        from ctloop.tracking import _cut_userinfo
-
-        if "@" not in parts.netloc and _cut_userinfo(text) is not None:  # http://user:20/24@host: host "user"
-            return f"is not a URL ({hidden})"
-        try:
-            parts.port  # noqa: B018 - raises ValueError for a port that is not one
-        except ValueError as exc:
-            return f"is not a URL ({hidden if '@' in text else exc})"
-        if not parts.hostname:
-            return "has no host"
-        try:
-            parts.hostname.encode("idna")
-        except UnicodeError:
-            return "has a host name DNS cannot hold (a label longer than 63 characters?)"
-    return None
+    return url_problem(text, schemes)
 
 
 def http_url(text: str) -> str:
@@ -237,17 +205,14 @@ def http_url(text: str) -> str:
 
 
 def kfp_host(text: str) -> str:
-    """An argparse ``type``: the KFP API's URL, or ``""`` (not given). Without a scheme it is
+    """An argparse ``type``: the KFP API's URL, or ``""`` (not given), by the rule of ``kfp.host``
+    and ``KF_PIPELINES_ENDPOINT`` (:func:`ctloop.urls.kfp_host_problem`): without a scheme it is
     ``https://`` + the text, as ``kfp.Client`` (kfp 2.17 ``client.py``) and
     :func:`ctloop.ops.platform.normalise_host` read it (``kfp.example.com/pipeline``,
     ``localhost:8080``); the text is kept as given."""
-    if not text:
-        return text
-    # kfp and normalise_host put https:// in front of a host that does not start with "http" (case and all)
-    url = text if text.startswith("http") else "https://" + text
-    problem = _url_problem(url, ("http", "https"))
-    if not problem and "://" in text and not text.startswith(("http://", "https://")):  # HTTPS://, ftp://
-        problem = "must start with http:// or https:// (or give the host alone: https:// is put in front)"
+    from ctloop.urls import kfp_host_problem
+
+    problem = kfp_host_problem(text)
     if problem:
         raise argparse.ArgumentTypeError(f"{problem}, got {_shown_url(text)}")
     return text

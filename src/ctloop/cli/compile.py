@@ -7,7 +7,7 @@ import argparse
 
 def _compile(args: argparse.Namespace) -> int:
     from ctloop.cli.local import local_path
-    from ctloop.compiler import compile_all, parse_pvc_mount
+    from ctloop.compiler import compile_all
     from ctloop.config import PlatformConfig, from_arguments
     from ctloop.errors import ConfigError
     from ctloop.image import resolve_image
@@ -19,7 +19,7 @@ def _compile(args: argparse.Namespace) -> int:
                           "(`ctloop upload` sends the pipelines to KFP)")
     check_output_dir(args.output_dir, name="--output-dir")
     image = resolve_image(args.image, None, purpose="compile")  # --image, else CTLOOP_IMAGE, else the placeholder
-    mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
+    mounts = pvc_mounts(args.mount_pvc)
     platform = from_arguments(PlatformConfig, args)
     # a file:// URI is its path (the URI text itself is a relative path 'file:/...')
     for path in compile_all(output_dir, image=image, pvc_mounts=mounts, platform=platform):
@@ -59,6 +59,22 @@ def register(subparsers) -> None:
     add_mount_pvc_option(p)
     add_platform_options(p)
     p.set_defaults(handler=_compile)
+
+
+def pvc_mounts(given: list[str] | None) -> list[tuple[str, str]]:
+    """The ``--mount-pvc`` values as ``(claim, path)``, each checked (:func:`ctloop.config.parse_pvc_mount`)
+    and all together (one volume per claim, one mount per path, none on KFP's own:
+    :func:`ctloop.config.check_pvc_mounts`); a problem is said with the flag, which the config
+    layer does not know: ``--mount-pvc: PVC mount 'data' must be CLAIM:PATH ...``."""
+    from ctloop.config import check_pvc_mounts, parse_pvc_mount
+    from ctloop.errors import ConfigError
+
+    try:
+        mounts = [parse_pvc_mount(m) for m in given or []]
+        check_pvc_mounts(mounts)
+    except ConfigError as exc:
+        raise ConfigError(f"--mount-pvc: {exc}") from exc
+    return mounts
 
 
 def add_mount_pvc_option(parser) -> None:

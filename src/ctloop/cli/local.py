@@ -9,6 +9,7 @@ import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ctloop.errors import ConfigError
 
@@ -310,6 +311,22 @@ def _say(indent: str, message: str) -> None:
     print(indent + message, flush=True)
 
 
+def _unused_time_format(frame: Any, cfg: Any, uri: str, given: str) -> None:
+    """Warn when the time format (``--time-format`` or the model's ``data.time_format``) has nothing
+    to read: the time column is stored as date-times already (a Parquet timestamp), so the format
+    was not applied — it was silently ignored, and a user who gave it to fix day-first dates thought
+    it had."""
+    import pandas as pd
+
+    column = cfg.time_column
+    if cfg.time_format and column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[column]):
+        import warnings
+
+        warnings.warn(f"{given} {cfg.time_format!r} is not used: column {column!r} of {uri} holds date-times "
+                      "already (a Parquet timestamp, not text written in a format); its times are read as stored",
+                      UserWarning, stacklevel=2)
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from ctloop.backtest import (
         compare,
@@ -334,6 +351,8 @@ def _backtest(args: argparse.Namespace) -> int:
                       f"read it (policies: {', '.join(policies or [cfg.policy])})", UserWarning, stacklevel=2)
     frame = read_table(uri, data_format or None,  # time_column as written when its format is given
                        text_columns=(cfg.time_column,) if cfg.time_format else ())
+    _unused_time_format(frame, cfg, uri, "--time-format" if getattr(args, "data__time_format", None) is not None
+                        else "data.time_format")
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call

@@ -62,11 +62,12 @@ def _compile_one(
     out_dir: Path, image: str | None, pipeline: str = PIPELINE, mounts: list[str] | None = None,
     func: Callable | None = None,
 ) -> Path:
-    from ctloop.compiler import compile_pipeline, parse_pvc_mount
+    from ctloop.cli.compile import pvc_mounts
+    from ctloop.compiler import compile_pipeline
 
     return compile_pipeline(
         func or _pipeline_func(pipeline), out_dir / f"{pipeline}.yaml", image=image or None,
-        pvc_mounts=[parse_pvc_mount(m) for m in mounts or []],
+        pvc_mounts=pvc_mounts(mounts),
     )
 
 

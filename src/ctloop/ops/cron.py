@@ -279,7 +279,23 @@ def describe(expr: str) -> str:
     if not (_starred(dom) or _starred(dow)):
         either = (f"; it runs on day-of-month {dom} and on day-of-week {dow} alike, not only when both match "
                   "('first Monday' is not expressible: use one of the two)")
-    return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC{either}"
+    return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC{either}{_leap_only(f)}"
+
+
+def _leap_only(fields: list[str]) -> str:
+    """``"; ..."`` when the only date a validated expression fires on is 29 February: a leap day
+    comes once in four years (2100 skips it), so a schedule a user read as yearly runs far less
+    (both day fields must match when one is starred: :func:`_check_occurs`)."""
+    dom, month, dow = fields[3], fields[4], fields[5]
+    if not (_starred(dom) or _starred(dow)) or _starred(dom):
+        return ""
+    dates = {(m, d) for m in _values(month, 1, 12, FIELDS[4][3]) for d in _values(dom, 1, 31, {})
+             if d <= _MONTH_DAYS[m - 1]}
+    if dates != {(2, 29)}:
+        return ""
+    weekdays = " that fall on the days of the week given" if dow not in ("*", "?") else ""
+    return (f"; it runs only on 29 February, which comes once in four years (leap years{weekdays} only): for once "
+            "a year, give another day, e.g. 28 (or day 1 of month 3)")
 
 
 __all__ = ["validate_cron", "describe", "DAYS"]

@@ -210,13 +210,14 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 args[name] = {**value, **args[name]}
             else:
                 args[name] = value
+    parsed: dict[str, Any] = {}  # the sections given whole or by field, for the checks across them
     for name, value in args.items():
         section = SECTION_PARAMETERS.get(name)
         if section is not None:
             if not isinstance(value, dict):
                 errors.append(f"{name}: expected a JSON object of {section.__name__} fields, got {value!r}")
             else:
-                section.parse(value, name, errors)
+                parsed[name] = section.parse(value, name, errors)
         elif name in CHOICES and value not in CHOICES[name]:
             errors.append(f"{name}: {value!r} is not one of {', '.join(CHOICES[name])}{_suggest(str(value), list(CHOICES[name]))}"
                           f" — the pipeline would take its {CHOICES[name][0]!r} branch")
@@ -229,12 +230,15 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"model_name: {exc}")
         elif name == TRAINING_PARAMETERS and isinstance(value, dict):
             # what a fired rule starts: KFP refuses a run without a required input or with an unknown one
+            subs: dict[str, Any] = {}
             for sub, sub_value in value.items():
                 if sub not in TRAINING_KEYS:
                     errors.append(f"{name}.{sub}: not a parameter of continuous-training"
                                   f"{_suggest(sub, sorted(TRAINING_KEYS))}; parameters: {', '.join(sorted(TRAINING_KEYS))}")
                 elif sub in SECTION_PARAMETERS:
-                    SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
+                    subs[sub] = SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
+            if subs.get("data") is not None and subs.get("gate") is not None:
+                errors.extend(C.check_gate_columns(subs["data"], subs["gate"], path=name))
             for sub in TRAINING_REQUIRED:
                 if sub not in value:
                     errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; e.g. "
@@ -242,6 +246,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                                   '"target": "default", "time_column": "application_date"}}\'')
         elif name == TRAINING_PARAMETERS:
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
+    if parsed.get("data") is not None and parsed.get("gate") is not None:
+        errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"]))
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
         if not said and for_kfp:

@@ -1342,7 +1342,11 @@ def check_host_env(value: str) -> None:
     else:
         problem = http_url(value)
     if problem:
-        raise ConfigError(f"{HOST_ENV} {one_line(value)!r}: {problem}; e.g. https://kubeflow.example.com/pipeline")
+        from ctloop.serving.metric_sources import url_without_credentials
+
+        masked = url_without_credentials(value)  # a password urlsplit cut ('/', '?', '#' in it) is not quoted
+        shown = repr(one_line(value)) if masked is None else f"{one_line(masked)!r} (its credentials not shown)"
+        raise ConfigError(f"{HOST_ENV} {shown}: {problem}; e.g. https://kubeflow.example.com/pipeline")
 
 class Platform:
     """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``).
