@@ -361,6 +361,7 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
     category, the model judged without the feature."""
     import pandas as pd
 
+    from ctloop.contract import gaps_as_nan
     from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
     from ctloop.storage import numbers_as_text, trained_categories
 
@@ -372,7 +373,7 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
              if x[name].map(lambda v: isinstance(v, str)).any()}
     if not texts and not codes:
         return x
-    changed = {name: numbers_as_text(x[name], known) for name, known in texts.items()}
+    changed = {name: numbers_as_text(gaps_as_nan(x[name]), known) for name, known in texts.items()}
     for name, known in codes.items():
         tally = CodesAsText()
         changed[name] = text_as_codes(x[name], known, tally)

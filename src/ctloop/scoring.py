@@ -1186,6 +1186,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ctloop.contract import gaps_as_nan
     from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
     from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing, trained_categories
 
@@ -1214,7 +1215,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
             if name in codes:
                 continue
             counts = result.numbers_as_text.setdefault(name, NumbersAsText())
-            frame[name] = numbers_as_text(frame[name], categories, counts)
+            frame[name] = numbers_as_text(gaps_as_nan(frame[name]), categories, counts)
         try:
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:
