@@ -607,8 +607,11 @@ def fit(
         scores = pipeline.predict(x)
         err = scores - y.to_numpy(dtype=float)
         metrics["train_rmse"] = float(np.sqrt(np.mean(err**2)))
-    note = learned_nothing(scores, x, categorical, estimator, {**merged, **best_params})
-    if note and WEIGHT in data.columns:  # two rows' worth of data, which a forest cannot split
+    # a target of one value: the model is that value, whatever the features (not "learned nothing from the features")
+    note = constant_target(y, target) if task == "regression" else ""
+    if not note:
+        note = learned_nothing(scores, x, categorical, estimator, {**merged, **best_params})
+    if note and WEIGHT in data.columns and not constant_target(y, target):  # two rows' worth, which a forest cannot split
         w = np.asarray(fit_kw["model__sample_weight"], dtype=float)
         note += (f"; the recency weights (data.recency_half_life) leave {w.sum() ** 2 / np.square(w).sum():.3g} "
                  f"effective row(s) of {len(w)}: a longer half-life gives it more")
@@ -681,6 +684,18 @@ def fold_log_loss(classes: list) -> Any:
         return -float(log_loss(y, aligned / aligned.sum(axis=1, keepdims=True), labels=classes))
 
     return score
+
+
+def constant_target(y: pd.Series, target: str) -> str:
+    """A note when the regression target ``y`` (no gaps) has one value in every row: the fitted model
+    predicts that value for any input (a trivial model, which an absolute error threshold of the gate
+    passes on a holdout of the same value); ``""`` otherwise. The same text for any row count."""
+    values = y.unique()
+    if len(values) != 1:
+        return ""
+    return (f"the target {target!r} has one value ({plain(values[0])!r}) in every training row: the model predicts "
+            "it for any input (a trivial model, nothing learned from the features); widen data.window or check the "
+            "target column")
 
 
 def learned_nothing(scores: Any, x: pd.DataFrame, categorical: list[str], estimator: str,
