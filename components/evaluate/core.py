@@ -171,7 +171,27 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                 "learnt numbers there; write the column as numbers", name,
                 f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s))") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        infinite = _infinite(x)
+        if infinite is not None:  # scikit-learn's "Input X contains infinity ..." named no column
+            name, rows = infinite
+            raise EvaluationError(f"the {role} cannot score the holdout data: column {name!r} is infinite (inf/-inf) "
+                                  f"in {rows} row(s): replace them with a number or leave them empty (null) "
+                                  f"(the {role}: {first})") from exc
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
+
+
+def _infinite(x: pd.DataFrame) -> tuple[str, int] | None:
+    """The first float column of ``x`` holding ±inf, with how many rows do, or None."""
+    import numpy as np
+    import pandas as pd
+
+    for name in x.columns:
+        col = x[name]
+        if isinstance(col, pd.Series) and pd.api.types.is_float_dtype(col):
+            rows = int(np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).sum())
+            if rows:
+                return str(name), rows
+    return None
 
 
 def _non_finite(values: np.ndarray, method: str, index: pd.Index) -> str:
@@ -361,6 +381,7 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
     category, the model judged without the feature."""
     import pandas as pd
 
+    from ctloop.contract import gaps_as_nan
     from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
     from ctloop.storage import numbers_as_text, trained_categories
 
@@ -372,7 +393,7 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
              if x[name].map(lambda v: isinstance(v, str)).any()}
     if not texts and not codes:
         return x
-    changed = {name: numbers_as_text(x[name], known) for name, known in texts.items()}
+    changed = {name: numbers_as_text(gaps_as_nan(x[name]), known) for name, known in texts.items()}
     for name, known in codes.items():
         tally = CodesAsText()
         changed[name] = text_as_codes(x[name], known, tally)

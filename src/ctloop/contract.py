@@ -323,6 +323,21 @@ NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it 
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
 
 
+def gaps_as_nan(values: pd.Series) -> pd.Series:
+    """``values`` of a nullable number column (``Int64``/``Float64``, an Arrow integer: a Parquet file
+    written from pandas' ``Int64`` reads back as one) as objects with NaN for its gaps; other columns as
+    given. Read as text for a text feature (:func:`ctloop.storage.numbers_as_text`), its ``pd.NA`` was
+    kept, and scikit-learn's imputer failed on it: "boolean value of NA is ambiguous" (batch scoring, the
+    gate's holdout)."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(values.dtype, pd.api.extensions.ExtensionDtype) or not pd.api.types.is_numeric_dtype(values) \
+            or pd.api.types.is_bool_dtype(values):
+        return values
+    return values.astype(object).where(values.notna(), np.nan)
+
+
 def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, str]:
     """Refuse a text column of numbers (at least ``NUMBER_TEXT_MIN_DISTINCT`` distinct ones) with a
     few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
@@ -914,7 +929,7 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
+    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "validate", "written",
 ]

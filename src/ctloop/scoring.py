@@ -853,8 +853,8 @@ def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None)
 
 
 def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc: BaseException) -> str:
-    """One line on why the model refused a batch: the first numeric feature with ±inf (no model
-    takes it) or, when the model names missing values, with a missing value, by column and input
+    """One line on why the model refused a batch: the first numeric feature, or float column of a text
+    feature, with ±inf (no model takes it) or, when the model names missing values, with a missing value, by column and input
     row, or the first numeric feature holding values that are not numbers (text, a dict, a time);
     else the first line of the model's own message (scikit-learn's run over several lines)."""
     import numbers
@@ -866,8 +866,12 @@ def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc
     checks = [("inf", np.isinf)]
     if "nan" in str(exc).lower():
         checks.append(("missing", np.isnan))
+    # a float column of a text feature too (codes held as numbers, a Parquet double column): the encoder refuses
+    # its inf as scikit-learn's "Input X contains infinity", naming no column
+    floats = [name for name in frame.columns if name not in numeric and isinstance(frame[name], pd.Series)
+              and pd.api.types.is_float_dtype(frame[name])]
     for word, test in checks:
-        for name in numeric:
+        for name in [*numeric, *floats]:
             if name not in frame.columns:
                 continue
             try:
@@ -1186,6 +1190,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ctloop.contract import gaps_as_nan
     from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
     from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing, trained_categories
 
@@ -1214,7 +1219,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
             if name in codes:
                 continue
             counts = result.numbers_as_text.setdefault(name, NumbersAsText())
-            frame[name] = numbers_as_text(frame[name], categories, counts)
+            frame[name] = numbers_as_text(gaps_as_nan(frame[name]), categories, counts)
         try:
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:

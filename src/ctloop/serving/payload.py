@@ -447,7 +447,8 @@ def _to_frame(payload, features, numeric, text, categories, counts, no_flags=fro
                     read_codes.setdefault(column, CodesAsText()).add(tally)
             else:
                 as_numbers = values
-            what = ("a single value (text or number; it was trained on text, not true/false)" if column in no_flags
+            what = (_codes_wanted(codes[column]) if column in no_flags and column in codes
+                    else "a single value (text or number; it was trained on text, not true/false)" if column in no_flags
                     else "true or false (JSON booleans: it was trained on true/false, and no other value, not "
                          "even \"true\" or 1, matches them)" if column in flags
                     else "a single value (text or number)")
@@ -459,6 +460,15 @@ def _to_frame(payload, features, numeric, text, categories, counts, no_flags=fro
         if as_numbers is not values:
             frame = frame.assign(**{column: as_numbers})
     return plain_missing(frame)  # a JSON null in a text feature: NaN, as training read the gaps
+
+
+def _codes_wanted(known: Mapping[Decimal, list[object]]) -> str:
+    """What a feature trained on codes held as numbers (``known``: :func:`trained_codes`) takes, for the
+    refusal of a JSON true/false there: a code, as a number or its text, e.g. ``1, 2, 3``."""
+    shown = sorted(known)
+    listed = ", ".join(str(v) for v in shown[:5]) + (", ..." if len(shown) > 5 else "")
+    return (f"a code as a number or its text ({listed}; it was trained on codes held as numbers, and true/false "
+            "is none of them)")
 
 
 def v1_response(predictions: list[Any], model_name: str, model_version: str) -> dict[str, Any]:
