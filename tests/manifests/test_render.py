@@ -152,7 +152,8 @@ def test_overlay_sizes():
     assert (prod["minReplicas"], prod["maxReplicas"]) == (2, 6)
     runtime = find(render("overlays/prod"), "ServingRuntime")["spec"]["containers"][0]
     assert runtime["resources"]["limits"]["cpu"] == "2"
-    assert find(render("overlays/prod"), "Deployment", "mlflow")["spec"]["replicas"] == 2
+    # one MLflow pod: its init container migrates the schema (test_r46_pipelines_mlflow_migration.py)
+    assert find(render("overlays/prod"), "Deployment", "mlflow")["spec"]["replicas"] == 1
 
 
 def test_prod_adds_monitoring_and_mlflow_dev_does_not():
