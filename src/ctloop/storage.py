@@ -1456,7 +1456,7 @@ class _S3Settings:
     endpoint_url: str
     region: str
     credentials: object | None  # botocore ReadOnlyCredentials
-    ca_bundle: str | None = None  # AWS_CA_BUNDLE or the config file's ca_bundle, as botocore reads it
+    ca_bundle: str | None = None  # AWS_CA_BUNDLE, the config file's ca_bundle or REQUESTS_CA_BUNDLE, as botocore
     virtual: bool = False  # the config file's s3 addressing_style = virtual
 
 
@@ -1521,7 +1521,8 @@ def s3_part_bytes() -> int:
     MiB (default :data:`S3_PART_MIB`), 5 to 5120 (S3's smallest part but the last, and its largest);
     anything else is a ConfigError naming the variable before anything is sent."""
     value = os.environ.get("CTLOOP_S3_PART_MIB", "").strip() or str(S3_PART_MIB)
-    if not value.isdigit() or not 5 <= int(value) <= 5120:
+    # ASCII digits only: str.isdigit() is True for '²' and '①', which int() refuses (a traceback before)
+    if not (value.isascii() and value.isdigit()) or not 5 <= int(value) <= 5120:
         raise ConfigError(f"CTLOOP_S3_PART_MIB {value[:40]!r} is not a whole number of MiB from 5 to 5120 (S3's "
                           f"smallest and largest part): set it so, or unset it (default {S3_PART_MIB})")
     return int(value) * 1024 * 1024
@@ -2062,7 +2063,7 @@ class _S3(_Remote):
         # bundle (a store behind a cluster's own CA: before round 46 every dataset scan failed on its
         # certificate, "SSL peer certificate ... was not OK", while boto3 read) and virtual-host addressing
         # (stores that take no path-style request, such as Alibaba OSS, configured in the AWS config file)
-        ca_bundle = session._session.get_config_variable("ca_bundle") or None
+        ca_bundle = _s3_ca_bundle(session)
         virtual = (client.meta.config.s3 or {}).get("addressing_style") == "virtual"
         if no_sign_request("AWS_NO_SIGN_REQUEST"):  # a public bucket: no credentials, unsigned requests
             return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None, ca_bundle, virtual)
@@ -2141,9 +2142,19 @@ def _file_stamps(*paths: str) -> tuple:
     return tuple(stamps)
 
 
+def _s3_ca_bundle(session) -> str | None:
+    """The CA bundle botocore 1.44.8 verifies S3's certificate with, in its order: ``ca_bundle`` (the
+    config file's, or ``AWS_CA_BUNDLE``: botocore/session.py ``create_client``), else
+    ``REQUESTS_CA_BUNDLE`` (botocore/endpoint.py ``_get_verify_value``). Before, pyarrow was given only the
+    first: with ``REQUESTS_CA_BUNDLE`` alone boto3 read, and every dataset scan failed on the certificate
+    (curlCode 60)."""
+    return session._session.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or None
+
+
 def _s3_key() -> tuple:
-    """The cache key of the S3 client: the AWS_* environment and the shared files it reads keys from."""
-    return (*_env_key("AWS_"), _file_stamps(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
+    """The cache key of the S3 client: the AWS_* environment (and ``REQUESTS_CA_BUNDLE``, which botocore
+    reads when the client is made: :func:`_s3_ca_bundle`) and the shared files it reads keys from."""
+    return (*_env_key(("AWS_", "REQUESTS_CA_BUNDLE")), _file_stamps(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
                                             os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
 
 
