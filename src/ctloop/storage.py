@@ -1461,6 +1461,7 @@ class _S3Settings:
 
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
+_S3_CONDITIONAL_COMPLETE: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks it on the complete too
 _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
 _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
@@ -1666,40 +1667,41 @@ class _S3(_Remote):
         with self.errors(loc):
             self._put(loc, data, content_type)
 
-    def _put(self, loc: Location, data: bytes, content_type: str, **extra) -> None:
+    def _put(self, loc: Location, data: bytes, content_type: str, *, parts: bool = False, **extra) -> dict:
         """PutObject of ``data``, or, over :func:`s3_part_bytes`, a multipart upload of it: S3 takes at most
         5 GiB in one PutObject (EntityTooLarge; before round 46 every larger write failed, after the work).
         ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
         create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
-        left stored (and billed) until a lifecycle rule removes them."""
+        left stored (and billed) until a lifecycle rule removes them. ``parts``: a multipart upload
+        whatever the size (:meth:`conditional_completes`' probe). Returns the PutObject or complete answer."""
         from botocore.exceptions import ClientError
 
         part = s3_part_bytes()
         client = self.client()
-        if len(data) <= part:
-            client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
-            return
+        if len(data) <= part and not parts:
+            return client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
         part = max(part, -(-len(data) // _S3_MAX_PARTS))  # S3 takes 10,000 parts at most: larger ones
         metadata = {"Metadata": extra["Metadata"]} if "Metadata" in extra else {}
         upload = client.create_multipart_upload(Bucket=loc.bucket, Key=loc.key, ContentType=content_type,
                                                 **metadata)["UploadId"]
         try:
             view = memoryview(data)
-            parts = []
+            sent = []
             for number, start in enumerate(range(0, len(data), part), start=1):
                 answer = client.upload_part(Bucket=loc.bucket, Key=loc.key, UploadId=upload, PartNumber=number,
                                             Body=view[start:start + part].tobytes())
-                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                sent.append({"PartNumber": number, "ETag": answer["ETag"]})
             condition = {"IfNoneMatch": extra["IfNoneMatch"]} if "IfNoneMatch" in extra else {}
             try:
-                client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
-                                                 MultipartUpload={"Parts": parts}, **condition)
+                return client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
+                                                        MultipartUpload={"Parts": sent}, **condition)
             except ClientError as exc:
                 # botocore retried a complete whose answer was lost, and S3 answered the retry as it answers a
                 # finished upload (404 NoSuchUpload; moto answers 200): done when the object is these parts
                 if exc.response.get("Error", {}).get("Code") != "NoSuchUpload" or not self._completed(
-                        client, loc, parts, extra.get("Metadata", {})):
+                        client, loc, sent, extra.get("Metadata", {})):
                     raise
+                return {}
         except BaseException:
             with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
@@ -1727,9 +1729,11 @@ class _S3(_Remote):
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         from botocore.exceptions import ClientError
 
-        s3_part_bytes()  # a part size S3 refuses: one line before anything is sent
+        part = s3_part_bytes()  # a part size S3 refuses: one line before anything is sent
         with self.errors(loc):
             if self.conditional_writes(loc):
+                if len(data) > part and not self.conditional_completes(loc):
+                    raise self._large_create_refused(loc, len(data), part)
                 token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
                 for attempt in range(8):
                     try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
@@ -1822,6 +1826,70 @@ class _S3(_Remote):
             if checked and refusal != 412:
                 _S3_REFUSAL[cache] = refusal
         return checked
+
+    def conditional_completes(self, loc: Location) -> bool:
+        """Whether a store that checks ``If-None-Match: *`` on PutObject (:meth:`conditional_writes`)
+        checks it on CompleteMultipartUpload too, which a create over :func:`s3_part_bytes` relies on;
+        asked once a process per endpoint and bucket, before the first such create. Stores have checked
+        it on PutObject only: moto until getmoto/moto#9209, ministack until ministackorg/ministack#1435,
+        LocalStack (named there). Before fix 46 C a second large create there replaced the first, and
+        both writers were told they created it. A one-part multipart upload (a few bytes: a lone part is
+        the last, which may be smaller than 5 MiB) of a probe name of its own, which no other process
+        writes, is completed twice with the header: the second refused with 412 (or the store's answer
+        to a taken key, :meth:`refusal`) means checked; taken (200), or refused with 501 NotImplemented,
+        means not. Any other answer is raised, nothing remembered. AWS's own endpoints are not asked
+        (S3 checks it on the complete: :func:`_aws_endpoint`). The probe is deleted as
+        :meth:`conditional_writes`' is (:meth:`_drop_probe`)."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        if _aws_endpoint(client.meta.endpoint_url):
+            return True
+        cache = (self.endpoint(), loc.bucket)
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_CONDITIONAL_COMPLETE:
+                return _S3_CONDITIONAL_COMPLETE[cache]
+        parent = loc.key.rpartition("/")[0]
+        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}-multipart-{uuid.uuid4().hex[:12]}"
+        target = Location(uri=f"s3://{loc.bucket}/{probe}", scheme="s3", bucket=loc.bucket, key=probe)
+        mine = uuid.uuid4().hex.encode()
+        versions: list[str | None] = []
+        checked = False  # the second complete taken: the header is not checked there
+        try:
+            for put in range(2):
+                try:
+                    answer = self._put(target, mine + b"-%d" % put, "application/octet-stream", parts=True,
+                                       IfNoneMatch="*")
+                except ClientError as exc:  # the upload is aborted by _put
+                    status = _s3_status(exc)
+                    if put == 1 and status in (412, self.refusal(loc)):
+                        checked = True
+                        break
+                    if status == 501:  # the complete refuses the header itself: not checked there
+                        break
+                    raise
+                versions.append(answer.get("VersionId"))
+        finally:
+            if versions:
+                self._drop_probe(loc, probe, versions, cache)
+        with _S3_CONDITIONAL_LOCK:
+            _S3_CONDITIONAL_COMPLETE[cache] = checked
+        return checked
+
+    def _large_create_refused(self, loc: Location, size: int, part: int) -> ConfigError:
+        """A create sent in parts where the complete ignores ``If-None-Match`` (:meth:`conditional_completes`):
+        refused, naming the fix, rather than an object another writer could replace unseen. Look, then
+        write (as for a store that checks the header nowhere) would be no better than that: two writers
+        at once may both write, both told they created it."""
+        mib = -(-size // (1024 * 1024))
+        fix = (f"set CTLOOP_S3_PART_MIB to {mib} or more (one PutObject, which it checks; at most 5120), or "
+               if mib <= 5120 else "")
+        return ConfigError(
+            f"cannot create {loc.uri} ({mib} MiB, sent in parts over CTLOOP_S3_PART_MIB={part // (1024 * 1024)}): "
+            f"{self.endpoint()} checks If-None-Match on PutObject but not on CompleteMultipartUpload, so another "
+            f"writer's create could replace it and both be told they created it; nothing was written: {fix}use a "
+            "store that checks it there too (S3 does; moto since getmoto/moto#9209, ministack since "
+            "ministackorg/ministack#1435)")
 
     def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str]) -> tuple[bool, int] | str:
         """Write the probe object ``probe`` twice with ``If-None-Match: *`` (other bytes the second time):

@@ -23,9 +23,14 @@ def test_a_dataset_scan_trusts_requests_ca_bundle_as_botocore_does(tls_moto, mon
 
     root = tls_moto
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", storage.os.environ.pop("AWS_CA_BUNDLE"))
-    assert storage.list_files(root) == [f"{root}/part-0.parquet", f"{root}/part-1.parquet"]  # boto3: always did
+    assert storage.list_files(root) == [
+        f"{root}/part-0.parquet",
+        f"{root}/part-1.parquet",
+    ]  # boto3: always did
     fs, path = storage.filesystem(root)
-    assert sorted(ds.dataset(path, filesystem=fs, format="parquet").to_table().column("a").to_pylist()) == [0, 1]
+    assert sorted(
+        ds.dataset(path, filesystem=fs, format="parquet").to_table().column("a").to_pylist()
+    ) == [0, 1]
 
 
 def test_requests_ca_bundle_is_part_of_the_client_key(monkeypatch):
@@ -36,8 +41,12 @@ def test_requests_ca_bundle_is_part_of_the_client_key(monkeypatch):
     assert storage._s3_key() != before
 
 
-@pytest.mark.parametrize("value", ["²", "①", "٣٣"])  # Unicode digits: isdigit() is True, int() refuses some
+@pytest.mark.parametrize(
+    "value", ["²", "①", "٣٣"]
+)  # Unicode digits: isdigit() is True, int() refuses some
 def test_a_part_size_in_other_digits_is_one_line(monkeypatch, value):
     monkeypatch.setenv("CTLOOP_S3_PART_MIB", value)
-    with pytest.raises(ConfigError, match=rf"^CTLOOP_S3_PART_MIB '{value}' is not a whole number of MiB from 5 "):
+    with pytest.raises(
+        ConfigError, match=rf"^CTLOOP_S3_PART_MIB '{value}' is not a whole number of MiB from 5 "
+    ):
         storage.s3_part_bytes()

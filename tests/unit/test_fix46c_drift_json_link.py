@@ -28,4 +28,7 @@ def test_drift_json_that_is_a_link_is_written_through_it(tmp_path):
 
 def test_drift_json_is_still_written_whole_as_plain_json(tmp_path):
     _write_json(tmp_path / "drift.json", {"value": float("1e308"), "when": tmp_path})
-    assert json.loads((tmp_path / "drift.json").read_text()) == {"value": 1e308, "when": str(tmp_path)}
+    assert json.loads((tmp_path / "drift.json").read_text()) == {
+        "value": 1e308,
+        "when": str(tmp_path),
+    }
