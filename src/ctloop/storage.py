@@ -2489,7 +2489,8 @@ class _Azure(_Remote):
         return _azure_service(settings).get_container_client(loc.bucket)
 
     @contextmanager
-    def errors(self, loc: Location) -> Iterator[None]:
+    def errors(self, loc: Location, listing: bool = False) -> Iterator[None]:
+        """Azure's errors as ctloop's; ``listing``: the request lists the container."""
         from azure.core import exceptions as aexc
 
         try:
@@ -2498,11 +2499,16 @@ class _Azure(_Remote):
             except aexc.HttpResponseError as exc:
                 if exc.status_code in (401, 403, 409) and no_sign_request("AZURE_NO_SIGN_REQUEST"):
                     # unsigned: a private container (403 AuthorizationFailure, 401 NoAuthenticationInformation)
-                    # or an account that allows no public access (409 PublicAccessNotPermitted)
+                    # or an account that allows no public access (409 PublicAccessNotPermitted); a listing, also a
+                    # container public at blob level, whose blobs are read by name only (Azure's public access
+                    # levels: Get Container ACL, x-ms-blob-public-access; before fix 46 C this said "only a
+                    # public container takes" unsigned requests, of a container that is public)
+                    level = ("; a container public at `blob` level cannot be listed anonymously either (name one "
+                             "blob, or make it public at `container` level)") if listing else ""
                     raise DataSourceError(
                         f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
                         f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
-                        f"container takes: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
+                        f"container takes{level}: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
                 raise
         except aexc.ResourceNotFoundError as exc:
             if getattr(exc, "error_code", None) == "ContainerNotFound":
@@ -2648,20 +2654,20 @@ class _Azure(_Remote):
                     raise
 
     def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             sized = [(b.name, b.size) for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
         return _sized_names(loc, sized, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         from azure.core import exceptions as aexc
 
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             container = self.container(loc)
             try:
                 yield from (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
                             else (b.name for b in container.list_blobs(name_starts_with=prefix)))
             except aexc.HttpResponseError as exc:
-                if exc.status_code != 403:
+                if exc.status_code != 403 or no_sign_request("AZURE_NO_SIGN_REQUEST"):  # unsigned: errors() says it
                     raise
                 raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; "
                                   f"Azure answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: "
@@ -2676,12 +2682,12 @@ class _Azure(_Remote):
         return props.size == 0 or str((props.metadata or {}).get("hdi_isfolder", "")).lower() == "true"
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             return next(iter(self.container(loc).list_blobs(name_starts_with=prefix, results_per_page=1)),
                         {"name": None})["name"]
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             blobs = [(b.name, b.size, b.etag, bytes(b.content_settings.content_md5 or b"").hex()) for b in
                      self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
         return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "").strip('"'), md5)
