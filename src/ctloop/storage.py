@@ -1682,15 +1682,25 @@ class _S3(_Remote):
             return client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
         part = max(part, -(-len(data) // _S3_MAX_PARTS))  # S3 takes 10,000 parts at most: larger ones
         metadata = {"Metadata": extra["Metadata"]} if "Metadata" in extra else {}
+        # the checksums s3transfer 0.19.3 sends (aws s3 cp, upload_file): botocore adds a CRC32 to each
+        # UploadPart when request_checksum_calculation is when_supported (its default), so the upload is
+        # created with ChecksumAlgorithm=CRC32 (s3transfer/manager.py _add_operation_defaults, utils.py
+        # set_default_checksum_algorithm), each part names it (upload.py UPLOAD_PART_ARGS) and the complete
+        # lists each part's ChecksumCRC32 (upload.py UploadPartTask._main); when_required: none. Before fix
+        # 46 C the parts were checksummed in an upload created without one and the complete listed none, a
+        # mix stores have refused (boto/botocore#3216, apache/opendal#4533)
+        crc = client.meta.config.request_checksum_calculation == "when_supported"
+        algorithm = {"ChecksumAlgorithm": "CRC32"} if crc else {}
         upload = client.create_multipart_upload(Bucket=loc.bucket, Key=loc.key, ContentType=content_type,
-                                                **metadata)["UploadId"]
+                                                **metadata, **algorithm)["UploadId"]
         try:
             view = memoryview(data)
             sent = []
             for number, start in enumerate(range(0, len(data), part), start=1):
                 answer = client.upload_part(Bucket=loc.bucket, Key=loc.key, UploadId=upload, PartNumber=number,
-                                            Body=view[start:start + part].tobytes())
-                sent.append({"PartNumber": number, "ETag": answer["ETag"]})
+                                            Body=view[start:start + part].tobytes(), **algorithm)
+                sent.append({"PartNumber": number, "ETag": answer["ETag"],
+                             **({"ChecksumCRC32": answer["ChecksumCRC32"]} if crc and "ChecksumCRC32" in answer else {})})
             condition = {"IfNoneMatch": extra["IfNoneMatch"]} if "IfNoneMatch" in extra else {}
             try:
                 return client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
