@@ -1456,11 +1456,12 @@ class _S3Settings:
     endpoint_url: str
     region: str
     credentials: object | None  # botocore ReadOnlyCredentials
-    ca_bundle: str | None = None  # AWS_CA_BUNDLE or the config file's ca_bundle, as botocore reads it
+    ca_bundle: str | None = None  # AWS_CA_BUNDLE, the config file's ca_bundle or REQUESTS_CA_BUNDLE, as botocore
     virtual: bool = False  # the config file's s3 addressing_style = virtual
 
 
 _S3_CONDITIONAL: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks If-None-Match
+_S3_CONDITIONAL_COMPLETE: dict[tuple[str, str], bool] = {}  # (endpoint, bucket): checks it on the complete too
 _S3_CONDITIONAL_LOCK = threading.Lock()
 _S3_PROBE = ".ctloop-conditional-write-probe-s3"  # written beside a created object, deleted at once
 _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3._probe)
@@ -1521,7 +1522,8 @@ def s3_part_bytes() -> int:
     MiB (default :data:`S3_PART_MIB`), 5 to 5120 (S3's smallest part but the last, and its largest);
     anything else is a ConfigError naming the variable before anything is sent."""
     value = os.environ.get("CTLOOP_S3_PART_MIB", "").strip() or str(S3_PART_MIB)
-    if not value.isdigit() or not 5 <= int(value) <= 5120:
+    # ASCII digits only: str.isdigit() is True for '²' and '①', which int() refuses (a traceback before)
+    if not (value.isascii() and value.isdigit()) or not 5 <= int(value) <= 5120:
         raise ConfigError(f"CTLOOP_S3_PART_MIB {value[:40]!r} is not a whole number of MiB from 5 to 5120 (S3's "
                           f"smallest and largest part): set it so, or unset it (default {S3_PART_MIB})")
     return int(value) * 1024 * 1024
@@ -1665,40 +1667,51 @@ class _S3(_Remote):
         with self.errors(loc):
             self._put(loc, data, content_type)
 
-    def _put(self, loc: Location, data: bytes, content_type: str, **extra) -> None:
+    def _put(self, loc: Location, data: bytes, content_type: str, *, parts: bool = False, **extra) -> dict:
         """PutObject of ``data``, or, over :func:`s3_part_bytes`, a multipart upload of it: S3 takes at most
         5 GiB in one PutObject (EntityTooLarge; before round 46 every larger write failed, after the work).
         ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
         create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
-        left stored (and billed) until a lifecycle rule removes them."""
+        left stored (and billed) until a lifecycle rule removes them. ``parts``: a multipart upload
+        whatever the size (:meth:`conditional_completes`' probe). Returns the PutObject or complete answer."""
         from botocore.exceptions import ClientError
 
         part = s3_part_bytes()
         client = self.client()
-        if len(data) <= part:
-            client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
-            return
+        if len(data) <= part and not parts:
+            return client.put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type, **extra)
         part = max(part, -(-len(data) // _S3_MAX_PARTS))  # S3 takes 10,000 parts at most: larger ones
         metadata = {"Metadata": extra["Metadata"]} if "Metadata" in extra else {}
+        # the checksums s3transfer 0.19.3 sends (aws s3 cp, upload_file): botocore adds a CRC32 to each
+        # UploadPart when request_checksum_calculation is when_supported (its default), so the upload is
+        # created with ChecksumAlgorithm=CRC32 (s3transfer/manager.py _add_operation_defaults, utils.py
+        # set_default_checksum_algorithm), each part names it (upload.py UPLOAD_PART_ARGS) and the complete
+        # lists each part's ChecksumCRC32 (upload.py UploadPartTask._main); when_required: none. Before fix
+        # 46 C the parts were checksummed in an upload created without one and the complete listed none, a
+        # mix stores have refused (boto/botocore#3216, apache/opendal#4533)
+        crc = client.meta.config.request_checksum_calculation == "when_supported"
+        algorithm = {"ChecksumAlgorithm": "CRC32"} if crc else {}
         upload = client.create_multipart_upload(Bucket=loc.bucket, Key=loc.key, ContentType=content_type,
-                                                **metadata)["UploadId"]
+                                                **metadata, **algorithm)["UploadId"]
         try:
             view = memoryview(data)
-            parts = []
+            sent = []
             for number, start in enumerate(range(0, len(data), part), start=1):
                 answer = client.upload_part(Bucket=loc.bucket, Key=loc.key, UploadId=upload, PartNumber=number,
-                                            Body=view[start:start + part].tobytes())
-                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                                            Body=view[start:start + part].tobytes(), **algorithm)
+                sent.append({"PartNumber": number, "ETag": answer["ETag"],
+                             **({"ChecksumCRC32": answer["ChecksumCRC32"]} if crc and "ChecksumCRC32" in answer else {})})
             condition = {"IfNoneMatch": extra["IfNoneMatch"]} if "IfNoneMatch" in extra else {}
             try:
-                client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
-                                                 MultipartUpload={"Parts": parts}, **condition)
+                return client.complete_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload,
+                                                        MultipartUpload={"Parts": sent}, **condition)
             except ClientError as exc:
                 # botocore retried a complete whose answer was lost, and S3 answered the retry as it answers a
                 # finished upload (404 NoSuchUpload; moto answers 200): done when the object is these parts
                 if exc.response.get("Error", {}).get("Code") != "NoSuchUpload" or not self._completed(
-                        client, loc, parts, extra.get("Metadata", {})):
+                        client, loc, sent, extra.get("Metadata", {})):
                     raise
+                return {}
         except BaseException:
             with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
@@ -1726,9 +1739,11 @@ class _S3(_Remote):
     def create(self, loc: Location, data: bytes, content_type: str) -> bool:
         from botocore.exceptions import ClientError
 
-        s3_part_bytes()  # a part size S3 refuses: one line before anything is sent
+        part = s3_part_bytes()  # a part size S3 refuses: one line before anything is sent
         with self.errors(loc):
             if self.conditional_writes(loc):
+                if len(data) > part and not self.conditional_completes(loc):
+                    raise self._large_create_refused(loc, len(data), part)
                 token = uuid.uuid4().hex  # this create's own mark on the object (CREATE_TOKEN)
                 for attempt in range(8):
                     try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
@@ -1821,6 +1836,70 @@ class _S3(_Remote):
             if checked and refusal != 412:
                 _S3_REFUSAL[cache] = refusal
         return checked
+
+    def conditional_completes(self, loc: Location) -> bool:
+        """Whether a store that checks ``If-None-Match: *`` on PutObject (:meth:`conditional_writes`)
+        checks it on CompleteMultipartUpload too, which a create over :func:`s3_part_bytes` relies on;
+        asked once a process per endpoint and bucket, before the first such create. Stores have checked
+        it on PutObject only: moto until getmoto/moto#9209, ministack until ministackorg/ministack#1435,
+        LocalStack (named there). Before fix 46 C a second large create there replaced the first, and
+        both writers were told they created it. A one-part multipart upload (a few bytes: a lone part is
+        the last, which may be smaller than 5 MiB) of a probe name of its own, which no other process
+        writes, is completed twice with the header: the second refused with 412 (or the store's answer
+        to a taken key, :meth:`refusal`) means checked; taken (200), or refused with 501 NotImplemented,
+        means not. Any other answer is raised, nothing remembered. AWS's own endpoints are not asked
+        (S3 checks it on the complete: :func:`_aws_endpoint`). The probe is deleted as
+        :meth:`conditional_writes`' is (:meth:`_drop_probe`)."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        if _aws_endpoint(client.meta.endpoint_url):
+            return True
+        cache = (self.endpoint(), loc.bucket)
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_CONDITIONAL_COMPLETE:
+                return _S3_CONDITIONAL_COMPLETE[cache]
+        parent = loc.key.rpartition("/")[0]
+        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}-multipart-{uuid.uuid4().hex[:12]}"
+        target = Location(uri=f"s3://{loc.bucket}/{probe}", scheme="s3", bucket=loc.bucket, key=probe)
+        mine = uuid.uuid4().hex.encode()
+        versions: list[str | None] = []
+        checked = False  # the second complete taken: the header is not checked there
+        try:
+            for put in range(2):
+                try:
+                    answer = self._put(target, mine + b"-%d" % put, "application/octet-stream", parts=True,
+                                       IfNoneMatch="*")
+                except ClientError as exc:  # the upload is aborted by _put
+                    status = _s3_status(exc)
+                    if put == 1 and status in (412, self.refusal(loc)):
+                        checked = True
+                        break
+                    if status == 501:  # the complete refuses the header itself: not checked there
+                        break
+                    raise
+                versions.append(answer.get("VersionId"))
+        finally:
+            if versions:
+                self._drop_probe(loc, probe, versions, cache)
+        with _S3_CONDITIONAL_LOCK:
+            _S3_CONDITIONAL_COMPLETE[cache] = checked
+        return checked
+
+    def _large_create_refused(self, loc: Location, size: int, part: int) -> ConfigError:
+        """A create sent in parts where the complete ignores ``If-None-Match`` (:meth:`conditional_completes`):
+        refused, naming the fix, rather than an object another writer could replace unseen. Look, then
+        write (as for a store that checks the header nowhere) would be no better than that: two writers
+        at once may both write, both told they created it."""
+        mib = -(-size // (1024 * 1024))
+        fix = (f"set CTLOOP_S3_PART_MIB to {mib} or more (one PutObject, which it checks; at most 5120), or "
+               if mib <= 5120 else "")
+        return ConfigError(
+            f"cannot create {loc.uri} ({mib} MiB, sent in parts over CTLOOP_S3_PART_MIB={part // (1024 * 1024)}): "
+            f"{self.endpoint()} checks If-None-Match on PutObject but not on CompleteMultipartUpload, so another "
+            f"writer's create could replace it and both be told they created it; nothing was written: {fix}use a "
+            "store that checks it there too (S3 does; moto since getmoto/moto#9209, ministack since "
+            "ministackorg/ministack#1435)")
 
     def _probe(self, client, loc: Location, probe: str, cache: tuple[str, str]) -> tuple[bool, int] | str:
         """Write the probe object ``probe`` twice with ``If-None-Match: *`` (other bytes the second time):
@@ -2062,7 +2141,7 @@ class _S3(_Remote):
         # bundle (a store behind a cluster's own CA: before round 46 every dataset scan failed on its
         # certificate, "SSL peer certificate ... was not OK", while boto3 read) and virtual-host addressing
         # (stores that take no path-style request, such as Alibaba OSS, configured in the AWS config file)
-        ca_bundle = session._session.get_config_variable("ca_bundle") or None
+        ca_bundle = _s3_ca_bundle(session)
         virtual = (client.meta.config.s3 or {}).get("addressing_style") == "virtual"
         if no_sign_request("AWS_NO_SIGN_REQUEST"):  # a public bucket: no credentials, unsigned requests
             return _S3Settings(client.meta.endpoint_url, client.meta.region_name, None, ca_bundle, virtual)
@@ -2141,9 +2220,19 @@ def _file_stamps(*paths: str) -> tuple:
     return tuple(stamps)
 
 
+def _s3_ca_bundle(session) -> str | None:
+    """The CA bundle botocore 1.44.8 verifies S3's certificate with, in its order: ``ca_bundle`` (the
+    config file's, or ``AWS_CA_BUNDLE``: botocore/session.py ``create_client``), else
+    ``REQUESTS_CA_BUNDLE`` (botocore/endpoint.py ``_get_verify_value``). Before, pyarrow was given only the
+    first: with ``REQUESTS_CA_BUNDLE`` alone boto3 read, and every dataset scan failed on the certificate
+    (curlCode 60)."""
+    return session._session.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or None
+
+
 def _s3_key() -> tuple:
-    """The cache key of the S3 client: the AWS_* environment and the shared files it reads keys from."""
-    return (*_env_key("AWS_"), _file_stamps(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
+    """The cache key of the S3 client: the AWS_* environment (and ``REQUESTS_CA_BUNDLE``, which botocore
+    reads when the client is made: :func:`_s3_ca_bundle`) and the shared files it reads keys from."""
+    return (*_env_key(("AWS_", "REQUESTS_CA_BUNDLE")), _file_stamps(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
                                             os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
 
 
@@ -2410,7 +2499,8 @@ class _Azure(_Remote):
         return _azure_service(settings).get_container_client(loc.bucket)
 
     @contextmanager
-    def errors(self, loc: Location) -> Iterator[None]:
+    def errors(self, loc: Location, listing: bool = False) -> Iterator[None]:
+        """Azure's errors as ctloop's; ``listing``: the request lists the container."""
         from azure.core import exceptions as aexc
 
         try:
@@ -2419,11 +2509,16 @@ class _Azure(_Remote):
             except aexc.HttpResponseError as exc:
                 if exc.status_code in (401, 403, 409) and no_sign_request("AZURE_NO_SIGN_REQUEST"):
                     # unsigned: a private container (403 AuthorizationFailure, 401 NoAuthenticationInformation)
-                    # or an account that allows no public access (409 PublicAccessNotPermitted)
+                    # or an account that allows no public access (409 PublicAccessNotPermitted); a listing, also a
+                    # container public at blob level, whose blobs are read by name only (Azure's public access
+                    # levels: Get Container ACL, x-ms-blob-public-access; before fix 46 C this said "only a
+                    # public container takes" unsigned requests, of a container that is public)
+                    level = ("; a container public at `blob` level cannot be listed anonymously either (name one "
+                             "blob, or make it public at `container` level)") if listing else ""
                     raise DataSourceError(
                         f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
                         f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
-                        f"container takes: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
+                        f"container takes{level}: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
                 raise
         except aexc.ResourceNotFoundError as exc:
             if getattr(exc, "error_code", None) == "ContainerNotFound":
@@ -2569,20 +2664,20 @@ class _Azure(_Remote):
                     raise
 
     def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             sized = [(b.name, b.size) for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
         return _sized_names(loc, sized, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         from azure.core import exceptions as aexc
 
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             container = self.container(loc)
             try:
                 yield from (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
                             else (b.name for b in container.list_blobs(name_starts_with=prefix)))
             except aexc.HttpResponseError as exc:
-                if exc.status_code != 403:
+                if exc.status_code != 403 or no_sign_request("AZURE_NO_SIGN_REQUEST"):  # unsigned: errors() says it
                     raise
                 raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; "
                                   f"Azure answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: "
@@ -2597,12 +2692,12 @@ class _Azure(_Remote):
         return props.size == 0 or str((props.metadata or {}).get("hdi_isfolder", "")).lower() == "true"
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             return next(iter(self.container(loc).list_blobs(name_starts_with=prefix, results_per_page=1)),
                         {"name": None})["name"]
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
-        with self.errors(loc):
+        with self.errors(loc, listing=True):
             blobs = [(b.name, b.size, b.etag, bytes(b.content_settings.content_md5 or b"").hex()) for b in
                      self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
         return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "").strip('"'), md5)

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from typing import Any
@@ -391,11 +390,12 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _write_json(path, payload: dict) -> None:
-    """``path`` whole or not at all (written beside it, then renamed over it)."""
+    """``path`` whole or not at all, flushed, through a symlink (``storage.write_bytes``): before fix 46 C
+    a ``drift.json`` that was a link was replaced by a plain file, the file it led to left stale."""
+    from ctloop.storage import write_bytes
+
     text = json.dumps(payload, indent=2, allow_nan=False, default=str)
-    part = path.with_name(f".{path.name}.part")
-    part.write_text(text + "\n", encoding="utf-8")
-    os.replace(part, path)
+    write_bytes(str(path), (text + "\n").encode("utf-8"), "application/json")
 
 
 def register(subparsers) -> None:
