@@ -5,7 +5,7 @@ replicas, and the Deployment used the default ``RollingUpdate`` strategy (maxSur
 up: one extra pod). Two pods starting against a fresh database would both run the Alembic
 migration, whose DDL nothing serialises across processes (mlflow 3.17 ``store/db/utils.py``
 ``_upgrade_db``: a plain ``command.upgrade(config, "heads")``; the loser can fail with
-``DuplicateTable``), and on an MLflow image bump the new pod's init container
+``IntegrityError (UniqueViolation)``), and on an MLflow image bump the new pod's init container
 migrated the database while the old pods, older MLflow, still served and wrote against it (the
 server checks the schema only when its store is made, ``store/tracking/sqlalchemy_store.py``). Now
 every target renders the Deployment with one replica and strategy ``Recreate``: the old pod is gone
