@@ -1224,7 +1224,8 @@ class DriftState:
             out.rows = int(data["rows"])
             for col in data["columns"]:
                 where = f"column {col['name']!r}" if isinstance(col, dict) and "name" in col else "a column"
-                out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
+                name = column_name(col["name"])
+                out.columns[name] = ColumnState.from_dict(name, col, sketch_size=out.sketch_size)
         except DriftError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
@@ -1235,6 +1236,13 @@ class DriftState:
                 "the file is damaged or was edited: recompute the state"
             ) from exc
         return out
+
+
+def column_name(saved: Any) -> Any:
+    """A column name as :meth:`DriftState.to_dict` saved it, as it was: JSON writes a tuple (a
+    pandas ``MultiIndex`` column, ``("income", "net")``) as a list, which no column can be named
+    (a list is unhashable), so a list reads back as the tuple it was, nested ones too."""
+    return tuple(column_name(part) for part in saved) if isinstance(saved, list) else saved
 
 
 # ---------------------------------------------------------------------------- compare
@@ -3323,6 +3331,7 @@ __all__ = [
     "add_histograms",
     "as_pandas",
     "choose_engine",
+    "column_name",
     "compare",
     "csv_timestamps_as_text",
     "csv_as_pandas_reads",
