@@ -1089,13 +1089,17 @@ class DriftState:
                 if hasattr(array, "combine_chunks"):
                     array = array.combine_chunks()
                 family = OBJECT if col.period is not None else arrow_family(array.type)
-                if family == NULL and col.family != NULL:  # an empty stretch of a typed column
+                widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)
+                if family != col.family and not widens and array.null_count == len(array):
+                    # an empty stretch (Arrow's null type, or a typed column of nulls only: a string
+                    # column of a file where the feature was never filled): its type says nothing,
+                    # as the pandas chunks' (above)
                     if apply:
                         col.rows += len(array)
                         col.nulls += len(array)
                     return
-                if col.family == NULL and family != NULL and not col.values:
-                    col = self._typed(col, family, str(array.type), store=apply)
+                if family != col.family and col.empty and family != NULL:
+                    col = self._typed(col, family, str(array.type), store=apply)  # typed by its first values
                 self._check_family(col, family, str(array.type), apply=apply)
                 if apply:
                     col.update_arrow(array, bins)
