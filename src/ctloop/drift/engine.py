@@ -13,6 +13,9 @@ which looks at the *current* frame's column:
   are treated the same way here, where evidently would skip them as "unknown");
 * an object column of ``decimal.Decimal`` values (``pandas.read_sql`` of a SQL ``NUMERIC``)
   → numeric, as float64 (:func:`decimal_object`), as a Parquet decimal column is read;
+* an object column of plain numbers (:func:`object_numbers`) in the *reference*, against a
+  numeric current column → the numbers it holds, as float64 (in the current frame it is an
+  object column: categorical, whatever the reference);
 * bool, category, object and string → categorical (evidently treats string columns with more
   distinct values than half their rows as *text* and runs a text-classifier drift test; here
   they stay categorical, and the HTML report is told so, so report and verdict agree);
@@ -537,7 +540,7 @@ def numeric_values(series: pd.Series) -> np.ndarray:
         valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-    if not numeric and not decimal_object(series):
+    if not numeric and not decimal_object(series) and not object_numbers(series):
         raise DriftError(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
             "reference (or the other way round): give it the same type in both frames"
@@ -545,6 +548,19 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     arr = float64_values(series)
     finite = np.isfinite(arr)
     return arr if finite.all() else arr[finite]
+
+
+def object_numbers(series: pd.Series) -> bool:
+    """Whether ``series`` is an object column of plain numbers only (Python or NumPy ints and
+    floats besides nulls; no bool, no text), as ``pandas.read_sql``, a JSON load or a frame built
+    from Python rows gives. Compared as a numeric column when its kind is numeric — the *current*
+    side's kind decides (:func:`column_kind`): against a float64 window, a reference of such
+    objects is read as the numbers it holds (evidently 0.7.23 fails there, ``np.isfinite`` on
+    the objects); against a current column of such objects, it stays categorical."""
+    import pandas as pd
+
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in (
+        "integer", "floating", "mixed-integer-float")  # fmt: skip
 
 
 def float64_values(series: pd.Series, first_row: int | None = None) -> np.ndarray:
@@ -1657,6 +1673,7 @@ __all__ = [
     "column_by_column",
     "categorical_counts",
     "column_kind",
+    "object_numbers",
     "detect",
     "detect_calibrated",
     "format_table",

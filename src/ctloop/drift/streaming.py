@@ -1455,8 +1455,22 @@ def _ks_p(r: Any, c: Any) -> float:
     return stats.ks_pvalue_from_statistic(compare_cdfs(r, c).ks.estimate, r.n, c.n)
 
 
+def _as_numbers(col: ColumnState) -> ColumnState:
+    """An object column of plain numbers (exact counts, or the shadow sketch of hashed or
+    value-ranged ones) as a number column, for a numeric comparison (``engine.object_numbers``:
+    the memory engine reads such a reference as the numbers it holds); any other column as it is."""
+    if col.numeric is not None or col.family != OBJECT or not col.numbers:
+        return col
+    if real_numbers(col):  # exact counts: exact, as the memory engine's float64 of them
+        return col.as_numbers("object", sketch_size=max(MIN_BUDGET, len(col.categories.counts)))
+    if col.shadow is not None and (col.ranged or col.readable_numbers()):
+        return col.as_numbers("object", sketch_size=col.shadow.budget)
+    return col
+
+
 def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
              thr: float | None) -> engine.ColumnDrift:  # fmt: skip
+    rs, cs = _as_numbers(rs), _as_numbers(cs)
     for col in (rs, cs):
         if col.numeric is None:  # engine.numeric_values' message
             raise DriftError(
