@@ -1183,6 +1183,26 @@ def check_options(
                    frozenset(pinned_methods or ()))  # fmt: skip
 
 
+def refuse_repeated_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: Any = None) -> None:
+    """Refuse a compared column (``columns``; by default every column both frames have) that a
+    frame holds more than once: ``frame[name]`` is then a frame, not a column (an
+    ``AttributeError`` from deep in pandas when only the current side repeated it, or "drift
+    columns listed more than once" for columns nobody listed).
+
+    Raises:
+        DriftError: naming the side and the column.
+    """
+    wanted = None if columns is None else set(columns)
+    for side, frame in (("reference", reference), ("current", current)):
+        other = current if frame is reference else reference
+        for name in frame.columns[frame.columns.duplicated()]:
+            if name in wanted if wanted is not None else name in other.columns:
+                raise DriftError(
+                    f"the {side} data has column {name!r} more than once: give every column its own "
+                    "name (pandas.read_csv names a repeated header a, a.1, ...), or leave it out"
+                )
+
+
 def resolve_options(
     reference_columns: list[str],
     current_columns: list[str],
@@ -1404,6 +1424,7 @@ def detect(
             apply to a column's kind; a bad threshold or share.
         DriftError: a frame has no rows, or a column is numeric on one side only.
     """
+    refuse_repeated_columns(reference, current, options.get("columns"))
     opts = resolve_options(list(reference.columns), list(current.columns), len(reference),
                            len(current), options)  # fmt: skip
     unsupported = {}
@@ -1674,6 +1695,7 @@ __all__ = [
     "categorical_counts",
     "column_kind",
     "object_numbers",
+    "refuse_repeated_columns",
     "detect",
     "detect_calibrated",
     "format_table",
