@@ -2906,8 +2906,8 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
 
     from ctloop.storage import read_table
 
-    if is_single_file(uri):
-        return _former_features(read_table(uri), uri), None
+    if is_single_file(uri):  # with the file's names, as the streamed engine reads them
+        return _former_features(_file_names(None, read_table(uri)), uri), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
     src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
@@ -2966,13 +2966,49 @@ def as_pandas(table: pa.Table) -> pd.DataFrame:
     from ctloop.storage import nanosecond_times, nanosecond_times_refused
 
     try:
-        return table.to_pandas()
+        frame = table.to_pandas()
     except TypeError:
-        return table.to_pandas(ignore_metadata=True)
+        frame = table.to_pandas(ignore_metadata=True)
     except ValueError as exc:  # a time of day with non-zero nanoseconds: kept exact, as the streamed engine
         if not nanosecond_times_refused(exc):
             raise
-        return table.to_pandas(types_mapper=nanosecond_times)
+        frame = table.to_pandas(types_mapper=nanosecond_times)
+    return _file_names(table, frame)
+
+
+def _file_names(table: pa.Table | None, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a file read into pandas) with the file's column names, which are text: pandas'
+    metadata in a Parquet file written from a frame of number names (``0``) or MultiIndex columns
+    (``('a', 'x')``) gives those back, while Arrow, the file and the streamed engine (its states,
+    its report sample) name them by their text (``'0'``, ``"('a', 'x')"``), as pyarrow wrote them
+    (:func:`file_column_name`). Until round 46 the two engines named such a column two ways in
+    drift.json, and the streamed engine's report looked for ``'0'`` in a sample holding ``0``
+    (``KeyError``: exit code 1). ``table``: the Arrow table read, whose names are used as they are."""
+    if all(isinstance(c, str) for c in frame.columns):
+        return frame
+    names = [file_column_name(c) for c in frame.columns]
+    if table is not None:
+        meta = table.schema.pandas_metadata or {}
+        index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}  # stored index columns
+        stored = [n for n in table.column_names if n not in index]
+        if len(stored) == frame.shape[1]:
+            names = stored
+    frame.columns = names
+    return frame
+
+
+def file_column_name(name: Any) -> str:
+    """The text pyarrow writes a pandas column name as (``pyarrow.pandas_compat``
+    ``_column_name_to_strings``, pyarrow 2x): text as it is, bytes decoded, a tuple as the text
+    of the tuple of its parts' texts (``('a', 1)`` → ``"('a', '1')"``), ``None`` as ``'None'``,
+    anything else as ``str``."""
+    if isinstance(name, str):
+        return name
+    if isinstance(name, bytes):
+        return name.decode()
+    if isinstance(name, tuple):
+        return str(tuple(file_column_name(part) for part in name))
+    return str(name)
 
 
 def _non_finite_floats(table: pa.Table) -> bool:
