@@ -7,8 +7,10 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ctloop.drift import engine, streaming
+from ctloop.errors import DriftError
 
 
 def _reloaded(state: streaming.DriftState) -> streaming.DriftState:
@@ -39,3 +41,21 @@ def test_multiindex_column_names_survive_the_state_json_round_trip():
 def test_nested_tuple_names_read_back_as_tuples():
     assert streaming.column_name(["a", ["b", 1]]) == ("a", ("b", 1))
     assert streaming.column_name("a") == "a" and streaming.column_name(3) == 3
+
+
+def test_numpy_scalar_names_save_as_their_python_twins():
+    frame = pd.DataFrame({"b": np.arange(30.0)})
+    frame[np.int64(3)] = np.arange(30.0)
+    state = streaming.DriftState().update(frame)
+    loaded = _reloaded(state)  # json.dumps raised "Object of type int64 is not JSON serializable"
+    assert list(loaded.columns) == ["b", 3]
+    assert _verdicts(streaming.compare(loaded, state)) == _verdicts(streaming.compare(state, state))
+
+
+def test_a_name_json_cannot_carry_back_is_refused_when_saved():
+    frame = pd.DataFrame({pd.Timestamp("2024-01-01"): np.arange(30.0)})
+    state = streaming.DriftState().update(frame)
+    with pytest.raises(
+        DriftError, match=r"^column Timestamp\('2024-01-01 00:00:00'\): a drift state cannot save"
+    ):
+        state.to_dict()

@@ -1203,14 +1203,19 @@ class DriftState:
         return sum(c.nbytes() for c in self.columns.values())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, exact (floats as hex or base64 bytes)."""
+        """JSON-ready, exact (floats as hex or base64 bytes).
+
+        Raises:
+            DriftError: a column name JSON cannot carry back as itself (:func:`saved_name`).
+        """
+        names = {name: saved_name(name) for name in self.columns}
         return {
             "format": STATE_FORMAT,
             "version": RANGED_STATE_VERSION if any(c.ranged for c in self.columns.values()) else STATE_VERSION,
             "sketch_size": self.sketch_size,
             "max_categories": self.max_categories,
             "rows": self.rows,
-            "columns": [{"name": n, **c.to_dict()} for n, c in self.columns.items()],
+            "columns": [{"name": names[n], **c.to_dict()} for n, c in self.columns.items()],
         }
 
     @classmethod
@@ -1240,6 +1245,29 @@ class DriftState:
                 "the file is damaged or was edited: recompute the state"
             ) from exc
         return out
+
+
+def saved_name(name: Any) -> Any:
+    """``name`` as the state saves it (:func:`column_name` reads it back): text, an integer, a
+    float, a boolean or ``None`` as they are (a NumPy one as its Python twin, which equals it as a
+    key), a tuple of them (a MultiIndex column) as a list.
+
+    Raises:
+        DriftError: any other name (a ``pd.Timestamp``, a NumPy scalar, ``frozenset``): JSON cannot
+            write it (``json.dumps`` raised ``TypeError: Object of type Timestamp is not JSON
+            serializable`` after the whole state was summarised) or would read it back as another.
+    """
+    if name is None or type(name) in (str, bool, int, float):
+        return name
+    if isinstance(name, (np.integer, np.floating, np.bool_)):  # a NumPy scalar: as its Python twin, an equal key
+        return name.item()
+    if isinstance(name, tuple):
+        return [saved_name(part) for part in name]
+    raise DriftError(
+        f"column {name!r}: a drift state cannot save a column name of type {type(name).__name__} "
+        "(it keeps text, numbers, booleans and tuples of them): rename the column, e.g. "
+        "frame.columns = frame.columns.map(str)"
+    )
 
 
 def column_name(saved: Any) -> Any:
@@ -3386,6 +3414,7 @@ __all__ = [
     "as_pandas",
     "choose_engine",
     "column_name",
+    "saved_name",
     "compare",
     "csv_timestamps_as_text",
     "csv_as_pandas_reads",
