@@ -61,3 +61,63 @@ def test_a_column_empty_so_far_is_typed_by_its_first_arrow_values():
     ):  # real text after numbers: still refused
         state.update(pa.table({"x": pa.array(["a", None])}))
     assert state.columns["x"].rows == 5  # the refused chunk changed nothing
+
+
+# --------------------------------------------------------------- the same, as Parquet files of a side
+def _side(path, tables: dict[str, pa.Table]) -> str:
+    import pyarrow.parquet as pq
+
+    path.mkdir()
+    for name, table in tables.items():
+        pq.write_table(table, path / name)
+    return str(path)
+
+
+@pytest.mark.parametrize("null_first", [False, True], ids=["numbers-first", "nulls-first"])
+def test_a_parquet_file_of_an_all_null_string_column_joins_number_files(
+    tmp_path, null_first, capsys
+):
+    # was refused by the file check: "column 'a' is double in .../p1.parquet but string in
+    # .../p2.parquet: every file must hold the same kind of values there"
+    from ctloop.cli import main
+
+    rng = np.random.default_rng(5)
+    ref = _side(
+        tmp_path / "ref",
+        {"p1.parquet": pa.table({"a": rng.normal(size=80), "b": rng.normal(size=80)})},
+    )
+    empty = pa.table({"a": pa.array([None] * 20, pa.string()), "b": rng.normal(size=20)})
+    full = pa.table({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    files = (
+        {"p1.parquet": empty, "p2.parquet": full}
+        if null_first
+        else {"p1.parquet": full, "p2.parquet": empty}
+    )
+    cur = _side(tmp_path / "cur", files)
+    lines = {}
+    for engine in ("memory", "stream"):
+        code = main(
+            ["drift", "--reference", ref, "--current", cur, "--engine", engine, "--no-report"]
+        )
+        out = capsys.readouterr().out
+        assert code in (0, 1), out
+        lines[engine] = [line for line in out.splitlines() if line.startswith(("a ", "b "))]
+    assert lines["memory"] == lines["stream"] and len(lines["memory"]) == 2
+    assert lines["memory"][0].split()[1:3] == ["numeric", "ks"]
+
+
+def test_a_parquet_file_of_real_text_beside_number_files_is_still_refused(tmp_path, capsys):
+    from ctloop.cli import main
+
+    rng = np.random.default_rng(6)
+    ref = _side(tmp_path / "ref", {"p1.parquet": pa.table({"a": rng.normal(size=40)})})
+    cur = _side(
+        tmp_path / "cur",
+        {
+            "p1.parquet": pa.table({"a": rng.normal(size=40)}),
+            "p2.parquet": pa.table({"a": ["x", None]}),
+        },
+    )
+    code = main(["drift", "--reference", ref, "--current", cur, "--no-report"])
+    assert code == 2
+    assert "every file must hold the same kind of values" in capsys.readouterr().err

@@ -1857,6 +1857,17 @@ class Source:
                 continue
             kinds = [(path, physical.field(name).type) for path, physical in files
                      if name in physical.names and not pa.types.is_null(physical.field(name).type)]  # fmt: skip
+            valued = kinds
+            if self.format == "parquet" and len({k for _, k in kinds}) > 1:
+                # a file whose column holds only nulls (a feature never filled, written as string):
+                # its type says nothing, as Arrow's null type (DriftState.update's empty stretch)
+                valued = [(p, k) for p, k in kinds if not self._only_nulls(p, name)] or kinds
+            if valued is not kinds:
+                kinds = valued
+                if len({k for _, k in kinds}) < 2 and kinds[0][1] != schema.field(name).type:
+                    schema = schema.set(schema.get_field_index(name), pa.field(name, kinds[0][1]))
+                    changed = True
+                    continue
             if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
                 continue
             widest = _widest(name, kinds, is_number, self.format == "csv")
@@ -1864,6 +1875,27 @@ class Source:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
         return self.read_as(schema) if changed else self
+
+    def _only_nulls(self, path: str, name: str) -> bool:
+        """Whether Parquet file ``path`` holds only nulls in top-level column ``name``, by its
+        footer's null counts (no data read); ``False`` when a row group has no null count."""
+        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
+        try:
+            meta = fragment.metadata
+        except (AttributeError, OSError, ValueError):
+            return False
+        nulls = 0
+        for group in range(meta.num_row_groups):
+            row_group = meta.row_group(group)
+            for index in range(row_group.num_columns):
+                chunk = row_group.column(index)
+                if chunk.path_in_schema != name:
+                    continue
+                stats = chunk.statistics
+                if stats is None or not stats.has_null_count:
+                    return False
+                nulls += stats.null_count
+        return nulls == meta.num_rows
 
     def read_as(self, schema: pa.Schema) -> Source:
         """The same files and partition values, read into ``schema`` (a wider type per column)."""
