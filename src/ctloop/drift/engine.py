@@ -922,8 +922,9 @@ def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int], *, 
 
 
 def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
-    """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` holding a
-    finite value beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
+    """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` (and
+    object columns of plain numbers, :func:`object_numbers`: compared as numbers against a numeric
+    window) holding a finite value beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
     import numpy as np
     import pandas as pd
 
@@ -931,8 +932,8 @@ def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
 
     out = {}
     for name in columns:
-        if pd.api.types.is_float_dtype(frame[name].dtype):
-            values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        if pd.api.types.is_float_dtype(frame[name].dtype) or object_numbers(frame[name]):
+            values = float64_values(frame[name])
             big = np.isfinite(values) & (np.abs(values) > LARGEST_VALUE)
             if big.any():
                 out[str(name)] = largest(values[big])
