@@ -48,3 +48,20 @@ def test_a_column_listed_twice_is_still_a_config_error():
 
     with pytest.raises(ConfigError, match="listed more than once: b"):
         engine.detect(_frame(["a", "b"], 1), _frame(["a", "b"], 2), columns=["b", "b"])
+
+
+def test_a_column_named_none_is_compared_by_default_in_both_engines():
+    # without a time column, the default column list left out a column named None silently
+    # (it skipped the time column's name, None), and no skipped line said so
+    from ctloop.drift import streaming
+
+    rng = np.random.default_rng(3)
+    ref = pd.DataFrame({None: rng.normal(size=200), "b": rng.normal(size=200)})
+    cur = pd.DataFrame({None: rng.normal(2, size=200), "b": rng.normal(size=200)})
+    memory = engine.detect(ref, cur)
+    streamed = streaming.compare(
+        streaming.DriftState().update(ref), streaming.DriftState().update(cur)
+    )
+    for result in (memory, streamed):
+        assert [c.column for c in result.columns] == [None, "b"]
+        assert result.reason.startswith("drift: 1 of 2 columns drifted")

@@ -1217,7 +1217,9 @@ def resolve_options(
     options = dict(options)
     columns = options.pop("columns", None)
     if columns is None:
-        skip = {*RESERVED_TRAINING, options.get("time_column")}
+        skip = set(RESERVED_TRAINING)
+        if options.get("time_column") is not None:  # no time column: a column named None is compared too
+            skip.add(options["time_column"])
         columns = [c for c in reference_columns if c in current_columns and c not in skip]
     opts = check_options(columns=columns, reference_columns=reference_columns,
                          current_columns=current_columns, **options)  # fmt: skip
