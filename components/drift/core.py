@@ -74,10 +74,10 @@ def unusable_values(reference: pd.DataFrame, current: pd.DataFrame, columns: lis
         extreme = engine.extreme_values(frame, columns)
         masked = {}
         for col in dict.fromkeys([*infinite, *extreme]):
-            if frame[col].dtype == object:  # text and ±inf (extreme_values: float columns only)
+            if frame[col].dtype == object and not engine.object_numbers(frame[col]):  # text and ±inf
                 bad = frame[col].isin([np.inf, -np.inf]).to_numpy()
-            else:
-                values = frame[col].to_numpy(dtype=float, na_value=np.nan)
+            else:  # numbers (also plain numbers stored as objects: compared as numbers, engine.object_numbers)
+                values = engine.float64_values(frame[col])
                 bad = ~np.isfinite(values) | (np.abs(values) > LARGEST_VALUE)
                 bad &= ~np.isnan(values)
             masked[col] = frame[col].mask(bad)

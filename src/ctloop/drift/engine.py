@@ -13,6 +13,9 @@ which looks at the *current* frame's column:
   are treated the same way here, where evidently would skip them as "unknown");
 * an object column of ``decimal.Decimal`` values (``pandas.read_sql`` of a SQL ``NUMERIC``)
   → numeric, as float64 (:func:`decimal_object`), as a Parquet decimal column is read;
+* an object column of plain numbers (:func:`object_numbers`) in the *reference*, against a
+  numeric current column → the numbers it holds, as float64 (in the current frame it is an
+  object column: categorical, whatever the reference);
 * bool, category, object and string → categorical (evidently treats string columns with more
   distinct values than half their rows as *text* and runs a text-classifier drift test; here
   they stay categorical, and the HTML report is told so, so report and verdict agree);
@@ -537,7 +540,7 @@ def numeric_values(series: pd.Series) -> np.ndarray:
         valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-    if not numeric and not decimal_object(series):
+    if not numeric and not decimal_object(series) and not object_numbers(series):
         raise DriftError(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
             "reference (or the other way round): give it the same type in both frames"
@@ -545,6 +548,19 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     arr = float64_values(series)
     finite = np.isfinite(arr)
     return arr if finite.all() else arr[finite]
+
+
+def object_numbers(series: pd.Series) -> bool:
+    """Whether ``series`` is an object column of plain numbers only (Python or NumPy ints and
+    floats besides nulls; no bool, no text), as ``pandas.read_sql``, a JSON load or a frame built
+    from Python rows gives. Compared as a numeric column when its kind is numeric — the *current*
+    side's kind decides (:func:`column_kind`): against a float64 window, a reference of such
+    objects is read as the numbers it holds (evidently 0.7.23 fails there, ``np.isfinite`` on
+    the objects); against a current column of such objects, it stays categorical."""
+    import pandas as pd
+
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in (
+        "integer", "floating", "mixed-integer-float")  # fmt: skip
 
 
 def float64_values(series: pd.Series, first_row: int | None = None) -> np.ndarray:
@@ -906,8 +922,9 @@ def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int], *, 
 
 
 def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
-    """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` holding a
-    finite value beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
+    """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` (and
+    object columns of plain numbers, :func:`object_numbers`: compared as numbers against a numeric
+    window) holding a finite value beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
     import numpy as np
     import pandas as pd
 
@@ -915,8 +932,8 @@ def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
 
     out = {}
     for name in columns:
-        if pd.api.types.is_float_dtype(frame[name].dtype):
-            values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        if pd.api.types.is_float_dtype(frame[name].dtype) or object_numbers(frame[name]):
+            values = float64_values(frame[name])
             big = np.isfinite(values) & (np.abs(values) > LARGEST_VALUE)
             if big.any():
                 out[str(name)] = largest(values[big])
@@ -1167,6 +1184,26 @@ def check_options(
                    frozenset(pinned_methods or ()))  # fmt: skip
 
 
+def refuse_repeated_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: Any = None) -> None:
+    """Refuse a compared column (``columns``; by default every column both frames have) that a
+    frame holds more than once: ``frame[name]`` is then a frame, not a column (an
+    ``AttributeError`` from deep in pandas when only the current side repeated it, or "drift
+    columns listed more than once" for columns nobody listed).
+
+    Raises:
+        DriftError: naming the side and the column.
+    """
+    wanted = None if columns is None else set(columns)
+    for side, frame in (("reference", reference), ("current", current)):
+        other = current if frame is reference else reference
+        for name in frame.columns[frame.columns.duplicated()]:
+            if name in wanted if wanted is not None else name in other.columns:
+                raise DriftError(
+                    f"the {side} data has column {name!r} more than once: give every column its own "
+                    "name (pandas.read_csv names a repeated header a, a.1, ...), or leave it out"
+                )
+
+
 def resolve_options(
     reference_columns: list[str],
     current_columns: list[str],
@@ -1180,7 +1217,9 @@ def resolve_options(
     options = dict(options)
     columns = options.pop("columns", None)
     if columns is None:
-        skip = {*RESERVED_TRAINING, options.get("time_column")}
+        skip = set(RESERVED_TRAINING)
+        if options.get("time_column") is not None:  # no time column: a column named None is compared too
+            skip.add(options["time_column"])
         columns = [c for c in reference_columns if c in current_columns and c not in skip]
     opts = check_options(columns=columns, reference_columns=reference_columns,
                          current_columns=current_columns, **options)  # fmt: skip
@@ -1388,6 +1427,7 @@ def detect(
             apply to a column's kind; a bad threshold or share.
         DriftError: a frame has no rows, or a column is numeric on one side only.
     """
+    refuse_repeated_columns(reference, current, options.get("columns"))
     opts = resolve_options(list(reference.columns), list(current.columns), len(reference),
                            len(current), options)  # fmt: skip
     unsupported = {}
@@ -1657,6 +1697,8 @@ __all__ = [
     "column_by_column",
     "categorical_counts",
     "column_kind",
+    "object_numbers",
+    "refuse_repeated_columns",
     "detect",
     "detect_calibrated",
     "format_table",

@@ -286,6 +286,27 @@ def options_from_result(result: Any) -> dict[str, Any]:
     }
 
 
+def evidently_labels(names: list[Any]) -> dict[Any, str]:
+    """Each column name as the text evidently 0.7.23 is given for it: its ``DataDefinition`` takes
+    text names only (pydantic: ``numerical_columns -> 0 str type expected``), so a MultiIndex
+    column (``('a', 'x')``) or a number (``0``) goes by its text, and one whose text another
+    column already is (``0`` beside ``"0"``) by its text and type (``0 [int]``)."""
+    taken = {n for n in names if isinstance(n, str)}
+    out: dict[Any, str] = {}
+    for name in names:
+        if isinstance(name, str):
+            out[name] = name
+            continue
+        label = str(name)
+        if label in taken:
+            label = f"{label} [{type(name).__name__}]"
+        while label in taken:
+            label += "'"
+        taken.add(label)
+        out[name] = label
+    return out
+
+
 def render_html(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -377,16 +398,24 @@ def render_html(
             from evidently import DataDefinition, Dataset, Report
             from evidently.presets import DataDriftPreset
 
+            # evidently takes text names only: a MultiIndex column ('a', 'x') or a number (0) by its text
+            labels = evidently_labels(shown)
+            ref = ref[shown].set_axis([labels[c] for c in shown], axis=1)
+            cur = cur[shown].set_axis([labels[c] for c in shown], axis=1)
+            if column_methods:
+                column_methods = {labels[k]: v for k, v in column_methods.items()}
+            if column_thresholds:
+                column_thresholds = {labels[k]: v for k, v in column_thresholds.items()}
             definition = DataDefinition(
-                numerical_columns=[c for c in shown if kinds[c] == "numeric"],
-                categorical_columns=[c for c in shown if kinds[c] == "categorical"],
+                numerical_columns=[labels[c] for c in shown if kinds[c] == "numeric"],
+                categorical_columns=[labels[c] for c in shown if kinds[c] == "categorical"],
                 text_columns=[],
                 datetime_columns=[],
                 unknown_columns=[],
                 list_columns=[],
             )
             preset = DataDriftPreset(
-                columns=shown,
+                columns=[labels[c] for c in shown],
                 drift_share=drift_share,
                 method=method,
                 threshold=threshold,
@@ -395,8 +424,8 @@ def render_html(
             )
             # evidently 0.7: run(current_data, reference_data) — current first
             snapshot = Report([preset]).run(
-                current_data=Dataset.from_pandas(cur[shown], data_definition=definition),
-                reference_data=Dataset.from_pandas(ref[shown], data_definition=definition),
+                current_data=Dataset.from_pandas(cur, data_definition=definition),
+                reference_data=Dataset.from_pandas(ref, data_definition=definition),
             )
             snapshot.save_html(str(path))
             script_safe(path)
@@ -463,4 +492,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "render_or_say_why", "sample_rows", "by_severity", "script_safe", "skipped_note", "warnings_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
+__all__ = ["evidently_labels", "options_from_result", "placeholder_html", "render_html", "render_or_say_why", "sample_rows", "by_severity", "script_safe", "skipped_note", "warnings_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]

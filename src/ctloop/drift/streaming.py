@@ -1089,13 +1089,17 @@ class DriftState:
                 if hasattr(array, "combine_chunks"):
                     array = array.combine_chunks()
                 family = OBJECT if col.period is not None else arrow_family(array.type)
-                if family == NULL and col.family != NULL:  # an empty stretch of a typed column
+                widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)
+                if family != col.family and not widens and array.null_count == len(array):
+                    # an empty stretch (Arrow's null type, or a typed column of nulls only: a string
+                    # column of a file where the feature was never filled): its type says nothing,
+                    # as the pandas chunks' (above)
                     if apply:
                         col.rows += len(array)
                         col.nulls += len(array)
                     return
-                if col.family == NULL and family != NULL and not col.values:
-                    col = self._typed(col, family, str(array.type), store=apply)
+                if family != col.family and col.empty and family != NULL:
+                    col = self._typed(col, family, str(array.type), store=apply)  # typed by its first values
                 self._check_family(col, family, str(array.type), apply=apply)
                 if apply:
                     col.update_arrow(array, bins)
@@ -1199,14 +1203,19 @@ class DriftState:
         return sum(c.nbytes() for c in self.columns.values())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, exact (floats as hex or base64 bytes)."""
+        """JSON-ready, exact (floats as hex or base64 bytes).
+
+        Raises:
+            DriftError: a column name JSON cannot carry back as itself (:func:`saved_name`).
+        """
+        names = {name: saved_name(name) for name in self.columns}
         return {
             "format": STATE_FORMAT,
             "version": RANGED_STATE_VERSION if any(c.ranged for c in self.columns.values()) else STATE_VERSION,
             "sketch_size": self.sketch_size,
             "max_categories": self.max_categories,
             "rows": self.rows,
-            "columns": [{"name": n, **c.to_dict()} for n, c in self.columns.items()],
+            "columns": [{"name": names[n], **c.to_dict()} for n, c in self.columns.items()],
         }
 
     @classmethod
@@ -1224,7 +1233,8 @@ class DriftState:
             out.rows = int(data["rows"])
             for col in data["columns"]:
                 where = f"column {col['name']!r}" if isinstance(col, dict) and "name" in col else "a column"
-                out.columns[col["name"]] = ColumnState.from_dict(col["name"], col, sketch_size=out.sketch_size)
+                name = column_name(col["name"])
+                out.columns[name] = ColumnState.from_dict(name, col, sketch_size=out.sketch_size)
         except DriftError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
@@ -1235,6 +1245,36 @@ class DriftState:
                 "the file is damaged or was edited: recompute the state"
             ) from exc
         return out
+
+
+def saved_name(name: Any) -> Any:
+    """``name`` as the state saves it (:func:`column_name` reads it back): text, an integer, a
+    float, a boolean or ``None`` as they are (a NumPy one as its Python twin, which equals it as a
+    key), a tuple of them (a MultiIndex column) as a list.
+
+    Raises:
+        DriftError: any other name (a ``pd.Timestamp``, a NumPy scalar, ``frozenset``): JSON cannot
+            write it (``json.dumps`` raised ``TypeError: Object of type Timestamp is not JSON
+            serializable`` after the whole state was summarised) or would read it back as another.
+    """
+    if name is None or type(name) in (str, bool, int, float):
+        return name
+    if isinstance(name, (np.integer, np.floating, np.bool_)):  # a NumPy scalar: as its Python twin, an equal key
+        return name.item()
+    if isinstance(name, tuple):
+        return [saved_name(part) for part in name]
+    raise DriftError(
+        f"column {name!r}: a drift state cannot save a column name of type {type(name).__name__} "
+        "(it keeps text, numbers, booleans and tuples of them): rename the column, e.g. "
+        "frame.columns = frame.columns.map(str)"
+    )
+
+
+def column_name(saved: Any) -> Any:
+    """A column name as :meth:`DriftState.to_dict` saved it, as it was: JSON writes a tuple (a
+    pandas ``MultiIndex`` column, ``("income", "net")``) as a list, which no column can be named
+    (a list is unhashable), so a list reads back as the tuple it was, nested ones too."""
+    return tuple(column_name(part) for part in saved) if isinstance(saved, list) else saved
 
 
 # ---------------------------------------------------------------------------- compare
@@ -1443,8 +1483,22 @@ def _ks_p(r: Any, c: Any) -> float:
     return stats.ks_pvalue_from_statistic(compare_cdfs(r, c).ks.estimate, r.n, c.n)
 
 
+def _as_numbers(col: ColumnState) -> ColumnState:
+    """An object column of plain numbers (exact counts, or the shadow sketch of hashed or
+    value-ranged ones) as a number column, for a numeric comparison (``engine.object_numbers``:
+    the memory engine reads such a reference as the numbers it holds); any other column as it is."""
+    if col.numeric is not None or col.family != OBJECT or not col.numbers:
+        return col
+    if real_numbers(col):  # exact counts: exact, as the memory engine's float64 of them
+        return col.as_numbers("object", sketch_size=max(MIN_BUDGET, len(col.categories.counts)))
+    if col.shadow is not None and (col.ranged or col.readable_numbers()):
+        return col.as_numbers("object", sketch_size=col.shadow.budget)
+    return col
+
+
 def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
              thr: float | None) -> engine.ColumnDrift:  # fmt: skip
+    rs, cs = _as_numbers(rs), _as_numbers(cs)
     for col in (rs, cs):
         if col.numeric is None:  # engine.numeric_values' message
             raise DriftError(
@@ -1803,6 +1857,17 @@ class Source:
                 continue
             kinds = [(path, physical.field(name).type) for path, physical in files
                      if name in physical.names and not pa.types.is_null(physical.field(name).type)]  # fmt: skip
+            valued = kinds
+            if self.format == "parquet" and len({k for _, k in kinds}) > 1:
+                # a file whose column holds only nulls (a feature never filled, written as string):
+                # its type says nothing, as Arrow's null type (DriftState.update's empty stretch)
+                valued = [(p, k) for p, k in kinds if not self._only_nulls(p, name)] or kinds
+            if valued is not kinds:
+                kinds = valued
+                if len({k for _, k in kinds}) < 2 and kinds[0][1] != schema.field(name).type:
+                    schema = schema.set(schema.get_field_index(name), pa.field(name, kinds[0][1]))
+                    changed = True
+                    continue
             if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
                 continue
             widest = _widest(name, kinds, is_number, self.format == "csv")
@@ -1810,6 +1875,27 @@ class Source:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
         return self.read_as(schema) if changed else self
+
+    def _only_nulls(self, path: str, name: str) -> bool:
+        """Whether Parquet file ``path`` holds only nulls in top-level column ``name``, by its
+        footer's null counts (no data read); ``False`` when a row group has no null count."""
+        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
+        try:
+            meta = fragment.metadata
+        except (AttributeError, OSError, ValueError):
+            return False
+        nulls = 0
+        for group in range(meta.num_row_groups):
+            row_group = meta.row_group(group)
+            for index in range(row_group.num_columns):
+                chunk = row_group.column(index)
+                if chunk.path_in_schema != name:
+                    continue
+                stats = chunk.statistics
+                if stats is None or not stats.has_null_count:
+                    return False
+                nulls += stats.null_count
+        return nulls == meta.num_rows
 
     def read_as(self, schema: pa.Schema) -> Source:
         """The same files and partition values, read into ``schema`` (a wider type per column)."""
@@ -2880,8 +2966,8 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
 
     from ctloop.storage import read_table
 
-    if is_single_file(uri):
-        return _former_features(read_table(uri), uri), None
+    if is_single_file(uri):  # with the file's names, as the streamed engine reads them
+        return _former_features(_file_names(None, read_table(uri)), uri), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
     src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
@@ -2940,13 +3026,49 @@ def as_pandas(table: pa.Table) -> pd.DataFrame:
     from ctloop.storage import nanosecond_times, nanosecond_times_refused
 
     try:
-        return table.to_pandas()
+        frame = table.to_pandas()
     except TypeError:
-        return table.to_pandas(ignore_metadata=True)
+        frame = table.to_pandas(ignore_metadata=True)
     except ValueError as exc:  # a time of day with non-zero nanoseconds: kept exact, as the streamed engine
         if not nanosecond_times_refused(exc):
             raise
-        return table.to_pandas(types_mapper=nanosecond_times)
+        frame = table.to_pandas(types_mapper=nanosecond_times)
+    return _file_names(table, frame)
+
+
+def _file_names(table: pa.Table | None, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a file read into pandas) with the file's column names, which are text: pandas'
+    metadata in a Parquet file written from a frame of number names (``0``) or MultiIndex columns
+    (``('a', 'x')``) gives those back, while Arrow, the file and the streamed engine (its states,
+    its report sample) name them by their text (``'0'``, ``"('a', 'x')"``), as pyarrow wrote them
+    (:func:`file_column_name`). Until round 46 the two engines named such a column two ways in
+    drift.json, and the streamed engine's report looked for ``'0'`` in a sample holding ``0``
+    (``KeyError``: exit code 1). ``table``: the Arrow table read, whose names are used as they are."""
+    if all(isinstance(c, str) for c in frame.columns):
+        return frame
+    names = [file_column_name(c) for c in frame.columns]
+    if table is not None:
+        meta = table.schema.pandas_metadata or {}
+        index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}  # stored index columns
+        stored = [n for n in table.column_names if n not in index]
+        if len(stored) == frame.shape[1]:
+            names = stored
+    frame.columns = names
+    return frame
+
+
+def file_column_name(name: Any) -> str:
+    """The text pyarrow writes a pandas column name as (``pyarrow.pandas_compat``
+    ``_column_name_to_strings``, pyarrow 2x): text as it is, bytes decoded, a tuple as the text
+    of the tuple of its parts' texts (``('a', 1)`` → ``"('a', '1')"``), ``None`` as ``'None'``,
+    anything else as ``str``."""
+    if isinstance(name, str):
+        return name
+    if isinstance(name, bytes):
+        return name.decode()
+    if isinstance(name, tuple):
+        return str(tuple(file_column_name(part) for part in name))
+    return str(name)
 
 
 def _non_finite_floats(table: pa.Table) -> bool:
@@ -3323,6 +3445,8 @@ __all__ = [
     "add_histograms",
     "as_pandas",
     "choose_engine",
+    "column_name",
+    "saved_name",
     "compare",
     "csv_timestamps_as_text",
     "csv_as_pandas_reads",
