@@ -332,7 +332,10 @@ def drop_unsplittable(pipeline: Any, x: pd.DataFrame, params: dict[str, Any]) ->
     kept = np.flatnonzero((ones >= leaf) & (len(x) - ones >= leaf))
     if len(kept) in (0, len(ones)):
         return pipeline, 0
-    block.steps.append(("splittable", ColumnTransformer([("kept", "passthrough", kept.tolist())], remainder="drop")))
+    # after the encoder, found by its categories_ (ctloop.storage.fitted_encoder); the kept columns keep
+    # the encoder's names (verbose_feature_names_out=True prefixed them "kept__")
+    block.steps.append(("splittable", ColumnTransformer([("kept", "passthrough", kept.tolist())], remainder="drop",
+                                                        verbose_feature_names_out=False)))
     return pipeline, len(ones) - len(kept)
 
 

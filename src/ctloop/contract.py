@@ -328,13 +328,19 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
     written from pandas' ``Int64`` reads back as one) as objects with NaN for its gaps; other columns as
     given. Read as text for a text feature (:func:`ctloop.storage.numbers_as_text`), its ``pd.NA`` was
     kept, and scikit-learn's imputer failed on it: "boolean value of NA is ambiguous" (batch scoring, the
-    gate's holdout)."""
+    gate's holdout). A float column (``Float32``/``Float64``, an Arrow float) comes back as NumPy floats
+    of its own width with NaN: as objects, a 32-bit 0.1 was the Python float 0.10000000149011612, which
+    numbers_as_text could no longer read as the text '0.1' (it reads a float32 array as float32), and
+    every such row was an unknown category."""
     import numpy as np
     import pandas as pd
 
     if not isinstance(values.dtype, pd.api.extensions.ExtensionDtype) or not pd.api.types.is_numeric_dtype(values) \
             or pd.api.types.is_bool_dtype(values):
         return values
+    kind = getattr(values.dtype, "numpy_dtype", None)
+    if kind is not None and np.dtype(kind).kind == "f":
+        return pd.Series(values.to_numpy(dtype=kind, na_value=np.nan), index=values.index, name=values.name)
     return values.astype(object).where(values.notna(), np.nan)
 
 

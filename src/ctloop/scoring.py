@@ -237,11 +237,13 @@ def _pooled_features(model: Any) -> set[str]:
     """The features whose fitted one-hot encoder scores a value it never saw as its infrequent
     (pooled) values: ``handle_unknown="infrequent_if_exist"`` and some infrequent categories
     (scikit-learn 1.9 ``preprocessing/_encoders.py``: otherwise such a value is all zeros). The
-    encoders found as :func:`ctloop.storage.trained_categories` finds them."""
+    encoders found as :func:`ctloop.storage.trained_categories` finds them (:func:`ctloop.storage.fitted_encoder`)."""
+    from ctloop.storage import fitted_encoder
+
     out: set[str] = set()
     for step in (getattr(model, "named_steps", None) or {}).values():
         for _, fitted, columns in getattr(step, "transformers_", []):
-            encoder = fitted[-1] if hasattr(fitted, "steps") else fitted
+            encoder = fitted_encoder(fitted)
             if getattr(encoder, "handle_unknown", None) != "infrequent_if_exist":
                 continue
             infrequent = getattr(encoder, "infrequent_categories_", None) or []

@@ -3387,17 +3387,29 @@ def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, .
     return out
 
 
+def fitted_encoder(fitted: Any) -> Any:
+    """The encoder of a ColumnTransformer's fitted block: the block itself, or the last step of a
+    pipeline block that has ``categories_`` (ctloop's ``categorical`` block: imputer, one-hot, and under
+    hist_gradient_boosting a ``splittable`` column selection after it, ``train.core.drop_unsplittable``);
+    a pipeline's last step when none has. Taken as the last step, the selection hid the encoder: the
+    model had no trained categories."""
+    steps = getattr(fitted, "steps", None)
+    if not steps:
+        return fitted
+    return next((step for _, step in reversed(steps) if hasattr(step, "categories_")), steps[-1][1])
+
+
 def trained_categories(model: Any) -> dict[str, list[object]]:
     """The categories each feature's one-hot encoder learnt in a fitted scikit-learn pipeline
     (ctloop's train core: ``preprocess`` ColumnTransformer → ``categorical`` imputer + one-hot; any
-    ColumnTransformer step whose transformer, or a pipeline's last step, has ``categories_``;
-    the encoder's ``categories_``, without the imputer's NaN), by feature; empty for a model built
-    otherwise. What :func:`numbers_as_text` matches numbers sent for a text feature against."""
+    ColumnTransformer step whose transformer, or a pipeline step of it, has ``categories_``:
+    :func:`fitted_encoder`; the encoder's ``categories_``, without the imputer's NaN), by feature; empty
+    for a model built otherwise. What :func:`numbers_as_text` matches numbers sent for a text feature against."""
     steps = getattr(model, "named_steps", None) or {}
     out: dict[str, list[object]] = {}
     for step in steps.values():  # ctloop's "preprocess"; make_pipeline's "columntransformer"
         for _, fitted, columns in getattr(step, "transformers_", []):
-            encoder = fitted[-1] if hasattr(fitted, "steps") else fitted
+            encoder = fitted_encoder(fitted)
             names = columns if isinstance(columns, list) else []
             for name, cats in zip(names, getattr(encoder, "categories_", []), strict=False):
                 if isinstance(name, str):
@@ -3821,6 +3833,7 @@ __all__ = [
     "NumbersAsText",
     "number_categories",
     "trained_categories",
+    "fitted_encoder",
     "TABLE_FORMATS",
     "plain_missing",
     "CONNECT_TIMEOUT_S",

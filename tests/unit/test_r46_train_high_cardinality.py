@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from ctloop.components.train import core as train
+from ctloop.storage import trained_categories
 
 
 def _frame(n=1500, seed=0):
@@ -78,6 +79,12 @@ def test_the_model_saves_and_loads_with_the_columns_left_out(tmp_path):
     model, _ = load_model(str(save_model(str(tmp_path / "m"), result.model, result.meta)))
     x = frame[result.meta["features"]]
     np.testing.assert_array_equal(model.predict_proba(x), result.model.predict_proba(x))
+    # the columns were left out, and the loaded model still names its encoder's categories
+    assert model[-1].n_features_in_ == 1 + 6 + 1
+    categorical = model.named_steps["preprocess"].named_transformers_["categorical"]
+    assert list(categorical.named_steps) == ["impute", "onehot", "splittable"]
+    assert sorted(trained_categories(model)) == ["cat", "id"]
+    assert trained_categories(model)["cat"] == list("abcdef")
 
 
 @pytest.mark.parametrize(
