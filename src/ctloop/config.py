@@ -737,7 +737,8 @@ class Section:
                 problem = check(converted) if check and converted is not None else None
             if problem is not None:
                 if problem:
-                    errors.append(_problem_line(where, problem, _show(value), _example(known[key])))
+                    shown = _show_host(value) if known[key].metadata.get("check") is http_url else _show(value)
+                    errors.append(_problem_line(where, problem, shown, _example(known[key])))
                 ok = False
                 continue
             values[key] = converted
@@ -804,6 +805,16 @@ def _show(value: Any) -> str:
         value = _without_secrets(value.strip())
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _show_host(value: Any) -> str:
+    """``kfp.host`` as ``--host`` and ``KF_PIPELINES_ENDPOINT`` show it (``argtypes._shown_url``): what
+    follows the last '@', also of a host without a scheme (``u:S3CRET@kfp.example.com``), which
+    :func:`_show` quoted whole."""
+    from ctloop.serving.metric_sources import url_without_credentials
+
+    masked = url_without_credentials(value)
+    return _show(value) if masked is None else f"{_show(masked)} (its credentials not shown)"
 
 
 _SUGGESTION = re.compile(r"^(?P<what>.*?)(?P<sep>[;.]?\s*)(?P<hint>[Dd]id you mean .*\?)$", re.S)
