@@ -737,7 +737,8 @@ class Section:
                 problem = check(converted) if check and converted is not None else None
             if problem is not None:
                 if problem:
-                    errors.append(_problem_line(where, problem, _show(value), _example(known[key])))
+                    shown = _show_host(value) if known[key].metadata.get("check") is http_url else _show(value)
+                    errors.append(_problem_line(where, problem, shown, _example(known[key])))
                 ok = False
                 continue
             values[key] = converted
@@ -804,6 +805,16 @@ def _show(value: Any) -> str:
         value = _without_secrets(value.strip())
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _show_host(value: Any) -> str:
+    """``kfp.host`` as ``--host`` and ``KF_PIPELINES_ENDPOINT`` show it (``argtypes._shown_url``): what
+    follows the last '@', also of a host without a scheme (``u:S3CRET@kfp.example.com``), which
+    :func:`_show` quoted whole."""
+    from ctloop.serving.metric_sources import url_without_credentials
+
+    masked = url_without_credentials(value)
+    return _show(value) if masked is None else f"{_show(masked)} (its credentials not shown)"
 
 
 _SUGGESTION = re.compile(r"^(?P<what>.*?)(?P<sep>[;.]?\s*)(?P<hint>[Dd]id you mean .*\?)$", re.S)
@@ -1405,17 +1416,27 @@ def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresho
     return out
 
 
-def check_gate_columns(data: DataConfig, gate: GateConfig, *, path: str = "") -> list[str]:
-    """``gate.slice_column`` against ``data``: the target is no slice column (each slice holds one
-    label: the gate skips a one-class slice for roc_auc, a slice of one amount has too few rows, so
-    the worst-slice check never ran and the gate said nothing of it), nor is the time column (every
-    row its own slice)."""
+def check_gate_columns(data: DataConfig, gate: GateConfig, *, task: str = "", path: str = "") -> list[str]:
+    """``gate.slice_column`` against ``data`` and the ``task`` (empty: :class:`TrainingConfig`'s
+    default): the target is no slice column where the primary metric is undefined on each of its
+    slices — one class for roc_auc, one value for r2 — so every slice would be skipped or compare
+    nothing and the worst-slice check would never run, with no word of it; with accuracy, recall,
+    f1, log_loss (a class's score), rmse or mae (the error at a target value) it runs
+    (``components/evaluate/core.py`` skips a one-class slice only for roc_auc). Nor is the time column
+    (every row its own slice)."""
+    from ctloop import metrics as M
+
     prefix = f"{path}." if path else ""
     sliced = gate.slice_column
-    if sliced and sliced == data.target:
-        return [f"{prefix}gate.slice_column: {sliced!r} is also data.target: each slice would hold one label, so no "
-                "slice could be compared and the worst-slice check would never run — slice by a feature such as a "
-                "region or a product"]
+    task = task or TrainingConfig.task
+    primary = gate.primary_metric or (M.default_primary(task) if task in ("classification", "regression") else "")
+    if sliced and sliced == data.target and primary in ("roc_auc", "r2"):
+        held = "one class" if primary == "roc_auc" else "one target value"
+        other = "accuracy or log_loss" if primary == "roc_auc" else "rmse or mae"
+        return [f"{prefix}gate.slice_column: {sliced!r} is also data.target and the primary metric is {primary}: each "
+                f"slice would hold {held}, on which {primary} is undefined, so the worst-slice check would never "
+                f"run — slice by a feature such as a region or a product, or compare on {other} (each "
+                f"{'class' if primary == 'roc_auc' else 'target value'} its own slice)"]
     if sliced and sliced == data.time_column:
         return [f"{prefix}gate.slice_column: {sliced!r} is also data.time_column: every row would be its own slice "
                 "— slice by a feature such as a region or a product"]

@@ -142,7 +142,7 @@ def check_url_form(uri: str, parameter: str) -> None:
             raise ConfigError(f"{parameter} {display_uri(uri)!r} {problem}")
 
 
-UNITY_CATALOG_SCHEMES = ("databricks-uc", "uc")  # model registry URIs (databricks-uc[://profile], uc:http://...)
+UNITY_CATALOG_SCHEMES = ("databricks-uc", "uc")  # model registry URIs (databricks-uc[://profile], uc, uc:http://...)
 
 
 def check_unity_catalog_uri(uri: str, parameter: str = "tracking URI") -> None:
@@ -152,9 +152,12 @@ def check_unity_catalog_uri(uri: str, parameter: str = "tracking URI") -> None:
     came out of every ctloop command as a traceback. ctloop's registry is its tracking server's (one URI,
     one lock), and a Unity Catalog name has three levels (``utils/_unity_catalog_utils.py``
     ``split_uc_model_name``), which ctloop's promotion lock ``<name>.ctloop-promotion-lock`` is not."""
-    scheme = uri.split(":", 1)[0].lower()
-    if scheme in UNITY_CATALOG_SCHEMES and (":" in uri or scheme == "databricks-uc"):  # a directory named uc is a path
-        shown = display_uri(uri)
+    scheme, colon, rest = uri.partition(":")
+    # mlflow 3.17 reads the bare "uc" as Unity Catalog before any scheme (tracking/registry.py get_store_builder,
+    # tracking/_tracking_service/utils.py: store_uri in {"databricks", "databricks-uc", "uc"}); ./uc and UC are paths
+    if uri == "uc" or (scheme.lower() in UNITY_CATALOG_SCHEMES and (colon or scheme.lower() == "databricks-uc")):
+        # uc:http://user:password@host: the password of the URI after "uc:" stays out too
+        shown = f"{scheme}:{display_uri(rest)}" if "://" in rest else display_uri(uri)
         raise ConfigError(f"{parameter} {shown!r}: a Unity Catalog URI names a model registry, not a tracking server "
                           "(MLflow refuses it as a tracking URI), and ctloop keeps its models in the tracking "
                           "server's registry — fix: give the tracking server: databricks, databricks://<profile> or "

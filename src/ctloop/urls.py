@@ -124,7 +124,9 @@ def kfp_host_problem(value: Any) -> str | None:
     ``kfp.host`` and ``KF_PIPELINES_ENDPOINT``. kfp 2.17 ``client.py`` (``Client._load_config``) puts
     ``https://`` in front of a host that does not start with ``http`` (case and all) and takes any
     other as it is: ``kfp.example.com/pipeline`` is https://kfp.example.com/pipeline, while
-    ``http-gw.example.com/pipeline`` or ``HTTPS://h`` would be sent without a usable scheme. The URL
+    ``http-gw.example.com/pipeline`` is sent as it is, which urllib3 2.x (``kfp_server_api``'s client)
+    sends over plain http to port 80 (``util/url.py`` ``parse_url`` finds no scheme,
+    ``poolmanager.py`` ``connection_from_host`` takes http): the bearer token in cleartext. The URL
     is then :func:`url_problem`'s http(s) URL: a numeric port, a host, and no userinfo urlsplit cuts
     (``http://admin:1234/pa@h`` is host ``admin``, port 1234 — or a password ``1234/pa`` on ``h``)."""
     if not isinstance(value, str):
@@ -144,7 +146,7 @@ def kfp_host_problem(value: Any) -> str | None:
         url = value
     elif value.startswith("http"):
         return ("must start with http:// or https://: kfp.Client puts https:// in front only of a host that does "
-                "not start with \"http\", and would send this one without a scheme")
+                "not start with \"http\", and would send this one over plain http://, its token in cleartext")
     else:
         url = "https://" + value
     problem = url_problem(url, ("http", "https"))

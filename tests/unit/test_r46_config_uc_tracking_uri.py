@@ -55,5 +55,7 @@ def test_a_local_directory_named_uc_is_still_a_file_store(tmp_path, monkeypatch)
     from ctloop.tracking import check_unity_catalog_uri
 
     monkeypatch.chdir(tmp_path)
-    check_unity_catalog_uri("uc")  # a path, as MLflow reads it (no scheme)
-    check_unity_catalog_uri("./uc")
+    # the bare uc is Unity Catalog to mlflow 3.17 (tracking/registry.py), not a path
+    with pytest.raises(ConfigError):
+        check_unity_catalog_uri("uc")
+    check_unity_catalog_uri("./uc")  # a path, as MLflow reads it

@@ -313,17 +313,20 @@ def _say(indent: str, message: str) -> None:
 
 def _unused_time_format(frame: Any, cfg: Any, uri: str, given: str) -> None:
     """Warn when the time format (``--time-format`` or the model's ``data.time_format``) has nothing
-    to read: the time column is stored as date-times already (a Parquet timestamp), so the format
+    to read: the time column is stored as date-times already (a Parquet timestamp or date), so the format
     was not applied — it was silently ignored, and a user who gave it to fix day-first dates thought
     it had."""
     import pandas as pd
 
     column = cfg.time_column
-    if cfg.time_format and column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[column]):
+    # a Parquet date32 column is object dtype holding datetime.date: to_datetime takes it as it is too
+    if cfg.time_format and column in frame.columns and (
+            pd.api.types.is_datetime64_any_dtype(frame[column])
+            or pd.api.types.infer_dtype(frame[column], skipna=True) in ("date", "datetime", "datetime64")):
         import warnings
 
         warnings.warn(f"{given} {cfg.time_format!r} is not used: column {column!r} of {uri} holds date-times "
-                      "already (a Parquet timestamp, not text written in a format); its times are read as stored",
+                      "already (a Parquet timestamp or date, not text written in a format); its times are read as stored",
                       UserWarning, stacklevel=2)
 
 

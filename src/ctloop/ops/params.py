@@ -238,7 +238,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 elif sub in SECTION_PARAMETERS:
                     subs[sub] = SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
             if subs.get("data") is not None and subs.get("gate") is not None:
-                errors.extend(C.check_gate_columns(subs["data"], subs["gate"], path=name))
+                task = subs["training"].task if subs.get("training") is not None else ""
+                errors.extend(C.check_gate_columns(subs["data"], subs["gate"], task=task, path=name))
             for sub in TRAINING_REQUIRED:
                 if sub not in value:
                     errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; e.g. "
@@ -247,7 +248,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
         elif name == TRAINING_PARAMETERS:
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
     if parsed.get("data") is not None and parsed.get("gate") is not None:
-        errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"]))
+        task = parsed["training"].task if parsed.get("training") is not None else ""
+        errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
         if not said and for_kfp:

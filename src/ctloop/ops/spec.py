@@ -213,7 +213,8 @@ def _model(raw: Any, where: str, errors: list[str]) -> ModelSpec | None:
     if training is not None and gate is not None:
         errors.extend(C.check_metrics(training, gate, require_thresholds=True, path=where))
     if spec.sections.get("data") is not None and gate is not None:
-        errors.extend(C.check_gate_columns(spec.sections["data"], gate, path=where))
+        errors.extend(C.check_gate_columns(spec.sections["data"], gate, path=where,
+                                           task=training.task if training is not None else ""))
     monitoring = spec.sections.get("monitoring")
     if training is not None and monitoring is not None:
         errors.extend(C.check_monitoring_metric(training, monitoring, path=where))
