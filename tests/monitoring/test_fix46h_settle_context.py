@@ -68,7 +68,7 @@ def test_the_fanned_out_run_records_the_plans_note(setup):
                         partial_dirs=[str(tmp / f"part{p}") for p in parts])
     notes = [w for w in out.result.warnings if "less than 1min before it was read" in w]
     assert len(notes) == 1
-    assert notes[0] in _warnings(uri, out.run_id)
+    assert notes[0] in _warnings(uri, out.run_id) and f"WARNING: {notes[0]}" in out.result.reason
 
 
 def test_the_single_task_run_records_its_note(setup):
