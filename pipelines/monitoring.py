@@ -54,7 +54,7 @@ def build(platform: PlatformConfig | None = None):
             training_parameters: Parameters of the continuous-training run a fired rule starts (its
                 ``data``, ``training``, ``gate``, ``drift``, ``rollout`` sections); ``ctloop apply``
                 fills them from ``ctloop.yaml``.
-            as_of: End of the window (ISO 8601); empty = now (UTC).
+            as_of: End of the window (ISO 8601); empty = one minute before the run (core.LIVE_SETTLE).
             kfp_host: KFP API URL for the triggered run (empty = in-cluster; on multi-user KFP the
                 run goes to this run's profile namespace).
             experiment: KFP experiment of triggered runs (the version of the ``continuous-training``

@@ -41,7 +41,8 @@ def monitor_model(
             ``pushgateway_url``.
         monitor_metrics: Output Metrics: ``rows``, ``drift_share``, ``drift_score_<feature>``,
             ``realized`` and ``realized_rows`` (when labelled).
-        as_of: End of the window (ISO 8601); empty means now (UTC). A plan's window wins.
+        as_of: End of the window (ISO 8601); empty = one minute before the run (``core.LIVE_SETTLE``).
+            A plan's window wins.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         plan: The window's fan-out plan (``plan_monitoring``); none = read the window here.
         partials: The partitions' states (``summarise_partition``, collected over the fan-out).
@@ -82,8 +83,8 @@ def plan_monitoring(
 ) -> list:
     """Plan the fan-out of a monitoring window over ``monitoring.partitions`` tasks (docs/monitoring.md, Scale).
 
-    Fixes the window (``as_of``, else now), reads the champion and the monitoring history (what
-    each partition collects), lists the window's inference-log files, finds the
+    Fixes the window (``as_of``, else one minute before the run: ``core.LIVE_SETTLE``), reads the
+    champion and the monitoring history (what each partition collects), lists the window's inference-log files, finds the
     ``(request_id, instance)`` keys that repeat anywhere in the window (one pass over those two
     columns, in bounded memory: spilled to local disk past 4M keys) and splits the files into
     contiguous groups of about equal size. Code: ``ctloop.components.monitor.steps.plan``.
@@ -93,7 +94,7 @@ def plan_monitoring(
         monitoring: The ``monitoring`` section (``ctloop.config.MonitoringConfig``); ``partitions``
             sets the number of groups.
         plan: Output: the plan (window, state spec, schema, repeated keys, file groups).
-        as_of: End of the window (ISO 8601); empty means now (UTC).
+        as_of: End of the window (ISO 8601); empty = one minute before the run (``core.LIVE_SETTLE``).
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
 
     Returns:

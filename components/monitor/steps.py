@@ -68,7 +68,7 @@ def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Times
     publish.check(cfg.pushgateway_url, model_name)
     registry = MlflowRegistry(tracking_uri)
     notes: list[str] = []
-    if end is None:  # else the plan's window, planned (and said) by its own context
+    if end is None:  # else the plan's window, planned (and said: Plan.notes) by its own context
         end, notes = core.window_end(as_of, utc_now())
     window = core.bounds(end, cfg)
     store = MonitoringStore(registry.client, model_name)
@@ -89,6 +89,7 @@ def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tr
 
     ctx = context(model_name, monitoring, as_of=as_of, tracking_uri=tracking_uri)
     planned = window.plan(ctx.cfg.log_root, model_name, ctx.spec(), ctx.cfg.partitions)
+    planned.notes = list(ctx.notes)  # monitor() records them: its context reads the plan's end, not the clock
     planned.save(out_dir)
     for note in ctx.notes:
         print(f"ctloop: WARNING: {note}")
@@ -142,7 +143,9 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     ctx.labels = index = None  # the state holds the index, and drops it once joined
     result = core.judge_state(state=state, labels=None, champion=ctx.champion, history=ctx.history,
                               previous=ctx.previous, cfg=ctx.cfg, model_name=model_name, consume=True)
-    result.warnings.extend(ctx.notes)
+    # the window's own notes: said by the plan's context when there is a plan (this context
+    # read the plan's end, so it has none), else by this one
+    result.warnings.extend(planned.notes if planned is not None else ctx.notes)
     # a retrain asked for records the newest one started when its history was read: its trigger starts
     # nothing when another started since (two monitoring runs of one window at once; trigger.start_training);
     # and the rules' cooldown, within which a retrain found late in KFP stands for this one (trigger._late_retrain)

@@ -103,7 +103,13 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     from ctloop.columns import LABEL
     from ctloop.inference_log.reader import read_log
     from ctloop.labels.join import join_store
-    from ctloop.labels.realized import realized_metrics, resolve, score_columns, unscorable
+    from ctloop.labels.realized import (
+        realized_metrics,
+        resolve,
+        score_columns,
+        unscorable,
+        unscored,
+    )
     from ctloop.timeutil import parse_duration
 
     if by not in GROUPINGS:
@@ -152,8 +158,15 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                                 else "unknown"
                                 for col in dict.fromkeys(("model_version", by))})
         # read per group and window as the table reads them (a window's 'Yes' is the class 'yes' there)
-        usable = ~unscorable(frame, task=task, by=(by,), window=span, classes=list(classes) or None, anchor=stop,
-                             since=begin)
+        # the rows the table reads: labelled, with a finite score; those without one said apart
+        no_score = unscored(frame, scored)
+        if no_score.any():
+            first = frame["request_id"][no_score].iloc[0] if "request_id" in frame.columns else None
+            warnings.append(f"{int(no_score.sum())} labelled rows left out: their score "
+                            f"({', '.join(score_columns(scored))}) is missing or not a finite number"
+                            + (f", e.g. request {first!r}" if first is not None else ""))
+        usable = ~unscorable(frame, task=task, score=scored, by=(by,), window=span, classes=list(classes) or None,
+                             anchor=stop, since=begin)
         if not usable.all():
             first = frame[LABEL][~usable].iloc[0]
             first = first.item() if hasattr(first, "item") else first  # 2.0, not np.float64(2.0)

@@ -199,24 +199,18 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     ``(end - window, end]``; the ``window`` column is its start, or ``since`` (the period's start)
     for a first window cut short by it. Without ``anchor``, ``window`` floors the times (windows
     counted from the Unix epoch)."""
-    import numpy as np
     import pandas as pd
 
     names = tuple(metrics or M.names(task))
-    columns = score_columns(score)
-    if joined.empty or any(c not in joined.columns for c in columns):
+    if joined.empty or any(c not in joined.columns for c in score_columns(score)):
         return pd.DataFrame()
     # masks and positions instead of copies of the frame: it may hold millions of labelled rows;
     # one score column is the frame's own array (no copy), labels one array for every group
-    numbers = [pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns]
-    scores = numbers[0] if isinstance(score, str) else np.column_stack(numbers)
-    del numbers
+    scores = _score_array(joined, score)
     # a classifier's text labels are read per group (as_classes): one model version's or window's
     # labels written 'yes' and another's 'Yes' are each scored, as the gate reads each holdout
     labels = label_array(joined[LABEL])
-    missing = ~np.isfinite(scores) if scores.ndim == 1 else ~np.isfinite(scores).all(axis=1)  # NaN or ±inf
-    ok = ~missing & joined[LABEL].notna().to_numpy()
-    del missing
+    ok = _scored_labelled(joined, scores)
     if task == "regression":
         ok &= scorable(labels, classes, task)  # rows counts only labels the metric uses
     keys = list(by)
@@ -237,17 +231,50 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     return pd.DataFrame(rows)
 
 
-def unscorable(joined: pd.DataFrame, *, task: str = "classification", by: tuple[str, ...] = ("model", "revision"),
-               window: str | None = None, classes: list | None = None, anchor=None, since=None) -> np.ndarray:
-    """Which labelled rows of ``joined`` :func:`realized_metrics` (same ``by``, ``window``,
-    ``anchor``, ``since``) leaves out of every metric because their label is not a class of the
-    model (a number, for a regressor), read per group as it reads them: a label ``'Yes'`` in a
-    window whose labels are all in that case is the class ``'yes'`` there (:func:`as_classes`),
-    though not in a window that also writes ``'yes'``. What a report's "left out" warning counts."""
+def _score_array(joined: pd.DataFrame, score: str | list[str]) -> np.ndarray:
+    """The score column(s) as floats (NaN where not a number): one column for a string ``score``."""
+    import numpy as np
+    import pandas as pd
+
+    numbers = [pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in score_columns(score)]
+    return numbers[0] if isinstance(score, str) else np.column_stack(numbers)
+
+
+def _scored_labelled(joined: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
+    """The rows :func:`realized_metrics` groups and reads: labelled, with a finite score (not NaN
+    or ±inf, in every score column)."""
     import numpy as np
 
-    labels = label_array(joined[LABEL])
+    finite = np.isfinite(scores) if scores.ndim == 1 else np.isfinite(scores).all(axis=1)
+    return finite & joined[LABEL].notna().to_numpy()
+
+
+def unscored(joined: pd.DataFrame, score: str | list[str] = "prediction_1") -> np.ndarray:
+    """Which labelled rows of ``joined`` :func:`realized_metrics` leaves out because their score is
+    missing (NaN) or infinite, or a score column is absent: what a report's "no score" warning counts."""
+
     labelled = joined[LABEL].notna().to_numpy()
+    if any(c not in joined.columns for c in score_columns(score)):
+        return labelled
+    return labelled & ~_scored_labelled(joined, _score_array(joined, score))
+
+
+def unscorable(joined: pd.DataFrame, *, task: str = "classification", score: str | list[str] = "prediction_1",
+               by: tuple[str, ...] = ("model", "revision"), window: str | None = None, classes: list | None = None,
+               anchor=None, since=None) -> np.ndarray:
+    """Which labelled rows of ``joined`` with a finite ``score`` :func:`realized_metrics` (same
+    ``score``, ``by``, ``window``, ``anchor``, ``since``) leaves out of every metric because their
+    label is not a class of the model (a number, for a regressor), read per group as it reads them
+    (the same rows: labelled, scored): a label ``'Yes'`` in a window whose labels are all in that
+    case is the class ``'yes'`` there (:func:`as_classes`), though not in a window that also writes
+    ``'yes'``. What a report's "left out" warning counts; rows without a finite score are
+    :func:`unscored`."""
+    import numpy as np
+
+    if any(c not in joined.columns for c in score_columns(score)):
+        return np.zeros(len(joined), dtype=bool)  # no row is read: each is unscored
+    labels = label_array(joined[LABEL])
+    labelled = _scored_labelled(joined, _score_array(joined, score))
     if task == "regression":
         return labelled & ~scorable(labels, None, task)
     out = np.zeros(len(joined), dtype=bool)
@@ -305,5 +332,5 @@ def _window_starts(times: pd.Series, window, anchor, since=None) -> pd.Series:
     return starts
 
 
-__all__ = ["resolve", "score_columns", "label_array", "as_classes", "scorable", "unscorable", "metric_values", "metric_value", "realized_metrics",
+__all__ = ["resolve", "score_columns", "label_array", "as_classes", "scorable", "unscorable", "unscored", "metric_values", "metric_value", "realized_metrics",
            "BINARY_CLASSES"]

@@ -88,7 +88,8 @@ def too_few_labels(n: int, min_labels: int) -> bool:
 def same_window(a: Any, b: Any, window: Any = None) -> bool:
     """Whether window ends ``a`` and ``b`` are one window judged twice: the same end, or with
     ``window`` (a duration) ends within half a window of each other, as
-    :func:`consecutive_windows` counts re-runs (a re-run without ``as_of`` ends at "now")."""
+    :func:`consecutive_windows` counts re-runs (a re-run without ``as_of`` ends one minute before
+    its run, core.LIVE_SETTLE)."""
     import pandas as pd
 
     from ctloop.timeutil import parse_duration

@@ -690,6 +690,9 @@ class Plan:
     schema: Any  # pyarrow.Schema
     involved: Any  # numpy uint64, sorted: hashes of the request ids whose rows merge together (scan.involved_ids)
     groups: list[list[str]]
+    # for the window's record, said when the plan was made (the monitoring task that records the
+    # window reads the plan's end, not the run's clock: components/monitor core.window_end)
+    notes: list[str] = field(default_factory=list)
 
     def save(self, directory: str) -> None:
         import base64
@@ -700,7 +703,7 @@ class Plan:
         np.save(os.path.join(directory, "involved.npy"), self.involved)
         with open(os.path.join(directory, "plan.json"), "w") as f:
             json.dump({"format": "ctloop.monitoring.plan", "version": STATE_VERSION, "model": self.model,
-                       "spec": self.spec.to_dict(), "groups": self.groups,
+                       "spec": self.spec.to_dict(), "groups": self.groups, "notes": list(self.notes),
                        "schema": base64.b64encode(self.schema.serialize().to_pybytes()).decode()}, f)
 
     @classmethod
@@ -720,7 +723,9 @@ class Plan:
         if data.get("format") != "ctloop.monitoring.plan":
             raise InferenceLogError(f"{path} is not a ctloop monitoring plan")
         schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
-        return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, involved, data["groups"])
+        # a plan saved before its notes were (round 46) has none
+        return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, involved, data["groups"],
+                   list(data.get("notes", [])))
 
 
 def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, batch_rows: int | None = None,
