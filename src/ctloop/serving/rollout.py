@@ -677,20 +677,26 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
 
 
 def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float = 300.0, *,
-                force: bool = False) -> RolloutState:
+                force: bool = False, expect_storage_uri: str = "") -> RolloutState:
     """Move the canary's share to ``percent`` and wait until the split shows it. A canary pinned
     back to 0 % (rolled back; the spec still names its model) gets traffic again only with
-    ``force`` (``make canary`` asks for ``FORCE=1`` the same way)."""
+    ``force`` (``make canary`` asks for ``FORCE=1`` the same way). ``expect_storage_uri``: only the
+    canary of that model is moved — a spec naming another one (deployed since the caller read it)
+    is :class:`ChangedOutside`, nothing written; the patch is conditional on the read checked."""
     deadline = time.monotonic() + timeout_s
     with step_deadline(deadline):
-        return _set_traffic(isvcs, name, percent, timeout_s, force, deadline)
+        return _set_traffic(isvcs, name, percent, timeout_s, force, deadline, expect_storage_uri)
 
 
 def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float, force: bool,
-                 deadline: float) -> RolloutState:
+                 deadline: float, expect_storage_uri: str = "") -> RolloutState:
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
+    if expect_storage_uri and not same_storage_uri(_spec_version(obj)[1], expect_storage_uri):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} names {_spec_version(obj)[1] or 'no model'} "
+                             f"(v{specs.spec_version(obj) or '?'}) now, not {expect_storage_uri}: another run or a "
+                             "person deployed it since; its canary left alone, nothing written")
     specs.check_deployment_mode(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
