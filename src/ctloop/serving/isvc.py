@@ -48,6 +48,16 @@ MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 # createKnativeService), and a changed template is a new Configuration generation, hence a new
 # revision (knative-v1.21.1 pkg/reconciler/configuration/configuration.go createRevision).
 RETRY_ANNOTATION = "ctloop.dev/retry-of"
+# An InferenceService annotation marking a deploy's write "at 0 % first" (rollout._deploy, after an
+# unfinished rollback): {"version", "generation", "after", "created"} as JSON — the model version,
+# the metadata.generation that write gave the spec, and the latest ready / created revisions
+# before it. A retried step finding the spec still at that generation resumes the staging; once
+# the spec changes again (moved to its share, pinned back) the marker is stale and means nothing.
+# Written with the storageUri change (which makes a new revision anyway) and never removed:
+# InferenceService annotations reach the revision template too (KServe v0.20.0
+# components/predictor.go filters isvc.Annotations by ServiceAnnotationDisallowedList only), so
+# removing it would start another revision.
+STAGED_ANNOTATION = "ctloop.dev/staged-at-zero"
 # KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
 KNATIVE = "Knative"
 STANDARD = "Standard"
