@@ -1478,12 +1478,26 @@ class Doctor:
                "ctloop-pipeline-runner), binding this service account in each namespace")
         if missing:
             return Check("RBAC", FAIL, f"{user} may not {'; '.join(missing + optional)}", fix)
-        reader = (
-            f"; may not get configmaps {' or '.join(unread)} in {NETWORK_CONFIG[0]} (optional: a first deploy "
-            "then skips its check of the canary's host against Knative's domain and tag templates; "
-            "kubectl apply -k manifests/extras/knative-network-reader grants it)"
-            if unread else f"; may read Knative's {NETWORK_CONFIG[1]} and {DOMAIN_CONFIG[1]} (the canary host's check)"
-        )
+        if NETWORK_CONFIG[1] in unread:
+            reader = (
+                f"; may not get configmaps {' or '.join(unread)} in {NETWORK_CONFIG[0]} (optional: a first deploy "
+                "then skips its check of the canary's host against Knative's domain and tag templates; "
+                "kubectl apply -k manifests/extras/knative-network-reader grants it)"
+            )
+        elif unread:
+            # config-network alone (the knative-network-reader Role before config-domain was added to
+            # it): the host check runs (kube.InferenceServices.domain_config None), blind to the
+            # Routes config-domain alone makes cluster-local (isvc.route_templates)
+            reader = (
+                f"; may read {NETWORK_CONFIG[1]} but not get configmaps {DOMAIN_CONFIG[1]} in {NETWORK_CONFIG[0]} "
+                "(optional: a first deploy still checks the canary's host, but takes a Route that only a "
+                f"{DOMAIN_CONFIG[1]} selector makes cluster-local for an external one, checked against "
+                f"{NETWORK_CONFIG[1]}'s domain template (it may refuse a name Knative would serve, or pass one it "
+                "refuses); "
+                "kubectl apply -k manifests/extras/knative-network-reader again: its Role grants both)"
+            )
+        else:
+            reader = f"; may read Knative's {NETWORK_CONFIG[1]} and {DOMAIN_CONFIG[1]} (the canary host's check)"
         if optional:
             return Check(
                 "RBAC",

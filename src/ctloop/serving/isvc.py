@@ -48,6 +48,16 @@ MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 # createKnativeService), and a changed template is a new Configuration generation, hence a new
 # revision (knative-v1.21.1 pkg/reconciler/configuration/configuration.go createRevision).
 RETRY_ANNOTATION = "ctloop.dev/retry-of"
+# An InferenceService annotation marking a deploy's write "at 0 % first" (rollout._deploy, after an
+# unfinished rollback): {"version", "generation", "after", "created"} as JSON — the model version,
+# the metadata.generation that write gave the spec, and the latest ready / created revisions
+# before it. A retried step finding the spec still at that generation resumes the staging; once
+# the spec changes again (moved to its share, pinned back) the marker is stale and means nothing.
+# Written with the storageUri change (which makes a new revision anyway) and never removed:
+# InferenceService annotations reach the revision template too (KServe v0.20.0
+# components/predictor.go filters isvc.Annotations by ServiceAnnotationDisallowedList only), so
+# removing it would start another revision.
+STAGED_ANNOTATION = "ctloop.dev/staged-at-zero"
 # KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
 KNATIVE = "Knative"
 STANDARD = "Standard"
@@ -181,7 +191,10 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
         selector = parsed.get("selector") if isinstance(parsed, dict) else None
         if not isinstance(parsed, dict) or not isinstance(selector or {}, dict):
             return None
-        selectors[str(domain)] = {str(k): str(v) for k, v in (selector or {}).items()}
+        pairs = [(_go_string(k), _go_string(v)) for k, v in (selector or {}).items()]
+        if any(k is None or v is None for k, v in pairs):
+            return None
+        selectors[str(domain)] = dict(pairs)  # type: ignore[arg-type]
     if not any(not selector for selector in selectors.values()):
         selectors[CLUSTER_LOCAL_DOMAIN] = {}
     chosen, specificity = "", -1
@@ -191,6 +204,22 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
         if len(selector) > specificity or domain < chosen:
             chosen, specificity = domain, len(selector)
     return chosen
+
+
+def _go_string(value: Any) -> str | None:
+    """A YAML scalar as Knative reads it into a ``map[string]string``: sigs.k8s.io/yaml
+    (``yaml.go`` ``convertToJSONableObject``) makes a number or a boolean aimed at a string the
+    string Go formats (``true``, not Python's ``True``), a null the empty string. None for what
+    ctloop does not reproduce (a float: Go's ``%g``) or what Knative refuses (a list, a mapping:
+    the ConfigMap is then rejected and its previous one kept; a timestamp, whose text go-yaml v2
+    keeps where PyYAML makes a date)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return value if isinstance(value, str) else None
 
 
 def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str],

@@ -157,6 +157,16 @@ class InferenceServices:
                 break
             try:
                 return _object(what, _decoded(what, fn))
+            except ServingUnreachable as exc:
+                # a read (a GET) refused or reset: asked again until the step's deadline, as get()
+                pause = None if not read or _timed_out(exc) else _pause_until(exc, attempt, deadline)
+                if pause is None:
+                    if attempt > 0 and read:
+                        raise ServingUnreachable(f"{exc} (asked {attempt + 1} times over "
+                                                 f"{time.monotonic() - start:.0f} s, until the step's deadline)") from exc.__cause__
+                    raise
+                time.sleep(pause)
+                continue
             except ApiException as exc:
                 if exc.status == 409:
                     conflict = ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}")
@@ -200,6 +210,18 @@ class InferenceServices:
                     if not _dropped(exc):
                         raise
                     return self._read(what, name)
+            except ServingUnreachable as exc:
+                # refused, reset: within a step's deadline asked again as a 5xx is (not a read that
+                # timed out: it took a whole request timeout already)
+                pause = None if _timed_out(exc) else _pause_until(exc, attempt, deadline)
+                attempt += 1
+                if pause is not None:
+                    time.sleep(pause)
+                    continue
+                if attempt > 1:
+                    raise ServingUnreachable(f"{exc} (asked {attempt} times over {time.monotonic() - start:.0f} s, "
+                                             "until the step's deadline)") from exc.__cause__
+                raise
             except ApiException as exc:
                 if exc.status == 404:
                     return None
@@ -437,17 +459,23 @@ GET_MAX_PAUSE_S = 2.0
 
 
 def _pause_until(exc: Any, attempt: int, deadline: float | None) -> float | None:
-    """Past ``get``'s own tries: a 5xx or a 429 is asked again while ``deadline`` (a rollout step's,
-    :func:`step_deadline`, or a wait's) has time left, the pause 0.2 s doubled after each try (at
-    most :data:`GET_MAX_PAUSE_S`; a 429's :func:`retry_after`), never past it; ``None``: not again.
-    Without a deadline (``ctloop rollout status``: one quick answer) nothing is asked again."""
+    """Past ``get``'s own tries: a 5xx, a 429 or no answer at all (:class:`ServingUnreachable`:
+    refused, reset — urllib3 already tried the connection again, :func:`api_retries`) is asked
+    again while ``deadline`` (a rollout step's, :func:`step_deadline`, or a wait's) has time left,
+    the pause 0.2 s doubled after each try (at most :data:`GET_MAX_PAUSE_S`; a 429's
+    :func:`retry_after` when longer), never past it; ``None``: not again. Without a deadline
+    (``ctloop rollout status``: one quick answer) nothing is asked again."""
     status = getattr(exc, "status", None) or 0
-    if deadline is None or not (status >= 500 or status == 429):
+    if deadline is None or not (status >= 500 or status == 429 or isinstance(exc, ServingUnreachable)):
         return None
     left = deadline - time.monotonic()
     if left <= 0:
         return None
-    pause = retry_after(exc) if status == 429 else min(0.2 * 2 ** max(attempt - 1, 0), GET_MAX_PAUSE_S)
+    pause = min(0.2 * 2 ** max(attempt - 1, 0), GET_MAX_PAUSE_S)
+    if status == 429:
+        # never shorter than the backoff: a "Retry-After: 0" (or a negative one) asked again at
+        # once, some 20 GETs a second until the deadline
+        pause = max(retry_after(exc), pause)
     return min(pause, left)
 
 

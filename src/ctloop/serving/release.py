@@ -356,7 +356,9 @@ def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: Roll
             or not rollout.same_storage_uri(rollout._spec_version(obj)[1], failed_uri)):
         raise exc  # nothing of the failed model's to pin out (or no pin to lower: promoted, first deployment)
     try:
-        state = rollout.set_traffic(isvcs, name, 0, timeout_s=cfg.timeout_seconds)
+        # only while the spec still names the failed model: set_traffic reads again, and a model
+        # deployed between the two reads would be pinned out instead (ChangedOutside there)
+        state = rollout.set_traffic(isvcs, name, 0, timeout_s=cfg.timeout_seconds, expect_storage_uri=failed_uri)
     except CtloopError as pin:
         raise RegistryError(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % failed too: {pin}") from exc
     raise RegistryError(f"{exc} (nothing to write back); the failed v{failed_version}'s canary pinned to 0 %, traffic "

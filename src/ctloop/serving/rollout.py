@@ -20,7 +20,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``). While
   the latest ready revision serves a model pinned out (a rollback whose restore failed), a new
   model is written at 0 % first and moved to its share once ready (``_parked``): Knative routes
-  the canary's share to the latest ready revision until then.
+  the canary's share to the latest ready revision until then. That write is marked
+  (``isvc.STAGED_ANNOTATION``): a step retried between the two writes resumes (``_staged``).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -33,6 +34,7 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -536,6 +538,14 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
     have_version, have_uri = _spec_version(current)
     if same_storage_uri(have_uri, storage_uri):
         pinned = _predictor(current).get("canaryTrafficPercent")
+        staged = _staged(current, version, storage_uri) if pinned == 0 else None
+        if staged is not None:
+            # this deploy's own write at 0 % first (after an unfinished rollback), its step stopped
+            # before the move to its share (KFP's retry): not a pin-back, the staging resumes
+            target = 100 if strategy == "blue-green" else int(percent)
+            return _from_zero(isvcs, name, current, version=version, storage_uri=storage_uri, target=target,
+                              strategy=strategy, after=staged["after"], created=staged["created"],
+                              timeout_s=timeout_s, deadline=deadline, invalid_before=invalid_before)
         if pinned == 0:  # a plan never writes 0 (config.traffic_plan): this canary was rolled back
             raise ServingError(
                 f"InferenceService {isvcs.namespace}/{name} names version {have_version or version} with "
@@ -635,24 +645,24 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         # the latest ready revision serves a model pinned out (a rollback whose restore failed or
         # never came): until the new revision is ready Knative routes the latestRevision target —
         # the canary's share, all traffic for blue-green — to it. Written at 0 % first, moved to its
-        # share once its revision is ready (a retried step then finds it pinned at 0 and refuses)
+        # share once its revision is ready. The write is marked (isvc.STAGED_ANNOTATION): a step
+        # retried between the two writes resumes it, where a pin-back is refused
         target = 100 if strategy == "blue-green" else int(percent)
-        _conditional_patch(isvcs, name, current, specs.canary_patch(version=version, storage_uri=storage_uri,
-                                                                    percent=0, model_sha256=model_sha256),
+        patch = specs.canary_patch(version=version, storage_uri=storage_uri, percent=0, model_sha256=model_sha256)
+        generation = (current.get("metadata") or {}).get("generation")
+        if isinstance(generation, int):
+            # a spec change makes the API server add 1 to metadata.generation (k8s.io/apiextensions-
+            # apiserver pkg/registry/customresource/strategy.go PrepareForUpdate): this write's
+            patch["metadata"]["annotations"] = {specs.STAGED_ANNOTATION: json.dumps(
+                {"version": str(version), "generation": generation + 1, "after": before,
+                 "created": _created(current)}, sort_keys=True)}
+        _conditional_patch(isvcs, name, current, patch,
                            f"deploying v{version} at 0 % first (the latest ready revision {before} serves a model "
                            "rolled back to 0 %)", "nothing written", landed=_lands(storage_uri, 0),
                            check=_same_path(current), deadline=deadline)
-        current = _wait_split(isvcs, name, 0, timeout_s, f"v{version}'s revision ready at 0 % (before it gets "
-                              f"{target} %: until then Knative would route that share to the rolled-back model's "
-                              f"revision {before})", new_revision_after=before, created_before=_created(current),
-                              written=0, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
-        _conditional_patch(isvcs, name, current, specs.traffic_patch(target), f"moving v{version} to {target} %",
-                           f"v{version} stays at 0 %", landed=_lands(storage_uri, target),
-                           check=lambda now: _refuse_failed(isvcs, name, now, f"moving v{version} to {target} %"),
-                           deadline=deadline)
-        obj = _wait_split(isvcs, name, target, timeout_s, f"v{version}'s revision ready with {target} % traffic",
-                          created_before=_created(current), written=target, model=storage_uri, deadline=deadline)
-        return _state("switched" if strategy == "blue-green" else "canary", obj, version)
+        return _from_zero(isvcs, name, current, version=version, storage_uri=storage_uri, target=target,
+                          strategy=strategy, after=before, created=_created(current), timeout_s=timeout_s,
+                          deadline=deadline, invalid_before=invalid_before)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
@@ -676,21 +686,66 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
     return _state("canary", obj, version)
 
 
+def _from_zero(isvcs: InferenceServices, name: str, current: dict[str, Any], *, version: str, storage_uri: str,
+               target: int, strategy: str, after: str, created: str, timeout_s: float, deadline: float,
+               invalid_before: str) -> RolloutState:
+    """The rest of a deploy written at 0 % first: its revision ready at 0 % (a revision other than
+    ``after``, the latest ready one before the write; a failure of one created after ``created``
+    ends the wait), then moved to ``target`` % and waited for."""
+    current = _wait_split(isvcs, name, 0, timeout_s, f"v{version}'s revision ready at 0 % (before it gets "
+                          f"{target} %: until then Knative would route that share to the rolled-back model's "
+                          f"revision {after})", new_revision_after=after, created_before=created,
+                          written=0, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
+    _conditional_patch(isvcs, name, current, specs.traffic_patch(target), f"moving v{version} to {target} %",
+                       f"v{version} stays at 0 %", landed=_lands(storage_uri, target),
+                       check=lambda now: _refuse_failed(isvcs, name, now, f"moving v{version} to {target} %"),
+                       deadline=deadline)
+    obj = _wait_split(isvcs, name, target, timeout_s, f"v{version}'s revision ready with {target} % traffic",
+                      created_before=_created(current), written=target, model=storage_uri, deadline=deadline)
+    return _state("switched" if strategy == "blue-green" else "canary", obj, version)
+
+
+def _staged(obj: dict[str, Any], version: str, storage_uri: str) -> dict[str, Any] | None:
+    """The marker of a deploy's write at 0 % first (``isvc.STAGED_ANNOTATION``) when the spec is
+    still that write — it names ``version`` of ``storage_uri`` at 0 %, at the generation the write
+    gave it — else ``None``: a pin-back (a rollback, by hand) is a later spec change."""
+    raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(specs.STAGED_ANNOTATION)
+    try:
+        mark = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    if not isinstance(mark, dict) or not all(isinstance(mark.get(k), str) for k in ("version", "after", "created")):
+        return None
+    have_version, have_uri = _spec_version(obj)
+    generation = (obj.get("metadata") or {}).get("generation")
+    if (mark["version"] != str(version) or (have_version and have_version != str(version))
+            or not same_storage_uri(have_uri, storage_uri) or _predictor(obj).get("canaryTrafficPercent") != 0
+            or not isinstance(generation, int) or mark.get("generation") != generation):
+        return None
+    return mark
+
+
 def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float = 300.0, *,
-                force: bool = False) -> RolloutState:
+                force: bool = False, expect_storage_uri: str = "") -> RolloutState:
     """Move the canary's share to ``percent`` and wait until the split shows it. A canary pinned
     back to 0 % (rolled back; the spec still names its model) gets traffic again only with
-    ``force`` (``make canary`` asks for ``FORCE=1`` the same way)."""
+    ``force`` (``make canary`` asks for ``FORCE=1`` the same way). ``expect_storage_uri``: only the
+    canary of that model is moved — a spec naming another one (deployed since the caller read it)
+    is :class:`ChangedOutside`, nothing written; the patch is conditional on the read checked."""
     deadline = time.monotonic() + timeout_s
     with step_deadline(deadline):
-        return _set_traffic(isvcs, name, percent, timeout_s, force, deadline)
+        return _set_traffic(isvcs, name, percent, timeout_s, force, deadline, expect_storage_uri)
 
 
 def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float, force: bool,
-                 deadline: float) -> RolloutState:
+                 deadline: float, expect_storage_uri: str = "") -> RolloutState:
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
+    if expect_storage_uri and not same_storage_uri(_spec_version(obj)[1], expect_storage_uri):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} names {_spec_version(obj)[1] or 'no model'} "
+                             f"(v{specs.spec_version(obj) or '?'}) now, not {expect_storage_uri}: another run or a "
+                             "person deployed it since; its canary left alone, nothing written")
     specs.check_deployment_mode(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
