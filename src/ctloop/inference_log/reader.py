@@ -79,6 +79,38 @@ def calls_with_instances(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~none].reset_index(drop=True) if none.any() else frame
 
 
+def drop_no_instance(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the rows of calls of no instance when it is an inference log's (its
+    ``request_id``, ``has_request``, ``has_response`` and ``instance`` columns there): for a tool
+    reading the log's Parquet as a table (``ctloop drift --current <log dir>``), which would take
+    such a row (an empty batch: no feature, no prediction) for a served row of null features.
+    Any other table is returned as it is (a training table may have an ``instance`` column)."""
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE, INSTANCE} <= set(frame.columns):
+        return frame
+    return calls_with_instances(frame)
+
+
+def no_instance_filter(columns, types=None):
+    """A ``pyarrow.dataset`` filter keeping the rows of calls with instances (``instance`` not
+    below 0, or null) of a table with ``columns`` when it is an inference log's, as
+    :func:`drop_no_instance` keeps them; None for any other table (``types``: ``{column: Arrow
+    type}``, when known; an ``instance`` that is no number is not filtered)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE, INSTANCE} <= set(columns):
+        return None
+    kind = (types or {}).get(INSTANCE)
+    if kind is not None and not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        return None
+    field = pads.field(INSTANCE)
+    return field.is_null() | (field >= 0)
+
+
 def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
     """The ``date=`` partitions (UTC days) holding rows with ``start < time <= end``."""
     import pandas as pd
@@ -837,7 +869,7 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
     return logs if ok is None else logs[ok]
 
 
-__all__ = ["read_log", "calls_with_instances", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
+__all__ = ["read_log", "calls_with_instances", "drop_no_instance", "no_instance_filter", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
            "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
            "LOOKAHEAD_SECONDS", "open_parquet"]
