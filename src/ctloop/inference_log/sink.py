@@ -596,8 +596,10 @@ class Sink:
         same directory (``uvicorn --workers`` > 1 under ``app_from_env``, a second ``logger
         serve`` with the same ``--wal``) would replay this one's live segments at its start and
         delete them after its flush, the events this one acknowledged since in a deleted file:
-        it is refused with a :class:`ConfigError` naming the directory and the holder's pid.
-        Called by :meth:`start`; ``logger serve`` calls it before it listens."""
+        it is refused with a :class:`ConfigError` naming the directory and the holder's pid. A
+        lock file of another user is locked read-only; one that cannot be opened at all is a
+        :class:`ConfigError` (:func:`_open_lock_file`). Called by :meth:`start`; ``logger serve``
+        calls it before it listens."""
         import fcntl
 
         if self._wal_lock is not None:
