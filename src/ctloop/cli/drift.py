@@ -220,8 +220,13 @@ def _drift(args: argparse.Namespace) -> int:
     samples = None
     sides = (f"the reference data ({args.reference})", f"the current data ({args.current})")
     if used == "memory":
+        from ctloop.inference_log.reader import drop_no_instance
+
         reference, ref_source = read_side(args.reference, columns, side=sides[0])
         current, cur_source = read_side(args.current, columns, side=sides[1])
+        # an inference log's calls of no instance (an empty batch: instance -1) are no rows, as read_log
+        # reads them (the stream engine leaves them out as it reads: streaming.detect_sources)
+        reference, current = (drop_no_instance(frame) for frame in (reference, current))
         log_columns, sources = None, {}
         if core.is_inference_log(current.columns) and not core.is_inference_log(reference.columns):
             # a training table against an inference log: a feature named like a column the sink fills

@@ -3347,6 +3347,18 @@ def default_columns(reference: Source, current: Source, exclude: Sequence[str] =
                                  log_columns=current.columns if sources else None)  # fmt: skip
 
 
+def _log_rows(filter: Any, source: Source) -> Any:
+    """``filter`` for ``source``, which leaves out an inference log's calls of no instance (an
+    empty batch stored as ``instance`` -1: no row for ``read_log``), as the memory engine's
+    ``ctloop drift`` leaves them out (:func:`ctloop.inference_log.reader.no_instance_filter`)."""
+    from ctloop.inference_log.reader import no_instance_filter
+
+    log = no_instance_filter(source.columns, {f.name: f.type for f in source.schema})
+    if log is None:
+        return filter
+    return log if filter is None else filter & log
+
+
 def detect_sources(reference: str | Sequence[str] | Source, current: str | Sequence[str] | Source,
                    *, columns: Sequence[str] | None = None, exclude: Sequence[str] = (),
                    filter: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
@@ -3387,11 +3399,12 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     ref_src = check_side(ref_src, columns, f"the reference data ({ref_src.uri})")
     cur_src = check_side(cur_src, engine.source_columns(columns, sources), f"the current data ({cur_src.uri})")
     samples = [RowSample(sample_size, seed, 0), RowSample(sample_size, seed, 1)] if sample_size else [None, None]
+    ref_filter, cur_filter = (_log_rows(filter, src) for src in (ref_src, cur_src))
     states = []
-    for label, src, sample, read in (("reference", ref_src, samples[0], None),
-                                     ("current", cur_src, samples[1], sources)):  # fmt: skip
+    for label, src, sample, read, kept in (("reference", ref_src, samples[0], None, ref_filter),
+                                           ("current", cur_src, samples[1], sources, cur_filter)):  # fmt: skip
         report = (lambda info, label=label: progress(label, info)) if progress else None
-        states.append(state_of(src, columns, filter=filter, batch_rows=batch_rows,
+        states.append(state_of(src, columns, filter=kept, batch_rows=batch_rows,
                                sketch_size=sketch_size, max_categories=max_categories,
                                sample=sample, progress=report, sources=read))  # fmt: skip
     ref_state, cur_state = states
@@ -3401,10 +3414,10 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     plan = refine_plan(ref_state, cur_state, columns=columns, **options)
     if plan:
         passes = 2
-        for label, src, state, read in (("reference", ref_src, ref_state, None),
-                                         ("current", cur_src, cur_state, sources)):  # fmt: skip
+        for label, src, state, read, kept in (("reference", ref_src, ref_state, None, ref_filter),
+                                               ("current", cur_src, cur_state, sources, cur_filter)):  # fmt: skip
             report = (lambda info, label=label: progress(f"{label} (2nd pass)", info)) if progress else None
-            second = state_of(src, list(plan), filter=filter, batch_rows=batch_rows,
+            second = state_of(src, list(plan), filter=kept, batch_rows=batch_rows,
                               sketch_size=MIN_BUDGET, max_categories=MIN_BUDGET, bins=plan,
                               progress=report, sources=read)  # fmt: skip
             add_histograms(state, second)

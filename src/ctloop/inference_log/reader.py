@@ -79,6 +79,38 @@ def calls_with_instances(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~none].reset_index(drop=True) if none.any() else frame
 
 
+def drop_no_instance(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the rows of calls of no instance when it is an inference log's (its
+    ``request_id``, ``has_request``, ``has_response`` and ``instance`` columns there): for a tool
+    reading the log's Parquet as a table (``ctloop drift --current <log dir>``), which would take
+    such a row (an empty batch: no feature, no prediction) for a served row of null features.
+    Any other table is returned as it is (a training table may have an ``instance`` column)."""
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE, INSTANCE} <= set(frame.columns):
+        return frame
+    return calls_with_instances(frame)
+
+
+def no_instance_filter(columns, types=None):
+    """A ``pyarrow.dataset`` filter keeping the rows of calls with instances (``instance`` not
+    below 0, or null) of a table with ``columns`` when it is an inference log's, as
+    :func:`drop_no_instance` keeps them; None for any other table (``types``: ``{column: Arrow
+    type}``, when known; an ``instance`` that is no number is not filtered)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE, INSTANCE} <= set(columns):
+        return None
+    kind = (types or {}).get(INSTANCE)
+    if kind is not None and not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        return None
+    field = pads.field(INSTANCE)
+    return field.is_null() | (field >= 0)
+
+
 def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
     """The ``date=`` partitions (UTC days) holding rows with ``start < time <= end``."""
     import pandas as pd
@@ -104,9 +136,9 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
-    logs = calls_with_instances(pd.concat(frames, ignore_index=True))
-    if logs.empty:
-        return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
+    # the rows of calls of no instance are kept until the halves are merged (the half of such a call
+    # a replica wrote may meet the other half, of instance 0, that another wrote: _no_instance_halves)
+    logs = pd.concat(frames, ignore_index=True)
     logs["_time"] = utc_times(logs["time"])
     if "model_version" not in logs.columns:
         logs["model_version"] = ""
@@ -120,13 +152,13 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     # still meet); only the period's rows are copied
     if not repeated.any():
         out = _settle_lone_responses(logs[in_period(logs)].reset_index(drop=True), logs, log_root, model, start, end)
-        return _settle_lone_requests(out, logs, log_root, model, start, end)
+        return calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end))
     from ctloop.inference_log.schema import registry
 
     merged = merge_halves(logs[repeated], registry(log_root, model))
     out = pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
     out = _settle_lone_responses(out, logs, log_root, model, start, end)
-    return _settle_lone_requests(out, logs, log_root, model, start, end)
+    return calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end))
 
 
 def _settle_lone_requests(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
@@ -362,7 +394,6 @@ def _with_times(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     one has ``column`` true (or lacks the column: an older file), else an empty frame."""
     import pandas as pd
 
-    rows = calls_with_instances(rows)
     if rows.empty or not flag(rows[column] if column in rows.columns else pd.Series(True, index=rows.index)).any():
         return pd.DataFrame()
     rows["_time"] = utc_times(rows["time"])
@@ -437,11 +468,26 @@ def halves_involved(logs: pd.DataFrame) -> pd.Series:
 
     if "request_id" not in logs.columns or logs.empty:
         return pd.Series(False, index=logs.index)
-    ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
-    repeated = logs.duplicated(subset=ids, keep=False)
+    if INSTANCE in logs.columns:  # a call's row of no instance (-1) and its other half's row 0: one key
+        keys = pd.DataFrame({"request_id": logs["request_id"], INSTANCE: pair_instances(logs[INSTANCE])})
+        repeated = keys.duplicated(keep=False)
+    else:
+        repeated = logs.duplicated(subset=["request_id"], keep=False)
     if not repeated.any():
         return repeated
     return logs["request_id"].isin(logs.loc[repeated, "request_id"].unique())
+
+
+def pair_instances(instances: pd.Series) -> pd.Series:
+    """``instance`` as the key halves are paired by: a call of no instance (-1,
+    :data:`~ctloop.inference_log.events.NO_INSTANCE`) counts as instance 0, which the other half of
+    that call has when its replica's join made a row of it (an ``{"error": ...}`` answer alone: no
+    batch to tell empty): :func:`_no_instance_halves` pairs them."""
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(instances):
+        instances = pd.to_numeric(instances, errors="coerce")
+    return instances.where(~(instances < 0), 0)
 
 
 def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.DataFrame:
@@ -602,6 +648,8 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
         at = pd.Series(utc_times(times.loc[found["_row"]]).array, index=found.index)
         answers = earliest.notna() & ~(at < earliest)  # an unreadable time: kept too
         responses = responses.drop(index=found.loc[~answers, "_row"])
+    if INSTANCE in ids:
+        requests, responses = _no_instance_halves(requests, responses)
     halves = pd.DataFrame({"request_id": pd.concat([requests["request_id"], responses["request_id"]]).astype(object),
                            "kind": kind.loc[[*requests.index, *responses.index]],
                            "time": times.loc[[*requests.index, *responses.index]]})
@@ -637,6 +685,32 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
         merged["_whole"] = None
     merged = merged.reset_index()[list(columns)]
     return [complete, merged, kept, wholes, failed]
+
+
+def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``requests`` and ``responses`` (half rows) with the response half of a call whose request
+    half is the row of no instance (-1: an empty batch) put under that instance too when it is one
+    row of instance 0: an ``{"error": ...}`` answer (alone it says nothing of the batch), or
+    predictions for no instance (which one replica's join refuses as a mismatch, keeping the
+    request's row alone). Stitched, the call is the row of no instance that one replica writes, and
+    the readers leave it out whichever replicas wrote its halves."""
+    import pandas as pd
+
+    if requests.empty or responses.empty:
+        return requests, responses
+    raw = pd.to_numeric(requests[INSTANCE], errors="coerce")
+    if not (raw < 0).any():
+        return requests, responses
+    alone = requests["request_id"].map(requests["request_id"].value_counts()).eq(1)
+    empty = set(requests.loc[alone & (raw < 0), "request_id"])
+    answered = responses["request_id"].isin(list(empty))
+    if not answered.any():
+        return requests, responses
+    ones = responses["request_id"].map(responses["request_id"].value_counts()).eq(1)
+    row0 = pd.to_numeric(responses[INSTANCE], errors="coerce").eq(0)
+    responses = responses.copy()
+    responses.loc[answered & ones & row0, INSTANCE] = -1
+    return requests, responses
 
 
 def _failed_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns) -> pd.DataFrame:
@@ -837,7 +911,7 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
     return logs if ok is None else logs[ok]
 
 
-__all__ = ["read_log", "calls_with_instances", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
-           "halves_involved", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
+__all__ = ["read_log", "calls_with_instances", "drop_no_instance", "no_instance_filter", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
+           "halves_involved", "pair_instances", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
            "LOOKAHEAD_SECONDS", "open_parquet"]

@@ -181,16 +181,19 @@ def id_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 def key_hashes(frame: pd.DataFrame, ids: Sequence[str], id_hash: np.ndarray | None = None) -> np.ndarray:
     """64-bit hashes of ``(request_id, instance)``; equal keys (as ``DataFrame.duplicated`` sees
-    them) get equal hashes; instances as float (``1`` and ``1.0`` are one key). ``id_hash``: the
-    :func:`id_hashes` of ``frame`` when already computed."""
+    them) get equal hashes; instances as float (``1`` and ``1.0`` are one key), a call of no
+    instance (-1) as instance 0 (:func:`~.reader.pair_instances`: :func:`~.reader.halves_involved`'s
+    key). ``id_hash``: the :func:`id_hashes` of ``frame`` when already computed."""
     import pandas as pd
+
+    from ctloop.inference_log.reader import pair_instances
 
     if REQUEST_ID not in ids:
         return np.zeros(len(frame), dtype=np.uint64)
     hashed = id_hashes(frame) if id_hash is None else id_hash
     if INSTANCE not in ids:
         return hashed
-    instances = pd.to_numeric(frame[INSTANCE], errors="coerce").astype("float64")
+    instances = pair_instances(frame[INSTANCE]).astype("float64")  # -1 pairs with 0 (reader.merge_halves)
     spread = pd.util.hash_pandas_object(instances, index=False).to_numpy(dtype=np.uint64) * _MIX
     return hashed ^ (spread + (hashed << np.uint64(6)) + (hashed >> np.uint64(2)))  # boost's hash_combine
 
@@ -283,11 +286,12 @@ def is_involved(hashes: np.ndarray, involved: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- rows
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """What ``read_log`` adds to logged rows: ``_time`` and a text ``model_version``; the rows of
-    calls of no instance left out as it leaves them out (:func:`~.reader.calls_with_instances`)."""
-    from ctloop.inference_log.reader import calls_with_instances, utc_times
+    """What ``read_log`` adds to logged rows: ``_time`` and a text ``model_version``. The rows of
+    calls of no instance stay (their other half may be another replica's row 0): they are left
+    out once held rows are merged (:func:`merge_held`), or at once when not held (``_scan_rows``),
+    as ``read_log`` leaves them out (:func:`~.reader.calls_with_instances`)."""
+    from ctloop.inference_log.reader import utc_times
 
-    frame = calls_with_instances(frame)
     frame[PARSED_TIME] = utc_times(frame[TIME])
     if MODEL_VERSION not in frame.columns:
         frame[MODEL_VERSION] = ""
@@ -354,7 +358,6 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
     from ctloop.inference_log.reader import awaiting, lone_responses
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
-        table = _with_instances(table)  # before the body ids are taken: they go by position
         body = None
         if body_ids and INFERENCE_ID in table.column_names:
             body = table.column(INFERENCE_ID)
@@ -374,6 +377,9 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
             held.frames.append(with_ids(frame[rep]))
             back.note_held(frame[rep])
             frame, hashed = frame[~rep], hashed[~rep]
+        some = _with_instances(frame)  # a call of no instance not held: no row (held: once merged)
+        if some is not None:
+            frame, hashed = frame[some], (hashed[some] if hashed is not None else None)
         period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
         frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
         waiting = awaiting(frame, end).to_numpy()
@@ -392,19 +398,18 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
             yield frame.reset_index(drop=True)
 
 
-def _with_instances(table: pa.Table) -> pa.Table:
-    """``table`` without the rows of calls of no instance (``instance`` < 0), as
-    :func:`~.reader.calls_with_instances` leaves them out."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _with_instances(frame: pd.DataFrame) -> np.ndarray | None:
+    """Which rows of ``frame`` are no call of no instance (``instance`` < 0), as
+    :func:`~.reader.calls_with_instances` keeps them; None when all are."""
+    import pandas as pd
 
-    if INSTANCE not in table.column_names or not table.num_rows:
-        return table
-    column = table.column(INSTANCE)
-    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
-        return table  # prepare's pandas filter decides
-    none = pc.fill_null(pc.less(column, 0), False)
-    return table.filter(pc.invert(none)) if pc.any(none).as_py() else table
+    if INSTANCE not in frame.columns or frame.empty:
+        return None
+    instance = frame[INSTANCE]
+    if not pd.api.types.is_numeric_dtype(instance):
+        instance = pd.to_numeric(instance, errors="coerce")
+    none = (instance < 0).to_numpy(bool)
+    return ~none if none.any() else None
 
 
 class _Lookback:
@@ -766,7 +771,15 @@ def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
     """The held rows made one per key (``merge_halves``, with the model's column ``types``), then
     filtered to the period. The rows of the day before a lone response half's id was looked up in
     (:class:`_Lookback`, marked :data:`BEFORE`) count as ``read_log`` counts them: merged with the
-    rows of the ids still only a response once the window's rows are merged, and no other."""
+    rows of the ids still only a response once the window's rows are merged, and no other. The
+    rows of calls of no instance are left out once merged (:func:`~.reader.calls_with_instances`)."""
+    from ctloop.inference_log.reader import calls_with_instances
+
+    return calls_with_instances(_merge_held(held, start, end, types))  # calls of no instance: merged, then no row
+
+
+def _merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
+                types: dict[str, str] | None = None) -> pd.DataFrame:
     import pandas as pd
 
     from ctloop.inference_log.reader import lone_responses, merge_halves

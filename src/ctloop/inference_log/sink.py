@@ -383,6 +383,29 @@ def sweep_temp_files(root: str, grace_seconds: float = TEMP_GRACE_SECONDS) -> li
     return removed
 
 
+def _open_lock_file(path: Path) -> tuple[int, bool]:
+    """A descriptor of the WAL directory's lock file ``path`` (created ``0644`` when missing) and
+    whether it is writable. A lock file another user owns (a root run before a non-root one, a new
+    ``runAsUser`` on an ``fsGroup`` volume: ``0644``, not ours) is opened read-only: ``flock``
+    locks a read-only descriptor alike, only the holder's pid is not written. Any other failure is
+    one :class:`ConfigError` naming ``--wal`` and the file."""
+    import errno
+
+    flags = os.O_CLOEXEC
+    try:
+        return os.open(path, flags | os.O_RDWR | os.O_CREAT, 0o644), True
+    except OSError as exc:
+        first = exc
+    if first.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        try:
+            return os.open(path, flags | os.O_RDONLY), False
+        except OSError as exc:
+            first = exc
+    raise ConfigError(f"--wal {str(path.parent)!r}: cannot open its lock file {str(path)!r}: "
+                      f"{first.strerror or first} (the sink's user must be able to read it, and to write the "
+                      "directory)") from None
+
+
 def _fsync_file_and_dir(fd: int, directory: Path) -> None:
     os.fsync(fd)
     fsync_dir(directory)
@@ -573,15 +596,17 @@ class Sink:
         same directory (``uvicorn --workers`` > 1 under ``app_from_env``, a second ``logger
         serve`` with the same ``--wal``) would replay this one's live segments at its start and
         delete them after its flush, the events this one acknowledged since in a deleted file:
-        it is refused with a :class:`ConfigError` naming the directory and the holder's pid.
-        Called by :meth:`start`; ``logger serve`` calls it before it listens."""
+        it is refused with a :class:`ConfigError` naming the directory and the holder's pid. A
+        lock file of another user is locked read-only; one that cannot be opened at all is a
+        :class:`ConfigError` (:func:`_open_lock_file`). Called by :meth:`start`; ``logger serve``
+        calls it before it listens."""
         import fcntl
 
         if self._wal_lock is not None:
             return
         self.wal_dir.mkdir(parents=True, exist_ok=True)
         path = self.wal_dir / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd, writable = _open_lock_file(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -596,8 +621,9 @@ class Sink:
             log.warning("cannot lock the write-ahead log directory %s (%s): make sure no other sink uses it",
                         self.wal_dir, exc)
         else:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            if writable:  # a read-only lock file (another user's) still locks: it just names no pid
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._wal_lock = fd
 
     def _unlock_wal(self) -> None:
