@@ -1418,25 +1418,33 @@ def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresho
 
 def check_gate_columns(data: DataConfig, gate: GateConfig, *, task: str = "", path: str = "") -> list[str]:
     """``gate.slice_column`` against ``data`` and the ``task`` (empty: :class:`TrainingConfig`'s
-    default): the target is no slice column where the primary metric is undefined on each of its
-    slices — one class for roc_auc, one value for r2 — so every slice would be skipped or compare
-    nothing and the worst-slice check would never run, with no word of it; with accuracy, recall,
-    f1, log_loss (a class's score), rmse or mae (the error at a target value) it runs
-    (``components/evaluate/core.py`` skips a one-class slice only for roc_auc). Nor is the time column
-    (every row its own slice)."""
+    default). The target is a slice column only for a classifier compared on accuracy or log_loss:
+    each class is its own slice, scored by both models (accuracy there is the class's recall), so a
+    challenger that loses a class fails the worst-slice check. On the other metrics a slice of one
+    class compares nothing — roc_auc is undefined on it (``components/evaluate/core.py`` skips it),
+    recall, f1 and precision are 0 for both models on the negative class's slice and precision 1
+    on the positive's — and a regressor's slices of one target value hold a few rows each, under
+    the gate's minimum slice (``MIN_SLICE_ROWS``), all skipped: the check would never run, with no
+    word of it. Nor is the time column a slice column (every row its own slice). A primary metric
+    that is not the task's is :func:`check_metrics`' to say."""
     from ctloop import metrics as M
 
     prefix = f"{path}." if path else ""
     sliced = gate.slice_column
     task = task or TrainingConfig.task
-    primary = gate.primary_metric or (M.default_primary(task) if task in ("classification", "regression") else "")
-    if sliced and sliced == data.target and primary in ("roc_auc", "r2"):
-        held = "one class" if primary == "roc_auc" else "one target value"
-        other = "accuracy or log_loss" if primary == "roc_auc" else "rmse or mae"
-        return [f"{prefix}gate.slice_column: {sliced!r} is also data.target and the primary metric is {primary}: each "
-                f"slice would hold {held}, on which {primary} is undefined, so the worst-slice check would never "
-                f"run — slice by a feature such as a region or a product, or compare on {other} (each "
-                f"{'class' if primary == 'roc_auc' else 'target value'} its own slice)"]
+    if sliced and sliced == data.target and task in ("classification", "regression"):
+        primary = gate.primary_metric or M.default_primary(task)
+        if task == "regression" and primary in M.names(task):
+            return [f"{prefix}gate.slice_column: {sliced!r} is also data.target of a regressor: each slice would "
+                    "hold one target value, a few rows each, under the gate's minimum slice, so the worst-slice "
+                    "check would never run — slice by a feature such as a region or a product"]
+        if task == "classification" and primary in M.names(task) and primary not in ("accuracy", "log_loss"):
+            why = ("undefined on one class" if primary == "roc_auc"
+                   else "the same for both models on a slice of one class (0 on the negative class's, precision 1 on "
+                        "the positive class's)")
+            return [f"{prefix}gate.slice_column: {sliced!r} is also data.target and the primary metric is {primary}, "
+                    f"{why}: the worst-slice check would compare nothing — slice by a feature such as a region or a "
+                    "product, or compare on accuracy or log_loss (each class its own slice, accuracy there its recall)"]
     if sliced and sliced == data.time_column:
         return [f"{prefix}gate.slice_column: {sliced!r} is also data.time_column: every row would be its own slice "
                 "— slice by a feature such as a region or a product"]

@@ -237,7 +237,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                                   f"{_suggest(sub, sorted(TRAINING_KEYS))}; parameters: {', '.join(sorted(TRAINING_KEYS))}")
                 elif sub in SECTION_PARAMETERS:
                     subs[sub] = SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
-            if subs.get("data") is not None and subs.get("gate") is not None:
+            # a training section given but refused has no task to judge by (its own error says why)
+            if (subs.get("data") is not None and subs.get("gate") is not None
+                    and (subs.get("training") is not None or "training" not in value)):
                 task = subs["training"].task if subs.get("training") is not None else ""
                 errors.extend(C.check_gate_columns(subs["data"], subs["gate"], task=task, path=name))
             for sub in TRAINING_REQUIRED:
@@ -247,7 +249,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                                   '"target": "default", "time_column": "application_date"}}\'')
         elif name == TRAINING_PARAMETERS:
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
-    if parsed.get("data") is not None and parsed.get("gate") is not None:
+    if (parsed.get("data") is not None and parsed.get("gate") is not None
+            and (parsed.get("training") is not None or "training" not in args)):  # given but refused: its own error
         task = parsed["training"].task if parsed.get("training") is not None else ""
         errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
     for name, value in args.items():

@@ -212,7 +212,8 @@ def _model(raw: Any, where: str, errors: list[str]) -> ModelSpec | None:
     training, gate = spec.sections.get("training"), spec.sections.get("gate")
     if training is not None and gate is not None:
         errors.extend(C.check_metrics(training, gate, require_thresholds=True, path=where))
-    if spec.sections.get("data") is not None and gate is not None:
+    # a training section given but refused has no task to judge by (its own error says why)
+    if spec.sections.get("data") is not None and gate is not None and (training is not None or not raw.get("training")):
         errors.extend(C.check_gate_columns(spec.sections["data"], gate, path=where,
                                            task=training.task if training is not None else ""))
     monitoring = spec.sections.get("monitoring")
