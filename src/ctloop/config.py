@@ -1031,7 +1031,8 @@ class GateConfig(Section):
     tolerance: float = opt(0.01, "Allowed regression of the primary metric against the champion: rejected only "
                            "when the whole confidence interval of the difference is below -tolerance.",
                            check=non_negative)
-    slice_column: str = opt("", "Categorical column whose worst slice must not regress either; empty = none.")
+    slice_column: str = opt("", "Categorical column whose worst slice must not regress either; empty = none. The target only with "
+                                    "primary_metric accuracy or log_loss (each class its slice), never the time column.")
     bootstrap_rounds: int = opt(1000, "Paired bootstrap resamples of the champion comparison.",
                                 check=between(1, MAX_BOOTSTRAP_ROUNDS))
     confidence: float = opt(0.95, "Confidence level of the bootstrap interval.",
