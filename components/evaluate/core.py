@@ -965,12 +965,15 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                     f"worst slice {worst['slice']}: delta {worst['delta']:+.4f} (CI up to {worst['ci_high']:+.4f}) "
                     f"{'passed' if worst['passed'] else 'FAILED: regresses beyond tolerance'}"
                 )
-            if skipped:
+            if skipped:  # at most 3 reasons of 3 slices each (a slice of one value each: as many reasons)
+                groups = list(skipped.items())
+                rest = sum(len(names) for _, names in groups[3:])
                 reasons.append(
                     f"{sum(map(len, skipped.values()))} of {len(decision.slices)} slice(s) of {cfg.slice_column!r} "
                     "skipped, not compared: "
                     + "; ".join(f"{why}: {', '.join(names[:3])}" + (f", ... ({len(names)} slices)" if len(names) > 3
-                                                                    else "") for why, names in skipped.items())
+                                                                    else "") for why, names in groups[:3])
+                    + (f"; {rest} more for other reasons (the summary's slice table)" if rest else "")
                     + ("; no slice compared: the worst-slice check did not run" if worst is None else ""))
     decision.approved = bool(ok)
     decision.reason = ("approved: " if ok else "not approved: ") + "; ".join(reasons)

@@ -218,3 +218,38 @@ def test_when_no_slice_can_be_compared_the_reason_says_the_check_did_not_run():
         "side=neg; roc_auc undefined: a single class there (1): side=pos; no slice compared: the worst-slice "
         "check did not run"
     ) in decision.reason, decision.reason
+
+
+def test_many_skipped_slices_are_summed_up_not_listed():
+    # a slice of one value each is a reason each: the line names three, and counts the rest
+    holdout = _regression_holdout(capped_rows=0)
+    flat = pd.DataFrame(
+        {
+            "x": 0.0,
+            "capped": 1.0,
+            "south": 0.0,
+            "x_south": 0.0,
+            "region": [f"flat{i}" for i in range(5)],
+        }
+    ).loc[np.repeat(np.arange(5), MIN_SLICE_ROWS)]
+    flat["y"] = 100.0 + flat["region"].str[-1].astype(float)
+    holdout = pd.concat([holdout, flat], ignore_index=True)
+    challenger, champion = _models(holdout)
+    decision = gate(
+        challenger,
+        holdout,
+        target="y",
+        task="regression",
+        champion=champion,
+        thresholds={"r2": 0.5},
+        primary_metric="r2",
+        slice_column="region",
+        bootstrap_rounds=200,
+    )
+    assert (
+        "5 of 7 slice(s) of 'region' skipped, not compared: r2 undefined: the target has one value "
+        "there (100.0): region=flat0; r2 undefined: the target has one value there (101.0): region=flat1; "
+        "r2 undefined: the target has one value there (102.0): region=flat2; 2 more for other reasons "
+        "(the summary's slice table)"
+    ) in decision.reason, decision.reason
+    assert sum("skipped" in s for s in decision.slices) == 5
