@@ -29,8 +29,10 @@ Semantics (fail-safe, after TFX's Evaluator):
    champion by more than the tolerance); noise cannot flip the decision. A comparison the holdout
    cannot make (ROC AUC on one class: no interval) rejects it too: no evidence is not "not worse".
 5. **Slices** (optional categorical column): in each slice with at least ``MIN_SLICE_ROWS``
-   rows (and both classes for AUC), the same paired comparison; the worst slice must not be
-   confidently worse than the champion's by more than the tolerance.
+   rows, the same paired comparison; the worst slice must not be confidently worse than the
+   champion's by more than the tolerance. A slice whose delta cannot be computed (too few rows;
+   the primary metric undefined there: ROC AUC on one class, R² on one target value) is skipped,
+   neither passed nor the worst; the reason counts the skipped slices and says why.
 """
 
 from __future__ import annotations
@@ -590,6 +592,10 @@ def paired_bootstrap(metric: str, y, pred_challenger, pred_champion, classes, *,
     positions = list(range(len(classes)))
     point_c = M.compute(task, y, pred_challenger, positions)[metric]
     point_b = M.compute(task, y, pred_champion, positions)[metric]
+    if not (math.isfinite(point_c) and math.isfinite(point_b)):
+        # undefined on these rows (ROC AUC on one class, R² on one target value): so on every resample of them
+        return {"metric": metric, "challenger": float(point_c), "champion": float(point_b), "delta": float("nan"),
+                "ci_low": float("nan"), "ci_high": float("nan"), "confidence": confidence, "rounds": 0}
     deltas = []
     chunk = max(1, min(rounds, 2_000_000 // max(n, 1)))
     done = 0
@@ -930,18 +936,23 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         )
         if cfg.slice_column:
             worst = None
+            skipped: dict[str, list[str]] = {}  # why → the slices skipped for it
             for value in sorted(data[cfg.slice_column].dropna().unique(), key=str):
                 # a gap of a nullable column (Int64, Float64) compares as pd.NA: in no slice, as NaN
                 mask = data[cfg.slice_column].eq(value).to_numpy(dtype=bool, na_value=False)
                 n = int(mask.sum())
                 entry: dict[str, Any] = {"slice": f"{cfg.slice_column}={value}", "rows": n}
-                if n < MIN_SLICE_ROWS or (primary == "roc_auc" and len(np.unique(y[mask])) < 2):
-                    entry["skipped"] = f"fewer than {MIN_SLICE_ROWS} rows or a single class"
+                sc = None if n < MIN_SLICE_ROWS else paired_bootstrap(
+                    primary, y[mask], pred_c[mask], pred_b[mask], labels, rounds=max(200, cfg.bootstrap_rounds // 2),
+                    confidence=cfg.confidence, seed=cfg.seed)
+                # one rule: a slice whose delta cannot be computed (too few rows; the primary metric undefined on its
+                # rows: ROC AUC on one class, R² on one target value) is skipped, neither passed nor the worst
+                # (a NaN delta "passed", and never compared smaller: it hid every slice sorted after it)
+                if sc is None or not all(_finite(sc[k]) for k in ("delta", "ci_low", "ci_high")):
+                    entry["skipped"] = _slice_skipped(primary, task, y[mask], labels)
+                    skipped.setdefault(entry["skipped"], []).append(entry["slice"])
                     decision.slices.append(entry)
                     continue
-                sc = paired_bootstrap(primary, y[mask], pred_c[mask], pred_b[mask], labels,
-                                      rounds=max(200, cfg.bootstrap_rounds // 2), confidence=cfg.confidence,
-                                      seed=cfg.seed)
                 entry.update(sc)
                 entry["passed"] = not (sc["ci_high"] < -cfg.tolerance)
                 decision.slices.append(entry)
@@ -954,9 +965,34 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                     f"worst slice {worst['slice']}: delta {worst['delta']:+.4f} (CI up to {worst['ci_high']:+.4f}) "
                     f"{'passed' if worst['passed'] else 'FAILED: regresses beyond tolerance'}"
                 )
+            if skipped:  # at most 3 reasons of 3 slices each (a slice of one value each: as many reasons)
+                groups = list(skipped.items())
+                rest = sum(len(names) for _, names in groups[3:])
+                reasons.append(
+                    f"{sum(map(len, skipped.values()))} of {len(decision.slices)} slice(s) of {cfg.slice_column!r} "
+                    "skipped, not compared: "
+                    + "; ".join(f"{why}: {', '.join(names[:3])}" + (f", ... ({len(names)} slices)" if len(names) > 3
+                                                                    else "") for why, names in groups[:3])
+                    + (f"; {rest} more for other reasons (the summary's slice table)" if rest else "")
+                    + ("; no slice compared: the worst-slice check did not run" if worst is None else ""))
     decision.approved = bool(ok)
     decision.reason = ("approved: " if ok else "not approved: ") + "; ".join(reasons)
     return decision
+
+
+def _slice_skipped(primary: str, task: str, y: np.ndarray, labels: list) -> str:
+    """Why a slice of holdout rows ``y`` (positions into ``labels`` for a classifier) has no delta of
+    ``primary``: too few rows, or the metric undefined on its rows."""
+    import numpy as np
+
+    if len(y) < MIN_SLICE_ROWS:
+        return f"fewer than {MIN_SLICE_ROWS} rows"
+    values = np.unique(y)
+    if len(values) == 1 and task == "classification":
+        return f"{primary} undefined: a single class there ({plain(labels[int(values[0])])!r})"
+    if len(values) == 1:
+        return f"{primary} undefined: the target has one value there ({plain(values[0])!r})"
+    return f"{primary} undefined on its rows"
 
 
 def _digits(value: float) -> float:
