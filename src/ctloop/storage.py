@@ -2513,8 +2513,9 @@ class _Azure(_Remote):
                     # container public at blob level, whose blobs are read by name only (Azure's public access
                     # levels: Get Container ACL, x-ms-blob-public-access; before fix 46 C this said "only a
                     # public container takes" unsigned requests, of a container that is public)
+                    # (only 401/403: a 409 is the account forbidding anonymous access, fix 46 C2)
                     level = ("; a container public at `blob` level cannot be listed anonymously either (name one "
-                             "blob, or make it public at `container` level)") if listing else ""
+                             "blob, or make it public at `container` level)") if listing and exc.status_code in (401, 403) else ""
                     raise DataSourceError(
                         f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
                         f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
