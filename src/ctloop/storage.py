@@ -1471,23 +1471,55 @@ _S3_BUCKET_REGIONS: dict[tuple[str, str], str] = {}  # (endpoint, bucket): its r
 _S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
 
 
-_AWS_REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
-# S3's own host names (botocore data/endpoints.json, the S3 user guide): s3, s3-fips, s3-external-1,
-# s3-accesspoint, s3-<region> (legacy), S3 Express, then only regions, "dualstack" or "vpce" up to
-# amazonaws.com[.cn]; a bucket or VPC endpoint id may come before. Not *.elb.*, *.compute-1.*, ...
-_AWS_S3_HOST = re.compile(
-    rf"(?:[^.]+\.)*(?:s3(?:-fips|-external-1|-accesspoint|-object-lambda|-{_AWS_REGION})?|s3express-[a-z0-9-]+)"
-    rf"(?:\.(?:dualstack|vpce|{_AWS_REGION}))*\.amazonaws\.com(?:\.cn)?")
+_AWS_REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-\d+"  # us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1
+# S3's own host names (botocore data/endpoints.json and the endpoint ruleset, the S3 user guide): s3, s3-fips,
+# s3-external-1, s3-accesspoint, s3-accelerate (Transfer Acceleration), s3-global (Multi-Region Access Points:
+# <alias>.mrap.accesspoint.s3-global), s3-<region> (legacy), S3 Express, then only regions, "dualstack", "vpce"
+# or "aws-global" (FIPS in us-east-1), up to the DNS suffix of an AWS partition (:func:`_aws_dns_suffixes`); a
+# bucket or VPC endpoint id may come before. Not *.elb.*, *.compute-1.*, ...
+_AWS_S3_LABELS = (
+    rf"(?:[^.]+\.)*(?:s3(?:-fips|-external-1|-accesspoint|-object-lambda|-accelerate|-global|-{_AWS_REGION})?"
+    rf"|s3express-[a-z0-9-]+)(?:\.(?:dualstack|vpce|aws-global|{_AWS_REGION}))*\.")
+_AWS_SUFFIXES: list[str] = []
+
+
+def _aws_dns_suffixes() -> list[str]:
+    """The DNS suffixes of AWS's partitions as botocore knows them (data/partitions.json: amazonaws.com,
+    amazonaws.com.cn, amazonaws.eu, c2s.ic.gov, sc2s.sgov.gov, ..., and their dual-stack api.aws, ...)."""
+    if not _AWS_SUFFIXES:
+        from botocore.loaders import create_loader
+
+        partitions = create_loader().load_data("partitions")["partitions"]
+        _AWS_SUFFIXES[:] = sorted({p["outputs"][k] for p in partitions for k in ("dnsSuffix", "dualStackDnsSuffix")
+                                   if p.get("outputs", {}).get(k)} | {"amazonaws.com", "amazonaws.com.cn"})
+    return _AWS_SUFFIXES
 
 
 def _aws_endpoint(url: str | None) -> bool:
-    """True for AWS's own S3 endpoints (no endpoint set, or an S3 host name under amazonaws.com[.cn],
-    VPC endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August
-    2024), so no probe object is written (an identity granted no s3:DeleteObject would leave it). Another
-    host under amazonaws.com (MinIO behind a load balancer, ``*.elb.<region>.amazonaws.com``, or on an
-    EC2 name) is asked as any S3-compatible store is."""
-    host = (urlsplit(url).hostname or "") if url else ""
-    return not url or _AWS_S3_HOST.fullmatch(host.lower()) is not None
+    """True for AWS's own S3 endpoints (no endpoint set, or an S3 host name under the DNS suffix of an AWS
+    partition, VPC endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since
+    August 2024), so no probe object is written (an identity granted no s3:DeleteObject would leave it).
+    Another host under amazonaws.com (MinIO behind a load balancer, ``*.elb.<region>.amazonaws.com``, or
+    on an EC2 name) is asked as any S3-compatible store is. Before fix 46 C2 only amazonaws.com[.cn] was
+    known, and neither FIPS in us-east-1 (``s3-fips.aws-global``), Transfer Acceleration nor a Multi-Region
+    Access Point: those, the EU sovereign cloud and the ISO partitions were probed."""
+    host = ((urlsplit(url).hostname or "") if url else "").lower().rstrip(".")
+    if not url:
+        return True
+    suffixes = "|".join(re.escape(suffix) for suffix in _aws_dns_suffixes())
+    return re.fullmatch(rf"{_AWS_S3_LABELS}(?:{suffixes})", host) is not None
+
+
+def _aws_s3(client) -> bool:
+    """Whether ``client`` (an S3 client) talks to AWS itself: no endpoint URL configured (botocore resolved
+    the endpoint from its own ruleset, the ``SDK::Endpoint`` builtin unset: an AWS partition's host whatever
+    the region, FIPS, dual-stack or acceleration settings), or one naming AWS (:func:`_aws_endpoint`).
+    botocore 1.44.8 keeps the builtins on ``client._ruleset_resolver``; where it does not, the host alone
+    decides. ``client.meta.partition`` cannot: it follows the region, also for a MinIO URL."""
+    builtins = getattr(getattr(client, "_ruleset_resolver", None), "_builtins", None)
+    if isinstance(builtins, dict) and "SDK::Endpoint" in builtins and not builtins["SDK::Endpoint"]:
+        return True  # (EndpointResolverBuiltins is a str enum: its members are these strings)
+    return _aws_endpoint(client.meta.endpoint_url)
 
 
 _S3_MAX_SKEW_S = 900  # S3 refuses a request signed more than 15 minutes off its clock (RequestTimeTooSkewed)
@@ -1806,12 +1838,12 @@ class _S3(_Remote):
         refused so: look, then write, nothing cached). A read-back of the probe refused other than 404
         is raised, nothing cached: in fix 43 E2 a 500 to it was "nothing there", and a store checking the
         header was cached as refusing it. Throttling, a server error, a refused grant or a missing
-        bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
+        bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_s3`). The probe's
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
         written: nothing is deleted or warned of."""
         client = self.client()
-        if _aws_endpoint(client.meta.endpoint_url):
+        if _aws_s3(client):
             return True
         cache = (self.endpoint(), loc.bucket)
         with _S3_CONDITIONAL_LOCK:
@@ -1848,12 +1880,12 @@ class _S3(_Remote):
         writes, is completed twice with the header: the second refused with 412 (or the store's answer
         to a taken key, :meth:`refusal`) means checked; taken (200), or refused with 501 NotImplemented,
         means not. Any other answer is raised, nothing remembered. AWS's own endpoints are not asked
-        (S3 checks it on the complete: :func:`_aws_endpoint`). The probe is deleted as
+        (S3 checks it on the complete: :func:`_aws_s3`). The probe is deleted as
         :meth:`conditional_writes`' is (:meth:`_drop_probe`)."""
         from botocore.exceptions import ClientError
 
         client = self.client()
-        if _aws_endpoint(client.meta.endpoint_url):
+        if _aws_s3(client):
             return True
         cache = (self.endpoint(), loc.bucket)
         with _S3_CONDITIONAL_LOCK:
