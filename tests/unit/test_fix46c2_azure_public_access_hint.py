@@ -49,13 +49,19 @@ def unsigned(monkeypatch):
 
 
 def test_an_account_that_forbids_public_access_gets_no_blob_level_hint():
-    message = _refusal(409, "Public access is not permitted on this storage account.",
-                       "PublicAccessNotPermitted", listing=True)
+    message = _refusal(
+        409,
+        "Public access is not permitted on this storage account.",
+        "PublicAccessNotPermitted",
+        listing=True,
+    )
     assert "AZURE_NO_SIGN_REQUEST=YES sends unsigned requests" in message
     assert "blob` level" not in message and "container` level" not in message
 
 
-@pytest.mark.parametrize(("status", "code"), [(403, "AuthorizationFailure"), (401, "NoAuthenticationInformation")])
+@pytest.mark.parametrize(
+    ("status", "code"), [(403, "AuthorizationFailure"), (401, "NoAuthenticationInformation")]
+)
 def test_a_refused_listing_of_a_container_keeps_it(status, code):
     message = _refusal(status, "refused", code, listing=True)
     assert "a container public at `blob` level cannot be listed anonymously" in message

@@ -21,7 +21,8 @@ from ctloop.cli.drift import _write_json
 def test_a_relative_output_dir_that_reads_like_a_uri_gets_drift_json(tmp_path, monkeypatch, scheme):
     monkeypatch.chdir(tmp_path)
     outside = tmp_path / "outside"  # where file:<absolute path> led before, read as a URI
-    relative = Path(f"{scheme}{outside}")  # ./s3:/tmp/.../outside, a directory under the working one
+    # ./s3:/tmp/.../outside: a directory under the working one
+    relative = Path(f"{scheme}{outside}")
     (tmp_path / relative).mkdir(parents=True)
     _write_json(relative / "drift.json", {"drift": True})
     assert json.loads((tmp_path / relative / "drift.json").read_text()) == {"drift": True}
