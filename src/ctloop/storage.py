@@ -1468,7 +1468,9 @@ _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3
 _S3_PROBE_BYTES = re.compile(rb"[0-9a-f]{32}-[01]")  # what a probe holds (fullmatch: _S3_PROBE_SIZE bytes)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_BUCKET_REGIONS: dict[tuple[str, str], str] = {}  # (endpoint, bucket): its region (_S3.bucket_region)
-_S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
+# (endpoint, bucket) warned of a PutObject probe it would not delete; (endpoint, bucket, "multipart") of the
+# multipart probe, (endpoint, bucket, "upload") of a probe upload it would not abort (fix 46 C2: each its own)
+_S3_PROBES_LEFT: set[tuple[str, ...]] = set()
 
 
 _AWS_REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-\d+"  # us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1
@@ -1699,13 +1701,15 @@ class _S3(_Remote):
         with self.errors(loc):
             self._put(loc, data, content_type)
 
-    def _put(self, loc: Location, data: bytes, content_type: str, *, parts: bool = False, **extra) -> dict:
+    def _put(self, loc: Location, data: bytes, content_type: str, *, parts: bool = False,
+             refused_aborts: list | None = None, **extra) -> dict:
         """PutObject of ``data``, or, over :func:`s3_part_bytes`, a multipart upload of it: S3 takes at most
         5 GiB in one PutObject (EntityTooLarge; before round 46 every larger write failed, after the work).
         ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
         create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
         left stored (and billed) until a lifecycle rule removes them. ``parts``: a multipart upload
-        whatever the size (:meth:`conditional_completes`' probe). Returns the PutObject or complete answer."""
+        whatever the size (:meth:`conditional_completes`' probe). Returns the PutObject or complete answer.
+        ``refused_aborts`` gets the error of an abort that failed (the upload left), else not told."""
         from botocore.exceptions import ClientError
 
         part = s3_part_bytes()
@@ -1745,8 +1749,11 @@ class _S3(_Remote):
                     raise
                 return {}
         except BaseException:
-            with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
+            try:  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
+            except Exception as refused:  # noqa: BLE001 - any failure leaves the upload: told, not raised
+                if refused_aborts is not None:
+                    refused_aborts.append(refused)
             raise
 
     @staticmethod
@@ -1881,7 +1888,11 @@ class _S3(_Remote):
         to a taken key, :meth:`refusal`) means checked; taken (200), or refused with 501 NotImplemented,
         means not. Any other answer is raised, nothing remembered. AWS's own endpoints are not asked
         (S3 checks it on the complete: :func:`_aws_s3`). The probe is deleted as
-        :meth:`conditional_writes`' is (:meth:`_drop_probe`)."""
+        :meth:`conditional_writes`' is (:meth:`_drop_probe`). One name per prefix: a probe left there (no
+        s3:DeleteObject, or a retention) refuses the next process's FIRST complete, which tells "checked"
+        as well, and no more is added; a refused upload whose abort is refused (no
+        s3:AbortMultipartUpload) is warned of, each under its own key (fix 46 C2: before, each process left
+        a probe of a name of its own, and an incomplete upload, silently)."""
         from botocore.exceptions import ClientError
 
         client = self.client()
@@ -1892,19 +1903,21 @@ class _S3(_Remote):
             if cache in _S3_CONDITIONAL_COMPLETE:
                 return _S3_CONDITIONAL_COMPLETE[cache]
         parent = loc.key.rpartition("/")[0]
-        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}-multipart-{uuid.uuid4().hex[:12]}"
+        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}-multipart"
         target = Location(uri=f"s3://{loc.bucket}/{probe}", scheme="s3", bucket=loc.bucket, key=probe)
         mine = uuid.uuid4().hex.encode()
         versions: list[str | None] = []
+        aborts: list[Exception] = []  # the refused upload's abort refused: it stays, billed
         checked = False  # the second complete taken: the header is not checked there
         try:
             for put in range(2):
                 try:
                     answer = self._put(target, mine + b"-%d" % put, "application/octet-stream", parts=True,
-                                       IfNoneMatch="*")
+                                       refused_aborts=aborts, IfNoneMatch="*")
                 except ClientError as exc:  # the upload is aborted by _put
                     status = _s3_status(exc)
-                    if put == 1 and status in (412, self.refusal(loc)):
+                    # the second refused, the first taken; or the FIRST refused: a probe left at the name
+                    if status in (412, self.refusal(loc)):
                         checked = True
                         break
                     if status == 501:  # the complete refuses the header itself: not checked there
@@ -1913,7 +1926,9 @@ class _S3(_Remote):
                 versions.append(answer.get("VersionId"))
         finally:
             if versions:
-                self._drop_probe(loc, probe, versions, cache)
+                self._drop_probe(loc, probe, versions, (*cache, "multipart"))
+            if aborts:
+                self._warn_upload_left(loc, probe, aborts[0], (*cache, "upload"))
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL_COMPLETE[cache] = checked
         return checked
@@ -2011,7 +2026,7 @@ class _S3(_Remote):
         with _S3_CONDITIONAL_LOCK:
             return _S3_REFUSAL.get((self.endpoint(), loc.bucket), 412)
 
-    def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, str]) -> None:
+    def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, ...]) -> None:
         """Delete the probe's writes: on a versioned bucket each version by its id (a plain delete only
         added a delete marker, and each probe stayed as a noncurrent version: docs/storage.md), else the
         key; a delete that leaves a delete marker (versioning suspended) has it deleted too. Where a
@@ -2052,7 +2067,24 @@ class _S3(_Remote):
                 self._warn_probe_left(loc, probe, refused, cache, "s3:DeleteObjectVersion, or lift its Object "
                                       "Lock retention (where If-None-Match is checked, later processes find it by name and add none)")
 
-    def _warn_probe_left(self, loc: Location, probe: str, exc, cache: tuple[str, str], grant: str) -> None:
+    def _warn_upload_left(self, loc: Location, probe: str, exc, cache: tuple[str, ...]) -> None:
+        """A probe upload whose complete was refused and whose abort was refused too: its part stays
+        stored (and billed) until a lifecycle rule removes it. Warned of once a process per endpoint and
+        bucket; a refusal (4xx but 429) names the grant."""
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_PROBES_LEFT:
+                return
+            _S3_PROBES_LEFT.add(cache)
+        answer = getattr(exc, "response", None) or {}  # a ClientError's; none where no answer came
+        status = answer.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        code = answer.get("Error", {}).get("Code") or status or type(exc).__name__
+        grant = "grant s3:AbortMultipartUpload on the prefix, or " if 400 <= status < 500 and status != 429 else ""
+        warnings.warn(f"left an incomplete multipart upload of the probe s3://{loc.bucket}/{probe} "
+                      f"({self.endpoint()} refused to abort it: {code}; one per process that asks): {grant}add a "
+                      "lifecycle rule with AbortIncompleteMultipartUpload to the bucket, or abort it by hand "
+                      "(aws s3api list-multipart-uploads, abort-multipart-upload)", stacklevel=4)
+
+    def _warn_probe_left(self, loc: Location, probe: str, exc, cache: tuple[str, ...], grant: str) -> None:
         with _S3_CONDITIONAL_LOCK:
             if cache in _S3_PROBES_LEFT:
                 return
