@@ -1468,26 +1468,60 @@ _S3_PROBE_SIZE = 34  # bytes the probe holds: a uuid4 in hex, then -0 or -1 (_S3
 _S3_PROBE_BYTES = re.compile(rb"[0-9a-f]{32}-[01]")  # what a probe holds (fullmatch: _S3_PROBE_SIZE bytes)
 _S3_REFUSAL: dict[tuple[str, str], int] = {}  # (endpoint, bucket): its answer to a taken key, where not 412
 _S3_BUCKET_REGIONS: dict[tuple[str, str], str] = {}  # (endpoint, bucket): its region (_S3.bucket_region)
-_S3_PROBES_LEFT: set[tuple[str, str]] = set()  # (endpoint, bucket) warned of a probe it would not delete
+# (endpoint, bucket) warned of a PutObject probe it would not delete; (endpoint, bucket, "multipart") of the
+# multipart probe, (endpoint, bucket, "upload") of a probe upload it would not abort (fix 46 C2: each its own)
+_S3_PROBES_LEFT: set[tuple[str, ...]] = set()
 
 
-_AWS_REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
-# S3's own host names (botocore data/endpoints.json, the S3 user guide): s3, s3-fips, s3-external-1,
-# s3-accesspoint, s3-<region> (legacy), S3 Express, then only regions, "dualstack" or "vpce" up to
-# amazonaws.com[.cn]; a bucket or VPC endpoint id may come before. Not *.elb.*, *.compute-1.*, ...
-_AWS_S3_HOST = re.compile(
-    rf"(?:[^.]+\.)*(?:s3(?:-fips|-external-1|-accesspoint|-object-lambda|-{_AWS_REGION})?|s3express-[a-z0-9-]+)"
-    rf"(?:\.(?:dualstack|vpce|{_AWS_REGION}))*\.amazonaws\.com(?:\.cn)?")
+_AWS_REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-\d+"  # us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1
+# S3's own host names (botocore data/endpoints.json and the endpoint ruleset, the S3 user guide): s3, s3-fips,
+# s3-external-1, s3-accesspoint, s3-accelerate (Transfer Acceleration), s3-global (Multi-Region Access Points:
+# <alias>.mrap.accesspoint.s3-global), s3-<region> (legacy), S3 Express, then only regions, "dualstack", "vpce"
+# or "aws-global" (FIPS in us-east-1), up to the DNS suffix of an AWS partition (:func:`_aws_dns_suffixes`); a
+# bucket or VPC endpoint id may come before. Not *.elb.*, *.compute-1.*, ...
+_AWS_S3_LABELS = (
+    rf"(?:[^.]+\.)*(?:s3(?:-fips|-external-1|-accesspoint|-object-lambda|-accelerate|-global|-{_AWS_REGION})?"
+    rf"|s3express-[a-z0-9-]+)(?:\.(?:dualstack|vpce|aws-global|{_AWS_REGION}))*\.")
+_AWS_SUFFIXES: list[str] = []
+
+
+def _aws_dns_suffixes() -> list[str]:
+    """The DNS suffixes of AWS's partitions as botocore knows them (data/partitions.json: amazonaws.com,
+    amazonaws.com.cn, amazonaws.eu, c2s.ic.gov, sc2s.sgov.gov, ..., and their dual-stack api.aws, ...)."""
+    if not _AWS_SUFFIXES:
+        from botocore.loaders import create_loader
+
+        partitions = create_loader().load_data("partitions")["partitions"]
+        _AWS_SUFFIXES[:] = sorted({p["outputs"][k] for p in partitions for k in ("dnsSuffix", "dualStackDnsSuffix")
+                                   if p.get("outputs", {}).get(k)} | {"amazonaws.com", "amazonaws.com.cn"})
+    return _AWS_SUFFIXES
 
 
 def _aws_endpoint(url: str | None) -> bool:
-    """True for AWS's own S3 endpoints (no endpoint set, or an S3 host name under amazonaws.com[.cn],
-    VPC endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since August
-    2024), so no probe object is written (an identity granted no s3:DeleteObject would leave it). Another
-    host under amazonaws.com (MinIO behind a load balancer, ``*.elb.<region>.amazonaws.com``, or on an
-    EC2 name) is asked as any S3-compatible store is."""
-    host = (urlsplit(url).hostname or "") if url else ""
-    return not url or _AWS_S3_HOST.fullmatch(host.lower()) is not None
+    """True for AWS's own S3 endpoints (no endpoint set, or an S3 host name under the DNS suffix of an AWS
+    partition, VPC endpoints included): S3 checks ``If-None-Match: *`` there (conditional writes, since
+    August 2024), so no probe object is written (an identity granted no s3:DeleteObject would leave it).
+    Another host under amazonaws.com (MinIO behind a load balancer, ``*.elb.<region>.amazonaws.com``, or
+    on an EC2 name) is asked as any S3-compatible store is. Before fix 46 C2 only amazonaws.com[.cn] was
+    known, and neither FIPS in us-east-1 (``s3-fips.aws-global``), Transfer Acceleration nor a Multi-Region
+    Access Point: those, the EU sovereign cloud and the ISO partitions were probed."""
+    host = ((urlsplit(url).hostname or "") if url else "").lower().rstrip(".")
+    if not url:
+        return True
+    suffixes = "|".join(re.escape(suffix) for suffix in _aws_dns_suffixes())
+    return re.fullmatch(rf"{_AWS_S3_LABELS}(?:{suffixes})", host) is not None
+
+
+def _aws_s3(client) -> bool:
+    """Whether ``client`` (an S3 client) talks to AWS itself: no endpoint URL configured (botocore resolved
+    the endpoint from its own ruleset, the ``SDK::Endpoint`` builtin unset: an AWS partition's host whatever
+    the region, FIPS, dual-stack or acceleration settings), or one naming AWS (:func:`_aws_endpoint`).
+    botocore 1.44.8 keeps the builtins on ``client._ruleset_resolver``; where it does not, the host alone
+    decides. ``client.meta.partition`` cannot: it follows the region, also for a MinIO URL."""
+    builtins = getattr(getattr(client, "_ruleset_resolver", None), "_builtins", None)
+    if isinstance(builtins, dict) and "SDK::Endpoint" in builtins and not builtins["SDK::Endpoint"]:
+        return True  # (EndpointResolverBuiltins is a str enum: its members are these strings)
+    return _aws_endpoint(client.meta.endpoint_url)
 
 
 _S3_MAX_SKEW_S = 900  # S3 refuses a request signed more than 15 minutes off its clock (RequestTimeTooSkewed)
@@ -1667,13 +1701,15 @@ class _S3(_Remote):
         with self.errors(loc):
             self._put(loc, data, content_type)
 
-    def _put(self, loc: Location, data: bytes, content_type: str, *, parts: bool = False, **extra) -> dict:
+    def _put(self, loc: Location, data: bytes, content_type: str, *, parts: bool = False,
+             refused_aborts: list | None = None, **extra) -> dict:
         """PutObject of ``data``, or, over :func:`s3_part_bytes`, a multipart upload of it: S3 takes at most
         5 GiB in one PutObject (EntityTooLarge; before round 46 every larger write failed, after the work).
         ``extra`` (``IfNoneMatch``, ``Metadata``) goes where S3 takes it: with the complete request and the
         create request. An upload that fails or is refused (a taken key: 412) is aborted, so no parts are
         left stored (and billed) until a lifecycle rule removes them. ``parts``: a multipart upload
-        whatever the size (:meth:`conditional_completes`' probe). Returns the PutObject or complete answer."""
+        whatever the size (:meth:`conditional_completes`' probe). Returns the PutObject or complete answer.
+        ``refused_aborts`` gets the error of an abort that failed (the upload left), else not told."""
         from botocore.exceptions import ClientError
 
         part = s3_part_bytes()
@@ -1713,8 +1749,11 @@ class _S3(_Remote):
                     raise
                 return {}
         except BaseException:
-            with contextlib.suppress(Exception):  # best effort: the first error is the one to tell
+            try:  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
+            except Exception as refused:  # noqa: BLE001 - any failure leaves the upload: told, not raised
+                if refused_aborts is not None:
+                    refused_aborts.append(refused)
             raise
 
     @staticmethod
@@ -1806,12 +1845,12 @@ class _S3(_Remote):
         refused so: look, then write, nothing cached). A read-back of the probe refused other than 404
         is raised, nothing cached: in fix 43 E2 a 500 to it was "nothing there", and a store checking the
         header was cached as refusing it. Throttling, a server error, a refused grant or a missing
-        bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_endpoint`). The probe's
+        bucket (404) is raised as ever, and nothing cached. AWS's own endpoints are not asked (:func:`_aws_s3`). The probe's
         versions are deleted by version id (:meth:`_drop_probe`); one the store will not delete is
         warned of once per endpoint and bucket. A probe whose first write was refused was never
         written: nothing is deleted or warned of."""
         client = self.client()
-        if _aws_endpoint(client.meta.endpoint_url):
+        if _aws_s3(client):
             return True
         cache = (self.endpoint(), loc.bucket)
         with _S3_CONDITIONAL_LOCK:
@@ -1848,31 +1887,37 @@ class _S3(_Remote):
         writes, is completed twice with the header: the second refused with 412 (or the store's answer
         to a taken key, :meth:`refusal`) means checked; taken (200), or refused with 501 NotImplemented,
         means not. Any other answer is raised, nothing remembered. AWS's own endpoints are not asked
-        (S3 checks it on the complete: :func:`_aws_endpoint`). The probe is deleted as
-        :meth:`conditional_writes`' is (:meth:`_drop_probe`)."""
+        (S3 checks it on the complete: :func:`_aws_s3`). The probe is deleted as
+        :meth:`conditional_writes`' is (:meth:`_drop_probe`). One name per prefix: a probe left there (no
+        s3:DeleteObject, or a retention) refuses the next process's FIRST complete, which tells "checked"
+        as well, and no more is added; a refused upload whose abort is refused (no
+        s3:AbortMultipartUpload) is warned of, each under its own key (fix 46 C2: before, each process left
+        a probe of a name of its own, and an incomplete upload, silently)."""
         from botocore.exceptions import ClientError
 
         client = self.client()
-        if _aws_endpoint(client.meta.endpoint_url):
+        if _aws_s3(client):
             return True
         cache = (self.endpoint(), loc.bucket)
         with _S3_CONDITIONAL_LOCK:
             if cache in _S3_CONDITIONAL_COMPLETE:
                 return _S3_CONDITIONAL_COMPLETE[cache]
         parent = loc.key.rpartition("/")[0]
-        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}-multipart-{uuid.uuid4().hex[:12]}"
+        probe = f"{parent + '/' if parent else ''}{_S3_PROBE}-multipart"
         target = Location(uri=f"s3://{loc.bucket}/{probe}", scheme="s3", bucket=loc.bucket, key=probe)
         mine = uuid.uuid4().hex.encode()
         versions: list[str | None] = []
+        aborts: list[Exception] = []  # the refused upload's abort refused: it stays, billed
         checked = False  # the second complete taken: the header is not checked there
         try:
             for put in range(2):
                 try:
                     answer = self._put(target, mine + b"-%d" % put, "application/octet-stream", parts=True,
-                                       IfNoneMatch="*")
+                                       refused_aborts=aborts, IfNoneMatch="*")
                 except ClientError as exc:  # the upload is aborted by _put
                     status = _s3_status(exc)
-                    if put == 1 and status in (412, self.refusal(loc)):
+                    # the second refused, the first taken; or the FIRST refused: a probe left at the name
+                    if status in (412, self.refusal(loc)):
                         checked = True
                         break
                     if status == 501:  # the complete refuses the header itself: not checked there
@@ -1881,7 +1926,9 @@ class _S3(_Remote):
                 versions.append(answer.get("VersionId"))
         finally:
             if versions:
-                self._drop_probe(loc, probe, versions, cache)
+                self._drop_probe(loc, probe, versions, (*cache, "multipart"))
+            if aborts:
+                self._warn_upload_left(loc, probe, aborts[0], (*cache, "upload"))
         with _S3_CONDITIONAL_LOCK:
             _S3_CONDITIONAL_COMPLETE[cache] = checked
         return checked
@@ -1979,7 +2026,7 @@ class _S3(_Remote):
         with _S3_CONDITIONAL_LOCK:
             return _S3_REFUSAL.get((self.endpoint(), loc.bucket), 412)
 
-    def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, str]) -> None:
+    def _drop_probe(self, loc: Location, probe: str, versions: list[str | None], cache: tuple[str, ...]) -> None:
         """Delete the probe's writes: on a versioned bucket each version by its id (a plain delete only
         added a delete marker, and each probe stayed as a noncurrent version: docs/storage.md), else the
         key; a delete that leaves a delete marker (versioning suspended) has it deleted too. Where a
@@ -2020,7 +2067,24 @@ class _S3(_Remote):
                 self._warn_probe_left(loc, probe, refused, cache, "s3:DeleteObjectVersion, or lift its Object "
                                       "Lock retention (where If-None-Match is checked, later processes find it by name and add none)")
 
-    def _warn_probe_left(self, loc: Location, probe: str, exc, cache: tuple[str, str], grant: str) -> None:
+    def _warn_upload_left(self, loc: Location, probe: str, exc, cache: tuple[str, ...]) -> None:
+        """A probe upload whose complete was refused and whose abort was refused too: its part stays
+        stored (and billed) until a lifecycle rule removes it. Warned of once a process per endpoint and
+        bucket; a refusal (4xx but 429) names the grant."""
+        with _S3_CONDITIONAL_LOCK:
+            if cache in _S3_PROBES_LEFT:
+                return
+            _S3_PROBES_LEFT.add(cache)
+        answer = getattr(exc, "response", None) or {}  # a ClientError's; none where no answer came
+        status = answer.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        code = answer.get("Error", {}).get("Code") or status or type(exc).__name__
+        grant = "grant s3:AbortMultipartUpload on the prefix, or " if 400 <= status < 500 and status != 429 else ""
+        warnings.warn(f"left an incomplete multipart upload of the probe s3://{loc.bucket}/{probe} "
+                      f"({self.endpoint()} refused to abort it: {code}; one per process that asks): {grant}add a "
+                      "lifecycle rule with AbortIncompleteMultipartUpload to the bucket, or abort it by hand "
+                      "(aws s3api list-multipart-uploads, abort-multipart-upload)", stacklevel=4)
+
+    def _warn_probe_left(self, loc: Location, probe: str, exc, cache: tuple[str, ...], grant: str) -> None:
         with _S3_CONDITIONAL_LOCK:
             if cache in _S3_PROBES_LEFT:
                 return
@@ -2513,8 +2577,9 @@ class _Azure(_Remote):
                     # container public at blob level, whose blobs are read by name only (Azure's public access
                     # levels: Get Container ACL, x-ms-blob-public-access; before fix 46 C this said "only a
                     # public container takes" unsigned requests, of a container that is public)
+                    # (only 401/403: a 409 is the account forbidding anonymous access, fix 46 C2)
                     level = ("; a container public at `blob` level cannot be listed anonymously either (name one "
-                             "blob, or make it public at `container` level)") if listing else ""
+                             "blob, or make it public at `container` level)") if listing and exc.status_code in (401, 403) else ""
                     raise DataSourceError(
                         f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
                         f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "

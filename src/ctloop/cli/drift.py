@@ -396,11 +396,15 @@ def _drift(args: argparse.Namespace) -> int:
 
 def _write_json(path, payload: dict) -> None:
     """``path`` whole or not at all, flushed, through a symlink (``storage.write_bytes``): before fix 46 C
-    a ``drift.json`` that was a link was replaced by a plain file, the file it led to left stale."""
+    a ``drift.json`` that was a link was replaced by a plain file, the file it led to left stale. Made
+    absolute first: ``write_bytes`` reads a string as a URI, and a relative ``./file:/y`` went to
+    ``/y/drift.json``, ``./s3:/x`` was refused (fix 46 C2)."""
+    from pathlib import Path
+
     from ctloop.storage import write_bytes
 
     text = json.dumps(payload, indent=2, allow_nan=False, default=str)
-    write_bytes(str(path), (text + "\n").encode("utf-8"), "application/json")
+    write_bytes(str(Path(path).absolute()), (text + "\n").encode("utf-8"), "application/json")
 
 
 def register(subparsers) -> None:
