@@ -17,6 +17,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ctloop import scoring
@@ -36,6 +37,65 @@ def tiers():
     return frame, scoring.Scorer(
         result.model, "credit", "1", "champion", result.meta["features"], result.meta["numeric"]
     )
+
+
+def _predictions(scorer, tmp_path, table, name):
+    path = tmp_path / f"{name}.parquet"
+    pq.write_table(table, path)
+    result = scoring.score(
+        scorer, str(path), str(tmp_path / f"out-{name}"), run_id="r", log_root=""
+    )
+    out = pd.read_parquet(result.files[0])
+    return result, out[[c for c in out.columns if c.startswith("prediction_")]].to_numpy()
+
+
+TIERS = [0.1, None, 0.3, 0.2]
+
+
+def _half_tables():
+    """The same column as a Parquet file holds it, written three ways."""
+    x1 = [0.1] * 4
+    numpy16 = pd.DataFrame({"x1": x1, "tier": np.array(TIERS, dtype=float).astype(np.float16)})
+    arrow16 = pd.DataFrame({"x1": x1, "tier": pd.array(TIERS, dtype=pd.ArrowDtype(pa.float16()))})
+    return {
+        "arrow-halffloat": pa.table({"x1": x1, "tier": pa.array(TIERS, pa.float16())}),
+        "pandas-float16": pa.Table.from_pandas(numpy16, preserve_index=False),
+        "pandas-halffloat-pyarrow": pa.Table.from_pandas(arrow16, preserve_index=False),
+    }
+
+
+@pytest.mark.parametrize("written", list(_half_tables()))
+def test_batch_scoring_reads_a_16_bit_float_column_as_its_codes(tiers, tmp_path, written):
+    _, scorer = tiers
+    table = _half_tables()[written]
+    assert table.schema.field("tier").type == pa.float16()
+    result, got = _predictions(scorer, tmp_path, table, "half")
+    _, want = _predictions(
+        scorer, tmp_path, pa.table({"x1": [0.1] * 4, "tier": ["0.1", None, "0.3", "0.2"]}), "text"
+    )
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert result.rows == 4
+    assert result.numbers_as_text["tier"].to_dict() == {
+        "numbers": 3,
+        "recoded": 0,
+        "unknown": 0,
+        "ambiguous": 0,
+        "examples": {},
+    }
+    assert not result.unknown_categories
+
+
+def test_batch_scoring_refuses_a_16_bit_column_of_no_code_in_one_line(tiers, tmp_path):
+    from ctloop.errors import DataSourceError
+
+    _, scorer = tiers
+    table = pa.table({"x1": [0.1] * 3, "tier": pa.array([7.5, None, 9.25], pa.float16())})
+    with pytest.raises(DataSourceError) as caught:
+        _predictions(scorer, tmp_path, table, "amounts")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "column 'tier'" in message and "is halffloat" in message and "(e.g. 7.5)" in message
+    assert not (tmp_path / "out-amounts").exists() or not any((tmp_path / "out-amounts").iterdir())
 
 
 @pytest.mark.parametrize(
