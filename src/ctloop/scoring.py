@@ -262,9 +262,14 @@ def _count_unknown(frame: pd.DataFrame, known: dict[str, Any], tally: dict[str, 
     none does, one rule. ``pooled``: the features such values are scored as their infrequent values
     (:func:`_pooled_features`)."""
     import numpy as np
+    import pandas as pd
+
+    from ctloop.contract import gaps_as_nan
 
     for name, trained in known.items():
         col = frame[name]
+        if pd.api.types.is_float_dtype(col.dtype):  # NumPy floats of its width: no is_in kernel for halffloat[pyarrow]
+            col = gaps_as_nan(col)
         other = col[col.notna().to_numpy(dtype=bool) & ~col.isin(trained).to_numpy(dtype=bool)]  # hashed: fast
         if name not in coded and len(other):
             other = other[other.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
@@ -748,7 +753,11 @@ def _text_categories(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) 
     seen: dict[str, NumbersAsText] = {n: NumbersAsText() for n in checking}
     for batch, _, _ in source.batches(checking, batch_rows=batch_rows) if checking else ():
         for name in list(pending):
-            values = pc.unique(batch.column(name)).to_pandas()
+            column = batch.column(name)
+            if pa.types.is_float16(column.type):  # no unique kernel for halffloat (pyarrow 25): as float32, exact,
+                values = pc.cast(pc.unique(pc.cast(column, pa.float32())), pa.float16()).to_pandas()  # then its width
+            else:
+                values = pc.unique(column).to_pandas()
             tally = NumbersAsText()
             numbers_as_text(values, out[name], tally)
             seen[name].add(tally)

@@ -3384,8 +3384,9 @@ def _number_value(value: object) -> Decimal:
         return value
     if isinstance(value, numbers.Integral):
         return Decimal(int(value))
-    if type(value).__name__ == "float32":  # a Parquet float column of 32 bits: 0.1 as written, not 0.100000001
-        return Decimal(str(value))
+    width = getattr(value, "dtype", None)
+    if width is not None and width.kind == "f" and width.itemsize < 8:  # a Parquet float column of 16 or 32 bits:
+        return Decimal(str(value))  # 0.1 as written (NumPy's shortest text at its width), not 0.100000001
     return Decimal(repr(float(value)))
 
 
@@ -3411,9 +3412,11 @@ def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, .
 
     if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series
-    if pd.api.types.is_float_dtype(series.dtype) and getattr(series.dtype, "itemsize", 8) == 4:
-        # a Parquet float column of 32 bits (float32, Float32, float[pyarrow]): 0.1 as written, not 0.10000000149
-        series = pd.Series(series.to_numpy(dtype="float32", na_value=float("nan")).astype(str).astype(float),
+    if pd.api.types.is_float_dtype(series.dtype) and getattr(series.dtype, "itemsize", 8) < 8:
+        # a Parquet float column of 16 or 32 bits (float16/float32, Float32, halffloat/float[pyarrow]) at its own
+        # width: 0.1 as written, not 0.10000000149 (32 bits) or 0.0999755859375 (16 bits)
+        width = f"float{8 * series.dtype.itemsize}"
+        series = pd.Series(series.to_numpy(dtype=width, na_value=float("nan")).astype(str).astype(float),
                            index=series.index, name=series.name)
     by_value = None if categories is None else (
         categories if isinstance(categories, Mapping) else number_categories(categories))
