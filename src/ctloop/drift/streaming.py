@@ -1259,6 +1259,8 @@ def saved_name(name: Any) -> Any:
     """
     if name is None or type(name) in (str, bool, int, float):
         return name
+    if isinstance(name, str):  # np.str_, a StrEnum member: the text it is (an equal key), as JSON writes it
+        return str.__str__(name)
     if isinstance(name, (np.integer, np.floating, np.bool_)):  # a NumPy scalar: as its Python twin, an equal key
         return name.item()
     if isinstance(name, tuple):
