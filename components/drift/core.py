@@ -71,12 +71,13 @@ def unusable_values(reference: pd.DataFrame, current: pd.DataFrame, columns: lis
     out = []
     for side, frame in (("the reference", reference), ("the current window", current)):
         infinite = engine.infinite_values(frame, columns)
-        extreme = engine.extreme_values(frame, columns)
+        extreme = engine.extreme_values(frame, columns, current)
         masked = {}
         for col in dict.fromkeys([*infinite, *extreme]):
-            if frame[col].dtype == object and not engine.object_numbers(frame[col]):  # text and ±inf
+            if frame[col].dtype == object and not engine.compared_as_numbers(frame[col], current[col]):
+                # text, or categories (plain numbers compared as categories against a current column of them)
                 bad = frame[col].isin([np.inf, -np.inf]).to_numpy()
-            else:  # numbers (also plain numbers stored as objects: compared as numbers, engine.object_numbers)
+            else:  # numbers (also plain numbers stored as objects compared as numbers, engine.compared_as_numbers)
                 values = engine.float64_values(frame[col])
                 bad = ~np.isfinite(values) | (np.abs(values) > LARGEST_VALUE)
                 bad &= ~np.isnan(values)

@@ -563,6 +563,14 @@ def object_numbers(series: pd.Series) -> bool:
         "integer", "floating", "mixed-integer-float")  # fmt: skip
 
 
+def compared_as_numbers(series: pd.Series, current: pd.Series) -> bool:
+    """Whether ``series``, an object column of plain numbers (:func:`object_numbers`), is compared
+    as the numbers it holds: when the ``current`` side's column (the one rule, :func:`column_kind`)
+    is numeric; against a current column of such objects it is compared as categories, its
+    values as they are (``10**400`` a category, not a float64 overflow)."""
+    return object_numbers(series) and column_kind(current, supported=True) == "numeric"
+
+
 def float64_values(series: pd.Series, first_row: int | None = None) -> np.ndarray:
     """A number column (an object column of Decimals and plain numbers too) as float64, nulls as
     NaN. ``first_row``: as for :func:`refuse_signaling_nan`.
@@ -921,10 +929,11 @@ def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int], *, 
     )
 
 
-def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+def extreme_values(frame: pd.DataFrame, columns: list[str], current: pd.DataFrame | None = None) -> dict[str, float]:
     """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` (and
-    object columns of plain numbers, :func:`object_numbers`: compared as numbers against a numeric
-    window) holding a finite value beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
+    its object columns of plain numbers compared as numbers, :func:`compared_as_numbers`: the
+    ``current`` frame's column decides, ``frame`` itself by default) holding a finite value
+    beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
     import numpy as np
     import pandas as pd
 
@@ -932,7 +941,8 @@ def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
 
     out = {}
     for name in columns:
-        if pd.api.types.is_float_dtype(frame[name].dtype) or object_numbers(frame[name]):
+        if pd.api.types.is_float_dtype(frame[name].dtype) or compared_as_numbers(
+                frame[name], (frame if current is None else current)[name]):  # fmt: skip
             values = float64_values(frame[name])
             big = np.isfinite(values) & (np.abs(values) > LARGEST_VALUE)
             if big.any():
@@ -1698,6 +1708,7 @@ __all__ = [
     "categorical_counts",
     "column_kind",
     "object_numbers",
+    "compared_as_numbers",
     "refuse_repeated_columns",
     "detect",
     "detect_calibrated",

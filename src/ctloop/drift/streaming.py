@@ -1259,6 +1259,8 @@ def saved_name(name: Any) -> Any:
     """
     if name is None or type(name) in (str, bool, int, float):
         return name
+    if isinstance(name, str):  # np.str_, a StrEnum member: the text it is (an equal key), as JSON writes it
+        return str.__str__(name)
     if isinstance(name, (np.integer, np.floating, np.bool_)):  # a NumPy scalar: as its Python twin, an equal key
         return name.item()
     if isinstance(name, tuple):
@@ -1828,6 +1830,7 @@ class Source:
         schema = self.dataset.schema
         files = self._file_schemas()
         changed = False
+        fragments = None
         if union:  # the columns later files add, after the first file's (null where a file lacks one)
             for _, physical in files:
                 for physical_field in physical:
@@ -1860,8 +1863,15 @@ class Source:
             valued = kinds
             if self.format == "parquet" and len({k for _, k in kinds}) > 1:
                 # a file whose column holds only nulls (a feature never filled, written as string):
-                # its type says nothing, as Arrow's null type (DriftState.update's empty stretch)
-                valued = [(p, k) for p, k in kinds if not self._only_nulls(p, name)] or kinds
+                # its type says nothing, as Arrow's null type (DriftState.update's empty stretch),
+                # when Arrow can read its nulls as the other files' type (not a timestamp as double)
+                if fragments is None:  # once per call: each fragment keeps the footer it read
+                    fragments = {f.path: f for f in self.dataset.get_fragments()}
+                rest = [(p, k) for p, k in kinds if not _only_nulls(fragments.get(p), name)]
+                if rest and len(rest) < len(kinds):
+                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False)
+                    if target is not None and all(_casts(k, target) for p, k in kinds if (p, k) not in rest):
+                        valued = rest
             if valued is not kinds:
                 kinds = valued
                 if len({k for _, k in kinds}) < 2 and kinds[0][1] != schema.field(name).type:
@@ -1875,27 +1885,6 @@ class Source:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
         return self.read_as(schema) if changed else self
-
-    def _only_nulls(self, path: str, name: str) -> bool:
-        """Whether Parquet file ``path`` holds only nulls in top-level column ``name``, by its
-        footer's null counts (no data read); ``False`` when a row group has no null count."""
-        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
-        try:
-            meta = fragment.metadata
-        except (AttributeError, OSError, ValueError):
-            return False
-        nulls = 0
-        for group in range(meta.num_row_groups):
-            row_group = meta.row_group(group)
-            for index in range(row_group.num_columns):
-                chunk = row_group.column(index)
-                if chunk.path_in_schema != name:
-                    continue
-                stats = chunk.statistics
-                if stats is None or not stats.has_null_count:
-                    return False
-                nulls += stats.null_count
-        return nulls == meta.num_rows
 
     def read_as(self, schema: pa.Schema) -> Source:
         """The same files and partition values, read into ``schema`` (a wider type per column)."""
@@ -2262,6 +2251,40 @@ def csv_as_pandas_reads(source: Source) -> Source:
                                      pa.schema([pa.field(f.name, pa.string()) if f.name in text else f
                                                 for f in schema]), fmt, fs)
     return dataclasses.replace(source, dataset=dataset, file_schemas=None, pandas_cells=True)
+
+
+def _only_nulls(fragment: Any, name: str) -> bool:
+    """Whether Parquet ``fragment`` holds only nulls in top-level column ``name``, by its footer
+    (no data read): every row group's null count adds up to the rows and none has a min/max (a
+    footer whose null count says so of real values is not believed); ``False`` when a row group
+    has no null count."""
+    try:
+        meta = fragment.metadata
+    except (AttributeError, OSError, ValueError):
+        return False
+    nulls = 0
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            if chunk.path_in_schema != name:
+                continue
+            stats = chunk.statistics
+            if stats is None or not stats.has_null_count or stats.has_min_max:
+                return False
+            nulls += stats.null_count
+    return nulls == meta.num_rows
+
+
+def _casts(kind: pa.DataType, target: pa.DataType) -> bool:
+    """Whether Arrow reads a column of ``kind`` as ``target`` (its nulls cast)."""
+    import pyarrow as pa
+
+    try:
+        pa.nulls(0, kind).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return False
+    return True
 
 
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
