@@ -250,7 +250,7 @@ def _drift(args: argparse.Namespace) -> int:
         known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below
         core.refuse_infinite({sides[0]: core.infinite_values(reference, known),
                               sides[1]: core.infinite_values(current, known)}, rows)
-        core.refuse_extremes({sides[0]: core.extreme_values(reference, known),
+        core.refuse_extremes({sides[0]: core.extreme_values(reference, known, current),  # the current side's kind decides
                               sides[1]: core.extreme_values(current, known)})
         if args.calibrate:
             result, calibration = core.detect_calibrated(
