@@ -1031,8 +1031,8 @@ class GateConfig(Section):
     tolerance: float = opt(0.01, "Allowed regression of the primary metric against the champion: rejected only "
                            "when the whole confidence interval of the difference is below -tolerance.",
                            check=non_negative)
-    slice_column: str = opt("", "Categorical column whose worst slice must not regress either; empty = none. The target only with "
-                                    "primary_metric accuracy or log_loss (each class its slice), never the time column.")
+    slice_column: str = opt("", "Categorical column whose worst slice must not regress either; empty = none. The target not with "
+                                    "primary_metric roc_auc, r2, precision, recall or f1; never the time column.")
     bootstrap_rounds: int = opt(1000, "Paired bootstrap resamples of the champion comparison.",
                                 check=between(1, MAX_BOOTSTRAP_ROUNDS))
     confidence: float = opt(0.95, "Confidence level of the bootstrap interval.",
@@ -1419,15 +1419,15 @@ def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresho
 
 def check_gate_columns(data: DataConfig, gate: GateConfig, *, task: str = "", path: str = "") -> list[str]:
     """``gate.slice_column`` against ``data`` and the ``task`` (empty: :class:`TrainingConfig`'s
-    default). The target is a slice column only for a classifier compared on accuracy or log_loss:
-    each class is its own slice, scored by both models (accuracy there is the class's recall), so a
-    challenger that loses a class fails the worst-slice check. On the other metrics a slice of one
-    class compares nothing — roc_auc is undefined on it (``components/evaluate/core.py`` skips it),
-    recall, f1 and precision are 0 for both models on the negative class's slice and precision 1
-    on the positive's — and a regressor's slices of one target value hold a few rows each, under
-    the gate's minimum slice (``MIN_SLICE_ROWS``), all skipped: the check would never run, with no
-    word of it. Nor is the time column a slice column (every row its own slice). A primary metric
-    that is not the task's is :func:`check_metrics`' to say."""
+    default). The target is no slice column where a slice of it could not tell a challenger that
+    loses a class or a value: roc_auc and r2 are undefined on a slice of one class or one value
+    (``components/evaluate/core.py`` skips every such slice), and precision, recall and f1 are 0 for
+    both models on the negative class's slice, so a challenger that loses the negative class passes.
+    With accuracy or log_loss each class's slice compares the models (accuracy there is the class's
+    recall), and with rmse or mae each target value's slice of enough rows (a count target; a
+    continuous one gives slices under the gate's minimum, skipped and said so). Nor is the time
+    column a slice column (every row its own slice). A primary metric that is not the task's is
+    :func:`check_metrics`' to say."""
     from ctloop import metrics as M
 
     prefix = f"{path}." if path else ""
@@ -1435,17 +1435,18 @@ def check_gate_columns(data: DataConfig, gate: GateConfig, *, task: str = "", pa
     task = task or TrainingConfig.task
     if sliced and sliced == data.target and task in ("classification", "regression"):
         primary = gate.primary_metric or M.default_primary(task)
-        if task == "regression" and primary in M.names(task):
-            return [f"{prefix}gate.slice_column: {sliced!r} is also data.target of a regressor: each slice would "
-                    "hold one target value, a few rows each, under the gate's minimum slice, so the worst-slice "
-                    "check would never run — slice by a feature such as a region or a product"]
-        if task == "classification" and primary in M.names(task) and primary not in ("accuracy", "log_loss"):
-            why = ("undefined on one class" if primary == "roc_auc"
-                   else "the same for both models on a slice of one class (0 on the negative class's, precision 1 on "
-                        "the positive class's)")
-            return [f"{prefix}gate.slice_column: {sliced!r} is also data.target and the primary metric is {primary}, "
-                    f"{why}: the worst-slice check would compare nothing — slice by a feature such as a region or a "
-                    "product, or compare on accuracy or log_loss (each class its own slice, accuracy there its recall)"]
+        if primary in ("roc_auc", "r2"):
+            held, other = (("one class", "accuracy or log_loss (each class its own slice)") if primary == "roc_auc"
+                           else ("one target value", "rmse or mae (each value's slice of enough rows)"))
+            return [f"{prefix}gate.slice_column: {sliced!r} is also data.target and the primary metric is {primary}: "
+                    f"each slice would hold {held}, on which {primary} is undefined, so every slice would be skipped "
+                    f"and the worst-slice check would never run — slice by a feature such as a region or a product, "
+                    f"or compare on {other}"]
+        if primary in ("precision", "recall", "f1"):
+            return [f"{prefix}gate.slice_column: {sliced!r} is also data.target and the primary metric is {primary}: "
+                    f"{primary} is 0 for both models on the negative class's slice, so a challenger that loses that "
+                    "class would pass the worst-slice check — slice by a feature such as a region or a product, or "
+                    "compare on accuracy or log_loss (each class its own slice, accuracy there its recall)"]
     if sliced and sliced == data.time_column:
         return [f"{prefix}gate.slice_column: {sliced!r} is also data.time_column: every row would be its own slice "
                 "— slice by a feature such as a region or a product"]

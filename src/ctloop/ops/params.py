@@ -168,6 +168,12 @@ def _suggest(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _refused(errors: list[str], section: str) -> bool:
+    """Whether ``errors`` refuse ``section`` or one of its fields: the checks across sections then
+    leave it out (a refused ``training`` has no task to judge by; its own error says why)."""
+    return any(e.startswith((f"{section}:", f"{section}.")) for e in errors)
+
+
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
@@ -239,7 +245,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                     subs[sub] = SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
             # a training section given but refused has no task to judge by (its own error says why)
             if (subs.get("data") is not None and subs.get("gate") is not None
-                    and (subs.get("training") is not None or "training" not in value)):
+                    and not _refused(errors, f"{name}.training")):
                 task = subs["training"].task if subs.get("training") is not None else ""
                 errors.extend(C.check_gate_columns(subs["data"], subs["gate"], task=task, path=name))
             for sub in TRAINING_REQUIRED:
@@ -249,8 +255,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                                   '"target": "default", "time_column": "application_date"}}\'')
         elif name == TRAINING_PARAMETERS:
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
-    if (parsed.get("data") is not None and parsed.get("gate") is not None
-            and (parsed.get("training") is not None or "training" not in args)):  # given but refused: its own error
+    if parsed.get("data") is not None and parsed.get("gate") is not None and not _refused(errors, "training"):
         task = parsed["training"].task if parsed.get("training") is not None else ""
         errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
     for name, value in args.items():
