@@ -49,8 +49,8 @@ def _event(kind: str, call: str, body: dict, time: str):
 
 def _call(call: str, request: dict, response: dict, second: int = 1):
     return [
-        _event("request", call, request, f"2026-01-04T10:30:0{second}.100Z"),
-        _event("response", call, response, f"2026-01-04T10:30:0{second}.300Z"),
+        _event("request", call, request, f"2026-01-04T10:30:{second:02d}.100Z"),
+        _event("response", call, response, f"2026-01-04T10:30:{second:02d}.300Z"),
     ]
 
 
@@ -59,7 +59,24 @@ CALLS = [
     *_call("empty-predicted", {"instances": []}, {"predictions": [0.5]}, 2),
     *_call("served", {"instances": [{"income": 1.0}]}, {"predictions": [0.4]}, 3),
     *_call("failed", {"instances": [{"income": 2.0}, {"income": 3.0}]}, {"error": "boom"}, 4),
+    # a custom predictor's answer to an empty batch (no batch key): one replica joins the call as
+    # row 0 (events._no_instance is False for that pair), so must two (review r46 2B #1)
+    *_call("empty-other", {"instances": []}, {"result": "x"}, 5),
+    *_call("empty-none", {"instances": []}, {"predictions": []}, 6),
+    *_call("empty-predicted-2", {"instances": []}, {"predictions": [0.5, 0.7]}, 7),
+    *_call("failed-one", {"instances": [{"income": 3.0}]}, {"error": "boom"}, 8),
+    *_call("unanswered-one", {"instances": [{"income": 3.0}]}, {"predictions": []}, 9),
+    *_call("short", {"instances": [{"income": 3.0}, {"income": 4.0}]}, {"predictions": [0.1]}, 10),
+    *_call("no-batch-key", {"data": 1}, {"predictions": [0.5]}, 11),
 ]
+
+
+# the monitoring scan's projections: with the answers' columns, and (a drift read) features only,
+# whose merge still reads them (scan.merge_columns) without returning them
+PROJECTIONS = {
+    "projected": ["has_request", "has_response", "prediction", "_error"],
+    "features": ["has_request", "has_response", "income"],
+}
 
 
 def _write(root, wal, per_sink: list[list]) -> None:
@@ -78,7 +95,7 @@ def _read(root, how: str, start=START, end=END) -> pd.DataFrame:
     if how == "read_log":
         rows = reader.read_log(str(root), "credit", start, end)
     else:
-        columns = None if how == "scan" else ["has_request", "has_response", "prediction", "_error"]
+        columns = PROJECTIONS.get(how)
         chunks = list(
             scan.scan_window(str(root), "credit", start, end, columns=columns, progress=False)
         )
@@ -89,7 +106,7 @@ def _read(root, how: str, start=START, end=END) -> pd.DataFrame:
     return rows.astype({"instance": "int64", "has_request": bool, "has_response": bool})
 
 
-@pytest.mark.parametrize("how", ["read_log", "scan", "projected"])
+@pytest.mark.parametrize("how", ["read_log", "scan", "projected", "features"])
 def test_one_sink_and_two_sinks_read_alike(tmp_path, how):
     _write(tmp_path / "one", tmp_path / "wal-one", [CALLS])
     _write(
@@ -97,13 +114,23 @@ def test_one_sink_and_two_sinks_read_alike(tmp_path, how):
     )  # requests | responses
     one, two = _read(tmp_path / "one", how), _read(tmp_path / "two", how)
     # before: two sinks read an orphan row 'empty-error' (instance 0, response only)
-    assert two["request_id"].tolist() == ["failed", "failed", "served"], two
+    # before: two sinks read an orphan row 'empty-error' (instance 0, response only), and none of
+    # 'empty-other' (its answer put under instance -1 with the request)
     pd.testing.assert_frame_equal(one, two)
-    assert one["_error"].isna().tolist() == [
-        False,
-        False,
-        True,
-    ]  # every row of a failed call marked
+    assert two["request_id"].tolist() == [
+        "empty-other",
+        "failed",
+        "failed",
+        "failed-one",
+        "no-batch-key",
+        "served",
+        "short",
+        "short",
+        "unanswered-one",
+    ], two
+    if how != "features":  # every row of a failed call marked
+        failed = two["request_id"].str.startswith("failed")
+        assert two["_error"].notna().tolist() == failed.tolist()
 
 
 @pytest.mark.parametrize("how", ["read_log", "scan", "projected"])
@@ -125,3 +152,21 @@ def test_an_error_answering_an_empty_batch_across_midnight_is_no_row(tmp_path, h
     )
     assert after["request_id"].tolist() == ["next"]  # before: an orphan row 'midnight' too
     assert before.empty
+
+
+def test_a_projection_gets_no_column_its_merge_read(tmp_path):
+    """The answers' columns a features-only projection reads to merge halves are not returned."""
+    _write(tmp_path / "two", tmp_path / "wal", [CALLS[0::2], CALLS[1::2]])
+    chunks = list(
+        scan.scan_window(
+            str(tmp_path / "two"),
+            "credit",
+            START,
+            END,
+            columns=PROJECTIONS["features"],
+            progress=False,
+        )
+    )
+    returned = set().union(*(chunk.columns for chunk in chunks))
+    assert {"has_response", "income"} <= returned
+    assert not returned & {"prediction", "_error", "meta_inference_id"}, returned

@@ -95,9 +95,12 @@ def test_a_read_only_lock_file_of_another_user_still_locks(tmp_path):
     )
     assert done.returncode == 0, done.stderr  # before: PermissionError traceback
     assert done.stdout.startswith("refused: --wal "), done.stdout
+    # the pid left in the file is an old run's, not the holder's (which could not write its own):
+    # before the review fix (r46 2B #2) the refusal named it as the holder, "(pid 1)"
     assert (
-        "in use by another sink (pid 1)" in done.stdout
-    )  # the pid left in the file: not rewritten
+        "in use by another sink (pid unknown: the lock file belongs to another user "
+        "(it last named pid 1))" in done.stdout
+    ), done.stdout
 
 
 def test_a_lock_file_that_cannot_be_opened_is_one_line_exit_2(tmp_path):

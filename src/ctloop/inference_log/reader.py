@@ -692,7 +692,9 @@ def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tupl
     half is the row of no instance (-1: an empty batch) put under that instance too when it is one
     row of instance 0: an ``{"error": ...}`` answer (alone it says nothing of the batch), or
     predictions for no instance (which one replica's join refuses as a mismatch, keeping the
-    request's row alone). Stitched, the call is the row of no instance that one replica writes, and
+    request's row alone). A row with neither (``{"result": ...}``: no batch key) stays row 0, and
+    so does its request half, as one replica's join keeps such a call (``events._no_instance``).
+    Stitched, the call is the row of no instance that one replica writes, and
     the readers leave it out whichever replicas wrote its halves."""
     import pandas as pd
 
@@ -706,10 +708,26 @@ def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tupl
     answered = responses["request_id"].isin(list(empty))
     if not answered.any():
         return requests, responses
+    from ctloop.inference_log.schema import ERROR
+
     ones = responses["request_id"].map(responses["request_id"].value_counts()).eq(1)
     row0 = pd.to_numeric(responses[INSTANCE], errors="coerce").eq(0)
+    # an answer about the batch, as events._no_instance and the join see it: an error (-1 with its
+    # request), or a prediction (a mismatch: the request's row alone). Any other body ({"result":
+    # ...} of a custom predictor, no batch key) the join keeps as row 0 with the request
+    about = pd.Series(False, index=responses.index)
+    if ERROR in responses.columns:
+        about |= responses[ERROR].notna()
+    for column in responses.columns:
+        if column == "prediction" or column.startswith("prediction_"):
+            about |= responses[column].notna()
+    single = answered & ones & row0
     responses = responses.copy()
-    responses.loc[answered & ones & row0, INSTANCE] = -1
+    responses.loc[single & about, INSTANCE] = -1
+    other = set(responses.loc[single & ~about, "request_id"])
+    if other:  # the request half joins that answer as row 0, as one replica writes the call
+        requests = requests.copy()
+        requests.loc[requests["request_id"].isin(list(other)) & (raw < 0), INSTANCE] = 0
     return requests, responses
 
 

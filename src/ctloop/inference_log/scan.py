@@ -48,6 +48,7 @@ from ctloop.columns import (
     INSTANCE,
     MODEL_VERSION,
     PARSED_TIME,
+    PREDICTION,
     REQUEST_ID,
     TIME,
 )
@@ -333,43 +334,57 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
                                                                                       *columns]) if c in schema.names]
     if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names and WHOLE not in wanted:
         wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
-    body_ids = columns is not None and HAS_RESPONSE in wanted and INFERENCE_ID in schema.names and INFERENCE_ID not in wanted
-    if body_ids:  # what merge_halves pairs the halves of a reused id by (v2 body ids): for held rows only
-        wanted.append(INFERENCE_ID)
+    extra = merge_columns(schema, columns, wanted)
+    wanted += extra
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
     ids = key_columns(schema)
     back = _Lookback(files, schema, wanted, start, batch_rows, key_budget, spill_dir, end=end, columns=columns)
     try:
         chunks = itertools.chain(_scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows,
-                                            progress, body_ids=body_ids), back.finish(held))
-        for chunk in chunks:  # the body ids of lone halves handed on: not asked for
-            yield chunk.drop(columns=INFERENCE_ID) if body_ids and INFERENCE_ID in chunk.columns else chunk
+                                            progress, extra=extra), back.finish(held))
+        for chunk in chunks:  # the merge's columns of lone halves handed on: not asked for
+            yield chunk.drop(columns=[c for c in extra if c in chunk.columns]) if extra else chunk
         back.finish_ahead(held)
     finally:
         back.close()
 
 
+def merge_columns(schema: pa.Schema, columns: Sequence[str] | None, wanted: Sequence[str]) -> list[str]:
+    """The columns of ``schema`` a projection (``columns``) that merges halves (with
+    ``has_response``) reads for :func:`merge_held` only, not returned: the v2 body id (what
+    ``merge_halves`` pairs the halves of a reused id by), ``_error`` and the predictions (what it
+    tells an answer about an empty batch by, ``reader._no_instance_halves``, and marks a failed
+    call's rows with)."""
+    from ctloop.inference_log.schema import ERROR
+
+    if columns is None or HAS_RESPONSE not in wanted:
+        return []
+    merge = (INFERENCE_ID, ERROR)
+    return [c for c in schema.names if c not in wanted
+            and (c in merge or c == PREDICTION or c.startswith(f"{PREDICTION}_"))]
+
+
 def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows, progress, *,
-               body_ids=False):
-    """``body_ids``: the v2 body id column was added to a projection for :func:`merge_held`; it is
-    made pandas values only for the rows held or set aside (a column of Python strings per chunk
-    cost a projected scan 41% more memory per chunk)."""
+               extra: Sequence[str] = ()):
+    """``extra``: the columns added to a projection for :func:`merge_held` (:func:`merge_columns`);
+    they are made pandas values only for the rows held or set aside (the v2 body id, a column of
+    Python strings per chunk, cost a projected scan 41% more memory per chunk)."""
     from ctloop.inference_log.reader import awaiting, lone_responses
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
-        body = None
-        if body_ids and INFERENCE_ID in table.column_names:
-            body = table.column(INFERENCE_ID)
-            table = table.drop_columns([INFERENCE_ID])
+        body = {c: table.column(c) for c in extra if c in table.column_names}
+        if body:
+            table = table.drop_columns(list(body))
         frame = prepare(table.to_pandas())
-        if body is not None:
+        if body:
             frame = frame.reset_index(drop=True)  # a row's label is its position in the table
 
         def with_ids(rows, body=body):
-            if body is None:
+            if not body:
                 return rows
-            return rows.assign(**{INFERENCE_ID: body.take(rows.index.to_numpy()).to_pandas().to_numpy()})
+            at = rows.index.to_numpy()
+            return rows.assign(**{c: values.take(at).to_pandas().to_numpy() for c, values in body.items()})
 
         hashed = id_hashes(frame) if REQUEST_ID in ids else None
         rep = is_involved(hashed, involved) if hashed is not None else np.zeros(len(frame), dtype=bool)
@@ -831,8 +846,10 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
     from ctloop.inference_log.schema import registry
 
     merged = merge_held(held, start, end, registry(log_root, model))
-    if columns is not None and INFERENCE_ID not in columns and INFERENCE_ID in merged.columns:
-        merged = merged.drop(columns=INFERENCE_ID)  # read for the merge only, as in scan_unique
+    extra = [c for c in merge_columns(schema, columns, [*key_columns(schema), TIME, *(columns or ())])
+             if c in merged.columns]
+    if extra:
+        merged = merged.drop(columns=extra)  # read for the merge only, as in scan_unique
     if second is not None:
         second.report(done=True)
     if len(merged):

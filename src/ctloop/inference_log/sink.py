@@ -79,6 +79,7 @@ written as null.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -384,7 +385,8 @@ def sweep_temp_files(root: str, grace_seconds: float = TEMP_GRACE_SECONDS) -> li
 
 
 def _open_lock_file(path: Path) -> tuple[int, bool]:
-    """A descriptor of the WAL directory's lock file ``path`` (created ``0644`` when missing) and
+    """A descriptor of the WAL directory's lock file ``path`` (created ``0644`` when missing,
+    whatever the umask: it holds only a pid, and a sink of another user must open it to lock) and
     whether it is writable. A lock file another user owns (a root run before a non-root one, a new
     ``runAsUser`` on an ``fsGroup`` volume: ``0644``, not ours) is opened read-only: ``flock``
     locks a read-only descriptor alike, only the holder's pid is not written. Any other failure is
@@ -392,6 +394,14 @@ def _open_lock_file(path: Path) -> tuple[int, bool]:
     import errno
 
     flags = os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags | os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:  # there already (or not to be made: said below)
+        pass
+    else:  # 0644 whatever the umask (077 made it 0600): a sink of another user can still lock it
+        with contextlib.suppress(OSError):  # a filesystem without modes: it locks alike
+            os.fchmod(fd, 0o644)
+        return fd, True
     try:
         return os.open(path, flags | os.O_RDWR | os.O_CREAT, 0o644), True
     except OSError as exc:
@@ -611,9 +621,12 @@ class Sink:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             try:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                named = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             finally:
                 os.close(fd)
+            # a read-only lock file: the holder may be a sink that could not write its pid either
+            holder = (named or "unknown") if writable else (
+                "unknown: the lock file belongs to another user" + (f" (it last named pid {named})" if named else ""))
             raise ConfigError(f"--wal {str(self.wal_dir)!r} is in use by another sink (pid {holder}): two sinks on "
                               "one write-ahead log delete each other's acknowledged events; give each its own --wal "
                               "(CTLOOP_LOG_WAL: run app_from_env with one uvicorn worker per WAL)") from None
