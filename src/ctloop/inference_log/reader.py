@@ -17,6 +17,7 @@ from ctloop.columns import INSTANCE
 from ctloop.errors import InferenceLogError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -64,19 +65,26 @@ def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.Data
     return frames
 
 
-def calls_with_instances(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` without the rows of calls of no instance (``instance`` -1,
-    :data:`ctloop.inference_log.events.NO_INSTANCE`: an empty batch the sink keeps in the log, which
-    no reader counts as requested or served); ``frame`` itself when it has none."""
+def with_instances(frame: pd.DataFrame) -> np.ndarray | None:
+    """Which rows of ``frame`` are no call of no instance (``instance`` < 0,
+    :data:`ctloop.inference_log.events.NO_INSTANCE`); None when all are (or it has no ``instance``)."""
     import pandas as pd
 
     if INSTANCE not in frame.columns or frame.empty:
-        return frame
+        return None
     instance = frame[INSTANCE]
     if not pd.api.types.is_numeric_dtype(instance):
         instance = pd.to_numeric(instance, errors="coerce")
     none = (instance < 0).to_numpy(bool)
-    return frame[~none].reset_index(drop=True) if none.any() else frame
+    return ~none if none.any() else None
+
+
+def calls_with_instances(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the rows of calls of no instance (``instance`` -1,
+    :data:`ctloop.inference_log.events.NO_INSTANCE`: an empty batch the sink keeps in the log, which
+    no reader counts as requested or served); ``frame`` itself when it has none."""
+    some = with_instances(frame)
+    return frame if some is None else frame[some].reset_index(drop=True)
 
 
 def drop_no_instance(frame: pd.DataFrame) -> pd.DataFrame:
@@ -929,7 +937,7 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
     return logs if ok is None else logs[ok]
 
 
-__all__ = ["read_log", "calls_with_instances", "drop_no_instance", "no_instance_filter", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
+__all__ = ["read_log", "calls_with_instances", "with_instances", "drop_no_instance", "no_instance_filter", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
            "halves_involved", "pair_instances", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
            "LOOKAHEAD_SECONDS", "open_parquet"]

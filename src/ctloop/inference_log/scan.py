@@ -54,7 +54,7 @@ from ctloop.columns import (
 )
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log.events import INFERENCE_ID
-from ctloop.inference_log.reader import open_parquet
+from ctloop.inference_log.reader import open_parquet, with_instances
 from ctloop.inference_log.schema import WHOLE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -392,7 +392,7 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
             held.frames.append(with_ids(frame[rep]))
             back.note_held(frame[rep])
             frame, hashed = frame[~rep], hashed[~rep]
-        some = _with_instances(frame)  # a call of no instance not held: no row (held: once merged)
+        some = with_instances(frame)  # a call of no instance not held: no row (held: once merged)
         if some is not None:
             frame, hashed = frame[some], (hashed[some] if hashed is not None else None)
         period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
@@ -411,20 +411,6 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
             yield from aside
         elif len(frame):
             yield frame.reset_index(drop=True)
-
-
-def _with_instances(frame: pd.DataFrame) -> np.ndarray | None:
-    """Which rows of ``frame`` are no call of no instance (``instance`` < 0), as
-    :func:`~.reader.calls_with_instances` keeps them; None when all are."""
-    import pandas as pd
-
-    if INSTANCE not in frame.columns or frame.empty:
-        return None
-    instance = frame[INSTANCE]
-    if not pd.api.types.is_numeric_dtype(instance):
-        instance = pd.to_numeric(instance, errors="coerce")
-    none = (instance < 0).to_numpy(bool)
-    return ~none if none.any() else None
 
 
 class _Lookback:
