@@ -517,6 +517,15 @@ def _passing(exc: BaseException) -> bool:
     return False
 
 
+def _wrong_config(exc: BaseException) -> bool:
+    """A request urllib3 failed for a reason that does not pass by itself (:func:`_passing`), nor a
+    read that timed out: a wrong kubeconfig, which a wait does not poll on over."""
+    import urllib3
+
+    reason = _reason(exc)
+    return isinstance(reason, urllib3.exceptions.HTTPError) and not (_passing(exc) or _timed_out(exc))
+
+
 @contextmanager
 def step_deadline(deadline: float) -> Iterator[None]:
     """Within it, every request of :class:`InferenceServices` keeps to ``deadline`` (a
@@ -733,7 +742,7 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         except ServingUnreachable as exc:
             # one poll without an answer (refused, reset, timed out): the wait goes on while it has
             # time; a wrong kubeconfig (a name that does not resolve, a TLS failure) fails at once
-            if time.monotonic() >= deadline or not (_passing(exc) or _timed_out(exc)):
+            if time.monotonic() >= deadline or _wrong_config(exc):
                 raise
             time.sleep(poll_s)
             continue
