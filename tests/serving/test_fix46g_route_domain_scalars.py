@@ -30,9 +30,50 @@ def test_non_string_selector_values_match_as_knative_reads_them(selector, labels
 
 @pytest.mark.parametrize(
     "selector",
-    ["tier: [a]", "tier: {a: b}", "tier: 1.5", "day: 2001-12-14"],
-    ids=["list", "mapping", "float", "timestamp"],
+    [
+        "tier: [a]",
+        "tier: {a: b}",
+        "tier: 1.5",
+        "day: 2001-12-14",
+        # go-yaml v2 (sigs.k8s.io/yaml v1.6.0 goyaml.v2 resolve.go) reads y/Y/n/N as booleans,
+        # PyYAML as strings; a base-60 1:30 is an int in PyYAML, a string in go-yaml v2
+        "tier: y",
+        "tier: N",
+        "y: tier",
+        "tier: 1:30",
+        # a null key: sigs.k8s.io/yaml convertToJSONableObject "unsupported map key", refused
+        "~: tier",
+        # encoding/json matches json:"selector" case-insensitively: of two spellings, unknown
+        None,
+    ],
+    ids=[
+        "list",
+        "mapping",
+        "float",
+        "timestamp",
+        "y",
+        "N",
+        "y-key",
+        "base-60",
+        "null-key",
+        "two-spellings",
+    ],
 )
 def test_what_knative_refuses_or_ctloop_does_not_reproduce_is_unknown(selector):
-    domains = {"example.com": "", CLUSTER_LOCAL_DOMAIN: f"selector:\n  {selector}\n"}
+    doc = f"selector:\n  {selector}\n" if selector else "selector:\n  a: b\nSelector:\n  a: c\n"
+    domains = {"example.com": "", CLUSTER_LOCAL_DOMAIN: doc}
     assert route_domain(domains, {"tier": "1"}) is None
+
+
+@pytest.mark.parametrize("key", ["Selector", "SELECTOR"])
+def test_the_selector_key_is_matched_case_insensitively(key):
+    # Knative 1.21.1 domain.go domainInternalConfig `json:"selector"`: sigs.k8s.io/yaml decodes
+    # through encoding/json, which matches field names case-insensitively
+    domains = {"example.com": "", CLUSTER_LOCAL_DOMAIN: f"{key}:\n  tier: internal\n"}
+    assert route_domain(domains, {"tier": "internal"}) == CLUSTER_LOCAL_DOMAIN
+    assert route_domain(domains, {"tier": "public"}) == "example.com"
+
+
+def test_a_quoted_y_is_a_string_in_both():
+    domains = {"example.com": "", CLUSTER_LOCAL_DOMAIN: 'selector:\n  tier: "y"\n'}
+    assert route_domain(domains, {"tier": "y"}) == CLUSTER_LOCAL_DOMAIN

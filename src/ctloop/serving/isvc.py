@@ -175,7 +175,8 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
     visibility label ``cluster-local`` first, else the matching selector with the most labels, ties
     to the lowest domain name; :data:`CLUSTER_LOCAL_DOMAIN` when no domain has an empty selector
     (``NewDomainFromConfigMap``). None when an entry is not what Knative parses (it then refuses the
-    ConfigMap and keeps its previous one: nothing is known)."""
+    ConfigMap and keeps its previous one: nothing is known; or a scalar PyYAML and go-yaml v2 read
+    differently, :func:`_go_string`)."""
     import yaml
 
     if any(labels.get(key) == CLUSTER_LOCAL for key in VISIBILITY_LABELS):
@@ -185,13 +186,19 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
         if domain == "_example":
             continue
         try:
-            parsed = yaml.safe_load(str(value or "")) or {}
+            parsed = yaml.load(str(value or ""), Loader=_go_yaml_loader()) or {}  # noqa: S506 - a SafeLoader
         except yaml.YAMLError:
             return None
-        selector = parsed.get("selector") if isinstance(parsed, dict) else None
-        if not isinstance(parsed, dict) or not isinstance(selector or {}, dict):
+        # encoding/json (sigs.k8s.io/yaml decodes through it) matches a struct field's name
+        # case-insensitively (domainInternalConfig's json:"selector"): "Selector" is the selector
+        # too; of two spellings ctloop does not tell which one Go keeps
+        keys = [k for k in parsed if isinstance(k, str) and k.lower() == "selector"] if isinstance(parsed, dict) else []
+        if not isinstance(parsed, dict) or len(keys) > 1:
             return None
-        pairs = [(_go_string(k), _go_string(v)) for k, v in (selector or {}).items()]
+        selector = parsed[keys[0]] if keys else None
+        if not isinstance(selector or {}, dict):
+            return None
+        pairs = [(None if k is None else _go_string(k), _go_string(v)) for k, v in (selector or {}).items()]
         if any(k is None or v is None for k, v in pairs):
             return None
         selectors[str(domain)] = dict(pairs)  # type: ignore[arg-type]
@@ -206,13 +213,47 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
     return chosen
 
 
+class _Differs:
+    """A plain scalar go-yaml v2 (under sigs.k8s.io/yaml v1.6.0) resolves otherwise than PyYAML."""
+
+
+def _go_yaml_loader() -> Any:
+    """PyYAML's SafeLoader, with the plain scalars it reads otherwise than go-yaml v2 (``resolve.go``
+    ``resolveMapList``) made :class:`_Differs`: ``y``/``Y``/``n``/``N`` (booleans in go-yaml v2,
+    strings in PyYAML) and a sexagesimal ``1:30`` (an int in PyYAML, a string in go-yaml v2)."""
+    import re
+
+    import yaml
+
+    global _LOADER
+    if _LOADER is None:
+        class Loader(yaml.SafeLoader):
+            pass
+
+        Loader.add_implicit_resolver("tag:ctloop:go-differs", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+
+        def int_or_differs(loader: Any, node: Any) -> Any:
+            if ":" in str(node.value):
+                return _Differs()
+            return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+        Loader.add_constructor("tag:ctloop:go-differs", lambda loader, node: _Differs())
+        Loader.add_constructor("tag:yaml.org,2002:int", int_or_differs)
+        _LOADER = Loader
+    return _LOADER
+
+
+_LOADER: Any = None
+
+
 def _go_string(value: Any) -> str | None:
     """A YAML scalar as Knative reads it into a ``map[string]string``: sigs.k8s.io/yaml
     (``yaml.go`` ``convertToJSONableObject``) makes a number or a boolean aimed at a string the
     string Go formats (``true``, not Python's ``True``), a null the empty string. None for what
     ctloop does not reproduce (a float: Go's ``%g``) or what Knative refuses (a list, a mapping:
     the ConfigMap is then rejected and its previous one kept; a timestamp, whose text go-yaml v2
-    keeps where PyYAML makes a date)."""
+    keeps where PyYAML makes a date; :class:`_Differs`, a scalar the two read differently). A null
+    key is refused (``convertToJSONableObject``: unsupported map key): the caller passes None."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -155,15 +155,15 @@ class InferenceServices:
             attempt += 1
             if attempt >= self.retries and not read:
                 break
+            sent = time.monotonic()
             try:
                 return _object(what, _decoded(what, fn))
             except ServingUnreachable as exc:
                 # a read (a GET) refused or reset: asked again until the step's deadline, as get()
-                pause = None if not read or _timed_out(exc) else _pause_until(exc, attempt, deadline)
+                pause = None if not read else _pause_until(exc, attempt, deadline, time.monotonic() - sent)
                 if pause is None:
                     if attempt > 0 and read:
-                        raise ServingUnreachable(f"{exc} (asked {attempt + 1} times over "
-                                                 f"{time.monotonic() - start:.0f} s, until the step's deadline)") from exc.__cause__
+                        raise ServingUnreachable(f"{exc}{_asked(attempt + 1, start, exc, deadline)}") from exc.__cause__
                     raise
                 time.sleep(pause)
                 continue
@@ -182,8 +182,7 @@ class InferenceServices:
                     applied_maybe = applied_maybe or exc.status != 429
                     time.sleep(pause)
                     continue
-                asked = (f" (asked {attempt + 1} times over {time.monotonic() - start:.0f} s, until the step's "
-                         "deadline)" if attempt + 1 > self.retries else "")
+                asked = _asked(attempt + 1, start, exc, deadline) if attempt + 1 > self.retries else ""
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}{asked}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
@@ -203,6 +202,7 @@ class InferenceServices:
         attempts = max(1, self.retries)
         start, attempt = time.monotonic(), 0
         while True:
+            sent = time.monotonic()
             try:
                 try:
                     return self._read(what, name)
@@ -213,14 +213,13 @@ class InferenceServices:
             except ServingUnreachable as exc:
                 # refused, reset: within a step's deadline asked again as a 5xx is (not a read that
                 # timed out: it took a whole request timeout already)
-                pause = None if _timed_out(exc) else _pause_until(exc, attempt, deadline)
+                pause = _pause_until(exc, attempt, deadline, time.monotonic() - sent)
                 attempt += 1
                 if pause is not None:
                     time.sleep(pause)
                     continue
                 if attempt > 1:
-                    raise ServingUnreachable(f"{exc} (asked {attempt} times over {time.monotonic() - start:.0f} s, "
-                                             "until the step's deadline)") from exc.__cause__
+                    raise ServingUnreachable(f"{exc}{_asked(attempt, start, exc, deadline)}") from exc.__cause__
                 raise
             except ApiException as exc:
                 if exc.status == 404:
@@ -233,8 +232,7 @@ class InferenceServices:
                 if pause is not None:  # a 5xx, or throttled (429): asked again after its Retry-After
                     time.sleep(pause)
                     continue
-                asked = (f" (asked {attempt} times over {time.monotonic() - start:.0f} s, until the step's deadline)"
-                         if attempt > attempts else "")
+                asked = _asked(attempt, start, exc, deadline) if attempt > attempts else ""
                 raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}{asked}") from exc
 
     def _read(self, what: str, name: str) -> dict[str, Any]:
@@ -458,17 +456,19 @@ def _pause(exc: Any, attempt: int, deadline: float | None) -> float | None:
 GET_MAX_PAUSE_S = 2.0
 
 
-def _pause_until(exc: Any, attempt: int, deadline: float | None) -> float | None:
-    """Past ``get``'s own tries: a 5xx, a 429 or no answer at all (:class:`ServingUnreachable`:
-    refused, reset — urllib3 already tried the connection again, :func:`api_retries`) is asked
-    again while ``deadline`` (a rollout step's, :func:`step_deadline`, or a wait's) has time left,
-    the pause 0.2 s doubled after each try (at most :data:`GET_MAX_PAUSE_S`; a 429's
-    :func:`retry_after` when longer), never past it; ``None``: not again. Without a deadline
-    (``ctloop rollout status``: one quick answer) nothing is asked again."""
-    status = getattr(exc, "status", None) or 0
-    if deadline is None or not (status >= 500 or status == 429 or isinstance(exc, ServingUnreachable)):
+def _pause_until(exc: Any, attempt: int, deadline: float | None, took: float = 0.0) -> float | None:
+    """Past ``get``'s own tries: a 5xx, a 429 or no answer from an API server that is restarting
+    (:func:`_passing`: refused, reset — urllib3 already tried the connection again,
+    :func:`api_retries`) is asked again while ``deadline`` (a rollout step's, :func:`step_deadline`,
+    or a wait's) has time left, the pause 0.2 s doubled after each try (at most
+    :data:`GET_MAX_PAUSE_S`; a 429's :func:`retry_after` when longer), never past it; ``None``: not
+    again. A try that took ``took`` seconds (urllib3's own connect retries: ~1.2 s) is not started
+    again when the next would end past the deadline. Without a deadline (``ctloop rollout
+    status``: one quick answer) nothing is asked again."""
+    if deadline is None or not _asked_again(exc):
         return None
-    left = deadline - time.monotonic()
+    status = getattr(exc, "status", None) or 0
+    left = deadline - time.monotonic() - (took if isinstance(exc, ServingUnreachable) else 0.0)
     if left <= 0:
         return None
     pause = min(0.2 * 2 ** max(attempt - 1, 0), GET_MAX_PAUSE_S)
@@ -477,6 +477,53 @@ def _pause_until(exc: Any, attempt: int, deadline: float | None) -> float | None
         # once, some 20 GETs a second until the deadline
         pause = max(retry_after(exc), pause)
     return min(pause, left)
+
+
+def _asked_again(exc: Any) -> bool:
+    """An answer a read is asked again over within a deadline: a 5xx, a 429, or no answer from an
+    API server that refused or reset the connection (:func:`_passing`)."""
+    status = getattr(exc, "status", None) or 0
+    return status >= 500 or status == 429 or (isinstance(exc, ServingUnreachable) and _passing(exc))
+
+
+def _asked(times: int, start: float, exc: Any, deadline: float | None) -> str:
+    """`` (asked N times over S s…)``: ``, until the step's deadline`` only when that is what stopped
+    the asking (the last answer was one asked again, :func:`_asked_again`)."""
+    until = ", until the step's deadline" if deadline is not None and _asked_again(exc) else ""
+    return f" (asked {times} times over {time.monotonic() - start:.0f} s{until})"
+
+
+def _passing(exc: BaseException) -> bool:
+    """A :class:`ServingUnreachable` that may pass by itself (an API server restarting, a proxy
+    closing a kept-alive connection): the connection was refused (urllib3 2.x ``NewConnectionError``
+    raised from a ``ConnectionRefusedError``) or reset/closed after the request went out
+    (``ProtocolError``). Not a name that does not resolve (``NameResolutionError``, also a
+    ``NewConnectionError``), a TLS failure (a wrong CA or scheme), a proxy's, a malformed server URL
+    or a timeout: a wrong kubeconfig, which asking again until a step's deadline only hides."""
+    import urllib3
+
+    reason = _reason(exc)
+    if isinstance(reason, urllib3.exceptions.ProtocolError):
+        return True
+    if type(reason) is not urllib3.exceptions.NewConnectionError:
+        return False
+    seen: set[int] = set()
+    cause: BaseException | None = reason
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _wrong_config(exc: BaseException) -> bool:
+    """A request urllib3 failed for a reason that does not pass by itself (:func:`_passing`), nor a
+    read that timed out: a wrong kubeconfig, which a wait does not poll on over."""
+    import urllib3
+
+    reason = _reason(exc)
+    return isinstance(reason, urllib3.exceptions.HTTPError) and not (_passing(exc) or _timed_out(exc))
 
 
 @contextmanager
@@ -692,8 +739,10 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         token = _DEADLINE.set(deadline)  # get()'s 429 pauses (its Retry-After) end by the deadline
         try:
             seen = isvcs.get(name)
-        except ServingUnreachable:  # one poll without an answer: the wait goes on while it has time
-            if time.monotonic() >= deadline:
+        except ServingUnreachable as exc:
+            # one poll without an answer (refused, reset, timed out): the wait goes on while it has
+            # time; a wrong kubeconfig (a name that does not resolve, a TLS failure) fails at once
+            if time.monotonic() >= deadline or _wrong_config(exc):
                 raise
             time.sleep(poll_s)
             continue

@@ -352,9 +352,12 @@ def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: Roll
     failed_uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version))
     obj = isvcs.get(name)
     pinned = (((obj or {}).get("spec") or {}).get("predictor") or {}).get("canaryTrafficPercent")
-    if (obj is None or pinned in (None, 0)
+    if (obj is None or pinned is None or (pinned == 0 and not rollout.staged_at_zero(obj))
             or not rollout.same_storage_uri(rollout._spec_version(obj)[1], failed_uri)):
-        raise exc  # nothing of the failed model's to pin out (or no pin to lower: promoted, first deployment)
+        # nothing of the failed model's to pin out (or no pin to lower: promoted, first deployment,
+        # pinned back already); a deploy's write at 0 % first is pinned back all the same: its
+        # marker deleted (rollout._unstaged), or a deploy run again would resume that model
+        raise exc
     try:
         # only while the spec still names the failed model: set_traffic reads again, and a model
         # deployed between the two reads would be pinned out instead (ChangedOutside there)

@@ -725,6 +725,32 @@ def _staged(obj: dict[str, Any], version: str, storage_uri: str) -> dict[str, An
     return mark
 
 
+def _unstaged(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """``patch`` (a pin-back to 0 %) that also deletes the marker of a deploy's write at 0 % first
+    when the spec still is that write (:func:`_staged`): pinning it back at 0 % changes no field of
+    the spec (already 0), so ``metadata.generation`` stays and the marker would still hold — a
+    deploy run again resumed the model pinned back on purpose. Deleting the annotation makes one
+    more revision at 0 % (KServe v0.20.0 copies the InferenceService's annotations into the Knative
+    Service's template), which carries no traffic. Otherwise ``patch`` as it is: a pin-back from a
+    share changes the spec and a new generation voids the marker, and a template left alone makes
+    no revision of the failed model."""
+    raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(specs.STAGED_ANNOTATION)
+    try:
+        mark = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return patch
+    version = mark.get("version") if isinstance(mark, dict) else None
+    if not isinstance(version, str) or _staged(obj, version, _spec_version(obj)[1]) is None:
+        return patch
+    return {**patch, "metadata": {**(patch.get("metadata") or {}), "annotations": {specs.STAGED_ANNOTATION: None}}}
+
+
+def staged_at_zero(obj: dict[str, Any] | None) -> bool:
+    """The spec is still a deploy's write at 0 % first (:func:`_staged`): a deploy run again would
+    resume it unless a pin-back deletes the marker (:func:`_unstaged`)."""
+    return bool(obj) and _unstaged(obj, {}) != {}
+
+
 def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float = 300.0, *,
                 force: bool = False, expect_storage_uri: str = "") -> RolloutState:
     """Move the canary's share to ``percent`` and wait until the split shows it. A canary pinned
@@ -754,7 +780,7 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
         # conditional: another model deployed since this read is not pinned at 0 % (409, then
         # ChangedOutside, nothing written)
         failed_model = _spec_version(obj)[1]
-        _conditional_patch(isvcs, name, obj, specs.traffic_patch(0), "pinning its failed canary to 0 %",
+        _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.traffic_patch(0)), "pinning its failed canary to 0 %",
                            "nothing written", landed=_lands(failed_model, 0), deadline=deadline)
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
                        what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)", deadline=deadline)
@@ -776,7 +802,8 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
                            f"{alone}, and KServe splits traffic only between a new revision and the one rolled "
                            "out before it; deploy a new version as a canary first (nothing written)")
     model = _spec_version(obj)[1]
-    _conditional_patch(isvcs, name, obj, specs.traffic_patch(percent), f"moving its canary to {percent} %",
+    patch = _unstaged(obj, specs.traffic_patch(0)) if percent == 0 else specs.traffic_patch(percent)
+    _conditional_patch(isvcs, name, obj, patch, f"moving its canary to {percent} %",
                        "nothing written", landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
                                                               and _predictor(now).get("canaryTrafficPercent") == percent),
                        check=lambda now: _refuse_failed(isvcs, name, now, f"moving its canary to {percent} %"), deadline=deadline)
@@ -1131,7 +1158,7 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
             raise _Moot(now)
 
     try:
-        _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
+        _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch()),
                            f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
                            written or "nothing written", landed=_lands(other, 0),
                            ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still, deadline=deadline)
@@ -1251,7 +1278,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # 409 over a status update, or over a change that left the spec naming the failed model
         # (its share moved, promoted by hand), is read again and the pin sent again — with a
         # backoff, as the controller may write status after status
-        pinned_on = _conditional_patch(isvcs, name, obj, specs.pin_back_patch(),
+        pinned_on = _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch()),
                                        "the rollback's pin-back (canary to 0 %)", "nothing written",
                                        landed=_lands(bad, 0),
                                        ours=lambda now: same_storage_uri(_spec_version(now)[1], bad), deadline=deadline)
