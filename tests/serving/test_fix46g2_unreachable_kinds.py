@@ -163,3 +163,59 @@ def test_asked_again_then_another_failure_does_not_blame_the_deadline():
     finally:
         for srv in box:
             srv.close()
+
+
+def _closing_server() -> socket.socket:
+    # accepts, then closes before the TLS handshake: what a TCP load balancer in front of a
+    # restarting API server answers (SSLError UNEXPECTED_EOF_WHILE_READING)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+
+    def run():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return srv
+
+
+@pytest.mark.parametrize(
+    ("kind", "wrong"),
+    [
+        ("name-resolution", True),
+        ("location", True),
+        ("ssl", True),  # certificate verify failed
+        ("refused", False),
+        ("reset", False),
+        ("connect-timeout", False),
+        ("proxy", False),
+    ],
+)
+def test_a_wait_fails_at_once_only_on_a_wrong_kubeconfig(kind, wrong):
+    # final review F3: fix46g2 ended a wait at once on a connect timeout or a closed TLS handshake,
+    # which a control plane restarting behind a load balancer gives for a while
+    assert kube._wrong_config(KINDS[kind][0]) is wrong
+
+
+def test_a_wait_polls_on_over_a_closed_handshake():
+    srv = _closing_server()
+    try:
+        isvcs = _isvcs(f"https://127.0.0.1:{srv.getsockname()[1]}")
+        polls = []
+        real_get = isvcs.get
+
+        def counted(name):
+            polls.append(name)
+            return real_get(name)
+
+        isvcs.get = counted
+        with pytest.raises(ServingUnreachable, match="EOF|closed|reset") as err:
+            kube.wait_for(isvcs, "credit", lambda _: True, what="ready", timeout_s=2, poll_s=0.1)
+        assert len(polls) > 1, err.value  # asked again, not ended at the first closed handshake
+    finally:
+        srv.close()

@@ -518,12 +518,33 @@ def _passing(exc: BaseException) -> bool:
 
 
 def _wrong_config(exc: BaseException) -> bool:
-    """A request urllib3 failed for a reason that does not pass by itself (:func:`_passing`), nor a
-    read that timed out: a wrong kubeconfig, which a wait does not poll on over."""
+    """A request urllib3 failed for a reason only a wrong kubeconfig gives, which a wait does not
+    poll on over: a name that does not resolve (``NameResolutionError``), a malformed server URL
+    (``LocationValueError``), a TLS failure naming the configuration — a certificate that does not
+    verify (a wrong CA) or ``https://`` to a plain-HTTP port (``WRONG_VERSION_NUMBER``). Anything
+    else may pass by itself and a wait polls on: refused, reset, a connect timeout (a control-plane
+    node unreachable for a while), a TLS handshake a load balancer closes while the API server behind
+    it restarts (``UNEXPECTED_EOF_WHILE_READING``), a proxy's error."""
+    import ssl
+
     import urllib3
 
+    errors = urllib3.exceptions
     reason = _reason(exc)
-    return isinstance(reason, urllib3.exceptions.HTTPError) and not (_passing(exc) or _timed_out(exc))
+    if isinstance(reason, errors.NameResolutionError | errors.LocationValueError):
+        return True
+    if not isinstance(reason, errors.SSLError):
+        return False
+    seen: set[int] = set()
+    cause: BaseException | None = reason
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError) or any(
+                mark in str(cause) for mark in ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed",
+                                                "WRONG_VERSION_NUMBER", "wrong version number")):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 @contextmanager
@@ -740,8 +761,8 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         try:
             seen = isvcs.get(name)
         except ServingUnreachable as exc:
-            # one poll without an answer (refused, reset, timed out): the wait goes on while it has
-            # time; a wrong kubeconfig (a name that does not resolve, a TLS failure) fails at once
+            # one poll without an answer (refused, reset, timed out, a handshake closed): the wait goes on
+            # while it has time; a wrong kubeconfig (:func:`_wrong_config`) fails at once
             if time.monotonic() >= deadline or _wrong_config(exc):
                 raise
             time.sleep(poll_s)
