@@ -41,6 +41,10 @@ def test_non_string_selector_values_match_as_knative_reads_them(selector, labels
         "tier: N",
         "y: tier",
         "tier: 1:30",
+        # go-yaml v2 resolve.go: strconv.ParseInt(plain, 0, 64) reads 0o17 as 15, yamlStyleFloat reads
+        # an exponent without a dot or its sign as a float; PyYAML leaves both as text (final review F3)
+        "tier: 0o17",
+        "tier: 1e3",
         # a null key: sigs.k8s.io/yaml convertToJSONableObject "unsupported map key", refused
         "~: tier",
         # encoding/json matches json:"selector" case-insensitively: of two spellings, unknown
@@ -55,6 +59,8 @@ def test_non_string_selector_values_match_as_knative_reads_them(selector, labels
         "N",
         "y-key",
         "base-60",
+        "octal-0o",
+        "exponent",
         "null-key",
         "two-spellings",
     ],

@@ -220,7 +220,8 @@ class _Differs:
 def _go_yaml_loader() -> Any:
     """PyYAML's SafeLoader, with the plain scalars it reads otherwise than go-yaml v2 (``resolve.go``
     ``resolveMapList``) made :class:`_Differs`: ``y``/``Y``/``n``/``N`` (booleans in go-yaml v2,
-    strings in PyYAML) and a sexagesimal ``1:30`` (an int in PyYAML, a string in go-yaml v2)."""
+    strings in PyYAML), ``0o17`` and ``1e3`` (numbers in go-yaml v2, strings in PyYAML) and a
+    sexagesimal ``1:30`` (an int in PyYAML, a string in go-yaml v2)."""
     import re
 
     import yaml
@@ -231,6 +232,12 @@ def _go_yaml_loader() -> Any:
             pass
 
         Loader.add_implicit_resolver("tag:ctloop:go-differs", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+        # numbers go-yaml v2 reads (strconv.ParseInt base 0: 0o17 is 15; yamlStyleFloat: an exponent
+        # without a dot or without its sign, 1e3) where YAML 1.1's resolvers, tried first, leave text
+        Loader.add_implicit_resolver(
+            "tag:ctloop:go-differs",
+            re.compile(r"^[-+]?(?:0o[0-7]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+)$"),
+            list("+-.0123456789"))
 
         def int_or_differs(loader: Any, node: Any) -> Any:
             if ":" in str(node.value):
