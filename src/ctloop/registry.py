@@ -1064,8 +1064,10 @@ class MlflowRegistry:
         elif (
             promotion is not None and promotion.state
         ):  # records from before the protocol are left as they are
-            incomplete = self._missing(name, promotion, aliases)
-            if promotion.previous and not self._kept_previous(name, promotion):
+            # the previous champion read once (was: three reads of it, two of them whether it exists)
+            before = self._version_if_kept(name, promotion.previous)
+            incomplete = self._missing(name, promotion, aliases, before)
+            if promotion.previous and before is None:
                 notes.append(f"the previous champion v{promotion.previous} was deleted: no "
                              "previous-champion alias to roll back to")
         try:
@@ -1092,9 +1094,28 @@ class MlflowRegistry:
         deleted outside ctloop): its alias and tags then have nowhere to be."""
         return p.previous if p.previous and self._has_version(name, p.previous) else ""
 
-    def _missing(self, name: str, p: Promotion, aliases: dict[str, str]) -> list[str]:
+    def _version_if_kept(self, name: str, version: str) -> ModelVersion | None:
+        """``version`` of ``name`` while it exists, None once it was deleted (or for ``""``): what
+        :meth:`_kept_previous` and :meth:`get_version` read, in one request."""
+        from mlflow.exceptions import MlflowException
+
+        if not version:
+            return None
+        try:
+            mv = self.client.get_model_version(name, str(version))
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                return None
+            raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
+        return ModelVersion.from_mlflow(mv)
+
+    def _missing(
+        self, name: str, p: Promotion, aliases: dict[str, str], before: ModelVersion | None
+    ) -> list[str]:
+        """What the completion of ``p`` lacks; ``before``: ``p.previous``'s version as
+        :meth:`_version_if_kept` read it."""
         out = []
-        previous = self._kept_previous(name, p)
+        previous = p.previous if before is not None else ""
         if previous and aliases.get(PREVIOUS_CHAMPION) != previous:
             out.append(
                 f"alias previous-champion is {aliases.get(PREVIOUS_CHAMPION) or 'unset'}, not "
@@ -1106,7 +1127,7 @@ class MlflowRegistry:
         ):
             if not version:
                 continue
-            have = self.get_version(name, version).tags
+            have = before.tags if version == previous and before is not None else self.get_version(name, version).tags
             wrong = sorted(
                 [k for k, v in want.items() if have.get(k) != v] + [k for k in drop if k in have]
             )
@@ -1571,17 +1592,19 @@ class MlflowRegistry:
             raise RegistryError(f"cannot open the audit experiment {experiment!r}: {exc}") from exc
 
     def _search_audit(
-        self, name: str, filter_string: str = "", limit: int | None = None, *, newest: bool = False
+        self, name: str, filter_string: str = "", limit: int | None = None, *, newest: bool = False,
+        experiment: str | None = None,
     ) -> list[Any]:
         """The audit records of ``name``, oldest first; with ``limit``, the first ``limit`` of them,
         or the last ``limit`` when ``newest`` (still oldest first). A record is one run, or the
         copies a retried ``runs/create`` left (:func:`_record_key`): one of them is kept, the
         first by :func:`_copy_order`, whoever reads, and ``limit`` counts records (was: runs, so
         a copy among the newest N left N-1 records, and which copy was kept depended on the
-        direction of the read)."""
+        direction of the read). ``experiment``: the audit experiment's id as this same call read it
+        a moment before (one lookup per call, not per search)."""
         from mlflow.exceptions import MlflowException
 
-        exp = self._audit_experiment(name)
+        exp = experiment or self._audit_experiment(name)
         if exp is None:
             return []
         runs: dict[str, Any] = {}  # by run id: a record made between pages shifts the offsets
@@ -1641,9 +1664,10 @@ class MlflowRegistry:
                         one_line(str(exc))[:300])
             return ours
 
-    def _promotions(self, name: str) -> list[Promotion]:
-        """Every promotion record, oldest first, one per promotion id."""
-        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'")
+    def _promotions(self, name: str, *, experiment: str | None = None) -> list[Promotion]:
+        """Every promotion record, oldest first, one per promotion id (``experiment``: as
+        :meth:`_search_audit`)."""
+        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'", experiment=experiment)
         seen: dict[str, Promotion] = {}
         for run in runs:
             p = Promotion.from_run(run)
@@ -1718,7 +1742,7 @@ class MlflowRegistry:
         ``promote_aborted``."""
         runs = _once(self._search_audit(name, limit=max_results, newest=True))
         records = (
-            self._promotions(name)
+            self._promotions(name, experiment=runs[0].info.experiment_id)  # found in that experiment
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
             else []
         )

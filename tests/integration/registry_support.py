@@ -188,8 +188,8 @@ def history(reg: MlflowRegistry, name: str) -> list[tuple[str, str, str]]:
     return [(h["version"], h["previous_champion"], h["reason"]) for h in reg.champion_history(name)]
 
 
-def snapshot(reg: MlflowRegistry, name: str) -> dict:
-    """What the readers say, stamps left out; the champion's tags must agree with the history."""
+def _read(reg: MlflowRegistry, name: str) -> tuple[dict, list[dict[str, str]]]:
+    """:func:`snapshot` and the history it read (each reader asked once)."""
     champ = reg.champion(name)
     hist = reg.champion_history(name)
     if champ is not None:
@@ -197,20 +197,28 @@ def snapshot(reg: MlflowRegistry, name: str) -> dict:
         assert champ.tags.get(TAG_CHAMPION_SINCE) == hist[-1]["since"], (champ.tags, hist[-1])
         assert champ.tags.get(TAG_PREVIOUS_CHAMPION, "") == hist[-1]["previous_champion"]
         assert TAG_CHAMPION_UNTIL not in champ.tags and TAG_SUPERSEDED_BY not in champ.tags
-    return {
+    seen = {
         "champion": champ.version if champ else None,
-        "history": history(reg, name),
+        "history": [(h["version"], h["previous_champion"], h["reason"]) for h in hist],  # as history()
         "audit": promotes(reg, name),
     }
+    return seen, hist
 
 
-def assert_consistent(reg: MlflowRegistry, name: str) -> None:
-    """Every reader, alias and tag agrees; nothing pending, no lock."""
+def snapshot(reg: MlflowRegistry, name: str) -> dict:
+    """What the readers say, stamps left out; the champion's tags must agree with the history."""
+    return _read(reg, name)[0]
+
+
+def assert_consistent(reg: MlflowRegistry, name: str) -> dict:
+    """Every reader, alias and tag agrees; nothing pending, no lock. Returns the :func:`snapshot`
+    it took (the readers are asked once: nothing writes in between, a second read of each, as
+    before, cost ~30 % of the crash sweep's requests)."""
     state = reg.inspect(name)
     assert state.consistent, state.problems
     assert state.lock is None, state.lock
     aliases = reg.aliases(name)
-    hist = reg.champion_history(name)
+    seen, hist = _read(reg, name)
     champ = aliases[CHAMPION]
     last = hist[-1]
     assert last["version"] == champ
@@ -224,10 +232,11 @@ def assert_consistent(reg: MlflowRegistry, name: str) -> None:
         assert aliases[PREVIOUS_CHAMPION] == last["previous_champion"]
         before = reg.get_version(name, last["previous_champion"]).tags
         assert before[TAG_SUPERSEDED_BY] == champ and before[TAG_CHAMPION_UNTIL] == last["since"]
-    assert promotes(reg, name) == history(reg, name)
+    assert seen["audit"] == seen["history"]
     states = {(p.state, p.run_status) for p in reg._promotions(name)}
     assert states <= {("committed", "FINISHED"), ("aborted", "KILLED")}, states
-    assert snapshot(reg, name)["champion"] == champ
+    assert seen["champion"] == champ
+    return seen
 
 
 REFUSED = b'{"error_code": "PERMISSION_DENIED", "message": "Permission denied"}'

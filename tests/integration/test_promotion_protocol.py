@@ -162,8 +162,7 @@ def test_a_crash_at_any_write_leaves_old_or_new_and_repair_completes_it(reg, log
         )
         time.sleep(PAST_LEASE_S)  # the dead promoter's lease ends
         reg.repair(name)
-        assert_consistent(reg, name)
-        old = snapshot(reg, name)  # the next cut's starting state: nothing writes in between
+        old = assert_consistent(reg, name)  # its snapshot: the next cut's starting state (nothing writes in between)
         assert old == seen, "repair flipped the outcome"
     print(
         "\n"
