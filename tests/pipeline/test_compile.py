@@ -208,3 +208,36 @@ def test_cli_compile_takes_the_image_from_ctloop_image(tmp_path, monkeypatch):
     assert f"image: {flag}" in (tmp_path / "flag" / "continuous-training.yaml").read_text()
     monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:latest")
     assert main(["compile", "--output-dir", str(tmp_path / "bad")]) == 2
+
+
+@pytest.mark.parametrize("image,mounts", [
+    ("registry.example.com/ml/ctloop:0.1.0", ()),
+    (None, (("1e5", "/mnt/x"),)),
+    ("registry.example.com/ml/ctloop@sha256:" + "a" * 64, (("data", "/mnt/data"), ("true", "/mnt/t"))),
+], ids=["image", "look-alike-claim", "digest-and-claims"])
+def test_an_image_and_mounts_written_at_once_are_the_steps_one_after_the_other(tmp_path, image, mounts):
+    """ctloop.compiler._finished loads KFP's text once and writes it once: the bytes are those of
+    rewrite_images, then add_pvc_mounts, then quote_for_yaml12, each writing what the next reads
+    (batch-scoring, the smallest pipeline; a node selector YAML 1.2 reads as a number)."""
+    from kfp import compiler
+
+    from ctloop.compiler import (
+        _finished,
+        add_pvc_mounts,
+        normalise_header,
+        quote_for_yaml12,
+        rewrite_images,
+    )
+    from ctloop.config import PlatformConfig
+
+    func = all_pipelines(PlatformConfig.from_dict({"node_selector": {"pool": "0o17"}}))["batch-scoring"]
+    compiler.Compiler().compile(func, str(tmp_path / "kfp.yaml"))
+    text = (tmp_path / "kfp.yaml").read_text()
+    stepwise = normalise_header(text)
+    if image:
+        stepwise = rewrite_images(stepwise, image)
+    if mounts:
+        stepwise = add_pvc_mounts(stepwise, list(mounts))
+    stepwise = quote_for_yaml12(stepwise)
+    assert _finished.__wrapped__(text, image, mounts) == stepwise
+    assert "'0o17'" in stepwise and (not image or f"image: {image}" in stepwise)
