@@ -109,6 +109,12 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
     import yaml
 
     docs = list(yaml.load_all(text, Loader=_loader()))
+    _mount_pvcs(docs, mounts)
+    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
+
+
+def _mount_pvcs(docs: list, mounts: list[tuple[str, str]]) -> None:
+    """:func:`add_pvc_mounts` on the loaded documents ``docs`` of compiled IR, in place."""
     executors = ((docs[0] or {}).get("deploymentSpec") or {}).get("executors") or {}
     platform = next((d for d in docs[1:] if d and "platforms" in d), None)
     if platform is None:
@@ -132,7 +138,6 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
                 {"constant": claim, "mountPath": path, "pvcNameParameter": {"runtimeValue": {"constant": claim}}}
             )
             names[claim], paths[same] = f"the volume of claim {claim}", f"claim {claim}"
-    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
 def _loader() -> type:
@@ -149,6 +154,12 @@ def rewrite_images(text: str, image: str) -> str:
     import yaml
 
     docs = list(yaml.load_all(text, Loader=_loader()))
+    _replace_image(docs, image)
+    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
+
+
+def _replace_image(docs: list, image: str) -> None:
+    """:func:`rewrite_images` on the loaded documents ``docs`` of compiled IR, in place."""
     found = 0
     for doc in docs:
         executors = ((doc or {}).get("deploymentSpec") or {}).get("executors") or {}
@@ -159,7 +170,6 @@ def rewrite_images(text: str, image: str) -> str:
                 found += 1
     if not found:
         raise ConfigError(f"no executor uses {DEFAULT_IMAGE}: nothing to replace")
-    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
 # Text PyYAML (YAML 1.1) writes unquoted that gopkg.in/yaml.v3 — what the KFP 2.17.0 API server reads
@@ -202,6 +212,18 @@ def quote_for_yaml12(text: str) -> str:
     if not any(_reads_as_other(t) for doc in yaml.compose_all(text, Loader=loader) for t in _plain_texts(doc)):
         return text
     docs = list(yaml.load_all(text, Loader=loader))
+    lines = text.split("\n")
+    comments = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    header = "".join(line + "\n" for line in lines[:comments])  # KFP's "# PIPELINE DEFINITION" lines
+    return header + _dump_quoted(docs)
+
+
+def _dump_quoted(docs: list) -> str:
+    """``docs`` as PyYAML's safe dumper writes them (``sort_keys=False``), every string a YAML 1.2
+    reader would take for something else in single quotes. Where the safe dumper writes none of them
+    plain, the same text as ``yaml.safe_dump_all``: it single-quotes such a string itself (a text
+    the YAML 1.1 resolver takes for a number, a boolean or null; none of them needs double quotes)."""
+    import yaml
 
     class Dumper(yaml.SafeDumper):
         pass
@@ -212,10 +234,7 @@ def quote_for_yaml12(text: str) -> str:
         return yaml.SafeDumper.represent_str(dumper, value)
 
     Dumper.add_representer(str, represent)
-    lines = text.split("\n")
-    comments = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
-    header = "".join(line + "\n" for line in lines[:comments])  # KFP's "# PIPELINE DEFINITION" lines
-    return header + yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, default_flow_style=False)
+    return yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, default_flow_style=False)
 
 
 def _sorted(value):
@@ -317,13 +336,23 @@ def _finished(text: str, image: str | None, pvc_mounts: tuple[tuple[str, str], .
     """KFP's ``text`` with its header normalised, ``image`` and ``pvc_mounts`` applied and quoted for
     YAML 1.2 (as the KFP API server reads it). A function of its arguments only, so kept for the
     next compile of the same pipeline in this process (``ctloop apply`` compiles each pipeline of
-    the spec, every apply): parsing and re-emitting the YAML took most of a compile."""
+    the spec, every apply): parsing and re-emitting the YAML took most of a compile.
+
+    With an image or mounts the documents are loaded once, changed and written once, quoted as they
+    are written: the text :func:`rewrite_images`, then :func:`add_pvc_mounts`, then
+    :func:`quote_for_yaml12` make, without writing and reading it back in between (PyYAML's
+    pure-Python emitter, once per step, took most of such a compile)."""
     text = normalise_header(text)
+    if not image and not pvc_mounts:
+        return quote_for_yaml12(text)
+    import yaml
+
+    docs = list(yaml.load_all(text, Loader=_loader()))
     if image:
-        text = rewrite_images(text, image)
+        _replace_image(docs, image)
     if pvc_mounts:
-        text = add_pvc_mounts(text, [tuple(m) for m in pvc_mounts])
-    return quote_for_yaml12(text)
+        _mount_pvcs(docs, [tuple(m) for m in pvc_mounts])
+    return _dump_quoted(docs)
 
 
 def _move_into_place(work: Path, path: Path) -> None:

@@ -24,6 +24,10 @@ import yaml
 from ctloop.cli import main
 from ctloop.config import PlatformConfig, pvc_mounts
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @pytest.mark.parametrize("mount", ["scratch:/tmp", "scratch:/tmp/", "scratch:/tmp/kfp_outputs", "scratch://tmp",
                                    "scratch:/mnt/../tmp", "scratch:/tmp/kfp"])
@@ -47,7 +51,7 @@ def test_no_component_returns_a_parameter_through_the_shared_file(tmp_path):
     for path in sorted(tmp_path.glob("*.yaml")):
         text = path.read_text()
         assert not re.search(r"outputs\.parameters\[[^]]*\]\.output_file", text), path.name
-        docs = list(yaml.safe_load_all(text))
+        docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
         executors = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
         assert all({"constant": "scratch", "mountPath": "/tmp"}.items() <= e["pvcMount"][-1].items()
                    for e in executors.values()), path.name

@@ -24,6 +24,10 @@ from ctloop.errors import ConfigError
 from ctloop.image import COMPILED_VERSION_ENV, resolve_image
 from tests.helpers import REPO
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 GOLDEN = REPO / "tests" / "golden" / "pipelines"
 PIPELINES = ("batch-scoring", "continuous-training", "monitoring", "rollout")
 OTHER = (
@@ -94,7 +98,7 @@ def test_ctloop_compile_refuses_it_in_one_line_and_writes_nothing(tmp_path, monk
 
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_the_exit_handler_runs_unchecked_so_it_records_the_failed_run(pipeline):
-    spec = next(yaml.safe_load_all((GOLDEN / f"{pipeline}.yaml").read_text()))
+    spec = next(yaml.load_all((GOLDEN / f"{pipeline}.yaml").read_text(), Loader=SAFE_LOADER))
     executors = spec["deploymentSpec"]["executors"]
     outcome = [name for name in executors if name.startswith("exec-record-run-outcome")]
     assert outcome, sorted(executors)
@@ -119,7 +123,7 @@ def test_a_users_own_pipeline_with_apply_platform_settings_carries_it(tmp_path):
 
     path = tmp_path / "own.yaml"
     compiler.Compiler().compile(own, str(path))
-    executors = next(yaml.safe_load_all(path.read_text()))["deploymentSpec"]["executors"]
+    executors = next(yaml.load_all(path.read_text(), Loader=SAFE_LOADER))["deploymentSpec"]["executors"]
     assert _env(executors["exec-prepare-data"]).get(COMPILED_VERSION_ENV) == __version__
     assert COMPILED_VERSION_ENV not in _env(executors["exec-record-run-outcome"])
 

@@ -19,6 +19,10 @@ from ctloop.cli import main
 from ctloop.config import PlatformConfig
 from ctloop.errors import ConfigError
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _refused(resources: dict) -> str:
     with pytest.raises(ConfigError) as refused:
@@ -53,6 +57,6 @@ def test_a_valid_accelerator_reaches_the_pod_limit(tmp_path):
     assert PlatformConfig.from_dict({"resources": {"train_model": {}}}).resources == {"train_model": {}}
     assert main(["compile", "--output-dir", str(tmp_path), "--resources",
                  '{"train_model": {"accelerator_type": "nvidia.com/gpu", "accelerator_limit": 2}}']) == 0
-    doc = next(yaml.safe_load_all((tmp_path / "continuous-training.yaml").read_text()))
+    doc = next(yaml.load_all((tmp_path / "continuous-training.yaml").read_text(), Loader=SAFE_LOADER))
     accelerator = doc["deploymentSpec"]["executors"]["exec-train-model"]["container"]["resources"]["accelerator"]
     assert (accelerator["resourceType"], accelerator["resourceCount"]) == ("nvidia.com/gpu", "2")

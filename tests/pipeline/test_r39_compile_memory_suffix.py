@@ -16,6 +16,10 @@ from ctloop.cli import main
 from ctloop.config import PlatformConfig
 from ctloop.errors import ConfigError
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @pytest.mark.parametrize("field", ["memory_request", "memory_limit"])
 def test_the_suffix_k8s_cannot_parse_is_refused(field):
@@ -29,6 +33,6 @@ def test_the_suffix_k8s_cannot_parse_is_refused(field):
 def test_kibibytes_still_compile(tmp_path):
     assert main(["compile", "--output-dir", str(tmp_path), "--resources",
                  '{"train_model": {"memory_request": "1000000Ki", "memory_limit": "4000000Ki"}}']) == 0
-    doc = next(yaml.safe_load_all((tmp_path / "continuous-training.yaml").read_text()))
+    doc = next(yaml.load_all((tmp_path / "continuous-training.yaml").read_text(), Loader=SAFE_LOADER))
     res = doc["deploymentSpec"]["executors"]["exec-train-model"]["container"]["resources"]
     assert (res["resourceMemoryRequest"], res["resourceMemoryLimit"]) == ("1000000Ki", "4000000Ki")

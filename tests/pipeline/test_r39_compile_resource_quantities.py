@@ -17,6 +17,10 @@ from ctloop.cli import main
 from ctloop.config import PlatformConfig
 from ctloop.errors import ConfigError
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _refused(resources: dict) -> str:
   with pytest.raises(ConfigError) as refused:
@@ -51,7 +55,7 @@ def test_zero_requests_and_limits_above_zero_still_compile(tmp_path):
   assert main(["compile", "--output-dir", str(tmp_path), "--resources",
                '{"train_model": {"cpu_request": "0", "cpu_limit": "500m", "memory_request": "0", '
                '"memory_limit": "16G"}}']) == 0
-  doc = next(yaml.safe_load_all((tmp_path / "continuous-training.yaml").read_text()))
+  doc = next(yaml.load_all((tmp_path / "continuous-training.yaml").read_text(), Loader=SAFE_LOADER))
   res = doc["deploymentSpec"]["executors"]["exec-train-model"]["container"]["resources"]
   assert (res["resourceCpuRequest"], res["resourceCpuLimit"]) == ("0", "500m")
   assert (res["resourceMemoryRequest"], res["resourceMemoryLimit"]) == ("0", "16G")

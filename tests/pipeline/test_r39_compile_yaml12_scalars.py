@@ -19,6 +19,10 @@ import yaml
 from ctloop.compiler import compile_all
 from ctloop.config import PlatformConfig
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # gopkg.in/yaml.v3 v3.0.1 resolve.go, for a plain (unquoted) scalar
 _RESOLVE_MAP = {"true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL", ".nan", ".NaN",
                 ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"}
@@ -46,7 +50,7 @@ def _plain_texts(text: str) -> list[str]:
 
     def walk(node):
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None and node.tag == "tag:yaml.org,2002:str":
+            if not node.style and node.tag == "tag:yaml.org,2002:str":  # plain: None (libyaml: "")
                 found.append(node.value)
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
@@ -56,7 +60,7 @@ def _plain_texts(text: str) -> list[str]:
                 walk(key)
                 walk(value)
 
-    for doc in yaml.compose_all(text, Loader=yaml.SafeLoader):
+    for doc in yaml.compose_all(text, Loader=SAFE_LOADER):
         walk(doc)
     return found
 
@@ -78,7 +82,7 @@ def test_every_text_of_a_compiled_pipeline_stays_text_to_the_kfp_api_server(tmp_
         text = path.read_text()
         read_as_other = sorted({t for t in _plain_texts(text) if not yaml_v3_reads_as_text(t)})
         assert read_as_other == [], (path.name, read_as_other)
-        doc = list(yaml.safe_load_all(text))[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+        doc = list(yaml.load_all(text, Loader=SAFE_LOADER))[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
         first = next(iter(doc.values()))
         assert first["nodeSelector"]["labels"] == {"pool": "1e5", "rack": "1.0e5", "zone": "0o17"}
         assert first["pvcMount"][-1]["pvcNameParameter"]["runtimeValue"]["constant"] == "1e5"

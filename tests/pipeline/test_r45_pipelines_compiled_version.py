@@ -22,13 +22,17 @@ from ctloop.errors import ConfigError
 from ctloop.image import COMPILED_VERSION_ENV, check_compiled_version
 from tests.helpers import REPO
 
+# libyaml's safe loader: the same documents as yaml.SafeLoader (same constructor), ~10x faster on a
+# compiled pipeline (~0.3 s a file in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 GOLDEN = REPO / "tests" / "golden" / "pipelines"
 PIPELINES = ("batch-scoring", "continuous-training", "monitoring", "rollout")
 
 
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_every_compiled_task_carries_the_version_it_was_compiled_with(pipeline):
-    spec = next(yaml.safe_load_all((GOLDEN / f"{pipeline}.yaml").read_text()))
+    spec = next(yaml.load_all((GOLDEN / f"{pipeline}.yaml").read_text(), Loader=SAFE_LOADER))
     executors = spec["deploymentSpec"]["executors"]
     assert executors
     for name, executor in executors.items():
