@@ -1567,6 +1567,11 @@ def _s3_status(exc) -> int | None:
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
+def _s3_code(exc) -> str:
+    """The S3 error code of a botocore ClientError (``ConditionalRequestConflict``), "" where none came."""
+    return str(exc.response.get("Error", {}).get("Code") or "")
+
+
 class _S3(_Remote):
     name = "S3"
 
@@ -1752,7 +1757,10 @@ class _S3(_Remote):
             try:  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
             except Exception as refused:  # noqa: BLE001 - any failure leaves the upload: told, not raised
-                if refused_aborts is not None:
+                # but 404 NoSuchUpload: the upload is gone (S3 removes one whose conditional complete it
+                # answered 409 ConditionalRequestConflict), nothing is left to tell of
+                gone = isinstance(refused, ClientError) and _s3_status(refused) == 404
+                if refused_aborts is not None and not gone:
                     refused_aborts.append(refused)
             raise
 
@@ -1910,12 +1918,28 @@ class _S3(_Remote):
         aborts: list[Exception] = []  # the refused upload's abort refused: it stays, billed
         checked = False  # the second complete taken: the header is not checked there
         try:
-            for put in range(2):
+            conflicts = 0  # 409 ConditionalRequestConflict answers to the write under way
+            while len(versions) < 2:
+                put = len(versions)
                 try:
                     answer = self._put(target, mine + b"-%d" % put, "application/octet-stream", parts=True,
                                        refused_aborts=aborts, IfNoneMatch="*")
                 except ClientError as exc:  # the upload is aborted by _put
                     status = _s3_status(exc)
+                    if status == 409 and _s3_code(exc) == "ConditionalRequestConflict":
+                        # another process's complete of the probe's name under way (one name per prefix): S3
+                        # removed this upload and asks for a new one, each part sent again (S3 API reference,
+                        # CompleteMultipartUpload, If-None-Match); before round 47 it was raised, and the large
+                        # create that asked failed. Asked again, as create does (about 3 s in all)
+                        conflicts += 1
+                        if conflicts < 6:
+                            time.sleep(0.05 * 2 ** conflicts)
+                            continue
+                        raise StoreUnavailable(
+                            f"cannot tell whether {self.endpoint()} checks If-None-Match on CompleteMultipartUpload, "
+                            f"so {loc.uri} was not written: the complete of the probe s3://{loc.bucket}/{probe} was "
+                            f"refused with 409 (ConditionalRequestConflict) {conflicts} times (other processes "
+                            "completing it at once); nothing is remembered: run it again") from exc
                     # the second refused, the first taken; or the FIRST refused: a probe left at the name
                     if status in (412, self.refusal(loc)):
                         checked = True
@@ -1924,6 +1948,7 @@ class _S3(_Remote):
                         break
                     raise
                 versions.append(answer.get("VersionId"))
+                conflicts = 0
         finally:
             if versions:
                 self._drop_probe(loc, probe, versions, (*cache, "multipart"))
@@ -2253,13 +2278,22 @@ class _S3(_Remote):
         keys: dict = ({"anonymous": True} if s.credentials is None else
                       {"access_key": s.credentials.access_key, "secret_key": s.credentials.secret_key,
                        "session_token": s.credentials.token})
+        region = self.bucket_region(loc) if loc.bucket else s.region
+        # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
+        override = (parts.netloc + parts.path.rstrip("/")) if custom else None
+        virtual = s.virtual and custom
+        if not custom and (aws := _s3_aws_variant(region, loc.bucket)):
+            # FIPS or dual-stack (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, use_fips_endpoint in the
+            # config file), which botocore applies and pyarrow 25.0.1 (the AWS SDK for C++) reads from nowhere:
+            # before round 47 boto3 went to s3-fips.<region>.amazonaws.com and every dataset scan and Parquet
+            # write to s3.<region>.amazonaws.com, outside the FIPS boundary the deployment asked for. Now the
+            # host botocore sends the bucket's requests to, addressed as it addresses them
+            override, virtual = aws
         fs = pyarrow.fs.S3FileSystem(
-            **keys, region=self.bucket_region(loc) if loc.bucket else s.region,
-            # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
-            endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
+            **keys, region=region, endpoint_override=override, scheme=parts.scheme,
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
             retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS),
-            force_virtual_addressing=s.virtual and custom, tls_ca_file_path=s.ca_bundle)
+            force_virtual_addressing=virtual, tls_ca_file_path=s.ca_bundle)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
@@ -2301,6 +2335,28 @@ def _s3_key() -> tuple:
 
 
 _S3_CLIENTS: dict[tuple, tuple] = {}
+
+
+def _s3_aws_variant(region: str, bucket: str) -> tuple[str, bool] | None:
+    """(host, virtual-hosted) of AWS S3's FIPS or dual-stack endpoint for ``bucket`` in ``region``
+    (``s3-fips.us-west-2.amazonaws.com``, True) where botocore's client is set to use one
+    (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, or ``use_fips_endpoint``/``use_dualstack_endpoint``
+    in the AWS config file); else None (S3's standard endpoint, which pyarrow resolves alike). Resolved by
+    botocore 1.44.8's endpoint rules for a request to the bucket, as its requests are (its
+    ``meta.endpoint_url`` is not what it sends to: ``s3-fips.aws-global`` in us-east-1); path-style for a
+    bucket name with a dot, which a virtual host's certificate does not cover."""
+    session, client = _s3_session(_s3_key())
+    config = client.meta.config
+    if not (config.use_fips_endpoint or config.use_dualstack_endpoint):
+        return None
+    if region != client.meta.region_name:
+        client = session.client("s3", region_name=region, config=config)
+    url = client._ruleset_resolver.construct_endpoint(  # noqa: SLF001 - botocore's resolver of each request's URL
+        operation_model=client.meta.service_model.operation_model("HeadObject"),
+        call_args={"Bucket": bucket or "bucket", "Key": "key"}, request_context={}).url
+    host = urlsplit(url).netloc
+    virtual = bool(bucket) and host.startswith(f"{bucket}.")
+    return (host.removeprefix(f"{bucket}.") if virtual else host), virtual
 
 
 def _s3_session(env: tuple) -> tuple:
