@@ -1991,15 +1991,26 @@ class _S3(_Remote):
 
         mine = uuid.uuid4().hex.encode()  # each write: these 32 bytes, then -0 or -1 (_S3_PROBE_SIZE)
         versions: list[str | None] = []  # each write taken: its version id (None: unversioned)
+        conflicts = 0  # 409 ConditionalRequestConflict answers to the write under way
         try:
-            for put in range(2):
+            while len(versions) < 2:
+                put = len(versions)
                 body = mine + b"-%d" % put
                 try:
                     answer = client.put_object(Bucket=loc.bucket, Key=probe, Body=body, IfNoneMatch="*")
                     versions.append(answer.get("VersionId"))
+                    conflicts = 0
                     continue
                 except ClientError as exc:
                     status = _s3_status(exc)
+                    if status == 409 and _s3_code(exc) == "ConditionalRequestConflict" and conflicts < 5:
+                        # another process's conditional write of the shared probe name under way: asked again,
+                        # as the store asks ("Retry on 409": CoreWeave's conditional writes; S3 user guide,
+                        # "Conditional writes"); before round 47 a conflict on the second write was "cannot
+                        # tell", and the create failed
+                        conflicts += 1
+                        time.sleep(0.05 * 2 ** conflicts)
+                        continue
                     if status == 501 and put == 0:
                         return False, 412
                     if status is None:

@@ -114,3 +114,53 @@ def test_multipart_probe_conflicted_for_good_fails_in_one_line(bucket, moto_url,
         assert storage._S3_CONDITIONAL_COMPLETE == {}  # nothing remembered: asked again next time
     finally:
         proxy.close()
+
+
+class ProbeConflicts(ProxyDouble):
+    """Double of an S3-compatible store that checks ``If-None-Match`` and answers a conditional
+    PutObject racing another 409 ConditionalRequestConflict (CoreWeave AI Object Storage's release
+    notes, "Conditional writes": "one succeeds and the other returns 409 ConditionalRequestConflict.
+    Retry on 409."): the first ``times`` conditional PUTs of the PutObject probe's second write
+    (its body ends ``-1``) are answered so, nothing stored."""
+
+    def __init__(self, upstream: str, times: int = 1) -> None:
+        left = [times]
+        lock = threading.Lock()
+
+        class Handler(ProxyHandler):
+            def intercept(self, body: bytes) -> bool:
+                if (
+                    self.command != "PUT"
+                    or not self.headers.get("If-None-Match")
+                    or storage._S3_PROBE not in self.path
+                    or not body.endswith(b"-1")
+                ):
+                    return False
+                with lock:
+                    if left[0] <= 0:
+                        return False
+                    left[0] -= 1
+                self.send_xml_error(
+                    409, "ConditionalRequestConflict", "A conflicting operation occurred."
+                )
+                return True
+
+        Handler.upstream = upstream
+        super().__init__(Handler)
+
+
+def test_putobject_probe_conflicted_is_asked_again(bucket, moto_url, monkeypatch):
+    proxy = ProbeConflicts(moto_url)
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+        loc = storage.parse(f"{bucket}/labels/_ctloop_labels.json")
+        assert (
+            storage._S3().conditional_writes(loc) is True
+        )  # "cannot tell ... run it again" before
+        assert storage.create_bytes(loc.uri, b"{}") is True
+        assert storage.create_bytes(loc.uri, b"{}") is False
+        client = storage._S3().client()
+        keys = [o["Key"] for o in client.list_objects_v2(Bucket=loc.bucket).get("Contents", [])]
+        assert keys == ["data/labels/_ctloop_labels.json"]  # no probe left
+    finally:
+        proxy.close()
