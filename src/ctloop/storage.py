@@ -1585,6 +1585,8 @@ class _S3(_Remote):
     def endpoint_hint(self) -> str:
         if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"):
             return "check AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and that the server runs"
+        if _s3_endpoint_configured():
+            return "check endpoint_url in the AWS config file (AWS_CONFIG_FILE) and that the server runs"
         return "check the network path to S3 (proxy, firewall, VPC endpoint) and AWS_DEFAULT_REGION"
 
     def client(self):
@@ -2285,7 +2287,10 @@ class _S3(_Remote):
 
         s = self.settings(loc)
         parts = urlsplit(s.endpoint_url)
-        custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+        # an endpoint URL set anywhere botocore reads one: AWS_ENDPOINT_URL(_S3), or endpoint_url in the AWS
+        # config file (its profile or a services section); before round 47 only the variables counted, and
+        # with the config file alone pyarrow went to s3.<region>.amazonaws.com while boto3 went to the store
+        custom = _s3_endpoint_configured()
         keys: dict = ({"anonymous": True} if s.credentials is None else
                       {"access_key": s.credentials.access_key, "secret_key": s.credentials.secret_key,
                        "session_token": s.credentials.token})
@@ -2346,6 +2351,18 @@ def _s3_key() -> tuple:
 
 
 _S3_CLIENTS: dict[tuple, tuple] = {}
+
+
+def _s3_endpoint_configured() -> bool:
+    """Whether botocore's S3 client was given an endpoint URL (the ``SDK::Endpoint`` builtin of its endpoint
+    rules, botocore 1.44.8 ``client._ruleset_resolver``): from ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL`` or
+    from ``endpoint_url`` in the AWS config file (a profile's, or a ``services`` section's), unless
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``. Where botocore keeps no builtins, the variables alone."""
+    _, client = _s3_session(_s3_key())
+    builtins = getattr(getattr(client, "_ruleset_resolver", None), "_builtins", None)
+    if isinstance(builtins, dict) and "SDK::Endpoint" in builtins:
+        return bool(builtins["SDK::Endpoint"])
+    return bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def _s3_aws_variant(region: str, bucket: str) -> tuple[str, bool] | None:
