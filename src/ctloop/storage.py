@@ -2369,13 +2369,14 @@ def _s3_aws_variant(region: str, bucket: str) -> tuple[str, bool] | None:
     """(host, virtual-hosted) of AWS S3's FIPS or dual-stack endpoint for ``bucket`` in ``region``
     (``s3-fips.us-west-2.amazonaws.com``, True) where botocore's client is set to use one
     (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, or ``use_fips_endpoint``/``use_dualstack_endpoint``
-    in the AWS config file); else None (S3's standard endpoint, which pyarrow resolves alike). Resolved by
+    in the AWS config file), or Transfer Acceleration (``s3 = use_accelerate_endpoint = true``); else None (S3's standard endpoint, which pyarrow resolves alike). Resolved by
     botocore 1.44.8's endpoint rules for a request to the bucket, as its requests are (its
     ``meta.endpoint_url`` is not what it sends to: ``s3-fips.aws-global`` in us-east-1); path-style for a
     bucket name with a dot, which a virtual host's certificate does not cover."""
     session, client = _s3_session(_s3_key())
     config = client.meta.config
-    if not (config.use_fips_endpoint or config.use_dualstack_endpoint):
+    if not (config.use_fips_endpoint or config.use_dualstack_endpoint
+            or (config.s3 or {}).get("use_accelerate_endpoint")):  # Transfer Acceleration: s3-accelerate
         return None
     if region != client.meta.region_name:
         client = session.client("s3", region_name=region, config=config)

@@ -1,4 +1,4 @@
-"""FIPS and dual-stack S3 endpoints for pyarrow's S3FileSystem (round 47).
+"""FIPS, dual-stack and accelerated S3 endpoints for pyarrow's S3FileSystem (round 47).
 
 botocore 1.44.8 honours ``AWS_USE_FIPS_ENDPOINT`` and ``AWS_USE_DUALSTACK_ENDPOINT`` (and
 ``use_fips_endpoint``/``use_dualstack_endpoint`` in the AWS config file): its client goes to
@@ -106,6 +106,13 @@ def test_fips_from_the_config_file(aws_env, monkeypatch):
     assert (
         _arrow_target("some-bucket", "us-east-1")
         == "some-bucket.s3-fips.us-east-1.amazonaws.com:443"
+    )
+
+
+def test_transfer_acceleration_from_the_config_file(aws_env):
+    (aws_env / "config").write_text("[default]\ns3 =\n  use_accelerate_endpoint = true\n")
+    assert (
+        _arrow_target("some-bucket", "us-west-2") == "some-bucket.s3-accelerate.amazonaws.com:443"
     )
 
 
