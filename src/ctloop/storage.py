@@ -2305,8 +2305,10 @@ class _S3(_Remote):
             # write to s3.<region>.amazonaws.com, outside the FIPS boundary the deployment asked for. Now the
             # host botocore sends the bucket's requests to, addressed as it addresses them
             override, virtual = aws
+        proxy = _s3_proxy(s.endpoint_url)
         fs = pyarrow.fs.S3FileSystem(
             **keys, region=region, endpoint_override=override, scheme=parts.scheme,
+            **({"proxy_options": proxy} if proxy else {}),
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
             retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS),
             force_virtual_addressing=virtual, tls_ca_file_path=s.ca_bundle)
@@ -2351,6 +2353,33 @@ def _s3_key() -> tuple:
 
 
 _S3_CLIENTS: dict[tuple, tuple] = {}
+
+
+def _s3_proxy(endpoint_url: str) -> str | None:
+    """The proxy botocore 1.44.8 sends requests to ``endpoint_url`` through (``HTTPS_PROXY``, or
+    ``HTTP_PROXY`` for an http endpoint, unless ``NO_PROXY`` bypasses the host: ``botocore.utils.
+    get_environ_proxies``), written as pyarrow takes it (``scheme://[user:password@]host:port``: a proxy
+    without a scheme is http, as botocore's ``_fix_proxy_url`` reads it, and one without a port on port
+    80 or 443, as urllib3 connects); None without one. pyarrow 25.0.1's AWS SDK for C++ reads no proxy
+    variable: before round 47 boto3 went through the cluster's egress proxy and every dataset scan
+    failed (``Could not resolve host``, or a timeout)."""
+    from botocore.utils import get_environ_proxies
+
+    scheme = urlsplit(endpoint_url).scheme or "https"
+    proxy = get_environ_proxies(endpoint_url).get(scheme)
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        proxy = f"http://{proxy}"
+    parts = urlsplit(proxy)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None  # not a port pyarrow could use either: left to its own error
+    if port is None and parts.hostname:
+        netloc = parts.netloc.rstrip("/") + (":443" if parts.scheme == "https" else ":80")
+        proxy = parts._replace(netloc=netloc).geturl()
+    return proxy
 
 
 def _s3_endpoint_configured() -> bool:

@@ -7,9 +7,15 @@ neither: ctloop's reads and writes through boto3 went to the FIPS endpoint, ever
 Parquet write through pyarrow to ``s3.<region>.amazonaws.com``, outside the boundary asked for. Now
 pyarrow is given the host botocore resolves for the bucket's region.
 
-Where pyarrow goes is observed, not assumed: the file system ctloop builds is rebuilt with a proxy
-(``proxy_options``) that records the ``CONNECT host:443`` line libcurl sends and answers 502, so no
-request leaves the machine."""
+The proxy of ``HTTPS_PROXY`` (``HTTP_PROXY`` for an http endpoint), which botocore (``get_environ_proxies``,
+``NO_PROXY`` honoured) sends S3 requests through: pyarrow's AWS SDK for C++ reads no proxy variable,
+so in a cluster whose egress goes through a proxy boto3 read and wrote S3, and every dataset scan
+failed (``Could not resolve host``, or a timeout). Now pyarrow is given the proxy botocore uses for
+the endpoint (``proxy_options``), none where ``NO_PROXY`` bypasses it.
+
+Where pyarrow goes is observed, not assumed: a proxy double records the ``CONNECT host:443`` line
+libcurl sends and answers 502, so no request leaves the machine; for the endpoint tests the file
+system ctloop builds is rebuilt with it as ``proxy_options``."""
 
 from __future__ import annotations
 
@@ -30,30 +36,46 @@ def aws_env(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(storage, "_S3_BUCKET_REGIONS", {})
     return tmp_path
+
+
+class ConnectRecorder:
+    """A forward proxy double on loopback: records the request line of each connection (``CONNECT
+    host:443`` for HTTPS) and answers 502, so no request leaves the machine."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.seen: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                self.seen.append(conn.recv(4096).split(b"\r\n")[0].decode())
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+
+    def close(self) -> None:
+        self.server.close()
 
 
 def _connect_target(fs) -> str:
     """The host:port pyarrow's file system ``fs`` connects to for one HeadObject."""
     import pyarrow.fs
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    seen: list[bytes] = []
-
-    def serve() -> None:
-        conn, _ = server.accept()
-        seen.append(conn.recv(4096).split(b"\r\n")[0])
-        conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-        conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+    proxy = ConnectRecorder()
     kwargs = dict(fs.__reduce__()[1][0])
     kwargs.update(
-        proxy_options=f"http://127.0.0.1:{server.getsockname()[1]}",
+        proxy_options=proxy.url,
         connect_timeout=5,
         retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=1),
     )
@@ -61,9 +83,8 @@ def _connect_target(fs) -> str:
         with pytest.raises(OSError):
             pyarrow.fs.S3FileSystem(**kwargs).get_file_info("some-bucket/data/x.parquet")
     finally:
-        thread.join(10)
-        server.close()
-    return seen[0].decode().split()[1]
+        proxy.close()
+    return proxy.seen[0].split()[1]
 
 
 def _arrow_target(bucket: str, region: str) -> str:
@@ -123,3 +144,41 @@ def test_bucket_with_a_dot_is_addressed_by_path(aws_env, monkeypatch):
 
 def test_standard_endpoint_unchanged(aws_env):
     assert _arrow_target("some-bucket", "us-west-2") == "some-bucket.s3.us-west-2.amazonaws.com:443"
+
+
+def test_https_proxy_is_the_one_boto3_uses(aws_env, monkeypatch):
+    import pyarrow.fs
+
+    proxy = ConnectRecorder()
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    try:
+        s3 = storage._S3()
+        storage._S3_BUCKET_REGIONS[(s3.client().meta.endpoint_url, "some-bucket")] = "us-west-2"
+        fs, path = s3.arrow(storage.parse("s3://some-bucket/data/x.parquet"))
+        kwargs = dict(
+            fs.__reduce__()[1][0],
+            retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=1),
+        )
+        with pytest.raises(OSError):
+            pyarrow.fs.S3FileSystem(**kwargs).get_file_info(path)  # "Could not resolve host" before
+        assert proxy.seen == ["CONNECT some-bucket.s3.us-west-2.amazonaws.com:443 HTTP/1.1"]
+    finally:
+        proxy.close()
+
+
+def test_no_proxy_bypasses_it_for_pyarrow_too(aws_env, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", ".amazonaws.com")
+    s3 = storage._S3()
+    storage._S3_BUCKET_REGIONS[(s3.client().meta.endpoint_url, "some-bucket")] = "us-west-2"
+    fs, _ = s3.arrow(storage.parse("s3://some-bucket/data/x.parquet"))
+    assert fs.__reduce__()[1][0]["proxy_options"]["host"] == ""
+
+
+def test_a_proxy_without_scheme_or_port_is_read_as_botocore_reads_it(aws_env, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example")
+    s3 = storage._S3()
+    storage._S3_BUCKET_REGIONS[(s3.client().meta.endpoint_url, "some-bucket")] = "us-west-2"
+    fs, _ = s3.arrow(storage.parse("s3://some-bucket/data/x.parquet"))
+    held = fs.__reduce__()[1][0]["proxy_options"]
+    assert (held["scheme"], held["host"], held["port"]) == ("http", "proxy.example", 80)
