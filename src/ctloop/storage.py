@@ -3408,6 +3408,14 @@ def kserve_storage_uri(uri: str) -> str:
         raise ConfigError(f"the KServe storageUri of {uri} needs its storage account: add AccountName=... to "
                           "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
                           f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    host = (urlsplit(settings.blob_url).hostname or "").lower()
+    if host.startswith(f"{settings.account.lower()}.blob.") and host != f"{settings.account.lower()}.blob.core.windows.net":
+        # an account of another Azure cloud (Azure Government, Azure China): before round 47 its model was named
+        # at blob.core.windows.net, and the predictor would have fetched the public-cloud account of that name
+        raise ConfigError(f"cannot serve {uri} with KServe: its account is {host}, and KServe 0.20's storage "
+                          "initializer reads Azure models only from https://ACCOUNT.blob.core.windows.net/... (its "
+                          "ClusterStorageContainer's supportedUriFormats); copy the model to gs://, s3:// or an "
+                          "account of the public Azure cloud")
     return f"https://{settings.account}.blob.core.windows.net/{loc.bucket}/{loc.key}".rstrip("/")
 
 

@@ -107,3 +107,32 @@ def test_pyarrow_asks_for_the_account_of_its_cloud(monkeypatch, endpoints, host,
     first, sent_to = proxy.seen[0]
     assert sent_to == host
     assert first.startswith(line)  # "HEAD /acct/data/..." on acct.blob.<cloud> before
+
+
+def test_kserve_storage_uri_of_another_cloud_is_refused(monkeypatch):
+    """KServe 0.20's storage initializer takes Azure models only as
+    ``https://<account>.blob.core.windows.net/...`` (the default ClusterStorageContainer's
+    ``supportedUriFormats``, charts/kserve-resources/templates/clusterstoragecontainer.yaml):
+    ctloop wrote that form for an Azure Government account too, and the predictor would have
+    downloaded from the public-cloud account of that name (someone else's, or none)."""
+    for name in [k for k in storage.os.environ if k.startswith("AZURE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv(
+        "AZURE_STORAGE_CONNECTION_STRING",
+        f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={KEY};EndpointSuffix=core.usgovcloudapi.net",
+    )
+    with pytest.raises(storage.ConfigError) as told:
+        storage.kserve_storage_uri("az://models/credit/1")
+    message = str(told.value)
+    assert "\n" not in message
+    assert "acct.blob.core.usgovcloudapi.net" in message and "blob.core.windows.net" in message
+
+
+def test_kserve_storage_uri_of_the_public_cloud_unchanged(monkeypatch):
+    for name in [k for k in storage.os.environ if k.startswith("AZURE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", f"AccountName=acct;AccountKey={KEY}")
+    assert (
+        storage.kserve_storage_uri("az://models/credit/1")
+        == "https://acct.blob.core.windows.net/models/credit/1"
+    )
