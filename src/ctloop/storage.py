@@ -2901,15 +2901,18 @@ class _Azure(_Remote):
                               f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
         parts = urlsplit(s.blob_url)
         options: dict = {"account_name": s.account}
-        cloud = parts.netloc.lower().removeprefix(f"{s.account.lower()}.blob.")
-        if cloud != parts.netloc.lower() and cloud != "core.windows.net":
-            # another Azure cloud (EndpointSuffix=core.usgovcloudapi.net, core.chinacloudapi.cn): Arrow builds
-            # <account><authority> from an authority starting with '.', else <authority>/<account> (its
-            # emulator form: apache/arrow cpp/src/arrow/filesystem/azurefs.cc BuildBaseUrl, pyarrow 25.0.1).
-            # Before round 47 such an account was given its host, and every dataset scan asked for
-            # <account>.blob.<cloud>/<account>/<container>/...: a container named like the account
-            options.update(blob_storage_authority=f".blob.{cloud}", blob_storage_scheme=parts.scheme,
-                           dfs_storage_authority=f".dfs.{cloud}", dfs_storage_scheme=parts.scheme)
+        netloc, account = parts.netloc.lower(), s.account.lower()
+        if netloc.startswith(f"{account}.") and parts.path.strip("/").lower() != account:
+            # the account's own host, not the public cloud's default: another Azure cloud (EndpointSuffix=
+            # core.usgovcloudapi.net, core.chinacloudapi.cn), a Private Link name (<account>.privatelink.blob.
+            # core.windows.net). Arrow builds <account><authority> from an authority starting with '.', else
+            # <authority>/<account> (its emulator form: apache/arrow cpp/src/arrow/filesystem/azurefs.cc
+            # BuildBaseUrl, pyarrow 25.0.1). Before round 47 such an account was given its host, and every
+            # dataset scan asked for <host>/<account>/<container>/...: a container named like the account
+            blob = netloc[len(account):]
+            if blob != ".blob.core.windows.net":
+                options.update(blob_storage_authority=blob, blob_storage_scheme=parts.scheme,
+                               dfs_storage_authority=blob.replace(".blob.", ".dfs.", 1), dfs_storage_scheme=parts.scheme)
         elif parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite: <host:port>/<account>
             options.update(blob_storage_authority=parts.netloc, blob_storage_scheme=parts.scheme,
                            dfs_storage_authority=parts.netloc, dfs_storage_scheme=parts.scheme)

@@ -76,6 +76,12 @@ KEY = base64.b64encode(b"k" * 64).decode()
             "acct.dfs.core.chinacloudapi.cn",
             "HEAD /data/?action=",
         ),
+        # a Private Link name of the account (what the private endpoint's DNS zone resolves)
+        (
+            "BlobEndpoint=http://acct.privatelink.blob.core.windows.net",
+            "acct.privatelink.dfs.core.windows.net",
+            "HEAD /data/?action=",
+        ),
         # an emulator's (Azurite's) form: <host:port>/<account>, as before
         (
             "BlobEndpoint=http://azurite.example:10000/acct",
@@ -83,7 +89,7 @@ KEY = base64.b64encode(b"k" * 64).decode()
             "HEAD /acct/data/?action=",
         ),
     ],
-    ids=["usgov", "china", "emulator"],
+    ids=["usgov", "china", "privatelink", "emulator"],
 )
 def test_pyarrow_asks_for_the_account_of_its_cloud(monkeypatch, endpoints, host, line):
     for name in [k for k in storage.os.environ if k.startswith("AZURE_")]:
