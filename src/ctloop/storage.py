@@ -2825,7 +2825,18 @@ class _Azure(_Remote):
             return False
         self.name_check(loc)
         with self.errors(loc):
-            return bool(self.container(loc).get_blob_client(loc.key).exists())
+            blob = self.container(loc).get_blob_client(loc.key)
+            if not no_sign_request("AZURE_NO_SIGN_REQUEST"):
+                return bool(blob.exists())
+            from azure.core.exceptions import ResourceNotFoundError
+
+            try:  # unsigned: Azure answers one to a private container 404 ResourceNotFound, which the SDK's
+                blob.get_blob_properties()  # exists() took for "no such blob" before round 47; errors() names it
+            except ResourceNotFoundError as exc:
+                if getattr(exc, "error_code", None) == "ResourceNotFound":
+                    raise
+                return False  # BlobNotFound, ContainerNotFound: nothing there, as exists() answers
+            return True
 
     def missing_bucket(self, loc: Location) -> bool:
         """True only when Azure says the container does not exist; a refusal (a SAS that may

@@ -89,3 +89,30 @@ def test_listing_a_private_container_names_the_unsigned_request(private):
     message = _said(lambda: storage.list_files(private))
     assert "AZURE_NO_SIGN_REQUEST=YES" in message
     assert "private" in message
+
+
+def test_exists_names_the_unsigned_request_too(private):
+    """``exists`` (the Azure SDK's ``BlobClient.exists``) took the 404 for "no such blob": a dataset
+    scan's error (``arrow_error`` asks ``exists`` for the store's own message) and every
+    look-before-write went on as if nothing were there."""
+    message = _said(lambda: storage.exists(f"{private}/x.csv"))
+    assert "AZURE_NO_SIGN_REQUEST=YES" in message and "private" in message
+
+
+def test_exists_of_a_missing_blob_of_a_public_container_is_false(azurite_url, monkeypatch):
+    from azure.storage.blob import BlobServiceClient
+
+    service = BlobServiceClient.from_connection_string(azurite_connection_string(azurite_url))
+    name = f"r47-{uuid.uuid4().hex[:12]}"
+    service.create_container(name, public_access="container")
+    try:
+        for variable in [v for v in storage.os.environ if v.startswith("AZURE_")]:
+            monkeypatch.delenv(variable)
+        monkeypatch.setenv(
+            "AZURE_STORAGE_CONNECTION_STRING",
+            f"AccountName={AZURITE_ACCOUNT};BlobEndpoint={azurite_url};",
+        )
+        monkeypatch.setenv("AZURE_NO_SIGN_REQUEST", "YES")
+        assert storage.exists(f"az://{name}/d/none.csv") is False  # BlobNotFound: nothing there
+    finally:
+        service.delete_container(name)
