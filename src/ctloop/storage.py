@@ -1567,6 +1567,11 @@ def _s3_status(exc) -> int | None:
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
+def _s3_code(exc) -> str:
+    """The S3 error code of a botocore ClientError (``ConditionalRequestConflict``), "" where none came."""
+    return str(exc.response.get("Error", {}).get("Code") or "")
+
+
 class _S3(_Remote):
     name = "S3"
 
@@ -1580,6 +1585,8 @@ class _S3(_Remote):
     def endpoint_hint(self) -> str:
         if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"):
             return "check AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and that the server runs"
+        if _s3_endpoint_configured():
+            return "check endpoint_url in the AWS config file (AWS_CONFIG_FILE) and that the server runs"
         return "check the network path to S3 (proxy, firewall, VPC endpoint) and AWS_DEFAULT_REGION"
 
     def client(self):
@@ -1752,7 +1759,10 @@ class _S3(_Remote):
             try:  # best effort: the first error is the one to tell
                 client.abort_multipart_upload(Bucket=loc.bucket, Key=loc.key, UploadId=upload)
             except Exception as refused:  # noqa: BLE001 - any failure leaves the upload: told, not raised
-                if refused_aborts is not None:
+                # but 404 NoSuchUpload: the upload is gone (S3 removes one whose conditional complete it
+                # answered 409 ConditionalRequestConflict), nothing is left to tell of
+                gone = isinstance(refused, ClientError) and _s3_status(refused) == 404
+                if refused_aborts is not None and not gone:
                     refused_aborts.append(refused)
             raise
 
@@ -1910,12 +1920,28 @@ class _S3(_Remote):
         aborts: list[Exception] = []  # the refused upload's abort refused: it stays, billed
         checked = False  # the second complete taken: the header is not checked there
         try:
-            for put in range(2):
+            conflicts = 0  # 409 ConditionalRequestConflict answers to the write under way
+            while len(versions) < 2:
+                put = len(versions)
                 try:
                     answer = self._put(target, mine + b"-%d" % put, "application/octet-stream", parts=True,
                                        refused_aborts=aborts, IfNoneMatch="*")
                 except ClientError as exc:  # the upload is aborted by _put
                     status = _s3_status(exc)
+                    if status == 409 and _s3_code(exc) == "ConditionalRequestConflict":
+                        # another process's complete of the probe's name under way (one name per prefix): S3
+                        # removed this upload and asks for a new one, each part sent again (S3 API reference,
+                        # CompleteMultipartUpload, If-None-Match); before round 47 it was raised, and the large
+                        # create that asked failed. Asked again, as create does (about 3 s in all)
+                        conflicts += 1
+                        if conflicts < 6:
+                            time.sleep(0.05 * 2 ** conflicts)
+                            continue
+                        raise StoreUnavailable(
+                            f"cannot tell whether {self.endpoint()} checks If-None-Match on CompleteMultipartUpload, "
+                            f"so {loc.uri} was not written: the complete of the probe s3://{loc.bucket}/{probe} was "
+                            f"refused with 409 (ConditionalRequestConflict) {conflicts} times (other processes "
+                            "completing it at once); nothing is remembered: run it again") from exc
                     # the second refused, the first taken; or the FIRST refused: a probe left at the name
                     if status in (412, self.refusal(loc)):
                         checked = True
@@ -1924,6 +1950,7 @@ class _S3(_Remote):
                         break
                     raise
                 versions.append(answer.get("VersionId"))
+                conflicts = 0
         finally:
             if versions:
                 self._drop_probe(loc, probe, versions, (*cache, "multipart"))
@@ -1966,15 +1993,26 @@ class _S3(_Remote):
 
         mine = uuid.uuid4().hex.encode()  # each write: these 32 bytes, then -0 or -1 (_S3_PROBE_SIZE)
         versions: list[str | None] = []  # each write taken: its version id (None: unversioned)
+        conflicts = 0  # 409 ConditionalRequestConflict answers to the write under way
         try:
-            for put in range(2):
+            while len(versions) < 2:
+                put = len(versions)
                 body = mine + b"-%d" % put
                 try:
                     answer = client.put_object(Bucket=loc.bucket, Key=probe, Body=body, IfNoneMatch="*")
                     versions.append(answer.get("VersionId"))
+                    conflicts = 0
                     continue
                 except ClientError as exc:
                     status = _s3_status(exc)
+                    if status == 409 and _s3_code(exc) == "ConditionalRequestConflict" and conflicts < 5:
+                        # another process's conditional write of the shared probe name under way: asked again,
+                        # as the store asks ("Retry on 409": CoreWeave's conditional writes; S3 user guide,
+                        # "Conditional writes"); before round 47 a conflict on the second write was "cannot
+                        # tell", and the create failed
+                        conflicts += 1
+                        time.sleep(0.05 * 2 ** conflicts)
+                        continue
                     if status == 501 and put == 0:
                         return False, 412
                     if status is None:
@@ -2249,17 +2287,31 @@ class _S3(_Remote):
 
         s = self.settings(loc)
         parts = urlsplit(s.endpoint_url)
-        custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+        # an endpoint URL set anywhere botocore reads one: AWS_ENDPOINT_URL(_S3), or endpoint_url in the AWS
+        # config file (its profile or a services section); before round 47 only the variables counted, and
+        # with the config file alone pyarrow went to s3.<region>.amazonaws.com while boto3 went to the store
+        custom = _s3_endpoint_configured()
         keys: dict = ({"anonymous": True} if s.credentials is None else
                       {"access_key": s.credentials.access_key, "secret_key": s.credentials.secret_key,
                        "session_token": s.credentials.token})
+        region = self.bucket_region(loc) if loc.bucket else s.region
+        # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
+        override = (parts.netloc + parts.path.rstrip("/")) if custom else None
+        virtual = s.virtual and custom
+        if not custom and (aws := _s3_aws_variant(region, loc.bucket)):
+            # FIPS or dual-stack (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, use_fips_endpoint in the
+            # config file), which botocore applies and pyarrow 25.0.1 (the AWS SDK for C++) reads from nowhere:
+            # before round 47 boto3 went to s3-fips.<region>.amazonaws.com and every dataset scan and Parquet
+            # write to s3.<region>.amazonaws.com, outside the FIPS boundary the deployment asked for. Now the
+            # host botocore sends the bucket's requests to, addressed as it addresses them
+            override, virtual = aws
+        proxy = _s3_proxy(s.endpoint_url)
         fs = pyarrow.fs.S3FileSystem(
-            **keys, region=self.bucket_region(loc) if loc.bucket else s.region,
-            # with its path (a store behind a gateway, https://gw/minio): boto3 keeps it, and so does pyarrow
-            endpoint_override=(parts.netloc + parts.path.rstrip("/")) if custom else None, scheme=parts.scheme,
+            **keys, region=region, endpoint_override=override, scheme=parts.scheme,
+            **({"proxy_options": proxy} if proxy else {}),
             connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
             retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS),
-            force_virtual_addressing=s.virtual and custom, tls_ca_file_path=s.ca_bundle)
+            force_virtual_addressing=virtual, tls_ca_file_path=s.ca_bundle)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
@@ -2301,6 +2353,68 @@ def _s3_key() -> tuple:
 
 
 _S3_CLIENTS: dict[tuple, tuple] = {}
+
+
+def _s3_proxy(endpoint_url: str) -> str | None:
+    """The proxy botocore 1.44.8 sends requests to ``endpoint_url`` through (``HTTPS_PROXY``, or
+    ``HTTP_PROXY`` for an http endpoint, unless ``NO_PROXY`` bypasses the host: ``botocore.utils.
+    get_environ_proxies``), written as pyarrow takes it (``scheme://[user:password@]host:port``: a proxy
+    without a scheme is http, as botocore's ``_fix_proxy_url`` reads it, and one without a port on port
+    80 or 443, as urllib3 connects); None without one. pyarrow 25.0.1's AWS SDK for C++ reads no proxy
+    variable: before round 47 boto3 went through the cluster's egress proxy and every dataset scan
+    failed (``Could not resolve host``, or a timeout)."""
+    from botocore.utils import get_environ_proxies
+
+    scheme = urlsplit(endpoint_url).scheme or "https"
+    proxy = get_environ_proxies(endpoint_url).get(scheme)
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        proxy = f"http://{proxy}"
+    parts = urlsplit(proxy)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None  # not a port pyarrow could use either: left to its own error
+    if port is None and parts.hostname:
+        netloc = parts.netloc.rstrip("/") + (":443" if parts.scheme == "https" else ":80")
+        proxy = parts._replace(netloc=netloc).geturl()
+    return proxy
+
+
+def _s3_endpoint_configured() -> bool:
+    """Whether botocore's S3 client was given an endpoint URL (the ``SDK::Endpoint`` builtin of its endpoint
+    rules, botocore 1.44.8 ``client._ruleset_resolver``): from ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL`` or
+    from ``endpoint_url`` in the AWS config file (a profile's, or a ``services`` section's), unless
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``. Where botocore keeps no builtins, the variables alone."""
+    _, client = _s3_session(_s3_key())
+    builtins = getattr(getattr(client, "_ruleset_resolver", None), "_builtins", None)
+    if isinstance(builtins, dict) and "SDK::Endpoint" in builtins:
+        return bool(builtins["SDK::Endpoint"])
+    return bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+
+
+def _s3_aws_variant(region: str, bucket: str) -> tuple[str, bool] | None:
+    """(host, virtual-hosted) of AWS S3's FIPS or dual-stack endpoint for ``bucket`` in ``region``
+    (``s3-fips.us-west-2.amazonaws.com``, True) where botocore's client is set to use one
+    (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, or ``use_fips_endpoint``/``use_dualstack_endpoint``
+    in the AWS config file), or Transfer Acceleration (``s3 = use_accelerate_endpoint = true``); else None (S3's standard endpoint, which pyarrow resolves alike). Resolved by
+    botocore 1.44.8's endpoint rules for a request to the bucket, as its requests are (its
+    ``meta.endpoint_url`` is not what it sends to: ``s3-fips.aws-global`` in us-east-1); path-style for a
+    bucket name with a dot, which a virtual host's certificate does not cover."""
+    session, client = _s3_session(_s3_key())
+    config = client.meta.config
+    if not (config.use_fips_endpoint or config.use_dualstack_endpoint
+            or (config.s3 or {}).get("use_accelerate_endpoint")):  # Transfer Acceleration: s3-accelerate
+        return None
+    if region != client.meta.region_name:
+        client = session.client("s3", region_name=region, config=config)
+    url = client._ruleset_resolver.construct_endpoint(  # noqa: SLF001 - botocore's resolver of each request's URL
+        operation_model=client.meta.service_model.operation_model("HeadObject"),
+        call_args={"Bucket": bucket or "bucket", "Key": "key"}, request_context={}).url
+    host = urlsplit(url).netloc
+    virtual = bool(bucket) and host.startswith(f"{bucket}.")
+    return (host.removeprefix(f"{bucket}.") if virtual else host), virtual
 
 
 def _s3_session(env: tuple) -> tuple:
@@ -2586,6 +2700,15 @@ class _Azure(_Remote):
                         f"container takes{level}: unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
                 raise
         except aexc.ResourceNotFoundError as exc:
+            if getattr(exc, "error_code", None) == "ResourceNotFound" and no_sign_request("AZURE_NO_SIGN_REQUEST"):
+                # Azure answers an anonymous request to a private container 404 ResourceNotFound, not 403, telling
+                # nothing of what is there (a missing blob of a public container is BlobNotFound): before round 47
+                # this said the blob did not exist, and nothing of the unsigned request
+                raise DataSourceError(
+                    f"{loc.uri} was not found (ResourceNotFound), which is also Azure's answer to an unsigned "
+                    f"request to a private container: AZURE_NO_SIGN_REQUEST={os.environ['AZURE_NO_SIGN_REQUEST'].strip()} "
+                    f"sends unsigned requests; check the container and path, or unset it and give credentials "
+                    f"({_AZURE_CREDENTIALS_FIX})") from exc
             if getattr(exc, "error_code", None) == "ContainerNotFound":
                 raise StoreUnavailable(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
                                       "it or fix the container name") from exc
@@ -2702,7 +2825,18 @@ class _Azure(_Remote):
             return False
         self.name_check(loc)
         with self.errors(loc):
-            return bool(self.container(loc).get_blob_client(loc.key).exists())
+            blob = self.container(loc).get_blob_client(loc.key)
+            if not no_sign_request("AZURE_NO_SIGN_REQUEST"):
+                return bool(blob.exists())
+            from azure.core.exceptions import ResourceNotFoundError
+
+            try:  # unsigned: Azure answers one to a private container 404 ResourceNotFound, which the SDK's
+                blob.get_blob_properties()  # exists() took for "no such blob" before round 47; errors() names it
+            except ResourceNotFoundError as exc:
+                if getattr(exc, "error_code", None) == "ResourceNotFound":
+                    raise
+                return False  # BlobNotFound, ContainerNotFound: nothing there, as exists() answers
+            return True
 
     def missing_bucket(self, loc: Location) -> bool:
         """True only when Azure says the container does not exist; a refusal (a SAS that may
@@ -2778,7 +2912,19 @@ class _Azure(_Remote):
                               f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
         parts = urlsplit(s.blob_url)
         options: dict = {"account_name": s.account}
-        if parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite, sovereign clouds
+        netloc, account = parts.netloc.lower(), s.account.lower()
+        if netloc.startswith(f"{account}.") and parts.path.strip("/").lower() != account:
+            # the account's own host, not the public cloud's default: another Azure cloud (EndpointSuffix=
+            # core.usgovcloudapi.net, core.chinacloudapi.cn), a Private Link name (<account>.privatelink.blob.
+            # core.windows.net). Arrow builds <account><authority> from an authority starting with '.', else
+            # <authority>/<account> (its emulator form: apache/arrow cpp/src/arrow/filesystem/azurefs.cc
+            # BuildBaseUrl, pyarrow 25.0.1). Before round 47 such an account was given its host, and every
+            # dataset scan asked for <host>/<account>/<container>/...: a container named like the account
+            blob = netloc[len(account):]
+            if blob != ".blob.core.windows.net":
+                options.update(blob_storage_authority=blob, blob_storage_scheme=parts.scheme,
+                               dfs_storage_authority=blob.replace(".blob.", ".dfs.", 1), dfs_storage_scheme=parts.scheme)
+        elif parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite: <host:port>/<account>
             options.update(blob_storage_authority=parts.netloc, blob_storage_scheme=parts.scheme,
                            dfs_storage_authority=parts.netloc, dfs_storage_scheme=parts.scheme)
         if s.anonymous:
@@ -3276,6 +3422,14 @@ def kserve_storage_uri(uri: str) -> str:
         raise ConfigError(f"the KServe storageUri of {uri} needs its storage account: add AccountName=... to "
                           "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
                           f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    host = (urlsplit(settings.blob_url).hostname or "").lower()
+    if host.startswith(f"{settings.account.lower()}.blob.") and host != f"{settings.account.lower()}.blob.core.windows.net":
+        # an account of another Azure cloud (Azure Government, Azure China): before round 47 its model was named
+        # at blob.core.windows.net, and the predictor would have fetched the public-cloud account of that name
+        raise ConfigError(f"cannot serve {uri} with KServe: its account is {host}, and KServe 0.20's storage "
+                          "initializer reads Azure models only from https://ACCOUNT.blob.core.windows.net/... (its "
+                          "ClusterStorageContainer's supportedUriFormats); copy the model to gs://, s3:// or an "
+                          "account of the public Azure cloud")
     return f"https://{settings.account}.blob.core.windows.net/{loc.bucket}/{loc.key}".rstrip("/")
 
 
