@@ -520,13 +520,15 @@ RUNS_EXAMPLES = f"""examples:
 
 
 def _parser(subparsers, name: str, help: str, examples: str) -> argparse.ArgumentParser:
-    return subparsers.add_parser(
+    from ctloop.cli.argtypes import values_may_lead_with_a_dash
+
+    return values_may_lead_with_a_dash(subparsers.add_parser(
         name,
         help=help,
         description=help[0].upper() + help[1:] + ".",
         epilog=examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ))
 
 
 def register(subparsers) -> None:

@@ -132,12 +132,33 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
                                   f"character {exc.pos}); quote it for the shell, e.g. "
                                   f"{flag} '{key.strip()}={{\"tolerance\": 0.02}}'") from exc
-            out[key.strip()] = raw
-            continue
-        if too_deep(value):
-            raise _nesting_error(f"{flag} {key.strip()}")
-        out[key.strip()] = _given(value, raw)
+            value = raw
+        else:
+            if too_deep(value):
+                raise _nesting_error(f"{flag} {key.strip()}")
+            value = _given(value, raw)
+        name = key.strip()
+        if name in out and _said(out[name]) != _said(value):
+            # argparse's append keeps both, and the last one won without a word: which one was meant?
+            raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(out[name])}, then "
+                              f"{_shown(value)}); give it once")
+        out[name] = value
     return out
+
+
+def _said(value: Any) -> tuple[bool, str]:
+    """A ``NAME=VALUE`` value as it was written: ``(text?, a number's text or JSON)``; ``1`` and
+    ``1.0``, ``1`` and ``true`` (equal in Python) are different values."""
+    if isinstance(value, _GivenInt | _GivenFloat):
+        return False, value.text
+    return isinstance(value, str), value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _shown(value: Any) -> str:
+    from ctloop.storage import _without_secrets
+
+    text = _said(value)[1]
+    return repr(_without_secrets(text) if isinstance(value, str) else text)
 
 
 def _non_finite(value: Any, path: str) -> tuple[str, str] | None:
