@@ -867,6 +867,10 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
     if base is int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?0[oO][0-7]+\s*", value):
+            # YAML 1.2's octal 0o17 is text to YAML 1.1 (PyYAML): say so, and the number it means
+            return None, (f"expected {_JSON_TYPES[int]} (an 0o octal number is text to YAML 1.1 and JSON: write "
+                          f"{int(value.strip().replace('0o', '').replace('0O', ''), 8)} in decimal)")
         if isinstance(value, bool) or not isinstance(value, int):
             return None, f"expected {_JSON_TYPES[int]}"
         return value, None

@@ -310,6 +310,37 @@ class _RepeatedKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+class _Yaml11Number(Exception):
+    """A plain scalar that YAML 1.1 (PyYAML) reads as a number other than what YAML 1.2 and JSON read."""
+
+    def __init__(self, text: str, line: int, reading: str, key: str):
+        super().__init__(text)
+        self.text, self.line, self.reading, self.key = text, line, reading, key
+
+
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_LEGACY_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+
+
+def _yaml11_only_number(node: Any) -> str | None:
+    """What YAML 1.1 alone makes of the plain scalar ``node``, when YAML 1.2 (and JSON, kubectl's
+    sigs.k8s.io/yaml, KFP's own YAML) reads it otherwise: ``1:30`` is 90 in base 60 (text in 1.2),
+    ``010`` is octal 8 (10 in 1.2). A ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read
+    90, and a text field said "got 90" of what was written ``1:30``. None for any other scalar."""
+    if getattr(node, "style", None) is not None or node.tag not in (_INT_TAG, _FLOAT_TAG):
+        return None
+    text = node.value.replace("_", "")
+    if ":" in text:
+        sign = -1 if text.startswith("-") else 1
+        number = 0.0 if node.tag == _FLOAT_TAG else 0
+        for part in text.lstrip("+-").split(":"):
+            number = number * 60 + (float(part) if node.tag == _FLOAT_TAG else int(part))
+        return f"a base-60 number (read as {sign * number}); YAML 1.2 and JSON read text"
+    if node.tag == _INT_TAG and _LEGACY_OCTAL.match(text) and int(text, 8) != int(text, 10):
+        return f"an octal number (read as {int(text, 8)}); YAML 1.2 reads {int(text, 10)}"
+    return None
+
+
 _BOOL_TAG = re.compile(r"(?i)^(yes|no|on|off|true|false)$")
 
 
@@ -331,6 +362,7 @@ def _unique_keys_loader() -> type:
             # on the composed tree, before anything is built: constructing a mapping flattens its
             # merges into the merged node itself, whose keys would then look given twice
             todo, visited = [node], set()
+            keys: dict[int, str] = {}  # a value node's key, to name it
             while todo:
                 current = todo.pop()
                 if id(current) in visited:
@@ -340,6 +372,7 @@ def _unique_keys_loader() -> type:
                     seen: dict[Any, int] = {}
                     for key_node, value_node in current.value:
                         todo += [key_node, value_node]
+                        keys[id(value_node)] = f"{key_node.value}: " if isinstance(key_node, yaml.ScalarNode) else ""
                         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                             continue
                         _as_text(key_node, _BOOL_TAG)  # a key is a name: `no:` is the column "no"
@@ -353,6 +386,8 @@ def _unique_keys_loader() -> type:
                         seen[key] = line
                 elif isinstance(current, yaml.SequenceNode):
                     todo += current.value
+                elif (reading := _yaml11_only_number(current)) is not None:
+                    raise _Yaml11Number(current.value, current.start_mark.line + 1, reading, keys.get(id(current), ""))
             return super().construct_document(node)
 
     # YAML 1.2 (and JSON) numbers in scientific notation that YAML 1.1 (PyYAML) reads as text: 1e-3,
@@ -387,6 +422,9 @@ def load_spec(path: str | Path) -> Spec:
     except _RepeatedKey as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
                           f"{exc.first}): YAML would keep only the last; remove one") from None
+    except _Yaml11Number as exc:
+        raise ConfigError(f"{p} line {exc.line}: {exc.key}{exc.text} is {exc.reading}: write the number meant without a "
+                          f"leading 0 or colon, or quote '{exc.text}' for text") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {' '.join(str(exc).split())}") from exc
     except RecursionError:  # PyYAML's composer and constructor recurse once per level
