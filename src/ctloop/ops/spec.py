@@ -252,6 +252,7 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     if not isinstance(data, dict):
         raise ConfigError(f"{path or 'spec'}: expected a mapping with apiVersion, kind and models (see "
                           f"examples/ctloop.yaml), got {type(data).__name__}")
+    errors.extend(_unexpanded_variables(data))
     if data.get("apiVersion") == LEGACY_API_VERSION:
         data, notes = convert_v1alpha1(data)
     for key in data:
@@ -302,6 +303,30 @@ def parse_spec(data: Any, path: str = "") -> Spec:
         where = f"{path}: " if path else ""
         raise problem_list(errors, header=f"{where}{len(errors)} problem(s) in the spec:", prefix=where, listed=True)
     return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes, name=name)
+
+
+# ${NAME}, ${NAME:-default} anywhere in a text value; $NAME (capitals) at its start
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[-=?+:][^}]*)?\}|^\$[A-Z_][A-Z0-9_]+")
+
+
+def _unexpanded_variables(data: Any) -> list[str]:
+    """An environment variable written in a text value (``uri: ${DATA_BUCKET}/credit.parquet``), as
+    Helm, docker compose or a shell would expand it: ctloop reads the file as it is, and the value was
+    that text — a relative local path for a data URI, valid here, failing the nightly run on a
+    cluster. One line per value, naming where and the variable (not the value: it may hold a secret)."""
+    problems: list[str] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, str) and (found := _VARIABLE.search(item)):
+            problems.append(f"{where}: {found[0]} is not expanded: ctloop reads ctloop.yaml as written, with no "
+                            "environment variables, so the value would hold that text — write the value, or "
+                            "expand the file first (envsubst < ctloop.yaml.in > ctloop.yaml)")
+    return problems
 
 
 class _RepeatedKey(Exception):
