@@ -424,6 +424,19 @@ def _unique_keys_loader() -> type:
     return Loader
 
 
+# YAML 1.2 section 5.2: a YAML processor reads UTF-8 and UTF-16 (and UTF-32, for JSON), told apart by the
+# byte-order mark; Windows PowerShell 5 (`Get-Content ... > ctloop.yaml`, `Out-File`) writes UTF-16 with one
+_YAML_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+              (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+
+
+def _spec_text(data: bytes) -> str:
+    """The text of a spec file: UTF-8, or the encoding its byte-order mark names (before, a UTF-16 file
+    was "not a text file")."""
+    codec = next((name for bom, name in _YAML_BOMS if data.startswith(bom)), "utf-8")
+    return data.decode(codec)
+
+
 def load_spec(path: str | Path) -> Spec:
     import yaml
 
@@ -437,9 +450,11 @@ def load_spec(path: str | Path) -> Spec:
         if size > MAX_BYTES:
             raise ConfigError(f"spec file {p} holds {size / 1e6:.0f} MB, more than a spec's {MAX_BYTES / 1e6:.0f} MB: "
                               "is it the right file?")
-        text = p.read_text(encoding="utf-8")
+        text = _spec_text(p.read_bytes())
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p} is not a text file: {exc}") from exc
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{p} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}, a file "
+                          "saved in another encoding?): save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"spec file {p}: cannot read it: {exc.strerror or exc}") from exc
     try:
