@@ -280,6 +280,9 @@ def storage_location(value: Any) -> str | None:
 
     if value == "":
         return None
+    if isinstance(value, str) and (control := re.search(r"[\x00-\x1f\x7f]", value)):
+        # a pasted newline: storage.parse kept it in the key ('x.parquet\n'), and every run found no such object
+        return f"holds a control character ({control[0]!r} at offset {control.start()}; a pasted newline?)"
     try:
         loc = storage.parse(value)
     except ConfigError as exc:

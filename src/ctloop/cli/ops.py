@@ -118,6 +118,30 @@ def check_object_size(package: Path | int, params: dict[str, Any], what: str) ->
         "'etcdserver: request is too large' when a run is created — fix: make the largest parameter smaller")
 
 
+def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri") -> None:
+    """The pipeline's ``tracking_uri`` by the rule of ``--tracking-uri`` (:func:`ctloop.cli.argtypes.
+    tracking_uri`): ``nosuch://x`` or a URL with a pasted newline was scheduled, and every run failed at
+    its first MLflow step."""
+    from ctloop.cli.argtypes import tracking_uri
+    from ctloop.errors import ConfigError
+
+    value = params.get("tracking_uri")
+    if value is None or value == "":
+        return
+    if not isinstance(value, str):
+        raise ConfigError(f"{what}: must be text (a URI or a path), got {value!r}")
+    try:
+        tracking_uri(value)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
+
+
+def check_spec_tracking(spec) -> None:
+    """Each model's ``tracking_uri`` of ctloop.yaml by the rule of ``--tracking-uri``."""
+    for i, model in enumerate(spec.models):
+        _check_tracking({"tracking_uri": model.tracking_uri}, f"{spec.path or 'spec'}: models[{i}].tracking_uri")
+
+
 def _names(args: argparse.Namespace) -> str:
     """The pipeline's name in KFP (``--pipeline-name``, else the pipeline's); that one and
     ``--experiment`` refused when blank, before anything is compiled or sent."""
@@ -176,6 +200,7 @@ def _schedule(args: argparse.Namespace) -> int:
 
     cron = validate_cron(args.cron)  # before any network call
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
+    _check_tracking(params)
     name = _names(args)
     image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
@@ -240,6 +265,7 @@ def apply_spec(
     pipelines = all_pipelines(spec.platform)
     image = image or spec.platform.image or None
     plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
+    check_spec_tracking(spec)
     for model in spec.models:
         if model.schedule is not None:
             params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))
@@ -320,6 +346,7 @@ def _apply(args: argparse.Namespace) -> int:
     from ctloop.ops.spec import load_spec
 
     spec = load_spec(args.file)
+    check_spec_tracking(spec)  # before the file is said to be valid
     image = resolve_image(args.image, spec.platform.image or None, purpose="apply")
     note = " — dry run, nothing changes" if args.dry_run else ""
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")
@@ -380,6 +407,7 @@ def _trigger(args: argparse.Namespace) -> int:
             "\"data\": {...}}'"
         )
     params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)})
+    _check_tracking(params)
     _names(args)
     image = resolve_image(args.image, None, purpose="trigger")
     platform = _platform(args)
