@@ -35,6 +35,35 @@ def test_a_parameter_given_twice_with_different_values_is_refused(pairs, said):
     assert said in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        ['data={"uri": "a.csv"}', "data.uri=b.csv"],
+        ["data.uri=b.csv", 'data={"uri": "a.csv"}'],
+    ],
+    ids=["whole-first", "field-first"],
+)
+def test_a_field_given_whole_and_alone_with_different_values_is_refused(pairs):
+    # before: the field given alone won over the one in the whole section, whichever came first
+    with pytest.raises(
+        ConfigError,
+        match=r"^--param data.uri: given twice with different values \('a.csv' in "
+        r"--param data, then 'b.csv'\); give it once$",
+    ):
+        parse_pairs(pairs)
+
+
+def test_a_field_given_whole_and_alone_with_one_value_is_taken():
+    assert (
+        parse_pairs(['gate={"tolerance": 2e-2, "seed": 1}', "gate.tolerance=0.02", "gate.seed=1"])[
+            "gate.seed"
+        ]
+        == 1
+    )
+    with pytest.raises(ConfigError, match=r"\('1' in --param gate, then '1.0'\)"):
+        parse_pairs(['gate={"seed": 1}', "gate.seed=1.0"])
+
+
 def test_a_repeated_password_is_not_shown():
     with pytest.raises(ConfigError) as err:
         parse_pairs(

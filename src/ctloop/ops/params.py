@@ -143,7 +143,21 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
             raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(out[name])}, then "
                               f"{_shown(value)}); give it once")
         out[name] = value
+    for name, value in out.items():  # a field given whole (data={"uri": ...}) and by itself (data.uri=...)
+        section, _, field = name.partition(".")
+        whole = out.get(section) if field else None
+        if isinstance(whole, dict) and field in whole and not _same_number(whole[field], value) \
+                and _said(whole[field]) != _said(value):
+            raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(whole[field])} in "
+                              f"{flag} {section}, then {_shown(value)}); give it once")
     return out
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are one number of one kind (``0.02`` and ``2e-2``; not ``1`` and ``1.0``)."""
+    kinds = [int if isinstance(v, int) else float for v in (a, b)]
+    return (all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+            and kinds[0] is kinds[1] and a == b)
 
 
 def _said(value: Any) -> tuple[bool, str]:
