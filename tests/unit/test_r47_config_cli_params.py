@@ -147,3 +147,23 @@ def test_an_unknown_option_is_still_one():
     with pytest.raises(SystemExit) as exit_:
         main(["backtest", "--window", "-x"])
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "meant"),
+    [
+        ("{roc_auc: 0.7}", '{"roc_auc": 0.7}'),
+        ("{max_iter: 300, learning_rate: 0.05}", '{"max_iter": 300, "learning_rate": 0.05}'),
+        ("[north, south]", '["north", "south"]'),
+    ],
+)
+def test_yaml_flow_style_gets_its_json_suggested(raw, meant):
+    # ctloop.yaml writes {roc_auc: 0.7}; --param reads JSON, and suggested an unrelated {"tolerance": 0.02}
+    with pytest.raises(ConfigError) as err:
+        parse_pairs([f"gate.thresholds={raw}"])
+    assert str(err.value).endswith(f"did you mean --param 'gate.thresholds={meant}'?")
+
+
+def test_broken_json_keeps_the_generic_hint():
+    with pytest.raises(ConfigError, match=r"quote it for the shell"):
+        parse_pairs(['gate.thresholds={"roc_auc": 0.7'])
