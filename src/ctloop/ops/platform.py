@@ -324,6 +324,10 @@ def check_name(value: str, what: str, example: str, kind: str = "") -> str:
     the ScheduledWorkflow or workflow (a recurring run, a run), which then ran without a KFP record."""
     if not value or value.isspace():
         raise ConfigError(f"{what} {value!r} is blank — fix: give a name, e.g. {example}")
+    if kind and (control := re.search(r"[\x00-\x1f\x7f]", value)):
+        # a name read from a CRLF file ("credit\r"): KFP stored it, a second experiment beside "credit"
+        raise ConfigError(f"{what} {value!r} holds a control character ({control[0]!r} at offset {control.start()}; "
+                          f"a line end pasted with it?) — fix: give the name alone, e.g. {example}")
     if kind:
         refuse_astral(value, what)
         most_bytes, most_chars = NAME_LIMITS[kind]
