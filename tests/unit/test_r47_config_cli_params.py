@@ -167,3 +167,13 @@ def test_yaml_flow_style_gets_its_json_suggested(raw, meant):
 def test_broken_json_keeps_the_generic_hint():
     with pytest.raises(ConfigError, match=r"quote it for the shell"):
         parse_pairs(['gate.thresholds={"roc_auc": 0.7'])
+
+
+def test_a_json_flag_given_yaml_flow_style_gets_its_json_suggested(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["compile", "--output-dir", "unused", "--node-selector", "{pool: ml}"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.rstrip().endswith(
+        """got '{pool: ml}'; did you mean --node-selector '{"pool": "ml"}'?"""
+    )

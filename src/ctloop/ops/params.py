@@ -129,7 +129,7 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
             raise _nesting_error(f"{flag} {key.strip()}") from None
         except json.JSONDecodeError as exc:
             if raw.lstrip().startswith(("{", "[")):
-                meant = _json_of_yaml(raw)  # {roc_auc: 0.7}: YAML's flow style, JSON wants "roc_auc"
+                meant = C.json_of_yaml(raw)  # {roc_auc: 0.7}: YAML's flow style, JSON wants "roc_auc"
                 example = (f"did you mean {flag} '{key.strip()}={meant}'?" if meant else
                            f"quote it for the shell, e.g. {flag} '{key.strip()}={{\"tolerance\": 0.02}}'")
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
@@ -160,23 +160,6 @@ def _same_number(a: Any, b: Any) -> bool:
     kinds = [int if isinstance(v, int) else float for v in (a, b)]
     return (all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
             and kinds[0] is kinds[1] and a == b)
-
-
-def _json_of_yaml(raw: str) -> str:
-    """``raw`` as JSON when it is a YAML flow mapping or list (``{roc_auc: 0.7}``, as ctloop.yaml
-    writes one) that JSON cannot read; empty otherwise."""
-    import yaml
-
-    try:
-        value = yaml.safe_load(raw)
-    except (yaml.YAMLError, RecursionError):
-        return ""
-    if not isinstance(value, dict | list) or too_deep(value):
-        return ""
-    try:
-        return json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):  # a date, a NaN: no JSON to suggest
-        return ""
 
 
 def _said(value: Any) -> tuple[bool, str]:
