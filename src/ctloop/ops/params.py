@@ -4,7 +4,8 @@
 A section parameter takes either a whole JSON object (``--param gate='{"tolerance": 0.02}'``) or
 one field at a time with a dotted name (``--param gate.tolerance=0.02``,
 ``--param data.uri=data/credit.parquet``); VALUE is JSON when it parses as JSON, else text. Fields
-not given keep their defaults. Every section is validated with its :mod:`ctloop.config` checks,
+not given keep their defaults; a name (or a field, whole and alone) given twice with different
+values is refused, never decided by order. Every section is validated with its :mod:`ctloop.config` checks,
 and a parameter the pipeline requires but nobody gave is refused before anything runs — a
 scheduled run must not fail at night for a value that was never set.
 """
