@@ -280,6 +280,9 @@ def storage_location(value: Any) -> str | None:
 
     if value == "":
         return None
+    if isinstance(value, str) and (control := re.search(r"[\x00-\x1f\x7f]", value)):
+        # a pasted newline: storage.parse kept it in the key ('x.parquet\n'), and every run found no such object
+        return f"holds a control character ({control[0]!r} at offset {control.start()}; a pasted newline?)"
     try:
         loc = storage.parse(value)
     except ConfigError as exc:
@@ -867,6 +870,10 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
     if base is int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?0[oO][0-7]+\s*", value):
+            # YAML 1.2's octal 0o17 is text to YAML 1.1 (PyYAML): say so, and the number it means
+            return None, (f"expected {_JSON_TYPES[int]} (an 0o octal number is text to YAML 1.1 and JSON: write "
+                          f"{int(value.strip().replace('0o', '').replace('0O', ''), 8)} in decimal)")
         if isinstance(value, bool) or not isinstance(value, int):
             return None, f"expected {_JSON_TYPES[int]}"
         return value, None
@@ -1519,13 +1526,45 @@ def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names
 _FLAG_OF = "_flag_of__"  # namespace key: the flag :func:`add_arguments` made for a field (renamed or not)
 
 
+def json_of_yaml(raw: str) -> str:
+    """``raw`` as JSON when it is a YAML flow mapping or list (``{roc_auc: 0.7}``, as ctloop.yaml
+    writes one) that JSON cannot read; empty otherwise (a flag or ``--param`` then suggests it)."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(raw)
+    except (yaml.YAMLError, RecursionError):
+        return ""
+    if not isinstance(value, dict | list) or _nests_deeper(value, 100):
+        return ""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):  # a date, a NaN: no JSON to suggest
+        return ""
+
+
+def _nests_deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/mappings deeper than ``limit`` (walked without recursion; a YAML
+    alias that holds itself counts as deep)."""
+    stack, seen = [(value, 0)], set()
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit or id(item) in seen:
+                return True
+            seen.add(id(item))
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def _json_arg(name: str) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
             return json.loads(text, parse_constant=_not_json, parse_float=_finite_float)
         except json.JSONDecodeError as exc:
+            meant = json_of_yaml(text) if text.lstrip().startswith(("{", "[")) else ""
             raise argparse.ArgumentTypeError(f"{name} takes JSON ({exc.msg} at character {exc.pos}), got "
-                                             f"{text!r}") from exc
+                                             f"{text!r}" + (f"; did you mean {name} '{meant}'?" if meant else "")) from exc
         except ValueError as exc:  # NaN, Infinity, 1e400: Python's json reads them, JSON has no such number
             raise argparse.ArgumentTypeError(f"{name} takes JSON, whose numbers are finite ({exc}), got "
                                              f"{text!r}") from exc

@@ -23,9 +23,9 @@ ROCKET = "\U0001F680"
 
 @pytest.mark.parametrize("command, given, named", [
     (["schedule", "--cron", "0 0 3 * * *"], ["--job-name", f"nightly-{ROCKET}"], "--job-name"),
-    (["schedule", "--cron", "0 0 3 * * *"], ["--param", f"data.uri=gs://b/{ROCKET}.parquet"], "data.uri"),
+    (["schedule", "--cron", "0 0 3 * * *"], ["--param", f"data.time_format=%Y-%m-%d{ROCKET}"], "data.time_format"),
     (["trigger"], ["--run-name", f"retrain {ROCKET}"], "--run-name"),
-    (["trigger"], ["--param", f"data.target=y{ROCKET}"], "data.target"),
+    (["trigger"], ["--param", f"gate.slice_column=region{ROCKET}"], "gate.slice_column"),
     (["trigger"], ["--experiment", f"credit {ROCKET}"], "--experiment"),
 ], ids=["job-name", "schedule-param", "run-name", "trigger-param", "experiment"])
 def test_a_character_kfp_cannot_store_is_refused_up_front(monkeypatch, tmp_path, capsys, command, given, named):

@@ -429,8 +429,8 @@ SPECS: list[tuple[str, str | bytes, list[str]]] = [
     ("empty-file", "", ["expected a mapping"]),
     ("tabs", HEAD + "models:\n\t- {name: m}\n", ["not valid YAML", "\\t"]),
     ("nul-byte", HEAD + "models: [\x00]\n", ["not valid YAML"]),
-    ("latin-1", (HEAD + "metadata: {name: caf\xe9}\n").encode("latin-1"), ["not a text file"]),
-    ("utf-16", (HEAD + f"models: [{GOOD_MODEL}]\n").encode("utf-16"), ["not a text file"]),
+    ("latin-1", (HEAD + "metadata: {name: caf\xe9}\n").encode("latin-1"), ["not UTF-8 text"]),
+    # UTF-16 with its mark is read since r47 (YAML 1.2 section 5.2): tests/ops/test_r47_config_spec_encoding.py
 ]
 
 

@@ -29,6 +29,18 @@ def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
     return parse
 
 
+def values_may_lead_with_a_dash(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Let ``parser``'s flags take a value that starts with a dash and a digit (``--label-delay -3D``,
+    ``--window -1h``): argparse takes only a plain negative number (``-3``, ``-0.5``) as a value, and
+    ``-3D`` as an unknown option, refusing with ``argument --label-delay: expected one argument`` —
+    neither the value nor what is wrong with it. The value now reaches the flag's own check, which
+    names both. No ctloop option starts with a dash and a digit; returns ``parser``."""
+    # argparse (3.11 .. 3.13) asks this pattern, by match(), whether an unknown '-...' word is a value;
+    # the word also needs none of the parser's options to look like a negative number
+    parser._negative_number_matcher = re.compile(r"-\.?\d.*", re.DOTALL)  # noqa: SLF001 - argparse's own hook
+    return parser
+
+
 def int_at_least(minimum: int) -> Callable[[str], int]:
     """An argparse ``type``: a whole number ``>= minimum``."""
     return _whole_number(lambda v: v >= minimum, f">= {minimum}")
@@ -350,4 +362,4 @@ def column_list(text: str) -> list[str]:
     return [name.strip() for name in record if name.strip()]
 
 
-__all__ = ["image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "kfp_host", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+__all__ = ["values_may_lead_with_a_dash", "image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "kfp_host", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

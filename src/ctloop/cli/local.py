@@ -135,6 +135,7 @@ def _run(args: argparse.Namespace) -> int:
     func = pipelines[args.pipeline]
     values = parse_pairs(args.param)
     if args.data:
+        _one_table(args.data, values)
         values["data.uri"] = args.data
     if "tracking_uri" in values:  # the --tracking-uri flag's argparse check, for the same URI given as --param
         _check_tracking_param(values["tracking_uri"])
@@ -162,6 +163,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {run.error}")
         return failed_run_exit(run.error)
     return 0
+
+
+def _one_table(data: str, values: dict) -> None:
+    """``--data`` is a shortcut for ``--param data.uri``: both given with different tables (or a whole
+    ``--param data='{"uri": ...}'``) is refused, naming both — before, ``--data`` won without a word
+    over the one written out, and the run trained on a table its user may not have meant."""
+    from ctloop.storage import _without_secrets
+
+    section = values.get("data")
+    for flag, given in (("--param data.uri", values.get("data.uri")),
+                        ("--param data", section.get("uri") if isinstance(section, dict) else None)):
+        if given is not None and given != data:
+            raise ConfigError(f"--data {_without_secrets(data)!r} and {flag} {_without_secrets(str(given))!r} name "
+                              "two training tables; give one of them")
 
 
 def _check_tracking_param(value: object) -> None:
@@ -509,6 +524,7 @@ def register(subparsers) -> None:
         optional_location,
         output_location,
         tracking_uri,
+        values_may_lead_with_a_dash,
     )
     from ctloop.config import DataConfig, DriftConfig, GateConfig, TrainingConfig, add_arguments
 
@@ -539,6 +555,7 @@ def register(subparsers) -> None:
                    help="start every task as a plain fresh process (default: fork tasks from a warm task "
                         "server that has the heavy libraries imported; see ctloop.taskserver)")
     p.set_defaults(handler=_run)
+    values_may_lead_with_a_dash(p)
 
     b = subparsers.add_parser(
         "backtest", help="replay history window by window: prequential score, the retraining rules, retrain, gate",
@@ -585,6 +602,7 @@ def register(subparsers) -> None:
                                                                             "threshold": "drift_threshold"})
     b.add_argument("--output", default="backtest-output", type=output_location, help="directory for backtest.json and backtest.png")
     b.set_defaults(handler=_backtest)
+    values_may_lead_with_a_dash(b)  # --label-delay -3D: refused by its own check, naming it
 
     g = subparsers.add_parser("generate-data", help="write the seeded synthetic drifting credit dataset")
     g.add_argument("--output", default="data/credit.parquet", type=output_location, help="CSV or Parquet path, local or gs://")

@@ -71,6 +71,77 @@ def _compile_one(
     )
 
 
+# etcd's default --max-request-bytes (etcd v3.5 server/embed/config.go DefaultMaxRequestBytes, 1.5 MiB):
+# the largest object the Kubernetes API can store unless the cluster raised it
+ETCD_MAX_REQUEST_BYTES = 1_572_864
+
+
+def _compact(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
+
+
+def spec_bytes(package: Path) -> int:
+    """The compiled pipeline ``package`` (its YAML documents) as compact JSON, in bytes."""
+    import yaml
+
+    from ctloop.compiler import _loader
+
+    return _compact(list(yaml.load_all(package.read_text(encoding="utf-8"), Loader=_loader())))  # noqa: S506
+
+
+def check_object_size(package: Path | int, params: dict[str, Any], what: str) -> None:
+    """Refuse, before anything is uploaded or created, a pipeline spec and parameters that no KFP run
+    can be made of: kubeflow/pipelines 2.17.0 keeps both in one Kubernetes object — each run's Argo
+    Workflow (``argocompiler/argo.go``: the component specs and the runtime config are workflow
+    arguments) and a schedule's ScheduledWorkflow — which etcd refuses above its request limit. KFP
+    answers ``etcdserver: request is too large`` (HTTP 500) only when a run or schedule is created,
+    after the pipelines were uploaded; a schedule accepted by a cluster with a higher limit fails
+    every night the same way. The bytes counted are a lower bound: the spec and the parameters as
+    compact JSON, without what the workflow adds around them. ``package``: the compiled pipeline, or
+    its :func:`spec_bytes`."""
+    from ctloop.errors import ConfigError
+
+    spec = package if isinstance(package, int) else spec_bytes(package)
+    total = spec + _compact(params)
+    if total <= ETCD_MAX_REQUEST_BYTES:
+        return
+    what_is_big, value, where = "", params, ""
+    while isinstance(value, dict) and value:  # down the largest value: data, data.contract, ...
+        key = max(value, key=lambda k: _compact(value[k]))
+        where, value = f"{where}.{key}" if where else str(key), value[key]
+    if where:
+        what_is_big = f"; the largest is {where} ({_compact(value):,} bytes)"
+    raise ConfigError(
+        f"{what}: the pipeline spec ({spec:,} bytes) and its parameters ({total - spec:,} bytes{what_is_big}) make a "
+        f"KFP run of at least {total:,} bytes, and etcd stores an object of at most {ETCD_MAX_REQUEST_BYTES:,} bytes "
+        "(1.5 MiB, its default --max-request-bytes): each run's Argo Workflow holds both, so KFP would answer "
+        "'etcdserver: request is too large' when a run is created — fix: make the largest parameter smaller")
+
+
+def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri") -> None:
+    """The pipeline's ``tracking_uri`` by the rule of ``--tracking-uri`` (:func:`ctloop.cli.argtypes.
+    tracking_uri`): ``nosuch://x`` or a URL with a pasted newline was scheduled, and every run failed at
+    its first MLflow step."""
+    from ctloop.cli.argtypes import tracking_uri
+    from ctloop.errors import ConfigError
+
+    value = params.get("tracking_uri")
+    if value is None or value == "":
+        return
+    if not isinstance(value, str):
+        raise ConfigError(f"{what}: must be text (a URI or a path), got {value!r}")
+    try:
+        tracking_uri(value)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
+
+
+def check_spec_tracking(spec) -> None:
+    """Each model's ``tracking_uri`` of ctloop.yaml by the rule of ``--tracking-uri``."""
+    for i, model in enumerate(spec.models):
+        _check_tracking({"tracking_uri": model.tracking_uri}, f"{spec.path or 'spec'}: models[{i}].tracking_uri")
+
+
 def _names(args: argparse.Namespace) -> str:
     """The pipeline's name in KFP (``--pipeline-name``, else the pipeline's); that one and
     ``--experiment`` refused when blank, before anything is compiled or sent."""
@@ -129,6 +200,7 @@ def _schedule(args: argparse.Namespace) -> int:
 
     cron = validate_cron(args.cron)  # before any network call
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
+    _check_tracking(params)
     name = _names(args)
     image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
@@ -136,6 +208,7 @@ def _schedule(args: argparse.Namespace) -> int:
     job = args.job_name or f"{name}-schedule"
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
+        check_object_size(package, params, f"schedule {job}")  # before the upload
         upload = platform.ensure_pipeline(name, package)
     print(f"pipeline {name}: {upload.action} (version {upload.version_name})")
     experiment_id = platform.ensure_experiment(args.experiment, namespace=args.namespace or "")
@@ -192,6 +265,7 @@ def apply_spec(
     pipelines = all_pipelines(spec.platform)
     image = image or spec.platform.image or None
     plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
+    check_spec_tracking(spec)
     for model in spec.models:
         if model.schedule is not None:
             params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))
@@ -209,9 +283,12 @@ def apply_spec(
     # an archived experiment is refused before anything is uploaded (a lookup: nothing created yet)
     platform.ensure_experiment(spec.kfp.experiment, namespace=spec.kfp.namespace, dry_run=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name in sorted(needed):
-            package = _compile_one(Path(tmp), image, name, mounts=list(spec.platform.pvc_mounts),
-                                   func=pipelines[name])
+        packages = {name: _compile_one(Path(tmp), image, name, mounts=list(spec.platform.pvc_mounts),
+                                       func=pipelines[name]) for name in sorted(needed)}
+        sizes = {name: spec_bytes(package) for name, package in packages.items() if name in {p[1] for p in plans}}
+        for model, pipeline, job, _, params in plans:  # every schedule's size, before the first upload
+            check_object_size(sizes[pipeline], params, f"model {model.name}: schedule {job}")
+        for name, package in packages.items():
             uploads[name] = platform.ensure_pipeline(name, package, dry_run=dry_run)
             out(f"pipeline {name}: {uploads[name].action} (version {uploads[name].version_name})")
             actions.append({"what": "pipeline", "pipeline": name, "action": uploads[name].action,
@@ -269,6 +346,7 @@ def _apply(args: argparse.Namespace) -> int:
     from ctloop.ops.spec import load_spec
 
     spec = load_spec(args.file)
+    check_spec_tracking(spec)  # before the file is said to be valid
     image = resolve_image(args.image, spec.platform.image or None, purpose="apply")
     note = " — dry run, nothing changes" if args.dry_run else ""
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")
@@ -329,12 +407,14 @@ def _trigger(args: argparse.Namespace) -> int:
             "\"data\": {...}}'"
         )
     params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)})
+    _check_tracking(params)
     _names(args)
     image = resolve_image(args.image, None, purpose="trigger")
     platform = _platform(args)
     platform.require_backend("trigger")
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, PIPELINE, mounts=args.mount_pvc)
+        check_object_size(package, params, "trigger")
         run_id = _create_once(platform, package, args, params)
     print(f"run_id={run_id}")
     return 0
@@ -520,13 +600,15 @@ RUNS_EXAMPLES = f"""examples:
 
 
 def _parser(subparsers, name: str, help: str, examples: str) -> argparse.ArgumentParser:
-    return subparsers.add_parser(
+    from ctloop.cli.argtypes import values_may_lead_with_a_dash
+
+    return values_may_lead_with_a_dash(subparsers.add_parser(
         name,
         help=help,
         description=help[0].upper() + help[1:] + ".",
         epilog=examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ))
 
 
 def register(subparsers) -> None:

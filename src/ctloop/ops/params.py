@@ -4,7 +4,8 @@
 A section parameter takes either a whole JSON object (``--param gate='{"tolerance": 0.02}'``) or
 one field at a time with a dotted name (``--param gate.tolerance=0.02``,
 ``--param data.uri=data/credit.parquet``); VALUE is JSON when it parses as JSON, else text. Fields
-not given keep their defaults. Every section is validated with its :mod:`ctloop.config` checks,
+not given keep their defaults; a name (or a field, whole and alone) given twice with different
+values is refused, never decided by order. Every section is validated with its :mod:`ctloop.config` checks,
 and a parameter the pipeline requires but nobody gave is refused before anything runs — a
 scheduled run must not fail at night for a value that was never set.
 """
@@ -129,15 +130,52 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
             raise _nesting_error(f"{flag} {key.strip()}") from None
         except json.JSONDecodeError as exc:
             if raw.lstrip().startswith(("{", "[")):
+                meant = C.json_of_yaml(raw)  # {roc_auc: 0.7}: YAML's flow style, JSON wants "roc_auc"
+                example = (f"did you mean {flag} '{key.strip()}={meant}'?" if meant else
+                           f"quote it for the shell, e.g. {flag} '{key.strip()}={{\"tolerance\": 0.02}}'")
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
-                                  f"character {exc.pos}); quote it for the shell, e.g. "
-                                  f"{flag} '{key.strip()}={{\"tolerance\": 0.02}}'") from exc
-            out[key.strip()] = raw
-            continue
-        if too_deep(value):
-            raise _nesting_error(f"{flag} {key.strip()}")
-        out[key.strip()] = _given(value, raw)
+                                  f"character {exc.pos}); {example}") from exc
+            value = raw
+        else:
+            if too_deep(value):
+                raise _nesting_error(f"{flag} {key.strip()}")
+            value = _given(value, raw)
+        name = key.strip()
+        if name in out and _said(out[name]) != _said(value):
+            # argparse's append keeps both, and the last one won without a word: which one was meant?
+            raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(out[name])}, then "
+                              f"{_shown(value)}); give it once")
+        out[name] = value
+    for name, value in out.items():  # a field given whole (data={"uri": ...}) and by itself (data.uri=...)
+        section, _, field = name.partition(".")
+        whole = out.get(section) if field else None
+        if isinstance(whole, dict) and field in whole and not _same_number(whole[field], value) \
+                and _said(whole[field]) != _said(value):
+            raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(whole[field])} in "
+                              f"{flag} {section}, then {_shown(value)}); give it once")
     return out
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are one number of one kind (``0.02`` and ``2e-2``; not ``1`` and ``1.0``)."""
+    kinds = [int if isinstance(v, int) else float for v in (a, b)]
+    return (all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+            and kinds[0] is kinds[1] and a == b)
+
+
+def _said(value: Any) -> tuple[bool, str]:
+    """A ``NAME=VALUE`` value as it was written: ``(text?, a number's text or JSON)``; ``1`` and
+    ``1.0``, ``1`` and ``true`` (equal in Python) are different values."""
+    if isinstance(value, _GivenInt | _GivenFloat):
+        return False, value.text
+    return isinstance(value, str), value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _shown(value: Any) -> str:
+    from ctloop.storage import _without_secrets
+
+    text = _said(value)[1]
+    return repr(_without_secrets(text) if isinstance(value, str) else text)
 
 
 def _non_finite(value: Any, path: str) -> tuple[str, str] | None:

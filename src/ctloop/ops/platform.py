@@ -324,6 +324,10 @@ def check_name(value: str, what: str, example: str, kind: str = "") -> str:
     the ScheduledWorkflow or workflow (a recurring run, a run), which then ran without a KFP record."""
     if not value or value.isspace():
         raise ConfigError(f"{what} {value!r} is blank — fix: give a name, e.g. {example}")
+    if kind and (control := re.search(r"[\x00-\x1f\x7f]", value)):
+        # a name read from a CRLF file ("credit\r"): KFP stored it, a second experiment beside "credit"
+        raise ConfigError(f"{what} {value!r} holds a control character ({control[0]!r} at offset {control.start()}; "
+                          f"a line end pasted with it?) — fix: give the name alone, e.g. {example}")
     if kind:
         refuse_astral(value, what)
         most_bytes, most_chars = NAME_LIMITS[kind]
@@ -834,10 +838,12 @@ def explain_status(
         )
     if status == 401:
         if auth.token or auth.token_file:
+            expired = _jwt_expired(auth)
+            why = (f"the token expired at {expired}" if expired else
+                   "the token is expired or not issued for this cluster")
             return (
-                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said} — fix: the "
-                "token is expired or not issued for this cluster; create a fresh one, e.g. "
-                f"{TOKEN_RECIPE}"
+                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said} — fix: {why}; "
+                f"create a fresh one, e.g. {TOKEN_RECIPE}"
             )
         token_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
@@ -876,6 +882,30 @@ def explain_status(
             )
         )
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
+
+
+def _jwt_expired(auth: KfpAuth) -> str:
+    """When the token of ``auth`` is a JWT (a Kubernetes ServiceAccount token, an OIDC ID token: RFC
+    7519) whose ``exp`` claim has passed, that time and how long ago (``2026-12-06 09:00:00 UTC, 42 min
+    ago``); else empty. Read without verifying the signature: it only words the refusal KFP made."""
+    import base64
+    import datetime
+    import time
+
+    try:
+        token = auth.token or read_token_file(auth.token_file, auth.source)
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = float(claims["exp"])
+    except (ConfigError, IndexError, KeyError, TypeError, ValueError, OverflowError):
+        return ""  # no JWT (an opaque token), or none with an exp claim: nothing to tell
+    ago = time.time() - exp
+    if not 0 < ago < 100 * 365 * 86400:
+        return ""
+    when = datetime.datetime.fromtimestamp(exp, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    span = (f"{ago / 86400:.0f} days" if ago >= 2 * 86400 else f"{ago / 3600:.0f} h" if ago >= 2 * 3600
+            else f"{max(ago / 60, 1):.0f} min")
+    return f"{when}, {span} ago (its exp claim)"
 
 
 def _timeout_of(exc: BaseException) -> bool:

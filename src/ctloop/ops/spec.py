@@ -252,6 +252,7 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     if not isinstance(data, dict):
         raise ConfigError(f"{path or 'spec'}: expected a mapping with apiVersion, kind and models (see "
                           f"examples/ctloop.yaml), got {type(data).__name__}")
+    errors.extend(_unexpanded_variables(data))
     if data.get("apiVersion") == LEGACY_API_VERSION:
         data, notes = convert_v1alpha1(data)
     for key in data:
@@ -304,10 +305,65 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes, name=name)
 
 
+# ${NAME}, ${NAME:-default} anywhere in a text value; $NAME (capitals) at its start
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[-=?+:][^}]*)?\}|^\$[A-Z_][A-Z0-9_]+")
+
+
+def _unexpanded_variables(data: Any) -> list[str]:
+    """An environment variable written in a text value (``uri: ${DATA_BUCKET}/credit.parquet``), as
+    Helm, docker compose or a shell would expand it: ctloop reads the file as it is, and the value was
+    that text — a relative local path for a data URI, valid here, failing the nightly run on a
+    cluster. One line per value, naming where and the variable (not the value: it may hold a secret)."""
+    problems: list[str] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, str) and (found := _VARIABLE.search(item)):
+            problems.append(f"{where}: {found[0]} is not expanded: ctloop reads ctloop.yaml as written, with no "
+                            "environment variables, so the value would hold that text — write the value, or "
+                            "expand the file first (envsubst < ctloop.yaml.in > ctloop.yaml)")
+    return problems
+
+
 class _RepeatedKey(Exception):
     def __init__(self, key: Any, line: int, first: int):
         super().__init__(key)
         self.key, self.line, self.first = key, line, first
+
+
+class _Yaml11Number(Exception):
+    """A plain scalar that YAML 1.1 (PyYAML) reads as a number other than what YAML 1.2 and JSON read."""
+
+    def __init__(self, text: str, line: int, reading: str, key: str):
+        super().__init__(text)
+        self.text, self.line, self.reading, self.key = text, line, reading, key
+
+
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_LEGACY_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+
+
+def _yaml11_only_number(node: Any) -> str | None:
+    """What YAML 1.1 alone makes of the plain scalar ``node``, when YAML 1.2 (and JSON, kubectl's
+    sigs.k8s.io/yaml, KFP's own YAML) reads it otherwise: ``1:30`` is 90 in base 60 (text in 1.2),
+    ``010`` is octal 8 (10 in 1.2). A ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read
+    90, and a text field said "got 90" of what was written ``1:30``. None for any other scalar."""
+    if getattr(node, "style", None) is not None or node.tag not in (_INT_TAG, _FLOAT_TAG):
+        return None
+    text = node.value.replace("_", "")
+    if ":" in text:
+        sign = -1 if text.startswith("-") else 1
+        number = 0.0 if node.tag == _FLOAT_TAG else 0
+        for part in text.lstrip("+-").split(":"):
+            number = number * 60 + (float(part) if node.tag == _FLOAT_TAG else int(part))
+        return f"a base-60 number (read as {sign * number}); YAML 1.2 and JSON read text"
+    if node.tag == _INT_TAG and _LEGACY_OCTAL.match(text) and int(text, 8) != int(text, 10):
+        return f"an octal number (read as {int(text, 8)}); YAML 1.2 reads {int(text, 10)}"
+    return None
 
 
 _BOOL_TAG = re.compile(r"(?i)^(yes|no|on|off|true|false)$")
@@ -331,6 +387,7 @@ def _unique_keys_loader() -> type:
             # on the composed tree, before anything is built: constructing a mapping flattens its
             # merges into the merged node itself, whose keys would then look given twice
             todo, visited = [node], set()
+            keys: dict[int, str] = {}  # a value node's key, to name it
             while todo:
                 current = todo.pop()
                 if id(current) in visited:
@@ -340,6 +397,7 @@ def _unique_keys_loader() -> type:
                     seen: dict[Any, int] = {}
                     for key_node, value_node in current.value:
                         todo += [key_node, value_node]
+                        keys[id(value_node)] = f"{key_node.value}: " if isinstance(key_node, yaml.ScalarNode) else ""
                         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                             continue
                         _as_text(key_node, _BOOL_TAG)  # a key is a name: `no:` is the column "no"
@@ -353,6 +411,8 @@ def _unique_keys_loader() -> type:
                         seen[key] = line
                 elif isinstance(current, yaml.SequenceNode):
                     todo += current.value
+                elif (reading := _yaml11_only_number(current)) is not None:
+                    raise _Yaml11Number(current.value, current.start_mark.line + 1, reading, keys.get(id(current), ""))
             return super().construct_document(node)
 
     # YAML 1.2 (and JSON) numbers in scientific notation that YAML 1.1 (PyYAML) reads as text: 1e-3,
@@ -362,6 +422,19 @@ def _unique_keys_loader() -> type:
                                  re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
                                  list("-+0123456789."))
     return Loader
+
+
+# YAML 1.2 section 5.2: a YAML processor reads UTF-8 and UTF-16 (and UTF-32, for JSON), told apart by the
+# byte-order mark; Windows PowerShell 5 (`Get-Content ... > ctloop.yaml`, `Out-File`) writes UTF-16 with one
+_YAML_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+              (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+
+
+def _spec_text(data: bytes) -> str:
+    """The text of a spec file: UTF-8, or the encoding its byte-order mark names (before, a UTF-16 file
+    was "not a text file")."""
+    codec = next((name for bom, name in _YAML_BOMS if data.startswith(bom)), "utf-8")
+    return data.decode(codec)
 
 
 def load_spec(path: str | Path) -> Spec:
@@ -377,9 +450,11 @@ def load_spec(path: str | Path) -> Spec:
         if size > MAX_BYTES:
             raise ConfigError(f"spec file {p} holds {size / 1e6:.0f} MB, more than a spec's {MAX_BYTES / 1e6:.0f} MB: "
                               "is it the right file?")
-        text = p.read_text(encoding="utf-8")
+        text = _spec_text(p.read_bytes())
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p} is not a text file: {exc}") from exc
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{p} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}, a file "
+                          "saved in another encoding?): save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"spec file {p}: cannot read it: {exc.strerror or exc}") from exc
     try:
@@ -387,6 +462,9 @@ def load_spec(path: str | Path) -> Spec:
     except _RepeatedKey as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
                           f"{exc.first}): YAML would keep only the last; remove one") from None
+    except _Yaml11Number as exc:
+        raise ConfigError(f"{p} line {exc.line}: {exc.key}{exc.text} is {exc.reading}: write the number meant without a "
+                          f"leading 0 or colon, or quote '{exc.text}' for text") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {' '.join(str(exc).split())}") from exc
     except RecursionError:  # PyYAML's composer and constructor recurse once per level
