@@ -846,6 +846,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         decision.checks.append({"check": "threshold", "metric": name, "value": value, "bound": bound,
                                 "op": "<=" if lower else ">=", "passed": passed})
         ok &= passed
+        if value != value:  # ROC AUC on one class, R² on one target value: no value to show ("nan >= 0.5")
+            held = f"{len(own_y)} rows" + (f", {len(np.unique(own_y))} class(es)" if task == "classification" else "")
+            reasons.append(f"{name} {'<=' if lower else '>='} {bound} FAILED: undefined on this holdout ({held})")
+            continue
         reasons.append(f"{name} {value:.4f} {'<=' if lower else '>='} {bound} {'passed' if passed else 'FAILED'}")
 
     if champion is None:

@@ -391,8 +391,10 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
 
 def stratify_problem(y: pd.Series, fraction: float) -> str | None:
     """Why a stratified ``fraction`` validation split of ``y`` is impossible (None: it is fine),
-    by scikit-learn's rules: every class needs 2 rows, each side at least one row per class."""
+    by scikit-learn's rules: every class needs 2 rows, each side at least one row per class. A
+    category of a ``category`` target that no row holds is no class (``value_counts`` lists it)."""
     counts = y.value_counts()
+    counts = counts[counts > 0]
     n, k = len(y), len(counts)
     n_val = math.ceil(fraction * n)
     if counts.min() < 2:
@@ -1014,7 +1016,8 @@ def check_target_copies(frame: pd.DataFrame, target: str, features: list[str],
 
     # the first rows first: a wide table of features that are not copies costs a few comparisons each
     copies = [name for name in features if same(name, slice(0, 64)) and same(name, slice(None))]
-    if copies and task == "classification" and int(y.value_counts().min()) < COPY_MIN_CLASS_ROWS:
+    counts = y.value_counts()  # a category target's categories no row holds are no class
+    if copies and task == "classification" and int(counts[counts > 0].min()) < COPY_MIN_CLASS_ROWS:
         return copies
     if copies:
         raise DataValidationError([(name, "target_copy", len(frame), f"equals the target {target!r} in every row (a "

@@ -49,7 +49,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -531,11 +532,11 @@ def run_backtest(
     with two threads and 4.4 s with one on a loaded 2-core machine). The pipeline's steps get
     ``OMP_NUM_THREADS`` from their CPU limit (:mod:`ctloop.ops.settings`).
 
-    A warning (train core's notes on the data) is shown once per replay, not at every retrain:
+    A warning (train core's notes on the data) is shown once per replay (per comparison in
+    :func:`compare`), not at every retrain:
     the ``catch_warnings`` blocks of other libraries (scikit-learn's) reset Python's own record of
     the warnings already shown, ``once`` filters included."""
     import os
-    import warnings
     from contextlib import nullcontext
 
     from threadpoolctl import threadpool_limits
@@ -546,7 +547,17 @@ def run_backtest(
         import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: only a loaded one is limited)
 
         threads = threadpool_limits(limits=1, user_api="openmp")
-    with warnings.catch_warnings(), threads:
+    with _notes_once(), threads:
+        return _replay(frame, cfg, progress)
+
+
+@contextmanager
+def _notes_once() -> Iterator[None]:
+    """Show each warning (its text and category) once within the block, whatever resets Python's
+    own record of the warnings shown (:func:`run_backtest`; :func:`compare` over its policies)."""
+    import warnings
+
+    with warnings.catch_warnings():
         show, shown = warnings.showwarning, set()
 
         def show_once(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -556,7 +567,7 @@ def run_backtest(
                 show(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show_once
-        return _replay(frame, cfg, progress)
+        yield
 
 
 def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
@@ -1044,11 +1055,8 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     a ``functools.partial`` of one; else they replay quietly). Results and errors come back as one
     process would give them. An error in one replay, or an interrupt, ends the others at once; a
     worker ends itself when this process ends; a worker killed from outside (out of memory) is a
-    :class:`TrainingError` naming ``--jobs 1``."""
-    import dataclasses
-    import os
-    import pickle
-
+    :class:`TrainingError` naming ``--jobs 1``. A note on the data (a warning) is shown once per
+    comparison, not once per policy, whichever process raised it."""
     say = progress or (lambda _msg: None)
     if not policies:
         raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
@@ -1056,6 +1064,23 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         check_policy(p, flag="--compare")
     unique = list(dict.fromkeys(policies))
     _check_drift_method(frame, cfg, unique)  # before the first replay, not after those of the policies before
+    with _notes_once():  # a note on the data once, not once per policy
+        out = _compare(frame, cfg, unique, say, progress, jobs)
+    for policy, r in out.items():
+        say(f"[{policy}] mean {r.metric} {'n/a' if r.mean_metric is None else f'{r.mean_metric:.4f}'}, "
+            f"{r.retrains} retrains, {r.promotions} promotions")
+    return out
+
+
+def _compare(frame: pd.DataFrame, cfg: BacktestConfig, unique: list[str], say: Callable[[str], None],
+             progress: Callable[[str], None] | None, jobs: int) -> dict[str, BacktestReport]:
+    """:func:`compare`'s replays, one after the other or in ``jobs`` processes; a process's
+    warnings come back with its report and are shown here (each once: :func:`_notes_once`)."""
+    import dataclasses
+    import os
+    import pickle
+    import warnings
+
     if jobs > 1 and len(unique) > 1:
         from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
@@ -1067,22 +1092,20 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         except (pickle.PicklingError, AttributeError, TypeError):
             child_progress = None
         # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
-        import warnings
-
         from ctloop.errors import format_warning
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=get_context("spawn"),
                                  initializer=_start_worker,
                                  initargs=(os.getpid(), warnings.formatwarning is format_warning)) as pool:
             try:  # from the first submission: an interrupt while the others are handed over stops it too
-                futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p), child_progress)
-                           for p in unique}
+                futures = {p: pool.submit(_replay_policy_noting, frame, dataclasses.replace(cfg, policy=p),
+                                          child_progress) for p in unique}
                 # the first error, whichever replay it comes from, not after the replays before it
                 wait(futures.values(), return_when=FIRST_EXCEPTION)
                 failed = [f for f in futures.values() if f.done() and not f.cancelled() and f.exception()]
                 if failed:
                     failed[0].result()  # raises it, as one process would
-                out = {p: futures[p].result() for p in unique}
+                done = {p: futures[p].result() for p in unique}
             except BrokenProcessPool as exc:
                 _stop(pool)
                 raise TrainingError("a replay's process ended abruptly (killed from outside: out of memory? each "
@@ -1091,12 +1114,11 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
             except BaseException:
                 _stop(pool)
                 raise
-    else:
-        out = {p: _replay_policy(frame, dataclasses.replace(cfg, policy=p), say) for p in unique}
-    for policy, r in out.items():
-        say(f"[{policy}] mean {r.metric} {'n/a' if r.mean_metric is None else f'{r.mean_metric:.4f}'}, "
-            f"{r.retrains} retrains, {r.promotions} promotions")
-    return out
+        for _, notes in done.values():
+            for text, category in notes:
+                warnings.warn(text, category, stacklevel=3)
+        return {p: report for p, (report, _) in done.items()}
+    return {p: _replay_policy(frame, dataclasses.replace(cfg, policy=p), say) for p in unique}
 
 
 def _start_worker(parent: int, one_line: bool) -> None:
@@ -1123,6 +1145,17 @@ def _stop(pool: Any) -> None:
         process.join(10)
     if manager is not None:  # it closes its wake-up pipe as it ends; CPython 3.11's exit hook
         manager.join(10)  # (concurrent/futures/process.py _python_exit) wrote to it meanwhile: EBADF
+
+
+def _replay_policy_noting(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None
+                         ) -> tuple[BacktestReport, list[tuple[str, type[Warning]]]]:
+    """:func:`_replay_policy` in a :func:`compare` process: its warnings (text, category) returned
+    with the report, not printed, so that the parent shows each once whichever policies raised it."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        report = _replay_policy(frame, cfg, progress)
+    return report, [(str(w.message), w.category) for w in caught]
 
 
 def _replay_policy(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

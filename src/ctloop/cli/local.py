@@ -326,6 +326,44 @@ def _say(indent: str, message: str) -> None:
     print(indent + message, flush=True)
 
 
+# what astype(str) writes for a gap: a missing label, not a class a CSV lost
+GAP_TEXTS = frozenset({"nan", "<na>", "nat"})
+
+
+def label_words_note(uri: str, data_format: str | None, frame: Any, target: str) -> str:
+    """Why labels of a CSV read as missing were words, not gaps, or "": ``pandas.read_csv`` reads
+    ``'None'``, ``'NA'``, ``'NULL'``, ``'N/A'`` (its ``na_values`` default,
+    :func:`ctloop.serving.payload.null_word`) as missing, so a class so named (no object, a region
+    code) was left out as "row(s) without a 'target' value" — a whole class dropped, and a message
+    the file contradicts. The label column is read again as written (a CSV only, and only when it
+    has missing labels); ``'nan'`` and ``'<NA>'`` (what ``astype(str)`` writes for a gap) are
+    gaps."""
+    import io
+
+    import pandas as pd
+
+    from ctloop.serving.payload import null_word
+    from ctloop.storage import csv_compression, read_bytes, table_format
+
+    if (target not in frame.columns or table_format(uri, data_format or None) == "parquet"
+            or not frame[target].isna().any()):
+        return ""
+    raw = read_bytes(uri)
+    try:
+        text = pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[target], dtype=str,
+                           keep_default_na=False)[target]
+    except (ValueError, pd.errors.ParserError):  # read_table read it; a second reading that fails says nothing
+        return ""
+    words = text[text.map(lambda v: null_word(v) and v.strip() != "" and v.strip().lower() not in GAP_TEXTS)]
+    if words.empty:
+        return ""
+    counts = words.str.strip().value_counts()
+    named = " or ".join(f"{w!r} ({n:,})" for w, n in counts.head(4).items())
+    return (f"column {target!r}: {len(words):,} row(s) hold {named}, words a CSV reads as missing: they are left "
+            "out as rows without a label; if they are classes, write them as other text (e.g. 'none') or store "
+            "the table as Parquet (a string column keeps them)")
+
+
 def _unused_time_format(frame: Any, cfg: Any, uri: str, given: str) -> None:
     """Warn when the time format (``--time-format`` or the model's ``data.time_format``) has nothing
     to read: the time column is stored as date-times already (a Parquet timestamp or date), so the format
@@ -371,6 +409,10 @@ def _backtest(args: argparse.Namespace) -> int:
                        text_columns=(cfg.time_column,) if cfg.time_format else ())
     _unused_time_format(frame, cfg, uri, "--time-format" if getattr(args, "data__time_format", None) is not None
                         else "data.time_format")
+    if words := label_words_note(uri, data_format, frame, cfg.target):
+        import warnings
+
+        warnings.warn(words, UserWarning, stacklevel=2)
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
