@@ -224,15 +224,24 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
     ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
     wait at once."""
-    failed = _failed(obj)
+    failed, uri = _failed(obj), _spec_version(obj)[1]
     patch = specs.retry_patch(failed, percent)
     if percent is None:
         patch["spec"]["predictor"]["canaryTrafficPercent"] = None  # merge-patch null: no canary
-    isvcs.patch(name, patch)
+
+    def landed(now: dict[str, Any]) -> bool:
+        return (same_storage_uri(_spec_version(now)[1], uri)
+                and (_predictor(now).get("annotations") or {}).get(specs.RETRY_ANNOTATION) == failed
+                and _predictor(now).get("canaryTrafficPercent") == percent)
+
+    # conditional: another model written since the read (another run's deploy, a rollback) gets
+    # neither this share nor a new revision (409, then ChangedOutside, nothing written)
+    _conditional_patch(isvcs, name, obj, patch, f"{what} (a new revision after {failed} failed)",
+                       "nothing written", landed=landed, deadline=deadline)
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
-                       written=percent, deadline=deadline)
+                       written=percent, model=uri, deadline=deadline)
 
 
 def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) -> tuple[bool, bool]:
@@ -281,15 +290,22 @@ def _latest_share(obj: dict[str, Any]) -> int | None:
     return sum(shares) if shares else None
 
 
-def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
+def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str,
+             deadline: float | None = None) -> str:
     """When the spec serves ``version``'s model directory under another version's name (two
     registry versions of one storageUri), make it name ``version`` (``isvc.relabel_patch``) and
     return the latest ready revision before: the patch starts a new revision, to be waited for
-    (its pods carry the version the inference log and Prometheus attribute). ``""``: nothing to do."""
+    (its pods carry the version the inference log and Prometheus attribute). ``""``: nothing to do.
+    Conditional on ``obj``'s resourceVersion: another model written since the read keeps its own
+    version label and sha256 (409, then ChangedOutside, nothing written) — with this version's
+    hash the runtime would refuse that model's file."""
     if specs.names_version(obj, version):
         return ""
-    before = predictor_status(obj).get("latestReadyRevision", "")
-    isvcs.patch(name, specs.relabel_patch(version=version, model_sha256=model_sha256))
+    uri, before = _spec_version(obj)[1], predictor_status(obj).get("latestReadyRevision", "")
+    _conditional_patch(isvcs, name, obj, specs.relabel_patch(version=version, model_sha256=model_sha256),
+                       f"naming v{version} for the model the spec serves ({uri})", "nothing written",
+                       landed=lambda now: (same_storage_uri(_spec_version(now)[1], uri)
+                                           and specs.names_version(now, version)), deadline=deadline)
     return before or "-"  # no ready revision before: any ready one is new
 
 
@@ -578,7 +594,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         stale, confirmed = _unreconciled(isvcs, current, have_uri) if pinned is not None else (False, False)
         share = (int(pinned) if stale else
                  100 if pinned is None or not rolled or rolled == _created(current) else int(pinned))
-        relabelled = _relabel(isvcs, name, current, version, model_sha256)
+        relabelled = _relabel(isvcs, name, current, version, model_sha256, deadline)
         after = relabelled or (st.get("latestReadyRevision", "") if stale else "")
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
@@ -1222,7 +1238,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        relabelled = _relabel(isvcs, name, obj, version, model_sha256)
+        relabelled = _relabel(isvcs, name, obj, version, model_sha256, deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
                           source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1],
