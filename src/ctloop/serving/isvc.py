@@ -53,10 +53,11 @@ RETRY_ANNOTATION = "ctloop.dev/retry-of"
 # the metadata.generation that write gave the spec, and the latest ready / created revisions
 # before it. A retried step finding the spec still at that generation resumes the staging; once
 # the spec changes again (moved to its share, pinned back) the marker is stale and means nothing.
-# Written with the storageUri change (which makes a new revision anyway) and never removed:
-# InferenceService annotations reach the revision template too (KServe v0.20.0
-# components/predictor.go filters isvc.Annotations by ServiceAnnotationDisallowedList only), so
-# removing it would start another revision.
+# Written with the storageUri change (which makes a new revision anyway). InferenceService
+# annotations reach the revision template too (KServe v0.20.0 components/predictor.go filters
+# isvc.Annotations by ServiceAnnotationDisallowedList only), so removing it starts another
+# revision: only a pin-back with nothing after it to void the marker, of a model whose revision
+# did not fail, removes it (rollout._unstaged); a rollback never does.
 STAGED_ANNOTATION = "ctloop.dev/staged-at-zero"
 # KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
 KNATIVE = "Knative"

@@ -741,16 +741,24 @@ def _staged(obj: dict[str, Any], version: str, storage_uri: str) -> dict[str, An
     return mark
 
 
-def _unstaged(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = False) -> dict[str, Any]:
     """``patch`` (a pin-back to 0 %) that also deletes the marker of a deploy's write at 0 % first
-    when the spec still is that write (:func:`_staged`): pinning it back at 0 % changes no field of
-    the spec (already 0), so ``metadata.generation`` stays and the marker would still hold — a
-    deploy run again resumed the model pinned back on purpose. Deleting the annotation makes one
-    more revision at 0 % (KServe v0.20.0 copies the InferenceService's annotations into the Knative
-    Service's template), which carries no traffic. Otherwise ``patch`` as it is: a pin-back from a
-    share changes the spec and a new generation voids the marker, and a template left alone makes
-    no revision of the failed model."""
+    when the spec still is that write (:func:`_staged`) and nothing else voids it: pinning it back
+    at 0 % changes no field of the spec (already 0), so ``metadata.generation`` stays and the
+    marker would still hold — a deploy run again resumed the model pinned back on purpose.
+
+    Deleting the annotation starts a revision of the model pinned back: KServe v0.20.0 copies the
+    InferenceService's annotations into the Knative revision template (``components/predictor.go``
+    ``buildPredictorResources``, ``buildObjectMeta``; ``reconcilers/knative/ksvc_reconciler.go``
+    ``createKnativeService``), and every annotation or label there is a new revision. So it is not
+    deleted when ``replaced`` (a write naming another model follows — a rollback's restore —, whose
+    new generation voids the marker) nor when the staged model's revision failed (a deploy
+    resuming it ends at that failure, :func:`_from_zero`, routing it nothing; a new revision would
+    crash again and keep the InferenceService not Ready). Otherwise ``patch`` as it is: a pin-back
+    from a share changes the spec, and its new generation voids the marker."""
     raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(specs.STAGED_ANNOTATION)
+    if replaced or _failed(obj):
+        return patch
     try:
         mark = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
@@ -762,8 +770,9 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def staged_at_zero(obj: dict[str, Any] | None) -> bool:
-    """The spec is still a deploy's write at 0 % first (:func:`_staged`): a deploy run again would
-    resume it unless a pin-back deletes the marker (:func:`_unstaged`)."""
+    """The spec is still a deploy's write at 0 % first (:func:`_staged`) of a model whose revision
+    has not failed: a deploy run again would resume it unless a pin-back deletes the marker
+    (:func:`_unstaged`)."""
     return bool(obj) and _unstaged(obj, {}) != {}
 
 
@@ -1294,7 +1303,10 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # 409 over a status update, or over a change that left the spec naming the failed model
         # (its share moved, promoted by hand), is read again and the pin sent again — with a
         # backoff, as the controller may write status after status
-        pinned_on = _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch()),
+        # the restore below names the champion (a new generation): the marker of a staging of the
+        # failed model is void then, and deleting it would start a revision of that model
+        replaced = unusable is None and not same_storage_uri(bad, storage_uri)
+        pinned_on = _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
                                        "the rollback's pin-back (canary to 0 %)", "nothing written",
                                        landed=_lands(bad, 0),
                                        ours=lambda now: same_storage_uri(_spec_version(now)[1], bad), deadline=deadline)
