@@ -148,7 +148,40 @@ def cluster_local(obj: dict[str, Any] | None) -> bool:
 # the controller's resolv.conf says otherwise). A Route whose domain (LookupDomainForLabels) is that
 # one is cluster-local (pkg/reconciler/route/visibility/visibility.go routeVisibility), label or not
 DOMAIN_CONFIG = ("knative-serving", "config-domain")
-CLUSTER_LOCAL_DOMAIN = "svc.cluster.local"
+DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+CLUSTER_LOCAL_DOMAIN = f"svc.{DEFAULT_CLUSTER_DOMAIN}"  # DefaultDomain on a cluster with the default domain
+RESOLV_CONF = "/etc/resolv.conf"
+
+
+def knative_cluster_domain(obj: dict[str, Any] | None = None) -> str:
+    """The cluster domain Knative's controller uses (``kubelet --cluster-domain``, ``cluster.local``
+    by default): its cluster-local domain is ``svc.`` + it (knative.dev/pkg ``network/domain.go``
+    ``GetClusterDomainName``: the first ``svc.`` entry of the controller's /etc/resolv.conf search
+    line, else ``cluster.local``). Read from ``obj``'s ``status.components.predictor.address.url``
+    when it has one — Knative's Route address ``<ksvc>.<namespace>.svc.<cluster domain>``, rendered
+    by that controller, which KServe v0.20.0 copies (``inference_service_status.go``
+    ``PropagateStatus``) —, else from ctloop's own /etc/resolv.conf the same way (a pipeline pod of
+    the same cluster: the kubelet writes one search path for every pod), else ``cluster.local``."""
+    from urllib.parse import urlsplit
+
+    address = ((((obj or {}).get("status") or {}).get("components") or {}).get("predictor") or {}).get("address")
+    url = address.get("url") if isinstance(address, dict) else None
+    host = (urlsplit(url).hostname or "") if isinstance(url, str) else ""
+    if ".svc." in host and (domain := host.split(".svc.", 1)[1].rstrip(".")):
+        return domain
+    try:
+        with open(RESOLV_CONF, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return DEFAULT_CLUSTER_DOMAIN
+    for line in lines:
+        elements = line.split(" ")  # Go's strings.Split(line, " ")
+        if elements[0] != "search":
+            continue
+        for element in elements[1:]:
+            if element.startswith("svc."):
+                return element[4:].removesuffix(".")
+    return DEFAULT_CLUSTER_DOMAIN
 
 
 def route_labels(obj: dict[str, Any] | None) -> dict[str, str]:
@@ -170,18 +203,21 @@ def route_labels(obj: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
+def route_domain(domains: dict[str, Any], labels: dict[str, str],
+                 cluster_domain: str = DEFAULT_CLUSTER_DOMAIN) -> str | None:
     """The domain Knative gives a Route with ``labels``, from config-domain's ``domains`` (its data):
     knative-v1.21.1 ``pkg/reconciler/route/config/domain.go`` ``LookupDomainForLabels`` — the
     visibility label ``cluster-local`` first, else the matching selector with the most labels, ties
-    to the lowest domain name; :data:`CLUSTER_LOCAL_DOMAIN` when no domain has an empty selector
-    (``NewDomainFromConfigMap``). None when an entry is not what Knative parses (it then refuses the
+    to the lowest domain name; ``svc.`` + ``cluster_domain`` (:func:`knative_cluster_domain`;
+    :data:`CLUSTER_LOCAL_DOMAIN` on a cluster with the default domain) when no domain has an empty
+    selector (``NewDomainFromConfigMap``). None when an entry is not what Knative parses (it then refuses the
     ConfigMap and keeps its previous one: nothing is known; or a scalar PyYAML and go-yaml v2 read
     differently, :func:`_go_string`)."""
     import yaml
 
+    local_domain = f"svc.{cluster_domain}"
     if any(labels.get(key) == CLUSTER_LOCAL for key in VISIBILITY_LABELS):
-        return CLUSTER_LOCAL_DOMAIN
+        return local_domain
     selectors: dict[str, dict[str, str]] = {}
     for domain, value in (domains or {}).items():
         if domain == "_example":
@@ -204,7 +240,7 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
             return None
         selectors[str(domain)] = dict(pairs)  # type: ignore[arg-type]
     if not any(not selector for selector in selectors.values()):
-        selectors[CLUSTER_LOCAL_DOMAIN] = {}
+        selectors[local_domain] = {}
     chosen, specificity = "", -1
     for domain, selector in selectors.items():
         if any(labels.get(k) != v for k, v in selector.items()) or len(selector) < specificity:
@@ -272,17 +308,20 @@ def _go_string(value: Any) -> str | None:
 
 
 def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str],
-                    domains: dict[str, Any] | None = None) -> tuple[str, str]:
+                    domains: dict[str, Any] | None = None, cluster_domain: str | None = None) -> tuple[str, str]:
     """config-network's ``(domain-template, tag-template)`` as Knative applies them to ``obj``'s
     Route: a cluster-local Route gets the default domain template whatever config-network says
     (knative-v1.21.1 ``pkg/reconciler/route/domains/domains.go`` ``DomainNameFromTemplate``), its
     tag template still applies (``HostnameFromTemplate``). Cluster-local: the visibility label, or
     — with ``domains``, config-domain's data — a Route config-domain gives
-    :data:`CLUSTER_LOCAL_DOMAIN` (:func:`route_domain`: a selector naming it, or no domain
+    ``svc.`` + the cluster domain (:func:`route_domain`: a selector naming it, or no domain
     configured at all, as on a fresh Knative install), which ``GetAllDomainsAndTags`` marks with
-    the label before it renders the host."""
+    the label before it renders the host. ``cluster_domain``: :func:`knative_cluster_domain` of
+    ``obj`` unless given (a cluster's ``--cluster-domain`` other than ``cluster.local``: a selector
+    naming ``svc.cluster.local`` there gives an external domain of that name)."""
+    domain = knative_cluster_domain(obj) if cluster_domain is None else cluster_domain
     local = cluster_local(obj) or (domains is not None
-                                   and route_domain(domains, route_labels(obj)) == CLUSTER_LOCAL_DOMAIN)
+                                   and route_domain(domains, route_labels(obj), domain) == f"svc.{domain}")
     return ("", templates[1]) if local else templates
 
 
@@ -635,5 +674,5 @@ __all__ = [
     "check_promotable", "relabel_patch", "names_version", "knative_template",
     "check_tag_routing_name", "TAG_ROUTING_ANNOTATION", "tag_host_label", "check_tag_host", "tag_host_problem",
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
-    "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels",
+    "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
 ]
