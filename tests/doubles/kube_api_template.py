@@ -68,3 +68,34 @@ class TemplateKubeApiDouble(KubeApiDouble):
         """The revisions made from storageUri ``uri``, oldest first."""
         meta = self.meta[(ns, name)]
         return [rev for rev in meta["revisions"] if meta["uris"][rev] == uri]
+
+
+DISABLE_AUTO_UPDATE = "serving.kserve.io/disable-auto-update"  # KServe v0.20.0 constants.go
+
+
+class ReconcileGateDouble(TemplateKubeApiDouble):
+    """:class:`TemplateKubeApiDouble` whose controller, as KServe v0.20.0's
+    (``pkg/controller/v1beta1/inferenceservice/controller.go`` ``Reconcile``), stops reconciling an
+    InferenceService being deleted (``metadata.deletionTimestamp``: "Stop reconciliation as the
+    item is being deleted") and skips one annotated ``serving.kserve.io/disable-auto-update:
+    "true"`` while it is Ready. Its status carries the ``Ready`` condition (here: its
+    configuration's), which knative.dev/pkg's ``ConditionManager`` derives."""
+
+    def _reconcile(self, key: tuple[str, str], spec_changed: bool) -> None:
+        obj = self.objects[key]
+        meta = obj.get("metadata") or {}
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (obj.get("status") or {}).get("conditions") or []
+        )
+        if meta.get("deletionTimestamp") or (
+            (meta.get("annotations") or {}).get(DISABLE_AUTO_UPDATE) == "true" and ready
+        ):
+            return
+        super()._reconcile(key, spec_changed)
+
+    def _reconcile_once(self, key: tuple[str, str]) -> None:
+        super()._reconcile_once(key)
+        conditions = self.objects[key]["status"]["conditions"]
+        configuration = next(c for c in conditions if c["type"] == "PredictorConfigurationReady")
+        conditions.append({**configuration, "type": "Ready"})

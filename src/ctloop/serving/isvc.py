@@ -596,6 +596,40 @@ def check_deployment_mode(isvc: dict[str, Any]) -> None:
     )
 
 
+# KServe v0.20.0 pkg/constants/constants.go DisableAutoUpdateAnnotationKey
+DISABLE_AUTO_UPDATE_ANNOTATION = "serving.kserve.io/disable-auto-update"
+
+
+def being_deleted(isvc: dict[str, Any] | None) -> str:
+    """``metadata.deletionTimestamp`` of an InferenceService being deleted (its finalizers not all
+    removed yet), ``""`` otherwise."""
+    return str(((isvc or {}).get("metadata") or {}).get("deletionTimestamp") or "")
+
+
+def check_reconciled(isvc: dict[str, Any]) -> None:
+    """Refuse (ServingError, nothing written) a service KServe v0.20.0 no longer reconciles, where
+    every write of a rollout would be waited for until its timeout
+    (``pkg/controller/v1beta1/inferenceservice/controller.go`` ``Reconcile``): one being deleted
+    (``deletionTimestamp`` set: "Stop reconciliation as the item is being deleted" — it stays
+    while another finalizer is pending) and one with ``serving.kserve.io/disable-auto-update:
+    "true"`` while it is Ready (its ``Ready`` condition True: the reconcile is skipped)."""
+    name = (isvc.get("metadata") or {}).get("name", "?")
+    if when := being_deleted(isvc):
+        finalizers = (isvc.get("metadata") or {}).get("finalizers") or []
+        waiting = f" (finalizers {', '.join(map(str, finalizers))} pending)" if finalizers else ""
+        raise ServingError(f"InferenceService {name!r} is being deleted (deletionTimestamp {when}){waiting}: KServe "
+                           "no longer reconciles it, so no traffic change would ever be routed; nothing written "
+                           "(deploy again once it is gone: a first deployment creates it anew)")
+    annotations = (isvc.get("metadata") or {}).get("annotations") or {}
+    ready = any(isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
+                for c in ((isvc.get("status") or {}).get("conditions") or []))
+    if str(annotations.get(DISABLE_AUTO_UPDATE_ANNOTATION)).lower() == "true" and ready:
+        raise ServingError(f"InferenceService {name!r} has the annotation {DISABLE_AUTO_UPDATE_ANNOTATION}: "
+                           "\"true\": KServe skips reconciling it while it is Ready, so no traffic change would "
+                           "ever be routed; nothing written (remove the annotation to roll out: kubectl annotate "
+                           f"isvc {name} {DISABLE_AUTO_UPDATE_ANNOTATION}-)")
+
+
 def knative_template(template: dict[str, Any]) -> dict[str, Any]:
     """A copy of a caller's InferenceService ``template`` (``rollout.deploy(template=)``) held to
     Knative mode: refused (ServingError, nothing written) when its ``MODE_ANNOTATION`` asks for
@@ -675,4 +709,5 @@ __all__ = [
     "check_tag_routing_name", "TAG_ROUTING_ANNOTATION", "tag_host_label", "check_tag_host", "tag_host_problem",
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
+    "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
 ]

@@ -361,8 +361,12 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
 def _still_written(isvcs: InferenceServices, name: str, obj: dict[str, Any], what: str, *, written: Any = _ANY,
                    model: str = "") -> None:
     """:class:`ChangedOutside` when, while waiting for ``what``, the spec no longer has the
-    ``canaryTrafficPercent`` just ``written`` (None: none) or names another model than ``model``:
-    the state waited for would never come."""
+    ``canaryTrafficPercent`` just ``written`` (None: none) or names another model than ``model``,
+    or the InferenceService is being deleted (KServe stops reconciling it): the state waited for
+    would never come."""
+    if when := specs.being_deleted(obj):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} is being deleted (deletionTimestamp {when}) "
+                             f"while waiting for {what}: KServe no longer reconciles it (whoever deleted it decides)")
     if model and not same_storage_uri(_spec_version(obj)[1], model):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
                              f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
@@ -547,6 +551,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
     specs.check_deployment_mode(current)
+    specs.check_reconciled(current)
     _check_drivable(current, isvcs.namespace)
     # an InvalidSpec before this deploy writes (its runtime missing then): the status read right after
     # the write may predate its reconcile, and an unchanged spec keeps it (kube.wait_for)
@@ -798,6 +803,7 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
                              f"(v{specs.spec_version(obj) or '?'}) now, not {expect_storage_uri}: another run or a "
                              "person deployed it since; its canary left alone, nothing written")
     specs.check_deployment_mode(obj)
+    specs.check_reconciled(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
         # pinning a failed canary to 0 % is the safe write (were its revision to become ready
@@ -954,6 +960,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
+        specs.check_reconciled(current)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
@@ -1232,6 +1239,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
+    specs.check_reconciled(obj)  # being deleted, or its reconcile disabled: likewise
     _check_drivable(obj, isvcs.namespace)
     if _occupied(obj, failed_storage_uri, storage_uri):
         # another model took the spec (another run's canary; a rollback_model step retried after
