@@ -60,13 +60,8 @@ def _status(args: argparse.Namespace) -> int:
         if problem := tag_host_problem(args.isvc, args.namespace,
                                        *route_templates(obj, templates, isvcs.domain_config())):
             print(f"  TAG HOST: {problem}")
-    for cond in (obj.get("status") or {}).get("conditions") or []:
-        # a condition KServe reports False (IngressReady: the route not programmed; LatestDeploymentReady,
-        # RoutesReady, Ready), each once; the configuration's RevisionFailed is FAILED above
-        if (isinstance(cond, dict) and cond.get("status") == "False"
-                and not (failure and cond.get("type") == CONFIGURATION_READY)):
-            why = ": ".join(str(cond[k]) for k in ("reason", "message") if cond.get(k))
-            print(f"  {cond.get('type', '?')} False{': ' + ' '.join(why.split()) if why else ''}")
+    for types, why in _false_conditions(obj, failure, CONFIGURATION_READY):
+        print(f"  {', '.join(types)} False{': ' + why if why else ''}")
     for revision, percent in traffic_split(obj).items():
         print(f"  {percent:>3} %  {revision}")
     if args.model_name:
@@ -75,6 +70,31 @@ def _status(args: argparse.Namespace) -> int:
         aliases = MlflowRegistry(args.tracking_uri).aliases(args.model_name)
         print("  registry aliases: " + (", ".join(f"{a}=v{v}" for a, v in sorted(aliases.items())) or "none"))
     return 0
+
+
+def _false_conditions(obj: dict, failure: str, configuration_ready: str) -> list[tuple[list[str], str]]:
+    """The conditions KServe reports False (IngressReady: the route not programmed; PredictorReady,
+    RoutesReady, Ready), as ``(types, "reason: message")``, each message once: KServe v0.20.0
+    copies the Knative Service's conditions (``inference_service_status.go`` ``PropagateStatus``)
+    and knative.dev/pkg's ``ConditionManager.MarkFalse`` (``apis/condition_set.go``) gives ``Ready``
+    the reason and message of the dependent it marks False — a failed revision's message came
+    three times (FAILED, PredictorReady, Ready). The configuration's RevisionFailed is ``failure``,
+    printed as FAILED: the conditions repeating it name only their reason."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if (not isinstance(cond, dict) or cond.get("status") != "False"
+                or (failure and cond.get("type") == configuration_ready)):
+            continue
+        reason, message = (" ".join(str(cond.get(k) or "").split()) for k in ("reason", "message"))
+        seen.setdefault((reason, message), []).append(str(cond.get("type") or "?"))
+    shown = " ".join(failure.split()) if failure else ""
+    out = []
+    for (reason, message), types in seen.items():
+        if shown and message == shown:
+            out.append((types, f"{reason or 'failed'} (the FAILED revision above)"))
+        else:
+            out.append((types, ": ".join(part for part in (reason, message) if part)))
+    return out
 
 
 def _storage_uri(predictor: dict) -> str:

@@ -16,9 +16,10 @@ KServe             the InferenceService CRD exists; the version of the controlle
                    (``kserve-controller-manager``: label ``app.kubernetes.io/version``, else the
                    ``manager`` image tag: KServe's release YAML ships ``kserve/kserve-controller:
                    vX.Y.Z``, ``hack/release/generate-install.sh`` at v0.20.0)
-InferenceService   per target: its deployment mode (canaryTrafficPercent works only in
-                   Serverless/Knative mode) and its stable revision; a missing service uses the
-                   default mode of ConfigMap ``inferenceservice-config`` key ``deploy``
+InferenceService   per target: its deployment mode (ctloop rolls out only in Knative, formerly
+                   Serverless, mode, whatever the strategy), whether KServe reconciles it (not
+                   being deleted, no ``disable-auto-update``) and its stable revision; a missing
+                   service is created in Knative mode (ctloop's template), Knative needed
 Knative Serving    installed and its version (label ``app.kubernetes.io/version`` on namespace
                    ``knative-serving``, ``config/core/100-namespace.yaml`` of knative/serving
                    v1.21, set by ``hack/generate-yamls.sh``; before ~1.3 ``serving.knative.dev/
@@ -85,7 +86,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ctloop.errors import ConfigError, CtloopError, ServingError
-from ctloop.serving.isvc import DOMAIN_CONFIG, NETWORK_CONFIG
+from ctloop.serving.isvc import (
+    DOMAIN_CONFIG,
+    KNATIVE,
+    LEGACY_MODES,
+    MODE_ANNOTATION,
+    NETWORK_CONFIG,
+    check_reconciled,
+)
 from ctloop.serving.kube import GROUP as KUBE_GROUP
 from ctloop.serving.kube import PLURAL as KUBE_PLURAL
 from ctloop.serving.kube import REVISION_RULE
@@ -911,16 +919,18 @@ class Doctor:
         )
         if obj is None:
             mode = self.kserve_default_mode or "the cluster default"
-            bad = mode in ("RawDeployment", "Standard") and t.strategy == "canary"
-            return Check(
-                name,
-                FAIL if bad else WARN,
-                f"not created yet (the first deploy creates it; it would run in {mode} mode)",
-                "ctloop's template sets serving.kserve.io/deploymentMode: Serverless; "
-                "Knative Serving must be installed"
-                if bad
-                else "",
-            )
+            if LEGACY_MODES.get(mode, mode) != KNATIVE:
+                # ctloop's template (isvc.inference_service, isvc.knative_template) writes
+                # deploymentMode Knative over the cluster's default: the first deploy runs there
+                self.needs_knative = True
+                return Check(
+                    name,
+                    WARN,
+                    f"not created yet (the first deploy creates it in {KNATIVE} mode: ctloop's template sets "
+                    f"{MODE_ANNOTATION}: {KNATIVE} over the cluster's default {mode})",
+                    "Knative Serving must be installed",
+                )
+            return Check(name, WARN, f"not created yet (the first deploy creates it; it would run in {mode} mode)")
         status = obj.get("status") or {}
         mode = (
             status.get("deploymentMode")
@@ -933,15 +943,23 @@ class Doctor:
         stable = rollout.stable_revision(obj)
         if stable:
             self.revisions[(t.namespace, t.name)] = stable
-        if mode in ("RawDeployment", "Standard") and t.strategy == "canary":
+        if LEGACY_MODES.get(mode, mode) != KNATIVE:
+            # ctloop's rollout refuses any mode but Knative, whatever the strategy
+            # (isvc.check_deployment_mode): blue-green too would be refused at every deploy
             return Check(
                 name,
                 FAIL,
                 f"runs in {mode} mode, where KServe ignores "
-                "canaryTrafficPercent (a canary would get 0 % or 100 %)",
-                "recreate it in Serverless (Knative) mode, or use rollout.strategy: "
-                "blue-green for this model",
+                "canaryTrafficPercent (a canary would get 0 % or 100 %); ctloop refuses to deploy to it",
+                f"recreate it in {KNATIVE} mode (KServe refuses to change the mode of an existing service; "
+                "rollout.strategy: blue-green does not help, it is refused there too)",
             )
+        try:
+            check_reconciled(obj)  # being deleted, or its reconcile disabled: every deploy is refused
+        except CtloopError as exc:
+            problem, _, fix = str(exc).partition("; nothing written")
+            return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
+                         fix.strip(" ()") or "")
         self.needs_knative = self.needs_knative or mode in ("Serverless", "Knative")
         ready = "stable revision " + stable if stable else "no ready revision yet"
         return Check(name, OK, f"{mode} mode, {ready}")

@@ -53,10 +53,11 @@ RETRY_ANNOTATION = "ctloop.dev/retry-of"
 # the metadata.generation that write gave the spec, and the latest ready / created revisions
 # before it. A retried step finding the spec still at that generation resumes the staging; once
 # the spec changes again (moved to its share, pinned back) the marker is stale and means nothing.
-# Written with the storageUri change (which makes a new revision anyway) and never removed:
-# InferenceService annotations reach the revision template too (KServe v0.20.0
-# components/predictor.go filters isvc.Annotations by ServiceAnnotationDisallowedList only), so
-# removing it would start another revision.
+# Written with the storageUri change (which makes a new revision anyway). InferenceService
+# annotations reach the revision template too (KServe v0.20.0 components/predictor.go filters
+# isvc.Annotations by ServiceAnnotationDisallowedList only), so removing it starts another
+# revision: only a pin-back with nothing after it to void the marker, of a model whose revision
+# did not fail, removes it (rollout._unstaged); a rollback never does.
 STAGED_ANNOTATION = "ctloop.dev/staged-at-zero"
 # KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
 KNATIVE = "Knative"
@@ -147,7 +148,40 @@ def cluster_local(obj: dict[str, Any] | None) -> bool:
 # the controller's resolv.conf says otherwise). A Route whose domain (LookupDomainForLabels) is that
 # one is cluster-local (pkg/reconciler/route/visibility/visibility.go routeVisibility), label or not
 DOMAIN_CONFIG = ("knative-serving", "config-domain")
-CLUSTER_LOCAL_DOMAIN = "svc.cluster.local"
+DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+CLUSTER_LOCAL_DOMAIN = f"svc.{DEFAULT_CLUSTER_DOMAIN}"  # DefaultDomain on a cluster with the default domain
+RESOLV_CONF = "/etc/resolv.conf"
+
+
+def knative_cluster_domain(obj: dict[str, Any] | None = None) -> str:
+    """The cluster domain Knative's controller uses (``kubelet --cluster-domain``, ``cluster.local``
+    by default): its cluster-local domain is ``svc.`` + it (knative.dev/pkg ``network/domain.go``
+    ``GetClusterDomainName``: the first ``svc.`` entry of the controller's /etc/resolv.conf search
+    line, else ``cluster.local``). Read from ``obj``'s ``status.components.predictor.address.url``
+    when it has one — Knative's Route address ``<ksvc>.<namespace>.svc.<cluster domain>``, rendered
+    by that controller, which KServe v0.20.0 copies (``inference_service_status.go``
+    ``PropagateStatus``) —, else from ctloop's own /etc/resolv.conf the same way (a pipeline pod of
+    the same cluster: the kubelet writes one search path for every pod), else ``cluster.local``."""
+    from urllib.parse import urlsplit
+
+    address = ((((obj or {}).get("status") or {}).get("components") or {}).get("predictor") or {}).get("address")
+    url = address.get("url") if isinstance(address, dict) else None
+    host = (urlsplit(url).hostname or "") if isinstance(url, str) else ""
+    if ".svc." in host and (domain := host.split(".svc.", 1)[1].rstrip(".")):
+        return domain
+    try:
+        with open(RESOLV_CONF, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return DEFAULT_CLUSTER_DOMAIN
+    for line in lines:
+        elements = line.split(" ")  # Go's strings.Split(line, " ")
+        if elements[0] != "search":
+            continue
+        for element in elements[1:]:
+            if element.startswith("svc."):
+                return element[4:].removesuffix(".")
+    return DEFAULT_CLUSTER_DOMAIN
 
 
 def route_labels(obj: dict[str, Any] | None) -> dict[str, str]:
@@ -169,18 +203,21 @@ def route_labels(obj: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
+def route_domain(domains: dict[str, Any], labels: dict[str, str],
+                 cluster_domain: str = DEFAULT_CLUSTER_DOMAIN) -> str | None:
     """The domain Knative gives a Route with ``labels``, from config-domain's ``domains`` (its data):
     knative-v1.21.1 ``pkg/reconciler/route/config/domain.go`` ``LookupDomainForLabels`` — the
     visibility label ``cluster-local`` first, else the matching selector with the most labels, ties
-    to the lowest domain name; :data:`CLUSTER_LOCAL_DOMAIN` when no domain has an empty selector
-    (``NewDomainFromConfigMap``). None when an entry is not what Knative parses (it then refuses the
+    to the lowest domain name; ``svc.`` + ``cluster_domain`` (:func:`knative_cluster_domain`;
+    :data:`CLUSTER_LOCAL_DOMAIN` on a cluster with the default domain) when no domain has an empty
+    selector (``NewDomainFromConfigMap``). None when an entry is not what Knative parses (it then refuses the
     ConfigMap and keeps its previous one: nothing is known; or a scalar PyYAML and go-yaml v2 read
     differently, :func:`_go_string`)."""
     import yaml
 
+    local_domain = f"svc.{cluster_domain}"
     if any(labels.get(key) == CLUSTER_LOCAL for key in VISIBILITY_LABELS):
-        return CLUSTER_LOCAL_DOMAIN
+        return local_domain
     selectors: dict[str, dict[str, str]] = {}
     for domain, value in (domains or {}).items():
         if domain == "_example":
@@ -203,7 +240,7 @@ def route_domain(domains: dict[str, Any], labels: dict[str, str]) -> str | None:
             return None
         selectors[str(domain)] = dict(pairs)  # type: ignore[arg-type]
     if not any(not selector for selector in selectors.values()):
-        selectors[CLUSTER_LOCAL_DOMAIN] = {}
+        selectors[local_domain] = {}
     chosen, specificity = "", -1
     for domain, selector in selectors.items():
         if any(labels.get(k) != v for k, v in selector.items()) or len(selector) < specificity:
@@ -271,17 +308,20 @@ def _go_string(value: Any) -> str | None:
 
 
 def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str],
-                    domains: dict[str, Any] | None = None) -> tuple[str, str]:
+                    domains: dict[str, Any] | None = None, cluster_domain: str | None = None) -> tuple[str, str]:
     """config-network's ``(domain-template, tag-template)`` as Knative applies them to ``obj``'s
     Route: a cluster-local Route gets the default domain template whatever config-network says
     (knative-v1.21.1 ``pkg/reconciler/route/domains/domains.go`` ``DomainNameFromTemplate``), its
     tag template still applies (``HostnameFromTemplate``). Cluster-local: the visibility label, or
     — with ``domains``, config-domain's data — a Route config-domain gives
-    :data:`CLUSTER_LOCAL_DOMAIN` (:func:`route_domain`: a selector naming it, or no domain
+    ``svc.`` + the cluster domain (:func:`route_domain`: a selector naming it, or no domain
     configured at all, as on a fresh Knative install), which ``GetAllDomainsAndTags`` marks with
-    the label before it renders the host."""
+    the label before it renders the host. ``cluster_domain``: :func:`knative_cluster_domain` of
+    ``obj`` unless given (a cluster's ``--cluster-domain`` other than ``cluster.local``: a selector
+    naming ``svc.cluster.local`` there gives an external domain of that name)."""
+    domain = knative_cluster_domain(obj) if cluster_domain is None else cluster_domain
     local = cluster_local(obj) or (domains is not None
-                                   and route_domain(domains, route_labels(obj)) == CLUSTER_LOCAL_DOMAIN)
+                                   and route_domain(domains, route_labels(obj), domain) == f"svc.{domain}")
     return ("", templates[1]) if local else templates
 
 
@@ -556,6 +596,40 @@ def check_deployment_mode(isvc: dict[str, Any]) -> None:
     )
 
 
+# KServe v0.20.0 pkg/constants/constants.go DisableAutoUpdateAnnotationKey
+DISABLE_AUTO_UPDATE_ANNOTATION = "serving.kserve.io/disable-auto-update"
+
+
+def being_deleted(isvc: dict[str, Any] | None) -> str:
+    """``metadata.deletionTimestamp`` of an InferenceService being deleted (its finalizers not all
+    removed yet), ``""`` otherwise."""
+    return str(((isvc or {}).get("metadata") or {}).get("deletionTimestamp") or "")
+
+
+def check_reconciled(isvc: dict[str, Any]) -> None:
+    """Refuse (ServingError, nothing written) a service KServe v0.20.0 no longer reconciles, where
+    every write of a rollout would be waited for until its timeout
+    (``pkg/controller/v1beta1/inferenceservice/controller.go`` ``Reconcile``): one being deleted
+    (``deletionTimestamp`` set: "Stop reconciliation as the item is being deleted" — it stays
+    while another finalizer is pending) and one with ``serving.kserve.io/disable-auto-update:
+    "true"`` while it is Ready (its ``Ready`` condition True: the reconcile is skipped)."""
+    name = (isvc.get("metadata") or {}).get("name", "?")
+    if when := being_deleted(isvc):
+        finalizers = (isvc.get("metadata") or {}).get("finalizers") or []
+        waiting = f" (finalizers {', '.join(map(str, finalizers))} pending)" if finalizers else ""
+        raise ServingError(f"InferenceService {name!r} is being deleted (deletionTimestamp {when}){waiting}: KServe "
+                           "no longer reconciles it, so no traffic change would ever be routed; nothing written "
+                           "(deploy again once it is gone: a first deployment creates it anew)")
+    annotations = (isvc.get("metadata") or {}).get("annotations") or {}
+    ready = any(isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
+                for c in ((isvc.get("status") or {}).get("conditions") or []))
+    if str(annotations.get(DISABLE_AUTO_UPDATE_ANNOTATION)).lower() == "true" and ready:
+        raise ServingError(f"InferenceService {name!r} has the annotation {DISABLE_AUTO_UPDATE_ANNOTATION}: "
+                           "\"true\": KServe skips reconciling it while it is Ready, so no traffic change would "
+                           "ever be routed; nothing written (remove the annotation to roll out: kubectl annotate "
+                           f"isvc {name} {DISABLE_AUTO_UPDATE_ANNOTATION}-)")
+
+
 def knative_template(template: dict[str, Any]) -> dict[str, Any]:
     """A copy of a caller's InferenceService ``template`` (``rollout.deploy(template=)``) held to
     Knative mode: refused (ServingError, nothing written) when its ``MODE_ANNOTATION`` asks for
@@ -634,5 +708,6 @@ __all__ = [
     "check_promotable", "relabel_patch", "names_version", "knative_template",
     "check_tag_routing_name", "TAG_ROUTING_ANNOTATION", "tag_host_label", "check_tag_host", "tag_host_problem",
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
-    "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels",
+    "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
+    "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
 ]

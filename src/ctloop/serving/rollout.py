@@ -224,15 +224,24 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
     ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
     wait at once."""
-    failed = _failed(obj)
+    failed, uri = _failed(obj), _spec_version(obj)[1]
     patch = specs.retry_patch(failed, percent)
     if percent is None:
         patch["spec"]["predictor"]["canaryTrafficPercent"] = None  # merge-patch null: no canary
-    isvcs.patch(name, patch)
+
+    def landed(now: dict[str, Any]) -> bool:
+        return (same_storage_uri(_spec_version(now)[1], uri)
+                and (_predictor(now).get("annotations") or {}).get(specs.RETRY_ANNOTATION) == failed
+                and _predictor(now).get("canaryTrafficPercent") == percent)
+
+    # conditional: another model written since the read (another run's deploy, a rollback) gets
+    # neither this share nor a new revision (409, then ChangedOutside, nothing written)
+    _conditional_patch(isvcs, name, obj, patch, f"{what} (a new revision after {failed} failed)",
+                       "nothing written", landed=landed, deadline=deadline)
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
-                       written=percent, deadline=deadline)
+                       written=percent, model=uri, deadline=deadline)
 
 
 def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) -> tuple[bool, bool]:
@@ -281,15 +290,22 @@ def _latest_share(obj: dict[str, Any]) -> int | None:
     return sum(shares) if shares else None
 
 
-def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
+def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str,
+             deadline: float | None = None) -> str:
     """When the spec serves ``version``'s model directory under another version's name (two
     registry versions of one storageUri), make it name ``version`` (``isvc.relabel_patch``) and
     return the latest ready revision before: the patch starts a new revision, to be waited for
-    (its pods carry the version the inference log and Prometheus attribute). ``""``: nothing to do."""
+    (its pods carry the version the inference log and Prometheus attribute). ``""``: nothing to do.
+    Conditional on ``obj``'s resourceVersion: another model written since the read keeps its own
+    version label and sha256 (409, then ChangedOutside, nothing written) — with this version's
+    hash the runtime would refuse that model's file."""
     if specs.names_version(obj, version):
         return ""
-    before = predictor_status(obj).get("latestReadyRevision", "")
-    isvcs.patch(name, specs.relabel_patch(version=version, model_sha256=model_sha256))
+    uri, before = _spec_version(obj)[1], predictor_status(obj).get("latestReadyRevision", "")
+    _conditional_patch(isvcs, name, obj, specs.relabel_patch(version=version, model_sha256=model_sha256),
+                       f"naming v{version} for the model the spec serves ({uri})", "nothing written",
+                       landed=lambda now: (same_storage_uri(_spec_version(now)[1], uri)
+                                           and specs.names_version(now, version)), deadline=deadline)
     return before or "-"  # no ready revision before: any ready one is new
 
 
@@ -345,8 +361,12 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
 def _still_written(isvcs: InferenceServices, name: str, obj: dict[str, Any], what: str, *, written: Any = _ANY,
                    model: str = "") -> None:
     """:class:`ChangedOutside` when, while waiting for ``what``, the spec no longer has the
-    ``canaryTrafficPercent`` just ``written`` (None: none) or names another model than ``model``:
-    the state waited for would never come."""
+    ``canaryTrafficPercent`` just ``written`` (None: none) or names another model than ``model``,
+    or the InferenceService is being deleted (KServe stops reconciling it): the state waited for
+    would never come."""
+    if when := specs.being_deleted(obj):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} is being deleted (deletionTimestamp {when}) "
+                             f"while waiting for {what}: KServe no longer reconciles it (whoever deleted it decides)")
     if model and not same_storage_uri(_spec_version(obj)[1], model):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
                              f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
@@ -531,6 +551,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
     specs.check_deployment_mode(current)
+    specs.check_reconciled(current)
     _check_drivable(current, isvcs.namespace)
     # an InvalidSpec before this deploy writes (its runtime missing then): the status read right after
     # the write may predate its reconcile, and an unchanged spec keeps it (kube.wait_for)
@@ -578,7 +599,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         stale, confirmed = _unreconciled(isvcs, current, have_uri) if pinned is not None else (False, False)
         share = (int(pinned) if stale else
                  100 if pinned is None or not rolled or rolled == _created(current) else int(pinned))
-        relabelled = _relabel(isvcs, name, current, version, model_sha256)
+        relabelled = _relabel(isvcs, name, current, version, model_sha256, deadline)
         after = relabelled or (st.get("latestReadyRevision", "") if stale else "")
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
@@ -725,16 +746,24 @@ def _staged(obj: dict[str, Any], version: str, storage_uri: str) -> dict[str, An
     return mark
 
 
-def _unstaged(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = False) -> dict[str, Any]:
     """``patch`` (a pin-back to 0 %) that also deletes the marker of a deploy's write at 0 % first
-    when the spec still is that write (:func:`_staged`): pinning it back at 0 % changes no field of
-    the spec (already 0), so ``metadata.generation`` stays and the marker would still hold — a
-    deploy run again resumed the model pinned back on purpose. Deleting the annotation makes one
-    more revision at 0 % (KServe v0.20.0 copies the InferenceService's annotations into the Knative
-    Service's template), which carries no traffic. Otherwise ``patch`` as it is: a pin-back from a
-    share changes the spec and a new generation voids the marker, and a template left alone makes
-    no revision of the failed model."""
+    when the spec still is that write (:func:`_staged`) and nothing else voids it: pinning it back
+    at 0 % changes no field of the spec (already 0), so ``metadata.generation`` stays and the
+    marker would still hold — a deploy run again resumed the model pinned back on purpose.
+
+    Deleting the annotation starts a revision of the model pinned back: KServe v0.20.0 copies the
+    InferenceService's annotations into the Knative revision template (``components/predictor.go``
+    ``buildPredictorResources``, ``buildObjectMeta``; ``reconcilers/knative/ksvc_reconciler.go``
+    ``createKnativeService``), and every annotation or label there is a new revision. So it is not
+    deleted when ``replaced`` (a write naming another model follows — a rollback's restore —, whose
+    new generation voids the marker) nor when the staged model's revision failed (a deploy
+    resuming it ends at that failure, :func:`_from_zero`, routing it nothing; a new revision would
+    crash again and keep the InferenceService not Ready). Otherwise ``patch`` as it is: a pin-back
+    from a share changes the spec, and its new generation voids the marker."""
     raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(specs.STAGED_ANNOTATION)
+    if replaced or _failed(obj):
+        return patch
     try:
         mark = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
@@ -746,8 +775,9 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def staged_at_zero(obj: dict[str, Any] | None) -> bool:
-    """The spec is still a deploy's write at 0 % first (:func:`_staged`): a deploy run again would
-    resume it unless a pin-back deletes the marker (:func:`_unstaged`)."""
+    """The spec is still a deploy's write at 0 % first (:func:`_staged`) of a model whose revision
+    has not failed: a deploy run again would resume it unless a pin-back deletes the marker
+    (:func:`_unstaged`)."""
     return bool(obj) and _unstaged(obj, {}) != {}
 
 
@@ -773,6 +803,7 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
                              f"(v{specs.spec_version(obj) or '?'}) now, not {expect_storage_uri}: another run or a "
                              "person deployed it since; its canary left alone, nothing written")
     specs.check_deployment_mode(obj)
+    specs.check_reconciled(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
         # pinning a failed canary to 0 % is the safe write (were its revision to become ready
@@ -929,6 +960,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
+        specs.check_reconciled(current)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
@@ -1207,6 +1239,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
+    specs.check_reconciled(obj)  # being deleted, or its reconcile disabled: likewise
     _check_drivable(obj, isvcs.namespace)
     if _occupied(obj, failed_storage_uri, storage_uri):
         # another model took the spec (another run's canary; a rollback_model step retried after
@@ -1222,7 +1255,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        relabelled = _relabel(isvcs, name, obj, version, model_sha256)
+        relabelled = _relabel(isvcs, name, obj, version, model_sha256, deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
                           source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1],
@@ -1278,7 +1311,10 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # 409 over a status update, or over a change that left the spec naming the failed model
         # (its share moved, promoted by hand), is read again and the pin sent again — with a
         # backoff, as the controller may write status after status
-        pinned_on = _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch()),
+        # the restore below names the champion (a new generation): the marker of a staging of the
+        # failed model is void then, and deleting it would start a revision of that model
+        replaced = unusable is None and not same_storage_uri(bad, storage_uri)
+        pinned_on = _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
                                        "the rollback's pin-back (canary to 0 %)", "nothing written",
                                        landed=_lands(bad, 0),
                                        ours=lambda now: same_storage_uri(_spec_version(now)[1], bad), deadline=deadline)
