@@ -66,3 +66,11 @@ def test_a_json_number_beside_a_code_is_refused_as_a_mix(tmp_path):
     (tmp_path / "l.jsonl").write_text('{"request_id": "a", "label": 1}\n{"request_id": "b", "label": "01"}\n')
     with pytest.raises(DataValidationError, match="mix numbers and text"):
         label_store.ingest_labels(str(tmp_path / "l.jsonl"), str(tmp_path / "store"))
+
+
+def test_a_json_lines_code_after_number_strings_is_read_again_as_codes(tmp_path):
+    # JSON lines are only read in batches: the file is read a second time with every string a class
+    (tmp_path / "l.jsonl").write_text("".join(json.dumps({"request_id": k, "label": v}) + "\n"
+                                              for k, v in (("a", "10"), ("b", "7"), ("c", "01"))))
+    assert label_store.ingest_labels(str(tmp_path / "l.jsonl"), str(tmp_path / "js"), batch_rows=1) == 3
+    assert _stored(tmp_path / "js") == {"a": "10", "b": "7", "c": "01"}

@@ -355,8 +355,12 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     try:
         try:
             staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
-        except _Broken:  # a file the batches cannot read as the whole file is read (never JSON lines)
-            return _ingest_whole(source_uri, store_root, key, label, known)
+        except _Broken:  # a file the batches cannot read as the whole file is read
+            if not is_json_lines(source_uri):
+                return _ingest_whole(source_uri, store_root, key, label, known)
+            # JSON lines (no whole read): a code after numbers written as strings, read again as codes
+            staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows,
+                                    coded=True)
         if not staged:
             return 0
         _commit(store_root, key, known, f"{tmp}/labels.parquet")
@@ -449,6 +453,7 @@ class _Tally:
         self.written = 0  # of those, the numbers written as text (a CSV's, a string column's)
         self.csv = not is_json_lines(source_uri) and _format(source_uri) == "csv"
         self.codes: list = [0, None, None]  # text classes with a leading zero ('01', '007': _CODE)
+        self.coded = False  # codes known before the first row (a second pass of a JSON lines file)
         self.text: list = [0, None, None]  # labels read as text: rows, first row, its value
         self.bools: list = [0, None, None]  # read as True/False (a batch of only those)
         self.huge: list = [0, None, None]  # numbers beyond LARGEST_VALUE
@@ -585,7 +590,7 @@ class _Tally:
             code = as_text & values.notna().to_numpy() & frame[label].astype(object).where(
                 as_text, "").astype(str).str.match(_CODE).to_numpy(dtype=bool)
             self._first(self.codes, code, frame[label], first)
-        if self.codes[0]:  # classes written with a leading zero: every label written as text is a class name
+        if self.codes[0] or self.coded:  # classes written with a leading zero: every label written as text is a name
             values = values.mask(as_text)
         text = (values.isna() & ~missing).to_numpy()
         self._first(self.text, text, frame[label], first)
@@ -635,7 +640,7 @@ class _Tally:
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
-                   batch_rows: int) -> int:
+                   batch_rows: int, coded: bool = False) -> int:
     """The labels of ``source_uri`` checked batch by batch (:class:`_Tally`, the rules of the whole
     file) and written to the local Parquet file ``target``; returns how many. A broken rule is named
     from this one pass: once one is found the rest of the file is only checked (rows of each rule
@@ -646,6 +651,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     import pyarrow.parquet as pq
 
     tally = _Tally(source_uri, key, label)
+    tally.coded = coded  # a code seen by an earlier pass: every label written as text is a class name
     seen: tuple[list, ...] = ([], [], [], [], [])  # per batch: the entries' identities, times (stored, given), labels
     writer = None
     rows = 0
