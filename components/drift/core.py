@@ -91,6 +91,21 @@ def unusable_values(reference: pd.DataFrame, current: pd.DataFrame, columns: lis
     return out[0], out[1], notes
 
 
+def too_few_rows(reference_rows: int, current_rows: int) -> str:
+    """Why a side is too small for a drift verdict (fewer than :data:`ctloop.drift.engine.MIN_ROWS`
+    rows, the minimum ``ctloop drift`` refuses under), or ``""``: a statistic on a handful of rows is
+    noise (ten rows of a three-valued column were called drifted) and no rows cannot be compared (a
+    quiet hour of a short ``data.current_window`` failed the step)."""
+    from ctloop.drift.engine import MIN_ROWS
+
+    for side, rows, fix in (("current window", current_rows, "widen data.current_window"),
+                            ("champion's reference sample", reference_rows, "train the champion on more rows")):
+        if rows < MIN_ROWS:
+            return (f"the {side} has {rows} row{'' if rows == 1 else 's'}, and a drift check needs at least "
+                    f"{MIN_ROWS} per side (a test on fewer is noise): {fix}")
+    return ""
+
+
 def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, target: str,
           time_column: str) -> DriftDecision:
     """Drift of ``current`` against ``reference`` and the retraining decision (see the module doc)."""
@@ -100,10 +115,15 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
     columns = compared_columns(reference, current, target=target, time_column=time_column)
     schema = ("schema changed: the champion's reference column(s) " + ", ".join(repr(c) for c in missing)
               + " are missing from the current window") if missing else ""
-    if not columns and missing:  # nothing left to compare: the schema change decides alone
+    few = too_few_rows(len(reference), len(current))
+    if (not columns or few) and missing:  # nothing (or too few rows) to compare: the schema change decides alone
         metrics = {"drift_share": 1.0, "n_drifted": 0, "missing_columns": len(missing)}
-        return DriftDecision(True, True, schema + "; no shared feature column to compare", None, None, metrics,
-                             {"missing_columns": missing})
+        return DriftDecision(True, True, schema + "; " + (few or "no shared feature column to compare"), None, None,
+                             metrics, {"missing_columns": missing})
+    if few:
+        forced = "; retraining forced (force_retrain)" if cfg.force_retrain else ""
+        return DriftDecision(False, cfg.force_retrain, f"no drift verdict: {few}{forced}",
+                             metrics={"current_rows": len(current), "reference_rows": len(reference)})
     options = {"columns": columns, "drift_share": cfg.share, "method": cfg.method or None, "threshold": cfg.threshold,
                # a setting of a column the window lacks is not an error here: the schema change is the verdict
                "column_methods": {c: v for c, v in cfg.column_methods.items() if c not in missing},
@@ -153,4 +173,5 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                          (reference, current) if left_out else None)
 
 
-__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "unusable_values", "judge"]
+__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "unusable_values", "too_few_rows",
+           "judge"]

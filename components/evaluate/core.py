@@ -379,12 +379,13 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
     of the same value (:func:`ctloop.storage.numbers_as_text`), and text in a feature it learnt codes held
     as numbers in (a category column of 1..3; the holdout's column text '1'..'3') as the code of its
     value, a null word ('nan', '<NA>') as a gap (:func:`ctloop.serving.payload.text_as_codes`, counted in
-    ``read``: feature → :class:`ctloop.serving.payload.CodesAsText`); as given, every row was an unknown
-    category, the model judged without the feature."""
+    ``read``: feature → :class:`ctloop.serving.payload.CodesAsText`), and text in a feature it learnt
+    True/False alone in as those (:func:`_text_as_flags`, counted as :class:`FlagsAsText`); as given,
+    every row was an unknown category, the model judged without the feature."""
     import pandas as pd
 
     from ctloop.contract import gaps_as_nan
-    from ctloop.serving.payload import CodesAsText, text_as_codes, trained_codes
+    from ctloop.serving.payload import CodesAsText, flag_features, text_as_codes, trained_codes
     from ctloop.storage import numbers_as_text, trained_categories
 
     trained = trained_categories(model)
@@ -393,9 +394,15 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
              and pd.api.types.is_numeric_dtype(x[name]) and not pd.api.types.is_bool_dtype(x[name])}
     codes = {name: known for name, known in trained_codes([n for n in trained if n in x.columns], trained).items()
              if x[name].map(lambda v: isinstance(v, str)).any()}
-    if not texts and not codes:
+    flags = [name for name in flag_features([n for n in trained if n in x.columns], trained)[1]
+             if x[name].map(lambda v: isinstance(v, str)).any()]
+    if not texts and not codes and not flags:
         return x
     changed = {name: numbers_as_text(gaps_as_nan(x[name]), known) for name, known in texts.items()}
+    for name in flags:
+        changed[name], tally = _text_as_flags(x[name])
+        if read is not None:
+            read[name] = tally
     for name, known in codes.items():
         tally = CodesAsText()
         changed[name] = text_as_codes(x[name], known, tally)
@@ -407,6 +414,50 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
     return out
 
 
+# the text pandas' CSV reader reads as booleans (pandas/_libs/parsers.pyx, 2.3.3: _true_values, _false_values)
+_FLAG_WORDS = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}
+
+
+@dataclass
+class FlagsAsText:
+    """What :func:`_text_as_flags` did to one column: ``read``, the text read as True/False;
+    ``unknown``, the other text (an unknown category) and the first of it, ``example``."""
+
+    read: int = 0
+    unknown: int = 0
+    example: Any = None
+
+
+def _text_as_flags(values: pd.Series) -> tuple[pd.Series, FlagsAsText]:
+    """A feature trained on True/False alone (``train.core._bools_as_categories``) with text in the
+    holdout: the text pandas reads as booleans (:data:`_FLAG_WORDS`, around spaces) as them; as
+    given, every such row was an unknown category and the model was judged without the feature."""
+    import numpy as np
+
+    text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    words = values.map(lambda v: _FLAG_WORDS.get(v.strip()) if isinstance(v, str) else None)
+    read = text & words.notna().to_numpy(dtype=bool)
+    other = text & ~read
+    tally = FlagsAsText(int(read.sum()), int(other.sum()), values[other].iloc[0] if other.any() else None)
+    out = values.astype(object).copy()
+    out[read] = words[read].astype(object)
+    return out.where(values.notna(), np.nan), tally
+
+
+def _flags_note(codes_read: dict[str, dict[str, Any]]) -> str:
+    """The reason line for holdout text read as the True/False a model learnt (:class:`FlagsAsText`
+    in ``codes_read``, role → feature), e.g. ``the holdout's text in 'flag' read as the True/False
+    the challenger learnt (200 value(s))``; "" when there was none."""
+    parts = []
+    for name in dict.fromkeys(n for read in codes_read.values() for n, t in read.items() if isinstance(t, FlagsAsText)):
+        roles = [role for role, read in codes_read.items() if isinstance(read.get(name), FlagsAsText)]
+        tally = codes_read[roles[0]][name]
+        parts.append(f"the holdout's text in {name!r} read as the True/False the {' and the '.join(roles)} learnt "
+                     f"({tally.read} value(s))" + (f"; {tally.unknown} other value(s), e.g. {quoted(tally.example)}, "
+                                                   "no True/False: an unknown category" if tally.unknown else ""))
+    return "; ".join(parts)
+
+
 def _codes_note(codes_read: dict[str, dict[str, Any]]) -> str:
     """The reason line for holdout text read as codes held as numbers (``codes_read``: role → feature →
     :class:`ctloop.serving.payload.CodesAsText`), e.g. ``the holdout's text in 'grade' read as the codes
@@ -415,6 +466,8 @@ def _codes_note(codes_read: dict[str, dict[str, Any]]) -> str:
     counts: dict[str, Any] = {}
     for role, read in codes_read.items():
         for name, tally in read.items():
+            if isinstance(tally, FlagsAsText):  # _flags_note's
+                continue
             if tally.read or tally.gaps or tally.unknown:
                 features.setdefault(name, []).append(role)
                 counts.setdefault(name, tally)
@@ -856,6 +909,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         codes_read["champion"] = {}
     if read_as_codes := _codes_note(codes_read):
         reasons.append(read_as_codes)
+    if read_as_flags := _flags_note(codes_read):
+        reasons.append(read_as_flags)
     if renamed and champion is not None:
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
                        + (" (renamed in case or spaces only)" if all(new.strip().casefold() == old.strip().casefold()

@@ -240,11 +240,13 @@ class _Frame:
     """The facts of a window from ``read_log``'s frame."""
 
     def __init__(self, logs: pd.DataFrame, window: Bounds):
-        from ctloop.inference_log.reader import served
+        from ctloop.inference_log.reader import flag, served
 
         self.logs, self.window = logs, window
         self.current = logs[logs[PARSED_TIME] > window.start]
         self.rows, self.served = len(self.current), len(served(self.current))
+        self.requested = int(flag(self.current[HAS_REQUEST]).sum()) if HAS_REQUEST in self.current.columns \
+            else self.rows  # as drift() reads them
         self.numbers_as_text: dict[str, NumbersAsText] = {}  # numbers logged for text features (drift)
         self.unparsed: dict[str, Unparsed] = {}  # logged values of date/time features that are none (drift)
 
@@ -291,6 +293,7 @@ class _State:
     def __init__(self, state: WindowState, consume: bool = False):
         self.state, self.consume = state, consume
         self.rows, self.served = state.counts["rows"], state.counts["served"]
+        self.requested = state.counts["requested"]
         self.numbers_as_text = state.numbers_as_text
         self.unparsed = state.unparsed
 
@@ -349,7 +352,7 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         out.warnings.extend(notes)
         out.tags["champion_version"] = champion.version
         out.gate_value = champion.gate_value(out.metric)
-        _drift(out, *facts.drift(champion))
+        _drift(out, *_judged_drift(out, facts, champion))
         for column, counts in facts.numbers_as_text.items():  # 1 for '1' and '01', 9 for '1'..'7': said, not silent
             if counts.unknown or counts.ambiguous:
                 out.warnings.append(f"numbers logged for a text feature: {counts.note(column)}")
@@ -400,6 +403,21 @@ def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
     series = {key: float(record[key]) for key in keys
               if isinstance(record.get(key), int | float) and record[key] == record[key]}
     return series, {tag: str(record[key]) for key, tag in CARRIED_TAGS.items() if record.get(key)}
+
+
+def _judged_drift(out: WindowJudgement, facts: _Frame | _State, champion: Champion) -> tuple:
+    """``facts.drift(champion)``, none on a window with fewer requested rows than
+    :data:`ctloop.drift.engine.MIN_ROWS` (said in a warning): a statistic of a few rows is noise
+    (3 rows of the reference's own distribution were "2 of 2 columns drifted"), and two quiet
+    windows in a row fired the drift rule."""
+    from ctloop.drift.engine import MIN_ROWS
+
+    alignment, result, refused = facts.drift(champion)
+    if result is not None and facts.requested < MIN_ROWS:
+        out.warnings.append(f"drift not computed: {facts.requested} requested rows in the window, fewer than "
+                            f"{MIN_ROWS} (a drift check on fewer is noise): the drift rule is not evaluated on it")
+        return alignment, None, []
+    return alignment, result, refused
 
 
 def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None,

@@ -341,7 +341,8 @@ def drop_unsplittable(pipeline: Any, x: pd.DataFrame, params: dict[str, Any]) ->
 
 def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.Series, *, folds: list[Any],
                   scoring: Any, iterations: int, seed: int, weights: Any = None,
-                  weight_as_rows: bool = False) -> tuple[Any, dict[str, Any], float]:
+                  weight_as_rows: bool = False,
+                  unsplittable: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any], float]:
     """``(refitted pipeline, best parameters, best mean fold score)`` of a randomized search over the
     time-ordered ``folds``: the candidates of scikit-learn's ``RandomizedSearchCV`` (``ParameterSampler``,
     the same seed), scored as it scores them, the first best kept, refitted on every row with ``weights``.
@@ -350,11 +351,23 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
     divided by the newest one's (scaled to a mean of 1 when the estimator counts weight as rows).
     ``RandomizedSearchCV`` hands every fold the weights of the whole window, relative to its newest
     row: with a short ``data.recency_half_life`` an early fold's rows weigh ~1e-20, HistGradientBoosting
-    found no split and every candidate scored 0.5, so the search chose on meaningless scores."""
+    found no split and every candidate scored 0.5, so the search chose on meaningless scores.
+
+    ``unsplittable``: a hist_gradient_boosting pipeline's settings (``build``'s merged parameters):
+    each candidate, on each fold's training rows and in the refit, leaves out the one-hot columns no
+    tree of it can split on (:func:`drop_unsplittable`, by the candidate's ``min_samples_leaf``), as
+    a fit without search does; until round 47 a search fitted them all."""
     import numpy as np
     from sklearn.base import clone
     from sklearn.metrics import check_scoring
     from sklearn.model_selection import ParameterSampler
+
+    def candidate(params: dict[str, Any], rows: pd.DataFrame) -> Any:
+        model = clone(pipeline).set_params(**params)
+        if unsplittable is None:
+            return model
+        return drop_unsplittable(model, rows, {**unsplittable, **{k.removeprefix("model__"): v
+                                                                   for k, v in params.items()}})[0]
 
     scorer = check_scoring(pipeline, scoring=scoring)
     candidates = list(ParameterSampler(space, iterations, random_state=seed))
@@ -367,7 +380,7 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
             if weights is not None:
                 w = np.asarray(weights, dtype=float)[train]
                 kw["model__sample_weight"] = w * (len(w) / w.sum()) if weight_as_rows else w / w.max()
-            model = clone(pipeline).set_params(**params)
+            model = candidate(params, x.iloc[train])
             # as RandomizedSearchCV's error_score=nan (scikit-learn's _fit_and_score catches any Exception
             # from fit and from the scorer): a candidate that cannot fit or score a fold is not chosen
             # (LightGBMError is a RuntimeError, not a ValueError)
@@ -384,7 +397,7 @@ def random_search(pipeline: Any, space: dict[str, Any], x: pd.DataFrame, y: pd.S
         raise TrainingError(f"all {len(candidates)} search candidates failed to fit or score; the first: "
                             f"{type(first_error).__name__}: {first_error}")
     best = int(np.nanargmax(means))
-    final = clone(pipeline).set_params(**candidates[best])
+    final = candidate(candidates[best], x)
     final.fit(x, y, **({} if weights is None else {"model__sample_weight": weights}))
     return final, candidates[best], means[best]
 
@@ -631,7 +644,8 @@ def fit(
             pipeline, chosen, metrics["cv_score"] = random_search(
                 pipeline, {key: space[name] for key, name in keys.items()}, x, y, folds=folds, scoring=scoring,
                 iterations=int(search_iterations), seed=seed, weights=fit_kw.get("model__sample_weight"),
-                weight_as_rows=estimator in WEIGHT_AS_ROWS)
+                weight_as_rows=estimator in WEIGHT_AS_ROWS,
+                unsplittable=merged if estimator == "hist_gradient_boosting" else None)
             best_params = {keys[k]: v for k, v in chosen.items()}
         else:
             pipeline.fit(x, y, **fit_kw)

@@ -1100,6 +1100,12 @@ class DriftState:
                     return
                 if family != col.family and col.empty and family != NULL:
                     col = self._typed(col, family, str(array.type), store=apply)  # typed by its first values
+                if family in (INT, FLOAT) and col.counts_numbers():
+                    # numbers as objects, then an Arrow int/double chunk: as the same chunk from pandas
+                    # (above), one object column (refused before round 47, the pandas chunk taken)
+                    if apply:
+                        col.update_pandas(array.to_pandas().astype(object), bins)
+                    return
                 self._check_family(col, family, str(array.type), apply=apply)
                 if apply:
                     col.update_arrow(array, bins)

@@ -330,7 +330,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
     value for a regressor), optional ``instance`` (index of the instance within a batched
     request) and ``label_time`` (ISO 8601 or a timestamp column, :func:`label_times`; default:
-    now). A label column holding any text is stored as text.
+    now). A label column holding any text is stored as text, as is one holding a class written
+    with a leading zero (``01``, ``007``: :data:`_CODE`), whose labels are then all the text written.
 
     Read and checked in batches of ``batch_rows`` (:func:`_stream_labels`), written to a temporary
     file and committed to the store at the end: memory bounded by a batch and 40 bytes a label
@@ -354,8 +355,12 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     try:
         try:
             staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
-        except _Broken:  # a file the batches cannot read as the whole file is read (never JSON lines)
-            return _ingest_whole(source_uri, store_root, key, label, known)
+        except _Broken:  # a file the batches cannot read as the whole file is read
+            if not is_json_lines(source_uri):
+                return _ingest_whole(source_uri, store_root, key, label, known)
+            # JSON lines (no whole read): a code after numbers written as strings, read again as codes
+            staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows,
+                                    coded=True)
         if not staged:
             return 0
         _commit(store_root, key, known, f"{tmp}/labels.parquet")
@@ -374,6 +379,8 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
         frame = read_table(source_uri, text_columns=(key,))
         if table_format(source_uri) == "csv" and key in frame.columns:
             frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
+        if table_format(source_uri) == "csv" and label in frame.columns and label != key:
+            frame[label] = _codes_as_written(frame[label], _csv_column_as_written(source_uri, label))[0]
     except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
         raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
     tally = _Tally(source_uri, key, label)
@@ -419,6 +426,10 @@ def _as_read(frame: pd.DataFrame, first: int) -> pd.DataFrame:
     return frame
 
 
+# a text label written with a leading zero: a class code ('01', '007', '-01'), never a number's text ('0',
+# '0.5'): the labels of a file holding one are stored as the text written (:meth:`_Tally.check`)
+_CODE = r"^\s*[+-]?0[0-9]"
+
 # the rules of the keys, labels and instances, in the order a refusal names them
 _RULE_ORDER = ("exact_key", "non_null key", "non_null label", "one_kind", "finite", "non_negative_int")
 _TIME_RULE_ORDER = ("time_range", "iso_8601", "not_future")  # label_time's, as label_times then _future raise them
@@ -439,6 +450,10 @@ class _Tally:
         self.rules: dict[str, list] = {}  # _RULE_ORDER name -> violation
         self.times: dict[str, list] = {}  # label_time
         self.numbers = 0  # labels read as numbers (not True/False)
+        self.written = 0  # of those, the numbers written as text (a CSV's, a string column's)
+        self.csv = not is_json_lines(source_uri) and _format(source_uri) == "csv"
+        self.codes: list = [0, None, None]  # text classes with a leading zero ('01', '007': _CODE)
+        self.coded = False  # codes known before the first row (a second pass of a JSON lines file)
         self.text: list = [0, None, None]  # labels read as text: rows, first row, its value
         self.bools: list = [0, None, None]  # read as True/False (a batch of only those)
         self.huge: list = [0, None, None]  # numbers beyond LARGEST_VALUE
@@ -474,14 +489,21 @@ class _Tally:
         """Whether the labels are names (text), as far as read."""
         return bool(self.text[0] and not self.numbers and not self.bools[0])
 
+    def _recoded(self) -> bool:
+        """A code (``'01'``) after batches whose labels, all numbers written as text, were read as
+        numbers: the whole file reads every label as the text written."""
+        return bool(self.codes[0] and self.numbers and self.numbers == self.written)
+
     def whole(self) -> bool:
         """True/False labels in one batch and names in another: the whole file reads both as names
-        (the batches wrote the first as numbers): :func:`_ingest_whole` stores them."""
-        return bool(self.bools[0] and self.text[0] and not self.numbers)
+        (the batches wrote the first as numbers); or a code in a batch after numbers written as text
+        (:meth:`_recoded`): :func:`_ingest_whole` stores them."""
+        return bool(self.bools[0] and self.text[0] and not self.numbers) or self._recoded()
 
     def broken(self) -> bool:
-        return bool(self.first or self.rules or self.times or (self._texts()[0] and self.numbers) or
-                    (self.huge[0] and not self.text[0]))
+        return bool(self.first or self.rules or self.times
+                    or (self._texts()[0] and self.numbers and not self._recoded())
+                    or (self.huge[0] and not self.text[0]))
 
     def violations(self) -> list[tuple]:
         if self.first:
@@ -525,6 +547,7 @@ class _Tally:
         """Check the next rows of the file (``frame`` as read); the rows as stored (``key``,
         [``instance``], ``label``, ``label_time``: ``""`` when the file gives none), or ``None``
         when these rows break a rule (:meth:`raise_broken` names it)."""
+        import numpy as np
         import pandas as pd
 
         first = self.rows
@@ -560,12 +583,22 @@ class _Tally:
             self._add(self.rules, "non_null label", (label, "non_null", int(missing.sum()), "labels without a value"
                                                      + (" (blank text)" if blank.any() else "")))
         values = pd.to_numeric(frame[label], errors="coerce")
+        as_text = (frame[label].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+                   if frame[label].dtype == object or isinstance(frame[label].dtype, pd.StringDtype)
+                   else np.zeros(len(frame), dtype=bool))
+        if as_text.any():
+            code = as_text & values.notna().to_numpy() & frame[label].astype(object).where(
+                as_text, "").astype(str).str.match(_CODE).to_numpy(dtype=bool)
+            self._first(self.codes, code, frame[label], first)
+        if self.codes[0] or self.coded:  # classes written with a leading zero: every label written as text is a name
+            values = values.mask(as_text)
         text = (values.isna() & ~missing).to_numpy()
         self._first(self.text, text, frame[label], first)
         if frame[label].dtype.kind == "b":  # True/False: numbers alone, text beside numbers or names
             self._first(self.bools, values.notna().to_numpy(), frame[label].astype(str), first)
         else:
             self.numbers += int(values.notna().sum())
+            self.written += int((values.notna().to_numpy() & (as_text | self.csv)).sum())
         self._first(self.huge, values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False), values, first)
         out = pd.DataFrame({key: keys})
         if INSTANCE in frame.columns:
@@ -607,7 +640,7 @@ class _Tally:
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
-                   batch_rows: int) -> int:
+                   batch_rows: int, coded: bool = False) -> int:
     """The labels of ``source_uri`` checked batch by batch (:class:`_Tally`, the rules of the whole
     file) and written to the local Parquet file ``target``; returns how many. A broken rule is named
     from this one pass: once one is found the rest of the file is only checked (rows of each rule
@@ -618,6 +651,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     import pyarrow.parquet as pq
 
     tally = _Tally(source_uri, key, label)
+    tally.coded = coded  # a code seen by an earlier pass: every label written as text is a class name
     seen: tuple[list, ...] = ([], [], [], [], [])  # per batch: the entries' identities, times (stored, given), labels
     writer = None
     rows = 0
@@ -987,7 +1021,7 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
         return
-    yield from _csv_batches(source_uri, key, batch_rows)
+    yield from _csv_batches(source_uri, key, batch_rows, label)
 
 
 def _open_stream(source_uri: str):
@@ -1005,11 +1039,14 @@ def _open_stream(source_uri: str):
 CSV_HEADER_BYTES = 1 << 16
 
 
-def _csv_batches(source_uri: str, key: str, batch_rows: int):
+def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
     """A CSV label file ``batch_rows`` rows at a time (pandas' C reader, as ``read_table``; each
     batch typed as a whole). The header is read first: a file ``read_table`` would refuse or
     rename (another encoding, a column named twice) is refused from its header; a header longer
-    than :data:`CSV_HEADER_BYTES` is :class:`_Broken`."""
+    than :data:`CSV_HEADER_BYTES` is :class:`_Broken`. The ``label`` column is also read as
+    written (a second reader of that column alone): from the first batch holding a class code with
+    a leading zero (``01``, :data:`_CODE`), which pandas reads as the number 1, the labels are
+    given as their text (:func:`_codes_as_written`)."""
     import gzip
     import io
     import re
@@ -1044,12 +1081,21 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
-    with _open_stream(source_uri) as raw:
+    with _open_stream(source_uri) as raw, _open_stream(source_uri) as raw_labels:
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
         reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
                              chunksize=batch_rows, low_memory=False)
+        written = None
+        if label in names and label != key:
+            written = pd.read_csv(gzip.GzipFile(fileobj=raw_labels) if gzipped else raw_labels, usecols=[label],
+                                  dtype=str, keep_default_na=False, na_values={label: na[label]},
+                                  chunksize=batch_rows, low_memory=False)
+        coded = False
         with reader:
             for chunk in reader:
+                if written is not None:
+                    text = next(written)[label]
+                    chunk[label], coded = _codes_as_written(chunk[label], text, coded)
                 if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
                     raise DataSourceError(
                         f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
@@ -1114,6 +1160,24 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
                           else exc.strerror or str(exc)) from exc
 
 
+def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -> tuple[pd.Series, bool]:
+    """``(labels, coded)``: the labels of a CSV as pandas read them (``values``), or as written
+    (``text``, the same rows read as strings) when one of them, or of the file's earlier rows
+    (``coded``), is a class written with a leading zero (``01``, :data:`_CODE`): pandas reads
+    ``01`` as 1, and ``'01'`` and ``'1'`` were stored as one label, no class ``'01'``."""
+    import numpy as np
+    import pandas as pd
+
+    if len(text) != len(values):  # one file read twice: never a silent misalignment
+        raise DataSourceError(f"the label column read as {len(text)} rows, the file's rows as {len(values)}")
+    numbers = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    coded = coded or (numbers and bool(text.str.match(_CODE).to_numpy(dtype=bool, na_value=False).any()))
+    if not coded or not numbers:
+        return values, coded
+    return pd.Series(text.to_numpy(dtype=object), index=values.index, name=values.name).where(
+        text.notna().to_numpy(), np.nan), coded
+
+
 def _csv_keys_as_written(source_uri: str, key: str, rows: int) -> pd.Series:
     """The key column of a CSV label file as written: only an empty cell is missing. pandas reads
     ``NA``, ``null``, ``None``, ``nan``, ``N/A`` and the other words of its ``na_values`` default
@@ -1131,6 +1195,18 @@ def _csv_keys_as_written(source_uri: str, key: str, rows: int) -> pd.Series:
     if len(keys) != rows:  # cannot happen for a file pandas read once already: never a silent misalignment
         raise DataSourceError(f"{source_uri}: its key column {key!r} read as {len(keys)} rows, the file as {rows}")
     return keys
+
+
+def _csv_column_as_written(source_uri: str, column: str) -> pd.Series:
+    """A column of a CSV file as its text (pandas' missing words missing, as ``read_table`` reads them)."""
+    import io
+
+    import pandas as pd
+
+    from ctloop.storage import csv_compression, read_bytes
+
+    raw = read_bytes(source_uri)
+    return pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[column], dtype=str)[column]
 
 
 def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:

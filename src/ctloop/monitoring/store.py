@@ -179,8 +179,8 @@ class MonitoringStore:
         then that run (a re-run in the trigger's cooldown would drop the retrain's budget and
         recovery). ``window`` (the monitoring window, e.g. ``"1h"``): runs ending within half a window
         of each other are one window, as :func:`ctloop.monitoring.rules.consecutive_windows` counts
-        them (a re-run without ``as_of`` ends one minute before its run, core.LIVE_SETTLE: minutes
-        after the run it repeats); without it, only runs with the same ``window_end``."""
+        them (a re-run without ``as_of`` ends ``components.monitor.core.LIVE_SETTLE`` before its run:
+        minutes after the run it repeats); without it, only runs with the same ``window_end``."""
         import pandas as pd
 
         now = pd.Timestamp(window_end)
