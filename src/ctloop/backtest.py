@@ -349,6 +349,29 @@ def _warn_few_labels(cfg: BacktestConfig, counts: Any) -> None:
                       "a smaller --min-labels", UserWarning, stacklevel=3)
 
 
+def _warn_long_cooldown(cfg: BacktestConfig, step: Any) -> None:
+    """The default policy with a ``monitoring.rules.cooldown`` longer than a replay window: after
+    each retrain the rules stay silent for the windows it spans (24 hourly windows at the default
+    24h), as monitoring on that schedule would. The budget already spaces retrains by windows; the
+    cooldown is for a retrain that takes longer than a window to replace the champion."""
+    import math
+    import warnings
+
+    from ctloop.timeutil import parse_duration
+
+    cooldown = cfg.rules.active().get("cooldown") if cfg.policy == "default" else None
+    if not cooldown:
+        return
+    span = parse_duration(cooldown, name="monitoring.rules.cooldown")
+    if span <= step:
+        return
+    silent = math.ceil(span / step) - 1
+    warnings.warn(f"monitoring.rules.cooldown {cooldown} spans {silent + 1} windows of --window {cfg.window}: after "
+                  f"each retrain the rules stay silent for the next {silent} window(s), as monitoring on that "
+                  "schedule would; set monitoring.rules.cooldown (--config) to about the time a retrain takes "
+                  "to replace the champion", UserWarning, stacklevel=3)
+
+
 def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
     """Refuse event times (sorted, not null) that give no replay: every row at one time, or a few
     rows (fewer than :data:`MIN_SCORE_ROWS` and a tenth of the others) separated from all the other
@@ -719,6 +742,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
     _warn_few_labels(cfg, counts)
+    _warn_long_cooldown(cfg, step)
 
     def labelled(end_i: int, first_i: int) -> pd.DataFrame:
         """Rows of windows first_i..end_i whose label arrived by window end_i's end."""
