@@ -879,7 +879,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 w.metric = float(value)
         # ------------------------------------------------------------------ decide
         fire, rule, reason = False, "none", f"policy {cfg.policy}"
-        if len(current) and cfg.policy == "drift":  # detect_drift's check: the whole drift section
+        # detect_drift and monitor_model judge no drift on fewer rows (engine.MIN_ROWS: a statistic of a few is noise)
+        judged = len(current) >= drift_core.MIN_ROWS
+        if judged and cfg.policy == "drift":  # detect_drift's check: the whole drift section
             options = {"columns": features, "drift_share": cfg.drift.share, "method": cfg.drift.method or None,
                        "threshold": cfg.drift.threshold, "column_kinds": kinds,
                        "column_methods": {c: v for c, v in cfg.drift.column_methods.items() if c in features},
@@ -892,7 +894,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             else:
                 drift = drift_core.detect(champion.reference, current[features], **options)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
-        elif len(current) and cfg.policy == "default":
+        elif judged and cfg.policy == "default":
             # monitor_model's window drift (components/monitor/core.py _Frame.drift): the monitoring
             # section's rules judge its share; the drift section (method, threshold) is detect_drift's
             drift = drift_core.detect(champion.reference, current[features], columns=features)
@@ -905,7 +907,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             reason = f"scheduled: a retrain every {every} window(s), {since} since the last one"
         elif cfg.policy == "drift":
             fire = w.drifted
-            rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if len(current)
+            rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if judged else
+                                                            f"{len(current)} rows: no drift verdict" if len(current)
                                                             else "no rows")
         elif cfg.policy == "default":
             # rows "logged" since the champion started serving, this window's included (monitoring's volume)
