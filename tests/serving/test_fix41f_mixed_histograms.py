@@ -103,9 +103,9 @@ class Pods(InThreadServer):
 
 @contextlib.contextmanager
 def scraped(workdir, pods: list[tuple], rates: list[float] | None = None, *, samples: int = 4,
-            timeout: float = 60) -> Iterator[Prometheus]:
-    """A real Prometheus (native histograms on) scraping every pod of ``pods`` each second, once
-    each pod has ``samples`` scrapes."""
+            timeout: float = 60, interval: str = "1s") -> Iterator[Prometheus]:
+    """A real Prometheus (native histograms on) scraping every pod of ``pods`` every ``interval``,
+    once each pod has ``samples`` scrapes."""
     with Pods(pods, rates) as server:
         jobs = []
         for i, (revision, pod, _, _, _) in enumerate(pods):
@@ -115,7 +115,7 @@ def scraped(workdir, pods: list[tuple], rates: list[float] | None = None, *, sam
                           "pod": f"{revision}-deployment-{pod}", "namespace": NS}
                 if kind == "ctloop":
                     labels["revision"] = revision
-                jobs.append({"job_name": f"{kind}-{i}", "scrape_interval": "1s", "metrics_path": f"/{kind}/{i}",
+                jobs.append({"job_name": f"{kind}-{i}", "scrape_interval": interval, "metrics_path": f"/{kind}/{i}",
                              "static_configs": [{"targets": [server.address], "labels": labels}]})
         with native_scraping(workdir, jobs) as url:
             wait_for(url, f"count(count_over_time(target_info[1m]) >= {samples})",

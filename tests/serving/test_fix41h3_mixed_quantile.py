@@ -26,18 +26,21 @@ NS, CONFIG = mixed.NS, mixed.CONFIG
 STABLE, FEW, MANY = (f"{CONFIG}-0001{i}" for i in (1, 2, 3))
 RULES = CanaryRules(window="1m", min_requests=20)
 # (revision, pod, format, 5xx share, latency s) of every pod, and its answers per second: the
-# shares above (0.25 % and 4 %) at 4x the rates, so 8 scrapes hold as many answers as 30 did at
-# 40/s (the few pod's ~3 slow answers, below the union's 1 % budget of ~13; the many pod's ~50,
-# above it) and the module waits 8 s for Prometheus instead of 30
+# shares above (0.25 % and 4 %) at 16x the rates of 40/s and scraped every 250 ms, so 8 scrapes
+# hold as many answers as 30 one-second scrapes did at 40/s (the few pod's ~3 slow answers, below
+# the union's 1 % budget of ~13; the many pod's ~50, above it) and the module waits 2 s for
+# Prometheus instead of 30 (the time base scaled: answers per scrape are unchanged)
 PODS = [(STABLE, "a", "classic", 0.0, 0.05),
         (FEW, "a", "classic", 0.0, 0.05), (FEW, "b", "native", 0.0, 1.5),
         (MANY, "a", "classic", 0.0, 0.05), (MANY, "b", "native", 0.0, 1.5)]
-RATE = [160, 160, 0.4, 160, 6.4]
+RATE = [640, 640, 1.6, 640, 25.6]
+SCRAPE = "250ms"
 
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    with mixed.scraped(tmp_path_factory.mktemp("mixedq"), PODS, RATE, samples=8, timeout=120) as prometheus:
+    with mixed.scraped(tmp_path_factory.mktemp("mixedq"), PODS, RATE, samples=8, timeout=120,
+                       interval=SCRAPE) as prometheus:
         yield prometheus
 
 

@@ -21,6 +21,7 @@ OpenCensus queue-proxy metrics (``revision_request_latencies``, ms).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -39,7 +40,12 @@ OTEL = "http_server_request_duration_seconds"
 BOTH, SWITCHED = f"{CONFIG}-00001", f"{CONFIG}-00002"
 P99 = "ctloop:request_latency_p99_seconds:5m"
 STARTED = time.time() - 10
-# knative-otel (revision, pod, exposure, [(status code, answers/s, seconds, frozen)])
+# the time base: every target scraped and every rule evaluated each SCRAPE_S, the answers per
+# second below counted SPEED times faster (as many answers per scrape as at 1 s scrapes) and the
+# tests' pauses in scrapes
+SCRAPE_S = 0.25
+SCRAPE, SPEED = f"{int(SCRAPE_S * 1000)}ms", 1 / SCRAPE_S
+# knative-otel (revision, pod, exposure, [(status code, answers/s (times SPEED), seconds, frozen)])
 OTEL_PODS = [
     (BOTH, "a", "both", [("200", 100.0, 0.05, False)]),
     (BOTH, "b", "both", [("200", 0.5, 2.0, False)]),
@@ -49,7 +55,7 @@ OTEL_PODS = [
 
 
 def _count(rate: float, frozen: bool = False) -> int:
-    return int(rate * (10 if frozen else time.time() - STARTED))
+    return int(rate * SPEED * (10 if frozen else time.time() - STARTED))
 
 
 def _classic(pod: tuple, frozen: bool) -> bytes:
@@ -125,47 +131,67 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def prom(request, tmp_path_factory):
-    source = request.param
-    tmp_path = tmp_path_factory.mktemp("fix42a-rules")
-    groups = [
-        {**g, "interval": "1s"} for g in rule_groups(render_monitoring(tmp_path / "render", source))
-    ]
-    rules = write_rules(tmp_path, groups)
-    with InThreadServer(Handler) as server:
-        jobs = []
-        if source == "knative-otel":
-            for i, (revision, pod, _, _) in enumerate(OTEL_PODS):
-                # one target scraped both ways (two jobs, the PodMonitor's target labels)
-                labels = {
-                    "job": "ml/ctloop-inferenceservices",
-                    "instance": f"10.0.0.{i}:9091",
-                    "pod": f"{revision}-deployment-{pod}",
-                    "namespace": NS,
-                }
-                for fmt in ("classic", "native"):
-                    jobs.append(
-                        {
-                            "job_name": f"{fmt}-{i}",
-                            "scrape_interval": "1s",
-                            "metrics_path": f"/{fmt}/{i}",
-                            "static_configs": [{"targets": [server.address], "labels": labels}],
-                        }
-                    )
-        else:
-            kind = "istio" if source == "istio" else "legacy"
+def _jobs(source: str, address: str) -> list[dict]:
+    """The scrape jobs of ``source``'s targets, all served by :class:`Handler` at ``address``."""
+    if source != "knative-otel":
+        kind = "istio" if source == "istio" else "legacy"
+        return [
+            {
+                "job_name": kind,
+                "scrape_interval": SCRAPE,
+                "metrics_path": f"/{kind}/0",
+                "static_configs": [{"targets": [address], "labels": {"pod": "p-0"}}],
+            }
+        ]
+    jobs = []
+    for i, (revision, pod, _, _) in enumerate(OTEL_PODS):
+        # one target scraped both ways (two jobs, the PodMonitor's target labels)
+        labels = {
+            "job": "ml/ctloop-inferenceservices",
+            "instance": f"10.0.0.{i}:9091",
+            "pod": f"{revision}-deployment-{pod}",
+            "namespace": NS,
+        }
+        for fmt in ("classic", "native"):
             jobs.append(
                 {
-                    "job_name": kind,
-                    "scrape_interval": "1s",
-                    "metrics_path": f"/{kind}/0",
-                    "static_configs": [{"targets": [server.address], "labels": {"pod": "p-0"}}],
+                    "job_name": f"{fmt}-{i}",
+                    "scrape_interval": SCRAPE,
+                    "metrics_path": f"/{fmt}/{i}",
+                    "static_configs": [{"targets": [address], "labels": labels}],
                 }
             )
-        with native_scraping(tmp_path, jobs, rule_files=[str(rules)]) as url:
+    return jobs
+
+
+SOURCES = ("knative-otel", "istio", "knative-legacy")
+
+
+@pytest.fixture(scope="module")
+def prometheus_per_source(tmp_path_factory):
+    """One real Prometheus per source (its own rules, its own targets), all started before any is
+    waited for: each scrapes nothing for its first ~5 s (Prometheus 2.42's scrape manager applies
+    discovered targets on a 5 s ticker), so the three wait once, not one after the other."""
+    with InThreadServer(Handler) as server, contextlib.ExitStack() as stack:
+        urls = {}
+        for source in SOURCES:
+            tmp_path = tmp_path_factory.mktemp(f"fix42a-rules-{source}")
+            groups = [
+                {**g, "interval": SCRAPE}
+                for g in rule_groups(render_monitoring(tmp_path / "render", source))
+            ]
+            rules = write_rules(tmp_path, groups)
+            urls[source] = stack.enter_context(
+                native_scraping(tmp_path, _jobs(source, server.address), rule_files=[str(rules)])
+            )
+        for url in urls.values():
             wait_for(url, "ctloop:request_rate:rate5m", timeout=60)
-            yield source, Prometheus(url, auth=PrometheusAuth())
+        yield {source: Prometheus(url, auth=PrometheusAuth()) for source, url in urls.items()}
+
+
+@pytest.fixture(scope="module")
+def prom(request, prometheus_per_source):
+    return request.param, prometheus_per_source[request.param]
 
 
 def _contract(revision: str) -> str:
@@ -176,7 +202,7 @@ def _contract(revision: str) -> str:
 def test_one_slow_pod_does_not_set_a_classic_revisions_p99(prom):
     _, prom = prom
     wait_for(prom.url, f"{P99}{_contract(BOTH)}", timeout=30)
-    time.sleep(3)  # a few rates of each pod
+    time.sleep(3 * SCRAPE_S)  # a few rates of each pod
     # 0.5 of 100.5 answers/s are slow: 0.5 % < 1 %, the p99 is in the 0.1 s bucket
     assert prom.scalar(f"{P99}{_contract(BOTH)}") <= 0.1
 
@@ -186,7 +212,7 @@ def test_a_switched_pods_503s_count(prom):
     _, prom = prom
     ratio = f"ctloop:request_error_ratio:rate5m{_contract(SWITCHED)}"
     wait_for(prom.url, ratio, timeout=30)
-    time.sleep(3)
+    time.sleep(3 * SCRAPE_S)
     assert prom.scalar(ratio) == pytest.approx(2 / 42, rel=0.3)
     # its requests are the live native ones (a 5m rate of seconds of data is not 42/s: compared
     # with the native histogram's own count)
@@ -209,7 +235,7 @@ def test_a_native_latency_histogram_has_a_p99(prom):
 @pytest.mark.parametrize("prom", ["knative-otel"], indirect=True)
 def test_the_canary_analysis_reads_a_switched_pod_from_its_native_series(prom):
     _, prom = prom
-    time.sleep(3)
+    time.sleep(3 * SCRAPE_S)
     stats = get_source("knative-otel").stats(prom, SWITCHED, NS, "1m")
     native = prom.scalar(
         f'sum(histogram_count(increase({OTEL}{{pod="{SWITCHED}-deployment-a"}}[1m])))'

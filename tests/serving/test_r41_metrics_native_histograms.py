@@ -40,6 +40,10 @@ LATENCY = {STABLE: 0.09, HEALTHY: 0.08, ERRORS: 0.09, SLOW: 0.72}
 ERROR_SHARE = {ERRORS: 0.05}
 RPS = 40
 RULES = CanaryRules(window="1m", min_requests=20)
+# the time base: every pod scraped each SCRAPE_S, its answers counted SPEED times faster than RPS
+# (as many answers per scrape as at 1 s scrapes)
+SCRAPE_S = 0.25
+SCRAPE, SPEED = f"{int(SCRAPE_S * 1000)}ms", 1 / SCRAPE_S
 PROTOBUF = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
 
 
@@ -101,7 +105,7 @@ def _family(name: str, kind: int, metrics: list[bytes]) -> bytes:  # kind: COUNT
 # ------------------------------------------------------------------ the pods
 def _answers(revision: str, t: float) -> tuple[int, int]:
     """(ok, 5xx) answers of ``revision``'s pod ``t`` seconds after it started."""
-    total = int(RPS * t)
+    total = int(RPS * SPEED * t)
     errors = round(total * ERROR_SHARE.get(revision, 0.0))
     return total - errors, errors
 
@@ -135,7 +139,7 @@ class Pods(InThreadServer):
     """Every revision's pod, at /ctloop/<revision> and /otel/<revision>; counts grow with time."""
 
     def __init__(self):
-        started = time.time() - 10  # already 400 answers at the first scrape
+        started = time.time() - 10  # already 10 s of answers at the first scrape
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
@@ -161,11 +165,11 @@ class Pods(InThreadServer):
         for i, revision in enumerate(LATENCY):
             pod = f"{revision}-deployment-abc"
             # the PodMonitor's target labels (manifests/components/monitoring/podmonitor.yaml)
-            jobs.append({"job_name": f"ctloop-{i}", "scrape_interval": "1s", "metrics_path": f"/ctloop/{revision}",
+            jobs.append({"job_name": f"ctloop-{i}", "scrape_interval": SCRAPE, "metrics_path": f"/ctloop/{revision}",
                          "static_configs": [{"targets": [self.address], "labels": {
                              "job": "ml/ctloop-inferenceservices", "instance": f"10.0.0.{i}:8080", "pod": pod,
                              "namespace": NS, "isvc": "credit", "revision": revision}}]})
-            jobs.append({"job_name": f"otel-{i}", "scrape_interval": "1s", "metrics_path": f"/otel/{revision}",
+            jobs.append({"job_name": f"otel-{i}", "scrape_interval": SCRAPE, "metrics_path": f"/otel/{revision}",
                          "static_configs": [{"targets": [self.address], "labels": {
                              "job": "ml/ctloop-inferenceservices", "instance": f"10.0.0.{i}:9091", "pod": pod,
                              "namespace": NS}}]})

@@ -48,6 +48,10 @@ BOTH_POD = f"{BOTH_REVISION}-deployment-a"
 OTEL = "http_server_request_duration_seconds"
 RPS = 40
 FAST, SLOW = 0.08, 0.9  # seconds per answer before and after the switch
+# the time base: scrapes and rule evaluations every 500 ms (the windows and the subquery steps
+# below are half what they would be at 1 s: the same number of scrapes in each)
+SCRAPE = "500ms"
+WINDOW = "10s"  # the "both ways" window: 20 scrapes
 
 
 class SwitchingPod(InThreadServer):
@@ -126,7 +130,7 @@ def _scraped(url: str, pod: str) -> None:
 def prom(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("switch")
     groups = [
-        {**g, "interval": "1s"}
+        {**g, "interval": SCRAPE}
         for g in rule_groups(render_monitoring(tmp_path / "render", "knative-otel"))
     ]
     rules = write_rules(tmp_path, groups)
@@ -134,7 +138,7 @@ def prom(tmp_path_factory):
         jobs = [
             {
                 "job_name": "otel",
-                "scrape_interval": "1s",
+                "scrape_interval": SCRAPE,
                 "metrics_path": "/",
                 "static_configs": [
                     {"targets": [switching.address], "labels": _labels(POD, "10.0.0.1:9091")}
@@ -143,7 +147,7 @@ def prom(tmp_path_factory):
             *(
                 {
                     "job_name": kind,
-                    "scrape_interval": "1s",
+                    "scrape_interval": SCRAPE,
                     "metrics_path": f"/{kind}",
                     "static_configs": [
                         {"targets": [both.address], "labels": _labels(BOTH_POD, "10.0.0.2:9091")}
@@ -154,17 +158,17 @@ def prom(tmp_path_factory):
         ]
         with native_scraping(tmp_path, jobs, rule_files=[str(rules)]) as url:
             _scraped(url, BOTH_POD)
-            both.classic = False  # first: its classic series stale for 2.5 s or more at the tests
+            both.classic = False  # first: its classic series stale 2.5 scrapes or more at the tests
             _scraped(url, POD)
-            time.sleep(1)  # the switch's classic samples outnumber its native ones at the tests
+            time.sleep(0.5)  # the switch's classic samples outnumber its native ones at the tests
             switching.native = True
             wait_for(
                 url,
-                f'count_over_time(histogram_count({OTEL}{{pod="{POD}"}})[1m:1s])',
+                f'count_over_time(histogram_count({OTEL}{{pod="{POD}"}})[1m:{SCRAPE}])',
                 timeout=30,
                 predicate=lambda r: bool(r) and max(int(s["value"][1]) for s in r) >= 2,
             )
-            time.sleep(1.5)  # a rule evaluation after the native samples
+            time.sleep(0.75)  # a rule evaluation after the native samples
             yield Prometheus(url, auth=PrometheusAuth())
 
 
@@ -223,26 +227,27 @@ def test_the_premise_the_classic_series_are_stale_and_repeat_native_answers(prom
     at = time.time()
     assert prom.scalar(f'count({OTEL}_count{{pod="{BOTH_POD}"}})', at) is None  # stale
     assert prom.scalar(f'count({OTEL}{{pod="{BOTH_POD}"}})', at) == 2  # 200 and 503, live
-    assert _count(prom, "increase", "20s", at, native=False) > 0.3 * _count(
-        prom, "increase", "20s", at, native=True
+    assert _count(prom, "increase", WINDOW, at, native=False) > 0.3 * _count(
+        prom, "increase", WINDOW, at, native=True
     )
 
 
 def test_the_canary_analysis_counts_the_live_kind_alone(prom):
     at = time.time()
-    stats = get_source("knative-otel").stats(prom, BOTH_REVISION, NS, "20s", at)
-    assert stats.requests == pytest.approx(_count(prom, "increase", "20s", at, True), rel=0.05)
+    stats = get_source("knative-otel").stats(prom, BOTH_REVISION, NS, WINDOW, at)
+    assert stats.requests == pytest.approx(_count(prom, "increase", WINDOW, at, True), rel=0.05)
     assert stats.error_rate == pytest.approx(0.05, abs=0.02)
 
 
 def test_the_recording_rule_counts_the_live_kind_alone(prom):
     """The rule's expression as generated, asked as an instant query (what a rule evaluation
-    is), with its subquery step (a tenth of 5m: the PodMonitor's 30 s) at 1 s: here both kinds
-    were live together for a few seconds, not for days. The other revision's (the switch's)
-    series are left out by its revision label."""
+    is), with its subquery step (a tenth of 5m: the PodMonitor's 30 s) at the scrape interval:
+    here both kinds were live together for a few scrapes, not for days. The other revision's
+    (the switch's) series are left out by its revision label."""
     expr = get_source("knative-otel").rule_group()["rules"][0]["expr"]
     at = time.time()
-    per_revision = prom.query(f"sum by (revision) ({expr.replace('[5m:30s]', '[5m:1s]')})", at)
+    scaled = expr.replace("[5m:30s]", f"[5m:{SCRAPE}]")
+    per_revision = prom.query(f"sum by (revision) ({scaled})", at)
     recorded = {labels["revision"]: value for labels, value in per_revision}[BOTH_REVISION]
     assert recorded == pytest.approx(_count(prom, "rate", "5m", at, True), rel=0.05)
     assert "[5m:30s]" in expr
