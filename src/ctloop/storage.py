@@ -264,13 +264,15 @@ class ObjectInfo:
 @dataclass(frozen=True)
 class Location:
     """A parsed URI: ``bucket`` is the bucket or container, ``key`` the object name or prefix
-    (no leading slash, may be empty), ``account`` the Azure account named in the URI."""
+    (no leading slash, may be empty), ``account`` the Azure account named in the URI and ``suffix``
+    the endpoint suffix of its host (``core.usgovcloudapi.net`` of ``ACCOUNT.dfs.core.usgovcloudapi.net``)."""
 
     uri: str
     scheme: str
     bucket: str = ""
     key: str = ""
     account: str | None = None
+    suffix: str | None = None
 
     def child(self, key: str) -> str:
         """The URI of object ``key`` of the same bucket, written the way ``uri`` was."""
@@ -309,14 +311,25 @@ def parse(uri: str) -> Location:
     _refuse_userinfo(uri, kind, bucket)
     _refuse_signed_query(uri, kind, bucket, key)
     _refuse_unnameable_key(uri, kind, key.lstrip("/"))
-    account = None
+    account = suffix = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
-        account = host.split(".", 1)[0] or None
+        account, _, rest = host.partition(".")
+        account = account or None
+        if rest:
+            # the account's cloud: dfs.core.usgovcloudapi.net is Azure Government's. Before fix 47 B only the
+            # account was kept, and without a connection string the blob of the public cloud's account of
+            # that name (another tenant's) was read and written
+            cloud = re.fullmatch(r"(?:privatelink\.)?(?:dfs|blob)\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)", rest.lower())
+            if cloud is None:
+                raise ConfigError(f"{_masked(uri)!r} names the account host {host!r}, not ACCOUNT.dfs.<endpoint "
+                                  "suffix> (ACCOUNT.dfs.core.windows.net, ACCOUNT.dfs.core.usgovcloudapi.net): write "
+                                  f"{uri.split('://')[0]}://{bucket}@ACCOUNT.dfs.core.windows.net/path")
+            suffix = cloud.group(1)
     if not bucket:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
-    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account, suffix=suffix)
 
 
 _KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8",
@@ -2493,6 +2506,11 @@ def _azure_settings(loc: Location) -> _AzureSettings:
         suffix = fields.get("EndpointSuffix", "core.windows.net")
         protocol = fields.get("DefaultEndpointsProtocol", "https")
         blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
+        own = _account_suffix(urlsplit(blob_url).hostname or "", account or loc.account or "")
+        if loc.suffix and own and own != loc.suffix:  # an emulator's <host:port>/<account> names no cloud
+            raise ConfigError(f"{_masked(loc.uri)} names an account of {loc.suffix} but AZURE_STORAGE_CONNECTION_STRING "
+                              f"is for {urlsplit(blob_url).hostname}: add EndpointSuffix={loc.suffix} to it (or its BlobEndpoint), "
+                              "or name the account's own host in the URI")
         if no_sign_request("AZURE_NO_SIGN_REQUEST"):  # the account's endpoint from it, never its key or SAS
             return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
                                   anonymous=True)
@@ -2503,13 +2521,25 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     if not account:
         raise ConfigError(f"no Azure storage account for {loc.uri}: {_AZURE_CREDENTIALS_FIX}, or name the "
                           f"account in the URI (abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    # the URI's cloud (abfss://c@acct.dfs.core.usgovcloudapi.net/), else the public cloud's
+    blob_url = f"https://{account}.blob.{loc.suffix or 'core.windows.net'}"
     if no_sign_request("AZURE_NO_SIGN_REQUEST"):
-        return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net", anonymous=True)
+        return _AzureSettings(account=account, blob_url=blob_url, anonymous=True)
     # AZURE_STORAGE_ACCESS_KEY is the key KServe's storage initializer reads: one Secret serves both.
     key = (env.get("AZURE_STORAGE_ACCOUNT_KEY") or env.get("AZURE_STORAGE_KEY")
            or env.get("AZURE_STORAGE_ACCESS_KEY"))
-    return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net",
-                          key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
+    return _AzureSettings(account=account, blob_url=blob_url, key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
+
+
+def _account_suffix(host: str, account: str) -> str | None:
+    """The endpoint suffix of ``host`` where it is the blob host of ``account`` (``core.usgovcloudapi.net``
+    of ``acct.blob.core.usgovcloudapi.net`` or ``acct.privatelink.blob.core.usgovcloudapi.net``), else None
+    (an emulator's ``127.0.0.1``, a custom domain)."""
+    head = f"{account.lower()}."
+    if not account or not host.lower().startswith(head):
+        return None
+    rest = host.lower()[len(head):].removeprefix("privatelink.")
+    return rest.removeprefix("blob.") if rest.startswith("blob.") else None
 
 
 _AZURE_CLIENTS: dict[tuple, object] = {}
@@ -3281,7 +3311,8 @@ def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
     if not name or re.search(r"[*?\[]", name):
         return False
     backend = _BACKENDS[loc.scheme]()
-    one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account)
+    one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account,
+                   suffix=loc.suffix)
     if loc.scheme == "az" and any(part.endswith(".") for part in name.split("/")):
         return False  # a name Azure cannot be asked about: read() refuses it in one line
     if not backend.exists(one):
@@ -3423,9 +3454,11 @@ def kserve_storage_uri(uri: str) -> str:
                           "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
                           f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
     host = (urlsplit(settings.blob_url).hostname or "").lower()
-    if host.startswith(f"{settings.account.lower()}.blob.") and host != f"{settings.account.lower()}.blob.core.windows.net":
-        # an account of another Azure cloud (Azure Government, Azure China): before round 47 its model was named
-        # at blob.core.windows.net, and the predictor would have fetched the public-cloud account of that name
+    own = host.removeprefix(f"{settings.account.lower()}.") if host.startswith(f"{settings.account.lower()}.") else None
+    if own is not None and own.removeprefix("privatelink.") != "blob.core.windows.net":
+        # an account of another Azure cloud (Azure Government, Azure China; its Private Link name too, until fix
+        # 47 B): before round 47 its model was named at blob.core.windows.net, and the predictor would have fetched
+        # the public-cloud account of that name
         raise ConfigError(f"cannot serve {uri} with KServe: its account is {host}, and KServe 0.20's storage "
                           "initializer reads Azure models only from https://ACCOUNT.blob.core.windows.net/... (its "
                           "ClusterStorageContainer's supportedUriFormats); copy the model to gs://, s3:// or an "
