@@ -1198,8 +1198,14 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, a URL's password in it masked: urllib3's "Failed to parse:
+    http://user:PASSWORD@proxy:31x8" (HTTPS_PROXY), which botocore 1.44.8 wraps in HTTPClientError as it
+    is, was quoted whole until fix 47 B."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    return _URL_PASSWORD.sub(r"\1***@", text.splitlines()[0])[:300]
+
+
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:)[^\s/?#@]*@")
 
 
 # ----------------------------------------------------------------------------------------- gs://
@@ -2372,23 +2378,28 @@ def _s3_proxy(endpoint_url: str) -> str | None:
     """The proxy botocore 1.44.8 sends requests to ``endpoint_url`` through (``HTTPS_PROXY``, or
     ``HTTP_PROXY`` for an http endpoint, unless ``NO_PROXY`` bypasses the host: ``botocore.utils.
     get_environ_proxies``), written as pyarrow takes it (``scheme://[user:password@]host:port``: a proxy
-    without a scheme is http, as botocore's ``_fix_proxy_url`` reads it, and one without a port on port
-    80 or 443, as urllib3 connects); None without one. pyarrow 25.0.1's AWS SDK for C++ reads no proxy
-    variable: before round 47 boto3 went through the cluster's egress proxy and every dataset scan
-    failed (``Could not resolve host``, or a timeout)."""
+    not starting ``http:`` or ``https:`` is http, as botocore's ``ProxyConfiguration._fix_proxy_url`` reads
+    it (``//proxy:3128`` is ``http://proxy:3128``; until fix 47 B pyarrow was given ``http:////proxy:3128``,
+    no proxy), and one without a port on port 80 or 443, as urllib3 connects); None without one. pyarrow
+    25.0.1's AWS SDK for C++ reads no proxy variable: before round 47 boto3 went through the cluster's egress
+    proxy and every dataset scan failed (``Could not resolve host``, or a timeout). A URL neither can read (a
+    port that is no number) is a ConfigError naming it without its password (before fix 47 B ``:80`` was
+    appended to it, and pyarrow's error quoted it, password included)."""
     from botocore.utils import get_environ_proxies
 
     scheme = urlsplit(endpoint_url).scheme or "https"
     proxy = get_environ_proxies(endpoint_url).get(scheme)
     if not proxy:
         return None
-    if "://" not in proxy:
-        proxy = f"http://{proxy}"
-    parts = urlsplit(proxy)
+    if not proxy.startswith(("http:", "https:")):  # botocore 1.44.8 botocore/httpsession.py _fix_proxy_url
+        proxy = ("http:" if proxy.startswith("//") else "http://") + proxy
     try:
+        parts = urlsplit(proxy)
         port = parts.port
-    except ValueError:
-        port = None  # not a port pyarrow could use either: left to its own error
+    except ValueError as exc:  # urllib3 cannot read it either ("Failed to parse"): boto3's requests fail too
+        raise ConfigError(f"the {scheme} proxy {_without_secrets(proxy)!r} (from {scheme.upper()}_PROXY or "
+                          f"{scheme}_proxy) is not a proxy URL ({_first_line(exc)}): write http://[USER:PASSWORD@]"
+                          "HOST:PORT") from None
     if port is None and parts.hostname:
         netloc = parts.netloc.rstrip("/") + (":443" if parts.scheme == "https" else ":80")
         proxy = parts._replace(netloc=netloc).geturl()
@@ -2396,15 +2407,22 @@ def _s3_proxy(endpoint_url: str) -> str | None:
 
 
 def _s3_endpoint_configured() -> bool:
-    """Whether botocore's S3 client was given an endpoint URL (the ``SDK::Endpoint`` builtin of its endpoint
-    rules, botocore 1.44.8 ``client._ruleset_resolver``): from ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL`` or
-    from ``endpoint_url`` in the AWS config file (a profile's, or a ``services`` section's), unless
-    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``. Where botocore keeps no builtins, the variables alone."""
-    _, client = _s3_session(_s3_key())
-    builtins = getattr(getattr(client, "_ruleset_resolver", None), "_builtins", None)
-    if isinstance(builtins, dict) and "SDK::Endpoint" in builtins:
-        return bool(builtins["SDK::Endpoint"])
-    return bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+    """Whether botocore's S3 client was given an endpoint URL: from ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL``
+    or from ``endpoint_url`` in the AWS config file (a profile's, or a ``services`` section's), unless
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` (``ignore_configured_endpoint_urls``), read as botocore 1.44.8 reads
+    it when the client is made (``session._add_configured_endpoint_provider``, ``args.
+    _compute_configured_endpoint_url``). Not the ``SDK::Endpoint`` builtin of the client's endpoint rules: with
+    an ``endpoints.json`` of its own under ``AWS_DATA_PATH`` botocore puts its legacy endpoint for the region there
+    (``args.compute_endpoint_resolver_builtin_defaults``), and until fix 47 B a plain AWS setup counted as a
+    custom endpoint: pyarrow was pinned to the client region's host, path-style."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    session, _ = _s3_session(_s3_key())
+    core = session._session  # noqa: SLF001 - the botocore session the client was made from
+    if core.get_config_variable("ignore_configured_endpoint_urls"):
+        return False
+    return bool(ConfiguredEndpointProvider(full_config=core.full_config, scoped_config=core.get_scoped_config(),
+                                           client_name="s3").provide())
 
 
 def _s3_aws_variant(region: str, bucket: str) -> tuple[str, bool] | None:
