@@ -2751,12 +2751,16 @@ class _Azure(_Remote):
             if getattr(exc, "error_code", None) == "ResourceNotFound" and no_sign_request("AZURE_NO_SIGN_REQUEST"):
                 # Azure answers an anonymous request to a private container 404 ResourceNotFound, not 403, telling
                 # nothing of what is there (a missing blob of a public container is BlobNotFound): before round 47
-                # this said the blob did not exist, and nothing of the unsigned request
+                # this said the blob did not exist, and nothing of the unsigned request. A listing is answered so for a
+                # container public at `blob` level too (its blobs are read by name only): named, as for a 403, since
+                # fix 47 B
+                level = ("; a container public at `blob` level cannot be listed anonymously either (name one blob, or "
+                         "make it public at `container` level)") if listing else ""
                 raise DataSourceError(
                     f"{loc.uri} was not found (ResourceNotFound), which is also Azure's answer to an unsigned "
-                    f"request to a private container: AZURE_NO_SIGN_REQUEST={os.environ['AZURE_NO_SIGN_REQUEST'].strip()} "
-                    f"sends unsigned requests; check the container and path, or unset it and give credentials "
-                    f"({_AZURE_CREDENTIALS_FIX})") from exc
+                    f"request to a private container{level}: AZURE_NO_SIGN_REQUEST="
+                    f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests; check the container and "
+                    f"path, or unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
             if getattr(exc, "error_code", None) == "ContainerNotFound":
                 raise StoreUnavailable(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
                                       "it or fix the container name") from exc
