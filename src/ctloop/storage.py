@@ -264,13 +264,15 @@ class ObjectInfo:
 @dataclass(frozen=True)
 class Location:
     """A parsed URI: ``bucket`` is the bucket or container, ``key`` the object name or prefix
-    (no leading slash, may be empty), ``account`` the Azure account named in the URI."""
+    (no leading slash, may be empty), ``account`` the Azure account named in the URI and ``suffix``
+    the endpoint suffix of its host (``core.usgovcloudapi.net`` of ``ACCOUNT.dfs.core.usgovcloudapi.net``)."""
 
     uri: str
     scheme: str
     bucket: str = ""
     key: str = ""
     account: str | None = None
+    suffix: str | None = None
 
     def child(self, key: str) -> str:
         """The URI of object ``key`` of the same bucket, written the way ``uri`` was."""
@@ -309,14 +311,25 @@ def parse(uri: str) -> Location:
     _refuse_userinfo(uri, kind, bucket)
     _refuse_signed_query(uri, kind, bucket, key)
     _refuse_unnameable_key(uri, kind, key.lstrip("/"))
-    account = None
+    account = suffix = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
-        account = host.split(".", 1)[0] or None
+        account, _, rest = host.partition(".")
+        account = account or None
+        if rest:
+            # the account's cloud: dfs.core.usgovcloudapi.net is Azure Government's. Before fix 47 B only the
+            # account was kept, and without a connection string the blob of the public cloud's account of
+            # that name (another tenant's) was read and written
+            cloud = re.fullmatch(r"(?:privatelink\.)?(?:dfs|blob)\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)", rest.lower())
+            if cloud is None:
+                raise ConfigError(f"{_masked(uri)!r} names the account host {host!r}, not ACCOUNT.dfs.<endpoint "
+                                  "suffix> (ACCOUNT.dfs.core.windows.net, ACCOUNT.dfs.core.usgovcloudapi.net): write "
+                                  f"{uri.split('://')[0]}://{bucket}@ACCOUNT.dfs.core.windows.net/path")
+            suffix = cloud.group(1)
     if not bucket:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
-    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account, suffix=suffix)
 
 
 _KEY_LIMIT = {"s3": "1024 bytes of UTF-8", "gs": "1024 bytes of UTF-8",
@@ -1185,8 +1198,14 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, a URL's password in it masked: urllib3's "Failed to parse:
+    http://user:PASSWORD@proxy:31x8" (HTTPS_PROXY), which botocore 1.44.8 wraps in HTTPClientError as it
+    is, was quoted whole until fix 47 B."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    return _URL_PASSWORD.sub(r"\1***@", text.splitlines()[0])[:300]
+
+
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:)[^\s/?#@]*@")
 
 
 # ----------------------------------------------------------------------------------------- gs://
@@ -2359,23 +2378,28 @@ def _s3_proxy(endpoint_url: str) -> str | None:
     """The proxy botocore 1.44.8 sends requests to ``endpoint_url`` through (``HTTPS_PROXY``, or
     ``HTTP_PROXY`` for an http endpoint, unless ``NO_PROXY`` bypasses the host: ``botocore.utils.
     get_environ_proxies``), written as pyarrow takes it (``scheme://[user:password@]host:port``: a proxy
-    without a scheme is http, as botocore's ``_fix_proxy_url`` reads it, and one without a port on port
-    80 or 443, as urllib3 connects); None without one. pyarrow 25.0.1's AWS SDK for C++ reads no proxy
-    variable: before round 47 boto3 went through the cluster's egress proxy and every dataset scan
-    failed (``Could not resolve host``, or a timeout)."""
+    not starting ``http:`` or ``https:`` is http, as botocore's ``ProxyConfiguration._fix_proxy_url`` reads
+    it (``//proxy:3128`` is ``http://proxy:3128``; until fix 47 B pyarrow was given ``http:////proxy:3128``,
+    no proxy), and one without a port on port 80 or 443, as urllib3 connects); None without one. pyarrow
+    25.0.1's AWS SDK for C++ reads no proxy variable: before round 47 boto3 went through the cluster's egress
+    proxy and every dataset scan failed (``Could not resolve host``, or a timeout). A URL neither can read (a
+    port that is no number) is a ConfigError naming it without its password (before fix 47 B ``:80`` was
+    appended to it, and pyarrow's error quoted it, password included)."""
     from botocore.utils import get_environ_proxies
 
     scheme = urlsplit(endpoint_url).scheme or "https"
     proxy = get_environ_proxies(endpoint_url).get(scheme)
     if not proxy:
         return None
-    if "://" not in proxy:
-        proxy = f"http://{proxy}"
-    parts = urlsplit(proxy)
+    if not proxy.startswith(("http:", "https:")):  # botocore 1.44.8 botocore/httpsession.py _fix_proxy_url
+        proxy = ("http:" if proxy.startswith("//") else "http://") + proxy
     try:
+        parts = urlsplit(proxy)
         port = parts.port
-    except ValueError:
-        port = None  # not a port pyarrow could use either: left to its own error
+    except ValueError as exc:  # urllib3 cannot read it either ("Failed to parse"): boto3's requests fail too
+        raise ConfigError(f"the {scheme} proxy {_without_secrets(proxy)!r} (from {scheme.upper()}_PROXY or "
+                          f"{scheme}_proxy) is not a proxy URL ({_first_line(exc)}): write http://[USER:PASSWORD@]"
+                          "HOST:PORT") from None
     if port is None and parts.hostname:
         netloc = parts.netloc.rstrip("/") + (":443" if parts.scheme == "https" else ":80")
         proxy = parts._replace(netloc=netloc).geturl()
@@ -2383,15 +2407,22 @@ def _s3_proxy(endpoint_url: str) -> str | None:
 
 
 def _s3_endpoint_configured() -> bool:
-    """Whether botocore's S3 client was given an endpoint URL (the ``SDK::Endpoint`` builtin of its endpoint
-    rules, botocore 1.44.8 ``client._ruleset_resolver``): from ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL`` or
-    from ``endpoint_url`` in the AWS config file (a profile's, or a ``services`` section's), unless
-    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``. Where botocore keeps no builtins, the variables alone."""
-    _, client = _s3_session(_s3_key())
-    builtins = getattr(getattr(client, "_ruleset_resolver", None), "_builtins", None)
-    if isinstance(builtins, dict) and "SDK::Endpoint" in builtins:
-        return bool(builtins["SDK::Endpoint"])
-    return bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+    """Whether botocore's S3 client was given an endpoint URL: from ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL``
+    or from ``endpoint_url`` in the AWS config file (a profile's, or a ``services`` section's), unless
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` (``ignore_configured_endpoint_urls``), read as botocore 1.44.8 reads
+    it when the client is made (``session._add_configured_endpoint_provider``, ``args.
+    _compute_configured_endpoint_url``). Not the ``SDK::Endpoint`` builtin of the client's endpoint rules: with
+    an ``endpoints.json`` of its own under ``AWS_DATA_PATH`` botocore puts its legacy endpoint for the region there
+    (``args.compute_endpoint_resolver_builtin_defaults``), and until fix 47 B a plain AWS setup counted as a
+    custom endpoint: pyarrow was pinned to the client region's host, path-style."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    session, _ = _s3_session(_s3_key())
+    core = session._session  # noqa: SLF001 - the botocore session the client was made from
+    if core.get_config_variable("ignore_configured_endpoint_urls"):
+        return False
+    return bool(ConfiguredEndpointProvider(full_config=core.full_config, scoped_config=core.get_scoped_config(),
+                                           client_name="s3").provide())
 
 
 def _s3_aws_variant(region: str, bucket: str) -> tuple[str, bool] | None:
@@ -2493,6 +2524,11 @@ def _azure_settings(loc: Location) -> _AzureSettings:
         suffix = fields.get("EndpointSuffix", "core.windows.net")
         protocol = fields.get("DefaultEndpointsProtocol", "https")
         blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
+        own = _account_suffix(urlsplit(blob_url).hostname or "", account or loc.account or "")
+        if loc.suffix and own and own != loc.suffix:  # an emulator's <host:port>/<account> names no cloud
+            raise ConfigError(f"{_masked(loc.uri)} names an account of {loc.suffix} but AZURE_STORAGE_CONNECTION_STRING "
+                              f"is for {urlsplit(blob_url).hostname}: add EndpointSuffix={loc.suffix} to it (or its BlobEndpoint), "
+                              "or name the account's own host in the URI")
         if no_sign_request("AZURE_NO_SIGN_REQUEST"):  # the account's endpoint from it, never its key or SAS
             return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
                                   anonymous=True)
@@ -2503,13 +2539,25 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     if not account:
         raise ConfigError(f"no Azure storage account for {loc.uri}: {_AZURE_CREDENTIALS_FIX}, or name the "
                           f"account in the URI (abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    # the URI's cloud (abfss://c@acct.dfs.core.usgovcloudapi.net/), else the public cloud's
+    blob_url = f"https://{account}.blob.{loc.suffix or 'core.windows.net'}"
     if no_sign_request("AZURE_NO_SIGN_REQUEST"):
-        return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net", anonymous=True)
+        return _AzureSettings(account=account, blob_url=blob_url, anonymous=True)
     # AZURE_STORAGE_ACCESS_KEY is the key KServe's storage initializer reads: one Secret serves both.
     key = (env.get("AZURE_STORAGE_ACCOUNT_KEY") or env.get("AZURE_STORAGE_KEY")
            or env.get("AZURE_STORAGE_ACCESS_KEY"))
-    return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net",
-                          key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
+    return _AzureSettings(account=account, blob_url=blob_url, key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
+
+
+def _account_suffix(host: str, account: str) -> str | None:
+    """The endpoint suffix of ``host`` where it is the blob host of ``account`` (``core.usgovcloudapi.net``
+    of ``acct.blob.core.usgovcloudapi.net`` or ``acct.privatelink.blob.core.usgovcloudapi.net``), else None
+    (an emulator's ``127.0.0.1``, a custom domain)."""
+    head = f"{account.lower()}."
+    if not account or not host.lower().startswith(head):
+        return None
+    rest = host.lower()[len(head):].removeprefix("privatelink.")
+    return rest.removeprefix("blob.") if rest.startswith("blob.") else None
 
 
 _AZURE_CLIENTS: dict[tuple, object] = {}
@@ -2703,12 +2751,16 @@ class _Azure(_Remote):
             if getattr(exc, "error_code", None) == "ResourceNotFound" and no_sign_request("AZURE_NO_SIGN_REQUEST"):
                 # Azure answers an anonymous request to a private container 404 ResourceNotFound, not 403, telling
                 # nothing of what is there (a missing blob of a public container is BlobNotFound): before round 47
-                # this said the blob did not exist, and nothing of the unsigned request
+                # this said the blob did not exist, and nothing of the unsigned request. A listing is answered so for a
+                # container public at `blob` level too (its blobs are read by name only): named, as for a 403, since
+                # fix 47 B
+                level = ("; a container public at `blob` level cannot be listed anonymously either (name one blob, or "
+                         "make it public at `container` level)") if listing else ""
                 raise DataSourceError(
                     f"{loc.uri} was not found (ResourceNotFound), which is also Azure's answer to an unsigned "
-                    f"request to a private container: AZURE_NO_SIGN_REQUEST={os.environ['AZURE_NO_SIGN_REQUEST'].strip()} "
-                    f"sends unsigned requests; check the container and path, or unset it and give credentials "
-                    f"({_AZURE_CREDENTIALS_FIX})") from exc
+                    f"request to a private container{level}: AZURE_NO_SIGN_REQUEST="
+                    f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests; check the container and "
+                    f"path, or unset it and give credentials ({_AZURE_CREDENTIALS_FIX})") from exc
             if getattr(exc, "error_code", None) == "ContainerNotFound":
                 raise StoreUnavailable(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
                                       "it or fix the container name") from exc
@@ -3281,7 +3333,8 @@ def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
     if not name or re.search(r"[*?\[]", name):
         return False
     backend = _BACKENDS[loc.scheme]()
-    one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account)
+    one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account,
+                   suffix=loc.suffix)
     if loc.scheme == "az" and any(part.endswith(".") for part in name.split("/")):
         return False  # a name Azure cannot be asked about: read() refuses it in one line
     if not backend.exists(one):
@@ -3423,9 +3476,11 @@ def kserve_storage_uri(uri: str) -> str:
                           "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
                           f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
     host = (urlsplit(settings.blob_url).hostname or "").lower()
-    if host.startswith(f"{settings.account.lower()}.blob.") and host != f"{settings.account.lower()}.blob.core.windows.net":
-        # an account of another Azure cloud (Azure Government, Azure China): before round 47 its model was named
-        # at blob.core.windows.net, and the predictor would have fetched the public-cloud account of that name
+    own = host.removeprefix(f"{settings.account.lower()}.") if host.startswith(f"{settings.account.lower()}.") else None
+    if own is not None and own.removeprefix("privatelink.") != "blob.core.windows.net":
+        # an account of another Azure cloud (Azure Government, Azure China; its Private Link name too, until fix
+        # 47 B): before round 47 its model was named at blob.core.windows.net, and the predictor would have fetched
+        # the public-cloud account of that name
         raise ConfigError(f"cannot serve {uri} with KServe: its account is {host}, and KServe 0.20's storage "
                           "initializer reads Azure models only from https://ACCOUNT.blob.core.windows.net/... (its "
                           "ClusterStorageContainer's supportedUriFormats); copy the model to gs://, s3:// or an "
