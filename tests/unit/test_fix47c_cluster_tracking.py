@@ -56,3 +56,21 @@ def test_what_no_step_could_use_is_still_refused(uri, said):
         _check_tracking({"tracking_uri": uri})
     assert str(err.value).startswith("--param tracking_uri") and said in str(err.value)
     assert "S3CRET" not in str(err.value)
+
+
+def test_apply_takes_a_plugin_scheme_and_warns_once(tmp_path, capsys):
+    import yaml
+
+    from ctloop.cli import main
+    from tests.helpers import REPO
+
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
+    data["models"][1]["tracking_uri"] = AZUREML
+    path = tmp_path / "ctloop.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    # no KFP there: the file is valid, and apply goes on to ask KFP (through apply_spec's own check)
+    code = main(["apply", "-f", str(path), "--dry-run", "--host", "http://127.0.0.1:9"])
+    out, err = capsys.readouterr()
+    assert "valid (2 model(s))" in out and "127.0.0.1:9" in err, (code, out, err)
+    assert err.count("warning: ") == 1
+    assert "models[1].tracking_uri: MLflow here has no store for azureml://" in err
