@@ -59,15 +59,15 @@ def test_the_first_field_that_differs_is_named():
 
 
 def test_a_large_section_twice_is_one_short_line():
-    columns = {f"c{i}": {"dtype": "float", "min": 0, "max": i} for i in range(20_000)}
+    columns = {f"c{i}": {"dtype": "float", "min": 0, "max": i} for i in range(2_000)}
     big = json.dumps({"columns": columns})
-    other = json.dumps({"columns": {**columns, "c19999": {"dtype": "int"}}})
+    other = json.dumps({"columns": {**columns, "c1999": {"dtype": "int"}}})
     said = _refusal([f"data.contract={big}", f"data.contract={other}"])
     assert len(said) < 400 and "\n" not in said, said[:400]
-    assert "at data.contract.columns.c19999" in said
+    assert "at data.contract.columns.c1999" in said
     said = _refusal([f'data={{"contract": {big}}}', f"data.contract={other}"])  # whole, then alone
     assert (
-        len(said) < 400 and "at data.contract.columns.c19999.dtype: 'float' in --param data" in said
+        len(said) < 400 and "at data.contract.columns.c1999.dtype: 'float' in --param data" in said
     )
 
 
