@@ -1526,12 +1526,55 @@ def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names
 _FLAG_OF = "_flag_of__"  # namespace key: the flag :func:`add_arguments` made for a field (renamed or not)
 
 
+# YAML 1.2 core schema (yaml.org/spec/1.2.2 §10.3.2) plain scalars; JSON's literals are among them
+_YAML12_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)|0x[0-9a-fA-F]+")  # 010 is 10 in 1.2: refused below, 8 in 1.1
+_YAML12_ANY = re.compile(r"null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|"
+                         r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+
+
+def _read_otherwise_in_yaml12(node: Any) -> bool:
+    """Whether YAML 1.2 reads some plain scalar of the composed ``node`` otherwise than PyYAML (YAML
+    1.1) does: ``yes``/``no``/``on``/``off`` (booleans in 1.1, text in 1.2), ``010`` (8 in 1.1, 10 in
+    1.2), ``0b101``, ``1_000``, ``1:30`` (90 in 1.1, text in 1.2), ``1e-3`` (text in 1.1, a number in
+    1.2)."""
+    import yaml
+
+    todo, seen = [node], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            todo += [part for pair in current.value for part in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            todo += current.value
+        elif isinstance(current, yaml.ScalarNode) and current.style is None:
+            text, tag = current.value, current.tag.rpartition(":")[2]
+            if tag == "bool":
+                differs = text.lower() not in ("true", "false")
+            elif tag == "int":
+                differs = not _YAML12_INT.fullmatch(text)
+            elif tag == "float":
+                differs = not _YAML12_ANY.fullmatch(text)  # not 1:30, 1_0.5
+            else:
+                differs = tag == "str" and bool(_YAML12_ANY.fullmatch(text))
+            if differs:
+                return True
+    return False
+
+
 def json_of_yaml(raw: str) -> str:
     """``raw`` as JSON when it is a YAML flow mapping or list (``{roc_auc: 0.7}``, as ctloop.yaml
-    writes one) that JSON cannot read; empty otherwise (a flag or ``--param`` then suggests it)."""
+    writes one) that JSON cannot read; empty otherwise (a flag or ``--param`` then suggests it), and
+    when YAML 1.2 reads a scalar of it otherwise than PyYAML's YAML 1.1 (``[yes, no]`` is not
+    ``[true, false]``, nor ``010`` 8: :func:`_read_otherwise_in_yaml12`)."""
     import yaml
 
     try:
+        node = yaml.compose(raw, Loader=yaml.SafeLoader)
+        if node is None or _read_otherwise_in_yaml12(node):
+            return ""
         value = yaml.safe_load(raw)
     except (yaml.YAMLError, RecursionError):
         return ""

@@ -1,9 +1,10 @@
 """Round 47, config surface: numbers only YAML 1.1 (PyYAML) reads as numbers, in ``ctloop.yaml``.
 
-PyYAML reads a plain ``1:30`` as 90 (base 60) and ``010`` as 8 (octal); YAML 1.2, JSON and the
-YAML readers of kubectl (sigs.k8s.io/yaml) and KFP read text and 10. ``seed: 010`` trained with seed
-8, ``bootstrap_rounds: 1:30`` ran 90 rounds, and a text field refused ``1:30`` as "got 90". Such a
-scalar is now refused with its line, its key and both readings; quoted, it is the text written."""
+PyYAML reads a plain ``1:30`` as 90 (base 60) and ``010`` as 8 (octal); YAML 1.2 reads text and 10
+(kubectl's sigs.k8s.io/yaml, go-yaml v2, reads ``010`` as 8 too; KFP reads YAML with PyYAML).
+``seed: 010`` trained with seed 8, ``bootstrap_rounds: 1:30`` ran 90 rounds, and a text field
+refused ``1:30`` as "got 90". Such a scalar is now refused with its line, its key and both
+readings; quoted, it is the text written."""
 
 from __future__ import annotations
 

@@ -118,28 +118,47 @@ def check_object_size(package: Path | int, params: dict[str, Any], what: str) ->
         "'etcdserver: request is too large' when a run is created — fix: make the largest parameter smaller")
 
 
-def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri") -> None:
-    """The pipeline's ``tracking_uri`` by the rule of ``--tracking-uri`` (:func:`ctloop.cli.argtypes.
-    tracking_uri`): ``nosuch://x`` or a URL with a pasted newline was scheduled, and every run failed at
-    its first MLflow step."""
-    from ctloop.cli.argtypes import tracking_uri
+def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", *, warn: bool = True) -> None:
+    """The pipeline's ``tracking_uri``, used by its steps in the cluster: a blank, a control character
+    (``http://mlflow:5000`` and a pasted newline), a malformed URL or path and a Unity Catalog URI
+    (:func:`ctloop.tracking.check_unity_catalog_uri`) are refused — every run failed at its first
+    MLflow step. Its scheme is not checked against this machine's MLflow plugins
+    (:func:`ctloop.cli.argtypes.tracking_schemes`, the rule of ``--tracking-uri`` for what runs
+    here): the steps run in the component image, which may have a plugin this machine has not
+    (``azureml://`` by azureml-mlflow). A scheme MLflow has no store for here is a warning."""
+    from ctloop.cli.argtypes import _shown_tracking_uri, location, tracking_schemes
     from ctloop.errors import ConfigError
+    from ctloop.tracking import check_unity_catalog_uri
+    from ctloop.urls import url_problem
 
     value = params.get("tracking_uri")
     if value is None or value == "":
         return
     if not isinstance(value, str):
         raise ConfigError(f"{what}: must be text (a URI or a path), got {value!r}")
-    try:
-        tracking_uri(value)
-    except argparse.ArgumentTypeError as exc:
-        raise ConfigError(f"{what}: {exc}") from None
+    if "://" in value:
+        problem = url_problem(value, None)  # any RFC 3986 scheme, mysql+pymysql:// too
+        if problem:
+            raise ConfigError(f"{what}: {problem}, got {_shown_tracking_uri(value)}")
+    else:
+        try:
+            location(value)
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(f"{what}: {exc}") from None
+    check_unity_catalog_uri(value, what)
+    scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+    if warn and scheme and scheme not in tracking_schemes():
+        print(f"warning: {what}: MLflow here has no store for {scheme}:// (it has {', '.join(tracking_schemes())}): "
+              "the pipeline's image must have its plugin, or every run fails at its first MLflow step",
+              file=sys.stderr)
 
 
-def check_spec_tracking(spec) -> None:
-    """Each model's ``tracking_uri`` of ctloop.yaml by the rule of ``--tracking-uri``."""
+def check_spec_tracking(spec, *, warn: bool = True) -> None:
+    """Each model's ``tracking_uri`` of ctloop.yaml by the rule of :func:`_check_tracking`; ``warn``:
+    print its warnings (once a command: ``apply`` checks before it says the file is valid)."""
     for i, model in enumerate(spec.models):
-        _check_tracking({"tracking_uri": model.tracking_uri}, f"{spec.path or 'spec'}: models[{i}].tracking_uri")
+        _check_tracking({"tracking_uri": model.tracking_uri}, f"{spec.path or 'spec'}: models[{i}].tracking_uri",
+                        warn=warn)
 
 
 def _names(args: argparse.Namespace) -> str:
@@ -265,7 +284,7 @@ def apply_spec(
     pipelines = all_pipelines(spec.platform)
     image = image or spec.platform.image or None
     plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
-    check_spec_tracking(spec)
+    check_spec_tracking(spec, warn=False)  # warned by `ctloop apply` before it said the file is valid
     for model in spec.models:
         if model.schedule is not None:
             params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))

@@ -143,16 +143,18 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         name = key.strip()
         if name in out and _said(out[name]) != _said(value):
             # argparse's append keeps both, and the last one won without a word: which one was meant?
-            raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(out[name])}, then "
-                              f"{_shown(value)}); give it once")
+            at, first, then = _first_difference(out[name], value, name)
+            raise ConfigError(f"{flag} {name}: given twice with different values ({at}{_shown(first)}, then "
+                              f"{_shown(then)}{_hidden(first, then)}); give it once")
         out[name] = value
     for name, value in out.items():  # a field given whole (data={"uri": ...}) and by itself (data.uri=...)
         section, _, field = name.partition(".")
         whole = out.get(section) if field else None
         if isinstance(whole, dict) and field in whole and not _same_number(whole[field], value) \
                 and _said(whole[field]) != _said(value):
-            raise ConfigError(f"{flag} {name}: given twice with different values ({_shown(whole[field])} in "
-                              f"{flag} {section}, then {_shown(value)}); give it once")
+            at, first, then = _first_difference(whole[field], value, name)
+            raise ConfigError(f"{flag} {name}: given twice with different values ({at}{_shown(first)} in "
+                              f"{flag} {section}, then {_shown(then)}{_hidden(first, then)}); give it once")
     return out
 
 
@@ -171,11 +173,58 @@ def _said(value: Any) -> tuple[bool, str]:
     return isinstance(value, str), value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
+_ABSENT = object()  # a key one of two sections has not
+
+
+def _first_difference(a: Any, b: Any, name: str) -> tuple[str, Any, Any]:
+    """``("at data.uri: ", a's, b's)``: where two values of ``name`` first differ, and their values
+    there; ``("", a, b)`` when they differ as a whole."""
+    where = name
+    while True:
+        if isinstance(a, dict) and isinstance(b, dict):
+            key = next((k for k in [*a, *(k for k in b if k not in a)]
+                        if k not in a or k not in b or _said(a[k]) != _said(b[k])), None)
+            if key is None:
+                break
+            where, a, b = f"{where}.{key}", a.get(key, _ABSENT), b.get(key, _ABSENT)
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            index = next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if _said(x) != _said(y)), None)
+            if index is None:
+                break
+            where, a, b = f"{where}[{index}]", a[index], b[index]
+        else:
+            break
+    return (f"at {where}: " if where != name else ""), a, b
+
+
 def _shown(value: Any) -> str:
+    """A value for a message: a secret in any text of it masked (:func:`ctloop.storage._without_secrets`:
+    an Azure SAS, a presigned URL's query, a password), a long one cut, with its length."""
     from ctloop.storage import _without_secrets
 
-    text = _said(value)[1]
-    return repr(_without_secrets(text) if isinstance(value, str) else text)
+    if value is _ABSENT:
+        return "(not given)"
+    if isinstance(value, str):
+        text = _without_secrets(_said(value)[1])
+    else:
+        text = _said(_masked(value))[1]
+    return repr(text) if len(text) <= 80 else f"{text[:40]!r}... ({len(text)} characters)"
+
+
+def _hidden(first: Any, then: Any) -> str:
+    """What to add when two different values are shown alike (the secrets they differ in masked)."""
+    return ": they differ in what is not shown" if _shown(first) == _shown(then) else ""
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with :func:`ctloop.storage._without_secrets` of each text in it (lists, objects walked)."""
+    from ctloop.storage import _without_secrets
+
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return _without_secrets(value) if isinstance(value, str) else value
 
 
 def _non_finite(value: Any, path: str) -> tuple[str, str] | None:

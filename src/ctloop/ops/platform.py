@@ -896,9 +896,15 @@ def _jwt_expired(auth: KfpAuth) -> str:
         token = auth.token or read_token_file(auth.token_file, auth.source)
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        exp = float(claims["exp"])
-    except (ConfigError, IndexError, KeyError, TypeError, ValueError, OverflowError):
-        return ""  # no JWT (an opaque token), or none with an exp claim: nothing to tell
+        exp = claims["exp"]
+        # RFC 7519 §4.1.4: a NumericDate, a JSON number; true is no time (float(True) said 1970-01-01)
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            return ""
+        exp = float(exp)
+    except (ConfigError, IndexError, KeyError, TypeError, ValueError, OverflowError, RecursionError):
+        # no JWT (an opaque token), none with an exp claim, or a payload nested past the parser's
+        # stack ([[[...: json.loads raises RecursionError): nothing to tell
+        return ""
     ago = time.time() - exp
     if not 0 < ago < 100 * 365 * 86400:
         return ""

@@ -305,24 +305,31 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes, name=name)
 
 
-# ${NAME}, ${NAME:-default} anywhere in a text value; $NAME (capitals) at its start
-_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[-=?+:][^}]*)?\}|^\$[A-Z_][A-Z0-9_]+")
+# ${NAME}, ${NAME:-default} anywhere in a text value; $NAME (capitals) at the start of a location only:
+# elsewhere '$USD' is a value (a contract's allowed currency codes, a ticker), not a variable
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[-=?+:][^}]*)?\}")
+_BARE_VARIABLE = re.compile(r"^\$[A-Z_][A-Z0-9_]+")
+# the fields that name a place (a data or log URI, the tracking URI, the KFP host, the image):
+# data.uri, scoring.data/output, monitoring.log_root, rollout.prometheus_url, kfp.host, ...
+_LOCATION_KEY = re.compile(r"^(uri|host|image|data|output)$|_(uri|url|root)$")
 
 
 def _unexpanded_variables(data: Any) -> list[str]:
     """An environment variable written in a text value (``uri: ${DATA_BUCKET}/credit.parquet``), as
     Helm, docker compose or a shell would expand it: ctloop reads the file as it is, and the value was
     that text — a relative local path for a data URI, valid here, failing the nightly run on a
-    cluster. One line per value, naming where and the variable (not the value: it may hold a secret)."""
+    cluster. The bare ``$NAME`` only in a location: ``allowed: ['$USD']`` is a value. One line per
+    value, naming where and the variable (not the value: it may hold a secret)."""
     problems: list[str] = []
-    stack: list[tuple[Any, str]] = [(data, "")]
+    stack: list[tuple[Any, str, str]] = [(data, "", "")]  # (value, where, the key it is under)
     while stack:
-        item, where = stack.pop()
+        item, where, key = stack.pop()
         if isinstance(item, dict):
-            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in reversed(list(item.items())))
+            stack.extend((v, f"{where}.{k}" if where else str(k), str(k)) for k, v in reversed(list(item.items())))
         elif isinstance(item, list):
-            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
-        elif isinstance(item, str) and (found := _VARIABLE.search(item)):
+            stack.extend((v, f"{where}[{i}]", key) for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, str) and ((found := _VARIABLE.search(item)) or (
+                _LOCATION_KEY.search(key) and (found := _BARE_VARIABLE.search(item)))):
             problems.append(f"{where}: {found[0]} is not expanded: ctloop reads ctloop.yaml as written, with no "
                             "environment variables, so the value would hold that text — write the value, or "
                             "expand the file first (envsubst < ctloop.yaml.in > ctloop.yaml)")
@@ -348,10 +355,12 @@ _LEGACY_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 
 def _yaml11_only_number(node: Any) -> str | None:
-    """What YAML 1.1 alone makes of the plain scalar ``node``, when YAML 1.2 (and JSON, kubectl's
-    sigs.k8s.io/yaml, KFP's own YAML) reads it otherwise: ``1:30`` is 90 in base 60 (text in 1.2),
-    ``010`` is octal 8 (10 in 1.2). A ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read
-    90, and a text field said "got 90" of what was written ``1:30``. None for any other scalar."""
+    """What YAML 1.1 makes of the plain scalar ``node``, when YAML 1.2 reads it otherwise: ``1:30`` is
+    90 in base 60 (text in 1.2), ``010`` is octal 8 (10 in 1.2). Readers differ on them: kubectl's
+    sigs.k8s.io/yaml (go-yaml v2 ``resolve.go``: ``strconv.ParseInt(plain, 0, 64)``) reads ``010`` as
+    8 too but ``1:30`` as text; the KFP SDK reads YAML with PyYAML (1.1); JSON has neither form. A
+    ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read 90, and a text field said "got 90"
+    of what was written ``1:30``. None for any other scalar."""
     if getattr(node, "style", None) is not None or node.tag not in (_INT_TAG, _FLOAT_TAG):
         return None
     text = node.value.replace("_", "")
