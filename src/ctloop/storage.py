@@ -1205,7 +1205,11 @@ def _first_line(exc: BaseException) -> str:
     return _URL_PASSWORD.sub(r"\1***@", text.splitlines()[0])[:300]
 
 
-_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:)[^\s/?#@]*@")
+# ``scheme://USER:`` (a user name as _USERINFO reads it) and its password up to the LAST '@' before whitespace: a
+# password may hold '/', '?', '#' or '@' (fix 47 B stopped at the first of them, and "Failed to parse:
+# http://user:ab/cdSECRET@proxy:3128" was quoted whole until fix 47 B2). A path holding '@' is masked too: the safe
+# way to be wrong, as in _userinfo
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:\[\]]*:)\S*@")
 
 
 # ----------------------------------------------------------------------------------------- gs://
@@ -2393,13 +2397,21 @@ def _s3_proxy(endpoint_url: str) -> str | None:
         return None
     if not proxy.startswith(("http:", "https:")):  # botocore 1.44.8 botocore/httpsession.py _fix_proxy_url
         proxy = ("http:" if proxy.startswith("//") else "http://") + proxy
+    # the userinfo: all before the last '@' (a password may hold one). A '/', '?' or '#' in it ends the host for
+    # urlsplit and urllib3 alike: ``http://user:p@ss/w@proxy:3128`` is host ``ss`` to both, and ``user:se#cret@…``
+    # a port ``se`` that urlsplit's ValueError quoted (so did fix 47 B's message)
+    head, at, host = proxy.partition("://")[2].rpartition("@")
+    shown = f"{proxy.partition('://')[0]}://{head.partition(':')[0] + ':***' if ':' in head else '***'}@{host}" if at else proxy
     try:
         parts = urlsplit(proxy)
         port = parts.port
-    except ValueError as exc:  # urllib3 cannot read it either ("Failed to parse"): boto3's requests fail too
-        raise ConfigError(f"the {scheme} proxy {_without_secrets(proxy)!r} (from {scheme.upper()}_PROXY or "
-                          f"{scheme}_proxy) is not a proxy URL ({_first_line(exc)}): write http://[USER:PASSWORD@]"
-                          "HOST:PORT") from None
+        unreadable = bool(re.search(r"[/?#]", head))
+    except ValueError:  # urllib3 cannot read it either ("Failed to parse"): boto3's requests fail too
+        unreadable = True
+    if unreadable:  # the parser's words are not quoted: they may be the start of the password
+        raise ConfigError(f"the {scheme} proxy {shown!r} (from {scheme.upper()}_PROXY or {scheme}_proxy) cannot be "
+                          "read as http://[USER:PASSWORD@]HOST:PORT: its port must be a number, and a '/', '?', '#' "
+                          "or '@' in the password must be percent-encoded (%2F, %3F, %23, %40)") from None
     if port is None and parts.hostname:
         netloc = parts.netloc.rstrip("/") + (":443" if parts.scheme == "https" else ":80")
         proxy = parts._replace(netloc=netloc).geturl()
