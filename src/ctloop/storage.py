@@ -3488,11 +3488,13 @@ def kserve_storage_uri(uri: str) -> str:
                           "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
                           f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
     host = (urlsplit(settings.blob_url).hostname or "").lower()
-    own = host.removeprefix(f"{settings.account.lower()}.") if host.startswith(f"{settings.account.lower()}.") else None
-    if own is not None and own.removeprefix("privatelink.") != "blob.core.windows.net":
+    own = _account_suffix(host, settings.account)  # None for a custom domain (a CNAME to ACCOUNT.blob.core.windows.net)
+    zone = re.fullmatch(rf"{re.escape(settings.account.lower())}\.z\d{{2}}\.blob\.storage\.azure\.net", host)
+    if (own is not None and own != "core.windows.net") or zone:
         # an account of another Azure cloud (Azure Government, Azure China; its Private Link name too, until fix
-        # 47 B): before round 47 its model was named at blob.core.windows.net, and the predictor would have fetched
-        # the public-cloud account of that name
+        # 47 B), or an Azure DNS zone endpoint's (no ACCOUNT.blob.core.windows.net): before round 47 its model was
+        # named at blob.core.windows.net, and the predictor would have fetched the public-cloud account of that name.
+        # A custom domain whose first label is the account's (models.contoso.com) was refused too in fix 47 B
         raise ConfigError(f"cannot serve {uri} with KServe: its account is {host}, and KServe 0.20's storage "
                           "initializer reads Azure models only from https://ACCOUNT.blob.core.windows.net/... (its "
                           "ClusterStorageContainer's supportedUriFormats); copy the model to gs://, s3:// or an "
