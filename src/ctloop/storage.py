@@ -314,13 +314,22 @@ def parse(uri: str) -> Location:
     account = suffix = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
-        account, _, rest = host.partition(".")
+        # the default port and a fully qualified name's trailing dot name the same host (both read before fix 47 B,
+        # refused by it until fix 47 B2)
+        account, _, rest = host.removesuffix(":443").rstrip(".").partition(".")
         account = account or None
         if rest:
             # the account's cloud: dfs.core.usgovcloudapi.net is Azure Government's. Before fix 47 B only the
             # account was kept, and without a connection string the blob of the public cloud's account of
             # that name (another tenant's) was read and written
             cloud = re.fullmatch(r"(?:privatelink\.)?(?:dfs|blob)\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)", rest.lower())
+            if re.fullmatch(r"z\d{2}\.(?:dfs|blob)\.storage\.azure\.net", rest.lower()):
+                # an Azure DNS zone endpoint: such an account has no ACCOUNT.blob.<suffix> host to be read at
+                zone = rest.lower().replace(".dfs.", ".blob.")
+                raise ConfigError(f"{_masked(uri)!r} names an Azure DNS zone endpoint ({host!r}), which ctloop reads "
+                                  f"only through a connection string: write az://{bucket}/{key.lstrip('/')} with "
+                                  f"AZURE_STORAGE_CONNECTION_STRING holding BlobEndpoint=https://{account}.{zone} (and "
+                                  "the account's key or SAS)")
             if cloud is None:
                 raise ConfigError(f"{_masked(uri)!r} names the account host {host!r}, not ACCOUNT.dfs.<endpoint "
                                   "suffix> (ACCOUNT.dfs.core.windows.net, ACCOUNT.dfs.core.usgovcloudapi.net): write "
@@ -2536,11 +2545,20 @@ def _azure_settings(loc: Location) -> _AzureSettings:
         suffix = fields.get("EndpointSuffix", "core.windows.net")
         protocol = fields.get("DefaultEndpointsProtocol", "https")
         blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
-        own = _account_suffix(urlsplit(blob_url).hostname or "", account or loc.account or "")
-        if loc.suffix and own and own != loc.suffix:  # an emulator's <host:port>/<account> names no cloud
+        blob_host = (urlsplit(blob_url).hostname or "").lower()
+        own = _account_suffix(blob_host, account or loc.account or "")
+        # an emulator names no cloud: its <host:port>/<account>, or Azurite's production-style
+        # ACCOUNT.blob.localhost:10000 (refused until fix 47 B2)
+        local = blob_host == "localhost" or blob_host.endswith(".localhost") or _is_ip(blob_host)
+        if loc.suffix and own and own != loc.suffix and not local:
+            if fields.get("BlobEndpoint"):
+                fix = f"change its BlobEndpoint to {protocol}://{account or loc.account}.blob.{loc.suffix}"
+            elif "EndpointSuffix" in fields:
+                fix = f"change EndpointSuffix={suffix} to EndpointSuffix={loc.suffix} in it"
+            else:
+                fix = f"add EndpointSuffix={loc.suffix} to it"
             raise ConfigError(f"{_masked(loc.uri)} names an account of {loc.suffix} but AZURE_STORAGE_CONNECTION_STRING "
-                              f"is for {urlsplit(blob_url).hostname}: add EndpointSuffix={loc.suffix} to it (or its BlobEndpoint), "
-                              "or name the account's own host in the URI")
+                              f"is for {blob_host}: {fix}, or fix the URI's host")
         if no_sign_request("AZURE_NO_SIGN_REQUEST"):  # the account's endpoint from it, never its key or SAS
             return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
                                   anonymous=True)
@@ -2559,6 +2577,17 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     key = (env.get("AZURE_STORAGE_ACCOUNT_KEY") or env.get("AZURE_STORAGE_KEY")
            or env.get("AZURE_STORAGE_ACCESS_KEY"))
     return _AzureSettings(account=account, blob_url=blob_url, key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
+
+
+def _is_ip(host: str) -> bool:
+    """Whether ``host`` (as urlsplit gives it: no brackets) is an IP address."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _account_suffix(host: str, account: str) -> str | None:
