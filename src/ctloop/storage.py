@@ -2602,6 +2602,9 @@ def _account_suffix(host: str, account: str) -> str | None:
 
 
 _AZURE_CLIENTS: dict[tuple, object] = {}
+# what an unsigned listing refused (403, or Azure's 404 ResourceNotFound) may also mean (Azure's public access levels)
+_AZURE_BLOB_LEVEL = ("a container public at `blob` level cannot be listed anonymously either (name one blob, or make it "
+                     "public at `container` level)")
 
 
 def _azure_service(settings: _AzureSettings):
@@ -2781,8 +2784,7 @@ class _Azure(_Remote):
                     # levels: Get Container ACL, x-ms-blob-public-access; before fix 46 C this said "only a
                     # public container takes" unsigned requests, of a container that is public)
                     # (only 401/403: a 409 is the account forbidding anonymous access, fix 46 C2)
-                    level = ("; a container public at `blob` level cannot be listed anonymously either (name one "
-                             "blob, or make it public at `container` level)") if listing and exc.status_code in (401, 403) else ""
+                    level = f"; {_AZURE_BLOB_LEVEL}" if listing and exc.status_code in (401, 403) else ""
                     raise DataSourceError(
                         f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
                         f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
@@ -2795,8 +2797,7 @@ class _Azure(_Remote):
                 # this said the blob did not exist, and nothing of the unsigned request. A listing is answered so for a
                 # container public at `blob` level too (its blobs are read by name only): named, as for a 403, since
                 # fix 47 B
-                level = ("; a container public at `blob` level cannot be listed anonymously either (name one blob, or "
-                         "make it public at `container` level)") if listing else ""
+                level = f"; {_AZURE_BLOB_LEVEL}" if listing else ""
                 raise DataSourceError(
                     f"{loc.uri} was not found (ResourceNotFound), which is also Azure's answer to an unsigned "
                     f"request to a private container{level}: AZURE_NO_SIGN_REQUEST="
