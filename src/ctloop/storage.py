@@ -314,13 +314,22 @@ def parse(uri: str) -> Location:
     account = suffix = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
-        account, _, rest = host.partition(".")
+        # the default port and a fully qualified name's trailing dot name the same host (both read before fix 47 B,
+        # refused by it until fix 47 B2)
+        account, _, rest = host.removesuffix(":443").rstrip(".").partition(".")
         account = account or None
         if rest:
             # the account's cloud: dfs.core.usgovcloudapi.net is Azure Government's. Before fix 47 B only the
             # account was kept, and without a connection string the blob of the public cloud's account of
             # that name (another tenant's) was read and written
             cloud = re.fullmatch(r"(?:privatelink\.)?(?:dfs|blob)\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)", rest.lower())
+            if re.fullmatch(r"z\d{2}\.(?:dfs|blob)\.storage\.azure\.net", rest.lower()):
+                # an Azure DNS zone endpoint: such an account has no ACCOUNT.blob.<suffix> host to be read at
+                zone = rest.lower().replace(".dfs.", ".blob.")
+                raise ConfigError(f"{_masked(uri)!r} names an Azure DNS zone endpoint ({host!r}), which ctloop reads "
+                                  f"only through a connection string: write az://{bucket}/{key.lstrip('/')} with "
+                                  f"AZURE_STORAGE_CONNECTION_STRING holding BlobEndpoint=https://{account}.{zone} (and "
+                                  "the account's key or SAS)")
             if cloud is None:
                 raise ConfigError(f"{_masked(uri)!r} names the account host {host!r}, not ACCOUNT.dfs.<endpoint "
                                   "suffix> (ACCOUNT.dfs.core.windows.net, ACCOUNT.dfs.core.usgovcloudapi.net): write "
@@ -1205,7 +1214,11 @@ def _first_line(exc: BaseException) -> str:
     return _URL_PASSWORD.sub(r"\1***@", text.splitlines()[0])[:300]
 
 
-_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:)[^\s/?#@]*@")
+# ``scheme://USER:`` (a user name as _USERINFO reads it) and its password up to the LAST '@' before whitespace: a
+# password may hold '/', '?', '#' or '@' (fix 47 B stopped at the first of them, and "Failed to parse:
+# http://user:ab/cdSECRET@proxy:3128" was quoted whole until fix 47 B2). A path holding '@' is masked too: the safe
+# way to be wrong, as in _userinfo
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:\[\]]*:)\S*@")
 
 
 # ----------------------------------------------------------------------------------------- gs://
@@ -2393,13 +2406,21 @@ def _s3_proxy(endpoint_url: str) -> str | None:
         return None
     if not proxy.startswith(("http:", "https:")):  # botocore 1.44.8 botocore/httpsession.py _fix_proxy_url
         proxy = ("http:" if proxy.startswith("//") else "http://") + proxy
+    # the userinfo: all before the last '@' (a password may hold one). A '/', '?' or '#' in it ends the host for
+    # urlsplit and urllib3 alike: ``http://user:p@ss/w@proxy:3128`` is host ``ss`` to both, and ``user:se#cret@…``
+    # a port ``se`` that urlsplit's ValueError quoted (so did fix 47 B's message)
+    head, at, host = proxy.partition("://")[2].rpartition("@")
+    shown = f"{proxy.partition('://')[0]}://{head.partition(':')[0] + ':***' if ':' in head else '***'}@{host}" if at else proxy
     try:
         parts = urlsplit(proxy)
         port = parts.port
-    except ValueError as exc:  # urllib3 cannot read it either ("Failed to parse"): boto3's requests fail too
-        raise ConfigError(f"the {scheme} proxy {_without_secrets(proxy)!r} (from {scheme.upper()}_PROXY or "
-                          f"{scheme}_proxy) is not a proxy URL ({_first_line(exc)}): write http://[USER:PASSWORD@]"
-                          "HOST:PORT") from None
+        unreadable = bool(re.search(r"[/?#]", head))
+    except ValueError:  # urllib3 cannot read it either ("Failed to parse"): boto3's requests fail too
+        unreadable = True
+    if unreadable:  # the parser's words are not quoted: they may be the start of the password
+        raise ConfigError(f"the {scheme} proxy {shown!r} (from {scheme.upper()}_PROXY or {scheme}_proxy) cannot be "
+                          "read as http://[USER:PASSWORD@]HOST:PORT: its port must be a number, and a '/', '?', '#' "
+                          "or '@' in the password must be percent-encoded (%2F, %3F, %23, %40)") from None
     if port is None and parts.hostname:
         netloc = parts.netloc.rstrip("/") + (":443" if parts.scheme == "https" else ":80")
         proxy = parts._replace(netloc=netloc).geturl()
@@ -2524,11 +2545,20 @@ def _azure_settings(loc: Location) -> _AzureSettings:
         suffix = fields.get("EndpointSuffix", "core.windows.net")
         protocol = fields.get("DefaultEndpointsProtocol", "https")
         blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
-        own = _account_suffix(urlsplit(blob_url).hostname or "", account or loc.account or "")
-        if loc.suffix and own and own != loc.suffix:  # an emulator's <host:port>/<account> names no cloud
+        blob_host = (urlsplit(blob_url).hostname or "").lower()
+        own = _account_suffix(blob_host, account or loc.account or "")
+        # an emulator names no cloud: its <host:port>/<account>, or Azurite's production-style
+        # ACCOUNT.blob.localhost:10000 (refused until fix 47 B2)
+        local = blob_host == "localhost" or blob_host.endswith(".localhost") or _is_ip(blob_host)
+        if loc.suffix and own and own != loc.suffix and not local:
+            if fields.get("BlobEndpoint"):
+                fix = f"change its BlobEndpoint to {protocol}://{account or loc.account}.blob.{loc.suffix}"
+            elif "EndpointSuffix" in fields:
+                fix = f"change EndpointSuffix={suffix} to EndpointSuffix={loc.suffix} in it"
+            else:
+                fix = f"add EndpointSuffix={loc.suffix} to it"
             raise ConfigError(f"{_masked(loc.uri)} names an account of {loc.suffix} but AZURE_STORAGE_CONNECTION_STRING "
-                              f"is for {urlsplit(blob_url).hostname}: add EndpointSuffix={loc.suffix} to it (or its BlobEndpoint), "
-                              "or name the account's own host in the URI")
+                              f"is for {blob_host}: {fix}, or fix the URI's host")
         if no_sign_request("AZURE_NO_SIGN_REQUEST"):  # the account's endpoint from it, never its key or SAS
             return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
                                   anonymous=True)
@@ -2549,6 +2579,17 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     return _AzureSettings(account=account, blob_url=blob_url, key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
 
 
+def _is_ip(host: str) -> bool:
+    """Whether ``host`` (as urlsplit gives it: no brackets) is an IP address."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _account_suffix(host: str, account: str) -> str | None:
     """The endpoint suffix of ``host`` where it is the blob host of ``account`` (``core.usgovcloudapi.net``
     of ``acct.blob.core.usgovcloudapi.net`` or ``acct.privatelink.blob.core.usgovcloudapi.net``), else None
@@ -2561,6 +2602,9 @@ def _account_suffix(host: str, account: str) -> str | None:
 
 
 _AZURE_CLIENTS: dict[tuple, object] = {}
+# what an unsigned listing refused (403, or Azure's 404 ResourceNotFound) may also mean (Azure's public access levels)
+_AZURE_BLOB_LEVEL = ("a container public at `blob` level cannot be listed anonymously either (name one blob, or make it "
+                     "public at `container` level)")
 
 
 def _azure_service(settings: _AzureSettings):
@@ -2740,8 +2784,7 @@ class _Azure(_Remote):
                     # levels: Get Container ACL, x-ms-blob-public-access; before fix 46 C this said "only a
                     # public container takes" unsigned requests, of a container that is public)
                     # (only 401/403: a 409 is the account forbidding anonymous access, fix 46 C2)
-                    level = ("; a container public at `blob` level cannot be listed anonymously either (name one "
-                             "blob, or make it public at `container` level)") if listing and exc.status_code in (401, 403) else ""
+                    level = f"; {_AZURE_BLOB_LEVEL}" if listing and exc.status_code in (401, 403) else ""
                     raise DataSourceError(
                         f"access denied to {loc.uri} ({_azure_code(exc) or exc.status_code}): AZURE_NO_SIGN_REQUEST="
                         f"{os.environ['AZURE_NO_SIGN_REQUEST'].strip()} sends unsigned requests, which only a public "
@@ -2754,8 +2797,7 @@ class _Azure(_Remote):
                 # this said the blob did not exist, and nothing of the unsigned request. A listing is answered so for a
                 # container public at `blob` level too (its blobs are read by name only): named, as for a 403, since
                 # fix 47 B
-                level = ("; a container public at `blob` level cannot be listed anonymously either (name one blob, or "
-                         "make it public at `container` level)") if listing else ""
+                level = f"; {_AZURE_BLOB_LEVEL}" if listing else ""
                 raise DataSourceError(
                     f"{loc.uri} was not found (ResourceNotFound), which is also Azure's answer to an unsigned "
                     f"request to a private container{level}: AZURE_NO_SIGN_REQUEST="
@@ -3476,11 +3518,13 @@ def kserve_storage_uri(uri: str) -> str:
                           "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
                           f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
     host = (urlsplit(settings.blob_url).hostname or "").lower()
-    own = host.removeprefix(f"{settings.account.lower()}.") if host.startswith(f"{settings.account.lower()}.") else None
-    if own is not None and own.removeprefix("privatelink.") != "blob.core.windows.net":
+    own = _account_suffix(host, settings.account)  # None for a custom domain (a CNAME to ACCOUNT.blob.core.windows.net)
+    zone = re.fullmatch(rf"{re.escape(settings.account.lower())}\.z\d{{2}}\.blob\.storage\.azure\.net", host)
+    if (own is not None and own != "core.windows.net") or zone:
         # an account of another Azure cloud (Azure Government, Azure China; its Private Link name too, until fix
-        # 47 B): before round 47 its model was named at blob.core.windows.net, and the predictor would have fetched
-        # the public-cloud account of that name
+        # 47 B), or an Azure DNS zone endpoint's (no ACCOUNT.blob.core.windows.net): before round 47 its model was
+        # named at blob.core.windows.net, and the predictor would have fetched the public-cloud account of that name.
+        # A custom domain whose first label is the account's (models.contoso.com) was refused too in fix 47 B
         raise ConfigError(f"cannot serve {uri} with KServe: its account is {host}, and KServe 0.20's storage "
                           "initializer reads Azure models only from https://ACCOUNT.blob.core.windows.net/... (its "
                           "ClusterStorageContainer's supportedUriFormats); copy the model to gs://, s3:// or an "
