@@ -1083,7 +1083,8 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     process would give them. An error in one replay, or an interrupt, ends the others at once; a
     worker ends itself when this process ends; a worker killed from outside (out of memory) is a
     :class:`TrainingError` naming ``--jobs 1``. A note on the data (a warning) is shown once per
-    comparison, not once per policy, whichever process raised it."""
+    comparison, not once per policy, whichever process raised it, as the replays raise it (a
+    replay that fails, an interrupt: its notes are shown before the error)."""
     say = progress or (lambda _msg: None)
     if not policies:
         raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
