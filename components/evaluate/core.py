@@ -1084,23 +1084,35 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
 
 
 def render_markdown(decision: GateDecision) -> str:
-    """A readable gate summary (KFP Markdown artifact)."""
+    """A readable gate summary (KFP Markdown artifact). A metric the holdout cannot define (ROC AUC
+    on one class, R² on one target value) reads "undefined", as the decision's reason says, not
+    ``nan``."""
+    import math
+
+    def shown(value: Any, form: str = ".4f") -> str:
+        return "undefined" if value is None or value != value else format(value, form)
+
     lines = [f"# Evaluation gate: {'✅ approved' if decision.approved else '❌ not approved'}", "",
              decision.reason, "", f"Holdout rows: {decision.rows}. Primary metric: `{decision.primary_metric}`.", "",
              "| metric | challenger | champion |", "|---|---|---|"]
     champ = decision.champion_metrics or {}
     for name, value in decision.challenger_metrics.items():
         other = champ.get(name)
-        lines.append(f"| {name} | {value:.4f} | {'—' if other is None else f'{other:.4f}'} |")
+        lines.append(f"| {name} | {shown(value)} | {'—' if other is None else shown(other)} |")
     if decision.checks:
         lines += ["", "| check | detail | result |", "|---|---|---|"]
         for c in decision.checks:
             if c["check"] == "threshold":
-                detail = f"{c['metric']} {c['value']:.4f} {c['op']} {c['bound']}"
+                detail = (f"{c['metric']} {c['op']} {c['bound']}: undefined on this holdout" if c["value"] != c["value"]
+                          else f"{c['metric']} {c['value']:.4f} {c['op']} {c['bound']}")
             else:
                 label = c.get("slice", "overall")
-                detail = (f"{label}: Δ{c['metric']} {c['delta']:+.4f}, {int(c['confidence'] * 100)}% CI "
-                          f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], tolerance {decision.comparison['tolerance'] if decision.comparison else ''}")
+                tolerance = decision.comparison["tolerance"] if decision.comparison else ""
+                if all(math.isfinite(c[k]) for k in ("delta", "ci_low", "ci_high")):  # as gate's ``undefined``
+                    detail = (f"{label}: Δ{c['metric']} {c['delta']:+.4f}, {int(c['confidence'] * 100)}% CI "
+                              f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], tolerance {tolerance}")
+                else:
+                    detail = f"{label}: Δ{c['metric']} undefined on this holdout, tolerance {tolerance}"
             lines.append(f"| {c['check']} | {detail} | {'pass' if c['passed'] else 'FAIL'} |")
     if decision.slices:
         lines += ["", "| slice | rows | challenger | champion | Δ | CI |", "|---|---|---|---|---|---|"]
@@ -1108,8 +1120,10 @@ def render_markdown(decision: GateDecision) -> str:
             if "skipped" in s:
                 lines.append(f"| {s['slice']} | {s['rows']} | — | — | — | skipped: {s['skipped']} |")
             else:
-                lines.append(f"| {s['slice']} | {s['rows']} | {s['challenger']:.4f} | {s['champion']:.4f} | "
-                             f"{s['delta']:+.4f} | [{s['ci_low']:+.4f}, {s['ci_high']:+.4f}] |")
+                ci = (f"[{s['ci_low']:+.4f}, {s['ci_high']:+.4f}]" if math.isfinite(s["ci_low"]) and math.isfinite(s["ci_high"])
+                      else "undefined")
+                lines.append(f"| {s['slice']} | {s['rows']} | {shown(s['challenger'])} | {shown(s['champion'])} | "
+                             f"{shown(s['delta'], '+.4f')} | {ci} |")
     return "\n".join(lines) + "\n"
 
 

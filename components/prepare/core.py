@@ -440,6 +440,7 @@ def prepare(
         check_recency_weights(train[WEIGHT], train[time_column], recency_half_life)
 
     digest = frame_digest(selected)
+    counts = selected[target].value_counts()
     profile = {
         "rows_in": rows_in,
         "rows_selected": before_dedupe,
@@ -453,8 +454,9 @@ def prepare(
         "window": {"start": str(start), "end": str(end), "spec": window or "all"},
         "holdout_starts": str(holdout[time_column].iloc[0]),
         "data_time_range": {"min": str(tmin), "max": str(tmax)},
+        # a category target's categories no row holds are no values of it (value_counts lists them at 0)
         "target": {"column": target, "distribution": {str(k): int(v) for k, v in
-                   selected[target].value_counts().head(20).items()}},
+                   counts[counts > 0].head(20).items()}},
         "recency_half_life": recency_half_life or "",
         "contract": contract.to_dict(),
         "columns": _profile_columns(selected),

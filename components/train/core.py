@@ -1030,9 +1030,10 @@ def check_target_copies(frame: pd.DataFrame, target: str, features: list[str],
 
     # the first rows first: a wide table of features that are not copies costs a few comparisons each
     copies = [name for name in features if same(name, slice(0, 64)) and same(name, slice(None))]
-    counts = y.value_counts()  # a category target's categories no row holds are no class
-    if copies and task == "classification" and int(counts[counts > 0].min()) < COPY_MIN_CLASS_ROWS:
-        return copies
+    if copies and task == "classification":  # counted only then: 0.28 s a fit of a million rows otherwise
+        counts = y.value_counts()  # a category target's categories no row holds are no class
+        if int(counts[counts > 0].min()) < COPY_MIN_CLASS_ROWS:
+            return copies
     if copies:
         raise DataValidationError([(name, "target_copy", len(frame), f"equals the target {target!r} in every row (a "
                                     "leak: the label itself): drop it from the features") for name in copies])

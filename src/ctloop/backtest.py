@@ -1083,7 +1083,8 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     process would give them. An error in one replay, or an interrupt, ends the others at once; a
     worker ends itself when this process ends; a worker killed from outside (out of memory) is a
     :class:`TrainingError` naming ``--jobs 1``. A note on the data (a warning) is shown once per
-    comparison, not once per policy, whichever process raised it."""
+    comparison, not once per policy, whichever process raised it, as the replays raise it (a
+    replay that fails, an interrupt: its notes are shown before the error)."""
     say = progress or (lambda _msg: None)
     if not policies:
         raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
@@ -1102,11 +1103,12 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
 def _compare(frame: pd.DataFrame, cfg: BacktestConfig, unique: list[str], say: Callable[[str], None],
              progress: Callable[[str], None] | None, jobs: int) -> dict[str, BacktestReport]:
     """:func:`compare`'s replays, one after the other or in ``jobs`` processes; a process's
-    warnings come back with its report and are shown here (each once: :func:`_notes_once`)."""
+    warnings come back through a queue as they are raised and are shown here while the replays
+    run (each once: :func:`_notes_once`), the last of them before the reports are returned or a
+    replay's error (or an interrupt) is raised."""
     import dataclasses
     import os
     import pickle
-    import warnings
 
     if jobs > 1 and len(unique) > 1:
         from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
@@ -1118,45 +1120,102 @@ def _compare(frame: pd.DataFrame, cfg: BacktestConfig, unique: list[str], say: C
             child_progress = progress
         except (pickle.PicklingError, AttributeError, TypeError):
             child_progress = None
-        # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
-        from ctloop.errors import format_warning
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=get_context("spawn"),
-                                 initializer=_start_worker,
-                                 initargs=(os.getpid(), warnings.formatwarning is format_warning)) as pool:
-            try:  # from the first submission: an interrupt while the others are handed over stops it too
-                futures = {p: pool.submit(_replay_policy_noting, frame, dataclasses.replace(cfg, policy=p),
-                                          child_progress) for p in unique}
-                # the first error, whichever replay it comes from, not after the replays before it
-                wait(futures.values(), return_when=FIRST_EXCEPTION)
-                failed = [f for f in futures.values() if f.done() and not f.cancelled() and f.exception()]
-                if failed:
-                    failed[0].result()  # raises it, as one process would
-                done = {p: futures[p].result() for p in unique}
-            except BrokenProcessPool as exc:
-                _stop(pool)
-                raise TrainingError("a replay's process ended abruptly (killed from outside: out of memory? each "
-                                    "of the --jobs processes holds a copy of the data and its models); run --jobs 1 "
-                                    "to replay the policies one after the other") from exc
-            except BaseException:
-                _stop(pool)
-                raise
-        for _, notes in done.values():
-            for text, category in notes:
-                warnings.warn(text, category, stacklevel=3)
-        return {p: report for p, (report, _) in done.items()}
+        context = get_context("spawn")
+        notes = context.Queue()
+        try:
+            # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
+            with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=context,
+                                     initializer=_start_worker, initargs=(os.getpid(), notes)) as pool:
+                try:  # from the first submission: an interrupt while the others are handed over stops it too
+                    futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p),
+                                              child_progress) for p in unique}
+                    # the first error, whichever replay it comes from, not after the replays before it
+                    while True:
+                        finished, running = wait(futures.values(), timeout=0.25, return_when=FIRST_EXCEPTION)
+                        _show_notes(notes)  # as they come, not after the last replay
+                        if not running or any(not f.cancelled() and f.exception() for f in finished):
+                            break
+                    failed = [f for f in futures.values() if f.done() and not f.cancelled() and f.exception()]
+                    if failed:
+                        failed[0].result()  # raises it, as one process would
+                    done = {p: futures[p].result() for p in unique}
+                except BrokenProcessPool as exc:
+                    _stop(pool)
+                    raise TrainingError("a replay's process ended abruptly (killed from outside: out of memory? "
+                                        "each of the --jobs processes holds a copy of the data and its models); run "
+                                        "--jobs 1 to replay the policies one after the other") from exc
+                except BaseException:
+                    _stop(pool)
+                    raise
+        finally:  # the processes have ended: their last notes, before the reports or the error
+            _show_notes(notes)
+            notes.close()
+        return done
     return {p: _replay_policy(frame, dataclasses.replace(cfg, policy=p), say) for p in unique}
 
 
-def _start_worker(parent: int, one_line: bool) -> None:
-    """A :func:`compare` worker: ends itself when ``parent`` ends, and prints ctloop's notes as the
-    parent does (a spawned process starts with Python's own warning format)."""
+_NOTE_CHARS = 1000  # a note's text sent from a compare process: one write to the pipe, whole or not at all
+
+
+def _start_worker(parent: int, notes: Any) -> None:
+    """A :func:`compare` worker: ends itself when ``parent`` ends, and sends its warnings to
+    ``notes`` (a queue) instead of printing them, for the parent to show each once whichever
+    policies raised it (:func:`_send_note`)."""
+    import warnings
+    from functools import partial
+
     from ctloop._taskshim import watch_run
-    from ctloop.errors import one_line_warnings
 
     watch_run(parent)
-    if one_line:
-        one_line_warnings()
+    warnings.showwarning = partial(_send_note, notes)
+
+
+def _send_note(notes: Any, message: Warning | str, category: type[Warning], filename: str, lineno: int,
+               file: Any = None, line: str | None = None) -> None:
+    """A warning of a :func:`compare` process, as ``(text, category, filename, lineno)`` on
+    ``notes``: the category pickled when the parent can rebuild it and build a warning of it from
+    the text (``warnings.warn_explicit`` does); else ``None``, shown as a ``UserWarning`` (e.g.
+    scikit-learn's ``InconsistentVersionWarning``, whose ``__init__`` takes keywords only)."""
+    import pickle
+
+    text = str(message)[:_NOTE_CHARS]
+    try:
+        sent = pickle.dumps(category)
+        if not (issubclass(pickle.loads(sent), Warning) and isinstance(category(text), Warning)):
+            sent = None
+    except Exception:  # noqa: BLE001 - any failure: the note still goes, as a UserWarning
+        sent = None
+    try:
+        notes.put((text, sent, str(filename), int(lineno)))
+    except Exception:  # noqa: BLE001 - a note never fails the replay
+        pass
+
+
+def _show_notes(notes: Any) -> None:
+    """Show the notes waiting on a :func:`compare` queue (:func:`_send_note`) here, as this process
+    would have; showing a note never fails the comparison (an ``error`` filter, a category that
+    cannot be rebuilt: a ``UserWarning`` then, or nothing)."""
+    import pickle
+    import queue
+    import warnings
+
+    while True:
+        try:
+            text, sent, filename, lineno = notes.get_nowait()
+        except queue.Empty:
+            return
+        except Exception:  # noqa: BLE001 - an unreadable note is dropped, the comparison goes on
+            continue
+        try:
+            category = UserWarning if sent is None else pickle.loads(sent)
+        except Exception:  # noqa: BLE001
+            category = UserWarning
+        for shown_as in (category, UserWarning):
+            try:
+                warnings.warn_explicit(text, shown_as, filename, lineno)
+                break
+            except Exception:  # noqa: BLE001 - an error filter, a category that cannot take the text
+                continue
 
 
 def _stop(pool: Any) -> None:
@@ -1172,17 +1231,6 @@ def _stop(pool: Any) -> None:
         process.join(10)
     if manager is not None:  # it closes its wake-up pipe as it ends; CPython 3.11's exit hook
         manager.join(10)  # (concurrent/futures/process.py _python_exit) wrote to it meanwhile: EBADF
-
-
-def _replay_policy_noting(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None
-                         ) -> tuple[BacktestReport, list[tuple[str, type[Warning]]]]:
-    """:func:`_replay_policy` in a :func:`compare` process: its warnings (text, category) returned
-    with the report, not printed, so that the parent shows each once whichever policies raised it."""
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        report = _replay_policy(frame, cfg, progress)
-    return report, [(str(w.message), w.category) for w in caught]
 
 
 def _replay_policy(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

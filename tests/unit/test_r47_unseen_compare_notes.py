@@ -45,13 +45,20 @@ def test_a_note_on_the_data_is_shown_once_per_comparison():
 
 
 def test_a_compare_process_returns_its_notes_for_the_parent_to_show_once():
-    # --jobs N: each policy's process printed its own copy; it hands them back with its report now
-    # (compare shows them under the one-per-comparison rule above)
-    from ctloop.backtest import _replay_policy_noting
+    # --jobs N: each policy's process printed its own copy; it sends them to the parent now
+    # (compare shows them under the one-per-comparison rule above; test_fix47e_compare_notes.py)
+    import pickle
+    import queue
+    from functools import partial
 
+    from ctloop.backtest import _replay_policy, _send_note
+
+    notes: queue.Queue = queue.Queue()
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
-        report, notes = _replay_policy_noting(_telemetry(), replace(_config(), policy="always"), None)
+        warnings.showwarning = partial(_send_note, notes)  # as _start_worker sets it in the process
+        report = _replay_policy(_telemetry(), replace(_config(), policy="always"), None)
     assert report.retrains > 0
     assert _id_notes(shown) == []  # not printed by the process
-    assert [category for text, category in notes if "'record_id'" in text] == [UserWarning]
+    sent = [notes.get_nowait() for _ in range(notes.qsize())]
+    assert [pickle.loads(category) for text, category, *_ in sent if "'record_id'" in text] == [UserWarning]

@@ -330,14 +330,16 @@ def _say(indent: str, message: str) -> None:
 GAP_TEXTS = frozenset({"nan", "<na>", "nat"})
 
 
-def label_words_note(uri: str, data_format: str | None, frame: Any, target: str) -> str:
+def label_words_note(uri: str, data_format: str | None, frame: Any, target: str,
+                     task: str = "classification") -> str:
     """Why labels of a CSV read as missing were words, not gaps, or "": ``pandas.read_csv`` reads
     ``'None'``, ``'NA'``, ``'NULL'``, ``'N/A'`` (its ``na_values`` default,
     :func:`ctloop.serving.payload.null_word`) as missing, so a class so named (no object, a region
     code) was left out as "row(s) without a 'target' value" — a whole class dropped, and a message
     the file contradicts. The label column is read again as written (a CSV only, and only when it
-    has missing labels); ``'nan'`` and ``'<NA>'`` (what ``astype(str)`` writes for a gap) are
-    gaps."""
+    has missing labels, and only for a classification whose other labels are text: a regression's
+    ``NA``, ``NULL`` or ``#N/A`` is a missing number, as R's ``write.csv`` and SQL exports write
+    it); ``'nan'`` and ``'<NA>'`` (what ``astype(str)`` writes for a gap) are gaps."""
     import io
 
     import pandas as pd
@@ -345,8 +347,11 @@ def label_words_note(uri: str, data_format: str | None, frame: Any, target: str)
     from ctloop.serving.payload import null_word
     from ctloop.storage import csv_compression, read_bytes, table_format
 
-    if (target not in frame.columns or table_format(uri, data_format or None) == "parquet"
+    if (task == "regression" or target not in frame.columns or table_format(uri, data_format or None) == "parquet"
             or not frame[target].isna().any()):
+        return ""
+    # numbers, booleans, dates: the words are gaps; the file is read again (downloaded again) only for text
+    if pd.api.types.infer_dtype(frame[target], skipna=True) not in ("string", "mixed", "mixed-integer"):
         return ""
     raw = read_bytes(uri)
     try:
@@ -409,7 +414,7 @@ def _backtest(args: argparse.Namespace) -> int:
                        text_columns=(cfg.time_column,) if cfg.time_format else ())
     _unused_time_format(frame, cfg, uri, "--time-format" if getattr(args, "data__time_format", None) is not None
                         else "data.time_format")
-    if words := label_words_note(uri, data_format, frame, cfg.target):
+    if words := label_words_note(uri, data_format, frame, cfg.target, cfg.training.task):
         import warnings
 
         warnings.warn(words, UserWarning, stacklevel=2)
