@@ -199,8 +199,9 @@ def format_warning(message: Any, category: type[Warning], filename: str, lineno:
 
 
 def one_line_warnings() -> None:
-    """Print ctloop's notes as :func:`format_warning` does, in this process (the CLI, and the
-    processes ``ctloop backtest --compare`` replays its policies in)."""
+    """Print ctloop's notes as :func:`format_warning` does, in this process (the CLI; the
+    processes ``ctloop backtest --compare`` replays its policies in send their notes to the parent,
+    which prints them)."""
     warnings.formatwarning = format_warning
 
 
