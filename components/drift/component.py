@@ -37,14 +37,17 @@ def detect_drift(
         data: The ``data`` section (``ctloop.config.DataConfig``): its ``target`` and
             ``time_column`` are not compared.
         drift_report: Output HTML: evidently's data drift report on a sample (the KFP UI renders
-            it), or a short page saying why there is none (no champion, no column to compare, or
-            evidently's report failed: ``report_error`` names the failure; the verdict stands). Metadata: ``report_sample_size``,
+            it), or a short page saying why there is none (no champion, no column to compare, fewer
+            than 30 rows on a side, or evidently's report failed: ``report_error`` names the failure; the verdict stands). Metadata: ``report_sample_size``,
             ``report_seed``, rows rendered per side (``report_reference_rows``,
             ``report_current_rows``), all rows (``reference_rows``, ``current_rows``),
             ``engine`` and ``champion_version``.
         drift_metrics: Output Metrics: ``drift_share`` (share of drifted columns), ``n_drifted``,
             and per column ``drift_score_<column>`` (p-value or distance; absent when a side
-            has no values) and ``drifted_<column>`` (0/1). Metadata ``methods`` and
+            has no values) and ``drifted_<column>`` (0/1); with fewer than 30 rows on a side
+            (``ctloop.drift.engine.MIN_ROWS``) no verdict, only ``current_rows`` and
+            ``reference_rows`` (a column missing from the current data still decides:
+            ``drift_share`` 1, ``n_drifted`` 0 and ``missing_columns``). Metadata ``methods`` and
             ``thresholds`` map each column to the method and threshold used; ``correction``
             and ``calibration`` record how thresholds were adjusted (``None`` when not);
             ``skipped`` lists the columns not compared (``column``, ``dtype``, ``reason``).
@@ -57,7 +60,7 @@ def detect_drift(
 
     Returns:
         drifted: Whether the dataset drifted (share of drifted columns >= ``drift.share``);
-            False when there is no champion.
+            False when there is no champion or too few rows for a verdict.
         retrain: ``drifted or force_retrain or no champion yet``.
         reason: Human-readable verdict naming the drifted columns and why retraining is (not)
             asked.
@@ -81,7 +84,7 @@ def detect_drift(
     else:
         reference = registry.load_reference(model_name, champion.version)
         decision = core.judge(reference, current, cfg, target=data_cfg.target, time_column=data_cfg.time_column)
-    if decision.result is None:  # no champion, or no column left to compare
+    if decision.result is None:  # no champion, no column left to compare, or too few rows for a verdict
         report.placeholder_html(drift_report.path, "No drift report", decision.reason)
     else:
         rendered = report.render_or_say_why(

@@ -380,8 +380,11 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
     as numbers in (a category column of 1..3; the holdout's column text '1'..'3') as the code of its
     value, a null word ('nan', '<NA>') as a gap (:func:`ctloop.serving.payload.text_as_codes`, counted in
     ``read``: feature → :class:`ctloop.serving.payload.CodesAsText`), and text in a feature it learnt
-    True/False alone in as those (:func:`_text_as_flags`, counted as :class:`FlagsAsText`); as given,
-    every row was an unknown category, the model judged without the feature."""
+    True/False alone in as those (:func:`_text_as_flags`, counted as :class:`FlagsAsText`), and
+    True/False in a feature it learnt their text in ('True'/'False' beside other words) as that text
+    (:func:`_flags_as_text`, counted as :class:`FlagsAsWords`); as given, every row was an unknown
+    category, the model judged without the feature."""
+    import numpy as np
     import pandas as pd
 
     from ctloop.contract import gaps_as_nan
@@ -396,9 +399,15 @@ def _numbers_as_served(model: Any, x: pd.DataFrame, read: dict[str, Any] | None 
              if x[name].map(lambda v: isinstance(v, str)).any()}
     flags = [name for name in flag_features([n for n in trained if n in x.columns], trained)[1]
              if x[name].map(lambda v: isinstance(v, str)).any()]
-    if not texts and not codes and not flags:
+    spelt = {name: spelling for name, known in trained.items() if name in x.columns
+             and (spelling := _flag_spelling(known)) and x[name].map(lambda v: isinstance(v, bool | np.bool_)).any()}
+    if not texts and not codes and not flags and not spelt:
         return x
     changed = {name: numbers_as_text(gaps_as_nan(x[name]), known) for name, known in texts.items()}
+    for name, spelling in spelt.items():
+        changed[name], tally = _flags_as_text(x[name], spelling)
+        if read is not None:
+            read[name] = tally
     for name in flags:
         changed[name], tally = _text_as_flags(x[name])
         if read is not None:
@@ -444,11 +453,51 @@ def _text_as_flags(values: pd.Series) -> tuple[pd.Series, FlagsAsText]:
     return out.where(values.notna(), np.nan), tally
 
 
+@dataclass
+class FlagsAsWords:
+    """What :func:`_flags_as_text` did to one column: ``read`` True/False values read as the text
+    ``words`` (True's, False's) the model learnt."""
+
+    read: int = 0
+    words: tuple = ()
+
+
+def _flag_spelling(known: Any) -> dict[bool, str]:
+    """The text a model learnt for True and for False among the categories ``known`` of a text
+    feature ('True'/'False', 'true', 'FALSE': :data:`_FLAG_WORDS`, around spaces; the first of each),
+    or ``{}`` when it learnt none (or learnt the booleans themselves)."""
+    spelling: dict[bool, str] = {}
+    for value in known or ():
+        if isinstance(value, str) and (flag := _FLAG_WORDS.get(value.strip())) is not None:
+            spelling.setdefault(flag, value)
+    return spelling
+
+
+def _flags_as_text(values: pd.Series, spelling: dict[bool, str]) -> tuple[pd.Series, FlagsAsWords]:
+    """A feature a model learnt the text of True/False in ('True'/'False' beside another word: a CSV
+    column that stayed text) with booleans in the holdout: each as the text learnt (``spelling``,
+    :func:`_flag_spelling`); as given, every such row was an unknown category and the model was
+    judged without the feature (a champion trained on the text lost to any challenger trained on
+    the booleans)."""
+    import numpy as np
+
+    flags = values.map(lambda v: isinstance(v, bool | np.bool_) and bool(v) in spelling).to_numpy(dtype=bool)
+    out = values.astype(object).copy()
+    out[flags] = values[flags].map(lambda v: spelling[bool(v)]).astype(object)
+    return out, FlagsAsWords(int(flags.sum()), tuple(spelling[f] for f in (True, False) if f in spelling))
+
+
 def _flags_note(codes_read: dict[str, dict[str, Any]]) -> str:
     """The reason line for holdout text read as the True/False a model learnt (:class:`FlagsAsText`
     in ``codes_read``, role → feature), e.g. ``the holdout's text in 'flag' read as the True/False
-    the challenger learnt (200 value(s))``; "" when there was none."""
+    the challenger learnt (200 value(s))``, and for holdout True/False read as the text a model
+    learnt (:class:`FlagsAsWords`); "" when there was none."""
     parts = []
+    for name in dict.fromkeys(n for read in codes_read.values() for n, t in read.items() if isinstance(t, FlagsAsWords)):
+        roles = [role for role, read in codes_read.items() if isinstance(read.get(name), FlagsAsWords)]
+        tally = codes_read[roles[0]][name]
+        parts.append(f"the holdout's True/False in {name!r} read as the text the {' and the '.join(roles)} learnt "
+                     f"({', '.join(repr(w) for w in tally.words)}; {tally.read} value(s))")
     for name in dict.fromkeys(n for read in codes_read.values() for n, t in read.items() if isinstance(t, FlagsAsText)):
         roles = [role for role, read in codes_read.items() if isinstance(read.get(name), FlagsAsText)]
         tally = codes_read[roles[0]][name]
@@ -466,7 +515,7 @@ def _codes_note(codes_read: dict[str, dict[str, Any]]) -> str:
     counts: dict[str, Any] = {}
     for role, read in codes_read.items():
         for name, tally in read.items():
-            if isinstance(tally, FlagsAsText):  # _flags_note's
+            if isinstance(tally, FlagsAsText | FlagsAsWords):  # _flags_note's
                 continue
             if tally.read or tally.gaps or tally.unknown:
                 features.setdefault(name, []).append(role)

@@ -409,13 +409,22 @@ def _judged_drift(out: WindowJudgement, facts: _Frame | _State, champion: Champi
     """``facts.drift(champion)``, none on a window with fewer requested rows than
     :data:`ctloop.drift.engine.MIN_ROWS` (said in a warning): a statistic of a few rows is noise
     (3 rows of the reference's own distribution were "2 of 2 columns drifted"), and two quiet
-    windows in a row fired the drift rule."""
+    windows in a row fired the drift rule. A window of no requested rows says so too (it was
+    quieter than one of a few), and the features missing from the log of a window without a
+    verdict are named without the alignment's "drift computed without" (it was not)."""
+    import dataclasses
+
     from ctloop.drift.engine import MIN_ROWS
 
     alignment, result, refused = facts.drift(champion)
+    if not facts.requested and champion.reference is not None:
+        out.warnings.append("no requested rows in the window: drift not computed")
     if result is not None and facts.requested < MIN_ROWS:
         out.warnings.append(f"drift not computed: {facts.requested} requested rows in the window, fewer than "
                             f"{MIN_ROWS} (a drift check on fewer is noise): the drift rule is not evaluated on it")
+        if alignment.missing:  # the alignment's "drift computed without ..." would say the opposite
+            alignment = dataclasses.replace(alignment,
+                                            warning=f"features missing from the log: {alignment.missing[:8]}")
         return alignment, None, []
     return alignment, result, refused
 

@@ -38,8 +38,8 @@ def test_a_window_under_the_minimum_has_no_verdict(rows):
 def test_forced_retraining_still_retrains_on_a_small_window():
     decision = core.judge(_frame(500, 0), _frame(5, 1), DriftConfig.from_dict({"force_retrain": True}), target="y",
                           time_column="t")
-    assert (decision.drifted, decision.retrain) == (False, True)
-    assert decision.reason.endswith("; retraining forced (force_retrain)")
+    assert (decision.drifted, decision.retrain, decision.result) == (False, True, None)
+    assert decision.reason.startswith("no drift verdict") and decision.reason.endswith("; retraining forced (force_retrain)")
 
 
 def test_a_window_of_the_minimum_is_judged():

@@ -53,13 +53,13 @@ def test_plain_numbers_are_still_numbers(tmp_path):
     assert _stored(tmp_path / "store") == {"a": 0.0, "b": 1.0, "c": 0.5, "d": -2.0}
 
 
-def test_codes_into_a_store_of_numbers_are_refused(tmp_path):
+def test_codes_into_a_store_of_numbers_are_read_as_numbers(tmp_path):
+    # fix 47F: the store's kind decides (refused before: daily files of months 01-12 failed by chance)
     (tmp_path / "numbers.csv").write_text("request_id,label\na,1\n")
     (tmp_path / "codes.csv").write_text("request_id,label\nb,01\n")
     label_store.ingest_labels(str(tmp_path / "numbers.csv"), str(tmp_path / "store"))
-    with pytest.raises(DataValidationError, match="one_kind|names|numbers"):
-        label_store.ingest_labels(str(tmp_path / "codes.csv"), str(tmp_path / "store"))
-    assert _stored(tmp_path / "store") == {"a": 1.0}
+    label_store.ingest_labels(str(tmp_path / "codes.csv"), str(tmp_path / "store"))
+    assert _stored(tmp_path / "store") == {"a": 1.0, "b": 1.0}
 
 
 def test_a_json_number_beside_a_code_is_refused_as_a_mix(tmp_path):

@@ -1102,7 +1102,9 @@ class DriftState:
                     col = self._typed(col, family, str(array.type), store=apply)  # typed by its first values
                 if family in (INT, FLOAT) and col.counts_numbers():
                     # numbers as objects, then an Arrow int/double chunk: as the same chunk from pandas
-                    # (above), one object column (refused before round 47, the pandas chunk taken)
+                    # (above), one object column (refused before round 47, the pandas chunk taken). Only
+                    # int/double: an Arrow bool or string chunk after objects is still refused (one type
+                    # per column), though a pandas chunk of the same values is taken as objects
                     if apply:
                         col.update_pandas(array.to_pandas().astype(object), bins)
                     return

@@ -330,8 +330,11 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
     value for a regressor), optional ``instance`` (index of the instance within a batched
     request) and ``label_time`` (ISO 8601 or a timestamp column, :func:`label_times`; default:
-    now). A label column holding any text is stored as text, as is one holding a class written
-    with a leading zero (``01``, ``007``: :data:`_CODE`), whose labels are then all the text written.
+    now). A label column holding any text is stored as text. A class written with a leading zero
+    (``01``, ``007``: :data:`_CODE`) follows the store (:func:`_store_codes`): into a new store its
+    file's labels are stored as the text written (and the store is one of such codes); into a store
+    of numbers it is its number (``01`` is 1, as a model of numeric classes reads it); and into a
+    store of codes, labels written as plain numbers (``10``) are stored as the text written.
 
     Read and checked in batches of ``batch_rows`` (:func:`_stream_labels`), written to a temporary
     file and committed to the store at the end: memory bounded by a batch and 40 bytes a label
@@ -351,39 +354,43 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     import shutil
     import tempfile
 
+    codes = None if known is None else _store_codes(store_root)
     tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
     try:
         try:
-            staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
+            staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                           batch_rows, codes=codes)
         except _Broken:  # a file the batches cannot read as the whole file is read
             if not is_json_lines(source_uri):
-                return _ingest_whole(source_uri, store_root, key, label, known)
+                return _ingest_whole(source_uri, store_root, key, label, known, codes)
             # JSON lines (no whole read): a code after numbers written as strings, read again as codes
-            staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows,
-                                    coded=True)
+            staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                           batch_rows, codes=True)
         if not staged:
             return 0
-        _commit(store_root, key, known, f"{tmp}/labels.parquet")
+        _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
         return staged
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known: str | None) -> int:
+def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known: str | None,
+                  codes: bool | None = None) -> int:
     """:func:`ingest_labels` of the whole file read at once (pandas): only for what the batches
     cannot read alike (:class:`_Broken`: a CSV header longer than 64 KiB, True/False labels in one
-    batch and names in another); the rules are :func:`_check_frame`'s, as for the batches."""
+    batch and names in another); the rules are :func:`_check_frame`'s, as for the batches; ``codes``
+    as :func:`_store_codes` says."""
     from ctloop.storage import read_table, table_format
 
     try:
         frame = read_table(source_uri, text_columns=(key,))
         if table_format(source_uri) == "csv" and key in frame.columns:
             frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
-        if table_format(source_uri) == "csv" and label in frame.columns and label != key:
-            frame[label] = _codes_as_written(frame[label], _csv_column_as_written(source_uri, label))[0]
+        if table_format(source_uri) == "csv" and label in frame.columns and label != key and codes is not False:
+            frame[label] = _codes_as_written(frame[label], _csv_column_as_written(source_uri, label), bool(codes))[0]
     except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
         raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
-    tally = _Tally(source_uri, key, label)
+    tally = _Tally(source_uri, key, label, codes)
     out = tally.check(frame)
     tally.raise_broken()
     if LABEL_TIME in out.columns and (out[LABEL_TIME] != "").all():
@@ -405,7 +412,7 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
     with tempfile.TemporaryDirectory(prefix="ctloop-labels-") as tmp:
         table = pa.Table.from_pandas(out, preserve_index=False)
         pq.write_table(table.replace_schema_metadata(_marked(table.schema).metadata), f"{tmp}/labels.parquet")
-        _commit(store_root, key, known, f"{tmp}/labels.parquet")
+        _commit(store_root, key, known, f"{tmp}/labels.parquet", bool(tally.codes[0]))
     return len(out)
 
 
@@ -441,7 +448,7 @@ class _Tally:
     the first kind of rule broken, as the whole file's checks raise them: a column missing, nested
     or bytes values; then keys, labels and instances; then label_time."""
 
-    def __init__(self, source_uri: str, key: str, label: str):
+    def __init__(self, source_uri: str, key: str, label: str, codes: bool | None = None):
         import pandas as pd
 
         self.uri, self.key, self.label = source_uri, key, label
@@ -453,7 +460,9 @@ class _Tally:
         self.written = 0  # of those, the numbers written as text (a CSV's, a string column's)
         self.csv = not is_json_lines(source_uri) and _format(source_uri) == "csv"
         self.codes: list = [0, None, None]  # text classes with a leading zero ('01', '007': _CODE)
-        self.coded = False  # codes known before the first row (a second pass of a JSON lines file)
+        # codes known before the first row (a second pass of a JSON lines file, a store of codes:
+        # every label written as text is a name), or never codes (False: a store of numbers, '01' is 1)
+        self.coded, self.plain = bool(codes), codes is False
         self.text: list = [0, None, None]  # labels read as text: rows, first row, its value
         self.bools: list = [0, None, None]  # read as True/False (a batch of only those)
         self.huge: list = [0, None, None]  # numbers beyond LARGEST_VALUE
@@ -586,7 +595,7 @@ class _Tally:
         as_text = (frame[label].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
                    if frame[label].dtype == object or isinstance(frame[label].dtype, pd.StringDtype)
                    else np.zeros(len(frame), dtype=bool))
-        if as_text.any():
+        if as_text.any() and not self.plain:
             code = as_text & values.notna().to_numpy() & frame[label].astype(object).where(
                 as_text, "").astype(str).str.match(_CODE).to_numpy(dtype=bool)
             self._first(self.codes, code, frame[label], first)
@@ -640,9 +649,10 @@ class _Tally:
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
-                   batch_rows: int, coded: bool = False) -> int:
+                   batch_rows: int, codes: bool | None = None) -> tuple[int, bool]:
     """The labels of ``source_uri`` checked batch by batch (:class:`_Tally`, the rules of the whole
-    file) and written to the local Parquet file ``target``; returns how many. A broken rule is named
+    file; ``codes`` as :func:`_store_codes` says) and written to the local Parquet file ``target``;
+    returns how many, and whether they hold a class written with a leading zero. A broken rule is named
     from this one pass: once one is found the rest of the file is only checked (rows of each rule
     counted), nothing is kept. :class:`_Broken` when the batches cannot tell."""
     import numpy as np
@@ -650,14 +660,13 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tally = _Tally(source_uri, key, label)
-    tally.coded = coded  # a code seen by an earlier pass: every label written as text is a class name
+    tally = _Tally(source_uri, key, label, codes)
     seen: tuple[list, ...] = ([], [], [], [], [])  # per batch: the entries' identities, times (stored, given), labels
     writer = None
     rows = 0
     timed = None
     try:
-        for batch in _read_batches(source_uri, key, batch_rows, label):
+        for batch in _read_batches(source_uri, key, batch_rows, label, codes):
             out = tally.check(batch)
             if out is None or not len(out):  # a rule broken: the rest is only checked, nothing kept
                 continue
@@ -689,7 +698,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             writer.close()
     tally.raise_broken()
     if not rows:  # a header-only file
-        return 0
+        return 0, False
     i1, i2, stamp, given, value = (_joined(parts) for parts in seen)  # one array at a time: 40 bytes a label
     order = np.lexsort((given, stamp, i2, i1))  # stable: rows of one entry keep the file's order
     i1 = i1[order]  # sorted one by one, each copy replacing its array
@@ -714,7 +723,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
         rows = _keep_rows(target, keep)
     if known is not None:
         _refuse_other_kind(store_root, pd.Series([_staged_rows(target, [0])[0][LABEL]]), rows=rows)
-    return rows
+    return rows, bool(tally.codes[0])
 
 
 def _superseded(tied, given):
@@ -793,7 +802,7 @@ def _keep_rows(target: str, keep) -> int:
     return int(keep.sum())
 
 
-def _read_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
+def _read_batches(source_uri: str, key: str, batch_rows: int, label: str = "label", codes: bool | None = None):
     """:func:`_source_batches`, a file that cannot be read (cut short, corrupt, not the format its
     name says) named in one line as the whole file's read names it."""
     import zlib
@@ -806,7 +815,7 @@ def _read_batches(source_uri: str, key: str, batch_rows: int, label: str = "labe
     _format(source_uri)  # neither CSV, Parquet nor JSON lines: one line naming the formats
     if not exists(source_uri):  # named as every reader names a missing file (nothing is read)
         read_bytes(source_uri)
-    batches = _source_batches(source_uri, key, batch_rows, label)
+    batches = _source_batches(source_uri, key, batch_rows, label, codes)
     while True:
         try:
             batch = next(batches)
@@ -991,7 +1000,7 @@ def _lines(stream, size: int = 1 << 20, limit: int = MAX_JSON_LINE_BYTES):
         yield bytes(buf)
 
 
-def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
+def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "label", codes: bool | None = None):
     """The rows of a CSV or Parquet label file, ``batch_rows`` at a time, as :func:`_ingest_whole`
     reads them whole (``read_table``): the key of a CSV as written (only an empty cell missing,
     :func:`_csv_keys_as_written`), Parquet's pandas index as columns, decimals as floats (a decimal
@@ -1021,7 +1030,7 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
         return
-    yield from _csv_batches(source_uri, key, batch_rows, label)
+    yield from _csv_batches(source_uri, key, batch_rows, label, codes)
 
 
 def _open_stream(source_uri: str):
@@ -1039,14 +1048,15 @@ def _open_stream(source_uri: str):
 CSV_HEADER_BYTES = 1 << 16
 
 
-def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
+def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label", codes: bool | None = None):
     """A CSV label file ``batch_rows`` rows at a time (pandas' C reader, as ``read_table``; each
     batch typed as a whole). The header is read first: a file ``read_table`` would refuse or
     rename (another encoding, a column named twice) is refused from its header; a header longer
     than :data:`CSV_HEADER_BYTES` is :class:`_Broken`. The ``label`` column is also read as
     written (a second reader of that column alone): from the first batch holding a class code with
     a leading zero (``01``, :data:`_CODE`), which pandas reads as the number 1, the labels are
-    given as their text (:func:`_codes_as_written`)."""
+    given as their text (:func:`_codes_as_written`); ``codes`` (:func:`_store_codes`): False, never
+    (a store of numbers); True, from the first batch (a store of codes)."""
     import gzip
     import io
     import re
@@ -1086,11 +1096,11 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
         reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
                              chunksize=batch_rows, low_memory=False)
         written = None
-        if label in names and label != key:
+        if label in names and label != key and codes is not False:
             written = pd.read_csv(gzip.GzipFile(fileobj=raw_labels) if gzipped else raw_labels, usecols=[label],
                                   dtype=str, keep_default_na=False, na_values={label: na[label]},
                                   chunksize=batch_rows, low_memory=False)
-        coded = False
+        coded = bool(codes)
         with reader:
             for chunk in reader:
                 if written is not None:
@@ -1105,8 +1115,9 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                 yield chunk
 
 
-def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
-    """Write the manifest of a new store and move the staged label file into the store, named by
+def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False) -> None:
+    """Write the manifest of a new store (``codes``: its labels hold a class written with a leading
+    zero, :func:`_store_codes`) and move the staged label file into the store, named by
     the ingest time first: the store's files list (sorted) in ingest order, so of two labels with
     the same label_time (a corrected file that keeps the outcome's time) the later ingest wins."""
     import os
@@ -1132,6 +1143,8 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
         manifest = f"{root}/labels/{STORE_MANIFEST}"
         kind = _staged_kind(staged)
         record = {"key": key, "format": 1, "labels": kind[0]}
+        if codes and kind[0] == "names":
+            record["codes"] = True
         if not create_bytes(manifest, json.dumps(record).encode(), content_type="application/json"):
             data = read_bytes(manifest)
             other = _manifest_key(manifest, data)
@@ -1286,7 +1299,18 @@ def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data:
     """Refuse labels of the kind ``given`` ("numbers", "names"; ``rows`` of them, the first
     ``example``) into a store of the other kind. The store's kind is the one its manifest records
     (written once, with the manifest, by the ingest that made the store; ``manifest_data`` when
-    already read), else, for a store an older ctloop made, its newest file's (one footer read)."""
+    already read), else, for a store an older ctloop made, its newest file's (:func:`_stored_kind`)."""
+    stored, where = _stored_kind(store_root, manifest_data)
+    if stored is not None and stored != given:
+        raise DataValidationError([(LABEL, "one_kind", rows, (
+            f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
+            f"{_plain(example)!r}): give every label as the model's class, all numbers or all names"))])
+
+
+def _stored_kind(store_root: str, manifest_data: bytes | None = None) -> tuple[str | None, str]:
+    """(kind, where told) of the labels of the store at ``store_root``: the kind its manifest records
+    (``manifest_data`` when already read), else, for a store an older ctloop made, its newest file's
+    (one footer read); ``None`` for a store without labels."""
     import pyarrow as pa
 
     from ctloop.inference_log.scan import open_parquet
@@ -1296,19 +1320,35 @@ def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data:
     if manifest_data is None and exists(manifest):
         manifest_data = read_bytes(manifest)
     stored = _manifest_labels(manifest_data)
-    where = STORE_MANIFEST
-    if stored is None:
-        for path in reversed(label_files(store_root)):  # the newest file whose labels have a type
-            schema = open_parquet(path, DataSourceError, "label file").schema_arrow
-            if schema.get_field_index(LABEL) >= 0 and not pa.types.is_null(schema.field(LABEL).type):
-                break
-        else:  # no files, or only an older ctloop's empty ones (a header-only file, label type null)
-            return
-        stored, where = _field_kind(schema.field(LABEL)), path.rsplit("/", 1)[-1]
-    if stored != given:
-        raise DataValidationError([(LABEL, "one_kind", rows, (
-            f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
-            f"{_plain(example)!r}): give every label as the model's class, all numbers or all names"))])
+    if stored is not None:
+        return stored, STORE_MANIFEST
+    for path in reversed(label_files(store_root)):  # the newest file whose labels have a type
+        schema = open_parquet(path, DataSourceError, "label file").schema_arrow
+        if schema.get_field_index(LABEL) >= 0 and not pa.types.is_null(schema.field(LABEL).type):
+            return _field_kind(schema.field(LABEL)), path.rsplit("/", 1)[-1]
+    return None, STORE_MANIFEST  # no files, or only an older ctloop's empty ones (a header-only file, label type null)
+
+
+def _store_codes(store_root: str) -> bool | None:
+    """How the numbers written as text ('01', '10') of a file are read into the existing store at
+    ``store_root``: ``False`` for a store of numbers (as numbers: '01' is 1, as before round 47 and as
+    a model of numeric classes reads it); ``True`` for a store of names whose manifest says they are
+    classes written with a leading zero (``"codes": true``, :func:`_commit`; as the text written:
+    '10' is the class '10'); ``None`` otherwise (the file decides: a store of other names still
+    refuses a file of numbers). A store takes one kind of label: without this, daily files of
+    zero-padded classes (months 01-12) were refused by chance, by whichever came first."""
+    from ctloop.storage import exists, read_bytes
+
+    manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
+    data = read_bytes(manifest) if exists(manifest) else None
+    stored = _stored_kind(store_root, data)[0]
+    if stored == "numbers":
+        return False
+    try:
+        codes = stored == "names" and json.loads(data)["codes"] is True
+    except (ValueError, KeyError, TypeError):
+        codes = False
+    return True if codes else None
 
 
 def _field_kind(field) -> str:
