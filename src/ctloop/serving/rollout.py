@@ -546,7 +546,9 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         if templates is not None:  # the cluster's domain template may put more than the name in the label
             # (not a cluster-local service's: Knative gives its Route the default domain template)
             domains = getattr(isvcs, "domain_config", lambda: None)()  # a Route config-domain makes cluster-local
-            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains))
+            in_cluster = getattr(isvcs, "in_cluster", False) is True  # only then its resolv.conf tells
+            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains,
+                                                                               in_cluster=in_cluster))
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
