@@ -625,7 +625,8 @@ def check_reconciled(isvc: dict[str, Any]) -> None:
     (``pkg/controller/v1beta1/inferenceservice/controller.go`` ``Reconcile``): one being deleted
     (``deletionTimestamp`` set: "Stop reconciliation as the item is being deleted" — it stays
     while another finalizer is pending) and one with ``serving.kserve.io/disable-auto-update:
-    "true"`` while it is Ready (its ``Ready`` condition True: the reconcile is skipped)."""
+    "true"`` — exactly that text (controller.go:218 ``disableAutoUpdate == "true"``) — while it is
+    Ready (its ``Ready`` condition True: the reconcile is skipped)."""
     name = (isvc.get("metadata") or {}).get("name", "?")
     if when := being_deleted(isvc):
         finalizers = (isvc.get("metadata") or {}).get("finalizers") or []
@@ -636,11 +637,14 @@ def check_reconciled(isvc: dict[str, Any]) -> None:
     annotations = (isvc.get("metadata") or {}).get("annotations") or {}
     ready = any(isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
                 for c in ((isvc.get("status") or {}).get("conditions") or []))
-    if str(annotations.get(DISABLE_AUTO_UPDATE_ANNOTATION)).lower() == "true" and ready:
+    # exactly "true", as controller.go compares it: "True" is reconciled
+    if annotations.get(DISABLE_AUTO_UPDATE_ANNOTATION) == "true" and ready:
+        namespace = (isvc.get("metadata") or {}).get("namespace")
+        where = f" -n {namespace}" if namespace else ""
         raise ServingError(f"InferenceService {name!r} has the annotation {DISABLE_AUTO_UPDATE_ANNOTATION}: "
                            "\"true\": KServe skips reconciling it while it is Ready, so no traffic change would "
                            "ever be routed; nothing written (remove the annotation to roll out: kubectl annotate "
-                           f"isvc {name} {DISABLE_AUTO_UPDATE_ANNOTATION}-)")
+                           f"isvc {name}{where} {DISABLE_AUTO_UPDATE_ANNOTATION}-)")
 
 
 def knative_template(template: dict[str, Any]) -> dict[str, Any]:
