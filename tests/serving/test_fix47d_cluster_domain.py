@@ -101,6 +101,10 @@ def test_only_the_service_account_client_is_in_cluster(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
     monkeypatch.delenv("KUBECONFIG", raising=False)
+    from kubernetes import client
+
+    # load_incluster_config sets the client's default Configuration: restored after this test
+    monkeypatch.setattr(client.Configuration, "_default", client.Configuration._default)
     assert InferenceServices(NS, api_client=kube.load_api_client()).in_cluster is True
     with KubeApiDouble() as double:
         assert InferenceServices(NS, api_client=double.api_client()).in_cluster is False
