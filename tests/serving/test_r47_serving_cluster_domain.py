@@ -44,7 +44,8 @@ def _configmap(name: str, data: dict) -> dict:
 def cluster(tmp_path, monkeypatch):
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(RESOLV)
-    monkeypatch.setattr(specs, "RESOLV_CONF", str(resolv), raising=False)
+    monkeypatch.setattr(specs, "RESOLV_CONF", str(resolv))
+    monkeypatch.setattr(InferenceServices, "in_cluster", True)  # a pipeline pod's: resolv.conf read
     with KubeApiDouble(ready_after_reads=1) as double:
         double.add(_configmap("config-network", {"domain-template": NAMESPACED}))
         yield double
@@ -72,7 +73,7 @@ def test_the_knative_address_names_the_cluster_domain(tmp_path, monkeypatch):
     # ctloop outside the cluster (no svc. search entry): the predictor's address says it
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("search lan\nnameserver 192.168.1.1\n")
-    monkeypatch.setattr(specs, "RESOLV_CONF", str(resolv), raising=False)
+    monkeypatch.setattr(specs, "RESOLV_CONF", str(resolv))
     obj = {
         "status": {
             "components": {
@@ -83,7 +84,7 @@ def test_the_knative_address_names_the_cluster_domain(tmp_path, monkeypatch):
     assert specs.knative_cluster_domain(obj) == "corp.internal"
     assert specs.knative_cluster_domain({}) == "cluster.local"
     resolv.write_text(RESOLV)
-    assert specs.knative_cluster_domain({}) == "corp.internal"
+    assert specs.knative_cluster_domain({}, in_cluster=True) == "corp.internal"
 
 
 def test_rollout_status_from_outside_reads_the_address(tmp_path, monkeypatch, capsys):
@@ -91,7 +92,7 @@ def test_rollout_status_from_outside_reads_the_address(tmp_path, monkeypatch, ca
 
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("nameserver 192.168.1.1\n")
-    monkeypatch.setattr(specs, "RESOLV_CONF", str(resolv), raising=False)
+    monkeypatch.setattr(specs, "RESOLV_CONF", str(resolv))
     with KubeApiDouble(ready_after_reads=1) as cluster:
         cluster.add(_configmap("config-network", {"domain-template": NAMESPACED}))
         cluster.add(_configmap("config-domain", {"example.com": "", "svc.corp.internal": ON_ISVC}))

@@ -115,7 +115,8 @@ def test_ctloop_rollout_canary_exits_2_with_one_line(isvcs, kube, tmp_path, monk
     _deploy(isvcs, "2", V2)
     _deleting(kube)
     monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", kube.url))
-    code = main(["rollout", "canary", "--isvc", NAME, "--namespace", NS, "--percent", "20"])
+    where = ["--isvc", NAME, "--namespace", NS]
+    code = main(["rollout", "canary", *where, "--percent", "20", "--timeout", "5"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "is being deleted" in err, err
     assert isvcs.get(NAME)["spec"]["predictor"]["canaryTrafficPercent"] == 10

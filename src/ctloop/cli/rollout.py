@@ -58,7 +58,8 @@ def _status(args: argparse.Namespace) -> int:
     if str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true" and (templates := isvcs.network_templates()):
         # Knative reports no traffic (a cluster-local Route's domain template is the default one)
         if problem := tag_host_problem(args.isvc, args.namespace,
-                                       *route_templates(obj, templates, isvcs.domain_config())):
+                                       *route_templates(obj, templates, isvcs.domain_config(),
+                                                       in_cluster=isvcs.in_cluster)):
             print(f"  TAG HOST: {problem}")
     for types, why in _false_conditions(obj, failure, CONFIGURATION_READY):
         print(f"  {', '.join(types)} False{': ' + why if why else ''}")

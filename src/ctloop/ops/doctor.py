@@ -93,6 +93,7 @@ from ctloop.serving.isvc import (
     MODE_ANNOTATION,
     NETWORK_CONFIG,
     check_reconciled,
+    deployment_mode,
 )
 from ctloop.serving.kube import GROUP as KUBE_GROUP
 from ctloop.serving.kube import PLURAL as KUBE_PLURAL
@@ -918,38 +919,50 @@ class Doctor:
             t.name,
         )
         if obj is None:
-            mode = self.kserve_default_mode or "the cluster default"
-            if LEGACY_MODES.get(mode, mode) != KNATIVE:
-                # ctloop's template (isvc.inference_service, isvc.knative_template) writes
-                # deploymentMode Knative over the cluster's default: the first deploy runs there
-                self.needs_knative = True
+            # ctloop's template (isvc.inference_service, isvc.knative_template) writes
+            # deploymentMode Knative whatever the cluster's default: the first deploy runs there,
+            # and Knative Serving is needed for it on a Knative-default cluster too
+            self.needs_knative = True
+            default = self.kserve_default_mode
+            if default and LEGACY_MODES.get(default, default) == KNATIVE:
                 return Check(
                     name,
                     WARN,
-                    f"not created yet (the first deploy creates it in {KNATIVE} mode: ctloop's template sets "
-                    f"{MODE_ANNOTATION}: {KNATIVE} over the cluster's default {mode})",
-                    "Knative Serving must be installed",
+                    f"not created yet (the first deploy creates it; it would run in {default} mode)",
                 )
-            return Check(name, WARN, f"not created yet (the first deploy creates it; it would run in {mode} mode)")
+            over = (
+                f"over the cluster's default {default}"
+                if default
+                else "whatever the cluster's default (unknown)"
+            )
+            return Check(
+                name,
+                WARN,
+                f"not created yet (the first deploy creates it in {KNATIVE} mode: ctloop's template sets "
+                f"{MODE_ANNOTATION}: {KNATIVE} {over})",
+                "Knative Serving must be installed",
+            )
         status = obj.get("status") or {}
-        mode = (
+        # the rollout's own rule (isvc.deployment_mode; neither field set: Knative, as its template
+        # asks), shown by the name the service gives
+        mode = deployment_mode(obj)
+        shown = (
             status.get("deploymentMode")
-            or (obj["metadata"].get("annotations") or {}).get("serving.kserve.io/deploymentMode")
-            or self.kserve_default_mode
-            or "Serverless"
+            or (obj["metadata"].get("annotations") or {}).get(MODE_ANNOTATION)
+            or mode
         )
         # during a rollout the champion's revision (after a blue-green switch or a canary at
         # 100 % KServe's latestRolledoutRevision is the new one): the rollout's own rule
         stable = rollout.stable_revision(obj)
         if stable:
             self.revisions[(t.namespace, t.name)] = stable
-        if LEGACY_MODES.get(mode, mode) != KNATIVE:
+        if mode != KNATIVE:
             # ctloop's rollout refuses any mode but Knative, whatever the strategy
             # (isvc.check_deployment_mode): blue-green too would be refused at every deploy
             return Check(
                 name,
                 FAIL,
-                f"runs in {mode} mode, where KServe ignores "
+                f"runs in {shown} mode, where KServe ignores "
                 "canaryTrafficPercent (a canary would get 0 % or 100 %); ctloop refuses to deploy to it",
                 f"recreate it in {KNATIVE} mode (KServe refuses to change the mode of an existing service; "
                 "rollout.strategy: blue-green does not help, it is refused there too)",
@@ -960,9 +973,9 @@ class Doctor:
             problem, _, fix = str(exc).partition("; nothing written")
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
                          fix.strip(" ()") or "")
-        self.needs_knative = self.needs_knative or mode in ("Serverless", "Knative")
+        self.needs_knative = True  # a Knative-mode service: every other mode failed above
         ready = "stable revision " + stable if stable else "no ready revision yet"
-        return Check(name, OK, f"{mode} mode, {ready}")
+        return Check(name, OK, f"{shown} mode, {ready}")
 
     def check_knative(self) -> Check:
         if (skip := self._no_kube("Knative Serving")) is not None:

@@ -144,24 +144,31 @@ def cluster_local(obj: dict[str, Any] | None) -> bool:
 # knative-v1.21.1 pkg/reconciler/route/config/domain.go: the ConfigMap config-domain (DomainConfigName)
 # maps each domain to a label selector (``selector:``, equality only; none: any Route), "_example"
 # (configmap.ExampleKey) aside; without a selector-less domain the default is DefaultDomain,
-# "svc." + the cluster domain (knative.dev/pkg network.GetClusterDomainName, "cluster.local" unless
-# the controller's resolv.conf says otherwise). A Route whose domain (LookupDomainForLabels) is that
+# "svc." + the cluster domain (knative.dev/pkg network.GetClusterDomainName: the controller's
+# CLUSTER_DOMAIN, else its resolv.conf, else "cluster.local"). A Route whose domain (LookupDomainForLabels) is that
 # one is cluster-local (pkg/reconciler/route/visibility/visibility.go routeVisibility), label or not
 DOMAIN_CONFIG = ("knative-serving", "config-domain")
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"
 CLUSTER_LOCAL_DOMAIN = f"svc.{DEFAULT_CLUSTER_DOMAIN}"  # DefaultDomain on a cluster with the default domain
 RESOLV_CONF = "/etc/resolv.conf"
+CLUSTER_DOMAIN_ENV = "CLUSTER_DOMAIN"  # knative.dev/pkg network/domain.go clusterDomainEnvKey
 
 
-def knative_cluster_domain(obj: dict[str, Any] | None = None) -> str:
+def knative_cluster_domain(obj: dict[str, Any] | None = None, *, in_cluster: bool = False) -> str:
     """The cluster domain Knative's controller uses (``kubelet --cluster-domain``, ``cluster.local``
     by default): its cluster-local domain is ``svc.`` + it (knative.dev/pkg ``network/domain.go``
-    ``GetClusterDomainName``: the first ``svc.`` entry of the controller's /etc/resolv.conf search
-    line, else ``cluster.local``). Read from ``obj``'s ``status.components.predictor.address.url``
-    when it has one — Knative's Route address ``<ksvc>.<namespace>.svc.<cluster domain>``, rendered
-    by that controller, which KServe v0.20.0 copies (``inference_service_status.go``
-    ``PropagateStatus``) —, else from ctloop's own /etc/resolv.conf the same way (a pipeline pod of
-    the same cluster: the kubelet writes one search path for every pod), else ``cluster.local``."""
+    ``getClusterDomainName``, release-1.21, as Knative 1.21.1 builds it: the controller's
+    ``CLUSTER_DOMAIN``, else the first ``svc.`` entry of its /etc/resolv.conf search line, else
+    ``cluster.local``). Read from ``obj``'s ``status.components.predictor.address.url`` when it has
+    one — Knative's Route address ``<ksvc>.<namespace>.svc.<cluster domain>``, rendered by that
+    controller, which KServe v0.20.0 copies (``inference_service_status.go`` ``PropagateStatus``) —,
+    else from ctloop's own ``CLUSTER_DOMAIN`` (:data:`CLUSTER_DOMAIN_ENV`: the setting for a cluster
+    domain of one's own), else — only ``in_cluster``, ctloop running on the pod's service-account
+    credentials (``kube.InferenceServices.in_cluster``): a pod of the same cluster, whose search
+    path the kubelet writes as for every pod — its own /etc/resolv.conf the same way, else
+    ``cluster.local``. A laptop's or a CI runner's resolv.conf says nothing of the cluster it
+    talks to (``search svc.example.com`` of a corporate network, another cluster's pod)."""
+    import os
     from urllib.parse import urlsplit
 
     address = ((((obj or {}).get("status") or {}).get("components") or {}).get("predictor") or {}).get("address")
@@ -169,6 +176,10 @@ def knative_cluster_domain(obj: dict[str, Any] | None = None) -> str:
     host = (urlsplit(url).hostname or "") if isinstance(url, str) else ""
     if ".svc." in host and (domain := host.split(".svc.", 1)[1].rstrip(".")):
         return domain
+    if domain := os.environ.get(CLUSTER_DOMAIN_ENV, ""):
+        return domain
+    if not in_cluster:
+        return DEFAULT_CLUSTER_DOMAIN
     try:
         with open(RESOLV_CONF, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
@@ -308,7 +319,8 @@ def _go_string(value: Any) -> str | None:
 
 
 def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str],
-                    domains: dict[str, Any] | None = None, cluster_domain: str | None = None) -> tuple[str, str]:
+                    domains: dict[str, Any] | None = None, cluster_domain: str | None = None, *,
+                    in_cluster: bool = False) -> tuple[str, str]:
     """config-network's ``(domain-template, tag-template)`` as Knative applies them to ``obj``'s
     Route: a cluster-local Route gets the default domain template whatever config-network says
     (knative-v1.21.1 ``pkg/reconciler/route/domains/domains.go`` ``DomainNameFromTemplate``), its
@@ -317,9 +329,10 @@ def route_templates(obj: dict[str, Any] | None, templates: tuple[str, str],
     ``svc.`` + the cluster domain (:func:`route_domain`: a selector naming it, or no domain
     configured at all, as on a fresh Knative install), which ``GetAllDomainsAndTags`` marks with
     the label before it renders the host. ``cluster_domain``: :func:`knative_cluster_domain` of
-    ``obj`` unless given (a cluster's ``--cluster-domain`` other than ``cluster.local``: a selector
-    naming ``svc.cluster.local`` there gives an external domain of that name)."""
-    domain = knative_cluster_domain(obj) if cluster_domain is None else cluster_domain
+    ``obj`` (and ``in_cluster``) unless given (a cluster's ``--cluster-domain`` other than
+    ``cluster.local``: a selector naming ``svc.cluster.local`` there gives an external domain of
+    that name)."""
+    domain = knative_cluster_domain(obj, in_cluster=in_cluster) if cluster_domain is None else cluster_domain
     local = cluster_local(obj) or (domains is not None
                                    and route_domain(domains, route_labels(obj), domain) == f"svc.{domain}")
     return ("", templates[1]) if local else templates
@@ -612,7 +625,8 @@ def check_reconciled(isvc: dict[str, Any]) -> None:
     (``pkg/controller/v1beta1/inferenceservice/controller.go`` ``Reconcile``): one being deleted
     (``deletionTimestamp`` set: "Stop reconciliation as the item is being deleted" — it stays
     while another finalizer is pending) and one with ``serving.kserve.io/disable-auto-update:
-    "true"`` while it is Ready (its ``Ready`` condition True: the reconcile is skipped)."""
+    "true"`` — exactly that text (controller.go:218 ``disableAutoUpdate == "true"``) — while it is
+    Ready (its ``Ready`` condition True: the reconcile is skipped)."""
     name = (isvc.get("metadata") or {}).get("name", "?")
     if when := being_deleted(isvc):
         finalizers = (isvc.get("metadata") or {}).get("finalizers") or []
@@ -623,11 +637,14 @@ def check_reconciled(isvc: dict[str, Any]) -> None:
     annotations = (isvc.get("metadata") or {}).get("annotations") or {}
     ready = any(isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
                 for c in ((isvc.get("status") or {}).get("conditions") or []))
-    if str(annotations.get(DISABLE_AUTO_UPDATE_ANNOTATION)).lower() == "true" and ready:
+    # exactly "true", as controller.go compares it: "True" is reconciled
+    if annotations.get(DISABLE_AUTO_UPDATE_ANNOTATION) == "true" and ready:
+        namespace = (isvc.get("metadata") or {}).get("namespace")
+        where = f" -n {namespace}" if namespace else ""
         raise ServingError(f"InferenceService {name!r} has the annotation {DISABLE_AUTO_UPDATE_ANNOTATION}: "
                            "\"true\": KServe skips reconciling it while it is Ready, so no traffic change would "
                            "ever be routed; nothing written (remove the annotation to roll out: kubectl annotate "
-                           f"isvc {name} {DISABLE_AUTO_UPDATE_ANNOTATION}-)")
+                           f"isvc {name}{where} {DISABLE_AUTO_UPDATE_ANNOTATION}-)")
 
 
 def knative_template(template: dict[str, Any]) -> dict[str, Any]:

@@ -60,15 +60,23 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
     from kubernetes import client, config
 
     path = kubeconfig_path(kubeconfig)
+    in_cluster = False
     try:
         if path or context:
             raise config.ConfigException("a kubeconfig or context was named")
         config.load_incluster_config()
+        in_cluster = True
     except config.ConfigException:
         load_kubeconfig(path, context)
     cfg = client.Configuration.get_default_copy()
     cfg.retries = api_retries()
-    return client.ApiClient(cfg)
+    api_client = client.ApiClient(cfg)
+    setattr(api_client, IN_CLUSTER_MARK, in_cluster)  # noqa: B010 - a mark of ctloop's on the client
+    return api_client
+
+
+# set on the ApiClient load_api_client made with the pod's service-account credentials
+IN_CLUSTER_MARK = "ctloop_in_cluster"
 
 
 def api_retries() -> Any:
@@ -136,6 +144,14 @@ class InferenceServices:
         # kubernetes 30.1.0 client/rest.py RESTClientObject.request honours an int or a 2-tuple
         # and silently ignores a float
         self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
+
+    @property
+    def in_cluster(self) -> bool:
+        """Whether this client runs on the pod's service-account credentials (:func:`load_api_client`
+        found no kubeconfig named and loaded the in-cluster config): only then is ctloop's own
+        /etc/resolv.conf a pod's of the cluster it talks to (``isvc.knative_cluster_domain``). An
+        ``api_client`` given from outside is not taken for one."""
+        return getattr(self.api.api_client, IN_CLUSTER_MARK, False) is True
 
     def _call(self, what: str, fn: Callable[[], Any], deadline: float | None = None, *, read: bool = False) -> Any:
         """``fn`` with 5xx and 429 answers sent again (``retries`` sends in all); a 409 is

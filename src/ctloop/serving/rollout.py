@@ -546,7 +546,9 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         if templates is not None:  # the cluster's domain template may put more than the name in the label
             # (not a cluster-local service's: Knative gives its Route the default domain template)
             domains = getattr(isvcs, "domain_config", lambda: None)()  # a Route config-domain makes cluster-local
-            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains))
+            in_cluster = getattr(isvcs, "in_cluster", False) is True  # only then its resolv.conf tells
+            specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains,
+                                                                               in_cluster=in_cluster))
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
@@ -580,7 +582,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             # no revision ever ready: a first deployment, without a canary (as a changed spec below)
             target = None if pinned is None or not before else (100 if strategy == "blue-green" else int(percent))
             obj = _retry(isvcs, name, current, target, timeout_s,
-                         f"{version} ready with {100 if target is None else target} % traffic", deadline)
+                         f"v{version} ready with {100 if target is None else target} % traffic", deadline)
             action = "created" if not before else "canary" if target not in (None, 100) else "switched"
             return _state(action, obj, version)
         # the spec is what this deploy would write, but its revision may still be starting (a deploy
@@ -772,6 +774,25 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = Fa
     if not isinstance(version, str) or _staged(obj, version, _spec_version(obj)[1]) is None:
         return patch
     return {**patch, "metadata": {**(patch.get("metadata") or {}), "annotations": {specs.STAGED_ANNOTATION: None}}}
+
+
+def _unstage_after(isvcs: InferenceServices, name: str, bad: str) -> None:
+    """Delete the marker of a deploy's write at 0 % first of ``bad`` (:func:`_unstaged`) after a
+    rollback's restore, sent first, failed: left valid, a deploy of ``bad`` run again would resume
+    the model being rolled back. Only while the spec still is that write (a conditional patch on the
+    object read now); the revision the annotation's deletion starts at 0 % is the lesser harm. Any
+    error here is left to the one on its way out."""
+    try:
+        now = isvcs.get(name)
+        if now is None or not same_storage_uri(_spec_version(now)[1], bad) or not staged_at_zero(now):
+            return
+        rv = (now.get("metadata") or {}).get("resourceVersion")
+        patch = _unstaged(now, {})
+        if rv:
+            patch["metadata"] = {**patch["metadata"], "resourceVersion": rv}
+        isvcs.patch(name, patch)
+    except Exception:  # noqa: BLE001, S110 - the restore's error is what the caller must see
+        pass
 
 
 def staged_at_zero(obj: dict[str, Any] | None) -> bool:
@@ -1304,6 +1325,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
     # share, another model deployed): the state it waits for would never come, and the step
     # after it must not overwrite that change
+    staged_idle = False
     if canary:
         bad = _spec_version(obj)[1]
         # conditional, as every other write: another model deployed since this read is not pinned
@@ -1314,19 +1336,32 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # the restore below names the champion (a new generation): the marker of a staging of the
         # failed model is void then, and deleting it would start a revision of that model
         replaced = unusable is None and not same_storage_uri(bad, storage_uri)
-        pinned_on = _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
-                                       "the rollback's pin-back (canary to 0 %)", "nothing written",
-                                       landed=_lands(bad, 0),
-                                       ours=lambda now: same_storage_uri(_spec_version(now)[1], bad), deadline=deadline)
-        done.append("pin")
-        stable = _stable_revision(pinned_on)
-        what = f"all traffic back on the stable revision {stable}"
+        # a deploy's write at 0 % first (its marker valid) with all traffic on the stable revision:
+        # the pin-back would change nothing — and keep the marker, which only the restore's new
+        # generation voids: a rollback stopped between the two left it valid, and a deploy of the
+        # failed model run again resumed it. The pin-back is skipped and the restore sent first;
+        # should it fail, the marker is deleted on the way out (_unstage_after)
+        idle = _stable_revision(obj)
+        staged_idle = (replaced and staged_at_zero(obj) and _predictor(obj).get("canaryTrafficPercent") == 0
+                       and bool(idle) and traffic_split(obj).get(idle, 0) == 100)
+        if not staged_idle:
+            pinned_on = _conditional_patch(isvcs, name, obj,
+                                           _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
+                                           "the rollback's pin-back (canary to 0 %)", "nothing written",
+                                           landed=_lands(bad, 0),
+                                           ours=lambda now: same_storage_uri(_spec_version(now)[1], bad),
+                                           deadline=deadline)
+            done.append("pin")
+            stable = _stable_revision(pinned_on)
+            what = f"all traffic back on the stable revision {stable}"
 
-        def back(o: dict[str, Any]) -> bool:
-            _still_written(isvcs, name, o, what, written=0, model=bad)
-            return traffic_split(o).get(stable, 0) == 100
+            def back(o: dict[str, Any]) -> bool:
+                _still_written(isvcs, name, o, what, written=0, model=bad)
+                return traffic_split(o).get(stable, 0) == 100
 
-        obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
+            obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
+        else:
+            stable = idle
         if unusable is not None:
             why = str(unusable).removesuffix("; nothing written")
             raise ServingError(f"InferenceService {isvcs.namespace}/{name}: its canary ({bad}) pinned back, traffic "
@@ -1335,12 +1370,18 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                 from unusable
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
-        _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
-                                                                 model_sha256=model_sha256),
-                           "the rollback's second step (the champion's storageUri written back)",
-                           "traffic stays where it is",
-                           landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
-                                               and _predictor(now).get("canaryTrafficPercent") == 0), deadline=deadline)
+        try:
+            _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
+                                                                     model_sha256=model_sha256),
+                               "the rollback's second step (the champion's storageUri written back)",
+                               "traffic stays where it is",
+                               landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                                                   and _predictor(now).get("canaryTrafficPercent") == 0),
+                               deadline=deadline)
+        except BaseException:
+            if canary and staged_idle:
+                _unstage_after(isvcs, name, _spec_version(obj)[1])
+            raise
         done.append("restore")
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri,
