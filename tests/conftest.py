@@ -180,6 +180,8 @@ def _kfp_compile_memo_installed(_kfp_compile_memo):
 def _mlflow_env(monkeypatch, _mlflow_schema_template):
     # Tests must never talk to a tracking server a developer happens to have configured.
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    # nor read the cluster domain a CI runner's pod exports (Knative's CLUSTER_DOMAIN, ctloop.serving.isvc)
+    monkeypatch.delenv("CLUSTER_DOMAIN", raising=False)
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     _mlflow_schema_template.installed()  # MLflow's modules, once imported (by collection or a test)
     yield
