@@ -35,7 +35,11 @@ def _set(data: dict, path: tuple, value) -> None:
         (("models", 0, "data", "target"), "$TARGET", "models[0].data.target"),
         (("models", 0, "data", "time_column"), "$TIME_COLUMN", "models[0].data.time_column"),
         (("models", 0, "gate", "slice_column"), "$SLICE", "models[0].gate.slice_column"),
-        (("models", 0, "monitoring", "score_column"), "$SCORE", "models[0].monitoring.score_column"),
+        (
+            ("models", 0, "monitoring", "score_column"),
+            "$SCORE",
+            "models[0].monitoring.score_column",
+        ),
         (("defaults", "data", "target"), "$TARGET", "defaults.data.target"),
     ],
     ids=["experiment", "target", "time_column", "slice_column", "score_column", "defaults.target"],
@@ -51,9 +55,18 @@ def test_a_bare_variable_in_a_name_is_refused(path, value, where):
 @pytest.mark.parametrize(
     ("path", "value"),
     [
-        (("models", 0, "data", "contract", "columns", "currency"), {"dtype": "category", "allowed": ["$USD", "EUR"]}),
-        (("models", 0, "data", "contract", "columns", "ticker"), {"description": "$AAPL and others"}),
-        (("defaults", "data", "contract"), {"columns": {"currency": {"dtype": "category", "allowed": ["$USD"]}}}),
+        (
+            ("models", 0, "data", "contract", "columns", "currency"),
+            {"dtype": "category", "allowed": ["$USD", "EUR"]},
+        ),
+        (
+            ("models", 0, "data", "contract", "columns", "ticker"),
+            {"description": "$AAPL and others"},
+        ),
+        (
+            ("defaults", "data", "contract"),
+            {"columns": {"currency": {"dtype": "category", "allowed": ["$USD"]}}},
+        ),
     ],
     ids=["allowed", "description", "defaults.contract"],
 )
@@ -69,5 +82,7 @@ def test_a_dollar_word_in_a_data_contract_stays_a_value(path, value):
 def test_a_bare_variable_as_the_contract_itself_is_refused():
     data = _example()
     data["models"][0]["data"]["contract"] = "$CONTRACT_FILE"
-    with pytest.raises(ConfigError, match=r"models\[0\]\.data\.contract: \$CONTRACT_FILE is not expanded"):
+    with pytest.raises(
+        ConfigError, match=r"models\[0\]\.data\.contract: \$CONTRACT_FILE is not expanded"
+    ):
         parse_spec(data, "ctloop.yaml")
