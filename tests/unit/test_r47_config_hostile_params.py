@@ -39,7 +39,7 @@ def test_a_location_with_a_control_character_is_refused(bad):
 @pytest.mark.parametrize(
     ("uri", "said"),
     [
-        ("1nosuch://x", "must start with a scheme such as"),  # an unknown one: a warning (fix47c)
+        ("htps://mlflow", "did you mean https://"),  # a typo (fix47c2)
         ("http://mlflow:5000\n", "without blanks or control characters"),
     ],
     ids=["scheme", "newline"],

@@ -118,22 +118,49 @@ def check_object_size(package: Path | int, params: dict[str, Any], what: str) ->
         "'etcdserver: request is too large' when a run is created — fix: make the largest parameter smaller")
 
 
-def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", *, warn: bool = True) -> None:
+# SQLAlchemy's old name for postgresql://, which 1.4 dropped ("Can't load plugin: sqlalchemy.dialects:postgres");
+# mlflow 3.17 has no store for it either (its stores are those of store/db/db_types.py DATABASE_ENGINES)
+_OLD_SCHEMES = {"postgres": "postgresql"}
+
+
+def _edits(a: str, b: str) -> int:
+    """The Levenshtein distance of ``a`` and ``b`` (an insertion, a deletion or a change is one)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def _meant_scheme(scheme: str, known: tuple[str, ...]) -> str | None:
+    """The scheme of ``known`` that ``scheme`` is a typo of (``htps`` → ``https``, ``sqllite`` →
+    ``sqlite``, the old ``postgres``): two edits at most, one for a scheme of five letters or fewer
+    (``ftp`` is no typo of ``http``); None when none is that near."""
+    if scheme in _OLD_SCHEMES:
+        return _OLD_SCHEMES[scheme]
+    near = sorted((_edits(scheme, k), k) for k in known)
+    return next((k for d, k in near if d <= (1 if len(k) <= 5 else 2)), None)
+
+
+def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri") -> str:
     """The pipeline's ``tracking_uri``, used by its steps in the cluster: a blank, a control character
-    (``http://mlflow:5000`` and a pasted newline), a malformed URL or path and a Unity Catalog URI
-    (:func:`ctloop.tracking.check_unity_catalog_uri`) are refused — every run failed at its first
-    MLflow step. Its scheme is not checked against this machine's MLflow plugins
+    (``http://mlflow:5000`` and a pasted newline), a malformed URL or path, a Unity Catalog URI
+    (:func:`ctloop.tracking.check_unity_catalog_uri`) and a typo of a scheme MLflow has
+    (``htps://``, ``sqllite:///``, the old ``postgres://``) are refused — every run failed at its
+    first MLflow step. Another scheme is not checked against this machine's MLflow plugins
     (:func:`ctloop.cli.argtypes.tracking_schemes`, the rule of ``--tracking-uri`` for what runs
     here): the steps run in the component image, which may have a plugin this machine has not
-    (``azureml://`` by azureml-mlflow). A scheme MLflow has no store for here is a warning."""
-    from ctloop.cli.argtypes import _shown_tracking_uri, location, tracking_schemes
+    (``azureml://`` by azureml-mlflow). Returns that scheme when MLflow here has no store for it
+    (for :func:`_warn_schemes`), else ``""``."""
+    from ctloop.cli.argtypes import _shown_tracking_uri, location
     from ctloop.errors import ConfigError
     from ctloop.tracking import check_unity_catalog_uri
     from ctloop.urls import url_problem
 
     value = params.get("tracking_uri")
     if value is None or value == "":
-        return
+        return ""
     if not isinstance(value, str):
         raise ConfigError(f"{what}: must be text (a URI or a path), got {value!r}")
     if "://" in value:
@@ -147,18 +174,51 @@ def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", 
             raise ConfigError(f"{what}: {exc}") from None
     check_unity_catalog_uri(value, what)
     scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
-    if warn and scheme and scheme not in tracking_schemes():
-        print(f"warning: {what}: MLflow here has no store for {scheme}:// (it has {', '.join(tracking_schemes())}): "
-              "the pipeline's image must have its plugin, or every run fails at its first MLflow step",
-              file=sys.stderr)
+    known = _known_schemes()
+    if not scheme or scheme in known:
+        return ""
+    meant = _meant_scheme(scheme, known)
+    if meant:
+        raise ConfigError(f"{what}: MLflow has no store for {scheme}:// — did you mean {meant}://? got "
+                          f"{_shown_tracking_uri(value)}")
+    return scheme
+
+
+def _known_schemes() -> tuple[str, ...]:
+    """The tracking schemes MLflow has here, but Unity Catalog's (refused as a tracking URI)."""
+    from ctloop.cli.argtypes import tracking_schemes
+    from ctloop.tracking import UNITY_CATALOG_SCHEMES
+
+    return tuple(s for s in tracking_schemes() if s not in UNITY_CATALOG_SCHEMES)
+
+
+def _warn_schemes(schemes: dict[str, list[str]]) -> None:
+    """One warning a scheme MLflow has no store for here, naming where it was given (the first, and
+    how many more)."""
+    for scheme, where in schemes.items():
+        more = f" (and {len(where) - 1} more)" if len(where) > 1 else ""
+        print(f"warning: {where[0]}{more}: MLflow here has no store for {scheme}:// (it has "
+              f"{', '.join(_known_schemes())}): the pipeline's image must have its plugin, or every run fails at "
+              "its first MLflow step", file=sys.stderr)
+
+
+def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", *, warn: bool = True) -> None:
+    """:func:`_tracking_scheme` of ``params``, its warning printed when ``warn``."""
+    scheme = _tracking_scheme(params, what)
+    if warn and scheme:
+        _warn_schemes({scheme: [what]})
 
 
 def check_spec_tracking(spec, *, warn: bool = True) -> None:
-    """Each model's ``tracking_uri`` of ctloop.yaml by the rule of :func:`_check_tracking`; ``warn``:
-    print its warnings (once a command: ``apply`` checks before it says the file is valid)."""
+    """Each model's ``tracking_uri`` of ctloop.yaml by the rule of :func:`_tracking_scheme`; ``warn``:
+    print its warnings, one a scheme (once a command: ``apply`` checks before it says the file is valid)."""
+    schemes: dict[str, list[str]] = {}
     for i, model in enumerate(spec.models):
-        _check_tracking({"tracking_uri": model.tracking_uri}, f"{spec.path or 'spec'}: models[{i}].tracking_uri",
-                        warn=warn)
+        what = f"{spec.path or 'spec'}: models[{i}].tracking_uri"
+        if scheme := _tracking_scheme({"tracking_uri": model.tracking_uri}, what):
+            schemes.setdefault(scheme, []).append(what)
+    if warn:
+        _warn_schemes(schemes)
 
 
 def _names(args: argparse.Namespace) -> str:

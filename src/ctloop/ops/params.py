@@ -194,6 +194,8 @@ def _first_difference(a: Any, b: Any, name: str) -> tuple[str, Any, Any]:
             where, a, b = f"{where}[{index}]", a[index], b[index]
         else:
             break
+    if len(where) > 80:  # a 3,000-character column name, cut as _shown cuts a value
+        where = f"{where[:40]}... ({len(where)} characters)"
     return (f"at {where}: " if where != name else ""), a, b
 
 
@@ -212,8 +214,26 @@ def _shown(value: Any) -> str:
 
 
 def _hidden(first: Any, then: Any) -> str:
-    """What to add when two different values are shown alike (the secrets they differ in masked)."""
-    return ": they differ in what is not shown" if _shown(first) == _shown(then) else ""
+    """What to add when two different values are shown alike: their kinds when only those differ
+    (``seed=1``, then ``seed="1"``: "a number, then text"), else that the secrets they differ in are masked."""
+    if _shown(first) != _shown(then):
+        return ""
+    if _said(first)[1] == _said(then)[1] or _kind(first) != _kind(then):
+        return f": {_kind(first)}, then {_kind(then)}"
+    return ": they differ in what is not shown"
+
+
+def _kind(value: Any) -> str:
+    """What ``value`` is, in a message's words."""
+    if value is _ABSENT:
+        return "not given"
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list"}.get(type(value), "text")
 
 
 def _masked(value: Any) -> Any:

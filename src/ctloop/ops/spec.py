@@ -305,31 +305,32 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes, name=name)
 
 
-# ${NAME}, ${NAME:-default} anywhere in a text value; $NAME (capitals) at the start of a location only:
-# elsewhere '$USD' is a value (a contract's allowed currency codes, a ticker), not a variable
+# ${NAME}, ${NAME:-default} anywhere in a text value; $NAME (capitals) at the start of a text value too,
+# except inside data.contract: there '$USD' is a value (an allowed currency code, a ticker), not a variable
 _VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[-=?+:][^}]*)?\}")
 _BARE_VARIABLE = re.compile(r"^\$[A-Z_][A-Z0-9_]+")
-# the fields that name a place (a data or log URI, the tracking URI, the KFP host, the image):
-# data.uri, scoring.data/output, monitoring.log_root, rollout.prometheus_url, kfp.host, ...
-_LOCATION_KEY = re.compile(r"^(uri|host|image|data|output)$|_(uri|url|root)$")
 
 
 def _unexpanded_variables(data: Any) -> list[str]:
     """An environment variable written in a text value (``uri: ${DATA_BUCKET}/credit.parquet``), as
     Helm, docker compose or a shell would expand it: ctloop reads the file as it is, and the value was
     that text — a relative local path for a data URI, valid here, failing the nightly run on a
-    cluster. The bare ``$NAME`` only in a location: ``allowed: ['$USD']`` is a value. One line per
-    value, naming where and the variable (not the value: it may hold a secret)."""
+    cluster; an experiment named ``$KFP_EXPERIMENT``, made by apply. The bare ``$NAME`` is a value only
+    in a data contract (``allowed: ['$USD']``, a description). One line per value, naming where and
+    the variable (not the value: it may hold a secret)."""
     problems: list[str] = []
-    stack: list[tuple[Any, str, str]] = [(data, "", "")]  # (value, where, the key it is under)
+    # (value, where, the key it is under, inside a data contract)
+    stack: list[tuple[Any, str, str, bool]] = [(data, "", "", False)]
     while stack:
-        item, where, key = stack.pop()
+        item, where, key, contract = stack.pop()
         if isinstance(item, dict):
-            stack.extend((v, f"{where}.{k}" if where else str(k), str(k)) for k, v in reversed(list(item.items())))
+            stack.extend((v, f"{where}.{k}" if where else str(k), str(k),
+                          contract or (key == "data" and k == "contract" and isinstance(v, dict | list)))
+                         for k, v in reversed(list(item.items())))
         elif isinstance(item, list):
-            stack.extend((v, f"{where}[{i}]", key) for i, v in reversed(list(enumerate(item))))
+            stack.extend((v, f"{where}[{i}]", key, contract) for i, v in reversed(list(enumerate(item))))
         elif isinstance(item, str) and ((found := _VARIABLE.search(item)) or (
-                _LOCATION_KEY.search(key) and (found := _BARE_VARIABLE.search(item)))):
+                not contract and (found := _BARE_VARIABLE.search(item)))):
             problems.append(f"{where}: {found[0]} is not expanded: ctloop reads ctloop.yaml as written, with no "
                             "environment variables, so the value would hold that text — write the value, or "
                             "expand the file first (envsubst < ctloop.yaml.in > ctloop.yaml)")
