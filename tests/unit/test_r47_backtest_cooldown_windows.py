@@ -41,6 +41,15 @@ def test_a_cooldown_longer_than_the_replay_window_is_named_with_the_windows_it_s
                                "the rules stay silent for the next 23 window(s)")
 
 
+def test_a_cooldown_of_a_window_and_a_half_silences_one_window(recwarn):
+    """90min over hourly windows: a retrain at 10:00 keeps 11:00 silent (1 h < 90 min), not 12:00."""
+    run_backtest(hourly(), config("1h", rules=MonitoringRules.from_dict({"cooldown": "90min"})))
+    notes = cooldown_notes(recwarn)
+    assert len(notes) == 1 and notes[0].startswith(
+        "monitoring.rules.cooldown 90min spans 2 windows of --window 1h: after each retrain the rules stay "
+        "silent for the next 1 window(s)"), notes
+
+
 @pytest.mark.parametrize("window, rules", [("1h", {"cooldown": "1h"}), ("1h", {"cooldown": None}),
                                            ("1D", {})], ids=["cooldown-1h", "cooldown-off", "daily"])
 def test_a_cooldown_within_one_window_says_nothing(recwarn, window, rules):
