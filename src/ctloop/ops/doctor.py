@@ -967,13 +967,16 @@ class Doctor:
                 f"recreate it in {KNATIVE} mode (KServe refuses to change the mode of an existing service; "
                 "rollout.strategy: blue-green does not help, it is refused there too)",
             )
+        # a Knative-mode service (every other mode failed above): Knative Serving is needed even
+        # when the check below fails it — being deleted, or its reconcile disabled, it still runs
+        # on Knative, and a missing Knative is not "not needed"
+        self.needs_knative = True
         try:
             check_reconciled(obj)  # being deleted, or its reconcile disabled: every deploy is refused
         except CtloopError as exc:
             problem, _, fix = str(exc).partition("; nothing written")
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
                          fix.strip(" ()") or "")
-        self.needs_knative = True  # a Knative-mode service: every other mode failed above
         ready = "stable revision " + stable if stable else "no ready revision yet"
         return Check(name, OK, f"{shown} mode, {ready}")
 

@@ -776,21 +776,41 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = Fa
     return {**patch, "metadata": {**(patch.get("metadata") or {}), "annotations": {specs.STAGED_ANNOTATION: None}}}
 
 
-def _unstage_after(isvcs: InferenceServices, name: str, bad: str) -> None:
-    """Delete the marker of a deploy's write at 0 % first of ``bad`` (:func:`_unstaged`) after a
-    rollback's restore, sent first, failed: left valid, a deploy of ``bad`` run again would resume
-    the model being rolled back. Only while the spec still is that write (a conditional patch on the
-    object read now); the revision the annotation's deletion starts at 0 % is the lesser harm. Any
-    error here is left to the one on its way out."""
+# How long the cleanup of a failed restore (_unstage_after) may take, its read and its patch: not
+# the step's deadline, which an API server that does not answer held the restore's error (and a
+# Ctrl-C) until. Read at call time
+UNSTAGE_DEADLINE_S = 2.0
+
+
+def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], error: BaseException) -> None:
+    """Delete the marker of a deploy's write at 0 % first (:func:`_unstaged`) after a rollback's
+    restore, sent first on ``read``, failed with ``error``: left valid, a deploy of the failed model
+    run again would resume the model being rolled back. Only while the service still is what the
+    rollback read — the same ``metadata.generation`` and the same marker: another run may have
+    staged that model again since (a marker of its own, a new generation), and deleting its marker
+    would make its retry deploy anew — and never after :class:`ChangedOutside` (the service changed
+    or deleted since the read: a new generation voids the old marker). A conditional patch on the
+    object read now; the revision the annotation's deletion starts at 0 % is the lesser harm. It
+    keeps to :data:`UNSTAGE_DEADLINE_S`, and any error here is left to the one on its way out: the
+    caller sees that one promptly."""
+    if isinstance(error, ChangedOutside):
+        return
+    meta = read.get("metadata") or {}
+    mine = (meta.get("generation"), (meta.get("annotations") or {}).get(specs.STAGED_ANNOTATION))
+    deadline = time.monotonic() + UNSTAGE_DEADLINE_S
     try:
-        now = isvcs.get(name)
-        if now is None or not same_storage_uri(_spec_version(now)[1], bad) or not staged_at_zero(now):
-            return
-        rv = (now.get("metadata") or {}).get("resourceVersion")
-        patch = _unstaged(now, {})
-        if rv:
-            patch["metadata"] = {**patch["metadata"], "resourceVersion": rv}
-        isvcs.patch(name, patch)
+        with step_deadline(deadline):
+            now = isvcs.get(name, deadline)
+            if now is None or not staged_at_zero(now):
+                return
+            now_meta = now.get("metadata") or {}
+            if (now_meta.get("generation"), (now_meta.get("annotations") or {}).get(specs.STAGED_ANNOTATION)) != mine:
+                return
+            rv = now_meta.get("resourceVersion")
+            patch = _unstaged(now, {})
+            if rv:
+                patch["metadata"] = {**patch["metadata"], "resourceVersion": rv}
+            isvcs.patch(name, patch)
     except Exception:  # noqa: BLE001, S110 - the restore's error is what the caller must see
         pass
 
@@ -1378,9 +1398,9 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
                                                    and _predictor(now).get("canaryTrafficPercent") == 0),
                                deadline=deadline)
-        except BaseException:
+        except BaseException as exc:
             if canary and staged_idle:
-                _unstage_after(isvcs, name, _spec_version(obj)[1])
+                _unstage_after(isvcs, name, obj, exc)
             raise
         done.append("restore")
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
