@@ -133,10 +133,11 @@ def test_the_restore_error_surfaces_promptly_when_the_api_server_is_gone(staged,
     down = DownAtRestore(isvcs, error)
     with pytest.raises(ServingError if error is None else KeyboardInterrupt) as exc:
         rollout.rollback(
-            down, NAME, version="1", storage_uri=V1, timeout_s=10, failed_storage_uri=V3
+            down, NAME, version="1", storage_uri=V1, timeout_s=120, failed_storage_uri=V3
         )
     took = time.monotonic() - down.failed_at
-    # the cleanup's own deadline (rollout.UNSTAGE_DEADLINE_S, 2 s), not the step's 10 s
-    assert took < 4, took
+    # the cleanup's own deadline (rollout.UNSTAGE_DEADLINE_S, 2 s), not the step's 120 s: a bound
+    # half the step's, so a loaded machine cannot fail it while waiting for the step's deadline does
+    assert took < 60, took
     if error is None:
         assert "the API server did not answer" in str(exc.value)
