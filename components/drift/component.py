@@ -60,7 +60,8 @@ def detect_drift(
 
     Returns:
         drifted: Whether the dataset drifted (share of drifted columns >= ``drift.share``);
-            False when there is no champion or too few rows for a verdict.
+            False when there is no champion or too few rows for a verdict, unless a reference
+            column is missing.
         retrain: ``drifted or force_retrain or no champion yet``.
         reason: Human-readable verdict naming the drifted columns and why retraining is (not)
             asked.

@@ -72,6 +72,9 @@ def as_classes(y, classes: list | None) -> np.ndarray:
       ``'café'``: the same text, printed alike) is that class, always;
     * the numbers 1/0 (how the label store keeps True/False labels) are the classes ``'True'``/
       ``'False'`` when those two text classes (any case) are the model's (:func:`_boolean_names`);
+    * any other number that is no class as written is the one text class of the same numeric value
+      (1 is ``'01'``, 3 is ``'3.0'``; none when several, ``'1'`` and ``'01'``): a store of numbers
+      keeps zero-padded codes as numbers (:func:`_number_names`);
     * each text class that no label value writes as itself (numbers and True/False included, as
       :func:`ctloop.metrics.class_positions` matches them) but exactly one label value writes in
       another case or with other surrounding spaces (``'Yes'`` for ``'yes'``:
@@ -87,12 +90,13 @@ def as_classes(y, classes: list | None) -> np.ndarray:
 
     y = label_array(y)
     if classes and len(y) and y.dtype.kind in "biuf":
-        return _boolean_names(y, classes)
+        named = _boolean_names(y, classes)
+        return _number_names(y, classes) if named is y else named
     if not classes or y.dtype != object or not any(isinstance(c, str) for c in classes) or not len(y):
         return y
     values = list(pd.unique(y))
     if not any(isinstance(v, str) for v in values):
-        return y
+        return _number_names(y, classes)  # numbers as objects (a joined frame's label column)
     positions, _ = M.class_positions(values, list(classes))
     others = [v for v, p in zip(values, positions, strict=True) if p >= len(classes) and isinstance(v, str)]
     respelled: dict[str, object] = {}
@@ -113,6 +117,39 @@ def as_classes(y, classes: list | None) -> np.ndarray:
         return y
     out = y.copy()
     for value, name in respelled.items():
+        out[y == value] = name
+    return out
+
+
+def _number_names(y: np.ndarray, classes: list) -> np.ndarray:
+    """Numeric labels ``y`` that match no class as written read as the one text class of the same
+    numeric value (:func:`ctloop.storage.numbers_as_text`, the serving runtime's rule for a number
+    sent for a text feature): a store that started as numbers (``10``, ``11``) keeps a later file of
+    codes (``01``, ``03``) as the numbers 1 and 3, which a model fitted on the text classes ``'01'``
+    .. ``'12'`` matched as the unseen ``'1'``/``'3'`` and left out. A number that no text class or
+    several (``'1'`` and ``'01'``) have the value of stays as it is."""
+    import numbers
+
+    import pandas as pd
+
+    from ctloop.storage import number_categories, numbers_as_text
+
+    by_value = number_categories(classes)
+    if not by_value:
+        return y
+    values = pd.unique(y)
+    positions, _ = M.class_positions(values, list(classes))
+    unmatched = [v for v, p in zip(values, positions, strict=True)
+                 if p >= len(classes) and isinstance(v, numbers.Number) and not isinstance(v, bool)]
+    if not unmatched:
+        return y
+    texts = numbers_as_text(pd.Series(unmatched, dtype=object), by_value)
+    names = {c for c in classes if isinstance(c, str)}
+    recoded = {v: t for v, t in zip(unmatched, texts, strict=True) if t in names}
+    if not recoded:
+        return y
+    out = y.astype(object)
+    for value, name in recoded.items():
         out[y == value] = name
     return out
 

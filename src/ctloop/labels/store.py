@@ -354,9 +354,9 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     import shutil
     import tempfile
 
-    codes = None if known is None else _store_codes(store_root)
     tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
-    try:
+
+    def stage_and_commit(known: str | None, codes: bool | None) -> int:
         try:
             staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
                                            batch_rows, codes=codes)
@@ -370,6 +370,12 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
             return 0
         _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
         return staged
+
+    try:
+        try:
+            return stage_and_commit(known, None if known is None else _store_codes(store_root))
+        except _Restage as lost:  # another first ingest made the store a moment ago: read the file as it reads
+            return stage_and_commit(key, lost.codes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -414,6 +420,17 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
         pq.write_table(table.replace_schema_metadata(_marked(table.schema).metadata), f"{tmp}/labels.parquet")
         _commit(store_root, key, known, f"{tmp}/labels.parquet", bool(tally.codes[0]))
     return len(out)
+
+
+class _Restage(Exception):
+    """Another first ingest made the store a moment ago (:func:`_commit`) and its store reads
+    numbers written as text otherwise than this file was staged (``codes``: :func:`_store_codes`):
+    a store of numbers reads '01' as 1, a store of codes '10' as the text '10'. The file is staged
+    once more as that store reads it, as if it came second, instead of refused by chance."""
+
+    def __init__(self, codes: bool) -> None:
+        super().__init__(codes)
+        self.codes = codes
 
 
 class _Broken(Exception):
@@ -1152,6 +1169,9 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
                 raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
                                   f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
                                   "store)")
+            theirs = _store_codes(store_root)
+            if theirs is not None and theirs != codes:  # the file staged as the first of a new store: again
+                raise _Restage(theirs)
             _refuse_kind(store_root, kind[0], *kind[1], manifest_data=data)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet"
