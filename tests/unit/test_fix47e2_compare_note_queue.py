@@ -35,6 +35,11 @@ _NOISY = textwrap.dedent('''
                 warnings.warn(f"note {next(_n)} " + "x" * 990, UserWarning)
             return out
 
+        def predict_proba(self, X):  # the replay's last calls: its notes still queued as its report leaves
+            for _ in range(100):
+                warnings.warn(f"note {next(_n)} " + "x" * 990, UserWarning)
+            return super().predict_proba(X)
+
     if __name__ == "__main__":
         sys.modules.setdefault("noisy_fix47e2", sys.modules["__main__"])
         rng = np.random.default_rng(47)
