@@ -1121,7 +1121,10 @@ def _compare(frame: pd.DataFrame, cfg: BacktestConfig, unique: list[str], say: C
         except (pickle.PicklingError, AttributeError, TypeError):
             child_progress = None
         context = get_context("spawn")
-        notes = context.Queue()
+        # put writes a note whole, under a lock, before it returns (a Queue hands it to a feeder
+        # thread: a replay's report could come back before its notes, and a worker whose feeder
+        # waited on a full pipe could not end, so the pool's shutdown waited for ever)
+        notes = context.SimpleQueue()
         try:
             # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
             with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=context,
@@ -1154,7 +1157,30 @@ def _compare(frame: pd.DataFrame, cfg: BacktestConfig, unique: list[str], say: C
     return {p: _replay_policy(frame, dataclasses.replace(cfg, policy=p), say) for p in unique}
 
 
-_NOTE_CHARS = 1000  # a note's text sent from a compare process: one write to the pipe, whole or not at all
+# a note sent from a compare process is one write to the pipe, whole or not at all: at most
+# PIPE_BUF (4096 bytes on Linux) with its pickle and its length header; its text and file name
+# are cut in bytes (UTF-8, as pickle writes them), the text with "…", the file name at its start
+_NOTE_BYTES = 3000
+_NOTE_FILE_BYTES = 200
+_NOTE_CATEGORY_BYTES = 300
+
+
+def _cut_bytes(text: str, limit: int, *, keep_end: bool = False) -> str:
+    """``text`` in at most ``limit`` bytes of UTF-8 (lone surrogates as pickle writes them), cut
+    between characters and marked with "…" where it was cut."""
+    import codecs
+
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= limit:
+        return text
+    room = limit - len("…".encode())
+    if keep_end:
+        kept = raw[len(raw) - room:]
+        while kept and kept[0] & 0xC0 == 0x80:  # not the middle of a character
+            kept = kept[1:]
+        return "…" + kept.decode("utf-8", "surrogatepass")
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    return decoder.decode(raw[:room], final=False) + "…"  # a character cut in two is left out
 
 
 def _start_worker(parent: int, notes: Any) -> None:
@@ -1178,15 +1204,20 @@ def _send_note(notes: Any, message: Warning | str, category: type[Warning], file
     scikit-learn's ``InconsistentVersionWarning``, whose ``__init__`` takes keywords only)."""
     import pickle
 
-    text = str(message)[:_NOTE_CHARS]
+    try:
+        text = _cut_bytes(str(message), _NOTE_BYTES)
+        filename = _cut_bytes(str(filename), _NOTE_FILE_BYTES, keep_end=True)
+    except Exception:  # noqa: BLE001 - a note never fails the replay
+        return
     try:
         sent = pickle.dumps(category)
-        if not (issubclass(pickle.loads(sent), Warning) and isinstance(category(text), Warning)):
+        if not (len(sent) <= _NOTE_CATEGORY_BYTES and issubclass(pickle.loads(sent), Warning)
+                and isinstance(category(text), Warning)):
             sent = None
     except Exception:  # noqa: BLE001 - any failure: the note still goes, as a UserWarning
         sent = None
     try:
-        notes.put((text, sent, str(filename), int(lineno)))
+        notes.put((text, sent, filename, int(lineno)))
     except Exception:  # noqa: BLE001 - a note never fails the replay
         pass
 
@@ -1196,14 +1227,11 @@ def _show_notes(notes: Any) -> None:
     would have; showing a note never fails the comparison (an ``error`` filter, a category that
     cannot be rebuilt: a ``UserWarning`` then, or nothing)."""
     import pickle
-    import queue
     import warnings
 
-    while True:
+    while not notes.empty():  # only this process reads: a note said there is there whole
         try:
-            text, sent, filename, lineno = notes.get_nowait()
-        except queue.Empty:
-            return
+            text, sent, filename, lineno = notes.get()
         except Exception:  # noqa: BLE001 - an unreadable note is dropped, the comparison goes on
             continue
         try:
