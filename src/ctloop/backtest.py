@@ -349,6 +349,32 @@ def _warn_few_labels(cfg: BacktestConfig, counts: Any) -> None:
                       "a smaller --min-labels", UserWarning, stacklevel=3)
 
 
+COUNT_CLASSES = 20  # whole-number classes above which, most of them rare, the target reads as a count
+
+
+def _warn_count_classes(y: pd.Series, name: str) -> None:
+    """A classification of many whole numbers, most of them in fewer rows than a class needs for a
+    challenger (25, :func:`ctloop.retrain.min_rows`): a count or an amount replayed without
+    ``--task regression`` (doctor visits a year, 0..77: 52 classes, ROC AUC 0.55). A note, not a
+    refusal: numeric class codes are classes too."""
+    import warnings
+
+    import pandas as pd
+
+    from ctloop import retrain
+
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        return
+    counts = y.value_counts()
+    rare = int((counts < retrain.ROWS_PER_CLASS).sum())
+    if len(counts) <= COUNT_CLASSES or rare * 2 < len(counts):
+        return
+    low, high = (plain(v) for v in (y.min(), y.max()))
+    warnings.warn(f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer "
+                  f"than {retrain.ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the "
+                  "values are counts or amounts, pass --task regression", UserWarning, stacklevel=3)
+
+
 def _warn_long_cooldown(cfg: BacktestConfig, step: Any) -> None:
     """The default policy with a ``monitoring.rules.cooldown`` longer than a replay window: after
     each retrain the rules stay silent for the windows it spans (24 hourly windows at the default
@@ -695,6 +721,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if classification and n_classes < 2:
         raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({plain(data[cfg.target].iloc[0])!r}) "
                                     "in every row: a classifier needs two; check the labels")])
+    if classification:
+        _warn_count_classes(data[cfg.target], cfg.target)
     _check_scorable(cfg.window, step, times, t0, counts)
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     # no window ever trains because of the classes (25 a class above the floor of 100 rows): else the

@@ -67,9 +67,12 @@ class StartChoice:
                 "delta": self.delta, "ci_low": self.ci_low}
 
 
+ROWS_PER_CLASS = 25  # labelled rows a class needs in a challenger's training window
+
+
 def min_rows(task: str, classes: int) -> int:
     """Labelled rows a challenger needs: ``max(100, 25 x classes)`` for a classifier, 100 for a regressor."""
-    return max(100, 25 * classes) if task == "classification" else 100
+    return max(100, ROWS_PER_CLASS * classes) if task == "classification" else 100
 
 
 def _window(train: pd.DataFrame, holdout: pd.DataFrame | None, time_column: str, half: Any) -> pd.DataFrame:
