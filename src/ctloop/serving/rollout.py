@@ -1125,16 +1125,20 @@ def _written(done: list[str], version: str, when: str = " before the spec was ch
     return f"{own}; {other}" if own else other
 
 
-def _routed(obj: dict[str, Any]) -> str:
-    """The revision traffic[] routes the ``latestRevision`` target to, else ``latestReadyRevision``.
+def _routed(obj: dict[str, Any]) -> set[str]:
+    """The revisions traffic[] routes the ``latestRevision`` target to, else ``{latestReadyRevision}``.
     They differ for a moment after a revision becomes ready: the Knative Service copies
     ``latestReadyRevisionName`` from its Configuration before its Route moves traffic
     (knative-v1.21.1 ``pkg/reconciler/service/service.go`` ``checkRoutesNotReady`` only marks the
-    Route not ready), and KServe v0.20.0 ``PropagateStatus`` copies both as they are."""
-    for t in predictor_status(obj).get("traffic") or []:
-        if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName"):
-            return str(t["revisionName"])
-    return predictor_status(obj).get("latestReadyRevision", "")
+    Route not ready), and KServe v0.20.0 ``PropagateStatus`` copies both as they are. Several
+    during Knative's gradual rollout (``rollout-duration``): one entry per revision the target
+    ramps between, oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
+    ``ConfigurationRollout.Revisions``, ``traffic.go`` ``targetToStatus``) — the first alone
+    named the revision being ramped away from."""
+    routed = {str(t["revisionName"]) for t in predictor_status(obj).get("traffic") or []
+              if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")}
+    ready = predictor_status(obj).get("latestReadyRevision", "")
+    return routed or ({ready} if ready else set())
 
 
 def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
@@ -1174,13 +1178,14 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
     if not serving:
         return replace(_state("held", obj, _spec_version(obj)[0]), written=written)
     where = f"InferenceService {isvcs.namespace}/{name}"
-    latest, stable = _routed(obj), _stable_revision(obj)
+    routed, stable = _routed(obj), _stable_revision(obj)
     other = _spec_version(obj)[1]
-    if serving != [latest] or stable in serving or not stable:
+    if len(serving) != 1 or serving[0] not in routed or stable in serving or not stable:
         raise ServingError(f"{where} names another model now ({other}), but revision {', '.join(serving)} still "
                            f"serves the failed model {failed_storage_uri} with traffic {traffic_split(obj)}"
                            f"{'; ' + written if written else '; nothing written'}: pin it out by hand "
                            "(ctloop rollout canary --percent 0) or roll back again")
+    latest = serving[0]  # the failed model's revision the latest target routes (part of) its share to
     share = traffic_split(obj).get(latest, 0)
 
     def transient(o: dict[str, Any]) -> RolloutState:
@@ -1227,7 +1232,7 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
     def still(now: dict[str, Any]) -> None:
         # a status update since the read (the 409's usual cause): the other revision became ready
         # (the failed model's revision lost its share) or is no longer the failed one — leave the spec
-        if _routed(now) != latest or traffic_split(now).get(latest, 0) == 0 or _failed(now) != failed:
+        if latest not in _routed(now) or traffic_split(now).get(latest, 0) == 0 or _failed(now) != failed:
             raise _Moot(now)
 
     try:
