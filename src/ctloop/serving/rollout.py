@@ -21,7 +21,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   the latest ready revision serves a model pinned out (a rollback whose restore failed), a new
   model is written at 0 % first and moved to its share once ready (``_parked``): Knative routes
   the canary's share to the latest ready revision until then. That write is marked
-  (``isvc.STAGED_ANNOTATION``): a step retried between the two writes resumes (``_staged``).
+  (``isvc.STAGED_ANNOTATION``): a step retried between the two writes resumes (``_staged``) —
+  its revision failed, with a new revision at 0 % first (``_restage``).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -566,6 +567,10 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             # this deploy's own write at 0 % first (after an unfinished rollback), its step stopped
             # before the move to its share (KFP's retry): not a pin-back, the staging resumes
             target = 100 if strategy == "blue-green" else int(percent)
+            if _failed(current):
+                # its revision failed: deploying again starts a new one, as for any spec (_retry) —
+                # resumed as it was, every run ended at the same failure and nothing could retry it
+                current, staged = _restage(isvcs, name, current, staged, version, deadline)
             return _from_zero(isvcs, name, current, version=version, storage_uri=storage_uri, target=target,
                               strategy=strategy, after=staged["after"], created=staged["created"],
                               timeout_s=timeout_s, deadline=deadline, invalid_before=invalid_before)
@@ -728,6 +733,26 @@ def _from_zero(isvcs: InferenceServices, name: str, current: dict[str, Any], *, 
     return _state("switched" if strategy == "blue-green" else "canary", obj, version)
 
 
+def _restage(isvcs: InferenceServices, name: str, current: dict[str, Any], staged: dict[str, Any], version: str,
+             deadline: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new revision of a staging at 0 % whose revision failed (``isvc.retry_patch``, still at
+    0 %), its marker carried to the generation the write gives the spec and naming the failed
+    revision as ``created`` (a failure of the new one ends the wait, :func:`_from_zero`). Returns
+    the object the patch was sent on and the new marker."""
+    failed, uri = _failed(current), _spec_version(current)[1]
+    mark = {**staged, "created": failed, "generation": int((current.get("metadata") or {})["generation"]) + 1}
+    patch = specs.retry_patch(failed, 0)
+    patch["metadata"] = {"annotations": {specs.STAGED_ANNOTATION: json.dumps(mark, sort_keys=True)}}
+    what = f"v{version} at 0 % (a new revision after {failed} failed)"
+    current = _conditional_patch(
+        isvcs, name, current, patch, what, "nothing written",
+        landed=lambda now: (same_storage_uri(_spec_version(now)[1], uri)
+                            and (_predictor(now).get("annotations") or {}).get(specs.RETRY_ANNOTATION) == failed
+                            and _predictor(now).get("canaryTrafficPercent") == 0),
+        deadline=deadline)
+    return current, mark
+
+
 def _staged(obj: dict[str, Any], version: str, storage_uri: str) -> dict[str, Any] | None:
     """The marker of a deploy's write at 0 % first (``isvc.STAGED_ANNOTATION``) when the spec is
     still that write — it names ``version`` of ``storage_uri`` at 0 %, at the generation the write
@@ -759,12 +784,17 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = Fa
     ``buildPredictorResources``, ``buildObjectMeta``; ``reconcilers/knative/ksvc_reconciler.go``
     ``createKnativeService``), and every annotation or label there is a new revision. So it is not
     deleted when ``replaced`` (a write naming another model follows — a rollback's restore —, whose
-    new generation voids the marker) nor when the staged model's revision failed (a deploy
-    resuming it ends at that failure, :func:`_from_zero`, routing it nothing; a new revision would
-    crash again and keep the InferenceService not Ready). Otherwise ``patch`` as it is: a pin-back
-    from a share changes the spec, and its new generation voids the marker."""
+    new generation voids the marker). It is deleted when the staged model's revision failed, too:
+    a failed revision can turn ready later (knative-v1.21.1 ``pkg/apis/serving/v1/
+    revision_lifecycle.go`` ``PropagateDeploymentStatus`` marks ResourcesAvailable True again once
+    the Deployment completes after its progress deadline; ``pkg/reconciler/configuration/
+    configuration.go`` then makes it the latest ready one), and a deploy run again resumed the
+    staging then, giving its share to the model pinned back on purpose. The revision started at 0 %
+    is the lesser harm (the InferenceService is not Ready over the failed one already). Otherwise
+    ``patch`` as it is: a pin-back from a share changes the spec, and its new generation voids
+    the marker."""
     raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(specs.STAGED_ANNOTATION)
-    if replaced or _failed(obj):
+    if replaced:
         return patch
     try:
         mark = json.loads(raw) if isinstance(raw, str) else None
@@ -816,8 +846,8 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
 
 
 def staged_at_zero(obj: dict[str, Any] | None) -> bool:
-    """The spec is still a deploy's write at 0 % first (:func:`_staged`) of a model whose revision
-    has not failed: a deploy run again would resume it unless a pin-back deletes the marker
+    """The spec is still a deploy's write at 0 % first (:func:`_staged`), its revision failed or
+    not: a deploy run again would resume it unless a pin-back deletes the marker
     (:func:`_unstaged`)."""
     return bool(obj) and _unstaged(obj, {}) != {}
 
