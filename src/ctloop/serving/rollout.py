@@ -37,7 +37,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -1089,9 +1093,38 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     canary among them — since the held state that would have said so is never returned.
     """
     deadline = time.monotonic() + timeout_s
-    with step_deadline(deadline):
+    with step_deadline(deadline), _terminated_raises():
         return _rollback_until(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
                                model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, deadline=deadline)
+
+
+class Terminated(SystemExit):
+    """SIGTERM during a rollback (KFP stopping the run, the pod evicted or preempted,
+    ``kill``): exit status 143 (128 + 15), as the signal's default action gives, once the
+    rollback's cleanup ran."""
+
+
+@contextmanager
+def _terminated_raises():
+    """While a rollback runs, SIGTERM raises :class:`Terminated` instead of ending the process at
+    once: Python's default action for it runs no ``finally``/``except``, so the cleanup of a
+    failed restore (:func:`_unstage_after`: the marker of a staging of the model being rolled
+    back) never ran, and a deploy of that model run again resumed it at its share. Only in the
+    main thread (the only one Python delivers signals to) and only over the default action: a
+    handler of the caller's own (a task server's) is left in place."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Terminated(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
@@ -1121,6 +1154,12 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
                 if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
                     raise
                 restarted, before = True, list(done)  # held inside _rollback, changed again: a fresh read
+    except Terminated:
+        wrote = _written(done, version, when="")
+        print(f"ctloop: the rollback of InferenceService {isvcs.namespace}/{name} to v{version} was stopped (SIGTERM); "
+              f"{'written before: ' + wrote if wrote else 'nothing written'}: roll back again (ctloop rollout "
+              "rollback; ctloop rollout status shows where it stands)", file=sys.stderr)
+        raise
     except ServingError as exc:
         if restarted and done:  # the held outcome that would have reported those writes never comes
             exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
