@@ -24,6 +24,7 @@ import functools
 
 import pytest
 
+from ctloop.errors import ServingTimeoutError
 from ctloop.serving import isvc as specs
 from ctloop.serving import kube as kube_mod
 from ctloop.serving import rollout
@@ -127,3 +128,35 @@ def test_routed_names_every_revision_of_the_latest_target():
     assert rollout._routed(obj) == {"r1", "r3"}
     obj["status"]["components"]["predictor"]["traffic"] = []
     assert rollout._routed(obj) == {"r3"}  # no traffic[] yet: Knative routes the latest ready one
+
+
+def test_a_wait_outlasted_by_the_gradual_rollout_says_so(kube):
+    # the same split read by every wait: rollout-duration longer than the step's timeout
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, percent=100, timeout_s=5
+    )
+    real_get = isvcs.get
+
+    def get(name, *args, **kwargs):
+        obj = real_get(name, *args, **kwargs)
+        pred = ((obj or {}).get("status") or {}).get("components", {}).get("predictor", {})
+        if pred.get("latestReadyRevision") == R2 and rollout.traffic_split(obj).get(R2):
+            return _ramping(obj)
+        return obj
+
+    isvcs.get = get
+    with pytest.raises(ServingTimeoutError) as timed_out:
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="2",
+            storage_uri=V2,
+            percent=20,
+            timeout_s=1,
+        )
+    assert f"gradual rollout was still moving the latest target's share from {R1} to {R2}" in str(
+        timed_out.value
+    ), str(timed_out.value)
+    assert "rollout.timeout_seconds" in str(timed_out.value)

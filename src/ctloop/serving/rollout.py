@@ -333,9 +333,10 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     ``timeout_s`` (:func:`kube.wait_for`), ending by then. ``invalid_before``: the InvalidSpec the
     status showed before the write waited for (``kube.invalid_spec``), given a grace
     (:func:`kube.wait_for`) — the first reads after the write may still show it."""
-    seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
+    seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met; the last read
 
     def ok(obj: dict[str, Any]) -> bool:
+        seen["read"] = obj
         if (obj.get("status") or {}).get("deploymentMode"):
             # the controller records the mode it resolved (the cluster's default for a service
             # without the annotation): elsewhere no traffic[] ever comes, nothing to wait for
@@ -355,12 +356,30 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before,
                         deadline=deadline, invalid_before=invalid_before)
     except ServingTimeoutError as exc:
+        if (ramping := _ramping(seen.get("read"))) and "last" not in seen:
+            raise ServingTimeoutError(f"{exc}; Knative's gradual rollout was still moving the latest target's "
+                                      f"share from {ramping[0]} to {ramping[-1]} (serving.knative.dev/rollout-duration "
+                                      "on the InferenceService, or rollout-duration in knative-serving/"
+                                      "config-network): give the step a timeout longer than that duration "
+                                      "(rollout.timeout_seconds)") from exc
         if "last" not in seen:
             raise
         revision, have = seen["last"]
         raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
                                   f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
                                   "the spec") from exc
+
+
+def _ramping(obj: dict[str, Any] | None) -> list[str]:
+    """The revisions Knative's gradual rollout splits the ``latestRevision`` target between,
+    oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
+    ``ConfigurationRollout.Revisions``), each with a share; ``[]`` unless there are two or more."""
+    names: list[str] = []
+    for t in predictor_status(obj).get("traffic") or []:
+        if (isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")
+                and int(t.get("percent") or 0) > 0 and t["revisionName"] not in names):
+            names.append(str(t["revisionName"]))
+    return names if len(names) > 1 else []
 
 
 def _still_written(isvcs: InferenceServices, name: str, obj: dict[str, Any], what: str, *, written: Any = _ANY,
