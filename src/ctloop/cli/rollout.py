@@ -50,6 +50,8 @@ def _status(args: argparse.Namespace) -> int:
     failure = revision_failure(obj)
     if failure:
         print(f"  FAILED: {failure}")
+    if staged := _staged_line(obj):
+        print(f"  STAGED: {staged}")
     if invalid := invalid_spec(obj):  # KServe made no revision for this spec (its runtime missing, ...)
         print(f"  INVALID SPEC: {invalid}")
     elif knative_unreconciled(obj) and isvcs.knative_served() is False:  # KServe rejects Knative mode
@@ -71,6 +73,25 @@ def _status(args: argparse.Namespace) -> int:
         aliases = MlflowRegistry(args.tracking_uri).aliases(args.model_name)
         print("  registry aliases: " + (", ".join(f"{a}=v{v}" for a, v in sorted(aliases.items())) or "none"))
     return 0
+
+
+def _staged_line(obj: dict) -> str:
+    """What a deploy's write at 0 % first still marked (``isvc.STAGED_ANNOTATION``) means for the
+    next run, ``""`` without one: a deploy of that version run again resumes it at its share — after
+    a deploy step stopped between its two writes, as meant; after a rollback or a pin-back that did
+    not finish (stopped, refused), the model being rolled back would get its share back."""
+    import json
+
+    from ctloop.serving import rollout
+    from ctloop.serving.isvc import STAGED_ANNOTATION, spec_version
+
+    if not rollout.staged_at_zero(obj):
+        return ""
+    mark = json.loads(obj["metadata"]["annotations"][STAGED_ANNOTATION])
+    version = spec_version(obj) or mark.get("version") or "?"
+    return (f"v{version} written at 0 % first ({STAGED_ANNOTATION}, after the rolled-back revision "
+            f"{mark.get('after') or '?'}): a deploy of v{version} run again moves it to its share; to keep it out, "
+            "pin it back (ctloop rollout canary --percent 0) or roll back (ctloop rollout rollback)")
 
 
 def _false_conditions(obj: dict, failure: str, configuration_ready: str) -> list[tuple[list[str], str]]:

@@ -18,6 +18,7 @@ not a finite number is a failed check, never a pass**):
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import Any
 
@@ -36,6 +37,9 @@ from ctloop.serving.metric_sources import (
     range_ms,
 )
 
+# Seconds between this process' clock and Prometheus' past which a check's windows end at
+# Prometheus' now (:func:`prometheus_now`) instead: the samples are stamped with its clock
+CLOCK_SKEW_TOLERANCE_S = 5.0
 SCRAPES_PER_WINDOW = 4  # samples a window should hold: increase() needs two, a missed scrape is common
 SUGGESTED_WINDOW = format_range(SCRAPES_PER_WINDOW * range_ms(PODMONITOR_INTERVAL))  # 2m
 
@@ -198,6 +202,26 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                   f"over {canary.requests:.0f} requests"), measured
 
 
+def prometheus_now(prom: Prometheus) -> float | None:
+    """Prometheus' own clock: ``time()`` asked with no evaluation time, which Prometheus v2.42
+    (``web/api/v1/api.go`` ``query``: ``time`` defaults to its now) answers as a ``scalar``
+    ``[t, "t"]``. ``None`` when it does not answer so (the queries that follow say why)."""
+    def parse(_expr: str, payload: Any) -> list[float]:
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if (not isinstance(data, dict) or payload.get("status") != "success"
+                or data.get("resultType") != "scalar"):
+            raise ValueError("no scalar")
+        value = float(data["result"][1])
+        if not math.isfinite(value):
+            raise ValueError("not a time")
+        return [value]
+
+    try:
+        return prom.query("time()", parse=parse)[0]
+    except (ServingError, ValueError, TypeError, KeyError, IndexError):
+        return None
+
+
 def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: CanaryRules,
                source: MetricSource | str | None = None, interval_s: float = 0.0, clock=None):
     """A ``check(percent)`` for :func:`ctloop.serving.rollout.walk_plan`: wait ``interval_s``
@@ -206,14 +230,36 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
 
     ``canary_revision``/``stable_revision`` are callables returning the current names (they are
     only known once the canary revision exists).
+
+    Without ``clock`` the windows end at Prometheus' now whenever this process' clock is more
+    than :data:`CLOCK_SKEW_TOLERANCE_S` off it (:func:`prometheus_now`; a warning names the skew,
+    and the step records it as ``clock_skew_seconds``): the samples carry Prometheus' timestamps,
+    and a pod clock minutes ahead judged a window Prometheus had no samples in yet — "no data",
+    the canary rolled back — or, behind, a window from before the canary had traffic.
     """
     source = get_source(source if source is not None else rules.metric_source)
     now = clock or time.time
+    warned: list[float] = []
 
     def check(percent: int):
         if interval_s:
             time.sleep(interval_s)
         at = now()
+        skew = None
+        if clock is None:
+            asked = time.time()
+            server = prometheus_now(prom)
+            if server is not None:
+                skew = server - (asked + time.time()) / 2
+                if abs(skew) > CLOCK_SKEW_TOLERANCE_S:
+                    at = server
+                    if not warned or abs(skew - warned[-1]) > CLOCK_SKEW_TOLERANCE_S:
+                        warned.append(skew)
+                        print(f"ctloop: WARNING: this clock is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} "
+                              f"Prometheus' ({prom.url}): the analysis windows end at Prometheus' now; fix the "
+                              "node's time sync (NTP)", file=sys.stderr)
+                else:
+                    skew = None
         canary_name, stable_name = canary_revision(), stable_revision()
         canary = source.stats(prom, canary_name, namespace, rules.window, at)
         stable = source.stats(prom, stable_name, namespace, rules.window, at)
@@ -221,7 +267,8 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
             prom, source, canary=canary_name, stable=stable_name, namespace=namespace, at=at,
             window=rules.window)
         passed, reason, measured = judge(canary, stable, rules, no_data=why)
-        return passed, reason, {"at": at, "metric_source": source.name, **measured}
+        skewed = {"clock_skew_seconds": round(skew, 1)} if skew is not None else {}
+        return passed, reason, {"at": at, "metric_source": source.name, **skewed, **measured}
 
     return check
 

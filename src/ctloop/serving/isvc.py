@@ -56,8 +56,8 @@ RETRY_ANNOTATION = "ctloop.dev/retry-of"
 # Written with the storageUri change (which makes a new revision anyway). InferenceService
 # annotations reach the revision template too (KServe v0.20.0 components/predictor.go filters
 # isvc.Annotations by ServiceAnnotationDisallowedList only), so removing it starts another
-# revision: only a pin-back with nothing after it to void the marker, of a model whose revision
-# did not fail, removes it (rollout._unstaged); a rollback never does.
+# revision: only a pin-back with nothing after it to void the marker removes it (rollout._unstaged),
+# its revision failed or not (a failed revision can turn ready later); a rollback never does.
 STAGED_ANNOTATION = "ctloop.dev/staged-at-zero"
 # KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
 KNATIVE = "Knative"

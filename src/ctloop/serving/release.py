@@ -357,8 +357,7 @@ def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: Roll
         # nothing of the failed model's to pin out (or no pin to lower: promoted, first deployment,
         # pinned back already); a deploy's write at 0 % first is pinned back all the same: its
         # marker deleted (rollout._unstaged), or a deploy run again would resume that model —
-        # unless its revision failed (a deploy resuming it ends there; deleting the marker would
-        # start a revision of the failed model)
+        # its revision failed too (a failed revision can turn ready later)
         raise exc
     try:
         # only while the spec still names the failed model: set_traffic reads again, and a model

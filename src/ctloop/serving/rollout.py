@@ -21,7 +21,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   the latest ready revision serves a model pinned out (a rollback whose restore failed), a new
   model is written at 0 % first and moved to its share once ready (``_parked``): Knative routes
   the canary's share to the latest ready revision until then. That write is marked
-  (``isvc.STAGED_ANNOTATION``): a step retried between the two writes resumes (``_staged``).
+  (``isvc.STAGED_ANNOTATION``): a step retried between the two writes resumes (``_staged``) —
+  its revision failed, with a new revision at 0 % first (``_restage``).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -36,7 +37,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -328,9 +333,10 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     ``timeout_s`` (:func:`kube.wait_for`), ending by then. ``invalid_before``: the InvalidSpec the
     status showed before the write waited for (``kube.invalid_spec``), given a grace
     (:func:`kube.wait_for`) — the first reads after the write may still show it."""
-    seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
+    seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met; the last read
 
     def ok(obj: dict[str, Any]) -> bool:
+        seen["read"] = obj
         if (obj.get("status") or {}).get("deploymentMode"):
             # the controller records the mode it resolved (the cluster's default for a service
             # without the annotation): elsewhere no traffic[] ever comes, nothing to wait for
@@ -350,12 +356,30 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before,
                         deadline=deadline, invalid_before=invalid_before)
     except ServingTimeoutError as exc:
+        if (ramping := _ramping(seen.get("read"))) and "last" not in seen:
+            raise ServingTimeoutError(f"{exc}; Knative's gradual rollout was still moving the latest target's "
+                                      f"share from {ramping[0]} to {ramping[-1]} (serving.knative.dev/rollout-duration "
+                                      "on the InferenceService, or rollout-duration in knative-serving/"
+                                      "config-network): give the step a timeout longer than that duration "
+                                      "(rollout.timeout_seconds)") from exc
         if "last" not in seen:
             raise
         revision, have = seen["last"]
         raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
                                   f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
                                   "the spec") from exc
+
+
+def _ramping(obj: dict[str, Any] | None) -> list[str]:
+    """The revisions Knative's gradual rollout splits the ``latestRevision`` target between,
+    oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
+    ``ConfigurationRollout.Revisions``), each with a share; ``[]`` unless there are two or more."""
+    names: list[str] = []
+    for t in predictor_status(obj).get("traffic") or []:
+        if (isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")
+                and int(t.get("percent") or 0) > 0 and t["revisionName"] not in names):
+            names.append(str(t["revisionName"]))
+    return names if len(names) > 1 else []
 
 
 def _still_written(isvcs: InferenceServices, name: str, obj: dict[str, Any], what: str, *, written: Any = _ANY,
@@ -566,6 +590,10 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             # this deploy's own write at 0 % first (after an unfinished rollback), its step stopped
             # before the move to its share (KFP's retry): not a pin-back, the staging resumes
             target = 100 if strategy == "blue-green" else int(percent)
+            if _failed(current):
+                # its revision failed: deploying again starts a new one, as for any spec (_retry) —
+                # resumed as it was, every run ended at the same failure and nothing could retry it
+                current, staged = _restage(isvcs, name, current, staged, version, deadline)
             return _from_zero(isvcs, name, current, version=version, storage_uri=storage_uri, target=target,
                               strategy=strategy, after=staged["after"], created=staged["created"],
                               timeout_s=timeout_s, deadline=deadline, invalid_before=invalid_before)
@@ -728,6 +756,26 @@ def _from_zero(isvcs: InferenceServices, name: str, current: dict[str, Any], *, 
     return _state("switched" if strategy == "blue-green" else "canary", obj, version)
 
 
+def _restage(isvcs: InferenceServices, name: str, current: dict[str, Any], staged: dict[str, Any], version: str,
+             deadline: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new revision of a staging at 0 % whose revision failed (``isvc.retry_patch``, still at
+    0 %), its marker carried to the generation the write gives the spec and naming the failed
+    revision as ``created`` (a failure of the new one ends the wait, :func:`_from_zero`). Returns
+    the object the patch was sent on and the new marker."""
+    failed, uri = _failed(current), _spec_version(current)[1]
+    mark = {**staged, "created": failed, "generation": int((current.get("metadata") or {})["generation"]) + 1}
+    patch = specs.retry_patch(failed, 0)
+    patch["metadata"] = {"annotations": {specs.STAGED_ANNOTATION: json.dumps(mark, sort_keys=True)}}
+    what = f"v{version} at 0 % (a new revision after {failed} failed)"
+    current = _conditional_patch(
+        isvcs, name, current, patch, what, "nothing written",
+        landed=lambda now: (same_storage_uri(_spec_version(now)[1], uri)
+                            and (_predictor(now).get("annotations") or {}).get(specs.RETRY_ANNOTATION) == failed
+                            and _predictor(now).get("canaryTrafficPercent") == 0),
+        deadline=deadline)
+    return current, mark
+
+
 def _staged(obj: dict[str, Any], version: str, storage_uri: str) -> dict[str, Any] | None:
     """The marker of a deploy's write at 0 % first (``isvc.STAGED_ANNOTATION``) when the spec is
     still that write — it names ``version`` of ``storage_uri`` at 0 %, at the generation the write
@@ -759,12 +807,17 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = Fa
     ``buildPredictorResources``, ``buildObjectMeta``; ``reconcilers/knative/ksvc_reconciler.go``
     ``createKnativeService``), and every annotation or label there is a new revision. So it is not
     deleted when ``replaced`` (a write naming another model follows — a rollback's restore —, whose
-    new generation voids the marker) nor when the staged model's revision failed (a deploy
-    resuming it ends at that failure, :func:`_from_zero`, routing it nothing; a new revision would
-    crash again and keep the InferenceService not Ready). Otherwise ``patch`` as it is: a pin-back
-    from a share changes the spec, and its new generation voids the marker."""
+    new generation voids the marker). It is deleted when the staged model's revision failed, too:
+    a failed revision can turn ready later (knative-v1.21.1 ``pkg/apis/serving/v1/
+    revision_lifecycle.go`` ``PropagateDeploymentStatus`` marks ResourcesAvailable True again once
+    the Deployment completes after its progress deadline; ``pkg/reconciler/configuration/
+    configuration.go`` then makes it the latest ready one), and a deploy run again resumed the
+    staging then, giving its share to the model pinned back on purpose. The revision started at 0 %
+    is the lesser harm (the InferenceService is not Ready over the failed one already). Otherwise
+    ``patch`` as it is: a pin-back from a share changes the spec, and its new generation voids
+    the marker."""
     raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(specs.STAGED_ANNOTATION)
-    if replaced or _failed(obj):
+    if replaced:
         return patch
     try:
         mark = json.loads(raw) if isinstance(raw, str) else None
@@ -816,8 +869,8 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
 
 
 def staged_at_zero(obj: dict[str, Any] | None) -> bool:
-    """The spec is still a deploy's write at 0 % first (:func:`_staged`) of a model whose revision
-    has not failed: a deploy run again would resume it unless a pin-back deletes the marker
+    """The spec is still a deploy's write at 0 % first (:func:`_staged`), its revision failed or
+    not: a deploy run again would resume it unless a pin-back deletes the marker
     (:func:`_unstaged`)."""
     return bool(obj) and _unstaged(obj, {}) != {}
 
@@ -1059,9 +1112,38 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     canary among them — since the held state that would have said so is never returned.
     """
     deadline = time.monotonic() + timeout_s
-    with step_deadline(deadline):
+    with step_deadline(deadline), _terminated_raises():
         return _rollback_until(isvcs, name, version=version, storage_uri=storage_uri, timeout_s=timeout_s,
                                model_sha256=model_sha256, failed_storage_uri=failed_storage_uri, deadline=deadline)
+
+
+class Terminated(SystemExit):
+    """SIGTERM during a rollback (KFP stopping the run, the pod evicted or preempted,
+    ``kill``): exit status 143 (128 + 15), as the signal's default action gives, once the
+    rollback's cleanup ran."""
+
+
+@contextmanager
+def _terminated_raises():
+    """While a rollback runs, SIGTERM raises :class:`Terminated` instead of ending the process at
+    once: Python's default action for it runs no ``finally``/``except``, so the cleanup of a
+    failed restore (:func:`_unstage_after`: the marker of a staging of the model being rolled
+    back) never ran, and a deploy of that model run again resumed it at its share. Only in the
+    main thread (the only one Python delivers signals to) and only over the default action: a
+    handler of the caller's own (a task server's) is left in place."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Terminated(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
@@ -1091,6 +1173,12 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
                 if not isinstance(exc, _ChangedWhileHeld) or time.monotonic() >= deadline:
                     raise
                 restarted, before = True, list(done)  # held inside _rollback, changed again: a fresh read
+    except Terminated:
+        wrote = _written(done, version, when="")
+        print(f"ctloop: the rollback of InferenceService {isvcs.namespace}/{name} to v{version} was stopped (SIGTERM); "
+              f"{'written before: ' + wrote if wrote else 'nothing written'}: roll back again (ctloop rollout "
+              "rollback; ctloop rollout status shows where it stands)", file=sys.stderr)
+        raise
     except ServingError as exc:
         if restarted and done:  # the held outcome that would have reported those writes never comes
             exc.args = (f"{exc} (written by this rollback before it started again: {_written(done, version)})",
@@ -1125,16 +1213,20 @@ def _written(done: list[str], version: str, when: str = " before the spec was ch
     return f"{own}; {other}" if own else other
 
 
-def _routed(obj: dict[str, Any]) -> str:
-    """The revision traffic[] routes the ``latestRevision`` target to, else ``latestReadyRevision``.
+def _routed(obj: dict[str, Any]) -> set[str]:
+    """The revisions traffic[] routes the ``latestRevision`` target to, else ``{latestReadyRevision}``.
     They differ for a moment after a revision becomes ready: the Knative Service copies
     ``latestReadyRevisionName`` from its Configuration before its Route moves traffic
     (knative-v1.21.1 ``pkg/reconciler/service/service.go`` ``checkRoutesNotReady`` only marks the
-    Route not ready), and KServe v0.20.0 ``PropagateStatus`` copies both as they are."""
-    for t in predictor_status(obj).get("traffic") or []:
-        if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName"):
-            return str(t["revisionName"])
-    return predictor_status(obj).get("latestReadyRevision", "")
+    Route not ready), and KServe v0.20.0 ``PropagateStatus`` copies both as they are. Several
+    during Knative's gradual rollout (``rollout-duration``): one entry per revision the target
+    ramps between, oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
+    ``ConfigurationRollout.Revisions``, ``traffic.go`` ``targetToStatus``) — the first alone
+    named the revision being ramped away from."""
+    routed = {str(t["revisionName"]) for t in predictor_status(obj).get("traffic") or []
+              if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")}
+    ready = predictor_status(obj).get("latestReadyRevision", "")
+    return routed or ({ready} if ready else set())
 
 
 def _hold(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_storage_uri: str, written: str,
@@ -1174,13 +1266,14 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
     if not serving:
         return replace(_state("held", obj, _spec_version(obj)[0]), written=written)
     where = f"InferenceService {isvcs.namespace}/{name}"
-    latest, stable = _routed(obj), _stable_revision(obj)
+    routed, stable = _routed(obj), _stable_revision(obj)
     other = _spec_version(obj)[1]
-    if serving != [latest] or stable in serving or not stable:
+    if len(serving) != 1 or serving[0] not in routed or stable in serving or not stable:
         raise ServingError(f"{where} names another model now ({other}), but revision {', '.join(serving)} still "
                            f"serves the failed model {failed_storage_uri} with traffic {traffic_split(obj)}"
                            f"{'; ' + written if written else '; nothing written'}: pin it out by hand "
                            "(ctloop rollout canary --percent 0) or roll back again")
+    latest = serving[0]  # the failed model's revision the latest target routes (part of) its share to
     share = traffic_split(obj).get(latest, 0)
 
     def transient(o: dict[str, Any]) -> RolloutState:
@@ -1227,7 +1320,7 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
     def still(now: dict[str, Any]) -> None:
         # a status update since the read (the 409's usual cause): the other revision became ready
         # (the failed model's revision lost its share) or is no longer the failed one — leave the spec
-        if _routed(now) != latest or traffic_split(now).get(latest, 0) == 0 or _failed(now) != failed:
+        if latest not in _routed(now) or traffic_split(now).get(latest, 0) == 0 or _failed(now) != failed:
             raise _Moot(now)
 
     try:
