@@ -885,22 +885,23 @@ class MlflowRegistry:
         version = str(version)
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
-            self._settle(name)
+            # the champion alias and the audit experiment as the settle read them under the lock: settling
+            # moves no champion alias (was: both read again, 3 more requests of ~50 a promotion)
+            _, state, experiment = self._settled(name)
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
-            self.get_version(name, version)
-            current = self.get_alias(name, CHAMPION)
-            if current is not None and current.version == version:
+            target = self.get_version(name, version)
+            current = state.champion
+            if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
                 ]
                 return (mine[-1].previous or None) if mine else None
-            intent = self._write_intent(
-                name, version, current.version if current else "", reason, pipeline_run
-            )
+            intent = self._write_intent(name, version, current, reason, pipeline_run, experiment=experiment)
             self._commit(name, intent)
             try:
-                self._complete(name, intent)
+                # its tags as read under the lock: nothing but this promotion tags a version under it
+                self._complete(name, intent, tags={version: target.tags})
             except RegistryError as exc:
                 raise RegistryError(
                     f"promotion {intent.id} committed ({name} v{version} is champion) but "
@@ -911,8 +912,11 @@ class MlflowRegistry:
         return intent.previous or None
 
     def _write_intent(
-        self, name: str, version: str, previous: str, reason: str, pipeline_run: str
+        self, name: str, version: str, previous: str, reason: str, pipeline_run: str,
+        *, experiment: str | None = None,
     ) -> Promotion:
+        """``experiment``: the audit experiment's id as this promotion read it under the lock (None: look it
+        up, made if absent)."""
         from mlflow.exceptions import MlflowException
 
         from ctloop.tracking import code_version
@@ -934,7 +938,7 @@ class MlflowRegistry:
             }.items()
         }
         tags["mlflow.runName"] = f"promote-v{version}"
-        experiment_id = self._audit_experiment(name, create=True)
+        experiment_id = experiment or self._audit_experiment(name, create=True)
         try:
             run = self.client.create_run(experiment_id, tags=tags)
         except MlflowException as exc:
@@ -977,22 +981,29 @@ class MlflowRegistry:
                 "promotion was aborted"
             )
 
-    def _complete(self, name: str, p: Promotion) -> list[str]:
+    def _complete(self, name: str, p: Promotion, *, tags: dict[str, dict[str, str]] | None = None) -> list[str]:
         """Bring every derived write of committed promotion ``p`` up to date; returns what it
-        wrote."""
+        wrote. ``tags``: ``{version: its tags}`` as this call read them under the lock (read here
+        otherwise)."""
         from mlflow.exceptions import MlflowException
 
         done: list[str] = []
         try:
-            previous = self._kept_previous(name, p)
+            # the previous champion read once, whether it exists and its tags (was: two reads of it); once
+            # deleted, its alias and tags have nowhere to be
+            before = self._version_if_kept(name, p.previous)
+            previous = p.previous if before is not None else ""
             if previous and self.aliases(name).get(PREVIOUS_CHAMPION) != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")
             done += self._sync_tags(
-                name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)
+                name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY),
+                have=(tags or {}).get(p.version),
             )
             if previous:
-                done += self._sync_tags(name, previous, p.superseded_tags())
+                # (a record naming its own version as the previous one: its tags were just written, read again)
+                done += self._sync_tags(name, previous, p.superseded_tags(),
+                                        have=before.tags if previous != p.version else None)
             if p.state != COMMITTED:
                 self.client.set_model_version_tag(name, p.version, TAG_LAST_EVENT, "promote")
                 self.client.set_tag(p.run_id, AUDIT_STATE, COMMITTED)
@@ -1007,9 +1018,12 @@ class MlflowRegistry:
         return done
 
     def _sync_tags(
-        self, name: str, version: str, tags: dict[str, str], drop: tuple[str, ...] = ()
+        self, name: str, version: str, tags: dict[str, str], drop: tuple[str, ...] = (),
+        have: dict[str, str] | None = None,
     ) -> list[str]:
-        have = self.get_version(name, version).tags
+        """``have``: the version's tags as this call read them (read here when None)."""
+        if have is None:
+            have = self.get_version(name, version).tags
         wrote, removed = [], []
         for key, value in tags.items():
             if have.get(key) != value:
@@ -1037,9 +1051,14 @@ class MlflowRegistry:
     def inspect(self, name: str) -> RegistryState:
         """The registry's promotion state: the committed champion, what its completion still
         lacks, pending records that never committed, and the lock."""
+        return self._inspect(name)[0]
+
+    def _inspect(self, name: str) -> tuple[RegistryState, str | None]:
+        """:meth:`inspect`, and the id of the audit experiment it read (None: there is none yet)."""
         aliases = self.aliases(name)
         champ = aliases.get(CHAMPION, "")
-        records = self._promotions(name)
+        experiment = self._audit_experiment(name)
+        records = self._promotions(name, experiment=experiment) if experiment is not None else []
         counted = _counted(records, champ)
         promotion = (
             next((p for p in reversed(counted) if p.version == champ), None) if champ else None
@@ -1075,7 +1094,7 @@ class MlflowRegistry:
         except _ForeignLock as exc:  # read-only: said; only taking the lock (promote) and repair stop
             lock = None
             notes.append(str(exc))
-        return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes)
+        return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes), experiment
 
     def _has_version(self, name: str, version: str) -> bool:
         """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
@@ -1089,14 +1108,10 @@ class MlflowRegistry:
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return True
 
-    def _kept_previous(self, name: str, p: Promotion) -> str:
-        """``p.previous`` while that version exists; "" once it was deleted (retired versions are
-        deleted outside ctloop): its alias and tags then have nowhere to be."""
-        return p.previous if p.previous and self._has_version(name, p.previous) else ""
-
     def _version_if_kept(self, name: str, version: str) -> ModelVersion | None:
-        """``version`` of ``name`` while it exists, None once it was deleted (or for ``""``): what
-        :meth:`_kept_previous` and :meth:`get_version` read, in one request."""
+        """``version`` of ``name`` while it exists, None once it was deleted (or for ``""``; retired
+        versions are deleted outside ctloop): whether it exists and what :meth:`get_version` reads, in
+        one request."""
         from mlflow.exceptions import MlflowException
 
         if not version:
@@ -1196,7 +1211,11 @@ class MlflowRegistry:
     def _settle(self, name: str) -> list[str]:
         """Under the lock: abort pending records the alias does not confirm, complete the
         champion's promotion."""
-        state = self.inspect(name)
+        return self._settled(name)[0]
+
+    def _settled(self, name: str) -> tuple[list[str], RegistryState, str | None]:
+        """:meth:`_settle`: what it did, the state it settled and the audit experiment's id (:meth:`_inspect`)."""
+        state, experiment = self._inspect(name)
         done = []
         for p in state.pending:
             self._abort(
@@ -1210,7 +1229,7 @@ class MlflowRegistry:
                 f"promotion {state.promotion.id}: {a}"
                 for a in self._complete(name, state.promotion)
             ]
-        return done
+        return done, state, experiment
 
     # ------------------------------------------------------------------ the lock
     def _lock_name(self, name: str) -> str:

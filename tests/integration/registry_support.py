@@ -217,7 +217,7 @@ def assert_consistent(reg: MlflowRegistry, name: str) -> dict:
     state = reg.inspect(name)
     assert state.consistent, state.problems
     assert state.lock is None, state.lock
-    aliases = reg.aliases(name)
+    aliases = state.aliases  # as inspect() read them, reg.aliases() a moment ago (was: read again)
     seen, hist = _read(reg, name)
     champ = aliases[CHAMPION]
     last = hist[-1]
