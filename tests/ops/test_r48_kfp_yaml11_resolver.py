@@ -47,12 +47,16 @@ def test_a_scalar_read_otherwise_is_named_once(text, misread):
     assert C.json_of_yaml(f"[{text}]") == ""
 
 
-@pytest.mark.parametrize("text", ["007", "00", "-0", "10", "0x1F", "1.5", "true", "FALSE", "null", "~", "north", "'010'"])
+@pytest.mark.parametrize(
+    "text", ["007", "00", "-0", "10", "0x1F", "1.5", "true", "FALSE", "null", "~", "north", "'010'"]
+)
 def test_a_scalar_both_read_alike_is_not_flagged(text):
     assert C.yaml11_reading(_scalar(text)) is None
 
 
-@pytest.mark.parametrize(("raw", "meant"), [("{seed: 007}", '{"seed": 7}'), ("[00, 010.5]", "[0, 10.5]")])
+@pytest.mark.parametrize(
+    ("raw", "meant"), [("{seed: 007}", '{"seed": 7}'), ("[00, 010.5]", "[0, 10.5]")]
+)
 def test_a_value_both_yaml_versions_read_alike_gets_its_json(raw, meant):
     assert C.json_of_yaml(raw) == meant
     with pytest.raises(ConfigError, match="did you mean"):
