@@ -1527,16 +1527,60 @@ _FLAG_OF = "_flag_of__"  # namespace key: the flag :func:`add_arguments` made fo
 
 
 # YAML 1.2 core schema (yaml.org/spec/1.2.2 §10.3.2) plain scalars; JSON's literals are among them
-_YAML12_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)|0x[0-9a-fA-F]+")  # 010 is 10 in 1.2: refused below, 8 in 1.1
+_YAML12_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")  # 010 is 10 in 1.2, 8 in 1.1
 _YAML12_ANY = re.compile(r"null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|"
                          r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+_YAML11_OCTAL = re.compile(r"[-+]?0[0-7]+")  # PyYAML's int resolver, its digit separators taken out
+
+
+class Yaml11Reading(typing.NamedTuple):
+    """How PyYAML (YAML 1.1) reads a plain scalar that YAML 1.2 reads otherwise (:func:`yaml11_reading`).
+
+    ``says`` completes "``<scalar>`` is ...". ``misread`` is true when 1.1 reads a number other than
+    the one written: ``1:30`` is 90 (base 60) and ``010`` is 8 (octal) — where readers differ on
+    them: kubectl's sigs.k8s.io/yaml (go-yaml v2 ``resolve.go``: ``strconv.ParseInt(plain, 0, 64)``)
+    reads ``010`` as 8 too but ``1:30`` as text; the KFP SDK reads YAML with PyYAML (1.1); JSON has
+    neither form. ``1_000`` and ``0b101`` are the numbers written (text to YAML 1.2), ``yes`` a
+    boolean (text to YAML 1.2), ``1e-3`` text (a number to YAML 1.2): not misread."""
+
+    says: str
+    misread: bool = False
+
+
+def yaml11_reading(node: Any) -> Yaml11Reading | None:
+    """What PyYAML makes of the composed plain scalar ``node`` when YAML 1.2's core schema reads it
+    otherwise; None when they agree, or ``node`` is not a plain scalar. The one place the two
+    readings are told apart: ``ctloop.yaml`` (:mod:`ctloop.ops.spec`) refuses a misread number,
+    :func:`json_of_yaml` suggests no JSON for a flow value with any scalar read otherwise."""
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return None
+    text, tag = node.value, node.tag.rpartition(":")[2]
+    if tag == "bool":
+        return None if text.lower() in ("true", "false") else Yaml11Reading("a boolean; YAML 1.2 reads text")
+    if tag in ("int", "float"):
+        digits = text.replace("_", "")
+        if ":" in digits:
+            sign = -1 if digits.startswith("-") else 1
+            number: float = 0.0 if tag == "float" else 0
+            for part in digits.lstrip("+-").split(":"):
+                number = number * 60 + (float(part) if tag == "float" else int(part))
+            return Yaml11Reading(f"a base-60 number (read as {sign * number}); YAML 1.2 and JSON read text", True)
+        if tag == "int" and _YAML11_OCTAL.fullmatch(digits) and int(digits, 8) != int(digits, 10):
+            return Yaml11Reading(f"an octal number (read as {int(digits, 8)}); YAML 1.2 reads {int(digits, 10)}", True)
+        if not (_YAML12_INT if tag == "int" else _YAML12_ANY).fullmatch(text):  # 1_000, 0b101, +0x1F, 1_0.5
+            return Yaml11Reading("a number; YAML 1.2 reads text")
+        return None
+    if tag == "str" and _YAML12_ANY.fullmatch(text):  # 1e-3, 0o17: a number, null or boolean to YAML 1.2
+        return Yaml11Reading("text; YAML 1.2 reads a number, a boolean or null")
+    return None
 
 
 def _read_otherwise_in_yaml12(node: Any) -> bool:
     """Whether YAML 1.2 reads some plain scalar of the composed ``node`` otherwise than PyYAML (YAML
-    1.1) does: ``yes``/``no``/``on``/``off`` (booleans in 1.1, text in 1.2), ``010`` (8 in 1.1, 10 in
-    1.2), ``0b101``, ``1_000``, ``1:30`` (90 in 1.1, text in 1.2), ``1e-3`` (text in 1.1, a number in
-    1.2)."""
+    1.1) does (:func:`yaml11_reading`): ``yes``/``no``/``on``/``off``, ``010``, ``0b101``, ``1_000``,
+    ``1:30``, ``1e-3``."""
     import yaml
 
     todo, seen = [node], set()
@@ -1549,18 +1593,8 @@ def _read_otherwise_in_yaml12(node: Any) -> bool:
             todo += [part for pair in current.value for part in pair]
         elif isinstance(current, yaml.SequenceNode):
             todo += current.value
-        elif isinstance(current, yaml.ScalarNode) and current.style is None:
-            text, tag = current.value, current.tag.rpartition(":")[2]
-            if tag == "bool":
-                differs = text.lower() not in ("true", "false")
-            elif tag == "int":
-                differs = not _YAML12_INT.fullmatch(text)
-            elif tag == "float":
-                differs = not _YAML12_ANY.fullmatch(text)  # not 1:30, 1_0.5
-            else:
-                differs = tag == "str" and bool(_YAML12_ANY.fullmatch(text))
-            if differs:
-                return True
+        elif yaml11_reading(current) is not None:
+            return True
     return False
 
 
@@ -1708,4 +1742,4 @@ __all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig"
            "DriftConfig", "CanaryRules", "QualityRules", "RolloutConfig", "MonitoringRules", "MonitoringConfig",
            "ScoringConfig", "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
            "add_arguments", "from_arguments", "check_gate_columns", "render_docs", "flag", "without_nulls",
-           "OFF", "nulls_as_off"]
+           "OFF", "nulls_as_off", "Yaml11Reading", "yaml11_reading"]

@@ -14,7 +14,7 @@ import pytest
 from ctloop.ops.params import parse_pairs, pipeline_arguments
 from ctloop.pipelines import all_pipelines
 
-DATA = ["data.uri=data/credit.csv", "data.target=default", "data.time_column=application_date"]
+DATA = ["data.uri=gs://bucket/credit.csv", "data.target=default", "data.time_column=application_date"]
 
 
 @pytest.fixture(scope="module")
@@ -44,5 +44,5 @@ def test_numbers_for_section_fields_stay_numbers(pipelines):
 def test_a_text_section_field_given_in_digits_is_its_text(pipelines):
     """Review D: a target column named 2024 (data.target=2024) was refused 'expected text'."""
     args = pipeline_arguments(pipelines["continuous-training"], parse_pairs(
-        ["model_name=m", "data.uri=x.csv", "data.target=2024", "data.time_column=07.10"]))
+        ["model_name=m", "data.uri=gs://b/x.csv", "data.target=2024", "data.time_column=07.10"]))
     assert args["data"]["target"] == "2024" and args["data"]["time_column"] == "07.10"

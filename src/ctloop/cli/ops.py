@@ -285,6 +285,9 @@ def _schedule(args: argparse.Namespace) -> int:
     platform = _platform(args)
     platform.require_backend("schedule")
     job = args.job_name or f"{name}-schedule"
+    # a lookup, nothing created: a multi-user KFP without --namespace, or an archived experiment, is
+    # refused before the pipeline is uploaded (it was uploaded, shared, by the command that then failed)
+    platform.ensure_experiment(args.experiment, namespace=args.namespace or "", dry_run=True)
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
         check_object_size(package, params, f"schedule {job}")  # before the upload

@@ -281,6 +281,39 @@ def _refused(errors: list[str], section: str) -> bool:
     return any(e.startswith((f"{section}:", f"{section}.")) for e in errors)
 
 
+def _relative_paths(args: dict[str, Any]) -> list[str]:
+    """A relative local path in a location field (``data.uri: data/credit.parquet``, each field
+    checked by :func:`ctloop.config.storage_location`) of a run or schedule on KFP: a task runs in
+    its own pod, from the image's working directory, where the path names nothing — valid here, the
+    run failed on the cluster (reading) or wrote into the pod, lost with it (an output). An absolute
+    path is kept: a volume mounted there (``--mount-pvc``, ``platform.pvc_mounts``) holds it."""
+    from ctloop import storage
+
+    out = []
+    todo = [(name, value, SECTION_PARAMETERS[name]) for name, value in args.items()
+            if name in SECTION_PARAMETERS and isinstance(value, dict)]
+    nested = args.get(TRAINING_PARAMETERS)
+    if isinstance(nested, dict):
+        todo += [(f"{TRAINING_PARAMETERS}.{name}", value, SECTION_PARAMETERS[name]) for name, value in nested.items()
+                 if name in SECTION_PARAMETERS and isinstance(value, dict)]
+    for where, value, section in todo:
+        for f in section.fields():
+            given = value.get(f.name)
+            if (f.metadata.get("check") is not C.storage_location or not isinstance(given, str)
+                    or C.storage_location(given) is not None):  # no location: its section said why
+                continue
+            if given.strip() and not storage.is_remote(given) and not _is_file_uri(given) \
+                    and not given.startswith("/"):
+                out.append(f"{where}.{f.name}: {given!r} is a relative local path, which names nothing in the pod a "
+                           "KFP task runs in; give an object-store URI (gs://, s3://, az://) or an absolute path on "
+                           "a volume every task mounts (--mount-pvc CLAIM:PATH, platform.pvc_mounts)")
+    return out
+
+
+def _is_file_uri(text: str) -> bool:
+    return text[:5].lower() == "file:"
+
+
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
@@ -365,6 +398,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     if parsed.get("data") is not None and parsed.get("gate") is not None and not _refused(errors, "training"):
         task = parsed["training"].task if parsed.get("training") is not None else ""
         errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
+    if for_kfp:  # a section already refused is not judged further (one problem at a time of it)
+        errors.extend([e for e in _relative_paths(args)
+                       if not any(said.startswith(e.partition(".")[0] + ".") for said in errors)])
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
         if not said and for_kfp:

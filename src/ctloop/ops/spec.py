@@ -351,31 +351,6 @@ class _Yaml11Number(Exception):
         self.text, self.line, self.reading, self.key = text, line, reading, key
 
 
-_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_LEGACY_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
-
-
-def _yaml11_only_number(node: Any) -> str | None:
-    """What YAML 1.1 makes of the plain scalar ``node``, when YAML 1.2 reads it otherwise: ``1:30`` is
-    90 in base 60 (text in 1.2), ``010`` is octal 8 (10 in 1.2). Readers differ on them: kubectl's
-    sigs.k8s.io/yaml (go-yaml v2 ``resolve.go``: ``strconv.ParseInt(plain, 0, 64)``) reads ``010`` as
-    8 too but ``1:30`` as text; the KFP SDK reads YAML with PyYAML (1.1); JSON has neither form. A
-    ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read 90, and a text field said "got 90"
-    of what was written ``1:30``. None for any other scalar."""
-    if getattr(node, "style", None) is not None or node.tag not in (_INT_TAG, _FLOAT_TAG):
-        return None
-    text = node.value.replace("_", "")
-    if ":" in text:
-        sign = -1 if text.startswith("-") else 1
-        number = 0.0 if node.tag == _FLOAT_TAG else 0
-        for part in text.lstrip("+-").split(":"):
-            number = number * 60 + (float(part) if node.tag == _FLOAT_TAG else int(part))
-        return f"a base-60 number (read as {sign * number}); YAML 1.2 and JSON read text"
-    if node.tag == _INT_TAG and _LEGACY_OCTAL.match(text) and int(text, 8) != int(text, 10):
-        return f"an octal number (read as {int(text, 8)}); YAML 1.2 reads {int(text, 10)}"
-    return None
-
-
 _BOOL_TAG = re.compile(r"(?i)^(yes|no|on|off|true|false)$")
 
 
@@ -421,8 +396,11 @@ def _unique_keys_loader() -> type:
                         seen[key] = line
                 elif isinstance(current, yaml.SequenceNode):
                     todo += current.value
-                elif (reading := _yaml11_only_number(current)) is not None:
-                    raise _Yaml11Number(current.value, current.start_mark.line + 1, reading, keys.get(id(current), ""))
+                elif (reading := C.yaml11_reading(current)) is not None and reading.misread:
+                    # ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read 90, and a text
+                    # field said "got 90" of what was written ``1:30``
+                    raise _Yaml11Number(current.value, current.start_mark.line + 1, reading.says,
+                                        keys.get(id(current), ""))
             return super().construct_document(node)
 
     # YAML 1.2 (and JSON) numbers in scientific notation that YAML 1.1 (PyYAML) reads as text: 1e-3,
