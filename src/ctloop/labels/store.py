@@ -1108,21 +1108,19 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
-    with _open_stream(source_uri) as raw, _open_stream(source_uri) as raw_labels:
+    # the label read as written, in the same pass (until round 48 a second reader of the whole file: each row
+    # parsed twice, a remote file downloaded twice), and typed as pandas types it (_as_pandas_reads)
+    written = label in names and label != key and codes is not False
+    with _open_stream(source_uri) as raw:
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
-        reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
-                             chunksize=batch_rows, low_memory=False)
-        written = None
-        if label in names and label != key and codes is not False:
-            written = pd.read_csv(gzip.GzipFile(fileobj=raw_labels) if gzipped else raw_labels, usecols=[label],
-                                  dtype=str, keep_default_na=False, na_values={label: na[label]},
-                                  chunksize=batch_rows, low_memory=False)
+        reader = pd.read_csv(source, dtype={key: str, label: str} if written else {key: str}, keep_default_na=False,
+                             na_values=na, float_precision=FLOATS, chunksize=batch_rows, low_memory=False)
         coded = bool(codes)
         with reader:
             for chunk in reader:
-                if written is not None:
-                    text = next(written)[label]
-                    chunk[label], coded = _codes_as_written(chunk[label], text, coded)
+                if written:
+                    text = chunk[label]
+                    chunk[label], coded = _codes_as_written(_as_pandas_reads(text, na[label]), text, coded)
                 if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
                     raise DataSourceError(
                         f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
@@ -1193,6 +1191,29 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
                           else exc.strerror or str(exc)) from exc
 
 
+def _as_pandas_reads(text: pd.Series, na: list[str]) -> pd.Series:
+    """A CSV column read as text (``dtype=str``: ``na`` words missing) as pandas' C reader types it
+    when it reads the column itself: the same text parsed again by that reader, alone (ints, floats
+    at ``storage.FLOATS``, true/false, else the text). Text holding a quote is no number nor
+    true/false: the column is text, as read."""
+    import io
+
+    import pandas as pd
+
+    from ctloop.storage import FLOATS
+
+    codes, distinct = pd.factorize(text)  # each distinct text parsed once (a class label has a few); a gap is -1
+    values = distinct.tolist()
+    if any('"' in v for v in values):
+        return text
+    gaps = bool((codes < 0).any())  # parsed too: a gap makes an int column float, a true/false one objects
+    lines = "\n".join([*(f'"{v}"' for v in values), *(['""'] if gaps else [])])
+    parsed = pd.read_csv(io.StringIO(lines), header=None, names=[text.name], keep_default_na=False,
+                         na_values={text.name: na}, float_precision=FLOATS, low_memory=False)[text.name]
+    # -1: the gap, the last line; objects (text, or true/false with a gap) as parsed too
+    return pd.Series(parsed.to_numpy()[codes], index=text.index, name=text.name)
+
+
 def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -> tuple[pd.Series, bool]:
     """``(labels, coded)``: the labels of a CSV as pandas read them (``values``), or as written
     (``text``, the same rows read as strings) when one of them, or of the file's earlier rows
@@ -1204,7 +1225,9 @@ def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -
     if len(text) != len(values):  # one file read twice: never a silent misalignment
         raise DataSourceError(f"the label column read as {len(text)} rows, the file's rows as {len(values)}")
     numbers = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    coded = coded or (numbers and bool(text.str.match(_CODE).to_numpy(dtype=bool, na_value=False).any()))
+    if numbers and not coded:  # each distinct text matched once (a per-row regex was most of a file's read)
+        code = re.compile(_CODE)
+        coded = any(isinstance(v, str) and code.match(v) for v in pd.unique(text.to_numpy(dtype=object)))
     if not coded or not numbers:
         return values, coded
     return pd.Series(text.to_numpy(dtype=object), index=values.index, name=values.name).where(
