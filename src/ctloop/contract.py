@@ -598,6 +598,10 @@ def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
     return conventional, a, b, example
 
 
+# serial day numbers of 1950-01-01 and 2100-12-31 in spreadsheets' 1900 date system (day 0 is 1899-12-30)
+EXCEL_DAYS = (18264, 73415)
+
+
 def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> str:
     """Why the numbers of ``series`` (column ``name``, declared or read as times) are no times, and what
     to do: epoch numbers in unknown units would silently become 1970 dates. Whole numbers reading as
@@ -614,14 +618,23 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
         (unit for unit, scale in (("s", 1), ("ms", 1e3), ("us", 1e6)) if 1e8 * scale <= numbers.min()
          and numbers.max() < 1e10 * scale), "")
     unit = dict(s="seconds", ms="milliseconds", us="microseconds").get(epoch, "")
+    excel = ""  # a spreadsheet's serial dates (days since 1899-12-30: Excel, Google Sheets, LibreOffice), 1950 to 2100
+    if not (suggested or epoch) and EXCEL_DAYS[0] <= numbers.min() and numbers.max() <= EXCEL_DAYS[1]:
+        import pandas as pd
+
+        first = numbers.iloc[0]
+        excel = (f"; they look like spreadsheet serial dates (days since 1899-12-30: {str(first)!r} is "
+                 f"{pd.Timestamp('1899-12-30') + pd.to_timedelta(float(first), unit='D'):%Y-%m-%d %H:%M}): convert "
+                 f"them, e.g. pandas.to_datetime(frame[{name!r}], unit='D', origin='1899-12-30'), or export the dates "
+                 "as text (ISO 8601)")
     if time_column:
         return (f"expected datetime, got numbers like {examples}: write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)"
                 + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}" if suggested else "")
                 + (f"; they look like Unix times in {unit}: convert them, e.g. pandas.to_datetime(frame[{name!r}], "
-                   f"unit={epoch!r}, utc=True)" if epoch else ""))
+                   f"unit={epoch!r}, utc=True)" if epoch else "") + excel)
     how = (f"; they look like Unix times in {unit}, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, utc=True)"
            if epoch else f"; they look like dates written {suggested!r}: convert them with that format" if suggested
-           else ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
+           else excel or ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
     return (f"expected datetime, got numbers like {examples}: numbers are no times (pandas would read them as "
             f"nanoseconds since 1970): convert them to times before loading{how}")
 
