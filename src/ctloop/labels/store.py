@@ -76,7 +76,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         if tiny.any():
             small_ones = s[tiny]  # as numpy scalars: a float32 keyed by its own shortest digits
             out[tiny] = pd.Series([float_key(v) for v in small_ones.to_numpy()], index=small_ones.index, dtype="string")
-        small = integral & (s.abs() < 2.0**63)
+        small = integral & (s.astype("float64").abs() < 2.0**63)  # float16 cannot hold 2**63
         out[small] = s[small].astype("int64").astype("string")
         big = integral & ~small  # whole floats from 2**63 up: the integer they hold exactly, no overflow
         if big.any():
@@ -248,12 +248,42 @@ def entry_ids(h1: np.ndarray, h2: np.ndarray, instance: np.ndarray | None) -> tu
 
 
 def _inexact_keys(values: pd.Series) -> pd.Series:
-    """The float keys beyond 2**53 (a float cannot tell such integers apart: 2**53 + 1 reads as
-    2**53), each as written."""
+    """The float keys from 2**53 up (a float cannot tell such integers apart: 2**53 + 1 reads as
+    2**53, so 2**53 itself may be a rounded id; before round 48 it was taken), each as written; in a
+    32- or 16-bit float column (a Parquet ``float``/``halffloat`` key column) from 2**24 or 2**11 up
+    (16777217 is stored as 16777216)."""
+    import numpy as np
     import pandas as pd
 
-    floats = values.map(lambda v: isinstance(v, float) and abs(v) > 2.0**53 and v == v)
+    kind = getattr(values.dtype, "numpy_dtype", values.dtype)
+    if isinstance(kind, np.dtype) and kind.kind == "f":  # at the column's own width, NaN never beyond
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(values.to_numpy(dtype=kind, na_value=np.nan)) >= _exact_limit(kind)
+        return values[beyond]
+    floats = values.map(lambda v: isinstance(v, float | np.floating) and abs(v) >= _exact_limit(np.dtype(type(v)))
+                        and v == v)
     return values[floats.astype(bool)] if len(values) else pd.Series(dtype=object)
+
+
+def _float_kind(values: pd.Series) -> np.dtype:
+    """The NumPy float type of ``values`` (a float column, or the first of an object column's floats)."""
+    import numpy as np
+
+    kind = getattr(values.dtype, "numpy_dtype", values.dtype)
+    return kind if isinstance(kind, np.dtype) and kind.kind == "f" else np.dtype(type(values.iloc[0]))
+
+
+def _width_said(values: pd.Series) -> str:
+    kind = _float_kind(values)
+    return f" of {8 * kind.itemsize} bits" if kind.itemsize < 8 else ""
+
+
+def _exact_limit(kind: np.dtype) -> float:
+    """The power of two below which a float of ``kind`` holds every integer and nothing else rounds to
+    one: 2**53 (64 bits), 2**24 (32), 2**11 (16)."""
+    import numpy as np
+
+    return 2.0 ** (np.finfo(kind).nmant + 1)
 
 
 def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
@@ -597,7 +627,8 @@ class _Tally:
         inexact = _inexact_keys(frame[key])
         if len(inexact):
             self._add(self.rules, "exact_key", (key, "exact_key", len(inexact), (
-                f"key {float(inexact.iloc[0])!r} is a float beyond 2**53, whose digits may have been rounded (a label "
+                f"key {float(inexact.iloc[0])!r} is a float{_width_said(inexact)} from "
+                f"2**{int(np.log2(_exact_limit(_float_kind(inexact))))} up, whose digits may have been rounded (a label "
                 "would join another key): write the keys as integers or text")))
         keys = normalise_keys(frame[key])
         if int(keys.isna().sum()):
