@@ -183,6 +183,23 @@ def refuse_nested(frame: pd.DataFrame) -> None:
     refuse_arrow_nested(frame)
 
 
+def as_dense(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its sparse columns (pandas ``Sparse[...]``: what ``pd.get_dummies(sparse=True)``
+    makes of a notebook's categories) as the dense columns they stand for, as a Parquet file or CSV
+    holds them; before round 48 ``prepare_data`` failed on one with pandas' "TypeError: cannot perform
+    std with type Sparse[float64, nan]" (no column named). The caller's frame is left as it was; the
+    same frame comes back when no column is sparse."""
+    import pandas as pd
+
+    sparse = [name for name in frame.columns if isinstance(frame[name].dtype, pd.SparseDtype)]
+    if not sparse:
+        return frame
+    out = frame.copy(deep=False)
+    for name in sparse:
+        out[name] = frame[name].sparse.to_dense()
+    return out
+
+
 def positive_zeros(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``-0.0`` read as ``0.0`` in its float columns (numpy, nullable ``Float64``,
     Arrow): the two are equal, so the duplicate-row check kept whichever came first, and the
@@ -361,7 +378,7 @@ def prepare(
     check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the duplicate check
     # Decimals (a Parquet DECIMAL column in a notebook's frame) as floats, as read_table, the fit and the backtest
     # read them, so that Decimal('Infinity') is refused by check_finite below as it is there
-    frame = blank_as_missing(_decimals_as_floats(frame), target)
+    frame = blank_as_missing(_decimals_as_floats(as_dense(frame)), target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
     # amounts as objects (a notebook's replace({np.nan: None})): numbers, as the Parquet file written below holds
