@@ -1074,11 +1074,25 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
             raise DataSourceError(f"{source_uri} is not a readable parquet file: "
                                   f"{_first_line(exc.__cause__ or exc)}") from exc
         schema = source.schema_arrow
+        _refuse_repeated_names(source_uri, schema.names)
         for batch in source.iter_batches(batch_rows):
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
         return
     yield from _csv_batches(source_uri, key, batch_rows, label, codes)
+
+
+def _refuse_repeated_names(source_uri: str, names: list[str]) -> None:
+    """A Parquet file naming a column twice (Arrow writes one; Spark and pandas do not) is refused
+    naming it, as a CSV header is (``storage._refuse_repeated_header``): until round 48 a label file
+    with two ``label`` columns failed the ingest with pandas' "AttributeError: 'DataFrame' object has
+    no attribute 'dtype'" (a traceback, exit 1)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataSourceError(f"{source_uri} has column {name!r} twice (columns {seen[name]} and {position}): "
+                                  "rename one")
+        seen[name] = position
 
 
 def _open_stream(source_uri: str):
