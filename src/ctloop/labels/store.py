@@ -295,6 +295,8 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
 
     from ctloop.timeutil import out_of_range
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # a Parquet dictionary column (pandas category) as its values:
+        values = values.astype(values.cat.categories.dtype)  # it failed with "Cannot setitem on a Categorical"
     text = values  # a timestamp column's missing time (NaT) is named as an empty value below
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
