@@ -53,3 +53,16 @@ def test_a_bad_time_in_a_dictionary_column_is_named(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "label_time must be an ISO 8601 time" in err and "'04/12/2026'" in err, err
+
+
+@pytest.mark.parametrize("keys", [pa.array(["k-1"] * 3).dictionary_encode(), pa.array([7] * 3).dictionary_encode(),
+                                  pa.array(["k-1", "k-2", "k-1"]).dictionary_encode()], ids=["one_text", "one_int", "two"])
+def test_a_dictionary_key_column_is_read_as_its_values(tmp_path, keys):
+    # one key's labels over three days (before round 48 a text key of one value failed: "'Categorical' with dtype
+    # category does not support reduction 'all'"); the latest of a key is its label
+    src, store = tmp_path / "labels.parquet", tmp_path / "store"
+    pq.write_table(pa.table({"request_id": keys, "label": [1, 0, 1],
+                             "label_time": ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]}), src)
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(store)]) == 0
+    stored = read_labels(str(store))
+    assert stored["request_id"].tolist() == [str(k) for k in keys.dictionary.take(keys.indices).to_pylist()]

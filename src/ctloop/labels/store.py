@@ -63,6 +63,8 @@ def normalise_keys(values: pd.Series) -> pd.Series:
     import pandas as pd
 
     s = pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a Parquet dictionary column as its values: a category column
+        s = s.astype(s.cat.categories.dtype)  # of one key failed below ("does not support reduction 'all'")
     if pd.api.types.is_bool_dtype(s):
         return s.map({True: "true", False: "false"}).astype("string")
     if pd.api.types.is_unsigned_integer_dtype(s):  # uint64 beyond int64: every digit kept
