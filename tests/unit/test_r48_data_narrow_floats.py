@@ -70,3 +70,15 @@ def test_numbers_as_text_says_ambiguous_when_two_codes_share_the_stored_value():
 def test_numbers_as_text_without_categories_writes_the_number_the_column_holds():
     out = numbers_as_text(pd.Series(np.array([8208, 0.1], dtype="float16")))
     assert out.tolist() == ["8208", "0.1"]
+
+
+@pytest.mark.parametrize("width", ["float16", "float32", "Float32"])
+def test_the_data_profile_of_a_narrow_float_column_is_its_values(width):
+    # summed at 16 bits, 40 rows of 8208 overflowed: the profile said mean inf, std inf
+    from ctloop.components.prepare.core import prepare
+
+    frame = pd.DataFrame({"time": pd.date_range("2024-01-01", periods=40, freq="h"),
+                          "code": pd.array([8208.0, 2048.0] * 20, dtype=width), "y": [0, 1] * 20})
+    profile = prepare(frame, target="y", time_column="time").profile["columns"]["code"]
+    assert (profile["min"], profile["max"], profile["mean"]) == (2048.0, 8208.0, 5128.0)
+    assert profile["std"] == pytest.approx(3080 * (40 / 39) ** 0.5, abs=1e-3)  # ddof 1
