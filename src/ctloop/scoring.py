@@ -1014,7 +1014,10 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
     kind = values.type
     numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
     if wanted == "double" and (numeric or pa.types.is_null(kind)):
-        doubles = pc.cast(values, pa.float64())
+        # an integer beyond 2**53 (an int64 of epoch nanoseconds, a uint64 counter) as the nearest double, as the
+        # model was given it: a safe cast raised ArrowInvalid "Integer value ... not in range" after the chunk's
+        # output was written (a traceback, the run half done)
+        doubles = pc.cast(values, pa.float64(), safe=False)
         return pc.if_else(pc.is_finite(doubles), doubles, pa.scalar(None, pa.float64())), None
     if wanted == "string" and (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
         return pc.cast(values, pa.string()), None
