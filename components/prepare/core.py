@@ -164,6 +164,9 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
                 # an Arrow decimal (a warehouse NUMERIC, pd.read_parquet(dtype_backend="pyarrow")): pandas' describe
                 # raised "ArrowTypeError: int or Decimal object expected, got numpy.int64" (pandas 2.3)
                 col = col.astype("float64[pyarrow]")
+            elif pd.api.types.is_float_dtype(col) and getattr(col.dtype, "itemsize", 8) < 8:
+                # a float16/float32 column summed at its width: 40 rows of 8208 in 16 bits made a mean of inf
+                col = col.astype("float64")
             desc = col.describe()
             entry.update({k: (None if pd.isna(desc.get(k)) else round(float(desc.get(k)), 6))
                           for k in ("min", "max", "mean", "std")})
@@ -181,6 +184,23 @@ def refuse_nested(frame: pd.DataFrame) -> None:
     from ctloop.components.train.core import refuse_arrow_nested  # train's module: no import cycle
 
     refuse_arrow_nested(frame)
+
+
+def as_dense(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its sparse columns (pandas ``Sparse[...]``: what ``pd.get_dummies(sparse=True)``
+    makes of a notebook's categories) as the dense columns they stand for, as a Parquet file or CSV
+    holds them; before round 48 ``prepare_data`` failed on one with pandas' "TypeError: cannot perform
+    std with type Sparse[float64, nan]" (no column named). The caller's frame is left as it was; the
+    same frame comes back when no column is sparse."""
+    import pandas as pd
+
+    sparse = [name for name in frame.columns if isinstance(frame[name].dtype, pd.SparseDtype)]
+    if not sparse:
+        return frame
+    out = frame.copy(deep=False)
+    for name in sparse:
+        out[name] = frame[name].sparse.to_dense()
+    return out
 
 
 def positive_zeros(frame: pd.DataFrame) -> pd.DataFrame:
@@ -361,7 +381,7 @@ def prepare(
     check_target_nested(frame[target], target)  # a list in a row: not "unhashable type" from the duplicate check
     # Decimals (a Parquet DECIMAL column in a notebook's frame) as floats, as read_table, the fit and the backtest
     # read them, so that Decimal('Infinity') is refused by check_finite below as it is there
-    frame = blank_as_missing(_decimals_as_floats(frame), target)
+    frame = blank_as_missing(_decimals_as_floats(as_dense(frame)), target)
     data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
     # amounts as objects (a notebook's replace({np.nan: None})): numbers, as the Parquet file written below holds

@@ -598,6 +598,10 @@ def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
     return conventional, a, b, example
 
 
+# serial day numbers of 1950-01-01 and 2100-12-31 in spreadsheets' 1900 date system (day 0 is 1899-12-30)
+EXCEL_DAYS = (18264, 73415)
+
+
 def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> str:
     """Why the numbers of ``series`` (column ``name``, declared or read as times) are no times, and what
     to do: epoch numbers in unknown units would silently become 1970 dates. Whole numbers reading as
@@ -614,14 +618,23 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
         (unit for unit, scale in (("s", 1), ("ms", 1e3), ("us", 1e6)) if 1e8 * scale <= numbers.min()
          and numbers.max() < 1e10 * scale), "")
     unit = dict(s="seconds", ms="milliseconds", us="microseconds").get(epoch, "")
+    excel = ""  # a spreadsheet's serial dates (days since 1899-12-30: Excel, Google Sheets, LibreOffice), 1950 to 2100
+    if not (suggested or epoch) and EXCEL_DAYS[0] <= numbers.min() and numbers.max() <= EXCEL_DAYS[1]:
+        import pandas as pd
+
+        first = numbers.iloc[0]
+        excel = (f"; they look like spreadsheet serial dates (days since 1899-12-30: {str(first)!r} is "
+                 f"{pd.Timestamp('1899-12-30') + pd.to_timedelta(float(first), unit='D'):%Y-%m-%d %H:%M}): convert "
+                 f"them, e.g. pandas.to_datetime(frame[{name!r}], unit='D', origin='1899-12-30'), or export the dates "
+                 "as text (ISO 8601)")
     if time_column:
         return (f"expected datetime, got numbers like {examples}: write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)"
                 + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}" if suggested else "")
                 + (f"; they look like Unix times in {unit}: convert them, e.g. pandas.to_datetime(frame[{name!r}], "
-                   f"unit={epoch!r}, utc=True)" if epoch else ""))
+                   f"unit={epoch!r}, utc=True)" if epoch else "") + excel)
     how = (f"; they look like Unix times in {unit}, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, utc=True)"
            if epoch else f"; they look like dates written {suggested!r}: convert them with that format" if suggested
-           else ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
+           else excel or ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
     return (f"expected datetime, got numbers like {examples}: numbers are no times (pandas would read them as "
             f"nanoseconds since 1970): convert them to times before loading{how}")
 
@@ -714,22 +727,56 @@ def _out_of_range(examples: list[Any], fmt: str) -> str:
 
 def _number_key(value: Any) -> Any:
     """A number as an ``allowed`` list compares it: a whole number as an int (``1.0`` is ``1``,
-    an int held exactly), a float32 (a Parquet float column of 32 bits) as written (``0.1``, not
-    ``0.10000000149011612``, as ``storage._number_value`` reads it); anything else (text,
-    true/false) as it is."""
+    an int held exactly, and so is a whole float16/float32: ``8208`` in 16 bits is ``8208``, not its
+    shortest text ``8.21e+03``), a fraction in a float16/float32 (a Parquet float column of 16 or 32
+    bits) as written (``0.1``, not ``0.10000000149011612``, as ``storage._number_value`` reads it);
+    anything else (text, true/false) as it is."""
     import numpy as np
 
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
         return value
     if isinstance(value, int | np.integer):
         return int(value)
-    number = float(str(value)) if isinstance(value, np.float32 | np.float16) else float(value)
-    return int(number) if number.is_integer() else number
+    number = float(value)
+    if number.is_integer():
+        return int(number)
+    return float(str(value)) if isinstance(value, np.float32 | np.float16) else number
 
 
-def _allowed_key(value: Any) -> Any:
+def _narrow_width(series: pd.Series) -> Any:
+    """The NumPy float type of ``series`` when it is a 16- or 32-bit float column (NumPy, nullable
+    ``Float32`` or Arrow-backed), else None."""
+    import numpy as np
+
+    kind = getattr(series.dtype, "numpy_dtype", series.dtype)
+    if not isinstance(kind, np.dtype):
+        return None
+    return kind if kind.kind == "f" and kind.itemsize < 8 else None
+
+
+def _at_width(key: Any, width: Any) -> Any:
+    """An ``allowed`` number as a column of ``width`` (float16/float32) holds it, as :func:`_number_key`
+    reads it back: ``8210`` in 16 bits is stored as 8208, so it matches the 8208 such a column holds
+    (the column cannot tell them apart); ``0.1`` stays ``0.1``. Text and true/false as they are."""
+    import numpy as np
+
+    if width is None or isinstance(key, bool) or not isinstance(key, int | float):
+        return key
+    try:
+        with np.errstate(over="ignore"):
+            return _number_key(width.type(key))
+    except OverflowError:  # an int past float's range: no value of the column
+        return key
+
+
+def _allowed_key(value: Any, width: Any = None) -> Any:
     """An ``allowed`` entry as a column of numbers compares it: a number, or text that is one
-    (``"1.0"``, ``" 2 "``: by value, as :func:`_number_key`); other text and true/false as they are."""
+    (``"1.0"``, ``" 2 "``: by value, as :func:`_number_key`), at the column's ``width`` when it is a
+    float16/float32 column (:func:`_at_width`); other text and true/false as they are."""
+    return _at_width(_allowed_number(value), width)
+
+
+def _allowed_number(value: Any) -> Any:
     import math
 
     if isinstance(value, str):
@@ -775,10 +822,16 @@ def _bool_key(value: Any) -> Any:
 def _number_keys(series: pd.Series) -> pd.Series | None:
     """``series`` (no gaps) of numbers as :func:`_number_key` compares them, as text; None when
     it does not hold numbers (text, true/false, times)."""
+    import numpy as np
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         return None
+    width = _narrow_width(series)
+    if width is not None:  # value by value at its width (pandas has no float16 index: series.map failed on it)
+        values, codes = np.unique(series.to_numpy(dtype=width), return_inverse=True)
+        keys = np.array([str(_number_key(v)) for v in values], dtype=object)
+        return pd.Series(keys[codes.reshape(-1)], index=series.index)
     keys = {v: str(_number_key(v)) for v in series.unique()}  # as text: a map to numbers is float64 again
     return series.map(keys)
 
@@ -865,8 +918,9 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             present = col.dropna()
             numbers = _number_keys(present)
             if numbers is not None:  # by value: 1 is 1.0 (an int column with a gap reads as float64)
+                width = _narrow_width(present)  # float16/float32: each allowed number as that column holds it
                 present = numbers
-                allowed = {str(_allowed_key(a)) for a in rule.allowed}
+                allowed = {str(_allowed_key(a, width)) for a in rule.allowed}
             elif _is_bool(present):  # a true/false column: yes/no/on/off/true/false in any case
                 allowed = {str(_bool_key(a)) for a in rule.allowed}
             else:  # text: true/false (JSON true, YAML's word true as the spec keeps it) as true and True

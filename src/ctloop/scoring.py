@@ -932,11 +932,38 @@ def id_keys(column: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
-    """One pass over the id column only: every id present and unique (as text)."""
-    import pandas as pd
+    """One pass over the id column only: every id present, exact and unique (as text). Refused by type
+    first: a nested id (a Parquet list, struct or map column: its text, ``{'k': 1}``, is no id), and
+    as the label store refuses such keys (``ctloop.labels.store._inexact_keys``), a float id from
+    2**53 up (2**24 in a float32 column, 2**11 in float16), whose digits may have been rounded: its
+    late labels would be refused at ingest, or join another row."""
+    import math
 
-    parts = [id_keys(batch.column(0))
-             for batch, _, _ in source.batches([id_column], batch_rows=batch_rows)]
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.labels.store import _exact_limit, _inexact_keys
+
+    kind = source.schema.field(id_column).type
+    if pa.types.is_nested(kind):
+        raise DataError(f"id_column {id_column!r} is {kind}: an id is one text or number per row; name another "
+                        "column, or write the id as text")
+    parts, first = [], 0
+    for batch, _, _ in source.batches([id_column], batch_rows=batch_rows):
+        column = batch.column(0)
+        if pa.types.is_floating(column.type):
+            values = column.to_pandas()
+            inexact = _inexact_keys(values)
+            if len(inexact):
+                width = values.dtype
+                raise DataError(f"id_column {id_column!r} holds {float(inexact.iloc[0])!r} in row "
+                                f"{first + int(inexact.index[0])} ({len(inexact)} row(s)), a float"
+                                f"{f' of {8 * width.itemsize} bits' if width.itemsize < 8 else ''} from "
+                                f"2**{int(math.log2(_exact_limit(width)))} up, whose digits may have "
+                                "been rounded: its late labels would join another row; write the ids as integers "
+                                "or text")
+        parts.append(id_keys(column))
+        first += len(column)
     ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
     nulls = ids.isna() | (ids.astype("string").str.strip() == "").fillna(False)
     if nulls.any():
@@ -987,7 +1014,10 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
     kind = values.type
     numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
     if wanted == "double" and (numeric or pa.types.is_null(kind)):
-        doubles = pc.cast(values, pa.float64())
+        # an integer beyond 2**53 (an int64 of epoch nanoseconds, a uint64 counter) as the nearest double, as the
+        # model was given it: a safe cast raised ArrowInvalid "Integer value ... not in range" after the chunk's
+        # output was written (a traceback, the run half done)
+        doubles = pc.cast(values, pa.float64(), safe=False)
         return pc.if_else(pc.is_finite(doubles), doubles, pa.scalar(None, pa.float64())), None
     if wanted == "string" and (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
         return pc.cast(values, pa.string()), None

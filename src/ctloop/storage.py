@@ -69,6 +69,7 @@ from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavai
 if TYPE_CHECKING:  # pragma: no cover
     from decimal import Decimal
 
+    import numpy as np
     import pandas as pd
     import pyarrow.fs
 
@@ -3639,8 +3640,21 @@ def _number_value(value: object) -> Decimal:
         return Decimal(int(value))
     width = getattr(value, "dtype", None)
     if width is not None and width.kind == "f" and width.itemsize < 8:  # a Parquet float column of 16 or 32 bits:
-        return Decimal(str(value))  # 0.1 as written (NumPy's shortest text at its width), not 0.100000001
+        # 0.1 as written (NumPy's shortest text at its width), not 0.100000001; a whole number exactly (8208, not 8210)
+        return Decimal(int(value)) if float(value).is_integer() else Decimal(str(value))
     return Decimal(repr(float(value)))
+
+
+def _narrow_read(values: np.ndarray) -> np.ndarray:
+    """A float16/float32 array as float64 numbers as they were written: a fraction by its shortest text
+    at its width (``0.1``, not ``0.10000000149``), a whole number exactly (``8208`` in 16 bits, whose
+    shortest text ``8.21e+03`` is 8210: where the width's spacing is above 1, 2048 in 16 bits and 2**24
+    in 32, the shortest text is a rounder number than the one held)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (values % 1 == 0)
+    return np.where(whole, values.astype(np.float64), values.astype(str).astype(np.float64))
 
 
 def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, ...]] | Iterable[object] | None = None,
@@ -3661,18 +3675,30 @@ def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, .
     values)."""
     import numbers
 
+    import numpy as np
     import pandas as pd
 
     if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series
-    if pd.api.types.is_float_dtype(series.dtype) and getattr(series.dtype, "itemsize", 8) < 8:
-        # a Parquet float column of 16 or 32 bits (float16/float32, Float32, halffloat/float[pyarrow]) at its own
-        # width: 0.1 as written, not 0.10000000149 (32 bits) or 0.0999755859375 (16 bits)
-        width = f"float{8 * series.dtype.itemsize}"
-        series = pd.Series(series.to_numpy(dtype=width, na_value=float("nan")).astype(str).astype(float),
-                           index=series.index, name=series.name)
     by_value = None if categories is None else (
         categories if isinstance(categories, Mapping) else number_categories(categories))
+    if pd.api.types.is_float_dtype(series.dtype) and getattr(series.dtype, "itemsize", 8) < 8:
+        # a Parquet float column of 16 or 32 bits (float16/float32, Float32, halffloat/float[pyarrow]) at its own
+        # width (_narrow_read): 0.1 as written, not 0.10000000149 (32 bits) or 0.0999755859375 (16 bits), and a
+        # whole number as the one it holds (8208, not its shortest text 8210); a category matches the value it
+        # is stored as at that width ('8210' is 8208 in 16 bits)
+        width = f"float{8 * series.dtype.itemsize}"
+        series = pd.Series(_narrow_read(series.to_numpy(dtype=width, na_value=float("nan"))),
+                           index=series.index, name=series.name)
+        if by_value is not None:
+            from decimal import Decimal
+
+            stored: dict[Decimal, set[str]] = {}
+            for value, texts in by_value.items():
+                with np.errstate(over="ignore"):
+                    held = float(_narrow_read(np.array([float(value)], dtype=width))[0])
+                stored.setdefault(Decimal(repr(held)), set()).update(texts)
+            by_value = {value: tuple(sorted(texts)) for value, texts in stored.items()}
     seen: dict[object, tuple[str, str]] = {}  # number → (its text, outcome)
     tally = NumbersAsText()
 

@@ -63,6 +63,8 @@ def normalise_keys(values: pd.Series) -> pd.Series:
     import pandas as pd
 
     s = pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a Parquet dictionary column as its values: a category column
+        s = s.astype(s.cat.categories.dtype)  # of one key failed below ("does not support reduction 'all'")
     if pd.api.types.is_bool_dtype(s):
         return s.map({True: "true", False: "false"}).astype("string")
     if pd.api.types.is_unsigned_integer_dtype(s):  # uint64 beyond int64: every digit kept
@@ -76,7 +78,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         if tiny.any():
             small_ones = s[tiny]  # as numpy scalars: a float32 keyed by its own shortest digits
             out[tiny] = pd.Series([float_key(v) for v in small_ones.to_numpy()], index=small_ones.index, dtype="string")
-        small = integral & (s.abs() < 2.0**63)
+        small = integral & (s.astype("float64").abs() < 2.0**63)  # float16 cannot hold 2**63
         out[small] = s[small].astype("int64").astype("string")
         big = integral & ~small  # whole floats from 2**63 up: the integer they hold exactly, no overflow
         if big.any():
@@ -248,12 +250,42 @@ def entry_ids(h1: np.ndarray, h2: np.ndarray, instance: np.ndarray | None) -> tu
 
 
 def _inexact_keys(values: pd.Series) -> pd.Series:
-    """The float keys beyond 2**53 (a float cannot tell such integers apart: 2**53 + 1 reads as
-    2**53), each as written."""
+    """The float keys from 2**53 up (a float cannot tell such integers apart: 2**53 + 1 reads as
+    2**53, so 2**53 itself may be a rounded id; before round 48 it was taken), each as written; in a
+    32- or 16-bit float column (a Parquet ``float``/``halffloat`` key column) from 2**24 or 2**11 up
+    (16777217 is stored as 16777216)."""
+    import numpy as np
     import pandas as pd
 
-    floats = values.map(lambda v: isinstance(v, float) and abs(v) > 2.0**53 and v == v)
+    kind = getattr(values.dtype, "numpy_dtype", values.dtype)
+    if isinstance(kind, np.dtype) and kind.kind == "f":  # at the column's own width, NaN never beyond
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(values.to_numpy(dtype=kind, na_value=np.nan)) >= _exact_limit(kind)
+        return values[beyond]
+    floats = values.map(lambda v: isinstance(v, float | np.floating) and abs(v) >= _exact_limit(np.dtype(type(v)))
+                        and v == v)
     return values[floats.astype(bool)] if len(values) else pd.Series(dtype=object)
+
+
+def _float_kind(values: pd.Series) -> np.dtype:
+    """The NumPy float type of ``values`` (a float column, or the first of an object column's floats)."""
+    import numpy as np
+
+    kind = getattr(values.dtype, "numpy_dtype", values.dtype)
+    return kind if isinstance(kind, np.dtype) and kind.kind == "f" else np.dtype(type(values.iloc[0]))
+
+
+def _width_said(values: pd.Series) -> str:
+    kind = _float_kind(values)
+    return f" of {8 * kind.itemsize} bits" if kind.itemsize < 8 else ""
+
+
+def _exact_limit(kind: np.dtype) -> float:
+    """The power of two below which a float of ``kind`` holds every integer and nothing else rounds to
+    one: 2**53 (64 bits), 2**24 (32), 2**11 (16)."""
+    import numpy as np
+
+    return 2.0 ** (np.finfo(kind).nmant + 1)
 
 
 def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
@@ -265,6 +297,8 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
 
     from ctloop.timeutil import out_of_range
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # a Parquet dictionary column (pandas category) as its values:
+        values = values.astype(values.cat.categories.dtype)  # it failed with "Cannot setitem on a Categorical"
     text = values  # a timestamp column's missing time (NaT) is named as an empty value below
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
@@ -597,7 +631,8 @@ class _Tally:
         inexact = _inexact_keys(frame[key])
         if len(inexact):
             self._add(self.rules, "exact_key", (key, "exact_key", len(inexact), (
-                f"key {float(inexact.iloc[0])!r} is a float beyond 2**53, whose digits may have been rounded (a label "
+                f"key {float(inexact.iloc[0])!r} is a float{_width_said(inexact)} from "
+                f"2**{int(np.log2(_exact_limit(_float_kind(inexact))))} up, whose digits may have been rounded (a label "
                 "would join another key): write the keys as integers or text")))
         keys = normalise_keys(frame[key])
         if int(keys.isna().sum()):
@@ -1043,11 +1078,25 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
             raise DataSourceError(f"{source_uri} is not a readable parquet file: "
                                   f"{_first_line(exc.__cause__ or exc)}") from exc
         schema = source.schema_arrow
+        _refuse_repeated_names(source_uri, schema.names)
         for batch in source.iter_batches(batch_rows):
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
         return
     yield from _csv_batches(source_uri, key, batch_rows, label, codes)
+
+
+def _refuse_repeated_names(source_uri: str, names: list[str]) -> None:
+    """A Parquet file naming a column twice (Arrow writes one; Spark and pandas do not) is refused
+    naming it, as a CSV header is (``storage._refuse_repeated_header``): until round 48 a label file
+    with two ``label`` columns failed the ingest with pandas' "AttributeError: 'DataFrame' object has
+    no attribute 'dtype'" (a traceback, exit 1)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataSourceError(f"{source_uri} has column {name!r} twice (columns {seen[name]} and {position}): "
+                                  "rename one")
+        seen[name] = position
 
 
 def _open_stream(source_uri: str):
@@ -1108,21 +1157,19 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
-    with _open_stream(source_uri) as raw, _open_stream(source_uri) as raw_labels:
+    # the label read as written, in the same pass (until round 48 a second reader of the whole file: each row
+    # parsed twice, a remote file downloaded twice), and typed as pandas types it (_as_pandas_reads)
+    written = label in names and label != key and codes is not False
+    with _open_stream(source_uri) as raw:
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
-        reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
-                             chunksize=batch_rows, low_memory=False)
-        written = None
-        if label in names and label != key and codes is not False:
-            written = pd.read_csv(gzip.GzipFile(fileobj=raw_labels) if gzipped else raw_labels, usecols=[label],
-                                  dtype=str, keep_default_na=False, na_values={label: na[label]},
-                                  chunksize=batch_rows, low_memory=False)
+        reader = pd.read_csv(source, dtype={key: str, label: str} if written else {key: str}, keep_default_na=False,
+                             na_values=na, float_precision=FLOATS, chunksize=batch_rows, low_memory=False)
         coded = bool(codes)
         with reader:
             for chunk in reader:
-                if written is not None:
-                    text = next(written)[label]
-                    chunk[label], coded = _codes_as_written(chunk[label], text, coded)
+                if written:
+                    text = chunk[label]
+                    chunk[label], coded = _codes_as_written(_as_pandas_reads(text, na[label]), text, coded)
                 if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
                     raise DataSourceError(
                         f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
@@ -1193,6 +1240,29 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
                           else exc.strerror or str(exc)) from exc
 
 
+def _as_pandas_reads(text: pd.Series, na: list[str]) -> pd.Series:
+    """A CSV column read as text (``dtype=str``: ``na`` words missing) as pandas' C reader types it
+    when it reads the column itself: the same text parsed again by that reader, alone (ints, floats
+    at ``storage.FLOATS``, true/false, else the text). Text holding a quote is no number nor
+    true/false: the column is text, as read."""
+    import io
+
+    import pandas as pd
+
+    from ctloop.storage import FLOATS
+
+    codes, distinct = pd.factorize(text)  # each distinct text parsed once (a class label has a few); a gap is -1
+    values = distinct.tolist()
+    if any('"' in v for v in values):
+        return text
+    gaps = bool((codes < 0).any())  # parsed too: a gap makes an int column float, a true/false one objects
+    lines = "\n".join([*(f'"{v}"' for v in values), *(['""'] if gaps else [])])
+    parsed = pd.read_csv(io.StringIO(lines), header=None, names=[text.name], keep_default_na=False,
+                         na_values={text.name: na}, float_precision=FLOATS, low_memory=False)[text.name]
+    # -1: the gap, the last line; objects (text, or true/false with a gap) as parsed too
+    return pd.Series(parsed.to_numpy()[codes], index=text.index, name=text.name)
+
+
 def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -> tuple[pd.Series, bool]:
     """``(labels, coded)``: the labels of a CSV as pandas read them (``values``), or as written
     (``text``, the same rows read as strings) when one of them, or of the file's earlier rows
@@ -1204,7 +1274,9 @@ def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -
     if len(text) != len(values):  # one file read twice: never a silent misalignment
         raise DataSourceError(f"the label column read as {len(text)} rows, the file's rows as {len(values)}")
     numbers = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    coded = coded or (numbers and bool(text.str.match(_CODE).to_numpy(dtype=bool, na_value=False).any()))
+    if numbers and not coded:  # each distinct text matched once (a per-row regex was most of a file's read)
+        code = re.compile(_CODE)
+        coded = any(isinstance(v, str) and code.match(v) for v in pd.unique(text.to_numpy(dtype=object)))
     if not coded or not numbers:
         return values, coded
     return pd.Series(text.to_numpy(dtype=object), index=values.index, name=values.name).where(
