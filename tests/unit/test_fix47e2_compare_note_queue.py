@@ -64,7 +64,7 @@ def test_a_noisy_estimator_under_jobs_2_does_not_hang_the_comparison(tmp_path):
     (tmp_path / "noisy_fix47e2.py").write_text(_NOISY)
     env_path = ":".join([str(tmp_path), *sys.path])
     done = subprocess.run([sys.executable, str(tmp_path / "noisy_fix47e2.py")], capture_output=True, text=True,
-                          timeout=30, env={"PYTHONPATH": env_path, "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+                          timeout=180, env={"PYTHONPATH": env_path, "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-2000:]
     policies, retrains, notes = done.stdout.split("] ")[0] + "]", *done.stdout.split("] ")[1].split()
     assert policies == "['always', 'never']"
