@@ -463,6 +463,24 @@ def task_server(
     if os.environ.get(ENV_SOCKET):
         yield None
         return
+    with started_task_server(log_dir, preload) as server, serving(server):
+        yield server
+
+
+@contextlib.contextmanager
+def serving(server: TaskServer) -> Iterator[None]:
+    """Hand ``kfp.local`` tasks started inside the block to the running ``server`` (its socket in
+    ``CTLOOP_TASK_SERVER``, the task hook on ``PYTHONPATH``); the environment is restored after."""
+    with setenv(ENV_SOCKET, server.path), task_hook(Path(server.path).parent / "hook"):
+        yield
+
+
+@contextlib.contextmanager
+def started_task_server(
+    log_dir: str | Path, preload: tuple[str, ...] | list[str] | None = None
+) -> Iterator[TaskServer]:
+    """:func:`task_server`'s process alone: started for the block and stopped after it, but no task
+    is handed to it outside a :func:`serving` block (one server for several separate blocks)."""
     if not warm_start_supported():
         raise CtloopError("the warm task server needs os.fork and AF_UNIX sockets (Linux or macOS)")
     preload = PRELOAD if preload is None else preload
@@ -495,8 +513,7 @@ def task_server(
         line = _read_ready(proc)
         if line != "ready":
             raise CtloopError(f"the warm task server did not start; see {log_dir / 'taskserver.log'}")
-        with setenv(ENV_SOCKET, path), task_hook(tmp / "hook"):
-            yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
+        yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
     finally:
         proc.terminate()
         try:
@@ -536,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["PRELOAD", "TaskServer", "task_hook", "task_server", "warm_start_supported"]
+__all__ = ["PRELOAD", "TaskServer", "serving", "started_task_server", "task_hook", "task_server",
+           "warm_start_supported"]
 
 if __name__ == "__main__":
     sys.exit(main())
