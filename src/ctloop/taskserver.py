@@ -86,6 +86,7 @@ PRELOAD: tuple[str, ...] = (
     "skops.io",
     "mlflow.sklearn",
     "mlflow.models",
+    "mlflow.utils.requirements_utils",  # and its module -> distribution map: see WARM
     "ctloop.components.train.core",
     "ctloop.components.evaluate.core",
     "ctloop.components.register.core",
@@ -103,7 +104,15 @@ PRELOAD: tuple[str, ...] = (
     "evidently",
     "evidently.presets",
     "ctloop.drift.report",
+    # the Kubernetes client (~900 modules): every rollout task (deploy, analyse, promote, rollback)
+    "kubernetes.client",
+    "kubernetes.config",
 )
+# Work a task would otherwise redo after the import, done once in the server: {module: function}.
+# mlflow.utils.requirements_utils: the map of installed modules to distributions
+# (importlib_metadata.packages_distributions, ~0.8 s CPU) that MLflow builds on a process's first
+# log_model or load_model to check the model's requirements; it is the same in every task of a run.
+WARM: dict[str, str] = {"mlflow.utils.requirements_utils": "_init_modules_to_packages_map"}
 HOOK_SOURCE = (
     "# Written by ctloop for a local pipeline run: hands kfp.local tasks to the warm task server.\n"
     "from ctloop._taskshim import handoff\n"
@@ -241,7 +250,9 @@ class _Server:
         name = self.queue.pop(0)
         t = time.perf_counter()
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
+            if name in WARM:
+                getattr(module, WARM[name])()
         except Exception as exc:  # noqa: BLE001 - a missing optional module only means a cold import later
             self.say(f"preload {name}: failed ({type(exc).__name__}: {exc}); tasks import it themselves")
             return
@@ -463,6 +474,24 @@ def task_server(
     if os.environ.get(ENV_SOCKET):
         yield None
         return
+    with started_task_server(log_dir, preload) as server, serving(server):
+        yield server
+
+
+@contextlib.contextmanager
+def serving(server: TaskServer) -> Iterator[None]:
+    """Hand ``kfp.local`` tasks started inside the block to the running ``server`` (its socket in
+    ``CTLOOP_TASK_SERVER``, the task hook on ``PYTHONPATH``); the environment is restored after."""
+    with setenv(ENV_SOCKET, server.path), task_hook(Path(server.path).parent / "hook"):
+        yield
+
+
+@contextlib.contextmanager
+def started_task_server(
+    log_dir: str | Path, preload: tuple[str, ...] | list[str] | None = None
+) -> Iterator[TaskServer]:
+    """:func:`task_server`'s process alone: started for the block and stopped after it, but no task
+    is handed to it outside a :func:`serving` block (one server for several separate blocks)."""
     if not warm_start_supported():
         raise CtloopError("the warm task server needs os.fork and AF_UNIX sockets (Linux or macOS)")
     preload = PRELOAD if preload is None else preload
@@ -495,8 +524,7 @@ def task_server(
         line = _read_ready(proc)
         if line != "ready":
             raise CtloopError(f"the warm task server did not start; see {log_dir / 'taskserver.log'}")
-        with setenv(ENV_SOCKET, path), task_hook(tmp / "hook"):
-            yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
+        yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
     finally:
         proc.terminate()
         try:
@@ -536,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["PRELOAD", "TaskServer", "task_hook", "task_server", "warm_start_supported"]
+__all__ = ["PRELOAD", "TaskServer", "serving", "started_task_server", "task_hook", "task_server",
+           "warm_start_supported"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -780,7 +780,9 @@ class KfpApiDouble(InThreadServer):
             )
         raw = body["uploadfile"]
         text = raw.decode() if isinstance(raw, bytes) else raw
-        docs = list(yaml.safe_load_all(text))
+        # libyaml's safe loader where PyYAML has it: the same documents (the same SafeConstructor) in a
+        # tenth of the pure-Python parser's time (0.38 -> 0.04 s CPU for the continuous-training spec)
+        docs = list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
         spec = docs[0]
         if not isinstance(spec, dict) or "pipelineInfo" not in spec or "root" not in spec:
             raise ValueError("uploaded file is not a KFP pipeline spec (pipelineInfo/root missing)")
