@@ -39,7 +39,6 @@ import json
 import re
 import signal
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -65,6 +64,7 @@ from ctloop.serving.kube import (
     traffic_split,
     wait_for,
 )
+from ctloop.sigterm import sigterm_raises
 
 # every write of a rollout (deploy, move, promote, rollback) carries the resourceVersion it read; a
 # 409 for a write that left the spec alone (kubectl label/annotate, GitOps metadata, the KServe
@@ -1123,27 +1123,14 @@ class Terminated(SystemExit):
     rollback's cleanup ran."""
 
 
-@contextmanager
 def _terminated_raises():
     """While a rollback runs, SIGTERM raises :class:`Terminated` instead of ending the process at
-    once: Python's default action for it runs no ``finally``/``except``, so the cleanup of a
-    failed restore (:func:`_unstage_after`: the marker of a staging of the model being rolled
-    back) never ran, and a deploy of that model run again resumed it at its share. Only in the
-    main thread (the only one Python delivers signals to) and only over the default action: a
-    handler of the caller's own (a task server's) is left in place."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
-        yield
-        return
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise Terminated(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    once (:func:`ctloop.sigterm.sigterm_raises`): Python's default action for it runs no
+    ``finally``/``except``, so the cleanup of a failed restore (:func:`_unstage_after`: the marker
+    of a staging of the model being rolled back) never ran, and a deploy of that model run again
+    resumed it at its share. A second SIGTERM is ignored while that cleanup runs: it keeps to
+    :data:`UNSTAGE_DEADLINE_S`, and the second one cut it short part-way."""
+    return sigterm_raises(Terminated, then=signal.SIG_IGN)
 
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
