@@ -9,7 +9,21 @@ Deployment controller marks it ``Progressing`` True again (``NewReplicaSetAvaila
 revision turns Ready. ``pkg/reconciler/configuration/configuration.go`` ``ReconcileKind`` then
 makes the latest created revision, Ready True, the latest ready one (and the configuration's
 ``RevisionFailed`` goes), which KServe v0.20.0 ``PropagateStatus`` copies into the
-InferenceService's status.
+InferenceService's status. A crash-looping container fails it earlier (``ContainerHealthy``
+False from its first crash, ``pkg/reconciler/revision/reconcile_resources.go``), and a pod that
+then comes up ready marks it True again.
+
+Upstream allows this only until the autoscaler gives up: ``pkg/reconciler/autoscaling/kpa/
+scaler.go`` ``handleScaleToZero`` scales a PodAutoscaler still activating after the progress
+deadline + ``activationTimeoutBuffer`` (30 s) to 0 — ``min-scale`` (KServe's default 1) does not
+hold it: ``pkg/reconciler/revision/resources/pa.go`` makes a revision with a failed condition and
+no ready pod unreachable, and ``ScaleBounds`` ignores min-scale then — after which
+``revision_lifecycle.go`` ``PropagateAutoscalerStatus`` marks ``ResourcesAvailable`` False
+("Initial scale was never achieved") for good. So a revision failed at its progress deadline has
+~30 s to turn ready, one failed by a crash up to progress deadline + 30 s from its start (630 s
+by default); with ``enable-scale-to-zero: false`` (``config-autoscaler``) it is never scaled down
+and can turn ready at any time. :meth:`RecoveringKubeApiDouble.recover` is a recovery in that
+window.
 """
 
 from __future__ import annotations
@@ -21,7 +35,8 @@ class RecoveringKubeApiDouble(TemplateKubeApiDouble):
     def recover(self, ns: str, name: str, uri: str) -> None:
         """Revisions of ``uri`` load from now on, and a failed latest revision of InferenceService
         ``name`` turns ready (its pods came up after its progress deadline); a revision created
-        after it (still starting) becomes ready as any does."""
+        after it (still starting) becomes ready as any does. Only faithful before Knative's autoscaler
+        gave the revision up (the module docstring): call it as a recovery within that window."""
         with self._lock:
             key = (ns, name)
             meta = self.meta[key]

@@ -1,4 +1,4 @@
-"""A pin-back of a deploy "staged at 0 %" no longer starts a revision of the model pinned back.
+"""A rollback of a deploy "staged at 0 %" starts no revision of its model; a pin-back starts one at 0 %.
 
 A deploy after an unfinished rollback writes its model at 0 % first, marked on the
 InferenceService (``isvc.STAGED_ANNOTATION``); round 46 made every pin-back of such a spec delete
@@ -8,11 +8,10 @@ InferenceService's annotations into the Knative revision template (``components/
 ``createKnativeService``): deleting it made a new revision of the model being pinned back — of a
 model whose revision had failed (crash-looping again, keeping the InferenceService not Ready) or
 in the middle of a rollback that replaces it anyway. Now: a rollback whose restore follows leaves
-the marker (the restore's new generation voids it, :func:`rollout._staged`); a pin-back of a
-staged model whose revision failed leaves it (a deploy resuming it ends at that failure, nothing
-routed); only a pin-back of a staged model that loads, with nothing after it, deletes it (a
-revision at 0 % of a model that loads). Through tests/doubles/kube_api_template.py, whose revision
-template holds the InferenceService's annotations as KServe's does (no API server can run here).
+the marker (the restore's new generation voids it, :func:`rollout._staged`); a pin-back with
+nothing after it deletes it, its revision failed or not (round 48: a failed revision can turn ready
+later, and a deploy run again would resume it) — one new revision at 0 %, routed nothing.
+Through tests/doubles/kube_api_template.py, whose revision template holds the InferenceService's annotations as KServe's does (no API server can run here).
 """
 
 from __future__ import annotations
@@ -121,14 +120,16 @@ def test_a_rollback_of_a_staged_model_whose_revision_failed_makes_no_revision_of
         assert kube.revisions_of(NS, NAME, V3) == made
 
 
-def test_pinning_a_failed_staged_model_makes_no_revision_and_a_deploy_again_routes_it_nothing():
+def test_pinning_a_failed_staged_model_starts_one_revision_at_0_and_a_deploy_again_is_refused():
     with TemplateKubeApiDouble(ready_after_reads=1) as kube:
         isvcs = _staged(kube, v3_fails=True)
-        made = kube.revisions_of(NS, NAME, V3)
+        before = kube.revisions_of(NS, NAME, V3)
         rollout.set_traffic(isvcs, NAME, 0, timeout_s=4)
-        # round 48: the marker goes for a failed revision too (it can turn ready later): one
-        # revision at 0 %, and deploying v3 again is refused (test_r48_serving_staged_failed.py)
+        # round 48: the marker goes for a failed revision too (it can turn ready later): exactly
+        # one new revision of v3, at 0 %, and deploying v3 again is refused
         made = kube.revisions_of(NS, NAME, V3)
+        assert made[:-1] == before and len(made) == len(before) + 1
+        assert not rollout.staged_at_zero(isvcs.get(NAME))
         with pytest.raises(ServingError, match="canaryTrafficPercent 0"):
             _deploy(isvcs, "3", V3)
         assert kube.revisions_of(NS, NAME, V3) == made

@@ -536,30 +536,18 @@ def _demo(args: argparse.Namespace) -> int:
         return run_demo(workdir, rows=args.rows, keep=args.keep)
 
 
-@contextlib.contextmanager
-def _sigterm_exits() -> Iterator[None]:
+def _sigterm_exits():
     """SIGTERM (a supervisor's stop) raises ``SystemExit(143)`` inside the block: ``compare``
     ends its replays and shuts its process pool down, and the process exits with the status a
     shell gives a SIGTERM. Killed as is, the pool's semaphores were left to multiprocessing's
     resource tracker, which printed "leaked semaphore objects" (python 3.11
-    ``multiprocessing/resource_tracker.py``). Only in the main thread, over SIGTERM's default."""
+    ``multiprocessing/resource_tracker.py``). A second SIGTERM kills at once (a pool shutdown may
+    hang). :func:`ctloop.sigterm.sigterm_raises`."""
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield
-        return
+    from ctloop.sigterm import sigterm_raises
 
-    def terminated(signum, _frame):
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return sigterm_raises(SystemExit, then=signal.SIG_DFL)
 
 
 def register(subparsers) -> None:

@@ -79,18 +79,28 @@ def _staged_line(obj: dict) -> str:
     """What a deploy's write at 0 % first still marked (``isvc.STAGED_ANNOTATION``) means for the
     next run, ``""`` without one: a deploy of that version run again resumes it at its share — after
     a deploy step stopped between its two writes, as meant; after a rollback or a pin-back that did
-    not finish (stopped, refused), the model being rolled back would get its share back."""
+    not finish (stopped, refused), the model being rolled back would get its share back. Its
+    revision failed, a deploy run again first starts a new revision at 0 % (``rollout._restage``)
+    and moves that one once it is ready; a pin-back deletes the marker, which starts one too."""
     import json
 
     from ctloop.serving import rollout
     from ctloop.serving.isvc import STAGED_ANNOTATION, spec_version
+    from ctloop.serving.kube import predictor_status, revision_failure
 
     if not rollout.staged_at_zero(obj):
         return ""
     mark = json.loads(obj["metadata"]["annotations"][STAGED_ANNOTATION])
     version = spec_version(obj) or mark.get("version") or "?"
-    return (f"v{version} written at 0 % first ({STAGED_ANNOTATION}, after the rolled-back revision "
-            f"{mark.get('after') or '?'}): a deploy of v{version} run again moves it to its share; to keep it out, "
+    staged = (f"v{version} written at 0 % first ({STAGED_ANNOTATION}, after the rolled-back revision "
+              f"{mark.get('after') or '?'})")
+    if revision_failure(obj):
+        failed = predictor_status(obj).get("latestCreatedRevision") or "?"
+        return (f"{staged}, its revision {failed} failed: a deploy of v{version} run again starts a new revision "
+                "of it at 0 % and moves that one to its share once it is ready; to keep it out, roll back "
+                "(ctloop rollout rollback: no new revision of it), or a pin-back (ctloop rollout canary --percent 0) "
+                "starts one too, at 0 % and routed nothing, after which a deploy of it is refused")
+    return (f"{staged}: a deploy of v{version} run again moves it to its share; to keep it out, "
             "pin it back (ctloop rollout canary --percent 0) or roll back (ctloop rollout rollback)")
 
 

@@ -39,7 +39,6 @@ import json
 import re
 import signal
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -65,6 +64,7 @@ from ctloop.serving.kube import (
     traffic_split,
     wait_for,
 )
+from ctloop.sigterm import sigterm_raises
 
 # every write of a rollout (deploy, move, promote, rollback) carries the resourceVersion it read; a
 # 409 for a write that left the spec alone (kubectl label/annotate, GitOps metadata, the KServe
@@ -1123,27 +1123,14 @@ class Terminated(SystemExit):
     rollback's cleanup ran."""
 
 
-@contextmanager
 def _terminated_raises():
     """While a rollback runs, SIGTERM raises :class:`Terminated` instead of ending the process at
-    once: Python's default action for it runs no ``finally``/``except``, so the cleanup of a
-    failed restore (:func:`_unstage_after`: the marker of a staging of the model being rolled
-    back) never ran, and a deploy of that model run again resumed it at its share. Only in the
-    main thread (the only one Python delivers signals to) and only over the default action: a
-    handler of the caller's own (a task server's) is left in place."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
-        yield
-        return
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise Terminated(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    once (:func:`ctloop.sigterm.sigterm_raises`): Python's default action for it runs no
+    ``finally``/``except``, so the cleanup of a failed restore (:func:`_unstage_after`: the marker
+    of a staging of the model being rolled back) never ran, and a deploy of that model run again
+    resumed it at its share. A second SIGTERM is ignored while that cleanup runs: it keeps to
+    :data:`UNSTAGE_DEADLINE_S`, and the second one cut it short part-way."""
+    return sigterm_raises(Terminated, then=signal.SIG_IGN)
 
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
@@ -1175,9 +1162,13 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
                 restarted, before = True, list(done)  # held inside _rollback, changed again: a fresh read
     except Terminated:
         wrote = _written(done, version, when="")
+        said = [f"written before: {wrote}"] if wrote else []
+        # a write on its way (sent, its answer not read): the server may have applied it
+        said += [f"{_SENDING[key[1:]].format(v=version)} was on its way and may have landed"
+                 for key in done if key.startswith("~")]
         print(f"ctloop: the rollback of InferenceService {isvcs.namespace}/{name} to v{version} was stopped (SIGTERM); "
-              f"{'written before: ' + wrote if wrote else 'nothing written'}: roll back again (ctloop rollout "
-              "rollback; ctloop rollout status shows where it stands)", file=sys.stderr)
+              f"{'; '.join(said) or 'nothing written'}: roll back again (ctloop rollout rollback; ctloop rollout "
+              "status shows where it stands)", file=sys.stderr)
         raise
     except ServingError as exc:
         if restarted and done:  # the held outcome that would have reported those writes never comes
@@ -1188,6 +1179,35 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
             # then a wait or write failed (HTTP 403/500, a timeout): the error alone hid that write
             exc.args = (f"{exc} (written by this rollback before the error: {wrote})", *exc.args[1:])
         raise
+
+
+# The writes of a rollback :func:`_sending` names while they are on their way
+_SENDING = {
+    "pin": "its pin-back (canary to 0 %)",
+    "restore": "its restore (v{v}'s storageUri written back at 0 %)",
+    "switch": "v{v}'s storageUri written back without a pin",
+    "retry": "a new revision of v{v} (its revision had failed)",
+    "relabel": "v{v}'s labels",
+    "promote": "its last step (v{v}'s revision to 100 %)",
+    "pin_other": "the pin-out of another model's failed canary",
+}
+
+
+@contextmanager
+def _sending(done: list[str], key: str):
+    """While a rollback's write ``key`` (:data:`_SENDING`) is on its way, ``"~" + key`` is in
+    ``done``: SIGTERM there (:class:`Terminated`) leaves it, and the stop line says that write may
+    have landed — its answer was never read, and "nothing written" was not known. Any other
+    outcome takes it out."""
+    done.append("~" + key)
+    try:
+        yield
+    except Terminated:
+        raise
+    except BaseException:
+        done.remove("~" + key)
+        raise
+    done.remove("~" + key)
 
 
 class _ChangedWhileHeld(ChangedOutside):
@@ -1324,10 +1344,12 @@ def _hold_once(isvcs: InferenceServices, name: str, obj: dict[str, Any], failed_
             raise _Moot(now)
 
     try:
-        _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch()),
-                           f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
-                           written or "nothing written", landed=_lands(other, 0),
-                           ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still, deadline=deadline)
+        with _sending(done, "pin_other"):
+            _conditional_patch(isvcs, name, obj, _unstaged(obj, specs.pin_back_patch()),
+                               f"the rollback's pin-out of the failed revision {latest} (canary to 0 %)",
+                               written or "nothing written", landed=_lands(other, 0),
+                               ours=lambda now: same_storage_uri(_spec_version(now)[1], other), check=still,
+                               deadline=deadline)
     except _Moot as moot:
         if traffic_split(moot.now).get(latest, 0) and not _failed(moot.now):
             return _hold_once(isvcs, name, moot.now, failed_storage_uri, written, timeout_s, deadline, done)
@@ -1389,7 +1411,8 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        relabelled = _relabel(isvcs, name, obj, version, model_sha256, deadline)
+        with _sending(done, "relabel"):
+            relabelled = _relabel(isvcs, name, obj, version, model_sha256, deadline)
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
                           source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1],
@@ -1402,13 +1425,15 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # 0 it left made the champion look rolled back. The champion goes out as a first deployment
         what = "champion revision ready with 100 % traffic"
         if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
-            obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
+            with _sending(done, "retry"):
+                obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
         else:
             # conditional: a model deployed since this read is not overwritten (409, ChangedOutside)
-            _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
-                                                                    model_sha256=model_sha256),
-                               "the rollback (the champion's storageUri written back as a first deployment)",
-                               "nothing written", landed=_lands(storage_uri, None), deadline=deadline)
+            with _sending(done, "switch"):
+                _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                        model_sha256=model_sha256),
+                                   "the rollback (the champion's storageUri written back as a first deployment)",
+                                   "nothing written", landed=_lands(storage_uri, None), deadline=deadline)
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
@@ -1424,11 +1449,12 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # revision is ready, then the ``latestRevision`` target gives that one 100 %
         if unusable is not None:
             raise unusable  # nothing written: there is no revision to pin back to
-        _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
-                                                                model_sha256=model_sha256),
-                           f"the rollback (the champion's storageUri written back without a pin: the revision a "
-                           f"pin-back routes to, {target}, was garbage-collected by Knative)", "nothing written",
-                           landed=_lands(storage_uri, None), deadline=deadline)
+        with _sending(done, "switch"):
+            _conditional_patch(isvcs, name, obj, specs.switch_patch(version=version, storage_uri=storage_uri,
+                                                                    model_sha256=model_sha256),
+                               f"the rollback (the champion's storageUri written back without a pin: the revision a "
+                               f"pin-back routes to, {target}, was garbage-collected by Knative)", "nothing written",
+                               landed=_lands(storage_uri, None), deadline=deadline)
         done.append("switch")
         obj = _wait_split(isvcs, name, 100, timeout_s, f"champion revision ready with 100 % traffic (the stable "
                           f"revision {target} was garbage-collected: the failed model serves until then)",
@@ -1458,12 +1484,13 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         staged_idle = (replaced and staged_at_zero(obj) and _predictor(obj).get("canaryTrafficPercent") == 0
                        and bool(idle) and traffic_split(obj).get(idle, 0) == 100)
         if not staged_idle:
-            pinned_on = _conditional_patch(isvcs, name, obj,
-                                           _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
-                                           "the rollback's pin-back (canary to 0 %)", "nothing written",
-                                           landed=_lands(bad, 0),
-                                           ours=lambda now: same_storage_uri(_spec_version(now)[1], bad),
-                                           deadline=deadline)
+            with _sending(done, "pin"):
+                pinned_on = _conditional_patch(isvcs, name, obj,
+                                               _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
+                                               "the rollback's pin-back (canary to 0 %)", "nothing written",
+                                               landed=_lands(bad, 0),
+                                               ours=lambda now: same_storage_uri(_spec_version(now)[1], bad),
+                                               deadline=deadline)
             done.append("pin")
             stable = _stable_revision(pinned_on)
             what = f"all traffic back on the stable revision {stable}"
@@ -1484,13 +1511,14 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         try:
-            _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
-                                                                     model_sha256=model_sha256),
-                               "the rollback's second step (the champion's storageUri written back)",
-                               "traffic stays where it is",
-                               landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
-                                                   and _predictor(now).get("canaryTrafficPercent") == 0),
-                               deadline=deadline)
+            with _sending(done, "restore"):
+                _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
+                                                                         model_sha256=model_sha256),
+                                   "the rollback's second step (the champion's storageUri written back)",
+                                   "traffic stays where it is",
+                                   landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                                                       and _predictor(now).get("canaryTrafficPercent") == 0),
+                                   deadline=deadline)
         except BaseException as exc:
             if canary and staged_idle:
                 _unstage_after(isvcs, name, obj, exc)
@@ -1501,7 +1529,9 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                           deadline=deadline)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
-        obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
+        with _sending(done, "retry"):
+            obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready",
+                         deadline)
     elif _created(obj) != before or not _serves(isvcs, before, storage_uri, {}):
         # the champion's storageUri already written back at 0 % (by another run's rollback while this
         # one was held, or by this step's attempt before) and its revision still starting: promoting
@@ -1513,10 +1543,11 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                           new_revision_after=before, created_before="", written=0, source=storage_uri,
                           model=storage_uri, deadline=deadline)
     # conditional: a model deployed (or a share set) since the wait's last read must not get 100 %
-    _conditional_patch(isvcs, name, obj, specs.promote_patch(), "the rollback's last step (the champion "
-                       "revision to 100 %)", "traffic stays where it is",
-                       landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
-                                           and "canaryTrafficPercent" not in _predictor(now)), deadline=deadline)
+    with _sending(done, "promote"):
+        _conditional_patch(isvcs, name, obj, specs.promote_patch(), "the rollback's last step (the champion "
+                           "revision to 100 %)", "traffic stays where it is",
+                           landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                                               and "canaryTrafficPercent" not in _predictor(now)), deadline=deadline)
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
                       written=None, model=storage_uri, deadline=deadline)
     return _state("rolled_back", obj, version)
