@@ -28,7 +28,7 @@ ROOTS = {"src/ctloop": "ctloop", "components": "ctloop.components", "pipelines":
 # first matching prefix wins (most specific first)
 LAYERS: list[tuple[str, int]] = [
     ("ctloop._version", 0), ("ctloop.errors", 0), ("ctloop.columns", 0), ("ctloop.image", 0),
-    ("ctloop.timeutil", 1), ("ctloop.environ", 1), ("ctloop.urls", 1), ("ctloop.metrics", 1), ("ctloop.storage", 1), ("ctloop.ops.cron", 1),
+    ("ctloop.timeutil", 1), ("ctloop.sigterm", 1), ("ctloop.environ", 1), ("ctloop.urls", 1), ("ctloop.metrics", 1), ("ctloop.storage", 1), ("ctloop.ops.cron", 1),
     ("ctloop.contract", 1), ("ctloop.estimators", 1), ("ctloop.drift.stats", 1),
     ("ctloop.inference_log.layout", 1), ("ctloop.synthetic", 1), ("ctloop.serving.metric_sources", 1),
     ("ctloop.config", 2),
