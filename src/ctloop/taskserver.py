@@ -251,11 +251,15 @@ class _Server:
         t = time.perf_counter()
         try:
             module = importlib.import_module(name)
-            if name in WARM:
-                getattr(module, WARM[name])()
         except Exception as exc:  # noqa: BLE001 - a missing optional module only means a cold import later
             self.say(f"preload {name}: failed ({type(exc).__name__}: {exc}); tasks import it themselves")
             return
+        if name in WARM:
+            try:
+                getattr(module, WARM[name])()
+            except Exception as exc:  # noqa: BLE001 - a private helper of another release: tasks build it
+                self.say(f"preload {name}: {WARM[name]}() failed ({type(exc).__name__}: {exc}); "
+                         "tasks build what it builds themselves")
         gc.collect()
         gc.freeze()  # keep imported objects out of later collections: children share the pages
         self.say(f"preload {name}: {time.perf_counter() - t:.2f} s")
