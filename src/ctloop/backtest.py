@@ -375,25 +375,6 @@ def _warn_count_classes(y: pd.Series, name: str) -> None:
                   "values are counts or amounts, pass --task regression", UserWarning, stacklevel=3)
 
 
-def _warn_paid_metric(cfg: BacktestConfig) -> None:
-    """The default policy with a gate on another metric than its realized rules judge: the gate
-    records its comparison as ``<primary>.delta``/``.ci_low`` only (evaluate's ``metric_values``),
-    and the rules read whether a retrain paid from ``<judged>.ci_low`` (``policy.paid``), which then
-    never holds a value — a heavy-tailed regression gated on MAE read "the loss's retrain was not
-    confidently better" one window after the gate's "mae delta +1.6406 (CI +1.0100..+2.1781)"."""
-    import warnings
-
-    if cfg.policy != "default" or cfg.primary_metric == cfg.judged_metric or not cfg.rules.recovery:
-        return
-    primary, judged = cfg.primary_metric, cfg.judged_metric
-    warnings.warn(f"the gate's primary metric {primary} (--primary-metric, gate.primary_metric) is not the metric "
-                  f"the default policy's realized rules judge, {judged} (monitoring.metric): the gate records its "
-                  f"comparison as {primary}.delta and {primary}.ci_low, the rules read whether a retrain paid from "
-                  f"{judged}.ci_low, which no gate records, so every retrain reads as not paid (a recovery ends after "
-                  f"its first retrain or waits twice as long each time); set monitoring.metric to {primary} "
-                  f"(--config), or gate on {judged}", UserWarning, stacklevel=3)
-
-
 def _warn_long_cooldown(cfg: BacktestConfig, step: Any) -> None:
     """The default policy with a ``monitoring.rules.cooldown`` longer than a replay window: after
     each retrain the rules stay silent for the windows it spans (24 hourly windows at the default
@@ -789,7 +770,6 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
     _warn_few_labels(cfg, counts)
     _warn_long_cooldown(cfg, step)
-    _warn_paid_metric(cfg)
 
     def labelled(end_i: int, first_i: int) -> pd.DataFrame:
         """Rows of windows first_i..end_i whose label arrived by window end_i's end."""
