@@ -38,7 +38,8 @@ For every replay window after the initial training window:
   rows (median rows per window), at least 1 and at most :data:`MAX_TRAIN_WINDOWS` windows;
 * the initial model trains on the first training window (history under every policy, not
   scored); while that has too few labelled rows or one class it is deferred window by window;
-* a challenger needs ``max(100, 25 x classes)`` labelled rows and two classes.
+* a challenger needs ``max(100, ROWS_PER_CLASS x classes)`` labelled rows and two classes
+  (:data:`ctloop.components.train.core.ROWS_PER_CLASS`, 25; :func:`ctloop.retrain.min_rows`).
 
 The report has one row per window and the totals ``mean_metric`` (row-weighted over scored
 windows) and ``retrains`` (challengers trained after the initial model).
@@ -120,7 +121,7 @@ class BacktestConfig:
     drift: DriftConfig = field(default_factory=DriftConfig)
     rules: MonitoringRules = field(default_factory=MonitoringRules)
     min_labels: int = MIN_LABELS
-    min_train_rows: int | None = None  # None: max(100, 25 x classes)
+    min_train_rows: int | None = None  # None: retrain.min_rows, max(100, ROWS_PER_CLASS x classes)
     realized_metric: str = ""  # monitoring.metric: what the realized rules judge; empty: the task's default
 
     def validate(self) -> None:
@@ -354,24 +355,24 @@ COUNT_CLASSES = 20  # whole-number classes above which, most of them rare, the t
 
 def _warn_count_classes(y: pd.Series, name: str) -> None:
     """A classification of many whole numbers, most of them in fewer rows than a class needs for a
-    challenger (25, :func:`ctloop.retrain.min_rows`): a count or an amount replayed without
+    challenger (:data:`ctloop.components.train.core.ROWS_PER_CLASS`): a count or an amount replayed without
     ``--task regression`` (doctor visits a year, 0..77: 52 classes, ROC AUC 0.55). A note, not a
     refusal: numeric class codes are classes too."""
     import warnings
 
     import pandas as pd
 
-    from ctloop import retrain
+    from ctloop.components.train.core import ROWS_PER_CLASS
 
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
         return
     counts = y.value_counts()
-    rare = int((counts < retrain.ROWS_PER_CLASS).sum())
+    rare = int((counts < ROWS_PER_CLASS).sum())
     if len(counts) <= COUNT_CLASSES or rare * 2 < len(counts):
         return
     low, high = (plain(v) for v in (y.min(), y.max()))
     warnings.warn(f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer "
-                  f"than {retrain.ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the "
+                  f"than {ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the "
                   "values are counts or amounts, pass --task regression", UserWarning, stacklevel=3)
 
 
@@ -723,7 +724,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     "in every row: a classifier needs two; check the labels")])
     _check_scorable(cfg.window, step, times, t0, counts)
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
-    # no window ever trains because of the classes (25 a class above the floor of 100 rows): else the
+    # no window ever trains because of the classes (ROWS_PER_CLASS a class above the floor of 100 rows): else the
     # rows are too few whatever the classes, said when no initial model trains
     if (classification and cfg.min_train_rows is None and len(data) < min_train_rows
             and min_train_rows > retrain.min_rows(cfg.task, 2)):
@@ -731,7 +732,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         numeric = pd.api.types.is_numeric_dtype(data[cfg.target]) and not pd.api.types.is_bool_dtype(data[cfg.target])
         raise DataValidationError([(cfg.target, "classes", len(data), (
             f"{n_classes:,} classes (values like {examples}) need {min_train_rows:,} labelled rows to train a "
-            f"classifier (25 a class), the data hold {len(data):,}: "
+            f"classifier ({train_core.ROWS_PER_CLASS} a class), the data hold {len(data):,}: "
             + ("more rows, or --task regression if the values are amounts" if numeric else
                "more rows, or fewer classes (an id?)")))])
     if classification:  # up front: the first window may hold fewer classes than the limit, every retrain more
