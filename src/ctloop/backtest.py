@@ -351,29 +351,50 @@ def _warn_few_labels(cfg: BacktestConfig, counts: Any) -> None:
 
 
 COUNT_CLASSES = 20  # whole-number classes above which, most of them rare, the target reads as a count
+COUNT_RANK_CORRELATION = -0.5  # rows per value falling with the value at least this much: a count's tail
 
 
-def _warn_count_classes(y: pd.Series, name: str) -> None:
-    """A classification of many whole numbers, most of them in fewer rows than a class needs for a
-    challenger (:data:`ctloop.components.train.core.ROWS_PER_CLASS`): a count or an amount replayed without
-    ``--task regression`` (doctor visits a year, 0..77: 52 classes, ROC AUC 0.55). A note, not a
-    refusal: numeric class codes are classes too."""
-    import warnings
-
+def count_target_note(y: pd.Series, name: str) -> str | None:
+    """The note :func:`_warn_count_classes` gives on classification target ``y``, or None: more than
+    :data:`COUNT_CLASSES` classes of non-negative whole numbers, more than half of them in fewer rows
+    than a class needs (:data:`ctloop.components.train.core.ROWS_PER_CLASS`), and the rare values the
+    high ones (Spearman's rank correlation of value and rows below :data:`COUNT_RANK_CORRELATION`):
+    a count or an amount replayed without ``--task regression`` (doctor visits a year, 0..77: 52
+    classes, ROC AUC 0.55). Numeric class codes (label-encoded species, SKU or category codes) are
+    classes: their popular and rare values lie anywhere in the range, and they say nothing."""
     import pandas as pd
 
     from ctloop.components.train.core import ROWS_PER_CLASS
 
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        return
+        return None
     counts = y.value_counts()
     rare = int((counts < ROWS_PER_CLASS).sum())
-    if len(counts) <= COUNT_CLASSES or rare * 2 < len(counts):
-        return
-    low, high = (plain(v) for v in (y.min(), y.max()))
-    warnings.warn(f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer "
-                  f"than {ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the "
-                  "values are counts or amounts, pass --task regression", UserWarning, stacklevel=3)
+    if len(counts) <= COUNT_CLASSES or rare * 2 <= len(counts) or y.min() < 0:
+        return None
+    values = pd.Series(counts.index.to_numpy(dtype=float)).rank()
+    rows = pd.Series(counts.to_numpy(dtype=float)).rank()
+    if not values.corr(rows) < COUNT_RANK_CORRELATION:  # NaN (every value in as many rows): no tail
+        return None
+    low, high = (_whole(v) for v in (y.min(), y.max()))
+    return (f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer than "
+            f"{ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the values are counts "
+            "or amounts, pass --task regression")
+
+
+def _whole(value: Any) -> Any:
+    """A whole number as an int for messages (``61``, not ``61.0``: a label column with a blank reads as floats)."""
+    value = plain(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _warn_count_classes(y: pd.Series, name: str) -> None:
+    """Warn :func:`count_target_note` once, when there is one. A note, not a refusal."""
+    import warnings
+
+    note = count_target_note(y, name)
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=3)
 
 
 def _warn_long_cooldown(cfg: BacktestConfig, step: Any) -> None:
