@@ -998,11 +998,14 @@ def check_number_classes(y: pd.Series, target: str, classes: int, limit: int = M
                                 "string column")])
 
 
+# Labelled rows a class needs: a challenger's training window holds max(100, ROWS_PER_CLASS x classes)
+# of them (ctloop.retrain.min_rows, the backtest's and train_model's floor), and below it a class
+# reads as rare (the backtest's count-target note).
+ROWS_PER_CLASS = 25
 # A feature equal to a class label in every row is refused as a leak only when every class has at
-# least this many rows (the per-class rows of retrain.min_rows): below it a genuine, strong flag can
-# match a rare class by chance (3 defaults in a small window, a flag set on exactly those rows), and
-# the train step gets a note, not a failure.
-COPY_MIN_CLASS_ROWS = 25
+# least the rows a class needs: below it a genuine, strong flag can match a rare class by chance
+# (3 defaults in a small window, a flag set on exactly those rows), and the train step gets a note.
+COPY_MIN_CLASS_ROWS = ROWS_PER_CLASS
 
 
 def check_target_copies(frame: pd.DataFrame, target: str, features: list[str],

@@ -38,7 +38,8 @@ For every replay window after the initial training window:
   rows (median rows per window), at least 1 and at most :data:`MAX_TRAIN_WINDOWS` windows;
 * the initial model trains on the first training window (history under every policy, not
   scored); while that has too few labelled rows or one class it is deferred window by window;
-* a challenger needs ``max(100, 25 x classes)`` labelled rows and two classes.
+* a challenger needs ``max(100, ROWS_PER_CLASS x classes)`` labelled rows and two classes
+  (:data:`ctloop.components.train.core.ROWS_PER_CLASS`, 25; :func:`ctloop.retrain.min_rows`).
 
 The report has one row per window and the totals ``mean_metric`` (row-weighted over scored
 windows) and ``retrains`` (challengers trained after the initial model).
@@ -120,7 +121,7 @@ class BacktestConfig:
     drift: DriftConfig = field(default_factory=DriftConfig)
     rules: MonitoringRules = field(default_factory=MonitoringRules)
     min_labels: int = MIN_LABELS
-    min_train_rows: int | None = None  # None: max(100, 25 x classes)
+    min_train_rows: int | None = None  # None: retrain.min_rows, max(100, ROWS_PER_CLASS x classes)
     realized_metric: str = ""  # monitoring.metric: what the realized rules judge; empty: the task's default
 
     def validate(self) -> None:
@@ -350,48 +351,50 @@ def _warn_few_labels(cfg: BacktestConfig, counts: Any) -> None:
 
 
 COUNT_CLASSES = 20  # whole-number classes above which, most of them rare, the target reads as a count
+COUNT_RANK_CORRELATION = -0.5  # rows per value falling with the value at least this much: a count's tail
+
+
+def count_target_note(y: pd.Series, name: str) -> str | None:
+    """The note :func:`_warn_count_classes` gives on classification target ``y``, or None: more than
+    :data:`COUNT_CLASSES` classes of non-negative whole numbers, more than half of them in fewer rows
+    than a class needs (:data:`ctloop.components.train.core.ROWS_PER_CLASS`), and the rare values the
+    high ones (Spearman's rank correlation of value and rows below :data:`COUNT_RANK_CORRELATION`):
+    a count or an amount replayed without ``--task regression`` (doctor visits a year, 0..77: 52
+    classes, ROC AUC 0.55). Numeric class codes (label-encoded species, SKU or category codes) are
+    classes: their popular and rare values lie anywhere in the range, and they say nothing."""
+    import pandas as pd
+
+    from ctloop.components.train.core import ROWS_PER_CLASS
+
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        return None
+    counts = y.value_counts()
+    rare = int((counts < ROWS_PER_CLASS).sum())
+    if len(counts) <= COUNT_CLASSES or rare * 2 <= len(counts) or y.min() < 0:
+        return None
+    values = pd.Series(counts.index.to_numpy(dtype=float)).rank()
+    rows = pd.Series(counts.to_numpy(dtype=float)).rank()
+    if not values.corr(rows) < COUNT_RANK_CORRELATION:  # NaN (every value in as many rows): no tail
+        return None
+    low, high = (_whole(v) for v in (y.min(), y.max()))
+    return (f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer than "
+            f"{ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the values are counts "
+            "or amounts, pass --task regression")
+
+
+def _whole(value: Any) -> Any:
+    """A whole number as an int for messages (``61``, not ``61.0``: a label column with a blank reads as floats)."""
+    value = plain(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _warn_count_classes(y: pd.Series, name: str) -> None:
-    """A classification of many whole numbers, most of them in fewer rows than a class needs for a
-    challenger (25, :func:`ctloop.retrain.min_rows`): a count or an amount replayed without
-    ``--task regression`` (doctor visits a year, 0..77: 52 classes, ROC AUC 0.55). A note, not a
-    refusal: numeric class codes are classes too."""
+    """Warn :func:`count_target_note` once, when there is one. A note, not a refusal."""
     import warnings
 
-    import pandas as pd
-
-    from ctloop import retrain
-
-    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        return
-    counts = y.value_counts()
-    rare = int((counts < retrain.ROWS_PER_CLASS).sum())
-    if len(counts) <= COUNT_CLASSES or rare * 2 < len(counts):
-        return
-    low, high = (plain(v) for v in (y.min(), y.max()))
-    warnings.warn(f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer "
-                  f"than {retrain.ROWS_PER_CLASS} rows: a classifier learns each value as a class of its own; if the "
-                  "values are counts or amounts, pass --task regression", UserWarning, stacklevel=3)
-
-
-def _warn_paid_metric(cfg: BacktestConfig) -> None:
-    """The default policy with a gate on another metric than its realized rules judge: the gate
-    records its comparison as ``<primary>.delta``/``.ci_low`` only (evaluate's ``metric_values``),
-    and the rules read whether a retrain paid from ``<judged>.ci_low`` (``policy.paid``), which then
-    never holds a value — a heavy-tailed regression gated on MAE read "the loss's retrain was not
-    confidently better" one window after the gate's "mae delta +1.6406 (CI +1.0100..+2.1781)"."""
-    import warnings
-
-    if cfg.policy != "default" or cfg.primary_metric == cfg.judged_metric or not cfg.rules.recovery:
-        return
-    primary, judged = cfg.primary_metric, cfg.judged_metric
-    warnings.warn(f"the gate's primary metric {primary} (--primary-metric, gate.primary_metric) is not the metric "
-                  f"the default policy's realized rules judge, {judged} (monitoring.metric): the gate records its "
-                  f"comparison as {primary}.delta and {primary}.ci_low, the rules read whether a retrain paid from "
-                  f"{judged}.ci_low, which no gate records, so every retrain reads as not paid (a recovery ends after "
-                  f"its first retrain or waits twice as long each time); set monitoring.metric to {primary} "
-                  f"(--config), or gate on {judged}", UserWarning, stacklevel=3)
+    note = count_target_note(y, name)
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=3)
 
 
 def _warn_long_cooldown(cfg: BacktestConfig, step: Any) -> None:
@@ -742,7 +745,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     "in every row: a classifier needs two; check the labels")])
     _check_scorable(cfg.window, step, times, t0, counts)
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
-    # no window ever trains because of the classes (25 a class above the floor of 100 rows): else the
+    # no window ever trains because of the classes (ROWS_PER_CLASS a class above the floor of 100 rows): else the
     # rows are too few whatever the classes, said when no initial model trains
     if (classification and cfg.min_train_rows is None and len(data) < min_train_rows
             and min_train_rows > retrain.min_rows(cfg.task, 2)):
@@ -750,7 +753,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         numeric = pd.api.types.is_numeric_dtype(data[cfg.target]) and not pd.api.types.is_bool_dtype(data[cfg.target])
         raise DataValidationError([(cfg.target, "classes", len(data), (
             f"{n_classes:,} classes (values like {examples}) need {min_train_rows:,} labelled rows to train a "
-            f"classifier (25 a class), the data hold {len(data):,}: "
+            f"classifier ({train_core.ROWS_PER_CLASS} a class), the data hold {len(data):,}: "
             + ("more rows, or --task regression if the values are amounts" if numeric else
                "more rows, or fewer classes (an id?)")))])
     if classification:  # up front: the first window may hold fewer classes than the limit, every retrain more
@@ -789,7 +792,6 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
     _warn_few_labels(cfg, counts)
     _warn_long_cooldown(cfg, step)
-    _warn_paid_metric(cfg)
 
     def labelled(end_i: int, first_i: int) -> pd.DataFrame:
         """Rows of windows first_i..end_i whose label arrived by window end_i's end."""

@@ -67,11 +67,11 @@ class StartChoice:
                 "delta": self.delta, "ci_low": self.ci_low}
 
 
-ROWS_PER_CLASS = 25  # labelled rows a class needs in a challenger's training window
-
-
 def min_rows(task: str, classes: int) -> int:
-    """Labelled rows a challenger needs: ``max(100, 25 x classes)`` for a classifier, 100 for a regressor."""
+    """Labelled rows a challenger needs: ``max(100, ROWS_PER_CLASS x classes)`` for a classifier
+    (:data:`ctloop.components.train.core.ROWS_PER_CLASS`, 25), 100 for a regressor."""
+    from ctloop.components.train.core import ROWS_PER_CLASS
+
     return max(100, ROWS_PER_CLASS * classes) if task == "classification" else 100
 
 

