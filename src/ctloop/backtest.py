@@ -964,7 +964,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             served = int(counts[end_index[pd.Timestamp(champion.since).isoformat()] + 1:i + 1].sum())
             record: dict[str, Any] = {"window_end": pd.Timestamp(hi).isoformat(), "rows": len(current),
                                       "drift_share": w.drift_share, "realized": None, "realized_rows": 0,
-                                      "champion_version": champion.version, "rows_since_training": served}
+                                      "champion_version": champion.version, "rows_since_training": served,
+                                      # labels that arrived in the window: a recovery's retrain waits for new ones
+                                      "new_labels": int(arrivals[i])}  # (policy._nothing_new)
             if proba is not None and classification:
                 record.update(triggers.prediction_drift(champion.gate, proba))
                 w.psi = record.get("psi")

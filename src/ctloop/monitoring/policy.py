@@ -38,6 +38,9 @@ in the backtest), so nothing else has to be kept in step:
   window carries the change on, also when the budget defers its retrain; a window in the rules'
   cooldown whose champion is not replaced yet (the retrain still running) is no outcome: the
   recovery goes on and reads the outcome in the first window that has it (:func:`_awaited`). A
+  recovery's retrain in a window with no new labelled rows since the last retrain started (a
+  weekday-only stream's weekend: :func:`_nothing_new`) would train on that retrain's rows again:
+  it waits for the next window that has new ones, its schedule kept. A
   challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
@@ -303,6 +306,30 @@ def _unconfirmed(loss: dict[str, Any], current: dict[str, Any], rules: dict[str,
     return _behind(current, _levels_at(loss, metric), rules.get("realized_z"), min_labels, metric) is None
 
 
+def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: dict[str, Any]) -> str:
+    """Why a retrain in ``current`` would train on the rows the retrain ``last`` asked for trained on,
+    or ``""`` when it would not (or that is not known): no labelled row arrived in any window after
+    ``last``'s, this one included (record ``new_labels``, the labels that arrived in the window:
+    the backtest counts them), or — records without that count (``monitor_model`` counts the rows
+    it logged, not when their labels arrived) — no row was served since (``rows_since_training``
+    now and at ``last``, the same champion; since its promotion, another). A window of a
+    weekday-only stream's weekend, an hour of the night: a recovery's retrain there spent the
+    budget on the training window of the retrain before."""
+    since = [h for h in earlier if _time(h) > _time(last)] + [current]
+    ended = f"the retrain in the window ending {last['window_end']}"
+    if all(h.get("new_labels") is not None for h in since):
+        return "" if any(int(h["new_labels"]) for h in since) else (
+            f"no new labelled rows since {ended} (it would train on the same rows); it starts in the next window "
+            "with new labelled rows")
+    now, then = current.get("rows_since_training"), last.get("rows_since_training")
+    same = str(last.get("champion_version")) == str(current.get("champion_version"))
+    if now is None or (same and then is None):
+        return ""
+    served = int(now) - (int(then) if same else 0)
+    return "" if served != 0 else (f"no rows served since {ended}: no new rows to train on; it starts in the next "
+                                   "window with served rows")
+
+
 _LEVEL_NAMES = {"mse": "squared error", "mae": "absolute error", "brier": "Brier score"}
 
 
@@ -388,6 +415,10 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
+            stale = _nothing_new(earlier, current, last) if last is not None else None
+            if stale:  # it would train on the rows of the last retrain again: the schedule waits, kept
+                verdict = Verdict(False, "cooldown", f"recovery retrain deferred: {stale}; would retrain: "
+                                  f"{verdict.reason}")
     if outcome and verdict.rule != "recovery":
         verdict = Verdict(verdict.fire, verdict.rule, f"{verdict.reason}; {outcome}")
     current["change"], current["gap"] = change, (gap if change else None)
