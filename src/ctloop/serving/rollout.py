@@ -59,6 +59,7 @@ from ctloop.serving.kube import (
     InferenceServices,
     invalid_spec,
     predictor_status,
+    request_deadline,
     revision_failure,
     step_deadline,
     traffic_split,
@@ -844,15 +845,17 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
     would make its retry deploy anew — and never after :class:`ChangedOutside` (the service changed
     or deleted since the read: a new generation voids the old marker). A conditional patch on the
     object read now; the revision the annotation's deletion starts at 0 % is the lesser harm. It
-    keeps to :data:`UNSTAGE_DEADLINE_S`, and any error here is left to the one on its way out: the
-    caller sees that one promptly."""
+    keeps to :data:`UNSTAGE_DEADLINE_S` — each request too (``kube.request_deadline``: a server that
+    accepts the connection and never answers held it a whole request timeout, 30 s, and a PATCH
+    three) — and any error here is left to the one on its way out: the caller sees that one
+    promptly."""
     if isinstance(error, ChangedOutside):
         return
     meta = read.get("metadata") or {}
     mine = (meta.get("generation"), (meta.get("annotations") or {}).get(specs.STAGED_ANNOTATION))
     deadline = time.monotonic() + UNSTAGE_DEADLINE_S
     try:
-        with step_deadline(deadline):
+        with step_deadline(deadline), request_deadline(deadline):
             now = isvcs.get(name, deadline)
             if now is None or not staged_at_zero(now):
                 return
@@ -1128,9 +1131,10 @@ def _terminated_raises():
     once (:func:`ctloop.sigterm.sigterm_raises`): Python's default action for it runs no
     ``finally``/``except``, so the cleanup of a failed restore (:func:`_unstage_after`: the marker
     of a staging of the model being rolled back) never ran, and a deploy of that model run again
-    resumed it at its share. A second SIGTERM is ignored while that cleanup runs: it keeps to
-    :data:`UNSTAGE_DEADLINE_S`, and the second one cut it short part-way."""
-    return sigterm_raises(Terminated, then=signal.SIG_IGN)
+    resumed it at its share. A second SIGTERM is ignored while that cleanup runs (it cut it short
+    part-way), for :data:`UNSTAGE_DEADLINE_S` after the first at most — the cleanup keeps to that
+    deadline, each request included — and ends the process after it, as the default action."""
+    return sigterm_raises(Terminated, then=signal.SIG_IGN, ignore_for=UNSTAGE_DEADLINE_S)
 
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
