@@ -40,7 +40,7 @@ import re
 import signal
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -226,10 +226,11 @@ def _refuse_failed(isvcs: InferenceServices, name: str, obj: dict[str, Any] | No
 
 
 def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
-           what: str, deadline: float | None = None) -> dict[str, Any]:
+           what: str, deadline: float | None = None, done: list[str] | None = None) -> dict[str, Any]:
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
     ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
-    wait at once."""
+    wait at once. ``done``: a rollback's record of its writes (:func:`_sending`), "retry" in it
+    once the write was answered — not only after the wait."""
     failed, uri = _failed(obj), _spec_version(obj)[1]
     patch = specs.retry_patch(failed, percent)
     if percent is None:
@@ -242,8 +243,11 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
 
     # conditional: another model written since the read (another run's deploy, a rollback) gets
     # neither this share nor a new revision (409, then ChangedOutside, nothing written)
-    _conditional_patch(isvcs, name, obj, patch, f"{what} (a new revision after {failed} failed)",
-                       "nothing written", landed=landed, deadline=deadline)
+    with _sending(done, "retry") if done is not None else nullcontext():
+        _conditional_patch(isvcs, name, obj, patch, f"{what} (a new revision after {failed} failed)",
+                           "nothing written", landed=landed, deadline=deadline)
+    if done is not None:
+        done.append("retry")
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
@@ -1139,7 +1143,9 @@ def _terminated_raises():
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
                     model_sha256: str, failed_storage_uri: str, deadline: float) -> RolloutState:
-    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
+    # the writes whose answer was read, in order: "pin", "restore", "switch", "relabel", "retry",
+    # "promote", "pin_other" (_hold_once); "~" + one of them while it is on its way (_sending)
+    done: list[str] = []
     restarted = False  # started again after a hold: an error then says what was written before
     before: list[str] = []  # the writes that landed before the last restart
     try:
@@ -1214,22 +1220,33 @@ def _sending(done: list[str], key: str):
     done.remove("~" + key)
 
 
+# The writes of a rollback past its first :func:`_written` names once answered
+_WRITTEN = {
+    "relabel": "v{v}'s labels written on the model the spec serves (a new revision of it)",
+    "retry": "a new revision of v{v} started (its revision had failed)",
+    "promote": "its last step (v{v}'s revision moved to 100 %)",
+}
+
+
 class _ChangedWhileHeld(ChangedOutside):
     """The spec changed while a rollback was held: :func:`rollback` starts again from a fresh read
     (the champion written back, or the failed model, is no longer another model to leave alone)."""
 
 
 def _written(done: list[str], version: str, when: str = " before the spec was changed") -> str:
-    """What a rollback wrote before it was held (``done``: "pin", "restore", "switch", "pin_other" — a held
-    rollback's pin-out of another model's failed canary); "" : nothing. ``when`` ends the part
-    about its own writes."""
+    """What a rollback wrote before it was held (``done``: "pin", "restore", "switch", "relabel",
+    "retry", "promote", "pin_other" — a held rollback's pin-out of another model's failed canary);
+    "" : nothing. ``when`` ends the part about its own writes."""
     if "switch" in done:
-        own = (f"v{version}'s storageUri written without a pin (the failed model left the spec; it serves until "
-               f"v{version}'s revision is ready){when}")
+        first = (f"v{version}'s storageUri written without a pin (the failed model left the spec; it serves until "
+                 f"v{version}'s revision is ready)")
     elif "restore" in done:
-        own = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec){when}"
+        first = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec)"
     else:
-        own = f"its canary pinned to 0 %{when}" if "pin" in done else ""
+        first = "its canary pinned to 0 %" if "pin" in done else ""
+    parts = [first] if first else []
+    parts += [text.format(v=version) for key, text in _WRITTEN.items() if key in done]
+    own = f"{'; '.join(parts)}{when}" if parts else ""
     if "pin_other" not in done:
         return own
     other = ("another model's canary pinned to 0 % while the rollback was held (its revision failed and Knative "
@@ -1417,6 +1434,8 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
         with _sending(done, "relabel"):
             relabelled = _relabel(isvcs, name, obj, version, model_sha256, deadline)
+        if relabelled:
+            done.append("relabel")
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
                           source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1],
@@ -1429,8 +1448,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # 0 it left made the champion look rolled back. The champion goes out as a first deployment
         what = "champion revision ready with 100 % traffic"
         if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
-            with _sending(done, "retry"):
-                obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
+            obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline, done)
         else:
             # conditional: a model deployed since this read is not overwritten (409, ChangedOutside)
             with _sending(done, "switch"):
@@ -1438,6 +1456,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                                                         model_sha256=model_sha256),
                                    "the rollback (the champion's storageUri written back as a first deployment)",
                                    "nothing written", landed=_lands(storage_uri, None), deadline=deadline)
+            done.append("switch")
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
@@ -1533,9 +1552,8 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                           deadline=deadline)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
-        with _sending(done, "retry"):
-            obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready",
-                         deadline)
+        obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready",
+                     deadline, done)
     elif _created(obj) != before or not _serves(isvcs, before, storage_uri, {}):
         # the champion's storageUri already written back at 0 % (by another run's rollback while this
         # one was held, or by this step's attempt before) and its revision still starting: promoting
@@ -1552,6 +1570,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                            "revision to 100 %)", "traffic stays where it is",
                            landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
                                                and "canaryTrafficPercent" not in _predictor(now)), deadline=deadline)
+    done.append("promote")
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
                       written=None, model=storage_uri, deadline=deadline)
     return _state("rolled_back", obj, version)
