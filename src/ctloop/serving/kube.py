@@ -644,6 +644,12 @@ def _dropped(exc: BaseException) -> bool:
     return isinstance(_reason(exc), urllib3.exceptions.ProtocolError)
 
 
+def answer_lost(exc: BaseException) -> bool:
+    """A request that went out and whose answer did not come (its connection reset or closed, or no
+    answer before its timeout): the server may have applied it. Not a connection that failed."""
+    return _dropped(exc) or _timed_out(exc)
+
+
 def _timed_out(exc: BaseException) -> bool:
     import urllib3
 

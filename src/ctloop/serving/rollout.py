@@ -57,6 +57,7 @@ from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     SOURCE_URI_ANNOTATION,
     InferenceServices,
+    answer_lost,
     invalid_spec,
     predictor_status,
     request_deadline,
@@ -840,7 +841,8 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = Fa
 UNSTAGE_DEADLINE_S = 2.0
 
 
-def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], error: BaseException) -> None:
+def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], error: BaseException,
+                   done: list[str] | None = None) -> None:
     """Delete the marker of a deploy's write at 0 % first (:func:`_unstaged`) after a rollback's
     restore, sent first on ``read``, failed with ``error``: left valid, a deploy of the failed model
     run again would resume the model being rolled back. Only while the service still is what the
@@ -852,7 +854,9 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
     keeps to :data:`UNSTAGE_DEADLINE_S` — each request too (``kube.request_deadline``: a server that
     accepts the connection and never answers held it a whole request timeout, 30 s, and a PATCH
     three) — and any error here is left to the one on its way out: the caller sees that one
-    promptly."""
+    promptly. ``done``: a rollback's record of its writes, ``"unstage=<storageUri>"`` in it once
+    the patch was answered (``"~unstage=…"`` when it went out and no answer came): the deletion
+    starts a revision of that model, which the stop line and the error name."""
     if isinstance(error, ChangedOutside):
         return
     meta = read.get("metadata") or {}
@@ -870,7 +874,15 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
             patch = _unstaged(now, {})
             if rv:
                 patch["metadata"] = {**patch["metadata"], "resourceVersion": rv}
-            isvcs.patch(name, patch)
+            key = f"unstage={_spec_version(now)[1]}"
+            try:
+                isvcs.patch(name, patch)
+            except ServingUnreachable as exc:
+                if done is not None and answer_lost(exc):
+                    done.append("~" + key)  # sent, its answer never read: it may have landed
+                raise
+            if done is not None:
+                done.append(key)
     except Exception:  # noqa: BLE001, S110 - the restore's error is what the caller must see
         pass
 
@@ -1174,8 +1186,8 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
         wrote = _written(done, version, when="")
         said = [f"written before: {wrote}"] if wrote else []
         # a write on its way (sent, its answer not read): the server may have applied it
-        said += [f"{_SENDING[key[1:]].format(v=version)} was on its way and may have landed"
-                 for key in done if key.startswith("~")]
+        said += [f"{_SENDING[key[1:].partition('=')[0]].format(v=version, model=key.partition('=')[2])} was on "
+                 "its way and may have landed" for key in done if key.startswith("~")]
         print(f"ctloop: the rollback of InferenceService {isvcs.namespace}/{name} to v{version} was stopped (SIGTERM); "
               f"{'; '.join(said) or 'nothing written'}: roll back again (ctloop rollout rollback; ctloop rollout "
               "status shows where it stands)", file=sys.stderr)
@@ -1200,6 +1212,7 @@ _SENDING = {
     "relabel": "v{v}'s labels",
     "promote": "its last step (v{v}'s revision to 100 %)",
     "pin_other": "the pin-out of another model's failed canary",
+    "unstage": "the deletion of the staging marker of {model} (a revision of it starts at 0 %)",
 }
 
 
@@ -1246,6 +1259,9 @@ def _written(done: list[str], version: str, when: str = " before the spec was ch
         first = "its canary pinned to 0 %" if "pin" in done else ""
     parts = [first] if first else []
     parts += [text.format(v=version) for key, text in _WRITTEN.items() if key in done]
+    # the cleanup of a failed restore (_unstage_after): "unstage=<the staged model's storageUri>"
+    parts += [f"the staging marker of {key.partition('=')[2]} deleted (a revision of it starts at 0 %)"
+              for key in done if key.startswith("unstage=")]
     own = f"{'; '.join(parts)}{when}" if parts else ""
     if "pin_other" not in done:
         return own
@@ -1544,7 +1560,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                    deadline=deadline)
         except BaseException as exc:
             if canary and staged_idle:
-                _unstage_after(isvcs, name, obj, exc)
+                _unstage_after(isvcs, name, obj, exc, done)
             raise
         done.append("restore")
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
