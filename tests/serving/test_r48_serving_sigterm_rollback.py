@@ -123,8 +123,8 @@ def test_a_rollback_stopped_by_sigterm_leaves_no_staging_to_resume(staged):
     assert (code, killed) == (143, None), (code, killed, err)
     # the restore was on its way (its answer never read): the line cannot say it did not land
     assert (
-        "was stopped (SIGTERM); its restore (v1's storageUri written back at 0 %) was on its way"
-        in err
+        "deleted (a revision of it starts at 0 %); its restore (v1's storageUri written back at 0 %)"
+        " was on its way" in err
     ), err
     now = isvcs.get(NAME)
     assert now["spec"]["predictor"]["model"]["storageUri"] == V3  # the restore never landed

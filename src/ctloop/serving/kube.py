@@ -139,11 +139,21 @@ class InferenceServices:
         self.namespace = namespace
         self.api = client.CustomObjectsApi(api_client or load_api_client())
         self.retries = retries
-        # the client waits forever by default: an API server (or proxy) that accepts the connection
-        # and never answers hung deploy/rollback past every timeout_seconds. A (connect, read) pair:
-        # kubernetes 30.1.0 client/rest.py RESTClientObject.request honours an int or a 2-tuple
-        # and silently ignores a float
-        self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
+        self.request_timeout_s = request_timeout_s
+
+    @property
+    def timeout(self) -> dict[str, Any]:
+        """The keyword each request is sent with. The client waits forever by default: an API
+        server (or proxy) that accepts the connection and never answers hung deploy/rollback past
+        every timeout_seconds. A (connect, read) pair: kubernetes 30.1.0 client/rest.py
+        RESTClientObject.request honours an int or a 2-tuple and silently ignores a float. Within
+        :func:`request_deadline` at most the time left before it (at least
+        :data:`REQUEST_TIMEOUT_MIN_S`)."""
+        seconds = self.request_timeout_s
+        end = _REQUEST_END.get()
+        if end is not None:
+            seconds = max(min(seconds, end - time.monotonic()), REQUEST_TIMEOUT_MIN_S)
+        return {"_request_timeout": (seconds, seconds)}
 
     @property
     def in_cluster(self) -> bool:
@@ -406,7 +416,7 @@ class InferenceServices:
             except ServingUnreachable as exc:
                 # only an answer lost after the request went out: a connection that failed was
                 # retried by urllib3 already (api_retries), and sending it again only waits longer
-                if attempt + 1 >= attempts or not (_dropped(exc) or _timed_out(exc)):
+                if attempt + 1 >= attempts or not (_dropped(exc) or _timed_out(exc)) or _request_ended():
                     raise
                 time.sleep(0.2 * (attempt + 1))
             except ServingError as exc:
@@ -576,6 +586,33 @@ def step_deadline(deadline: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+# The end (a time.monotonic() value) every request of InferenceServices keeps to within
+# request_deadline(): its timeout is at most the time left (InferenceServices.timeout)
+_REQUEST_END: ContextVar[float | None] = ContextVar("ctloop_kube_request_end", default=None)
+# The shortest timeout a request within request_deadline() is sent with once its end has passed
+REQUEST_TIMEOUT_MIN_S = 0.05
+
+
+@contextmanager
+def request_deadline(deadline: float) -> Iterator[None]:
+    """Within it, every request of :class:`InferenceServices` ends by ``deadline`` (a
+    ``time.monotonic()`` value): its timeout is at most the time left, not the client's whole
+    ``request_timeout_s``, and a PATCH whose answer did not come is not sent again past it. For a
+    cleanup that must end promptly (a rollback's, while a second SIGTERM waits): :func:`step_deadline`
+    bounds only the asking again, and a server that accepts the connection and never answers held
+    each request a whole timeout."""
+    token = _REQUEST_END.set(deadline)
+    try:
+        yield
+    finally:
+        _REQUEST_END.reset(token)
+
+
+def _request_ended() -> bool:
+    end = _REQUEST_END.get()
+    return end is not None and time.monotonic() >= end
+
+
 def transient(exc: BaseException) -> bool:
     """A read that failed on an answer that says nothing about the object: throttled (429) or the
     API server (or a proxy before it) failing (5xx) — a wait polls on while it has time."""
@@ -605,6 +642,12 @@ def _dropped(exc: BaseException) -> bool:
     import urllib3
 
     return isinstance(_reason(exc), urllib3.exceptions.ProtocolError)
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """A request that went out and whose answer did not come (its connection reset or closed, or no
+    answer before its timeout): the server may have applied it. Not a connection that failed."""
+    return _dropped(exc) or _timed_out(exc)
 
 
 def _timed_out(exc: BaseException) -> bool:

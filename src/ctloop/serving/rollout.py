@@ -40,7 +40,7 @@ import re
 import signal
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -57,8 +57,10 @@ from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     SOURCE_URI_ANNOTATION,
     InferenceServices,
+    answer_lost,
     invalid_spec,
     predictor_status,
+    request_deadline,
     revision_failure,
     step_deadline,
     traffic_split,
@@ -225,10 +227,11 @@ def _refuse_failed(isvcs: InferenceServices, name: str, obj: dict[str, Any] | No
 
 
 def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
-           what: str, deadline: float | None = None) -> dict[str, Any]:
+           what: str, deadline: float | None = None, done: list[str] | None = None) -> dict[str, Any]:
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
     ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
-    wait at once."""
+    wait at once. ``done``: a rollback's record of its writes (:func:`_sending`), "retry" in it
+    once the write was answered — not only after the wait."""
     failed, uri = _failed(obj), _spec_version(obj)[1]
     patch = specs.retry_patch(failed, percent)
     if percent is None:
@@ -241,8 +244,11 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
 
     # conditional: another model written since the read (another run's deploy, a rollback) gets
     # neither this share nor a new revision (409, then ChangedOutside, nothing written)
-    _conditional_patch(isvcs, name, obj, patch, f"{what} (a new revision after {failed} failed)",
-                       "nothing written", landed=landed, deadline=deadline)
+    with _sending(done, "retry") if done is not None else nullcontext():
+        _conditional_patch(isvcs, name, obj, patch, f"{what} (a new revision after {failed} failed)",
+                           "nothing written", landed=landed, deadline=deadline)
+    if done is not None:
+        done.append("retry")
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
@@ -835,7 +841,8 @@ def _unstaged(obj: dict[str, Any], patch: dict[str, Any], *, replaced: bool = Fa
 UNSTAGE_DEADLINE_S = 2.0
 
 
-def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], error: BaseException) -> None:
+def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], error: BaseException,
+                   done: list[str] | None = None) -> None:
     """Delete the marker of a deploy's write at 0 % first (:func:`_unstaged`) after a rollback's
     restore, sent first on ``read``, failed with ``error``: left valid, a deploy of the failed model
     run again would resume the model being rolled back. Only while the service still is what the
@@ -844,15 +851,19 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
     would make its retry deploy anew — and never after :class:`ChangedOutside` (the service changed
     or deleted since the read: a new generation voids the old marker). A conditional patch on the
     object read now; the revision the annotation's deletion starts at 0 % is the lesser harm. It
-    keeps to :data:`UNSTAGE_DEADLINE_S`, and any error here is left to the one on its way out: the
-    caller sees that one promptly."""
+    keeps to :data:`UNSTAGE_DEADLINE_S` — each request too (``kube.request_deadline``: a server that
+    accepts the connection and never answers held it a whole request timeout, 30 s, and a PATCH
+    three) — and any error here is left to the one on its way out: the caller sees that one
+    promptly. ``done``: a rollback's record of its writes, ``"unstage=<storageUri>"`` in it once
+    the patch was answered (``"~unstage=…"`` when it went out and no answer came): the deletion
+    starts a revision of that model, which the stop line and the error name."""
     if isinstance(error, ChangedOutside):
         return
     meta = read.get("metadata") or {}
     mine = (meta.get("generation"), (meta.get("annotations") or {}).get(specs.STAGED_ANNOTATION))
     deadline = time.monotonic() + UNSTAGE_DEADLINE_S
     try:
-        with step_deadline(deadline):
+        with step_deadline(deadline), request_deadline(deadline):
             now = isvcs.get(name, deadline)
             if now is None or not staged_at_zero(now):
                 return
@@ -863,7 +874,15 @@ def _unstage_after(isvcs: InferenceServices, name: str, read: dict[str, Any], er
             patch = _unstaged(now, {})
             if rv:
                 patch["metadata"] = {**patch["metadata"], "resourceVersion": rv}
-            isvcs.patch(name, patch)
+            key = f"unstage={_spec_version(now)[1]}"
+            try:
+                isvcs.patch(name, patch)
+            except ServingUnreachable as exc:
+                if done is not None and answer_lost(exc):
+                    done.append("~" + key)  # sent, its answer never read: it may have landed
+                raise
+            if done is not None:
+                done.append(key)
     except Exception:  # noqa: BLE001, S110 - the restore's error is what the caller must see
         pass
 
@@ -1128,14 +1147,17 @@ def _terminated_raises():
     once (:func:`ctloop.sigterm.sigterm_raises`): Python's default action for it runs no
     ``finally``/``except``, so the cleanup of a failed restore (:func:`_unstage_after`: the marker
     of a staging of the model being rolled back) never ran, and a deploy of that model run again
-    resumed it at its share. A second SIGTERM is ignored while that cleanup runs: it keeps to
-    :data:`UNSTAGE_DEADLINE_S`, and the second one cut it short part-way."""
-    return sigterm_raises(Terminated, then=signal.SIG_IGN)
+    resumed it at its share. A second SIGTERM is ignored while that cleanup runs (it cut it short
+    part-way), for :data:`UNSTAGE_DEADLINE_S` after the first at most — the cleanup keeps to that
+    deadline, each request included — and ends the process after it, as the default action."""
+    return sigterm_raises(Terminated, then=signal.SIG_IGN, ignore_for=UNSTAGE_DEADLINE_S)
 
 
 def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str, timeout_s: float,
                     model_sha256: str, failed_storage_uri: str, deadline: float) -> RolloutState:
-    done: list[str] = []  # the writes that landed, in order: "pin", "restore", "switch", "pin_other" (_hold_once)
+    # the writes whose answer was read, in order: "pin", "restore", "switch", "relabel", "retry",
+    # "promote", "pin_other" (_hold_once); "~" + one of them while it is on its way (_sending)
+    done: list[str] = []
     restarted = False  # started again after a hold: an error then says what was written before
     before: list[str] = []  # the writes that landed before the last restart
     try:
@@ -1164,8 +1186,8 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
         wrote = _written(done, version, when="")
         said = [f"written before: {wrote}"] if wrote else []
         # a write on its way (sent, its answer not read): the server may have applied it
-        said += [f"{_SENDING[key[1:]].format(v=version)} was on its way and may have landed"
-                 for key in done if key.startswith("~")]
+        said += [f"{_SENDING[key[1:].partition('=')[0]].format(v=version, model=key.partition('=')[2])} was on "
+                 "its way and may have landed" for key in done if key.startswith("~")]
         print(f"ctloop: the rollback of InferenceService {isvcs.namespace}/{name} to v{version} was stopped (SIGTERM); "
               f"{'; '.join(said) or 'nothing written'}: roll back again (ctloop rollout rollback; ctloop rollout "
               "status shows where it stands)", file=sys.stderr)
@@ -1190,6 +1212,7 @@ _SENDING = {
     "relabel": "v{v}'s labels",
     "promote": "its last step (v{v}'s revision to 100 %)",
     "pin_other": "the pin-out of another model's failed canary",
+    "unstage": "the deletion of the staging marker of {model} (a revision of it starts at 0 %)",
 }
 
 
@@ -1210,22 +1233,36 @@ def _sending(done: list[str], key: str):
     done.remove("~" + key)
 
 
+# The writes of a rollback past its first :func:`_written` names once answered
+_WRITTEN = {
+    "relabel": "v{v}'s labels written on the model the spec serves (a new revision of it)",
+    "retry": "a new revision of v{v} started (its revision had failed)",
+    "promote": "its last step (v{v}'s revision moved to 100 %)",
+}
+
+
 class _ChangedWhileHeld(ChangedOutside):
     """The spec changed while a rollback was held: :func:`rollback` starts again from a fresh read
     (the champion written back, or the failed model, is no longer another model to leave alone)."""
 
 
 def _written(done: list[str], version: str, when: str = " before the spec was changed") -> str:
-    """What a rollback wrote before it was held (``done``: "pin", "restore", "switch", "pin_other" — a held
-    rollback's pin-out of another model's failed canary); "" : nothing. ``when`` ends the part
-    about its own writes."""
+    """What a rollback wrote before it was held (``done``: "pin", "restore", "switch", "relabel",
+    "retry", "promote", "pin_other" — a held rollback's pin-out of another model's failed canary);
+    "" : nothing. ``when`` ends the part about its own writes."""
     if "switch" in done:
-        own = (f"v{version}'s storageUri written without a pin (the failed model left the spec; it serves until "
-               f"v{version}'s revision is ready){when}")
+        first = (f"v{version}'s storageUri written without a pin (the failed model left the spec; it serves until "
+                 f"v{version}'s revision is ready)")
     elif "restore" in done:
-        own = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec){when}"
+        first = f"its canary pinned to 0 % and v{version}'s storageUri written (the failed model left the spec)"
     else:
-        own = f"its canary pinned to 0 %{when}" if "pin" in done else ""
+        first = "its canary pinned to 0 %" if "pin" in done else ""
+    parts = [first] if first else []
+    parts += [text.format(v=version) for key, text in _WRITTEN.items() if key in done]
+    # the cleanup of a failed restore (_unstage_after): "unstage=<the staged model's storageUri>"
+    parts += [f"the staging marker of {key.partition('=')[2]} deleted (a revision of it starts at 0 %)"
+              for key in done if key.startswith("unstage=")]
+    own = f"{'; '.join(parts)}{when}" if parts else ""
     if "pin_other" not in done:
         return own
     other = ("another model's canary pinned to 0 % while the rollback was held (its revision failed and Knative "
@@ -1413,6 +1450,8 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
         with _sending(done, "relabel"):
             relabelled = _relabel(isvcs, name, obj, version, model_sha256, deadline)
+        if relabelled:
+            done.append("relabel")
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
                           source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1],
@@ -1425,8 +1464,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         # 0 it left made the champion look rolled back. The champion goes out as a first deployment
         what = "champion revision ready with 100 % traffic"
         if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
-            with _sending(done, "retry"):
-                obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
+            obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline, done)
         else:
             # conditional: a model deployed since this read is not overwritten (409, ChangedOutside)
             with _sending(done, "switch"):
@@ -1434,6 +1472,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                                                         model_sha256=model_sha256),
                                    "the rollback (the champion's storageUri written back as a first deployment)",
                                    "nothing written", landed=_lands(storage_uri, None), deadline=deadline)
+            done.append("switch")
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
                               source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
@@ -1521,7 +1560,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                                    deadline=deadline)
         except BaseException as exc:
             if canary and staged_idle:
-                _unstage_after(isvcs, name, obj, exc)
+                _unstage_after(isvcs, name, obj, exc, done)
             raise
         done.append("restore")
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
@@ -1529,9 +1568,8 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                           deadline=deadline)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
-        with _sending(done, "retry"):
-            obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready",
-                         deadline)
+        obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready",
+                     deadline, done)
     elif _created(obj) != before or not _serves(isvcs, before, storage_uri, {}):
         # the champion's storageUri already written back at 0 % (by another run's rollback while this
         # one was held, or by this step's attempt before) and its revision still starting: promoting
@@ -1548,6 +1586,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
                            "revision to 100 %)", "traffic stays where it is",
                            landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
                                                and "canaryTrafficPercent" not in _predictor(now)), deadline=deadline)
+    done.append("promote")
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
                       written=None, model=storage_uri, deadline=deadline)
     return _state("rolled_back", obj, version)
