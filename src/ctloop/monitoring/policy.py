@@ -121,13 +121,14 @@ def paid(triggered: dict[str, Any], current: dict[str, Any], champion_gate: dict
     above 0; ``confident``: its lower bound ``<metric>.ci_low`` above 0). The gate records that
     comparison under its own primary metric only (evaluate's ``metric_values``): when it gated on
     another metric than the rules judge (gate on ``mae``, rules on ``rmse``), the single
-    ``<primary>.delta``/``.ci_low`` it recorded is read."""
+    ``<primary>.delta``/``.ci_low`` it recorded is read. The metric is chosen once, by the
+    ``.delta`` recorded (the judged metric's, else the single one), and both statistics are its."""
     if str(triggered.get("champion_version")) == str(current.get("champion_version")):
         return False
-    gate, stat = champion_gate or {}, "ci_low" if confident else "delta"
-    recorded = [k for k in gate if k.endswith(f".{stat}")]
-    key = paid_key(metric, stat) if paid_key(metric, stat) in gate or len(recorded) != 1 else recorded[0]
-    return pays(gate.get(key))
+    gate = champion_gate or {}
+    deltas = [k[: -len(".delta")] for k in gate if k.endswith(".delta")]
+    compared = metric if paid_key(metric) in gate or len(deltas) != 1 else deltas[0]
+    return pays(gate.get(paid_key(compared, "ci_low" if confident else "delta")))
 
 
 def pays(value: float | None) -> bool:
