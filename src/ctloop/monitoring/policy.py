@@ -30,7 +30,8 @@ in the backtest), so nothing else has to be kept in step:
   another), twice the gap after one that did not, until the
   gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). The loss's own retrain
   must confirm the change (:func:`_unconfirmed`): when it was not confidently better than the
-  champion (``<metric>.ci_low`` not above 0, or rejected), the loss was not strong (record
+  champion (``<metric>.ci_low`` not above 0 — again the gate's own metric's when it gated on
+  another than the rules judge; or rejected), the loss was not strong (record
   ``loss_z`` below :func:`_strong_z`, 3.09 standard errors) and the next window is not confidently
   behind the level before it, the recovery ends at once — a false alarm (a lucky gate, one noisy
   window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
