@@ -13,10 +13,16 @@ import pytest
 from ctloop.backtest import count_target_note
 
 
-@pytest.mark.parametrize("y", [
-    pytest.param(pd.Series(np.arange(25)), id="25-values-one-row-each"),
-    pytest.param(pd.Series(np.repeat(np.arange(30), 3).astype(float)), id="30-values-three-rows-each-floats"),
-])
+@pytest.mark.parametrize(
+    "y",
+    [
+        pytest.param(pd.Series(np.arange(25)), id="25-values-one-row-each"),
+        pytest.param(
+            pd.Series(np.repeat(np.arange(30), 3).astype(float)),
+            id="30-values-three-rows-each-floats",
+        ),
+    ],
+)
 def test_values_all_in_as_many_rows_say_nothing_and_warn_nothing(y):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
