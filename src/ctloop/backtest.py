@@ -356,12 +356,14 @@ COUNT_RANK_CORRELATION = -0.5  # rows per value falling with the value at least 
 
 def count_target_note(y: pd.Series, name: str) -> str | None:
     """The note :func:`_warn_count_classes` gives on classification target ``y``, or None: more than
-    :data:`COUNT_CLASSES` classes of non-negative whole numbers, more than half of them in fewer rows
+    :data:`COUNT_CLASSES` classes of whole numbers, more than half of them in fewer rows
     than a class needs (:data:`ctloop.components.train.core.ROWS_PER_CLASS`), and the rare values the
     high ones (Spearman's rank correlation of value and rows below :data:`COUNT_RANK_CORRELATION`):
     a count or an amount replayed without ``--task regression`` (doctor visits a year, 0..77: 52
     classes, ROC AUC 0.55). Numeric class codes (label-encoded species, SKU or category codes) are
-    classes: their popular and rare values lie anywhere in the range, and they say nothing."""
+    classes: their popular and rare values lie anywhere in the range, and they say nothing. Negative
+    values do not silence it: a count with a ``-1`` placeholder (unknown) or shifted by one, or a
+    signed amount, is still no set of classes; the rank correlation alone tells codes from counts."""
     import pandas as pd
 
     from ctloop.components.train.core import ROWS_PER_CLASS
@@ -370,11 +372,11 @@ def count_target_note(y: pd.Series, name: str) -> str | None:
         return None
     counts = y.value_counts()
     rare = int((counts < ROWS_PER_CLASS).sum())
-    if len(counts) <= COUNT_CLASSES or rare * 2 <= len(counts) or y.min() < 0:
-        return None
+    if len(counts) <= COUNT_CLASSES or rare * 2 <= len(counts) or counts.nunique() < 2:
+        return None  # every value in as many rows: no tail to rank (and numpy's correlation would warn)
     values = pd.Series(counts.index.to_numpy(dtype=float)).rank()
     rows = pd.Series(counts.to_numpy(dtype=float)).rank()
-    if not values.corr(rows) < COUNT_RANK_CORRELATION:  # NaN (every value in as many rows): no tail
+    if not values.corr(rows) < COUNT_RANK_CORRELATION:  # the rare values not the high ones: codes
         return None
     low, high = (_whole(v) for v in (y.min(), y.max()))
     return (f"column {name!r}: {len(counts)} classes of whole numbers ({low} … {high}), {rare} of them in fewer than "

@@ -53,3 +53,18 @@ def test_monitoring_reads_the_registered_gate_of_a_champion_gated_on_mae():
 
     found = champion.load(RegistryDouble(), "m", with_reference=False)
     assert policy.paid(TRIGGERED, REPLACED, found.gate_metrics, "rmse", confident=True)
+
+
+def test_the_metric_is_chosen_once_and_never_mixed_between_statistics():
+    # the judged metric's delta recorded, its CI not, another metric's CI present (hand-made tags):
+    # the confident read is rmse.ci_low (absent: not confident), never mae's bound
+    mixed = {"rmse.delta": 0.5, "mae.ci_low": 0.3}
+    assert policy.paid(TRIGGERED, REPLACED, mixed, "rmse")
+    assert not policy.paid(TRIGGERED, REPLACED, mixed, "rmse", confident=True)
+    # no judged delta, one other metric's delta: both statistics are that metric's
+    other = {"mae.delta": 0.4, "rmse.ci_low": 0.3, "mae.ci_low": -0.1}
+    assert not policy.paid(TRIGGERED, REPLACED, other, "rmse", confident=True)
+    # two other deltas: no single comparison to fall back on
+    two = {"roc_auc.delta": 0.02, "roc_auc.ci_low": 0.01, "accuracy.delta": 0.01}
+    assert not policy.paid(TRIGGERED, REPLACED, two, "log_loss")
+    assert not policy.paid(TRIGGERED, REPLACED, two, "log_loss", confident=True)

@@ -30,7 +30,8 @@ in the backtest), so nothing else has to be kept in step:
   another), twice the gap after one that did not, until the
   gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). The loss's own retrain
   must confirm the change (:func:`_unconfirmed`): when it was not confidently better than the
-  champion (``<metric>.ci_low`` not above 0, or rejected), the loss was not strong (record
+  champion (``<metric>.ci_low`` not above 0 — again the gate's own metric's when it gated on
+  another than the rules judge; or rejected), the loss was not strong (record
   ``loss_z`` below :func:`_strong_z`, 3.09 standard errors) and the next window is not confidently
   behind the level before it, the recovery ends at once — a false alarm (a lucky gate, one noisy
   window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
@@ -121,13 +122,14 @@ def paid(triggered: dict[str, Any], current: dict[str, Any], champion_gate: dict
     above 0; ``confident``: its lower bound ``<metric>.ci_low`` above 0). The gate records that
     comparison under its own primary metric only (evaluate's ``metric_values``): when it gated on
     another metric than the rules judge (gate on ``mae``, rules on ``rmse``), the single
-    ``<primary>.delta``/``.ci_low`` it recorded is read."""
+    ``<primary>.delta``/``.ci_low`` it recorded is read. The metric is chosen once, by the
+    ``.delta`` recorded (the judged metric's, else the single one), and both statistics are its."""
     if str(triggered.get("champion_version")) == str(current.get("champion_version")):
         return False
-    gate, stat = champion_gate or {}, "ci_low" if confident else "delta"
-    recorded = [k for k in gate if k.endswith(f".{stat}")]
-    key = paid_key(metric, stat) if paid_key(metric, stat) in gate or len(recorded) != 1 else recorded[0]
-    return pays(gate.get(key))
+    gate = champion_gate or {}
+    deltas = [k[: -len(".delta")] for k in gate if k.endswith(".delta")]
+    compared = metric if paid_key(metric) in gate or len(deltas) != 1 else deltas[0]
+    return pays(gate.get(paid_key(compared, "ci_low" if confident else "delta")))
 
 
 def pays(value: float | None) -> bool:
