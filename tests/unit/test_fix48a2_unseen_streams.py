@@ -36,13 +36,13 @@ def test_a_missing_wheel_is_one_line_and_the_streams_without_it_are_written(tmp_
         "--write",
         str(tmp_path / "out"),
         "caravan_wide_dup",
-        "seattle_temp_tz",
+        "digits_rare_mirror",
         "default_yesno",
         env=env,
     )
     assert done.returncode == 1, done.stderr
-    assert (tmp_path / "out" / "seattle_temp_tz.csv").exists()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["seattle_temp_tz.csv"]
+    assert (tmp_path / "out" / "digits_rare_mirror.csv").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["digits_rare_mirror.csv"]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 2, done.stderr
     assert lines[0].startswith("unseen_streams.py: could not download the ISLP==0.6.0 wheel")
