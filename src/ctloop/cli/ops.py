@@ -376,7 +376,7 @@ def apply_spec(
     challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
     approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
-    from ctloop.errors import one_line
+    from ctloop.errors import ConfigError, one_line, problem_list
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
     from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
@@ -389,15 +389,28 @@ def apply_spec(
     image = image or spec.platform.image or None
     plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
     check_spec_tracking(spec, warn=False)  # warned by `ctloop apply` before it said the file is valid
+
+    def arguments(model, pipeline: str, values: dict[str, Any]) -> dict[str, Any]:
+        """:func:`pipeline_arguments`, its problems said of ``model`` (a spec has several) and a
+        volume as the spec mounts one (apply has no --mount-pvc)."""
+        try:
+            return pipeline_arguments(pipelines[pipeline], values, volumes="platform.pvc_mounts")
+        except ConfigError as exc:
+            said = f"model {model.name}: "
+            if getattr(exc, "problems", None) is None:
+                raise ConfigError(said + str(exc)) from None
+            header, prefix, lines = exc.problems
+            raise problem_list(lines, header=said + header, prefix=said + prefix) from None
+
     for model in spec.models:
         if model.schedule is not None:
-            params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))
+            params = arguments(model, PIPELINE, pipeline_parameters(model))
             plans.append((model, PIPELINE, schedule_name(PIPELINE, model.name), model.schedule, params))
         if model.monitoring_schedule is not None:
-            params = pipeline_arguments(pipelines[MONITORING], monitoring_parameters(model, spec))
+            params = arguments(model, MONITORING, monitoring_parameters(model, spec))
             plans.append((model, MONITORING, schedule_name(MONITORING, model.name), model.monitoring_schedule, params))
         if model.scoring_schedule is not None:
-            params = pipeline_arguments(pipelines[BATCH_SCORING], scoring_parameters(model))
+            params = arguments(model, BATCH_SCORING, scoring_parameters(model))
             plans.append((model, BATCH_SCORING, schedule_name(BATCH_SCORING, model.name), model.scoring_schedule, params))
     platform = platform_factory(spec.kfp)
     actions = []
