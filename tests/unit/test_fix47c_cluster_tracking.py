@@ -31,7 +31,7 @@ def test_a_plugin_scheme_of_the_image_is_taken_with_a_warning(capsys):
 
 
 @pytest.mark.parametrize(
-    "uri", ["http://mlflow:5000", "mysql+pymysql://u:p@db/mlflow", "databricks", "./mlruns"]
+    "uri", ["http://mlflow:5000", "mysql+pymysql://u:p@db/mlflow", "databricks", "/mnt/mlruns"]
 )
 def test_a_scheme_mlflow_has_here_is_taken_silently(capsys, uri):
     _check_tracking({"tracking_uri": uri})

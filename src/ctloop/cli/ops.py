@@ -143,7 +143,7 @@ def _meant_scheme(scheme: str, known: tuple[str, ...]) -> str | None:
     return next((k for d, k in near if d <= (1 if len(k) <= 5 else 2)), None)
 
 
-def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri") -> str:
+def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri", volumes: str = "") -> str:
     """The pipeline's ``tracking_uri``, used by its steps in the cluster: a blank, a control character
     (``http://mlflow:5000`` and a pasted newline), a malformed URL or path, a Unity Catalog URI
     (:func:`ctloop.tracking.check_unity_catalog_uri`) and a typo of a scheme MLflow has
@@ -151,8 +151,9 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri")
     first MLflow step. Another scheme is not checked against this machine's MLflow plugins
     (:func:`ctloop.cli.argtypes.tracking_schemes`, the rule of ``--tracking-uri`` for what runs
     here): the steps run in the component image, which may have a plugin this machine has not
-    (``azureml://`` by azureml-mlflow). Returns that scheme when MLflow here has no store for it
-    (for :func:`_warn_schemes`), else ``""``."""
+    (``azureml://`` by azureml-mlflow). A store in the task's own pod is refused too
+    (:func:`_pod_store`; ``volumes``: how the command mounts a volume). Returns that scheme when
+    MLflow here has no store for it (for :func:`_warn_schemes`), else ``""``."""
     from ctloop.cli.argtypes import _shown_tracking_uri, location
     from ctloop.errors import ConfigError
     from ctloop.tracking import check_unity_catalog_uri
@@ -173,6 +174,13 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri")
         except argparse.ArgumentTypeError as exc:
             raise ConfigError(f"{what}: {exc}") from None
     check_unity_catalog_uri(value, what)
+    if why := _pod_store(value):
+        from ctloop.ops.params import VOLUMES
+
+        raise ConfigError(f"{what}: {value!r} is {why}, which each KFP task would open in its own pod: its registry "
+                          "and audit would be lost with the pod; give the MLflow server (http://mlflow.kubeflow:5000), "
+                          "a database server (postgresql://...) or an absolute path on a volume every task mounts "
+                          f"({volumes or VOLUMES})")
     scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
     known = _known_schemes()
     if not scheme or scheme in known:
@@ -182,6 +190,31 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri")
         raise ConfigError(f"{what}: MLflow has no store for {scheme}:// — did you mean {meant}://? got "
                           f"{_shown_tracking_uri(value)}")
     return scheme
+
+
+def _pod_store(uri: str) -> str:
+    """What ``uri``, a tracking URI, names in a KFP task's pod, run from the image's working
+    directory (kubeflow/pipelines 2.17.0 ``backend/src/v2/driver`` leaves ``workingDir`` to the
+    image), when that is a store of the pod alone: a relative path (``mlruns``, ``file:mlruns``,
+    ``sqlite:///mlflow.db`` — SQLAlchemy's ``sqlite:////abs.db`` is absolute) or an in-memory
+    database; else ``""``. ``databricks`` is a server, not a path."""
+    from urllib.parse import urlsplit
+
+    if "://" in uri:
+        kind, rest = uri.split("://", 1)
+        kind = kind.split("+", 1)[0].lower()
+        if kind == "sqlite":
+            database = rest.partition("/")[2].partition("?")[0]
+            if database in ("", ":memory:"):
+                return "an in-memory database"
+            return "" if database.startswith("/") else "a database file at a relative local path"
+        if kind == "file" and not urlsplit(uri).path.startswith("/"):
+            return "a relative local path"
+        return ""
+    if uri == "databricks":
+        return ""
+    path = uri[5:] if uri[:5].lower() == "file:" else uri
+    return "" if path.startswith("/") else "a relative local path"
 
 
 def _known_schemes() -> tuple[str, ...]:
@@ -203,10 +236,18 @@ def _warn_schemes(schemes: dict[str, list[str]]) -> None:
 
 
 def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", *, warn: bool = True) -> None:
-    """:func:`_tracking_scheme` of ``params``, its warning printed when ``warn``."""
-    scheme = _tracking_scheme(params, what)
-    if warn and scheme:
-        _warn_schemes({scheme: [what]})
+    """:func:`_tracking_scheme` of ``params`` and of the continuous-training runs a monitoring rule
+    starts (``training_parameters.tracking_uri``), its warning printed when ``warn``."""
+    from ctloop.ops.params import TRAINING_PARAMETERS
+
+    nested = params.get(TRAINING_PARAMETERS)
+    checks = [(params, what)]
+    if isinstance(nested, dict):
+        checks.append((nested, f"--param {TRAINING_PARAMETERS}.tracking_uri"))
+    for values, where in checks:
+        scheme = _tracking_scheme(values, where)
+        if warn and scheme:
+            _warn_schemes({scheme: [where]})
 
 
 def check_spec_tracking(spec, *, warn: bool = True) -> None:
@@ -215,7 +256,7 @@ def check_spec_tracking(spec, *, warn: bool = True) -> None:
     schemes: dict[str, list[str]] = {}
     for i, model in enumerate(spec.models):
         what = f"{spec.path or 'spec'}: models[{i}].tracking_uri"
-        if scheme := _tracking_scheme({"tracking_uri": model.tracking_uri}, what):
+        if scheme := _tracking_scheme({"tracking_uri": model.tracking_uri}, what, "platform.pvc_mounts"):
             schemes.setdefault(scheme, []).append(what)
     if warn:
         _warn_schemes(schemes)
@@ -335,7 +376,7 @@ def apply_spec(
     challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
     approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
-    from ctloop.errors import one_line
+    from ctloop.errors import ConfigError, one_line, problem_list
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
     from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
@@ -348,15 +389,28 @@ def apply_spec(
     image = image or spec.platform.image or None
     plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
     check_spec_tracking(spec, warn=False)  # warned by `ctloop apply` before it said the file is valid
+
+    def arguments(model, pipeline: str, values: dict[str, Any]) -> dict[str, Any]:
+        """:func:`pipeline_arguments`, its problems said of ``model`` (a spec has several) and a
+        volume as the spec mounts one (apply has no --mount-pvc)."""
+        try:
+            return pipeline_arguments(pipelines[pipeline], values, volumes="platform.pvc_mounts")
+        except ConfigError as exc:
+            said = f"model {model.name}: "
+            if getattr(exc, "problems", None) is None:
+                raise ConfigError(said + str(exc)) from None
+            header, prefix, lines = exc.problems
+            raise problem_list(lines, header=said + header, prefix=said + prefix) from None
+
     for model in spec.models:
         if model.schedule is not None:
-            params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))
+            params = arguments(model, PIPELINE, pipeline_parameters(model))
             plans.append((model, PIPELINE, schedule_name(PIPELINE, model.name), model.schedule, params))
         if model.monitoring_schedule is not None:
-            params = pipeline_arguments(pipelines[MONITORING], monitoring_parameters(model, spec))
+            params = arguments(model, MONITORING, monitoring_parameters(model, spec))
             plans.append((model, MONITORING, schedule_name(MONITORING, model.name), model.monitoring_schedule, params))
         if model.scoring_schedule is not None:
-            params = pipeline_arguments(pipelines[BATCH_SCORING], scoring_parameters(model))
+            params = arguments(model, BATCH_SCORING, scoring_parameters(model))
             plans.append((model, BATCH_SCORING, schedule_name(BATCH_SCORING, model.name), model.scoring_schedule, params))
     platform = platform_factory(spec.kfp)
     actions = []

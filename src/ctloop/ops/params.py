@@ -281,14 +281,16 @@ def _refused(errors: list[str], section: str) -> bool:
     return any(e.startswith((f"{section}:", f"{section}.")) for e in errors)
 
 
-def _relative_paths(args: dict[str, Any]) -> list[str]:
+VOLUMES = "--mount-pvc CLAIM:PATH, platform.pvc_mounts"  # how schedule/trigger mount a volume; apply: the latter
+
+
+def _relative_paths(args: dict[str, Any], volumes: str = VOLUMES) -> list[str]:
     """A relative local path in a location field (``data.uri: data/credit.parquet``, each field
     checked by :func:`ctloop.config.storage_location`) of a run or schedule on KFP: a task runs in
     its own pod, from the image's working directory, where the path names nothing — valid here, the
     run failed on the cluster (reading) or wrote into the pod, lost with it (an output). An absolute
-    path is kept: a volume mounted there (``--mount-pvc``, ``platform.pvc_mounts``) holds it."""
-    from ctloop import storage
-
+    path is kept: a volume mounted there (``--mount-pvc``, ``platform.pvc_mounts``) holds it.
+    ``volumes``: how the command at hand mounts one."""
     out = []
     todo = [(name, value, SECTION_PARAMETERS[name]) for name, value in args.items()
             if name in SECTION_PARAMETERS and isinstance(value, dict)]
@@ -302,24 +304,32 @@ def _relative_paths(args: dict[str, Any]) -> list[str]:
             if (f.metadata.get("check") is not C.storage_location or not isinstance(given, str)
                     or C.storage_location(given) is not None):  # no location: its section said why
                 continue
-            if given.strip() and not storage.is_remote(given) and not _is_file_uri(given) \
-                    and not given.startswith("/"):
+            if given.strip() and _is_relative(given):
                 out.append(f"{where}.{f.name}: {given!r} is a relative local path, which names nothing in the pod a "
                            "KFP task runs in; give an object-store URI (gs://, s3://, az://) or an absolute path on "
-                           "a volume every task mounts (--mount-pvc CLAIM:PATH, platform.pvc_mounts)")
+                           f"a volume every task mounts ({volumes})")
     return out
 
 
-def _is_file_uri(text: str) -> bool:
-    return text[:5].lower() == "file:"
+def _is_relative(given: str) -> bool:
+    """``given`` is a local location relative to the working directory, as storage reads it: a plain
+    ``data/x.csv`` and a ``file:data/x.csv`` alike (only ``file:/...`` is a file URI)."""
+    from ctloop import storage
+
+    try:
+        loc = storage.parse(given)
+    except ConfigError:  # storage_location took it; a refusal here is said when it is read
+        return False
+    return loc.scheme == "file" and not loc.key.startswith("/")
 
 
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
-                       for_kfp: bool = True) -> dict[str, Any]:
+                       for_kfp: bool = True, volumes: str = VOLUMES) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
     problem. With ``require``, parameters without a default must be given. ``for_kfp`` (a run, schedule
     or apply on KFP): a character KFP's database cannot store is refused too
-    (:func:`~ctloop.ops.platform.refuse_astral`); a local run (``for_kfp`` false) never stores one."""
+    (:func:`~ctloop.ops.platform.refuse_astral`); a local run (``for_kfp`` false) never stores one.
+    ``volumes``: how the command mounts a volume, named when a relative local path is refused."""
     inputs = _inputs(pipeline_func)
     known = sorted(inputs)
     dotted = sorted(f"{p}.{f.name}" for p, s in SECTION_PARAMETERS.items() if p in inputs for f in s.fields())
@@ -399,7 +409,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
         task = parsed["training"].task if parsed.get("training") is not None else ""
         errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
     if for_kfp:  # a section already refused is not judged further (one problem at a time of it)
-        errors.extend([e for e in _relative_paths(args)
+        errors.extend([e for e in _relative_paths(args, volumes)
                        if not any(said.startswith(e.partition(".")[0] + ".") for said in errors)])
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)

@@ -1,0 +1,112 @@
+"""Fix 48 D: a relative local ``tracking_uri`` (``mlruns``, ``./mlruns``, ``file:mlruns``,
+``sqlite:///mlflow.db``) was accepted by ``ctloop schedule``/``trigger``/``apply``: every KFP task
+runs in its own pod from the image's working directory (kubeflow/pipelines 2.17.0
+``backend/src/v2/driver`` leaves ``workingDir`` to the image), so each would have written its
+registry and audit into its own pod and lost them. Now one line naming the key and the value,
+exit 2, nothing sent to KFP (the repo's double, tests/doubles/kfp_api.py)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ctloop.cli import main
+from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "mlruns",
+        "./mlruns",
+        "file:mlruns",
+        "file:./mlruns",
+        "sqlite:///mlflow.db",
+        "sqlite:///data/mlflow.db",
+    ],
+)
+@pytest.mark.parametrize("command", ["schedule", "trigger"])
+def test_a_relative_tracking_uri_is_refused_before_kfp(monkeypatch, tmp_path, capsys, uri, command):
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        when = ["--cron", "0 0 3 * * *"] if command == "schedule" else []
+        code = main(
+            [command, "--host", kfp.url, *when, *TRIGGER_PARAMS, "--param", f"tracking_uri={uri}"]
+        )
+        line = one_error_line(capsys)
+        assert code == 2
+        assert f"tracking_uri: {uri!r}" in line and "relative" in line, line
+        assert "pod" in line and "http" in line, line
+        assert kfp.calls == []
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "/mnt/mlruns",
+        "file:///mnt/mlruns",
+        "sqlite:////mnt/mlflow.db",
+        "http://mlflow.kubeflow:5000",
+        "databricks",
+        "postgresql://u@db/mlflow",
+        "",
+    ],
+)
+def test_tracking_uris_a_pod_can_reach_are_taken(uri):
+    from ctloop.cli.ops import _tracking_scheme
+
+    assert _tracking_scheme({"tracking_uri": uri}) == ""
+
+
+def test_the_continuous_training_uri_a_monitoring_rule_starts_is_checked_too(
+    monkeypatch, tmp_path, capsys
+):
+    training = (
+        '{"tracking_uri": "mlruns", "data": {"uri": "gs://b/c.parquet", "target": "y", '
+        '"time_column": "t"}}'
+    )
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        code = main(
+            [
+                "schedule",
+                "--pipeline",
+                "monitoring",
+                "--host",
+                kfp.url,
+                "--cron",
+                "0 0 3 * * *",
+                "--param",
+                "model_name=credit",
+                "--param",
+                "monitoring.log_root=gs://b/log",
+                "--param",
+                f"training_parameters={training}",
+            ]
+        )
+        line = one_error_line(capsys)
+        assert code == 2
+        assert "training_parameters.tracking_uri: 'mlruns'" in line, line
+        assert kfp.calls == []
+
+
+def _spec(tmp_path, url, edit):
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
+    data["kfp"]["host"] = url
+    edit(data)
+    path = tmp_path / "ctloop.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def test_apply_refuses_a_relative_tracking_uri_naming_the_model(monkeypatch, tmp_path, capsys):
+    def edit(data):
+        data["models"][0]["tracking_uri"] = "sqlite:///mlflow.db"
+
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        code = main(["apply", "-f", _spec(tmp_path, kfp.url, edit)])
+        line = one_error_line(capsys)
+        assert code == 2
+        assert "models[0].tracking_uri: 'sqlite:///mlflow.db'" in line, line
+        assert kfp.calls == []
