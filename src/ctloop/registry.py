@@ -885,13 +885,16 @@ class MlflowRegistry:
         version = str(version)
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
-            # the champion alias and the audit experiment as the settle read them under the lock: settling
-            # moves no champion alias (was: both read again, 3 more requests of ~50 a promotion)
-            _, state, experiment = self._settled(name)
+            # the audit experiment as the settle read it under the lock (was: read again)
+            _, _, experiment = self._settled(name)
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
             target = self.get_version(name, version)
-            current = state.champion
+            # the champion read again after the settle, not taken from its inspect: a promotion
+            # stalled past its lease there while a waiter broke the lock and promoted recorded the
+            # champion from before that promotion as the one it replaced (rollback skipped that one)
+            champion = self.get_alias(name, CHAMPION)
+            current = champion.version if champion is not None else ""
             if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
