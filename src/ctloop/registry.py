@@ -15,7 +15,7 @@ server) makes. So a promotion is ordered around **one commit point, the** ``cham
 
 1. **Lock.** Registered model ``<name>.ctloop-promotion-lock`` is created; MLflow refuses a second
    registered model of the same name (a unique key: the only create-if-absent MLflow offers).
-   Its tags name the holder and the end of its lease (default 300 s); the lock of a holder whose
+   Its tags name the holder, the end of its lease (default 300 s) and the model; the lock of a holder whose
    lease ended is broken. Promotions of one model are therefore serialised, and a repair under
    the lock knows that no other promotion is in flight.
 2. **Settle.** Whatever an earlier, crashed promotion left is completed or aborted (below).
@@ -113,6 +113,9 @@ LOCK_SUFFIX = ".ctloop-promotion-lock"
 BROKEN_LOCK_PREFIX = "ctloop-broken-lock-"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
 TAG_LOCK_EXPIRES = "ctloop.lock.expires"
+# the model whose promotion lock it is, set when the lock is taken: a promotion lists that model's broken
+# and released leases by it, not every model's (older locks lack it: only repair lists theirs)
+TAG_LOCK_MODEL = "ctloop.lock.model"
 # set by ``_release`` on the lock it renamed: a lease its holder released, not one a waiter broke (when)
 TAG_LOCK_RELEASED = "ctloop.lock.released"
 # A promotion's writes take about a second; the lease covers MLflow's own HTTP retries too.
@@ -885,13 +888,16 @@ class MlflowRegistry:
         version = str(version)
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
-            # the champion alias and the audit experiment as the settle read them under the lock: settling
-            # moves no champion alias (was: both read again, 3 more requests of ~50 a promotion)
-            _, state, experiment = self._settled(name)
+            # the audit experiment as the settle read it under the lock (was: read again)
+            _, _, experiment = self._settled(name)
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
             target = self.get_version(name, version)
-            current = state.champion
+            # the champion read again after the settle, not taken from its inspect: a promotion
+            # stalled past its lease there while a waiter broke the lock and promoted recorded the
+            # champion from before that promotion as the one it replaced (rollback skipped that one)
+            champion = self.get_alias(name, CHAMPION)
+            current = champion.version if champion is not None else ""
             if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
@@ -1338,7 +1344,7 @@ class MlflowRegistry:
                     exc,
                 )
             try:
-                refused = self._sweep_broken_locks(name)[1]
+                refused = self._sweep_broken_locks(name, tagged_only=True)[1]
             except RegistryError as exc:  # left for the next promotion or `ctloop registry repair`
                 refused = [_SweepRefusal(
                     f"could not remove the broken promotion locks of {name!r}: {exc}", False, False, None)]
@@ -1427,21 +1433,30 @@ class MlflowRegistry:
             if not _is_not_found(exc):
                 raise RegistryError(f"cannot remove {what} ({model!r}): {exc}") from exc
 
-    def broken_locks(self, name: str) -> list[tuple[str, dict[str, str]]]:
+    def broken_locks(self, name: str, *, tagged_only: bool = False) -> list[tuple[str, dict[str, str]]]:
         """The broken leases of the promotion lock of ``name`` still in the registry, ``(model name,
         holder)``: registered models :data:`BROKEN_LOCK_PREFIX` + a digest whose tags are the lease
         that digest names (so a lock renamed in a race, or anyone else's model, is never one). ``holder``
         also has ``renamed``: when the lock was broken or released (the model's ``last_updated_timestamp``,
         which MLflow sets on a rename, in ms, the server's clock), and ``released``: when its holder released
-        it (:data:`TAG_LOCK_RELEASED`), ``""`` for a lease a waiter broke."""
+        it (:data:`TAG_LOCK_RELEASED`), ``""`` for a lease a waiter broke.
+
+        ``tagged_only`` (a promotion's sweep): only leases tagged :data:`TAG_LOCK_MODEL` ``name``, listed
+        by that tag. Every model keeps a released lease between its promotions, and a model no longer
+        promoted its last one: listed registry-wide, each promotion of every model read one entry per
+        model ever promoted. The registry-wide listing is left to repair, which also finds the untagged
+        leases of locks taken before that tag."""
         from mlflow.exceptions import MlflowException
 
         found: list[tuple[str, dict[str, str]]] = []
         token = None
+        query = f"name LIKE '{BROKEN_LOCK_PREFIX}%'"
+        if tagged_only:  # a name with a quote: matched with LIKE (_name_filter); the digest keeps it exact
+            query += " AND " + _name_filter(name, f"tags.`{TAG_LOCK_MODEL}`")
         while True:
             try:
                 page = self.client.search_registered_models(
-                    filter_string=f"name LIKE '{BROKEN_LOCK_PREFIX}%'", max_results=100, page_token=token
+                    filter_string=query, max_results=100 if tagged_only else 1000, page_token=token
                 )
             except MlflowException as exc:
                 raise RegistryError(f"cannot list the broken promotion locks: {exc}") from exc
@@ -1458,7 +1473,9 @@ class MlflowRegistry:
             if not token:
                 return found
 
-    def _sweep_broken_locks(self, name: str) -> tuple[list[str], list[_SweepRefusal]]:
+    def _sweep_broken_locks(
+        self, name: str, *, tagged_only: bool = False
+    ) -> tuple[list[str], list[_SweepRefusal]]:
         """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
         than a lease ago. A broken lease is kept for a while under its name: that name taken is what
         refuses a second break of the same lease (:meth:`_break_lease`: a waiter that read the dead lease
@@ -1469,11 +1486,12 @@ class MlflowRegistry:
         was removed (a released lock's line starts with :data:`CLEANUP_PREFIX`: no repair) and what could not
         be (the others are still removed): MLflow's auth lets a user who may rename a model (EDIT: break or
         release a lock) delete it only with MANAGE, which the rename gives the renamer, so a lock broken or
-        released by one user is one the next cannot delete (PERMISSION_DENIED). Only a failed listing raises."""
+        released by one user is one the next cannot delete (PERMISSION_DENIED). Only a failed listing raises.
+        ``tagged_only``: :meth:`broken_locks`."""
         done: list[str] = []
         refused: list[_SweepRefusal] = []
         now = datetime.now(UTC)
-        for model, holder in self.broken_locks(name):
+        for model, holder in self.broken_locks(name, tagged_only=tagged_only):
             try:
                 ended = datetime.fromisoformat(holder["expires"].replace("Z", "+00:00"))
                 renamed = datetime.fromtimestamp(int(holder["renamed"]) / 1000, UTC)
@@ -1534,7 +1552,7 @@ class MlflowRegistry:
             try:
                 self.client.create_registered_model(
                     lock,
-                    tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires},
+                    tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires, TAG_LOCK_MODEL: name},
                     description=f"ctloop promotion lock of {name}: held while a promotion runs; after it "
                     f"(or broken) renamed {BROKEN_LOCK_PREFIX}<digest> and removed a lease later. If its holder died: "
                     f"`ctloop registry repair --model-name {name} --break-lock`.",
@@ -1820,14 +1838,15 @@ def stage_blocks(versions: list[ModelVersion]) -> bool:
     return any(v.stage == "Production" for v in versions)
 
 
-def _name_filter(name: str) -> str:
+def _name_filter(name: str, field: str = "name") -> str:
     """A model-version search filter that finds every version of ``name`` (and maybe others: the
     caller keeps exact matches). MLflow's filter grammar has no escape for a quote inside a quoted
     value (mlflow 3.17.2 ``utils/search_utils.py`` ``_strip_quotes`` only trims the ends), so a
-    name holding a quote or a backslash is matched with LIKE, each such character a ``_``."""
+    name holding a quote or a backslash is matched with LIKE, each such character a ``_``.
+    ``field``: what is compared (a tag: ``tags.`<key>```)."""
     if not any(c in name for c in "'\"\\"):
-        return f"name='{name}'"
-    return "name LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+        return f"{field}='{name}'"
+    return f"{field} LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
 
 
 def _record_key(run: Any) -> str:

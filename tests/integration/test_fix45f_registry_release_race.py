@@ -31,6 +31,7 @@ from ctloop.registry import (
     BROKEN_LOCK_PREFIX,
     LOCK_SUFFIX,
     TAG_LOCK_EXPIRES,
+    TAG_LOCK_MODEL,
     TAG_LOCK_OWNER,
     MlflowRegistry,
 )
@@ -110,7 +111,7 @@ def _undeletable_broken_lock(registry: MlflowRegistry, name: str) -> str:
         + hashlib.sha256(f"{name}{LOCK_SUFFIX}\0{owner}\0{expires}".encode()).hexdigest()[:32]
     )
     registry.client.create_registered_model(
-        model, tags={TAG_LOCK_OWNER: owner, TAG_LOCK_EXPIRES: expires}
+        model, tags={TAG_LOCK_OWNER: owner, TAG_LOCK_EXPIRES: expires, TAG_LOCK_MODEL: name}
     )
     delete = registry.client.delete_registered_model
 
