@@ -1080,25 +1080,33 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
             raise DataSourceError(f"{source_uri} is not a readable parquet file: "
                                   f"{_first_line(exc.__cause__ or exc)}") from exc
         schema = source.schema_arrow
-        _refuse_repeated_names(source_uri, schema.names)
-        for batch in source.iter_batches(batch_rows):
+        read = _refuse_repeated_names(source_uri, schema.names, (key, label, INSTANCE, LABEL_TIME))
+        if read is not None:  # a column ingest never reads named twice ('note', 'note'): the others only
+            schema = pa.schema([schema.field(n) for n in read], metadata=schema.metadata)
+        for batch in source.iter_batches(batch_rows, columns=read):
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
         return
     yield from _csv_batches(source_uri, key, batch_rows, label, codes)
 
 
-def _refuse_repeated_names(source_uri: str, names: list[str]) -> None:
-    """A Parquet file naming a column twice (Arrow writes one; Spark and pandas do not) is refused
-    naming it, as a CSV header is (``storage._refuse_repeated_header``): until round 48 a label file
-    with two ``label`` columns failed the ingest with pandas' "AttributeError: 'DataFrame' object has
-    no attribute 'dtype'" (a traceback, exit 1)."""
+def _refuse_repeated_names(source_uri: str, names: list[str], read: tuple[str, ...]) -> list[str] | None:
+    """A Parquet file naming a column it reads (``read``: the key, label, instance, label_time) twice
+    (Arrow writes one; Spark and pandas do not) is refused naming it, as a CSV header is
+    (``storage._refuse_repeated_header``): until round 48 a label file with two ``label`` columns
+    failed the ingest with pandas' "AttributeError: 'DataFrame' object has no attribute 'dtype'" (a
+    traceback, exit 1). Another column named twice (``note``, never read) is left out: the columns
+    to read, or ``None`` for all (round 48 refused such a file, ingested before)."""
     seen: dict[str, int] = {}
+    repeated: set[str] = set()
     for position, name in enumerate(names, start=1):
-        if name in seen:
+        if name in seen and name in read:
             raise DataSourceError(f"{source_uri} has column {name!r} twice (columns {seen[name]} and {position}): "
                                   "rename one")
-        seen[name] = position
+        if name in seen:
+            repeated.add(name)
+        seen.setdefault(name, position)
+    return [n for n in seen if n not in repeated] if repeated else None
 
 
 def _open_stream(source_uri: str):
