@@ -64,7 +64,13 @@ def normalise_keys(values: pd.Series) -> pd.Series:
 
     s = pd.Series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):  # a Parquet dictionary column as its values: a category column
-        s = s.astype(s.cat.categories.dtype)  # of one key failed below ("does not support reduction 'all'")
+        kind = s.cat.categories.dtype  # of one key failed below ("does not support reduction 'all'")
+        codes = s.cat.codes.to_numpy()
+        if kind.kind in "iu" and (codes < 0).any():  # integers with a gap: nullable, the gap kept (int64 has none)
+            values = pd.array(s.cat.categories.to_numpy(), dtype="UInt64" if kind.kind == "u" else "Int64")
+            s = pd.Series(values.take(codes, allow_fill=True), index=s.index, name=s.name)
+        else:
+            s = s.astype(kind)
     if pd.api.types.is_bool_dtype(s):
         return s.map({True: "true", False: "false"}).astype("string")
     if pd.api.types.is_unsigned_integer_dtype(s):  # uint64 beyond int64: every digit kept
