@@ -1011,6 +1011,14 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
         values = values.combine_chunks()
     if pa.types.is_dictionary(values.type):  # Spark's and pandas' category text: its values, not codes
         values = values.dictionary_decode()
+    if pa.types.is_floating(values.type) and values.type.bit_width < 64:
+        # float16/float32: each number as written (0.1, not 0.10000000149011612), as scoring read it for a text
+        # feature and the serving runtime logs JSON 0.1; the monitor read the widened one as an unknown category
+        # '0.10000000149011612' (round 48)
+        from ctloop.storage import _narrow_read
+
+        nulls = values.is_null().to_numpy(zero_copy_only=False)
+        values = pa.array(_narrow_read(values.fill_null(0).to_numpy(zero_copy_only=False)), pa.float64(), mask=nulls)
     kind = values.type
     numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
     if wanted == "double" and (numeric or pa.types.is_null(kind)):
