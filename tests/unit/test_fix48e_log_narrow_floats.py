@@ -66,3 +66,22 @@ def test_narrow_floats_logged_as_written(scorer: scoring.Scorer, tmp_path, width
     got = _logged(scorer, tmp_path / width, width)
     assert got == expected
     assert got[:3] == [0.1, 0.25, 7.0]  # not 0.10000000149011612 (32 bits), 0.0999755859375 (16)
+
+
+def test_numeric_feature_logged_as_the_model_got_it(scorer: scoring.Scorer, tmp_path) -> None:
+    # 'a' is numeric: its float32 is logged widened (no text conversion per value), as before
+    (tmp_path / "in").mkdir()
+    table = pa.table(
+        {"id": ["r0"], "code": pa.array([0.1], pa.float32()), "a": pa.array([0.1], pa.float32())}
+    )
+    pq.write_table(table, tmp_path / "in" / "in.parquet")
+    result = scoring.score(
+        scorer,
+        str(tmp_path / "in" / "in.parquet"),
+        str(tmp_path / "out"),
+        run_id="r1",
+        id_column="id",
+        log_root=str(tmp_path / "logs"),
+    )
+    logged = pq.read_table(result.log_files[0]).to_pandas().iloc[0]
+    assert logged["code"] == 0.1 and logged["a"] == float(np.float32(0.1))
