@@ -998,11 +998,12 @@ def _log_name(name: str) -> str:
     return feature_column(name)  # as the sink's join names them
 
 
-def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array, list[Any] | None]:
+def _conform(values: pa.Array | pa.ChunkedArray, wanted: str, as_written: bool = False) -> tuple[pa.Array, list[Any] | None]:
     """``values`` in the log's type ``wanted``, by the sink's rules (:func:`ctloop.inference_log.schema.normalise`):
     numbers fit ``double`` (NaN and infinities become null), anything but text becomes its JSON text
     in a ``string`` column, only booleans fit ``bool``; what does not fit is null, and returned aside
-    (for ``_mistyped``)."""
+    (for ``_mistyped``). ``as_written`` (a text feature's column): a float16/float32 number as written
+    (``storage._narrow_read``), as scoring read it; otherwise widened, as the model was given it."""
     import orjson
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1011,6 +1012,14 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
         values = values.combine_chunks()
     if pa.types.is_dictionary(values.type):  # Spark's and pandas' category text: its values, not codes
         values = values.dictionary_decode()
+    if as_written and pa.types.is_floating(values.type) and values.type.bit_width < 64:
+        # float16/float32 for a text feature: each number as written (0.1, not 0.10000000149011612), as scoring
+        # read it and the serving runtime logs JSON 0.1; the monitor read the widened one as an unknown category
+        # '0.10000000149011612' (round 48)
+        from ctloop.storage import _narrow_read
+
+        nulls = values.is_null().to_numpy(zero_copy_only=False)
+        values = pa.array(_narrow_read(values.fill_null(0).to_numpy(zero_copy_only=False)), pa.float64(), mask=nulls)
     kind = values.type
     numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
     if wanted == "double" and (numeric or pa.types.is_null(kind)):
@@ -1078,9 +1087,11 @@ class _Log:
         data: dict[str, Any] = {c.REQUEST_ID: ids}
         data.update({k: pa.repeat(v if isinstance(v, pa.Scalar) else pa.scalar(v), n) for k, v in constant.items()})
         aside: dict[str, list[Any]] = {}
-        for name in self.scorer.features:
+        numeric = set(self.scorer.numeric)  # a numeric feature's float32 is logged widened, as the model got it:
+        for name in self.scorer.features:  # its text would cost a conversion per value for no category
             column = _log_name(name)
-            values, bad = _conform(features.column(name), self.types.get(column, "string"))
+            values, bad = _conform(features.column(name), self.types.get(column, "string"),
+                                   as_written=name not in numeric)
             data[column] = values
             if bad is not None:
                 aside[column] = bad

@@ -3652,9 +3652,12 @@ def _narrow_read(values: np.ndarray) -> np.ndarray:
     in 32, the shortest text is a rounder number than the one held)."""
     import numpy as np
 
+    out = values.astype(np.float64)  # exact: a whole number, inf, NaN as held
     with np.errstate(invalid="ignore"):
-        whole = np.isfinite(values) & (values % 1 == 0)
-    return np.where(whole, values.astype(np.float64), values.astype(str).astype(np.float64))
+        fraction = np.isfinite(values) & (values % 1 != 0)
+    if fraction.any():  # text only for the fractions (a column of codes has none): the costly step
+        out[fraction] = values[fraction].astype(str).astype(np.float64)
+    return out
 
 
 def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, ...]] | Iterable[object] | None = None,
@@ -3693,12 +3696,16 @@ def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, .
         if by_value is not None:
             from decimal import Decimal
 
-            stored: dict[Decimal, set[str]] = {}
-            for value, texts in by_value.items():
-                with np.errstate(over="ignore"):
-                    held = float(_narrow_read(np.array([float(value)], dtype=width))[0])
-                stored.setdefault(Decimal(repr(held)), set()).update(texts)
-            by_value = {value: tuple(sorted(texts)) for value, texts in stored.items()}
+            with np.errstate(over="ignore"):  # every category at once: one array per call, not one per category
+                held = [Decimal(repr(number)) for number in
+                        _narrow_read(np.array([float(value) for value in by_value], dtype=width)).tolist()]
+            if len(set(held)) == len(held):  # no two categories held as one number: the texts as they were
+                by_value = dict(zip(held, by_value.values(), strict=True))
+            else:
+                stored: dict[Decimal, set[str]] = {}
+                for number, texts in zip(held, by_value.values(), strict=True):
+                    stored.setdefault(number, set()).update(texts)
+                by_value = {value: tuple(sorted(texts)) for value, texts in stored.items()}
     seen: dict[object, tuple[str, str]] = {}  # number → (its text, outcome)
     tally = NumbersAsText()
 

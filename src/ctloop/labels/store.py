@@ -64,7 +64,13 @@ def normalise_keys(values: pd.Series) -> pd.Series:
 
     s = pd.Series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):  # a Parquet dictionary column as its values: a category column
-        s = s.astype(s.cat.categories.dtype)  # of one key failed below ("does not support reduction 'all'")
+        kind = s.cat.categories.dtype  # of one key failed below ("does not support reduction 'all'")
+        codes = s.cat.codes.to_numpy()
+        if kind.kind in "iu" and (codes < 0).any():  # integers with a gap: nullable, the gap kept (int64 has none)
+            values = pd.array(s.cat.categories.to_numpy(), dtype="UInt64" if kind.kind == "u" else "Int64")
+            s = pd.Series(values.take(codes, allow_fill=True), index=s.index, name=s.name)
+        else:
+            s = s.astype(kind)
     if pd.api.types.is_bool_dtype(s):
         return s.map({True: "true", False: "false"}).astype("string")
     if pd.api.types.is_unsigned_integer_dtype(s):  # uint64 beyond int64: every digit kept
@@ -262,6 +268,8 @@ def _inexact_keys(values: pd.Series) -> pd.Series:
         with np.errstate(invalid="ignore"):
             beyond = np.abs(values.to_numpy(dtype=kind, na_value=np.nan)) >= _exact_limit(kind)
         return values[beyond]
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty", "integer", "boolean"):
+        return values.iloc[:0]  # no float in the column (a CSV's keys, read as text): no Python call per key
     floats = values.map(lambda v: isinstance(v, float | np.floating) and abs(v) >= _exact_limit(np.dtype(type(v)))
                         and v == v)
     return values[floats.astype(bool)] if len(values) else pd.Series(dtype=object)
@@ -1078,25 +1086,33 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
             raise DataSourceError(f"{source_uri} is not a readable parquet file: "
                                   f"{_first_line(exc.__cause__ or exc)}") from exc
         schema = source.schema_arrow
-        _refuse_repeated_names(source_uri, schema.names)
-        for batch in source.iter_batches(batch_rows):
+        read = _refuse_repeated_names(source_uri, schema.names, (key, label, INSTANCE, LABEL_TIME))
+        if read is not None:  # a column ingest never reads named twice ('note', 'note'): the others only
+            schema = pa.schema([schema.field(n) for n in read], metadata=schema.metadata)
+        for batch in source.iter_batches(batch_rows, columns=read):
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
         return
     yield from _csv_batches(source_uri, key, batch_rows, label, codes)
 
 
-def _refuse_repeated_names(source_uri: str, names: list[str]) -> None:
-    """A Parquet file naming a column twice (Arrow writes one; Spark and pandas do not) is refused
-    naming it, as a CSV header is (``storage._refuse_repeated_header``): until round 48 a label file
-    with two ``label`` columns failed the ingest with pandas' "AttributeError: 'DataFrame' object has
-    no attribute 'dtype'" (a traceback, exit 1)."""
+def _refuse_repeated_names(source_uri: str, names: list[str], read: tuple[str, ...]) -> list[str] | None:
+    """A Parquet file naming a column it reads (``read``: the key, label, instance, label_time) twice
+    (Arrow writes one; Spark and pandas do not) is refused naming it, as a CSV header is
+    (``storage._refuse_repeated_header``): until round 48 a label file with two ``label`` columns
+    failed the ingest with pandas' "AttributeError: 'DataFrame' object has no attribute 'dtype'" (a
+    traceback, exit 1). Another column named twice (``note``, never read) is left out: the columns
+    to read, or ``None`` for all (round 48 refused such a file, ingested before)."""
     seen: dict[str, int] = {}
+    repeated: set[str] = set()
     for position, name in enumerate(names, start=1):
-        if name in seen:
+        if name in seen and name in read:
             raise DataSourceError(f"{source_uri} has column {name!r} twice (columns {seen[name]} and {position}): "
                                   "rename one")
-        seen[name] = position
+        if name in seen:
+            repeated.add(name)
+        seen.setdefault(name, position)
+    return [n for n in seen if n not in repeated] if repeated else None
 
 
 def _open_stream(source_uri: str):
@@ -1253,14 +1269,36 @@ def _as_pandas_reads(text: pd.Series, na: list[str]) -> pd.Series:
 
     codes, distinct = pd.factorize(text)  # each distinct text parsed once (a class label has a few); a gap is -1
     values = distinct.tolist()
-    if any('"' in v for v in values):
+    if '"' in "".join(values):  # joined, not one test per value: a regression target's labels are all distinct
         return text
     gaps = bool((codes < 0).any())  # parsed too: a gap makes an int column float, a true/false one objects
-    lines = "\n".join([*(f'"{v}"' for v in values), *(['""'] if gaps else [])])
+    lines = "\n".join([*(['"' + '"\n"'.join(values) + '"'] if values else []), *(['""'] if gaps else [])])
     parsed = pd.read_csv(io.StringIO(lines), header=None, names=[text.name], keep_default_na=False,
                          na_values={text.name: na}, float_precision=FLOATS, low_memory=False)[text.name]
     # -1: the gap, the last line; objects (text, or true/false with a gap) as parsed too
     return pd.Series(parsed.to_numpy()[codes], index=text.index, name=text.name)
+
+
+# what every text _CODE matches also matches (its first digit a 0, then a digit), in Arrow's regex engine
+# over the whole array at once: only these few go through _CODE's own (Python) regex
+_CODE_CANDIDATE = r"^[^0-9]*0[0-9]"
+
+
+def _any_code(values: np.ndarray) -> bool:
+    """Whether one of ``values`` (distinct texts; a gap NaN) is a class written with a leading zero
+    (:data:`_CODE`). A regression target's labels are all distinct: one Python regex per label made
+    ingesting its CSV a third slower (review E, round 48); now one Arrow pass picks the candidates."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text (never from a CSV read as strings): one by one
+        code = re.compile(_CODE)
+        return any(isinstance(v, str) and code.match(v) for v in values)
+    candidates = pc.filter(text, pc.match_substring_regex(text, _CODE_CANDIDATE)).to_pylist()
+    code = re.compile(_CODE)
+    return any(code.match(v) for v in candidates)
 
 
 def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -> tuple[pd.Series, bool]:
@@ -1275,8 +1313,7 @@ def _codes_as_written(values: pd.Series, text: pd.Series, coded: bool = False) -
         raise DataSourceError(f"the label column read as {len(text)} rows, the file's rows as {len(values)}")
     numbers = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numbers and not coded:  # each distinct text matched once (a per-row regex was most of a file's read)
-        code = re.compile(_CODE)
-        coded = any(isinstance(v, str) and code.match(v) for v in pd.unique(text.to_numpy(dtype=object)))
+        coded = _any_code(pd.unique(text.to_numpy(dtype=object)))
     if not coded or not numbers:
         return values, coded
     return pd.Series(text.to_numpy(dtype=object), index=values.index, name=values.name).where(
