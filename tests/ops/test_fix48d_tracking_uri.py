@@ -110,3 +110,26 @@ def test_apply_refuses_a_relative_tracking_uri_naming_the_model(monkeypatch, tmp
         assert code == 2
         assert "models[0].tracking_uri: 'sqlite:///mlflow.db'" in line, line
         assert kfp.calls == []
+
+
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        ("file://./mlruns", "a file URI with a host part ('.'"),
+        ("file://mlruns/x", "a file URI with a host part ('mlruns'"),
+        ("${MLFLOW_TRACKING_URI}", "a shell variable nothing expands"),
+    ],
+)
+def test_a_file_uri_with_a_host_or_a_shell_variable_is_refused_review_2d(uri, said):
+    """Review 2D of fix48d: MLflow 3.17.2's local_file_uri_to_path opens file://./mlruns as /mlruns
+    (the pod's own disk), and ${VAR} reaches the task as written; both were taken."""
+    from ctloop.cli.ops import _pod_store
+
+    assert said in _pod_store(uri)
+
+
+@pytest.mark.parametrize("uri", ["file://localhost/mnt/mlruns", "file:///mnt/mlruns", "$(MLFLOW_TRACKING_URI)"])
+def test_localhost_file_uris_and_kubernetes_variables_are_left_alone(uri):
+    from ctloop.cli.ops import _pod_store
+
+    assert _pod_store(uri) == ""

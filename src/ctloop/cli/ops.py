@@ -180,7 +180,8 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri",
         raise ConfigError(f"{what}: {value!r} is {why}, which each KFP task would open in its own pod: its registry "
                           "and audit would be lost with the pod; give the MLflow server (http://mlflow.kubeflow:5000), "
                           "a database server (postgresql://...) or an absolute path on a volume every task mounts "
-                          f"({volumes or VOLUMES})")
+                          f"({volumes or VOLUMES}), or leave tracking_uri empty: tasks use MLFLOW_TRACKING_URI of "
+                          "the platform settings")
     scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
     known = _known_schemes()
     if not scheme or scheme in known:
@@ -208,11 +209,20 @@ def _pod_store(uri: str) -> str:
             if database in ("", ":memory:"):
                 return "an in-memory database"
             return "" if database.startswith("/") else "a database file at a relative local path"
-        if kind == "file" and not urlsplit(uri).path.startswith("/"):
-            return "a relative local path"
+        if kind == "file":
+            parts = urlsplit(uri)
+            if parts.netloc.lower() not in ("", "localhost"):
+                # MLflow 3.17.2 local_file_uri_to_path: file://./mlruns is /mlruns, file://mlruns/x is /x
+                return f"a file URI with a host part ({parts.netloc!r}: MLflow opens a path on the pod's own disk)"
+            if not parts.path.startswith("/"):
+                return "a relative local path"
         return ""
     if uri == "databricks":
         return ""
+    if "$(" in uri:
+        return ""  # Kubernetes expands $(VAR) in a container's args from its env: left to the cluster
+    if "${" in uri:
+        return "a shell variable nothing expands (the task receives the text as written)"
     path = uri[5:] if uri[:5].lower() == "file:" else uri
     return "" if path.startswith("/") else "a relative local path"
 
