@@ -415,8 +415,10 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
-            stale = _nothing_new(earlier, current, last) if last is not None else None
-            if stale:  # it would train on the rows of the last retrain again: the schedule waits, kept
+            # it would train on the rows of the last retrain again: the schedule waits, kept — not while the
+            # champion is behind (the labels of the lookback say so now)
+            stale = _nothing_new(earlier, current, last) if last is not None and not behind else None
+            if stale:
                 verdict = Verdict(False, "cooldown", f"recovery retrain deferred: {stale}; would retrain: "
                                   f"{verdict.reason}")
     if outcome and verdict.rule != "recovery":

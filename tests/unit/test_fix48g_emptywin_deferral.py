@@ -1,0 +1,22 @@
+"""Review 48 G of the r48-emptywin deferral (a recovery's retrain with nothing new since the last
+one waits): it must not defer a retrain the champion's being behind asks for, must not read a
+champion promoted after its window's rows as "no rows served", and must not park a recovery for
+ever through a label outage."""
+
+from __future__ import annotations
+
+from tests.unit.test_r48_emptywin_recovery import GATE, _record, _walk
+
+LOW = {"roc_auc": 0.80, "roc_auc_se": 0.01, "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
+
+
+def test_a_champion_still_behind_retrains_in_a_window_without_new_rows():
+    """0 rows served in the window, but 500 late labels in the lookback read the champion confidently
+    worse than before the change: the recovery retrains now, as the backtest would."""
+    behind = _record(2, "3", 0, counted=False, served=0)
+    behind.update(realized=0.80, realized_rows=500, realized_se=0.01)
+    rules, _, verdicts = _walk([(_record(0, "1", 500, realized=0.80, counted=False, served=3500), GATE),
+                                (_record(1, "2", 500, counted=False, served=500, realized=0.80), LOW),
+                                (behind, LOW)])
+    assert rules[-1] == "recovery", (rules, verdicts[-1].reason)
+    assert "still confidently worse than" in verdicts[-1].reason
