@@ -5,7 +5,7 @@ ever through a label outage."""
 
 from __future__ import annotations
 
-from tests.unit.test_r48_emptywin_recovery import GATE, _record, _walk
+from tests.unit.test_r48_emptywin_recovery import GATE, PAID, _record, _walk
 
 LOW = {"roc_auc": 0.80, "roc_auc_se": 0.01, "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
 
@@ -20,3 +20,15 @@ def test_a_champion_still_behind_retrains_in_a_window_without_new_rows():
                                 (behind, LOW)])
     assert rules[-1] == "recovery", (rules, verdicts[-1].reason)
     assert "still confidently worse than" in verdicts[-1].reason
+
+
+def test_a_champion_promoted_after_its_windows_rows_were_served_is_no_deferral():
+    """v3 promoted at the end of day 3, after that day's 500 rows (served by v2): its
+    ``rows_since_training`` is 0, but the window's rows are new rows to train on."""
+    windows = [(_record(0, "1", 500, realized=0.80, counted=False, served=3500), GATE),
+               (_record(1, "2", 500, counted=False, served=500), PAID),
+               (_record(2, "2", 500, counted=False, served=1000), PAID),  # the recovery's retrain
+               (_record(3, "3", 500, counted=False, served=0), PAID),  # served by v2, then v3 promoted
+               (_record(4, "3", 0, counted=False, served=0), PAID)]  # a quiet day
+    rules, _, verdicts = _walk(windows)
+    assert rules == ["realized_z", "none", "recovery", "none", "recovery"], (rules, verdicts[-1].reason)

@@ -311,8 +311,10 @@ def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: d
     or ``""`` when it would not (or that is not known): no labelled row arrived in any window after
     ``last``'s, this one included (record ``new_labels``, the labels that arrived in the window:
     the backtest counts them), or — records without that count (``monitor_model`` counts the rows
-    it logged, not when their labels arrived) — no row was served since (``rows_since_training``
-    now and at ``last``, the same champion; since its promotion, another). A window of a
+    it logged, not when their labels arrived) — no row was served since (``rows``, the rows each
+    window after ``last`` logged, this one included: ``rows_since_training`` misses the rows of a
+    window served before its champion's promotion; and, the same champion, ``rows_since_training``
+    unchanged). A window of a
     weekday-only stream's weekend, an hour of the night: a recovery's retrain there spent the
     budget on the training window of the retrain before."""
     since = [h for h in earlier if _time(h) > _time(last)] + [current]
@@ -321,13 +323,16 @@ def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: d
         return "" if any(int(h["new_labels"]) for h in since) else (
             f"no new labelled rows since {ended} (it would train on the same rows); it starts in the next window "
             "with new labelled rows")
+    # the rows each window logged: a champion promoted after the rows of its window were served counts
+    # none of them in its rows_since_training (review48 G2), the windows' own counts do
+    if any(h.get("rows") is None for h in since) or any(int(h["rows"]) for h in since):
+        return ""
     now, then = current.get("rows_since_training"), last.get("rows_since_training")
     same = str(last.get("champion_version")) == str(current.get("champion_version"))
-    if now is None or (same and then is None):
-        return ""
-    served = int(now) - (int(then) if same else 0)
-    return "" if served != 0 else (f"no rows served since {ended}: no new rows to train on; it starts in the next "
-                                   "window with served rows")
+    if same and now is not None and then is not None and int(now) != int(then):
+        return ""  # rows served the windows did not count (no run covered them)
+    return (f"no rows served since {ended}: no new rows to train on; it starts in the next "
+            "window with served rows")
 
 
 _LEVEL_NAMES = {"mse": "squared error", "mae": "absolute error", "brier": "Brier score"}
