@@ -5,7 +5,8 @@ ever through a label outage."""
 
 from __future__ import annotations
 
-from tests.unit.test_r48_emptywin_recovery import GATE, PAID, _record, _walk
+from ctloop.monitoring import policy
+from tests.unit.test_r48_emptywin_recovery import GATE, PAID, _loss_then, _record, _walk
 
 LOW = {"roc_auc": 0.80, "roc_auc_se": 0.01, "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
 
@@ -32,3 +33,24 @@ def test_a_champion_promoted_after_its_windows_rows_were_served_is_no_deferral()
                (_record(4, "3", 0, counted=False, served=0), PAID)]  # a quiet day
     rules, _, verdicts = _walk(windows)
     assert rules == ["realized_z", "none", "recovery", "none", "recovery"], (rules, verdicts[-1].reason)
+
+
+def test_a_recovery_parked_past_the_longest_gap_ends_and_a_later_loss_starts_afresh():
+    outage = 10  # windows without labels after Wednesday's retrain
+    rules, records, verdicts = _walk(_loss_then([0] * outage) + [
+        (_record(3 + outage, "3", 500, realized=0.70, served=500), PAID)])
+    parked = [i for i, v in enumerate(verdicts) if "recovery retrain deferred" in v.reason]
+    ended = next(i for i, r in enumerate(records) if i > 2 and r["change"] is None)
+    assert len(parked) <= policy.MAX_GAP and ended == 3 + policy.MAX_GAP, (parked, ended, rules)
+    assert "recovery ends: no new labelled rows since the retrain in the window ending" in verdicts[ended].reason
+    assert f"past the longest gap ({policy.MAX_GAP} windows)" in verdicts[ended].reason
+    assert not records[ended]["triggered"] and records[ended]["train_since"] is None
+    loss = records[-1]  # a new change: trained on its own window on, not on the data since Monday
+    assert rules[-1] == "realized_z" and loss["change"] == loss["window_end"] == loss["try_since"], loss
+    assert loss["train_since"] is None
+
+
+def test_a_weekend_still_parks_the_recovery():
+    """Two empty windows after a Friday retrain stay within the longest gap: the schedule is kept."""
+    rules, records, _ = _walk(_loss_then([0, 0, 500]))
+    assert rules[-2:] == ["cooldown", "recovery"] and records[-2]["change"] == records[0]["window_end"]

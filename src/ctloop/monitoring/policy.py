@@ -417,13 +417,19 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                     f"realized {what} {value:.4g} still confidently worse than "
                     f"{levels[field][0]:.4g} before the change: retrain now")
             scheduled = not behind
+            rules_verdict = verdict
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
             # it would train on the rows of the last retrain again: the schedule waits, kept — not while the
-            # champion is behind (the labels of the lookback say so now)
+            # champion is behind (the labels of the lookback say so now), and not past the longest gap
             stale = _nothing_new(earlier, current, last) if last is not None and not behind else None
-            if stale:
+            waited = _windows_since(earlier, last["window_end"]) if stale else 0
+            if stale and waited > MAX_GAP:  # a label outage: the change is old, a later loss starts afresh
+                change, scheduled, verdict = None, False, rules_verdict
+                outcome = (f"recovery ends: {stale.split(';')[0]} for {waited} windows, past the longest gap "
+                           f"({MAX_GAP} windows)")
+            elif stale:
                 verdict = Verdict(False, "cooldown", f"recovery retrain deferred: {stale}; would retrain: "
                                   f"{verdict.reason}")
     if outcome and verdict.rule != "recovery":
