@@ -42,8 +42,9 @@ def test_a_recovery_parked_past_the_longest_gap_ends_and_a_later_loss_starts_afr
     parked = [i for i, v in enumerate(verdicts) if "recovery retrain deferred" in v.reason]
     ended = next(i for i, r in enumerate(records) if i > 2 and r["change"] is None)
     assert len(parked) <= policy.MAX_GAP and ended == 3 + policy.MAX_GAP, (parked, ended, rules)
-    assert "recovery ends: no new labelled rows since the retrain in the window ending" in verdicts[ended].reason
-    assert f"past the longest gap ({policy.MAX_GAP} windows)" in verdicts[ended].reason
+    assert (f"recovery ends: {policy.MAX_GAP + 1} windows since the retrain in the window ending "
+            f"{records[2]['window_end']} without new rows to train on, past the longest gap ({policy.MAX_GAP} "
+            "windows)") in verdicts[ended].reason, verdicts[ended].reason
     assert not records[ended]["triggered"] and records[ended]["train_since"] is None
     loss = records[-1]  # a new change: trained on its own window on, not on the data since Monday
     assert rules[-1] == "realized_z" and loss["change"] == loss["window_end"] == loss["try_since"], loss

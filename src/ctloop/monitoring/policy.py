@@ -40,7 +40,8 @@ in the backtest), so nothing else has to be kept in step:
   recovery goes on and reads the outcome in the first window that has it (:func:`_awaited`). A
   recovery's retrain in a window with no new labelled rows since the last retrain started (a
   weekday-only stream's weekend: :func:`_nothing_new`) would train on that retrain's rows again:
-  it waits for the next window that has new ones, its schedule kept. A
+  it waits for the next window that has new ones, its schedule kept — not while the champion is
+  still behind, and a recovery parked past :data:`MAX_GAP` windows (a label outage) ends. A
   challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
@@ -427,8 +428,9 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
             waited = _windows_since(earlier, last["window_end"]) if stale else 0
             if stale and waited > MAX_GAP:  # a label outage: the change is old, a later loss starts afresh
                 change, scheduled, verdict = None, False, rules_verdict
-                outcome = (f"recovery ends: {stale.split(';')[0]} for {waited} windows, past the longest gap "
-                           f"({MAX_GAP} windows)")
+                outcome = (f"recovery ends: {waited} windows since the retrain in the window ending "
+                           f"{last['window_end']} without new rows to train on, past the longest gap ({MAX_GAP} "
+                           "windows): a later loss starts a new change")
             elif stale:
                 verdict = Verdict(False, "cooldown", f"recovery retrain deferred: {stale}; would retrain: "
                                   f"{verdict.reason}")
