@@ -41,7 +41,8 @@ in the backtest), so nothing else has to be kept in step:
   recovery goes on and reads the outcome in the first window that has it (:func:`_awaited`). A
   recovery's retrain in a window with no new labelled rows since the last retrain started (a
   weekday-only stream's weekend: :func:`_nothing_new`) would train on that retrain's rows again:
-  it waits for the next window that has new ones, its schedule kept. A
+  it waits for the next window that has new ones, its schedule kept — not while the champion is
+  still behind, and a recovery parked past :data:`MAX_GAP` windows (a label outage) ends. A
   challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
@@ -313,8 +314,10 @@ def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: d
     or ``""`` when it would not (or that is not known): no labelled row arrived in any window after
     ``last``'s, this one included (record ``new_labels``, the labels that arrived in the window:
     the backtest counts them), or — records without that count (``monitor_model`` counts the rows
-    it logged, not when their labels arrived) — no row was served since (``rows_since_training``
-    now and at ``last``, the same champion; since its promotion, another). A window of a
+    it logged, not when their labels arrived) — no row was served since (``rows``, the rows each
+    window after ``last`` logged, this one included: ``rows_since_training`` misses the rows of a
+    window served before its champion's promotion; and, the same champion, ``rows_since_training``
+    unchanged). A window of a
     weekday-only stream's weekend, an hour of the night: a recovery's retrain there spent the
     budget on the training window of the retrain before."""
     since = [h for h in earlier if _time(h) > _time(last)] + [current]
@@ -323,13 +326,16 @@ def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: d
         return "" if any(int(h["new_labels"]) for h in since) else (
             f"no new labelled rows since {ended} (it would train on the same rows); it starts in the next window "
             "with new labelled rows")
+    # the rows each window logged: a champion promoted after the rows of its window were served counts
+    # none of them in its rows_since_training (review48 G2), the windows' own counts do
+    if any(h.get("rows") is None for h in since) or any(int(h["rows"]) for h in since):
+        return ""
     now, then = current.get("rows_since_training"), last.get("rows_since_training")
     same = str(last.get("champion_version")) == str(current.get("champion_version"))
-    if now is None or (same and then is None):
-        return ""
-    served = int(now) - (int(then) if same else 0)
-    return "" if served != 0 else (f"no rows served since {ended}: no new rows to train on; it starts in the next "
-                                   "window with served rows")
+    if same and now is not None and then is not None and int(now) != int(then):
+        return ""  # rows served the windows did not count (no run covered them)
+    return (f"no rows served since {ended}: no new rows to train on; it starts in the next "
+            "window with served rows")
 
 
 _LEVEL_NAMES = {"mse": "squared error", "mae": "absolute error", "brier": "Brier score"}
@@ -414,11 +420,20 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                     f"realized {what} {value:.4g} still confidently worse than "
                     f"{levels[field][0]:.4g} before the change: retrain now")
             scheduled = not behind
+            rules_verdict = verdict
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
-            stale = _nothing_new(earlier, current, last) if last is not None else None
-            if stale:  # it would train on the rows of the last retrain again: the schedule waits, kept
+            # it would train on the rows of the last retrain again: the schedule waits, kept — not while the
+            # champion is behind (the labels of the lookback say so now), and not past the longest gap
+            stale = _nothing_new(earlier, current, last) if last is not None and not behind else None
+            waited = _windows_since(earlier, last["window_end"]) if stale else 0
+            if stale and waited > MAX_GAP:  # a label outage: the change is old, a later loss starts afresh
+                change, scheduled, verdict = None, False, rules_verdict
+                outcome = (f"recovery ends: {waited} windows since the retrain in the window ending "
+                           f"{last['window_end']} without new rows to train on, past the longest gap ({MAX_GAP} "
+                           "windows): a later loss starts a new change")
+            elif stale:
                 verdict = Verdict(False, "cooldown", f"recovery retrain deferred: {stale}; would retrain: "
                                   f"{verdict.reason}")
     if outcome and verdict.rule != "recovery":
