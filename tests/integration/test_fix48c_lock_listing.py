@@ -78,7 +78,9 @@ def test_a_promotion_sweeps_its_models_aged_leases_and_repair_the_untagged_ones(
     client.create_registered_model(
         untagged, tags={TAG_LOCK_OWNER: owner, TAG_LOCK_EXPIRES: expires}
     )
-    time.sleep(0.6)  # both kept a lease
+    # both kept a lease; a lease is swept a lease after its end (acquired + lease_s): 2 x lease_s
+    # after the first was taken, whatever the machine's speed (0.6 s failed on a fast one)
+    time.sleep(1.1)
     with registry._locked(name):
         second = registry._broken_name(name, registry._lock_holder(name))
     left = [m for m, _ in registry.broken_locks(name)]
