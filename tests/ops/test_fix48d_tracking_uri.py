@@ -118,6 +118,9 @@ def test_apply_refuses_a_relative_tracking_uri_naming_the_model(monkeypatch, tmp
         ("file://./mlruns", "a file URI with a host part ('.'"),
         ("file://mlruns/x", "a file URI with a host part ('mlruns'"),
         ("${MLFLOW_TRACKING_URI}", "a shell variable nothing expands"),
+        ("http://${MLFLOW_HOST}:5000", "a shell variable nothing expands"),
+        ("file://${HOME}/mlruns", "a shell variable nothing expands"),
+        ("$(A)${B}", "a shell variable nothing expands"),
     ],
 )
 def test_a_file_uri_with_a_host_or_a_shell_variable_is_refused_review_2d(uri, said):

@@ -201,6 +201,10 @@ def _pod_store(uri: str) -> str:
     database; else ``""``. ``databricks`` is a server, not a path."""
     from urllib.parse import urlsplit
 
+    if "${" in uri:
+        return "a shell variable nothing expands (the task receives the text as written)"
+    if "$(" in uri:
+        return ""  # Kubernetes expands $(VAR) in a container's args from its env: left to the cluster
     if "://" in uri:
         kind, rest = uri.split("://", 1)
         kind = kind.split("+", 1)[0].lower()
@@ -219,10 +223,6 @@ def _pod_store(uri: str) -> str:
         return ""
     if uri == "databricks":
         return ""
-    if "$(" in uri:
-        return ""  # Kubernetes expands $(VAR) in a container's args from its env: left to the cluster
-    if "${" in uri:
-        return "a shell variable nothing expands (the task receives the text as written)"
     path = uri[5:] if uri[:5].lower() == "file:" else uri
     return "" if path.startswith("/") else "a relative local path"
 

@@ -101,7 +101,8 @@ def to_record(run: Any) -> dict[str, Any]:
     budget = metrics.get("budget")
     if budget is not None and tags.get("retrain") == "true" and tags.get("triggered") != TRIGGERED:
         budget += 1  # a retrain that did not start spends nothing (ctloop.monitoring.policy.not_started)
-    return {"run_id": run.info.run_id, "window_end": window_end_of(tags), "drift_share": metrics.get("drift_share"),
+    return {"run_id": run.info.run_id, "window_end": window_end_of(tags), "rows": metrics.get("rows"),
+            "drift_share": metrics.get("drift_share"),
             "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
             "triggered": tags.get("triggered") == TRIGGERED, "kfp_run": tags.get("kfp_run") or None,
