@@ -29,7 +29,7 @@ DATA = ["--param", "data.target=default", "--param", "data.time_column=applicati
 
 
 @pytest.mark.parametrize(
-    "uri", ["data/credit.parquet", "./credit.csv", "credit.parquet", "../shared/x.parquet"]
+    "uri", ["data/credit.parquet", "./credit.csv", "credit.parquet", "../inputs/x.parquet"]
 )
 def test_schedule_refuses_a_relative_data_uri_before_kfp(monkeypatch, tmp_path, capsys, uri):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
