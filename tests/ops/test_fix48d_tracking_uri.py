@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from ctloop.cli import main
+from ctloop.errors import ConfigError
 from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
 from tests.helpers import REPO
 
@@ -117,22 +118,44 @@ def test_apply_refuses_a_relative_tracking_uri_naming_the_model(monkeypatch, tmp
     [
         ("file://./mlruns", "a file URI with a host part ('.'"),
         ("file://mlruns/x", "a file URI with a host part ('mlruns'"),
-        ("${MLFLOW_TRACKING_URI}", "a shell variable nothing expands"),
-        ("http://${MLFLOW_HOST}:5000", "a shell variable nothing expands"),
-        ("file://${HOME}/mlruns", "a shell variable nothing expands"),
-        ("$(A)${B}", "a shell variable nothing expands"),
+        ("file://./mlruns-$(X)", "a file URI with a host part ('.'"),
+        ("sqlite:///mlflow-$(POD_NAME).db", "a database file at a relative local path"),
+        ("mlruns-$(X)", "a relative local path"),
     ],
 )
-def test_a_file_uri_with_a_host_or_a_shell_variable_is_refused_review_2d(uri, said):
+def test_a_file_uri_with_a_host_or_a_fixed_relative_part_is_refused_review_2d(uri, said):
     """Review 2D of fix48d: MLflow 3.17.2's local_file_uri_to_path opens file://./mlruns as /mlruns
-    (the pod's own disk), and ${VAR} reaches the task as written; both were taken."""
+    (the pod's own disk); a $(VAR) later in a relative path does not make it absolute (review M2)."""
     from ctloop.cli.ops import _pod_store
 
     assert said in _pod_store(uri)
 
 
-@pytest.mark.parametrize("uri", ["file://localhost/mnt/mlruns", "file:///mnt/mlruns", "$(MLFLOW_TRACKING_URI)"])
+@pytest.mark.parametrize(
+    "uri",
+    ["file://localhost/mnt/mlruns", "file:///mnt/mlruns", "$(MLFLOW_TRACKING_URI)", "sqlite:///$(DB)", "file://$(H)/x"],
+)
 def test_localhost_file_uris_and_kubernetes_variables_are_left_alone(uri):
     from ctloop.cli.ops import _pod_store
 
     assert _pod_store(uri) == ""
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("${MLFLOW_TRACKING_URI}", "'${MLFLOW_TRACKING_URI}'"),
+        ("http://${MLFLOW_HOST}:5000", "'http://${MLFLOW_HOST}:5000'"),
+        ("postgresql://ml:hunter2@db:5432/${DB_NAME}", "'postgresql://db:5432/${DB_NAME}' (its credentials not shown)"),
+    ],
+)
+def test_a_shell_variable_is_refused_in_one_line_without_credentials_review_m2(uri, shown):
+    """``${VAR}`` reaches the task as written (nothing expands it); the refusal names it as such, not
+    as a store of the pod, and never prints a password (reviews 2D and M2 of round 48)."""
+    from ctloop.cli.ops import _tracking_scheme
+
+    with pytest.raises(ConfigError) as refused:
+        _tracking_scheme({"tracking_uri": uri})
+    message = str(refused.value)
+    assert f"{shown} names a shell variable nothing expands" in message and "\n" not in message
+    assert "hunter2" not in message and "its own pod" not in message

@@ -43,3 +43,15 @@ def test_a_history_read_back_through_to_record_defers_in_an_empty_window():
                                   window="1D").rule)
         history.append({**current, "rows": to_record(_as_logged(current)).get("rows")})
     assert rules[3:] == ["none", "cooldown", "recovery"], rules
+
+
+def test_a_missed_run_with_rows_served_to_a_new_champion_is_no_deferral():
+    """Review M2 of round 48: the windows read back all logged 0 rows, but a run is missing and the
+    champion promoted since the retrain has rows counted since its promotion: those are new rows."""
+    last = {**_record(2, "1", 500, counted=False, served=1000), "triggered": True}
+    gap = _record(4, "2", 0, counted=False, served=300)
+    current = _record(5, "2", 0, counted=False, served=300)
+    assert policy._nothing_new([last, gap], current, last) == ""
+    # nothing served to the new champion either: the retrain would train on the same rows
+    assert policy._nothing_new([last, {**gap, "rows_since_training": 0}], {**current, "rows_since_training": 0},
+                               last).startswith("no rows served since")

@@ -174,10 +174,14 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri",
         except argparse.ArgumentTypeError as exc:
             raise ConfigError(f"{what}: {exc}") from None
     check_unity_catalog_uri(value, what)
+    if "${" in value:
+        raise ConfigError(f"{what}: {_shown_tracking_uri(value)} names a shell variable nothing expands (the task "
+                          "receives the text as written): write the URI itself, or leave tracking_uri empty: tasks use "
+                          "MLFLOW_TRACKING_URI of the platform settings")
     if why := _pod_store(value):
         from ctloop.ops.params import VOLUMES
 
-        raise ConfigError(f"{what}: {value!r} is {why}, which each KFP task would open in its own pod: its registry "
+        raise ConfigError(f"{what}: {_shown_tracking_uri(value)} is {why}, which each KFP task would open in its own pod: its registry "
                           "and audit would be lost with the pod; give the MLflow server (http://mlflow.kubeflow:5000), "
                           "a database server (postgresql://...) or an absolute path on a volume every task mounts "
                           f"({volumes or VOLUMES}), or leave tracking_uri empty: tasks use MLFLOW_TRACKING_URI of "
@@ -201,10 +205,8 @@ def _pod_store(uri: str) -> str:
     database; else ``""``. ``databricks`` is a server, not a path."""
     from urllib.parse import urlsplit
 
-    if "${" in uri:
-        return "a shell variable nothing expands (the task receives the text as written)"
-    if "$(" in uri:
-        return ""  # Kubernetes expands $(VAR) in a container's args from its env: left to the cluster
+    # Kubernetes expands $(VAR) in a container's args from its env: a part that starts with one is not
+    # judged (sqlite:///$(DB) may be absolute there); a fixed relative part is
     if "://" in uri:
         kind, rest = uri.split("://", 1)
         kind = kind.split("+", 1)[0].lower()
@@ -212,8 +214,8 @@ def _pod_store(uri: str) -> str:
             database = rest.partition("/")[2].partition("?")[0]
             if database in ("", ":memory:"):
                 return "an in-memory database"
-            return "" if database.startswith("/") else "a database file at a relative local path"
-        if kind == "file":
+            return "" if database.startswith(("/", "$(")) else "a database file at a relative local path"
+        if kind == "file" and not rest.startswith("$("):
             parts = urlsplit(uri)
             if parts.netloc.lower() not in ("", "localhost"):
                 # MLflow 3.17.2 local_file_uri_to_path: file://./mlruns is /mlruns, file://mlruns/x is /x
@@ -224,7 +226,7 @@ def _pod_store(uri: str) -> str:
     if uri == "databricks":
         return ""
     path = uri[5:] if uri[:5].lower() == "file:" else uri
-    return "" if path.startswith("/") else "a relative local path"
+    return "" if path.startswith(("/", "$(")) else "a relative local path"
 
 
 def _known_schemes() -> tuple[str, ...]:

@@ -334,6 +334,8 @@ def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: d
     same = str(last.get("champion_version")) == str(current.get("champion_version"))
     if same and now is not None and then is not None and int(now) != int(then):
         return ""  # rows served the windows did not count (no run covered them)
+    if not same and now is not None and int(now) > 0:
+        return ""  # rows served to the new champion that no window counted (a missed run)
     return (f"no rows served since {ended}: no new rows to train on; it starts in the next "
             "window with served rows")
 
