@@ -81,20 +81,28 @@ def seattle_temp_tz(text=True):
     return out[[TIME, "hour", "sf_temp", "seattle_temp_24h_ago", "sf_temp_24h_ago", TARGET]]
 
 
+def _shuttle_days(seed: int, shuffle_seed: int, anomalies_kept: float):
+    """river's shuttle telemetry with every normal row and ``anomalies_kept`` of the anomalies,
+    shuffled, cut to 30 daily windows of ~1,000 rows: the rows, the features stamped with their
+    time, and the generator (its later draws belong to the caller's stream)."""
+    raw = pd.read_csv(_file("river", "datasets/shuttle.csv.gz"))
+    rng = np.random.default_rng(seed)
+    keep = (raw["anomaly"] == 0) | (rng.random(len(raw)) < anomalies_kept)
+    raw = raw[keep].sample(frac=1.0, random_state=shuffle_seed).reset_index(drop=True)
+    counts = rng.poisson(1000, size=30)
+    raw = raw.iloc[: counts.sum()].reset_index(drop=True)
+    out = raw.drop(columns=["anomaly"]).copy()
+    out.insert(0, TIME, _stamp_windows(counts, "1D", "2024-03-01", rng))
+    return raw, out, rng
+
+
 def shuttle_rare_bool():
     """Binary, heavily imbalanced, boolean target: NASA shuttle telemetry (Statlog; river 0.26.1
     ships it as datasets/shuttle.csv.gz, 49,097 rows, 9 integer sensors, 7.2 % anomalies). Keep
     every normal row and one anomaly in four (~1.9 % positives), shuffle (fixed seed: no drift by
     construction), 30 daily windows of ~1,000 rows; target True/False (an 'is_anomaly' flag);
     plus a unique text record id per row and a ~3,000-value text unit id."""
-    raw = pd.read_csv(_file("river", "datasets/shuttle.csv.gz"))
-    rng = np.random.default_rng(4701)
-    keep = (raw["anomaly"] == 0) | (rng.random(len(raw)) < 0.25)
-    raw = raw[keep].sample(frac=1.0, random_state=4702).reset_index(drop=True)
-    counts = rng.poisson(1000, size=30)
-    raw = raw.iloc[: counts.sum()].reset_index(drop=True)
-    out = raw.drop(columns=["anomaly"]).copy()
-    out.insert(0, TIME, _stamp_windows(counts, "1D", "2024-03-01", rng))
+    raw, out, rng = _shuttle_days(4701, 4702, 0.25)
     out.insert(1, "record_id", [f"SHT-{i:07d}-{rng.integers(1e6):06d}" for i in range(len(out))])
     out.insert(2, "unit_id", [f"unit-{u:04d}" for u in rng.integers(0, 3000, len(out))])
     out[TARGET] = raw["anomaly"].astype(bool)
@@ -104,14 +112,7 @@ def shuttle_rare_bool():
 def shuttle_rarer_blank():
     """shuttle_rare_bool with one anomaly in 25 kept (~0.3 % positives: some daily windows hold
     none) and 3 % of the labels blank (not labelled yet): a CSV of True/False/blank."""
-    raw = pd.read_csv(_file("river", "datasets/shuttle.csv.gz"))
-    rng = np.random.default_rng(4711)
-    keep = (raw["anomaly"] == 0) | (rng.random(len(raw)) < 0.04)
-    raw = raw[keep].sample(frac=1.0, random_state=4712).reset_index(drop=True)
-    counts = rng.poisson(1000, size=30)
-    raw = raw.iloc[: counts.sum()].reset_index(drop=True)
-    out = raw.drop(columns=["anomaly"]).copy()
-    out.insert(0, TIME, _stamp_windows(counts, "1D", "2024-03-01", rng))
+    raw, out, rng = _shuttle_days(4711, 4712, 0.04)
     y = raw["anomaly"].astype(bool).astype(object)
     y[rng.random(len(y)) < 0.03] = None
     out[TARGET] = y
