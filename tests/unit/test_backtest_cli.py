@@ -35,10 +35,17 @@ def spec(tmp_path_factory):
     return path
 
 
-def test_config_replays_the_models_monitoring_rules(spec, tmp_path, capsys):
-    code = main(["backtest", "--config", str(spec), "--model", "credit", "--output", str(tmp_path), "--quiet"])
-    assert code == 0
-    report = json.loads((tmp_path / "backtest.json").read_text())
+@pytest.fixture(scope="module")
+def default_report(spec, tmp_path_factory) -> dict:
+    """``backtest.json`` of ``ctloop backtest --config <spec> --model credit``: one replay for the
+    tests that read it."""
+    out = tmp_path_factory.mktemp("default-replay")
+    assert main(["backtest", "--config", str(spec), "--model", "credit", "--output", str(out), "--quiet"]) == 0
+    return json.loads((out / "backtest.json").read_text())
+
+
+def test_config_replays_the_models_monitoring_rules(default_report):
+    report = default_report
     cfg = report["config"]
     assert cfg["window"] == "30D" and cfg["policy"] == "default" and cfg["holdout_fraction"] == 0.25
     assert cfg["rules"] == {"cooldown": "24h", "realized_z": 2.0, "recovery": True} and cfg["min_labels"] == 150
@@ -381,7 +388,7 @@ def test_a_note_on_the_data_is_one_warning_line_not_a_python_warning(tmp_path, p
     assert "UserWarning" not in err and "backtest.py" not in err, err
 
 
-def test_config_replays_the_monitoring_metric_not_the_gates(spec, tmp_path):
+def test_config_replays_the_monitoring_metric_not_the_gates(spec, tmp_path, default_report):
     """The rules of ``monitor_model`` judge ``monitoring.metric`` (``labels.realized.resolve``:
     empty = the task's default); the replay judged the gate's primary metric whatever monitoring
     said, so a ctloop.yaml with ``monitoring.metric: accuracy`` was replayed on ROC AUC. The
@@ -403,9 +410,7 @@ def test_config_replays_the_monitoring_metric_not_the_gates(spec, tmp_path):
     assert whole and all(w["realized"] != w["metric"] for w in whole)
 
     # without a monitoring metric: monitoring's default for the task (roc_auc), as before
-    assert main(["backtest", "--config", str(spec), "--model", "credit", "--output", str(tmp_path / "d"),
-                 "--quiet"]) == 0
-    assert json.loads((tmp_path / "d" / "backtest.json").read_text())["config"]["realized_metric"] == "roc_auc"
+    assert default_report["config"]["realized_metric"] == "roc_auc"
 
 
 def test_a_monitoring_metric_of_another_task_is_one_line(spec, tmp_path, capsys):

@@ -11,7 +11,8 @@ from ctloop.synthetic import make_credit_data
 
 
 def test_demo_backtest_compares_the_default_policy_in_one_table_and_plot(tmp_path, capsys):
-    frame = make_credit_data(n_rows=9000, seed=7)
+    # 8 months, 375 rows a month: the shock in the last (drift and default retrain on it once)
+    frame = make_credit_data(n_rows=3000, periods=8, seed=7)
     reports, paths = backtest_history(frame, tmp_path / "backtest", seed=7, jobs=1)
 
     assert list(reports) == list(DEMO_POLICIES) and "default" in reports
