@@ -2732,6 +2732,13 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             from ctloop import storage
 
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
+        elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
+            import pyarrow.parquet as pq
+
+            from ctloop import storage
+
+            for name in names:
+                storage.refuse_repeated_columns(name, pq.read_schema(name, filesystem=fs).names)
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
