@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.components.prepare import core
 from ctloop import contract
+from ctloop.components.prepare import core
 from ctloop.contract import check_column_names
 from ctloop.errors import DataValidationError
 
