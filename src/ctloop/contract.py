@@ -156,8 +156,10 @@ def check_column_names(frame: pd.DataFrame) -> None:
     whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
     violation: a name given to several columns (pandas cannot tell them apart: ``frame[name]`` is a
     frame), a name that is not text (scikit-learn's raw "Feature names are only supported if all
-    input features have string names" at the fit, after the split was written), and the recency
-    weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently)."""
+    input features have string names" at the fit, after the split was written), the recency
+    weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently), and
+    names alike but for case, surrounding spaces or Unicode form (:func:`text_key`: 'Age' and 'age ',
+    a spreadsheet export's header; they trained as two features), each group in one violation."""
     from ctloop.columns import WEIGHT
 
     names = list(frame.columns)
