@@ -3923,7 +3923,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
 
 
 def refuse_repeated_columns(uri: str, names: list[str]) -> None:
-    """Refuse a Parquet file that names a column twice (Spark and pandas write one; Arrow reads it), naming
+    """Refuse a Parquet file that names a column twice (pyarrow writes one; pandas and Spark refuse to), naming
     the column and its positions, as a CSV header is (:func:`_refuse_repeated_header`): pyarrow's words
     were "Multiple matches for FieldRef.Name(x) in x: int64" (one file) or "Can't unify schema with
     duplicate field names" (a dataset)."""

@@ -1800,6 +1800,10 @@ class Source:
                 self.file_schemas = [(f.path, schema) for f, schema in zip(fragments, schemas, strict=True)]
             except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataSourceError(f"{self.uri}: cannot read a file's schema: {exc}") from exc
+            from ctloop import storage
+
+            for path, schema in self.file_schemas:  # a later file naming a column twice: its first was read
+                storage.refuse_repeated_columns(path, schema.names)
         return self.file_schemas
 
     def check_files(self, columns: Sequence[str] | None = None, *, numeric: Sequence[str] = (),
