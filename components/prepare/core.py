@@ -19,6 +19,8 @@ from ctloop.contract import (
     missing_column,
     numbers_as_numbers,
     parse_times,
+    spelling_variants,
+    spelling_warning,
     validate,
 )
 from ctloop.errors import ConfigError, DataValidationError
@@ -438,6 +440,14 @@ def prepare(
 
         check_labels(selected[target], target)
 
+    # a feature's value written several ways ('Yes', 'yes ', 'YES'): each spelling a category of its own to the
+    # encoder; not refused (the column still trains), but said and recorded, as a profiler flags it
+    variants = spelling_variants(selected, [c for c in selected.columns if c not in (target, time_column)])
+    if variants:
+        import warnings
+
+        warnings.warn(spelling_warning(variants), UserWarning, stacklevel=2)
+
     # time split: the cut sits on a timestamp boundary
     cut = int(round(len(selected) * (1.0 - holdout_fraction)))
     cut = min(max(cut, 1), len(selected) - 1)
@@ -480,6 +490,7 @@ def prepare(
         "recency_half_life": recency_half_life or "",
         "contract": contract.to_dict(),
         "columns": _profile_columns(selected),
+        "spelling_variants": variants,
         "digest": digest,
     }
     return PreparedData(train=train, holdout=holdout, current=current, profile=profile, digest=digest)

@@ -156,8 +156,10 @@ def check_column_names(frame: pd.DataFrame) -> None:
     whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
     violation: a name given to several columns (pandas cannot tell them apart: ``frame[name]`` is a
     frame), a name that is not text (scikit-learn's raw "Feature names are only supported if all
-    input features have string names" at the fit, after the split was written), and the recency
-    weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently)."""
+    input features have string names" at the fit, after the split was written), the recency
+    weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently), and
+    names alike but for case, surrounding spaces or Unicode form (:func:`text_key`: 'Age' and 'age ',
+    a spreadsheet export's header; they trained as two features), each group in one violation."""
     from ctloop.columns import WEIGHT
 
     names = list(frame.columns)
@@ -175,6 +177,15 @@ def check_column_names(frame: pd.DataFrame) -> None:
     if WEIGHT in names:
         raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
                                     "for the recency weights of data.recency_half_life: rename the column")])
+    spelled: dict[str, list[str]] = {}
+    for name in names:  # 'Age' and 'age ' (a spreadsheet export's header): one column to a reader, two to the fit
+        spelled.setdefault(text_key(name), []).append(name)
+    alike = [group for group in spelled.values() if len(group) > 1]
+    if alike:
+        raise DataValidationError([(group[0], "unique_name", len(frame), f"columns {', '.join(map(repr, group))} "
+                                    "differ only in case, surrounding spaces or Unicode form (one column to a reader, "
+                                    "a spreadsheet export's header): the model would learn them as separate "
+                                    "features; rename or drop one") for group in alike])
 
 
 NUMBER_KINDS = ("floating", "integer", "mixed-integer-float")  # pandas.api.types.infer_dtype's, gaps skipped
@@ -972,6 +983,47 @@ def text_key(text: str) -> str:
     return written(text).casefold()
 
 
+SPELLINGS_SHOWN = 5  # spellings of one value a warning names
+
+
+def spelling_variants(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[list[str]]]:
+    """The text values of ``frame``'s ``columns`` written several ways that are one value to a reader
+    (:func:`text_key`: 'Yes', 'yes ', 'YES'), by column: each group of spellings, most frequent first
+    (a CSV export's stray case or trailing space). The one-hot encoder learns each spelling as a category
+    of its own, each with a share of the rows, and a served request in another spelling as an unknown
+    category; ``prepare_data`` warns naming column and spellings and records them in the profile
+    (``spelling_variants``). A target written two ways is refused (``train.core.check_labels``).
+    Distinct values only: cheap on a million rows."""
+    import pandas as pd
+
+    out: dict[str, list[list[str]]] = {}
+    for name in columns:
+        col = frame[name]
+        if not (col.dtype == object or isinstance(col.dtype, pd.StringDtype | pd.CategoricalDtype)
+                or (isinstance(col.dtype, pd.ArrowDtype) and pd.api.types.is_string_dtype(col.dtype))):
+            continue
+        counts = col.astype(object).value_counts(dropna=True)
+        groups: dict[str, list[str]] = {}
+        for value in counts.index:  # most frequent first
+            if isinstance(value, str):
+                groups.setdefault(text_key(value), []).append(value)
+        alike = [group for group in groups.values() if len(group) > 1]
+        if alike:
+            out[str(name)] = alike
+    return out
+
+
+def spelling_warning(variants: dict[str, list[list[str]]]) -> str:
+    """One line naming each column of :func:`spelling_variants` and its spellings."""
+    parts = []
+    for name, groups in variants.items():
+        shown = "; ".join(", ".join(map(repr, group[:SPELLINGS_SHOWN])) + (" …" if len(group) > SPELLINGS_SHOWN else "")
+                          for group in groups[:3])
+        parts.append(f"column {name!r} writes one value several ways ({shown}{'; …' if len(groups) > 3 else ''})")
+    return ("; ".join(parts) + ": each spelling is learned as a category of its own, and a request in another "
+            "spelling is an unknown category; clean the source (strip spaces, one case)")
+
+
 def blank_labels(y: pd.Series) -> Any:
     """The cells of a target ``y`` that are blank text (``""``, spaces: rows not labelled yet, as a
     spreadsheet or a Parquet string column writes them), as a boolean array: missing labels, left out
@@ -990,6 +1042,6 @@ def blank_labels(y: pd.Series) -> Any:
 
 __all__ = [
     "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "date_order", "forms_note", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
+    "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "validate", "written",
 ]

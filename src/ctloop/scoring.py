@@ -932,13 +932,16 @@ def id_keys(column: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
-    """One pass over the id column only: every id present, exact and unique (as text). Refused by type
+    """One pass over the id column only: every id present, exact and unique (as text; compared by a 64-bit
+    digest each, :func:`_id_hashes`, then exactly among the rows whose digests clash). Refused by type
     first: a nested id (a Parquet list, struct or map column: its text, ``{'k': 1}``, is no id), and
     as the label store refuses such keys (``ctloop.labels.store._inexact_keys``), a float id from
     2**53 up (2**24 in a float32 column, 2**11 in float16), whose digits may have been rounded: its
     late labels would be refused at ingest, or join another row."""
+    import gc
     import math
 
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -948,7 +951,7 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     if pa.types.is_nested(kind):
         raise DataError(f"id_column {id_column!r} is {kind}: an id is one text or number per row; name another "
                         "column, or write the id as text")
-    parts, first = [], 0
+    hashes, first, empty_rows, empty_first = [], 0, 0, None
     for batch, _, _ in source.batches([id_column], batch_rows=batch_rows):
         column = batch.column(0)
         if pa.types.is_floating(column.type):
@@ -962,20 +965,56 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
                                 f"2**{int(math.log2(_exact_limit(width)))} up, whose digits may have "
                                 "been rounded: its late labels would join another row; write the ids as integers "
                                 "or text")
-        parts.append(id_keys(column))
+        keys = id_keys(column)
+        missing = (keys.isna() | (keys.astype("string").str.strip() == "").fillna(False)).to_numpy(dtype=bool)
+        if missing.any():
+            empty_rows += int(missing.sum())
+            if empty_first is None:
+                empty_first = first + int(missing.argmax())
+        hashes.append(_id_hashes(keys, missing))
         first += len(column)
-    ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
-    nulls = ids.isna() | (ids.astype("string").str.strip() == "").fillna(False)
-    if nulls.any():
-        raise DataError(f"id_column {id_column!r} is empty in row {int(nulls.idxmax())} ({int(nulls.sum())} row(s) "
+        del keys, missing
+        gc.collect()  # pandas' string arrays are freed in cycles: left to the collector, ~6 batches' ids piled up
+    if empty_rows:
+        raise DataError(f"id_column {id_column!r} is empty in row {empty_first} ({empty_rows} row(s) "
                         "without an id): every row needs an id for late labels to join")
+    digests = np.concatenate(hashes) if hashes else np.array([], dtype=np.uint64)
+    del hashes
+    ordered = np.sort(digests)
+    clashing = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(clashing):
+        return
+    # the few rows whose digest another row shares (a repeated id, or a 64-bit clash): their ids, exactly
+    candidates = np.flatnonzero(np.isin(digests, clashing))
+    del digests
+    rows, texts, first = [], [], 0
+    for batch, _, _ in source.batches([id_column], batch_rows=batch_rows):
+        keys = id_keys(batch.column(0))
+        inside = candidates[(candidates >= first) & (candidates < first + len(keys))]
+        rows.extend(inside.tolist())
+        texts.extend(keys.iloc[inside - first].tolist())
+        first += len(keys)
+    ids = pd.Series(texts, index=rows, dtype=object)
     repeated = ids.duplicated(keep=False)
     if repeated.any():
-        first = ids[repeated].iloc[0]
-        rows = ids.index[ids == first].tolist()
-        raise DataError(f"id_column {id_column!r} repeats {first!r} (rows {rows[0]} and {rows[1]}; "
+        shared = ids[repeated].iloc[0]
+        at = ids.index[ids == shared].tolist()
+        raise DataError(f"id_column {id_column!r} repeats {shared!r} (rows {at[0]} and {at[1]}; "
                         f"{int(repeated.sum())} row(s) share an id): ids must be unique for late labels to "
                         "join one row each")
+
+
+def _id_hashes(keys: pd.Series, missing: Any) -> Any:
+    """A 64-bit digest of each id's text (``pandas.util.hash_pandas_object``, stable across processes), of
+    ``""`` where the id is missing (refused before the digests are compared): :func:`_check_ids` compares these,
+    8 bytes an id, not the ids' text (~110 MB a million ids), and reads the ids again only for the rows
+    whose digest another shares."""
+    import numpy as np
+    import pandas as pd
+
+    text = keys.astype(object).where(~missing, "")
+    return np.asarray(pd.util.hash_pandas_object(text, index=False).to_numpy(), dtype=np.uint64)
 
 
 # ------------------------------------------------------------------ the inference log
@@ -1205,16 +1244,17 @@ def score(
     try:
         log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
                              scored_at, stamp, prefix, started, progress, record_file, text_numbers)
-    except DataError as exc:  # a value past the first chunks: nothing of this run is left behind
-        for uri in [*result.files, *result.log_files, *record_file]:
-            storage.delete(uri)
-        if retried:  # an earlier attempt's chunks this one did not reach, and its record
-            from ctloop.inference_log import layout
-
-            _remove_stale_chunks(output, "", run_id, 0)
-            if log_root:
-                _remove_stale_chunks(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-", run_id, 0)
-                storage.delete(f"{log_root.rstrip('/')}/{layout.batch_run_file(scorer.name, run_id)}")
+    except Exception as exc:  # a value past the first chunks, a log or output write failing: nothing of this run is
+        # left behind (before round 49 only a DataError undid it: an OSError writing chunk k's log left chunk k's
+        # output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C) leaves the chunks and
+        # the run record, which a retry with the same run id replaces
+        left = _undo_attempt(output, log_root, scorer, scored_at, run_id, retried,
+                             [*result.files, *result.log_files, *record_file])
+        if left:
+            exc.add_note(f"ctloop: could not remove {left[0]} and {len(left) - 1} more file(s) of run {run_id!r}; "
+                         f"a retry with run id {run_id!r} replaces them")
+        if not isinstance(exc, DataError):
+            raise
         if isinstance(exc, CsvTypeChanged):
             needs = "numbers" if exc.column in scorer.numeric else "one type"
             raise exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there "
@@ -1228,6 +1268,35 @@ def score(
             result.stale_files += _remove_stale_chunks(log.directory, f"{COMPONENT}-", run_id, result.chunks)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _undo_attempt(output: str, log_root: str, scorer: Scorer, scored_at: datetime, run_id: str, retried: bool,
+                  written: list[str]) -> list[str]:
+    """Remove what a failed attempt of run ``run_id`` wrote (``written``: its chunk and log files, its run
+    record) and, for a retry, the earlier attempt's chunks it did not reach and its record: the output and
+    the log stay consistent (no scored row without its logged one). Each removal is tried whatever the
+    others do (the store may be the thing that failed); the files left, if any."""
+    from ctloop import storage
+    from ctloop.inference_log import layout
+
+    left = []
+    for uri in written:
+        try:
+            storage.delete(uri)
+        except Exception:  # noqa: BLE001 - a store that is failing: the caller names what is left
+            left.append(uri)
+    if retried:  # an earlier attempt's chunks this one did not reach, and its record
+        removals = [lambda: _remove_stale_chunks(output, "", run_id, 0)]
+        if log_root:
+            removals += [lambda: _remove_stale_chunks(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-",
+                                                      run_id, 0),
+                         lambda: storage.delete(f"{log_root.rstrip('/')}/{layout.batch_run_file(scorer.name, run_id)}")]
+        for remove in removals:
+            try:
+                remove()
+            except Exception:  # noqa: BLE001
+                left.append(f"{output} (an earlier attempt's chunks)")
+    return left
 
 
 def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult, wanted: list[str], id_column: str,

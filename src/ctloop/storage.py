@@ -3894,6 +3894,9 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
                 raw = gzip.decompress(raw)
+            import pyarrow.parquet as pq
+
+            refuse_repeated_columns(uri, pq.read_schema(io.BytesIO(raw)).names)  # was pyarrow's "Multiple matches"
             frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(raw)),
                                                       keep=text_columns))
         else:
@@ -3917,6 +3920,19 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
                 "the end of each line, or a column without a name? name every column")
         _refuse_repeated_header(uri, raw, compression, frame)
     return frame
+
+
+def refuse_repeated_columns(uri: str, names: list[str]) -> None:
+    """Refuse a Parquet file that names a column twice (pyarrow writes one; pandas and Spark refuse to), naming
+    the column and its positions, as a CSV header is (:func:`_refuse_repeated_header`): pyarrow's words
+    were "Multiple matches for FieldRef.Name(x) in x: int64" (one file) or "Can't unify schema with
+    duplicate field names" (a dataset)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): a table "
+                                  "names each column once: rename one")
+        seen[name] = position
 
 
 def nanosecond_times(arrow_type: Any) -> Any:

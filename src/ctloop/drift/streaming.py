@@ -1800,6 +1800,10 @@ class Source:
                 self.file_schemas = [(f.path, schema) for f, schema in zip(fragments, schemas, strict=True)]
             except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataSourceError(f"{self.uri}: cannot read a file's schema: {exc}") from exc
+            from ctloop import storage
+
+            for path, schema in self.file_schemas:  # a later file naming a column twice: its first was read
+                storage.refuse_repeated_columns(path, schema.names)
         return self.file_schemas
 
     def check_files(self, columns: Sequence[str] | None = None, *, numeric: Sequence[str] = (),
@@ -2732,6 +2736,13 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             from ctloop import storage
 
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
+        elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
+            import pyarrow.parquet as pq
+
+            from ctloop import storage
+
+            for name in names:
+                storage.refuse_repeated_columns(name, pq.read_schema(name, filesystem=fs).names)
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
