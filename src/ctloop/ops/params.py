@@ -389,6 +389,28 @@ def runtime_config_problem(args: dict[str, Any]) -> str:
             "(\"argument list too long\") — fix: keep the large value in a file (gs://, s3://, az://) and pass its URI")
 
 
+def doubled_dollar(value: Any, what: str) -> str:
+    """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds
+    ``$$``, said in one line, else ``""``. kubeflow/pipelines 2.17.0 ``backend/src/v2/driver``
+    puts a task's parameters into its container's arguments (``--executor_input``, the launcher's
+    command), and the kubelet expands those: ``$$`` becomes ``$`` (Kubernetes
+    ``third_party/forked/golang/expansion``), so the task receives another value than the one given
+    (``$(VAR)`` of the container's environment is expanded on purpose: ``$(MLFLOW_TRACKING_URI)``)."""
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str) and "$$" in item:
+            return (f"{where}: character {item.index('$$') + 1} starts '$$', which Kubernetes turns into '$' in the "
+                    "arguments KFP starts each task with: the task would receive another value — fix: write it "
+                    "without '$$' (e.g. keep it in a file and pass its URI)")
+        if isinstance(item, dict):
+            stack.extend((k, f"{where} (a key)") for k in item)
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return ""
+
+
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True, volumes: str = VOLUMES,
                        mounts: list[str] | None = None) -> dict[str, Any]:
@@ -490,6 +512,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 refuse_credentials(value, name)
             except ConfigError as exc:
                 errors.append(str(exc))
+                said = True
+            if not said and (why := doubled_dollar(value, name)):
+                errors.append(why)
                 said = True
         if not said and (where := _non_finite(value, name)):
             # kfp 2.17.0 kfp/local/executor_input_utils.py: json_format.MessageToDict raises on a NaN
