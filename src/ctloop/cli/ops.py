@@ -192,6 +192,13 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri",
         raise ConfigError(f"{what}: {_shown_tracking_uri(value)} names a shell variable nothing expands (the task "
                           "receives the text as written): write the URI itself, or leave tracking_uri empty: tasks use "
                           "MLFLOW_TRACKING_URI of the platform settings")
+    if unset := _unset_variables(value):
+        raise ConfigError(f"{what}: {_shown_tracking_uri(value)} names {', '.join(f'$({n})' for n in unset)}, which no "
+                          "KFP task's container defines: Kubernetes expands $(VAR) in a task's arguments only from "
+                          "its own environment (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME, ... of the platform "
+                          "settings) and leaves this one as written, so MLflow would open it as a path in the pod — "
+                          "write the URI itself, or leave tracking_uri empty: tasks use MLFLOW_TRACKING_URI of the "
+                          "platform settings")
     if why := _pod_store(value):
         from ctloop.ops.params import VOLUMES
 
@@ -250,6 +257,18 @@ def _pod_store(uri: str) -> str:
         return ""
     path = uri[5:] if uri[:5].lower() == "file:" else uri
     return "" if path.startswith(("/", "$(")) else "a relative local path"
+
+
+def _unset_variables(value: str) -> list[str]:
+    """The names of the ``$(NAME)`` in ``value`` that no ctloop task's container defines
+    (:func:`ctloop.ops.settings.task_env_names`), in order: the kubelet leaves those as written
+    (Kubernetes ``third_party/forked/golang/expansion``; ``$$(NAME)`` is no reference, and a
+    ``$$`` is refused anyway: :func:`ctloop.ops.params.doubled_dollar`)."""
+    from ctloop.ops.settings import task_env_names
+
+    defined = task_env_names()
+    names = re.findall(r"(?<!\$)\$\(([^)]*)\)", value)
+    return [n for n in dict.fromkeys(names) if n not in defined]
 
 
 def _store_path(uri: str) -> str:
