@@ -363,7 +363,7 @@ def go_json_bytes(value: Any) -> int:
     """``value`` as Go's ``encoding/json.Marshal`` writes it (compact, keys sorted, UTF-8 as is, and
     ``<``, ``>``, ``&``, U+2028, U+2029 escaped as ``\\u003c``...), in bytes."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=str)
-    return (len(text.encode("utf-8")) + 5 * sum(text.count(c) for c in "<>&")
+    return (len(text.encode("utf-8", "surrogatepass")) + 5 * sum(text.count(c) for c in "<>&")
             + 3 * (text.count("\u2028") + text.count("\u2029")))
 
 
@@ -387,6 +387,32 @@ def runtime_config_problem(args: dict[str, Any]) -> str:
             f"({where} {go_json_bytes(value):,} of them), and KFP 2.17 hands them to the run's first pod as one "
             f"argument, which Linux takes up to {MAX_ARG_STRLEN - 1:,} bytes: every run would fail to start "
             "(\"argument list too long\") — fix: keep the large value in a file (gs://, s3://, az://) and pass its URI")
+
+
+def lone_surrogate(value: Any, what: str) -> str:
+    """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
+    lone UTF-16 surrogate, said in one line, else ``""``: a byte that was not UTF-8 on the command
+    line (Python reads it as U+DC80-U+DCFF) or a ``\\ud800`` escape in a file. The kfp client sends it
+    as a ``\\udc..`` escape, which KFP 2.17's API server refuses (google.golang.org/protobuf
+    ``internal/encoding/json/decode_string.go``: "invalid escape code"), after ``schedule`` uploaded
+    the pipeline."""
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            at = next((i for i, c in enumerate(item) if 0xD800 <= ord(c) <= 0xDFFF), None)
+            if at is not None:
+                code = ord(item[at])
+                was = (f"the byte 0x{code - 0xDC00:02X}, not UTF-8 (text of another encoding?)"
+                       if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}, no character")
+                return (f"{where}: character {at + 1} is {was}, which KFP's API refuses (HTTP 400 'invalid escape "
+                        "code') — fix: give the value as UTF-8 text")
+        elif isinstance(item, dict):
+            stack.extend((k, f"{where} (a key)") for k in item)
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return ""
 
 
 def doubled_dollar(value: Any, what: str) -> str:
@@ -513,7 +539,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             except ConfigError as exc:
                 errors.append(str(exc))
                 said = True
-            if not said and (why := doubled_dollar(value, name)):
+            if not said and (why := lone_surrogate(value, name) or doubled_dollar(value, name)):
                 errors.append(why)
                 said = True
         if not said and (where := _non_finite(value, name)):
