@@ -71,6 +71,18 @@ def _compile_one(
     )
 
 
+def _mount_paths(given: list[str] | None, what: str = "--mount-pvc") -> list[str]:
+    """The paths ``given`` (``CLAIM:PATH`` each: ``--mount-pvc`` or ``platform.pvc_mounts``) mounts
+    volumes at, in every task of the compiled pipeline."""
+    from ctloop.config import parse_pvc_mount
+    from ctloop.errors import ConfigError
+
+    try:
+        return [parse_pvc_mount(m)[1] for m in given or []]
+    except ConfigError as exc:
+        raise ConfigError(f"{what}: {exc}") from exc
+
+
 # etcd's default --max-request-bytes (etcd v3.5 server/embed/config.go DefaultMaxRequestBytes, 1.5 MiB):
 # the largest object the Kubernetes API can store unless the cluster raised it
 ETCD_MAX_REQUEST_BYTES = 1_572_864
@@ -143,7 +155,8 @@ def _meant_scheme(scheme: str, known: tuple[str, ...]) -> str | None:
     return next((k for d, k in near if d <= (1 if len(k) <= 5 else 2)), None)
 
 
-def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri", volumes: str = "") -> str:
+def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri", volumes: str = "",
+                     mounts: list[str] | None = None) -> str:
     """The pipeline's ``tracking_uri``, used by its steps in the cluster: a blank, a control character
     (``http://mlflow:5000`` and a pasted newline), a malformed URL or path, a Unity Catalog URI
     (:func:`ctloop.tracking.check_unity_catalog_uri`) and a typo of a scheme MLflow has
@@ -152,7 +165,8 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri",
     (:func:`ctloop.cli.argtypes.tracking_schemes`, the rule of ``--tracking-uri`` for what runs
     here): the steps run in the component image, which may have a plugin this machine has not
     (``azureml://`` by azureml-mlflow). A store in the task's own pod is refused too
-    (:func:`_pod_store`; ``volumes``: how the command mounts a volume). Returns that scheme when
+    (:func:`_pod_store`; ``volumes``: how the command mounts a volume), and, with ``mounts`` (the
+    paths the command mounts volumes at), a local store on none of them. Returns that scheme when
     MLflow here has no store for it (for :func:`_warn_schemes`), else ``""``."""
     from ctloop.cli.argtypes import _shown_tracking_uri, location
     from ctloop.errors import ConfigError
@@ -178,6 +192,13 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri",
         raise ConfigError(f"{what}: {_shown_tracking_uri(value)} names a shell variable nothing expands (the task "
                           "receives the text as written): write the URI itself, or leave tracking_uri empty: tasks use "
                           "MLFLOW_TRACKING_URI of the platform settings")
+    if unset := _unset_variables(value):
+        raise ConfigError(f"{what}: {_shown_tracking_uri(value)} names {', '.join(f'$({n})' for n in unset)}, which no "
+                          "KFP task's container defines: Kubernetes expands $(VAR) in a task's arguments only from "
+                          "its own environment (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME, ... of the platform "
+                          "settings) and leaves this one as written, so MLflow would open it as a path in the pod — "
+                          "write the URI itself, or leave tracking_uri empty: tasks use MLFLOW_TRACKING_URI of the "
+                          "platform settings")
     if why := _pod_store(value):
         from ctloop.ops.params import VOLUMES
 
@@ -186,6 +207,15 @@ def _tracking_scheme(params: dict[str, Any], what: str = "--param tracking_uri",
                           "a database server (postgresql://...) or an absolute path on a volume every task mounts "
                           f"({volumes or VOLUMES}), or leave tracking_uri empty: tasks use MLFLOW_TRACKING_URI of "
                           "the platform settings")
+    if mounts is not None and (path := _store_path(value)):
+        from ctloop.ops.params import VOLUMES, mounted
+
+        if not mounted(path, mounts):
+            on = f"mounted: {', '.join(mounts)}" if mounts else "none is mounted"
+            raise ConfigError(f"{what}: {_shown_tracking_uri(value)} is a local store on no volume the KFP tasks mount "
+                              f"({on}): each task would open its own, lost with its pod; mount the volume holding it "
+                              f"({volumes or VOLUMES}), give the MLflow server (http://mlflow.kubeflow:5000), or leave "
+                              "tracking_uri empty: tasks use MLFLOW_TRACKING_URI of the platform settings")
     scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
     known = _known_schemes()
     if not scheme or scheme in known:
@@ -229,6 +259,35 @@ def _pod_store(uri: str) -> str:
     return "" if path.startswith(("/", "$(")) else "a relative local path"
 
 
+def _unset_variables(value: str) -> list[str]:
+    """The names of the ``$(NAME)`` in ``value`` that no ctloop task's container defines
+    (:func:`ctloop.ops.settings.task_env_names`), in order: the kubelet leaves those as written
+    (Kubernetes ``third_party/forked/golang/expansion``; ``$$(NAME)`` is no reference, and a
+    ``$$`` is refused anyway: :func:`ctloop.ops.params.doubled_dollar`)."""
+    from ctloop.ops.settings import task_env_names
+
+    defined = task_env_names()
+    names = re.findall(r"(?<!\$)\$\(([^)]*)\)", value)
+    return [n for n in dict.fromkeys(names) if n not in defined]
+
+
+def _store_path(uri: str) -> str:
+    """The absolute local path of the tracking store ``uri`` names (``/mnt/mlruns``,
+    ``file:///mnt/mlruns``, ``sqlite:////mnt/mlflow.db``), else ``""`` (a server, a relative path
+    :func:`_pod_store` refuses, a ``$(VAR)`` Kubernetes fills in)."""
+    from urllib.parse import urlsplit
+
+    if "://" in uri:
+        kind, rest = uri.split("://", 1)
+        kind = kind.split("+", 1)[0].lower()
+        if kind == "sqlite":
+            database = rest.partition("/")[2].partition("?")[0]
+            return database if database.startswith("/") else ""
+        return urlsplit(uri).path if kind == "file" and urlsplit(uri).path.startswith("/") else ""
+    path = uri[5:] if uri[:5].lower() == "file:" else uri
+    return path if path.startswith("/") else ""
+
+
 def _known_schemes() -> tuple[str, ...]:
     """The tracking schemes MLflow has here, but Unity Catalog's (refused as a tracking URI)."""
     from ctloop.cli.argtypes import tracking_schemes
@@ -247,7 +306,8 @@ def _warn_schemes(schemes: dict[str, list[str]]) -> None:
               "its first MLflow step", file=sys.stderr)
 
 
-def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", *, warn: bool = True) -> None:
+def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", *, warn: bool = True,
+                    mounts: list[str] | None = None) -> None:
     """:func:`_tracking_scheme` of ``params`` and of the continuous-training runs a monitoring rule
     starts (``training_parameters.tracking_uri``), its warning printed when ``warn``."""
     from ctloop.ops.params import TRAINING_PARAMETERS
@@ -257,7 +317,7 @@ def _check_tracking(params: dict[str, Any], what: str = "--param tracking_uri", 
     if isinstance(nested, dict):
         checks.append((nested, f"--param {TRAINING_PARAMETERS}.tracking_uri"))
     for values, where in checks:
-        scheme = _tracking_scheme(values, where)
+        scheme = _tracking_scheme(values, where, mounts=mounts)
         if warn and scheme:
             _warn_schemes({scheme: [where]})
 
@@ -268,7 +328,8 @@ def check_spec_tracking(spec, *, warn: bool = True) -> None:
     schemes: dict[str, list[str]] = {}
     for i, model in enumerate(spec.models):
         what = f"{spec.path or 'spec'}: models[{i}].tracking_uri"
-        if scheme := _tracking_scheme({"tracking_uri": model.tracking_uri}, what, "platform.pvc_mounts"):
+        if scheme := _tracking_scheme({"tracking_uri": model.tracking_uri}, what, "platform.pvc_mounts",
+                                      mounts=_mount_paths(list(spec.platform.pvc_mounts), "platform.pvc_mounts")):
             schemes.setdefault(scheme, []).append(what)
     if warn:
         _warn_schemes(schemes)
@@ -331,8 +392,9 @@ def _schedule(args: argparse.Namespace) -> int:
     from ctloop.ops.params import parse_pairs, pipeline_arguments
 
     cron = validate_cron(args.cron)  # before any network call
-    params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
-    _check_tracking(params)
+    params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param),
+                                mounts=_mount_paths(args.mount_pvc))
+    _check_tracking(params, mounts=_mount_paths(args.mount_pvc))
     name = _names(args)
     image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
@@ -366,6 +428,44 @@ def _schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def plan_schedules(spec, pipelines: dict[str, Callable] | None = None) -> list[tuple[Any, str, str, Any, dict[str, Any]]]:
+    """Each schedule ``spec`` declares as ``(model, pipeline, job, schedule, params)``, its parameters
+    checked against the pipeline (:func:`~ctloop.ops.params.pipeline_arguments`, a problem said of its
+    model, a volume as the spec mounts one: apply has no --mount-pvc). Nothing is sent: ``ctloop
+    apply`` calls it before it says the file is valid, so no refusal follows that line."""
+    from ctloop.config import schedule_name
+    from ctloop.errors import ConfigError, problem_list
+    from ctloop.ops.params import pipeline_arguments
+    from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
+    from ctloop.pipelines import all_pipelines
+
+    pipelines = pipelines or all_pipelines(spec.platform)
+
+    def arguments(model, pipeline: str, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return pipeline_arguments(pipelines[pipeline], values, volumes="platform.pvc_mounts",
+                                      mounts=_mount_paths(list(spec.platform.pvc_mounts), "platform.pvc_mounts"))
+        except ConfigError as exc:
+            said = f"model {model.name}: "
+            if getattr(exc, "problems", None) is None:
+                raise ConfigError(said + str(exc)) from None
+            header, prefix, lines = exc.problems
+            raise problem_list(lines, header=said + header, prefix=said + prefix) from None
+
+    plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []
+    for model in spec.models:
+        if model.schedule is not None:
+            params = arguments(model, PIPELINE, pipeline_parameters(model))
+            plans.append((model, PIPELINE, schedule_name(PIPELINE, model.name), model.schedule, params))
+        if model.monitoring_schedule is not None:
+            params = arguments(model, MONITORING, monitoring_parameters(model, spec))
+            plans.append((model, MONITORING, schedule_name(MONITORING, model.name), model.monitoring_schedule, params))
+        if model.scoring_schedule is not None:
+            params = arguments(model, BATCH_SCORING, scoring_parameters(model))
+            plans.append((model, BATCH_SCORING, schedule_name(BATCH_SCORING, model.name), model.scoring_schedule, params))
+    return plans
+
+
 def apply_spec(
     spec,
     *,
@@ -388,10 +488,8 @@ def apply_spec(
     challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
     approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
-    from ctloop.errors import ConfigError, one_line, problem_list
+    from ctloop.errors import one_line
     from ctloop.ops.cron import describe
-    from ctloop.ops.params import pipeline_arguments
-    from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
     from ctloop.pipelines import all_pipelines
 
     if spec.notes:
@@ -399,31 +497,8 @@ def apply_spec(
             f"moved (update the file): {'; '.join(spec.notes)}")
     pipelines = all_pipelines(spec.platform)
     image = image or spec.platform.image or None
-    plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
     check_spec_tracking(spec, warn=False)  # warned by `ctloop apply` before it said the file is valid
-
-    def arguments(model, pipeline: str, values: dict[str, Any]) -> dict[str, Any]:
-        """:func:`pipeline_arguments`, its problems said of ``model`` (a spec has several) and a
-        volume as the spec mounts one (apply has no --mount-pvc)."""
-        try:
-            return pipeline_arguments(pipelines[pipeline], values, volumes="platform.pvc_mounts")
-        except ConfigError as exc:
-            said = f"model {model.name}: "
-            if getattr(exc, "problems", None) is None:
-                raise ConfigError(said + str(exc)) from None
-            header, prefix, lines = exc.problems
-            raise problem_list(lines, header=said + header, prefix=said + prefix) from None
-
-    for model in spec.models:
-        if model.schedule is not None:
-            params = arguments(model, PIPELINE, pipeline_parameters(model))
-            plans.append((model, PIPELINE, schedule_name(PIPELINE, model.name), model.schedule, params))
-        if model.monitoring_schedule is not None:
-            params = arguments(model, MONITORING, monitoring_parameters(model, spec))
-            plans.append((model, MONITORING, schedule_name(MONITORING, model.name), model.monitoring_schedule, params))
-        if model.scoring_schedule is not None:
-            params = arguments(model, BATCH_SCORING, scoring_parameters(model))
-            plans.append((model, BATCH_SCORING, schedule_name(BATCH_SCORING, model.name), model.scoring_schedule, params))
+    plans = plan_schedules(spec, pipelines)
     platform = platform_factory(spec.kfp)
     actions = []
     uploads = {}
@@ -495,6 +570,7 @@ def _apply(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.file)
     check_spec_tracking(spec)  # before the file is said to be valid
+    plan_schedules(spec)  # every parameter refusal too: none follows the line saying the file is valid
     image = resolve_image(args.image, spec.platform.image or None, purpose="apply")
     note = " — dry run, nothing changes" if args.dry_run else ""
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")
@@ -554,8 +630,9 @@ def _trigger(args: argparse.Namespace) -> int:
             f"--params {args.params!r}: give a JSON object, e.g. '{{\"model_name\": \"credit-default\", "
             "\"data\": {...}}'"
         )
-    params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)})
-    _check_tracking(params)
+    params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)},
+                                mounts=_mount_paths(args.mount_pvc))
+    _check_tracking(params, mounts=_mount_paths(args.mount_pvc))
     _names(args)
     image = resolve_image(args.image, None, purpose="trigger")
     platform = _platform(args)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import posixpath
 from typing import Any
 
 from ctloop import config as C
@@ -284,12 +285,14 @@ def _refused(errors: list[str], section: str) -> bool:
 VOLUMES = "--mount-pvc CLAIM:PATH, platform.pvc_mounts"  # how schedule/trigger mount a volume; apply: the latter
 
 
-def _relative_paths(args: dict[str, Any], volumes: str = VOLUMES) -> list[str]:
+def _relative_paths(args: dict[str, Any], volumes: str = VOLUMES, mounts: list[str] | None = None) -> list[str]:
     """A relative local path in a location field (``data.uri: data/credit.parquet``, each field
     checked by :func:`ctloop.config.storage_location`) of a run or schedule on KFP: a task runs in
     its own pod, from the image's working directory, where the path names nothing — valid here, the
     run failed on the cluster (reading) or wrote into the pod, lost with it (an output). An absolute
-    path is kept: a volume mounted there (``--mount-pvc``, ``platform.pvc_mounts``) holds it.
+    path is kept when a volume is mounted there (``--mount-pvc``, ``platform.pvc_mounts``): ``mounts``,
+    the paths the command mounts, refuses one under none of them (its pod has no such file, or
+    writes it into its own disk, lost with the pod); None: not judged (the mounts are not known).
     ``volumes``: how the command at hand mounts one."""
     out = []
     todo = [(name, value, SECTION_PARAMETERS[name]) for name, value in args.items()
@@ -308,7 +311,35 @@ def _relative_paths(args: dict[str, Any], volumes: str = VOLUMES) -> list[str]:
                 out.append(f"{where}.{f.name}: {given!r} is a relative local path, which names nothing in the pod a "
                            "KFP task runs in; give an object-store URI (gs://, s3://, az://) or an absolute path on "
                            f"a volume every task mounts ({volumes})")
+            elif given.strip() and mounts is not None and (path := _local_path(given)) and not mounted(path, mounts):
+                out.append(f"{where}.{f.name}: {given!r} is a local path on no volume the KFP tasks mount "
+                           f"({'mounted: ' + ', '.join(mounts) if mounts else 'none is mounted'}): a task's pod has "
+                           "no such file, and one written there is lost with the pod; mount the volume holding it "
+                           f"({volumes}) or give an object-store URI (gs://, s3://, az://)")
     return out
+
+
+def _local_path(given: str) -> str:
+    """The absolute local path ``given`` names (``/mnt/x.csv``, ``file:///mnt/x.csv``), else ``""``
+    (an object store, a relative path, a ``$(VAR)`` Kubernetes fills in)."""
+    from ctloop import storage
+
+    try:
+        loc = storage.parse(given)
+    except ConfigError:
+        return ""
+    return loc.key if loc.scheme == "file" and loc.key.startswith("/") else ""
+
+
+def mounted(path: str, mounts: list[str]) -> bool:
+    """Whether the absolute ``path`` lies on a volume mounted at one of ``mounts`` (``..`` resolved:
+    ``/mnt/data/../etc/x`` is not under ``/mnt/data``)."""
+    target = posixpath.normpath(path)
+    for mount in mounts:
+        root = posixpath.normpath(mount)
+        if target == root or target.startswith(root.rstrip("/") + "/"):
+            return True
+    return False
 
 
 def _is_relative(given: str) -> bool:
@@ -323,13 +354,99 @@ def _is_relative(given: str) -> bool:
     return loc.scheme == "file" and not loc.key.startswith("/")
 
 
+# Linux MAX_ARG_STRLEN (include/uapi/linux/binfmts.h: 32 pages of 4 KiB), the longest single argument
+# exec takes, its terminating NUL included
+MAX_ARG_STRLEN = 131_072
+
+
+def go_json_bytes(value: Any) -> int:
+    """``value`` as Go's ``encoding/json.Marshal`` writes it (compact, keys sorted, UTF-8 as is, and
+    ``<``, ``>``, ``&``, U+2028, U+2029 escaped as ``\\u003c``...), in bytes."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=str)
+    return (len(text.encode("utf-8", "surrogatepass")) + 5 * sum(text.count(c) for c in "<>&")
+            + 3 * (text.count("\u2028") + text.count("\u2029")))
+
+
+def runtime_config_problem(args: dict[str, Any]) -> str:
+    """Why the run parameters ``args`` cannot reach a KFP run, else ``""``. kubeflow/pipelines 2.17.0
+    hands all of them to the root DAG driver as one command-line argument: ``argocompiler/dag.go``
+    marshals the run's runtime config with ``stablyMarshalJSON`` (protojson, then Go's
+    ``encoding/json``) into the ``runtime-config`` parameter, which the ``system-dag-driver``
+    template passes as ``--runtime_config`` (testdata ``hello_world.yaml``). Linux refuses an
+    argument of :data:`MAX_ARG_STRLEN` bytes or more ("argument list too long",
+    argoproj/argo-workflows#15471): KFP takes the run or schedule and every run fails at its first
+    pod. The bytes counted are a lower bound: ``{"parameterValues": ...}`` as Go writes it."""
+    total = go_json_bytes({"parameterValues": args})
+    if total < MAX_ARG_STRLEN:
+        return ""
+    where, value = "", args
+    while isinstance(value, dict) and value:  # down the largest value: data, data.contract, ...
+        key = max(value, key=lambda k: go_json_bytes(value[k]))
+        where, value = f"{where}.{key}" if where else str(key), value[key]
+    return (f"{where or 'the parameters'}: the run parameters are {total:,} bytes as KFP passes them "
+            f"({where} {go_json_bytes(value):,} of them), and KFP 2.17 hands them to the run's first pod as one "
+            f"argument, which Linux takes up to {MAX_ARG_STRLEN - 1:,} bytes: every run would fail to start "
+            "(\"argument list too long\") — fix: keep the large value in a file (gs://, s3://, az://) and pass its URI")
+
+
+def lone_surrogate(value: Any, what: str) -> str:
+    """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
+    lone UTF-16 surrogate, said in one line, else ``""``: a byte that was not UTF-8 on the command
+    line (Python reads it as U+DC80-U+DCFF) or a ``\\ud800`` escape in a file. The kfp client sends it
+    as a ``\\udc..`` escape, which KFP 2.17's API server refuses (google.golang.org/protobuf
+    ``internal/encoding/json/decode_string.go``: "invalid escape code"), after ``schedule`` uploaded
+    the pipeline."""
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            at = next((i for i, c in enumerate(item) if 0xD800 <= ord(c) <= 0xDFFF), None)
+            if at is not None:
+                code = ord(item[at])
+                was = (f"the byte 0x{code - 0xDC00:02X}, not UTF-8 (text of another encoding?)"
+                       if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}, no character")
+                return (f"{where}: character {at + 1} is {was}, which KFP's API refuses (HTTP 400 'invalid escape "
+                        "code') — fix: give the value as UTF-8 text")
+        elif isinstance(item, dict):
+            stack.extend((k, f"{where} (a key)") for k in item)
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return ""
+
+
+def doubled_dollar(value: Any, what: str) -> str:
+    """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds
+    ``$$``, said in one line, else ``""``. kubeflow/pipelines 2.17.0 ``backend/src/v2/driver``
+    puts a task's parameters into its container's arguments (``--executor_input``, the launcher's
+    command), and the kubelet expands those: ``$$`` becomes ``$`` (Kubernetes
+    ``third_party/forked/golang/expansion``), so the task receives another value than the one given
+    (``$(VAR)`` of the container's environment is expanded on purpose: ``$(MLFLOW_TRACKING_URI)``)."""
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str) and "$$" in item:
+            return (f"{where}: character {item.index('$$') + 1} starts '$$', which Kubernetes turns into '$' in the "
+                    "arguments KFP starts each task with: the task would receive another value — fix: write it "
+                    "without '$$' (e.g. keep it in a file and pass its URI)")
+        if isinstance(item, dict):
+            stack.extend((k, f"{where} (a key)") for k in item)
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return ""
+
+
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
-                       for_kfp: bool = True, volumes: str = VOLUMES) -> dict[str, Any]:
+                       for_kfp: bool = True, volumes: str = VOLUMES,
+                       mounts: list[str] | None = None) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
     problem. With ``require``, parameters without a default must be given. ``for_kfp`` (a run, schedule
     or apply on KFP): a character KFP's database cannot store is refused too
     (:func:`~ctloop.ops.platform.refuse_astral`); a local run (``for_kfp`` false) never stores one.
-    ``volumes``: how the command mounts a volume, named when a relative local path is refused."""
+    ``volumes``: how the command mounts a volume, named when a relative local path is refused;
+    ``mounts``: the paths it mounts volumes at, when known: an absolute local path under none is
+    refused too (:func:`_relative_paths`)."""
     inputs = _inputs(pipeline_func)
     known = sorted(inputs)
     dotted = sorted(f"{p}.{f.name}" for p, s in SECTION_PARAMETERS.items() if p in inputs for f in s.fields())
@@ -409,7 +526,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
         task = parsed["training"].task if parsed.get("training") is not None else ""
         errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
     if for_kfp:  # a section already refused is not judged further (one problem at a time of it)
-        errors.extend([e for e in _relative_paths(args, volumes)
+        errors.extend([e for e in _relative_paths(args, volumes, mounts)
                        if not any(said.startswith(e.partition(".")[0] + ".") for said in errors)])
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
@@ -421,6 +538,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 refuse_credentials(value, name)
             except ConfigError as exc:
                 errors.append(str(exc))
+                said = True
+            if not said and (why := lone_surrogate(value, name) or doubled_dollar(value, name)):
+                errors.append(why)
                 said = True
         if not said and (where := _non_finite(value, name)):
             # kfp 2.17.0 kfp/local/executor_input_utils.py: json_format.MessageToDict raises on a NaN
@@ -437,7 +557,10 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{name}: required by the pipeline and not given; {hint}")
     if errors:
         raise problem_list(errors, header=f"{len(errors)} problems:")
-    return {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
+    args = {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
+    if for_kfp and (why := runtime_config_problem(args)):
+        raise ConfigError(why)
+    return args
 
 
 __all__ = ["MAX_NESTING", "too_deep", "SECTION_PARAMETERS", "loads_object", "parse_pairs", "pipeline_arguments"]

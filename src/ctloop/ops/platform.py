@@ -2020,6 +2020,14 @@ class Platform:
             if enabled != (_state(top.status) == "ENABLED"):
                 verb = "enable" if enabled else "disable"
                 action = f"would-{verb}" if dry_run else f"{verb}d"
+                if enabled and not no_catchup:
+                    # kubeflow/pipelines 2.17.0 backend/src/crd/controller/scheduledworkflow/util
+                    # scheduled_workflow.go getNextScheduledEpoch: with catch-up the next run is the tick
+                    # after the last one started, and a disabled schedule starts none
+                    self.warn(f"schedule {one_line(job_name)} ({top.recurring_run_id}) {'would be' if dry_run else 'is'} "
+                              "enabled again with no_catchup false: KFP starts one run for every tick it missed while "
+                              f"disabled, {max_concurrency} at a time — set no_catchup: true (--catchup off) to run "
+                              "only the next one")
                 if not dry_run:
                     method = getattr(self.client, f"{verb}_recurring_run")
                     try:

@@ -125,6 +125,25 @@ class PlatformSettings:
 DEFAULT_SETTINGS = PlatformSettings()
 
 
+# Set in every task pod by KFP itself: the executor template's env (kubeflow/pipelines 2.17.0
+# backend/src/v2/compiler/argocompiler/container.go, fieldRef metadata.name / metadata.uid)
+KFP_POD_ENV = ("KFP_POD_NAME", "KFP_POD_UID")
+
+
+def task_env_names(settings: PlatformSettings | None = None) -> frozenset[str]:
+    """The environment variables every ctloop task's container defines (from ``settings``' ConfigMap
+    and Secrets, :func:`apply_platform_settings`, and KFP's own :data:`KFP_POD_ENV`): the only names a
+    ``$(VAR)`` in a task's arguments can be expanded from (the kubelet expands container arguments
+    from the container's environment and leaves any other ``$(VAR)`` as written)."""
+    s = settings or DEFAULT_SETTINGS
+    names = set(KFP_POD_ENV)
+    for source, env in ((s.config_map, s.config_env), (s.mlflow_secret, s.mlflow_env),
+                        (s.storage_secret, s.storage_env), (s.prometheus_secret, s.prometheus_env)):
+        if source:
+            names.update(env.values())
+    return frozenset(names)
+
+
 # Component tasks left without CTLOOP_COMPILED_VERSION: the exit handler record_run_outcome. It
 # runs however the run ended, also when its tasks stopped on an image of another ctloop version;
 # with the variable it would stop the same way and the failed run would be in no audit trail.
@@ -286,6 +305,7 @@ __all__ = [
     "PlatformSettings",
     "DEFAULT_SETTINGS",
     "apply_platform_settings",
+    "task_env_names",
     "UNCHECKED_COMPONENTS",
     "SETTINGS_CONFIGMAP",
     "MLFLOW_SECRET",
