@@ -12,6 +12,7 @@ Evidently is imported inside :func:`render_html` only (4–7 s).
 
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,6 +308,28 @@ def evidently_labels(names: list[Any]) -> dict[Any, str]:
     return out
 
 
+@functools.cache
+def _table_preset() -> type:
+    """evidently 0.7.23's ``DataDriftPreset`` without its per-column ``ValueDrift`` metrics.
+
+    The preset's page is its ``render`` (``presets/drift.py``): the legacy ``DatasetDriftMetric``
+    and ``DataDriftTable`` widgets, computed from the data by ``context.get_legacy_metric``. The
+    ``ValueDrift`` metrics it also generates, one per column, each test the column again and
+    build their own plots (``metrics/column_statistics.py`` ``ValueDriftCalculation.calculate``),
+    which the snapshot never puts on the page (``core/report.py`` ``_run_items`` keeps a
+    container's own widgets only): a quarter of the report's time, for nothing on it. The page is
+    the same; ``DriftedColumnsCount`` stays. Made once per process (evidently registers the
+    class), on first use: evidently is imported only to render."""
+    from evidently.metrics import ValueDrift
+    from evidently.presets import DataDriftPreset
+
+    class CtloopDriftTablePreset(DataDriftPreset):
+        def generate_metrics(self, context: Any) -> list[Any]:
+            return [m for m in super().generate_metrics(context) if not isinstance(m, ValueDrift)]
+
+    return CtloopDriftTablePreset
+
+
 def render_html(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -396,7 +419,6 @@ def render_html(
             # evidently/plotly warn on import (deprecations) and on constant columns
             warnings.simplefilter("ignore")
             from evidently import DataDefinition, Dataset, Report
-            from evidently.presets import DataDriftPreset
 
             # evidently takes text names only: a MultiIndex column ('a', 'x') or a number (0) by its text
             labels = evidently_labels(shown)
@@ -414,7 +436,7 @@ def render_html(
                 unknown_columns=[],
                 list_columns=[],
             )
-            preset = DataDriftPreset(
+            preset = _table_preset()(
                 columns=[labels[c] for c in shown],
                 drift_share=drift_share,
                 method=method,
