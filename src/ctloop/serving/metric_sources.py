@@ -645,13 +645,23 @@ class InfoJoin:
     one ``job``/``instance`` then has two ``target_info`` series, which Prometheus refuses to
     join ("many-to-many matching not allowed"). The PodMonitor (prometheus-operator) sets
     ``pod`` on both sides; where nothing sets it (Prometheus' OTLP receiver: ``instance`` is
-    ``service.instance.id``, the pod name), it is absent on both sides and matches."""
+    ``service.instance.id``, the pod name), it is absent on both sides and matches.
+
+    ``exported_job`` and ``exported_instance`` are part of the target too: an OpenTelemetry
+    Collector's ``prometheus`` exporter writes ``job`` (``service.name``) and ``instance``
+    (``service.instance.id``: the queue-proxy's pod) on every series and on ``target_info``
+    (opentelemetry-collector-contrib ``exporter/prometheusexporter/collector.go``
+    ``getMetricMetadata``, ``createTargetInfoMetrics``), and scraped without ``honor_labels``
+    (a PodMonitor/ServiceMonitor's default) Prometheus renames them ``exported_*`` and sets the
+    Collector's own (``scrape/scrape.go`` ``mutateSampleLabels``): keyed on ``job``/``instance``/
+    ``pod`` alone every queue-proxy behind the Collector was one target, and each revision was
+    given the requests of all of them. Absent elsewhere, on both sides."""
 
     revision_label: str
     namespace_label: str
     configuration_label: str
     metric: str = "target_info"
-    on: tuple[str, ...] = ("job", "instance", "pod")
+    on: tuple[str, ...] = ("job", "instance", "pod", "exported_job", "exported_instance")
 
     @property
     def legacy(self) -> bool:
