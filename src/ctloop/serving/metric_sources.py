@@ -113,6 +113,11 @@ PODMONITOR_RELABELINGS = (
 )
 
 
+# what an answer marked "isPartial": true (VictoriaMetrics cluster's vmselect) is kept as, among the warnings
+PARTIAL_VM = ("isPartial: true (VictoriaMetrics: a vmstorage node did not answer, the series it holds are "
+              "missing; vmselect -search.denyPartialResponse makes that an error)")
+
+
 # Credentials for a Prometheus behind an auth proxy (OpenShift's thanos-querier behind
 # kube-rbac-proxy, oauth2-proxy, Prometheus' own web config): environment variables, set from
 # Secret ctloop-prometheus (token / username / password) and ConfigMap ctloop-settings (the file
@@ -510,12 +515,17 @@ class Prometheus:
 
     def _warned(self, payload: Any) -> None:
         """Keep the ``warnings`` of an answer (a Thanos store or remote-read store that failed:
-        the data is partial)."""
+        the data is partial), and VictoriaMetrics' ``"isPartial": true`` as one: its cluster
+        version answers with the vmstorage nodes that did answer, ``status: success`` and no
+        warning (``app/vmselect/prometheus/query_response.qtpl`` ``QueryResponse(isPartial, …)``,
+        since v1.47.0; partial answers are its default, ``-search.denyPartialResponse`` off)."""
         warnings = (payload.get("warnings") if isinstance(payload, dict) else None) or []
         # an info annotation says nothing of missing data (Prometheus 2.45-2.51 sent PromQL's "PromQL info:"
         # annotations among the warnings, promql/annotations/annotations.go; 2.52 moved them to "infos")
         self.warnings += [text for w in (warnings if isinstance(warnings, list) else [warnings])
                           if not (text := " ".join(str(w).split())).lower().startswith("promql info:")]
+        if isinstance(payload, dict) and payload.get("isPartial") is True:
+            self.warnings.append(PARTIAL_VM)
 
     def api(self, path: str) -> dict[str, Any]:
         """The ``data`` of a GET of another read endpoint of the HTTP API (``/api/v1/rules``,
@@ -645,13 +655,23 @@ class InfoJoin:
     one ``job``/``instance`` then has two ``target_info`` series, which Prometheus refuses to
     join ("many-to-many matching not allowed"). The PodMonitor (prometheus-operator) sets
     ``pod`` on both sides; where nothing sets it (Prometheus' OTLP receiver: ``instance`` is
-    ``service.instance.id``, the pod name), it is absent on both sides and matches."""
+    ``service.instance.id``, the pod name), it is absent on both sides and matches.
+
+    ``exported_job`` and ``exported_instance`` are part of the target too: an OpenTelemetry
+    Collector's ``prometheus`` exporter writes ``job`` (``service.name``) and ``instance``
+    (``service.instance.id``: the queue-proxy's pod) on every series and on ``target_info``
+    (opentelemetry-collector-contrib ``exporter/prometheusexporter/collector.go``
+    ``getMetricMetadata``, ``createTargetInfoMetrics``), and scraped without ``honor_labels``
+    (a PodMonitor/ServiceMonitor's default) Prometheus renames them ``exported_*`` and sets the
+    Collector's own (``scrape/scrape.go`` ``mutateSampleLabels``): keyed on ``job``/``instance``/
+    ``pod`` alone every queue-proxy behind the Collector was one target, and each revision was
+    given the requests of all of them. Absent elsewhere, on both sides."""
 
     revision_label: str
     namespace_label: str
     configuration_label: str
     metric: str = "target_info"
-    on: tuple[str, ...] = ("job", "instance", "pod")
+    on: tuple[str, ...] = ("job", "instance", "pod", "exported_job", "exported_instance")
 
     @property
     def legacy(self) -> bool:

@@ -16,6 +16,7 @@ traffic change is in the audit trail whoever started it.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -24,6 +25,7 @@ from ctloop.config import RolloutConfig
 from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
+from ctloop.sigterm import sigterm_raises
 
 FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to compare against
 
@@ -235,13 +237,38 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     # steps (max_failed_checks counts the same), never pulled back to a step's share
     plan = _plan(cfg)
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
+    # where the walk is, for the line of a stop (SIGTERM): the share the spec last confirmed,
+    # whether a check is running, and the checks judged
+    at: dict[str, Any] = {"percent": plan[0], "checking": False}
+    judged: list[tuple[int, bool]] = []
+
+    def step_event(event: dict[str, Any]) -> None:
+        if event.get("event") == "traffic":
+            at["percent"] = (event.get("traffic") or {}).get(event.get("latest_revision"), at["percent"])
+        audit(event)
+
     try:
         check = check or live_check(registry, cfg, model_name=model_name, version=version,
                                     canary_revision=canary_revision, stable_revision=stable_revision)
-        passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=check, storage_uri=uri,
-                                                  max_failed_checks=cfg.max_failed_checks,
-                                                  timeout_s=cfg.timeout_seconds, on_event=audit)
+
+        def step_check(percent: int) -> tuple[bool, str, dict]:
+            at.update(percent=percent, checking=True)
+            outcome = check(percent)
+            judged.append((percent, bool(outcome[0])))
+            at["checking"] = False
+            return outcome
+
+        with sigterm_raises(AnalysisStopped):
+            passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=step_check, storage_uri=uri,
+                                                      max_failed_checks=cfg.max_failed_checks,
+                                                      timeout_s=cfg.timeout_seconds, on_event=step_event)
         decision = "promote" if passed else "rollback"
+    except AnalysisStopped:
+        # between two checks with a share to move to: that move may have been on its way
+        moving = (plan[len(judged)] if judged and not at["checking"] and len(judged) < len(plan)
+                  and plan[len(judged)] != at["percent"] else None)
+        _stopped(audit, cfg, name, version, at["percent"], moving, judged)
+        raise
     except rollout.ChangedOutside as exc:
         decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", _judged(exc)
     except ServingError as exc:
@@ -255,6 +282,33 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     result = Analysis(decision, reason, steps)
     audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
+
+
+class AnalysisStopped(SystemExit):
+    """SIGTERM while the canary analysis walks its plan (KFP stopping the run, the pod evicted):
+    exit status 143 (128 + 15), as the signal's default action, once the stop was told."""
+
+
+def _stopped(audit: Callable[[dict[str, Any]], None], cfg: RolloutConfig, name: str, version: str, percent: Any,
+             moving: int | None, judged: list[tuple[int, bool]]) -> None:
+    """The one line (stderr) and the audit event of an analysis stopped by SIGTERM. Nothing is
+    written to the InferenceService: the canary keeps the share it had, undecided — the default
+    action ended the process with neither, and only ``ctloop rollout status`` showed a canary left
+    serving up to the plan's last share with no decision anywhere."""
+    passed = sum(ok for _, ok in judged)
+    checks = (f"{len(judged)} check{'s' if len(judged) != 1 else ''} judged ({passed} passed)" if judged
+              else "no check judged")
+    where = (f"at its {percent} % step" if moving is None else
+             f"moving the canary from {percent} % to {moving} % (that move may have landed)")
+    reason = (f"the canary analysis was stopped (SIGTERM) {where}, {checks}: v{version} keeps "
+              f"its canary share of InferenceService {cfg.namespace}/{name} undecided; promote it (ctloop rollout "
+              "promote), roll it back (ctloop rollout rollback) or run the rollout again (its deploy resumes the "
+              "canary at the first step); ctloop rollout status shows where it stands")
+    print(f"ctloop: {reason}", file=sys.stderr)
+    try:  # the audit trail says so too; a registry that does not answer must not hide the line
+        audit({"event": "analysis", "decision": "stopped", "reason": reason})
+    except CtloopError as exc:
+        print(f"ctloop: the audit event of that stop was not recorded: {exc}", file=sys.stderr)
 
 
 def _judged(exc: BaseException) -> list[dict[str, Any]]:
@@ -439,5 +493,5 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 
-__all__ = ["Analysis", "Outcome", "FIRST_DEPLOYMENT", "deploy", "live_check", "analyze", "step_metrics",
+__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "deploy", "live_check", "analyze", "step_metrics",
            "render_markdown", "promote", "rollback", "canary"]
