@@ -257,6 +257,9 @@ class _Server:
         name = self.queue.pop(0)
         t = time.perf_counter()
         self.preloading = True
+        if self.stop:  # a stop between the loop's check and the line above: abandon it now too
+            self.preloading = False
+            raise _Stopped
         try:
             module = importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - a missing optional module only means a cold import later
