@@ -126,55 +126,84 @@ def test_a_crash_at_any_write_leaves_old_or_new_and_repair_completes_it(reg, log
     name = new_model(reg, logged)
     reg.promote(name, "2", reason="warm-up")
     reg.promote(name, "1", reason="warm-up back")  # from here on every promotion is a re-promotion
-    outcomes = []
-    k = 0
-    old = snapshot(reg, name)
-    while True:
-        k += 1
+    # The repairs run with the promoter's short lease, so each repair's sweep removes the locks the
+    # repair before it broke and released (a lease old by then). With the default lease they piled up,
+    # two a cut, until the first promotion that reached its own sweep, and that sweep added ~6 cut
+    # points, each one more delete of the same loop over them (~1.5 s of CPU each). The cut in that
+    # sweep is the last case below, on the lock the previous promotion released, as every promotion
+    # finds it.
+    fixer = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
+
+    def attempt(old: dict, cut, reason: str) -> tuple[CuttingProxy, RegistryError | None, dict]:
+        """A promotion away from the champion of ``old`` through a proxy that cuts after write
+        ``cut``; the proxy, the promotion's error and the snapshot it leaves when it completes."""
         target = "2" if old["champion"] == "1" else "1"
-        reason = f"cut after write {k}"
         step = (target, old["champion"], reason)
         new = {
             "champion": target,
             "history": old["history"] + [step],
             "audit": old["audit"] + [step],
         }
-        proxy, preg = proxied(mlflow_url, cut=k, when="after")
+        proxy, preg = proxied(mlflow_url, cut=cut, when="after")
         error = None
         try:
-            preg.promote(name, target, reason=reason, pipeline_run=f"run-{k}")
+            preg.promote(name, target, reason=reason, pipeline_run=f"run-{reason.split()[-1]}")
         except RegistryError as exc:
             error = exc
         finally:
             proxy.close()
             direct(mlflow_url)
-        if not proxy.cut_request:  # k is past the last write: the promotion ran to the end
-            assert error is None and snapshot(reg, name) == new
-            assert_consistent(reg, name)
-            break
+        return proxy, error, new
+
+    def repaired(old: dict, new: dict, proxy: CuttingProxy) -> tuple[str, int, dict]:
+        """After a cut: the readers show ``old`` or ``new``, and repair completes it without
+        flipping it. Returns the outcome, the number of problems inspect() saw before the repair
+        and the repaired snapshot."""
         seen = snapshot(reg, name)
         assert seen in (old, new), f"after a cut at {proxy.cut_request}: {seen}"
         state = reg.inspect(name)
         if state.consistent and state.lock is None:
             assert_consistent(reg, name)  # inspect() calls it consistent only when it is
-        outcomes.append(
-            (k, proxy.cut_request, "new" if seen == new else "old", len(state.problems))
-        )
         time.sleep(PAST_LEASE_S)  # the dead promoter's lease ends
-        reg.repair(name)
-        old = assert_consistent(reg, name)  # its snapshot: the next cut's starting state (nothing writes in between)
-        assert old == seen, "repair flipped the outcome"
+        fixer.repair(name)
+        # its snapshot: the next cut's starting state (nothing writes in between)
+        after = assert_consistent(reg, name)
+        assert after == seen, "repair flipped the outcome"
+        return ("new" if seen == new else "old"), len(state.problems), after
+
+    outcomes = []
+    k = 0
+    old = snapshot(reg, name)
+    while True:
+        k += 1
+        proxy, error, new = attempt(old, k, f"cut after write {k}")
+        if not proxy.cut_request:  # k is past the last write: the promotion ran to the end
+            assert error is None and snapshot(reg, name) == new
+            assert_consistent(reg, name)
+            break
+        outcome, problems, old = repaired(old, new, proxy)
+        outcomes.append((k, proxy.cut_request, outcome, problems))
+    # the cut in the sweep after the unlock: the lock the promotion above released is a lease old
+    # now, and the next promotion's sweep deletes it (a crash there leaves the new state)
+    time.sleep(PAST_LEASE_S)
+    deletes = lambda w: w.path.endswith("/registered-models/delete")  # noqa: E731
+    proxy, error, swept = attempt(new, deletes, "cut in the sweep")
+    assert proxy.cut_request, f"the promotion after a released lock deleted nothing: {proxy.writes}"
+    sweep = repaired(new, swept, proxy)
     print(
         "\n"
         + "\n".join(
             f"cut after write {k:>2} {w:<80} -> {o} ({p} problem(s) before repair)"
             for k, w, o, p in outcomes
         )
+        + f"\ncut in the sweep {proxy.cut_request} -> {sweep[0]} ({sweep[1]} problem(s))"
     )
     assert k - 1 == len(outcomes) >= 12
     assert {o for _, _, o, _ in outcomes} == {"old", "new"}
     commit = next(i for i, (_, w, _, _) in enumerate(outcomes) if '"alias": "champion"' in w)
     assert [o for _, _, o, _ in outcomes] == ["old"] * commit + ["new"] * (len(outcomes) - commit)
+    # the promotion was complete and unlocked before its sweep
+    assert sweep[:2] == ("new", 0), sweep
 
 
 def test_killed_at_the_champion_alias_no_reader_reports_the_promotion(reg, logged, mlflow_url):

@@ -31,7 +31,7 @@ from tests.fixtures.object_stores import (
     sdk_get,
     sdk_put,
 )
-from tests.fixtures.servers import dead_port, free_port
+from tests.fixtures.servers import InThreadServer, JsonHandler, dead_port, free_port
 
 pytestmark = pytest.mark.slow
 KINDS = ("local", "gs", "s3", "az")
@@ -258,6 +258,16 @@ def _ctloop(args, env) -> subprocess.CompletedProcess:
                           env=env, timeout=300)
 
 
+class _ImdsWithoutIdentity(JsonHandler):
+    """Azure's instance metadata service on a VM with no managed identity assigned: every token request
+    is answered 400 "Identity not found" (azure-identity 1.x ``_credentials/imds.py``: a 400 means "no
+    identity has been assigned to this resource", and the chain goes on at once). At the closed port of
+    ``isolated_env`` the managed identity credential retried the refused connection with backoff (~5 s)."""
+
+    def do_GET(self):
+        self.send_json(400, {"error": "invalid_request", "error_description": "Identity not found"})
+
+
 @pytest.mark.parametrize("kind,setting", [
     ("gs", {}),
     ("s3", {}),
@@ -265,9 +275,11 @@ def _ctloop(args, env) -> subprocess.CompletedProcess:
     ("az", {"AZURE_STORAGE_ACCOUNT_NAME": "ctloopnocreds"}),  # DefaultAzureCredential finds nothing
 ])
 def test_missing_credentials_are_one_line_and_exit_code_2(kind, setting, tmp_path):
-    env = {**isolated_env(tmp_path / "home", free_port()), **setting}
-    uri = f"{kind}://bucket/data/current.csv"
-    out = _ctloop(["drift", "--reference", uri, "--current", uri], env)
+    with InThreadServer(_ImdsWithoutIdentity) as imds:
+        env = {**isolated_env(tmp_path / "home", free_port()), **setting,
+               "AZURE_POD_IDENTITY_AUTHORITY_HOST": imds.root_url}
+        uri = f"{kind}://bucket/data/current.csv"
+        out = _ctloop(["drift", "--reference", uri, "--current", uri], env)
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
