@@ -19,13 +19,21 @@ pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWar
 GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
 
 
+@pytest.fixture(scope="module")
+def _double():
+    with KfpApiDouble() as double:  # one server for the module: stopping one takes 0.5 s
+        yield double
+
+
 @pytest.fixture
-def kfp(monkeypatch, tmp_path):
+def kfp(_double, monkeypatch, tmp_path):
+    """The module's KFP double, emptied (what KFP holds, the calls) for each test."""
+    from tests.doubles.kfp_api import State
     from tests.ops.test_platform import isolate_kfp_env
 
     isolate_kfp_env(monkeypatch, tmp_path)
-    with KfpApiDouble() as double:
-        yield double
+    _double.state, _double.calls, _double.orphans = State(), [], []
+    return _double
 
 
 @pytest.mark.parametrize(("no_catchup", "dry_run"), [(False, False), (False, True), (True, False)])

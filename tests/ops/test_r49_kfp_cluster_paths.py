@@ -147,28 +147,26 @@ def _spec(tmp_path, url, edit):
     return str(path)
 
 
-def test_apply_takes_an_absolute_path_only_under_platform_pvc_mounts(monkeypatch, tmp_path, capsys):
-    def edit(data):
-        data["models"][1]["data"]["uri"] = "/data/recoveries.parquet"
-
-    def mounted_edit(data):
-        edit(data)
-        data.setdefault("platform", {})["pvc_mounts"] = ["recoveries:/data"]
-
-    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(["apply", "-f", _spec(tmp_path, kfp.url, edit), "--dry-run"])
-        out, err = capsys.readouterr()
-        assert code == 2
-        assert err.startswith(
-            "error: model loss-given-default: data.uri: '/data/recoveries.parquet' is a local "
-            "path on no volume"
-        ), err
-        assert "platform.pvc_mounts" in err and "--mount-pvc" not in err
-        assert kfp.calls == []
+def test_apply_takes_an_absolute_path_only_under_platform_pvc_mounts():
+    """What ``ctloop apply`` judges before it says the file is valid (:func:`plan_schedules`; the
+    command itself: the test below), with the pipelines built once for the module."""
     from ctloop.cli.ops import plan_schedules
-    from ctloop.ops.spec import load_spec
+    from ctloop.errors import ConfigError
+    from ctloop.ops.spec import parse_spec
+    from ctloop.pipelines import all_pipelines
 
-    plans = plan_schedules(load_spec(_spec(tmp_path, "http://127.0.0.1:9", mounted_edit)))
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
+    data["models"][1]["data"]["uri"] = "/data/recoveries.parquet"
+    with pytest.raises(ConfigError) as err:
+        plan_schedules(parse_spec(data), all_pipelines())
+    message = str(err.value)
+    assert message.startswith(
+        "model loss-given-default: data.uri: '/data/recoveries.parquet' is a local "
+        "path on no volume the KFP tasks mount (none is mounted)"
+    ), message
+    assert "platform.pvc_mounts" in message and "--mount-pvc" not in message
+    data.setdefault("platform", {})["pvc_mounts"] = ["recoveries:/data"]
+    plans = plan_schedules(parse_spec(data), all_pipelines())
     assert [p[4]["data"]["uri"] for p in plans if p[0].name == "loss-given-default"] == [
         "/data/recoveries.parquet"
     ]

@@ -333,13 +333,19 @@ def _local_path(given: str) -> str:
 
 def mounted(path: str, mounts: list[str]) -> bool:
     """Whether the absolute ``path`` lies on a volume mounted at one of ``mounts`` (``..`` resolved:
-    ``/mnt/data/../etc/x`` is not under ``/mnt/data``)."""
-    target = posixpath.normpath(path)
+    ``/mnt/data/../etc/x`` is not under ``/mnt/data``; ``//mnt/data/x`` is)."""
+    target = _normal(path)
     for mount in mounts:
-        root = posixpath.normpath(mount)
+        root = _normal(mount)
         if target == root or target.startswith(root.rstrip("/") + "/"):
             return True
     return False
+
+
+def _normal(path: str) -> str:
+    """``path`` with ``..`` resolved and its leading slashes collapsed: ``normpath`` keeps two
+    (``//mnt/data``, POSIX leaves them to the system), and Linux reads them as one."""
+    return posixpath.normpath("/" + path.lstrip("/")) if path.startswith("/") else posixpath.normpath(path)
 
 
 def _is_relative(given: str) -> bool:
@@ -359,12 +365,45 @@ def _is_relative(given: str) -> bool:
 MAX_ARG_STRLEN = 131_072
 
 
+def go_number(number: float) -> str:
+    """``number`` as Go's ``encoding/json`` writes a float64 (``floatEncoder.encode``, Go 1.24
+    ``src/encoding/json/encode.go``): the shortest digits, in ``'f'`` format from 1e-6 up to below
+    1e21 (``10000000000000000``, ``1``, ``0.00001``), else ``'e'`` with ``e-07`` cleaned to ``e-7``.
+    KFP carries every number as a protobuf double (``structpb.Value``), an int too; Python writes
+    ``1e+16``, ``1.0`` and ``1e-05``."""
+    try:
+        f = float(number)
+    except OverflowError:  # an int beyond a double: KFP's API refuses it anyway
+        return str(number)
+    if not math.isfinite(f):
+        return repr(f)
+    if f != 0 and (abs(f) < 1e-6 or abs(f) >= 1e21):
+        text = repr(f)  # Python's repr is 'e' format below 1e-4 and from 1e16: the same shortest digits
+        mantissa, _, exponent = text.partition("e")
+        sign, digits = exponent[0], exponent[1:].lstrip("0")
+        return f"{mantissa}e{sign}{digits.zfill(2) if sign == '+' else digits}"
+    from decimal import Decimal
+
+    return format(Decimal(repr(f)).normalize(), "f")
+
+
 def go_json_bytes(value: Any) -> int:
-    """``value`` as Go's ``encoding/json.Marshal`` writes it (compact, keys sorted, UTF-8 as is, and
-    ``<``, ``>``, ``&``, U+2028, U+2029 escaped as ``\\u003c``...), in bytes."""
+    """``value`` as Go's ``encoding/json.Marshal`` writes it (compact, keys sorted, UTF-8 as is,
+    ``<``, ``>``, ``&``, U+2028, U+2029 escaped as ``\\u003c``..., a number as :func:`go_number`),
+    in bytes."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=str)
+    numbers = 0  # what Go writes of the numbers more than Python does
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            numbers += len(go_number(item)) - len(json.dumps(item))
     return (len(text.encode("utf-8", "surrogatepass")) + 5 * sum(text.count(c) for c in "<>&")
-            + 3 * (text.count("\u2028") + text.count("\u2029")))
+            + 3 * (text.count("\u2028") + text.count("\u2029")) + numbers)
 
 
 def runtime_config_problem(args: dict[str, Any]) -> str:
@@ -372,10 +411,15 @@ def runtime_config_problem(args: dict[str, Any]) -> str:
     hands all of them to the root DAG driver as one command-line argument: ``argocompiler/dag.go``
     marshals the run's runtime config with ``stablyMarshalJSON`` (protojson, then Go's
     ``encoding/json``) into the ``runtime-config`` parameter, which the ``system-dag-driver``
-    template passes as ``--runtime_config`` (testdata ``hello_world.yaml``). Linux refuses an
-    argument of :data:`MAX_ARG_STRLEN` bytes or more ("argument list too long",
-    argoproj/argo-workflows#15471): KFP takes the run or schedule and every run fails at its first
-    pod. The bytes counted are a lower bound: ``{"parameterValues": ...}`` as Go writes it."""
+    template passes as ``--runtime_config`` (testdata ``hello_world.yaml``). Its Argo, v4.0.5
+    (``manifests/kustomize/third-party/argo/base/kustomization.yaml``), moves an argument longer than
+    :data:`MAX_ARG_STRLEN` bytes into a file and passes ``@/tmp/argo_arg_N.txt`` instead
+    (``workflow/controller/workflowpod.go``, ``cmd/argoexec/commands/emissary.go``), which the KFP
+    2.17.0 driver reads only for ``--component`` (``backend/src/v2/cmd/driver/main.go``): it fails
+    with "KFP driver: failed to unmarshal runtime config". One of exactly :data:`MAX_ARG_STRLEN`
+    bytes stays an argument, which Linux refuses (its NUL counted: "argument list too long"). KFP
+    takes the run or schedule and every run fails at its first pod. The bytes counted are a lower
+    bound: ``{"parameterValues": ...}`` as Go writes it."""
     total = go_json_bytes({"parameterValues": args})
     if total < MAX_ARG_STRLEN:
         return ""
@@ -385,8 +429,9 @@ def runtime_config_problem(args: dict[str, Any]) -> str:
         where, value = f"{where}.{key}" if where else str(key), value[key]
     return (f"{where or 'the parameters'}: the run parameters are {total:,} bytes as KFP passes them "
             f"({where} {go_json_bytes(value):,} of them), and KFP 2.17 hands them to the run's first pod as one "
-            f"argument, which Linux takes up to {MAX_ARG_STRLEN - 1:,} bytes: every run would fail to start "
-            "(\"argument list too long\") — fix: keep the large value in a file (gs://, s3://, az://) and pass its URI")
+            f"argument, which takes at most {MAX_ARG_STRLEN - 1:,} bytes (Argo moves a longer one into a file the "
+            "KFP driver does not read): every run would fail to start (\"KFP driver: failed to unmarshal runtime "
+            "config\") — fix: keep the large value in a file (gs://, s3://, az://) and pass its URI")
 
 
 def lone_surrogate(value: Any, what: str) -> str:

@@ -2026,8 +2026,8 @@ class Platform:
                     # after the last one started, and a disabled schedule starts none
                     self.warn(f"schedule {one_line(job_name)} ({top.recurring_run_id}) {'would be' if dry_run else 'is'} "
                               "enabled again with no_catchup false: KFP starts one run for every tick it missed while "
-                              f"disabled, {max_concurrency} at a time — set no_catchup: true (--catchup off) to run "
-                              "only the next one")
+                              f"disabled, {max_concurrency} at a time — set no_catchup: true (apply) or drop --catchup "
+                              "(schedule) to run only the next one")
                 if not dry_run:
                     method = getattr(self.client, f"{verb}_recurring_run")
                     try:
