@@ -259,6 +259,14 @@ def _pod_store(uri: str) -> str:
     return "" if path.startswith(("/", "$(")) else "a relative local path"
 
 
+def _task_env() -> frozenset[str]:
+    """The variables every ctloop task's container defines (:func:`ctloop.ops.settings.task_env_names`):
+    a ``$(NAME)`` of one in a parameter is refused (:func:`ctloop.ops.params.defined_variable`)."""
+    from ctloop.ops.settings import task_env_names
+
+    return task_env_names()
+
+
 def _unset_variables(value: str) -> list[str]:
     """The names of the ``$(NAME)`` in ``value`` that no ctloop task's container defines
     (:func:`ctloop.ops.settings.task_env_names`), in order: the kubelet leaves those as written
@@ -393,7 +401,7 @@ def _schedule(args: argparse.Namespace) -> int:
 
     cron = validate_cron(args.cron)  # before any network call
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param),
-                                mounts=_mount_paths(args.mount_pvc))
+                                mounts=_mount_paths(args.mount_pvc), defined=_task_env())
     _check_tracking(params, mounts=_mount_paths(args.mount_pvc))
     name = _names(args)
     image = resolve_image(args.image, None, purpose="schedule")
@@ -444,7 +452,8 @@ def plan_schedules(spec, pipelines: dict[str, Callable] | None = None) -> list[t
     def arguments(model, pipeline: str, values: dict[str, Any]) -> dict[str, Any]:
         try:
             return pipeline_arguments(pipelines[pipeline], values, volumes="platform.pvc_mounts",
-                                      mounts=_mount_paths(list(spec.platform.pvc_mounts), "platform.pvc_mounts"))
+                                      mounts=_mount_paths(list(spec.platform.pvc_mounts), "platform.pvc_mounts"),
+                                      defined=_task_env())
         except ConfigError as exc:
             said = f"model {model.name}: "
             if getattr(exc, "problems", None) is None:
@@ -631,7 +640,7 @@ def _trigger(args: argparse.Namespace) -> int:
             "\"data\": {...}}'"
         )
     params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)},
-                                mounts=_mount_paths(args.mount_pvc))
+                                mounts=_mount_paths(args.mount_pvc), defined=_task_env())
     _check_tracking(params, mounts=_mount_paths(args.mount_pvc))
     _names(args)
     image = resolve_image(args.image, None, purpose="trigger")

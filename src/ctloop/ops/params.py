@@ -16,6 +16,7 @@ import difflib
 import json
 import math
 import posixpath
+import re
 from typing import Any
 
 from ctloop import config as C
@@ -482,16 +483,49 @@ def doubled_dollar(value: Any, what: str) -> str:
     return ""
 
 
+# the parameters whose $(VAR) the kubelet is meant to expand (the tracking store's URI from the
+# settings: $(MLFLOW_TRACKING_URI)); their $(VAR) are judged by ctloop.cli.ops._check_tracking
+EXPANDED = frozenset({"tracking_uri", f"{TRAINING_PARAMETERS}.tracking_uri"})
+
+
+def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) -> str:
+    """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
+    ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but in
+    :data:`EXPANDED`. The kubelet expands such a reference in the arguments KFP starts each task with
+    (Kubernetes ``third_party/forked/golang/expansion``; kubeflow/pipelines 2.17.0
+    ``backend/src/v2/driver`` puts the parameters there), so the task would receive the variable's
+    value — a credential of the settings Secret, a pod name — instead of the text KFP shows and
+    records."""
+    stack: list[tuple[Any, str]] = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str) and where not in EXPANDED:
+            for match in re.finditer(r"(?<!\$)\$\(([^)]*)\)", item):
+                if match.group(1) in defined:
+                    return (f"{where}: character {match.start() + 1} starts '$({match.group(1)})', which Kubernetes "
+                            "replaces with that variable of the task's container in the arguments KFP starts each "
+                            "task with: the task would receive its value, not this text — fix: write it without "
+                            "'$(' (only tracking_uri takes a $(VAR), on purpose)")
+        if isinstance(item, dict):
+            stack.extend((k, f"{where} (a key)") for k in item)
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return ""
+
+
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True, volumes: str = VOLUMES,
-                       mounts: list[str] | None = None) -> dict[str, Any]:
+                       mounts: list[str] | None = None,
+                       defined: frozenset[str] | None = None) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
     problem. With ``require``, parameters without a default must be given. ``for_kfp`` (a run, schedule
     or apply on KFP): a character KFP's database cannot store is refused too
     (:func:`~ctloop.ops.platform.refuse_astral`); a local run (``for_kfp`` false) never stores one.
     ``volumes``: how the command mounts a volume, named when a relative local path is refused;
     ``mounts``: the paths it mounts volumes at, when known: an absolute local path under none is
-    refused too (:func:`_relative_paths`)."""
+    refused too (:func:`_relative_paths`); ``defined``: the environment variables the tasks' containers
+    define, when known: a ``$(NAME)`` of one outside tracking_uri is refused too (:func:`defined_variable`)."""
     inputs = _inputs(pipeline_func)
     known = sorted(inputs)
     dotted = sorted(f"{p}.{f.name}" for p, s in SECTION_PARAMETERS.items() if p in inputs for f in s.fields())
@@ -584,7 +618,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             except ConfigError as exc:
                 errors.append(str(exc))
                 said = True
-            if not said and (why := lone_surrogate(value, name) or doubled_dollar(value, name)):
+            if not said and (why := lone_surrogate(value, name) or doubled_dollar(value, name)
+                             or defined_variable(value, name, defined or frozenset())):
                 errors.append(why)
                 said = True
         if not said and (where := _non_finite(value, name)):
