@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -52,18 +53,63 @@ class Registry:
         )
 
 
-def _analyze_in_child(
-    isvcs, stop_at: int, *, in_check: bool = True
-) -> tuple[int | None, int | None, str, str]:
-    """(exit status, terminating signal, stderr, audit lines) of a forked child whose analysis
-    gets SIGTERM in its check at ``stop_at`` % (``in_check``), or while moving traffic to it."""
+# an analysis here takes well under a second: a hung child fails its test, never hangs the run
+CHILD_DEADLINE_S = 30.0
+
+
+def in_child(analysis: Callable[[int], object]) -> tuple[int | None, int | None, str, str]:
+    """(exit status, terminating signal, stderr, audit lines) of ``analysis(events_fd)`` run in a
+    forked child. All of the child's code runs inside its try/finally ``os._exit``: an error in
+    it, setup included, is exit status 99 with its repr on stderr — never a return into pytest,
+    which went on running the session in the child while the parent waited for it forever. A
+    child still running after ``CHILD_DEADLINE_S`` is killed and the test fails."""
     err_r, err_w = os.pipe()
     ev_r, ev_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
-        code = 0
-        sys.stderr = io.StringIO()
+        code = 99
+        try:
+            sys.stderr = io.StringIO()
+            analysis(ev_w)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException as exc:  # noqa: BLE001 - reported through the exit status
+            sys.stderr.write(repr(exc))
+            code = 99
+        finally:
+            try:
+                os.write(err_w, sys.stderr.getvalue().encode())
+            finally:
+                os._exit(code)
+    os.close(err_w)
+    os.close(ev_w)
+    deadline = time.monotonic() + CHILD_DEADLINE_S
+    while not (done := os.waitpid(pid, os.WNOHANG))[0]:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(err_r)
+            os.close(ev_r)
+            pytest.fail(f"the analysis child ran over {CHILD_DEADLINE_S} s: killed")
+        time.sleep(0.01)
+    status = done[1]
+    with os.fdopen(err_r) as f:
+        err = f.read()
+    with os.fdopen(ev_r) as f:
+        events = f.read()
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status), err, events
+    return os.WEXITSTATUS(status), None, err, events
 
+
+def _analyze_in_child(
+    isvcs, stop_at: int, *, in_check: bool = True
+) -> tuple[int | None, int | None, str, str]:
+    """:func:`in_child` of an analysis that gets SIGTERM in its check at ``stop_at`` %
+    (``in_check``), or while moving traffic to it."""
+
+    def analysis(events_fd: int) -> None:
         def check(percent):
             if in_check and percent == stop_at:
                 os.kill(os.getpid(), signal.SIGTERM)
@@ -87,43 +133,29 @@ def _analyze_in_child(
                     time.sleep(5)
                 return answer
 
-        cfg = RolloutConfig(
-            inference_service=NAME,
-            namespace=NS,
-            traffic_plan=PLAN,
-            timeout_seconds=5,
-            interval_seconds=1,
+        release.analyze(
+            Registry(events_fd),
+            Stopping(isvcs),
+            model_name="credit",
+            version="2",
+            cfg=analysis_config(),
+            deploy_action="canary",
+            canary_revision="credit-predictor-00002",
+            stable_revision="credit-predictor-00001",
+            check=check,
         )
-        try:
-            release.analyze(
-                Registry(ev_w),
-                Stopping(isvcs),
-                model_name="credit",
-                version="2",
-                cfg=cfg,
-                deploy_action="canary",
-                canary_revision="credit-predictor-00002",
-                stable_revision="credit-predictor-00001",
-                check=check,
-            )
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException as exc:  # noqa: BLE001 - reported through the exit status
-            sys.stderr.write(repr(exc))
-            code = 99
-        finally:
-            os.write(err_w, sys.stderr.getvalue().encode())
-            os._exit(code)
-    os.close(err_w)
-    os.close(ev_w)
-    _, status = os.waitpid(pid, 0)
-    with os.fdopen(err_r) as f:
-        err = f.read()
-    with os.fdopen(ev_r) as f:
-        events = f.read()
-    if os.WIFSIGNALED(status):
-        return None, os.WTERMSIG(status), err, events
-    return os.WEXITSTATUS(status), None, err, events
+
+    return in_child(analysis)
+
+
+def analysis_config() -> RolloutConfig:
+    return RolloutConfig(
+        inference_service=NAME,
+        namespace=NS,
+        traffic_plan=PLAN,
+        timeout_seconds=5,
+        interval_seconds=1,
+    )
 
 
 @pytest.fixture

@@ -238,50 +238,74 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     plan = _plan(cfg)
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     # where the walk is, for the line of a stop (SIGTERM): the share the spec last confirmed,
-    # whether a check is running, and the checks judged
-    at: dict[str, Any] = {"percent": plan[0], "checking": False}
+    # whether a check is running, whether the next move's patch went out, the checks judged and
+    # the decision once reached
+    at: dict[str, Any] = {"percent": plan[0], "checking": False, "sent": False, "decided": ""}
     judged: list[tuple[int, bool]] = []
 
     def step_event(event: dict[str, Any]) -> None:
         if event.get("event") == "traffic":
             at["percent"] = (event.get("traffic") or {}).get(event.get("latest_revision"), at["percent"])
+            at["sent"] = False
         audit(event)
 
     try:
-        check = check or live_check(registry, cfg, model_name=model_name, version=version,
-                                    canary_revision=canary_revision, stable_revision=stable_revision)
-
-        def step_check(percent: int) -> tuple[bool, str, dict]:
-            at.update(percent=percent, checking=True)
-            outcome = check(percent)
-            judged.append((percent, bool(outcome[0])))
-            at["checking"] = False
-            return outcome
-
         with sigterm_raises(AnalysisStopped):
-            passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=step_check, storage_uri=uri,
-                                                      max_failed_checks=cfg.max_failed_checks,
-                                                      timeout_s=cfg.timeout_seconds, on_event=step_event)
-        decision = "promote" if passed else "rollback"
+            try:
+                check = check or live_check(registry, cfg, model_name=model_name, version=version,
+                                            canary_revision=canary_revision, stable_revision=stable_revision)
+
+                def step_check(percent: int) -> tuple[bool, str, dict]:
+                    at.update(percent=percent, checking=True, sent=False)
+                    outcome = check(percent)
+                    judged.append((percent, bool(outcome[0])))
+                    at["checking"] = False
+                    return outcome
+
+                passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
+                                                          storage_uri=uri, max_failed_checks=cfg.max_failed_checks,
+                                                          timeout_s=cfg.timeout_seconds, on_event=step_event)
+                decision = "promote" if passed else "rollback"
+            except rollout.ChangedOutside as exc:
+                decision, reason, steps = ("hold", f"{exc}; left as it is, neither promoted nor rolled back",
+                                           _judged(exc))
+            except ServingError as exc:
+                # the steps judged before the error stay in the report and the step metrics (walk_plan)
+                decision, reason, steps = "rollback", f"serving error during the canary: {exc}", _judged(exc)
+            except CtloopError as exc:
+                # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
+                # nothing was measured, which is a failed check, never a pass — and never a crashed step
+                # that leaves the canary serving its share undecided
+                decision, reason, steps = "rollback", f"the canary could not be analysed: {exc}", _judged(exc)
+            result = Analysis(decision, reason, steps)
+            # its record is a registry write like any (a slow MLflow answer): a stop while it is
+            # written is told too, naming the decision nobody will act on
+            at["decided"] = f"{decision}: {reason}"
+            audit({"event": "analysis", "decision": result.decision, "reason": reason})
     except AnalysisStopped:
-        # between two checks with a share to move to: that move may have been on its way
-        moving = (plan[len(judged)] if judged and not at["checking"] and len(judged) < len(plan)
+        # a move is "on its way" only once its patch went out: a stop in the spec read after a
+        # check (walk_plan's check_unchanged) has moved nothing
+        moving = (plan[len(judged)] if at["sent"] and not at["checking"] and len(judged) < len(plan)
                   and plan[len(judged)] != at["percent"] else None)
-        _stopped(audit, cfg, name, version, at["percent"], moving, judged)
+        _stopped(audit, cfg, name, version, at["percent"], moving, judged, at["decided"])
         raise
-    except rollout.ChangedOutside as exc:
-        decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", _judged(exc)
-    except ServingError as exc:
-        # the steps judged before the error stay in the report and the step metrics (walk_plan)
-        decision, reason, steps = "rollback", f"serving error during the canary: {exc}", _judged(exc)
-    except CtloopError as exc:
-        # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
-        # nothing was measured, which is a failed check, never a pass — and never a crashed step
-        # that leaves the canary serving its share undecided
-        decision, reason, steps = "rollback", f"the canary could not be analysed: {exc}", _judged(exc)
-    result = Analysis(decision, reason, steps)
-    audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
+
+
+class _Sending:
+    """The InferenceServices :func:`rollout.walk_plan` is given: ``at["sent"]`` is set before any
+    patch goes out (walk_plan patches only to move the canary's share), so the line of a stop
+    says "moving" only when that move may have landed."""
+
+    def __init__(self, isvcs: Any, at: dict[str, Any]):
+        self._isvcs, self._at = isvcs, at
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._isvcs, attr)
+
+    def patch(self, name: str, patch: dict[str, Any]) -> Any:
+        self._at["sent"] = True
+        return self._isvcs.patch(name, patch)
 
 
 class AnalysisStopped(SystemExit):
@@ -290,14 +314,18 @@ class AnalysisStopped(SystemExit):
 
 
 def _stopped(audit: Callable[[dict[str, Any]], None], cfg: RolloutConfig, name: str, version: str, percent: Any,
-             moving: int | None, judged: list[tuple[int, bool]]) -> None:
+             moving: int | None, judged: list[tuple[int, bool]], decided: str = "") -> None:
     """The one line (stderr) and the audit event of an analysis stopped by SIGTERM. Nothing is
     written to the InferenceService: the canary keeps the share it had, undecided — the default
     action ended the process with neither, and only ``ctloop rollout status`` showed a canary left
-    serving up to the plan's last share with no decision anywhere."""
+    serving up to the plan's last share with no decision anywhere. ``decided``: the decision
+    reached (``promote: why``) whose audit record was being written when the stop came; nothing
+    acts on it (the step fails, so neither promote_model nor rollback_model runs)."""
     passed = sum(ok for _, ok in judged)
     checks = (f"{len(judged)} check{'s' if len(judged) != 1 else ''} judged ({passed} passed)" if judged
               else "no check judged")
+    if decided:
+        checks += f", as it recorded its decision ({decided}), which was not acted on"
     where = (f"at its {percent} % step" if moving is None else
              f"moving the canary from {percent} % to {moving} % (that move may have landed)")
     reason = (f"the canary analysis was stopped (SIGTERM) {where}, {checks}: v{version} keeps "
