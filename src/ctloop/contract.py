@@ -158,9 +158,12 @@ def check_column_names(frame: pd.DataFrame) -> None:
     frame), a name that is not text (scikit-learn's raw "Feature names are only supported if all
     input features have string names" at the fit, after the split was written), the recency
     weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently), and
-    names alike but for case, surrounding spaces or Unicode form (:func:`text_key`: 'Age' and 'age ',
-    a spreadsheet export's header; they trained as two features), each group in one violation."""
+    names alike but for case, surrounding spaces or Unicode form (:func:`_name_key`: 'Age' and 'age ',
+    a spreadsheet export's header; they trained as two features), every group named in one
+    :class:`~ctloop.errors.DataSourceError` (a header's problem, as a file naming a column twice is:
+    no row breaks a rule)."""
     from ctloop.columns import WEIGHT
+    from ctloop.errors import DataSourceError
 
     names = list(frame.columns)
     counts: dict[Any, int] = {}
@@ -179,13 +182,21 @@ def check_column_names(frame: pd.DataFrame) -> None:
                                     "for the recency weights of data.recency_half_life: rename the column")])
     spelled: dict[str, list[str]] = {}
     for name in names:  # 'Age' and 'age ' (a spreadsheet export's header): one column to a reader, two to the fit
-        spelled.setdefault(text_key(name), []).append(name)
+        spelled.setdefault(_name_key(name), []).append(name)
     alike = [group for group in spelled.values() if len(group) > 1]
     if alike:
-        raise DataValidationError([(group[0], "unique_name", len(frame), f"columns {', '.join(map(repr, group))} "
-                                    "differ only in case, surrounding spaces or Unicode form (one column to a reader, "
-                                    "a spreadsheet export's header): the model would learn them as separate "
-                                    "features; rename or drop one") for group in alike])
+        raise DataSourceError("; ".join(f"columns {', '.join(map(repr, group))}" for group in alike)
+                              + " differ only in case, surrounding spaces or Unicode form (one column to a reader, "
+                              "a spreadsheet export's header): the model would learn them as separate features; "
+                              "rename or drop one")
+
+
+def _name_key(name: str) -> str:
+    """The key under which two column names are one to a reader: :func:`written` (NFC, no surrounding
+    spaces: 'Å' as U+00C5 or the Angstrom sign U+212B) in lower case, letter by letter. Not
+    :func:`text_key`'s ``casefold``, which expands letters and made different words one: 'Maße' and
+    'Masse' ('ß' → 'ss'), 'ﬁle' and 'file' (the ligature → 'fi'), 'σ' and 'ς' (round 49)."""
+    return written(name).lower()
 
 
 NUMBER_KINDS = ("floating", "integer", "mixed-integer-float")  # pandas.api.types.infer_dtype's, gaps skipped
