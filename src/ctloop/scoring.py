@@ -73,6 +73,7 @@ from ctloop.errors import (
     DataError,
     DataSourceError,
     RegistryError,
+    StoreUnavailable,
     plain,
 )
 
@@ -966,7 +967,7 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
                                 "been rounded: its late labels would join another row; write the ids as integers "
                                 "or text")
         keys = id_keys(column)
-        missing = (keys.isna() | (keys.astype("string").str.strip() == "").fillna(False)).to_numpy(dtype=bool)
+        missing = keys.isna().to_numpy(dtype=bool)  # blank text too: normalise_keys makes it missing
         if missing.any():
             empty_rows += int(missing.sum())
             if empty_first is None:
@@ -974,7 +975,11 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
         hashes.append(_id_hashes(keys, missing))
         first += len(column)
         del keys, missing
-        gc.collect()  # pandas' string arrays are freed in cycles: left to the collector, ~6 batches' ids piled up
+        # normalise_keys' `.str.strip()` leaves its Series in a reference cycle with its cached accessor (pandas 2.x's
+        # CachedAccessor, pandas-dev/pandas#47667; gone in pandas 3.0, #58733): left to the collector, ~6 batches'
+        # ids piled up. They are young: the youngest generation, not the whole heap (a full collection a batch
+        # made the check 2.4x slower at 100,000 rows a batch, 6.4x at 10,000)
+        gc.collect(0)
     if empty_rows:
         raise DataError(f"id_column {id_column!r} is empty in row {empty_first} ({empty_rows} row(s) "
                         "without an id): every row needs an id for late labels to join")
@@ -1240,25 +1245,27 @@ def score(
     stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
     wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
     retried = first is not None or storage.exists(_chunk_file(output, "", run_id, 0))
-    record_file: list[str] = []  # the batch run record, when this attempt wrote it
+    attempt = _Attempt(earlier=_earlier_chunks(output, log_root, scorer, scored_at, run_id) if retried else None)
     try:
         log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
-                             scored_at, stamp, prefix, started, progress, record_file, text_numbers)
-    except Exception as exc:  # a value past the first chunks, a log or output write failing: nothing of this run is
-        # left behind (before round 49 only a DataError undid it: an OSError writing chunk k's log left chunk k's
-        # output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C) leaves the chunks and
-        # the run record, which a retry with the same run id replaces
-        left = _undo_attempt(output, log_root, scorer, scored_at, run_id, retried,
-                             [*result.files, *result.log_files, *record_file])
+                             scored_at, stamp, prefix, started, progress, attempt, text_numbers)
+    except Exception as exc:  # a value past the first chunks, a log or output write failing: no scored row is left
+        # without its logged one (before round 49 only a DataError undid the attempt: an OSError writing chunk k's
+        # log left chunk k's output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C)
+        # leaves the chunks and the run record, which a retry with the same run id replaces
+        refused = isinstance(exc, DataError) and not isinstance(exc, StoreUnavailable) and not attempt.writing
+        left = _undo_attempt(output, log_root, scorer, scored_at, run_id, result, attempt, refused=refused)
         if left:
-            exc.add_note(f"ctloop: could not remove {left[0]} and {len(left) - 1} more file(s) of run {run_id!r}; "
-                         f"a retry with run id {run_id!r} replaces them")
-        if not isinstance(exc, DataError):
-            raise
+            more = f" and {len(left) - 1} more file(s)" if len(left) > 1 else ""
+            exc.add_note(f"could not remove {left[0]}{more} of run {run_id!r}; a retry with run id {run_id!r} "
+                         "replaces them")
         if isinstance(exc, CsvTypeChanged):
             needs = "numbers" if exc.column in scorer.numeric else "one type"
-            raise exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there "
-                            "(nothing of this run is left in the output)") from exc
+            again = exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there"
+                              + ("" if left else " (nothing of this run is left in the output)"))
+            for note in getattr(exc, "__notes__", ()):  # what could not be removed: said by the CLI too
+                again.add_note(note)
+            raise again from exc
         raise
     if not result.rows:
         raise DataSourceError(f"data: {source.uri} has no rows to score")
@@ -1270,41 +1277,74 @@ def score(
     return result
 
 
-def _undo_attempt(output: str, log_root: str, scorer: Scorer, scored_at: datetime, run_id: str, retried: bool,
-                  written: list[str]) -> list[str]:
-    """Remove what a failed attempt of run ``run_id`` wrote (``written``: its chunk and log files, its run
-    record) and, for a retry, the earlier attempt's chunks it did not reach and its record: the output and
-    the log stay consistent (no scored row without its logged one). Each removal is tried whatever the
-    others do (the store may be the thing that failed); the files left, if any."""
+@dataclass
+class _Attempt:
+    """One attempt of a run, for :func:`_undo_attempt`: the batch run record it wrote (``record``, when it
+    did), whether it was writing to the store when it failed (``writing``: the store's failure, not the
+    input's), and for a retry the chunk numbers an earlier attempt left in the output and in the log
+    (``earlier``, :func:`_earlier_chunks`; None: nothing of the run was there)."""
+
+    record: list[str] = field(default_factory=list)
+    writing: bool = False
+    earlier: tuple[set[int], set[int]] | None = None
+
+
+def _earlier_chunks(output: str, log_root: str, scorer: Scorer, scored_at: datetime,
+                    run_id: str) -> tuple[set[int], set[int]]:
+    """The numbers of run ``run_id``'s chunk files in ``output`` and in its log directory, before an attempt."""
+    logged = set(_chunk_files(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-", run_id)) if log_root \
+        else set()
+    return set(_chunk_files(output, "", run_id)), logged
+
+
+def _undo_attempt(output: str, log_root: str, scorer: Scorer, scored_at: datetime, run_id: str, result: ScoreResult,
+                  attempt: _Attempt, *, refused: bool) -> list[str]:
+    """Remove what a failed attempt of run ``run_id`` wrote, so no scored row is left without its logged one;
+    the files (or places) it could not remove. Each removal is tried whatever the others do (the store may be
+    the thing that failed).
+
+    The input refused (``refused``: a :class:`DataError` raised while not writing, a value past the first
+    chunks): nothing of the run is left, this attempt's chunk and log files and run record, and for a retry
+    the earlier attempt's chunks it did not reach and its record. Any other failure (a store write, an
+    ``OSError``, an unforeseen error) removes only the files this attempt created: what an earlier attempt
+    wrote (a finished run, acknowledged) stays, rewritten with the same rows where this attempt reached
+    it; a retry with the run id replaces the rest. Before, a retry's transient write failure removed a
+    finished first attempt's output, logged rows and record."""
     from ctloop import storage
     from ctloop.inference_log import layout
 
+    earlier = attempt.earlier or (set(), set())
+    mine = [uri for k, uri in enumerate(result.files) if refused or k not in earlier[0]]
+    mine += [uri for k, uri in enumerate(result.log_files) if refused or k not in earlier[1]]
     left = []
-    for uri in written:
+    for uri in [*mine, *attempt.record]:
         try:
             storage.delete(uri)
         except Exception:  # noqa: BLE001 - a store that is failing: the caller names what is left
             left.append(uri)
-    if retried:  # an earlier attempt's chunks this one did not reach, and its record
-        removals = [lambda: _remove_stale_chunks(output, "", run_id, 0)]
+    if refused and attempt.earlier is not None:  # an earlier attempt's chunks this one did not reach, and its record
+        removals = [(f"{output} (an earlier attempt's chunks)", lambda: _remove_stale_chunks(output, "", run_id, 0))]
         if log_root:
-            removals += [lambda: _remove_stale_chunks(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-",
-                                                      run_id, 0),
-                         lambda: storage.delete(f"{log_root.rstrip('/')}/{layout.batch_run_file(scorer.name, run_id)}")]
-        for remove in removals:
+            logged = _log_directory(log_root, scorer, scored_at)
+            record = f"{log_root.rstrip('/')}/{layout.batch_run_file(scorer.name, run_id)}"
+            removals += [(f"{logged} (an earlier attempt's logged chunks)",
+                          lambda: _remove_stale_chunks(logged, f"{COMPONENT}-", run_id, 0)),
+                         (record, lambda: storage.delete(record))]
+        for where, remove in removals:
             try:
                 remove()
             except Exception:  # noqa: BLE001
-                left.append(f"{output} (an earlier attempt's chunks)")
+                left.append(where)
     return left
 
 
 def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult, wanted: list[str], id_column: str,
                    batch_rows: int, log_root: str, first: dict[str, str] | None, scored_at: datetime, stamp: Any,
                    prefix: str, started: float, progress: Callable[[Progress], None] | None,
-                   record_file: list[str], text_numbers: dict[str, Any]) -> _Log | None:
+                   attempt: _Attempt, text_numbers: dict[str, Any]) -> _Log | None:
     """:func:`score`'s pass over the input: each batch predicted and written (``result`` keeps
-    the files written, ``record_file`` the batch run record when this attempt wrote it, and the
+    the files written, ``attempt`` the batch run record when this attempt wrote it and whether it is
+    writing to the store, and the
     numbers read as text: ``text_numbers``, :func:`_text_categories`, and the text read as codes held
     as numbers, :func:`_text_codes`); the log written to, if any."""
     import numpy as np
@@ -1363,17 +1403,20 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
                     "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
                     "scored_at": pa.repeat(stamp, n)})
         target = _chunk_file(output, "", run_id, result.chunks)
-        _write_parquet(pa.table(out), target)
+        table = pa.table(out)
+        attempt.writing = True  # a failure from here to the logged rows is the store's, not the input's
+        _write_parquet(table, target)
         result.files.append(target)
         if log_root:
             if log is None:
                 if first is None:  # before the first log file: a retry finds it however this attempt ends
-                    record_file.append(_record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version,
-                                                    source))
+                    attempt.record.append(_record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version,
+                                                          source))
                 log = _Log(log_root, scorer, source,
                            {k: _log_type(pa.array(v).type) for k, v in predictions.items()}, run_id, scored_at)
             result.log_files.append(log.write(result.chunks, ids, batch, predictions))
             result.logged_rows += n
+        attempt.writing = False
         result.rows += n
         result.chunks += 1
         result.seconds = time.monotonic() - started
@@ -1393,13 +1436,20 @@ def _remove_stale_chunks(directory: str, kind: str, run_id: str, chunks: int) ->
     it): an earlier attempt's, when this one needed fewer chunks. The number removed."""
     from ctloop import storage
 
-    own = re.compile(rf"part-{re.escape(kind)}{re.escape(run_id)}-(\d{{5,}})\.parquet")
-    root = directory.rstrip("/")
-    stale = [f for f in storage.list_files(root, ".parquet", empty=True)
-             if "/" not in f[len(root) + 1:] and (m := own.fullmatch(f[len(root) + 1:])) and int(m[1]) >= chunks]
+    stale = [uri for number, uri in _chunk_files(directory, kind, run_id).items() if number >= chunks]
     for uri in stale:
         storage.delete(uri)
     return len(stale)
+
+
+def _chunk_files(directory: str, kind: str, run_id: str) -> dict[int, str]:
+    """Run ``run_id``'s chunk files in ``directory`` (not below it; :func:`_chunk_file`), by chunk number."""
+    from ctloop import storage
+
+    own = re.compile(rf"part-{re.escape(kind)}{re.escape(run_id)}-(\d{{5,}})\.parquet")
+    root = directory.rstrip("/")
+    return {int(m[1]): f for f in storage.list_files(root, ".parquet", empty=True)
+            if "/" not in f[len(root) + 1:] and (m := own.fullmatch(f[len(root) + 1:]))}
 
 
 def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model_name: str, scoring: ScoringConfig,

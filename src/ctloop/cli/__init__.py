@@ -109,12 +109,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _message(args: argparse.Namespace, exc: CtloopError) -> str:
     """The error line: control characters escaped (:func:`ctloop.errors.one_line`); several
-    problems of one ConfigError (:func:`ctloop.errors.problem_list`) on indented lines after it."""
+    problems of one ConfigError (:func:`ctloop.errors.problem_list`) on indented lines after it; the
+    error's notes after it (``; could not remove ...``: what a failed scoring run left, :func:`ctloop.scoring.score`)."""
+    notes = one_line("".join(f"; {note}" for note in getattr(exc, "__notes__", ())))
     problems = getattr(exc, "problems", None)
     if problems:
         header, prefix, lines = problems
-        return prefix + lines[0] if len(lines) == 1 else header + "".join("\n  " + line for line in lines)
-    return one_line(_name_the_flag(args, exc, _name_the_output(args, exc)))
+        return (prefix + lines[0] if len(lines) == 1 else header + "".join("\n  " + line for line in lines)) + notes
+    return one_line(_name_the_flag(args, exc, _name_the_output(args, exc))) + notes
 
 
 def _name_the_flag(args: argparse.Namespace, exc: CtloopError, text: str) -> str:
