@@ -188,7 +188,9 @@ def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rol
     ``Platform.create_run`` refuses them too, but only after the approval was recorded: a new approval is
     checked here first (``recorded`` false: nothing recorded, the version stays pending)."""
     from ctloop.errors import ConfigError
+    from ctloop.ops.params import defined_variable, doubled_dollar
     from ctloop.ops.platform import check_name, refuse_astral, refuse_credentials
+    from ctloop.ops.settings import task_env_names
 
     run_name = f"rollout-{args.model_name}-v{version}"
     try:  # the rollout run's tracking_uri parameter: KFP would publish a password in it
@@ -212,6 +214,15 @@ def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rol
         for key, value in _rollout_params(args, version, by, reason, rollout).items():
             if key != "tracking_uri":  # checked above
                 refuse_credentials(value, f"rollout run parameter {key}")
+        # what the kubelet would rewrite in the rollout task's arguments ($$, a $(NAME) its container
+        # defines: `--reason 'see $(AWS_SECRET_ACCESS_KEY)'` reached the task, and the audit trail, as the secret)
+        defined = task_env_names()
+        texts = [(reason, "--reason"), (by, "--by"), (args.tracking_uri, "tracking_uri")]
+        texts += [(value, f"rollout run parameter {key}") for key, value in
+                  _rollout_params(args, version, by, reason, rollout).items() if key not in ("reason", "tracking_uri")]
+        for value, where in texts:
+            if why := doubled_dollar(value, where) or defined_variable(value, where, defined):
+                raise ConfigError(why)
     except ConfigError as exc:
         if recorded:
             fix = (f"the approval of v{version} is recorded and no rollout run was created: `ctloop approve` again "

@@ -486,12 +486,15 @@ def doubled_dollar(value: Any, what: str) -> str:
 # the parameters whose $(VAR) the kubelet is meant to expand (the tracking store's URI from the
 # settings: $(MLFLOW_TRACKING_URI)); their $(VAR) are judged by ctloop.cli.ops._check_tracking
 EXPANDED = frozenset({"tracking_uri", f"{TRAINING_PARAMETERS}.tracking_uri"})
+# ... and of MLflow's own variables only (the settings' MLflow Secret: MLFLOW_TRACKING_URI, _USERNAME, ...):
+# a tracking_uri of $(AWS_SECRET_ACCESS_KEY) would make every task open the secret as its store
+TRACKING_ENV_PREFIX = "MLFLOW_"
 
 
 def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) -> str:
     """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
-    ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but in
-    :data:`EXPANDED`. The kubelet expands such a reference in the arguments KFP starts each task with
+    ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but one of
+    MLflow's (:data:`TRACKING_ENV_PREFIX`) in :data:`EXPANDED`. The kubelet expands such a reference in the arguments KFP starts each task with
     (Kubernetes ``third_party/forked/golang/expansion``; kubeflow/pipelines 2.17.0
     ``backend/src/v2/driver`` puts the parameters there), so the task would receive the variable's
     value — a credential of the settings Secret, a pod name — instead of the text KFP shows and
@@ -499,13 +502,15 @@ def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) 
     stack: list[tuple[Any, str]] = [(value, what)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, str) and where not in EXPANDED:
+        if isinstance(item, str):
             for match in re.finditer(r"(?<!\$)\$\(([^)]*)\)", item):
-                if match.group(1) in defined:
-                    return (f"{where}: character {match.start() + 1} starts '$({match.group(1)})', which Kubernetes "
+                name = match.group(1)
+                if name in defined and (where not in EXPANDED or not name.startswith(TRACKING_ENV_PREFIX)):
+                    return (f"{where}: character {match.start() + 1} starts '$({name})', which Kubernetes "
                             "replaces with that variable of the task's container in the arguments KFP starts each "
                             "task with: the task would receive its value, not this text — fix: write it without "
-                            "'$(' (only tracking_uri takes a $(VAR), on purpose)")
+                            "'$(' (only tracking_uri takes a $(VAR), on purpose, of MLflow's own: "
+                            "$(MLFLOW_TRACKING_URI))")
         if isinstance(item, dict):
             stack.extend((k, f"{where} (a key)") for k in item)
             stack.extend((v, f"{where}.{k}") for k, v in item.items())

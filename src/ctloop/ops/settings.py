@@ -135,8 +135,11 @@ def task_env_names(settings: PlatformSettings | None = None) -> frozenset[str]:
     and Secrets, :func:`apply_platform_settings`, and KFP's own :data:`KFP_POD_ENV`): the only names a
     ``$(VAR)`` in a task's arguments can be expanded from (the kubelet expands container arguments
     from the container's environment and leaves any other ``$(VAR)`` as written)."""
+    from ctloop.image import COMPILED_VERSION_ENV
+
     s = settings or DEFAULT_SETTINGS
-    names = set(KFP_POD_ENV)
+    # and what apply_step_settings / apply_platform_settings set on every step themselves
+    names = {*KFP_POD_ENV, COMPILED_VERSION_ENV, "OMP_NUM_THREADS"}
     for source, env in ((s.config_map, s.config_env), (s.mlflow_secret, s.mlflow_env),
                         (s.storage_secret, s.storage_env), (s.prometheus_secret, s.prometheus_env)):
         if source:
