@@ -17,6 +17,7 @@ import json
 import math
 import posixpath
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ctloop import config as C
@@ -442,23 +443,30 @@ def lone_surrogate(value: Any, what: str) -> str:
     as a ``\\udc..`` escape, which KFP 2.17's API server refuses (google.golang.org/protobuf
     ``internal/encoding/json/decode_string.go``: "invalid escape code"), after ``schedule`` uploaded
     the pipeline."""
+    for item, where in _texts(value, what):
+        at = next((i for i, c in enumerate(item) if 0xD800 <= ord(c) <= 0xDFFF), None)
+        if at is not None:
+            code = ord(item[at])
+            was = (f"the byte 0x{code - 0xDC00:02X}, not UTF-8 (text of another encoding?)"
+                   if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}, no character")
+            return (f"{where}: character {at + 1} is {was}, which KFP's API refuses (HTTP 400 'invalid escape "
+                    "code') — fix: give the value as UTF-8 text")
+    return ""
+
+
+def _texts(value: Any, what: str) -> Iterator[tuple[str, str]]:
+    """Every text in ``value`` (objects and lists walked, keys too) with where it is (``what``: the
+    parameter; ``what.field``, ``what[1]``, ``what (a key)``)."""
     stack: list[tuple[Any, str]] = [(value, what)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            at = next((i for i, c in enumerate(item) if 0xD800 <= ord(c) <= 0xDFFF), None)
-            if at is not None:
-                code = ord(item[at])
-                was = (f"the byte 0x{code - 0xDC00:02X}, not UTF-8 (text of another encoding?)"
-                       if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}, no character")
-                return (f"{where}: character {at + 1} is {was}, which KFP's API refuses (HTTP 400 'invalid escape "
-                        "code') — fix: give the value as UTF-8 text")
+            yield item, where
         elif isinstance(item, dict):
             stack.extend((k, f"{where} (a key)") for k in item)
             stack.extend((v, f"{where}.{k}") for k, v in item.items())
         elif isinstance(item, list | tuple):
             stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
-    return ""
 
 
 def doubled_dollar(value: Any, what: str) -> str:
@@ -468,18 +476,11 @@ def doubled_dollar(value: Any, what: str) -> str:
     command), and the kubelet expands those: ``$$`` becomes ``$`` (Kubernetes
     ``third_party/forked/golang/expansion``), so the task receives another value than the one given
     (``$(VAR)`` of the container's environment is expanded on purpose: ``$(MLFLOW_TRACKING_URI)``)."""
-    stack: list[tuple[Any, str]] = [(value, what)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str) and "$$" in item:
+    for item, where in _texts(value, what):
+        if "$$" in item:
             return (f"{where}: character {item.index('$$') + 1} starts '$$', which Kubernetes turns into '$' in the "
                     "arguments KFP starts each task with: the task would receive another value — fix: write it "
                     "without '$$' (e.g. keep it in a file and pass its URI)")
-        if isinstance(item, dict):
-            stack.extend((k, f"{where} (a key)") for k in item)
-            stack.extend((v, f"{where}.{k}") for k, v in item.items())
-        elif isinstance(item, list | tuple):
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
     return ""
 
 
@@ -494,28 +495,20 @@ TRACKING_ENV_PREFIX = "MLFLOW_"
 def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) -> str:
     """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
     ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but one of
-    MLflow's (:data:`TRACKING_ENV_PREFIX`) in :data:`EXPANDED`. The kubelet expands such a reference in the arguments KFP starts each task with
-    (Kubernetes ``third_party/forked/golang/expansion``; kubeflow/pipelines 2.17.0
+    MLflow's (:data:`TRACKING_ENV_PREFIX`) in :data:`EXPANDED`. The kubelet expands such a reference
+    in the arguments KFP starts each task with (Kubernetes ``third_party/forked/golang/expansion``; kubeflow/pipelines 2.17.0
     ``backend/src/v2/driver`` puts the parameters there), so the task would receive the variable's
     value — a credential of the settings Secret, a pod name — instead of the text KFP shows and
     records."""
-    stack: list[tuple[Any, str]] = [(value, what)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str):
-            for match in re.finditer(r"(?<!\$)\$\(([^)]*)\)", item):
-                name = match.group(1)
-                if name in defined and (where not in EXPANDED or not name.startswith(TRACKING_ENV_PREFIX)):
-                    return (f"{where}: character {match.start() + 1} starts '$({name})', which Kubernetes "
-                            "replaces with that variable of the task's container in the arguments KFP starts each "
-                            "task with: the task would receive its value, not this text — fix: write it without "
-                            "'$(' (only tracking_uri takes a $(VAR), on purpose, of MLflow's own: "
-                            "$(MLFLOW_TRACKING_URI))")
-        if isinstance(item, dict):
-            stack.extend((k, f"{where} (a key)") for k in item)
-            stack.extend((v, f"{where}.{k}") for k, v in item.items())
-        elif isinstance(item, list | tuple):
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    for item, where in _texts(value, what):
+        for match in re.finditer(r"(?<!\$)\$\(([^)]*)\)", item):
+            name = match.group(1)
+            if name in defined and (where not in EXPANDED or not name.startswith(TRACKING_ENV_PREFIX)):
+                return (f"{where}: character {match.start() + 1} starts '$({name})', which Kubernetes "
+                        "replaces with that variable of the task's container in the arguments KFP starts each "
+                        "task with: the task would receive its value, not this text — fix: write it without "
+                        "'$(' (only tracking_uri takes a $(VAR), on purpose, of MLflow's own: "
+                        "$(MLFLOW_TRACKING_URI))")
     return ""
 
 
