@@ -63,6 +63,12 @@ class StoreUnavailable(DataSourceError):
     be reached. A caller reading many objects stops instead of skipping them one by one."""
 
 
+class SourceUnreadable(DataSourceError):
+    """A file of the data failed to read part-way (an I/O or network error after it was opened): not a
+    property of the data, so a caller that would discard earlier work for refused data does not
+    (batch scoring keeps a retried run's earlier attempt)."""
+
+
 class CsvTypeChanged(DataSourceError):
     """A CSV column holds one type of value in its first rows (whole numbers, say) and a value of
     another further down (``abc``, or ``1.5`` where a reader cannot widen), past the block a CSV

@@ -73,6 +73,7 @@ from ctloop.errors import (
     DataError,
     DataSourceError,
     RegistryError,
+    SourceUnreadable,
     StoreUnavailable,
     plain,
 )
@@ -1253,7 +1254,10 @@ def score(
         # without its logged one (before round 49 only a DataError undid the attempt: an OSError writing chunk k's
         # log left chunk k's output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C)
         # leaves the chunks and the run record, which a retry with the same run id replaces
-        refused = isinstance(exc, DataError) and not isinstance(exc, StoreUnavailable) and not attempt.writing
+        # ... the input refused, not the store failing under the attempt (a write, the store unreachable, a
+        # file failing to read part-way: a retry's read error removed a finished run's files, review 49 2A)
+        refused = (isinstance(exc, DataError) and not isinstance(exc, StoreUnavailable | SourceUnreadable)
+                   and not attempt.writing)
         left = _undo_attempt(output, log_root, scorer, scored_at, run_id, result, attempt, refused=refused)
         if left:
             more = f" and {len(left) - 1} more file(s)" if len(left) > 1 else ""

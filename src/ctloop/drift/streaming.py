@@ -89,7 +89,14 @@ from ctloop.drift.sketch import (
     encode_array,
     unhashable,
 )
-from ctloop.errors import ConfigError, CsvTypeChanged, DataSourceError, DriftError, one_line
+from ctloop.errors import (
+    ConfigError,
+    CsvTypeChanged,
+    DataSourceError,
+    DriftError,
+    SourceUnreadable,
+    one_line,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -1987,7 +1994,7 @@ class Source:
                                                        or isinstance(item.error, pa.ArrowCancelled)):
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
-                    raise DataSourceError(
+                    raise SourceUnreadable(
                         f"{self.uri}: cannot read {item.path}: {item.error}"
                     ) from item.error
                 batch, path, number = item
