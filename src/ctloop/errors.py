@@ -7,6 +7,7 @@
     ├── DataError
     │   ├── DataSourceError    the data cannot be read: missing, empty, corrupt, unsupported format
     │   │   ├── CsvTypeChanged     a CSV column's values change type past the block its type was read from
+    │   │   ├── SourceUnreadable   a file failing to read part-way (an I/O error, a damaged page)
     │   │   └── StoreUnavailable   the object store itself: its bucket is missing, its endpoint unreachable
     │   └── DataValidationError the data breaks the declared contract (column, rule, rows)
     ├── TrainingError          fitting failed or produced no usable model
@@ -64,9 +65,10 @@ class StoreUnavailable(DataSourceError):
 
 
 class SourceUnreadable(DataSourceError):
-    """A file of the data failed to read part-way (an I/O or network error after it was opened): not a
-    property of the data, so a caller that would discard earlier work for refused data does not
-    (batch scoring keeps a retried run's earlier attempt)."""
+    """A file of the data failed to read part-way, after it was opened: an I/O or network error, or a
+    damaged page (pyarrow's own read errors). Not a value the data holds, so a caller that discards
+    earlier work for refused data does not (batch scoring keeps a retried run's earlier attempt, which
+    read the same file whole)."""
 
 
 class CsvTypeChanged(DataSourceError):
@@ -173,6 +175,7 @@ __all__ = [
     "DataError",
     "DataSourceError",
     "CsvTypeChanged",
+    "SourceUnreadable",
     "StoreUnavailable",
     "DataValidationError",
     "TrainingError",

@@ -40,11 +40,12 @@ def test_a_text_the_kubelet_rewrites_is_refused_before_the_approval_is_recorded(
         assert not kfp.state.runs
 
 
-def test_tracking_uri_takes_mlflows_variables_only():
+def test_tracking_uri_takes_the_settings_tracking_uri_only():
     defined = task_env_names()
+    assert "MLFLOW_TRACKING_URI" in defined
     assert defined_variable("$(MLFLOW_TRACKING_URI)", "tracking_uri", defined) == ""
-    assert defined_variable("http://u:$(MLFLOW_TRACKING_PASSWORD)@mlflow:5000", "tracking_uri", defined) == ""
-    for uri in ("$(AWS_SECRET_ACCESS_KEY)", "sqlite:////mnt/$(KFP_POD_NAME).db"):
+    for uri in ("$(AWS_SECRET_ACCESS_KEY)", "sqlite:////mnt/$(KFP_POD_NAME).db", "$(MLFLOW_TRACKING_TOKEN)",
+                "http://u:$(MLFLOW_TRACKING_PASSWORD)@mlflow:5000"):
         assert "the task would receive its value" in defined_variable(uri, "tracking_uri", defined), uri
         assert defined_variable({"tracking_uri": uri}, "training_parameters", defined), uri
 
@@ -81,3 +82,14 @@ def test_every_variable_a_compiled_task_defines_is_known():
             walk(doc)
     assert {"CTLOOP_COMPILED_VERSION", "OMP_NUM_THREADS", "MLFLOW_TRACKING_URI"} <= found
     assert found <= task_env_names(), sorted(found - task_env_names())
+
+
+def test_the_tracking_uri_is_named_by_its_flag():
+    from argparse import Namespace
+
+    from ctloop.cli.approval import _check_run
+    from ctloop.errors import ConfigError
+
+    args = Namespace(model_name="credit", tracking_uri="sqlite:////mnt/a$$b.db", by="alice")
+    with pytest.raises(ConfigError, match=r"^--tracking-uri: character 17 starts '\$\$'.*nothing was recorded"):
+        _check_run(args, "2", "alice", "ok", {}, recorded=False)

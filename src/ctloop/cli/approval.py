@@ -222,7 +222,7 @@ def _check_run(args: argparse.Namespace, version: str, by: str, reason: str, rol
                   _rollout_params(args, version, by, reason, rollout).items() if key not in ("reason", "tracking_uri")]
         for value, where in texts:
             if why := doubled_dollar(value, where) or defined_variable(value, where, defined):
-                raise ConfigError(why)
+                raise ConfigError(why.replace("tracking_uri:", "--tracking-uri:", 1) if where == "tracking_uri" else why)
     except ConfigError as exc:
         if recorded:
             fix = (f"the approval of v{version} is recorded and no rollout run was created: `ctloop approve` again "

@@ -487,15 +487,16 @@ def doubled_dollar(value: Any, what: str) -> str:
 # the parameters whose $(VAR) the kubelet is meant to expand (the tracking store's URI from the
 # settings: $(MLFLOW_TRACKING_URI)); their $(VAR) are judged by ctloop.cli.ops._check_tracking
 EXPANDED = frozenset({"tracking_uri", f"{TRAINING_PARAMETERS}.tracking_uri"})
-# ... and of MLflow's own variables only (the settings' MLflow Secret: MLFLOW_TRACKING_URI, _USERNAME, ...):
-# a tracking_uri of $(AWS_SECRET_ACCESS_KEY) would make every task open the secret as its store
-TRACKING_ENV_PREFIX = "MLFLOW_"
+# ... and of the settings ConfigMap's tracking URI only (ctloop.ops.settings: config_env's tracking_uri):
+# a tracking_uri of $(AWS_SECRET_ACCESS_KEY) or $(MLFLOW_TRACKING_TOKEN) would make every task open a
+# secret as its store, and name it in its errors
+TRACKING_ENV = "MLFLOW_TRACKING_URI"
 
 
 def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) -> str:
     """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
-    ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but one of
-    MLflow's (:data:`TRACKING_ENV_PREFIX`) in :data:`EXPANDED`. The kubelet expands such a reference
+    ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but
+    :data:`TRACKING_ENV` in :data:`EXPANDED`. The kubelet expands such a reference
     in the arguments KFP starts each task with (Kubernetes ``third_party/forked/golang/expansion``; kubeflow/pipelines 2.17.0
     ``backend/src/v2/driver`` puts the parameters there), so the task would receive the variable's
     value — a credential of the settings Secret, a pod name — instead of the text KFP shows and
@@ -503,12 +504,11 @@ def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) 
     for item, where in _texts(value, what):
         for match in re.finditer(r"(?<!\$)\$\(([^)]*)\)", item):
             name = match.group(1)
-            if name in defined and (where not in EXPANDED or not name.startswith(TRACKING_ENV_PREFIX)):
+            if name in defined and (where not in EXPANDED or name != TRACKING_ENV):
                 return (f"{where}: character {match.start() + 1} starts '$({name})', which Kubernetes "
                         "replaces with that variable of the task's container in the arguments KFP starts each "
                         "task with: the task would receive its value, not this text — fix: write it without "
-                        "'$(' (only tracking_uri takes a $(VAR), on purpose, of MLflow's own: "
-                        "$(MLFLOW_TRACKING_URI))")
+                        f"'$(' (only tracking_uri takes one, on purpose: $({TRACKING_ENV}))")
     return ""
 
 
