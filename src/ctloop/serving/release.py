@@ -335,8 +335,11 @@ def _stopped(audit: Callable[[dict[str, Any]], None], cfg: RolloutConfig, name: 
     print(f"ctloop: {reason}", file=sys.stderr)
     try:  # the audit trail says so too; a registry that does not answer must not hide the line
         audit({"event": "analysis", "decision": "stopped", "reason": reason})
-    except CtloopError as exc:
-        print(f"ctloop: the audit event of that stop was not recorded: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - told, whatever it is: the stop (143) ends the process
+        # an error the registry did not wrap (an OSError of the store's disk or socket) replaced
+        # the stop on its way out: exit 1, and nothing said the stop's event was missing
+        said = str(exc) if isinstance(exc, CtloopError) else f"{type(exc).__name__}: {exc}"
+        print(f"ctloop: the audit event of that stop was not recorded: {said}", file=sys.stderr)
 
 
 def _judged(exc: BaseException) -> list[dict[str, Any]]:
