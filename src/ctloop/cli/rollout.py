@@ -15,21 +15,12 @@ def _isvcs(args):
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ctloop.serving.isvc import (
-        TAG_ROUTING_ANNOTATION,
-        route_templates,
-        spec_version,
-        tag_host_problem,
-    )
-    from ctloop.serving.kube import (
-        CONFIGURATION_READY,
-        invalid_spec,
-        knative_unreconciled,
-        no_knative,
-        predictor_status,
-        revision_failure,
-        traffic_split,
-    )
+    """The InferenceService as the cluster reports it, and with ``--model-name`` the registry's
+    aliases and the last decision of the model's audit log about it; ``--json``: one document."""
+    import json
+
+    from ctloop.serving.isvc import MODEL_LABEL, spec_version
+    from ctloop.serving.kube import predictor_status, traffic_split
     from ctloop.tracking import existing_store
 
     if args.model_name:  # the registry is read after the cluster: a mistyped local URI is refused first
@@ -37,42 +28,107 @@ def _status(args: argparse.Namespace) -> int:
         existing_store(args.tracking_uri)
     isvcs = _isvcs(args)
     obj = isvcs.get(args.isvc)
+    doc: dict = {"inference_service": args.isvc, "namespace": args.namespace, "exists": obj is not None}
     if obj is None:
-        print(f"InferenceService {args.namespace}/{args.isvc} does not exist")
+        print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist")
         return 1
     st = predictor_status(obj)
     pred = (obj.get("spec") or {}).get("predictor") or {}
-    print(f"InferenceService {args.namespace}/{args.isvc}  (mode {obj.get('status', {}).get('deploymentMode', '?')})")
+    notes = _notes(args, isvcs, obj)
+    doc.update({
+        "mode": (obj.get("status") or {}).get("deploymentMode"),
+        "spec": {"version": spec_version(obj) or None,
+                 "storage_uri": (pred.get("model") or {}).get("storageUri") if isinstance(pred.get("model"), dict) else None,
+                 "canary_traffic_percent": pred.get("canaryTrafficPercent")},
+        "revisions": {"latest_created": st.get("latestCreatedRevision"), "latest_ready": st.get("latestReadyRevision"),
+                      "rolled_out": st.get("latestRolledoutRevision"), "previous": st.get("previousRolledoutRevision")},
+        "notes": notes,
+        "traffic": traffic_split(obj),
+        "registry_aliases": None,
+        "last_decision": None,
+    })
+    if args.model_name:
+        from ctloop.registry import MlflowRegistry
+        from ctloop.serving.release import last_decision
+
+        registry = MlflowRegistry(args.tracking_uri)
+        doc["registry_aliases"] = dict(sorted(registry.aliases(args.model_name).items()))
+        doc["last_decision"] = last_decision(registry.audit_log(args.model_name, max_results=DECISIONS_READ),
+                                             args.isvc)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"InferenceService {args.namespace}/{args.isvc}  (mode {doc['mode'] or '?'})")
     print(f"  spec: version {spec_version(obj) or '?'}, storageUri {_storage_uri(pred)}, "
           f"canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
     print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
           f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
+    for note in notes:
+        print(f"  {note['kind']}: {note['message']}" if note["message"] else f"  {note['kind']}")
+    for revision, percent in doc["traffic"].items():
+        print(f"  {percent:>3} %  {revision}")
+    if args.model_name:
+        aliases = doc["registry_aliases"]
+        print("  registry aliases: " + (", ".join(f"{a}=v{v}" for a, v in aliases.items()) or "none"))
+        print(f"  last decision: {_decision_line(doc['last_decision'])}")
+    else:
+        label = ((obj.get("metadata") or {}).get("labels") or {}).get(MODEL_LABEL)
+        print("  last decision: not read (the audit log is the model's: add --model-name "
+              f"{label if isinstance(label, str) and label else 'NAME'} and --tracking-uri)")
+    return 0
+
+
+# the newest audit records status reads for the last decision (the analysis, the promotion or
+# the rollback is among a rollout's last few records)
+DECISIONS_READ = 100
+
+
+def _decision_line(decision: dict | None) -> str:
+    """The ``last decision:`` of status: what, when, the pipeline run, why (stored texts escaped)."""
+    from ctloop.errors import one_line
+
+    if decision is None:
+        return "none recorded (ctloop audit lists every record)"
+    d = {k: one_line(v) for k, v in decision.items()}
+    what = d["decided"]
+    at = f", {d['at'][:19].replace('T', ' ')} UTC" if d.get("at") else ""
+    run = f" (pipeline run {d['pipeline_run']})" if d.get("pipeline_run") else ""
+    return f"v{d['version'] or '?'} {d['event']}: {what}{at}{run}" + (f": {d['reason']}" if d.get("reason") else "")
+
+
+def _notes(args: argparse.Namespace, isvcs, obj: dict) -> list[dict]:
+    """What status says beside the spec and the traffic, in its order: ``{kind, message}`` with
+    kind FAILED, STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
+    (``PredictorReady, Ready False``, their message ``reason: message``)."""
+    from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, route_templates, tag_host_problem
+    from ctloop.serving.kube import (
+        CONFIGURATION_READY,
+        invalid_spec,
+        knative_unreconciled,
+        no_knative,
+        revision_failure,
+    )
+
+    notes = []
     failure = revision_failure(obj)
     if failure:
-        print(f"  FAILED: {failure}")
+        notes.append({"kind": "FAILED", "message": failure})
     if staged := _staged_line(obj):
-        print(f"  STAGED: {staged}")
+        notes.append({"kind": "STAGED", "message": staged})
     if invalid := invalid_spec(obj):  # KServe made no revision for this spec (its runtime missing, ...)
-        print(f"  INVALID SPEC: {invalid}")
+        notes.append({"kind": "INVALID SPEC", "message": invalid})
     elif knative_unreconciled(obj) and isvcs.knative_served() is False:  # KServe rejects Knative mode
-        print(f"  NO KNATIVE: {no_knative()}")
+        notes.append({"kind": "NO KNATIVE", "message": no_knative()})
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     if str(annotations.get(TAG_ROUTING_ANNOTATION)) == "true" and (templates := isvcs.network_templates()):
         # Knative reports no traffic (a cluster-local Route's domain template is the default one)
         if problem := tag_host_problem(args.isvc, args.namespace,
                                        *route_templates(obj, templates, isvcs.domain_config(),
                                                        in_cluster=isvcs.in_cluster)):
-            print(f"  TAG HOST: {problem}")
+            notes.append({"kind": "TAG HOST", "message": problem})
     for types, why in _false_conditions(obj, failure, CONFIGURATION_READY):
-        print(f"  {', '.join(types)} False{': ' + why if why else ''}")
-    for revision, percent in traffic_split(obj).items():
-        print(f"  {percent:>3} %  {revision}")
-    if args.model_name:
-        from ctloop.registry import MlflowRegistry
-
-        aliases = MlflowRegistry(args.tracking_uri).aliases(args.model_name)
-        print("  registry aliases: " + (", ".join(f"{a}=v{v}" for a, v in sorted(aliases.items())) or "none"))
-    return 0
+        notes.append({"kind": f"{', '.join(types)} False", "message": why})
+    return notes
 
 
 def _staged_line(obj: dict) -> str:
@@ -272,8 +328,10 @@ def register(subparsers) -> None:
                        type=registered_model(optional=not model_required), help="registered model (MLflow)")
         q.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
 
-    s = sub.add_parser("status", help="traffic split per revision and registry aliases")
+    s = sub.add_parser("status", help="traffic split per revision; with --model-name the registry aliases and "
+                       "the last decision (analysis, promotion, rollback) of the audit log")
     common(s)
+    s.add_argument("--json", action="store_true", help="print the status as one JSON document")
     s.set_defaults(handler=_status)
     c = sub.add_parser("canary", help="set the canary's traffic share")
     common(c)

@@ -211,7 +211,9 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     or a setting the analysis cannot work with (no Prometheus URL), is a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
     def audit(event: dict[str, Any]) -> None:
-        registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
+        # the InferenceService judged: ctloop rollout status shows a model's last decision per service
+        registry.record_event(model_name, version, {**event, "pipeline_run": run_id,
+                                                    "inference_service": cfg.inference_service})
 
     if deploy_action in FIRST_DEPLOYMENT:
         # "unchanged" with no previous revision: the same version run again after a "created" (a
@@ -503,6 +505,38 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
                                                                  **state.to_dict()})
 
 
+# the audit events that record a decision about a release (the others record what was written:
+# deploy, traffic, validate_serving, ...); promote_aborted is how audit_log shows an aborted promote
+DECISION_EVENTS = ("analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
+
+
+def last_decision(records: list[dict[str, str]], inference_service: str) -> dict[str, str] | None:
+    """The newest decision among ``records`` (audit records, oldest first: ``registry.audit_log``)
+    that concerns ``inference_service``: ``{event, decided, version, at, reason, pipeline_run}``
+    (and ``to_version`` of a rollback, ``previous_champion`` of a promotion), None without one. A
+    record naming another InferenceService (the rollout state's ``name``, an analysis'
+    ``inference_service``) is another service's decision; a registry promotion names none (the
+    champion is the model's). ``decided``: the analysis' decision (promote, rollback, hold,
+    stopped), ``promoted`` (traffic to 100 %), ``champion`` (the registry alias moved),
+    ``promotion aborted``, ``rolled back to vN`` or ``rollback held``."""
+    for record in reversed(records):
+        event = record.get("event", "")
+        named = record.get("inference_service") or (record.get("name") if event != "promote" else "")
+        if event not in DECISION_EVENTS or (named and named != inference_service):
+            continue
+        decided = {"analysis": record.get("decision", "") or "?", "traffic_promote": "promoted (traffic 100 %)",
+                   "promote": "champion", "promote_aborted": "promotion aborted"}.get(event, "")
+        if event == "rollback":
+            decided = ("rollback held" if record.get("action") == "held"
+                       else f"rolled back to v{record.get('to_version') or '?'}")
+        out = {"event": event, "decided": decided, "version": record.get("version", ""),
+               "at": record.get("at", ""), "reason": record.get("reason", ""),
+               "pipeline_run": record.get("pipeline_run", "")}
+        out.update({k: record[k] for k in ("to_version", "previous_champion") if record.get(k)})
+        return out
+    return None
+
+
 def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: str, cfg: RolloutConfig,
            run_id: str = "", check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Outcome:
     """deploy → analyze → promote, rollback or hold, exactly as the pipeline chains the components. A
@@ -524,5 +558,5 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 
-__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "deploy", "live_check", "analyze", "step_metrics",
-           "render_markdown", "promote", "rollback", "canary"]
+__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "live_check", "analyze", "step_metrics",
+           "render_markdown", "promote", "rollback", "last_decision", "canary"]
