@@ -671,6 +671,20 @@ def _check_files(scorer: Scorer, source: Any) -> Any:
     return _whole_as_float(source, scorer.numeric)
 
 
+def _check_id_kinds(source: Any, id_column: str) -> Any:
+    """An input of several files with its id column checked file by file as the features are
+    (:meth:`ctloop.drift.streaming.Source.check_files`): the dataset reads every file as its first
+    file's type, so text ids (``'004'``) after a file of whole-number ids were read as numbers (``4``,
+    a key no label joins) and an empty first file's untyped (null) ids failed every later file while
+    scoring. Numbers in one Parquet file and text in another are refused naming both files; an untyped
+    column takes the other files' type, integers of different widths the wider. A file without the id
+    column is left to :func:`_check_ids` (its rows have no id)."""
+    try:
+        return source.check_files([id_column], complete=False)
+    except DataSourceError as exc:
+        raise DataSourceError(f"data: {exc}") from exc
+
+
 def _whole_as_float(source: Any, numeric: list[str]) -> Any:
     """``source`` of several files with its numeric features of whole numbers read as float64 (as
     before 976984f): a CSV file's types are inferred from its first block (1 MiB), so a feature
@@ -1219,6 +1233,7 @@ def score(
                       _empty_features(scorer, source))
     source = _check_files(scorer, source)
     if id_column:
+        source = _check_id_kinds(source, id_column)
         _check_ids(source, id_column, batch_rows)
     text_numbers = _text_categories(scorer, source, batch_rows)
     text_numbers.update(_text_codes(scorer, source, batch_rows))
@@ -1226,9 +1241,12 @@ def score(
     if first is not None:
         from ctloop.timeutil import to_utc
 
-        if "data" in first and (first["data"], first["files"]) != (source.uri, [str(f) for f in source.files]):
-            raise ConfigError(f"run_id: run {run_id!r} first scored {first['data']} ({len(first['files'])} file(s)), "
-                              f"not {source.uri}: a retry scores the same input; another input needs a new run id "
+        files = [str(f) for f in source.files]
+        if "data" in first and (first["data"], first["files"]) != (source.uri, files):
+            raise ConfigError(f"run_id: run {run_id!r} first scored {first['data']} ({len(first['files'])} file(s))"
+                              + (_files_changed(first["files"], files) if first["data"] == source.uri
+                                 else f", not {source.uri}")
+                              + ": a retry scores the same input; another input needs a new run id "
                               "(reusing one would overwrite the first run's logged rows)")
         recorded = to_utc(first["scored_at"], name="scored_at").to_pydatetime()
         if scored_at is not None and scored_at.astimezone(UTC) != recorded:
@@ -1295,6 +1313,15 @@ def _set_aside(uri: str, run_id: str) -> str:
     """Where publishing keeps an earlier attempt's chunk file ``uri`` until the new one is in place."""
     directory, name = uri.rsplit("/", 1)
     return f"{directory}/{STAGING}/{run_id}/earlier/{name}"
+
+
+def _files_changed(before: list[str], now: list[str]) -> str:
+    """``; now it has 3 (added since: <file> and 1 more)``: how the files of one input changed between a
+    run's first attempt and a retry (a producer's late part file), the first added and removed named."""
+    added, removed = [f for f in now if f not in before], [f for f in before if f not in now]
+    said = [f"{what} since: {files[0]}" + (f" and {len(files) - 1} more" if len(files) > 1 else "")
+            for what, files in (("added", added), ("removed", removed)) if files]
+    return f"; now it has {len(now)} ({', '.join(said) or 'in another order'})"
 
 
 @dataclass
