@@ -166,20 +166,17 @@ def check_column_names(frame: pd.DataFrame) -> None:
     from ctloop.errors import DataSourceError
 
     names = list(frame.columns)
-    counts: dict[Any, int] = {}
-    for name in names:  # by the name itself, not its text: two columns named 0 are not named '0'
-        counts[name] = counts.get(name, 0) + 1
-    twice = sorted(((str(name), times) for name, times in counts.items() if times > 1), key=lambda item: item[0])
-    if twice:
-        raise DataValidationError([(text, "unique_name", len(frame), f"{times} columns are named {text!r}: rename "
-                                    "them") for text, times in twice])
+    # a header's problem, not the rows': one line naming the column and where it is (until round 50 a broken
+    # rule counted in rows, "column 'a' breaks rule 'unique_name' in 400 row(s)", review 50 H4)
+    repeated_names(names)
     other = [name for name in names if not isinstance(name, str)]
     if other:
-        raise DataValidationError([(str(name), "text_name", len(frame), f"column name {name!r} is not text "
-                                    f"({type(name).__name__}): name the columns with text") for name in other])
+        raise DataSourceError("; ".join(f"column name {name!r} ({_positions(names, name)}) is not text "
+                                        f"({type(name).__name__})" for name in dict.fromkeys(other))
+                              + ": name the columns with text")
     if WEIGHT in names:
-        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
-                                    "for the recency weights of data.recency_half_life: rename the column")])
+        raise DataSourceError(f"the column name {WEIGHT!r} ({_positions(names, WEIGHT)}) is reserved for the recency "
+                              "weights of data.recency_half_life: rename the column")
     spelled: dict[str, list[str]] = {}
     for name in names:  # 'Age' and 'age ' (a spreadsheet export's header): one column to a reader, two to the fit
         spelled.setdefault(_name_key(name), []).append(name)
@@ -189,6 +186,28 @@ def check_column_names(frame: pd.DataFrame) -> None:
                               + " differ only in case, surrounding spaces or Unicode form (one column to a reader, "
                               "a spreadsheet export's header): the model would learn them as separate features; "
                               "rename or drop one")
+
+
+def repeated_names(names: list[Any]) -> None:
+    """Refuse a header naming a column more than once (a frame of one's own: pandas cannot tell them apart,
+    ``frame[name]`` is a frame), each such name in one line with its positions: ``2 columns are named 'a'
+    (columns 2 and 3): rename them``, a :class:`~ctloop.errors.DataSourceError`. Counted by the name itself,
+    not its text: two columns named 0 are not named '0'."""
+    from ctloop.errors import DataSourceError
+
+    counts: dict[Any, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    twice = [name for name, times in counts.items() if times > 1]
+    if twice:
+        raise DataSourceError("; ".join(f"{counts[name]} columns are named {name!r} ({_positions(names, name)})"
+                                        for name in sorted(twice, key=str)) + ": rename them")
+
+
+def _positions(names: list[Any], name: Any) -> str:
+    """``column 2`` or ``columns 2, 4 and 5``: where ``name`` is in ``names``, counted from 1."""
+    at = [str(i + 1) for i, n in enumerate(names) if n == name and type(n) is type(name)]
+    return f"column {at[0]}" if len(at) == 1 else f"columns {', '.join(at[:-1])} and {at[-1]}"
 
 
 def _name_key(name: str) -> str:
@@ -869,11 +888,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     """
     violations: list[tuple[str, str, int, str]] = []
     n = len(frame)
-    counts = frame.columns.value_counts()
-    for name, times in counts[counts > 1].items():  # frame[name] would be a frame, not a column
-        violations.append((str(name), "unique_name", n, f"the column name appears {times} times: rename them"))
-    if violations:
-        raise DataValidationError(violations)
+    repeated_names(list(frame.columns))  # frame[name] would be a frame, not a column: a header's problem
     if n < contract.min_rows:
         violations.append(("*", "min_rows", n, f"{n} row(s), the contract requires at least {contract.min_rows}"))
     out = frame.copy()

@@ -10,7 +10,7 @@ import pytest
 
 from ctloop.backtest import run_backtest
 from ctloop.config import GateConfig, TrainingConfig
-from ctloop.errors import ConfigError, DataValidationError
+from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from tests.unit.test_backtest_inputs import config, frame  # the same small stream and replay
 
 
@@ -196,11 +196,10 @@ def test_a_notebook_frame_with_duplicate_or_non_text_column_names_is_refused_nam
     string names"."""
     data = frame()
     data.columns = ["ts", "a", "a", "y"]
-    with pytest.raises(DataValidationError, match=r"column 'a' breaks rule 'unique_name' in 400 row\(s\): 2 columns "
-                                                  r"are named 'a': rename them"):
+    with pytest.raises(DataSourceError, match=r"^2 columns are named 'a' \(columns 2 and 3\): rename them$"):
         run_backtest(data, config())
-    with pytest.raises(DataValidationError, match=r"column '0' breaks rule 'text_name' in 400 row\(s\): column name 0 "
-                                                  r"is not text \(int\): name the columns with text"):
+    with pytest.raises(DataSourceError, match=r"^column name 0 \(column 3\) is not text \(int\): name the columns "
+                                              r"with text$"):
         run_backtest(frame().assign(**{"b": 1.0}).rename(columns={"b": 0}), config())
 
 
