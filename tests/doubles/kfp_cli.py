@@ -4,15 +4,36 @@ isolated environment (no kubeconfig, no KFP_* variables, an image set), the run 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from tests.doubles.kfp_api import KfpApiDouble
 
 IMAGE = "registry.example.com/ml/ctloop:0.1.0"
-TRIGGER_PARAMS = ["--param", "model_name=credit", "--param", "data.uri=gs://bucket/credit.parquet",
-                  "--param", "data.target=default", "--param", "data.time_column=application_date"]
+CRON = "0 0 3 * * *"  # a valid KFP cron (six fields) for a schedule the test does not care about
+
+
+def params(*pairs: str) -> list[str]:
+    """``--param`` before each ``key=value`` of ``pairs``, in order."""
+    return [item for pair in pairs for item in ("--param", pair)]
+
+
+TRIGGER_PAIRS = ("model_name=credit", "data.uri=gs://bucket/credit.parquet", "data.target=default",
+                 "data.time_column=application_date")
+TRIGGER_PARAMS = params(*TRIGGER_PAIRS)
+
+
+def schedule_argv(url: str, *pairs: str, pipeline: str = "", cron: str = CRON, extra: Sequence[str] = ()) -> list[str]:
+    """``ctloop schedule`` of ``pipeline`` (the default one when empty) on the KFP at ``url``: ``--param``
+    for each of ``pairs``, then ``extra`` as given."""
+    chosen = ["--pipeline", pipeline] if pipeline else []
+    return ["schedule", *chosen, "--host", url, "--cron", cron, *params(*pairs), *extra]
+
+
+def trigger_argv(url: str, *pairs: str, extra: Sequence[str] = ()) -> list[str]:
+    """``ctloop trigger`` on the KFP at ``url``: ``--param`` for each of ``pairs``, then ``extra``."""
+    return ["trigger", "--host", url, *params(*pairs), *extra]
 
 
 @contextmanager

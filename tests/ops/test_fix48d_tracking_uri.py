@@ -12,7 +12,7 @@ import yaml
 
 from ctloop.cli import main
 from ctloop.errors import ConfigError
-from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line, schedule_argv
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -69,23 +69,8 @@ def test_the_continuous_training_uri_a_monitoring_rule_starts_is_checked_too(
         '"time_column": "t"}}'
     )
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(
-            [
-                "schedule",
-                "--pipeline",
-                "monitoring",
-                "--host",
-                kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                "--param",
-                "model_name=credit",
-                "--param",
-                "monitoring.log_root=gs://b/log",
-                "--param",
-                f"training_parameters={training}",
-            ]
-        )
+        code = main(schedule_argv(kfp.url, "model_name=credit", "monitoring.log_root=gs://b/log",
+                                  f"training_parameters={training}", pipeline="monitoring"))
         line = one_error_line(capsys)
         assert code == 2
         assert "training_parameters.tracking_uri: 'mlruns'" in line, line

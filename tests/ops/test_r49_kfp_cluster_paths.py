@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from ctloop.cli import main
-from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import kfp_for_cli, one_error_line, schedule_argv, trigger_argv
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -27,19 +27,7 @@ DATA = ["--param", "data.target=default", "--param", "data.time_column=applicati
 
 def _schedule(kfp, uri, *extra):
     return main(
-        [
-            "schedule",
-            "--host",
-            kfp.url,
-            "--cron",
-            "0 0 3 * * *",
-            "--param",
-            "model_name=credit",
-            "--param",
-            f"data.uri={uri}",
-            *DATA,
-            *extra,
-        ]
+        schedule_argv(kfp.url, "model_name=credit", f"data.uri={uri}", extra=[*DATA, *extra])
     )
 
 
@@ -68,16 +56,7 @@ def test_schedule_without_mounts_says_none_is_mounted(monkeypatch, tmp_path, cap
 def test_trigger_refuses_it_too(monkeypatch, tmp_path, capsys):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         code = main(
-            [
-                "trigger",
-                "--host",
-                kfp.url,
-                "--param",
-                "model_name=credit",
-                "--param",
-                "data.uri=/data/credit.parquet",
-                *DATA,
-            ]
+            trigger_argv(kfp.url, "model_name=credit", "data.uri=/data/credit.parquet", extra=DATA)
         )
         assert (
             code == 2
