@@ -19,7 +19,13 @@ import yaml
 from ctloop.cli import main
 from ctloop.cli.ops import _tracking_scheme
 from ctloop.errors import ConfigError
-from ctloop.ops.settings import KFP_POD_ENV, task_env_names
+from ctloop.ops.settings import (
+    ARGO_MAIN_ENV,
+    KFP_EXECUTOR_ENV,
+    KFP_POD_ENV,
+    KUBERNETES_SERVICE_ENV,
+    task_env_names,
+)
 from tests.doubles.kfp_cli import TRIGGER_PAIRS, kfp_for_cli, one_error_line, schedule_argv
 from tests.helpers import REPO
 
@@ -84,6 +90,14 @@ def test_every_task_taking_tracking_uri_defines_each_name_in_the_compiled_pipeli
             for src in config.get(kind, [])
             for k in src["keyToEnv"]
         }
-        # KFP's own and the two each step sets in its container's env (apply_step_settings)
-        own = {*KFP_POD_ENV, "CTLOOP_COMPILED_VERSION", "OMP_NUM_THREADS"}
+        # KFP's, Argo's and the kubelet's own, and the two each step sets in its container's env
+        # (apply_step_settings)
+        own = {
+            *KFP_POD_ENV,
+            *KFP_EXECUTOR_ENV,
+            *ARGO_MAIN_ENV,
+            *KUBERNETES_SERVICE_ENV,
+            "CTLOOP_COMPILED_VERSION",
+            "OMP_NUM_THREADS",
+        }
         assert defined == task_env_names() - own, (pipeline, label)
