@@ -4,7 +4,7 @@ isolated environment (no kubeconfig, no KFP_* variables, an image set), the run 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,6 +34,22 @@ def schedule_argv(url: str, *pairs: str, pipeline: str = "", cron: str = CRON, e
 def trigger_argv(url: str, *pairs: str, extra: Sequence[str] = ()) -> list[str]:
     """``ctloop trigger`` on the KFP at ``url``: ``--param`` for each of ``pairs``, then ``extra``."""
     return ["trigger", "--host", url, *params(*pairs), *extra]
+
+
+def spec_file(tmp_path: Any, url: str, edit: Callable[[dict], Any] | None = None) -> str:
+    """``examples/ctloop.yaml`` with ``kfp.host`` = ``url``, changed by ``edit`` (the parsed YAML, in
+    place), written to ``tmp_path/ctloop.yaml``: its path, for ``ctloop apply -f``."""
+    import yaml
+
+    from tests.helpers import REPO
+
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
+    data["kfp"]["host"] = url
+    if edit is not None:
+        edit(data)
+    path = tmp_path / "ctloop.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
 
 
 @contextmanager
