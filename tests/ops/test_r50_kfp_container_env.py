@@ -25,14 +25,10 @@ from __future__ import annotations
 
 import pytest
 
-from ctloop.cli import main
 from ctloop.errors import ConfigError
 from ctloop.ops.params import pipeline_arguments
 from ctloop.ops.settings import task_env_names
 from ctloop.pipelines import all_pipelines
-from tests.doubles.kfp_cli import TRIGGER_PAIRS, kfp_for_cli, one_error_line, trigger_argv
-
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 EXPANDED = [
     "ARGO_NODE_ID",
@@ -83,17 +79,15 @@ def test_a_name_no_container_has_stays(name):
     )
 
 
-def test_a_service_link_in_tracking_uri_is_refused_as_expanded(monkeypatch, tmp_path, capsys):
+def test_a_service_link_in_tracking_uri_is_refused_as_expanded():
     """A service link would be expanded in tracking_uri too, but only $(MLFLOW_TRACKING_URI) is taken
     there (the settings' own)."""
-    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(
-            trigger_argv(kfp.url, *TRIGGER_PAIRS, "tracking_uri=http://$(MLFLOW_SERVICE_HOST):5000")
-        )
-        line = one_error_line(capsys)
-        assert (
-            code == 2
-            and "starts '$(MLFLOW_SERVICE_HOST)'" in line
-            and "would receive its value" in line
-        ), line
-        assert kfp.calls == []
+    values = {
+        "model_name": "credit",
+        "tracking_uri": "http://$(MLFLOW_SERVICE_HOST):5000",
+        "data": {"uri": "gs://b/c.parquet", "target": "y", "time_column": "t"},
+    }
+    with pytest.raises(
+        ConfigError, match=r"tracking_uri: character 8 starts '\$\(MLFLOW_SERVICE_HOST\)'"
+    ):
+        pipeline_arguments(all_pipelines()["continuous-training"], values, defined=task_env_names())
