@@ -383,10 +383,12 @@ class KfpApiDouble(InThreadServer):
                 auth = headers.get("authorization", "")
                 denied = double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-deny"
                 if denied and path != PREFIX + "/healthz":
+                    # IsAuthorized formats the request's *ResourceAttributes with %+v: its String(), the
+                    # namespace asked for first
                     message = (
                         "User 'system:serviceaccount:ci:ctloop-deployer' is not authorized with "
-                        "reason:  (request: &ResourceAttributes{Verb:list,Group:"
-                        "pipelines.kubeflow.org,Version:v1beta1,Resource:experiments})"
+                        f"reason:  (request: &ResourceAttributes{{Namespace:{query.get('namespace', '')},Verb:list,"
+                        "Group:pipelines.kubeflow.org,Version:v1beta1,Resource:experiments})"
                     )
                     return self._reply(403, {
                         "code": 7,
