@@ -13,7 +13,7 @@ shared/notes/reliability.md §4 and ``backend/src/apiserver/server/pipeline_uplo
   spec) with unique pipeline names; the first version gets the pipeline's name and description;
   ``upload_version`` needs ``pipelineid`` and a unique version name;
 * list pipelines / versions / experiments / recurring runs with ``display_name`` EQUALS filters;
-  versions, recurring runs and runs are paged as the server pages them (``page_size``, an opaque
+  every list is paged as the server pages it (``page_size``, 20 by default and 200 at most, an opaque
   ``next_page_token`` while more follow), versions oldest first (the server's default order);
 * pipelines and pipeline versions get; experiments create/list/get; recurring runs create/list/get/enable/disable/delete; runs
   create/list/get (with ``run_details.task_details`` for seeded runs).
@@ -36,7 +36,9 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   every resource call (healthz stays open) with the grpc-gateway body of a ``PermissionDenied``
   ``UserError`` (``backend/src/apiserver/resource/resource_manager.go`` ``IsAuthorized``,
   ``backend/src/common/util/error.go``). An unknown token gets Istio's ``401 Jwt verification
-  fails``;
+  fails``; ``expire_after=N``: the tokens expire after the ingress let N requests through with one
+  (a ServiceAccount token's hour ends mid-command): Istio's RequestAuthentication (Envoy jwt_authn)
+  then answers ``401 Jwt is expired`` (google/jwt_verify_lib ``src/status.cc`` ``JwtExpired``);
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
   (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
   ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
@@ -217,6 +219,7 @@ class KfpApiDouble(InThreadServer):
         open_healthz: bool = False,
         reply_delay: dict[str, float] | None = None,
         uuid_ids: bool = False,
+        expire_after: int | None = None,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -233,6 +236,8 @@ class KfpApiDouble(InThreadServer):
         self.open_healthz = open_healthz
         self.reply_delay = dict(reply_delay or {})
         self.uuid_ids = uuid_ids
+        self.expire_after = expire_after
+        self.accepted = 0  # requests the ingress let through with a token
         # the next n run creates fail to store the run after making its workflow (500, as a MySQL lock
         # wait timeout does)
         self.fail_run_store = 0
@@ -304,6 +309,14 @@ class KfpApiDouble(InThreadServer):
                     auth = headers.get("authorization", "")
                     token = auth[7:] if auth.startswith("Bearer ") else ""
                     access = double.tokens.get(token) if token else None
+                    if access is not None and double.expire_after is not None:
+                        if double.accepted >= double.expire_after:
+                            self._raw(401, "text/plain", "Jwt is expired", [(
+                                "www-authenticate",
+                                'Bearer realm="kubeflow", error="invalid_token"',
+                            )])
+                            return True
+                        double.accepted += 1
                     if token and access is None:
                         self._raw(401, "text/plain", "Jwt verification fails", [(
                             "www-authenticate",
@@ -370,10 +383,12 @@ class KfpApiDouble(InThreadServer):
                 auth = headers.get("authorization", "")
                 denied = double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-deny"
                 if denied and path != PREFIX + "/healthz":
+                    # IsAuthorized formats the request's *ResourceAttributes with %+v: its String(), the
+                    # namespace asked for first
                     message = (
                         "User 'system:serviceaccount:ci:ctloop-deployer' is not authorized with "
-                        "reason:  (request: &ResourceAttributes{Verb:list,Group:"
-                        "pipelines.kubeflow.org,Version:v1beta1,Resource:experiments})"
+                        f"reason:  (request: &ResourceAttributes{{Namespace:{query.get('namespace', '')},Verb:list,"
+                        "Group:pipelines.kubeflow.org,Version:v1beta1,Resource:experiments})"
                     )
                     return self._reply(403, {
                         "code": 7,
@@ -423,10 +438,15 @@ class KfpApiDouble(InThreadServer):
     # ------------------------------------------------------------------ API
     @staticmethod
     def _page(items: list[dict], query: dict[str, str], key: str, **extra) -> tuple[int, dict]:
-        """One page of ``items`` as the API server answers a list (``page_size``, default 10 here;
-        ``next_page_token`` opaque, present only while more items follow: backend
-        ``src/apiserver/list/list.go`` ``NewToken``/``NextPageToken``)."""
-        size = int(query.get("page_size") or 10)
+        """One page of ``items`` as the API server answers a list (2.17.0 backend
+        ``src/apiserver/list/list.go``: ``validatePageSize`` takes 0 or none as 20 and more than 200 as 200,
+        refuses a negative one; ``next_page_token`` opaque, present only while more items follow:
+        ``NewToken``/``NextPageToken``). Every v2beta1 list pages so: pipelines, versions, experiments,
+        recurring runs, runs."""
+        size = int(query.get("page_size") or 0)
+        if size < 0:
+            raise ValueError(f"The page size should be greater than 0. Got {size}")
+        size = min(size or 20, 200)
         start = int(base64.urlsafe_b64decode(query["page_token"]).decode()) if query.get("page_token") else 0
         page = items[start:start + size]
         body = {key: page, "total_size": len(items), **{k: page for k in extra.values()}}
@@ -515,7 +535,7 @@ class KfpApiDouble(InThreadServer):
             namespace = self._pipeline_namespace(query.get("namespace", ""))
             items = [x for x in s.pipelines.values() if x["namespace"] == namespace]
             items = self._filter(items, query)
-            return 200, {"pipelines": items, "total_size": len(items)}
+            return self._page(items, query, "pipelines")
         if p.startswith("/pipelines/") and p.count("/") == 2 and method == "GET":
             return 200, s.pipelines[p.split("/")[2]]  # GetPipeline
         if p.startswith("/pipelines/") and p.count("/") == 4 and "/versions/" in p and method == "GET":
@@ -574,7 +594,7 @@ class KfpApiDouble(InThreadServer):
             items = self._filter(list(s.experiments.values()), query)
             if self.multi_user:
                 items = [e for e in items if e.get("namespace") == query["namespace"]]
-            return 200, {"experiments": items, "total_size": len(items)}
+            return self._page(items, query, "experiments")
         if p.startswith("/experiments/") and method == "GET":
             return 200, s.experiments[p.split("/")[2]]
         if p.startswith("/experiments/") and method == "DELETE":

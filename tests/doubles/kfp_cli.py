@@ -4,15 +4,52 @@ isolated environment (no kubeconfig, no KFP_* variables, an image set), the run 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from tests.doubles.kfp_api import KfpApiDouble
 
 IMAGE = "registry.example.com/ml/ctloop:0.1.0"
-TRIGGER_PARAMS = ["--param", "model_name=credit", "--param", "data.uri=gs://bucket/credit.parquet",
-                  "--param", "data.target=default", "--param", "data.time_column=application_date"]
+CRON = "0 0 3 * * *"  # a valid KFP cron (six fields) for a schedule the test does not care about
+
+
+def params(*pairs: str) -> list[str]:
+    """``--param`` before each ``key=value`` of ``pairs``, in order."""
+    return [item for pair in pairs for item in ("--param", pair)]
+
+
+TRIGGER_PAIRS = ("model_name=credit", "data.uri=gs://bucket/credit.parquet", "data.target=default",
+                 "data.time_column=application_date")
+TRIGGER_PARAMS = params(*TRIGGER_PAIRS)
+
+
+def schedule_argv(url: str, *pairs: str, pipeline: str = "", cron: str = CRON, extra: Sequence[str] = ()) -> list[str]:
+    """``ctloop schedule`` of ``pipeline`` (the default one when empty) on the KFP at ``url``: ``--param``
+    for each of ``pairs``, then ``extra`` as given."""
+    chosen = ["--pipeline", pipeline] if pipeline else []
+    return ["schedule", *chosen, "--host", url, "--cron", cron, *params(*pairs), *extra]
+
+
+def trigger_argv(url: str, *pairs: str, extra: Sequence[str] = ()) -> list[str]:
+    """``ctloop trigger`` on the KFP at ``url``: ``--param`` for each of ``pairs``, then ``extra``."""
+    return ["trigger", "--host", url, *params(*pairs), *extra]
+
+
+def spec_file(tmp_path: Any, url: str, edit: Callable[[dict], Any] | None = None) -> str:
+    """``examples/ctloop.yaml`` with ``kfp.host`` = ``url``, changed by ``edit`` (the parsed YAML, in
+    place), written to ``tmp_path/ctloop.yaml``: its path, for ``ctloop apply -f``."""
+    import yaml
+
+    from tests.helpers import REPO
+
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
+    data["kfp"]["host"] = url
+    if edit is not None:
+        edit(data)
+    path = tmp_path / "ctloop.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
 
 
 @contextmanager
@@ -25,6 +62,17 @@ def kfp_for_cli(monkeypatch: Any, tmp_path: Any, cls: type | None = None, **doub
     monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)
     with (cls or KfpApiDouble)(**double) as running:
         yield running
+
+
+def emptied(double: KfpApiDouble, monkeypatch: Any, tmp_path: Any) -> KfpApiDouble:
+    """``double`` (one server for a module: stopping one takes 0.5 s) emptied of what KFP holds and
+    of the calls, for one test, in the isolated environment of :func:`kfp_for_cli` (no image set)."""
+    from tests.doubles.kfp_api import State
+    from tests.ops.test_platform import isolate_kfp_env
+
+    isolate_kfp_env(monkeypatch, tmp_path)
+    double.state, double.calls, double.orphans = State(), [], []
+    return double
 
 
 GOLDEN_ROLLOUT = "tests/golden/pipelines/rollout.yaml"

@@ -6,22 +6,11 @@ and only the spec's ``platform.pvc_mounts`` (the KFP API is the repo's double)."
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from ctloop.cli import main
-from tests.doubles.kfp_cli import kfp_for_cli
-from tests.helpers import REPO
+from tests.doubles.kfp_cli import kfp_for_cli, spec_file
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
-
-
-def _spec(tmp_path, url, edit):
-    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
-    data["kfp"]["host"] = url
-    edit(data)
-    path = tmp_path / "ctloop.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return str(path)
 
 
 def test_apply_names_the_model_of_a_relative_path_and_only_its_own_key(
@@ -31,7 +20,7 @@ def test_apply_names_the_model_of_a_relative_path_and_only_its_own_key(
         data["models"][1]["data"]["uri"] = "data/recoveries.parquet"
 
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(["apply", "-f", _spec(tmp_path, kfp.url, edit), "--dry-run"])
+        code = main(["apply", "-f", spec_file(tmp_path, kfp.url, edit), "--dry-run"])
         err = capsys.readouterr().err
         assert code == 2
         assert err.startswith(

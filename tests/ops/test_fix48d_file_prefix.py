@@ -15,7 +15,7 @@ from ctloop.cli import main
 from ctloop.errors import ConfigError
 from ctloop.ops.params import pipeline_arguments
 from ctloop.pipelines import all_pipelines
-from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import kfp_for_cli, one_error_line, schedule_argv
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 DATA = {"target": "y", "time_column": "t"}
@@ -46,21 +46,13 @@ def test_absolute_file_uris_are_taken(uri):
 def test_schedule_refuses_a_relative_file_uri_output(monkeypatch, tmp_path, capsys):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         code = main(
-            [
-                "schedule",
-                "--pipeline",
-                "batch-scoring",
-                "--host",
+            schedule_argv(
                 kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                "--param",
                 "model_name=credit",
-                "--param",
                 "scoring.data=gs://b/in/",
-                "--param",
                 "scoring.output=file:out/",
-            ]
+                pipeline="batch-scoring",
+            )
         )
         line = one_error_line(capsys)
         assert code == 2

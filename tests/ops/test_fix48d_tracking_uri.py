@@ -8,12 +8,16 @@ exit 2, nothing sent to KFP (the repo's double, tests/doubles/kfp_api.py)."""
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from ctloop.cli import main
 from ctloop.errors import ConfigError
-from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
-from tests.helpers import REPO
+from tests.doubles.kfp_cli import (
+    TRIGGER_PARAMS,
+    kfp_for_cli,
+    one_error_line,
+    schedule_argv,
+    spec_file,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -69,36 +73,12 @@ def test_the_continuous_training_uri_a_monitoring_rule_starts_is_checked_too(
         '"time_column": "t"}}'
     )
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(
-            [
-                "schedule",
-                "--pipeline",
-                "monitoring",
-                "--host",
-                kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                "--param",
-                "model_name=credit",
-                "--param",
-                "monitoring.log_root=gs://b/log",
-                "--param",
-                f"training_parameters={training}",
-            ]
-        )
+        code = main(schedule_argv(kfp.url, "model_name=credit", "monitoring.log_root=gs://b/log",
+                                  f"training_parameters={training}", pipeline="monitoring"))
         line = one_error_line(capsys)
         assert code == 2
         assert "training_parameters.tracking_uri: 'mlruns'" in line, line
         assert kfp.calls == []
-
-
-def _spec(tmp_path, url, edit):
-    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
-    data["kfp"]["host"] = url
-    edit(data)
-    path = tmp_path / "ctloop.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return str(path)
 
 
 def test_apply_refuses_a_relative_tracking_uri_naming_the_model(monkeypatch, tmp_path, capsys):
@@ -106,7 +86,7 @@ def test_apply_refuses_a_relative_tracking_uri_naming_the_model(monkeypatch, tmp
         data["models"][0]["tracking_uri"] = "sqlite:///mlflow.db"
 
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(["apply", "-f", _spec(tmp_path, kfp.url, edit)])
+        code = main(["apply", "-f", spec_file(tmp_path, kfp.url, edit)])
         line = one_error_line(capsys)
         assert code == 2
         assert "models[0].tracking_uri: 'sqlite:///mlflow.db'" in line, line

@@ -27,6 +27,7 @@ from ctloop.ops.params import go_json_bytes, mounted, pipeline_arguments
 from ctloop.ops.platform import Platform
 from ctloop.pipelines import all_pipelines
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kfp_cli import emptied
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -107,12 +108,7 @@ def _double():
 @pytest.fixture
 def kfp(_double, monkeypatch, tmp_path):
     """The module's KFP double, emptied (what KFP holds, the calls) for each test."""
-    from tests.doubles.kfp_api import State
-    from tests.ops.test_platform import isolate_kfp_env
-
-    isolate_kfp_env(monkeypatch, tmp_path)
-    _double.state, _double.calls, _double.orphans = State(), [], []
-    return _double
+    return emptied(_double, monkeypatch, tmp_path)
 
 
 def _catch_up_warning(kfp) -> str:

@@ -21,7 +21,7 @@ from ctloop.ops.params import pipeline_arguments
 from ctloop.ops.platform import Platform
 from ctloop.ops.spec import parse_spec
 from ctloop.pipelines import all_pipelines
-from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import kfp_for_cli, one_error_line, schedule_argv
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -33,20 +33,7 @@ DATA = ["--param", "data.target=default", "--param", "data.time_column=applicati
 )
 def test_schedule_refuses_a_relative_data_uri_before_kfp(monkeypatch, tmp_path, capsys, uri):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(
-            [
-                "schedule",
-                "--host",
-                kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                "--param",
-                "model_name=credit",
-                "--param",
-                f"data.uri={uri}",
-                *DATA,
-            ]
-        )
+        code = main(schedule_argv(kfp.url, "model_name=credit", f"data.uri={uri}", extra=DATA))
         line = one_error_line(capsys)
         assert code == 2
         assert f"data.uri: {uri!r} is a relative local path" in line, line

@@ -13,6 +13,7 @@ import pytest
 
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kfp_cli import emptied
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -28,12 +29,7 @@ def _double():
 @pytest.fixture
 def kfp(_double, monkeypatch, tmp_path):
     """The module's KFP double, emptied (what KFP holds, the calls) for each test."""
-    from tests.doubles.kfp_api import State
-    from tests.ops.test_platform import isolate_kfp_env
-
-    isolate_kfp_env(monkeypatch, tmp_path)
-    _double.state, _double.calls, _double.orphans = State(), [], []
-    return _double
+    return emptied(_double, monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize(("no_catchup", "dry_run"), [(False, False), (False, True), (True, False)])

@@ -18,7 +18,13 @@ import pytest
 import yaml
 
 from ctloop.cli import main
-from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import (
+    kfp_for_cli,
+    one_error_line,
+    schedule_argv,
+    spec_file,
+    trigger_argv,
+)
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -27,19 +33,7 @@ DATA = ["--param", "data.target=default", "--param", "data.time_column=applicati
 
 def _schedule(kfp, uri, *extra):
     return main(
-        [
-            "schedule",
-            "--host",
-            kfp.url,
-            "--cron",
-            "0 0 3 * * *",
-            "--param",
-            "model_name=credit",
-            "--param",
-            f"data.uri={uri}",
-            *DATA,
-            *extra,
-        ]
+        schedule_argv(kfp.url, "model_name=credit", f"data.uri={uri}", extra=[*DATA, *extra])
     )
 
 
@@ -68,16 +62,7 @@ def test_schedule_without_mounts_says_none_is_mounted(monkeypatch, tmp_path, cap
 def test_trigger_refuses_it_too(monkeypatch, tmp_path, capsys):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         code = main(
-            [
-                "trigger",
-                "--host",
-                kfp.url,
-                "--param",
-                "model_name=credit",
-                "--param",
-                "data.uri=/data/credit.parquet",
-                *DATA,
-            ]
+            trigger_argv(kfp.url, "model_name=credit", "data.uri=/data/credit.parquet", extra=DATA)
         )
         assert (
             code == 2
@@ -138,15 +123,6 @@ def test_schedule_refuses_a_local_tracking_store_on_no_volume(monkeypatch, tmp_p
         assert _tracking_scheme({"tracking_uri": uri}, mounts=["/mnt/ml"]) == ""
 
 
-def _spec(tmp_path, url, edit):
-    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text(encoding="utf-8"))
-    data["kfp"]["host"] = url
-    edit(data)
-    path = tmp_path / "ctloop.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return str(path)
-
-
 def test_apply_takes_an_absolute_path_only_under_platform_pvc_mounts():
     """What ``ctloop apply`` judges before it says the file is valid (:func:`plan_schedules`; the
     command itself: the test below), with the pipelines built once for the module."""
@@ -177,7 +153,7 @@ def test_apply_says_valid_only_when_no_parameter_refusal_follows(monkeypatch, tm
         data["models"][1]["data"]["uri"] = "data/recoveries.parquet"
 
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(["apply", "-f", _spec(tmp_path, kfp.url, edit), "--dry-run"])
+        code = main(["apply", "-f", spec_file(tmp_path, kfp.url, edit), "--dry-run"])
         out, err = capsys.readouterr()
         assert code == 2 and "valid" not in out, (out, err)
         assert "data.uri: 'data/recoveries.parquet' is a relative local path" in err

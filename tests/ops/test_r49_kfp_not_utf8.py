@@ -15,7 +15,7 @@ from ctloop.cli import main
 from ctloop.errors import ConfigError
 from ctloop.ops.params import pipeline_arguments
 from ctloop.pipelines import all_pipelines
-from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import kfp_for_cli, one_error_line, schedule_argv
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -23,21 +23,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWar
 def test_schedule_refuses_a_byte_that_is_not_utf8(monkeypatch, tmp_path, capsys):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         code = main(
-            [
-                "schedule",
-                "--host",
+            schedule_argv(
                 kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                "--param",
                 "model_name=credit",
-                "--param",
                 "data.uri=gs://b/c.parquet",
-                "--param",
                 "data.target=caf\udce9",
-                "--param",
                 "data.time_column=t",
-            ]
+            )
         )
         line = one_error_line(capsys)
         assert code == 2

@@ -23,7 +23,7 @@ import json
 import pytest
 
 from ctloop.cli import main
-from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
+from tests.doubles.kfp_cli import kfp_for_cli, one_error_line, schedule_argv
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -45,21 +45,13 @@ def test_schedule_refuses_parameters_longer_than_one_argument(
 ):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         code = main(
-            [
-                "schedule",
-                "--host",
+            schedule_argv(
                 kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                "--param",
                 "model_name=credit",
-                "--param",
                 "data.uri=gs://b/c.parquet",
-                "--param",
                 f"data.target={value}",
-                "--param",
                 "data.time_column=t",
-            ]
+            )
         )
         line = one_error_line(capsys)
         assert code == 2

@@ -19,8 +19,14 @@ import yaml
 from ctloop.cli import main
 from ctloop.cli.ops import _tracking_scheme
 from ctloop.errors import ConfigError
-from ctloop.ops.settings import KFP_POD_ENV, task_env_names
-from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
+from ctloop.ops.settings import (
+    ARGO_MAIN_ENV,
+    KFP_EXECUTOR_ENV,
+    KFP_POD_ENV,
+    KUBERNETES_SERVICE_ENV,
+    task_env_names,
+)
+from tests.doubles.kfp_cli import TRIGGER_PAIRS, kfp_for_cli, one_error_line, schedule_argv
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -50,18 +56,7 @@ def test_a_variable_every_task_defines_is_taken(uri):
 
 def test_schedule_refuses_it_before_kfp(monkeypatch, tmp_path, capsys):
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main(
-            [
-                "schedule",
-                "--host",
-                kfp.url,
-                "--cron",
-                "0 0 3 * * *",
-                *TRIGGER_PARAMS,
-                "--param",
-                "tracking_uri=sqlite:///$(DB)",
-            ]
-        )
+        code = main(schedule_argv(kfp.url, *TRIGGER_PAIRS, "tracking_uri=sqlite:///$(DB)"))
         line = one_error_line(capsys)
         assert (
             code == 2
@@ -95,6 +90,14 @@ def test_every_task_taking_tracking_uri_defines_each_name_in_the_compiled_pipeli
             for src in config.get(kind, [])
             for k in src["keyToEnv"]
         }
-        # KFP's own and the two each step sets in its container's env (apply_step_settings)
-        own = {*KFP_POD_ENV, "CTLOOP_COMPILED_VERSION", "OMP_NUM_THREADS"}
+        # KFP's, Argo's and the kubelet's own, and the two each step sets in its container's env
+        # (apply_step_settings)
+        own = {
+            *KFP_POD_ENV,
+            *KFP_EXECUTOR_ENV,
+            *ARGO_MAIN_ENV,
+            *KUBERNETES_SERVICE_ENV,
+            "CTLOOP_COMPILED_VERSION",
+            "OMP_NUM_THREADS",
+        }
         assert defined == task_env_names() - own, (pipeline, label)

@@ -787,10 +787,24 @@ def _json_message(body: Any) -> str:
     return text[:200]
 
 
+def _grpc_code(body: Any) -> int | None:
+    """The gRPC code of a google.rpc.Status error body (grpc-gateway's, the KFP API server's), else None."""
+    try:
+        data = json.loads(_body_text(body))
+    except ValueError:
+        return None
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
 def explain_status(
-    status: int, body: Any, headers: Any, *, url: str, auth: KfpAuth, redirected_to: str = ""
+    status: int, body: Any, headers: Any, *, url: str, auth: KfpAuth, redirected_to: str = "",
+    accepted: int = 0, namespace: str = "",
 ) -> str:
-    """One line for an HTTP answer that is not the KFP API's: the problem, ``—``, the fix."""
+    """One line for an HTTP answer that is not the KFP API's: the problem, ``—``, the fix. ``accepted``:
+    how many calls of this command KFP answered before with the same credentials (a 401 then means
+    they expired or were revoked meanwhile, and the command stopped halfway); ``namespace``: the profile
+    namespace the call was made in on multi-user KFP (a 403 names it)."""
     token_fix = (
         "fix: send a bearer token: --token TOKEN (or KFP_TOKEN), or --token-file PATH (or "
         f'KFP_TOKEN_FILE); on Kubeflow: export KFP_TOKEN="$({TOKEN_RECIPE})" (an environment variable or a file '
@@ -840,10 +854,13 @@ def explain_status(
         if auth.token or auth.token_file:
             expired = _jwt_expired(auth)
             why = (f"the token expired at {expired}" if expired else
+                   "it expired or was revoked meanwhile" if accepted else
                    "the token is expired or not issued for this cluster")
+            before = f", after it accepted it for {accepted} call{'s' if accepted != 1 else ''} of this command" if accepted else ""
+            again = "; then run the command again: what it did before stays done" if accepted else ""
             return (
-                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said} — fix: {why}; "
-                f"create a fresh one, e.g. {TOKEN_RECIPE}"
+                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}{before} — fix: {why}; "
+                f"create a fresh one, e.g. {TOKEN_RECIPE}{again}"
             )
         token_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
@@ -859,6 +876,13 @@ def explain_status(
         )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
+        if namespace and _grpc_code(body) == 7:  # the API server's PermissionDenied, not an ingress' refusal
+            return (
+                f"KFP at {url} refused {who}: HTTP 403{said} — fix: authenticated, but not allowed in namespace "
+                f"{namespace!r}: use the identity of a contributor of that profile, e.g. its default-editor: "
+                f"{TOKEN_RECIPE.replace('<profile>', namespace)}; or give --namespace the profile this identity "
+                "belongs to"
+            )
         return (
             f"KFP at {url} refused {who}: HTTP 403{said} — fix: authenticated, but not allowed: "
             "use an identity with access to KFP in this namespace (multi-user Kubeflow: a "
@@ -1420,6 +1444,7 @@ class Platform:
         self.warn = warn or _warn
         self.backend: Backend | None = None
         self._backend_checked = False
+        self._answered = 0  # calls KFP answered (with these credentials): see explain_status(accepted=)
         if client is not None:
             self.client = client
             self.auth = KfpAuth("")
@@ -1538,6 +1563,7 @@ class Platform:
                 raise PlatformError(
                     f"KFP API {what} failed: {url} answered with JSON that is not the KFP API's ({hollow} is not an "
                     f"object the API lists) — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}")
+            self._answered += 1
             return answer
         except ApiException as exc:
             if (
@@ -1545,7 +1571,9 @@ class Platform:
                 or (exc.status and 300 <= exc.status < 400)
                 or _is_html(exc.headers, exc.body)
             ):
-                line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth)
+                multi_user = self.backend is not None and self.backend.multi_user
+                line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth,
+                                      accepted=self._answered, namespace=self.namespace if multi_user else "")
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
             if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
                 raise PlatformError(

@@ -32,6 +32,7 @@ The compiled YAML names these objects and keys, never their values. Use in a pip
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -128,23 +129,64 @@ DEFAULT_SETTINGS = PlatformSettings()
 # Set in every task pod by KFP itself: the executor template's env (kubeflow/pipelines 2.17.0
 # backend/src/v2/compiler/argocompiler/container.go, fieldRef metadata.name / metadata.uid)
 KFP_POD_ENV = ("KFP_POD_NAME", "KFP_POD_UID")
+# The rest of what KFP 2.17.0 gives the executor's main container: the template's envFrom ConfigMap
+# metadata-grpc-configmap (argocompiler/common.go metadataEnvFrom; its keys in
+# manifests/kustomize/base/metadata/base/metadata-grpc-configmap.yaml), KFP_RETRY_INDEX on a template
+# with a retry strategy (common.go retryIndexEnv, v2/component/constants.go), and the API server's
+# proxy variables when it has a proxy (apiserver/config/proxy/config.go GetEnvVars, added by
+# v2/driver/driver.go initPodSpecPatch).
+KFP_EXECUTOR_ENV = ("METADATA_GRPC_SERVICE_HOST", "METADATA_GRPC_SERVICE_PORT", "KFP_RETRY_INDEX",
+                    "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY")
+# What the Argo Workflows controller adds to every main container (workflow/controller/workflowpod.go
+# createWorkflowPod at v4.0.5, the release KFP 2.17.0 installs, third_party/argo/VERSION; the same at
+# v3.7.3 for KFP 2.15/2.16): the container's name, node id, script-output flag and deadline, the
+# progress file and ticks (on unless the controller turns progress off), and the pod's termination grace
+# period when set. ARGO_CONTAINER_ARGS_FILE is left out: Argo sets it only when it clears the args.
+ARGO_MAIN_ENV = ("ARGO_CONTAINER_NAME", "ARGO_NODE_ID", "ARGO_INCLUDE_SCRIPT_OUTPUT", "ARGO_DEADLINE",
+                 "ARGO_PROGRESS_FILE", "ARGO_PROGRESS_PATCH_TICK_DURATION", "ARGO_PROGRESS_FILE_TICK_DURATION",
+                 "ARGO_TERMINATION_GRACE_PERIOD_SECONDS")
+# The kubelet's service links (kubernetes pkg/kubelet/kubelet_pods.go getServiceEnvVarMap; names by
+# pkg/kubelet/envvars/envvars.go FromServices): the API server's Service "kubernetes" in every pod,
+# whatever enableServiceLinks says ...
+KUBERNETES_SERVICE_ENV = ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBERNETES_SERVICE_PORT_HTTPS",
+                          "KUBERNETES_PORT", "KUBERNETES_PORT_443_TCP", "KUBERNETES_PORT_443_TCP_PROTO",
+                          "KUBERNETES_PORT_443_TCP_PORT", "KUBERNETES_PORT_443_TCP_ADDR")
+# ... and every Service of the pod's namespace (enableServiceLinks defaults to true; KFP's profile
+# controller alone adds ml-pipeline-ui-artifact to each profile): names of these shapes, whatever the
+# Service is called. The kubelet expands the container's arguments from all of them.
+SERVICE_LINK_ENV = re.compile(
+    r"[A-Z0-9_]+_(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT(?:_[0-9]+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)?)"
+)
+OMP_THREADS_ENV = "OMP_NUM_THREADS"  # set by apply_step_settings from the step's CPU
 
 
-def task_env_names(settings: PlatformSettings | None = None) -> frozenset[str]:
+class TaskEnv(frozenset):
+    """The names :func:`task_env_names` gives: a set that also holds every name of a service link's
+    shape (:data:`SERVICE_LINK_ENV`), which no list can spell out."""
+
+    def __contains__(self, name: object) -> bool:
+        return frozenset.__contains__(self, name) or (
+            isinstance(name, str) and SERVICE_LINK_ENV.fullmatch(name) is not None
+        )
+
+
+def task_env_names(settings: PlatformSettings | None = None) -> TaskEnv:
     """The environment variables every ctloop task's container defines (from ``settings``' ConfigMap
-    and Secrets, :func:`apply_platform_settings`, and KFP's own :data:`KFP_POD_ENV`): the only names a
-    ``$(VAR)`` in a task's arguments can be expanded from (the kubelet expands container arguments
+    and Secrets, :func:`apply_platform_settings`, KFP's own :data:`KFP_POD_ENV` and
+    :data:`KFP_EXECUTOR_ENV`, Argo's :data:`ARGO_MAIN_ENV`, the kubelet's service links): the only names
+    a ``$(VAR)`` in a task's arguments can be expanded from (the kubelet expands container arguments
     from the container's environment and leaves any other ``$(VAR)`` as written)."""
     from ctloop.image import COMPILED_VERSION_ENV
 
     s = settings or DEFAULT_SETTINGS
     # and what apply_step_settings / apply_platform_settings set on every step themselves
-    names = {*KFP_POD_ENV, COMPILED_VERSION_ENV, "OMP_NUM_THREADS"}
+    names = {*KFP_POD_ENV, *KFP_EXECUTOR_ENV, *ARGO_MAIN_ENV, *KUBERNETES_SERVICE_ENV, COMPILED_VERSION_ENV,
+             OMP_THREADS_ENV}
     for source, env in ((s.config_map, s.config_env), (s.mlflow_secret, s.mlflow_env),
                         (s.storage_secret, s.storage_env), (s.prometheus_secret, s.prometheus_env)):
         if source:
             names.update(env.values())
-    return frozenset(names)
+    return TaskEnv(names)
 
 
 # Component tasks left without CTLOOP_COMPILED_VERSION: the exit handler record_run_outcome. It
@@ -282,7 +324,7 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
         task.set_accelerator_type(res["accelerator_type"]).set_accelerator_limit(int(res["accelerator_limit"]))
     cpu = res.get("cpu_limit") or res.get("cpu_request")
     if cpu:
-        task.set_env_variable("OMP_NUM_THREADS", str(omp_threads(cpu)))
+        task.set_env_variable(OMP_THREADS_ENV, str(omp_threads(cpu)))
     retries = platform.retries if platform is not None else 2
     if step in RETRIED_STEPS and retries > 0:
         task.set_retry(num_retries=retries, backoff_duration=RETRY_BACKOFF, backoff_factor=2.0,
@@ -309,6 +351,13 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "apply_platform_settings",
     "task_env_names",
+    "TaskEnv",
+    "KFP_POD_ENV",
+    "KFP_EXECUTOR_ENV",
+    "ARGO_MAIN_ENV",
+    "KUBERNETES_SERVICE_ENV",
+    "SERVICE_LINK_ENV",
+    "OMP_THREADS_ENV",
     "UNCHECKED_COMPONENTS",
     "SETTINGS_CONFIGMAP",
     "MLFLOW_SECRET",
