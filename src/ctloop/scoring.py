@@ -17,11 +17,8 @@ probability of the model's ``i``-th class; ``prediction``: a regressor's value),
 probabilities again under its class names (``probability_<class>``, :func:`class_columns`),
 ``model_name``, ``model_version``, ``run_id`` and ``scored_at`` (the run's start, UTC). A retried run (same run id)
 rewrites the same files: with a log root the first attempt records its time and version there
-(:func:`first_attempt`) and a retry scores with them, so its log files are the same too. An attempt
-writes its chunks under ``_staging/<run id>/`` beside them (scratch: no reader reads it) and publishes
-them when every chunk is written (:func:`_publish`): the output and the log hold one attempt's chunks,
-never some of two (a retry in other chunks, another ``batch_rows``, held rows twice or not at all when it
-failed), and a retry in fewer chunks leaves none of the earlier attempt's later chunk files.
+(:func:`first_attempt`) and a retry scores with them, so its log files are the same too. A retry
+in fewer chunks (a larger ``batch_rows``) removes the earlier attempt's later chunk files.
 
 **Ids.** ``id_column`` values are the rows' ``request_id`` as text (``1001`` and ``1001.0`` →
 ``"1001"``, as the label store keys them); they must be unique and not null (checked in a first
@@ -51,14 +48,12 @@ numeric one, lacks the id column or repeats an id;
 file's numeric feature, past the first block its types were read from
 (:class:`~ctloop.errors.CsvTypeChanged`, naming the file, column, value and row; a number there,
 ``1.5`` in a whole column, is read as float64 and scored) or a value the model refuses; then the
-staged chunk files and the batch run record this attempt wrote are removed before the error is
-raised (the log's column types, ``<log root>/_schema``, stay registered); what was published, a
-finished earlier attempt of the run, stays as it was, whatever failed.
+chunk files, log files and batch run record this attempt wrote are removed before the error is
+raised (the log's column types, ``<log root>/_schema``, stay registered).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import math
@@ -78,6 +73,8 @@ from ctloop.errors import (
     DataError,
     DataSourceError,
     RegistryError,
+    SourceUnreadable,
+    StoreUnavailable,
     plain,
 )
 
@@ -1172,7 +1169,7 @@ class _Log:
             data[schema.MISTYPED] = pa.array(mistyped, pa.string())
         table = pa.table({f.name: data.get(f.name, pa.nulls(n, f.type)) for f in self.schema}, schema=self.schema)
         uri = _chunk_file(self.directory, f"{COMPONENT}-", self.run_id, chunk)
-        _write_parquet(table, _staged(uri, self.run_id))  # published with the output's chunks (_publish)
+        _write_parquet(table, uri)
         return uri
 
 
@@ -1183,7 +1180,7 @@ def _write_parquet(table: pa.Table, uri: str) -> None:
 
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
-    storage.write_bytes(uri, buffer.getvalue(), content_type=PARQUET)
+    storage.write_bytes(uri, buffer.getvalue(), content_type="application/vnd.apache.parquet")
 
 
 # ------------------------------------------------------------------ scoring
@@ -1220,6 +1217,7 @@ def score(
     import pandas as pd
     import pyarrow as pa
 
+    from ctloop import storage
 
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
         raise ConfigError(f"batch_rows: must be a whole number > 0, got {batch_rows!r}")
@@ -1265,54 +1263,40 @@ def score(
     prefix = generated_id_prefix(data)
     stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
     wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
-    attempt = _Attempt()
-    _clear_staged(output, log_root, scorer, scored_at, run_id)  # an interrupted attempt's staged files
+    retried = first is not None or storage.exists(_chunk_file(output, "", run_id, 0))
+    attempt = _Attempt(earlier=_earlier_chunks(output, log_root, scorer, scored_at, run_id) if retried else None)
     try:
         log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
                              scored_at, stamp, prefix, started, progress, attempt, text_numbers)
-        if not result.rows:
-            raise DataSourceError(f"data: {source.uri} has no rows to score")
-    except Exception as exc:  # the input refused, unreadable or changed, a staged write failing: every kind the same
-        # this attempt wrote only under the scratch directories (_staging): the published output and log, an earlier
-        # attempt's finished run, are as they were. Before round 50 the input refused (a value the model raises on, a
-        # CSV's type changing late) removed the earlier attempt too, while a damaged page kept it (review 50 H4)
-        left = _discard_attempt(result, attempt, run_id)
+    except Exception as exc:  # a value past the first chunks, a log or output write failing: no scored row is left
+        # without its logged one (before round 49 only a DataError undid the attempt: an OSError writing chunk k's
+        # log left chunk k's output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C)
+        # leaves the chunks and the run record, which a retry with the same run id replaces
+        # ... the input refused, not the store failing under the attempt (a write, the store unreachable, a
+        # file failing to read part-way: a retry's read error removed a finished run's files, review 49 2A)
+        refused = (isinstance(exc, DataError) and not isinstance(exc, StoreUnavailable | SourceUnreadable)
+                   and not attempt.writing)
+        left = _undo_attempt(output, log_root, scorer, scored_at, run_id, result, attempt, refused=refused)
         if left:
             more = f" and {len(left) - 1} more file(s)" if len(left) > 1 else ""
             exc.add_note(f"could not remove {left[0]}{more} of run {run_id!r}; a retry with run id {run_id!r} "
                          "replaces them")
         if isinstance(exc, CsvTypeChanged):
             needs = "numbers" if exc.column in scorer.numeric else "one type"
-            kept = bool(_chunk_files(output, "", run_id))
             again = exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there"
-                              + ("" if left else f" (the output keeps the earlier attempt of run {run_id!r} as it was)"
-                                 if kept else " (nothing of this run is left in the output)"))
+                              + ("" if left else " (nothing of this run is left in the output)"))
             for note in getattr(exc, "__notes__", ()):  # what could not be removed: said by the CLI too
                 again.add_note(note)
             raise again from exc
         raise
-    logged = log.directory if log is not None else ""
-    result.stale_files = _publish(result, output, logged, run_id)
+    if not result.rows:
+        raise DataSourceError(f"data: {source.uri} has no rows to score")
+    if retried:  # an earlier attempt in smaller chunks: its later chunks hold rows written again above
+        result.stale_files = _remove_stale_chunks(output, "", run_id, result.chunks)
+        if log is not None:
+            result.stale_files += _remove_stale_chunks(log.directory, f"{COMPONENT}-", run_id, result.chunks)
     result.seconds = time.monotonic() - started
     return result
-
-
-PARQUET = "application/vnd.apache.parquet"  # the chunk files' content type
-STAGING = "_staging"  # scratch (a leading '_': storage.is_scratch) directory an attempt writes its chunks into
-
-
-def _staged(uri: str, run_id: str) -> str:
-    """Where an attempt of run ``run_id`` writes the chunk file ``uri`` until it is published:
-    ``<directory>/_staging/<run id>/<name>``, beside it in the same store, read by no reader (a
-    directory starting with ``_``, as Spark's ``_temporary``: :func:`ctloop.storage.is_scratch`)."""
-    directory, name = uri.rsplit("/", 1)
-    return f"{directory}/{STAGING}/{run_id}/{name}"
-
-
-def _set_aside(uri: str, run_id: str) -> str:
-    """Where publishing keeps an earlier attempt's chunk file ``uri`` until the new one is in place."""
-    directory, name = uri.rsplit("/", 1)
-    return f"{directory}/{STAGING}/{run_id}/earlier/{name}"
 
 
 def _files_changed(before: list[str], now: list[str]) -> str:
@@ -1326,91 +1310,73 @@ def _files_changed(before: list[str], now: list[str]) -> str:
 
 @dataclass
 class _Attempt:
-    """One attempt of a run: the batch run record it wrote (``record``, when it did), for :func:`_discard_attempt`."""
+    """One attempt of a run, for :func:`_undo_attempt`: the batch run record it wrote (``record``, when it
+    did), whether it was writing to the store when it failed (``writing``: the store's failure, not the
+    input's), and for a retry the chunk numbers an earlier attempt left in the output and in the log
+    (``earlier``, :func:`_earlier_chunks`; None: nothing of the run was there)."""
 
     record: list[str] = field(default_factory=list)
+    writing: bool = False
+    earlier: tuple[set[int], set[int]] | None = None
 
 
-def _clear_staged(output: str, log_root: str, scorer: Scorer, scored_at: datetime, run_id: str) -> None:
-    """Remove the staged chunk files an interrupted attempt of run ``run_id`` left (Ctrl-C, SIGTERM)."""
+def _earlier_chunks(output: str, log_root: str, scorer: Scorer, scored_at: datetime,
+                    run_id: str) -> tuple[set[int], set[int]]:
+    """The numbers of run ``run_id``'s chunk files in ``output`` and in its log directory, before an attempt."""
+    logged = set(_chunk_files(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-", run_id)) if log_root \
+        else set()
+    return set(_chunk_files(output, "", run_id)), logged
+
+
+def _undo_attempt(output: str, log_root: str, scorer: Scorer, scored_at: datetime, run_id: str, result: ScoreResult,
+                  attempt: _Attempt, *, refused: bool) -> list[str]:
+    """Remove what a failed attempt of run ``run_id`` wrote, so no scored row is left without its logged one;
+    the files (or places) it could not remove. Each removal is tried whatever the others do (the store may be
+    the thing that failed).
+
+    The input refused (``refused``: a :class:`DataError` raised while not writing, a value past the first
+    chunks): nothing of the run is left, this attempt's chunk and log files and run record, and for a retry
+    the earlier attempt's chunks it did not reach and its record. Any other failure (a store write, an
+    ``OSError``, an unforeseen error) removes only the files this attempt created: what an earlier attempt
+    wrote (a finished run, acknowledged) stays, rewritten with the same rows where this attempt reached
+    it; a retry with the run id replaces the rest. Before, a retry's transient write failure removed a
+    finished first attempt's output, logged rows and record."""
     from ctloop import storage
+    from ctloop.inference_log import layout
 
-    places = [(output, "")] + ([(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-")] if log_root else [])
-    for directory, kind in places:
-        for uri in _chunk_files(f"{directory.rstrip('/')}/{STAGING}/{run_id}", kind, run_id).values():
-            storage.delete(uri)
-
-
-def _discard_attempt(result: ScoreResult, attempt: _Attempt, run_id: str) -> list[str]:
-    """Remove what a failed attempt wrote: its staged chunk files and the run record it wrote (a first
-    attempt's); the files it could not remove. Each removal is tried whatever the others do (the store
-    may be the thing that failed). Nothing published is touched."""
-    from ctloop import storage
-
+    earlier = attempt.earlier or (set(), set())
+    mine = [uri for k, uri in enumerate(result.files) if refused or k not in earlier[0]]
+    mine += [uri for k, uri in enumerate(result.log_files) if refused or k not in earlier[1]]
     left = []
-    for uri in [*(_staged(f, run_id) for f in [*result.files, *result.log_files]), *attempt.record]:
+    for uri in [*mine, *attempt.record]:
         try:
             storage.delete(uri)
         except Exception:  # noqa: BLE001 - a store that is failing: the caller names what is left
             left.append(uri)
+    if refused and attempt.earlier is not None:  # an earlier attempt's chunks this one did not reach, and its record
+        removals = [(f"{output} (an earlier attempt's chunks)", lambda: _remove_stale_chunks(output, "", run_id, 0))]
+        if log_root:
+            logged = _log_directory(log_root, scorer, scored_at)
+            record = f"{log_root.rstrip('/')}/{layout.batch_run_file(scorer.name, run_id)}"
+            removals += [(f"{logged} (an earlier attempt's logged chunks)",
+                          lambda: _remove_stale_chunks(logged, f"{COMPONENT}-", run_id, 0)),
+                         (record, lambda: storage.delete(record))]
+        for where, remove in removals:
+            try:
+                remove()
+            except Exception:  # noqa: BLE001
+                left.append(where)
     return left
 
-
-def _publish(result: ScoreResult, output: str, log_directory: str, run_id: str) -> int:
-    """Put a finished attempt's staged chunk files in place: every chunk file of run ``run_id`` there
-    (an earlier attempt's, in any chunks) set aside (:func:`_set_aside`), the staged ones moved in
-    (:func:`ctloop.storage.move`), then the set-aside ones removed. A failure moves the placed files out
-    and the set-aside ones back, so the output and the log hold the earlier attempt's files or this
-    one's, never some of each (chunks of other boundaries would hold rows twice or not at all); what
-    could not be put back is named in the error. The number of earlier chunk files beyond this
-    attempt's last (removed: their rows are in this attempt's chunks)."""
-    from ctloop import storage
-
-    places = [(output, "", result.files)] + ([(log_directory, f"{COMPONENT}-", result.log_files)]
-                                             if log_directory else [])
-    earlier = [(number, uri) for directory, kind, _ in places for number, uri in _chunk_files(directory, kind,
-                                                                                              run_id).items()]
-    aside: list[tuple[str, str]] = []
-    placed: list[str] = []
-    try:
-        for _, uri in earlier:
-            storage.move(uri, _set_aside(uri, run_id), PARQUET)
-            aside.append((uri, _set_aside(uri, run_id)))
-        for uri in [f for _, _, files in places for f in files]:
-            storage.move(_staged(uri, run_id), uri, PARQUET)
-            placed.append(uri)
-    except BaseException as exc:  # Ctrl-C too: put the earlier attempt back
-        left = []
-        for uri in placed:
-            try:
-                storage.delete(uri)
-            except Exception:  # noqa: BLE001 - the store failing: named below
-                left.append(uri)
-        for uri, kept in aside:
-            try:
-                storage.move(kept, uri, PARQUET)
-            except Exception:  # noqa: BLE001
-                left.append(kept)
-        if left:
-            exc.add_note(f"publishing run {run_id!r} failed and {left[0]}"
-                         + (f" and {len(left) - 1} more file(s)" if len(left) > 1 else "")
-                         + f" could not be put back; a retry with run id {run_id!r} replaces them")
-        else:
-            for uri in [f for _, _, files in places for f in files]:  # the staged rest: a retry scores again
-                with contextlib.suppress(Exception):
-                    storage.delete(_staged(uri, run_id))
-        raise
-    for _, kept in aside:
-        storage.delete(kept)
-    return sum(number >= result.chunks for number, _ in earlier)
 
 def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult, wanted: list[str], id_column: str,
                    batch_rows: int, log_root: str, first: dict[str, str] | None, scored_at: datetime, stamp: Any,
                    prefix: str, started: float, progress: Callable[[Progress], None] | None,
                    attempt: _Attempt, text_numbers: dict[str, Any]) -> _Log | None:
-    """:func:`score`'s pass over the input: each batch predicted and written, staged (:func:`_staged`;
-    ``result`` keeps the files' published names, ``attempt`` the batch run record when this attempt wrote
-    it, and the numbers read as text: ``text_numbers``, :func:`_text_categories`, and the text read as codes held
+    """:func:`score`'s pass over the input: each batch predicted and written (``result`` keeps
+    the files written, ``attempt`` the batch run record when this attempt wrote it and whether it is
+    writing to the store, and the
+    numbers read as text: ``text_numbers``, :func:`_text_categories`, and the text read as codes held
     as numbers, :func:`_text_codes`); the log written to, if any."""
     import numpy as np
     import pyarrow as pa
@@ -1469,7 +1435,8 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
                     "scored_at": pa.repeat(stamp, n)})
         target = _chunk_file(output, "", run_id, result.chunks)
         table = pa.table(out)
-        _write_parquet(table, _staged(target, run_id))  # published when every chunk is written (_publish)
+        attempt.writing = True  # a failure from here to the logged rows is the store's, not the input's
+        _write_parquet(table, target)
         result.files.append(target)
         if log_root:
             if log is None:
@@ -1480,6 +1447,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
                            {k: _log_type(pa.array(v).type) for k, v in predictions.items()}, run_id, scored_at)
             result.log_files.append(log.write(result.chunks, ids, batch, predictions))
             result.logged_rows += n
+        attempt.writing = False
         result.rows += n
         result.chunks += 1
         result.seconds = time.monotonic() - started
@@ -1492,6 +1460,17 @@ def _chunk_file(directory: str, kind: str, run_id: str, chunk: int) -> str:
     """``<directory>/part-<kind><run id>-<chunk:05d>.parquet``: a chunk's output (kind ``""``) or log
     file (kind ``batch-``)."""
     return f"{directory.rstrip('/')}/part-{kind}{run_id}-{chunk:05d}.parquet"
+
+
+def _remove_stale_chunks(directory: str, kind: str, run_id: str, chunks: int) -> int:
+    """Remove run ``run_id``'s chunk files numbered ``chunks`` or more in ``directory`` (not below
+    it): an earlier attempt's, when this one needed fewer chunks. The number removed."""
+    from ctloop import storage
+
+    stale = [uri for number, uri in _chunk_files(directory, kind, run_id).items() if number >= chunks]
+    for uri in stale:
+        storage.delete(uri)
+    return len(stale)
 
 
 def _chunk_files(directory: str, kind: str, run_id: str) -> dict[int, str]:

@@ -3091,37 +3091,6 @@ def delete(uri: str) -> None:
     backend.delete(loc)
 
 
-def move(source: str, target: str, content_type: str | None = None) -> None:
-    """Move the file or object ``source`` to ``target`` (replacing it), both in one store: a local
-    file is renamed (``os.replace``: atomic, both directories flushed), an object is read and written
-    whole under its new name (S3, GCS and Azure have no rename: readers see the old object or the new,
-    never a part; ``content_type`` as :func:`write_bytes` takes it), then removed. A missing ``source`` is an error; ``target`` is written before
-    ``source`` goes, so a failure between leaves both, never neither."""
-    backend, loc = _backend(source)
-    to_backend, to = _backend(target)
-    _need_key(loc)
-    _need_key(to)
-    if loc.scheme != to.scheme:
-        raise ConfigError(f"cannot move {source} to {target}: another store")
-    if loc.scheme == "file":
-        path, dest = Path(loc.key), Path(to.key)
-        _make_dir(dest.parent, target)
-        try:
-            os.replace(path, dest)
-            _sync_dir(dest.parent)
-            if path.parent != dest.parent:
-                _sync_dir(path.parent)
-        except FileNotFoundError as exc:
-            raise DataSourceError(f"cannot move {source}: it does not exist") from exc
-        except OSError as exc:
-            raise _unwritable(target, "permission denied" if isinstance(exc, PermissionError)
-                              else exc.strerror or str(exc)) from exc
-        return
-    data = backend.read(loc)
-    to_backend.write(to, data, content_type or mimetypes.guess_type(to.key)[0] or "application/octet-stream")
-    backend.delete(loc)
-
-
 SCRATCH_PREFIXES = ("_", ".")
 """A path component below a listed directory starting with one of these is no data: Spark's
 ``_temporary/`` attempt directories and ``_SUCCESS``/``_committed_*`` markers, Hadoop's
@@ -4249,7 +4218,6 @@ __all__ = [
     "create_bytes",
     "exists",
     "delete",
-    "move",
     "list_files",
     "list_objects",
     "is_scratch",

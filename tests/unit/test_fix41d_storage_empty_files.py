@@ -27,14 +27,12 @@ def test_list_files_leaves_empty_files_out_with_one_warning_unless_asked(tmp_pat
 
 
 def test_a_zero_byte_stale_scoring_chunk_is_removed(tmp_path):
-    from ctloop.scoring import ScoreResult, _publish
+    from ctloop.scoring import _remove_stale_chunks
 
     sc = tmp_path / "sc"
     sc.mkdir()
     (sc / "part-run1-00003.parquet").write_bytes(b"")
-    # round 50: a retry's publish (in 2 chunks, staged and moved in) removes the earlier attempt's files
-    result = ScoreResult("credit", "1", "champion", "run1", chunks=2)
-    assert _publish(result, str(sc), "", "run1") == 1
+    assert _remove_stale_chunks(str(sc), "", "run1", 2) == 1
     assert not (sc / "part-run1-00003.parquet").exists()
 
 

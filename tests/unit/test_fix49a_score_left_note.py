@@ -57,8 +57,7 @@ def test_a_late_csv_type_change_keeps_the_note_and_the_cli_says_it(tmp_path, mon
     assert line.startswith("data: ") and "needs numbers there" in line
     assert "nothing of this run is left" not in line  # it is not: the note says what is
     # how many chunks were written before the change surfaced depends on the reader's read-ahead: chunk 0 at least
-    staged = tmp_path / "out" / "_staging" / "r1" / "part-r1-00000.parquet"  # round 50: chunks are staged there
-    assert re.search(rf"; could not remove {re.escape(str(staged))}"
+    assert re.search(rf"; could not remove {re.escape(str(tmp_path / 'out' / 'part-r1-00000.parquet'))}"
                      r"( and \d+ more file\(s\))? of run 'r1'; a retry with run id 'r1' replaces them$", line), line
     # before: no note (again() dropped it; the CLI too)
 
@@ -84,24 +83,20 @@ def _score(scorer, root, batch_rows):
                          log_root=str(root / "logs"), batch_rows=batch_rows, scored_at=SCORED_AT)
 
 
-def test_what_a_refused_retry_leaves_is_named_where_it_is(strict_scorer, tmp_path, monkeypatch):
-    """Round 50: a refused retry keeps the finished earlier attempt (review 50 H4 item 2; before, its chunks,
-    logged chunks and record were removed, and what could not be was named here); what the retry itself
-    cannot remove, its staged chunk, is named."""
+@pytest.mark.parametrize("failing", ["part-batch-r1-00004", "_batch_runs"])
+def test_what_a_refused_retry_leaves_is_named_where_it_is(strict_scorer, tmp_path, monkeypatch, failing):
     _write(tmp_path, "y")
     _score(strict_scorer, tmp_path, 2)  # 5 chunks, logged, and the run record
-    before = sorted(p for p in tmp_path.rglob("*.*") if p.is_file() and "_schema" not in p.parts)
-    _write(tmp_path, "z")  # rewritten meanwhile: its last row is refused; the retry, in 6-row chunks, writes 1
-    _unlink_fails(monkeypatch, "_staging")
+    _write(tmp_path, "z")  # rewritten meanwhile: its last row is refused; the retry, in 2 chunks, writes 1
+    _unlink_fails(monkeypatch, failing)  # the earlier attempt's last logged chunk, or its run record
     with pytest.raises(DataSourceError) as err:
         _score(strict_scorer, tmp_path, 6)
     assert str(err.value).startswith("data: credit v3 cannot score rows 6..9")
-    staged = tmp_path / "out" / "_staging" / "r1" / "part-r1-00000.parquet"
-    logged = tmp_path / "logs" / "model=credit" / "date=2026-12-01" / "revision=v3" / "_staging" / "r1"
-    note = (f"could not remove {staged} and 1 more file(s) of run 'r1'; a retry with run id 'r1' replaces them")
-    assert err.value.__notes__ == [note] and (logged / "part-batch-r1-00000.parquet").is_file()
-    assert _message(argparse.Namespace(), err.value) == f"{err.value}; {note}"
+    logged = tmp_path / "logs" / "model=credit" / "date=2026-12-01" / "revision=v3"
+    where = {"part-batch-r1-00004": f"{logged} (an earlier attempt's logged chunks)",  # before: "<output> (an
+             "_batch_runs": str(tmp_path / "logs" / "_batch_runs" / "model=credit" / "r1.json")}[failing]
+    note = f"could not remove {where} of run 'r1'; a retry with run id 'r1' replaces them"
+    assert err.value.__notes__ == [note]  # earlier attempt's chunks)", for either
+    assert _message(argparse.Namespace(), err.value) == f"{err.value}; {note}"  # before: without the note
     monkeypatch.undo()
-    published = sorted(p for p in tmp_path.rglob("*.*") if p.is_file() and "_schema" not in p.parts
-                       and "_staging" not in p.parts)
-    assert published == before and len(before) == 5 + 5 + 2  # the output's and the log's chunks, record, input
+    assert list((tmp_path / "out").iterdir()) == []  # the output's chunks: all removed

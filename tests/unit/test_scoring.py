@@ -701,6 +701,27 @@ def test_a_dictionary_encoded_text_feature_is_logged_as_its_text(tmp_path, arrow
     assert sorted(logged["region"].unique()) == ["east", "north", "south"]
 
 
+def test_a_retry_refused_for_late_text_leaves_nothing_of_the_earlier_attempt_either(xy_scorer, tmp_path):
+    """The first attempt, in smaller batches, wrote its chunks and was lost before it finished
+    (a pod evicted); the file was rewritten meanwhile with text far down. The retry removed its
+    own chunk only: the first attempt's later chunks, their log files and its run record stayed,
+    under a message saying nothing of the run was left."""
+    path = tmp_path / "late.csv"
+    late_change_csv(path, 200_000, "x", "abc")
+    good = path.read_text().replace(",abc,", ",7,")
+    bad = path.read_text()
+    path.write_text(good)
+    args = (xy_scorer, str(path), str(tmp_path / "out"))
+    kw = dict(run_id="r", log_root=str(tmp_path / "log"), id_column="id", scored_at=SCORED_AT)
+    scoring.score(*args, batch_rows=50_000, **kw)  # 4 chunks, logged, and a run record
+    path.write_text(bad)
+    with pytest.raises(DataSourceError, match="nothing of this run is left in the output"):
+        scoring.score(*args, batch_rows=150_000, **kw)
+    left = [p for p in tmp_path.rglob("*") if p.is_file() and (tmp_path / "out" in p.parents or (
+        tmp_path / "log" in p.parents and "_schema" not in p.parts))]
+    assert left == []
+
+
 @pytest.mark.parametrize("inside", ["output", "log_root"])
 def test_an_output_or_log_inside_the_data_directory_is_refused_before_anything_is_written(scorer, tmp_path, inside):
     """Before: the first run wrote its predictions (or logged rows) under the data directory, and
