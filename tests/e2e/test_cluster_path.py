@@ -17,6 +17,7 @@ The revisions the double creates are predictable: ``credit-predictor-0000N``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from pathlib import Path
@@ -98,6 +99,36 @@ def _live(kube: KubeApiDouble, canary_5xx: float) -> LiveTraffic:
     ])
 
 
+@contextlib.contextmanager
+def _scraped(kube: KubeApiDouble, workdir: Path, canary_5xx: float):
+    """The pods' traffic and a Prometheus scraping it: ``(live, prometheus_url)``. Prometheus scrapes
+    a target first ~5 s after it starts: its discovery manager hands targets to the scrape manager
+    only at the tick of a 5 s ticker (prometheus/prometheus ``discovery/manager.go``: ``updatert: 5 *
+    time.Second``, ``sender()``), as the Debian package's 2.42.0 does here. So the fixtures below
+    start it before the test's other set-up (the served champion), and each test waits for the first
+    scrape (:func:`_first_scrape`) right before the run that reads Prometheus: the wait overlaps the
+    set-up (and, with approval, the parked run) instead of following it."""
+    with _live(kube, canary_5xx) as live, \
+            prometheus_with("", workdir, scrape_configs=live.scrape_configs("500ms")) as prom:
+        yield live, prom
+
+
+def _first_scrape(prom: str) -> None:
+    wait_for(prom, f'ctloop_predictions_total{{revision="{CHAMPION_REV}"}}')
+
+
+@pytest.fixture
+def healthy_canary(kube, tmp_path):
+    with _scraped(kube, tmp_path / "prom", canary_5xx=0.0) as pair:
+        yield pair
+
+
+@pytest.fixture
+def failing_canary(kube, tmp_path):
+    with _scraped(kube, tmp_path / "prom", canary_5xx=0.05) as pair:
+        yield pair
+
+
 def _ct_run(tmp_path, mlflow_url, name, data_uri, prometheus_url, approval="none"):
     frame = pd.read_parquet(data_uri, columns=[CREDIT_TIME_COLUMN])
     as_of = (pd.Timestamp(frame[CREDIT_TIME_COLUMN].min()).normalize() + pd.Timedelta(days=120)).isoformat()
@@ -138,25 +169,24 @@ def _cli_run(capsys, workdir, argv: list[str]):
     return code, out, read_task_outputs(Path(run_dir.strip()))
 
 
-def test_canary_passes_and_is_promoted_from_the_cli(tmp_path, capsys, mlflow_url, credit_uri, kube,
+def test_canary_passes_and_is_promoted_from_the_cli(healthy_canary, tmp_path, capsys, mlflow_url, credit_uri, kube,
                                                      served_champion):
     """`ctloop run --local` of the CT pipeline with a rollout section promotes a healthy canary;
     then `ctloop run --local --pipeline rollout --param action=rollback` serves v1 again."""
     name, registry = served_champion
     frame = pd.read_parquet(credit_uri, columns=[CREDIT_TIME_COLUMN])
     as_of = (pd.Timestamp(frame[CREDIT_TIME_COLUMN].min()).normalize() + pd.Timedelta(days=120)).date()
-    with _live(kube, canary_5xx=0.0) as live, \
-            prometheus_with("", tmp_path / "prom", scrape_configs=live.scrape_configs("500ms")) as prom:
-        wait_for(prom, f'ctloop_predictions_total{{revision="{CHAMPION_REV}"}}')  # scraped before the run
-        code, out, tasks = _cli_run(capsys, tmp_path / "ct", [
-            "--data", credit_uri, "--tracking-uri", mlflow_url, "--param", f"model_name={name}",
-            "--param", f"data.target={CREDIT_TARGET}", "--param", f"data.time_column={CREDIT_TIME_COLUMN}",
-            "--param", "data.window=120D", "--param", f"data.as_of={as_of}",
-            "--param", f"data.contract={json.dumps(credit_contract())}",
-            "--param", 'gate.thresholds={"roc_auc": 0.6}', "--param", "gate.bootstrap_rounds=100",
-            "--param", "drift.force_retrain=true", "--param", "training.estimator=logistic_regression",
-            *_cli_args(prom)])
-        served_by_canary = live.requests(CANARY_REV)
+    live, prom = healthy_canary
+    _first_scrape(prom)  # scraped before the run
+    code, out, tasks = _cli_run(capsys, tmp_path / "ct", [
+        "--data", credit_uri, "--tracking-uri", mlflow_url, "--param", f"model_name={name}",
+        "--param", f"data.target={CREDIT_TARGET}", "--param", f"data.time_column={CREDIT_TIME_COLUMN}",
+        "--param", "data.window=120D", "--param", f"data.as_of={as_of}",
+        "--param", f"data.contract={json.dumps(credit_contract())}",
+        "--param", 'gate.thresholds={"roc_auc": 0.6}', "--param", "gate.bootstrap_rounds=100",
+        "--param", "drift.force_retrain=true", "--param", "training.estimator=logistic_regression",
+        *_cli_args(prom)])
+    served_by_canary = live.requests(CANARY_REV)
 
     assert code == 0, out
     assert "continuous-training: SUCCEEDED" in out
@@ -201,14 +231,14 @@ def test_canary_passes_and_is_promoted_from_the_cli(tmp_path, capsys, mlflow_url
     assert _events(registry, name)[-1][0] == "rollback"
 
 
-def test_canary_with_5xx_is_rolled_back_durably(tmp_path, mlflow_url, credit_uri, kube, served_champion):
+def test_canary_with_5xx_is_rolled_back_durably(failing_canary, tmp_path, mlflow_url, credit_uri, kube,
+                                                 served_champion):
     name, registry = served_champion
     champion_uri = kserve_storage_uri(registry.model_artifact_uri(name, "1"))
-    with _live(kube, canary_5xx=0.05) as live, \
-            prometheus_with("", tmp_path / "prom", scrape_configs=live.scrape_configs("500ms")) as prom:
-        wait_for(prom, f'ctloop_predictions_total{{revision="{CHAMPION_REV}"}}')
-        run = _ct_run(tmp_path / "run", mlflow_url, name, credit_uri, prom)
-        assert not live.unrouted
+    live, prom = failing_canary
+    _first_scrape(prom)
+    run = _ct_run(tmp_path / "run", mlflow_url, name, credit_uri, prom)
+    assert not live.unrouted
 
     assert run.succeeded, run.error
     assert run.output("analyze-canary", "decision") == "rollback"
@@ -236,8 +266,8 @@ def test_canary_with_5xx_is_rolled_back_durably(tmp_path, mlflow_url, credit_uri
     assert [e for e, _ in events][-3:] == ["deploy", "analysis", "rollback"], events
 
 
-def test_approval_required_waits_then_ctloop_approve_starts_the_rollout(tmp_path, capsys, mlflow_url, credit_uri,
-                                                                         kube, served_champion):
+def test_approval_required_waits_then_ctloop_approve_starts_the_rollout(healthy_canary, tmp_path, capsys, mlflow_url,
+                                                                         credit_uri, kube, served_champion):
     """``rollout.approval: required``: the CT run parks v2 at pending-approval with nothing deployed;
     ``ctloop approve`` records who and starts the uploaded ``rollout`` pipeline on KFP (the KFP API
     double); that run, with the parameters KFP received, then canaries and promotes v2."""
@@ -249,28 +279,27 @@ def test_approval_required_waits_then_ctloop_approve_starts_the_rollout(tmp_path
     from tests.doubles.kfp_api import KfpApiDouble
 
     name, registry = served_champion
-    with _live(kube, canary_5xx=0.0) as live, \
-            prometheus_with("", tmp_path / "prom", scrape_configs=live.scrape_configs("500ms")) as prom:
-        wait_for(prom, f'ctloop_predictions_total{{revision="{CHAMPION_REV}"}}')
-        parked = _ct_run(tmp_path / "ct", mlflow_url, name, credit_uri, prom, approval="required")
-        assert parked.succeeded, parked.error
-        assert parked.output("register-model", "route") == "pending-approval"
-        assert "deploy-canary" not in parked.tasks and "validate-serving" not in parked.tasks
-        assert kube.traffic(NS, ISVC) == {CHAMPION_REV: 100} and registry.champion(name).version == "1"
-        assert registry.aliases(name).get("pending-approval") == "2"
+    live, prom = healthy_canary
+    parked = _ct_run(tmp_path / "ct", mlflow_url, name, credit_uri, prom, approval="required")
+    assert parked.succeeded, parked.error
+    assert parked.output("register-model", "route") == "pending-approval"
+    assert "deploy-canary" not in parked.tasks and "validate-serving" not in parked.tasks
+    assert kube.traffic(NS, ISVC) == {CHAMPION_REV: 100} and registry.champion(name).version == "1"
+    assert registry.aliases(name).get("pending-approval") == "2"
 
-        with KfpApiDouble() as kfp:
-            compiler.Compiler().compile(rollout, str(tmp_path / "rollout.yaml"))
-            uploaded = Platform(host=kfp.url).ensure_pipeline("rollout", tmp_path / "rollout.yaml")
-            Platform(host=kfp.url).ensure_experiment("ctloop")  # as apply makes it: approve never does
-            assert main(["approve", "--model-name", name, "--version", "2", "--reason", "fairness review passed",
-                         "--by", "alice", "--tracking-uri", mlflow_url, "--host", kfp.url]) == 0
-            assert "rollout run" in capsys.readouterr().out
-            (body,) = kfp.state.runs.values()
-        assert body["pipeline_version_reference"]["pipeline_version_id"] == uploaded.version_id
-        params = body["runtime_config"]["parameters"]
-        assert params["rollout"]["prometheus_url"] == prom and params["version"] == "2"
-        run = run_pipeline_locally(rollout, params, workdir=tmp_path / "rollout")
+    with KfpApiDouble() as kfp:
+        compiler.Compiler().compile(rollout, str(tmp_path / "rollout.yaml"))
+        uploaded = Platform(host=kfp.url).ensure_pipeline("rollout", tmp_path / "rollout.yaml")
+        Platform(host=kfp.url).ensure_experiment("ctloop")  # as apply makes it: approve never does
+        assert main(["approve", "--model-name", name, "--version", "2", "--reason", "fairness review passed",
+                     "--by", "alice", "--tracking-uri", mlflow_url, "--host", kfp.url]) == 0
+        assert "rollout run" in capsys.readouterr().out
+        (body,) = kfp.state.runs.values()
+    assert body["pipeline_version_reference"]["pipeline_version_id"] == uploaded.version_id
+    params = body["runtime_config"]["parameters"]
+    assert params["rollout"]["prometheus_url"] == prom and params["version"] == "2"
+    _first_scrape(prom)  # before the run that analyses: the parked CT run above reads no Prometheus
+    run = run_pipeline_locally(rollout, params, workdir=tmp_path / "rollout")
 
     assert run.succeeded, run.error
     assert run.output("analyze-canary", "decision") == "promote", run.output("analyze-canary", "reason")

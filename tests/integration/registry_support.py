@@ -210,11 +210,12 @@ def snapshot(reg: MlflowRegistry, name: str) -> dict:
     return _read(reg, name)[0]
 
 
-def assert_consistent(reg: MlflowRegistry, name: str) -> dict:
+def assert_consistent(reg: MlflowRegistry, name: str, state=None) -> dict:
     """Every reader, alias and tag agrees; nothing pending, no lock. Returns the :func:`snapshot`
     it took (the readers are asked once: nothing writes in between, a second read of each, as
-    before, cost ~30 % of the crash sweep's requests)."""
-    state = reg.inspect(name)
+    before, cost ~30 % of the crash sweep's requests). ``state``: ``reg.inspect(name)`` as the
+    caller just read it (nothing written since), else it is read here."""
+    state = reg.inspect(name) if state is None else state
     assert state.consistent, state.problems
     assert state.lock is None, state.lock
     aliases = state.aliases  # as inspect() read them, reg.aliases() a moment ago (was: read again)
