@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.fixtures.prometheus import need
-from tests.fixtures.servers import daemon, free_port
+from tests.fixtures.servers import SHUTDOWN_POLL_S, daemon, free_port
 from tests.manifests.support import MANIFESTS
 
 EXAMPLE = MANIFESTS / "components" / "monitoring" / "alertmanager.example.yaml"
@@ -90,7 +90,7 @@ class Receiver:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
 
     def close(self):
         self.httpd.shutdown()

@@ -18,6 +18,7 @@ from kubernetes import client
 
 from ctloop.errors import ServingError, ServingUnreachable
 from ctloop.serving import kube
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 ISVC = {
     "apiVersion": "serving.kserve.io/v1beta1",
@@ -85,7 +86,7 @@ def _serve_later(port: int, after_s: float, handler) -> tuple[threading.Thread, 
         time.sleep(after_s)
         srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
         box.append(srv)
-        srv.serve_forever()
+        srv.serve_forever(poll_interval=SHUTDOWN_POLL_S)
 
     t = threading.Thread(target=run, daemon=True)
     t.start()
@@ -139,7 +140,7 @@ def test_refused_read_outside_a_step_and_past_the_deadline_still_fails():
 def test_throttled_with_retry_after_zero_backs_off(handler):
     handler.throttle = True
     srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     try:
         isvcs = _isvcs(srv.server_address[1])
         with pytest.raises(ServingError, match="HTTP 429"):

@@ -14,6 +14,7 @@ import pytest
 from ctloop.errors import ServingError
 from ctloop.serving import rollout
 from ctloop.serving.kube import InferenceServices
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 ANSWER: dict[str, tuple[int, str, bytes]] = {}
 HTML_502 = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body>\r\n</html>\r\n"
@@ -38,7 +39,7 @@ def isvcs():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     config = client.Configuration()
     config.host = f"http://127.0.0.1:{server.server_address[1]}"
     yield InferenceServices("ml", api_client=client.ApiClient(config), retries=1)

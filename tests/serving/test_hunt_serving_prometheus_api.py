@@ -19,6 +19,7 @@ from ctloop.config import CanaryRules
 from ctloop.errors import ConfigError, ServingError
 from ctloop.serving import analysis
 from ctloop.serving.metric_sources import Prometheus
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 AT = 1_700_001_200
 NS = "ml"
@@ -72,7 +73,7 @@ def proxy():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -24,6 +24,7 @@ from ctloop.errors import ConfigError, ServingError
 from ctloop.serving import metric_sources
 from ctloop.serving.metric_sources import Prometheus, PrometheusAuth
 from tests.fixtures.prometheus import prometheus_with
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 with warnings.catch_warnings():  # bcrypt hashes for Prometheus' basic_auth_users (libxcrypt)
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -105,7 +106,7 @@ class RbacProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.elsewhere = self.url
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
 
     def close(self):
         self.server.shutdown()

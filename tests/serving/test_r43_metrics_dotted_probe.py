@@ -20,6 +20,7 @@ import urllib.parse
 import pytest
 
 from ctloop.serving import metric_sources
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 DOTTED = '__name__="http.server.request.duration_seconds_count"'
 
@@ -52,7 +53,7 @@ class Prometheus3Double(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def url():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Prometheus3Double)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

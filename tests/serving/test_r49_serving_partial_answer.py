@@ -24,6 +24,7 @@ import pytest
 from ctloop.config import CanaryRules
 from ctloop.serving import analysis
 from ctloop.serving.metric_sources import Prometheus
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 AT = 1_700_001_200
 
@@ -54,7 +55,7 @@ def vmselect():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

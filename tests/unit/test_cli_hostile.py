@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -281,22 +283,49 @@ def data_dir(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture
-def workdir(data_dir, tmp_path, monkeypatch) -> Path:
-    """The case's working directory and environment without a server or credentials. ``main``
-    builds the command's parser alone for each case (~1-3 ms; the whole parser took ~16 ms, a
-    deep copy of one built for the module ~6 ms): a case cannot change the parser the next one gets."""
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "data").symlink_to(data_dir, target_is_directory=True)
+def _environment(monkeypatch, work: Path, home: Path) -> Path:
+    """``work`` the working directory, an environment without a server or credentials."""
     monkeypatch.chdir(work)
-    home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))  # no kubeconfig, no cloud credentials
     monkeypatch.setenv("KUBECONFIG", str(home / "no-kubeconfig"))
     for name in ("MLFLOW_TRACKING_URI", "KFP_HOST", "KFP_TOKEN", "KFP_TOKEN_FILE", "STORAGE_EMULATOR_HOST",
                  "CTLOOP_IMAGE"):
         monkeypatch.delenv(name, raising=False)
     return work
+
+
+def _work(root: Path, data_dir: Path) -> Path:
+    work = root / "work"
+    work.mkdir()
+    (work / "data").symlink_to(data_dir, target_is_directory=True)
+    return work
+
+
+@pytest.fixture
+def workdir(data_dir, tmp_path, monkeypatch) -> Path:
+    """The case's own working directory (a case that writes its ``ctloop.yaml`` there). ``main``
+    keeps the parser it built for a command (``ctloop.cli._PARSERS``): argparse only reads it, and
+    tests/unit/test_cli_parser_cache.py checks that no default is an object a case could change."""
+    return _environment(monkeypatch, _work(tmp_path, data_dir), tmp_path / "home")
+
+
+@pytest.fixture(scope="module")
+def _sweep_root(data_dir, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile-sweep")
+    _work(root, data_dir)
+    return root
+
+
+@pytest.fixture
+def sweep_workdir(_sweep_root, monkeypatch) -> Iterator[Path]:
+    """One working directory for the ~1,000 swept flag values, which must write nothing in it (each
+    checks): a ``tmp_path`` of its own per case (made, numbered, symlinked, removed) cost ~1 ms a
+    case. Whatever a failing case left is removed after it."""
+    work = _environment(monkeypatch, _sweep_root / "work", _sweep_root / "home")
+    yield work
+    for left in work.iterdir():
+        if left.name != "data":
+            shutil.rmtree(left) if left.is_dir() and not left.is_symlink() else left.unlink()
 
 
 def _tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -340,12 +369,12 @@ def assert_one_clear_line(code, out: str, err: str, names: list[str], value: str
 
 
 @pytest.mark.parametrize("argv,flag,value", list(_cases()))
-def test_hostile_flag_value_is_one_clear_line(argv, flag, value, workdir, capsys):
-    before = _tree(workdir)
+def test_hostile_flag_value_is_one_clear_line(argv, flag, value, sweep_workdir, capsys):
+    before = _tree(sweep_workdir)
     code, out, err, _ = run_cli(argv, capsys)
     names = [flag, flag.lstrip("-").replace("-", "_")] if flag else [*escaped_forms(value), "uri"]
     assert_one_clear_line(code, out, err, names, value)
-    assert _tree(workdir) == before, "a refused input wrote into the working directory"
+    assert _tree(sweep_workdir) == before, "a refused input wrote into the working directory"
 
 
 def test_non_utf8_argv_is_one_clear_line(tmp_path):

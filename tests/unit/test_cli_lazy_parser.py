@@ -1,7 +1,8 @@
 """``ctloop.cli.main`` builds only the named command's parser (:data:`ctloop.cli.COMMANDS`): every
 command's and action's help, usage error and exit code are byte-identical to what the whole
 parser (every command registered, as before) gives, and the top-level help, version and typo
-errors still come from the whole parser."""
+errors still come from the whole parser. The lazy parsers are those ``main`` keeps (built once,
+used by every case after), the whole one is built afresh for each case."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def test_every_command_is_mapped_to_the_module_that_registers_it():
 @pytest.mark.parametrize("argv", list(_argvs()))
 def test_output_and_exit_code_are_those_of_the_whole_parser(argv, capsys, monkeypatch):
     lazy = run_main(list(argv), capsys, 30)
-    monkeypatch.setattr(ctloop.cli, "COMMANDS", {})  # before: every command's parser, every time
+    monkeypatch.setattr(ctloop.cli, "COMMANDS", {})  # before: every command's parser, every time,
+    monkeypatch.setattr(ctloop.cli, "_PARSERS", {}, raising=False)  # built afresh (`lazy`: built once)
     whole = run_main(list(argv), capsys, 30)
     assert lazy == whole
     assert lazy[0] in (0, 1, 2) and (lazy[1] or lazy[2])

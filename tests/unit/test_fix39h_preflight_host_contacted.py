@@ -20,6 +20,7 @@ import pytest
 from ctloop import tracking
 from ctloop.errors import RegistryError
 from ctloop.ops.doctor import FAIL, Doctor, DoctorOptions
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
@@ -35,7 +36,7 @@ class _Ok(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def mlflow_up():
     server = http.server.HTTPServer(("127.0.0.1", 0), _Ok)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
     server.server_close()

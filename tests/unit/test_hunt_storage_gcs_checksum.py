@@ -17,6 +17,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.errors import DataSourceError
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 STORED = b"label,score\n1,0.5\n"
 SENT = b"label,score\n1,0.9\n"  # flipped in transit
@@ -44,7 +45,7 @@ class _Gcs(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def corrupting_gcs(monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gcs)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     for name in [k for k in os.environ if k.startswith(("GOOGLE_", "GCE_", "CLOUDSDK_"))]:
         monkeypatch.delenv(name)

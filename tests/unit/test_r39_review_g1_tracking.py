@@ -18,6 +18,7 @@ import pytest
 
 from ctloop import storage, tracking
 from ctloop.errors import ConfigError, RegistryError
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 
 @pytest.mark.parametrize("uri", ["http://[user:s3cret@127.0.0.1:9/", "https://[tok:s3cret@mlflow.example.com/"])
@@ -39,7 +40,7 @@ def test_an_ip_address_the_certificate_does_not_list_names_the_host(tmp_path, mo
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     monkeypatch.setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", str(tmp_path / "c.pem"))
     monkeypatch.setattr(tracking, "_ANSWERED", set())
     try:

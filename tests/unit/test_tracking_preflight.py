@@ -16,7 +16,7 @@ import pytest
 from ctloop import tracking
 from ctloop.cli import main
 from ctloop.errors import RegistryError
-from tests.fixtures.servers import dead_port
+from tests.fixtures.servers import SHUTDOWN_POLL_S, dead_port
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ class _NotFound(http.server.BaseHTTPRequestHandler):
 
 def test_any_http_answer_counts_and_configure_bounds_mlflow_retries(monkeypatch):
     server = http.server.HTTPServer(("127.0.0.1", 0), _NotFound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     try:
         uri = f"http://127.0.0.1:{server.server_address[1]}"

@@ -83,11 +83,39 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# The parsers ``main`` built, by (command or None, the module COMMANDS names): each is built once
+# per process (``main`` called again in one process, as the tests do thousands of times, parsed
+# with a parser built anew each time: ~2 ms a call, ~15 % of tests/unit/test_cli_hostile.py).
+# argparse only reads a parser while it parses (python 3.11 ``argparse.py``: ``parse_known_args``,
+# the sub-parsers' ``__call__``); no ctloop flag has a mutable default a handler could change for
+# the next call (tests/unit/test_cli_parser_cache.py keeps both true).
+_PARSERS: dict[tuple[str | None, str | None], tuple[argparse.ArgumentParser, dict[str, dict]]] = {}
+
+
+def _parser(command: str | None) -> argparse.ArgumentParser:
+    """:func:`build_parser` of ``command``, built once; built again when a name of a command
+    module changed since (a test replaced a handler: a fresh parser takes the replacement)."""
+    key = (command, COMMANDS.get(command)) if command in COMMANDS else (None, None)
+    cached = _PARSERS.get(key)
+    if cached is not None and all(_unchanged(name, names) for name, names in cached[1].items()):
+        return cached[0]
+    parser = build_parser(key[0])
+    _PARSERS[key] = parser, {name: dict(vars(sys.modules[name])) for name in {*COMMAND_MODULES, *COMMANDS.values()}
+                             if name in sys.modules}
+    return parser
+
+
+def _unchanged(module: str, names: dict) -> bool:
+    """Whether the module ``module`` binds each of its names as in the snapshot ``names``."""
+    now = vars(sys.modules[module]) if module in sys.modules else {}
+    return len(now) == len(names) and all(now.get(key) is value for key, value in names.items())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # the command's parser alone when the first word names one (anything else, `--help` or a
     # typo, gets the whole parser: its help and its `invalid choice` list every command)
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
+    parser = _parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         getattr(args, "_help_parser", parser).print_help()
