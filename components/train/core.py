@@ -47,7 +47,7 @@ from ctloop.estimators import (
     search_space,
     target_problem,
 )
-from ctloop.storage import _decimals_as_floats, plain_missing
+from ctloop.storage import _decimals_as_floats, memory_bytes, plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -225,23 +225,6 @@ def _check_value_sizes(x: pd.DataFrame, numeric: list[str], estimator: str) -> N
                         + ("" if estimator in FLOAT64_ESTIMATORS else " or train hist_gradient_boosting")))
     if bad:
         raise DataValidationError(bad)
-
-
-def memory_bytes() -> int:
-    """The memory this process may use: the machine's, or its container's limit when smaller
-    (cgroup v2 ``memory.max``, v1 ``memory.limit_in_bytes``)."""
-    import os
-
-    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            with open(path) as fh:
-                text = fh.read().strip()
-        except OSError:
-            continue
-        if text.isdigit():
-            limits.append(int(text))
-    return min(limits)
 
 
 def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
