@@ -4162,6 +4162,13 @@ def nanosecond_times_refused(exc: BaseException) -> bool:
     return "non-zero nanoseconds" in str(exc)
 
 
+INT96_UNIT = "us"
+"""The unit Parquet INT96 timestamps (Spark's default up to 3.x, Hive, Impala) are read in: pyarrow reads
+them as nanoseconds by default (``coerce_int96_timestamp_unit=None``, pyarrow 25.0.1), and a ``9999-12-31``
+(a slowly changing dimension's open ``valid_to``) wrapped around int64 to ``1816-03-29 05:56:08.066277376``
+without a word. Spark writes microseconds, so nothing it wrote is lost."""
+
+
 def _read_parquet(source: BinaryIO) -> pd.DataFrame:
     """``pandas.read_parquet`` of the file ``source``; a file whose pandas metadata names a dtype pandas cannot
     build again (an Arrow-backed list column, ``list<item: int64>[pyarrow]``: pandas 2.3 raises
@@ -4170,15 +4177,15 @@ def _read_parquet(source: BinaryIO) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        return pd.read_parquet(source)
+        return pd.read_parquet(source, coerce_int96_timestamp_unit=INT96_UNIT)
     except ValueError as exc:  # pyarrow.ArrowInvalid
         if not nanosecond_times_refused(exc):
             raise
         source.seek(0)
-        return pq.read_table(source).to_pandas(types_mapper=nanosecond_times)
+        return pq.read_table(source, coerce_int96_timestamp_unit=INT96_UNIT).to_pandas(types_mapper=nanosecond_times)
     except TypeError:
         source.seek(0)
-        frame = pq.read_table(source).to_pandas(ignore_metadata=True)
+        frame = pq.read_table(source, coerce_int96_timestamp_unit=INT96_UNIT).to_pandas(ignore_metadata=True)
         # an unnamed index stored as a column is no data (:func:`_index_as_columns`); a named one is a column
         return frame.drop(columns=[c for c in frame.columns if re.fullmatch(r"__index_level_\d+__", str(c))])
 
