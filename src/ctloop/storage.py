@@ -3981,19 +3981,25 @@ def _gib(size: float) -> str:
     return f"{size / 2**30:,.2f} GiB" if size >= 2**30 else f"{size / 2**20:,.1f} MiB"
 
 
-def _refuse_too_large(uri: str, kind: str, stored: int, estimate: int | None, how: str) -> None:
+def _refuse_too_large(uri: str, kind: str, stored: int, estimate: int | None, how: str,
+                      guessed: bool = False) -> None:
     """Refuse a table whose estimated size in memory (``estimate`` bytes, ``how`` it was estimated)
     exceeds the memory this process may use (:func:`memory_limit`), before reading it: the kernel
-    killed the step part-way (OOMKilled, exit 137) with no line naming the file."""
+    killed the step part-way (OOMKilled, exit 137) with no line naming the file. A table taking more
+    than 1/:data:`TABLE_WORK_FACTOR` of it, or whose size is ``guessed`` (a gzipped CSV's text is
+    known only by reading it all: its size is guessed from its first MiB's compression, which a
+    file's later rows need not share), is read with a warning naming the same, the step's last line
+    if it is killed."""
     if estimate is None:
         return
     have, where = memory_limit()
-    if estimate * TABLE_WORK_FACTOR > have >= estimate:
-        warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table ({how}); "
-                      f"the {_gib(have)} this step may use ({where}) may not be enough to work on it (preparing a "
-                      f"table took {TABLE_WORK_FACTOR}x its size): if the step is killed (OOMKilled, exit 137), give "
-                      "it more memory (the KFP task's memory limit)", UserWarning, stacklevel=3)
-    if estimate <= have:
+    if estimate <= have or guessed:
+        if estimate * TABLE_WORK_FACTOR > have:
+            warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
+                          f"({how}); the {_gib(have)} this step may use ({where}) may not be enough to work on it "
+                          f"(preparing a table took {TABLE_WORK_FACTOR}x its size): if the step is killed "
+                          "(OOMKilled, exit 137), give it more memory (the KFP task's memory limit)",
+                          UserWarning, stacklevel=3)
         return
     raise DataSourceError(f"{uri} ({_gib(stored)} of {kind}) would take about {_gib(estimate)} of memory as a "
                           f"table ({how}), more than the {_gib(have)} this step may use ({where}): give the "
@@ -4111,7 +4117,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
                 fh.seek(0)
                 compression = csv_compression(head)
                 refuse_other_encoding(uri, head)
-                _refuse_too_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns))
+                _refuse_too_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns),
+                                  guessed=compression == "gzip")
                 frame = _read_csv(uri, fh, compression, text_columns)
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc
