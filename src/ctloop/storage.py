@@ -3971,10 +3971,11 @@ TABLE_SAMPLE_BYTES = 1 << 20
 (:func:`_refuse_too_large`); a file no larger is read at once."""
 
 
-TABLE_WORK_FACTOR = 4
-"""About how much memory working on a table takes for each byte of it: ``prepare_data`` peaked at 3.4x
-a 207 MiB table (809 MiB RSS over 105 MiB at import, a 180 MiB CSV of 1,000,000 rows x 12 columns):
-:func:`read_table` warns when the table takes more than 1/4 of the memory the step may use."""
+TABLE_WORK_FACTOR = 5
+"""About how much memory working on a table takes for each byte of it: ``prepare_data`` peaked at 4.5x
+a 156 MiB table (:func:`_table_bytes`; 809 MiB RSS over 105 MiB at import, a 180 MiB CSV of 1,000,000
+rows x 12 columns), reading it alone at 1.8x: :func:`read_table` warns when the table takes more than
+1/5 of the memory the step may use."""
 
 
 def _gib(size: float) -> str:
@@ -4008,11 +4009,24 @@ def _refuse_too_large(uri: str, kind: str, stored: int, estimate: int | None, ho
                           "is smaller)")
 
 
+def _table_bytes(frame: pd.DataFrame) -> int:
+    """The memory ``frame`` holds: its columns' arrays, and each distinct text object once (pandas' CSV
+    parser makes one object of each value it reads again: ``memory_usage(deep=True)`` counted 442 MiB
+    for a table of letters that holds 61 MiB)."""
+    import sys
+
+    total = int(frame.memory_usage(index=False).sum())
+    for name in frame.columns:
+        if frame[name].dtype == object:
+            total += sum(sys.getsizeof(v) for v in {id(v): v for v in frame[name].to_numpy()}.values())
+    return total
+
+
 def _csv_estimate(fh: BinaryIO, size: int, compression: str | None,
                   text_columns: tuple[str, ...]) -> tuple[int | None, str]:
     """The size in memory of the table of the CSV file ``fh`` (``size`` stored bytes), extrapolated from
     its first :data:`TABLE_SAMPLE_BYTES` of text (whole lines) read as :func:`_read_csv` reads them
-    (``memory_usage(deep=True)``: strings are objects); a gzipped file's text by the ratio of the text
+    (:func:`_table_bytes`); a gzipped file's text by the ratio of the text
     to the stored bytes that sample took. None for a file no larger than the sample, or a sample
     pandas cannot read alone (a quoted value holding a newline cut at its end); for a gzipped file
     whose whole text fits in the sample."""
@@ -4050,8 +4064,9 @@ def _csv_estimate(fh: BinaryIO, size: int, compression: str | None,
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):  # EmptyDataError is a ValueError
         return None, ""
     text_size = size * len(text) / used  # a plain file: its size; gzip: at the sample's ratio
-    estimate = int(part.memory_usage(deep=True, index=False).sum() * text_size / len(sample))
-    how = f"its first {len(part):,} rows take {_gib(part.memory_usage(deep=True, index=False).sum())}"
+    held = _table_bytes(part)
+    estimate = int(held * text_size / len(sample))
+    how = f"its first {len(part):,} rows take {_gib(held)}"
     if compression == "gzip":
         how += f", about {_gib(text_size)} of text compressed {text_size / size:.1f}x"
     return estimate, how
