@@ -4290,7 +4290,9 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
     reader, UTF-8 only, "Expected 3 columns, got 1"), another compression than gzip (bzip2, xz,
     zstd, zip; also inside a gzip stream), or bytes that are no UTF-8 (a Windows-1252 export: a
     header pyarrow cannot decode was a ``UnicodeDecodeError`` traceback from ``Schema.names``). A
-    UTF-8 mark is read by both, and a character cut by the end of ``head`` is no error."""
+    UTF-8 mark is read by both, and a character cut by the end of ``head`` is no error. Also refuses
+    a first line ``sep=,`` (Excel's hint of the separator, which tools writing CSV for Excel add),
+    naming it: read as the header, the rows had "one field more than its header"."""
     import codecs
     import zlib
 
@@ -4318,6 +4320,15 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
         raise DataSourceError(f"{uri} is not UTF-8 text (byte 0x{head[exc.start]:02x} at offset {exc.start}): ctloop "
                               "reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 "
                               "for a Windows export) or as Parquet") from None
+    hint = _EXCEL_SEPARATOR_LINE.match(head.removeprefix(codecs.BOM_UTF8))
+    if hint is not None:  # read as the header ('sep=', 'Unnamed: 1'): "one field more than its header"
+        raise DataSourceError(f"{uri} starts with the line {hint[1].decode('utf-8', 'replace')!r}, a hint to Excel of "
+                              "the separator, not the header: ctloop reads the first line as the header: delete "
+                              "that line")
+
+
+# Excel's first line naming the separator ("sep=,"), which tools writing CSV for Excel add
+_EXCEL_SEPARATOR_LINE = re.compile(rb"(sep=.?)\r?\n")
 
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"

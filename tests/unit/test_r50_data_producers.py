@@ -22,7 +22,7 @@ import pytest
 from ctloop.backtest import run_backtest
 from ctloop.components.prepare import core as prepare_core
 from ctloop.config import DataConfig
-from ctloop.errors import DataValidationError
+from ctloop.errors import DataSourceError, DataValidationError
 from ctloop.storage import read_table
 from tests.unit.test_backtest_inputs import config, frame
 
@@ -73,3 +73,16 @@ def test_text_classes_with_a_dash_class_still_train():
 
     check_labels(pd.Series(["up", "down", "-"]), "y")  # words, not numbers: '-' may be a class
     check_labels(pd.Series(["1", "2", "3"]), "y")
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_excels_separator_line_is_named(tmp_path, bom):
+    """Excel reads a first line ``sep=,`` as the separator to split by, and tools writing CSV for Excel
+    add it; pandas read it as the header ('sep=', 'Unnamed: 1'), refused as rows with "one field more
+    than its header ... a delimiter at the end of each line?", naming neither the line nor the fix."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(bom + b"sep=,\r\nts,x,y\r\n2025-01-01,1.5,0\r\n2025-01-02,2.5,1\r\n")
+    with pytest.raises(
+        DataSourceError, match=r"export\.csv starts with the line 'sep=,', .* delete that line$"
+    ):
+        read_table(str(path))
