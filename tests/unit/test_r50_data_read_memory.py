@@ -115,3 +115,20 @@ def test_repeated_text_is_counted_once_as_pandas_holds_it(tmp_path, monkeypatch,
     pd.DataFrame(letters).to_csv(path, index=False)
     monkeypatch.setattr(storage, "memory_limit", lambda: (20 * 2**20, LIMIT))
     assert len(storage.read_table(str(path))) == 150_000
+
+
+def test_a_named_pipe_is_read_once_through_a_temporary_file(tmp_path):
+    """A file that cannot be rewound (``mkfifo``, ``<(zcat x.gz)``) is copied, not seeked: pandas reads
+    the head, the sample and the table from one file."""
+    import os
+    import threading
+
+    pipe = tmp_path / "rows.csv"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(b"a,b\n1,2\n3,4\n"))
+    writer.start()
+    try:
+        frame = storage.read_table(str(pipe))
+    finally:
+        writer.join(timeout=10)
+    assert frame.to_dict("list") == {"a": [1, 3], "b": [2, 4]}
