@@ -86,3 +86,20 @@ def test_excels_separator_line_is_named(tmp_path, bom):
         DataSourceError, match=r"export\.csv starts with the line 'sep=,', .* delete that line$"
     ):
         read_table(str(path))
+
+
+def test_a_spark_output_directory_streams_int96_times_as_written(tmp_path):
+    """The streamed reader (the streamed drift engine, ``ctloop score``) of a Spark output directory:
+    ``_SUCCESS`` beside INT96 part files, read by ``pyarrow.dataset`` as nanoseconds by default too."""
+    from ctloop.drift import streaming
+
+    out = tmp_path / "spark-out"
+    out.mkdir()
+    (out / "_SUCCESS").write_bytes(b"")
+    for part, when in enumerate([dt.datetime(2025, 1, 1), dt.datetime(9999, 12, 31)]):
+        table = pa.table({"valid_to": pa.array([when], pa.timestamp("us")), "y": [part]})
+        pq.write_table(
+            table, out / f"part-0000{part}.snappy.parquet", use_deprecated_int96_timestamps=True
+        )
+    read = streaming.open_source(str(out)).dataset.to_table().sort_by("y")
+    assert read["valid_to"].to_pylist() == [dt.datetime(2025, 1, 1), dt.datetime(9999, 12, 31)]
