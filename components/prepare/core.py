@@ -15,6 +15,7 @@ from ctloop.contract import (
     DataContract,
     check_column_names,
     check_finite,
+    check_integer_width,
     check_uniform_types,
     missing_column,
     numbers_as_numbers,
@@ -392,6 +393,7 @@ def prepare(
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     check_finite(data, exclude=(time_column,))
+    check_integer_width(data, exclude=(time_column,))  # 10**30 among objects: no Parquet column holds it
     # nested values (a Parquet list or struct column) or mixed types: named here, as train core names them,
     # not "unhashable type" from the duplicate-row check below
     refuse_nested(data)

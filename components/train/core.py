@@ -47,7 +47,7 @@ from ctloop.estimators import (
     search_space,
     target_problem,
 )
-from ctloop.storage import _decimals_as_floats, plain_missing
+from ctloop.storage import _decimals_as_floats, memory_bytes, plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -225,23 +225,6 @@ def _check_value_sizes(x: pd.DataFrame, numeric: list[str], estimator: str) -> N
                         + ("" if estimator in FLOAT64_ESTIMATORS else " or train hist_gradient_boosting")))
     if bad:
         raise DataValidationError(bad)
-
-
-def memory_bytes() -> int:
-    """The memory this process may use: the machine's, or its container's limit when smaller
-    (cgroup v2 ``memory.max``, v1 ``memory.limit_in_bytes``)."""
-    import os
-
-    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            with open(path) as fh:
-                text = fh.read().strip()
-        except OSError:
-            continue
-        if text.isdigit():
-            limits.append(int(text))
-    return min(limits)
 
 
 def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
@@ -921,7 +904,9 @@ def check_labels(y: pd.Series, target: str) -> None:
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
     label (only spaces) is refused too: it would be learned as a class of its own (the fit and
-    ``prepare_data`` and the backtest make them missing first, :func:`blank_labels`). So are bytes (a
+    ``prepare_data`` and the backtest make them missing first, :func:`blank_labels`), and a label of
+    punctuation only among number labels (``'?'`` with ``'0'``/``'1'``: UCI's and Weka's missing-label
+    marker, trained as a class of its own). So are bytes (a
     Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
@@ -956,6 +941,17 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "as a null (an empty CSV cell, a Parquet null), not as blank text: "
                                     "prepare_data, the fit and the backtest leave such rows out; or write its "
                                     "class")])
+    markers = [v for v in texts if not any(c.isalnum() for c in v)]  # '?', '-', '.': no letter, no digit
+    if markers and len(markers) < len(texts):
+        numbers = [v for v in texts if v not in markers]
+        if pd.to_numeric(pd.Series(numbers), errors="coerce").notna().all():
+            # UCI's and Weka's '?' for a missing label among classes 0/1, read as text: a class '?' was learned
+            rows = int(y.isin(markers).sum())
+            shown = ", ".join(repr(v) for v in sorted(numbers)[:5]) + (", …" if len(numbers) > 5 else "")
+            raise DataValidationError([(target, "labels", rows, f"labels are numbers ({shown}) but "
+                                        f"{' and '.join(repr(v) for v in markers[:3])} in {rows} row(s): a "
+                                        "missing-label marker? leave a missing label empty (prepare_data, the fit "
+                                        "and the backtest leave such rows out), or write its class")])
     groups: dict[str, list[str]] = {}  # 'é' as one character (NFC) or as 'e' and an accent (NFD): alike
     for v in texts:
         groups.setdefault(text_key(v), []).append(v)

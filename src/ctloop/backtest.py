@@ -645,6 +645,8 @@ def _notes_once() -> Iterator[None]:
 
 def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
     """:func:`run_backtest`."""
+    import warnings
+
     import numpy as np
     import pandas as pd
 
@@ -657,11 +659,14 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.contract import (
         check_column_names,
         check_finite,
+        check_integer_width,
         check_numbers_as_text,
         check_uniform_types,
         missing_column,
         numbers_as_numbers,
         parse_times,
+        spelling_variants,
+        spelling_warning,
     )
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
@@ -693,6 +698,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     data = numbers_as_numbers(data, exclude=(cfg.time_column,))  # amounts as objects: as prepare_data reads them
     data = train_core.blank_as_missing(data, cfg.target)  # a row not labelled yet, as prepare_data and the fit read it
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
+    check_integer_width(data, exclude=(cfg.time_column,))  # 10**30 among objects: as prepare_data refuses it
     prep_core.refuse_nested(data)  # an Arrow list or struct column, by its type, as prepare_data refuses it
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too
@@ -711,6 +717,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     train_core.check_feature_types(data, features)
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
+    if variants := spelling_variants(data, features):  # 'Yes', 'yes ', 'YES': said as prepare_data says it
+        warnings.warn(spelling_warning(variants), UserWarning, stacklevel=2)
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)

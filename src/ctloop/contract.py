@@ -154,7 +154,8 @@ class DataContract:
 def check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame of one's own (a file's names are unique text: a CSV renames duplicates ``a.1``)
     whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
-    violation: a name given to several columns (pandas cannot tell them apart: ``frame[name]`` is a
+    violation: an empty or blank name (a Parquet file keeps ``""``; it trained as a feature no request
+    can name), a name given to several columns (pandas cannot tell them apart: ``frame[name]`` is a
     frame), a name that is not text (scikit-learn's raw "Feature names are only supported if all
     input features have string names" at the fit, after the split was written), the recency
     weights' name (:data:`ctloop.columns.WEIGHT`: every fit would weigh its rows by it, silently), and
@@ -174,6 +175,10 @@ def check_column_names(frame: pd.DataFrame) -> None:
         raise DataSourceError("; ".join(f"column name {name!r} ({_positions(names, name)}) is not text "
                                         f"({type(name).__name__})" for name in dict.fromkeys(other))
                               + ": name the columns with text")
+    unnamed = next((name for name in names if not name.strip()), None)
+    if unnamed is not None:  # a Parquet file written from a frame's unnamed column (a CSV reads it 'Unnamed: 1')
+        raise DataSourceError(f"column name {unnamed!r} ({_positions(names, unnamed)}) is no name: a feature is "
+                              "sent to the served model by its name: name the column or drop it")
     if WEIGHT in names:
         raise DataSourceError(f"the column name {WEIGHT!r} ({_positions(names, WEIGHT)}) is reserved for the recency "
                               "weights of data.recency_half_life: rename the column")
@@ -248,6 +253,32 @@ def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) ->
     for name, col in numbers.items():
         out[name] = col
     return out
+
+
+def check_integer_width(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
+    """Refuse Python integers past 64 bits (below ``-2**63`` or above ``2**64 - 1``) in object columns of
+    whole numbers (:func:`numbers_as_numbers` leaves them objects: a notebook's frame; no CSV reads them
+    as numbers, a Parquet column cannot hold them), naming the column, the first such value and its row:
+    ``prepare_data`` failed writing its output with pyarrow's raw "OverflowError: Python int too large
+    to convert to C long". Called after :func:`numbers_as_numbers` by ``prepare_data`` and ``ctloop
+    backtest``."""
+    import pandas as pd
+
+    violations = []
+    for name in frame.columns:
+        col = frame[name]
+        if name in exclude or not isinstance(col, pd.Series) or col.dtype != object \
+                or pd.api.types.infer_dtype(col, skipna=True) not in ("integer", "mixed-integer-float"):
+            continue
+        wide = [(row, value) for row, value in enumerate(col.to_numpy())
+                if isinstance(value, int) and not -(2**63) <= value < 2**64]
+        if wide:
+            row, value = wide[0]
+            violations.append((str(name), "int64", len(wide), f"an integer past 64 bits ({value}, row {row}), which "
+                               "no Parquet column or model input holds: convert the column to float (an amount) "
+                               "or to text (an ID)"))
+    if violations:
+        raise DataValidationError(violations)
 
 
 def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
@@ -1081,7 +1112,7 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
+    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "validate", "written",
 ]

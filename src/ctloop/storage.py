@@ -61,7 +61,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
@@ -472,11 +472,20 @@ class _Local:
     """Local files. Writes are atomic (a temporary file renamed into place) and durable (flushed)."""
 
     def read(self, loc: Location) -> bytes:
+        with self.open(loc) as fh:
+            try:
+                return fh.read()
+            except OSError as exc:  # an I/O error
+                raise DataSourceError(f"cannot read {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
+
+    def open(self, loc: Location) -> BinaryIO:
+        """The file opened for reading, unbuffered (:func:`read_table` reads it without holding its bytes;
+        pandas' parser read a buffered file rewound after its first bytes with 0.4x its size more memory)."""
         path = Path(loc.key)
         if path.is_dir():
             raise DataSourceError(f"{loc.uri} is a directory, expected a file")
         try:
-            return path.read_bytes()
+            return path.open("rb", buffering=0)
         except FileNotFoundError as exc:
             raise DataSourceError(f"{loc.uri} does not exist") from exc
         except PermissionError as exc:
@@ -3875,50 +3884,252 @@ def refuse_other_separator(uri: str, columns: Any) -> None:
                               "comma-separated CSV: write it with ',' or as Parquet")
 
 
+@contextmanager
+def _table_file(uri: str) -> Iterator[BinaryIO]:
+    """``uri``'s stored bytes as a file to read from: a local file itself, opened; an object's bytes
+    (or a named pipe's, which cannot be read twice) written to a temporary file and let go of before
+    the table is read from it. pandas then parses from the file, and the read's peak is the table's,
+    not the table's and the whole file's bytes beside it (and, with a newline at its end, a copy of
+    them that ``raw.strip()`` made): reading a 180 MiB CSV peaked at 576 MiB RSS before, 397 MiB now."""
+    import shutil
+
+    backend, loc = _backend(uri)
+    with tempfile.TemporaryFile(prefix="ctloop-") as copy:
+        if loc.scheme == "file":
+            with backend.open(loc) as fh:
+                if fh.seekable():
+                    yield fh
+                    return
+                try:
+                    shutil.copyfileobj(fh, copy)
+                except OSError as exc:
+                    raise DataSourceError(f"cannot read {uri}: {exc.strerror or type(exc).__name__}") from exc
+        else:
+            copy.write(backend.read(loc))  # the downloaded bytes are freed once written
+        copy.flush()
+        copy.raw.seek(0)
+        yield copy.raw  # unbuffered, as a local file is (_Local.open)
+
+
+def _blank(fh: BinaryIO) -> bool:
+    """Whether the file ``fh`` holds nothing but whitespace (read in blocks until a character that is
+    not; the first block nearly always), rewound."""
+    try:
+        while block := fh.read(1 << 16):
+            if block.strip():
+                return False
+        return True
+    finally:
+        fh.seek(0)
+
+
+def memory_limit() -> tuple[int, str]:
+    """The memory this process may use and where that limit is set: the machine's memory, or its
+    container's limit when smaller (cgroup v2 ``memory.max``, v1 ``memory.limit_in_bytes``; in a KFP
+    task the pod's ``set_memory_limit``)."""
+    limits = [(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"), "the machine's memory")]
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append((int(text), f"the container's limit in {path}"))
+    return min(limits)
+
+
+def memory_bytes() -> int:
+    """The memory this process may use (:func:`memory_limit`), in bytes."""
+    return memory_limit()[0]
+
+
+TABLE_SAMPLE_BYTES = 1 << 20
+"""Bytes of a CSV's text parsed ahead of the whole file to estimate the table's size in memory
+(:func:`_refuse_too_large`); a file no larger is read at once."""
+
+
+TABLE_WORK_FACTOR = 5
+"""About how much memory working on a table takes for each byte of it: ``prepare_data`` peaked at 4.5x
+a 156 MiB table (:func:`_table_bytes`; 809 MiB RSS over 105 MiB at import, a 180 MiB CSV of 1,000,000
+rows x 12 columns), reading it alone at 1.8x: :func:`read_table` warns when the table takes more than
+1/5 of the memory the step may use."""
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.2f} GiB" if size >= 2**30 else f"{size / 2**20:,.1f} MiB"
+
+
+def _refuse_too_large(uri: str, kind: str, stored: int, estimate: int | None, how: str,
+                      guessed: bool = False) -> None:
+    """Refuse a table whose estimated size in memory (``estimate`` bytes, ``how`` it was estimated)
+    exceeds the memory this process may use (:func:`memory_limit`), before reading it: the kernel
+    killed the step part-way (OOMKilled, exit 137) with no line naming the file. A table taking more
+    than 1/:data:`TABLE_WORK_FACTOR` of it, or whose size is ``guessed`` (a gzipped CSV's text is
+    known only by reading it all: its size is guessed from its first MiB's compression, which a
+    file's later rows need not share), is read with a warning naming the same, the step's last line
+    if it is killed."""
+    if estimate is None:
+        return
+    have, where = memory_limit()
+    if estimate <= have or guessed:
+        if estimate * TABLE_WORK_FACTOR > have:
+            warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
+                          f"({how}); the {_gib(have)} this step may use ({where}) may not be enough to work on it "
+                          f"(preparing a table took {TABLE_WORK_FACTOR}x its size): if the step is killed "
+                          "(OOMKilled, exit 137), give it more memory (the KFP task's memory limit)",
+                          UserWarning, stacklevel=3)
+        return
+    raise DataSourceError(f"{uri} ({_gib(stored)} of {kind}) would take about {_gib(estimate)} of memory as a "
+                          f"table ({how}), more than the {_gib(have)} this step may use ({where}): give the "
+                          "step more memory (the KFP task's memory limit), or read fewer rows or columns "
+                          "(write only the window's rows, drop unused columns; Parquet of the same table "
+                          "is smaller)")
+
+
+def _table_bytes(frame: pd.DataFrame) -> int:
+    """The memory ``frame`` holds: its columns' arrays, and each distinct text object once (pandas' CSV
+    parser makes one object of each value it reads again: ``memory_usage(deep=True)`` counted 442 MiB
+    for a table of letters that holds 61 MiB)."""
+    import sys
+
+    total = int(frame.memory_usage(index=False).sum())
+    for name in frame.columns:
+        if frame[name].dtype == object:
+            total += sum(sys.getsizeof(v) for v in {id(v): v for v in frame[name].to_numpy()}.values())
+    return total
+
+
+def _csv_estimate(fh: BinaryIO, size: int, compression: str | None,
+                  text_columns: tuple[str, ...]) -> tuple[int | None, str]:
+    """The size in memory of the table of the CSV file ``fh`` (``size`` stored bytes), extrapolated from
+    its first :data:`TABLE_SAMPLE_BYTES` of text (whole lines) read as :func:`_read_csv` reads them
+    (:func:`_table_bytes`); a gzipped file's text by the ratio of the text
+    to the stored bytes that sample took. None for a file no larger than the sample, or a sample
+    pandas cannot read alone (a quoted value holding a newline cut at its end); for a gzipped file
+    whose whole text fits in the sample."""
+    import pandas as pd
+
+    if compression != "gzip" and size <= TABLE_SAMPLE_BYTES:
+        return None, ""
+    try:
+        if compression == "gzip":
+            inflate = zlib.decompressobj(wbits=31)
+            text, used = b"", 0
+            while len(text) < TABLE_SAMPLE_BYTES and not inflate.eof:
+                block = fh.read(1 << 16)
+                if not block:
+                    break
+                used += len(block)
+                text += inflate.decompress(block)
+            used -= len(inflate.unused_data)
+        else:
+            text = fh.read(TABLE_SAMPLE_BYTES)
+            used = len(text)
+    except (OSError, EOFError, zlib.error):
+        return None, ""  # the reader names it
+    finally:
+        fh.seek(0)
+    cut = text.rfind(b"\n", 0, TABLE_SAMPLE_BYTES)
+    if cut < 0 or (compression == "gzip" and inflate.eof) or (compression != "gzip" and used >= size):
+        return None, ""  # one line, or the whole text at hand: the read is no larger
+    sample = text[:cut + 1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            part = pd.read_csv(io.BytesIO(sample), dtype=dict.fromkeys(text_columns, str) or None,
+                               float_precision=FLOATS)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):  # EmptyDataError is a ValueError
+        return None, ""
+    text_size = size * len(text) / used  # a plain file: its size; gzip: at the sample's ratio
+    held = _table_bytes(part)
+    estimate = int(held * text_size / len(sample))
+    how = f"its first {len(part):,} rows take {_gib(held)}"
+    if compression == "gzip":
+        how += f", about {_gib(text_size)} of text compressed {text_size / size:.1f}x"
+    return estimate, how
+
+
+def _parquet_estimate(source: BinaryIO) -> tuple[int | None, str]:
+    """The size in memory of a Parquet file's table, from its footer: each column chunk's values
+    decoded, at least 8 bytes a value (a number, or a pointer to a text value), text and bytes
+    (BYTE_ARRAY) adding their own size (the chunk's ``total_uncompressed_size``: dictionary-encoded
+    text is counted once a distinct value, as pyarrow's ``to_pandas`` shares repeated strings); rewound."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(source)
+    finally:
+        source.seek(0)
+    total = 0
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        for j in range(group.num_columns):
+            chunk = group.column(j)
+            values = 8 * chunk.num_values
+            total += values + chunk.total_uncompressed_size if chunk.physical_type == "BYTE_ARRAY" \
+                else max(values, chunk.total_uncompressed_size)
+    return total, f"{meta.num_rows:,} rows x {meta.num_columns:,} columns by its footer"
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
     ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
     Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
-    Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file.
+    Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file, and for
+    one whose table would not fit in the memory this process may use (:func:`memory_limit`),
+    estimated before it is read. The table is parsed from the file (an object's from a temporary
+    copy), never held as bytes beside it.
     """
     import pandas as pd
 
     if not uri:
         raise ConfigError("no data URI given: pass a local path or gs://, s3:// or az:// URI")
     kind = table_format(uri, fmt)
-    raw = read_bytes(uri)
-    if not raw.strip():
-        raise DataSourceError(f"{uri} is empty (0 bytes of data)")
-    try:
-        if kind == "parquet":
-            if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
-                raw = gzip.decompress(raw)
-            import pyarrow.parquet as pq
+    with _table_file(uri) as fh:
+        if _blank(fh):
+            raise DataSourceError(f"{uri} is empty (0 bytes of data)")
+        size = os.fstat(fh.fileno()).st_size
+        try:
+            if kind == "parquet":
+                source: BinaryIO = fh
+                if fh.read(2) == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
+                    fh.seek(0)
+                    source = io.BytesIO(gzip.decompress(fh.read()))
+                fh.seek(0)
+                import pyarrow.parquet as pq
 
-            refuse_repeated_columns(uri, pq.read_schema(io.BytesIO(raw)).names)  # was pyarrow's "Multiple matches"
-            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(raw)),
-                                                      keep=text_columns))
-        else:
-            compression = csv_compression(raw)
-            refuse_other_encoding(uri, raw[:CSV_HEAD_BYTES])
-            frame = _read_csv(uri, raw, compression, text_columns)
-    except pd.errors.EmptyDataError as exc:
-        raise DataSourceError(f"{uri} has no columns or rows") from exc
-    except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
-        # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
-        # a file cut short, zlib.error for a corrupt deflate stream
-        raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
-    if kind != "parquet":  # before the field count: ';' rows with decimal commas
-        refuse_other_separator(uri, frame.columns)  # have one field more than their header ('1;0,5' splits once)
-    if kind != "parquet":
-        if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
-            raise DataSourceError(
-                f"{uri}: its rows have one field more than its header ({len(frame.columns)} columns: "
-                f"{', '.join(repr(str(n)) for n in frame.columns[:10])}{', …' if len(frame.columns) > 10 else ''}): "
-                "every value would be read one column to the left, under another column's name; a delimiter at "
-                "the end of each line, or a column without a name? name every column")
-        _refuse_repeated_header(uri, raw, compression, frame)
+                refuse_repeated_columns(uri, pq.read_schema(source).names)  # was pyarrow's "Multiple matches"
+                source.seek(0)
+                _refuse_too_large(uri, "Parquet", size, *_parquet_estimate(source))
+                frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(source)),
+                                                          keep=text_columns))
+            else:
+                head = fh.read(CSV_HEAD_BYTES)
+                fh.seek(0)
+                compression = csv_compression(head)
+                refuse_other_encoding(uri, head)
+                _refuse_too_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns),
+                                  guessed=compression == "gzip")
+                frame = _read_csv(uri, fh, compression, text_columns)
+        except pd.errors.EmptyDataError as exc:
+            raise DataSourceError(f"{uri} has no columns or rows") from exc
+        except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
+            # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
+            # a file cut short, zlib.error for a corrupt deflate stream
+            raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
+        if kind != "parquet":  # before the field count: ';' rows with decimal commas
+            refuse_other_separator(uri, frame.columns)  # have one field more than their header ('1;0,5' splits once)
+        if kind != "parquet":
+            if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
+                raise DataSourceError(
+                    f"{uri}: its rows have one field more than its header ({len(frame.columns)} columns: "
+                    f"{', '.join(repr(str(n)) for n in frame.columns[:10])}{', …' if len(frame.columns) > 10 else ''}): "
+                    "every value would be read one column to the left, under another column's name; a delimiter at "
+                    "the end of each line, or a column without a name? name every column")
+            fh.seek(0)
+            _refuse_repeated_header(uri, fh, compression, frame)
     return frame
 
 
@@ -3951,21 +4162,30 @@ def nanosecond_times_refused(exc: BaseException) -> bool:
     return "non-zero nanoseconds" in str(exc)
 
 
-def _read_parquet(raw: bytes) -> pd.DataFrame:
-    """``pandas.read_parquet`` of ``raw``; a file whose pandas metadata names a dtype pandas cannot
+INT96_UNIT = "us"
+"""The unit Parquet INT96 timestamps (Spark's default up to 3.x, Hive, Impala) are read in: pyarrow reads
+them as nanoseconds by default (``coerce_int96_timestamp_unit=None``, pyarrow 25.0.1), and a ``9999-12-31``
+(a slowly changing dimension's open ``valid_to``) wrapped around int64 to ``1816-03-29 05:56:08.066277376``
+without a word. Spark writes microseconds, so nothing it wrote is lost."""
+
+
+def _read_parquet(source: BinaryIO) -> pd.DataFrame:
+    """``pandas.read_parquet`` of the file ``source``; a file whose pandas metadata names a dtype pandas cannot
     build again (an Arrow-backed list column, ``list<item: int64>[pyarrow]``: pandas 2.3 raises
     ``TypeError: data type … not understood``) is read without that metadata (lists as arrays)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
     try:
-        return pd.read_parquet(io.BytesIO(raw))
+        return pd.read_parquet(source, coerce_int96_timestamp_unit=INT96_UNIT)
     except ValueError as exc:  # pyarrow.ArrowInvalid
         if not nanosecond_times_refused(exc):
             raise
-        return pq.read_table(io.BytesIO(raw)).to_pandas(types_mapper=nanosecond_times)
+        source.seek(0)
+        return pq.read_table(source, coerce_int96_timestamp_unit=INT96_UNIT).to_pandas(types_mapper=nanosecond_times)
     except TypeError:
-        frame = pq.read_table(io.BytesIO(raw)).to_pandas(ignore_metadata=True)
+        source.seek(0)
+        frame = pq.read_table(source, coerce_int96_timestamp_unit=INT96_UNIT).to_pandas(ignore_metadata=True)
         # an unnamed index stored as a column is no data (:func:`_index_as_columns`); a named one is a column
         return frame.drop(columns=[c for c in frame.columns if re.fullmatch(r"__index_level_\d+__", str(c))])
 
@@ -4048,7 +4268,9 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
     reader, UTF-8 only, "Expected 3 columns, got 1"), another compression than gzip (bzip2, xz,
     zstd, zip; also inside a gzip stream), or bytes that are no UTF-8 (a Windows-1252 export: a
     header pyarrow cannot decode was a ``UnicodeDecodeError`` traceback from ``Schema.names``). A
-    UTF-8 mark is read by both, and a character cut by the end of ``head`` is no error."""
+    UTF-8 mark is read by both, and a character cut by the end of ``head`` is no error. Also refuses
+    a first line ``sep=,`` (Excel's hint of the separator, which tools writing CSV for Excel add),
+    naming it: read as the header, the rows had "one field more than its header"."""
     import codecs
     import zlib
 
@@ -4076,6 +4298,15 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
         raise DataSourceError(f"{uri} is not UTF-8 text (byte 0x{head[exc.start]:02x} at offset {exc.start}): ctloop "
                               "reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 "
                               "for a Windows export) or as Parquet") from None
+    hint = _EXCEL_SEPARATOR_LINE.match(head.removeprefix(codecs.BOM_UTF8))
+    if hint is not None:  # read as the header ('sep=', 'Unnamed: 1'): "one field more than its header"
+        raise DataSourceError(f"{uri} starts with the line {hint[1].decode('utf-8', 'replace')!r}, a hint to Excel of "
+                              "the separator, not the header: ctloop reads the first line as the header: delete "
+                              "that line")
+
+
+# Excel's first line naming the separator ("sep=,"), which tools writing CSV for Excel add
+_EXCEL_SEPARATOR_LINE = re.compile(rb"(sep=.?)\r?\n")
 
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"
@@ -4093,8 +4324,8 @@ _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 FLOATS = "round_trip"
 
 
-def _read_csv(uri: str, raw: bytes, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
-    """``pandas.read_csv`` of ``raw``, each column of one type. The C reader (``low_memory=True``)
+def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """``pandas.read_csv`` of the file ``fh``, each column of one type. The C reader (``low_memory=True``)
     infers the type of each block of rows apart (``buffer_lines``: the largest power of two below
     ``2**20 // columns`` rows, pandas/_libs/parsers.pyx) and joins blocks of different kinds
     into one object column of Python ints and strings with a ``DtypeWarning`` ("Columns (1) have
@@ -4109,7 +4340,7 @@ def _read_csv(uri: str, raw: bytes, compression: str | None, text_columns: tuple
     dtype = dict.fromkeys(text_columns, str)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.DtypeWarning)
-        frame = pd.read_csv(io.BytesIO(raw), compression=compression, dtype=dtype or None, float_precision=FLOATS)
+        frame = pd.read_csv(fh, compression=compression, dtype=dtype or None, float_precision=FLOATS)
     mixed: list[str] = []
     for note in caught:
         found = _MIXED_TYPES.search(str(note.message)) if issubclass(note.category, pd.errors.DtypeWarning) else None
@@ -4122,7 +4353,9 @@ def _read_csv(uri: str, raw: bytes, compression: str | None, text_columns: tuple
                 mixed.append(frame.columns[int(position[1])])
     if not mixed:
         return frame
-    frame = pd.read_csv(io.BytesIO(raw), compression=compression, dtype={**dtype, **dict.fromkeys(mixed, str)},
+    del frame  # not beside the second read
+    fh.seek(0)
+    frame = pd.read_csv(fh, compression=compression, dtype={**dtype, **dict.fromkeys(mixed, str)},
                         float_precision=FLOATS)
     late: dict[str, tuple[int, str]] = {}
     for name in dict.fromkeys(mixed):
@@ -4138,7 +4371,7 @@ def _read_csv(uri: str, raw: bytes, compression: str | None, text_columns: tuple
     return frame
 
 
-def _refuse_repeated_header(uri: str, raw: bytes, compression: str | None, frame: pd.DataFrame) -> None:
+def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
     """A CSV header naming a column twice: pandas reads the second as ``<name>.1`` (a label file's
     second ``label`` left out, a training table's second ``a`` a feature ``a.1``), so it is refused
     naming the column. The header is read again only when a column looks renamed that way."""
@@ -4147,7 +4380,7 @@ def _refuse_repeated_header(uri: str, raw: bytes, compression: str | None, frame
 
     if not any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):
         return
-    stream = gzip.GzipFile(fileobj=io.BytesIO(raw)) if compression == "gzip" else io.BytesIO(raw)
+    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
     # the first record as pandas reads it: past blank lines, a quoted name may hold a newline
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     header = next((row for row in csv.reader(text) if row), [])

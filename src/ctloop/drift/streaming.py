@@ -2705,6 +2705,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if keys:
             partitioning = pads.partitioning(flavor="hive")
     file_format: Any = fmt
+    if fmt == "parquet":  # Spark's INT96 times in microseconds, as read_table reads them (storage.INT96_UNIT)
+        from ctloop import storage
+
+        file_format = pads.ParquetFileFormat(
+            read_options=pads.ParquetReadOptions(coerce_int96_timestamp_unit=storage.INT96_UNIT))
     if fmt == "csv":  # an empty cell (NA, null, None, ...) is null in a text column too, as pandas.read_csv reads it
         import pyarrow.csv as pacsv
 

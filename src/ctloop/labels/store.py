@@ -1171,7 +1171,7 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
         raise DataSourceError(f"{source_uri} has no columns or rows") from exc
     refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
-        _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
+        _refuse_repeated_header(source_uri, io.BytesIO(text), None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
     # the label read as written, in the same pass (until round 48 a second reader of the whole file: each row
     # parsed twice, a remote file downloaded twice), and typed as pandas types it (_as_pandas_reads)
