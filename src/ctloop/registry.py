@@ -1777,7 +1777,28 @@ class MlflowRegistry:
         so a model with more records lost its recent ones). Promotions appear once committed: a pending
         one the champion alias does not confirm is left out, an aborted one is
         ``promote_aborted``."""
-        runs = _once(self._search_audit(name, limit=max_results, newest=True))
+        return self._audit_records(name, _once(self._search_audit(name, limit=max_results, newest=True)))
+
+    def audit_events(self, name: str, events: tuple[str, ...], per_event: int) -> tuple[list[dict[str, str]], bool]:
+        """The newest ``per_event`` audit records of each event in ``events`` (tag ``event``),
+        merged oldest first as :meth:`audit_log` gives them, and whether one of the events had that
+        many (older ones left unread). ``ctloop rollout status`` reads its decisions so: the newest
+        N records of every event hid a decision behind N deploys and traffic moves of other runs."""
+        runs: list[Any] = []
+        full = False
+        experiment = self._audit_experiment(name)
+        if experiment is None:
+            return [], False
+        for event in events:
+            found = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = '{event}'", limit=per_event,
+                                             newest=True, experiment=experiment))
+            full = full or len(found) >= per_event
+            runs += found
+        runs.sort(key=lambda r: (r.info.start_time or 0, r.data.tags.get(AUDIT_PREFIX + "at", "")))
+        return self._audit_records(name, runs), full
+
+    def _audit_records(self, name: str, runs: list[Any]) -> list[dict[str, str]]:
+        """``runs`` (audit records, oldest first) as :meth:`audit_log` gives them."""
         records = (
             self._promotions(name, experiment=runs[0].info.experiment_id)  # found in that experiment
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)

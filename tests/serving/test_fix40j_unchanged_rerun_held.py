@@ -35,7 +35,8 @@ def test_a_rerun_of_a_held_first_deployment_is_held_again_not_promoted(isvcs, ku
     assert out.decision == "held"  # was "promoted": registry champion v2, nothing checked
     assert reg.promoted == [] and checks == []
     assert "v1" in out.reason and "ctloop rollout promote" in out.reason
-    assert reg.events[-1] == {"event": "analysis", "decision": "hold", "reason": out.reason, "pipeline_run": ""}
+    assert reg.events[-1] == {"event": "analysis", "decision": "hold", "reason": out.reason, "pipeline_run": "",
+                              "inference_service": NAME, "namespace": NS}
     assert isvcs.get(NAME)["spec"]["predictor"]["model"]["storageUri"].endswith("run2/artifacts/model-joblib")
 
 

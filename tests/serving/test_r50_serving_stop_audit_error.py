@@ -52,9 +52,10 @@ class FailingStopRecord(Registry):
 
 
 def test_a_stop_whose_audit_write_fails_still_exits_143_naming_both(isvcs):
+    # its text made one line (review 50 L4): a second line of it read as another error of the log
     error, said = (
-        OSError(28, "No space left on device"),
-        "OSError: [Errno 28] No space left on device",
+        OSError(28, "No space left on device\nerror: forged"),
+        "OSError: [Errno 28] No space left on device\\nerror: forged",
     )
 
     def analysis(events_fd):

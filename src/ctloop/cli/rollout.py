@@ -19,7 +19,7 @@ def _status(args: argparse.Namespace) -> int:
     aliases and the last decision of the model's audit log about it; ``--json``: one document."""
     import json
 
-    from ctloop.serving.isvc import MODEL_LABEL, spec_version
+    from ctloop.serving.isvc import spec_version
     from ctloop.serving.kube import predictor_status, traffic_split
     from ctloop.tracking import existing_store
 
@@ -28,7 +28,10 @@ def _status(args: argparse.Namespace) -> int:
         existing_store(args.tracking_uri)
     isvcs = _isvcs(args)
     obj = isvcs.get(args.isvc)
-    doc: dict = {"inference_service": args.isvc, "namespace": args.namespace, "exists": obj is not None}
+    # every key in every document (null when there is none): a missing service has no spec either
+    doc: dict = {"inference_service": args.isvc, "namespace": args.namespace, "exists": obj is not None,
+                 "mode": None, "spec": None, "revisions": None, "notes": [], "traffic": {},
+                 **_registry_part(args, {}, read=False)}
     if obj is None:
         print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist")
         return 1
@@ -37,59 +40,95 @@ def _status(args: argparse.Namespace) -> int:
     notes = _notes(args, isvcs, obj)
     doc.update({
         "mode": (obj.get("status") or {}).get("deploymentMode"),
-        "spec": {"version": spec_version(obj) or None,
-                 "storage_uri": (pred.get("model") or {}).get("storageUri") if isinstance(pred.get("model"), dict) else None,
+        "spec": {"version": spec_version(obj) or None, "storage_uri": _model_storage_uri(pred),
                  "canary_traffic_percent": pred.get("canaryTrafficPercent")},
         "revisions": {"latest_created": st.get("latestCreatedRevision"), "latest_ready": st.get("latestReadyRevision"),
                       "rolled_out": st.get("latestRolledoutRevision"), "previous": st.get("previousRolledoutRevision")},
         "notes": notes,
         "traffic": traffic_split(obj),
-        "registry_aliases": None,
-        "last_decision": None,
     })
-    if args.model_name:
-        from ctloop.registry import MlflowRegistry
-        from ctloop.serving.release import last_decision
-
-        registry = MlflowRegistry(args.tracking_uri)
-        doc["registry_aliases"] = dict(sorted(registry.aliases(args.model_name).items()))
-        doc["last_decision"] = last_decision(registry.audit_log(args.model_name, max_results=DECISIONS_READ),
-                                             args.isvc)
+    if not args.json:  # the cluster's view first: a registry that does not answer takes none of it
+        print(f"InferenceService {args.namespace}/{args.isvc}  (mode {doc['mode'] or '?'})")
+        print(f"  spec: version {spec_version(obj) or '?'}, storageUri {_storage_uri(pred)}, "
+              f"canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
+        print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
+              f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
+        for note in notes:
+            print(f"  {note['kind']}: {note['message']}" if note["message"] else f"  {note['kind']}")
+        for revision, percent in doc["traffic"].items():
+            print(f"  {percent:>3} %  {revision}")
+    doc.update(_registry_part(args, obj))
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"InferenceService {args.namespace}/{args.isvc}  (mode {doc['mode'] or '?'})")
-    print(f"  spec: version {spec_version(obj) or '?'}, storageUri {_storage_uri(pred)}, "
-          f"canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
-    print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
-          f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
-    for note in notes:
-        print(f"  {note['kind']}: {note['message']}" if note["message"] else f"  {note['kind']}")
-    for revision, percent in doc["traffic"].items():
-        print(f"  {percent:>3} %  {revision}")
     if args.model_name:
+        from ctloop.errors import one_line
+
         aliases = doc["registry_aliases"]
-        print("  registry aliases: " + (", ".join(f"{a}=v{v}" for a, v in aliases.items()) or "none"))
-        print(f"  last decision: {_decision_line(doc['last_decision'])}")
-    else:
-        label = ((obj.get("metadata") or {}).get("labels") or {}).get(MODEL_LABEL)
-        print("  last decision: not read (the audit log is the model's: add --model-name "
-              f"{label if isinstance(label, str) and label else 'NAME'} and --tracking-uri)")
+        print("  registry aliases: " + (", ".join(f"{a}=v{v}" for a, v in aliases.items()) or "none")
+              if aliases is not None else f"  registry aliases: not read ({one_line(doc['registry_aliases_error'])})")
+    print(f"  last decision: {_decision_line(doc)}")
     return 0
 
 
-# the newest audit records status reads for the last decision (the analysis, the promotion or
-# the rollback is among a rollout's last few records)
+def _registry_part(args: argparse.Namespace, obj: dict, *, read: bool = True) -> dict:
+    """What status reads of the registry: ``registry_aliases`` and the ``last_decision`` about the
+    InferenceService, each None with its ``*_error`` when not read (an MLflow that does not
+    answer, the audit experiment deleted: the cluster's view is printed all the same, exit 0);
+    ``last_decision_state``: ``found``, ``none recorded``, ``none among the newest`` (older records
+    left unread) or ``not read`` (no ``--model-name``, or the error)."""
+    from ctloop.errors import CtloopError
+    from ctloop.serving.isvc import MODEL_LABEL
+
+    part: dict = {"registry_aliases": None, "registry_aliases_error": None, "last_decision": None,
+                  "last_decision_state": "not read", "last_decision_error": None,
+                  "last_decision_searched": DECISIONS_READ}
+    if not read:
+        return part
+    if not args.model_name:
+        label = ((obj.get("metadata") or {}).get("labels") or {}).get(MODEL_LABEL)
+        part["last_decision_error"] = ("the audit log is the model's: add --model-name "
+                                       f"{label if isinstance(label, str) and label else 'NAME'} and --tracking-uri")
+        return part
+    from ctloop.registry import MlflowRegistry
+    from ctloop.serving.release import DECISION_EVENTS, last_decision
+
+    registry = MlflowRegistry(args.tracking_uri)
+    try:
+        part["registry_aliases"] = dict(sorted(registry.aliases(args.model_name).items()))
+    except CtloopError as exc:
+        part["registry_aliases_error"] = str(exc)
+    try:
+        # promote_aborted is how the log shows an aborted promote record; the deploys name the
+        # service of an analysis recorded before analyses named it
+        events = tuple(e for e in DECISION_EVENTS if e != "promote_aborted") + ("deploy",)
+        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ)
+        decision = last_decision(records, args.isvc, args.namespace)
+    except CtloopError as exc:
+        part["last_decision_error"] = str(exc)
+        return part
+    part["last_decision"] = decision
+    part["last_decision_state"] = "found" if decision else "none among the newest" if full else "none recorded"
+    return part
+
+
+# the newest audit records of each decision event (and of deploy) status reads for the last
+# decision: a rollout's decision is among its event's last few records
 DECISIONS_READ = 100
 
 
-def _decision_line(decision: dict | None) -> str:
-    """The ``last decision:`` of status: what, when, the pipeline run, why (stored texts escaped)."""
+def _decision_line(doc: dict) -> str:
+    """The ``last decision:`` of status: what, when, the pipeline run, why (stored texts escaped),
+    or why there is none to show."""
     from ctloop.errors import one_line
 
+    decision = doc["last_decision"]
     if decision is None:
-        return "none recorded (ctloop audit lists every record)"
-    d = {k: one_line(v) for k, v in decision.items()}
+        return {"not read": f"not read ({one_line(doc['last_decision_error'] or '')})",
+                "none among the newest": f"none among the newest {doc['last_decision_searched']} records of each "
+                                         "decision (ctloop audit lists every record)",
+                }.get(doc["last_decision_state"], "none recorded (ctloop audit lists every record)")
+    d = {k: one_line(v) for k, v in decision.items() if v is not None}
     what = d["decided"]
     at = f", {d['at'][:19].replace('T', ' ')} UTC" if d.get("at") else ""
     run = f" (pipeline run {d['pipeline_run']})" if d.get("pipeline_run") else ""
@@ -185,16 +224,29 @@ def _false_conditions(obj: dict, failure: str, configuration_ready: str) -> list
     return out
 
 
-def _storage_uri(predictor: dict) -> str:
-    """The predictor's storageUri as ``status`` shows it: ``spec.predictor.model`` (what ctloop
-    drives), else a per-framework or custom form's, said as such (a rollout refuses those)."""
+def _model_storage_uri(predictor: dict) -> str | None:
+    """The predictor's storageUri, whichever form names it (``spec.predictor.model``, a
+    per-framework one such as ``sklearn``): the one :func:`_storage_uri` prints."""
     model = predictor.get("model")
     if isinstance(model, dict) and model.get("storageUri"):
         return str(model["storageUri"])
-    for kind, part in predictor.items():
+    for part in predictor.values():
         if isinstance(part, dict) and part.get("storageUri"):
-            return f"{part['storageUri']} ({kind}: ctloop rolls out only the model: form)"
-    return "- (no spec.predictor.model: ctloop rolls out only the model: form)"
+            return str(part["storageUri"])
+    return None
+
+
+def _storage_uri(predictor: dict) -> str:
+    """The predictor's storageUri as ``status`` shows it (:func:`_model_storage_uri`): a
+    per-framework or custom form's said as such (a rollout refuses those)."""
+    uri = _model_storage_uri(predictor)
+    model = predictor.get("model")
+    if uri is None:
+        return "- (no spec.predictor.model: ctloop rolls out only the model: form)"
+    if isinstance(model, dict) and model.get("storageUri"):
+        return uri
+    kind = next(k for k, part in predictor.items() if isinstance(part, dict) and part.get("storageUri"))
+    return f"{uri} ({kind}: ctloop rolls out only the model: form)"
 
 
 def _canary(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ctloop.config import RolloutConfig
-from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError
+from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError, one_line
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
@@ -53,6 +53,13 @@ def _target(cfg: RolloutConfig) -> str:
         raise ConfigError("rollout.inference_service and rollout.namespace are required to deploy, e.g. "
                           "rollout: {inference_service: credit-default, namespace: ctloop}")
     return cfg.inference_service
+
+
+def _where(cfg: RolloutConfig) -> dict[str, str]:
+    """The InferenceService a record is about, ``{inference_service, namespace}``: ctloop rollout
+    status matches a decision on both (one MLflow serves overlays deploying the same name to two
+    namespaces)."""
+    return {"inference_service": cfg.inference_service or "", "namespace": cfg.namespace or ""}
 
 
 def _names_another(registry: Any, isvcs: Any, name: str, model_name: str, uri: str, champion: Any) -> bool:
@@ -118,7 +125,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                                f"{_traffic_now(isvcs, name)}") from again
         try:
             _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
-                             reason=reason, run_id=run_id, state=state)
+                             reason=reason, run_id=run_id, state=state, where=_where(cfg))
         except CtloopError as bookkeeping:
             raise ServingError(f"{failed}; traffic is back on v{target}, but recording it failed "
                                f"({bookkeeping})") from bookkeeping
@@ -126,7 +133,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
             raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}") from exc
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
-                                                "pipeline_run": run_id, **state.to_dict()})
+                                                "pipeline_run": run_id, **state.to_dict(), **_where(cfg)})
     return state, uri
 
 
@@ -212,8 +219,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
     def audit(event: dict[str, Any]) -> None:
         # the InferenceService judged: ctloop rollout status shows a model's last decision per service
-        registry.record_event(model_name, version, {**event, "pipeline_run": run_id,
-                                                    "inference_service": cfg.inference_service})
+        registry.record_event(model_name, version, {**event, "pipeline_run": run_id, **_where(cfg)})
 
     if deploy_action in FIRST_DEPLOYMENT:
         # "unchanged" with no previous revision: the same version run again after a "created" (a
@@ -340,7 +346,7 @@ def _stopped(audit: Callable[[dict[str, Any]], None], cfg: RolloutConfig, name: 
     except Exception as exc:  # noqa: BLE001 - told, whatever it is: the stop (143) ends the process
         # an error the registry did not wrap (an OSError of the store's disk or socket) replaced
         # the stop on its way out: exit 1, and nothing said the stop's event was missing
-        said = str(exc) if isinstance(exc, CtloopError) else f"{type(exc).__name__}: {exc}"
+        said = one_line(str(exc) if isinstance(exc, CtloopError) else f"{type(exc).__name__}: {exc}")
         print(f"ctloop: the audit event of that stop was not recorded: {said}", file=sys.stderr)
 
 
@@ -395,7 +401,7 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
-                                                    **state.to_dict()})
+                                                    **state.to_dict(), **_where(cfg)})
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
 
 
@@ -421,7 +427,7 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
         reason = _held(model_name, failed_version, target, cfg, state)
         print(f"ctloop: {reason}")
     _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
-                     run_id=run_id, state=state)
+                     run_id=run_id, state=state, where=_where(cfg))
     return target, state
 
 
@@ -493,7 +499,7 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
 
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
-                     run_id: str, state: RolloutState) -> None:
+                     run_id: str, state: RolloutState, where: dict[str, str]) -> None:
     """The bookkeeping half of :func:`rollback`: the failed version tagged, the event recorded."""
     if failed_version:
         status = "rollback_held" if state.action == "held" else "rolled_back"
@@ -502,7 +508,7 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
                                                        "ctloop.rollout.pipeline_run": run_id})
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
-                                                                 **state.to_dict()})
+                                                                 **state.to_dict(), **where})
 
 
 # the audit events that record a decision about a release (the others record what was written:
@@ -510,30 +516,44 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
 DECISION_EVENTS = ("analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
 
 
-def last_decision(records: list[dict[str, str]], inference_service: str) -> dict[str, str] | None:
+def last_decision(records: list[dict[str, str]], inference_service: str,
+                  namespace: str = "") -> dict[str, str | None] | None:
     """The newest decision among ``records`` (audit records, oldest first: ``registry.audit_log``)
-    that concerns ``inference_service``: ``{event, decided, version, at, reason, pipeline_run}``
-    (and ``to_version`` of a rollback, ``previous_champion`` of a promotion), None without one. A
-    record naming another InferenceService (the rollout state's ``name``, an analysis'
-    ``inference_service``) is another service's decision; a registry promotion names none (the
-    champion is the model's). ``decided``: the analysis' decision (promote, rollback, hold,
-    stopped), ``promoted`` (traffic to 100 %), ``champion`` (the registry alias moved),
-    ``promotion aborted``, ``rolled back to vN`` or ``rollback held``."""
+    that concerns ``inference_service`` in ``namespace``: ``{event, decided, version, at, reason,
+    pipeline_run, to_version, previous_champion}`` (the last two None unless a rollback's target or
+    a promotion's previous champion), None without one. A record naming another InferenceService
+    (``inference_service``, or the rollout state's ``name``) or, when both name one, another
+    namespace is another service's decision (overlays deploy one name to two namespaces against one
+    MLflow); a registry promotion names none (the champion is the model's). An analysis recorded
+    before it named its service is taken from the deploy record of its pipeline run: without one
+    among ``records`` (or naming another service) it is left out, not claimed by every service.
+    ``decided``: the analysis' decision (promote, rollback, hold, stopped), ``promoted`` (traffic
+    to 100 %), ``champion`` (the registry alias moved), ``promotion aborted``, ``rolled back to
+    vN`` or ``rollback held``."""
+    deployed = {r.get("pipeline_run"): r for r in records if r.get("event") == "deploy" and r.get("pipeline_run")}
+
+    def another(record: dict[str, str]) -> bool:
+        named = record.get("inference_service") or record.get("name") or ""
+        where = record.get("namespace") or ""
+        return bool((named and named != inference_service) or (where and namespace and where != namespace))
+
     for record in reversed(records):
         event = record.get("event", "")
-        named = record.get("inference_service") or (record.get("name") if event != "promote" else "")
-        if event not in DECISION_EVENTS or (named and named != inference_service):
+        if event not in DECISION_EVENTS or (event != "promote" and another(record)):
             continue
+        if event == "analysis" and not (record.get("inference_service") or record.get("name")):
+            deploy = deployed.get(record.get("pipeline_run") or "")
+            if deploy is None or not (deploy.get("inference_service") or deploy.get("name")) or another(deploy):
+                continue
         decided = {"analysis": record.get("decision", "") or "?", "traffic_promote": "promoted (traffic 100 %)",
                    "promote": "champion", "promote_aborted": "promotion aborted"}.get(event, "")
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held"
                        else f"rolled back to v{record.get('to_version') or '?'}")
-        out = {"event": event, "decided": decided, "version": record.get("version", ""),
-               "at": record.get("at", ""), "reason": record.get("reason", ""),
-               "pipeline_run": record.get("pipeline_run", "")}
-        out.update({k: record[k] for k in ("to_version", "previous_champion") if record.get(k)})
-        return out
+        return {"event": event, "decided": decided, "version": record.get("version", ""),
+                "at": record.get("at", ""), "reason": record.get("reason", ""),
+                "pipeline_run": record.get("pipeline_run", ""),
+                **{k: record.get(k) or None for k in ("to_version", "previous_champion")}}
     return None
 
 
