@@ -101,7 +101,7 @@ def test_the_limit_counts_numbers_as_go_writes_them():
 
 @pytest.fixture(scope="module")
 def _double():
-    with KfpApiDouble() as double:  # one server for the module: stopping one takes 0.5 s
+    with KfpApiDouble() as double:  # one server for the module: stopping one waits up to 20 ms
         yield double
 
 

@@ -22,7 +22,7 @@ GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
 
 @pytest.fixture(scope="module")
 def _double():
-    with KfpApiDouble() as double:  # one server for the module: stopping one takes 0.5 s
+    with KfpApiDouble() as double:  # one server for the module: stopping one waits up to 20 ms
         yield double
 
 
