@@ -1330,11 +1330,12 @@ class MlflowRegistry:
     @contextmanager
     def _locked(self, name: str, *, wait: bool = True) -> Iterator[None]:
         self._acquire(name, wait=wait)
+        released = None
         try:
             yield
         finally:
             try:
-                self._release(name)
+                released = self._release(name)
             except RegistryError as exc:
                 log.warning(
                     "ctloop: could not release the promotion lock of %s (%s): it ends with its "
@@ -1344,7 +1345,9 @@ class MlflowRegistry:
                     exc,
                 )
             try:
-                refused = self._sweep_broken_locks(name, tagged_only=True)[1]
+                # never the lock just released: it is kept a lease from now (_release), however long the
+                # release took (its rename is the time the sweep reads; the read-back and tag come after it)
+                refused = self._sweep_broken_locks(name, tagged_only=True, keep=released)[1]
             except RegistryError as exc:  # left for the next promotion or `ctloop registry repair`
                 refused = [_SweepRefusal(
                     f"could not remove the broken promotion locks of {name!r}: {exc}", False, False, None)]
@@ -1359,7 +1362,7 @@ class MlflowRegistry:
                     _SWEEP_REFUSALS_SAID.add(problem.text)
                     log.warning("ctloop: %s (said once per process)", problem.text)
 
-    def _release(self, name: str) -> None:
+    def _release(self, name: str) -> str | None:
         """Remove our own lease of the lock of ``name``, and nobody else's. A delete by name after a read
         deleted whatever lock was there by then: if our lease ended during the promotion and a waiter broke
         it and took the lock between that read and the delete, the delete removed the new holder's lock (and
@@ -1372,7 +1375,9 @@ class MlflowRegistry:
         and a waiter (or ``repair --break-lock``) that read our lease just before the release, ended,
         renamed the lock a newer promotion took meanwhile (both promotions then ran). MLflow's file store
         renames a model without its tags, so there the released lock is deleted at once (that store's
-        lock is not atomic anyway: :meth:`_acquire`)."""
+        lock is not atomic anyway: :meth:`_acquire`). Returns the name our released lock is kept under
+        (None when none is: not ours, deleted at once, or another promotion's given back), which the
+        promotion's own sweep leaves (:meth:`_locked`)."""
         from mlflow.exceptions import MlflowException
 
         holder = self._lock_holder(name)
@@ -1384,7 +1389,7 @@ class MlflowRegistry:
                 self.lease_s,
                 holder["owner"] if holder else "nobody",
             )
-            return
+            return None
         released = self._broken_name(name, holder)
         try:
             self.client.rename_registered_model(self._lock_name(name), released)
@@ -1398,7 +1403,7 @@ class MlflowRegistry:
                 name,
                 holder["expires"],
             )
-            return
+            return None
         try:
             tags = self.client.get_registered_model(released).tags or {}
         except MlflowException as exc:
@@ -1407,7 +1412,7 @@ class MlflowRegistry:
         # nothing could tell the renamed lock from anyone's model later: deleted now
         if TAG_LOCK_OWNER not in tags:
             self._delete_model(released, f"the released promotion lock of {name!r}")
-            return
+            return None
         if (tags[TAG_LOCK_OWNER], tags.get(TAG_LOCK_EXPIRES)) == (holder["owner"], holder["expires"]):
             # ours: its name stays taken until the sweep, a lease later (docstring); tagged as released, so
             # that it is not worded as a broken lock (without the tag it is, and nothing else changes)
@@ -1416,13 +1421,14 @@ class MlflowRegistry:
                     released, TAG_LOCK_RELEASED, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
             except (MlflowException, RegistryError) as exc:
                 log.debug("ctloop: could not tag the released promotion lock %s: %s", released, exc)
-            return
+            return released
         try:  # another promotion's lock, taken after ours was removed by hand: give it back
             self.client.rename_registered_model(released, self._lock_name(name))
         except MlflowException as exc:
             raise RegistryError(
                 f"released another promotion's lock of {name!r} (held by {tags.get(TAG_LOCK_OWNER, '?')}) "
                 f"and could not put it back from {released!r}: {exc}") from exc
+        return None
 
     def _delete_model(self, model: str, what: str) -> None:
         from mlflow.exceptions import MlflowException
@@ -1474,7 +1480,7 @@ class MlflowRegistry:
                 return found
 
     def _sweep_broken_locks(
-        self, name: str, *, tagged_only: bool = False
+        self, name: str, *, tagged_only: bool = False, keep: str | None = None
     ) -> tuple[list[str], list[_SweepRefusal]]:
         """Delete the broken leases of the lock of ``name`` (:meth:`broken_locks`) broken, and ended, more
         than a lease ago. A broken lease is kept for a while under its name: that name taken is what
@@ -1487,11 +1493,14 @@ class MlflowRegistry:
         be (the others are still removed): MLflow's auth lets a user who may rename a model (EDIT: break or
         release a lock) delete it only with MANAGE, which the rename gives the renamer, so a lock broken or
         released by one user is one the next cannot delete (PERMISSION_DENIED). Only a failed listing raises.
-        ``tagged_only``: :meth:`broken_locks`."""
+        ``tagged_only``: :meth:`broken_locks`; ``keep``: a lock left whatever its age (the one the sweeping
+        promotion just released)."""
         done: list[str] = []
         refused: list[_SweepRefusal] = []
         now = datetime.now(UTC)
         for model, holder in self.broken_locks(name, tagged_only=tagged_only):
+            if model == keep:
+                continue
             try:
                 ended = datetime.fromisoformat(holder["expires"].replace("Z", "+00:00"))
                 renamed = datetime.fromtimestamp(int(holder["renamed"]) / 1000, UTC)
