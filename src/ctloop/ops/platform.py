@@ -876,7 +876,15 @@ def explain_status(
         )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
-        if namespace and _grpc_code(body) == 7:  # the API server's PermissionDenied, not an ingress' refusal
+        if _grpc_code(body) == 7:  # the API server's PermissionDenied, not an ingress' refusal
+            # the namespace KFP refused (a call may ask for another than the Platform's): IsAuthorized
+            # writes the request's ResourceAttributes, "&ResourceAttributes{Namespace:team-fraud,Verb:...}"
+            # (2.17.0 resource_manager.go); "Namespace:," is a cluster-wide resource: no profile to name
+            asked = re.search(r"Namespace:([^,}]*)", _body_text(body))
+            namespace = asked.group(1).strip() if asked else namespace
+        else:
+            namespace = ""
+        if namespace:
             return (
                 f"KFP at {url} refused {who}: HTTP 403{said} — fix: authenticated, but not allowed in namespace "
                 f"{namespace!r}: use the identity of a contributor of that profile, e.g. its default-editor: "
