@@ -1254,10 +1254,22 @@ def _bound_transport(client: Any, timeout: float) -> None:
             from kfp_server_api.exceptions import ApiException
 
             raise ApiException(http_resp=answer)  # explained by Platform._call, as any other non-API answer
+        method = args[0] if args else kwargs.get("method", "")
+        if str(method).upper() not in ("GET", "HEAD", "OPTIONS"):
+            rest.ctloop_writes += 1  # answered (the REST client raises on any other status than 2xx)
         return answer
 
     rest.request = bounded
     rest.ctloop_bounded = True
+    rest.ctloop_writes = 0
+
+
+def _writes_answered(client: Any) -> int:
+    """The writes (not GET) the KFP API answered to ``client`` (counted by :func:`_bound_transport`;
+    0 for a client given ready-made)."""
+    rest = getattr(getattr(getattr(client, "_healthz_api", None), "api_client", None), "rest_client", None)
+    writes = getattr(rest, "ctloop_writes", 0)
+    return writes if isinstance(writes, int) else 0
 
 
 def _raised_in_kfp_server_api(exc: BaseException) -> bool:
@@ -1580,8 +1592,14 @@ class Platform:
                 or _is_html(exc.headers, exc.body)
             ):
                 multi_user = self.backend is not None and self.backend.multi_user
+                accepted = self._answered
+                if exc.status == 401 and _grpc_code(exc.body) == 16:
+                    # KFP's own Unauthenticated (no user identity): with MULTIUSER_SHARED_READ a get or list
+                    # passes before the identity is looked at (2.17.0 resource_manager.go IsAuthorized), so
+                    # only a write KFP accepted shows it took these credentials
+                    accepted = _writes_answered(self.client)
                 line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth,
-                                      accepted=self._answered, namespace=self.namespace if multi_user else "")
+                                      accepted=accepted, namespace=self.namespace if multi_user else "")
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
             if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
                 raise PlatformError(
