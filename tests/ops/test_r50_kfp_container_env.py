@@ -81,7 +81,7 @@ def test_a_name_no_container_has_stays(name):
 
 def test_a_service_link_in_tracking_uri_is_refused_as_expanded():
     """A service link would be expanded in tracking_uri too, but only $(MLFLOW_TRACKING_URI) is taken
-    there (the settings' own)."""
+    there (the settings' own); the refusal says how to name a Service there (review 50 C)."""
     values = {
         "model_name": "credit",
         "tracking_uri": "http://$(MLFLOW_SERVICE_HOST):5000",
@@ -89,5 +89,6 @@ def test_a_service_link_in_tracking_uri_is_refused_as_expanded():
     }
     with pytest.raises(
         ConfigError, match=r"tracking_uri: character 8 starts '\$\(MLFLOW_SERVICE_HOST\)'"
-    ):
+    ) as caught:
         pipeline_arguments(all_pipelines()["continuous-training"], values, defined=task_env_names())
+    assert "the Service's DNS name instead, e.g. http://mlflow.<namespace>.svc:5000" in str(caught.value)

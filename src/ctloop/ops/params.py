@@ -500,12 +500,31 @@ def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) 
     in the arguments KFP starts each task with (Kubernetes ``third_party/forked/golang/expansion``; kubeflow/pipelines 2.17.0
     ``backend/src/v2/driver`` puts the parameters there), so the task would receive the variable's
     value — a credential of the settings Secret, a pod name — instead of the text KFP shows and
-    records."""
+    records.
+
+    A name in ``defined`` by its shape only (a service link's, :meth:`~ctloop.ops.settings.TaskEnv.by_shape`)
+    is refused too, saying which Service would make it one: ctloop cannot know the namespace's Services
+    (``defined``'s ``by_shape``, when it has one: ctloop.ops.settings is of a layer above this module)."""
+    by_shape = getattr(defined, "by_shape", None)
     for item, where in _texts(value, what):
         for match in re.finditer(r"(?<!\$)\$\(([^)]*)\)", item):
             name = match.group(1)
             if name in defined and (where not in EXPANDED or name != TRACKING_ENV):
-                return (f"{where}: character {match.start() + 1} starts '$({name})', which Kubernetes "
+                starts = f"{where}: character {match.start() + 1} starts '$({name})'"
+                if services := by_shape(name) if by_shape is not None else ():
+                    more = f" (or {', '.join(repr(s) for s in services[1:])})" if services[1:] else ""
+                    fix = (f"give the Service's DNS name instead, e.g. http://{services[0]}.<namespace>.svc:5000 "
+                           f"(its port; mlflow server's default is 5000): tracking_uri takes no '$(' but the "
+                           f"settings' $({TRACKING_ENV})" if where in EXPANDED else
+                           "rename the column or reword the value so that it holds no '$(' (the kubelet's '$$(' "
+                           "escape is no way out: ctloop refuses '$$', which KFP and Argo pass on unchanged, so KFP "
+                           "would show and record '$$(' while the task receives '$(')")
+                    return (f"{starts}, which has the shape of a Kubernetes service link (<SERVICE>_SERVICE_HOST, "
+                            f"<SERVICE>_SERVICE_PORT, <SERVICE>_PORT...): if a Service {services[0]!r}{more} exists "
+                            "in the profile's namespace, the kubelet replaces it with that Service's address in the "
+                            "arguments KFP starts each task with, and ctloop cannot tell whether one does — fix: "
+                            + fix)
+                return (f"{starts}, which Kubernetes "
                         "replaces with that variable of the task's container in the arguments KFP starts each "
                         "task with: the task would receive its value, not this text — fix: write it without "
                         f"'$(' (only tracking_uri takes one, on purpose: $({TRACKING_ENV}))")

@@ -876,7 +876,15 @@ def explain_status(
         )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
-        if namespace and _grpc_code(body) == 7:  # the API server's PermissionDenied, not an ingress' refusal
+        if _grpc_code(body) == 7:  # the API server's PermissionDenied, not an ingress' refusal
+            # the namespace KFP refused (a call may ask for another than the Platform's): IsAuthorized
+            # writes the request's ResourceAttributes, "&ResourceAttributes{Namespace:team-fraud,Verb:...}"
+            # (2.17.0 resource_manager.go); "Namespace:," is a cluster-wide resource: no profile to name
+            asked = re.search(r"Namespace:([^,}]*)", _body_text(body))
+            namespace = asked.group(1).strip() if asked else namespace
+        else:
+            namespace = ""
+        if namespace:
             return (
                 f"KFP at {url} refused {who}: HTTP 403{said} — fix: authenticated, but not allowed in namespace "
                 f"{namespace!r}: use the identity of a contributor of that profile, e.g. its default-editor: "
@@ -1246,10 +1254,22 @@ def _bound_transport(client: Any, timeout: float) -> None:
             from kfp_server_api.exceptions import ApiException
 
             raise ApiException(http_resp=answer)  # explained by Platform._call, as any other non-API answer
+        method = args[0] if args else kwargs.get("method", "")
+        if str(method).upper() not in ("GET", "HEAD", "OPTIONS"):
+            rest.ctloop_writes += 1  # answered (the REST client raises on any other status than 2xx)
         return answer
 
     rest.request = bounded
     rest.ctloop_bounded = True
+    rest.ctloop_writes = 0
+
+
+def _writes_answered(client: Any) -> int:
+    """The writes (not GET) the KFP API answered to ``client`` (counted by :func:`_bound_transport`;
+    0 for a client given ready-made)."""
+    rest = getattr(getattr(getattr(client, "_healthz_api", None), "api_client", None), "rest_client", None)
+    writes = getattr(rest, "ctloop_writes", 0)
+    return writes if isinstance(writes, int) else 0
 
 
 def _raised_in_kfp_server_api(exc: BaseException) -> bool:
@@ -1572,8 +1592,14 @@ class Platform:
                 or _is_html(exc.headers, exc.body)
             ):
                 multi_user = self.backend is not None and self.backend.multi_user
+                accepted = self._answered
+                if exc.status == 401 and _grpc_code(exc.body) == 16:
+                    # KFP's own Unauthenticated (no user identity): with MULTIUSER_SHARED_READ a get or list
+                    # passes before the identity is looked at (2.17.0 resource_manager.go IsAuthorized), so
+                    # only a write KFP accepted shows it took these credentials
+                    accepted = _writes_answered(self.client)
                 line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth,
-                                      accepted=self._answered, namespace=self.namespace if multi_user else "")
+                                      accepted=accepted, namespace=self.namespace if multi_user else "")
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
             if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
                 raise PlatformError(

@@ -157,17 +157,45 @@ KUBERNETES_SERVICE_ENV = ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", 
 SERVICE_LINK_ENV = re.compile(
     r"[A-Z0-9_]+_(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT(?:_[0-9]+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)?)"
 )
+# what follows <SERVICE> in a service link's name (the part SERVICE_LINK_ENV matches after the prefix)
+_SERVICE_LINK_SUFFIX = re.compile(
+    r"SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT(?:_[0-9]+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)?"
+)
+# a Service's name: a DNS label of at most 63 characters (Kubernetes ValidateServiceName: RFC 1035, a
+# letter first; with the RelaxedServiceNameValidation gate, 1.34, RFC 1123: a digit first too)
+_SERVICE_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 OMP_THREADS_ENV = "OMP_NUM_THREADS"  # set by apply_step_settings from the step's CPU
+
+
+def service_link_services(name: str) -> tuple[str, ...]:
+    """The Services whose service link ``name`` would be (``MY_SERVICE_PORT``: ``my-service``, the link
+    ``<SERVICE>_PORT``, or ``my``, ``<SERVICE>_SERVICE_PORT``), longest first; ``()`` for a name of no
+    service link's shape. The kubelet names a Service's links by its name upper-cased, ``-`` as ``_``
+    (Kubernetes ``pkg/kubelet/envvars/envvars.go`` ``makeEnvVariableName``)."""
+    if not SERVICE_LINK_ENV.fullmatch(name):
+        return ()
+    found = []
+    for i, c in enumerate(name):
+        if c == "_" and _SERVICE_LINK_SUFFIX.fullmatch(name, i + 1):
+            service = name[:i].lower().replace("_", "-")
+            if _SERVICE_NAME.fullmatch(service):
+                found.append(service)
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 class TaskEnv(frozenset):
     """The names :func:`task_env_names` gives: a set that also holds every name of a service link's
-    shape (:data:`SERVICE_LINK_ENV`), which no list can spell out."""
+    shape (:data:`SERVICE_LINK_ENV`, of a name a Service can have: :func:`service_link_services`), which
+    no list can spell out."""
 
     def __contains__(self, name: object) -> bool:
-        return frozenset.__contains__(self, name) or (
-            isinstance(name, str) and SERVICE_LINK_ENV.fullmatch(name) is not None
-        )
+        return frozenset.__contains__(self, name) or (isinstance(name, str) and bool(service_link_services(name)))
+
+    def by_shape(self, name: str) -> tuple[str, ...]:
+        """The Services (:func:`service_link_services`) whose link ``name`` is, when it is in this set
+        by its shape only: a variable of the task's container only if such a Service exists in the
+        namespace; ``()`` for a name every task's container has (or none)."""
+        return () if frozenset.__contains__(self, name) else service_link_services(name)
 
 
 def task_env_names(settings: PlatformSettings | None = None) -> TaskEnv:
@@ -357,6 +385,7 @@ __all__ = [
     "ARGO_MAIN_ENV",
     "KUBERNETES_SERVICE_ENV",
     "SERVICE_LINK_ENV",
+    "service_link_services",
     "OMP_THREADS_ENV",
     "UNCHECKED_COMPONENTS",
     "SETTINGS_CONFIGMAP",
