@@ -86,8 +86,9 @@ def test_first_model_then_drift_retrain_promote(tmp_path, mlflow_url, gcs_bucket
 # empty file, an unreadable one): each fails the run at its first task and leaves the champion as
 # it was. The other contract rules fail the same way on the same path; their messages are checked
 # where they are made: tests/unit/test_prepare_core.py (test_each_rule_is_reported_with_rows: an
-# all-null column, an unseen category; test_target_or_time_missing) and
-# tests/component/test_components.py (test_prepare_bad_inputs).
+# all-null column, an unseen category; test_target_or_time_missing); the component itself is run on
+# an empty file, a corrupt Parquet file and a missing column in tests/component/test_components.py
+# (test_prepare_bad_inputs).
 BAD_INPUTS = {
     "missing_column": (lambda f: f.drop(columns=["income"]), "parquet", "'income'"),
     "wrong_dtype": (lambda f: f.assign(income=f["income"].astype(str).where(f.index % 7 != 0, "n/a")), "csv", "'income'"),

@@ -195,7 +195,7 @@ def test_a_crash_at_any_write_leaves_old_or_new_and_repair_completes_it(reg, log
     time.sleep(max(0.0, lease_over - time.monotonic()))
     deletes = lambda w: w.path.endswith("/registered-models/delete")  # noqa: E731
     proxy, error, swept = attempt(new, deletes, "cut in the sweep")
-    assert proxy.cut_request, f"the promotion after a released lock deleted nothing: {proxy.writes}"
+    assert proxy.cut_request, f"the promotion after a released lock deleted nothing ({error!r}): {proxy.writes}"
     sweep = repaired(new, swept, proxy)
     print(
         "\n"
