@@ -33,7 +33,7 @@ def _refusal(**values):
 @pytest.mark.parametrize(
     ("target", "where", "services"),
     [
-        ("$(MY_SERVICE_PORT)", 1, "a Service 'my-service' (or 'my')"),
+        ("$(MY_SERVICE_PORT)", 1, "a Service 'my' (or 'my-service')"),
         ("price in $(USD_PORT)", 10, "a Service 'usd'"),
         ("$(FRAUD_API_PORT_8080_TCP_ADDR)", 1, "a Service 'fraud-api'"),
     ],
@@ -80,3 +80,11 @@ def test_a_shape_no_service_name_gives_is_not_a_service_link(name):
         },
         defined=task_env_names(),
     )
+
+
+def test_a_service_port_link_names_the_service_it_most_likely_is():
+    # MLFLOW_SERVICE_PORT: Service 'mlflow' (<SERVICE>_SERVICE_PORT) or 'mlflow-service' (<SERVICE>_PORT);
+    # the DNS name suggested was mlflow-service's (longest first: review 50 F)
+    line = _refusal(tracking_uri="http://mlflow:$(MLFLOW_SERVICE_PORT)")
+    assert "e.g. http://mlflow.<namespace>.svc:5000" in line, line
+    assert "if a Service 'mlflow' (or 'mlflow-service') exists" in line, line

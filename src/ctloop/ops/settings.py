@@ -169,7 +169,8 @@ OMP_THREADS_ENV = "OMP_NUM_THREADS"  # set by apply_step_settings from the step'
 
 def service_link_services(name: str) -> tuple[str, ...]:
     """The Services whose service link ``name`` would be (``MY_SERVICE_PORT``: ``my-service``, the link
-    ``<SERVICE>_PORT``, or ``my``, ``<SERVICE>_SERVICE_PORT``), longest first; ``()`` for a name of no
+    ``<SERVICE>_PORT``, or ``my``, ``<SERVICE>_SERVICE_PORT``), shortest first (``MLFLOW_SERVICE_PORT``: ``mlflow``
+    before ``mlflow-service``, the ``<SERVICE>_SERVICE_*`` reading most names mean); ``()`` for a name of no
     service link's shape. The kubelet names a Service's links by its name upper-cased, ``-`` as ``_``
     (Kubernetes ``pkg/kubelet/envvars/envvars.go`` ``makeEnvVariableName``)."""
     if not SERVICE_LINK_ENV.fullmatch(name):
@@ -180,7 +181,7 @@ def service_link_services(name: str) -> tuple[str, ...]:
             service = name[:i].lower().replace("_", "-")
             if _SERVICE_NAME.fullmatch(service):
                 found.append(service)
-    return tuple(sorted(found, key=len, reverse=True))
+    return tuple(sorted(found, key=len))
 
 
 class TaskEnv(frozenset):
