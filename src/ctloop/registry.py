@@ -1337,6 +1337,7 @@ class MlflowRegistry:
             try:
                 released = self._release(name)
             except RegistryError as exc:
+                released = getattr(exc, "kept", None)
                 log.warning(
                     "ctloop: could not release the promotion lock of %s (%s): it ends with its "
                     "lease "
@@ -1407,7 +1408,9 @@ class MlflowRegistry:
         try:
             tags = self.client.get_registered_model(released).tags or {}
         except MlflowException as exc:
-            raise RegistryError(f"cannot read the released promotion lock {released!r}: {exc}") from exc
+            error = RegistryError(f"cannot read the released promotion lock {released!r}: {exc}")
+            error.kept = released  # renamed: the promotion's own sweep leaves it all the same (_locked)
+            raise error from exc
         # no owner tag: MLflow's file store renames a model without its tags (a lock always has one), and
         # nothing could tell the renamed lock from anyone's model later: deleted now
         if TAG_LOCK_OWNER not in tags:

@@ -31,7 +31,7 @@ def test_the_promotions_own_sweep_keeps_the_lock_it_just_released(mlflow_url):
 
     registry.client.set_registered_model_tag = slow_tag
     with registry._locked(name):
-        pass
+        time.sleep(registry.lease_s + 0.05)  # the lease ends first: the release's time alone decides
     kept = registry.broken_locks(name, tagged_only=True)
     assert [holder["owner"] for _, holder in kept] == [registry.owner], kept  # swept a lease later, not now
     registry.client.set_registered_model_tag = tag
