@@ -1791,21 +1791,32 @@ class MlflowRegistry:
         ``promote_aborted``."""
         return self._audit_records(name, _once(self._search_audit(name, limit=max_results, newest=True)))
 
-    def audit_events(self, name: str, events: tuple[str, ...], per_event: int) -> tuple[list[dict[str, str]], bool]:
+    def audit_events(self, name: str, events: tuple[str, ...], per_event: int, *,
+                     context: tuple[str, ...] = ()) -> tuple[list[dict[str, str]], bool]:
         """The newest ``per_event`` audit records of each event in ``events`` (tag ``event``),
         merged oldest first as :meth:`audit_log` gives them, and whether one of the events had that
         many (older ones left unread). ``ctloop rollout status`` reads its decisions so: the newest
-        N records of every event hid a decision behind N deploys and traffic moves of other runs."""
+        N records of every event hid a decision behind N deploys and traffic moves of other runs.
+        Where an event had that many, a record of any event older than the oldest read of it is left
+        out: a record of that event between the two may be unread, and the older one would be taken
+        for the newest (review 50 F: a rollback shown as the last decision while a newer analysis of
+        the same service sat behind 100 analyses of another namespace). ``context`` events (deploys,
+        read for what they name) are read the same way but neither cut nor counted."""
         runs: list[Any] = []
         full = False
+        cutoff = 0  # ms: the newest of the oldest records read of each event that had per_event
         experiment = self._audit_experiment(name)
         if experiment is None:
             return [], False
-        for event in events:
+        for event in (*events, *context):
             found = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = '{event}'", limit=per_event,
                                              newest=True, experiment=experiment))
-            full = full or len(found) >= per_event
+            if event not in context and len(found) >= per_event:
+                full = True
+                cutoff = max(cutoff, min(r.info.start_time or 0 for r in found))
             runs += found
+        runs = [r for r in runs if (r.info.start_time or 0) >= cutoff
+                or r.data.tags.get(AUDIT_PREFIX + "event") in context]
         runs.sort(key=lambda r: (r.info.start_time or 0, r.data.tags.get(AUDIT_PREFIX + "at", "")))
         return self._audit_records(name, runs), full
 

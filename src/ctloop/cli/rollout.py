@@ -101,8 +101,8 @@ def _registry_part(args: argparse.Namespace, obj: dict, *, read: bool = True) ->
     try:
         # promote_aborted is how the log shows an aborted promote record; the deploys name the
         # service of an analysis recorded before analyses named it
-        events = tuple(e for e in DECISION_EVENTS if e != "promote_aborted") + ("deploy",)
-        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ)
+        events = tuple(e for e in DECISION_EVENTS if e != "promote_aborted")
+        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ, context=("deploy",))
         decision = last_decision(records, args.isvc, args.namespace)
     except CtloopError as exc:
         part["last_decision_error"] = str(exc)
