@@ -194,17 +194,18 @@ def check_column_names(frame: pd.DataFrame) -> None:
                               "rename or drop one")
 
 
-def repeated_names(names: list[Any]) -> None:
+def repeated_names(names: list[Any], *, of: str = "") -> None:
     """Refuse a header naming a column more than once (a frame of one's own: pandas cannot tell them apart,
     ``frame[name]`` is a frame), each such name in one line with its positions: ``2 columns are named 'a'
-    (columns 2 and 3): rename them``, a :class:`~ctloop.errors.DataSourceError`. Counted by the name itself,
-    not its text: two columns named 0 are not named '0'."""
+    (columns 2 and 3): rename them``, a :class:`~ctloop.errors.DataSourceError`, after ``{of}: `` when
+    ``of`` names the data (``the holdout data``). Counted by the name itself, not its text: two columns
+    named 0 are not named '0'."""
     from ctloop.errors import DataSourceError
 
     seen = _name_positions(names)
     twice = [(name, at) for name, at in seen.values() if len(at) > 1]
     if twice:
-        raise DataSourceError("; ".join(f"{len(at)} columns are named {name!r} ({_positions(at)})"
+        raise DataSourceError(f"{of}: " * bool(of) + "; ".join(f"{len(at)} columns are named {name!r} ({_positions(at)})"
                                         for name, at in sorted(twice, key=lambda pair: str(pair[0]))) + ": rename them")
 
 
