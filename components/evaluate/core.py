@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import metrics as M
 from ctloop.config import GateConfig
-from ctloop.contract import forms_note, text_key
+from ctloop.contract import forms_note, repeated_names, text_key
 from ctloop.contract import written as text_form
 from ctloop.errors import ConfigError, EvaluationError, plain
 from ctloop.storage import plain_missing
@@ -803,12 +803,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if task not in M.TASKS:
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
     primary = check(cfg, task)
-    twice = sorted({str(c) for c in holdout.columns[holdout.columns.duplicated()]})
-    if twice:  # holdout[name] would be a frame: a raw TypeError or AttributeError naming nothing
-        from ctloop.errors import DataValidationError
-
-        raise DataValidationError([(c, "unique_name", len(holdout), "the holdout data has this column more than "
-                                    "once: rename or drop the copies") for c in twice])
+    # holdout[name] would be a frame: a raw TypeError or AttributeError naming nothing. A header's problem, one
+    # line naming the column and its positions (was "breaks rule 'unique_name' in 300 row(s)", review 50 B)
+    repeated_names(list(holdout.columns), of="the holdout data")
     if cfg.slice_column and cfg.slice_column not in holdout.columns:
         raise ConfigError(f"gate.slice_column {cfg.slice_column!r} is not a column of the holdout data")
     if cfg.slice_column:

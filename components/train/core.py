@@ -31,6 +31,7 @@ from ctloop.contract import (
     forms_note,
     nested_values,
     numbers_as_numbers,
+    repeated_names,
     shown_value,
     text_key,
     written,
@@ -465,10 +466,9 @@ def fit(
 
     if target not in frame.columns:
         raise DataValidationError([(target, "required", len(frame), "target column is missing from the training data")])
-    twice = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if twice:  # pandas' frame[name] is then a frame: "'DataFrame' object has no attribute 'dtype'"
-        raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
-                                    "more than once: rename or drop the copies") for name in twice])
+    # pandas' frame[name] would be a frame ("'DataFrame' object has no attribute 'dtype'"): a header's problem, one
+    # line naming the column and its positions (was "breaks rule 'unique_columns' in 600 row(s)", review 50 B)
+    repeated_names(list(frame.columns), of="the training data")
     check_target_nested(frame[target], target)  # not "unhashable type: 'list'" from pandas or scikit-learn
     # an Arrow list/struct/map feature by its type, as prepare_data and the backtest refuse it: not a raw
     # ArrowNotImplementedError, and an all-null one is no empty feature

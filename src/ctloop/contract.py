@@ -170,17 +170,18 @@ def check_column_names(frame: pd.DataFrame) -> None:
     # a header's problem, not the rows': one line naming the column and where it is (until round 50 a broken
     # rule counted in rows, "column 'a' breaks rule 'unique_name' in 400 row(s)", review 50 H4)
     repeated_names(names)
-    other = [name for name in names if not isinstance(name, str)]
+    seen = _name_positions(names)
+    other = [(name, at) for name, at in seen.values() if not isinstance(name, str)]
     if other:
-        raise DataSourceError("; ".join(f"column name {name!r} ({_positions(names, name)}) is not text "
-                                        f"({type(name).__name__})" for name in dict.fromkeys(other))
+        raise DataSourceError("; ".join(f"column name {name!r} ({_positions(at)}) is not text "
+                                        f"({type(name).__name__})" for name, at in other)
                               + ": name the columns with text")
     unnamed = next((name for name in names if not name.strip()), None)
     if unnamed is not None:  # a Parquet file written from a frame's unnamed column (a CSV reads it 'Unnamed: 1')
         raise DataSourceError(f"column name {unnamed!r} ({_positions(names, unnamed)}) is no name: a feature is "
                               "sent to the served model by its name: name the column or drop it")
     if WEIGHT in names:
-        raise DataSourceError(f"the column name {WEIGHT!r} ({_positions(names, WEIGHT)}) is reserved for the recency "
+        raise DataSourceError(f"the column name {WEIGHT!r} ({_positions(seen[WEIGHT][1])}) is reserved for the recency "
                               "weights of data.recency_half_life: rename the column")
     spelled: dict[str, list[str]] = {}
     for name in names:  # 'Age' and 'age ' (a spreadsheet export's header): one column to a reader, two to the fit
@@ -193,26 +194,47 @@ def check_column_names(frame: pd.DataFrame) -> None:
                               "rename or drop one")
 
 
-def repeated_names(names: list[Any]) -> None:
+def repeated_names(names: list[Any], *, of: str = "") -> None:
     """Refuse a header naming a column more than once (a frame of one's own: pandas cannot tell them apart,
     ``frame[name]`` is a frame), each such name in one line with its positions: ``2 columns are named 'a'
-    (columns 2 and 3): rename them``, a :class:`~ctloop.errors.DataSourceError`. Counted by the name itself,
-    not its text: two columns named 0 are not named '0'."""
+    (columns 2 and 3): rename them``, a :class:`~ctloop.errors.DataSourceError`, after ``{of}: `` when
+    ``of`` names the data (``the holdout data``). Counted by the name itself, not its text: two columns
+    named 0 are not named '0'."""
     from ctloop.errors import DataSourceError
 
-    counts: dict[Any, int] = {}
-    for name in names:
-        counts[name] = counts.get(name, 0) + 1
-    twice = [name for name, times in counts.items() if times > 1]
+    seen = _name_positions(names)
+    twice = [(name, at) for name, at in seen.values() if len(at) > 1]
     if twice:
-        raise DataSourceError("; ".join(f"{counts[name]} columns are named {name!r} ({_positions(names, name)})"
-                                        for name in sorted(twice, key=str)) + ": rename them")
+        raise DataSourceError(f"{of}: " * bool(of) + "; ".join(f"{len(at)} columns are named {name!r} ({_positions(at)})"
+                                        for name, at in sorted(twice, key=lambda pair: str(pair[0]))) + ": rename them")
 
 
-def _positions(names: list[Any], name: Any) -> str:
-    """``column 2`` or ``columns 2, 4 and 5``: where ``name`` is in ``names``, counted from 1."""
-    at = [str(i + 1) for i, n in enumerate(names) if n == name and type(n) is type(name)]
-    return f"column {at[0]}" if len(at) == 1 else f"columns {', '.join(at[:-1])} and {at[-1]}"
+def _name_positions(names: list[Any]) -> dict[Any, tuple[Any, list[int]]]:
+    """Each name of ``names`` (first as written) with its positions, counted from 1 while the names
+    are counted: as a dict (and pandas' ``frame[name]``) tells them apart, except that every NaN is
+    one name (``df.columns = df.iloc[0]`` with an empty header cell: ``nan != nan``, and a position
+    searched for by ``==`` was never found, an IndexError, until review 50 B)."""
+    seen: dict[Any, tuple[Any, list[int]]] = {}
+    for i, name in enumerate(names, start=1):
+        seen.setdefault(_nan_as_one(name), (name, []))[1].append(i)
+    return seen
+
+
+def _nan_as_one(name: Any) -> Any:
+    """``name`` with every float NaN in it (a tuple's too: a MultiIndex column) as one key."""
+    import numpy as np
+
+    if isinstance(name, tuple):
+        return tuple(_nan_as_one(part) for part in name)
+    return _NAN if isinstance(name, float | np.floating) and np.isnan(name) else name
+
+
+_NAN = ("nan",)  # the key of every NaN name (a tuple no column name of text equals)
+
+
+def _positions(at: list[int]) -> str:
+    """``column 2`` or ``columns 2, 4 and 5``: positions counted from 1."""
+    return f"column {at[0]}" if len(at) == 1 else f"columns {', '.join(map(str, at[:-1]))} and {at[-1]}"
 
 
 def _name_key(name: str) -> str:

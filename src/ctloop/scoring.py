@@ -677,9 +677,49 @@ def _check_id_kinds(source: Any, id_column: str) -> Any:
     column takes the other files' type, integers of different widths the wider. A file without the id
     column is left to :func:`_check_ids` (its rows have no id)."""
     try:
-        return source.check_files([id_column], complete=False)
+        checked = source.check_files([id_column], complete=False)
     except DataSourceError as exc:
         raise DataSourceError(f"data: {exc}") from exc
+    return _whole_float_ids_as_integers(checked, id_column)
+
+
+def _whole_float_ids_as_integers(source: Any, id_column: str) -> Any:
+    """``source`` with its id column read as int64 when ``check_files`` widened it to float because
+    some files hold integers and others floats, and every float file's ids are whole and exact
+    (below 2**53, 2**24 in float32: :func:`ctloop.labels.store._exact_limit`): as float64 an int64 id
+    from 2**53 up could not be read at all ("Integer value 1234567890123456789 not in range", a
+    regression of 7c772d88 found by review 50 B; before it every file was read as the first one's
+    int64). Otherwise (a fractional, non-finite or inexact float id, or a uint64 file) the widened
+    float64 is kept for :func:`_check_ids` to judge. Reads the float files' id column once."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ctloop.labels.store import _exact_limit
+
+    schema = source.dataset.schema
+    if len(source.files) < 2 or id_column not in schema.names or not pa.types.is_floating(schema.field(id_column).type):
+        return source
+    try:
+        fragments = list(source.dataset.get_fragments())
+        kinds = [(f, f.physical_schema.field(id_column).type) for f in fragments if id_column in f.physical_schema.names]
+        integers = [k for _, k in kinds if pa.types.is_integer(k)]
+        if (not integers or any(pa.types.is_uint64(k) for k in integers)
+                or not all(pa.types.is_integer(k) or pa.types.is_floating(k) or pa.types.is_null(k) for _, k in kinds)):
+            return source
+        for fragment, kind in kinds:
+            if not pa.types.is_floating(kind):
+                continue
+            limit = _exact_limit(np.dtype(kind.to_pandas_dtype()))
+            for batch in fragment.to_batches(columns=[id_column], schema=fragment.physical_schema):
+                values = batch.column(0).drop_null()
+                if len(values) and not (pc.all(pc.is_finite(values)).as_py()
+                                        and pc.all(pc.equal(pc.floor(values), values)).as_py()
+                                        and pc.max(pc.abs(values)).as_py() < limit):  # fmt: skip
+                    return source
+    except (pa.ArrowException, OSError):  # a file that cannot be read: _check_ids names it
+        return source
+    return source.read_as(schema.set(schema.get_field_index(id_column), pa.field(id_column, pa.int64())))
 
 
 def _whole_as_float(source: Any, numeric: list[str]) -> Any:

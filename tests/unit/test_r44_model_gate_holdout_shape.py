@@ -15,7 +15,7 @@ import pytest
 
 from ctloop.components.evaluate import core as evaluate
 from ctloop.components.train.core import fit
-from ctloop.errors import ConfigError, DataValidationError
+from ctloop.errors import ConfigError, DataSourceError
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +30,13 @@ def data():
         ).model
 
 
-@pytest.mark.parametrize("column", ["x", "y"])
-def test_a_column_name_twice_is_named(data, column):
+@pytest.mark.parametrize("column, position", [("x", 1), ("y", 3)])
+def test_a_column_name_twice_is_named(data, column, position):
     frame, model = data
     holdout = pd.concat([frame, frame[[column]]], axis=1)
     with pytest.raises(
-        DataValidationError,
-        match=rf"column '{column}' breaks rule 'unique_name' in 300 row\(s\): the holdout data has this column more",
+        DataSourceError,
+        match=rf"^the holdout data: 2 columns are named '{column}' \(columns {position} and 4\): rename them$",
     ):
         evaluate.gate(
             model, holdout, target="y", task="classification", thresholds={"roc_auc": 0.5}
