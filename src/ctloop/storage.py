@@ -3946,7 +3946,7 @@ def memory_bytes() -> int:
 
 TABLE_SAMPLE_BYTES = 1 << 20
 """Bytes of a CSV's text parsed ahead of the whole file to estimate the table's size in memory
-(:func:`_refuse_too_large`); a file no larger is read at once."""
+(:func:`_warn_if_large`); a file no larger is read at once."""
 
 
 TABLE_WORK_FACTOR = 5
@@ -3960,31 +3960,30 @@ def _gib(size: float) -> str:
     return f"{size / 2**30:,.2f} GiB" if size >= 2**30 else f"{size / 2**20:,.1f} MiB"
 
 
-def _refuse_too_large(uri: str, kind: str, stored: int, estimate: int | None, how: str,
-                      guessed: bool = False) -> None:
-    """Refuse a table whose estimated size in memory (``estimate`` bytes, ``how`` it was estimated)
-    exceeds the memory this process may use (:func:`memory_limit`), before reading it: the kernel
-    killed the step part-way (OOMKilled, exit 137) with no line naming the file. A table taking more
-    than 1/:data:`TABLE_WORK_FACTOR` of it, or whose size is ``guessed`` (a gzipped CSV's text is
-    known only by reading it all: its size is guessed from its first MiB's compression, which a
-    file's later rows need not share), is read with a warning naming the same, the step's last line
-    if it is killed."""
+def _warn_if_large(uri: str, kind: str, stored: int, estimate: int | None, how: str) -> None:
+    """Warn, before reading it, of a table whose estimated size in memory (``estimate`` bytes, ``how`` it
+    was estimated) is more than 1/:data:`TABLE_WORK_FACTOR` of the memory this process may use
+    (:func:`memory_limit`), or more than all of it: the warning is the step's last line if the kernel
+    kills it part-way (OOMKilled, exit 137), which before named no file. An estimate never refuses: it
+    is a guess (a CSV's from its first MiB, a Parquet file's from its footer) and was up to 8x over on
+    real tables (boolean Parquet columns, a time-sorted CSV with empty early rows), refusing data that
+    fit (round 50 review)."""
     if estimate is None:
         return
     have, where = memory_limit()
-    if estimate <= have or guessed:
-        if estimate * TABLE_WORK_FACTOR > have:
-            warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
-                          f"({how}); the {_gib(have)} this step may use ({where}) may not be enough to work on it "
-                          f"(preparing a table took {TABLE_WORK_FACTOR}x its size): if the step is killed "
-                          "(OOMKilled, exit 137), give it more memory (the KFP task's memory limit)",
-                          UserWarning, stacklevel=3)
-        return
-    raise DataSourceError(f"{uri} ({_gib(stored)} of {kind}) would take about {_gib(estimate)} of memory as a "
-                          f"table ({how}), more than the {_gib(have)} this step may use ({where}): give the "
-                          "step more memory (the KFP task's memory limit), or read fewer rows or columns "
-                          "(write only the window's rows, drop unused columns; Parquet of the same table "
-                          "is smaller)")
+    if estimate > have:
+        warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
+                      f"({how}), more than the {_gib(have)} this step may use ({where}): reading it anyway (the "
+                      "estimate may be high); the step is likely to be killed (OOMKilled, exit 137): give it "
+                      "more memory (the KFP task's memory limit), or read fewer rows or columns (write only the "
+                      "window's rows, drop unused columns; Parquet of the same table is smaller)",
+                      UserWarning, stacklevel=3)
+    elif estimate * TABLE_WORK_FACTOR > have:
+        warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
+                      f"({how}); the {_gib(have)} this step may use ({where}) may not be enough to work on it "
+                      f"(preparing a table took {TABLE_WORK_FACTOR}x its size): if the step is killed "
+                      "(OOMKilled, exit 137), give it more memory (the KFP task's memory limit)",
+                      UserWarning, stacklevel=3)
 
 
 def _table_bytes(frame: pd.DataFrame) -> int:
@@ -4077,9 +4076,9 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
 
     ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
     Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
-    Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file, and for
-    one whose table would not fit in the memory this process may use (:func:`memory_limit`),
-    estimated before it is read. The table is parsed from the file (an object's from a temporary
+    Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file; warns,
+    before reading it, of a table estimated to take much of the memory this process may use
+    (:func:`memory_limit`) or more (:func:`_warn_if_large`: an estimate never refuses). The table is parsed from the file (an object's from a temporary
     copy), never held as bytes beside it.
     """
     import pandas as pd
@@ -4102,7 +4101,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
 
                 refuse_repeated_columns(uri, pq.read_schema(source).names)  # was pyarrow's "Multiple matches"
                 source.seek(0)
-                _refuse_too_large(uri, "Parquet", size, *_parquet_estimate(source))
+                _warn_if_large(uri, "Parquet", size, *_parquet_estimate(source))
                 frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(source)),
                                                           keep=text_columns))
             else:
@@ -4110,8 +4109,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
                 fh.seek(0)
                 compression = csv_compression(head)
                 refuse_other_encoding(uri, head)
-                _refuse_too_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns),
-                                  guessed=compression == "gzip")
+                _warn_if_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns))
                 frame = _read_csv(uri, fh, compression, text_columns)
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc
