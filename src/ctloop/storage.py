@@ -3886,29 +3886,93 @@ def refuse_other_separator(uri: str, columns: Any) -> None:
 
 @contextmanager
 def _table_file(uri: str) -> Iterator[BinaryIO]:
-    """``uri``'s stored bytes as a file to read from: a local file itself, opened; an object's bytes
-    (or a named pipe's, which cannot be read twice) written to a temporary file and let go of before
-    the table is read from it. pandas then parses from the file, and the read's peak is the table's,
-    not the table's and the whole file's bytes beside it (and, with a newline at its end, a copy of
-    them that ``raw.strip()`` made): reading a 180 MiB CSV peaked at 576 MiB RSS before, 397 MiB now."""
-    import shutil
-
+    """``uri``'s stored bytes as a file to read from: a local file itself, opened (no temporary file:
+    a pod with a read-only root file system and no writable temporary directory reads local files);
+    an object's bytes (or a named pipe's, which cannot be read twice) written to a temporary file and
+    let go of before the table is read from it. pandas then parses from the file, and the read's peak
+    is the table's, not the table's and the whole file's bytes beside it (and, with a newline at its
+    end, a copy of them that ``raw.strip()`` made): reading a 180 MiB CSV peaked at 576 MiB RSS before,
+    397 MiB now. Where the temporary directory cannot take the bytes (none writable, less free space
+    than the object, a write refused), they are read from memory instead: never a refusal of data."""
     backend, loc = _backend(uri)
-    with tempfile.TemporaryFile(prefix="ctloop-") as copy:
-        if loc.scheme == "file":
-            with backend.open(loc) as fh:
-                if fh.seekable():
-                    yield fh
-                    return
-                try:
-                    shutil.copyfileobj(fh, copy)
-                except OSError as exc:
-                    raise DataSourceError(f"cannot read {uri}: {exc.strerror or type(exc).__name__}") from exc
-        else:
-            copy.write(backend.read(loc))  # the downloaded bytes are freed once written
+    if loc.scheme == "file":
+        with backend.open(loc) as fh:
+            if fh.seekable():
+                yield fh
+            else:
+                with _pipe_copy(uri, fh) as copy:
+                    yield copy
+        return
+    data = backend.read(loc)
+    copy = _spilled(data)
+    if copy is None:
+        yield io.BytesIO(data)
+        return
+    del data  # the downloaded bytes are freed once written
+    with copy:
+        copy.raw.seek(0)
+        yield copy.raw  # unbuffered, as a local file is (_Local.open)
+
+
+def _temporary_dir() -> str | None:
+    try:
+        return tempfile.gettempdir()
+    except OSError:  # FileNotFoundError: "No usable temporary directory found"
+        return None
+
+
+@contextmanager
+def _pipe_copy(uri: str, fh: BinaryIO) -> Iterator[BinaryIO]:
+    """A named pipe's bytes (read once) in a temporary file, or in memory when no temporary file can be
+    made; a write refused part-way (a full disk, a size limit) is a :class:`DataSourceError` naming the
+    temporary directory, as the pipe's bytes read so far cannot be read again."""
+    try:
+        copy = tempfile.TemporaryFile(prefix="ctloop-")
+    except OSError:
+        yield io.BytesIO(fh.read())
+        return
+    with copy:
+        while True:
+            try:
+                block = fh.read(1 << 20)
+            except OSError as exc:
+                raise DataSourceError(f"cannot read {uri}: {exc.strerror or type(exc).__name__}") from exc
+            if not block:
+                break
+            try:
+                copy.write(block)
+            except OSError as exc:
+                raise DataSourceError(
+                    f"cannot read {uri}: a file that cannot be read twice is copied to the temporary directory "
+                    f"{_temporary_dir()} first, and writing it failed ({exc.strerror or type(exc).__name__}): "
+                    "give the step disk there (TMPDIR, an emptyDir volume) or write the data to a file") from exc
         copy.flush()
         copy.raw.seek(0)
         yield copy.raw  # unbuffered, as a local file is (_Local.open)
+
+
+def _spilled(data: bytes) -> BinaryIO | None:
+    """An object's downloaded ``data`` written to a temporary file; None (read it from memory) when the
+    temporary directory has less free space than the object (``shutil.disk_usage``), or none can be
+    made or written. (Not a context manager: ``contextmanager`` keeps its arguments, ``data`` with them.)"""
+    import shutil
+
+    where = _temporary_dir()
+    try:
+        if where is None or shutil.disk_usage(where).free <= len(data):
+            return None
+    except OSError:
+        return None
+    copy = None
+    try:
+        copy = tempfile.TemporaryFile(prefix="ctloop-")
+        copy.write(data)
+        copy.flush()
+    except OSError:
+        if copy is not None:
+            copy.close()
+        return None
+    return copy
 
 
 def _blank(fh: BinaryIO) -> bool:
@@ -4089,7 +4153,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     with _table_file(uri) as fh:
         if _blank(fh):
             raise DataSourceError(f"{uri} is empty (0 bytes of data)")
-        size = os.fstat(fh.fileno()).st_size
+        size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
+        fh.seek(0)
         try:
             if kind == "parquet":
                 source: BinaryIO = fh
