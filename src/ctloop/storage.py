@@ -3895,6 +3895,7 @@ def _table_file(uri: str) -> Iterator[BinaryIO]:
     397 MiB now. Where the temporary directory cannot take the bytes (none writable, less free space
     than the object, a write refused), they are read from memory instead: never a refusal of data."""
     backend, loc = _backend(uri)
+    _need_key(loc)  # s3://bucket/: "names a bucket but no object", not the store's answer to a GET of ''
     if loc.scheme == "file":
         with backend.open(loc) as fh:
             if fh.seekable():
