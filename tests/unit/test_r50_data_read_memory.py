@@ -28,7 +28,9 @@ def _csv(path, rows: int, tail: str = "") -> None:
     path.write_bytes((text + tail).encode())
 
 
-def test_csv_estimated_larger_than_memory_is_read_with_a_warning_that_it_may_be_killed(tmp_path, monkeypatch):
+def test_csv_estimated_larger_than_memory_is_read_with_a_warning_that_it_may_be_killed(
+    tmp_path, monkeypatch
+):
     """Refused with exit code 2 before round 50's review: an estimate is a guess, and a refusal of a table
     that fits is worse than a step killed with a line naming the file."""
     path = tmp_path / "big.csv"
@@ -40,7 +42,10 @@ def test_csv_estimated_larger_than_memory_is_read_with_a_warning_that_it_may_be_
     assert "\n" not in text and text.startswith(f"{path} (1.")  # MiB of CSV
     assert "MiB of memory as a table (its first " in text
     assert f"more than the 0.5 MiB this step may use ({LIMIT}): reading it anyway" in text
-    assert "likely to be killed (OOMKilled, exit 137)" in text and "the KFP task's memory limit" in text
+    assert (
+        "likely to be killed (OOMKilled, exit 137)" in text
+        and "the KFP task's memory limit" in text
+    )
 
 
 def test_boolean_parquet_estimated_over_the_limit_is_read(tmp_path, monkeypatch):
@@ -52,7 +57,9 @@ def test_boolean_parquet_estimated_over_the_limit_is_read(tmp_path, monkeypatch)
     rng = np.random.default_rng(0)
     pd.DataFrame({f"f{i}": rng.random(20_000) < 0.5 for i in range(60)}).to_parquet(path)
     monkeypatch.setattr(storage, "memory_limit", lambda: (5 * 2**19, LIMIT))
-    with pytest.warns(UserWarning, match=r"takes about 1\.1 MiB .*; the 2\.5 MiB this step may use .* may not be"):
+    with pytest.warns(
+        UserWarning, match=r"takes about 1\.1 MiB .*; the 2\.5 MiB this step may use .* may not be"
+    ):
         frame = storage.read_table(str(path))
     assert frame.shape == (20_000, 60) and frame.memory_usage(index=False).sum() < 5 * 2**19
 
@@ -64,7 +71,9 @@ def test_boolean_parquet_estimated_over_the_limit_is_read(tmp_path, monkeypatch)
         pd.Series(np.arange(50_000) % 100, dtype="int8"),  # 8x
         pd.Series(np.arange(50_000) % 1000, dtype="int16"),  # 4x
         pd.Series(np.linspace(0, 1, 50_000), dtype="float32"),  # 2x
-        pd.Series(np.arange(50_000) % 7, dtype="int64").astype(str).astype("category"),  # 8+ bytes a value
+        pd.Series(np.arange(50_000) % 7, dtype="int64")
+        .astype(str)
+        .astype("category"),  # 8+ bytes a value
     ],
     ids=["bool", "int8", "int16", "float32", "category"],
 )
@@ -79,6 +88,26 @@ def test_parquet_estimate_is_the_width_pandas_reads_a_column_at(tmp_path, column
     assert 0.9 * held <= estimate <= 1.1 * held
 
 
+def test_csv_estimate_samples_more_than_its_head(tmp_path):
+    """A time-sorted CSV whose early rows are mostly empty (sensors added later): from its first MiB alone
+    (short lines, many rows a byte) it was estimated 2.7x its size here (5.3x in the review's repro); its
+    head and 3 evenly spaced MiB parsed with the header's names put it within 1.5x."""
+    path = tmp_path / "late_sensors.csv"
+    early = "".join(f"{i},,,,\n" for i in range(150_000))
+    late = "".join(
+        f"{i},0.123456789012,0.223456789012,0.323456789012,0.423456789012\n"
+        for i in range(150_000, 210_000)
+    )
+    path.write_text("t,a,b,c,d\n" + early + late)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        estimate, how = storage._csv_estimate(fh, size, None, ())
+        assert fh.tell() == 0
+    held = storage._table_bytes(pd.read_csv(path))
+    assert held / 1.5 <= estimate <= held * 1.5
+    assert " rows from 4 places in it take " in how
+
+
 def test_gzip_csv_estimated_by_its_text_is_read_with_a_warning(tmp_path, monkeypatch):
     """A gzipped CSV's text is known only by reading it all: its size is guessed from its first MiB's
     compression, so a table guessed too large is read, the warning the step's last line if it is killed."""
@@ -89,7 +118,8 @@ def test_gzip_csv_estimated_by_its_text_is_read_with_a_warning(tmp_path, monkeyp
     assert path.stat().st_size < 2**20  # stored in less than the sample of text read ahead
     monkeypatch.setattr(storage, "memory_limit", lambda: (2**20, LIMIT))
     with pytest.warns(
-        UserWarning, match=r"MiB of text compressed \d+\.\dx\), more than the 1.0 MiB this step may use \("
+        UserWarning,
+        match=r"MiB of text compressed \d+\.\dx\), more than the 1.0 MiB this step may use \(",
     ):
         assert len(storage.read_table(str(path))) == 60_000
 
