@@ -895,6 +895,11 @@ def check_target_nested(y: pd.Series, target: str) -> None:
                                     f"e.g. {shown_value(nested[1])}): a target needs one class or number per row")])
 
 
+MISSING_LABEL_MARKERS = ("?", "-", ".", "--")
+"""Labels written for "no label" (UCI's and Weka's ``?``, a spreadsheet's ``-`` or ``--``, ``.``):
+:func:`check_labels` refuses one of them among number classes, on fewer rows than those."""
+
+
 def check_labels(y: pd.Series, target: str) -> None:
     """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
     object column; a CSV reads both as text), or text classes that differ only in case or
@@ -905,8 +910,9 @@ def check_labels(y: pd.Series, target: str) -> None:
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
     label (only spaces) is refused too: it would be learned as a class of its own (the fit and
     ``prepare_data`` and the backtest make them missing first, :func:`blank_labels`), and a label of
-    punctuation only among number labels (``'?'`` with ``'0'``/``'1'``: UCI's and Weka's missing-label
-    marker, trained as a class of its own). So are bytes (a
+    missing-label marker among number labels (``'?'`` with ``'0'``/``'1'``: UCI's and Weka's missing-label
+    marker, trained as a class of its own: one of :data:`MISSING_LABEL_MARKERS`, the only such value, on
+    fewer rows than the numbers; ``'-'`` beside ``'+'`` is a class). So are bytes (a
     Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
@@ -941,12 +947,15 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "as a null (an empty CSV cell, a Parquet null), not as blank text: "
                                     "prepare_data, the fit and the backtest leave such rows out; or write its "
                                     "class")])
-    markers = [v for v in texts if not any(c.isalnum() for c in v)]  # '?', '-', '.': no letter, no digit
-    if markers and len(markers) < len(texts):
+    markers = [v for v in texts if not any(c.isalnum() for c in v)]  # '?', '-', '+', '*': no letter, no digit
+    # one missing-label marker ('?', '-', '.', '--') among number classes, on fewer rows than they are:
+    # classes of signs ('-', '0', '+'), or a marker that is no missing one ('*' beside 1, 2, 3), are classes
+    rows = int(y.isin(markers).sum())
+    if (len(markers) == 1 and markers[0].strip() in MISSING_LABEL_MARKERS and len(markers) < len(texts)
+            and 2 * rows < int(y.notna().sum())):
         numbers = [v for v in texts if v not in markers]
         if pd.to_numeric(pd.Series(numbers), errors="coerce").notna().all():
             # UCI's and Weka's '?' for a missing label among classes 0/1, read as text: a class '?' was learned
-            rows = int(y.isin(markers).sum())
             shown = ", ".join(repr(v) for v in sorted(numbers)[:5]) + (", …" if len(numbers) > 5 else "")
             raise DataValidationError([(target, "labels", rows, f"labels are numbers ({shown}) but "
                                         f"{' and '.join(repr(v) for v in markers[:3])} in {rows} row(s): a "

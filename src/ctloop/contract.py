@@ -280,7 +280,8 @@ def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) ->
 def check_integer_width(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
     """Refuse Python integers past 64 bits (below ``-2**63`` or above ``2**64 - 1``) in object columns of
     whole numbers (:func:`numbers_as_numbers` leaves them objects: a notebook's frame; no CSV reads them
-    as numbers, a Parquet column cannot hold them), naming the column, the first such value and its row:
+    as numbers, a Parquet column cannot hold them), or both a negative one and one past ``2**63 - 1`` in one
+    column (neither int64 nor uint64 holds both), naming the column, the first such value and its row:
     ``prepare_data`` failed writing its output with pyarrow's raw "OverflowError: Python int too large
     to convert to C long". Called after :func:`numbers_as_numbers` by ``prepare_data`` and ``ctloop
     backtest``."""
@@ -299,6 +300,16 @@ def check_integer_width(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -
             violations.append((str(name), "int64", len(wide), f"an integer past 64 bits ({value}, row {row}), which "
                                "no Parquet column or model input holds: convert the column to float (an amount) "
                                "or to text (an ID)"))
+            continue
+        ints = [(row, value) for row, value in enumerate(col.to_numpy()) if isinstance(value, int)]
+        negative = [(row, value) for row, value in ints if value < 0]
+        unsigned = [(row, value) for row, value in ints if value >= 2**63]
+        if negative and unsigned:  # int64 cannot hold the one, uint64 the other: pyarrow's raw OverflowError
+            (low_row, low), (high_row, high) = negative[0], unsigned[0]
+            violations.append((str(name), "int64", min(len(negative), len(unsigned)),
+                               f"integers no 64-bit type holds together ({low}, row {low_row}, below 0, and "
+                               f"{high}, row {high_row}, past 2**63 - 1), which no Parquet column or model input "
+                               "holds: convert the column to float (an amount) or to text (an ID)"))
     if violations:
         raise DataValidationError(violations)
 

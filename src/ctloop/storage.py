@@ -3886,29 +3886,94 @@ def refuse_other_separator(uri: str, columns: Any) -> None:
 
 @contextmanager
 def _table_file(uri: str) -> Iterator[BinaryIO]:
-    """``uri``'s stored bytes as a file to read from: a local file itself, opened; an object's bytes
-    (or a named pipe's, which cannot be read twice) written to a temporary file and let go of before
-    the table is read from it. pandas then parses from the file, and the read's peak is the table's,
-    not the table's and the whole file's bytes beside it (and, with a newline at its end, a copy of
-    them that ``raw.strip()`` made): reading a 180 MiB CSV peaked at 576 MiB RSS before, 397 MiB now."""
-    import shutil
-
+    """``uri``'s stored bytes as a file to read from: a local file itself, opened (no temporary file:
+    a pod with a read-only root file system and no writable temporary directory reads local files);
+    an object's bytes (or a named pipe's, which cannot be read twice) written to a temporary file and
+    let go of before the table is read from it. pandas then parses from the file, and the read's peak
+    is the table's, not the table's and the whole file's bytes beside it (and, with a newline at its
+    end, a copy of them that ``raw.strip()`` made): reading a 180 MiB CSV peaked at 576 MiB RSS before,
+    397 MiB now. Where the temporary directory cannot take the bytes (none writable, less free space
+    than the object, a write refused), they are read from memory instead: never a refusal of data."""
     backend, loc = _backend(uri)
-    with tempfile.TemporaryFile(prefix="ctloop-") as copy:
-        if loc.scheme == "file":
-            with backend.open(loc) as fh:
-                if fh.seekable():
-                    yield fh
-                    return
-                try:
-                    shutil.copyfileobj(fh, copy)
-                except OSError as exc:
-                    raise DataSourceError(f"cannot read {uri}: {exc.strerror or type(exc).__name__}") from exc
-        else:
-            copy.write(backend.read(loc))  # the downloaded bytes are freed once written
+    _need_key(loc)  # s3://bucket/: "names a bucket but no object", not the store's answer to a GET of ''
+    if loc.scheme == "file":
+        with backend.open(loc) as fh:
+            if fh.seekable():
+                yield fh
+            else:
+                with _pipe_copy(uri, fh) as copy:
+                    yield copy
+        return
+    data = backend.read(loc)
+    copy = _spilled(data)
+    if copy is None:
+        yield io.BytesIO(data)
+        return
+    del data  # the downloaded bytes are freed once written
+    with copy:
+        copy.raw.seek(0)
+        yield copy.raw  # unbuffered, as a local file is (_Local.open)
+
+
+def _temporary_dir() -> str | None:
+    try:
+        return tempfile.gettempdir()
+    except OSError:  # FileNotFoundError: "No usable temporary directory found"
+        return None
+
+
+@contextmanager
+def _pipe_copy(uri: str, fh: BinaryIO) -> Iterator[BinaryIO]:
+    """A named pipe's bytes (read once) in a temporary file, or in memory when no temporary file can be
+    made; a write refused part-way (a full disk, a size limit) is a :class:`DataSourceError` naming the
+    temporary directory, as the pipe's bytes read so far cannot be read again."""
+    try:
+        copy = tempfile.TemporaryFile(prefix="ctloop-")
+    except OSError:
+        yield io.BytesIO(fh.read())
+        return
+    with copy:
+        while True:
+            try:
+                block = fh.read(1 << 20)
+            except OSError as exc:
+                raise DataSourceError(f"cannot read {uri}: {exc.strerror or type(exc).__name__}") from exc
+            if not block:
+                break
+            try:
+                copy.write(block)
+            except OSError as exc:
+                raise DataSourceError(
+                    f"cannot read {uri}: a file that cannot be read twice is copied to the temporary directory "
+                    f"{_temporary_dir()} first, and writing it failed ({exc.strerror or type(exc).__name__}): "
+                    "give the step disk there (TMPDIR, an emptyDir volume) or write the data to a file") from exc
         copy.flush()
         copy.raw.seek(0)
         yield copy.raw  # unbuffered, as a local file is (_Local.open)
+
+
+def _spilled(data: bytes) -> BinaryIO | None:
+    """An object's downloaded ``data`` written to a temporary file; None (read it from memory) when the
+    temporary directory has less free space than the object (``shutil.disk_usage``), or none can be
+    made or written. (Not a context manager: ``contextmanager`` keeps its arguments, ``data`` with them.)"""
+    import shutil
+
+    where = _temporary_dir()
+    try:
+        if where is None or shutil.disk_usage(where).free <= len(data):
+            return None
+    except OSError:
+        return None
+    copy = None
+    try:
+        copy = tempfile.TemporaryFile(prefix="ctloop-")
+        copy.write(data)
+        copy.flush()
+    except OSError:
+        if copy is not None:
+            copy.close()
+        return None
+    return copy
 
 
 def _blank(fh: BinaryIO) -> bool:
@@ -3946,7 +4011,7 @@ def memory_bytes() -> int:
 
 TABLE_SAMPLE_BYTES = 1 << 20
 """Bytes of a CSV's text parsed ahead of the whole file to estimate the table's size in memory
-(:func:`_refuse_too_large`); a file no larger is read at once."""
+(:func:`_warn_if_large`); a file no larger is read at once."""
 
 
 TABLE_WORK_FACTOR = 5
@@ -3960,31 +4025,30 @@ def _gib(size: float) -> str:
     return f"{size / 2**30:,.2f} GiB" if size >= 2**30 else f"{size / 2**20:,.1f} MiB"
 
 
-def _refuse_too_large(uri: str, kind: str, stored: int, estimate: int | None, how: str,
-                      guessed: bool = False) -> None:
-    """Refuse a table whose estimated size in memory (``estimate`` bytes, ``how`` it was estimated)
-    exceeds the memory this process may use (:func:`memory_limit`), before reading it: the kernel
-    killed the step part-way (OOMKilled, exit 137) with no line naming the file. A table taking more
-    than 1/:data:`TABLE_WORK_FACTOR` of it, or whose size is ``guessed`` (a gzipped CSV's text is
-    known only by reading it all: its size is guessed from its first MiB's compression, which a
-    file's later rows need not share), is read with a warning naming the same, the step's last line
-    if it is killed."""
+def _warn_if_large(uri: str, kind: str, stored: int, estimate: int | None, how: str) -> None:
+    """Warn, before reading it, of a table whose estimated size in memory (``estimate`` bytes, ``how`` it
+    was estimated) is more than 1/:data:`TABLE_WORK_FACTOR` of the memory this process may use
+    (:func:`memory_limit`), or more than all of it: the warning is the step's last line if the kernel
+    kills it part-way (OOMKilled, exit 137), which before named no file. An estimate never refuses: it
+    is a guess (a CSV's from its first MiB, a Parquet file's from its footer) and was up to 8x over on
+    real tables (boolean Parquet columns, a time-sorted CSV with empty early rows), refusing data that
+    fit (round 50 review)."""
     if estimate is None:
         return
     have, where = memory_limit()
-    if estimate <= have or guessed:
-        if estimate * TABLE_WORK_FACTOR > have:
-            warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
-                          f"({how}); the {_gib(have)} this step may use ({where}) may not be enough to work on it "
-                          f"(preparing a table took {TABLE_WORK_FACTOR}x its size): if the step is killed "
-                          "(OOMKilled, exit 137), give it more memory (the KFP task's memory limit)",
-                          UserWarning, stacklevel=3)
-        return
-    raise DataSourceError(f"{uri} ({_gib(stored)} of {kind}) would take about {_gib(estimate)} of memory as a "
-                          f"table ({how}), more than the {_gib(have)} this step may use ({where}): give the "
-                          "step more memory (the KFP task's memory limit), or read fewer rows or columns "
-                          "(write only the window's rows, drop unused columns; Parquet of the same table "
-                          "is smaller)")
+    if estimate > have:
+        warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
+                      f"({how}), more than the {_gib(have)} this step may use ({where}): reading it anyway (the "
+                      "estimate may be high); the step is likely to be killed (OOMKilled, exit 137): give it "
+                      "more memory (the KFP task's memory limit), or read fewer rows or columns (write only the "
+                      "window's rows, drop unused columns; Parquet of the same table is smaller)",
+                      UserWarning, stacklevel=3)
+    elif estimate * TABLE_WORK_FACTOR > have:
+        warnings.warn(f"{uri} ({_gib(stored)} of {kind}) takes about {_gib(estimate)} of memory as a table "
+                      f"({how}); the {_gib(have)} this step may use ({where}) may not be enough to work on it "
+                      f"(preparing a table took {TABLE_WORK_FACTOR}x its size): if the step is killed "
+                      "(OOMKilled, exit 137), give it more memory (the KFP task's memory limit)",
+                      UserWarning, stacklevel=3)
 
 
 def _table_bytes(frame: pd.DataFrame) -> int:
@@ -4004,7 +4068,8 @@ def _csv_estimate(fh: BinaryIO, size: int, compression: str | None,
                   text_columns: tuple[str, ...]) -> tuple[int | None, str]:
     """The size in memory of the table of the CSV file ``fh`` (``size`` stored bytes), extrapolated from
     its first :data:`TABLE_SAMPLE_BYTES` of text (whole lines) read as :func:`_read_csv` reads them
-    (:func:`_table_bytes`); a gzipped file's text by the ratio of the text
+    (:func:`_table_bytes`) and, in a plain file, :data:`CSV_SAMPLE_PLACES` more (:func:`_csv_window`);
+    a gzipped file's text by the ratio of the text
     to the stored bytes that sample took. None for a file no larger than the sample, or a sample
     pandas cannot read alone (a quoted value holding a newline cut at its end); for a gzipped file
     whose whole text fits in the sample."""
@@ -4042,23 +4107,71 @@ def _csv_estimate(fh: BinaryIO, size: int, compression: str | None,
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):  # EmptyDataError is a ValueError
         return None, ""
     text_size = size * len(text) / used  # a plain file: its size; gzip: at the sample's ratio
-    held = _table_bytes(part)
-    estimate = int(held * text_size / len(sample))
-    how = f"its first {len(part):,} rows take {_gib(held)}"
+    held, sampled, rows, places = _table_bytes(part), len(sample), len(part), 1
+    if compression != "gzip" and size > (CSV_SAMPLE_PLACES + 1) * TABLE_SAMPLE_BYTES:
+        for place in range(1, CSV_SAMPLE_PLACES + 1):  # a time-sorted file's early rows need not be its later ones
+            window = _csv_window(fh, size * place // (CSV_SAMPLE_PLACES + 1), part.columns, text_columns)
+            if window is not None:
+                held, sampled, rows, places = held + window[0], sampled + window[1], rows + window[2], places + 1
+    estimate = int(held * text_size / sampled)
+    how = (f"its first {rows:,} rows take {_gib(held)}" if places == 1
+           else f"{rows:,} rows from {places} places in it take {_gib(held)}")
     if compression == "gzip":
         how += f", about {_gib(text_size)} of text compressed {text_size / size:.1f}x"
     return estimate, how
 
 
+CSV_SAMPLE_PLACES = 3
+"""Places, evenly spaced after its head, where :data:`TABLE_SAMPLE_BYTES` of a plain CSV larger than
+4 samples are read for its memory estimate besides its head (:func:`_csv_estimate`): from the head
+alone, a time-sorted file whose early rows were mostly empty was estimated 5.3x its size (round 50
+review)."""
+
+
+def _csv_window(fh: BinaryIO, offset: int, names: Any, text_columns: tuple[str, ...]) -> tuple[int, int, int] | None:
+    """The memory, bytes and rows of the whole lines in :data:`TABLE_SAMPLE_BYTES` of the plain CSV file
+    ``fh`` from ``offset``, read with its header's ``names``; None where they cannot be read alone (a
+    quoted value holding a newline, a row of other fields); rewound."""
+    import pandas as pd
+
+    try:
+        fh.seek(offset)
+        block = fh.read(TABLE_SAMPLE_BYTES)
+    except OSError:
+        return None
+    finally:
+        fh.seek(0)
+    start, end = block.find(b"\n") + 1, block.rfind(b"\n") + 1
+    if not 0 < start < end:
+        return None
+    lines = block[start:end]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            part = pd.read_csv(io.BytesIO(lines), header=None, names=list(names), float_precision=FLOATS,
+                               dtype=dict.fromkeys(text_columns, str) or None)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+        return None
+    if not isinstance(part.index, pd.RangeIndex):
+        return None  # more fields than names: not this file's rows
+    return _table_bytes(part), len(lines), len(part)
+
+
 def _parquet_estimate(source: BinaryIO) -> tuple[int | None, str]:
-    """The size in memory of a Parquet file's table, from its footer: each column chunk's values
-    decoded, at least 8 bytes a value (a number, or a pointer to a text value), text and bytes
-    (BYTE_ARRAY) adding their own size (the chunk's ``total_uncompressed_size``: dictionary-encoded
-    text is counted once a distinct value, as pyarrow's ``to_pandas`` shares repeated strings); rewound."""
+    """The size in memory of a Parquet file's table, from its footer and Arrow schema: each column chunk's
+    values at the width pandas holds them (:func:`_value_width`: a boolean or int8 1 byte, an int16 2, an
+    int32 or float32 4, a category's code as wide as the schema's indices; 8 for the rest, and for integers and booleans with nulls,
+    which pandas makes float64 or objects), text and bytes (BYTE_ARRAY, not dictionary-typed) 8 bytes a
+    value (a pointer) plus the chunk's ``total_uncompressed_size`` at most (pyarrow's ``to_pandas``
+    shares repeated strings); rewound. Until round 50's review every value counted 8 bytes at least:
+    60 boolean columns were estimated 8x their size."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         meta = pq.read_metadata(source)
+        source.seek(0)
+        fields = {field.name: field.type for field in pq.read_schema(source)}
     finally:
         source.seek(0)
     total = 0
@@ -4066,10 +4179,29 @@ def _parquet_estimate(source: BinaryIO) -> tuple[int | None, str]:
         group = meta.row_group(i)
         for j in range(group.num_columns):
             chunk = group.column(j)
-            values = 8 * chunk.num_values
-            total += values + chunk.total_uncompressed_size if chunk.physical_type == "BYTE_ARRAY" \
-                else max(values, chunk.total_uncompressed_size)
+            stats = chunk.statistics
+            nulls = stats is None or not stats.has_null_count or stats.null_count > 0
+            arrow_type = fields.get(chunk.path_in_schema, pa.null())
+            width = _value_width(arrow_type, nulls)
+            total += width * chunk.num_values
+            if chunk.physical_type == "BYTE_ARRAY" and not pa.types.is_dictionary(arrow_type):
+                total += chunk.total_uncompressed_size  # a category's values: once, not a row group's pages
     return total, f"{meta.num_rows:,} rows x {meta.num_columns:,} columns by its footer"
+
+
+def _value_width(arrow_type: Any, nulls: bool) -> int:
+    """Bytes a value of ``arrow_type`` takes in the column pandas reads it into (``nulls``: the chunk may
+    hold a null, which makes an integer column float64 and a boolean one objects); 8 when unknown (a
+    nested column's leaf, text's pointer)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        return max(1, arrow_type.index_type.bit_width // 8)  # a category's code, as wide as pandas wrote it
+    if pa.types.is_boolean(arrow_type) or pa.types.is_integer(arrow_type):
+        return 8 if nulls else max(1, arrow_type.bit_width // 8)
+    if pa.types.is_floating(arrow_type):
+        return max(2, arrow_type.bit_width // 8)
+    return 8
 
 
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -4077,9 +4209,9 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
 
     ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
     Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
-    Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file, and for
-    one whose table would not fit in the memory this process may use (:func:`memory_limit`),
-    estimated before it is read. The table is parsed from the file (an object's from a temporary
+    Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file; warns,
+    before reading it, of a table estimated to take much of the memory this process may use
+    (:func:`memory_limit`) or more (:func:`_warn_if_large`: an estimate never refuses). The table is parsed from the file (an object's from a temporary
     copy), never held as bytes beside it.
     """
     import pandas as pd
@@ -4090,7 +4222,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     with _table_file(uri) as fh:
         if _blank(fh):
             raise DataSourceError(f"{uri} is empty (0 bytes of data)")
-        size = os.fstat(fh.fileno()).st_size
+        size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
+        fh.seek(0)
         try:
             if kind == "parquet":
                 source: BinaryIO = fh
@@ -4102,7 +4235,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
 
                 refuse_repeated_columns(uri, pq.read_schema(source).names)  # was pyarrow's "Multiple matches"
                 source.seek(0)
-                _refuse_too_large(uri, "Parquet", size, *_parquet_estimate(source))
+                _warn_if_large(uri, "Parquet", size, *_parquet_estimate(source))
                 frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(source)),
                                                           keep=text_columns))
             else:
@@ -4110,8 +4243,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
                 fh.seek(0)
                 compression = csv_compression(head)
                 refuse_other_encoding(uri, head)
-                _refuse_too_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns),
-                                  guessed=compression == "gzip")
+                _warn_if_large(uri, "CSV", size, *_csv_estimate(fh, size, compression, text_columns))
                 frame = _read_csv(uri, fh, compression, text_columns)
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc

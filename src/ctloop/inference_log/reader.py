@@ -328,7 +328,9 @@ def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str
                  metadata: pq.FileMetaData | None = None):
     """A ``pyarrow.parquet.ParquetFile`` of a local or object-store file (read lazily: footer
     first, then the row groups and columns asked for; ``metadata``: its footer, already read, is
-    not read again); unreadable: ``error``."""
+    not read again); unreadable: ``error``. INT96 timestamps (Spark, Hive) are read in
+    :data:`storage.INT96_UNIT`, as ``read_table`` reads them (pyarrow's nanoseconds wrapped a
+    ``9999-12-31`` label time to ``1816-03-29``)."""
     import pyarrow.parquet as pq
 
     from ctloop import storage
@@ -336,8 +338,9 @@ def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str
     try:
         if storage.is_remote(uri):
             fs, path = storage.filesystem(uri)
-            return pq.ParquetFile(fs.open_input_file(path), metadata=metadata)
-        return pq.ParquetFile(uri, metadata=metadata)
+            return pq.ParquetFile(fs.open_input_file(path), metadata=metadata,
+                                  coerce_int96_timestamp_unit=storage.INT96_UNIT)
+        return pq.ParquetFile(uri, metadata=metadata, coerce_int96_timestamp_unit=storage.INT96_UNIT)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise error(f"cannot read {what} {uri}: {exc}") from exc
 
