@@ -178,7 +178,7 @@ def check_column_names(frame: pd.DataFrame) -> None:
                               + ": name the columns with text")
     unnamed = next((name for name in names if not name.strip()), None)
     if unnamed is not None:  # a Parquet file written from a frame's unnamed column (a CSV reads it 'Unnamed: 1')
-        raise DataSourceError(f"column name {unnamed!r} ({_positions(names, unnamed)}) is no name: a feature is "
+        raise DataSourceError(f"column name {unnamed!r} ({_positions(seen[unnamed][1])}) is no name: a feature is "
                               "sent to the served model by its name: name the column or drop it")
     if WEIGHT in names:
         raise DataSourceError(f"the column name {WEIGHT!r} ({_positions(seen[WEIGHT][1])}) is reserved for the recency "
