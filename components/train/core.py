@@ -911,8 +911,8 @@ def check_labels(y: pd.Series, target: str) -> None:
     label (only spaces) is refused too: it would be learned as a class of its own (the fit and
     ``prepare_data`` and the backtest make them missing first, :func:`blank_labels`), and a label of
     missing-label marker among number labels (``'?'`` with ``'0'``/``'1'``: UCI's and Weka's missing-label
-    marker, trained as a class of its own: one of :data:`MISSING_LABEL_MARKERS`, the only such value, on
-    fewer rows than the numbers; ``'-'`` beside ``'+'`` is a class). So are bytes (a
+    marker, trained as a class of its own: ``'?'`` on any number of rows, ``'-'``, ``'.'`` or ``'--'`` on
+    fewer rows than the numbers; ``'-'`` beside ``'+'`` is a class of signs, ``'*'`` a rating's). So are bytes (a
     Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
@@ -948,12 +948,16 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "prepare_data, the fit and the backtest leave such rows out; or write its "
                                     "class")])
     markers = [v for v in texts if not any(c.isalnum() for c in v)]  # '?', '-', '+', '*': no letter, no digit
-    # one missing-label marker ('?', '-', '.', '--') among number classes, on fewer rows than they are:
-    # classes of signs ('-', '0', '+'), or a marker that is no missing one ('*' beside 1, 2, 3), are classes
-    rows = int(y.isin(markers).sum())
-    if (len(markers) == 1 and markers[0].strip() in MISSING_LABEL_MARKERS and len(markers) < len(texts)
-            and 2 * rows < int(y.notna().sum())):
-        numbers = [v for v in texts if v not in markers]
+    numbers = [v for v in texts if v not in markers]
+    # missing-label markers among number classes: '?' (UCI's and Weka's; half the rows of an unlabelled pool)
+    # always; '-', '.', '--' when every punctuation label is one and they are on fewer rows than the numbers.
+    # Classes of signs ('-' beside '+': '-', '0', '+') and other punctuation ('*' beside 1, 2, 3) are classes
+    signs = "+" in {v.strip() for v in markers}
+    missing = [v for v in markers if v.strip() in MISSING_LABEL_MARKERS and not (signs and v.strip() == "-")]
+    rows = int(y.isin(missing).sum())
+    if missing and numbers and ("?" in {v.strip() for v in missing} or (
+            len(missing) == len(markers) and 2 * rows < int(y.notna().sum()))):
+        markers = missing
         if pd.to_numeric(pd.Series(numbers), errors="coerce").notna().all():
             # UCI's and Weka's '?' for a missing label among classes 0/1, read as text: a class '?' was learned
             shown = ", ".join(repr(v) for v in sorted(numbers)[:5]) + (", …" if len(numbers) > 5 else "")

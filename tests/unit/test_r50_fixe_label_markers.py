@@ -1,8 +1,10 @@
 """The missing-label marker rule of ``check_labels`` (review 50, item 5): round 50 refused any label of
 punctuation only among number labels, so classes of signs (``'-'``, ``'0'``, ``'+'``: a direction, a
 sentiment), ``'0'``/``'+'`` and ``'1'``/``'2'``/``'3'``/``'*'`` (a rating's star) could not be trained.
-Now refused only when one value of ``MISSING_LABEL_MARKERS`` is the only such label, on fewer rows than
-the numbers (UCI's and Weka's ``'?'`` among ``0``/``1``)."""
+Now ``'?'`` is refused among number labels on any number of rows (review 50 G: half the rows of an
+unlabelled pool, or ``'?'`` beside ``'-'`` from a second source, were trained as a class), and ``'-'``,
+``'.'``, ``'--'`` when every punctuation label is one and they are on fewer rows than the numbers;
+``'-'`` beside ``'+'`` and ``'*'`` are classes."""
 
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from ctloop.errors import DataValidationError
         ["-", "0", "+", "-", "0", "+", "+"],  # signs: a direction of change
         ["0", "+", "0", "+"],  # '+' is no missing-label marker
         ["1", "2", "3", "*", "1", "2"],  # nor is '*'
-        ["?", "?", "?", "1"],  # '?' on most rows: a class of its own, not a few labels gone missing
     ],
 )
 def test_punctuation_classes_beside_numbers_are_classes(labels):
@@ -37,3 +38,17 @@ def test_one_missing_label_marker_on_a_few_rows_is_refused(marker):
         match=rf"but {re.escape(repr(marker))} in 1 row\(s\): a missing-label marker\?",
     ):
         check_labels(y, "y")
+
+
+@pytest.mark.parametrize(
+    "labels, shown",
+    [
+        (["0"] * 25 + ["1"] * 25 + ["?"] * 50, "'?' in 50 row(s)"),  # half the rows: an unlabelled pool
+        (["0"] * 10 + ["1"] * 10 + ["?"] * 80, "'?' in 80 row(s)"),  # most rows (active learning)
+        (["0"] * 45 + ["1"] * 45 + ["?"] * 5 + ["-"] * 5, "in 10 row(s)"),  # two sources, two markers
+    ],
+)
+def test_question_marks_among_number_labels_are_refused_on_any_number_of_rows(labels, shown):
+    """Each was trained as a class '?' after the round-50 fix E (review 50 G)."""
+    with pytest.raises(DataValidationError, match=re.escape(shown)):
+        check_labels(pd.Series(labels, dtype=object), "y")
