@@ -310,6 +310,15 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
     text = values  # a timestamp column's missing time (NaT) is named as an empty value below
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
+        # a Parquet timestamp read in microseconds (pyarrow) may lie outside pandas' nanoseconds, as ISO
+        # text of it is refused below: it failed later in the store, a raw OutOfBoundsDatetime (round 50)
+        low, high = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+        beyond = ((times < low) | (times > high)).to_numpy(dtype=bool, na_value=False)
+        if beyond.any():
+            row = int(beyond.argmax())
+            raise DataValidationError([(LABEL_TIME, "time_range", int(beyond.sum()), (
+                f"label_time {out_of_range(times.iloc[row].isoformat())}; row {row + first}: "
+                f"{str(values.iloc[row])!r}"))])
     else:
         text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
                           if isinstance(v, date) and not isinstance(v, datetime) else v)
