@@ -704,22 +704,49 @@ def _whole_float_ids_as_integers(source: Any, id_column: str) -> Any:
         fragments = list(source.dataset.get_fragments())
         kinds = [(f, f.physical_schema.field(id_column).type) for f in fragments if id_column in f.physical_schema.names]
         integers = [k for _, k in kinds if pa.types.is_integer(k)]
-        if (not integers or any(pa.types.is_uint64(k) for k in integers)
-                or not all(pa.types.is_integer(k) or pa.types.is_floating(k) or pa.types.is_null(k) for _, k in kinds)):
+        if not integers or not all(pa.types.is_integer(k) or pa.types.is_floating(k) or pa.types.is_null(k)
+                                   for _, k in kinds):
             return source
+        floated = None  # (file, value): a float id no int64 holds, or one of a float file beside uint64 ids
         for fragment, kind in kinds:
             if not pa.types.is_floating(kind):
                 continue
             limit = _exact_limit(np.dtype(kind.to_pandas_dtype()))
             for batch in fragment.to_batches(columns=[id_column], schema=fragment.physical_schema):
                 values = batch.column(0).drop_null()
-                if len(values) and not (pc.all(pc.is_finite(values)).as_py()
-                                        and pc.all(pc.equal(pc.floor(values), values)).as_py()
-                                        and pc.max(pc.abs(values)).as_py() < limit):  # fmt: skip
-                    return source
+                if not len(values):
+                    continue
+                whole = pc.and_(pc.and_(pc.is_finite(values), pc.equal(pc.floor(values), values)),
+                                pc.less(pc.abs(values), limit))
+                if not pc.all(whole).as_py():
+                    floated = fragment.path, values.filter(pc.invert(whole))[0].as_py()
+                elif any(pa.types.is_uint64(k) for k in integers):
+                    floated = fragment.path, values[0].as_py()
+                if floated:
+                    break
+            if floated:
+                break
+        if floated is None:
+            return source.read_as(schema.set(schema.get_field_index(id_column), pa.field(id_column, pa.int64())))
+        # read as float64: an integer id from 2**53 up cannot be (Arrow: "Integer value ... not in range",
+        # naming the integer file, review 50 G): one line naming both files
+        for fragment, kind in kinds:
+            if not pa.types.is_integer(kind):
+                continue
+            for batch in fragment.to_batches(columns=[id_column], schema=fragment.physical_schema):
+                values = batch.column(0).drop_null()
+                if not len(values):
+                    continue
+                low, high = pc.min(values).as_py(), pc.max(values).as_py()  # ints: no float rounds them here
+                big = high if high >= 2**53 else low if low <= -(2**53) else None
+                if big is not None:
+                    raise DataError(
+                        f"id_column {id_column!r}: {fragment.path} holds {big}, an integer id from "
+                        f"2**53 up, and {floated[0]} holds float ids ({floated[1]!r}): read together as floats, "
+                        "such ids lose their digits; write the id column as integers (or text) in every file")
     except (pa.ArrowException, OSError):  # a file that cannot be read: _check_ids names it
         return source
-    return source.read_as(schema.set(schema.get_field_index(id_column), pa.field(id_column, pa.int64())))
+    return source
 
 
 def _whole_as_float(source: Any, numeric: list[str]) -> Any:

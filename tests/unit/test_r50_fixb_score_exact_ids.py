@@ -68,3 +68,27 @@ def test_an_inexact_float_id_beside_integer_ids_is_still_refused_not_made_an_int
     ):
         _score(scorer, tmp_path)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "kind, ids, floats",
+    [
+        (pa.int64(), BIG, [7.5]),  # a fractional float id: the files are read as floats
+        (pa.uint64(), [2**63 + 5], [7.0]),  # uint64 beside whole floats: read as floats too
+    ],
+    ids=["int64-beside-fractional", "uint64-beside-whole"],
+)
+def test_integer_ids_no_float_holds_beside_float_ids_are_one_line_naming_both_files(
+    scorer, tmp_path, kind, ids, floats
+):
+    """Read as float64 beside a float file, the integer file failed in Arrow's words, blaming the good
+    file: "cannot read .../part-00000.parquet: Integer value 1234567890123456789 not in range"
+    (review 50 G)."""
+    _part(tmp_path, 0, pa.array(ids, kind))
+    _part(tmp_path, 1, pa.array(floats, pa.float64()))
+    with pytest.raises(DataError) as caught:
+        _score(scorer, tmp_path)
+    text = str(caught.value)
+    assert "\n" not in text and "not in range" not in text, text
+    assert f"part-00000.parquet holds {max(ids)}" in text and "part-00001.parquet" in text, text
+    assert f"{floats[0]!r}" in text, text
