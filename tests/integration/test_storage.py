@@ -119,6 +119,19 @@ def test_table_round_trip(root, name, request):
     pd.testing.assert_frame_equal(storage.read_table(uri, text_columns=("key",)), frame)
 
 
+def test_a_table_is_read_without_a_temporary_directory(root, monkeypatch, tmp_path):
+    """A pod whose root file system is read-only and has no /tmp volume: a local table is read from the
+    file itself, an object's from memory (``storage._table_file``'s fallback, untested end to end until
+    review 50 G)."""
+    import tempfile
+
+    frame = pd.DataFrame({"key": ["00123", "7"], "x": [1.5, 2.0]})
+    uri = f"{root}/tables/t.csv"
+    storage.write_table(frame, uri)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent"))
+    pd.testing.assert_frame_equal(storage.read_table(uri, text_columns=("key",)), frame)
+
+
 def test_list_files_is_recursive_sorted_and_stops_at_the_prefix(root):
     for key in ("log/b.parquet", "log/sub/a.parquet", "log/notes.json", "logs/other.parquet"):
         storage.write_bytes(f"{root}/{key}", b"x")
