@@ -911,8 +911,10 @@ def check_labels(y: pd.Series, target: str) -> None:
     label (only spaces) is refused too: it would be learned as a class of its own (the fit and
     ``prepare_data`` and the backtest make them missing first, :func:`blank_labels`), and a label of
     missing-label marker among number labels (``'?'`` with ``'0'``/``'1'``: UCI's and Weka's missing-label
-    marker, trained as a class of its own: ``'?'`` on any number of rows, ``'-'``, ``'.'`` or ``'--'`` on
-    fewer rows than the numbers; ``'-'`` beside ``'+'`` is a class of signs, ``'*'`` a rating's). So are bytes (a
+    marker, trained as a class of its own: ``'?'`` on any number of rows (no class is written so; an
+    unlabelled pool's rows), ``'-'``, ``'.'`` or ``'--'`` on fewer rows than the numbers (on most rows they
+    may be a class: a dash for "no change"); ``'-'`` beside ``'+'`` is a class of signs, ``'*'`` a
+    rating's). So are bytes (a
     Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
@@ -960,7 +962,8 @@ def check_labels(y: pd.Series, target: str) -> None:
         markers = missing
         if pd.to_numeric(pd.Series(numbers), errors="coerce").notna().all():
             # UCI's and Weka's '?' for a missing label among classes 0/1, read as text: a class '?' was learned
-            shown = ", ".join(repr(v) for v in sorted(numbers)[:5]) + (", …" if len(numbers) > 5 else "")
+            kept = sorted(v for v in texts if v not in markers)  # sign classes too ('-', '0', '+' beside '?')
+            shown = ", ".join(repr(v) for v in kept[:5]) + (", …" if len(kept) > 5 else "")
             raise DataValidationError([(target, "labels", rows, f"labels are numbers ({shown}) but "
                                         f"{' and '.join(repr(v) for v in markers[:3])} in {rows} row(s): a "
                                         "missing-label marker? leave a missing label empty (prepare_data, the fit "

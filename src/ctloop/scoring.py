@@ -728,7 +728,7 @@ def _whole_float_ids_as_integers(source: Any, id_column: str) -> Any:
                 break
         if floated is None:
             return source.read_as(schema.set(schema.get_field_index(id_column), pa.field(id_column, pa.int64())))
-        # read as float64: an integer id from 2**53 up cannot be (Arrow: "Integer value ... not in range",
+        # read as float64: an integer id of magnitude 2**53 or more cannot be (Arrow: "Integer value ... not in range",
         # naming the integer file, review 50 G): one line naming both files
         for fragment, kind in kinds:
             if not pa.types.is_integer(kind):
@@ -738,11 +738,12 @@ def _whole_float_ids_as_integers(source: Any, id_column: str) -> Any:
                 if not len(values):
                     continue
                 low, high = pc.min(values).as_py(), pc.max(values).as_py()  # ints: no float rounds them here
+                # ±2**53 itself casts, but a float id there is refused as maybe rounded (_check_ids): the same bound
                 big = high if high >= 2**53 else low if low <= -(2**53) else None
                 if big is not None:
                     raise DataError(
-                        f"id_column {id_column!r}: {fragment.path} holds {big}, an integer id from "
-                        f"2**53 up, and {floated[0]} holds float ids ({floated[1]!r}): read together as floats, "
+                        f"id_column {id_column!r}: {fragment.path} holds {big}, an integer id of "
+                        f"magnitude 2**53 or more, and {floated[0]} holds float ids ({floated[1]!r}): read together as floats, "
                         "such ids lose their digits; write the id column as integers (or text) in every file")
     except (pa.ArrowException, OSError):  # a file that cannot be read: _check_ids names it
         return source

@@ -119,16 +119,20 @@ def test_table_round_trip(root, name, request):
     pd.testing.assert_frame_equal(storage.read_table(uri, text_columns=("key",)), frame)
 
 
-def test_a_table_is_read_without_a_temporary_directory(root, monkeypatch, tmp_path):
+@pytest.mark.parametrize("how", ["absent", "none usable"])
+def test_a_table_is_read_without_a_temporary_directory(root, monkeypatch, tmp_path, how):
     """A pod whose root file system is read-only and has no /tmp volume: a local table is read from the
     file itself, an object's from memory (``storage._table_file``'s fallback, untested end to end until
-    review 50 G)."""
+    review 50 G): tempfile's directory missing, or none usable at all (review 50 H)."""
     import tempfile
 
     frame = pd.DataFrame({"key": ["00123", "7"], "x": [1.5, 2.0]})
     uri = f"{root}/tables/t.csv"
     storage.write_table(frame, uri)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent"))
+    if how == "absent":
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent"))
+    else:
+        monkeypatch.setattr(storage, "_temporary_dir", lambda: None)
     pd.testing.assert_frame_equal(storage.read_table(uri, text_columns=("key",)), frame)
 
 

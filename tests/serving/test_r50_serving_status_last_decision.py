@@ -316,6 +316,21 @@ def test_a_decision_behind_more_records_than_status_reads(registered, kube, caps
     ), out
 
 
+def test_a_decision_newer_than_the_cut_is_found_and_deploys_do_not_cut(registered, kube, capsys, monkeypatch):  # noqa: F811
+    """The cut (nothing older than the oldest record read of a full decision event) keeps what is newer,
+    and deploys, read only for the service they name, neither cut nor count (review 50 H)."""
+    uri, registry = registered
+    monkeypatch.setattr(rollout_cli, "DECISIONS_READ", 3)
+    for i in range(3):  # a full page of another service's analyses...
+        registry.record_event(MODEL, "2", {"event": "analysis", "decision": "hold", "reason": "x",
+                                           "pipeline_run": f"a{i}", "inference_service": "other"})
+    _analysed(registry, kube, "run-1")  # ...then this service's, the newest decision
+    for i in range(5):  # more deploys than are read, newer still
+        registry.record_event(MODEL, "2", {"event": "deploy", "pipeline_run": f"d{i}", "name": "other"})
+    doc = json.loads(_status(capsys, "--model-name", MODEL, "--tracking-uri", uri, "--json"))
+    assert doc["last_decision"]["pipeline_run"] == "run-1" and doc["last_decision_state"] == "found", doc
+
+
 def test_status_json_has_every_key_and_the_storage_uri_of_any_form(kube, capsys):  # noqa: F811
     kube.create_isvc(
         NS,

@@ -7,6 +7,8 @@ and such ids scored exactly). Review 50 B item 2: whole, exact float ids are rea
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -92,3 +94,13 @@ def test_integer_ids_no_float_holds_beside_float_ids_are_one_line_naming_both_fi
     assert "\n" not in text and "not in range" not in text, text
     assert f"part-00000.parquet holds {max(ids)}" in text and "part-00001.parquet" in text, text
     assert f"{floats[0]!r}" in text, text
+
+
+@pytest.mark.parametrize("ids", [[2**53], [-(2**53) - 1]], ids=["2**53", "below-minus-2**53"])
+def test_the_bound_of_integer_ids_beside_fractional_float_ids(scorer, tmp_path, ids):
+    """2**53 casts to a float64, but a float id there is refused as maybe rounded (_check_ids' bound):
+    refused here naming both files, as a negative one is, by its magnitude (review 50 H)."""
+    _part(tmp_path, 0, pa.array(ids, pa.int64()))
+    _part(tmp_path, 1, pa.array([7.5], pa.float64()))
+    with pytest.raises(DataError, match=re.escape(f"holds {ids[0]}, an integer id of magnitude 2**53 or more")):
+        _score(scorer, tmp_path)

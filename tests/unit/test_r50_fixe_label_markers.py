@@ -52,3 +52,9 @@ def test_question_marks_among_number_labels_are_refused_on_any_number_of_rows(la
     """Each was trained as a class '?' after the round-50 fix E (review 50 G)."""
     with pytest.raises(DataValidationError, match=re.escape(shown)):
         check_labels(pd.Series(labels, dtype=object), "y")
+
+
+def test_the_line_shows_the_classes_beside_a_question_mark_signs_too():
+    """``['-', '0', '+', '?']`` said "labels are numbers ('0') but '?'" (review 50 H)."""
+    with pytest.raises(DataValidationError, match=re.escape("labels are numbers ('+', '-', '0') but '?'")):
+        check_labels(pd.Series(["-", "0", "+", "?", "0"], dtype=object), "y")
