@@ -101,6 +101,10 @@ def test_the_premise_the_canary_has_only_native_series(prom):
 
 def test_a_native_canary_has_its_contract_series(prom):
     wait_for(prom.url, f'ctloop:request_latency_p99_seconds:5m{{revision="{CANARY}"}}', timeout=20)
+    # the 5xx share over a window of several scrapes: over the first two (10 answers a pod, the errors
+    # rounded per scrape) it read 0.4 (0.39999999999999997, outside 0.5 ± 0.1: a clean clone in round 50)
+    wait_for(prom.url, f'count_over_time(ctloop:request_error_ratio:rate5m{{revision="{CANARY}"}}[1m]) >= 8',
+             timeout=20)
     contract = f'{{namespace="{NS}", isvc="credit", revision="{CANARY}"}}'
     assert prom.scalar(f"ctloop:request_rate:rate5m{contract}") > 0
     assert prom.scalar(f"ctloop:request_error_ratio:rate5m{contract}") == pytest.approx(
