@@ -9,7 +9,10 @@ that may spend half of always's retrains (every retrain promoted):
 
 * ``every:2`` and ``every:3`` (the cron);
 * a greedy hindsight oracle (adds the retrain with the largest gain, one at a time);
-* the exact hindsight oracle (a dynamic programme over the last retrain and the retrains left).
+* the exact hindsight oracle (a dynamic programme over the last retrain and the retrains left);
+* the exact hindsight oracle that also keeps the product's budget (phase 18: the token bucket of
+  ``ctloop.monitoring.policy.budget``, one token in the first window judged, ``1 / MIN_GAP`` a
+  window up to ``BURST``): whether the budget itself or the windows it is spent on cost the points.
 
 It then splits the points ``default`` loses against ``always`` by the state each window was served
 in, read from default's per-window reasons: before an alarm (detection), in a recovery, waiting
@@ -119,6 +122,9 @@ def schedules(always, matrix, rows) -> dict:
     total = sum(rows[i] for i in scored)
     budget = always.retrains // 2
 
+    def served_one(a: int, i: int) -> float:  # the model of row a on window i, weighted by its rows
+        return rows[i] * matrix[a][i] if i in scored and matrix[a][i] == matrix[a][i] else 0.0
+
     def served(j: int, until: int) -> float:  # windows j+1..until served by the model of window j
         return sum(rows[i] * matrix[by_window[j]][i] for i in range(j + 1, until + 1) if i in scored)
 
@@ -147,7 +153,39 @@ def schedules(always, matrix, rows) -> dict:
         return value
 
     out["exact oracle"] = (best(first, budget) / total, budget)
+    value, schedule = bucket_oracle([[served_one(a, i) for i in range(len(rows))] for a in range(len(matrix))],
+                                    model_window, last, budget)
+    out["exact oracle in the budget"] = (value / total, len(schedule))
+    out["schedules"] = {"exact oracle in the budget": schedule}
     return out
+
+
+def bucket_oracle(points, model_window, last, cap, min_gap=None, burst=None):
+    """(points, retrain windows) of the best schedule that the product's token bucket allows:
+    ``points[a][i]`` is what the model of window ``model_window[a]`` scores on window ``i`` (0 where
+    unscored), the first model serves from the window after it; one token in the first window
+    judged, ``1 / min_gap`` more each window up to ``burst``, one per retrain, at most ``cap``
+    retrains, none in the ``last`` window (it serves nothing). Tokens are counted in
+    ``1 / min_gap`` units, so the programme over (champion, tokens, retrains) is exact."""
+    from ctloop.monitoring import policy
+
+    min_gap = min_gap or policy.MIN_GAP
+    full = int(round((burst or policy.BURST) * min_gap))
+    by_window = {w: a for a, w in enumerate(model_window)}
+    states = {(model_window[0], None, 0): (0.0, ())}
+    for i in range(model_window[0] + 1, last + 1):
+        new: dict = {}
+        for (champion, tokens, spent), (value, schedule) in states.items():
+            value += points[by_window[champion]][i]
+            tokens = min_gap if tokens is None else min(full, tokens + 1)
+            options = [((champion, tokens, spent), (value, schedule))]
+            if i < last and i in by_window and tokens >= min_gap and spent < cap:
+                options.append(((i, tokens - min_gap, spent + 1), (value, (*schedule, i))))
+            for state, result in options:
+                if state not in new or new[state][0] < result[0]:
+                    new[state] = result
+        states = new
+    return max(states.values(), key=lambda result: result[0])
 
 
 def lost_points(always, default, total_rows) -> dict[str, float]:
@@ -186,10 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     scored_rows = sum(w["rows"] for w in always.to_dict()["windows"] if w["metric"] is not None and w["rows"])
     print(f"| {args.stream} | mean | retrains | vs always (points) |\n|---|---|---|---|")
     print(f"| always | {always.mean_metric:.4f} | {always.retrains} | |")
-    for label, (value, count) in means.items():
+    for label, (value, count) in ((k, v) for k, v in means.items() if k != "schedules"):
         print(f"| {label} | {value:.4f} | {count} | {100 * (value - always.mean_metric):+.2f} |")
     print(f"| default | {default.mean_metric:.4f} | {default.retrains} | "
           f"{100 * (default.mean_metric - always.mean_metric):+.2f} |")
+    for label, schedule in means["schedules"].items():
+        print(f"\n{label} retrains after windows {', '.join(map(str, schedule))}")
+    print("default retrains after windows " + ", ".join(
+        str(w["index"]) for w in default.to_dict()["windows"] if w["retrained"] and w["rule"] != "initial"))
     print("\npoints default loses against always, by the state a window was served in:")
     for label, points in lost_points(always, default, scored_rows).items():
         print(f"  {label:26s} {points:+.2f}")
