@@ -39,6 +39,11 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   fails``; ``expire_after=N``: the tokens expire after the ingress let N requests through with one
   (a ServiceAccount token's hour ends mid-command): Istio's RequestAuthentication (Envoy jwt_authn)
   then answers ``401 Jwt is expired`` (google/jwt_verify_lib ``src/status.cc`` ``JwtExpired``);
+  ``expired_by="oauth2-proxy"``: the bearer token is checked by oauth2-proxy instead
+  (``skip_jwt_bearer_tokens``), whose ``pkg/middleware/jwt_session.go`` ``loadSession`` (v7) logs a token
+  that fails to verify and goes on without a session unless ``deny_invalid_bearer_tokens``: an expired
+  token is answered as a request without one (``unauthenticated`` below: 401 ``{}``, a redirect to the
+  login page, or the sign-in page);
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
   (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
   ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
@@ -220,6 +225,7 @@ class KfpApiDouble(InThreadServer):
         reply_delay: dict[str, float] | None = None,
         uuid_ids: bool = False,
         expire_after: int | None = None,
+        expired_by: str = "istio",
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -237,6 +243,9 @@ class KfpApiDouble(InThreadServer):
         self.reply_delay = dict(reply_delay or {})
         self.uuid_ids = uuid_ids
         self.expire_after = expire_after
+        if expired_by not in ("istio", "oauth2-proxy"):
+            raise ValueError(f"expired_by: istio or oauth2-proxy, not {expired_by!r}")
+        self.expired_by = expired_by
         self.accepted = 0  # requests the ingress let through with a token
         # the next n run creates fail to store the run after making its workflow (500, as a MySQL lock
         # wait timeout does)
@@ -311,12 +320,16 @@ class KfpApiDouble(InThreadServer):
                     access = double.tokens.get(token) if token else None
                     if access is not None and double.expire_after is not None:
                         if double.accepted >= double.expire_after:
-                            self._raw(401, "text/plain", "Jwt is expired", [(
-                                "www-authenticate",
-                                'Bearer realm="kubeflow", error="invalid_token"',
-                            )])
-                            return True
-                        double.accepted += 1
+                            if double.expired_by == "oauth2-proxy":  # no session: as if none was sent
+                                token, access = "", None
+                            else:
+                                self._raw(401, "text/plain", "Jwt is expired", [(
+                                    "www-authenticate",
+                                    'Bearer realm="kubeflow", error="invalid_token"',
+                                )])
+                                return True
+                        else:
+                            double.accepted += 1
                     if token and access is None:
                         self._raw(401, "text/plain", "Jwt verification fails", [(
                             "www-authenticate",

@@ -810,6 +810,21 @@ def explain_status(
         f'KFP_TOKEN_FILE); on Kubeflow: export KFP_TOKEN="$({TOKEN_RECIPE})" (an environment variable or a file '
         "keeps it out of `ps`)"
     )
+    login_page = bool(redirected_to or (300 <= status < 400)) or (
+        _is_html(headers, body) and status in (200, 401, 403)
+        and ("sign in" in _title(body).lower() or "log in" in _body_text(body).lower() or status != 200))
+    if login_page and accepted and (auth.token or auth.token_file):
+        # the proxy took the token for the calls before (oauth2-proxy verifies a bearer JWT itself and, once it no
+        # longer verifies, answers as if none was sent: v7 pkg/middleware/jwt_session.go loadSession)
+        where = redirected_to or str((headers or {}).get("Location") or "")
+        page = f"redirected to a login page ({where[:120]})" if where else f"answered with a sign-in page (HTTP {status})"
+        expired = _jwt_expired(auth)
+        return (
+            f"KFP at {url} {page} after it accepted the token from {auth.source} for {accepted} "
+            f"call{'s' if accepted != 1 else ''} of this command: the session expired — fix: "
+            + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
+            + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
+        )
     if redirected_to or (300 <= status < 400):
         where = redirected_to or str((headers or {}).get("Location") or "?")
         sent = (
