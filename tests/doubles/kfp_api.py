@@ -35,7 +35,7 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``"kfp-deny"``: the ingress lets it through, the KFP API server's SubjectAccessReview denies
   every resource call (healthz stays open) with the grpc-gateway body of a ``PermissionDenied``
   ``UserError`` (``backend/src/apiserver/resource/resource_manager.go`` ``IsAuthorized``,
-  ``backend/src/common/util/error.go``). An unknown token gets Istio's ``401 Jwt verification
+  ``backend/src/common/util/error.go``. An unknown token gets Istio's ``401 Jwt verification
   fails``; ``expire_after=N``: the tokens expire after the ingress let N requests through with one
   (a ServiceAccount token's hour ends mid-command): Istio's RequestAuthentication (Envoy jwt_authn)
   then answers ``401 Jwt is expired`` (google/jwt_verify_lib ``src/status.cc`` ``JwtExpired``);
@@ -98,6 +98,42 @@ from tests.fixtures.servers import InThreadServer
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 
 PREFIX = "/apis/v2beta1"
+
+# The external (user-facing) message of each UserError constructor of 2.17.0 backend/src/common/util/error.go,
+# by the tag the constructor writes into the internal chain: a fixed text, or None for "what follows the tag"
+# (NewInvalidInputError, NewResourceNotFoundError, NewAlreadyExistError: the tag ends the chain; the wrapping
+# constructors, PermissionDenied and the like, write "<tag>: <external>: <cause>" and are given explicitly).
+USER_ERROR_TAGS = {"InternalServerError: ": "Internal Server Error", "ServiceUnavailable: ": "Service unavailable",
+                   "Invalid input error: ": None, "ResourceNotFoundError: ": None, "Already exist error: ": None}
+
+
+def external_message(chain: str) -> str:
+    """The message a 2.17.0 UserError whose ``Error()`` is ``chain`` shows its user: the external message of
+    the outermost constructor in the chain (``util.Wrap`` keeps the wrapped error's, a constructor taking a
+    cause sets its own), so the leftmost tag decides. A chain without a tag is the double's own refusal of a
+    body it does not model: taken as an InvalidInputError of that text."""
+    found = [(chain.find(tag), tag) for tag in USER_ERROR_TAGS if tag in chain]
+    if not found:
+        return chain
+    at, tag = min(found)
+    return USER_ERROR_TAGS[tag] or chain[at + len(tag):]
+
+
+def status_body(code: int, chain: str, external: str = "") -> dict:
+    """The JSON body of a UserError answered through grpc-gateway, as 2.17.0 writes it: the interceptor's
+    ``util.ToGRPCError`` (``interceptor.go``) takes ``UserError.GRPCStatus`` (``common/util/error.go``): the
+    status message is the whole internal chain, its one detail a ``google.rpc.Status`` with the external
+    message; grpc-gateway v2.28.0 ``runtime/errors.go`` ``DefaultHTTPErrorHandler`` marshals ``s.Proto()``
+    with the server's ``CustomMarshaler`` (``apiserver/common/utils.go``: proto names, unpopulated fields left
+    out)."""
+    return {"code": code, "message": chain, "details": [
+        {"@type": "type.googleapis.com/google.rpc.Status", "code": code, "message": external or external_message(chain)}
+    ]}
+
+
+class NoRoute(Exception):
+    """A path no handler serves: grpc-gateway's own 404 (``runtime/mux.go``: ``codes.NotFound``, "Not Found",
+    no details), not a resource the server looked up."""
 # kubeflow/pipelines 2.17.0 backend/src/apiserver/validation/length.go LengthSpecs: checked by the API
 # server on Go's len() (bytes of UTF-8) before storing
 LENGTH_SPECS = {"Pipeline.Name": 128, "PipelineVersion.Name": 127, "Experiment.Name": 128}
@@ -291,11 +327,17 @@ class KfpApiDouble(InThreadServer):
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _error(self, status: int, message: str) -> None:
+            def _error(self, status: int, message: str, external: str = "") -> None:
                 # grpc-gateway v2 (v2.28.0, KFP 2.17.0 backend/src/apiserver/main.go NewServeMux with
                 # no error handler: runtime/errors.go DefaultHTTPErrorHandler) writes the
-                # google.rpc.Status: the gRPC code, not the HTTP status, and no "error" field
-                self._reply(status, {"code": GRPC_CODES.get(status, 2), "message": message, "details": []})
+                # google.rpc.Status: the gRPC code, not the HTTP status, and no "error" field; the API
+                # server's UserError adds its external message as the one detail (status_body)
+                self._reply(status, status_body(GRPC_CODES.get(status, 2), message, external))
+
+            def _gateway_error(self, status: int, message: str) -> None:
+                # an error of grpc-gateway itself (a body it cannot parse, a path it has no route for):
+                # status.Errorf, no details, so the marshaler (EmitUnpopulated false) leaves "details" out
+                self._reply(status, {"code": GRPC_CODES.get(status, 2), "message": message})
 
             def _raw(self, status: int, ctype: str, text: str, headers=()) -> None:
                 data = text.encode()
@@ -384,7 +426,7 @@ class KfpApiDouble(InThreadServer):
                     try:  # grpc-gateway's protojson: JSON only (Python's json also reads NaN and Infinity)
                         body = json.loads(raw, parse_constant=_not_json)
                     except ValueError as exc:
-                        return self._error(400, f"proto: syntax error: invalid value {exc}")
+                        return self._gateway_error(400, f"proto: syntax error: invalid value {exc}")
                 if double.delay:
                     time.sleep(double.delay)
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -413,10 +455,12 @@ class KfpApiDouble(InThreadServer):
                 with double._lock:
                     try:
                         status, payload = double.dispatch(method, path, query, body)
-                    except KeyError as exc:
-                        status, payload = 404, {"error": f"not found: {exc}", "code": 5}
+                    except NoRoute:
+                        return self._gateway_error(404, "Not Found")
+                    except KeyError as exc:  # an id the store has not: NewResourceNotFoundError
+                        status, payload = 404, {"error": f"ResourceNotFoundError: {exc.args[0]} not found"}
                     except ValueError as exc:
-                        status, payload = 400, {"error": str(exc), "code": 3}
+                        status, payload = 400, {"error": str(exc)}
                 late = double.reply_delay.get(f"{method} {path[len(PREFIX):]}")
                 if late:
                     time.sleep(late)
@@ -428,7 +472,7 @@ class KfpApiDouble(InThreadServer):
                     elif status >= 400 and "error_message" in payload:
                         self._reply(status, payload)  # the upload server's own (v1beta1) error body
                     elif status >= 400:
-                        self._error(status, payload["error"])
+                        self._error(status, payload["error"], payload.get("external", ""))
                     else:
                         self._reply(status, payload)
                 except (BrokenPipeError, ConnectionResetError):
@@ -488,7 +532,7 @@ class KfpApiDouble(InThreadServer):
     def dispatch(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
         s = self.state
         if not path.startswith(PREFIX):
-            raise KeyError(path)
+            raise NoRoute(path)
         p = path[len(PREFIX) :]
         if p == "/healthz" and method == "GET":
             return 200, {
@@ -575,8 +619,9 @@ class KfpApiDouble(InThreadServer):
             if not body.get("display_name"):
                 # 2.17.0 api_converter.go toModelExperiment: an InternalServerError wrapping the
                 # InvalidInputError, so grpc-gateway answers 500 (Internal)
-                return 500, {"error": "Failed to convert API experiment to model experiment: Invalid input "
-                                      "error: Experiment must have a non-empty name"}
+                return 500, {"error": "[ExperimentServer]: Failed to create a experiment due to conversion error: "
+                                      "InternalServerError: Failed to convert API experiment to model experiment: "
+                                      "Invalid input error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
             if any(ord(c) > 0xFFFF for c in name):  # the utf8mb3 connection (see _not_utf8mb3): Error 1366
@@ -585,13 +630,17 @@ class KfpApiDouble(InThreadServer):
             if len(name.encode()) > LENGTH_SPECS["Experiment.Name"]:
                 # toModelExperiment: ValidateModel's InvalidInputError wrapped in an InternalServerError
                 return 500, {"error": "[ExperimentServer]: Failed to create a experiment due to conversion error: "
-                                      "Failed to convert API experiment to model experiment: Invalid input error: "
+                                      "InternalServerError: Failed to convert API experiment to model experiment: "
+                                      "Invalid input error: "
                                       f"Experiment.Name length cannot exceed {LENGTH_SPECS['Experiment.Name']}"}
             # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0), compared
             # by MySQL 8's utf8mb4_0900_ai_ci (case and accents aside), as pipeline names are
             if any(_same(e["display_name"], name) and e["namespace"] == body.get("namespace", "")
                    for e in s.experiments.values()):
-                return 409, {"error": f"experiment {name} already exists"}
+                # 2.17.0 storage/experiment_store.go CreateExperiment (IsDuplicateError), wrapped by
+                # server/experiment_server.go CreateExperiment
+                return 409, {"error": "Failed to create a experiment: Already exist error: Failed to create a new "
+                                      f"experiment. The name {name} already exists. Please specify a new name"}
             eid = self.new_id("experiment")
             s.experiments[eid] = {
                 "experiment_id": eid,
@@ -618,7 +667,8 @@ class KfpApiDouble(InThreadServer):
 
         # recurring runs
         if p == "/recurringruns" and method == "POST":
-            self._validate_recurring(body)
+            if refused := self._validate_recurring(body):
+                return refused
             rid = self.new_id("recurring")
             # resource_manager.go CreateJob names the ScheduledWorkflow from the display name
             # (template/template.go toSWFCRDResourceGeneratedName: lower-cased, [^a-z0-9-] dropped, "job-" when
@@ -675,14 +725,19 @@ class KfpApiDouble(InThreadServer):
 
         # runs
         if p == "/runs" and method == "POST":
-            if not body.get("display_name"):
-                raise ValueError("run display_name is required")
+            if not body.get("display_name"):  # run_server.go createRun
+                raise ValueError("Failed to create a new run: Failed to create a run due to invalid name: Invalid input "
+                                 "error: The run name is empty. Please specify a valid name")
             if not body.get("pipeline_spec") and not (
                 body.get("pipeline_version_reference") or {}
             ).get("pipeline_id"):
                 raise ValueError("a run needs pipeline_spec or pipeline_version_reference")
-            if body.get("experiment_id") and body["experiment_id"] not in s.experiments:
-                raise ValueError(f"experiment {body['experiment_id']} does not exist")
+            if (eid := body.get("experiment_id")) and eid not in s.experiments:
+                # run_server.go CreateRun -> GetValidExperimentNamespacePair, as for a recurring run: 404
+                return 404, {"error": "Failed to create a new run: Failed to create a run due to invalid experimentId "
+                                      f"and namespace combination: Failed to fetch namespace for experiment {eid}: Failed "
+                                      f"to fetch namespace from experiment {eid}: ResourceNotFoundError: Experiment {eid} "
+                                      "not found"}
             # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
             rid = body.get("run_id") or self.new_id("run")
             # 2.17.0 resource/resource_manager.go CreateRun: the Argo workflow (label pipeline/runid=<run id>,
@@ -739,7 +794,7 @@ class KfpApiDouble(InThreadServer):
             return 200, {}
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
-        raise KeyError(f"{method} {path}")
+        raise NoRoute(f"{method} {path}")
 
     def report_workflows(self) -> dict[str, int]:
         """What the persistence agent's ``ReportWorkflowResource`` (2.17.0 ``resource/resource_manager.go``)
@@ -799,8 +854,13 @@ class KfpApiDouble(InThreadServer):
 
     @staticmethod
     def _upload_error(message: str) -> dict:
-        """``writeErrorToResponse`` of the upload server: an ``apiv1beta1.Error``."""
-        return {"error_message": message, "error_details": message}
+        """``writeErrorToResponse`` of the upload server: an ``apiv1beta1.Error`` whose ``error_message`` is
+        ``err.Error()`` and ``error_details`` ``fmt.Sprintf("%+v", err)``: of a ``github.com/pkg/errors``
+        error (2.17.0 ``pipeline_upload_server.go`` ``errors.New``), the message and its stack, many lines."""
+        stack = ("\ngithub.com/kubeflow/pipelines/backend/src/apiserver/server.(*PipelineUploadServer).uploadPipeline"
+                 "\n\t/go/src/github.com/kubeflow/pipelines/backend/src/apiserver/server/pipeline_upload_server.go:185"
+                 "\nnet/http.HandlerFunc.ServeHTTP\n\t/usr/local/go/src/net/http/server.go:2294")
+        return {"error_message": message, "error_details": message + stack}
 
     @staticmethod
     def _parse_package(body: Any) -> dict:
@@ -879,12 +939,25 @@ class KfpApiDouble(InThreadServer):
                 return column
         return ""
 
-    def _validate_recurring(self, body: dict) -> None:
-        if not body.get("display_name"):
-            raise ValueError("recurring run display_name is required")
+    def _validate_recurring(self, body: dict) -> tuple[int, dict] | None:
+        """The refusal of a recurring-run create, as 2.17.0 words the ones it makes (``server/job_server.go``
+        ``CreateRecurringRun``/``createJob``, ``api_converter.go`` ``toModelJob``), else the double's own
+        (a 400); None: valid."""
         mc = int(body.get("max_concurrency") or 0)
-        if not 1 <= mc <= 10:
-            raise ValueError("Max concurrency of a recurring run must be at least 1 and at most 10")
+        if not 1 <= mc <= 10:  # toModelJob, before the name is looked at
+            return 400, {"error": "Failed to create a recurring run due to conversion error: Invalid input error: Max "
+                                  f"concurrency of a recurring run must be at least 1 and at most 10. Received {mc}"}
+        if not body.get("display_name"):
+            return 400, {"error": "Failed to create a recurring run: Invalid input error: Recurring run name is empty. "
+                                  "Please specify a valid name"}
+        eid = body.get("experiment_id")
+        if eid and eid not in self.state.experiments:
+            # createJob: GetValidExperimentNamespacePair -> GetNamespaceFromExperimentId -> GetExperiment
+            # (storage/experiment_store.go: NewResourceNotFoundError), each wrapping: 404
+            return 404, {"error": "Failed to create a recurring run: Failed to create a recurring run due to invalid "
+                                  f"experimentId and namespace combination: Failed to fetch namespace for experiment {eid}: "
+                                  f"Failed to fetch namespace from experiment {eid}: ResourceNotFoundError: Experiment "
+                                  f"{eid} not found"}
         trigger = body.get("trigger") or {}
         cron = (trigger.get("cron_schedule") or {}).get("cron")
         periodic = trigger.get("periodic_schedule")
@@ -900,5 +973,4 @@ class KfpApiDouble(InThreadServer):
             raise ValueError("pipeline_version_reference.pipeline_id or pipeline_spec is required")
         if ref.get("pipeline_id") and ref["pipeline_id"] not in self.state.pipelines:
             raise ValueError(f"pipeline {ref['pipeline_id']} does not exist")
-        if body.get("experiment_id") and body["experiment_id"] not in self.state.experiments:
-            raise ValueError(f"experiment {body['experiment_id']} does not exist")
+        return None

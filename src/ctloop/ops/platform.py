@@ -787,6 +787,19 @@ def _json_message(body: Any) -> str:
     return text[:200]
 
 
+def _from_api_server(body: Any) -> bool:
+    """Whether an error body is the KFP API server's own (a UserError: 2.17.0 ``common/util/error.go``
+    ``GRPCStatus`` adds the external message as a ``google.rpc.Status`` detail), not grpc-gateway's (no route:
+    no details) nor what a proxy or ingress in front of it answers."""
+    try:
+        data = json.loads(_body_text(body))
+    except ValueError:
+        return False
+    details = data.get("details") if isinstance(data, dict) else None
+    return any(isinstance(d, dict) and str(d.get("@type", "")).endswith("/google.rpc.Status")
+               for d in (details if isinstance(details, list) else []))
+
+
 def _grpc_code(body: Any) -> int | None:
     """The gRPC code of a google.rpc.Status error body (grpc-gateway's, the KFP API server's), else None."""
     try:
@@ -1625,6 +1638,10 @@ class Platform:
             fix = ""
             if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
                 fix = " — fix: KFP is multi-user: give --namespace <profile> (kfp.namespace)"
+            elif exc.status == 404 and _from_api_server(exc.body):
+                # the API server looked the object up and has it not: deleted since this command found it
+                fix = (" — fix: KFP no longer has it (deleted since this command looked it up?): run the command "
+                       "again")
             elif exc.status == 404:
                 fix = " — fix: check --host (it must reach the KFP API) and the ids"
             raise PlatformError(
