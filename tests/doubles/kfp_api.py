@@ -35,7 +35,14 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``"kfp-deny"``: the ingress lets it through, the KFP API server's SubjectAccessReview denies
   every resource call (healthz stays open) with the grpc-gateway body of a ``PermissionDenied``
   ``UserError`` (``backend/src/apiserver/resource/resource_manager.go`` ``IsAuthorized``,
-  ``backend/src/common/util/error.go``. An unknown token gets Istio's ``401 Jwt verification
+  ``backend/src/common/util/error.go``); ``"kfp-audience"``: reached without Istio (a port-forward, the
+  in-cluster Service), so no ``kubeflow-userid`` header, and the token is a ServiceAccount token of the
+  API server's default audience: KFP's ``TokenReviewAuthenticator`` (2.17.0 ``auth/
+  authenticator_token_review.go``, audience ``pipelines.kubeflow.org``: ``common/const.go``
+  ``DefaultTokenReviewAudience``) gets ``Authenticated: false`` from Kubernetes (``pkg/serviceaccount/jwt.go``
+  "token audiences %q is invalid for the target audiences %q"), so ``IsAuthorized`` answers every resource
+  call (healthz stays open) ``Unauthenticated`` (401, gRPC 16) with the aggregate of both authenticators'
+  errors in its chain. An unknown token gets Istio's ``401 Jwt verification
   fails``; ``expire_after=N``: the tokens expire after the ingress let N requests through with one
   (a ServiceAccount token's hour ends mid-command): Istio's RequestAuthentication (Envoy jwt_authn)
   then answers ``401 Jwt is expired`` (google/jwt_verify_lib ``src/status.cc`` ``JwtExpired``);
@@ -129,6 +136,19 @@ def status_body(code: int, chain: str, external: str = "") -> dict:
     return {"code": code, "message": chain, "details": [
         {"@type": "type.googleapis.com/google.rpc.Status", "code": code, "message": external or external_message(chain)}
     ]}
+
+
+# 2.17.0 resource_manager.go IsAuthorized: NewUnauthenticatedError(aggregate of the authenticators' errors,
+# "Failed to check authorization. ..."), wrapped by the server's "Failed to authorize with API"; the header
+# authenticator's IdentityHeaderMissingError (auth/auth.go), the token review's (authenticator_token_review.go
+# doTokenReview, wrapped "Authentication failure") with the TokenReview's status.error
+WRONG_AUDIENCE = (
+    "Failed to authorize with API: Unauthenticated: Failed to check authorization. User identity is empty in the "
+    "request header: [Unauthenticated: Request header error: there is no user identity header.: Request header "
+    "error: there is no user identity header., Authentication failure: Unauthenticated: Review.Status.Authenticated "
+    'is false. Error [invalid bearer token, token audiences ["https://kubernetes.default.svc.cluster.local"] is '
+    'invalid for the target audiences ["pipelines.kubeflow.org"]]: Failed to authenticate token review]'
+)
 
 
 class NoRoute(Exception):
@@ -437,6 +457,11 @@ class KfpApiDouble(InThreadServer):
                 path = parsed.path[len(double.path_prefix):]
                 auth = headers.get("authorization", "")
                 denied = double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-deny"
+                if (double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-audience"
+                        and path != PREFIX + "/healthz"):
+                    return self._reply(401, status_body(16, WRONG_AUDIENCE,
+                                                        "Failed to check authorization. User identity is empty in "
+                                                        "the request header"))
                 if denied and path != PREFIX + "/healthz":
                     # IsAuthorized formats the request's *ResourceAttributes with %+v: its String(), the
                     # namespace asked for first

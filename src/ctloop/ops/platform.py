@@ -879,6 +879,20 @@ def explain_status(
             + "; if it lasts, raise the rate limit of the gateway in front of KFP for this client"
         )
     if status == 401:
+        audiences = re.search(r'token audiences (\[[^\]]*\]) is invalid for the target audiences \["?([^"\]]*)',
+                              _body_text(body).replace('\\"', '"'))
+        if (auth.token or auth.token_file) and audiences:
+            # KFP's own TokenReview (2.17.0 auth/authenticator_token_review.go, audience pipelines.kubeflow.org):
+            # reached without Istio's kubeflow-userid header, the token alone says who calls, and Kubernetes
+            # refuses it for KFP's audience (pkg/serviceaccount/jwt.go); a fresh one of the same kind is refused too
+            wanted = audiences.group(2) or "pipelines.kubeflow.org"
+            recipe = f"{TOKEN_RECIPE} --audience {wanted}".replace("<profile>", namespace or "<profile>")
+            return (
+                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}: the token is for the audience "
+                f"{audiences.group(1)}, and KFP, reached without the Kubeflow ingress, reviews tokens for {wanted!r} "
+                f"— fix: create one for it: {recipe} (what the PodDefault access-ml-pipeline projects), or give --host "
+                "the Kubeflow ingress URL (…/pipeline), which identifies you itself"
+            )
         if auth.token or auth.token_file:
             expired = _jwt_expired(auth)
             why = (f"the token expired at {expired}" if expired else
