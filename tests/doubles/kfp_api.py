@@ -75,6 +75,12 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   version or experiment name over its limit is refused; a recurring run's or run's display name or
   description over 255 characters fails to store (500) after its ScheduledWorkflow/workflow was made,
   which is kept in ``orphans``; ``uuid_ids=True``: ids are UUIDs, as the server's (36 characters);
+* ``pipeline_store="kubernetes"``: pipelines and versions kept as Kubernetes objects (healthz says so,
+  2.17.0 ``main.go`` ``newHealthzResponse``): a pipeline's name must be a DNS-1123 subdomain
+  (``storage/pipeline_store_kubernetes.go`` ``CreatePipeline``, ``validation.IsDNS1123Subdomain``), a
+  version's too, and ``<pipeline>-<version>`` when the two differ (``crd/kubernetes/v2beta1/
+  pipeline_version_name.go`` ``NewPipelineVersionName``); the InvalidInputError reaches the upload server,
+  which answers 400 with its external message (``pipeline_upload_server.go``);
 * ``delay`` seconds before every answer (timeouts); ``reply_delay`` (``{"POST /runs": 2.0}``, a
   path under ``/apis/v2beta1``): seconds between doing a request and answering it (the run exists,
   the answer is late: a client that timed out does not know).
@@ -282,6 +288,7 @@ class KfpApiDouble(InThreadServer):
         uuid_ids: bool = False,
         expire_after: int | None = None,
         expired_by: str = "istio",
+        pipeline_store: str = "database",
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -302,6 +309,9 @@ class KfpApiDouble(InThreadServer):
         if expired_by not in ("istio", "oauth2-proxy"):
             raise ValueError(f"expired_by: istio or oauth2-proxy, not {expired_by!r}")
         self.expired_by = expired_by
+        if pipeline_store not in ("database", "kubernetes"):
+            raise ValueError(f"pipeline_store: database or kubernetes, not {pipeline_store!r}")
+        self.pipeline_store = pipeline_store
         self.accepted = 0  # requests the ingress let through with a token
         # the next n run creates fail to store the run after making its workflow (500, as a MySQL lock
         # wait timeout does)
@@ -564,7 +574,7 @@ class KfpApiDouble(InThreadServer):
                 "commit_sha": self.commit_sha,
                 "tag_name": self.tag_name,
                 "multi_user": self.multi_user,
-                "pipeline_store": "database",
+                "pipeline_store": self.pipeline_store,
             }
 
         # pipelines
@@ -576,6 +586,8 @@ class KfpApiDouble(InThreadServer):
             name = query.get("name") or spec["pipelineInfo"]["name"]
             if too_long := self._too_long("Pipeline", "Name", name):
                 return too_long
+            if refused := self._not_k8s_name("pipeline", name):
+                return refused
             if len(name) > MYSQL_CHARS["PipelineVersion.Name"]:  # the first version is named after it
                 return 500, self._upload_error("Failed to create a pipeline and a pipeline version")
             # Name unique per namespace (model/pipeline.go uniqueIndex:namespace_name), compared as MySQL does
@@ -604,6 +616,10 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError("a version name is required")
             if too_long := self._too_long("PipelineVersion", "Name", name):
                 return too_long
+            pipeline_name = s.pipelines[pid]["name"]
+            if refused := self._not_k8s_name("pipeline version", name) or (
+                    name != pipeline_name and self._not_k8s_name("combined", f"{pipeline_name}-{name}")):
+                return refused
             # 2.17.0 model/pipeline_version.go: Name unique per pipeline (uniqueIndex idx_pipelineid_name);
             # pipeline_upload_server.go UploadPipelineVersion answers AlreadyExists with 409 and the
             # v1beta1 Error body (writeErrorToResponse)
@@ -943,6 +959,28 @@ class KfpApiDouble(InThreadServer):
         if len(value.encode()) > limit:
             return 400, {"text": f"Invalid input error: {model}.{field} length cannot exceed {limit}"}
         return None
+
+    def _not_k8s_name(self, what: str, name: str) -> tuple[int, dict] | None:
+        """The upload server's 400 for a name the Kubernetes pipeline store refuses (k8s.io/apimachinery
+        ``validation.IsDNS1123Subdomain``: its two messages), None when it takes it or the store is the database."""
+        if self.pipeline_store != "kubernetes":
+            return None
+        errors = []
+        if len(name) > 253:
+            errors.append("must be no more than 253 characters")
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", name):
+            errors.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+                          "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+                          "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+        if not errors:
+            return None
+        if what == "combined":
+            message = (f"The combined pipeline and version name {json.dumps(name)} exceeds the Kubernetes 253-character "
+                       f"naming limit: {'; '.join(errors)}")
+        else:
+            message = (f"Invalid {what} name {json.dumps(name)}: {'; '.join(errors)}. Use 'display_name' for "
+                       "human-readable labels")
+        return 400, self._upload_error(message)
 
     @staticmethod
     def _data_too_long(body: dict, model: str) -> str:

@@ -1761,6 +1761,7 @@ class Platform:
         """Create the pipeline, add a version, or do nothing when a version already holds this
         content (whatever its age: two specs of other images share a pipeline without churn)."""
         check_name(name, "pipeline name", "continuous-training", "pipeline")
+        self.check_pipeline_name(name)
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -1834,6 +1835,25 @@ class Platform:
                 continue
             return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
         raise AssertionError("unreachable")
+
+    def check_pipeline_name(self, name: str) -> None:
+        """Refuse pipeline ``name`` before anything is sent when KFP keeps pipelines as Kubernetes objects
+        (healthz ``pipeline_store: kubernetes``): the name is then an object name, a DNS-1123 subdomain
+        (kubeflow/pipelines 2.17.0 ``storage/pipeline_store_kubernetes.go`` ``CreatePipeline``), which
+        the database store does not require; ctloop's version names (``0.1.0-1a2b3c4``) are such names."""
+        from ctloop.config import K8S_SUBDOMAIN
+
+        if self.backend is None or self.backend.pipeline_store != "kubernetes":
+            return
+        if len(name) <= 253 and K8S_SUBDOMAIN.match(name):
+            return
+        example = re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-.")[:253] or "continuous-training"
+        raise ConfigError(
+            f"pipeline name {one_line(name)!r}: KFP at {self.backend.url} keeps pipelines as Kubernetes objects "
+            "(pipeline_store kubernetes), whose names are lower-case letters, digits, '-' and '.', starting and "
+            f"ending with a letter or digit, at most 253 — fix: give --pipeline-name such a name, "
+            f"e.g. {example}"
+        )
 
     def _found_as(self, name: str, found: Any) -> str | None:
         """The id of pipeline ``found`` (``None``: none), with a warning when KFP holds it under
