@@ -181,7 +181,8 @@ def tag_routed_name(value: Any) -> str | None:
 # Label syntax (kubernetes v1.31 staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go:
 # IsQualifiedName for keys, IsValidLabelValue for values)
 _LABEL_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+# DNS-1123 subdomain (k8s.io/apimachinery validation.go dns1123SubdomainFmt, at most 253): object names
+K8S_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 
 def label_key_problem(value: Any) -> str | None:
@@ -191,7 +192,7 @@ def label_key_problem(value: Any) -> str | None:
         return f"expected text, got {value!r}"
     parts = value.split("/")
     name, prefix = parts[-1], parts[0] if len(parts) == 2 else ""
-    if len(parts) > 2 or len(parts) == 2 and not (len(prefix) <= 253 and _DNS_SUBDOMAIN.match(prefix)) \
+    if len(parts) > 2 or len(parts) == 2 and not (len(prefix) <= 253 and K8S_SUBDOMAIN.match(prefix)) \
             or not (len(name) <= 63 and _LABEL_PART.match(name)):
         return (f"not a Kubernetes label key ([prefix/]name: a name of at most 63 letters, digits, '-', '_', "
                 f"'.', starting and ending with a letter or digit; a DNS-subdomain prefix), got {value!r}")

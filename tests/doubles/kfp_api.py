@@ -35,10 +35,22 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``"kfp-deny"``: the ingress lets it through, the KFP API server's SubjectAccessReview denies
   every resource call (healthz stays open) with the grpc-gateway body of a ``PermissionDenied``
   ``UserError`` (``backend/src/apiserver/resource/resource_manager.go`` ``IsAuthorized``,
-  ``backend/src/common/util/error.go``). An unknown token gets Istio's ``401 Jwt verification
+  ``backend/src/common/util/error.go``); ``"kfp-audience"``: reached without Istio (a port-forward, the
+  in-cluster Service), so no ``kubeflow-userid`` header, and the token is a ServiceAccount token of the
+  API server's default audience: KFP's ``TokenReviewAuthenticator`` (2.17.0 ``auth/
+  authenticator_token_review.go``, audience ``pipelines.kubeflow.org``: ``common/const.go``
+  ``DefaultTokenReviewAudience``) gets ``Authenticated: false`` from Kubernetes (``pkg/serviceaccount/jwt.go``
+  "token audiences %q is invalid for the target audiences %q"), so ``IsAuthorized`` answers every resource
+  call (healthz stays open) ``Unauthenticated`` (401, gRPC 16) with the aggregate of both authenticators'
+  errors in its chain. An unknown token gets Istio's ``401 Jwt verification
   fails``; ``expire_after=N``: the tokens expire after the ingress let N requests through with one
   (a ServiceAccount token's hour ends mid-command): Istio's RequestAuthentication (Envoy jwt_authn)
   then answers ``401 Jwt is expired`` (google/jwt_verify_lib ``src/status.cc`` ``JwtExpired``);
+  ``expired_by="oauth2-proxy"``: the bearer token is checked by oauth2-proxy instead
+  (``skip_jwt_bearer_tokens``), whose ``pkg/middleware/jwt_session.go`` ``loadSession`` (v7) logs a token
+  that fails to verify and goes on without a session unless ``deny_invalid_bearer_tokens``: an expired
+  token is answered as a request without one (``unauthenticated`` below: 401 ``{}``, a redirect to the
+  login page, or the sign-in page);
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
   (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
   ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
@@ -63,6 +75,12 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   version or experiment name over its limit is refused; a recurring run's or run's display name or
   description over 255 characters fails to store (500) after its ScheduledWorkflow/workflow was made,
   which is kept in ``orphans``; ``uuid_ids=True``: ids are UUIDs, as the server's (36 characters);
+* ``pipeline_store="kubernetes"``: pipelines and versions kept as Kubernetes objects (healthz says so,
+  2.17.0 ``main.go`` ``newHealthzResponse``): a pipeline's name must be a DNS-1123 subdomain
+  (``storage/pipeline_store_kubernetes.go`` ``CreatePipeline``, ``validation.IsDNS1123Subdomain``), a
+  version's too, and ``<pipeline>-<version>`` when the two differ (``crd/kubernetes/v2beta1/
+  pipeline_version_name.go`` ``NewPipelineVersionName``); the InvalidInputError reaches the upload server,
+  which answers 400 with its external message (``pipeline_upload_server.go``);
 * ``delay`` seconds before every answer (timeouts); ``reply_delay`` (``{"POST /runs": 2.0}``, a
   path under ``/apis/v2beta1``): seconds between doing a request and answering it (the run exists,
   the answer is late: a client that timed out does not know).
@@ -93,6 +111,55 @@ from tests.fixtures.servers import InThreadServer
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 
 PREFIX = "/apis/v2beta1"
+
+# The external (user-facing) message of each UserError constructor of 2.17.0 backend/src/common/util/error.go,
+# by the tag the constructor writes into the internal chain: a fixed text, or None for "what follows the tag"
+# (NewInvalidInputError, NewResourceNotFoundError, NewAlreadyExistError: the tag ends the chain; the wrapping
+# constructors, PermissionDenied and the like, write "<tag>: <external>: <cause>" and are given explicitly).
+USER_ERROR_TAGS = {"InternalServerError: ": "Internal Server Error", "ServiceUnavailable: ": "Service unavailable",
+                   "Invalid input error: ": None, "ResourceNotFoundError: ": None, "Already exist error: ": None}
+
+
+def external_message(chain: str) -> str:
+    """The message a 2.17.0 UserError whose ``Error()`` is ``chain`` shows its user: the external message of
+    the outermost constructor in the chain (``util.Wrap`` keeps the wrapped error's, a constructor taking a
+    cause sets its own), so the leftmost tag decides. A chain without a tag is the double's own refusal of a
+    body it does not model: taken as an InvalidInputError of that text."""
+    found = [(chain.find(tag), tag) for tag in USER_ERROR_TAGS if tag in chain]
+    if not found:
+        return chain
+    at, tag = min(found)
+    return USER_ERROR_TAGS[tag] or chain[at + len(tag):]
+
+
+def status_body(code: int, chain: str, external: str = "") -> dict:
+    """The JSON body of a UserError answered through grpc-gateway, as 2.17.0 writes it: the interceptor's
+    ``util.ToGRPCError`` (``interceptor.go``) takes ``UserError.GRPCStatus`` (``common/util/error.go``): the
+    status message is the whole internal chain, its one detail a ``google.rpc.Status`` with the external
+    message; grpc-gateway v2.28.0 ``runtime/errors.go`` ``DefaultHTTPErrorHandler`` marshals ``s.Proto()``
+    with the server's ``CustomMarshaler`` (``apiserver/common/utils.go``: proto names, unpopulated fields left
+    out)."""
+    return {"code": code, "message": chain, "details": [
+        {"@type": "type.googleapis.com/google.rpc.Status", "code": code, "message": external or external_message(chain)}
+    ]}
+
+
+# 2.17.0 resource_manager.go IsAuthorized: NewUnauthenticatedError(aggregate of the authenticators' errors,
+# "Failed to check authorization. ..."), wrapped by the server's "Failed to authorize with API"; the header
+# authenticator's IdentityHeaderMissingError (auth/auth.go), the token review's (authenticator_token_review.go
+# doTokenReview, wrapped "Authentication failure") with the TokenReview's status.error
+WRONG_AUDIENCE = (
+    "Failed to authorize with API: Unauthenticated: Failed to check authorization. User identity is empty in the "
+    "request header: [Unauthenticated: Request header error: there is no user identity header.: Request header "
+    "error: there is no user identity header., Authentication failure: Unauthenticated: Review.Status.Authenticated "
+    'is false. Error [invalid bearer token, token audiences ["https://kubernetes.default.svc.cluster.local"] is '
+    'invalid for the target audiences ["pipelines.kubeflow.org"]]: Failed to authenticate token review]'
+)
+
+
+class NoRoute(Exception):
+    """A path no handler serves: grpc-gateway's own 404 (``runtime/mux.go``: ``codes.NotFound``, "Not Found",
+    no details), not a resource the server looked up."""
 # kubeflow/pipelines 2.17.0 backend/src/apiserver/validation/length.go LengthSpecs: checked by the API
 # server on Go's len() (bytes of UTF-8) before storing
 LENGTH_SPECS = {"Pipeline.Name": 128, "PipelineVersion.Name": 127, "Experiment.Name": 128}
@@ -220,6 +287,8 @@ class KfpApiDouble(InThreadServer):
         reply_delay: dict[str, float] | None = None,
         uuid_ids: bool = False,
         expire_after: int | None = None,
+        expired_by: str = "istio",
+        pipeline_store: str = "database",
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -237,6 +306,12 @@ class KfpApiDouble(InThreadServer):
         self.reply_delay = dict(reply_delay or {})
         self.uuid_ids = uuid_ids
         self.expire_after = expire_after
+        if expired_by not in ("istio", "oauth2-proxy"):
+            raise ValueError(f"expired_by: istio or oauth2-proxy, not {expired_by!r}")
+        self.expired_by = expired_by
+        if pipeline_store not in ("database", "kubernetes"):
+            raise ValueError(f"pipeline_store: database or kubernetes, not {pipeline_store!r}")
+        self.pipeline_store = pipeline_store
         self.accepted = 0  # requests the ingress let through with a token
         # the next n run creates fail to store the run after making its workflow (500, as a MySQL lock
         # wait timeout does)
@@ -282,11 +357,17 @@ class KfpApiDouble(InThreadServer):
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _error(self, status: int, message: str) -> None:
+            def _error(self, status: int, message: str, external: str = "") -> None:
                 # grpc-gateway v2 (v2.28.0, KFP 2.17.0 backend/src/apiserver/main.go NewServeMux with
                 # no error handler: runtime/errors.go DefaultHTTPErrorHandler) writes the
-                # google.rpc.Status: the gRPC code, not the HTTP status, and no "error" field
-                self._reply(status, {"code": GRPC_CODES.get(status, 2), "message": message, "details": []})
+                # google.rpc.Status: the gRPC code, not the HTTP status, and no "error" field; the API
+                # server's UserError adds its external message as the one detail (status_body)
+                self._reply(status, status_body(GRPC_CODES.get(status, 2), message, external))
+
+            def _gateway_error(self, status: int, message: str) -> None:
+                # an error of grpc-gateway itself (a body it cannot parse, a path it has no route for):
+                # status.Errorf, no details, so the marshaler (EmitUnpopulated false) leaves "details" out
+                self._reply(status, {"code": GRPC_CODES.get(status, 2), "message": message})
 
             def _raw(self, status: int, ctype: str, text: str, headers=()) -> None:
                 data = text.encode()
@@ -311,12 +392,16 @@ class KfpApiDouble(InThreadServer):
                     access = double.tokens.get(token) if token else None
                     if access is not None and double.expire_after is not None:
                         if double.accepted >= double.expire_after:
-                            self._raw(401, "text/plain", "Jwt is expired", [(
-                                "www-authenticate",
-                                'Bearer realm="kubeflow", error="invalid_token"',
-                            )])
-                            return True
-                        double.accepted += 1
+                            if double.expired_by == "oauth2-proxy":  # no session: as if none was sent
+                                token, access = "", None
+                            else:
+                                self._raw(401, "text/plain", "Jwt is expired", [(
+                                    "www-authenticate",
+                                    'Bearer realm="kubeflow", error="invalid_token"',
+                                )])
+                                return True
+                        else:
+                            double.accepted += 1
                     if token and access is None:
                         self._raw(401, "text/plain", "Jwt verification fails", [(
                             "www-authenticate",
@@ -371,7 +456,7 @@ class KfpApiDouble(InThreadServer):
                     try:  # grpc-gateway's protojson: JSON only (Python's json also reads NaN and Infinity)
                         body = json.loads(raw, parse_constant=_not_json)
                     except ValueError as exc:
-                        return self._error(400, f"proto: syntax error: invalid value {exc}")
+                        return self._gateway_error(400, f"proto: syntax error: invalid value {exc}")
                 if double.delay:
                     time.sleep(double.delay)
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -382,6 +467,11 @@ class KfpApiDouble(InThreadServer):
                 path = parsed.path[len(double.path_prefix):]
                 auth = headers.get("authorization", "")
                 denied = double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-deny"
+                if (double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-audience"
+                        and path != PREFIX + "/healthz"):
+                    return self._reply(401, status_body(16, WRONG_AUDIENCE,
+                                                        "Failed to check authorization. User identity is empty in "
+                                                        "the request header"))
                 if denied and path != PREFIX + "/healthz":
                     # IsAuthorized formats the request's *ResourceAttributes with %+v: its String(), the
                     # namespace asked for first
@@ -400,10 +490,12 @@ class KfpApiDouble(InThreadServer):
                 with double._lock:
                     try:
                         status, payload = double.dispatch(method, path, query, body)
-                    except KeyError as exc:
-                        status, payload = 404, {"error": f"not found: {exc}", "code": 5}
+                    except NoRoute:
+                        return self._gateway_error(404, "Not Found")
+                    except KeyError as exc:  # an id the store has not: NewResourceNotFoundError
+                        status, payload = 404, {"error": f"ResourceNotFoundError: {exc.args[0]} not found"}
                     except ValueError as exc:
-                        status, payload = 400, {"error": str(exc), "code": 3}
+                        status, payload = 400, {"error": str(exc)}
                 late = double.reply_delay.get(f"{method} {path[len(PREFIX):]}")
                 if late:
                     time.sleep(late)
@@ -415,7 +507,7 @@ class KfpApiDouble(InThreadServer):
                     elif status >= 400 and "error_message" in payload:
                         self._reply(status, payload)  # the upload server's own (v1beta1) error body
                     elif status >= 400:
-                        self._error(status, payload["error"])
+                        self._error(status, payload["error"], payload.get("external", ""))
                     else:
                         self._reply(status, payload)
                 except (BrokenPipeError, ConnectionResetError):
@@ -475,14 +567,14 @@ class KfpApiDouble(InThreadServer):
     def dispatch(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
         s = self.state
         if not path.startswith(PREFIX):
-            raise KeyError(path)
+            raise NoRoute(path)
         p = path[len(PREFIX) :]
         if p == "/healthz" and method == "GET":
             return 200, {
                 "commit_sha": self.commit_sha,
                 "tag_name": self.tag_name,
                 "multi_user": self.multi_user,
-                "pipeline_store": "database",
+                "pipeline_store": self.pipeline_store,
             }
 
         # pipelines
@@ -494,6 +586,8 @@ class KfpApiDouble(InThreadServer):
             name = query.get("name") or spec["pipelineInfo"]["name"]
             if too_long := self._too_long("Pipeline", "Name", name):
                 return too_long
+            if refused := self._not_k8s_name("pipeline", name):
+                return refused
             if len(name) > MYSQL_CHARS["PipelineVersion.Name"]:  # the first version is named after it
                 return 500, self._upload_error("Failed to create a pipeline and a pipeline version")
             # Name unique per namespace (model/pipeline.go uniqueIndex:namespace_name), compared as MySQL does
@@ -522,6 +616,10 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError("a version name is required")
             if too_long := self._too_long("PipelineVersion", "Name", name):
                 return too_long
+            pipeline_name = s.pipelines[pid]["name"]
+            if refused := self._not_k8s_name("pipeline version", name) or (
+                    name != pipeline_name and self._not_k8s_name("combined", f"{pipeline_name}-{name}")):
+                return refused
             # 2.17.0 model/pipeline_version.go: Name unique per pipeline (uniqueIndex idx_pipelineid_name);
             # pipeline_upload_server.go UploadPipelineVersion answers AlreadyExists with 409 and the
             # v1beta1 Error body (writeErrorToResponse)
@@ -562,8 +660,9 @@ class KfpApiDouble(InThreadServer):
             if not body.get("display_name"):
                 # 2.17.0 api_converter.go toModelExperiment: an InternalServerError wrapping the
                 # InvalidInputError, so grpc-gateway answers 500 (Internal)
-                return 500, {"error": "Failed to convert API experiment to model experiment: Invalid input "
-                                      "error: Experiment must have a non-empty name"}
+                return 500, {"error": "[ExperimentServer]: Failed to create a experiment due to conversion error: "
+                                      "InternalServerError: Failed to convert API experiment to model experiment: "
+                                      "Invalid input error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
             if any(ord(c) > 0xFFFF for c in name):  # the utf8mb3 connection (see _not_utf8mb3): Error 1366
@@ -572,13 +671,17 @@ class KfpApiDouble(InThreadServer):
             if len(name.encode()) > LENGTH_SPECS["Experiment.Name"]:
                 # toModelExperiment: ValidateModel's InvalidInputError wrapped in an InternalServerError
                 return 500, {"error": "[ExperimentServer]: Failed to create a experiment due to conversion error: "
-                                      "Failed to convert API experiment to model experiment: Invalid input error: "
+                                      "InternalServerError: Failed to convert API experiment to model experiment: "
+                                      "Invalid input error: "
                                       f"Experiment.Name length cannot exceed {LENGTH_SPECS['Experiment.Name']}"}
             # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0), compared
             # by MySQL 8's utf8mb4_0900_ai_ci (case and accents aside), as pipeline names are
             if any(_same(e["display_name"], name) and e["namespace"] == body.get("namespace", "")
                    for e in s.experiments.values()):
-                return 409, {"error": f"experiment {name} already exists"}
+                # 2.17.0 storage/experiment_store.go CreateExperiment (IsDuplicateError), wrapped by
+                # server/experiment_server.go CreateExperiment
+                return 409, {"error": "Failed to create a experiment: Already exist error: Failed to create a new "
+                                      f"experiment. The name {name} already exists. Please specify a new name"}
             eid = self.new_id("experiment")
             s.experiments[eid] = {
                 "experiment_id": eid,
@@ -605,7 +708,8 @@ class KfpApiDouble(InThreadServer):
 
         # recurring runs
         if p == "/recurringruns" and method == "POST":
-            self._validate_recurring(body)
+            if refused := self._validate_recurring(body):
+                return refused
             rid = self.new_id("recurring")
             # resource_manager.go CreateJob names the ScheduledWorkflow from the display name
             # (template/template.go toSWFCRDResourceGeneratedName: lower-cased, [^a-z0-9-] dropped, "job-" when
@@ -662,14 +766,19 @@ class KfpApiDouble(InThreadServer):
 
         # runs
         if p == "/runs" and method == "POST":
-            if not body.get("display_name"):
-                raise ValueError("run display_name is required")
+            if not body.get("display_name"):  # run_server.go createRun
+                raise ValueError("Failed to create a new run: Failed to create a run due to invalid name: Invalid input "
+                                 "error: The run name is empty. Please specify a valid name")
             if not body.get("pipeline_spec") and not (
                 body.get("pipeline_version_reference") or {}
             ).get("pipeline_id"):
                 raise ValueError("a run needs pipeline_spec or pipeline_version_reference")
-            if body.get("experiment_id") and body["experiment_id"] not in s.experiments:
-                raise ValueError(f"experiment {body['experiment_id']} does not exist")
+            if (eid := body.get("experiment_id")) and eid not in s.experiments:
+                # run_server.go CreateRun -> GetValidExperimentNamespacePair, as for a recurring run: 404
+                return 404, {"error": "Failed to create a new run: Failed to create a run due to invalid experimentId "
+                                      f"and namespace combination: Failed to fetch namespace for experiment {eid}: Failed "
+                                      f"to fetch namespace from experiment {eid}: ResourceNotFoundError: Experiment {eid} "
+                                      "not found"}
             # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
             rid = body.get("run_id") or self.new_id("run")
             # 2.17.0 resource/resource_manager.go CreateRun: the Argo workflow (label pipeline/runid=<run id>,
@@ -726,7 +835,7 @@ class KfpApiDouble(InThreadServer):
             return 200, {}
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
-        raise KeyError(f"{method} {path}")
+        raise NoRoute(f"{method} {path}")
 
     def report_workflows(self) -> dict[str, int]:
         """What the persistence agent's ``ReportWorkflowResource`` (2.17.0 ``resource/resource_manager.go``)
@@ -786,8 +895,13 @@ class KfpApiDouble(InThreadServer):
 
     @staticmethod
     def _upload_error(message: str) -> dict:
-        """``writeErrorToResponse`` of the upload server: an ``apiv1beta1.Error``."""
-        return {"error_message": message, "error_details": message}
+        """``writeErrorToResponse`` of the upload server: an ``apiv1beta1.Error`` whose ``error_message`` is
+        ``err.Error()`` and ``error_details`` ``fmt.Sprintf("%+v", err)``: of a ``github.com/pkg/errors``
+        error (2.17.0 ``pipeline_upload_server.go`` ``errors.New``), the message and its stack, many lines."""
+        stack = ("\ngithub.com/kubeflow/pipelines/backend/src/apiserver/server.(*PipelineUploadServer).uploadPipeline"
+                 "\n\t/go/src/github.com/kubeflow/pipelines/backend/src/apiserver/server/pipeline_upload_server.go:185"
+                 "\nnet/http.HandlerFunc.ServeHTTP\n\t/usr/local/go/src/net/http/server.go:2294")
+        return {"error_message": message, "error_details": message + stack}
 
     @staticmethod
     def _parse_package(body: Any) -> dict:
@@ -846,6 +960,28 @@ class KfpApiDouble(InThreadServer):
             return 400, {"text": f"Invalid input error: {model}.{field} length cannot exceed {limit}"}
         return None
 
+    def _not_k8s_name(self, what: str, name: str) -> tuple[int, dict] | None:
+        """The upload server's 400 for a name the Kubernetes pipeline store refuses (k8s.io/apimachinery
+        ``validation.IsDNS1123Subdomain``: its two messages), None when it takes it or the store is the database."""
+        if self.pipeline_store != "kubernetes":
+            return None
+        errors = []
+        if len(name) > 253:
+            errors.append("must be no more than 253 characters")
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", name):
+            errors.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+                          "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+                          "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+        if not errors:
+            return None
+        if what == "combined":
+            message = (f"The combined pipeline and version name {json.dumps(name)} exceeds the Kubernetes 253-character "
+                       f"naming limit: {'; '.join(errors)}")
+        else:
+            message = (f"Invalid {what} name {json.dumps(name)}: {'; '.join(errors)}. Use 'display_name' for "
+                       "human-readable labels")
+        return 400, self._upload_error(message)
+
     @staticmethod
     def _data_too_long(body: dict, model: str) -> str:
         """The first column of ``model`` whose value MySQL 8 (strict mode) refuses as too long: ``""`` for none."""
@@ -866,12 +1002,25 @@ class KfpApiDouble(InThreadServer):
                 return column
         return ""
 
-    def _validate_recurring(self, body: dict) -> None:
-        if not body.get("display_name"):
-            raise ValueError("recurring run display_name is required")
+    def _validate_recurring(self, body: dict) -> tuple[int, dict] | None:
+        """The refusal of a recurring-run create, as 2.17.0 words the ones it makes (``server/job_server.go``
+        ``CreateRecurringRun``/``createJob``, ``api_converter.go`` ``toModelJob``), else the double's own
+        (a 400); None: valid."""
         mc = int(body.get("max_concurrency") or 0)
-        if not 1 <= mc <= 10:
-            raise ValueError("Max concurrency of a recurring run must be at least 1 and at most 10")
+        if not 1 <= mc <= 10:  # toModelJob, before the name is looked at
+            return 400, {"error": "Failed to create a recurring run due to conversion error: Invalid input error: Max "
+                                  f"concurrency of a recurring run must be at least 1 and at most 10. Received {mc}"}
+        if not body.get("display_name"):
+            return 400, {"error": "Failed to create a recurring run: Invalid input error: Recurring run name is empty. "
+                                  "Please specify a valid name"}
+        eid = body.get("experiment_id")
+        if eid and eid not in self.state.experiments:
+            # createJob: GetValidExperimentNamespacePair -> GetNamespaceFromExperimentId -> GetExperiment
+            # (storage/experiment_store.go: NewResourceNotFoundError), each wrapping: 404
+            return 404, {"error": "Failed to create a recurring run: Failed to create a recurring run due to invalid "
+                                  f"experimentId and namespace combination: Failed to fetch namespace for experiment {eid}: "
+                                  f"Failed to fetch namespace from experiment {eid}: ResourceNotFoundError: Experiment "
+                                  f"{eid} not found"}
         trigger = body.get("trigger") or {}
         cron = (trigger.get("cron_schedule") or {}).get("cron")
         periodic = trigger.get("periodic_schedule")
@@ -887,5 +1036,4 @@ class KfpApiDouble(InThreadServer):
             raise ValueError("pipeline_version_reference.pipeline_id or pipeline_spec is required")
         if ref.get("pipeline_id") and ref["pipeline_id"] not in self.state.pipelines:
             raise ValueError(f"pipeline {ref['pipeline_id']} does not exist")
-        if body.get("experiment_id") and body["experiment_id"] not in self.state.experiments:
-            raise ValueError(f"experiment {body['experiment_id']} does not exist")
+        return None

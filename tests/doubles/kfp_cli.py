@@ -115,8 +115,8 @@ class KfpWithDeletes(KfpApiDouble):
       ``ResourceNotFoundError("Pipeline", id)``;
     * ``POST /runs`` naming a deleted version is ``CreateRun``'s ``NewInternalServerError(...,
       "Failed to create a run due to error fetching manifest")``: HTTP 500 (Internal), before any
-      workflow is created. (The server also sends the external message, e.g. ``Internal Server
-      Error``, in ``details``; the double's error bodies carry none.)
+      workflow is created (the external message in ``details``: ``Internal Server Error``,
+      :func:`tests.doubles.kfp_api.status_body`).
     """
 
     def delete_version(self, version_id: str) -> None:

@@ -3,7 +3,7 @@
 On multi-user KFP the API server authorises each call (kubeflow/pipelines 2.17.0
 ``backend/src/apiserver/resource/resource_manager.go`` ``IsAuthorized``, ``server`` ``isAuthorized``); a
 request whose user identity it cannot resolve is refused ``Unauthenticated`` (gRPC code 16, HTTP 401,
-"Request header error: user identity is empty."), but with ``MULTIUSER_SHARED_READ`` a get or list
+"Failed to check authorization. User identity is empty in the request header"), but with ``MULTIUSER_SHARED_READ`` a get or list
 passes before the identity is looked at. So reads that passed say nothing about the token, and ctloop
 said "after it accepted it for N calls of this command" counting them. It now counts only the writes
 (not GET) KFP accepted before; the ingress' text 401 (Istio's ``Jwt is expired``) keeps counting every
@@ -19,26 +19,23 @@ import pytest
 
 from ctloop.errors import PlatformError
 from ctloop.ops.platform import Platform
-from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kfp_api import KfpApiDouble, status_body
 from tests.doubles.kfp_cli import kfp_for_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
-# util.NewUnauthenticatedError wrapped by the server's "Failed to authorize with API" (2.17.0), as
-# grpc-gateway writes a google.rpc.Status
+# 2.17.0 resource_manager.go IsAuthorized with neither a kubeflow-userid header nor a token: both
+# authenticators answer auth/auth.go IdentityHeaderMissingError (k8s.io/apimachinery's aggregate of two equal
+# errors is that one error), in util.NewUnauthenticatedError wrapped by the server's "Failed to authorize with
+# API", as grpc-gateway writes a google.rpc.Status (tests/doubles/kfp_api.py status_body)
 NO_IDENTITY = json.dumps(
-    {
-        "code": 16,
-        "message": "Failed to authorize with API: Unauthenticated: Request header error: user identity "
-        "is empty.: Request header error: user identity is empty.",
-        "details": [
-            {
-                "@type": "type.googleapis.com/google.rpc.Status",
-                "code": 16,
-                "message": "Request header error: user identity is empty.",
-            }
-        ],
-    }
+    status_body(
+        16,
+        "Failed to authorize with API: Unauthenticated: Failed to check authorization. User identity is empty in "
+        "the request header: Unauthenticated: Request header error: there is no user identity header.: Request "
+        "header error: there is no user identity header.",
+        "Failed to check authorization. User identity is empty in the request header",
+    )
 )
 
 
@@ -70,7 +67,7 @@ def test_kfps_401_after_reads_only_does_not_say_it_accepted_the_token(monkeypatc
         for _ in range(3):  # reads pass without an identity
             assert platform.find_experiment("ctloop") == ""
         line = _refused(platform, "ctloop")
-    assert "HTTP 401 (Request header error: user identity is empty.)" in line, line
+    assert "HTTP 401 (Failed to check authorization. User identity is empty in the request header)" in line, line
     assert "accepted it" not in line and "run the command again" not in line, line
 
 

@@ -366,6 +366,7 @@ def _upload(args: argparse.Namespace) -> int:
     _pipeline_func(args.pipeline)  # a wrong name is refused before any call
     platform = _platform(args)
     platform.require_backend("upload")  # before compiling
+    platform.check_pipeline_name(name)
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
         result = platform.ensure_pipeline(name, package, dry_run=args.dry_run)
@@ -407,6 +408,7 @@ def _schedule(args: argparse.Namespace) -> int:
     image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
     platform.require_backend("schedule")
+    platform.check_pipeline_name(name)  # before compiling
     job = args.job_name or f"{name}-schedule"
     # a lookup, nothing created: a multi-user KFP without --namespace, or an archived experiment, is
     # refused before the pipeline is uploaded (it was uploaded, shared, by the command that then failed)

@@ -787,6 +787,19 @@ def _json_message(body: Any) -> str:
     return text[:200]
 
 
+def _from_api_server(body: Any) -> bool:
+    """Whether an error body is the KFP API server's own (a UserError: 2.17.0 ``common/util/error.go``
+    ``GRPCStatus`` adds the external message as a ``google.rpc.Status`` detail), not grpc-gateway's (no route:
+    no details) nor what a proxy or ingress in front of it answers."""
+    try:
+        data = json.loads(_body_text(body))
+    except ValueError:
+        return False
+    details = data.get("details") if isinstance(data, dict) else None
+    return any(isinstance(d, dict) and str(d.get("@type", "")).endswith("/google.rpc.Status")
+               for d in (details if isinstance(details, list) else []))
+
+
 def _grpc_code(body: Any) -> int | None:
     """The gRPC code of a google.rpc.Status error body (grpc-gateway's, the KFP API server's), else None."""
     try:
@@ -810,6 +823,21 @@ def explain_status(
         f'KFP_TOKEN_FILE); on Kubeflow: export KFP_TOKEN="$({TOKEN_RECIPE})" (an environment variable or a file '
         "keeps it out of `ps`)"
     )
+    login_page = bool(redirected_to or (300 <= status < 400)) or (
+        _is_html(headers, body) and status in (200, 401, 403)
+        and ("sign in" in _title(body).lower() or "log in" in _body_text(body).lower() or status != 200))
+    if login_page and accepted and (auth.token or auth.token_file):
+        # the proxy took the token for the calls before (oauth2-proxy verifies a bearer JWT itself and, once it no
+        # longer verifies, answers as if none was sent: v7 pkg/middleware/jwt_session.go loadSession)
+        where = redirected_to or str((headers or {}).get("Location") or "")
+        page = f"redirected to a login page ({where[:120]})" if where else f"answered with a sign-in page (HTTP {status})"
+        expired = _jwt_expired(auth)
+        return (
+            f"KFP at {url} {page} after it accepted the token from {auth.source} for {accepted} "
+            f"call{'s' if accepted != 1 else ''} of this command: the session expired — fix: "
+            + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
+            + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
+        )
     if redirected_to or (300 <= status < 400):
         where = redirected_to or str((headers or {}).get("Location") or "?")
         sent = (
@@ -851,6 +879,20 @@ def explain_status(
             + "; if it lasts, raise the rate limit of the gateway in front of KFP for this client"
         )
     if status == 401:
+        audiences = re.search(r'token audiences (\[[^\]]*\]) is invalid for the target audiences \["?([^"\]]*)',
+                              _body_text(body).replace('\\"', '"'))
+        if (auth.token or auth.token_file) and audiences:
+            # KFP's own TokenReview (2.17.0 auth/authenticator_token_review.go, audience pipelines.kubeflow.org):
+            # reached without Istio's kubeflow-userid header, the token alone says who calls, and Kubernetes
+            # refuses it for KFP's audience (pkg/serviceaccount/jwt.go); a fresh one of the same kind is refused too
+            wanted = audiences.group(2) or "pipelines.kubeflow.org"
+            recipe = f"{TOKEN_RECIPE} --audience {wanted}".replace("<profile>", namespace or "<profile>")
+            return (
+                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}: the token is for the audience "
+                f"{audiences.group(1)}, and KFP, reached without the Kubeflow ingress, reviews tokens for {wanted!r} "
+                f"— fix: create one for it: {recipe} (what the PodDefault access-ml-pipeline projects), or give --host "
+                "the Kubeflow ingress URL (…/pipeline), which identifies you itself"
+            )
         if auth.token or auth.token_file:
             expired = _jwt_expired(auth)
             why = (f"the token expired at {expired}" if expired else
@@ -1610,6 +1652,10 @@ class Platform:
             fix = ""
             if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
                 fix = " — fix: KFP is multi-user: give --namespace <profile> (kfp.namespace)"
+            elif exc.status == 404 and _from_api_server(exc.body):
+                # the API server looked the object up and has it not: deleted since this command found it
+                fix = (" — fix: KFP no longer has it (deleted since this command looked it up?): run the command "
+                       "again")
             elif exc.status == 404:
                 fix = " — fix: check --host (it must reach the KFP API) and the ids"
             raise PlatformError(
@@ -1715,6 +1761,7 @@ class Platform:
         """Create the pipeline, add a version, or do nothing when a version already holds this
         content (whatever its age: two specs of other images share a pipeline without churn)."""
         check_name(name, "pipeline name", "continuous-training", "pipeline")
+        self.check_pipeline_name(name)
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -1788,6 +1835,25 @@ class Platform:
                 continue
             return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
         raise AssertionError("unreachable")
+
+    def check_pipeline_name(self, name: str) -> None:
+        """Refuse pipeline ``name`` before anything is sent when KFP keeps pipelines as Kubernetes objects
+        (healthz ``pipeline_store: kubernetes``): the name is then an object name, a DNS-1123 subdomain
+        (kubeflow/pipelines 2.17.0 ``storage/pipeline_store_kubernetes.go`` ``CreatePipeline``), which
+        the database store does not require; ctloop's version names (``0.1.0-1a2b3c4``) are such names."""
+        from ctloop.config import K8S_SUBDOMAIN
+
+        if self.backend is None or self.backend.pipeline_store != "kubernetes":
+            return
+        if len(name) <= 253 and K8S_SUBDOMAIN.match(name):
+            return
+        example = re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-.")[:253] or "continuous-training"
+        raise ConfigError(
+            f"pipeline name {one_line(name)!r}: KFP at {self.backend.url} keeps pipelines as Kubernetes objects "
+            "(pipeline_store kubernetes), whose names are lower-case letters, digits, '-' and '.', starting and "
+            f"ending with a letter or digit, at most 253 — fix: give --pipeline-name such a name, "
+            f"e.g. {example}"
+        )
 
     def _found_as(self, name: str, found: Any) -> str | None:
         """The id of pipeline ``found`` (``None``: none), with a warning when KFP holds it under

@@ -198,6 +198,29 @@ class TaskEnv(frozenset):
         namespace; ``()`` for a name every task's container has (or none)."""
         return () if frozenset.__contains__(self, name) else service_link_services(name)
 
+    # frozenset's operators build a plain frozenset (the shape matching lost): a union is a TaskEnv, an
+    # intersection the names of the other set that are in this one, as ``in`` says
+    def union(self, *others: Iterable[str]) -> TaskEnv:
+        return TaskEnv(frozenset.union(self, *others))
+
+    def __or__(self, other: object) -> TaskEnv:
+        if not isinstance(other, (set, frozenset)):
+            return NotImplemented
+        return self.union(other)
+
+    __ror__ = __or__
+
+    def intersection(self, *others: Iterable[str]) -> frozenset[str]:
+        common = frozenset.intersection(*(frozenset(o) for o in others)) if others else frozenset(self)
+        return frozenset(name for name in common if name in self)
+
+    def __and__(self, other: object) -> frozenset[str]:
+        if not isinstance(other, (set, frozenset)):
+            return NotImplemented
+        return self.intersection(other)
+
+    __rand__ = __and__
+
 
 def task_env_names(settings: PlatformSettings | None = None) -> TaskEnv:
     """The environment variables every ctloop task's container defines (from ``settings``' ConfigMap
