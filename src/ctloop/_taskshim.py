@@ -33,8 +33,10 @@ import sys
 
 ENV_SOCKET = "CTLOOP_TASK_SERVER"
 ENV_RUN_PID = "CTLOOP_RUN_PID"
-# Modules whose ``python -m`` start is handed to the server.
-HANDED_OFF = frozenset({"kfp.dsl.executor_main"})
+# Modules whose ``python -m`` start is handed to the server: KFP's task command, and the process in
+# which a task's serving validation loads the exported model (:mod:`ctloop._validate_child`, started
+# by the validate_serving task, which inherits the task's environment).
+HANDED_OFF = frozenset({"kfp.dsl.executor_main", "ctloop._validate_child"})
 HEADER = struct.Struct("!I")
 FORWARDED_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))  # no SIGHUP on Windows
 
@@ -125,6 +127,7 @@ def handoff() -> None:
     fds = _open_fds()
     request = json.dumps({
         "module": module, "args": args, "cwd": os.getcwd(), "env": dict(os.environ), "fds": fds,
+        "prefix": sys.prefix,  # another interpreter's environment (serving validation's) runs cold
     }).encode()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     buf = bytearray()

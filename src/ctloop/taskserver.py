@@ -383,6 +383,17 @@ class _Server:
                 os.close(fd)
             conn.close()
             return
+        prefix = request.get("prefix")
+        if prefix is not None and os.path.realpath(prefix) != os.path.realpath(sys.prefix):
+            # another environment (a python= of serving validation): its own packages, not ours; the
+            # shim runs it cold, as Python would (an answer without a pid)
+            self.say(f"{request['module']} of the interpreter in {prefix}: not ours, run cold")
+            for fd in fds:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                conn.sendall(json.dumps({"cold": prefix}).encode() + b"\n")
+            conn.close()
+            return
         others = list(self.children.values())
         for stream in (sys.stdout, sys.stderr):  # nothing of the server's may reach a task
             stream.flush()

@@ -169,11 +169,17 @@ def _cli_run(capsys, workdir, argv: list[str]):
     return code, out, read_task_outputs(Path(run_dir.strip()))
 
 
+def _validations_forked(server) -> int:
+    """How many serving validations the warm task server forked (its log: ``task pid N: <module> in``)."""
+    return Path(server.log).read_text().count(": ctloop._validate_child in ") if server is not None else 0
+
+
 def test_canary_passes_and_is_promoted_from_the_cli(healthy_canary, tmp_path, capsys, mlflow_url, credit_uri, kube,
-                                                     served_champion):
+                                                     served_champion, _warm_task_server):
     """`ctloop run --local` of the CT pipeline with a rollout section promotes a healthy canary;
     then `ctloop run --local --pipeline rollout --param action=rollback` serves v1 again."""
     name, registry = served_champion
+    forked = _validations_forked(_warm_task_server)
     frame = pd.read_parquet(credit_uri, columns=[CREDIT_TIME_COLUMN])
     as_of = (pd.Timestamp(frame[CREDIT_TIME_COLUMN].min()).normalize() + pd.Timedelta(days=120)).date()
     live, prom = healthy_canary
@@ -194,6 +200,8 @@ def test_canary_passes_and_is_promoted_from_the_cli(healthy_canary, tmp_path, ca
     assert "  promote   champion is now version 2 (previous: 1)" in out
     assert tasks["register-model"]["route"] == "rollout"
     assert tasks["validate-serving"]["valid"] is True, tasks["validate-serving"]["reason"]
+    if _warm_task_server is not None:  # the export loaded in a process forked by the warm server, not a cold start
+        assert _validations_forked(_warm_task_server) == forked + 1
     deployed = tasks["deploy-canary"]
     assert (deployed["action"], deployed["latest_revision"], deployed["previous_revision"]) == (
         "canary", CANARY_REV, CHAMPION_REV)

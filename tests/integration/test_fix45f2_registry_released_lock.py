@@ -46,6 +46,16 @@ def _model(client: MlflowClient) -> str:
     return name
 
 
+# A short lease, so that "a lease later" is a short wait (the product's default is DEFAULT_LEASE_S).
+# A wait is a lower bound, whatever the machine's load: a lease ended LEASE_S after it was taken, and
+# a released or broken lock is swept a lease after max(its end, its rename), so 2 x LEASE_S after it
+# was taken. KEPT_LEASE_S is the lease of a registry whose own released lock must still be kept when
+# the test's repair runs (2 x KEPT_LEASE_S after that promotion took it, on a loaded machine too).
+LEASE_S = 0.25
+KEPT_LEASE_S = 1.0
+MARGIN_S = 0.1
+
+
 def _refuse_delete(registry: MlflowRegistry, model: str, status: int, body: str) -> None:
     """The delete of ``model`` answered HTTP ``status``, raised as MLflow's client raises an answer that is
     no MLflow JSON (mlflow 3.17.2 ``utils/rest_utils.py`` ``verify_rest_response``; the auth app answers a
@@ -67,14 +77,14 @@ def _refuse_delete(registry: MlflowRegistry, model: str, status: int, body: str)
 
 def _released_by_another_user(mlflow_url: str, name: str) -> tuple[MlflowRegistry, str]:
     """A lock ``alice`` released after a clean promotion, and ``bob``, who may not delete it (403)."""
-    alice = MlflowRegistry(mlflow_url, lease_s=1)
+    alice = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     with alice._locked(name):
         lease = alice._lock_holder(name)
     released = alice._broken_name(name, lease)
-    bob = MlflowRegistry(mlflow_url, lease_s=1)
+    bob = MlflowRegistry(mlflow_url, lease_s=KEPT_LEASE_S)
     bob.owner = "bob@other-host:2:bb"
     _refuse_delete(bob, released, 403, "Permission denied")  # mlflow auth: no MANAGE
-    time.sleep(2.1)  # alice's lease ended, and a lease more
+    time.sleep(LEASE_S + KEPT_LEASE_S + MARGIN_S)  # alice's lease ended, and a lease of bob's more
     return bob, released
 
 
@@ -96,7 +106,7 @@ def test_repair_notes_another_users_released_lock_once_it_is_old(mlflow_url, mon
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
     bob, released = _released_by_another_user(mlflow_url, name)
-    monkeypatch.setattr(registry_module, "RELEASED_LOCK_NOTE_AFTER_S", 1.0)  # a day, shortened
+    monkeypatch.setattr(registry_module, "RELEASED_LOCK_NOTE_AFTER_S", KEPT_LEASE_S)  # a day, shortened
     done = bob.repair(name)
     assert len(done) == 1 and done[0].startswith(
         f"note: could not remove the released promotion lock {released}"
@@ -119,10 +129,10 @@ def test_repair_after_a_clean_promotion_cleans_up_and_says_nothing_to_repair(
     client.create_model_version(
         name, source="s3://ctloop-fix45f2/model"
     )  # not read: no model is loaded
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     with registry._locked(name):
         lease = registry._lock_holder(name)
-    time.sleep(2.1)
+    time.sleep(2 * LEASE_S + MARGIN_S)
     monkeypatch.setattr(cli, "_registry", lambda args: registry)
     assert main(["registry", "repair", "--model-name", name, "--tracking-uri", mlflow_url]) == 0
     out = capsys.readouterr().out
@@ -149,10 +159,10 @@ def _broken_lock(registry: MlflowRegistry, name: str, owner: str) -> str:
 def test_a_transient_failure_gets_no_permission_advice_and_is_said_each_time(mlflow_url, caplog):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=KEPT_LEASE_S)  # its own released lock kept for the repair
     model = _broken_lock(registry, name, f"dead-{uuid.uuid4().hex[:6]}@host:1:aa")
     _refuse_delete(registry, model, 503, "Service Unavailable")
-    time.sleep(1.1)
+    time.sleep(KEPT_LEASE_S + MARGIN_S)
     with caplog.at_level(logging.WARNING, logger="ctloop.registry"):
         for _ in range(2):
             with registry._locked(name):
@@ -168,10 +178,10 @@ def test_a_transient_failure_gets_no_permission_advice_and_is_said_each_time(mlf
 def test_a_broken_lock_refused_for_permission_keeps_the_manage_advice(mlflow_url, caplog):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     model = _broken_lock(registry, name, f"dead-{uuid.uuid4().hex[:6]}@host:1:aa")
     _refuse_delete(registry, model, 403, "Permission denied")
-    time.sleep(1.1)
+    time.sleep(LEASE_S + MARGIN_S)
     with caplog.at_level(logging.WARNING, logger="ctloop.registry"):
         for _ in range(2):
             with registry._locked(name):

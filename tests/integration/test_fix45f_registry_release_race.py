@@ -43,16 +43,24 @@ def _model(client: MlflowClient) -> str:
     return name
 
 
+# A short lease, so that "a lease later" is a short wait (the product's default is DEFAULT_LEASE_S).
+# A wait is a lower bound, whatever the machine's load: a lease ended LEASE_S after it was taken, and
+# a released or broken lock is swept a lease after max(its end, its rename), so 2 x LEASE_S after it
+# was taken.
+LEASE_S = 0.25
+MARGIN_S = 0.1
+
+
 def test_a_waiter_that_read_the_ended_lease_before_the_release_breaks_nothing(mlflow_url):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
     first, waiter, second = (
-        MlflowRegistry(mlflow_url, lease_s=1),
+        MlflowRegistry(mlflow_url, lease_s=LEASE_S),
         MlflowRegistry(mlflow_url),
         MlflowRegistry(mlflow_url),
     )
     first._acquire(name, wait=False)
-    time.sleep(1.1)  # the first promotion overran its lease...
+    time.sleep(LEASE_S + MARGIN_S)  # the first promotion overran its lease...
     seen = waiter._lock_holder(name)  # ...and a waiter read it, ended
     assert seen is not None and seen["expired"] == "true", seen
     first._release(name)  # (its sweep, a lease after: not what is tested here)
@@ -89,12 +97,12 @@ def test_break_lock_after_the_holder_released_leaves_the_next_holders_lock(mlflo
 def test_a_released_lease_is_kept_under_its_name_and_swept_a_lease_later(mlflow_url):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     with registry._locked(name):
         lease = registry._lock_holder(name)
     assert registry._lock_holder(name) is None
     assert [m for m, _ in registry.broken_locks(name)] == [registry._broken_name(name, lease)]
-    time.sleep(2.1)  # the lease ended (1 s after it was taken), and a lease more
+    time.sleep(2 * LEASE_S + MARGIN_S)  # the lease ended (a lease after it was taken), and a lease more
     done = registry.repair(name)
     assert len(done) == 1 and done[0].startswith(
         f"cleaned up the released promotion lock {registry._broken_name(name, lease)} (released by "
@@ -129,9 +137,9 @@ def _undeletable_broken_lock(registry: MlflowRegistry, name: str) -> str:
 def test_repair_of_a_consistent_model_reports_a_broken_lock_it_cannot_delete(mlflow_url):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     model = _undeletable_broken_lock(registry, name)
-    time.sleep(1.1)  # created (renamed) a lease ago
+    time.sleep(LEASE_S + MARGIN_S)  # created (renamed) a lease ago
     assert registry.inspect(name).consistent
     done = registry.repair(name)
     assert len(done) == 1 and done[0].startswith(
@@ -143,9 +151,9 @@ def test_repair_of_a_consistent_model_reports_a_broken_lock_it_cannot_delete(mlf
 def test_a_broken_lock_that_cannot_be_deleted_is_warned_once_per_process(mlflow_url, caplog):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     model = _undeletable_broken_lock(registry, name)
-    time.sleep(1.1)
+    time.sleep(LEASE_S + MARGIN_S)
     with caplog.at_level(logging.WARNING, logger="ctloop.registry"):
         for _ in range(3):  # three promotions of the process
             with registry._locked(name):
@@ -163,9 +171,9 @@ def test_the_cli_prints_the_note_and_says_nothing_was_repaired(mlflow_url, monke
     client.create_model_version(
         name, source="s3://ctloop-fix45f/model"
     )  # not read: no model is loaded
-    registry = MlflowRegistry(mlflow_url, lease_s=1)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     model = _undeletable_broken_lock(registry, name)
-    time.sleep(1.1)
+    time.sleep(LEASE_S + MARGIN_S)
     monkeypatch.setattr(cli, "_registry", lambda args: registry)
     assert main(["registry", "repair", "--model-name", name, "--tracking-uri", mlflow_url]) == 0
     out = capsys.readouterr().out

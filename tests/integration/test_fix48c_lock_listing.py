@@ -27,6 +27,8 @@ from ctloop.registry import (
     MlflowRegistry,
 )
 
+LEASE_S = 0.25  # short, so that "a lease later" is a short wait (the product's: DEFAULT_LEASE_S)
+
 
 def _model(client: MlflowClient, name: str = "fix48c") -> str:
     name = f"{name}-{uuid.uuid4().hex[:8]}"
@@ -66,7 +68,7 @@ def test_a_promotions_sweep_lists_only_its_own_models_leases(mlflow_url):
 def test_a_promotion_sweeps_its_models_aged_leases_and_repair_the_untagged_ones(mlflow_url):
     client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     name = _model(client)
-    registry = MlflowRegistry(mlflow_url, lease_s=0.5)
+    registry = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     with registry._locked(name):
         first = registry._broken_name(name, registry._lock_holder(name))
     # the broken lease of a lock taken by ctloop before the model tag: its owner and end only
@@ -79,8 +81,8 @@ def test_a_promotion_sweeps_its_models_aged_leases_and_repair_the_untagged_ones(
         untagged, tags={TAG_LOCK_OWNER: owner, TAG_LOCK_EXPIRES: expires}
     )
     # both kept a lease; a lease is swept a lease after its end (acquired + lease_s): 2 x lease_s
-    # after the first was taken, whatever the machine's speed (0.6 s failed on a fast one)
-    time.sleep(1.1)
+    # after the first was taken, whatever the machine's speed (1.2 x lease_s failed on a fast one)
+    time.sleep(2 * LEASE_S + 0.1)
     with registry._locked(name):
         second = registry._broken_name(name, registry._lock_holder(name))
     left = [m for m, _ in registry.broken_locks(name)]

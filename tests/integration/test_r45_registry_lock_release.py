@@ -36,6 +36,8 @@ from ctloop.registry import (
     MlflowRegistry,
 )
 
+LEASE_S = 0.25  # short, so that "a lease later" is a short wait (the product's: DEFAULT_LEASE_S)
+
 
 def _model(client: MlflowClient) -> str:
     name = f"r45-release-{uuid.uuid4().hex[:8]}"
@@ -139,8 +141,8 @@ def test_promotion_and_repair_remove_broken_locks_a_lease_old(mlflow_url):
     # broken a moment ago (now), however long ago their leases ended: a waiter may still be about to rename
     assert {old, older, live, others, renamed_live, stranger} <= left()
 
-    time.sleep(1.1)  # `ctloop registry repair` once they were broken a lease ago (a lease of 1 s)
-    later = MlflowRegistry(mlflow_url, lease_s=1)
+    time.sleep(LEASE_S + 0.1)  # `ctloop registry repair` once they were broken a lease ago
+    later = MlflowRegistry(mlflow_url, lease_s=LEASE_S)
     done = later.repair(name)
     assert sorted(line.split()[5] for line in done) == sorted([old, older]), done
     # and the promotion's released lease, kept until a lease after its end (fix45f)

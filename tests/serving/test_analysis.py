@@ -21,7 +21,7 @@ HEALTHY, APP_ERRORS, PROXY_503, SLOW, TRICKLE = (p.revision for p in sm.SCENARIO
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    with prometheus_with(sm.openmetrics(sm.history()), tmp_path_factory.mktemp("prom")) as url:
+    with prometheus_with(sm.history_openmetrics(), tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
 
 

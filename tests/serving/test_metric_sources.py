@@ -25,7 +25,7 @@ def prom(tmp_path_factory):
     with (
         sm.ExpositionServer() as server,
         prometheus_with(
-            sm.openmetrics(sm.history()),
+            sm.history_openmetrics(),
             tmp_path_factory.mktemp("prom"),
             scrape_configs=server.scrape_configs(),
         ) as url,

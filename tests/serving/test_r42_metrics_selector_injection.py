@@ -32,7 +32,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    with prometheus_with(sm.openmetrics(sm.history()), tmp_path_factory.mktemp("prom")) as url:
+    with prometheus_with(sm.history_openmetrics(), tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
 
 

@@ -39,7 +39,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "serving.md"
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    with prometheus_with(sm.openmetrics(sm.history()), tmp_path_factory.mktemp("prom")) as url:
+    with prometheus_with(sm.history_openmetrics(), tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
 
 

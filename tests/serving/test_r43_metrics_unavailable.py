@@ -70,7 +70,7 @@ class Ingress(InThreadServer):
 
 @pytest.fixture(scope="module")
 def ingress(tmp_path_factory):
-    with prometheus_with(sm.openmetrics(sm.history()), tmp_path_factory.mktemp("prom")) as url:
+    with prometheus_with(sm.history_openmetrics(), tmp_path_factory.mktemp("prom")) as url:
         with Ingress(url) as proxy:
             yield proxy
 

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, int]] = [
     ("ctloop._taskshim", 5), ("ctloop.kfp_support", 5), ("ctloop.ops.settings", 5),
     ("ctloop.pipelines", 6), ("ctloop.compiler", 6), ("ctloop.demo", 6), ("ctloop.ops.doctor", 6),
     ("ctloop.cli", 7), ("ctloop.__main__", 7), ("ctloop.ops.lock", 7),
+    ("ctloop._validate_child", 3),  # serving validation's process (ctloop.serving.validate starts it)
     ("ctloop.", 3),  # engines and services: drift, tracking, registry, inference_log, labels, ...
 ]
 

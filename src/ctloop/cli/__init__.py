@@ -75,7 +75,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ctloop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (COMMANDS[command],) if command in COMMANDS else COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        before = set(sub.choices)
+        module = importlib.import_module(name)
+        module.register(sub)
+        for new in set(sub.choices) - before:
+            _name_handlers(sub.choices[new], module)
     if command in COMMANDS and command not in sub.choices:
         return build_parser()  # not (or no longer) registered by the module COMMANDS names
     for each in sub.choices.values():  # `ctloop registry` alone shows registry's actions
@@ -88,27 +92,39 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 # with a parser built anew each time: ~2 ms a call, ~15 % of tests/unit/test_cli_hostile.py).
 # argparse only reads a parser while it parses (python 3.11 ``argparse.py``: ``parse_known_args``,
 # the sub-parsers' ``__call__``); no ctloop flag has a mutable default a handler could change for
-# the next call (tests/unit/test_cli_parser_cache.py keeps both true).
-_PARSERS: dict[tuple[str | None, str | None], tuple[argparse.ArgumentParser, dict[str, dict]]] = {}
+# the next call; the handler is looked up by name in its command module when it is called
+# (:func:`_handler`), so a handler replaced there (as a test does) is the one called, and one
+# replaced while the parser was built is not kept (tests/unit/test_cli_parser_cache.py).
+_PARSERS: dict[tuple[str | None, str | None], argparse.ArgumentParser] = {}
 
 
 def _parser(command: str | None) -> argparse.ArgumentParser:
-    """:func:`build_parser` of ``command``, built once; built again when a name of a command
-    module changed since (a test replaced a handler: a fresh parser takes the replacement)."""
+    """:func:`build_parser` of ``command``, built once."""
     key = (command, COMMANDS.get(command)) if command in COMMANDS else (None, None)
-    cached = _PARSERS.get(key)
-    if cached is not None and all(_unchanged(name, names) for name, names in cached[1].items()):
-        return cached[0]
-    parser = build_parser(key[0])
-    _PARSERS[key] = parser, {name: dict(vars(sys.modules[name])) for name in {*COMMAND_MODULES, *COMMANDS.values()}
-                             if name in sys.modules}
-    return parser
+    if key not in _PARSERS:
+        _PARSERS[key] = build_parser(key[0])
+    return _PARSERS[key]
 
 
-def _unchanged(module: str, names: dict) -> bool:
-    """Whether the module ``module`` binds each of its names as in the snapshot ``names``."""
-    now = vars(sys.modules[module]) if module in sys.modules else {}
-    return len(now) == len(names) and all(now.get(key) is value for key, value in names.items())
+def _name_handlers(parser: argparse.ArgumentParser, module) -> None:
+    """Give each handler of ``parser`` and its sub-parsers the name its command module binds it to
+    (``_handler_name``), for :func:`_handler`. A handler the module binds to no name (a lambda, a
+    function defined inside ``register``) gets none: it is called as it is."""
+    handler = parser.get_default("handler")
+    names = [key for key, value in vars(module).items() if handler is not None and value is handler]
+    if names:
+        parser.set_defaults(_handler_name=(module.__name__, names[0]))
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _name_handlers(child, module)
+
+
+def _handler(args: argparse.Namespace):
+    """The handler of the parsed command as its module binds it now: one replaced there since the
+    parser was built (as a test does) is the one called."""
+    module, name = getattr(args, "_handler_name", ("", ""))
+    return getattr(sys.modules.get(module), name, args.handler) if module else args.handler
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     one_line_warnings()
     try:
-        return int(args.handler(args) or 0)
+        return int(_handler(args)(args) or 0)
     except CtloopError as exc:
         print(f"error: {_message(args, exc)}", file=sys.stderr)
         return 2

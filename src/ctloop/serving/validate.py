@@ -2,9 +2,11 @@
 
 The exported ``model.joblib`` (what KServe's stock sklearn runtime reads) and, next to it,
 ``model.skops`` (what the ctloop runtime reads) are loaded in a **fresh Python process** (as the
-model server would), with the scikit-learn version the ctloop serving runtime pins
-(``SERVING_SKLEARN_VERSION``, the training version); their predictions on sample rows must equal
-the training-time model's. Any mismatch blocks deployment.
+model server would; :mod:`ctloop._validate_child`), with the scikit-learn version the ctloop serving
+runtime pins (``SERVING_SKLEARN_VERSION``, the training version); their predictions on sample rows
+must equal the training-time model's. Any mismatch blocks deployment. In a local pipeline run that
+process is forked by the warm task server when it is the server's own interpreter, as the run's
+tasks are (:mod:`ctloop.taskserver`: a pristine parent that only imported libraries).
 
 Each file is loaded only after its sha256 matched (``ctloop.artifacts.load_verified``, in the
 child): the hash passed in, else the ``<file>.sha256`` receipt
@@ -32,31 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # these model libraries (requirements/serving.txt; tests/serving/test_boosted_serving.py checks both).
 SERVING_SKLEARN_VERSION = "1.9.1"
 SERVING_VERSIONS = {"scikit-learn": SERVING_SKLEARN_VERSION, "xgboost-cpu": "3.2.0", "lightgbm": "4.7.0"}
-
-_CHILD = r"""
-import json, sys, pandas as pd, sklearn
-from importlib import metadata
-from ctloop.artifacts import load_verified
-from ctloop.errors import CtloopError
-rows = pd.read_parquet(sys.argv[1])
-preds = {}
-versions = {}
-for dist in json.loads(sys.argv[5]):
-    try:
-        versions[dist] = metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        versions[dist] = ""
-for path, sha, source in json.loads(sys.argv[3]):
-    try:
-        model = load_verified(path, sha, recorded_in=source, trusted=json.loads(sys.argv[4]))
-    except CtloopError as exc:
-        print(exc, file=sys.stderr)
-        sys.exit(3)
-    out = model.predict_proba(rows) if hasattr(model, "predict_proba") else model.predict(rows)
-    preds[path] = out.tolist()
-json.dump({"sklearn": sklearn.__version__, "versions": versions, "pred": preds}, open(sys.argv[2], "w"))
-"""
-
 
 
 @dataclass
@@ -123,7 +100,7 @@ def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.Da
         rows = Path(tmp) / "rows.parquet"
         out = Path(tmp) / "out.json"
         sample.to_parquet(rows, index=False)
-        proc = subprocess.run([python, "-c", _CHILD, str(rows), str(out), json.dumps(files),
+        proc = subprocess.run([python, "-m", "ctloop._validate_child", str(rows), str(out), json.dumps(files),
                                json.dumps(list(trusted)), json.dumps(sorted(libraries))],
                               capture_output=True, text=True, timeout=300)
         if proc.returncode == 3:
