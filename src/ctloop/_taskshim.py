@@ -128,6 +128,7 @@ def handoff() -> None:
     request = json.dumps({
         "module": module, "args": args, "cwd": os.getcwd(), "env": dict(os.environ), "fds": fds,
         "prefix": sys.prefix,  # another interpreter's environment (serving validation's) runs cold
+        "version": sys.version,  # and another Python of the same prefix (/usr's 3.11 and 3.12)
     }).encode()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     buf = bytearray()

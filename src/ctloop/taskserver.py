@@ -124,6 +124,17 @@ CHILD_GRACE_S = 5.0
 ENV_HOOK = "CTLOOP_TASK_HOOK"
 
 
+def same_interpreter(request: dict) -> bool:
+    """Whether a task's start request (``_taskshim``) comes from this server's interpreter: the same
+    environment (``sys.prefix``) and the same Python (``sys.version``: two interpreters can share a
+    prefix, ``/usr/bin/python3.11`` and ``/usr/bin/python3.12`` both have ``/usr``). A request
+    without them is ours (a task's own start, as the shim sent before it said)."""
+    prefix, version = request.get("prefix"), request.get("version")
+    if prefix is not None and os.path.realpath(prefix) != os.path.realpath(sys.prefix):
+        return False
+    return version is None or version == sys.version
+
+
 @dataclass(frozen=True)
 class TaskServer:
     """A running warm task server: its socket, process id and log file."""
@@ -384,7 +395,7 @@ class _Server:
             conn.close()
             return
         prefix = request.get("prefix")
-        if prefix is not None and os.path.realpath(prefix) != os.path.realpath(sys.prefix):
+        if not same_interpreter(request):
             # another environment (a python= of serving validation): its own packages, not ours; the
             # shim runs it cold, as Python would (an answer without a pid)
             self.say(f"{request['module']} of the interpreter in {prefix}: not ours, run cold")
@@ -602,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["PRELOAD", "TaskServer", "serving", "started_task_server", "task_hook", "task_server",
+__all__ = ["PRELOAD", "TaskServer", "same_interpreter", "serving", "started_task_server", "task_hook", "task_server",
            "warm_start_supported"]
 
 if __name__ == "__main__":

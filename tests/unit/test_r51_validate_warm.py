@@ -12,6 +12,7 @@ interpreter's start.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -21,8 +22,9 @@ import pytest
 
 import ctloop
 from ctloop._taskshim import task_argv
+from ctloop.errors import CtloopError
 from ctloop.serving.validate import validate_export
-from ctloop.taskserver import serving, started_task_server, warm_start_supported
+from ctloop.taskserver import same_interpreter, serving, started_task_server, warm_start_supported
 
 
 def test_the_validation_process_start_is_one_the_shim_hands_over():
@@ -41,8 +43,20 @@ def test_another_interpreters_validation_is_not_forked_by_the_server(tmp_path, m
     with started_task_server(tmp_path / "ts", ()) as server, serving(server), monkeypatch.context() as env:
         env.setenv("_KFP_RUNTIME", "true")  # as in every task of a local run
         env.setenv("PYTHONPATH", os.pathsep.join([os.environ["PYTHONPATH"], source]))  # the hook's first
-        validate_export(tmp_path / "model.joblib", None, pd.DataFrame({"a": [1.0]}), trained_sklearn="",
-                        expected_sha256="0" * 64, serving_versions={}, python=other)
+        # the cold child's own outcome does not matter here (a base interpreter with pandas and scikit-learn
+        # reads the missing model and refuses it): only who ran it
+        with contextlib.suppress(CtloopError):
+            validate_export(tmp_path / "model.joblib", None, pd.DataFrame({"a": [1.0]}), trained_sklearn="",
+                            expected_sha256="0" * 64, serving_versions={}, python=other)
     log = (tmp_path / "ts" / "taskserver.log").read_text()
     assert f"ctloop._validate_child of the interpreter in {sys.base_prefix}: not ours, run cold" in log, log
     assert ": ctloop._validate_child in " not in log, log  # "task pid N: <module> in <cwd>": none forked
+
+
+def test_another_python_of_the_same_prefix_is_not_ours():
+    """Two interpreters can share a prefix (/usr/bin/python3.11 and /usr/bin/python3.12: /usr); the
+    prefix alone forked a python= validation into the server's Python (review of r51-speed)."""
+    assert same_interpreter({"prefix": sys.prefix, "version": sys.version})
+    assert not same_interpreter({"prefix": sys.prefix, "version": sys.version.replace(".", "!", 1)})
+    assert not same_interpreter({"prefix": "/nowhere", "version": sys.version})
+    assert same_interpreter({"module": "m"})  # a request without them: a task's own start
