@@ -4205,7 +4205,9 @@ def _value_width(arrow_type: Any, nulls: bool) -> int:
 
 
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV or Parquet table from a local path or an object store URI.
+    """Read a CSV or Parquet table from a local path or an object store URI: a file, or a directory
+    (a prefix) of files as a Spark, Hive, Dask or ``pyarrow.dataset`` job writes them, read as one
+    table (:func:`_read_directory`).
 
     ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
     Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
@@ -4214,10 +4216,35 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     (:func:`memory_limit`) or more (:func:`_warn_if_large`: an estimate never refuses). The table is parsed from the file (an object's from a temporary
     copy), never held as bytes beside it.
     """
-    import pandas as pd
-
     if not uri:
         raise ConfigError("no data URI given: pass a local path or gs://, s3:// or az:// URI")
+    loc = parse(uri)  # the URI's own refusals (a signed query, a password) first
+    if loc.scheme == "file" and loc.key and Path(loc.key).is_dir():
+        return _read_directory(uri, loc, fmt, text_columns)
+    if loc.scheme != "file" and loc.key.endswith("/"):
+        return _read_directory(uri, loc, fmt, text_columns)
+    try:
+        return _read_file(uri, fmt, text_columns)
+    except StoreUnavailable:
+        raise
+    except (ConfigError, DataSourceError) as exc:
+        # an object store's prefix named without its '/': no object (or a zero-byte folder marker),
+        # files below it (s3://b/exports/credit.parquet, as Spark names its output directory)
+        if loc.scheme == "file" or not loc.key:
+            raise
+        try:
+            below = list_objects(uri, scratch=True)
+        except CtloopError:
+            raise exc from None
+        if not below:
+            raise
+    return _read_directory(uri, loc, fmt, text_columns)
+
+
+def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`read_table` of one file."""
+    import pandas as pd
+
     kind = table_format(uri, fmt)
     with _table_file(uri) as fh:
         if _blank(fh):
@@ -4263,6 +4290,225 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             fh.seek(0)
             _refuse_repeated_header(uri, fh, compression, frame)
     return frame
+
+
+def _name_format(name: str) -> str | None:
+    """The table format a file's name says (:func:`table_format`'s extensions, any case), None for another."""
+    low = name.lower()
+    if low.endswith((".parquet", ".pq")):
+        return "parquet"
+    if low.endswith((".csv", ".csv.gz")):
+        return "csv"
+    return None
+
+
+def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """The files of the directory (object-store prefix) ``uri`` as one table: what a Spark, Hive, Dask or
+    ``pyarrow.dataset`` job writes (``part-00000-<uuid>-c000.snappy.parquet``, ``part-*.csv``). Its files
+    are those :func:`list_files` lists: names starting with '_' or '.' on their path below ``uri`` are no
+    data (``_SUCCESS``, Databricks' ``_committed_<id>``/``_started_<id>``, ``_temporary/``, ``.crc``
+    sidecars: pyarrow.dataset's default ``ignore_prefixes=['.', '_']``, pyarrow 25.0.1
+    ``pyarrow/dataset.py``), nor are zero-byte files (Spark's ``PartitioningAwareFileIndex``). Each file is
+    read as it reads named on its own (:func:`_read_file`), in the order of their names, and the rows
+    joined: a CSV column of numbers in one file and text in another is read as text in all of them, as
+    the one CSV they split reads it; a Parquet column of other kinds in two files (text and numbers),
+    or a file with other columns than the first, is refused naming the file and the column. ``key=value``
+    directories (hive partitions) are columns after the files' own, each value typed as pyarrow's hive
+    discovery types it (:func:`_hive_values`).
+
+    The format is ``fmt`` or the files' names' (``.parquet``/``.pq``, ``.csv``/``.csv.gz``); a file
+    without one (a Hive job's ``000000_0``) or a directory of both is a :class:`ConfigError` naming them;
+    a directory without data files a :class:`DataSourceError` naming it and a file it holds."""
+    import pandas as pd
+
+    root = loc.key.rstrip("/")
+
+    def rel(name: str) -> str:
+        return parse(name).key[len(root):].lstrip("/")
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        files = list_files(uri)
+    if not files:
+        held = [o.uri for o in list_objects(uri, scratch=True)]
+        if not held:
+            word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
+            raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
+        shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
+        raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
+                              "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
+                              f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
+    for note in said:  # the zero-byte files left out beside data
+        warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+    if fmt:
+        kind = table_format(uri, fmt)
+    else:
+        formats = {name: _name_format(name) for name in files}
+        if unknown := [name for name, found in formats.items() if found is None]:
+            raise ConfigError(f"{uri}: cannot tell the format of its file {rel(unknown[0])} from its name (a Hive "
+                              "job's 000000_0?): give the format (data.format: parquet or csv)")
+        if len(kinds := set(formats.values())) > 1:
+            first = {found: name for name, found in reversed(formats.items())}
+            raise ConfigError(f"{uri} holds CSV and Parquet files ({rel(first['csv'])}, {rel(first['parquet'])}): "
+                              "point at a directory of one format")
+        kind = kinds.pop()
+    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
+    parts = [(name, _read_file(name, kind, text_columns)) for name in files]
+    frame = _joined(uri, parts, kind, values, rel)
+    if isinstance(frame, list):  # CSV columns of numbers in one file and text in another: text in all
+        parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
+        frame = _joined(uri, parts, kind, values, rel)
+    assert isinstance(frame, pd.DataFrame)
+    return frame
+
+
+def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:
+    """Each file's hive partition values ``{key: pyarrow scalar}`` (``[]`` when no file is under a
+    ``key=value`` directory), as pyarrow's hive discovery reads them over all the files
+    (``partitioning(flavor="hive")``, pyarrow 25.0.1: a key is int32 when every value is one, else
+    string; ``__HIVE_DEFAULT_PARTITION__`` null; percent-escapes decoded); a ``key=`` level (an empty
+    value) is null, as the dataset reader reads it (``ctloop.drift.streaming._empty_values_null``). A
+    file under no level for a key has no value for it. A file holding a column named like a key with
+    other values than its directory is refused (:func:`check_hive_columns`)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    keys = hive_keys(rels, "")
+    if not keys:
+        return []
+    fs, base = filesystem(uri)
+    base = base.rstrip("/")
+    paths = [f"{base}/{r}" for r in rels]
+    try:
+        file_format: Any = kind
+        if kind == "parquet":
+            file_format = pads.ParquetFileFormat(
+                read_options=pads.ParquetReadOptions(coerce_int96_timestamp_unit=INT96_UNIT))
+        dataset = pads.dataset(paths, format=file_format, filesystem=fs, partitioning=pads.partitioning(flavor="hive"),
+                               partition_base_dir=base)
+        check_hive_columns(uri, dataset, keys)
+        schema = dataset.partitioning.schema
+        found: dict[str, dict[str, Any]] = {}
+        for fragment in dataset.get_fragments():
+            known = pads.get_partition_keys(fragment.partition_expression)
+            found[fragment.path] = {k: pa.scalar(known[k], schema.field(k).type) for k in keys if k in known}
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise DataSourceError(f"{uri}: cannot read its partition directories: {_first_line(exc)}") from exc
+    out = []
+    for path, name in zip(paths, rels, strict=True):
+        given = dict(found.get(path, {}))
+        for level in name.split("/")[:-1]:
+            if level.endswith("=") and level.count("=") == 1 and level[:-1] in given:
+                given[level[:-1]] = pa.scalar(None, given[level[:-1]].type)  # key=: no value
+        out.append(given)
+    return out
+
+
+def _column_kind(column: pd.Series) -> str | None:
+    """What ``column`` (a file's, read by :func:`_read_file`) holds, in words; None when every value is missing
+    (such a column joins any other)."""
+    import pandas as pd
+
+    if not column.notna().any():
+        return None
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categories"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "booleans"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numbers"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return f"times in {dtype.tz}"
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return "times"
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "durations"
+    if pd.api.types.is_object_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(column, skipna=True)
+        return {"boolean": "booleans", "string": "text", "integer": "numbers", "floating": "numbers",
+                "mixed-integer-float": "numbers", "decimal": "numbers"}.get(inferred, inferred)
+    return str(dtype)
+
+
+def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
+            rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
+    """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
+    for CSV, the columns holding numbers in one file and text in another (to be read as text)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    frames = []
+    for (name, frame), given in zip(parts, values or [{}] * len(parts), strict=True):
+        for key, value in given.items():  # the directory's value replaces a file's column of that name
+            column = pa.nulls(len(frame), value.type) if not value.is_valid else \
+                pc.fill_null(pa.nulls(len(frame), value.type), value)
+            frame[key] = column.to_pandas()
+        frames.append((name, frame))
+    keys = list(dict.fromkeys(k for given in values for k in given))
+    for _, frame in frames:  # a file beside the key=value directories: null where it has no such column
+        for key in keys:
+            if key not in frame.columns:
+                frame[key] = None
+    first_name, first = frames[0]
+    columns = list(first.columns)
+    for name, frame in frames[1:]:
+        missing = [c for c in columns if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in set(columns)]
+        if missing or extra:
+            said = (f"has no column {missing[0]!r}, which {rel(first_name)} has" if missing
+                    else f"has the column {extra[0]!r}, which {rel(first_name)} has not")
+            raise DataSourceError(f"{uri}: its file {rel(name)} {said}: the files of a directory are read as one "
+                                  "table and must hold the same columns; write them with one schema, or point at "
+                                  "one file")
+    kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
+    texts = []
+    for column, found in kinds.items():
+        held = [(k, name) for k, (name, _) in zip(found, frames, strict=True) if k is not None]
+        other = next(((k, name) for k, name in held if k != held[0][0]), None)
+        if other is None:
+            continue
+        if kind == "csv" and "text" in (held[0][0], other[0]):
+            texts.append(column)
+            continue
+        raise DataSourceError(f"{uri}: column {column!r} holds {held[0][0]} in {rel(held[0][1])} but {other[0]} in "
+                              f"{rel(other[1])}: the files of a directory are read as one table, each column of "
+                              "one kind; write them with one schema, or point at one file")
+    if texts:
+        return texts
+    rows = [frame for _, frame in frames if len(frame)] or [first]
+    for column in columns:
+        dtypes = [frame[column].dtype for frame in rows if frame[column].notna().any()]
+        if not dtypes or all(d == dtypes[0] for d in dtypes):
+            target = dtypes[0] if dtypes else rows[0][column].dtype
+        elif all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            target = pd.CategoricalDtype(list(dict.fromkeys(v for d in dtypes for v in d.categories)))
+        elif all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes) or \
+                all(isinstance(d, np.dtype) and d.kind == "M" for d in dtypes):
+            target = np.result_type(*dtypes)
+        else:
+            target = np.dtype(object)
+        if any(not frame[column].notna().any() for frame in rows if len(frame)):  # a file's missing values
+            if isinstance(target, np.dtype) and target.kind in "iu":
+                target = np.dtype(float)  # an integer column with missing values, as pandas reads one file
+            elif isinstance(target, np.dtype) and target.kind == "b":
+                target = np.dtype(object)
+        for frame in rows:
+            if frame[column].dtype != target:
+                frame[column] = frame[column].astype(target)
+    late: dict[str, tuple[int, str]] = {}
+    offset = 0
+    for frame in rows:
+        for column, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
+            late.setdefault(column, (offset + row, value))
+        offset += len(frame)
+        frame.attrs = {}
+    out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
+    if kind == "csv":
+        out.attrs[CSV_TEXT_FROM] = late
+    return out
 
 
 def refuse_repeated_columns(uri: str, names: list[str]) -> None:

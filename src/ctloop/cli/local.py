@@ -604,8 +604,8 @@ def register(subparsers) -> None:
 """)
     b.add_argument("--config", default="", type=optional_location, help="ctloop.yaml: replay a declared model with its own sections")
     b.add_argument("--model", default="", help="the model of --config to replay")
-    b.add_argument("--data", default="", type=optional_location, help="time-ordered table (CSV/Parquet, local or gs://); "
-                   "default: the model's data.uri")
+    b.add_argument("--data", default="", type=optional_location, help="time-ordered table (CSV/Parquet, or a directory of "
+                   "them as Spark writes it; local, gs://, s3:// or az://); default: the model's data.uri")
     b.add_argument("--target", default="", help="label column (default: the model's data.target)")
     b.add_argument("--time-column", default="", help="event-time column (default: the model's data.time_column)")
     b.add_argument("--window", default="", help="replay step, a duration such as 7D, 12h or 1000min "
