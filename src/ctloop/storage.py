@@ -4018,7 +4018,9 @@ TABLE_WORK_FACTOR = 5
 """About how much memory working on a table takes for each byte of it: ``prepare_data`` peaked at 4.5x
 a 156 MiB table (:func:`_table_bytes`; 809 MiB RSS over 105 MiB at import, a 180 MiB CSV of 1,000,000
 rows x 12 columns), reading it alone at 1.8x: :func:`read_table` warns when the table takes more than
-1/5 of the memory the step may use."""
+1/5 of the memory the step may use. Round 51 cut ``prepare_data``'s own copies: 2.7x (its CSV read's
+peak; ``benchmarks/bench_prepare_memory.py``); the factor is kept (``ctloop backtest``'s replays were not
+measured)."""
 
 
 def _gib(size: float) -> str:
