@@ -4406,6 +4406,10 @@ def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: lis
     return out
 
 
+FLOAT_WHOLE = 2**53
+"""The largest whole number below which a float64 holds every whole number exactly."""
+
+
 def _column_kind(column: pd.Series) -> str | None:
     """What ``column`` (a file's, read by :func:`_read_file`) holds, in words; None when every value is missing
     (such a column joins any other)."""
@@ -4497,9 +4501,26 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                 target = np.dtype(float)  # an integer column with missing values, as pandas reads one file
             elif isinstance(target, np.dtype) and target.kind == "b":
                 target = np.dtype(object)
-        for frame in rows:
-            if frame[column].dtype != target:
-                frame[column] = frame[column].astype(target)
+        names = [name for name, frame in frames if len(frame)] or [first_name]
+        for name, frame in zip(names, rows, strict=True):
+            if frame[column].dtype == target:
+                continue
+            values = frame[column]
+            held = values.dropna()
+            if isinstance(target, np.dtype) and target.kind == "f" and values.dtype.kind in "iu" and len(held) \
+                    and max(int(held.max()), -int(held.min())) > FLOAT_WHOLE:  # a wrong id, silently, as floats
+                raise DataSourceError(
+                    f"{uri}: column {column!r} holds whole numbers beyond 2**53 in {rel(name)} "
+                    f"({max(int(held.max()), -int(held.min()))}) "
+                    "and fractions or missing values in another file: as one column of floats they would be "
+                    "rounded (9007199254740993 read as 9007199254740992); write it as one type in every file "
+                    "(integers without gaps, or text)")
+            try:
+                frame[column] = values.astype(target)
+            except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+                raise DataSourceError(f"{uri}: column {column!r} of {rel(name)} ({values.dtype}) cannot be read as "
+                                      f"the other files' {target}: {_first_line(exc)}; write it as one type in "
+                                      "every file") from exc
     late: dict[str, tuple[int, str]] = {}
     offset = 0
     for frame in rows:

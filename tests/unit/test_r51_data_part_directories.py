@@ -240,3 +240,40 @@ def test_prepare_data_of_a_spark_directory_is_prepare_data_of_the_one_file(tmp_p
         return prepare_data.python_func(data=data, data_profile=profile, **outs).digest
 
     assert digest(out) == digest(whole)
+
+
+def test_whole_numbers_beyond_2_53_beside_fractions_are_refused_not_rounded(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "ids").mkdir()
+    pq.write_table(
+        pa.table({"id": pa.array([2**53 + 1, 5], pa.int64())}), tmp_path / "ids" / "part-0.parquet"
+    )
+    pq.write_table(
+        pa.table({"id": pa.array([1.5, None], pa.float64())}), tmp_path / "ids" / "part-1.parquet"
+    )
+    # one float64 column would hold 9007199254740992.0 for 9007199254740993: a wrong id, silently
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(str(tmp_path / "ids"))
+    message = str(caught.value)
+    assert "\n" not in message and "'id'" in message and "part-0.parquet" in message, message
+
+
+def test_times_no_one_unit_holds_are_refused_in_one_line(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "ts").mkdir()
+    # a 9999-12-31 valid_to in microseconds (Spark) beside a file in nanoseconds (pandas)
+    pq.write_table(
+        pa.table({"t": pa.array([253402214400000000], pa.timestamp("us"))}),
+        tmp_path / "ts" / "part-0.parquet",
+    )
+    pq.write_table(
+        pa.table({"t": pa.array([1], pa.timestamp("ns"))}), tmp_path / "ts" / "part-1.parquet"
+    )
+    with pytest.raises(DataSourceError) as caught:  # was pandas' OutOfBoundsDatetime, a traceback
+        storage.read_table(str(tmp_path / "ts"))
+    message = str(caught.value)
+    assert "\n" not in message and "'t'" in message and "part-0.parquet" in message, message
