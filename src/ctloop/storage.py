@@ -4243,6 +4243,21 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     return _read_directory(uri, loc, fmt, text_columns)
 
 
+def directory_parts(uri: str) -> list[str] | None:
+    """The data files :func:`read_table` reads ``uri`` from when it names a directory (a local one, an
+    object-store prefix ending in '/', or a name no object has with files below it), in its order; None
+    when it names a file (or nothing): for a caller reading a table's files again (a CSV column as
+    written)."""
+    loc = parse(uri)
+    if loc.scheme == "file":
+        if not (loc.key and Path(loc.key).is_dir()):
+            return None
+        return list_files(uri) or None
+    if loc.key.endswith("/") or (loc.key and not exists(uri)):
+        return list_files(uri) or None
+    return None
+
+
 def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
     """:func:`read_table` of one file."""
     import pandas as pd

@@ -277,3 +277,18 @@ def test_times_no_one_unit_holds_are_refused_in_one_line(tmp_path):
         storage.read_table(str(tmp_path / "ts"))
     message = str(caught.value)
     assert "\n" not in message and "'t'" in message and "part-0.parquet" in message, message
+
+
+def test_backtests_label_words_note_reads_a_csv_directorys_parts(tmp_path):
+    # ctloop backtest reads a CSV's label column again as written, to say that 'NA' was a class read as
+    # missing: of a directory it raised "cannot tell the format of 'out'" after the table was read
+    from ctloop.cli.local import label_words_note
+
+    _write(
+        str(tmp_path / "out"),
+        {"part-00000.csv": b"x,y\n1,yes\n2,NA\n", "part-00001.csv": b"x,y\n3,no\n4,NA\n", "_SUCCESS": b""},
+    )
+    frame = storage.read_table(str(tmp_path / "out"))
+    assert frame["y"].isna().sum() == 2
+    note = label_words_note(str(tmp_path / "out"), None, frame, "y")
+    assert "'NA' (2)" in note, note

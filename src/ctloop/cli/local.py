@@ -345,20 +345,26 @@ def label_words_note(uri: str, data_format: str | None, frame: Any, target: str,
     import pandas as pd
 
     from ctloop.serving.payload import null_word
-    from ctloop.storage import csv_compression, read_bytes, table_format
+    from ctloop.storage import csv_compression, directory_parts, read_bytes, table_format
 
-    if (task == "regression" or target not in frame.columns or table_format(uri, data_format or None) == "parquet"
-            or not frame[target].isna().any()):
+    if task == "regression" or target not in frame.columns or not frame[target].isna().any():
         return ""
     # numbers, booleans, dates: the words are gaps; the file is read again (downloaded again) only for text
     if pd.api.types.infer_dtype(frame[target], skipna=True) not in ("string", "mixed", "mixed-integer"):
         return ""
-    raw = read_bytes(uri)
-    try:
-        text = pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[target], dtype=str,
-                           keep_default_na=False)[target]
-    except (ValueError, pd.errors.ParserError):  # read_table read it; a second reading that fails says nothing
+    parts = directory_parts(uri) or [uri]  # a directory of part files: each of them (storage.read_table)
+    if table_format(parts[0], data_format or None) == "parquet":
         return ""
+    texts = []
+    for part in parts:
+        raw = read_bytes(part)
+        try:
+            texts.append(pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[target], dtype=str,
+                                     keep_default_na=False)[target])
+        except (ValueError, pd.errors.ParserError):  # read_table read it; a second reading that fails says nothing
+            return ""
+        del raw
+    text = pd.concat(texts, ignore_index=True) if len(texts) > 1 else texts[0]
     words = text[text.map(lambda v: null_word(v) and v.strip() != "" and v.strip().lower() not in GAP_TEXTS)]
     if words.empty:
         return ""
