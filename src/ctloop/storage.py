@@ -4338,6 +4338,27 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     a directory without data files a :class:`DataSourceError` naming it and a file it holds."""
     import pandas as pd
 
+    files, kind = directory_table(uri, fmt)
+    root = loc.key.rstrip("/")
+
+    def rel(name: str) -> str:
+        return parse(name).key[len(root):].lstrip("/")
+
+    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
+    parts = [(name, _read_file(name, kind, text_columns)) for name in files]
+    frame = _joined(uri, parts, kind, values, rel)
+    if isinstance(frame, list):  # CSV columns of numbers in one file and text in another: text in all
+        parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
+        frame = _joined(uri, parts, kind, values, rel)
+    assert isinstance(frame, pd.DataFrame)
+    return frame
+
+
+def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
+    """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
+    them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
+    files, a name without a table extension, CSV beside Parquet)."""
+    loc = parse(uri)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
@@ -4369,14 +4390,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
             raise ConfigError(f"{uri} holds CSV and Parquet files ({rel(first['csv'])}, {rel(first['parquet'])}): "
                               "point at a directory of one format")
         kind = kinds.pop()
-    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
-    parts = [(name, _read_file(name, kind, text_columns)) for name in files]
-    frame = _joined(uri, parts, kind, values, rel)
-    if isinstance(frame, list):  # CSV columns of numbers in one file and text in another: text in all
-        parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
-        frame = _joined(uri, parts, kind, values, rel)
-    assert isinstance(frame, pd.DataFrame)
-    return frame
+    return files, kind
 
 
 def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from ctloop import storage
-from ctloop.errors import ConfigError, DataSourceError
+from ctloop.errors import ConfigError, CtloopError, DataSourceError
 
 UUID = "3f1c2a9e-7b1d-4c1e-9a51-1d2c3b4a5f60"
 
@@ -286,9 +286,30 @@ def test_backtests_label_words_note_reads_a_csv_directorys_parts(tmp_path):
 
     _write(
         str(tmp_path / "out"),
-        {"part-00000.csv": b"x,y\n1,yes\n2,NA\n", "part-00001.csv": b"x,y\n3,no\n4,NA\n", "_SUCCESS": b""},
+        {
+            "part-00000.csv": b"x,y\n1,yes\n2,NA\n",
+            "part-00001.csv": b"x,y\n3,no\n4,NA\n",
+            "_SUCCESS": b"",
+        },
     )
     frame = storage.read_table(str(tmp_path / "out"))
     assert frame["y"].isna().sum() == 2
     note = label_words_note(str(tmp_path / "out"), None, frame, "y")
     assert "'NA' (2)" in note, note
+
+
+def test_ctloop_runs_check_of_the_data_before_a_run_takes_a_part_directory(tmp_path):
+    # `ctloop run --data DIR` checks the table before the run starts: it refused every directory named
+    # without an extension ("cannot tell the format"), which the first step now reads
+    from ctloop.cli.local import _check_data
+
+    _spark_parquet(str(tmp_path / "out"))
+    _check_data({"data": {"uri": str(tmp_path / "out")}}, flag="--data")
+    (tmp_path / "markers").mkdir()
+    _write(str(tmp_path / "markers"), {"_SUCCESS": b""})
+    with pytest.raises(CtloopError, match="--data .*markers.*_SUCCESS"):
+        _check_data({"data": {"uri": str(tmp_path / "markers")}}, flag="--data")
+    # a file still needs its extension
+    with pytest.raises(ConfigError, match="cannot tell the format"):
+        (tmp_path / "table").write_text("x,y\n1,2\n")
+        _check_data({"data": {"uri": str(tmp_path / "table")}}, flag="--data")

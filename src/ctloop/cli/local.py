@@ -56,8 +56,10 @@ def absolute_paths(params: dict, names: dict[str, str] | None = None) -> dict:
 def _check_data(params: dict, *, flag: str) -> None:
     """Refuse, before the run starts (and writes its outputs), a training table the first step
     could never read: an unknown scheme, a local path that does not exist or is empty, a name
-    whose format cannot be told (no ``data.format``)."""
-    from ctloop.storage import parse, table_format
+    whose format cannot be told (no ``data.format``), a directory without data files or of files
+    whose format cannot be told (``ctloop.storage.directory_table``)."""
+    from ctloop.errors import CtloopError, DataSourceError
+    from ctloop.storage import directory_parts, directory_table, parse, table_format
 
     data = params.get("data")
     uri = data.get("uri") if isinstance(data, dict) else None
@@ -71,7 +73,22 @@ def _check_data(params: dict, *, flag: str) -> None:
                 raise ConfigError("no such file or directory")
             if path.is_file() and path.stat().st_size == 0:
                 raise ConfigError("the file is empty")
-        kind = table_format(uri, data.get("format") or None)
+        if path is not None and path.is_dir():  # part files (Spark, Hive, Dask): as the first step lists them
+            try:
+                directory_table(uri, data.get("format") or None)
+            except DataSourceError as exc:
+                raise ConfigError(str(exc)) from None
+            return
+        try:
+            kind = table_format(uri, data.get("format") or None)
+        except ConfigError as exc:
+            if path is None and not data.get("format"):  # an object store's prefix of part files, listed
+                try:
+                    if directory_parts(uri):
+                        return
+                except CtloopError:  # unreachable, refused: the name's problem is the one to say
+                    raise exc from None
+            raise
         if path is not None and path.is_file():
             _check_head(path, kind)
     except ConfigError as exc:
