@@ -4327,8 +4327,8 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     sidecars: pyarrow.dataset's default ``ignore_prefixes=['.', '_']``, pyarrow 25.0.1
     ``pyarrow/dataset.py``), nor are zero-byte files (Spark's ``PartitioningAwareFileIndex``). Each file is
     read as it reads named on its own (:func:`_read_file`), in the order of their names, and the rows
-    joined: a CSV column of numbers in one file and text in another is read as text in all of them, as
-    the one CSV they split reads it; a Parquet column of other kinds in two files (text and numbers),
+    joined: a CSV column of other kinds in two files (numbers, booleans, text) is read as text in all of
+    them, as the one CSV they split reads it; a Parquet column of other kinds in two files (text and numbers),
     or a file with other columns than the first, is refused naming the file and the column. ``key=value``
     directories (hive partitions) are columns after the files' own, each value typed as pyarrow's hive
     discovery types it (:func:`_hive_values`).
@@ -4347,7 +4347,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
     parts = [(name, _read_file(name, kind, text_columns)) for name in files]
     frame = _joined(uri, parts, kind, values, rel)
-    if isinstance(frame, list):  # CSV columns of numbers in one file and text in another: text in all
+    if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
         frame = _joined(uri, parts, kind, values, rel)
     assert isinstance(frame, pd.DataFrame)
@@ -4469,7 +4469,7 @@ def _column_kind(column: pd.Series) -> str | None:
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
             rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
     """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
-    for CSV, the columns holding numbers in one file and text in another (to be read as text)."""
+    for CSV, the columns of other kinds in two files (to be read as text)."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -4505,7 +4505,7 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         other = next(((k, name) for k, name in held if k != held[0][0]), None)
         if other is None:
             continue
-        if kind == "csv" and "text" in (held[0][0], other[0]):
+        if kind == "csv":  # numbers, booleans or text apart: text in all, as one CSV of them reads ('1', 'True')
             texts.append(column)
             continue
         raise DataSourceError(f"{uri}: column {column!r} holds {held[0][0]} in {rel(held[0][1])} but {other[0]} in "

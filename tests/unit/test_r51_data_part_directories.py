@@ -313,3 +313,12 @@ def test_ctloop_runs_check_of_the_data_before_a_run_takes_a_part_directory(tmp_p
     with pytest.raises(ConfigError, match="cannot tell the format"):
         (tmp_path / "table").write_text("x,y\n1,2\n")
         _check_data({"data": {"uri": str(tmp_path / "table")}}, flag="--data")
+
+
+def test_csv_parts_of_numbers_and_of_booleans_read_as_the_one_csv_reads_them(tmp_path):
+    # one CSV of '1', '0', 'True', 'False' is text (pandas 2.3): so are its parts, not a refusal
+    _write(
+        str(tmp_path / "out"),
+        {"part-0.csv": b"a,y\n1,0\n0,1\n", "part-1.csv": b"a,y\nTrue,0\nFalse,1\n"},
+    )
+    assert storage.read_table(str(tmp_path / "out"))["a"].tolist() == ["1", "0", "True", "False"]
