@@ -4345,7 +4345,15 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
         return parse(name).key[len(root):].lstrip("/")
 
     values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
-    parts = [(name, _read_file(name, kind, text_columns)) for name in files]
+    parts = [(files[0], _read_file(files[0], kind, text_columns))]
+    if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
+        sizes = {o.uri: o.size for o in list_objects(uri)}
+        stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(files[0], 0)
+        if first:
+            held = _table_bytes(parts[0][1])
+            _warn_if_large(uri, "Parquet" if kind == "parquet" else "CSV", stored, int(held * stored / first),
+                           f"{len(files)} files, by the first's {_gib(held)} as a table from {_gib(first)} stored")
+    parts += [(name, _read_file(name, kind, text_columns)) for name in files[1:]]
     frame = _joined(uri, parts, kind, values, rel)
     if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]

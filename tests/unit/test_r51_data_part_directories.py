@@ -322,3 +322,18 @@ def test_csv_parts_of_numbers_and_of_booleans_read_as_the_one_csv_reads_them(tmp
         {"part-0.csv": b"a,y\n1,0\n0,1\n", "part-1.csv": b"a,y\nTrue,0\nFalse,1\n"},
     )
     assert storage.read_table(str(tmp_path / "out"))["a"].tolist() == ["1", "0", "True", "False"]
+
+
+def test_a_directory_too_large_for_the_steps_memory_is_warned_of_naming_it(tmp_path, monkeypatch):
+    # each part is small: read_table's warning before a step is OOMKilled (round 50) judged each file
+    # alone and never fired for a directory whose parts together exceed the step's memory
+    rows = pd.DataFrame({"x": np.arange(20_000, dtype=float), "c": ["abc"] * 20_000})
+    _write(str(tmp_path / "out"), {f"part-{i:05d}.parquet": _parquet(rows) for i in range(8)})
+    monkeypatch.setattr(
+        storage, "memory_limit", lambda: (2 * 2**20, "the container's limit in memory.max")
+    )
+    with pytest.warns(
+        UserWarning, match=r"out .*8 files.*more than the 2.0 MiB this step may use"
+    ) as said:
+        storage.read_table(str(tmp_path / "out"))
+    assert not any("part-00001" in str(w.message) for w in said)  # one warning, for the directory
