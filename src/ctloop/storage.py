@@ -4488,7 +4488,7 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         for key, value in given.items():  # the directory's value replaces a file's column of that name
             column = pa.nulls(len(frame), value.type) if not value.is_valid else \
                 pc.fill_null(pa.nulls(len(frame), value.type), value)
-            frame[key] = column.to_pandas()
+            frame[key] = column.to_pandas().set_axis(frame.index)  # a part's own index (a slice's 3..5)
         frames.append((name, frame))
     keys = list(dict.fromkeys(k for given in values for k in given))
     for _, frame in frames:  # a file beside the key=value directories: null where it has no such column

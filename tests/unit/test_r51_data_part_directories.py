@@ -337,3 +337,15 @@ def test_a_directory_too_large_for_the_steps_memory_is_warned_of_naming_it(tmp_p
     ) as said:
         storage.read_table(str(tmp_path / "out"))
     assert not any("part-00001" in str(w.message) for w in said)  # one warning, for the directory
+
+
+def test_hive_values_reach_every_row_of_a_part_written_from_a_slice(tmp_path):
+    # pandas stores a slice's RangeIndex(3, 6) and reads it back: the key's column, built from 0, was
+    # aligned on it and read as missing in every row of such a part
+    table = pd.DataFrame({"x": range(6)})
+    (tmp_path / "t" / "day=1").mkdir(parents=True)
+    (tmp_path / "t" / "day=2").mkdir()
+    table.iloc[:3].to_parquet(tmp_path / "t" / "day=1" / "part-0.parquet")
+    table.iloc[3:].to_parquet(tmp_path / "t" / "day=2" / "part-0.parquet")
+    frame = storage.read_table(str(tmp_path / "t"))
+    assert frame["day"].tolist() == [1, 1, 1, 2, 2, 2] and frame["x"].tolist() == list(range(6))
