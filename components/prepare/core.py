@@ -237,7 +237,7 @@ def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
     parts = [part for name in by_name for part in _as_hashed(frame[name])]
     hashed = pd.DataFrame(dict(enumerate(parts)), index=frame.index, copy=False)  # the columns, not a copy of them
     tie = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
-    out = frame.iloc[np.lexsort((tie, frame[time_column].to_numpy()))]
+    out = frame.take(np.lexsort((tie, frame[time_column].to_numpy())))  # take: no "copy of a slice" to set on
     out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without a second copy of the table
     return out
 

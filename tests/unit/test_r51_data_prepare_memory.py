@@ -51,3 +51,20 @@ def test_prepare_allocates_about_one_table_over_the_table_and_leaves_it_as_it_wa
     # validate's shallow copy wrote nothing into the caller's table
     pd.testing.assert_frame_equal(frame, kept)
     assert len(prepared.train) + len(prepared.holdout) == prepared.profile["rows_used"]
+
+
+def test_the_time_ordered_table_is_no_copy_of_a_slice_to_its_callers():
+    # ctloop backtest sets columns on in_time_order's table: an iloc result (marked a copy of a slice
+    # of the caller's frame) warned SettingWithCopyWarning while that frame lived
+    import warnings
+
+    frame = pd.DataFrame({"t": pd.to_datetime(["2025-01-02", "2025-01-01"]), "x": [1, 2]})
+    ordered = core.in_time_order(frame, "t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ordered["y"] = 1
+    assert (
+        ordered["x"].tolist() == [2, 1]
+        and list(ordered.index) == [0, 1]
+        and frame["x"].tolist() == [1, 2]
+    )
