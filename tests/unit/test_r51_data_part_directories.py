@@ -349,3 +349,25 @@ def test_hive_values_reach_every_row_of_a_part_written_from_a_slice(tmp_path):
     table.iloc[3:].to_parquet(tmp_path / "t" / "day=2" / "part-0.parquet")
     frame = storage.read_table(str(tmp_path / "t"))
     assert frame["day"].tolist() == [1, 1, 1, 2, 2, 2] and frame["x"].tolist() == list(range(6))
+
+
+@pytest.mark.parametrize("name", ["labels", "labels.parquet", "labels/"])
+def test_a_label_directory_is_refused_saying_so(tmp_path, name):
+    # the label ingest reads one file: a Spark directory of label parts was "cannot tell the format of
+    # 'labels' from its name" (or, named .parquet, "is a directory, expected a file")
+    from ctloop.labels.store import ingest_labels
+
+    _write(
+        str(tmp_path / name.rstrip("/")),
+        {
+            "part-00000.parquet": _parquet(pd.DataFrame({"request_id": ["a"], "label": [1]})),
+            "_SUCCESS": b"",
+        },
+    )
+    with pytest.raises(ConfigError) as caught:
+        ingest_labels(str(tmp_path / name), str(tmp_path / "store"))
+    message = str(caught.value)
+    assert (
+        "\n" not in message and "is a directory" in message and "part-00000.parquet" in message
+    ), message
+    assert not (tmp_path / "store").exists()
