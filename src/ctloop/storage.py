@@ -4362,6 +4362,13 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     return frame
 
 
+TABLE_LOGS = {"_delta_log": "Delta Lake", ".hoodie": "Apache Hudi"}
+"""Directories whose presence makes a directory a table format's, not plain files: the log of which
+files are the table (Delta Lake's ``_delta_log/``, Hudi's ``.hoodie/``). Their data files include
+removed ones; Databricks refuses ``format("parquet")`` of such a directory ("Incompatible format
+detected ... A transaction log for Delta was found")."""
+
+
 def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
@@ -4384,6 +4391,13 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
         raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
+    logged = next((name for o in list_objects(uri, scratch=True)
+                   if (name := rel(o.uri).split("/", 1)[0]) in TABLE_LOGS), None)
+    if logged is not None:
+        raise ConfigError(f"{uri} is a {TABLE_LOGS[logged]} table (its {logged}/): its files hold every version's "
+                          "rows, and only its log says which are the table (an update writes new files and "
+                          f"removes the old ones in the log); read it with {TABLE_LOGS[logged]} and write the "
+                          "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
     for note in said:  # the zero-byte files left out beside data
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     if fmt:

@@ -371,3 +371,26 @@ def test_a_label_directory_is_refused_saying_so(tmp_path, name):
         "\n" not in message and "is a directory" in message and "part-00000.parquet" in message
     ), message
     assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize(
+    "log", ["_delta_log/00000000000000000001.json", ".hoodie/hoodie.properties"]
+)
+def test_a_delta_or_hudi_table_directory_is_refused_not_read_with_its_removed_files(tmp_path, log):
+    # a Delta Lake (or Hudi) table's directory holds every version's Parquet files; its log says which
+    # are the table (an UPDATE writes new files and removes the old ones in the log only). Read as
+    # plain Parquet, the old rows came back beside the new ones; Databricks refuses format("parquet")
+    # of such a directory ("Incompatible format detected ... A transaction log for Delta was found")
+    old, new = A, A.assign(x=[9.5, 2.5])
+    _write(
+        str(tmp_path / "t"),
+        {
+            "part-00000-old.snappy.parquet": _parquet(old),
+            "part-00000-new.snappy.parquet": _parquet(new),
+            log: b"{}",
+        },
+    )
+    with pytest.raises(ConfigError) as caught:
+        storage.read_table(str(tmp_path / "t"))
+    message = str(caught.value)
+    assert "\n" not in message and log.split("/")[0] in message, message
