@@ -235,9 +235,11 @@ def in_time_order(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
     others = [c for c in frame.columns if c != time_column]  # within a tie every row has the same time
     by_name = [others[i] for i in np.argsort(np.array([str(c) for c in others]), kind="stable")]
     parts = [part for name in by_name for part in _as_hashed(frame[name])]
-    hashed = pd.DataFrame(dict(enumerate(parts)), index=frame.index)
+    hashed = pd.DataFrame(dict(enumerate(parts)), index=frame.index, copy=False)  # the columns, not a copy of them
     tie = pd.util.hash_pandas_object(hashed, index=False).to_numpy()
-    return frame.iloc[np.lexsort((tie, frame[time_column].to_numpy()))].reset_index(drop=True)
+    out = frame.take(np.lexsort((tie, frame[time_column].to_numpy())))  # take: no "copy of a slice" to set on
+    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True), without a second copy of the table
+    return out
 
 
 def _as_hashed(col: pd.Series) -> list[pd.Series]:
@@ -409,12 +411,20 @@ def prepare(
         mask &= times > start
     else:
         start = tmin - pd.Timedelta(seconds=1)
-    selected = positive_zeros(data.loc[mask])
+    # each step copies the table only when it drops a row: a window selecting every row, data without
+    # duplicates or missing targets are kept as they are (the copies were most of prepare's peak memory)
+    selected = positive_zeros(data if mask.all() else data.loc[mask])
     before_dedupe = len(selected)
-    selected = selected.drop_duplicates()
+    repeated = selected.duplicated()
+    if repeated.any():
+        selected = selected.loc[~repeated.to_numpy()]
+    del repeated
     duplicates = before_dedupe - len(selected)
-    no_target = int(selected[target].isna().sum())
-    selected = selected.dropna(subset=[target])
+    unlabelled = selected[target].isna()
+    no_target = int(unlabelled.sum())
+    if no_target:
+        selected = selected.loc[~unlabelled.to_numpy()]
+    del unlabelled
     if len(selected) < max(contract.min_rows, 2):
         # rows the whole data holds (a target, a time, duplicates dropped): when they are too few, no window or
         # as_of selects more (was: "widen `window` or move `as_of`" for a table of one row)
@@ -434,6 +444,7 @@ def prepare(
     # model (HistGradientBoosting's early-stopping split draws rows by position); np.lexsort (stable, the last
     # key first) orders as sort_values([time, tie]) did, without a temporary column that overwrote or dropped
     # a user's column of the same name
+    del frame, data, mask, times  # the validated table: not beside its sorted copy (the caller holds its own)
     selected = in_time_order(selected, time_column)
     if all(isinstance(v, str) for v in pd.unique(selected[target])):
         # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
@@ -449,6 +460,11 @@ def prepare(
         import warnings
 
         warnings.warn(spelling_warning(variants), UserWarning, stacklevel=2)
+
+    # the window's fingerprint and column profile before the split: the hashes and counts are not made
+    # beside train, holdout and current (a copy of the window)
+    digest = frame_digest(selected)
+    columns = _profile_columns(selected)
 
     # time split: the cut sits on a timestamp boundary
     cut = int(round(len(selected) * (1.0 - holdout_fraction)))
@@ -471,7 +487,6 @@ def prepare(
         train[WEIGHT] = recency_weights(train[time_column], end, recency_half_life)
         check_recency_weights(train[WEIGHT], train[time_column], recency_half_life)
 
-    digest = frame_digest(selected)
     counts = selected[target].value_counts()
     profile = {
         "rows_in": rows_in,
@@ -491,7 +506,7 @@ def prepare(
                    counts[counts > 0].head(20).items()}},
         "recency_half_life": recency_half_life or "",
         "contract": contract.to_dict(),
-        "columns": _profile_columns(selected),
+        "columns": columns,
         "spelling_variants": variants,
         "digest": digest,
     }

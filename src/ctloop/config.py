@@ -911,7 +911,9 @@ class DataConfig(Section):
 
     NAME: ClassVar[str] = "data"
     uri: str = opt(REQUIRED, "Table to train on: a local path or an object-store URI (gs://, s3://, az://), "
-                   "CSV or Parquet.", example="gs://bucket/credit.parquet", check=storage_location)
+                   "CSV or Parquet: a file, or a directory of part files as Spark, Hive or Dask write it (read as "
+                   "one table; _SUCCESS and other '_'/'.' names left out, key=value directories read as "
+                   "columns).", example="gs://bucket/credit.parquet", check=storage_location)
     target: str = opt(REQUIRED, "Label column.", example="default")
     time_column: str = opt(REQUIRED, "Event-time column used for windowing and the time split.",
                            example="application_date")

@@ -508,14 +508,18 @@ def _holds_numbers(series: pd.Series) -> bool:
 def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> tuple[pd.Series, int, list[Any]]:
     """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``. ``fmt``: the
     strftime format of a datetime column's text (``data.time_format``); empty = inferred (dates
-    that read two ways with nothing to say which warn, naming column ``name``: :func:`date_order`)."""
+    that read two ways with nothing to say which warn, naming column ``name``: :func:`date_order`).
+    A column already of that kind (numbers, text) comes back as it is, the same object."""
+    import numpy as np
     import pandas as pd
 
     notnull = series.notna()
     if dtype in ("int", "float", "number"):
         if pd.api.types.is_bool_dtype(series):
             return series, int(notnull.sum()), series[notnull].unique()[:3].tolist()
-        out = pd.to_numeric(series, errors="coerce")
+        # a numpy number column is its own numbers (to_numeric gives them again): the column itself, not a copy
+        numeric = isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf"
+        out = series if numeric else pd.to_numeric(series, errors="coerce")
         bad = notnull & out.isna()
         if dtype == "int" and not bad.any():
             # a fraction, or beyond int64 read as a float that rounded its digits (an int64 or uint64
@@ -562,7 +566,10 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
     # category / string: any non-null value is acceptable text
     if isinstance(series.dtype, pd.CategoricalDtype):  # a Parquet dictionary column (pandas category) with
         series = series.astype(object)  # gaps: its categories cannot take the text of a gap ('nan')
-    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+    text = series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    if text:
+        return series, 0, []  # text (and missing values) already: astype(str) would give each value again
+    if series.dtype == object:
         # bytes (a Parquet BINARY column of text) and nested values stay as they are, for check_uniform_types to
         # refuse: as text ("b'north'", "[1, 2]") they were categories no served request or CSV file holds
         notnull &= ~series.map(lambda v: isinstance(v, (bytes, bytearray, list, tuple, dict, set))
@@ -959,7 +966,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     repeated_names(list(frame.columns))  # frame[name] would be a frame, not a column: a header's problem
     if n < contract.min_rows:
         violations.append(("*", "min_rows", n, f"{n} row(s), the contract requires at least {contract.min_rows}"))
-    out = frame.copy()
+    out = frame.copy(deep=False)  # a coerced column replaces its own in out; frame's columns are not written to
     for rule in contract.columns:
         if rule.name not in out.columns:
             if rule.required:
@@ -996,7 +1003,8 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
                     continue
                 violations.append((rule.name, "dtype", bad, f"expected {expected}, got values like {examples}{hint}"))
                 continue
-            out[rule.name] = col
+            if col is not out[rule.name]:  # a column set again splits its block: a copy of the others
+                out[rule.name] = col
         if rule.min is not None or rule.max is not None:
             import pandas as pd
 

@@ -4018,7 +4018,9 @@ TABLE_WORK_FACTOR = 5
 """About how much memory working on a table takes for each byte of it: ``prepare_data`` peaked at 4.5x
 a 156 MiB table (:func:`_table_bytes`; 809 MiB RSS over 105 MiB at import, a 180 MiB CSV of 1,000,000
 rows x 12 columns), reading it alone at 1.8x: :func:`read_table` warns when the table takes more than
-1/5 of the memory the step may use."""
+1/5 of the memory the step may use. Round 51 cut ``prepare_data``'s own copies: 2.7x (its CSV read's
+peak; ``benchmarks/bench_prepare_memory.py``); the factor is kept (``ctloop backtest``'s replays were not
+measured)."""
 
 
 def _gib(size: float) -> str:
@@ -4205,7 +4207,9 @@ def _value_width(arrow_type: Any, nulls: bool) -> int:
 
 
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV or Parquet table from a local path or an object store URI.
+    """Read a CSV or Parquet table from a local path or an object store URI: a file, or a directory
+    (a prefix) of files as a Spark, Hive, Dask or ``pyarrow.dataset`` job writes them, read as one
+    table (:func:`_read_directory`).
 
     ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
     Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
@@ -4214,10 +4218,50 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     (:func:`memory_limit`) or more (:func:`_warn_if_large`: an estimate never refuses). The table is parsed from the file (an object's from a temporary
     copy), never held as bytes beside it.
     """
-    import pandas as pd
-
     if not uri:
         raise ConfigError("no data URI given: pass a local path or gs://, s3:// or az:// URI")
+    loc = parse(uri)  # the URI's own refusals (a signed query, a password) first
+    if loc.scheme == "file" and loc.key and Path(loc.key).is_dir():
+        return _read_directory(uri, loc, fmt, text_columns)
+    if loc.scheme != "file" and loc.key.endswith("/"):
+        return _read_directory(uri, loc, fmt, text_columns)
+    try:
+        return _read_file(uri, fmt, text_columns)
+    except StoreUnavailable:
+        raise
+    except (ConfigError, DataSourceError) as exc:
+        # an object store's prefix named without its '/': no object (or a zero-byte folder marker),
+        # files below it (s3://b/exports/credit.parquet, as Spark names its output directory)
+        if loc.scheme == "file" or not loc.key:
+            raise
+        try:
+            below = list_objects(uri, scratch=True)
+        except CtloopError:
+            raise exc from None
+        if not below:
+            raise
+    return _read_directory(uri, loc, fmt, text_columns)
+
+
+def directory_parts(uri: str) -> list[str] | None:
+    """The data files :func:`read_table` reads ``uri`` from when it names a directory (a local one, an
+    object-store prefix ending in '/', or a name no object has with files below it), in its order; None
+    when it names a file (or nothing): for a caller reading a table's files again (a CSV column as
+    written)."""
+    loc = parse(uri)
+    if loc.scheme == "file":
+        if not (loc.key and Path(loc.key).is_dir()):
+            return None
+        return list_files(uri) or None
+    if loc.key.endswith("/") or (loc.key and not exists(uri)):
+        return list_files(uri) or None
+    return None
+
+
+def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`read_table` of one file."""
+    import pandas as pd
+
     kind = table_format(uri, fmt)
     with _table_file(uri) as fh:
         if _blank(fh):
@@ -4263,6 +4307,282 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             fh.seek(0)
             _refuse_repeated_header(uri, fh, compression, frame)
     return frame
+
+
+def _name_format(name: str) -> str | None:
+    """The table format a file's name says (:func:`table_format`'s extensions, any case), None for another."""
+    low = name.lower()
+    if low.endswith((".parquet", ".pq")):
+        return "parquet"
+    if low.endswith((".csv", ".csv.gz")):
+        return "csv"
+    return None
+
+
+def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """The files of the directory (object-store prefix) ``uri`` as one table: what a Spark, Hive, Dask or
+    ``pyarrow.dataset`` job writes (``part-00000-<uuid>-c000.snappy.parquet``, ``part-*.csv``). Its files
+    are those :func:`list_files` lists: names starting with '_' or '.' on their path below ``uri`` are no
+    data (``_SUCCESS``, Databricks' ``_committed_<id>``/``_started_<id>``, ``_temporary/``, ``.crc``
+    sidecars: pyarrow.dataset's default ``ignore_prefixes=['.', '_']``, pyarrow 25.0.1
+    ``pyarrow/dataset.py``), nor are zero-byte files (Spark's ``PartitioningAwareFileIndex``). Each file is
+    read as it reads named on its own (:func:`_read_file`), in the order of their names, and the rows
+    joined: a CSV column of other kinds in two files (numbers, booleans, text) is read as text in all of
+    them, as the one CSV they split reads it; a Parquet column of other kinds in two files (text and numbers),
+    or a file with other columns than the first, is refused naming the file and the column. ``key=value``
+    directories (hive partitions) are columns after the files' own, each value typed as pyarrow's hive
+    discovery types it (:func:`_hive_values`).
+
+    The format is ``fmt`` or the files' names' (``.parquet``/``.pq``, ``.csv``/``.csv.gz``); a file
+    without one (a Hive job's ``000000_0``) or a directory of both is a :class:`ConfigError` naming them;
+    a directory without data files a :class:`DataSourceError` naming it and a file it holds."""
+    import pandas as pd
+
+    files, kind = directory_table(uri, fmt)
+    root = loc.key.rstrip("/")
+
+    def rel(name: str) -> str:
+        return parse(name).key[len(root):].lstrip("/")
+
+    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
+    parts = [(files[0], _read_file(files[0], kind, text_columns))]
+    if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
+        sizes = {o.uri: o.size for o in list_objects(uri)}
+        stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(files[0], 0)
+        if first:
+            held = _table_bytes(parts[0][1])
+            _warn_if_large(uri, "Parquet" if kind == "parquet" else "CSV", stored, int(held * stored / first),
+                           f"{len(files)} files, by the first's {_gib(held)} as a table from {_gib(first)} stored")
+    parts += [(name, _read_file(name, kind, text_columns)) for name in files[1:]]
+    frame = _joined(uri, parts, kind, values, rel)
+    if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
+        parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
+        frame = _joined(uri, parts, kind, values, rel)
+    assert isinstance(frame, pd.DataFrame)
+    return frame
+
+
+TABLE_LOGS = {"_delta_log": "Delta Lake", ".hoodie": "Apache Hudi"}
+"""Directories whose presence makes a directory a table format's, not plain files: the log of which
+files are the table (Delta Lake's ``_delta_log/``, Hudi's ``.hoodie/``). Their data files include
+removed ones; Databricks refuses ``format("parquet")`` of such a directory ("Incompatible format
+detected ... A transaction log for Delta was found")."""
+
+
+def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
+    """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
+    them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
+    files, a name without a table extension, CSV beside Parquet)."""
+    loc = parse(uri)
+    root = loc.key.rstrip("/")
+
+    def rel(name: str) -> str:
+        return parse(name).key[len(root):].lstrip("/")
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        files = list_files(uri)
+    if not files:
+        held = [o.uri for o in list_objects(uri, scratch=True)]
+        if not held:
+            word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
+            raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
+        shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
+        raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
+                              "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
+                              f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
+    logged = next((name for o in list_objects(uri, scratch=True)
+                   if (name := rel(o.uri).split("/", 1)[0]) in TABLE_LOGS), None)
+    if logged is not None:
+        raise ConfigError(f"{uri} is a {TABLE_LOGS[logged]} table (its {logged}/): its files hold every version's "
+                          "rows, and only its log says which are the table (an update writes new files and "
+                          f"removes the old ones in the log); read it with {TABLE_LOGS[logged]} and write the "
+                          "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
+    for note in said:  # the zero-byte files left out beside data
+        warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+    if fmt:
+        kind = table_format(uri, fmt)
+    else:
+        formats = {name: _name_format(name) for name in files}
+        if unknown := [name for name, found in formats.items() if found is None]:
+            raise ConfigError(f"{uri}: cannot tell the format of its file {rel(unknown[0])} from its name (a Hive "
+                              "job's 000000_0?): give the format (data.format: parquet or csv)")
+        if len(kinds := set(formats.values())) > 1:
+            first = {found: name for name, found in reversed(formats.items())}
+            raise ConfigError(f"{uri} holds CSV and Parquet files ({rel(first['csv'])}, {rel(first['parquet'])}): "
+                              "point at a directory of one format")
+        kind = kinds.pop()
+    return files, kind
+
+
+def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:
+    """Each file's hive partition values ``{key: pyarrow scalar}`` (``[]`` when no file is under a
+    ``key=value`` directory), as pyarrow's hive discovery reads them over all the files
+    (``partitioning(flavor="hive")``, pyarrow 25.0.1: a key is int32 when every value is one, else
+    string; ``__HIVE_DEFAULT_PARTITION__`` null; percent-escapes decoded); a ``key=`` level (an empty
+    value) is null, as the dataset reader reads it (``ctloop.drift.streaming._empty_values_null``). A
+    file under no level for a key has no value for it. A file holding a column named like a key with
+    other values than its directory is refused (:func:`check_hive_columns`)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    keys = hive_keys(rels, "")
+    if not keys:
+        return []
+    fs, base = filesystem(uri)
+    base = base.rstrip("/")
+    paths = [f"{base}/{r}" for r in rels]
+    try:
+        file_format: Any = kind
+        if kind == "parquet":
+            file_format = pads.ParquetFileFormat(
+                read_options=pads.ParquetReadOptions(coerce_int96_timestamp_unit=INT96_UNIT))
+        dataset = pads.dataset(paths, format=file_format, filesystem=fs, partitioning=pads.partitioning(flavor="hive"),
+                               partition_base_dir=base)
+        check_hive_columns(uri, dataset, keys)
+        schema = dataset.partitioning.schema
+        found: dict[str, dict[str, Any]] = {}
+        for fragment in dataset.get_fragments():
+            known = pads.get_partition_keys(fragment.partition_expression)
+            found[fragment.path] = {k: pa.scalar(known[k], schema.field(k).type) for k in keys if k in known}
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise DataSourceError(f"{uri}: cannot read its partition directories: {_first_line(exc)}") from exc
+    out = []
+    for path, name in zip(paths, rels, strict=True):
+        given = dict(found.get(path, {}))
+        for level in name.split("/")[:-1]:
+            if level.endswith("=") and level.count("=") == 1 and level[:-1] in given:
+                given[level[:-1]] = pa.scalar(None, given[level[:-1]].type)  # key=: no value
+        out.append(given)
+    return out
+
+
+FLOAT_WHOLE = 2**53
+"""The largest whole number below which a float64 holds every whole number exactly."""
+
+
+def _column_kind(column: pd.Series) -> str | None:
+    """What ``column`` (a file's, read by :func:`_read_file`) holds, in words; None when every value is missing
+    (such a column joins any other)."""
+    import pandas as pd
+
+    if not column.notna().any():
+        return None
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categories"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "booleans"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numbers"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return f"times in {dtype.tz}"
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return "times"
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "durations"
+    if pd.api.types.is_object_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(column, skipna=True)
+        return {"boolean": "booleans", "string": "text", "integer": "numbers", "floating": "numbers",
+                "mixed-integer-float": "numbers", "decimal": "numbers"}.get(inferred, inferred)
+    return str(dtype)
+
+
+def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
+            rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
+    """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
+    for CSV, the columns of other kinds in two files (to be read as text)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    frames = []
+    for (name, frame), given in zip(parts, values or [{}] * len(parts), strict=True):
+        for key, value in given.items():  # the directory's value replaces a file's column of that name
+            column = pa.nulls(len(frame), value.type) if not value.is_valid else \
+                pc.fill_null(pa.nulls(len(frame), value.type), value)
+            frame[key] = column.to_pandas().set_axis(frame.index)  # a part's own index (a slice's 3..5)
+        frames.append((name, frame))
+    keys = list(dict.fromkeys(k for given in values for k in given))
+    for _, frame in frames:  # a file beside the key=value directories: null where it has no such column
+        for key in keys:
+            if key not in frame.columns:
+                frame[key] = None
+    first_name, first = frames[0]
+    columns = list(first.columns)
+    for name, frame in frames[1:]:
+        missing = [c for c in columns if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in set(columns)]
+        if missing or extra:
+            said = (f"has no column {missing[0]!r}, which {rel(first_name)} has" if missing
+                    else f"has the column {extra[0]!r}, which {rel(first_name)} has not")
+            raise DataSourceError(f"{uri}: its file {rel(name)} {said}: the files of a directory are read as one "
+                                  "table and must hold the same columns; write them with one schema, or point at "
+                                  "one file")
+    kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
+    texts = []
+    for column, found in kinds.items():
+        held = [(k, name) for k, (name, _) in zip(found, frames, strict=True) if k is not None]
+        other = next(((k, name) for k, name in held if k != held[0][0]), None)
+        if other is None:
+            continue
+        if kind == "csv":  # numbers, booleans or text apart: text in all, as one CSV of them reads ('1', 'True')
+            texts.append(column)
+            continue
+        raise DataSourceError(f"{uri}: column {column!r} holds {held[0][0]} in {rel(held[0][1])} but {other[0]} in "
+                              f"{rel(other[1])}: the files of a directory are read as one table, each column of "
+                              "one kind; write them with one schema, or point at one file")
+    if texts:
+        return texts
+    rows = [frame for _, frame in frames if len(frame)] or [first]
+    for column in columns:
+        dtypes = [frame[column].dtype for frame in rows if frame[column].notna().any()]
+        if not dtypes or all(d == dtypes[0] for d in dtypes):
+            target = dtypes[0] if dtypes else rows[0][column].dtype
+        elif all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            target = pd.CategoricalDtype(list(dict.fromkeys(v for d in dtypes for v in d.categories)))
+        elif all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes) or \
+                all(isinstance(d, np.dtype) and d.kind == "M" for d in dtypes):
+            target = np.result_type(*dtypes)
+        else:
+            target = np.dtype(object)
+        if any(not frame[column].notna().any() for frame in rows if len(frame)):  # a file's missing values
+            if isinstance(target, np.dtype) and target.kind in "iu":
+                target = np.dtype(float)  # an integer column with missing values, as pandas reads one file
+            elif isinstance(target, np.dtype) and target.kind == "b":
+                target = np.dtype(object)
+        names = [name for name, frame in frames if len(frame)] or [first_name]
+        for name, frame in zip(names, rows, strict=True):
+            if frame[column].dtype == target:
+                continue
+            values = frame[column]
+            held = values.dropna()
+            if isinstance(target, np.dtype) and target.kind == "f" and values.dtype.kind in "iu" and len(held) \
+                    and max(int(held.max()), -int(held.min())) > FLOAT_WHOLE:  # a wrong id, silently, as floats
+                raise DataSourceError(
+                    f"{uri}: column {column!r} holds whole numbers beyond 2**53 in {rel(name)} "
+                    f"({max(int(held.max()), -int(held.min()))}) "
+                    "and fractions or missing values in another file: as one column of floats they would be "
+                    "rounded (9007199254740993 read as 9007199254740992); write it as one type in every file "
+                    "(integers without gaps, or text)")
+            try:
+                frame[column] = values.astype(target)
+            except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+                raise DataSourceError(f"{uri}: column {column!r} of {rel(name)} ({values.dtype}) cannot be read as "
+                                      f"the other files' {target}: {_first_line(exc)}; write it as one type in "
+                                      "every file") from exc
+    late: dict[str, tuple[int, str]] = {}
+    offset = 0
+    for frame in rows:
+        for column, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
+            late.setdefault(column, (offset + row, value))
+        offset += len(frame)
+        frame.attrs = {}
+    out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
+    if kind == "csv":
+        out.attrs[CSV_TEXT_FROM] = late
+    return out
 
 
 def refuse_repeated_columns(uri: str, names: list[str]) -> None:

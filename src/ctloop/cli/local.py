@@ -56,8 +56,10 @@ def absolute_paths(params: dict, names: dict[str, str] | None = None) -> dict:
 def _check_data(params: dict, *, flag: str) -> None:
     """Refuse, before the run starts (and writes its outputs), a training table the first step
     could never read: an unknown scheme, a local path that does not exist or is empty, a name
-    whose format cannot be told (no ``data.format``)."""
-    from ctloop.storage import parse, table_format
+    whose format cannot be told (no ``data.format``), a directory without data files or of files
+    whose format cannot be told (``ctloop.storage.directory_table``)."""
+    from ctloop.errors import CtloopError, DataSourceError
+    from ctloop.storage import directory_parts, directory_table, parse, table_format
 
     data = params.get("data")
     uri = data.get("uri") if isinstance(data, dict) else None
@@ -71,7 +73,22 @@ def _check_data(params: dict, *, flag: str) -> None:
                 raise ConfigError("no such file or directory")
             if path.is_file() and path.stat().st_size == 0:
                 raise ConfigError("the file is empty")
-        kind = table_format(uri, data.get("format") or None)
+        if path is not None and path.is_dir():  # part files (Spark, Hive, Dask): as the first step lists them
+            try:
+                directory_table(uri, data.get("format") or None)
+            except DataSourceError as exc:
+                raise ConfigError(str(exc)) from None
+            return
+        try:
+            kind = table_format(uri, data.get("format") or None)
+        except ConfigError as exc:
+            if path is None and not data.get("format"):  # an object store's prefix of part files, listed
+                try:
+                    if directory_parts(uri):
+                        return
+                except CtloopError:  # unreachable, refused: the name's problem is the one to say
+                    raise exc from None
+            raise
         if path is not None and path.is_file():
             _check_head(path, kind)
     except ConfigError as exc:
@@ -345,20 +362,26 @@ def label_words_note(uri: str, data_format: str | None, frame: Any, target: str,
     import pandas as pd
 
     from ctloop.serving.payload import null_word
-    from ctloop.storage import csv_compression, read_bytes, table_format
+    from ctloop.storage import csv_compression, directory_parts, read_bytes, table_format
 
-    if (task == "regression" or target not in frame.columns or table_format(uri, data_format or None) == "parquet"
-            or not frame[target].isna().any()):
+    if task == "regression" or target not in frame.columns or not frame[target].isna().any():
         return ""
     # numbers, booleans, dates: the words are gaps; the file is read again (downloaded again) only for text
     if pd.api.types.infer_dtype(frame[target], skipna=True) not in ("string", "mixed", "mixed-integer"):
         return ""
-    raw = read_bytes(uri)
-    try:
-        text = pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[target], dtype=str,
-                           keep_default_na=False)[target]
-    except (ValueError, pd.errors.ParserError):  # read_table read it; a second reading that fails says nothing
+    parts = directory_parts(uri) or [uri]  # a directory of part files: each of them (storage.read_table)
+    if table_format(parts[0], data_format or None) == "parquet":
         return ""
+    texts = []
+    for part in parts:
+        raw = read_bytes(part)
+        try:
+            texts.append(pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[target], dtype=str,
+                                     keep_default_na=False)[target])
+        except (ValueError, pd.errors.ParserError):  # read_table read it; a second reading that fails says nothing
+            return ""
+        del raw
+    text = pd.concat(texts, ignore_index=True) if len(texts) > 1 else texts[0]
     words = text[text.map(lambda v: null_word(v) and v.strip() != "" and v.strip().lower() not in GAP_TEXTS)]
     if words.empty:
         return ""
@@ -604,8 +627,8 @@ def register(subparsers) -> None:
 """)
     b.add_argument("--config", default="", type=optional_location, help="ctloop.yaml: replay a declared model with its own sections")
     b.add_argument("--model", default="", help="the model of --config to replay")
-    b.add_argument("--data", default="", type=optional_location, help="time-ordered table (CSV/Parquet, local or gs://); "
-                   "default: the model's data.uri")
+    b.add_argument("--data", default="", type=optional_location, help="time-ordered table (CSV/Parquet, or a directory of "
+                   "them as Spark writes it; local, gs://, s3:// or az://); default: the model's data.uri")
     b.add_argument("--target", default="", help="label column (default: the model's data.target)")
     b.add_argument("--time-column", default="", help="event-time column (default: the model's data.time_column)")
     b.add_argument("--window", default="", help="replay step, a duration such as 7D, 12h or 1000min "

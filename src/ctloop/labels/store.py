@@ -398,6 +398,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if label in (key, INSTANCE, LABEL_TIME):
         raise ConfigError(f"label column {label!r} is the {'key' if label == key else label} column: name the "
                           "column that holds the labels (--label-column)")
+    _refuse_directory(source_uri)
     known = store_key(store_root)
     if known is not None and known != key:
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
@@ -429,6 +430,23 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
             return stage_and_commit(key, lost.codes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _refuse_directory(source_uri: str) -> None:
+    """Refuse a directory of label files (a local one, or an object-store prefix written with its '/';
+    Spark's part files) in one line saying so: the ingest reads one file, its rules (one label per
+    entry, rows named by number) that file's. Before, such a directory was "cannot tell the format of
+    'labels' from its name" (or, named ``labels.parquet``, "is a directory, expected a file")."""
+    from ctloop.storage import directory_parts, is_remote
+
+    if is_remote(source_uri) and not source_uri.endswith("/"):
+        return  # a name without its '/': an object, or a prefix the read names (no listing here)
+    parts = directory_parts(source_uri)
+    if parts:
+        below = parts[0][len(source_uri.rstrip("/")):].lstrip("/")
+        raise ConfigError(f"{source_uri} is a directory of {len(parts)} file(s) (e.g. {below}): the label ingest "
+                          "reads one file (CSV, Parquet or JSON lines); ingest its files one by one, or write the "
+                          "labels as one file (Spark: coalesce(1))")
 
 
 def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known: str | None,
