@@ -4,7 +4,8 @@ promotions that survive a crash at any point.
 Aliases used by ctloop:
 
 * ``champion``          the version that serves (or would serve) production traffic;
-* ``challenger``        the newest version that passed the gate;
+* ``challenger``        the newest version that passed the gate, unless its canary was rolled back
+                        (the rollback removes it: :meth:`MlflowRegistry.drop_challenger`);
 * ``previous-champion`` the champion before the last promotion (instant rollback target).
 
 Promotion protocol
@@ -96,6 +97,10 @@ TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
 TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
 TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in place: the version it copies
+# what a rollback of the version's canary set (``serving.release``): rolled back, or held (another model
+# took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
+TAG_ROLLOUT_STATUS = "ctloop.rollout.status"
+ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -801,13 +806,44 @@ class MlflowRegistry:
         versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order)."""
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
-            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})}  # never challenger
+            # never challenger: a retried create's copy, a version whose canary was rolled back
+            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})
+                      or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
             ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
             target = max([mine, *ready])
             current = self.aliases(name).get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return
             self.client.set_registered_model_alias(name, CHALLENGER, str(target))
+
+    def drop_challenger(self, name: str, version: str) -> str:
+        """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged
+        :data:`TAG_ROLLOUT_STATUS` first, so no register points it back); returns what was done, for
+        the rollback's audit record. Removed, not moved: every older version the gate passed was
+        promoted or passed over, so none is the newest that passed, and a reader of the alias
+        (``ctloop score --alias challenger``, a shadow deployment) would get a model nobody chose
+        for it. Left alone when it names another version (a newer one a concurrent run registered).
+        Aliases are last-writer-wins: a register writing it between the read and the delete would
+        lose it, so the versions are read again after the delete and a newer READY one gets it back
+        (:meth:`_point_challenger`)."""
+        from mlflow.exceptions import MlflowException
+
+        version = str(version)
+        current = self.aliases(name).get(CHALLENGER)
+        if current != version:
+            return f"on v{current}, not v{version}: left" if current else f"not set (v{version} was not challenger)"
+        try:
+            self.client.delete_registered_model_alias(name, CHALLENGER)
+        except MlflowException as exc:
+            raise RegistryError(f"cannot remove alias {CHALLENGER!r} of {name!r} from v{version}: {exc}") from exc
+        newer = [int(mv.version) for mv in self._search_versions(name)
+                 if mv.name == name and str(mv.version).isdigit() and int(mv.version) > int(version)
+                 and mv.status == "READY" and TAG_DUPLICATE_OF not in (mv.tags or {})
+                 and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
+        if not newer:
+            return f"removed from v{version}"
+        self._point_challenger(name, max(newer))
+        return f"removed from v{version}; a newer version, v{self.aliases(name).get(CHALLENGER, '?')}, is challenger"
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -2008,6 +2044,8 @@ __all__ = [
     "CHAMPION",
     "CHALLENGER",
     "PREVIOUS_CHAMPION",
+    "TAG_ROLLOUT_STATUS",
+    "ROLLED_BACK_STATES",
     "ModelVersion",
     "MlflowRegistry",
     "Promotion",

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from ctloop.config import RolloutConfig
 from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError, one_line
+from ctloop.registry import TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
@@ -500,15 +501,26 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
                      run_id: str, state: RolloutState, where: dict[str, str]) -> None:
-    """The bookkeeping half of :func:`rollback`: the failed version tagged, the event recorded."""
+    """The bookkeeping half of :func:`rollback`: the failed version tagged, alias ``challenger``
+    removed from it (``MlflowRegistry.drop_challenger``; held too: the version failed all the same),
+    the event recorded with what became of the alias (``challenger_alias``). A removal that failed
+    is recorded, then raised."""
+    alias: dict[str, str] = {}
+    dropped: RegistryError | None = None
     if failed_version:
         status = "rollback_held" if state.action == "held" else "rolled_back"
-        registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": status,
+        registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status,
                                                        "ctloop.rollout.reason": reason,
                                                        "ctloop.rollout.pipeline_run": run_id})
+        try:
+            alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version)}
+        except RegistryError as exc:
+            dropped, alias = exc, {"challenger_alias": f"not removed: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
-                                                                 **state.to_dict(), **where})
+                                                                 **alias, **state.to_dict(), **where})
+    if dropped is not None:
+        raise dropped
 
 
 # the audit events that record a decision about a release (the others record what was written:
