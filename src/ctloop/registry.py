@@ -143,6 +143,9 @@ CLEANUP_PREFIX = "cleaned up "
 # only once it is older than this (its releaser has not promoted since)
 RELEASED_LOCK_NOTE_AFTER_S = 86400.0
 _FOREIGN_LOCK_PAUSE_S = 0.1
+# the newest audit records :meth:`MlflowRegistry.audit_events` reads in one search (one page of MLflow's
+# search_runs, whose default and usual server limit is 1000: the page asks for one more than this)
+AUDIT_PAGE = 999
 
 
 def _now() -> str:
@@ -1752,12 +1755,8 @@ class MlflowRegistry:
     def _promotions(self, name: str, *, experiment: str | None = None) -> list[Promotion]:
         """Every promotion record, oldest first, one per promotion id (``experiment``: as
         :meth:`_search_audit`)."""
-        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'", experiment=experiment)
-        seen: dict[str, Promotion] = {}
-        for run in runs:
-            p = Promotion.from_run(run)
-            seen.setdefault(p.id, p)  # a retried intent write can leave two runs for one promotion
-        return sorted(seen.values(), key=lambda p: (p.start_time, p.at))
+        return _promotion_records(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'",
+                                                     experiment=experiment))
 
     def champion_history(self, name: str) -> list[dict[str, str]]:
         """Every committed tenure as champion, oldest first, with since/until and reasons."""
@@ -1828,7 +1827,8 @@ class MlflowRegistry:
         return self._audit_records(name, _once(self._search_audit(name, limit=max_results, newest=True)))
 
     def audit_events(self, name: str, events: tuple[str, ...], per_event: int, *,
-                     context: tuple[str, ...] = ()) -> tuple[list[dict[str, str]], bool]:
+                     context: tuple[str, ...] = (), champion: str | None = None,
+                     ) -> tuple[list[dict[str, str]], bool]:
         """The newest ``per_event`` audit records of each event in ``events`` (tag ``event``),
         merged oldest first as :meth:`audit_log` gives them, and whether one of the events had that
         many (older ones left unread). ``ctloop rollout status`` reads its decisions so: the newest
@@ -1837,16 +1837,30 @@ class MlflowRegistry:
         out: a record of that event between the two may be unread, and the older one would be taken
         for the newest (review 50 F: a rollback shown as the last decision while a newer analysis of
         the same service sat behind 100 analyses of another namespace). ``context`` events (deploys,
-        read for what they name) are read the same way but neither cut nor counted."""
+        read for what they name) are read the same way but neither cut nor counted. ``champion``:
+        the alias as the caller read it (:meth:`aliases`), not read again. One search answers a log
+        of fewer than :data:`AUDIT_PAGE` records."""
         runs: list[Any] = []
         full = False
         cutoff = 0  # ms: the newest of the oldest records read of each event that had per_event
         experiment = self._audit_experiment(name)
         if experiment is None:
             return [], False
+        # One newest-first read of the log (was: one search per event, and one more of the promotions:
+        # six round trips for ctloop rollout status). It holds each event's newest per_event records
+        # when it holds that many of it or the whole log; only the events it holds fewer of, in a
+        # longer log, are read apart as before
+        page_size = AUDIT_PAGE
+        page = self._search_audit(name, limit=page_size, newest=True, experiment=experiment)
+        whole = len(page) < page_size
+        by_event: dict[str, list[Any]] = {}
+        for run in page:
+            by_event.setdefault(run.data.tags.get(AUDIT_PREFIX + "event", ""), []).append(run)
         for event in (*events, *context):
-            found = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = '{event}'", limit=per_event,
-                                             newest=True, experiment=experiment))
+            found = _once(by_event.get(event, []))[-per_event:] if per_event > 0 else []
+            if len(found) < per_event and not whole:
+                found = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = '{event}'", limit=per_event,
+                                                 newest=True, experiment=experiment))
             if event not in context and len(found) >= per_event:
                 full = True
                 cutoff = max(cutoff, min(r.info.start_time or 0 for r in found))
@@ -1854,16 +1868,23 @@ class MlflowRegistry:
         runs = [r for r in runs if (r.info.start_time or 0) >= cutoff
                 or r.data.tags.get(AUDIT_PREFIX + "event") in context]
         runs.sort(key=lambda r: (r.info.start_time or 0, r.data.tags.get(AUDIT_PREFIX + "at", "")))
-        return self._audit_records(name, runs), full
+        promotions = _promotion_records(page) if whole else None  # every promotion record is in the page
+        return self._audit_records(name, runs, promotions=promotions, champion=champion), full
 
-    def _audit_records(self, name: str, runs: list[Any]) -> list[dict[str, str]]:
-        """``runs`` (audit records, oldest first) as :meth:`audit_log` gives them."""
+    def _audit_records(self, name: str, runs: list[Any], *, promotions: list[Promotion] | None = None,
+                       champion: str | None = None) -> list[dict[str, str]]:
+        """``runs`` (audit records, oldest first) as :meth:`audit_log` gives them. ``promotions``:
+        every promotion record of the log when the caller read them already (else searched);
+        ``champion``: the alias as the caller read it a moment before (else read)."""
         records = (
-            self._promotions(name, experiment=runs[0].info.experiment_id)  # found in that experiment
+            (promotions if promotions is not None
+             else self._promotions(name, experiment=runs[0].info.experiment_id))  # found in that experiment
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
             else []
         )
-        counted = {p.run_id for p in _counted(records, self.aliases(name).get(CHAMPION, ""))}
+        if champion is None and records:
+            champion = self.aliases(name).get(CHAMPION, "")
+        counted = {p.run_id for p in _counted(records, champion or "")}
         first = {p.run_id for p in records}
         out = []
         for r in runs:
@@ -1927,6 +1948,18 @@ def _name_filter(name: str, field: str = "name") -> str:
     if not any(c in name for c in "'\"\\"):
         return f"{field}='{name}'"
     return f"{field} LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+
+
+def _promotion_records(runs: list[Any]) -> list[Promotion]:
+    """The promotion records among ``runs`` (audit runs as :meth:`MlflowRegistry._search_audit`
+    reads them), oldest first, one per promotion id."""
+    seen: dict[str, Promotion] = {}
+    for run in runs:
+        if run.data.tags.get(AUDIT_PREFIX + "event") != "promote":
+            continue
+        p = Promotion.from_run(run)
+        seen.setdefault(p.id, p)  # a retried intent write can leave two runs for one promotion
+    return sorted(seen.values(), key=lambda p: (p.start_time, p.at))
 
 
 def _record_key(run: Any) -> str:

@@ -102,7 +102,9 @@ def _registry_part(args: argparse.Namespace, obj: dict, *, read: bool = True) ->
         # promote_aborted is how the log shows an aborted promote record; the deploys name the
         # service of an analysis recorded before analyses named it
         events = tuple(e for e in DECISION_EVENTS if e != "promote_aborted")
-        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ, context=("deploy",))
+        aliases = part["registry_aliases"]
+        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ, context=("deploy",),
+                                              champion=aliases.get("champion", "") if aliases is not None else None)
         decision = last_decision(records, args.isvc, args.namespace)
     except CtloopError as exc:
         part["last_decision_error"] = str(exc)
