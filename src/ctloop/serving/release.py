@@ -290,7 +290,9 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # its record is a registry write like any (a slow MLflow answer): a stop while it is
             # written is told too, naming the decision nobody will act on
             at["decided"] = f"{decision}: {reason}"
-            audit({"event": "analysis", "decision": result.decision, "reason": reason})
+            # the revision judged: promote_model refuses a spec edited since (another revision)
+            audit({"event": "analysis", "decision": result.decision, "reason": reason,
+                   **({"canary_revision": canary_revision} if canary_revision else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -398,7 +400,8 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        last = {} if by_hand else {"percent": _plan(cfg)[-1]}
+        last = {} if by_hand else {"percent": _plan(cfg)[-1],
+                                   "revision": _judged_revision(registry, model_name, str(version), run_id, cfg)}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
@@ -406,11 +409,27 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
 
 
+def _judged_revision(registry: Any, model_name: str, version: str, run_id: str, cfg: RolloutConfig) -> str:
+    """The revision this run's analysis judged before it decided to promote ``version`` on this
+    service (its record's ``canary_revision``), ``""`` when none says (no run id, an analysis
+    recorded before round 51, a first deployment: nothing to compare with)."""
+    if not run_id:
+        return ""
+    where = _where(cfg)
+    for record in reversed(registry.run_events(model_name, run_id)):
+        if (record.get("event") == "analysis" and record.get("decision") == "promote"
+                and record.get("version") == version
+                and all(record.get(k) in (None, "", v) for k, v in where.items())):
+            return record.get("canary_revision") or ""
+    return ""
+
+
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
              to_version: str = "", run_id: str = "") -> tuple[str, RolloutState]:
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
-    tagged with why; the registry aliases stay on the champion."""
+    tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
+    stay)."""
     try:
         target = _rollback_target(registry, model_name, to_version)
     except RegistryError as exc:

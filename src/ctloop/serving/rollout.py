@@ -1052,7 +1052,7 @@ def _moot_pin(obj: dict[str, Any]) -> bool:
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
-            version: str = "", percent: Any = _ANY) -> RolloutState:
+            version: str = "", percent: Any = _ANY, revision: str = "") -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
     ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
@@ -1062,14 +1062,33 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     since — on a retried ``promote_model`` step, while the attempt before waited, which that
     attempt reported — and promoting would undo it. None there (a promote patch that landed
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
-    (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
+    (:func:`_moot_pin`: no analysis set it, and it moves no traffic). With ``revision`` (the one the
+    analysis judged) a canary whose spec was edited since — another latest revision, or a spec
+    change KServe has not reconciled yet (``status.observedGeneration`` behind
+    ``metadata.generation``) — is refused too (:class:`ChangedOutside`): the edit (a resource limit,
+    an env var, an annotation) made a revision nobody analysed, which promoting would give 100 %."""
     deadline = time.monotonic() + timeout_s
     with step_deadline(deadline):
-        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline)
+        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline, revision)
+
+
+def _edited_since(obj: dict[str, Any], revision: str) -> str:
+    """Why the spec is not the one whose canary ``revision`` was analysed (KServe v0.20.0
+    ``ComponentStatusSpec.latestCreatedRevision``; the Kubernetes generation of the spec against
+    the one KServe last reconciled), ``""`` when it is."""
+    latest = predictor_status(obj).get("latestCreatedRevision") or ""
+    generation = (obj.get("metadata") or {}).get("generation")
+    seen = (obj.get("status") or {}).get("observedGeneration")
+    if isinstance(generation, int) and isinstance(seen, int) and seen < generation:
+        return (f"its spec changed since the analysis judged revision {revision} (metadata.generation {generation}, "
+                f"KServe reconciled {seen})")
+    if latest and latest != revision:
+        return f"the analysis judged revision {revision}, its latest revision is now {latest} (the spec edited since)"
+    return ""
 
 
 def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
-             deadline: float) -> RolloutState:
+             deadline: float, revision: str = "") -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
@@ -1086,6 +1105,12 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: "
                              f"canaryTrafficPercent is {pinned}, the analysis last set {percent}; nothing promoted "
                              "(whoever changed it decides)")
+    # the promote patch not landed yet (a retry after it did finds no pin): the revision judged must
+    # still be the latest one
+    if revision and pinned is not None and (edited := _edited_since(current, revision)):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: {edited}; "
+                             "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
+                             "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
