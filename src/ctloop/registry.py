@@ -697,10 +697,20 @@ class MlflowRegistry:
 
     def model_artifact_uri(self, name: str, version: str) -> str:
         """The storage location of a version's serving directory (a KServe ``storageUri``)."""
+        from mlflow.exceptions import MlflowException
+
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
         mv = self._trained_version(name, version)
-        root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
+        try:
+            root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
+        except MlflowException as exc:  # was raised as it came: no ctloop error, a rollback stopped on it
+            if _is_not_found(exc):
+                raise RegistryError(
+                    f"{name} v{mv.version}: its training run {mv.run_id} is gone (deleted and collected: mlflow gc), "
+                    "so its serving location is unknown; ctloop reads a version's model from the run train_model "
+                    "logged") from exc
+            raise RegistryError(f"cannot read training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
         return f"{root}/{JOBLIB_ARTIFACT_DIR}"
 
     def load_reference(self, name: str, version: str) -> pd.DataFrame:

@@ -441,6 +441,11 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
         raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
                           "would go on serving; pass --to-version (to_version) with the version to serve instead "
                           "(nothing written)")
+    try:  # where the target serves from: without it nothing can be written back, but abort still wins
+        registry.model_artifact_uri(model_name, target)
+        registry.serving_sha256(model_name, target)
+    except RegistryError as exc:  # a ModelIntegrityError too (no serving sha256 recorded)
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
     target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target,
                                       failed_version=failed_version)
     if state.action == "held":
@@ -454,7 +459,8 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
 def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig, failed_version: str,
                         exc: RegistryError) -> NoReturn:
     """No version to roll back to (no champion: its registry version deleted takes the alias with
-    it): abort still wins for the failed model. A canary of ``failed_version`` the spec still names
+    it), or none whose model the registry can still locate (its training run collected by ``mlflow
+    gc``, no serving sha256): abort still wins for the failed model. A canary of ``failed_version`` the spec still names
     with a share is pinned to 0 % (``rollout.set_traffic``, conditional: another model deployed
     since is left alone); then ``exc`` is raised, saying what was written."""
     from ctloop.storage import kserve_storage_uri
