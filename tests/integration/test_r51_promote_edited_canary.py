@@ -76,3 +76,36 @@ def test_a_promotion_refuses_a_canary_edited_by_hand_after_its_analysis(model, i
     # was: removed, the edit at 100 %
     assert after["spec"]["predictor"]["canaryTrafficPercent"] == 50
     assert reg.aliases(name)[CHAMPION] == "1"  # was: 2
+
+
+def test_an_analysis_holds_a_canary_edited_by_hand_during_a_check(model, isvcs):  # noqa: F811
+    """Edited by hand while a step's check ran: the next step gave the new, unjudged revision the
+    next share and the walk went on judging it as the canary deployed. Now the spec read after the
+    check (``rollout.check_unchanged``) sees another latest revision: changed outside, held."""
+    reg, _, _, name = model
+    cfg = _canary_of_v2(reg, isvcs, name)
+    judged = isvcs.get(ISVC)["status"]["components"]["predictor"]["latestCreatedRevision"]
+    edit = {"spec": {"predictor": {"model": {"env": [{"name": "WORKERS", "value": "4"}]}}}}
+    checked: list[int] = []
+
+    def check(percent: int):
+        if not checked:
+            isvcs.patch(ISVC, edit)  # kubectl edit during the 5 % step's interval
+        checked.append(percent)
+        return True, "fine", {}
+
+    result = release.analyze(
+        reg,
+        isvcs,
+        model_name=name,
+        version="2",
+        cfg=cfg,
+        deploy_action="canary",
+        canary_revision=judged,
+        stable_revision="",
+        run_id="run-2",
+        check=check,
+    )
+    assert (result.decision, checked) == ("hold", [5]), result  # was: promote, judged at 5 and 50 %
+    assert f"the analysis judged revision {judged}, its latest revision is now " in result.reason
+    assert isvcs.get(ISVC)["spec"]["predictor"]["canaryTrafficPercent"] == 5  # not moved to 50

@@ -272,7 +272,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     return outcome
 
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
-                                                          storage_uri=uri, max_failed_checks=cfg.max_failed_checks,
+                                                          storage_uri=uri, revision=canary_revision,
+                                                          max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
                 decision = "promote" if passed else "rollback"
             except rollout.ChangedOutside as exc:

@@ -1617,11 +1617,15 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     return _state("rolled_back", obj, version)
 
 
-def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "") -> None:
+def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "",
+                    revision: str = "") -> None:
     """Raise :class:`ChangedOutside` unless the spec still has what this rollout last wrote: the
-    canary's ``storageUri`` and ``canaryTrafficPercent: percent``. A check waits minutes; an
-    operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary --percent 0``),
-    promote it or deploy another model meanwhile, and the next step must not undo that."""
+    canary's ``storageUri`` and ``canaryTrafficPercent: percent``, and with ``revision`` (the
+    canary revision being judged) no edit since that made another revision (:func:`_edited_since`:
+    a resource limit raised by hand runs the canary's share in a revision nobody judges). A check
+    waits minutes; an operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary
+    --percent 0``), promote it, edit it or deploy another model meanwhile, and the next step must
+    not undo that."""
     obj = isvcs.get(name)
     if obj is None:
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted during the canary analysis")
@@ -1634,16 +1638,20 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     if have != percent:
         now = "unset (all traffic on the latest revision)" if have is None else str(have)
         raise ChangedOutside(f"{where}: canaryTrafficPercent is {now}, this rollout set {percent}")
+    if revision and (edited := _edited_since(obj, revision)):
+        raise ChangedOutside(f"{where}: {edited}")
 
 
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
-              timeout_s: float = 300.0, on_event=None, storage_uri: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
+              timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
+              revision: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
     Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
-    ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
+    ``storage_uri``, the step's percent, no other revision than ``revision``, the canary judged),
+    else :class:`ChangedOutside`: a person or another run
     took over and nothing here may undo it; those reads ask again over 5xx and 429 answers within
     ``timeout_s`` (``kube.step_deadline``). Other serving errors propagate too (the caller rolls
     back). Any ctloop error carries the steps judged before it as ``steps``. Used by
@@ -1657,7 +1665,7 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
         # its reads ask again over 5xx/429 within timeout_s: a burst between two checks (minutes
         # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
         with step_deadline(time.monotonic() + timeout_s):
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri, revision=revision)
 
     for i, percent in enumerate(plan):
         try:
