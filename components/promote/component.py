@@ -20,7 +20,8 @@ def promote_model(
     removed with a merge-patch null, waiting for the split to show); a canary no longer at the
     share the analysis left it at (the plan's last step), moved by hand since, is left to whoever
     moved it — this step is retried, and must not undo the change that stopped the attempt
-    before. Then the MLflow alias
+    before; so is a canary edited since the analysis (its latest revision not the one judged).
+    Then the MLflow alias
     ``champion`` moves to ``version`` (read back to detect a concurrent writer),
     ``previous-champion`` points at the version it replaces, both versions are tagged with the
     hand-over time, reason and pipeline run, and an audit record is written. Promoting the current

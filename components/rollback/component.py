@@ -20,7 +20,8 @@ def rollback_model(
     First ``canaryTrafficPercent: 0`` (traffic back at once), then the target version's
     storageUri written back into the spec (still at 0 %), then the canary field removed once its
     revision is ready — so the spec no longer names the failed model and it never gets traffic
-    back. The failed version is tagged with why; the registry aliases are left on the champion.
+    back. The failed version is tagged with why, and alias ``challenger`` is removed from it (the
+    ``champion`` alias stays).
     Held instead when the spec names another model than the failed one (another run deployed it
     meanwhile): that model is neither pinned nor replaced — unless the failed model's revision
     still gets its traffic, which is pinned out — and the line says what was written.

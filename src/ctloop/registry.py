@@ -4,7 +4,8 @@ promotions that survive a crash at any point.
 Aliases used by ctloop:
 
 * ``champion``          the version that serves (or would serve) production traffic;
-* ``challenger``        the newest version that passed the gate;
+* ``challenger``        the newest version that passed the gate, unless its canary was rolled back
+                        (the rollback removes it: :meth:`MlflowRegistry.drop_challenger`);
 * ``previous-champion`` the champion before the last promotion (instant rollback target).
 
 Promotion protocol
@@ -96,6 +97,10 @@ TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
 TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
 TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in place: the version it copies
+# what a rollback of the version's canary set (``serving.release``): rolled back, or held (another model
+# took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
+TAG_ROLLOUT_STATUS = "ctloop.rollout.status"
+ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -138,6 +143,9 @@ CLEANUP_PREFIX = "cleaned up "
 # only once it is older than this (its releaser has not promoted since)
 RELEASED_LOCK_NOTE_AFTER_S = 86400.0
 _FOREIGN_LOCK_PAUSE_S = 0.1
+# the newest audit records :meth:`MlflowRegistry.audit_events` reads in one search (one page of MLflow's
+# search_runs, whose default and usual server limit is 1000: the page asks for one more than this)
+AUDIT_PAGE = 999
 
 
 def _now() -> str:
@@ -689,10 +697,20 @@ class MlflowRegistry:
 
     def model_artifact_uri(self, name: str, version: str) -> str:
         """The storage location of a version's serving directory (a KServe ``storageUri``)."""
+        from mlflow.exceptions import MlflowException
+
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
         mv = self._trained_version(name, version)
-        root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
+        try:
+            root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
+        except MlflowException as exc:  # was raised as it came: no ctloop error, a rollback stopped on it
+            if _is_not_found(exc):
+                raise RegistryError(
+                    f"{name} v{mv.version}: its training run {mv.run_id} is gone (deleted and collected: mlflow gc), "
+                    "so its serving location is unknown; ctloop reads a version's model from the run train_model "
+                    "logged") from exc
+            raise RegistryError(f"cannot read training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
         return f"{root}/{JOBLIB_ARTIFACT_DIR}"
 
     def load_reference(self, name: str, version: str) -> pd.DataFrame:
@@ -801,13 +819,44 @@ class MlflowRegistry:
         versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order)."""
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
-            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})}  # never challenger
+            # never challenger: a retried create's copy, a version whose canary was rolled back
+            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})
+                      or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
             ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
             target = max([mine, *ready])
             current = self.aliases(name).get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return
             self.client.set_registered_model_alias(name, CHALLENGER, str(target))
+
+    def drop_challenger(self, name: str, version: str) -> str:
+        """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged
+        :data:`TAG_ROLLOUT_STATUS` first, so no register points it back); returns what was done, for
+        the rollback's audit record. Removed, not moved: every older version the gate passed was
+        promoted or passed over, so none is the newest that passed, and a reader of the alias
+        (``ctloop score --alias challenger``, a shadow deployment) would get a model nobody chose
+        for it. Left alone when it names another version (a newer one a concurrent run registered).
+        Aliases are last-writer-wins: a register writing it between the read and the delete would
+        lose it, so the versions are read again after the delete and a newer READY one gets it back
+        (:meth:`_point_challenger`)."""
+        from mlflow.exceptions import MlflowException
+
+        version = str(version)
+        current = self.aliases(name).get(CHALLENGER)
+        if current != version:
+            return f"on v{current}, not v{version}: left" if current else f"not set (v{version} was not challenger)"
+        try:
+            self.client.delete_registered_model_alias(name, CHALLENGER)
+        except MlflowException as exc:
+            raise RegistryError(f"cannot remove alias {CHALLENGER!r} of {name!r} from v{version}: {exc}") from exc
+        newer = [int(mv.version) for mv in self._search_versions(name)
+                 if mv.name == name and str(mv.version).isdigit() and int(mv.version) > int(version)
+                 and mv.status == "READY" and TAG_DUPLICATE_OF not in (mv.tags or {})
+                 and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
+        if not newer:
+            return f"removed from v{version}"
+        self._point_challenger(name, max(newer))
+        return f"removed from v{version}; a newer version, v{self.aliases(name).get(CHALLENGER, '?')}, is challenger"
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -1716,12 +1765,8 @@ class MlflowRegistry:
     def _promotions(self, name: str, *, experiment: str | None = None) -> list[Promotion]:
         """Every promotion record, oldest first, one per promotion id (``experiment``: as
         :meth:`_search_audit`)."""
-        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'", experiment=experiment)
-        seen: dict[str, Promotion] = {}
-        for run in runs:
-            p = Promotion.from_run(run)
-            seen.setdefault(p.id, p)  # a retried intent write can leave two runs for one promotion
-        return sorted(seen.values(), key=lambda p: (p.start_time, p.at))
+        return _promotion_records(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'",
+                                                     experiment=experiment))
 
     def champion_history(self, name: str) -> list[dict[str, str]]:
         """Every committed tenure as champion, oldest first, with since/until and reasons."""
@@ -1792,7 +1837,8 @@ class MlflowRegistry:
         return self._audit_records(name, _once(self._search_audit(name, limit=max_results, newest=True)))
 
     def audit_events(self, name: str, events: tuple[str, ...], per_event: int, *,
-                     context: tuple[str, ...] = ()) -> tuple[list[dict[str, str]], bool]:
+                     context: tuple[str, ...] = (), champion: str | None = None,
+                     ) -> tuple[list[dict[str, str]], bool]:
         """The newest ``per_event`` audit records of each event in ``events`` (tag ``event``),
         merged oldest first as :meth:`audit_log` gives them, and whether one of the events had that
         many (older ones left unread). ``ctloop rollout status`` reads its decisions so: the newest
@@ -1801,16 +1847,30 @@ class MlflowRegistry:
         out: a record of that event between the two may be unread, and the older one would be taken
         for the newest (review 50 F: a rollback shown as the last decision while a newer analysis of
         the same service sat behind 100 analyses of another namespace). ``context`` events (deploys,
-        read for what they name) are read the same way but neither cut nor counted."""
+        read for what they name) are read the same way but neither cut nor counted. ``champion``:
+        the alias as the caller read it (:meth:`aliases`), not read again. One search answers a log
+        of fewer than :data:`AUDIT_PAGE` records."""
         runs: list[Any] = []
         full = False
         cutoff = 0  # ms: the newest of the oldest records read of each event that had per_event
         experiment = self._audit_experiment(name)
         if experiment is None:
             return [], False
+        # One newest-first read of the log (was: one search per event, and one more of the promotions:
+        # six round trips for ctloop rollout status). It holds each event's newest per_event records
+        # when it holds that many of it or the whole log; only the events it holds fewer of, in a
+        # longer log, are read apart as before
+        page_size = AUDIT_PAGE
+        page = self._search_audit(name, limit=page_size, newest=True, experiment=experiment)
+        whole = len(page) < page_size
+        by_event: dict[str, list[Any]] = {}
+        for run in page:
+            by_event.setdefault(run.data.tags.get(AUDIT_PREFIX + "event", ""), []).append(run)
         for event in (*events, *context):
-            found = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = '{event}'", limit=per_event,
-                                             newest=True, experiment=experiment))
+            found = _once(by_event.get(event, []))[-per_event:] if per_event > 0 else []
+            if len(found) < per_event and not whole:
+                found = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = '{event}'", limit=per_event,
+                                                 newest=True, experiment=experiment))
             if event not in context and len(found) >= per_event:
                 full = True
                 cutoff = max(cutoff, min(r.info.start_time or 0 for r in found))
@@ -1818,16 +1878,23 @@ class MlflowRegistry:
         runs = [r for r in runs if (r.info.start_time or 0) >= cutoff
                 or r.data.tags.get(AUDIT_PREFIX + "event") in context]
         runs.sort(key=lambda r: (r.info.start_time or 0, r.data.tags.get(AUDIT_PREFIX + "at", "")))
-        return self._audit_records(name, runs), full
+        promotions = _promotion_records(page) if whole else None  # every promotion record is in the page
+        return self._audit_records(name, runs, promotions=promotions, champion=champion), full
 
-    def _audit_records(self, name: str, runs: list[Any]) -> list[dict[str, str]]:
-        """``runs`` (audit records, oldest first) as :meth:`audit_log` gives them."""
+    def _audit_records(self, name: str, runs: list[Any], *, promotions: list[Promotion] | None = None,
+                       champion: str | None = None) -> list[dict[str, str]]:
+        """``runs`` (audit records, oldest first) as :meth:`audit_log` gives them. ``promotions``:
+        every promotion record of the log when the caller read them already (else searched);
+        ``champion``: the alias as the caller read it a moment before (else read)."""
         records = (
-            self._promotions(name, experiment=runs[0].info.experiment_id)  # found in that experiment
+            (promotions if promotions is not None
+             else self._promotions(name, experiment=runs[0].info.experiment_id))  # found in that experiment
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
             else []
         )
-        counted = {p.run_id for p in _counted(records, self.aliases(name).get(CHAMPION, ""))}
+        if champion is None and records:
+            champion = self.aliases(name).get(CHAMPION, "")
+        counted = {p.run_id for p in _counted(records, champion or "")}
         first = {p.run_id for p in records}
         out = []
         for r in runs:
@@ -1891,6 +1958,18 @@ def _name_filter(name: str, field: str = "name") -> str:
     if not any(c in name for c in "'\"\\"):
         return f"{field}='{name}'"
     return f"{field} LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+
+
+def _promotion_records(runs: list[Any]) -> list[Promotion]:
+    """The promotion records among ``runs`` (audit runs as :meth:`MlflowRegistry._search_audit`
+    reads them), oldest first, one per promotion id."""
+    seen: dict[str, Promotion] = {}
+    for run in runs:
+        if run.data.tags.get(AUDIT_PREFIX + "event") != "promote":
+            continue
+        p = Promotion.from_run(run)
+        seen.setdefault(p.id, p)  # a retried intent write can leave two runs for one promotion
+    return sorted(seen.values(), key=lambda p: (p.start_time, p.at))
 
 
 def _record_key(run: Any) -> str:
@@ -2008,6 +2087,8 @@ __all__ = [
     "CHAMPION",
     "CHALLENGER",
     "PREVIOUS_CHAMPION",
+    "TAG_ROLLOUT_STATUS",
+    "ROLLED_BACK_STATES",
     "ModelVersion",
     "MlflowRegistry",
     "Promotion",

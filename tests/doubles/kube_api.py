@@ -57,7 +57,18 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   without the annotation the configured default applies (``Knative`` here, the chart's default);
 * Knative Revisions: ``GET /apis/serving.knative.dev/v1/namespaces/{ns}/revisions/{name}`` of a
   revision the controller created, with the annotation ``SOURCE_URI`` (the storageUri its
-  template had); ``lag_reconcile(n)``: the next spec change is applied to the object but the
+  template had) and its ``Ready`` condition (knative-v1.21.1 ``pkg/apis/serving/v1/
+  revision_lifecycle.go``: a living condition set of ResourcesAvailable and ContainerHealthy, so
+  ``Ready`` carries the reason and message of the one False; ``IsReady`` also wants
+  ``status.observedGeneration`` = ``metadata.generation``): True once it became ready, False once
+  it failed (``ExitCode1``, ``Container failed with: model load failed.``), else Unknown
+  (``Deploying``); ``unready(revision, reason, message)``: a ready revision's pods stop being
+  healthy (``pkg/reconciler/revision/reconcile_resources.go``: ``ContainerHealthy`` False,
+  reason ``ExitCode<N>``, message ``Container failed with: ...``) — the InferenceService's status
+  is left as it is: Knative's Route keeps ``status.traffic`` (``pkg/reconciler/route/route.go``
+  ``configureTraffic`` returns before writing it for an unready revision target, and a
+  ``latestRevision`` target is resolved through the Configuration's ``latestReadyRevisionName``,
+  which does not move back, ``traffic/traffic.go`` ``addConfigurationTarget``); ``lag_reconcile(n)``: the next spec change is applied to the object but the
   controller reconciles it only after ``n`` more GETs (until then the status describes the spec
   before, as KServe's does until it reconciles); ``lag_route(n)``: the next revision to become
   ready is reported as ``latestReadyRevision`` (its configuration ready) for ``n`` more GETs
@@ -205,6 +216,7 @@ class KubeApiDouble(InThreadServer):
         self._fail_after: list[int] = []
         self._stalled = False
         self.failing_uris: set[str] = set()
+        self.unready_revisions: dict[str, tuple[str, str]] = {}  # unready(): revision -> (reason, message)
         self._rv = 0
         self._lock = threading.Lock()
         self.resources: dict[str, dict] = {}  # path -> object (read-only kinds, for doctor)
@@ -301,10 +313,40 @@ class KubeApiDouble(InThreadServer):
         """The Knative Revision ``name`` of an InferenceService in ``ns`` (None: no such revision)."""
         for (key_ns, _), m in self.meta.items():
             if key_ns == ns and name in m["uris"]:
+                if name in self.unready_revisions:
+                    ready = {"status": "False", "reason": self.unready_revisions[name][0],
+                             "message": self.unready_revisions[name][1]}
+                elif name in m.get("ever_ready", ()) or name == m["ready"]:
+                    ready = {"status": "True"}
+                elif name in m.get("ever_failed", ()):
+                    ready = {"status": "False", "reason": "ExitCode1",
+                             "message": "Container failed with: model load failed."}
+                else:
+                    ready = {"status": "Unknown", "reason": "Deploying"}
+                healthy = ready if ready["status"] == "False" else {"status": ready["status"]}
                 return {"apiVersion": "serving.knative.dev/v1", "kind": "Revision",
-                        "metadata": {"name": name, "namespace": ns,
-                                     "annotations": {SOURCE_URI: m["uris"][name]}}}
+                        "metadata": {"name": name, "namespace": ns, "generation": 1,
+                                     "annotations": {SOURCE_URI: m["uris"][name]}},
+                        "status": {"observedGeneration": 1, "conditions": [
+                            {"type": "ContainerHealthy", **healthy},
+                            {"type": "Ready", **ready},
+                            {"type": "ResourcesAvailable", "status": ready["status"] if ready["status"] != "False"
+                             else "True"}]}}
         return None
+
+    def unready(self, revision: str, reason: str = "ExitCode1",
+                message: str = "Container failed with: model load failed.") -> None:
+        """Revision ``revision``, ready before, is no longer: its ``Ready`` and ``ContainerHealthy``
+        False with ``reason`` and ``message``; traffic[] and ``latestReadyRevision`` unchanged (the
+        module docstring). When it is the latest created revision its Configuration says it failed
+        (knative-v1.21.1 ``pkg/reconciler/configuration/configuration.go``: ``MarkLatestCreatedFailed``,
+        and ``findAndSetLatestReadyRevision`` finds no other ready one to move to), which KServe
+        copies into ``PredictorConfigurationReady``."""
+        with self._lock:
+            self.unready_revisions[revision] = (reason, message)
+            for key, m in self.meta.items():
+                if m["revisions"] and m["revisions"][-1] == revision:
+                    self._publish(key)
 
     def stall(self, on: bool = True) -> None:
         self._stalled = on
@@ -388,7 +430,10 @@ class KubeApiDouble(InThreadServer):
                 m["rolled_out"] = m["previous"]
         mode = annotations.get(MODE) or DEFAULT_MODE
         mode = LEGACY_MODES.get(mode, mode)
-        if created == ready:
+        if created == ready and created in self.unready_revisions:  # unready()
+            configuration = {"status": "False", "reason": "RevisionFailed", "message": (
+                f'Revision "{created}" failed with message: {self.unready_revisions[created][1]}.')}
+        elif created == ready:
             configuration = {"status": "True"}
         elif m.get("failed") == created:
             configuration = {"status": "False", "reason": "RevisionFailed", "message": (
@@ -430,11 +475,13 @@ class KubeApiDouble(InThreadServer):
             if m["pending_reads"] <= 0:
                 if m["uris"][latest] in self.failing_uris:
                     m["failed"] = latest
+                    m.setdefault("ever_failed", set()).add(latest)
                 else:
                     if self.route_lag_reads > 0 and m["ready"]:
                         m["routed"], m["route_lag"], self.route_lag_reads = m["ready"], self.route_lag_reads, 0
                         m["route_spec"] = _route_spec(self.objects[key])
                     m["ready"] = latest
+                    m.setdefault("ever_ready", set()).add(latest)
                 self._publish(key)
 
     # ------------------------------------------------------------------ HTTP

@@ -31,6 +31,9 @@ class Isvcs:
         self.obj = specs.merge_patch(self.obj, patch)
         return self.obj
 
+    def revision_not_ready(self, revision):
+        return None  # no Knative Revisions behind this seam: whether one is Ready cannot be told
+
 
 def legacy_sklearn() -> dict:
     """KServe's per-framework predictor form (KServe v0.20.0 ``pkg/apis/serving/v1beta1/

@@ -97,6 +97,7 @@ def test_status_shows_the_last_decision_of_the_canary(registered, kube, capsys):
     rolled = registry.audit_log(MODEL)[-1]
     assert (rolled["inference_service"], rolled["namespace"]) == (ISVC, NS)
     out = _status(capsys, "--model-name", MODEL, "--tracking-uri", uri)
+    assert "  registry aliases: champion=v1\n" in out, out  # round 51: v2 no longer challenger
     assert (
         f"  last decision: v2 rollback: rolled back to v1, {rolled['at'][:19].replace('T', ' ')} UTC "
         f"(pipeline run run-7): {result.reason}\n"

@@ -30,14 +30,16 @@ def _status(args: argparse.Namespace) -> int:
     obj = isvcs.get(args.isvc)
     # every key in every document (null when there is none): a missing service has no spec either
     doc: dict = {"inference_service": args.isvc, "namespace": args.namespace, "exists": obj is not None,
-                 "mode": None, "spec": None, "revisions": None, "notes": [], "traffic": {},
+                 "mode": None, "spec": None, "revisions": None, "notes": [], "traffic": {}, "traffic_ready": {},
                  **_registry_part(args, {}, read=False)}
     if obj is None:
         print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist")
         return 1
     st = predictor_status(obj)
     pred = (obj.get("spec") or {}).get("predictor") or {}
-    notes = _notes(args, isvcs, obj)
+    traffic = traffic_split(obj)
+    not_ready = _not_ready(isvcs, obj, traffic)
+    notes = _notes(args, isvcs, obj, not_ready)
     doc.update({
         "mode": (obj.get("status") or {}).get("deploymentMode"),
         "spec": {"version": spec_version(obj) or None, "storage_uri": _model_storage_uri(pred),
@@ -45,7 +47,8 @@ def _status(args: argparse.Namespace) -> int:
         "revisions": {"latest_created": st.get("latestCreatedRevision"), "latest_ready": st.get("latestReadyRevision"),
                       "rolled_out": st.get("latestRolledoutRevision"), "previous": st.get("previousRolledoutRevision")},
         "notes": notes,
-        "traffic": traffic_split(obj),
+        "traffic": traffic,
+        "traffic_ready": {revision: None if why is None else not why for revision, why in not_ready.items()},
     })
     if not args.json:  # the cluster's view first: a registry that does not answer takes none of it
         print(f"InferenceService {args.namespace}/{args.isvc}  (mode {doc['mode'] or '?'})")
@@ -56,7 +59,7 @@ def _status(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"  {note['kind']}: {note['message']}" if note["message"] else f"  {note['kind']}")
         for revision, percent in doc["traffic"].items():
-            print(f"  {percent:>3} %  {revision}")
+            print(f"  {percent:>3} %  {revision}" + ("  (not Ready)" if not_ready.get(revision) else ""))
     doc.update(_registry_part(args, obj))
     if args.json:
         print(json.dumps(doc, indent=2))
@@ -102,7 +105,9 @@ def _registry_part(args: argparse.Namespace, obj: dict, *, read: bool = True) ->
         # promote_aborted is how the log shows an aborted promote record; the deploys name the
         # service of an analysis recorded before analyses named it
         events = tuple(e for e in DECISION_EVENTS if e != "promote_aborted")
-        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ, context=("deploy",))
+        aliases = part["registry_aliases"]
+        records, full = registry.audit_events(args.model_name, events, DECISIONS_READ, context=("deploy",),
+                                              champion=aliases.get("champion", "") if aliases is not None else None)
         decision = last_decision(records, args.isvc, args.namespace)
     except CtloopError as exc:
         part["last_decision_error"] = str(exc)
@@ -135,9 +140,35 @@ def _decision_line(doc: dict) -> str:
     return f"v{d['version'] or '?'} {d['event']}: {what}{at}{run}" + (f": {d['reason']}" if d.get("reason") else "")
 
 
-def _notes(args: argparse.Namespace, isvcs, obj: dict) -> list[dict]:
+def _not_ready(isvcs, obj: dict, traffic: dict[str, int]) -> dict[str, str | None]:
+    """Each revision of ``traffic``: why it is not Ready, ``""`` when it is, None when that cannot
+    be told (a 0 % entry is not asked about). Knative Serving 1.21.1 keeps routing a revision that
+    stopped being Ready — its Route keeps ``status.traffic`` (``pkg/reconciler/route/route.go``
+    ``configureTraffic``), a ``latestRevision`` target follows the Configuration's
+    ``latestReadyRevisionName``, which does not move back — and KServe v0.20.0 copies that into
+    ``traffic[]``. The Revision's ``Ready`` condition (:meth:`InferenceServices.revision_not_ready`);
+    without the Role's optional rule on revisions, a routed revision the configuration condition
+    says failed (``Revision "<name>" failed with message: ...``: ``MarkLatestCreatedFailed``, also
+    for the latest ready revision)."""
+    from ctloop.serving.kube import CONFIGURATION_READY
+
+    failed = next((f"{CONFIGURATION_READY} False: {c.get('reason') or '?'}: {' '.join(str(c.get('message')).split())}"
+                   for c in (obj.get("status") or {}).get("conditions") or []
+                   if isinstance(c, dict) and c.get("type") == CONFIGURATION_READY and c.get("status") == "False"
+                   and c.get("reason") == "RevisionFailed" and c.get("message")), "")
+    out: dict[str, str | None] = {}
+    for revision, percent in traffic.items():
+        why = isvcs.revision_not_ready(revision) if percent > 0 else None
+        if why is None and percent > 0 and failed and f'Revision "{revision}" failed' in failed:
+            why = failed
+        out[revision] = why
+    return out
+
+
+def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str | None] | None = None) -> list[dict]:
     """What status says beside the spec and the traffic, in its order: ``{kind, message}`` with
-    kind FAILED, STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
+    kind FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
+    STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
     (``PredictorReady, Ready False``, their message ``reason: message``)."""
     from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, route_templates, tag_host_problem
     from ctloop.serving.kube import (
@@ -146,12 +177,19 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict) -> list[dict]:
         knative_unreconciled,
         no_knative,
         revision_failure,
+        traffic_split,
     )
 
     notes = []
     failure = revision_failure(obj)
     if failure:
         notes.append({"kind": "FAILED", "message": failure})
+    shares = traffic_split(obj)
+    for revision, why in (not_ready or {}).items():
+        if why:
+            notes.append({"kind": "NOT READY", "message": (
+                f"{revision} has {shares.get(revision, 0)} % of the traffic, but its Revision is not Ready ({why}): "
+                f"Knative goes on routing it (kubectl describe revision {revision} -n {args.namespace})")})
     if staged := _staged_line(obj):
         notes.append({"kind": "STAGED", "message": staged})
     if invalid := invalid_spec(obj):  # KServe made no revision for this spec (its runtime missing, ...)

@@ -299,6 +299,33 @@ class InferenceServices:
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
 
+    def revision_not_ready(self, revision: str) -> str | None:
+        """Why Knative Revision ``revision`` is not Ready (``Ready False: reason: message``, ``Ready
+        Unknown: ...``, ``it does not exist``), ``""`` when it is; ``None`` when that cannot be told
+        (HTTP 403: the Role lacks ``get`` on revisions; an error). Ready as knative-v1.21.1
+        ``pkg/apis/serving/v1/revision_lifecycle.go`` ``IsReady`` judges it: condition ``Ready``
+        True and ``status.observedGeneration`` = ``metadata.generation``."""
+        from kubernetes.client.exceptions import ApiException
+
+        what = f"get Revision {self.namespace}/{revision}"
+        try:
+            obj = self._call(what, lambda: self.api.get_namespaced_custom_object(
+                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout), read=True)
+        except ServingError as exc:
+            if isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404:
+                return "it does not exist"
+            return None
+        status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+        conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict) and c.get("type") == "Ready"]
+        ready = conditions[0] if conditions else {}
+        generation = (obj.get("metadata") or {}).get("generation")
+        if ready.get("status") == "True":
+            if generation is None or status.get("observedGeneration") == generation:
+                return ""
+            return f"Ready True for generation {status.get('observedGeneration')}, not its generation {generation}"
+        why = ": ".join(" ".join(str(ready.get(k) or "").split()) for k in ("reason", "message") if ready.get(k))
+        return f"Ready {ready.get('status') or 'not reported'}" + (f": {why}" if why else "")
+
     def revision_gone(self, revision: str) -> bool:
         """Knative has no Revision ``revision`` (HTTP 404): deleted by hand, or garbage-collected
         under a tightened ``config-gc`` (knative-v1.21.1 ``pkg/reconciler/gc`` keeps the

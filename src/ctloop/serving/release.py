@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from ctloop.config import RolloutConfig
 from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError, one_line
+from ctloop.registry import TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
@@ -271,7 +272,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     return outcome
 
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
-                                                          storage_uri=uri, max_failed_checks=cfg.max_failed_checks,
+                                                          storage_uri=uri, revision=canary_revision,
+                                                          max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
                 decision = "promote" if passed else "rollback"
             except rollout.ChangedOutside as exc:
@@ -289,7 +291,9 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # its record is a registry write like any (a slow MLflow answer): a stop while it is
             # written is told too, naming the decision nobody will act on
             at["decided"] = f"{decision}: {reason}"
-            audit({"event": "analysis", "decision": result.decision, "reason": reason})
+            # the revision judged: promote_model refuses a spec edited since (another revision)
+            audit({"event": "analysis", "decision": result.decision, "reason": reason,
+                   **({"canary_revision": canary_revision} if canary_revision else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -397,7 +401,8 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        last = {} if by_hand else {"percent": _plan(cfg)[-1]}
+        last = {} if by_hand else {"percent": _plan(cfg)[-1],
+                                   "revision": _judged_revision(registry, model_name, str(version), run_id, cfg)}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
@@ -405,11 +410,27 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
 
 
+def _judged_revision(registry: Any, model_name: str, version: str, run_id: str, cfg: RolloutConfig) -> str:
+    """The revision this run's analysis judged before it decided to promote ``version`` on this
+    service (its record's ``canary_revision``), ``""`` when none says (no run id, an analysis
+    recorded before round 51, a first deployment: nothing to compare with)."""
+    if not run_id:
+        return ""
+    where = _where(cfg)
+    for record in reversed(registry.run_events(model_name, run_id)):
+        if (record.get("event") == "analysis" and record.get("decision") == "promote"
+                and record.get("version") == version
+                and all(record.get(k) in (None, "", v) for k, v in where.items())):
+            return record.get("canary_revision") or ""
+    return ""
+
+
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
              to_version: str = "", run_id: str = "") -> tuple[str, RolloutState]:
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
-    tagged with why; the registry aliases stay on the champion."""
+    tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
+    stay)."""
     try:
         target = _rollback_target(registry, model_name, to_version)
     except RegistryError as exc:
@@ -421,6 +442,11 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
         raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
                           "would go on serving; pass --to-version (to_version) with the version to serve instead "
                           "(nothing written)")
+    try:  # where the target serves from: without it nothing can be written back, but abort still wins
+        registry.model_artifact_uri(model_name, target)
+        registry.serving_sha256(model_name, target)
+    except RegistryError as exc:  # a ModelIntegrityError too (no serving sha256 recorded)
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
     target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target,
                                       failed_version=failed_version)
     if state.action == "held":
@@ -434,7 +460,8 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
 def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig, failed_version: str,
                         exc: RegistryError) -> NoReturn:
     """No version to roll back to (no champion: its registry version deleted takes the alias with
-    it): abort still wins for the failed model. A canary of ``failed_version`` the spec still names
+    it), or none whose model the registry can still locate (its training run collected by ``mlflow
+    gc``, no serving sha256): abort still wins for the failed model. A canary of ``failed_version`` the spec still names
     with a share is pinned to 0 % (``rollout.set_traffic``, conditional: another model deployed
     since is left alone); then ``exc`` is raised, saying what was written."""
     from ctloop.storage import kserve_storage_uri
@@ -500,15 +527,26 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
                      run_id: str, state: RolloutState, where: dict[str, str]) -> None:
-    """The bookkeeping half of :func:`rollback`: the failed version tagged, the event recorded."""
+    """The bookkeeping half of :func:`rollback`: the failed version tagged, alias ``challenger``
+    removed from it (``MlflowRegistry.drop_challenger``; held too: the version failed all the same),
+    the event recorded with what became of the alias (``challenger_alias``). A removal that failed
+    is recorded, then raised."""
+    alias: dict[str, str] = {}
+    dropped: RegistryError | None = None
     if failed_version:
         status = "rollback_held" if state.action == "held" else "rolled_back"
-        registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": status,
+        registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status,
                                                        "ctloop.rollout.reason": reason,
                                                        "ctloop.rollout.pipeline_run": run_id})
+        try:
+            alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version)}
+        except RegistryError as exc:
+            dropped, alias = exc, {"challenger_alias": f"not removed: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
-                                                                 **state.to_dict(), **where})
+                                                                 **alias, **state.to_dict(), **where})
+    if dropped is not None:
+        raise dropped
 
 
 # the audit events that record a decision about a release (the others record what was written:

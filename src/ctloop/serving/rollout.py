@@ -1052,7 +1052,7 @@ def _moot_pin(obj: dict[str, Any]) -> bool:
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
-            version: str = "", percent: Any = _ANY) -> RolloutState:
+            version: str = "", percent: Any = _ANY, revision: str = "") -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
     ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
@@ -1062,14 +1062,33 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     since — on a retried ``promote_model`` step, while the attempt before waited, which that
     attempt reported — and promoting would undo it. None there (a promote patch that landed
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
-    (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
+    (:func:`_moot_pin`: no analysis set it, and it moves no traffic). With ``revision`` (the one the
+    analysis judged) a canary whose spec was edited since — another latest revision, or a spec
+    change KServe has not reconciled yet (``status.observedGeneration`` behind
+    ``metadata.generation``) — is refused too (:class:`ChangedOutside`): the edit (a resource limit,
+    an env var, an annotation) made a revision nobody analysed, which promoting would give 100 %."""
     deadline = time.monotonic() + timeout_s
     with step_deadline(deadline):
-        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline)
+        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline, revision)
+
+
+def _edited_since(obj: dict[str, Any], revision: str) -> str:
+    """Why the spec is not the one whose canary ``revision`` was analysed (KServe v0.20.0
+    ``ComponentStatusSpec.latestCreatedRevision``; the Kubernetes generation of the spec against
+    the one KServe last reconciled), ``""`` when it is."""
+    latest = predictor_status(obj).get("latestCreatedRevision") or ""
+    generation = (obj.get("metadata") or {}).get("generation")
+    seen = (obj.get("status") or {}).get("observedGeneration")
+    if isinstance(generation, int) and isinstance(seen, int) and seen < generation:
+        return (f"its spec changed since the analysis judged revision {revision} (metadata.generation {generation}, "
+                f"KServe reconciled {seen})")
+    if latest and latest != revision:
+        return f"the analysis judged revision {revision}, its latest revision is now {latest} (the spec edited since)"
+    return ""
 
 
 def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
-             deadline: float) -> RolloutState:
+             deadline: float, revision: str = "") -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
@@ -1086,6 +1105,12 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: "
                              f"canaryTrafficPercent is {pinned}, the analysis last set {percent}; nothing promoted "
                              "(whoever changed it decides)")
+    # the promote patch not landed yet (a retry after it did finds no pin): the revision judged must
+    # still be the latest one
+    if revision and pinned is not None and (edited := _edited_since(current, revision)):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: {edited}; "
+                             "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
+                             "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
@@ -1592,11 +1617,15 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     return _state("rolled_back", obj, version)
 
 
-def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "") -> None:
+def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "",
+                    revision: str = "") -> None:
     """Raise :class:`ChangedOutside` unless the spec still has what this rollout last wrote: the
-    canary's ``storageUri`` and ``canaryTrafficPercent: percent``. A check waits minutes; an
-    operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary --percent 0``),
-    promote it or deploy another model meanwhile, and the next step must not undo that."""
+    canary's ``storageUri`` and ``canaryTrafficPercent: percent``, and with ``revision`` (the
+    canary revision being judged) no edit since that made another revision (:func:`_edited_since`:
+    a resource limit raised by hand runs the canary's share in a revision nobody judges). A check
+    waits minutes; an operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary
+    --percent 0``), promote it, edit it or deploy another model meanwhile, and the next step must
+    not undo that."""
     obj = isvcs.get(name)
     if obj is None:
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted during the canary analysis")
@@ -1609,16 +1638,20 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     if have != percent:
         now = "unset (all traffic on the latest revision)" if have is None else str(have)
         raise ChangedOutside(f"{where}: canaryTrafficPercent is {now}, this rollout set {percent}")
+    if revision and (edited := _edited_since(obj, revision)):
+        raise ChangedOutside(f"{where}: {edited}")
 
 
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
-              timeout_s: float = 300.0, on_event=None, storage_uri: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
+              timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
+              revision: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
     Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
-    ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
+    ``storage_uri``, the step's percent, no other revision than ``revision``, the canary judged),
+    else :class:`ChangedOutside`: a person or another run
     took over and nothing here may undo it; those reads ask again over 5xx and 429 answers within
     ``timeout_s`` (``kube.step_deadline``). Other serving errors propagate too (the caller rolls
     back). Any ctloop error carries the steps judged before it as ``steps``. Used by
@@ -1632,7 +1665,7 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
         # its reads ask again over 5xx/429 within timeout_s: a burst between two checks (minutes
         # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
         with step_deadline(time.monotonic() + timeout_s):
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri, revision=revision)
 
     for i, percent in enumerate(plan):
         try:
