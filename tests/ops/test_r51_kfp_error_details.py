@@ -23,12 +23,15 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from ctloop.cli import main
 from tests.doubles.kfp_api import PREFIX, KfpApiDouble
 from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "pipelines" / "continuous-training.yaml"
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 STATUS = "type.googleapis.com/google.rpc.Status"
@@ -89,8 +92,11 @@ class DeletedMeanwhile(KfpApiDouble):
 def test_schedule_shows_the_servers_message_and_the_fix_for_a_deleted_experiment(
     monkeypatch, tmp_path, capsys
 ):
+    # the compiled golden package, not a compile (1.7 s): the upload and the recurring run are what is asked
+    monkeypatch.setattr("ctloop.cli.ops._compile_one", lambda *args, **kwargs: GOLDEN)
     with kfp_for_cli(monkeypatch, tmp_path, cls=DeletedMeanwhile) as kfp:
         code = main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", *TRIGGER_PARAMS])
+        assert [c.path for c in kfp.writes()][-1] == PREFIX + "/recurringruns", kfp.writes()
         line = one_error_line(capsys)
     assert code == 2, line
     assert "HTTP 404 Not Found: Experiment experiment-" in line and "not found —" in line, line
