@@ -47,8 +47,9 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   (a ServiceAccount token's hour ends mid-command): Istio's RequestAuthentication (Envoy jwt_authn)
   then answers ``401 Jwt is expired`` (google/jwt_verify_lib ``src/status.cc`` ``JwtExpired``);
   ``expired_by="oauth2-proxy"``: the bearer token is checked by oauth2-proxy instead
-  (``skip_jwt_bearer_tokens``), whose ``pkg/middleware/jwt_session.go`` ``loadSession`` (v7) logs a token
-  that fails to verify and goes on without a session unless ``deny_invalid_bearer_tokens``: an expired
+  (``skip_jwt_bearer_tokens``), whose ``pkg/middleware/jwt_session.go`` ``loadSession`` (v7.10.0) logs a
+  token that fails to verify and goes on without a session unless ``bearer_token_login_fallback`` is false
+  (since v7.9.0, default true; false: ``http.Error`` 403 "Forbidden", not modelled here): an expired
   token is answered as a request without one (``unauthenticated`` below: 401 ``{}``, a redirect to the
   login page, or the sign-in page);
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
@@ -353,6 +354,10 @@ class KfpApiDouble(InThreadServer):
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                if isinstance(payload, dict) and payload.get("code") == 16:
+                    # grpc-gateway v2.28.0 (2.17.0's go.mod) runtime/errors.go DefaultHTTPErrorHandler:
+                    # codes.Unauthenticated sets WWW-Authenticate to the status message
+                    self.send_header("WWW-Authenticate", str(payload.get("message", "")))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -766,9 +771,12 @@ class KfpApiDouble(InThreadServer):
 
         # runs
         if p == "/runs" and method == "POST":
-            if not body.get("display_name"):  # run_server.go createRun
-                raise ValueError("Failed to create a new run: Failed to create a run due to invalid name: Invalid input "
-                                 "error: The run name is empty. Please specify a valid name")
+            if not body.get("display_name"):
+                # 2.17.0 api_converter.go toModelRun (v2beta1), before createRun's own check: a 500
+                # (NewInternalServerError), wrapped by run_server.go CreateRun as written there
+                return 500, {"error": "CreateJob(job.ToV2())Failed to create a run due to conversion error: "
+                                      "InternalServerError: Failed to convert a API run detail to its internal "
+                                      "representation: Invalid input error: Run name cannot be empty"}
             if not body.get("pipeline_spec") and not (
                 body.get("pipeline_version_reference") or {}
             ).get("pipeline_id"):
@@ -1006,13 +1014,25 @@ class KfpApiDouble(InThreadServer):
         """The refusal of a recurring-run create, as 2.17.0 words the ones it makes (``server/job_server.go``
         ``CreateRecurringRun``/``createJob``, ``api_converter.go`` ``toModelJob``), else the double's own
         (a 400); None: valid."""
+        # toModelJob (2.17.0 api_converter.go, v2beta1) in its order: the name (a 500: NewInternalServerError;
+        # createJob's own 400 for an empty name is never reached), the trigger, the max concurrency, the cron;
+        # then createJob (job_server.go): the experiment
+        if not body.get("display_name"):
+            return 500, {"error": "Failed to create a recurring run due to conversion error: InternalServerError: "
+                                  "Failed to convert a API recurring run to its internal representation: Invalid input "
+                                  "error: Recurring run's name cannot be empty"}
+        trigger = body.get("trigger") or {}
+        cron = (trigger.get("cron_schedule") or {}).get("cron")
+        periodic = trigger.get("periodic_schedule")
+        if not cron and not periodic:
+            raise ValueError("a trigger (cron_schedule or periodic_schedule) is required")
         mc = int(body.get("max_concurrency") or 0)
-        if not 1 <= mc <= 10:  # toModelJob, before the name is looked at
+        if not 1 <= mc <= 10:
             return 400, {"error": "Failed to create a recurring run due to conversion error: Invalid input error: Max "
                                   f"concurrency of a recurring run must be at least 1 and at most 10. Received {mc}"}
-        if not body.get("display_name"):
-            return 400, {"error": "Failed to create a recurring run: Invalid input error: Recurring run name is empty. "
-                                  "Please specify a valid name"}
+        allowed = (5, 6) if self.lenient_cron else (6,)
+        if cron and not cron.startswith("@") and len(cron.split()) not in allowed:
+            raise ValueError(f"cron {cron!r}: {len(cron.split())} fields; the double wants 6")
         eid = body.get("experiment_id")
         if eid and eid not in self.state.experiments:
             # createJob: GetValidExperimentNamespacePair -> GetNamespaceFromExperimentId -> GetExperiment
@@ -1021,14 +1041,6 @@ class KfpApiDouble(InThreadServer):
                                   f"experimentId and namespace combination: Failed to fetch namespace for experiment {eid}: "
                                   f"Failed to fetch namespace from experiment {eid}: ResourceNotFoundError: Experiment "
                                   f"{eid} not found"}
-        trigger = body.get("trigger") or {}
-        cron = (trigger.get("cron_schedule") or {}).get("cron")
-        periodic = trigger.get("periodic_schedule")
-        if not cron and not periodic:
-            raise ValueError("a trigger (cron_schedule or periodic_schedule) is required")
-        allowed = (5, 6) if self.lenient_cron else (6,)
-        if cron and not cron.startswith("@") and len(cron.split()) not in allowed:
-            raise ValueError(f"cron {cron!r}: {len(cron.split())} fields; the double wants 6")
         if not isinstance(body.get("no_catchup"), bool):
             raise ValueError("no_catchup must be sent explicitly (unset means catch-up ON)")
         ref = body.get("pipeline_version_reference") or {}

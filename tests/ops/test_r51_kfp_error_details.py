@@ -23,12 +23,15 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from ctloop.cli import main
 from tests.doubles.kfp_api import PREFIX, KfpApiDouble
 from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "pipelines" / "continuous-training.yaml"
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 STATUS = "type.googleapis.com/google.rpc.Status"
@@ -89,8 +92,11 @@ class DeletedMeanwhile(KfpApiDouble):
 def test_schedule_shows_the_servers_message_and_the_fix_for_a_deleted_experiment(
     monkeypatch, tmp_path, capsys
 ):
+    # the compiled golden package, not a compile (1.7 s): the upload and the recurring run are what is asked
+    monkeypatch.setattr("ctloop.cli.ops._compile_one", lambda *args, **kwargs: GOLDEN)
     with kfp_for_cli(monkeypatch, tmp_path, cls=DeletedMeanwhile) as kfp:
         code = main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", *TRIGGER_PARAMS])
+        assert [c.path for c in kfp.writes()][-1] == PREFIX + "/recurringruns", kfp.writes()
         line = one_error_line(capsys)
     assert code == 2, line
     assert "HTTP 404 Not Found: Experiment experiment-" in line and "not found —" in line, line
@@ -98,3 +104,90 @@ def test_schedule_shows_the_servers_message_and_the_fix_for_a_deleted_experiment
         line
     )
     assert "check --host" not in line and "run the command again" in line, line
+
+
+# kubeflow/pipelines 2.17.0 backend/src/apiserver/server/api_converter.go: toModelJob (v2beta1) looks at the
+# name before the trigger and the max concurrency, toModelRun at the run's name, each refusing an empty one
+# with NewInternalServerError(NewInvalidInputError(...)) (common/util/error.go: codes.Internal, HTTP 500,
+# external "Internal Server Error"), wrapped by job_server.go CreateRecurringRun / run_server.go CreateRun
+EMPTY_JOB = (
+    "Failed to create a recurring run due to conversion error: InternalServerError: Failed to convert a API "
+    "recurring run to its internal representation: Invalid input error: Recurring run's name cannot be empty"
+)
+EMPTY_RUN = (
+    "CreateJob(job.ToV2())Failed to create a run due to conversion error: InternalServerError: Failed to convert "
+    "a API run detail to its internal representation: Invalid input error: Run name cannot be empty"
+)
+
+
+def test_an_empty_name_is_the_2_17_0_servers_500_and_ctloop_refuses_it_before_any_call(
+    monkeypatch, tmp_path
+):
+    from ctloop.errors import ConfigError
+    from ctloop.ops.platform import Platform
+
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        # the name first: max_concurrency 0 and no trigger are not what is said
+        status, body = _post(
+            f"{kfp.url}{PREFIX}/recurringruns", {"display_name": "", "max_concurrency": 0}
+        )
+        internal = [{"@type": STATUS, "code": 13, "message": "Internal Server Error"}]
+        assert (status, body) == (500, {"code": 13, "message": EMPTY_JOB, "details": internal}), (
+            body
+        )
+        status, body = _post(f"{kfp.url}{PREFIX}/runs", {"display_name": "", "pipeline_spec": {}})
+        assert (status, body) == (500, {"code": 13, "message": EMPTY_RUN, "details": internal}), (
+            body
+        )
+        kfp.calls.clear()
+        platform = Platform(host=kfp.url)
+        with pytest.raises(ConfigError) as refused:
+            platform.create_run(GOLDEN, experiment="ctloop", run_name="")
+        assert kfp.writes() == [] and "\n" not in str(refused.value), str(refused.value)
+        assert "run_name is empty" in str(refused.value), str(refused.value)
+        with pytest.raises(ConfigError) as refused:
+            platform.reconcile_schedule(
+                experiment_id="e",
+                job_name=" ",
+                pipeline_id="p",
+                version_id="v",
+                cron="0 0 3 * * *",
+                params={},
+            )
+        assert kfp.writes() == [] and "schedule ' ' is blank — fix:" in str(refused.value), str(
+            refused.value
+        )
+        # were one sent (KFP's own client, past ctloop's check), ctloop's line for the 500 is still one line
+        from ctloop.errors import PlatformError
+
+        with pytest.raises(PlatformError) as answered:
+            platform._call(
+                "create recurring run",
+                platform.client.create_recurring_run,
+                experiment_id=platform.ensure_experiment("ctloop"),
+                job_name="",
+                cron_expression="0 0 3 * * *",
+                max_concurrency=1,
+                no_catchup=True,
+                pipeline_package_path=str(GOLDEN),
+            )
+        assert (
+            str(answered.value)
+            == f"KFP API create recurring run failed: HTTP 500 Internal Server Error: {EMPTY_JOB}"
+        )
+
+
+def test_kfps_own_401_names_its_message_in_www_authenticate(monkeypatch, tmp_path):
+    # grpc-gateway v2.28.0 (2.17.0's go.mod) runtime/errors.go DefaultHTTPErrorHandler: on
+    # codes.Unauthenticated, w.Header().Set("WWW-Authenticate", s.Message())
+    with kfp_for_cli(monkeypatch, tmp_path, tokens={"sa": "kfp-audience"}) as kfp:
+        request = urllib.request.Request(
+            f"{kfp.url}{PREFIX}/experiments", headers={"Authorization": "Bearer sa"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as answered:
+            urllib.request.urlopen(request, timeout=5)
+        body = json.loads(answered.value.read())
+        assert answered.value.code == 401 and body["code"] == 16, body
+        assert answered.value.headers["WWW-Authenticate"] == body["message"], dict(
+            answered.value.headers
+        )

@@ -34,3 +34,20 @@ def test_intersection_answers_as_membership_does():
     env = task_env_names()
     asked = {LINK, "KFP_POD_NAME", "NOT_A_LINK_AT_ALL"}
     assert env & asked == {LINK, "KFP_POD_NAME"} == env.intersection(asked)
+
+
+def test_a_set_on_the_left_or_a_derived_set_keeps_the_shape():
+    """A ``set`` literal on the left ran ``set.__or__`` first (TaskEnv was a frozenset subclass, not a
+    set one): ``{"MY_VAR"} | env`` was a plain set, ``{LINK} & env`` empty; ``env - {...}`` and
+    ``env.copy()`` plain frozensets (review H3 #1)."""
+    env = task_env_names()
+    for derived in ({"MY_VAR"} | env, env - {"KFP_POD_UID"}, env.copy(), env.difference({"KFP_POD_UID"}),
+                                    env | set()):
+        assert isinstance(derived, TaskEnv), type(derived)
+        assert LINK in derived and derived.by_shape(LINK) == ("mlflow",)
+    assert "MY_VAR" in ({"MY_VAR"} | env)
+    assert {LINK} & env == {LINK} == env & {LINK}
+    assert {LINK, "NOT_A_LINK_AT_ALL"} - env == {"NOT_A_LINK_AT_ALL"}
+    assert {LINK, "KFP_POD_NAME"} <= env and env >= {LINK} and env.issuperset([LINK])
+    assert "KFP_POD_UID" not in env - {"KFP_POD_UID"}
+    assert hash(env) == hash(task_env_names())

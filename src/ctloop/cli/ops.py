@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +260,7 @@ def _pod_store(uri: str) -> str:
     return "" if path.startswith(("/", "$(")) else "a relative local path"
 
 
-def _task_env() -> frozenset[str]:
+def _task_env() -> AbstractSet[str]:
     """The variables every ctloop task's container defines (:func:`ctloop.ops.settings.task_env_names`):
     a ``$(NAME)`` of one in a parameter is refused (:func:`ctloop.ops.params.defined_variable`)."""
     from ctloop.ops.settings import task_env_names

@@ -85,6 +85,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
@@ -171,9 +172,9 @@ STANDALONE_NAMESPACE = "kubeflow"
 # by name and by mount path) or env var (``mergeEnv``) differently (``reflect.DeepEqual``).
 # Selector conversion: k8s.io/apimachinery v0.28.1 (the webhook's go.mod) pkg/apis/meta/v1/helpers.go
 # ``LabelSelectorAsSelector`` and pkg/labels/selector.go ``NewRequirement``.
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# ``\Z``, not ``$`` (which Python lets match before a final newline): Go's ``$`` is the end of the text
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
@@ -183,7 +184,7 @@ def _label_key_error(key: Any) -> str:
     if len(parts) > 2:
         return f"key {key!r} has more than one '/'"
     name = parts[-1]
-    if len(parts) == 2 and not (parts[0] and len(parts[0]) <= 253 and _DNS_SUBDOMAIN.match(parts[0])):
+    if len(parts) == 2 and not (parts[0] and len(parts[0]) <= 253 and K8S_SUBDOMAIN.match(parts[0])):
         return f"key {key!r}: its prefix is not a DNS subdomain"
     if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
         return f"key {key!r} is not a label name (63 characters at most: letters, digits, '-', '_', '.')"

@@ -18,6 +18,7 @@ import math
 import posixpath
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ctloop import config as C
@@ -493,7 +494,7 @@ EXPANDED = frozenset({"tracking_uri", f"{TRAINING_PARAMETERS}.tracking_uri"})
 TRACKING_ENV = "MLFLOW_TRACKING_URI"
 
 
-def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) -> str:
+def defined_variable(value: Any, what: str, defined: AbstractSet[str]) -> str:
     """Where in ``value`` (``what``: its parameter; objects and lists walked, keys too) a text holds a
     ``$(NAME)`` the task's container defines (``defined``), said in one line, else ``""`` — but
     :data:`TRACKING_ENV` in :data:`EXPANDED`. The kubelet expands such a reference
@@ -534,7 +535,7 @@ def defined_variable(value: Any, what: str, defined: frozenset[str] | set[str]) 
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True, volumes: str = VOLUMES,
                        mounts: list[str] | None = None,
-                       defined: frozenset[str] | None = None) -> dict[str, Any]:
+                       defined: AbstractSet[str] | None = None) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
     problem. With ``require``, parameters without a default must be given. ``for_kfp`` (a run, schedule
     or apply on KFP): a character KFP's database cannot store is refused too

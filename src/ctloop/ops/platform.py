@@ -1470,6 +1470,18 @@ def check_host_env(value: str) -> None:
         shown = repr(one_line(value)) if masked is None else f"{one_line(masked)!r} (its credentials not shown)"
         raise ConfigError(f"{HOST_ENV} {shown}: {problem}; e.g. https://kubeflow.example.com/pipeline")
 
+
+def subdomain_example(name: str) -> str:
+    """``name`` as a DNS-1123 subdomain (:data:`ctloop.config.K8S_SUBDOMAIN`, at most 253): each
+    ``.``-separated part lower-cased, every run of other characters a ``-``, ``-`` stripped, empty parts
+    dropped (``Credit_.Training``: ``credit.training``, not ``credit-.training``); ``""`` when nothing of
+    it is such a name: a suggestion is never one that is refused too."""
+    from ctloop.config import K8S_SUBDOMAIN
+
+    parts = (re.sub(r"[^a-z0-9]+", "-", part).strip("-") for part in name.lower().split("."))
+    example = ".".join(p for p in parts if p)[:253].rstrip("-.")
+    return example if K8S_SUBDOMAIN.match(example) else ""
+
 class Platform:
     """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``).
 
@@ -1847,12 +1859,12 @@ class Platform:
             return
         if len(name) <= 253 and K8S_SUBDOMAIN.match(name):
             return
-        example = re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-.")[:253] or "continuous-training"
+        example = subdomain_example(name)
         raise ConfigError(
             f"pipeline name {one_line(name)!r}: KFP at {self.backend.url} keeps pipelines as Kubernetes objects "
             "(pipeline_store kubernetes), whose names are lower-case letters, digits, '-' and '.', starting and "
-            f"ending with a letter or digit, at most 253 — fix: give --pipeline-name such a name, "
-            f"e.g. {example}"
+            f"ending with a letter or digit, at most 253 — fix: give --pipeline-name such a name"
+            + (f", e.g. {example}" if example else "")
         )
 
     def _found_as(self, name: str, found: Any) -> str | None:
@@ -2705,6 +2717,7 @@ __all__ = [
     "RunSummary",
     "PreparedRun",
     "check_name",
+    "subdomain_example",
     "content_hash",
     "version_name",
     "git_commit",

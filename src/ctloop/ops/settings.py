@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,42 +185,71 @@ def service_link_services(name: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=len))
 
 
-class TaskEnv(frozenset):
+class TaskEnv(AbstractSet[str]):
     """The names :func:`task_env_names` gives: a set that also holds every name of a service link's
     shape (:data:`SERVICE_LINK_ENV`, of a name a Service can have: :func:`service_link_services`), which
-    no list can spell out."""
+    no list can spell out.
+
+    Not a frozenset subclass: ``set.__or__`` runs before a frozenset subclass's ``__ror__`` (it is no
+    set subclass), so ``{"MY_VAR"} | env`` was a plain set and ``{name} & env`` empty. As a
+    :class:`collections.abc.Set` the built-in operators answer NotImplemented and these run: a union,
+    difference or intersection is a TaskEnv (``_from_iterable``), an intersection and ``>=`` answer by
+    ``in``; iteration, ``len``, ``==`` and ``-`` see the listed names only."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._names = frozenset(names)
+
+    @classmethod
+    def _from_iterable(cls, names: Iterable[str]) -> TaskEnv:
+        return cls(names)
 
     def __contains__(self, name: object) -> bool:
-        return frozenset.__contains__(self, name) or (isinstance(name, str) and bool(service_link_services(name)))
+        return name in self._names or (isinstance(name, str) and bool(service_link_services(name)))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __hash__(self) -> int:
+        return hash(self._names)
+
+    def __repr__(self) -> str:
+        return f"TaskEnv({sorted(self._names)!r})"
 
     def by_shape(self, name: str) -> tuple[str, ...]:
         """The Services (:func:`service_link_services`) whose link ``name`` is, when it is in this set
         by its shape only: a variable of the task's container only if such a Service exists in the
         namespace; ``()`` for a name every task's container has (or none)."""
-        return () if frozenset.__contains__(self, name) else service_link_services(name)
+        return () if name in self._names else service_link_services(name)
 
-    # frozenset's operators build a plain frozenset (the shape matching lost): a union is a TaskEnv, an
-    # intersection the names of the other set that are in this one, as ``in`` says
+    def __ge__(self, other: object) -> bool:  # by ``in``: the shape's names are no fewer than any list
+        if not isinstance(other, AbstractSet):
+            return NotImplemented
+        return all(name in self for name in other)
+
+    # frozenset's named methods, on any iterables
     def union(self, *others: Iterable[str]) -> TaskEnv:
-        return TaskEnv(frozenset.union(self, *others))
+        return TaskEnv(self._names.union(*others))
 
-    def __or__(self, other: object) -> TaskEnv:
-        if not isinstance(other, (set, frozenset)):
-            return NotImplemented
-        return self.union(other)
+    def intersection(self, *others: Iterable[str]) -> TaskEnv:
+        common = frozenset.intersection(*(frozenset(o) for o in others)) if others else self._names
+        return TaskEnv(name for name in common if name in self)
 
-    __ror__ = __or__
+    def difference(self, *others: Iterable[str]) -> TaskEnv:
+        return TaskEnv(self._names.difference(*others))
 
-    def intersection(self, *others: Iterable[str]) -> frozenset[str]:
-        common = frozenset.intersection(*(frozenset(o) for o in others)) if others else frozenset(self)
-        return frozenset(name for name in common if name in self)
+    def issuperset(self, other: Iterable[str]) -> bool:
+        return all(name in self for name in other)
 
-    def __and__(self, other: object) -> frozenset[str]:
-        if not isinstance(other, (set, frozenset)):
-            return NotImplemented
-        return self.intersection(other)
+    def issubset(self, other: Iterable[str]) -> bool:
+        return self._names.issubset(other)
 
-    __rand__ = __and__
+    def copy(self) -> TaskEnv:
+        return self
 
 
 def task_env_names(settings: PlatformSettings | None = None) -> TaskEnv:
