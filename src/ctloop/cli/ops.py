@@ -351,9 +351,9 @@ def _names(args: argparse.Namespace) -> str:
 
     if getattr(args, "experiment", None) is not None:
         check_name(args.experiment, "--experiment", "--experiment credit-continuous-training", "experiment")
-    if getattr(args, "job_name", ""):
+    if getattr(args, "job_name", None) is not None:  # an empty --job-name= is refused, not the default
         check_name(args.job_name, "--job-name", "--job-name credit-nightly", "recurring run")
-    if getattr(args, "run_name", ""):
+    if getattr(args, "run_name", None) is not None:
         check_name(args.run_name, "--run-name", "--run-name retrain-by-hand", "run")
     name = getattr(args, "pipeline_name", "") or getattr(args, "pipeline", "") or PIPELINE
     return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}", "pipeline")
@@ -898,7 +898,7 @@ def register(subparsers) -> None:
     )
     s.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
     s.add_argument(
-        "--job-name", default="", help="recurring run name (default <pipeline>-schedule)"
+        "--job-name", default=None, help="recurring run name (default <pipeline>-schedule)"
     )
     s.add_argument(
         "--max-concurrency", type=section_field(ScheduleConfig, "max_concurrency"),
@@ -947,7 +947,7 @@ def register(subparsers) -> None:
         help="one pipeline parameter, as for schedule (dotted section fields: data.uri=...); wins over --params",
     )
     t.add_argument(
-        "--run-name", default="", help="run name (default continuous-training-triggered)"
+        "--run-name", default=None, help="run name (default continuous-training-triggered)"
     )
     t.add_argument(
         "--idempotency-key", default=None, type=idempotency_key, metavar="KEY",
