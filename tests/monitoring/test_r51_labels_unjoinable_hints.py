@@ -92,3 +92,38 @@ def test_labels_keyed_by_a_business_column_the_log_has_as_a_header_name_the_head
     )
     assert said in frame.tags["label_join"], frame.tags["label_join"]
     assert streamed.tags["label_join"] == frame.tags["label_join"]
+
+
+@pytest.mark.parametrize(
+    "outputs, columns",
+    [
+        # KServe's sklearn server: one output of the class probabilities, [N, 2]
+        (
+            {"prediction_output-0_0": 1 - P, "prediction_output-0_1": P},
+            "prediction_output-0_0, prediction_output-0_1",
+        ),
+        # a model with two outputs: the class and its probabilities
+        (
+            {
+                "prediction_label": (P > 0.5).astype(int),
+                "prediction_proba_0": 1 - P,
+                "prediction_proba_1": P,
+            },
+            "prediction_label, prediction_proba_0, prediction_proba_1",
+        ),
+    ],
+)
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_a_v2_response_without_the_default_score_column_is_said_with_the_logged_ones(
+    tmp_path, capsys, outputs, columns, partitions
+):
+    _log(tmp_path / "logs", outputs)
+    _ingest(tmp_path, "request_id", IDS)
+    frame, streamed = _judged(tmp_path, partitions)
+    said = (
+        f"realized metric not computed: the log has no score column 'prediction_1'; its score columns: {columns}: "
+        "set monitoring.score_column to one of them"
+    )
+    assert said in frame.warnings, frame.warnings
+    assert said in streamed.warnings, streamed.warnings
+    assert frame.record["realized"] is None and streamed.record["realized"] is None
