@@ -127,3 +127,73 @@ def test_a_v2_response_without_the_default_score_column_is_said_with_the_logged_
     assert said in frame.warnings, frame.warnings
     assert said in streamed.warnings, streamed.warnings
     assert frame.record["realized"] is None and streamed.record["realized"] is None
+
+
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_a_v2_response_without_the_default_score_column_says_prediction_drift_is_not_computed(
+    tmp_path, partitions
+):
+    """Without labels (they lag; prediction drift is the early signal) the window computed no
+    ``psi`` and said nothing: the ``prediction_psi`` rule could never fire for a v2 model."""
+    from ctloop.components.monitor import core
+    from ctloop.config import MonitoringConfig
+    from ctloop.inference_log.reader import read_log
+    from ctloop.monitoring import window as W
+    from ctloop.monitoring.champion import Champion
+
+    gate = {
+        "roc_auc": 0.8,
+        **{f"score_q{q}": q / 100 for q in range(10, 100, 10)},
+    }  # the gate's score deciles
+    champion = Champion(
+        "1", "classification", ["x"], [0, 1], None, gate, pd.Timestamp("2026-01-01", tz="UTC")
+    )
+    cfg = MonitoringConfig.from_dict({"log_root": str(tmp_path / "logs"), "window": "2h"})
+    window = core.bounds(END, cfg)
+    for name, columns in (
+        ("v1", {"prediction_0": 1 - P, "prediction_1": P}),
+        ("v2", {"prediction_output-0_0": 1 - P, "prediction_output-0_1": P}),
+    ):
+        cfg = MonitoringConfig.from_dict({"log_root": str(tmp_path / name), "window": "2h"})
+        _log(tmp_path / name, columns)
+        frame = core.judge(
+            window=window,
+            logs=read_log(str(tmp_path / name), "m", window.read_from, window.end),
+            labels=None,
+            champion=champion,
+            history=[],
+            previous=None,
+            cfg=cfg,
+            model_name="m",
+        )
+        plan = W.plan(
+            str(tmp_path / name),
+            "m",
+            core.window_spec(window, champion, None, cfg),
+            partitions,
+            progress=False,
+        )
+        state = W.merge_partials(
+            [W.collect_partition(plan, i, None, progress=False) for i in range(partitions)], None
+        )
+        streamed = core.judge_state(
+            state=state,
+            labels=None,
+            champion=champion,
+            history=[],
+            previous=None,
+            cfg=cfg,
+            model_name="m",
+            consume=True,
+        )
+        said = (
+            "prediction drift not computed: the log has no score column 'prediction_1'; its score columns: "
+            "prediction_output-0_0, prediction_output-0_1: set monitoring.score_column to one of them"
+        )
+        for judged in (frame, streamed):
+            if name == "v1":  # the same scores under the default name: computed, nothing said
+                assert "psi" in judged.record and not any(
+                    "prediction drift" in w for w in judged.warnings
+                )
+            else:
+                assert "psi" not in judged.record and said in judged.warnings, judged.warnings
