@@ -281,6 +281,10 @@ class _Frame:
         return served_prediction_drift(champion.task, champion.classes, champion.gate_metrics,
                                        self.current[columns])
 
+    def logged_columns(self) -> list[str]:
+        """The columns of the window's log (what a missing score column is said with)."""
+        return [str(c) for c in self.logs.columns]
+
     def join(self, labels: pd.DataFrame | None) -> JoinResult:
         from ctloop.labels.join import join_labels
 
@@ -324,6 +328,10 @@ class _State:
         bins = self.state.score_bins
         return drift_from_bins(champion.gate_metrics, bins) if bins is not None else {}
 
+    def logged_columns(self) -> list[str]:
+        """The columns of the window's log (the joined frame keeps only the score columns)."""
+        return [str(c) for c in self.state.log_columns]
+
     def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
         """The state's join with ``labels``, else with the index the state was collected with
         (``consume``: the state lets go of that index once joined, so a caller that handed it over
@@ -337,7 +345,8 @@ class _State:
 def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, champion: Champion | None,
            history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
            model_name: str) -> WindowJudgement:
-    from ctloop.labels.realized import resolve
+    from ctloop.labels.realized import resolve, score_columns
+    from ctloop.monitoring.triggers import score_bin_spec
 
     record: dict[str, Any] = {"window_end": window.end.isoformat(), "rows": int(facts.rows), "drift_share": None,
                               "realized": None, "realized_rows": 0}
@@ -360,9 +369,13 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
             out.warnings.append(f"values logged for a date/time feature: {lost.note(column)}")
         record["champion_version"] = champion.version
         record.update(facts.prediction_drift(champion, score))
+        logged = facts.logged_columns()
+        absent = [c for c in score_columns(score) if c not in logged]
+        if facts.served and absent and score_bin_spec(champion.task, champion.classes, champion.gate_metrics):
+            out.warnings.append(f"prediction drift not computed: {_no_score(score, absent, logged)}")
         rows_since = _volume(out, facts, champion, previous, window)
         if cfg.labels_root:
-            _realized(out, facts.join(labels), champion, score, cfg)
+            _realized(out, facts.join(labels), champion, score, cfg, logged)
     out.verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate_metrics
                                if champion else None, metric=out.metric, min_labels=cfg.min_labels,
                                window=cfg.window, champion_metric=out.gate_value, rows_since_training=rows_since,
@@ -486,8 +499,20 @@ def _volume(out: WindowJudgement, facts: _Frame | _State, champion: Champion, pr
     return rows_since
 
 
+def _no_score(score: str | list[str], absent: list[str], logged: list[str]) -> str:
+    """Why a window's scores were not read: the first of the score columns ``absent`` from the log,
+    the log's score columns (a v2 response's are ``prediction_<output>[_<j>]``) and what to set."""
+    from ctloop.labels.realized import score_columns
+
+    present = [c for c in logged if c.startswith("prediction")]  # as `ctloop labels report` names them
+    k = len(score_columns(score))
+    return (f"the log has no score column {absent[0]!r}; its score columns: {', '.join(present) or 'none'}: "
+            + ("set monitoring.score_column to one of them" if isinstance(score, str) else
+               f"a {k}-class model is scored on prediction_0..prediction_{k - 1} (monitoring.score_column does not apply)"))
+
+
 def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, score: str | list[str],
-              cfg: MonitoringConfig) -> None:
+              cfg: MonitoringConfig, logged: list[str] = ()) -> None:
     from ctloop.labels.realized import (
         as_classes,
         metric_value,
@@ -508,7 +533,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     columns = score_columns(score)
     absent = [c for c in columns if c not in frame.columns]
     if len(frame) and absent:
-        out.warnings.append(f"realized metric not computed: the log has no score column {absent[0]!r}")
+        out.warnings.append(f"realized metric not computed: {_no_score(score, absent, logged)}")
     elif len(frame):
         named = frame.copy(deep=False)  # the same columns, model_version renamed (no copy of the rows)
         named[MODEL_VERSION] = unknown_version(frame[MODEL_VERSION])

@@ -437,9 +437,17 @@ def _unjoinable(key: str, served_rows: int, log_columns: list[str]) -> str:
     if not served_rows:
         return "no served rows"
     if key not in log_columns:
-        return (f"the inference log has no column {key!r} to join the labels on"
-                + (" (list the header in the InferenceService's logger.metadataHeaders)"
-                   if key.startswith("meta_") else ""))
+        if key.startswith("meta_"):
+            return (f"the inference log has no column {key!r} to join the labels on (list the header in the "
+                    "InferenceService's logger.metadataHeaders)")
+        # a business id's own name (loan_id): the log has it only as a ce-metadata header column
+        headers = sorted(str(c) for c in log_columns if str(c).startswith("meta_"))
+        same = [c for c in headers if c == f"meta_{key}" or c.endswith(f"_{key}")] or headers[:1]
+        return (f"the inference log has no column {key!r} to join the labels on (its header columns: "
+                f"{', '.join(headers[:10]) + (', …' if len(headers) > 10 else '') or 'none'}; labels join on request_id, the CloudEvent ce-id, or a "
+                "meta_<header> column: ingest them into a new store with their key column named "
+                + (f"{same[0]} and --key {same[0]})" if same else
+                   "meta_<header> and --key meta_<header>, the header listed in logger.metadataHeaders)"))
     return ""
 
 
