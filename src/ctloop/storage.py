@@ -4437,8 +4437,14 @@ def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: lis
         if kind == "parquet":
             file_format = pads.ParquetFileFormat(
                 read_options=pads.ParquetReadOptions(coerce_int96_timestamp_unit=INT96_UNIT))
-        dataset = pads.dataset(paths, format=file_format, filesystem=fs, partitioning=pads.partitioning(flavor="hive"),
-                               partition_base_dir=base)
+        try:
+            dataset = pads.dataset(paths, format=file_format, filesystem=fs,
+                                   partitioning=pads.partitioning(flavor="hive"), partition_base_dir=base)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            if "Unable to merge" not in str(exc):
+                raise
+            dataset = pads.dataset(paths, format=file_format, filesystem=fs, partition_base_dir=base,
+                                   partitioning=_hive_schema(keys, rels, paths[0], file_format, fs))
         check_hive_columns(uri, dataset, keys)
         schema = dataset.partitioning.schema
         found: dict[str, dict[str, Any]] = {}
@@ -4455,6 +4461,32 @@ def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: lis
                 given[level[:-1]] = pa.scalar(None, given[level[:-1]].type)  # key=: no value
         out.append(given)
     return out
+
+
+def _hive_schema(keys: list[str], rels: list[str], first: str, file_format: Any, fs: Any) -> Any:
+    """The hive partitioning of ``rels`` with each key typed from the directory names as pyarrow's
+    discovery types it (int32 when every value is one, else string; pyarrow 25.0.1), except a key the
+    first file (the one pyarrow's discovery inspects) also holds: that one the file's own type.
+    pandas ``to_parquet`` of each group with the column kept (int64) under ``k=1/``, ``k=2/`` made
+    pyarrow's discovery fail ("Unable to merge: Field k has incompatible types: int64 vs int32")."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    held = (pads.CsvFileFormat() if file_format == "csv" else file_format).inspect(first, filesystem=fs)
+    values: dict[str, list[str]] = {k: [] for k in keys}
+    for name in rels:
+        for level in name.split("/")[:-1]:
+            key, _, value = level.partition("=")
+            if key in values and value and value != "__HIVE_DEFAULT_PARTITION__":
+                values[key].append(value)
+
+    def named(key: str) -> Any:
+        if key in held.names:
+            return held.field(key).type
+        whole = all(re.fullmatch(r"[+-]?\d+", v) and -(2**31) <= int(v) < 2**31 for v in values[key])
+        return pa.int32() if whole else pa.string()
+
+    return pads.partitioning(pa.schema([(k, named(k)) for k in keys]), flavor="hive")
 
 
 FLOAT_WHOLE = 2**53

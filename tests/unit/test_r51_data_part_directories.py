@@ -394,3 +394,20 @@ def test_a_delta_or_hudi_table_directory_is_refused_not_read_with_its_removed_fi
         storage.read_table(str(tmp_path / "t"))
     message = str(caught.value)
     assert "\n" not in message and log.split("/")[0] in message, message
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_a_key_the_files_also_hold_as_int64_reads(tmp_path, suffix):
+    # pandas writes each group with its key column kept (int64) under k=1/, k=2/; pyarrow's discovery
+    # types the key int32 from the names and refused the merge ("Unable to merge: Field k has
+    # incompatible types: int64 vs int32", pyarrow 25.0.1): the key follows the file's own type
+    for k in (1, 2):
+        data = pd.DataFrame({"a": [k * 10], "k": [k]})
+        if suffix == "parquet":
+            blob = _parquet(data)
+        else:
+            blob = data.to_csv(index=False).encode()
+        _write(str(tmp_path / "t"), {f"k={k}/part-0.{suffix}": blob})
+    frame = storage.read_table(str(tmp_path / "t"))
+    assert frame["k"].tolist() == [1, 2] and frame["a"].tolist() == [10, 20]
+    assert frame["k"].dtype == np.int64
