@@ -4369,6 +4369,50 @@ removed ones; Databricks refuses ``format("parquet")`` of such a directory ("Inc
 detected ... A transaction log for Delta was found")."""
 
 
+def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callable[[str], str]) -> list[str]:
+    """``files`` (the data files of the directory ``uri``; ``listed``: every name below it, scratch too) as
+    their writer committed them, or a :class:`DataSourceError` naming the directory and a file.
+
+    A Spark/Hadoop job's files are the table once it has written ``_SUCCESS``: its tasks write under
+    ``_temporary/`` and the job commit moves them up, then writes the marker (``FileOutputCommitter``:
+    ``PENDING_DIR_NAME = "_temporary"``, ``SUCCEEDED_FILE_NAME = "_SUCCESS"``, Hadoop 3.3
+    ``hadoop-mapreduce-client-core``). Data files under ``_temporary/`` and no ``_SUCCESS`` is a job still
+    writing or one that failed: its files above are part of the table, refused. Databricks' DBIO commit
+    writes ``_started_<id>`` then, at commit, ``_committed_<id>`` listing the files it ``added`` (and
+    ``removed``); reading the directory returns committed files only ("Transactional writes to cloud
+    storage with DBIO", docs.databricks.com/archive/legacy/dbio-commit.html): in a directory holding
+    ``_started_*`` markers only the files its ``_committed_*`` add (less those they remove) are read."""
+    if "_SUCCESS" not in listed:
+        pending = next((r for r in listed if "_temporary" in r.split("/")[:-1] and _name_format(r)), None)
+        if pending is not None:
+            raise DataSourceError(f"{uri}: {pending} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
+                                  "still writing this directory, or one that failed, and its files are part of a "
+                                  "table; wait for the job's _SUCCESS, or point at a complete output")
+    started = {r.rpartition("/")[0] for r in listed if r.rpartition("/")[2].startswith("_started_")}
+    if not started:
+        return files
+    committed: dict[str, set[str]] = {d: set() for d in started}
+    removed: dict[str, set[str]] = {d: set() for d in started}
+    for marker in sorted(r for r in listed if r.rpartition("/")[0] in started
+                         and r.rpartition("/")[2].startswith("_committed_")):
+        folder = marker.rpartition("/")[0]
+        try:
+            said = json.loads(read_bytes(f"{uri.rstrip('/')}/{marker}"))
+            committed[folder] |= {str(n) for n in said.get("added", [])}
+            removed[folder] |= {str(n) for n in said.get("removed", [])}
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise DataSourceError(f"{uri}: its Databricks commit marker {marker} is not the JSON of the files a "
+                                  f"commit added and removed ({_first_line(exc)}): point at a complete output") \
+                from exc
+    kept = [name for name in files if (r := rel(name)).rpartition("/")[0] not in started
+            or r.rpartition("/")[2] in committed[r.rpartition("/")[0]] - removed[r.rpartition("/")[0]]]
+    if not kept:
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {rel(files[0])}) is listed as added by a "
+                              "Databricks _committed_<id> marker beside its _started_<id>: a job still writing, or "
+                              "one that failed; point at a complete output")
+    return kept
+
+
 def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
@@ -4391,13 +4435,14 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
         raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
-    logged = next((name for o in list_objects(uri, scratch=True)
-                   if (name := rel(o.uri).split("/", 1)[0]) in TABLE_LOGS), None)
+    listed = [rel(o.uri) for o in list_objects(uri, scratch=True)]
+    logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is not None:
         raise ConfigError(f"{uri} is a {TABLE_LOGS[logged]} table (its {logged}/): its files hold every version's "
                           "rows, and only its log says which are the table (an update writes new files and "
                           f"removes the old ones in the log); read it with {TABLE_LOGS[logged]} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
+    files = _committed_files(uri, files, listed, rel)
     for note in said:  # the zero-byte files left out beside data
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     if fmt:

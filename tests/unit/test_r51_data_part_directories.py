@@ -17,6 +17,7 @@ table in the order of their names, each as the same file named on its own reads.
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -38,11 +39,16 @@ A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2], "c": ["a", "b"]})
 B = pd.DataFrame({"x": [3.5], "n": [3], "c": ["c"]})
 SPARK_MARKERS = {
     "_SUCCESS": b"",
-    "_committed_8817263": b'{"added":[]}',
-    "_started_8817263": b"",
     f".part-00000-{UUID}-c000.snappy.parquet.crc": b"crc\x00\x01",
     f"_temporary/0/_temporary/attempt_1/part-00009-{UUID}-c000.snappy.parquet": _parquet(B),
 }
+
+
+def _databricks(added: list[str], removed: tuple[str, ...] = ()) -> dict[str, bytes]:
+    # Databricks' DBIO commit markers: the files a committed transaction added ("Transactional writes
+    # to cloud storage with DBIO", docs.databricks.com/archive/legacy/dbio-commit.html)
+    said = {"added": added, "removed": list(removed)}
+    return {"_started_8817263": b"", "_committed_8817263": json.dumps(said).encode()}
 
 
 def _write(root: str, files: dict[str, bytes]) -> None:
@@ -58,6 +64,9 @@ def _spark_parquet(root: str) -> None:
             f"part-00010-{UUID}-c000.snappy.parquet": _parquet(B),
             f"part-00002-{UUID}-c000.snappy.parquet": _parquet(A),
             **SPARK_MARKERS,
+            **_databricks(
+                [f"part-00010-{UUID}-c000.snappy.parquet", f"part-00002-{UUID}-c000.snappy.parquet"]
+            ),
         },
     )
 
@@ -411,3 +420,64 @@ def test_a_key_the_files_also_hold_as_int64_reads(tmp_path, suffix):
     frame = storage.read_table(str(tmp_path / "t"))
     assert frame["k"].tolist() == [1, 2] and frame["a"].tolist() == [10, 20]
     assert frame["k"].dtype == np.int64
+
+
+def test_a_spark_job_still_writing_or_failed_is_refused_not_read_as_part_of_its_table(tmp_path):
+    # Hadoop's FileOutputCommitter (Hadoop 3.3, hadoop-mapreduce-client-core: PENDING_DIR_NAME
+    # "_temporary", SUCCEEDED_FILE_NAME "_SUCCESS"): tasks write under _temporary/, the job's commit
+    # moves their files up and writes _SUCCESS. One part up and one under _temporary/ without
+    # _SUCCESS read as the table of its one part
+    out = str(tmp_path / "out")
+    _write(
+        out,
+        {
+            "part-00000.parquet": _parquet(A),
+            "_temporary/0/task_1/part-00001.parquet": _parquet(B),
+        },
+    )
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(out)
+    message = str(caught.value)
+    assert (
+        "\n" not in message
+        and out in message
+        and "_temporary/0/task_1/part-00001.parquet" in message
+    )
+    assert "_SUCCESS" in message
+    _write(out, {"_SUCCESS": b""})  # committed: what is left under _temporary/ is no data
+    pd.testing.assert_frame_equal(storage.read_table(out), A)
+
+
+def test_only_the_files_a_databricks_commit_added_are_read(tmp_path):
+    # DBIO: a _started_<id> without its _committed_<id> is a transaction still writing or failed; the
+    # directory reads the committed files only (docs.databricks.com/archive/legacy/dbio-commit.html)
+    out = str(tmp_path / "out")
+    _write(
+        out,
+        {
+            "part-00000-tid-1-a.parquet": _parquet(A),
+            "part-00000-tid-2-b.parquet": _parquet(B),
+            "part-00001-tid-1-c.parquet": _parquet(B),
+            "_started_1": b"",
+            "_committed_1": json.dumps(
+                {
+                    "added": ["part-00000-tid-1-a.parquet", "part-00001-tid-1-c.parquet"],
+                    "removed": [],
+                }
+            ).encode(),
+            "_started_2": b"",
+            "_started_3": b"",
+            "_committed_3": json.dumps(
+                {"added": [], "removed": ["part-00001-tid-1-c.parquet"]}
+            ).encode(),
+        },
+    )
+    pd.testing.assert_frame_equal(storage.read_table(out), A)
+    one = str(tmp_path / "one")
+    _write(one, {"part-00000-tid-2-b.parquet": _parquet(B), "_started_2": b""})
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(one)
+    message = str(caught.value)
+    assert "\n" not in message and one in message and "part-00000-tid-2-b.parquet" in message, (
+        message
+    )
