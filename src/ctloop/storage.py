@@ -4413,6 +4413,39 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
     return kept
 
 
+def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
+    """A :class:`DataSourceError` naming two of ``rels`` (data files below the directory ``uri``) that sit
+    under other ``key=value`` directory structures: other keys or depths (``region=eu/p.parquet`` and
+    ``region=eu/day=1/p.parquet``: ``day`` null in one), a plain directory beside ``key=value`` ones
+    (``backup/p.parquet``: its rows without a region), or one key twice on a path (``a=1/a=2/``). Spark
+    refuses such a directory ("Conflicting directory structures detected", ``PartitioningUtils``, Spark
+    3.5); pyarrow read them with nulls. A file directly in ``uri`` beside ``key=value`` directories is
+    read (its partition columns null), as pyarrow reads it."""
+    shapes: dict[str, tuple[str, ...] | None] = {}
+    for name in rels:
+        levels = name.split("/")[:-1]
+        if not levels:
+            continue
+        keys = tuple(level.split("=", 1)[0] for level in levels if "=" in level)
+        if twice := next((k for k in keys if keys.count(k) > 1), None):
+            raise DataSourceError(f"{uri}: its file {name} sits under the partition key {twice!r} twice: which "
+                                  "value is its rows' cannot be told (Spark refuses such a directory); write each "
+                                  "key once on a path")
+        shapes[name] = tuple(sorted(keys)) if len(keys) == len(levels) else None
+    if not any(shapes.values()):
+        return  # plain subdirectories only: no partitions
+    first, shape = next(iter(shapes.items()))
+    other = next((name for name, found in shapes.items() if found != shape), None)
+    if other is not None:
+        def said(found: tuple[str, ...] | None) -> str:
+            return "key=value directories " + ", ".join(found) if found else "a directory that is no key=value"
+
+        raise DataSourceError(f"{uri}: conflicting directory structures: {first} sits under {said(shape)} but "
+                              f"{other} under {said(shapes[other])}: read as one table, the keys a file's path "
+                              "lacks would be null in its rows (Spark refuses it: 'Conflicting directory "
+                              "structures detected'); point at one partitioned table, or move the other files out")
+
+
 def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
@@ -4443,6 +4476,7 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
                           f"removes the old ones in the log); read it with {TABLE_LOGS[logged]} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
     files = _committed_files(uri, files, listed, rel)
+    _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     for note in said:  # the zero-byte files left out beside data
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     if fmt:

@@ -481,3 +481,30 @@ def test_only_the_files_a_databricks_commit_added_are_read(tmp_path):
     assert "\n" not in message and one in message and "part-00000-tid-2-b.parquet" in message, (
         message
     )
+
+
+@pytest.mark.parametrize(
+    "files,named",
+    [
+        # a plain directory beside key=value ones: its rows were read with region None
+        (["region=eu/part-0.parquet", "backup/part-0.parquet"], ["backup/part-0.parquet"]),
+        # key=value directories at other depths: day [1.0, NaN]
+        (["region=eu/p.parquet", "region=eu/day=1/p.parquet"], ["region=eu/day=1/p.parquet"]),
+        # one key twice on a path
+        (["a=1/a=2/p.parquet"], ["a=1/a=2/p.parquet"]),
+    ],
+)
+def test_conflicting_directory_structures_are_refused_naming_the_files(tmp_path, files, named):
+    # Spark refuses them ("Conflicting directory structures detected", PartitioningUtils, Spark 3.5)
+    out = str(tmp_path / "t")
+    _write(out, {name: _parquet(A) for name in files})
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(out)
+    message = str(caught.value)
+    assert "\n" not in message and out in message and all(n in message for n in named), message
+
+
+def test_a_file_beside_key_value_directories_still_reads(tmp_path):
+    out = str(tmp_path / "t")
+    _write(out, {"region=eu/part-0.parquet": _parquet(A), "part-1.parquet": _parquet(B)})
+    assert storage.read_table(out)["region"].tolist() == [None, "eu", "eu"]
