@@ -43,6 +43,7 @@ import fnmatch
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import math
 import mimetypes
@@ -4366,7 +4367,42 @@ TABLE_LOGS = {"_delta_log": "Delta Lake", ".hoodie": "Apache Hudi"}
 """Directories whose presence makes a directory a table format's, not plain files: the log of which
 files are the table (Delta Lake's ``_delta_log/``, Hudi's ``.hoodie/``). Their data files include
 removed ones; Databricks refuses ``format("parquet")`` of such a directory ("Incompatible format
-detected ... A transaction log for Delta was found")."""
+detected ... A transaction log for Delta was found"). Apache Iceberg's ``metadata/*.metadata.json`` is
+recognised too (:func:`_iceberg_metadata`), and a directory inside such a table (:func:`_table_above`)."""
+
+
+def _iceberg_metadata(name: str) -> bool:
+    """Whether ``name`` (below a directory) is an Apache Iceberg table's metadata file: its root holds
+    ``metadata/<version>.metadata.json`` and its data files under ``data/`` (Iceberg table spec, "File
+    System Tables": ``metadata/v<V>.metadata.json``; catalogs write ``<V>-<uuid>.metadata.json``)."""
+    return name.startswith("metadata/") and name.count("/") == 1 and name.endswith(".metadata.json")
+
+
+def _table_above(loc: Location) -> tuple[str, str] | None:
+    """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
+    or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
+    ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
+    Only the parents reached through such levels are asked (locally a look at each, on an object store a
+    listing of one object below each log's prefix); a directory of any other name is no table's part."""
+    local = loc.scheme == "file"
+    parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
+    backend = _BACKENDS[loc.scheme]()
+    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
+        parts.pop()
+        parent = "/".join(parts)
+        shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
+        for log in (*TABLE_LOGS, "metadata"):
+            if local:
+                held = Path(parent or "/", log)
+                found = held.is_dir() and (log != "metadata" or any(held.glob("*.metadata.json")))
+            else:
+                prefix = f"{parent}/{log}/" if parent else f"{log}/"
+                found = (backend.first_below(loc, prefix) is not None if log != "metadata" else
+                         any(n.endswith(".metadata.json") and n.count("/") == prefix.count("/")
+                             for n in itertools.islice(backend.names(loc, prefix, loc.uri), 1000)))
+            if found:
+                return shown, log
+    return None
 
 
 def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callable[[str], str]) -> list[str]:
@@ -4470,10 +4506,17 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
     listed = [rel(o.uri) for o in list_objects(uri, scratch=True)]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
+    if logged is None and any(_iceberg_metadata(r) for r in listed):
+        logged = "metadata"
+    where = f"{uri} is"
+    if logged is None and (above := _table_above(loc)) is not None:
+        root, logged = above
+        where = f"{uri} is inside {root},"
     if logged is not None:
-        raise ConfigError(f"{uri} is a {TABLE_LOGS[logged]} table (its {logged}/): its files hold every version's "
+        kind = TABLE_LOGS.get(logged, "Apache Iceberg")
+        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table (its {logged}/): its files hold every version's "
                           "rows, and only its log says which are the table (an update writes new files and "
-                          f"removes the old ones in the log); read it with {TABLE_LOGS[logged]} and write the "
+                          f"removes the old ones in the log); read it with {kind} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
     files = _committed_files(uri, files, listed, rel)
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])

@@ -508,3 +508,38 @@ def test_a_file_beside_key_value_directories_still_reads(tmp_path):
     out = str(tmp_path / "t")
     _write(out, {"region=eu/part-0.parquet": _parquet(A), "part-1.parquet": _parquet(B)})
     assert storage.read_table(out)["region"].tolist() == [None, "eu", "eu"]
+
+
+@pytest.mark.parametrize(
+    "files,at,log",
+    [
+        # a partition of a Delta table: its removed files were read
+        (
+            {"_delta_log/00000000000000000001.json": b"{}", "region=eu/part-0.parquet": b""},
+            "region=eu",
+            "_delta_log",
+        ),
+        # Apache Iceberg (table spec, "File System Tables": metadata/v<V>.metadata.json, data/)
+        ({"metadata/v2.metadata.json": b"{}", "data/00000-0-a.parquet": b""}, "", "metadata"),
+        ({"metadata/v2.metadata.json": b"{}", "data/00000-0-a.parquet": b""}, "data", "metadata"),
+    ],
+)
+def test_a_directory_inside_a_table_format_is_refused_naming_it(tmp_path, files, at, log):
+    root = str(tmp_path / "t")
+    _write(root, {name: data or _parquet(A) for name, data in files.items()})
+    uri = f"{root}/{at}" if at else root
+    with pytest.raises(ConfigError) as caught:
+        storage.read_table(uri, "parquet")
+    message = str(caught.value)
+    assert "\n" not in message and uri in message and f"its {log}/" in message, message
+    assert ("Apache Iceberg" if log == "metadata" else "Delta Lake") in message, message
+
+
+def test_a_table_format_above_a_partition_on_an_object_store(gcs_bucket, tmp_path):
+    # the parents are asked on an object store too (the prefix logic is the same for s3 and az)
+    root = f"gs://{gcs_bucket}/lake/t"
+    _write(
+        root, {"_delta_log/00000000000000000001.json": b"{}", "day=1/part-0.parquet": _parquet(A)}
+    )
+    with pytest.raises(ConfigError, match=f"inside gs://{gcs_bucket}/lake/t/, a Delta Lake table"):
+        storage.read_table(f"{root}/day=1")
