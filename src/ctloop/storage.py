@@ -4222,6 +4222,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     if not uri:
         raise ConfigError("no data URI given: pass a local path or gs://, s3:// or az:// URI")
     loc = parse(uri)  # the URI's own refusals (a signed query, a password) first
+    if loc.scheme != "file":  # K and K/ both holding data: one table or the other cannot be told, as the dataset
+        _refuse_object_and_prefix(uri, loc)  # reader refuses it (before, K read the object and K/ the prefix)
     if loc.scheme == "file" and loc.key and Path(loc.key).is_dir():
         return _read_directory(uri, loc, fmt, text_columns)
     if loc.scheme != "file" and loc.key.endswith("/"):
@@ -4498,6 +4500,10 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     if not files:
         held = [o.uri for o in list_objects(uri, scratch=True)]
         if not held:
+            name = loc.key.rstrip("/")
+            if loc.scheme != "file" and loc.key.endswith("/") and name and exists(loc.child(name)):
+                raise DataSourceError(f"{uri}: {loc.child(name)} is an object, not a prefix (nothing is under "
+                                      f"{name}/): name it without the trailing '/'")
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
             raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
         shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first

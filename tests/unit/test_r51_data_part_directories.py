@@ -543,3 +543,28 @@ def test_a_table_format_above_a_partition_on_an_object_store(gcs_bucket, tmp_pat
     )
     with pytest.raises(ConfigError, match=f"inside gs://{gcs_bucket}/lake/t/, a Delta Lake table"):
         storage.read_table(f"{root}/day=1")
+
+
+def test_an_object_and_a_prefix_of_one_name_are_refused_not_read_as_two_tables(gcs_bucket):
+    # both.parquet (an object) read the object, both.parquet/ the prefix's parts: two tables of one
+    # name. Refused as the dataset reader refuses it (_refuse_object_and_prefix); gs only, the prefix
+    # logic is the same for s3 and az
+    bucket = f"gs://{gcs_bucket}"
+    _write(bucket, {"both.parquet": _parquet(A), "both.parquet/part-0.parquet": _parquet(B)})
+    for uri in (f"{bucket}/both.parquet", f"{bucket}/both.parquet/"):
+        with pytest.raises(DataSourceError) as caught:
+            storage.read_table(uri)
+        message = str(caught.value)
+        assert "\n" not in message and "both an object and a prefix" in message, message
+        assert "both.parquet/part-0.parquet" in message, message
+
+
+def test_an_object_named_with_a_trailing_slash_is_said_to_be_an_object(gcs_bucket):
+    # before: "does not exist as a file and is a prefix with nothing under it"
+    _write(f"gs://{gcs_bucket}", {"one.parquet": _parquet(A)})
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(f"gs://{gcs_bucket}/one.parquet/")
+    message = str(caught.value)
+    assert "\n" not in message and f"gs://{gcs_bucket}/one.parquet is an object" in message, message
+    assert "trailing '/'" in message, message
+    pd.testing.assert_frame_equal(storage.read_table(f"gs://{gcs_bucket}/one.parquet"), A)
