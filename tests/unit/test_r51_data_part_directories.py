@@ -568,3 +568,16 @@ def test_an_object_named_with_a_trailing_slash_is_said_to_be_an_object(gcs_bucke
     assert "\n" not in message and f"gs://{gcs_bucket}/one.parquet is an object" in message, message
     assert "trailing '/'" in message, message
     pd.testing.assert_frame_equal(storage.read_table(f"gs://{gcs_bucket}/one.parquet"), A)
+
+
+def test_a_label_prefix_named_without_its_slash_is_refused_saying_so(gcs_bucket, tmp_path):
+    # gs://b/labels (Spark's parts, no extension) was "cannot tell the format of ... from its name"
+    from ctloop.labels.store import ingest_labels
+
+    labels = pd.DataFrame({"request_id": ["a"], "label": [1]})
+    _write(f"gs://{gcs_bucket}/labels", {"part-00000.parquet": _parquet(labels), "_SUCCESS": b""})
+    with pytest.raises(ConfigError) as caught:
+        ingest_labels(f"gs://{gcs_bucket}/labels", str(tmp_path / "store"))
+    message = str(caught.value)
+    assert "\n" not in message and "is a directory" in message and "part-00000.parquet" in message
+    assert not (tmp_path / "store").exists()
