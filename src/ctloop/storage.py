@@ -4255,10 +4255,19 @@ def directory_parts(uri: str) -> list[str] | None:
     if loc.scheme == "file":
         if not (loc.key and Path(loc.key).is_dir()):
             return None
-        return list_files(uri) or None
+        return _parts(uri)
     if loc.key.endswith("/") or (loc.key and not exists(uri)):
-        return list_files(uri) or None
+        return _parts(uri)
     return None
+
+
+def _parts(uri: str) -> list[str] | None:
+    """The files of the directory ``uri`` as :func:`read_table` reads them (:func:`directory_table`), or,
+    when it refuses them, every data file, in the order of their names (:func:`natural_order`)."""
+    try:
+        return directory_table(uri)[0]
+    except CtloopError:
+        return natural_order(list_files(uri)) or None
 
 
 def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
@@ -4371,6 +4380,18 @@ files are the table (Delta Lake's ``_delta_log/``, Hudi's ``.hoodie/``). Their d
 removed ones; Databricks refuses ``format("parquet")`` of such a directory ("Incompatible format
 detected ... A transaction log for Delta was found"). Apache Iceberg's ``metadata/*.metadata.json`` is
 recognised too (:func:`_iceberg_metadata`), and a directory inside such a table (:func:`_table_above`)."""
+
+
+def natural_order(files: list[str]) -> list[str]:
+    """``files`` with the numbers in their names compared as numbers: Dask's ``part.0`` ... ``part.9``,
+    ``part.10``, ``part.11``, as Dask's ``read_parquet`` orders them (``sorted(file_list,
+    key=natural_sort_key)``, ``dask/dataframe/io/parquet/utils.py`` ``_sort_and_analyze_paths``); by the
+    text ``part.10`` came before ``part.2`` and the rows were read out of order. Spark's zero-padded
+    ``part-00002`` ... ``part-00010`` read as before."""
+    def key(name: str) -> list[Any]:
+        return [int(chunk) if i % 2 else chunk for i, chunk in enumerate(re.split(r"(\d+)", name))]
+
+    return sorted(files, key=key)
 
 
 def _iceberg_metadata(name: str) -> bool:
@@ -4524,7 +4545,7 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
                           "rows, and only its log says which are the table (an update writes new files and "
                           f"removes the old ones in the log); read it with {kind} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
-    files = _committed_files(uri, files, listed, rel)
+    files = natural_order(_committed_files(uri, files, listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     for note in said:  # the zero-byte files left out beside data
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)

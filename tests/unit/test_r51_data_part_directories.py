@@ -581,3 +581,17 @@ def test_a_label_prefix_named_without_its_slash_is_refused_saying_so(gcs_bucket,
     message = str(caught.value)
     assert "\n" not in message and "is a directory" in message and "part-00000.parquet" in message
     assert not (tmp_path / "store").exists()
+
+
+def test_dask_parts_read_in_the_order_dask_numbers_them(tmp_path):
+    # Dask writes part.0 ... part.11 and reads them in natural order (natural_sort_key,
+    # dask/dataframe/io/parquet/utils.py _sort_and_analyze_paths); by the text part.10 came before part.2
+    out = str(tmp_path / "t")
+    _write(out, {f"part.{i}.parquet": _parquet(pd.DataFrame({"i": [i]})) for i in range(12)})
+    assert storage.read_table(out)["i"].tolist() == list(range(12))
+    parts = storage.directory_parts(out)
+    assert parts is not None and [p.rsplit("/", 1)[1] for p in parts][:3] == [
+        "part.0.parquet",
+        "part.1.parquet",
+        "part.2.parquet",
+    ]
