@@ -4338,7 +4338,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     data (``_SUCCESS``, Databricks' ``_committed_<id>``/``_started_<id>``, ``_temporary/``, ``.crc``
     sidecars: pyarrow.dataset's default ``ignore_prefixes=['.', '_']``, pyarrow 25.0.1
     ``pyarrow/dataset.py``), nor are zero-byte files (Spark's ``PartitioningAwareFileIndex``). Each file is
-    read as it reads named on its own (:func:`_read_file`), in the order of their names, and the rows
+    read as it reads named on its own (:func:`_read_file`), in the order of their names (:func:`natural_order`), and the rows
     joined: a CSV column of other kinds in two files (numbers, booleans, text) is read as text in all of
     them, as the one CSV they split reads it; a Parquet column of other kinds in two files (text and numbers),
     or a file with other columns than the first, is refused naming the file and the column. ``key=value``
