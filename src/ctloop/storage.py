@@ -43,6 +43,7 @@ import fnmatch
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import math
 import mimetypes
@@ -4221,6 +4222,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     if not uri:
         raise ConfigError("no data URI given: pass a local path or gs://, s3:// or az:// URI")
     loc = parse(uri)  # the URI's own refusals (a signed query, a password) first
+    if loc.scheme != "file":  # K and K/ both holding data: one table or the other cannot be told, as the dataset
+        _refuse_object_and_prefix(uri, loc)  # reader refuses it (before, K read the object and K/ the prefix)
     if loc.scheme == "file" and loc.key and Path(loc.key).is_dir():
         return _read_directory(uri, loc, fmt, text_columns)
     if loc.scheme != "file" and loc.key.endswith("/"):
@@ -4252,10 +4255,19 @@ def directory_parts(uri: str) -> list[str] | None:
     if loc.scheme == "file":
         if not (loc.key and Path(loc.key).is_dir()):
             return None
-        return list_files(uri) or None
+        return _parts(uri)
     if loc.key.endswith("/") or (loc.key and not exists(uri)):
-        return list_files(uri) or None
+        return _parts(uri)
     return None
+
+
+def _parts(uri: str) -> list[str] | None:
+    """The files of the directory ``uri`` as :func:`read_table` reads them (:func:`directory_table`), or,
+    when it refuses them, every data file, in the order of their names (:func:`natural_order`)."""
+    try:
+        return directory_table(uri)[0]
+    except CtloopError:
+        return natural_order(list_files(uri)) or None
 
 
 def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
@@ -4326,7 +4338,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     data (``_SUCCESS``, Databricks' ``_committed_<id>``/``_started_<id>``, ``_temporary/``, ``.crc``
     sidecars: pyarrow.dataset's default ``ignore_prefixes=['.', '_']``, pyarrow 25.0.1
     ``pyarrow/dataset.py``), nor are zero-byte files (Spark's ``PartitioningAwareFileIndex``). Each file is
-    read as it reads named on its own (:func:`_read_file`), in the order of their names, and the rows
+    read as it reads named on its own (:func:`_read_file`), in the order of their names (:func:`natural_order`), and the rows
     joined: a CSV column of other kinds in two files (numbers, booleans, text) is read as text in all of
     them, as the one CSV they split reads it; a Parquet column of other kinds in two files (text and numbers),
     or a file with other columns than the first, is refused naming the file and the column. ``key=value``
@@ -4366,7 +4378,131 @@ TABLE_LOGS = {"_delta_log": "Delta Lake", ".hoodie": "Apache Hudi"}
 """Directories whose presence makes a directory a table format's, not plain files: the log of which
 files are the table (Delta Lake's ``_delta_log/``, Hudi's ``.hoodie/``). Their data files include
 removed ones; Databricks refuses ``format("parquet")`` of such a directory ("Incompatible format
-detected ... A transaction log for Delta was found")."""
+detected ... A transaction log for Delta was found"). Apache Iceberg's ``metadata/*.metadata.json`` is
+recognised too (:func:`_iceberg_metadata`), and a directory inside such a table (:func:`_table_above`)."""
+
+
+def natural_order(files: list[str]) -> list[str]:
+    """``files`` with the numbers in their names compared as numbers: Dask's ``part.0`` ... ``part.9``,
+    ``part.10``, ``part.11``, as Dask's ``read_parquet`` orders them (``sorted(file_list,
+    key=natural_sort_key)``, ``dask/dataframe/io/parquet/utils.py`` ``_sort_and_analyze_paths``); by the
+    text ``part.10`` came before ``part.2`` and the rows were read out of order. Spark's zero-padded
+    ``part-00002`` ... ``part-00010`` read as before."""
+    def key(name: str) -> list[Any]:
+        return [int(chunk) if i % 2 else chunk for i, chunk in enumerate(re.split(r"(\d+)", name))]
+
+    return sorted(files, key=key)
+
+
+def _iceberg_metadata(name: str) -> bool:
+    """Whether ``name`` (below a directory) is an Apache Iceberg table's metadata file: its root holds
+    ``metadata/<version>.metadata.json`` and its data files under ``data/`` (Iceberg table spec, "File
+    System Tables": ``metadata/v<V>.metadata.json``; catalogs write ``<V>-<uuid>.metadata.json``)."""
+    return name.startswith("metadata/") and name.count("/") == 1 and name.endswith(".metadata.json")
+
+
+def _table_above(loc: Location) -> tuple[str, str] | None:
+    """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
+    or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
+    ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
+    Only the parents reached through such levels are asked (locally a look at each, on an object store a
+    listing of one object below each log's prefix); a directory of any other name is no table's part."""
+    local = loc.scheme == "file"
+    parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
+    backend = _BACKENDS[loc.scheme]()
+    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
+        parts.pop()
+        parent = "/".join(parts)
+        shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
+        for log in (*TABLE_LOGS, "metadata"):
+            if local:
+                held = Path(parent or "/", log)
+                found = held.is_dir() and (log != "metadata" or any(held.glob("*.metadata.json")))
+            else:
+                prefix = f"{parent}/{log}/" if parent else f"{log}/"
+                found = (backend.first_below(loc, prefix) is not None if log != "metadata" else
+                         any(n.endswith(".metadata.json") and n.count("/") == prefix.count("/")
+                             for n in itertools.islice(backend.names(loc, prefix, loc.uri), 1000)))
+            if found:
+                return shown, log
+    return None
+
+
+def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callable[[str], str]) -> list[str]:
+    """``files`` (the data files of the directory ``uri``; ``listed``: every name below it, scratch too) as
+    their writer committed them, or a :class:`DataSourceError` naming the directory and a file.
+
+    A Spark/Hadoop job's files are the table once it has written ``_SUCCESS``: its tasks write under
+    ``_temporary/`` and the job commit moves them up, then writes the marker (``FileOutputCommitter``:
+    ``PENDING_DIR_NAME = "_temporary"``, ``SUCCEEDED_FILE_NAME = "_SUCCESS"``, Hadoop 3.3
+    ``hadoop-mapreduce-client-core``). Data files under ``_temporary/`` and no ``_SUCCESS`` is a job still
+    writing or one that failed: its files above are part of the table, refused. Databricks' DBIO commit
+    writes ``_started_<id>`` then, at commit, ``_committed_<id>`` listing the files it ``added`` (and
+    ``removed``); reading the directory returns committed files only ("Transactional writes to cloud
+    storage with DBIO", docs.databricks.com/archive/legacy/dbio-commit.html): in a directory holding
+    ``_started_*`` markers only the files its ``_committed_*`` add (less those they remove) are read."""
+    if "_SUCCESS" not in listed:
+        pending = next((r for r in listed if "_temporary" in r.split("/")[:-1] and _name_format(r)), None)
+        if pending is not None:
+            raise DataSourceError(f"{uri}: {pending} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
+                                  "still writing this directory, or one that failed, and its files are part of a "
+                                  "table; wait for the job's _SUCCESS, or point at a complete output")
+    started = {r.rpartition("/")[0] for r in listed if r.rpartition("/")[2].startswith("_started_")}
+    if not started:
+        return files
+    committed: dict[str, set[str]] = {d: set() for d in started}
+    removed: dict[str, set[str]] = {d: set() for d in started}
+    for marker in sorted(r for r in listed if r.rpartition("/")[0] in started
+                         and r.rpartition("/")[2].startswith("_committed_")):
+        folder = marker.rpartition("/")[0]
+        try:
+            said = json.loads(read_bytes(f"{uri.rstrip('/')}/{marker}"))
+            committed[folder] |= {str(n) for n in said.get("added", [])}
+            removed[folder] |= {str(n) for n in said.get("removed", [])}
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise DataSourceError(f"{uri}: its Databricks commit marker {marker} is not the JSON of the files a "
+                                  f"commit added and removed ({_first_line(exc)}): point at a complete output") \
+                from exc
+    kept = [name for name in files if (r := rel(name)).rpartition("/")[0] not in started
+            or r.rpartition("/")[2] in committed[r.rpartition("/")[0]] - removed[r.rpartition("/")[0]]]
+    if not kept:
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {rel(files[0])}) is listed as added by a "
+                              "Databricks _committed_<id> marker beside its _started_<id>: a job still writing, or "
+                              "one that failed; point at a complete output")
+    return kept
+
+
+def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
+    """A :class:`DataSourceError` naming two of ``rels`` (data files below the directory ``uri``) that sit
+    under other ``key=value`` directory structures: other keys or depths (``region=eu/p.parquet`` and
+    ``region=eu/day=1/p.parquet``: ``day`` null in one), a plain directory beside ``key=value`` ones
+    (``backup/p.parquet``: its rows without a region), or one key twice on a path (``a=1/a=2/``). Spark
+    refuses such a directory ("Conflicting directory structures detected", ``PartitioningUtils``, Spark
+    3.5); pyarrow read them with nulls. A file directly in ``uri`` beside ``key=value`` directories is
+    read (its partition columns null), as pyarrow reads it."""
+    shapes: dict[str, tuple[str, ...] | None] = {}
+    for name in rels:
+        levels = name.split("/")[:-1]
+        if not levels:
+            continue
+        keys = tuple(level.split("=", 1)[0] for level in levels if "=" in level)
+        if twice := next((k for k in keys if keys.count(k) > 1), None):
+            raise DataSourceError(f"{uri}: its file {name} sits under the partition key {twice!r} twice: which "
+                                  "value is its rows' cannot be told (Spark refuses such a directory); write each "
+                                  "key once on a path")
+        shapes[name] = tuple(sorted(keys)) if len(keys) == len(levels) else None
+    if not any(shapes.values()):
+        return  # plain subdirectories only: no partitions
+    first, shape = next(iter(shapes.items()))
+    other = next((name for name, found in shapes.items() if found != shape), None)
+    if other is not None:
+        def said(found: tuple[str, ...] | None) -> str:
+            return "key=value directories " + ", ".join(found) if found else "a directory that is no key=value"
+
+        raise DataSourceError(f"{uri}: conflicting directory structures: {first} sits under {said(shape)} but "
+                              f"{other} under {said(shapes[other])}: read as one table, the keys a file's path "
+                              "lacks would be null in its rows (Spark refuses it: 'Conflicting directory "
+                              "structures detected'); point at one partitioned table, or move the other files out")
 
 
 def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
@@ -4385,19 +4521,32 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     if not files:
         held = [o.uri for o in list_objects(uri, scratch=True)]
         if not held:
+            name = loc.key.rstrip("/")
+            if loc.scheme != "file" and loc.key.endswith("/") and name and exists(loc.child(name)):
+                raise DataSourceError(f"{uri}: {loc.child(name)} is an object, not a prefix (nothing is under "
+                                      f"{name}/): name it without the trailing '/'")
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
             raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
         shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
         raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
-    logged = next((name for o in list_objects(uri, scratch=True)
-                   if (name := rel(o.uri).split("/", 1)[0]) in TABLE_LOGS), None)
+    listed = [rel(o.uri) for o in list_objects(uri, scratch=True)]
+    logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
+    if logged is None and any(_iceberg_metadata(r) for r in listed):
+        logged = "metadata"
+    where = f"{uri} is"
+    if logged is None and (above := _table_above(loc)) is not None:
+        root, logged = above
+        where = f"{uri} is inside {root},"
     if logged is not None:
-        raise ConfigError(f"{uri} is a {TABLE_LOGS[logged]} table (its {logged}/): its files hold every version's "
+        kind = TABLE_LOGS.get(logged, "Apache Iceberg")
+        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table (its {logged}/): its files hold every version's "
                           "rows, and only its log says which are the table (an update writes new files and "
-                          f"removes the old ones in the log); read it with {TABLE_LOGS[logged]} and write the "
+                          f"removes the old ones in the log); read it with {kind} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
+    files = natural_order(_committed_files(uri, files, listed, rel))
+    _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     for note in said:  # the zero-byte files left out beside data
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     if fmt:
@@ -4437,8 +4586,14 @@ def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: lis
         if kind == "parquet":
             file_format = pads.ParquetFileFormat(
                 read_options=pads.ParquetReadOptions(coerce_int96_timestamp_unit=INT96_UNIT))
-        dataset = pads.dataset(paths, format=file_format, filesystem=fs, partitioning=pads.partitioning(flavor="hive"),
-                               partition_base_dir=base)
+        try:
+            dataset = pads.dataset(paths, format=file_format, filesystem=fs,
+                                   partitioning=pads.partitioning(flavor="hive"), partition_base_dir=base)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            if "Unable to merge" not in str(exc):
+                raise
+            dataset = pads.dataset(paths, format=file_format, filesystem=fs, partition_base_dir=base,
+                                   partitioning=_hive_schema(keys, rels, paths[0], file_format, fs))
         check_hive_columns(uri, dataset, keys)
         schema = dataset.partitioning.schema
         found: dict[str, dict[str, Any]] = {}
@@ -4455,6 +4610,32 @@ def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: lis
                 given[level[:-1]] = pa.scalar(None, given[level[:-1]].type)  # key=: no value
         out.append(given)
     return out
+
+
+def _hive_schema(keys: list[str], rels: list[str], first: str, file_format: Any, fs: Any) -> Any:
+    """The hive partitioning of ``rels`` with each key typed from the directory names as pyarrow's
+    discovery types it (int32 when every value is one, else string; pyarrow 25.0.1), except a key the
+    first file (the one pyarrow's discovery inspects) also holds: that one the file's own type.
+    pandas ``to_parquet`` of each group with the column kept (int64) under ``k=1/``, ``k=2/`` made
+    pyarrow's discovery fail ("Unable to merge: Field k has incompatible types: int64 vs int32")."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    held = (pads.CsvFileFormat() if file_format == "csv" else file_format).inspect(first, filesystem=fs)
+    values: dict[str, list[str]] = {k: [] for k in keys}
+    for name in rels:
+        for level in name.split("/")[:-1]:
+            key, _, value = level.partition("=")
+            if key in values and value and value != "__HIVE_DEFAULT_PARTITION__":
+                values[key].append(value)
+
+    def named(key: str) -> Any:
+        if key in held.names:
+            return held.field(key).type
+        whole = all(re.fullmatch(r"[+-]?\d+", v) and -(2**31) <= int(v) < 2**31 for v in values[key])
+        return pa.int32() if whole else pa.string()
+
+    return pads.partitioning(pa.schema([(k, named(k)) for k in keys]), flavor="hive")
 
 
 FLOAT_WHOLE = 2**53

@@ -17,6 +17,7 @@ table in the order of their names, each as the same file named on its own reads.
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -38,11 +39,16 @@ A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2], "c": ["a", "b"]})
 B = pd.DataFrame({"x": [3.5], "n": [3], "c": ["c"]})
 SPARK_MARKERS = {
     "_SUCCESS": b"",
-    "_committed_8817263": b'{"added":[]}',
-    "_started_8817263": b"",
     f".part-00000-{UUID}-c000.snappy.parquet.crc": b"crc\x00\x01",
     f"_temporary/0/_temporary/attempt_1/part-00009-{UUID}-c000.snappy.parquet": _parquet(B),
 }
+
+
+def _databricks(added: list[str], removed: tuple[str, ...] = ()) -> dict[str, bytes]:
+    # Databricks' DBIO commit markers: the files a committed transaction added ("Transactional writes
+    # to cloud storage with DBIO", docs.databricks.com/archive/legacy/dbio-commit.html)
+    said = {"added": added, "removed": list(removed)}
+    return {"_started_8817263": b"", "_committed_8817263": json.dumps(said).encode()}
 
 
 def _write(root: str, files: dict[str, bytes]) -> None:
@@ -58,6 +64,9 @@ def _spark_parquet(root: str) -> None:
             f"part-00010-{UUID}-c000.snappy.parquet": _parquet(B),
             f"part-00002-{UUID}-c000.snappy.parquet": _parquet(A),
             **SPARK_MARKERS,
+            **_databricks(
+                [f"part-00010-{UUID}-c000.snappy.parquet", f"part-00002-{UUID}-c000.snappy.parquet"]
+            ),
         },
     )
 
@@ -394,3 +403,195 @@ def test_a_delta_or_hudi_table_directory_is_refused_not_read_with_its_removed_fi
         storage.read_table(str(tmp_path / "t"))
     message = str(caught.value)
     assert "\n" not in message and log.split("/")[0] in message, message
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_a_key_the_files_also_hold_as_int64_reads(tmp_path, suffix):
+    # pandas writes each group with its key column kept (int64) under k=1/, k=2/; pyarrow's discovery
+    # types the key int32 from the names and refused the merge ("Unable to merge: Field k has
+    # incompatible types: int64 vs int32", pyarrow 25.0.1): the key follows the file's own type
+    for k in (1, 2):
+        data = pd.DataFrame({"a": [k * 10], "k": [k]})
+        if suffix == "parquet":
+            blob = _parquet(data)
+        else:
+            blob = data.to_csv(index=False).encode()
+        _write(str(tmp_path / "t"), {f"k={k}/part-0.{suffix}": blob})
+    frame = storage.read_table(str(tmp_path / "t"))
+    assert frame["k"].tolist() == [1, 2] and frame["a"].tolist() == [10, 20]
+    assert frame["k"].dtype == np.int64
+
+
+def test_a_spark_job_still_writing_or_failed_is_refused_not_read_as_part_of_its_table(tmp_path):
+    # Hadoop's FileOutputCommitter (Hadoop 3.3, hadoop-mapreduce-client-core: PENDING_DIR_NAME
+    # "_temporary", SUCCEEDED_FILE_NAME "_SUCCESS"): tasks write under _temporary/, the job's commit
+    # moves their files up and writes _SUCCESS. One part up and one under _temporary/ without
+    # _SUCCESS read as the table of its one part
+    out = str(tmp_path / "out")
+    _write(
+        out,
+        {
+            "part-00000.parquet": _parquet(A),
+            "_temporary/0/task_1/part-00001.parquet": _parquet(B),
+        },
+    )
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(out)
+    message = str(caught.value)
+    assert (
+        "\n" not in message
+        and out in message
+        and "_temporary/0/task_1/part-00001.parquet" in message
+    )
+    assert "_SUCCESS" in message
+    _write(out, {"_SUCCESS": b""})  # committed: what is left under _temporary/ is no data
+    pd.testing.assert_frame_equal(storage.read_table(out), A)
+
+
+def test_only_the_files_a_databricks_commit_added_are_read(tmp_path):
+    # DBIO: a _started_<id> without its _committed_<id> is a transaction still writing or failed; the
+    # directory reads the committed files only (docs.databricks.com/archive/legacy/dbio-commit.html)
+    out = str(tmp_path / "out")
+    _write(
+        out,
+        {
+            "part-00000-tid-1-a.parquet": _parquet(A),
+            "part-00000-tid-2-b.parquet": _parquet(B),
+            "part-00001-tid-1-c.parquet": _parquet(B),
+            "_started_1": b"",
+            "_committed_1": json.dumps(
+                {
+                    "added": ["part-00000-tid-1-a.parquet", "part-00001-tid-1-c.parquet"],
+                    "removed": [],
+                }
+            ).encode(),
+            "_started_2": b"",
+            "_started_3": b"",
+            "_committed_3": json.dumps(
+                {"added": [], "removed": ["part-00001-tid-1-c.parquet"]}
+            ).encode(),
+        },
+    )
+    pd.testing.assert_frame_equal(storage.read_table(out), A)
+    one = str(tmp_path / "one")
+    _write(one, {"part-00000-tid-2-b.parquet": _parquet(B), "_started_2": b""})
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(one)
+    message = str(caught.value)
+    assert "\n" not in message and one in message and "part-00000-tid-2-b.parquet" in message, (
+        message
+    )
+
+
+@pytest.mark.parametrize(
+    "files,named",
+    [
+        # a plain directory beside key=value ones: its rows were read with region None
+        (["region=eu/part-0.parquet", "backup/part-0.parquet"], ["backup/part-0.parquet"]),
+        # key=value directories at other depths: day [1.0, NaN]
+        (["region=eu/p.parquet", "region=eu/day=1/p.parquet"], ["region=eu/day=1/p.parquet"]),
+        # one key twice on a path
+        (["a=1/a=2/p.parquet"], ["a=1/a=2/p.parquet"]),
+    ],
+)
+def test_conflicting_directory_structures_are_refused_naming_the_files(tmp_path, files, named):
+    # Spark refuses them ("Conflicting directory structures detected", PartitioningUtils, Spark 3.5)
+    out = str(tmp_path / "t")
+    _write(out, {name: _parquet(A) for name in files})
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(out)
+    message = str(caught.value)
+    assert "\n" not in message and out in message and all(n in message for n in named), message
+
+
+def test_a_file_beside_key_value_directories_still_reads(tmp_path):
+    out = str(tmp_path / "t")
+    _write(out, {"region=eu/part-0.parquet": _parquet(A), "part-1.parquet": _parquet(B)})
+    assert storage.read_table(out)["region"].tolist() == [None, "eu", "eu"]
+
+
+@pytest.mark.parametrize(
+    "files,at,log",
+    [
+        # a partition of a Delta table: its removed files were read
+        (
+            {"_delta_log/00000000000000000001.json": b"{}", "region=eu/part-0.parquet": b""},
+            "region=eu",
+            "_delta_log",
+        ),
+        # Apache Iceberg (table spec, "File System Tables": metadata/v<V>.metadata.json, data/)
+        ({"metadata/v2.metadata.json": b"{}", "data/00000-0-a.parquet": b""}, "", "metadata"),
+        ({"metadata/v2.metadata.json": b"{}", "data/00000-0-a.parquet": b""}, "data", "metadata"),
+    ],
+)
+def test_a_directory_inside_a_table_format_is_refused_naming_it(tmp_path, files, at, log):
+    root = str(tmp_path / "t")
+    _write(root, {name: data or _parquet(A) for name, data in files.items()})
+    uri = f"{root}/{at}" if at else root
+    with pytest.raises(ConfigError) as caught:
+        storage.read_table(uri, "parquet")
+    message = str(caught.value)
+    assert "\n" not in message and uri in message and f"its {log}/" in message, message
+    assert ("Apache Iceberg" if log == "metadata" else "Delta Lake") in message, message
+
+
+def test_a_table_format_above_a_partition_on_an_object_store(gcs_bucket, tmp_path):
+    # the parents are asked on an object store too (the prefix logic is the same for s3 and az)
+    root = f"gs://{gcs_bucket}/lake/t"
+    _write(
+        root, {"_delta_log/00000000000000000001.json": b"{}", "day=1/part-0.parquet": _parquet(A)}
+    )
+    with pytest.raises(ConfigError, match=f"inside gs://{gcs_bucket}/lake/t/, a Delta Lake table"):
+        storage.read_table(f"{root}/day=1")
+
+
+def test_an_object_and_a_prefix_of_one_name_are_refused_not_read_as_two_tables(gcs_bucket):
+    # both.parquet (an object) read the object, both.parquet/ the prefix's parts: two tables of one
+    # name. Refused as the dataset reader refuses it (_refuse_object_and_prefix); gs only, the prefix
+    # logic is the same for s3 and az
+    bucket = f"gs://{gcs_bucket}"
+    _write(bucket, {"both.parquet": _parquet(A), "both.parquet/part-0.parquet": _parquet(B)})
+    for uri in (f"{bucket}/both.parquet", f"{bucket}/both.parquet/"):
+        with pytest.raises(DataSourceError) as caught:
+            storage.read_table(uri)
+        message = str(caught.value)
+        assert "\n" not in message and "both an object and a prefix" in message, message
+        assert "both.parquet/part-0.parquet" in message, message
+
+
+def test_an_object_named_with_a_trailing_slash_is_said_to_be_an_object(gcs_bucket):
+    # before: "does not exist as a file and is a prefix with nothing under it"
+    _write(f"gs://{gcs_bucket}", {"one.parquet": _parquet(A)})
+    with pytest.raises(DataSourceError) as caught:
+        storage.read_table(f"gs://{gcs_bucket}/one.parquet/")
+    message = str(caught.value)
+    assert "\n" not in message and f"gs://{gcs_bucket}/one.parquet is an object" in message, message
+    assert "trailing '/'" in message, message
+    pd.testing.assert_frame_equal(storage.read_table(f"gs://{gcs_bucket}/one.parquet"), A)
+
+
+def test_a_label_prefix_named_without_its_slash_is_refused_saying_so(gcs_bucket, tmp_path):
+    # gs://b/labels (Spark's parts, no extension) was "cannot tell the format of ... from its name"
+    from ctloop.labels.store import ingest_labels
+
+    labels = pd.DataFrame({"request_id": ["a"], "label": [1]})
+    _write(f"gs://{gcs_bucket}/labels", {"part-00000.parquet": _parquet(labels), "_SUCCESS": b""})
+    with pytest.raises(ConfigError) as caught:
+        ingest_labels(f"gs://{gcs_bucket}/labels", str(tmp_path / "store"))
+    message = str(caught.value)
+    assert "\n" not in message and "is a directory" in message and "part-00000.parquet" in message
+    assert not (tmp_path / "store").exists()
+
+
+def test_dask_parts_read_in_the_order_dask_numbers_them(tmp_path):
+    # Dask writes part.0 ... part.11 and reads them in natural order (natural_sort_key,
+    # dask/dataframe/io/parquet/utils.py _sort_and_analyze_paths); by the text part.10 came before part.2
+    out = str(tmp_path / "t")
+    _write(out, {f"part.{i}.parquet": _parquet(pd.DataFrame({"i": [i]})) for i in range(12)})
+    assert storage.read_table(out)["i"].tolist() == list(range(12))
+    parts = storage.directory_parts(out)
+    assert parts is not None and [p.rsplit("/", 1)[1] for p in parts][:3] == [
+        "part.0.parquet",
+        "part.1.parquet",
+        "part.2.parquet",
+    ]

@@ -440,7 +440,11 @@ def _refuse_directory(source_uri: str) -> None:
     from ctloop.storage import directory_parts, is_remote
 
     if is_remote(source_uri) and not source_uri.endswith("/"):
-        return  # a name without its '/': an object, or a prefix the read names (no listing here)
+        try:  # a name without its '/' and a label file's extension: an object, or a prefix the read names
+            _format(source_uri)
+            return
+        except ConfigError:  # no label file's name ("cannot tell the format"): a prefix of parts? listed
+            pass  # once, on this path only (before, s3://b/labels of Spark's parts was "cannot tell the format")
     parts = directory_parts(source_uri)
     if parts:
         below = parts[0][len(source_uri.rstrip("/")):].lstrip("/")
