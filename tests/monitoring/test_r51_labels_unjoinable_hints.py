@@ -197,3 +197,80 @@ def test_a_v2_response_without_the_default_score_column_says_prediction_drift_is
                 )
             else:
                 assert "psi" not in judged.record and said in judged.warnings, judged.warnings
+
+
+UNJOINED = "the inference log has no column {key!r} to join the labels on ({said})"
+GENERIC = (
+    "labels join on request_id, the CloudEvent ce-id, or a meta_<header> column: ingest them into a new "
+    "store with their key column named meta_<header> and --key meta_<header>, the header listed in "
+    "logger.metadataHeaders"
+)
+
+
+@pytest.mark.parametrize(
+    "key, headers, said",
+    [
+        # an unrelated header was named as the one to ingest the labels under
+        (
+            "loan_id",
+            ["meta_x_tenant", "meta_x_trace"],
+            f"its header columns: meta_x_tenant, meta_x_trace; {GENERIC}",
+        ),
+        # the key as its header is written (X-Loan-Id: meta_x_loan_id)
+        (
+            "Loan-Id",
+            ["meta_x_loan_id", "meta_a_tenant"],
+            "its header columns: meta_a_tenant, meta_x_loan_id; labels join on request_id, the CloudEvent ce-id, or a "
+            "meta_<header> column: ingest them into a new store with their key column named meta_x_loan_id and "
+            "--key meta_x_loan_id",
+        ),
+        # two headers end with the key: both named, neither chosen
+        (
+            "loan_id",
+            ["meta_x_loan_id", "meta_x_old_loan_id"],
+            "its header columns: meta_x_loan_id, meta_x_old_loan_id; labels join on request_id, the CloudEvent ce-id, or "
+            "a meta_<header> column: ingest them into a new store with their key column named one of meta_x_loan_id, "
+            "meta_x_old_loan_id and --key that name",
+        ),
+        # the CloudEvent id itself: logged as request_id
+        (
+            "ce-id",
+            ["meta_x_tenant"],
+            "the payload logger logs the CloudEvent ce-id as request_id: ingest them into a "
+            "new store with their key column named request_id and --key request_id",
+        ),
+        (
+            "ce_id",
+            [],
+            "the payload logger logs the CloudEvent ce-id as request_id: ingest them into a new store with "
+            "their key column named request_id and --key request_id",
+        ),
+    ],
+)
+def test_a_key_the_log_lacks_names_only_the_header_columns_that_match_it(key, headers, said):
+    from ctloop.labels.join import join_labels
+
+    logs = pd.DataFrame(
+        {
+            "request_id": IDS[:3],
+            "instance": 0,
+            "has_request": True,
+            "has_response": True,
+            "prediction_1": P[:3],
+            **{h: "x" for h in headers},
+        }
+    )
+    labels = pd.DataFrame(
+        {key: LOANS[:3], "label": [0, 1, 0], "label_time": "2026-01-05T00:00:00Z"}
+    )
+    assert join_labels(logs, labels).problem == UNJOINED.format(key=key, said=said)
+
+
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_an_unrelated_header_column_is_not_named_in_either_path(tmp_path, capsys, partitions):
+    _log(tmp_path / "logs", {"prediction_0": 1 - P, "prediction_1": P})
+    _ingest(tmp_path, "account_id", LOANS)
+    frame, streamed = _judged(tmp_path, partitions)
+    said = UNJOINED.format(key="account_id", said=f"its header columns: meta_x_loan_id; {GENERIC}")
+    assert said in frame.tags["label_join"], frame.tags["label_join"]
+    assert streamed.tags["label_join"] == frame.tags["label_join"]
