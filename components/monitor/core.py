@@ -345,7 +345,7 @@ class _State:
 def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, champion: Champion | None,
            history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
            model_name: str) -> WindowJudgement:
-    from ctloop.labels.realized import resolve, score_columns
+    from ctloop.labels.realized import resolve
     from ctloop.monitoring.triggers import score_bin_spec
 
     record: dict[str, Any] = {"window_end": window.end.isoformat(), "rows": int(facts.rows), "drift_share": None,
@@ -370,9 +370,12 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         record["champion_version"] = champion.version
         record.update(facts.prediction_drift(champion, score))
         logged = facts.logged_columns()
-        absent = [c for c in score_columns(score) if c not in logged]
-        if facts.served and absent and score_bin_spec(champion.task, champion.classes, champion.gate_metrics):
-            out.warnings.append(f"prediction drift not computed: {_no_score(score, absent, logged)}")
+        # decided on this window's served rows: an older file of the lookback (a v1 log before a switch
+        # to v2) may hold the score column that none of them has
+        if facts.served and "psi" not in record and "prediction_psi" in cfg.rules.active() \
+                and score_bin_spec(champion.task, champion.classes, champion.gate_metrics):
+            out.warnings.append("prediction drift not computed: "
+                                + _no_score(score, logged, "no served row in the window has", champion.classes))
         rows_since = _volume(out, facts, champion, previous, window)
         if cfg.labels_root:
             _realized(out, facts.join(labels), champion, score, cfg, logged)
@@ -499,20 +502,47 @@ def _volume(out: WindowJudgement, facts: _Frame | _State, champion: Champion, pr
     return rows_since
 
 
-def _no_score(score: str | list[str], absent: list[str], logged: list[str]) -> str:
-    """Why a window's scores were not read: the first of the score columns ``absent`` from the log,
-    the log's score columns (a v2 response's are ``prediction_<output>[_<j>]``) and what to set."""
+def _no_score(score: str | list[str], logged: list[str], none_has: str, classes: list | None) -> str:
+    """Why a window's scores were not read: the first of the score columns absent from the log (else
+    that ``none_has`` a value in them), the log's score columns (a v2 response's are
+    ``prediction_<output>[_<j>]``) and what to set or serve."""
     from ctloop.labels.realized import score_columns
 
+    columns = score_columns(score)
+    absent = [c for c in columns if c not in logged]
     present = [c for c in logged if c.startswith("prediction")]  # as `ctloop labels report` names them
-    k = len(score_columns(score))
-    return (f"the log has no score column {absent[0]!r}; its score columns: {', '.join(present) or 'none'}: "
-            + ("set monitoring.score_column to one of them" if isinstance(score, str) else
-               f"a {k}-class model is scored on prediction_0..prediction_{k - 1} (monitoring.score_column does not apply)"))
+    said = (f"the log has no score column {absent[0]!r}" if absent else
+            f"{none_has} a value in {columns[0]!r}" if len(columns) == 1 else
+            f"{none_has} a value in each of {columns[0]}..{columns[-1]}")
+    return f"{said}; its score columns: {', '.join(present) or 'none'}: {_score_remedy(score, present, classes)}"
+
+
+def _score_remedy(score: str | list[str], present: list[str], classes: list | None) -> str:
+    """What to set for a window whose score columns hold no value: a classifier is offered only the
+    class-1 column of an output of every class's probability (``prediction_<output>_0.._1``), never
+    its predicted classes (``prediction``: 0/1 binned against the gate's score deciles, a psi of 6.81)."""
+    import re
+
+    if not isinstance(score, str):  # whatever is logged: no setting applies
+        k = len(score)
+        return (f"a {k}-class model is scored on prediction_0..prediction_{k - 1} (monitoring.score_column does "
+                f"not apply): serve it with the v1 protocol and predict_proba (logged as prediction_0..prediction_{k - 1})")
+    if not present:
+        return "no prediction column is logged"
+    if not classes:  # a regressor: its prediction, whatever the output's name
+        return "set monitoring.score_column to one of them"
+    outputs: dict[str, set[int]] = {}
+    for column in present:
+        if m := re.fullmatch(r"(prediction(?:_.+)?)_(\d+)", column):
+            outputs.setdefault(m.group(1), set()).add(int(m.group(2)))
+    offered = [f"{out}_1" for out, js in outputs.items() if js == set(range(len(classes))) and f"{out}_1" != score]
+    if not offered:
+        return "the log holds class labels only: serve predict_proba"
+    return f"set monitoring.score_column to {offered[0] if len(offered) == 1 else 'one of ' + ', '.join(offered)}"
 
 
 def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, score: str | list[str],
-              cfg: MonitoringConfig, logged: list[str] = ()) -> None:
+              cfg: MonitoringConfig, logged: list[str]) -> None:
     from ctloop.labels.realized import (
         as_classes,
         metric_value,
@@ -533,7 +563,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     columns = score_columns(score)
     absent = [c for c in columns if c not in frame.columns]
     if len(frame) and absent:
-        out.warnings.append(f"realized metric not computed: {_no_score(score, absent, logged)}")
+        out.warnings.append("realized metric not computed: "
+                            + _no_score(score, logged, f"none of the {len(frame)} labelled rows has", champion.classes))
     elif len(frame):
         named = frame.copy(deep=False)  # the same columns, model_version renamed (no copy of the rows)
         named[MODEL_VERSION] = unknown_version(frame[MODEL_VERSION])
@@ -554,6 +585,9 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         # rows with every score column finite: what realized_metrics scores (the per-version series)
         scored = np.column_stack([np.isfinite(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float))
                                   for c in columns]).all(axis=1)
+        if not scored.any():  # the column of an older file (a v1 log before a switch to v2), not of these rows
+            out.warnings.append("realized metric not computed: " + _no_score(
+                score, logged, f"none of the {len(frame)} labelled rows has", champion.classes))
         rows = frame.loc[scored if mask is None else scored & mask.to_numpy(), [*columns, LABEL]]
         if champion.task == "classification":  # 'Yes' labels of the class 'yes' read as the gate reads them
             rows = rows.assign(**{LABEL: as_classes(rows[LABEL], champion.classes)})

@@ -31,7 +31,8 @@ def _judge(frame, classes, version="3"):
 
     out = WindowJudgement(pd.Timestamp("2026-01-01", tz="UTC"), "accuracy", {"realized": None, "realized_rows": 0},
                           Verdict(False, "none", ""))
-    _realized(out, JoinResult(frame), Champion(version, "classification", ["x"], classes, None), "prediction_1", None)
+    _realized(out, JoinResult(frame), Champion(version, "classification", ["x"], classes, None), "prediction_1", None,
+              list(frame.columns))
     return out
 
 

@@ -54,7 +54,7 @@ def test_the_monitor_scores_labels_in_another_case_and_warns_of_none_left_out():
     out = WindowJudgement(pd.Timestamp("2026-01-01", tz="UTC"), "accuracy", {"realized": None, "realized_rows": 0},
                           Verdict(False, "none", ""))
     champion = Champion("3", "classification", ["x"], CLASSES, None)
-    _realized(out, JoinResult(frame), champion, "prediction_1", None)
+    _realized(out, JoinResult(frame), champion, "prediction_1", None, list(frame.columns))
     # was: realized None on 0 rows, "4 labels left out of the realized metric: not a class of the champion"
     assert (out.record["realized"], out.record["realized_rows"]) == (1.0, 4)
     assert not [w for w in out.warnings if "left out" in w]

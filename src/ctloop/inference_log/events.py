@@ -458,6 +458,11 @@ def _json_object_header(name: str, value: str | None, shape: str) -> dict | None
     return parsed
 
 
+def metadata_column(name: str) -> str:
+    """The log column of the ``ce-metadata`` header ``name``: ``X-Order-Id`` → ``meta_x_order_id``."""
+    return "meta_" + _NOT_ALNUM.sub("_", str(name).lower()).strip("_")
+
+
 def metadata_columns(value: str | None) -> dict[str, str] | None:
     """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty). One rule
     (docs/inference-log.md, "Business keys"): each header's values as it sent them, repeats kept
@@ -470,7 +475,7 @@ def metadata_columns(value: str | None) -> dict[str, str] | None:
     out: dict[str, str | None] = {}
     given: dict[str, list[str]] = {}  # column -> its values so far
     for name, values in parsed.items():
-        column = "meta_" + _NOT_ALNUM.sub("_", str(name).lower()).strip("_")
+        column = metadata_column(name)
         if values is None:
             out.setdefault(column, None)
             continue

@@ -440,14 +440,23 @@ def _unjoinable(key: str, served_rows: int, log_columns: list[str]) -> str:
         if key.startswith("meta_"):
             return (f"the inference log has no column {key!r} to join the labels on (list the header in the "
                     "InferenceService's logger.metadataHeaders)")
-        # a business id's own name (loan_id): the log has it only as a ce-metadata header column
+        from ctloop.inference_log.events import metadata_column
+
+        form = metadata_column(key)  # the key as its header's column is named (X-Loan-Id: meta_x_loan_id)
+        if form == "meta_ce_id":  # the payload logger's id of the call
+            return (f"the inference log has no column {key!r} to join the labels on (the payload logger logs the "
+                    "CloudEvent ce-id as request_id: ingest them into a new store with their key column named "
+                    "request_id and --key request_id)")
+        # a business id's own name (loan_id): the log has it only as a ce-metadata header column; only the
+        # header columns that end with the key are named
         headers = sorted(str(c) for c in log_columns if str(c).startswith("meta_"))
-        same = [c for c in headers if c == f"meta_{key}" or c.endswith(f"_{key}")] or headers[:1]
+        same = [c for c in headers if c == form or c.endswith(form.removeprefix("meta"))]
+        named = (f"{same[0]} and --key {same[0]})" if len(same) == 1 else
+                 f"one of {', '.join(same)} and --key that name)" if same else
+                 "meta_<header> and --key meta_<header>, the header listed in logger.metadataHeaders)")
         return (f"the inference log has no column {key!r} to join the labels on (its header columns: "
                 f"{', '.join(headers[:10]) + (', …' if len(headers) > 10 else '') or 'none'}; labels join on request_id, the CloudEvent ce-id, or a "
-                "meta_<header> column: ingest them into a new store with their key column named "
-                + (f"{same[0]} and --key {same[0]})" if same else
-                   "meta_<header> and --key meta_<header>, the header listed in logger.metadataHeaders)"))
+                "meta_<header> column: ingest them into a new store with their key column named " + named)
     return ""
 
 
