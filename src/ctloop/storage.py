@@ -4420,12 +4420,20 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
                 found = held.is_dir() and (log != "metadata" or any(held.glob("*.metadata.json")))
             else:
                 prefix = f"{parent}/{log}/" if parent else f"{log}/"
-                found = (backend.first_below(loc, prefix) is not None if log != "metadata" else
-                         any(n.endswith(".metadata.json") and n.count("/") == prefix.count("/")
-                             for n in itertools.islice(backend.names(loc, prefix, loc.uri), 1000)))
+                try:
+                    found = (backend.first_below(loc, prefix) is not None if log != "metadata" else
+                             any(n.endswith(".metadata.json") and n.count("/") == prefix.count("/")
+                                 for n in itertools.islice(backend.names(loc, prefix, loc.uri), 1000)))
+                except StoreUnavailable:
+                    raise
+                except CtloopError:  # credentials scoped to the prefix named may not list above it: no table seen
+                    found = False
             if found:
                 return shown, log
     return None
+
+
+_DBIO_TID = re.compile(r"[^_].*-tid-([a-z0-9]+)-.*")  # a DBIO commit's file name: its transaction
 
 
 def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callable[[str], str]) -> list[str]:
@@ -4439,36 +4447,61 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
     writing or one that failed: its files above are part of the table, refused. Databricks' DBIO commit
     writes ``_started_<id>`` then, at commit, ``_committed_<id>`` listing the files it ``added`` (and
     ``removed``); reading the directory returns committed files only ("Transactional writes to cloud
-    storage with DBIO", docs.databricks.com/archive/legacy/dbio-commit.html): in a directory holding
-    ``_started_*`` markers only the files its ``_committed_*`` add (less those they remove) are read."""
+    storage with DBIO", docs.databricks.com/archive/legacy/dbio-commit.html): a file of a transaction
+    that started and did not commit, or that a commit does not add, or that a commit removes, is not
+    read; any other file is (below)."""
     if "_SUCCESS" not in listed:
         pending = next((r for r in listed if "_temporary" in r.split("/")[:-1] and _name_format(r)), None)
         if pending is not None:
             raise DataSourceError(f"{uri}: {pending} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
                                   "still writing this directory, or one that failed, and its files are part of a "
                                   "table; wait for the job's _SUCCESS, or point at a complete output")
-    started = {r.rpartition("/")[0] for r in listed if r.rpartition("/")[2].startswith("_started_")}
-    if not started:
+    # Databricks' read side (DirectoryAtomicReadProtocol.filterDirectoryListing) hides a file only when its
+    # name carries a transaction (``part-…-tid-<txn>-….parquet``) that has a ``_started_`` and no (non-empty)
+    # ``_committed_``, or a ``_committed_`` that does not add it, or when a commit of its folder removes it:
+    # "untracked files are also considered committed" (a file of no transaction, or of one whose markers
+    # VACUUM removed after the default half hour, is read). A zero-byte ``_committed_`` is skipped, as
+    # Databricks skips it (a cancelled write's symptom).
+    markers = [r for r in listed if r.rpartition("/")[2].startswith(("_started_", "_committed_"))]
+    if not markers:
         return files
-    committed: dict[str, set[str]] = {d: set() for d in started}
-    removed: dict[str, set[str]] = {d: set() for d in started}
-    for marker in sorted(r for r in listed if r.rpartition("/")[0] in started
-                         and r.rpartition("/")[2].startswith("_committed_")):
-        folder = marker.rpartition("/")[0]
+    started: set[tuple[str, str]] = set()
+    added: dict[tuple[str, str], set[str]] = {}
+    removed: dict[str, set[str]] = {}
+    for marker in sorted(markers):
+        folder, _, name = marker.rpartition("/")
+        if name.startswith("_started_"):
+            started.add((folder, name[len("_started_"):]))
+            continue
+        raw = read_bytes(f"{uri.rstrip('/')}/{marker}")
+        if not raw:
+            continue
         try:
-            said = json.loads(read_bytes(f"{uri.rstrip('/')}/{marker}"))
-            committed[folder] |= {str(n) for n in said.get("added", [])}
-            removed[folder] |= {str(n) for n in said.get("removed", [])}
+            said = json.loads(raw)
+            added.setdefault((folder, name[len("_committed_"):]), set()).update(str(n) for n in said.get("added", []))
+            removed.setdefault(folder, set()).update(str(n) for n in said.get("removed", []))
         except (ValueError, AttributeError, TypeError) as exc:
             raise DataSourceError(f"{uri}: its Databricks commit marker {marker} is not the JSON of the files a "
                                   f"commit added and removed ({_first_line(exc)}): point at a complete output") \
                 from exc
-    kept = [name for name in files if (r := rel(name)).rpartition("/")[0] not in started
-            or r.rpartition("/")[2] in committed[r.rpartition("/")[0]] - removed[r.rpartition("/")[0]]]
+
+    def committed(name: str) -> bool:
+        folder, _, base = rel(name).rpartition("/")
+        if base in removed.get(folder, ()):
+            return False
+        tid = _DBIO_TID.fullmatch(base)
+        if tid is None:
+            return True
+        txn = (folder, tid.group(1))
+        if txn in added:
+            return base in added[txn]
+        return txn not in started
+
+    kept = [name for name in files if committed(name)]
     if not kept:
-        raise DataSourceError(f"{uri}: none of its data files (e.g. {rel(files[0])}) is listed as added by a "
-                              "Databricks _committed_<id> marker beside its _started_<id>: a job still writing, or "
-                              "one that failed; point at a complete output")
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {rel(files[0])}) is committed: a Databricks "
+                              "_started_<id> marker with no _committed_<id> adding it (a job still writing, or one "
+                              "that failed); point at a complete output")
     return kept
 
 

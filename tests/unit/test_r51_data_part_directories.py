@@ -595,3 +595,48 @@ def test_dask_parts_read_in_the_order_dask_numbers_them(tmp_path):
         "part.1.parquet",
         "part.2.parquet",
     ]
+
+
+def test_a_databricks_directory_reads_files_of_no_transaction_or_of_a_vacuumed_one(tmp_path):
+    # Databricks' read side (DirectoryAtomicReadProtocol.filterDirectoryListing, DBIO) hides only a file of
+    # a transaction started and not committed, not added by its commit, or removed: "untracked files are
+    # also considered committed". VACUUM drops markers older than half an hour (the default
+    # spark.databricks.directoryCommit.vacuum.metadataHorizonHours), so a directory appended to by many jobs
+    # has the last job's markers only; a zero-byte _committed_ (a cancelled write) is skipped, not refused.
+    out = str(tmp_path / "out")
+    _write(
+        out,
+        {
+            "part-00000-tid-111-a.parquet": _parquet(A),  # an old job, markers vacuumed
+            "manual.parquet": _parquet(B),  # no transaction in its name
+            "part-00000-tid-222-b.parquet": _parquet(B),
+            "part-00000-tid-333-c.parquet": _parquet(A),  # started, its commit marker empty: not committed
+            "_started_222": b"",
+            "_committed_222": json.dumps({"added": ["part-00000-tid-222-b.parquet"], "removed": []}).encode(),
+            "_started_333": b"",
+            "_committed_333": b"",
+            "_SUCCESS": b"",
+        },
+    )
+    got = storage.read_table(out)
+    assert sorted(got["n"].tolist()) == [1, 2, 3, 3], got
+
+
+def test_a_table_log_above_a_prefix_the_credentials_may_not_list_is_no_table(gcs_bucket, monkeypatch):
+    # credentials whose listing is scoped to the prefix read (an s3:prefix condition on ListBucket, a GCS
+    # managed folder): the look for _delta_log/.hoodie/metadata above it is refused; that is no table, not a
+    # failed read (it read before the look existed)
+    root = f"gs://{gcs_bucket}/scoped/sales"
+    _write(root, {"region=eu/part-0.parquet": _parquet(A)})
+    backend = type(storage._BACKENDS["gs"]())
+    listed = backend.first_below
+
+    def scoped(self, loc, prefix):
+        if not prefix.startswith("scoped/sales/region=eu/"):
+            raise DataSourceError(f"gs://{gcs_bucket}/{prefix}: access denied (listing outside the granted prefix)")
+        return listed(self, loc, prefix)
+
+    monkeypatch.setattr(backend, "first_below", scoped)
+    monkeypatch.setattr(backend, "names", lambda self, loc, prefix, uri: scoped(self, loc, prefix) or iter(()))
+    got = storage.read_table(f"{root}/region=eu/")
+    assert got["n"].tolist() == [1, 2], got
