@@ -456,8 +456,11 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
     becomes a category too rare for the one-hot encoder: the model learns nothing from the column
     and nothing says so. A code column (départements '01'..'95' with '2A'/'2B', store IDs with
     'ONLINE') is learned: it is refused when most of its number rows hold a number seen fewer
-    than ``ONE_HOT_MIN_FREQUENCY`` times, or a fraction (codes are whole numbers; amounts to the
-    cent repeat often in a large table, so frequency alone depends on the table's size). Returns the code-like columns it let pass, each with a word
+    than ``ONE_HOT_MIN_FREQUENCY`` times, or most hold a fraction among more distinct numbers than
+    the encoder keeps (``ONE_HOT_MAX_CATEGORIES``: amounts to the cent repeat often in a large table,
+    so frequency alone depends on the table's size; dotted codes such as ICD-9's '250.01' are few).
+    The rule reads the frame it is given: a backtest's up-front check and a window's fit can differ
+    on a column whose mix changes over time. Returns the code-like columns it let pass, each with a word
     it holds: whole numbers seen often ('?' in a column of horsepower) look the same, and the
     training step says so in a note (``train.core.fit``)."""
     import pandas as pd
@@ -478,10 +481,12 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
             continue
         texts = values[numbers.notna()]  # as the encoder sees them: '01' and '1' are two categories
         seen = texts.map(texts.value_counts())
-        # codes are whole numbers; amounts to the cent repeat once a table is large, so a column of mostly
-        # fractions is amounts at any size (the frequency test alone passed it on a big table, not a small one)
+        # amounts to the cent repeat once a table is large (the frequency test alone passed them on a big table,
+        # not a small one): mostly fractions, more distinct than the encoder keeps, are amounts at any size;
+        # dotted codes ('250.01' beside 'V57', versions '3.10') are few and pass as codes
         fractions = int((numbers.dropna() % 1 != 0).sum())
-        if fractions * 2 <= len(texts) and (seen < ONE_HOT_MIN_FREQUENCY).sum() * 2 <= len(texts):
+        amounts = fractions * 2 > len(texts) and texts.nunique() > ONE_HOT_MAX_CATEGORIES
+        if not amounts and (seen < ONE_HOT_MIN_FREQUENCY).sum() * 2 <= len(texts):
             passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
             continue
         violations.append((str(name), "dtype", len(words), f"numbers in {len(values) - len(words)} rows but text "

@@ -293,6 +293,14 @@ def test_fit_refuses_amounts_with_words_however_often_each_amount_repeats(word):
     with pytest.raises(DataValidationError, match="'price' breaks rule 'dtype'") as err:
         core.fit(frame, target="y", estimator="logistic_regression")
     assert repr(word) in str(err.value)
+    # dotted codes seen often (ICD-9 diagnoses beside 'V57' and '?': 20 numbered codes) are codes, not amounts
+    icd9 = ["250.01", "401.9", "414.01", "427.31", "428.0", "486.0", "496.0", "584.9", "599.0", "682.6",
+            "715.36", "786.5", "780.2", "276.1", "038.9", "491.21", "434.91", "410.71", "996.81", "562.11", "V57"]
+    codes = np.array(icd9, dtype=object)[rng.integers(0, len(icd9), len(frame))]
+    codes[rng.random(len(frame)) < 0.02] = "?"
+    frame["price"] = codes
+    with pytest.warns(UserWarning, match="holds numbers and the word"):
+        core.fit(frame, target="y", estimator="logistic_regression")
     # whole amounts written as '3.0' (a float column with gaps, as pandas writes it) stay whole
     frame["price"] = (rng.integers(1, 40, len(frame)).astype(float)).astype(str)
     frame.loc[::50, "price"] = word
