@@ -40,12 +40,15 @@ def test_names_kubernetes_accepts_still_pass():
 @pytest.mark.parametrize(("command", "flag"), [
     (["schedule", "--cron", "0 0 3 * * *"], "--job-name"),
     (["trigger"], "--run-name"),
+    (["schedule", "--cron", "0 0 3 * * *"], "--pipeline-name"),
+    (["upload", "--dry-run"], "--pipeline-name"),
 ])
 def test_an_empty_name_flag_is_refused_not_replaced_by_the_default(monkeypatch, tmp_path, capsys, command, flag):
     """``--job-name "$JOB"`` with JOB unset gave the default name silently (a second schedule beside the one
-    meant); a blank one was refused already."""
+    meant; ``--pipeline-name`` the default pipeline); a blank one was refused already."""
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        code = main([command[0], "--host", kfp.url, *command[1:], f"{flag}=", *TRIGGER_PARAMS])
+        params = [] if command[0] == "upload" else TRIGGER_PARAMS
+        code = main([command[0], "--host", kfp.url, *command[1:], f"{flag}=", *params])
         line = one_error_line(capsys)
         assert code == 2, line
         assert not kfp.writes(), kfp.writes()

@@ -355,7 +355,9 @@ def _names(args: argparse.Namespace) -> str:
         check_name(args.job_name, "--job-name", "--job-name credit-nightly", "recurring run")
     if getattr(args, "run_name", None) is not None:
         check_name(args.run_name, "--run-name", "--run-name retrain-by-hand", "run")
-    name = getattr(args, "pipeline_name", "") or getattr(args, "pipeline", "") or PIPELINE
+    if getattr(args, "pipeline_name", None) is not None:  # --pipeline-name "$P" with P unset: refused
+        return check_name(args.pipeline_name, "--pipeline-name", f"--pipeline-name {PIPELINE}", "pipeline")
+    name = getattr(args, "pipeline", "") or PIPELINE
     return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}", "pipeline")
 
 
@@ -869,7 +871,7 @@ def register(subparsers) -> None:
     u.add_argument(
         "--pipeline", default=PIPELINE, help="continuous-training (default), monitoring, rollout or batch-scoring"
     )
-    u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
+    u.add_argument("--pipeline-name", default=None, help="name in KFP (default: the pipeline's)")
     u.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     u.add_argument("--dry-run", action="store_true", help="say what would happen, upload nothing")
     _allow_old_backend(u)
@@ -896,7 +898,7 @@ def register(subparsers) -> None:
         default=PIPELINE,
         help="continuous-training (default), monitoring (schedule it more often, e.g. hourly) or batch-scoring",
     )
-    s.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
+    s.add_argument("--pipeline-name", default=None, help="name in KFP (default: the pipeline's)")
     s.add_argument(
         "--job-name", default=None, help="recurring run name (default <pipeline>-schedule)"
     )
