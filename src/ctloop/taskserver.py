@@ -398,7 +398,9 @@ class _Server:
         if not same_interpreter(request):
             # another environment (a python= of serving validation): its own packages, not ours; the
             # shim runs it cold, as Python would (an answer without a pid)
-            self.say(f"{request['module']} of the interpreter in {prefix}: not ours, run cold")
+            version = (request.get("version") or "").split()[0] if request.get("version") else "?"
+            self.say(f"{request['module']} of the interpreter in {prefix} (Python {version}; ours: {sys.prefix}, "
+                     f"Python {sys.version.split()[0]}): not ours, run cold")
             for fd in fds:
                 os.close(fd)
             with contextlib.suppress(OSError):

@@ -49,7 +49,8 @@ def test_another_interpreters_validation_is_not_forked_by_the_server(tmp_path, m
             validate_export(tmp_path / "model.joblib", None, pd.DataFrame({"a": [1.0]}), trained_sklearn="",
                             expected_sha256="0" * 64, serving_versions={}, python=other)
     log = (tmp_path / "ts" / "taskserver.log").read_text()
-    assert f"ctloop._validate_child of the interpreter in {sys.base_prefix}: not ours, run cold" in log, log
+    assert f"ctloop._validate_child of the interpreter in {sys.base_prefix} (Python " in log, log
+    assert f"ours: {sys.prefix}, Python {sys.version.split()[0]}): not ours, run cold" in log, log
     assert ": ctloop._validate_child in " not in log, log  # "task pid N: <module> in <cwd>": none forked
 
 
