@@ -251,6 +251,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     # the decision once reached
     at: dict[str, Any] = {"percent": plan[0], "checking": False, "sent": False, "decided": ""}
     judged: list[tuple[int, bool]] = []
+    seen: dict[str, Any] = {}  # walk_plan's last metadata.generation read (judged)
 
     def step_event(event: dict[str, Any]) -> None:
         if event.get("event") == "traffic":
@@ -272,7 +273,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     return outcome
 
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
-                                                          storage_uri=uri, revision=canary_revision,
+                                                          storage_uri=uri, revision=canary_revision, judged=seen,
                                                           max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
                 decision = "promote" if passed else "rollback"
@@ -291,9 +292,12 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # its record is a registry write like any (a slow MLflow answer): a stop while it is
             # written is told too, naming the decision nobody will act on
             at["decided"] = f"{decision}: {reason}"
-            # the revision judged: promote_model refuses a spec edited since (another revision)
+            # the revision and the spec's metadata.generation judged after the last step: promote_model
+            # refuses a spec edited since (another revision, another generation)
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
-                   **({"canary_revision": canary_revision} if canary_revision else {})})
+                   **({"canary_revision": canary_revision} if canary_revision else {}),
+                   **({"generation": seen["generation"]}
+                      if canary_revision and isinstance(seen.get("generation"), int) else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -401,8 +405,8 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        last = {} if by_hand else {"percent": _plan(cfg)[-1],
-                                   "revision": _judged_revision(registry, model_name, str(version), run_id, cfg)}
+        revision, generation = ("", None) if by_hand else _judged_spec(registry, model_name, str(version), run_id, cfg)
+        last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
@@ -410,19 +414,27 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
 
 
-def _judged_revision(registry: Any, model_name: str, version: str, run_id: str, cfg: RolloutConfig) -> str:
-    """The revision this run's analysis judged before it decided to promote ``version`` on this
-    service (its record's ``canary_revision``), ``""`` when none says (no run id, an analysis
-    recorded before round 51, a first deployment: nothing to compare with)."""
+def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
+                 cfg: RolloutConfig) -> tuple[str, int | None]:
+    """The revision and the InferenceService's ``metadata.generation`` this run's analysis judged
+    before it decided to promote ``version`` on this service (its record's ``canary_revision`` and
+    ``generation``), ``("", None)`` when none says (no run id, an analysis recorded before round
+    51, a first deployment: nothing to compare with); the generation ``None`` when the record has
+    none (recorded before it was)."""
     if not run_id:
-        return ""
+        return "", None
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "analysis" and record.get("decision") == "promote"
                 and record.get("version") == version
                 and all(record.get(k) in (None, "", v) for k, v in where.items())):
-            return record.get("canary_revision") or ""
-    return ""
+            generation = record.get("generation")
+            try:  # the record's values may come back as text
+                generation = int(generation) if generation not in (None, "") else None
+            except (TypeError, ValueError):
+                generation = None
+            return record.get("canary_revision") or "", generation
+    return "", None
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
