@@ -75,7 +75,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, one_line
+from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, RegistryGone, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -425,7 +425,7 @@ class MlflowRegistry:
             mv = self.client.get_model_version(name, str(version))
         except MlflowException as exc:
             if _is_not_found(exc):
-                raise RegistryError(
+                raise RegistryGone(
                     f"model {name!r} has no version {version!r}: list versions with "
                     f"`ctloop rollout status` or the MLflow UI"
                 ) from exc
@@ -706,7 +706,7 @@ class MlflowRegistry:
             root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
         except MlflowException as exc:  # was raised as it came: no ctloop error, a rollback stopped on it
             if _is_not_found(exc):
-                raise RegistryError(
+                raise RegistryGone(
                     f"{name} v{mv.version}: its training run {mv.run_id} is gone (deleted and collected: mlflow gc), "
                     "so its serving location is unknown; ctloop reads a version's model from the run train_model "
                     "logged") from exc

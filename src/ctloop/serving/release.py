@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ctloop.config import RolloutConfig
-from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError, one_line
+from ctloop.errors import (
+    ConfigError,
+    CtloopError,
+    ModelIntegrityError,
+    RegistryError,
+    RegistryGone,
+    ServingError,
+    one_line,
+)
 from ctloop.registry import TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
@@ -443,23 +451,7 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
     stay)."""
-    try:
-        target = _rollback_target(registry, model_name, to_version)
-    except RegistryError as exc:
-        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
-    if failed_version and str(failed_version) == str(target):
-        # the failed version is the champion (promoted since) or the one named: "rolling back" to
-        # it changed nothing — it went on serving 100 % — and tagged it rolled_back
-        whose = f"--to-version / to_version is v{target}" if to_version else f"v{target} is the champion"
-        raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
-                          "would go on serving; pass --to-version (to_version) with the version to serve instead "
-                          "(nothing written)")
-    try:  # where the target serves from: without it nothing can be written back, but abort still wins
-        registry.model_artifact_uri(model_name, target)
-        registry.serving_sha256(model_name, target)
-    except RegistryError as exc:  # a ModelIntegrityError too (no serving sha256 recorded)
-        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
-    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target,
+    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
                                       failed_version=failed_version)
     if state.action == "held":
         reason = _held(model_name, failed_version, target, cfg, state)
@@ -512,18 +504,44 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
 
 def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig,
                       to_version: str = "", failed_version: str = "") -> tuple[str, RolloutState]:
-    """The serving half of :func:`rollback`: traffic back on ``to_version`` (default: the champion).
-    With ``failed_version`` only that version's model is pinned back or replaced: a spec naming
-    another one is left alone (the state's action ``held``; :func:`rollout.rollback`)."""
-    name = _target(cfg)
-    target = _rollback_target(registry, model_name, to_version)
+    """The serving half of :func:`rollback` (and of a failed deploy's): traffic back on
+    ``to_version`` (default: the champion). With ``failed_version`` only that version's model is
+    pinned back or replaced: a spec naming another one is left alone (the state's action ``held``;
+    :func:`rollout.rollback`). Checked before anything is written: a ``to_version`` the registry
+    does not have is bad input (:class:`ConfigError` naming it, serving untouched); no version to
+    roll back to, or one whose model the registry can no longer locate (its training run
+    collected, no serving sha256), pins the failed canary out first (:func:`_pin_out_then_raise`:
+    abort still wins); a registry that could not answer (HTTP 5xx) writes nothing."""
     from ctloop.storage import kserve_storage_uri
 
+    name = _target(cfg)
+    if to_version:
+        try:
+            registry.get_version(model_name, str(to_version))
+        except RegistryGone as exc:  # a typo (--to-version 55 for 5): the failed canary is not pinned out for it
+            raise ConfigError(f"--to-version / to_version {to_version}: {exc}; nothing written") from exc
+    try:
+        target = _rollback_target(registry, model_name, to_version)
+    except RegistryError as exc:
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
+    if failed_version and str(failed_version) == str(target):
+        # the failed version is the champion (promoted since) or the one named: "rolling back" to
+        # it changed nothing — it went on serving 100 % — and tagged it rolled_back
+        whose = f"--to-version / to_version is v{target}" if to_version else f"v{target} is the champion"
+        raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
+                          "would go on serving; pass --to-version (to_version) with the version to serve instead "
+                          "(nothing written)")
+    try:  # where the target serves from: without it nothing can be written back, but abort still wins
+        uri = kserve_storage_uri(registry.model_artifact_uri(model_name, target))
+        sha256 = registry.serving_sha256(model_name, target)
+    except (RegistryGone, ModelIntegrityError) as exc:  # its run collected; no serving sha256 recorded
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
+    except RegistryError as exc:  # MLflow could not answer (5xx): nothing known gone, nothing pinned
+        raise RegistryError(f"rolling back {model_name} to v{target}: where v{target} serves from could not be read "
+                            f"({exc}); nothing written: run the rollback again") from exc
     failed_uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version)) if failed_version else ""
-    state = rollout.rollback(isvcs, name, version=target,
-                             storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
-                             timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target),
-                             failed_storage_uri=failed_uri)
+    state = rollout.rollback(isvcs, name, version=target, storage_uri=uri, timeout_s=cfg.timeout_seconds,
+                             model_sha256=sha256, failed_storage_uri=failed_uri)
     return target, state
 
 
