@@ -133,14 +133,17 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
                                f"{_traffic_now(isvcs, name)}") from again
         try:
-            _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
-                             reason=reason, run_id=run_id, state=state, where=_where(cfg))
+            dropped = _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
+                                       reason=reason, run_id=run_id, state=state, where=_where(cfg))
         except CtloopError as bookkeeping:
             raise ServingError(f"{failed}; traffic is back on v{target}, but recording it failed "
                                f"({bookkeeping})") from bookkeeping
+        # the rollback is recorded (its record says what became of the alias): an alias error is not
+        # "recording it failed"
+        alias = f"; alias challenger: {dropped}" if dropped is not None else ""
         if state.action == "held":
-            raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}") from exc
-        raise ServingError(f"{failed}; traffic is back on v{target}") from exc
+            raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
+        raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg)})
     return state, uri
@@ -456,8 +459,10 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     if state.action == "held":
         reason = _held(model_name, failed_version, target, cfg, state)
         print(f"ctloop: {reason}")
-    _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
-                     run_id=run_id, state=state, where=_where(cfg))
+    dropped = _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target,
+                               reason=reason, run_id=run_id, state=state, where=_where(cfg))
+    if dropped is not None:
+        raise dropped
     return target, state
 
 
@@ -556,11 +561,11 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
 
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
-                     run_id: str, state: RolloutState, where: dict[str, str]) -> None:
+                     run_id: str, state: RolloutState, where: dict[str, str]) -> RegistryError | None:
     """The bookkeeping half of :func:`rollback`: the failed version tagged, alias ``challenger``
     removed from it (``MlflowRegistry.drop_challenger``; held too: the version failed all the same),
     the event recorded with what became of the alias (``challenger_alias``). A removal that failed
-    is recorded, then raised."""
+    is recorded, then returned (the caller raises it, saying the record was written)."""
     alias: dict[str, str] = {}
     dropped: RegistryError | None = None
     if failed_version:
@@ -571,12 +576,11 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
         try:
             alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version)}
         except RegistryError as exc:
-            dropped, alias = exc, {"challenger_alias": f"not removed: {exc}"}
+            dropped, alias = exc, {"challenger_alias": f"error: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
                                                                  **alias, **state.to_dict(), **where})
-    if dropped is not None:
-        raise dropped
+    return dropped
 
 
 # the audit events that record a decision about a release (the others record what was written:
