@@ -66,3 +66,35 @@ def test_a_failed_deploys_alias_error_is_not_called_a_failed_record(model, monke
     assert record and record[-1]["challenger_alias"] == (
         f"error: cannot remove alias 'challenger' of {name!r} from v2: 503"
     )
+
+
+def test_a_rolled_back_version_deployed_again_is_no_longer_marked_rolled_back(model):  # noqa: F811
+    """``ctloop.rollout.status=rolled_back`` stayed on a version for good, also once a new run
+    deployed it again: ``_point_challenger`` excluded it from challenger forever (review 51, H2
+    finding 5). The deploy now overwrites the mark."""
+    reg, _, _, name = model
+    cfg = RolloutConfig(
+        inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10
+    )
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = InferenceServices(NS, api_client=kube.api_client())
+        release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
+        release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+        release.rollback(
+            reg,
+            isvcs,
+            model_name=name,
+            failed_version="2",
+            reason="error rate",
+            cfg=cfg,
+            run_id="run-2",
+        )
+        assert reg.get_version(name, "2").tags[TAG_ROLLOUT_STATUS] == "rolled_back"
+        release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-3")
+    tags = reg.get_version(name, "2").tags
+    assert (tags[TAG_ROLLOUT_STATUS], tags["ctloop.rollout.pipeline_run"]) == (
+        "deployed",
+        "run-3",
+    )  # was: rolled_back
+    reg._point_challenger(name, 1)  # a register settling the alias: the newest ready version
+    assert reg.aliases(name)[CHALLENGER] == "2"  # was: 1 (v2 excluded for good)

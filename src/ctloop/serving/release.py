@@ -31,7 +31,7 @@ from ctloop.errors import (
     ServingError,
     one_line,
 )
-from ctloop.registry import TAG_ROLLOUT_STATUS
+from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
@@ -144,6 +144,12 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         if state.action == "held":
             raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+        # deployed again by a new run (its own held rollback's retry is refused above): the tag of
+        # the rollback before no longer says what became of it, and a register would never point
+        # challenger at it again (MlflowRegistry._point_challenger)
+        registry.set_tags(model_name, version, {TAG_ROLLOUT_STATUS: "deployed", "ctloop.rollout.pipeline_run": run_id,
+                                                "ctloop.rollout.reason": f"deployed again (was {tags[TAG_ROLLOUT_STATUS]})"})
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg)})
     return state, uri
