@@ -128,6 +128,11 @@ class RegistryError(CtloopError):
     """The model registry refused or failed an operation."""
 
 
+class RegistryGone(RegistryError):
+    """What the registry was asked for does not exist (a model version; a version's training run,
+    collected by ``mlflow gc``) — as opposed to a registry that could not answer (HTTP 5xx)."""
+
+
 class ModelIntegrityError(RegistryError):
     """A model file was not loaded: its sha256 differs from, or there is no, recorded hash.
 
@@ -182,6 +187,7 @@ __all__ = [
     "EvaluationError",
     "DriftError",
     "RegistryError",
+    "RegistryGone",
     "ModelIntegrityError",
     "ServingError",
     "ServingConflictError",

@@ -75,7 +75,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, one_line
+from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, RegistryGone, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -425,7 +425,7 @@ class MlflowRegistry:
             mv = self.client.get_model_version(name, str(version))
         except MlflowException as exc:
             if _is_not_found(exc):
-                raise RegistryError(
+                raise RegistryGone(
                     f"model {name!r} has no version {version!r}: list versions with "
                     f"`ctloop rollout status` or the MLflow UI"
                 ) from exc
@@ -706,7 +706,7 @@ class MlflowRegistry:
             root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
         except MlflowException as exc:  # was raised as it came: no ctloop error, a rollback stopped on it
             if _is_not_found(exc):
-                raise RegistryError(
+                raise RegistryGone(
                     f"{name} v{mv.version}: its training run {mv.run_id} is gone (deleted and collected: mlflow gc), "
                     "so its serving location is unknown; ctloop reads a version's model from the run train_model "
                     "logged") from exc
@@ -843,19 +843,30 @@ class MlflowRegistry:
 
         version = str(version)
         current = self.aliases(name).get(CHALLENGER)
-        if current != version:
-            return f"on v{current}, not v{version}: left" if current else f"not set (v{version} was not challenger)"
-        try:
-            self.client.delete_registered_model_alias(name, CHALLENGER)
-        except MlflowException as exc:
-            raise RegistryError(f"cannot remove alias {CHALLENGER!r} of {name!r} from v{version}: {exc}") from exc
-        newer = [int(mv.version) for mv in self._search_versions(name)
-                 if mv.name == name and str(mv.version).isdigit() and int(mv.version) > int(version)
-                 and mv.status == "READY" and TAG_DUPLICATE_OF not in (mv.tags or {})
-                 and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
-        if not newer:
-            return f"removed from v{version}"
-        self._point_challenger(name, max(newer))
+        if current == version:
+            try:
+                self.client.delete_registered_model_alias(name, CHALLENGER)
+            except MlflowException as exc:
+                raise RegistryError(f"cannot remove alias {CHALLENGER!r} of {name!r} from v{version}: {exc}") from exc
+        elif current:
+            return f"on v{current}, not v{version}: left"
+        elif (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+            # rolled back before (or by this rollback's own attempt before, its record not written:
+            # KFP retries the step): whether it ever was challenger is not known any more
+            return f"not on v{version} (already removed, or never set)"
+        else:
+            return f"not set (v{version} was not challenger)"
+        try:  # the alias is off v{version} now: an error past this point is not "not removed"
+            newer = [int(mv.version) for mv in self._search_versions(name)
+                     if mv.name == name and str(mv.version).isdigit() and int(mv.version) > int(version)
+                     and mv.status == "READY" and TAG_DUPLICATE_OF not in (mv.tags or {})
+                     and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
+            if not newer:
+                return f"removed from v{version}"
+            self._point_challenger(name, max(newer))
+        except MlflowException as exc:  # was raised as it came: the rollback's record was never written
+            raise RegistryError(f"alias {CHALLENGER!r} removed from v{version}, but pointing it at a newer version "
+                                f"failed: {exc}") from exc
         return f"removed from v{version}; a newer version, v{self.aliases(name).get(CHALLENGER, '?')}, is challenger"
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:

@@ -414,6 +414,16 @@ class KubeApiDouble(InThreadServer):
                                 "percent": 100 - int(pct)})
         else:
             targets.append({**latest_tag, "latestRevision": True, "percent": 100})
+        # the Knative Service's own generation, which KServe v0.20.0 copies into the InferenceService's
+        # status.observedGeneration (pkg/apis/serving/v1beta1/inference_service_status.go
+        # PropagateStatus): it moves only when the ksvc KServe builds differs from the one there
+        # (reconcilers/knative/ksvc_reconciler.go semanticEquals: template, labels, traffic) — a
+        # promote from canaryTrafficPercent 100 builds the same one, and a new `prev` revision moves
+        # it with no spec change: never comparable with the InferenceService's metadata.generation
+        ksvc = json.dumps([_template(obj["spec"]), annotations, obj["metadata"].get("labels"), targets],
+                          sort_keys=True)
+        if ksvc != m.get("ksvc"):
+            m["ksvc"], m["ksvc_generation"] = ksvc, m.get("ksvc_generation", 0) + 1
         # Knative's route status: latestRevision resolved to the latest ready revision (none: no traffic)
         traffic = [{**t, "revisionName": t.get("revisionName") or routed} for t in targets] if routed else []
         # inference_service_status.go PropagateStatus: the rolled-out revisions
@@ -444,7 +454,7 @@ class KubeApiDouble(InThreadServer):
             "deploymentMode": mode,
             "conditions": [{"type": "PredictorConfigurationReady", "lastTransitionTime": "2026-12-04T12:00:00Z",
                             **configuration}],
-            "observedGeneration": obj["metadata"]["generation"],
+            "observedGeneration": m["ksvc_generation"],
             "components": {"predictor": {
                 "latestCreatedRevision": created,
                 "latestReadyRevision": ready,

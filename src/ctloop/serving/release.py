@@ -22,8 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ctloop.config import RolloutConfig
-from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError, one_line
-from ctloop.registry import TAG_ROLLOUT_STATUS
+from ctloop.errors import (
+    ConfigError,
+    CtloopError,
+    ModelIntegrityError,
+    RegistryError,
+    RegistryGone,
+    ServingError,
+    one_line,
+)
+from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
@@ -125,14 +133,23 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
                                f"{_traffic_now(isvcs, name)}") from again
         try:
-            _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
-                             reason=reason, run_id=run_id, state=state, where=_where(cfg))
+            dropped = _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
+                                       reason=reason, run_id=run_id, state=state, where=_where(cfg))
         except CtloopError as bookkeeping:
             raise ServingError(f"{failed}; traffic is back on v{target}, but recording it failed "
                                f"({bookkeeping})") from bookkeeping
+        # the rollback is recorded (its record says what became of the alias): an alias error is not
+        # "recording it failed"
+        alias = f"; alias challenger: {dropped}" if dropped is not None else ""
         if state.action == "held":
-            raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}") from exc
-        raise ServingError(f"{failed}; traffic is back on v{target}") from exc
+            raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
+        raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+        # deployed again by a new run (its own held rollback's retry is refused above): the tag of
+        # the rollback before no longer says what became of it, and a register would never point
+        # challenger at it again (MlflowRegistry._point_challenger)
+        registry.set_tags(model_name, version, {TAG_ROLLOUT_STATUS: "deployed", "ctloop.rollout.pipeline_run": run_id,
+                                                "ctloop.rollout.reason": f"deployed again (was {tags[TAG_ROLLOUT_STATUS]})"})
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg)})
     return state, uri
@@ -251,6 +268,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     # the decision once reached
     at: dict[str, Any] = {"percent": plan[0], "checking": False, "sent": False, "decided": ""}
     judged: list[tuple[int, bool]] = []
+    seen: dict[str, Any] = {}  # walk_plan's last metadata.generation read (judged)
 
     def step_event(event: dict[str, Any]) -> None:
         if event.get("event") == "traffic":
@@ -272,7 +290,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     return outcome
 
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
-                                                          storage_uri=uri, revision=canary_revision,
+                                                          storage_uri=uri, revision=canary_revision, judged=seen,
                                                           max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
                 decision = "promote" if passed else "rollback"
@@ -291,9 +309,12 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # its record is a registry write like any (a slow MLflow answer): a stop while it is
             # written is told too, naming the decision nobody will act on
             at["decided"] = f"{decision}: {reason}"
-            # the revision judged: promote_model refuses a spec edited since (another revision)
+            # the revision and the spec's metadata.generation judged after the last step: promote_model
+            # refuses a spec edited since (another revision, another generation)
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
-                   **({"canary_revision": canary_revision} if canary_revision else {})})
+                   **({"canary_revision": canary_revision} if canary_revision else {}),
+                   **({"generation": seen["generation"]}
+                      if canary_revision and isinstance(seen.get("generation"), int) else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -401,8 +422,8 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        last = {} if by_hand else {"percent": _plan(cfg)[-1],
-                                   "revision": _judged_revision(registry, model_name, str(version), run_id, cfg)}
+        revision, generation = ("", None) if by_hand else _judged_spec(registry, model_name, str(version), run_id, cfg)
+        last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
@@ -410,19 +431,27 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
 
 
-def _judged_revision(registry: Any, model_name: str, version: str, run_id: str, cfg: RolloutConfig) -> str:
-    """The revision this run's analysis judged before it decided to promote ``version`` on this
-    service (its record's ``canary_revision``), ``""`` when none says (no run id, an analysis
-    recorded before round 51, a first deployment: nothing to compare with)."""
+def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
+                 cfg: RolloutConfig) -> tuple[str, int | None]:
+    """The revision and the InferenceService's ``metadata.generation`` this run's analysis judged
+    before it decided to promote ``version`` on this service (its record's ``canary_revision`` and
+    ``generation``), ``("", None)`` when none says (no run id, an analysis recorded before round
+    51, a first deployment: nothing to compare with); the generation ``None`` when the record has
+    none (recorded before it was)."""
     if not run_id:
-        return ""
+        return "", None
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "analysis" and record.get("decision") == "promote"
                 and record.get("version") == version
                 and all(record.get(k) in (None, "", v) for k, v in where.items())):
-            return record.get("canary_revision") or ""
-    return ""
+            generation = record.get("generation")
+            try:  # the record's values may come back as text
+                generation = int(generation) if generation not in (None, "") else None
+            except (TypeError, ValueError):
+                generation = None
+            return record.get("canary_revision") or "", generation
+    return "", None
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
@@ -431,29 +460,15 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
     stay)."""
-    try:
-        target = _rollback_target(registry, model_name, to_version)
-    except RegistryError as exc:
-        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
-    if failed_version and str(failed_version) == str(target):
-        # the failed version is the champion (promoted since) or the one named: "rolling back" to
-        # it changed nothing — it went on serving 100 % — and tagged it rolled_back
-        whose = f"--to-version / to_version is v{target}" if to_version else f"v{target} is the champion"
-        raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
-                          "would go on serving; pass --to-version (to_version) with the version to serve instead "
-                          "(nothing written)")
-    try:  # where the target serves from: without it nothing can be written back, but abort still wins
-        registry.model_artifact_uri(model_name, target)
-        registry.serving_sha256(model_name, target)
-    except RegistryError as exc:  # a ModelIntegrityError too (no serving sha256 recorded)
-        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
-    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target,
+    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
                                       failed_version=failed_version)
     if state.action == "held":
         reason = _held(model_name, failed_version, target, cfg, state)
         print(f"ctloop: {reason}")
-    _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
-                     run_id=run_id, state=state, where=_where(cfg))
+    dropped = _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target,
+                               reason=reason, run_id=run_id, state=state, where=_where(cfg))
+    if dropped is not None:
+        raise dropped
     return target, state
 
 
@@ -500,18 +515,44 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
 
 def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig,
                       to_version: str = "", failed_version: str = "") -> tuple[str, RolloutState]:
-    """The serving half of :func:`rollback`: traffic back on ``to_version`` (default: the champion).
-    With ``failed_version`` only that version's model is pinned back or replaced: a spec naming
-    another one is left alone (the state's action ``held``; :func:`rollout.rollback`)."""
-    name = _target(cfg)
-    target = _rollback_target(registry, model_name, to_version)
+    """The serving half of :func:`rollback` (and of a failed deploy's): traffic back on
+    ``to_version`` (default: the champion). With ``failed_version`` only that version's model is
+    pinned back or replaced: a spec naming another one is left alone (the state's action ``held``;
+    :func:`rollout.rollback`). Checked before anything is written: a ``to_version`` the registry
+    does not have is bad input (:class:`ConfigError` naming it, serving untouched); no version to
+    roll back to, or one whose model the registry can no longer locate (its training run
+    collected, no serving sha256), pins the failed canary out first (:func:`_pin_out_then_raise`:
+    abort still wins); a registry that could not answer (HTTP 5xx) writes nothing."""
     from ctloop.storage import kserve_storage_uri
 
+    name = _target(cfg)
+    if to_version:
+        try:
+            registry.get_version(model_name, str(to_version))
+        except RegistryGone as exc:  # a typo (--to-version 55 for 5): the failed canary is not pinned out for it
+            raise ConfigError(f"--to-version / to_version {to_version}: {exc}; nothing written") from exc
+    try:
+        target = _rollback_target(registry, model_name, to_version)
+    except RegistryError as exc:
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
+    if failed_version and str(failed_version) == str(target):
+        # the failed version is the champion (promoted since) or the one named: "rolling back" to
+        # it changed nothing — it went on serving 100 % — and tagged it rolled_back
+        whose = f"--to-version / to_version is v{target}" if to_version else f"v{target} is the champion"
+        raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
+                          "would go on serving; pass --to-version (to_version) with the version to serve instead "
+                          "(nothing written)")
+    try:  # where the target serves from: without it nothing can be written back, but abort still wins
+        uri = kserve_storage_uri(registry.model_artifact_uri(model_name, target))
+        sha256 = registry.serving_sha256(model_name, target)
+    except (RegistryGone, ModelIntegrityError) as exc:  # its run collected; no serving sha256 recorded
+        _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
+    except RegistryError as exc:  # MLflow could not answer (5xx): nothing known gone, nothing pinned
+        raise RegistryError(f"rolling back {model_name} to v{target}: where v{target} serves from could not be read "
+                            f"({exc}); nothing written: run the rollback again") from exc
     failed_uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version)) if failed_version else ""
-    state = rollout.rollback(isvcs, name, version=target,
-                             storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
-                             timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target),
-                             failed_storage_uri=failed_uri)
+    state = rollout.rollback(isvcs, name, version=target, storage_uri=uri, timeout_s=cfg.timeout_seconds,
+                             model_sha256=sha256, failed_storage_uri=failed_uri)
     return target, state
 
 
@@ -526,11 +567,11 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
 
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
-                     run_id: str, state: RolloutState, where: dict[str, str]) -> None:
+                     run_id: str, state: RolloutState, where: dict[str, str]) -> RegistryError | None:
     """The bookkeeping half of :func:`rollback`: the failed version tagged, alias ``challenger``
     removed from it (``MlflowRegistry.drop_challenger``; held too: the version failed all the same),
     the event recorded with what became of the alias (``challenger_alias``). A removal that failed
-    is recorded, then raised."""
+    is recorded, then returned (the caller raises it, saying the record was written)."""
     alias: dict[str, str] = {}
     dropped: RegistryError | None = None
     if failed_version:
@@ -541,12 +582,11 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
         try:
             alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version)}
         except RegistryError as exc:
-            dropped, alias = exc, {"challenger_alias": f"not removed: {exc}"}
+            dropped, alias = exc, {"challenger_alias": f"error: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
                                                                  **alias, **state.to_dict(), **where})
-    if dropped is not None:
-        raise dropped
+    return dropped
 
 
 # the audit events that record a decision about a release (the others record what was written:

@@ -92,6 +92,9 @@ class RolloutState:
     # what a held rollback saw but did not write (the failed model's transient share while another
     # model's revision still starts at its deadline); "" : nothing to add
     note: str = ""
+    # the InferenceService's metadata.generation at the read this state was taken from (None: not
+    # reported); walk_plan's baseline after its own traffic move — not in to_dict, not an event field
+    generation: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "name": self.name, "version": self.version,
@@ -164,8 +167,9 @@ def _ready(obj: dict[str, Any]) -> bool:
 def _state(action: str, obj: dict[str, Any], version: str) -> RolloutState:
     st = predictor_status(obj)
     split = traffic_split(obj)
+    generation = (obj.get("metadata") or {}).get("generation")
     return RolloutState(action, obj["metadata"]["name"], version, st.get("latestReadyRevision", ""),
-                        _previous(obj), split)
+                        _previous(obj), split, generation=generation if isinstance(generation, int) else None)
 
 
 def _stable_revision(obj: dict[str, Any]) -> str:
@@ -1052,7 +1056,8 @@ def _moot_pin(obj: dict[str, Any]) -> bool:
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
-            version: str = "", percent: Any = _ANY, revision: str = "") -> RolloutState:
+            version: str = "", percent: Any = _ANY, revision: str = "",
+            generation: int | None = None) -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
     ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
@@ -1063,32 +1068,35 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     attempt reported — and promoting would undo it. None there (a promote patch that landed
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic). With ``revision`` (the one the
-    analysis judged) a canary whose spec was edited since — another latest revision, or a spec
-    change KServe has not reconciled yet (``status.observedGeneration`` behind
-    ``metadata.generation``) — is refused too (:class:`ChangedOutside`): the edit (a resource limit,
+    analysis judged) a canary whose spec was edited since — another latest revision, or, with
+    ``generation`` (the ``metadata.generation`` the analysis judged), another generation: a spec
+    change KServe has not reconciled yet — is refused too (:class:`ChangedOutside`): the edit (a resource limit,
     an env var, an annotation) made a revision nobody analysed, which promoting would give 100 %."""
     deadline = time.monotonic() + timeout_s
     with step_deadline(deadline):
-        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline, revision)
+        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline, revision, generation)
 
 
-def _edited_since(obj: dict[str, Any], revision: str) -> str:
+def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = None) -> str:
     """Why the spec is not the one whose canary ``revision`` was analysed (KServe v0.20.0
-    ``ComponentStatusSpec.latestCreatedRevision``; the Kubernetes generation of the spec against
-    the one KServe last reconciled), ``""`` when it is."""
+    ``ComponentStatusSpec.latestCreatedRevision``; with ``generation``, the ``metadata.generation``
+    judged: any spec edit moves it, and KServe never writes the spec), ``""`` when it is. Never
+    ``status.observedGeneration``: KServe v0.20.0 copies the Knative Service's own counter there
+    (``inference_service_status.go`` ``PropagateStatus``), which a promote from 100 % does not move
+    (``ksvc_reconciler.go``: the same traffic, no update) — compared with the InferenceService's, it
+    held every rollout after a full-plan promotion."""
     latest = predictor_status(obj).get("latestCreatedRevision") or ""
-    generation = (obj.get("metadata") or {}).get("generation")
-    seen = (obj.get("status") or {}).get("observedGeneration")
-    if isinstance(generation, int) and isinstance(seen, int) and seen < generation:
-        return (f"its spec changed since the analysis judged revision {revision} (metadata.generation {generation}, "
-                f"KServe reconciled {seen})")
     if latest and latest != revision:
         return f"the analysis judged revision {revision}, its latest revision is now {latest} (the spec edited since)"
+    now = (obj.get("metadata") or {}).get("generation")
+    if isinstance(generation, int) and isinstance(now, int) and now != generation:
+        return (f"its spec changed since the analysis judged revision {revision} (metadata.generation {now}, "
+                f"the analysis judged it at {generation})")
     return ""
 
 
 def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
-             deadline: float, revision: str = "") -> RolloutState:
+             deadline: float, revision: str = "", generation: int | None = None) -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         specs.check_deployment_mode(current)
@@ -1107,7 +1115,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
                              "(whoever changed it decides)")
     # the promote patch not landed yet (a retry after it did finds no pin): the revision judged must
     # still be the latest one
-    if revision and pinned is not None and (edited := _edited_since(current, revision)):
+    if revision and pinned is not None and (edited := _edited_since(current, revision, generation)):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: {edited}; "
                              "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
                              "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
@@ -1618,11 +1626,13 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
 
 
 def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "",
-                    revision: str = "") -> None:
+                    revision: str = "", generation: int | None = None) -> int | None:
     """Raise :class:`ChangedOutside` unless the spec still has what this rollout last wrote: the
     canary's ``storageUri`` and ``canaryTrafficPercent: percent``, and with ``revision`` (the
     canary revision being judged) no edit since that made another revision (:func:`_edited_since`:
-    a resource limit raised by hand runs the canary's share in a revision nobody judges). A check
+    a resource limit raised by hand runs the canary's share in a revision nobody judges; with
+    ``generation``, no other ``metadata.generation``: an edit KServe has not reconciled yet).
+    Returns the ``metadata.generation`` read (``None``: not reported). A check
     waits minutes; an operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary
     --percent 0``), promote it, edit it or deploy another model meanwhile, and the next step must
     not undo that."""
@@ -1638,13 +1648,15 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     if have != percent:
         now = "unset (all traffic on the latest revision)" if have is None else str(have)
         raise ChangedOutside(f"{where}: canaryTrafficPercent is {now}, this rollout set {percent}")
-    if revision and (edited := _edited_since(obj, revision)):
+    if revision and (edited := _edited_since(obj, revision, generation)):
         raise ChangedOutside(f"{where}: {edited}")
+    now = (obj.get("metadata") or {}).get("generation")
+    return now if isinstance(now, int) else None
 
 
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
               timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
-              revision: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
+              revision: str = "", judged: dict[str, Any] | None = None) -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
     Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
@@ -1653,7 +1665,9 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     ``storage_uri``, the step's percent, no other revision than ``revision``, the canary judged),
     else :class:`ChangedOutside`: a person or another run
     took over and nothing here may undo it; those reads ask again over 5xx and 429 answers within
-    ``timeout_s`` (``kube.step_deadline``). Other serving errors propagate too (the caller rolls
+    ``timeout_s`` (``kube.step_deadline``); the ``metadata.generation`` read after the walk's own
+    traffic move (or at its first read) must not move either, and the last one read is left in
+    ``judged["generation"]`` for the analysis record (promote compares it). Other serving errors propagate too (the caller rolls
     back). Any ctloop error carries the steps judged before it as ``steps``. Used by
     :func:`ctloop.serving.release.analyze`.
     """
@@ -1661,16 +1675,25 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     steps: list[dict[str, Any]] = []
     failed = 0
 
+    generation: int | None = None  # the spec's, as this walk last wrote or first read it
+
     def unchanged(percent: int) -> None:
+        nonlocal generation
         # its reads ask again over 5xx/429 within timeout_s: a burst between two checks (minutes
         # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
         with step_deadline(time.monotonic() + timeout_s):
-            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri, revision=revision)
+            now = check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri, revision=revision,
+                                  generation=generation)
+        generation = now if generation is None else generation
+        if judged is not None:
+            judged["generation"] = generation
 
     for i, percent in enumerate(plan):
         try:
             if i > 0 and percent != plan[i - 1]:
                 state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
+                # its own write moved metadata.generation: the read after it is the one judged now
+                generation = state.generation
                 emit({"event": "traffic", **state.to_dict()})
             unchanged(percent)
             passed, why, measured = check(percent)
