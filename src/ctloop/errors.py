@@ -14,6 +14,7 @@
     ├── EvaluationError        the gate could not score a model (not a rejection: that is a decision)
     ├── DriftError             drift could not be computed
     ├── RegistryError          the model registry refused or failed an operation
+    │   ├── RegistryGone           what was asked for does not exist (a version, a collected run)
     │   └── ModelIntegrityError    a model file's sha256 is not the recorded one (or none is)
     ├── ServingError           the serving layer (KServe) refused or failed an operation
     │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)

@@ -439,8 +439,8 @@ class MlflowRegistry:
         "s3://...")``) is refused naming it (was: "run  has no artifact ...", "cannot read
         training run : Invalid value \"\" for parameter 'run_id'")."""
         mv = self.get_version(name, version)
-        if not mv.run_id:
-            raise RegistryError(
+        if not mv.run_id:  # for good, as a collected run: RegistryGone, not an answer to retry
+            raise RegistryGone(
                 f"{name} v{mv.version} has no training run (registered from {mv.source or 'no source'!r} "
                 "outside ctloop): ctloop reads a version's model and meta from the run train_model logged; "
                 "register a version trained by ctloop, or point the alias at one")
@@ -829,7 +829,7 @@ class MlflowRegistry:
                 return
             self.client.set_registered_model_alias(name, CHALLENGER, str(target))
 
-    def drop_challenger(self, name: str, version: str) -> str:
+    def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:
         """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged
         :data:`TAG_ROLLOUT_STATUS` first, so no register points it back); returns what was done, for
         the rollback's audit record. Removed, not moved: every older version the gate passed was
@@ -838,10 +838,13 @@ class MlflowRegistry:
         for it. Left alone when it names another version (a newer one a concurrent run registered).
         Aliases are last-writer-wins: a register writing it between the read and the delete would
         lose it, so the versions are read again after the delete and a newer READY one gets it back
-        (:meth:`_point_challenger`)."""
+        (:meth:`_point_challenger`). ``rolled_back_before``: whether the version was tagged rolled back
+        before this rollback tagged it (read from its tags when not given)."""
         from mlflow.exceptions import MlflowException
 
         version = str(version)
+        if rolled_back_before is None:
+            rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
         current = self.aliases(name).get(CHALLENGER)
         if current == version:
             try:
@@ -850,7 +853,7 @@ class MlflowRegistry:
                 raise RegistryError(f"cannot remove alias {CHALLENGER!r} of {name!r} from v{version}: {exc}") from exc
         elif current:
             return f"on v{current}, not v{version}: left"
-        elif (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+        elif rolled_back_before:
             # rolled back before (or by this rollback's own attempt before, its record not written:
             # KFP retries the step): whether it ever was challenger is not known any more
             return f"not on v{version} (already removed, or never set)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ctloop.config import RolloutConfig
-from ctloop.errors import RegistryError, ServingError
+from ctloop.errors import ConfigError, RegistryError, ServingError
 from ctloop.registry import CHALLENGER, TAG_ROLLOUT_STATUS
 from ctloop.serving import release
 from ctloop.serving.kube import InferenceServices
@@ -17,6 +17,7 @@ from tests.doubles.kube_api import KubeApiDouble
 from tests.integration.test_r51_rollback_challenger_alias import (  # noqa: F401 - fixtures
     ISVC,
     NS,
+    isvcs,
     model,
 )
 
@@ -45,7 +46,7 @@ def test_a_failed_deploys_alias_error_is_not_called_a_failed_record(model, monke
         inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10
     )
 
-    def drop_fails(model_name, version):
+    def drop_fails(model_name, version, **_):
         raise RegistryError(
             f"cannot remove alias 'challenger' of {model_name!r} from v{version}: 503"
         )
@@ -98,3 +99,40 @@ def test_a_rolled_back_version_deployed_again_is_no_longer_marked_rolled_back(mo
     )  # was: rolled_back
     reg._point_challenger(name, 1)  # a register settling the alias: the newest ready version
     assert reg.aliases(name)[CHALLENGER] == "2"  # was: 1 (v2 excluded for good)
+
+
+def test_a_first_rollback_of_a_version_never_challenger_says_so(model, isvcs):  # noqa: F811
+    """The rollback tags the version rolled back before it removes the alias: read after the tag, every
+    first rollback of a version that never held the alias said "already removed, or never set" (review
+    of r51-fix-h2); the tag is read before it is written."""
+    reg, _, _, name = model
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
+    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
+    release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+    reg.client.delete_registered_model_alias(name, CHALLENGER)  # v2 never held it (another register's)
+    release.rollback(reg, isvcs, model_name=name, failed_version="2", reason="test", cfg=cfg)
+    record = [r for r in reg.audit_log(name) if r.get("event") == "rollback"][-1]
+    assert record["challenger_alias"] == "not set (v2 was not challenger)", record
+
+
+@pytest.mark.parametrize(("given", "said"), [("v5", "'v5'"), ("1.0", "'1.0'")])
+def test_a_to_version_that_is_no_version_number_is_bad_input_and_serving_untouched(model, isvcs, given, said):  # noqa: F811
+    reg, _, _, name = model
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
+    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
+    release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+    before = isvcs.get(ISVC)
+    with pytest.raises(ConfigError) as refused:
+        release.rollback(reg, isvcs, model_name=name, failed_version="2", reason="t", cfg=cfg, to_version=given)
+    assert str(refused.value).startswith(f"--to-version / to_version {said}: model version"), refused.value
+    assert isvcs.get(ISVC)["spec"] == before["spec"]
+
+
+def test_a_to_version_written_01_is_version_1_not_another(model, isvcs):  # noqa: F811
+    """MLflow reads '01' as v1: compared as written ('01' != '1'), a rollback of the failed v1 to '01'
+    wrote v1 back as its own target (review of r51-fix-h2)."""
+    reg, _, _, name = model
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
+    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
+    with pytest.raises(ConfigError, match="so the failed version would go on serving"):
+        release.rollback(reg, isvcs, model_name=name, failed_version="1", reason="t", cfg=cfg, to_version="01")

@@ -8,6 +8,8 @@ back nor goes on (the step fails naming the change; nothing after it runs), as `
 decides ``hold`` for a change during the analysis. Through KubeApiDouble.
 """
 
+from types import SimpleNamespace
+
 import pytest
 
 from ctloop.config import RolloutConfig
@@ -49,6 +51,9 @@ class Registry:
 
     def record_event(self, m, v, event):
         self.events.append(event)
+
+    def get_version(self, m, v):  # the version's tags, as a rollback reads them before it tags it
+        return SimpleNamespace(version=str(v), tags={})
 
     def set_tags(self, m, v, tags):
         self.tags.append((v, tags))

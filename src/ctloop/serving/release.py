@@ -523,9 +523,17 @@ def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: Rollou
     roll back to, or one whose model the registry can no longer locate (its training run
     collected, no serving sha256), pins the failed canary out first (:func:`_pin_out_then_raise`:
     abort still wins); a registry that could not answer (HTTP 5xx) writes nothing."""
+    from ctloop.registry import check_model_version
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
+    for flag, given in (("--to-version / to_version", to_version), ("--failed-version / failed_version", failed_version)):
+        try:  # '01' and '1 ' are v1 to MLflow: compared as written, the failed v1 was written back as the target
+            check_model_version(given) if given else None
+        except ConfigError as exc:
+            raise ConfigError(f"{flag} {given!r}: {exc}; nothing written") from None
+    to_version = check_model_version(to_version) if to_version else ""
+    failed_version = check_model_version(failed_version) if failed_version else ""
     if to_version:
         try:
             registry.get_version(model_name, str(to_version))
@@ -533,7 +541,7 @@ def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: Rollou
             raise ConfigError(f"--to-version / to_version {to_version}: {exc}; nothing written") from exc
     try:
         target = _rollback_target(registry, model_name, to_version)
-    except RegistryError as exc:
+    except RegistryGone as exc:  # no champion: nothing to write back (a 5xx reading it writes nothing)
         _pin_out_then_raise(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=failed_version, exc=exc)
     if failed_version and str(failed_version) == str(target):
         # the failed version is the champion (promoted since) or the one named: "rolling back" to
@@ -562,7 +570,7 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
         return str(to_version)
     champion = registry.champion(model_name)
     if champion is None:
-        raise RegistryError(f"{model_name} has no champion to roll back to: pass to_version")
+        raise RegistryGone(f"{model_name} has no champion to roll back to: pass to_version")
     return str(champion.version)
 
 
@@ -576,11 +584,14 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
     dropped: RegistryError | None = None
     if failed_version:
         status = "rollback_held" if state.action == "held" else "rolled_back"
+        # read before this rollback tags it: the tag says whether an earlier attempt removed the alias
+        before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
         registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status,
                                                        "ctloop.rollout.reason": reason,
                                                        "ctloop.rollout.pipeline_run": run_id})
         try:
-            alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version)}
+            alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version,
+                                                                  rolled_back_before=before in ROLLED_BACK_STATES)}
         except RegistryError as exc:
             dropped, alias = exc, {"challenger_alias": f"error: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
