@@ -4478,8 +4478,11 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
             continue
         try:
             said = json.loads(raw)
-            added.setdefault((folder, name[len("_committed_"):]), set()).update(str(n) for n in said.get("added", []))
-            removed.setdefault(folder, set()).update(str(n) for n in said.get("removed", []))
+            lists = [said.get("added"), said.get("removed", [])]  # Databricks fails on other shapes too
+            if not all(isinstance(v, list) and all(isinstance(n, str) for n in v) for v in lists):
+                raise ValueError("'added' (and 'removed') must be lists of file names")
+            added.setdefault((folder, name[len("_committed_"):]), set()).update(lists[0])
+            removed.setdefault(folder, set()).update(lists[1])
         except (ValueError, AttributeError, TypeError) as exc:
             raise DataSourceError(f"{uri}: its Databricks commit marker {marker} is not the JSON of the files a "
                                   f"commit added and removed ({_first_line(exc)}): point at a complete output") \

@@ -136,3 +136,16 @@ def test_a_to_version_written_01_is_version_1_not_another(model, isvcs):  # noqa
     release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
     with pytest.raises(ConfigError, match="so the failed version would go on serving"):
         release.rollback(reg, isvcs, model_name=name, failed_version="1", reason="t", cfg=cfg, to_version="01")
+
+
+def test_a_failed_version_written_02_loses_the_challenger_alias(model, isvcs):  # noqa: F811
+    """A component's failed_version '02' (MLflow's v2) was normalised for the traffic only: the
+    bookkeeping tagged and compared '02', so the alias stayed ("on v2, not v02: left")."""
+    reg, _, _, name = model
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
+    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
+    release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+    release.rollback(reg, isvcs, model_name=name, failed_version="02", reason="test", cfg=cfg)
+    assert CHALLENGER not in reg.aliases(name)
+    record = [r for r in reg.audit_log(name) if r.get("event") == "rollback"][-1]
+    assert record["challenger_alias"] == "removed from v2", record

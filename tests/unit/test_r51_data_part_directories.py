@@ -640,3 +640,14 @@ def test_a_table_log_above_a_prefix_the_credentials_may_not_list_is_no_table(gcs
     monkeypatch.setattr(backend, "names", lambda self, loc, prefix, uri: scoped(self, loc, prefix) or iter(()))
     got = storage.read_table(f"{root}/region=eu/")
     assert got["n"].tolist() == [1, 2], got
+
+
+@pytest.mark.parametrize("marker", [{"added": "part-00000-tid-5-a.parquet"}, {"removed": []}, {"added": [5]}])
+def test_a_databricks_commit_marker_of_another_shape_is_refused_not_read_as_adding_nothing(tmp_path, marker):
+    # Databricks' reader fails on such a marker ("Failed to read job commit marker"); read as "added
+    # nothing" (or a string's characters), every file of its transaction was hidden without a word
+    out = str(tmp_path / "out")
+    _write(out, {"part-00000-tid-5-a.parquet": _parquet(A), "manual.parquet": _parquet(B), "_started_5": b"",
+                 "_committed_5": json.dumps(marker).encode()})
+    with pytest.raises(DataSourceError, match="_committed_5 is not the JSON of the files"):
+        storage.read_table(out)

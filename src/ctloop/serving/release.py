@@ -460,6 +460,7 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
     stay)."""
+    to_version, failed_version = _checked_versions(to_version, failed_version)  # once, for the bookkeeping too
     target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
                                       failed_version=failed_version)
     if state.action == "held":
@@ -513,6 +514,21 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
             f"it decides: ctloop rollout status){'; ' + state.note if state.note else ''}; traffic {state.traffic}")
 
 
+def _checked_versions(to_version: Any, failed_version: Any) -> tuple[str, str]:
+    """``(to_version, failed_version)`` as MLflow numbers them ("" when not given), or one ConfigError
+    line naming the parameter: '01' and '1 ' are v1 to MLflow, and compared or tagged as written the
+    failed v1 was written back as its own target, or kept alias ``challenger`` ("on v1, not v01")."""
+    from ctloop.registry import check_model_version
+
+    checked = []
+    for flag, given in (("--to-version / to_version", to_version), ("--failed-version / failed_version", failed_version)):
+        try:
+            checked.append(check_model_version(given) if given not in (None, "") else "")
+        except ConfigError as exc:
+            raise ConfigError(f"{flag} {given!r}: {exc}; nothing written") from None
+    return checked[0], checked[1]
+
+
 def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig,
                       to_version: str = "", failed_version: str = "") -> tuple[str, RolloutState]:
     """The serving half of :func:`rollback` (and of a failed deploy's): traffic back on
@@ -523,17 +539,10 @@ def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: Rollou
     roll back to, or one whose model the registry can no longer locate (its training run
     collected, no serving sha256), pins the failed canary out first (:func:`_pin_out_then_raise`:
     abort still wins); a registry that could not answer (HTTP 5xx) writes nothing."""
-    from ctloop.registry import check_model_version
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
-    for flag, given in (("--to-version / to_version", to_version), ("--failed-version / failed_version", failed_version)):
-        try:  # '01' and '1 ' are v1 to MLflow: compared as written, the failed v1 was written back as the target
-            check_model_version(given) if given else None
-        except ConfigError as exc:
-            raise ConfigError(f"{flag} {given!r}: {exc}; nothing written") from None
-    to_version = check_model_version(to_version) if to_version else ""
-    failed_version = check_model_version(failed_version) if failed_version else ""
+    to_version, failed_version = _checked_versions(to_version, failed_version)
     if to_version:
         try:
             registry.get_version(model_name, str(to_version))
