@@ -17,6 +17,7 @@ from tests.doubles.kube_api import KubeApiDouble
 from tests.integration.test_r51_rollback_challenger_alias import (  # noqa: F401 - fixtures
     ISVC,
     NS,
+    _canary_of_v2,
     isvcs,
     model,
 )
@@ -106,9 +107,7 @@ def test_a_first_rollback_of_a_version_never_challenger_says_so(model, isvcs):  
     first rollback of a version that never held the alias said "already removed, or never set" (review
     of r51-fix-h2); the tag is read before it is written."""
     reg, _, _, name = model
-    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
-    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
-    release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+    cfg = _canary_of_v2(reg, isvcs, name)
     reg.client.delete_registered_model_alias(name, CHALLENGER)  # v2 never held it (another register's)
     release.rollback(reg, isvcs, model_name=name, failed_version="2", reason="test", cfg=cfg)
     record = [r for r in reg.audit_log(name) if r.get("event") == "rollback"][-1]
@@ -118,9 +117,7 @@ def test_a_first_rollback_of_a_version_never_challenger_says_so(model, isvcs):  
 @pytest.mark.parametrize(("given", "said"), [("v5", "'v5'"), ("1.0", "'1.0'")])
 def test_a_to_version_that_is_no_version_number_is_bad_input_and_serving_untouched(model, isvcs, given, said):  # noqa: F811
     reg, _, _, name = model
-    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
-    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
-    release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+    cfg = _canary_of_v2(reg, isvcs, name)
     before = isvcs.get(ISVC)
     with pytest.raises(ConfigError) as refused:
         release.rollback(reg, isvcs, model_name=name, failed_version="2", reason="t", cfg=cfg, to_version=given)
@@ -142,9 +139,7 @@ def test_a_failed_version_written_02_loses_the_challenger_alias(model, isvcs):  
     """A component's failed_version '02' (MLflow's v2) was normalised for the traffic only: the
     bookkeeping tagged and compared '02', so the alias stayed ("on v2, not v02: left")."""
     reg, _, _, name = model
-    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10)
-    release.deploy(reg, isvcs, model_name=name, version="1", cfg=cfg, run_id="run-1")
-    release.deploy(reg, isvcs, model_name=name, version="2", cfg=cfg, run_id="run-2")
+    cfg = _canary_of_v2(reg, isvcs, name)
     release.rollback(reg, isvcs, model_name=name, failed_version="02", reason="test", cfg=cfg)
     assert CHALLENGER not in reg.aliases(name)
     record = [r for r in reg.audit_log(name) if r.get("event") == "rollback"][-1]
