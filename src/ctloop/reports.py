@@ -102,7 +102,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     from ctloop import metrics as M
     from ctloop.columns import LABEL
     from ctloop.inference_log.reader import read_log
-    from ctloop.labels.join import join_store
+    from ctloop.labels.join import join_store, reused_note
     from ctloop.labels.realized import (
         realized_metrics,
         resolve,
@@ -144,6 +144,8 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     if joined.skipped_batched:
         warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
                         "instance column")
+    if joined.reused:
+        warnings.append(reused_note(joined.reused, joined.reused_keys))
     absent = [c for c in score_columns(scored) if c not in frame.columns]
     if len(frame) and absent:  # a typo, or the wrong --classes: not an empty period
         present = [str(c) for c in frame.columns if str(c).startswith("prediction")]

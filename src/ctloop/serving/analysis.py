@@ -354,7 +354,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     import pandas as pd
 
     from ctloop.inference_log.reader import served
-    from ctloop.labels.join import LabelIndex, join_index, join_labels
+    from ctloop.labels.join import LabelIndex, join_index, join_labels, reused_note
     from ctloop.labels.realized import metric_value, scorable
 
     rules = rules or QualityRules()
@@ -403,7 +403,11 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
         counts = joined.frame["_side"].value_counts()
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
-                         "skipped_batched": joined.skipped_batched, "labels_left_out": left_out})
+                         "skipped_batched": joined.skipped_batched, "reused_ce_id_rows": joined.reused,
+                         "labels_left_out": left_out})
+        if joined.reused:  # calls reusing a ce-id: their label joined neither (ctloop.labels.join)
+            excluded.append(reused_note(joined.reused, joined.reused_keys))
+            note = f" ({'; '.join(excluded)})"
         if left_out:
             excluded.append(f"{left_out} labels that are not classes of the model left out" if classes else
                             f"{left_out} labels that are not 0 or 1 left out (the model's classes are not known)")
