@@ -2116,7 +2116,15 @@ def check_model_version(version: str) -> str:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ConfigError(f"model version {version!r}: a registered model version is a whole number >= 1 "
                           "(ctloop audit lists them)")
+    if int(text) > MODEL_VERSION_MAX:  # asked of the registry: an INTERNAL_ERROR (HTTP 500, retried), not "no such version"
+        raise ConfigError(f"model version {version!r}: beyond {MODEL_VERSION_MAX}, the largest version an MLflow "
+                          "registry holds (a 32-bit number): is it another id?")
     return str(int(text))
+
+
+# mlflow 3.17.2 store/model_registry/dbmodels/models.py SqlModelVersion.version is a SQL Integer (32-bit
+# in PostgreSQL and MySQL; sqlite answers a larger number with INTERNAL_ERROR)
+MODEL_VERSION_MAX = 2**31 - 1
 
 
 def _declared(tags: dict[str, str]) -> list[str]:
