@@ -107,6 +107,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         realized_metrics,
         resolve,
         score_columns,
+        score_offers,
         unscorable,
         unscored,
     )
@@ -151,6 +152,15 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         named = f"--score-column {score!r}" if score else f"score column {absent[0]!r} (the default)"
         raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; "
                           f"{_offered_scores(frame, task, len(classes))}")
+    if len(frame) and score and task == "classification" and isinstance(scored, str):
+        # a column passed by hand is scored as asked; one of predicted classes is said (hard decisions)
+        offered, refused = score_offers(frame[[scored]])
+        if refused:
+            why = refused[0][len(scored) + 2:-1]
+            others = score_offers(frame)[0]
+            warnings.append(f"--score-column {score!r} holds {why}: its metrics are of hard decisions (the logged "
+                            f"score columns: {', '.join(others) or 'none'})" if "class labels" in why else
+                            f"--score-column {score!r} holds {why}")
     if len(frame):
         # rows without a version (or a revision: files another tool wrote outside a revision= directory,
         # which have no such column: NaN next to files with one, which the groupby would drop) are the

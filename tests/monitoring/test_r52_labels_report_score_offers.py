@@ -58,3 +58,20 @@ def test_only_columns_that_can_be_scores_are_offered(tmp_path, capsys, outputs, 
         "error: score column 'prediction_1' (the default): the inference log of m has no column "
         f"'prediction_1'; {said}\n"
     ), err
+
+
+def test_a_class_column_passed_as_the_score_is_warned_of(tmp_path, capsys):
+    """Passed by hand, the predicted classes are scored as asked (a number, not a refusal), but the
+    table's ROC AUC is of hard decisions: said (it was not)."""
+    _log(tmp_path / "logs", {"prediction_label": (P > 0.5).astype(int), "prediction_proba_1": P})
+    _ingest(tmp_path, "request_id", IDS)
+    capsys.readouterr()
+    args = [*ARGS, "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store")]
+    assert main([*args, "--score-column", "prediction_label"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "warning: --score-column 'prediction_label' holds whole numbers: class labels, not probabilities: its "
+        "metrics are of hard decisions (the logged score columns: prediction_proba_1)\n"
+    ) in out, out
+    assert main([*args, "--score-column", "prediction_proba_1"]) == 0
+    assert "warning" not in capsys.readouterr().out
