@@ -330,6 +330,20 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
     return logs[revisions == canary_revision], logs[revisions == stable_revision], "revision"
 
 
+def _no_score_column(logs, col: str) -> str:
+    """Why the quality check read no score: the log has no column ``col``; the logged columns that can
+    be a binary model's score (:func:`ctloop.labels.realized.score_offers`) and each other one with why."""
+    from ctloop.labels.realized import score_offers
+
+    offered, refused = score_offers(logs)
+    said = f"the inference log has no score column {col!r} (rollout.quality_rules.score_column); "
+    if not offered:
+        return said + f"no logged column can be a score: {', '.join(refused) or 'none is logged'}: serve predict_proba"
+    return (said + f"its score column{'s' if len(offered) > 1 else ''}: {', '.join(offered)}: set "
+            f"rollout.quality_rules.score_column to {'one of them' if len(offered) > 1 else 'it'}"
+            + (f"; not offered: {', '.join(refused)}" if refused else ""))
+
+
 def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
                   stable_version: str = "", rules: QualityRules | None = None,
                   classes: list | None = None) -> tuple[bool, str, dict[str, Any]]:
@@ -392,6 +406,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         return False, (f"no logged canary traffic for {canary_name} "
                        f"({len(stable_all)} rows of the stable {stable_name}); is the InferenceService's logger "
                        f"on, and does the log carry the canary's {how}?"), measured
+    if not multiclass and col not in logs.columns:  # a v2 response's columns are prediction_<output>_<j>
+        return False, _no_score_column(served(logs), col), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
         return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
                        f"rows with a prediction (< {rules.min_rows}){note}"), measured
