@@ -832,7 +832,7 @@ class MlflowRegistry:
                 self.client.delete_model_version(name, version)
                 left = f"v{version} deleted again, nothing registered: run the step again"
         except (MlflowException, RegistryError) as again:
-            left = (f"v{version} left registered without the alias (cannot delete it: "
+            left = (f"v{version} left registered without the alias (not deleted: "
                     f"{one_line(hide_password(str(again), self.tracking_uri))[:300]}): delete it or point the alias")
         cls = RegistryGone if isinstance(exc, RegistryGone) else RegistryError
         return cls(f"model {name!r} v{version}: pointing alias {CHALLENGER!r} at it failed "
