@@ -543,6 +543,7 @@ def _score_remedy(score: str | list[str], present: list[str], classes: list | No
 
 def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, score: str | list[str],
               cfg: MonitoringConfig, logged: list[str]) -> None:
+    from ctloop.labels.join import reused_note
     from ctloop.labels.realized import (
         as_classes,
         metric_value,
@@ -559,6 +560,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     if joined.skipped_batched:
         out.warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have "
                             "no instance column")
+    if joined.reused:
+        out.warnings.append(reused_note(joined.reused, joined.reused_keys))
     frame = joined.frame
     columns = score_columns(score)
     absent = [c for c in columns if c not in frame.columns]

@@ -753,13 +753,16 @@ class MlflowRegistry:
             mv = self._create_version(name, model_uri, run_id, clean)
             version = self._one_registration(name, registration, str(mv.version))
             mv = self._wait_ready(name, version)
-            self._point_challenger(name, int(mv.version))
         except MlflowException as exc:  # mlflow.register_model: MLflow's own client
             from ctloop.tracking import refused_credentials
 
             _hide_password(exc, self.tracking_uri)
             raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
                                 or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+        try:
+            self._point_challenger(name, int(mv.version))
+        except RegistryError as exc:  # was "cannot register", the version left registered with no alias
+            raise self._unregistered(name, str(mv.version), exc) from exc
         if run_id and mv.run_id and mv.run_id != run_id:
             raise RegistryError(
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
@@ -811,12 +814,40 @@ class MlflowRegistry:
             log.warning("ctloop: cannot tag %s v%s %s=%s: %s", name, extra, TAG_DUPLICATE_OF, kept,
                         one_line(str(exc))[:300])
 
+    def _unregistered(self, name: str, version: str, exc: RegistryError) -> RegistryError:
+        """The error of a registration whose ``version`` was made but could not be aliased
+        ``challenger`` (``exc``): the version is deleted again, so the registry is as before the
+        step and a retried step registers once (was: left with no alias, and a retry registered the
+        model again), unless an alias points at it (a concurrent register's: kept) or the delete
+        fails (said). RegistryGone when the version or the model is gone meanwhile."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import hide_password
+
+        try:
+            held = sorted(a for a, v in self.aliases(name).items() if v == version)
+            if held:
+                left = f"v{version} kept: alias {', '.join(held)} points at it"
+            else:
+                self.client.delete_model_version(name, version)
+                left = f"v{version} deleted again, nothing registered: run the step again"
+        except (MlflowException, RegistryError) as again:
+            left = (f"v{version} left registered without the alias (not deleted: "
+                    f"{one_line(hide_password(str(again), self.tracking_uri))[:300]}): delete it or point the alias")
+        cls = RegistryGone if isinstance(exc, RegistryGone) else RegistryError
+        return cls(f"model {name!r} v{version}: pointing alias {CHALLENGER!r} at it failed "
+                   f"({one_line(hide_password(str(exc), self.tracking_uri))[:300]}); {left}")
+
     def _point_challenger(self, name: str, mine: int) -> None:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
         and a promotion may hold the lock for minutes, so two runs registering at once are settled by
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
         a late write of an older version is corrected by the run that wrote it. Every page of the
-        versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order)."""
+        versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order).
+        MLflow refusing the write is a RegistryError (RegistryGone: the version or model is gone),
+        never MLflow's own exception."""
+        from mlflow.exceptions import MlflowException
+
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             # never challenger: a retried create's copy, a version whose canary was rolled back
@@ -827,7 +858,10 @@ class MlflowRegistry:
             current = self.aliases(name).get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return
-            self.client.set_registered_model_alias(name, CHALLENGER, str(target))
+            try:
+                self.client.set_registered_model_alias(name, CHALLENGER, str(target))
+            except MlflowException as exc:  # its password hidden by _Client
+                raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
 
     def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:
         """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged
@@ -867,7 +901,7 @@ class MlflowRegistry:
             if not newer:
                 return f"removed from v{version}"
             self._point_challenger(name, max(newer))
-        except MlflowException as exc:  # was raised as it came: the rollback's record was never written
+        except (MlflowException, RegistryError) as exc:  # was raised as it came: the rollback's record was never written
             raise RegistryError(f"alias {CHALLENGER!r} removed from v{version}, but pointing it at a newer version "
                                 f"failed: {exc}") from exc
         return f"removed from v{version}; a newer version, v{self.aliases(name).get(CHALLENGER, '?')}, is challenger"
@@ -2082,7 +2116,15 @@ def check_model_version(version: str) -> str:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ConfigError(f"model version {version!r}: a registered model version is a whole number >= 1 "
                           "(ctloop audit lists them)")
+    if int(text) > MODEL_VERSION_MAX:  # asked of the registry: an INTERNAL_ERROR (HTTP 500, retried), not "no such version"
+        raise ConfigError(f"model version {version!r}: beyond {MODEL_VERSION_MAX}, the largest version an MLflow "
+                          "registry holds (a 32-bit number): is it another id?")
     return str(int(text))
+
+
+# mlflow 3.17.2 store/model_registry/dbmodels/models.py SqlModelVersion.version is a SQL Integer (32-bit
+# in PostgreSQL and MySQL; sqlite answers a larger number with INTERNAL_ERROR)
+MODEL_VERSION_MAX = 2**31 - 1
 
 
 def _declared(tags: dict[str, str]) -> list[str]:

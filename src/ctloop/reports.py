@@ -102,11 +102,12 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     from ctloop import metrics as M
     from ctloop.columns import LABEL
     from ctloop.inference_log.reader import read_log
-    from ctloop.labels.join import join_store
+    from ctloop.labels.join import join_store, reused_note
     from ctloop.labels.realized import (
         realized_metrics,
         resolve,
         score_columns,
+        score_offers,
         unscorable,
         unscored,
     )
@@ -144,12 +145,22 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     if joined.skipped_batched:
         warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
                         "instance column")
+    if joined.reused:
+        warnings.append(reused_note(joined.reused, joined.reused_keys))
     absent = [c for c in score_columns(scored) if c not in frame.columns]
     if len(frame) and absent:  # a typo, or the wrong --classes: not an empty period
-        present = [str(c) for c in frame.columns if str(c).startswith("prediction")]
         named = f"--score-column {score!r}" if score else f"score column {absent[0]!r} (the default)"
-        raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; its score columns: "
-                          f"{', '.join(present) or 'none'}: pass one of them as --score-column (or --classes)")
+        raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; "
+                          f"{_offered_scores(frame, task, len(classes))}")
+    if len(frame) and score and task == "classification" and isinstance(scored, str):
+        # a column passed by hand is scored as asked; one of predicted classes is said (hard decisions)
+        offered, refused = score_offers(frame[[scored]])
+        if refused:
+            why = refused[0][len(scored) + 2:-1]
+            others = score_offers(frame)[0]
+            warnings.append(f"--score-column {score!r} holds {why}: its metrics are of hard decisions (the logged "
+                            f"score columns: {', '.join(others) or 'none'})" if "class labels" in why else
+                            f"--score-column {score!r} holds {why}")
     if len(frame):
         # rows without a version (or a revision: files another tool wrote outside a revision= directory,
         # which have no such column: NaN next to files with one, which the groupby would drop) are the
@@ -179,6 +190,27 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     table = realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
                              classes=list(classes) or None, anchor=stop, since=begin) if len(frame) else pd.DataFrame()
     return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)
+
+
+def _offered_scores(frame: pd.DataFrame, task: str, classes: int) -> str:
+    """The logged columns to pass as ``--score-column`` (:func:`ctloop.labels.realized.score_offers`:
+    never a model's predicted classes), each other one with why; for a multiclass model (``classes``
+    more than 2) its every ``prediction*`` column: it is scored on ``prediction_0..``, no column to pass."""
+    from ctloop.labels.realized import score_offers
+
+    if classes > 2:
+        present = [str(c) for c in frame.columns if str(c).startswith("prediction")]
+        return (f"its score columns: {', '.join(present) or 'none'}: a {classes}-class model is scored on "
+                f"prediction_0..prediction_{classes - 1}, every class's probability (the v1 protocol's predict_proba)")
+    offered, refused = score_offers(frame, task)
+    hint = "" if task == "regression" else " (or --classes)"
+    if offered:
+        return (f"its score column{'s' if len(offered) > 1 else ''}: {', '.join(offered)}: pass "
+                f"{'one of them' if len(offered) > 1 else 'it'} as --score-column{hint}"
+                + (f"; not offered: {', '.join(refused)}" if refused else ""))
+    serve = ("a numeric prediction" if task == "regression" else
+             "the model's predict_proba (or pass --task regression for a regressor)")
+    return f"no logged column can be a score: {', '.join(refused) or 'none is logged'}: serve {serve}"
 
 
 def format_realized(report: RealizedReport) -> str:

@@ -37,7 +37,8 @@ def test_an_absent_score_column_is_one_line_naming_it_and_the_present_ones(roots
     code = _report(roots, "--score-column", "prediction_one", "--output", str(roots / "out"))
     out, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1, (out, err)
-    assert "--score-column 'prediction_one'" in err and "prediction_0, prediction_1" in err, err
+    assert "--score-column 'prediction_one'" in err and "its score column: prediction_1: pass it" in err, err
+    assert "not offered: prediction_0 (the first class's probability" in err, err  # round 52: never class 0's
     assert not (roots / "out").exists()
 
 

@@ -92,8 +92,31 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
     try:
         return pa.unify_schemas(schemas, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InferenceLogError(f"inference log files of one window disagree on a column type: {exc}; "
-                                "rewrite the odd files with the sink's types") from exc
+        found = _disagreeing(files, schemas)
+        said = (f"the type of column {found[0]!r}: {found[1]} holds {found[2]}, {found[3]} {found[4]}" if found
+                else f"a column type: {exc}")
+        raise InferenceLogError(f"inference log files of one window disagree on {said}; rewrite the odd files with "
+                                "the sink's types") from exc
+
+
+def _disagreeing(files: Sequence[str], schemas: list[pa.Schema]) -> tuple[str, str, str, str, str] | None:
+    """``(column, file, its type, other file, its type)``: the first column whose type in a file
+    cannot be unified with its type in an earlier file (as :func:`unified_schema` unifies them); None
+    when no pair of files alone disagrees."""
+    import pyarrow as pa
+
+    first: dict[str, tuple[str, pa.Field]] = {}  # column -> (the file, its field) unified so far
+    for uri, schema in zip(files, schemas, strict=True):
+        for f in schema:
+            seen = first.get(f.name)
+            if seen is None:
+                first[f.name] = (uri, f)
+                continue
+            try:
+                pa.unify_schemas([pa.schema([seen[1]]), pa.schema([f])], promote_options="permissive")
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return f.name, seen[0], str(seen[1].type), uri, str(f.type)
+    return None
 
 
 def _renamed(schema: pa.Schema, renames: dict[str, str]) -> pa.Schema:

@@ -66,8 +66,8 @@ rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_tot
 once each, when the second event of one kind arrives);
 a flush copies them into the new WAL segment the larger kind first, so a replay sees the ambiguity
 again before it could pair anything. Rows of different events
-sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
-one of them.
+sharing an id share ``request_id``: readers merge the rows of one call (the same request time) and
+keep the calls apart; a label keyed by that ``request_id`` joins none of them (:mod:`ctloop.labels.join`).
 
 Rows are kept as JSON lines per partition as pairs complete, and a flush turns them into Arrow
 with pyarrow's JSON reader, which runs without the GIL: the event loop keeps answering while a

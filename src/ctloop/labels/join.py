@@ -16,6 +16,14 @@ A later label for the same key (and instance) replaces an earlier one (by ``labe
 Logged rows without a response (``has_response`` false) or whose response reported an error
 (``_error``) have no prediction and never join (both counted in ``unserved``);
 duplicates of ``(request_id, instance)`` (the sink delivers at least once) count once.
+
+**A reused ce-id.** KServe's payload logger logs a call under the incoming ``Ce-Id`` header, a new
+UUID only when there is none (v0.20.0 ``pkg/logger/handler.go`` ``getOrCreateID``): a client that
+sends its own ``Ce-Id`` and reuses it makes several calls with one ``request_id``, told apart only
+by their request time, which a label keyed by ``request_id`` does not carry. Such a label is joined
+to none of them (never counted for two predictions): the rows left are counted
+(``JoinResult.reused``) and said. A business key (``meta_<header>``) names an entity, which may be
+scored more than once: each of its predictions joins its label.
 """
 
 from __future__ import annotations
@@ -50,14 +58,25 @@ class JoinResult:
     unserved: int = 0  # logged rows without a response, or with an error response (no prediction)
     problem: str = ""  # why nothing could be joined (e.g. the log lacks the key column)
     notes: list[str] = field(default_factory=list)
+    reused: int = 0  # rows of calls sharing one labelled request_id (a reused ce-id): not joined
+    reused_keys: int = 0  # how many labels (request_id, and instance) those rows matched
 
     def describe(self) -> str:
         parts = [f"{len(self.frame)} labelled rows (key {self.key}{' + instance' if self.by_instance else ''})"]
         if self.skipped_batched:
             parts.append(f"{self.skipped_batched} rows of batched requests skipped (their labels have no instance)")
+        if self.reused:
+            parts.append(reused_note(self.reused, self.reused_keys))
         if self.problem:
             parts.append(self.problem)
         return "; ".join([*parts, *self.notes])
+
+
+def reused_note(rows: int, keys: int) -> str:
+    """What a join says of the rows it left because their labelled ``request_id`` is the ce-id of
+    several logged calls (the module doc)."""
+    return (f"{rows} logged rows not joined: {keys} label{'' if keys == 1 else 's'} matched several logged calls of "
+            "one request_id (a client reusing its Ce-Id), which cannot be told apart")
 
 
 def _shown(key: str, width: int = 20) -> str:
@@ -501,6 +520,13 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
         joined[INSTANCE] = joined[INSTANCE].clip(lower=0)
     if mixed:
         joined = joined.drop(columns=[_PLAIN])
+    if key == "request_id" and len(joined):
+        # one call per (request_id, instance) is left by the reader: several are calls reusing a ce-id
+        call = joined[["_key"]].assign(_n=_instance_numbers(joined).clip(lower=0))
+        reused = call.duplicated(keep=False).to_numpy()
+        if reused.any():
+            result.reused, result.reused_keys = int(reused.sum()), len(call[reused].drop_duplicates())
+            joined = joined[~reused]
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
     return result
@@ -617,17 +643,47 @@ def join_candidate_parts(parts: list[pd.DataFrame], index: LabelIndex, *, unserv
     has_instance = any(INSTANCE in parts[i].columns for i in live)
     batches = (not index.by_instance or index.plain is not None) and has_instance and REQUEST_ID in log_columns
     odd = _odd_requests([parts[i] for i in live]) if batches else None
-    joined = []
+    joined, calls = [], []
     for n, i in enumerate(live):
         rows = parts[i]
         if release:
             parts[i] = None
-        frame, skipped = _join_part(rows, index, has_instance, None if odd is None else odd[n])
+        frame, skipped, call = _join_part(rows, index, has_instance, None if odd is None else odd[n])
         del rows
         result.skipped_batched += skipped
         joined.append(frame)
+        calls.append(call)
+    if index.key == REQUEST_ID:
+        joined = _without_reused(joined, calls, result)
     result.frame = joined[0] if len(joined) == 1 else concat_categories(joined)
     return result
+
+
+def _without_reused(joined: list[pd.DataFrame], calls: list[tuple[np.ndarray, np.ndarray]],
+                    result: JoinResult) -> list[pd.DataFrame]:
+    """The joined parts without the rows whose (request_id, instance) identity (``calls``, per part)
+    is another joined row's too, over every part: calls reusing a ce-id (the module doc); counted in
+    ``result``."""
+    import numpy as np
+
+    c1, c2 = np.concatenate([c[0] for c in calls]), np.concatenate([c[1] for c in calls])
+    if len(c1) < 2:
+        return joined
+    order = np.lexsort((c2, c1))
+    a1, a2 = c1[order], c2[order]
+    same = (a1[1:] == a1[:-1]) & (a2[1:] == a2[:-1])
+    if not same.any():
+        return joined
+    repeated = np.zeros(len(order), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    result.reused = int(repeated.sum())
+    result.reused_keys = int((repeated & ~np.r_[False, same]).sum())
+    drop = np.zeros(len(order), dtype=bool)
+    drop[order] = repeated
+    ends = np.cumsum([len(f) for f in joined])
+    return [f.loc[~d].reset_index(drop=True) if d.any() else f
+            for f, d in zip(joined, np.split(drop, ends[:-1]), strict=True)]
 
 
 def _groups(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -676,10 +732,11 @@ def _odd_requests(parts: list[pd.DataFrame]) -> list[tuple[np.ndarray, np.ndarra
 
 
 def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
-               odd: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.DataFrame, int]:
-    """One part of :func:`join_candidate_parts`: its joined rows and how many batched rows it skipped
+               odd: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.DataFrame, int, tuple[np.ndarray, np.ndarray]]:
+    """One part of :func:`join_candidate_parts`: its joined rows, how many batched rows it skipped
     (``odd``: its rows of possibly batched requests, from :func:`_odd_requests`; ``None`` when
-    batches are not looked for)."""
+    batches are not looked for) and the identity of each joined row's call, its key and instance
+    (:func:`entry_ids`)."""
     import numpy as np
     import pandas as pd
 
@@ -708,7 +765,6 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
         found = index.find(*entry_ids(h1, h2, number))
     else:
         found = index.find(h1, h2)
-    del h1, h2
     keep = found >= 0
     skipped = 0
     if batched is not None:
@@ -717,6 +773,9 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
             keep &= ~batched
         else:  # the batch's rows joined labels with an instance only: those without one are skipped
             skipped = int((batched & ~keep & (first >= 0) & index.plain[np.maximum(first, 0)]).sum())
+    # the call of each joined row: its key and instance (a batched request's instance 0 is instance 0)
+    call = entry_ids(h1[keep], h2[keep], None if inst is None else np.nan_to_num(inst[keep], nan=0.0).clip(min=0))
+    del h1, h2
     drop = [c for c in ("_h1", "_h2", "_r1", "_r2", INSTANCE) if c in rows.columns]
     if keep.all():  # no copy of the rows: a shallow frame without the join's columns
         frame = rows.copy(deep=False)
@@ -726,7 +785,7 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
         frame = rows.loc[keep, [c for c in rows.columns if c not in drop]].reset_index(drop=True)
     frame[LABEL] = index.label.take(found[keep]).to_numpy() if not isinstance(
         index.label.dtype, pd.CategoricalDtype) else index.label.take(found[keep]).reset_index(drop=True)
-    return frame, skipped
+    return frame, skipped, call
 
 
 def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -795,5 +854,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
            "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
-           "smallest_key", "unmatched_note",
+           "smallest_key", "unmatched_note", "reused_note",
            "join_predictions_with_labels"]

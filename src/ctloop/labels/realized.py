@@ -50,6 +50,50 @@ def resolve(task: str, metric: str = "", score_column: str = "",
     return metric, score_column or prediction_column(1), warnings
 
 
+def score_offers(frame: pd.DataFrame, task: str = "classification") -> tuple[list[str], list[str]]:
+    """``(offered, not offered)``: the logged ``prediction*`` columns of ``frame`` that can be a
+    binary classifier's score (numbers in [0, 1], not all whole; of an output logged as every class's
+    probability, ``<output>_0`` and ``<output>_1``, the second class's only), or a regressor's
+    (numbers), and each other one with why, ``column (why)``. A model's predicted classes (whole
+    numbers, text) are never offered: a ROC AUC of hard decisions is no realized AUC."""
+    import re
+
+    import numpy as np
+    import pandas as pd
+
+    offered, refused, probabilities = [], [], []
+    for column in (str(c) for c in frame.columns if str(c).startswith("prediction")):
+        values = frame[column].dropna()
+        numbers = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(values) else None
+        if numbers is None or numbers.isna().any():
+            refused.append(f"{column} ({'true/false' if numbers is None else 'text'}: class labels, not "
+                           f"{'numbers' if task == 'regression' else 'probabilities'})")
+            continue
+        x = numbers.to_numpy(dtype=float)
+        if not len(x):
+            refused.append(f"{column} (no value in the labelled rows)")
+        elif task == "regression":
+            offered.append(column)
+        elif np.isfinite(x).all() and (np.mod(x, 1) == 0).all():
+            refused.append(f"{column} (whole numbers: class labels, not probabilities)")
+        elif ((x < 0) | (x > 1)).any():
+            refused.append(f"{column} (values outside [0, 1]: not probabilities)")
+        else:
+            probabilities.append(column)
+    outputs: dict[str, set[int]] = {}
+    for column in probabilities:
+        if m := re.fullmatch(r"(prediction(?:_.+)?)_(\d+)", column):
+            outputs.setdefault(m.group(1), set()).add(int(m.group(2)))
+    for column in probabilities:
+        m = re.fullmatch(r"(prediction(?:_.+)?)_(\d+)", column)
+        if m and outputs[m.group(1)] == {0, 1} and m.group(2) == "0":
+            refused.append(f"{column} (the first class's probability: a binary model is scored on the second "
+                           f"class's, {m.group(1)}_1)")
+        else:
+            offered.append(column)
+    return offered, refused
+
+
 def score_columns(score: str | list[str] | tuple[str, ...]) -> list[str]:
     return [score] if isinstance(score, str) else list(score)
 
@@ -369,5 +413,5 @@ def _window_starts(times: pd.Series, window, anchor, since=None) -> pd.Series:
     return starts
 
 
-__all__ = ["resolve", "score_columns", "label_array", "as_classes", "scorable", "unscorable", "unscored", "metric_values", "metric_value", "realized_metrics",
+__all__ = ["resolve", "score_columns", "score_offers", "label_array", "as_classes", "scorable", "unscorable", "unscored", "metric_values", "metric_value", "realized_metrics",
            "BINARY_CLASSES"]

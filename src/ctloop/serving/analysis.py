@@ -330,6 +330,20 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
     return logs[revisions == canary_revision], logs[revisions == stable_revision], "revision"
 
 
+def _no_score_column(logs, col: str) -> str:
+    """Why the quality check read no score: the log has no column ``col``; the logged columns that can
+    be a binary model's score (:func:`ctloop.labels.realized.score_offers`) and each other one with why."""
+    from ctloop.labels.realized import score_offers
+
+    offered, refused = score_offers(logs)
+    said = f"the inference log has no score column {col!r} (rollout.quality_rules.score_column); "
+    if not offered:
+        return said + f"no logged column can be a score: {', '.join(refused) or 'none is logged'}: serve predict_proba"
+    return (said + f"its score column{'s' if len(offered) > 1 else ''}: {', '.join(offered)}: set "
+            f"rollout.quality_rules.score_column to {'one of them' if len(offered) > 1 else 'it'}"
+            + (f"; not offered: {', '.join(refused)}" if refused else ""))
+
+
 def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
                   stable_version: str = "", rules: QualityRules | None = None,
                   classes: list | None = None) -> tuple[bool, str, dict[str, Any]]:
@@ -354,7 +368,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     import pandas as pd
 
     from ctloop.inference_log.reader import served
-    from ctloop.labels.join import LabelIndex, join_index, join_labels
+    from ctloop.labels.join import LabelIndex, join_index, join_labels, reused_note
     from ctloop.labels.realized import metric_value, scorable
 
     rules = rules or QualityRules()
@@ -392,6 +406,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         return False, (f"no logged canary traffic for {canary_name} "
                        f"({len(stable_all)} rows of the stable {stable_name}); is the InferenceService's logger "
                        f"on, and does the log carry the canary's {how}?"), measured
+    if not multiclass and col not in logs.columns:  # a v2 response's columns are prediction_<output>_<j>
+        return False, _no_score_column(served(logs), col), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
         return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
                        f"rows with a prediction (< {rules.min_rows}){note}"), measured
@@ -403,7 +419,11 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
         counts = joined.frame["_side"].value_counts()
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
-                         "skipped_batched": joined.skipped_batched, "labels_left_out": left_out})
+                         "skipped_batched": joined.skipped_batched, "reused_ce_id_rows": joined.reused,
+                         "labels_left_out": left_out})
+        if joined.reused:  # calls reusing a ce-id: their label joined neither (ctloop.labels.join)
+            excluded.append(reused_note(joined.reused, joined.reused_keys))
+            note = f" ({'; '.join(excluded)})"
         if left_out:
             excluded.append(f"{left_out} labels that are not classes of the model left out" if classes else
                             f"{left_out} labels that are not 0 or 1 left out (the model's classes are not known)")

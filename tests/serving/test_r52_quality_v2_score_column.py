@@ -1,0 +1,39 @@
+"""The canary's quality check of a model served with the v2 (open inference) protocol: KServe
+v0.20.0's sklearn server answers ``predict_proba`` as one output ``output-0`` of shape ``[N, 2]``
+(``kserve/utils/utils.py`` ``get_predict_response``), logged ``prediction_output-0_0``/``_1``, so the
+default ``quality_rules.score_column`` ``prediction_1`` is in no row. The check failed (a canary
+rolled back) saying "too little logged traffic to judge quality: canary 0, stable 0 rows with a
+prediction (< 200)" with 300 logged calls on each side. It still fails (no score is no pass), naming
+the absent column, the logged ones that can be a score and what to set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ctloop.serving.analysis import quality_check
+
+
+def test_a_v2_log_without_the_score_column_says_which_to_set():
+    p = np.random.default_rng(0).uniform(size=600)
+    logs = pd.DataFrame(
+        {
+            "request_id": [f"r{i}" for i in range(600)],
+            "revision": ["stable", "canary"] * 300,
+            "model": "m",
+            "time": "2026-01-01T00:00:00+00:00",
+            "prediction_output-0_0": 1 - p,
+            "prediction_output-0_1": p,
+        }
+    )
+    ok, reason, measured = quality_check(
+        logs, None, canary_revision="canary", stable_revision="stable"
+    )
+    assert not ok
+    assert reason == (
+        "the inference log has no score column 'prediction_1' (rollout.quality_rules.score_column); "
+        "its score column: prediction_output-0_1: set rollout.quality_rules.score_column to it; not "
+        "offered: prediction_output-0_0 (the first class's probability: a binary model is scored on "
+        "the second class's, prediction_output-0_1)"
+    ), reason
+    assert measured["canary_logged"] == measured["stable_logged"] == 300
