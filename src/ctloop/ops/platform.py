@@ -102,6 +102,9 @@ MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/sr
 MIN_BACKEND = (2, 15, 0)
 DEFAULT_TIMEOUT = 30.0
 TOKEN_RECIPE = "kubectl -n <profile> create token default-editor"
+# The audience the KFP API server's TokenReview asks for (kubeflow/pipelines 2.17.0
+# backend/src/apiserver/common/const.go DefaultTokenReviewAudience, TOKEN_REVIEW_AUDIENCE)
+KFP_TOKEN_AUDIENCE = "pipelines.kubeflow.org"
 HOST_EXAMPLES = (
     "e.g. https://kubeflow.example.com/pipeline behind Kubeflow's ingress, or "
     "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80"
@@ -885,7 +888,7 @@ def explain_status(
             # KFP's own TokenReview (2.17.0 auth/authenticator_token_review.go, audience pipelines.kubeflow.org):
             # reached without Istio's kubeflow-userid header, the token alone says who calls, and Kubernetes
             # refuses it for KFP's audience (pkg/serviceaccount/jwt.go); a fresh one of the same kind is refused too
-            wanted = audiences.group(2) or "pipelines.kubeflow.org"
+            wanted = audiences.group(2) or KFP_TOKEN_AUDIENCE
             recipe = f"{TOKEN_RECIPE} --audience {wanted}".replace("<profile>", namespace or "<profile>")
             return (
                 f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}: the token is for the audience "
@@ -958,26 +961,52 @@ def explain_status(
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
 
-def _jwt_expired(auth: KfpAuth) -> str:
-    """When the token of ``auth`` is a JWT (a Kubernetes ServiceAccount token, an OIDC ID token: RFC
-    7519) whose ``exp`` claim has passed, that time and how long ago (``2026-12-06 09:00:00 UTC, 42 min
-    ago``); else empty. Read without verifying the signature: it only words the refusal KFP made."""
+def _jwt_claims(auth: KfpAuth) -> dict:
+    """The claims of the token of ``auth`` when it is a JWT (RFC 7519), read without verifying the signature
+    (they only word a refusal KFP made); ``{}`` for an opaque token or one that cannot be read."""
     import base64
-    import datetime
-    import time
 
     try:
         token = auth.token or read_token_file(auth.token_file, auth.source)
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        exp = claims["exp"]
+    except (ConfigError, IndexError, TypeError, ValueError, RecursionError):
+        # a payload nested past the parser's stack ([[[...: json.loads raises RecursionError)
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _jwt_audiences(auth: KfpAuth) -> list[str]:
+    """The ``aud`` claim of the token of ``auth`` (RFC 7519 §4.1.3: one string or an array of them), ``[]``
+    when it has none or is no JWT."""
+    aud = _jwt_claims(auth).get("aud")
+    items = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    return [a for a in items if isinstance(a, str) and a]
+
+
+def _behind_ingress(host: str) -> bool:
+    """Whether ``host`` is KFP behind Kubeflow's Istio ingress, which routes ``/pipeline`` to the UI and its
+    API proxy (kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``):
+    there Istio names the caller in a header and KFP does not review the token."""
+    import urllib.parse
+
+    return urllib.parse.urlsplit(normalise_host(host)).path.rstrip("/").endswith("/pipeline")
+
+
+def _jwt_expired(auth: KfpAuth) -> str:
+    """When the token of ``auth`` is a JWT (a Kubernetes ServiceAccount token, an OIDC ID token: RFC
+    7519) whose ``exp`` claim has passed, that time and how long ago (``2026-12-06 09:00:00 UTC, 42 min
+    ago``); else empty. Read without verifying the signature: it only words the refusal KFP made."""
+    import datetime
+    import time
+
+    try:
+        exp = _jwt_claims(auth)["exp"]
         # RFC 7519 §4.1.4: a NumericDate, a JSON number; true is no time (float(True) said 1970-01-01)
         if isinstance(exp, bool) or not isinstance(exp, int | float):
             return ""
         exp = float(exp)
-    except (ConfigError, IndexError, KeyError, TypeError, ValueError, OverflowError, RecursionError):
-        # no JWT (an opaque token), none with an exp claim, or a payload nested past the parser's
-        # stack ([[[...: json.loads raises RecursionError): nothing to tell
+    except (KeyError, OverflowError):  # no JWT (an opaque token), none with an exp claim: nothing to tell
         return ""
     ago = time.time() - exp
     if not 0 < ago < 100 * 365 * 86400:
@@ -1759,6 +1788,21 @@ class Platform:
             namespace = self.pipeline_namespace
             if not namespace or "HTTP 400" not in str(exc) or "Failed to create" not in str(exc):
                 raise
+            audiences = _jwt_audiences(self.auth)
+            if audiences and KFP_TOKEN_AUDIENCE not in audiences and not _behind_ingress(self.host):
+                # the same 400 for a token KFP cannot authenticate (IsAuthorized's Unauthenticated): reached
+                # without Istio's kubeflow-userid header, KFP reviews the token for its own audience, and with
+                # MULTIUSER_SHARED_READ every get and list before passed without an identity (2.17.0
+                # resource/resource_manager.go IsAuthorized)
+                recipe = f"{TOKEN_RECIPE} --audience {KFP_TOKEN_AUDIENCE}".replace("<profile>", namespace)
+                raise PlatformError(
+                    f"{exc}: KFP's upload answers so when it cannot authenticate the caller too, and the token from "
+                    f"{self.auth.source} is for the audience {', '.join(audiences)}, while KFP, reached without the Kubeflow "
+                    f"ingress, reviews tokens for {KFP_TOKEN_AUDIENCE!r} (reads pass without that under "
+                    f"MULTIUSER_SHARED_READ) — fix: create one for it: {recipe} (what the PodDefault "
+                    "access-ml-pipeline projects), or give --host the Kubeflow ingress URL (…/pipeline), which "
+                    "identifies you itself"
+                ) from exc
             who = f"the identity of {self.auth.source}" if self.auth.source else "this identity"
             raise PlatformError(
                 f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
