@@ -803,6 +803,16 @@ def _from_api_server(body: Any) -> bool:
                for d in (details if isinstance(details, list) else []))
 
 
+def _unverified_bearer(headers: Any, body: Any) -> bool:
+    """Whether a 403 is oauth2-proxy's refusal of a bearer token it cannot verify: with
+    ``bearer_token_login_fallback = false`` (v7.9.0-v7.15.3 ``pkg/middleware/jwt_session.go`` ``loadSession``)
+    ``http.Error(rw, "Forbidden", 403)``, Go's plain-text error (``net/http`` ``Error``: ``text/plain``, the
+    text and a newline), which Istio's ext_authz hands on with its content type (kubeflow/manifests); not
+    Istio's ``RBAC: access denied`` nor the KFP API's JSON."""
+    ctype = str((headers or {}).get("Content-Type") or (headers or {}).get("content-type") or "")
+    return ctype.lower().startswith("text/plain") and _body_text(body) == "Forbidden"
+
+
 def _grpc_code(body: Any) -> int | None:
     """The gRPC code of a google.rpc.Status error body (grpc-gateway's, the KFP API server's), else None."""
     try:
@@ -918,6 +928,27 @@ def explain_status(
         return (
             f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — "
             + token_fix
+        )
+    if status == 403 and (auth.token or auth.token_file) and _unverified_bearer(headers, body):
+        # oauth2-proxy v7.9.0+ with bearer_token_login_fallback = false: pkg/middleware/jwt_session.go loadSession
+        # answers a bearer token it cannot verify with http.Error(rw, "Forbidden", 403), before any route
+        proxy = ("the authenticating proxy in front of KFP could not verify the token (oauth2-proxy with "
+                 "bearer_token_login_fallback = false answers so, with no login page)")
+        expired = _jwt_expired(auth)
+        if accepted:
+            return (
+                f"KFP at {url} answered HTTP 403{said} after it accepted the token from {auth.source} for {accepted} "
+                f"call{'s' if accepted != 1 else ''} of this command: the session expired: {proxy} — fix: "
+                + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
+                + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
+            )
+        return (
+            f"KFP at {url} answered HTTP 403{said}: the authenticating proxy in front of it could not verify the token "
+            f"from {auth.source} (oauth2-proxy with bearer_token_login_fallback = false answers so, with no login "
+            "page) — fix: "
+            + (f"the token expired at {expired}" if expired
+               else "the token is expired, revoked, or not issued for this cluster")
+            + f"; create a fresh one, e.g. {TOKEN_RECIPE}"
         )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
