@@ -2415,8 +2415,7 @@ class Platform:
                 adopts every workflow whose run id has a stored run, deleting only those without: a
                 retry of a create answered "Failed to store run" under the same id runs it twice.
         """
-        if not run_name:
-            raise ConfigError("create_run: run_name is empty; name the run")
+        # before KFP's own refusal (2.17.0 api_converter.go toModelRun: "Run name cannot be empty", HTTP 500)
         check_name(run_name, "run name", "continuous-training-triggered", "run")
         for param, value in (params or {}).items():
             refuse_astral(value, f"parameter {param}")
