@@ -53,6 +53,7 @@ import subprocess
 import sys
 import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -1019,8 +1020,6 @@ def _behind_ingress(host: str) -> bool:
     """Whether ``host`` is KFP behind Kubeflow's Istio ingress, which routes ``/pipeline`` to the UI and its
     API proxy (kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``):
     there Istio names the caller in a header and KFP does not review the token."""
-    import urllib.parse
-
     return urllib.parse.urlsplit(normalise_host(host)).path.rstrip("/").endswith("/pipeline")
 
 
@@ -1173,6 +1172,8 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
             status, body, answer = resp.status, resp.read(), dict(resp.headers)
     except urllib.error.HTTPError as exc:
         body = exc.read()
+        if exc.code == 404 and (there := _kfp_nearby(opener, url, headers, timeout)):
+            raise PlatformError(f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: give --host {there}") from exc
         location = exc.headers.get("Location", "") if 300 <= exc.code < 400 else ""
         raise PlatformError(
             explain_status(
@@ -1188,6 +1189,24 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
             ) from exc
         raise PlatformError(_network_error(reason, url, timeout)) from exc
     return _backend_from(url, status, body, answer, auth)
+
+
+def _kfp_nearby(opener: Any, url: str, headers: dict[str, str], timeout: float) -> str:
+    """The URL one path step from ``url`` (a host whose healthz was 404) where the KFP API answers, else ``""``:
+    without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself), without ``/pipeline`` (a
+    port-forward or the in-cluster Service serve the API at the root), or with it (Kubeflow's ingress serves it
+    there: kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``).
+    One request to the same scheme and server, so the token goes nowhere else."""
+    path = urllib.parse.urlsplit(url).path
+    cut = next((len(tail) for tail in ("/apis/v2beta1", "/apis/v1beta1", "/pipeline") if path.endswith(tail)), 0)
+    there = url[:-cut] if cut else url + "/pipeline"
+    request = urllib.request.Request(f"{there}/apis/v2beta1/healthz", headers=headers)
+    try:
+        with opener.open(request, timeout=timeout) as resp:
+            data = json.loads(resp.read())
+    except (OSError, ValueError):  # HTTPError and URLError are OSErrors: nothing there either
+        return ""
+    return there if isinstance(data, dict) and ("multi_user" in data or "tag_name" in data) else ""
 
 
 def _backend_from(url: str, status: int, body: Any, headers: Any, auth: KfpAuth) -> Backend:
