@@ -55,4 +55,28 @@ def test_oauth2_proxys_forbidden_says_the_token_did_not_verify(monkeypatch, tmp_
         assert "HTTP 403 (Forbidden)" in line and "accepted" not in line, line
         assert "authenticated, but not allowed" not in line, line
         assert "could not verify the token from --token" in line, line
+        # "tok" is no JWT: oauth2-proxy refuses every such bearer token (jwt_session.go findTokenFromHeader)
+        assert "the token is not a JWT, the only bearer token oauth2-proxy takes" in line, line
         assert "kubectl -n <profile> create token default-editor" in line, line
+
+
+def test_a_jwt_refused_so_is_told_to_be_made_again_and_an_ingress_denial_is_not():
+    from ctloop.ops.platform import KfpAuth, explain_status
+
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln"  # {"alg": "RS256"}.{"sub": "u"}.sig, no exp
+    plain = {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"}
+    line = explain_status(
+        403, b"Forbidden\n", plain, url="https://kfp", auth=KfpAuth("--token", token=jwt)
+    )
+    assert "could not verify the token from --token" in line, line
+    assert (
+        "fix: the token is expired, revoked, or not issued for this cluster; create a fresh one"
+        in line
+    )
+    # Istio's DENY policy (text/plain too) and a 403 without a token keep their own wording
+    line = explain_status(
+        403, b"RBAC: access denied", plain, url="https://kfp", auth=KfpAuth("--token", token=jwt)
+    )
+    assert "could not verify" not in line and "RBAC: access denied" in line, line
+    line = explain_status(403, b"Forbidden\n", plain, url="https://kfp", auth=KfpAuth(""))
+    assert "could not verify" not in line, line

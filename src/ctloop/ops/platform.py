@@ -804,6 +804,10 @@ def _from_api_server(body: Any) -> bool:
                for d in (details if isinstance(details, list) else []))
 
 
+# what oauth2-proxy takes for a JWT in "Authorization: Bearer" (v7.15.3 pkg/middleware/jwt_session.go jwtRegexFormat)
+OAUTH2_PROXY_JWT = re.compile(r"^ey[a-zA-Z0-9_-]*\.ey[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$")
+
+
 def _unverified_bearer(headers: Any, body: Any) -> bool:
     """Whether a 403 is oauth2-proxy's refusal of a bearer token it cannot verify: with
     ``bearer_token_login_fallback = false`` (v7.9.0-v7.15.3 ``pkg/middleware/jwt_session.go`` ``loadSession``)
@@ -943,12 +947,17 @@ def explain_status(
                 + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
                 + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
             )
+        try:
+            jwt = bool(OAUTH2_PROXY_JWT.match(auth.token or read_token_file(auth.token_file, auth.source)))
+        except ConfigError:
+            jwt = True  # unreadable now: say nothing of its form
         return (
             f"KFP at {url} answered HTTP 403{said}: the authenticating proxy in front of it could not verify the token "
             f"from {auth.source} (oauth2-proxy with bearer_token_login_fallback = false answers so, with no login "
             "page) — fix: "
             + (f"the token expired at {expired}" if expired
-               else "the token is expired, revoked, or not issued for this cluster")
+               else "the token is expired, revoked, or not issued for this cluster" if jwt
+               else "the token is not a JWT, the only bearer token oauth2-proxy takes; use one")
             + f"; create a fresh one, e.g. {TOKEN_RECIPE}"
         )
     if status == 403:
