@@ -1084,14 +1084,28 @@ def _maybe_created(exc: BaseException | None) -> bool:
     return getattr(exc, "status", None) in (502, 503, 504)
 
 
+def _proxy_unused(url: str) -> str:
+    """``"; HTTPS_PROXY/https_proxy is set, …"`` when the environment names a proxy for ``url`` that
+    ``NO_PROXY`` does not exempt it from: kfp 2.17.0's client connects directly unless given ``proxy=``
+    (kfp-server-api 2.17.0 ``rest.py``: a ``ProxyManager`` only for ``configuration.proxy``), and so does
+    :func:`probe_healthz`. Else ``""``."""
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    if not proxies.get(parts.scheme) or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return ""
+    return (f"; {parts.scheme.upper()}_PROXY/{parts.scheme}_proxy is set, and ctloop, like kfp.Client, connects "
+            "to KFP directly, not through it: run it where the KFP host is reachable without the proxy (a VPN, "
+            "or kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80 and --host http://localhost:8080)")
+
+
 def _network_error(exc: BaseException, url: str, timeout: float) -> str:
     if _timeout_of(exc):
         return (
             f"cannot reach KFP at {url}: no answer within {timeout:g} s — fix: check --host and "
-            "that the API is reachable from here (VPN, port-forward still running?)"
+            f"that the API is reachable from here (VPN, port-forward still running?){_proxy_unused(url)}"
         )
     reason = getattr(exc, "reason", None) or exc
-    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES})"
+    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
 def _kfp_context_has_credentials() -> bool:
