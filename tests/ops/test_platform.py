@@ -621,9 +621,8 @@ def test_auth_failures_are_one_line_with_the_fix(kfp_env, capsys, monkeypatch, c
         for fragment in expected:
             assert fragment in line, (fragment, line)
         assert "check --host (e.g." not in line or "404" in line
-        # one request: no retries, no 5 s sleeps; a 404 to ctloop's own probe asks the neighbouring URL once
-        # (test_r52_kfp_host_path)
-        nearby = case == "404 missing path prefix" and via == "--host"
+        # one request: no retries, no 5 s sleeps; a 404 asks the neighbouring URL once (test_r52_kfp_host_path)
+        nearby = case == "404 missing path prefix"
         assert len(_healthz_calls(double)) == 1 + nearby
         assert not any(c.path.endswith("/runs") for c in double.calls)
 

@@ -48,6 +48,11 @@ def test_a_404_names_the_neighbouring_url_where_kfp_answers(monkeypatch, tmp_pat
             "/pipeline/apis/v2beta1/apis/v2beta1/healthz",
             "/pipeline/apis/v2beta1/healthz",
         ]
+        # the host from KF_PIPELINES_ENDPOINT (kfp.Client's own healthz, ctloop's bounded one)
+        monkeypatch.setenv("KF_PIPELINES_ENDPOINT", direct.url + "/pipeline")
+        line = _refused("")
+        assert line.endswith(f"— fix: KFP answers at {direct.url}: give --host {direct.url}"), line
+        monkeypatch.delenv("KF_PIPELINES_ENDPOINT")
         # nowhere near: the general fix, after one look at the neighbour
         line = _refused(direct.url + "/kfp/api")
         assert "including any path prefix" in line and "KFP answers at" not in line, line

@@ -1175,28 +1175,16 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     answer that is not the KFP API's."""
     import ssl
 
-    import certifi
-
     url = normalise_host(host)
-    headers = {"Accept": "application/json"}
-    token = auth.token
-    if auth.token_file:
-        token = read_token_file(auth.token_file, auth.source)
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}),  # like kfp.Client: no proxy from the environment
-        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
-        _NoRedirect(),
-    )
+    opener, headers = _prober(auth)
     request = urllib.request.Request(f"{url}/apis/v2beta1/healthz", headers=headers)
     try:
         with opener.open(request, timeout=timeout) as resp:
             status, body, answer = resp.status, resp.read(), dict(resp.headers)
     except urllib.error.HTTPError as exc:
         body = exc.read()
-        if exc.code == 404 and (there := _kfp_nearby(opener, url, headers, timeout)):
-            raise PlatformError(f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: give --host {there}") from exc
+        if exc.code == 404 and (there := _kfp_nearby(url, auth, timeout)):
+            raise PlatformError(_found_nearby(url, there)) from exc
         location = exc.headers.get("Location", "") if 300 <= exc.code < 400 else ""
         raise PlatformError(
             explain_status(
@@ -1214,12 +1202,38 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     return _backend_from(url, status, body, answer, auth)
 
 
-def _kfp_nearby(opener: Any, url: str, headers: dict[str, str], timeout: float) -> str:
+def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
+    """The opener and headers of ctloop's own healthz requests: ``auth``'s bearer token, certifi's CAs, no
+    proxy from the environment (like kfp.Client), no redirect followed (a redirect is an answer to explain)."""
+    import ssl
+
+    import certifi
+
+    headers = {"Accept": "application/json"}
+    token = auth.token
+    if auth.token_file:
+        token = read_token_file(auth.token_file, auth.source)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
+        _NoRedirect(),
+    )
+    return opener, headers
+
+
+def _found_nearby(url: str, there: str) -> str:
+    return f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: give --host {there}"
+
+
+def _kfp_nearby(url: str, auth: KfpAuth, timeout: float) -> str:
     """The URL one path step from ``url`` (a host whose healthz was 404) where the KFP API answers, else ``""``:
     without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself), without ``/pipeline`` (a
     port-forward or the in-cluster Service serve the API at the root), or with it (Kubeflow's ingress serves it
     there: kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``).
     One request to the same scheme and server, so the token goes nowhere else."""
+    opener, headers = _prober(auth)
     path = urllib.parse.urlsplit(url).path
     cut = next((len(tail) for tail in ("/apis/v2beta1", "/apis/v1beta1", "/pipeline") if path.endswith(tail)), 0)
     there = url[:-cut] if cut else url + "/pipeline"
@@ -1344,6 +1358,9 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                             f"({_body_text(exc.reason)[:200]}) — fix: check --host (http or "
                             "https?) and the server's certificate"
                         ) from exc
+                    if exc.status == 404 and can_probe_directly(url, auth) and (
+                            there := _kfp_nearby(url, auth, timeout)):
+                        raise PlatformError(_found_nearby(url, there)) from exc
                     raise PlatformError(
                         explain_status(exc.status, exc.body, exc.headers, url=url, auth=auth)
                     ) from exc
