@@ -49,9 +49,15 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``expired_by="oauth2-proxy"``: the bearer token is checked by oauth2-proxy instead
   (``skip_jwt_bearer_tokens``), whose ``pkg/middleware/jwt_session.go`` ``loadSession`` (v7.10.0) logs a
   token that fails to verify and goes on without a session unless ``bearer_token_login_fallback`` is false
-  (since v7.9.0, default true; false: ``http.Error`` 403 "Forbidden", not modelled here): an expired
-  token is answered as a request without one (``unauthenticated`` below: 401 ``{}``, a redirect to the
-  login page, or the sign-in page);
+  (since v7.9.0, default true): an expired token is answered as a request without one (``unauthenticated``
+  below: 401 ``{}``, a redirect to the login page, or the sign-in page); ``login_fallback=False`` is
+  ``bearer_token_login_fallback = false`` (oauth2-proxy v7.9.0-v7.15.3 ``pkg/apis/options/options.go``,
+  ``OAUTH2_PROXY_BEARER_TOKEN_LOGIN_FALLBACK``; kubeflow/manifests leaves the default): ``loadSession`` then
+  answers the token it cannot verify with ``http.Error(rw, "Forbidden", 403)`` (net/http: ``text/plain;
+  charset=utf-8``, ``X-Content-Type-Options: nosniff``, body ``Forbidden`` and a newline), no login page;
+* ``shared_read=True``: the API server's ``MULTIUSER_SHARED_READ`` (2.17.0 ``common/config.go``): ``IsAuthorized``
+  (``resource/resource_manager.go``) lets every ``get`` and ``list`` through before it looks for an identity,
+  so a ``"kfp-audience"`` or ``"kfp-deny"`` token reads everything and only its writes are refused;
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
   (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
   ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
@@ -68,7 +74,10 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   (``common/config.go``, default off: ``validation/namespace.go`` ``ValidateNamespaceRequired``);
   ``pipeline_denied`` holds the namespaces whose SubjectAccessReview denies creating pipelines
   (``canUploadVersionedPipeline``): the upload server answers ``400`` with the v1beta1 ``Error``
-  body ``{"error_message": "Failed to create a pipeline", ...}`` (``writeErrorToResponse``);
+  body ``{"error_message": "Failed to create a pipeline", ...}`` (``writeErrorToResponse``), and so it
+  answers a ``"kfp-audience"`` or ``"kfp-deny"`` token's upload into a namespace: ``canUploadVersionedPipeline``
+  hands ``IsAuthorized``'s Unauthenticated or PermissionDenied alike to that one 400 (into no namespace,
+  a shared pipeline, it asks nothing);
 * ``open_healthz``: the proxy lets ``/apis/v2beta1/healthz`` through without a token (a health
   check route exempted from authentication, e.g. oauth2-proxy ``skip_auth_routes``), and answers
   every other request as configured above;
@@ -290,6 +299,8 @@ class KfpApiDouble(InThreadServer):
         expire_after: int | None = None,
         expired_by: str = "istio",
         pipeline_store: str = "database",
+        login_fallback: bool = True,
+        shared_read: bool = False,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -310,6 +321,11 @@ class KfpApiDouble(InThreadServer):
         if expired_by not in ("istio", "oauth2-proxy"):
             raise ValueError(f"expired_by: istio or oauth2-proxy, not {expired_by!r}")
         self.expired_by = expired_by
+        self.login_fallback = login_fallback
+        self.shared_read = shared_read
+        # the access of the token of the request being dispatched ("kfp-audience", "kfp-deny", ...; None: no
+        # token, or no tokens modelled): what the upload server's own authorization looks at
+        self.caller: str | None = None
         if pipeline_store not in ("database", "kubernetes"):
             raise ValueError(f"pipeline_store: database or kubernetes, not {pipeline_store!r}")
         self.pipeline_store = pipeline_store
@@ -397,6 +413,11 @@ class KfpApiDouble(InThreadServer):
                     access = double.tokens.get(token) if token else None
                     if access is not None and double.expire_after is not None:
                         if double.accepted >= double.expire_after:
+                            if double.expired_by == "oauth2-proxy" and not double.login_fallback:
+                                # jwt_session.go loadSession with denyInvalidJWTs: http.Error, no login page
+                                self._raw(403, "text/plain; charset=utf-8", "Forbidden\n",
+                                          [("X-Content-Type-Options", "nosniff")])
+                                return True
                             if double.expired_by == "oauth2-proxy":  # no session: as if none was sent
                                 token, access = "", None
                             else:
@@ -471,9 +492,14 @@ class KfpApiDouble(InThreadServer):
                     return
                 path = parsed.path[len(double.path_prefix):]
                 auth = headers.get("authorization", "")
-                denied = double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-deny"
-                if (double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-audience"
-                        and path != PREFIX + "/healthz"):
+                access = double.tokens.get(auth[7:]) if double.tokens is not None else None
+                # the upload server authorizes by itself (canUploadVersionedPipeline: 400, see dispatch); with
+                # MULTIUSER_SHARED_READ, IsAuthorized lets a get or list through before it looks for an identity
+                passed = (path != PREFIX + "/healthz" and access in ("kfp-audience", "kfp-deny") and (
+                    (double.multi_user and path in (PREFIX + "/pipelines/upload", PREFIX + "/pipelines/upload_version"))
+                    or (double.shared_read and method == "GET")))
+                denied = access == "kfp-deny" and not passed
+                if access == "kfp-audience" and not passed and path != PREFIX + "/healthz":
                     return self._reply(401, status_body(16, WRONG_AUDIENCE,
                                                         "Failed to check authorization. User identity is empty in "
                                                         "the request header"))
@@ -493,6 +519,7 @@ class KfpApiDouble(InThreadServer):
                                      "code": 7, "message": message}],
                     })
                 with double._lock:
+                    double.caller = access
                     try:
                         status, payload = double.dispatch(method, path, query, body)
                     except NoRoute:
@@ -586,7 +613,7 @@ class KfpApiDouble(InThreadServer):
         if p == "/pipelines/upload" and method == "POST":
             spec = self._parse_package(body)
             namespace = self._pipeline_namespace(query.get("namespace", ""))
-            if namespace in self.pipeline_denied:
+            if namespace in self.pipeline_denied or (namespace and self._caller_refused()):
                 return 400, self._upload_error("Failed to create a pipeline")
             name = query.get("name") or spec["pipelineInfo"]["name"]
             if too_long := self._too_long("Pipeline", "Name", name):
@@ -614,7 +641,8 @@ class KfpApiDouble(InThreadServer):
             pid = query.get("pipelineid")
             if not pid or pid not in s.pipelines:
                 raise ValueError("pipelineid is required and must exist")
-            if s.pipelines[pid]["namespace"] in self.pipeline_denied:
+            if s.pipelines[pid]["namespace"] in self.pipeline_denied or (
+                    s.pipelines[pid]["namespace"] and self._caller_refused()):
                 return 400, self._upload_error("Failed to create a pipeline version")
             name = query.get("name") or ""
             if not name:
@@ -900,6 +928,11 @@ class KfpApiDouble(InThreadServer):
         if self.multi_user and self.require_namespace_for_pipelines and not namespace:
             raise ValueError("Invalid input error: Namespace is required for pipeline operations")
         return namespace
+
+    def _caller_refused(self) -> bool:
+        """Whether ``IsAuthorized`` refuses the caller's write: a ``"kfp-audience"`` token (no identity) or a
+        ``"kfp-deny"`` one (its SubjectAccessReview denies)."""
+        return self.caller in ("kfp-audience", "kfp-deny")
 
     @staticmethod
     def _upload_error(message: str) -> dict:

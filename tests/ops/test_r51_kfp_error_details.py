@@ -144,7 +144,7 @@ def test_an_empty_name_is_the_2_17_0_servers_500_and_ctloop_refuses_it_before_an
         with pytest.raises(ConfigError) as refused:
             platform.create_run(GOLDEN, experiment="ctloop", run_name="")
         assert kfp.writes() == [] and "\n" not in str(refused.value), str(refused.value)
-        assert "run_name is empty" in str(refused.value), str(refused.value)
+        assert "run name '' is blank — fix:" in str(refused.value), str(refused.value)
         with pytest.raises(ConfigError) as refused:
             platform.reconcile_schedule(
                 experiment_id="e",

@@ -608,9 +608,18 @@ def _runs(args: argparse.Namespace) -> int:
     if args.experiment:
         experiment_id = platform.find_experiment(args.experiment, args.namespace or "")
         if not experiment_id:
+            # experiments are per namespace on multi-user KFP (2.17.0 model/experiment.go idx_name_namespace):
+            # say which one was searched and what it holds, as `ctloop approve` does
+            namespace = platform.pipeline_namespace  # the profile on multi-user KFP, else none
+            names = platform.experiment_names(namespace, limit=10)
+            there = (", ".join(repr(one_line(n)) for n in names) + (", ..." if len(names) >= 10 else "")
+                     if names else "none")
             raise ConfigError(
-                f"experiment {args.experiment!r} not found; give the one of your ctloop.yaml "
-                "(kfp.experiment), or --experiment '' for runs of every experiment"
+                f"experiment {one_line(args.experiment)!r} not found"
+                + (f" in namespace {namespace}" if namespace else "")
+                + f" (it has: {there}); give the one of your ctloop.yaml (kfp.experiment)"
+                + (", or --namespace its profile" if namespace else "")
+                + ", or --experiment '' for runs of every experiment"
             )
     runs = platform.recent_runs(experiment_id, limit=args.limit)
     audit: dict[str, list[str]] = {}

@@ -87,6 +87,7 @@ from typing import Any
 
 from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
+from ctloop.ops.platform import KFP_TOKEN_AUDIENCE
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
     KNATIVE,
@@ -373,11 +374,6 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
                         label = what if key == "name" else f"{what} path"
                         conflicts.append(f"{label} {ident} ({first[0]}, {name})")
     return list(dict.fromkeys(conflicts))
-
-
-# The audience the KFP API server's TokenReview asks for (kubeflow/pipelines 2.17.0
-# backend/src/apiserver/common/const.go DefaultTokenReviewAudience, TOKEN_REVIEW_AUDIENCE)
-KFP_TOKEN_AUDIENCE = "pipelines.kubeflow.org"
 
 
 def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: str) -> str:

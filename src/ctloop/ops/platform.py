@@ -53,6 +53,7 @@ import subprocess
 import sys
 import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -102,6 +103,9 @@ MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/sr
 MIN_BACKEND = (2, 15, 0)
 DEFAULT_TIMEOUT = 30.0
 TOKEN_RECIPE = "kubectl -n <profile> create token default-editor"
+# The audience the KFP API server's TokenReview asks for (kubeflow/pipelines 2.17.0
+# backend/src/apiserver/common/const.go DefaultTokenReviewAudience, TOKEN_REVIEW_AUDIENCE)
+KFP_TOKEN_AUDIENCE = "pipelines.kubeflow.org"
 HOST_EXAMPLES = (
     "e.g. https://kubeflow.example.com/pipeline behind Kubeflow's ingress, or "
     "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80"
@@ -800,6 +804,20 @@ def _from_api_server(body: Any) -> bool:
                for d in (details if isinstance(details, list) else []))
 
 
+# what oauth2-proxy takes for a JWT in "Authorization: Bearer" (v7.15.3 pkg/middleware/jwt_session.go jwtRegexFormat)
+OAUTH2_PROXY_JWT = re.compile(r"^ey[a-zA-Z0-9_-]*\.ey[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$")
+
+
+def _unverified_bearer(headers: Any, body: Any) -> bool:
+    """Whether a 403 is oauth2-proxy's refusal of a bearer token it cannot verify: with
+    ``bearer_token_login_fallback = false`` (v7.9.0-v7.15.3 ``pkg/middleware/jwt_session.go`` ``loadSession``)
+    ``http.Error(rw, "Forbidden", 403)``, Go's plain-text error (``net/http`` ``Error``: ``text/plain``, the
+    text and a newline), which Istio's ext_authz hands on with its content type (kubeflow/manifests); not
+    Istio's ``RBAC: access denied`` nor the KFP API's JSON."""
+    ctype = str((headers or {}).get("Content-Type") or (headers or {}).get("content-type") or "")
+    return ctype.lower().startswith("text/plain") and _body_text(body) == "Forbidden"
+
+
 def _grpc_code(body: Any) -> int | None:
     """The gRPC code of a google.rpc.Status error body (grpc-gateway's, the KFP API server's), else None."""
     try:
@@ -885,7 +903,7 @@ def explain_status(
             # KFP's own TokenReview (2.17.0 auth/authenticator_token_review.go, audience pipelines.kubeflow.org):
             # reached without Istio's kubeflow-userid header, the token alone says who calls, and Kubernetes
             # refuses it for KFP's audience (pkg/serviceaccount/jwt.go); a fresh one of the same kind is refused too
-            wanted = audiences.group(2) or "pipelines.kubeflow.org"
+            wanted = audiences.group(2) or KFP_TOKEN_AUDIENCE
             recipe = f"{TOKEN_RECIPE} --audience {wanted}".replace("<profile>", namespace or "<profile>")
             return (
                 f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}: the token is for the audience "
@@ -915,6 +933,32 @@ def explain_status(
         return (
             f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — "
             + token_fix
+        )
+    if status == 403 and (auth.token or auth.token_file) and _unverified_bearer(headers, body):
+        # oauth2-proxy v7.9.0+ with bearer_token_login_fallback = false: pkg/middleware/jwt_session.go loadSession
+        # answers a bearer token it cannot verify with http.Error(rw, "Forbidden", 403), before any route
+        proxy = ("the authenticating proxy in front of KFP could not verify the token (oauth2-proxy with "
+                 "bearer_token_login_fallback = false answers so, with no login page)")
+        expired = _jwt_expired(auth)
+        if accepted:
+            return (
+                f"KFP at {url} answered HTTP 403{said} after it accepted the token from {auth.source} for {accepted} "
+                f"call{'s' if accepted != 1 else ''} of this command: the session expired: {proxy} — fix: "
+                + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
+                + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
+            )
+        try:
+            jwt = bool(OAUTH2_PROXY_JWT.match(auth.token or read_token_file(auth.token_file, auth.source)))
+        except ConfigError:
+            jwt = True  # unreadable now: say nothing of its form
+        return (
+            f"KFP at {url} answered HTTP 403{said}: the authenticating proxy in front of it could not verify the token "
+            f"from {auth.source} (oauth2-proxy with bearer_token_login_fallback = false answers so, with no login "
+            "page) — fix: "
+            + (f"the token expired at {expired}" if expired
+               else "the token is expired, revoked, or not issued for this cluster" if jwt
+               else "the token is not a JWT, the only bearer token oauth2-proxy takes; use one")
+            + f"; create a fresh one, e.g. {TOKEN_RECIPE}"
         )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
@@ -958,26 +1002,50 @@ def explain_status(
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
 
-def _jwt_expired(auth: KfpAuth) -> str:
-    """When the token of ``auth`` is a JWT (a Kubernetes ServiceAccount token, an OIDC ID token: RFC
-    7519) whose ``exp`` claim has passed, that time and how long ago (``2026-12-06 09:00:00 UTC, 42 min
-    ago``); else empty. Read without verifying the signature: it only words the refusal KFP made."""
+def _jwt_claims(auth: KfpAuth) -> dict:
+    """The claims of the token of ``auth`` when it is a JWT (RFC 7519), read without verifying the signature
+    (they only word a refusal KFP made); ``{}`` for an opaque token or one that cannot be read."""
     import base64
-    import datetime
-    import time
 
     try:
         token = auth.token or read_token_file(auth.token_file, auth.source)
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        exp = claims["exp"]
+    except (ConfigError, IndexError, TypeError, ValueError, RecursionError):
+        # a payload nested past the parser's stack ([[[...: json.loads raises RecursionError)
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _jwt_audiences(auth: KfpAuth) -> list[str]:
+    """The ``aud`` claim of the token of ``auth`` (RFC 7519 §4.1.3: one string or an array of them), ``[]``
+    when it has none or is no JWT."""
+    aud = _jwt_claims(auth).get("aud")
+    items = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    return [a for a in items if isinstance(a, str) and a]
+
+
+def _behind_ingress(host: str) -> bool:
+    """Whether ``host`` is KFP behind Kubeflow's Istio ingress, which routes ``/pipeline`` to the UI and its
+    API proxy (kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``):
+    there Istio names the caller in a header and KFP does not review the token."""
+    return urllib.parse.urlsplit(normalise_host(host)).path.rstrip("/").endswith("/pipeline")
+
+
+def _jwt_expired(auth: KfpAuth) -> str:
+    """When the token of ``auth`` is a JWT (a Kubernetes ServiceAccount token, an OIDC ID token: RFC
+    7519) whose ``exp`` claim has passed, that time and how long ago (``2026-12-06 09:00:00 UTC, 42 min
+    ago``); else empty. Read without verifying the signature: it only words the refusal KFP made."""
+    import datetime
+    import time
+
+    try:
+        exp = _jwt_claims(auth)["exp"]
         # RFC 7519 §4.1.4: a NumericDate, a JSON number; true is no time (float(True) said 1970-01-01)
         if isinstance(exp, bool) or not isinstance(exp, int | float):
             return ""
         exp = float(exp)
-    except (ConfigError, IndexError, KeyError, TypeError, ValueError, OverflowError, RecursionError):
-        # no JWT (an opaque token), none with an exp claim, or a payload nested past the parser's
-        # stack ([[[...: json.loads raises RecursionError): nothing to tell
+    except (KeyError, OverflowError):  # no JWT (an opaque token), none with an exp claim: nothing to tell
         return ""
     ago = time.time() - exp
     if not 0 < ago < 100 * 365 * 86400:
@@ -1016,14 +1084,28 @@ def _maybe_created(exc: BaseException | None) -> bool:
     return getattr(exc, "status", None) in (502, 503, 504)
 
 
+def _proxy_unused(url: str) -> str:
+    """``"; HTTPS_PROXY/https_proxy is set, …"`` when the environment names a proxy for ``url`` that
+    ``NO_PROXY`` does not exempt it from: kfp 2.17.0's client connects directly unless given ``proxy=``
+    (kfp-server-api 2.17.0 ``rest.py``: a ``ProxyManager`` only for ``configuration.proxy``), and so does
+    :func:`probe_healthz`. Else ``""``."""
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    if not proxies.get(parts.scheme) or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return ""
+    return (f"; {parts.scheme.upper()}_PROXY/{parts.scheme}_proxy is set, and ctloop, like kfp.Client, connects "
+            "to KFP directly, not through it: run it where the KFP host is reachable without the proxy (a VPN, "
+            "or kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80 and --host http://localhost:8080)")
+
+
 def _network_error(exc: BaseException, url: str, timeout: float) -> str:
     if _timeout_of(exc):
         return (
             f"cannot reach KFP at {url}: no answer within {timeout:g} s — fix: check --host and "
-            "that the API is reachable from here (VPN, port-forward still running?)"
+            f"that the API is reachable from here (VPN, port-forward still running?){_proxy_unused(url)}"
         )
     reason = getattr(exc, "reason", None) or exc
-    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES})"
+    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
 def _kfp_context_has_credentials() -> bool:
@@ -1093,26 +1175,16 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     answer that is not the KFP API's."""
     import ssl
 
-    import certifi
-
     url = normalise_host(host)
-    headers = {"Accept": "application/json"}
-    token = auth.token
-    if auth.token_file:
-        token = read_token_file(auth.token_file, auth.source)
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}),  # like kfp.Client: no proxy from the environment
-        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
-        _NoRedirect(),
-    )
+    opener, headers = _prober(auth)
     request = urllib.request.Request(f"{url}/apis/v2beta1/healthz", headers=headers)
     try:
         with opener.open(request, timeout=timeout) as resp:
             status, body, answer = resp.status, resp.read(), dict(resp.headers)
     except urllib.error.HTTPError as exc:
         body = exc.read()
+        if exc.code == 404 and (there := _kfp_nearby(url, auth, timeout)):
+            raise PlatformError(_found_nearby(url, there)) from exc
         location = exc.headers.get("Location", "") if 300 <= exc.code < 400 else ""
         raise PlatformError(
             explain_status(
@@ -1128,6 +1200,50 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
             ) from exc
         raise PlatformError(_network_error(reason, url, timeout)) from exc
     return _backend_from(url, status, body, answer, auth)
+
+
+def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
+    """The opener and headers of ctloop's own healthz requests: ``auth``'s bearer token, certifi's CAs, no
+    proxy from the environment (like kfp.Client), no redirect followed (a redirect is an answer to explain)."""
+    import ssl
+
+    import certifi
+
+    headers = {"Accept": "application/json"}
+    token = auth.token
+    if auth.token_file:
+        token = read_token_file(auth.token_file, auth.source)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
+        _NoRedirect(),
+    )
+    return opener, headers
+
+
+def _found_nearby(url: str, there: str) -> str:
+    return f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: give --host {there}"
+
+
+def _kfp_nearby(url: str, auth: KfpAuth, timeout: float) -> str:
+    """The URL one path step from ``url`` (a host whose healthz was 404) where the KFP API answers, else ``""``:
+    without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself), without ``/pipeline`` (a
+    port-forward or the in-cluster Service serve the API at the root), or with it (Kubeflow's ingress serves it
+    there: kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``).
+    One request to the same scheme and server, so the token goes nowhere else."""
+    opener, headers = _prober(auth)
+    path = urllib.parse.urlsplit(url).path
+    cut = next((len(tail) for tail in ("/apis/v2beta1", "/apis/v1beta1", "/pipeline") if path.endswith(tail)), 0)
+    there = url[:-cut] if cut else url + "/pipeline"
+    request = urllib.request.Request(f"{there}/apis/v2beta1/healthz", headers=headers)
+    try:
+        with opener.open(request, timeout=timeout) as resp:
+            data = json.loads(resp.read())
+    except (OSError, ValueError):  # HTTPError and URLError are OSErrors: nothing there either
+        return ""
+    return there if isinstance(data, dict) and ("multi_user" in data or "tag_name" in data) else ""
 
 
 def _backend_from(url: str, status: int, body: Any, headers: Any, auth: KfpAuth) -> Backend:
@@ -1242,6 +1358,9 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                             f"({_body_text(exc.reason)[:200]}) — fix: check --host (http or "
                             "https?) and the server's certificate"
                         ) from exc
+                    if exc.status == 404 and can_probe_directly(url, auth) and (
+                            there := _kfp_nearby(url, auth, timeout)):
+                        raise PlatformError(_found_nearby(url, there)) from exc
                     raise PlatformError(
                         explain_status(exc.status, exc.body, exc.headers, url=url, auth=auth)
                     ) from exc
@@ -1759,6 +1878,21 @@ class Platform:
             namespace = self.pipeline_namespace
             if not namespace or "HTTP 400" not in str(exc) or "Failed to create" not in str(exc):
                 raise
+            audiences = _jwt_audiences(self.auth)
+            if audiences and KFP_TOKEN_AUDIENCE not in audiences and not _behind_ingress(self.host):
+                # the same 400 for a token KFP cannot authenticate (IsAuthorized's Unauthenticated): reached
+                # without Istio's kubeflow-userid header, KFP reviews the token for its own audience, and with
+                # MULTIUSER_SHARED_READ every get and list before passed without an identity (2.17.0
+                # resource/resource_manager.go IsAuthorized)
+                recipe = f"{TOKEN_RECIPE} --audience {KFP_TOKEN_AUDIENCE}".replace("<profile>", namespace)
+                raise PlatformError(
+                    f"{exc}: KFP's upload answers so when it cannot authenticate the caller too, and the token from "
+                    f"{self.auth.source} is for the audience {', '.join(audiences)}, while KFP, reached without the Kubeflow "
+                    f"ingress, reviews tokens for {KFP_TOKEN_AUDIENCE!r} (reads pass without that under "
+                    f"MULTIUSER_SHARED_READ) — fix: create one for it: {recipe} (what the PodDefault "
+                    "access-ml-pipeline projects), or give --host the Kubeflow ingress URL (…/pipeline), which "
+                    "identifies you itself"
+                ) from exc
             who = f"the identity of {self.auth.source}" if self.auth.source else "this identity"
             raise PlatformError(
                 f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
@@ -2340,8 +2474,7 @@ class Platform:
                 adopts every workflow whose run id has a stored run, deleting only those without: a
                 retry of a create answered "Failed to store run" under the same id runs it twice.
         """
-        if not run_name:
-            raise ConfigError("create_run: run_name is empty; name the run")
+        # before KFP's own refusal (2.17.0 api_converter.go toModelRun: "Run name cannot be empty", HTTP 500)
         check_name(run_name, "run name", "continuous-training-triggered", "run")
         for param, value in (params or {}).items():
             refuse_astral(value, f"parameter {param}")

@@ -1,0 +1,34 @@
+"""KFP unreachable with a proxy in the environment did not say that the proxy is not used.
+
+kfp 2.17.0's client connects directly unless given ``proxy=`` (``kfp/client/client.py``; kfp-server-api 2.17.0
+``rest.py`` takes a ``ProxyManager`` only for ``configuration.proxy``, urllib3 reads no environment), and
+ctloop's own healthz probe does the same (``urllib.request.ProxyHandler({})``). Behind a corporate proxy
+(``HTTPS_PROXY`` set, curl and kubectl going through it) ``ctloop`` read "cannot reach KFP at …: Name or
+service not known — fix: check --host", and the host was right. The line now says the proxy variable is set
+and not used, unless ``NO_PROXY`` exempts the host anyway.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import PlatformError
+from ctloop.ops.platform import Platform
+from tests.ops.test_platform import isolate_kfp_env
+
+
+@pytest.mark.parametrize("no_proxy", ["", "127.0.0.1"])
+def test_an_unreachable_host_says_the_environments_proxy_is_not_used(
+    monkeypatch, tmp_path, no_proxy
+):
+    isolate_kfp_env(monkeypatch, tmp_path)
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    with pytest.raises(PlatformError) as caught:
+        Platform(host="https://127.0.0.1:9/pipeline", token="t", timeout=5)
+    line = str(caught.value)
+    assert line.startswith("cannot reach KFP at https://127.0.0.1:9/pipeline:"), line
+    said = "HTTPS_PROXY/https_proxy is set, and ctloop, like kfp.Client, connects to KFP directly, not through it"
+    assert (said in line) == (not no_proxy), line
