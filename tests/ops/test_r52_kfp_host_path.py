@@ -51,6 +51,11 @@ def test_a_404_names_the_neighbouring_url_where_kfp_answers(monkeypatch, tmp_pat
         # the host from KF_PIPELINES_ENDPOINT (kfp.Client's own healthz, ctloop's bounded one)
         monkeypatch.setenv("KF_PIPELINES_ENDPOINT", direct.url + "/pipeline")
         line = _refused("")
+        assert line.endswith(
+            f"— fix: KFP answers at {direct.url}: set KF_PIPELINES_ENDPOINT to {direct.url}, or give "
+            f"--host {direct.url}"
+        ), line  # the setting it came from (review of round 52)
+        line = _refused(direct.url + "/pipeline")  # --host given: the variable is not read
         assert line.endswith(f"— fix: KFP answers at {direct.url}: give --host {direct.url}"), line
         monkeypatch.delenv("KF_PIPELINES_ENDPOINT")
         # nowhere near: the general fix, after one look at the neighbour

@@ -245,9 +245,8 @@ def _need_experiment(platform, args: argparse.Namespace, version: str, *, record
     namespace = args.namespace or platform.namespace or ""
     if platform.ensure_experiment(args.experiment, namespace=namespace, dry_run=True):  # archived: refused
         return
-    names = platform.experiment_names(namespace, limit=10)
     where = f" (namespace {namespace})" if namespace else ""
-    there = ", ".join(repr(one_line(n)) for n in names) + (", ..." if len(names) >= 10 else "") if names else "none"
+    there = platform.experiments_said(namespace)
     raise ConfigError(
         f"--experiment {one_line(args.experiment)!r}: KFP at {platform.host or 'the cluster'}{where} has no such "
         f"experiment (it has: {there}); nothing was created in KFP — fix: give the spec's kfp.experiment, where "

@@ -611,9 +611,7 @@ def _runs(args: argparse.Namespace) -> int:
             # experiments are per namespace on multi-user KFP (2.17.0 model/experiment.go idx_name_namespace):
             # say which one was searched and what it holds, as `ctloop approve` does
             namespace = platform.pipeline_namespace  # the profile on multi-user KFP, else none
-            names = platform.experiment_names(namespace, limit=10)
-            there = (", ".join(repr(one_line(n)) for n in names) + (", ..." if len(names) >= 10 else "")
-                     if names else "none")
+            there = platform.experiments_said(namespace)
             raise ConfigError(
                 f"experiment {one_line(args.experiment)!r} not found"
                 + (f" in namespace {namespace}" if namespace else "")

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import http.client
 import importlib
 import itertools
 import json
@@ -1093,9 +1094,27 @@ def _proxy_unused(url: str) -> str:
     proxies = urllib.request.getproxies_environment()
     if not proxies.get(parts.scheme) or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
         return ""
+    if _never_through_a_proxy(parts.hostname or ""):
+        return ""
     return (f"; {parts.scheme.upper()}_PROXY/{parts.scheme}_proxy is set, and ctloop, like kfp.Client, connects "
             "to KFP directly, not through it: run it where the KFP host is reachable without the proxy (a VPN, "
             "or kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80 and --host http://localhost:8080)")
+
+
+def _never_through_a_proxy(host: str) -> bool:
+    """Whether ``host`` is one no proxy could be the way to: loopback (a port-forward: it is not
+    running) or a cluster-internal name (a single label, ``*.svc``, ``*.cluster.local``: the pod's own
+    network). Before round 52 the proxy note told a user whose port-forward had stopped to start one."""
+    import ipaddress
+
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    return "." not in host or host.endswith((".svc", ".cluster.local"))
 
 
 def _network_error(exc: BaseException, url: str, timeout: float) -> str:
@@ -1184,7 +1203,7 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     except urllib.error.HTTPError as exc:
         body = exc.read()
         if exc.code == 404 and (there := _kfp_nearby(url, auth, timeout)):
-            raise PlatformError(_found_nearby(url, there)) from exc
+            raise PlatformError(_found_nearby(url, there, host_given=True)) from exc  # Platform probes a --host
         location = exc.headers.get("Location", "") if 300 <= exc.code < 400 else ""
         raise PlatformError(
             explain_status(
@@ -1223,8 +1242,14 @@ def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
     return opener, headers
 
 
-def _found_nearby(url: str, there: str) -> str:
-    return f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: give --host {there}"
+def _found_nearby(url: str, there: str, *, host_given: bool) -> str:
+    """The fix for a host one path step off, naming the setting it came from: ``--host`` (the flag, or
+    ``kfp.host``, which the CLI passes as it) when one was given, else ``KF_PIPELINES_ENDPOINT`` when that
+    is the URL asked (:class:`Platform` reads the variable only without a host)."""
+    env = os.environ.get(HOST_ENV, "")
+    from_env = not host_given and env.strip() and normalise_host(env) == url
+    where = f"set {HOST_ENV} to {there}, or give --host {there}" if from_env else f"give --host {there}"
+    return f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: {where}"
 
 
 def _kfp_nearby(url: str, auth: KfpAuth, timeout: float) -> str:
@@ -1241,8 +1266,8 @@ def _kfp_nearby(url: str, auth: KfpAuth, timeout: float) -> str:
     try:
         with opener.open(request, timeout=timeout) as resp:
             data = json.loads(resp.read())
-    except (OSError, ValueError):  # HTTPError and URLError are OSErrors: nothing there either
-        return ""
+    except (OSError, ValueError, http.client.HTTPException):  # HTTPError, URLError are OSErrors; IncompleteRead,
+        return ""  # BadStatusLine are not: a probe that only betters a message never raises
     return there if isinstance(data, dict) and ("multi_user" in data or "tag_name" in data) else ""
 
 
@@ -1360,7 +1385,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                         ) from exc
                     if exc.status == 404 and can_probe_directly(url, auth) and (
                             there := _kfp_nearby(url, auth, timeout)):
-                        raise PlatformError(_found_nearby(url, there)) from exc
+                        raise PlatformError(_found_nearby(url, there, host_given=False)) from exc
                     raise PlatformError(
                         explain_status(exc.status, exc.body, exc.headers, url=url, auth=auth)
                     ) from exc
@@ -2063,6 +2088,14 @@ class Platform:
             if len(names) >= limit:
                 break
         return names
+
+    def experiments_said(self, namespace: str = "", shown: int = 10) -> str:
+        """Up to ``shown`` experiment names of the namespace for a message, ``, ...`` only when there are
+        more (one more is asked: before round 52 a namespace of exactly 10 was said to hold more); ``none``."""
+        names = self.experiment_names(namespace, limit=shown + 1)
+        if not names:
+            return "none"
+        return ", ".join(repr(one_line(n)) for n in names[:shown]) + (", ..." if len(names) > shown else "")
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
         """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist).
