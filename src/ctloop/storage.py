@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
+from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from decimal import Decimal
@@ -3249,9 +3249,14 @@ def list_files(prefix: str, suffix: str = "", *, empty: bool = False) -> list[st
     skipped: list[str] = []
     found = _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=empty, skipped=skipped)))
     if skipped := _data_only(loc, skipped):
-        warnings.warn(f"{prefix}: left out {len(skipped)} zero-byte file(s) (no rows in any format; a writer's "
-                      f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=2)
+        _warn_zero_bytes(prefix, skipped)
     return found
+
+
+def _warn_zero_bytes(prefix: str, skipped: list[str]) -> None:
+    """The one warning of a listing of ``prefix`` that left out the zero-byte files ``skipped``."""
+    warnings.warn(f"{prefix}: left out {len(skipped)} zero-byte file(s) (no rows in any format; a writer's "
+                  f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=3)
 
 
 def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
@@ -4453,7 +4458,7 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
     if "_SUCCESS" not in listed:
         pending = next((r for r in listed if "_temporary" in r.split("/")[:-1] and _name_format(r)), None)
         if pending is not None:
-            raise DataSourceError(f"{uri}: {pending} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
+            raise DataSourceError(f"{uri}: {one_line(pending)} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
                                   "still writing this directory, or one that failed, and its files are part of a "
                                   "table; wait for the job's _SUCCESS, or point at a complete output")
     # Databricks' read side (DirectoryAtomicReadProtocol.filterDirectoryListing) hides a file only when its
@@ -4484,7 +4489,7 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
             added.setdefault((folder, name[len("_committed_"):]), set()).update(lists[0])
             removed.setdefault(folder, set()).update(lists[1])
         except (ValueError, AttributeError, TypeError) as exc:
-            raise DataSourceError(f"{uri}: its Databricks commit marker {marker} is not the JSON of the files a "
+            raise DataSourceError(f"{uri}: its Databricks commit marker {one_line(marker)} is not the JSON of the files a "
                                   f"commit added and removed ({_first_line(exc)}): point at a complete output") \
                 from exc
 
@@ -4502,7 +4507,7 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
 
     kept = [name for name in files if committed(name)]
     if not kept:
-        raise DataSourceError(f"{uri}: none of its data files (e.g. {rel(files[0])}) is committed: a Databricks "
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {one_line(rel(files[0]))}) is committed: a Databricks "
                               "_started_<id> marker with no _committed_<id> adding it (a job still writing, or one "
                               "that failed); point at a complete output")
     return kept
@@ -4523,7 +4528,7 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
             continue
         keys = tuple(level.split("=", 1)[0] for level in levels if "=" in level)
         if twice := next((k for k in keys if keys.count(k) > 1), None):
-            raise DataSourceError(f"{uri}: its file {name} sits under the partition key {twice!r} twice: which "
+            raise DataSourceError(f"{uri}: its file {one_line(name)} sits under the partition key {twice!r} twice: which "
                                   "value is its rows' cannot be told (Spark refuses such a directory); write each "
                                   "key once on a path")
         shapes[name] = tuple(sorted(keys)) if len(keys) == len(levels) else None
@@ -4535,8 +4540,8 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
         def said(found: tuple[str, ...] | None) -> str:
             return "key=value directories " + ", ".join(found) if found else "a directory that is no key=value"
 
-        raise DataSourceError(f"{uri}: conflicting directory structures: {first} sits under {said(shape)} but "
-                              f"{other} under {said(shapes[other])}: read as one table, the keys a file's path "
+        raise DataSourceError(f"{uri}: conflicting directory structures: {one_line(first)} sits under {said(shape)} but "
+                              f"{one_line(other)} under {said(shapes[other])}: read as one table, the keys a file's path "
                               "lacks would be null in its rows (Spark refuses it: 'Conflicting directory "
                               "structures detected'); point at one partitioned table, or move the other files out")
 
@@ -4544,18 +4549,20 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
 def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
-    files, a name without a table extension, CSV beside Parquet)."""
+    files, a name without a table extension, CSV beside Parquet). One listing; the dataset reader of
+    ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
+    (``ctloop.drift.streaming._directory_files``)."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
         return parse(name).key[len(root):].lstrip("/")
 
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        files = list_files(uri)
+    objects = list_objects(uri, scratch=True)  # one listing: the data files and the markers beside them
+    data = set(_data_only(loc, [o.uri for o in objects]))
+    files = [o.uri for o in objects if o.uri in data and o.size]
     if not files:
-        held = [o.uri for o in list_objects(uri, scratch=True)]
+        held = [o.uri for o in objects]
         if not held:
             name = loc.key.rstrip("/")
             if loc.scheme != "file" and loc.key.endswith("/") and name and exists(loc.child(name)):
@@ -4564,10 +4571,18 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
             raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
         shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
+        hint = ""
+        if is_scratch(rel(shown)):  # scratch only: where to point to read such a file on purpose
+            parts = rel(shown).split("/")
+            first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
+            hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
         raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
-                              f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
-    listed = [rel(o.uri) for o in list_objects(uri, scratch=True)]
+                              f"_temporary/ and .crc files; or 0 bytes), e.g. {one_line(rel(shown))}{hint}")
+    if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
+        for name in files:
+            utf8_name(loc.key, parse(name).key)
+    listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
@@ -4583,18 +4598,18 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
     files = natural_order(_committed_files(uri, files, listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
-    for note in said:  # the zero-byte files left out beside data
-        warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+    if zero := [o.uri for o in objects if o.uri in data and not o.size]:
+        _warn_zero_bytes(uri, zero)
     if fmt:
         kind = table_format(uri, fmt)
     else:
         formats = {name: _name_format(name) for name in files}
         if unknown := [name for name, found in formats.items() if found is None]:
-            raise ConfigError(f"{uri}: cannot tell the format of its file {rel(unknown[0])} from its name (a Hive "
+            raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name (a Hive "
                               "job's 000000_0?): give the format (data.format: parquet or csv)")
         if len(kinds := set(formats.values())) > 1:
             first = {found: name for name, found in reversed(formats.items())}
-            raise ConfigError(f"{uri} holds CSV and Parquet files ({rel(first['csv'])}, {rel(first['parquet'])}): "
+            raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
                               "point at a directory of one format")
         kind = kinds.pop()
     return files, kind

@@ -2445,14 +2445,6 @@ def _named_scratch(rel: str, pattern: str) -> bool:
                for c in rel.split("/") if c.startswith(SCRATCH_PREFIXES))
 
 
-def _scratch_hint(uri: str, rel: str) -> str:
-    """How to read the scratch-named file ``rel`` (below ``uri``) on purpose: name it, or the
-    first '_'/'.' directory on its way."""
-    parts = rel.split("/")
-    first = next(i for i, p in enumerate(parts) if _hidden(p))
-    return f"{uri.rstrip('/')}/{'/'.join(parts[:first + 1])}"
-
-
 def _parents(path: str, base: str) -> Iterator[str]:
     """The directories between ``base`` and ``path``, below ``base``."""
     parent = os.path.dirname(path)
@@ -2541,20 +2533,35 @@ def _recoded(fs: Any, renamed: dict[str, str]) -> Any:
     return pafs.PyFileSystem(Recoded())
 
 
-def _resolve_files(uri: str) -> tuple[Any, list[str], str | None]:
+def _resolve_files(uri: str, format: str | None = None) -> tuple[Any, list[str], str | None]:
     """``(filesystem, files, partition base directory or None)`` for one path, directory or
-    glob. pyarrow's ``OSError`` (refused credentials, an unreachable endpoint) becomes the one
-    line :func:`ctloop.storage.arrow_error` words for it."""
+    glob (a directory's files as ``read_table`` reads them: :func:`_directory_files`, ``format``
+    the one given, if any). pyarrow's ``OSError`` (refused credentials, an unreachable endpoint)
+    becomes the one line :func:`ctloop.storage.arrow_error` words for it."""
     from ctloop import storage
 
     fs, path = _filesystem(uri)
     try:
-        return _find_files(uri, fs, path)
+        return _find_files(uri, fs, path, format)
     except OSError as exc:
         raise storage.arrow_error(uri, exc) from exc
 
 
-def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | None]:
+def _directory_files(uri: str, path: str, format: str | None) -> list[str]:
+    """The data files of the directory (prefix) ``uri`` (``path`` within its filesystem), as paths in that
+    filesystem: those ``ctloop.storage.directory_table`` lists, and refused as it refuses them (a Spark job's
+    ``_temporary/`` without ``_SUCCESS``, files a Databricks commit did not add, a Delta/Hudi/Iceberg table or
+    a directory inside one, conflicting partition directories, a file whose format its name does not say),
+    in its order. The one listing ``read_table`` (training) and this reader (drift, scoring) share: before,
+    this reader listed on its own and read such directories' other rows."""
+    from ctloop import storage
+
+    root = storage.parse(uri).key.rstrip("/")
+    listed, _ = storage.directory_table(uri, format)
+    return [f"{path.rstrip('/')}/{storage.parse(name).key[len(root):].lstrip('/')}" for name in listed]
+
+
+def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tuple[Any, list[str], str | None]:
     import pyarrow.fs as pafs
 
     if any(ch in path for ch in GLOB_CHARS):
@@ -2624,25 +2631,15 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         raise DataSourceError(f"{uri} does not exist")
     if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
         return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
-    files = _list_files(fs, path)
-    if not files:
-        if empty := _list_files(fs, path, empty=True):
-            raise DataSourceError(f"{uri} holds no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
-                                  f"{one_line(empty[0][len(path):].lstrip('/'))})")
-        if left := sorted(_list_files(fs, path, scratch=True)):
-            rel = left[0][len(path):].lstrip("/")
-            raise DataSourceError(f"{uri} holds no data files: its {len(left)} file(s) have a name starting with '_' "
-                                  f"or '.' on their path (e.g. {one_line(rel)}), left out as scratch (Spark's _temporary/ "
-                                  f"and _SUCCESS, .crc checksums); to read them, point at {one_line(_scratch_hint(uri, rel))}")
-        raise DataSourceError(f"{uri} is an empty directory: no data files in it")
-    return fs, sorted(files), path
+    return fs, _directory_files(uri, path, format), path
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
     """Resolve a file, directory, glob, remote prefix or list of files into a :class:`Source`.
 
     Directories are read recursively; names starting with ``_`` or ``.`` are skipped (e.g. the
-    inference log's ``_quarantine``); hive partition directories (``key=value``) below the
+    inference log's ``_quarantine``); a directory's files are those ``read_table`` reads, refused as
+    it refuses them (``ctloop.storage.directory_table``); hive partition directories (``key=value``) below the
     directory (or the fixed part of a glob) become columns. Files are Parquet (``.parquet``,
     ``.pq``) or CSV (``.csv``, ``.csv.gz``), one format per source; ``format`` overrides.
 
@@ -2655,10 +2652,12 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
+    if format is not None and format not in ("parquet", "csv"):
+        raise ConfigError(f"unsupported table format {format!r}; use parquet or csv")
     if isinstance(source, str):
         if not source:
             raise ConfigError("no data URI given: pass a file, a directory, a glob or gs://...")
-        fs, files, base = _resolve_files(source)
+        fs, files, base = _resolve_files(source, format)
         uri = source
         listed = set(files) if base is not None else set()  # from a directory or glob, not named on its own
     else:
@@ -2668,7 +2667,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         fs, files, base = None, [], None
         listed = set()
         for p in paths:
-            f, found, below = _resolve_files(p)
+            f, found, below = _resolve_files(p, format)
             fs = fs or f
             files.extend(found)
             if below is not None:
@@ -2677,8 +2676,6 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
     formats = {f: _suffix_format(f) for f in files}
     if format is not None:
-        if format not in ("parquet", "csv"):
-            raise ConfigError(f"unsupported table format {format!r}; use parquet or csv")
         fmt = format
     else:
         data = [f for f, k in formats.items() if k is not None]

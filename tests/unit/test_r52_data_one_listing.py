@@ -1,0 +1,156 @@
+"""One listing of a part directory for training and for drift/scoring (round 52).
+
+``read_table`` (``prepare_data``, ``ctloop backtest``) lists a directory with ``storage.directory_table``,
+which refuses what cannot be read as one table: a Spark job's ``_temporary/`` without ``_SUCCESS``
+(Hadoop 3.3 ``FileOutputCommitter``), Delta/Hudi/Iceberg tables and directories inside them, conflicting
+``key=value`` layouts (Spark 3.5 ``PartitioningUtils``: "Conflicting directory structures detected"), and it
+hides the files of a Databricks transaction that did not commit (docs.databricks.com/archive/legacy/
+dbio-commit.html). The dataset reader of ``ctloop drift`` and ``ctloop score``
+(``ctloop.drift.streaming.open_source``) listed on its own with none of these rules, so drift and
+training read different rows of one directory. Now both take the directory's files from the one function.
+
+Also: Spark's CSV writer writes no header row unless ``header`` is true (``CSVOptions.headerFlag``, Spark
+3.5): each part's first row was taken as its column names ("has no column '2025-01-01T00:00:00.000Z'");
+and a Delta/Hudi/Iceberg parent that prefix-scoped credentials may not list is read as plain files with
+a warning that it could not be checked.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from ctloop import storage
+from ctloop.cli import main
+from ctloop.drift import streaming
+from ctloop.errors import CtloopError
+
+A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2]})
+B = pd.DataFrame({"x": [3.5], "n": [3]})
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _write(root: str, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        storage.write_bytes(f"{root}/{name}", data or _parquet(A))
+
+
+LAYOUTS = {
+    # a Spark job still writing (or failed): _temporary/ and no _SUCCESS
+    "temporary": (
+        {"part-0.parquet": b"", "_temporary/0/_temporary/attempt_1/part-1.parquet": b""},
+        "",
+        "no _SUCCESS",
+    ),
+    # a Delta table, and a partition of one (its removed files were read)
+    "delta": (
+        {"_delta_log/00000000000000000001.json": b"{}", "part-0.parquet": b""},
+        "",
+        "Delta Lake table",
+    ),
+    "delta partition": (
+        {"_delta_log/0.json": b"{}", "day=1/part-0.parquet": b""},
+        "day=1",
+        "Delta Lake table",
+    ),
+    "hudi": ({".hoodie/hoodie.properties": b"x", "part-0.parquet": b""}, "", "Apache Hudi table"),
+    "iceberg": (
+        {"metadata/v2.metadata.json": b"{}", "data/0-a.parquet": b""},
+        "data",
+        "Apache Iceberg table",
+    ),
+    # a plain directory beside key=value ones: its rows read with day null
+    "conflicting": (
+        {"day=1/part-0.parquet": b"", "backup/part-0.parquet": b""},
+        "",
+        "conflicting directory",
+    ),
+}
+
+
+def _refusal(call) -> str:
+    with pytest.raises(CtloopError) as caught:
+        call()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_drift_and_scoring_refuse_the_directories_training_refuses_in_the_same_words(
+    tmp_path, layout
+):
+    files, below, said = LAYOUTS[layout]
+    root = str(tmp_path / "t")
+    _write(root, files)
+    uri = f"{root}/{below}" if below else root
+    trained = _refusal(lambda: storage.read_table(uri))
+    streamed = _refusal(lambda: streaming.open_source(uri))  # read every row before
+    assert said in trained and streamed == trained and "\n" not in streamed
+
+
+def test_drift_reads_only_the_files_a_databricks_commit_added_as_training_does(tmp_path):
+    root = str(tmp_path / "t")
+    _write(
+        root,
+        {
+            "part-00000-tid-5-a.parquet": _parquet(A),
+            "part-00001-tid-5-b.parquet": _parquet(B),
+            "part-00002-tid-6-c.parquet": _parquet(B),
+            "_started_5": b"x",
+            "_started_6": b"x",
+            "_committed_5": json.dumps(
+                {"added": ["part-00000-tid-5-a.parquet"], "removed": []}
+            ).encode(),
+        },
+    )
+    # tid-5-b: not added by its commit; tid-6: started, never committed
+    assert storage.read_table(root)["n"].tolist() == [1, 2]
+    source = streaming.open_source(root)
+    assert source.files == [f"{root}/part-00000-tid-5-a.parquet"]  # read all three (5 rows) before
+    assert source.count_rows() == 2
+
+
+def test_ctloop_drift_exits_2_on_a_job_still_writing(tmp_path, capsys):
+    ref, cur = str(tmp_path / "ref.parquet"), str(tmp_path / "cur")
+    storage.write_bytes(ref, _parquet(A))
+    _write(cur, {"part-0.parquet": _parquet(A), "_temporary/0/part-1.parquet": _parquet(B)})
+    code = main(
+        [
+            "drift",
+            "--reference",
+            ref,
+            "--current",
+            cur,
+            "--engine",
+            "stream",
+            "--no-report",
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "no _SUCCESS" in err[0], err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["gs", "s3", "az"])
+def test_one_listing_on_an_object_store(stores, scheme, monkeypatch, tmp_path):
+    from tests.fixtures.object_stores import fresh_bucket
+
+    root = fresh_bucket(stores[scheme], monkeypatch, tmp_path / "home", "exports/t")
+    _write(
+        root,
+        {"part-00000-tid-5-a.parquet": _parquet(A), "_temporary/0/part-00001-tid-5-b.parquet": b""},
+    )
+    for uri in (root, root + "/"):
+        assert "no _SUCCESS" in _refusal(lambda u=uri: streaming.open_source(u))
+    _write(root, {"_SUCCESS": b"-", "_started_7": b"x", "part-00002-tid-7-c.parquet": _parquet(B)})
+    assert storage.read_table(root)["n"].tolist() == [1, 2]
+    assert streaming.open_source(root).count_rows() == 2  # tid-7 never committed: read before
