@@ -4720,6 +4720,46 @@ def _column_kind(column: pd.Series) -> str | None:
     return str(dtype)
 
 
+_DATA_CELL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?")
+"""A cell no header names a column by and a data row often holds: a number (``1.5``, ``-3``, ``2e-05``) or a
+date or time as Spark's CSV writer writes one (``2025-01-03``, ``2025-01-03T00:00:00.000Z``: its default
+``timestampFormat``, Spark 3.5 ``CSVOptions``)."""
+
+
+def data_cells(fields: Iterable[object]) -> int:
+    """How many of a header's ``fields`` are cells of data rather than names (:data:`_DATA_CELL`)."""
+    return sum(1 for f in fields if _DATA_CELL.fullmatch(str(f).strip()))
+
+
+def csv_header_fields(head: bytes) -> list[str]:
+    """The fields of the first line of a CSV file whose first stored bytes (gzipped or not) are ``head``."""
+    import csv
+
+    line = _csv_text(head).decode("utf-8", "replace").removeprefix("\ufeff").splitlines()[:1]
+    return next(csv.reader(line), [])
+
+
+def refuse_headerless_parts(uri: str, headers: list[tuple[str, list[str]]]) -> None:
+    """A :class:`DataSourceError` in one line when the CSV part files of the directory ``uri`` (``headers``:
+    each part's name below it and the fields of its first line) were written without a header row: Spark's
+    ``df.write.csv(path)`` writes none unless ``header`` is true (``CSVOptions.headerFlag`` defaults to false,
+    Spark 3.5), so each part's first line is a data row, taken as its column names, and the configured
+    columns are absent ("has no column '2025-01-01T00:00:00.000Z'"). Said so when each first line holds a
+    number or a date (:data:`_DATA_CELL`) and the parts' first lines share fewer than half their names (the
+    header row a writer repeats in each part is the same in all of them)."""
+    if len(headers) < 2 or not all(data_cells(fields) for _, fields in headers):
+        return
+    shared = set(headers[0][1]).intersection(*(set(fields) for _, fields in headers[1:]))
+    if 2 * len(shared) >= len(headers[0][1]):
+        return
+    name, fields = headers[0]
+    shown = ",".join(fields[:6]) + (",…" if len(fields) > 6 else "")
+    raise DataSourceError(f"{uri}: its CSV parts have no header row: the first line of each is a row of data, "
+                          f"another in each part ({one_line(name)} starts {one_line(shown)!r}), so no column has "
+                          "its name; Spark writes part-*.csv without a header unless told to: write them with "
+                          "df.write.option(\"header\", \"true\").csv(...), or point at files with a header line")
+
+
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
             rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
     """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
@@ -4747,6 +4787,9 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         missing = [c for c in columns if c not in frame.columns]
         extra = [c for c in frame.columns if c not in set(columns)]
         if missing or extra:
+            if kind == "csv":  # the parts' first lines are data rows: said so, not a column no part has
+                refuse_headerless_parts(uri, [(rel(n), [str(c) for c in f.columns if c not in keys])
+                                              for n, f in frames])
             said = (f"has no column {missing[0]!r}, which {rel(first_name)} has" if missing
                     else f"has the column {extra[0]!r}, which {rel(first_name)} has not")
             raise DataSourceError(f"{uri}: its file {rel(name)} {said}: the files of a directory are read as one "

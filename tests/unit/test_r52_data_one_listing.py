@@ -26,7 +26,7 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
-from ctloop.errors import CtloopError
+from ctloop.errors import CtloopError, DataValidationError
 
 A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2]})
 B = pd.DataFrame({"x": [3.5], "n": [3]})
@@ -154,3 +154,60 @@ def test_one_listing_on_an_object_store(stores, scheme, monkeypatch, tmp_path):
     _write(root, {"_SUCCESS": b"-", "_started_7": b"x", "part-00002-tid-7-c.parquet": _parquet(B)})
     assert storage.read_table(root)["n"].tolist() == [1, 2]
     assert streaming.open_source(root).count_rows() == 2  # tid-7 never committed: read before
+
+
+SPARK_CSV = {  # df.write.csv(path): no header row (Spark 3.5 CSVOptions.headerFlag defaults to false)
+    "part-00000-3f1c-c000.csv": b"2025-01-01T00:00:00.000Z,1.5,1,a\n2025-01-02T00:00:00.000Z,2.5,0,b\n",
+    "part-00001-3f1c-c000.csv": b"2025-01-03T00:00:00.000Z,3.5,1,c\n",
+    "_SUCCESS": b"-",
+}
+
+
+def test_spark_csv_parts_without_a_header_row_are_said_to_have_none(tmp_path, capsys):
+    root = str(tmp_path / "out")
+    _write(root, SPARK_CSV)
+    # read_table said "has no column '2025-01-01T00:00:00.000Z'", drift "lacks column(s) 'time', 'x', 'y'"
+    for read in (storage.read_table, streaming.open_source):
+        message = _refusal(lambda r=read: r(root))
+        assert (
+            "no header row" in message
+            and 'option("header", "true")' in message
+            and "\n" not in message
+        )
+    ref = str(tmp_path / "ref.csv")
+    storage.write_bytes(ref, b"time,x,y,c\n2025-01-01T00:00:00.000Z,1.5,1,a\n")
+    code = main(
+        [
+            "drift",
+            "--reference",
+            ref,
+            "--current",
+            root,
+            "--no-report",
+            "--output",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "no header row" in err[0], err
+
+
+def test_parts_that_repeat_one_header_are_not_headerless(tmp_path):
+    # header=true: each part starts with the same line, even when its names are numbers (a year per column)
+    root = str(tmp_path / "out")
+    _write(root, {"part-0.csv": b"2019,2020\n1,2\n", "part-1.csv": b"2019,2020\n3,4\n"})
+    assert storage.read_table(root)["2019"].tolist() == [1, 3]
+    assert streaming.open_source(root).count_rows() == 2
+
+
+def test_one_headerless_part_is_said_to_look_like_a_row_of_data_when_a_column_is_missing(tmp_path):
+    from ctloop.components.prepare.core import prepare
+
+    root = str(tmp_path / "out")
+    _write(
+        root, {"part-00000-3f1c-c000.csv": SPARK_CSV["part-00000-3f1c-c000.csv"], "_SUCCESS": b"-"}
+    )
+    with pytest.raises(
+        DataValidationError, match=r"look like a row of data .*option\(\"header\", \"true\"\)"
+    ):
+        prepare(storage.read_table(root), target="y", time_column="time")

@@ -2462,7 +2462,7 @@ def _glob_matches(path: str, pattern: str) -> bool:
 
 
 def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None,
-                 blank: list[str] | None = None) -> dict[str, str]:
+                 blank: list[str] | None = None, headers: dict[str, list[str]] | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -2474,7 +2474,8 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     on its own: as the user wrote it). With a ``blank`` list, each file whose whole content those
     first bytes are and hold no text (:func:`ctloop.storage.csv_blank`: Hadoop's gzip output of a
     reducer with no output, a lone newline) is put in it instead: no rows, no columns, left out as
-    a zero-byte file is."""
+    a zero-byte file is. With a ``headers`` dict, each other file's first line's fields are put in it
+    (``ctloop.storage.csv_header_fields``), from the same bytes."""
     from ctloop import storage
 
     def head(path: str) -> tuple[bytes, bool]:
@@ -2493,6 +2494,8 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             blank.append(path)
             continue
         storage.refuse_other_encoding(shown or path, first)
+        if headers is not None:
+            headers[path] = storage.csv_header_fields(first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
             renamed[path + (".gz" if packed else ".csv")] = path
@@ -2718,13 +2721,19 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     names = files
     if fmt == "csv":
         blank: list[str] = []
+        headers: dict[str, list[str]] = {}
         try:
             renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None,
-                                   blank if listed else None)
+                                   blank if listed else None, headers)
         except OSError as exc:
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
+        if base is not None:  # the parts of a directory (or glob) whose first lines are data rows: said so
+            from ctloop import storage
+
+            storage.refuse_headerless_parts(uri, [(f[len(base):].lstrip("/"), headers[f]) for f in files
+                                                  if f in headers])
         blank = [f for f in blank if f in listed]  # a file named on its own stays refused
         if blank:
             if not (kept := [f for f in files if f not in set(blank)]):
