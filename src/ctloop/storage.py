@@ -4411,10 +4411,13 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
     Only the parents reached through such levels are asked (locally a look at each, on an object store a
-    listing of one object below each log's prefix); a directory of any other name is no table's part."""
+    listing of one object below each log's prefix); a directory of any other name is no table's part.
+    A look the credentials may not take (a listing scoped to the prefix read) finds no table, and one
+    warning says that the parent could not be checked."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
+    refused: tuple[str, CtloopError] | None = None
     while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
         parts.pop()
         parent = "/".join(parts)
@@ -4431,10 +4434,16 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
                                  for n in itertools.islice(backend.names(loc, prefix, loc.uri), 1000)))
                 except StoreUnavailable:
                     raise
-                except CtloopError:  # credentials scoped to the prefix named may not list above it: no table seen
+                except CtloopError as exc:  # credentials scoped to the prefix named may not list above it: no table seen
                     found = False
+                    refused = refused or (shown, exc)
             if found:
                 return shown, log
+    if refused is not None:  # read as plain files: said once, in one line
+        warnings.warn(f"{loc.uri}: could not check whether {refused[0]} above it is a Delta Lake, Hudi or Iceberg "
+                      f"table (listing it was refused: {one_line(_first_line(refused[1]))}); read as plain Parquet "
+                      "or CSV files: if it is such a table, the files its log removed are read too (grant the "
+                      "credentials List on the parent, or read the table with its format)", stacklevel=4)
     return None
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 
 import pandas as pd
 import pytest
@@ -26,7 +27,7 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
-from ctloop.errors import CtloopError, DataValidationError
+from ctloop.errors import CtloopError, DataSourceError, DataValidationError
 
 A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2]})
 B = pd.DataFrame({"x": [3.5], "n": [3]})
@@ -211,3 +212,35 @@ def test_one_headerless_part_is_said_to_look_like_a_row_of_data_when_a_column_is
         DataValidationError, match=r"look like a row of data .*option\(\"header\", \"true\"\)"
     ):
         prepare(storage.read_table(root), target="y", time_column="time")
+
+
+def test_a_table_log_above_a_prefix_the_credentials_may_not_list_is_warned_of_once(
+    gcs_bucket, monkeypatch
+):
+    # credentials scoped to the prefix read (an s3:prefix condition on ListBucket, a GCS managed folder): the
+    # look for _delta_log/.hoodie/metadata above it is refused; read as plain files, and said once
+    root = f"gs://{gcs_bucket}/scoped/sales"
+    _write(root, {"region=eu/part-0.parquet": _parquet(A)})
+    backend = type(storage._BACKENDS["gs"]())
+    listed = backend.first_below
+
+    def scoped(self, loc, prefix):
+        if not prefix.startswith("scoped/sales/region=eu/"):
+            raise DataSourceError(
+                f"gs://{gcs_bucket}/{prefix}: access denied (listing outside the granted prefix)"
+            )
+        return listed(self, loc, prefix)
+
+    monkeypatch.setattr(backend, "first_below", scoped)
+    monkeypatch.setattr(
+        backend, "names", lambda self, loc, prefix, uri: scoped(self, loc, prefix) or iter(())
+    )
+    for read in (storage.read_table, streaming.open_source):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            read(f"{root}/region=eu/")
+        said = [str(w.message) for w in caught if "could not check" in str(w.message)]
+        assert len(said) == 1 and "\n" not in said[0], said
+        assert (
+            f"gs://{gcs_bucket}/scoped/sales/ above it" in said[0] and "removed are read" in said[0]
+        ), said
