@@ -4406,6 +4406,16 @@ def _iceberg_metadata(name: str) -> bool:
     return name.startswith("metadata/") and name.count("/") == 1 and name.endswith(".metadata.json")
 
 
+def _hudi_partition(name: str) -> bool:
+    """Whether ``name`` (below a directory) is the marker Apache Hudi writes in each partition of a table,
+    whatever its partition paths (``HoodiePartitionMetadata.HOODIE_PARTITION_METAFILE_PREFIX``, a properties
+    file, or with ``.parquet``/``.orc`` in newer tables; apache/hudi ``hudi-common/.../common/model/
+    HoodiePartitionMetadata.java``). Hudi's default partition paths are ``2025/01/01``, no ``key=value``
+    level :func:`_table_above` could go up through."""
+    return name.rpartition("/")[2] in (".hoodie_partition_metadata", ".hoodie_partition_metadata.parquet",
+                                      ".hoodie_partition_metadata.orc")
+
+
 def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
@@ -4595,13 +4605,16 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
-    where = f"{uri} is"
+    where, sign = f"{uri} is", f"its {logged}/"
+    if logged is None and (marked := next((r for r in listed if _hudi_partition(r)), None)) is not None:
+        # a Hudi partition (Hudi's default partition paths are no key=value: 2025/01/01) holds its marker
+        logged, where, sign = ".hoodie", f"{uri} is, or holds, a partition of", f"{one_line(marked)} marks one"
     if logged is None and (above := _table_above(loc)) is not None:
         root, logged = above
-        where = f"{uri} is inside {root},"
+        where, sign = f"{uri} is inside {root},", f"its {logged}/"
     if logged is not None:
         kind = TABLE_LOGS.get(logged, "Apache Iceberg")
-        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table (its {logged}/): its files hold every version's "
+        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
                           "rows, and only its log says which are the table (an update writes new files and "
                           f"removes the old ones in the log); read it with {kind} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")

@@ -244,3 +244,29 @@ def test_a_table_log_above_a_prefix_the_credentials_may_not_list_is_warned_of_on
         assert (
             f"gs://{gcs_bucket}/scoped/sales/ above it" in said[0] and "removed are read" in said[0]
         ), said
+
+
+@pytest.mark.parametrize("at", ["2025/01/01", "2025", "2025/01/01/"])
+def test_a_hudi_partition_without_key_value_levels_is_refused_not_read_with_every_file_version(
+    tmp_path, at
+):
+    # Hudi writes .hoodie_partition_metadata in each partition (HoodiePartitionMetadata.java, apache/hudi); its
+    # default partition paths are 2025/01/01, so the look above key=value levels never reached .hoodie/.
+    # A copy-on-write update writes a new version of a file group beside the old one: both were read.
+    root = str(tmp_path / "t")
+    day = "2025/01/01"
+    _write(
+        root,
+        {
+            ".hoodie/hoodie.properties": b"hoodie.table.name=t\n",
+            f"{day}/.hoodie_partition_metadata": b"commitTime=20250101000000\npartitionDepth=3\n",
+            f"{day}/6f1c-0_0-1-1_20250101000000.parquet": _parquet(A),
+            f"{day}/6f1c-0_0-2-2_20250102000000.parquet": _parquet(A),  # the same rows, updated
+        },
+    )
+    uri = f"{root}/{at}"
+    for read in (storage.read_table, streaming.open_source):  # read 4 rows of 2 before
+        message = _refusal(lambda r=read: r(uri))
+        assert (
+            "Apache Hudi table" in message and ".hoodie_partition_metadata marks one" in message
+        ), message
