@@ -4532,6 +4532,56 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
     return kept
 
 
+SPARK_SINK_LOG = "_spark_metadata"
+"""The directory a Spark Structured Streaming file sink keeps its log of committed files in, at its
+output's root (``FileStreamSink``'s metadata log directory; Spark 3.5 ``FileStreamSinkLog.scala``)."""
+
+
+def _sink_committed(uri: str, files: list[str], listed: list[str], rel: Callable[[str], str]) -> list[str]:
+    """``files`` (the data files of the directory ``uri``; ``listed``: every name below it) that a Spark
+    Structured Streaming file sink's log (:data:`SPARK_SINK_LOG`) lists, when ``uri`` holds one; else
+    ``files``. Spark reads such a directory through that log only (``MetadataLogFileIndex``): a file of a
+    micro-batch that failed or was retried is in the directory and not in the log, and its rows are read
+    twice or not at all. The log is one file per batch (``<id>``) and, every few batches, a compaction
+    of all before it (``<id>.compact``): its first line the version (``v1``), then one JSON object per
+    file (``path``, a URI, and ``action``: ``add``, or ``delete`` in older logs; ``SinkFileStatus``, Spark
+    3.5 ``FileStreamSinkLog.scala``). The newest compaction and the batches after it are read; a file is
+    matched by its path below ``uri`` (the log's URIs name the bucket or host the job wrote to)."""
+    batches = {}
+    for name in listed:
+        folder, _, base = name.rpartition("/")
+        if folder == SPARK_SINK_LOG and (found := re.fullmatch(r"(\d+)(\.compact)?", base)):
+            batches[int(found.group(1))] = (base, bool(found.group(2)))
+    if not batches:
+        return files
+    compacted = max((n for n, (_, compact) in batches.items() if compact), default=-1)
+    paths: dict[str, bool] = {}
+    for number in sorted(n for n in batches if n >= compacted):
+        marker = f"{SPARK_SINK_LOG}/{batches[number][0]}"
+        try:
+            lines = read_bytes(f"{uri.rstrip('/')}/{marker}").decode("utf-8").splitlines()
+            if not lines or lines[0].strip() != "v1":
+                raise ValueError(f"its first line is {lines[0][:20] if lines else ''!r}, not v1")
+            for line in filter(str.strip, lines[1:]):
+                entry = json.loads(line)
+                path = unquote(urlsplit(entry["path"]).path)
+                paths[path] = entry.get("action", "add") != "delete"
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataSourceError(f"{uri}: its Spark streaming sink log {marker} is not a log of files "
+                                  f"({_first_line(exc)}): point at a complete output") from exc
+    named: dict[str, list[str]] = {}  # by file name: a lookup per file, not a scan of the log
+    for path, added in paths.items():
+        if added:
+            named.setdefault(path.rpartition("/")[2], []).append(path)
+    kept = [name for name in files
+            if any(path.endswith("/" + rel(name)) for path in named.get(rel(name).rpartition("/")[2], ()))]
+    if not kept:
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {one_line(rel(files[0]))}) is in its Spark "
+                              f"streaming sink log ({SPARK_SINK_LOG}/), which Spark reads it by: a batch that "
+                              "failed, or a log of another output; point at a complete output")
+    return kept
+
+
 def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
     """A :class:`DataSourceError` naming two of ``rels`` (data files below the directory ``uri``) that sit
     under other ``key=value`` directory structures: other keys or depths (``region=eu/p.parquet`` and
@@ -4618,7 +4668,7 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
                           "rows, and only its log says which are the table (an update writes new files and "
                           f"removes the old ones in the log); read it with {kind} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
-    files = natural_order(_committed_files(uri, files, listed, rel))
+    files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
         _warn_zero_bytes(uri, zero)

@@ -270,3 +270,48 @@ def test_a_hudi_partition_without_key_value_levels_is_refused_not_read_with_ever
         assert (
             "Apache Hudi table" in message and ".hoodie_partition_metadata marks one" in message
         ), message
+
+
+def _sink_log(*paths: str, action: str = "add") -> bytes:
+    # FileStreamSinkLog (Spark 3.5 FileStreamSinkLog.scala): "v1", then one SinkFileStatus JSON per file
+    entries = [
+        json.dumps(
+            {
+                "path": p,
+                "size": 1,
+                "isDir": False,
+                "modificationTime": 1,
+                "blockReplication": 1,
+                "blockSize": 1,
+                "action": action,
+            }
+        )
+        for p in paths
+    ]
+    return "\n".join(["v1", *entries]).encode()
+
+
+def test_a_spark_streaming_sinks_directory_reads_the_files_its_log_lists(tmp_path):
+    # a file sink's micro-batch that failed and was retried leaves its first attempt's file beside the log,
+    # which Spark's reader leaves out (MetadataLogFileIndex); read as plain files, its rows counted twice
+    root = str(tmp_path / "sink")
+    job = "s3a://lake/events"  # where the job wrote: the log names the store it wrote to
+    a1, b2, c3 = (f"part-00000-{u}.c000.snappy.parquet" for u in ("a1", "b2", "c3"))
+    _write(
+        root,
+        {
+            a1: _parquet(A),
+            b2: _parquet(B),
+            c3: _parquet(A),  # batch 2's failed first attempt
+            "_spark_metadata/0": _sink_log(f"{job}/{a1}"),
+            "_spark_metadata/1.compact": _sink_log(f"{job}/{a1}", f"{job}/{b2}"),
+            "_spark_metadata/2": b"v1\n",  # a batch without rows
+        },
+    )
+    assert storage.read_table(root)["n"].tolist() == [1, 2, 3]  # was [1, 2, 3, 1, 2]
+    source = streaming.open_source(root)
+    assert source.files == [f"{root}/{a1}", f"{root}/{b2}"] and source.count_rows() == 3
+    storage.write_bytes(f"{root}/_spark_metadata/3", b"v2\n{}")
+    for read in (storage.read_table, streaming.open_source):
+        message = _refusal(lambda r=read: r(root))
+        assert "_spark_metadata/3 is not a log of files" in message and "\n" not in message, message
