@@ -315,3 +315,25 @@ def test_a_spark_streaming_sinks_directory_reads_the_files_its_log_lists(tmp_pat
     for read in (storage.read_table, streaming.open_source):
         message = _refusal(lambda r=read: r(root))
         assert "_spark_metadata/3 is not a log of files" in message and "\n" not in message, message
+
+
+def test_parquet_parts_of_zoned_and_unzoned_times_are_refused_by_drift_as_by_training(tmp_path):
+    # Spark's TIMESTAMP_NTZ beside TIMESTAMP (or pandas' naive beside UTC): read_table refuses the two kinds;
+    # drift read the naive ones as UTC (Arrow's permissive promotion), shifted by the writer's offset
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "t"
+    root.mkdir()
+    moments = pa.array([1_700_000_000_000_000], pa.timestamp("us", "UTC"))
+    pq.write_table(pa.table({"a": [1], "t": moments}), root / "part-0.parquet")
+    pq.write_table(
+        pa.table({"a": [2], "t": moments.cast(pa.timestamp("us"))}), root / "part-1.parquet"
+    )
+    assert "times in UTC" in _refusal(lambda: storage.read_table(str(root)))
+    message = _refusal(
+        lambda: streaming.read_side(str(root))
+    )  # the memory engine; the stream engine alike
+    assert (
+        "times in UTC in" in message and "without a time zone in" in message and "part-1" in message
+    ), message

@@ -2331,6 +2331,16 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
             f"column {name!r} is {num} in {num_path} but {other} in {other_path}: every file must hold "
             "the same kind of values there (numbers may be whole in one file and fractional in another)"
         )
+    times = [(p, k) for p, k in kinds if pa.types.is_timestamp(k)]
+    aware = next(((p, k) for p, k in times if k.tz), None)
+    if aware is not None and (naive := next(((p, k) for p, k in times if not k.tz), None)) is not None:
+        # Arrow's permissive promotion reads the naive times (a wall clock: Spark's TIMESTAMP_NTZ, pandas'
+        # datetime64 without a zone) as UTC, shifted by the writer's offset; read_table refuses the two kinds
+        raise DataSourceError(
+            f"column {name!r} holds times in {aware[1].tz} in {aware[0]} but times without a time zone in "
+            f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
+            "(one time zone, or none), or point at one file"
+        )
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
     if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
