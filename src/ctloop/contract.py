@@ -352,6 +352,12 @@ def missing_column(name: str, columns: Any) -> str:
     if close:
         return f"column is missing from the data; did you mean {close[0]!r}?"
     shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    from ctloop.storage import data_cells
+
+    if names and 2 * data_cells(names) >= len(names):  # numbers and times for names: a CSV's first row of data
+        return (f"column is missing from the data, whose column names look like a row of data ({shown}): a CSV "
+                "written without a header row? Spark writes part-*.csv without one unless told to: write it "
+                "with df.write.option(\"header\", \"true\").csv(...)")
     return f"column is missing from the data (its columns: {shown})"
 
 

@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
+from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from decimal import Decimal
@@ -3249,9 +3249,14 @@ def list_files(prefix: str, suffix: str = "", *, empty: bool = False) -> list[st
     skipped: list[str] = []
     found = _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=empty, skipped=skipped)))
     if skipped := _data_only(loc, skipped):
-        warnings.warn(f"{prefix}: left out {len(skipped)} zero-byte file(s) (no rows in any format; a writer's "
-                      f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=2)
+        _warn_zero_bytes(prefix, skipped)
     return found
+
+
+def _warn_zero_bytes(prefix: str, skipped: list[str]) -> None:
+    """The one warning of a listing of ``prefix`` that left out the zero-byte files ``skipped``."""
+    warnings.warn(f"{prefix}: left out {len(skipped)} zero-byte file(s) (no rows in any format; a writer's "
+                  f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=3)
 
 
 def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
@@ -4401,15 +4406,28 @@ def _iceberg_metadata(name: str) -> bool:
     return name.startswith("metadata/") and name.count("/") == 1 and name.endswith(".metadata.json")
 
 
+def _hudi_partition(name: str) -> bool:
+    """Whether ``name`` (below a directory) is the marker Apache Hudi writes in each partition of a table,
+    whatever its partition paths (``HoodiePartitionMetadata.HOODIE_PARTITION_METAFILE_PREFIX``, a properties
+    file, or with ``.parquet``/``.orc`` in newer tables; apache/hudi ``hudi-common/.../common/model/
+    HoodiePartitionMetadata.java``). Hudi's default partition paths are ``2025/01/01``, no ``key=value``
+    level :func:`_table_above` could go up through."""
+    return name.rpartition("/")[2] in (".hoodie_partition_metadata", ".hoodie_partition_metadata.parquet",
+                                      ".hoodie_partition_metadata.orc")
+
+
 def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
     Only the parents reached through such levels are asked (locally a look at each, on an object store a
-    listing of one object below each log's prefix); a directory of any other name is no table's part."""
+    listing of one object below each log's prefix); a directory of any other name is no table's part.
+    A look the credentials may not take (a listing scoped to the prefix read) finds no table, and one
+    warning says that the parent could not be checked."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
+    refused: tuple[str, CtloopError] | None = None
     while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
         parts.pop()
         parent = "/".join(parts)
@@ -4426,10 +4444,16 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
                                  for n in itertools.islice(backend.names(loc, prefix, loc.uri), 1000)))
                 except StoreUnavailable:
                     raise
-                except CtloopError:  # credentials scoped to the prefix named may not list above it: no table seen
+                except CtloopError as exc:  # credentials scoped to the prefix named may not list above it: no table seen
                     found = False
+                    refused = refused or (shown, exc)
             if found:
                 return shown, log
+    if refused is not None:  # read as plain files: said once, in one line
+        warnings.warn(f"{loc.uri}: could not check whether {refused[0]} above it is a Delta Lake, Hudi or Iceberg "
+                      f"table (listing it was refused: {one_line(_first_line(refused[1]))}); read as plain Parquet "
+                      "or CSV files: if it is such a table, the files its log removed are read too (grant the "
+                      "credentials List on the parent, or read the table with its format)", stacklevel=4)
     return None
 
 
@@ -4453,7 +4477,7 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
     if "_SUCCESS" not in listed:
         pending = next((r for r in listed if "_temporary" in r.split("/")[:-1] and _name_format(r)), None)
         if pending is not None:
-            raise DataSourceError(f"{uri}: {pending} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
+            raise DataSourceError(f"{uri}: {one_line(pending)} is in _temporary/ and there is no _SUCCESS: a Spark or Hadoop job "
                                   "still writing this directory, or one that failed, and its files are part of a "
                                   "table; wait for the job's _SUCCESS, or point at a complete output")
     # Databricks' read side (DirectoryAtomicReadProtocol.filterDirectoryListing) hides a file only when its
@@ -4484,7 +4508,7 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
             added.setdefault((folder, name[len("_committed_"):]), set()).update(lists[0])
             removed.setdefault(folder, set()).update(lists[1])
         except (ValueError, AttributeError, TypeError) as exc:
-            raise DataSourceError(f"{uri}: its Databricks commit marker {marker} is not the JSON of the files a "
+            raise DataSourceError(f"{uri}: its Databricks commit marker {one_line(marker)} is not the JSON of the files a "
                                   f"commit added and removed ({_first_line(exc)}): point at a complete output") \
                 from exc
 
@@ -4502,9 +4526,59 @@ def _committed_files(uri: str, files: list[str], listed: list[str], rel: Callabl
 
     kept = [name for name in files if committed(name)]
     if not kept:
-        raise DataSourceError(f"{uri}: none of its data files (e.g. {rel(files[0])}) is committed: a Databricks "
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {one_line(rel(files[0]))}) is committed: a Databricks "
                               "_started_<id> marker with no _committed_<id> adding it (a job still writing, or one "
                               "that failed); point at a complete output")
+    return kept
+
+
+SPARK_SINK_LOG = "_spark_metadata"
+"""The directory a Spark Structured Streaming file sink keeps its log of committed files in, at its
+output's root (``FileStreamSink``'s metadata log directory; Spark 3.5 ``FileStreamSinkLog.scala``)."""
+
+
+def _sink_committed(uri: str, files: list[str], listed: list[str], rel: Callable[[str], str]) -> list[str]:
+    """``files`` (the data files of the directory ``uri``; ``listed``: every name below it) that a Spark
+    Structured Streaming file sink's log (:data:`SPARK_SINK_LOG`) lists, when ``uri`` holds one; else
+    ``files``. Spark reads such a directory through that log only (``MetadataLogFileIndex``): a file of a
+    micro-batch that failed or was retried is in the directory and not in the log, and its rows are read
+    twice or not at all. The log is one file per batch (``<id>``) and, every few batches, a compaction
+    of all before it (``<id>.compact``): its first line the version (``v1``), then one JSON object per
+    file (``path``, a URI, and ``action``: ``add``, or ``delete`` in older logs; ``SinkFileStatus``, Spark
+    3.5 ``FileStreamSinkLog.scala``). The newest compaction and the batches after it are read; a file is
+    matched by its path below ``uri`` (the log's URIs name the bucket or host the job wrote to)."""
+    batches = {}
+    for name in listed:
+        folder, _, base = name.rpartition("/")
+        if folder == SPARK_SINK_LOG and (found := re.fullmatch(r"(\d+)(\.compact)?", base)):
+            batches[int(found.group(1))] = (base, bool(found.group(2)))
+    if not batches:
+        return files
+    compacted = max((n for n, (_, compact) in batches.items() if compact), default=-1)
+    paths: dict[str, bool] = {}
+    for number in sorted(n for n in batches if n >= compacted):
+        marker = f"{SPARK_SINK_LOG}/{batches[number][0]}"
+        try:
+            lines = read_bytes(f"{uri.rstrip('/')}/{marker}").decode("utf-8").splitlines()
+            if not lines or lines[0].strip() != "v1":
+                raise ValueError(f"its first line is {lines[0][:20] if lines else ''!r}, not v1")
+            for line in filter(str.strip, lines[1:]):
+                entry = json.loads(line)
+                path = unquote(urlsplit(entry["path"]).path)
+                paths[path] = entry.get("action", "add") != "delete"
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataSourceError(f"{uri}: its Spark streaming sink log {marker} is not a log of files "
+                                  f"({_first_line(exc)}): point at a complete output") from exc
+    named: dict[str, list[str]] = {}  # by file name: a lookup per file, not a scan of the log
+    for path, added in paths.items():
+        if added:
+            named.setdefault(path.rpartition("/")[2], []).append(path)
+    kept = [name for name in files
+            if any(path.endswith("/" + rel(name)) for path in named.get(rel(name).rpartition("/")[2], ()))]
+    if not kept:
+        raise DataSourceError(f"{uri}: none of its data files (e.g. {one_line(rel(files[0]))}) is in its Spark "
+                              f"streaming sink log ({SPARK_SINK_LOG}/), which Spark reads it by: a batch that "
+                              "failed, or a log of another output; point at a complete output")
     return kept
 
 
@@ -4523,7 +4597,7 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
             continue
         keys = tuple(level.split("=", 1)[0] for level in levels if "=" in level)
         if twice := next((k for k in keys if keys.count(k) > 1), None):
-            raise DataSourceError(f"{uri}: its file {name} sits under the partition key {twice!r} twice: which "
+            raise DataSourceError(f"{uri}: its file {one_line(name)} sits under the partition key {twice!r} twice: which "
                                   "value is its rows' cannot be told (Spark refuses such a directory); write each "
                                   "key once on a path")
         shapes[name] = tuple(sorted(keys)) if len(keys) == len(levels) else None
@@ -4535,8 +4609,8 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
         def said(found: tuple[str, ...] | None) -> str:
             return "key=value directories " + ", ".join(found) if found else "a directory that is no key=value"
 
-        raise DataSourceError(f"{uri}: conflicting directory structures: {first} sits under {said(shape)} but "
-                              f"{other} under {said(shapes[other])}: read as one table, the keys a file's path "
+        raise DataSourceError(f"{uri}: conflicting directory structures: {one_line(first)} sits under {said(shape)} but "
+                              f"{one_line(other)} under {said(shapes[other])}: read as one table, the keys a file's path "
                               "lacks would be null in its rows (Spark refuses it: 'Conflicting directory "
                               "structures detected'); point at one partitioned table, or move the other files out")
 
@@ -4544,18 +4618,20 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
 def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
-    files, a name without a table extension, CSV beside Parquet)."""
+    files, a name without a table extension, CSV beside Parquet). One listing; the dataset reader of
+    ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
+    (``ctloop.drift.streaming._directory_files``)."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
         return parse(name).key[len(root):].lstrip("/")
 
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        files = list_files(uri)
+    objects = list_objects(uri, scratch=True)  # one listing: the data files and the markers beside them
+    data = set(_data_only(loc, [o.uri for o in objects]))
+    files = [o.uri for o in objects if o.uri in data and o.size]
     if not files:
-        held = [o.uri for o in list_objects(uri, scratch=True)]
+        held = [o.uri for o in objects]
         if not held:
             name = loc.key.rstrip("/")
             if loc.scheme != "file" and loc.key.endswith("/") and name and exists(loc.child(name)):
@@ -4564,37 +4640,48 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
             raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
         shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
+        hint = ""
+        if is_scratch(rel(shown)):  # scratch only: where to point to read such a file on purpose
+            parts = rel(shown).split("/")
+            first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
+            hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
         raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
-                              f"_temporary/ and .crc files; or 0 bytes), e.g. {rel(shown)}")
-    listed = [rel(o.uri) for o in list_objects(uri, scratch=True)]
+                              f"_temporary/ and .crc files; or 0 bytes), e.g. {one_line(rel(shown))}{hint}")
+    if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
+        for name in files:
+            utf8_name(loc.key, parse(name).key)
+    listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
-    where = f"{uri} is"
+    where, sign = f"{uri} is", f"its {logged}/"
+    if logged is None and (marked := next((r for r in listed if _hudi_partition(r)), None)) is not None:
+        # a Hudi partition (Hudi's default partition paths are no key=value: 2025/01/01) holds its marker
+        logged, where, sign = ".hoodie", f"{uri} is, or holds, a partition of", f"{one_line(marked)} marks one"
     if logged is None and (above := _table_above(loc)) is not None:
         root, logged = above
-        where = f"{uri} is inside {root},"
+        where, sign = f"{uri} is inside {root},", f"its {logged}/"
     if logged is not None:
         kind = TABLE_LOGS.get(logged, "Apache Iceberg")
-        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table (its {logged}/): its files hold every version's "
+        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
                           "rows, and only its log says which are the table (an update writes new files and "
                           f"removes the old ones in the log); read it with {kind} and write the "
                           "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
-    files = natural_order(_committed_files(uri, files, listed, rel))
+    files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
-    for note in said:  # the zero-byte files left out beside data
-        warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+    if zero := [o.uri for o in objects if o.uri in data and not o.size]:
+        _warn_zero_bytes(uri, zero)
     if fmt:
         kind = table_format(uri, fmt)
     else:
         formats = {name: _name_format(name) for name in files}
         if unknown := [name for name, found in formats.items() if found is None]:
-            raise ConfigError(f"{uri}: cannot tell the format of its file {rel(unknown[0])} from its name (a Hive "
+            raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name (a Hive "
                               "job's 000000_0?): give the format (data.format: parquet or csv)")
         if len(kinds := set(formats.values())) > 1:
             first = {found: name for name, found in reversed(formats.items())}
-            raise ConfigError(f"{uri} holds CSV and Parquet files ({rel(first['csv'])}, {rel(first['parquet'])}): "
+            raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
                               "point at a directory of one format")
         kind = kinds.pop()
     return files, kind
@@ -4705,6 +4792,46 @@ def _column_kind(column: pd.Series) -> str | None:
     return str(dtype)
 
 
+_DATA_CELL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?")
+"""A cell no header names a column by and a data row often holds: a number (``1.5``, ``-3``, ``2e-05``) or a
+date or time as Spark's CSV writer writes one (``2025-01-03``, ``2025-01-03T00:00:00.000Z``: its default
+``timestampFormat``, Spark 3.5 ``CSVOptions``)."""
+
+
+def data_cells(fields: Iterable[object]) -> int:
+    """How many of a header's ``fields`` are cells of data rather than names (:data:`_DATA_CELL`)."""
+    return sum(1 for f in fields if _DATA_CELL.fullmatch(str(f).strip()))
+
+
+def csv_header_fields(head: bytes) -> list[str]:
+    """The fields of the first line of a CSV file whose first stored bytes (gzipped or not) are ``head``."""
+    import csv
+
+    line = _csv_text(head).decode("utf-8", "replace").removeprefix("\ufeff").splitlines()[:1]
+    return next(csv.reader(line), [])
+
+
+def refuse_headerless_parts(uri: str, headers: list[tuple[str, list[str]]]) -> None:
+    """A :class:`DataSourceError` in one line when the CSV part files of the directory ``uri`` (``headers``:
+    each part's name below it and the fields of its first line) were written without a header row: Spark's
+    ``df.write.csv(path)`` writes none unless ``header`` is true (``CSVOptions.headerFlag`` defaults to false,
+    Spark 3.5), so each part's first line is a data row, taken as its column names, and the configured
+    columns are absent ("has no column '2025-01-01T00:00:00.000Z'"). Said so when each first line holds a
+    number or a date (:data:`_DATA_CELL`) and the parts' first lines share fewer than half their names (the
+    header row a writer repeats in each part is the same in all of them)."""
+    if len(headers) < 2 or not all(data_cells(fields) for _, fields in headers):
+        return
+    shared = set(headers[0][1]).intersection(*(set(fields) for _, fields in headers[1:]))
+    if 2 * len(shared) >= len(headers[0][1]):
+        return
+    name, fields = headers[0]
+    shown = ",".join(fields[:6]) + (",…" if len(fields) > 6 else "")
+    raise DataSourceError(f"{uri}: its CSV parts have no header row: the first line of each is a row of data, "
+                          f"another in each part ({one_line(name)} starts {one_line(shown)!r}), so no column has "
+                          "its name; Spark writes part-*.csv without a header unless told to: write them with "
+                          "df.write.option(\"header\", \"true\").csv(...), or point at files with a header line")
+
+
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
             rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
     """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
@@ -4732,6 +4859,9 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         missing = [c for c in columns if c not in frame.columns]
         extra = [c for c in frame.columns if c not in set(columns)]
         if missing or extra:
+            if kind == "csv":  # the parts' first lines are data rows: said so, not a column no part has
+                refuse_headerless_parts(uri, [(rel(n), [str(c) for c in f.columns if c not in keys])
+                                              for n, f in frames])
             said = (f"has no column {missing[0]!r}, which {rel(first_name)} has" if missing
                     else f"has the column {extra[0]!r}, which {rel(first_name)} has not")
             raise DataSourceError(f"{uri}: its file {rel(name)} {said}: the files of a directory are read as one "

@@ -24,19 +24,19 @@ from ctloop.drift import streaming
 @pytest.fixture
 def tree(tmp_path):
     data, real = tmp_path / "data", tmp_path / "real"
-    (data / "day=1").mkdir(parents=True)
+    (data / "day1").mkdir(parents=True)  # no key=value: beside linked/sub/ it is refused as a conflicting layout
     (real / "sub").mkdir(parents=True)
-    pd.DataFrame({"a": [1, 2]}).to_parquet(data / "day=1" / "p0.parquet")
+    pd.DataFrame({"a": [1, 2]}).to_parquet(data / "day1" / "p0.parquet")
     pd.DataFrame({"a": [3, 4]}).to_parquet(real / "sub" / "p1.parquet")
     os.symlink("../real", data / "linked")  # a directory outside: followed
-    os.symlink("..", data / "day=1" / "loop")  # back to data: a loop
-    os.symlink("day=1", data / "again")  # the same files a second way
+    os.symlink("..", data / "day1" / "loop")  # back to data: a loop
+    os.symlink("day1", data / "again")  # the same files a second way
     os.symlink("../nowhere.parquet", data / "dangling.parquet")
     return data
 
 
 def _expected(data):
-    return [f"{data}/day=1/p0.parquet", f"{data}/linked/sub/p1.parquet"]
+    return [f"{data}/day1/p0.parquet", f"{data}/linked/sub/p1.parquet"]
 
 
 def test_list_files_follows_symlinked_directories_once(tree):
@@ -45,7 +45,7 @@ def test_list_files_follows_symlinked_directories_once(tree):
         found = storage.list_files(str(tree), ".parquet")
     assert found == _expected(tree)
     said = " ".join(str(w.message) for w in caught)
-    assert f"{tree}/day=1/loop" in said and f"{tree}/again" in said and f"{tree}/dangling.parquet" in said
+    assert f"{tree}/day1/loop" in said and f"{tree}/again" in said and f"{tree}/dangling.parquet" in said
     assert time.monotonic() - started < 5
 
 

@@ -34,7 +34,7 @@ def _spark_output(root):
     pq.write_table(table, attempt / "part-00001-6d1c.c000.snappy.parquet")
     (root / "_SUCCESS").write_bytes(b"")
     (root / ".part-00000-6d1c.c000.snappy.parquet.crc").write_bytes(b"crc\x00")
-    (root / "_committed_1234").write_text("{}")
+    (root / "_committed_1234").write_text('{"added": ["part-00000-6d1c.c000.snappy.parquet"], "removed": []}')
     pq.write_table(table, root / ".part-00002.parquet.inprogress.1f3a")
     pq.write_table(table, root / "EXPORT.PARQUET")
     (root / "date=2026-12-01").mkdir()

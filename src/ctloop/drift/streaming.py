@@ -2331,6 +2331,16 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
             f"column {name!r} is {num} in {num_path} but {other} in {other_path}: every file must hold "
             "the same kind of values there (numbers may be whole in one file and fractional in another)"
         )
+    times = [(p, k) for p, k in kinds if pa.types.is_timestamp(k)]
+    aware = next(((p, k) for p, k in times if k.tz), None)
+    if aware is not None and (naive := next(((p, k) for p, k in times if not k.tz), None)) is not None:
+        # Arrow's permissive promotion reads the naive times (a wall clock: Spark's TIMESTAMP_NTZ, pandas'
+        # datetime64 without a zone) as UTC, shifted by the writer's offset; read_table refuses the two kinds
+        raise DataSourceError(
+            f"column {name!r} holds times in {aware[1].tz} in {aware[0]} but times without a time zone in "
+            f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
+            "(one time zone, or none), or point at one file"
+        )
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
     if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
@@ -2445,14 +2455,6 @@ def _named_scratch(rel: str, pattern: str) -> bool:
                for c in rel.split("/") if c.startswith(SCRATCH_PREFIXES))
 
 
-def _scratch_hint(uri: str, rel: str) -> str:
-    """How to read the scratch-named file ``rel`` (below ``uri``) on purpose: name it, or the
-    first '_'/'.' directory on its way."""
-    parts = rel.split("/")
-    first = next(i for i, p in enumerate(parts) if _hidden(p))
-    return f"{uri.rstrip('/')}/{'/'.join(parts[:first + 1])}"
-
-
 def _parents(path: str, base: str) -> Iterator[str]:
     """The directories between ``base`` and ``path``, below ``base``."""
     parent = os.path.dirname(path)
@@ -2470,7 +2472,7 @@ def _glob_matches(path: str, pattern: str) -> bool:
 
 
 def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None,
-                 blank: list[str] | None = None) -> dict[str, str]:
+                 blank: list[str] | None = None, headers: dict[str, list[str]] | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -2482,7 +2484,8 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     on its own: as the user wrote it). With a ``blank`` list, each file whose whole content those
     first bytes are and hold no text (:func:`ctloop.storage.csv_blank`: Hadoop's gzip output of a
     reducer with no output, a lone newline) is put in it instead: no rows, no columns, left out as
-    a zero-byte file is."""
+    a zero-byte file is. With a ``headers`` dict, each other file's first line's fields are put in it
+    (``ctloop.storage.csv_header_fields``), from the same bytes."""
     from ctloop import storage
 
     def head(path: str) -> tuple[bytes, bool]:
@@ -2501,6 +2504,8 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             blank.append(path)
             continue
         storage.refuse_other_encoding(shown or path, first)
+        if headers is not None:
+            headers[path] = storage.csv_header_fields(first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
             renamed[path + (".gz" if packed else ".csv")] = path
@@ -2541,20 +2546,35 @@ def _recoded(fs: Any, renamed: dict[str, str]) -> Any:
     return pafs.PyFileSystem(Recoded())
 
 
-def _resolve_files(uri: str) -> tuple[Any, list[str], str | None]:
+def _resolve_files(uri: str, format: str | None = None) -> tuple[Any, list[str], str | None]:
     """``(filesystem, files, partition base directory or None)`` for one path, directory or
-    glob. pyarrow's ``OSError`` (refused credentials, an unreachable endpoint) becomes the one
-    line :func:`ctloop.storage.arrow_error` words for it."""
+    glob (a directory's files as ``read_table`` reads them: :func:`_directory_files`, ``format``
+    the one given, if any). pyarrow's ``OSError`` (refused credentials, an unreachable endpoint)
+    becomes the one line :func:`ctloop.storage.arrow_error` words for it."""
     from ctloop import storage
 
     fs, path = _filesystem(uri)
     try:
-        return _find_files(uri, fs, path)
+        return _find_files(uri, fs, path, format)
     except OSError as exc:
         raise storage.arrow_error(uri, exc) from exc
 
 
-def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | None]:
+def _directory_files(uri: str, path: str, format: str | None) -> list[str]:
+    """The data files of the directory (prefix) ``uri`` (``path`` within its filesystem), as paths in that
+    filesystem: those ``ctloop.storage.directory_table`` lists, and refused as it refuses them (a Spark job's
+    ``_temporary/`` without ``_SUCCESS``, files a Databricks commit did not add, a Delta/Hudi/Iceberg table or
+    a directory inside one, conflicting partition directories, a file whose format its name does not say),
+    in its order. The one listing ``read_table`` (training) and this reader (drift, scoring) share: before,
+    this reader listed on its own and read such directories' other rows."""
+    from ctloop import storage
+
+    root = storage.parse(uri).key.rstrip("/")
+    listed, _ = storage.directory_table(uri, format)
+    return [f"{path.rstrip('/')}/{storage.parse(name).key[len(root):].lstrip('/')}" for name in listed]
+
+
+def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tuple[Any, list[str], str | None]:
     import pyarrow.fs as pafs
 
     if any(ch in path for ch in GLOB_CHARS):
@@ -2624,25 +2644,15 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         raise DataSourceError(f"{uri} does not exist")
     if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
         return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
-    files = _list_files(fs, path)
-    if not files:
-        if empty := _list_files(fs, path, empty=True):
-            raise DataSourceError(f"{uri} holds no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
-                                  f"{one_line(empty[0][len(path):].lstrip('/'))})")
-        if left := sorted(_list_files(fs, path, scratch=True)):
-            rel = left[0][len(path):].lstrip("/")
-            raise DataSourceError(f"{uri} holds no data files: its {len(left)} file(s) have a name starting with '_' "
-                                  f"or '.' on their path (e.g. {one_line(rel)}), left out as scratch (Spark's _temporary/ "
-                                  f"and _SUCCESS, .crc checksums); to read them, point at {one_line(_scratch_hint(uri, rel))}")
-        raise DataSourceError(f"{uri} is an empty directory: no data files in it")
-    return fs, sorted(files), path
+    return fs, _directory_files(uri, path, format), path
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
     """Resolve a file, directory, glob, remote prefix or list of files into a :class:`Source`.
 
     Directories are read recursively; names starting with ``_`` or ``.`` are skipped (e.g. the
-    inference log's ``_quarantine``); hive partition directories (``key=value``) below the
+    inference log's ``_quarantine``); a directory's files are those ``read_table`` reads, refused as
+    it refuses them (``ctloop.storage.directory_table``); hive partition directories (``key=value``) below the
     directory (or the fixed part of a glob) become columns. Files are Parquet (``.parquet``,
     ``.pq``) or CSV (``.csv``, ``.csv.gz``), one format per source; ``format`` overrides.
 
@@ -2655,10 +2665,12 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
+    if format is not None and format not in ("parquet", "csv"):
+        raise ConfigError(f"unsupported table format {format!r}; use parquet or csv")
     if isinstance(source, str):
         if not source:
             raise ConfigError("no data URI given: pass a file, a directory, a glob or gs://...")
-        fs, files, base = _resolve_files(source)
+        fs, files, base = _resolve_files(source, format)
         uri = source
         listed = set(files) if base is not None else set()  # from a directory or glob, not named on its own
     else:
@@ -2668,7 +2680,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         fs, files, base = None, [], None
         listed = set()
         for p in paths:
-            f, found, below = _resolve_files(p)
+            f, found, below = _resolve_files(p, format)
             fs = fs or f
             files.extend(found)
             if below is not None:
@@ -2677,8 +2689,6 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
     formats = {f: _suffix_format(f) for f in files}
     if format is not None:
-        if format not in ("parquet", "csv"):
-            raise ConfigError(f"unsupported table format {format!r}; use parquet or csv")
         fmt = format
     else:
         data = [f for f, k in formats.items() if k is not None]
@@ -2721,13 +2731,19 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     names = files
     if fmt == "csv":
         blank: list[str] = []
+        headers: dict[str, list[str]] = {}
         try:
             renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None,
-                                   blank if listed else None)
+                                   blank if listed else None, headers)
         except OSError as exc:
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
+        if base is not None:  # the parts of a directory (or glob) whose first lines are data rows: said so
+            from ctloop import storage
+
+            storage.refuse_headerless_parts(uri, [(f[len(base):].lstrip("/"), headers[f]) for f in files
+                                                  if f in headers])
         blank = [f for f in blank if f in listed]  # a file named on its own stays refused
         if blank:
             if not (kept := [f for f in files if f not in set(blank)]):
