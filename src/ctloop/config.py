@@ -393,7 +393,8 @@ def registry_alias(value: Any) -> str | None:
 
 def not_blank(value: Any) -> str | None:
     """A name that must be given: the KFP 2.17 API server refuses an experiment without one (HTTP 500,
-    ``backend/src/apiserver/server/api_converter.go`` ``toModelExperiment``; ``ops.platform.check_name``)."""
+    ``backend/src/apiserver/server/api_converter.go`` ``toModelExperiment``; ``ops.platform.check_name``);
+    a canary's score column (a blank one failed every quality check)."""
     return None if value.strip() else "must not be blank"
 
 
@@ -1102,7 +1103,7 @@ class QualityRules(Section):
                          "stable's.", check=positive)
     min_labelled: int = opt(200, "Labelled rows needed on each side for the AUC comparison.", check=positive)
     min_rows: int = opt(200, "Logged rows with a prediction needed on each side.", check=positive)
-    score_column: str = opt("prediction_1", "Logged score column of a binary model.")
+    score_column: str = opt("prediction_1", "Logged score column of a binary model.", check=not_blank)
 
 
 @dataclass(frozen=True)
