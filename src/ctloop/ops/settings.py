@@ -344,8 +344,25 @@ RETRIED_STEPS = frozenset({"prepare_data", "detect_drift", "evaluate_model", "va
 # in pods with this label. kfp.kubernetes 2.17 cannot mount a projected volume itself.
 KFP_API_STEPS = frozenset({"trigger_training"})
 KFP_ACCESS_LABEL = ("access-ml-pipeline", "true")
-RETRY_BACKOFF = "30s"  # first wait; doubled each retry, at most RETRY_BACKOFF_MAX
-RETRY_BACKOFF_MAX = "600s"
+RETRY_BACKOFF_S = 30  # the first wait; doubled each retry (backoff_factor 2)
+
+
+def retry_window(retries: int) -> str:
+    """``backoff_max_duration`` of a step retried ``retries`` times: enough for every retry to happen.
+
+    It is not a cap on each wait but the window of all attempts: argo-workflows v4.0.5 (what KFP
+    2.17.0 installs) ``workflow/controller/operator.go`` ``processNodeRetries`` retries nothing that
+    failed later than the first attempt's start plus ``maxDuration``, nor when the backoff would end
+    after it, and kills a retry at that moment (its pod's deadline); KFP's compiler copies the value
+    there (``argocompiler/container.go`` ``getTaskRetryStrategyFromInput``). The 600 s compiled before
+    left a step that failed after ten minutes (a long ``prepare_data``, a ``deploy_canary`` that
+    waited its ``rollout.timeout_seconds``) without a retry, and ``--retries 10`` with 4. Each
+    attempt may now run as long as the longest wait ctloop lets a step make
+    (``config.MAX_WAIT_SECONDS``), plus every backoff."""
+    from ctloop.config import MAX_WAIT_SECONDS
+
+    backoffs = sum(RETRY_BACKOFF_S * 2**k for k in range(retries))
+    return f"{(retries + 1) * MAX_WAIT_SECONDS + backoffs}s"
 
 
 def step_resources(step: str, platform: Any = None) -> dict[str, Any]:
@@ -409,8 +426,8 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
         task.set_env_variable(OMP_THREADS_ENV, str(omp_threads(cpu)))
     retries = platform.retries if platform is not None else 2
     if step in RETRIED_STEPS and retries > 0:
-        task.set_retry(num_retries=retries, backoff_duration=RETRY_BACKOFF, backoff_factor=2.0,
-                       backoff_max_duration=RETRY_BACKOFF_MAX)
+        task.set_retry(num_retries=retries, backoff_duration=f"{RETRY_BACKOFF_S}s", backoff_factor=2.0,
+                       backoff_max_duration=retry_window(retries))
     if step in KFP_API_STEPS:
         kubernetes.add_pod_label(task, *KFP_ACCESS_LABEL)
     for key, value in sorted(((platform.node_selector if platform is not None else {}) or {}).items()):
