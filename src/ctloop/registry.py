@@ -819,7 +819,8 @@ class MlflowRegistry:
         ``challenger`` (``exc``): the version is deleted again, so the registry is as before the
         step and a retried step registers once (was: left with no alias, and a retry registered the
         model again), unless an alias points at it (a concurrent register's: kept) or the delete
-        fails (said). RegistryGone when the version or the model is gone meanwhile."""
+        fails (said; a delete answered not found: the version is gone, nothing registered).
+        RegistryGone when the version or the model is gone meanwhile."""
         from mlflow.exceptions import MlflowException
 
         from ctloop.tracking import hide_password
@@ -832,7 +833,9 @@ class MlflowRegistry:
                 self.client.delete_model_version(name, version)
                 left = f"v{version} deleted again, nothing registered: run the step again"
         except (MlflowException, RegistryError) as again:
-            left = (f"v{version} left registered without the alias (not deleted: "
+            left = (f"v{version} is gone, nothing registered: run the step again"  # the delete: not found
+                    if isinstance(again, MlflowException) and _is_not_found(again) else
+                    f"v{version} left registered without the alias (not deleted: "
                     f"{one_line(hide_password(str(again), self.tracking_uri))[:300]}): delete it or point the alias")
         cls = RegistryGone if isinstance(exc, RegistryGone) else RegistryError
         return cls(f"model {name!r} v{version}: pointing alias {CHALLENGER!r} at it failed "
@@ -845,15 +848,19 @@ class MlflowRegistry:
         a late write of an older version is corrected by the run that wrote it. Every page of the
         versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order).
         MLflow refusing the write is a RegistryError (RegistryGone: the version or model is gone),
-        never MLflow's own exception."""
+        never MLflow's own exception; only the write of ``mine`` itself: a refused write of a newer
+        version (a concurrent run's, maybe deleted meanwhile) is said and the versions read again
+        without it (was: raised, and register deleted this run's healthy version for it)."""
         from mlflow.exceptions import MlflowException
 
+        refused: set[str] = set()
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             # never challenger: a retried create's copy, a version whose canary was rolled back
             copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})
                       or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
-            ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
+            ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies
+                     and str(mv.version) not in refused]
             target = max([mine, *ready])
             current = self.aliases(name).get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
@@ -861,6 +868,12 @@ class MlflowRegistry:
             try:
                 self.client.set_registered_model_alias(name, CHALLENGER, str(target))
             except MlflowException as exc:  # its password hidden by _Client
+                if target != mine:
+                    log.warning("ctloop: cannot point alias %s of %s at v%s (a newer version than this run's v%s): "
+                                "%s; reading the versions again", CHALLENGER, name, target, mine,
+                                one_line(str(exc))[:300])
+                    refused.add(str(target))
+                    continue
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
 
     def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:

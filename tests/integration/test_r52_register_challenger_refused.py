@@ -60,3 +60,64 @@ def test_a_refused_challenger_alias_leaves_no_version_and_says_so_on_one_line(ml
     ), text
     direct = MlflowRegistry(mlflow_url)
     assert direct.versions(name) == [] and direct.aliases(name) == {}  # was: v1 left, no alias
+
+
+def test_a_refused_alias_for_a_concurrent_runs_version_keeps_this_runs_version(mlflow_url):
+    """``challenger`` goes to the newest READY version: a concurrent run's v2, made after this run's
+    v1 and deleted before the alias write reached it (MLflow answers the write 404, for real). Was:
+    register raised for v1 and deleted it ('model x v1: pointing alias ... failed'), though it was
+    v2's write that failed; now the versions are read again and the alias goes to v1."""
+    client = MlflowClient(mlflow_url)
+    logged = client.create_logged_model(client.create_experiment(f"r52-alias-{uuid.uuid4().hex[:8]}"))
+    name = f"r52-alias-{uuid.uuid4().hex[:8]}"
+    made: list[str] = []
+    mine: list[bytes] = []
+
+    def answer(request, path, body):
+        if path.endswith("/model-versions/create"):
+            mine.append(body)
+        if path.endswith("/model-versions/search") and "order_by" in request.path and mine and not made:
+            made.append(client.create_model_version(name, f"models:/{logged.model_id}", model_id=logged.model_id).version)
+        if path.endswith("/registered-models/alias") and request.command == "POST" and b'"2"' in body:
+            client.delete_model_version(name, "2")  # the concurrent run's version gone meanwhile
+        return None
+
+    server = proxy(mlflow_url, answer)
+    try:
+        reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
+        got = reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert made == ["2"]
+    assert str(got.version) == "1"
+    direct = MlflowRegistry(mlflow_url)
+    assert [str(v.version) for v in direct.versions(name)] == ["1"]  # was: [] (v1 deleted)
+    assert direct.aliases(name) == {CHALLENGER: "1"}
+
+
+def test_a_version_really_gone_before_its_alias_is_said_gone_not_left_registered(mlflow_url):
+    """v1 deleted (by someone else) between its create and the alias write: MLflow answers the write
+    and then the delete 404 (RESOURCE_DOES_NOT_EXIST), for real. Was: 'v1 left registered without
+    the alias (not deleted: ...)', false: nothing is registered."""
+    client = MlflowClient(mlflow_url)
+    logged = client.create_logged_model(client.create_experiment(f"r52-alias-{uuid.uuid4().hex[:8]}"))
+    name = f"r52-alias-{uuid.uuid4().hex[:8]}"
+
+    def answer(request, path, _body):
+        if path.endswith("/registered-models/alias") and request.command == "POST":
+            client.delete_model_version(name, "1")
+        return None
+
+    server = proxy(mlflow_url, answer)
+    try:
+        reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(RegistryGone) as raised:
+            reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={})
+    finally:
+        server.shutdown()
+        server.server_close()
+    text = str(raised.value)
+    assert text.startswith(f"model {name!r} v1: pointing alias {CHALLENGER!r} at it failed (RESOURCE_DOES_NOT_EXIST: "), text
+    assert text.endswith("; v1 is gone, nothing registered: run the step again"), text  # was: left registered
+    assert MlflowRegistry(mlflow_url).versions(name) == []

@@ -75,3 +75,35 @@ def test_a_class_column_passed_as_the_score_is_warned_of(tmp_path, capsys):
     ) in out, out
     assert main([*args, "--score-column", "prediction_proba_1"]) == 0
     assert "warning" not in capsys.readouterr().out
+
+
+LEAF = (P > 0.5).astype(float)  # a pure-leaf decision tree's predict_proba: every probability 0.0 or 1.0
+
+
+def test_whole_probabilities_of_a_pure_leaf_tree_are_offered_as_scores(tmp_path, capsys):
+    """Probabilities that are all whole (floats 0.0/1.0, a tree whose leaves are pure) were called
+    class labels by their values: 'no logged column can be a score ...: serve the model's
+    predict_proba', which it does. A column of floats per class (``<output>_<j>``) is probabilities;
+    integers, true/false and ``prediction_label`` are classes."""
+    _log(tmp_path / "logs", {"prediction_label": LEAF.astype(int), "prediction_proba_0": 1 - LEAF,
+                             "prediction_proba_1": LEAF})
+    _ingest(tmp_path, "request_id", IDS)
+    capsys.readouterr()
+    assert main([*ARGS, "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: score column 'prediction_1' (the default): the inference log of m has no column 'prediction_1'; "
+        "its score column: prediction_proba_1: pass it as --score-column (or --classes); not offered: "
+        "prediction_label (whole numbers: class labels, not probabilities), prediction_proba_0 (the first class's "
+        "probability: a binary model is scored on the second class's, prediction_proba_1)\n"
+    ), err
+
+
+def test_whole_probabilities_passed_as_the_score_are_not_warned_of_as_hard_decisions(tmp_path, capsys):
+    _log(tmp_path / "logs", {"prediction_0": 1 - LEAF, "prediction_1": LEAF})
+    _ingest(tmp_path, "request_id", IDS)
+    capsys.readouterr()
+    args = [*ARGS, "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store")]
+    assert main([*args, "--score-column", "prediction_1"]) == 0
+    out = capsys.readouterr().out
+    assert "warning" not in out, out  # was: 'holds whole numbers: class labels ... hard decisions'

@@ -123,3 +123,49 @@ def test_a_reused_ce_id_of_batched_calls_joins_no_instance_in_either_join():
             "4 logged rows not joined: 2 labels matched several logged calls of one "
             "request_id (a client reusing its Ce-Id), which cannot be told apart"
         )
+
+
+def test_a_retried_call_under_one_ce_id_is_one_call_in_either_join():
+    """A retry resends the call with its Ce-Id (a CloudEvents norm: ``merge_halves``' "a retry under
+    the same id gets the same prediction"): two rows of ``a`` with their own times, the same model
+    version and prediction, are one call, joined once; were both dropped (1 labelled row, reused 2,
+    label ``a`` lost). Rows of one id that disagree on the prediction stay unjoined."""
+    import pandas as pd
+
+    from ctloop.labels.join import join_index, join_labels, label_index
+
+    logs = pd.DataFrame(
+        {
+            "request_id": ["a", "a", "b", "c", "c"],
+            "time": ["2026-01-05T00:00:01Z", "2026-01-05T00:00:31Z", "2026-01-05T00:00:02Z",
+                     "2026-01-05T00:00:03Z", "2026-01-05T00:00:04Z"],
+            "model_version": ["1", "1", "1", "1", "2"],
+            "prediction_0": [0.3, 0.3, 0.8, 0.4, 0.4],
+            "prediction_1": [0.7, 0.7, 0.2, 0.6, 0.6],
+            "has_response": True,
+        }
+    )
+    labels = pd.DataFrame(
+        {"request_id": ["a", "b", "c"], "label": [1, 0, 1], "label_time": "2026-01-06T00:00:00Z"}
+    )
+    for joined in (join_labels(logs, labels), join_index(logs, label_index(labels))):
+        got = joined.frame.sort_values("request_id")
+        assert list(got["request_id"]) == ["a", "b"], got  # was ["b"]
+        assert list(got["label"]) == [1, 0]
+        assert (joined.reused, joined.reused_keys) == (2, 1)  # c: v1 and v2 answered, two calls
+
+
+def test_a_retried_call_is_joined_once_by_the_monitor_in_either_path(tmp_path):
+    """The 41st call resends the first's id with its prediction (a retry): 40 labelled rows, none
+    left unjoined, in the monitor's both paths (the streamed one compares the kept score columns)."""
+    p = np.linspace(0.05, 0.95, 40)
+    _log(tmp_path / "logs", [*IDS[:20], IDS[0], *IDS[20:]], np.r_[p[:20], p[0], p[20:]])
+    (tmp_path / "labels.csv").write_text(
+        "request_id,label\n" + "".join(f"{k},{i % 2}\n" for i, k in enumerate(IDS))
+    )
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"),
+                 "--store", str(tmp_path / "store")]) == 0
+    frame, streamed = _judged(tmp_path, 2)
+    assert frame.tags["label_join"] == "40 labelled rows (key request_id)", frame.tags["label_join"]
+    assert streamed.tags["label_join"] == frame.tags["label_join"]
+    assert streamed.record["realized_rows"] == frame.record["realized_rows"] == 40  # was 38

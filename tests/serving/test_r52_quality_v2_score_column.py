@@ -37,3 +37,42 @@ def test_a_v2_log_without_the_score_column_says_which_to_set():
         "the second class's, prediction_output-0_1)"
     ), reason
     assert measured["canary_logged"] == measured["stable_logged"] == 300
+
+
+def test_a_canary_moved_to_v2_while_the_stable_logs_v1_is_told_per_side():
+    """The stable model logs ``prediction_1`` (v1), the canary ``prediction_output-0_*`` (v2): the
+    check looked for the column in the whole log, found it, and said "too little logged traffic ...
+    canary 0, stable 300", offering no column."""
+    p = np.random.default_rng(1).uniform(size=300)
+    stable = pd.DataFrame({"request_id": [f"s{i}" for i in range(300)], "revision": "stable",
+                           "time": "2026-01-01T00:00:00+00:00", "prediction_0": 1 - p, "prediction_1": p})
+    canary = pd.DataFrame({"request_id": [f"c{i}" for i in range(300)], "revision": "canary",
+                           "time": "2026-01-01T00:00:00+00:00", "prediction_output-0_0": 1 - p,
+                           "prediction_output-0_1": p})
+    ok, reason, _ = quality_check(pd.concat([stable, canary], ignore_index=True), None,
+                                  canary_revision="canary", stable_revision="stable")
+    assert not ok
+    assert reason == (
+        "the canary's logged rows (revision canary) have no score column 'prediction_1' "
+        "(rollout.quality_rules.score_column); its score column: prediction_output-0_1: set "
+        "rollout.quality_rules.score_column to it; not offered: prediction_output-0_0 (the first class's "
+        "probability: a binary model is scored on the second class's, prediction_output-0_1)"
+    ), reason  # was: too little logged traffic to judge quality: canary 0, stable 300 ...
+
+
+def test_a_multiclass_v2_log_names_the_class_probability_columns():
+    """Classes [0, 1, 2] logged by a v2 model (``prediction_output-0_0`` .. ``_2``): was the same
+    "too little logged traffic ... canary 0, stable 0"."""
+    p = np.random.default_rng(2).dirichlet([1, 1, 1], size=600)
+    logs = pd.DataFrame({"request_id": [f"r{i}" for i in range(600)], "revision": ["stable", "canary"] * 300,
+                         "time": "2026-01-01T00:00:00+00:00",
+                         **{f"prediction_output-0_{j}": p[:, j] for j in range(3)}})
+    ok, reason, _ = quality_check(logs, None, canary_revision="canary", stable_revision="stable",
+                                  classes=[0, 1, 2])
+    assert not ok
+    assert reason == (
+        "the canary's logged rows (revision canary) have no score columns 'prediction_0', 'prediction_1', "
+        "'prediction_2': a model of 3 classes is scored on every class's probability, prediction_0 .. "
+        "prediction_2 in its class order; logged: prediction_output-0_0, prediction_output-0_1, "
+        "prediction_output-0_2"
+    ), reason

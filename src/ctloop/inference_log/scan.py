@@ -101,21 +101,25 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
 
 def _disagreeing(files: Sequence[str], schemas: list[pa.Schema]) -> tuple[str, str, str, str, str] | None:
     """``(column, file, its type, other file, its type)``: the first column whose type in a file
-    cannot be unified with its type in an earlier file (as :func:`unified_schema` unifies them); None
-    when no pair of files alone disagrees."""
+    cannot be unified with its type merged over the earlier files (as :func:`unified_schema` unifies
+    them), and the file that brought that merged type (was: the first file holding the column, whose
+    null type unifies with any: no pair found); None when no file disagrees so."""
     import pyarrow as pa
 
-    first: dict[str, tuple[str, pa.Field]] = {}  # column -> (the file, its field) unified so far
+    merged: dict[str, tuple[str, pa.Field]] = {}  # column -> (the file that brought its type, the merged field)
     for uri, schema in zip(files, schemas, strict=True):
         for f in schema:
-            seen = first.get(f.name)
+            seen = merged.get(f.name)
             if seen is None:
-                first[f.name] = (uri, f)
+                merged[f.name] = (uri, f)
                 continue
             try:
-                pa.unify_schemas([pa.schema([seen[1]]), pa.schema([f])], promote_options="permissive")
+                both = pa.unify_schemas([pa.schema([seen[1]]), pa.schema([f])], promote_options="permissive")
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 return f.name, seen[0], str(seen[1].type), uri, str(f.type)
+            field = both.field(f.name)
+            if not field.type.equals(seen[1].type):
+                merged[f.name] = (uri if field.type.equals(f.type) else seen[0], field)
     return None
 
 

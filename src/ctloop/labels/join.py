@@ -22,7 +22,9 @@ UUID only when there is none (v0.20.0 ``pkg/logger/handler.go`` ``getOrCreateID`
 sends its own ``Ce-Id`` and reuses it makes several calls with one ``request_id``, told apart only
 by their request time, which a label keyed by ``request_id`` does not carry. Such a label is joined
 to none of them (never counted for two predictions): the rows left are counted
-(``JoinResult.reused``) and said. A business key (``meta_<header>``) names an entity, which may be
+(``JoinResult.reused``) and said. Rows of one ``(request_id, instance)`` that agree on
+``model_version`` and every ``prediction*`` column (the streamed monitor: the score columns it
+keeps) are one call retried under its Ce-Id (a CloudEvents norm): joined once. A business key (``meta_<header>``) names an entity, which may be
 scored more than once: each of its predictions joins its label.
 """
 
@@ -521,12 +523,17 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     if mixed:
         joined = joined.drop(columns=[_PLAIN])
     if key == "request_id" and len(joined):
-        # one call per (request_id, instance) is left by the reader: several are calls reusing a ce-id
+        # one call per (request_id, instance) is left by the reader: several are calls reusing a ce-id,
+        # unless they answered alike (the same model version and predictions): one call retried, kept once
         call = joined[["_key"]].assign(_n=_instance_numbers(joined).clip(lower=0))
-        reused = call.duplicated(keep=False).to_numpy()
-        if reused.any():
+        repeated = call.duplicated(keep=False).to_numpy()
+        if repeated.any():
+            answers = call.assign(_s=_answers(joined))
+            differ = (answers[repeated].drop_duplicates().groupby(["_key", "_n"]).size() > 1).rename("_d")
+            reused = repeated & call.join(differ, on=["_key", "_n"])["_d"].eq(True).to_numpy()
+            copy = ~reused & call.duplicated().to_numpy()
             result.reused, result.reused_keys = int(reused.sum()), len(call[reused].drop_duplicates())
-            joined = joined[~reused]
+            joined = joined[~(reused | copy)]
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
     return result
@@ -662,8 +669,9 @@ def join_candidate_parts(parts: list[pd.DataFrame], index: LabelIndex, *, unserv
 def _without_reused(joined: list[pd.DataFrame], calls: list[tuple[np.ndarray, np.ndarray]],
                     result: JoinResult) -> list[pd.DataFrame]:
     """The joined parts without the rows whose (request_id, instance) identity (``calls``, per part)
-    is another joined row's too, over every part: calls reusing a ce-id (the module doc); counted in
-    ``result``."""
+    is another joined row's too, over every part, with another answer (:func:`_answers`): calls
+    reusing a ce-id (the module doc), counted in ``result``; rows of one identity with one answer are
+    a retried call, kept once."""
     import numpy as np
 
     c1, c2 = np.concatenate([c[0] for c in calls]), np.concatenate([c[1] for c in calls])
@@ -674,16 +682,40 @@ def _without_reused(joined: list[pd.DataFrame], calls: list[tuple[np.ndarray, np
     same = (a1[1:] == a1[:-1]) & (a2[1:] == a2[:-1])
     if not same.any():
         return joined
-    repeated = np.zeros(len(order), dtype=bool)
-    repeated[1:] |= same
-    repeated[:-1] |= same
+    answers = np.concatenate([_answers(f) for f in joined])
+    order = np.lexsort((answers, c2, c1))  # within a call identity, its rows by their answers
+    a1, a2, s = c1[order], c2[order], answers[order]
+    same = (a1[1:] == a1[:-1]) & (a2[1:] == a2[:-1])
+    starts = np.flatnonzero(np.r_[True, ~same])
+    group = np.cumsum(np.r_[True, ~same]) - 1
+    differs = (np.add.reduceat(np.r_[False, same & (s[1:] != s[:-1])].astype(np.int64), starts) > 0)[group]
+    repeated = differs  # a group that differs has several rows
     result.reused = int(repeated.sum())
-    result.reused_keys = int((repeated & ~np.r_[False, same]).sum())
+    result.reused_keys = int((repeated & np.r_[True, ~same]).sum())
     drop = np.zeros(len(order), dtype=bool)
-    drop[order] = repeated
+    drop[order] = repeated | (np.r_[False, same] & ~differs)  # a retry's copies: kept once
     ends = np.cumsum([len(f) for f in joined])
     return [f.loc[~d].reset_index(drop=True) if d.any() else f
             for f, d in zip(joined, np.split(drop, ends[:-1]), strict=True)]
+
+
+def _answers(frame: pd.DataFrame) -> np.ndarray:
+    """Per row, a hash of what the call answered: its ``model_version`` and ``prediction*`` columns
+    (those ``frame`` holds; missing values equal). Rows of one (request_id, instance) with one answer
+    are one call sent again (a retry keeps its Ce-Id), not calls reusing a ce-id."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import MODEL_VERSION, PREDICTION
+
+    columns = [c for c in frame.columns if c == MODEL_VERSION or str(c).startswith(PREDICTION)]
+    if not columns:
+        return np.zeros(len(frame), dtype=np.uint64)
+    values = frame[columns].reset_index(drop=True)
+    for c in columns:  # a category's values, not its codes (parts have their own categories)
+        if isinstance(values[c].dtype, pd.CategoricalDtype):
+            values[c] = values[c].astype(object)
+    return pd.util.hash_pandas_object(values, index=False).to_numpy(np.uint64)
 
 
 def _groups(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -815,7 +847,7 @@ def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
     import numpy as np
     import pandas as pd
 
-    from ctloop.columns import LABEL
+    from ctloop.columns import LABEL, MODEL_VERSION, PREDICTION
 
     if index is None or not len(index):
         return JoinResult(logs.iloc[:0].assign(label=pd.Series(dtype=float)), problem="no labels")
@@ -823,7 +855,8 @@ def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
     facts = dict(unserved=len(logs) - len(ok), served_rows=len(ok), log_columns=list(ok.columns))
     if _unjoinable(index.key, len(ok), list(ok.columns)):  # the problem, and a frame of the log's columns
         return join_served(ok, index.key, pd.DataFrame(), index.by_instance, **facts)
-    rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION])
+    answers = [c for c in ok.columns if c == MODEL_VERSION or str(c).startswith(PREDICTION)]  # _answers
+    rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION, *answers])
     result = join_candidates(rows, index, **facts)
     if not len(rows):  # no logged key has a label
         result.notes.append(unmatched_note(index.key, len(index.hashes), index.example,

@@ -52,10 +52,12 @@ def resolve(task: str, metric: str = "", score_column: str = "",
 
 def score_offers(frame: pd.DataFrame, task: str = "classification") -> tuple[list[str], list[str]]:
     """``(offered, not offered)``: the logged ``prediction*`` columns of ``frame`` that can be a
-    binary classifier's score (numbers in [0, 1], not all whole; of an output logged as every class's
-    probability, ``<output>_0`` and ``<output>_1``, the second class's only), or a regressor's
-    (numbers), and each other one with why, ``column (why)``. A model's predicted classes (whole
-    numbers, text) are never offered: a ROC AUC of hard decisions is no realized AUC."""
+    binary classifier's score (numbers in [0, 1]; of an output logged as every class's probability,
+    ``<output>_0`` and ``<output>_1``, the second class's only), or a regressor's (numbers), and each
+    other one with why, ``column (why)``. A model's predicted classes (integers, true/false, text, a
+    ``*label*`` column, whole numbers outside a per-class ``<output>_<j>`` column) are never offered:
+    a ROC AUC of hard decisions is no realized AUC. Floats of a per-class column that are all 0.0 or
+    1.0 (a pure-leaf tree's probabilities) are offered."""
     import re
 
     import numpy as np
@@ -74,7 +76,11 @@ def score_offers(frame: pd.DataFrame, task: str = "classification") -> tuple[lis
             refused.append(f"{column} (no value in the labelled rows)")
         elif task == "regression":
             offered.append(column)
-        elif np.isfinite(x).all() and (np.mod(x, 1) == 0).all():
+        elif np.isfinite(x).all() and (np.mod(x, 1) == 0).all() and (
+                pd.api.types.is_integer_dtype(values) or "label" in column
+                or not re.fullmatch(r"prediction(?:_.+)?_\d+", column)):
+            # whole numbers are classes unless floats of a class's column: probabilities all 0.0/1.0 (a
+            # tree whose leaves are pure) are still probabilities (was: decided on the values alone)
             refused.append(f"{column} (whole numbers: class labels, not probabilities)")
         elif ((x < 0) | (x > 1)).any():
             refused.append(f"{column} (values outside [0, 1]: not probabilities)")

@@ -330,13 +330,14 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
     return logs[revisions == canary_revision], logs[revisions == stable_revision], "revision"
 
 
-def _no_score_column(logs, col: str) -> str:
-    """Why the quality check read no score: the log has no column ``col``; the logged columns that can
-    be a binary model's score (:func:`ctloop.labels.realized.score_offers`) and each other one with why."""
+def _no_score_column(logs, col: str, whose: str = "the inference log has") -> str:
+    """Why the quality check read no score: the log (or one side's served rows, ``whose`` says; the
+    other side has it) has no column ``col``; the logged columns that can be a binary model's score
+    (:func:`ctloop.labels.realized.score_offers`) and each other one with why."""
     from ctloop.labels.realized import score_offers
 
     offered, refused = score_offers(logs)
-    said = f"the inference log has no score column {col!r} (rollout.quality_rules.score_column); "
+    said = f"{whose} no score column {col!r} (rollout.quality_rules.score_column); "
     if not offered:
         return said + f"no logged column can be a score: {', '.join(refused) or 'none is logged'}: serve predict_proba"
     return (said + f"its score column{'s' if len(offered) > 1 else ''}: {', '.join(offered)}: set "
@@ -406,8 +407,25 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         return False, (f"no logged canary traffic for {canary_name} "
                        f"({len(stable_all)} rows of the stable {stable_name}); is the InferenceService's logger "
                        f"on, and does the log carry the canary's {how}?"), measured
-    if not multiclass and col not in logs.columns:  # a v2 response's columns are prediction_<output>_<j>
-        return False, _no_score_column(served(logs), col), measured
+    for side, rows, name in (("canary", canary_all, canary_name), ("stable", stable_all, stable_name)):
+        # per side: a canary moved to the v2 protocol logs prediction_<output>_<j>, its stable prediction_1
+        # (a column logged for neither side, or answers logged in other prediction* columns: a side whose
+        # scores are all missing is said below, 'missing scores left out')
+        ok = served(rows)
+        missing = [c for c in cols if c not in ok.columns or ok[c].isna().all()]
+        answers = [c for c in ok.columns if str(c).startswith("prediction") and c not in cols and ok[c].notna().any()]
+        if not len(ok) or not missing or not (answers or any(c not in logs.columns for c in missing)):
+            continue
+        logged = ok.drop(columns=[c for c in ok.columns if str(c).startswith("prediction") and ok[c].isna().all()])
+        if multiclass:
+            found = [str(c) for c in logged.columns if str(c).startswith("prediction")]
+            return False, (f"the {side}'s logged rows ({name}) have no score column{'s' if len(missing) > 1 else ''} "
+                           f"{', '.join(map(repr, missing))}: a model of {len(classes)} classes is scored on every "
+                           f"class's probability, {cols[0]} .. {cols[-1]} in its class order; logged: "
+                           f"{', '.join(found) or 'no prediction column'}"), measured
+        whole = col not in logs.columns or served(logs)[col].isna().all()
+        whose = "the inference log has" if whole else f"the {side}'s logged rows ({name}) have"
+        return False, _no_score_column(logged, col, whose), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
         return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
                        f"rows with a prediction (< {rules.min_rows}){note}"), measured
