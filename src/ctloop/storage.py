@@ -4615,12 +4615,16 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
                               "structures detected'); point at one partitioned table, or move the other files out")
 
 
-def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
+def directory_table(uri: str, fmt: str | None = None, *, format_option: str | None = "data.format: parquet or csv",
+                    glob: bool = False) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
-    files, a name without a table extension, CSV beside Parquet). One listing; the dataset reader of
-    ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
-    (``ctloop.drift.streaming._directory_files``)."""
+    files, a name that could be data without a table extension, CSV beside Parquet). One listing; the
+    dataset reader of ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
+    (``ctloop.drift.streaming._directory_files``). Without ``fmt``, a file whose name has another
+    extension (``README.md``, Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`)
+    is left out, with one warning. ``format_option`` names the caller's setting for the format (None: it
+    has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
@@ -4651,6 +4655,14 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
         for name in files:
             utf8_name(loc.key, parse(name).key)
+    others = [] if fmt else [name for name in files if _no_data_name(rel(name))]
+    if others:  # a README.md, a query's .metadata beside its result: no table's file, whatever else is there
+        files = [name for name in files if name not in set(others)]
+        if not files:
+            raise DataSourceError(f"{uri} holds no .parquet, .pq, .csv or .csv.gz files: its {len(others)} file(s) "
+                                  f"have other extensions (e.g. {one_line(rel(others[0]))}); "
+                                  + (f"if they are tables, give the format ({format_option})" if format_option else
+                                     "if they are tables, name them with their format's extension"))
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
@@ -4672,19 +4684,54 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
         _warn_zero_bytes(uri, zero)
+    if others:
+        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they are no table (not .parquet, .pq, "
+                      f".csv or .csv.gz), e.g. {one_line(rel(others[0]))}", stacklevel=2)
     if fmt:
         kind = table_format(uri, fmt)
     else:
         formats = {name: _name_format(name) for name in files}
         if unknown := [name for name, found in formats.items() if found is None]:
+            ways = [f"give the format ({format_option})"] if format_option else \
+                ["name its files with their format's extension (.parquet, .csv)"]
+            if glob and (tabled := next((rel(name) for name, found in formats.items() if found), None)):
+                suffix = next(s for s in (".parquet", ".pq", ".csv.gz", ".csv") if tabled.lower().endswith(s))
+                deep = any("/" in rel(name) for name, found in formats.items() if found)
+                ways.append(f"point at the files that have one ({one_line(uri.rstrip('/'))}/{'**/' if deep else ''}"
+                            f"*{tabled[-len(suffix):]})")
             raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name (a Hive "
-                              "job's 000000_0?): give the format (data.format: parquet or csv)")
+                              f"job's 000000_0?): {', or '.join(ways)}")
         if len(kinds := set(formats.values())) > 1:
             first = {found: name for name, found in reversed(formats.items())}
             raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
                               "point at a directory of one format")
         kind = kinds.pop()
     return files, kind
+
+
+NO_DATA_SUFFIXES = ("manifest",)
+"""Ends of a file's name without a table extension that say it is no data: Amazon Redshift's ``UNLOAD ...
+MANIFEST`` writes ``<object_path_prefix>manifest`` (a JSON list of the parts) beside the parts
+(docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html, MANIFEST)."""
+
+_CODEC_EXTENSIONS = frozenset({"gz", "bz2", "deflate", "snappy", "lz4", "zst", "zstd", "xz", "br"})
+"""Extensions of a compressed text part (Hadoop's codecs: ``part-00000.gz`` from ``TextOutputFormat`` with
+``GzipCodec``): the part may be a CSV table."""
+
+
+def _no_data_name(rel: str) -> bool:
+    """Whether the file ``rel`` (below a directory), whose name has no table extension, is no data by its name:
+    it has another extension (``README.md``, ``q1.csv.metadata``, ``part-0.parquet.crc``) or ends as a
+    :data:`NO_DATA_SUFFIXES` name. A name without an extension (a Hive job's ``000000_0``, Redshift's
+    ``0000_part_00``), a number or ``part`` for one (``0.part``, Dask's ``part.0``) or a codec's
+    (:data:`_CODEC_EXTENSIONS`) may be data: a table's file, refused as one whose format cannot be told."""
+    if _name_format(rel):
+        return False
+    name = rel.rpartition("/")[2].lower()
+    if name.endswith(NO_DATA_SUFFIXES):
+        return True
+    stem, dot, ext = name.rpartition(".")
+    return bool(dot and stem) and not (ext.isdigit() or ext == "part" or ext in _CODEC_EXTENSIONS)
 
 
 def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:

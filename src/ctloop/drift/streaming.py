@@ -2570,7 +2570,8 @@ def _directory_files(uri: str, path: str, format: str | None) -> list[str]:
     from ctloop import storage
 
     root = storage.parse(uri).key.rstrip("/")
-    listed, _ = storage.directory_table(uri, format)
+    # drift and scoring take no format setting: their advice is a glob of the files that say theirs
+    listed, _ = storage.directory_table(uri, format, format_option=None, glob=True)
     return [f"{path.rstrip('/')}/{storage.parse(name).key[len(root):].lstrip('/')}" for name in listed]
 
 

@@ -1,0 +1,101 @@
+"""Review of round 52's one listing (r52-hunt-data): false refusals of real directories.
+
+* A stray file that is no table (a ``README.md``, Athena's ``<query>.csv.metadata`` beside its result,
+  Redshift's ``UNLOAD ... MANIFEST`` file ``<prefix>manifest``: docs.aws.amazon.com/redshift/latest/dg/
+  r_UNLOAD.html) made drift/score refuse the whole directory ("cannot tell the format of its file
+  README.md ... give the format (data.format ...)", an option drift has not); before round 52 drift read
+  the other files. Now a name with another extension is left out with one warning, by read_table too;
+  a name that may be data (no extension: a Hive job's ``000000_0``) is still refused, with advice the
+  caller can follow.
+* Spark writes timestamps as Parquet INT96 by default (``spark.sql.parquet.outputTimestampType``,
+  Spark 3.5 ``SQLConf``) and reads them as UTC instants; pyarrow reads them without a zone. INT96 parts
+  beside TIMESTAMP_MICROS (isAdjustedToUTC=true) parts were refused as "times without a time zone".
+* The headerless-CSV check ran on every CSV directory drift read, and took one number-like field in a
+  first line as a data row: ``id,2023,2024,2025,2026`` beside ``id,2023,score`` was refused though the
+  compared column ``id`` is in both.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pandas as pd
+import pytest
+
+from ctloop import storage
+from ctloop.cli import main
+from ctloop.drift import streaming
+from ctloop.errors import CtloopError
+
+A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2]})
+B = pd.DataFrame({"x": [3.5], "n": [3]})
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _write(root, files: dict[str, bytes]) -> str:
+    for name, data in files.items():
+        storage.write_bytes(f"{root}/{name}", data)
+    return str(root)
+
+
+STRAYS = {
+    "readme": ({"part-0.parquet": _parquet(A), "README.md": b"# daily export\n"}, "README.md"),
+    # an Athena query's result folder: the CSV and its binary metadata beside it
+    "athena": ({"q1.csv": b"x,n\n1.5,1\n2.5,2\n", "q1.csv.metadata": b"\n\x05\x08\x01"}, "q1.csv.metadata"),
+    # Redshift UNLOAD ... FORMAT PARQUET MANIFEST
+    "redshift": (
+        {
+            "0000_part_00.parquet": _parquet(A.head(1)),
+            "0001_part_00.parquet": _parquet(A.tail(1)),
+            "manifest": b'{"entries": []}',
+        },
+        "manifest",
+    ),
+    # a note beside key=value directories: no conflicting layout either
+    "partitioned": ({"day=1/part-0.parquet": _parquet(A), "NOTES.txt": b"x"}, "NOTES.txt"),
+}
+
+
+@pytest.mark.parametrize("layout", list(STRAYS))
+def test_a_stray_file_that_is_no_table_is_left_out_with_one_warning(tmp_path, layout):
+    files, stray = STRAYS[layout]
+    root = _write(tmp_path / "t", files)
+    for read in (storage.read_table, streaming.open_source):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = read(root)
+        rows = len(got) if isinstance(got, pd.DataFrame) else got.count_rows()
+        said = [str(w.message) for w in caught if "left out" in str(w.message)]
+        assert rows == 2 and len(said) == 1 and stray in said[0] and "\n" not in said[0], said
+
+
+def test_ctloop_drift_reads_a_directory_with_a_readme_exit_0(tmp_path, capsys):
+    ref = _write(tmp_path, {"ref.parquet": _parquet(A)}) + "/ref.parquet"
+    cur = _write(tmp_path / "readme", STRAYS["readme"][0])
+    argv = ["drift", "--reference", ref, "--current", cur, "--engine", "stream", "--no-report",
+            "--min-rows", "1", "--output", str(tmp_path / "out"), "--quiet"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err  # exit 2: "give the format (data.format ...)"
+
+
+def test_a_name_that_may_be_data_is_refused_with_advice_drift_can_follow(tmp_path):
+    root = _write(tmp_path / "t", {"part-0.parquet": _parquet(A), "000000_0": _parquet(B)})
+    said = _refusal(lambda: streaming.open_source(root))
+    assert "cannot tell the format of its file 000000_0" in said and "data.format" not in said, said
+    assert f"point at the files that have one ({root}/*.parquet)" in said, said
+    assert streaming.open_source(f"{root}/*.parquet").count_rows() == 2  # the advice, followed
+    assert "give the format (data.format: parquet or csv)" in _refusal(lambda: storage.read_table(root))
+    only = _write(tmp_path / "notes", {"notes.txt": b"x"})
+    for read in (storage.read_table, streaming.open_source):
+        assert "holds no .parquet, .pq, .csv or .csv.gz files" in _refusal(lambda r=read: r(only))
+
+
+def _refusal(call) -> str:
+    with pytest.raises(CtloopError) as caught:
+        call()
+    return str(caught.value)
