@@ -4879,6 +4879,40 @@ def refuse_headerless_parts(uri: str, headers: list[tuple[str, list[str]]]) -> N
                           "df.write.option(\"header\", \"true\").csv(...), or point at files with a header line")
 
 
+def int96_columns(metadata: Any) -> set[str]:
+    """The top-level columns a Parquet file (``metadata``: its ``pyarrow.parquet.FileMetaData``) stores as
+    INT96: Spark's default for timestamps (``spark.sql.parquet.outputTimestampType=INT96``, Spark 3.5
+    ``SQLConf``), which Spark reads as instants in UTC (``ParquetRowConverter``) and pyarrow as times
+    without a zone. Such a column beside one stored with ``isAdjustedToUTC=true`` holds the same kind of
+    times; a true time without a zone (``isAdjustedToUTC=false``, Spark's ``TIMESTAMP_NTZ``) is INT64."""
+    schema = metadata.schema
+    return {schema.column(i).path for i in range(len(schema))
+            if schema.column(i).physical_type == "INT96" and "." not in schema.column(i).path}
+
+
+def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -> None:
+    """A Parquet column read without a zone from the files that store it as INT96 (:func:`int96_columns`)
+    put in the zone the other files' times are in (instants in UTC, as Spark reads INT96), in place, when
+    they all have one; a column of times without a zone stored otherwise stays as it is (refused by
+    :func:`_joined`, as before). Each such file's footer is read only then."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    for column in columns:
+        zones = {str(frame[column].dtype.tz) for _, frame in frames
+                 if isinstance(frame[column].dtype, pd.DatetimeTZDtype)}
+        naive = [i for i, (_, frame) in enumerate(frames) if pd.api.types.is_datetime64_dtype(frame[column].dtype)
+                 and not isinstance(frame[column].dtype, pd.DatetimeTZDtype)]
+        if len(zones) != 1 or not naive:
+            continue
+        zone = zones.pop()
+        for i in naive:
+            name, frame = frames[i]
+            with _table_file(name) as fh:
+                if column in int96_columns(pq.ParquetFile(fh).metadata):
+                    frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
+
+
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
             rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
     """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
@@ -4914,6 +4948,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
             raise DataSourceError(f"{uri}: its file {rel(name)} {said}: the files of a directory are read as one "
                                   "table and must hold the same columns; write them with one schema, or point at "
                                   "one file")
+    if kind == "parquet":
+        _int96_in_zone(frames, columns)
     kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
     texts = []
     for column, found in kinds.items():

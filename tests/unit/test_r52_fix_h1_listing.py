@@ -21,6 +21,8 @@ import io
 import warnings
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ctloop import storage
@@ -47,7 +49,10 @@ def _write(root, files: dict[str, bytes]) -> str:
 STRAYS = {
     "readme": ({"part-0.parquet": _parquet(A), "README.md": b"# daily export\n"}, "README.md"),
     # an Athena query's result folder: the CSV and its binary metadata beside it
-    "athena": ({"q1.csv": b"x,n\n1.5,1\n2.5,2\n", "q1.csv.metadata": b"\n\x05\x08\x01"}, "q1.csv.metadata"),
+    "athena": (
+        {"q1.csv": b"x,n\n1.5,1\n2.5,2\n", "q1.csv.metadata": b"\n\x05\x08\x01"},
+        "q1.csv.metadata",
+    ),
     # Redshift UNLOAD ... FORMAT PARQUET MANIFEST
     "redshift": (
         {
@@ -89,7 +94,9 @@ def test_a_name_that_may_be_data_is_refused_with_advice_drift_can_follow(tmp_pat
     assert "cannot tell the format of its file 000000_0" in said and "data.format" not in said, said
     assert f"point at the files that have one ({root}/*.parquet)" in said, said
     assert streaming.open_source(f"{root}/*.parquet").count_rows() == 2  # the advice, followed
-    assert "give the format (data.format: parquet or csv)" in _refusal(lambda: storage.read_table(root))
+    assert "give the format (data.format: parquet or csv)" in _refusal(
+        lambda: storage.read_table(root)
+    )
     only = _write(tmp_path / "notes", {"notes.txt": b"x"})
     for read in (storage.read_table, streaming.open_source):
         assert "holds no .parquet, .pq, .csv or .csv.gz files" in _refusal(lambda r=read: r(only))
@@ -99,3 +106,22 @@ def _refusal(call) -> str:
     with pytest.raises(CtloopError) as caught:
         call()
     return str(caught.value)
+
+
+def test_spark_int96_times_beside_utc_times_are_read_as_utc_instants(tmp_path):
+    root = tmp_path / "t"
+    root.mkdir()
+    moments = pa.array([1_700_000_000_000_000], pa.timestamp("us", "UTC"))
+    # Spark's default: INT96, which pyarrow reads without a zone
+    pq.write_table(pa.table({"t": moments.cast(pa.timestamp("us"))}), root / "part-0.parquet",
+                   use_deprecated_int96_timestamps=True)  # fmt: skip
+    pq.write_table(
+        pa.table({"t": moments}), root / "part-1.parquet"
+    )  # TIMESTAMP_MICROS, isAdjustedToUTC
+    assert pq.ParquetFile(root / "part-0.parquet").schema.column(0).physical_type == "INT96"
+    moment = pd.Timestamp(1_700_000_000_000_000, unit="us", tz="UTC")
+    assert storage.read_table(str(root))["t"].tolist() == [moment, moment]
+    assert streaming.read_side(str(root))[0]["t"].tolist() == [moment, moment]  # the memory engine
+    table = streaming.open_source(str(root)).check_files().dataset.to_table()  # the stream engine
+    assert table.column("t").type == pa.timestamp("us", "UTC") and table.column("t").to_pylist() == [
+        moment.to_pydatetime(), moment.to_pydatetime()]  # fmt: skip

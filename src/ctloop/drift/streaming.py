@@ -60,6 +60,7 @@ file without a column that is read, and widens a column whose type differs betwe
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import math
 import os
@@ -1791,6 +1792,16 @@ class Source:
         out = dataclasses.replace(self, former=former, file_schemas=renamed)
         return out.read_as(schema) if schema is not self.dataset.schema else out
 
+    def _int96(self, name: str, path: str) -> bool:
+        """Whether the Parquet file ``path`` stores the column ``name`` as INT96
+        (:func:`ctloop.storage.int96_columns`): its footer, read again only when asked."""
+        from ctloop import storage
+
+        if self.format != "parquet":
+            return False
+        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
+        return fragment is not None and name in storage.int96_columns(fragment.metadata)
+
     def _file_schemas(self) -> list[tuple[str, pa.Schema]]:
         """``(path, schema)`` of every file as it is written (Parquet footer, first CSV block),
         read once per source."""
@@ -1877,6 +1888,7 @@ class Source:
         for name in wanted:
             if name not in schema.names:
                 continue
+            int96 = functools.partial(self._int96, name)  # whether a file stores it as INT96: asked only on a mixture
             kinds = [(path, physical.field(name).type) for path, physical in files
                      if name in physical.names and not pa.types.is_null(physical.field(name).type)]  # fmt: skip
             valued = kinds
@@ -1888,7 +1900,7 @@ class Source:
                     fragments = {f.path: f for f in self.dataset.get_fragments()}
                 rest = [(p, k) for p, k in kinds if not _only_nulls(fragments.get(p), name)]
                 if rest and len(rest) < len(kinds):
-                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False)
+                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False, int96)
                     if target is not None and all(_casts(k, target) for p, k in kinds if (p, k) not in rest):
                         valued = rest
             if valued is not kinds:
@@ -1899,7 +1911,7 @@ class Source:
                     continue
             if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
                 continue
-            widest = _widest(name, kinds, is_number, self.format == "csv")
+            widest = _widest(name, kinds, is_number, self.format == "csv", int96)
             if widest is not None and widest != schema.field(name).type:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
@@ -2307,14 +2319,16 @@ def _casts(kind: pa.DataType, target: pa.DataType) -> bool:
 
 
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
-            csv: bool) -> pa.DataType | None:  # fmt: skip
+            csv: bool, int96: Callable[[str], bool] = lambda path: False) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
     numbers with fractions anywhere, decimal(20, 0) for uint64 beside signed integers, else
     Arrow's permissive promotion (int32 + int64 = int64,
     string + large_string, timestamp units); from CSV, text where a file holds text and another
     numbers (CSV types are inferred file by file: a code column whose values in one file are
     all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
-    cannot promote otherwise.
+    cannot promote otherwise. Times without a zone beside times in a zone are refused, unless
+    ``int96(path)`` says the file stores them as INT96 (Spark's instants in UTC,
+    :func:`ctloop.storage.int96_columns`): those are read in the other files' zone.
 
     Raises:
         DataSourceError: numbers in one Parquet file and something else in another.
@@ -2333,7 +2347,7 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
         )
     times = [(p, k) for p, k in kinds if pa.types.is_timestamp(k)]
     aware = next(((p, k) for p, k in times if k.tz), None)
-    if aware is not None and (naive := next(((p, k) for p, k in times if not k.tz), None)) is not None:
+    if aware is not None and (naive := next(((p, k) for p, k in times if not k.tz and not int96(p)), None)) is not None:
         # Arrow's permissive promotion reads the naive times (a wall clock: Spark's TIMESTAMP_NTZ, pandas'
         # datetime64 without a zone) as UTC, shifted by the writer's offset; read_table refuses the two kinds
         raise DataSourceError(
@@ -2341,6 +2355,9 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
             f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
             "(one time zone, or none), or point at one file"
         )
+    if aware is not None and len(times) == len(kinds) and len({k.tz for _, k in times if k.tz}) == 1:
+        # the others INT96 (instants in UTC): read in the zone, at the finest unit (Arrow merges no zone with one)
+        return pa.timestamp(max((k.unit for _, k in times), key=["s", "ms", "us", "ns"].index), aware[1].tz)
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
     if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
