@@ -4863,11 +4863,11 @@ def refuse_headerless_parts(uri: str, headers: list[tuple[str, list[str]]]) -> N
     each part's name below it and the fields of its first line) were written without a header row: Spark's
     ``df.write.csv(path)`` writes none unless ``header`` is true (``CSVOptions.headerFlag`` defaults to false,
     Spark 3.5), so each part's first line is a data row, taken as its column names, and the configured
-    columns are absent ("has no column '2025-01-01T00:00:00.000Z'"). Said so when each first line holds a
-    number or a date (:data:`_DATA_CELL`) and the parts' first lines share fewer than half their names (the
+    columns are absent ("has no column '2025-01-01T00:00:00.000Z'"). Said so when each first line is mostly
+    numbers and dates (:data:`_DATA_CELL`) and the parts' first lines share fewer than half their names (the
     header row a writer repeats in each part is the same in all of them)."""
-    if len(headers) < 2 or not all(data_cells(fields) for _, fields in headers):
-        return
+    if len(headers) < 2 or not all(2 * data_cells(fields) >= len(fields) for _, fields in headers):
+        return  # each first line mostly numbers and times, as missing_column judges one
     shared = set(headers[0][1]).intersection(*(set(fields) for _, fields in headers[1:]))
     if 2 * len(shared) >= len(headers[0][1]):
         return

@@ -1740,10 +1740,23 @@ class Source:
     # an inference log's files written before a column became an identity column: path →
     # {old column: the feature's column now} (with_former_features; read renamed, _file_batches)
     former: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    # a CSV directory's parts (their names below it) and the fields of each one's first line, for
+    # refuse_headerless: asked only where a read column is missing
+    csv_headers: list[tuple[str, list[str]]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
         return self.dataset.schema
+
+    def refuse_headerless(self) -> None:
+        """A :class:`DataSourceError` when this source's CSV parts were written without a header row
+        (:func:`ctloop.storage.refuse_headerless_parts`: Spark's ``df.write.csv(path)``). Called where a
+        column read is missing from it ("has no column '2025-01-01T00:00:00.000Z'"), never else: parts
+        whose names are years (``id,2023,2024``) and that hold every column read are read."""
+        if self.csv_headers:
+            from ctloop import storage
+
+            storage.refuse_headerless_parts(self.uri, self.csv_headers)
 
     def with_former_features(self) -> Source:
         """This source, an inference log, with each file's column that held a feature before it
@@ -1873,6 +1886,7 @@ class Source:
             for path, physical in files:
                 missing = [c for c in wanted if c not in physical.names]
                 if missing:
+                    self.refuse_headerless()
                     more = f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""
                     raise DataSourceError(f"{path} has no column {missing[0]!r}, {role}{more}"
                                           + hint.replace("{missing}", ",".join(missing)))
@@ -2747,6 +2761,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
     local = isinstance(fs, pafs.LocalFileSystem)
     names = files
+    csv_headers: list[tuple[str, list[str]]] = []
     if fmt == "csv":
         blank: list[str] = []
         headers: dict[str, list[str]] = {}
@@ -2757,11 +2772,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
-        if base is not None:  # the parts of a directory (or glob) whose first lines are data rows: said so
-            from ctloop import storage
-
-            storage.refuse_headerless_parts(uri, [(f[len(base):].lstrip("/"), headers[f]) for f in files
-                                                  if f in headers])
+        if base is not None:  # the parts of a directory (or glob): their first lines, for Source.refuse_headerless
+            csv_headers = [(f[len(base):].lstrip("/"), headers[f]) for f in files if f in headers]
         blank = [f for f in blank if f in listed]  # a file named on its own stays refused
         if blank:
             if not (kept := [f for f in files if f not in set(blank)]):
@@ -2803,7 +2815,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
-    return Source(uri, files, fmt, keys, dataset, local=local)
+    return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers)
 
 
 def _csv_header(fs: Any, path: str) -> list[str]:
@@ -3225,6 +3237,19 @@ def _every_column(source: Source, side: str, columns: Sequence[str] | None = Non
         raise DataSourceError(f"{side}: {exc}") from exc
 
 
+def refuse_headerless(columns: Sequence[str] | None, *sides: tuple[Sequence[str], Source | None] | Source) -> None:
+    """The drift sides ``sides`` (each a :class:`Source`, or its columns and its source, None for one file)
+    refused when their CSV parts have no header row (:meth:`Source.refuse_headerless`), if a column read
+    (``columns``; default: the first side's) is missing from one: where the parts' first lines, data rows,
+    would be said as "lacks column(s) '2025-01-01T00:00:00.000Z'", and only there."""
+    held = [(list(side.columns), side) if isinstance(side, Source) else (list(side[0]), side[1]) for side in sides]
+    wanted = list(columns) if columns is not None else held[0][0]
+    if any(c not in names for names, _ in held for c in wanted):
+        for _, source in held:
+            if source is not None:
+                source.refuse_headerless()
+
+
 def check_side(source: Source, columns: Sequence[str], side: str) -> Source:
     """``source`` (a drift side, named ``side``: ``the current data (uri)``) checked file by
     file for the compared ``columns`` (:meth:`Source.check_files`): a file without one is
@@ -3324,6 +3349,8 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
     sources = {n: tuple(held) for n, held in (sources or {}).items() if n in names and tuple(held) != (n,)}
     read = list(dict.fromkeys(c for n in names for c in sources.get(n, (n,))))
     missing = [c for c in read if c not in src.columns]
+    if missing:
+        src.refuse_headerless()
     if missing or any(not held for held in sources.values()):
         which = missing[0] if missing else next(n for n, held in sources.items() if not held)
         raise ConfigError(
@@ -3478,6 +3505,7 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
         wanted = columns if columns is not None else [c for c in ref_src.columns if c not in ref_src.partition_keys]
         sources = engine.log_sources([c for c in wanted if c != time_column], cur_src.columns,
                                      layout=cur_src.partition_keys)  # fmt: skip
+    refuse_headerless(columns, ref_src, cur_src)
     if columns is None:
         columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])], sources)
     columns = list(columns)
