@@ -4643,9 +4643,11 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
                                       f"{name}/): name it without the trailing '/'")
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
             raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
-        shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
+        shown = next((name for name in held if not is_scratch(rel(name))),  # a zero-byte part first, then a table's
+                     next((name for name in held if _name_format(rel(name))), held[0]))  # file (not a .crc)
         hint = ""
-        if is_scratch(rel(shown)):  # scratch only: where to point to read such a file on purpose
+        if is_scratch(rel(shown)) and _name_format(rel(shown)):  # where to point to read such a table file on
+            # purpose; none for a checksum, a marker or a writer's in-progress file (.part-0.inprogress.1f3a)
             parts = rel(shown).split("/")
             first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
             hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"

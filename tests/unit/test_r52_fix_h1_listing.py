@@ -140,3 +140,23 @@ def test_csv_parts_with_years_for_names_and_every_read_column_are_read(tmp_path,
     # a column read that a part lacks: said as before, not a headerless CSV (part-1's first line is mostly names)
     said = _refusal(lambda: streaming.state_of(cur, ["score"]))
     assert "no header row" not in said and "column 'score' is not in" in said, said
+
+
+@pytest.mark.parametrize(
+    ("files", "shown", "hint"),
+    [
+        # Hadoop's checksum and Flink's in-progress part: no file to point at ("point at .../.part-00000.crc")
+        ({".part-00000.crc": b"x", "_SUCCESS": b""}, ".part-00000.crc", None),
+        ({".part-0.inprogress.1f3a": b"x"}, ".part-0.inprogress.1f3a", None),
+        # a table's file under a '_' directory, beside a checksum listed first: it, and where to point
+        ({"._x.crc": b"x", "_data/part-0.parquet": _parquet(A)}, "_data/part-0.parquet", "_data"),
+    ],
+)
+def test_a_scratch_only_directory_points_only_at_a_table_file(tmp_path, files, shown, hint):
+    root = _write(tmp_path / "out", files)
+    for read in (storage.read_table, streaming.open_source):
+        said = _refusal(lambda r=read: r(root))
+        assert f"e.g. {shown}" in said, said
+        assert (
+            (f"; to read them, point at {root}/{hint}" in said) if hint else "point at" not in said
+        ), said
