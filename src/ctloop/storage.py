@@ -4420,17 +4420,24 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
-    Only the parents reached through such levels are asked (locally a look at each, on an object store a
-    listing of one object below each log's prefix); a directory of any other name is no table's part.
-    A look the credentials may not take (a listing scoped to the prefix read) finds no table, and one
-    warning says that the parent could not be checked."""
+    Only the directory above the outermost ``key=value`` level is asked, once whatever the depth, and,
+    when it or ``loc`` is a ``data/`` directory, the one above that (locally a look at each log, on an
+    object store a listing of one object below each log's prefix: 3 requests for ``log/model=m/date=D/``;
+    before, 3 per level, 7 there): a table's log sits at its root, above every partition level; a directory
+    of any other name is no table's part. A look the credentials may not take (a listing scoped to the
+    prefix read) finds no table, and one warning says that the parent could not be checked."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
-    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
+    parents = []
+    while len(parts) > (1 if local else 0) and "=" in parts[-1]:
         parts.pop()
-        parent = "/".join(parts)
+    if len(parts) < len((os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")):
+        parents.append("/".join(parts))  # a partition's table root (a Delta table may be named data/ too)
+    if len(parts) > (1 if local else 0) and parts[-1] == "data":  # an Iceberg table's data/
+        parents.append("/".join(parts[:-1]))
+    for parent in parents:
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         for log in (*TABLE_LOGS, "metadata"):
             if local:

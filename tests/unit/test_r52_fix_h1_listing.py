@@ -160,3 +160,31 @@ def test_a_scratch_only_directory_points_only_at_a_table_file(tmp_path, files, s
         assert (
             (f"; to read them, point at {root}/{hint}" in said) if hint else "point at" not in said
         ), said
+
+
+def test_a_partition_looks_for_a_table_log_once_above_its_outermost_key_value_level(
+    gcs_bucket, monkeypatch
+):
+    # ctloop's own inference log, log/model=m/date=D/: the logs (_delta_log, .hoodie, metadata) are looked
+    # for in log/ only: 3 requests (before: in log/model=m/ too, 6, and the listing: 7)
+    root = f"gs://{gcs_bucket}/lookups/log"
+    _write(root, {"model=m/date=2025-01-01/part-0.parquet": _parquet(A)})
+    backend = type(storage._BACKENDS["gs"]())
+    asked: list[str] = []
+    first_below, names = backend.first_below, backend.names
+    monkeypatch.setattr(
+        backend,
+        "first_below",
+        lambda self, loc, prefix: asked.append(prefix) or first_below(self, loc, prefix),
+    )
+    monkeypatch.setattr(
+        backend,
+        "names",
+        lambda self, loc, prefix, uri: asked.append(prefix) or names(self, loc, prefix, uri),
+    )
+    assert len(storage.read_table(f"{root}/model=m/date=2025-01-01/")) == 2
+    assert sorted(asked) == [
+        "lookups/log/.hoodie/",
+        "lookups/log/_delta_log/",
+        "lookups/log/metadata/",
+    ], asked
