@@ -514,6 +514,7 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     columns = source.columns
     missing = [f for f in scorer.features if f not in columns]
     if missing:
+        source.refuse_headerless()  # a CSV directory's parts without a header row: said so
         near = {name: [c for c in columns if isinstance(c, str) and c.strip().casefold() == name.strip().casefold()]
                 for name in missing}
         hint = "; ".join(f"{found[0]!r} for {name!r}" for name, found in near.items() if len(found) == 1)

@@ -4420,17 +4420,24 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
-    Only the parents reached through such levels are asked (locally a look at each, on an object store a
-    listing of one object below each log's prefix); a directory of any other name is no table's part.
-    A look the credentials may not take (a listing scoped to the prefix read) finds no table, and one
-    warning says that the parent could not be checked."""
+    Only the directory above the outermost ``key=value`` level is asked, once whatever the depth, and,
+    when it or ``loc`` is a ``data/`` directory, the one above that (locally a look at each log, on an
+    object store a listing of one object below each log's prefix: 3 requests for ``log/model=m/date=D/``;
+    before, 3 per level, 7 there): a table's log sits at its root, above every partition level; a directory
+    of any other name is no table's part. A look the credentials may not take (a listing scoped to the
+    prefix read) finds no table, and one warning says that the parent could not be checked."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
-    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
+    parents = []
+    while len(parts) > (1 if local else 0) and "=" in parts[-1]:
         parts.pop()
-        parent = "/".join(parts)
+    if len(parts) < len((os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")):
+        parents.append("/".join(parts))  # a partition's table root (a Delta table may be named data/ too)
+    if len(parts) > (1 if local else 0) and parts[-1] == "data":  # an Iceberg table's data/
+        parents.append("/".join(parts[:-1]))
+    for parent in parents:
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         for log in (*TABLE_LOGS, "metadata"):
             if local:
@@ -4615,12 +4622,16 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
                               "structures detected'); point at one partitioned table, or move the other files out")
 
 
-def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
+def directory_table(uri: str, fmt: str | None = None, *, format_option: str | None = "data.format: parquet or csv",
+                    glob: bool = False) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
-    files, a name without a table extension, CSV beside Parquet). One listing; the dataset reader of
-    ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
-    (``ctloop.drift.streaming._directory_files``)."""
+    files, a name that could be data without a table extension, CSV beside Parquet). One listing; the
+    dataset reader of ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
+    (``ctloop.drift.streaming._directory_files``). Without ``fmt``, a file whose name has another
+    extension (``README.md``, Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`)
+    is left out, with one warning. ``format_option`` names the caller's setting for the format (None: it
+    has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
@@ -4639,9 +4650,11 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
                                       f"{name}/): name it without the trailing '/'")
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
             raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
-        shown = next((name for name in held if not is_scratch(rel(name))), held[0])  # a zero-byte part first
+        shown = next((name for name in held if not is_scratch(rel(name))),  # a zero-byte part first, then a table's
+                     next((name for name in held if _name_format(rel(name))), held[0]))  # file (not a .crc)
         hint = ""
-        if is_scratch(rel(shown)):  # scratch only: where to point to read such a file on purpose
+        if is_scratch(rel(shown)) and _name_format(rel(shown)):  # where to point to read such a table file on
+            # purpose; none for a checksum, a marker or a writer's in-progress file (.part-0.inprogress.1f3a)
             parts = rel(shown).split("/")
             first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
             hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
@@ -4651,6 +4664,14 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
         for name in files:
             utf8_name(loc.key, parse(name).key)
+    others = [] if fmt else [name for name in files if _no_data_name(rel(name))]
+    if others:  # a README.md, a query's .metadata beside its result: no table's file, whatever else is there
+        files = [name for name in files if name not in set(others)]
+        if not files:
+            raise DataSourceError(f"{uri} holds no .parquet, .pq, .csv or .csv.gz files: its {len(others)} file(s) "
+                                  f"have other extensions (e.g. {one_line(rel(others[0]))}); "
+                                  + (f"if they are tables, give the format ({format_option})" if format_option else
+                                     "if they are tables, name them with their format's extension"))
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
@@ -4672,19 +4693,54 @@ def directory_table(uri: str, fmt: str | None = None) -> tuple[list[str], str]:
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
         _warn_zero_bytes(uri, zero)
+    if others:
+        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they are no table (not .parquet, .pq, "
+                      f".csv or .csv.gz), e.g. {one_line(rel(others[0]))}", stacklevel=2)
     if fmt:
         kind = table_format(uri, fmt)
     else:
         formats = {name: _name_format(name) for name in files}
         if unknown := [name for name, found in formats.items() if found is None]:
+            ways = [f"give the format ({format_option})"] if format_option else \
+                ["name its files with their format's extension (.parquet, .csv)"]
+            if glob and (tabled := next((rel(name) for name, found in formats.items() if found), None)):
+                suffix = next(s for s in (".parquet", ".pq", ".csv.gz", ".csv") if tabled.lower().endswith(s))
+                deep = any("/" in rel(name) for name, found in formats.items() if found)
+                ways.append(f"point at the files that have one ({one_line(uri.rstrip('/'))}/{'**/' if deep else ''}"
+                            f"*{tabled[-len(suffix):]})")
             raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name (a Hive "
-                              "job's 000000_0?): give the format (data.format: parquet or csv)")
+                              f"job's 000000_0?): {', or '.join(ways)}")
         if len(kinds := set(formats.values())) > 1:
             first = {found: name for name, found in reversed(formats.items())}
             raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
                               "point at a directory of one format")
         kind = kinds.pop()
     return files, kind
+
+
+NO_DATA_SUFFIXES = ("manifest",)
+"""Ends of a file's name without a table extension that say it is no data: Amazon Redshift's ``UNLOAD ...
+MANIFEST`` writes ``<object_path_prefix>manifest`` (a JSON list of the parts) beside the parts
+(docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html, MANIFEST)."""
+
+_CODEC_EXTENSIONS = frozenset({"gz", "bz2", "deflate", "snappy", "lz4", "zst", "zstd", "xz", "br"})
+"""Extensions of a compressed text part (Hadoop's codecs: ``part-00000.gz`` from ``TextOutputFormat`` with
+``GzipCodec``): the part may be a CSV table."""
+
+
+def _no_data_name(rel: str) -> bool:
+    """Whether the file ``rel`` (below a directory), whose name has no table extension, is no data by its name:
+    it has another extension (``README.md``, ``q1.csv.metadata``, ``part-0.parquet.crc``) or ends as a
+    :data:`NO_DATA_SUFFIXES` name. A name without an extension (a Hive job's ``000000_0``, Redshift's
+    ``0000_part_00``), a number or ``part`` for one (``0.part``, Dask's ``part.0``) or a codec's
+    (:data:`_CODEC_EXTENSIONS`) may be data: a table's file, refused as one whose format cannot be told."""
+    if _name_format(rel):
+        return False
+    name = rel.rpartition("/")[2].lower()
+    if name.endswith(NO_DATA_SUFFIXES):
+        return True
+    stem, dot, ext = name.rpartition(".")
+    return bool(dot and stem) and not (ext.isdigit() or ext == "part" or ext in _CODEC_EXTENSIONS)
 
 
 def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:
@@ -4816,11 +4872,11 @@ def refuse_headerless_parts(uri: str, headers: list[tuple[str, list[str]]]) -> N
     each part's name below it and the fields of its first line) were written without a header row: Spark's
     ``df.write.csv(path)`` writes none unless ``header`` is true (``CSVOptions.headerFlag`` defaults to false,
     Spark 3.5), so each part's first line is a data row, taken as its column names, and the configured
-    columns are absent ("has no column '2025-01-01T00:00:00.000Z'"). Said so when each first line holds a
-    number or a date (:data:`_DATA_CELL`) and the parts' first lines share fewer than half their names (the
+    columns are absent ("has no column '2025-01-01T00:00:00.000Z'"). Said so when each first line is mostly
+    numbers and dates (:data:`_DATA_CELL`) and the parts' first lines share fewer than half their names (the
     header row a writer repeats in each part is the same in all of them)."""
-    if len(headers) < 2 or not all(data_cells(fields) for _, fields in headers):
-        return
+    if len(headers) < 2 or not all(2 * data_cells(fields) >= len(fields) for _, fields in headers):
+        return  # each first line mostly numbers and times, as missing_column judges one
     shared = set(headers[0][1]).intersection(*(set(fields) for _, fields in headers[1:]))
     if 2 * len(shared) >= len(headers[0][1]):
         return
@@ -4830,6 +4886,40 @@ def refuse_headerless_parts(uri: str, headers: list[tuple[str, list[str]]]) -> N
                           f"another in each part ({one_line(name)} starts {one_line(shown)!r}), so no column has "
                           "its name; Spark writes part-*.csv without a header unless told to: write them with "
                           "df.write.option(\"header\", \"true\").csv(...), or point at files with a header line")
+
+
+def int96_columns(metadata: Any) -> set[str]:
+    """The top-level columns a Parquet file (``metadata``: its ``pyarrow.parquet.FileMetaData``) stores as
+    INT96: Spark's default for timestamps (``spark.sql.parquet.outputTimestampType=INT96``, Spark 3.5
+    ``SQLConf``), which Spark reads as instants in UTC (``ParquetRowConverter``) and pyarrow as times
+    without a zone. Such a column beside one stored with ``isAdjustedToUTC=true`` holds the same kind of
+    times; a true time without a zone (``isAdjustedToUTC=false``, Spark's ``TIMESTAMP_NTZ``) is INT64."""
+    schema = metadata.schema
+    return {schema.column(i).path for i in range(len(schema))
+            if schema.column(i).physical_type == "INT96" and "." not in schema.column(i).path}
+
+
+def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -> None:
+    """A Parquet column read without a zone from the files that store it as INT96 (:func:`int96_columns`)
+    put in the zone the other files' times are in (instants in UTC, as Spark reads INT96), in place, when
+    they all have one; a column of times without a zone stored otherwise stays as it is (refused by
+    :func:`_joined`, as before). Each such file's footer is read only then."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    for column in columns:
+        zones = {str(frame[column].dtype.tz) for _, frame in frames
+                 if isinstance(frame[column].dtype, pd.DatetimeTZDtype)}
+        naive = [i for i, (_, frame) in enumerate(frames) if pd.api.types.is_datetime64_dtype(frame[column].dtype)
+                 and not isinstance(frame[column].dtype, pd.DatetimeTZDtype)]
+        if len(zones) != 1 or not naive:
+            continue
+        zone = zones.pop()
+        for i in naive:
+            name, frame = frames[i]
+            with _table_file(name) as fh:
+                if column in int96_columns(pq.ParquetFile(fh).metadata):
+                    frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
@@ -4867,6 +4957,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
             raise DataSourceError(f"{uri}: its file {rel(name)} {said}: the files of a directory are read as one "
                                   "table and must hold the same columns; write them with one schema, or point at "
                                   "one file")
+    if kind == "parquet":
+        _int96_in_zone(frames, columns)
     kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
     texts = []
     for column, found in kinds.items():

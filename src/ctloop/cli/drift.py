@@ -203,7 +203,13 @@ def _drift(args: argparse.Namespace) -> int:
         "correction": args.correction,
         "time_column": args.time_column or None,
     }
-    from ctloop.drift.streaming import check_side, choose_engine, read_side, refuse_late_text
+    from ctloop.drift.streaming import (
+        check_side,
+        choose_engine,
+        read_side,
+        refuse_headerless,
+        refuse_late_text,
+    )
 
     used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
     columns = _split("--columns", args.columns) or None
@@ -235,6 +241,7 @@ def _drift(args: argparse.Namespace) -> int:
             sources = core.log_sources([c for c in (columns or reference.columns) if c != args.time_column],
                                        log_columns, layout=cur_source.partition_keys if cur_source else ())
             current = core.read_log_features(current, sources)
+        refuse_headerless(columns, (reference.columns, ref_source), (current.columns, cur_source))
         if columns is None:
             identity = [c for c in _log_identity(list(reference.columns)) if c not in exclude]
             skip = set(exclude) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)

@@ -60,6 +60,7 @@ file without a column that is read, and widens a column whose type differs betwe
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import math
 import os
@@ -1739,10 +1740,23 @@ class Source:
     # an inference log's files written before a column became an identity column: path →
     # {old column: the feature's column now} (with_former_features; read renamed, _file_batches)
     former: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    # a CSV directory's parts (their names below it) and the fields of each one's first line, for
+    # refuse_headerless: asked only where a read column is missing
+    csv_headers: list[tuple[str, list[str]]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
         return self.dataset.schema
+
+    def refuse_headerless(self) -> None:
+        """A :class:`DataSourceError` when this source's CSV parts were written without a header row
+        (:func:`ctloop.storage.refuse_headerless_parts`: Spark's ``df.write.csv(path)``). Called where a
+        column read is missing from it ("has no column '2025-01-01T00:00:00.000Z'"), never else: parts
+        whose names are years (``id,2023,2024``) and that hold every column read are read."""
+        if self.csv_headers:
+            from ctloop import storage
+
+            storage.refuse_headerless_parts(self.uri, self.csv_headers)
 
     def with_former_features(self) -> Source:
         """This source, an inference log, with each file's column that held a feature before it
@@ -1790,6 +1804,16 @@ class Source:
             schema = schema.set(schema.get_field_index(old), pa.field(new, schema.field(old).type))
         out = dataclasses.replace(self, former=former, file_schemas=renamed)
         return out.read_as(schema) if schema is not self.dataset.schema else out
+
+    def _int96(self, name: str, path: str) -> bool:
+        """Whether the Parquet file ``path`` stores the column ``name`` as INT96
+        (:func:`ctloop.storage.int96_columns`): its footer, read again only when asked."""
+        from ctloop import storage
+
+        if self.format != "parquet":
+            return False
+        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
+        return fragment is not None and name in storage.int96_columns(fragment.metadata)
 
     def _file_schemas(self) -> list[tuple[str, pa.Schema]]:
         """``(path, schema)`` of every file as it is written (Parquet footer, first CSV block),
@@ -1862,6 +1886,7 @@ class Source:
             for path, physical in files:
                 missing = [c for c in wanted if c not in physical.names]
                 if missing:
+                    self.refuse_headerless()
                     more = f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""
                     raise DataSourceError(f"{path} has no column {missing[0]!r}, {role}{more}"
                                           + hint.replace("{missing}", ",".join(missing)))
@@ -1877,6 +1902,7 @@ class Source:
         for name in wanted:
             if name not in schema.names:
                 continue
+            int96 = functools.partial(self._int96, name)  # whether a file stores it as INT96: asked only on a mixture
             kinds = [(path, physical.field(name).type) for path, physical in files
                      if name in physical.names and not pa.types.is_null(physical.field(name).type)]  # fmt: skip
             valued = kinds
@@ -1888,7 +1914,7 @@ class Source:
                     fragments = {f.path: f for f in self.dataset.get_fragments()}
                 rest = [(p, k) for p, k in kinds if not _only_nulls(fragments.get(p), name)]
                 if rest and len(rest) < len(kinds):
-                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False)
+                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False, int96)
                     if target is not None and all(_casts(k, target) for p, k in kinds if (p, k) not in rest):
                         valued = rest
             if valued is not kinds:
@@ -1899,7 +1925,7 @@ class Source:
                     continue
             if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
                 continue
-            widest = _widest(name, kinds, is_number, self.format == "csv")
+            widest = _widest(name, kinds, is_number, self.format == "csv", int96)
             if widest is not None and widest != schema.field(name).type:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
@@ -2307,14 +2333,16 @@ def _casts(kind: pa.DataType, target: pa.DataType) -> bool:
 
 
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
-            csv: bool) -> pa.DataType | None:  # fmt: skip
+            csv: bool, int96: Callable[[str], bool] = lambda path: False) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
     numbers with fractions anywhere, decimal(20, 0) for uint64 beside signed integers, else
     Arrow's permissive promotion (int32 + int64 = int64,
     string + large_string, timestamp units); from CSV, text where a file holds text and another
     numbers (CSV types are inferred file by file: a code column whose values in one file are
     all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
-    cannot promote otherwise.
+    cannot promote otherwise. Times without a zone beside times in a zone are refused, unless
+    ``int96(path)`` says the file stores them as INT96 (Spark's instants in UTC,
+    :func:`ctloop.storage.int96_columns`): those are read in the other files' zone.
 
     Raises:
         DataSourceError: numbers in one Parquet file and something else in another.
@@ -2333,7 +2361,7 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
         )
     times = [(p, k) for p, k in kinds if pa.types.is_timestamp(k)]
     aware = next(((p, k) for p, k in times if k.tz), None)
-    if aware is not None and (naive := next(((p, k) for p, k in times if not k.tz), None)) is not None:
+    if aware is not None and (naive := next(((p, k) for p, k in times if not k.tz and not int96(p)), None)) is not None:
         # Arrow's permissive promotion reads the naive times (a wall clock: Spark's TIMESTAMP_NTZ, pandas'
         # datetime64 without a zone) as UTC, shifted by the writer's offset; read_table refuses the two kinds
         raise DataSourceError(
@@ -2341,6 +2369,9 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
             f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
             "(one time zone, or none), or point at one file"
         )
+    if aware is not None and len(times) == len(kinds) and len({k.tz for _, k in times if k.tz}) == 1:
+        # the others INT96 (instants in UTC): read in the zone, at the finest unit (Arrow merges no zone with one)
+        return pa.timestamp(max((k.unit for _, k in times), key=["s", "ms", "us", "ns"].index), aware[1].tz)
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
     if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
@@ -2570,7 +2601,8 @@ def _directory_files(uri: str, path: str, format: str | None) -> list[str]:
     from ctloop import storage
 
     root = storage.parse(uri).key.rstrip("/")
-    listed, _ = storage.directory_table(uri, format)
+    # drift and scoring take no format setting: their advice is a glob of the files that say theirs
+    listed, _ = storage.directory_table(uri, format, format_option=None, glob=True)
     return [f"{path.rstrip('/')}/{storage.parse(name).key[len(root):].lstrip('/')}" for name in listed]
 
 
@@ -2729,6 +2761,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
     local = isinstance(fs, pafs.LocalFileSystem)
     names = files
+    csv_headers: list[tuple[str, list[str]]] = []
     if fmt == "csv":
         blank: list[str] = []
         headers: dict[str, list[str]] = {}
@@ -2739,11 +2772,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
-        if base is not None:  # the parts of a directory (or glob) whose first lines are data rows: said so
-            from ctloop import storage
-
-            storage.refuse_headerless_parts(uri, [(f[len(base):].lstrip("/"), headers[f]) for f in files
-                                                  if f in headers])
+        if base is not None:  # the parts of a directory (or glob): their first lines, for Source.refuse_headerless
+            csv_headers = [(f[len(base):].lstrip("/"), headers[f]) for f in files if f in headers]
         blank = [f for f in blank if f in listed]  # a file named on its own stays refused
         if blank:
             if not (kept := [f for f in files if f not in set(blank)]):
@@ -2785,7 +2815,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
-    return Source(uri, files, fmt, keys, dataset, local=local)
+    return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers)
 
 
 def _csv_header(fs: Any, path: str) -> list[str]:
@@ -3207,6 +3237,19 @@ def _every_column(source: Source, side: str, columns: Sequence[str] | None = Non
         raise DataSourceError(f"{side}: {exc}") from exc
 
 
+def refuse_headerless(columns: Sequence[str] | None, *sides: tuple[Sequence[str], Source | None] | Source) -> None:
+    """The drift sides ``sides`` (each a :class:`Source`, or its columns and its source, None for one file)
+    refused when their CSV parts have no header row (:meth:`Source.refuse_headerless`), if a column read
+    (``columns``; default: the first side's) is missing from one: where the parts' first lines, data rows,
+    would be said as "lacks column(s) '2025-01-01T00:00:00.000Z'", and only there."""
+    held = [(list(side.columns), side) if isinstance(side, Source) else (list(side[0]), side[1]) for side in sides]
+    wanted = list(columns) if columns is not None else held[0][0]
+    if any(c not in names for names, _ in held for c in wanted):
+        for _, source in held:
+            if source is not None:
+                source.refuse_headerless()
+
+
 def check_side(source: Source, columns: Sequence[str], side: str) -> Source:
     """``source`` (a drift side, named ``side``: ``the current data (uri)``) checked file by
     file for the compared ``columns`` (:meth:`Source.check_files`): a file without one is
@@ -3306,6 +3349,8 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
     sources = {n: tuple(held) for n, held in (sources or {}).items() if n in names and tuple(held) != (n,)}
     read = list(dict.fromkeys(c for n in names for c in sources.get(n, (n,))))
     missing = [c for c in read if c not in src.columns]
+    if missing:
+        src.refuse_headerless()
     if missing or any(not held for held in sources.values()):
         which = missing[0] if missing else next(n for n, held in sources.items() if not held)
         raise ConfigError(
@@ -3460,6 +3505,7 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
         wanted = columns if columns is not None else [c for c in ref_src.columns if c not in ref_src.partition_keys]
         sources = engine.log_sources([c for c in wanted if c != time_column], cur_src.columns,
                                      layout=cur_src.partition_keys)  # fmt: skip
+    refuse_headerless(columns, ref_src, cur_src)
     if columns is None:
         columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])], sources)
     columns = list(columns)
