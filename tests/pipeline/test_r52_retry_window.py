@@ -17,7 +17,16 @@ never retried; and ``--retries 10`` gave at most 4 (30+60+120+240 s of backoff f
 fifth wait does not).
 
 :func:`argo_attempts` is that decision, step by step, on the retryPolicy the real kfp 2.17 compiler
-writes (no cluster: the Argo controller is modelled from the source named above).
+writes (no cluster: the Argo controller is modelled from the source named above), merged as Argo
+merges it with the cluster's ``workflowDefaults.spec.templateDefaults``: ``mergedTemplateDefaultsInto``
+(operator.go v4.0.5) strategic-merges those defaults under every template, so a field the template
+leaves out comes from the defaults. KFP's compiler writes no ``retryPolicy``, and KFP 2.17.0's own
+install (tests/fixtures/kfp/workflow-controller-configmap.2.17.0.yaml; kubeflow/pipelines 2dea6fd468,
+PR #13485) sets ``templateDefaults.retryStrategy {limit: '2', retryPolicy: OnError}``: with it a step
+that fails (a non-zero exit: node phase Failed) is "not set to be retried", and a step ctloop does not
+retry (no retryStrategy of its own) is retried twice on Argo errors (phase Error: an evicted or
+deleted pod). ``RetryPolicyActual`` (v4.0.5 ``pkg/apis/workflow/v1alpha1/workflow_types.go``) is
+OnFailure when no policy and no expression is set.
 """
 
 from __future__ import annotations
@@ -34,14 +43,59 @@ def _seconds(text: str) -> int:
     return int(text[:-1])
 
 
-def argo_attempts(policy: dict, runs: list[float]) -> int:
-    """How many attempts Argo starts for a step whose attempts each fail after ``runs[i]`` seconds
-    (the last value repeats), under the compiled ``policy`` (argo-workflows v4.0.5
-    ``processNodeRetries``; the first attempt starts at 0)."""
-    limit = int(policy["maxRetryCount"])
-    base = _seconds(policy["backoffDuration"])
-    factor = int(float(policy["backoffFactor"]))  # intstr.Int32 of KFP's "%v" of the float
-    deadline = _seconds(policy["backoffMaxDuration"])  # firstChildNode.StartedAt + maxDuration
+STOCK_KFP = yaml.safe_load(
+    (REPO / "tests" / "fixtures" / "kfp" / "workflow-controller-configmap.2.17.0.yaml").read_text()
+)
+STOCK_DEFAULTS = yaml.safe_load(STOCK_KFP["data"]["workflowDefaults"])["spec"]["templateDefaults"]
+ON_FAILURE = {"retryStrategy": {"retryPolicy": "OnFailure"}}
+# retryPolicy -> (retried when Failed, retried when Error): processNodeRetries' switch (v4.0.5)
+# (OnTransientError, retried only on messages Argo takes as transient, is not modelled: a KeyError)
+RETRIED_ON = {"Always": (True, True), "OnError": (False, True), "OnFailure": (True, False)}
+
+
+def _argo_retry_strategy(policy: dict | None, template_defaults: dict | None) -> dict | None:
+    """The executor template's retryStrategy as the controller sees it: what KFP 2.17.0's compiler
+    writes for the IR ``policy`` (``getTaskRetryStrategyFromInput``: limit and backoff, no
+    retryPolicy; none without a policy), with ``template_defaults``' retryStrategy under it
+    (``mergedTemplateDefaultsInto``: a strategic merge, the template's fields win)."""
+    own = None
+    if policy is not None:
+        own = {
+            "limit": policy["maxRetryCount"],
+            "backoff": {
+                "duration": policy["backoffDuration"],
+                "factor": policy["backoffFactor"],
+                "maxDuration": policy["backoffMaxDuration"],
+            },
+        }
+    default = (template_defaults or {}).get("retryStrategy")
+    if default is None or own is None:
+        return own or default
+    return {**default, **own, "backoff": {**(default.get("backoff") or {}), **own["backoff"]}}
+
+
+def argo_attempts(
+    policy: dict | None, runs: list[float], *, phase: str = "Failed", defaults: dict | None = None
+) -> int:
+    """How many attempts Argo starts for a step whose attempts each end in ``phase`` (Failed: the
+    container exited non-zero; Error: the pod was evicted or lost) after ``runs[i]`` seconds (the
+    last value repeats), under the compiled ``policy`` (None: the task has none) and the cluster's
+    ``defaults`` (``templateDefaults``; None: none) (argo-workflows v4.0.5 ``processNodeRetries``;
+    the first attempt starts at 0)."""
+    strategy = _argo_retry_strategy(policy, defaults)
+    if strategy is None:
+        return 1  # no retryStrategy: the node is the pod
+    retry_policy = strategy.get("retryPolicy") or (
+        "Always" if strategy.get("expression") else "OnFailure"
+    )
+    if not RETRIED_ON[retry_policy][phase == "Error"]:
+        return 1  # "Node not set to be retried"
+    limit = int(strategy["limit"])
+    backoff = strategy.get("backoff") or {}
+    base = _seconds(backoff.get("duration", "0s"))
+    factor = int(float(backoff.get("factor", 1)))  # intstr.Int32 of KFP's "%v" of the float
+    # firstChildNode.StartedAt + maxDuration; no maxDuration: no deadline
+    deadline = _seconds(backoff["maxDuration"]) if "maxDuration" in backoff else float("inf")
     start, attempts = 0.0, 0
     while True:
         run = runs[min(attempts, len(runs) - 1)]
@@ -58,8 +112,8 @@ def argo_attempts(policy: dict, runs: list[float]) -> int:
         start = end + wait
 
 
-def _compiled_policy(step: str, retries: int | None, tmp_path) -> dict:
-    """The retryPolicy the kfp compiler writes for a task given ``step``'s settings."""
+def _compiled_policy(step: str, retries: int | None, tmp_path) -> dict | None:
+    """The retryPolicy the kfp compiler writes for a task given ``step``'s settings (None: none)."""
     from kfp import compiler, dsl
 
     from ctloop.config import PlatformConfig
@@ -78,9 +132,11 @@ def _compiled_policy(step: str, retries: int | None, tmp_path) -> dict:
     out = tmp_path / "p.yaml"
     compiler.Compiler().compile(pipe, str(out))
     task = next(yaml.safe_load_all(out.read_text()))["root"]["dag"]["tasks"]["noop"]
-    return task["retryPolicy"]
+    return task.get("retryPolicy")
 
 
+# The first three tests: an Argo without templateDefaults (its own default), or one whose
+# templateDefaults say retryPolicy: OnFailure (docs/operations.md: the patch ctloop doctor gives).
 def test_a_step_failing_after_fifteen_minutes_is_retried(tmp_path):
     policy = _compiled_policy("prepare_data", None, tmp_path)
     assert int(policy["maxRetryCount"]) == 2
@@ -112,3 +168,28 @@ def test_the_compiled_pipelines_carry_the_window():
                 assert argo_attempts(policy, [900.0]) == int(policy["maxRetryCount"]) + 1, path.name
                 seen += 1
     assert seen >= 10
+
+
+def test_on_a_stock_kfp_install_a_failing_step_is_not_retried(tmp_path):
+    """KFP 2.17.0's templateDefaults retryPolicy OnError reaches every ctloop retried step (the
+    compiler writes none): a storage or MLflow outage that makes prepare_data exit non-zero (phase
+    Failed) ends the run; only a pod error (phase Error) is retried. The model on main ignored
+    retryPolicy and the cluster's defaults, and said 3."""
+    policy = _compiled_policy("prepare_data", None, tmp_path)
+    assert _argo_retry_strategy(policy, STOCK_DEFAULTS)["retryPolicy"] == "OnError"
+    assert argo_attempts(policy, [30.0], defaults=STOCK_DEFAULTS) == 1
+    assert argo_attempts(policy, [30.0], phase="Error", defaults=STOCK_DEFAULTS) == 3
+    # templateDefaults with retryPolicy OnFailure, or none: retried when it fails, not on pod errors
+    for defaults in (ON_FAILURE, None):
+        assert argo_attempts(policy, [30.0], defaults=defaults) == 3
+        assert argo_attempts(policy, [30.0], phase="Error", defaults=defaults) == 1
+
+
+def test_on_a_stock_kfp_install_the_steps_ctloop_does_not_retry_are_retried_on_pod_errors(tmp_path):
+    """train_model has no retryPolicy (RETRIED_STEPS: each attempt logs another MLflow run), so its
+    template has no retryStrategy and takes KFP 2.17.0's whole default: limit 2, OnError."""
+    policy = _compiled_policy("train_model", None, tmp_path)
+    assert policy is None
+    assert argo_attempts(policy, [30.0], phase="Error", defaults=STOCK_DEFAULTS) == 3
+    assert argo_attempts(policy, [30.0], defaults=STOCK_DEFAULTS) == 1
+    assert argo_attempts(policy, [30.0], phase="Error") == 1  # no templateDefaults: never retried
