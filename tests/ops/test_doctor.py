@@ -13,7 +13,9 @@ and expects that line to say so, with the fix:
   ``app.kubernetes.io/version: "1.21.1"`` (``config/core/100-namespace.yaml``,
   ``config/core/deployments/controller.yaml``, rewritten by ``hack/generate-yamls.sh``);
 * KFP 2.17.0: healthz ``tag_name`` (tests/doubles/kfp_api.py); the runner ``pipeline-runner`` in
-  ``kubeflow`` (``backend/src/apiserver/config/config.json``).
+  ``kubeflow`` (``backend/src/apiserver/config/config.json``); Argo's ConfigMap
+  ``kubeflow/workflow-controller-configmap`` with KFP's ``workflowDefaults``
+  (tests/fixtures/kfp/workflow-controller-configmap.2.17.0.yaml).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from tests.helpers import REPO
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 RUNNER = "system:serviceaccount:kubeflow:pipeline-runner"
 SECRET_VALUE = "s3cr3t-never-printed"
+STOCK_ARGO = yaml.safe_load((REPO / "tests/fixtures/kfp/workflow-controller-configmap.2.17.0.yaml").read_text())
 
 
 def crd() -> dict:
@@ -166,6 +169,7 @@ def healthy(kube: KubeApiDouble, prometheus_url: str = "http://127.0.0.1:9/prome
         )
     )
     kube.add(secret("kubeflow", "ctloop-gcp", {"key.json": SECRET_VALUE}))
+    kube.add(configmap("kubeflow", STOCK_ARGO["metadata"]["name"], STOCK_ARGO["data"]))
     kube.create_isvc(
         "ctloop",
         inference_service(
@@ -227,6 +231,7 @@ NAMES = [
     "Pushgateway",
     "RBAC",
     "settings",
+    "Argo retries",
     "MLflow",
 ]
 
@@ -298,6 +303,11 @@ def test_a_healthy_cluster(cluster, capsys):
         "--tracking-uri with a port-forward (kubectl port-forward svc/mlflow 5000)"
     )
     assert lines["metrics ctloop/credit-default"].startswith("ok   metrics ctloop/credit-default ctloop: series")
+    assert lines["Argo retries"].startswith(
+        "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: templateDefaults retryStrategy "
+        "retryPolicy OnError (limit 2) applies to every step: ctloop's retried steps are retried only on pod "
+        "errors, not when the step fails"
+    )
     assert "warn pipelines: continuous-training not uploaded" not in out  # only the others missing
     assert out.splitlines()[-1].startswith("doctor: ready — ")
     assert SECRET_VALUE not in out
@@ -1246,3 +1256,63 @@ def test_request_metrics_fix_names_the_knativeserving_when_knativeservings_may_n
                           """'{"spec":{"config":{"observability":{"request-metrics-protocol":"prometheus"}}}}'"""), fix
     assert ("; otherwise kubectl -n knative-serving patch configmap config-observability --type merge -p "
             """'{"data":{"request-metrics-protocol":"prometheus"}}'""") in fix, fix
+
+
+ARGO = "/api/v1/namespaces/kubeflow/configmaps/workflow-controller-configmap"
+
+
+def test_argo_retries_follow_the_workflow_controllers_template_defaults(cluster, capsys):
+    """KFP 2.17.0 installs templateDefaults retryStrategy {limit: '2', retryPolicy: OnError}
+    (kubeflow/pipelines 2dea6fd468, PR #13485); its compiler writes no retryPolicy, and Argo
+    v4.0.5 merges the defaults under every template (operator.go mergedTemplateDefaultsInto) and
+    retries no Failed node under OnError (processNodeRetries): doctor said nothing of it. The
+    patch it gives, applied, leaves the other defaults and gives an ok line."""
+    code, lines, _ = cluster.run(capsys)
+    line = lines["Argo retries"]
+    assert code == 0 and line.startswith("warn Argo retries:"), line
+    assert ("(analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+            "trigger_training) are retried 2 times on pod errors") in line
+    assert "changes every pipeline's steps on the cluster" in line
+    patch = json.loads(line.split("--type merge -p '", 1)[1].split("'", 1)[0])
+    patched = yaml.safe_load(patch["data"]["workflowDefaults"])
+    stock = yaml.safe_load(STOCK_ARGO["data"]["workflowDefaults"])
+    assert patched == {"spec": {"ttlStrategy": stock["spec"]["ttlStrategy"]}}
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", patch["data"]))
+    _, lines, _ = cluster.run(capsys)
+    assert lines["Argo retries"].startswith("ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
+                                            "no templateDefaults retryStrategy"), lines["Argo retries"]
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    # retried when they fail: train_model would log another MLflow run per attempt
+    ({"limit": "2", "retryPolicy": "Always"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: "
+     "templateDefaults retryStrategy retryPolicy Always (limit 2) applies to every step: ctloop's steps that must "
+     "not be retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+     "trigger_training) are retried 2 times when they fail"),
+    # no policy: Argo's RetryPolicyActual is OnFailure (v4.0.5 pkg/apis/workflow/v1alpha1/workflow_types.go)
+    ({"limit": 3}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: templateDefaults "
+     "retryStrategy retryPolicy OnFailure (limit 3)"),
+    ({"limit": 0, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
+     "templateDefaults retryStrategy retryPolicy OnFailure (limit 0)"),
+    ({"limit": 1, "retryPolicy": "OnTransientError"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-"
+     "configmap: templateDefaults retryStrategy retryPolicy OnTransientError (limit 1) applies to every step: "
+     "ctloop's retried steps are retried only on errors Argo takes as transient, not when the step fails "
+     "(an outage of storage or MLflow ends the run) — fix:"),
+])
+def test_argo_retry_defaults_other_than_kfps(cluster, capsys, strategy, expected):
+    defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
+    _, lines, _ = cluster.run(capsys)
+    assert lines["Argo retries"].startswith(expected), lines["Argo retries"]
+
+
+def test_argo_retries_that_may_not_be_read_warn_and_a_missing_configmap_is_skipped(cluster, capsys):
+    cluster.kube.forbid(ARGO)
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["Argo retries"].startswith(
+        "warn Argo retries: may not read ConfigMap kubeflow/workflow-controller-configmap: cannot tell"), lines
+    cluster.kube.forbidden.discard(ARGO)
+    del cluster.kube.resources[ARGO]
+    code, lines, _ = cluster.run(capsys)
+    assert lines["Argo retries"] == ("skip Argo retries: no ConfigMap kubeflow/workflow-controller-configmap: "
+                                     "Argo's workflow controller is configured elsewhere"), lines

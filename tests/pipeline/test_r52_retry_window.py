@@ -135,8 +135,8 @@ def _compiled_policy(step: str, retries: int | None, tmp_path) -> dict | None:
     return task.get("retryPolicy")
 
 
-# The first three tests: an Argo without templateDefaults (its own default), or one whose
-# templateDefaults say retryPolicy: OnFailure (docs/operations.md: the patch ctloop doctor gives).
+# The first three tests: an Argo without a templateDefaults retryStrategy (its own default OnFailure:
+# what the patch ctloop doctor gives leaves, docs/operations.md), or one whose policy is OnFailure.
 def test_a_step_failing_after_fifteen_minutes_is_retried(tmp_path):
     policy = _compiled_policy("prepare_data", None, tmp_path)
     assert int(policy["maxRetryCount"]) == 2

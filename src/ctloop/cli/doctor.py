@@ -61,7 +61,7 @@ CHECKS = (
     "KFP API", "KFP backend", "pipelines", "Kubernetes", "KServe", "InferenceService {isvc}", "Knative Serving",
     "Knative request metrics (metric source knative-otel)", "metrics {isvc}", "Prometheus rules and targets",
     "Pushgateway", "RBAC (also the optional reader of Knative's config-network and config-domain)", "settings",
-    "MLflow",
+    "Argo retries (Argo's templateDefaults against ctloop's retried steps)", "MLflow",
 )
 
 
@@ -82,7 +82,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "doctor",
         help="check a cluster before scheduling anything: KFP, KServe, Knative, metrics, Prometheus rules "
-        "and targets, Pushgateway, RBAC, settings, MLflow",
+        "and targets, Pushgateway, RBAC, settings, Argo retries, MLflow",
         description=_description(),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -58,6 +58,12 @@ settings           the ConfigMap/Secret keys every task references (``ctloop.ops
                    convert (:func:`selector_error`: the webhook then refuses every pod of the
                    namespace) or selecting PodDefaults set a volume, mount or env var differently
                    (:func:`pod_default_conflicts`)
+Argo retries       the workflow controller's ``workflowDefaults`` (ConfigMap
+                   ``workflow-controller-configmap`` in :data:`ARGO_NAMESPACE`): a
+                   ``templateDefaults.retryStrategy`` applies to every step (:func:`retry_defaults`);
+                   KFP 2.17.0's own install sets ``retryPolicy: OnError``, under which ctloop's retried
+                   steps are not retried when they fail and its other steps are retried on pod
+                   errors: a warning with the patch; not readable (403): a warning; no ConfigMap: skip
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -161,6 +167,16 @@ POD_DEFAULT = ("kubeflow.org", "v1alpha1")
 WEBHOOK_NAMESPACE_LABEL = ("app.kubernetes.io/part-of", "kubeflow-profile")
 MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
+# Argo's workflow controller and its ConfigMap, as KFP installs them (2.17.0 manifests/kustomize/
+# env/platform-agnostic: namespace kubeflow, third-party/argo/base/workflow-controller-configmap-patch.yaml),
+# also on multi-user Kubeflow (one controller for every profile).
+ARGO_NAMESPACE = STANDALONE_NAMESPACE
+ARGO_CONFIGMAP = "workflow-controller-configmap"
+# Which node phases each Argo retryPolicy retries: (Failed: the container exited non-zero, Error: the
+# pod was evicted, deleted or could not run); argo-workflows v4.0.5 workflow/controller/operator.go
+# processNodeRetries. OnTransientError retries only errors whose message Argo takes as transient.
+RETRIED_PHASES = {"Always": (True, True), "OnFailure": (True, False), "OnError": (False, True),
+                  "OnTransientError": (False, False)}
 
 
 # What Kubeflow's admission webhook does with the PodDefaults of a pod's namespace, from its source:
@@ -421,6 +437,25 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
             f"({token_env}{'' if env else ' unset: the default'})")
 
 
+def retry_defaults(workflow_defaults: str) -> tuple[str, int] | None:
+    """(retryPolicy, limit) of the ``templateDefaults.retryStrategy`` in a workflow controller's
+    ``workflowDefaults`` YAML; None without one. Argo strategic-merges ``templateDefaults`` under
+    every template (argo-workflows v4.0.5 operator.go ``mergedTemplateDefaultsInto``); KFP 2.17's
+    compiler writes a step's limit and backoff but never a retryPolicy (kubeflow/pipelines 2.17.0
+    backend/src/v2/compiler/argocompiler/container.go ``getTaskRetryStrategyFromInput``), so a step
+    ctloop retries takes this policy and one it does not retry takes the whole strategy. An unset
+    policy is Argo's ``RetryPolicyActual``: OnFailure, Always with an ``expression``."""
+    import yaml
+
+    spec = (yaml.safe_load(workflow_defaults or "") or {}).get("spec") or {}
+    strategy = (spec.get("templateDefaults") or {}).get("retryStrategy")
+    if not strategy:
+        return None
+    policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression") else "OnFailure")
+    limit = strategy.get("limit")
+    return str(policy), int(limit) if limit is not None and str(limit).isdigit() else -1
+
+
 @dataclass
 class Check:
     """One line of the report."""
@@ -656,6 +691,7 @@ class Doctor:
             ("Pushgateway", self.check_pushgateway),
             ("RBAC", self.check_rbac),
             ("settings", self.check_settings),
+            ("Argo retries", self.check_retries),
             ("MLflow", self.check_mlflow),
         ]
         return [kfp, cluster]
@@ -1090,6 +1126,61 @@ class Doctor:
                          "listener off port 9091 (http-usermetric), which the PodMonitor scrapes",
                          "leave request-metrics-endpoint unset (docs/serving.md)")
         return Check(name, OK, f"{where}: request-metrics-protocol prometheus (queue-proxy :9091/metrics)")
+
+    def check_retries(self) -> Check:
+        """Argo's ``workflowDefaults.spec.templateDefaults.retryStrategy`` against ctloop's retries
+        (:func:`retry_defaults`, :data:`ctloop.ops.settings.RETRIED_STEPS`)."""
+        name = "Argo retries"
+        if (skip := self._no_kube(name)) is not None:
+            return skip
+        import yaml
+        from kubernetes.client.exceptions import ApiException
+
+        from ctloop.config import STEPS
+        from ctloop.ops.settings import RETRIED_STEPS
+
+        where = f"ConfigMap {ARGO_NAMESPACE}/{ARGO_CONFIGMAP}"
+        try:
+            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, ARGO_CONFIGMAP, ARGO_NAMESPACE)
+        except ApiException as exc:
+            if exc.status != 403:
+                raise
+            return Check(name, WARN, f"may not read {where}: cannot tell whether Argo retries ctloop's steps "
+                         "when they fail (KFP 2.17's install sets templateDefaults retryPolicy OnError: only on "
+                         "pod errors)", f"ask a cluster admin for kubectl -n {ARGO_NAMESPACE} get configmap "
+                         f"{ARGO_CONFIGMAP} -o jsonpath='{{.data.workflowDefaults}}' (docs/operations.md)")
+        if cm is None:
+            return Check(name, SKIP, f"no {where}: Argo's workflow controller is configured elsewhere")
+        text = (cm.data or {}).get("workflowDefaults") or ""
+        found = retry_defaults(text)
+        if found is None:
+            return Check(name, OK, f"{where}: no templateDefaults retryStrategy: ctloop's retried steps are "
+                         "retried when they fail (Argo's default OnFailure), its other steps never")
+        policy, limit = found
+        on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
+        others = ", ".join(sorted(STEPS - RETRIED_STEPS))
+        said = f"{where}: templateDefaults retryStrategy retryPolicy {policy} (limit {limit}) applies to every step"
+        if on_failed and limit == 0:
+            return Check(name, OK, f"{said}: ctloop's retried steps are retried when they fail, its other steps never")
+        defaults = yaml.safe_load(text)
+        del defaults["spec"]["templateDefaults"]["retryStrategy"]
+        if not defaults["spec"]["templateDefaults"]:
+            del defaults["spec"]["templateDefaults"]
+        patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
+                           separators=(",", ":"))
+        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p '{patch}' "
+               "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
+               "those without a retry policy of their own lose their retries on pod errors, so it is the "
+               "platform's call; a reinstall of KFP's manifests sets it again)")
+        times = f"{limit} times" if limit > 0 else "(limit not a number)"
+        if not on_failed:
+            also = (f", and its steps that must not be retried ({others}) are retried {times} on pod errors"
+                    if on_error and limit != 0 else "")
+            only = "pod errors" if on_error else "errors Argo takes as transient"
+            return Check(name, WARN, f"{said}: ctloop's retried steps are retried only on {only}, not when "
+                         f"the step fails (an outage of storage or MLflow ends the run){also}", fix)
+        return Check(name, WARN, f"{said}: ctloop's steps that must not be retried ({others}) are retried "
+                     f"{times} when they fail (another MLflow run, model version or training run)", fix)
 
     def check_metrics(self, t: Target) -> Check:
         from ctloop.serving import metric_sources
