@@ -1306,6 +1306,14 @@ def test_argo_retry_defaults_other_than_kfps(cluster, capsys, strategy, expected
     assert lines["Argo retries"].startswith(expected), lines["Argo retries"]
 
 
+def test_argo_workflow_defaults_that_are_not_yaml_warn(cluster, capsys):
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": "spec: [unclosed"}))
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["Argo retries"].startswith(
+        "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: its workflowDefaults is no workflow "
+        "spec YAML"), lines["Argo retries"]
+
+
 def test_argo_retries_that_may_not_be_read_warn_and_a_missing_configmap_is_skipped(cluster, capsys):
     cluster.kube.forbid(ARGO)
     code, lines, _ = cluster.run(capsys)

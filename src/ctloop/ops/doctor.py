@@ -447,8 +447,11 @@ def retry_defaults(workflow_defaults: str) -> tuple[str, int] | None:
     policy is Argo's ``RetryPolicyActual``: OnFailure, Always with an ``expression``."""
     import yaml
 
-    spec = (yaml.safe_load(workflow_defaults or "") or {}).get("spec") or {}
-    strategy = (spec.get("templateDefaults") or {}).get("retryStrategy")
+    try:
+        spec = (yaml.safe_load(workflow_defaults or "") or {}).get("spec") or {}
+        strategy = (spec.get("templateDefaults") or {}).get("retryStrategy")
+    except (yaml.YAMLError, AttributeError) as exc:
+        raise ValueError(f"its workflowDefaults is no workflow spec YAML ({str(exc).splitlines()[0]})") from exc
     if not strategy:
         return None
     policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression") else "OnFailure")
@@ -1152,14 +1155,19 @@ class Doctor:
         if cm is None:
             return Check(name, SKIP, f"no {where}: Argo's workflow controller is configured elsewhere")
         text = (cm.data or {}).get("workflowDefaults") or ""
-        found = retry_defaults(text)
+        try:
+            found = retry_defaults(text)
+        except ValueError as exc:
+            return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
+                         f"kubectl -n {ARGO_NAMESPACE} get configmap {ARGO_CONFIGMAP} -o yaml")
         if found is None:
             return Check(name, OK, f"{where}: no templateDefaults retryStrategy: ctloop's retried steps are "
                          "retried when they fail (Argo's default OnFailure), its other steps never")
         policy, limit = found
         on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
         others = ", ".join(sorted(STEPS - RETRIED_STEPS))
-        said = f"{where}: templateDefaults retryStrategy retryPolicy {policy} (limit {limit}) applies to every step"
+        said = (f"{where}: templateDefaults retryStrategy retryPolicy {policy} "
+                f"(limit {limit if limit >= 0 else 'not a number'}) applies to every step")
         if on_failed and limit == 0:
             return Check(name, OK, f"{said}: ctloop's retried steps are retried when they fail, its other steps never")
         defaults = yaml.safe_load(text)
