@@ -333,7 +333,11 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
 # Not retried: train_model and register_model (each attempt would log another MLflow run or
 # register another version), record_decision (a second audit record), analyze_canary (it walks
 # traffic through the plan over many minutes; its own failures already decide a rollback) and
-# trigger_training (a retry could start two training runs).
+# trigger_training (a retry could start two training runs). What the cluster adds: KFP 2.17.0's
+# workflow-controller-configmap gives every template retryStrategy {limit 2, retryPolicy OnError}, which
+# Argo merges under the compiled one (KFP compiles no retryPolicy): on a stock install these steps are
+# retried on pod errors only, not when they fail, and the others twice on pod errors (`ctloop doctor`'s
+# Argo retries line; docs/operations.md "Retries on a stock KFP install").
 RETRIED_STEPS = frozenset({"prepare_data", "detect_drift", "evaluate_model", "validate_serving", "deploy_canary",
                            "promote_model", "rollback_model", "monitor_model", "score_batch",
                            "plan_monitoring", "summarise_partition"})
