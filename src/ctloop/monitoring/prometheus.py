@@ -363,6 +363,8 @@ def push_window(
             detail = " ".join(read_answer(exc, timeout_s, 65536).decode(errors="replace").split())[:300]
         except (OSError, http.client.HTTPException, AnswerTooLong):  # the error body cut short or endless
             detail = ""
+        finally:
+            exc.close()  # its answer's socket (metric_sources._error_answer)
         warning = f"HTTP {exc.code} {detail or exc.reason}"
         if exc.code in (401, 403):
             warning += (f" (sent {auth.describe()}"

@@ -1452,7 +1452,8 @@ class Doctor:
                 # bounded in time too: read(n) waits for n bytes, and a trickled body took hours
                 body = read_answer(resp, self.opts.timeout, 65536, prefix=True)
         except urllib.error.HTTPError as exc:
-            return self._pushgateway_refused(base, exc, auth, both, self.opts.timeout)
+            with exc:  # its answer's socket, closed once read (metric_sources._error_answer)
+                return self._pushgateway_refused(base, exc, auth, both, self.opts.timeout)
         except AnswerTooLong as exc:
             return Check(name, FAIL, f"{base}{PUSHGATEWAY_STATUS} answered HTTP 200 but {exc} (its status is a few "
                          "hundred bytes): a stream, a stalled proxy or another server?",
@@ -2057,7 +2058,8 @@ def _http_get(url: str, headers: dict[str, str], timeout: float,
             with opener.open(request, timeout=timeout) as resp:
                 return resp.status, read_answer(resp, timeout, 2000, prefix=True).decode(errors="replace")
         except urllib.error.HTTPError as exc:
-            return exc.code, read_answer(exc, timeout, 2000, prefix=True).decode(errors="replace")
+            with exc:  # its answer's socket, closed once read (metric_sources._error_answer)
+                return exc.code, read_answer(exc, timeout, 2000, prefix=True).decode(errors="replace")
     except AnswerTooLong as exc:  # only a time-out: a longer body is cut (prefix)
         raise TimeoutError(str(exc)) from None
 

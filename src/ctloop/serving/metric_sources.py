@@ -326,6 +326,8 @@ def _error_answer(exc: urllib.error.HTTPError, timeout_s: float = 10.0, floor_s:
         raw = read_answer(exc, timeout_s, 65536, floor_s=floor_s)
     except (OSError, http.client.HTTPException, AnswerTooLong):
         raw = b""
+    finally:  # the error holds its answer's socket (read1 does not close it at the end): one per refusal
+        exc.close()  # stayed open as long as the ServingError raised from it (round 52)
     why: Any = None
     kind = ""
     try:
