@@ -848,9 +848,10 @@ class MlflowRegistry:
         a late write of an older version is corrected by the run that wrote it. Every page of the
         versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order).
         MLflow refusing the write is a RegistryError (RegistryGone: the version or model is gone),
-        never MLflow's own exception; only the write of ``mine`` itself: a refused write of a newer
-        version (a concurrent run's, maybe deleted meanwhile) is said and the versions read again
-        without it (was: raised, and register deleted this run's healthy version for it)."""
+        never MLflow's own exception; only a newer version's write answered not found (a concurrent
+        run's, deleted meanwhile) is said and the versions read again without it (was: raised, and
+        register deleted this run's healthy version for it; then any refusal of it skipped). Three
+        such reads without a write are a RegistryError."""
         from mlflow.exceptions import MlflowException
 
         refused: set[str] = set()
@@ -868,13 +869,18 @@ class MlflowRegistry:
             try:
                 self.client.set_registered_model_alias(name, CHALLENGER, str(target))
             except MlflowException as exc:  # its password hidden by _Client
-                if target != mine:
+                if target != mine and _is_not_found(exc):  # a concurrent run's version, deleted meanwhile
                     log.warning("ctloop: cannot point alias %s of %s at v%s (a newer version than this run's v%s): "
                                 "%s; reading the versions again", CHALLENGER, name, target, mine,
                                 one_line(str(exc))[:300])
                     refused.add(str(target))
                     continue
+                # any other refusal (a 503, a 403) is raised, a newer version's too (was: skipped, and this
+                # run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
+        # was: returned with no alias written and no error
+        raise RegistryError(f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} or a newer version: "
+                            f"v{', v'.join(sorted(refused, key=int))} each gone when written")
 
     def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:
         """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged

@@ -154,7 +154,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                           f"{_offered_scores(frame, task, len(classes))}")
     if len(frame) and score and task == "classification" and isinstance(scored, str):
         # a column passed by hand is scored as asked; one of predicted classes is said (hard decisions)
-        offered, refused = score_offers(frame[[scored]])
+        offered, refused = score_offers(frame, columns=[scored])
         if refused:
             why = refused[0][len(scored) + 2:-1]
             others = score_offers(frame)[0]

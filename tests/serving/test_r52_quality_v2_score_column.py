@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from ctloop.config import RolloutConfig
 from ctloop.serving.analysis import quality_check
 
 
@@ -39,25 +41,29 @@ def test_a_v2_log_without_the_score_column_says_which_to_set():
     assert measured["canary_logged"] == measured["stable_logged"] == 300
 
 
-def test_a_canary_moved_to_v2_while_the_stable_logs_v1_is_told_per_side():
+@pytest.mark.parametrize("score_column", ["prediction_1", "prediction_output-0_1"])
+def test_a_canary_moved_to_v2_while_the_stable_logs_v1_is_told_per_side(score_column):
     """The stable model logs ``prediction_1`` (v1), the canary ``prediction_output-0_*`` (v2): the
     check looked for the column in the whole log, found it, and said "too little logged traffic ...
-    canary 0, stable 300", offering no column."""
+    canary 0, stable 300", offering no column. Then it said, per side, to set score_column to the
+    other side's column, which moved the miss to that side (the round 52 review, finding 3): every
+    canary rolled back either way. Now: the two sides log different score columns, one score_column
+    cannot score both."""
     p = np.random.default_rng(1).uniform(size=300)
     stable = pd.DataFrame({"request_id": [f"s{i}" for i in range(300)], "revision": "stable",
                            "time": "2026-01-01T00:00:00+00:00", "prediction_0": 1 - p, "prediction_1": p})
     canary = pd.DataFrame({"request_id": [f"c{i}" for i in range(300)], "revision": "canary",
                            "time": "2026-01-01T00:00:00+00:00", "prediction_output-0_0": 1 - p,
                            "prediction_output-0_1": p})
+    rules = RolloutConfig.from_dict({"quality_rules": {"score_column": score_column}}).quality_rules
     ok, reason, _ = quality_check(pd.concat([stable, canary], ignore_index=True), None,
-                                  canary_revision="canary", stable_revision="stable")
+                                  canary_revision="canary", stable_revision="stable", rules=rules)
     assert not ok
     assert reason == (
-        "the canary's logged rows (revision canary) have no score column 'prediction_1' "
-        "(rollout.quality_rules.score_column); its score column: prediction_output-0_1: set "
-        "rollout.quality_rules.score_column to it; not offered: prediction_output-0_0 (the first class's "
-        "probability: a binary model is scored on the second class's, prediction_output-0_1)"
-    ), reason  # was: too little logged traffic to judge quality: canary 0, stable 300 ...
+        "the canary (revision canary) and the stable (revision stable) log different score columns, the canary "
+        "prediction_output-0_1, the stable prediction_1: one rollout.quality_rules.score_column cannot score "
+        "both; serve both models on one protocol (v1 predict_proba, or the same v2 output)"
+    ), reason  # was: "... set rollout.quality_rules.score_column to" the other side's column
 
 
 def test_a_multiclass_v2_log_names_the_class_probability_columns():

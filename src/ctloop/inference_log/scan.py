@@ -92,34 +92,39 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
     try:
         return pa.unify_schemas(schemas, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        found = _disagreeing(files, schemas)
-        said = (f"the type of column {found[0]!r}: {found[1]} holds {found[2]}, {found[3]} {found[4]}" if found
-                else f"a column type: {exc}")
+        said = _disagreeing(files, schemas) or f"a column type: {exc}"
         raise InferenceLogError(f"inference log files of one window disagree on {said}; rewrite the odd files with "
                                 "the sink's types") from exc
 
 
-def _disagreeing(files: Sequence[str], schemas: list[pa.Schema]) -> tuple[str, str, str, str, str] | None:
-    """``(column, file, its type, other file, its type)``: the first column whose type in a file
-    cannot be unified with its type merged over the earlier files (as :func:`unified_schema` unifies
-    them), and the file that brought that merged type (was: the first file holding the column, whose
-    null type unifies with any: no pair found); None when no file disagrees so."""
+def _disagreeing(files: Sequence[str], schemas: list[pa.Schema]) -> str | None:
+    """``the type of column 'x': a holds int32 (merged with b: double), c string``: the first column
+    whose type in a file (c) cannot be unified with its type merged over the earlier files (as
+    :func:`unified_schema` unifies them), each file named with the type it holds and the merged type
+    said apart (was: the merged type as a's, a type a does not hold; and before that, the first
+    file holding the column, whose null type unifies with any: no pair found); None when no file
+    disagrees so."""
     import pyarrow as pa
 
-    merged: dict[str, tuple[str, pa.Field]] = {}  # column -> (the file that brought its type, the merged field)
+    # column -> (the file that brought its type, that file's own type, the merged type, the file merged with)
+    merged: dict[str, tuple[str, pa.DataType, pa.DataType, str | None]] = {}
     for uri, schema in zip(files, schemas, strict=True):
         for f in schema:
             seen = merged.get(f.name)
             if seen is None:
-                merged[f.name] = (uri, f)
+                merged[f.name] = (uri, f.type, f.type, None)
                 continue
+            brought, own, so_far, other = seen
             try:
-                both = pa.unify_schemas([pa.schema([seen[1]]), pa.schema([f])], promote_options="permissive")
+                both = pa.unify_schemas([pa.schema([pa.field(f.name, so_far)]), pa.schema([f])],
+                                        promote_options="permissive")
             except (pa.ArrowInvalid, pa.ArrowTypeError):
-                return f.name, seen[0], str(seen[1].type), uri, str(f.type)
+                with_ = f" (merged with {other}: {so_far})" if other is not None else ""
+                return f"the type of column {f.name!r}: {brought} holds {own}{with_}, {uri} {f.type}"
             field = both.field(f.name)
-            if not field.type.equals(seen[1].type):
-                merged[f.name] = (uri if field.type.equals(f.type) else seen[0], field)
+            if not field.type.equals(so_far):
+                merged[f.name] = ((uri, f.type, field.type, None) if field.type.equals(f.type)
+                                  else (brought, own, field.type, uri))
     return None
 
 

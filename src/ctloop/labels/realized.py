@@ -50,21 +50,31 @@ def resolve(task: str, metric: str = "", score_column: str = "",
     return metric, score_column or prediction_column(1), warnings
 
 
-def score_offers(frame: pd.DataFrame, task: str = "classification") -> tuple[list[str], list[str]]:
+def score_offers(frame: pd.DataFrame, task: str = "classification",
+                 columns: list[str] | None = None) -> tuple[list[str], list[str]]:
     """``(offered, not offered)``: the logged ``prediction*`` columns of ``frame`` that can be a
     binary classifier's score (numbers in [0, 1]; of an output logged as every class's probability,
     ``<output>_0`` and ``<output>_1``, the second class's only), or a regressor's (numbers), and each
     other one with why, ``column (why)``. A model's predicted classes (integers, true/false, text, a
     ``*label*`` column, whole numbers outside a per-class ``<output>_<j>`` column) are never offered:
     a ROC AUC of hard decisions is no realized AUC. Floats of a per-class column that are all 0.0 or
-    1.0 (a pure-leaf tree's probabilities) are offered."""
+    1.0 (a pure-leaf tree's probabilities) are offered, a column being per-class only when another
+    logged column shares its ``<output>_`` prefix (was: by its name alone, so a lone
+    ``prediction_output_0`` of hard 0.0/1.0 labels was offered). ``columns``: judge only these (default:
+    every ``prediction*`` column), their per-class siblings still read from all of ``frame``."""
     import re
 
     import numpy as np
     import pandas as pd
 
+    per_class = re.compile(r"(prediction(?:_.+)?)_(\d+)")
+    logged = [str(c) for c in frame.columns if str(c).startswith("prediction")]
+    siblings: dict[str, int] = {}  # <output> -> how many logged <output>_<j> columns
+    for column in logged:
+        if m := per_class.fullmatch(column):
+            siblings[m.group(1)] = siblings.get(m.group(1), 0) + 1
     offered, refused, probabilities = [], [], []
-    for column in (str(c) for c in frame.columns if str(c).startswith("prediction")):
+    for column in logged if columns is None else [str(c) for c in columns]:
         values = frame[column].dropna()
         numbers = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(values) else None
         if numbers is None or numbers.isna().any():
@@ -78,7 +88,7 @@ def score_offers(frame: pd.DataFrame, task: str = "classification") -> tuple[lis
             offered.append(column)
         elif np.isfinite(x).all() and (np.mod(x, 1) == 0).all() and (
                 pd.api.types.is_integer_dtype(values) or "label" in column
-                or not re.fullmatch(r"prediction(?:_.+)?_\d+", column)):
+                or not ((m := per_class.fullmatch(column)) and siblings[m.group(1)] >= 2)):
             # whole numbers are classes unless floats of a class's column: probabilities all 0.0/1.0 (a
             # tree whose leaves are pure) are still probabilities (was: decided on the values alone)
             refused.append(f"{column} (whole numbers: class labels, not probabilities)")

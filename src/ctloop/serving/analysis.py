@@ -370,7 +370,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
     from ctloop.inference_log.reader import served
     from ctloop.labels.join import LabelIndex, join_index, join_labels, reused_note
-    from ctloop.labels.realized import metric_value, scorable
+    from ctloop.labels.realized import metric_value, scorable, score_offers
 
     rules = rules or QualityRules()
     multiclass = bool(classes) and len(classes) > 2  # every class's probability; score_column is for binary
@@ -424,6 +424,14 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
                            f"class's probability, {cols[0]} .. {cols[-1]} in its class order; logged: "
                            f"{', '.join(found) or 'no prediction column'}"), measured
         whole = col not in logs.columns or served(logs)[col].isna().all()
+        if not whole and (offered := score_offers(logged)[0]):
+            # the other side logs col, this one others: setting score_column to this side's only moves the
+            # miss to the other side (was: said so, a fix that rolled every canary back either way)
+            logs_of = {side: " or ".join(offered), "canary" if side == "stable" else "stable": col}
+            return False, (f"the canary ({canary_name}) and the stable ({stable_name}) log different score columns, "
+                           f"the canary {logs_of['canary']}, the stable {logs_of['stable']}: one "
+                           "rollout.quality_rules.score_column cannot score both; serve both models on one protocol "
+                           "(v1 predict_proba, or the same v2 output)"), measured
         whose = "the inference log has" if whole else f"the {side}'s logged rows ({name}) have"
         return False, _no_score_column(logged, col, whose), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
