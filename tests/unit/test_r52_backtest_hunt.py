@@ -4,7 +4,7 @@
 import pytest
 
 from ctloop.backtest import run_backtest
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, DataValidationError
 from tests.unit.test_backtest_inputs import config, frame
 
 
@@ -36,5 +36,47 @@ def test_a_label_delay_that_holds_the_initial_models_labels_to_the_last_window_i
         r"scored; a shorter --label-delay or a longer stream$",
     ):
         run_backtest(frame(), config(label_delay="2D", policy="always"))
-    report = run_backtest(frame(), config(label_delay="1D", policy="always"))
+    report = run_backtest(frame(), config(label_delay="1D"))
     assert report.mean_metric is not None
+
+
+def _relabelled(data):
+    """The stream's labels 0/1, then from row 300 on True/False: a source that changed how it writes them."""
+    y = data["y"].astype(object)
+    y[data.index >= 300] = y[data.index >= 300].astype(bool)
+    return data.assign(y=y)
+
+
+def test_labels_that_turn_from_numbers_to_true_false_mid_stream_are_refused_not_replayed_with_skipped_retrains():
+    """A notebook's frame of two sources, 0/1 then True/False (an object column). pandas takes True
+    for 1 (equal, one hash), so check_labels' pd.unique saw one kind of value; the replay ran and
+    every retrain after the change was "retrain skipped: ... Unknown label type: unknown": policy
+    "always" replayed as "never", exit 0."""
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'y' breaks rule 'labels' in 100 row\(s\): labels mix "
+        r"true/false and numbers \(e.g\. False and 0\)",
+    ):
+        run_backtest(_relabelled(frame()), config(policy="always"))
+
+
+def test_labels_that_turn_from_numbers_to_true_false_in_a_csv_are_refused_not_learned_as_four_classes(
+    tmp_path,
+):
+    """The same stream as a CSV: read_table reads '0', '1', 'True', 'False', four text classes. The
+    replay learned 'True' and '1' as two classes and scored the last window 0.61 (0.89 before the
+    change), exit 0. Refused by check_labels, so prepare_data and the fit refuse it too."""
+    from ctloop.components.train.core import check_labels
+    from ctloop.storage import read_table
+
+    _relabelled(frame()).to_csv(tmp_path / "stream.csv", index=False)
+    data = read_table(str(tmp_path / "stream.csv"))
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'y' breaks rule 'labels' in 100 row\(s\): labels mix "
+        r"true/false and numbers, as text \(e\.g\. 'False' and '0'\)",
+    ):
+        run_backtest(data, config(policy="always"))
+    # '0'/'1' alone, and 'True'/'False' alone, are classes
+    check_labels(data["y"].where(data.index < 300).dropna(), "y")
+    check_labels(data["y"].where(data.index >= 300).dropna(), "y")
