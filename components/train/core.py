@@ -928,10 +928,13 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "or Spark write text; write the column as a string (CAST(... AS STRING))")])
     texts = [v for v in values if isinstance(v, str)]
     others = [v for v in values if not isinstance(v, str)]
-    flags = [v for v in others if isinstance(v, bool | np.bool_)]
-    if flags and len(flags) < len(others):  # True and 0: scikit-learn's "Unknown label type: unknown"
-        numbers = [v for v in others if not isinstance(v, bool | np.bool_)]
-        rows = int(min(y.isin(flags).sum(), y.isin(numbers).sum()))
+    # True and 0: scikit-learn's "Unknown label type: unknown". By row: pd.unique and isin take True for 1 and
+    # False for 0 (equal, one hash), so 0/1 then True/False was one kind of value
+    flag = y.map(lambda v: isinstance(v, bool | np.bool_)) if y.dtype == object and others else None
+    number = None if flag is None else y.notna() & ~flag & ~y.map(lambda v: isinstance(v, str))
+    if flag is not None and number is not None and flag.any() and number.any():
+        flags, numbers = list(pd.unique(y[flag])), list(pd.unique(y[number]))
+        rows = int(min(flag.sum(), number.sum()))
         raise DataValidationError([(target, "labels", rows, f"labels mix true/false and numbers (e.g. "
                                     f"{plain(flags[0])!r} and {plain(numbers[0])!r}): write every label as "
                                     "true/false, or every one as a number")])
@@ -941,6 +944,14 @@ def check_labels(y: pd.Series, target: str) -> None:
         raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
                                     f"and {plain(others[0])!r}): write every label as text, or every one as a "
                                     "number")])
+    words = [v for v in texts if v.strip().lower() in ("true", "false")]
+    if words and not others:  # '0'/'1' then 'True'/'False' (a source that changed how it writes the label)
+        figures = [v for v in texts if v not in words]
+        if figures and pd.to_numeric(pd.Series(figures).str.strip(), errors="coerce").notna().all():
+            rows = int(min(y.isin(words).sum(), y.isin(figures).sum()))
+            raise DataValidationError([(target, "labels", rows, f"labels mix true/false and numbers, as text (e.g. "
+                                        f"{words[0]!r} and {figures[0]!r}): one class written two ways is learned "
+                                        "as two; write every label as true/false, or every one as a number")])
     blank = [v for v in texts if not v.strip()]
     if blank:  # a spreadsheet's "empty" cell holding spaces: read as a class of its own, learned and scored
         rows = int(y.isin(blank).sum())

@@ -784,16 +784,31 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
     train_windows = min(train_windows, len(bounds) - 1)
-    # the first window by whose end the initial model (all rows so far) can hold its rows, labels at once
+    # the first window by whose end the initial model (all rows so far) can hold its rows: labels at once, and
+    # as they arrive (the labels of window k by its end, as labelled() reads them)
     ready = np.flatnonzero(np.cumsum(counts) >= min_train_rows)
+    ends = np.array([np.datetime64(hi) for _, hi in bounds])
+    arrived = np.bincount(np.searchsorted(ends, label_time, side="left"), minlength=len(bounds) + 1)[:len(bounds)]
+    labels_ready = np.flatnonzero(np.cumsum(arrived) >= min_train_rows)  # none: refused as "trainable" below
     replayed = counts[max(ready[0], train_windows - 1) + 1:] if len(ready) else None
-    if replayed is not None and len(replayed) and int(replayed.max()) < MIN_SCORE_ROWS:  # scoring nothing: "n/a"
+    if replayed is not None and (not len(replayed) or int(replayed.max()) < MIN_SCORE_ROWS):  # scoring nothing
         setting = f"--train-window {cfg.train_window}" if cfg.train_window else f"--window {cfg.window}"
+        lo, hi = bounds[-1]
         raise ConfigError(
             f"{setting}: after the initial model's {train_windows} window(s) of history ({how}) and its "
-            f"{min_train_rows} rows no window holds "
-            f"{MIN_SCORE_ROWS} rows (at most {int(replayed.max())}): no window would be scored; choose a shorter "
-            "--train-window or more data")
+            f"{min_train_rows} rows " + (f"no window holds {MIN_SCORE_ROWS} rows (at most {int(replayed.max())})"
+                                         if len(replayed) else f"no window is left (it trains in the last, {lo} … "
+                                                               f"{hi})")
+            + ": no window would be scored; choose a shorter --train-window or more data")
+    late = counts[max(labels_ready[0], train_windows - 1) + 1:] if len(labels_ready) else None
+    if late is not None and (not len(late) or int(late.max()) < MIN_SCORE_ROWS):  # the delay holds them back
+        k = int(labels_ready[0])
+        raise ConfigError(
+            f"--label-delay {cfg.label_delay}: the initial model's {min_train_rows} labelled rows arrive by "
+            f"{bounds[k][1]}, the end of " + ("the last window" if k == len(bounds) - 1 else
+                                              f"window {k} of {len(bounds)}, after which no window holds "
+                                              f"{MIN_SCORE_ROWS} rows")
+            + ": no window would be scored; a shorter --label-delay or a longer stream")
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     if unlabelled:
@@ -909,7 +924,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     start = i
     every, last_retrain = scheduled_every(cfg.policy), i - 1  # every:N counts windows from the initial model
     labels_since_retrain = 0  # labels that arrived since the initial model or the last retrain
-    ends = np.array([np.datetime64(hi) for _, hi in bounds])  # labels arriving in (lo, hi], per window, once
+    # labels arriving in (lo, hi], per window, once
     arrivals = np.bincount(np.searchsorted(ends, label_time, side="left"), minlength=len(bounds) + 1)
     end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):

@@ -143,13 +143,16 @@ def test_dates_written_day_first_and_month_first_are_refused_naming_both():
 
 
 def test_a_comparison_with_no_scored_window_plots_without_a_warning(tmp_path):
-    """100 rows in 1D windows (fewer than MIN_SCORE_ROWS each): every policy replays, none scores.
-    The plot said matplotlib's "No artists with labels found to put in legend" on stderr."""
+    """The replayed windows hold one class (roc_auc undefined): every policy replays, none scores.
+    The plot said matplotlib's "No artists with labels found to put in legend" on stderr. (Was 100
+    rows in 1D windows, fewer than MIN_SCORE_ROWS each: now refused up front, no window is left.)"""
     import warnings
 
     from ctloop.backtest import compare, write_comparison
 
-    reports = compare(frame(rows=100, days=4), config(), ["never", "always"])
+    data = frame()
+    data.loc[data["ts"] >= pd.Timestamp("2024-01-03"), "y"] = 1
+    reports = compare(data, config(), ["never", "always"])
     assert all(r.mean_metric is None for r in reports.values())
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -80,9 +80,11 @@ def test_a_count_with_a_minus_one_placeholder_still_gets_the_note(y):
 def test_the_replay_says_it_once_before_the_windows(tmp_path, capsys):
     # labels arriving after the stream ends: the replay trains nothing (0.5 s, not a 5 s training) and
     # is refused after its windows, so the order of note, windows and refusal shows in one short run
-    y = _visits(n=900)
+    # (3 days of 1,500 rows: the 800 rows its 32 classes need are there by window 1, so a window is left
+    # to replay; 2 days of 900 rows, all needed, are refused up front: no window would be scored)
+    y = _visits(n=1500)
     rng = np.random.default_rng(0)
-    pd.DataFrame({"ts": pd.Timestamp("2024-03-04") + pd.to_timedelta(np.sort(rng.random(len(y))) * 2, unit="D"),
+    pd.DataFrame({"ts": pd.Timestamp("2024-03-04") + pd.to_timedelta(np.sort(rng.random(len(y))) * 3, unit="D"),
                   "f": rng.normal(size=len(y)), "target": y}).to_csv(tmp_path / "visits.csv", index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
