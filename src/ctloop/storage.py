@@ -4628,10 +4628,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
     files, a name that could be data without a table extension, CSV beside Parquet). One listing; the
     dataset reader of ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
-    (``ctloop.drift.streaming._directory_files``). Without ``fmt``, a file whose name has another
-    extension (``README.md``, Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`)
-    is left out, with one warning. ``format_option`` names the caller's setting for the format (None: it
-    has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
+    (``ctloop.drift.streaming._directory_files``). A file whose name says it holds no table (``README.md``,
+    Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`) is left out, with one
+    warning, with ``fmt`` or without; any other name without a table extension is refused without ``fmt``.
+    ``format_option`` names the caller's setting for the format (None: it has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
@@ -4664,14 +4664,12 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
         for name in files:
             utf8_name(loc.key, parse(name).key)
-    others = [] if fmt else [name for name in files if _no_data_name(rel(name))]
+    others = [name for name in files if _no_data_name(rel(name))]  # with data.format too: one rule
     if others:  # a README.md, a query's .metadata beside its result: no table's file, whatever else is there
         files = [name for name in files if name not in set(others)]
         if not files:
-            raise DataSourceError(f"{uri} holds no .parquet, .pq, .csv or .csv.gz files: its {len(others)} file(s) "
-                                  f"have other extensions (e.g. {one_line(rel(others[0]))}); "
-                                  + (f"if they are tables, give the format ({format_option})" if format_option else
-                                     "if they are tables, name them with their format's extension"))
+            raise DataSourceError(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
+                                  f"names (a README, .md, .metadata, .crc or manifest), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
@@ -4694,8 +4692,8 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
         _warn_zero_bytes(uri, zero)
     if others:
-        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they are no table (not .parquet, .pq, "
-                      f".csv or .csv.gz), e.g. {one_line(rel(others[0]))}", stacklevel=2)
+        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they hold no table (a README, .md, "
+                      f".metadata, .crc or manifest), e.g. {one_line(rel(others[0]))}", stacklevel=2)
     if fmt:
         kind = table_format(uri, fmt)
     else:
@@ -4718,29 +4716,32 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     return files, kind
 
 
-NO_DATA_SUFFIXES = ("manifest",)
-"""Ends of a file's name without a table extension that say it is no data: Amazon Redshift's ``UNLOAD ...
-MANIFEST`` writes ``<object_path_prefix>manifest`` (a JSON list of the parts) beside the parts
-(docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html, MANIFEST)."""
+NO_DATA_EXTENSIONS = frozenset({"md", "metadata", "crc"})
+"""Extensions of a file that holds no table, each by the producer that writes it beside one: Markdown
+(``README.md``, ``NOTES.md``: people, no table writer); Amazon Athena's ``<query id>.csv.metadata`` beside each
+query's result (docs.aws.amazon.com/athena/latest/ug/querying.html, "Identifying query output files");
+Hadoop's checksum ``.<name>.crc`` (``ChecksumFileSystem``, written beside each file by ``hadoop fs -get``
+without ``-ignoreCrc``). Any other extension may be a table's (``.orc``, ``.avro``, ``.json``, ``.txt``,
+``.tsv``, pandas' ``df.parquet.gzip``, ``.lzo``, ``part-00001.c001``, ``events.2024-02``): refused as a
+file whose format cannot be told, never left out."""
 
-_CODEC_EXTENSIONS = frozenset({"gz", "bz2", "deflate", "snappy", "lz4", "zst", "zstd", "xz", "br"})
-"""Extensions of a compressed text part (Hadoop's codecs: ``part-00000.gz`` from ``TextOutputFormat`` with
-``GzipCodec``): the part may be a CSV table."""
+NO_DATA_SUFFIXES = ("manifest",)
+"""Ends of a file's name that say it holds no table: Amazon Redshift's ``UNLOAD ... MANIFEST`` writes
+``<object_path_prefix>manifest`` (a JSON list of the parts) beside the parts
+(docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html, MANIFEST)."""
 
 
 def _no_data_name(rel: str) -> bool:
-    """Whether the file ``rel`` (below a directory), whose name has no table extension, is no data by its name:
-    it has another extension (``README.md``, ``q1.csv.metadata``, ``part-0.parquet.crc``) or ends as a
-    :data:`NO_DATA_SUFFIXES` name. A name without an extension (a Hive job's ``000000_0``, Redshift's
-    ``0000_part_00``), a number or ``part`` for one (``0.part``, Dask's ``part.0``) or a codec's
-    (:data:`_CODEC_EXTENSIONS`) may be data: a table's file, refused as one whose format cannot be told."""
+    """Whether the file ``rel`` (below a directory) holds no table by its name: a ``README`` (``README``,
+    ``README.txt``), a :data:`NO_DATA_EXTENSIONS` extension or a :data:`NO_DATA_SUFFIXES` end. Only those:
+    a name with a table extension is a table, and any other name may be one (a Hive job's ``000000_0``, an
+    ``.orc`` part, pandas' ``df.parquet.gzip``), refused as a file whose format cannot be told rather
+    than left out (a part left out is a wrong read: half the rows)."""
     if _name_format(rel):
         return False
     name = rel.rpartition("/")[2].lower()
-    if name.endswith(NO_DATA_SUFFIXES):
-        return True
-    stem, dot, ext = name.rpartition(".")
-    return bool(dot and stem) and not (ext.isdigit() or ext == "part" or ext in _CODEC_EXTENSIONS)
+    _, dot, ext = name.rpartition(".")
+    return name.startswith("readme") or name.endswith(NO_DATA_SUFFIXES) or bool(dot and ext in NO_DATA_EXTENSIONS)
 
 
 def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:

@@ -1,0 +1,79 @@
+"""Second review of round 52's data path (r52-fix-h1): wrong reads where the base refused.
+
+* A file beside the parts whose name has an extension other than a table's was left out as "no table":
+  an ORC or Avro part, pandas' ``df.parquet.gzip`` (the name ``DataFrame.to_parquet``'s docs use), an
+  LZO-compressed CSV part, a month's ``events.2024-02``: half the rows read, drift exit 0. Now only names
+  whose producer writes no table are left out (a README, ``.md``, Athena's ``.metadata``, Hadoop's
+  ``.crc``, Redshift's ``manifest``), with ``data.format`` set too; any other name is refused as before.
+* A partition under a table root that is itself named ``key=value`` (``features/version=3/_delta_log``,
+  parts under ``version=3/date=D/``) was read: the log was looked for only above the outermost
+  ``key=value`` level.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.orc as orc
+import pytest
+
+from ctloop import storage
+from ctloop.drift import streaming
+from ctloop.errors import CtloopError
+
+A = pd.DataFrame({"x": [1, 2]})
+B = pd.DataFrame({"x": [3, 4]})
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _orc(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    orc.write_table(pa.Table.from_pandas(frame, preserve_index=False), buf)
+    return buf.getvalue()
+
+
+def _write(root, files: dict[str, bytes]) -> str:
+    for name, data in files.items():
+        storage.write_bytes(f"{root}/{name}", data)
+    return str(root)
+
+
+def _refusal(call) -> str:
+    with pytest.raises(CtloopError) as caught:
+        call()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("part-1.orc", _orc(B)),  # Spark's df.write.orc
+        ("df.parquet.gzip", _parquet(B)),  # pandas: DataFrame.to_parquet docs
+        ("part-1.lzo", b"x\n3\n4\n"),  # Hadoop's LzopCodec text part
+        ("events.2024-02", b"x\n3\n4\n"),  # a month's export
+    ],
+)
+def test_a_part_with_another_extension_is_refused_not_left_out(tmp_path, name, data):
+    root = _write(tmp_path / "t", {"part-0.parquet": _parquet(A), name: data})
+    for read in (storage.read_table, streaming.open_source):
+        said = _refusal(lambda r=read: r(root))  # was: 2 of the 4 rows, a "left out" warning
+        assert f"cannot tell the format of its file {name} from its name" in said, said
+
+
+def test_a_readme_is_left_out_with_data_format_given_too(tmp_path):
+    # one rule: with data.format a README.md was read as Parquet ("Parquet magic bytes not found")
+    root = _write(tmp_path / "t", {"part-0.parquet": _parquet(A), "README.md": b"# export\n"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert storage.read_table(root, "parquet")["x"].tolist() == [1, 2]
+    assert any(
+        "left out 1 file(s)" in str(w.message) and "README.md" in str(w.message) for w in caught
+    )
