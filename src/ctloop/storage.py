@@ -4420,24 +4420,20 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
-    Only the directory above the outermost ``key=value`` level is asked, once whatever the depth, and,
-    when it or ``loc`` is a ``data/`` directory, the one above that (locally a look at each log, on an
-    object store a listing of one object below each log's prefix: 3 requests for ``log/model=m/date=D/``;
-    before, 3 per level, 7 there): a table's log sits at its root, above every partition level; a directory
-    of any other name is no table's part. A look the credentials may not take (a listing scoped to the
-    prefix read) finds no table, and one warning says that the parent could not be checked."""
+    The directory above each such level is asked, innermost first, up to the first log found or the
+    first level of another name (locally a look at each log, on an object store a listing of one object
+    below each log's prefix: 3 requests per level, 6 for ``log/model=m/date=D/``): a table's root may itself
+    be named ``key=value`` (``features/version=3/_delta_log`` with parts under ``version=3/date=D/``), so
+    asking only above the outermost such level (round 52, 3 requests) read every version's files. A
+    directory of any other name is no table's part. A look the credentials may not take (a listing scoped
+    to the prefix read) finds no table, and one warning says that the parent could not be checked."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
-    parents = []
-    while len(parts) > (1 if local else 0) and "=" in parts[-1]:
+    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
         parts.pop()
-    if len(parts) < len((os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")):
-        parents.append("/".join(parts))  # a partition's table root (a Delta table may be named data/ too)
-    if len(parts) > (1 if local else 0) and parts[-1] == "data":  # an Iceberg table's data/
-        parents.append("/".join(parts[:-1]))
-    for parent in parents:
+        parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         for log in (*TABLE_LOGS, "metadata"):
             if local:

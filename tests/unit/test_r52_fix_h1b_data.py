@@ -77,3 +77,31 @@ def test_a_readme_is_left_out_with_data_format_given_too(tmp_path):
     assert any(
         "left out 1 file(s)" in str(w.message) and "README.md" in str(w.message) for w in caught
     )
+
+
+DELTA_LOG = b'{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}\n'
+
+
+@pytest.mark.parametrize("store", ["local", "gcs"])
+def test_a_partition_of_a_delta_table_whose_root_is_named_key_value_is_refused(
+    tmp_path, request, store
+):
+    # features/version=3 is the Delta table (its _delta_log/ there), partitioned by date: the log was looked
+    # for only above version=3, and date=2024-01-01/ read with the files its log removed
+    base = (
+        str(tmp_path) if store == "local" else f"gs://{request.getfixturevalue('gcs_bucket')}/h1b"
+    )
+    table = f"{base}/lake/features/version=3"
+    _write(table, {"_delta_log/00000000000000000000.json": DELTA_LOG,
+                   "date=2024-01-01/part-0.parquet": _parquet(A)})  # fmt: skip
+    said = _refusal(lambda: storage.read_table(f"{table}/date=2024-01-01"))
+    shown = table if store == "local" else f"{table}/"
+    assert f"is inside {shown}, a Delta Lake table (its _delta_log/)" in said, said
+
+
+def test_a_data_directory_under_a_partition_of_a_delta_table_is_refused(tmp_path):
+    table = tmp_path / "t"
+    _write(table, {"_delta_log/00000000000000000000.json": DELTA_LOG,
+                   "region=eu/data/part-0.parquet": _parquet(A)})  # fmt: skip
+    said = _refusal(lambda: storage.read_table(f"{table}/region=eu/data"))
+    assert f"is inside {table}, a Delta Lake table" in said, said
