@@ -5,6 +5,8 @@
   LZO-compressed CSV part, a month's ``events.2024-02``: half the rows read, drift exit 0. Now only names
   whose producer writes no table are left out (a README, ``.md``, Athena's ``.metadata``, Hadoop's
   ``.crc``, Redshift's ``manifest``), with ``data.format`` set too; any other name is refused as before.
+* An INT96 part (Spark's default timestamps, instants in UTC) beside parts in UTC and in Europe/Paris was
+  read without a zone when it came first (datetime64, each time shown as a wall clock in UTC): now in UTC.
 * A partition under a table root that is itself named ``key=value`` (``features/version=3/_delta_log``,
   parts under ``version=3/date=D/``) was read: the log was looked for only above the outermost
   ``key=value`` level.
@@ -18,6 +20,7 @@ import warnings
 import pandas as pd
 import pyarrow as pa
 import pyarrow.orc as orc
+import pyarrow.parquet as pq
 import pytest
 
 from ctloop import storage
@@ -105,3 +108,27 @@ def test_a_data_directory_under_a_partition_of_a_delta_table_is_refused(tmp_path
                    "region=eu/data/part-0.parquet": _parquet(A)})  # fmt: skip
     said = _refusal(lambda: storage.read_table(f"{table}/region=eu/data"))
     assert f"is inside {table}, a Delta Lake table" in said, said
+
+
+MOMENT = pd.Timestamp("2024-01-01 12:00", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "order", [("int96", "UTC", "Europe/Paris"), ("UTC", "Europe/Paris", "int96")]
+)
+def test_an_int96_part_beside_parts_in_two_zones_is_read_in_utc(tmp_path, order):
+    moments = pa.array([MOMENT.to_pydatetime()], pa.timestamp("us", "UTC"))
+    for i, kind in enumerate(
+        order
+    ):  # Spark's INT96: written as UTC instants, read by pyarrow without a zone
+        zoned = moments if kind == "int96" else moments.cast(pa.timestamp("us", kind))
+        pq.write_table(pa.table({"t": zoned, "x": [float(i)]}), tmp_path / f"part-{i}.parquet",
+                       use_deprecated_int96_timestamps=kind == "int96")  # fmt: skip
+    source = streaming.check_side(streaming.open_source(str(tmp_path)), ["t", "x"], "current")
+    table = source.dataset.to_table()  # the stream engine
+    assert table.schema.field("t").type == pa.timestamp("us", "UTC")
+    assert (
+        table.column("t").to_pylist() == [MOMENT.to_pydatetime()] * 3
+    )  # the same instant, each file
+    frame = streaming.read_side(str(tmp_path))[0]  # the memory engine
+    assert frame["t"].tolist() == [MOMENT] * 3, frame["t"]

@@ -2369,9 +2369,13 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
             f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
             "(one time zone, or none), or point at one file"
         )
-    if aware is not None and len(times) == len(kinds) and len({k.tz for _, k in times if k.tz}) == 1:
-        # the others INT96 (instants in UTC): read in the zone, at the finest unit (Arrow merges no zone with one)
-        return pa.timestamp(max((k.unit for _, k in times), key=["s", "ms", "us", "ns"].index), aware[1].tz)
+    zones = {k.tz for _, k in times if k.tz}
+    if aware is not None and len(times) == len(kinds) and (len(zones) == 1 or any(not k.tz for _, k in times)):
+        # the others INT96 (instants in UTC): read in the zone, at the finest unit (Arrow merges no zone with one,
+        # and keeps the first file's type: an INT96 part first dropped the zone); in UTC, the same instants,
+        # when the aware files' zones differ (UTC and Europe/Paris beside INT96: datetime64 without a zone before)
+        unit = max((k.unit for _, k in times), key=["s", "ms", "us", "ns"].index)
+        return pa.timestamp(unit, aware[1].tz if len(zones) == 1 else "UTC")
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
     if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
