@@ -4275,8 +4275,10 @@ def _parts(uri: str) -> list[str] | None:
         return natural_order(list_files(uri)) or None
 
 
-def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
-    """:func:`read_table` of one file."""
+def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
+               int96: dict[str, set[str]] | None = None) -> pd.DataFrame:
+    """:func:`read_table` of one file; a Parquet file's :func:`int96_columns` put in ``int96[uri]`` when
+    given, from the bytes already fetched (no second read of the file)."""
     import pandas as pd
 
     kind = table_format(uri, fmt)
@@ -4297,6 +4299,9 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.D
                 refuse_repeated_columns(uri, pq.read_schema(source).names)  # was pyarrow's "Multiple matches"
                 source.seek(0)
                 _warn_if_large(uri, "Parquet", size, *_parquet_estimate(source))
+                if int96 is not None:
+                    int96[uri] = int96_columns(pq.read_metadata(source))
+                    source.seek(0)
                 frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(source)),
                                                           keep=text_columns))
             else:
@@ -4362,7 +4367,8 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
         return parse(name).key[len(root):].lstrip("/")
 
     values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
-    parts = [(files[0], _read_file(files[0], kind, text_columns))]
+    int96: dict[str, set[str]] = {}  # each Parquet file's INT96 columns, from its footer as it is read
+    parts = [(files[0], _read_file(files[0], kind, text_columns, int96))]
     if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
         sizes = {o.uri: o.size for o in list_objects(uri)}
         stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(files[0], 0)
@@ -4370,8 +4376,8 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
             held = _table_bytes(parts[0][1])
             _warn_if_large(uri, "Parquet" if kind == "parquet" else "CSV", stored, int(held * stored / first),
                            f"{len(files)} files, by the first's {_gib(held)} as a table from {_gib(first)} stored")
-    parts += [(name, _read_file(name, kind, text_columns)) for name in files[1:]]
-    frame = _joined(uri, parts, kind, values, rel)
+    parts += [(name, _read_file(name, kind, text_columns, int96)) for name in files[1:]]
+    frame = _joined(uri, parts, kind, values, rel, int96)
     if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
         frame = _joined(uri, parts, kind, values, rel)
@@ -4890,20 +4896,29 @@ def int96_columns(metadata: Any) -> set[str]:
     INT96: Spark's default for timestamps (``spark.sql.parquet.outputTimestampType=INT96``, Spark 3.5
     ``SQLConf``), which Spark reads as instants in UTC (``ParquetRowConverter``) and pyarrow as times
     without a zone. Such a column beside one stored with ``isAdjustedToUTC=true`` holds the same kind of
-    times; a true time without a zone (``isAdjustedToUTC=false``, Spark's ``TIMESTAMP_NTZ``) is INT64."""
+    times; a true time without a zone (``isAdjustedToUTC=false``, Spark's ``TIMESTAMP_NTZ``) is INT64.
+    None for a file Impala wrote (``created_by`` ``impala version ...``): Impala writes INT96 as the wall
+    clock, unconverted (SPARK-12297; Spark's ``spark.sql.parquet.int96TimestampConversion``), so its times
+    stay without a zone and beside times in a zone are refused, not shifted by the writer's offset."""
+    if str(metadata.created_by or "").lower().startswith("impala"):
+        return set()
     schema = metadata.schema
     return {schema.column(i).path for i in range(len(schema))
             if schema.column(i).physical_type == "INT96" and "." not in schema.column(i).path}
 
 
-def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -> None:
+def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str],
+                   int96: dict[str, set[str]] | None = None) -> None:
     """A Parquet column read without a zone from the files that store it as INT96 (:func:`int96_columns`)
     put in the zone the other files' times are in (instants in UTC, as Spark reads INT96), in place, when
     they all have one; a column of times without a zone stored otherwise stays as it is (refused by
-    :func:`_joined`, as before). Each such file's footer is read only then."""
+    :func:`_joined`, as before). Each file's INT96 columns from ``int96`` (recorded as it was read,
+    :func:`_read_file`); a file not in it has its footer read, once, only then (before, once per file
+    and column: N INT96 parts were all fetched again)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
+    held = int96 if int96 is not None else {}
     for column in columns:
         zones = {str(frame[column].dtype.tz) for _, frame in frames
                  if isinstance(frame[column].dtype, pd.DatetimeTZDtype)}
@@ -4914,14 +4929,17 @@ def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -
         zone = zones.pop()
         for i in naive:
             name, frame = frames[i]
-            with _table_file(name) as fh:
-                if column in int96_columns(pq.ParquetFile(fh).metadata):
-                    frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
+            if name not in held:
+                with _table_file(name) as fh:
+                    held[name] = int96_columns(pq.ParquetFile(fh).metadata)
+            if column in held[name]:
+                frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
-            rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
-    """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
+            rel: Callable[[str], str], int96: dict[str, set[str]] | None = None) -> pd.DataFrame | list[str]:
+    """The files' frames ``parts`` (with their hive ``values``; ``int96``: :func:`_int96_in_zone`) as one
+    table (:func:`_read_directory`), or,
     for CSV, the columns of other kinds in two files (to be read as text)."""
     import numpy as np
     import pandas as pd
@@ -4955,7 +4973,7 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                                   "table and must hold the same columns; write them with one schema, or point at "
                                   "one file")
     if kind == "parquet":
-        _int96_in_zone(frames, columns)
+        _int96_in_zone(frames, columns, int96)
     kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
     texts = []
     for column, found in kinds.items():

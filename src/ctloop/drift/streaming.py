@@ -1743,6 +1743,8 @@ class Source:
     # a CSV directory's parts (their names below it) and the fields of each one's first line, for
     # refuse_headerless: asked only where a read column is missing
     csv_headers: list[tuple[str, list[str]]] = field(default_factory=list, repr=False, compare=False)
+    # a Parquet source's files (paths) → their INT96 columns (_int96), from the footers _file_schemas read
+    int96: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
@@ -1807,13 +1809,16 @@ class Source:
 
     def _int96(self, name: str, path: str) -> bool:
         """Whether the Parquet file ``path`` stores the column ``name`` as INT96
-        (:func:`ctloop.storage.int96_columns`): its footer, read again only when asked."""
+        (:func:`ctloop.storage.int96_columns`): every file's, from the footers :meth:`_file_schemas` read
+        (the fragments keep them), once per source when first asked (before, a scan of every fragment per
+        file and column asked: O(N²) for N INT96 parts)."""
         from ctloop import storage
 
         if self.format != "parquet":
             return False
-        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
-        return fragment is not None and name in storage.int96_columns(fragment.metadata)
+        if self.int96 is None:
+            self.int96 = {f.path: storage.int96_columns(f.metadata) for f in self.dataset.get_fragments()}
+        return name in self.int96.get(path, ())
 
     def _file_schemas(self) -> list[tuple[str, pa.Schema]]:
         """``(path, schema)`` of every file as it is written (Parquet footer, first CSV block),
