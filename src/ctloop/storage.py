@@ -4708,8 +4708,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
                 deep = any("/" in rel(name) for name, found in formats.items() if found)
                 ways.append(f"point at the files that have one ({one_line(uri.rstrip('/'))}/{'**/' if deep else ''}"
                             f"*{tabled[-len(suffix):]})")
-            raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name (a Hive "
-                              f"job's 000000_0?): {', or '.join(ways)}")
+            named = rel(unknown[0]).rpartition("/")[2]  # a Hive job's 000000_0, or an .orc/.avro/.json part beside
+            said = "(a Hive job's 000000_0?)" if "." not in named else "(ctloop reads Parquet and CSV)"  # Parquet
+            raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name "
+                              f"{said}: {', or '.join(ways)}")
         if len(kinds := set(formats.values())) > 1:
             first = {found: name for name, found in reversed(formats.items())}
             raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
