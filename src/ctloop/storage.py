@@ -4275,8 +4275,10 @@ def _parts(uri: str) -> list[str] | None:
         return natural_order(list_files(uri)) or None
 
 
-def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
-    """:func:`read_table` of one file."""
+def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
+               int96: dict[str, set[str]] | None = None) -> pd.DataFrame:
+    """:func:`read_table` of one file; a Parquet file's :func:`int96_columns` put in ``int96[uri]`` when
+    given, from the bytes already fetched (no second read of the file)."""
     import pandas as pd
 
     kind = table_format(uri, fmt)
@@ -4297,6 +4299,9 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...]) -> pd.D
                 refuse_repeated_columns(uri, pq.read_schema(source).names)  # was pyarrow's "Multiple matches"
                 source.seek(0)
                 _warn_if_large(uri, "Parquet", size, *_parquet_estimate(source))
+                if int96 is not None:
+                    int96[uri] = int96_columns(pq.read_metadata(source))
+                    source.seek(0)
                 frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(source)),
                                                           keep=text_columns))
             else:
@@ -4362,7 +4367,8 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
         return parse(name).key[len(root):].lstrip("/")
 
     values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
-    parts = [(files[0], _read_file(files[0], kind, text_columns))]
+    int96: dict[str, set[str]] = {}  # each Parquet file's INT96 columns, from its footer as it is read
+    parts = [(files[0], _read_file(files[0], kind, text_columns, int96))]
     if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
         sizes = {o.uri: o.size for o in list_objects(uri)}
         stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(files[0], 0)
@@ -4370,8 +4376,8 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
             held = _table_bytes(parts[0][1])
             _warn_if_large(uri, "Parquet" if kind == "parquet" else "CSV", stored, int(held * stored / first),
                            f"{len(files)} files, by the first's {_gib(held)} as a table from {_gib(first)} stored")
-    parts += [(name, _read_file(name, kind, text_columns)) for name in files[1:]]
-    frame = _joined(uri, parts, kind, values, rel)
+    parts += [(name, _read_file(name, kind, text_columns, int96)) for name in files[1:]]
+    frame = _joined(uri, parts, kind, values, rel, int96)
     if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
         frame = _joined(uri, parts, kind, values, rel)
@@ -4420,24 +4426,20 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
-    Only the directory above the outermost ``key=value`` level is asked, once whatever the depth, and,
-    when it or ``loc`` is a ``data/`` directory, the one above that (locally a look at each log, on an
-    object store a listing of one object below each log's prefix: 3 requests for ``log/model=m/date=D/``;
-    before, 3 per level, 7 there): a table's log sits at its root, above every partition level; a directory
-    of any other name is no table's part. A look the credentials may not take (a listing scoped to the
-    prefix read) finds no table, and one warning says that the parent could not be checked."""
+    The directory above each such level is asked, innermost first, up to the first log found or the
+    first level of another name (locally a look at each log, on an object store a listing of one object
+    below each log's prefix: 3 requests per level, 6 for ``log/model=m/date=D/``): a table's root may itself
+    be named ``key=value`` (``features/version=3/_delta_log`` with parts under ``version=3/date=D/``), so
+    asking only above the outermost such level (round 52, 3 requests) read every version's files. A
+    directory of any other name is no table's part. A look the credentials may not take (a listing scoped
+    to the prefix read) finds no table, and one warning says that the parent could not be checked."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
-    parents = []
-    while len(parts) > (1 if local else 0) and "=" in parts[-1]:
+    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
         parts.pop()
-    if len(parts) < len((os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")):
-        parents.append("/".join(parts))  # a partition's table root (a Delta table may be named data/ too)
-    if len(parts) > (1 if local else 0) and parts[-1] == "data":  # an Iceberg table's data/
-        parents.append("/".join(parts[:-1]))
-    for parent in parents:
+        parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         for log in (*TABLE_LOGS, "metadata"):
             if local:
@@ -4628,10 +4630,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     them (:func:`_read_directory`), without reading a table; refused as it refuses them (no data
     files, a name that could be data without a table extension, CSV beside Parquet). One listing; the
     dataset reader of ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
-    (``ctloop.drift.streaming._directory_files``). Without ``fmt``, a file whose name has another
-    extension (``README.md``, Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`)
-    is left out, with one warning. ``format_option`` names the caller's setting for the format (None: it
-    has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
+    (``ctloop.drift.streaming._directory_files``). A file whose name says it holds no table (``README.md``,
+    Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`) is left out, with one
+    warning, with ``fmt`` or without; any other name without a table extension is refused without ``fmt``.
+    ``format_option`` names the caller's setting for the format (None: it has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
@@ -4664,14 +4666,12 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
         for name in files:
             utf8_name(loc.key, parse(name).key)
-    others = [] if fmt else [name for name in files if _no_data_name(rel(name))]
+    others = [name for name in files if _no_data_name(rel(name))]  # with data.format too: one rule
     if others:  # a README.md, a query's .metadata beside its result: no table's file, whatever else is there
         files = [name for name in files if name not in set(others)]
         if not files:
-            raise DataSourceError(f"{uri} holds no .parquet, .pq, .csv or .csv.gz files: its {len(others)} file(s) "
-                                  f"have other extensions (e.g. {one_line(rel(others[0]))}); "
-                                  + (f"if they are tables, give the format ({format_option})" if format_option else
-                                     "if they are tables, name them with their format's extension"))
+            raise DataSourceError(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
+                                  f"names (a README, .md, .metadata, .crc or manifest), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
@@ -4694,8 +4694,8 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
         _warn_zero_bytes(uri, zero)
     if others:
-        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they are no table (not .parquet, .pq, "
-                      f".csv or .csv.gz), e.g. {one_line(rel(others[0]))}", stacklevel=2)
+        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they hold no table (a README, .md, "
+                      f".metadata, .crc or manifest), e.g. {one_line(rel(others[0]))}", stacklevel=2)
     if fmt:
         kind = table_format(uri, fmt)
     else:
@@ -4708,8 +4708,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
                 deep = any("/" in rel(name) for name, found in formats.items() if found)
                 ways.append(f"point at the files that have one ({one_line(uri.rstrip('/'))}/{'**/' if deep else ''}"
                             f"*{tabled[-len(suffix):]})")
-            raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name (a Hive "
-                              f"job's 000000_0?): {', or '.join(ways)}")
+            named = rel(unknown[0]).rpartition("/")[2]  # a Hive job's 000000_0, or an .orc/.avro/.json part beside
+            said = "(a Hive job's 000000_0?)" if "." not in named else "(ctloop reads Parquet and CSV)"  # Parquet
+            raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name "
+                              f"{said}: {', or '.join(ways)}")
         if len(kinds := set(formats.values())) > 1:
             first = {found: name for name, found in reversed(formats.items())}
             raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
@@ -4718,29 +4720,32 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     return files, kind
 
 
-NO_DATA_SUFFIXES = ("manifest",)
-"""Ends of a file's name without a table extension that say it is no data: Amazon Redshift's ``UNLOAD ...
-MANIFEST`` writes ``<object_path_prefix>manifest`` (a JSON list of the parts) beside the parts
-(docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html, MANIFEST)."""
+NO_DATA_EXTENSIONS = frozenset({"md", "metadata", "crc"})
+"""Extensions of a file that holds no table, each by the producer that writes it beside one: Markdown
+(``README.md``, ``NOTES.md``: people, no table writer); Amazon Athena's ``<query id>.csv.metadata`` beside each
+query's result (docs.aws.amazon.com/athena/latest/ug/querying.html, "Identifying query output files");
+Hadoop's checksum ``.<name>.crc`` (``ChecksumFileSystem``, written beside each file by ``hadoop fs -get``
+without ``-ignoreCrc``). Any other extension may be a table's (``.orc``, ``.avro``, ``.json``, ``.txt``,
+``.tsv``, pandas' ``df.parquet.gzip``, ``.lzo``, ``part-00001.c001``, ``events.2024-02``): refused as a
+file whose format cannot be told, never left out."""
 
-_CODEC_EXTENSIONS = frozenset({"gz", "bz2", "deflate", "snappy", "lz4", "zst", "zstd", "xz", "br"})
-"""Extensions of a compressed text part (Hadoop's codecs: ``part-00000.gz`` from ``TextOutputFormat`` with
-``GzipCodec``): the part may be a CSV table."""
+NO_DATA_SUFFIXES = ("manifest",)
+"""Ends of a file's name that say it holds no table: Amazon Redshift's ``UNLOAD ... MANIFEST`` writes
+``<object_path_prefix>manifest`` (a JSON list of the parts) beside the parts
+(docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html, MANIFEST)."""
 
 
 def _no_data_name(rel: str) -> bool:
-    """Whether the file ``rel`` (below a directory), whose name has no table extension, is no data by its name:
-    it has another extension (``README.md``, ``q1.csv.metadata``, ``part-0.parquet.crc``) or ends as a
-    :data:`NO_DATA_SUFFIXES` name. A name without an extension (a Hive job's ``000000_0``, Redshift's
-    ``0000_part_00``), a number or ``part`` for one (``0.part``, Dask's ``part.0``) or a codec's
-    (:data:`_CODEC_EXTENSIONS`) may be data: a table's file, refused as one whose format cannot be told."""
+    """Whether the file ``rel`` (below a directory) holds no table by its name: a ``README`` (``README``,
+    ``README.txt``), a :data:`NO_DATA_EXTENSIONS` extension or a :data:`NO_DATA_SUFFIXES` end. Only those:
+    a name with a table extension is a table, and any other name may be one (a Hive job's ``000000_0``, an
+    ``.orc`` part, pandas' ``df.parquet.gzip``), refused as a file whose format cannot be told rather
+    than left out (a part left out is a wrong read: half the rows)."""
     if _name_format(rel):
         return False
     name = rel.rpartition("/")[2].lower()
-    if name.endswith(NO_DATA_SUFFIXES):
-        return True
-    stem, dot, ext = name.rpartition(".")
-    return bool(dot and stem) and not (ext.isdigit() or ext == "part" or ext in _CODEC_EXTENSIONS)
+    _, dot, ext = name.rpartition(".")
+    return name.startswith("readme") or name.endswith(NO_DATA_SUFFIXES) or bool(dot and ext in NO_DATA_EXTENSIONS)
 
 
 def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:
@@ -4893,20 +4898,29 @@ def int96_columns(metadata: Any) -> set[str]:
     INT96: Spark's default for timestamps (``spark.sql.parquet.outputTimestampType=INT96``, Spark 3.5
     ``SQLConf``), which Spark reads as instants in UTC (``ParquetRowConverter``) and pyarrow as times
     without a zone. Such a column beside one stored with ``isAdjustedToUTC=true`` holds the same kind of
-    times; a true time without a zone (``isAdjustedToUTC=false``, Spark's ``TIMESTAMP_NTZ``) is INT64."""
+    times; a true time without a zone (``isAdjustedToUTC=false``, Spark's ``TIMESTAMP_NTZ``) is INT64.
+    None for a file Impala wrote (``created_by`` ``impala version ...``): Impala writes INT96 as the wall
+    clock, unconverted (SPARK-12297; Spark's ``spark.sql.parquet.int96TimestampConversion``), so its times
+    stay without a zone and beside times in a zone are refused, not shifted by the writer's offset."""
+    if str(metadata.created_by or "").lower().startswith("impala"):
+        return set()
     schema = metadata.schema
     return {schema.column(i).path for i in range(len(schema))
             if schema.column(i).physical_type == "INT96" and "." not in schema.column(i).path}
 
 
-def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -> None:
+def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str],
+                   int96: dict[str, set[str]] | None = None) -> None:
     """A Parquet column read without a zone from the files that store it as INT96 (:func:`int96_columns`)
     put in the zone the other files' times are in (instants in UTC, as Spark reads INT96), in place, when
     they all have one; a column of times without a zone stored otherwise stays as it is (refused by
-    :func:`_joined`, as before). Each such file's footer is read only then."""
+    :func:`_joined`, as before). Each file's INT96 columns from ``int96`` (recorded as it was read,
+    :func:`_read_file`); a file not in it has its footer read, once, only then (before, once per file
+    and column: N INT96 parts were all fetched again)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
+    held = int96 if int96 is not None else {}
     for column in columns:
         zones = {str(frame[column].dtype.tz) for _, frame in frames
                  if isinstance(frame[column].dtype, pd.DatetimeTZDtype)}
@@ -4917,14 +4931,17 @@ def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -
         zone = zones.pop()
         for i in naive:
             name, frame = frames[i]
-            with _table_file(name) as fh:
-                if column in int96_columns(pq.ParquetFile(fh).metadata):
-                    frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
+            if name not in held:
+                with _table_file(name) as fh:
+                    held[name] = int96_columns(pq.ParquetFile(fh).metadata)
+            if column in held[name]:
+                frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
-            rel: Callable[[str], str]) -> pd.DataFrame | list[str]:
-    """The files' frames ``parts`` (with their hive ``values``) as one table (:func:`_read_directory`), or,
+            rel: Callable[[str], str], int96: dict[str, set[str]] | None = None) -> pd.DataFrame | list[str]:
+    """The files' frames ``parts`` (with their hive ``values``; ``int96``: :func:`_int96_in_zone`) as one
+    table (:func:`_read_directory`), or,
     for CSV, the columns of other kinds in two files (to be read as text)."""
     import numpy as np
     import pandas as pd
@@ -4958,7 +4975,7 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                                   "table and must hold the same columns; write them with one schema, or point at "
                                   "one file")
     if kind == "parquet":
-        _int96_in_zone(frames, columns)
+        _int96_in_zone(frames, columns, int96)
     kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
     texts = []
     for column, found in kinds.items():

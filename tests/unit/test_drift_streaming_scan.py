@@ -89,9 +89,12 @@ def test_reading_errors_name_the_input(tmp_path):
         streaming.open_source(tmp_path / "empty")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("x")
-    # a directory's files as read_table lists and refuses them (storage.directory_table, one rule); a name
-    # with another extension is no table's file (round 52 review: left out, so nothing is left here)
-    with pytest.raises(DataSourceError, match=r"holds no .parquet.* files: .*\(e.g. notes.txt\)"):
+    # a directory's files as read_table lists and refuses them (storage.directory_table, one rule); a .txt
+    # may be a CSV: refused, not left out (only a README, .md, .metadata, .crc or manifest is: r52-fix-h1b)
+    with pytest.raises(ConfigError, match="cannot tell the format of its file notes.txt"):
+        streaming.open_source(tmp_path / "other")
+    (tmp_path / "other" / "notes.txt").rename(tmp_path / "other" / "README.md")
+    with pytest.raises(DataSourceError, match=r"holds no data files: .*e.g. README.md"):
         streaming.open_source(tmp_path / "other")
     with pytest.raises(DataSourceError, match="matches no files"):
         streaming.open_source(str(tmp_path / "nothing-*.parquet"))

@@ -1743,6 +1743,8 @@ class Source:
     # a CSV directory's parts (their names below it) and the fields of each one's first line, for
     # refuse_headerless: asked only where a read column is missing
     csv_headers: list[tuple[str, list[str]]] = field(default_factory=list, repr=False, compare=False)
+    # a Parquet source's files (paths) → their INT96 columns (_int96), from the footers _file_schemas read
+    int96: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
@@ -1807,13 +1809,16 @@ class Source:
 
     def _int96(self, name: str, path: str) -> bool:
         """Whether the Parquet file ``path`` stores the column ``name`` as INT96
-        (:func:`ctloop.storage.int96_columns`): its footer, read again only when asked."""
+        (:func:`ctloop.storage.int96_columns`): every file's, from the footers :meth:`_file_schemas` read
+        (the fragments keep them), once per source when first asked (before, a scan of every fragment per
+        file and column asked: O(N²) for N INT96 parts)."""
         from ctloop import storage
 
         if self.format != "parquet":
             return False
-        fragment = next((f for f in self.dataset.get_fragments() if f.path == path), None)
-        return fragment is not None and name in storage.int96_columns(fragment.metadata)
+        if self.int96 is None:
+            self.int96 = {f.path: storage.int96_columns(f.metadata) for f in self.dataset.get_fragments()}
+        return name in self.int96.get(path, ())
 
     def _file_schemas(self) -> list[tuple[str, pa.Schema]]:
         """``(path, schema)`` of every file as it is written (Parquet footer, first CSV block),
@@ -2369,9 +2374,13 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
             f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
             "(one time zone, or none), or point at one file"
         )
-    if aware is not None and len(times) == len(kinds) and len({k.tz for _, k in times if k.tz}) == 1:
-        # the others INT96 (instants in UTC): read in the zone, at the finest unit (Arrow merges no zone with one)
-        return pa.timestamp(max((k.unit for _, k in times), key=["s", "ms", "us", "ns"].index), aware[1].tz)
+    zones = {k.tz for _, k in times if k.tz}
+    if aware is not None and len(times) == len(kinds) and (len(zones) == 1 or any(not k.tz for _, k in times)):
+        # the others INT96 (instants in UTC): read in the zone, at the finest unit (Arrow merges no zone with one,
+        # and keeps the first file's type: an INT96 part first dropped the zone); in UTC, the same instants,
+        # when the aware files' zones differ (UTC and Europe/Paris beside INT96: datetime64 without a zone before)
+        unit = max((k.unit for _, k in times), key=["s", "ms", "us", "ns"].index)
+        return pa.timestamp(unit, aware[1].tz if len(zones) == 1 else "UTC")
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
     if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
