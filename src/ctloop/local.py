@@ -487,8 +487,8 @@ def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str =
     scratch, and every other name, stay."""
     pattern = re.compile(rf"{'.+' if lead is None else re.escape(lead)}\.ctloop-{re.escape(_host())}-([0-9]{{1,10}})-([a-z0-9_]{{8}})"
                          rf"{re.escape(suffix)}\Z")
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(directory):
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:  # closed when a removal fails too
+        for entry in entries:
             match = pattern.fullmatch(entry.name)
             if match is None or int(match.group(1)) == os.getpid():  # ours: an NFS lock would not conflict
                 continue

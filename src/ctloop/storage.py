@@ -5291,7 +5291,10 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
     stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
     # the first record as pandas reads it: past blank lines, a quoted name may hold a newline
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    header = next((row for row in csv.reader(text) if row), [])
+    try:
+        header = next((row for row in csv.reader(text) if row), [])
+    finally:  # the caller's file stays the caller's: a wrapper collected unclosed closed it, with a
+        text.detach()  # ResourceWarning "unclosed file" (round 52)
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in seen and name:  # empty names are pandas' 'Unnamed: <i>', each its own
