@@ -60,10 +60,11 @@ def start_runtime(directory, log, sha256: str | None):
     env["CTLOOP_MODEL_VERSION"] = "3"  # the downward API puts the pod's ctloop.dev/model-version here
     if sha256 is not None:
         env["CTLOOP_MODEL_SHA256"] = sha256  # ... and its ctloop.dev/model-sha256 annotation here
-    proc = subprocess.Popen(
-        [str(SERVING_PYTHON), "-m", "ctloop.serving.runtime", "--model_name", MODEL, "--model_dir", str(directory),
-         "--http_port", str(port), "--grpc_port", str(grpc), "--workers", "1"],
-        stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=str(log.parent))
+    with open(log, "w") as out:  # the child has its own copy
+        proc = subprocess.Popen(
+            [str(SERVING_PYTHON), "-m", "ctloop.serving.runtime", "--model_name", MODEL, "--model_dir", str(directory),
+             "--http_port", str(port), "--grpc_port", str(grpc), "--workers", "1"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=str(log.parent))
     return proc, f"http://127.0.0.1:{port}"
 
 

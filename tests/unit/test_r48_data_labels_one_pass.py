@@ -44,7 +44,8 @@ def _write(tmp_path, name: str, cells: list[str], gzipped: bool = False) -> str:
 
 def _two_readers(path: str, batch_rows: int) -> list[pd.DataFrame]:
     """The batches as the two readers made them (pandas' types, the label's text beside it)."""
-    raw = open(path, "rb").read()
+    with open(path, "rb") as fh:
+        raw = fh.read()
     compression = "gzip" if raw[:2] == b"\x1f\x8b" else None
     na = {"request_id": [""], "label": list(STR_NA_VALUES), "label_time": list(STR_NA_VALUES)}
     typed = pd.read_csv(io.BytesIO(raw), compression=compression, dtype={"request_id": str}, keep_default_na=False,
