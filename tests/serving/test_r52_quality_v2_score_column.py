@@ -82,3 +82,21 @@ def test_a_multiclass_v2_log_names_the_class_probability_columns():
         "prediction_2 in its class order; logged: prediction_output-0_0, prediction_output-0_1, "
         "prediction_output-0_2"
     ), reason
+
+
+def test_rows_of_a_third_revision_do_not_make_the_sides_differ():
+    """An older revision's rows in the period read (v1, ``prediction_1``) beside a stable and a canary
+    that both log v2: the check looked for ``prediction_1`` in the whole log, found the old rows', and
+    said the two sides log different columns (serve both on one protocol) when setting score_column
+    to ``prediction_output-0_1`` scores both (round 52 review). It is decided from each side's rows."""
+    p = np.random.default_rng(3).uniform(size=300)
+    old = pd.DataFrame({"request_id": [f"o{i}" for i in range(300)], "revision": "old",
+                        "time": "2026-01-01T00:00:00+00:00", "prediction_0": 1 - p, "prediction_1": p})
+    both = pd.DataFrame({"request_id": [f"r{i}" for i in range(600)], "revision": ["stable", "canary"] * 300,
+                         "time": "2026-01-01T00:00:00+00:00", "prediction_output-0_0": np.r_[1 - p, 1 - p],
+                         "prediction_output-0_1": np.r_[p, p]})
+    ok, reason, _ = quality_check(pd.concat([old, both], ignore_index=True), None,
+                                  canary_revision="canary", stable_revision="stable")
+    assert not ok
+    assert "log different score columns" not in reason, reason
+    assert "set rollout.quality_rules.score_column to it" in reason and "prediction_output-0_1" in reason, reason

@@ -424,9 +424,13 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
                            f"class's probability, {cols[0]} .. {cols[-1]} in its class order; logged: "
                            f"{', '.join(found) or 'no prediction column'}"), measured
         whole = col not in logs.columns or served(logs)[col].isna().all()
-        if not whole and (offered := score_offers(logged)[0]):
-            # the other side logs col, this one others: setting score_column to this side's only moves the
-            # miss to the other side (was: said so, a fix that rolled every canary back either way)
+        other = served(stable_all if side == "canary" else canary_all)  # its own rows: no third revision's
+        in_other = {c for c in other.columns if other[c].notna().any()}
+        offered = [c for c in score_offers(logged)[0] if c not in in_other] if col in in_other else []
+        if offered:
+            # the other side logs col, this one others the other does not: setting score_column to this
+            # side's only moves the miss to the other side (was: said so, a fix that rolled every canary
+            # back either way)
             logs_of = {side: " or ".join(offered), "canary" if side == "stable" else "stable": col}
             return False, (f"the canary ({canary_name}) and the stable ({stable_name}) log different score columns, "
                            f"the canary {logs_of['canary']}, the stable {logs_of['stable']}: one "
