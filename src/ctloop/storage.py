@@ -4631,8 +4631,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     files, a name that could be data without a table extension, CSV beside Parquet). One listing; the
     dataset reader of ``ctloop drift`` and ``ctloop score`` takes a directory's files from here too
     (``ctloop.drift.streaming._directory_files``). A file whose name says it holds no table (``README.md``,
-    Athena's ``.csv.metadata``, Redshift's ``manifest``: :func:`_no_data_name`) is left out, with one
-    warning, with ``fmt`` or without; any other name without a table extension is refused without ``fmt``.
+    ``LICENSE.txt``, Athena's ``.csv.metadata``, DVC's ``.dvc``, a checksum, Redshift's ``manifest``:
+    :func:`_no_data_name`) is left out, with one warning, with ``fmt`` or without; any other name without a
+    table extension is refused without ``fmt``: told to give the format when it has no extension (Hive's
+    ``000000_0``), else to move it out (read as the format given, a ``LICENSE-MIT.txt`` is refused again).
     ``format_option`` names the caller's setting for the format (None: it has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
@@ -4671,7 +4673,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
         files = [name for name in files if name not in set(others)]
         if not files:
             raise DataSourceError(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
-                                  f"names (a README, .md, .metadata, .crc or manifest), e.g. {one_line(rel(others[0]))}")
+                                  f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
@@ -4694,22 +4696,26 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
         _warn_zero_bytes(uri, zero)
     if others:
-        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they hold no table (a README, .md, "
-                      f".metadata, .crc or manifest), e.g. {one_line(rel(others[0]))}", stacklevel=2)
+        warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they hold no table ({NO_DATA_SAID}), "
+                      f"e.g. {one_line(rel(others[0]))}", stacklevel=2)
     if fmt:
         kind = table_format(uri, fmt)
     else:
         formats = {name: _name_format(name) for name in files}
         if unknown := [name for name, found in formats.items() if found is None]:
-            ways = [f"give the format ({format_option})"] if format_option else \
-                ["name its files with their format's extension (.parquet, .csv)"]
+            named = rel(unknown[0]).rpartition("/")[2]  # a Hive job's 000000_0, or an .orc/.json part, a LICENSE-MIT.txt
+            if "." in named:  # beside Parquet or CSV: read as the format given, it would be refused again
+                ways = [f"move {one_line(rel(unknown[0]))} out of {one_line(uri.rstrip('/'))} unless it holds a Parquet or "
+                        "CSV table (then name it with its format's extension, .parquet or .csv)"]
+            else:  # 000000_0: giving the format reads it
+                ways = [f"give the format ({format_option})"] if format_option else \
+                    ["name its files with their format's extension (.parquet, .csv)"]
             if glob and (tabled := next((rel(name) for name, found in formats.items() if found), None)):
                 suffix = next(s for s in (".parquet", ".pq", ".csv.gz", ".csv") if tabled.lower().endswith(s))
                 deep = any("/" in rel(name) for name, found in formats.items() if found)
                 ways.append(f"point at the files that have one ({one_line(uri.rstrip('/'))}/{'**/' if deep else ''}"
                             f"*{tabled[-len(suffix):]})")
-            named = rel(unknown[0]).rpartition("/")[2]  # a Hive job's 000000_0, or an .orc/.avro/.json part beside
-            said = "(a Hive job's 000000_0?)" if "." not in named else "(ctloop reads Parquet and CSV)"  # Parquet
+            said = "(a Hive job's 000000_0?)" if "." not in named else "(ctloop reads Parquet and CSV)"
             raise ConfigError(f"{uri}: cannot tell the format of its file {one_line(rel(unknown[0]))} from its name "
                               f"{said}: {', or '.join(ways)}")
         if len(kinds := set(formats.values())) > 1:
@@ -4720,14 +4726,29 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     return files, kind
 
 
-NO_DATA_EXTENSIONS = frozenset({"md", "metadata", "crc"})
+NO_DATA_EXTENSIONS = frozenset({"md", "metadata", "crc", "dvc", "md5", "sha1", "sha256", "sha512"})
 """Extensions of a file that holds no table, each by the producer that writes it beside one: Markdown
 (``README.md``, ``NOTES.md``: people, no table writer); Amazon Athena's ``<query id>.csv.metadata`` beside each
 query's result (docs.aws.amazon.com/athena/latest/ug/querying.html, "Identifying query output files");
 Hadoop's checksum ``.<name>.crc`` (``ChecksumFileSystem``, written beside each file by ``hadoop fs -get``
-without ``-ignoreCrc``). Any other extension may be a table's (``.orc``, ``.avro``, ``.json``, ``.txt``,
-``.tsv``, pandas' ``df.parquet.gzip``, ``.lzo``, ``part-00001.c001``, ``events.2024-02``): refused as a
-file whose format cannot be told, never left out."""
+without ``-ignoreCrc``); DVC's ``<name>.dvc`` (``dvc add a.csv`` writes ``a.csv.dvc``, a YAML of its ``outs``:
+dvc.org/doc/command-reference/add); checksums ``.md5``, ``.sha1``, ``.sha256``, ``.sha512`` (GNU coreutils'
+``md5sum``/``sha256sum`` output saved beside the file, Maven Central's checksum files). Any other extension
+may be a table's (``.orc``, ``.avro``, ``.json``, ``.txt``, ``.tsv``, pandas' ``df.parquet.gzip``, ``.lzo``,
+``part-00001.c001``, ``events.2024-02``): refused as a file whose format cannot be told, never left out."""
+
+NO_DATA_STEMS = frozenset({"license", "licence", "notice", "notes"})
+"""Stems (the name before its first ``.``) of a file that holds no table, with any extension: people's
+``LICENSE``/``LICENSE.txt``/``LICENCE.md``, Apache License 2.0's ``NOTICE`` (section 4(d)), ``NOTES.txt``
+(a ``README`` too, by its start: :func:`_no_data_name`). By the exact stem, as a ``.txt`` may be a CSV:
+``notes_2026-12.txt``, ``licenses.txt`` or ``part-1.txt`` is refused, not left out."""
+
+NO_DATA_NAMES = frozenset({"datapackage.json"})
+"""Whole names of a file that holds no table: the Frictionless Data Package descriptor, which "MUST be
+named ``datapackage.json``" and lists the resources beside it (specs.frictionlessdata.io/data-package)."""
+
+NO_DATA_SAID = "a README, LICENSE, NOTICE or NOTES, .md, .metadata, .crc, .dvc, checksum, manifest or datapackage.json"
+"""The names :func:`_no_data_name` leaves out, as the warning and the refusal say them."""
 
 NO_DATA_SUFFIXES = ("manifest",)
 """Ends of a file's name that say it holds no table: Amazon Redshift's ``UNLOAD ... MANIFEST`` writes
@@ -4737,7 +4758,8 @@ NO_DATA_SUFFIXES = ("manifest",)
 
 def _no_data_name(rel: str) -> bool:
     """Whether the file ``rel`` (below a directory) holds no table by its name: a ``README`` (``README``,
-    ``README.txt``), a :data:`NO_DATA_EXTENSIONS` extension or a :data:`NO_DATA_SUFFIXES` end. Only those:
+    ``README.txt``), a :data:`NO_DATA_STEMS` stem, a :data:`NO_DATA_NAMES` name, a :data:`NO_DATA_EXTENSIONS`
+    extension or a :data:`NO_DATA_SUFFIXES` end. Only those:
     a name with a table extension is a table, and any other name may be one (a Hive job's ``000000_0``, an
     ``.orc`` part, pandas' ``df.parquet.gzip``), refused as a file whose format cannot be told rather
     than left out (a part left out is a wrong read: half the rows)."""
@@ -4745,7 +4767,8 @@ def _no_data_name(rel: str) -> bool:
         return False
     name = rel.rpartition("/")[2].lower()
     _, dot, ext = name.rpartition(".")
-    return name.startswith("readme") or name.endswith(NO_DATA_SUFFIXES) or bool(dot and ext in NO_DATA_EXTENSIONS)
+    return (name.startswith("readme") or name.partition(".")[0] in NO_DATA_STEMS or name in NO_DATA_NAMES
+            or name.endswith(NO_DATA_SUFFIXES) or bool(dot and ext in NO_DATA_EXTENSIONS))
 
 
 def _hive_values(uri: str, loc: Location, files: list[str], kind: str, rels: list[str]) -> list[dict[str, Any]]:
