@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 
 import pandas as pd
@@ -29,15 +28,7 @@ from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from ctloop.errors import CtloopError
-
-A = pd.DataFrame({"x": [1.5, 2.5], "n": [1, 2]})
-B = pd.DataFrame({"x": [3.5], "n": [3]})
-
-
-def _parquet(frame: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
-    return buf.getvalue()
+from tests.unit.test_r52_data_one_listing import A, B, _parquet  # the same tables and writer
 
 
 def _write(root, files: dict[str, bytes]) -> str:
