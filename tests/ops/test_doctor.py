@@ -1306,6 +1306,33 @@ def test_argo_retry_defaults_other_than_kfps(cluster, capsys, strategy, expected
     assert lines["Argo retries"].startswith(expected), lines["Argo retries"]
 
 
+def test_argo_retries_patch_survives_the_shell_with_quoted_labels(cluster, capsys):
+    """The printed ``-p '<json>'`` held yaml.safe_dump's own single quotes ('false', 'a b'): the
+    shell ended the argument there, the label {sidecar.istio.io/inject: "false"} (common on
+    Kubeflow) came out as the YAML boolean false (Argo no longer parses workflowDefaults) and a
+    value with a space split the argument. The line, split as a POSIX shell does (shlex), gives
+    back the workflowDefaults without templateDefaults.retryStrategy, nothing else changed."""
+    import shlex
+
+    spec = {"spec": {
+        "metadata": {"labels": {"sidecar.istio.io/inject": "false", "team": "2"},
+                     "annotations": {"owner": "ml platform", "note": "it's ours"}},
+        "templateDefaults": {"retryStrategy": {"limit": "2", "retryPolicy": "OnError"},
+                             "timeout": "1h"}}}
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap",
+                               {"workflowDefaults": yaml.safe_dump(spec)}))
+    _, lines, _ = cluster.run(capsys)
+    # the command, then its explanation in parentheses
+    command, said = lines["Argo retries"].split(" — fix: ", 1)[1].split(" (drops ", 1)
+    words = shlex.split(command)
+    assert words[:9] == ["kubectl", "-n", "kubeflow", "patch", "configmap", "workflow-controller-configmap",
+                         "--type", "merge", "-p"] and len(words) == 10, words
+    patched = yaml.safe_load(json.loads(words[9])["data"]["workflowDefaults"])
+    del spec["spec"]["templateDefaults"]["retryStrategy"]
+    assert patched == spec
+    assert said.startswith("templateDefaults.retryStrategy: this changes every pipeline's steps"), said
+
+
 def test_argo_workflow_defaults_that_are_not_yaml_warn(cluster, capsys):
     cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": "spec: [unclosed"}))
     code, lines, _ = cluster.run(capsys)

@@ -79,6 +79,7 @@ import os
 import posixpath
 import queue
 import re
+import shlex
 import socket
 import ssl
 import threading
@@ -1176,7 +1177,8 @@ class Doctor:
             del defaults["spec"]["templateDefaults"]
         patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
                            separators=(",", ":"))
-        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p '{patch}' "
+        # shlex.quote: safe_dump single-quotes strings such as 'false', which would end a '...' argument
+        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
                "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
                "those without a retry policy of their own lose their retries on pod errors, so it is the "
                "platform's call; a reinstall of KFP's manifests sets it again)")
