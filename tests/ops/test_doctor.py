@@ -1294,16 +1294,76 @@ def test_argo_retries_follow_the_workflow_controllers_template_defaults(cluster,
      "retryStrategy retryPolicy OnFailure (limit 3)"),
     ({"limit": 0, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
      "templateDefaults retryStrategy retryPolicy OnFailure (limit 0)"),
-    ({"limit": 1, "retryPolicy": "OnTransientError"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-"
-     "configmap: templateDefaults retryStrategy retryPolicy OnTransientError (limit 1) applies to every step: "
-     "ctloop's retried steps are retried only on errors Argo takes as transient, not when the step fails "
-     "(an outage of storage or MLflow ends the run) — fix:"),
 ])
 def test_argo_retry_defaults_other_than_kfps(cluster, capsys, strategy, expected):
     defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})
     cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
     _, lines, _ = cluster.run(capsys)
     assert lines["Argo retries"].startswith(expected), lines["Argo retries"]
+
+
+def test_argo_retries_patch_survives_the_shell_with_quoted_labels(cluster, capsys):
+    """The printed ``-p '<json>'`` held yaml.safe_dump's own single quotes ('false', 'a b'): the
+    shell ended the argument there, the label {sidecar.istio.io/inject: "false"} (common on
+    Kubeflow) came out as the YAML boolean false (Argo no longer parses workflowDefaults) and a
+    value with a space split the argument. The line, split as a POSIX shell does (shlex), gives
+    back the workflowDefaults without templateDefaults.retryStrategy, nothing else changed."""
+    import shlex
+
+    spec = {"spec": {
+        "metadata": {"labels": {"sidecar.istio.io/inject": "false", "team": "2"},
+                     "annotations": {"owner": "ml platform", "note": "it's ours"}},
+        "templateDefaults": {"retryStrategy": {"limit": "2", "retryPolicy": "OnError"},
+                             "timeout": "1h"}}}
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap",
+                               {"workflowDefaults": yaml.safe_dump(spec)}))
+    _, lines, _ = cluster.run(capsys)
+    # the command, then its explanation in parentheses
+    command, said = lines["Argo retries"].split(" — fix: ", 1)[1].split(" (drops ", 1)
+    words = shlex.split(command)
+    assert words[:9] == ["kubectl", "-n", "kubeflow", "patch", "configmap", "workflow-controller-configmap",
+                         "--type", "merge", "-p"] and len(words) == 10, words
+    patched = yaml.safe_load(json.loads(words[9])["data"]["workflowDefaults"])
+    del spec["spec"]["templateDefaults"]["retryStrategy"]
+    assert patched == spec
+    assert said.startswith("templateDefaults.retryStrategy: this changes every pipeline's steps"), said
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    # processNodeRetries (argo-workflows v4.0.5 operator.go) stops on "No more retries left" only
+    # when Limit != nil: a strategy without a limit retries without end
+    ({"retryPolicy": "Always"}, "templateDefaults retryStrategy retryPolicy Always (no limit) applies to every "
+     "step: ctloop's steps that must not be retried (analyze_canary, record_decision, record_run_outcome, "
+     "register_model, train_model, trigger_training) are retried without limit when they fail"),
+    ({"retryPolicy": "OnError"}, "(no limit) applies to every step: ctloop's retried steps are retried only on pod "
+     "errors, not when the step fails (an outage of storage or MLflow ends the run), and its steps that must not "
+     "be retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+     "trigger_training) are retried without limit on pod errors"),
+    # OnTransientError retries a Failed or an Error node alike when errors.IsTransientErr takes its
+    # message as transient (processNodeRetries), the steps ctloop does not retry too
+    ({"limit": 1, "retryPolicy": "OnTransientError"}, "(limit 1) applies to every step: ctloop's retried steps "
+     "are retried only when Argo takes the failure's message as transient (a step's non-zero exit seldom is: an "
+     "outage of storage or MLflow ends the run), and its steps that must not be retried (analyze_canary, "
+     "record_decision, record_run_outcome, register_model, train_model, trigger_training) are retried 1 time "
+     "on such failures too"),
+    ({"limit": "{{workflow.parameters.n}}", "retryPolicy": "Always"}, "(limit not a number) applies"),
+])
+def test_argo_retry_defaults_without_a_limit_or_with_transient_errors(cluster, capsys, strategy, expected):
+    defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
+    _, lines, _ = cluster.run(capsys)
+    assert lines["Argo retries"].startswith("warn Argo retries: ") and expected in lines["Argo retries"], \
+        lines["Argo retries"]
+
+
+def test_argo_retry_strategy_that_is_no_mapping_warns(cluster, capsys):
+    """templateDefaults.retryStrategy: OnError (a bare string) raised AttributeError outside the try."""
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap",
+                               {"workflowDefaults": "spec:\n  templateDefaults:\n    retryStrategy: OnError\n"}))
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["Argo retries"].startswith(
+        "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: its templateDefaults.retryStrategy "
+        "is no mapping ('OnError')"), lines["Argo retries"]
 
 
 def test_argo_workflow_defaults_that_are_not_yaml_warn(cluster, capsys):

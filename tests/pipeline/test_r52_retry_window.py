@@ -24,8 +24,8 @@ leaves out comes from the defaults. KFP's compiler writes no ``retryPolicy``, an
 install (tests/fixtures/kfp/workflow-controller-configmap.2.17.0.yaml; kubeflow/pipelines 2dea6fd468,
 PR #13485) sets ``templateDefaults.retryStrategy {limit: '2', retryPolicy: OnError}``: with it a step
 that fails (a non-zero exit: node phase Failed) is "not set to be retried", and a step ctloop does not
-retry (no retryStrategy of its own) is retried twice on Argo errors (phase Error: an evicted or
-deleted pod). ``RetryPolicyActual`` (v4.0.5 ``pkg/apis/workflow/v1alpha1/workflow_types.go``) is
+retry (no retryStrategy of its own) is retried twice on Argo errors (phase Error: a deleted pod, a
+failed init or wait container; :func:`pod_phase`). ``RetryPolicyActual`` (v4.0.5 ``pkg/apis/workflow/v1alpha1/workflow_types.go``) is
 OnFailure when no policy and no expression is set.
 """
 
@@ -78,7 +78,8 @@ def argo_attempts(
     policy: dict | None, runs: list[float], *, phase: str = "Failed", defaults: dict | None = None
 ) -> int:
     """How many attempts Argo starts for a step whose attempts each end in ``phase`` (Failed: the
-    container exited non-zero; Error: the pod was evicted or lost) after ``runs[i]`` seconds (the
+    container exited non-zero, or the kubelet evicted the pod; Error: the pod was deleted; see
+    :func:`pod_phase`) after ``runs[i]`` seconds (the
     last value repeats), under the compiled ``policy`` (None: the task has none) and the cluster's
     ``defaults`` (``templateDefaults``; None: none) (argo-workflows v4.0.5 ``processNodeRetries``;
     the first attempt starts at 0)."""
@@ -110,6 +111,26 @@ def argo_attempts(
         if attempts > limit:
             return attempts  # "No more retries left"
         start = end + wait
+
+
+def pod_phase(pod: dict | None) -> str:
+    """The node phase Argo gives a failed pod (argo-workflows v4.0.5 operator.go
+    ``inferFailedReason``; None: the pod is gone, "pod deleted" in ``podReconciliation``, Error). A
+    pod status message wins and is Failed, so a kubelet eviction under node pressure (phase Failed,
+    reason Evicted, message "The node was low on resource: ...", kubernetes
+    pkg/kubelet/eviction/helpers.go ``nodeLowMessageFmt``) is Failed; a drain through the Eviction
+    API or a preemption deletes the pod: Error. Containers: one still waiting (failed before it
+    started), a failed init or wait container: Error; the main container: Failed."""
+    if pod is None:
+        return "Error"
+    if pod.get("message"):
+        return "Failed"
+    for name, state in [*pod.get("init", {}).items(), *pod.get("containers", {}).items()]:
+        if state == "waiting" or (state != 0 and name in ("init", "wait")):
+            return "Error"
+        if state != 0 and name == "main":
+            return "Failed"
+    return "Failed"
 
 
 def _compiled_policy(step: str, retries: int | None, tmp_path) -> dict | None:
@@ -193,3 +214,19 @@ def test_on_a_stock_kfp_install_the_steps_ctloop_does_not_retry_are_retried_on_p
     assert argo_attempts(policy, [30.0], phase="Error", defaults=STOCK_DEFAULTS) == 3
     assert argo_attempts(policy, [30.0], defaults=STOCK_DEFAULTS) == 1
     assert argo_attempts(policy, [30.0], phase="Error") == 1  # no templateDefaults: never retried
+
+
+def test_on_a_stock_kfp_install_a_kubelet_eviction_is_no_pod_error(tmp_path):
+    """Round 51's docs said a pod error is an evicted pod: Argo takes a pod with a status message as
+    Failed (inferFailedReason), so a kubelet eviction under node pressure is not retried under KFP
+    2.17.0's OnError, while a drained (deleted) pod or a failed wait container is."""
+    evicted = {"message": "The node was low on resource: memory. ", "containers": {"main": 137}}
+    assert pod_phase(evicted) == "Failed"
+    assert pod_phase(None) == "Error"  # drained through the Eviction API, preempted: deleted
+    assert pod_phase({"containers": {"main": 0, "wait": 1}}) == "Error"
+    assert pod_phase({"containers": {"main": "waiting"}}) == "Error"  # e.g. ImagePullBackOff
+    assert pod_phase({"containers": {"main": 1, "wait": 0}}) == "Failed"
+    for step in ("prepare_data", "train_model"):
+        policy = _compiled_policy(step, None, tmp_path)
+        assert argo_attempts(policy, [30.0], phase=pod_phase(evicted), defaults=STOCK_DEFAULTS) == 1
+        assert argo_attempts(policy, [30.0], phase=pod_phase(None), defaults=STOCK_DEFAULTS) == 3

@@ -79,6 +79,7 @@ import os
 import posixpath
 import queue
 import re
+import shlex
 import socket
 import ssl
 import threading
@@ -172,9 +173,13 @@ STANDALONE_NAMESPACE = "kubeflow"
 # also on multi-user Kubeflow (one controller for every profile).
 ARGO_NAMESPACE = STANDALONE_NAMESPACE
 ARGO_CONFIGMAP = "workflow-controller-configmap"
-# Which node phases each Argo retryPolicy retries: (Failed: the container exited non-zero, Error: the
-# pod was evicted, deleted or could not run); argo-workflows v4.0.5 workflow/controller/operator.go
-# processNodeRetries. OnTransientError retries only errors whose message Argo takes as transient.
+# Which node phases each Argo retryPolicy retries: (Failed: the main container exited non-zero, or the
+# pod failed with a status message, as a kubelet eviction under node pressure does; Error: the pod was
+# deleted (a drain through the Eviction API, a preemption: "pod deleted"), its init or wait container
+# failed, or it failed before its container started); argo-workflows v4.0.5
+# workflow/controller/operator.go processNodeRetries, inferFailedReason. OnTransientError retries a
+# Failed and an Error node alike, only when errors.IsTransientErr takes its message as transient: a
+# step's non-zero exit seldom is, so (False, False) here, and check_retries says so.
 RETRIED_PHASES = {"Always": (True, True), "OnFailure": (True, False), "OnError": (False, True),
                   "OnTransientError": (False, False)}
 
@@ -437,9 +442,11 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
             f"({token_env}{'' if env else ' unset: the default'})")
 
 
-def retry_defaults(workflow_defaults: str) -> tuple[str, int] | None:
+def retry_defaults(workflow_defaults: str) -> tuple[str, int | None] | None:
     """(retryPolicy, limit) of the ``templateDefaults.retryStrategy`` in a workflow controller's
-    ``workflowDefaults`` YAML; None without one. Argo strategic-merges ``templateDefaults`` under
+    ``workflowDefaults`` YAML; None without one. The limit is None when the strategy has none (Argo
+    then retries without limit: processNodeRetries stops only when ``Limit != nil``), -1 when it is
+    not a number. Argo strategic-merges ``templateDefaults`` under
     every template (argo-workflows v4.0.5 operator.go ``mergedTemplateDefaultsInto``); KFP 2.17's
     compiler writes a step's limit and backoff but never a retryPolicy (kubeflow/pipelines 2.17.0
     backend/src/v2/compiler/argocompiler/container.go ``getTaskRetryStrategyFromInput``), so a step
@@ -454,9 +461,13 @@ def retry_defaults(workflow_defaults: str) -> tuple[str, int] | None:
         raise ValueError(f"its workflowDefaults is no workflow spec YAML ({str(exc).splitlines()[0]})") from exc
     if not strategy:
         return None
+    if not isinstance(strategy, dict):
+        raise ValueError(f"its templateDefaults.retryStrategy is no mapping ({strategy!r})")
     policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression") else "OnFailure")
     limit = strategy.get("limit")
-    return str(policy), int(limit) if limit is not None and str(limit).isdigit() else -1
+    if limit is None:
+        return str(policy), None
+    return str(policy), int(limit) if str(limit).isdigit() else -1
 
 
 @dataclass
@@ -1166,8 +1177,8 @@ class Doctor:
         policy, limit = found
         on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
         others = ", ".join(sorted(STEPS - RETRIED_STEPS))
-        said = (f"{where}: templateDefaults retryStrategy retryPolicy {policy} "
-                f"(limit {limit if limit >= 0 else 'not a number'}) applies to every step")
+        shown = "no limit" if limit is None else f"limit {limit}" if limit >= 0 else "limit not a number"
+        said = f"{where}: templateDefaults retryStrategy retryPolicy {policy} ({shown}) applies to every step"
         if on_failed and limit == 0:
             return Check(name, OK, f"{said}: ctloop's retried steps are retried when they fail, its other steps never")
         defaults = yaml.safe_load(text)
@@ -1176,11 +1187,19 @@ class Doctor:
             del defaults["spec"]["templateDefaults"]
         patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
                            separators=(",", ":"))
-        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p '{patch}' "
+        # shlex.quote: safe_dump single-quotes strings such as 'false', which would end a '...' argument
+        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
                "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
                "those without a retry policy of their own lose their retries on pod errors, so it is the "
                "platform's call; a reinstall of KFP's manifests sets it again)")
-        times = f"{limit} times" if limit > 0 else "(limit not a number)"
+        times = ("without limit" if limit is None else f"{limit} time{'' if limit == 1 else 's'}" if limit >= 0
+                 else "(limit not a number)")
+        if policy == "OnTransientError":
+            also = (f", and its steps that must not be retried ({others}) are retried {times} on such failures too"
+                    if limit != 0 else "")
+            return Check(name, WARN, f"{said}: ctloop's retried steps are retried only when Argo takes the "
+                         "failure's message as transient (a step's non-zero exit seldom is: an outage of storage "
+                         f"or MLflow ends the run){also}", fix)
         if not on_failed:
             also = (f", and its steps that must not be retried ({others}) are retried {times} on pod errors"
                     if on_error and limit != 0 else "")
