@@ -878,17 +878,9 @@ class MlflowRegistry:
                 # any other refusal (a 503, a 403) is raised, a newer version's too (was: skipped, and this
                 # run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
-        # every newer version gone when written: this run's own, READY, gets it (a newer one made since is
-        # moved forward by its own run's read-back, as above); was: returned with no alias written and no
-        # error, then (round 52 review) raised, and register deleted this usable version for it
-        gone = f"v{', v'.join(sorted(refused, key=int))} each gone when written"
-        try:
-            self.client.set_registered_model_alias(name, CHALLENGER, str(mine))
-        except MlflowException as exc:
-            raise (RegistryGone if _is_not_found(exc) else RegistryError)(
-                f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} ({one_line(str(exc))[:200]}) "
-                f"nor a newer version ({gone})") from exc
-        log.warning("ctloop: alias %s of %s on this run's v%s: the newer %s", CHALLENGER, name, mine, gone)
+        # was: returned with no alias written and no error
+        raise RegistryError(f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} or a newer version: "
+                            f"v{', v'.join(sorted(refused, key=int))} each gone when written")
 
     def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:
         """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged

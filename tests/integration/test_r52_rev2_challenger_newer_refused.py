@@ -22,7 +22,7 @@ from tests.integration.registry_support import proxy
 pytestmark = pytest.mark.slow
 
 
-def _register(mlflow_url: str, on_alias, raises: bool = True):
+def _register(mlflow_url: str, on_alias):
     """``register`` of a new model through a proxy: a concurrent run's v2 made once this run's v1 is
     made; ``on_alias(client, name, version)`` answers each alias write of a version other than
     v1 (None: forwarded). ``(what register raised, name, the versions the concurrent run made)``."""
@@ -60,8 +60,6 @@ def _register(mlflow_url: str, on_alias, raises: bool = True):
     server = proxy(mlflow_url, answer)
     try:
         reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
-        if not raises:
-            return reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={}), name, made
         with pytest.raises(RegistryError) as raised:
             reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={})
     finally:
@@ -90,11 +88,7 @@ def test_a_refused_write_of_a_newer_version_is_raised_not_written_over(mlflow_ur
     )  # was: v1 written over v2
 
 
-def test_newer_versions_gone_three_times_leave_the_alias_on_this_runs_version(mlflow_url):
-    """Each newer version deleted as its alias write arrives, three times: the loop ended with no
-    alias written and no error; then it raised and register deleted this run's READY v1 for it (the
-    round 52 review). Now this run's own version gets the alias, as when no newer one exists."""
-
+def test_newer_versions_gone_three_times_is_an_error_not_a_silent_return(mlflow_url):
     def gone_and_another(client, name, another):
         versions = sorted(
             int(mv.version) for mv in client.search_model_versions(f"name = '{name}'")
@@ -105,6 +99,11 @@ def test_newer_versions_gone_three_times_leave_the_alias_on_this_runs_version(ml
         another()  # and a newer one made
         return None  # forwarded: MLflow answers the write 404, for real
 
-    version, name, made = _register(mlflow_url, gone_and_another, raises=False)
-    assert version.version == "1" and len(made) >= 3, (version, made)
-    assert MlflowRegistry(mlflow_url).aliases(name).get(CHALLENGER) == "1"
+    error, name, made = _register(mlflow_url, gone_and_another)
+    assert type(error) is RegistryError, (type(error), str(error))
+    text = str(error)
+    assert text.startswith(
+        f"model {name!r} v1: pointing alias {CHALLENGER!r} at it failed (model {name!r}: alias {CHALLENGER!r} "
+        f"not pointed at v1 or a newer version: v{made[0]}, v{made[1]}, v{made[2]} each gone when written)"
+    ), text  # was: register returned v1, no alias written
+    assert CHALLENGER not in MlflowRegistry(mlflow_url).aliases(name)
