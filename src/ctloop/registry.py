@@ -851,7 +851,8 @@ class MlflowRegistry:
         never MLflow's own exception; only a newer version's write answered not found (a concurrent
         run's, deleted meanwhile) is said and the versions read again without it (was: raised, and
         register deleted this run's healthy version for it; then any refusal of it skipped). Three
-        such reads without a write are a RegistryError."""
+        such passes after which the alias (read once more) is not on this run's version or a newer
+        live one are a RegistryError."""
         from mlflow.exceptions import MlflowException
 
         refused: set[str] = set()
@@ -878,6 +879,10 @@ class MlflowRegistry:
                 # any other refusal (a 503, a 403) is raised, a newer version's too (was: skipped, and this
                 # run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
+        # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise
+        current = self.aliases(name).get(CHALLENGER)
+        if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
+            return
         # was: returned with no alias written and no error
         raise RegistryError(f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} or a newer version: "
                             f"v{', v'.join(sorted(refused, key=int))} each gone when written")
