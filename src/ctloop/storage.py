@@ -4704,7 +4704,8 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
         formats = {name: _name_format(name) for name in files}
         if unknown := [name for name, found in formats.items() if found is None]:
             named = rel(unknown[0]).rpartition("/")[2]  # a Hive job's 000000_0, or an .orc/.json part, a LICENSE-MIT.txt
-            if "." in named:  # beside Parquet or CSV: read as the format given, it would be refused again
+            if "." in named and any(formats.values()):  # beside Parquet or CSV: read as the format given, it
+                # would be refused again; a directory of .txt parts alone is read by giving the format
                 ways = [f"move {one_line(rel(unknown[0]))} out of {one_line(uri.rstrip('/'))} unless it holds a Parquet or "
                         "CSV table (then name it with its format's extension, .parquet or .csv)"]
             else:  # 000000_0: giving the format reads it
@@ -4738,10 +4739,15 @@ may be a table's (``.orc``, ``.avro``, ``.json``, ``.txt``, ``.tsv``, pandas' ``
 ``part-00001.c001``, ``events.2024-02``): refused as a file whose format cannot be told, never left out."""
 
 NO_DATA_STEMS = frozenset({"license", "licence", "notice", "notes"})
-"""Stems (the name before its first ``.``) of a file that holds no table, with any extension: people's
+"""Stems (the name before its first ``.``) of a file that holds no table, with no extension or a document's
+(:data:`NO_DATA_STEM_EXTENSIONS`): people's
 ``LICENSE``/``LICENSE.txt``/``LICENCE.md``, Apache License 2.0's ``NOTICE`` (section 4(d)), ``NOTES.txt``
 (a ``README`` too, by its start: :func:`_no_data_name`). By the exact stem, as a ``.txt`` may be a CSV:
 ``notes_2026-12.txt``, ``licenses.txt`` or ``part-1.txt`` is refused, not left out."""
+
+NO_DATA_STEM_EXTENSIONS = frozenset({"", "txt", "md", "rst", "html"})
+"""What may follow a :data:`NO_DATA_STEMS` stem: nothing or one document extension (``NOTES.txt``), never more
+(``notes.2026-12.txt`` may be a CSV part named by its month, like ``events.2024-02``: refused, not left out)."""
 
 NO_DATA_NAMES = frozenset({"datapackage.json"})
 """Whole names of a file that holds no table: the Frictionless Data Package descriptor, which "MUST be
@@ -4767,7 +4773,9 @@ def _no_data_name(rel: str) -> bool:
         return False
     name = rel.rpartition("/")[2].lower()
     _, dot, ext = name.rpartition(".")
-    return (name.startswith("readme") or name.partition(".")[0] in NO_DATA_STEMS or name in NO_DATA_NAMES
+    stem, _, rest = name.partition(".")
+    return (name.startswith("readme") or (stem in NO_DATA_STEMS and rest in NO_DATA_STEM_EXTENSIONS)
+            or name in NO_DATA_NAMES
             or name.endswith(NO_DATA_SUFFIXES) or bool(dot and ext in NO_DATA_EXTENSIONS))
 
 

@@ -64,7 +64,7 @@ def test_a_file_no_table_writer_produces_is_left_out(tmp_path, name, data):
 
 
 @pytest.mark.parametrize(
-    "name", ["part-1.txt", "notes_2026-12.txt", "licenses.csv.gz.txt", "a.json"]
+    "name", ["part-1.txt", "notes_2026-12.txt", "notes.2026-12.txt", "licenses.csv.gz.txt", "a.json"]
 )
 def test_a_name_a_table_writer_may_produce_is_refused_with_advice_that_works(tmp_path, name):
     root = _write(tmp_path / "t", {"a.csv": CSV, name: b"x\n3\n4\n"})
@@ -81,3 +81,19 @@ def test_a_name_without_an_extension_is_told_to_give_the_format_which_reads_it(t
     said = _refusal(lambda: storage.read_table(root))
     assert "give the format (data.format: parquet or csv)" in said and "move" not in said, said
     assert storage.read_table(root, "csv")["x"].tolist() == [1, 2]
+
+
+def test_a_part_named_by_a_stem_and_a_date_is_read_with_the_format_given(tmp_path):
+    """``notes.2026-12.txt`` beside ``part-1.txt``, ``data.format: csv``: its stem is ``notes`` but it is a
+    CSV part named by its month; it was left out, half the rows read (final review of round 52)."""
+    root = _write(tmp_path / "t", {"part-1.txt": CSV, "notes.2026-12.txt": b"x\n3\n4\n"})
+    assert sorted(storage.read_table(root, "csv")["x"].tolist()) == [1, 2, 3, 4]
+
+
+def test_a_directory_of_txt_parts_alone_is_told_to_give_the_format(tmp_path):
+    """Every part a CSV named ``.txt``, none with a table extension: "move part-1.txt out" could not
+    help; giving the format reads them all (final review of round 52)."""
+    root = _write(tmp_path / "t", {"part-1.txt": CSV, "part-2.txt": b"x\n3\n4\n"})
+    said = _refusal(lambda: storage.read_table(root))
+    assert "give the format (data.format: parquet or csv)" in said and "move" not in said, said
+    assert sorted(storage.read_table(root, "csv")["x"].tolist()) == [1, 2, 3, 4]
