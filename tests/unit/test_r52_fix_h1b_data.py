@@ -25,7 +25,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.drift import streaming
-from ctloop.errors import CtloopError
+from tests.unit.test_r52_fix_h1_listing import _refusal, _write  # one writer, one refusal reader
 
 A = pd.DataFrame({"x": [1, 2]})
 B = pd.DataFrame({"x": [3, 4]})
@@ -41,18 +41,6 @@ def _orc(frame: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     orc.write_table(pa.Table.from_pandas(frame, preserve_index=False), buf)
     return buf.getvalue()
-
-
-def _write(root, files: dict[str, bytes]) -> str:
-    for name, data in files.items():
-        storage.write_bytes(f"{root}/{name}", data)
-    return str(root)
-
-
-def _refusal(call) -> str:
-    with pytest.raises(CtloopError) as caught:
-        call()
-    return str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -19,21 +19,9 @@ import pytest
 
 from ctloop import storage
 from ctloop.drift import streaming
-from ctloop.errors import CtloopError
+from tests.unit.test_r52_fix_h1_listing import _refusal, _write  # one writer, one refusal reader
 
 A = pd.DataFrame({"x": [1, 2]})
-
-
-def _write(root, files: dict[str, bytes]) -> str:
-    for name, data in files.items():
-        storage.write_bytes(f"{root}/{name}", data)
-    return str(root)
-
-
-def _refusal(call) -> str:
-    with pytest.raises(CtloopError) as caught:
-        call()
-    return str(caught.value)
 
 
 CSV = b"x\n1\n2\n"
