@@ -42,3 +42,16 @@ def test_a_failed_scratch_removal_leaves_no_directory_iterator_open(tmp_path, mo
 
     monkeypatch.setattr(local, "_remove_if_ended", refused)
     assert _resource_warnings(lambda: local.remove_stale_scratch(tmp_path)) == []
+
+
+def test_a_token_file_read_at_each_query_is_closed_by_the_reader(tmp_path):
+    """``PrometheusAuth.bearer`` reads its token file at every query (kubelet rotates it) with
+    ``open(...).read()``, leaving each file to be closed by its finalizer, which reports it."""
+    from ctloop.serving.metric_sources import PrometheusAuth
+
+    token = tmp_path / "token"
+    token.write_text("t0k3n\n")
+    auth = PrometheusAuth(token_file=str(token))
+    said = []
+    assert _resource_warnings(lambda: said.append(auth.bearer())) == []
+    assert said == ["t0k3n"]

@@ -221,7 +221,8 @@ class PrometheusAuth:
             return self.token
         where = self.var("TOKEN_FILE")
         try:
-            text = open(self.token_file, encoding="utf-8").read().strip()
+            with open(self.token_file, encoding="utf-8") as fh:  # closed here, not by the collector
+                text = fh.read().strip()
         except (OSError, UnicodeDecodeError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
             raise ConfigError(f"{where}={self.token_file!r} cannot be read: {why} "
