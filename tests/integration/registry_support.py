@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ctloop import tracking
+from ctloop.errors import RegistryError
 from ctloop.registry import (
     CHAMPION,
     PREVIOUS_CHAMPION,
@@ -283,6 +284,22 @@ def proxy(upstream: str, answer) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def register_via_proxy(mlflow_url: str, answer, name: str, model_id: str, refused: type = RegistryError):
+    """``register`` of ``models:/<model_id>`` as ``name`` through :func:`proxy` (``answer`` as there), which
+    must raise ``refused``: the exception raised."""
+    import pytest
+
+    server = proxy(mlflow_url, answer)
+    try:
+        reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(refused) as raised:
+            reg.register(name, model_uri=f"models:/{model_id}", run_id="", tags={})
+    finally:
+        server.shutdown()
+        server.server_close()
+    return raised.value
 
 
 def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = ""):

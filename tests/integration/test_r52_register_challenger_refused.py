@@ -16,9 +16,9 @@ import uuid
 import pytest
 from mlflow import MlflowClient
 
-from ctloop.errors import RegistryError, RegistryGone
+from ctloop.errors import RegistryGone
 from ctloop.registry import CHALLENGER, MlflowRegistry
-from tests.integration.registry_support import proxy
+from tests.integration.registry_support import proxy, register_via_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -37,15 +37,7 @@ def _register_through(mlflow_url: str, status: int, body: bytes):
             return status, {"Content-Type": "application/json"}, body
         return None
 
-    server = proxy(mlflow_url, answer)
-    try:
-        reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
-        with pytest.raises(RegistryError) as raised:
-            reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={})
-    finally:
-        server.shutdown()
-        server.server_close()
-    return raised.value, name
+    return register_via_proxy(mlflow_url, answer, name, logged.model_id), name
 
 
 def test_a_refused_challenger_alias_leaves_no_version_and_says_so_on_one_line(mlflow_url):
@@ -109,15 +101,7 @@ def test_a_version_really_gone_before_its_alias_is_said_gone_not_left_registered
             client.delete_model_version(name, "1")
         return None
 
-    server = proxy(mlflow_url, answer)
-    try:
-        reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
-        with pytest.raises(RegistryGone) as raised:
-            reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={})
-    finally:
-        server.shutdown()
-        server.server_close()
-    text = str(raised.value)
+    text = str(register_via_proxy(mlflow_url, answer, name, logged.model_id, RegistryGone))
     assert text.startswith(f"model {name!r} v1: pointing alias {CHALLENGER!r} at it failed (RESOURCE_DOES_NOT_EXIST: "), text
     assert text.endswith("; v1 is gone, nothing registered: run the step again"), text  # was: left registered
     assert MlflowRegistry(mlflow_url).versions(name) == []

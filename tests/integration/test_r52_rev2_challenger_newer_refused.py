@@ -17,7 +17,7 @@ from mlflow import MlflowClient
 
 from ctloop.errors import RegistryError
 from ctloop.registry import CHALLENGER, MlflowRegistry
-from tests.integration.registry_support import proxy
+from tests.integration.registry_support import register_via_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -57,15 +57,7 @@ def _register(mlflow_url: str, on_alias):
             return on_alias(client, name, another)
         return None
 
-    server = proxy(mlflow_url, answer)
-    try:
-        reg = MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}")
-        with pytest.raises(RegistryError) as raised:
-            reg.register(name, model_uri=f"models:/{logged.model_id}", run_id="", tags={})
-    finally:
-        server.shutdown()
-        server.server_close()
-    return raised.value, name, made
+    return register_via_proxy(mlflow_url, answer, name, logged.model_id), name, made
 
 
 BUSY = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "database is locked"}'
