@@ -1,0 +1,82 @@
+"""A garbage collection inside a test's warning-recording block does not put another object's
+``ResourceWarning`` among the warnings the test reads (round 53).
+
+Round 52's CI run failed in ``test_fix43e3_s3_probe``: its ``pytest.warns(UserWarning) as caught``
+block read ``caught[0]``, and a collection that ran inside the block had recorded ``ResourceWarning:
+unclosed <socket.socket ...>`` of a connection an earlier test in that worker had left behind, first.
+``pytest.warns`` records with ``simplefilter("always")`` (pytest 8 ``recwarn.WarningsRecorder``), and a
+finalizer's warning is recorded where the collector happens to run. tests/conftest.py
+(``_gc_noise_left_out_of_recordings``) leaves such a ``ResourceWarning`` out of every block that
+records all warnings; a block that asks for ``ResourceWarning`` by name (the leak tests,
+``simplefilter("always", ResourceWarning)``, or ``make test PYTEST_ARGS="-W always::ResourceWarning"``)
+still records it."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import warnings
+
+import pytest
+
+
+def _leave_an_unclosed_socket_to_the_collector() -> None:
+    sock = socket.socket()
+    holder = {"sock": sock}
+    holder["self"] = holder  # a cycle: only a collection finalises the socket
+    del sock, holder
+
+
+def test_pytest_warns_reads_only_what_the_code_warned_of():
+    _leave_an_unclosed_socket_to_the_collector()
+    with pytest.warns(UserWarning) as caught:
+        gc.collect()  # as if the collector ran here
+        warnings.warn("the refusal", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == [
+        "the refusal"
+    ]  # before: "unclosed <socket.socket ..."
+
+
+def test_catch_warnings_recording_everything_reads_only_what_the_code_warned_of():
+    _leave_an_unclosed_socket_to_the_collector()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+        warnings.warn("the refusal", UserWarning, stacklevel=1)
+    assert [w.category for w in caught] == [UserWarning]
+
+
+def test_a_block_that_asks_for_resource_warnings_still_gets_them():
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        _leave_an_unclosed_socket_to_the_collector()
+        gc.collect()
+    assert any("unclosed <socket.socket" in str(w.message) for w in caught), caught
+
+
+def test_a_resource_warning_the_code_raises_itself_is_kept_where_asked_for_by_name():
+    with pytest.warns(ResourceWarning, match="left open"):
+        warnings.warn("left open", ResourceWarning, stacklevel=1)
+
+
+def test_a_block_that_turns_warnings_into_errors_is_not_failed_by_a_collection():
+    """``simplefilter("error")`` (a block asserting that the code warns of nothing): a collection inside
+    it made the finalizer's ``ResourceWarning`` an exception the finalizer cannot raise, reported as
+    unraisable, which pyproject.toml's ``error::pytest.PytestUnraisableExceptionWarning`` fails the
+    test with, whichever test it is."""
+    gc.collect()
+    with warnings.catch_warnings(record=True) as reported:
+        warnings.simplefilter("always", ResourceWarning)
+        _leave_an_unclosed_socket_to_the_collector()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            gc.collect()
+    assert any(
+        "unclosed <socket.socket" in str(w.message) for w in reported
+    )  # reported, not raised
+    with pytest.raises(UserWarning), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.warn(
+            "the refusal", UserWarning, stacklevel=1
+        )  # what the code warns of is still an error
