@@ -1120,9 +1120,14 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
         read = _refuse_repeated_names(source_uri, schema.names, (key, label, INSTANCE, LABEL_TIME))
         if read is not None:  # a column ingest never reads named twice ('note', 'note'): the others only
             schema = pa.schema([schema.field(n) for n in read], metadata=schema.metadata)
+        empty = True
         for batch in source.iter_batches(batch_rows, columns=read):
+            empty = False
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
+        if empty:  # no rows: its columns are checked all the same (before round 53 a file without the key or
+            # label column "appended 0 labels", exit 0, where a CSV's header was refused naming the column)
+            yield plain_missing(_decimals_as_floats(schema.empty_table().to_pandas(), keep=(key,)))
         return
     yield from _csv_batches(source_uri, key, batch_rows, label, codes)
 
@@ -1189,8 +1194,10 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
 
     with _open_stream(source_uri) as stream:
         head = stream.read(CSV_HEADER_BYTES)
+    no_header = (f"a CSV label file starts with a header naming its columns, at least {key!r} and {label!r} "
+                 "(a period without labels: the header alone)")
     if not head.strip():
-        raise DataSourceError(f"{source_uri} is empty (0 bytes of data)")
+        raise DataSourceError(f"{source_uri} has no header (it is empty): {no_header}")
     refuse_other_encoding(source_uri, head[:CSV_HEAD_BYTES])
     gzipped = csv_compression(head) == "gzip"
     text = zlib.decompressobj(wbits=31).decompress(head) if gzipped else head  # corrupt: named by the caller
@@ -1198,8 +1205,8 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
         raise _Broken  # a header longer than the bytes read: read whole
     try:
         names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
-    except pd.errors.EmptyDataError as exc:  # only blank lines
-        raise DataSourceError(f"{source_uri} has no columns or rows") from exc
+    except pd.errors.EmptyDataError as exc:  # only blank lines (a gzipped empty file)
+        raise DataSourceError(f"{source_uri} has no header (no columns or rows): {no_header}") from exc
     refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, io.BytesIO(text), None, pd.DataFrame(columns=names))
