@@ -1005,6 +1005,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                     raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)}") from exc
                 if not isinstance(record, dict):  # '{' ... '}' that is no object: never, kept for safety
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
+                if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
+                    _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1022,6 +1024,26 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
+
+# a JSON escape of a UTF-16 surrogate (\ud800-\udfff): a pair of them is one character, one alone no text
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(record: dict, fields: tuple[str, ...], where: str) -> None:
+    """Refuse a field of ``fields`` whose string holds an unpaired surrogate: JSON may escape one
+    (``"\\ud800"``, RFC 8259 §8.2 leaves such strings' meaning open) and Python's ``json`` reads it as
+    a lone code point, which no UTF-8 text holds (before round 53 the ingest failed on it with a
+    UnicodeEncodeError traceback, exit 1). Other fields are not read, so not looked at."""
+    for field in fields:
+        value = record.get(field)
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = f"\\u{ord(value[exc.start]):04x}"
+                raise DataSourceError(f"{where}: field {field!r} holds an unpaired surrogate escape ({code}), no "
+                                      "Unicode character: write the character itself, or both halves of its "
+                                      "surrogate pair") from None
 
 
 def _json_bool(value, column: str, label: str):

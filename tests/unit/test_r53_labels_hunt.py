@@ -1,0 +1,50 @@
+"""Hostile label files found in round 53's hunt: one line, exit 2, the store left as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.cli import main
+
+
+@pytest.mark.parametrize(
+    "line, field, code",
+    [
+        (b'{"request_id": "\\ud800", "label": "no"}', "request_id", "\\ud800"),
+        (b'{"request_id": "a", "label": "no\\udc00"}', "label", "\\udc00"),
+    ],
+    ids=["key", "label"],
+)
+def test_an_unpaired_surrogate_escape_in_json_lines_is_refused_naming_line_and_field(
+    tmp_path, capsys, line, field, code
+):
+    """JSON may escape half of a UTF-16 surrogate pair alone (RFC 8259 §8.2: such a string's meaning
+    is unpredictable); Python's json reads it as a lone code point no UTF-8 holds: the ingest failed
+    with a UnicodeEncodeError traceback (exit 1) hashing the keys."""
+    (tmp_path / "l.jsonl").write_bytes(b'{"request_id": "ok", "label": "yes"}\n' + line + b"\n")
+    store = tmp_path / "store"
+    assert (
+        main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(store)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: --labels: {tmp_path / 'l.jsonl'} is not a readable JSON lines file: line 2: field {field!r} "
+        f"holds an unpaired surrogate escape ({code}), no Unicode character: write the character itself, "
+        "or both halves of its surrogate pair\n"
+    ), err
+    assert not store.exists()
+
+
+def test_a_surrogate_pair_and_other_fields_are_read(tmp_path, capsys):
+    (tmp_path / "l.jsonl").write_bytes(
+        b'{"request_id": "\\ud83d\\ude00", "label": 1, "note": "\\ud800"}\n'
+    )
+    store = tmp_path / "store"
+    assert (
+        main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(store)])
+        == 0
+    )
+    from ctloop.labels.store import read_labels
+
+    assert read_labels(str(store))["request_id"].tolist() == ["\U0001f600"]
