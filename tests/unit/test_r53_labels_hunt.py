@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ctloop.cli import main
@@ -48,3 +49,34 @@ def test_a_surrogate_pair_and_other_fields_are_read(tmp_path, capsys):
     from ctloop.labels.store import read_labels
 
     assert read_labels(str(store))["request_id"].tolist() == ["\U0001f600"]
+
+
+@pytest.mark.parametrize(
+    "values, said",
+    [
+        (
+            ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"],
+            "date-times (e.g. '2026-01-01 00:00:00+00:00')",
+        ),
+        ([pd.Timedelta("1D"), pd.Timedelta("2D")], "durations (e.g. '1 days 00:00:00')"),
+    ],
+    ids=["timestamp", "duration"],
+)
+def test_a_parquet_label_column_of_times_is_refused(tmp_path, capsys, values, said):
+    """A Parquet label column of timestamps (or durations) was stored as numbers, nanoseconds since
+    1970: 2026-01-01 as the regressor target 1.7672256e+18, exit 0."""
+    label = pd.to_datetime(values, utc=True) if isinstance(values[0], str) else values
+    pd.DataFrame({"request_id": ["a", "b"], "label": label}).to_parquet(tmp_path / "l.parquet")
+    store = tmp_path / "store"
+    assert (
+        main(["labels", "ingest", "--labels", str(tmp_path / "l.parquet"), "--store", str(store)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert (
+        f"column 'label' breaks rule 'class_or_target' in 2 row(s): labels are {said}, not a class or a "
+        "regressor's target"
+        in err
+        and err.count("\n") == 1
+    ), err
+    assert not store.exists()

@@ -666,6 +666,10 @@ class _Tally:
             col, rule, *_ = exc.violations[0]
             self._add(self.first, f"{col} {rule}", exc.violations[0])
             return None
+        times = _time_labels(frame[label])
+        if times:
+            self._add(self.first, f"{label} class_or_target", (label, "class_or_target", len(frame), times))
+            return None
         before = self.broken()
         inexact = _inexact_keys(frame[key])
         if len(inexact):
@@ -737,6 +741,25 @@ class _Tally:
         else:
             out.insert(len(out.columns) - 1, LABEL, values.astype(float))
         return out
+
+
+def _time_labels(values: pd.Series) -> str:
+    """Why a label column of date-times or durations (a Parquet timestamp or duration column) holds
+    no labels, or ``""``: pandas makes them numbers (nanoseconds since 1970; microseconds), which were
+    stored as a regressor's targets (2026-01-01 as 1.7672256e+18). A date (no time) is its text, as a
+    CSV's ``2026-01-01`` is: a class name."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        what = "date-times"
+    elif pd.api.types.is_timedelta64_dtype(values):
+        what = "durations"
+    else:
+        return ""
+    shown = values.dropna()
+    example = f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
+    return (f"labels are {what}{example}, not a class or a regressor's target: is --label-column the column of "
+            "the outcome? (a time of the outcome is label_time)")
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
