@@ -80,3 +80,35 @@ def test_a_parquet_label_column_of_times_is_refused(tmp_path, capsys, values, sa
         and err.count("\n") == 1
     ), err
     assert not store.exists()
+
+
+@pytest.mark.parametrize(
+    "line, field",
+    [
+        (b'{"request_id": "a", "request_id": "b", "label": 1}', "request_id"),
+        (b'{"request_id": "b", "label": 1, "label": 0}', "label"),
+    ],
+    ids=["key", "label"],
+)
+def test_a_json_lines_object_naming_a_field_twice_is_refused(tmp_path, capsys, line, field):
+    """RFC 8259 §4: an object's names should be unique, and a reader's choice among repeated ones is
+    unpredictable. Python's json took the last: b was labelled, a's label lost, nothing said (exit 0).
+    A nested object repeating a field's name is no repeat."""
+    nested = b'{"request_id": "n", "context": {"request_id": "x", "label": 0}, "label": 1}\n'
+    (tmp_path / "l.jsonl").write_bytes(nested + line + b"\n")
+    store = tmp_path / "store"
+    assert (
+        main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(store)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"is not a readable JSON lines file: line 2: field {field!r} is given 2 times in one object: which "
+        "one holds is the reader's choice (RFC 8259 §4); give each field once\n"
+    ), err
+    assert not store.exists()
+    (tmp_path / "l.jsonl").write_bytes(nested)
+    assert (
+        main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(store)])
+        == 0
+    )

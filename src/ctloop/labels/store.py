@@ -986,6 +986,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
     from ctloop.storage import GZIP_MAGIC, _first_line
 
     wanted = (key, label, INSTANCE, LABEL_TIME)
+    # each field's name as a line writes it (a name written with escapes is not looked for)
+    q_key, q_label, q_instance, q_time = (json.dumps(c) for c in wanted)
     seen: set[str] = set()
     rows = 0
 
@@ -1030,6 +1032,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
+                if (text.count(q_key) > 1 or text.count(q_label) > 1 or text.count(q_instance) > 1
+                        or text.count(q_time) > 1):  # rare: only then parsed again (the counts: ~1 µs a line)
+                    _refuse_repeated_fields(text, wanted, f"{unreadable}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1047,6 +1052,30 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
+
+
+def _refuse_repeated_fields(text: str, fields: tuple[str, ...], where: str) -> None:
+    """Refuse a JSON object (the line ``text``) naming one of ``fields`` twice: RFC 8259 §4 leaves
+    which one counts to the reader, Python's ``json`` takes the last, so ``{"request_id": "a",
+    "request_id": "b", "label": 1}`` labelled ``b`` and nothing said (``a``'s label was lost, or given to
+    another key). Nested objects may repeat the names. Called only for a line whose text names a
+    field twice (a name written with escapes, ``"request\\u005fid"``, is not looked for)."""
+    import json
+
+    top: list[list[str]] = []
+
+    def names(pairs):
+        top.append([name for name, _ in pairs])
+        return dict(pairs)
+
+    json.loads(text, object_pairs_hook=names)
+    counts = {}
+    for name in top[-1]:  # the outermost object is built last
+        counts[name] = counts.get(name, 0) + 1
+    twice = [f for f in fields if counts.get(f, 0) > 1]
+    if twice:
+        raise DataSourceError(f"{where}: field {twice[0]!r} is given {counts[twice[0]]} times in one object: which "
+                              "one holds is the reader's choice (RFC 8259 §4); give each field once")
 
 # a JSON escape of a UTF-16 surrogate (\ud800-\udfff): a pair of them is one character, one alone no text
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
