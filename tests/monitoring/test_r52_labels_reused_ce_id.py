@@ -155,7 +155,7 @@ def test_a_retried_call_under_one_ce_id_is_one_call_in_either_join():
         assert (joined.reused, joined.reused_keys) == (2, 1)  # c: v1 and v2 answered, two calls
 
 
-def test_a_retried_call_is_joined_once_by_the_monitor_in_either_path(tmp_path):
+def test_a_retried_call_is_joined_once_by_the_monitor_in_either_path(tmp_path, capsys):
     """The 41st call resends the first's id with its prediction (a retry): 40 labelled rows, none
     left unjoined, in the monitor's both paths (the streamed one compares the kept score columns)."""
     p = np.linspace(0.05, 0.95, 40)
@@ -166,6 +166,14 @@ def test_a_retried_call_is_joined_once_by_the_monitor_in_either_path(tmp_path):
     assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"),
                  "--store", str(tmp_path / "store")]) == 0
     frame, streamed = _judged(tmp_path, 2)
-    assert frame.tags["label_join"] == "40 labelled rows (key request_id)", frame.tags["label_join"]
+    # the copy counted and said (round 53: it was counted nowhere, "40 labelled rows (key request_id)")
+    retried = ("1 logged row not joined again: a copy of a labelled call retried under its Ce-Id with the same "
+               "answer (the call joined once)")
+    assert frame.tags["label_join"] == "40 labelled rows (key request_id); " + retried, frame.tags["label_join"]
     assert streamed.tags["label_join"] == frame.tags["label_join"]
     assert streamed.record["realized_rows"] == frame.record["realized_rows"] == 40  # was 38
+    capsys.readouterr()
+    assert main(["labels", "report", "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store"),
+                 "--model-name", "m", "--start", "2026-01-04T00:00:00Z", "--end", "2026-01-05T01:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "41 logged rows; 40 labelled rows (key request_id); " + retried + "\n" in out, out

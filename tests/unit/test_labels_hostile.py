@@ -61,7 +61,7 @@ def test_odd_but_good_label_files_are_stored(tmp_path, capsys):
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert main(["labels", "ingest", "--labels", str(tmp_path / name), "--store", str(store)]) == 0, name
         if name == "header.csv":  # nothing to append: nothing written (no empty part file, no manifest)
-            assert not store.exists() and "appended 0 labels" in capsys.readouterr().out
+            assert not store.exists() and "warning: nothing ingested" in capsys.readouterr().err
     logs = pd.DataFrame({"request_id": ["007", "7", "8"], "instance": 0, "prediction": 0.5, "has_request": True,
                          "has_response": True})
     got = join_store(logs, str(store)).frame.set_index("request_id")["label"].to_dict()

@@ -180,9 +180,21 @@ def register(subparsers) -> None:
     i.add_argument("--label-column", default="label", help="column of --labels holding the label (default: label)")
 
     def run(args) -> int:
+        import sys
+
+        from ctloop.errors import one_line
         from ctloop.labels.store import ingest_labels
 
         n = ingest_labels(args.labels, args.store, key=args.key, label=args.label_column)
+        if not n:  # a scheduled export of a quiet period: fine, but said (was "appended 0 labels", nothing else)
+            from ctloop.labels.store import is_json_lines
+            from ctloop.storage import table_format
+
+            what = ("no JSON object" if is_json_lines(args.labels) else
+                    "its header only" if table_format(args.labels) == "csv" else "no rows")
+            print(one_line(f"warning: nothing ingested: {args.labels} holds no labels ({what}); the label store "
+                           f"{args.store} is unchanged"), file=sys.stderr)
+            return 0
         print(f"appended {n} labels keyed by {args.key} to {args.store.rstrip('/')}/labels/")
         return 0
 

@@ -81,7 +81,11 @@ def window_files(log_root: str, model: str, start: pd.Timestamp, end: pd.Timesta
 
 def unified_schema(files: Sequence[str]) -> pa.Schema:
     """One schema over ``files`` (read from their footers): every column of any file, one type
-    per column (integers and floats widen to float, as pandas concatenates them)."""
+    per column (integers and floats widen to float, as pandas concatenates them). A column whose
+    types cannot be unified (int64 in one file, string in another: a business id another tool wrote
+    as a number) is read with each file's own type (:data:`PER_FILE`), as ``read_log``'s concat
+    holds it (an object column of the files' values); before round 53 the streamed window refused
+    such files, naming them, where ``read_log`` read them."""
     import pyarrow as pa
 
     from ctloop.inference_log.schema import former_features
@@ -91,41 +95,48 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
         return pa.schema([])
     try:
         return pa.unify_schemas(schemas, promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        said = _disagreeing(files, schemas) or f"a column type: {exc}"
-        raise InferenceLogError(f"inference log files of one window disagree on {said}; rewrite the odd files with "
-                                "the sink's types") from exc
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # files disagreeing on a column's type: read as read_log reads them
+        mixed = _mixed_columns(schemas)
+        unified = pa.unify_schemas([pa.schema([f for f in s if f.name not in mixed], metadata=s.metadata)
+                                    for s in schemas], promote_options="permissive")
+        order = list(dict.fromkeys(f.name for s in schemas for f in s))  # every column where unify_schemas puts it
+        fields = {f.name: f for f in unified}
+        fields.update({name: pa.field(name, pa.string(), metadata={PER_FILE[0]: PER_FILE[1]}) for name in mixed})
+        return pa.schema([fields[name] for name in order], metadata=unified.metadata)
 
 
-def _disagreeing(files: Sequence[str], schemas: list[pa.Schema]) -> str | None:
-    """``the type of column 'x': a holds int32 (merged with b: double), c string``: the first column
-    whose type in a file (c) cannot be unified with its type merged over the earlier files (as
-    :func:`unified_schema` unifies them), each file named with the type it holds and the merged type
-    said apart (was: the merged type as a's, a type a does not hold; and before that, the first
-    file holding the column, whose null type unifies with any: no pair found); None when no file
-    disagrees so."""
+# the field metadata of a column whose type the window's files disagree on (int64 in one, string in another):
+# read with each file's own type (:func:`read_batches`), as ``read_log``'s ``pd.concat`` reads it (an object
+# column of the files' values); its schema type (string) is only a placeholder
+PER_FILE = (b"ctloop.per_file_type", b"1")
+
+
+def per_file(field: pa.Field) -> bool:
+    """Whether ``field`` of a window's unified schema is read with each file's own type (:data:`PER_FILE`)."""
+    return (field.metadata or {}).get(PER_FILE[0]) == PER_FILE[1]
+
+
+def _mixed_columns(schemas: list[pa.Schema]) -> set[str]:
+    """The columns whose types over ``schemas`` cannot be unified (a column's type in a schema does
+    not unify with its type merged over the earlier ones: a file of nulls hides no pair)."""
     import pyarrow as pa
 
-    # column -> (the file that brought its type, that file's own type, the merged type, the file merged with)
-    merged: dict[str, tuple[str, pa.DataType, pa.DataType, str | None]] = {}
-    for uri, schema in zip(files, schemas, strict=True):
+    merged: dict[str, pa.DataType] = {}
+    mixed: set[str] = set()
+    for schema in schemas:
         for f in schema:
-            seen = merged.get(f.name)
-            if seen is None:
-                merged[f.name] = (uri, f.type, f.type, None)
+            if f.name in mixed:
                 continue
-            brought, own, so_far, other = seen
+            so_far = merged.get(f.name)
+            if so_far is None:
+                merged[f.name] = f.type
+                continue
             try:
-                both = pa.unify_schemas([pa.schema([pa.field(f.name, so_far)]), pa.schema([f])],
-                                        promote_options="permissive")
+                merged[f.name] = pa.unify_schemas([pa.schema([pa.field(f.name, so_far)]), pa.schema([f])],
+                                                  promote_options="permissive").field(f.name).type
             except (pa.ArrowInvalid, pa.ArrowTypeError):
-                with_ = f" (merged with {other}: {so_far})" if other is not None else ""
-                return f"the type of column {f.name!r}: {brought} holds {own}{with_}, {uri} {f.type}"
-            field = both.field(f.name)
-            if not field.type.equals(so_far):
-                merged[f.name] = ((uri, f.type, field.type, None) if field.type.equals(f.type)
-                                  else (brought, own, field.type, uri))
-    return None
+                mixed.add(f.name)
+    return mixed
 
 
 def _renamed(schema: pa.Schema, renames: dict[str, str]) -> pa.Schema:
@@ -178,6 +189,7 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
 
     wanted = [c for c in columns if c in schema.names]
     target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
+    own = {c for c in wanted if per_file(target.field(c))}  # the files disagree on its type: each file's own
     for uri in files:
         pf = open_parquet(uri)
         renames = former_features(pf.schema_arrow, pf)
@@ -188,15 +200,27 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
             for batch in pf.iter_batches(batch_size=batch_rows, columns=[source.get(c, c) for c in have],
                                          use_pandas_metadata=False):
                 n = batch.num_rows
-                arrays = [batch.column(source.get(c, c)).cast(target.field(c).type) if c in have
+                arrays = [_own(batch.column(source.get(c, c))) if c in own and c in have
+                          else pa.nulls(n) if c in own
+                          else batch.column(source.get(c, c)).cast(target.field(c).type) if c in have
                           else pa.nulls(n, type=target.field(c).type) for c in wanted]
                 if progress is not None:
                     progress.add(n)
-                yield pa.Table.from_arrays(arrays, schema=target)
+                yield pa.Table.from_arrays(arrays, schema=pa.schema(
+                    [pa.field(c, a.type) if c in own else target.field(c) for c, a in zip(wanted, arrays, strict=True)],
+                    metadata=target.metadata) if own else target)
         except (OSError, ValueError, pa.ArrowException) as exc:  # a cast Arrow cannot make (ArrowNotImplementedError)
             raise InferenceLogError(f"cannot read inference log file {uri}: {exc}") from exc
         if progress is not None:
             progress.add(0, file_done=True)
+
+
+def _own(values: pa.Array) -> pa.Array:
+    """A column read with its file's own type (:data:`PER_FILE`): a dictionary column as its values,
+    as ``pd.concat`` of a category and another type holds them."""
+    import pyarrow as pa
+
+    return values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
 
 
 # ---------------------------------------------------------------------------- keys
@@ -774,11 +798,14 @@ def _widened(schema: pa.Schema, others: list[pa.Schema]) -> pa.Schema:
     it); ``schema`` itself when they cannot be unified (the read then fails with a line)."""
     import pyarrow as pa
 
+    own = {f.name for f in schema if per_file(f)}  # read with each file's own type: nothing to widen
     try:
-        unified = pa.unify_schemas([schema, *others], promote_options="permissive")
+        unified = pa.unify_schemas([pa.schema([f for f in s if f.name not in own]) for s in [schema, *others]],
+                                   promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return schema
-    return pa.schema([unified.field(name) for name in schema.names], metadata=schema.metadata)
+    return pa.schema([schema.field(name) if name in own else unified.field(name)
+                      for name in schema.names], metadata=schema.metadata)
 
 
 def _footers(uris: Sequence[str], column: str) -> dict[str, tuple[pa.Schema, bool]]:

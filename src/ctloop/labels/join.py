@@ -24,7 +24,8 @@ by their request time, which a label keyed by ``request_id`` does not carry. Suc
 to none of them (never counted for two predictions): the rows left are counted
 (``JoinResult.reused``) and said. Rows of one ``(request_id, instance)`` that agree on
 ``model_version`` and every ``prediction*`` column (the streamed monitor: the score columns it
-keeps) are one call retried under its Ce-Id (a CloudEvents norm): joined once. A business key (``meta_<header>``) names an entity, which may be
+keeps) are one call retried under its Ce-Id (a CloudEvents norm): joined once, its copies counted
+(``JoinResult.retried``) and said. A business key (``meta_<header>``) names an entity, which may be
 scored more than once: each of its predictions joins its label.
 """
 
@@ -62,6 +63,7 @@ class JoinResult:
     notes: list[str] = field(default_factory=list)
     reused: int = 0  # rows of calls sharing one labelled request_id (a reused ce-id): not joined
     reused_keys: int = 0  # how many labels (request_id, and instance) those rows matched
+    retried: int = 0  # copies of a labelled call retried under its ce-id (the same answer): the call joined once
 
     def describe(self) -> str:
         parts = [f"{len(self.frame)} labelled rows (key {self.key}{' + instance' if self.by_instance else ''})"]
@@ -69,6 +71,8 @@ class JoinResult:
             parts.append(f"{self.skipped_batched} rows of batched requests skipped (their labels have no instance)")
         if self.reused:
             parts.append(reused_note(self.reused, self.reused_keys))
+        if self.retried:
+            parts.append(retried_note(self.retried))
         if self.problem:
             parts.append(self.problem)
         return "; ".join([*parts, *self.notes])
@@ -79,6 +83,14 @@ def reused_note(rows: int, keys: int) -> str:
     several logged calls (the module doc)."""
     return (f"{rows} logged rows not joined: {keys} label{'' if keys == 1 else 's'} matched several logged calls of "
             "one request_id (a client reusing its Ce-Id), which cannot be told apart")
+
+
+def retried_note(rows: int) -> str:
+    """What a join says of the logged rows it did not join because they copy a labelled call retried
+    under its ce-id, answered alike (the module doc): the call is joined once, its copies counted."""
+    return (f"{rows} logged row{'' if rows == 1 else 's'} not joined again: "
+            f"{'a copy' if rows == 1 else 'copies'} of a labelled call retried under its Ce-Id with the same answer "
+            "(the call joined once)")
 
 
 def _shown(key: str, width: int = 20) -> str:
@@ -533,6 +545,7 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
             reused = repeated & call.join(differ, on=["_key", "_n"])["_d"].eq(True).to_numpy()
             copy = ~reused & call.duplicated().to_numpy()
             result.reused, result.reused_keys = int(reused.sum()), len(call[reused].drop_duplicates())
+            result.retried = int(copy.sum())
             joined = joined[~(reused | copy)]
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
@@ -692,8 +705,10 @@ def _without_reused(joined: list[pd.DataFrame], calls: list[tuple[np.ndarray, np
     repeated = differs  # a group that differs has several rows
     result.reused = int(repeated.sum())
     result.reused_keys = int((repeated & np.r_[True, ~same]).sum())
+    copies = np.r_[False, same] & ~differs  # a retry's copies: the call kept once
+    result.retried = int(copies.sum())
     drop = np.zeros(len(order), dtype=bool)
-    drop[order] = repeated | (np.r_[False, same] & ~differs)  # a retry's copies: kept once
+    drop[order] = repeated | copies
     ends = np.cumsum([len(f) for f in joined])
     return [f.loc[~d].reset_index(drop=True) if d.any() else f
             for f, d in zip(joined, np.split(drop, ends[:-1]), strict=True)]
@@ -887,5 +902,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
            "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
-           "smallest_key", "unmatched_note", "reused_note",
+           "smallest_key", "unmatched_note", "reused_note", "retried_note",
            "join_predictions_with_labels"]

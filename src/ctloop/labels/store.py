@@ -666,6 +666,10 @@ class _Tally:
             col, rule, *_ = exc.violations[0]
             self._add(self.first, f"{col} {rule}", exc.violations[0])
             return None
+        times = _time_labels(frame[label])
+        if times:
+            self._add(self.first, f"{label} class_or_target", (label, "class_or_target", len(frame), times))
+            return None
         before = self.broken()
         inexact = _inexact_keys(frame[key])
         if len(inexact):
@@ -737,6 +741,25 @@ class _Tally:
         else:
             out.insert(len(out.columns) - 1, LABEL, values.astype(float))
         return out
+
+
+def _time_labels(values: pd.Series) -> str:
+    """Why a label column of date-times or durations (a Parquet timestamp or duration column) holds
+    no labels, or ``""``: pandas makes them numbers (nanoseconds since 1970; microseconds), which were
+    stored as a regressor's targets (2026-01-01 as 1.7672256e+18). A date (no time) is its text, as a
+    CSV's ``2026-01-01`` is: a class name."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        what = "date-times"
+    elif pd.api.types.is_timedelta64_dtype(values):
+        what = "durations"
+    else:
+        return ""
+    shown = values.dropna()
+    example = f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
+    return (f"labels are {what}{example}, not a class or a regressor's target: is --label-column the column of "
+            "the outcome? (a time of the outcome is label_time)")
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
@@ -963,6 +986,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
     from ctloop.storage import GZIP_MAGIC, _first_line
 
     wanted = (key, label, INSTANCE, LABEL_TIME)
+    # each field's name as a line writes it (a name written with escapes is not looked for)
+    q_key, q_label, q_instance, q_time = (json.dumps(c) for c in wanted)
     seen: set[str] = set()
     rows = 0
 
@@ -1005,6 +1030,11 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                     raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)}") from exc
                 if not isinstance(record, dict):  # '{' ... '}' that is no object: never, kept for safety
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
+                if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
+                    _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
+                if (text.count(q_key) > 1 or text.count(q_label) > 1 or text.count(q_instance) > 1
+                        or text.count(q_time) > 1):  # rare: only then parsed again (the counts: ~1 µs a line)
+                    _refuse_repeated_fields(text, wanted, f"{unreadable}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1022,6 +1052,50 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
+
+
+def _refuse_repeated_fields(text: str, fields: tuple[str, ...], where: str) -> None:
+    """Refuse a JSON object (the line ``text``) naming one of ``fields`` twice: RFC 8259 §4 leaves
+    which one counts to the reader, Python's ``json`` takes the last, so ``{"request_id": "a",
+    "request_id": "b", "label": 1}`` labelled ``b`` and nothing said (``a``'s label was lost, or given to
+    another key). Nested objects may repeat the names. Called only for a line whose text names a
+    field twice (a name written with escapes, ``"request\\u005fid"``, is not looked for)."""
+    import json
+
+    top: list[list[str]] = []
+
+    def names(pairs):
+        top.append([name for name, _ in pairs])
+        return dict(pairs)
+
+    json.loads(text, object_pairs_hook=names)
+    counts = {}
+    for name in top[-1]:  # the outermost object is built last
+        counts[name] = counts.get(name, 0) + 1
+    twice = [f for f in fields if counts.get(f, 0) > 1]
+    if twice:
+        raise DataSourceError(f"{where}: field {twice[0]!r} is given {counts[twice[0]]} times in one object: which "
+                              "one holds is the reader's choice (RFC 8259 §4); give each field once")
+
+# a JSON escape of a UTF-16 surrogate (\ud800-\udfff): a pair of them is one character, one alone no text
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(record: dict, fields: tuple[str, ...], where: str) -> None:
+    """Refuse a field of ``fields`` whose string holds an unpaired surrogate: JSON may escape one
+    (``"\\ud800"``, RFC 8259 §8.2 leaves such strings' meaning open) and Python's ``json`` reads it as
+    a lone code point, which no UTF-8 text holds (before round 53 the ingest failed on it with a
+    UnicodeEncodeError traceback, exit 1). Other fields are not read, so not looked at."""
+    for field in fields:
+        value = record.get(field)
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = f"\\u{ord(value[exc.start]):04x}"
+                raise DataSourceError(f"{where}: field {field!r} holds an unpaired surrogate escape ({code}), no "
+                                      "Unicode character: write the character itself, or both halves of its "
+                                      "surrogate pair") from None
 
 
 def _json_bool(value, column: str, label: str):
@@ -1120,9 +1194,14 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
         read = _refuse_repeated_names(source_uri, schema.names, (key, label, INSTANCE, LABEL_TIME))
         if read is not None:  # a column ingest never reads named twice ('note', 'note'): the others only
             schema = pa.schema([schema.field(n) for n in read], metadata=schema.metadata)
+        empty = True
         for batch in source.iter_batches(batch_rows, columns=read):
+            empty = False
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
                                                     keep=(key,)))  # a decimal key keyed exactly
+        if empty:  # no rows: its columns are checked all the same (before round 53 a file without the key or
+            # label column "appended 0 labels", exit 0, where a CSV's header was refused naming the column)
+            yield plain_missing(_decimals_as_floats(schema.empty_table().to_pandas(), keep=(key,)))
         return
     yield from _csv_batches(source_uri, key, batch_rows, label, codes)
 
@@ -1189,8 +1268,10 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
 
     with _open_stream(source_uri) as stream:
         head = stream.read(CSV_HEADER_BYTES)
+    no_header = (f"a CSV label file starts with a header naming its columns, at least {key!r} and {label!r} "
+                 "(a period without labels: the header alone)")
     if not head.strip():
-        raise DataSourceError(f"{source_uri} is empty (0 bytes of data)")
+        raise DataSourceError(f"{source_uri} has no header (it is empty): {no_header}")
     refuse_other_encoding(source_uri, head[:CSV_HEAD_BYTES])
     gzipped = csv_compression(head) == "gzip"
     text = zlib.decompressobj(wbits=31).decompress(head) if gzipped else head  # corrupt: named by the caller
@@ -1198,8 +1279,8 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
         raise _Broken  # a header longer than the bytes read: read whole
     try:
         names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
-    except pd.errors.EmptyDataError as exc:  # only blank lines
-        raise DataSourceError(f"{source_uri} has no columns or rows") from exc
+    except pd.errors.EmptyDataError as exc:  # only blank lines (a gzipped empty file)
+        raise DataSourceError(f"{source_uri} has no header (no columns or rows): {no_header}") from exc
     refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, io.BytesIO(text), None, pd.DataFrame(columns=names))

@@ -616,14 +616,12 @@ class WindowState:
         rows = self.labelled_rows()
         _drop_stale(directory, "labelled.parquet")  # an earlier save's rows (a reused directory) are not these
         if len(rows):
-            rows.to_parquet(os.path.join(directory, "labelled.parquet"), index=False)
+            _write_rows(rows, directory, "labelled")
         with open(os.path.join(directory, "state.json"), "w") as f:
             json.dump(self.to_dict(), f)
 
     @classmethod
     def load(cls, directory: str, labels: LabelIndex | None = None) -> WindowState:
-        import pandas as pd
-
         from ctloop.drift.streaming import DriftState
 
         path = os.path.join(directory, "state.json")
@@ -656,9 +654,9 @@ class WindowState:
             what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__}: {exc})"
             raise InferenceLogError(f"cannot read the window state {path}: it {what}; the file is damaged "
                                     "or was edited: re-run the monitoring run") from exc  # fmt: skip
-        rows = os.path.join(directory, "labelled.parquet")
-        if os.path.exists(rows):
-            out.labelled = [pd.read_parquet(rows)]
+        rows = _read_rows(directory, "labelled")
+        if rows is not None:
+            out.labelled = [rows]
         return out
 
 
@@ -773,7 +771,7 @@ class Partial:
         self.state.save(directory)
         _drop_stale(directory, "held.parquet")
         if len(self.held):
-            self.held.to_parquet(os.path.join(directory, "held.parquet"), index=False)
+            _write_rows(self.held, directory, "held")
         with open(os.path.join(directory, "partition.json"), "w") as f:
             json.dump({"partition": self.index}, f)
 
@@ -781,11 +779,10 @@ class Partial:
     def load(cls, directory: str, labels: LabelIndex | None = None) -> Partial:
         import pandas as pd
 
-        held = os.path.join(directory, "held.parquet")
         with open(os.path.join(directory, "partition.json")) as f:
             index = int(json.load(f)["partition"])
-        return cls(WindowState.load(directory, labels), pd.read_parquet(held) if os.path.exists(held)
-                   else pd.DataFrame(), index)
+        held = _read_rows(directory, "held")
+        return cls(WindowState.load(directory, labels), pd.DataFrame() if held is None else held, index)
 
 
 def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, *, batch_rows: int | None = None,
@@ -860,10 +857,64 @@ def collect(log_root: str, model: str, spec: WindowSpec, labels: LabelIndex | No
 
 
 def _drop_stale(directory: str, name: str) -> None:
-    """Remove ``name`` an earlier save left in ``directory`` (a save writes it only when it has rows)."""
-    path = os.path.join(directory, name)
-    if os.path.exists(path):
-        os.remove(path)
+    """Remove ``name`` an earlier save left in ``directory`` (a save writes it only when it has rows),
+    and the files of its other value types (:func:`_write_rows`)."""
+    import glob
+
+    for path in [os.path.join(directory, name), *glob.glob(os.path.join(glob.escape(directory),
+                                                                        name.replace(".parquet", ".*.parquet")))]:
+        if os.path.exists(path):
+            os.remove(path)
+
+
+_ROW = "__ctloop_row"  # a saved row's position (never a logged column: the sink writes no double underscore)
+
+
+def _write_rows(rows: pd.DataFrame, directory: str, name: str) -> None:
+    """``rows`` as ``<name>.parquet`` in ``directory``. A column whose values have several Python
+    types (one the window's files disagree on, read with each file's own type: ``1`` from one,
+    ``"1"`` from another, ``scan.PER_FILE``) has no Parquet type: the rows are then written as one
+    file per combination of such types (``<name>.parquet``, ``<name>.1.parquet``, …) with their
+    positions, each value keeping its type, and :func:`_read_rows` puts them back in order."""
+    import pandas as pd
+    import pyarrow as pa
+
+    path = os.path.join(directory, f"{name}.parquet")
+    try:
+        rows.to_parquet(path, index=False)
+        return
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    objects = [c for c in rows.columns if rows[c].dtype == object or isinstance(rows[c].dtype, pd.CategoricalDtype)]
+    rows = rows.assign(**{c: rows[c].astype(object) for c in objects}, **{_ROW: range(len(rows))})
+    kinds = pd.DataFrame({c: rows[c].map(_kind) for c in objects}, index=rows.index)
+    for k, (_, group) in enumerate(rows.groupby([kinds[c] for c in objects], sort=False)):
+        group.to_parquet(path if k == 0 else os.path.join(directory, f"{name}.{k}.parquet"), index=False)
+
+
+def _kind(value) -> str:
+    """A value's Python type by name, ``""`` for a missing one (None, NA, NaN)."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return type(value).__name__
+
+
+def _read_rows(directory: str, name: str) -> pd.DataFrame | None:
+    """The rows :func:`_write_rows` saved as ``name`` in ``directory``, in their order; ``None`` when none."""
+    import glob
+
+    import pandas as pd
+
+    path = os.path.join(directory, f"{name}.parquet")
+    if not os.path.exists(path):
+        return None
+    more = sorted(glob.glob(os.path.join(glob.escape(directory), f"{name}.*.parquet")))
+    if not more:
+        return pd.read_parquet(path)
+    rows = pd.concat([pd.read_parquet(p) for p in [path, *more]], ignore_index=True)
+    return rows.sort_values(_ROW, kind="stable").drop(columns=[_ROW]).reset_index(drop=True)
 
 
 def _least(a: str | None, b: str | None) -> str | None:
