@@ -1384,3 +1384,22 @@ def test_argo_retries_that_may_not_be_read_warn_and_a_missing_configmap_is_skipp
     code, lines, _ = cluster.run(capsys)
     assert lines["Argo retries"] == ("skip Argo retries: no ConfigMap kubeflow/workflow-controller-configmap: "
                                      "Argo's workflow controller is configured elsewhere"), lines
+
+
+def test_argo_retry_policy_argo_does_not_know_is_called_invalid(cluster, capsys):
+    """A misspelt retryPolicy (``OnFailuree``) was judged as ``OnTransientError`` ("retried only on
+    errors Argo takes as transient"). argo-workflows v4.0.5 accepts the workflow
+    (``workflow/validate/validate.go`` checks a template's own retryPolicy, before
+    ``operator.go`` ``mergedTemplateDefaultsInto`` adds the defaults), then ``processNodeRetries``
+    meets it at a step's first failure and answers ``OnFailuree is not a valid RetryPolicy``: the
+    step ends in Error, never retried, whatever its limit."""
+    defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": {"limit": "2",
+                                                                              "retryPolicy": "OnFailuree"}}}})
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
+    code, lines, _ = cluster.run(capsys)
+    line = lines["Argo retries"]
+    assert code == 0 and line.startswith(
+        "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: templateDefaults retryStrategy "
+        "retryPolicy 'OnFailuree' is not a valid RetryPolicy (Always, OnFailure, OnError, OnTransientError): "), line
+    assert "no step is retried, ctloop's retried steps neither" in line, line
+    assert "— fix: kubectl -n kubeflow patch configmap workflow-controller-configmap" in line, line

@@ -1192,6 +1192,15 @@ class Doctor:
                "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
                "those without a retry policy of their own lose their retries on pod errors, so it is the "
                "platform's call; a reinstall of KFP's manifests sets it again)")
+        if policy not in RETRIED_PHASES:
+            # argo-workflows v4.0.5: validate.go checks a template's own retryPolicy only, before
+            # operator.go mergedTemplateDefaultsInto adds this one; processNodeRetries then meets it
+            # at a step's first failure (its switch's default): the retry node ends in Error
+            return Check(name, WARN, f"{where}: templateDefaults retryStrategy retryPolicy {policy!r} is not a valid "
+                         f"RetryPolicy ({', '.join(RETRIED_PHASES)}): Argo v4.0.5 runs the workflows all the same "
+                         "(its validation does not read templateDefaults), then ends a step's first failure in "
+                         f"Error with '{policy} is not a valid RetryPolicy' instead of retrying it: no step is "
+                         "retried, ctloop's retried steps neither", fix)
         times = ("without limit" if limit is None else f"{limit} time{'' if limit == 1 else 's'}" if limit >= 0
                  else "(limit not a number)")
         if policy == "OnTransientError":
