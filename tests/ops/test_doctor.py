@@ -1294,6 +1294,16 @@ def test_argo_retries_follow_the_workflow_controllers_template_defaults(cluster,
      "retryStrategy retryPolicy OnFailure (limit 3)"),
     ({"limit": 0, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
      "templateDefaults retryStrategy retryPolicy OnFailure (limit 0)"),
+    # a negative limit retries nothing, as 0 (shown so): processNodeRetries stops when the attempts exceed it, and
+    # util/intstr Int parses "-1" (strconv.Atoi) as -1 (argo-workflows v4.0.5); it read "limit not
+    # a number", its steps that must not be retried "retried (limit not a number) when they fail"
+    ({"limit": -1, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
+     "templateDefaults retryStrategy retryPolicy OnFailure (limit 0) applies to every step: ctloop's "
+     "retried steps are retried when they fail, its other steps never"),
+    ({"limit": "+1", "retryPolicy": "Always"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: "
+     "templateDefaults retryStrategy retryPolicy Always (limit 1) applies to every step: ctloop's steps that must "
+     "not be retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+     "trigger_training) are retried 1 time when they fail"),
 ])
 def test_argo_retry_defaults_other_than_kfps(cluster, capsys, strategy, expected):
     defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})

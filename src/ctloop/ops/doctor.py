@@ -442,11 +442,15 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
             f"({token_env}{'' if env else ' unset: the default'})")
 
 
+_GO_INT = re.compile(r"[+-]?[0-9]+\Z")  # what Go's strconv.Atoi takes
+
+
 def retry_defaults(workflow_defaults: str) -> tuple[str, int | None] | None:
     """(retryPolicy, limit) of the ``templateDefaults.retryStrategy`` in a workflow controller's
     ``workflowDefaults`` YAML; None without one. The limit is None when the strategy has none (Argo
     then retries without limit: processNodeRetries stops only when ``Limit != nil``), -1 when it is
-    not a number. Argo strategic-merges ``templateDefaults`` under
+    not a number, 0 when it is negative (argo-workflows v4.0.5 ``util/intstr`` ``Int`` reads it
+    with ``strconv.Atoi``, sign included, and processNodeRetries stops once the attempts exceed it). Argo strategic-merges ``templateDefaults`` under
     every template (argo-workflows v4.0.5 operator.go ``mergedTemplateDefaultsInto``); KFP 2.17's
     compiler writes a step's limit and backoff but never a retryPolicy (kubeflow/pipelines 2.17.0
     backend/src/v2/compiler/argocompiler/container.go ``getTaskRetryStrategyFromInput``), so a step
@@ -467,7 +471,9 @@ def retry_defaults(workflow_defaults: str) -> tuple[str, int | None] | None:
     limit = strategy.get("limit")
     if limit is None:
         return str(policy), None
-    return str(policy), int(limit) if str(limit).isdigit() else -1
+    if isinstance(limit, bool) or not _GO_INT.match(str(limit)):
+        return str(policy), -1
+    return str(policy), max(int(limit), 0)
 
 
 @dataclass
