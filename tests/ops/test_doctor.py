@@ -1357,6 +1357,12 @@ def test_argo_retries_patch_survives_the_shell_with_quoted_labels(cluster, capsy
      "record_decision, record_run_outcome, register_model, train_model, trigger_training) are retried 1 time "
      "on such failures too"),
     ({"limit": "{{workflow.parameters.n}}", "retryPolicy": "Always"}, "(limit not a number) applies"),
+    # an empty strategy is one all the same: merged under a template without its own it is a non-nil
+    # RetryStrategy (v4.0.5 operator.go retryStrategy), policy OnFailure (RetryPolicyActual), no
+    # limit; it read "no templateDefaults retryStrategy ... its other steps never"
+    ({}, "templateDefaults retryStrategy retryPolicy OnFailure (no limit) applies to every step: ctloop's steps "
+     "that must not be retried (analyze_canary, record_decision, record_run_outcome, register_model, "
+     "train_model, trigger_training) are retried without limit when they fail"),
 ])
 def test_argo_retry_defaults_without_a_limit_or_with_transient_errors(cluster, capsys, strategy, expected):
     defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})

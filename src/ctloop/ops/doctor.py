@@ -463,7 +463,7 @@ def retry_defaults(workflow_defaults: str) -> tuple[str, int | None] | None:
         strategy = (spec.get("templateDefaults") or {}).get("retryStrategy")
     except (yaml.YAMLError, AttributeError) as exc:
         raise ValueError(f"its workflowDefaults is no workflow spec YAML ({str(exc).splitlines()[0]})") from exc
-    if not strategy:
+    if strategy is None:  # an empty mapping is a strategy: OnFailure without a limit
         return None
     if not isinstance(strategy, dict):
         raise ValueError(f"its templateDefaults.retryStrategy is no mapping ({strategy!r})")
