@@ -1419,3 +1419,26 @@ def test_argo_retry_policy_argo_does_not_know_is_called_invalid(cluster, capsys)
         "retryPolicy 'OnFailuree' is not a valid RetryPolicy (Always, OnFailure, OnError, OnTransientError): "), line
     assert "no step is retried, ctloop's retried steps neither" in line, line
     assert "— fix: kubectl -n kubeflow patch configmap workflow-controller-configmap" in line, line
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    ({"limit": 3}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: no templateDefaults "
+     "retryStrategy; spec.retryStrategy retryPolicy OnFailure (limit 3) applies to every step without a strategy "
+     "of its own: ctloop's retried steps keep theirs (retried when they fail), but its steps that must not be "
+     "retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+     "trigger_training) are retried 3 times when they fail (another MLflow run, model version or training run) "
+     "— fix: kubectl -n kubeflow patch configmap workflow-controller-configmap --type merge -p "
+     """'{"data":{"workflowDefaults":"spec: {}\\n"}}' (drops spec.retryStrategy"""),
+    ({"limit": 0}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: no templateDefaults "
+     "retryStrategy; spec.retryStrategy retryPolicy OnFailure (limit 0) applies to every step without a strategy "
+     "of its own: ctloop's retried steps keep theirs (retried when they fail), its other steps are never retried"),
+])
+def test_a_workflow_level_retry_strategy_is_read_too(cluster, capsys, strategy, expected):
+    """workflowDefaults spec.retryStrategy is the strategy of every template without its own
+    (argo-workflows v4.0.5 operator.go retryStrategy: woc.execWf.Spec.RetryStrategy): with
+    {limit: 3} train_model is retried three times when it fails. Doctor read only
+    templateDefaults and said "ok ... its other steps never"."""
+    defaults = yaml.safe_dump({"spec": {"retryStrategy": strategy}})
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
+    _, lines, _ = cluster.run(capsys)
+    assert lines["Argo retries"].startswith(expected), lines["Argo retries"]
