@@ -101,6 +101,9 @@ TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in plac
 # took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
 TAG_ROLLOUT_STATUS = "ctloop.rollout.status"
 ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
+# the pipeline run whose deploy of the version waited out rollout.timeout_seconds for its revision
+# (``serving.release.deploy``): that run's retry of the step refuses instead of waiting as long again
+TAG_ROLLOUT_NOT_READY = "ctloop.rollout.not_ready"
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -2169,6 +2172,7 @@ __all__ = [
     "PREVIOUS_CHAMPION",
     "TAG_ROLLOUT_STATUS",
     "ROLLED_BACK_STATES",
+    "TAG_ROLLOUT_NOT_READY",
     "ModelVersion",
     "MlflowRegistry",
     "Promotion",

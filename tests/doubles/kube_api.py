@@ -19,6 +19,9 @@ API contract it relies on:
   ``controller.go`` ``updateStatus`` → ``Status().Update`` — so a patch carrying the
   resourceVersion read before it gets 409),
   ``stall()`` (new revisions never become ready → the client's wait times out),
+  ``stall_revisions(uri)`` (a revision serving ``uri`` never becomes ready nor fails: an image
+  pull or a model download that never ends, the queue-proxy's readiness probe never passing;
+  revisions of other models go on becoming ready),
   ``fail_revisions(uri)`` (a revision serving ``uri`` fails where it would become ready: Knative
   keeps the previous ready revision and marks the configuration ``RevisionFailed``
   — knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
@@ -216,6 +219,7 @@ class KubeApiDouble(InThreadServer):
         self._fail_after: list[int] = []
         self._stalled = False
         self.failing_uris: set[str] = set()
+        self.stalled_uris: set[str] = set()
         self.unready_revisions: dict[str, tuple[str, str]] = {}  # unready(): revision -> (reason, message)
         self._rv = 0
         self._lock = threading.Lock()
@@ -351,6 +355,9 @@ class KubeApiDouble(InThreadServer):
     def stall(self, on: bool = True) -> None:
         self._stalled = on
 
+    def stall_revisions(self, uri: str) -> None:
+        self.stalled_uris.add(uri)
+
     def fail_revisions(self, uri: str) -> None:
         self.failing_uris.add(uri)
 
@@ -480,6 +487,8 @@ class KubeApiDouble(InThreadServer):
         if self._stalled:
             return
         latest = m["revisions"][-1]
+        if m["uris"][latest] in self.stalled_uris:
+            return
         if m["ready"] != latest and m.get("failed") != latest:
             m["pending_reads"] -= 1
             if m["pending_reads"] <= 0:

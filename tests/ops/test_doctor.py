@@ -1294,6 +1294,16 @@ def test_argo_retries_follow_the_workflow_controllers_template_defaults(cluster,
      "retryStrategy retryPolicy OnFailure (limit 3)"),
     ({"limit": 0, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
      "templateDefaults retryStrategy retryPolicy OnFailure (limit 0)"),
+    # a negative limit retries nothing, as 0 (shown so): processNodeRetries stops when the attempts exceed it, and
+    # util/intstr Int parses "-1" (strconv.Atoi) as -1 (argo-workflows v4.0.5); it read "limit not
+    # a number", its steps that must not be retried "retried (limit not a number) when they fail"
+    ({"limit": -1, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
+     "templateDefaults retryStrategy retryPolicy OnFailure (limit 0) applies to every step: ctloop's "
+     "retried steps are retried when they fail, its other steps never"),
+    ({"limit": "+1", "retryPolicy": "Always"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: "
+     "templateDefaults retryStrategy retryPolicy Always (limit 1) applies to every step: ctloop's steps that must "
+     "not be retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+     "trigger_training) are retried 1 time when they fail"),
 ])
 def test_argo_retry_defaults_other_than_kfps(cluster, capsys, strategy, expected):
     defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})
@@ -1347,6 +1357,12 @@ def test_argo_retries_patch_survives_the_shell_with_quoted_labels(cluster, capsy
      "record_decision, record_run_outcome, register_model, train_model, trigger_training) are retried 1 time "
      "on such failures too"),
     ({"limit": "{{workflow.parameters.n}}", "retryPolicy": "Always"}, "(limit not a number) applies"),
+    # an empty strategy is one all the same: merged under a template without its own it is a non-nil
+    # RetryStrategy (v4.0.5 operator.go retryStrategy), policy OnFailure (RetryPolicyActual), no
+    # limit; it read "no templateDefaults retryStrategy ... its other steps never"
+    ({}, "templateDefaults retryStrategy retryPolicy OnFailure (no limit) applies to every step: ctloop's steps "
+     "that must not be retried (analyze_canary, record_decision, record_run_outcome, register_model, "
+     "train_model, trigger_training) are retried without limit when they fail"),
 ])
 def test_argo_retry_defaults_without_a_limit_or_with_transient_errors(cluster, capsys, strategy, expected):
     defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": strategy}}})
@@ -1384,3 +1400,45 @@ def test_argo_retries_that_may_not_be_read_warn_and_a_missing_configmap_is_skipp
     code, lines, _ = cluster.run(capsys)
     assert lines["Argo retries"] == ("skip Argo retries: no ConfigMap kubeflow/workflow-controller-configmap: "
                                      "Argo's workflow controller is configured elsewhere"), lines
+
+
+def test_argo_retry_policy_argo_does_not_know_is_called_invalid(cluster, capsys):
+    """A misspelt retryPolicy (``OnFailuree``) was judged as ``OnTransientError`` ("retried only on
+    errors Argo takes as transient"). argo-workflows v4.0.5 accepts the workflow
+    (``workflow/validate/validate.go`` checks a template's own retryPolicy, before
+    ``operator.go`` ``mergedTemplateDefaultsInto`` adds the defaults), then ``processNodeRetries``
+    meets it at a step's first failure and answers ``OnFailuree is not a valid RetryPolicy``: the
+    step ends in Error, never retried, whatever its limit."""
+    defaults = yaml.safe_dump({"spec": {"templateDefaults": {"retryStrategy": {"limit": "2",
+                                                                              "retryPolicy": "OnFailuree"}}}})
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
+    code, lines, _ = cluster.run(capsys)
+    line = lines["Argo retries"]
+    assert code == 0 and line.startswith(
+        "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: templateDefaults retryStrategy "
+        "retryPolicy 'OnFailuree' is not a valid RetryPolicy (Always, OnFailure, OnError, OnTransientError): "), line
+    assert "no step is retried, ctloop's retried steps neither" in line, line
+    assert "— fix: kubectl -n kubeflow patch configmap workflow-controller-configmap" in line, line
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    ({"limit": 3}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: no templateDefaults "
+     "retryStrategy; spec.retryStrategy retryPolicy OnFailure (limit 3) applies to every step without a strategy "
+     "of its own: ctloop's retried steps keep theirs (retried when they fail), but its steps that must not be "
+     "retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
+     "trigger_training) are retried 3 times when they fail (another MLflow run, model version or training run) "
+     "— fix: kubectl -n kubeflow patch configmap workflow-controller-configmap --type merge -p "
+     """'{"data":{"workflowDefaults":"spec: {}\\n"}}' (drops spec.retryStrategy"""),
+    ({"limit": 0}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: no templateDefaults "
+     "retryStrategy; spec.retryStrategy retryPolicy OnFailure (limit 0) applies to every step without a strategy "
+     "of its own: ctloop's retried steps keep theirs (retried when they fail), its other steps are never retried"),
+])
+def test_a_workflow_level_retry_strategy_is_read_too(cluster, capsys, strategy, expected):
+    """workflowDefaults spec.retryStrategy is the strategy of every template without its own
+    (argo-workflows v4.0.5 operator.go retryStrategy: woc.execWf.Spec.RetryStrategy): with
+    {limit: 3} train_model is retried three times when it fails. Doctor read only
+    templateDefaults and said "ok ... its other steps never"."""
+    defaults = yaml.safe_dump({"spec": {"retryStrategy": strategy}})
+    cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
+    _, lines, _ = cluster.run(capsys)
+    assert lines["Argo retries"].startswith(expected), lines["Argo retries"]

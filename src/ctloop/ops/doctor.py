@@ -63,7 +63,9 @@ Argo retries       the workflow controller's ``workflowDefaults`` (ConfigMap
                    ``templateDefaults.retryStrategy`` applies to every step (:func:`retry_defaults`);
                    KFP 2.17.0's own install sets ``retryPolicy: OnError``, under which ctloop's retried
                    steps are not retried when they fail and its other steps are retried on pod
-                   errors: a warning with the patch; not readable (403): a warning; no ConfigMap: skip
+                   errors: a warning with the patch; without it, a workflow-level ``spec.retryStrategy``
+                   applies to the steps without their own (ctloop's unretried ones); not readable
+                   (403): a warning; no ConfigMap: skip
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -442,32 +444,41 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
             f"({token_env}{'' if env else ' unset: the default'})")
 
 
-def retry_defaults(workflow_defaults: str) -> tuple[str, int | None] | None:
+_GO_INT = re.compile(r"[+-]?[0-9]+\Z")  # what Go's strconv.Atoi takes
+
+
+def retry_defaults(workflow_defaults: str, *, workflow_level: bool = False) -> tuple[str, int | None] | None:
     """(retryPolicy, limit) of the ``templateDefaults.retryStrategy`` in a workflow controller's
     ``workflowDefaults`` YAML; None without one. The limit is None when the strategy has none (Argo
     then retries without limit: processNodeRetries stops only when ``Limit != nil``), -1 when it is
-    not a number. Argo strategic-merges ``templateDefaults`` under
+    not a number, 0 when it is negative (argo-workflows v4.0.5 ``util/intstr`` ``Int`` reads it
+    with ``strconv.Atoi``, sign included, and processNodeRetries stops once the attempts exceed it). Argo strategic-merges ``templateDefaults`` under
     every template (argo-workflows v4.0.5 operator.go ``mergedTemplateDefaultsInto``); KFP 2.17's
     compiler writes a step's limit and backoff but never a retryPolicy (kubeflow/pipelines 2.17.0
     backend/src/v2/compiler/argocompiler/container.go ``getTaskRetryStrategyFromInput``), so a step
     ctloop retries takes this policy and one it does not retry takes the whole strategy. An unset
-    policy is Argo's ``RetryPolicyActual``: OnFailure, Always with an ``expression``."""
+    policy is Argo's ``RetryPolicyActual``: OnFailure, Always with an ``expression``. With
+    ``workflow_level``: ``spec.retryStrategy``, the strategy of every template that has none of its
+    own after that merge (operator.go ``retryStrategy``)."""
     import yaml
 
     try:
         spec = (yaml.safe_load(workflow_defaults or "") or {}).get("spec") or {}
-        strategy = (spec.get("templateDefaults") or {}).get("retryStrategy")
+        strategy = (spec if workflow_level else (spec.get("templateDefaults") or {})).get("retryStrategy")
     except (yaml.YAMLError, AttributeError) as exc:
         raise ValueError(f"its workflowDefaults is no workflow spec YAML ({str(exc).splitlines()[0]})") from exc
-    if not strategy:
+    if strategy is None:  # an empty mapping is a strategy: OnFailure without a limit
         return None
     if not isinstance(strategy, dict):
-        raise ValueError(f"its templateDefaults.retryStrategy is no mapping ({strategy!r})")
+        raise ValueError(f"its {'spec' if workflow_level else 'templateDefaults'}.retryStrategy is no mapping "
+                         f"({strategy!r})")
     policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression") else "OnFailure")
     limit = strategy.get("limit")
     if limit is None:
         return str(policy), None
-    return str(policy), int(limit) if str(limit).isdigit() else -1
+    if isinstance(limit, bool) or not _GO_INT.match(str(limit)):
+        return str(policy), -1
+    return str(policy), max(int(limit), 0)
 
 
 @dataclass
@@ -1172,8 +1183,7 @@ class Doctor:
             return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
                          f"kubectl -n {ARGO_NAMESPACE} get configmap {ARGO_CONFIGMAP} -o yaml")
         if found is None:
-            return Check(name, OK, f"{where}: no templateDefaults retryStrategy: ctloop's retried steps are "
-                         "retried when they fail (Argo's default OnFailure), its other steps never")
+            return self._workflow_retries(name, where, text)
         policy, limit = found
         on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
         others = ", ".join(sorted(STEPS - RETRIED_STEPS))
@@ -1192,6 +1202,15 @@ class Doctor:
                "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
                "those without a retry policy of their own lose their retries on pod errors, so it is the "
                "platform's call; a reinstall of KFP's manifests sets it again)")
+        if policy not in RETRIED_PHASES:
+            # argo-workflows v4.0.5: validate.go checks a template's own retryPolicy only, before
+            # operator.go mergedTemplateDefaultsInto adds this one; processNodeRetries then meets it
+            # at a step's first failure (its switch's default): the retry node ends in Error
+            return Check(name, WARN, f"{where}: templateDefaults retryStrategy retryPolicy {policy!r} is not a valid "
+                         f"RetryPolicy ({', '.join(RETRIED_PHASES)}): Argo v4.0.5 runs the workflows all the same "
+                         "(its validation does not read templateDefaults), then ends a step's first failure in "
+                         f"Error with '{policy} is not a valid RetryPolicy' instead of retrying it: no step is "
+                         "retried, ctloop's retried steps neither", fix)
         times = ("without limit" if limit is None else f"{limit} time{'' if limit == 1 else 's'}" if limit >= 0
                  else "(limit not a number)")
         if policy == "OnTransientError":
@@ -1208,6 +1227,50 @@ class Doctor:
                          f"the step fails (an outage of storage or MLflow ends the run){also}", fix)
         return Check(name, WARN, f"{said}: ctloop's steps that must not be retried ({others}) are retried "
                      f"{times} when they fail (another MLflow run, model version or training run)", fix)
+
+    def _workflow_retries(self, name: str, where: str, text: str) -> Check:
+        """Without ``templateDefaults.retryStrategy``: the workflow-level ``spec.retryStrategy`` of
+        ``workflowDefaults``, which argo-workflows v4.0.5 gives every template without its own
+        (operator.go ``retryStrategy``: ``woc.execWf.Spec.RetryStrategy``) — ctloop's steps that must
+        not be retried; its retried steps keep their compiled strategy (OnFailure)."""
+        import yaml
+
+        from ctloop.config import STEPS
+        from ctloop.ops.settings import RETRIED_STEPS
+
+        none = f"{where}: no templateDefaults retryStrategy"
+        try:
+            found = retry_defaults(text, workflow_level=True)
+        except ValueError as exc:
+            return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
+                         f"kubectl -n {ARGO_NAMESPACE} get configmap {ARGO_CONFIGMAP} -o yaml")
+        if found is None:
+            return Check(name, OK, f"{none}: ctloop's retried steps are retried when they fail (Argo's default "
+                         "OnFailure), its other steps never")
+        policy, limit = found
+        on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
+        shown = "no limit" if limit is None else f"limit {limit}" if limit >= 0 else "limit not a number"
+        said = (f"{none}; spec.retryStrategy retryPolicy {policy} ({shown}) applies to every step without a "
+                "strategy of its own: ctloop's retried steps keep theirs (retried when they fail)")
+        others = ", ".join(sorted(STEPS - RETRIED_STEPS))
+        if limit == 0:
+            return Check(name, OK, f"{said}, its other steps are never retried")
+        defaults = yaml.safe_load(text)
+        del defaults["spec"]["retryStrategy"]
+        patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
+                           separators=(",", ":"))
+        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
+               "(drops spec.retryStrategy: this changes every pipeline's steps on the cluster, so it is the "
+               "platform's call)")
+        if policy not in RETRIED_PHASES:
+            return Check(name, WARN, f"{said}; its other steps end their first failure in Error with '{policy} is "
+                         "not a valid RetryPolicy' (argo-workflows v4.0.5 processNodeRetries)", fix)
+        times = "without limit" if limit is None else f"{limit} time{'' if limit == 1 else 's'}" if limit >= 0 \
+            else "(limit not a number)"
+        when = ("when they fail (another MLflow run, model version or training run)" if on_failed
+                else "on pod errors" if on_error else "when Argo takes the failure's message as transient")
+        return Check(name, WARN, f"{said}, but its steps that must not be retried ({others}) are retried {times} "
+                     f"{when}", fix)
 
     def check_metrics(self, t: Target) -> Check:
         from ctloop.serving import metric_sources

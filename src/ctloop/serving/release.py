@@ -29,9 +29,10 @@ from ctloop.errors import (
     RegistryError,
     RegistryGone,
     ServingError,
+    ServingTimeoutError,
     one_line,
 )
-from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_STATUS
+from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_NOT_READY, TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
@@ -89,7 +90,11 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     storageUri written. The first deployment goes straight to 100 %. A failed deploy puts traffic
     back on the champion; a spec changed outside meanwhile (:class:`rollout.ChangedOutside`: the
     canary's share patched by hand while the step waited) is held instead — re-raised, nothing
-    rolled back, as :func:`analyze` decides ``hold``."""
+    rolled back, as :func:`analyze` decides ``hold``. A revision of the new model not ready within
+    ``rollout.timeout_seconds`` is not transient: the pipeline run is recorded on the version
+    (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and that run's retry of the step (KFP 2.17
+    retries it on any failure where Argo's retryPolicy allows) refuses at once, writing nothing,
+    instead of deploying it again to wait as long again."""
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
@@ -105,6 +110,18 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
                            "overwrite the model the spec names now; nothing written (ctloop rollout status)")
+    if run_id and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
+        # this run deployed it before and its revision waited out the timeout (the step failed then,
+        # traffic back on the champion): Argo's retry would deploy it again and wait as long again
+        before = (f"; {TAG_ROLLOUT_STATUS}={tags[TAG_ROLLOUT_STATUS]}: {tags.get('ctloop.rollout.reason', '')}"
+                  if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
+                  and tags.get("ctloop.rollout.pipeline_run") == run_id else "")
+        raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
+                           f"before and its revision was not ready within rollout.timeout_seconds "
+                           f"({cfg.timeout_seconds:g} s) ({TAG_ROLLOUT_NOT_READY}={run_id}{before}); a readiness "
+                           "timeout is not transient and deploying it again would wait as long again, so this "
+                           "retry of the step does not; nothing written: find why the revision does not become "
+                           "ready (ctloop rollout status; kubectl describe revision), then run the pipeline again")
     try:
         state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
                                percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,
@@ -120,8 +137,19 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
-        if (champion is None or champion.version == str(version) or now is None
-                or not rollout.same_storage_uri(rollout._spec_version(now)[1], uri)):
+        names_new = now is not None and rollout.same_storage_uri(rollout._spec_version(now)[1], uri)
+        # the wait for the new model's revision ran out (not an unreachable API server, not another
+        # model's revision still starting: nothing of this one's written then): recorded for this
+        # run, whose retry of the step then refuses instead of waiting as long again
+        not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if run_id and names_new and isinstance(
+            exc, ServingTimeoutError) else {}
+        if champion is None or champion.version == str(version) or not names_new:
+            if not_ready:  # nothing to roll back to (a first deployment): the spec keeps the new model
+                try:
+                    registry.set_tags(model_name, version, not_ready)
+                except RegistryError as bookkeeping:
+                    raise ServingError(f"{exc}; recording it for the step's retry failed ({bookkeeping}): a "
+                                       "retry waits again") from exc
             raise  # the spec does not name the new model (nothing written, or changed since): nothing to undo
         failed = f"deploying {model_name} v{version} to {name} failed ({exc})"
         reason = f"deploy failed: {exc}"
@@ -134,7 +162,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                                f"{_traffic_now(isvcs, name)}") from again
         try:
             dropped = _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
-                                       reason=reason, run_id=run_id, state=state, where=_where(cfg))
+                                       reason=reason, run_id=run_id, state=state, where=_where(cfg),
+                                       tags=not_ready)
         except CtloopError as bookkeeping:
             raise ServingError(f"{failed}; traffic is back on v{target}, but recording it failed "
                                f"({bookkeeping})") from bookkeeping
@@ -584,8 +613,9 @@ def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> st
 
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
-                     run_id: str, state: RolloutState, where: dict[str, str]) -> RegistryError | None:
-    """The bookkeeping half of :func:`rollback`: the failed version tagged, alias ``challenger``
+                     run_id: str, state: RolloutState, where: dict[str, str],
+                     tags: dict[str, str] | None = None) -> RegistryError | None:
+    """The bookkeeping half of :func:`rollback`: the failed version tagged (``tags`` too), alias ``challenger``
     removed from it (``MlflowRegistry.drop_challenger``; held too: the version failed all the same),
     the event recorded with what became of the alias (``challenger_alias``). A removal that failed
     is recorded, then returned (the caller raises it, saying the record was written)."""
@@ -597,7 +627,7 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
         before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
         registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status,
                                                        "ctloop.rollout.reason": reason,
-                                                       "ctloop.rollout.pipeline_run": run_id})
+                                                       "ctloop.rollout.pipeline_run": run_id, **(tags or {})})
         try:
             alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version,
                                                                   rolled_back_before=before in ROLLED_BACK_STATES)}
