@@ -296,6 +296,28 @@ class _SweepRefusal(NamedTuple):
     renamed: datetime | None  # when it was broken or released (server time)
 
 
+def _transient(exc: Exception) -> bool:
+    """An MLflow failure its client retries, still failing after the retries: HTTP 408, 429, 5xx (mlflow
+    3.17.2 ``utils/request_utils.py`` ``_TRANSIENT_FAILURE_RESPONSE_CODES``), said as MLflow's JSON error
+    (``TEMPORARILY_UNAVAILABLE``: 503) or, retries exhausted, as "too many 503 error responses" (error code
+    ``INTERNAL_ERROR``: 500, ``utils/rest_utils.py`` ``http_request``); a timeout or refused connection too."""
+    from mlflow.utils.request_utils import _TRANSIENT_FAILURE_RESPONSE_CODES
+
+    status = getattr(exc, "get_http_status_code", None)
+    return callable(status) and status() in _TRANSIENT_FAILURE_RESPONSE_CODES
+
+
+def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception) -> str:
+    """The one line :meth:`MlflowRegistry._point_challenger` says when a newer version's alias write stayed
+    refused as transient: what is left undone and who finishes it."""
+    from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES
+
+    return (f"ctloop: {name} v{mine} is registered, but alias {CHALLENGER!r} could not be moved to v{target}, a "
+            f"newer version (another run's), in {1 + MLFLOW_HTTP_REQUEST_MAX_RETRIES.get()} attempts "
+            f"({one_line(str(exc))[:300]}); left undone: alias {CHALLENGER!r} -> v{target}, which the run that "
+            f"registered v{target} writes when it finishes; else set it in the MLflow UI")
+
+
 def _already_exists(exc: Exception) -> bool:
     return getattr(exc, "error_code", "") in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
@@ -852,7 +874,10 @@ class MlflowRegistry:
         run's, deleted meanwhile) is said and the versions read again without it (was: raised, and
         register deleted this run's healthy version for it; then any refusal of it skipped). Three
         such passes after which the alias (read once more) is not on this run's version or a newer
-        live one are a RegistryError."""
+        live one are a RegistryError. A newer version's write refused as transient (a 503 or 429 MLflow's
+        client retried :data:`ctloop.tracking.HTTP_ENV`'s ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` times) leaves
+        the alias to the run that made that version, said in one warning line (was: raised, and register
+        deleted this run's version for someone else's busy write)."""
         from mlflow.exceptions import MlflowException
 
         refused: set[str] = set()
@@ -876,8 +901,11 @@ class MlflowRegistry:
                                 one_line(str(exc))[:300])
                     refused.add(str(target))
                     continue
-                # any other refusal (a 503, a 403) is raised, a newer version's too (was: skipped, and this
-                # run's older version written over a concurrent run's newer READY one)
+                if target != mine and _transient(exc):  # a busy server, after MLflow's own retries
+                    log.warning(_left_to_the_newer_run(name, mine, target, exc))
+                    return
+                # any other refusal (a 403; this run's own version's 503) is raised (was: a newer version's
+                # skipped, and this run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
         # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise
         current = self.aliases(name).get(CHALLENGER)
