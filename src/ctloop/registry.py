@@ -1889,6 +1889,8 @@ class MlflowRegistry:
 
         Answers "which model served which share of traffic, when, and why": search that
         experiment's runs (``ctloop audit`` or the MLflow UI); each run's tags hold the event.
+        The version is tagged :data:`TAG_LAST_EVENT` after the record is written; a version deleted
+        meanwhile is said, not an error (was: "cannot write the audit record", which was written).
         """
         from mlflow.exceptions import MlflowException
 
@@ -1911,14 +1913,23 @@ class MlflowRegistry:
             run = self.client.create_run(exp_id, tags=tags)
             self.client.set_terminated(run.info.run_id, status="FINISHED")
             run = self._finish_copies(exp_id, AUDIT_EVENT_ID, tags[AUDIT_EVENT_ID], run, finished=True)
-            if version:
-                self.client.set_model_version_tag(
-                    name, str(version), TAG_LAST_EVENT, _tag_value(event.get("event", ""))
-                )
         except MlflowException as exc:
             raise RegistryError(
                 f"cannot write the audit record for {name} v{version}: {exc}"
             ) from exc
+        if version:
+            last = _tag_value(event.get("event", ""))
+            try:
+                self.client.set_model_version_tag(name, str(version), TAG_LAST_EVENT, last)
+            except MlflowException as exc:
+                if _is_not_found(exc):  # deleted since the caller read it: its tag has nowhere to be
+                    log.warning("ctloop: %s v%s was deleted before its tag %s=%s was written; the audit record "
+                                "of the event is written", name, version, TAG_LAST_EVENT, one_line(last)[:100])
+                    return run.info.run_id
+                # was "cannot write the audit record", which was written: a retried step wrote it twice
+                raise RegistryError(f"the audit record {run.info.run_id} of {name} v{version} is written, but tagging "
+                                    f"the version {TAG_LAST_EVENT}={one_line(last)[:100]} failed: "
+                                    f"{one_line(str(exc))[:300]}") from exc
         return run.info.run_id
 
     def run_events(self, name: str, pipeline_run: str) -> list[dict[str, str]]:
