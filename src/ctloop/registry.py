@@ -928,7 +928,7 @@ class MlflowRegistry:
         before this rollback tagged it (read from its tags when not given)."""
         from mlflow.exceptions import MlflowException
 
-        version = str(version)
+        version = check_model_version(version)  # compared with the alias' version as MLflow writes it
         if rolled_back_before is None:
             rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
         current = self.aliases(name).get(CHALLENGER)
@@ -1006,8 +1006,11 @@ class MlflowRegistry:
             raise RegistryError(f"cannot tag {name} v{version}: {exc}") from exc
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
-        """Point ``alias`` at ``version`` and read it back (aliases are last-writer-wins)."""
+        """Point ``alias`` at ``version`` and read it back (aliases are last-writer-wins); ``version`` as
+        :func:`check_model_version` reads it."""
         from mlflow.exceptions import MlflowException
+
+        version = check_model_version(version)
 
         try:
             self.client.set_registered_model_alias(name, alias, str(version))
@@ -1033,8 +1036,11 @@ class MlflowRegistry:
         Idempotent: promoting the current champion again writes nothing new and returns the
         version its promotion replaced, so a retried pipeline step gets the same answer. Raises
         RegistryError when it cannot tell that the promotion committed; ``champion()`` then tells.
+        ``version`` as :func:`check_model_version` reads it (``" 2\n"`` is v2; was: MLflow moved the alias to
+        v2, the read-back compared it with ``" 2\n"`` and aborted the promotion with the alias moved); any
+        other text is a ConfigError before anything is written.
         """
-        version = str(version)
+        version = check_model_version(version)
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
             # the audit experiment as the settle read it under the lock (was: read again)
@@ -1890,12 +1896,15 @@ class MlflowRegistry:
         Answers "which model served which share of traffic, when, and why": search that
         experiment's runs (``ctloop audit`` or the MLflow UI); each run's tags hold the event.
         The version is tagged :data:`TAG_LAST_EVENT` after the record is written; a version deleted
-        meanwhile is said, not an error (was: "cannot write the audit record", which was written).
+        meanwhile is said, not an error (was: "cannot write the audit record", which was written). A
+        ``version`` that is no version (:func:`check_model_version`) is a ConfigError before any write.
         """
         from mlflow.exceptions import MlflowException
 
         from ctloop.tracking import code_version
 
+        # before anything is written (was: the record written, then the version's tag refused)
+        version = check_model_version(version) if str(version or "") else ""
         exp_id = self._audit_experiment(name, create=True)
         try:
             tags = {f"{AUDIT_PREFIX}{k}": _tag_value(v) for k, v in event.items()}
