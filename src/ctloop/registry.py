@@ -773,14 +773,19 @@ class MlflowRegistry:
         clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
-            version = self._one_registration(name, registration, str(mv.version))
-            mv = self._wait_ready(name, version)
         except MlflowException as exc:  # mlflow.register_model: MLflow's own client
             from ctloop.tracking import refused_credentials
 
             _hide_password(exc, self.tracking_uri)
             raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
                                 or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+        version = self._one_registration(name, registration, str(mv.version))
+        try:
+            mv = self._wait_ready(name, version)
+        except MlflowException as exc:  # was "cannot register", the version left registered with no alias
+            _hide_password(exc, self.tracking_uri)
+            cause = (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300])
+            raise self._unregistered(name, version, cause, failed="reading it back after its create") from exc
         try:
             self._point_challenger(name, int(mv.version))
         except RegistryError as exc:  # was "cannot register", the version left registered with no alias
@@ -836,9 +841,10 @@ class MlflowRegistry:
             log.warning("ctloop: cannot tag %s v%s %s=%s: %s", name, extra, TAG_DUPLICATE_OF, kept,
                         one_line(str(exc))[:300])
 
-    def _unregistered(self, name: str, version: str, exc: RegistryError) -> RegistryError:
+    def _unregistered(self, name: str, version: str, exc: RegistryError,
+                      failed: str = f"pointing alias {CHALLENGER!r} at it") -> RegistryError:
         """The error of a registration whose ``version`` was made but could not be aliased
-        ``challenger`` (``exc``): the version is deleted again, so the registry is as before the
+        ``challenger``, or read back (``failed``, ``exc``): the version is deleted again, so the registry is as before the
         step and a retried step registers once (was: left with no alias, and a retry registered the
         model again), unless an alias points at it (a concurrent register's: kept) or the delete
         fails (said; a delete answered not found: the version is gone, nothing registered).
@@ -860,7 +866,7 @@ class MlflowRegistry:
                     f"v{version} left registered without the alias (not deleted: "
                     f"{one_line(hide_password(str(again), self.tracking_uri))[:300]}): delete it or point the alias")
         cls = RegistryGone if isinstance(exc, RegistryGone) else RegistryError
-        return cls(f"model {name!r} v{version}: pointing alias {CHALLENGER!r} at it failed "
+        return cls(f"model {name!r} v{version}: {failed} failed "
                    f"({one_line(hide_password(str(exc), self.tracking_uri))[:300]}); {left}")
 
     def _point_challenger(self, name: str, mine: int) -> None:
