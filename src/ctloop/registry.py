@@ -312,8 +312,9 @@ def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception) ->
     refused as transient: what is left undone and who finishes it."""
     from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES
 
+    attempts = 1 + MLFLOW_HTTP_REQUEST_MAX_RETRIES.get()
     return (f"ctloop: {name} v{mine} is registered, but alias {CHALLENGER!r} could not be moved to v{target}, a "
-            f"newer version (another run's), in {1 + MLFLOW_HTTP_REQUEST_MAX_RETRIES.get()} attempts "
+            f"newer version (another run's), in {attempts} attempt{'' if attempts == 1 else 's'} "
             f"({one_line(str(exc))[:300]}); left undone: alias {CHALLENGER!r} -> v{target}, which the run that "
             f"registered v{target} writes when it finishes; else set it in the MLflow UI")
 
