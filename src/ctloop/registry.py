@@ -299,6 +299,29 @@ class _SweepRefusal(NamedTuple):
     renamed: datetime | None  # when it was broken or released (server time)
 
 
+def _transient(exc: Exception) -> bool:
+    """An MLflow failure its client retries, still failing after the retries: HTTP 408, 429, 5xx (mlflow
+    3.17.2 ``utils/request_utils.py`` ``_TRANSIENT_FAILURE_RESPONSE_CODES``), said as MLflow's JSON error
+    (``TEMPORARILY_UNAVAILABLE``: 503) or, retries exhausted, as "too many 503 error responses" (error code
+    ``INTERNAL_ERROR``: 500, ``utils/rest_utils.py`` ``http_request``); a timeout or refused connection too."""
+    from mlflow.utils.request_utils import _TRANSIENT_FAILURE_RESPONSE_CODES
+
+    status = getattr(exc, "get_http_status_code", None)
+    return callable(status) and status() in _TRANSIENT_FAILURE_RESPONSE_CODES
+
+
+def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception) -> str:
+    """The one line :meth:`MlflowRegistry._point_challenger` says when a newer version's alias write stayed
+    refused as transient: what is left undone and who finishes it."""
+    from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES
+
+    attempts = 1 + MLFLOW_HTTP_REQUEST_MAX_RETRIES.get()
+    return (f"ctloop: {name} v{mine} is registered, but alias {CHALLENGER!r} could not be moved to v{target}, a "
+            f"newer version (another run's), in {attempts} attempt{'' if attempts == 1 else 's'} "
+            f"({one_line(str(exc))[:300]}); left undone: alias {CHALLENGER!r} -> v{target}, which the run that "
+            f"registered v{target} writes when it finishes; else set it in the MLflow UI")
+
+
 def _already_exists(exc: Exception) -> bool:
     return getattr(exc, "error_code", "") in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
@@ -754,14 +777,19 @@ class MlflowRegistry:
         clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
-            version = self._one_registration(name, registration, str(mv.version))
-            mv = self._wait_ready(name, version)
         except MlflowException as exc:  # mlflow.register_model: MLflow's own client
             from ctloop.tracking import refused_credentials
 
             _hide_password(exc, self.tracking_uri)
             raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
                                 or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+        version = self._one_registration(name, registration, str(mv.version))
+        try:
+            mv = self._wait_ready(name, version)
+        except MlflowException as exc:  # was "cannot register", the version left registered with no alias
+            _hide_password(exc, self.tracking_uri)
+            cause = (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300])
+            raise self._unregistered(name, version, cause, failed="reading it back after its create") from exc
         try:
             self._point_challenger(name, int(mv.version))
         except RegistryError as exc:  # was "cannot register", the version left registered with no alias
@@ -817,9 +845,10 @@ class MlflowRegistry:
             log.warning("ctloop: cannot tag %s v%s %s=%s: %s", name, extra, TAG_DUPLICATE_OF, kept,
                         one_line(str(exc))[:300])
 
-    def _unregistered(self, name: str, version: str, exc: RegistryError) -> RegistryError:
+    def _unregistered(self, name: str, version: str, exc: RegistryError,
+                      failed: str = f"pointing alias {CHALLENGER!r} at it") -> RegistryError:
         """The error of a registration whose ``version`` was made but could not be aliased
-        ``challenger`` (``exc``): the version is deleted again, so the registry is as before the
+        ``challenger``, or read back (``failed``, ``exc``): the version is deleted again, so the registry is as before the
         step and a retried step registers once (was: left with no alias, and a retry registered the
         model again), unless an alias points at it (a concurrent register's: kept) or the delete
         fails (said; a delete answered not found: the version is gone, nothing registered).
@@ -841,7 +870,7 @@ class MlflowRegistry:
                     f"v{version} left registered without the alias (not deleted: "
                     f"{one_line(hide_password(str(again), self.tracking_uri))[:300]}): delete it or point the alias")
         cls = RegistryGone if isinstance(exc, RegistryGone) else RegistryError
-        return cls(f"model {name!r} v{version}: pointing alias {CHALLENGER!r} at it failed "
+        return cls(f"model {name!r} v{version}: {failed} failed "
                    f"({one_line(hide_password(str(exc), self.tracking_uri))[:300]}); {left}")
 
     def _point_challenger(self, name: str, mine: int) -> None:
@@ -855,7 +884,10 @@ class MlflowRegistry:
         run's, deleted meanwhile) is said and the versions read again without it (was: raised, and
         register deleted this run's healthy version for it; then any refusal of it skipped). Three
         such passes after which the alias (read once more) is not on this run's version or a newer
-        live one are a RegistryError."""
+        live one are a RegistryError. A newer version's write refused as transient (a 503 or 429 MLflow's
+        client retried :data:`ctloop.tracking.HTTP_ENV`'s ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` times) leaves
+        the alias to the run that made that version, said in one warning line (was: raised, and register
+        deleted this run's version for someone else's busy write)."""
         from mlflow.exceptions import MlflowException
 
         refused: set[str] = set()
@@ -879,8 +911,11 @@ class MlflowRegistry:
                                 one_line(str(exc))[:300])
                     refused.add(str(target))
                     continue
-                # any other refusal (a 503, a 403) is raised, a newer version's too (was: skipped, and this
-                # run's older version written over a concurrent run's newer READY one)
+                if target != mine and _transient(exc):  # a busy server, after MLflow's own retries
+                    log.warning(_left_to_the_newer_run(name, mine, target, exc))
+                    return
+                # any other refusal (a 403; this run's own version's 503) is raised (was: a newer version's
+                # skipped, and this run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
         # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise
         current = self.aliases(name).get(CHALLENGER)
@@ -903,7 +938,7 @@ class MlflowRegistry:
         before this rollback tagged it (read from its tags when not given)."""
         from mlflow.exceptions import MlflowException
 
-        version = str(version)
+        version = check_model_version(version)  # compared with the alias' version as MLflow writes it
         if rolled_back_before is None:
             rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
         current = self.aliases(name).get(CHALLENGER)
@@ -981,8 +1016,11 @@ class MlflowRegistry:
             raise RegistryError(f"cannot tag {name} v{version}: {exc}") from exc
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
-        """Point ``alias`` at ``version`` and read it back (aliases are last-writer-wins)."""
+        """Point ``alias`` at ``version`` and read it back (aliases are last-writer-wins); ``version`` as
+        :func:`check_model_version` reads it."""
         from mlflow.exceptions import MlflowException
+
+        version = check_model_version(version)
 
         try:
             self.client.set_registered_model_alias(name, alias, str(version))
@@ -1008,8 +1046,11 @@ class MlflowRegistry:
         Idempotent: promoting the current champion again writes nothing new and returns the
         version its promotion replaced, so a retried pipeline step gets the same answer. Raises
         RegistryError when it cannot tell that the promotion committed; ``champion()`` then tells.
+        ``version`` as :func:`check_model_version` reads it (``" 2\n"`` is v2; was: MLflow moved the alias to
+        v2, the read-back compared it with ``" 2\n"`` and aborted the promotion with the alias moved); any
+        other text is a ConfigError before anything is written.
         """
-        version = str(version)
+        version = check_model_version(version)
         self.get_version(name, version)  # fails clearly if it does not exist
         with self._locked(name):
             # the audit experiment as the settle read it under the lock (was: read again)
@@ -1864,11 +1905,16 @@ class MlflowRegistry:
 
         Answers "which model served which share of traffic, when, and why": search that
         experiment's runs (``ctloop audit`` or the MLflow UI); each run's tags hold the event.
+        The version is tagged :data:`TAG_LAST_EVENT` after the record is written; a version deleted
+        meanwhile is said, not an error (was: "cannot write the audit record", which was written). A
+        ``version`` that is no version (:func:`check_model_version`) is a ConfigError before any write.
         """
         from mlflow.exceptions import MlflowException
 
         from ctloop.tracking import code_version
 
+        # before anything is written (was: the record written, then the version's tag refused)
+        version = check_model_version(version) if str(version or "") else ""
         exp_id = self._audit_experiment(name, create=True)
         try:
             tags = {f"{AUDIT_PREFIX}{k}": _tag_value(v) for k, v in event.items()}
@@ -1886,14 +1932,23 @@ class MlflowRegistry:
             run = self.client.create_run(exp_id, tags=tags)
             self.client.set_terminated(run.info.run_id, status="FINISHED")
             run = self._finish_copies(exp_id, AUDIT_EVENT_ID, tags[AUDIT_EVENT_ID], run, finished=True)
-            if version:
-                self.client.set_model_version_tag(
-                    name, str(version), TAG_LAST_EVENT, _tag_value(event.get("event", ""))
-                )
         except MlflowException as exc:
             raise RegistryError(
                 f"cannot write the audit record for {name} v{version}: {exc}"
             ) from exc
+        if version:
+            last = _tag_value(event.get("event", ""))
+            try:
+                self.client.set_model_version_tag(name, str(version), TAG_LAST_EVENT, last)
+            except MlflowException as exc:
+                if _is_not_found(exc):  # deleted since the caller read it: its tag has nowhere to be
+                    log.warning("ctloop: %s v%s was deleted before its tag %s=%s was written; the audit record "
+                                "of the event is written", name, version, TAG_LAST_EVENT, one_line(last)[:100])
+                    return run.info.run_id
+                # was "cannot write the audit record", which was written: a retried step wrote it twice
+                raise RegistryError(f"the audit record {run.info.run_id} of {name} v{version} is written, but tagging "
+                                    f"the version {TAG_LAST_EVENT}={one_line(last)[:100]} failed: "
+                                    f"{one_line(str(exc))[:300]}") from exc
         return run.info.run_id
 
     def run_events(self, name: str, pipeline_run: str) -> list[dict[str, str]]:
