@@ -65,3 +65,32 @@ def test_yes_no_classes_alone_and_beside_words_are_classes():
     check_labels(data["y"].map({0: "no", 1: "yes"}), "y")
     check_labels(data["y"].map({0: "no", 1: "yes"}).where(data.index % 7 != 0, "maybe"), "y")
     check_labels(data["y"].map({0: "no", 1: "1 year"}).where(data.index % 7 != 0, "2 years"), "y")
+
+
+@pytest.mark.parametrize(
+    "policies, named",
+    [
+        ("never,every:2,every:02", "every:2 twice ('every:2' and 'every:02')"),
+        ("never, never", "never twice"),
+        ("every:007,every:7", "every:7 twice ('every:007' and 'every:7')"),
+    ],
+)
+def test_a_policy_named_twice_in_compare_is_refused_naming_it(tmp_path, capsys, policies, named):
+    """`--compare every:2,every:02` replayed the same schedule twice and printed it as two policies
+    with the same numbers (compare.csv two rows); `never,never` was replayed once under a banner
+    "policies never, never". A policy named twice is a typo for another one: refused before any read."""
+    with pytest.raises(SystemExit) as exited:
+        _backtest(tmp_path, frame(), "--compare", policies)
+    err = capsys.readouterr().err
+    assert (
+        exited.value.code == 2
+        and f"argument --compare: names {named}: name each policy once, got {policies!r}" in err
+    ), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_replays_every_n_under_one_name():
+    """The library's compare() takes every:02 as every:2: one replay, under the name every:2."""
+    from ctloop.backtest import check_policy
+
+    assert check_policy("every:02") == "every:2" and check_policy("every:10") == "every:10"

@@ -328,14 +328,18 @@ def _policy(text: str) -> str:
 
 
 def _policies(text: str) -> str:
-    """argparse ``type`` of ``--compare``: a comma list of policy names."""
+    """argparse ``type`` of ``--compare``: a comma list of policy names, each once."""
     names = [p.strip() for p in text.split(",")]
     if not any(names):
         raise argparse.ArgumentTypeError(f"name one or more policies, e.g. never,always,every:4,default, got {text!r}")
-    for name in names:
-        if name:
-            _policy(name)
-    return text
+    seen: dict[str, str] = {}  # policy -> the name it was first given as
+    for name in filter(None, names):
+        policy = _policy(name)
+        if policy in seen:  # every:2,every:02 replayed one schedule twice, shown as two policies
+            both = f" ({seen[policy]!r} and {name!r})" if seen[policy] != name else ""
+            raise argparse.ArgumentTypeError(f"names {policy} twice{both}: name each policy once, got {text!r}")
+        seen[policy] = name
+    return ",".join(seen)  # as the replays and the table name them (every:02 is every:2)
 
 
 def _say(indent: str, message: str) -> None:
