@@ -94,3 +94,43 @@ def test_compare_replays_every_n_under_one_name():
     from ctloop.backtest import check_policy
 
     assert check_policy("every:02") == "every:2" and check_policy("every:10") == "every:10"
+
+
+@pytest.mark.parametrize(
+    "flags, said",
+    [
+        (
+            ["--thresholds", '{"rmse": 3}'],
+            "--thresholds: gate.thresholds.rmse: not a classification metric; use one of",
+        ),
+        (
+            ["--primary-metric", "rmse"],
+            "--primary-metric: gate.primary_metric: 'rmse' is not a classification metric",
+        ),
+        (
+            ["--thresholds", '{"roc_auc": 0.5, "r2": 0.1}'],
+            "--thresholds: gate.thresholds.r2: not a classification",
+        ),
+    ],
+)
+def test_a_gate_metric_of_the_wrong_task_names_the_flag_given(tmp_path, capsys, flags, said):
+    """`ctloop backtest --thresholds '{"rmse": 3}'` (the task left at classification) said
+    "error: gate.thresholds.rmse: not a classification metric": a ctloop.yaml path the user never
+    wrote; --hyperparameters and the other flags' values are said with the flag."""
+    assert _backtest(tmp_path, frame(), *flags) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {said}") and err.count("\n") == 1, err
+
+
+def test_empty_thresholds_are_refused_not_replaced_by_the_backtest_default(tmp_path, capsys):
+    """`--thresholds '{}'` (the help: "Empty = never approve (fail safe)") was replaced without a word
+    by the backtest's {roc_auc: 0.5} and its other gate settings by the backtest's: every challenger
+    judged against a bar the user had just removed, retrains promoted, exit 0."""
+    assert _backtest(tmp_path, frame(), "--thresholds", "{}", "--primary-metric", "log_loss") == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: --thresholds {}: a gate without thresholds approves no challenger (fail safe), so the replay "
+        "would promote none: give one, e.g. --thresholds '{\"roc_auc\": 0.5}', or leave --thresholds out "
+        "(the backtest's default, a bar at chance)\n"
+    ), err
+    assert not (tmp_path / "out").exists()
