@@ -134,3 +134,28 @@ def test_empty_thresholds_are_refused_not_replaced_by_the_backtest_default(tmp_p
         "(the backtest's default, a bar at chance)\n"
     ), err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "image", ["Registry.Example.com/ML/ctloop:0.1.0", "registry.example.com/ml/ctloop@sha256:abc"]
+)
+def test_an_image_no_kubelet_can_pull_is_said_with_where_it_came_from(
+    tmp_path, capsys, monkeypatch, image
+):
+    """CTLOOP_IMAGE (or platform.image) with upper case in the repository path was refused by the
+    compiler as "error: image '...' is not a reference the kubelet can pull", naming no setting,
+    and `apply --dry-run` called such a platform.image valid: the reference's source checks
+    (ctloop.image.resolve_image) looked for a tag only. Said with the source, as a missing tag is."""
+    from ctloop.errors import ConfigError
+    from ctloop.image import resolve_image
+
+    monkeypatch.setenv("CTLOOP_IMAGE", image)
+    assert main(["compile", "--output-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: CTLOOP_IMAGE {image!r}: ") and "InvalidImageName" in err, err
+    assert not (tmp_path / "out").exists()
+    monkeypatch.delenv("CTLOOP_IMAGE")
+    with pytest.raises(
+        ConfigError, match=r"^platform.image in ctloop.yaml '.*': .*InvalidImageName"
+    ):
+        resolve_image(None, image, purpose="apply")
