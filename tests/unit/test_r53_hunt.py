@@ -159,3 +159,50 @@ def test_an_image_no_kubelet_can_pull_is_said_with_where_it_came_from(
         ConfigError, match=r"^platform.image in ctloop.yaml '.*': .*InvalidImageName"
     ):
         resolve_image(None, image, purpose="apply")
+
+
+@pytest.mark.parametrize(
+    "monitoring, metric",
+    [
+        ({"rules": {"realized_drop": 5}}, "roc_auc"),  # 5 meant as 5 points (0.05)
+        ({"rules": {"realized_drop": 1}}, "roc_auc"),
+        ({"rules": {"realized_drop": 1.5}, "metric": "accuracy"}, "accuracy"),
+    ],
+)
+def test_a_realized_drop_the_metric_can_never_make_is_refused(tmp_path, monitoring, metric):
+    """`realized_drop: 5` (five points, written as a percentage) on a classifier's roc_auc, which
+    lies in [0, 1]: the rule fires when the realized metric is worse than the champion's by more
+    than that (monitoring/rules.py), which it never is, and the spec was valid: the rule was off
+    without a word. A realized_floor above the metric's range was refused already."""
+    import yaml
+
+    from ctloop.errors import ConfigError
+    from ctloop.ops.spec import load_spec
+
+    model = {
+        "name": "credit-default",
+        "data": {"uri": "gs://b/t.parquet", "target": "y", "time_column": "ts"},
+        "gate": {"thresholds": {"roc_auc": 0.7}},
+        "monitoring": {"log_root": "gs://b/log", **monitoring},
+    }
+    spec = {"apiVersion": "ctloop.dev/v1alpha2", "kind": "ContinuousTraining", "models": [model]}
+    (tmp_path / "ctloop.yaml").write_text(yaml.safe_dump(spec))
+    drop = monitoring["rules"]["realized_drop"]
+    with pytest.raises(
+        ConfigError,
+        match=rf"models\[0\]\.monitoring\.rules\.realized_drop: {metric} lies in "
+        rf"\[0, 1\], so it never drops by more than 1: a drop of {drop:g} never "
+        r"fires \(a drop of 5 points is 0\.05\)",
+    ):
+        load_spec(tmp_path / "ctloop.yaml")
+    model["monitoring"]["rules"]["realized_drop"] = 0.05
+    (tmp_path / "ctloop.yaml").write_text(yaml.safe_dump(spec))
+    load_spec(tmp_path / "ctloop.yaml")
+    model["training"], model["gate"] = (
+        {"task": "regression"},
+        {"thresholds": {"rmse": 5}},
+    )  # rmse: any drop
+    model["monitoring"]["rules"]["realized_drop"] = 5
+    model["monitoring"].pop("metric", None)
+    (tmp_path / "ctloop.yaml").write_text(yaml.safe_dump(spec))
+    load_spec(tmp_path / "ctloop.yaml")
