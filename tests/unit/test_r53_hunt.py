@@ -2,6 +2,8 @@
 settings and tables through ``ctloop backtest`` (in-process, ``ctloop.cli.main``); each case a small
 reproduction of a wrong answer or a misleading message, with what it did before."""
 
+import re
+
 import pytest
 
 from ctloop.cli import main
@@ -206,3 +208,56 @@ def test_a_realized_drop_the_metric_can_never_make_is_refused(tmp_path, monitori
     model["monitoring"].pop("metric", None)
     (tmp_path / "ctloop.yaml").write_text(yaml.safe_dump(spec))
     load_spec(tmp_path / "ctloop.yaml")
+
+
+@pytest.mark.parametrize(
+    "params, said",
+    [
+        ({"gate.thresholds": {"rmse": 3}}, "gate.thresholds.rmse: not a classification metric"),
+        (
+            {"gate.primary_metric": "r2", "training.task": "classification"},
+            "gate.primary_metric: 'r2' is not a",
+        ),
+        (
+            {"training.task": "regression", "gate.thresholds": {"roc_auc": 0.7}},
+            "gate.thresholds.roc_auc: not a regr",
+        ),
+        (
+            {
+                "training_parameters": {
+                    "data": {"uri": "gs://b/t.csv", "target": "y", "time_column": "ts"},
+                    "gate": {"thresholds": {"mae": 1}},
+                }
+            },
+            "training_parameters.gate.thresholds.mae: not a classification metric",
+        ),
+    ],
+)
+def test_a_gate_metric_of_another_task_is_refused_before_the_run_not_by_its_evaluate_step(
+    params, said
+):
+    """`ctloop run --local --param 'gate.thresholds={"rmse": 3}'` (the task left at classification)
+    trained a model and logged its MLflow run, and only evaluate_model refused it ("threshold
+    metric 'rmse' is not a classification metric", exit 2 after the training); `schedule`, `trigger`
+    and the monitoring pipeline's training_parameters took it and failed every run at night.
+    ctloop.yaml refused it up front already (spec.py: check_metrics)."""
+    from ctloop.errors import ConfigError
+    from ctloop.ops.params import pipeline_arguments
+    from ctloop.pipelines import all_pipelines
+
+    pipeline = "monitoring" if "training_parameters" in params else "continuous-training"
+    values = {
+        "model_name": "credit",
+        "data.uri": "gs://b/t.csv",
+        "data.target": "y",
+        "data.time_column": "ts",
+        "monitoring.log_root": "gs://b/log",
+    }
+    values = {
+        k: v
+        for k, v in values.items()
+        if k.partition(".")[0]
+        in ("model_name", "data" if pipeline != "monitoring" else "monitoring")
+    }
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        pipeline_arguments(all_pipelines()[pipeline], {**values, **params}, for_kfp=False)
