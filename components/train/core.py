@@ -944,14 +944,17 @@ def check_labels(y: pd.Series, target: str) -> None:
         raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
                                     f"and {plain(others[0])!r}): write every label as text, or every one as a "
                                     "number")])
-    words = [v for v in texts if v.strip().lower() in ("true", "false")]
-    if words and not others:  # '0'/'1' then 'True'/'False' (a source that changed how it writes the label)
+    for pair in (("true", "false"), ("yes", "no")):
+        words = [v for v in texts if v.strip().lower() in pair]
+        if not words or others:  # '0'/'1' then 'True'/'False' or 'yes'/'no' (a source that changed how it writes the label)
+            continue
         figures = [v for v in texts if v not in words]
         if figures and pd.to_numeric(pd.Series(figures).str.strip(), errors="coerce").notna().all():
             rows = int(min(y.isin(words).sum(), y.isin(figures).sum()))
-            raise DataValidationError([(target, "labels", rows, f"labels mix true/false and numbers, as text (e.g. "
+            said = "/".join(pair)
+            raise DataValidationError([(target, "labels", rows, f"labels mix {said} and numbers, as text (e.g. "
                                         f"{words[0]!r} and {figures[0]!r}): one class written two ways is learned "
-                                        "as two; write every label as true/false, or every one as a number")])
+                                        f"as two; write every label as {said}, or every one as a number")])
     blank = [v for v in texts if not v.strip()]
     if blank:  # a spreadsheet's "empty" cell holding spaces: read as a class of its own, learned and scored
         rows = int(y.isin(blank).sum())

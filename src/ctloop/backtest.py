@@ -76,14 +76,15 @@ SCHEDULED = "every:"  # ``every:N``: a retrain every N windows whatever the data
 
 
 def check_policy(name: str, flag: str = "--policy") -> str:
-    """``name`` when it is one of :data:`POLICIES` or ``every:N`` (N a whole number >= 1), else a
-    ConfigError naming ``flag`` and the value."""
+    """``name`` when it is one of :data:`POLICIES`, ``every:N`` (N a whole number >= 1) written
+    without leading zeros (``every:02`` is ``every:2``: one policy, one name), else a ConfigError
+    naming ``flag`` and the value."""
     if name in POLICIES:
         return name
     n = name[len(SCHEDULED):] if name.startswith(SCHEDULED) else ""
     # ASCII digits: str.isdigit() holds for '²', which int() refuses (a ValueError, not this error)
     if n.isascii() and n.isdigit() and int(n) >= 1:
-        return name
+        return f"{SCHEDULED}{int(n)}"
     raise ConfigError(f"{flag} {name!r} is not one of {', '.join(POLICIES)} or every:N (a retrain every N windows)")
 
 
@@ -1164,9 +1165,7 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     say = progress or (lambda _msg: None)
     if not policies:
         raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
-    for p in policies:
-        check_policy(p, flag="--compare")
-    unique = list(dict.fromkeys(policies))
+    unique = list(dict.fromkeys(check_policy(p, flag="--compare") for p in policies))
     _check_drift_method(frame, cfg, unique)  # before the first replay, not after those of the policies before
     with _notes_once():  # a note on the data once, not once per policy
         out = _compare(frame, cfg, unique, say, progress, jobs)

@@ -25,41 +25,8 @@ from typing import Any
 from ctloop.config import KFP_POD_NAMES_ONLY, KFP_POD_VOLUMES, check_pvc_mounts, parse_pvc_mount
 from ctloop.config import same_mount_path as _same_path
 from ctloop.errors import ConfigError
-from ctloop.image import DEFAULT_IMAGE
+from ctloop.image import DEFAULT_IMAGE, pull_problem
 from ctloop.local import make_scratch, release_scratch, remove_stale_scratch
-
-
-def _reference_pattern() -> re.Pattern[str]:
-    """An image reference as the kubelet parses it: distribution/reference ``regexp.go`` (v0.6.0)
-    ``ReferenceRegexp``, built from the same parts."""
-    alnum, separator = r"[a-z0-9]+", r"(?:[._]|__|[-]+)"
-    component = rf"{alnum}(?:{separator}{alnum})*"
-    domain_part = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-    host = rf"(?:{domain_part}(?:\.{domain_part})*|\[[a-fA-F0-9:]+\])"
-    name = rf"(?:{host}(?::[0-9]+)?/)?{component}(?:/{component})*"
-    digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-    return re.compile(rf"({name})(?::[\w][\w.-]{{0,127}})?(?:@{digest})?", re.ASCII)
-
-
-_REFERENCE = _reference_pattern()
-NAME_MAX = 255  # distribution/reference reference.go NameTotalLengthMax
-
-
-# opencontainers/go-digest v1.0.0 algorithm.go: the algorithms the kubelet's reference parser takes
-# (digest.Parse → Validate), each with exactly this many lower-case hex digits
-DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
-
-
-def _digest_problem(image: str) -> str | None:
-    if "@" not in image:
-        return None
-    algorithm, _, encoded = image.rsplit("@", 1)[1].partition(":")
-    size = DIGEST_HEX.get(algorithm)
-    if size is not None and re.fullmatch(rf"[0-9a-f]{{{size}}}", encoded):
-        return None
-    return (f"image {image!r}: the digest {algorithm}:{encoded} is not one the kubelet can parse (every task "
-            "would fail with InvalidImageName) — a digest is sha256: and 64 lower-case hex digits (sha384: 96, "
-            "sha512: 128), as `docker buildx imagetools inspect` prints it")
 
 
 def _check_image(image: str) -> None:
@@ -70,20 +37,8 @@ def _check_image(image: str) -> None:
         )
     if image.endswith(":latest"):
         raise ConfigError(f"image {image!r} uses the mutable tag 'latest': pin a version or digest")
-    match = _REFERENCE.fullmatch(image)
-    # ParseNormalizedNamed (what the kubelet parses with) splits off a domain only when the first
-    # component has a '.' or ':' or is localhost: otherwise it is Docker Hub's path, lower case only
-    first = image.split("/", 1)[0]
-    hub_path = "/" not in image or not ("." in first or ":" in first or first == "localhost")
-    if match is None or len(match.group(1)) > NAME_MAX or (hub_path and match.group(1) != match.group(1).lower()):
-        raise ConfigError(
-            f"image {image!r} is not a reference the kubelet can pull: every task would fail with InvalidImageName "
-            "— the repository path takes lower-case letters and digits joined by '.', '_', '__' or '-', a tag "
-            f"at most 128 letters, digits, '_', '.', '-' (not first), the name at most {NAME_MAX} characters; "
-            "e.g. registry.example.com/ml/ctloop:0.1.0"
-        )
-    if problem := _digest_problem(image):
-        raise ConfigError(problem)
+    if problem := pull_problem(image):
+        raise ConfigError(f"image {image!r}: {problem}")
 
 
 def _pod_volumes(entry: dict) -> tuple[dict[str, str], dict[str, str]]:

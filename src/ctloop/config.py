@@ -1228,12 +1228,15 @@ class MonitoringConfig(Section):
                           check=positive)
 
     def problems(self) -> list[str]:
-        from ctloop.metrics import never_met
+        from ctloop.metrics import never_dropped, never_met
 
         out = [] if self.log_root.strip() else [f"log_root: must not be empty — {self.doc_of('log_root')}"]
         floor = self.rules.realized_floor if self.rules is not None else None
         if self.metric and floor is not None and (why := never_met(self.metric, float(floor))):
             out.append(f"rules.realized_floor: {why} (the rule would fire on every window)")
+        drop = self.rules.realized_drop if self.rules is not None else None
+        if self.metric and drop is not None and (why := never_dropped(self.metric, float(drop))):
+            out.append(f"rules.realized_drop: {why}")
         return out
 
 
@@ -1465,8 +1468,9 @@ def check_gate_columns(data: DataConfig, gate: GateConfig, *, task: str = "", pa
 
 
 def check_monitoring_metric(training: TrainingConfig, monitoring: MonitoringConfig, *, path: str = "") -> list[str]:
-    """``monitoring.metric`` against the task, and a ``realized_floor`` the metric monitored (the
-    task's default when none is named) can never meet: it would fire on every window."""
+    """``monitoring.metric`` against the task, a ``realized_floor`` the metric monitored (the task's
+    default when none is named) can never meet (it would fire on every window), and a
+    ``realized_drop`` it can never make (it would never fire)."""
     from ctloop import metrics as M
 
     prefix = f"{path}." if path else ""
@@ -1474,11 +1478,14 @@ def check_monitoring_metric(training: TrainingConfig, monitoring: MonitoringConf
     if monitoring.metric and monitoring.metric not in valid:
         return [f"{prefix}monitoring.metric: {monitoring.metric!r} is not a {training.task} metric; use one of "
                 f"{', '.join(valid)}"]
-    floor = monitoring.rules.realized_floor if monitoring.rules is not None else None
-    if monitoring.metric or floor is None:
-        return []  # a named metric's floor is MonitoringConfig.problems'
-    why = M.never_met(M.default_primary(training.task), float(floor))
-    return [f"{prefix}monitoring.rules.realized_floor: {why} (the rule would fire on every window)"] if why else []
+    if monitoring.metric or monitoring.rules is None:
+        return []  # a named metric's floor and drop are MonitoringConfig.problems'
+    metric, rules, out = M.default_primary(training.task), monitoring.rules, []
+    if rules.realized_floor is not None and (why := M.never_met(metric, float(rules.realized_floor))):
+        out.append(f"{prefix}monitoring.rules.realized_floor: {why} (the rule would fire on every window)")
+    if rules.realized_drop is not None and (why := M.never_dropped(metric, float(rules.realized_drop))):
+        out.append(f"{prefix}monitoring.rules.realized_drop: {why}")
+    return out
 
 
 # --------------------------------------------------------------------------- CLI flags

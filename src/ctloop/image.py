@@ -35,6 +35,51 @@ COMPILED_VERSION_ENV = "CTLOOP_COMPILED_VERSION"
 CLUSTER_PURPOSES = frozenset({"upload", "schedule", "apply"})
 
 
+def _reference_pattern() -> re.Pattern[str]:
+    """An image reference as the kubelet parses it: distribution/reference ``regexp.go`` (v0.6.0)
+    ``ReferenceRegexp``, built from the same parts."""
+    alnum, separator = r"[a-z0-9]+", r"(?:[._]|__|[-]+)"
+    component = rf"{alnum}(?:{separator}{alnum})*"
+    domain_part = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+    host = rf"(?:{domain_part}(?:\.{domain_part})*|\[[a-fA-F0-9:]+\])"
+    name = rf"(?:{host}(?::[0-9]+)?/)?{component}(?:/{component})*"
+    digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+    return re.compile(rf"({name})(?::[\w][\w.-]{{0,127}})?(?:@{digest})?", re.ASCII)
+
+
+_REFERENCE = _reference_pattern()
+NAME_MAX = 255  # distribution/reference reference.go NameTotalLengthMax
+
+
+# opencontainers/go-digest v1.0.0 algorithm.go: the algorithms the kubelet's reference parser takes
+# (digest.Parse → Validate), each with exactly this many lower-case hex digits
+DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+
+def pull_problem(image: str) -> str | None:
+    """Why the kubelet cannot parse ``image`` (a reference with a tag or digest: every task would
+    fail with InvalidImageName), said after ``<where> '<image>': ``; None when it can."""
+    match = _REFERENCE.fullmatch(image)
+    # ParseNormalizedNamed (what the kubelet parses with) splits off a domain only when the first
+    # component has a '.' or ':' or is localhost: otherwise it is Docker Hub's path, lower case only
+    first = image.split("/", 1)[0]
+    hub_path = "/" not in image or not ("." in first or ":" in first or first == "localhost")
+    if match is None or len(match.group(1)) > NAME_MAX or (hub_path and match.group(1) != match.group(1).lower()):
+        return ("not a reference the kubelet can pull: every task would fail with InvalidImageName — the "
+                "repository path takes lower-case letters and digits joined by '.', '_', '__' or '-', a tag at "
+                f"most 128 letters, digits, '_', '.', '-' (not first), the name at most {NAME_MAX} characters; "
+                "e.g. registry.example.com/ml/ctloop:0.1.0")
+    if "@" not in image:
+        return None
+    algorithm, _, encoded = image.rsplit("@", 1)[1].partition(":")
+    size = DIGEST_HEX.get(algorithm)
+    if size is not None and re.fullmatch(rf"[0-9a-f]{{{size}}}", encoded):
+        return None
+    return (f"the digest {algorithm}:{encoded} is not one the kubelet can parse (every task would fail with "
+            "InvalidImageName) — a digest is sha256: and 64 lower-case hex digits (sha384: 96, sha512: 128), as "
+            "`docker buildx imagetools inspect` prints it")
+
+
 def check_image_reference(image: str, source: str) -> str:
     """``image`` when it is a pinned reference (a tag or a digest, not ``latest``); else a
     ConfigError naming ``source`` (``--image``, ``CTLOOP_IMAGE``, ``platform.image``)."""
@@ -51,6 +96,8 @@ def check_image_reference(image: str, source: str) -> str:
             f"{source} {image!r}: the mutable tag 'latest' makes runs irreproducible; "
             "pin a version or a digest"
         )
+    if problem := pull_problem(image):  # else refused by the compiler naming no source, after apply said "valid"
+        raise ConfigError(f"{source} {image!r}: {problem}")
     return image
 
 
@@ -160,5 +207,6 @@ __all__ = [
     "check_compiled_version",
     "check_image_version",
     "check_image_reference",
+    "pull_problem",
     "resolve_image",
 ]

@@ -55,6 +55,17 @@ def never_met(metric: str, bound: float) -> str | None:
     return None
 
 
+def never_dropped(metric: str, drop: float) -> str | None:
+    """Why a ``realized_drop`` of ``drop`` can never fire on ``metric`` (monitoring/rules.py fires when
+    the realized metric is worse than the champion's by more than it; a metric in [0, 1] never is by
+    1 or more), or None."""
+    low, high = RANGES.get(metric, (-INF, INF))
+    if drop < high - low:
+        return None
+    return (f"{metric} lies in [{low:g}, {high:g}], so it never drops by more than {high - low:g}: a drop of "
+            f"{drop:g} never fires (a drop of 5 points is 0.05)")
+
+
 TASKS = ("classification", "regression")
 
 
@@ -349,7 +360,7 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
     return np.divide(s, total, out=np.full_like(s, 1.0 / s.shape[1]), where=total > 0)
 
 
-__all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "TASKS", "names", "default_primary", "check_name",
+__all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "never_dropped", "TASKS", "names", "default_primary", "check_name",
            "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "same_class_text", "known_classes",
            "classification",
            "regression", "compute", "probability_matrix"]

@@ -301,8 +301,13 @@ def _backtest_config(args: argparse.Namespace):
         if not value:
             raise ConfigError(f"{name} is required (or --config ctloop.yaml --model NAME with that setting)")
     training = from_arguments(TrainingConfig, args, base=sections.get("training"))
+    if getattr(args, "gate__thresholds", None) == {}:  # else replaced by the backtest's bar, without a word
+        raise ConfigError("--thresholds {}: a gate without thresholds approves no challenger (fail safe), so the "
+                          "replay would promote none: give one, e.g. --thresholds '{\"roc_auc\": 0.5}', or leave "
+                          "--thresholds out (the backtest's default, a bar at chance)")
     base = sections.get("gate") or {**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS.get(training.task, {})}
     gate = from_arguments(GateConfig, args, base=base)
+    _check_gate_metrics(args, training, gate)
     cfg = BacktestConfig(target=target, time_column=time_column, window=window, policy=args.policy or "default",
                          train_window=args.train_window, label_delay=args.label_delay, training=training,
                          gate=gate if gate.thresholds else None,  # validate() says what is missing
@@ -314,6 +319,22 @@ def _backtest_config(args: argparse.Namespace):
     cfg.recency_half_life = recency or ""
     cfg.time_format = time_format or ""
     return cfg, data_uri, data_format
+
+
+def _check_gate_metrics(args: argparse.Namespace, training: Any, gate: Any) -> None:
+    """The gate's metrics against the task (:func:`ctloop.config.check_metrics`, as
+    ``BacktestConfig.validate`` checks them), a problem of a value given by flag said with the flag
+    (``--thresholds: gate.thresholds.rmse: ...``), as :func:`ctloop.config.from_arguments` says its own."""
+    from ctloop.config import check_metrics
+    from ctloop.errors import problem_list
+
+    flags = {f"gate.{name}": flag for name, flag in (("thresholds", "--thresholds"),
+                                                      ("primary_metric", "--primary-metric"))
+             if hasattr(args, f"gate__{name}")}
+    problems = [next((f"{flag}: {line}" for path, flag in flags.items() if line.startswith((f"{path}:", f"{path}."))),
+                     line) for line in check_metrics(training, gate)]
+    if problems:
+        raise problem_list(problems, header=f"{len(problems)} problems:")
 
 
 def _policy(text: str) -> str:
@@ -328,14 +349,18 @@ def _policy(text: str) -> str:
 
 
 def _policies(text: str) -> str:
-    """argparse ``type`` of ``--compare``: a comma list of policy names."""
+    """argparse ``type`` of ``--compare``: a comma list of policy names, each once."""
     names = [p.strip() for p in text.split(",")]
     if not any(names):
         raise argparse.ArgumentTypeError(f"name one or more policies, e.g. never,always,every:4,default, got {text!r}")
-    for name in names:
-        if name:
-            _policy(name)
-    return text
+    seen: dict[str, str] = {}  # policy -> the name it was first given as
+    for name in filter(None, names):
+        policy = _policy(name)
+        if policy in seen:  # every:2,every:02 replayed one schedule twice, shown as two policies
+            both = f" ({seen[policy]!r} and {name!r})" if seen[policy] != name else ""
+            raise argparse.ArgumentTypeError(f"names {policy} twice{both}: name each policy once, got {text!r}")
+        seen[policy] = name
+    return ",".join(seen)  # as the replays and the table name them (every:02 is every:2)
 
 
 def _say(indent: str, message: str) -> None:

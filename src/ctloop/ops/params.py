@@ -581,6 +581,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             else:
                 args[name] = value
     parsed: dict[str, Any] = {}  # the sections given whole or by field, for the checks across them
+    metric_checks: list[tuple[Any, Any, str]] = []  # (training, gate, where): the gate's metrics against the task
     for name, value in args.items():
         section = SECTION_PARAMETERS.get(name)
         if section is not None:
@@ -612,6 +613,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                     and not _refused(errors, f"{name}.training")):
                 task = subs["training"].task if subs.get("training") is not None else ""
                 errors.extend(C.check_gate_columns(subs["data"], subs["gate"], task=task, path=name))
+            if subs.get("gate") is not None and not _refused(errors, f"{name}.training"):
+                metric_checks.append((subs.get("training") or C.TrainingConfig(), subs["gate"], name))
             for sub in TRAINING_REQUIRED:
                 if sub not in value:
                     errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; e.g. "
@@ -622,6 +625,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     if parsed.get("data") is not None and parsed.get("gate") is not None and not _refused(errors, "training"):
         task = parsed["training"].task if parsed.get("training") is not None else ""
         errors.extend(C.check_gate_columns(parsed["data"], parsed["gate"], task=task))
+    if parsed.get("gate") is not None and not _refused(errors, "training"):
+        metric_checks.append((parsed.get("training") or C.TrainingConfig(), parsed["gate"], ""))
     if for_kfp:  # a section already refused is not judged further (one problem at a time of it)
         errors.extend([e for e in _relative_paths(args, volumes, mounts)
                        if not any(said.startswith(e.partition(".")[0] + ".") for said in errors)])
@@ -646,6 +651,10 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                    "kfp.local cannot hand it to a task: protobuf's JSON refuses it")
             errors.append(f"{where[0]}: {where[1]} is not a JSON number (JSON has no NaN or infinity, and {why}) "
                           "— give a finite number")
+    # a gate metric of another task: else evaluate_model refused it, after training (a gate refused above: once)
+    for training, gate, where in metric_checks:
+        if not _refused(errors, where or "gate"):
+            errors.extend(C.check_metrics(training, gate, path=where))
     if require:
         for name, spec in inputs.items():
             if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:
