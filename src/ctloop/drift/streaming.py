@@ -2980,10 +2980,12 @@ def is_single_file(uri: str) -> bool:
     return os.path.isfile(parse(uri).key)
 
 
-def _cells(uri: str) -> int:
+def _cells(uri: str, opened: dict[str, Source] | None = None) -> int:
     """Rows × columns of a local source from Parquet metadata (CSV: estimated,
-    :func:`_csv_cells`)."""
+    :func:`_csv_cells`); the source opened is put in ``opened`` when given."""
     src = open_source(uri)
+    if opened is not None:
+        opened[uri] = src
     if src.format == "parquet":
         return src.count_rows() * max(len(src.columns), 1)
     return _csv_cells(src.files)
@@ -3032,10 +3034,12 @@ def _csv_cells(files: list[str]) -> int:
 
 
 def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool = False,
-                  memory_cells: int | None = None) -> str:  # fmt: skip
+                  memory_cells: int | None = None, opened: dict[str, Source] | None = None) -> str:  # fmt: skip
     """``memory`` or ``stream`` for ``engine`` = ``auto``: in memory when each side holds at most
     ``memory_cells`` (default :data:`MEMORY_CELLS`) cells, or is a single remote file (read in
     memory as before), or when calibrating (which re-splits the reference rows); else streamed.
+    ``opened`` (when given) receives ``{uri: Source}`` of each side opened to count its cells, for
+    the reader to take instead of opening (listing, warning of what it leaves out) it again.
 
     Raises:
         ConfigError: an unknown engine, or ``stream`` with calibration.
@@ -3056,13 +3060,13 @@ def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool 
         if _remote(uri):
             if not is_single_file(uri):
                 return "stream"
-        elif _cells(uri) > limit:
+        elif _cells(uri, opened) > limit:
             return "stream"
     return "memory"
 
 
-def read_side(uri: str, columns: Sequence[str] | None = None, *,
-              side: str | None = None) -> tuple[pd.DataFrame, Source | None]:  # fmt: skip
+def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | None = None,
+              opened: Source | None = None) -> tuple[pd.DataFrame, Source | None]:  # fmt: skip
     """A whole side as one pandas frame (the memory engine) and, when it has several files, its
     :class:`Source` (for :func:`check_side` once the compared columns are known): a single file
     through ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset
@@ -3070,7 +3074,8 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     with the columns of all its files, each read as the widest type its files hold
     (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``); a
     CSV column whose type changes past a file's first block is widened or refused as the
-    streamed engine reads it (:class:`~ctloop.errors.CsvTypeChanged`)."""
+    streamed engine reads it (:class:`~ctloop.errors.CsvTypeChanged`). ``opened``: ``uri``'s source
+    opened already (:func:`choose_engine`'s), not opened again."""
     import pyarrow as pa
 
     from ctloop.storage import read_table
@@ -3078,7 +3083,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     if is_single_file(uri):  # with the file's names, as the streamed engine reads them
         return _former_features(_file_names(None, read_table(uri)), uri), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
-    src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
+    src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(opened or open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
         if src.former:  # an inference log spanning a column's upgrade: its older files read renamed
