@@ -2646,15 +2646,30 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
             found = {*listed, *(d for f in listed for d in _parents(f, base))}
             matches = sorted(m for m in found if _glob_matches(m, path))
         pattern = path[len(base):].lstrip("/")
-        files, unnamed, empty = [], [], []
+        # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
+        fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
+        files, unnamed, empty, folders = [], [], [], []
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
                 unnamed.append(rel)
                 continue
+            if any(m.startswith(f"{d.rstrip('/')}/") for d in folders):  # g/** matches g/a and g/a/x.csv: g/a's
+                continue  # listing decides which of its files are data (matches come sorted: a folder first)
             info = fs.get_file_info(m)
             if info.type == pafs.FileType.Directory:
-                files.extend(_list_files(fs, m))
+                # each matched directory read as a directory named on its own is (its refusals: a Delta/Hudi
+                # table, a Spark job's _temporary/ without _SUCCESS, a part whose format its name does not
+                # say, ...): before, its files were listed without them and a part of no table extension
+                # left out silently
+                folders.append(m)
+                try:
+                    files.extend(_directory_files(m if isinstance(fs, pafs.LocalFileSystem) else fixed + m[len(base):],
+                                                  m, format))
+                except (ConfigError, DataSourceError) as exc:  # said with the glob given, which the user knows
+                    if type(exc) not in (ConfigError, DataSourceError):  # a store down: as it came
+                        raise
+                    raise type(exc)(f"{uri} matches a directory: {exc}") from exc
             elif info.type == pafs.FileType.File and info.size == 0:  # no rows: as a directory's listing
                 empty.append(rel)
             elif info.type == pafs.FileType.File:
@@ -2693,7 +2708,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
     Directories are read recursively; names starting with ``_`` or ``.`` are skipped (e.g. the
     inference log's ``_quarantine``); a directory's files are those ``read_table`` reads, refused as
-    it refuses them (``ctloop.storage.directory_table``); hive partition directories (``key=value``) below the
+    it refuses them (``ctloop.storage.directory_table``), and so are those of each directory a glob matches;
+    hive partition directories (``key=value``) below the
     directory (or the fixed part of a glob) become columns. Files are Parquet (``.parquet``,
     ``.pq``) or CSV (``.csv``, ``.csv.gz``), one format per source; ``format`` overrides.
 
