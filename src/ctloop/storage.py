@@ -4281,6 +4281,8 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
     given, from the bytes already fetched (no second read of the file)."""
     import pandas as pd
 
+    if (fmt or "").lower() != "parquet" and (refused := compressed_csv(uri, parse(uri).key, fmt)) is not None:
+        raise refused  # data.format csv read its bytes as text
     kind = table_format(uri, fmt)
     with _table_file(uri) as fh:
         if _blank(fh):
@@ -4698,6 +4700,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if others:
         warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they hold no table ({NO_DATA_SAID}), "
                       f"e.g. {one_line(rel(others[0]))}", stacklevel=2)
+    if (fmt or "").lower() != "parquet":  # Spark's part-*.csv.snappy: not "cannot tell the format", nor read as text
+        for name in files:
+            if (refused := compressed_csv(f"{uri}: its file {one_line(rel(name))}", rel(name), fmt)) is not None:
+                raise refused
     if fmt:
         kind = table_format(uri, fmt)
     else:
@@ -5200,6 +5206,57 @@ _OTHER_COMPRESSIONS = ((re.compile(rb"BZh[1-9]1AY&SY"), "bzip2-compressed", "bun
                        (re.compile(rb"PK\x03\x04"), "a zip archive", "unzip"))
 
 
+# The extension each Hadoop codec names its output with (hadoop-common org/apache/hadoop/io/compress/
+# CodecConstants.java, Hadoop 3.3): Spark's CSV writer takes them as option("compression", ...) (bzip2,
+# deflate, gzip, lz4, snappy; zstd: Spark 3.5 CompressionCodecs) and Hive's as its output codec, each part
+# named part-00000-<uuid>-c000.csv.<extension>. ctloop reads CSV plain or gzip-compressed, with both engines
+# (pandas.read_csv here, pyarrow's CSV reader for drift and scoring, which read other sets: pandas 2.3.3 no
+# LZ4, Snappy or deflate, pyarrow 25 LZ4 frames, not Hadoop's blocks); the others, and xz, zip and LZO, are
+# refused by name: {extension: (codec, Spark's name of it, or None)}.
+CSV_CODECS = {".deflate": ("deflate", "deflate"), ".lz4": ("LZ4", "lz4"), ".snappy": ("Snappy", "snappy"),
+              ".zst": ("zstd", "zstd"), ".bz2": ("bzip2", "bzip2"), ".xz": ("xz", None), ".zip": ("zip", None),
+              ".lzo": ("LZO", None)}
+
+
+def compressed_csv(shown: str, name: str, fmt: str | None = None) -> DataSourceError | None:
+    """The refusal of a CSV file whose ``name`` ends in a compression ctloop does not read (:data:`CSV_CODECS`),
+    said of ``shown`` (the file, or ``<directory>: its file <name>``): one named ``x.csv.<codec>``, or with
+    ``fmt`` csv any ``x.<codec>`` (Hive's ``000000_0.deflate``; without it, beside Parquet parts, a ``.lzo``
+    is a file to move out); None for any other name."""
+    low = name.lower()
+    ext = next((ext for ext in CSV_CODECS if low.endswith(ext)), None)
+    if ext is None or not (low.endswith(f".csv{ext}") or (fmt or "").lower() == "csv"):
+        return None
+    codec, spark = CSV_CODECS[ext]
+    how = f"Spark: .option(\"compression\", \"gzip\") instead of \"{spark}\"" if spark else "gzip -c"
+    return DataSourceError(f"{shown} is compressed with {codec} (its name ends in {ext}), which ctloop does not read: "
+                           f"it reads CSV plain or gzip-compressed (.csv, .csv.gz): write it with gzip ({how}), or "
+                           "decompress it, or write Parquet")
+
+
+def _zlib_stream(head: bytes) -> bool:
+    """Whether ``head`` starts a zlib stream (RFC 1950: CM 8, a header check divisible by 31), as Hadoop's
+    DefaultCodec writes its ``.deflate`` files, and inflates: a CSV's text cannot (``x`` then a byte that is
+    no text)."""
+    if len(head) < 3 or head[0] != 0x78 or (head[0] << 8 | head[1]) % 31:
+        return False
+    try:
+        return bool(zlib.decompressobj().decompress(head, 64))
+    except zlib.error:
+        return False
+
+
+def _hadoop_block(head: bytes) -> bool:
+    """Whether ``head`` starts as Hadoop's ``BlockCompressorStream`` (its Lz4Codec and SnappyCodec) writes a
+    block: the uncompressed length, then the first chunk's compressed length, 4-byte big-endian ints
+    (hadoop-common io/compress/BlockCompressorStream.java ``rawWriteInt``), then the chunk. A CSV's text
+    starts with no NUL byte; UTF-16/32 text without a mark has one at every second (fourth) byte."""
+    if len(head) < 9 or head[0] != 0 or head[8] == 0:
+        return False
+    size, packed = int.from_bytes(head[:4], "big"), int.from_bytes(head[4:8], "big")
+    return 0 < packed <= 32 + size + size // 6  # Snappy's bound of a chunk's compressed size (LZ4's is lower)
+
+
 def refuse_other_encoding(uri: str, head: bytes) -> None:
     """DataSourceError naming what the file is when a CSV file's first stored bytes (``head``,
     gzipped or not, :data:`CSV_HEAD_BYTES` of them or :func:`csv_head`'s) are not UTF-8 text: the byte-order mark of
@@ -5227,6 +5284,12 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
                               "ctloop reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; "
                               f"iconv -f {iconv} -t UTF-8) or as Parquet")
     packed = next((c for c in _OTHER_COMPRESSIONS if c[0].match(head)), None)
+    if packed is None and _zlib_stream(head):
+        packed = (None, "deflate-compressed (a zlib stream, as Hadoop's DefaultCodec writes .deflate files)",
+                  "pigz -dz")
+    if packed is None and _hadoop_block(head):
+        packed = (None, "LZ4- or Snappy-compressed (in Hadoop's blocks, as its Lz4Codec and SnappyCodec write .lz4 "
+                        "and .snappy files)", "hadoop fs -text, under its .lz4 or .snappy name")
     if packed is not None:
         _, what, tool = packed
         raise DataSourceError(f"{uri} is {what}: ctloop reads CSV as plain text or gzip-compressed (.csv, .csv.gz): "

@@ -8,18 +8,27 @@
   refusals ``storage.directory_table`` makes for a directory (a Hudi table, a Spark job's ``_temporary/``
   without ``_SUCCESS``, a part whose format its name does not say: left out silently). Each matched
   directory is now read as it is named on its own.
+* CSV written by Spark or Hive with a codec ctloop does not read (``.csv.snappy``, ``.lz4``, ``.deflate``,
+  ``.zst``, ``.bz2``) was refused as a file whose format its name does not say ("name its files .csv"), or,
+  with ``data.format: csv`` or renamed ``.csv``, as text that is not UTF-8 ("iconv -f WINDOWS-1252"). Now
+  one line names the file and the codec and says to write gzip (or Parquet).
 """
 
 from __future__ import annotations
 
+import bz2
+import re
+import struct
 import warnings
+import zlib
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from ctloop import scoring, storage
 from ctloop.cli import main
-from ctloop.errors import CtloopError
+from ctloop.errors import CtloopError, DataSourceError
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -76,3 +85,57 @@ def test_a_glob_of_directories_refuses_each_as_a_directory_is_refused(tmp_path, 
         assert err.startswith(f"error: {side[0] if '*' in side[1] else side[2]}: {tmp_path}/g/"), err  # the flag, the glob
     with pytest.raises(CtloopError, match=said):  # ctloop score's reader: the same
         scoring.open_input(f"{tmp_path}/g/*/")
+
+
+def _hadoop_block(text: bytes, codec: str) -> bytes:
+    """One block as Hadoop's BlockCompressorStream writes it (Lz4Codec, SnappyCodec): the uncompressed length,
+    then each compressed chunk's length and bytes, 4-byte big-endian ints (apache/hadoop hadoop-common
+    io/compress/BlockCompressorStream.java, rawWriteInt)."""
+    packed = pa.compress(text, codec=codec, asbytes=True)
+    return struct.pack(">II", len(text), len(packed)) + packed
+
+
+TEXT = _csv(ROWS)
+# Spark's CSV writer's option("compression", ...) (Spark 3.5 CompressionCodecs: bzip2, deflate, gzip, lz4,
+# snappy; zstd) names each part by its Hadoop codec's extension (hadoop-common io/compress/CodecConstants.java,
+# Hadoop 3.3): none but gzip is read by ctloop (pandas 2.3.3 reads bz2, xz, zip and zstd, pyarrow's CSV reader
+# another set; the two engines read one).
+CODECS = {
+    "deflate": (zlib.compress(TEXT), "deflate"),
+    "lz4": (_hadoop_block(TEXT, "lz4_raw"), "LZ4"),
+    "snappy": (_hadoop_block(TEXT, "snappy"), "Snappy"),
+    "zst": (pa.compress(TEXT, codec="zstd", asbytes=True), "zstd"),
+    "bz2": (bz2.compress(TEXT), "bzip2"),
+}
+
+
+@pytest.mark.parametrize("ext", CODECS)
+def test_csv_in_a_codec_ctloop_does_not_read_is_refused_naming_file_and_codec(tmp_path, capsys, ext):
+    data, codec = CODECS[ext]
+    part = f"part-00000-c000.csv.{ext}"
+    folder = _write(tmp_path / "spark", {"_SUCCESS": b"", part: data})
+    single = _write(tmp_path / "one", {part: data}) + f"/{part}"
+    cur = _write(tmp_path / "cur", {"part-0.csv": TEXT})
+    for side in (folder, single, f"{tmp_path}/spark/*.csv.{ext}"):
+        assert main(["drift", "--reference", side, "--current", cur, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert part in err and codec in err and "gzip" in err and len(err.strip().splitlines()) == 1, err
+    for fmt in (None, "csv"):  # training's reader; data.format csv read the bytes as text
+        with pytest.raises(DataSourceError, match=rf"{re.escape(part)}.*{codec}.*gzip"):
+            storage.read_table(folder, fmt)
+        with pytest.raises(DataSourceError, match=rf"{re.escape(part)}.*{codec}.*gzip"):
+            storage.read_table(single, fmt)
+    hive = _write(tmp_path / "hive", {f"000000_0.{ext}": data})  # Hive's compressed text output, data.format csv
+    with pytest.raises(DataSourceError, match=rf"000000_0.{ext} is compressed with {codec}"):
+        storage.read_table(hive, "csv")
+
+
+@pytest.mark.parametrize("ext", ["deflate", "lz4", "snappy"])
+def test_a_csv_name_holding_hadoop_compressed_bytes_is_refused_naming_the_codec(tmp_path, capsys, ext):
+    data, codec = CODECS[ext]
+    named = _write(tmp_path / "d", {"part-0.csv": data}) + "/part-0.csv"  # renamed, or its codec extension cut
+    cur = _write(tmp_path / "cur", {"part-0.csv": TEXT})
+    for side in (named, str(tmp_path / "d")):
+        assert main(["drift", "--reference", side, "--current", cur, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert codec in err and "not UTF-8" not in err and len(err.strip().splitlines()) == 1, err

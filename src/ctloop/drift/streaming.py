@@ -2744,6 +2744,12 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
                 listed.update(found)
         base = os.path.commonpath(files) if len(files) > 1 else None
         uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
+    if format != "parquet":  # a file named x.csv.snappy (one named, or a glob's): its codec, not "no .csv files"
+        from ctloop import storage
+
+        for f in files:
+            if (refused := storage.compressed_csv(uri if base is None and len(files) == 1 else one_line(f), f, format)) is not None:
+                raise refused
     formats = {f: _suffix_format(f) for f in files}
     if format is not None:
         fmt = format
