@@ -332,10 +332,12 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
         raise DataValidationError(violations)
 
 
-def missing_column(name: str, columns: Any) -> str:
+def missing_column(name: str, columns: Any, source_format: str | None = None) -> str:
     """The detail of a required column ``name`` missing from a table of ``columns``: the column
     it was meant to be when one differs only in case or surrounding spaces, or is close
-    (``difflib``), else the table's columns (the first ten)."""
+    (``difflib``), else the table's columns (the first ten), with a hint of a CSV written without a
+    header row when the table was read from CSV (``source_format``: ``ctloop.storage.read_table``'s
+    ``attrs[TABLE_FORMAT]``; a Parquet table's names are its schema's, never a row of data)."""
     import difflib
     import unicodedata
 
@@ -354,7 +356,7 @@ def missing_column(name: str, columns: Any) -> str:
     shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     from ctloop.storage import data_cells
 
-    if names and 2 * data_cells(names) >= len(names):  # numbers and times for names: a CSV's first row of data
+    if source_format == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
         return (f"column is missing from the data, whose column names look like a row of data ({shown}): a CSV "
                 "written without a header row? Spark writes part-*.csv without one unless told to: write it "
                 "with df.write.option(\"header\", \"true\").csv(...)")
@@ -972,6 +974,8 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     Every broken rule is collected and raised at once as :class:`DataValidationError`
     ``(column, rule, rows, detail)``.
     """
+    from ctloop.storage import TABLE_FORMAT
+
     violations: list[tuple[str, str, int, str]] = []
     n = len(frame)
     repeated_names(list(frame.columns))  # frame[name] would be a frame, not a column: a header's problem
@@ -981,7 +985,8 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     for rule in contract.columns:
         if rule.name not in out.columns:
             if rule.required:
-                violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns)))
+                violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns,
+                                                                            frame.attrs.get(TABLE_FORMAT))))
             continue
         col = out[rule.name]
         nested = nested_values(col)

@@ -4330,6 +4330,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
                     "the end of each line, or a column without a name? name every column")
             fh.seek(0)
             _refuse_repeated_header(uri, fh, compression, frame)
+    frame.attrs[TABLE_FORMAT] = kind
     return frame
 
 
@@ -4384,6 +4385,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
         frame = _joined(uri, parts, kind, values, rel)
     assert isinstance(frame, pd.DataFrame)
+    frame.attrs[TABLE_FORMAT] = kind
     return frame
 
 
@@ -5310,6 +5312,10 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
 # Excel's first line naming the separator ("sep=,"), which tools writing CSV for Excel add
 _EXCEL_SEPARATOR_LINE = re.compile(rb"(sep=.?)\r?\n")
 
+
+TABLE_FORMAT = "ctloop.table_format"
+"""Key of a frame's ``attrs`` (:func:`read_table`): the format it was read in, ``csv`` or ``parquet`` (given or
+told by the names), for a message that applies to one format only (a CSV written without a header row)."""
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"
 """Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (row, value)}`` for each column

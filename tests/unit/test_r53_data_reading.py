@@ -12,6 +12,9 @@
   ``.zst``, ``.bz2``) was refused as a file whose format its name does not say ("name its files .csv"), or,
   with ``data.format: csv`` or renamed ``.csv``, as text that is not UTF-8 ("iconv -f WINDOWS-1252"). Now
   one line names the file and the codec and says to write gzip (or Parquet).
+* A required column missing from a Parquet table whose names look like data (years) was told "a CSV written
+  without a header row? ... option("header", "true")": the hint is given where the table was read from CSV
+  only, the format ``read_table`` read it in carried in ``frame.attrs[storage.TABLE_FORMAT]``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import pytest
 
 from ctloop import scoring, storage
 from ctloop.cli import main
-from ctloop.errors import CtloopError, DataSourceError
+from ctloop.errors import CtloopError, DataSourceError, DataValidationError
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -139,3 +142,25 @@ def test_a_csv_name_holding_hadoop_compressed_bytes_is_refused_naming_the_codec(
         assert main(["drift", "--reference", side, "--current", cur, "--quiet"]) == 2
         err = capsys.readouterr().err
         assert codec in err and "not UTF-8" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_headerless_csv_hint_is_for_csv_only(tmp_path):
+    # a Parquet table's columns are its schema's names, never a first row of data: years for names ('2023',
+    # '2024') were told "a CSV written without a header row? ... option("header", "true")"
+    from ctloop.components.prepare.core import prepare
+
+    wide = pd.DataFrame({"2023": [1.5, 2.5], "2024": [3.5, 4.5], "2025-01-01": ["a", "b"]})
+    storage.write_table(wide, str(tmp_path / "wide.parquet"))
+    with pytest.raises(DataValidationError) as refused:
+        prepare(storage.read_table(str(tmp_path / "wide.parquet")), target="y", time_column="time")
+    said = str(refused.value)
+    assert "its columns: '2023', '2024', '2025-01-01'" in said and "header" not in said, said
+    framed = wide.assign(y=[0, 1], time=["2024-01-01", "2024-01-02"])  # the contract's check of a column
+    storage.write_table(framed, str(tmp_path / "framed.parquet"))
+    with pytest.raises(DataValidationError) as refused:
+        prepare(storage.read_table(str(tmp_path / "framed.parquet")), target="y", time_column="time",
+                contract={"columns": {"qqqqqqq": {"dtype": "float"}}})
+    assert "its columns: '2023'" in str(refused.value) and "header" not in str(refused.value), refused.value
+    storage.write_table(wide, str(tmp_path / "wide.csv"))  # the same names as a CSV's first line: hinted
+    with pytest.raises(DataValidationError, match="without a header row"):
+        prepare(storage.read_table(str(tmp_path / "wide.csv")), target="y", time_column="time")
