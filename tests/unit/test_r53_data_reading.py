@@ -31,7 +31,7 @@ import pytest
 
 from ctloop import scoring, storage
 from ctloop.cli import main
-from ctloop.errors import CtloopError, DataSourceError, DataValidationError
+from ctloop.errors import ConfigError, CtloopError, DataSourceError, DataValidationError
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -164,3 +164,29 @@ def test_the_headerless_csv_hint_is_for_csv_only(tmp_path):
     storage.write_table(wide, str(tmp_path / "wide.csv"))  # the same names as a CSV's first line: hinted
     with pytest.raises(DataValidationError, match="without a header row"):
         prepare(storage.read_table(str(tmp_path / "wide.csv")), target="y", time_column="time")
+
+
+def test_day_first_dates_of_a_contract_column_are_read_as_its_format_says(tmp_path):
+    # 01/02/2024 .. 05/02/2024 (February, day first) read both ways and are in order both ways: read month
+    # first with a warning that named data.time_format, which applies to the time column only
+    from ctloop.contract import DataContract, validate
+
+    frame = pd.DataFrame({"time": ["2024-03-01"] * 5, "opened": [f"0{d}/02/2024" for d in range(1, 6)]})
+    inferred = DataContract.from_dict({"columns": {"opened": {"dtype": "datetime"}}})
+    with pytest.warns(UserWarning, match=r"column 'opened'.*read month first.*contract\.columns\.opened\.format"):
+        validate(frame, inferred, {"time": ""})
+    stated = DataContract.from_dict({"columns": {"opened": {"dtype": "datetime", "format": "%d/%m/%Y"}}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = validate(frame, stated, {"time": ""})
+    assert out["opened"].dt.strftime("%Y-%m-%d").tolist() == [f"2024-02-0{d}" for d in range(1, 6)]
+    assert DataContract.from_dict(stated.to_dict()) == stated
+    for bad, said in (({"dtype": "float", "format": "%d/%m/%Y"}, "datetime"), ({"dtype": "datetime", "format": 3}, "text"),
+                      ({"dtype": "datetime", "format": "%Q"}, "format")):
+        with pytest.raises(ConfigError, match=rf"contract\.columns\.opened\.format.*{said}"):
+            DataContract.from_dict({"columns": {"opened": bad}})
+    from ctloop.components.prepare.core import prepare
+
+    with pytest.raises(ConfigError, match=r"contract\.columns\.time\.format '%d/%m/%Y'.*data\.time_format"):
+        prepare(frame.assign(y=1), target="y", time_column="time",  # one of the two would go unread
+                contract={"columns": {"time": {"dtype": "datetime", "format": "%d/%m/%Y"}}})
