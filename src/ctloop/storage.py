@@ -5296,6 +5296,11 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
         _, what, tool = packed
         raise DataSourceError(f"{uri} is {what}: ctloop reads CSV as plain text or gzip-compressed (.csv, .csv.gz): "
                               f"decompress it ({tool}) or compress it with gzip, or write Parquet")
+    if (nul := head.find(b"\x00")) >= 0:  # valid UTF-8, yet no CSV text: pandas read UTF-16 without a mark as gaps
+        wide = "LE" if nul % 2 else "BE"
+        raise DataSourceError(f"{uri} holds a NUL byte (at offset {nul}), which no CSV text holds: UTF-16 or UTF-32 text "
+                              f"without a byte-order mark (iconv -f UTF-16{wide} -t UTF-8), or not text at all: save it as "
+                              "UTF-8 CSV or as Parquet")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:

@@ -15,6 +15,10 @@
 * A required column missing from a Parquet table whose names look like data (years) was told "a CSV written
   without a header row? ... option("header", "true")": the hint is given where the table was read from CSV
   only, the format ``read_table`` read it in carried in ``frame.attrs[storage.TABLE_FORMAT]``.
+* A datetime contract column's day-first dates that read both ways were read month first with a warning
+  naming ``data.time_format``, which is the time column's: a column rule takes ``format`` now.
+* Hunt: a CSV in UTF-16 without a byte-order mark (NUL bytes, valid UTF-8) was read by training as columns of
+  gaps; a NUL in a row cut its value to a gap. Refused, naming the offset.
 """
 
 from __future__ import annotations
@@ -190,3 +194,18 @@ def test_day_first_dates_of_a_contract_column_are_read_as_its_format_says(tmp_pa
     with pytest.raises(ConfigError, match=r"contract\.columns\.time\.format '%d/%m/%Y'.*data\.time_format"):
         prepare(frame.assign(y=1), target="y", time_column="time",  # one of the two would go unread
                 contract={"columns": {"time": {"dtype": "datetime", "format": "%d/%m/%Y"}}})
+
+
+@pytest.mark.parametrize("data", [TEXT.decode().encode("utf-16-le"), TEXT.decode().encode("utf-16-be"),
+                                  TEXT[:9] + b"\x00" + TEXT[9:]], ids=["utf-16-le", "utf-16-be", "nul"])
+def test_a_csv_holding_nul_bytes_is_refused_not_read_as_gaps(tmp_path, capsys, data):
+    # UTF-16 without a byte-order mark (PowerShell's Out-File -Encoding Unicode of some versions, a tool's
+    # "Unicode" export) was read by training as columns 'x', 'Unnamed: 1' of gaps only; a NUL in a row cut its
+    # value to a gap (pandas' C parser), while drift read the column as text
+    named = _write(tmp_path / "d", {"part-0.csv": data})
+    cur = _write(tmp_path / "cur", {"part-0.csv": TEXT})
+    with pytest.raises(DataSourceError, match="NUL byte"):
+        storage.read_table(named)
+    assert main(["drift", "--reference", named, "--current", cur, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "NUL byte" in err and len(err.strip().splitlines()) == 1, err
