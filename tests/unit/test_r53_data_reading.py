@@ -18,12 +18,15 @@
 * A datetime contract column's day-first dates that read both ways were read month first with a warning
   naming ``data.time_format``, which is the time column's: a column rule takes ``format`` now.
 * Hunt: a CSV in UTF-16 without a byte-order mark (NUL bytes, valid UTF-8) was read by training as columns of
-  gaps; a NUL in a row cut its value to a gap. Refused, naming the offset.
+  gaps; a NUL in a row cut its value to a gap. Refused, naming the offset. The dataset reader (a directory, a
+  glob, the stream engine's file) said pyarrow's words for a CSV header naming a column twice and for a named
+  file of no text; now the words training's reader says.
 """
 
 from __future__ import annotations
 
 import bz2
+import gzip
 import re
 import struct
 import warnings
@@ -209,3 +212,17 @@ def test_a_csv_holding_nul_bytes_is_refused_not_read_as_gaps(tmp_path, capsys, d
     assert main(["drift", "--reference", named, "--current", cur, "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "NUL byte" in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_both_engines_say_a_repeated_csv_header_and_a_blank_named_file_as_training_does(tmp_path, capsys, engine):
+    # the dataset reader (a directory, a glob; the stream engine's single file) said pyarrow's words: "Error creating
+    # dataset. Could not read schema ... CSV file contained multiple columns named x", "... Empty CSV file or block"
+    cur = _write(tmp_path / "cur", {"part-0.csv": TEXT})
+    twice = _write(tmp_path / "twice", {"part-0.csv": b"x,x\n1,2\n"})
+    blank = _write(tmp_path / "blank", {"part-0.csv.gz": gzip.compress(b"")}) + "/part-0.csv.gz"
+    for side, said in ((twice, "has column 'x' twice (columns 1 and 2)"), (f"{twice}/*", "twice"),
+                       (blank, "has no columns or rows")):
+        assert main(["drift", "--reference", side, "--current", cur, "--quiet", "--engine", engine]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "Could not read schema" not in err and len(err.strip().splitlines()) == 1, err

@@ -2797,15 +2797,16 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         blank: list[str] = []
         headers: dict[str, list[str]] = {}
         try:
-            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None,
-                                   blank if listed else None, headers)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None, blank, headers)
         except OSError as exc:
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
         if base is not None:  # the parts of a directory (or glob): their first lines, for Source.refuse_headerless
             csv_headers = [(f[len(base):].lstrip("/"), headers[f]) for f in files if f in headers]
-        blank = [f for f in blank if f in listed]  # a file named on its own stays refused
+        if named := [f for f in blank if f not in listed]:  # a file named on its own: refused as read_table refuses it
+            raise DataSourceError(f"{uri if base is None and len(files) == 1 else one_line(named[0])} has no columns or "
+                                  "rows (no text: blank lines, or an empty gzip stream)")
         if blank:
             if not (kept := [f for f in files if f not in set(blank)]):
                 shown = blank[0][len(base):].lstrip("/") if base is not None else blank[0]
@@ -2824,6 +2825,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if fmt == "csv":  # a ';' export with decimal commas fails Arrow's schema inference first
             from ctloop import storage
 
+            for f in files:  # a header naming a column twice: named as read_table names it, not Arrow's words
+                storage.refuse_repeated_columns(f, [n or f"Unnamed: {i}" for i, n in enumerate(headers.get(f, []))])
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
         elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
             import pyarrow.parquet as pq
