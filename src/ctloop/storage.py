@@ -5296,6 +5296,10 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
         _, what, tool = packed
         raise DataSourceError(f"{uri} is {what}: ctloop reads CSV as plain text or gzip-compressed (.csv, .csv.gz): "
                               f"decompress it ({tool}) or compress it with gzip, or write Parquet")
+    if head.startswith(codecs.BOM_UTF8 * 2):  # each reader strips one: the first column named '\ufeff<name>'
+        raise DataSourceError(f"{uri} starts with two UTF-8 byte-order marks (ef bb bf ef bb bf: a file with one saved "
+                              "again with one): its first column would be named with an invisible U+FEFF; delete one "
+                              "(sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)")
     if (nul := head.find(b"\x00")) >= 0:  # valid UTF-8, yet no CSV text: pandas read UTF-16 without a mark as gaps
         wide = "LE" if nul % 2 else "BE"
         raise DataSourceError(f"{uri} holds a NUL byte (at offset {nul}), which no CSV text holds: UTF-16 or UTF-32 text "

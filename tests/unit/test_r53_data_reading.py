@@ -20,7 +20,8 @@
 * Hunt: a CSV in UTF-16 without a byte-order mark (NUL bytes, valid UTF-8) was read by training as columns of
   gaps; a NUL in a row cut its value to a gap. Refused, naming the offset. The dataset reader (a directory, a
   glob, the stream engine's file) said pyarrow's words for a CSV header naming a column twice and for a named
-  file of no text; now the words training's reader says.
+  file of no text; now the words training's reader says. A CSV starting with two UTF-8 byte-order marks named
+  its first column '\ufeffx', a feature no request names: refused.
 """
 
 from __future__ import annotations
@@ -226,3 +227,14 @@ def test_both_engines_say_a_repeated_csv_header_and_a_blank_named_file_as_traini
         assert main(["drift", "--reference", side, "--current", cur, "--quiet", "--engine", engine]) == 2
         err = capsys.readouterr().err
         assert said in err and "Could not read schema" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_csv_starting_with_two_byte_order_marks_is_refused(tmp_path, capsys):
+    # a UTF-8 file with a mark written again with one (Excel's 'CSV UTF-8' of a file that had one, PowerShell's
+    # Out-File -Encoding utf8 of Get-Content output): both readers strip one, and the first column was named
+    # '\ufeffx', a feature no request names, which training took silently
+    twice = _write(tmp_path / "d", {"part-0.csv": b"\xef\xbb\xbf\xef\xbb\xbf" + TEXT})
+    with pytest.raises(DataSourceError, match="two UTF-8 byte-order marks"):
+        storage.read_table(f"{twice}/part-0.csv")
+    assert main(["drift", "--reference", twice, "--current", twice, "--quiet"]) == 2
+    assert "two UTF-8 byte-order marks" in capsys.readouterr().err
