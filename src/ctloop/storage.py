@@ -4276,17 +4276,24 @@ def _parts(uri: str) -> list[str] | None:
 
 
 def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
-               int96: dict[str, set[str]] | None = None) -> pd.DataFrame:
+               int96: dict[str, set[str]] | None = None, blank: list[str] | None = None) -> pd.DataFrame | None:
     """:func:`read_table` of one file; a Parquet file's :func:`int96_columns` put in ``int96[uri]`` when
-    given, from the bytes already fetched (no second read of the file)."""
+    given, from the bytes already fetched (no second read of the file). With ``blank`` (a directory's part),
+    a CSV file of no text (:func:`csv_blank`: blank lines, a gzip stream of nothing) is put there and None
+    returned, as the dataset reader leaves it out; named on its own it is refused."""
     import pandas as pd
 
     if (fmt or "").lower() != "parquet" and (refused := compressed_csv(uri, parse(uri).key, fmt)) is not None:
         raise refused  # data.format csv read its bytes as text
     kind = table_format(uri, fmt)
     with _table_file(uri) as fh:
+        if blank is not None and kind == "csv" and len(head := fh.read(CSV_HEAD_BYTES)) < CSV_HEAD_BYTES \
+                and csv_blank(head):  # Hadoop's gzip output of a reducer with no output: 20 bytes
+            blank.append(uri)
+            return None
+        fh.seek(0)
         if _blank(fh):
-            raise DataSourceError(f"{uri} is empty (0 bytes of data)")
+            raise DataSourceError(f"{uri} is empty (no text: 0 bytes, or blank lines only)")
         size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
         fh.seek(0)
         try:
@@ -4369,17 +4376,29 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     def rel(name: str) -> str:
         return parse(name).key[len(root):].lstrip("/")
 
-    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
     int96: dict[str, set[str]] = {}  # each Parquet file's INT96 columns, from its footer as it is read
-    parts = [(files[0], _read_file(files[0], kind, text_columns, int96))]
+    # a CSV part of no text (Hadoop's gzip of nothing, blank lines) is left out, as the dataset reader of drift
+    # and scoring leaves it out (streaming.open_source); before, it refused the whole directory
+    blank: list[str] = []
+    parts: list[tuple[str, pd.DataFrame]] = []
+    for name in files:  # the first part with text
+        if (read := _read_file(name, kind, text_columns, int96, blank)) is not None:
+            parts.append((name, read))
+            break
+    if not parts:
+        raise DataSourceError(f"{uri} holds no data: its {len(blank)} file(s) hold no text (blank lines, or an empty "
+                              f"gzip stream), e.g. {one_line(rel(blank[0]))}")
     if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
         sizes = {o.uri: o.size for o in list_objects(uri)}
-        stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(files[0], 0)
+        stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(parts[0][0], 0)
         if first:
             held = _table_bytes(parts[0][1])
             _warn_if_large(uri, "Parquet" if kind == "parquet" else "CSV", stored, int(held * stored / first),
                            f"{len(files)} files, by the first's {_gib(held)} as a table from {_gib(first)} stored")
-    parts += [(name, _read_file(name, kind, text_columns, int96)) for name in files[1:]]
+    parts += [(name, read) for name in files[files.index(parts[0][0]) + 1:]
+              if (read := _read_file(name, kind, text_columns, int96, blank)) is not None]
+    files = [name for name in files if name not in set(blank)]
+    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])  # of the parts read
     frame = _joined(uri, parts, kind, values, rel, int96)
     if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]

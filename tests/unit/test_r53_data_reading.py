@@ -21,7 +21,8 @@
   gaps; a NUL in a row cut its value to a gap. Refused, naming the offset. The dataset reader (a directory, a
   glob, the stream engine's file) said pyarrow's words for a CSV header naming a column twice and for a named
   file of no text; now the words training's reader says. A CSV starting with two UTF-8 byte-order marks named
-  its first column '\ufeffx', a feature no request names: refused.
+  its first column '\ufeffx', a feature no request names: refused. Training refused a directory holding a CSV
+  part of no text (Hadoop's 20-byte gzip of nothing for a reducer with no output), which drift reads: left out.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import pytest
 
 from ctloop import scoring, storage
 from ctloop.cli import main
+from ctloop.drift import streaming
 from ctloop.errors import ConfigError, CtloopError, DataSourceError, DataValidationError
 
 
@@ -238,3 +240,18 @@ def test_a_csv_starting_with_two_byte_order_marks_is_refused(tmp_path, capsys):
         storage.read_table(f"{twice}/part-0.csv")
     assert main(["drift", "--reference", twice, "--current", twice, "--quiet"]) == 2
     assert "two UTF-8 byte-order marks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("blank", [gzip.compress(b""), b"\n\n"], ids=["gzip of nothing", "blank lines"])
+def test_training_leaves_out_a_csv_part_of_no_text_as_drift_does(tmp_path, blank):
+    # Hadoop's gzip output of a reducer with no output (mapreduce.output.fileoutputformat.compress) is a 20-byte
+    # part-r-00001.csv.gz: drift and scoring leave it out (round 40), read_table refused the whole directory with
+    # it ("has no columns or rows"; a part of blank lines: "is empty (0 bytes of data)")
+    ext = "csv.gz" if blank[:2] == b"\x1f\x8b" else "csv"
+    root = _write(tmp_path / "out", {"part-r-00000.csv": TEXT, f"part-r-00001.{ext}": blank, "part-r-00002.csv": TEXT})
+    assert len(storage.read_table(root)) == 2 * len(ROWS) == streaming.open_source(root).count_rows()
+    only = _write(tmp_path / "none", {f"part-r-00001.{ext}": blank})
+    with pytest.raises(DataSourceError, match="hold no text"):
+        storage.read_table(only)
+    partitioned = _write(tmp_path / "hive", {"day=1/part-0.csv": TEXT, f"day=2/part-0.{ext}": blank})
+    assert storage.read_table(partitioned)["day"].unique().tolist() == [1]
