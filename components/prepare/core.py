@@ -25,7 +25,7 @@ from ctloop.contract import (
     validate,
 )
 from ctloop.errors import ConfigError, DataValidationError
-from ctloop.storage import _decimals_as_floats
+from ctloop.storage import TABLE_FORMAT, _decimals_as_floats
 from ctloop.timeutil import parse_duration, time_format_problem, to_utc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -372,12 +372,17 @@ def prepare(
     problem = time_format_problem(time_format) if time_format else None
     if problem:
         raise ConfigError(f"time_format {time_format!r}: {problem}")
+    timed = contract.rule(time_column)
+    if timed is not None and timed.format and timed.format != time_format:  # else one of them silently unread
+        raise ConfigError(f"contract.columns.{time_column}.format {timed.format!r}: the time column's format is "
+                          f"data.time_format (--time-format), {time_format or 'empty'!r}: set it there")
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
     check_column_names(frame)  # as ctloop backtest refuses them (one implementation)
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
-        raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
+        raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns, frame.attrs.get(TABLE_FORMAT)))
+                                   for c in missing])
     rows_in = len(frame)
     # a blank target cell ('', spaces: a row not labelled yet, in the newest rows, the holdout) is a missing
     # label: dropped and counted with the nulls (null_target_dropped), as the fit and the gate leave it out

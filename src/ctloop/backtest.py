@@ -672,7 +672,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
-    from ctloop.storage import _decimals_as_floats, plain_missing
+    from ctloop.storage import TABLE_FORMAT, _decimals_as_floats, plain_missing
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
@@ -683,11 +683,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             indexed = col in [n for n in frame.index.names if n is not None]  # a notebook's set_index(col)
             raise DataValidationError([(col, "required", len(frame), (
                 "column is the frame's index, not one of its columns (the replay reads columns): pass "
-                "frame.reset_index()" if indexed else missing_column(col, frame.columns)))])
+                "frame.reset_index()" if indexed else missing_column(col, frame.columns, frame.attrs.get(TABLE_FORMAT))))])
     sliced = cfg.gate.slice_column if cfg.gate is not None else ""
     if sliced and (sliced not in frame.columns or sliced == cfg.time_column):  # else every gate fails, then "trainable"
         raise ConfigError(f"gate.slice_column {sliced!r}: " + (
-            missing_column(sliced, frame.columns) if sliced not in frame.columns else
+            missing_column(sliced, frame.columns, frame.attrs.get(TABLE_FORMAT)) if sliced not in frame.columns else
             "is the time column (every row its own slice): slice by a column such as a region or a product"))
     if frame.empty:  # a header only: not "the time column has no values"
         shown = ", ".join(repr(str(c)) for c in frame.columns)

@@ -34,7 +34,7 @@ DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
 # a number written with a decimal comma or thousands separators ('1,5', '1.234,5', '1,234.5'): a spreadsheet's
 # export in a continental locale; text to pandas.read_csv as ctloop reads CSV
 COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
-_COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
+_COLUMN_KEYS = {"dtype", "format", "required", "min", "max", "allowed", "max_null_fraction", "description"}
 
 # The keys of a contract and what each checks (docs/configuration.md, "Data contract", is rendered
 # from these by ctloop.config.render_docs).
@@ -47,6 +47,9 @@ COLUMN_KEYS = {
     "dtype": ("", f"One of {', '.join(DTYPES)}: the values must read as that type (rule `dtype`, naming a "
                       "few values that do not); the table goes on with the column converted. A `datetime` "
                       "column reads `data.time_format` when it is the time column."),
+    "format": ('""', "A `datetime` column's strftime format, e.g. `'%d/%m/%Y'` (as `data.time_format` for the time "
+                     "column, which reads that one): values written otherwise break rule `dtype`; empty = inferred, "
+                     "and dates that read both ways (`03/02/2025`) with nothing to say which warn naming this key."),
     "required": ("true", "The column must be present (rule `required`, naming a column of a close name)."),
     "min": ("", "Numbers at or above this (rule `min`); refused on a `datetime` column."),
     "max": ("", "Numbers at or below this (rule `max`); refused on a `datetime` column."),
@@ -66,11 +69,14 @@ class ColumnRule:
     max: float | None = None
     allowed: tuple[Any, ...] | None = None
     max_null_fraction: float = 1.0
+    format: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"required": self.required}
         if self.dtype:
             out["dtype"] = self.dtype
+        if self.format:
+            out["format"] = self.format
         if self.min is not None:
             out["min"] = self.min
         if self.max is not None:
@@ -136,10 +142,20 @@ class DataContract:
             required = rule.get("required", True)
             if not isinstance(required, bool):
                 raise ConfigError(f"{path}.required must be true or false, got {required!r}")
+            fmt = rule.get("format") or ""
+            if fmt:
+                from ctloop.timeutil import time_format_problem
+
+                if not isinstance(fmt, str):
+                    raise ConfigError(f"{path}.format must be text (a strftime format such as '%d/%m/%Y'), got {fmt!r}")
+                if dtype != "datetime":
+                    raise ConfigError(f"{path}.format applies to a datetime column (dtype: datetime), got dtype {dtype!r}")
+                if problem := time_format_problem(fmt):
+                    raise ConfigError(f"{path}.format {fmt!r}: {problem}")
             rules.append(ColumnRule(
                 name=str(name), dtype=dtype, required=required, min=rule.get("min"),
                 max=rule.get("max"), allowed=tuple(allowed) if allowed is not None else None,
-                max_null_fraction=float(nf),
+                max_null_fraction=float(nf), format=fmt,
             ))
         return cls(columns=tuple(rules), min_rows=min_rows)
 
@@ -332,10 +348,12 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
         raise DataValidationError(violations)
 
 
-def missing_column(name: str, columns: Any) -> str:
+def missing_column(name: str, columns: Any, source_format: str | None = None) -> str:
     """The detail of a required column ``name`` missing from a table of ``columns``: the column
     it was meant to be when one differs only in case or surrounding spaces, or is close
-    (``difflib``), else the table's columns (the first ten)."""
+    (``difflib``), else the table's columns (the first ten), with a hint of a CSV written without a
+    header row when the table was read from CSV (``source_format``: ``ctloop.storage.read_table``'s
+    ``attrs[TABLE_FORMAT]``; a Parquet table's names are its schema's, never a row of data)."""
     import difflib
     import unicodedata
 
@@ -354,7 +372,7 @@ def missing_column(name: str, columns: Any) -> str:
     shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     from ctloop.storage import data_cells
 
-    if names and 2 * data_cells(names) >= len(names):  # numbers and times for names: a CSV's first row of data
+    if source_format == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
         return (f"column is missing from the data, whose column names look like a row of data ({shown}): a CSV "
                 "written without a header row? Spark writes part-*.csv without one unless told to: write it "
                 "with df.write.option(\"header\", \"true\").csv(...)")
@@ -516,10 +534,12 @@ def _holds_numbers(series: pd.Series) -> bool:
             and not pd.api.types.is_datetime64_any_dtype(series))
 
 
-def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> tuple[pd.Series, int, list[Any]]:
+def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "",
+           setting: str = "data.time_format (--time-format)") -> tuple[pd.Series, int, list[Any]]:
     """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``. ``fmt``: the
     strftime format of a datetime column's text (``data.time_format``); empty = inferred (dates
-    that read two ways with nothing to say which warn, naming column ``name``: :func:`date_order`).
+    that read two ways with nothing to say which warn, naming column ``name`` and the ``setting`` that
+    states the format: :func:`date_order`).
     A column already of that kind (numbers, text) comes back as it is, the same object."""
     import numpy as np
     import pandas as pd
@@ -566,7 +586,7 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
         else:
             reads_day_first, _, _, said = _date_order(series)
             if said:
-                _warn_undecided(name or str(series.name), said, reads_day_first)
+                _warn_undecided(name or str(series.name), said, reads_day_first, setting)
             out, zoned = _mixed_times(series, reads_day_first)
             if zoned:  # a zone name pandas dropped: the time read as UTC, hours off; counted as bad below
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
@@ -673,7 +693,8 @@ def undecided_dates(series: pd.Series) -> str:
     return "" if said.startswith("order:") else said
 
 
-def _warn_undecided(name: str, said: str, reads_day_first: bool) -> None:
+def _warn_undecided(name: str, said: str, reads_day_first: bool,
+                    setting: str = "data.time_format (--time-format)") -> None:
     """The warning of dates no value decides (:func:`_date_order`'s fourth item: the example, or
     ``order:<example>`` when the rows' order decided against the separator's convention)."""
     import warnings
@@ -686,8 +707,8 @@ def _warn_undecided(name: str, said: str, reads_day_first: bool) -> None:
            f"the rows' order does not say either, and dates written with {'dots' if sep == '.' else 'slashes'} "
            "usually are")
     warnings.warn(f"column {name!r}: no date says which number is the day ({value!r} reads both ways): read "
-                  f"{read}, as {why}; if that is wrong, name the format: data.time_format (--time-format), "
-                  f"e.g. {other}", UserWarning, stacklevel=4)
+                  f"{read}, as {why}; if that is wrong, name the format: {setting}, e.g. {other}", UserWarning,
+                  stacklevel=4)
 
 
 def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
@@ -972,6 +993,8 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     Every broken rule is collected and raised at once as :class:`DataValidationError`
     ``(column, rule, rows, detail)``.
     """
+    from ctloop.storage import TABLE_FORMAT
+
     violations: list[tuple[str, str, int, str]] = []
     n = len(frame)
     repeated_names(list(frame.columns))  # frame[name] would be a frame, not a column: a header's problem
@@ -981,7 +1004,8 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     for rule in contract.columns:
         if rule.name not in out.columns:
             if rule.required:
-                violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns)))
+                violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns,
+                                                                            frame.attrs.get(TABLE_FORMAT))))
             continue
         col = out[rule.name]
         nested = nested_values(col)
@@ -997,8 +1021,10 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             violations.append((rule.name, "max_null_fraction", nulls,
                                f"null fraction {nulls / n:.3f} exceeds {rule.max_null_fraction}"))
         if rule.dtype:
-            fmt = (formats or {}).get(rule.name, "") if rule.dtype == "datetime" else ""
-            col, bad, examples = coerce(col, rule.dtype, fmt, name=rule.name)
+            timed = rule.name in (formats or {})  # the time column: data.time_format; another, its rule's format
+            fmt = ((formats or {}).get(rule.name) or (rule.format if not timed else "")) if rule.dtype == "datetime" else ""
+            col, bad, examples = coerce(col, rule.dtype, fmt, name=rule.name, setting="data.time_format (--time-format)"
+                                        if timed else f"contract.columns.{rule.name}.format")
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
                 hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""

@@ -4276,15 +4276,24 @@ def _parts(uri: str) -> list[str] | None:
 
 
 def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
-               int96: dict[str, set[str]] | None = None) -> pd.DataFrame:
+               int96: dict[str, set[str]] | None = None, blank: list[str] | None = None) -> pd.DataFrame | None:
     """:func:`read_table` of one file; a Parquet file's :func:`int96_columns` put in ``int96[uri]`` when
-    given, from the bytes already fetched (no second read of the file)."""
+    given, from the bytes already fetched (no second read of the file). With ``blank`` (a directory's part),
+    a CSV file of no text (:func:`csv_blank`: blank lines, a gzip stream of nothing) is put there and None
+    returned, as the dataset reader leaves it out; named on its own it is refused."""
     import pandas as pd
 
+    if (fmt or "").lower() != "parquet" and (refused := compressed_csv(uri, parse(uri).key, fmt)) is not None:
+        raise refused  # data.format csv read its bytes as text
     kind = table_format(uri, fmt)
     with _table_file(uri) as fh:
+        if blank is not None and kind == "csv" and len(head := fh.read(CSV_HEAD_BYTES)) < CSV_HEAD_BYTES \
+                and csv_blank(head):  # Hadoop's gzip output of a reducer with no output: 20 bytes
+            blank.append(uri)
+            return None
+        fh.seek(0)
         if _blank(fh):
-            raise DataSourceError(f"{uri} is empty (0 bytes of data)")
+            raise DataSourceError(f"{uri} is empty (no text: 0 bytes, or blank lines only)")
         size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
         fh.seek(0)
         try:
@@ -4328,6 +4337,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
                     "the end of each line, or a column without a name? name every column")
             fh.seek(0)
             _refuse_repeated_header(uri, fh, compression, frame)
+    frame.attrs[TABLE_FORMAT] = kind
     return frame
 
 
@@ -4366,22 +4376,35 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     def rel(name: str) -> str:
         return parse(name).key[len(root):].lstrip("/")
 
-    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])
     int96: dict[str, set[str]] = {}  # each Parquet file's INT96 columns, from its footer as it is read
-    parts = [(files[0], _read_file(files[0], kind, text_columns, int96))]
+    # a CSV part of no text (Hadoop's gzip of nothing, blank lines) is left out, as the dataset reader of drift
+    # and scoring leaves it out (streaming.open_source); before, it refused the whole directory
+    blank: list[str] = []
+    parts: list[tuple[str, pd.DataFrame]] = []
+    for name in files:  # the first part with text
+        if (read := _read_file(name, kind, text_columns, int96, blank)) is not None:
+            parts.append((name, read))
+            break
+    if not parts:
+        raise DataSourceError(f"{uri} holds no data: its {len(blank)} file(s) hold no text (blank lines, or an empty "
+                              f"gzip stream), e.g. {one_line(rel(blank[0]))}")
     if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
         sizes = {o.uri: o.size for o in list_objects(uri)}
-        stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(files[0], 0)
+        stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(parts[0][0], 0)
         if first:
             held = _table_bytes(parts[0][1])
             _warn_if_large(uri, "Parquet" if kind == "parquet" else "CSV", stored, int(held * stored / first),
                            f"{len(files)} files, by the first's {_gib(held)} as a table from {_gib(first)} stored")
-    parts += [(name, _read_file(name, kind, text_columns, int96)) for name in files[1:]]
+    parts += [(name, read) for name in files[files.index(parts[0][0]) + 1:]
+              if (read := _read_file(name, kind, text_columns, int96, blank)) is not None]
+    files = [name for name in files if name not in set(blank)]
+    values = _hive_values(uri, loc, files, kind, [rel(name) for name in files])  # of the parts read
     frame = _joined(uri, parts, kind, values, rel, int96)
     if isinstance(frame, list):  # CSV columns of other kinds in two files: text in all
         parts = [(name, _read_file(name, kind, (*text_columns, *frame))) for name in files]
         frame = _joined(uri, parts, kind, values, rel)
     assert isinstance(frame, pd.DataFrame)
+    frame.attrs[TABLE_FORMAT] = kind
     return frame
 
 
@@ -4698,6 +4721,10 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if others:
         warnings.warn(f"{uri}: left out {len(others)} file(s) whose names say they hold no table ({NO_DATA_SAID}), "
                       f"e.g. {one_line(rel(others[0]))}", stacklevel=2)
+    if (fmt or "").lower() != "parquet":  # Spark's part-*.csv.snappy: not "cannot tell the format", nor read as text
+        for name in files:
+            if (refused := compressed_csv(f"{uri}: its file {one_line(rel(name))}", rel(name), fmt)) is not None:
+                raise refused
     if fmt:
         kind = table_format(uri, fmt)
     else:
@@ -5200,6 +5227,57 @@ _OTHER_COMPRESSIONS = ((re.compile(rb"BZh[1-9]1AY&SY"), "bzip2-compressed", "bun
                        (re.compile(rb"PK\x03\x04"), "a zip archive", "unzip"))
 
 
+# The extension each Hadoop codec names its output with (hadoop-common org/apache/hadoop/io/compress/
+# CodecConstants.java, Hadoop 3.3): Spark's CSV writer takes them as option("compression", ...) (bzip2,
+# deflate, gzip, lz4, snappy; zstd: Spark 3.5 CompressionCodecs) and Hive's as its output codec, each part
+# named part-00000-<uuid>-c000.csv.<extension>. ctloop reads CSV plain or gzip-compressed, with both engines
+# (pandas.read_csv here, pyarrow's CSV reader for drift and scoring, which read other sets: pandas 2.3.3 no
+# LZ4, Snappy or deflate, pyarrow 25 LZ4 frames, not Hadoop's blocks); the others, and xz, zip and LZO, are
+# refused by name: {extension: (codec, Spark's name of it, or None)}.
+CSV_CODECS = {".deflate": ("deflate", "deflate"), ".lz4": ("LZ4", "lz4"), ".snappy": ("Snappy", "snappy"),
+              ".zst": ("zstd", "zstd"), ".bz2": ("bzip2", "bzip2"), ".xz": ("xz", None), ".zip": ("zip", None),
+              ".lzo": ("LZO", None)}
+
+
+def compressed_csv(shown: str, name: str, fmt: str | None = None) -> DataSourceError | None:
+    """The refusal of a CSV file whose ``name`` ends in a compression ctloop does not read (:data:`CSV_CODECS`),
+    said of ``shown`` (the file, or ``<directory>: its file <name>``): one named ``x.csv.<codec>``, or with
+    ``fmt`` csv any ``x.<codec>`` (Hive's ``000000_0.deflate``; without it, beside Parquet parts, a ``.lzo``
+    is a file to move out); None for any other name."""
+    low = name.lower()
+    ext = next((ext for ext in CSV_CODECS if low.endswith(ext)), None)
+    if ext is None or not (low.endswith(f".csv{ext}") or (fmt or "").lower() == "csv"):
+        return None
+    codec, spark = CSV_CODECS[ext]
+    how = f"Spark: .option(\"compression\", \"gzip\") instead of \"{spark}\"" if spark else "gzip -c"
+    return DataSourceError(f"{shown} is compressed with {codec} (its name ends in {ext}), which ctloop does not read: "
+                           f"it reads CSV plain or gzip-compressed (.csv, .csv.gz): write it with gzip ({how}), or "
+                           "decompress it, or write Parquet")
+
+
+def _zlib_stream(head: bytes) -> bool:
+    """Whether ``head`` starts a zlib stream (RFC 1950: CM 8, a header check divisible by 31), as Hadoop's
+    DefaultCodec writes its ``.deflate`` files, and inflates: a CSV's text cannot (``x`` then a byte that is
+    no text)."""
+    if len(head) < 3 or head[0] != 0x78 or (head[0] << 8 | head[1]) % 31:
+        return False
+    try:
+        return bool(zlib.decompressobj().decompress(head, 64))
+    except zlib.error:
+        return False
+
+
+def _hadoop_block(head: bytes) -> bool:
+    """Whether ``head`` starts as Hadoop's ``BlockCompressorStream`` (its Lz4Codec and SnappyCodec) writes a
+    block: the uncompressed length, then the first chunk's compressed length, 4-byte big-endian ints
+    (hadoop-common io/compress/BlockCompressorStream.java ``rawWriteInt``), then the chunk. A CSV's text
+    starts with no NUL byte; UTF-16/32 text without a mark has one at every second (fourth) byte."""
+    if len(head) < 9 or head[0] != 0 or head[8] == 0:
+        return False
+    size, packed = int.from_bytes(head[:4], "big"), int.from_bytes(head[4:8], "big")
+    return 0 < packed <= 32 + size + size // 6  # Snappy's bound of a chunk's compressed size (LZ4's is lower)
+
+
 def refuse_other_encoding(uri: str, head: bytes) -> None:
     """DataSourceError naming what the file is when a CSV file's first stored bytes (``head``,
     gzipped or not, :data:`CSV_HEAD_BYTES` of them or :func:`csv_head`'s) are not UTF-8 text: the byte-order mark of
@@ -5227,10 +5305,25 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
                               "ctloop reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; "
                               f"iconv -f {iconv} -t UTF-8) or as Parquet")
     packed = next((c for c in _OTHER_COMPRESSIONS if c[0].match(head)), None)
+    if packed is None and _zlib_stream(head):
+        packed = (None, "deflate-compressed (a zlib stream, as Hadoop's DefaultCodec writes .deflate files)",
+                  "pigz -dz")
+    if packed is None and _hadoop_block(head):
+        packed = (None, "LZ4- or Snappy-compressed (in Hadoop's blocks, as its Lz4Codec and SnappyCodec write .lz4 "
+                        "and .snappy files)", "hadoop fs -text, under its .lz4 or .snappy name")
     if packed is not None:
         _, what, tool = packed
         raise DataSourceError(f"{uri} is {what}: ctloop reads CSV as plain text or gzip-compressed (.csv, .csv.gz): "
                               f"decompress it ({tool}) or compress it with gzip, or write Parquet")
+    if head.startswith(codecs.BOM_UTF8 * 2):  # each reader strips one: the first column named '\ufeff<name>'
+        raise DataSourceError(f"{uri} starts with two UTF-8 byte-order marks (ef bb bf ef bb bf: a file with one saved "
+                              "again with one): its first column would be named with an invisible U+FEFF; delete one "
+                              "(sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)")
+    if (nul := head.find(b"\x00")) >= 0:  # valid UTF-8, yet no CSV text: pandas read UTF-16 without a mark as gaps
+        wide = "LE" if nul % 2 else "BE"
+        raise DataSourceError(f"{uri} holds a NUL byte (at offset {nul}), which no CSV text holds: UTF-16 or UTF-32 text "
+                              f"without a byte-order mark (iconv -f UTF-16{wide} -t UTF-8), or not text at all: save it as "
+                              "UTF-8 CSV or as Parquet")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:
@@ -5247,6 +5340,10 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
 # Excel's first line naming the separator ("sep=,"), which tools writing CSV for Excel add
 _EXCEL_SEPARATOR_LINE = re.compile(rb"(sep=.?)\r?\n")
 
+
+TABLE_FORMAT = "ctloop.table_format"
+"""Key of a frame's ``attrs`` (:func:`read_table`): the format it was read in, ``csv`` or ``parquet`` (given or
+told by the names), for a message that applies to one format only (a CSV written without a header row)."""
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"
 """Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (row, value)}`` for each column

@@ -211,7 +211,8 @@ def _drift(args: argparse.Namespace) -> int:
         refuse_late_text,
     )
 
-    used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
+    opened: dict = {}  # the sides choose_engine opened (listed) to count their cells: read, not opened again
+    used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate), opened=opened)
     columns = _split("--columns", args.columns) or None
     exclude = _split("--exclude", args.exclude)  # its mistakes before anything is read
     if columns is not None and exclude:  # --exclude wins: a column named by both is left out
@@ -228,8 +229,8 @@ def _drift(args: argparse.Namespace) -> int:
     if used == "memory":
         from ctloop.inference_log.reader import drop_no_instance
 
-        reference, ref_source = read_side(args.reference, columns, side=sides[0])
-        current, cur_source = read_side(args.current, columns, side=sides[1])
+        reference, ref_source = read_side(args.reference, columns, side=sides[0], opened=opened.get(args.reference))
+        current, cur_source = read_side(args.current, columns, side=sides[1], opened=opened.get(args.current))
         # an inference log's calls of no instance (an empty batch: instance -1) are no rows, as read_log
         # reads them (the stream engine leaves them out as it reads: streaming.detect_sources)
         reference, current = (drop_no_instance(frame) for frame in (reference, current))
@@ -280,14 +281,15 @@ def _drift(args: argparse.Namespace) -> int:
             )
         ref_source = None
         if columns is None:
-            ref_source = streaming.open_source(args.reference)
+            ref_source = opened.get(args.reference) or streaming.open_source(args.reference)
             names = ref_source.every_files_columns()  # a header a later file has is skipped too
             identity = [c for c in _log_identity(names) if c not in exclude]
             types = {n: str(t) for _, schema in reversed(ref_source.file_schemas or []) for n, t in
                      zip(schema.names, schema.types, strict=True)}
             identity_types = {c: types.get(c, "") for c in identity}
         run = streaming.detect_sources(  # the opened reference: its files' schemas are read once
-            args.reference if ref_source is None else ref_source, args.current, columns=columns, exclude=[*exclude, *identity],
+            opened.get(args.reference, args.reference) if ref_source is None else ref_source,
+            opened.get(args.current, args.current), columns=columns, exclude=[*exclude, *identity],
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet),
             check_rows=lambda n_ref, n_cur: core.refuse_few_rows({sides[0]: n_ref, sides[1]: n_cur}, args.min_rows),

@@ -2646,15 +2646,30 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
             found = {*listed, *(d for f in listed for d in _parents(f, base))}
             matches = sorted(m for m in found if _glob_matches(m, path))
         pattern = path[len(base):].lstrip("/")
-        files, unnamed, empty = [], [], []
+        # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
+        fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
+        files, unnamed, empty, folders = [], [], [], []
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
                 unnamed.append(rel)
                 continue
+            if any(m.startswith(f"{d.rstrip('/')}/") for d in folders):  # g/** matches g/a and g/a/x.csv: g/a's
+                continue  # listing decides which of its files are data (matches come sorted: a folder first)
             info = fs.get_file_info(m)
             if info.type == pafs.FileType.Directory:
-                files.extend(_list_files(fs, m))
+                # each matched directory read as a directory named on its own is (its refusals: a Delta/Hudi
+                # table, a Spark job's _temporary/ without _SUCCESS, a part whose format its name does not
+                # say, ...): before, its files were listed without them and a part of no table extension
+                # left out silently
+                folders.append(m)
+                try:
+                    files.extend(_directory_files(m if isinstance(fs, pafs.LocalFileSystem) else fixed + m[len(base):],
+                                                  m, format))
+                except (ConfigError, DataSourceError) as exc:  # said with the glob given, which the user knows
+                    if type(exc) not in (ConfigError, DataSourceError):  # a store down: as it came
+                        raise
+                    raise type(exc)(f"{uri} matches a directory: {exc}") from exc
             elif info.type == pafs.FileType.File and info.size == 0:  # no rows: as a directory's listing
                 empty.append(rel)
             elif info.type == pafs.FileType.File:
@@ -2693,7 +2708,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
     Directories are read recursively; names starting with ``_`` or ``.`` are skipped (e.g. the
     inference log's ``_quarantine``); a directory's files are those ``read_table`` reads, refused as
-    it refuses them (``ctloop.storage.directory_table``); hive partition directories (``key=value``) below the
+    it refuses them (``ctloop.storage.directory_table``), and so are those of each directory a glob matches;
+    hive partition directories (``key=value``) below the
     directory (or the fixed part of a glob) become columns. Files are Parquet (``.parquet``,
     ``.pq``) or CSV (``.csv``, ``.csv.gz``), one format per source; ``format`` overrides.
 
@@ -2728,6 +2744,12 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
                 listed.update(found)
         base = os.path.commonpath(files) if len(files) > 1 else None
         uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
+    if format != "parquet":  # a file named x.csv.snappy (one named, or a glob's): its codec, not "no .csv files"
+        from ctloop import storage
+
+        for f in files:
+            if (refused := storage.compressed_csv(uri if base is None and len(files) == 1 else one_line(f), f, format)) is not None:
+                raise refused
     formats = {f: _suffix_format(f) for f in files}
     if format is not None:
         fmt = format
@@ -2775,15 +2797,16 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         blank: list[str] = []
         headers: dict[str, list[str]] = {}
         try:
-            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None,
-                                   blank if listed else None, headers)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None, blank, headers)
         except OSError as exc:
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
         if base is not None:  # the parts of a directory (or glob): their first lines, for Source.refuse_headerless
             csv_headers = [(f[len(base):].lstrip("/"), headers[f]) for f in files if f in headers]
-        blank = [f for f in blank if f in listed]  # a file named on its own stays refused
+        if named := [f for f in blank if f not in listed]:  # a file named on its own: refused as read_table refuses it
+            raise DataSourceError(f"{uri if base is None and len(files) == 1 else one_line(named[0])} has no columns or "
+                                  "rows (no text: blank lines, or an empty gzip stream)")
         if blank:
             if not (kept := [f for f in files if f not in set(blank)]):
                 shown = blank[0][len(base):].lstrip("/") if base is not None else blank[0]
@@ -2802,6 +2825,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if fmt == "csv":  # a ';' export with decimal commas fails Arrow's schema inference first
             from ctloop import storage
 
+            for f in files:  # a header naming a column twice: named as read_table names it, not Arrow's words
+                storage.refuse_repeated_columns(f, [n or f"Unnamed: {i}" for i, n in enumerate(headers.get(f, []))])
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
         elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
             import pyarrow.parquet as pq
@@ -2980,10 +3005,12 @@ def is_single_file(uri: str) -> bool:
     return os.path.isfile(parse(uri).key)
 
 
-def _cells(uri: str) -> int:
+def _cells(uri: str, opened: dict[str, Source] | None = None) -> int:
     """Rows × columns of a local source from Parquet metadata (CSV: estimated,
-    :func:`_csv_cells`)."""
+    :func:`_csv_cells`); the source opened is put in ``opened`` when given."""
     src = open_source(uri)
+    if opened is not None:
+        opened[uri] = src
     if src.format == "parquet":
         return src.count_rows() * max(len(src.columns), 1)
     return _csv_cells(src.files)
@@ -3032,10 +3059,12 @@ def _csv_cells(files: list[str]) -> int:
 
 
 def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool = False,
-                  memory_cells: int | None = None) -> str:  # fmt: skip
+                  memory_cells: int | None = None, opened: dict[str, Source] | None = None) -> str:  # fmt: skip
     """``memory`` or ``stream`` for ``engine`` = ``auto``: in memory when each side holds at most
     ``memory_cells`` (default :data:`MEMORY_CELLS`) cells, or is a single remote file (read in
     memory as before), or when calibrating (which re-splits the reference rows); else streamed.
+    ``opened`` (when given) receives ``{uri: Source}`` of each side opened to count its cells, for
+    the reader to take instead of opening (listing, warning of what it leaves out) it again.
 
     Raises:
         ConfigError: an unknown engine, or ``stream`` with calibration.
@@ -3056,13 +3085,13 @@ def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool 
         if _remote(uri):
             if not is_single_file(uri):
                 return "stream"
-        elif _cells(uri) > limit:
+        elif _cells(uri, opened) > limit:
             return "stream"
     return "memory"
 
 
-def read_side(uri: str, columns: Sequence[str] | None = None, *,
-              side: str | None = None) -> tuple[pd.DataFrame, Source | None]:  # fmt: skip
+def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | None = None,
+              opened: Source | None = None) -> tuple[pd.DataFrame, Source | None]:  # fmt: skip
     """A whole side as one pandas frame (the memory engine) and, when it has several files, its
     :class:`Source` (for :func:`check_side` once the compared columns are known): a single file
     through ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset
@@ -3070,7 +3099,8 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     with the columns of all its files, each read as the widest type its files hold
     (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``); a
     CSV column whose type changes past a file's first block is widened or refused as the
-    streamed engine reads it (:class:`~ctloop.errors.CsvTypeChanged`)."""
+    streamed engine reads it (:class:`~ctloop.errors.CsvTypeChanged`). ``opened``: ``uri``'s source
+    opened already (:func:`choose_engine`'s), not opened again."""
     import pyarrow as pa
 
     from ctloop.storage import read_table
@@ -3078,7 +3108,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     if is_single_file(uri):  # with the file's names, as the streamed engine reads them
         return _former_features(_file_names(None, read_table(uri)), uri), None
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
-    src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
+    src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(opened or open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
         if src.former:  # an inference log spanning a column's upgrade: its older files read renamed
