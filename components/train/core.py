@@ -949,7 +949,9 @@ def check_labels(y: pd.Series, target: str) -> None:
         if not words or others:  # '0'/'1' then 'True'/'False' or 'yes'/'no' (a source that changed how it writes the label)
             continue
         figures = [v for v in texts if v not in words]
-        if figures and pd.to_numeric(pd.Series(figures).str.strip(), errors="coerce").notna().all():
+        numeric = pd.to_numeric(pd.Series(figures, dtype=object).str.strip(), errors="coerce")
+        # a relabelled binary target ('1'/'0' beside 'yes'/'no'); 'no', '1', '2' are three classes, zero written 'no'
+        if figures and numeric.notna().all() and set(numeric) <= {0, 1}:
             rows = int(min(y.isin(words).sum(), y.isin(figures).sum()))
             said = "/".join(pair)
             raise DataValidationError([(target, "labels", rows, f"labels mix {said} and numbers, as text (e.g. "

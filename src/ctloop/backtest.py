@@ -128,7 +128,7 @@ class BacktestConfig:
     def validate(self) -> None:
         from ctloop.timeutil import parse_duration, time_format_problem
 
-        check_policy(self.policy)
+        self.policy = check_policy(self.policy)  # every:02 is every:2, as compare() and the CLI name it
         if self.target and self.target == self.time_column:
             raise ConfigError(f"--target and --time-column name the same column {self.target!r}: the label "
                               "cannot be the event time")

@@ -261,3 +261,43 @@ def test_a_gate_metric_of_another_task_is_refused_before_the_run_not_by_its_eval
     }
     with pytest.raises(ConfigError, match=re.escape(said)):
         pipeline_arguments(all_pipelines()[pipeline], {**values, **params}, for_kfp=False)
+
+
+def test_a_count_target_whose_zero_is_written_no_is_three_classes():
+    """Round 53's review: 'no', '1', '2' (prior defaults: none, one, two) was refused as a yes/no target
+    relabelled, with advice no 3-class target can follow; only numbers that are 0/1 beside yes/no (or
+    true/false) are one class written two ways."""
+    from ctloop.components.train.core import check_labels
+
+    data = frame()
+    check_labels(data["y"].map({0: "no", 1: "1"}).where(data.index % 5 != 0, "2"), "y")
+    check_labels(data["y"].map({0: "-1", 1: "1"}).where(data.index % 5 != 0, "no"), "y")
+
+
+def test_empty_thresholds_of_a_regression_name_a_regression_metric(tmp_path, capsys):
+    """Round 53's review: the refusal named {"roc_auc": 0.5} and "leave --thresholds out" for a
+    regression, where the first is refused as not a regression metric and the second as missing."""
+    data = frame()
+    assert (
+        _backtest(
+            tmp_path,
+            data,
+            "--task",
+            "regression",
+            "--estimator",
+            "linear_regression",
+            "--thresholds",
+            "{}",
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "e.g. --thresholds '{\"rmse\": 10}'" in err and "leave --thresholds out" not in err, err
+
+
+def test_a_library_config_names_every_n_as_compare_does():
+    from ctloop.backtest import BacktestConfig
+
+    cfg = BacktestConfig(target="y", time_column="ts", window="1D", policy="every:02")
+    cfg.validate()
+    assert cfg.policy == "every:2"  # before: every:02 in the report, every:2 in compare()

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import copy
 import functools
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -302,9 +303,13 @@ def _backtest_config(args: argparse.Namespace):
             raise ConfigError(f"{name} is required (or --config ctloop.yaml --model NAME with that setting)")
     training = from_arguments(TrainingConfig, args, base=sections.get("training"))
     if getattr(args, "gate__thresholds", None) == {}:  # else replaced by the backtest's bar, without a word
+        fallback = (sections.get("gate") or {}).get("thresholds") or BACKTEST_THRESHOLDS.get(training.task)
+        example = json.dumps(fallback or {"rmse": 10})
+        where = ("the model's gate.thresholds in --config" if (sections.get("gate") or {}).get("thresholds")
+                 else "the backtest's default, a bar at chance")
+        leave = f", or leave --thresholds out ({where})" if fallback else ""  # a regression has no default
         raise ConfigError("--thresholds {}: a gate without thresholds approves no challenger (fail safe), so the "
-                          "replay would promote none: give one, e.g. --thresholds '{\"roc_auc\": 0.5}', or leave "
-                          "--thresholds out (the backtest's default, a bar at chance)")
+                          f"replay would promote none: give one, e.g. --thresholds '{example}'{leave}")
     base = sections.get("gate") or {**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS.get(training.task, {})}
     gate = from_arguments(GateConfig, args, base=base)
     _check_gate_metrics(args, training, gate)
