@@ -1,0 +1,77 @@
+"""Round 53's review of the streamed window's mixed types (commit d8f8d9a7): a keep-column
+(``revision``) held as numbers in a later file than the first chunk's text crashed the merge of the
+candidate rows (``concat_categories``: ``.cat`` of an int64 column, an AttributeError traceback), and
+a partition saved per value type (``window._write_rows``) came back with its categories turned into
+objects, which crashed the merge with a normally saved partition the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.labels.join import concat_categories
+from tests.monitoring.test_hunt_labels_window import END, _judged
+from tests.monitoring.test_r53_streamed_mixed_types import _ingest
+
+P = np.linspace(0.05, 0.95, 40)
+
+
+def _log(root: Path, files: int, odd: int, value) -> None:
+    """40 calls in ``files`` files; file ``odd``'s ``revision`` column is ``value(n)``, the others' ``"r1"``."""
+    day = root / "model=m" / "date=2026-01-05" / "revision=r1"
+    day.mkdir(parents=True)
+    for k, part in enumerate(np.array_split(np.arange(40), files)):
+        frame = pd.DataFrame(
+            {
+                "request_id": [str(i + 1) for i in part],
+                "instance": 0,
+                "model": "m",
+                "revision": "r1",
+                "model_version": "1",
+                "has_request": True,
+                "has_response": True,
+                "time": [
+                    (END - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=int(i))).isoformat()
+                    for i in part
+                ],
+                "prediction_0": 1 - P[part],
+                "prediction_1": P[part],
+            }
+        )
+        if k == odd:
+            frame["revision"] = value(len(frame))
+        frame.to_parquet(day / f"part-{k}.parquet")
+
+
+@pytest.mark.parametrize("odd", [0, 1, 2], ids=["first", "middle", "last"])
+def test_a_revision_of_numbers_in_any_file_joins_alike_in_both_paths(tmp_path, capsys, odd):
+    """Files of revision "r1", 7 (int64), "r1" (the deleted r52 test's order: string, int, string),
+    and the int file first and last. Was: AttributeError 'Can only use .cat accessor with a
+    'category' dtype' once a file after the first chunk's held the numbers."""
+    _log(tmp_path / "logs", 3, odd, lambda n: np.full(n, 7, dtype="int64"))
+    _ingest(tmp_path)
+    frame, streamed = _judged(tmp_path, 1)
+    assert frame.tags["label_join"] == "40 labelled rows (key request_id)"
+    assert streamed.tags["label_join"] == frame.tags["label_join"]
+    assert streamed.record["realized"] == frame.record["realized"]
+    assert streamed.series == frame.series  # revision 7 and "r1": two groups in both paths
+    assert (
+        frame.series["realized_rows.revision.7"] + frame.series["realized_rows.revision.r1"] == 40
+    )
+
+
+def test_numbers_beside_a_category_stay_apart_from_their_text():
+    """``concat_categories`` makes the numbers a category of numbers, not of text: revision 7 and
+    "7" are two revisions, as ``read_log``'s concat keeps them (not ``astype(str)``)."""
+    text = pd.DataFrame({"revision": pd.Series(["7", "r1"], dtype="category"), "x": [1.0, 2.0]})
+    numbers = pd.DataFrame({"revision": np.array([7, 7], dtype="int64"), "x": [3.0, 4.0]})
+    for frames in ([text, numbers], [numbers, text]):
+        out = concat_categories(frames)
+        assert isinstance(out["revision"].dtype, pd.CategoricalDtype)
+        assert sorted(map(repr, out["revision"])) == sorted(
+            map(repr, [*frames[0]["revision"], *frames[1]["revision"]])
+        )
+        assert out["revision"].nunique() == 3  # 7, "7", "r1"
