@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from ctloop.labels.join import concat_categories
+from ctloop.monitoring import window as W
 from tests.monitoring.test_hunt_labels_window import END, _judged
 from tests.monitoring.test_r53_streamed_mixed_types import _ingest
 
@@ -75,3 +76,26 @@ def test_numbers_beside_a_category_stay_apart_from_their_text():
             map(repr, [*frames[0]["revision"], *frames[1]["revision"]])
         )
         assert out["revision"].nunique() == 3  # 7, "7", "r1"
+
+
+def test_a_partition_saved_per_value_type_merges_with_one_saved_whole(tmp_path, capsys):
+    """4 files, file 2's revision a dictionary column of numbers (Categorical([7])), 2 partitions:
+    partition 1's rows hold revision 7 and "r1" (no Parquet type: saved one file per type), partition
+    0's only "r1" (saved whole). The split save turned the categories into objects and never back:
+    the merge crashed in join_candidate_parts (concat_categories: AttributeError)."""
+    _log(tmp_path / "logs", 4, 2, lambda n: pd.Categorical([7] * n))
+    _ingest(tmp_path)
+    frame, streamed = _judged(tmp_path, 2)
+    assert (tmp_path / "p1" / "labelled.1.parquet").exists()  # the split save
+    assert not (tmp_path / "p0" / "labelled.1.parquet").exists()
+    assert (
+        streamed.tags["label_join"]
+        == frame.tags["label_join"]
+        == "40 labelled rows (key request_id)"
+    )
+    assert streamed.record["realized"] == frame.record["realized"]
+    assert streamed.series == frame.series
+    assert frame.series["realized_rows.revision.7"] == 10
+    split = W.WindowState.load(str(tmp_path / "p1")).labelled_rows()
+    assert isinstance(split["revision"].dtype, pd.CategoricalDtype), split.dtypes  # was: object
+    assert sorted(map(repr, split["revision"].cat.categories)) == ["'r1'", "7"]

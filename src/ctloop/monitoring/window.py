@@ -868,6 +868,7 @@ def _drop_stale(directory: str, name: str) -> None:
 
 
 _ROW = "__ctloop_row"  # a saved row's position (never a logged column: the sink writes no double underscore)
+_CATEGORIES = b"ctloop.categories"  # a split file's schema metadata: its columns that were categories
 
 
 def _write_rows(rows: pd.DataFrame, directory: str, name: str) -> None:
@@ -875,9 +876,11 @@ def _write_rows(rows: pd.DataFrame, directory: str, name: str) -> None:
     types (one the window's files disagree on, read with each file's own type: ``1`` from one,
     ``"1"`` from another, ``scan.PER_FILE``) has no Parquet type: the rows are then written as one
     file per combination of such types (``<name>.parquet``, ``<name>.1.parquet``, …) with their
-    positions, each value keeping its type, and :func:`_read_rows` puts them back in order."""
+    positions and which columns were categories, each value keeping its type, and :func:`_read_rows`
+    puts them back in order, those columns categories again."""
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     path = os.path.join(directory, f"{name}.parquet")
     try:
@@ -886,10 +889,13 @@ def _write_rows(rows: pd.DataFrame, directory: str, name: str) -> None:
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
     objects = [c for c in rows.columns if rows[c].dtype == object or isinstance(rows[c].dtype, pd.CategoricalDtype)]
+    categories = json.dumps([c for c in objects if isinstance(rows[c].dtype, pd.CategoricalDtype)]).encode()
     rows = rows.assign(**{c: rows[c].astype(object) for c in objects}, **{_ROW: range(len(rows))})
     kinds = pd.DataFrame({c: rows[c].map(_kind) for c in objects}, index=rows.index)
     for k, (_, group) in enumerate(rows.groupby([kinds[c] for c in objects], sort=False)):
-        group.to_parquet(path if k == 0 else os.path.join(directory, f"{name}.{k}.parquet"), index=False)
+        table = pa.Table.from_pandas(group, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _CATEGORIES: categories})
+        pq.write_table(table, path if k == 0 else os.path.join(directory, f"{name}.{k}.parquet"))
 
 
 def _kind(value) -> str:
@@ -906,6 +912,7 @@ def _read_rows(directory: str, name: str) -> pd.DataFrame | None:
     import glob
 
     import pandas as pd
+    import pyarrow.parquet as pq
 
     path = os.path.join(directory, f"{name}.parquet")
     if not os.path.exists(path):
@@ -914,7 +921,12 @@ def _read_rows(directory: str, name: str) -> pd.DataFrame | None:
     if not more:
         return pd.read_parquet(path)
     rows = pd.concat([pd.read_parquet(p) for p in [path, *more]], ignore_index=True)
-    return rows.sort_values(_ROW, kind="stable").drop(columns=[_ROW]).reset_index(drop=True)
+    rows = rows.sort_values(_ROW, kind="stable").drop(columns=[_ROW]).reset_index(drop=True)
+    for col in json.loads((pq.read_schema(path).metadata or {}).get(_CATEGORIES, b"[]")):
+        if col in rows.columns:  # as concat_categories holds them: 7 and "7" two values
+            values = rows[col].astype(object)
+            rows[col] = pd.Categorical(values, categories=sorted(set(values.dropna()), key=str))
+    return rows
 
 
 def _least(a: str | None, b: str | None) -> str | None:
