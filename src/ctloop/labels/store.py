@@ -986,8 +986,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
     from ctloop.storage import GZIP_MAGIC, _first_line
 
     wanted = (key, label, INSTANCE, LABEL_TIME)
-    # each field's name as a line writes it (a name written with escapes is not looked for)
-    q_key, q_label, q_instance, q_time = (json.dumps(c) for c in wanted)
+    # each field's name as a line writes it, UTF-8 (a name written with escapes: the "\\u" test below)
+    q_key, q_label, q_instance, q_time = (json.dumps(c, ensure_ascii=False) for c in wanted)
+    slashed = any("/" in c for c in wanted)  # "a/b" may be written "a\/b"
     seen: set[str] = set()
     rows = 0
 
@@ -1033,7 +1034,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
                 if (text.count(q_key) > 1 or text.count(q_label) > 1 or text.count(q_instance) > 1
-                        or text.count(q_time) > 1):  # rare: only then parsed again (the counts: ~1 µs a line)
+                        or text.count(q_time) > 1  # rare: only then parsed again (the counts: ~1 µs a line)
+                        or "\\u" in text or (slashed and "\\/" in text)):  # a name may be escaped: "request\\u005fid"
                     _refuse_repeated_fields(text, wanted, f"{unreadable}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
@@ -1059,7 +1061,7 @@ def _refuse_repeated_fields(text: str, fields: tuple[str, ...], where: str) -> N
     which one counts to the reader, Python's ``json`` takes the last, so ``{"request_id": "a",
     "request_id": "b", "label": 1}`` labelled ``b`` and nothing said (``a``'s label was lost, or given to
     another key). Nested objects may repeat the names. Called only for a line whose text names a
-    field twice (a name written with escapes, ``"request\\u005fid"``, is not looked for)."""
+    field twice, or holds an escape that may spell a name (``"request\\u005fid"`` is ``request_id``)."""
     import json
 
     top: list[list[str]] = []
