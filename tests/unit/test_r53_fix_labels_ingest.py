@@ -4,6 +4,7 @@ label file of no rows holding date-times was refused as breaking 'class_or_targe
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ctloop.cli import main
@@ -65,3 +66,28 @@ def test_escapes_elsewhere_and_a_non_ascii_label_column_given_once_are_read(tmp_
 
     got = read_labels(str(store))
     assert got["request_id"].tolist() == ["café", "b"] and got["label"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    "dtype, said",
+    [("datetime64[ns, UTC]", "date-times"), ("timedelta64[ns]", "durations")],
+    ids=["timestamp", "duration"],
+)
+def test_a_parquet_file_of_no_rows_whose_label_column_holds_times_says_so(
+    tmp_path, capsys, dtype, said
+):
+    """Was: "column 'label' breaks rule 'class_or_target' in 0 row(s): labels are date-times, ..."
+    of a file holding no label (a quiet period's export, its label column the event time)."""
+    path = tmp_path / "l.parquet"
+    pd.DataFrame(
+        {"request_id": pd.Series([], dtype=object), "label": pd.Series([], dtype=dtype)}
+    ).to_parquet(path)
+    store = tmp_path / "store"
+    assert main(["labels", "ingest", "--labels", str(path), "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: --labels: {path}: column 'label' holds {said} (its Parquet type; the file has no rows), not a "
+        "class or a regressor's target: is --label-column the column of the outcome? (a time of the outcome is "
+        "label_time)\n"
+    ), err
+    assert not store.exists()

@@ -667,7 +667,12 @@ class _Tally:
             self._add(self.first, f"{col} {rule}", exc.violations[0])
             return None
         times = _time_labels(frame[label])
+        if times and not self.rows:  # a file of no rows (its one empty batch): no label to count, the type said
+            raise DataSourceError(f"{self.uri}: column {label!r} holds {times} (its Parquet type; the file has no rows), "
+                                  f"not a class or a regressor's target: {_TIME_LABEL_HINT}")
         if times:
+            times = (f"labels are {times}{_time_example(frame[label])}, not a class or a regressor's target: "
+                     f"{_TIME_LABEL_HINT}")
             self._add(self.first, f"{label} class_or_target", (label, "class_or_target", len(frame), times))
             return None
         before = self.broken()
@@ -743,23 +748,27 @@ class _Tally:
         return out
 
 
+_TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
+
+
 def _time_labels(values: pd.Series) -> str:
-    """Why a label column of date-times or durations (a Parquet timestamp or duration column) holds
-    no labels, or ``""``: pandas makes them numbers (nanoseconds since 1970; microseconds), which were
-    stored as a regressor's targets (2026-01-01 as 1.7672256e+18). A date (no time) is its text, as a
-    CSV's ``2026-01-01`` is: a class name."""
+    """``"date-times"`` or ``"durations"`` for a label column of them (a Parquet timestamp or duration
+    column), which holds no labels, or ``""``: pandas makes them numbers (nanoseconds since 1970;
+    microseconds), which were stored as a regressor's targets (2026-01-01 as 1.7672256e+18). A date
+    (no time) is its text, as a CSV's ``2026-01-01`` is: a class name."""
     import pandas as pd
 
     if pd.api.types.is_datetime64_any_dtype(values):
-        what = "date-times"
-    elif pd.api.types.is_timedelta64_dtype(values):
-        what = "durations"
-    else:
-        return ""
+        return "date-times"
+    if pd.api.types.is_timedelta64_dtype(values):
+        return "durations"
+    return ""
+
+
+def _time_example(values: pd.Series) -> str:
+    """`` (e.g. '2026-01-01 00:00:00+00:00')``: the first value given, or ``""`` when none is."""
     shown = values.dropna()
-    example = f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
-    return (f"labels are {what}{example}, not a class or a regressor's target: is --label-column the column of "
-            "the outcome? (a time of the outcome is label_time)")
+    return f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
