@@ -837,16 +837,22 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
 
 def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat`` that keeps category columns categories (over the union of their values,
-    sorted) instead of turning them into text objects."""
+    sorted) instead of turning them into text objects. A column some frame holds as a category
+    is one in all (numbers kept in another file's chunk, :func:`candidate_rows`, become categories
+    of those numbers: revision ``7`` and ``"7"`` stay apart, as ``read_log`` keeps them)."""
     import pandas as pd
 
     frames = [f.copy(deep=False) for f in frames]
-    for col in frames[0].columns:
-        if isinstance(frames[0][col].dtype, pd.CategoricalDtype):
-            values = sorted({v for f in frames if col in f.columns for v in f[col].cat.categories}, key=str)
-            for f in frames:
-                if col in f.columns:
-                    f[col] = f[col].cat.set_categories(values)
+    for col in dict.fromkeys(c for f in frames for c in f.columns):
+        if not any(col in f.columns and isinstance(f[col].dtype, pd.CategoricalDtype) for f in frames):
+            continue
+        for f in frames:
+            if col in f.columns and not isinstance(f[col].dtype, pd.CategoricalDtype):
+                f[col] = f[col].astype(object).astype("category")
+        values = sorted({v for f in frames if col in f.columns for v in f[col].cat.categories}, key=str)
+        for f in frames:
+            if col in f.columns:
+                f[col] = f[col].cat.set_categories(values)
     return pd.concat(frames, ignore_index=True)
 
 

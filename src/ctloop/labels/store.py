@@ -667,7 +667,12 @@ class _Tally:
             self._add(self.first, f"{col} {rule}", exc.violations[0])
             return None
         times = _time_labels(frame[label])
+        if times and not self.rows:  # a file of no rows (its one empty batch): no label to count, the type said
+            raise DataSourceError(f"{self.uri}: column {label!r} holds {times} (its Parquet type; the file has no rows), "
+                                  f"not a class or a regressor's target: {_TIME_LABEL_HINT}")
         if times:
+            times = (f"labels are {times}{_time_example(frame[label])}, not a class or a regressor's target: "
+                     f"{_TIME_LABEL_HINT}")
             self._add(self.first, f"{label} class_or_target", (label, "class_or_target", len(frame), times))
             return None
         before = self.broken()
@@ -743,23 +748,27 @@ class _Tally:
         return out
 
 
+_TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
+
+
 def _time_labels(values: pd.Series) -> str:
-    """Why a label column of date-times or durations (a Parquet timestamp or duration column) holds
-    no labels, or ``""``: pandas makes them numbers (nanoseconds since 1970; microseconds), which were
-    stored as a regressor's targets (2026-01-01 as 1.7672256e+18). A date (no time) is its text, as a
-    CSV's ``2026-01-01`` is: a class name."""
+    """``"date-times"`` or ``"durations"`` for a label column of them (a Parquet timestamp or duration
+    column), which holds no labels, or ``""``: pandas makes them numbers (nanoseconds since 1970;
+    microseconds), which were stored as a regressor's targets (2026-01-01 as 1.7672256e+18). A date
+    (no time) is its text, as a CSV's ``2026-01-01`` is: a class name."""
     import pandas as pd
 
     if pd.api.types.is_datetime64_any_dtype(values):
-        what = "date-times"
-    elif pd.api.types.is_timedelta64_dtype(values):
-        what = "durations"
-    else:
-        return ""
+        return "date-times"
+    if pd.api.types.is_timedelta64_dtype(values):
+        return "durations"
+    return ""
+
+
+def _time_example(values: pd.Series) -> str:
+    """`` (e.g. '2026-01-01 00:00:00+00:00')``: the first value given, or ``""`` when none is."""
     shown = values.dropna()
-    example = f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
-    return (f"labels are {what}{example}, not a class or a regressor's target: is --label-column the column of "
-            "the outcome? (a time of the outcome is label_time)")
+    return f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
@@ -986,8 +995,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
     from ctloop.storage import GZIP_MAGIC, _first_line
 
     wanted = (key, label, INSTANCE, LABEL_TIME)
-    # each field's name as a line writes it (a name written with escapes is not looked for)
-    q_key, q_label, q_instance, q_time = (json.dumps(c) for c in wanted)
+    # each field's name as a line writes it, UTF-8 (a name written with escapes: the "\\u" test below)
+    q_key, q_label, q_instance, q_time = (json.dumps(c, ensure_ascii=False) for c in wanted)
+    slashed = any("/" in c for c in wanted)  # "a/b" may be written "a\/b"
     seen: set[str] = set()
     rows = 0
 
@@ -1033,7 +1043,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
                 if (text.count(q_key) > 1 or text.count(q_label) > 1 or text.count(q_instance) > 1
-                        or text.count(q_time) > 1):  # rare: only then parsed again (the counts: ~1 µs a line)
+                        or text.count(q_time) > 1  # rare: only then parsed again (the counts: ~1 µs a line)
+                        or "\\u" in text or (slashed and "\\/" in text)):  # a name may be escaped: "request\\u005fid"
                     _refuse_repeated_fields(text, wanted, f"{unreadable}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
@@ -1059,7 +1070,7 @@ def _refuse_repeated_fields(text: str, fields: tuple[str, ...], where: str) -> N
     which one counts to the reader, Python's ``json`` takes the last, so ``{"request_id": "a",
     "request_id": "b", "label": 1}`` labelled ``b`` and nothing said (``a``'s label was lost, or given to
     another key). Nested objects may repeat the names. Called only for a line whose text names a
-    field twice (a name written with escapes, ``"request\\u005fid"``, is not looked for)."""
+    field twice, or holds an escape that may spell a name (``"request\\u005fid"`` is ``request_id``)."""
     import json
 
     top: list[list[str]] = []

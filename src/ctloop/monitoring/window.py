@@ -614,11 +614,11 @@ class WindowState:
                                     "judging it with consume=True")
         os.makedirs(directory, exist_ok=True)
         rows = self.labelled_rows()
+        _drop_stale(directory, "state.json")  # written last: a save cut short leaves no state to load
         _drop_stale(directory, "labelled.parquet")  # an earlier save's rows (a reused directory) are not these
-        if len(rows):
-            _write_rows(rows, directory, "labelled")
+        files = _write_rows(rows, directory, "labelled") if len(rows) else 0
         with open(os.path.join(directory, "state.json"), "w") as f:
-            json.dump(self.to_dict(), f)
+            json.dump({**self.to_dict(), "labelled_saved": [files, len(rows)]}, f)
 
     @classmethod
     def load(cls, directory: str, labels: LabelIndex | None = None) -> WindowState:
@@ -654,7 +654,7 @@ class WindowState:
             what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__}: {exc})"
             raise InferenceLogError(f"cannot read the window state {path}: it {what}; the file is damaged "
                                     "or was edited: re-run the monitoring run") from exc  # fmt: skip
-        rows = _read_rows(directory, "labelled")
+        rows = _read_rows(directory, "labelled", data.get("labelled_saved"), path)
         if rows is not None:
             out.labelled = [rows]
         return out
@@ -768,20 +768,26 @@ class Partial:
     index: int = 0  # the partition's number: held rows merge in partition order
 
     def save(self, directory: str) -> None:
+        os.makedirs(directory, exist_ok=True)
+        _drop_stale(directory, "partition.json")  # written last: a save cut short leaves no partition to load
         self.state.save(directory)
         _drop_stale(directory, "held.parquet")
-        if len(self.held):
-            _write_rows(self.held, directory, "held")
+        files = _write_rows(self.held, directory, "held") if len(self.held) else 0
         with open(os.path.join(directory, "partition.json"), "w") as f:
-            json.dump({"partition": self.index}, f)
+            json.dump({"partition": self.index, "held_saved": [files, len(self.held)]}, f)
 
     @classmethod
     def load(cls, directory: str, labels: LabelIndex | None = None) -> Partial:
         import pandas as pd
 
-        with open(os.path.join(directory, "partition.json")) as f:
-            index = int(json.load(f)["partition"])
-        held = _read_rows(directory, "held")
+        path = os.path.join(directory, "partition.json")
+        try:
+            with open(path) as f:
+                data = json.load(f)
+            index = int(data["partition"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # none: the save was cut short
+            raise InferenceLogError(f"cannot read the partition state {path}: {exc!r}; re-run the monitoring run") from exc
+        held = _read_rows(directory, "held", data.get("held_saved"), path)
         return cls(WindowState.load(directory, labels), pd.DataFrame() if held is None else held, index)
 
 
@@ -868,28 +874,36 @@ def _drop_stale(directory: str, name: str) -> None:
 
 
 _ROW = "__ctloop_row"  # a saved row's position (never a logged column: the sink writes no double underscore)
+_CATEGORIES = b"ctloop.categories"  # a split file's schema metadata: its columns that were categories
 
 
-def _write_rows(rows: pd.DataFrame, directory: str, name: str) -> None:
-    """``rows`` as ``<name>.parquet`` in ``directory``. A column whose values have several Python
-    types (one the window's files disagree on, read with each file's own type: ``1`` from one,
-    ``"1"`` from another, ``scan.PER_FILE``) has no Parquet type: the rows are then written as one
-    file per combination of such types (``<name>.parquet``, ``<name>.1.parquet``, …) with their
-    positions, each value keeping its type, and :func:`_read_rows` puts them back in order."""
+def _write_rows(rows: pd.DataFrame, directory: str, name: str) -> int:
+    """``rows`` as ``<name>.parquet`` in ``directory``; how many files. A column whose values have
+    several Python types (one the window's files disagree on, read with each file's own type: ``1``
+    from one, ``"1"`` from another, ``scan.PER_FILE``) has no Parquet type: the rows are then written
+    as one file per combination of such types (``<name>.parquet``, ``<name>.1.parquet``, …) with their
+    positions and which columns were categories, each value keeping its type, and :func:`_read_rows`
+    puts them back in order, those columns categories again."""
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     path = os.path.join(directory, f"{name}.parquet")
     try:
         rows.to_parquet(path, index=False)
-        return
+        return 1
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
     objects = [c for c in rows.columns if rows[c].dtype == object or isinstance(rows[c].dtype, pd.CategoricalDtype)]
+    categories = json.dumps([c for c in objects if isinstance(rows[c].dtype, pd.CategoricalDtype)]).encode()
     rows = rows.assign(**{c: rows[c].astype(object) for c in objects}, **{_ROW: range(len(rows))})
     kinds = pd.DataFrame({c: rows[c].map(_kind) for c in objects}, index=rows.index)
+    k = 0
     for k, (_, group) in enumerate(rows.groupby([kinds[c] for c in objects], sort=False)):
-        group.to_parquet(path if k == 0 else os.path.join(directory, f"{name}.{k}.parquet"), index=False)
+        table = pa.Table.from_pandas(group, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _CATEGORIES: categories})
+        pq.write_table(table, path if k == 0 else os.path.join(directory, f"{name}.{k}.parquet"))
+    return k + 1
 
 
 def _kind(value) -> str:
@@ -901,20 +915,35 @@ def _kind(value) -> str:
     return type(value).__name__
 
 
-def _read_rows(directory: str, name: str) -> pd.DataFrame | None:
-    """The rows :func:`_write_rows` saved as ``name`` in ``directory``, in their order; ``None`` when none."""
+def _read_rows(directory: str, name: str, saved: Any = None, record: str = "") -> pd.DataFrame | None:
+    """The rows :func:`_write_rows` saved as ``name`` in ``directory``, in their order; ``None`` when none.
+    ``saved``: ``[files, rows]`` as the save recorded them in ``record`` (written after the rows):
+    other files or rows (a save cut short between two files, files edited) are refused in one line."""
     import glob
 
     import pandas as pd
+    import pyarrow.parquet as pq
 
     path = os.path.join(directory, f"{name}.parquet")
-    if not os.path.exists(path):
-        return None
     more = sorted(glob.glob(os.path.join(glob.escape(directory), f"{name}.*.parquet")))
-    if not more:
-        return pd.read_parquet(path)
-    rows = pd.concat([pd.read_parquet(p) for p in [path, *more]], ignore_index=True)
-    return rows.sort_values(_ROW, kind="stable").drop(columns=[_ROW]).reset_index(drop=True)
+    paths = [path, *more] if os.path.exists(path) else more
+    frames = [pd.read_parquet(p) for p in paths]
+    found = [len(paths), sum(len(f) for f in frames)]
+    if saved is not None and saved != found:
+        said = f"{saved[1]} {name} row(s) in {saved[0]} file(s)" if isinstance(saved, list) and len(saved) == 2 else repr(saved)
+        raise InferenceLogError(f"cannot read the window state {record}: it records {said}, {directory} holds "
+                                f"{found[1]} in {found[0]}: a save was cut short or its files were edited: re-run "
+                                "the monitoring run")  # fmt: skip
+    if not frames:
+        return None
+    rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if _ROW in rows.columns:
+        rows = rows.sort_values(_ROW, kind="stable").drop(columns=[_ROW]).reset_index(drop=True)
+    for col in json.loads((pq.read_schema(paths[0]).metadata or {}).get(_CATEGORIES, b"[]")):
+        if col in rows.columns:  # as concat_categories holds them: 7 and "7" two values
+            values = rows[col].astype(object)
+            rows[col] = pd.Categorical(values, categories=sorted(set(values.dropna()), key=str))
+    return rows
 
 
 def _least(a: str | None, b: str | None) -> str | None:
