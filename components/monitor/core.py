@@ -574,6 +574,9 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         for by in (MODEL_VERSION, REVISION):
             if by not in named.columns:
                 continue
+            # one series per name: revision 7 (a file's numbers) and '7' (another's text) are one revision,
+            # not two groups writing realized_rows.revision.7 in turn (the later one's rows only)
+            named[by] = named[by].astype(object).map(lambda v: v if v is None or v != v else str(v))
             per = realized_metrics(named, task=champion.task, score=score, by=(by,), metrics=(out.metric,),
                                    classes=champion.classes)
             for _, row in per.iterrows():

@@ -26,8 +26,9 @@ from tests.monitoring.test_r53_streamed_mixed_types import _ingest
 P = np.linspace(0.05, 0.95, 40)
 
 
-def _log(root: Path, files: int, odd: int, value) -> None:
-    """40 calls in ``files`` files; file ``odd``'s ``revision`` column is ``value(n)``, the others' ``"r1"``."""
+def _log(root: Path, files: int, odd: int, value, others: str = "r1") -> None:
+    """40 calls in ``files`` files; file ``odd``'s ``revision`` column is ``value(n)``, the others'
+    ``others``."""
     day = root / "model=m" / "date=2026-01-05" / "revision=r1"
     day.mkdir(parents=True)
     for k, part in enumerate(np.array_split(np.arange(40), files)):
@@ -36,7 +37,7 @@ def _log(root: Path, files: int, odd: int, value) -> None:
                 "request_id": [str(i + 1) for i in part],
                 "instance": 0,
                 "model": "m",
-                "revision": "r1",
+                "revision": others,
                 "model_version": "1",
                 "has_request": True,
                 "has_response": True,
@@ -68,6 +69,18 @@ def test_a_revision_of_numbers_in_any_file_joins_alike_in_both_paths(tmp_path, c
     assert (
         frame.series["realized_rows.revision.7"] + frame.series["realized_rows.revision.r1"] == 40
     )
+
+
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_a_revision_written_7_and_7_as_text_is_one_series_of_all_its_rows(tmp_path, capsys, partitions):
+    """Round 53's second review: revision 7 (int64, one file) and "7" (text, three files) were two
+    groups writing one series name, ``realized_rows.revision.7``: the later overwrote the earlier (30
+    in memory, 10 streamed, of 40), exit 0. A series is named by the revision's text: one group."""
+    _log(tmp_path / "logs", 4, 2, lambda n: np.full(n, 7, dtype="int64"), others="7")
+    _ingest(tmp_path)
+    frame, streamed = _judged(tmp_path, partitions)
+    assert frame.series["realized_rows.revision.7"] == 40
+    assert streamed.series == frame.series
 
 
 def test_numbers_beside_a_category_stay_apart_from_their_text():
