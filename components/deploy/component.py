@@ -28,10 +28,12 @@ def deploy_canary(
     storageUri written back) before the step fails. A spec changed by someone else while the step
     waited (``canaryTrafficPercent`` patched by hand, another model deployed) is held instead: the
     step fails naming the change, nothing is rolled back and nothing after it runs — whoever changed
-    it decides. A new revision not ready within ``timeout_seconds`` is not transient: the run is
-    recorded on the version (``ctloop.rollout.not_ready``) and a retry of this step in the same run
-    fails at once, writing nothing, instead of waiting as long again (docs/operations.md "Retries on
-    a stock KFP install"). A Standard (RawDeployment) service is refused. Code:
+    it decides. A new revision not ready within ``timeout_seconds`` and rolled back is not transient:
+    the run is recorded on the version (``ctloop.rollout.not_ready``) and Argo's automatic retry of
+    this step in that run (``KFP_RETRY_INDEX`` > 0) fails at once, writing nothing, instead of
+    waiting as long again; the run retried as a whole (KFP "Retry run") deploys again
+    (docs/operations.md "Retries on a stock KFP install"). A Standard (RawDeployment) service is
+    refused. Code:
     ``ctloop.serving.release.deploy``.
 
     Args:

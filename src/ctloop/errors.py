@@ -19,6 +19,7 @@
     ├── ServingError           the serving layer (KServe) refused or failed an operation
     │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)
     │   ├── ServingTimeoutError    a rollout did not become ready in time
+    │   │   └── RevisionNotReady       the new revision was created, never ready (no traffic lag, no reconcile lag)
     │   └── ServingUnreachable     the Kubernetes API server did not answer (a wait polls on)
     ├── PlatformError          the KFP API (upload, schedule, runs) refused or failed
     └── InferenceLogError      the inference log sink cannot accept or store an event
@@ -153,6 +154,13 @@ class ServingTimeoutError(ServingError):
     """A rollout did not reach the expected state in time."""
 
 
+class RevisionNotReady(ServingTimeoutError):
+    """The wait ran out with the revision the deploy created still not ready (``latestCreated`` is
+    new and not ``latestReady``): an image or model that never finishes pulling, a readiness probe
+    that never passes. Not Knative's gradual rollout still moving traffic, nor a spec KServe has not
+    reconciled yet: those stay :class:`ServingTimeoutError`."""
+
+
 class ServingUnreachable(ServingError):
     """The Kubernetes API server did not answer (refused, reset, no answer in time): transient
     while a wait has time left."""
@@ -193,6 +201,7 @@ __all__ = [
     "ServingError",
     "ServingConflictError",
     "ServingTimeoutError",
+    "RevisionNotReady",
     "ServingUnreachable",
     "PlatformError",
     "InferenceLogError",

@@ -101,8 +101,9 @@ TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in plac
 # took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
 TAG_ROLLOUT_STATUS = "ctloop.rollout.status"
 ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
-# the pipeline run whose deploy of the version waited out rollout.timeout_seconds for its revision
-# (``serving.release.deploy``): that run's retry of the step refuses instead of waiting as long again
+# the pipeline run whose deploy of the version waited out rollout.timeout_seconds for its new revision
+# and rolled back (``serving.release.deploy``): Argo's automatic retry of the step in that run
+# refuses instead of waiting as long again (the run retried as a whole deploys again)
 TAG_ROLLOUT_NOT_READY = "ctloop.rollout.not_ready"
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."

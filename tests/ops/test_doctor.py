@@ -1288,17 +1288,19 @@ def test_argo_retries_follow_the_workflow_controllers_template_defaults(cluster,
     ({"limit": "2", "retryPolicy": "Always"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: "
      "templateDefaults retryStrategy retryPolicy Always (limit 2) applies to every step: ctloop's steps that must "
      "not be retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
-     "trigger_training) are retried 2 times when they fail"),
+     "trigger_training) are retried 2 times when they fail (another MLflow run, model version or training run), "
+     "and each DAG of the run is retried as a whole 2 times when it fails"),
     # no policy: Argo's RetryPolicyActual is OnFailure (v4.0.5 pkg/apis/workflow/v1alpha1/workflow_types.go)
     ({"limit": 3}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: templateDefaults "
      "retryStrategy retryPolicy OnFailure (limit 3)"),
     ({"limit": 0, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
      "templateDefaults retryStrategy retryPolicy OnFailure (limit 0)"),
-    # a negative limit retries nothing, as 0 (shown so): processNodeRetries stops when the attempts exceed it, and
+    # a negative limit retries nothing, as 0: processNodeRetries stops when the attempts exceed it, and
     # util/intstr Int parses "-1" (strconv.Atoi) as -1 (argo-workflows v4.0.5); it read "limit not
-    # a number", its steps that must not be retried "retried (limit not a number) when they fail"
+    # a number", its steps that must not be retried "retried (limit not a number) when they fail";
+    # then "(limit 0)", a limit the ConfigMap does not say
     ({"limit": -1, "retryPolicy": "OnFailure"}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: "
-     "templateDefaults retryStrategy retryPolicy OnFailure (limit 0) applies to every step: ctloop's "
+     "templateDefaults retryStrategy retryPolicy OnFailure (limit -1: retries nothing) applies to every step: ctloop's "
      "retried steps are retried when they fail, its other steps never"),
     ({"limit": "+1", "retryPolicy": "Always"}, "warn Argo retries: ConfigMap kubeflow/workflow-controller-configmap: "
      "templateDefaults retryStrategy retryPolicy Always (limit 1) applies to every step: ctloop's steps that must "
@@ -1426,8 +1428,8 @@ def test_argo_retry_policy_argo_does_not_know_is_called_invalid(cluster, capsys)
      "retryStrategy; spec.retryStrategy retryPolicy OnFailure (limit 3) applies to every step without a strategy "
      "of its own: ctloop's retried steps keep theirs (retried when they fail), but its steps that must not be "
      "retried (analyze_canary, record_decision, record_run_outcome, register_model, train_model, "
-     "trigger_training) are retried 3 times when they fail (another MLflow run, model version or training run) "
-     "— fix: kubectl -n kubeflow patch configmap workflow-controller-configmap --type merge -p "
+     "trigger_training) are retried 3 times when they fail (another MLflow run, model version or training run), "
+     "and each DAG of the run is retried as a whole 3 times when it fails — fix: kubectl -n kubeflow patch configmap workflow-controller-configmap --type merge -p "
      """'{"data":{"workflowDefaults":"spec: {}\\n"}}' (drops spec.retryStrategy"""),
     ({"limit": 0}, "ok   Argo retries ConfigMap kubeflow/workflow-controller-configmap: no templateDefaults "
      "retryStrategy; spec.retryStrategy retryPolicy OnFailure (limit 0) applies to every step without a strategy "
@@ -1437,7 +1439,8 @@ def test_a_workflow_level_retry_strategy_is_read_too(cluster, capsys, strategy, 
     """workflowDefaults spec.retryStrategy is the strategy of every template without its own
     (argo-workflows v4.0.5 operator.go retryStrategy: woc.execWf.Spec.RetryStrategy): with
     {limit: 3} train_model is retried three times when it fails. Doctor read only
-    templateDefaults and said "ok ... its other steps never"."""
+    templateDefaults and said "ok ... its other steps never". Its DAGs too (operator.go
+    executeTemplate: a Retry node for any template type with a strategy), which the line left out."""
     defaults = yaml.safe_dump({"spec": {"retryStrategy": strategy}})
     cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
     _, lines, _ = cluster.run(capsys)

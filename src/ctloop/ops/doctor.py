@@ -481,6 +481,24 @@ def retry_defaults(workflow_defaults: str, *, workflow_level: bool = False) -> t
     return str(policy), max(int(limit), 0)
 
 
+def _limit_shown(workflow_defaults: str, limit: int | None, *, workflow_level: bool = False) -> str:
+    """The strategy's limit as the Argo retries line shows it: a negative one as the ConfigMap
+    writes it (``limit -1: retries nothing``), not as the 0 :func:`retry_defaults` counts it as."""
+    if limit is None:
+        return "no limit"
+    if limit < 0:
+        return "limit not a number"
+    if limit == 0:
+        import yaml
+
+        spec = (yaml.safe_load(workflow_defaults) or {}).get("spec") or {}
+        raw = str(((spec if workflow_level else spec.get("templateDefaults") or {}).get("retryStrategy") or {})
+                  .get("limit")).strip()
+        if _GO_INT.match(raw) and int(raw) < 0:
+            return f"limit {raw}: retries nothing"
+    return f"limit {limit}"
+
+
 @dataclass
 class Check:
     """One line of the report."""
@@ -1187,7 +1205,7 @@ class Doctor:
         policy, limit = found
         on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
         others = ", ".join(sorted(STEPS - RETRIED_STEPS))
-        shown = "no limit" if limit is None else f"limit {limit}" if limit >= 0 else "limit not a number"
+        shown = _limit_shown(text, limit)
         said = f"{where}: templateDefaults retryStrategy retryPolicy {policy} ({shown}) applies to every step"
         if on_failed and limit == 0:
             return Check(name, OK, f"{said}: ctloop's retried steps are retried when they fail, its other steps never")
@@ -1225,8 +1243,11 @@ class Doctor:
             only = "pod errors" if on_error else "errors Argo takes as transient"
             return Check(name, WARN, f"{said}: ctloop's retried steps are retried only on {only}, not when "
                          f"the step fails (an outage of storage or MLflow ends the run){also}", fix)
+        # argo-workflows v4.0.5 operator.go executeTemplate gives any template with a strategy a
+        # Retry node (mergedTemplateDefaultsInto drops only the other template types' fields): DAGs too
         return Check(name, WARN, f"{said}: ctloop's steps that must not be retried ({others}) are retried "
-                     f"{times} when they fail (another MLflow run, model version or training run)", fix)
+                     f"{times} when they fail (another MLflow run, model version or training run), and each "
+                     f"DAG of the run is retried as a whole {times} when it fails", fix)
 
     def _workflow_retries(self, name: str, where: str, text: str) -> Check:
         """Without ``templateDefaults.retryStrategy``: the workflow-level ``spec.retryStrategy`` of
@@ -1249,7 +1270,7 @@ class Doctor:
                          "OnFailure), its other steps never")
         policy, limit = found
         on_failed, on_error = RETRIED_PHASES.get(policy, (False, False))
-        shown = "no limit" if limit is None else f"limit {limit}" if limit >= 0 else "limit not a number"
+        shown = _limit_shown(text, limit, workflow_level=True)
         said = (f"{none}; spec.retryStrategy retryPolicy {policy} ({shown}) applies to every step without a "
                 "strategy of its own: ctloop's retried steps keep theirs (retried when they fail)")
         others = ", ".join(sorted(STEPS - RETRIED_STEPS))
@@ -1269,8 +1290,11 @@ class Doctor:
             else "(limit not a number)"
         when = ("when they fail (another MLflow run, model version or training run)" if on_failed
                 else "on pod errors" if on_error else "when Argo takes the failure's message as transient")
+        # a DAG has no strategy of its own either (operator.go executeTemplate: a Retry node for any
+        # template type)
+        dags = f", and each DAG of the run is retried as a whole {times} when it fails" if on_failed else ""
         return Check(name, WARN, f"{said}, but its steps that must not be retried ({others}) are retried {times} "
-                     f"{when}", fix)
+                     f"{when}{dags}", fix)
 
     def check_metrics(self, t: Target) -> Check:
         from ctloop.serving import metric_sources

@@ -16,8 +16,9 @@ traffic change is in the audit trail whoever started it.
 from __future__ import annotations
 
 import math
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -28,8 +29,8 @@ from ctloop.errors import (
     ModelIntegrityError,
     RegistryError,
     RegistryGone,
+    RevisionNotReady,
     ServingError,
-    ServingTimeoutError,
     one_line,
 )
 from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_NOT_READY, TAG_ROLLOUT_STATUS
@@ -84,17 +85,38 @@ def _names_another(registry: Any, isvcs: Any, name: str, model_name: str, uri: s
         have, kserve_storage_uri(registry.model_artifact_uri(model_name, champion.version)))
 
 
+# KFP 2.17.0 gives a retried step's executor Argo's {{retries}} under this name (kubeflow/pipelines
+# backend/src/v2/compiler/argocompiler/common.go retryIndexEnv, container.go): 0 at the first attempt,
+# n at Argo's n-th automatic retry (argo-workflows v4.0.5 workflow/controller/operator.go
+# executeTemplate: retryNum = len(childNodeIDs) of the step's Retry node). A run retried as a whole
+# recreates that node without its failed attempts, so 0 again: KFP's "Retry run" (apiserver
+# resource_manager.go RetryRun -> common/util/workflow.go GenerateRetryExecution drops every failed
+# node but DAGs) and `argo retry` (v4.0.5 workflow/util/util.go FormulateRetryWorkflow deletes the
+# failed attempts, resets their Retry node).
+RETRY_INDEX_ENV = "KFP_RETRY_INDEX"
+
+
+def argo_retry_index(environ: Mapping[str, str] | None = None) -> int:
+    """Which automatic retry of its step this attempt is (:data:`RETRY_INDEX_ENV`): 0 for a first
+    attempt, a run retried as a whole, a step without a retry strategy (unset) or no count."""
+    value = str((os.environ if environ is None else environ).get(RETRY_INDEX_ENV, "")).strip()
+    return int(value) if value.isdigit() else 0
+
+
 def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig,
            run_id: str = "") -> tuple[RolloutState, str]:
     """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
     storageUri written. The first deployment goes straight to 100 %. A failed deploy puts traffic
     back on the champion; a spec changed outside meanwhile (:class:`rollout.ChangedOutside`: the
     canary's share patched by hand while the step waited) is held instead — re-raised, nothing
-    rolled back, as :func:`analyze` decides ``hold``. A revision of the new model not ready within
-    ``rollout.timeout_seconds`` is not transient: the pipeline run is recorded on the version
-    (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and that run's retry of the step (KFP 2.17
-    retries it on any failure where Argo's retryPolicy allows) refuses at once, writing nothing,
-    instead of deploying it again to wait as long again."""
+    rolled back, as :func:`analyze` decides ``hold``. A new revision not ready within
+    ``rollout.timeout_seconds`` (:class:`RevisionNotReady`) and rolled back is not transient: the
+    pipeline run is recorded on the version (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and
+    Argo's automatic retry of the step in that run (:func:`argo_retry_index` > 0; KFP 2.17 retries
+    it on any failure where Argo's retryPolicy allows) refuses at once, writing nothing, instead of
+    deploying it again to wait as long again. The run retried as a whole once the cause is fixed
+    (KFP "Retry run", ``argo retry``) deploys again. A first deployment's timeout is not recorded:
+    the spec keeps the model, and a retry waits on the same revision again."""
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
@@ -110,18 +132,21 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
                            "overwrite the model the spec names now; nothing written (ctloop rollout status)")
-    if run_id and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
+    if run_id and (attempt := argo_retry_index()) > 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # this run deployed it before and its revision waited out the timeout (the step failed then,
-        # traffic back on the champion): Argo's retry would deploy it again and wait as long again
+        # traffic back on the champion): Argo's automatic retry would deploy it again and wait as
+        # long again. A run retried by hand (attempt 0 again) deploys: its cause may be fixed
         before = (f"; {TAG_ROLLOUT_STATUS}={tags[TAG_ROLLOUT_STATUS]}: {tags.get('ctloop.rollout.reason', '')}"
                   if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
                   and tags.get("ctloop.rollout.pipeline_run") == run_id else "")
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
-                           f"before and its revision was not ready within rollout.timeout_seconds "
+                           f"before and its new revision was not ready within rollout.timeout_seconds "
                            f"({cfg.timeout_seconds:g} s) ({TAG_ROLLOUT_NOT_READY}={run_id}{before}); a readiness "
-                           "timeout is not transient and deploying it again would wait as long again, so this "
-                           "retry of the step does not; nothing written: find why the revision does not become "
-                           "ready (ctloop rollout status; kubectl describe revision), then run the pipeline again")
+                           "timeout is not transient and deploying it again would wait as long again, so Argo's "
+                           f"automatic retry of the step ({RETRY_INDEX_ENV}={attempt}) does not; nothing written: "
+                           "find why the revision does not become ready (ctloop rollout status; kubectl describe "
+                           "revision), fix it, then retry this run (KFP \"Retry run\", or argo retry: the step "
+                           f"deploys v{version} again) or deploy v{version} with the rollout pipeline")
     try:
         state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
                                percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,
@@ -138,19 +163,16 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
         names_new = now is not None and rollout.same_storage_uri(rollout._spec_version(now)[1], uri)
-        # the wait for the new model's revision ran out (not an unreachable API server, not another
-        # model's revision still starting: nothing of this one's written then): recorded for this
-        # run, whose retry of the step then refuses instead of waiting as long again
-        not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if run_id and names_new and isinstance(
-            exc, ServingTimeoutError) else {}
         if champion is None or champion.version == str(version) or not names_new:
-            if not_ready:  # nothing to roll back to (a first deployment): the spec keeps the new model
-                try:
-                    registry.set_tags(model_name, version, not_ready)
-                except RegistryError as bookkeeping:
-                    raise ServingError(f"{exc}; recording it for the step's retry failed ({bookkeeping}): a "
-                                       "retry waits again") from exc
-            raise  # the spec does not name the new model (nothing written, or changed since): nothing to undo
+            # the spec does not name the new model (nothing written, or changed since): nothing to
+            # undo. Nor on a first deployment: the spec keeps the new model, and a retry of the step
+            # waits on the same revision again (rollout.deploy, "already in the spec"): not recorded
+            raise
+        # the new model's revision was created and never became ready (not Knative's gradual rollout
+        # still moving traffic, not a spec KServe had not reconciled yet, not an unreachable API
+        # server): recorded with the rollback, for Argo's automatic retry of the step in this run to
+        # refuse instead of starting a new revision that waits as long again
+        not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if run_id and isinstance(exc, RevisionNotReady) else {}
         failed = f"deploying {model_name} v{version} to {name} failed ({exc})"
         reason = f"deploy failed: {exc}"
         try:

@@ -47,6 +47,7 @@ from typing import Any
 from ctloop.config import STRATEGIES
 from ctloop.errors import (
     CtloopError,
+    RevisionNotReady,
     ServingConflictError,
     ServingError,
     ServingTimeoutError,
@@ -373,6 +374,12 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
                                       "config-network): give the step a timeout longer than that duration "
                                       "(rollout.timeout_seconds)") from exc
         if "last" not in seen:
+            st = predictor_status(seen.get("read"))
+            created = st.get("latestCreatedRevision") or ""
+            if created and created != st.get("latestReadyRevision") and created != created_before:
+                # a revision made since the write, still not ready: not a lag of KServe's reconcile
+                # (no new revision yet) nor of the traffic (ramping, above) — a retry waits as long
+                raise RevisionNotReady(str(exc)) from exc
             raise
         revision, have = seen["last"]
         raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
