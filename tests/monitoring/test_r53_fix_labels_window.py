@@ -168,9 +168,10 @@ def test_a_save_cut_short_between_two_files_is_not_read_as_fewer_rows(
         part.save(directory)
     monkeypatch.undo()
     assert [Path(c).name for c in calls] == ["labelled.parquet", "labelled.1.parquet"]
-    with pytest.raises(InferenceLogError, match="cannot read the partition state .*partition.json"):
+    cut = "it is missing: its save was cut short"  # before: FileNotFoundError(2, ...) / [Errno 2] ..., no hint
+    with pytest.raises(InferenceLogError, match=f"cannot read the partition state .*partition.json: {cut}"):
         W.Partial.load(directory, index)  # was: 10 labelled rows, nothing said
-    with pytest.raises(InferenceLogError, match="cannot read the window state .*state.json"):
+    with pytest.raises(InferenceLogError, match=f"cannot read the window state .*state.json: {cut}"):
         W.WindowState.load(directory, index)
 
 

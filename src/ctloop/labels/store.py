@@ -1034,18 +1034,20 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                     kind = _JSON_KINDS.get(text[0]) or _json_kind(text, f"{unreadable}: line {number}")
                     raise DataSourceError(f"{unreadable}: line {number} is a JSON {kind}, not an object with the "
                                           "label's fields")
+                # a line that names a field twice, or holds an escape that may spell a name ("request\\u005fid"),
+                # is parsed with each object's names kept (rare; the counts: ~1 µs a line); one parse either way
+                # (Python's json.dumps escapes every non-ASCII character: such a file has "\\u" on most lines)
+                repeats = (text.count(q_key) > 1 or text.count(q_label) > 1 or text.count(q_instance) > 1
+                           or text.count(q_time) > 1 or "\\u" in text or (slashed and "\\/" in text))
                 try:
-                    record = json.loads(text)
+                    record = (_without_repeated_fields(text, wanted, f"{unreadable}: line {number}") if repeats
+                              else json.loads(text))
                 except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
                     raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)}") from exc
                 if not isinstance(record, dict):  # '{' ... '}' that is no object: never, kept for safety
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
-                if (text.count(q_key) > 1 or text.count(q_label) > 1 or text.count(q_instance) > 1
-                        or text.count(q_time) > 1  # rare: only then parsed again (the counts: ~1 µs a line)
-                        or "\\u" in text or (slashed and "\\/" in text)):  # a name may be escaped: "request\\u005fid"
-                    _refuse_repeated_fields(text, wanted, f"{unreadable}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1065,8 +1067,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 _ABSENT = object()  # a field a JSON object does not have
 
 
-def _refuse_repeated_fields(text: str, fields: tuple[str, ...], where: str) -> None:
-    """Refuse a JSON object (the line ``text``) naming one of ``fields`` twice: RFC 8259 §4 leaves
+def _without_repeated_fields(text: str, fields: tuple[str, ...], where: str):
+    """The JSON value of the line ``text``; refused if it is an object naming one of ``fields`` twice: RFC 8259 §4 leaves
     which one counts to the reader, Python's ``json`` takes the last, so ``{"request_id": "a",
     "request_id": "b", "label": 1}`` labelled ``b`` and nothing said (``a``'s label was lost, or given to
     another key). Nested objects may repeat the names. Called only for a line whose text names a
@@ -1079,14 +1081,15 @@ def _refuse_repeated_fields(text: str, fields: tuple[str, ...], where: str) -> N
         top.append([name for name, _ in pairs])
         return dict(pairs)
 
-    json.loads(text, object_pairs_hook=names)
+    record = json.loads(text, object_pairs_hook=names)
     counts = {}
-    for name in top[-1]:  # the outermost object is built last
+    for name in top[-1] if isinstance(record, dict) else ():  # the outermost object is built last
         counts[name] = counts.get(name, 0) + 1
     twice = [f for f in fields if counts.get(f, 0) > 1]
     if twice:
         raise DataSourceError(f"{where}: field {twice[0]!r} is given {counts[twice[0]]} times in one object: which "
                               "one holds is the reader's choice (RFC 8259 §4); give each field once")
+    return record
 
 # a JSON escape of a UTF-16 surrogate (\ud800-\udfff): a pair of them is one character, one alone no text
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

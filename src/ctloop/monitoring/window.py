@@ -61,6 +61,9 @@ STATE_VERSION = 8  # 2: a tied gate decile is a score bin of its own (more bins 
 # state is of version 2 (date/time columns sketched as seconds);
 # 7: its drift state is of version 3, and a reference column of Decimals is numeric (logged text read as numbers)
 # 8: its drift state is of version 4 (numbers stored as objects, int64/float64 and Decimals counted as one pass does)
+# a state file is removed when its save starts and written last: none is a save cut short
+CUT_SHORT = ("it is missing: its save was cut short (the task was killed) or the directory was cleaned: re-run the "
+             "monitoring run (its partitions are read again from the logs)")
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
@@ -628,6 +631,8 @@ class WindowState:
         try:
             with open(path) as f:
                 data = json.load(f)
+        except FileNotFoundError as exc:  # removed when a save starts, written last
+            raise InferenceLogError(f"cannot read the window state {path}: {CUT_SHORT}") from exc
         except (OSError, ValueError) as exc:
             raise InferenceLogError(f"cannot read the window state {path}: {exc}") from exc
         if not isinstance(data, dict):
@@ -785,7 +790,9 @@ class Partial:
             with open(path) as f:
                 data = json.load(f)
             index = int(data["partition"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:  # none: the save was cut short
+        except FileNotFoundError as exc:  # removed when a save starts, written last
+            raise InferenceLogError(f"cannot read the partition state {path}: {CUT_SHORT}") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InferenceLogError(f"cannot read the partition state {path}: {exc!r}; re-run the monitoring run") from exc
         held = _read_rows(directory, "held", data.get("held_saved"), path)
         return cls(WindowState.load(directory, labels), pd.DataFrame() if held is None else held, index)
