@@ -36,65 +36,11 @@ _absent_modules_fail_fast()
 
 
 def _gc_noise_left_out_of_recordings() -> None:
-    """Warnings of the garbage collector are not a test's outcome. A block that records every warning (``pytest.warns``, which records with
-    ``simplefilter("always")``, or ``catch_warnings(record=True)`` with ``simplefilter("always")``)
-    does not record a ``ResourceWarning``: those come from finalizers, wherever the garbage collector
-    happens to run, of objects any earlier test in the process may have left (round 52's CI run
-    failed on ``caught[0]`` being another test's ``unclosed <socket.socket ...>``). A block that asks
-    for ``ResourceWarning`` by name still records it: a filter naming it before any broader one
-    (``simplefilter("always", ResourceWarning)``, ``-W always::ResourceWarning``), or
-    ``pytest.warns(ResourceWarning)``. Leaks are found with ``make test PYTEST_ARGS="-W
-    always::ResourceWarning"`` and fixed at their source (tests/unit/test_r52_*_closed.py);
-    tests/unit/test_r53_gc_warnings_guard.py shows both sides."""
-    import warnings
+    """A garbage collection inside a test's warning block does not decide the test
+    (tests/fixtures/gc_warnings.py)."""
+    from tests.fixtures import gc_warnings
 
-    enter = warnings.catch_warnings.__enter__
-
-    def asked_for_by_name() -> bool:
-        for _action, _message, category, _module, _line in warnings.filters:
-            if issubclass(ResourceWarning, category):
-                return category not in (Warning, Exception, BaseException)
-        return False
-
-    def entered(self):
-        log = enter(self)
-        if log is None:
-            return log
-        expected = getattr(self, "expected_warning", ())  # pytest.warns(...)'s checker
-        expected = expected if isinstance(expected, tuple) else (expected,)
-        if any(isinstance(e, type) and issubclass(e, ResourceWarning) for e in expected):
-            return log
-
-        def record(message) -> None:
-            if not issubclass(message.category, ResourceWarning) or asked_for_by_name():
-                log.append(message)
-
-        self._module._showwarnmsg_impl = record
-        return log
-
-    warnings.catch_warnings.__enter__ = entered
-
-    # ``simplefilter("error")``/``filterwarnings("error")`` for every warning: a finalizer's
-    # ResourceWarning turned into an exception cannot be raised, it is reported as unraisable, and
-    # pyproject.toml's ``error::pytest.PytestUnraisableExceptionWarning`` fails whichever test the
-    # collector ran in. It stays a warning there (reported, not raised).
-    simplefilter, filterwarnings = warnings.simplefilter, warnings.filterwarnings
-
-    def broad_error(action, category, message="", module="", append=False) -> bool:
-        return (action == "error" and not append and not message and not module
-                and issubclass(ResourceWarning, category) and category is not ResourceWarning)
-
-    def simple(action, category=Warning, lineno=0, append=False):
-        simplefilter(action, category, lineno, append)
-        if broad_error(action, category, append=append) and not lineno:
-            simplefilter("always", ResourceWarning)
-
-    def filtered(action, message="", category=Warning, module="", lineno=0, append=False):
-        filterwarnings(action, message, category, module, lineno, append)
-        if broad_error(action, category, message, module, append) and not lineno:
-            simplefilter("always", ResourceWarning)
-
-    warnings.simplefilter, warnings.filterwarnings = simple, filtered
+    gc_warnings.install()
 
 
 _gc_noise_left_out_of_recordings()

@@ -5,11 +5,11 @@ Round 52's CI run failed in ``test_fix43e3_s3_probe``: its ``pytest.warns(UserWa
 block read ``caught[0]``, and a collection that ran inside the block had recorded ``ResourceWarning:
 unclosed <socket.socket ...>`` of a connection an earlier test in that worker had left behind, first.
 ``pytest.warns`` records with ``simplefilter("always")`` (pytest 8 ``recwarn.WarningsRecorder``), and a
-finalizer's warning is recorded where the collector happens to run. tests/conftest.py
-(``_gc_noise_left_out_of_recordings``) leaves such a ``ResourceWarning`` out of every block that
-records all warnings; a block that asks for ``ResourceWarning`` by name (the leak tests,
-``simplefilter("always", ResourceWarning)``, or ``make test PYTEST_ARGS="-W always::ResourceWarning"``)
-still records it."""
+finalizer's warning is recorded where the collector happens to run. tests/fixtures/gc_warnings.py
+(installed by tests/conftest.py) sets such a ``ResourceWarning`` aside in every block that records all
+warnings and warns it again when the block ends; a block that asks for ``ResourceWarning`` by name (the
+leak tests, ``simplefilter("always", ResourceWarning)``, or ``make test PYTEST_ARGS="-W
+always::ResourceWarning"``) still records it."""
 
 from __future__ import annotations
 
@@ -80,3 +80,37 @@ def test_a_block_that_turns_warnings_into_errors_is_not_failed_by_a_collection()
         warnings.warn(
             "the refusal", UserWarning, stacklevel=1
         )  # what the code warns of is still an error
+
+
+def test_what_a_block_set_aside_is_warned_again_when_it_ends():
+    """The filters outside decide: under ``-W always::ResourceWarning`` (here an outer block naming it)
+    the leak shows, under ``-W error::ResourceWarning`` it fails."""
+    gc.collect()
+    with warnings.catch_warnings(record=True) as outside:
+        warnings.simplefilter("always", ResourceWarning)
+        _leave_an_unclosed_socket_to_the_collector()
+        with pytest.warns(UserWarning) as caught:
+            gc.collect()
+            warnings.warn("the refusal", UserWarning, stacklevel=1)
+        assert [str(w.message) for w in caught] == ["the refusal"]
+    assert any("unclosed <socket.socket" in str(w.message) for w in outside), outside
+
+
+def test_a_filter_naming_resource_warning_for_one_message_keeps_only_that_message():
+    _leave_an_unclosed_socket_to_the_collector()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("always", message="left open", category=ResourceWarning)
+        gc.collect()
+        warnings.warn("left open", ResourceWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["left open"]
+
+
+def test_resource_warnings_named_as_errors_stay_errors_inside_an_error_block():
+    """``-W error::ResourceWarning`` (here an outer filter) is not overridden by a test's
+    ``simplefilter("error")``: a ResourceWarning the code raises is an error there."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=ResourceWarning)
+        with pytest.raises(ResourceWarning), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.warn("left open", ResourceWarning, stacklevel=1)
