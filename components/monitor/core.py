@@ -541,6 +541,35 @@ def _score_remedy(score: str | list[str], present: list[str], classes: list | No
     return f"set monitoring.score_column to {offered[0] if len(offered) == 1 else 'one of ' + ', '.join(offered)}"
 
 
+def _series_name(value) -> str | None:
+    """How a per-version/per-revision series names ``value``: its text, a whole-number float as its
+    integer (a Parquet column of whole numbers with a null is read as floats: 7.0 is revision 7);
+    None for a missing value (None, NaN, pd.NA, NaT)."""
+    import pandas as pd
+
+    if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _by_name(column):
+    """``column`` as the series name its values (:func:`_series_name`): a category of names, its codes
+    remapped (the fast path of ``realized_metrics``' grouping, ~0.02 s for 1M rows against ~0.4 s
+    value by value), or names value by value for a column of objects."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.astype(object).map(_series_name)
+    names = np.array([_series_name(c) for c in column.cat.categories], dtype=object)
+    unique, inverse = np.unique(names, return_inverse=True)  # categories are never missing: all text
+    codes = column.cat.codes.to_numpy()
+    remapped = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
+    return pd.Series(pd.Categorical.from_codes(remapped, categories=unique), index=column.index, name=column.name)
+
+
 def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, score: str | list[str],
               cfg: MonitoringConfig, logged: list[str]) -> None:
     from ctloop.labels.join import reused_note
@@ -576,7 +605,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
                 continue
             # one series per name: revision 7 (a file's numbers) and '7' (another's text) are one revision,
             # not two groups writing realized_rows.revision.7 in turn (the later one's rows only)
-            named[by] = named[by].astype(object).map(lambda v: v if v is None or v != v else str(v))
+            named[by] = _by_name(named[by])
             per = realized_metrics(named, task=champion.task, score=score, by=(by,), metrics=(out.metric,),
                                    classes=champion.classes)
             for _, row in per.iterrows():

@@ -72,7 +72,9 @@ def test_a_revision_of_numbers_in_any_file_joins_alike_in_both_paths(tmp_path, c
 
 
 @pytest.mark.parametrize("partitions", [1, 2])
-def test_a_revision_written_7_and_7_as_text_is_one_series_of_all_its_rows(tmp_path, capsys, partitions):
+def test_a_revision_written_7_and_7_as_text_is_one_series_of_all_its_rows(
+    tmp_path, capsys, partitions
+):
     """Round 53's second review: revision 7 (int64, one file) and "7" (text, three files) were two
     groups writing one series name, ``realized_rows.revision.7``: the later overwrote the earlier (30
     in memory, 10 streamed, of 40), exit 0. A series is named by the revision's text: one group."""
@@ -80,6 +82,35 @@ def test_a_revision_written_7_and_7_as_text_is_one_series_of_all_its_rows(tmp_pa
     _ingest(tmp_path)
     frame, streamed = _judged(tmp_path, partitions)
     assert frame.series["realized_rows.revision.7"] == 40
+    assert streamed.series == frame.series
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        lambda n: pd.Series(
+            ["7"] * (n - 1) + [None], dtype="string"
+        ),  # pd.NA: was a TypeError traceback
+        lambda n: np.array(
+            [7.0] * (n - 1) + [np.nan]
+        ),  # whole numbers with a null, read as floats: was 7.0
+        lambda n: pd.Categorical([7] * (n - 1) + [None]),
+    ],
+    ids=["string-na", "float", "category-nan"],
+)
+def test_a_revision_with_a_missing_value_is_named_as_its_other_rows(tmp_path, capsys, odd):
+    """Round 53's review of the series fix: a revision column of pandas' "string" dtype with a missing
+    value crashed the run ('boolean value of NA is ambiguous'); whole numbers with a null (floats) made
+    a series revision.7.0 beside revision.7."""
+    _log(tmp_path / "logs", 4, 2, odd, others="7")
+    _ingest(tmp_path)
+    frame, streamed = _judged(tmp_path, 1)
+    assert frame.series["realized_rows.revision.7"] == 39
+    assert not [
+        k
+        for k in frame.series
+        if k.startswith("realized_rows.revision.") and k != "realized_rows.revision.7"
+    ]
     assert streamed.series == frame.series
 
 
@@ -169,9 +200,13 @@ def test_a_save_cut_short_between_two_files_is_not_read_as_fewer_rows(
     monkeypatch.undo()
     assert [Path(c).name for c in calls] == ["labelled.parquet", "labelled.1.parquet"]
     cut = "it is missing: its save was cut short"  # before: FileNotFoundError(2, ...) / [Errno 2] ..., no hint
-    with pytest.raises(InferenceLogError, match=f"cannot read the partition state .*partition.json: {cut}"):
+    with pytest.raises(
+        InferenceLogError, match=f"cannot read the partition state .*partition.json: {cut}"
+    ):
         W.Partial.load(directory, index)  # was: 10 labelled rows, nothing said
-    with pytest.raises(InferenceLogError, match=f"cannot read the window state .*state.json: {cut}"):
+    with pytest.raises(
+        InferenceLogError, match=f"cannot read the window state .*state.json: {cut}"
+    ):
         W.WindowState.load(directory, index)
 
 
