@@ -5257,14 +5257,26 @@ def compressed_csv(shown: str, name: str, fmt: str | None = None) -> DataSourceE
 
 def _zlib_stream(head: bytes) -> bool:
     """Whether ``head`` starts a zlib stream (RFC 1950: CM 8, a header check divisible by 31), as Hadoop's
-    DefaultCodec writes its ``.deflate`` files, and inflates: a CSV's text cannot (``x`` then a byte that is
-    no text)."""
+    DefaultCodec writes its ``.deflate`` files, and all of it inflates. Text is no zlib stream: a CSV header
+    ``x^2,target`` (0x785E is 0 mod 31, no preset dictionary) inflates a few bytes as a fixed-Huffman block
+    before its next bytes fail, so valid UTF-8 (a character cut by the end of ``head`` aside) is never one."""
+    import codecs
+
     if len(head) < 3 or head[0] != 0x78 or (head[0] << 8 | head[1]) % 31:
         return False
     try:
-        return bool(zlib.decompressobj().decompress(head, 64))
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return False
+    except UnicodeDecodeError:
+        pass
+    inflate, rest, out = zlib.decompressobj(), head, 0
+    try:
+        while rest and not inflate.eof:  # a stream cut by the end of head is fine; an error anywhere is not
+            out += len(inflate.decompress(rest, 1 << 16))
+            rest = inflate.unconsumed_tail
     except zlib.error:
         return False
+    return out > 0
 
 
 def _hadoop_block(head: bytes) -> bool:
