@@ -65,7 +65,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable, one_line
+from ctloop.errors import (
+    ConfigError,
+    CtloopError,
+    DataSourceError,
+    NoDataFiles,
+    StoreUnavailable,
+    one_line,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from decimal import Decimal
@@ -4676,7 +4683,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
                 raise DataSourceError(f"{uri}: {loc.child(name)} is an object, not a prefix (nothing is under "
                                       f"{name}/): name it without the trailing '/'")
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
-            raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
+            raise NoDataFiles(f"{uri} does not exist as a file and is {word}: no data files in it")
         shown = next((name for name in held if not is_scratch(rel(name))),  # a zero-byte part first, then a table's
                      next((name for name in held if _name_format(rel(name))), held[0]))  # file (not a .crc)
         hint = ""
@@ -4685,7 +4692,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             parts = rel(shown).split("/")
             first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
             hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
-        raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
+        raise NoDataFiles(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {one_line(rel(shown))}{hint}")
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
@@ -4695,7 +4702,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if others:  # a README.md, a query's .metadata beside its result: no table's file, whatever else is there
         files = [name for name in files if name not in set(others)]
         if not files:
-            raise DataSourceError(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
+            raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)

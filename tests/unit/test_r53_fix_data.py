@@ -3,6 +3,9 @@
 * A CSV whose header starts ``x^`` (``x^2,target``: 0x785E is 0 mod 31, no preset dictionary) was refused as
   a zlib stream ("deflate-compressed"): a few of its bytes inflate as a fixed-Huffman block. A zlib stream is
   now sniffed only in bytes that are not UTF-8, and all of them must inflate.
+* A glob matching one partition of no data (the inference log sink's in-flight ``.part-1.parquet.tmp``, only a
+  ``_quarantine/``, zero-byte files, an empty directory) refused the whole glob ("is a directory without data
+  files"), where naming the parent reads the others: such a directory is left out, with one warning.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import gzip
 import random
 import string
+import warnings
 import zlib
 
 import pandas as pd
 import pytest
 
-from ctloop import storage
+from ctloop import scoring, storage
+from ctloop.cli import main
 from ctloop.errors import DataSourceError
 
 TEXT = pd.DataFrame({"x": [0.5, 1.5, 2.5], "target": [1, 0, 1]}).to_csv(index=False).encode()
@@ -46,3 +51,43 @@ def test_a_csv_header_starting_x_caret_is_read_not_refused_as_deflate(tmp_path):
             storage.refuse_other_encoding(
                 "f.csv", zlib.compress(TEXT * 40, level)[: storage.CSV_HEAD_BYTES]
             )
+
+
+def test_a_glob_matching_a_partition_of_no_data_leaves_it_out_with_one_warning(tmp_path, capsys):
+    # docs/drift.md's --current 'gs://bucket/log/model=credit-default/date=2026-12-0*', on local disk: the
+    # sink writes .<name>.tmp and renames it (inference_log/sink.py write_durably)
+    part = pd.DataFrame({"x": [i / 4 for i in range(40)]}).to_parquet()
+    log = tmp_path / "log" / "model=credit-default"
+    _write(
+        log,
+        {
+            "date=2026-12-01/part-0.parquet": part,
+            "date=2026-12-02/.part-1.parquet.tmp": part,
+            "date=2026-12-03/_quarantine/part-2.jsonl": b"{}\n",
+            "date=2026-12-04/part-3.parquet": b"",
+        },
+    )
+    (log / "date=2026-12-05").mkdir()
+    ref = _write(tmp_path / "ref", {"part-0.parquet": part})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        glob = f"{log}/date=2026-12-0*"
+        assert (
+            main(["drift", "--reference", ref, "--current", glob, "--quiet", "--no-report"]) == 0
+        ), capsys.readouterr()
+        for side in (
+            glob,
+            f"{glob}/",
+            str(log),
+        ):  # ctloop score's reader: the same, and as the parent is read
+            assert scoring.open_input(side).count_rows() == 40
+    said = [str(w.message) for w in caught if "matched directory" in str(w.message)]
+    assert len(said) == 3 and all(
+        "left out 4 matched directory(ies) without data files" in s for s in said
+    ), said
+    with pytest.raises(
+        DataSourceError, match="matches a directory: .*date=2026-12-02 is a directory without data"
+    ):
+        scoring.open_input(
+            f"{log}/date=2026-12-0[2-5]"
+        )  # only such directories: refused, as before

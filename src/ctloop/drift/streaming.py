@@ -68,6 +68,7 @@ import queue
 import re
 import threading
 import time
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -95,6 +96,7 @@ from ctloop.errors import (
     CsvTypeChanged,
     DataSourceError,
     DriftError,
+    NoDataFiles,
     SourceUnreadable,
     one_line,
 )
@@ -2648,7 +2650,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
         pattern = path[len(base):].lstrip("/")
         # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
         fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
-        files, unnamed, empty, folders = [], [], [], []
+        files, unnamed, empty, folders, bare = [], [], [], [], []
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
@@ -2666,6 +2668,8 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
                 try:
                     files.extend(_directory_files(m if isinstance(fs, pafs.LocalFileSystem) else fixed + m[len(base):],
                                                   m, format))
+                except NoDataFiles as exc:  # a partition of only scratch (the sink's in-flight .x.parquet.tmp, a
+                    bare.append((rel, exc))  # _quarantine/), zero-byte files or nothing: no rows, as in its parent
                 except (ConfigError, DataSourceError) as exc:  # said with the glob given, which the user knows
                     if type(exc) not in (ConfigError, DataSourceError):  # a store down: as it came
                         raise
@@ -2674,6 +2678,12 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
                 empty.append(rel)
             elif info.type == pafs.FileType.File:
                 files.append(m)
+        if not files and bare:
+            raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
+        if files and bare:
+            warnings.warn(f"{uri}: left out {len(bare)} matched directory(ies) without data files (nothing, or only "
+                          "scratch, markers or zero-byte files: a writer's in-flight .tmp, a _quarantine/), e.g. "
+                          f"{one_line(bare[0][0])}", stacklevel=2)
         if not files and empty:
             raise DataSourceError(f"{uri} matches no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
                                   f"{one_line(empty[0])})")
