@@ -91,3 +91,26 @@ def test_a_glob_matching_a_partition_of_no_data_leaves_it_out_with_one_warning(t
         scoring.open_input(
             f"{log}/date=2026-12-0[2-5]"
         )  # only such directories: refused, as before
+
+
+def test_a_time_column_contract_format_other_than_data_time_format_is_refused_by_the_config_check():
+    # refused only when prepare_data ran (components/prepare/core.py), after apply --dry-run and compile had
+    # called the spec valid
+    from ctloop.config import DataConfig
+    from ctloop.errors import ConfigError
+
+    data = {
+        "uri": "gs://b/t.parquet",
+        "target": "y",
+        "time_column": "time",
+        "contract": {"columns": {"time": {"dtype": "datetime", "format": "%d/%m/%Y"}}},
+    }
+    with pytest.raises(
+        ConfigError, match=r"contract\.columns\.time\.format '%d/%m/%Y'.*data\.time_format"
+    ):
+        DataConfig.from_dict(data)
+    with pytest.raises(
+        ConfigError, match=r"contract\.columns\.time\.format '%d/%m/%Y'.*'%Y-%m-%d'"
+    ):
+        DataConfig.from_dict({**data, "time_format": "%Y-%m-%d"})
+    assert DataConfig.from_dict({**data, "time_format": "%d/%m/%Y"}).time_format == "%d/%m/%Y"
