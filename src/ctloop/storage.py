@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import errno
 import fnmatch
 import gzip
@@ -4452,6 +4453,23 @@ def _hudi_partition(name: str) -> bool:
                                       ".hoodie_partition_metadata.orc")
 
 
+_TABLE_LOOKS: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar("ctloop_table_looks", default=None)
+
+
+@contextmanager
+def table_looks_once() -> Iterator[None]:
+    """Within it, :func:`_table_above` asks each parent directory once (for each log) and warns once that a
+    parent could not be checked: a glob's matched directories share their parents (``log/model=m/date=D/``
+    for each D: the same 6 requests, and the same warning on scoped credentials, once per directory). Nested:
+    the outermost scope's answers."""
+    token = _TABLE_LOOKS.set({}) if _TABLE_LOOKS.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _TABLE_LOOKS.reset(token)
+
+
 def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
@@ -4462,17 +4480,22 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     be named ``key=value`` (``features/version=3/_delta_log`` with parts under ``version=3/date=D/``), so
     asking only above the outermost such level (round 52, 3 requests) read every version's files. A
     directory of any other name is no table's part. A look the credentials may not take (a listing scoped
-    to the prefix read) finds no table, and one warning says that the parent could not be checked."""
+    to the prefix read) finds no table, and one warning says that the parent could not be checked. Within
+    :func:`table_looks_once` (a glob's matched directories) each parent is asked once, and warned of once."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
+    looked = _TABLE_LOOKS.get()
     while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
         parts.pop()
         parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         for log in (*TABLE_LOGS, "metadata"):
-            if local:
+            if looked is not None and (loc.scheme, loc.bucket, parent, log) in looked:  # a glob's other match asked it
+                found, exc = looked[loc.scheme, loc.bucket, parent, log]
+                refused = refused or (None if exc is None else (shown, exc))
+            elif local:
                 held = Path(parent or "/", log)
                 found = held.is_dir() and (log != "metadata" or any(held.glob("*.metadata.json")))
             else:
@@ -4486,8 +4509,14 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
                 except CtloopError as exc:  # credentials scoped to the prefix named may not list above it: no table seen
                     found = False
                     refused = refused or (shown, exc)
+                    if looked is not None:
+                        looked[loc.scheme, loc.bucket, parent, log] = (False, exc)
+            if looked is not None:
+                looked.setdefault((loc.scheme, loc.bucket, parent, log), (found, None))
             if found:
                 return shown, log
+    if refused is not None and looked is not None:  # said once in a table_looks_once scope
+        refused, looked["warned"] = (None if "warned" in looked else refused), True
     if refused is not None:  # read as plain files: said once, in one line
         warnings.warn(f"{loc.uri}: could not check whether {refused[0]} above it is a Delta Lake, Hudi or Iceberg "
                       f"table (listing it was refused: {one_line(_first_line(refused[1]))}); read as plain Parquet "

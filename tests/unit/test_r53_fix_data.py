@@ -114,3 +114,55 @@ def test_a_time_column_contract_format_other_than_data_time_format_is_refused_by
     ):
         DataConfig.from_dict({**data, "time_format": "%Y-%m-%d"})
     assert DataConfig.from_dict({**data, "time_format": "%d/%m/%Y"}).time_format == "%d/%m/%Y"
+
+
+def test_a_glob_of_partitions_asks_each_parent_for_a_table_log_once_and_warns_once(
+    gcs_bucket, monkeypatch
+):
+    # log/model=m/date=D/ for three days: each matched directory asked log/model=m/ and log/ for _delta_log,
+    # .hoodie and metadata (6 requests each, 18), and on credentials scoped to the days warned 3 times
+    root = f"gs://{gcs_bucket}/looks/log"
+    part = pd.DataFrame({"x": [0.5, 1.5]}).to_parquet()
+    _write(root, {f"model=m/date=2025-01-0{d}/part-0.parquet": part for d in (1, 2, 3)})
+    backend = type(storage._BACKENDS["gs"]())
+    asked: list[str] = []
+    first_below = backend.first_below
+
+    def counted(self, loc, prefix, scoped=False):
+        asked.append(prefix)
+        if scoped and prefix.rstrip("/").endswith(
+            ("_delta_log", ".hoodie", "metadata")
+        ):  # the looks above
+            raise DataSourceError(
+                f"gs://{gcs_bucket}/{prefix}: access denied (listing outside the granted prefix)"
+            )
+        return first_below(self, loc, prefix)
+
+    monkeypatch.setattr(backend, "first_below", counted)
+    monkeypatch.setattr(
+        backend, "names", lambda self, loc, prefix, uri: counted(self, loc, prefix) or iter(())
+    )
+    glob = f"{root}/model=m/date=2025-01-0*/"
+    assert scoring.open_input(glob).count_rows() == 6
+    logs = ("_delta_log", ".hoodie", "metadata")
+    looks = sorted(
+        prefix for prefix in asked if prefix.rstrip("/").endswith(logs)
+    )  # not the glob's own listing
+    assert looks == sorted(
+        [f"looks/log/model=m/{log}/" for log in logs] + [f"looks/log/{log}/" for log in logs]
+    )
+    asked.clear()
+    monkeypatch.setattr(
+        backend, "first_below", lambda self, loc, prefix: counted(self, loc, prefix, scoped=True)
+    )
+    monkeypatch.setattr(
+        backend,
+        "names",
+        lambda self, loc, prefix, uri: counted(self, loc, prefix, True) or iter(()),
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert scoring.open_input(glob).count_rows() == 6
+    said = [str(w.message) for w in caught if "could not check" in str(w.message)]
+    assert len(said) == 1 and f"gs://{gcs_bucket}/looks/log/model=m/ above it" in said[0], said
+    assert len([prefix for prefix in asked if prefix.rstrip("/").endswith(logs)]) == 6, asked

@@ -2597,7 +2597,8 @@ def _resolve_files(uri: str, format: str | None = None) -> tuple[Any, list[str],
 
     fs, path = _filesystem(uri)
     try:
-        return _find_files(uri, fs, path, format)
+        with storage.table_looks_once():  # a glob's directories share their parents: each asked once
+            return _find_files(uri, fs, path, format)
     except OSError as exc:
         raise storage.arrow_error(uri, exc) from exc
 
