@@ -365,8 +365,9 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
     """The detail of a required column ``name`` missing from a table of ``columns``: the column
     it was meant to be when one differs only in case or surrounding spaces, or is close
     (``difflib``), else the table's columns (the first ten), with a hint of a CSV written without a
-    header row when the table was read from CSV (``source_format``: ``ctloop.storage.read_table``'s
-    ``attrs[TABLE_FORMAT]``; a Parquet table's names are its schema's, never a row of data)."""
+    header row unless the table was read in another format (``source_format``: ``ctloop.storage.read_table``'s
+    ``attrs[TABLE_FORMAT]``; a Parquet table's names are its schema's, never a row of data). None: a frame
+    read otherwise (a notebook's ``pd.read_csv``), hinted as a CSV."""
     import difflib
     import unicodedata
 
@@ -385,7 +386,7 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
     shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     from ctloop.storage import data_cells
 
-    if source_format == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
+    if (source_format or "csv") == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
         return (f"column is missing from the data, whose column names look like a row of data ({shown}): a CSV "
                 "written without a header row? Spark writes part-*.csv without one unless told to: write it "
                 "with df.write.option(\"header\", \"true\").csv(...)")

@@ -166,3 +166,22 @@ def test_a_glob_of_partitions_asks_each_parent_for_a_table_log_once_and_warns_on
     said = [str(w.message) for w in caught if "could not check" in str(w.message)]
     assert len(said) == 1 and f"gs://{gcs_bucket}/looks/log/model=m/ above it" in said[0], said
     assert len([prefix for prefix in asked if prefix.rstrip("/").endswith(logs)]) == 6, asked
+
+
+def test_the_headerless_csv_hint_is_given_for_a_frame_of_unknown_format(tmp_path):
+    # a notebook's pd.read_csv frame carries no storage.TABLE_FORMAT: the hint was given for read_table's CSV only
+    import io
+
+    from ctloop.components.prepare.core import prepare
+    from ctloop.contract import missing_column
+    from ctloop.errors import DataValidationError
+
+    headerless = pd.read_csv(
+        io.StringIO("0.5,1,2024-01-01\n1.5,0,2024-01-02\n")
+    )  # Spark's part-*.csv, no header
+    assert storage.TABLE_FORMAT not in headerless.attrs
+    with pytest.raises(DataValidationError, match="without a header row"):
+        prepare(headerless, target="y", time_column="time")
+    assert "header" not in missing_column(
+        "y", headerless.columns, "parquet"
+    )  # a known other format: none
