@@ -5320,10 +5320,27 @@ def _hadoop_block(head: bytes) -> bool:
     block: the uncompressed length, then the first chunk's compressed length, 4-byte big-endian ints
     (hadoop-common io/compress/BlockCompressorStream.java ``rawWriteInt``), then the chunk. A CSV's text
     starts with no NUL byte; UTF-16/32 text without a mark has one at every second (fourth) byte."""
-    if len(head) < 9 or head[0] != 0 or head[8] == 0:
+    if len(head) < 9 or head[0] != 0 or head[8] == 0 or _utf16_text(head):
         return False
     size, packed = int.from_bytes(head[:4], "big"), int.from_bytes(head[4:8], "big")
     return 0 < packed <= 32 + size + size // 6  # Snappy's bound of a chunk's compressed size (LZ4's is lower)
+
+
+def _utf16_text(head: bytes) -> bool:
+    """Whether ``head`` reads as UTF-16 text without a mark (big- or little-endian): printable characters and
+    line ends only, a separator or line end among them. ``abcdЖ,n`` in UTF-16BE starts ``00 61 00 62`` with a
+    non-NUL ninth byte, as a Hadoop block's lengths do; a block's first character would be U+0000 (a length
+    below 16 MiB) and its compressed bytes no text."""
+    import codecs
+
+    for wide in ("be", "le"):
+        try:
+            text = codecs.getincrementaldecoder(f"utf-16-{wide}")().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        if any(c in text for c in ",;\t\n") and all(c.isprintable() or c in "\r\n\t" for c in text):
+            return True
+    return False
 
 
 def refuse_other_encoding(uri: str, head: bytes) -> None:

@@ -185,3 +185,13 @@ def test_the_headerless_csv_hint_is_given_for_a_frame_of_unknown_format(tmp_path
     assert "header" not in missing_column(
         "y", headerless.columns, "parquet"
     )  # a known other format: none
+
+
+def test_utf16_be_text_without_a_mark_is_named_as_such_not_as_a_hadoop_block(tmp_path):
+    # 'abcdЖ' in UTF-16BE starts 00 61 00 62 00 63 00 64 04 16: a NUL first and a ninth byte that is not, read as
+    # Hadoop's block lengths (6,357,090 bytes, 6,488,164 packed): "LZ4- or Snappy-compressed"
+    data = "abcdЖ,n\n1,2\n".encode("utf-16-be")
+    root = _write(tmp_path / "d", {"part-0.csv": data})
+    with pytest.raises(DataSourceError, match=r"NUL byte \(at offset 0\).*UTF-16BE") as refused:
+        storage.read_table(root)
+    assert "LZ4" not in str(refused.value)
