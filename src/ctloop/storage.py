@@ -3990,6 +3990,12 @@ def _spilled(data: bytes) -> BinaryIO | None:
     return copy
 
 
+def empty_csv(uri: str) -> DataSourceError:
+    """The refusal of a CSV file ``uri`` of no text that is not left out (named on its own; a part too long to
+    be told blank from its first bytes), as both readers say it (``read_table``; drift's and scoring's)."""
+    return DataSourceError(f"{uri} is empty (no text: 0 bytes, or blank lines only)")
+
+
 def _blank(fh: BinaryIO) -> bool:
     """Whether the file ``fh`` holds nothing but whitespace (read in blocks until a character that is
     not; the first block nearly always), rewound."""
@@ -4301,7 +4307,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             return None
         fh.seek(0)
         if _blank(fh):
-            raise DataSourceError(f"{uri} is empty (no text: 0 bytes, or blank lines only)")
+            raise empty_csv(uri)
         size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
         fh.seek(0)
         try:

@@ -195,3 +195,44 @@ def test_utf16_be_text_without_a_mark_is_named_as_such_not_as_a_hadoop_block(tmp
     with pytest.raises(DataSourceError, match=r"NUL byte \(at offset 0\).*UTF-16BE") as refused:
         storage.read_table(root)
     assert "LZ4" not in str(refused.value)
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_drift_names_a_long_blank_csv_part_as_training_does(tmp_path, capsys, engine):
+    # 600 blank lines: past the first 512 bytes drift's reader judges blank by, so pyarrow's words ("Could not open
+    # CSV input source ...: Empty CSV file or block: cannot infer number of columns"); read_table: "is empty"
+    rows = pd.DataFrame(
+        {"x": [i / 4 for i in range(40)], "target": [i % 2 for i in range(40)]}
+    ).to_csv(index=False)
+    ref = _write(tmp_path / "ref", {"part-0.csv": rows.encode()})
+    blank_after = (b"\n" * 600) + rows.encode()  # blank lines, then a table: read, not refused
+    root = _write(
+        tmp_path / "d",
+        {"part-0.csv": rows.encode(), "part-1.csv": b"\n" * 600, "part-2.csv": blank_after},
+    )
+    with pytest.raises(DataSourceError) as refused:
+        storage.read_table(root)
+    said = str(refused.value)
+    assert said.endswith("part-1.csv is empty (no text: 0 bytes, or blank lines only)"), said
+    assert (
+        main(
+            [
+                "drift",
+                "--reference",
+                ref,
+                "--current",
+                root,
+                "--quiet",
+                "--engine",
+                engine,
+                "--no-report",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err == f"error: --current: {said}\n", err
+    storage.write_bytes(
+        f"{root}/part-1.csv", b""
+    )  # left out (zero bytes): the part after blank lines is read
+    assert scoring.open_input(root).count_rows() == len(storage.read_table(root)) == 80

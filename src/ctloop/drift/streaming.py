@@ -2530,10 +2530,17 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     (``ctloop.storage.csv_header_fields``), from the same bytes."""
     from ctloop import storage
 
-    def head(path: str) -> tuple[bytes, bool]:
+    def head(path: str) -> tuple[bytes, bool, bool]:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
             first = storage.csv_head(stream.read)  # through the end of the header line
-            return first, len(first) < storage.CSV_HEAD_BYTES and not stream.read(1)  # and whether all of them
+            more = stream.read(1)
+            whole = len(first) < storage.CSV_HEAD_BYTES and not more  # and whether all of them
+            # blank lines past the first bytes (read on to a character that is not one): pyarrow's "Empty CSV
+            # file or block", naming no file; training's reader says the file is empty
+            blank_long = not whole and not (first + more).strip() and not any(
+                block.strip() for block in iter(lambda: stream.read(1 << 16), b""))
+            return first, whole, blank_long
+
 
     if local or len(files) < 2:
         heads = [head(f) for f in files]
@@ -2541,10 +2548,12 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
         with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
             heads = list(pool.map(head, files))
     renamed = {}
-    for path, (first, whole) in zip(files, heads, strict=True):
+    for path, (first, whole, blank_long) in zip(files, heads, strict=True):
         if blank is not None and whole and storage.csv_blank(first):
             blank.append(path)
             continue
+        if blank_long:
+            raise storage.empty_csv(shown or path)
         storage.refuse_other_encoding(shown or path, first)
         if headers is not None:
             headers[path] = storage.csv_header_fields(first)
