@@ -4727,7 +4727,12 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             parts = rel(shown).split("/")
             first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
             hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
-        raise NoDataFiles(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
+        # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
+        # parent is: _committed_files), not a directory of no data
+        pending = not any(rel(name) == "_SUCCESS" for name in held) and any(
+            "_temporary" in rel(name).split("/")[:-1] and _name_format(rel(name)) for name in held)
+        raise (DataSourceError if pending else NoDataFiles)(
+                              f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {one_line(rel(shown))}{hint}")
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)

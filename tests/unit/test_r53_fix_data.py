@@ -91,6 +91,10 @@ def test_a_glob_matching_a_partition_of_no_data_leaves_it_out_with_one_warning(t
         scoring.open_input(
             f"{log}/date=2026-12-0[2-5]"
         )  # only such directories: refused, as before
+    # a Spark job still writing a partition (its _temporary/ only, no _SUCCESS): refused, as by the parent
+    _write(log, {"date=2026-12-06/_temporary/0/part-1.parquet": part})
+    with pytest.raises(DataSourceError, match="date=2026-12-06 is a directory without data"):
+        scoring.open_input(f"{log}/date=2026-12-0*")
 
 
 def test_a_time_column_contract_format_other_than_data_time_format_is_refused_by_the_config_check():
