@@ -372,10 +372,8 @@ def prepare(
     problem = time_format_problem(time_format) if time_format else None
     if problem:
         raise ConfigError(f"time_format {time_format!r}: {problem}")
-    timed = contract.rule(time_column)
-    if timed is not None and timed.format and timed.format != time_format:  # else one of them silently unread
-        raise ConfigError(f"contract.columns.{time_column}.format {timed.format!r}: the time column's format is "
-                          f"data.time_format (--time-format), {time_format or 'empty'!r}: set it there")
+    if problem := contract.time_format_problem(time_column, time_format):  # else one of them silently unread
+        raise ConfigError(problem)
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
     check_column_names(frame)  # as ctloop backtest refuses them (one implementation)

@@ -949,9 +949,12 @@ class DataConfig(Section):
         if self.target and self.target == self.time_column:
             out.append(f"time_column: {self.time_column!r} is also the target")
         try:
-            DataContract.from_dict(self.contract or None)
+            contract = DataContract.from_dict(self.contract or None)
         except ConfigError as exc:
             out.append(str(exc))
+        else:  # refused here, by apply --dry-run and compile, not first by the run's prepare_data
+            if problem := contract.time_format_problem(self.time_column, self.time_format):
+                out.append(problem)
         return out
 
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
+TIME_FORMAT_SETTING = "data.time_format (--time-format)"
+"""Where the time column's format is set, as messages name it (``ctloop.yaml``'s key, ``ctloop backtest``'s flag)."""
 # a number written with a decimal comma or thousands separators ('1,5', '1.234,5', '1,234.5'): a spreadsheet's
 # export in a continental locale; text to pandas.read_csv as ctloop reads CSV
 COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
@@ -48,7 +50,8 @@ COLUMN_KEYS = {
                       "few values that do not); the table goes on with the column converted. A `datetime` "
                       "column reads `data.time_format` when it is the time column."),
     "format": ('""', "A `datetime` column's strftime format, e.g. `'%d/%m/%Y'` (as `data.time_format` for the time "
-                     "column, which reads that one): values written otherwise break rule `dtype`; empty = inferred, "
+                     "column, which reads that one: on the time column a format other than it is refused with the "
+                     "settings, by `ctloop apply` and `compile`): values written otherwise break rule `dtype`; empty = inferred, "
                      "and dates that read both ways (`03/02/2025`) with nothing to say which warn naming this key."),
     "required": ("true", "The column must be present (rule `required`, naming a column of a close name)."),
     "min": ("", "Numbers at or above this (rule `min`); refused on a `datetime` column."),
@@ -164,6 +167,16 @@ class DataContract:
 
     def rule(self, name: str) -> ColumnRule | None:
         return next((r for r in self.columns if r.name == name), None)
+
+    def time_format_problem(self, time_column: str, time_format: str) -> str | None:
+        """Why the contract's rule of ``time_column`` cannot hold its ``format``: the time column's format is
+        ``data.time_format`` (``time_format``) and one of two that differ would go unread; None when they agree
+        or the rule gives none. ``DataConfig.problems`` (apply, compile) and ``prepare`` both ask."""
+        timed = self.rule(time_column)
+        if timed is None or not timed.format or timed.format == time_format:
+            return None
+        return (f"contract.columns.{time_column}.format {timed.format!r}: the time column's format is "
+                f"{TIME_FORMAT_SETTING}, {time_format or 'empty'!r}: set it there")
 
 
 # --------------------------------------------------------------------------- checks every core shares
@@ -352,8 +365,9 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
     """The detail of a required column ``name`` missing from a table of ``columns``: the column
     it was meant to be when one differs only in case or surrounding spaces, or is close
     (``difflib``), else the table's columns (the first ten), with a hint of a CSV written without a
-    header row when the table was read from CSV (``source_format``: ``ctloop.storage.read_table``'s
-    ``attrs[TABLE_FORMAT]``; a Parquet table's names are its schema's, never a row of data)."""
+    header row unless the table was read in another format (``source_format``: ``ctloop.storage.read_table``'s
+    ``attrs[TABLE_FORMAT]``; a Parquet table's names are its schema's, never a row of data). None: a frame
+    read otherwise (a notebook's ``pd.read_csv``), hinted as a CSV."""
     import difflib
     import unicodedata
 
@@ -372,7 +386,7 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
     shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     from ctloop.storage import data_cells
 
-    if source_format == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
+    if (source_format or "csv") == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
         return (f"column is missing from the data, whose column names look like a row of data ({shown}): a CSV "
                 "written without a header row? Spark writes part-*.csv without one unless told to: write it "
                 "with df.write.option(\"header\", \"true\").csv(...)")
@@ -535,7 +549,7 @@ def _holds_numbers(series: pd.Series) -> bool:
 
 
 def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "",
-           setting: str = "data.time_format (--time-format)") -> tuple[pd.Series, int, list[Any]]:
+           setting: str = TIME_FORMAT_SETTING) -> tuple[pd.Series, int, list[Any]]:
     """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``. ``fmt``: the
     strftime format of a datetime column's text (``data.time_format``); empty = inferred (dates
     that read two ways with nothing to say which warn, naming column ``name`` and the ``setting`` that
@@ -694,7 +708,7 @@ def undecided_dates(series: pd.Series) -> str:
 
 
 def _warn_undecided(name: str, said: str, reads_day_first: bool,
-                    setting: str = "data.time_format (--time-format)") -> None:
+                    setting: str = TIME_FORMAT_SETTING) -> None:
     """The warning of dates no value decides (:func:`_date_order`'s fourth item: the example, or
     ``order:<example>`` when the rows' order decided against the separator's convention)."""
     import warnings
@@ -777,7 +791,7 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
                  "as text (ISO 8601)")
     if time_column:
         return (f"expected datetime, got numbers like {examples}: write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)"
-                + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}" if suggested else "")
+                + (f" or name their format: {TIME_FORMAT_SETTING}, e.g. {suggested!r}" if suggested else "")
                 + (f"; they look like Unix times in {unit}: convert them, e.g. pandas.to_datetime(frame[{name!r}], "
                    f"unit={epoch!r}, utc=True)" if epoch else "") + excel)
     how = (f"; they look like Unix times in {unit}, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, utc=True)"
@@ -814,7 +828,7 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
         raise DataValidationError([(name, "date_order", len(series.dropna()),
                                     f"dates written day first (like {day_first!r}) and month first (like "
                                     f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z) or "
-                                    "name the format: data.time_format (--time-format), e.g. '%d/%m/%Y'")])
+                                    f"name the format: {TIME_FORMAT_SETTING}, e.g. '%d/%m/%Y'")])
     out, bad, examples = coerce(series, "datetime", fmt, name=name)
     if bad and fmt:
         raise DataValidationError([(name, "time_format", bad, f"values like {examples} do not match the time "
@@ -1023,7 +1037,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
         if rule.dtype:
             timed = rule.name in (formats or {})  # the time column: data.time_format; another, its rule's format
             fmt = ((formats or {}).get(rule.name) or (rule.format if not timed else "")) if rule.dtype == "datetime" else ""
-            col, bad, examples = coerce(col, rule.dtype, fmt, name=rule.name, setting="data.time_format (--time-format)"
+            col, bad, examples = coerce(col, rule.dtype, fmt, name=rule.name, setting=TIME_FORMAT_SETTING
                                         if timed else f"contract.columns.{rule.name}.format")
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype

@@ -7,6 +7,7 @@
     ├── DataError
     │   ├── DataSourceError    the data cannot be read: missing, empty, corrupt, unsupported format
     │   │   ├── CsvTypeChanged     a CSV column's values change type past the block its type was read from
+    │   │   ├── NoDataFiles        a directory (prefix) holding no data files: empty, scratch, markers, 0 bytes
     │   │   ├── SourceUnreadable   a file failing to read part-way (an I/O error, a damaged page)
     │   │   └── StoreUnavailable   the object store itself: its bucket is missing, its endpoint unreachable
     │   └── DataValidationError the data breaks the declared contract (column, rule, rows)
@@ -64,6 +65,12 @@ class DataSourceError(DataError):
 class StoreUnavailable(DataSourceError):
     """Not one object but the store: its bucket (container) does not exist or its endpoint cannot
     be reached. A caller reading many objects stops instead of skipping them one by one."""
+
+
+class NoDataFiles(DataSourceError):
+    """A directory (prefix) holds no data files: nothing, or only markers, scratch (names starting with
+    ``_`` or ``.``), zero-byte files or files whose names say they hold no table. Named on its own it is
+    refused; one of several directories a glob matches adds no rows, as it does to its parent's listing."""
 
 
 class SourceUnreadable(DataSourceError):

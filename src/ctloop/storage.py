@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import errno
 import fnmatch
 import gzip
@@ -65,7 +66,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable, one_line
+from ctloop.errors import (
+    ConfigError,
+    CtloopError,
+    DataSourceError,
+    NoDataFiles,
+    StoreUnavailable,
+    one_line,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from decimal import Decimal
@@ -3982,6 +3990,12 @@ def _spilled(data: bytes) -> BinaryIO | None:
     return copy
 
 
+def empty_csv(uri: str) -> DataSourceError:
+    """The refusal of a CSV file ``uri`` of no text that is not left out (named on its own; a part too long to
+    be told blank from its first bytes), as both readers say it (``read_table``; drift's and scoring's)."""
+    return DataSourceError(f"{uri} is empty (no text: 0 bytes, or blank lines only)")
+
+
 def _blank(fh: BinaryIO) -> bool:
     """Whether the file ``fh`` holds nothing but whitespace (read in blocks until a character that is
     not; the first block nearly always), rewound."""
@@ -4293,7 +4307,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             return None
         fh.seek(0)
         if _blank(fh):
-            raise DataSourceError(f"{uri} is empty (no text: 0 bytes, or blank lines only)")
+            raise empty_csv(uri)
         size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
         fh.seek(0)
         try:
@@ -4445,6 +4459,23 @@ def _hudi_partition(name: str) -> bool:
                                       ".hoodie_partition_metadata.orc")
 
 
+_TABLE_LOOKS: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar("ctloop_table_looks", default=None)
+
+
+@contextmanager
+def table_looks_once() -> Iterator[None]:
+    """Within it, :func:`_table_above` asks each parent directory once (for each log) and warns once that a
+    parent could not be checked: a glob's matched directories share their parents (``log/model=m/date=D/``
+    for each D: the same 6 requests, and the same warning on scoped credentials, once per directory). Nested:
+    the outermost scope's answers."""
+    token = _TABLE_LOOKS.set({}) if _TABLE_LOOKS.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _TABLE_LOOKS.reset(token)
+
+
 def _table_above(loc: Location) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
@@ -4455,17 +4486,22 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     be named ``key=value`` (``features/version=3/_delta_log`` with parts under ``version=3/date=D/``), so
     asking only above the outermost such level (round 52, 3 requests) read every version's files. A
     directory of any other name is no table's part. A look the credentials may not take (a listing scoped
-    to the prefix read) finds no table, and one warning says that the parent could not be checked."""
+    to the prefix read) finds no table, and one warning says that the parent could not be checked. Within
+    :func:`table_looks_once` (a glob's matched directories) each parent is asked once, and warned of once."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
+    looked = _TABLE_LOOKS.get()
     while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
         parts.pop()
         parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         for log in (*TABLE_LOGS, "metadata"):
-            if local:
+            if looked is not None and (loc.scheme, loc.bucket, parent, log) in looked:  # a glob's other match asked it
+                found, exc = looked[loc.scheme, loc.bucket, parent, log]
+                refused = refused or (None if exc is None else (shown, exc))
+            elif local:
                 held = Path(parent or "/", log)
                 found = held.is_dir() and (log != "metadata" or any(held.glob("*.metadata.json")))
             else:
@@ -4479,8 +4515,14 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
                 except CtloopError as exc:  # credentials scoped to the prefix named may not list above it: no table seen
                     found = False
                     refused = refused or (shown, exc)
+                    if looked is not None:
+                        looked[loc.scheme, loc.bucket, parent, log] = (False, exc)
+            if looked is not None:
+                looked.setdefault((loc.scheme, loc.bucket, parent, log), (found, None))
             if found:
                 return shown, log
+    if refused is not None and looked is not None:  # said once in a table_looks_once scope
+        refused, looked["warned"] = (None if "warned" in looked else refused), True
     if refused is not None:  # read as plain files: said once, in one line
         warnings.warn(f"{loc.uri}: could not check whether {refused[0]} above it is a Delta Lake, Hudi or Iceberg "
                       f"table (listing it was refused: {one_line(_first_line(refused[1]))}); read as plain Parquet "
@@ -4676,7 +4718,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
                 raise DataSourceError(f"{uri}: {loc.child(name)} is an object, not a prefix (nothing is under "
                                       f"{name}/): name it without the trailing '/'")
             word = "an empty directory" if loc.scheme == "file" else "a prefix with nothing under it"
-            raise DataSourceError(f"{uri} does not exist as a file and is {word}: no data files in it")
+            raise NoDataFiles(f"{uri} does not exist as a file and is {word}: no data files in it")
         shown = next((name for name in held if not is_scratch(rel(name))),  # a zero-byte part first, then a table's
                      next((name for name in held if _name_format(rel(name))), held[0]))  # file (not a .crc)
         hint = ""
@@ -4685,7 +4727,12 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             parts = rel(shown).split("/")
             first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
             hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
-        raise DataSourceError(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
+        # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
+        # parent is: _committed_files), not a directory of no data
+        pending = not any(rel(name) == "_SUCCESS" for name in held) and any(
+            "_temporary" in rel(name).split("/")[:-1] and _name_format(rel(name)) for name in held)
+        raise (DataSourceError if pending else NoDataFiles)(
+                              f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {one_line(rel(shown))}{hint}")
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
@@ -4695,7 +4742,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     if others:  # a README.md, a query's .metadata beside its result: no table's file, whatever else is there
         files = [name for name in files if name not in set(others)]
         if not files:
-            raise DataSourceError(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
+            raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
@@ -5257,14 +5304,26 @@ def compressed_csv(shown: str, name: str, fmt: str | None = None) -> DataSourceE
 
 def _zlib_stream(head: bytes) -> bool:
     """Whether ``head`` starts a zlib stream (RFC 1950: CM 8, a header check divisible by 31), as Hadoop's
-    DefaultCodec writes its ``.deflate`` files, and inflates: a CSV's text cannot (``x`` then a byte that is
-    no text)."""
+    DefaultCodec writes its ``.deflate`` files, and all of it inflates. Text is no zlib stream: a CSV header
+    ``x^2,target`` (0x785E is 0 mod 31, no preset dictionary) inflates a few bytes as a fixed-Huffman block
+    before its next bytes fail, so valid UTF-8 (a character cut by the end of ``head`` aside) is never one."""
+    import codecs
+
     if len(head) < 3 or head[0] != 0x78 or (head[0] << 8 | head[1]) % 31:
         return False
     try:
-        return bool(zlib.decompressobj().decompress(head, 64))
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return False
+    except UnicodeDecodeError:
+        pass
+    inflate, rest, out = zlib.decompressobj(), head, 0
+    try:
+        while rest and not inflate.eof:  # a stream cut by the end of head is fine; an error anywhere is not
+            out += len(inflate.decompress(rest, 1 << 16))
+            rest = inflate.unconsumed_tail
     except zlib.error:
         return False
+    return out > 0
 
 
 def _hadoop_block(head: bytes) -> bool:
@@ -5272,10 +5331,27 @@ def _hadoop_block(head: bytes) -> bool:
     block: the uncompressed length, then the first chunk's compressed length, 4-byte big-endian ints
     (hadoop-common io/compress/BlockCompressorStream.java ``rawWriteInt``), then the chunk. A CSV's text
     starts with no NUL byte; UTF-16/32 text without a mark has one at every second (fourth) byte."""
-    if len(head) < 9 or head[0] != 0 or head[8] == 0:
+    if len(head) < 9 or head[0] != 0 or head[8] == 0 or _utf16_text(head):
         return False
     size, packed = int.from_bytes(head[:4], "big"), int.from_bytes(head[4:8], "big")
     return 0 < packed <= 32 + size + size // 6  # Snappy's bound of a chunk's compressed size (LZ4's is lower)
+
+
+def _utf16_text(head: bytes) -> bool:
+    """Whether ``head`` reads as UTF-16 text without a mark (big- or little-endian): printable characters and
+    line ends only, a separator or line end among them. ``abcdЖ,n`` in UTF-16BE starts ``00 61 00 62`` with a
+    non-NUL ninth byte, as a Hadoop block's lengths do; a block's first character would be U+0000 (a length
+    below 16 MiB) and its compressed bytes no text."""
+    import codecs
+
+    for wide in ("be", "le"):
+        try:
+            text = codecs.getincrementaldecoder(f"utf-16-{wide}")().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        if any(c in text for c in ",;\t\n") and all(c.isprintable() or c in "\r\n\t" for c in text):
+            return True
+    return False
 
 
 def refuse_other_encoding(uri: str, head: bytes) -> None:

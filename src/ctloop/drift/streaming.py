@@ -68,6 +68,7 @@ import queue
 import re
 import threading
 import time
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -95,6 +96,7 @@ from ctloop.errors import (
     CsvTypeChanged,
     DataSourceError,
     DriftError,
+    NoDataFiles,
     SourceUnreadable,
     one_line,
 )
@@ -2528,10 +2530,17 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     (``ctloop.storage.csv_header_fields``), from the same bytes."""
     from ctloop import storage
 
-    def head(path: str) -> tuple[bytes, bool]:
+    def head(path: str) -> tuple[bytes, bool, bool]:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
             first = storage.csv_head(stream.read)  # through the end of the header line
-            return first, len(first) < storage.CSV_HEAD_BYTES and not stream.read(1)  # and whether all of them
+            more = stream.read(1)
+            whole = len(first) < storage.CSV_HEAD_BYTES and not more  # and whether all of them
+            # blank lines past the first bytes (read on to a character that is not one): pyarrow's "Empty CSV
+            # file or block", naming no file; training's reader says the file is empty
+            blank_long = not whole and not (first + more).strip() and not any(
+                block.strip() for block in iter(lambda: stream.read(1 << 16), b""))
+            return first, whole, blank_long
+
 
     if local or len(files) < 2:
         heads = [head(f) for f in files]
@@ -2539,10 +2548,12 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
         with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
             heads = list(pool.map(head, files))
     renamed = {}
-    for path, (first, whole) in zip(files, heads, strict=True):
+    for path, (first, whole, blank_long) in zip(files, heads, strict=True):
         if blank is not None and whole and storage.csv_blank(first):
             blank.append(path)
             continue
+        if blank_long:
+            raise storage.empty_csv(shown or path)
         storage.refuse_other_encoding(shown or path, first)
         if headers is not None:
             headers[path] = storage.csv_header_fields(first)
@@ -2595,7 +2606,8 @@ def _resolve_files(uri: str, format: str | None = None) -> tuple[Any, list[str],
 
     fs, path = _filesystem(uri)
     try:
-        return _find_files(uri, fs, path, format)
+        with storage.table_looks_once():  # a glob's directories share their parents: each asked once
+            return _find_files(uri, fs, path, format)
     except OSError as exc:
         raise storage.arrow_error(uri, exc) from exc
 
@@ -2648,7 +2660,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
         pattern = path[len(base):].lstrip("/")
         # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
         fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
-        files, unnamed, empty, folders = [], [], [], []
+        files, unnamed, empty, folders, bare = [], [], [], [], []
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
@@ -2666,6 +2678,8 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
                 try:
                     files.extend(_directory_files(m if isinstance(fs, pafs.LocalFileSystem) else fixed + m[len(base):],
                                                   m, format))
+                except NoDataFiles as exc:  # a partition of only scratch (the sink's in-flight .x.parquet.tmp, a
+                    bare.append((rel, exc))  # _quarantine/), zero-byte files or nothing: no rows, as in its parent
                 except (ConfigError, DataSourceError) as exc:  # said with the glob given, which the user knows
                     if type(exc) not in (ConfigError, DataSourceError):  # a store down: as it came
                         raise
@@ -2674,6 +2688,12 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
                 empty.append(rel)
             elif info.type == pafs.FileType.File:
                 files.append(m)
+        if not files and bare:
+            raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
+        if files and bare:
+            warnings.warn(f"{uri}: left out {len(bare)} matched directory(ies) without data files (nothing, or only "
+                          "scratch, markers or zero-byte files: a writer's in-flight .tmp, a _quarantine/), e.g. "
+                          f"{one_line(bare[0][0])}", stacklevel=2)
         if not files and empty:
             raise DataSourceError(f"{uri} matches no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
                                   f"{one_line(empty[0])})")
