@@ -299,15 +299,21 @@ class _SweepRefusal(NamedTuple):
     renamed: datetime | None  # when it was broken or released (server time)
 
 
-def _transient(exc: Exception) -> bool:
-    """An MLflow failure its client retries, still failing after the retries: HTTP 408, 429, 5xx (mlflow
-    3.17.2 ``utils/request_utils.py`` ``_TRANSIENT_FAILURE_RESPONSE_CODES``), said as MLflow's JSON error
-    (``TEMPORARILY_UNAVAILABLE``: 503) or, retries exhausted, as "too many 503 error responses" (error code
-    ``INTERNAL_ERROR``: 500, ``utils/rest_utils.py`` ``http_request``); a timeout or refused connection too."""
-    from mlflow.utils.request_utils import _TRANSIENT_FAILURE_RESPONSE_CODES
+# A busy server, said as MLflow says it (mlflow 3.17.2 ``exceptions.py`` ERROR_CODE_TO_HTTP_STATUS: 503 and
+# 429) and as its client says a 503 or 429 still answered after its retries (``utils/rest_utils.py``
+# ``http_request``: "failed with exception ... too many 503 error responses", error code INTERNAL_ERROR).
+_BUSY_ERROR_CODES = ("TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED", "REQUEST_LIMIT_EXCEEDED")
+_BUSY_RETRIES_TEXT = ("too many 503 error responses", "too many 429 error responses")
 
-    status = getattr(exc, "get_http_status_code", None)
-    return callable(status) and status() in _TRANSIENT_FAILURE_RESPONSE_CODES
+
+def _transient(exc: Exception) -> bool:
+    """An MLflow failure of a busy server its client retried, still failing after the retries: a 503 or 429
+    (:data:`_BUSY_ERROR_CODES`, :data:`_BUSY_RETRIES_TEXT`). Was any status MLflow's private
+    ``_TRANSIENT_FAILURE_RESPONSE_CODES`` lists, 500 among them, which a client-side MlflowException (a
+    refused connection, a body that is no JSON) reports: such failures are refusals like any other."""
+    if getattr(exc, "error_code", "") in _BUSY_ERROR_CODES:
+        return True
+    return any(text in str(exc) for text in _BUSY_RETRIES_TEXT)
 
 
 def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception, done: str = "") -> str:

@@ -24,6 +24,7 @@ import pytest
 from kfp.dsl import Metrics, Model
 from mlflow import MlflowClient
 
+from ctloop.errors import RegistryError
 from ctloop.registry import CHALLENGER, MlflowRegistry
 from tests.integration.registry_support import proxy, register_via_proxy
 
@@ -212,3 +213,20 @@ def test_a_rollback_whose_newer_challenger_write_is_busy_says_the_alias_is_unset
         f"ctloop: alias {CHALLENGER!r} of {name} is removed from v1 (rolled back), but alias "
         f"{CHALLENGER!r} could not be moved to v3, a newer version"
     ), line  # was: "v2 is registered"
+
+
+def test_a_500_of_a_newer_versions_write_is_a_refusal_not_a_busy_server(mlflow_url):
+    """A newer version's alias write answered 500 with a body that is no JSON (a broken proxy, not a busy
+    server). Was taken for a busy server (any status in MLflow's private retry list): v1 kept with no alias
+    and a line saying v2's run would write it. Now a refusal as any other: raised, v1 deleted again."""
+    client, name, model_id = _model(mlflow_url, "r53f")
+    answer, made = _concurrent(
+        client, name, model_id, lambda _v2: (500, {}, b"<html>Internal Server Error</html>")
+    )
+    text = str(register_via_proxy(mlflow_url, answer, name, model_id, RegistryError))
+    assert made == ["2"]
+    assert text.startswith(f"model {name!r} v1: pointing alias {CHALLENGER!r} at it failed ("), text
+    assert "too many 500 error responses" in text and text.endswith(
+        "; v1 deleted again, nothing registered: run the step again"
+    ), text
+    assert [v.version for v in MlflowRegistry(mlflow_url).versions(name)] == ["2"]
