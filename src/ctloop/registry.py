@@ -798,6 +798,8 @@ class MlflowRegistry:
             _hide_password(exc, self.tracking_uri)
             cause = (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300])
             raise self._unregistered(name, version, cause, failed="reading it back after its create") from exc
+        except RegistryError as exc:  # FAILED_REGISTRATION, not READY in time: was left registered with no alias
+            raise self._unregistered(name, version, exc, failed="reading it back after its create") from exc
         try:
             self._point_challenger(name, int(mv.version))
         except RegistryError as exc:  # was "cannot register", the version left registered with no alias

@@ -16,6 +16,7 @@ client retries are set to 0 (``MLFLOW_HTTP_REQUEST_MAX_RETRIES``): a 503 or 500 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
@@ -26,7 +27,7 @@ from mlflow import MlflowClient
 
 from ctloop.errors import RegistryError
 from ctloop.registry import CHALLENGER, MlflowRegistry
-from tests.integration.registry_support import proxy, register_via_proxy
+from tests.integration.registry_support import forward, proxy, register_via_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -230,3 +231,27 @@ def test_a_500_of_a_newer_versions_write_is_a_refusal_not_a_busy_server(mlflow_u
         "; v1 deleted again, nothing registered: run the step again"
     ), text
     assert [v.version for v in MlflowRegistry(mlflow_url).versions(name)] == ["2"]
+
+
+def test_a_version_read_back_as_failed_registration_is_deleted_again(mlflow_url):
+    """The read-back (``GET model-versions/get``) answers status FAILED_REGISTRATION (mlflow 3.17.2
+    ``protos/model_registry.proto`` ModelVersionStatus). Was: RegistryError "registration of x v1 failed",
+    v1 left registered with no alias; now deleted again, as for a read-back MLflow refuses."""
+    client, name, model_id = _model(mlflow_url, "r53w")
+
+    def answer(request, path, body):
+        if path.endswith("/model-versions/get") and request.command == "GET":
+            status, data = forward(mlflow_url, request, body)
+            got = json.loads(data)
+            got["model_version"].update(
+                status="FAILED_REGISTRATION", status_message="artifacts not copied"
+            )
+            return status, {"Content-Type": "application/json"}, json.dumps(got).encode()
+        return None
+
+    text = str(register_via_proxy(mlflow_url, answer, name, model_id, RegistryError))
+    assert text == (
+        f"model {name!r} v1: reading it back after its create failed (registration of {name} v1 "
+        f"failed: artifacts not copied); v1 deleted again, nothing registered: run the step again"
+    ), text
+    assert MlflowRegistry(mlflow_url).versions(name) == []  # was: [v1], no alias
