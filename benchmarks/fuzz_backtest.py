@@ -15,8 +15,8 @@ A failure is: a traceback (an exception out of ``main``), an exit code other tha
 exit 2 whose ``error:`` line names no column, flag or parameter (or names a setting by its
 internal name, ``method = ...``, instead of its flag), an exit 2 after the initial model trained
 (a refusal in the middle of the replay, not up front), a case running longer than
-``--timeout`` seconds, an exit 0 with no window scored (a report, or a compared policy's, whose every
-window has no metric), a NaN/inf ``mean_metric`` while windows were scored, or a report whose
+``--timeout`` seconds, an exit 0 with no window scored and no reason said (a report, or a compared
+policy's, whose every window has no metric and none a "not scored: <reason>" note), a NaN/inf ``mean_metric`` while windows were scored, or a report whose
 counts disagree (retrains or skipped windows above the windows, promotions above the retrains
 plus the initial model, window rows other than the rows with a label and a time, a mean_metric
 other than the row-weighted mean of the scored windows). The summary also lists the exit-2
@@ -365,6 +365,12 @@ def rules(out: Path) -> list[str]:
     return found
 
 
+def _unscored_reasons(windows: list[dict]) -> list[str]:
+    """The windows' "not scored: <reason>" notes (``ctloop.backtest`` writes one in a window's reason)."""
+    return [part for w in windows for part in str(w.get("reason") or "").split("; ")
+            if part.startswith("not scored: ") and part[len("not scored: "):].strip()]
+
+
 def check_report(out: Path, rows: int) -> list[str]:
     """Problems of the written report(s); ``rows``: the table's rows with a label and a time."""
     problems = []
@@ -379,7 +385,9 @@ def check_report(out: Path, rows: int) -> list[str]:
         ws = r["windows"]
         scored = [w for w in ws if w["metric"] is not None]
         m = r["mean_metric"]
-        if not scored:  # a replay that judged nothing is no success (was: counted clean)
+        # a replay that judged nothing and says no why is no success; one whose windows say why ("not scored: ...",
+        # which the CLI prints as "n/a (no window scored: <reason>)", a constant target say) is (was: a failure)
+        if not scored and not _unscored_reasons(ws):
             problems.append(f"{policy + ': ' if policy else ''}exit 0 with no window scored ({len(ws)} windows)")
         if scored and (m is None or not math.isfinite(m)):
             problems.append(f"{policy}: mean_metric {m} with {len(scored)} scored windows")

@@ -77,9 +77,12 @@ def register_model(
     )
     registry = MlflowRegistry(tracking_uri)
     version = registry.register(model_name, model_uri=model_uri, run_id=run_id, tags=tags)
+    # the aliases read back (was "challenger" always: a concurrent run's newer version can hold it, or a
+    # busy server leave it to that run)
+    held = ", ".join(sorted(a for a, v in registry.aliases(model_name).items() if v == version.version))
     registry.record_event(model_name, version.version, {
         "event": "register",
-        "alias": "challenger",
+        "alias": held,
         "reason": gate_reason,
         "pipeline_run": pipeline_run_id,
         "dataset_digest": tags["ctloop.dataset_digest"],
@@ -87,6 +90,6 @@ def register_model(
     if route == core.PENDING_APPROVAL:
         approval.request(registry, model_name, version.version, reason=route_reason, pipeline_run=pipeline_run_id,
                          rollout=release.to_dict())
-    print(f"ctloop: registered {model_name} v{version.version} (alias challenger) from run {run_id}; "
+    print(f"ctloop: registered {model_name} v{version.version} ({'alias ' + held if held else 'no alias'}) from run {run_id}; "
           f"next: {route} ({route_reason})")
     return namedtuple("RegisterOutputs", ["version", "route", "route_reason"])(version.version, route, route_reason)

@@ -300,24 +300,32 @@ class _SweepRefusal(NamedTuple):
     renamed: datetime | None  # when it was broken or released (server time)
 
 
+# A busy server, said as MLflow says it (mlflow 3.17.2 ``exceptions.py`` ERROR_CODE_TO_HTTP_STATUS: 503 and
+# 429) and as its client says a 503 or 429 still answered after its retries (``utils/rest_utils.py``
+# ``http_request``: "failed with exception ... too many 503 error responses", error code INTERNAL_ERROR).
+_BUSY_ERROR_CODES = ("TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED", "REQUEST_LIMIT_EXCEEDED")
+_BUSY_RETRIES_TEXT = ("too many 503 error responses", "too many 429 error responses")
+
+
 def _transient(exc: Exception) -> bool:
-    """An MLflow failure its client retries, still failing after the retries: HTTP 408, 429, 5xx (mlflow
-    3.17.2 ``utils/request_utils.py`` ``_TRANSIENT_FAILURE_RESPONSE_CODES``), said as MLflow's JSON error
-    (``TEMPORARILY_UNAVAILABLE``: 503) or, retries exhausted, as "too many 503 error responses" (error code
-    ``INTERNAL_ERROR``: 500, ``utils/rest_utils.py`` ``http_request``); a timeout or refused connection too."""
-    from mlflow.utils.request_utils import _TRANSIENT_FAILURE_RESPONSE_CODES
+    """An MLflow failure of a busy server its client retried, still failing after the retries: a 503 or 429
+    (:data:`_BUSY_ERROR_CODES`, :data:`_BUSY_RETRIES_TEXT`). Was any status MLflow's private
+    ``_TRANSIENT_FAILURE_RESPONSE_CODES`` lists, 500 among them, which a client-side MlflowException (a
+    refused connection, a body that is no JSON) reports: such failures are refusals like any other."""
+    if getattr(exc, "error_code", "") in _BUSY_ERROR_CODES:
+        return True
+    return any(text in str(exc) for text in _BUSY_RETRIES_TEXT)
 
-    status = getattr(exc, "get_http_status_code", None)
-    return callable(status) and status() in _TRANSIENT_FAILURE_RESPONSE_CODES
 
-
-def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception) -> str:
+def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception, done: str = "") -> str:
     """The one line :meth:`MlflowRegistry._point_challenger` says when a newer version's alias write stayed
-    refused as transient: what is left undone and who finishes it."""
+    refused as transient: what is left undone and who finishes it. ``done``: what was done before (default:
+    ``{name} v{mine} is registered``)."""
     from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES
 
     attempts = 1 + MLFLOW_HTTP_REQUEST_MAX_RETRIES.get()
-    return (f"ctloop: {name} v{mine} is registered, but alias {CHALLENGER!r} could not be moved to v{target}, a "
+    done = done or f"{name} v{mine} is registered"
+    return (f"ctloop: {done}, but alias {CHALLENGER!r} could not be moved to v{target}, a "
             f"newer version (another run's), in {attempts} attempt{'' if attempts == 1 else 's'} "
             f"({one_line(str(exc))[:300]}); left undone: alias {CHALLENGER!r} -> v{target}, which the run that "
             f"registered v{target} writes when it finishes; else set it in the MLflow UI")
@@ -791,6 +799,8 @@ class MlflowRegistry:
             _hide_password(exc, self.tracking_uri)
             cause = (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300])
             raise self._unregistered(name, version, cause, failed="reading it back after its create") from exc
+        except RegistryError as exc:  # FAILED_REGISTRATION, not READY in time: was left registered with no alias
+            raise self._unregistered(name, version, exc, failed="reading it back after its create") from exc
         try:
             self._point_challenger(name, int(mv.version))
         except RegistryError as exc:  # was "cannot register", the version left registered with no alias
@@ -874,7 +884,7 @@ class MlflowRegistry:
         return cls(f"model {name!r} v{version}: {failed} failed "
                    f"({one_line(hide_password(str(exc), self.tracking_uri))[:300]}); {left}")
 
-    def _point_challenger(self, name: str, mine: int) -> None:
+    def _point_challenger(self, name: str, mine: int, done: str = "") -> None:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
         and a promotion may hold the lock for minutes, so two runs registering at once are settled by
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
@@ -885,13 +895,18 @@ class MlflowRegistry:
         run's, deleted meanwhile) is said and the versions read again without it (was: raised, and
         register deleted this run's healthy version for it; then any refusal of it skipped). Three
         such passes after which the alias (read once more) is not on this run's version or a newer
-        live one are a RegistryError. A newer version's write refused as transient (a 503 or 429 MLflow's
-        client retried :data:`ctloop.tracking.HTTP_ENV`'s ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` times) leaves
-        the alias to the run that made that version, said in one warning line (was: raised, and register
-        deleted this run's version for someone else's busy write)."""
+        live one are a RegistryError. A newer version's write refused as busy (a 503 or 429 MLflow's
+        client retried :data:`ctloop.tracking.HTTP_ENV`'s ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` times:
+        :func:`_transient`) is not written again; the versions are read again: that version gone (its run
+        failed and deleted it), the alias falls back to this run's; its run done, the alias is on it. Only
+        while it still exists is the alias left to the run that made it, said in one warning line (was: the
+        first busy write returned, and a newer version deleted afterwards left this run's version with no
+        alias, its audit record saying "challenger"; before round 53: raised, and register deleted this
+        run's version for someone else's busy write). ``done``: what the warning says was done before."""
         from mlflow.exceptions import MlflowException
 
         refused: set[str] = set()
+        busy: dict[str, Exception] = {}
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             # never challenger: a retried create's copy, a version whose canary was rolled back
@@ -903,6 +918,8 @@ class MlflowRegistry:
             current = self.aliases(name).get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return
+            if str(target) in busy:  # busy once and still there: its run writes it
+                break
             try:
                 self.client.set_registered_model_alias(name, CHALLENGER, str(target))
             except MlflowException as exc:  # its password hidden by _Client
@@ -913,8 +930,8 @@ class MlflowRegistry:
                     refused.add(str(target))
                     continue
                 if target != mine and _transient(exc):  # a busy server, after MLflow's own retries
-                    log.warning(_left_to_the_newer_run(name, mine, target, exc))
-                    return
+                    busy[str(target)] = exc  # read again (was: returned, the alias perhaps never written)
+                    continue
                 # any other refusal (a 403; this run's own version's 503) is raised (was: a newer version's
                 # skipped, and this run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
@@ -922,9 +939,17 @@ class MlflowRegistry:
         current = self.aliases(name).get(CHALLENGER)
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return
+        if busy:
+            live = {str(mv.version) for mv in self._search_versions(name) if mv.name == name}
+            left = sorted((v for v in busy if v in live), key=int)
+            if left:  # its run may still write it
+                log.warning(_left_to_the_newer_run(name, mine, int(left[-1]), busy[left[-1]], done))
+                return
         # was: returned with no alias written and no error
+        gone = f"v{', v'.join(sorted(refused, key=int))} each gone when written" if refused else ""
+        since = (f"v{', v'.join(sorted(busy, key=int))} busy when written, gone since" if busy else "")
         raise RegistryError(f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} or a newer version: "
-                            f"v{', v'.join(sorted(refused, key=int))} each gone when written")
+                            + "; ".join(t for t in (gone, since) if t))
 
     def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:
         """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged
@@ -963,11 +988,16 @@ class MlflowRegistry:
                      and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
             if not newer:
                 return f"removed from v{version}"
-            self._point_challenger(name, max(newer))
+            self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "
+                                                          f"v{version} (rolled back)")
+            now = self.aliases(name).get(CHALLENGER)
         except (MlflowException, RegistryError) as exc:  # was raised as it came: the rollback's record was never written
             raise RegistryError(f"alias {CHALLENGER!r} removed from v{version}, but pointing it at a newer version "
                                 f"failed: {exc}") from exc
-        return f"removed from v{version}; a newer version, v{self.aliases(name).get(CHALLENGER, '?')}, is challenger"
+        if not now:  # a newer version's write busy, left to its run (was: "a newer version, v?, is challenger")
+            return (f"removed from v{version}; unset: a newer version, v{max(newer)} or later, could not be made "
+                    "challenger (the server was busy); its run or `ctloop registry repair` points it")
+        return f"removed from v{version}; a newer version, v{now}, is challenger"
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -1261,12 +1291,38 @@ class MlflowRegistry:
             if promotion.previous and before is None:
                 notes.append(f"the previous champion v{promotion.previous} was deleted: no "
                              "previous-champion alias to roll back to")
+        behind = self._challenger_behind(name, aliases)
+        if behind is not None:
+            current, newest = behind
+            notes.append((f"challenger v{current} is behind the newest READY version v{newest}" if current else
+                          f"no challenger while READY versions newer than the champion exist (newest v{newest})")
+                         + f": `ctloop registry repair` points alias {CHALLENGER!r} at v{newest}")
         try:
             lock = self._lock_holder(name)
         except _ForeignLock as exc:  # read-only: said; only taking the lock (promote) and repair stop
             lock = None
             notes.append(str(exc))
         return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes), experiment
+
+    def _challenger_behind(self, name: str, aliases: dict[str, str]) -> tuple[str, str] | None:
+        """``(challenger or "", newest)`` when alias ``challenger`` is unset or behind ``newest``, the newest
+        READY version register made (tag :data:`TAG_REGISTRATION_ID`; no retried create's copy, no version
+        rolled back) newer than the champion: a concurrent run's newer version whose alias write was busy and
+        that was deleted afterwards (:meth:`_point_challenger`) left the alias so. None when it is not."""
+        found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()
+                 and mv.status == "READY" and TAG_REGISTRATION_ID in (mv.tags or {})
+                 and TAG_DUPLICATE_OF not in (mv.tags or {})
+                 and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
+        if not found:
+            return None
+        newest = max(int(mv.version) for mv in found)
+        champ = aliases.get(CHAMPION, "")
+        if champ.isdigit() and int(champ) >= newest:
+            return None
+        current = aliases.get(CHALLENGER, "")
+        if current.isdigit() and int(current) >= newest:
+            return None
+        return current, str(newest)
 
     def _has_version(self, name: str, version: str) -> bool:
         """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
@@ -1350,6 +1406,11 @@ class MlflowRegistry:
             if not (r.denied and r.released and r.renamed
                     and now - r.renamed < timedelta(seconds=RELEASED_LOCK_NOTE_AFTER_S))
         ]
+        behind = self._challenger_behind(name, state.aliases)
+        if behind is not None:  # no promotion state: no lock (a register moves it so too)
+            self._point_challenger(name, int(behind[1]))
+            done.append(f"alias {CHALLENGER!r} was {'v' + behind[0] if behind[0] else 'unset'}: now "
+                        f"v{self.aliases(name).get(CHALLENGER, '?')}, the newest READY version")
         if state.consistent and not (break_lock and state.lock):
             return done
         if break_lock and state.lock:

@@ -61,3 +61,17 @@ def test_a_compare_policy_that_scored_nothing_is_named(tmp_path):
     assert fuzz.check_report(tmp_path, 80) == ["never: exit 0 with no window scored (2 windows)"]
     (tmp_path / "compare.json").write_text(json.dumps({"reports": {"always": scored}}))
     assert fuzz.check_report(tmp_path, 80) == []
+
+
+def test_no_window_scored_with_the_reason_said_is_no_failure(tmp_path):
+    """A regression on a constant target: no window is scored and each says why ("not scored: ..."), which
+    the CLI prints as "n/a (no window scored: <reason>)" on purpose (tests/unit/test_backtest_realdata2.py).
+    Was a failure (fuzz seeds 239 and 338 of 40-339); only an unscored report saying no reason is one."""
+    fuzz = _fuzz()
+    said = [{**_window(i, None, 40), "reason": f"drift 0.0; not scored: {why}"}
+            for i, why in enumerate(["undefined metric", "9 rows (< 30)"])]
+    (tmp_path / "backtest.json").write_text(json.dumps(_report(said, None)))
+    assert fuzz.check_report(tmp_path, 80) == []  # was: ["exit 0 with no window scored (2 windows)"]
+    blank = [{**w, "reason": "drift 0.0; not scored: "} for w in said]
+    (tmp_path / "backtest.json").write_text(json.dumps(_report(blank, None)))
+    assert fuzz.check_report(tmp_path, 80) == ["exit 0 with no window scored (2 windows)"]
