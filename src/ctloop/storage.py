@@ -4689,6 +4689,28 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
                               "structures detected'); point at one partitioned table, or move the other files out")
 
 
+def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | None:
+    """(log, where, sign) of a Delta/Hudi/Iceberg table that a directory's listing (names relative to
+    ``uri``) shows: a table log at its top, Iceberg metadata, or a Hudi partition's marker; else None."""
+    logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
+    if logged is None and any(_iceberg_metadata(r) for r in listed):
+        logged = "metadata"
+    if logged is not None:
+        return logged, f"{uri} is", f"its {logged}/"
+    if (marked := next((r for r in listed if _hudi_partition(r)), None)) is not None:
+        # a Hudi partition (Hudi's default partition paths are no key=value: 2025/01/01) holds its marker
+        return ".hoodie", f"{uri} is, or holds, a partition of", f"{one_line(marked)} marks one"
+    return None
+
+
+def _table_refusal(logged: str, where: str, sign: str) -> ConfigError:
+    kind = TABLE_LOGS.get(logged, "Apache Iceberg")
+    return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
+                       "rows, and only its log says which are the table (an update writes new files and "
+                       f"removes the old ones in the log); read it with {kind} and write the "
+                       "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
+
+
 def directory_table(uri: str, fmt: str | None = None, *, format_option: str | None = "data.format: parquet or csv",
                     glob: bool = False) -> tuple[list[str], str]:
     """The data files of the directory (prefix) ``uri`` and their format, as :func:`read_table` reads
@@ -4727,12 +4749,16 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             parts = rel(shown).split("/")
             first = next(i for i, part in enumerate(parts) if part.startswith(SCRATCH_PREFIXES))
             hint = f"; to read them, point at {one_line(uri.rstrip('/') + '/' + '/'.join(parts[:first + 1]))}"
+        # a table's log before its first data file (an empty _delta_log/, a Hudi partition's marker alone): the
+        # table refusal below, not "no data files" (a glob leaves those out, and would read the table once written)
+        listed = [rel(name) for name in held]
+        if (tabled := _table_in_listing(uri, listed)) is not None:
+            raise _table_refusal(*tabled)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
-        # parent is: _committed_files), not a directory of no data
-        pending = not any(rel(name) == "_SUCCESS" for name in held) and any(
-            "_temporary" in rel(name).split("/")[:-1] and _name_format(rel(name)) for name in held)
-        raise (DataSourceError if pending else NoDataFiles)(
-                              f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
+        # parent is), not a directory of no data: _committed_files' refusal
+        if "_SUCCESS" not in listed:
+            _committed_files(uri, [], listed, rel)
+        raise NoDataFiles(f"{uri} is a directory without data files: its {len(held)} file(s) are markers, "
                               "scratch or empty (a name starting with '_' or '.' on its path, as Spark's _SUCCESS, "
                               f"_temporary/ and .crc files; or 0 bytes), e.g. {one_line(rel(shown))}{hint}")
     if loc.scheme == "file":  # Arrow takes only UTF-8 names; named, not a traceback (read_table's too)
@@ -4745,22 +4771,12 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
-    logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
-    if logged is None and any(_iceberg_metadata(r) for r in listed):
-        logged = "metadata"
-    where, sign = f"{uri} is", f"its {logged}/"
-    if logged is None and (marked := next((r for r in listed if _hudi_partition(r)), None)) is not None:
-        # a Hudi partition (Hudi's default partition paths are no key=value: 2025/01/01) holds its marker
-        logged, where, sign = ".hoodie", f"{uri} is, or holds, a partition of", f"{one_line(marked)} marks one"
-    if logged is None and (above := _table_above(loc)) is not None:
+    tabled = _table_in_listing(uri, listed)
+    if tabled is None and (above := _table_above(loc)) is not None:
         root, logged = above
-        where, sign = f"{uri} is inside {root},", f"its {logged}/"
-    if logged is not None:
-        kind = TABLE_LOGS.get(logged, "Apache Iceberg")
-        raise ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
-                          "rows, and only its log says which are the table (an update writes new files and "
-                          f"removes the old ones in the log); read it with {kind} and write the "
-                          "snapshot to train on as Parquet (Spark: spark.read.format(...).load(...).write.parquet)")
+        tabled = logged, f"{uri} is inside {root},", f"its {logged}/"
+    if tabled is not None:
+        raise _table_refusal(*tabled)
     files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:

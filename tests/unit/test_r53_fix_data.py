@@ -21,7 +21,7 @@ import pytest
 
 from ctloop import scoring, storage
 from ctloop.cli import main
-from ctloop.errors import DataSourceError
+from ctloop.errors import ConfigError, DataSourceError
 
 TEXT = pd.DataFrame({"x": [0.5, 1.5, 2.5], "target": [1, 0, 1]}).to_csv(index=False).encode()
 
@@ -93,15 +93,41 @@ def test_a_glob_matching_a_partition_of_no_data_leaves_it_out_with_one_warning(t
         )  # only such directories: refused, as before
     # a Spark job still writing a partition (its _temporary/ only, no _SUCCESS): refused, as by the parent
     _write(log, {"date=2026-12-06/_temporary/0/part-1.parquet": part})
-    with pytest.raises(DataSourceError, match="date=2026-12-06 is a directory without data"):
-        scoring.open_input(f"{log}/date=2026-12-0*")
+    with pytest.raises(
+        DataSourceError, match="is in _temporary/ and there is no _SUCCESS"
+    ) as refused:
+        scoring.open_input(
+            f"{log}/date=2026-12-0*"
+        )  # the parent's words: wait for the job, not "point at it"
+    assert "date=2026-12-06" in str(refused.value) and "to read them, point at" not in str(
+        refused.value
+    )
+
+
+@pytest.mark.parametrize(
+    "marker, kind",
+    [
+        ("_delta_log/00000000000000000000.json", "Delta Lake"),
+        (".hoodie_partition_metadata", "Apache Hudi"),
+    ],
+    ids=["delta-log-alone", "hudi-marker-alone"],
+)
+def test_a_glob_matching_a_table_with_no_data_file_yet_is_refused_as_a_table(
+    tmp_path, marker, kind
+):
+    """Round 53's review of the no-data leave-out: a table directory holding only its log (a Delta table
+    before its first commit's files, a Hudi partition's marker) was left out of the glob as scratch, and
+    the same glob refused once the table's first files landed."""
+    part = pd.DataFrame({"x": [0.5, 1.5]}).to_parquet()
+    _write(tmp_path / "d", {"a/part-0.parquet": part, f"b/{marker}": b"{}"})
+    with pytest.raises(ConfigError, match=f"{kind} table"):
+        scoring.open_input(f"{tmp_path}/d/*/")
 
 
 def test_a_time_column_contract_format_other_than_data_time_format_is_refused_by_the_config_check():
     # refused only when prepare_data ran (components/prepare/core.py), after apply --dry-run and compile had
     # called the spec valid
     from ctloop.config import DataConfig
-    from ctloop.errors import ConfigError
 
     data = {
         "uri": "gs://b/t.parquet",

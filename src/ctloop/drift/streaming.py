@@ -2691,9 +2691,8 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
         if not files and bare:
             raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
         if files and bare:
-            warnings.warn(f"{uri}: left out {len(bare)} matched directory(ies) without data files (nothing, or only "
-                          "scratch, markers or zero-byte files: a writer's in-flight .tmp, a _quarantine/), e.g. "
-                          f"{one_line(bare[0][0])}", stacklevel=2)
+            warnings.warn(f"{uri}: left out {len(bare)} matched directory(ies) without data files, e.g. "
+                          f"{one_line(str(bare[0][1]))}", stacklevel=2)
         if not files and empty:
             raise DataSourceError(f"{uri} matches no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
                                   f"{one_line(empty[0])})")
