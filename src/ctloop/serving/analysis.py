@@ -11,6 +11,10 @@ Default rules (each a failed check when broken; **no data, too few requests or a
 not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
+* canary 4xx share more than 1 % (the same ``max_error_rate``) above the stable's: a refusal is the
+  client's error, but traffic is split at random, so a bad client's share is the same on both
+  revisions, and a canary refusing what its stable serves (a model needing a feature the clients
+  do not send) is broken; not judged while the stable has no requests;
 * canary p99 latency > 500 ms;
 * canary p99 > 2 × stable p99 (latency +100 %).
 """
@@ -166,7 +170,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     """
     measured = {"canary_requests": canary.requests, "canary_error_rate": canary.error_rate,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
-                "stable_error_rate": stable.error_rate}
+                "stable_error_rate": stable.error_rate, "canary_refused_rate": canary.refused_rate,
+                "stable_refused_rate": stable.refused_rate}
     failures = []
     warned = [*canary.warnings, *stable.warnings]
     if warned:  # e.g. Thanos' partial response: an error series on a store that did not answer
@@ -188,6 +193,12 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
+        if (canary.refused_rate is not None and stable.refused_rate is not None
+                and canary.refused_rate > stable.refused_rate + rules.max_error_rate):
+            limit = (stable.refused_rate + rules.max_error_rate) * 100
+            failures.append(f"4xx share {_past(canary.refused_rate * 100, limit, 2)}% > {stable.refused_rate:.2%} of "
+                            f"the stable + {rules.max_error_rate:.2%} (the canary refuses requests the stable "
+                            "answers: does its model need a feature the clients do not send?)")
         if canary.p99_seconds is None:
             failures.append("no latency data for the canary")
         else:
