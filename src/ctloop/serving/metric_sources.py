@@ -624,14 +624,23 @@ class Prometheus:
 @dataclass
 class RevisionStats:
     """One revision over one window: ``requests`` (``None``/0 = no data), 5xx share, p99 (s),
-    and the share of its requests refused as the client's error (4xx: ``refused_rate``)."""
+    and ``refused``, how many of its ``requests`` were refused as the client's error (4xx; a
+    count in the source's unit, as ``requests``: instances for ``ctloop``, requests for the
+    others), with their share :attr:`refused_rate`."""
 
     revision: str
     requests: float | None
     error_rate: float | None
     p99_seconds: float | None
     warnings: tuple[str, ...] = ()  # what Prometheus warned of while answering (partial data)
-    refused_rate: float | None = None
+    refused: float | None = None  # 4xx count (None: not measured by this source, or no requests)
+
+    @property
+    def refused_rate(self) -> float | None:
+        """The share of ``requests`` refused (``None`` with no requests or no ``refused``)."""
+        if self.refused is None or not self.requests:
+            return None
+        return self.refused / self.requests
 
 
 @dataclass(frozen=True)
@@ -978,15 +987,14 @@ class MetricSource:
         # the 4xx share: a canary refusing what its stable serves (a model needing a feature the clients
         # do not send) passed at 0 % 5xx; judged against the stable's share, which a bad client shares
         refused = (prom.scalar(source.errors_expr(revision, namespace, window, both=both, matcher=source.refused), at)
-                   if requests and source.refused else None)
-        refused_rate = None if not requests or not source.refused else (refused or 0.0) / requests
+                   or 0.0) if requests and source.refused else None
         p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
                 for k in (False, True)]
         p99 = max((v for v in p99s if v is not None), default=None)
         if all(v is not None for v in p99s) and p99s[0] != p99s[1]:
             p99 = source._union_quantile(prom, revision, namespace, window, at, p99)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])),
-                             refused_rate=refused_rate)
+                             refused=refused)
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
