@@ -756,8 +756,10 @@ class MetricSource:
     buckets: str  # latency histogram _bucket
     seconds_per_unit: float  # latency unit -> seconds (0.001 for milliseconds)
     errors: str  # matcher selecting 5xx answers in ``requests``
-    # matcher selecting the answers refused as the client's error (4xx) in ``requests``: judged
-    # against the stable revision's share (ctloop.serving.analysis.judge), never alone
+    # matchers selecting the answers refused as the client's error (4xx) in ``requests``: judged
+    # against the stable revision's share (ctloop.serving.analysis.judge), never alone. 408 and
+    # 429 are left out: KServe 0.20's queue-proxy answers an overload 503, never 429, so a 429 (or
+    # a 408) is a gateway's rate limit or timeout in front of the revision, not the model refusing
     refused: str = ""
     revision_label: str = ""  # where a revision is named (unused with ``join``)
     namespace_label: str = ""
@@ -1231,6 +1233,16 @@ def _status_class(label: str) -> tuple[Relabel, ...]:
     return (Relabel("code_class", label, "([1-5])[0-9][0-9]", "${1}xx"),)
 
 
+NOT_REFUSALS = "408|429"  # 4xx statuses that are not the model refusing (MetricSource.refused)
+
+
+def _refusals(label: str, only: str = "=") -> str:
+    """The matchers of a 4xx answer but 408/429 on status ``label`` (``only`` ``"!"``: the
+    exclusion alone, beside a class label)."""
+    exclude = f'{label}!~"{NOT_REFUSALS}"'
+    return exclude if only == "!" else f'{label}=~"4..",{exclude}'
+
+
 _CTLOOP = MetricSource(
     name="ctloop",
     description="the ctloop serving runtime's per-version counters (instances, outcome "
@@ -1272,7 +1284,7 @@ _KNATIVE_OTEL = MetricSource(
     buckets="http_server_request_duration_seconds_bucket",
     seconds_per_unit=1,
     errors='http_response_status_code=~"5.."',
-    refused='http_response_status_code=~"4.."',
+    refused=_refusals("http_response_status_code"),
     rule_scope=(f'kn_configuration_name=~"{PREDICTOR}"',),
     join=InfoJoin(
         revision_label="kn_revision_name",
@@ -1303,7 +1315,7 @@ _KNATIVE_LEGACY = MetricSource(
     buckets="revision_request_latencies_bucket",
     seconds_per_unit=0.001,
     errors='response_code_class="5xx"',
-    refused='response_code_class="4xx"',
+    refused='response_code_class="4xx",' + _refusals("response_code", "!"),
     revision_label="revision_name",
     namespace_label="namespace_name",
     rule_scope=(f'configuration_name=~"{PREDICTOR}"',),
@@ -1331,7 +1343,7 @@ _ISTIO = MetricSource(
     buckets="istio_request_duration_milliseconds_bucket",
     seconds_per_unit=0.001,
     errors='response_code=~"5.."',
-    refused='response_code=~"4.."',
+    refused=_refusals("response_code"),
     revision_label="destination_service_name",
     namespace_label="destination_service_namespace",
     scope=('reporter="source"',),
@@ -1358,7 +1370,7 @@ def _otlp_names(name: str, *, dotted: bool) -> MetricSource:
         requests=f"{name}_count",
         buckets=f"{name}_bucket",
         errors=f'{_label(label("http.response.status_code"))}=~"5.."',
-        refused=f'{_label(label("http.response.status_code"))}=~"4.."',
+        refused=_refusals(_label(label("http.response.status_code"))),
         join=InfoJoin(revision_label=label("kn.revision.name"), namespace_label=label("k8s.namespace.name"),
                       configuration_label=label("kn.configuration.name")),
     )
