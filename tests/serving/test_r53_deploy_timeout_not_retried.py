@@ -145,10 +145,55 @@ def test_a_timeout_while_kserve_had_not_reconciled_is_not_recorded(registered, k
 
 
 @pytest.mark.parametrize("value, index", [
-    (None, 0),  # a step without a retry strategy: KFP 2.17.0 injects the variable only with one
+    (None, None),  # a step without a retry strategy: KFP 2.17.0 injects the variable only with one
     ("0", 0), ("2", 2), (" 1\n", 1),
-    ("{{retries}}", 0),  # not substituted (container.go: valid only in a template with a retryStrategy)
-    ("", 0), ("-1", 0),
+    ("{{retries}}", None),  # not substituted (container.go: valid only in a template with a retryStrategy)
+    ("", None), ("-1", None),
 ])
 def test_the_retry_index_is_read_as_kfp_injects_it(value, index):
     assert release.argo_retry_index({} if value is None else {RETRY_INDEX: value}) == index
+
+
+def _timed_out_once(registered, kube, fast):
+    """v1 serves; v2's deploy in run-a timed out (its revision never ready) and was rolled back."""
+    uri, registry = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    kube.stall_revisions(kserve_storage_uri(registry.model_artifact_uri(MODEL, "2")))
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    with pytest.raises(ServingError, match="traffic is back on v1"):
+        release.deploy(registry, isvcs, model_name=MODEL, version="2", cfg=fast, run_id=RUN)
+    kube.stalled_uris.clear()
+    return registry, isvcs
+
+
+def test_a_run_retried_by_hand_clears_the_record_so_its_own_retry_is_not_refused(
+        registered, kube, fast, monkeypatch):
+    """Round 53's review: the record was never cleared, so after a KFP "Retry run" (attempt 0) failed on
+    something transient (an API server blip), Argo's retry of THAT attempt was refused for the earlier
+    timeout ("its new revision was not ready"), which it had not met."""
+    registry, isvcs = _timed_out_once(registered, kube, fast)
+    real, blips = rollout.deploy, [1]
+
+    def blip_once(*args, **kwargs):
+        if blips:
+            blips.pop()
+            raise ServingError("the Kubernetes API server did not answer (a blip)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rollout, "deploy", blip_once)
+    monkeypatch.setenv(RETRY_INDEX, "0")  # KFP "Retry run"
+    with pytest.raises(ServingError, match="a blip"):
+        release.deploy(registry, isvcs, model_name=MODEL, version="2", cfg=fast, run_id=RUN)
+    monkeypatch.setenv(RETRY_INDEX, "1")  # Argo's retry of that attempt
+    state, _ = release.deploy(registry, isvcs, model_name=MODEL, version="2", cfg=fast, run_id=RUN)
+    assert state.action == "canary"
+
+
+def test_a_step_without_a_retry_index_is_refused_as_a_retry(registered, kube, fast, monkeypatch):
+    """Round 53's review: with platform.retries 0 KFP injects no KFP_RETRY_INDEX, but Argo may still
+    retry the step (the controller's templateDefaults, a workflow-level retryStrategy); read as 0, every
+    such retry deployed again and waited the whole timeout again."""
+    registry, isvcs = _timed_out_once(registered, kube, fast)
+    monkeypatch.delenv(RETRY_INDEX)
+    with pytest.raises(ServingError, match=r"KFP_RETRY_INDEX=unset\) does not; nothing written"):
+        release.deploy(registry, isvcs, model_name=MODEL, version="2", cfg=fast, run_id=RUN)

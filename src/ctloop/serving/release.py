@@ -96,11 +96,14 @@ def _names_another(registry: Any, isvcs: Any, name: str, model_name: str, uri: s
 RETRY_INDEX_ENV = "KFP_RETRY_INDEX"
 
 
-def argo_retry_index(environ: Mapping[str, str] | None = None) -> int:
+def argo_retry_index(environ: Mapping[str, str] | None = None) -> int | None:
     """Which automatic retry of its step this attempt is (:data:`RETRY_INDEX_ENV`): 0 for a first
-    attempt, a run retried as a whole, a step without a retry strategy (unset) or no count."""
+    attempt or a run retried as a whole; None when unknown: a step compiled without a retry strategy
+    (``platform.retries: 0``: KFP 2.17.0 ``argocompiler/container.go`` injects the variable only with
+    one) that Argo may still retry through the controller's ``templateDefaults`` or the workflow's
+    ``spec.retryStrategy``, or a value that is no count (``{{retries}}`` not substituted)."""
     value = str((os.environ if environ is None else environ).get(RETRY_INDEX_ENV, "")).strip()
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isdigit() else None
 
 
 def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig,
@@ -112,7 +115,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     rolled back, as :func:`analyze` decides ``hold``. A new revision not ready within
     ``rollout.timeout_seconds`` (:class:`RevisionNotReady`) and rolled back is not transient: the
     pipeline run is recorded on the version (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and
-    Argo's automatic retry of the step in that run (:func:`argo_retry_index` > 0; KFP 2.17 retries
+    Argo's automatic retry of the step in that run (:func:`argo_retry_index` > 0, or unknown; KFP 2.17 retries
     it on any failure where Argo's retryPolicy allows) refuses at once, writing nothing, instead of
     deploying it again to wait as long again. The run retried as a whole once the cause is fixed
     (KFP "Retry run", ``argo retry``) deploys again. A first deployment's timeout is not recorded:
@@ -132,10 +135,18 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
                            "overwrite the model the spec names now; nothing written (ctloop rollout status)")
-    if run_id and (attempt := argo_retry_index()) > 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
+    attempt = argo_retry_index()
+    if run_id and attempt == 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
+        # a run retried as a whole (KFP "Retry run", argo retry: the step's Retry node recreated, 0 again)
+        # deploys again, its cause may be fixed: the record is cleared first, so that an automatic retry
+        # of THIS attempt (after, say, an API server blip) is not refused for the earlier timeout
+        registry.set_tags(model_name, str(version), {TAG_ROLLOUT_NOT_READY: ""})
+        tags = {**tags, TAG_ROLLOUT_NOT_READY: ""}
+    if run_id and attempt != 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # this run deployed it before and its revision waited out the timeout (the step failed then,
         # traffic back on the champion): Argo's automatic retry would deploy it again and wait as
-        # long again. A run retried by hand (attempt 0 again) deploys: its cause may be fixed
+        # long again. Unknown (no KFP_RETRY_INDEX: a step without its own retry strategy retried by the
+        # controller's defaults) is refused as a retry
         before = (f"; {TAG_ROLLOUT_STATUS}={tags[TAG_ROLLOUT_STATUS]}: {tags.get('ctloop.rollout.reason', '')}"
                   if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
                   and tags.get("ctloop.rollout.pipeline_run") == run_id else "")
@@ -143,7 +154,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            f"before and its new revision was not ready within rollout.timeout_seconds "
                            f"({cfg.timeout_seconds:g} s) ({TAG_ROLLOUT_NOT_READY}={run_id}{before}); a readiness "
                            "timeout is not transient and deploying it again would wait as long again, so Argo's "
-                           f"automatic retry of the step ({RETRY_INDEX_ENV}={attempt}) does not; nothing written: "
+                           f"automatic retry of the step ({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) "
+                           "does not; nothing written: "
                            "find why the revision does not become ready (ctloop rollout status; kubectl describe "
                            "revision), fix it, then retry this run (KFP \"Retry run\", or argo retry: the step "
                            f"deploys v{version} again) or deploy v{version} with the rollout pipeline")
