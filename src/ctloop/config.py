@@ -1084,9 +1084,6 @@ class CanaryRules(Section):
 
     NAME: ClassVar[str] = "rules"
     max_error_rate: float = opt(0.01, "Largest canary 5xx share.", check=between(0, 1))
-    max_refused_excess: float = opt(0.01, "How far the canary's 4xx share may exceed the stable's (failed only "
-                                    "when the excess beyond it is also clear of chance at the one-sided 1 % "
-                                    "level, and judged only with min_requests on both revisions).", check=between(0, 1))
     max_p99_seconds: float = opt(0.5, "Largest canary p99 latency, seconds.", check=positive)
     max_p99_ratio: float = opt(2.0, "Largest canary p99 as a multiple of the stable revision's (at least 1: "
                                "below, a canary as fast as the stable revision fails).", check=at_least(1))

@@ -11,11 +11,6 @@ Default rules (each a failed check when broken; **no data, too few requests or a
 not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
-* canary 4xx share more than 1 % (``max_refused_excess``) above the stable's, by more than chance
-  explains (:func:`_refused_excess`): a refusal is the client's error, but traffic is split at
-  random, so a bad client's share is the same on both revisions, and a canary refusing what its
-  stable serves (a model needing a feature the clients do not send) is broken; judged only when
-  both revisions have ``min_requests``;
 * canary p99 latency > 500 ms;
 * canary p99 > 2 × stable p99 (latency +100 %).
 """
@@ -29,7 +24,6 @@ from typing import Any
 
 from ctloop.config import CanaryRules, QualityRules
 from ctloop.errors import ServingError
-from ctloop.monitoring.rules import CUSUM_CONFIRM_Z as ONE_SIDED_1PCT_Z
 from ctloop.serving.metric_sources import (
     DEFAULT_SOURCE,
     DOC,
@@ -164,36 +158,6 @@ def _above_ratio(value_ms: float, ratio: float, stable_ms: float) -> str:
     return f"p99 {value} ms > {ratio:g}× stable {stable} ms"
 
 
-def _refused_excess(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules) -> str:
-    """Why the canary's 4xx share is too far above the stable's, ``""`` when it is not (or is not
-    judged: a side without ``min_requests``, a source without 4xx counts).
-
-    The shares are binomial draws: with the same true share on both sides (a bad client), 1000
-    canary against 19000 stable requests at 5 % put the canary 1 % above in 8 % of windows, 500
-    against 500 in 21 %. So the excess beyond ``max_refused_excess`` must also be clear of chance:
-    a one-sided two-proportion z-test of "canary share - stable share > max_refused_excess" on
-    the raw counts (unpooled standard error, the non-inferiority form), failed past the one-sided
-    1 % quantile. The counts are the source's unit (instances for ``ctloop``, whose refused
-    batch of 100 counts 100 — a test that over-trusts batched traffic —, requests for the others)."""
-    if canary.refused is None or stable.refused is None or not stable.requests:
-        return ""
-    if canary.requests < rules.min_requests or stable.requests < rules.min_requests:
-        return ""
-    p_c, p_s = canary.refused / canary.requests, stable.refused / stable.requests
-    excess = p_c - p_s - rules.max_refused_excess
-    if excess <= 0:
-        return ""
-    se = math.sqrt(p_c * (1 - p_c) / canary.requests + p_s * (1 - p_s) / stable.requests)
-    z = excess / se if se else math.inf
-    if z <= ONE_SIDED_1PCT_Z:
-        return ""
-    limit = (p_s + rules.max_refused_excess) * 100
-    return (f"4xx share {_past(p_c * 100, limit, 2)}% > {p_s:.2%} of the stable + {rules.max_refused_excess:.2%}"
-            f", by {z:.1f} standard errors (> {ONE_SIDED_1PCT_Z:g}) over {canary.requests:.0f} canary and "
-            f"{stable.requests:.0f} stable requests (the canary refuses requests the stable answers: does its "
-            "model need a feature the clients do not send?)")
-
-
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
           no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
@@ -202,8 +166,7 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     """
     measured = {"canary_requests": canary.requests, "canary_error_rate": canary.error_rate,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
-                "stable_error_rate": stable.error_rate, "canary_refused_rate": canary.refused_rate,
-                "stable_refused_rate": stable.refused_rate, "stable_requests": stable.requests}
+                "stable_error_rate": stable.error_rate}
     failures = []
     warned = [*canary.warnings, *stable.warnings]
     if warned:  # e.g. Thanos' partial response: an error series on a store that did not answer
@@ -211,14 +174,12 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
-    elif not all(math.isfinite(v) for v in (canary.requests, canary.error_rate, canary.refused_rate,
-                                            stable.refused_rate) if v is not None):
+    elif not math.isfinite(canary.requests) or (canary.error_rate is not None
+                                                and not math.isfinite(canary.error_rate)):
         # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
-        # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured;
-        # so would a NaN 4xx share (NaN > anything is false) on either side
+        # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
         failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
-                        f"rate {canary.error_rate} / 4xx share {canary.refused_rate} (stable "
-                        f"{stable.refused_rate}) is not a finite number (a corrupt counter series)")
+                        f"rate {canary.error_rate} is not a finite number (a corrupt counter series)")
     elif canary.requests < rules.min_requests:
         # increase() extrapolates: 49.6 shown as "50 < 50" contradicted itself
         shown = (f"{canary.requests:.0f}" if round(canary.requests) < rules.min_requests
@@ -227,8 +188,6 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
-        if refused := _refused_excess(canary, stable, rules):
-            failures.append(refused)
         if canary.p99_seconds is None:
             failures.append("no latency data for the canary")
         else:

@@ -623,24 +623,13 @@ class Prometheus:
 
 @dataclass
 class RevisionStats:
-    """One revision over one window: ``requests`` (``None``/0 = no data), 5xx share, p99 (s),
-    and ``refused``, how many of its ``requests`` were refused as the client's error (4xx; a
-    count in the source's unit, as ``requests``: instances for ``ctloop``, requests for the
-    others), with their share :attr:`refused_rate`."""
+    """One revision over one window: ``requests`` (``None``/0 = no data), 5xx share, p99 (s)."""
 
     revision: str
     requests: float | None
     error_rate: float | None
     p99_seconds: float | None
     warnings: tuple[str, ...] = ()  # what Prometheus warned of while answering (partial data)
-    refused: float | None = None  # 4xx count (None: not measured by this source, or no requests)
-
-    @property
-    def refused_rate(self) -> float | None:
-        """The share of ``requests`` refused (``None`` with no requests or no ``refused``)."""
-        if self.refused is None or not self.requests:
-            return None
-        return self.refused / self.requests
 
 
 @dataclass(frozen=True)
@@ -756,11 +745,6 @@ class MetricSource:
     buckets: str  # latency histogram _bucket
     seconds_per_unit: float  # latency unit -> seconds (0.001 for milliseconds)
     errors: str  # matcher selecting 5xx answers in ``requests``
-    # matchers selecting the answers refused as the client's error (4xx) in ``requests``: judged
-    # against the stable revision's share (ctloop.serving.analysis.judge), never alone. 408 and
-    # 429 are left out: KServe 0.20's queue-proxy answers an overload 503, never 429, so a 429 (or
-    # a 408) is a gateway's rate limit or timeout in front of the revision, not the model refusing
-    refused: str = ""
     revision_label: str = ""  # where a revision is named (unused with ``join``)
     namespace_label: str = ""
     scope: tuple[str, ...] = ()  # matchers on every query (e.g. the reporter)
@@ -896,13 +880,10 @@ class MetricSource:
         return f"sum({self._counted('increase', window, revision, namespace, native=native)})"
 
     def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False,
-                    both: bool = False, matcher: str = "") -> str:
-        """The 5xx answers of ``revision`` in ``window`` (those of ``matcher`` when given: the
-        4xx, :attr:`refused`), counted as :meth:`requests_expr` counts its requests."""
-        extra = (matcher or self.errors,)
+                    both: bool = False) -> str:
         if both:
-            return self._per_target("increase", window, revision, namespace, extra)
-        return f"sum({self._counted('increase', window, revision, namespace, extra, native)})"
+            return self._per_target("increase", window, revision, namespace, (self.errors,))
+        return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
 
     def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False,
                  quantile: float = QUANTILE) -> str:
@@ -986,17 +967,12 @@ class MetricSource:
         source, both = tries[i]
         errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
-        # the 4xx share: a canary refusing what its stable serves (a model needing a feature the clients
-        # do not send) passed at 0 % 5xx; judged against the stable's share, which a bad client shares
-        refused = (prom.scalar(source.errors_expr(revision, namespace, window, both=both, matcher=source.refused), at)
-                   or 0.0) if requests and source.refused else None
         p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
                 for k in (False, True)]
         p99 = max((v for v in p99s if v is not None), default=None)
         if all(v is not None for v in p99s) and p99s[0] != p99s[1]:
             p99 = source._union_quantile(prom, revision, namespace, window, at, p99)
-        return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])),
-                             refused=refused)
+        return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
@@ -1233,16 +1209,6 @@ def _status_class(label: str) -> tuple[Relabel, ...]:
     return (Relabel("code_class", label, "([1-5])[0-9][0-9]", "${1}xx"),)
 
 
-NOT_REFUSALS = "408|429"  # 4xx statuses that are not the model refusing (MetricSource.refused)
-
-
-def _refusals(label: str, only: str = "=") -> str:
-    """The matchers of a 4xx answer but 408/429 on status ``label`` (``only`` ``"!"``: the
-    exclusion alone, beside a class label)."""
-    exclude = f'{label}!~"{NOT_REFUSALS}"'
-    return exclude if only == "!" else f'{label}=~"4..",{exclude}'
-
-
 _CTLOOP = MetricSource(
     name="ctloop",
     description="the ctloop serving runtime's per-version counters (instances, outcome "
@@ -1257,7 +1223,6 @@ _CTLOOP = MetricSource(
     buckets="ctloop_predict_seconds_bucket",
     seconds_per_unit=1,
     errors='outcome="error"',
-    refused='outcome="invalid"',
     revision_label="revision",
     namespace_label="namespace",
     code_class=(
@@ -1284,7 +1249,6 @@ _KNATIVE_OTEL = MetricSource(
     buckets="http_server_request_duration_seconds_bucket",
     seconds_per_unit=1,
     errors='http_response_status_code=~"5.."',
-    refused=_refusals("http_response_status_code"),
     rule_scope=(f'kn_configuration_name=~"{PREDICTOR}"',),
     join=InfoJoin(
         revision_label="kn_revision_name",
@@ -1315,7 +1279,6 @@ _KNATIVE_LEGACY = MetricSource(
     buckets="revision_request_latencies_bucket",
     seconds_per_unit=0.001,
     errors='response_code_class="5xx"',
-    refused='response_code_class="4xx",' + _refusals("response_code", "!"),
     revision_label="revision_name",
     namespace_label="namespace_name",
     rule_scope=(f'configuration_name=~"{PREDICTOR}"',),
@@ -1343,7 +1306,6 @@ _ISTIO = MetricSource(
     buckets="istio_request_duration_milliseconds_bucket",
     seconds_per_unit=0.001,
     errors='response_code=~"5.."',
-    refused=_refusals("response_code"),
     revision_label="destination_service_name",
     namespace_label="destination_service_namespace",
     scope=('reporter="source"',),
@@ -1370,7 +1332,6 @@ def _otlp_names(name: str, *, dotted: bool) -> MetricSource:
         requests=f"{name}_count",
         buckets=f"{name}_bucket",
         errors=f'{_label(label("http.response.status_code"))}=~"5.."',
-        refused=_refusals(_label(label("http.response.status_code"))),
         join=InfoJoin(revision_label=label("kn.revision.name"), namespace_label=label("k8s.namespace.name"),
                       configuration_label=label("kn.configuration.name")),
     )
