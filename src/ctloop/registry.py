@@ -996,7 +996,7 @@ class MlflowRegistry:
                                 f"failed: {exc}") from exc
         if not now:  # a newer version's write busy, left to its run (was: "a newer version, v?, is challenger")
             return (f"removed from v{version}; unset: a newer version, v{max(newer)} or later, could not be made "
-                    "challenger (the server was busy); its run or `ctloop registry repair` points it")
+                    "challenger (the server was busy); its run points it, else set it in the MLflow UI")
         return f"removed from v{version}; a newer version, v{now}, is challenger"
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
@@ -1291,38 +1291,12 @@ class MlflowRegistry:
             if promotion.previous and before is None:
                 notes.append(f"the previous champion v{promotion.previous} was deleted: no "
                              "previous-champion alias to roll back to")
-        behind = self._challenger_behind(name, aliases)
-        if behind is not None:
-            current, newest = behind
-            notes.append((f"challenger v{current} is behind the newest READY version v{newest}" if current else
-                          f"no challenger while READY versions newer than the champion exist (newest v{newest})")
-                         + f": `ctloop registry repair` points alias {CHALLENGER!r} at v{newest}")
         try:
             lock = self._lock_holder(name)
         except _ForeignLock as exc:  # read-only: said; only taking the lock (promote) and repair stop
             lock = None
             notes.append(str(exc))
         return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes), experiment
-
-    def _challenger_behind(self, name: str, aliases: dict[str, str]) -> tuple[str, str] | None:
-        """``(challenger or "", newest)`` when alias ``challenger`` is unset or behind ``newest``, the newest
-        READY version register made (tag :data:`TAG_REGISTRATION_ID`; no retried create's copy, no version
-        rolled back) newer than the champion: a concurrent run's newer version whose alias write was busy and
-        that was deleted afterwards (:meth:`_point_challenger`) left the alias so. None when it is not."""
-        found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()
-                 and mv.status == "READY" and TAG_REGISTRATION_ID in (mv.tags or {})
-                 and TAG_DUPLICATE_OF not in (mv.tags or {})
-                 and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
-        if not found:
-            return None
-        newest = max(int(mv.version) for mv in found)
-        champ = aliases.get(CHAMPION, "")
-        if champ.isdigit() and int(champ) >= newest:
-            return None
-        current = aliases.get(CHALLENGER, "")
-        if current.isdigit() and int(current) >= newest:
-            return None
-        return current, str(newest)
 
     def _has_version(self, name: str, version: str) -> bool:
         """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
@@ -1406,11 +1380,6 @@ class MlflowRegistry:
             if not (r.denied and r.released and r.renamed
                     and now - r.renamed < timedelta(seconds=RELEASED_LOCK_NOTE_AFTER_S))
         ]
-        behind = self._challenger_behind(name, state.aliases)
-        if behind is not None:  # no promotion state: no lock (a register moves it so too)
-            self._point_challenger(name, int(behind[1]))
-            done.append(f"alias {CHALLENGER!r} was {'v' + behind[0] if behind[0] else 'unset'}: now "
-                        f"v{self.aliases(name).get(CHALLENGER, '?')}, the newest READY version")
         if state.consistent and not (break_lock and state.lock):
             return done
         if break_lock and state.lock:
