@@ -884,7 +884,7 @@ class MlflowRegistry:
         return cls(f"model {name!r} v{version}: {failed} failed "
                    f"({one_line(hide_password(str(exc), self.tracking_uri))[:300]}); {left}")
 
-    def _point_challenger(self, name: str, mine: int, done: str = "") -> None:
+    def _point_challenger(self, name: str, mine: int, done: str = "") -> bool:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
         and a promotion may hold the lock for minutes, so two runs registering at once are settled by
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
@@ -902,7 +902,9 @@ class MlflowRegistry:
         while it still exists is the alias left to the run that made it, said in one warning line (was: the
         first busy write returned, and a newer version deleted afterwards left this run's version with no
         alias, its audit record saying "challenger"; before round 53: raised, and register deleted this
-        run's version for someone else's busy write). ``done``: what the warning says was done before."""
+        run's version for someone else's busy write). ``done``: what the warning says was done before. False
+        when no version is a target (``mine`` rolled back or a copy, none newer): the alias is left as it is
+        (was: ``mine`` written regardless, over a concurrent rollback's removal)."""
         from mlflow.exceptions import MlflowException
 
         refused: set[str] = set()
@@ -913,11 +915,16 @@ class MlflowRegistry:
             copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})
                       or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
             ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies
-                     and str(mv.version) not in refused]
-            target = max([mine, *ready])
+                     and str(mv.version) not in refused and int(mv.version) > mine]
+            # ``mine`` too unless rolled back meanwhile (was: counted always, and drop_challenger's newer version
+            # given the alias a concurrent rollback had just taken off it); none left: the alias stays unset
+            targets = [*ready, *([] if str(mine) in copies else [mine])]
+            if not targets:
+                return False
+            target = max(targets)
             current = self.aliases(name).get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
-                return
+                return True
             if str(target) in busy:  # busy once and still there: its run writes it
                 break
             try:
@@ -938,13 +945,13 @@ class MlflowRegistry:
         # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise
         current = self.aliases(name).get(CHALLENGER)
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
-            return
+            return True
         if busy:
             live = {str(mv.version) for mv in self._search_versions(name) if mv.name == name}
             left = sorted((v for v in busy if v in live), key=int)
             if left:  # its run may still write it
                 log.warning(_left_to_the_newer_run(name, mine, int(left[-1]), busy[left[-1]], done))
-                return
+                return True
         # was: returned with no alias written and no error
         gone = f"v{', v'.join(sorted(refused, key=int))} each gone when written" if refused else ""
         since = (f"v{', v'.join(sorted(busy, key=int))} busy when written, gone since" if busy else "")
@@ -988,8 +995,9 @@ class MlflowRegistry:
                      and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
             if not newer:
                 return f"removed from v{version}"
-            self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "
-                                                          f"v{version} (rolled back)")
+            if not self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "
+                                                                 f"v{version} (rolled back)"):
+                return f"removed from v{version}; unset: v{max(newer)}, newer, was rolled back meanwhile"
             now = self.aliases(name).get(CHALLENGER)
         except (MlflowException, RegistryError) as exc:  # was raised as it came: the rollback's record was never written
             raise RegistryError(f"alias {CHALLENGER!r} removed from v{version}, but pointing it at a newer version "

@@ -186,6 +186,33 @@ def test_a_rolled_back_challenger_is_not_replaced_by_a_passed_over_version(mlflo
     assert CHALLENGER not in registry.aliases(name)  # was: challenger -> v2
 
 
+def test_a_newer_version_rolled_back_between_the_reads_does_not_get_the_alias(mlflow_url, monkeypatch):
+    """drop_challenger of v1 (rolled back) reads v2 as newer; a concurrent rollback of v2 tags it rolled back
+    before ``_point_challenger`` reads the versions (a hook between the two reads). Was: v2 counted as a target
+    regardless, the alias written onto it three times and the rollback failed ("alias 'challenger' not pointed
+    at v2 or a newer version: "); now no version is a target and the alias stays unset."""
+    from ctloop.registry import TAG_ROLLOUT_STATUS
+
+    client, name, model_id = _model(mlflow_url, "r53r")
+    client.create_registered_model(name)
+    for _ in range(2):
+        client.create_model_version(name, f"models:/{model_id}", model_id=model_id)
+    client.set_registered_model_alias(name, CHALLENGER, "1")
+    reads = []
+    search = MlflowRegistry._search_versions
+
+    def rolled_back_between(self, model):
+        reads.append(model)
+        if len(reads) == 2:  # drop_challenger's read done: v2's rollback tags it
+            client.set_model_version_tag(name, "2", TAG_ROLLOUT_STATUS, "rolled_back")
+        return search(self, model)
+
+    monkeypatch.setattr(MlflowRegistry, "_search_versions", rolled_back_between)
+    said = MlflowRegistry(mlflow_url).drop_challenger(name, "1", rolled_back_before=False)
+    assert MlflowRegistry(mlflow_url).aliases(name) == {}  # was: {challenger: 2}
+    assert said == "removed from v1; unset: v2, newer, was rolled back meanwhile", said
+
+
 def test_a_rollback_whose_newer_challenger_write_is_busy_says_the_alias_is_unset(
     mlflow_url, caplog
 ):
