@@ -64,6 +64,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import tempfile
 import time
@@ -301,20 +302,24 @@ class _SweepRefusal(NamedTuple):
 
 
 # A busy server, said as MLflow says it (mlflow 3.17.2 ``exceptions.py`` ERROR_CODE_TO_HTTP_STATUS: 503 and
-# 429) and as its client says a 503 or 429 still answered after its retries (``utils/rest_utils.py``
-# ``http_request``: "failed with exception ... too many 503 error responses", error code INTERNAL_ERROR).
+# 429) and as its client says a status it retries still answered after its retries (``utils/rest_utils.py``
+# ``http_request``: "failed with exception ... too many 503 error responses", error code INTERNAL_ERROR): the
+# statuses ``utils/request_utils.py`` _TRANSIENT_FAILURE_RESPONSE_CODES lists (408, 429, 500, 502, 503, 504)
+# but 500, which its client also gives a failure of its own (a refused connection, a body that is no JSON).
+# 502 and 504: an ingress in front of a restarting backend.
 _BUSY_ERROR_CODES = ("TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED", "REQUEST_LIMIT_EXCEEDED")
-_BUSY_RETRIES_TEXT = ("too many 503 error responses", "too many 429 error responses")
+_BUSY_RETRIES_TEXT = re.compile(r"too many (?:408|429|502|503|504) error responses")
 
 
 def _transient(exc: Exception) -> bool:
-    """An MLflow failure of a busy server its client retried, still failing after the retries: a 503 or 429
-    (:data:`_BUSY_ERROR_CODES`, :data:`_BUSY_RETRIES_TEXT`). Was any status MLflow's private
+    """An MLflow failure of a busy server its client retried, still failing after the retries: a 503 or 429,
+    or a 408, 502 or 504 after the retries (:data:`_BUSY_ERROR_CODES`, :data:`_BUSY_RETRIES_TEXT`; was: 503
+    and 429 only, so an ingress' 502 refused and register deleted this run's healthy version again). Was any status MLflow's private
     ``_TRANSIENT_FAILURE_RESPONSE_CODES`` lists, 500 among them, which a client-side MlflowException (a
     refused connection, a body that is no JSON) reports: such failures are refusals like any other."""
     if getattr(exc, "error_code", "") in _BUSY_ERROR_CODES:
         return True
-    return any(text in str(exc) for text in _BUSY_RETRIES_TEXT)
+    return _BUSY_RETRIES_TEXT.search(str(exc)) is not None
 
 
 def _left_to_the_newer_run(name: str, mine: int, target: int, exc: Exception, done: str = "") -> str:

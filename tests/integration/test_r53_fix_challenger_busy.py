@@ -277,6 +277,23 @@ def test_a_500_of_a_newer_versions_write_is_a_refusal_not_a_busy_server(mlflow_u
     assert [v.version for v in MlflowRegistry(mlflow_url).versions(name)] == ["2"]
 
 
+def test_an_ingress_502_of_a_newer_versions_write_is_a_busy_server(mlflow_url, caplog):
+    """A newer version's alias write answered 502 (an ingress before a restarting backend), still so after
+    MLflow's retries (mlflow 3.17.2 ``utils/request_utils.py`` _TRANSIENT_FAILURE_RESPONSE_CODES retries 408,
+    429, 500, 502, 503, 504; "too many 502 error responses"). Was: a refusal, v1 deleted again; now a busy
+    server as for a 503: v1 kept, the alias left to v2's run, said in one line."""
+    client, name, model_id = _model(mlflow_url, "r53g")
+    answer, made = _concurrent(
+        client, name, model_id, lambda _v2: (502, {}, b"<html>502 Bad Gateway</html>")
+    )
+    with caplog.at_level(logging.WARNING, logger="ctloop.registry"):
+        got = register_via_proxy(mlflow_url, answer, name, model_id, refused=None)
+    assert made == ["2"] and got.version == "1"
+    assert [v.version for v in MlflowRegistry(mlflow_url).versions(name)] == ["1", "2"]
+    [line] = [r.getMessage() for r in caplog.records if "left undone" in r.getMessage()]
+    assert "too many 502 error responses" in line, line
+
+
 def test_a_version_read_back_as_failed_registration_is_deleted_again(mlflow_url):
     """The read-back (``GET model-versions/get``) answers status FAILED_REGISTRATION (mlflow 3.17.2
     ``protos/model_registry.proto`` ModelVersionStatus). Was: RegistryError "registration of x v1 failed",
