@@ -960,8 +960,10 @@ class MlflowRegistry:
         # was: returned with no alias written and no error
         gone = f"v{', v'.join(sorted(refused, key=int))} each gone when written" if refused else ""
         since = (f"v{', v'.join(sorted(busy, key=int))} busy when written, gone since" if busy else "")
+        # neither: where the alias is (was: nothing, the line ending in ": ")
+        now = "" if gone or since else f"alias now v{current}" if current else "alias unset"
         raise RegistryError(f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} or a newer version: "
-                            + "; ".join(t for t in (gone, since) if t))
+                            + "; ".join(t for t in (gone, since, now) if t))
 
     def drop_challenger(self, name: str, version: str, rolled_back_before: bool | None = None) -> str:
         """Alias ``challenger`` off ``version``, whose canary was rolled back (tagged

@@ -294,6 +294,21 @@ def test_an_ingress_502_of_a_newer_versions_write_is_a_busy_server(mlflow_url, c
     assert "too many 502 error responses" in line, line
 
 
+def test_an_alias_write_answered_but_not_made_says_where_the_alias_is(mlflow_url):
+    """Every alias write is answered 200 ``{}`` (as MLflow answers SetRegisteredModelAlias) but not forwarded:
+    three passes later the alias is still unset. Was: the error ended in an empty reason ("... or a newer
+    version: "); now it says the alias is unset."""
+    _client, name, model_id = _model(mlflow_url, "r53e")
+
+    def answer(request, path, body):
+        if path.endswith("/registered-models/alias") and request.command == "POST":
+            return 200, {"Content-Type": "application/json"}, b"{}"
+        return None
+
+    text = str(register_via_proxy(mlflow_url, answer, name, model_id, RegistryError))
+    assert f"alias {CHALLENGER!r} not pointed at v1 or a newer version: alias unset)" in text, text
+
+
 def test_a_version_read_back_as_failed_registration_is_deleted_again(mlflow_url):
     """The read-back (``GET model-versions/get``) answers status FAILED_REGISTRATION (mlflow 3.17.2
     ``protos/model_registry.proto`` ModelVersionStatus). Was: RegistryError "registration of x v1 failed",
