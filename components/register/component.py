@@ -77,9 +77,9 @@ def register_model(
     )
     registry = MlflowRegistry(tracking_uri)
     version = registry.register(model_name, model_uri=model_uri, run_id=run_id, tags=tags)
-    # the aliases read back (was "challenger" always: a concurrent run's newer version can hold it, or a
-    # busy server leave it to that run)
-    held = ", ".join(sorted(a for a, v in registry.aliases(model_name).items() if v == version.version))
+    # the aliases register read back on its version (was "challenger" always: a concurrent run's newer version
+    # can hold it, or a busy server leave it to that run; then a second read, which could fail after registering)
+    held = ", ".join(sorted(version.aliases))
     registry.record_event(model_name, version.version, {
         "event": "register",
         "alias": held,

@@ -163,6 +163,55 @@ def test_a_register_component_whose_alias_is_left_to_a_newer_run_says_no_alias(
     assert direct.aliases(name) == {}
 
 
+def test_the_register_component_reads_no_aliases_after_registering(mlflow_url, tmp_path, capsys, monkeypatch):
+    """After register returned (its last request the version's read-back, ``GET model-versions/get``) and
+    before the audit record's first request, ``GET registered-models/get`` answers 503. Was: the component
+    read the aliases again with it and failed AFTER registering (a KFP retry then registers a second copy);
+    now it uses the aliases on the version."""
+    import mlflow
+
+    from ctloop.components.register.component import register_model
+
+    for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):  # the component points MLflow at the proxy
+        monkeypatch.setenv(key, os.environ.get(key, mlflow_url))
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    _client, name, model_id = _model(mlflow_url, "r53c")
+    seen: list[str] = []  # after register's alias write: its read-back, then the audit record's requests
+
+    def answer(request, path, body):
+        if path.endswith("/registered-models/alias") and request.command == "POST":
+            seen.append("alias")
+        elif path.endswith("/model-versions/get") and seen == ["alias"]:
+            seen.append("read back")  # register's last request
+        elif ("/experiments/" in path or "/runs/" in path) and "read back" in seen:
+            seen.append("audit")  # the audit record's requests
+        elif path.endswith("/registered-models/get") and seen == ["alias", "read back"]:
+            return 503, {"Content-Type": "application/json"}, BUSY
+        return None
+
+    model = Model(name="model", uri=str(tmp_path / "model"), metadata={"mlflow_model_uri": f"models:/{model_id}"})
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "model.skops").write_bytes(b"")  # the component reads no model, only its metadata
+    server = proxy(mlflow_url, answer)
+    try:
+        registered = register_model.python_func(
+            model=model,
+            gate_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
+            model_name=name,
+            gate_reason="ok",
+            tracking_uri=f"http://127.0.0.1:{server.server_address[1]}",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+    assert registered.version == "1" and seen[:2] == ["alias", "read back"]
+    assert f"ctloop: registered {name} v1 (alias challenger) from run " in capsys.readouterr().out
+    [record] = [e for e in MlflowRegistry(mlflow_url).audit_log(name) if e["event"] == "register"]
+    assert record["alias"] == "challenger", record
+
+
 def test_a_rolled_back_challenger_is_not_replaced_by_a_passed_over_version(mlflow_url):
     """Champion v1; v2 and v3 registered (challenger v3, v2 passed over); v3's canary rolled back, the alias
     removed. Was: status noted "no challenger while READY versions newer than the champion exist (newest v2)"
