@@ -925,6 +925,10 @@ class MlflowRegistry:
             # given the alias a concurrent rollback had just taken off it); none left: the alias stays unset
             targets = [*ready, *([] if str(mine) in copies else [mine])]
             if not targets:
+                # an earlier pass's write may have landed on a version rolled back since (its rollback read
+                # the alias before that write and left it): taken off again (was: left there, "unset" said)
+                if self.aliases(name).get(CHALLENGER) in copies:
+                    self.client.delete_registered_model_alias(name, CHALLENGER)
                 return False
             target = max(targets)
             current = self.aliases(name).get(CHALLENGER)
@@ -947,8 +951,12 @@ class MlflowRegistry:
                 # any other refusal (a 403; this run's own version's 503) is raised (was: a newer version's
                 # skipped, and this run's older version written over a concurrent run's newer READY one)
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
-        # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise
+        # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise. The
+        # versions read again: the one written may have been rolled back since that pass read them
         current = self.aliases(name).get(CHALLENGER)
+        copies = {str(mv.version) for mv in self._search_versions(name) if mv.name == name
+                  and (TAG_DUPLICATE_OF in (mv.tags or {})
+                       or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES)}
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
         if busy:
@@ -961,7 +969,9 @@ class MlflowRegistry:
         gone = f"v{', v'.join(sorted(refused, key=int))} each gone when written" if refused else ""
         since = (f"v{', v'.join(sorted(busy, key=int))} busy when written, gone since" if busy else "")
         # neither: where the alias is (was: nothing, the line ending in ": ")
-        now = "" if gone or since else f"alias now v{current}" if current else "alias unset"
+        now = "" if gone or since else (f"alias now v{current}" + (" (rolled back or a retried create's copy)"
+                                                                   if current in copies else "")
+                                        if current else "alias unset")
         raise RegistryError(f"model {name!r}: alias {CHALLENGER!r} not pointed at v{mine} or a newer version: "
                             + "; ".join(t for t in (gone, since, now) if t))
 
@@ -1004,7 +1014,8 @@ class MlflowRegistry:
                 return f"removed from v{version}"
             if not self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "
                                                                  f"v{version} (rolled back)"):
-                return f"removed from v{version}; unset: v{max(newer)}, newer, was rolled back meanwhile"
+                return (f"removed from v{version}; unset: v{max(newer)}, newer, was rolled back meanwhile (or is a "
+                        "retried create's copy)")
             now = self.aliases(name).get(CHALLENGER)
         except (MlflowException, RegistryError) as exc:  # was raised as it came: the rollback's record was never written
             raise RegistryError(f"alias {CHALLENGER!r} removed from v{version}, but pointing it at a newer version "

@@ -163,7 +163,9 @@ def test_a_register_component_whose_alias_is_left_to_a_newer_run_says_no_alias(
     assert direct.aliases(name) == {}
 
 
-def test_the_register_component_reads_no_aliases_after_registering(mlflow_url, tmp_path, capsys, monkeypatch):
+def test_the_register_component_reads_no_aliases_after_registering(
+    mlflow_url, tmp_path, capsys, monkeypatch
+):
     """After register returned (its last request the version's read-back, ``GET model-versions/get``) and
     before the audit record's first request, ``GET registered-models/get`` answers 503. Was: the component
     read the aliases again with it and failed AFTER registering (a KFP retry then registers a second copy);
@@ -172,11 +174,16 @@ def test_the_register_component_reads_no_aliases_after_registering(mlflow_url, t
 
     from ctloop.components.register.component import register_model
 
-    for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):  # the component points MLflow at the proxy
+    for key in (
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_REGISTRY_URI",
+    ):  # the component points MLflow at the proxy
         monkeypatch.setenv(key, os.environ.get(key, mlflow_url))
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     _client, name, model_id = _model(mlflow_url, "r53c")
-    seen: list[str] = []  # after register's alias write: its read-back, then the audit record's requests
+    seen: list[
+        str
+    ] = []  # after register's alias write: its read-back, then the audit record's requests
 
     def answer(request, path, body):
         if path.endswith("/registered-models/alias") and request.command == "POST":
@@ -189,9 +196,15 @@ def test_the_register_component_reads_no_aliases_after_registering(mlflow_url, t
             return 503, {"Content-Type": "application/json"}, BUSY
         return None
 
-    model = Model(name="model", uri=str(tmp_path / "model"), metadata={"mlflow_model_uri": f"models:/{model_id}"})
+    model = Model(
+        name="model",
+        uri=str(tmp_path / "model"),
+        metadata={"mlflow_model_uri": f"models:/{model_id}"},
+    )
     (tmp_path / "model").mkdir()
-    (tmp_path / "model" / "model.skops").write_bytes(b"")  # the component reads no model, only its metadata
+    (tmp_path / "model" / "model.skops").write_bytes(
+        b""
+    )  # the component reads no model, only its metadata
     server = proxy(mlflow_url, answer)
     try:
         registered = register_model.python_func(
@@ -223,19 +236,26 @@ def test_a_rolled_back_challenger_is_not_replaced_by_a_passed_over_version(mlflo
     client.create_registered_model(name)
     for _ in range(3):
         client.create_model_version(
-            name, f"models:/{model_id}", model_id=model_id, tags={TAG_REGISTRATION_ID: uuid.uuid4().hex}
+            name,
+            f"models:/{model_id}",
+            model_id=model_id,
+            tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
         )
     client.set_registered_model_alias(name, CHAMPION, "1")
     client.set_registered_model_alias(name, CHALLENGER, "3")
     client.set_model_version_tag(name, "3", TAG_ROLLOUT_STATUS, "rolled_back")
     registry = MlflowRegistry(mlflow_url)
     assert registry.drop_challenger(name, "3", rolled_back_before=False) == "removed from v3"
-    assert not [n for n in registry.inspect(name).notes if CHALLENGER in n]  # was: "... (newest v2) ..."
+    assert not [
+        n for n in registry.inspect(name).notes if CHALLENGER in n
+    ]  # was: "... (newest v2) ..."
     registry.repair(name)
     assert CHALLENGER not in registry.aliases(name)  # was: challenger -> v2
 
 
-def test_a_newer_version_rolled_back_between_the_reads_does_not_get_the_alias(mlflow_url, monkeypatch):
+def test_a_newer_version_rolled_back_between_the_reads_does_not_get_the_alias(
+    mlflow_url, monkeypatch
+):
     """drop_challenger of v1 (rolled back) reads v2 as newer; a concurrent rollback of v2 tags it rolled back
     before ``_point_challenger`` reads the versions (a hook between the two reads). Was: v2 counted as a target
     regardless, the alias written onto it three times and the rollback failed ("alias 'challenger' not pointed
@@ -259,7 +279,45 @@ def test_a_newer_version_rolled_back_between_the_reads_does_not_get_the_alias(ml
     monkeypatch.setattr(MlflowRegistry, "_search_versions", rolled_back_between)
     said = MlflowRegistry(mlflow_url).drop_challenger(name, "1", rolled_back_before=False)
     assert MlflowRegistry(mlflow_url).aliases(name) == {}  # was: {challenger: 2}
-    assert said == "removed from v1; unset: v2, newer, was rolled back meanwhile", said
+    assert said == (
+        "removed from v1; unset: v2, newer, was rolled back meanwhile (or is a retried create's copy)"
+    ), said
+
+
+def test_a_write_that_lands_on_a_version_rolled_back_meanwhile_is_taken_off_again(
+    mlflow_url, monkeypatch
+):
+    """Round 53's third review: drop_challenger of v1 points the alias at v2; v2's own rollback tags it and
+    reads the alias (still unset: "not set") just before that write lands. The next pass saw no target and
+    returned, the alias left on rolled-back v2 while the record said "unset"."""
+    from ctloop.registry import TAG_ROLLOUT_STATUS
+
+    client, name, model_id = _model(mlflow_url, "r53w")
+    client.create_registered_model(name)
+    for _ in range(2):
+        client.create_model_version(name, f"models:/{model_id}", model_id=model_id)
+    client.set_registered_model_alias(name, CHALLENGER, "1")
+    registry = MlflowRegistry(mlflow_url)
+    write = registry.client.set_registered_model_alias
+    writes = []
+
+    def rollback_before_the_write_lands(model, alias, version):
+        writes.append(version)
+        if len(writes) == 1:  # rollback B of v2: tags it, finds the alias unset and leaves it
+            client.set_model_version_tag(name, version, TAG_ROLLOUT_STATUS, "rolled_back")
+            assert MlflowRegistry(mlflow_url).drop_challenger(
+                name, version, rolled_back_before=False
+            ) == ("not set (v2 was not challenger)")
+        return write(model, alias, version)
+
+    monkeypatch.setattr(
+        registry.client, "set_registered_model_alias", rollback_before_the_write_lands
+    )
+    said = registry.drop_challenger(name, "1", rolled_back_before=False)
+    assert MlflowRegistry(mlflow_url).aliases(name) == {}, (
+        said
+    )  # was: {challenger: 2} (rolled back)
+    assert said.startswith("removed from v1; unset: v2"), said
 
 
 def test_a_rollback_whose_newer_challenger_write_is_busy_says_the_alias_is_unset(
