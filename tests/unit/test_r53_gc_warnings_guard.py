@@ -114,3 +114,24 @@ def test_resource_warnings_named_as_errors_stay_errors_inside_an_error_block():
         with pytest.raises(ResourceWarning), warnings.catch_warnings():
             warnings.simplefilter("error")
             warnings.warn("left open", ResourceWarning, stacklevel=1)
+
+
+def test_pytests_own_recorder_of_a_test_keeps_its_resource_warnings(request):
+    """Round 53's review: pytest 9.2 opens its per-test recorder in ``_pytest.config``
+    (``Config._catch_configured_warnings``), not in ``_pytest.warnings`` as pytest 8 did: the guard took
+    it for a test's block and set the warning aside after pytest had read its log, so ``-W default``
+    and ``-X dev`` summaries lost it."""
+    with request.config._catch_configured_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        warnings.warn("left open", ResourceWarning, stacklevel=1)
+    assert [str(w.message) for w in records] == ["left open"]
+
+
+def test_a_resource_warning_raised_at_the_end_of_a_failing_block_does_not_replace_its_error():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=ResourceWarning)
+        with pytest.raises(AssertionError, match="the block's own"):
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                warnings.warn_explicit("left open", ResourceWarning, "x.py", 1)
+                raise AssertionError("the block's own")
