@@ -566,7 +566,8 @@ def _by_name(column):
     names = np.array([_series_name(c) for c in column.cat.categories], dtype=object)
     unique, inverse = np.unique(names, return_inverse=True)  # categories are never missing: all text
     codes = column.cat.codes.to_numpy()
-    remapped = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
+    remapped = np.full(len(codes), -1, dtype=np.int64)  # -1: missing (a column of none has no categories)
+    remapped[codes >= 0] = inverse[codes[codes >= 0]]
     return pd.Series(pd.Categorical.from_codes(remapped, categories=unique), index=column.index, name=column.name)
 
 

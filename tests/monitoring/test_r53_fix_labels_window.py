@@ -114,6 +114,12 @@ def test_a_revision_with_a_missing_value_is_named_as_its_other_rows(tmp_path, ca
     assert streamed.series == frame.series
 
 
+def test_a_category_column_of_none_is_named_none():
+    """Round 53's final review: an all-null dictionary column (no categories) raised IndexError."""
+    out = core._by_name(pd.Series([np.nan, np.nan]).astype("category"))
+    assert out.isna().all() and len(out) == 2
+
+
 def test_numbers_beside_a_category_stay_apart_from_their_text():
     """``concat_categories`` makes the numbers a category of numbers, not of text: revision 7 and
     "7" are two revisions, as ``read_log``'s concat keeps them (not ``astype(str)``)."""
