@@ -195,5 +195,7 @@ def test_a_step_without_a_retry_index_is_refused_as_a_retry(registered, kube, fa
     such retry deployed again and waited the whole timeout again."""
     registry, isvcs = _timed_out_once(registered, kube, fast)
     monkeypatch.delenv(RETRY_INDEX)
-    with pytest.raises(ServingError, match=r"KFP_RETRY_INDEX=unset\) does not; nothing written"):
+    with pytest.raises(ServingError, match=r"KFP_RETRY_INDEX=unset\) does not; nothing written") as info:
         release.deploy(registry, isvcs, model_name=MODEL, version="2", cfg=fast, run_id=RUN)
+    # a retry by hand is refused too: the way on is the rollout pipeline, not "Retry run"
+    assert "deploy v2 with the rollout pipeline" in str(info.value) and "Retry run" not in str(info.value)

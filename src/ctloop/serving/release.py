@@ -157,8 +157,12 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            f"automatic retry of the step ({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) "
                            "does not; nothing written: "
                            "find why the revision does not become ready (ctloop rollout status; kubectl describe "
-                           "revision), fix it, then retry this run (KFP \"Retry run\", or argo retry: the step "
-                           f"deploys v{version} again) or deploy v{version} with the rollout pipeline")
+                           "revision), fix it, then "
+                           + (f"retry this run (KFP \"Retry run\", or argo retry: the step deploys v{version} again) "
+                              f"or deploy v{version} with the rollout pipeline" if attempt is not None else
+                              # no retry index (platform.retries 0): a retry by hand cannot be told from Argo's
+                              f"deploy v{version} with the rollout pipeline (a step without its own retry strategy, "
+                              "platform.retries 0, cannot tell a retry by hand from Argo's)"))
     try:
         state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
                                percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,
