@@ -49,6 +49,40 @@ def _model(mlflow_url: str, prefix: str) -> tuple[MlflowClient, str, str]:
     return client, f"{prefix}-{uuid.uuid4().hex[:8]}", logged.model_id
 
 
+def _register_component(
+    mlflow_url, tmp_path, model_id: str, name: str, answer, before: tuple[str, str]
+):
+    """The register_model component run through the proxy answering ``answer``; MLflow's global URIs
+    (``before``) set back after."""
+    import mlflow
+
+    from ctloop.components.register.component import register_model
+
+    model = Model(
+        name="model",
+        uri=str(tmp_path / "model"),
+        metadata={"mlflow_model_uri": f"models:/{model_id}"},
+    )
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "model.skops").write_bytes(
+        b""
+    )  # the component reads no model, only its metadata
+    server = proxy(mlflow_url, answer)
+    try:
+        return register_model.python_func(
+            model=model,
+            gate_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
+            model_name=name,
+            gate_reason="ok",
+            tracking_uri=f"http://127.0.0.1:{server.server_address[1]}",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+
+
 def _concurrent(client: MlflowClient, name: str, model_id: str, on_newer):
     """A proxy answer: a concurrent run's v2 is made once this run's v1 is made (at the first versions
     search after the create); ``on_newer(v2)`` answers the alias write of v2 (None: forwarded)."""
@@ -109,8 +143,6 @@ def test_a_register_component_whose_alias_is_left_to_a_newer_run_says_no_alias(
     choose no version for it: the newest READY one may be one passed over)."""
     import mlflow
 
-    from ctloop.components.register.component import register_model
-
     for key in (
         "MLFLOW_TRACKING_URI",
         "MLFLOW_REGISTRY_URI",
@@ -121,29 +153,7 @@ def test_a_register_component_whose_alias_is_left_to_a_newer_run_says_no_alias(
     answer, made = _concurrent(
         client, name, model_id, lambda _v2: (503, {"Content-Type": "application/json"}, BUSY)
     )
-    model = Model(
-        name="model",
-        uri=str(tmp_path / "model"),
-        metadata={"mlflow_model_uri": f"models:/{model_id}"},
-    )
-    (tmp_path / "model").mkdir()
-    (tmp_path / "model" / "model.skops").write_bytes(
-        b""
-    )  # the component reads no model, only its metadata
-    server = proxy(mlflow_url, answer)
-    try:
-        registered = register_model.python_func(
-            model=model,
-            gate_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
-            model_name=name,
-            gate_reason="ok",
-            tracking_uri=f"http://127.0.0.1:{server.server_address[1]}",
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
-        mlflow.set_tracking_uri(before[0])
-        mlflow.set_registry_uri(before[1])
+    registered = _register_component(mlflow_url, tmp_path, model_id, name, answer, before)
     assert made == ["2"] and registered.version == "1"
     out = capsys.readouterr().out
     assert f"ctloop: registered {name} v1 (no alias) from run " in out, (
@@ -172,8 +182,6 @@ def test_the_register_component_reads_no_aliases_after_registering(
     now it uses the aliases on the version."""
     import mlflow
 
-    from ctloop.components.register.component import register_model
-
     for key in (
         "MLFLOW_TRACKING_URI",
         "MLFLOW_REGISTRY_URI",
@@ -196,29 +204,7 @@ def test_the_register_component_reads_no_aliases_after_registering(
             return 503, {"Content-Type": "application/json"}, BUSY
         return None
 
-    model = Model(
-        name="model",
-        uri=str(tmp_path / "model"),
-        metadata={"mlflow_model_uri": f"models:/{model_id}"},
-    )
-    (tmp_path / "model").mkdir()
-    (tmp_path / "model" / "model.skops").write_bytes(
-        b""
-    )  # the component reads no model, only its metadata
-    server = proxy(mlflow_url, answer)
-    try:
-        registered = register_model.python_func(
-            model=model,
-            gate_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
-            model_name=name,
-            gate_reason="ok",
-            tracking_uri=f"http://127.0.0.1:{server.server_address[1]}",
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
-        mlflow.set_tracking_uri(before[0])
-        mlflow.set_registry_uri(before[1])
+    registered = _register_component(mlflow_url, tmp_path, model_id, name, answer, before)
     assert registered.version == "1" and seen[:2] == ["alias", "read back"]
     assert f"ctloop: registered {name} v1 (alias challenger) from run " in capsys.readouterr().out
     [record] = [e for e in MlflowRegistry(mlflow_url).audit_log(name) if e["event"] == "register"]
