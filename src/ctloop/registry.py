@@ -392,6 +392,13 @@ class _Client:
         return call
 
 
+
+def _never_challenger(versions) -> set[str]:
+    """The versions (MLflow ModelVersions) the challenger alias must never be on: a retried create's
+    copy, a version whose canary was rolled back."""
+    return {str(mv.version) for mv in versions if TAG_DUPLICATE_OF in (mv.tags or {})
+            or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
+
 class MlflowRegistry:
     """ctloop's registry operations over an MLflow tracking/registry server.
 
@@ -917,8 +924,7 @@ class MlflowRegistry:
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             # never challenger: a retried create's copy, a version whose canary was rolled back
-            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})
-                      or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
+            copies = _never_challenger(found)
             ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies
                      and str(mv.version) not in refused and int(mv.version) > mine]
             # ``mine`` too unless rolled back meanwhile (was: counted always, and drop_challenger's newer version
@@ -954,9 +960,7 @@ class MlflowRegistry:
         # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise. The
         # versions read again: the one written may have been rolled back since that pass read them
         current = self.aliases(name).get(CHALLENGER)
-        copies = {str(mv.version) for mv in self._search_versions(name) if mv.name == name
-                  and (TAG_DUPLICATE_OF in (mv.tags or {})
-                       or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES)}
+        copies = _never_challenger(mv for mv in self._search_versions(name) if mv.name == name)
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
         if busy:
