@@ -351,6 +351,50 @@ def test_values_of_a_producer_that_encodes_are_percent_decoded():
     assert info.value.code == "bad_header"
 
 
+def spec_encoded(text: str, also: str = "") -> str:
+    """``text`` percent-encoded as the CloudEvents HTTP protocol binding v1.0.2 says
+    (cloudevents/spec ``cloudevents/bindings/http-protocol-binding.md`` §3.1.3.2): space, ``"``,
+    ``%`` and every character outside U+0021-U+007E, as the ``%XY`` of each UTF-8 byte; ``also``:
+    characters an encoder escapes beyond that ("unnecessarily percent-encoded MUST be accepted")."""
+    return "".join(c if "\x21" <= c <= "\x7e" and c not in '"%' + also else "".join(f"%{b:02X}" for b in c.encode())
+                   for c in text)
+
+
+METADATA = '{"X-Order-Id":["A 17"],"X-Customer":["Müller 100%"]}'
+
+
+@pytest.mark.parametrize("also", ["", ":{}[],"], ids=["as-required", "more-than-required"])
+def test_an_agent_event_whose_json_and_time_attributes_are_percent_encoded_is_decoded(also):
+    """KServe's agent with an sdk-go that follows §3.1.3.2 (cloudevents/sdk-go#1331): every
+    extension attribute present, ce-metadata/ce-annotations/ce-time encoded. Was: 400 "ce-metadata
+    is not JSON" (and "ce-time ... is not an RFC 3339 timestamp"), and the agent never retries."""
+    sent = {"ce-metadata": spec_encoded(METADATA, also),
+            "ce-annotations": spec_encoded('{"ctloop.dev/model-version": "4"}', also),
+            "ce-time": spec_encoded("2026-11-22T10:31:02.417396123Z", also)}
+    assert all("%" in v for v in sent.values()) or not also
+    req = parse_event(headers("request", **sent), b'{"instances": [[1]]}')
+    assert req.metadata == {"meta_x_order_id": "A 17", "meta_x_customer": "Müller 100%"}
+    assert (req.model_version, req.time) == ("4", "2026-11-22T10:31:02.417396123Z")
+    (row,) = join(req, parse_event(headers("response", **sent), b'{"predictions": [0]}'))
+    assert (row["meta_x_order_id"], row["revision"]) == ("A 17", "v4")
+
+
+def test_an_agent_value_valid_as_sent_is_never_decoded_and_one_invalid_either_way_is_refused():
+    """Unencoded sdk-go values that hold a '%' and are valid as sent stay byte for byte (the
+    client's own '%22', raw UTF-8 read as latin-1); a value valid neither as sent nor decoded is
+    one 400 about the value as sent."""
+    raw = '{"X-Ref":["say %22hi%22 to Müller"],"X-Pct":["%7B"]}'
+    req = parse_event(headers("request", **{"ce-metadata": raw.encode().decode("latin-1")}), b'{"instances": [[1]]}')
+    assert req.metadata == {"meta_x_ref": "say %22hi%22 to Müller", "meta_x_pct": "%7B"}
+    with pytest.raises(RejectedEvent, match=r"^ce-metadata is not JSON: ") as info:
+        parse_event(headers("request", **{"ce-metadata": "%7B%22a%22"}), b'{"instances": [[1]]}')
+    assert (info.value.status, info.value.code) == (400, "bad_header")
+    with pytest.raises(RejectedEvent, match=r"^ce-annotations is not JSON"):  # '[1]' decoded: no object either
+        parse_event(headers("request", **{"ce-annotations": "%5B1%5D"}), b'{"instances": [[1]]}')
+    with pytest.raises(RejectedEvent, match=r"^ce-metadata is not JSON"):  # %C0%A0: no UTF-8 once decoded
+        parse_event(headers("request", **{"ce-metadata": "{%22a%22:[%22%C0%A0%22]}"}), b'{"instances": [[1]]}')
+
+
 # ------------------------------------------------------------------ instances vs predictions
 @pytest.mark.parametrize("instances, predictions", [(3, 2), (1, 2), (2, 0)])
 def test_a_v1_pair_whose_counts_differ_is_not_paired_row_by_row(instances, predictions):

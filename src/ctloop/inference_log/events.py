@@ -48,7 +48,10 @@ else is done to them depends on the producer, because producers disagree about �
   cloudevents/sdk-go#1331) copies the client's ``Ce-Id`` and the ``logger.metadataHeaders``
   values as the client sent them, so a ``%`` in them is the client's own character (``order%2F17``,
   ``say %22hi%22``). An event carrying every extension attribute the agent always sets
-  (:data:`KSERVE_AGENT_ATTRIBUTES`; ``ce-endpoint`` is sent even when empty) is stored byte for byte.
+  (:data:`KSERVE_AGENT_ATTRIBUTES`; ``ce-endpoint`` is sent even when empty) is stored byte for byte,
+  but for a ``ce-metadata``, ``ce-annotations``, ``ce-time`` or ``ce-inferenceservicename`` that is
+  valid only once percent-decoded (an agent whose sdk-go encodes, as §3.1.3.2 asks): that one is
+  decoded once (:func:`agent_value`; before round 54 a 400, the pair lost).
 * Any other binary-mode event is decoded as §3.1.3.2 says: a double-quoted value is unquoted,
   then one round of percent-decoding (``%22`` → ``"``; what the Python ``cloudevents`` SDK
   sends), and a decoded byte sequence that is not UTF-8 is refused.
@@ -422,6 +425,50 @@ def decode_header(name: str, value: str) -> str:
     except UnicodeDecodeError as exc:
         raise RejectedEvent(400, f"{name} is percent-encoded but not UTF-8 once decoded: {value[:64]!r}",
                             "bad_header") from exc
+
+
+def _json_object_or_absent(value: str) -> bool:
+    """Whether :func:`_json_object_header` takes ``value`` (a JSON object, ``null`` or nothing)."""
+    try:
+        parsed = json.loads(value) if value else None
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return parsed is None or isinstance(parsed, dict)
+
+
+def _rfc3339(value: str) -> bool:
+    """Whether :func:`_utc_time` takes ``value``."""
+    try:
+        _utc_time(value)
+    except RejectedEvent:
+        return False
+    return True
+
+
+# The attributes of KServe's agent whose syntax tells a value as sdk-go sends it today (unencoded)
+# from the same value percent-encoded (CloudEvents HTTP binding 1.0.2 §3.1.3.2, which
+# cloudevents/sdk-go#1331 asks sdk-go to follow): an encoded JSON object has its quotes as %22, an
+# encoded time its colons as %3A when an encoder escapes more than it must. The others (ce-id,
+# ce-source, ce-namespace, ce-component, ce-endpoint) are any text: kept as sent, the same in both
+# events of a pair, so the pair still joins.
+_AGENT_SYNTAX = {"ce-metadata": _json_object_or_absent, "ce-annotations": _json_object_or_absent,
+                 "ce-time": _rfc3339, "ce-inferenceservicename": lambda value: bool(_K8S_NAME.match(value))}
+
+
+def agent_value(name: str, value: str) -> str:
+    """An attribute of KServe's agent (:func:`from_kserve_agent`) as sent when it is valid so
+    (``{"X-Ref":["100%"]}``: sdk-go v2.16 does not encode), else after one round of
+    percent-decoding when that makes it valid (``{%22X-Ref%22:[%22100%25%22]}``: a producer that
+    encodes as §3.1.3.2 says); else as sent, for its own refusal. Only :data:`_AGENT_SYNTAX`'s
+    attributes are looked at: whether any other text was encoded cannot be told."""
+    valid = _AGENT_SYNTAX.get(name)
+    if valid is None or "%" not in value or valid(value):
+        return value
+    try:
+        decoded = unquote_to_bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+    return decoded if valid(decoded) else value
 
 
 def from_kserve_agent(headers: dict[str, str]) -> bool:
@@ -875,7 +922,12 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and not value.isascii():
                     h[name] = _utf8(value)
-        if ("%" in values or '"' in values) and not from_kserve_agent(h):  # rare: only then is each value looked at
+        agent = from_kserve_agent(h)
+        if "%" in values and agent:  # rare: a percent-encoded JSON object or time is decoded (agent_value)
+            for name in _AGENT_SYNTAX:
+                if name in h:
+                    h[name] = agent_value(name, h[name])
+        elif ("%" in values or '"' in values) and not agent:  # rare: only then is each value looked at
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
@@ -1520,7 +1572,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
 
 
 __all__ = ["error_text", "NO_INSTANCE", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
-           "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
+           "from_kserve_agent", "agent_value", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
            "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body", "whole_inputs"]
