@@ -606,7 +606,7 @@ def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers
         values = rows[col].reset_index(drop=True)
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         out[col] = values if numeric or pd.api.types.is_datetime64_any_dtype(values) or isinstance(
-            values.dtype, pd.CategoricalDtype) else values.astype("category")
+            values.dtype, pd.CategoricalDtype) else as_category(values)
     return out.reset_index(drop=True) if len(out) else out.iloc[:0]
 
 
@@ -835,11 +835,46 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
     return frame, skipped, call
 
 
+def distinct_categories(values: pd.Series) -> bool:
+    """Whether ``values`` (a column, or the categories of several) stay apart as pandas categories,
+    which are distinct by equality: ``True == 1`` and ``False == 0``, so a bool beside an equal
+    number (a revision ``True`` from one log file, ``1`` from another) would be one category, the
+    other's rows recoded to it or lost (``1`` and ``1.0`` are one name, ``_series_name``: one category
+    is right for them). Only rows equal to 0 or 1 are looked at one by one (pandas' own ``unique``
+    and ``isin`` merge them too)."""
+    import numpy as np
+    import pandas as pd
+
+    values = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values.astype(object)
+    suspects = [u for u in pd.unique(values.dropna()) if not isinstance(u, str) and _zero_or_one(u)]
+    if not suspects:
+        return True
+    rows = values[values.isin(suspects)]
+    bools = rows.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    return not bools.any() or bools.all() or not (set(rows[bools]) & set(rows[~bools]))
+
+
+def _zero_or_one(value) -> bool:
+    try:
+        return bool(value == 0 or value == 1)
+    except (TypeError, ValueError):  # a value that compares as no scalar
+        return False
+
+
+def as_category(values: pd.Series) -> pd.Series:
+    """``values`` as a category, or as objects when a bool and an equal number are among them
+    (:func:`distinct_categories`): each keeps its own value."""
+    values = values.astype(object)
+    return values.astype("category") if distinct_categories(values) else values
+
+
 def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat`` that keeps category columns categories (over the union of their values,
     sorted) instead of turning them into text objects. A column some frame holds as a category
     is one in all (numbers kept in another file's chunk, :func:`candidate_rows`, become categories
-    of those numbers: revision ``7`` and ``"7"`` stay apart, as ``read_log`` keeps them)."""
+    of those numbers: revision ``7`` and ``"7"`` stay apart, as ``read_log`` keeps them). A column
+    whose values would merge as categories (``True`` in one frame, ``1`` in another:
+    :func:`distinct_categories`) is one of objects instead, each value its own."""
     import pandas as pd
 
     frames = [f.copy(deep=False) for f in frames]
@@ -848,8 +883,15 @@ def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
             continue
         for f in frames:
             if col in f.columns and not isinstance(f[col].dtype, pd.CategoricalDtype):
-                f[col] = f[col].astype(object).astype("category")
-        values = sorted({v for f in frames if col in f.columns for v in f[col].cat.categories}, key=str)
+                f[col] = as_category(f[col])
+        held = pd.concat([pd.Series(f[col].cat.categories, dtype=object) if isinstance(
+            f[col].dtype, pd.CategoricalDtype) else f[col] for f in frames if col in f.columns], ignore_index=True)
+        if not distinct_categories(held):  # before round 54: revision 1 recoded to True, or lost
+            for f in frames:
+                if col in f.columns:
+                    f[col] = f[col].astype(object)
+            continue
+        values = sorted(set(held), key=str)
         for f in frames:
             if col in f.columns:
                 f[col] = f[col].cat.set_categories(values)
@@ -907,6 +949,6 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
-           "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
+           "join_candidate_parts", "distinct_categories", "as_category", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
            "smallest_key", "unmatched_note", "reused_note", "retried_note",
            "join_predictions_with_labels"]

@@ -931,6 +931,8 @@ def _read_rows(directory: str, name: str, saved: Any = None, record: str = "") -
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from ctloop.labels.join import distinct_categories
+
     path = os.path.join(directory, f"{name}.parquet")
     more = sorted(glob.glob(os.path.join(glob.escape(directory), f"{name}.*.parquet")))
     paths = [path, *more] if os.path.exists(path) else more
@@ -943,13 +945,18 @@ def _read_rows(directory: str, name: str, saved: Any = None, record: str = "") -
                                 "the monitoring run")  # fmt: skip
     if not frames:
         return None
+    if len(frames) > 1:  # a column the files type apart held values of several types: objects again, each
+        # value its own (pd.concat makes True and 1 of a bool and an int64 file the integer 1 twice)
+        mixed = {c for f in frames for c in f.columns if len({str(g[c].dtype) for g in frames if c in g.columns}) > 1}
+        frames = [f.astype({c: object for c in mixed if c in f.columns}) for f in frames]
     rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     if _ROW in rows.columns:
         rows = rows.sort_values(_ROW, kind="stable").drop(columns=[_ROW]).reset_index(drop=True)
     for col in json.loads((pq.read_schema(paths[0]).metadata or {}).get(_CATEGORIES, b"[]")):
         if col in rows.columns:  # as concat_categories holds them: 7 and "7" two values
             values = rows[col].astype(object)
-            rows[col] = pd.Categorical(values, categories=sorted(set(values.dropna()), key=str))
+            if distinct_categories(values):  # else (True and 1) objects, as concat_categories keeps them
+                rows[col] = pd.Categorical(values, categories=sorted(set(values.dropna()), key=str))
     return rows
 
 
