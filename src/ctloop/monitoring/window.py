@@ -929,6 +929,7 @@ def _read_rows(directory: str, name: str, saved: Any = None, record: str = "") -
     import glob
 
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from ctloop.labels.join import distinct_categories
@@ -936,7 +937,15 @@ def _read_rows(directory: str, name: str, saved: Any = None, record: str = "") -
     path = os.path.join(directory, f"{name}.parquet")
     more = sorted(glob.glob(os.path.join(glob.escape(directory), f"{name}.*.parquet")))
     paths = [path, *more] if os.path.exists(path) else more
-    frames = [pd.read_parquet(p) for p in paths]
+    frames = []
+    for p in paths:
+        try:
+            frames.append(pd.read_parquet(p))
+        except (pa.ArrowException, OSError, ValueError) as exc:  # cut short (a copy of the artifact interrupted),
+            # overwritten: before round 54 pyarrow's traceback ("Parquet magic bytes not found in footer")
+            said = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise InferenceLogError(f"cannot read the window state {record or directory}: {p} is damaged or cut "
+                                    f"short ({said}): re-run the monitoring run") from exc
     found = [len(paths), sum(len(f) for f in frames)]
     if saved is not None and saved != found:
         said = f"{saved[1]} {name} row(s) in {saved[0]} file(s)" if isinstance(saved, list) and len(saved) == 2 else repr(saved)
