@@ -31,3 +31,67 @@ def test_a_cut_short_rows_file_is_one_line_naming_it(tmp_path, victim, cut):
     )
     assert said.endswith("): re-run the monitoring run") and "\n" not in said, said
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.fixture(scope="module")
+def saved_plan(tmp_path_factory):
+    import json
+
+    from tests.monitoring.test_hunt_labels_window import END, Champion, MonitoringConfig, core
+    from tests.monitoring.test_r54_bool_revision_categories import _log
+
+    root = tmp_path_factory.mktemp("plan")
+    _log(root / "logs", ("r1", "r2"))
+    champion = Champion(
+        "1", "classification", ["x"], [0, 1], None, {}, pd.Timestamp("2026-01-01", tz="UTC")
+    )
+    cfg = MonitoringConfig.from_dict({"log_root": str(root / "logs"), "window": "2h"})
+    spec = core.window_spec(core.bounds(END, cfg), champion, None, cfg)
+    W.plan(str(root / "logs"), "m", spec, 2, progress=False).save(str(root / "plan"))
+    return {p.name: p.read_bytes() for p in (root / "plan").iterdir()}, json
+
+
+@pytest.mark.parametrize(
+    "damage, said",
+    [
+        (
+            "empty involved.npy",
+            "involved.npy: No data left in file; the file is damaged or cut short",
+        ),
+        ("cut involved.npy", "involved.npy: EOF: reading array header"),
+        ("no groups", "plan.json: it lacks 'groups'; the file is damaged or was edited"),
+        (
+            "bad schema",
+            "plan.json: it has a damaged value (ArrowInvalid); the file is damaged or was edited",
+        ),
+    ],
+)
+def test_a_damaged_plan_is_one_line_naming_its_file(tmp_path, saved_plan, damage, said):
+    """Was a traceback: EOFError out of numpy for an empty involved.npy, KeyError or ArrowInvalid for
+    a plan.json that lacks a key or whose schema is damaged."""
+    files, json = saved_plan
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    if damage == "empty involved.npy":
+        (tmp_path / "involved.npy").write_bytes(b"")
+    elif damage == "cut involved.npy":
+        (tmp_path / "involved.npy").write_bytes(files["involved.npy"][:10])
+    else:
+        plan = json.loads(files["plan.json"])
+        if damage == "no groups":
+            del plan["groups"]
+        else:
+            plan["schema"] = plan["schema"][:12]
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
+    with pytest.raises(InferenceLogError) as info:
+        W.Plan.load(str(tmp_path))
+    assert said in str(info.value) and str(info.value).endswith("re-run the monitoring run"), str(
+        info.value
+    )
+
+
+def test_an_intact_plan_loads(tmp_path, saved_plan):
+    files, _ = saved_plan
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert len(W.Plan.load(str(tmp_path)).groups) == 2

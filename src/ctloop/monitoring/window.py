@@ -720,15 +720,23 @@ class Plan:
         try:
             with open(path) as f:
                 data = json.load(f)
-            involved = np.load(os.path.join(directory, "involved.npy"))
-        except (OSError, ValueError) as exc:
-            raise InferenceLogError(f"cannot read the monitoring plan in {directory}: {exc}") from exc
-        if data.get("format") != "ctloop.monitoring.plan":
+            path = os.path.join(directory, "involved.npy")
+            involved = np.load(path)
+        except (OSError, ValueError, EOFError) as exc:  # EOFError: an empty involved.npy (a traceback before round 54)
+            raise InferenceLogError(f"cannot read the monitoring plan in {directory}: {path}: {exc}; the file is damaged "
+                                    "or cut short: re-run the monitoring run") from exc
+        path = os.path.join(directory, "plan.json")
+        if not isinstance(data, dict) or data.get("format") != "ctloop.monitoring.plan":
             raise InferenceLogError(f"{path} is not a ctloop monitoring plan")
-        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
-        # a plan saved before its notes were (round 46) has none
-        return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, involved, data["groups"],
-                   list(data.get("notes", [])))
+        try:
+            schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
+            # a plan saved before its notes were (round 46) has none
+            return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, involved, data["groups"],
+                       list(data.get("notes", [])))
+        except (KeyError, TypeError, ValueError, AttributeError, pa.ArrowException) as exc:
+            what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__})"
+            raise InferenceLogError(f"cannot read the monitoring plan {path}: it {what}; the file is damaged or was "
+                                    "edited: re-run the monitoring run") from exc
 
 
 def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, batch_rows: int | None = None,
