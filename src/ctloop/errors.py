@@ -105,13 +105,15 @@ class CsvTypeChanged(DataSourceError):
 class DataValidationError(DataError):
     """The data breaks the declared data contract.
 
-    ``violations`` holds one entry per broken rule: ``(column, rule, rows, detail)``.
+    ``violations`` holds one entry per broken rule: ``(column, rule, rows, detail)``; a rule broken
+    by data of no rows (a header-only file missing a column) says no count ("in 0 row(s)" read as
+    if nothing were broken).
     """
 
     def __init__(self, violations: list[tuple[str, str, int, str]]):
         self.violations = list(violations)
         lines = [
-            f"column {col!r} breaks rule {rule!r} in {rows} row(s): {detail}"
+            f"column {col!r} breaks rule {rule!r}{f' in {rows} row(s)' if rows != 0 else ''}: {detail}"
             for col, rule, rows, detail in self.violations
         ]
         # One line, so it survives log scraping (KFP UI, kfp.local logs) intact.

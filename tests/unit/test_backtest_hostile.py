@@ -433,7 +433,7 @@ def test_a_table_of_a_header_only_says_it_has_no_rows():
     """A CSV export of an empty query (the header line only): was "column 'ts' breaks rule
     'all_null' in 0 row(s): the time column has no values"."""
     with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column '\*' breaks rule "
-                                                  r"'rows' in 0 row\(s\): the data have no rows \(its columns: 'ts', "
+                                                  r"'rows': the data have no rows \(its columns: 'ts', "
                                                   r"'a', 'b', 'y'\)$"):
         run_backtest(frame().iloc[:0], config())
 

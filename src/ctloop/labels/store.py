@@ -655,8 +655,9 @@ class _Tally:
         key, label = self.key, self.label
         for col in (key, label):
             if col not in frame.columns:
+                held = "" if self.rows else ", which holds no rows"  # a header-only file: no count of rows
                 self._add(self.first, "required", (col, "required", len(frame), (
-                    f"column is missing from {self.uri} (columns: {', '.join(repr(str(c)) for c in frame.columns)})")))
+                    f"column is missing from {self.uri}{held} (columns: {', '.join(repr(str(c)) for c in frame.columns)})")))
                 return None
         cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
         try:
