@@ -102,6 +102,9 @@ _REVISION = re.compile(
 # NAME_MAX and failed every flush), and \Z, not $ (which also matches before a final newline)
 _K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\Z")
 _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00:00)$")
+# a time whose second is 60 (a leap second: RFC 3339 §5.6 allows it, §5.7 at the end of a UTC day; was a 400,
+# the pair lost): its minute, its fraction and its offset
+_LEAP_SECOND = re.compile(r"^(?P<minute>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):60(?:\.\d+)?(?P<offset>Z|[+-]\d{2}:\d{2})$")
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
 # identity columns of every row; a feature of the same name is stored as input_<name>
@@ -579,15 +582,20 @@ def _utc_time(value: str | None) -> str:
     """``ce-time`` as ISO 8601 UTC. KServe's (``2026-11-22T10:31:02.417396123Z``) is kept as sent
     (nanoseconds included) once checked to be a real time; an offset is converted to UTC. A
     value that is not a timestamp, or that leaves the years 1-9999 once in UTC, is a 400. A lower-case
-    ``t`` or ``z`` (RFC 3339 section 5.6 allows both) is written upper case, as KServe writes it."""
+    ``t`` or ``z`` (RFC 3339 section 5.6 allows both) is written upper case, as KServe writes it. A
+    leap second (``23:59:60Z``, RFC 3339's time-second 60) is its minute's last nanosecond
+    (``23:59:59.999999999Z``): it stays after every time of that minute and on its day."""
     if not value:
         return datetime.now(UTC).isoformat()
     if value.isascii():
         value = value.upper()
+    sent, leap = value, _LEAP_SECOND.match(value)
+    if leap:  # 23:59:60: a leap second (RFC 3339 §5.6 time-second 60), which no datetime holds
+        value = f"{leap['minute']}:59.999999999{leap['offset']}"  # its minute's last nanosecond: the order kept
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise RejectedEvent(400, f"ce-time {value[:64]!r} is not an RFC 3339 timestamp", "bad_header") from exc
+        raise RejectedEvent(400, f"ce-time {sent[:64]!r} is not an RFC 3339 timestamp", "bad_header") from exc
     if _UTC_TIME.match(value):  # already UTC: nothing to convert
         return value
     if parsed.tzinfo is None:
@@ -595,7 +603,7 @@ def _utc_time(value: str | None) -> str:
     try:
         return parsed.astimezone(UTC).isoformat()
     except OverflowError as exc:
-        raise RejectedEvent(400, f"ce-time {value[:64]!r} is out of range once converted to UTC",
+        raise RejectedEvent(400, f"ce-time {sent[:64]!r} is out of range once converted to UTC",
                             "bad_header") from exc
 
 
