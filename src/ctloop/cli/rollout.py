@@ -167,7 +167,7 @@ def _not_ready(isvcs, obj: dict, traffic: dict[str, int]) -> dict[str, str | Non
 
 def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str | None] | None = None) -> list[dict]:
     """What status says beside the spec and the traffic, in its order: ``{kind, message}`` with
-    kind FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
+    kind NOT KNATIVE (:func:`_not_driven`), FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
     STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
     (``PredictorReady, Ready False``, their message ``reason: message``)."""
     from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, route_templates, tag_host_problem
@@ -181,6 +181,8 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
     )
 
     notes = []
+    if mode := _not_driven(isvcs, obj):  # Standard, ModelMesh, unknown: no revisions, no traffic[]
+        notes.append({"kind": "NOT KNATIVE", "message": mode})
     failure = revision_failure(obj)
     if failure:
         notes.append({"kind": "FAILED", "message": failure})
@@ -206,6 +208,26 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
     for types, why in _false_conditions(obj, failure, CONFIGURATION_READY):
         notes.append({"kind": f"{', '.join(types)} False", "message": why})
     return notes
+
+
+def _not_driven(isvcs, obj: dict) -> str:
+    """Why the rollout refuses the service for its deployment mode (``isvc.check_deployment_mode``,
+    with the cluster's default when it names none), ``""`` in Knative mode. KServe v0.20.0 reports
+    no revisions and no ``traffic[]`` elsewhere (``inference_service_status.go``
+    ``PropagateRawStatus``: a Standard predictor's status is its ``url`` and ``PredictorReady``):
+    without this note status showed an empty split and nothing saying why."""
+    from ctloop.errors import ServingError
+    from ctloop.serving.isvc import check_deployment_mode, deployment_mode
+
+    default = "" if deployment_mode(obj) else getattr(isvcs, "kserve_default_mode", lambda: "")()
+    try:
+        check_deployment_mode(obj, default)
+    except ServingError as exc:
+        name = (obj.get("metadata") or {}).get("name", "?")
+        reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")
+        return (f"{reason}; KServe reports no revisions and no traffic[] but in Knative mode, and ctloop's "
+                "rollout refuses it")
+    return ""
 
 
 def _staged_line(obj: dict) -> str:

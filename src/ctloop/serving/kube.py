@@ -375,6 +375,24 @@ class InferenceServices:
         data = getattr(found, "data", None)
         return dict(data) if isinstance(data, dict) else {}
 
+    def kserve_default_mode(self) -> str:
+        """The cluster's ``defaultDeploymentMode`` (``isvc.default_deployment_mode`` of ConfigMap
+        ``isvc.KSERVE_CONFIG`` in the first of ``isvc.KSERVE_NAMESPACES`` that has it), ``""`` when
+        it cannot be read — the runner's Role has no rule for it (403), KServe elsewhere (404), an
+        error: the mode of a service naming none is then unknown (``isvc.check_deployment_mode``)."""
+        from kubernetes import client
+
+        from ctloop.serving.isvc import KSERVE_CONFIG, KSERVE_NAMESPACES, default_deployment_mode
+
+        for namespace in KSERVE_NAMESPACES:
+            try:
+                found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
+                    KSERVE_CONFIG, namespace, **self.timeout)
+            except Exception:  # noqa: BLE001 - unreadable for whatever reason: the next, else unknown
+                continue
+            return default_deployment_mode(getattr(found, "data", None))
+        return ""
+
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
         ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode

@@ -160,6 +160,16 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
                        "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
 
 
+def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
+    """``isvc.check_deployment_mode`` of ``obj``; one naming no mode (KServe has not reconciled it,
+    and it has no annotation: not one ctloop created) is judged by the cluster's default, read
+    when the runner may (:meth:`InferenceServices.kserve_default_mode`), else refused as unknown."""
+    default = ""
+    if not specs.deployment_mode(obj):
+        default = getattr(isvcs, "kserve_default_mode", lambda: "")()
+    specs.check_deployment_mode(obj, default)
+
+
 def _ready(obj: dict[str, Any]) -> bool:
     st = predictor_status(obj)
     return bool(st.get("latestCreatedRevision")) and st.get("latestCreatedRevision") == st.get("latestReadyRevision")
@@ -593,7 +603,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
-    specs.check_deployment_mode(current)
+    _check_mode(isvcs, current)
     specs.check_reconciled(current)
     _check_drivable(current, isvcs.namespace)
     # an InvalidSpec before this deploy writes (its runtime missing then): the status read right after
@@ -926,7 +936,7 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} names {_spec_version(obj)[1] or 'no model'} "
                              f"(v{specs.spec_version(obj) or '?'}) now, not {expect_storage_uri}: another run or a "
                              "person deployed it since; its canary left alone, nothing written")
-    specs.check_deployment_mode(obj)
+    _check_mode(isvcs, obj)
     specs.check_reconciled(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
@@ -1106,7 +1116,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
              deadline: float, revision: str = "", generation: int | None = None) -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
-        specs.check_deployment_mode(current)
+        _check_mode(isvcs, current)
         specs.check_reconciled(current)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
@@ -1471,7 +1481,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
-    specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
+    _check_mode(isvcs, obj)  # elsewhere no traffic[] is reported: every wait would time out
     specs.check_reconciled(obj)  # being deleted, or its reconcile disabled: likewise
     _check_drivable(obj, isvcs.namespace)
     if _occupied(obj, failed_storage_uri, storage_uri):
