@@ -732,6 +732,22 @@ def knative_template(template: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def percent_problem(value: Any) -> str:
+    """Why ``value``, read back as a live spec's ``canaryTrafficPercent``, is no share KServe can
+    route, ``""`` when it is one (a whole number 0..100). The CRD types it int64 with no bounds
+    (KServe v0.20.0 ``pkg/apis/serving/v1beta1/component.go`` ``CanaryTrafficPercent *int64``, no
+    webhook check), so ``kubectl patch`` keeps -5 or 150; KServe hands it to the Knative Service's
+    traffic targets, whose webhook refuses a percent outside 0..100 (knative-v1.21.1
+    ``pkg/apis/serving/v1/route_validation.go`` ``validateTrafficPercentage``): that split never
+    comes. A string or a fraction only a server that is no Kubernetes API server keeps."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{value!r} is not a whole number"
+    if not 0 <= value <= 100:
+        return (f"{value} is outside 0..100 (Knative refuses such a traffic target: "
+                "route_validation.go validateTrafficPercentage)")
+    return ""
+
+
 def check_promotable(isvc: dict[str, Any]) -> None:
     """Refuse to promote a canary that was pinned back to 0 %: removing canaryTrafficPercent
     would send 100 % to the model the spec still names — the one that was rolled back."""
@@ -782,5 +798,5 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "percent_problem",
 ]

@@ -64,6 +64,7 @@ from ctloop.serving.kube import (
     request_deadline,
     revision_failure,
     step_deadline,
+    traffic_entries,
     traffic_split,
     wait_for,
 )
@@ -311,8 +312,7 @@ def _latest_share(obj: dict[str, Any]) -> int | None:
     ``canaryTrafficPercent`` once a revision was rolled out, and Knative keeps it apart from the
     ``prev`` target of the same revision (knative-v1.21.1 ``pkg/reconciler/route/traffic/traffic.go``
     ``mergeIfNecessary`` merges only one tag's entries of one revision)."""
-    shares = [int(t.get("percent") or 0) for t in predictor_status(obj).get("traffic") or []
-              if isinstance(t, dict) and t.get("latestRevision") is True]
+    shares = [t.get("percent") or 0 for t in traffic_entries(obj) if t.get("latestRevision") is True]
     return sum(shares) if shares else None
 
 
@@ -402,9 +402,9 @@ def _ramping(obj: dict[str, Any] | None) -> list[str]:
     oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
     ``ConfigurationRollout.Revisions``), each with a share; ``[]`` unless there are two or more."""
     names: list[str] = []
-    for t in predictor_status(obj).get("traffic") or []:
-        if (isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")
-                and int(t.get("percent") or 0) > 0 and t["revisionName"] not in names):
+    for t in traffic_entries(obj):
+        if (t.get("latestRevision") is True and t.get("revisionName")
+                and (t.get("percent") or 0) > 0 and t["revisionName"] not in names):
             names.append(str(t["revisionName"]))
     return names if len(names) > 1 else []
 
@@ -612,6 +612,13 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
     have_version, have_uri = _spec_version(current)
     if same_storage_uri(have_uri, storage_uri):
         pinned = _predictor(current).get("canaryTrafficPercent")
+        if pinned is not None and (problem := specs.percent_problem(pinned)):
+            # set by hand (kubectl patch): the wait below waited its whole timeout for a split that
+            # never comes ("ready with -5 % traffic")
+            raise ServingError(
+                f"InferenceService {isvcs.namespace}/{name} names v{version}, and its canaryTrafficPercent {problem}: "
+                "no such share is ever routed; nothing written (set a share: ctloop rollout canary --percent N, "
+                "or roll back: ctloop rollout rollback)")
         staged = _staged(current, version, storage_uri) if pinned == 0 else None
         if staged is not None:
             # this deploy's own write at 0 % first (after an unfinished rollback), its step stopped
@@ -1330,8 +1337,8 @@ def _routed(obj: dict[str, Any]) -> set[str]:
     ramps between, oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
     ``ConfigurationRollout.Revisions``, ``traffic.go`` ``targetToStatus``) — the first alone
     named the revision being ramped away from."""
-    routed = {str(t["revisionName"]) for t in predictor_status(obj).get("traffic") or []
-              if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")}
+    routed = {str(t["revisionName"]) for t in traffic_entries(obj)
+              if t.get("latestRevision") is True and t.get("revisionName")}
     ready = predictor_status(obj).get("latestReadyRevision", "")
     return routed or ({ready} if ready else set())
 
