@@ -57,7 +57,16 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   (``pkg/apis/serving/v1beta1/inference_service_defaults.go`` ``DefaultInferenceService``), and
   the controller writes the parsed mode into ``status.deploymentMode``
   (``pkg/constants/constants.go`` ``ParseDeploymentMode``, ``controller.go`` ``updateStatus``);
-  without the annotation the configured default applies (``Knative`` here, the chart's default);
+  the mode is resolved as ``pkg/controller/v1beta1/inferenceservice/utils/utils.go``
+  ``GetDeploymentMode`` does: the status' first, then an annotation naming a known mode, else the
+  cluster's ``defaultDeploymentMode`` — of a ConfigMap ``inferenceservice-config`` (key ``deploy``)
+  a test added (``add()``) in namespace ``kserve``, else ``Knative`` (the chart's default); the webhook
+  writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``);
+  a Standard-mode predictor's status is what ``inference_service_status.go``
+  ``PropagateRawStatus`` writes (``components/predictor.go``: a Deployment, no Knative Service):
+  the condition ``PredictorReady`` and, once ready, ``components.predictor.url`` — no revisions,
+  no ``traffic[]``; a ModelMesh one is not reconciled (``controller.go``: ``InitializeConditions``
+  and the mode only);
 * Knative Revisions: ``GET /apis/serving.knative.dev/v1/namespaces/{ns}/revisions/{name}`` of a
   revision the controller created, with the annotation ``SOURCE_URI`` (the storageUri its
   template had) and its ``Ready`` condition (knative-v1.21.1 ``pkg/apis/serving/v1/
@@ -152,11 +161,21 @@ DISCOVERY = {
 }
 
 
-def _default(obj: dict) -> None:
-    """The mutating webhook's rewrite of a deprecated deploymentMode annotation value."""
-    annotations = obj.get("metadata", {}).get("annotations") or {}
+KNOWN_MODES = ("Knative", "Standard", "ModelMesh")
+# KServe v0.20.0 pkg/constants/constants.go KServeNamespace / InferenceServiceConfigMapName
+KSERVE_CONFIG_PATH = "/api/v1/namespaces/kserve/configmaps/inferenceservice-config"
+
+
+def _default(obj: dict, default_mode: str = DEFAULT_MODE) -> None:
+    """The mutating webhook (``inference_service_defaults.go`` ``DefaultInferenceService``): a
+    deprecated deploymentMode annotation value rewritten; none, the annotation written for a
+    Standard or ModelMesh default (not for Knative)."""
+    meta = obj.setdefault("metadata", {})
+    annotations = meta.get("annotations") or {}
     if annotations.get(MODE) in LEGACY_MODES:
         annotations[MODE] = LEGACY_MODES[annotations[MODE]]
+    elif MODE not in annotations and default_mode in ("Standard", "ModelMesh"):
+        meta["annotations"] = {**annotations, MODE: default_mode}
 
 
 def _split(traffic: list[dict]) -> dict[str, int]:
@@ -362,7 +381,27 @@ class KubeApiDouble(InThreadServer):
         self.failing_uris.add(uri)
 
     def traffic(self, ns: str, name: str) -> dict[str, int]:
-        return _split(self.objects[(ns, name)]["status"]["components"]["predictor"]["traffic"])
+        return _split(self.objects[(ns, name)]["status"]["components"]["predictor"].get("traffic") or [])
+
+    def default_mode(self) -> str:
+        """The cluster's ``defaultDeploymentMode``: of the ConfigMap at :data:`KSERVE_CONFIG_PATH`
+        when a test added one (``configmap.go`` ``NewDeployConfig``, legacy names mapped), else
+        :data:`DEFAULT_MODE`."""
+        config = self.resources.get(KSERVE_CONFIG_PATH)
+        if config is None:
+            return DEFAULT_MODE
+        mode = json.loads((config.get("data") or {}).get("deploy") or "{}").get("defaultDeploymentMode", "")
+        return LEGACY_MODES.get(mode, mode)
+
+    def mode_of(self, obj: dict) -> str:
+        """``utils.go`` ``GetDeploymentMode``: the status' mode, an annotation naming a known one,
+        else the cluster's default."""
+        recorded = (obj.get("status") or {}).get("deploymentMode")
+        if recorded:
+            return LEGACY_MODES.get(recorded, recorded)
+        asked = (obj["metadata"].get("annotations") or {}).get(MODE)
+        asked = LEGACY_MODES.get(asked, asked)
+        return asked if asked in KNOWN_MODES else self.default_mode()
 
     def revision_uri(self, ns: str, name: str, revision: str) -> str:
         return self.meta[(ns, name)]["uris"][revision]
@@ -445,8 +484,11 @@ class KubeApiDouble(InThreadServer):
                     m["previous"], m["rolled_out"] = m["rolled_out"], ready
             elif ready == created and t["percent"] < 100 and per_revision.get(ready) == 100 and m["previous"]:
                 m["rolled_out"] = m["previous"]
-        mode = annotations.get(MODE) or DEFAULT_MODE
-        mode = LEGACY_MODES.get(mode, mode)
+        mode = self.mode_of(obj)
+        if mode != "Knative":
+            obj["status"] = self._raw_status(obj, mode, ready=bool(ready))
+            self.history.append(("publish", {}))
+            return
         if created == ready and created in self.unready_revisions:  # unready()
             configuration = {"status": "False", "reason": "RevisionFailed", "message": (
                 f'Revision "{created}" failed with message: {self.unready_revisions[created][1]}.')}
@@ -471,6 +513,26 @@ class KubeApiDouble(InThreadServer):
             }},
         }
         self.history.append(("publish", _split(traffic)))
+
+    def _raw_status(self, obj: dict, mode: str, *, ready: bool) -> dict:
+        """The status of a service in ``mode`` (not Knative): ``Standard``, what KServe v0.20.0
+        ``inference_service_status.go`` ``PropagateRawStatus`` writes (PredictorReady from the
+        Deployment, its ``url`` once ready, ``observedGeneration`` the Deployment's: no revision,
+        no ``traffic[]``); ``ModelMesh``, ``InitializeConditions`` and the mode only
+        (``controller.go``: not reconciled without a transformer)."""
+        if mode != "Standard":
+            return {"deploymentMode": mode, "conditions": [
+                {"type": t, "status": "Unknown"} for t in ("IngressReady", "PredictorReady", "Ready")]}
+        meta = obj["metadata"]
+        state = {"status": "True", "reason": "MinimumReplicasAvailable",
+                 "message": "Deployment has minimum availability."} if ready else {
+            "status": "Unknown", "reason": "ReplicaSetUpdated",
+            "message": f'ReplicaSet "{meta["name"]}-predictor-5d8f7c9b4" is progressing.'}
+        url = f"http://{meta['name']}-predictor.{meta.get('namespace', 'default')}.svc.cluster.local"
+        return {"deploymentMode": mode, "observedGeneration": meta.get("generation", 1),
+                "conditions": [{"type": "PredictorReady", "lastTransitionTime": "2026-12-04T12:00:00Z", **state},
+                               {"type": "Ready", "lastTransitionTime": "2026-12-04T12:00:00Z", **state}],
+                "components": {"predictor": {"url": url} if ready else {}}}
 
     def _on_read(self, key: tuple[str, str]) -> None:
         m = self.meta[key]
@@ -615,7 +677,7 @@ class KubeApiDouble(InThreadServer):
                             return self._status(409, "AlreadyExists", f'inferenceservices "{name}" already exists')
                         double._rv += 1
                         obj = copy.deepcopy(body)
-                        _default(obj)
+                        _default(obj, double.default_mode())
                         obj["metadata"].update({"namespace": ns, "resourceVersion": str(double._rv), "generation": 1})
                         double.objects[key] = obj
                         double.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "previous": "", "pending_reads": 0}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from ctloop.errors import ServingError
 from ctloop.ops.doctor import FAIL, OK, WARN, Doctor, DoctorOptions, Target
 from ctloop.serving import isvc as specs
 
@@ -50,11 +51,25 @@ def test_an_unknown_default_is_worded_as_unknown():
     )
 
 
-def test_a_service_with_no_mode_field_is_judged_as_the_rollout_judges_it():
+@pytest.mark.parametrize(("default", "status"), [("Knative", OK), ("Serverless", OK), ("Standard", FAIL),
+                                               ("RawDeployment", FAIL), ("", WARN)])
+def test_a_service_with_no_mode_field_is_judged_as_the_rollout_judges_it(default, status):
+    """Neither status.deploymentMode nor the annotation (not reconciled yet, not created by ctloop):
+    KServe v0.20.0 gives it the cluster's default (utils.go GetDeploymentMode); the rollout refuses
+    it unless that is Knative (r54: it was taken for Knative whatever the default)."""
     obj = specs.inference_service(
         NAME, namespace=NS, model_name="credit", version="1", storage_uri="gs://m/v1"
     )
     obj["metadata"]["annotations"].pop(specs.MODE_ANNOTATION)
-    specs.check_deployment_mode(obj)  # the rollout drives it
-    check = _doctor(obj, "Standard").check_isvc(Target(NAME, NS))
-    assert check.status == OK and check.detail.startswith("Knative mode"), check.line()
+    check = _doctor(obj, default).check_isvc(Target(NAME, NS))
+    assert check.status == status, check.line()
+    if status == OK:
+        specs.check_deployment_mode(obj, default)  # the rollout drives it
+        assert check.detail.startswith("Knative (the cluster's default) mode"), check.line()
+        return
+    with pytest.raises(ServingError):
+        specs.check_deployment_mode(obj, default)
+    if status == FAIL:
+        assert "Standard (the cluster's default)" in check.detail, check.line()
+    else:
+        assert check.detail.startswith("deployment mode unknown"), check.line()

@@ -33,7 +33,7 @@ class _Isvcs:
 
 def test_every_wait_of_a_rollback_shares_one_deadline(monkeypatch):
     waits = []
-    monkeypatch.setattr(rollout.specs, "check_deployment_mode", lambda obj: None)
+    monkeypatch.setattr(rollout.specs, "check_deployment_mode", lambda *args: None)
     monkeypatch.setattr(rollout, "_check_drivable", lambda *args: None)
     monkeypatch.setattr(rollout, "wait_for", lambda *a, **k: waits.append(("wait_for", k.get("deadline"))) or CANARY)
     monkeypatch.setattr(rollout, "_wait_split", lambda *a, **k: waits.append(("split", k.get("deadline"))) or CANARY)

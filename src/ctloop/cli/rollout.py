@@ -167,7 +167,7 @@ def _not_ready(isvcs, obj: dict, traffic: dict[str, int]) -> dict[str, str | Non
 
 def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str | None] | None = None) -> list[dict]:
     """What status says beside the spec and the traffic, in its order: ``{kind, message}`` with
-    kind FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
+    kind NOT KNATIVE (:func:`_not_driven`), FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
     STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
     (``PredictorReady, Ready False``, their message ``reason: message``)."""
     from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, route_templates, tag_host_problem
@@ -181,6 +181,8 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
     )
 
     notes = []
+    if mode := _not_driven(isvcs, obj):  # Standard, ModelMesh, unknown: no revisions, no traffic[]
+        notes.append({"kind": "NOT KNATIVE", "message": mode})
     failure = revision_failure(obj)
     if failure:
         notes.append({"kind": "FAILED", "message": failure})
@@ -206,6 +208,26 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
     for types, why in _false_conditions(obj, failure, CONFIGURATION_READY):
         notes.append({"kind": f"{', '.join(types)} False", "message": why})
     return notes
+
+
+def _not_driven(isvcs, obj: dict) -> str:
+    """Why the rollout refuses the service for its deployment mode (``isvc.check_deployment_mode``,
+    with the cluster's default when it names none), ``""`` in Knative mode. KServe v0.20.0 reports
+    no revisions and no ``traffic[]`` elsewhere (``inference_service_status.go``
+    ``PropagateRawStatus``: a Standard predictor's status is its ``url`` and ``PredictorReady``):
+    without this note status showed an empty split and nothing saying why."""
+    from ctloop.errors import ServingError
+    from ctloop.serving.isvc import check_deployment_mode, deployment_mode
+
+    default = "" if deployment_mode(obj) else getattr(isvcs, "kserve_default_mode", lambda: "")()
+    try:
+        check_deployment_mode(obj, default)
+    except ServingError as exc:
+        name = (obj.get("metadata") or {}).get("name", "?")
+        reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")
+        return (f"{reason}; KServe reports no revisions and no traffic[] but in Knative mode, and ctloop's "
+                "rollout refuses it")
+    return ""
 
 
 def _staged_line(obj: dict) -> str:
@@ -378,6 +400,30 @@ def _config(args: argparse.Namespace):
     return from_arguments(RolloutConfig, args, base={"inference_service": args.isvc, "namespace": args.namespace})
 
 
+def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``parser`` refusing bad input in one line, exit 2 — and so the parsers of its actions, which
+    ``add_subparsers`` makes of its class: argparse printed its usage block above the line naming
+    the option and value (``ctloop rollout canary --percent 150``: seven lines), where a value a
+    handler refuses is one line (``ctloop.cli.main``). An argument it does not know is refused
+    there too, in that line, not by the top-level parser under its usage."""
+    from ctloop.cli import Parser
+
+    class OneLine(Parser):
+        def error(self, message: str):  # type: ignore[override]
+            from ctloop.errors import one_line
+
+            self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+        def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+            parsed, extras = super().parse_known_args(args, namespace)
+            if extras:  # only the top-level parser parses with room for them (main: parse_args)
+                self.error(f"unrecognized arguments: {' '.join(extras)}")
+            return parsed, extras
+
+    parser.__class__ = OneLine  # made by the top-level sub-command action, of the top-level class
+    return parser
+
+
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
         int_at_least,
@@ -391,7 +437,8 @@ def register(subparsers) -> None:
     )
     from ctloop.config import RolloutConfig, add_arguments
 
-    a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
+    a = _one_line_errors(subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, "
+                                                             "oldest first"))
     a.add_argument("--model-name", required=True, type=registered_model(), help="registered model (MLflow)")
     a.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
     a.add_argument("--limit", type=int_at_least(1), default=500, help="newest N records (default 500)")
@@ -404,7 +451,8 @@ def register(subparsers) -> None:
   ctloop rollout canary --isvc credit-default --namespace ctloop --percent 10
   ctloop rollout rollback --isvc credit-default --namespace ctloop --model-name credit-default
 """)
-    sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")
+    _one_line_errors(p)
+    sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")  # its parsers: of p's class
 
     def common(q, model_required=False):
         q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")

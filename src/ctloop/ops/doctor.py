@@ -1019,13 +1019,19 @@ class Doctor:
                 "Knative Serving must be installed",
             )
         status = obj.get("status") or {}
-        # the rollout's own rule (isvc.deployment_mode; neither field set: Knative, as its template
-        # asks), shown by the name the service gives
-        mode = deployment_mode(obj)
+        # the rollout's own rule (isvc.deployment_mode; neither field set: the cluster's default,
+        # as KServe takes it), shown by the name the service gives
+        mode = deployment_mode(obj, self.kserve_default_mode or "")
+        if not mode:
+            return Check(name, WARN, "deployment mode unknown: no status.deploymentMode (KServe has not "
+                         f"reconciled it), no {MODE_ANNOTATION} annotation, and the cluster's default unknown; "
+                         "ctloop refuses to deploy to it until one is known",
+                         "wait until KServe has reconciled it, or --kserve-namespace NS where its controller runs")
         shown = (
             status.get("deploymentMode")
             or (obj["metadata"].get("annotations") or {}).get(MODE_ANNOTATION)
-            or mode
+            if deployment_mode(obj)
+            else f"{mode} (the cluster's default)"
         )
         # during a rollout the champion's revision (after a blue-green switch or a canary at
         # 100 % KServe's latestRolledoutRevision is the new one): the rollout's own rule

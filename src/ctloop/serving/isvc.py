@@ -572,28 +572,83 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def deployment_mode(isvc: dict[str, Any]) -> str:
-    """The service's deployment mode by its current name (``Knative``, ``Standard``, ...).
+# KServe v0.20.0 pkg/constants/constants.go: the ConfigMap every InferenceService is reconciled with
+# (InferenceServiceConfigMapName, in the controller's namespace KServeNamespace: its POD_NAMESPACE,
+# "kserve" by default; Kubeflow's install puts KServe in "kubeflow"), and its key holding the
+# cluster's defaultDeploymentMode (pkg/apis/serving/v1beta1/configmap.go DeployConfigName)
+KSERVE_CONFIG = "inferenceservice-config"
+KSERVE_NAMESPACES = ("kserve", "kubeflow")
+DEPLOY_CONFIG_KEY = "deploy"
 
-    ``status.deploymentMode`` first (the controller records the mode it uses), then the
-    annotation; legacy names are mapped as KServe's ``ParseDeploymentMode`` does. Neither set: the
-    service is being created, and ctloop's template asks for ``Knative``.
+
+def deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> str:
+    """The service's deployment mode by its current name (``Knative``, ``Standard``, ...), ``""``
+    when it cannot be told.
+
+    As KServe v0.20.0 resolves it (``pkg/controller/v1beta1/inferenceservice/utils/utils.go``
+    ``GetDeploymentMode``): ``status.deploymentMode`` first (the controller records the mode it
+    uses at every reconcile), then the annotation when it names a mode KServe knows (legacy names
+    mapped as ``ParseDeploymentMode`` does; any other value is ignored there), else the cluster's
+    ``defaultDeploymentMode`` — ``cluster_default`` (:func:`default_deployment_mode`), ``""``
+    when unknown. A service with neither field is one KServe has not reconciled yet, created
+    without the annotation (ctloop's template always writes it, :func:`inference_service`): its
+    webhook writes one only for a Standard or ModelMesh default
+    (``inference_service_defaults.go`` ``DefaultInferenceService``), but the controller takes the
+    default of when it reconciles, which may have changed since.
     """
     annotations = (isvc.get("metadata") or {}).get("annotations") or {}
-    status = (isvc.get("status") or {}).get("deploymentMode")
-    mode = status or annotations.get(MODE_ANNOTATION) or KNATIVE
-    return LEGACY_MODES.get(mode, mode)
+    status = isvc.get("status")
+    status = status.get("deploymentMode") if isinstance(status, dict) else None
+    if isinstance(status, str) and status:
+        return LEGACY_MODES.get(status, status)
+    asked = annotations.get(MODE_ANNOTATION) if isinstance(annotations, dict) else None
+    asked = LEGACY_MODES.get(asked, asked) if isinstance(asked, str) else None
+    if asked in (KNATIVE, STANDARD, MODEL_MESH):
+        return asked
+    return LEGACY_MODES.get(cluster_default, cluster_default) if cluster_default else ""
 
 
-def check_deployment_mode(isvc: dict[str, Any]) -> None:
-    """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent."""
-    mode = deployment_mode(isvc)
+def default_deployment_mode(config_data: Any) -> str:
+    """``defaultDeploymentMode`` of the data of ConfigMap :data:`KSERVE_CONFIG` (key
+    :data:`DEPLOY_CONFIG_KEY`, JSON), legacy names mapped, ``""`` when it names none KServe v0.20.0
+    accepts (``configmap.go`` ``NewDeployConfig`` refuses any but Knative, Standard, ModelMesh)."""
+    import json
+
+    text = config_data.get(DEPLOY_CONFIG_KEY) if isinstance(config_data, dict) else None
+    try:
+        deploy = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return ""
+    mode = deploy.get("defaultDeploymentMode") if isinstance(deploy, dict) else None
+    mode = LEGACY_MODES.get(mode, mode) if isinstance(mode, str) else ""
+    return mode if mode in (KNATIVE, STANDARD, MODEL_MESH) else ""
+
+
+def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> None:
+    """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent. A
+    service whose mode cannot be told (:func:`deployment_mode` ``""``: neither field set and the
+    cluster's default unknown) is refused too: a canary there may be ignored as silently."""
+    mode = deployment_mode(isvc, cluster_default)
     if mode == KNATIVE:
         return
     name = (isvc.get("metadata") or {}).get("name", "?")
+    if not mode:
+        raise ServingError(
+            f"InferenceService {name!r} names no deployment mode (no status.deploymentMode: KServe has not "
+            f"reconciled it yet; no {MODE_ANNOTATION} annotation) and the cluster's default is unknown (ConfigMap "
+            f"{KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} not readable): KServe v0.20.0 gives it that "
+            "default, and anywhere but Knative mode a canary would silently get 0 % or 100 %; nothing written "
+            "(wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate it "
+            f"{MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it)")  # allowed until then:
+        # inference_service_validation.go validateDeploymentMode (an empty status.deploymentMode)
     raw = ((isvc.get("status") or {}).get("deploymentMode")
            or ((isvc.get("metadata") or {}).get("annotations") or {}).get(MODE_ANNOTATION))
-    shown = f"{mode} ({raw})" if raw != mode else mode
+    if raw == mode:
+        shown = mode
+    elif raw and LEGACY_MODES.get(raw) == mode:
+        shown = f"{mode} ({raw})"
+    else:  # the cluster's default: KServe ignores an annotation naming no mode it knows
+        shown = f"{mode} (the cluster's default{f'; KServe ignores the annotation {raw!r}' if raw else ''})"
     standard = (
         " KServe's canary for Standard mode is a different API, spec.canary[] (predictor name and "
         "trafficPercent; since 0.20.0, weighted routing only in releases after 0.20.0 with the "
@@ -677,6 +732,22 @@ def knative_template(template: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def percent_problem(value: Any) -> str:
+    """Why ``value``, read back as a live spec's ``canaryTrafficPercent``, is no share KServe can
+    route, ``""`` when it is one (a whole number 0..100). The CRD types it int64 with no bounds
+    (KServe v0.20.0 ``pkg/apis/serving/v1beta1/component.go`` ``CanaryTrafficPercent *int64``, no
+    webhook check), so ``kubectl patch`` keeps -5 or 150; KServe hands it to the Knative Service's
+    traffic targets, whose webhook refuses a percent outside 0..100 (knative-v1.21.1
+    ``pkg/apis/serving/v1/route_validation.go`` ``validateTrafficPercentage``): that split never
+    comes. A string or a fraction only a server that is no Kubernetes API server keeps."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{value!r} is not a whole number"
+    if not 0 <= value <= 100:
+        return (f"{value} is outside 0..100 (Knative refuses such a traffic target: "
+                "route_validation.go validateTrafficPercentage)")
+    return ""
+
+
 def check_promotable(isvc: dict[str, Any]) -> None:
     """Refuse to promote a canary that was pinned back to 0 %: removing canaryTrafficPercent
     would send 100 % to the model the spec still names — the one that was rolled back."""
@@ -727,4 +798,5 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "percent_problem",
 ]

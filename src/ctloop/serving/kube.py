@@ -375,6 +375,24 @@ class InferenceServices:
         data = getattr(found, "data", None)
         return dict(data) if isinstance(data, dict) else {}
 
+    def kserve_default_mode(self) -> str:
+        """The cluster's ``defaultDeploymentMode`` (``isvc.default_deployment_mode`` of ConfigMap
+        ``isvc.KSERVE_CONFIG`` in the first of ``isvc.KSERVE_NAMESPACES`` that has it), ``""`` when
+        it cannot be read — the runner's Role has no rule for it (403), KServe elsewhere (404), an
+        error: the mode of a service naming none is then unknown (``isvc.check_deployment_mode``)."""
+        from kubernetes import client
+
+        from ctloop.serving.isvc import KSERVE_CONFIG, KSERVE_NAMESPACES, default_deployment_mode
+
+        for namespace in KSERVE_NAMESPACES:
+            try:
+                found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
+                    KSERVE_CONFIG, namespace, **self.timeout)
+            except Exception:  # noqa: BLE001 - unreadable for whatever reason: the next, else unknown
+                continue
+            return default_deployment_mode(getattr(found, "data", None))
+        return ""
+
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
         ``Service``): what KServe v0.20.0 checks before it reconciles a service in Knative mode
@@ -700,11 +718,23 @@ def _decoded(what: str, fn: Callable[[], Any]) -> Any:
 
 def _object(what: str, value: Any) -> dict[str, Any]:
     """An answer that is no object (a proxy's or SSO login page answered 200, a list) is one
-    ServingError line: returned, it failed later as an AttributeError on a str."""
+    ServingError line: returned, it failed later as an AttributeError on a str. So is one whose
+    ``metadata``, ``spec``, ``status``, ``status.components`` or its ``predictor`` is there but no
+    object: the CRD's schema (KServe v0.20.0 ``config/crd/full/serving.kserve.io_inferenceservices.yaml``)
+    types each ``object``, and every reader of the status took them for one."""
     if not isinstance(value, dict):
         raise ServingError(f"{what}: the API server answered {_why(value if isinstance(value, str) else repr(value))!r}, "
                            "not an InferenceService: is the kubeconfig's server the Kubernetes API server "
                            "(not a login page or proxy)?")
+    for path in (("metadata",), ("spec",), ("status",), ("status", "components"),
+                 ("status", "components", "predictor")):
+        level: Any = value
+        for key in path:
+            level = level.get(key) if isinstance(level, dict) else None
+        if level is not None and not isinstance(level, dict):
+            raise ServingError(f"{what}: the answer's {'.'.join(path)} is {_shown(level)}, not an object: not an "
+                               "object the Kubernetes API server keeps (is the kubeconfig's server the Kubernetes "
+                               "API server, not a proxy?)")
     return value
 
 
@@ -724,17 +754,60 @@ def _why(body: Any) -> str:
 
 
 def predictor_status(isvc: dict[str, Any] | None) -> dict[str, Any]:
-    return (((isvc or {}).get("status") or {}).get("components") or {}).get("predictor") or {}
+    """``status.components.predictor``, ``{}`` where a level is missing or no object (a Standard
+    predictor has ``url`` alone, ``inference_service_status.go`` ``PropagateRawStatus``)."""
+    level: Any = isvc
+    for key in ("status", "components", "predictor"):
+        level = level.get(key) if isinstance(level, dict) else None
+    return level if isinstance(level, dict) else {}
+
+
+def traffic_entries(isvc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """``status.components.predictor.traffic[]``, ``[]`` when there is none (any mode but Knative:
+    KServe v0.20.0 writes it only from the Knative Service's route status, ``PropagateStatus``).
+    Each entry is a knative ``TrafficTarget`` (knative-v1.21.1 ``pkg/apis/serving/v1/
+    route_types.go``), the CRD's schema typing ``percent`` int64, ``revisionName`` and ``tag``
+    strings, ``latestRevision`` a boolean: anything else is no status KServe wrote (a proxy's
+    answer, a hand-made object), one :class:`ServingError` line naming the entry's field and value —
+    it used to end a rollout (or ``ctloop rollout status``) in a ValueError or AttributeError."""
+    traffic = predictor_status(isvc).get("traffic")
+    if traffic is None:
+        return []
+    name = (((isvc or {}).get("metadata") or {}).get("name") or "?") if isinstance(isvc, dict) else "?"
+    where = f"InferenceService {name!r}: status.components.predictor.traffic"
+    if not isinstance(traffic, list):
+        raise ServingError(f"{where} is {_shown(traffic)}, not a list of traffic targets: not a status KServe "
+                           "writes")
+    for i, t in enumerate(traffic):
+        if not isinstance(t, dict):
+            raise ServingError(f"{where}[{i}] is {_shown(t)}, not a traffic target: not a status KServe writes")
+        percent, revision = t.get("percent"), t.get("revisionName")
+        if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int)):
+            raise ServingError(f"{where}[{i}].percent is {_shown(percent)}, not a whole number: not a status "
+                               "KServe writes")
+        if revision is not None and not isinstance(revision, str):
+            raise ServingError(f"{where}[{i}].revisionName is {_shown(revision)}, not a name: not a status "
+                               "KServe writes")
+    return traffic
+
+
+def _shown(value: Any) -> str:
+    """A value of a status for a message: its JSON, at most 80 characters."""
+    import json
+
+    text = json.dumps(value, default=repr)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def traffic_split(isvc: dict[str, Any] | None) -> dict[str, int]:
-    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``; one revision's
-    entries are summed (Knative keeps one per tag: right after a pin-back to 0 % KServe v0.20.0
-    routes both ``latest`` and ``prev`` to the same revision)."""
+    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``
+    (:func:`traffic_entries`); one revision's entries are summed (Knative keeps one per tag: right
+    after a pin-back to 0 % KServe v0.20.0 routes both ``latest`` and ``prev`` to the same
+    revision). An entry without ``percent`` counts 0 %."""
     out: dict[str, int] = {}
-    for t in predictor_status(isvc).get("traffic") or []:
+    for t in traffic_entries(isvc):
         if t.get("revisionName"):
-            out[t["revisionName"]] = out.get(t["revisionName"], 0) + int(t.get("percent") or 0)
+            out[t["revisionName"]] = out.get(t["revisionName"], 0) + (t.get("percent") or 0)
     return out
 
 
@@ -902,7 +975,7 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         time.sleep(poll_s)
 
 
-__all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
+__all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "traffic_entries", "wait_for",
            "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec",
            "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled",
            "retry_after", "transient", "RETRY_AFTER_MAX_S", "GET_MAX_PAUSE_S", "step_deadline"]

@@ -64,6 +64,7 @@ from ctloop.serving.kube import (
     request_deadline,
     revision_failure,
     step_deadline,
+    traffic_entries,
     traffic_split,
     wait_for,
 )
@@ -158,6 +159,16 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
     raise ServingError(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
                        "ctloop rolls out only predictors in the model: form (ctloop.serving.isvc.inference_service); "
                        "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
+
+
+def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
+    """``isvc.check_deployment_mode`` of ``obj``; one naming no mode (KServe has not reconciled it,
+    and it has no annotation: not one ctloop created) is judged by the cluster's default, read
+    when the runner may (:meth:`InferenceServices.kserve_default_mode`), else refused as unknown."""
+    default = ""
+    if not specs.deployment_mode(obj):
+        default = getattr(isvcs, "kserve_default_mode", lambda: "")()
+    specs.check_deployment_mode(obj, default)
 
 
 def _ready(obj: dict[str, Any]) -> bool:
@@ -301,8 +312,7 @@ def _latest_share(obj: dict[str, Any]) -> int | None:
     ``canaryTrafficPercent`` once a revision was rolled out, and Knative keeps it apart from the
     ``prev`` target of the same revision (knative-v1.21.1 ``pkg/reconciler/route/traffic/traffic.go``
     ``mergeIfNecessary`` merges only one tag's entries of one revision)."""
-    shares = [int(t.get("percent") or 0) for t in predictor_status(obj).get("traffic") or []
-              if isinstance(t, dict) and t.get("latestRevision") is True]
+    shares = [t.get("percent") or 0 for t in traffic_entries(obj) if t.get("latestRevision") is True]
     return sum(shares) if shares else None
 
 
@@ -392,9 +402,9 @@ def _ramping(obj: dict[str, Any] | None) -> list[str]:
     oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
     ``ConfigurationRollout.Revisions``), each with a share; ``[]`` unless there are two or more."""
     names: list[str] = []
-    for t in predictor_status(obj).get("traffic") or []:
-        if (isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")
-                and int(t.get("percent") or 0) > 0 and t["revisionName"] not in names):
+    for t in traffic_entries(obj):
+        if (t.get("latestRevision") is True and t.get("revisionName")
+                and (t.get("percent") or 0) > 0 and t["revisionName"] not in names):
             names.append(str(t["revisionName"]))
     return names if len(names) > 1 else []
 
@@ -593,7 +603,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
-    specs.check_deployment_mode(current)
+    _check_mode(isvcs, current)
     specs.check_reconciled(current)
     _check_drivable(current, isvcs.namespace)
     # an InvalidSpec before this deploy writes (its runtime missing then): the status read right after
@@ -602,6 +612,13 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
     have_version, have_uri = _spec_version(current)
     if same_storage_uri(have_uri, storage_uri):
         pinned = _predictor(current).get("canaryTrafficPercent")
+        if pinned is not None and (problem := specs.percent_problem(pinned)):
+            # set by hand (kubectl patch): the wait below waited its whole timeout for a split that
+            # never comes ("ready with -5 % traffic")
+            raise ServingError(
+                f"InferenceService {isvcs.namespace}/{name} names v{version}, and its canaryTrafficPercent {problem}: "
+                "no such share is ever routed; nothing written (set a share: ctloop rollout canary --percent N, "
+                "or roll back: ctloop rollout rollback)")
         staged = _staged(current, version, storage_uri) if pinned == 0 else None
         if staged is not None:
             # this deploy's own write at 0 % first (after an unfinished rollback), its step stopped
@@ -926,7 +943,7 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} names {_spec_version(obj)[1] or 'no model'} "
                              f"(v{specs.spec_version(obj) or '?'}) now, not {expect_storage_uri}: another run or a "
                              "person deployed it since; its canary left alone, nothing written")
-    specs.check_deployment_mode(obj)
+    _check_mode(isvcs, obj)
     specs.check_reconciled(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
@@ -1106,7 +1123,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
              deadline: float, revision: str = "", generation: int | None = None) -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
-        specs.check_deployment_mode(current)
+        _check_mode(isvcs, current)
         specs.check_reconciled(current)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
@@ -1320,8 +1337,8 @@ def _routed(obj: dict[str, Any]) -> set[str]:
     ramps between, oldest first (knative-v1.21.1 ``pkg/reconciler/route/traffic/rollout.go``
     ``ConfigurationRollout.Revisions``, ``traffic.go`` ``targetToStatus``) — the first alone
     named the revision being ramped away from."""
-    routed = {str(t["revisionName"]) for t in predictor_status(obj).get("traffic") or []
-              if isinstance(t, dict) and t.get("latestRevision") is True and t.get("revisionName")}
+    routed = {str(t["revisionName"]) for t in traffic_entries(obj)
+              if t.get("latestRevision") is True and t.get("revisionName")}
     ready = predictor_status(obj).get("latestReadyRevision", "")
     return routed or ({ready} if ready else set())
 
@@ -1471,7 +1488,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
-    specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
+    _check_mode(isvcs, obj)  # elsewhere no traffic[] is reported: every wait would time out
     specs.check_reconciled(obj)  # being deleted, or its reconcile disabled: likewise
     _check_drivable(obj, isvcs.namespace)
     if _occupied(obj, failed_storage_uri, storage_uri):
