@@ -158,7 +158,7 @@ def time_format_problem(fmt: str) -> str | None:
         text = sample.strftime(fmt)
         back = pd.to_datetime(pd.Series([text]), format=fmt, utc=True).iloc[0]
     except (ValueError, TypeError, re.error) as exc:  # re.error: a directive given twice (%d/%d)
-        return str(exc).split("\n")[0]
+        return _said_of_format(str(exc).split("\n")[0])
     shown = f"{TIME_FORMAT_SAMPLE} written {text!r} reads back as {back.tz_localize(None)}"
     if back.year != sample.year:
         return f"has no year: {shown}"
@@ -167,6 +167,25 @@ def time_format_problem(fmt: str) -> str | None:
     if back not in kept:  # e.g. %I without %p: 14:07 reads back as 02:07
         return f"does not read back what it writes: {shown}"
     return None
+
+
+def _said_of_format(said: str) -> str:
+    """pandas' (2.3.3 ``_libs/tslibs/strptime.pyx``) or ``re``'s words for a format it cannot read, in
+    ours: they named a regular expression's group (``redefinition of group name 'd' as group 2; was group
+    1 at position 46``) or no way out (``'s' is a bad directive in format '%s'``)."""
+    import re
+
+    if m := re.match(r"'(.)' is a bad directive in format ", said):
+        if m[1] == "s":  # Unix seconds: strftime writes them (glibc), no strptime reads them
+            return ("%s (Unix seconds) is not a directive pandas reads in a time format: leave the format empty "
+                    "and convert Unix times before loading, e.g. pandas.to_datetime(frame[column], unit='s', utc=True)")
+        return (f"%{m[1]} is not a directive pandas reads in a time format (Python's strptime directives: %Y %m "
+                "%d %H %M %S %f %z %b %B %a %A %p %I %y %j)")
+    if m := re.match(r"redefinition of group name '(\w+)'", said):
+        return f"%{m[1]} is given twice: give each directive once"
+    if said.startswith("stray % in format "):
+        return "has a % that starts no directive (a literal % is written %%)"
+    return said
 
 
 def utc_now() -> pd.Timestamp:
