@@ -55,3 +55,63 @@ def test_a_time_format_pandas_cannot_read_is_said_in_our_words(tmp_path, capsys,
     )
     assert err.startswith(f"error: --time-format {fmt!r}: {said}"), err
     assert "bad directive" not in err and "group" not in err and not out.exists()
+
+
+# --------------------------------------------------------------------------- --param model_name by ctloop.yaml's rule
+@pytest.mark.parametrize(
+    "pipeline", ["continuous-training", "monitoring", "batch-scoring", "rollout"]
+)
+def test_param_model_name_obeys_the_rule_of_a_model_name_in_ctloop_yaml(pipeline):
+    """``ctloop run --local --param model_name=Credit_X`` ran (MLflow's rule only) where ctloop.yaml refuses the
+    name (``ctloop.config.model_name``, the one rule: it names the InferenceService and the schedules)."""
+    from ctloop.config import model_name
+    from ctloop.errors import ConfigError
+    from ctloop.ops.params import parse_pairs, pipeline_arguments
+    from ctloop.pipelines import all_pipelines
+
+    rule = model_name("Credit_X")
+    with pytest.raises(ConfigError) as exc:
+        pipeline_arguments(
+            all_pipelines()[pipeline], parse_pairs(["model_name=Credit_X"]), require=False
+        )
+    assert str(exc.value) == f"model_name: {rule}, got 'Credit_X'; e.g. model_name=credit-default"
+
+
+def test_run_local_refuses_it_before_any_run(tmp_path, capsys):
+    err = _refused(
+        capsys,
+        [
+            "run",
+            "--local",
+            "--workdir",
+            str(tmp_path / "w"),
+            "--param",
+            "model_name=Credit_X",
+            "--param",
+            "data.uri=x.csv",
+            "--param",
+            "data.target=y",
+            "--param",
+            "data.time_column=t",
+        ],
+    )
+    assert (
+        err.startswith("error: model_name: must be a valid Kubernetes and MLflow name")
+        and "'Credit_X'" in err
+    )
+    assert not (tmp_path / "w").exists()
+
+
+def test_training_parameters_model_name_too():
+    from ctloop.errors import ConfigError
+    from ctloop.ops.params import parse_pairs, pipeline_arguments
+    from ctloop.pipelines import all_pipelines
+
+    with pytest.raises(
+        ConfigError, match=r"training_parameters\.model_name: must be a valid Kubernetes"
+    ):
+        pipeline_arguments(
+            all_pipelines()["monitoring"],
+            parse_pairs(['training_parameters={"model_name": "A_b"}']),
+            require=False,
+        )
