@@ -478,6 +478,22 @@ def _edges(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> tupl
     return t0, edges
 
 
+def _check_schedule_comes(policy: str, window: str, windows: int, train_windows: int, ready: Any,
+                          labels_ready: Any) -> None:
+    """Refuse ``every:N`` when N is more than the windows replayed after the earliest the initial model can
+    train (the last of its history, and the first by whose end its rows and their labels are there): no
+    scheduled retrain would come, and the replay would be policy ``never`` under another name."""
+    every = scheduled_every(policy)
+    if every is None or not len(ready) or not len(labels_ready):  # no initial model: refused as such
+        return
+    first = max(train_windows - 1, int(ready[0]), int(labels_ready[0]))
+    after = windows - 1 - first
+    if every > after:
+        raise ConfigError(f"policy {policy}: a retrain every {every:,} windows never comes: --window {window} gives "
+                          f"{windows:,} windows, {after:,} of them after the initial model's (window {first} at the "
+                          f"earliest), so it would replay as never; choose every:N with N <= {after:,}")
+
+
 def _ceil_duration(span: pd.Timedelta) -> str:
     """``span`` rounded up to a whole number of its largest unit (``2D``, ``6h``, ``15min``,
     ``30s``), in the duration syntax of :mod:`ctloop.timeutil`."""
@@ -810,6 +826,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                               f"window {k} of {len(bounds)}, after which no window holds "
                                               f"{MIN_SCORE_ROWS} rows")
             + ": no window would be scored; a shorter --label-delay or a longer stream")
+    _check_schedule_comes(cfg.policy, cfg.window, len(bounds), train_windows, ready, labels_ready)
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     if unlabelled:

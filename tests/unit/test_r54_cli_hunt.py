@@ -115,3 +115,48 @@ def test_training_parameters_model_name_too():
             parse_pairs(['training_parameters={"model_name": "A_b"}']),
             require=False,
         )
+
+
+# --------------------------------------------------------------------------- every:N beyond the windows
+def test_a_schedule_longer_than_the_replay_is_refused_with_the_number_of_windows():
+    """``--policy every:1000`` over 4 daily windows replayed as ``never`` under another name (the first window
+    holds 93 of the 100 rows the initial model needs: it trains in window 1)."""
+    from ctloop.backtest import run_backtest
+    from ctloop.errors import ConfigError
+    from tests.unit.test_backtest_inputs import config, frame
+
+    with pytest.raises(ConfigError) as exc:
+        run_backtest(frame(), config(policy="every:1000"))
+    assert str(exc.value) == (
+        "policy every:1000: a retrain every 1,000 windows never comes: --window 1D gives 4 windows, 2 of them after "
+        "the initial model's (window 1 at the earliest), so it would replay as never; choose every:N with N <= 2"
+    )
+    with pytest.raises(
+        ConfigError, match="every:3: a retrain every 3 windows never comes"
+    ):  # every:2 retrains once
+        run_backtest(frame(), config(policy="every:3"))
+
+
+def test_backtest_cli_says_it_in_one_line(tmp_path, capsys):
+    from tests.unit.test_backtest_inputs import frame
+
+    frame().to_csv(tmp_path / "s.csv", index=False)
+    err = _refused(
+        capsys,
+        [
+            "backtest",
+            "--data",
+            str(tmp_path / "s.csv"),
+            "--target",
+            "y",
+            "--time-column",
+            "ts",
+            "--window",
+            "1D",
+            "--policy",
+            "every:99999999999999999999",
+            "--output",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert "never comes: --window 1D gives 4 windows" in err and not (tmp_path / "o").exists(), err
