@@ -160,3 +160,102 @@ def test_backtest_cli_says_it_in_one_line(tmp_path, capsys):
         ],
     )
     assert "never comes: --window 1D gives 4 windows" in err and not (tmp_path / "o").exists(), err
+
+
+# --------------------------------------------------------------------------- cron: dates that never come, 29 February
+# KFP 2.17.0 parses a schedule with github.com/robfig/cron v1.2.0 (go.mod; backend/src/crd/controller/
+# scheduledworkflow/util/cron_schedule.go ``cron.Parse``; v3 is only an indirect dependency): it takes any
+# day 1-31 with any month, and with a starred day-of-week (spec.go ``dayMatches``) both day fields must match
+@pytest.mark.parametrize(
+    "expr, said",
+    [
+        (
+            "0 0 3 31 4,5 *",
+            "month April (4) of month field '4,5' has no day 31 (at most 30 days): it never runs then",
+        ),
+        ("0 0 3 31 APR,MAY ?", "month April (4) of month field 'APR,MAY' has no day 31"),
+        (
+            "0 0 3 30 1,2 *",
+            "month February (2) of month field '1,2' has no day 30 (at most 29 days)",
+        ),
+        (
+            "0 0 3 28,31 4 *",
+            "day-of-month 31 of field '28,31' occurs in none of the months '4': it never runs then",
+        ),
+    ],
+)
+def test_a_listed_month_or_day_that_never_comes_is_refused(expr, said):
+    from ctloop.errors import ConfigError
+    from ctloop.ops.cron import validate_cron
+
+    with pytest.raises(ConfigError) as exc:
+        validate_cron(expr)
+    assert str(exc.value).startswith(f"cron {expr!r}: {said}"), exc.value
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "0 0 3 31 * *",
+        "0 0 3 31 4-6 *",
+        "0 0 3 28,31 4,5 *",
+        "0 0 3 31 4 MON",
+        "0 0 3 30,31 1-12 *",
+        "0 0 3 25-31 2 *",
+        "0 0 3 */10 4 *",
+    ],
+)
+def test_a_day_that_comes_in_some_listed_month_is_taken(expr):
+    from ctloop.ops.cron import leap_day_warning, validate_cron
+
+    assert validate_cron(expr) == expr and leap_day_warning(expr) is None
+
+
+@pytest.mark.parametrize("expr", ["0 0 3 29 2 *", "0 0 3 28,29 FEB ?", "0 0 3 29 1-2 *"])
+def test_29_february_is_warned_of(expr):
+    from ctloop.ops.cron import leap_day_warning, validate_cron
+
+    assert leap_day_warning(validate_cron(expr)) == (
+        f"cron {expr!r}: day-of-month 29 in February (month field {expr.split()[4]!r}) comes only in leap years "
+        "(once in four years; 2100 has none): for every year give 28 (or day 1 of month 3)"
+    )
+
+
+def test_schedule_warns_of_29_february_before_connecting(capsys):
+    code = main(
+        [
+            "schedule",
+            "--cron",
+            "0 0 3 29 2 *",
+            "--host",
+            "http://127.0.0.1:9",
+            "--param",
+            "model_name=m",
+            "--param",
+            "data.uri=gs://b/c.csv",
+            "--param",
+            "data.target=y",
+            "--param",
+            "data.time_column=t",
+        ]
+    )
+    err = capsys.readouterr().err.splitlines()
+    assert code != 0 and err[0].startswith(
+        "warning: --cron: cron '0 0 3 29 2 *': day-of-month 29 in February"
+    ), err
+
+
+def test_schedule_refuses_a_month_without_the_day(capsys):
+    err = _refused(
+        capsys,
+        [
+            "schedule",
+            "--cron",
+            "0 0 3 31 4,5 *",
+            "--host",
+            "http://127.0.0.1:9",
+            "--param",
+            "model_name=m",
+        ],
+    )
+    assert err.startswith("error: cron '0 0 3 31 4,5 *': month April (4)"), err
