@@ -448,6 +448,37 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
             "a typo in the time? fix or drop them"))])
 
 
+def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> pd.DataFrame:
+    """``data`` (in time order) without a few stray first rows, with a note naming them: fewer than
+    :data:`MIN_SCORE_ROWS` rows and a tenth of the others, before a gap longer than any between the
+    others, in an earlier grid unit (a day; a minute for a window shorter than a day) than the next
+    row. The window grid starts at the first time (:func:`_edges`): three test rows a fortnight
+    early moved every window's start and changed every window's metric. Larger gaps are refused
+    (:func:`_check_time_spread`)."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    times = data[name].to_numpy()
+    n = len(times)
+    if n < 2:
+        return data
+    gaps = np.diff(times)
+    later = np.maximum.accumulate(gaps[::-1])[::-1]  # later[i]: the longest gap from row i on
+    unit = "D" if step >= pd.Timedelta(days=1) else "min"
+    for k in range(min(MIN_SCORE_ROWS - 1, n // 11), 0, -1):  # k stray rows, the most first
+        if k < n - 1 and gaps[k - 1] > later[k] and \
+                pd.Timestamp(times[k - 1]).floor(unit) < pd.Timestamp(times[k]).floor(unit):
+            first, last, gap = pd.Timestamp(times[0]), pd.Timestamp(times[k - 1]), pd.Timedelta(gaps[k - 1])
+            warnings.warn(f"column {name!r}: {k} row(s) at {first}" + (f" … {last}" if k > 1 else "")
+                          + f" lie {_ceil_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
+                          "further apart than any two of those: left out of the replay, whose windows would "
+                          "otherwise start with them (fix or drop them)", UserWarning, stacklevel=3)
+            return data.iloc[k:]
+    return data
+
+
 def _edges(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
     """The first replay window's start (the first time floored to a day, or to a minute for a
     window shorter than a day) and every window's edge up to the first past the last of the sorted
@@ -739,6 +770,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
+    data = _without_stray_start(data, cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0, edges = _edges(data[cfg.time_column], cfg.time_column, cfg.window, step)
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]

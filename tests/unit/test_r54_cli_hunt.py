@@ -259,3 +259,78 @@ def test_schedule_refuses_a_month_without_the_day(capsys):
         ],
     )
     assert err.startswith("error: cron '0 0 3 31 4,5 *': month April (4)"), err
+
+
+# --------------------------------------------------------------------------- stray first rows and the window grid
+def test_three_stray_first_rows_no_longer_move_every_window():
+    """The grid starts at the first time: three rows two days early moved every window and changed each
+    one's metric. They are left out, with a note naming them; the replay is the one without them."""
+    import pandas as pd
+
+    from ctloop.backtest import run_backtest
+    from tests.unit.test_backtest_inputs import config, frame
+
+    clean = frame()
+    stray = clean.iloc[:3].assign(
+        ts=pd.Timestamp("2023-12-30") + pd.to_timedelta([0, 1, 2], unit="h")
+    )
+    with pytest.warns(UserWarning) as notes:
+        replay = run_backtest(pd.concat([stray, clean]), config())
+    assert [str(n.message) for n in notes] == [
+        "column 'ts': 3 row(s) at 2023-12-30 00:00:00 … 2023-12-30 02:00:00 lie 2D before the other 400 rows (from "
+        "2024-01-01 00:01:43.918500953), further apart than any two of those: left out of the replay, whose windows "
+        "would otherwise start with them (fix or drop them)"
+    ]
+    expected = run_backtest(clean, config())
+    assert [(w.start, w.rows, w.metric) for w in replay.windows] == [
+        (w.start, w.rows, w.metric) for w in expected.windows
+    ]
+
+
+@pytest.mark.parametrize("window", ["12h", "1D", "7D", "30D"])
+def test_a_real_shaped_stream_keeps_its_grid_with_strays_and_loses_no_row_without(window):
+    """The synthetic credit stream (``ctloop generate-data``'s, 3,000 rows over 2025) with three rows 18 days
+    before it: the same windows as the stream alone; the stream alone keeps every row."""
+    import warnings
+
+    import pandas as pd
+
+    from ctloop.backtest import _edges, _without_stray_start
+    from ctloop.synthetic import make_credit_data
+    from ctloop.timeutil import parse_duration
+
+    step = parse_duration(window)
+    data = make_credit_data(n_rows=3000)
+    data["application_date"] = pd.to_datetime(data["application_date"])
+    stray = data.iloc[:3].assign(
+        application_date=pd.Timestamp("2024-12-12 10:00") + pd.to_timedelta([0, 1, 2], "D")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the stream alone: no note
+        alone = _without_stray_start(data, "application_date", step)
+    assert len(alone) == len(data)
+    with pytest.warns(
+        UserWarning, match=r"3 row\(s\) at 2024-12-12 10:00:00 … 2024-12-14 10:00:00 lie 18D before"
+    ):
+        kept = _without_stray_start(pd.concat([stray, data]), "application_date", step)
+    assert _edges(kept["application_date"], "t", window, step) == _edges(
+        data["application_date"], "t", window, step
+    )
+
+
+def test_a_slow_first_day_of_daily_dates_is_no_stray():
+    """Dates only, one day apart: a first day with five rows is the first day, not a stray."""
+    import warnings
+
+    import pandas as pd
+
+    from ctloop.backtest import _without_stray_start
+
+    days = pd.to_datetime(
+        ["2025-01-01"] * 5 + [d for d in pd.date_range("2025-01-02", periods=60) for _ in range(40)]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(
+            _without_stray_start(pd.DataFrame({"t": days}), "t", pd.Timedelta(days=7))
+        ) == len(days)
