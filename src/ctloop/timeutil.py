@@ -27,6 +27,8 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     import pandas as pd
 
     m = _DURATION.match(str(text if text is not None else ""))
+    if m and not m.group(1).isascii():  # '٧D': re's \d and float() read any script's digits, Go and KFP do not
+        raise ConfigError(f"{name} {text!r} has digits other than 0-9: write {ascii_digits(m.group(1))}{m.group(2)}")
     if not m:
         raise ConfigError(
             f"{name} {text!r} not understood: use a number and a unit, e.g. {DURATION_EXAMPLES}"
@@ -41,6 +43,13 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     if seconds > MAX_DURATION_DAYS * 86400:
         raise ConfigError(f"{name} {text!r} is longer than {MAX_DURATION_DAYS} days (100 years)")
     return pd.Timedelta(seconds=seconds)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script (``٧``, ``७``, ``７``) written 0-9."""
+    import unicodedata
+
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def check_duration(text: Any, *, name: str = "duration") -> str:
@@ -200,5 +209,5 @@ def window_bounds(end: Any, window: Any, *, name: str = "window") -> tuple[pd.Ti
     return stop - parse_duration(window, name=name), stop
 
 
-__all__ = ["parse_duration", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
+__all__ = ["parse_duration", "ascii_digits", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
            "DURATION_EXAMPLES", "TIME_FORMAT_SAMPLE", "time_format_problem"]

@@ -334,3 +334,120 @@ def test_a_slow_first_day_of_daily_dates_is_no_stray():
         assert len(
             _without_stray_start(pd.DataFrame({"t": days}), "t", pd.Timedelta(days=7))
         ) == len(days)
+
+
+# --------------------------------------------------------------------------- the hunt: hostile flags
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (
+            ["generate-data", "--output", "g.csv", "--rows", "0"],
+            "ctloop generate-data: error: argument --rows: must be a whole number in 1..5000000, got '0'",
+        ),
+        (
+            ["audit", "--model-name", "m", "--limit", "0"],
+            "ctloop audit: error: argument --limit: must be a whole number >= 1",
+        ),
+        (
+            ["monitor", "history", "--model-name", "m", "--limit", "0"],
+            "ctloop monitor history: error: argument --limit:",
+        ),
+        (["nosuch"], "ctloop: error: argument COMMAND: invalid choice: 'nosuch'"),
+    ],
+)
+def test_an_argparse_refusal_is_one_line_without_the_usage(
+    tmp_path, monkeypatch, capsys, argv, said
+):
+    """argparse printed the command's usage (up to twenty lines) before its error line."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith(said) and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (
+            ["generate-data", "--output", "g.csv", "--rows", "٣٠٠"],
+            "ctloop generate-data: error: argument --rows: must be a whole number in 1..5000000 in digits 0-9, got '٣٠٠' "
+            "(write 300)",
+        ),
+        (
+            ["audit", "--model-name", "m", "--limit", "３"],
+            "ctloop audit: error: argument --limit: must be a whole number >= 1 "
+            "in digits 0-9, got '３' (write 3)",
+        ),
+    ],
+)
+def test_a_whole_number_in_other_digits_is_refused(tmp_path, monkeypatch, capsys, argv, said):
+    """``int('٣٠٠')`` is 300: ``generate-data --rows ٣٠٠`` wrote 300 rows."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert capsys.readouterr().err == said + "\n" and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("flag", ["--window", "--label-delay", "--train-window"])
+def test_a_duration_in_other_digits_is_refused(tmp_path, capsys, flag):
+    """``--window ٧D`` replayed 7-day windows (re's ``\\d`` and ``float`` read any script's digits)."""
+    args = {"--window": "7D", flag: "٧D"}
+    err = _refused(
+        capsys,
+        [
+            "backtest",
+            "--data",
+            str(tmp_path / "t.csv"),
+            "--target",
+            "y",
+            "--time-column",
+            "ts",
+            *[x for kv in args.items() for x in kv],
+            "--output",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert err == f"error: {flag} '٧D' has digits other than 0-9: write 7D", err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["generate-data", "--rows", "10", "--output", "-"],
+        [
+            "backtest",
+            "--data",
+            "c.csv",
+            "--target",
+            "y",
+            "--time-column",
+            "t",
+            "--window",
+            "7D",
+            "--output",
+            "-",
+        ],
+        ["drift", "--reference", "a.csv", "--current", "b.csv", "--output", "-"],
+        ["compile", "--output-dir", "-"],
+    ],
+)
+def test_dash_as_an_output_is_refused_where_no_standard_output_is_written(
+    tmp_path, monkeypatch, capsys, argv
+):
+    """``generate-data --output -`` wrote a file named ``-``; ``config docs --output -`` prints (below)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(argv)
+    err = capsys.readouterr().err
+    assert err.endswith(
+        ": '-' (standard output) is not supported here: name a file or directory\n"
+    ), err
+    assert not list(tmp_path.iterdir())
+
+
+def test_config_docs_still_prints_for_dash(capsys):
+    assert main(["config", "docs", "--output", "-"]) == 0
+    assert capsys.readouterr().out.startswith("#")
