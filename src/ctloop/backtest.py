@@ -448,6 +448,37 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
             "a typo in the time? fix or drop them"))])
 
 
+def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> pd.DataFrame:
+    """``data`` (in time order) without a few stray first rows, with a note naming them: fewer than
+    :data:`MIN_SCORE_ROWS` rows and a tenth of the others, before a gap longer than any between the
+    others, in an earlier grid unit (a day; a minute for a window shorter than a day) than the next
+    row. The window grid starts at the first time (:func:`_edges`): three test rows a fortnight
+    early moved every window's start and changed every window's metric. Larger gaps are refused
+    (:func:`_check_time_spread`)."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    times = data[name].to_numpy()
+    n = len(times)
+    if n < 2:
+        return data
+    gaps = np.diff(times)
+    later = np.maximum.accumulate(gaps[::-1])[::-1]  # later[i]: the longest gap from row i on
+    unit = "D" if step >= pd.Timedelta(days=1) else "min"
+    for k in range(min(MIN_SCORE_ROWS - 1, n // 11), 0, -1):  # k stray rows, the most first
+        if k < n - 1 and gaps[k - 1] > later[k] and \
+                pd.Timestamp(times[k - 1]).floor(unit) < pd.Timestamp(times[k]).floor(unit):
+            first, last, gap = pd.Timestamp(times[0]), pd.Timestamp(times[k - 1]), pd.Timedelta(gaps[k - 1])
+            warnings.warn(f"column {name!r}: {k} row(s) at {first}" + (f" … {last}" if k > 1 else "")
+                          + f" lie {_ceil_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
+                          "further apart than any two of those: left out of the replay, whose windows would "
+                          "otherwise start with them (fix or drop them)", UserWarning, stacklevel=3)
+            return data.iloc[k:]
+    return data
+
+
 def _edges(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
     """The first replay window's start (the first time floored to a day, or to a minute for a
     window shorter than a day) and every window's edge up to the first past the last of the sorted
@@ -476,6 +507,22 @@ def _edges(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> tupl
     except (OverflowError, pd.errors.OutOfBoundsDatetime):
         raise beyond("end after") from None
     return t0, edges
+
+
+def _check_schedule_comes(policy: str, window: str, windows: int, train_windows: int, ready: Any,
+                          labels_ready: Any) -> None:
+    """Refuse ``every:N`` when N is more than the windows replayed after the earliest the initial model can
+    train (the last of its history, and the first by whose end its rows and their labels are there): no
+    scheduled retrain would come, and the replay would be policy ``never`` under another name."""
+    every = scheduled_every(policy)
+    if every is None or not len(ready) or not len(labels_ready):  # no initial model: refused as such
+        return
+    first = max(train_windows - 1, int(ready[0]), int(labels_ready[0]))
+    after = windows - 1 - first
+    if every > after:
+        raise ConfigError(f"policy {policy}: a retrain every {every:,} windows never comes: --window {window} gives "
+                          f"{windows:,} windows, {after:,} of them after the initial model's (window {first} at the "
+                          f"earliest), so it would replay as never; choose every:N with N <= {after:,}")
 
 
 def _ceil_duration(span: pd.Timedelta) -> str:
@@ -723,6 +770,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
+    data = _without_stray_start(data, cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0, edges = _edges(data[cfg.time_column], cfg.time_column, cfg.window, step)
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
@@ -810,6 +858,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                               f"window {k} of {len(bounds)}, after which no window holds "
                                               f"{MIN_SCORE_ROWS} rows")
             + ": no window would be scored; a shorter --label-delay or a longer stream")
+    _check_schedule_comes(cfg.policy, cfg.window, len(bounds), train_windows, ready, labels_ready)
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     if unlabelled:

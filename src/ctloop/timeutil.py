@@ -27,6 +27,8 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     import pandas as pd
 
     m = _DURATION.match(str(text if text is not None else ""))
+    if m and not m.group(1).isascii():  # '٧D': re's \d and float() read any script's digits, Go and KFP do not
+        raise ConfigError(f"{name} {text!r} has digits other than 0-9: write {ascii_digits(m.group(1))}{m.group(2)}")
     if not m:
         raise ConfigError(
             f"{name} {text!r} not understood: use a number and a unit, e.g. {DURATION_EXAMPLES}"
@@ -41,6 +43,13 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     if seconds > MAX_DURATION_DAYS * 86400:
         raise ConfigError(f"{name} {text!r} is longer than {MAX_DURATION_DAYS} days (100 years)")
     return pd.Timedelta(seconds=seconds)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script (``٧``, ``७``, ``７``) written 0-9."""
+    import unicodedata
+
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def check_duration(text: Any, *, name: str = "duration") -> str:
@@ -158,7 +167,7 @@ def time_format_problem(fmt: str) -> str | None:
         text = sample.strftime(fmt)
         back = pd.to_datetime(pd.Series([text]), format=fmt, utc=True).iloc[0]
     except (ValueError, TypeError, re.error) as exc:  # re.error: a directive given twice (%d/%d)
-        return str(exc).split("\n")[0]
+        return _said_of_format(str(exc).split("\n")[0])
     shown = f"{TIME_FORMAT_SAMPLE} written {text!r} reads back as {back.tz_localize(None)}"
     if back.year != sample.year:
         return f"has no year: {shown}"
@@ -167,6 +176,25 @@ def time_format_problem(fmt: str) -> str | None:
     if back not in kept:  # e.g. %I without %p: 14:07 reads back as 02:07
         return f"does not read back what it writes: {shown}"
     return None
+
+
+def _said_of_format(said: str) -> str:
+    """pandas' (2.3.3 ``_libs/tslibs/strptime.pyx``) or ``re``'s words for a format it cannot read, in
+    ours: they named a regular expression's group (``redefinition of group name 'd' as group 2; was group
+    1 at position 46``) or no way out (``'s' is a bad directive in format '%s'``)."""
+    import re
+
+    if m := re.match(r"'(.)' is a bad directive in format ", said):
+        if m[1] == "s":  # Unix seconds: strftime writes them (glibc), no strptime reads them
+            return ("%s (Unix seconds) is not a directive pandas reads in a time format: leave the format empty "
+                    "and convert Unix times before loading, e.g. pandas.to_datetime(frame[column], unit='s', utc=True)")
+        return (f"%{m[1]} is not a directive pandas reads in a time format (Python's strptime directives: %Y %m "
+                "%d %H %M %S %f %z %b %B %a %A %p %I %y %j)")
+    if m := re.match(r"redefinition of group name '(\w+)'", said):
+        return f"%{m[1]} is given twice: give each directive once"
+    if said.startswith("stray % in format "):
+        return "has a % that starts no directive (a literal % is written %%)"
+    return said
 
 
 def utc_now() -> pd.Timestamp:
@@ -181,5 +209,5 @@ def window_bounds(end: Any, window: Any, *, name: str = "window") -> tuple[pd.Ti
     return stop - parse_duration(window, name=name), stop
 
 
-__all__ = ["parse_duration", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
+__all__ = ["parse_duration", "ascii_digits", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
            "DURATION_EXAMPLES", "TIME_FORMAT_SAMPLE", "time_format_problem"]

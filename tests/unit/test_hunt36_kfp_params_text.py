@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from ctloop.errors import ConfigError
 from ctloop.ops.params import parse_pairs, pipeline_arguments
 from ctloop.pipelines import all_pipelines
 
@@ -29,9 +30,10 @@ def test_a_text_parameter_keeps_the_number_as_written(pipelines, written):
     assert args["experiment"] == written and args["as_of"] == written
 
 
-def test_model_name_keeps_its_text_in_continuous_training(pipelines):
-    args = pipeline_arguments(pipelines["continuous-training"], parse_pairs(["model_name=2.10", *DATA]))
-    assert args["model_name"] == "2.10"
+def test_a_number_model_name_is_refused_as_written(pipelines):
+    """Round 54: a model name is one ctloop.yaml takes (``ctloop.config.model_name``), quoted as written."""
+    with pytest.raises(ConfigError, match=r"^model_name: must be a valid Kubernetes .*, got '2\.10'"):
+        pipeline_arguments(pipelines["continuous-training"], parse_pairs(["model_name=2.10", *DATA]))
 
 
 def test_numbers_for_section_fields_stay_numbers(pipelines):

@@ -21,14 +21,15 @@ DATA = ["--param", "data.uri=gs://bucket/credit.parquet", "--param", "data.targe
 
 
 @pytest.mark.parametrize("written", ["2024.10", "1e3", "1.50", "2024"])
-def test_trigger_sends_the_model_name_as_written(monkeypatch, tmp_path, written):
+def test_trigger_quotes_a_number_model_name_as_written(monkeypatch, tmp_path, capsys, written):
+    """Since round 54 a model name is one ctloop.yaml takes (``ctloop.config.model_name``: it starts with a
+    letter), so a number is refused; the refusal quotes it as written, not as ``json.dumps`` wrote it."""
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
         assert main(["trigger", "--params", f'{{"model_name": {written}, "gate": {{"tolerance": 0.010}}}}',
-                     *DATA, "--host", kfp.url]) == 0
-        (run,) = kfp.state.runs.values()
-    params = run["runtime_config"]["parameters"]
-    assert params["model_name"] == written
-    assert params["gate"]["tolerance"] == 0.01  # a section's number stays a number
+                     *DATA, "--host", kfp.url]) == 2
+        assert not kfp.state.runs
+    err = capsys.readouterr().err
+    assert "model_name: must be a valid Kubernetes and MLflow name" in err and f"got {written!r}" in err, err
 
 
 def test_nested_numbers_stay_plain():

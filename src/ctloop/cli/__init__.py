@@ -36,12 +36,14 @@ COMMAND_MODULES = (
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse's parser, whose error line shows a value's control characters as escapes (a type
-    that quotes the value raw, or argparse's own ``unrecognized arguments: ...``); sub-command
-    parsers are of this class too (``add_subparsers`` defaults to the parent's class)."""
+    """argparse's parser, whose error is one line (``ctloop drift: error: argument --batch-rows: ...``,
+    exit code 2) that shows a value's control characters as escapes (a type that quotes the value
+    raw, or argparse's own ``unrecognized arguments: ...``); argparse (3.11 ``ArgumentParser.error``)
+    printed the command's whole usage before it, up to twenty lines, as for no other bad input.
+    Sub-command parsers are of this class too (``add_subparsers`` defaults to the parent's class)."""
 
     def error(self, message: str):  # type: ignore[override]
-        super().error(one_line(message))
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 # The module registering each command: ``main`` builds that module's parsers alone (~1-4 ms and its
@@ -174,7 +176,8 @@ def _name_the_flag(args: argparse.Namespace, exc: CtloopError, text: str) -> str
     if not isinstance(exc, DataSourceError | ConfigError):
         return text
 
-    kinds = (argtypes.location, argtypes.optional_location, argtypes.output_location, argtypes.text_file)
+    kinds = (argtypes.location, argtypes.optional_location, argtypes.output_location, argtypes.output_or_stdout,
+             argtypes.text_file)
     parsers, flags = [getattr(args, "_help_parser", None)], set()
     while parsers:  # the command's and its actions' (`labels ingest`) arguments
         for action in getattr(parsers.pop(), "_actions", ()):

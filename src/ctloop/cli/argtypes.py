@@ -18,6 +18,11 @@ def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
     <rule>, got '<text>'"."""
 
     def parse(text: str) -> int:
+        if any(c.isdecimal() and not c.isascii() for c in text):  # int() reads '٣' and '３' as 3
+            from ctloop.timeutil import ascii_digits
+
+            raise argparse.ArgumentTypeError(f"must be a whole number {rule} in digits 0-9, got {text!r} (write "
+                                             f"{ascii_digits(text.strip())})")
         try:
             value = int(text)
         except ValueError:
@@ -317,8 +322,16 @@ def registered_model(*, optional: bool = False) -> Callable[[str], str]:
 
 def output_location(text: str) -> str:
     """:func:`location` for an output (a file or directory written to; whether it can be created
-    is each command's own check, before any work: ``storage.check_output_dir``)."""
+    is each command's own check, before any work: ``storage.check_output_dir``). ``-``, standard
+    output to many tools, is refused: ``generate-data --output -`` wrote a file named ``-``."""
+    if text.strip() == "-":
+        raise argparse.ArgumentTypeError("'-' (standard output) is not supported here: name a file or directory")
     return location(text)
+
+
+def output_or_stdout(text: str) -> str:
+    """:func:`output_location`, or ``-``: standard output (``ctloop config docs --output -``)."""
+    return text if text == "-" else output_location(text)
 
 
 def text_file(text: str) -> str:
@@ -362,4 +375,4 @@ def column_list(text: str) -> list[str]:
     return [name.strip() for name in record if name.strip()]
 
 
-__all__ = ["values_may_lead_with_a_dash", "image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "kfp_host", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+__all__ = ["values_may_lead_with_a_dash", "output_or_stdout", "image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "kfp_host", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

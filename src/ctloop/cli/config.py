@@ -78,7 +78,7 @@ def _defaults(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import output_location
+    from ctloop.cli.argtypes import output_or_stdout
     from ctloop.config import NESTED, SECTIONS
 
     p = subparsers.add_parser("config", help="configuration sections: defaults and the reference page",
@@ -91,6 +91,6 @@ def register(subparsers) -> None:
                    help="one section only")
     d.set_defaults(handler=_defaults)
     g = sub.add_parser("docs", help="the configuration reference (docs/configuration.md), generated from the code")
-    g.add_argument("--output", type=output_location, help="write it to this file instead of printing it (- = print)")
+    g.add_argument("--output", type=output_or_stdout, help="write it to this file instead of printing it (- = print)")
     g.add_argument("--check", action="store_true", help="with --output: exit 1 when the file is stale")
     g.set_defaults(handler=_docs)

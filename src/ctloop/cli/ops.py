@@ -400,10 +400,12 @@ def _print_retired(result, out: Callable[[str], Any], dry_run: bool = False) -> 
 
 def _schedule(args: argparse.Namespace) -> int:
     from ctloop.image import resolve_image
-    from ctloop.ops.cron import describe, validate_cron
+    from ctloop.ops.cron import describe, leap_day_warning, validate_cron
     from ctloop.ops.params import parse_pairs, pipeline_arguments
 
     cron = validate_cron(args.cron)  # before any network call
+    if said := leap_day_warning(cron):
+        print(f"warning: --cron: {said}", file=sys.stderr)
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param),
                                 mounts=_mount_paths(args.mount_pvc), defined=_task_env())
     _check_tracking(params, mounts=_mount_paths(args.mount_pvc))
@@ -580,11 +582,14 @@ def apply_spec(
 
 def _apply(args: argparse.Namespace) -> int:
     from ctloop.image import resolve_image
+    from ctloop.ops.cron import leap_day_warning
     from ctloop.ops.spec import load_spec
 
     spec = load_spec(args.file)
     check_spec_tracking(spec)  # before the file is said to be valid
-    plan_schedules(spec)  # every parameter refusal too: none follows the line saying the file is valid
+    for model, _, job, schedule, _ in plan_schedules(spec):  # every parameter refusal too: none follows "valid"
+        if said := leap_day_warning(schedule.cron):
+            print(f"warning: model {model.name}: schedule {job}: {said}", file=sys.stderr)
     image = resolve_image(args.image, spec.platform.image or None, purpose="apply")
     note = " — dry run, nothing changes" if args.dry_run else ""
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")

@@ -532,6 +532,15 @@ def defined_variable(value: Any, what: str, defined: AbstractSet[str]) -> str:
     return ""
 
 
+def _model_name_problem(value: str, where: str) -> list[str]:
+    """What is wrong with ``model_name`` given as ``value`` (at ``where``), by the rule of a model's name in
+    ctloop.yaml (:func:`ctloop.config.model_name`: it names the InferenceService and the schedules, and
+    MLflow registers it): ``Credit_X`` was taken here and refused there."""
+    problem = C.model_name(value.strip() and value)
+    shown = repr(value) if len(value) <= 80 else f"{value[:40]!r}... ({len(value)} characters)"
+    return [f"{where}: {problem}, got {shown}; e.g. model_name=credit-default"] if problem else []
+
+
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True, volumes: str = VOLUMES,
                        mounts: list[str] | None = None,
@@ -592,13 +601,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
         elif name in CHOICES and value not in CHOICES[name]:
             errors.append(f"{name}: {value!r} is not one of {', '.join(CHOICES[name])}{_suggest(str(value), list(CHOICES[name]))}"
                           f" — the pipeline would take its {CHOICES[name][0]!r} branch")
-        elif name == "model_name" and isinstance(value, str):  # MLflow's rule: no nightly run failing on it
-            from ctloop.registry import check_model_name
-
-            try:
-                check_model_name(value)
-            except ConfigError as exc:
-                errors.append(f"model_name: {exc}")
+        elif name == "model_name" and isinstance(value, str):  # no nightly run failing on it
+            errors.extend(_model_name_problem(value, name))
         elif name == TRAINING_PARAMETERS and isinstance(value, dict):
             # what a fired rule starts: KFP refuses a run without a required input or with an unknown one
             subs: dict[str, Any] = {}
@@ -608,6 +612,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                                   f"{_suggest(sub, sorted(TRAINING_KEYS))}; parameters: {', '.join(sorted(TRAINING_KEYS))}")
                 elif sub in SECTION_PARAMETERS:
                     subs[sub] = SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
+                elif sub == "model_name" and isinstance(sub_value, str):
+                    errors.extend(_model_name_problem(sub_value, f"{name}.{sub}"))
             # a training section given but refused has no task to judge by (its own error says why)
             if (subs.get("data") is not None and subs.get("gate") is not None
                     and not _refused(errors, f"{name}.training")):
