@@ -4703,6 +4703,19 @@ def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | Non
     return None
 
 
+def _empty_log(uri: str, loc: Location) -> tuple[str, str, str] | None:
+    """(log, where, sign) of a local directory ``loc`` holding a table log directory with no file in it
+    (:data:`TABLE_LOGS`: an empty ``_delta_log/``, a Delta table being created, before its first commit's
+    JSON, or a broken one), which a listing of files cannot show; else None. An object store has no empty
+    directory (a zero-byte ``_delta_log/`` folder marker is no file either: left alone)."""
+    if loc.scheme != "file":
+        return None
+    logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
+    if logged is None:
+        return None
+    return logged, f"{uri} is", f"its {logged}/ holds no file: a table with no commits, being created or broken"
+
+
 def _table_refusal(logged: str, where: str, sign: str) -> ConfigError:
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
     return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
@@ -4734,6 +4747,8 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     files = [o.uri for o in objects if o.uri in data and o.size]
     if not files:
         held = [o.uri for o in objects]
+        if not held and (tabled := _empty_log(uri, loc)) is not None:  # not "an empty directory" (round 54)
+            raise _table_refusal(*tabled)
         if not held:
             name = loc.key.rstrip("/")
             if loc.scheme != "file" and loc.key.endswith("/") and name and exists(loc.child(name)):
@@ -4752,7 +4767,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
         # a table's log before its first data file (an empty _delta_log/, a Hudi partition's marker alone): the
         # table refusal below, not "no data files" (a glob leaves those out, and would read the table once written)
         listed = [rel(name) for name in held]
-        if (tabled := _table_in_listing(uri, listed)) is not None:
+        if (tabled := _table_in_listing(uri, listed) or _empty_log(uri, loc)) is not None:
             raise _table_refusal(*tabled)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
@@ -4771,7 +4786,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
-    tabled = _table_in_listing(uri, listed)
+    tabled = _table_in_listing(uri, listed) or _empty_log(uri, loc)  # data files beside an empty _delta_log/ too
     if tabled is None and (above := _table_above(loc)) is not None:
         root, logged = above
         tabled = logged, f"{uri} is inside {root},", f"its {logged}/"

@@ -1,0 +1,50 @@
+"""Reading tables, round 54 (r54-data).
+
+* A directory holding only an empty ``_delta_log/`` (a Delta table being created, before its first commit's
+  JSON, or a broken one) was "an empty directory": a listing of files cannot show an empty directory. It is
+  refused as a Delta table with no commits, as a table whose log holds files and no data file is; and data
+  files beside an empty ``_delta_log/`` (a first commit's files written, its JSON not yet) are refused too.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop import scoring, storage
+from ctloop.errors import ConfigError, NoDataFiles
+
+PART = pd.DataFrame({"x": [0.5, 1.5], "target": [1, 0]})
+
+
+def _write(root, files: dict[str, bytes]) -> str:
+    for name, data in files.items():
+        storage.write_bytes(f"{root}/{name}", data)
+    return str(root)
+
+
+@pytest.mark.parametrize("log, kind", [("_delta_log", "Delta Lake"), (".hoodie", "Apache Hudi")])
+def test_a_directory_of_an_empty_table_log_is_refused_as_a_table_with_no_commits(
+    tmp_path, log, kind
+):
+    table = tmp_path / "t"
+    (table / log).mkdir(parents=True)
+    with pytest.raises(
+        ConfigError,
+        match=rf"is an? {kind} table \(its {log}/ holds no file: a table with no "
+        r"commits",
+    ) as refused:
+        storage.read_table(str(table))
+    assert "empty directory" not in str(refused.value)
+    with pytest.raises(
+        ConfigError, match=f"{kind} table"
+    ):  # drift's and scoring's reader: the same listing
+        scoring.open_input(str(table))
+    # a first commit's data files written, its JSON not yet: not read as plain Parquet
+    _write(table, {"part-00000.snappy.parquet": PART.to_parquet()})
+    with pytest.raises(ConfigError, match=f"its {log}/ holds no file"):
+        storage.read_table(str(table))
+    # a plain empty directory is still one
+    (tmp_path / "e").mkdir()
+    with pytest.raises(NoDataFiles, match="is an empty directory"):
+        storage.read_table(str(tmp_path / "e"))
