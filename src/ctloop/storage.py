@@ -4262,7 +4262,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             raise exc from None
         if not below:
             raise
-    return _read_directory(uri, loc, fmt, text_columns)
+    return _read_directory(uri, loc, fmt, text_columns, below)
 
 
 def directory_parts(uri: str) -> list[str] | None:
@@ -4365,7 +4365,8 @@ def _name_format(name: str) -> str | None:
     return None
 
 
-def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tuple[str, ...],
+                    objects: list[ObjectInfo] | None = None) -> pd.DataFrame:
     """The files of the directory (object-store prefix) ``uri`` as one table: what a Spark, Hive, Dask or
     ``pyarrow.dataset`` job writes (``part-00000-<uuid>-c000.snappy.parquet``, ``part-*.csv``). Its files
     are those :func:`list_files` lists: names starting with '_' or '.' on their path below ``uri`` are no
@@ -4384,7 +4385,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     a directory without data files a :class:`DataSourceError` naming it and a file it holds."""
     import pandas as pd
 
-    files, kind = directory_table(uri, fmt)
+    files, kind, objects = _directory_table(uri, fmt, objects=objects)  # listed once (round 54: twice before)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
@@ -4403,7 +4404,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
         raise DataSourceError(f"{uri} holds no data: its {len(blank)} file(s) hold no text (blank lines, or an empty "
                               f"gzip stream), e.g. {one_line(rel(blank[0]))}")
     if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
-        sizes = {o.uri: o.size for o in list_objects(uri)}
+        sizes = {o.uri: o.size for o in objects}
         stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(parts[0][0], 0)
         if first:
             held = _table_bytes(parts[0][1])
@@ -4736,13 +4737,23 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     table extension is refused without ``fmt``: told to give the format when it has no extension (Hive's
     ``000000_0``), else to move it out (read as the format given, a ``LICENSE-MIT.txt`` is refused again).
     ``format_option`` names the caller's setting for the format (None: it has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
+    return _directory_table(uri, fmt, format_option=format_option, glob=glob)[:2]
+
+
+def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | None = "data.format: parquet or csv",
+                     glob: bool = False, objects: list[ObjectInfo] | None = None
+                     ) -> tuple[list[str], str, list[ObjectInfo]]:
+    """:func:`directory_table`, and the listing it took (``objects``: one taken already, with scratch
+    names, :func:`list_objects` ``scratch=True``): :func:`_read_directory` takes the files' sizes from it,
+    not from a second listing (round 54)."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
         return parse(name).key[len(root):].lstrip("/")
 
-    objects = list_objects(uri, scratch=True)  # one listing: the data files and the markers beside them
+    if objects is None:  # one listing: the data files and the markers beside them
+        objects = list_objects(uri, scratch=True)
     data = set(_data_only(loc, [o.uri for o in objects]))
     files = [o.uri for o in objects if o.uri in data and o.size]
     if not files:
@@ -4829,7 +4840,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
                               "point at a directory of one format")
         kind = kinds.pop()
-    return files, kind
+    return files, kind, objects
 
 
 NO_DATA_EXTENSIONS = frozenset({"md", "metadata", "crc", "dvc", "md5", "sha1", "sha256", "sha512"})

@@ -4,9 +4,13 @@
   JSON, or a broken one) was "an empty directory": a listing of files cannot show an empty directory. It is
   refused as a Delta table with no commits, as a table whose log holds files and no data file is; and data
   files beside an empty ``_delta_log/`` (a first commit's files written, its JSON not yet) are refused too.
+* ``read_table`` of a directory listed it twice (the files' sizes for the memory estimate from a second
+  listing); an object-store prefix named without its '/' three times. Once now.
 """
 
 from __future__ import annotations
+
+import collections
 
 import pandas as pd
 import pytest
@@ -48,3 +52,35 @@ def test_a_directory_of_an_empty_table_log_is_refused_as_a_table_with_no_commits
     (tmp_path / "e").mkdir()
     with pytest.raises(NoDataFiles, match="is an empty directory"):
         storage.read_table(str(tmp_path / "e"))
+
+
+def _count_listings(monkeypatch, backend: type) -> collections.Counter:
+    listed: collections.Counter = collections.Counter()
+    objects = backend.objects
+
+    def counted(self, loc):
+        listed[loc.key] += 1
+        return objects(self, loc)
+
+    monkeypatch.setattr(backend, "objects", counted)
+    return listed
+
+
+def test_a_directory_is_listed_once_locally(tmp_path, monkeypatch):
+    root = _write(tmp_path / "d", {f"part-{i}.parquet": PART.to_parquet() for i in range(3)})
+    listed = _count_listings(monkeypatch, storage._Local)
+    assert len(storage.read_table(root)) == 6
+    assert sum(listed.values()) == 1, listed
+
+
+def test_a_prefix_is_listed_once_on_gcs(gcs_bucket, monkeypatch):
+    prefix = f"gs://{gcs_bucket}/exports/credit.parquet"  # as Spark names its output directory
+    _write(prefix, {f"part-{i}.parquet": PART.to_parquet() for i in range(3)})
+    listed = _count_listings(monkeypatch, type(storage._BACKENDS["gs"]()))
+    for uri in (
+        f"{prefix}/",
+        prefix,
+    ):  # the prefix, and named without its '/' (no object of that name)
+        listed.clear()
+        assert len(storage.read_table(uri)) == 6
+        assert sum(listed.values()) == 1, (uri, listed)
