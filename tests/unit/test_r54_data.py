@@ -6,6 +6,10 @@
   files beside an empty ``_delta_log/`` (a first commit's files written, its JSON not yet) are refused too.
 * ``read_table`` of a directory listed it twice (the files' sizes for the memory estimate from a second
   listing); an object-store prefix named without its '/' three times. Once now.
+* ``data.contract.columns.<time>.format`` other than ``data.time_format`` was refused with "set it there",
+  naming ``data.time_format (--time-format)``: ``ctloop backtest --config ctloop.yaml --time-format F`` was
+  refused the same, as the file is refused before the flag is read. The refusal says what to write in the
+  file.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pandas as pd
 import pytest
 
 from ctloop import scoring, storage
+from ctloop.cli import main
 from ctloop.errors import ConfigError, NoDataFiles
 
 PART = pd.DataFrame({"x": [0.5, 1.5], "target": [1, 0]})
@@ -84,3 +89,42 @@ def test_a_prefix_is_listed_once_on_gcs(gcs_bucket, monkeypatch):
         listed.clear()
         assert len(storage.read_table(uri)) == 6
         assert sum(listed.values()) == 1, (uri, listed)
+
+
+SPEC = """\
+apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: m
+    data: {{uri: {uri}, target: y, time_column: ts,
+            contract: {{columns: {{ts: {{dtype: datetime, format: '%d/%m/%Y'}}}}}}}}
+    training: {{estimator: logistic_regression}}
+    gate: {{thresholds: {{roc_auc: 0.5}}, bootstrap_rounds: 20}}
+"""
+
+
+def test_backtest_config_with_the_contracts_own_time_format_is_told_what_to_write_in_the_file(
+    tmp_path, capsys
+):
+    spec = tmp_path / "ctloop.yaml"
+    spec.write_text(SPEC.format(uri=tmp_path / "events.csv"))
+    for flags in (
+        [],
+        ["--time-format", "%d/%m/%Y"],
+    ):  # the flag cannot mend the file: it is refused before
+        assert main(["backtest", "--config", str(spec), "--model", "m", "--quiet", *flags]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--time-format" not in err, err
+        assert (
+            f"{spec}: models[0].data.contract.columns.ts.format '%d/%m/%Y' is not data.time_format (empty), "
+            "which the time column is read with: write data.time_format: '%d/%m/%Y' in the file"
+        ) in err, err
+    # done as told: read
+    spec.write_text(
+        SPEC.format(uri=tmp_path / "events.csv").replace(
+            "time_column: ts,", "time_column: ts, time_format: '%d/%m/%Y',"
+        )
+    )
+    from ctloop.ops.spec import load_spec
+
+    assert load_spec(str(spec)).models[0].section("data").time_format == "%d/%m/%Y"
