@@ -5478,6 +5478,63 @@ _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 FLOATS = "round_trip"
 
 
+class _NulGuard(io.BufferedIOBase):
+    """The text of a CSV file ``source`` (gzip-decompressed with ``compression``), as pandas' parser reads
+    it, with each block looked at for a NUL byte as it passes (``bytes.find``: memchr): pandas 2.3.3's C
+    parser reads a field up to a NUL byte (its fields are C strings), so ``1.5,7\\x003,1`` read 7 and
+    ``1.5,\\x00,1`` a gap, silently. :func:`refuse_other_encoding` sees the first bytes only. ``found``: the
+    first one's offset in the text, -1 for none. The blocks are the source's own (no buffer, no copy):
+    read_table's peak stays pandas' own (tests/unit/test_r50_data_read_memory.py)."""
+
+    def __init__(self, source: BinaryIO, compression: str | None) -> None:
+        super().__init__()
+        self._source = gzip.GzipFile(fileobj=source) if compression == "gzip" else source
+        self.offset, self.found = 0, -1
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        block = self._source.read(size)
+        if self.found < 0 and (at := block.find(b"\0")) >= 0:
+            self.found = self.offset + at
+        self.offset += len(block)
+        return block
+
+    read1 = read
+
+
+def _nul_refusal(uri: str, fh: BinaryIO, compression: str | None, offset: int) -> DataSourceError:
+    """The refusal of the CSV file ``uri`` holding a NUL byte at ``offset`` of its text (:class:`_NulGuard`),
+    naming its line (the text read again up to it: this path only)."""
+    fh.seek(0)
+    source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    line, left = 1, offset
+    while left > 0 and (block := source.read(min(left, 1 << 20))):
+        line, left = line + block.count(b"\n"), left - len(block)
+    text = " of its decompressed text" if compression == "gzip" else ""
+    return DataSourceError(f"{uri} holds a NUL byte at offset {offset}{text} (line {line}), which no CSV text holds: "
+                           "the value it is in would be read cut short there (a gap, or 7 for 7<NUL>3): remove "
+                           "it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
+
+
+def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options: Any) -> pd.DataFrame:
+    """``pandas.read_csv`` of the file ``fh`` through a :class:`_NulGuard`: a NUL byte anywhere in its text
+    is refused (:func:`_nul_refusal`), also when the parse failed after it."""
+    import pandas as pd
+
+    guard = _NulGuard(fh, compression)
+    try:
+        frame = pd.read_csv(guard, **options)
+    except (OSError, ValueError, EOFError, zlib.error) as exc:  # _read_file's words for these, unless a NUL came first
+        if guard.found >= 0:
+            raise _nul_refusal(uri, fh, compression, guard.found) from exc
+        raise
+    if guard.found >= 0:
+        raise _nul_refusal(uri, fh, compression, guard.found)
+    return frame
+
+
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
     """``pandas.read_csv`` of the file ``fh``, each column of one type. The C reader (``low_memory=True``)
     infers the type of each block of rows apart (``buffer_lines``: the largest power of two below
@@ -5494,7 +5551,7 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
     dtype = dict.fromkeys(text_columns, str)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.DtypeWarning)
-        frame = pd.read_csv(fh, compression=compression, dtype=dtype or None, float_precision=FLOATS)
+        frame = _guarded_read_csv(uri, fh, compression, dtype=dtype or None, float_precision=FLOATS)
     mixed: list[str] = []
     for note in caught:
         found = _MIXED_TYPES.search(str(note.message)) if issubclass(note.category, pd.errors.DtypeWarning) else None
@@ -5509,8 +5566,8 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
         return frame
     del frame  # not beside the second read
     fh.seek(0)
-    frame = pd.read_csv(fh, compression=compression, dtype={**dtype, **dict.fromkeys(mixed, str)},
-                        float_precision=FLOATS)
+    frame = _guarded_read_csv(uri, fh, compression, dtype={**dtype, **dict.fromkeys(mixed, str)},
+                              float_precision=FLOATS)
     late: dict[str, tuple[int, str]] = {}
     for name in dict.fromkeys(mixed):
         column = frame[name]

@@ -15,13 +15,14 @@
 from __future__ import annotations
 
 import collections
+import gzip
 
 import pandas as pd
 import pytest
 
 from ctloop import scoring, storage
 from ctloop.cli import main
-from ctloop.errors import ConfigError, NoDataFiles
+from ctloop.errors import ConfigError, DataSourceError, NoDataFiles
 
 PART = pd.DataFrame({"x": [0.5, 1.5], "target": [1, 0]})
 
@@ -128,3 +129,57 @@ def test_backtest_config_with_the_contracts_own_time_format_is_told_what_to_writ
     from ctloop.ops.spec import load_spec
 
     assert load_spec(str(spec)).models[0].section("data").time_format == "%d/%m/%Y"
+
+
+def _with_nul(cell: bytes) -> bytes:
+    """A CSV of 600 rows with one row ``cell`` past the first 4 KiB, which read_table's sniff of a file's head
+    (storage.CSV_HEAD_BYTES, and 4x that of a gzip stream's text) does not reach."""
+    rows = pd.DataFrame(
+        {"x": [i / 4 for i in range(600)], "c": ["a", "b"] * 300, "target": [0, 1] * 300}
+    )
+    text = rows.to_csv(index=False).encode()
+    cut = text.index(b"\n", 4096) + 1
+    return text[:cut] + cell + b"\n" + text[cut:]
+
+
+@pytest.mark.parametrize(
+    "cell, name",
+    [(b"7\x003,a,1", "x"), (b"1.5,\x00,1", "c"), (b"1.5,a\x00b,1", "c")],
+    ids=["number-cut", "gap", "text-cut"],
+)
+def test_a_nul_byte_past_the_sniffed_head_of_a_csv_is_refused_naming_its_offset_and_line(
+    tmp_path, capsys, cell, name
+):
+    # pandas read '7<NUL>3' as 7 and '<NUL>' as a gap, silently (pandas 2.3.3's C parser: fields are C strings)
+    data = _with_nul(cell)
+    offset = data.index(b"\x00")
+    line = data[:offset].count(b"\n") + 1
+    for file, stored in (("cur.csv", data), ("cur.csv.gz", gzip.compress(data))):
+        path = _write(tmp_path / "d", {file: stored}) + f"/{file}"
+        gz = " of its decompressed text" if file.endswith(".gz") else ""
+        with pytest.raises(
+            DataSourceError, match=rf"holds a NUL byte at offset {offset}{gz} \(line {line}\)"
+        ):
+            storage.read_table(path)
+    ref = _write(tmp_path / "ref", {"ref.csv": _with_nul(b"1.5,a,1")}) + "/ref.csv"
+    for engine in (
+        "memory",
+        "stream",
+    ):  # drift's engines alike: Arrow's reader kept the NUL in the text
+        code = main(
+            [
+                "drift",
+                "--reference",
+                ref,
+                "--current",
+                f"{tmp_path}/d/cur.csv",
+                "--quiet",
+                "--no-report",
+                "--engine",
+                engine,
+            ]
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "NUL byte" in err, (engine, err)
+        if engine == "stream":
+            assert f"column {name!r} holds a NUL byte on row {line - 2}" in err, err

@@ -2081,6 +2081,8 @@ class Source:
                         batch, skip = batch.slice(skip), 0
                     if self.pandas_cells and self.format == "csv":
                         _refuse_pandas_text(fragment, batch, schema, scan, checked)
+                    if self.format == "csv":
+                        _refuse_nul(fragment.path, batch, done)
                     done += batch.num_rows
                     yield batch
                 return
@@ -2251,6 +2253,28 @@ def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema,
         found = next(_pandas_text_cells(text), None)
         if found is not None:
             raise CsvTypeChanged(fragment.path, name, f"numbers ({kind})", found[0], found[1])
+
+
+def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
+    """DataSourceError naming the CSV file ``path``, the column and the row (``done``: the file's rows before
+    ``batch``) of a text value holding a NUL byte: Arrow's CSV reader keeps it in the value, where
+    ``read_table`` (pandas, the memory engine, training) refuses the file (``storage._NulGuard``: pandas
+    read the value cut short there), so the engines read one file alike. A number column cannot hold one:
+    a NUL makes its column text. Text columns only, each a ``match_substring`` (C) of the batch."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for position, kind in enumerate(batch.schema.types):
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        held = pc.match_substring(batch.column(position), "\0")
+        if not pc.any(held).as_py():
+            continue
+        row = pc.index(held, True).as_py()
+        value = batch.column(position)[row].as_py()
+        raise DataSourceError(f"{path}: column {batch.schema.names[position]!r} holds a NUL byte on row {done + row} "
+                              f"({value!r}), which no CSV text holds: remove it (tr -d '\\000') or export the "
+                              "table again, as UTF-8 CSV or as Parquet")
 
 
 def csv_as_pandas_reads(source: Source) -> Source:
