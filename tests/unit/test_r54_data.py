@@ -216,3 +216,38 @@ def test_a_quoted_line_end_across_arrows_csv_block_is_read_by_the_streamed_reade
             ]
         )
         assert code == 0, (engine, capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "events"])
+def test_a_file_of_another_format_is_named_alike_by_both_drift_engines(tmp_path, capsys, name):
+    # the streamed engine said "holds no .parquet or .csv files (e.g. …/events.jsonl); pass the format explicitly
+    # if the files have no extension": ctloop drift has no format flag, and the file has an extension
+    ref = _write(tmp_path / "ref", {"ref.csv": PART.to_csv(index=False).encode()}) + "/ref.csv"
+    current = (
+        _write(tmp_path / "cur", {name: b'{"x": 0.5, "target": 1}\n{"x": 1.5, "tar'}) + f"/{name}"
+    )
+    said = []
+    for engine in ("memory", "stream"):
+        code = main(
+            [
+                "drift",
+                "--reference",
+                ref,
+                "--current",
+                current,
+                "--quiet",
+                "--no-report",
+                "--engine",
+                engine,
+            ]
+        )
+        said.append(capsys.readouterr().err)
+        assert code == 2, said
+    assert (
+        said[0]
+        == said[1]
+        == (
+            f"error: --current: cannot tell the format of {current!r} from its name: ctloop reads comma-separated CSV "
+            "(.csv, .csv.gz) and Parquet (.parquet, .pq)\n"
+        )
+    ), said

@@ -2811,6 +2811,10 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         fmt = format
     else:
         data = [f for f, k in formats.items() if k is not None]
+        if not data and base is None and len(files) == 1:  # a file named on its own (x.jsonl): read_table's words,
+            from ctloop import storage
+
+            storage.table_format(uri)  # not "holds no .parquet or .csv files ... if the files have no extension"
         if not data:
             raise DataSourceError(
                 f"{uri} holds no .parquet or .csv files (e.g. {files[0]}); pass the format "
