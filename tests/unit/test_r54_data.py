@@ -251,3 +251,25 @@ def test_a_file_of_another_format_is_named_alike_by_both_drift_engines(tmp_path,
             "(.csv, .csv.gz) and Parquet (.parquet, .pq)\n"
         )
     ), said
+
+
+def test_a_parquet_column_named_empty_is_compared_by_both_drift_engines(tmp_path, capsys):
+    # without --time-column (its default ''), the memory engine left a column named '' out as the time column,
+    # without a word; the streamed engine compared it
+    frame = pd.DataFrame(
+        {"x": [i / 8 for i in range(80)], "": [i % 5 for i in range(80)], "target": [0, 1] * 40}
+    )
+    side = _write(tmp_path / "s", {"part-0.parquet": frame.to_parquet()}) + "/part-0.parquet"
+    for engine in ("memory", "stream"):
+        assert (
+            main(
+                ["drift", "--reference", side, "--current", side, "--no-report", "--engine", engine]
+            )
+            == 0
+        )
+        rows = [
+            line.split()[0]
+            for line in capsys.readouterr().out.splitlines()
+            if line[:1] in ("x", "'", "t")
+        ]
+        assert rows == ["x", "''", "target"], (engine, rows)
