@@ -171,12 +171,16 @@ class DataContract:
     def time_format_problem(self, time_column: str, time_format: str) -> str | None:
         """Why the contract's rule of ``time_column`` cannot hold its ``format``: the time column's format is
         ``data.time_format`` (``time_format``) and one of two that differ would go unread; None when they agree
-        or the rule gives none. ``DataConfig.problems`` (apply, compile) and ``prepare`` both ask."""
+        or the rule gives none. ``DataConfig.problems`` (apply, compile, ``ctloop backtest --config``) and
+        ``prepare`` both ask. The fix named is the file's key: ``ctloop backtest``'s ``--time-format`` cannot
+        mend a file refused as it is loaded (round 54: "set it there", after ``data.time_format
+        (--time-format)``, was refused again with the flag)."""
         timed = self.rule(time_column)
         if timed is None or not timed.format or timed.format == time_format:
             return None
-        return (f"contract.columns.{time_column}.format {timed.format!r}: the time column's format is "
-                f"{TIME_FORMAT_SETTING}, {time_format or 'empty'!r}: set it there")
+        return (f"contract.columns.{time_column}.format {timed.format!r} is not data.time_format "
+                f"({repr(time_format) if time_format else 'empty'}), which the time column is read with: write "
+                f"data.time_format: {timed.format!r} in the file (or drop the contract's format)")
 
 
 # --------------------------------------------------------------------------- checks every core shares

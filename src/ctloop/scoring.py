@@ -941,7 +941,8 @@ def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None)
     types = {**(kinds or {}), **kept, **dict.fromkeys(names, pa.string())}
     # the missing values as the source reads them (drift.streaming.open_source): an empty cell, NA or None is a
     # gap, not '' or the text 'None' (which made a numeric feature's column text)
-    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+    csv = pads.CsvFileFormat(parse_options=source.dataset.format.parse_options,  # a quoted line end, as read
+                             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                                                   null_values=streaming.CSV_NULLS))
     return dataclasses.replace(source, dataset=pads.dataset(source.dataset.files, format=csv,
                                                             filesystem=source.dataset.filesystem),

@@ -4262,7 +4262,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             raise exc from None
         if not below:
             raise
-    return _read_directory(uri, loc, fmt, text_columns)
+    return _read_directory(uri, loc, fmt, text_columns, below)
 
 
 def directory_parts(uri: str) -> list[str] | None:
@@ -4365,7 +4365,8 @@ def _name_format(name: str) -> str | None:
     return None
 
 
-def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tuple[str, ...],
+                    objects: list[ObjectInfo] | None = None) -> pd.DataFrame:
     """The files of the directory (object-store prefix) ``uri`` as one table: what a Spark, Hive, Dask or
     ``pyarrow.dataset`` job writes (``part-00000-<uuid>-c000.snappy.parquet``, ``part-*.csv``). Its files
     are those :func:`list_files` lists: names starting with '_' or '.' on their path below ``uri`` are no
@@ -4384,7 +4385,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
     a directory without data files a :class:`DataSourceError` naming it and a file it holds."""
     import pandas as pd
 
-    files, kind = directory_table(uri, fmt)
+    files, kind, objects = _directory_table(uri, fmt, objects=objects)  # listed once (round 54: twice before)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
@@ -4403,7 +4404,7 @@ def _read_directory(uri: str, loc: Location, fmt: str | None, text_columns: tupl
         raise DataSourceError(f"{uri} holds no data: its {len(blank)} file(s) hold no text (blank lines, or an empty "
                               f"gzip stream), e.g. {one_line(rel(blank[0]))}")
     if len(files) > 1:  # the whole directory's table, from its first file's (each file is judged alone too)
-        sizes = {o.uri: o.size for o in list_objects(uri)}
+        sizes = {o.uri: o.size for o in objects}
         stored, first = sum(sizes.get(name, 0) for name in files), sizes.get(parts[0][0], 0)
         if first:
             held = _table_bytes(parts[0][1])
@@ -4703,6 +4704,19 @@ def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | Non
     return None
 
 
+def _empty_log(uri: str, loc: Location) -> tuple[str, str, str] | None:
+    """(log, where, sign) of a local directory ``loc`` holding a table log directory with no file in it
+    (:data:`TABLE_LOGS`: an empty ``_delta_log/``, a Delta table being created, before its first commit's
+    JSON, or a broken one), which a listing of files cannot show; else None. An object store has no empty
+    directory (a zero-byte ``_delta_log/`` folder marker is no file either: left alone)."""
+    if loc.scheme != "file":
+        return None
+    logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
+    if logged is None:
+        return None
+    return logged, f"{uri} is", f"its {logged}/ holds no file: a table with no commits, being created or broken"
+
+
 def _table_refusal(logged: str, where: str, sign: str) -> ConfigError:
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
     return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
@@ -4723,17 +4737,29 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
     table extension is refused without ``fmt``: told to give the format when it has no extension (Hive's
     ``000000_0``), else to move it out (read as the format given, a ``LICENSE-MIT.txt`` is refused again).
     ``format_option`` names the caller's setting for the format (None: it has none), ``glob`` whether it reads a glob: the refusals' advice says what that caller can do."""
+    return _directory_table(uri, fmt, format_option=format_option, glob=glob)[:2]
+
+
+def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | None = "data.format: parquet or csv",
+                     glob: bool = False, objects: list[ObjectInfo] | None = None
+                     ) -> tuple[list[str], str, list[ObjectInfo]]:
+    """:func:`directory_table`, and the listing it took (``objects``: one taken already, with scratch
+    names, :func:`list_objects` ``scratch=True``): :func:`_read_directory` takes the files' sizes from it,
+    not from a second listing (round 54)."""
     loc = parse(uri)
     root = loc.key.rstrip("/")
 
     def rel(name: str) -> str:
         return parse(name).key[len(root):].lstrip("/")
 
-    objects = list_objects(uri, scratch=True)  # one listing: the data files and the markers beside them
+    if objects is None:  # one listing: the data files and the markers beside them
+        objects = list_objects(uri, scratch=True)
     data = set(_data_only(loc, [o.uri for o in objects]))
     files = [o.uri for o in objects if o.uri in data and o.size]
     if not files:
         held = [o.uri for o in objects]
+        if not held and (tabled := _empty_log(uri, loc)) is not None:  # not "an empty directory" (round 54)
+            raise _table_refusal(*tabled)
         if not held:
             name = loc.key.rstrip("/")
             if loc.scheme != "file" and loc.key.endswith("/") and name and exists(loc.child(name)):
@@ -4752,7 +4778,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
         # a table's log before its first data file (an empty _delta_log/, a Hudi partition's marker alone): the
         # table refusal below, not "no data files" (a glob leaves those out, and would read the table once written)
         listed = [rel(name) for name in held]
-        if (tabled := _table_in_listing(uri, listed)) is not None:
+        if (tabled := _table_in_listing(uri, listed) or _empty_log(uri, loc)) is not None:
             raise _table_refusal(*tabled)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
@@ -4771,7 +4797,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
-    tabled = _table_in_listing(uri, listed)
+    tabled = _table_in_listing(uri, listed) or _empty_log(uri, loc)  # data files beside an empty _delta_log/ too
     if tabled is None and (above := _table_above(loc)) is not None:
         root, logged = above
         tabled = logged, f"{uri} is inside {root},", f"its {logged}/"
@@ -4814,7 +4840,7 @@ def directory_table(uri: str, fmt: str | None = None, *, format_option: str | No
             raise ConfigError(f"{uri} holds CSV and Parquet files ({one_line(rel(first['csv']))}, {one_line(rel(first['parquet']))}): "
                               "point at a directory of one format")
         kind = kinds.pop()
-    return files, kind
+    return files, kind, objects
 
 
 NO_DATA_EXTENSIONS = frozenset({"md", "metadata", "crc", "dvc", "md5", "sha1", "sha256", "sha512"})
@@ -5452,6 +5478,63 @@ _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 FLOATS = "round_trip"
 
 
+class _NulGuard(io.BufferedIOBase):
+    """The text of a CSV file ``source`` (gzip-decompressed with ``compression``), as pandas' parser reads
+    it, with each block looked at for a NUL byte as it passes (``bytes.find``: memchr): pandas 2.3.3's C
+    parser reads a field up to a NUL byte (its fields are C strings), so ``1.5,7\\x003,1`` read 7 and
+    ``1.5,\\x00,1`` a gap, silently. :func:`refuse_other_encoding` sees the first bytes only. ``found``: the
+    first one's offset in the text, -1 for none. The blocks are the source's own (no buffer, no copy):
+    read_table's peak stays pandas' own (tests/unit/test_r50_data_read_memory.py)."""
+
+    def __init__(self, source: BinaryIO, compression: str | None) -> None:
+        super().__init__()
+        self._source = gzip.GzipFile(fileobj=source) if compression == "gzip" else source
+        self.offset, self.found = 0, -1
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        block = self._source.read(size)
+        if self.found < 0 and (at := block.find(b"\0")) >= 0:
+            self.found = self.offset + at
+        self.offset += len(block)
+        return block
+
+    read1 = read
+
+
+def _nul_refusal(uri: str, fh: BinaryIO, compression: str | None, offset: int) -> DataSourceError:
+    """The refusal of the CSV file ``uri`` holding a NUL byte at ``offset`` of its text (:class:`_NulGuard`),
+    naming its line (the text read again up to it: this path only)."""
+    fh.seek(0)
+    source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    line, left = 1, offset
+    while left > 0 and (block := source.read(min(left, 1 << 20))):
+        line, left = line + block.count(b"\n"), left - len(block)
+    text = " of its decompressed text" if compression == "gzip" else ""
+    return DataSourceError(f"{uri} holds a NUL byte at offset {offset}{text} (line {line}), which no CSV text holds: "
+                           "the value it is in would be read cut short there (a gap, or 7 for 7<NUL>3): remove "
+                           "it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
+
+
+def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options: Any) -> pd.DataFrame:
+    """``pandas.read_csv`` of the file ``fh`` through a :class:`_NulGuard`: a NUL byte anywhere in its text
+    is refused (:func:`_nul_refusal`), also when the parse failed after it."""
+    import pandas as pd
+
+    guard = _NulGuard(fh, compression)
+    try:
+        frame = pd.read_csv(guard, **options)
+    except (OSError, ValueError, EOFError, zlib.error) as exc:  # _read_file's words for these, unless a NUL came first
+        if guard.found >= 0:
+            raise _nul_refusal(uri, fh, compression, guard.found) from exc
+        raise
+    if guard.found >= 0:
+        raise _nul_refusal(uri, fh, compression, guard.found)
+    return frame
+
+
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
     """``pandas.read_csv`` of the file ``fh``, each column of one type. The C reader (``low_memory=True``)
     infers the type of each block of rows apart (``buffer_lines``: the largest power of two below
@@ -5468,7 +5551,7 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
     dtype = dict.fromkeys(text_columns, str)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.DtypeWarning)
-        frame = pd.read_csv(fh, compression=compression, dtype=dtype or None, float_precision=FLOATS)
+        frame = _guarded_read_csv(uri, fh, compression, dtype=dtype or None, float_precision=FLOATS)
     mixed: list[str] = []
     for note in caught:
         found = _MIXED_TYPES.search(str(note.message)) if issubclass(note.category, pd.errors.DtypeWarning) else None
@@ -5483,8 +5566,8 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
         return frame
     del frame  # not beside the second read
     fh.seek(0)
-    frame = pd.read_csv(fh, compression=compression, dtype={**dtype, **dict.fromkeys(mixed, str)},
-                        float_precision=FLOATS)
+    frame = _guarded_read_csv(uri, fh, compression, dtype={**dtype, **dict.fromkeys(mixed, str)},
+                              float_precision=FLOATS)
     late: dict[str, tuple[int, str]] = {}
     for name in dict.fromkeys(mixed):
         column = frame[name]

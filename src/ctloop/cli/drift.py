@@ -239,13 +239,14 @@ def _drift(args: argparse.Namespace) -> int:
             # a training table against an inference log: a feature named like a column the sink fills
             # itself (a prediction, a request header, an identity column) is read from input_<name>
             log_columns = list(current.columns)
-            sources = core.log_sources([c for c in (columns or reference.columns) if c != args.time_column],
+            sources = core.log_sources([c for c in (columns or reference.columns) if c != (args.time_column or None)],
                                        log_columns, layout=cur_source.partition_keys if cur_source else ())
             current = core.read_log_features(current, sources)
         refuse_headerless(columns, (reference.columns, ref_source), (current.columns, cur_source))
         if columns is None:
             identity = [c for c in _log_identity(list(reference.columns)) if c not in exclude]
-            skip = set(exclude) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)
+            # no --time-column (''): a column named '' (a Parquet file's) is compared, as the streamed engine does
+            skip = set(exclude) | set(RESERVED_TRAINING) | {args.time_column or None} | set(identity)
             columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
                                           reference=sides[0], current=sides[1], log_columns=log_columns)
         for side, source, names in zip(sides, (ref_source, cur_source),
