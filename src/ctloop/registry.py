@@ -1993,7 +1993,8 @@ class MlflowRegistry:
         experiment's runs (``ctloop audit`` or the MLflow UI); each run's tags hold the event.
         The version is tagged :data:`TAG_LAST_EVENT` after the record is written; a version deleted
         meanwhile is said, not an error (was: "cannot write the audit record", which was written). A
-        ``version`` that is no version (:func:`check_model_version`) is a ConfigError before any write.
+        ``version`` that is no version (:func:`check_model_version`), or a ``name`` that is no registered model
+        name (:func:`check_model_name`), is a ConfigError before any write.
         ``event_id`` (32 hex digits; default a random one): the record's :data:`AUDIT_EVENT_ID`, the same in
         every attempt of one pipeline task: a record already written with it is that task's own, kept
         (the version's tag written again), not written twice.
@@ -2002,7 +2003,9 @@ class MlflowRegistry:
 
         from ctloop.tracking import code_version
 
-        # before anything is written (was: the record written, then the version's tag refused)
+        # before anything is written (was: the record written, then the version's tag refused; a name MLflow
+        # cannot register made the audit experiment of a model that can never exist)
+        check_model_name(name)
         version = check_model_version(version) if str(version or "") else ""
         if event_id and not re.fullmatch(r"[0-9a-f]{32}", event_id):  # it goes into a search filter
             raise ConfigError(f"event id {event_id!r}: 32 lowercase hex digits")
