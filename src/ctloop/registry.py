@@ -1250,9 +1250,15 @@ class MlflowRegistry:
             # deleted, its alias and tags have nowhere to be
             before = self._version_if_kept(name, p.previous)
             previous = p.previous if before is not None else ""
-            if previous and self.aliases(name).get(PREVIOUS_CHAMPION) != previous:
+            back = self.aliases(name).get(PREVIOUS_CHAMPION)
+            if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")
+            elif not previous and back == p.version:
+                # a promotion from nothing (the champion deleted, and its alias with it) of the version the alias
+                # names: it was left on the champion itself (an "instant rollback" to the version serving)
+                self.client.delete_registered_model_alias(name, PREVIOUS_CHAMPION)
+                done.append(f"alias {PREVIOUS_CHAMPION} removed (it named the champion itself)")
             done += self._sync_tags(
                 name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY),
                 have=(tags or {}).get(p.version),
@@ -1393,6 +1399,8 @@ class MlflowRegistry:
                 f"alias previous-champion is {aliases.get(PREVIOUS_CHAMPION) or 'unset'}, not "
                 f"v{p.previous}"
             )
+        elif not previous and aliases.get(PREVIOUS_CHAMPION) == p.version:
+            out.append(f"alias {PREVIOUS_CHAMPION} is v{p.version}, the champion itself")
         for version, want, drop in (
             (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
             (previous, p.superseded_tags(), ()),
