@@ -92,7 +92,9 @@ def build(platform: PlatformConfig | None = None):
                         model=train.outputs["model"], gate_metrics=evaluate.outputs["metrics"], model_name=model_name,
                         gate_reason=evaluate.outputs["reason"], rollout=rollout, dataset_digest=prepare.outputs["digest"],
                         tracking_uri=tracking_uri, pipeline_run_id=run_id,
-                        pipeline_run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER), "register_model")
+                        pipeline_run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+                        pipeline_task_name=dsl.PIPELINE_TASK_NAME_PLACEHOLDER,
+                        pipeline_task_id=dsl.PIPELINE_TASK_ID_PLACEHOLDER), "register_model")
                     route = register.outputs["route"]
                     with dsl.If(route == "rollout", name="rollout"):
                         add_rollout_steps(model_name=model_name, version=register.outputs["version"],

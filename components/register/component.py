@@ -18,6 +18,8 @@ def register_model(
     tracking_uri: str = "",
     pipeline_run_id: str = "",
     pipeline_run_name: str = "",
+    pipeline_task_name: str = "",
+    pipeline_task_id: str = "",
 ) -> NamedTuple("RegisterOutputs", [("version", str), ("route", str), ("route_reason", str)]):
     """Register an approved challenger as a new MLflow model version and alias it ``challenger``.
 
@@ -41,6 +43,11 @@ def register_model(
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         pipeline_run_id: KFP run id (pass ``dsl.PIPELINE_JOB_ID_PLACEHOLDER``).
         pipeline_run_name: KFP run name (pass ``dsl.PIPELINE_JOB_NAME_PLACEHOLDER``).
+        pipeline_task_name: KFP task name (pass ``dsl.PIPELINE_TASK_NAME_PLACEHOLDER``).
+        pipeline_task_id: KFP task id (pass ``dsl.PIPELINE_TASK_ID_PLACEHOLDER``). With the run id and task
+            name it identifies this task in every KFP retry of it: a retry after a failure past the
+            registration finishes the version the earlier attempt registered instead of registering
+            another (``ctloop.components.register.core.registration_id``); empty: each call registers.
 
     Returns:
         version: The new model version number, as a string.
@@ -75,8 +82,11 @@ def register_model(
         pipeline_run_name=pipeline_run_name,
         code_version=code_version(),
     )
+    task = {"model_name": model_name, "model_uri": model_uri, "pipeline_run_id": pipeline_run_id,
+            "pipeline_task_name": pipeline_task_name, "pipeline_task_id": pipeline_task_id}
     registry = MlflowRegistry(tracking_uri)
-    version = registry.register(model_name, model_uri=model_uri, run_id=run_id, tags=tags)
+    version = registry.register(model_name, model_uri=model_uri, run_id=run_id, tags=tags,
+                                registration_id=core.registration_id(**task))
     # the aliases register read back on its version (was "challenger" always: a concurrent run's newer version
     # can hold it, or a busy server leave it to that run; then a second read, which could fail after registering)
     held = ", ".join(sorted(version.aliases))
@@ -86,10 +96,10 @@ def register_model(
         "reason": gate_reason,
         "pipeline_run": pipeline_run_id,
         "dataset_digest": tags["ctloop.dataset_digest"],
-    })
+    }, event_id=core.registration_id(**task, step="register-event"))
     if route == core.PENDING_APPROVAL:
         approval.request(registry, model_name, version.version, reason=route_reason, pipeline_run=pipeline_run_id,
-                         rollout=release.to_dict())
+                         rollout=release.to_dict(), event_id=core.registration_id(**task, step="approval-requested"))
     print(f"ctloop: registered {model_name} v{version.version} ({'alias ' + held if held else 'no alias'}) from run {run_id}; "
           f"next: {route} ({route_reason})")
     return namedtuple("RegisterOutputs", ["version", "route", "route_reason"])(version.version, route, route_reason)

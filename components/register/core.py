@@ -3,6 +3,8 @@ KFP-free."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from ctloop.config import RolloutConfig
@@ -31,6 +33,26 @@ def release_route(cfg: RolloutConfig) -> tuple[str, str]:
     if cfg.auto_promote:
         return PROMOTE, "auto_promote: promoted in the registry"
     return REGISTERED, "auto_promote is off: the rollout or an operator promotes this version"
+
+
+def registration_id(*, model_name: str, model_uri: str, pipeline_run_id: str, pipeline_task_name: str,
+                    pipeline_task_id: str, step: str = "register") -> str:
+    """What identifies one registration in every attempt of one KFP task (32 hex digits), or "" outside KFP
+    (a task placeholder empty or not filled in): then each call registers anew.
+
+    KFP 2.17.0 retries a task's executor pod only (``backend/src/v2/compiler/argocompiler/container.go``
+    ~578-587); its ``KFP_POD_NAME``, ``KFP_POD_UID`` and ``KFP_RETRY_INDEX`` differ per attempt. The run id,
+    task name and task id placeholders are filled in once per task by its driver
+    (``backend/src/v2/driver/resolve.go`` ~436-446; the task id is the enclosing DAG execution's id there,
+    so the name tells tasks of one DAG apart and the id iterations of a ParallelFor), and the model URI is
+    the task's input: all the same in every attempt. ``step``: another record of the same task (its
+    ``record_event``: ``register`` and ``approval_requested`` get ids of their own).
+    """
+    parts = (pipeline_run_id, pipeline_task_name, pipeline_task_id)
+    if not all(parts) or any("{{$." in part for part in parts):
+        return ""
+    text = json.dumps([step, model_name, model_uri, *parts])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def registration_tags(
@@ -70,4 +92,4 @@ def registration_tags(
 
 
 __all__ = ["TAG_PREFIX", "ROUTES", "ROLLOUT", "PROMOTE", "PENDING_APPROVAL", "REGISTERED", "release_route",
-           "registration_tags"]
+           "registration_id", "registration_tags"]

@@ -76,13 +76,14 @@ def who(explicit: str = "") -> str:
 
 
 def request(registry: Any, name: str, version: str, *, reason: str, rollout: dict[str, Any],
-            pipeline_run: str = "") -> None:
+            pipeline_run: str = "", event_id: str = "") -> None:
     """Mark ``version`` as waiting for a person (alias, tags, audit record). Under the model's
     promotion lock, and never back to an older version: two continuous-training runs at once may
     write in either order (aliases are last-writer-wins), and the newest challenger is the one
     waiting — an older one is recorded as superseded by it. So is an older one requested late,
     after a newer version was already decided (``pending-approval`` cleared by :func:`finish`) or
-    is champion."""
+    is champion. ``event_id``: the audit record's, the same in every attempt of one pipeline task
+    (``MlflowRegistry.record_event``)."""
     import contextlib
 
     locked = getattr(registry, "_locked", None)
@@ -94,7 +95,8 @@ def request(registry: Any, name: str, version: str, *, reason: str, rollout: dic
             registry.set_alias(name, PENDING_ALIAS, version)
         registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
                                               "pipeline_run": pipeline_run,
-                                              **({"superseded_by": newer} if newer else {})})
+                                              **({"superseded_by": newer} if newer else {})},
+                              **({"event_id": event_id} if event_id else {}))
 
 
 def _newer(registry: Any, name: str, version: str) -> str:

@@ -780,11 +780,16 @@ class MlflowRegistry:
 
     # ------------------------------------------------------------------ writes
     def register(
-        self, name: str, *, model_uri: str, run_id: str, tags: dict[str, Any]
+        self, name: str, *, model_uri: str, run_id: str, tags: dict[str, Any], registration_id: str = ""
     ) -> ModelVersion:
         """Register ``model_uri`` as a new version of ``name`` and point ``challenger`` at it.
 
         First finishes whatever a crashed promotion of ``name`` left, if the lock is free.
+        ``registration_id``: what identifies this registration in every attempt of one pipeline task
+        (``ctloop.components.register.core.registration_id``; tag :data:`TAG_REGISTRATION_ID`). A version
+        of ``name`` already tagged with it is a retried task's own: it is finished (read back, aliased),
+        not registered again (was: a random id per call, so a task retried after its ``record_event``
+        failed made a second version). Empty: a random id, one registration per call.
         """
         from mlflow.exceptions import MlflowException
 
@@ -793,18 +798,34 @@ class MlflowRegistry:
             raise ConfigError(
                 "register needs the model URI logged by train_model (got an empty one)"
             )
+        if registration_id and not re.fullmatch(r"[0-9a-f]{32}", registration_id):
+            # it is written into a search filter (_one_registration): a hex digest, as both sources make it
+            raise ConfigError(f"registration id {registration_id!r}: 32 lowercase hex digits "
+                              "(ctloop.components.register.core.registration_id)")
         self._repair_if_free(name)
-        registration = uuid.uuid4().hex
-        clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
-        try:
-            mv = self._create_version(name, model_uri, run_id, clean)
-        except MlflowException as exc:  # mlflow.register_model: MLflow's own client
-            from ctloop.tracking import refused_credentials
+        registration = registration_id or uuid.uuid4().hex
+        earlier: list[int] = []
+        if registration_id:
+            try:
+                earlier = self._registered(name, registration)
+            except (MlflowException, RegistryError) as exc:  # created below; _one_registration keeps the oldest
+                log.warning("ctloop: cannot look for an earlier attempt's version of %s (registration %s): %s",
+                            name, registration, one_line(str(exc))[:300])
+        if earlier:  # this task's own version, made by an attempt that failed after registering it
+            log.warning("ctloop: %s v%s is this task's registration %s, made by an earlier attempt: finished, "
+                        "not registered again", name, earlier[0], registration)
+            version = self._one_registration(name, registration, str(earlier[0]))
+        else:
+            clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
+            try:
+                mv = self._create_version(name, model_uri, run_id, clean)
+            except MlflowException as exc:  # mlflow.register_model: MLflow's own client
+                from ctloop.tracking import refused_credentials
 
-            _hide_password(exc, self.tracking_uri)
-            raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
-                                or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
-        version = self._one_registration(name, registration, str(mv.version))
+                _hide_password(exc, self.tracking_uri)
+                raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
+                                    or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+            version = self._one_registration(name, registration, str(mv.version))
         try:
             mv = self._wait_ready(name, version)
         except MlflowException as exc:  # was "cannot register", the version left registered with no alias
@@ -830,15 +851,19 @@ class MlflowRegistry:
         of one registration. The oldest is kept, the others deleted or, when that cannot be, tagged."""
         from mlflow.exceptions import MlflowException
 
-        search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
         try:
-            made = sorted(int(mv.version) for mv in self.client.search_model_versions(search) if mv.name == name)
+            made = self._registered(name, registration)
         except (MlflowException, RegistryError) as exc:  # no tag search (or refused): the version answered
             log.warning("ctloop: cannot check %s v%s for a retried registration: %s", name, version, exc)
             return version
         for extra in made[1:]:
             self._drop_copy(name, str(extra), str(made[0]), registration)
         return str(made[0]) if made else version
+
+    def _registered(self, name: str, registration: str) -> list[int]:
+        """The versions of ``name`` tagged registration ``registration``, oldest first."""
+        search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
+        return sorted(int(mv.version) for mv in self.client.search_model_versions(search) if mv.name == name)
 
     def _drop_copy(self, name: str, extra: str, kept: str, registration: str) -> None:
         """Delete ``extra``, a retried create's copy of ``kept``; never fail the registration for it.
@@ -1225,9 +1250,15 @@ class MlflowRegistry:
             # deleted, its alias and tags have nowhere to be
             before = self._version_if_kept(name, p.previous)
             previous = p.previous if before is not None else ""
-            if previous and self.aliases(name).get(PREVIOUS_CHAMPION) != previous:
+            back = self.aliases(name).get(PREVIOUS_CHAMPION)
+            if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")
+            elif not previous and back == p.version:
+                # a promotion from nothing (the champion deleted, and its alias with it) of the version the alias
+                # names: it was left on the champion itself (an "instant rollback" to the version serving)
+                self.client.delete_registered_model_alias(name, PREVIOUS_CHAMPION)
+                done.append(f"alias {PREVIOUS_CHAMPION} removed (it named the champion itself)")
             done += self._sync_tags(
                 name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY),
                 have=(tags or {}).get(p.version),
@@ -1368,6 +1399,8 @@ class MlflowRegistry:
                 f"alias previous-champion is {aliases.get(PREVIOUS_CHAMPION) or 'unset'}, not "
                 f"v{p.previous}"
             )
+        elif not previous and aliases.get(PREVIOUS_CHAMPION) == p.version:
+            out.append(f"alias {PREVIOUS_CHAMPION} is v{p.version}, the champion itself")
         for version, want, drop in (
             (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
             (previous, p.superseded_tags(), ()),
@@ -1961,22 +1994,35 @@ class MlflowRegistry:
             )
         return rows
 
-    def record_event(self, name: str, version: str, event: dict[str, Any]) -> str:
+    def record_event(self, name: str, version: str, event: dict[str, Any], *, event_id: str = "") -> str:
         """Append an audit record (one MLflow run in experiment ``<name>-audit``); returns its id.
 
         Answers "which model served which share of traffic, when, and why": search that
         experiment's runs (``ctloop audit`` or the MLflow UI); each run's tags hold the event.
         The version is tagged :data:`TAG_LAST_EVENT` after the record is written; a version deleted
         meanwhile is said, not an error (was: "cannot write the audit record", which was written). A
-        ``version`` that is no version (:func:`check_model_version`) is a ConfigError before any write.
+        ``version`` that is no version (:func:`check_model_version`), or a ``name`` that is no registered model
+        name (:func:`check_model_name`), is a ConfigError before any write.
+        ``event_id`` (32 hex digits; default a random one): the record's :data:`AUDIT_EVENT_ID`, the same in
+        every attempt of one pipeline task: a record already written with it is that task's own, kept
+        (the version's tag written again), not written twice.
         """
         from mlflow.exceptions import MlflowException
 
         from ctloop.tracking import code_version
 
-        # before anything is written (was: the record written, then the version's tag refused)
+        # before anything is written (was: the record written, then the version's tag refused; a name MLflow
+        # cannot register made the audit experiment of a model that can never exist)
+        check_model_name(name)
         version = check_model_version(version) if str(version or "") else ""
+        if event_id and not re.fullmatch(r"[0-9a-f]{32}", event_id):  # it goes into a search filter
+            raise ConfigError(f"event id {event_id!r}: 32 lowercase hex digits")
         exp_id = self._audit_experiment(name, create=True)
+        written = self._written_event(name, exp_id, event_id) if event_id else None
+        if written is not None:
+            log.warning("ctloop: the %s record of %s v%s is written already (run %s, an earlier attempt of this "
+                        "task): kept", event.get("event", "event"), name, version, written.info.run_id)
+            return self._tag_last_event(name, version, event, written)
         try:
             tags = {f"{AUDIT_PREFIX}{k}": _tag_value(v) for k, v in event.items()}
             tags.update(
@@ -1985,7 +2031,7 @@ class MlflowRegistry:
                     f"{AUDIT_PREFIX}version": str(version),
                     f"{AUDIT_PREFIX}at": _now(),
                     f"{AUDIT_PREFIX}code_version": code_version(),
-                    AUDIT_EVENT_ID: uuid.uuid4().hex,
+                    AUDIT_EVENT_ID: event_id or uuid.uuid4().hex,
                     "mlflow.runName": f"{event.get('event', 'event')}"
                     + (f"-v{version}" if version else ""),
                 }
@@ -1997,6 +2043,33 @@ class MlflowRegistry:
             raise RegistryError(
                 f"cannot write the audit record for {name} v{version}: {exc}"
             ) from exc
+        return self._tag_last_event(name, version, event, run)
+
+    def _written_event(self, name: str, experiment_id: str, event_id: str) -> Any:
+        """The audit run of ``name`` whose :data:`AUDIT_EVENT_ID` is ``event_id`` (its first copy, finished), or
+        None: not written, or not to be found (then it is written; a copy is listed once, :func:`_once`)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.search_runs([experiment_id], filter_string=f"tags.`{AUDIT_EVENT_ID}` = '{event_id}'",
+                                            max_results=10)
+        except (MlflowException, RegistryError) as exc:
+            log.warning("ctloop: cannot look for audit record %s of %s: %s", event_id, name, one_line(str(exc))[:300])
+            return None
+        if len(found) > 1:  # copies a retried create left: the first kept, the others tagged
+            return self._finish_copies(experiment_id, AUDIT_EVENT_ID, event_id, found[0], finished=True)
+        if found and not str(found[0].info.status).endswith("FINISHED"):  # the attempt died between the two
+            try:
+                self.client.set_terminated(found[0].info.run_id, status="FINISHED")
+            except MlflowException as exc:
+                raise RegistryError(f"cannot finish the audit record {found[0].info.run_id} of {name}: "
+                                    f"{one_line(str(exc))[:300]}") from exc
+        return found[0] if found else None
+
+    def _tag_last_event(self, name: str, version: str, event: dict[str, Any], run: Any) -> str:
+        """The version tagged :data:`TAG_LAST_EVENT` after its audit record ``run`` is written; the run's id."""
+        from mlflow.exceptions import MlflowException
+
         if version:
             last = _tag_value(event.get("event", ""))
             try:

@@ -23,6 +23,7 @@ from ctloop.registry import (
     TAG_SUPERSEDED_BY,
     MlflowRegistry,
 )
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 
 def small_frame(seed: int = 0, rows: int = 300) -> pd.DataFrame:
@@ -282,7 +283,8 @@ def proxy(upstream: str, answer) -> ThreadingHTTPServer:
         do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the serving loop's next check: 0.5 s by default, paid by every test (SHUTDOWN_POLL_S)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     return server
 
 

@@ -1,0 +1,126 @@
+"""A KFP retry of ``register_model`` whose first attempt registered the version and then failed in
+``record_event`` (its audit run's create answered 503, or the version's ``ctloop.last_event`` tag
+write) registered the model AGAIN: the registration id (tag ``ctloop.registration_id``) was random
+per call, so the retried task made v2 beside its own v1 (round 54 task H6).
+
+What identifies one task across its KFP retries (kubeflow/pipelines 2.17.0): the retry strategy is
+on the executor template only (``backend/src/v2/compiler/argocompiler/container.go`` ~578-587),
+whose pod gets ``KFP_POD_NAME``/``KFP_POD_UID`` (``common.go`` ``commonEnvs``: this attempt's pod)
+and ``KFP_RETRY_INDEX`` (``{{retries}}``: 0, 1, ...), all different per attempt. The component's
+inputs are resolved once per task by the driver (``system-container-driver``, no retry strategy),
+which fills ``{{$.pipeline_job_uuid}}`` (the run id), ``{{$.pipeline_task_name}}`` and
+``{{$.pipeline_task_uuid}}`` (in 2.17.0 the id of the task's enclosing DAG execution:
+``backend/src/v2/driver/resolve.go`` ~436-446) into the pod spec patch every attempt runs with.
+So a registration id derived from those is the same in every attempt of one task; outside KFP
+(no task placeholders) it stays random.
+
+Real ``mlflow server`` on loopback (the session's) behind tests/integration/registry_support.py's
+proxy, which answers the injected failure as MLflow answers an error: the version's tag write
+``POST /api/2.0/mlflow/model-versions/set-tag`` (mlflow 3.17.2 ``protos/model_registry.proto``
+SetModelVersionTag)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from kfp.dsl import Metrics, Model
+from mlflow import MlflowClient
+
+from ctloop.errors import RegistryError
+from ctloop.registry import CHALLENGER, MlflowRegistry
+from tests.integration.registry_support import proxy
+
+pytestmark = pytest.mark.slow
+
+BUSY = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "database is locked"}'
+RUN_ID = (
+    "4d3c0b9e-54a1-4c1e-9a51-2f1f7c6a0e11"  # what the driver fills in: the same in every attempt
+)
+TASK = {"pipeline_task_name": "register-model", "pipeline_task_id": "1234"}
+
+
+@pytest.fixture(autouse=True)
+def _no_retries(monkeypatch):
+    monkeypatch.setenv(
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"
+    )  # MLflow's own retries: not the point
+
+
+def _attempt(mlflow_url, tmp_path, model_id, name, answer, **task):
+    """One attempt of the register_model task (its function, as the executor runs it), through the proxy
+    answering ``answer`` (None: straight to the server)."""
+    import mlflow
+
+    from ctloop.components.register.component import register_model
+
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    path = tmp_path / "model"
+    path.mkdir(exist_ok=True)
+    (path / "model.skops").write_bytes(b"")  # the component reads no model, only its metadata
+    server = proxy(mlflow_url, answer) if answer else None
+    try:
+        return register_model.python_func(
+            model=Model(
+                name="model", uri=str(path), metadata={"mlflow_model_uri": f"models:/{model_id}"}
+            ),
+            gate_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
+            model_name=name,
+            gate_reason="ok",
+            tracking_uri=f"http://127.0.0.1:{server.server_address[1]}" if server else mlflow_url,
+            pipeline_run_id=RUN_ID,
+            **task,
+        )
+    finally:
+        if server:
+            server.shutdown()
+            server.server_close()
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+
+
+def _fail_first(path_end: str, tag_key: str = ""):
+    """A proxy answer failing the first request to ``path_end`` (whose body names ``tag_key``) with a 503."""
+    failed: list[bool] = []
+
+    def answer(request, path, body):
+        if (
+            path.endswith(path_end)
+            and not failed
+            and (not tag_key or json.loads(body).get("key") == tag_key)
+        ):
+            failed.append(True)
+            return 503, {"Content-Type": "application/json"}, BUSY
+        return None
+
+    return answer
+
+
+def test_a_retried_register_task_finishes_its_own_version(mlflow_url, tmp_path):
+    """The first attempt registered v1, wrote its audit record and failed tagging the version (a failure
+    of the audit run's create fails it one request earlier, nothing written: the same path, less to
+    find). The retry finds v1 and its record, and writes the tag; was: v2 registered, two records."""
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    logged = client.create_logged_model(
+        client.create_experiment(f"r54-retry-{uuid.uuid4().hex[:8]}")
+    )
+    name = f"r54-retry-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(
+        RegistryError, match="is written, but tagging the version ctloop.last_event=register"
+    ):
+        _attempt(
+            mlflow_url,
+            tmp_path,
+            logged.model_id,
+            name,
+            _fail_first("/model-versions/set-tag", "ctloop.last_event"),
+            **TASK,
+        )
+    out = _attempt(mlflow_url, tmp_path, logged.model_id, name, None, **TASK)  # KFP's retry
+    assert out.version == "1"  # was "2": a second version of the same task
+    reg = MlflowRegistry(mlflow_url)
+    assert [v.version for v in reg.versions(name)] == ["1"]
+    assert reg.aliases(name) == {CHALLENGER: "1"}
+    assert reg.get_version(name, "1").tags["ctloop.last_event"] == "register"
+    assert [(e["event"], e["version"]) for e in reg.audit_log(name)] == [("register", "1")]
