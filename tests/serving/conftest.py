@@ -10,9 +10,9 @@ import pytest
 from ctloop.serving.kube import InferenceServices
 from tests.doubles.kube_api import KubeApiDouble
 
-# the module-scoped store that ``registered`` copies: every module importing ``registered`` from
-# test_rollout_components gets it here, without importing it too
-from tests.serving.test_rollout_components import registered_template  # noqa: F401, E402
+# the store that ``registered`` copies, registered once per test process (a session fixture): every
+# module importing ``registered`` (from test_rollout_components) gets it here, never defines its own
+from tests.fixtures.rollout_store import registered_template  # noqa: F401
 
 NAMESPACE = "ml"
 

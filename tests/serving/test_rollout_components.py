@@ -1,7 +1,6 @@
 """The rollout components through python_func: a real MLflow store, the Kubernetes API double
 reached through a kubeconfig (the components' own client loading path), real Prometheus data."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from kfp.dsl import Markdown, Metrics
@@ -14,33 +13,12 @@ from ctloop.components.validate.component import validate_serving
 from ctloop.serving import rollout
 from ctloop.serving.rollout import CONFLICT_ATTEMPTS
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
-from tests.integration.registry_support import copy_store, register_fitted
+from tests.fixtures.rollout_store import MODEL, registered
 
-NS, ISVC, MODEL = "ml", "credit", "credit-model"
+__all__ = ["MODEL", "registered"]  # the other rollout modules import both from here
+
+NS, ISVC = "ml", "credit"
 RELEASE = {"inference_service": ISVC, "namespace": NS, "timeout_seconds": 10}
-
-
-@pytest.fixture(scope="module")
-def registered_template(tmp_path_factory):
-    """``MODEL`` versions 1 (champion) and 2, fitted and logged once for the module (two fits and
-    two logged models cost 2-3 s a test); :func:`registered` gives each test its own copy."""
-    root = tmp_path_factory.mktemp("registered")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(["a", "b"], 400)})
-    frame["y"] = ((frame.x + (frame.c == "a")) > 0.5).astype(int)
-    register_fitted(uri, MODEL, frame, seeds=(1, 2))
-    return root
-
-
-@pytest.fixture
-def registered(registered_template, tmp_path):
-    """``(uri, registry)`` of a store of its own holding what :func:`registered_template`
-    registered, copied by :func:`tests.integration.registry_support.copy_store` (every template
-    path rewritten, in the database and in each ``MLmodel``), so nothing a test writes or reads
-    reaches the template or another test's store."""
-    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
-    return uri, copy_store(registered_template, uri)
 
 
 @pytest.fixture
