@@ -13,6 +13,7 @@ import pytest
 
 from ctloop import tracking
 from ctloop.errors import ConfigError
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 from tests.helpers import run_main
 
 pytestmark = pytest.mark.slow
@@ -61,7 +62,7 @@ def test_a_failed_training_run_log_is_worded_without_the_password():
         do_POST = do_GET
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), HangUp)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     frame = pd.DataFrame({"a": [0.0, 1.0, 0.0, 1.0]})
     try:
         with pytest.raises(Exception) as info:

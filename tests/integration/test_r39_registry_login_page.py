@@ -18,6 +18,7 @@ import pytest
 
 from ctloop.errors import RegistryError
 from ctloop.registry import MlflowRegistry
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 from tests.helpers import run_main
 from tests.integration.registry_support import log_small_model
 
@@ -46,7 +47,7 @@ def login_page():
         do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     yield f"http://admin:{PASSWORD}@127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

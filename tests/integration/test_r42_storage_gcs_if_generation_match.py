@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from ctloop import storage
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "content-length"}
 
@@ -102,7 +103,7 @@ class GenerationMatchDouble:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -23,7 +23,7 @@ import pytest
 from ctloop import storage
 from ctloop.errors import ConfigError
 from tests.fixtures.object_stores import isolated_env
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import SHUTDOWN_POLL_S, free_port
 
 _BODY = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>RequestTimeTooSkewed</Code>'
@@ -68,7 +68,7 @@ class SkewedS3:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -22,6 +22,7 @@ from ctloop.errors import ConfigError, PlatformError
 from ctloop.ops.platform import DECISION_TASKS, Platform, decisions_from_tasks
 from ctloop.ops.spec import load_spec, parse_spec
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 from tests.helpers import REPO
 
 EXAMPLE = REPO / "examples" / "ctloop.yaml"
@@ -716,7 +717,7 @@ def test_a_web_page_instead_of_the_api(kfp_env, capsys):
             self.wfile.write(data)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    Thread(target=server.serve_forever, daemon=True).start()
+    Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         assert main(["runs", "--host", url, "--experiment", ""]) == 2

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.fixtures.servers import QuietServer
+from tests.fixtures.servers import SHUTDOWN_POLL_S, QuietServer
 from tests.ops.test_doctor import cluster, prometheus  # noqa: F401 - fixtures
 
 TOKEN = "mlflow-token-never-elsewhere"  # noqa: S105 - a test token
@@ -53,7 +53,7 @@ def servers():
     def start(redirect_to: str = "") -> tuple[str, QuietServer]:
         server = QuietServer(("127.0.0.1", 0), _Recorder)
         server.seen, server.redirect_to = [], redirect_to
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
         started.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}", server
 

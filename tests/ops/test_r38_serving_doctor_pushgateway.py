@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.fixtures.prometheus import need
-from tests.fixtures.servers import QuietServer, daemon, dead_port, free_port
+from tests.fixtures.servers import SHUTDOWN_POLL_S, QuietServer, daemon, dead_port, free_port
 from tests.monitoring.test_hunt37_serving_pushgateway_auth import PASSWORD, secured  # noqa: F401
 from tests.ops.test_doctor import SECRET_VALUE, cluster, prometheus, secret  # noqa: F401 - fixtures
 
@@ -181,7 +181,7 @@ def test_a_redirect_is_not_followed_with_the_credentials(cluster, plain_gateway,
     target_port = int(plain_gateway.rsplit(":", 1)[1])
     server = QuietServer(("127.0.0.1", 0), _Redirect)
     server.target_port = target_port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     try:
         monkeypatch.setenv("PUSHGATEWAY_TOKEN", "gateway-token")

@@ -21,6 +21,7 @@ import urllib.parse
 import pytest
 
 from ctloop.ops.doctor import OK, WARN, Doctor, DoctorOptions, Target
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 
 DOTTED = '__name__="http.server.request.duration_seconds_count"'
 REVISION = "credit-default-predictor-00001"
@@ -61,7 +62,7 @@ class UnderscoreDouble(Prometheus3Double):
 @pytest.fixture(params=[Prometheus3Double, UnderscoreDouble], ids=["dotted", "underscores"])
 def url(request):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), request.param)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", request.param.underscores
     server.shutdown()
