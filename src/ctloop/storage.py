@@ -449,13 +449,26 @@ def gcs_client():
     from google.cloud import storage  # imported where used: ~0.3 s
 
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
-                              client_options={"api_endpoint": _emulator_url()})
-    if no_sign_request("GS_NO_SIGN_REQUEST"):  # a public bucket: no credentials looked for, none sent
-        return storage.Client.create_anonymous_client()
-    # reading and writing objects needs no project: None (not the default) asks for none, where
-    # user credentials (gcloud auth application-default login) carry none (client.py: no_project)
-    return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT") or None)
+        client = storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
+                                client_options={"api_endpoint": _emulator_url()})
+    elif no_sign_request("GS_NO_SIGN_REQUEST"):  # a public bucket: no credentials looked for, none sent
+        client = storage.Client.create_anonymous_client()
+    else:
+        # reading and writing objects needs no project: None (not the default) asks for none, where
+        # user credentials (gcloud auth application-default login) carry none (client.py: no_project)
+        client = storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT") or None)
+    client._http.hooks["response"].append(_read_error_answer)
+    return client
+
+
+def _read_error_answer(response, *_args, **_kwargs):
+    """An error answer read whole as it arrives, so its connection goes back to the pool: a download
+    asks with ``stream=True`` and raises at a status it does not expect without closing the answer
+    (google-cloud-storage 3.17 ``_media/requests/download.py`` ``RawDownload.consume``), each retried
+    429/5xx left a socket open until the garbage collector closed it (``ResourceWarning: unclosed``)."""
+    if response.status_code >= 400:
+        response.content  # noqa: B018 - read to the end: the connection released
+    return response
 
 
 def _emulator_url() -> str:
