@@ -76,11 +76,24 @@ def _kfp_local_quoted_interpreter():
         yield
 
 
+# a RAM disk for the session MLflow server's store, where there is one with room to spare
+RAM_DISK, RAM_DISK_FREE_BYTES = Path("/dev/shm"), 2 * 1024**3
+
+
 @pytest.fixture(scope="session")
 def mlflow_url(tmp_path_factory) -> str:
-    """URL of a real ``mlflow server`` (sqlite backend) shared by the session."""
-    with mlflow_server(tmp_path_factory.mktemp("mlflow")) as url:
-        yield url
+    """URL of a real ``mlflow server`` (sqlite backend) shared by the session. Its store (database
+    and artifacts) is on :data:`RAM_DISK` when that has :data:`RAM_DISK_FREE_BYTES` free, removed
+    at the end: each write is a sqlite transaction whose fsyncs cost the server 30-70 ms an answer
+    on this machine's disk, 5-25 ms there (round 54, measured with 20 reads and 20 creates)."""
+    ram = RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK) and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_FREE_BYTES
+    workdir = Path(tempfile.mkdtemp(prefix="ctloop-mlflow-", dir=RAM_DISK)) if ram else tmp_path_factory.mktemp("mlflow")
+    try:
+        with mlflow_server(workdir) as url:
+            yield url
+    finally:
+        if ram:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
