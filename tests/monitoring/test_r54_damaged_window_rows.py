@@ -86,6 +86,10 @@ def saved_plan(tmp_path_factory):
         ("cut involved.npy", "involved.npy: EOF: reading array header"),
         ("no groups", "plan.json: it lacks 'groups'; the file is damaged or was edited"),
         (
+            "no spec.start",
+            "plan.json: it lacks 'spec.start'; the file is damaged or was edited",
+        ),  # was 'start'
+        (
             "bad schema",
             "plan.json: it has a damaged value (ArrowInvalid); the file is damaged or was edited",
         ),
@@ -105,6 +109,8 @@ def test_a_damaged_plan_is_one_line_naming_its_file(tmp_path, saved_plan, damage
         plan = json.loads(files["plan.json"])
         if damage == "no groups":
             del plan["groups"]
+        elif damage == "no spec.start":
+            del plan["spec"]["start"]
         else:
             plan["schema"] = plan["schema"][:12]
         (tmp_path / "plan.json").write_text(json.dumps(plan))
