@@ -105,9 +105,11 @@ class CsvTypeChanged(DataSourceError):
 class DataValidationError(DataError):
     """The data breaks the declared data contract.
 
-    ``violations`` holds one entry per broken rule: ``(column, rule, rows, detail)``; a rule broken
-    by data of no rows (a header-only file missing a column) says no count ("in 0 row(s)" read as
-    if nothing were broken).
+    ``violations`` holds one entry per broken rule: ``(column, rule, rows, detail)``; an entry whose
+    ``rows`` is 0 says no count ("in 0 row(s)" read as if nothing were broken), whatever the data
+    held: data of no rows (a header-only file missing a column) and rules that count no rows of
+    data that have some (backtest's every target null, "no rows with a target value"; train's "no
+    feature columns left"), the detail saying what is wrong.
     """
 
     def __init__(self, violations: list[tuple[str, str, int, str]]):

@@ -8,6 +8,7 @@ stored as its minute's last nanosecond."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 import pytest
@@ -90,9 +91,12 @@ def test_what_the_sink_acknowledges_it_stores_and_what_it_refuses_is_one_4xx_lin
     for answer in refused.values():
         assert answer.status_code == 400 and "\n" not in answer.json()["error"], answer.text
     times = dict(zip(rows["request_id"], rows["time"], strict=True))
-    assert (times["leap"], times["leap-local"]) == (
-        "2026-12-31T23:59:59.999999999Z",
-        "2026-12-31T23:59:59.999999+00:00",
+    assert (
+        (times["leap"], times["leap-local"])
+        == (
+            "2026-12-31T23:59:59.999999999Z",
+            "2026-12-31T23:59:59.999999999Z",  # was the microsecond form, before a same-minute …59.9999995Z
+        )
     )
     assert rows[rows["request_id"] == "early"]["has_request"].tolist() == [
         True
@@ -108,7 +112,9 @@ def test_what_the_sink_acknowledges_it_stores_and_what_it_refuses_is_one_4xx_lin
     [
         ("2026-12-31T23:59:60Z", "2026-12-31T23:59:59.999999999Z"),
         ("2026-06-30T23:59:60.999999999Z", "2026-06-30T23:59:59.999999999Z"),
-        ("2026-06-30 23:59:60z", "2026-06-30T23:59:59.999999+00:00"),
+        ("2026-06-30 23:59:60z", "2026-06-30T23:59:59.999999999Z"),  # was …59.999999+00:00
+        ("2027-01-01T00:59:60.5+01:00", "2026-12-31T23:59:59.999999999Z"),  # 23:59 in UTC
+        ("2026-12-31T18:59:60-05:00", "2026-12-31T23:59:59.999999999Z"),
     ],
 )
 def test_a_leap_second_is_its_minutes_last_nanosecond(time, stored):
@@ -120,3 +126,21 @@ def test_a_leap_second_is_its_minutes_last_nanosecond(time, stored):
         parse_event(
             _headers("request", "a", "2026-13-31T23:59:60Z"), body
         )  # named as sent, not as rewritten
+
+
+@pytest.mark.parametrize(
+    "time",
+    [
+        "2026-11-22T10:31:60Z",  # was stored as 10:31:59.999999999Z
+        "2026-12-31T23:58:60Z",
+        "2026-12-31T23:59:60+01:00",  # 22:59 in UTC
+        "2027-01-01T00:00:60Z",
+    ],
+)
+def test_a_second_60_is_refused_unless_its_minute_is_23_59_utc(time):
+    """RFC 3339 §5.7 (and §5.6's note: a leap second in local time is the one at UTC 23:59:60): a
+    second 60 at any other UTC minute is no time, a 400 as before round 54."""
+    with pytest.raises(
+        RejectedEvent, match=rf"^ce-time '{re.escape(time)}' is not an RFC 3339 timestamp$"
+    ):
+        parse_event(_headers("request", "a", time), b'{"instances": [[1]]}')

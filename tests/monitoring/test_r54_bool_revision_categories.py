@@ -8,58 +8,70 @@ Now such a column is kept as objects (:func:`ctloop.labels.join.as_category`).""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.labels.join import as_category, concat_categories
+from ctloop.components.monitor import core
+from ctloop.labels.join import (
+    as_category,
+    candidate_rows,
+    concat_categories,
+    join_candidates,
+    join_labels,
+    label_index,
+)
 from ctloop.monitoring import window as W
-from tests.monitoring.test_hunt_labels_window import END, _judged
-from tests.monitoring.test_r53_streamed_mixed_types import _ingest
-
-P = np.linspace(0.05, 0.95, 40)
 
 
-def _log(root: Path, revisions: tuple) -> None:
-    day = root / "model=m" / "date=2026-01-05" / "revision=r1"
-    day.mkdir(parents=True)
-    for k, part in enumerate(np.array_split(np.arange(40), len(revisions))):
-        pd.DataFrame(
-            {
-                "request_id": [str(i + 1) for i in part],
-                "instance": 0,
-                "model": "m",
-                "revision": [revisions[k]] * len(part),
-                "model_version": "1",
-                "has_request": True,
-                "has_response": True,
-                "time": [
-                    (END - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=int(i))).isoformat()
-                    for i in part
-                ],
-                "prediction_0": 1 - P[part],
-                "prediction_1": P[part],
-            }
-        ).to_parquet(day / f"part-{k}.parquet")
+def _served(revisions: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "request_id": [f"q{i}" for i in range(len(revisions))],
+            "revision": revisions,
+            "prediction_1": 0.5,
+        }
+    )
 
 
-def test_a_bool_and_a_number_revision_stay_two_series_in_the_streamed_window(tmp_path, capsys):
-    """Three files whose revision is True, 1 and 'r2' (read with each file's own type,
-    ``scan.PER_FILE``): the in-memory window has three per-revision series; the streamed one had
-    realized_rows.revision.True 27 and no revision.1."""
-    _log(tmp_path / "logs", (True, 1, "r2"))
-    _ingest(tmp_path)
-    frame, streamed = _judged(tmp_path, 2)
-    rows = {k: v for k, v in frame.series.items() if k.startswith("realized_rows.revision.")}
-    assert rows == {
-        "realized_rows.revision.True": 14,
-        "realized_rows.revision.1": 13,
-        "realized_rows.revision.r2": 13,
-    }
-    assert streamed.series == frame.series
-    assert streamed.record["realized_rows"] == frame.record["realized_rows"] == 40
+def test_a_bool_and_a_number_revision_stay_two_series_through_the_streamed_join():
+    """The streamed window's path in small: three log chunks whose revision is read with each file's
+    own type (a bool column, an int64 one, text; ``scan.PER_FILE``) and a chunk of objects holding
+    ``True`` and ``1`` at once, each made candidate rows (:func:`candidate_rows`), concatenated
+    (:func:`concat_categories`), joined and named (``core._by_name``): four series True, 1, r2 as the
+    in-memory window (``join_labels`` of ``pd.concat``) names them. Before round 54 the streamed
+    window had realized_rows.revision.True 27 and no revision.1 (concat_categories), and a chunk of
+    objects holding both recoded 1 to True (candidate_rows' ``astype("category")``)."""
+    chunks = [
+        _served([True] * 3),
+        _served([1] * 2),
+        _served(["r2"] * 2),
+        _served(pd.Series([True, 1, 1, None], dtype=object)),
+    ]
+    chunks = [c.assign(request_id=c["request_id"] + f"-{k}") for k, c in enumerate(chunks)]
+    logs = pd.concat(chunks, ignore_index=True)
+    labels = pd.DataFrame(
+        {"request_id": logs["request_id"], "label": 1.0, "label_time": "2026-01-05T02:00:00Z"}
+    )
+    index = label_index(labels)
+    parts = [candidate_rows(c, index, ["revision"], ["prediction_1"]) for c in chunks]
+    assert [(type(v), v) for v in parts[3]["revision"].dropna()] == [
+        (bool, True),
+        (int, 1),
+        (int, 1),
+    ]  # was True x3
+    streamed = join_candidates(
+        concat_categories(parts),
+        index,
+        unserved=0,
+        served_rows=len(logs),
+        log_columns=list(logs.columns),
+    )
+    in_memory = join_labels(logs, labels)
+
+    def named(frame):
+        return core._by_name(frame["revision"]).value_counts().to_dict()
+
+    assert named(streamed.frame) == named(in_memory.frame) == {"True": 4, "1": 4, "r2": 2}
 
 
 @pytest.mark.parametrize("first, second", [([True, True], [1, 2]), ([1, 2], [True, True])])

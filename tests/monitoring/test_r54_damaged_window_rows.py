@@ -6,6 +6,8 @@ InferenceLogError line naming the file and saying to re-run the monitoring run; 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -33,15 +35,38 @@ def test_a_cut_short_rows_file_is_one_line_naming_it(tmp_path, victim, cut):
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def _log(day: Path, end: pd.Timestamp) -> None:
+    """Two log files of 20 served rows each (revisions r1 and r2) in the half hour before ``end``."""
+    day.mkdir(parents=True)
+    for k in range(2):
+        ids = range(20 * k, 20 * k + 20)
+        pd.DataFrame(
+            {
+                "request_id": [str(i + 1) for i in ids],
+                "instance": 0,
+                "model": "m",
+                "revision": f"r{k + 1}",
+                "model_version": "1",
+                "has_request": True,
+                "has_response": True,
+                "time": [
+                    (end - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=i)).isoformat()
+                    for i in ids
+                ],
+                "prediction_0": 0.5,
+                "prediction_1": 0.5,
+            }
+        ).to_parquet(day / f"part-{k}.parquet")
+
+
 @pytest.fixture(scope="module")
 def saved_plan(tmp_path_factory):
     import json
 
     from tests.monitoring.test_hunt_labels_window import END, Champion, MonitoringConfig, core
-    from tests.monitoring.test_r54_bool_revision_categories import _log
 
     root = tmp_path_factory.mktemp("plan")
-    _log(root / "logs", ("r1", "r2"))
+    _log(root / "logs" / "model=m" / "date=2026-01-05" / "revision=r1", END)
     champion = Champion(
         "1", "classification", ["x"], [0, 1], None, {}, pd.Timestamp("2026-01-01", tz="UTC")
     )
@@ -60,6 +85,10 @@ def saved_plan(tmp_path_factory):
         ),
         ("cut involved.npy", "involved.npy: EOF: reading array header"),
         ("no groups", "plan.json: it lacks 'groups'; the file is damaged or was edited"),
+        (
+            "no spec.start",
+            "plan.json: it lacks 'spec.start'; the file is damaged or was edited",
+        ),  # was 'start'
         (
             "bad schema",
             "plan.json: it has a damaged value (ArrowInvalid); the file is damaged or was edited",
@@ -80,6 +109,8 @@ def test_a_damaged_plan_is_one_line_naming_its_file(tmp_path, saved_plan, damage
         plan = json.loads(files["plan.json"])
         if damage == "no groups":
             del plan["groups"]
+        elif damage == "no spec.start":
+            del plan["spec"]["start"]
         else:
             plan["schema"] = plan["schema"][:12]
         (tmp_path / "plan.json").write_text(json.dumps(plan))

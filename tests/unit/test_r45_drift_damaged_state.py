@@ -71,8 +71,12 @@ def test_a_cut_array_of_a_drift_state_is_one_line():
     [
         ("[]", "is not a ctloop window state (a JSON list, not an object)"),
         (json.dumps({"format": W.STATE_FORMAT, "version": W.STATE_VERSION}), "it lacks 'spec'"),
+        (  # was "it lacks 'start'", as if the state had no key start
+            json.dumps({"format": W.STATE_FORMAT, "version": W.STATE_VERSION, "spec": {}}),
+            "it lacks 'spec.start'",
+        ),
     ],
-    ids=["a-list", "no-spec"],
+    ids=["a-list", "no-spec", "no-spec-start"],
 )
 def test_a_damaged_window_state_is_one_line_naming_the_file(tmp_path, content, words):
     (tmp_path / "state.json").write_text(content)

@@ -39,6 +39,7 @@ def test_a_file_with_rows_missing_a_column_still_counts_them(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "column 'label' breaks rule 'required' in 2 row(s): column is missing from " in err, err
+    assert "which holds no rows" not in err, err  # said only of a file of no rows
     assert str(DataValidationError([("a", "rows", 0, "no rows")])).endswith(
         "column 'a' breaks rule 'rows': no rows"
     )

@@ -583,19 +583,30 @@ def _utc_time(value: str | None) -> str:
     (nanoseconds included) once checked to be a real time; an offset is converted to UTC. A
     value that is not a timestamp, or that leaves the years 1-9999 once in UTC, is a 400. A lower-case
     ``t`` or ``z`` (RFC 3339 section 5.6 allows both) is written upper case, as KServe writes it. A
-    leap second (``23:59:60Z``, RFC 3339's time-second 60) is its minute's last nanosecond
-    (``23:59:59.999999999Z``): it stays after every time of that minute and on its day."""
+    leap second (``23:59:60Z``, RFC 3339's time-second 60; with an offset, one whose minute is 23:59 in
+    UTC) is its minute's last nanosecond in UTC (``23:59:59.999999999Z``): it stays after every time of
+    that minute and on its day; a second 60 at any other minute is a 400."""
     if not value:
         return datetime.now(UTC).isoformat()
     if value.isascii():
         value = value.upper()
     sent, leap = value, _LEAP_SECOND.match(value)
     if leap:  # 23:59:60: a leap second (RFC 3339 §5.6 time-second 60), which no datetime holds
-        value = f"{leap['minute']}:59.999999999{leap['offset']}"  # its minute's last nanosecond: the order kept
+        value = f"{leap['minute']}:59{leap['offset']}"
     try:
         parsed = datetime.fromisoformat(value)
+        if leap:  # only at 23:59 in UTC (§5.7; §5.6: a local leap second is UTC's 23:59:60); else a 400
+            minute = parsed.astimezone(UTC)
+            if (minute.hour, minute.minute) != (23, 59):
+                raise ValueError(sent)
+            # its minute's last nanosecond, in the Z form whatever the offset: after every time of its
+            # minute (…59.999999+00:00 sorted before a same-minute …59.9999995Z) and on its day
+            return f"{minute:%Y-%m-%dT%H:%M}:59.999999999Z"
     except ValueError as exc:
         raise RejectedEvent(400, f"ce-time {sent[:64]!r} is not an RFC 3339 timestamp", "bad_header") from exc
+    except OverflowError as exc:  # a leap second whose UTC minute leaves the years 1-9999
+        raise RejectedEvent(400, f"ce-time {sent[:64]!r} is out of range once converted to UTC",
+                            "bad_header") from exc
     if _UTC_TIME.match(value):  # already UTC: nothing to convert
         return value
     if parsed.tzinfo is None:

@@ -406,6 +406,16 @@ class WindowSpec:
                 "temporal": {column: label for column, label in self.temporal}}
 
     @classmethod
+    def saved(cls, data: dict[str, Any]) -> WindowSpec:
+        """The spec a saved state or plan holds as ``data["spec"]``; a key it lacks is a ``KeyError``
+        naming it under ``spec`` (``spec.start``: before round 54 named as a top-level key)."""
+        spec = data["spec"]
+        try:
+            return cls.from_dict(spec)
+        except KeyError as exc:
+            raise KeyError(f"spec.{exc.args[0]}") from exc
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
         return cls(_ts(data["start"]), _ts(data["end"]), _ts(data["lookback_start"]), _ts(data["read_from"]),
                    _ts(data.get("count_from")), tuple(data.get("features", ())), tuple(data.get("numeric", ())),
@@ -643,7 +653,7 @@ class WindowState:
                      if data.get("format") == STATE_FORMAT else f"format {data.get('format')!r}")
             raise InferenceLogError(f"{path} is not a ctloop window state of version {STATE_VERSION} ({found})")
         try:
-            out = cls(WindowSpec.from_dict(data["spec"]), labels)
+            out = cls(WindowSpec.saved(data), labels)
             out.counts.update({k: int(v) for k, v in data["counts"].items()})
             out.present = {k: int(v) for k, v in data["present"].items()}
             out.log_columns = list(data["log_columns"])
@@ -731,7 +741,7 @@ class Plan:
         try:
             schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
             # a plan saved before its notes were (round 46) has none
-            return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, involved, data["groups"],
+            return cls(data["model"], WindowSpec.saved(data), schema, involved, data["groups"],
                        list(data.get("notes", [])))
         except (KeyError, TypeError, ValueError, AttributeError, pa.ArrowException) as exc:
             what = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else f"has a damaged value ({type(exc).__name__})"
