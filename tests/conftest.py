@@ -78,6 +78,28 @@ def _kfp_local_quoted_interpreter():
 
 # a RAM disk for the session MLflow server's store, where there is one with room to spare
 RAM_DISK, RAM_DISK_FREE_BYTES = Path("/dev/shm"), 2 * 1024**3
+RAM_STORE_PREFIX, RAM_STORE_OWNER = "ctloop-mlflow-", "owner.pid"
+
+
+def _remove_orphan_stores(ram_disk: Path) -> list[Path]:
+    """Remove the stores a killed session left on the RAM disk (SIGTERM, a CI timeout, a crashed
+    xdist worker skip the fixture's ``finally``, and nothing else ever empties /dev/shm): those
+    whose owner process is gone. A store without an owner file is left alone (a session between
+    ``mkdtemp`` and writing it). Returns what was removed."""
+    removed = []
+    for store in ram_disk.glob(f"{RAM_STORE_PREFIX}*"):
+        try:
+            pid = int((store / RAM_STORE_OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(store, ignore_errors=True)
+            removed.append(store)
+        except PermissionError:  # alive, another user's
+            pass
+    return removed
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +108,13 @@ def mlflow_url(tmp_path_factory) -> str:
     and artifacts) is on :data:`RAM_DISK` when that has :data:`RAM_DISK_FREE_BYTES` free, removed
     at the end: each write is a sqlite transaction whose fsyncs cost the server 30-70 ms an answer
     on this machine's disk, 5-25 ms there (round 54, measured with 20 reads and 20 creates)."""
-    ram = RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK) and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_FREE_BYTES
-    workdir = Path(tempfile.mkdtemp(prefix="ctloop-mlflow-", dir=RAM_DISK)) if ram else tmp_path_factory.mktemp("mlflow")
+    ram = RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK)
+    if ram:
+        _remove_orphan_stores(RAM_DISK)
+        ram = shutil.disk_usage(RAM_DISK).free >= RAM_DISK_FREE_BYTES
+    workdir = Path(tempfile.mkdtemp(prefix=RAM_STORE_PREFIX, dir=RAM_DISK)) if ram else tmp_path_factory.mktemp("mlflow")
+    if ram:
+        (workdir / RAM_STORE_OWNER).write_text(str(os.getpid()))
     try:
         with mlflow_server(workdir) as url:
             yield url
