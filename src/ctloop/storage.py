@@ -465,9 +465,16 @@ def _read_error_answer(response, *_args, **_kwargs):
     """An error answer read whole as it arrives, so its connection goes back to the pool: a download
     asks with ``stream=True`` and raises at a status it does not expect without closing the answer
     (google-cloud-storage 3.17 ``_media/requests/download.py`` ``RawDownload.consume``), each retried
-    429/5xx left a socket open until the garbage collector closed it (``ResourceWarning: unclosed``)."""
+    429/5xx left a socket open until the garbage collector closed it (``ResourceWarning: unclosed``).
+    A body cut short is let go (the connection closed), so that the library still raises on the
+    status: the read's own error would say the network failed where the service had answered."""
+    import requests
+
     if response.status_code >= 400:
-        response.content  # noqa: B018 - read to the end: the connection released
+        try:
+            response.content  # noqa: B018 - read to the end: the connection released
+        except requests.RequestException:
+            response.close()
     return response
 
 
@@ -1360,7 +1367,8 @@ class _Gcs(_Remote):
                                   "chrony; in a container, the node's clock)") from exc
             raise ConfigError(f"the Google Cloud credentials for {loc.uri} were refused "
                               f"({_first_line(exc)}): {_GCS_CREDENTIALS_FIX}") from exc
-        except (requests.ConnectionError, requests.Timeout, TransportError, gexc.RetryError) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                TransportError, gexc.RetryError) as exc:  # ChunkedEncodingError: a body cut short
             raise self.unreachable(loc, exc) from exc
         except gexc.GoogleAPICallError as exc:
             raise DataSourceError(f"{loc.uri}: Google Cloud Storage refused the request: "
