@@ -16,7 +16,7 @@ from ctloop.labels.join import (
     as_category,
     candidate_rows,
     concat_categories,
-    join_candidates,
+    join_candidate_parts,
     join_labels,
     label_index,
 )
@@ -37,7 +37,8 @@ def test_a_bool_and_a_number_revision_stay_two_series_through_the_streamed_join(
     """The streamed window's path in small: three log chunks whose revision is read with each file's
     own type (a bool column, an int64 one, text; ``scan.PER_FILE``) and a chunk of objects holding
     ``True`` and ``1`` at once, each made candidate rows (:func:`candidate_rows`), concatenated
-    (:func:`concat_categories`), joined and named (``core._by_name``): four series True, 1, r2 as the
+    (:func:`concat_categories`), joined part by part as
+    ``WindowState.join`` joins them (:func:`join_candidate_parts`) and named (``core._by_name``): four series True, 1, r2 as the
     in-memory window (``join_labels`` of ``pd.concat``) names them. Before round 54 the streamed
     window had realized_rows.revision.True 27 and no revision.1 (concat_categories), and a chunk of
     objects holding both recoded 1 to True (candidate_rows' ``astype("category")``)."""
@@ -59,8 +60,8 @@ def test_a_bool_and_a_number_revision_stay_two_series_through_the_streamed_join(
         (int, 1),
         (int, 1),
     ]  # was True x3
-    streamed = join_candidates(
-        concat_categories(parts),
+    streamed = join_candidate_parts(  # WindowState.join's call: part by part, then concat_categories
+        list(parts),
         index,
         unserved=0,
         served_rows=len(logs),
