@@ -60,7 +60,8 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   the mode is resolved as ``pkg/controller/v1beta1/inferenceservice/utils/utils.go``
   ``GetDeploymentMode`` does: the status' first, then an annotation naming a known mode, else the
   cluster's ``defaultDeploymentMode`` — of a ConfigMap ``inferenceservice-config`` (key ``deploy``)
-  a test added (``add()``) in namespace ``kserve``, else ``Knative`` (the chart's default); the webhook
+  a test added (``add()``) in namespace ``kserve``, else ``Knative`` (the chart's default) — one
+  ``NewDeployConfig`` refuses (``bogus``, no mode) makes the controller reconcile nothing; the webhook
   writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``);
   a Standard-mode predictor's status is what ``inference_service_status.go``
   ``PropagateRawStatus`` writes (``components/predictor.go``: a Deployment, no Knative Service):
@@ -385,13 +386,39 @@ class KubeApiDouble(InThreadServer):
 
     def default_mode(self) -> str:
         """The cluster's ``defaultDeploymentMode``: of the ConfigMap at :data:`KSERVE_CONFIG_PATH`
-        when a test added one (``configmap.go`` ``NewDeployConfig``, legacy names mapped), else
+        when a test added one (``configmap.go`` ``NewDeployConfig``, legacy names mapped; ``""``
+        when it fails there, :meth:`deploy_config_error`, or has no ``deploy`` key), else
         :data:`DEFAULT_MODE`."""
         config = self.resources.get(KSERVE_CONFIG_PATH)
         if config is None:
             return DEFAULT_MODE
-        mode = json.loads((config.get("data") or {}).get("deploy") or "{}").get("defaultDeploymentMode", "")
+        if self.deploy_config_error():
+            return ""
+        deploy = json.loads((config.get("data") or {}).get("deploy") or "{}")
+        # encoding/json: a key matches the field case-insensitively, the last one wins
+        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode"]
+        mode = modes[-1] if modes else ""
         return LEGACY_MODES.get(mode, mode)
+
+    def deploy_config_error(self) -> bool:
+        """Whether KServe v0.20.0's ``NewDeployConfig`` (``pkg/apis/serving/v1beta1/configmap.go``)
+        fails on the added ConfigMap: its ``deploy`` key present but no JSON object, no
+        ``defaultDeploymentMode``, or one naming no mode (Knative, Standard, ModelMesh, the legacy
+        Serverless, RawDeployment; exact case). The controller's ``Reconcile`` then returns "fails to
+        create DeployConfig" before anything (``controller.go``): no InferenceService is reconciled,
+        none gets a status. An absent ``deploy`` key is no error there (an empty DeployConfig)."""
+        config = self.resources.get(KSERVE_CONFIG_PATH)
+        text = ((config or {}).get("data") or {}).get("deploy")
+        if config is None or text is None:
+            return False
+        try:
+            deploy = json.loads(text)
+        except ValueError:
+            return True
+        if not isinstance(deploy, dict):
+            return True
+        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode"]
+        return not modes or modes[-1] not in (*KNOWN_MODES, *LEGACY_MODES)
 
     def mode_of(self, obj: dict) -> str:
         """``utils.go`` ``GetDeploymentMode``: the status' mode, an annotation naming a known one,
@@ -408,6 +435,8 @@ class KubeApiDouble(InThreadServer):
 
     # ------------------------------------------------------------------ controller
     def _reconcile(self, key: tuple[str, str], spec_changed: bool) -> None:
+        if self.deploy_config_error():  # controller.go: "fails to create DeployConfig", nothing done
+            return
         obj, m = self.objects[key], self.meta[key]
         pred = obj["spec"]["predictor"]
         uri = pred["model"]["storageUri"]
@@ -433,6 +462,8 @@ class KubeApiDouble(InThreadServer):
         An unchanged status is not written (KServe v0.20.0
         ``pkg/controller/v1beta1/inferenceservice/controller.go`` ``updateStatus``: no
         ``Status().Update`` when ``inferenceServiceStatusEqual``)."""
+        if self.deploy_config_error():  # nothing reconciled (_reconcile)
+            return
         before = copy.deepcopy(self.objects[key].get("status"))
         for _ in range(3):
             rolled = (self.meta[key]["rolled_out"], self.meta[key]["previous"])
@@ -546,7 +577,7 @@ class KubeApiDouble(InThreadServer):
             m["route_lag"] -= 1
             if not m["route_lag"]:
                 self._publish(key)  # the Route moved: traffic[] routes the latest ready revision
-        if self._stalled:
+        if self._stalled or not m["revisions"]:  # not reconciled yet (deploy_config_error)
             return
         latest = m["revisions"][-1]
         if m["uris"][latest] in self.stalled_uris:

@@ -286,7 +286,7 @@ def test_a_healthy_cluster(cluster, capsys):
     assert lines["KFP backend"].startswith("ok   KFP backend 2.17.0 (>= 2.15.0")
     assert lines["KServe"] == (
         "ok   KServe v0.20.0 (controller kserve/kserve-controller-manager; "
-        "default deployment mode Serverless)"
+        "default deployment mode Knative)"  # Serverless, named as KServe 0.20 maps it (r54)
     )
     assert lines["InferenceService ctloop/credit-default"] == (
         "ok   InferenceService ctloop/credit-default Knative mode, stable revision "
@@ -656,7 +656,7 @@ def test_missing_service_uses_the_default_mode(cluster, capsys):
     assert lines["InferenceService ctloop/credit-default"].startswith(
         "warn InferenceService ctloop/credit-default: not created yet (the first deploy "
         "creates it; "
-        "it would run in Serverless mode)"
+        "it would run in Knative mode)"  # the ConfigMap's Serverless, as KServe 0.20 maps it (r54)
     )
 
 

@@ -80,7 +80,8 @@ def test_an_unreadable_default_is_said_to_be_unknown(kube, capsys):  # noqa: F81
     with pytest.raises(
         ServingError,
         match=r"names no deployment mode .* the cluster's default is unknown "
-        r"\(ConfigMap inferenceservice-config in kserve or kubeflow not readable\)",
+        r"\(ConfigMap inferenceservice-config in kserve or kubeflow not readable; "
+        r"kubectl apply -k manifests/extras/kserve-config-reader lets the runner get it\)",
     ):
         rollout.deploy(
             InferenceServices(NS, api_client=kube.api_client()),

@@ -167,7 +167,7 @@ def _not_ready(isvcs, obj: dict, traffic: dict[str, int]) -> dict[str, str | Non
 
 def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str | None] | None = None) -> list[dict]:
     """What status says beside the spec and the traffic, in its order: ``{kind, message}`` with
-    kind NOT KNATIVE (:func:`_not_driven`), FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
+    kind NOT KNATIVE or MODE UNKNOWN (:func:`_not_driven`), FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
     STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
     (``PredictorReady, Ready False``, their message ``reason: message``)."""
     from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, route_templates, tag_host_problem
@@ -181,8 +181,8 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
     )
 
     notes = []
-    if mode := _not_driven(isvcs, obj):  # Standard, ModelMesh, unknown: no revisions, no traffic[]
-        notes.append({"kind": "NOT KNATIVE", "message": mode})
+    if driven := _not_driven(isvcs, obj):  # Standard, ModelMesh, unknown: no revisions, no traffic[]
+        notes.append({"kind": driven[0], "message": driven[1]})
     failure = revision_failure(obj)
     if failure:
         notes.append({"kind": "FAILED", "message": failure})
@@ -210,24 +210,30 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
     return notes
 
 
-def _not_driven(isvcs, obj: dict) -> str:
-    """Why the rollout refuses the service for its deployment mode (``isvc.check_deployment_mode``,
-    with the cluster's default when it names none), ``""`` in Knative mode. KServe v0.20.0 reports
-    no revisions and no ``traffic[]`` elsewhere (``inference_service_status.go``
-    ``PropagateRawStatus``: a Standard predictor's status is its ``url`` and ``PredictorReady``):
-    without this note status showed an empty split and nothing saying why."""
+def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
+    """``(kind, why)`` the rollout refuses the service for its deployment mode
+    (``isvc.check_deployment_mode``, with the cluster's default when it names none): NOT KNATIVE
+    (Standard, ModelMesh) or MODE UNKNOWN (no mode, the cluster's default unknown); ``None`` in
+    Knative mode. KServe v0.20.0 reports no revisions and no ``traffic[]`` but in Knative mode
+    (``inference_service_status.go`` ``PropagateRawStatus``: a Standard predictor's status is its
+    ``url`` and ``PredictorReady``): without this note status showed an empty split and nothing
+    saying why."""
     from ctloop.errors import ServingError
     from ctloop.serving.isvc import check_deployment_mode, deployment_mode
 
-    default = "" if deployment_mode(obj) else getattr(isvcs, "kserve_default_mode", lambda: "")()
+    default, problem = ("", "") if deployment_mode(obj) else getattr(isvcs, "kserve_default", lambda: ("", ""))()
     try:
-        check_deployment_mode(obj, default)
+        check_deployment_mode(obj, default, problem)
     except ServingError as exc:
         name = (obj.get("metadata") or {}).get("name", "?")
         reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")
-        return (f"{reason}; KServe reports no revisions and no traffic[] but in Knative mode, and ctloop's "
-                "rollout refuses it")
-    return ""
+        if not deployment_mode(obj, default):  # this command is the one that would show its mode
+            reason = reason.replace(" — `ctloop rollout status` shows its mode —", "")
+            return "MODE UNKNOWN", (f"{reason}; ctloop's rollout refuses it until its mode is known (KServe "
+                                    "reports no revisions and no traffic[] but in Knative mode)")
+        return "NOT KNATIVE", (f"{reason}; KServe reports no revisions and no traffic[] but in Knative mode, and "
+                               "ctloop's rollout refuses it")
+    return None
 
 
 def _staged_line(obj: dict) -> str:

@@ -100,15 +100,19 @@ from ctloop.ops.platform import KFP_TOKEN_AUDIENCE
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
     KNATIVE,
+    KSERVE_CONFIG,
+    KSERVE_CONFIG_READER,
+    KSERVE_NAMESPACES,
     LEGACY_MODES,
     MODE_ANNOTATION,
     NETWORK_CONFIG,
+    check_deployment_mode,
     check_reconciled,
     deployment_mode,
 )
 from ctloop.serving.kube import GROUP as KUBE_GROUP
 from ctloop.serving.kube import PLURAL as KUBE_PLURAL
-from ctloop.serving.kube import REVISION_RULE
+from ctloop.serving.kube import REVISION_RULE, read_kserve_default
 from ctloop.serving.kube import VERBS as KUBE_VERBS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
@@ -155,6 +159,13 @@ OPTIONAL_RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (REVISION_
 NETWORK_READER_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("", "configmaps", "get", f"{NETWORK_CONFIG[0]}/{NETWORK_CONFIG[1]}"),
     ("", "configmaps", "get", f"{DOMAIN_CONFIG[0]}/{DOMAIN_CONFIG[1]}"),
+)
+# KServe's ConfigMap a rollout reads for a service naming no deployment mode (ctloop.serving.kube.
+# read_kserve_default: the first of KSERVE_NAMESPACES that has it). Granted only by the optional Role
+# of manifests/extras/kserve-config-reader (get, by name, in kserve); missing, such a service is
+# refused as of unknown mode — the RBAC line says so, its status unchanged.
+KSERVE_READER_RULES: tuple[tuple[str, str, str, str], ...] = tuple(
+    ("", "configmaps", "get", f"{ns}/{KSERVE_CONFIG}") for ns in KSERVE_NAMESPACES
 )
 # KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
 # SERVICEACCOUNT)
@@ -543,7 +554,7 @@ class DoctorOptions:
     tracking_uri: str = ""
     kubeconfig: str = ""
     context: str = ""
-    kserve_namespaces: tuple[str, ...] = ("kserve", "kubeflow")
+    kserve_namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where its controller runs
     timeout: float = 5.0
 
 
@@ -674,6 +685,7 @@ class Doctor:
         self.revisions: dict[tuple[str, str], str] = {}
         self._settings: dict[str, str] | None | bool = False  # False = not read yet
         self.kserve_default_mode = ""
+        self.kserve_default_problem = ""  # read, but naming no mode KServe takes (isvc.read_deploy_config)
         self.needs_knative = False
 
     def _set_backend(self, backend: Any) -> None:
@@ -943,7 +955,18 @@ class Doctor:
                 (c.image for c in dep.spec.template.spec.containers if c.name == "manager"), ""
             )
             tag = labels.get("app.kubernetes.io/version") or image.rpartition(":")[2]
-            self.kserve_default_mode = self._default_mode(ns)
+            # the default as the rollout reads it (kube.read_kserve_default: KSERVE_NAMESPACES, not
+            # --kserve-namespace, which only finds the controller)
+            self.kserve_default_mode, self.kserve_default_problem = read_kserve_default(
+                self._api("CoreV1Api"), _request_timeout=self._t
+            )
+            if self.kserve_default_mode:
+                default = self.kserve_default_mode
+            elif self.kserve_default_problem:
+                default = f"unknown: {self.kserve_default_problem}"
+            else:
+                default = (f"unknown: no {KSERVE_CONFIG} readable in {' or '.join(KSERVE_NAMESPACES)}, where the "
+                           "rollout reads it")
             where = f"controller {ns}/{KSERVE_CONTROLLER}"
             warning = _version_warning(
                 "KServe", tag, TESTED_KSERVE,
@@ -958,7 +981,7 @@ class Doctor:
             return Check(
                 "KServe",
                 OK,
-                f"{tag} ({where}; default deployment mode {self.kserve_default_mode or 'unknown'})",
+                f"{tag} ({where}; default deployment mode {default})",
             )
         return Check(
             "KServe",
@@ -967,18 +990,6 @@ class Doctor:
             f"{', '.join(self.opts.kserve_namespaces)}: version unknown",
             "--kserve-namespace NS where the controller runs",
         )
-
-    def _default_mode(self, ns: str) -> str:
-        """``defaultDeploymentMode`` of ConfigMap ``inferenceservice-config`` key ``deploy``."""
-        cm = self._read(
-            self._api("CoreV1Api").read_namespaced_config_map, "inferenceservice-config", ns
-        )
-        try:
-            return json.loads(((cm.data or {}) if cm else {}).get("deploy") or "{}").get(
-                "defaultDeploymentMode", ""
-            )
-        except ValueError:
-            return ""
 
     def check_isvc(self, t: Target) -> Check:
         from ctloop.serving import rollout
@@ -1022,11 +1033,13 @@ class Doctor:
         # the rollout's own rule (isvc.deployment_mode; neither field set: the cluster's default,
         # as KServe takes it), shown by the name the service gives
         mode = deployment_mode(obj, self.kserve_default_mode or "")
-        if not mode:
-            return Check(name, WARN, "deployment mode unknown: no status.deploymentMode (KServe has not "
-                         f"reconciled it), no {MODE_ANNOTATION} annotation, and the cluster's default unknown; "
-                         "ctloop refuses to deploy to it until one is known",
-                         "wait until KServe has reconciled it, or --kserve-namespace NS where its controller runs")
+        if not mode:  # the rollout's refusal, its own words (isvc.check_deployment_mode)
+            try:
+                check_deployment_mode(obj, "", self.kserve_default_problem)
+            except CtloopError as exc:
+                problem, _, fix = str(exc).partition("; nothing written")
+                return Check(name, WARN, f"deployment mode unknown: {problem.removeprefix(f'InferenceService {t.name!r} ')}"
+                             "; ctloop refuses to deploy to it until one is known", fix.strip(" ()"))
         shown = (
             status.get("deploymentMode")
             or (obj["metadata"].get("annotations") or {}).get(MODE_ANNOTATION)
@@ -1705,6 +1718,18 @@ class Doctor:
                 )
                 if not authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
                     unread.append(name)
+            kserve_readable = []  # the optional reader of KServe's inferenceservice-config (KSERVE_READER_RULES)
+            for group, resource, verb, where in KSERVE_READER_RULES:
+                reader_ns, name = where.split("/")
+                review = client.V1SelfSubjectAccessReview(
+                    spec=client.V1SelfSubjectAccessReviewSpec(
+                        resource_attributes=client.V1ResourceAttributes(
+                            group=group, resource=resource, verb=verb, namespace=reader_ns, name=name
+                        )
+                    )
+                )
+                if authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
+                    kserve_readable.append(reader_ns)
         except ApiException as exc:
             if exc.status == 403:
                 return Check(
@@ -1741,6 +1766,13 @@ class Doctor:
             )
         else:
             reader = f"; may read Knative's {NETWORK_CONFIG[1]} and {DOMAIN_CONFIG[1]} (the canary host's check)"
+        if not kserve_readable:  # before the network reader's phrase
+            reader = (
+                f"; may not get configmaps {KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} (optional: an "
+                f"InferenceService naming no deployment mode — no status.deploymentMode, no {MODE_ANNOTATION} "
+                f"annotation KServe knows — is then refused, the cluster's default unknown; {KSERVE_CONFIG_READER} "
+                "grants it)"
+            ) + reader
         if optional:
             return Check(
                 "RBAC",

@@ -608,38 +608,86 @@ def deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> str:
     return LEGACY_MODES.get(cluster_default, cluster_default) if cluster_default else ""
 
 
-def default_deployment_mode(config_data: Any) -> str:
-    """``defaultDeploymentMode`` of the data of ConfigMap :data:`KSERVE_CONFIG` (key
-    :data:`DEPLOY_CONFIG_KEY`, JSON), legacy names mapped, ``""`` when it names none KServe v0.20.0
-    accepts (``configmap.go`` ``NewDeployConfig`` refuses any but Knative, Standard, ModelMesh)."""
+def _go_fold(key: str) -> str:
+    """A JSON key as Go's encoding/json folds it to match a struct field case-insensitively (go1.22
+    ``encoding/json/fold.go`` ``appendFoldedName``: ASCII letters upper-cased, any other rune
+    ``unicode.ToUpper(unicode.ToLower(r))``)."""
+    return "".join(c.upper() if c.isascii() else c.lower().upper() for c in key)
+
+
+def read_deploy_config(config_data: Any) -> tuple[str, str]:
+    """``(mode, problem)`` of the data of ConfigMap :data:`KSERVE_CONFIG` as KServe v0.20.0 reads
+    its key :data:`DEPLOY_CONFIG_KEY` (``pkg/apis/serving/v1beta1/configmap.go`` ``NewDeployConfig``:
+    ``json.Unmarshal`` into ``DeployConfig``, field ``defaultDeploymentMode``): the mode, legacy
+    names mapped, and ``""``; or ``""`` and what is wrong with it — no such key, not JSON, no
+    object, no mode, a mode it refuses (any but Knative, Standard, ModelMesh). Go's encoding/json
+    matches a key to the field case-insensitively (each matching key sets it, the last one wins), so ``{"DefaultDeploymentMode": "Knative"}`` is Knative to KServe and here."""
     import json
 
-    text = config_data.get(DEPLOY_CONFIG_KEY) if isinstance(config_data, dict) else None
+    key = DEPLOY_CONFIG_KEY
+    text = config_data.get(key) if isinstance(config_data, dict) else None
+    if not isinstance(text, str):
+        return "", f"has no key {key!r}"
     try:
-        deploy = json.loads(text) if isinstance(text, str) else None
+        pairs = json.loads(text, object_pairs_hook=list)
     except ValueError:
-        return ""
-    mode = deploy.get("defaultDeploymentMode") if isinstance(deploy, dict) else None
-    mode = LEGACY_MODES.get(mode, mode) if isinstance(mode, str) else ""
-    return mode if mode in (KNATIVE, STANDARD, MODEL_MESH) else ""
+        return "", f"key {key!r} is not JSON"
+    if not isinstance(pairs, list) or any(not isinstance(p, tuple) for p in pairs):
+        return "", f"key {key!r} is no JSON object"
+    field = "defaultDeploymentMode"
+    # each key matching the field sets it in turn (a null leaves it as it was)
+    found = [v for k, v in pairs if _go_fold(k) == _go_fold(field) and v is not None]
+    mode = found[-1] if found else None
+    if mode is not None and not isinstance(mode, str):
+        return "", f"key {key!r} names a defaultDeploymentMode that is no string ({json.dumps(mode)})"
+    if not mode:
+        return "", f"key {key!r} names no defaultDeploymentMode"
+    known = LEGACY_MODES.get(mode, mode)
+    if known not in (KNATIVE, STANDARD, MODEL_MESH):
+        return "", (f"key {key!r} names defaultDeploymentMode {mode!r}, which KServe v0.20.0 refuses (names: "
+                    f"{KNATIVE}, {STANDARD}, {MODEL_MESH}, legacy {', '.join(LEGACY_MODES)}; exact case)")
+    return known, ""
 
 
-def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> None:
+def default_deployment_mode(config_data: Any) -> str:
+    """``defaultDeploymentMode`` of the data of ConfigMap :data:`KSERVE_CONFIG`
+    (:func:`read_deploy_config`), ``""`` when it names none KServe v0.20.0 accepts."""
+    return read_deploy_config(config_data)[0]
+
+
+# The optional Role that lets the runner get ConfigMap KSERVE_CONFIG (manifests/extras)
+KSERVE_CONFIG_READER = "kubectl apply -k manifests/extras/kserve-config-reader"
+
+
+def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", default_problem: str = "") -> None:
     """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent. A
     service whose mode cannot be told (:func:`deployment_mode` ``""``: neither field set and the
-    cluster's default unknown) is refused too: a canary there may be ignored as silently."""
+    cluster's default unknown) is refused too: a canary there may be ignored as silently.
+    ``default_problem``: what is wrong with the ConfigMap that was read (:func:`read_deploy_config`,
+    prefixed with where it was read), ``""`` when it could not be read."""
     mode = deployment_mode(isvc, cluster_default)
     if mode == KNATIVE:
         return
     name = (isvc.get("metadata") or {}).get("name", "?")
     if not mode:
+        asked = ((isvc.get("metadata") or {}).get("annotations") or {}).get(MODE_ANNOTATION)
+        annotation = (f"its {MODE_ANNOTATION} annotation {asked!r} names no mode KServe knows, which it ignores"
+                      if asked else f"no {MODE_ANNOTATION} annotation")
+        if default_problem:  # read, but KServe takes no mode from it: no status.deploymentMode will come
+            unknown = (f"ConfigMap {default_problem}; status.deploymentMode will not come: KServe v0.20.0 "
+                       "reconciles nothing while NewDeployConfig refuses the key, and records no mode while it is absent")
+            advice = (f"fix that ConfigMap, or annotate it {MODE_ANNOTATION}={KNATIVE} before KServe first "
+                      "reconciles it")
+        else:
+            unknown = (f"ConfigMap {KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} not readable; "
+                       f"{KSERVE_CONFIG_READER} lets the runner get it")
+            advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
+                      f"it {MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it")
         raise ServingError(
             f"InferenceService {name!r} names no deployment mode (no status.deploymentMode: KServe has not "
-            f"reconciled it yet; no {MODE_ANNOTATION} annotation) and the cluster's default is unknown (ConfigMap "
-            f"{KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} not readable): KServe v0.20.0 gives it that "
-            "default, and anywhere but Knative mode a canary would silently get 0 % or 100 %; nothing written "
-            "(wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate it "
-            f"{MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it)")  # allowed until then:
+            f"reconciled it yet; {annotation}) and the cluster's default is unknown ({unknown}): KServe "
+            "gives it that default, and anywhere but Knative mode a canary would silently get 0 % or 100 %; "
+            f"nothing written ({advice})")  # annotating is allowed until then:
         # inference_service_validation.go validateDeploymentMode (an empty status.deploymentMode)
     raw = ((isvc.get("status") or {}).get("deploymentMode")
            or ((isvc.get("metadata") or {}).get("annotations") or {}).get(MODE_ANNOTATION))
@@ -798,5 +846,6 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "percent_problem",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
+    "KSERVE_CONFIG_READER", "percent_problem",
 ]

@@ -130,6 +130,32 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool
     return f"no Kubernetes credentials: {'' if named else 'not in a cluster, and '}kubeconfig {where} failed: {why}"
 
 
+def read_kserve_default(core: Any, **timeout: Any) -> tuple[str, str]:
+    """``(mode, problem)``: the cluster's ``defaultDeploymentMode`` as KServe reads it
+    (``isvc.read_deploy_config`` of ConfigMap ``isvc.KSERVE_CONFIG``), from the first of
+    ``isvc.KSERVE_NAMESPACES`` that has one: only a 404 moves on to the next (KServe elsewhere);
+    any other failure (403: the runner's Role has no rule for it — manifests/extras/
+    kserve-config-reader grants one; a 5xx, a timeout) leaves it unknown, ``("", "")``, rather than
+    read a stale copy from the next. Read but naming no mode KServe takes: ``("", "NS/NAME: why")``.
+    ``core``: a ``CoreV1Api``; the doctor calls this too."""
+    from kubernetes.client.exceptions import ApiException
+
+    from ctloop.serving.isvc import KSERVE_CONFIG, KSERVE_NAMESPACES, read_deploy_config
+
+    for namespace in KSERVE_NAMESPACES:
+        try:
+            found = core.read_namespaced_config_map(KSERVE_CONFIG, namespace, **timeout)
+        except ApiException as exc:
+            if exc.status == 404:
+                continue
+            return "", ""
+        except Exception:  # noqa: BLE001 - no answer (a timeout, a refused connection): unknown
+            return "", ""
+        mode, problem = read_deploy_config(getattr(found, "data", None))
+        return mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else ""
+    return "", ""
+
+
 class InferenceServices:
     """get / create / patch InferenceServices in one namespace."""
 
@@ -375,23 +401,15 @@ class InferenceServices:
         data = getattr(found, "data", None)
         return dict(data) if isinstance(data, dict) else {}
 
-    def kserve_default_mode(self) -> str:
-        """The cluster's ``defaultDeploymentMode`` (``isvc.default_deployment_mode`` of ConfigMap
-        ``isvc.KSERVE_CONFIG`` in the first of ``isvc.KSERVE_NAMESPACES`` that has it), ``""`` when
-        it cannot be read — the runner's Role has no rule for it (403), KServe elsewhere (404), an
-        error: the mode of a service naming none is then unknown (``isvc.check_deployment_mode``)."""
+    def kserve_default(self) -> tuple[str, str]:
+        """:func:`read_kserve_default` with this client."""
         from kubernetes import client
 
-        from ctloop.serving.isvc import KSERVE_CONFIG, KSERVE_NAMESPACES, default_deployment_mode
+        return read_kserve_default(client.CoreV1Api(self.api.api_client), **self.timeout)
 
-        for namespace in KSERVE_NAMESPACES:
-            try:
-                found = client.CoreV1Api(self.api.api_client).read_namespaced_config_map(
-                    KSERVE_CONFIG, namespace, **self.timeout)
-            except Exception:  # noqa: BLE001 - unreadable for whatever reason: the next, else unknown
-                continue
-            return default_deployment_mode(getattr(found, "data", None))
-        return ""
+    def kserve_default_mode(self) -> str:
+        """The cluster's ``defaultDeploymentMode`` (:meth:`kserve_default`), ``""`` when unknown."""
+        return self.kserve_default()[0]
 
     def knative_served(self) -> bool | None:
         """Whether the API server serves Knative Services (``serving.knative.dev/v1``, kind
@@ -975,7 +993,8 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         time.sleep(poll_s)
 
 
-__all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "traffic_entries", "wait_for",
+__all__ = [
+    "read_kserve_default","GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "traffic_entries", "wait_for",
            "revision_failure", "CONFIGURATION_READY", "INVALID_SPEC", "INVALID_SPEC_GRACE_S", "invalid_spec",
            "KNATIVE_SERVICE_KIND", "SERVERLESS_REJECTED", "no_knative", "knative_unreconciled",
            "retry_after", "transient", "RETRY_AFTER_MAX_S", "GET_MAX_PAUSE_S", "step_deadline"]

@@ -164,11 +164,11 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
 def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
     """``isvc.check_deployment_mode`` of ``obj``; one naming no mode (KServe has not reconciled it,
     and it has no annotation: not one ctloop created) is judged by the cluster's default, read
-    when the runner may (:meth:`InferenceServices.kserve_default_mode`), else refused as unknown."""
-    default = ""
+    when the runner may (:meth:`InferenceServices.kserve_default`), else refused as unknown."""
+    default = problem = ""
     if not specs.deployment_mode(obj):
-        default = getattr(isvcs, "kserve_default_mode", lambda: "")()
-    specs.check_deployment_mode(obj, default)
+        default, problem = getattr(isvcs, "kserve_default", lambda: ("", ""))()
+    specs.check_deployment_mode(obj, default, problem)
 
 
 def _ready(obj: dict[str, Any]) -> bool:
