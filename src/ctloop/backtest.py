@@ -865,6 +865,31 @@ def _ready(grid: _Grid, cfg: BacktestConfig, train_windows: int, how: str, min_t
     return ready, labels_ready
 
 
+def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str]) -> None:
+    """:func:`_check_schedule_comes` for every ``every:N`` of :func:`compare`'s ``policies``, before the first
+    replay (``always`` replayed in full, then ``every:1000`` refused), on the windows the replay computes. A
+    frame the replay refuses for another reason is left to it, to say so in its own words; its notes are
+    the replay's to show."""
+    import warnings
+
+    from ctloop.errors import CtloopError
+
+    scheduled = [p for p in policies if scheduled_every(p) is not None]
+    if not scheduled:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data, step, _, _ = _prepared(frame, cfg)
+            grid = _grid(data, cfg, step)
+            train_windows, how = _train_windows(cfg, step, grid.bounds, grid.counts)
+            ready, labels_ready = _ready(grid, cfg, train_windows, how, _min_train_rows(cfg, grid.data))
+    except CtloopError:
+        return
+    for policy in scheduled:
+        _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
+
+
 def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
     """:func:`run_backtest`."""
     import warnings
@@ -1302,6 +1327,7 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
     unique = list(dict.fromkeys(check_policy(p, flag="--compare") for p in policies))
     _check_drift_method(frame, cfg, unique)  # before the first replay, not after those of the policies before
+    _check_schedules(frame, cfg, unique)  # every:N beyond the windows: likewise
     with _notes_once():  # a note on the data once, not once per policy
         out = _compare(frame, cfg, unique, say, progress, jobs)
     for policy, r in out.items():

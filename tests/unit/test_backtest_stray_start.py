@@ -155,3 +155,23 @@ def test_three_stray_first_rows_are_left_out_counted_and_the_grid_starts_after_t
         json.dumps(replay.to_dict(), default=str)
     )  # as write_report writes backtest.json
     assert written["left_out"]["stray_start"] == 3
+
+
+def test_compare_refuses_a_schedule_beyond_the_windows_before_any_replay(monkeypatch):
+    """``--compare always,every:1000`` over 4 daily windows: refused before the first replay (main replayed
+    always in full, then refused every:1000 in its own replay)."""
+    import ctloop.backtest as bt
+    from ctloop.errors import ConfigError
+    from tests.unit.test_backtest_inputs import config, frame
+
+    started = []
+    monkeypatch.setattr(
+        bt, "_replay", lambda *a, **k: started.append(a) or pytest.fail("a replay started")
+    )
+    with pytest.raises(ConfigError) as exc:
+        bt.compare(frame(), config(), ["always", "every:2", "every:1000"])
+    assert str(exc.value) == (
+        "policy every:1000: a retrain every 1,000 windows never comes: --window 1D gives 4 windows, 2 of them after "
+        "the initial model's (window 1 at the earliest), so it would replay as never; choose every:N with N <= 2"
+    )
+    assert started == []
