@@ -100,6 +100,7 @@ BACKTEST_THRESHOLDS = {"classification": {"roc_auc": 0.5}}
 TRAIN_ROWS = 3000  # the derived training window holds at least this many rows ...
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
+STRAY_GAP_RATIO = 10  # a gap this many times the longest after it (and a window) sets a few first rows apart
 MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
 MIN_LABELS = MonitoringConfig.min_labels  # labelled rows of a window the realized rules need
 
@@ -216,7 +217,8 @@ class BacktestReport:
     train_windows: int = 0
     skipped: int = 0
     records: list[dict[str, Any]] = field(default_factory=list)  # policy default: what policy.judge read and wrote
-    # rows the replay left out before the windows: no event time, no label (the windows' rows exclude them)
+    # rows the replay left out before the windows: no event time, no label, stray first rows (the windows' rows
+    # exclude them)
     left_out: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -448,13 +450,16 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
             "a typo in the time? fix or drop them"))])
 
 
-def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> pd.DataFrame:
-    """``data`` (in time order) without a few stray first rows, with a note naming them: fewer than
-    :data:`MIN_SCORE_ROWS` rows and a tenth of the others, before a gap longer than any between the
-    others, in an earlier grid unit (a day; a minute for a window shorter than a day) than the next
-    row. The window grid starts at the first time (:func:`_edges`): three test rows a fortnight
-    early moved every window's start and changed every window's metric. Larger gaps are refused
-    (:func:`_check_time_spread`)."""
+def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> tuple[pd.DataFrame, int]:
+    """``(data, k)``: ``data`` (in time order) without its first ``k`` rows when they are stray, with a note
+    saying they were left out; ``k`` is 0 (and ``data`` whole) otherwise. The window grid starts at the
+    first time (:func:`_edges`): three test rows a fortnight early moved every window's start and changed
+    every window's metric. Rows are stray only when far from the others by every measure: fewer than
+    :data:`MIN_SCORE_ROWS` rows and a tenth of the others, their own span shorter than the gap after them,
+    that gap at least one replay window and :data:`STRAY_GAP_RATIO` times the longest gap between the
+    later rows, in an earlier grid unit (a day; a minute for a window shorter than a day). A launch
+    ramp-up (rows days apart at first), a weekday-only pilot, a business-hours launch before a long
+    weekend keep every row. Larger gaps are refused (:func:`_check_time_spread`)."""
     import warnings
 
     import numpy as np
@@ -463,20 +468,23 @@ def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> p
     times = data[name].to_numpy()
     n = len(times)
     if n < 2:
-        return data
+        return data, 0
     gaps = np.diff(times)
     later = np.maximum.accumulate(gaps[::-1])[::-1]  # later[i]: the longest gap from row i on
     unit = "D" if step >= pd.Timedelta(days=1) else "min"
     for k in range(min(MIN_SCORE_ROWS - 1, n // 11), 0, -1):  # k stray rows, the most first
-        if k < n - 1 and gaps[k - 1] > later[k] and \
-                pd.Timestamp(times[k - 1]).floor(unit) < pd.Timestamp(times[k]).floor(unit):
-            first, last, gap = pd.Timestamp(times[0]), pd.Timestamp(times[k - 1]), pd.Timedelta(gaps[k - 1])
+        gap = pd.Timedelta(gaps[k - 1])
+        if k < n - 1 and gap >= step and gap >= STRAY_GAP_RATIO * pd.Timedelta(later[k]) \
+                and pd.Timedelta(times[k - 1] - times[0]) < gap \
+                and pd.Timestamp(times[k - 1]).floor(unit) < pd.Timestamp(times[k]).floor(unit):
+            first, last = pd.Timestamp(times[0]), pd.Timestamp(times[k - 1])
             warnings.warn(f"column {name!r}: {k} row(s) at {first}" + (f" … {last}" if k > 1 else "")
                           + f" lie {_ceil_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
-                          "further apart than any two of those: left out of the replay, whose windows would "
-                          "otherwise start with them (fix or drop them)", UserWarning, stacklevel=3)
-            return data.iloc[k:]
-    return data
+                          f"a gap of at least one --window ({_ceil_duration(step)}) and {STRAY_GAP_RATIO} times any "
+                          "between those: they were left out of the replay, whose windows would otherwise start with them",
+                          UserWarning, stacklevel=3)
+            return data.iloc[k:], k
+    return data, 0
 
 
 def _edges(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
@@ -691,39 +699,24 @@ def _notes_once() -> Iterator[None]:
         yield
 
 
-def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
-    """:func:`run_backtest`."""
-    import warnings
-
-    import numpy as np
-    import pandas as pd
-
-    from ctloop import metrics as M
-    from ctloop import retrain
-    from ctloop.columns import WEIGHT
-    from ctloop.components.evaluate import core as eval_core
+def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, pd.Timedelta, int, int]:
+    """The replay's rows (:func:`_replay`): ``(data, step, untimed, unlabelled)``, ``frame`` checked as
+    prepare_data checks it, its times parsed, without the rows that have no time or no label (counted), in
+    time order; ``step`` the parsed ``--window``."""
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import (
         check_column_names,
         check_finite,
         check_integer_width,
-        check_numbers_as_text,
-        check_uniform_types,
         missing_column,
         numbers_as_numbers,
         parse_times,
-        spelling_variants,
-        spelling_warning,
     )
-    from ctloop.drift import engine as drift_core
-    from ctloop.errors import CtloopError
-    from ctloop.monitoring import policy, triggers
     from ctloop.storage import TABLE_FORMAT, _decimals_as_floats, plain_missing
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
-    say = progress or (lambda _msg: None)
     check_column_names(frame)  # as prepare_data refuses them (one implementation)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
@@ -754,23 +747,36 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     data = prep_core.in_time_order(data.dropna(subset=[cfg.target, cfg.time_column]), cfg.time_column)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
-    if cfg.task == "regression":  # up front, not as every training window's failure
-        train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target, cfg.training.estimator)
-    if cfg.task == "classification":
-        train_core.check_labels(data[cfg.target], cfg.target)
-    features = _features(data, cfg)
-    if not features:  # up front, not as every training window's failure
-        raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
-                                    f"{cfg.target!r} and the time column {cfg.time_column!r}")])
-    train_core.check_feature_types(data, features)
-    check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
-    check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
-    if variants := spelling_variants(data, features):  # 'Yes', 'yes ', 'YES': said as prepare_data says it
-        warnings.warn(spelling_warning(variants), UserWarning, stacklevel=2)
-    train_core.check_target_copies(data, cfg.target, features, cfg.task)
-    kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
+    return data, step, untimed, unlabelled
+
+
+@dataclass
+class _Grid:
+    """The replay's windows over its rows (:func:`_grid`)."""
+
+    data: pd.DataFrame  # the rows replayed: without stray first rows
+    stray: int  # the stray first rows left out (:func:`_without_stray_start`)
+    t0: Any
+    edges: list
+    bounds: list  # (start, end) of each window
+    times: Any
+    delay: Any  # --label-delay
+    win_of_row: Any  # each row's window
+    label_time: Any  # when each row's label arrives
+    counts: Any  # rows per window
+    ends: Any  # each window's end
+
+
+def _grid(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> _Grid:
+    """The windows of ``--window`` over :func:`_prepared`'s ``data`` (its times refused when they give no
+    replay, stray first rows left out), each row's window and the time its label arrives."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
-    data = _without_stray_start(data, cfg.time_column, step)
+    data, stray = _without_stray_start(data, cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0, edges = _edges(data[cfg.time_column], cfg.time_column, cfg.window, step)
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
@@ -790,6 +796,144 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     else:
         label_time = window_end
     counts = np.bincount(win_of_row, minlength=len(bounds))
+    ends = np.array([np.datetime64(hi) for _, hi in bounds])
+    return _Grid(data, stray, t0, edges, bounds, times, delay, win_of_row, label_time, counts, ends)
+
+
+def _min_train_rows(cfg: BacktestConfig, data: pd.DataFrame) -> int:
+    """The labelled rows a model needs: ``--min-train-rows``, else :func:`ctloop.retrain.min_rows` of the
+    classes in ``data``."""
+    from ctloop import retrain
+
+    n_classes = int(data[cfg.target].nunique()) if cfg.task == "classification" else 0
+    return cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
+
+
+def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, bounds: list, counts: Any) -> tuple[int, str]:
+    """``(windows, how)``: the training window in replay windows (``--train-window``, else derived) and how
+    it was set; a ``--train-window`` that leaves no window to replay is refused."""
+    import numpy as np
+
+    from ctloop.timeutil import parse_duration
+
+    if cfg.train_window:
+        train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
+        how = f"--train-window {cfg.train_window}"
+        if train_windows >= len(bounds):  # the initial model's history would be all but the last window
+            raise ConfigError(
+                f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
+                f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
+                f"last and leave none to replay; choose at most {_ceil_duration(step * max(1, len(bounds) // 2))}")
+    else:
+        rows_per_window = float(np.median(counts[counts > 0]))
+        train_windows = derive_train_windows(rows_per_window)
+        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
+               f"1..{MAX_TRAIN_WINDOWS} windows")
+    train_windows = min(train_windows, len(bounds) - 1)
+    return train_windows, how
+
+
+def _ready(grid: _Grid, cfg: BacktestConfig, train_windows: int, how: str, min_train_rows: int) -> tuple[Any, Any]:
+    """``(ready, labels_ready)``: the windows by whose end the initial model can hold its rows, and their
+    labels; refused when no window after it would be scored."""
+    import numpy as np
+
+    # the first window by whose end the initial model (all rows so far) can hold its rows: labels at once, and
+    # as they arrive (the labels of window k by its end, as labelled() reads them)
+    ready = np.flatnonzero(np.cumsum(grid.counts) >= min_train_rows)
+    arrived = np.bincount(np.searchsorted(grid.ends, grid.label_time, side="left"), minlength=len(grid.bounds) + 1)[:len(grid.bounds)]
+    labels_ready = np.flatnonzero(np.cumsum(arrived) >= min_train_rows)  # none: refused as "trainable" below
+    replayed = grid.counts[max(ready[0], train_windows - 1) + 1:] if len(ready) else None
+    if replayed is not None and (not len(replayed) or int(replayed.max()) < MIN_SCORE_ROWS):  # scoring nothing
+        setting = f"--train-window {cfg.train_window}" if cfg.train_window else f"--window {cfg.window}"
+        lo, hi = grid.bounds[-1]
+        raise ConfigError(
+            f"{setting}: after the initial model's {train_windows} window(s) of history ({how}) and its "
+            f"{min_train_rows} rows " + (f"no window holds {MIN_SCORE_ROWS} rows (at most {int(replayed.max())})"
+                                         if len(replayed) else f"no window is left (it trains in the last, {lo} … "
+                                                               f"{hi})")
+            + ": no window would be scored; choose a shorter --train-window or more data")
+    late = grid.counts[max(labels_ready[0], train_windows - 1) + 1:] if len(labels_ready) else None
+    if late is not None and (not len(late) or int(late.max()) < MIN_SCORE_ROWS):  # the delay holds them back
+        k = int(labels_ready[0])
+        raise ConfigError(
+            f"--label-delay {cfg.label_delay}: the initial model's {min_train_rows} labelled rows arrive by "
+            f"{grid.bounds[k][1]}, the end of " + ("the last window" if k == len(grid.bounds) - 1 else
+                                              f"window {k} of {len(grid.bounds)}, after which no window holds "
+                                              f"{MIN_SCORE_ROWS} rows")
+            + ": no window would be scored; a shorter --label-delay or a longer stream")
+    return ready, labels_ready
+
+
+def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str]) -> None:
+    """:func:`_check_schedule_comes` for every ``every:N`` of :func:`compare`'s ``policies``, before the first
+    replay (``always`` replayed in full, then ``every:1000`` refused), on the windows the replay computes. A
+    frame the replay refuses for another reason is left to it, to say so in its own words; its notes are
+    the replay's to show."""
+    import warnings
+
+    from ctloop.errors import CtloopError
+
+    scheduled = [p for p in policies if scheduled_every(p) is not None]
+    if not scheduled:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data, step, _, _ = _prepared(frame, cfg)
+            grid = _grid(data, cfg, step)
+            train_windows, how = _train_windows(cfg, step, grid.bounds, grid.counts)
+            ready, labels_ready = _ready(grid, cfg, train_windows, how, _min_train_rows(cfg, grid.data))
+    except CtloopError:
+        return
+    for policy in scheduled:
+        _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
+
+
+def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
+    """:func:`run_backtest`."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from ctloop import metrics as M
+    from ctloop import retrain
+    from ctloop.columns import WEIGHT
+    from ctloop.components.evaluate import core as eval_core
+    from ctloop.components.prepare import core as prep_core
+    from ctloop.components.train import core as train_core
+    from ctloop.contract import (
+        check_numbers_as_text,
+        check_uniform_types,
+        parse_times,
+        spelling_variants,
+        spelling_warning,
+    )
+    from ctloop.drift import engine as drift_core
+    from ctloop.errors import CtloopError
+    from ctloop.monitoring import policy, triggers
+
+    say = progress or (lambda _msg: None)
+    data, step, untimed, unlabelled = _prepared(frame, cfg)
+    if cfg.task == "regression":  # up front, not as every training window's failure
+        train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target, cfg.training.estimator)
+    if cfg.task == "classification":
+        train_core.check_labels(data[cfg.target], cfg.target)
+    features = _features(data, cfg)
+    if not features:  # up front, not as every training window's failure
+        raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
+                                    f"{cfg.target!r} and the time column {cfg.time_column!r}")])
+    train_core.check_feature_types(data, features)
+    check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
+    check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
+    if variants := spelling_variants(data, features):  # 'Yes', 'yes ', 'YES': said as prepare_data says it
+        warnings.warn(spelling_warning(variants), UserWarning, stacklevel=2)
+    train_core.check_target_copies(data, cfg.target, features, cfg.task)
+    kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
+    grid = _grid(data, cfg, step)
+    data, t0, bounds, times = grid.data, grid.t0, grid.bounds, grid.times
+    delay, win_of_row, label_time, counts, ends = grid.delay, grid.win_of_row, grid.label_time, grid.counts, grid.ends
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
     fractions = data[cfg.target][data[cfg.target] % 1 != 0] if classification and \
@@ -803,7 +947,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({plain(data[cfg.target].iloc[0])!r}) "
                                     "in every row: a classifier needs two; check the labels")])
     _check_scorable(cfg.window, step, times, t0, counts)
-    min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
+    min_train_rows = _min_train_rows(cfg, data)
     # no window ever trains because of the classes (ROWS_PER_CLASS a class above the floor of 100 rows): else the
     # rows are too few whatever the classes, said when no initial model trains
     if (classification and cfg.min_train_rows is None and len(data) < min_train_rows
@@ -819,50 +963,15 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         y = data[cfg.target].infer_objects()
         train_core.check_number_classes(y, cfg.target, n_classes, cfg.training.max_number_classes)
         _warn_count_classes(y, cfg.target)  # after the refusals: a refused target gets no note
-    if cfg.train_window:
-        train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
-        how = f"--train-window {cfg.train_window}"
-        if train_windows >= len(bounds):  # the initial model's history would be all but the last window
-            raise ConfigError(
-                f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
-                f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
-                f"last and leave none to replay; choose at most {_ceil_duration(step * max(1, len(bounds) // 2))}")
-    else:
-        rows_per_window = float(np.median(counts[counts > 0]))
-        train_windows = derive_train_windows(rows_per_window)
-        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
-               f"1..{MAX_TRAIN_WINDOWS} windows")
-    train_windows = min(train_windows, len(bounds) - 1)
-    # the first window by whose end the initial model (all rows so far) can hold its rows: labels at once, and
-    # as they arrive (the labels of window k by its end, as labelled() reads them)
-    ready = np.flatnonzero(np.cumsum(counts) >= min_train_rows)
-    ends = np.array([np.datetime64(hi) for _, hi in bounds])
-    arrived = np.bincount(np.searchsorted(ends, label_time, side="left"), minlength=len(bounds) + 1)[:len(bounds)]
-    labels_ready = np.flatnonzero(np.cumsum(arrived) >= min_train_rows)  # none: refused as "trainable" below
-    replayed = counts[max(ready[0], train_windows - 1) + 1:] if len(ready) else None
-    if replayed is not None and (not len(replayed) or int(replayed.max()) < MIN_SCORE_ROWS):  # scoring nothing
-        setting = f"--train-window {cfg.train_window}" if cfg.train_window else f"--window {cfg.window}"
-        lo, hi = bounds[-1]
-        raise ConfigError(
-            f"{setting}: after the initial model's {train_windows} window(s) of history ({how}) and its "
-            f"{min_train_rows} rows " + (f"no window holds {MIN_SCORE_ROWS} rows (at most {int(replayed.max())})"
-                                         if len(replayed) else f"no window is left (it trains in the last, {lo} … "
-                                                               f"{hi})")
-            + ": no window would be scored; choose a shorter --train-window or more data")
-    late = counts[max(labels_ready[0], train_windows - 1) + 1:] if len(labels_ready) else None
-    if late is not None and (not len(late) or int(late.max()) < MIN_SCORE_ROWS):  # the delay holds them back
-        k = int(labels_ready[0])
-        raise ConfigError(
-            f"--label-delay {cfg.label_delay}: the initial model's {min_train_rows} labelled rows arrive by "
-            f"{bounds[k][1]}, the end of " + ("the last window" if k == len(bounds) - 1 else
-                                              f"window {k} of {len(bounds)}, after which no window holds "
-                                              f"{MIN_SCORE_ROWS} rows")
-            + ": no window would be scored; a shorter --label-delay or a longer stream")
+    train_windows, how = _train_windows(cfg, step, bounds, counts)
+    ready, labels_ready = _ready(grid, cfg, train_windows, how, min_train_rows)
     _check_schedule_comes(cfg.policy, cfg.window, len(bounds), train_windows, ready, labels_ready)
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     if unlabelled:
         say(f"{unlabelled} row(s) without a {cfg.target!r} value left out (no label to score or train on)")
+    if grid.stray:
+        say(f"{grid.stray} stray first row(s) left out (far before the others: see the note)")
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
     _warn_few_labels(cfg, counts)
@@ -1111,16 +1220,18 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     return BacktestReport(
         config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
         promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows, skipped=skipped,
-        records=records, left_out={"no_time": untimed, "no_label": unlabelled},
+        records=records, left_out={"no_time": untimed, "no_label": unlabelled, "stray_start": grid.stray},
     )
 
 
 def left_out_note(report: BacktestReport) -> str:
-    """One line on the rows the replay left out (no event time, no label), empty when none were."""
+    """One line on the rows the replay left out (no event time, no label, stray first rows), empty when none were."""
     cfg, gone = report.config, report.left_out
     parts = [f"{n:,} row(s) without a {cfg.get(col)!r} value" for key, col in (("no_time", "time_column"),
                                                                               ("no_label", "target"))
              if (n := gone.get(key, 0))]
+    if stray := gone.get("stray_start", 0):
+        parts.append(f"{stray:,} stray first row(s) far before the others")
     return f"left out (not replayed): {', '.join(parts)}" if parts else ""
 
 
@@ -1216,6 +1327,7 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
     unique = list(dict.fromkeys(check_policy(p, flag="--compare") for p in policies))
     _check_drift_method(frame, cfg, unique)  # before the first replay, not after those of the policies before
+    _check_schedules(frame, cfg, unique)  # every:N beyond the windows: likewise
     with _notes_once():  # a note on the data once, not once per policy
         out = _compare(frame, cfg, unique, say, progress, jobs)
     for policy, r in out.items():

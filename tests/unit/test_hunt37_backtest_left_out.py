@@ -43,7 +43,7 @@ def _cfg():
 def test_the_report_counts_the_rows_left_out(weather):
     path, no_time, no_label = weather
     report = run_backtest(pd.read_csv(path), _cfg())
-    assert report.to_dict()["left_out"] == {"no_time": no_time, "no_label": no_label}
+    assert report.to_dict()["left_out"] == {"no_time": no_time, "no_label": no_label, "stray_start": 0}
     assert no_time > 0 and no_label > 0
 
 
@@ -59,4 +59,4 @@ def test_quiet_still_says_which_rows_were_left_out(weather, tmp_path, capsys, co
         in text, text
     saved = json.loads((out / ("compare.json" if compare else "backtest.json")).read_text())
     report = saved["reports"]["never"] if compare else saved
-    assert report["left_out"] == {"no_time": no_time, "no_label": no_label}
+    assert report["left_out"] == {"no_time": no_time, "no_label": no_label, "stray_start": 0}
