@@ -47,25 +47,25 @@ def root(gcs_url, tmp_path, monkeypatch):
                         tmp_path / "home", "data")
 
 
-def test_a_503_cut_short_still_says_the_service_answered(gcs_url, root, monkeypatch):
-    proxy = CutShort(gcs_url, 503, "Backend Error")
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", proxy.url)
-    try:
-        with pytest.raises(StoreUnavailable) as caught:
-            storage.read_bytes(f"{root}/x.csv")
-    finally:
-        proxy.close()
-    said = str(caught.value)
-    assert said.startswith(f"Google Cloud Storage answered 503 for {root}/x.csv"), said
-    assert "cannot reach" not in said
-
-
-def test_a_404_cut_short_is_one_line_of_ours(gcs_url, root, monkeypatch):
-    proxy = CutShort(gcs_url, 404, "No such object")
+def _read_cut_short(gcs_url, root, monkeypatch, status: int, message: str) -> pytest.ExceptionInfo:
+    """``read_bytes`` of an object through :class:`CutShort`: what it raised (one of ours)."""
+    proxy = CutShort(gcs_url, status, message)
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", proxy.url)
     try:
         with pytest.raises(CtloopError) as caught:
             storage.read_bytes(f"{root}/x.csv")
     finally:
         proxy.close()
-    assert "\n" not in str(caught.value)
+    return caught
+
+
+def test_a_503_cut_short_still_says_the_service_answered(gcs_url, root, monkeypatch):
+    caught = _read_cut_short(gcs_url, root, monkeypatch, 503, "Backend Error")
+    said = str(caught.value)
+    assert caught.type is StoreUnavailable
+    assert said.startswith(f"Google Cloud Storage answered 503 for {root}/x.csv"), said
+    assert "cannot reach" not in said
+
+
+def test_a_404_cut_short_is_one_line_of_ours(gcs_url, root, monkeypatch):
+    assert "\n" not in str(_read_cut_short(gcs_url, root, monkeypatch, 404, "No such object").value)
