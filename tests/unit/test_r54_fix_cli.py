@@ -1,0 +1,54 @@
+"""Round 54 review of the CLI work (6c4d9927): each test below was seen failing on main.
+
+1. ``--param model_name`` obeys the Kubernetes rule only where the name makes a Kubernetes object (a
+   pipeline with a deploy step: its InferenceService); batch-scoring and monitoring read the model
+   from MLflow and take MLflow's rule, as ``ctloop score --model-name`` does.
+2./3. cron month fields as robfig/cron v1.2.0 ``parser.go`` ``getRange`` reads them ("N/step" is
+   "N-max/step"); the leap-day warning only when 29 February is the only 29th scheduled.
+4. other scripts' digits refused by every number flag.
+5. an argparse refusal names the command and its --help.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import ConfigError
+from ctloop.ops.params import makes_kubernetes_name, parse_pairs, pipeline_arguments
+from ctloop.pipelines import all_pipelines
+
+DATA = ["data.uri=s3://b/d.csv", "data.target=y", "gate.metric=roc_auc"]
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    return all_pipelines()
+
+
+def test_deploying_pipelines_are_found_by_their_steps(pipelines):
+    assert {n for n, p in pipelines.items() if makes_kubernetes_name(p)} == {"continuous-training", "rollout"}
+
+
+@pytest.mark.parametrize("pipeline", ["batch-scoring", "monitoring"])
+def test_an_mlflow_model_name_is_taken_where_nothing_is_deployed(pipelines, pipeline):
+    args = pipeline_arguments(pipelines[pipeline], parse_pairs(["model_name=CreditDefault"]), require=False)
+    assert args["model_name"] == "CreditDefault"
+
+
+@pytest.mark.parametrize("pipeline", ["batch-scoring", "monitoring"])
+def test_mlflows_rule_still_refuses_there(pipelines, pipeline):
+    with pytest.raises(ConfigError, match=r"^model_name: model name 'a/b': .*cannot contain '/'"):
+        pipeline_arguments(pipelines[pipeline], parse_pairs(["model_name=a/b"]), require=False)
+
+
+@pytest.mark.parametrize("pipeline", ["continuous-training", "rollout"])
+def test_a_deploying_pipeline_keeps_the_kubernetes_rule(pipelines, pipeline):
+    with pytest.raises(ConfigError, match=r"^model_name: must be a valid Kubernetes .*InferenceService.*"
+                                          r"got 'CreditDefault'"):
+        pipeline_arguments(pipelines[pipeline], parse_pairs(["model_name=CreditDefault"]), require=False)
+
+
+def test_a_schedule_of_ctloop_yaml_keeps_the_kubernetes_rule(pipelines):
+    with pytest.raises(ConfigError, match=r"^model_name: must be a valid Kubernetes"):
+        pipeline_arguments(pipelines["batch-scoring"], parse_pairs(["model_name=CreditDefault"]), require=False,
+                           kubernetes=True)
