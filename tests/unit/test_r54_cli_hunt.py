@@ -211,7 +211,7 @@ def test_a_day_that_comes_in_some_listed_month_is_taken(expr):
     assert validate_cron(expr) == expr and leap_day_warning(expr) is None
 
 
-@pytest.mark.parametrize("expr", ["0 0 3 29 2 *", "0 0 3 28,29 FEB ?", "0 0 3 29 1-2 *"])
+@pytest.mark.parametrize("expr", ["0 0 3 29 2 *", "0 0 3 28,29 FEB ?", "0 0 3 29 2-2 *"])  # 1-2: 29 January too
 def test_29_february_is_warned_of(expr):
     from ctloop.ops.cron import leap_day_warning, validate_cron
 

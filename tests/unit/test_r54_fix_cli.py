@@ -52,3 +52,37 @@ def test_a_schedule_of_ctloop_yaml_keeps_the_kubernetes_rule(pipelines):
     with pytest.raises(ConfigError, match=r"^model_name: must be a valid Kubernetes"):
         pipeline_arguments(pipelines["batch-scoring"], parse_pairs(["model_name=CreditDefault"]), require=False,
                            kubernetes=True)
+
+
+# --------------------------------------------------------------------------- cron month fields (robfig/cron v1.2.0)
+# parser.go getRange: "Special handling: "N/step" means "N-max/step"" (robfig/cron v1.2.0, the parser KFP 2.17.0
+# schedules with): '1/2' is January, March, ..., November, not January alone; twelve months listed are every month.
+@pytest.mark.parametrize("expr", [
+    "0 0 3 31 1/2 *", "0 0 3 31 JAN/2 *", "0 0 3 31 1,2,3,4,5,6,7,8,9,10,11,12 *",
+    "0 0 3 30,31 JAN,FEB,MAR,APR,MAY,JUN,JUL,AUG,SEP,OCT,NOV,DEC ?",
+])
+def test_a_month_step_or_every_month_listed_reads_as_robfig_does(expr):
+    from ctloop.ops.cron import leap_day_warning, validate_cron
+
+    assert validate_cron(expr) == expr and leap_day_warning(expr) is None
+
+
+def test_a_month_listed_alone_without_the_day_is_still_refused():
+    from ctloop.ops.cron import validate_cron
+
+    with pytest.raises(ConfigError, match=r"month February \(2\) of month field '1/2,2' has no day 31"):
+        validate_cron("0 0 3 31 1/2,2 *")
+
+
+@pytest.mark.parametrize("expr", ["0 0 3 29 1-12 *", "0 0 3 29 1/1 *", "0 0 3 29 1-2 *", "0 0 3 29 2,3 *"])
+def test_the_29th_of_other_months_too_is_not_warned_of(expr):
+    from ctloop.ops.cron import leap_day_warning, validate_cron
+
+    assert leap_day_warning(validate_cron(expr)) is None
+
+
+@pytest.mark.parametrize("expr", ["0 0 3 29 2 *", "0 0 3 1,29 FEB ?", "0 0 3 29 2/12 *"])
+def test_the_29th_of_february_alone_is_warned_of(expr):
+    from ctloop.ops.cron import leap_day_warning, validate_cron
+
+    assert "comes only in leap years" in leap_day_warning(validate_cron(expr))
