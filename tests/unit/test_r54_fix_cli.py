@@ -86,3 +86,40 @@ def test_the_29th_of_february_alone_is_warned_of(expr):
     from ctloop.ops.cron import leap_day_warning, validate_cron
 
     assert "comes only in leap years" in leap_day_warning(validate_cron(expr))
+
+
+# --------------------------------------------------------------------------- digits of other scripts, every number flag
+@pytest.mark.parametrize("text, write", [("٠.٥", "0.5"), ("１e3", "1e3")])
+def test_a_float_flag_refuses_other_digits(text, write):
+    import argparse
+
+    from ctloop.cli.argtypes import finite_float, seconds, section_field
+    from ctloop.config import DriftConfig
+
+    for parse in (finite_float, seconds, section_field(DriftConfig, "report_sample_size")):
+        with pytest.raises(argparse.ArgumentTypeError, match=rf"in digits 0-9, got '{text}' \(write {write}\)"):
+            parse(text)
+
+
+@pytest.mark.parametrize("argv", [
+    ["logger", "serve", "--root", "r", "--port", "٠"],  # zero: on main the command's own check refuses it,
+    ["logger", "serve", "--root", "r", "--flush-rows", "٠"],  # nothing is served or read
+    ["logger", "import", "u", "--root", "r", "--max-columns", "０"],
+    ["logger", "requeue", "--root", "r", "--max-body-bytes", "٠"],
+])
+def test_logger_number_flags_refuse_other_digits(tmp_path, monkeypatch, capsys, argv):
+    """``type=int`` read '٨٠٨٠' as port 8080 (a zero here, which the command refuses after reading it)."""
+    from ctloop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.splitlines()) == 1 and "in digits 0-9, got " in err, err
+    assert not list(tmp_path.iterdir())
+
+
+def test_logger_number_flags_still_take_0_9():
+    from ctloop.cli.argtypes import in_digits
+
+    assert in_digits(int)(" 8080") == 8080 and in_digits(float)("0.5") == 0.5
