@@ -387,7 +387,8 @@ def test_a_whole_number_in_other_digits_is_refused(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit):
         main(argv)
-    assert capsys.readouterr().err == said + "\n" and not list(tmp_path.iterdir())
+    command = said.partition(": error:")[0]  # the line ends naming the command's help
+    assert capsys.readouterr().err == f"{said} ({command} --help)\n" and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("flag", ["--window", "--label-delay", "--train-window"])
@@ -443,7 +444,7 @@ def test_dash_as_an_output_is_refused_where_no_standard_output_is_written(
         main(argv)
     err = capsys.readouterr().err
     assert err.endswith(
-        ": '-' (standard output) is not supported here: name a file or directory\n"
+        f": '-' (standard output) is not supported here: name a file or directory (ctloop {argv[0]} --help)\n"
     ), err
     assert not list(tmp_path.iterdir())
 

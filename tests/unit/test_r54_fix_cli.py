@@ -123,3 +123,31 @@ def test_logger_number_flags_still_take_0_9():
     from ctloop.cli.argtypes import in_digits
 
     assert in_digits(int)(" 8080") == 8080 and in_digits(float)("0.5") == 0.5
+
+
+# --------------------------------------------------------------------------- argparse refusals name the command and its help
+@pytest.mark.parametrize("argv, line", [
+    (["backtest", "--windw", "7D"], "ctloop backtest: error: unrecognized arguments: --windw 7D (ctloop backtest --help)"),
+    (["logger", "import", "u", "--root", "r", "--bogus"],
+     "ctloop logger import: error: unrecognized arguments: --bogus (ctloop logger import --help)"),
+    (["rollout", "--bogus", "status", "--isvc", "a", "--namespace", "b"], "ctloop rollout: error: unrecognized arguments: --bogus (ctloop rollout --help)"),
+    (["generate-data", "--rows", "0"],
+     "ctloop generate-data: error: argument --rows: must be a whole number in 1..5000000, got '0' "
+     "(ctloop generate-data --help)"),
+    (["--bogus"], "ctloop: error: unrecognized arguments: --bogus (ctloop --help)"),
+])
+def test_an_argparse_refusal_names_the_command_and_its_help(tmp_path, monkeypatch, capsys, argv, line):
+    from ctloop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and captured.out == "" and captured.err == line + "\n", captured.err
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_one_line_parser_is_written_once():
+    from ctloop.cli import rollout
+
+    assert not hasattr(rollout, "_one_line_errors")
