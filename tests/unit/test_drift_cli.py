@@ -174,7 +174,7 @@ def test_sizes_are_refused_by_the_parser_whatever_the_engine(tables, capsys, fla
     err = capsys.readouterr().err
     assert exit_.value.code == 2
     assert err.splitlines()[-1] == f"ctloop drift: error: argument {flag}: must be a whole number >= {minimum}, " \
-                                   f"got '{value}'"
+                                   f"got '{value}' (ctloop drift --help)"
 
 
 def test_output_under_a_file_is_refused_before_reading(tmp_path, capsys):

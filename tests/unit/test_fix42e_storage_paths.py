@@ -50,7 +50,7 @@ def test_a_store_under_tilde_is_refused_naming_store(home, capsys, command):
     line = _refused(argv, capsys)
     assert line == (
         f"ctloop labels {command}: error: argument --store: '~/store' starts with '~', which only a shell "
-        f"expands to a home directory: write the full path ({home / 'home' / 'store'})"
+        f"expands to a home directory: write the full path ({home / 'home' / 'store'}) (ctloop labels {command} --help)"
     )
     assert sorted(p.name for p in (home / "cwd").iterdir()) == ["labels.csv"]
 
@@ -62,7 +62,7 @@ def test_a_store_written_under_a_literal_tilde_is_named(home, capsys):
     line = _refused(["labels", "ingest", "--labels", "labels.csv", "--store", "~/store"], capsys)
     assert line.endswith(
         f"write the full path ({home / 'home' / 'store'}); ./~/store exists here: write ./~/store if that "
-        "is the one meant"
+        "is the one meant (ctloop labels ingest --help)"
     )
     assert main(["labels", "ingest", "--labels", "labels.csv", "--store", "./~/store"]) == 0
 

@@ -63,5 +63,5 @@ def test_a_location_error_names_the_value_once(tmp_path, monkeypatch, capsys):
     lines = _refused(["doctor", "--tracking-uri", "gs:/b/x"], capsys)
     assert lines[-1] == (
         "ctloop doctor: error: argument --tracking-uri: 'gs:/b/x' is not a storage URI (its scheme "
-        "is not followed by '://'): write 'gs://b/x'"
+        "is not followed by '://'): write 'gs://b/x' (ctloop doctor --help)"
     )

@@ -175,5 +175,5 @@ def test_a_json_flag_given_yaml_flow_style_gets_its_json_suggested(capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2
     assert err.rstrip().endswith(
-        """got '{pool: ml}'; did you mean --node-selector '{"pool": "ml"}'?"""
+        """got '{pool: ml}'; did you mean --node-selector '{"pool": "ml"}'? (ctloop compile --help)"""
     )

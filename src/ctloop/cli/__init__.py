@@ -36,14 +36,26 @@ COMMAND_MODULES = (
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse's parser, whose error is one line (``ctloop drift: error: argument --batch-rows: ...``,
-    exit code 2) that shows a value's control characters as escapes (a type that quotes the value
-    raw, or argparse's own ``unrecognized arguments: ...``); argparse (3.11 ``ArgumentParser.error``)
-    printed the command's whole usage before it, up to twenty lines, as for no other bad input.
-    Sub-command parsers are of this class too (``add_subparsers`` defaults to the parent's class)."""
+    """argparse's parser, whose error is one line naming the command and how to get its help
+    (``ctloop drift: error: argument --batch-rows: ... (ctloop drift --help)``, exit code 2) that shows
+    a value's control characters as escapes (a type that quotes the value raw, or argparse's own
+    ``unrecognized arguments: ...``); argparse (3.11 ``ArgumentParser.error``) printed the command's
+    whole usage before it, up to twenty lines, as for no other bad input. An argument a sub-command
+    does not know is refused by that sub-command (:meth:`parse_known_args`), not by the top-level
+    parser as ``ctloop: error: ...``. Sub-command parsers are of this class too (``add_subparsers``
+    defaults to the parent's class)."""
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)} ({self.prog} --help)\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        """argparse's, refusing what is left over: ctloop parses with ``parse_args`` only, and a
+        sub-command's parser is asked here (python 3.11 ``_SubParsersAction.__call__``), so
+        ``ctloop backtest --windw 7D`` says ``ctloop backtest: error: unrecognized arguments: ...``."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
 
 # The module registering each command: ``main`` builds that module's parsers alone (~1-4 ms and its

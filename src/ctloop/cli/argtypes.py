@@ -11,6 +11,17 @@ import math
 import os
 import re
 from collections.abc import Callable
+from typing import Any
+
+
+def _digits_0_9(text: str, what: str) -> None:
+    """Refuse ``text`` holding a digit of another script: ``int()`` and ``float()`` read ``'٣'`` and
+    ``'３'`` as 3 and ``'٠.٥'`` as 0.5; the refusal says ``must be <what> in digits 0-9`` and how to write it."""
+    if any(c.isdecimal() and not c.isascii() for c in text):
+        from ctloop.timeutil import ascii_digits
+
+        raise argparse.ArgumentTypeError(f"must be {what} in digits 0-9, got {text!r} (write "
+                                         f"{ascii_digits(text.strip())})")
 
 
 def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
@@ -18,11 +29,7 @@ def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
     <rule>, got '<text>'"."""
 
     def parse(text: str) -> int:
-        if any(c.isdecimal() and not c.isascii() for c in text):  # int() reads '٣' and '３' as 3
-            from ctloop.timeutil import ascii_digits
-
-            raise argparse.ArgumentTypeError(f"must be a whole number {rule} in digits 0-9, got {text!r} (write "
-                                             f"{ascii_digits(text.strip())})")
+        _digits_0_9(text, f"a whole number {rule}")
         try:
             value = int(text)
         except ValueError:
@@ -63,15 +70,32 @@ percent = int_between(0, 100)  # a traffic share
 _KINDS = {int: "a whole number", float: "a number"}
 
 
+def in_digits(kind: type) -> Callable[[str], Any]:
+    """An argparse ``type``: ``kind(text)`` (int or float) in digits 0-9 (:func:`_digits_0_9`); its
+    range is the command's check (``ctloop logger``'s ports and limits)."""
+
+    def parse(text: str) -> Any:
+        _digits_0_9(text, _KINDS[kind])
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {_KINDS[kind]}, got {text!r}") from None
+
+    return parse
+
+
 def checked(kind: type, check: Callable[[object], str | None]) -> Callable[[str], object]:
     """An argparse ``type`` from a field check of :mod:`ctloop.config` (``k8s_name``, a section
     field's ``between(1, 10)``, ...): the flag obeys the rule written once in the configuration."""
 
     def parse(text: str) -> object:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {_KINDS.get(kind, kind.__name__)}, got {text!r}") from None
+        if kind in _KINDS:
+            value = in_digits(kind)(text)
+        else:
+            try:
+                value = kind(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"must be {kind.__name__}, got {text!r}") from None
         if kind is float and not math.isfinite(value):  # nan, inf, 1e400
             raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
         problem = check(value)
@@ -278,6 +302,7 @@ def image(text: str) -> str:
 def finite_float(text: str) -> float:
     """An argparse ``type``: a finite number (``nan``, ``inf``, ``1e400`` refused naming the text);
     its range is the command's check."""
+    _digits_0_9(text, "a number")
     try:
         value = float(text)
     except ValueError:
@@ -291,6 +316,7 @@ def finite_float(text: str) -> float:
 
 def seconds(text: str) -> float:
     """An argparse ``type``: a finite number of seconds > 0 (``inf`` would overflow a deadline)."""
+    _digits_0_9(text, "a number of seconds > 0")
     try:
         value = float(text)
     except ValueError:

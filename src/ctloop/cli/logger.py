@@ -214,7 +214,7 @@ MAX_COLUMNS_HELP = ("feature columns a model's log may have (predictions and met
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import location, output_location, seconds
+    from ctloop.cli.argtypes import in_digits, location, output_location, seconds
 
     p = subparsers.add_parser("logger", help="the inference log sink (KServe payload logger → Parquet)")
     sub = p.add_subparsers(dest="logger_command", metavar="ACTION")
@@ -223,15 +223,15 @@ def register(subparsers) -> None:
     s.add_argument("--wal", default=WAL_DIR, type=output_location, help="write-ahead log directory (local disk)")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default loopback only; 0.0.0.0 in a pod, behind a NetworkPolicy)")
-    s.add_argument("--port", type=int, default=8080, help="CloudEvents (POST /), health and, without "
+    s.add_argument("--port", type=in_digits(int), default=8080, help="CloudEvents (POST /), health and, without "
                    "--metrics-port, /metrics")
     s.add_argument("--token-file", default=None,
                    help="file holding a bearer token (a mounted Secret key): POST / and /metrics then need "
                         "'Authorization: Bearer <token>' (except on --agent-port); re-read when it changes")
-    s.add_argument("--agent-port", type=int, default=None,
+    s.add_argument("--agent-port", type=in_digits(int), default=None,
                    help="with --token-file: a second port for KServe agents, which cannot send a token; it asks "
                         "for none, so let a NetworkPolicy admit only the predictor pods to it")
-    s.add_argument("--metrics-port", type=int, default=None,
+    s.add_argument("--metrics-port", type=in_digits(int), default=None,
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
     helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP,
              "max_body_bytes": "a larger event body is refused 413, counted (reason oversize) and logged; KServe's "
@@ -241,7 +241,7 @@ def register(subparsers) -> None:
              "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
                                       "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)"}
     for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory
-        s.add_argument("--" + name.replace("_", "-"), type=setting.kind, default=setting.default, help=helps.get(name))
+        s.add_argument("--" + name.replace("_", "-"), type=in_digits(setting.kind), default=setting.default, help=helps.get(name))
     s.set_defaults(handler=_serve)
     i = sub.add_parser(
         "import", help="import the objects KServe's payload logger wrote to blob storage (logger.storage)",
@@ -255,16 +255,16 @@ def register(subparsers) -> None:
                    help="prefix (or one object) the logger wrote: a local path or gs://, s3://, az:// URI")
     i.add_argument("--root", required=True, type=output_location,
                    help="Parquet root of the inference log: a local path or gs://, s3://, az:// URI")
-    i.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+    i.add_argument("--max-body-bytes", type=in_digits(int), default=MAX_BODY_BYTES,
                    help="a larger request or response body is skipped (oversize), as the sink refuses it")
-    i.add_argument("--max-object-bytes", type=int, default=MAX_OBJECT_BYTES,
+    i.add_argument("--max-object-bytes", type=in_digits(int), default=MAX_OBJECT_BYTES,
                    help="a larger object is skipped unread (too_large)")
     i.add_argument("--join-ttl-seconds", type=seconds, default=JOIN_TTL_SECONDS,
                    help="how long a request waits for its response (batched objects hold them apart)")
-    i.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
-    i.add_argument("--checkpoint-objects", type=int, default=CHECKPOINT_OBJECTS,
+    i.add_argument("--max-columns", type=in_digits(int), default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
+    i.add_argument("--checkpoint-objects", type=in_digits(int), default=CHECKPOINT_OBJECTS,
                    help="record what was imported every this many objects (an interrupted import resumes there)")
-    i.add_argument("--progress-objects", type=int, default=PROGRESS_OBJECTS,
+    i.add_argument("--progress-objects", type=in_digits(int), default=PROGRESS_OBJECTS,
                    help="print progress to stderr every this many objects (0: never)")
     i.set_defaults(handler=_import)
     q = sub.add_parser(
@@ -278,11 +278,11 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     q.add_argument("--root", required=True, type=output_location,
                    help="Parquet root of the inference log: a local path or gs://, s3://, az:// URI")
-    q.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+    q.add_argument("--max-body-bytes", type=in_digits(int), default=MAX_BODY_BYTES,
                    help="the cap is this / 16 values, as for serve: a line over it is skipped (too_many_values) "
                         "and tried again by a later run; give the machine the memory (docs/inference-log.md "
                         "\"Body size\")")
     q.add_argument("--join-ttl-seconds", type=seconds, default=JOIN_TTL_SECONDS,
                    help="how long a request waits for its response")
-    q.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
+    q.add_argument("--max-columns", type=in_digits(int), default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
     q.set_defaults(handler=_requeue)

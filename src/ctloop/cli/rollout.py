@@ -406,30 +406,6 @@ def _config(args: argparse.Namespace):
     return from_arguments(RolloutConfig, args, base={"inference_service": args.isvc, "namespace": args.namespace})
 
 
-def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``parser`` refusing bad input in one line, exit 2 — and so the parsers of its actions, which
-    ``add_subparsers`` makes of its class: argparse printed its usage block above the line naming
-    the option and value (``ctloop rollout canary --percent 150``: seven lines), where a value a
-    handler refuses is one line (``ctloop.cli.main``). An argument it does not know is refused
-    there too, in that line, not by the top-level parser under its usage."""
-    from ctloop.cli import Parser
-
-    class OneLine(Parser):
-        def error(self, message: str):  # type: ignore[override]
-            from ctloop.errors import one_line
-
-            self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
-
-        def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
-            parsed, extras = super().parse_known_args(args, namespace)
-            if extras:  # only the top-level parser parses with room for them (main: parse_args)
-                self.error(f"unrecognized arguments: {' '.join(extras)}")
-            return parsed, extras
-
-    parser.__class__ = OneLine  # made by the top-level sub-command action, of the top-level class
-    return parser
-
-
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
         int_at_least,
@@ -443,8 +419,7 @@ def register(subparsers) -> None:
     )
     from ctloop.config import RolloutConfig, add_arguments
 
-    a = _one_line_errors(subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, "
-                                                             "oldest first"))
+    a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
     a.add_argument("--model-name", required=True, type=registered_model(), help="registered model (MLflow)")
     a.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
     a.add_argument("--limit", type=int_at_least(1), default=500, help="newest N records (default 500)")
@@ -457,8 +432,7 @@ def register(subparsers) -> None:
   ctloop rollout canary --isvc credit-default --namespace ctloop --percent 10
   ctloop rollout rollback --isvc credit-default --namespace ctloop --model-name credit-default
 """)
-    _one_line_errors(p)
-    sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")  # its parsers: of p's class
+    sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")
 
     def common(q, model_required=False):
         q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")

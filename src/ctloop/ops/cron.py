@@ -251,11 +251,13 @@ def _check_occurs(fields: list[str], expr: str) -> None:
     if not any(day <= _MONTH_DAYS[m - 1] for m in months for day in days):
         raise ConfigError(f"cron {expr!r} never runs: day {dom} does not occur in month {month}; choose a day "
                           "that every chosen month has (e.g. 28) or another month")
-    if _starred(dom) or _starred(month):
+    if _starred(dom) or _starred(month) or months == set(range(1, 13)):  # every month listed: as '*'
         return
     # both listed: a month listed alone without one of the days, or a day listed alone in none of the
-    # months, never comes ('31 4,5' runs in May only; '28,31 4' on 28 April only); a range covers what it covers
-    single = {m for part in month.split(",") for m in _values(part, 1, 12, FIELDS[4][3]) if "-" not in part}
+    # months, never comes ('31 4,5' runs in May only; '28,31 4' on 28 April only); a range covers what it
+    # covers, and so does 'N/step' (robfig/cron v1.2.0 parser.go getRange: "N/step" means "N-max/step")
+    single = {m for part in month.split(",") if "-" not in part and "/" not in part
+              for m in _values(part, 1, 12, FIELDS[4][3])}
     dead = sorted(m for m in single if not any(day <= _MONTH_DAYS[m - 1] for day in days))
     if dead:
         raise ConfigError(f"cron {expr!r}: month {_MONTHS[dead[0] - 1]} ({dead[0]}) of month field {month!r} has no "
@@ -273,16 +275,17 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 def leap_day_warning(expr: str) -> str | None:
-    """What to say of a validated expression that lists 29 February among its dates (its day-of-month
-    and month fields both listed, the day-of-week starred, so robfig/cron v1.2.0 ``spec.go``
-    ``dayMatches`` needs the date): that date comes in leap years only. None otherwise."""
+    """What to say of a validated expression that lists day 29 for February alone (its day-of-month
+    and month fields both listed, February the only month, the day-of-week starred, so robfig/cron
+    v1.2.0 ``spec.go`` ``dayMatches`` needs the date): its 29th comes in leap years only. None otherwise:
+    '29 1-12' is the 29th of every month, February's in leap years as expected."""
     fields = expr.split()
     if len(fields) != 6:
         return None
     dom, month, dow = fields[3], fields[4], fields[5]
     if _starred(dom) or _starred(month) or not _starred(dow):
         return None
-    if "29" not in dom.split(",") or 2 not in _values(month, 1, 12, FIELDS[4][3]):  # a range to 29+ means it
+    if "29" not in dom.split(",") or _values(month, 1, 12, FIELDS[4][3]) != {2}:  # a range to 29+ means it
         return None
     return (f"cron {expr!r}: day-of-month 29 in February (month field {month!r}) comes only in leap years (once "
             "in four years; 2100 has none): for every year give 28 (or day 1 of month 3)")
