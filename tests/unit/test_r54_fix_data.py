@@ -1,0 +1,65 @@
+"""Reading tables, round 54 review fixes (r54-fix-data).
+
+* An empty ``_delta_log/`` on an object store is a zero-byte folder marker ``t/_delta_log/`` (Hadoop's S3A
+  ``mkdirs`` and GCS connector, the consoles' "Create folder"), which the listings dropped with every name
+  ending in '/': ``gs://B/t/`` holding ``part-0.parquet`` and that marker read 1 row, where the local layout
+  is refused. The marker of a table log is kept in the listing read_table takes anyway (no request added).
+* The empty log's refusal advised reading it with Delta Lake, which cannot read a table with no commit
+  (delta-io/delta#407): it says to wait for the first commit, or remove an empty log beside plain files.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pandas as pd
+import pytest
+
+from ctloop import storage
+from ctloop.errors import ConfigError
+
+PART = pd.DataFrame({"x": [0.5], "target": [1]})
+NO_COMMIT = (
+    "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files and no "
+    "Delta write is running, remove the empty _delta_log/"
+)
+
+
+def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_commits(
+    gcs, gcs_bucket, monkeypatch
+):
+    backend = type(storage._BACKENDS["gs"]())
+    listed: collections.Counter = collections.Counter()
+    objects = backend.objects
+
+    def counted(self, loc):
+        listed[loc.key] += 1
+        return objects(self, loc)
+
+    monkeypatch.setattr(backend, "objects", counted)
+    bucket = gcs.bucket(gcs_bucket)
+    # a zero-byte folder marker, as Hadoop's GCS connector makes a directory
+    bucket.blob("t/_delta_log/").upload_from_string(b"")
+    table = f"gs://{gcs_bucket}/t/"
+    said = r"is a Delta Lake table \(its _delta_log/ holds no file: a table with no commits"
+    for shown in ("the log alone", "a first commit's file beside it"):
+        for uri in (table, table.rstrip("/")):
+            listed.clear()
+            with pytest.raises(ConfigError, match=said) as refused:
+                storage.read_table(uri)
+            assert str(refused.value).endswith(NO_COMMIT), (shown, str(refused.value))
+            # found in the listing read_table takes anyway: listed once
+            assert sum(listed.values()) == 1, (shown, uri, listed)
+        bucket.blob("t/part-0.parquet").upload_from_string(PART.to_parquet())
+    # a folder marker of no table log is still left out: the files are read
+    bucket.blob("u/_SUCCESS/").upload_from_string(b"")
+    bucket.blob("u/part-0.parquet").upload_from_string(PART.to_parquet())
+    assert len(storage.read_table(f"gs://{gcs_bucket}/u/")) == 1
+
+
+def test_an_empty_local_delta_log_is_told_to_wait_for_the_first_commit(tmp_path):
+    (tmp_path / "t" / "_delta_log").mkdir(parents=True)
+    with pytest.raises(ConfigError) as refused:
+        storage.read_table(str(tmp_path / "t"))
+    assert str(refused.value).endswith(NO_COMMIT), str(refused.value)
+    assert "read it with Delta Lake" not in str(refused.value)
