@@ -6,6 +6,8 @@
   is refused. The marker of a table log is kept in the listing read_table takes anyway (no request added).
 * The empty log's refusal advised reading it with Delta Lake, which cannot read a table with no commit
   (delta-io/delta#407): it says to wait for the first commit, or remove an empty log beside plain files.
+* The stream engine told a NUL in a number cell past Arrow's first CSV block (where it typed the column) as
+  the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 from ctloop import storage
+from ctloop.cli import main
 from ctloop.errors import ConfigError
 
 PART = pd.DataFrame({"x": [0.5], "target": [1]})
@@ -63,3 +66,33 @@ def test_an_empty_local_delta_log_is_told_to_wait_for_the_first_commit(tmp_path)
         storage.read_table(str(tmp_path / "t"))
     assert str(refused.value).endswith(NO_COMMIT), str(refused.value)
     assert "read it with Delta Lake" not in str(refused.value)
+
+
+def test_a_nul_in_a_number_column_past_arrows_first_csv_block_is_refused_as_a_nul(tmp_path, capsys):
+    # Arrow infers a column's type from the first 1 MiB block (ReadOptions.block_size, pyarrow 25.0.1): a
+    # NUL in a number cell later is a conversion error, which was told as the column turning into text
+    rows = b"x,c,target\n" + b"".join(b"%d.5,a,%d\n" % (i, i % 2) for i in range(120_000))
+    start = rows.index(b"\n", 1 << 20) + 1  # a row in the second block
+    line = rows[:start].count(b"\n") + 1
+    data = rows[:start] + b"7\x003" + rows[rows.index(b",", start) :]
+    reference = tmp_path / "ref.csv"
+    # small: the current file is the point
+    reference.write_bytes(rows[: rows.index(b"\n", 4096) + 1])
+    current = tmp_path / "cur.csv"
+    current.write_bytes(data)
+    code = main(
+        [
+            "drift",
+            "--reference",
+            str(reference),
+            "--current",
+            str(current),
+            "--quiet",
+            "--no-report",
+            "--engine",
+            "stream",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"column 'x' holds a NUL byte on row {line - 2} ('7\\x003')" in err, err
