@@ -5544,14 +5544,19 @@ class _NulGuard(io.BufferedIOBase):
     read1 = read
 
 
-def _nul_refusal(uri: str, fh: BinaryIO, compression: str | None, offset: int) -> DataSourceError:
-    """The refusal of the CSV file ``uri`` holding a NUL byte at ``offset`` of its text (:class:`_NulGuard`),
-    naming its line (the text read again up to it: this path only)."""
+def _nul_line(fh: BinaryIO, compression: str | None, offset: int) -> int:
+    """The line of the CSV file ``fh`` holding the NUL byte at ``offset`` of its text (:class:`_NulGuard`):
+    the text read again up to it (a refusal's path only)."""
     fh.seek(0)
     source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
     line, left = 1, offset
     while left > 0 and (block := source.read(min(left, 1 << 20))):
         line, left = line + block.count(b"\n"), left - len(block)
+    return line
+
+
+def _nul_refusal(uri: str, offset: int, line: int, compression: str | None) -> DataSourceError:
+    """The refusal of the CSV file ``uri`` holding a NUL byte at ``offset`` of its text, on ``line``."""
     text = " of its decompressed text" if compression == "gzip" else ""
     return DataSourceError(f"{uri} holds a NUL byte at offset {offset}{text} (line {line}), which no CSV text holds: "
                            "the value it is in would be read cut short there (a gap, or 7 for 7<NUL>3): remove "
@@ -5568,11 +5573,20 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
         frame = pd.read_csv(guard, **options)
     except (OSError, ValueError, EOFError, zlib.error) as exc:  # _read_file's words for these, unless a NUL came first
         if guard.found >= 0:
-            raise _nul_refusal(uri, fh, compression, guard.found) from exc
+            line = _nul_line(fh, compression, guard.found)
+            # pandas reads ahead of the row it fails on: a NUL on a later line leaves that row's error
+            said = _PANDAS_ERROR_LINE.search(str(exc))
+            if said is None or line <= int(said[1]):
+                raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:
-        raise _nul_refusal(uri, fh, compression, guard.found)
+        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found), compression)
     return frame
+
+
+# the line pandas' parser names in its error ("Error tokenizing data. C error: Expected 3 fields in line 4,
+# saw 4", pandas/_libs/src/parser/tokenizer.c, pandas 2.3.3)
+_PANDAS_ERROR_LINE = re.compile(r"\bin line (\d+)\b")
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

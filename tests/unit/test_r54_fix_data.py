@@ -8,6 +8,8 @@
   (delta-io/delta#407): it says to wait for the first commit, or remove an empty log beside plain files.
 * The stream engine told a NUL in a number cell past Arrow's first CSV block (where it typed the column) as
   the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
+* read_table told a NUL further on in pandas' read-ahead in place of the parse error of an earlier row (a bad
+  row on line 4, a NUL on line 901: the NUL); the NUL is told only on or before the line pandas names.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.cli import main
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, DataSourceError
 
 PART = pd.DataFrame({"x": [0.5], "target": [1]})
 NO_COMMIT = (
@@ -96,3 +98,21 @@ def test_a_nul_in_a_number_column_past_arrows_first_csv_block_is_refused_as_a_nu
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
     assert f"column 'x' holds a NUL byte on row {line - 2} ('7\\x003')" in err, err
+
+
+@pytest.mark.parametrize(
+    "nul_line, told", [(901, "Expected 3 fields in line 4, saw 4"), (4, "NUL byte")]
+)
+def test_a_nul_past_a_bad_row_in_pandas_read_ahead_leaves_the_bad_rows_error(
+    tmp_path, nul_line, told
+):
+    # pandas 2.3.3's C parser reads its source ahead of the row it fails on, whose line it names
+    # ("Expected %d fields in line %d, saw %d": pandas/_libs/src/parser/tokenizer.c, file_lines from 1)
+    rows = ["x,c,target"] + [f"{i}.5,a,{i % 2}" for i in range(1000)]
+    rows[3] = "1.5,a,1,9"  # line 4: a field too many
+    rows[nul_line - 1] = rows[nul_line - 1].replace(",a,", ",a\0b,")
+    path = tmp_path / "cur.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataSourceError) as refused:
+        storage.read_table(str(path))
+    assert told in str(refused.value), str(refused.value)
