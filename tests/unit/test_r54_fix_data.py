@@ -10,6 +10,8 @@
   the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
 * read_table told a NUL further on in pandas' read-ahead in place of the parse error of an earlier row (a bad
   row on line 4, a NUL on line 901: the NUL); the NUL is told only on or before the line pandas names.
+* The prepare component (no file; its setting is the time_format input) was told to "write data.time_format:
+  ... in the file" when the contract's time format differed: it is told to pass time_format.
 """
 
 from __future__ import annotations
@@ -116,3 +118,19 @@ def test_a_nul_past_a_bad_row_in_pandas_read_ahead_leaves_the_bad_rows_error(
     with pytest.raises(DataSourceError) as refused:
         storage.read_table(str(path))
     assert told in str(refused.value), str(refused.value)
+
+
+def test_prepare_names_its_time_format_input_not_a_file():
+    # the KFP component's prepare core has no file: its setting is the time_format input
+    from ctloop.components.prepare.core import prepare
+
+    frame = pd.DataFrame({"ts": ["01/02/2024", "02/02/2024"], "y": [0, 1]})
+    contract = {"columns": {"ts": {"dtype": "datetime", "format": "%d/%m/%Y"}}}
+    with pytest.raises(ConfigError) as refused:
+        prepare(frame, target="y", time_column="ts", contract=contract)
+    said = str(refused.value)
+    assert "in the file" not in said and "data.time_format" not in said, said
+    assert said == (
+        "contract.columns.ts.format '%d/%m/%Y' is not the time_format input (empty), which the time column "
+        "is read with: pass time_format '%d/%m/%Y' (or drop the contract's format)"
+    ), said
