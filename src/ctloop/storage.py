@@ -4724,8 +4724,9 @@ def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | Non
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
-    if logged in TABLE_LOGS and all(r == f"{logged}/" for r in listed if r.split("/", 1)[0] == logged):
-        return logged, f"{uri} is", _no_commits(logged)  # only its folder marker (an object store's empty log)
+    if logged in TABLE_LOGS and all(r in (logged, f"{logged}/") for r in listed if r.split("/", 1)[0] == logged):
+        # only its folder marker: an object store's empty log (Azure HNS, blobfuse2: a blob without the '/')
+        return logged, f"{uri} is", _no_commits(logged)
     if logged is not None:
         return logged, f"{uri} is", f"its {logged}/"
     if (marked := next((r for r in listed if _hudi_partition(r)), None)) is not None:
