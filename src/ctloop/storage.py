@@ -1473,7 +1473,7 @@ class _Gcs(_Remote):
             blobs = [(b.name, b.size, b.etag, _b64_hex(b.md5_hash), str(b.generation or "")) for b in
                      client.list_blobs(loc.bucket, prefix=_dir_prefix(loc.key), **self.call_options())]
         return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or ""), md5, generation)
-                       for n, size, etag, md5, generation in blobs if not n.endswith("/")), key=lambda o: o.uri)
+                       for n, size, etag, md5, generation in blobs if _listed_name(n)), key=lambda o: o.uri)
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         from datetime import timedelta
@@ -1495,6 +1495,18 @@ class _Gcs(_Remote):
 def _b64_hex(value: str | None) -> str:
     """A base64 hash as GCS's JSON API writes it (``md5Hash``) in hex; ``""`` for none."""
     return base64.b64decode(value).hex() if value else ""
+
+
+def _listed_name(name: str) -> bool:
+    """Whether an object store's listing keeps the object ``name``: no '/'-ended folder marker, but that of
+    a table log (:data:`TABLE_LOGS`: ``t/_delta_log/``, how Hadoop's S3A and GCS connectors make an empty
+    ``_delta_log/``), which :func:`_directory_table` refuses as a table with no commits and
+    :func:`list_objects` leaves out for every other caller."""
+    return not name.endswith("/") or _log_marker(name)
+
+
+def _log_marker(name: str) -> bool:
+    return name.endswith("/") and name.rstrip("/").rsplit("/", 1)[-1] in TABLE_LOGS
 
 
 def _dir_prefix(key: str) -> str:
@@ -2305,7 +2317,7 @@ class _S3(_Remote):
         with self.errors(loc):
             for page in self.pages(loc, _dir_prefix(loc.key)):
                 out += [ObjectInfo(loc.child(o["Key"]), int(o.get("Size", 0)), str(o.get("ETag", "")).strip('"'))
-                        for o in page.get("Contents", []) if not o["Key"].endswith("/")]
+                        for o in page.get("Contents", []) if _listed_name(o["Key"])]
         return sorted(out, key=lambda o: o.uri)
 
     def settings(self, loc: Location) -> _S3Settings:
@@ -3034,7 +3046,7 @@ class _Azure(_Remote):
             blobs = [(b.name, b.size, b.etag, bytes(b.content_settings.content_md5 or b"").hex()) for b in
                      self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
         return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "").strip('"'), md5)
-                       for n, size, etag, md5 in blobs if not n.endswith("/")), key=lambda o: o.uri)
+                       for n, size, etag, md5 in blobs if _listed_name(n)), key=lambda o: o.uri)
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         import pyarrow.fs
@@ -3288,14 +3300,17 @@ def _warn_zero_bytes(prefix: str, skipped: list[str]) -> None:
                   f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=3)
 
 
-def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
+def list_objects(prefix: str, *, scratch: bool = False, markers: bool = False) -> list[ObjectInfo]:
     """Every file or object under the directory/prefix ``prefix`` with its size and etag (a local
     file's: its modification time and size), recursively, sorted by URI, scratch files left out
     as :func:`list_files` leaves them out (``scratch=True``: kept, for a source whose objects are
     named by ids a client chose, such as KServe's payload logger); ``[]`` when nothing is there.
-    A missing bucket is an error."""
+    ``markers``: a table log's zero-byte folder marker (``t/_delta_log/``, :func:`_log_marker`) kept too,
+    for :func:`_directory_table`'s table probe. A missing bucket is an error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
+    if not markers:
+        found = [o for o in found if not _log_marker(o.uri)]
     _addressable(loc, [o.uri for o in found])
     if scratch:
         return found
@@ -4278,7 +4293,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if loc.scheme == "file" or not loc.key:
             raise
         try:
-            below = list_objects(uri, scratch=True)
+            below = list_objects(uri, scratch=True, markers=True)
         except CtloopError:
             raise exc from None
         if not below:
@@ -4717,6 +4732,9 @@ def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | Non
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
+    if logged in TABLE_LOGS and all(r in (logged, f"{logged}/") for r in listed if r.split("/", 1)[0] == logged):
+        # only its folder marker: an object store's empty log (Azure HNS, blobfuse2: a blob without the '/')
+        return logged, f"{uri} is", _no_commits(logged)
     if logged is not None:
         return logged, f"{uri} is", f"its {logged}/"
     if (marked := next((r for r in listed if _hudi_partition(r)), None)) is not None:
@@ -4729,17 +4747,27 @@ def _empty_log(uri: str, loc: Location) -> tuple[str, str, str] | None:
     """(log, where, sign) of a local directory ``loc`` holding a table log directory with no file in it
     (:data:`TABLE_LOGS`: an empty ``_delta_log/``, a Delta table being created, before its first commit's
     JSON, or a broken one), which a listing of files cannot show; else None. An object store has no empty
-    directory (a zero-byte ``_delta_log/`` folder marker is no file either: left alone)."""
+    directory: its empty log is a zero-byte folder marker, kept in the listing (:func:`_log_marker`) and
+    found by :func:`_table_in_listing`."""
     if loc.scheme != "file":
         return None
     logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
     if logged is None:
         return None
-    return logged, f"{uri} is", f"its {logged}/ holds no file: a table with no commits, being created or broken"
+    return logged, f"{uri} is", _no_commits(logged)
+
+
+def _no_commits(logged: str) -> str:
+    return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
 def _table_refusal(logged: str, where: str, sign: str) -> ConfigError:
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
+    if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
+        writer = kind.removeprefix("Apache ").removesuffix(" Lake")
+        return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
+                           f"no rows: wait for the first commit; if these are plain Parquet files and no {writer} "
+                           f"write is running, remove the empty {logged}/")
     return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
                        "rows, and only its log says which are the table (an update writes new files and "
                        f"removes the old ones in the log); read it with {kind} and write the "
@@ -4774,7 +4802,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         return parse(name).key[len(root):].lstrip("/")
 
     if objects is None:  # one listing: the data files and the markers beside them
-        objects = list_objects(uri, scratch=True)
+        objects = list_objects(uri, scratch=True, markers=True)
     data = set(_data_only(loc, [o.uri for o in objects]))
     files = [o.uri for o in objects if o.uri in data and o.size]
     if not files:
@@ -5525,14 +5553,19 @@ class _NulGuard(io.BufferedIOBase):
     read1 = read
 
 
-def _nul_refusal(uri: str, fh: BinaryIO, compression: str | None, offset: int) -> DataSourceError:
-    """The refusal of the CSV file ``uri`` holding a NUL byte at ``offset`` of its text (:class:`_NulGuard`),
-    naming its line (the text read again up to it: this path only)."""
+def _nul_line(fh: BinaryIO, compression: str | None, offset: int) -> int:
+    """The line of the CSV file ``fh`` holding the NUL byte at ``offset`` of its text (:class:`_NulGuard`):
+    the text read again up to it (a refusal's path only)."""
     fh.seek(0)
     source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
     line, left = 1, offset
     while left > 0 and (block := source.read(min(left, 1 << 20))):
         line, left = line + block.count(b"\n"), left - len(block)
+    return line
+
+
+def _nul_refusal(uri: str, offset: int, line: int, compression: str | None) -> DataSourceError:
+    """The refusal of the CSV file ``uri`` holding a NUL byte at ``offset`` of its text, on ``line``."""
     text = " of its decompressed text" if compression == "gzip" else ""
     return DataSourceError(f"{uri} holds a NUL byte at offset {offset}{text} (line {line}), which no CSV text holds: "
                            "the value it is in would be read cut short there (a gap, or 7 for 7<NUL>3): remove "
@@ -5549,11 +5582,20 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
         frame = pd.read_csv(guard, **options)
     except (OSError, ValueError, EOFError, zlib.error) as exc:  # _read_file's words for these, unless a NUL came first
         if guard.found >= 0:
-            raise _nul_refusal(uri, fh, compression, guard.found) from exc
+            line = _nul_line(fh, compression, guard.found)
+            # pandas reads ahead of the row it fails on: a NUL on a later line leaves that row's error
+            said = _PANDAS_ERROR_LINE.search(str(exc))
+            if said is None or line <= int(said[1]):
+                raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:
-        raise _nul_refusal(uri, fh, compression, guard.found)
+        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found), compression)
     return frame
+
+
+# the line pandas' parser names in its error ("Error tokenizing data. C error: Expected 3 fields in line 4,
+# saw 4", pandas/_libs/src/parser/tokenizer.c, pandas 2.3.3)
+_PANDAS_ERROR_LINE = re.compile(r"\bin line (\d+)\b")
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

@@ -201,21 +201,21 @@ def test_a_quoted_line_end_across_arrows_csv_block_is_read_by_the_streamed_reade
     reference = _write(tmp_path / "ref", {"part-0.csv": rows}) + "/part-0.csv"
     assert len(storage.read_table(current)) == 100_000
     assert scoring.open_input(current).count_rows() == 100_000  # ctloop score's reader
-    for engine in ("memory", "stream"):
-        code = main(
-            [
-                "drift",
-                "--reference",
-                reference,
-                "--current",
-                current,
-                "--quiet",
-                "--no-report",
-                "--engine",
-                engine,
-            ]
-        )
-        assert code == 0, (engine, capsys.readouterr().err)
+    # the stream engine's reader (the memory engine reads with pandas: read_table above)
+    code = main(
+        [
+            "drift",
+            "--reference",
+            reference,
+            "--current",
+            current,
+            "--quiet",
+            "--no-report",
+            "--engine",
+            "stream",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["events.jsonl", "events"])

@@ -2092,6 +2092,8 @@ class Source:
                     raise
                 position, line, value = change
                 name = fragment.physical_schema.names[position]
+                if "\0" in value:  # a number column's NUL past the block Arrow typed it from: no type change
+                    raise _nul_refusal(fragment.path, name, line - 2, value) from exc
                 kind = schema.field(name).type
                 wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
                     _csv_wider(kind, value)
@@ -2283,10 +2285,12 @@ def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
         if not pc.any(held).as_py():
             continue
         row = pc.index(held, True).as_py()
-        value = batch.column(position)[row].as_py()
-        raise DataSourceError(f"{path}: column {batch.schema.names[position]!r} holds a NUL byte on row {done + row} "
-                              f"({value!r}), which no CSV text holds: remove it (tr -d '\\000') or export the "
-                              "table again, as UTF-8 CSV or as Parquet")
+        raise _nul_refusal(path, batch.schema.names[position], done + row, batch.column(position)[row].as_py())
+
+
+def _nul_refusal(path: str, name: str, row: int, value: str) -> DataSourceError:
+    return DataSourceError(f"{path}: column {name!r} holds a NUL byte on row {row} ({value!r}), which no CSV text "
+                           "holds: remove it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
 
 
 def csv_as_pandas_reads(source: Source) -> Source:

@@ -1,0 +1,136 @@
+"""Reading tables, round 54 review fixes (r54-fix-data).
+
+* An empty ``_delta_log/`` on an object store is a zero-byte folder marker ``t/_delta_log/`` (Hadoop's S3A
+  ``mkdirs`` and GCS connector, the consoles' "Create folder"), which the listings dropped with every name
+  ending in '/': ``gs://B/t/`` holding ``part-0.parquet`` and that marker read 1 row, where the local layout
+  is refused. The marker of a table log is kept in the listing read_table takes anyway (no request added).
+* The empty log's refusal advised reading it with Delta Lake, which cannot read a table with no commit
+  (delta-io/delta#407): it says to wait for the first commit, or remove an empty log beside plain files.
+* The stream engine told a NUL in a number cell past Arrow's first CSV block (where it typed the column) as
+  the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
+* read_table told a NUL further on in pandas' read-ahead in place of the parse error of an earlier row (a bad
+  row on line 4, a NUL on line 901: the NUL); the NUL is told only on or before the line pandas names.
+* The prepare component (no file; its setting is the time_format input) was told to "write data.time_format:
+  ... in the file" when the contract's time format differed: it is told to pass time_format.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pandas as pd
+import pytest
+
+from ctloop import storage
+from ctloop.cli import main
+from ctloop.errors import ConfigError, DataSourceError
+
+PART = pd.DataFrame({"x": [0.5], "target": [1]})
+NO_COMMIT = (
+    "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files and no "
+    "Delta write is running, remove the empty _delta_log/"
+)
+
+
+def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_commits(
+    gcs, gcs_bucket, monkeypatch
+):
+    backend = type(storage._BACKENDS["gs"]())
+    listed: collections.Counter = collections.Counter()
+    objects = backend.objects
+
+    def counted(self, loc):
+        listed[loc.key] += 1
+        return objects(self, loc)
+
+    monkeypatch.setattr(backend, "objects", counted)
+    bucket = gcs.bucket(gcs_bucket)
+    # a zero-byte folder marker, as Hadoop's GCS connector makes a directory
+    bucket.blob("t/_delta_log/").upload_from_string(b"")
+    table = f"gs://{gcs_bucket}/t/"
+    said = r"is a Delta Lake table \(its _delta_log/ holds no file: a table with no commits"
+    for shown in ("the log alone", "a first commit's file beside it"):
+        for uri in (table, table.rstrip("/")):
+            listed.clear()
+            with pytest.raises(ConfigError, match=said) as refused:
+                storage.read_table(uri)
+            assert str(refused.value).endswith(NO_COMMIT), (shown, str(refused.value))
+            # found in the listing read_table takes anyway: listed once
+            assert sum(listed.values()) == 1, (shown, uri, listed)
+        bucket.blob("t/part-0.parquet").upload_from_string(PART.to_parquet())
+    # a folder marker of no table log is still left out: the files are read
+    bucket.blob("u/_SUCCESS/").upload_from_string(b"")
+    bucket.blob("u/part-0.parquet").upload_from_string(PART.to_parquet())
+    assert len(storage.read_table(f"gs://{gcs_bucket}/u/")) == 1
+
+
+def test_an_empty_local_delta_log_is_told_to_wait_for_the_first_commit(tmp_path):
+    (tmp_path / "t" / "_delta_log").mkdir(parents=True)
+    with pytest.raises(ConfigError) as refused:
+        storage.read_table(str(tmp_path / "t"))
+    assert str(refused.value).endswith(NO_COMMIT), str(refused.value)
+    assert "read it with Delta Lake" not in str(refused.value)
+
+
+def test_a_nul_in_a_number_column_past_arrows_first_csv_block_is_refused_as_a_nul(tmp_path, capsys):
+    # Arrow infers a column's type from the first 1 MiB block (ReadOptions.block_size, pyarrow 25.0.1): a
+    # NUL in a number cell later is a conversion error, which was told as the column turning into text
+    rows = b"x,c,target\n" + b"".join(b"%d.5,a,%d\n" % (i, i % 2) for i in range(120_000))
+    start = rows.index(b"\n", 1 << 20) + 1  # a row in the second block
+    line = rows[:start].count(b"\n") + 1
+    data = rows[:start] + b"7\x003" + rows[rows.index(b",", start) :]
+    reference = tmp_path / "ref.csv"
+    # small: the current file is the point
+    reference.write_bytes(rows[: rows.index(b"\n", 4096) + 1])
+    current = tmp_path / "cur.csv"
+    current.write_bytes(data)
+    code = main(
+        [
+            "drift",
+            "--reference",
+            str(reference),
+            "--current",
+            str(current),
+            "--quiet",
+            "--no-report",
+            "--engine",
+            "stream",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"column 'x' holds a NUL byte on row {line - 2} ('7\\x003')" in err, err
+
+
+@pytest.mark.parametrize(
+    "nul_line, told", [(901, "Expected 3 fields in line 4, saw 4"), (4, "NUL byte")]
+)
+def test_a_nul_past_a_bad_row_in_pandas_read_ahead_leaves_the_bad_rows_error(
+    tmp_path, nul_line, told
+):
+    # pandas 2.3.3's C parser reads its source ahead of the row it fails on, whose line it names
+    # ("Expected %d fields in line %d, saw %d": pandas/_libs/src/parser/tokenizer.c, file_lines from 1)
+    rows = ["x,c,target"] + [f"{i}.5,a,{i % 2}" for i in range(1000)]
+    rows[3] = "1.5,a,1,9"  # line 4: a field too many
+    rows[nul_line - 1] = rows[nul_line - 1].replace(",a,", ",a\0b,")
+    path = tmp_path / "cur.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataSourceError) as refused:
+        storage.read_table(str(path))
+    assert told in str(refused.value), str(refused.value)
+
+
+def test_prepare_names_its_time_format_input_not_a_file():
+    # the KFP component's prepare core has no file: its setting is the time_format input
+    from ctloop.components.prepare.core import prepare
+
+    frame = pd.DataFrame({"ts": ["01/02/2024", "02/02/2024"], "y": [0, 1]})
+    contract = {"columns": {"ts": {"dtype": "datetime", "format": "%d/%m/%Y"}}}
+    with pytest.raises(ConfigError) as refused:
+        prepare(frame, target="y", time_column="ts", contract=contract)
+    said = str(refused.value)
+    assert "in the file" not in said and "data.time_format" not in said, said
+    assert said == (
+        "contract.columns.ts.format '%d/%m/%Y' is not the time_format input (empty), which the time column "
+        "is read with: pass time_format '%d/%m/%Y' (or drop the contract's format)"
+    ), said
