@@ -293,6 +293,8 @@ class KubeApiDouble(InThreadServer):
         self.forbidden.add(path)
 
     def grant(self, user: str, group: str, resource: str, verbs: list[str], namespace: str) -> None:
+        """Let ``user`` do ``verbs`` on ``resource`` in ``namespace`` (``""``: in every namespace, a
+        ClusterRoleBinding), as the self-subject access reviews answer."""
         self.grants.setdefault(user, set()).update((group, resource, v, namespace) for v in verbs)
 
     def create_isvc(self, namespace: str, body: dict) -> dict:
@@ -395,8 +397,9 @@ class KubeApiDouble(InThreadServer):
         if self.deploy_config_error():
             return ""
         deploy = json.loads((config.get("data") or {}).get("deploy") or "{}")
-        # encoding/json: a key matches the field case-insensitively, the last one wins
-        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode"]
+        # encoding/json: a key matches the field case-insensitively, the last one wins; a null
+        # leaves the field as it was
+        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode" and v is not None]
         mode = modes[-1] if modes else ""
         return LEGACY_MODES.get(mode, mode)
 
@@ -417,7 +420,7 @@ class KubeApiDouble(InThreadServer):
             return True
         if not isinstance(deploy, dict):
             return True
-        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode"]
+        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode" and v is not None]
         return not modes or modes[-1] not in (*KNOWN_MODES, *LEGACY_MODES)
 
     def mode_of(self, obj: dict) -> str:
@@ -657,7 +660,8 @@ class KubeApiDouble(InThreadServer):
                     attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
                     wanted = (attrs.get("group", ""), attrs.get("resource", ""), attrs.get("verb", ""),
                               attrs.get("namespace", ""))
-                    allowed = wanted in double.grants.get(user, set())
+                    granted = double.grants.get(user, set())  # namespace "": a ClusterRoleBinding's grant
+                    allowed = wanted in granted or (*wanted[:3], "") in granted
                     out = {**body, "metadata": {"creationTimestamp": None},
                            "status": {"allowed": allowed, **({"reason": "RBAC: allowed by RoleBinding"} if allowed else {})}}
                     self._send(201, out)

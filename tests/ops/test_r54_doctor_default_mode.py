@@ -101,12 +101,16 @@ def test_the_default_is_read_where_the_rollout_reads_it(kube):
     kserve, isvc = _checks(kube, kserve_namespaces=("opendatahub",))
     assert kserve.status == OK and kserve.detail == (
         "v0.20.0 (controller opendatahub/kserve-controller-manager; default deployment mode unknown: "
-        "no inferenceservice-config readable in kserve or kubeflow, where the rollout reads it)"
+        "no inferenceservice-config readable in kserve or kubeflow, where the rollout reads it "
+        "(404 Not Found in kserve and kubeflow))"
     )
     # was: OK "Knative (the cluster's default) mode", read from opendatahub, while the rollout refuses
-    assert isvc.status == WARN and "kserve or kubeflow not readable" in isvc.detail
+    # a 404 in both: what failed, not the RBAC reader (review 2)
+    unread = "ConfigMap inferenceservice-config not read: 404 Not Found in kserve and kubeflow"
+    assert isvc.status == WARN and unread in isvc.detail
+    assert specs.KSERVE_CONFIG_READER not in isvc.detail + isvc.fix
     assert "--kserve-namespace" not in isvc.detail + isvc.fix
-    assert "kserve or kubeflow not readable" in _rollout_refusal(kube)
+    assert unread in _rollout_refusal(kube)
 
 
 RUNNER = "system:serviceaccount:kubeflow:pipeline-runner"
@@ -131,7 +135,52 @@ def test_rbac_says_whether_the_runner_may_read_the_default(kube):
         "naming no deployment mode"
     ) in check.detail
     assert f"{specs.KSERVE_CONFIG_READER} grants it)" in check.detail
+    kube.grant(RUNNER, "", "configmaps", ["get"], "kserve")
+    # where the ConfigMap is unknown (check_kserve not run), the reader may go on to kubeflow
+    assert (
+        "; may not get configmaps inferenceservice-config in kubeflow (optional:"
+        in _rbac(kube).detail
+    )
     kube.grant(
-        RUNNER, "", "configmaps", ["get"], "kserve"
-    )  # the Role of manifests/extras/kserve-config-reader
+        RUNNER, "", "configmaps", ["get"], ""
+    )  # the ClusterRole of extras/kserve-config-reader
     assert "inferenceservice-config" not in _rbac(kube).detail
+
+
+def _rbac_after_kserve(kube):
+    """check_rbac after check_kserve (as ``ctloop doctor`` runs them), which found the ConfigMap."""
+    _controller(kube)
+    kube.grant(RUNNER, "serving.kserve.io", "inferenceservices", ["get", "create", "patch"], NS)
+    kube.grant(RUNNER, REVISION_RULE[0], REVISION_RULE[1], list(REVISION_RULE[2]), NS)
+    opts = DoctorOptions(
+        targets=[Target(NAME, NS)], pipeline_namespace="kubeflow", service_account="pipeline-runner"
+    )
+    doctor = Doctor(opts, kube=kube.api_client())
+    doctor._set_backend(None)  # single-user KFP: the runner as given
+    doctor.check_kserve()
+    return doctor.check_rbac()
+
+
+KNATIVE_DEPLOY = {"deploy": '{"defaultDeploymentMode": "Knative"}'}
+
+
+def test_rbac_counts_the_read_only_where_the_reader_gets_to_it(kube):
+    # Kubeflow's install: the ConfigMap in kubeflow. kube.read_kserve_default reads kserve first and
+    # stops at its 403: a grant in kubeflow alone does not let the runner read it
+    kube.add(configmap("kubeflow", specs.KSERVE_CONFIG, KNATIVE_DEPLOY))
+    kube.grant(RUNNER, "", "configmaps", ["get"], "kubeflow")
+    check = _rbac_after_kserve(kube)
+    # was: counted as readable (a grant in either namespace), nothing said
+    assert f"; may not get configmaps {specs.KSERVE_CONFIG} in kserve (optional:" in check.detail, (
+        check
+    )
+    kube.grant(
+        RUNNER, "", "configmaps", ["get"], ""
+    )  # the ClusterRole of extras/kserve-config-reader
+    assert specs.KSERVE_CONFIG not in _rbac_after_kserve(kube).detail
+
+
+def test_rbac_needs_no_more_than_kserve_when_the_config_map_is_there(kube):
+    kube.add(configmap("kserve", specs.KSERVE_CONFIG, KNATIVE_DEPLOY))
+    kube.grant(RUNNER, "", "configmaps", ["get"], "kserve")
+    assert specs.KSERVE_CONFIG not in _rbac_after_kserve(kube).detail

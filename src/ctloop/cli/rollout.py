@@ -219,11 +219,12 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     ``url`` and ``PredictorReady``): without this note status showed an empty split and nothing
     saying why."""
     from ctloop.errors import ServingError
-    from ctloop.serving.isvc import check_deployment_mode, deployment_mode
+    from ctloop.serving.isvc import ClusterDefault, check_deployment_mode, deployment_mode
 
-    default, problem = ("", "") if deployment_mode(obj) else getattr(isvcs, "kserve_default", lambda: ("", ""))()
+    found = ClusterDefault() if deployment_mode(obj) else getattr(isvcs, "kserve_default", ClusterDefault)()
+    default = found.mode
     try:
-        check_deployment_mode(obj, default, problem)
+        check_deployment_mode(obj, default, found.problem, found.read_failure)
     except ServingError as exc:
         name = (obj.get("metadata") or {}).get("name", "?")
         reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")

@@ -106,6 +106,7 @@ from ctloop.serving.isvc import (
     LEGACY_MODES,
     MODE_ANNOTATION,
     NETWORK_CONFIG,
+    ClusterDefault,
     check_deployment_mode,
     check_reconciled,
     deployment_mode,
@@ -161,9 +162,10 @@ NETWORK_READER_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("", "configmaps", "get", f"{DOMAIN_CONFIG[0]}/{DOMAIN_CONFIG[1]}"),
 )
 # KServe's ConfigMap a rollout reads for a service naming no deployment mode (ctloop.serving.kube.
-# read_kserve_default: the first of KSERVE_NAMESPACES that has it). Granted only by the optional Role
-# of manifests/extras/kserve-config-reader (get, by name, in kserve); missing, such a service is
-# refused as of unknown mode — the RBAC line says so, its status unchanged.
+# read_kserve_default: the first of KSERVE_NAMESPACES that has it; a 403 in one stops it). Granted
+# only by the optional ClusterRole of manifests/extras/kserve-config-reader (get, by name, in every
+# namespace); missing, such a service is refused as of unknown mode — the RBAC line says so, its
+# status unchanged.
 KSERVE_READER_RULES: tuple[tuple[str, str, str, str], ...] = tuple(
     ("", "configmaps", "get", f"{ns}/{KSERVE_CONFIG}") for ns in KSERVE_NAMESPACES
 )
@@ -686,6 +688,7 @@ class Doctor:
         self._settings: dict[str, str] | None | bool = False  # False = not read yet
         self.kserve_default_mode = ""
         self.kserve_default_problem = ""  # read, but naming no mode KServe takes (isvc.read_deploy_config)
+        self.kserve_default_read: ClusterDefault | None = None  # check_kserve's read; None: not read
         self.needs_knative = False
 
     def _set_backend(self, backend: Any) -> None:
@@ -957,16 +960,15 @@ class Doctor:
             tag = labels.get("app.kubernetes.io/version") or image.rpartition(":")[2]
             # the default as the rollout reads it (kube.read_kserve_default: KSERVE_NAMESPACES, not
             # --kserve-namespace, which only finds the controller)
-            self.kserve_default_mode, self.kserve_default_problem = read_kserve_default(
-                self._api("CoreV1Api"), _request_timeout=self._t
-            )
+            found = self.kserve_default_read = read_kserve_default(self._api("CoreV1Api"), _request_timeout=self._t)
+            self.kserve_default_mode, self.kserve_default_problem = found.mode, found.problem
             if self.kserve_default_mode:
                 default = self.kserve_default_mode
             elif self.kserve_default_problem:
                 default = f"unknown: {self.kserve_default_problem}"
             else:
                 default = (f"unknown: no {KSERVE_CONFIG} readable in {' or '.join(KSERVE_NAMESPACES)}, where the "
-                           "rollout reads it")
+                           f"rollout reads it{f' ({found.failure})' if found.failure else ''}")
             where = f"controller {ns}/{KSERVE_CONTROLLER}"
             warning = _version_warning(
                 "KServe", tag, TESTED_KSERVE,
@@ -1035,7 +1037,8 @@ class Doctor:
         mode = deployment_mode(obj, self.kserve_default_mode or "")
         if not mode:  # the rollout's refusal, its own words (isvc.check_deployment_mode)
             try:
-                check_deployment_mode(obj, "", self.kserve_default_problem)
+                check_deployment_mode(obj, "", self.kserve_default_problem,
+                                      (self.kserve_default_read or ClusterDefault()).read_failure)
             except CtloopError as exc:
                 problem, _, fix = str(exc).partition("; nothing written")
                 return Check(name, WARN, f"deployment mode unknown: {problem.removeprefix(f'InferenceService {t.name!r} ')}"
@@ -1718,7 +1721,7 @@ class Doctor:
                 )
                 if not authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
                     unread.append(name)
-            kserve_readable = []  # the optional reader of KServe's inferenceservice-config (KSERVE_READER_RULES)
+            kserve_allowed = []  # the optional reader of KServe's inferenceservice-config (KSERVE_READER_RULES)
             for group, resource, verb, where in KSERVE_READER_RULES:
                 reader_ns, name = where.split("/")
                 review = client.V1SelfSubjectAccessReview(
@@ -1729,7 +1732,7 @@ class Doctor:
                     )
                 )
                 if authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
-                    kserve_readable.append(reader_ns)
+                    kserve_allowed.append(reader_ns)
         except ApiException as exc:
             if exc.status == 403:
                 return Check(
@@ -1766,9 +1769,15 @@ class Doctor:
             )
         else:
             reader = f"; may read Knative's {NETWORK_CONFIG[1]} and {DOMAIN_CONFIG[1]} (the canary host's check)"
-        if not kserve_readable:  # before the network reader's phrase
+        # the reader (kube.read_kserve_default) stops at the first namespace that does not answer 404:
+        # the runner must be allowed where the ConfigMap is and in every namespace read before it
+        # (where it is unknown: in all)
+        where = (self.kserve_default_read or ClusterDefault()).namespace
+        needed = KSERVE_NAMESPACES[: KSERVE_NAMESPACES.index(where) + 1] if where in KSERVE_NAMESPACES else KSERVE_NAMESPACES
+        denied = [reader_ns for reader_ns in needed if reader_ns not in kserve_allowed]
+        if denied:  # before the network reader's phrase
             reader = (
-                f"; may not get configmaps {KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} (optional: an "
+                f"; may not get configmaps {KSERVE_CONFIG} in {' or '.join(denied)} (optional: an "
                 f"InferenceService naming no deployment mode — no status.deploymentMode, no {MODE_ANNOTATION} "
                 f"annotation KServe knows — is then refused, the cluster's default unknown; {KSERVE_CONFIG_READER} "
                 "grants it)"

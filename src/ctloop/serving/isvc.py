@@ -27,7 +27,7 @@ whole, dropping anything an operator added; a label cannot hold 64 characters), 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, NamedTuple
 
 from ctloop.errors import ServingError
 
@@ -615,13 +615,41 @@ def _go_fold(key: str) -> str:
     return "".join(c.upper() if c.isascii() else c.lower().upper() for c in key)
 
 
+class _Pairs(list):
+    """The key/value pairs of one JSON object as read (``object_pairs_hook``): kept apart from a
+    JSON array, which is a plain list."""
+
+
+def _no_constant(name: str) -> Any:
+    """``parse_constant`` of :func:`read_deploy_config`: Go's encoding/json refuses ``NaN``,
+    ``Infinity`` and ``-Infinity`` (no JSON), which Python's json reads as floats."""
+    raise ValueError(f"{name} is no JSON")
+
+
+def _json_text(value: Any) -> str:
+    """``value`` read with :class:`_Pairs` objects, written back as JSON."""
+    def plain(v: Any) -> Any:
+        if isinstance(v, _Pairs):
+            return {k: plain(x) for k, x in v}
+        return [plain(x) for x in v] if isinstance(v, list) else v
+
+    import json
+
+    return json.dumps(plain(value))
+
+
 def read_deploy_config(config_data: Any) -> tuple[str, str]:
     """``(mode, problem)`` of the data of ConfigMap :data:`KSERVE_CONFIG` as KServe v0.20.0 reads
     its key :data:`DEPLOY_CONFIG_KEY` (``pkg/apis/serving/v1beta1/configmap.go`` ``NewDeployConfig``:
-    ``json.Unmarshal`` into ``DeployConfig``, field ``defaultDeploymentMode``): the mode, legacy
-    names mapped, and ``""``; or ``""`` and what is wrong with it — no such key, not JSON, no
-    object, no mode, a mode it refuses (any but Knative, Standard, ModelMesh). Go's encoding/json
-    matches a key to the field case-insensitively (each matching key sets it, the last one wins), so ``{"DefaultDeploymentMode": "Knative"}`` is Knative to KServe and here."""
+    ``json.Unmarshal`` into ``DeployConfig``, fields ``defaultDeploymentMode`` string and
+    ``deploymentRolloutStrategy`` pointer to a struct): the mode, legacy names mapped, and ``""``;
+    or ``""`` and what is wrong with it — no such key, not JSON (``NaN`` and ``Infinity`` included),
+    no object, a value of either field of the wrong type, no mode, a mode it refuses (any but
+    Knative, Standard, ModelMesh). Go's encoding/json matches a key to the field case-insensitively
+    (each matching key sets it, the last one wins), so ``{"DefaultDeploymentMode": "Knative"}`` is
+    Knative to KServe and here; a value of the wrong type for any matching key fails the whole
+    ``Unmarshal`` (it returns the earliest type error, go1.22 ``decode.go`` ``d.saveError``), even
+    when a later key sets the field, so NewDeployConfig refuses it."""
     import json
 
     key = DEPLOY_CONFIG_KEY
@@ -629,17 +657,20 @@ def read_deploy_config(config_data: Any) -> tuple[str, str]:
     if not isinstance(text, str):
         return "", f"has no key {key!r}"
     try:
-        pairs = json.loads(text, object_pairs_hook=list)
+        pairs = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_no_constant)
     except ValueError:
         return "", f"key {key!r} is not JSON"
-    if not isinstance(pairs, list) or any(not isinstance(p, tuple) for p in pairs):
+    if not isinstance(pairs, _Pairs):
         return "", f"key {key!r} is no JSON object"
-    field = "defaultDeploymentMode"
-    # each key matching the field sets it in turn (a null leaves it as it was)
+    field, strategy = "defaultDeploymentMode", "deploymentRolloutStrategy"
+    for k, v in pairs:  # a null leaves a field as it was
+        if _go_fold(k) == _go_fold(field) and v is not None and not isinstance(v, str):
+            return "", f"key {key!r} names a defaultDeploymentMode that is no string ({_json_text(v)})"
+        if _go_fold(k) == _go_fold(strategy) and v is not None and not isinstance(v, _Pairs):
+            return "", f"key {key!r} names a deploymentRolloutStrategy that is no JSON object ({_json_text(v)})"
+    # each key matching the field sets it in turn
     found = [v for k, v in pairs if _go_fold(k) == _go_fold(field) and v is not None]
     mode = found[-1] if found else None
-    if mode is not None and not isinstance(mode, str):
-        return "", f"key {key!r} names a defaultDeploymentMode that is no string ({json.dumps(mode)})"
     if not mode:
         return "", f"key {key!r} names no defaultDeploymentMode"
     known = LEGACY_MODES.get(mode, mode)
@@ -655,16 +686,35 @@ def default_deployment_mode(config_data: Any) -> str:
     return read_deploy_config(config_data)[0]
 
 
-# The optional Role that lets the runner get ConfigMap KSERVE_CONFIG (manifests/extras)
+# The optional ClusterRole that lets the runner get ConfigMap KSERVE_CONFIG (manifests/extras)
 KSERVE_CONFIG_READER = "kubectl apply -k manifests/extras/kserve-config-reader"
 
 
-def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", default_problem: str = "") -> None:
+class ClusterDefault(NamedTuple):
+    """The cluster's default deployment mode as a rollout read it (``kube.read_kserve_default``)."""
+
+    mode: str = ""  # the mode KServe takes from the ConfigMap, legacy names mapped; "" unknown
+    problem: str = ""  # read, but naming no mode KServe takes: "NS/NAME why" (read_deploy_config)
+    failure: str = ""  # not read: what failed ("" when read, or not asked)
+    forbidden: bool = False  # that failure is a 403: the runner may not get it (KSERVE_CONFIG_READER)
+    namespace: str = ""  # where it was read
+
+    @property
+    def read_failure(self) -> str:
+        """What failed, for :func:`check_deployment_mode`: ``""`` when read or refused by RBAC
+        (the refusal then names :data:`KSERVE_CONFIG_READER`)."""
+        return "" if self.forbidden else self.failure
+
+
+def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", default_problem: str = "",
+                          read_failure: str = "") -> None:
     """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent. A
     service whose mode cannot be told (:func:`deployment_mode` ``""``: neither field set and the
     cluster's default unknown) is refused too: a canary there may be ignored as silently.
     ``default_problem``: what is wrong with the ConfigMap that was read (:func:`read_deploy_config`,
-    prefixed with where it was read), ``""`` when it could not be read."""
+    prefixed with where it was read), ``""`` when it could not be read; ``read_failure``: why it
+    could not (:attr:`ClusterDefault.read_failure`), ``""`` for a 403 (or nothing known), which the
+    refusal answers with :data:`KSERVE_CONFIG_READER`."""
     mode = deployment_mode(isvc, cluster_default)
     if mode == KNATIVE:
         return
@@ -678,6 +728,10 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
                        "reconciles nothing while NewDeployConfig refuses the key, and records no mode while it is absent")
             advice = (f"fix that ConfigMap, or annotate it {MODE_ANNOTATION}={KNATIVE} before KServe first "
                       "reconciles it")
+        elif read_failure:  # not a 403: the reader would not help
+            unknown = f"ConfigMap {KSERVE_CONFIG} not read: {read_failure}"
+            advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
+                      f"it {MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it")
         else:
             unknown = (f"ConfigMap {KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} not readable; "
                        f"{KSERVE_CONFIG_READER} lets the runner get it")
@@ -847,5 +901,5 @@ __all__ = [
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
     "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
-    "KSERVE_CONFIG_READER", "percent_problem",
+    "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]

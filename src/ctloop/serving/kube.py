@@ -23,6 +23,7 @@ from ctloop.errors import (
     ServingTimeoutError,
     ServingUnreachable,
 )
+from ctloop.serving.isvc import ClusterDefault
 
 GROUP = "serving.kserve.io"
 VERSION = "v1beta1"
@@ -130,14 +131,16 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool
     return f"no Kubernetes credentials: {'' if named else 'not in a cluster, and '}kubeconfig {where} failed: {why}"
 
 
-def read_kserve_default(core: Any, **timeout: Any) -> tuple[str, str]:
-    """``(mode, problem)``: the cluster's ``defaultDeploymentMode`` as KServe reads it
-    (``isvc.read_deploy_config`` of ConfigMap ``isvc.KSERVE_CONFIG``), from the first of
-    ``isvc.KSERVE_NAMESPACES`` that has one: only a 404 moves on to the next (KServe elsewhere);
-    any other failure (403: the runner's Role has no rule for it — manifests/extras/
-    kserve-config-reader grants one; a 5xx, a timeout) leaves it unknown, ``("", "")``, rather than
-    read a stale copy from the next. Read but naming no mode KServe takes: ``("", "NS/NAME: why")``.
-    ``core``: a ``CoreV1Api``; the doctor calls this too."""
+def read_kserve_default(core: Any, **timeout: Any) -> ClusterDefault:
+    """The cluster's ``defaultDeploymentMode`` as KServe reads it (``isvc.read_deploy_config`` of
+    ConfigMap ``isvc.KSERVE_CONFIG``), from the first of ``isvc.KSERVE_NAMESPACES`` that has one,
+    as an ``isvc.ClusterDefault``. Only a 404 moves on to the next (KServe elsewhere). The API
+    server authorizes before it looks the object up (a 403 even where the namespace does not exist,
+    kubernetes/kubernetes#31753), so the runner must be allowed in every namespace read: the
+    ClusterRole of manifests/extras/kserve-config-reader. Any other failure leaves the mode unknown
+    rather than read a stale copy from the next namespace: ``failure`` says what failed,
+    ``forbidden`` whether it was a 403. Read but naming no mode KServe takes: ``problem``
+    ``"NS/NAME: why"``. ``core``: a ``CoreV1Api``; the doctor calls this too."""
     from kubernetes.client.exceptions import ApiException
 
     from ctloop.serving.isvc import KSERVE_CONFIG, KSERVE_NAMESPACES, read_deploy_config
@@ -148,12 +151,14 @@ def read_kserve_default(core: Any, **timeout: Any) -> tuple[str, str]:
         except ApiException as exc:
             if exc.status == 404:
                 continue
-            return "", ""
-        except Exception:  # noqa: BLE001 - no answer (a timeout, a refused connection): unknown
-            return "", ""
+            answer = f"{exc.status} {exc.reason}".strip() if exc.status else (exc.reason or "no status")
+            return ClusterDefault(failure=f"{answer} in {namespace}", forbidden=exc.status == 403)
+        except Exception as exc:  # noqa: BLE001 - no answer (a timeout, a refused connection): unknown
+            why = " ".join(str(exc).split())[:200] or type(exc).__name__
+            return ClusterDefault(failure=f"no answer from the API server in {namespace} ({type(exc).__name__}: {why})")
         mode, problem = read_deploy_config(getattr(found, "data", None))
-        return mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else ""
-    return "", ""
+        return ClusterDefault(mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else "", namespace=namespace)
+    return ClusterDefault(failure=f"404 Not Found in {' and '.join(KSERVE_NAMESPACES)}")
 
 
 class InferenceServices:
@@ -401,7 +406,7 @@ class InferenceServices:
         data = getattr(found, "data", None)
         return dict(data) if isinstance(data, dict) else {}
 
-    def kserve_default(self) -> tuple[str, str]:
+    def kserve_default(self) -> ClusterDefault:
         """:func:`read_kserve_default` with this client."""
         from kubernetes import client
 

@@ -165,10 +165,10 @@ def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
     """``isvc.check_deployment_mode`` of ``obj``; one naming no mode (KServe has not reconciled it,
     and it has no annotation: not one ctloop created) is judged by the cluster's default, read
     when the runner may (:meth:`InferenceServices.kserve_default`), else refused as unknown."""
-    default = problem = ""
+    found = specs.ClusterDefault()
     if not specs.deployment_mode(obj):
-        default, problem = getattr(isvcs, "kserve_default", lambda: ("", ""))()
-    specs.check_deployment_mode(obj, default, problem)
+        found = getattr(isvcs, "kserve_default", specs.ClusterDefault)()
+    specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure)
 
 
 def _ready(obj: dict[str, Any]) -> bool:
