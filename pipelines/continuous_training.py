@@ -6,6 +6,7 @@
                                   │      train_model ─► evaluate_model ─┬─ approved?
                                   │                                     │   register_model ─┬─ rollout: validate → canary → promote | roll back
                                   │                                     │                   ├─ promote: promote_model (registry)
+                                  │                                     │                   ├─ decided (a retried run, the version decided since): record it
                                   │                                     │                   └─ otherwise: record why (pending approval, registered)
                                   │                                     └─ rejected: record_decision
                                   └─ otherwise: record_decision (the champion keeps serving)
@@ -104,6 +105,10 @@ def build(platform: PlatformConfig | None = None):
                         step(promote_model(model_name=model_name, version=register.outputs["version"],
                                            reason=evaluate.outputs["reason"], tracking_uri=tracking_uri,
                                            pipeline_run_id=run_id), "promote_model")
+                    with dsl.Elif(route == "decided", name="decided-since"):  # a retried run: the version is decided
+                        step(record_decision(model_name=model_name, decision=route,
+                                             reason=register.outputs["route_reason"], tracking_uri=tracking_uri,
+                                             pipeline_run_id=run_id), "record_decision")
                     with dsl.Else(name="registered-only"):
                         step(record_decision(model_name=model_name, decision=route,
                                              reason=register.outputs["route_reason"],

@@ -48,10 +48,14 @@ def register_model(
             name it identifies this task in every KFP retry of it: a retry after a failure past the
             registration finishes the version the earlier attempt registered instead of registering
             another (``ctloop.components.register.core.registration_id``); empty: each call registers.
+            Three paths retry this task: a cluster retryStrategy OnFailure/Always, Argo's
+            templateDefaults OnError (a pod error) and a manual KFP "Retry run". A retry whose version
+            was decided since (approved, promoted, rolled back, ...) changes nothing: route ``decided``.
 
     Returns:
         version: The new model version number, as a string.
-        route: ``rollout``, ``promote``, ``pending-approval`` or ``registered``.
+        route: ``rollout``, ``promote``, ``pending-approval``, ``registered``, or ``decided`` (a retry
+            of this task after its version was decided: nothing more is done).
         route_reason: Why, in words.
     """
     from collections import namedtuple
@@ -87,6 +91,10 @@ def register_model(
     registry = MlflowRegistry(tracking_uri)
     version = registry.register(model_name, model_uri=model_uri, run_id=run_id, tags=tags,
                                 registration_id=core.registration_id(**task))
+    if version.decided_since:  # a retry after the version was decided (register said so): nothing more to do
+        why = (f"{model_name} v{version.version}, this task's registration, was decided since "
+               f"({version.decided_since}): not registered again, nothing changed")
+        return namedtuple("RegisterOutputs", ["version", "route", "route_reason"])(version.version, core.DECIDED, why)
     # the aliases register read back on its version (was "challenger" always: a concurrent run's newer version
     # can hold it, or a busy server leave it to that run; then a second read, which could fail after registering)
     held = ", ".join(sorted(version.aliases))

@@ -10,9 +10,12 @@ from typing import Any
 from ctloop.config import RolloutConfig
 
 TAG_PREFIX = "ctloop."
-# What happens after registration (register_model's ``route`` output; the pipeline branches on it)
+# What happens after registration (register_model's ``route`` output; the pipeline branches on it).
+# DECIDED: a retried task's version was decided since its earlier attempt (approved, promoted, rolled back, ...):
+# nothing is deployed, promoted or tagged (MlflowRegistry.register's ``decided_since``)
 ROLLOUT, PROMOTE, PENDING_APPROVAL, REGISTERED = "rollout", "promote", "pending-approval", "registered"
-ROUTES = (ROLLOUT, PROMOTE, PENDING_APPROVAL, REGISTERED)
+DECIDED = "decided"
+ROUTES = (ROLLOUT, PROMOTE, PENDING_APPROVAL, REGISTERED, DECIDED)
 
 
 def release_route(cfg: RolloutConfig) -> tuple[str, str]:
@@ -47,6 +50,13 @@ def registration_id(*, model_name: str, model_uri: str, pipeline_run_id: str, pi
     so the name tells tasks of one DAG apart and the id iterations of a ParallelFor), and the model URI is
     the task's input: all the same in every attempt. ``step``: another record of the same task (its
     ``record_event``: ``register`` and ``approval_requested`` get ids of their own).
+
+    Three paths reach a task again with this id: a cluster ``retryStrategy`` ``OnFailure``/``Always``
+    (when it fails), Argo's ``templateDefaults`` ``OnError`` as KFP installs it (a pod error), and a
+    manual "Retry run" (2.17.0 ``backend/src/common/util/workflow.go`` ``GenerateRetryExecution`` keeps
+    the succeeded driver), possibly days later. Each finishes the version the earlier attempt registered
+    (``MlflowRegistry.register``), or, when that version was decided since (approved, promoted, rolled
+    back, ...), changes nothing and routes :data:`DECIDED`.
     """
     parts = (pipeline_run_id, pipeline_task_name, pipeline_task_id)
     if not all(parts) or any("{{$." in part for part in parts):
@@ -91,5 +101,5 @@ def registration_tags(
     return tags
 
 
-__all__ = ["TAG_PREFIX", "ROUTES", "ROLLOUT", "PROMOTE", "PENDING_APPROVAL", "REGISTERED", "release_route",
+__all__ = ["TAG_PREFIX", "ROUTES", "ROLLOUT", "PROMOTE", "PENDING_APPROVAL", "REGISTERED", "DECIDED", "release_route",
            "registration_id", "registration_tags"]

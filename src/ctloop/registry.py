@@ -71,7 +71,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -168,6 +168,9 @@ class ModelVersion:
     tags: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     stage: str = ""  # MLflow's deprecated stage (Staging, Production; "" for none or Archived)
+    # register() of a retried task whose version was decided since its earlier attempt: what decided it
+    # (e.g. "champion, approved"); the version was left as it was
+    decided_since: str = ""
 
     @classmethod
     def from_mlflow(cls, mv: Any) -> ModelVersion:
@@ -391,6 +394,27 @@ class _Client:
 
         return call
 
+
+
+def _decided_since(mv: ModelVersion) -> str:
+    """What decided ``mv`` after its registration ("" if nothing did): an approval or rejection
+    (``ctloop.approval``), alias champion or previous-champion, a past tenure as champion, a rolled-back
+    canary, or any event after ``register``/``approval_requested`` (tag :data:`TAG_LAST_EVENT`). A retried
+    register task redoes nothing to such a version (was: challenger and pending-approval pointed at the champion
+    again, its last event rewritten ``approval_requested``)."""
+    from ctloop.approval import APPROVED, REJECTED, TAG_STATE
+
+    tags = mv.tags or {}
+    why = [alias for alias in (CHAMPION, PREVIOUS_CHAMPION) if alias in mv.aliases]
+    if TAG_WAS_CHAMPION in tags and CHAMPION not in why:
+        why.append("was champion")
+    if tags.get(TAG_STATE) in (APPROVED, REJECTED):
+        why.append(tags[TAG_STATE])
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+        why.append(tags[TAG_ROLLOUT_STATUS].replace("_", " "))
+    if tags.get(TAG_LAST_EVENT, "register") not in ("register", "approval_requested", *why):
+        why.append(f"last event {tags[TAG_LAST_EVENT]}")
+    return ", ".join(why)
 
 
 def _never_challenger(versions) -> set[str]:
@@ -812,9 +836,15 @@ class MlflowRegistry:
                 log.warning("ctloop: cannot look for an earlier attempt's version of %s (registration %s): %s",
                             name, registration, one_line(str(exc))[:300])
         if earlier:  # this task's own version, made by an attempt that failed after registering it
-            log.warning("ctloop: %s v%s is this task's registration %s, made by an earlier attempt: finished, "
-                        "not registered again", name, earlier[0], registration)
             version = self._one_registration(name, registration, str(earlier[0]))
+            mine = self.get_version(name, version)
+            decided = _decided_since(mine)
+            if decided:  # a "Retry run" after an operator approved/promoted/rolled back the version: keep all
+                log.warning("ctloop: %s v%s, this task's registration, was decided since (%s): not registered "
+                            "again, nothing changed", name, version, decided)
+                return replace(mine, decided_since=decided)
+            log.warning("ctloop: %s v%s is this task's registration %s, made by an earlier attempt: finished, "
+                        "not registered again", name, version, registration)
         else:
             clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
             try:
@@ -2018,10 +2048,14 @@ class MlflowRegistry:
         if event_id and not re.fullmatch(r"[0-9a-f]{32}", event_id):  # it goes into a search filter
             raise ConfigError(f"event id {event_id!r}: 32 lowercase hex digits")
         exp_id = self._audit_experiment(name, create=True)
-        written = self._written_event(name, exp_id, event_id) if event_id else None
+        written = None
+        if event_id:
+            written, event_id = self._written_event(name, exp_id, event_id, version)
         if written is not None:
             log.warning("ctloop: the %s record of %s v%s is written already (run %s, an earlier attempt of this "
                         "task): kept", event.get("event", "event"), name, version, written.info.run_id)
+            if self._last_event_since(name, version, event):  # was: rewritten over a later event's (a retry)
+                return written.info.run_id
             return self._tag_last_event(name, version, event, written)
         try:
             tags = {f"{AUDIT_PREFIX}{k}": _tag_value(v) for k, v in event.items()}
@@ -2045,9 +2079,31 @@ class MlflowRegistry:
             ) from exc
         return self._tag_last_event(name, version, event, run)
 
-    def _written_event(self, name: str, experiment_id: str, event_id: str) -> Any:
-        """The audit run of ``name`` whose :data:`AUDIT_EVENT_ID` is ``event_id`` (its first copy, finished), or
-        None: not written, or not to be found (then it is written; a copy is listed once, :func:`_once`)."""
+    def _last_event_since(self, name: str, version: str, event: dict[str, Any]) -> str:
+        """The version's :data:`TAG_LAST_EVENT` when it is an event after registration other than ``event``
+        (a decision written after the kept record of ``event``: it stays), else "" (none yet, ``register`` or
+        ``approval_requested``, which a retried register task writes again in its order, this one, no
+        version, not readable)."""
+        from mlflow.exceptions import MlflowException
+
+        if not version:
+            return ""
+        try:
+            last = (self.client.get_model_version(name, str(version)).tags or {}).get(TAG_LAST_EVENT, "")
+        except MlflowException:  # deleted or not readable: _tag_last_event says which
+            return ""
+        if last not in ("", "register", "approval_requested", _tag_value(event.get("event", ""))):
+            log.warning("ctloop: %s v%s has a later event (%s=%s) than this kept %s record: the tag is left as it is",
+                        name, version, TAG_LAST_EVENT, one_line(last)[:100], event.get("event", "event"))
+            return last
+        return ""
+
+    def _written_event(self, name: str, experiment_id: str, event_id: str, version: str) -> tuple[Any, str]:
+        """``(run, id)``: the audit run of ``name`` whose :data:`AUDIT_EVENT_ID` is ``event_id`` (its first copy,
+        finished), or None: not written, or not to be found (then it is written; a copy is listed once,
+        :func:`_once`); and the id to write it with. A record of another version than ``version`` is not this
+        one's (its version deleted before the retry, which registered a new one; was: the other's record kept):
+        this version's record has an id derived from both, looked for in turn."""
         from mlflow.exceptions import MlflowException
 
         try:
@@ -2055,16 +2111,23 @@ class MlflowRegistry:
                                             max_results=10)
         except (MlflowException, RegistryError) as exc:
             log.warning("ctloop: cannot look for audit record %s of %s: %s", event_id, name, one_line(str(exc))[:300])
-            return None
+            return None, event_id
+        if found and all(r.data.tags.get(f"{AUDIT_PREFIX}version", "") != str(version) for r in found):
+            # an id of its own for this version's record (the same in a later retry), or _once lists one of the two
+            own = hashlib.sha256(f"{event_id}/v{version}".encode()).hexdigest()[:32]
+            log.warning("ctloop: audit record %s (run %s) of %s is of v%s, not v%s (that version deleted before "
+                        "this retry): not kept; this version's record is %s", event_id, found[0].info.run_id, name,
+                        found[0].data.tags.get(f"{AUDIT_PREFIX}version", ""), version, own)
+            return self._written_event(name, experiment_id, own, version)
         if len(found) > 1:  # copies a retried create left: the first kept, the others tagged
-            return self._finish_copies(experiment_id, AUDIT_EVENT_ID, event_id, found[0], finished=True)
+            return self._finish_copies(experiment_id, AUDIT_EVENT_ID, event_id, found[0], finished=True), event_id
         if found and not str(found[0].info.status).endswith("FINISHED"):  # the attempt died between the two
             try:
                 self.client.set_terminated(found[0].info.run_id, status="FINISHED")
             except MlflowException as exc:
                 raise RegistryError(f"cannot finish the audit record {found[0].info.run_id} of {name}: "
                                     f"{one_line(str(exc))[:300]}") from exc
-        return found[0] if found else None
+        return (found[0] if found else None), event_id
 
     def _tag_last_event(self, name: str, version: str, event: dict[str, Any], run: Any) -> str:
         """The version tagged :data:`TAG_LAST_EVENT` after its audit record ``run`` is written; the run's id."""

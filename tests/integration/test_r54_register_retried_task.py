@@ -124,3 +124,81 @@ def test_a_retried_register_task_finishes_its_own_version(mlflow_url, tmp_path):
     assert reg.aliases(name) == {CHALLENGER: "1"}
     assert reg.get_version(name, "1").tags["ctloop.last_event"] == "register"
     assert [(e["event"], e["version"]) for e in reg.audit_log(name)] == [("register", "1")]
+
+
+def test_a_retry_run_after_approve_leaves_the_decided_version_alone(mlflow_url, tmp_path):
+    """KFP 2.17.0's "Retry run" (``backend/src/common/util/workflow.go`` ``GenerateRetryExecution``
+    ~201-274) keeps the succeeded nodes, register-model's driver among them, so the retried task has the
+    same registration id, possibly days later. Attempt 1 registered v1, asked for approval and failed
+    after that (say on the approval record's ``ctloop.last_event`` tag); an operator approved v1
+    (``ctloop approve``: its rollout or promotion runs elsewhere); the retry set ``ctloop.approval=pending``
+    again and went on to route ``pending-approval``, and with v1 promoted meanwhile pointed challenger and
+    pending-approval at the champion and rewrote its last event (the round 54 review's reproducer). Now:
+    nothing changed, route ``decided`` (the pipeline's "decided-since" branch: no deploy, no promotion).
+    What else counts as decided: tests/unit/test_r54_decided_since.py."""
+    from ctloop import approval
+    from ctloop.components.register.core import registration_id
+
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    logged = client.create_logged_model(client.create_experiment(f"r54-retry-run-{uuid.uuid4().hex[:8]}"))
+    name = f"r54-retry-run-{uuid.uuid4().hex[:8]}"
+    task = {**TASK, "rollout": {"approval": "required"}}
+    ids = {"model_name": name, "model_uri": f"models:/{logged.model_id}", "pipeline_run_id": RUN_ID, **TASK}
+    reg = MlflowRegistry(mlflow_url)
+    # attempt 1: the component's calls up to its failure (its wiring: the test above)
+    reg.register(name, model_uri=ids["model_uri"], run_id="", tags={}, registration_id=registration_id(**ids))
+    reg.record_event(name, "1", {"event": "register"}, event_id=registration_id(**ids, step="register-event"))
+    approval.request(reg, name, "1", reason="approval required", rollout={},
+                     event_id=registration_id(**ids, step="approval-requested"))
+    approval.decide(reg, name, "1", approve=True, by="ops", reason="looks good")  # its rollout: another run
+    before, aliases = reg.get_version(name, "1"), reg.aliases(name)
+    records = len(reg.audit_log(name))
+
+    out = _attempt(mlflow_url, tmp_path, logged.model_id, name, None, **task)  # the "Retry run"
+
+    assert (out.version, out.route) == ("1", "decided")
+    assert out.route_reason == (f"{name} v1, this task's registration, was decided since (approved): "
+                                "not registered again, nothing changed")
+    after = reg.get_version(name, "1")
+    assert (after.aliases, after.tags) == (before.aliases, before.tags)  # was: + challenger, pending-approval
+    assert reg.aliases(name) == aliases
+    assert len(reg.audit_log(name)) == records  # was: register and approval_requested again
+
+
+def _registered(mlflow_url, prefix):
+    """A new model with v1 (made directly: what register adds is not the point); its name and registry."""
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    client.create_model_version(name, "s3://r54/model")
+    return name, MlflowRegistry(mlflow_url)
+
+
+def test_a_kept_record_does_not_rewrite_a_later_last_event(mlflow_url):
+    """record_event's keep path (a retried task's record found by its id) wrote the version's
+    ``ctloop.last_event`` again over whatever was recorded since (was: promote -> register). A tag of the
+    registration's own events is still written in the task's order (its approval record's tag failed)."""
+    name, reg = _registered(mlflow_url, "r54-keep")
+    first = reg.record_event(name, "1", {"event": "register"}, event_id="a" * 32)
+    reg.record_event(name, "1", {"event": "approval_requested"}, event_id="c" * 32)
+    reg.client.set_model_version_tag(name, "1", "ctloop.last_event", "register")  # as if that tag failed
+    reg.record_event(name, "1", {"event": "approval_requested"}, event_id="c" * 32)  # the retry's
+    assert reg.get_version(name, "1").tags["ctloop.last_event"] == "approval_requested"
+    reg.record_event(name, "1", {"event": "promote"})
+    assert reg.record_event(name, "1", {"event": "register"}, event_id="a" * 32) == first
+    assert reg.get_version(name, "1").tags["ctloop.last_event"] == "promote"  # was "register"
+
+
+def test_a_record_of_a_deleted_version_is_not_kept_for_a_new_one(mlflow_url):
+    """v1 (its register record written by attempt 1) deleted before the retry, which registers v2: the
+    record found by the task's event id is v1's; it was kept as v2's (no record of v2). Now v2 gets
+    its own, under an id of its own (the same again in a further retry)."""
+    name, reg = _registered(mlflow_url, "r54-gone")
+    old = reg.record_event(name, "1", {"event": "register"}, event_id="b" * 32)
+    reg.client.delete_model_version(name, "1")
+    assert reg.client.create_model_version(name, "s3://r54/model").version == "2"  # the retry's register
+    new = reg.record_event(name, "2", {"event": "register"}, event_id="b" * 32)
+    assert new != old  # was: v1's record kept
+    assert reg.record_event(name, "2", {"event": "register"}, event_id="b" * 32) == new
+    assert sorted((e["event"], e["version"]) for e in reg.audit_log(name)) == [("register", "1"), ("register", "2")]
+    assert reg.get_version(name, "2").tags["ctloop.last_event"] == "register"

@@ -128,6 +128,8 @@ DECISION_TASKS = {
     "canary-held": "canary held (changed by hand during the analysis)",
     "auto-promote": "promoted (registry)",
     "registered-only": "registered, not promoted",
+    # a retried run (KFP "Retry run") whose register task's version was decided since: nothing done
+    "decided-since": "already decided (a retried run): nothing done",
     "no-retrain": "no retraining rule fired",
     "manual-rollback": "rolled back by hand (rollout action=rollback)",
 }

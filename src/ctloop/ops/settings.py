@@ -330,8 +330,10 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
 
 # Steps retried on failure (with exponential backoff): those whose external writes are idempotent,
 # so a retry after a storage, MLflow, Kubernetes or Prometheus outage cannot double an effect.
-# Not retried: train_model and register_model (each attempt would log another MLflow run or
-# register another version), record_decision (a second audit record), analyze_canary (it walks
+# Not retried: train_model and register_model (each attempt would log another MLflow run; register_model
+# is still reached again three ways: a cluster retryStrategy OnFailure/Always, Argo's templateDefaults
+# OnError on a pod error, a manual KFP "Retry run"; each attempt finishes the version the earlier one
+# registered, or changes nothing when that version was decided since: core.registration_id), record_decision (a second audit record), analyze_canary (it walks
 # traffic through the plan over many minutes; its own failures already decide a rollback) and
 # trigger_training (a retry could start two training runs). What the cluster adds: KFP 2.17.0's
 # workflow-controller-configmap gives every template retryStrategy {limit 2, retryPolicy OnError}, which
