@@ -532,18 +532,16 @@ def defined_variable(value: Any, what: str, defined: AbstractSet[str]) -> str:
     return ""
 
 
-# the steps whose ``model_name`` names Kubernetes objects: the deploy step creates the InferenceService
-# (ctloop.components.deploy); monitoring's trigger starts continuous training of that name, which deploys
-# it, through the ``ct-<model_name>`` schedule (ctloop.components.monitor.trigger_training). A pipeline
-# with neither only reads the model from MLflow.
-KUBERNETES_NAME_STEPS = ("deploy-canary", "trigger-training")
+# the step that creates the InferenceService ``model_name`` names (ctloop.components.deploy): a pipeline
+# with it makes a Kubernetes name of the model's name; one without only reads the model from MLflow
+DEPLOY_STEP = "deploy-canary"
 
 
 def makes_kubernetes_name(pipeline_func: Any) -> bool:
-    """Whether ``pipeline_func`` has a step of :data:`KUBERNETES_NAME_STEPS` (found among its compiled
+    """Whether ``pipeline_func`` has a deploy step (:data:`DEPLOY_STEP`, found among its compiled
     steps): its ``model_name`` then names an InferenceService, a Kubernetes object."""
     spec = getattr(pipeline_func, "pipeline_spec", None)
-    return spec is not None and any(f"comp-{step}" in spec.components for step in KUBERNETES_NAME_STEPS)
+    return spec is not None and f"comp-{DEPLOY_STEP}" in spec.components
 
 
 def _model_name_problem(value: str, where: str, kubernetes: bool) -> list[str]:
