@@ -59,7 +59,7 @@ def test_a_time_format_pandas_cannot_read_is_said_in_our_words(tmp_path, capsys,
 
 # --------------------------------------------------------------------------- --param model_name by ctloop.yaml's rule
 @pytest.mark.parametrize(
-    "pipeline", ["continuous-training", "rollout"]  # those that deploy; the others: test_r54_fix_cli.py
+    "pipeline", ["continuous-training", "monitoring", "batch-scoring", "rollout"]
 )
 def test_param_model_name_obeys_the_rule_of_a_model_name_in_ctloop_yaml(pipeline):
     """``ctloop run --local --param model_name=Credit_X`` ran (MLflow's rule only) where ctloop.yaml refuses the

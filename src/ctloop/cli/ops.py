@@ -460,7 +460,7 @@ def plan_schedules(spec, pipelines: dict[str, Callable] | None = None) -> list[t
         try:
             return pipeline_arguments(pipelines[pipeline], values, volumes="platform.pvc_mounts",
                                       mounts=_mount_paths(list(spec.platform.pvc_mounts), "platform.pvc_mounts"),
-                                      defined=_task_env(), kubernetes=True)  # schedule_name: ct-<name>
+                                      defined=_task_env())
         except ConfigError as exc:
             said = f"model {model.name}: "
             if getattr(exc, "problems", None) is None:

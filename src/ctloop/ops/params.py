@@ -532,42 +532,19 @@ def defined_variable(value: Any, what: str, defined: AbstractSet[str]) -> str:
     return ""
 
 
-# the step that creates the InferenceService ``model_name`` names (ctloop.components.deploy): a pipeline
-# with it makes a Kubernetes name of the model's name; one without only reads the model from MLflow
-DEPLOY_STEP = "deploy-canary"
-
-
-def makes_kubernetes_name(pipeline_func: Any) -> bool:
-    """Whether ``pipeline_func`` has a deploy step (:data:`DEPLOY_STEP`, found among its compiled
-    steps): its ``model_name`` then names an InferenceService, a Kubernetes object."""
-    spec = getattr(pipeline_func, "pipeline_spec", None)
-    return spec is not None and f"comp-{DEPLOY_STEP}" in spec.components
-
-
-def _model_name_problem(value: str, where: str, kubernetes: bool) -> list[str]:
-    """What is wrong with ``model_name`` given as ``value`` (at ``where``): with ``kubernetes`` (a
-    pipeline that deploys, a schedule of ctloop.yaml) by the rule of a model's name in ctloop.yaml
-    (:func:`ctloop.config.model_name`: it names the InferenceService and the schedules): ``Credit_X``
-    was taken here and refused there; else by MLflow's (:func:`ctloop.registry.check_model_name`, as
-    ``ctloop score --model-name``): a model registered as ``CreditDefault`` is scored and monitored."""
-    from ctloop.registry import check_model_name
-
+def _model_name_problem(value: str, where: str) -> list[str]:
+    """What is wrong with ``model_name`` given as ``value`` (at ``where``), by the rule of a model's name in
+    ctloop.yaml (:func:`ctloop.config.model_name`: it names the InferenceService and the schedules, and
+    MLflow registers it): ``Credit_X`` was taken here and refused there."""
+    problem = C.model_name(value.strip() and value)
     shown = repr(value) if len(value) <= 80 else f"{value[:40]!r}... ({len(value)} characters)"
-    if kubernetes:
-        problem = C.model_name(value.strip() and value)
-        return [f"{where}: {problem}, got {shown}; e.g. model_name=credit-default"] if problem else []
-    try:
-        check_model_name(value)
-    except ConfigError as exc:
-        return [f"{where}: {exc}"]
-    return []
+    return [f"{where}: {problem}, got {shown}; e.g. model_name=credit-default"] if problem else []
 
 
 def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True,
                        for_kfp: bool = True, volumes: str = VOLUMES,
                        mounts: list[str] | None = None,
-                       defined: AbstractSet[str] | None = None,
-                       kubernetes: bool | None = None) -> dict[str, Any]:
+                       defined: AbstractSet[str] | None = None) -> dict[str, Any]:
     """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
     problem. With ``require``, parameters without a default must be given. ``for_kfp`` (a run, schedule
     or apply on KFP): a character KFP's database cannot store is refused too
@@ -575,12 +552,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     ``volumes``: how the command mounts a volume, named when a relative local path is refused;
     ``mounts``: the paths it mounts volumes at, when known: an absolute local path under none is
     refused too (:func:`_relative_paths`); ``defined``: the environment variables the tasks' containers
-    define, when known: a ``$(NAME)`` of one outside tracking_uri is refused too (:func:`defined_variable`);
-    ``kubernetes``: whether ``model_name`` makes a Kubernetes name (a schedule of ctloop.yaml), by default
-    whether the pipeline deploys (:func:`makes_kubernetes_name`); else MLflow's rule (:func:`_model_name_problem`)."""
+    define, when known: a ``$(NAME)`` of one outside tracking_uri is refused too (:func:`defined_variable`)."""
     inputs = _inputs(pipeline_func)
-    if kubernetes is None:
-        kubernetes = makes_kubernetes_name(pipeline_func)
     known = sorted(inputs)
     dotted = sorted(f"{p}.{f.name}" for p, s in SECTION_PARAMETERS.items() if p in inputs for f in s.fields())
     args: dict[str, Any] = {}
@@ -629,7 +602,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             errors.append(f"{name}: {value!r} is not one of {', '.join(CHOICES[name])}{_suggest(str(value), list(CHOICES[name]))}"
                           f" — the pipeline would take its {CHOICES[name][0]!r} branch")
         elif name == "model_name" and isinstance(value, str):  # no nightly run failing on it
-            errors.extend(_model_name_problem(value, name, kubernetes))
+            errors.extend(_model_name_problem(value, name))
         elif name == TRAINING_PARAMETERS and isinstance(value, dict):
             # what a fired rule starts: KFP refuses a run without a required input or with an unknown one
             subs: dict[str, Any] = {}
@@ -640,7 +613,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 elif sub in SECTION_PARAMETERS:
                     subs[sub] = SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
                 elif sub == "model_name" and isinstance(sub_value, str):
-                    errors.extend(_model_name_problem(sub_value, f"{name}.{sub}", True))  # continuous-training deploys
+                    errors.extend(_model_name_problem(sub_value, f"{name}.{sub}"))
             # a training section given but refused has no task to judge by (its own error says why)
             if (subs.get("data") is not None and subs.get("gate") is not None
                     and not _refused(errors, f"{name}.training")):
