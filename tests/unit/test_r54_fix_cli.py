@@ -134,3 +134,13 @@ def test_the_one_line_parser_is_written_once():
     from ctloop.cli import rollout
 
     assert not hasattr(rollout, "_one_line_errors")
+
+
+@pytest.mark.parametrize("name, text", [("flush_rows", "٥٠٠"), ("flush_seconds", "٠.٥"), ("flush_rows", "５")])
+def test_a_sink_variable_in_other_digits_is_refused_as_its_flag_is(name, text):
+    """``CTLOOP_LOG_*`` variables are held to the flags' rules (inference_log/settings.py check_number):
+    ``int('٥٠٠')`` read 500 there while ``--flush-rows ٥٠٠`` was refused (review of 6b3cc51a)."""
+    from ctloop.inference_log.settings import check_number, variable
+
+    with pytest.raises(ConfigError, match=rf"^{variable(name)}="):
+        check_number(name, text, f"{variable(name)}={text!r}")

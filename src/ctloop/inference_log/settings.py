@@ -46,6 +46,8 @@ def check_number(name: str, value: object, label: str) -> int | float:
         number = setting.kind(value)
     except (TypeError, ValueError):
         number = None
+    if isinstance(value, str) and any(c.isdecimal() and not c.isascii() for c in value):
+        number = None  # int('٥٠٠') is 500: digits 0-9 only, as the flags take them (cli.argtypes)
     if number is not None and setting.kind is int and isinstance(value, float):
         number = None  # 2.5 is no whole number
     ok = number is not None and (number >= setting.low if setting.low_allowed else number > setting.low)  # NaN: no
