@@ -175,3 +175,18 @@ def test_compare_refuses_a_schedule_beyond_the_windows_before_any_replay(monkeyp
         "the initial model's (window 1 at the earliest), so it would replay as never; choose every:N with N <= 2"
     )
     assert started == []
+
+
+def test_compare_refuses_one_class_as_the_replay_does_not_as_a_schedule():
+    """``--compare never,every:1000`` over a target with one class: refused for the class, as ``--compare never``
+    and ``run_backtest`` refuse it (main's pre-check of every:N ran before the replay's data refusals and said
+    "policy every:1000: ... never comes")."""
+    from ctloop.backtest import compare
+    from ctloop.errors import DataValidationError
+    from tests.unit.test_backtest_inputs import config, frame
+
+    with pytest.raises(DataValidationError) as exc:
+        compare(frame().assign(y=1), config(), ["never", "every:1000"])
+    assert "column 'y' breaks rule 'classes'" in str(exc.value)
+    assert "one class (1) in every row" in str(exc.value)
+
