@@ -450,9 +450,10 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
             "a typo in the time? fix or drop them"))])
 
 
-def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> tuple[pd.DataFrame, int]:
+def _without_stray_start(data: pd.DataFrame, name: str, window: str, step: pd.Timedelta) -> tuple[pd.DataFrame, int]:
     """``(data, k)``: ``data`` (in time order) without its first ``k`` rows when they are stray, with a note
-    saying they were left out; ``k`` is 0 (and ``data`` whole) otherwise. The window grid starts at the
+    saying they were left out (the gap after them rounded down, :func:`_floor_duration`; ``window``: the
+    --window as typed, whose length is ``step``); ``k`` is 0 (and ``data`` whole) otherwise. The window grid starts at the
     first time (:func:`_edges`): three test rows a fortnight early moved every window's start and changed
     every window's metric. Rows are stray only when far from the others by every measure: fewer than
     :data:`MIN_SCORE_ROWS` rows and a tenth of the others, their own span shorter than the gap after them,
@@ -479,8 +480,8 @@ def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> t
                 and pd.Timestamp(times[k - 1]).floor(unit) < pd.Timestamp(times[k]).floor(unit):
             first, last = pd.Timestamp(times[0]), pd.Timestamp(times[k - 1])
             warnings.warn(f"column {name!r}: {k} row(s) at {first}" + (f" … {last}" if k > 1 else "")
-                          + f" lie {_ceil_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
-                          f"a gap of at least one --window ({_ceil_duration(step)}) and {STRAY_GAP_RATIO} times any "
+                          + f" lie {_floor_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
+                          f"a gap of at least one --window ({window}) and {STRAY_GAP_RATIO} times any "
                           "between those: they were left out of the replay, whose windows would otherwise start with them",
                           UserWarning, stacklevel=3)
             return data.iloc[k:], k
@@ -541,6 +542,21 @@ def _ceil_duration(span: pd.Timedelta) -> str:
         if seconds >= size:
             return f"{math.ceil(seconds / size)}{unit}"
     return f"{math.ceil(seconds)}s"
+
+
+def _floor_duration(span: pd.Timedelta) -> str:
+    """``span`` in its largest unit and the next, each rounded down (``2D 1h``, ``1h 58min``, ``18D``,
+    ``45s``): how far apart rows lie, never further than they do (:func:`_ceil_duration` said 2 days 1 hour
+    as ``3D``)."""
+    seconds = max(int(span.total_seconds()), 0)
+    units = (("D", 86400), ("h", 3600), ("min", 60), ("s", 1))
+    first = next((i for i, (_, size) in enumerate(units) if seconds >= size), len(units) - 1)
+    parts = []
+    for unit, size in units[first:first + 2]:
+        count, seconds = divmod(seconds, size)
+        if count or not parts:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)
 
 
 def derive_train_windows(rows_per_window: float) -> int:
@@ -776,7 +792,7 @@ def _grid(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> _Grid:
     from ctloop.timeutil import parse_duration
 
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
-    data, stray = _without_stray_start(data, cfg.time_column, step)
+    data, stray = _without_stray_start(data, cfg.time_column, cfg.window, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0, edges = _edges(data[cfg.time_column], cfg.time_column, cfg.window, step)
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
