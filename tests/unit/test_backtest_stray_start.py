@@ -214,3 +214,11 @@ def test_the_stray_note_says_the_window_as_typed_and_the_gap_not_rounded_up(wind
     assert f" lie {said} before the other 400 rows" in message
     assert f"a gap of at least one --window ({window}) and" in message
 
+
+def test_early_rows_spanning_more_than_the_gap_after_them_are_kept():
+    """Dates 2025-01-01 and 2025-01-26, then 40 rows a day from 2025-02-16 for 120 days (--window 7D): the two
+    early rows span 25 days, longer than the 21-day gap after them, so they are a slow start, not strays."""
+    days = pd.to_datetime(["2025-01-01", "2025-01-26"]).append(
+        pd.DatetimeIndex(np.repeat(pd.date_range("2025-02-16", periods=120).to_numpy(), 40))
+    )
+    assert _kept(pd.Series(days), "7D") == len(days)
