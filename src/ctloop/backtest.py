@@ -399,7 +399,7 @@ def _warn_count_classes(y: pd.Series, name: str) -> None:
 
     note = count_target_note(y, name)
     if note is not None:
-        warnings.warn(note, UserWarning, stacklevel=3)
+        warnings.warn(note, UserWarning, stacklevel=4)
 
 
 def _warn_long_cooldown(cfg: BacktestConfig, step: Any) -> None:
@@ -450,9 +450,10 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
             "a typo in the time? fix or drop them"))])
 
 
-def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> tuple[pd.DataFrame, int]:
+def _without_stray_start(data: pd.DataFrame, name: str, window: str, step: pd.Timedelta) -> tuple[pd.DataFrame, int]:
     """``(data, k)``: ``data`` (in time order) without its first ``k`` rows when they are stray, with a note
-    saying they were left out; ``k`` is 0 (and ``data`` whole) otherwise. The window grid starts at the
+    saying they were left out (the gap after them rounded down, :func:`_floor_duration`; ``window``: the
+    --window as typed, whose length is ``step``); ``k`` is 0 (and ``data`` whole) otherwise. The window grid starts at the
     first time (:func:`_edges`): three test rows a fortnight early moved every window's start and changed
     every window's metric. Rows are stray only when far from the others by every measure: fewer than
     :data:`MIN_SCORE_ROWS` rows and a tenth of the others, their own span shorter than the gap after them,
@@ -479,8 +480,8 @@ def _without_stray_start(data: pd.DataFrame, name: str, step: pd.Timedelta) -> t
                 and pd.Timestamp(times[k - 1]).floor(unit) < pd.Timestamp(times[k]).floor(unit):
             first, last = pd.Timestamp(times[0]), pd.Timestamp(times[k - 1])
             warnings.warn(f"column {name!r}: {k} row(s) at {first}" + (f" … {last}" if k > 1 else "")
-                          + f" lie {_ceil_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
-                          f"a gap of at least one --window ({_ceil_duration(step)}) and {STRAY_GAP_RATIO} times any "
+                          + f" lie {_floor_duration(gap)} before the other {n - k:,} rows (from {pd.Timestamp(times[k])}), "
+                          f"a gap of at least one --window ({window}) and {STRAY_GAP_RATIO} times any "
                           "between those: they were left out of the replay, whose windows would otherwise start with them",
                           UserWarning, stacklevel=3)
             return data.iloc[k:], k
@@ -541,6 +542,21 @@ def _ceil_duration(span: pd.Timedelta) -> str:
         if seconds >= size:
             return f"{math.ceil(seconds / size)}{unit}"
     return f"{math.ceil(seconds)}s"
+
+
+def _floor_duration(span: pd.Timedelta) -> str:
+    """``span`` in its largest unit and the next, each rounded down (``2D 1h``, ``1h 58min``, ``18D``,
+    ``45s``): how far apart rows lie, never further than they do (:func:`_ceil_duration` said 2 days 1 hour
+    as ``3D``)."""
+    seconds = max(int(span.total_seconds()), 0)
+    units = (("D", 86400), ("h", 3600), ("min", 60), ("s", 1))
+    first = next((i for i, (_, size) in enumerate(units) if seconds >= size), len(units) - 1)
+    parts = []
+    for unit, size in units[first:first + 2]:
+        count, seconds = divmod(seconds, size)
+        if count or not parts:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)
 
 
 def derive_train_windows(rows_per_window: float) -> int:
@@ -776,7 +792,7 @@ def _grid(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> _Grid:
     from ctloop.timeutil import parse_duration
 
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
-    data, stray = _without_stray_start(data, cfg.time_column, step)
+    data, stray = _without_stray_start(data, cfg.time_column, cfg.window, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0, edges = _edges(data[cfg.time_column], cfg.time_column, cfg.window, step)
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
@@ -865,57 +881,25 @@ def _ready(grid: _Grid, cfg: BacktestConfig, train_windows: int, how: str, min_t
     return ready, labels_ready
 
 
-def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str]) -> None:
-    """:func:`_check_schedule_comes` for every ``every:N`` of :func:`compare`'s ``policies``, before the first
-    replay (``always`` replayed in full, then ``every:1000`` refused), on the windows the replay computes. A
-    frame the replay refuses for another reason is left to it, to say so in its own words; its notes are
-    the replay's to show."""
+def _checked(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> tuple[list[str], dict[str, str], _Grid, int]:
+    """``(features, drift kinds, grid, min_train_rows)`` of the :func:`_prepared` ``data``, after the refusals the
+    replay makes up front, before any window (the target's rules, the feature columns, the classes, a window
+    none of which is scored), with the notes on the data they come with. :func:`_replay` and
+    :func:`_check_schedules` both call it, so that a frame refused here is refused in these words whichever
+    --compare policies come with it."""
     import warnings
 
-    from ctloop.errors import CtloopError
-
-    scheduled = [p for p in policies if scheduled_every(p) is not None]
-    if not scheduled:
-        return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data, step, _, _ = _prepared(frame, cfg)
-            grid = _grid(data, cfg, step)
-            train_windows, how = _train_windows(cfg, step, grid.bounds, grid.counts)
-            ready, labels_ready = _ready(grid, cfg, train_windows, how, _min_train_rows(cfg, grid.data))
-    except CtloopError:
-        return
-    for policy in scheduled:
-        _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
-
-
-def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
-    """:func:`run_backtest`."""
-    import warnings
-
-    import numpy as np
     import pandas as pd
 
-    from ctloop import metrics as M
     from ctloop import retrain
-    from ctloop.columns import WEIGHT
-    from ctloop.components.evaluate import core as eval_core
-    from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import (
         check_numbers_as_text,
         check_uniform_types,
-        parse_times,
         spelling_variants,
         spelling_warning,
     )
-    from ctloop.drift import engine as drift_core
-    from ctloop.errors import CtloopError
-    from ctloop.monitoring import policy, triggers
 
-    say = progress or (lambda _msg: None)
-    data, step, untimed, unlabelled = _prepared(frame, cfg)
     if cfg.task == "regression":  # up front, not as every training window's failure
         train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target, cfg.training.estimator)
     if cfg.task == "classification":
@@ -928,12 +912,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
     if variants := spelling_variants(data, features):  # 'Yes', 'yes ', 'YES': said as prepare_data says it
-        warnings.warn(spelling_warning(variants), UserWarning, stacklevel=2)
+        warnings.warn(spelling_warning(variants), UserWarning, stacklevel=3)
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
     grid = _grid(data, cfg, step)
-    data, t0, bounds, times = grid.data, grid.t0, grid.bounds, grid.times
-    delay, win_of_row, label_time, counts, ends = grid.delay, grid.win_of_row, grid.label_time, grid.counts, grid.ends
+    data, t0, times, counts = grid.data, grid.t0, grid.times, grid.counts
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
     fractions = data[cfg.target][data[cfg.target] % 1 != 0] if classification and \
@@ -963,6 +946,60 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         y = data[cfg.target].infer_objects()
         train_core.check_number_classes(y, cfg.target, n_classes, cfg.training.max_number_classes)
         _warn_count_classes(y, cfg.target)  # after the refusals: a refused target gets no note
+    return features, kinds, grid, min_train_rows
+
+
+def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str]) -> None:
+    """:func:`_check_schedule_comes` for every ``every:N`` of :func:`compare`'s ``policies``, before the first
+    replay (``always`` replayed in full, then ``every:1000`` refused), on the windows the replay computes, after
+    the refusals it makes up front (:func:`_checked`: a target with one class was said to be a schedule that
+    never comes). A frame the replay refuses is left to it, to say so in its own words; its notes are the
+    replay's to show."""
+    import warnings
+
+    from ctloop.errors import CtloopError
+
+    scheduled = [p for p in policies if scheduled_every(p) is not None]
+    if not scheduled:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data, step, _, _ = _prepared(frame, cfg)
+            _, _, grid, min_train_rows = _checked(data, cfg, step)
+            train_windows, how = _train_windows(cfg, step, grid.bounds, grid.counts)
+            ready, labels_ready = _ready(grid, cfg, train_windows, how, min_train_rows)
+    except CtloopError:
+        return
+    for policy in scheduled:
+        _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
+
+
+def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
+    """:func:`run_backtest`."""
+
+    import numpy as np
+    import pandas as pd
+
+    from ctloop import metrics as M
+    from ctloop import retrain
+    from ctloop.columns import WEIGHT
+    from ctloop.components.evaluate import core as eval_core
+    from ctloop.components.prepare import core as prep_core
+    from ctloop.components.train import core as train_core
+    from ctloop.contract import (
+        parse_times,
+    )
+    from ctloop.drift import engine as drift_core
+    from ctloop.errors import CtloopError
+    from ctloop.monitoring import policy, triggers
+
+    say = progress or (lambda _msg: None)
+    data, step, untimed, unlabelled = _prepared(frame, cfg)
+    features, kinds, grid, min_train_rows = _checked(data, cfg, step)
+    data, bounds, times = grid.data, grid.bounds, grid.times
+    delay, win_of_row, label_time, counts, ends = grid.delay, grid.win_of_row, grid.label_time, grid.counts, grid.ends
+    classification = cfg.task == "classification"
     train_windows, how = _train_windows(cfg, step, bounds, counts)
     ready, labels_ready = _ready(grid, cfg, train_windows, how, min_train_rows)
     _check_schedule_comes(cfg.policy, cfg.window, len(bounds), train_windows, ready, labels_ready)

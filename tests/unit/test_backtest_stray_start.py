@@ -25,7 +25,7 @@ def _kept(times: pd.Series, window: str) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        return len(_without_stray_start(pd.DataFrame({"t": times}), "t", parse_duration(window))[0])
+        return len(_without_stray_start(pd.DataFrame({"t": times}), "t", window, parse_duration(window))[0])
 
 
 def _at(
@@ -104,9 +104,9 @@ def test_a_real_shaped_stream_keeps_its_grid_with_strays_and_loses_no_row_withou
         assert _kept(both["application_date"], window) == len(both)
         return
     with pytest.warns(
-        UserWarning, match=r"3 row\(s\) at 2024-12-12 10:00:00 … 2024-12-14 10:00:00 lie 18D before"
+        UserWarning, match=r"3 row\(s\) at 2024-12-12 10:00:00 … 2024-12-14 10:00:00 lie 17D 19h before"
     ) as notes:
-        kept, left_out = _without_stray_start(both, "application_date", step)
+        kept, left_out = _without_stray_start(both, "application_date", window, step)
     assert "were left out of the replay" in str(notes[0].message)
     assert left_out == 3
     assert _edges(kept["application_date"], "t", window, step) == _edges(
@@ -138,7 +138,7 @@ def test_three_stray_first_rows_are_left_out_counted_and_the_grid_starts_after_t
     with pytest.warns(UserWarning) as notes:
         replay = run_backtest(pd.concat([stray, clean]), config())
     assert [str(n.message) for n in notes] == [
-        "column 'ts': 3 row(s) at 2023-12-30 00:00:00 … 2023-12-30 02:00:00 lie 2D before the other 400 rows (from "
+        "column 'ts': 3 row(s) at 2023-12-30 00:00:00 … 2023-12-30 02:00:00 lie 1D 22h before the other 400 rows (from "
         "2024-01-01 00:01:43.918500953), a gap of at least one --window (1D) and 10 times any between those: "
         "they were left out of the replay, whose windows would otherwise start with them"
     ]
@@ -175,3 +175,50 @@ def test_compare_refuses_a_schedule_beyond_the_windows_before_any_replay(monkeyp
         "the initial model's (window 1 at the earliest), so it would replay as never; choose every:N with N <= 2"
     )
     assert started == []
+
+
+def test_compare_refuses_one_class_as_the_replay_does_not_as_a_schedule():
+    """``--compare never,every:1000`` over a target with one class: refused for the class, as ``--compare never``
+    and ``run_backtest`` refuse it (main's pre-check of every:N ran before the replay's data refusals and said
+    "policy every:1000: ... never comes")."""
+    from ctloop.backtest import compare
+    from ctloop.errors import DataValidationError
+    from tests.unit.test_backtest_inputs import config, frame
+
+    with pytest.raises(DataValidationError) as exc:
+        compare(frame().assign(y=1), config(), ["never", "every:1000"])
+    assert "column 'y' breaks rule 'classes'" in str(exc.value)
+    assert "one class (1) in every row" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("window", "first", "rest", "said"),
+    [
+        ("36h", ["2025-01-01 00:00", "2025-01-01 01:00", "2025-01-01 02:00"], "2025-01-03 03:00", "2D 1h"),
+        ("90min", ["2025-01-01 00:00", "2025-01-01 00:01", "2025-01-01 00:02"], "2025-01-01 02:00", "1h 58min"),
+    ],
+)
+def test_the_stray_note_says_the_window_as_typed_and_the_gap_not_rounded_up(window, first, rest, said):
+    """The note quotes --window as typed (main: 36h as "(2D)", 90min as "(2h)") and the gap without rounding it
+    up (main: 2 days 1 hour as "3D", 1 hour 58 minutes as "2h")."""
+    from ctloop.backtest import _without_stray_start
+    from ctloop.timeutil import parse_duration
+
+    times = pd.Series(
+        pd.to_datetime(first).append(pd.date_range(rest, periods=400, freq="5min"))
+    )
+    with pytest.warns(UserWarning) as notes:
+        _, left_out = _without_stray_start(pd.DataFrame({"t": times}), "t", window, parse_duration(window))
+    assert left_out == 3
+    message = str(notes[0].message)
+    assert f" lie {said} before the other 400 rows" in message
+    assert f"a gap of at least one --window ({window}) and" in message
+
+
+def test_early_rows_spanning_more_than_the_gap_after_them_are_kept():
+    """Dates 2025-01-01 and 2025-01-26, then 40 rows a day from 2025-02-16 for 120 days (--window 7D): the two
+    early rows span 25 days, longer than the 21-day gap after them, so they are a slow start, not strays."""
+    days = pd.to_datetime(["2025-01-01", "2025-01-26"]).append(
+        pd.DatetimeIndex(np.repeat(pd.date_range("2025-02-16", periods=120).to_numpy(), 40))
+    )
+    assert _kept(pd.Series(days), "7D") == len(days)
