@@ -5553,15 +5553,53 @@ class _NulGuard(io.BufferedIOBase):
     read1 = read
 
 
-def _nul_line(fh: BinaryIO, compression: str | None, offset: int) -> int:
-    """The line of the CSV file ``fh`` holding the NUL byte at ``offset`` of its text (:class:`_NulGuard`):
-    the text read again up to it (a refusal's path only)."""
+def _nul_line(fh: BinaryIO, compression: str | None, offset: int) -> tuple[int, int]:
+    """The line of the CSV file ``fh`` holding the NUL byte at ``offset`` of its text (:class:`_NulGuard`),
+    and the offset its line starts at (after a ``\\n``, ``\\r\\n`` or a lone ``\\r``, which pandas' parser
+    ends a row with too): the text read again up to it (a refusal's path only)."""
     fh.seek(0)
     source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
-    line, left = 1, offset
-    while left > 0 and (block := source.read(min(left, 1 << 20))):
-        line, left = line + block.count(b"\n"), left - len(block)
-    return line
+    line, start, done, cr = 1, 0, 0, False
+    while done < offset and (block := source.read(min(offset - done, 1 << 20))):
+        line += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n") - (cr and block[:1] == b"\n")
+        if (end := max(block.rfind(b"\n"), block.rfind(b"\r"))) >= 0:
+            start = done + end + 1
+        done, cr = done + len(block), block.endswith(b"\r")
+    return line, start
+
+
+class _Prefix(io.BufferedIOBase):
+    """The first ``size`` bytes of ``source``, read as they pass (no copy of them)."""
+
+    def __init__(self, source: BinaryIO, size: int) -> None:
+        super().__init__()
+        self._source, self._left = source, size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        block = self._source.read(self._left if size is None or size < 0 else min(size, self._left))
+        self._left -= len(block)
+        return block
+
+    read1 = read
+
+
+def _parses(fh: BinaryIO, compression: str | None, size: int, options: dict[str, Any]) -> bool:
+    """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse with ``options`` (a
+    refusal's path only)."""
+    import pandas as pd
+
+    fh.seek(0)
+    source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.read_csv(_Prefix(source, size), **options)
+    except (OSError, ValueError, EOFError, zlib.error):
+        return False
+    return True
 
 
 def _nul_refusal(uri: str, offset: int, line: int, compression: str | None) -> DataSourceError:
@@ -5582,20 +5620,16 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
         frame = pd.read_csv(guard, **options)
     except (OSError, ValueError, EOFError, zlib.error) as exc:  # _read_file's words for these, unless a NUL came first
         if guard.found >= 0:
-            line = _nul_line(fh, compression, guard.found)
-            # pandas reads ahead of the row it fails on: a NUL on a later line leaves that row's error
-            said = _PANDAS_ERROR_LINE.search(str(exc))
-            if said is None or line <= int(said[1]):
+            line, start = _nul_line(fh, compression, guard.found)
+            # pandas reads ahead of the row it fails on, and the line its error names counts its rows (a
+            # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
+            # NUL's line parsed alone tells whether the error came before it
+            if start == 0 or _parses(fh, compression, start, options):
                 raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:
-        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found), compression)
+        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], compression)
     return frame
-
-
-# the line pandas' parser names in its error ("Error tokenizing data. C error: Expected 3 fields in line 4,
-# saw 4", pandas/_libs/src/parser/tokenizer.c, pandas 2.3.3)
-_PANDAS_ERROR_LINE = re.compile(r"\bin line (\d+)\b")
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

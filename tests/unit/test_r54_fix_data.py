@@ -9,7 +9,9 @@
 * The stream engine told a NUL in a number cell past Arrow's first CSV block (where it typed the column) as
   the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
 * read_table told a NUL further on in pandas' read-ahead in place of the parse error of an earlier row (a bad
-  row on line 4, a NUL on line 901: the NUL); the NUL is told only on or before the line pandas names.
+  row on line 4, a NUL on line 901: the NUL); the NUL is told when the text before its line parses alone
+  (r54-fix-data2: comparing its line with pandas' "in line N", a count of rows, erred after a quoted line
+  end and in a file of lone \r line ends, and "EOF inside string" names no line).
 * The prepare component (no file; its setting is the time_format input) was told to "write data.time_format:
   ... in the file" when the contract's time format differed: it is told to pass time_format.
 """
@@ -134,3 +136,52 @@ def test_prepare_names_its_time_format_input_not_a_file():
         "contract.columns.ts.format '%d/%m/%Y' is not the time_format input (empty), which the time column "
         "is read with: pass time_format '%d/%m/%Y' (or drop the contract's format)"
     ), said
+
+
+def _rows_with(changes: dict[int, bytes], end: bytes = b"\n") -> bytes:
+    """A CSV of 1000 rows (header on line 1) with line ``n`` (1-based, counting each row once) as ``changes[n]``."""
+    rows = [b"x,c,target"] + [b"%d.5,a,%d" % (i, i % 2) for i in range(1000)]
+    for line, row in changes.items():
+        rows[line - 1] = row
+    return end.join(rows) + end
+
+
+@pytest.mark.parametrize(
+    "changes, end, told",
+    [
+        # a quoted value holding line ends (row 501) before the bad row: pandas' "in line N" counts its rows,
+        # not the file's lines, so a NUL on an earlier line was compared with a smaller number
+        ({501: b'1.5,"a\nb\nc",1', 502: b"1.5,7\x003,1", 503: b"1.5,a,1,9"}, b"\n", "NUL byte"),
+        # ... and a NUL that breaks the row itself (the quote after it opens no quoted value: 4 fields)
+        ({501: b'1.5,"a\nb\nc",1', 503: b'1.5,\x00"a,b",1'}, b"\n", "NUL byte"),
+        # ... while a bad row before the NUL keeps its error
+        (
+            {3: b'1.5,"a\nb\nc",1', 4: b"1.5,a,1,9", 900: b"1.5,7\x003,1"},
+            b"\n",
+            "Expected 3 fields in line 4",
+        ),
+        # a file ending its lines with a lone \r (pandas' parser ends a row there; no \n to count; a NUL in
+        # the first 4 KiB is refused before pandas reads: refuse_other_encoding)
+        ({4: b"1.5,a,1,9", 900: b"1.5,7\x003,1"}, b"\r", "Expected 3 fields in line 4, saw 4"),
+        ({600: b"1.5,7\x003,1", 900: b"1.5,a,1,9"}, b"\r", "NUL byte at offset 5886 (line 600)"),
+        # an unclosed quote names no line ("EOF inside string starting at row 3", tokenizer.c)
+        ({4: b'1.5,"a,1', 900: b"1.5,7\x003,1"}, b"\n", "EOF inside string starting at row 3"),
+    ],
+    ids=[
+        "nul-before-bad-row",
+        "nul-breaks-row",
+        "bad-row-first",
+        "cr-bad-row-first",
+        "cr-nul-first",
+        "eof",
+    ],
+)
+def test_a_nul_or_an_earlier_parse_error_is_told_whatever_the_line_ends(
+    tmp_path, changes, end, told
+):
+    # the text before the NUL's line is parsed alone on the refusal's path: the NUL is told when it parses
+    path = tmp_path / "cur.csv"
+    path.write_bytes(_rows_with(changes, end))
+    with pytest.raises(DataSourceError) as refused:
+        storage.read_table(str(path))
+    assert told in str(refused.value), str(refused.value)
