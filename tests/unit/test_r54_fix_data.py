@@ -12,8 +12,9 @@
   row on line 4, a NUL on line 901: the NUL); the NUL is told when the text before its line parses alone
   (r54-fix-data2: comparing its line with pandas' "in line N", a count of rows, erred after a quoted line
   end and in a file of lone \r line ends, and "EOF inside string" names no line).
-* The prepare component (no file; its setting is the time_format input) was told to "write data.time_format:
-  ... in the file" when the contract's time format differed: it is told to pass time_format.
+* The prepare component (no file) was told to "write data.time_format: ... in the file" when the contract's
+  time format differed; one wording serves a file, the component's ``data`` dict and any caller: "set
+  data.time_format to ..." (r54-fix-data2: "pass time_format" named an input the component has not).
 """
 
 from __future__ import annotations
@@ -122,20 +123,34 @@ def test_a_nul_past_a_bad_row_in_pandas_read_ahead_leaves_the_bad_rows_error(
     assert told in str(refused.value), str(refused.value)
 
 
-def test_prepare_names_its_time_format_input_not_a_file():
-    # the KFP component's prepare core has no file: its setting is the time_format input
-    from ctloop.components.prepare.core import prepare
+def test_the_prepare_component_is_told_to_set_data_time_format_as_any_caller_is():
+    # components/prepare/component.py reads its `data` dict with DataConfig.from_dict, then core.run: neither has
+    # a file or a time_format input, so "write data.time_format ... in the file" and "pass time_format" misled
+    from ctloop.components.prepare import core
+    from ctloop.config import DataConfig
 
     frame = pd.DataFrame({"ts": ["01/02/2024", "02/02/2024"], "y": [0, 1]})
-    contract = {"columns": {"ts": {"dtype": "datetime", "format": "%d/%m/%Y"}}}
+    data = {
+        "uri": "unread.csv",
+        "target": "y",
+        "time_column": "ts",
+        "contract": {"columns": {"ts": {"dtype": "datetime", "format": "%d/%m/%Y"}}},
+    }
+    said = (
+        "contract.columns.ts.format '%d/%m/%Y' is not data.time_format (empty), which the time column "
+        "is read with: set data.time_format to '%d/%m/%Y' (or drop the contract's format)"
+    )
     with pytest.raises(ConfigError) as refused:
-        prepare(frame, target="y", time_column="ts", contract=contract)
-    said = str(refused.value)
-    assert "in the file" not in said and "data.time_format" not in said, said
-    assert said == (
-        "contract.columns.ts.format '%d/%m/%Y' is not the time_format input (empty), which the time column "
-        "is read with: pass time_format '%d/%m/%Y' (or drop the contract's format)"
-    ), said
+        DataConfig.from_dict(data)
+    assert str(refused.value) == f"data.{said}"
+    # the core's own check (a caller building DataConfig itself), in the same words
+    with pytest.raises(ConfigError) as refused:
+        core.run(frame, DataConfig(**data))
+    assert str(refused.value) == said
+    # done as told: read
+    assert (
+        len(core.run(frame, DataConfig.from_dict({**data, "time_format": "%d/%m/%Y"})).train) >= 1
+    )
 
 
 def _rows_with(changes: dict[int, bytes], end: bytes = b"\n") -> bytes:
