@@ -4726,14 +4726,17 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
                               "structures detected'); point at one partitioned table, or move the other files out")
 
 
-def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | None:
+def _table_in_listing(uri: str, listed: list[str], sizes: Mapping[str, int]) -> tuple[str, str, str] | None:
     """(log, where, sign) of a Delta/Hudi/Iceberg table that a directory's listing (names relative to
-    ``uri``) shows: a table log at its top, Iceberg metadata, or a Hudi partition's marker; else None."""
+    ``uri``; ``sizes``: their sizes) shows: a table log at its top, Iceberg metadata, or a Hudi partition's
+    marker; else None."""
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
-    if logged in TABLE_LOGS and all(r in (logged, f"{logged}/") for r in listed if r.split("/", 1)[0] == logged):
-        # only its folder marker: an object store's empty log (Azure HNS, blobfuse2: a blob without the '/')
+    if logged in TABLE_LOGS and all(r == f"{logged}/" or (r == logged and not sizes[r])
+                                    for r in listed if r.split("/", 1)[0] == logged):
+        # only its folder marker: an object store's empty log (Azure HNS, blobfuse2: a zero-byte blob without the
+        # '/'; an object of that name holding bytes is no folder)
         return logged, f"{uri} is", _no_commits(logged)
     if logged is not None:
         return logged, f"{uri} is", f"its {logged}/"
@@ -4761,12 +4764,17 @@ def _no_commits(logged: str) -> str:
     return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
-def _table_refusal(logged: str, where: str, sign: str) -> ConfigError:
+def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = ()) -> ConfigError:
+    """The refusal of a table of the log ``logged``; ``files``: the names listed beside it, whose one format
+    (:func:`_name_format`) the advice on an empty log names ("plain CSV files"), else "plain files"."""
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
     if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
         writer = kind.removeprefix("Apache ").removesuffix(" Lake")
+        formats = {found for name in files if (found := _name_format(name))}
+        plain = {"parquet": "plain Parquet files", "csv": "plain CSV files"}.get(
+            formats.pop() if len(formats) == 1 else "", "plain files")
         return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
-                           f"no rows: wait for the first commit; if these are plain Parquet files and no {writer} "
+                           f"no rows: wait for the first commit; if these are {plain} and no {writer} "
                            f"write is running, remove the empty {logged}/")
     return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
                        "rows, and only its log says which are the table (an update writes new files and "
@@ -4827,8 +4835,9 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         # a table's log before its first data file (an empty _delta_log/, a Hudi partition's marker alone): the
         # table refusal below, not "no data files" (a glob leaves those out, and would read the table once written)
         listed = [rel(name) for name in held]
-        if (tabled := _table_in_listing(uri, listed) or _empty_log(uri, loc)) is not None:
-            raise _table_refusal(*tabled)
+        sizes = {rel(o.uri): o.size for o in objects}
+        if (tabled := _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)) is not None:
+            raise _table_refusal(*tabled, files=listed)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
         if "_SUCCESS" not in listed:
@@ -4846,12 +4855,13 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
             raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
-    tabled = _table_in_listing(uri, listed) or _empty_log(uri, loc)  # data files beside an empty _delta_log/ too
+    sizes = {rel(o.uri): o.size for o in objects}
+    tabled = _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)  # data files beside an empty _delta_log/ too
     if tabled is None and (above := _table_above(loc)) is not None:
         root, logged = above
         tabled = logged, f"{uri} is inside {root},", f"its {logged}/"
     if tabled is not None:
-        raise _table_refusal(*tabled)
+        raise _table_refusal(*tabled, files=[rel(name) for name in files])
     files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:

@@ -6,6 +6,10 @@
   is refused. The marker of a table log is kept in the listing read_table takes anyway (no request added).
 * The empty log's refusal advised reading it with Delta Lake, which cannot read a table with no commit
   (delta-io/delta#407): it says to wait for the first commit, or remove an empty log beside plain files.
+* r54-fix-data2: only a zero-byte bare ``_delta_log`` is Azure HNS's folder blob (one holding bytes was told
+  as an empty log); the empty log's advice names the files beside it by their format ("plain CSV files"),
+  not "plain Parquet files" beside CSV parts; the log named itself lists no marker of itself ("e.g. " and
+  nothing after).
 * The stream engine told a NUL in a number cell past Arrow's first CSV block (where it typed the column) as
   the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
 * read_table told a NUL further on in pandas' read-ahead in place of the parse error of an earlier row (a bad
@@ -30,7 +34,7 @@ from ctloop.errors import ConfigError, DataSourceError
 
 PART = pd.DataFrame({"x": [0.5], "target": [1]})
 NO_COMMIT = (
-    "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files and no "
+    "no commit yet, so no rows: wait for the first commit; if these are plain {}files and no "
     "Delta write is running, remove the empty _delta_log/"
 )
 
@@ -52,12 +56,12 @@ def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_c
     bucket.blob("t/_delta_log/").upload_from_string(b"")
     table = f"gs://{gcs_bucket}/t/"
     said = r"is a Delta Lake table \(its _delta_log/ holds no file: a table with no commits"
-    for shown in ("the log alone", "a first commit's file beside it"):
+    for shown, kind in (("the log alone", ""), ("a first commit's file beside it", "Parquet ")):
         for uri in (table, table.rstrip("/")):
             listed.clear()
             with pytest.raises(ConfigError, match=said) as refused:
                 storage.read_table(uri)
-            assert str(refused.value).endswith(NO_COMMIT), (shown, str(refused.value))
+            assert str(refused.value).endswith(NO_COMMIT.format(kind)), (shown, str(refused.value))
             # found in the listing read_table takes anyway: listed once
             assert sum(listed.values()) == 1, (shown, uri, listed)
         bucket.blob("t/part-0.parquet").upload_from_string(PART.to_parquet())
@@ -71,7 +75,7 @@ def test_an_empty_local_delta_log_is_told_to_wait_for_the_first_commit(tmp_path)
     (tmp_path / "t" / "_delta_log").mkdir(parents=True)
     with pytest.raises(ConfigError) as refused:
         storage.read_table(str(tmp_path / "t"))
-    assert str(refused.value).endswith(NO_COMMIT), str(refused.value)
+    assert str(refused.value).endswith(NO_COMMIT.format("")), str(refused.value)
     assert "read it with Delta Lake" not in str(refused.value)
 
 
@@ -200,3 +204,25 @@ def test_a_nul_or_an_earlier_parse_error_is_told_whatever_the_line_ends(
     with pytest.raises(DataSourceError) as refused:
         storage.read_table(str(path))
     assert told in str(refused.value), str(refused.value)
+
+
+def test_an_empty_logs_advice_names_the_files_beside_it_by_their_format(tmp_path):
+    # "if these are plain Parquet files" was said beside CSV parts too
+    for name, kind in (("part-0.csv", "CSV "), ("part-0.parquet", "Parquet "), ("notes.bin", "")):
+        table = tmp_path / name.replace(".", "_")
+        (table / "_delta_log").mkdir(parents=True)
+        (table / name).write_bytes(b"x\n1\n")
+        with pytest.raises(ConfigError) as refused:
+            storage.read_table(str(table), "csv" if not kind else None)
+        assert str(refused.value).endswith(NO_COMMIT.format(kind)), str(refused.value)
+
+
+def test_only_a_zero_byte_bare_delta_log_is_taken_for_an_hns_folder_blob():
+    # Azure HNS and blobfuse2 list a directory as a zero-byte blob without the '/'; an object of that name
+    # holding bytes is no empty folder (no request: the listing is given)
+    part = storage.ObjectInfo("az://c/t/part-0.parquet", 600, "e1")
+    for size, told in ((0, "no commit yet"), (42, "read it with Delta Lake")):
+        log = storage.ObjectInfo("az://c/t/_delta_log", size, "e2")
+        with pytest.raises(ConfigError) as refused:
+            storage._directory_table("az://c/t/", objects=[log, part])
+        assert told in str(refused.value), (size, str(refused.value))
