@@ -3309,8 +3309,9 @@ def list_objects(prefix: str, *, scratch: bool = False, markers: bool = False) -
     for :func:`_directory_table`'s table probe. A missing bucket is an error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
-    if not markers:
-        found = [o for o in found if not _log_marker(o.uri)]
+    # a marker is kept beside the log's files, not as an object of the log it marks (s3://b/t/_delta_log/ named)
+    found = [o for o in found
+             if not _log_marker(o.uri) or (markers and parse(o.uri).key.rstrip("/") != loc.key.rstrip("/"))]
     _addressable(loc, [o.uri for o in found])
     if scratch:
         return found

@@ -30,7 +30,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.cli import main
-from ctloop.errors import ConfigError, DataSourceError
+from ctloop.errors import ConfigError, CtloopError, DataSourceError
 
 PART = pd.DataFrame({"x": [0.5], "target": [1]})
 NO_COMMIT = (
@@ -226,3 +226,14 @@ def test_only_a_zero_byte_bare_delta_log_is_taken_for_an_hns_folder_blob():
         with pytest.raises(ConfigError) as refused:
             storage._directory_table("az://c/t/", objects=[log, part])
         assert told in str(refused.value), (size, str(refused.value))
+
+
+def test_a_table_log_named_itself_is_not_listed_as_its_own_marker(gcs, gcs_bucket):
+    # read_table of the log's own prefix listed its folder marker with the relative name "": "... e.g. "
+    gcs.bucket(gcs_bucket).blob("t/_delta_log/").upload_from_string(b"")
+    log = f"gs://{gcs_bucket}/t/_delta_log"
+    for uri in (log + "/", log):
+        with pytest.raises(CtloopError) as refused:
+            storage.read_table(uri)
+        assert not str(refused.value).endswith("e.g. "), str(refused.value)
+    assert storage.list_objects(log + "/", scratch=True, markers=True) == []
