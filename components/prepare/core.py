@@ -372,7 +372,7 @@ def prepare(
     problem = time_format_problem(time_format) if time_format else None
     if problem:
         raise ConfigError(f"time_format {time_format!r}: {problem}")
-    if problem := contract.time_format_problem(time_column, time_format, in_file=False):  # else one of them silently unread
+    if problem := contract.time_format_problem(time_column, time_format):  # else one of them silently unread
         raise ConfigError(problem)
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])

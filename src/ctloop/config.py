@@ -953,7 +953,7 @@ class DataConfig(Section):
         except ConfigError as exc:
             out.append(str(exc))
         else:  # refused here, by apply --dry-run and compile, not first by the run's prepare_data
-            if problem := contract.time_format_problem(self.time_column, self.time_format, in_file=True):
+            if problem := contract.time_format_problem(self.time_column, self.time_format):
                 out.append(problem)
         return out
 

@@ -168,23 +168,21 @@ class DataContract:
     def rule(self, name: str) -> ColumnRule | None:
         return next((r for r in self.columns if r.name == name), None)
 
-    def time_format_problem(self, time_column: str, time_format: str, *, in_file: bool) -> str | None:
+    def time_format_problem(self, time_column: str, time_format: str) -> str | None:
         """Why the contract's rule of ``time_column`` cannot hold its ``format``: the time column's format is
         ``data.time_format`` (``time_format``) and one of two that differ would go unread; None when they agree
-        or the rule gives none. ``DataConfig.problems`` (apply, compile, ``ctloop backtest --config``:
-        ``in_file``) and the prepare component's core (its ``time_format`` input) both ask. From a file the fix
-        named is the file's key: ``ctloop backtest``'s ``--time-format`` cannot mend a file refused as it is
-        loaded (round 54: "set it there", after ``data.time_format (--time-format)``, was refused again with
-        the flag); the component has no file (round 54's review: it was told to write one)."""
+        or the rule gives none. ``DataConfig.problems`` (apply, compile, ``ctloop backtest --config``, the
+        prepare component's ``data`` dict) and ``prepare`` both ask. The fix named is ``data.time_format``,
+        the key of a file and of the component's ``data`` alike: ``ctloop backtest``'s ``--time-format``
+        cannot mend a file refused as it is loaded (round 54: "set it there", after ``data.time_format
+        (--time-format)``, was refused again with the flag), and the component has no file and no
+        ``time_format`` input (round 54's reviews)."""
         timed = self.rule(time_column)
         if timed is None or not timed.format or timed.format == time_format:
             return None
-        setting = "data.time_format" if in_file else "the time_format input"
-        fix = f"write data.time_format: {timed.format!r} in the file" if in_file else \
-            f"pass time_format {timed.format!r}"
-        return (f"contract.columns.{time_column}.format {timed.format!r} is not {setting} "
-                f"({repr(time_format) if time_format else 'empty'}), which the time column is read with: {fix} "
-                "(or drop the contract's format)")
+        return (f"contract.columns.{time_column}.format {timed.format!r} is not data.time_format "
+                f"({repr(time_format) if time_format else 'empty'}), which the time column is read with: set "
+                f"data.time_format to {timed.format!r} (or drop the contract's format)")
 
 
 # --------------------------------------------------------------------------- checks every core shares

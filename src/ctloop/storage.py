@@ -3309,8 +3309,9 @@ def list_objects(prefix: str, *, scratch: bool = False, markers: bool = False) -
     for :func:`_directory_table`'s table probe. A missing bucket is an error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
-    if not markers:
-        found = [o for o in found if not _log_marker(o.uri)]
+    # a marker is kept beside the log's files, not as an object of the log it marks (s3://b/t/_delta_log/ named)
+    found = [o for o in found
+             if not _log_marker(o.uri) or (markers and parse(o.uri).key.rstrip("/") != loc.key.rstrip("/"))]
     _addressable(loc, [o.uri for o in found])
     if scratch:
         return found
@@ -4726,14 +4727,17 @@ def _refuse_conflicting_partitions(uri: str, rels: list[str]) -> None:
                               "structures detected'); point at one partitioned table, or move the other files out")
 
 
-def _table_in_listing(uri: str, listed: list[str]) -> tuple[str, str, str] | None:
+def _table_in_listing(uri: str, listed: list[str], sizes: Mapping[str, int]) -> tuple[str, str, str] | None:
     """(log, where, sign) of a Delta/Hudi/Iceberg table that a directory's listing (names relative to
-    ``uri``) shows: a table log at its top, Iceberg metadata, or a Hudi partition's marker; else None."""
+    ``uri``; ``sizes``: their sizes) shows: a table log at its top, Iceberg metadata, or a Hudi partition's
+    marker; else None."""
     logged = next((name for r in listed if (name := r.split("/", 1)[0]) in TABLE_LOGS), None)
     if logged is None and any(_iceberg_metadata(r) for r in listed):
         logged = "metadata"
-    if logged in TABLE_LOGS and all(r in (logged, f"{logged}/") for r in listed if r.split("/", 1)[0] == logged):
-        # only its folder marker: an object store's empty log (Azure HNS, blobfuse2: a blob without the '/')
+    if logged in TABLE_LOGS and all(r == f"{logged}/" or (r == logged and not sizes[r])
+                                    for r in listed if r.split("/", 1)[0] == logged):
+        # only its folder marker: an object store's empty log (Azure HNS, blobfuse2: a zero-byte blob without the
+        # '/'; an object of that name holding bytes is no folder)
         return logged, f"{uri} is", _no_commits(logged)
     if logged is not None:
         return logged, f"{uri} is", f"its {logged}/"
@@ -4761,12 +4765,17 @@ def _no_commits(logged: str) -> str:
     return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
-def _table_refusal(logged: str, where: str, sign: str) -> ConfigError:
+def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = ()) -> ConfigError:
+    """The refusal of a table of the log ``logged``; ``files``: the names listed beside it, whose one format
+    (:func:`_name_format`) the advice on an empty log names ("plain CSV files"), else "plain files"."""
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
     if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
         writer = kind.removeprefix("Apache ").removesuffix(" Lake")
+        formats = {found for name in files if (found := _name_format(name))}
+        plain = {"parquet": "plain Parquet files", "csv": "plain CSV files"}.get(
+            formats.pop() if len(formats) == 1 else "", "plain files")
         return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
-                           f"no rows: wait for the first commit; if these are plain Parquet files and no {writer} "
+                           f"no rows: wait for the first commit; if these are {plain} and no {writer} "
                            f"write is running, remove the empty {logged}/")
     return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): its files hold every version's "
                        "rows, and only its log says which are the table (an update writes new files and "
@@ -4827,8 +4836,9 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         # a table's log before its first data file (an empty _delta_log/, a Hudi partition's marker alone): the
         # table refusal below, not "no data files" (a glob leaves those out, and would read the table once written)
         listed = [rel(name) for name in held]
-        if (tabled := _table_in_listing(uri, listed) or _empty_log(uri, loc)) is not None:
-            raise _table_refusal(*tabled)
+        sizes = {rel(o.uri): o.size for o in objects}
+        if (tabled := _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)) is not None:
+            raise _table_refusal(*tabled, files=listed)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
         if "_SUCCESS" not in listed:
@@ -4846,12 +4856,13 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
             raise NoDataFiles(f"{uri} holds no data files: its {len(others)} file(s) hold no table by their "
                                   f"names ({NO_DATA_SAID}), e.g. {one_line(rel(others[0]))}")
     listed = [rel(o.uri) for o in objects]
-    tabled = _table_in_listing(uri, listed) or _empty_log(uri, loc)  # data files beside an empty _delta_log/ too
+    sizes = {rel(o.uri): o.size for o in objects}
+    tabled = _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)  # data files beside an empty _delta_log/ too
     if tabled is None and (above := _table_above(loc)) is not None:
         root, logged = above
         tabled = logged, f"{uri} is inside {root},", f"its {logged}/"
     if tabled is not None:
-        raise _table_refusal(*tabled)
+        raise _table_refusal(*tabled, files=[rel(name) for name in files])
     files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
@@ -5553,15 +5564,53 @@ class _NulGuard(io.BufferedIOBase):
     read1 = read
 
 
-def _nul_line(fh: BinaryIO, compression: str | None, offset: int) -> int:
-    """The line of the CSV file ``fh`` holding the NUL byte at ``offset`` of its text (:class:`_NulGuard`):
-    the text read again up to it (a refusal's path only)."""
+def _nul_line(fh: BinaryIO, compression: str | None, offset: int) -> tuple[int, int]:
+    """The line of the CSV file ``fh`` holding the NUL byte at ``offset`` of its text (:class:`_NulGuard`),
+    and the offset its line starts at (after a ``\\n``, ``\\r\\n`` or a lone ``\\r``, which pandas' parser
+    ends a row with too): the text read again up to it (a refusal's path only)."""
     fh.seek(0)
     source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
-    line, left = 1, offset
-    while left > 0 and (block := source.read(min(left, 1 << 20))):
-        line, left = line + block.count(b"\n"), left - len(block)
-    return line
+    line, start, done, cr = 1, 0, 0, False
+    while done < offset and (block := source.read(min(offset - done, 1 << 20))):
+        line += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n") - (cr and block[:1] == b"\n")
+        if (end := max(block.rfind(b"\n"), block.rfind(b"\r"))) >= 0:
+            start = done + end + 1
+        done, cr = done + len(block), block.endswith(b"\r")
+    return line, start
+
+
+class _Prefix(io.BufferedIOBase):
+    """The first ``size`` bytes of ``source``, read as they pass (no copy of them)."""
+
+    def __init__(self, source: BinaryIO, size: int) -> None:
+        super().__init__()
+        self._source, self._left = source, size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        block = self._source.read(self._left if size is None or size < 0 else min(size, self._left))
+        self._left -= len(block)
+        return block
+
+    read1 = read
+
+
+def _parses(fh: BinaryIO, compression: str | None, size: int, options: dict[str, Any]) -> bool:
+    """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse with ``options`` (a
+    refusal's path only)."""
+    import pandas as pd
+
+    fh.seek(0)
+    source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.read_csv(_Prefix(source, size), **options)
+    except (OSError, ValueError, EOFError, zlib.error):
+        return False
+    return True
 
 
 def _nul_refusal(uri: str, offset: int, line: int, compression: str | None) -> DataSourceError:
@@ -5582,20 +5631,16 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
         frame = pd.read_csv(guard, **options)
     except (OSError, ValueError, EOFError, zlib.error) as exc:  # _read_file's words for these, unless a NUL came first
         if guard.found >= 0:
-            line = _nul_line(fh, compression, guard.found)
-            # pandas reads ahead of the row it fails on: a NUL on a later line leaves that row's error
-            said = _PANDAS_ERROR_LINE.search(str(exc))
-            if said is None or line <= int(said[1]):
+            line, start = _nul_line(fh, compression, guard.found)
+            # pandas reads ahead of the row it fails on, and the line its error names counts its rows (a
+            # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
+            # NUL's line parsed alone tells whether the error came before it
+            if start == 0 or _parses(fh, compression, start, options):
                 raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:
-        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found), compression)
+        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], compression)
     return frame
-
-
-# the line pandas' parser names in its error ("Error tokenizing data. C error: Expected 3 fields in line 4,
-# saw 4", pandas/_libs/src/parser/tokenizer.c, pandas 2.3.3)
-_PANDAS_ERROR_LINE = re.compile(r"\bin line (\d+)\b")
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

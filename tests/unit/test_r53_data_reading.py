@@ -197,7 +197,7 @@ def test_day_first_dates_of_a_contract_column_are_read_as_its_format_says(tmp_pa
             DataContract.from_dict({"columns": {"opened": bad}})
     from ctloop.components.prepare.core import prepare
 
-    with pytest.raises(ConfigError, match=r"contract\.columns\.time\.format '%d/%m/%Y'.*the time_format input"):
+    with pytest.raises(ConfigError, match=r"contract\.columns\.time\.format '%d/%m/%Y'.*set data\.time_format to '%d/%m/%Y'"):
         prepare(frame.assign(y=1), target="y", time_column="time",  # one of the two would go unread
                 contract={"columns": {"time": {"dtype": "datetime", "format": "%d/%m/%Y"}}})
 

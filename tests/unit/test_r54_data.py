@@ -118,7 +118,7 @@ def test_backtest_config_with_the_contracts_own_time_format_is_told_what_to_writ
         assert err.count("\n") == 1 and "--time-format" not in err, err
         assert (
             f"{spec}: models[0].data.contract.columns.ts.format '%d/%m/%Y' is not data.time_format (empty), "
-            "which the time column is read with: write data.time_format: '%d/%m/%Y' in the file"
+            "which the time column is read with: set data.time_format to '%d/%m/%Y'"
         ) in err, err
     # done as told: read
     spec.write_text(

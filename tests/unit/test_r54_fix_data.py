@@ -6,12 +6,19 @@
   is refused. The marker of a table log is kept in the listing read_table takes anyway (no request added).
 * The empty log's refusal advised reading it with Delta Lake, which cannot read a table with no commit
   (delta-io/delta#407): it says to wait for the first commit, or remove an empty log beside plain files.
+* r54-fix-data2: only a zero-byte bare ``_delta_log`` is Azure HNS's folder blob (one holding bytes was told
+  as an empty log); the empty log's advice names the files beside it by their format ("plain CSV files"),
+  not "plain Parquet files" beside CSV parts; the log named itself lists no marker of itself ("e.g. " and
+  nothing after).
 * The stream engine told a NUL in a number cell past Arrow's first CSV block (where it typed the column) as
   the column changing type (CsvTypeChanged); it is the NUL refusal a text column's NUL gets.
 * read_table told a NUL further on in pandas' read-ahead in place of the parse error of an earlier row (a bad
-  row on line 4, a NUL on line 901: the NUL); the NUL is told only on or before the line pandas names.
-* The prepare component (no file; its setting is the time_format input) was told to "write data.time_format:
-  ... in the file" when the contract's time format differed: it is told to pass time_format.
+  row on line 4, a NUL on line 901: the NUL); the NUL is told when the text before its line parses alone
+  (r54-fix-data2: comparing its line with pandas' "in line N", a count of rows, erred after a quoted line
+  end and in a file of lone \r line ends, and "EOF inside string" names no line).
+* The prepare component (no file) was told to "write data.time_format: ... in the file" when the contract's
+  time format differed; one wording serves a file, the component's ``data`` dict and any caller: "set
+  data.time_format to ..." (r54-fix-data2: "pass time_format" named an input the component has not).
 """
 
 from __future__ import annotations
@@ -23,11 +30,11 @@ import pytest
 
 from ctloop import storage
 from ctloop.cli import main
-from ctloop.errors import ConfigError, DataSourceError
+from ctloop.errors import ConfigError, CtloopError, DataSourceError
 
 PART = pd.DataFrame({"x": [0.5], "target": [1]})
 NO_COMMIT = (
-    "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files and no "
+    "no commit yet, so no rows: wait for the first commit; if these are plain {}files and no "
     "Delta write is running, remove the empty _delta_log/"
 )
 
@@ -49,12 +56,12 @@ def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_c
     bucket.blob("t/_delta_log/").upload_from_string(b"")
     table = f"gs://{gcs_bucket}/t/"
     said = r"is a Delta Lake table \(its _delta_log/ holds no file: a table with no commits"
-    for shown in ("the log alone", "a first commit's file beside it"):
+    for shown, kind in (("the log alone", ""), ("a first commit's file beside it", "Parquet ")):
         for uri in (table, table.rstrip("/")):
             listed.clear()
             with pytest.raises(ConfigError, match=said) as refused:
                 storage.read_table(uri)
-            assert str(refused.value).endswith(NO_COMMIT), (shown, str(refused.value))
+            assert str(refused.value).endswith(NO_COMMIT.format(kind)), (shown, str(refused.value))
             # found in the listing read_table takes anyway: listed once
             assert sum(listed.values()) == 1, (shown, uri, listed)
         bucket.blob("t/part-0.parquet").upload_from_string(PART.to_parquet())
@@ -68,7 +75,7 @@ def test_an_empty_local_delta_log_is_told_to_wait_for_the_first_commit(tmp_path)
     (tmp_path / "t" / "_delta_log").mkdir(parents=True)
     with pytest.raises(ConfigError) as refused:
         storage.read_table(str(tmp_path / "t"))
-    assert str(refused.value).endswith(NO_COMMIT), str(refused.value)
+    assert str(refused.value).endswith(NO_COMMIT.format("")), str(refused.value)
     assert "read it with Delta Lake" not in str(refused.value)
 
 
@@ -120,17 +127,113 @@ def test_a_nul_past_a_bad_row_in_pandas_read_ahead_leaves_the_bad_rows_error(
     assert told in str(refused.value), str(refused.value)
 
 
-def test_prepare_names_its_time_format_input_not_a_file():
-    # the KFP component's prepare core has no file: its setting is the time_format input
-    from ctloop.components.prepare.core import prepare
+def test_the_prepare_component_is_told_to_set_data_time_format_as_any_caller_is():
+    # components/prepare/component.py reads its `data` dict with DataConfig.from_dict, then core.run: neither has
+    # a file or a time_format input, so "write data.time_format ... in the file" and "pass time_format" misled
+    from ctloop.components.prepare import core
+    from ctloop.config import DataConfig
 
     frame = pd.DataFrame({"ts": ["01/02/2024", "02/02/2024"], "y": [0, 1]})
-    contract = {"columns": {"ts": {"dtype": "datetime", "format": "%d/%m/%Y"}}}
+    data = {
+        "uri": "unread.csv",
+        "target": "y",
+        "time_column": "ts",
+        "contract": {"columns": {"ts": {"dtype": "datetime", "format": "%d/%m/%Y"}}},
+    }
+    said = (
+        "contract.columns.ts.format '%d/%m/%Y' is not data.time_format (empty), which the time column "
+        "is read with: set data.time_format to '%d/%m/%Y' (or drop the contract's format)"
+    )
     with pytest.raises(ConfigError) as refused:
-        prepare(frame, target="y", time_column="ts", contract=contract)
-    said = str(refused.value)
-    assert "in the file" not in said and "data.time_format" not in said, said
-    assert said == (
-        "contract.columns.ts.format '%d/%m/%Y' is not the time_format input (empty), which the time column "
-        "is read with: pass time_format '%d/%m/%Y' (or drop the contract's format)"
-    ), said
+        DataConfig.from_dict(data)
+    assert str(refused.value) == f"data.{said}"
+    # the core's own check (a caller building DataConfig itself), in the same words
+    with pytest.raises(ConfigError) as refused:
+        core.run(frame, DataConfig(**data))
+    assert str(refused.value) == said
+    # done as told: read
+    assert (
+        len(core.run(frame, DataConfig.from_dict({**data, "time_format": "%d/%m/%Y"})).train) >= 1
+    )
+
+
+def _rows_with(changes: dict[int, bytes], end: bytes = b"\n") -> bytes:
+    """A CSV of 1000 rows (header on line 1) with line ``n`` (1-based, counting each row once) as ``changes[n]``."""
+    rows = [b"x,c,target"] + [b"%d.5,a,%d" % (i, i % 2) for i in range(1000)]
+    for line, row in changes.items():
+        rows[line - 1] = row
+    return end.join(rows) + end
+
+
+@pytest.mark.parametrize(
+    "changes, end, told",
+    [
+        # a quoted value holding line ends (row 501) before the bad row: pandas' "in line N" counts its rows,
+        # not the file's lines, so a NUL on an earlier line was compared with a smaller number
+        ({501: b'1.5,"a\nb\nc",1', 502: b"1.5,7\x003,1", 503: b"1.5,a,1,9"}, b"\n", "NUL byte"),
+        # ... and a NUL that breaks the row itself (the quote after it opens no quoted value: 4 fields)
+        ({501: b'1.5,"a\nb\nc",1', 503: b'1.5,\x00"a,b",1'}, b"\n", "NUL byte"),
+        # ... while a bad row before the NUL keeps its error
+        (
+            {3: b'1.5,"a\nb\nc",1', 4: b"1.5,a,1,9", 900: b"1.5,7\x003,1"},
+            b"\n",
+            "Expected 3 fields in line 4",
+        ),
+        # a file ending its lines with a lone \r (pandas' parser ends a row there; no \n to count; a NUL in
+        # the first 4 KiB is refused before pandas reads: refuse_other_encoding)
+        ({4: b"1.5,a,1,9", 900: b"1.5,7\x003,1"}, b"\r", "Expected 3 fields in line 4, saw 4"),
+        ({600: b"1.5,7\x003,1", 900: b"1.5,a,1,9"}, b"\r", "NUL byte at offset 5886 (line 600)"),
+        # an unclosed quote names no line ("EOF inside string starting at row 3", tokenizer.c)
+        ({4: b'1.5,"a,1', 900: b"1.5,7\x003,1"}, b"\n", "EOF inside string starting at row 3"),
+    ],
+    ids=[
+        "nul-before-bad-row",
+        "nul-breaks-row",
+        "bad-row-first",
+        "cr-bad-row-first",
+        "cr-nul-first",
+        "eof",
+    ],
+)
+def test_a_nul_or_an_earlier_parse_error_is_told_whatever_the_line_ends(
+    tmp_path, changes, end, told
+):
+    # the text before the NUL's line is parsed alone on the refusal's path: the NUL is told when it parses
+    path = tmp_path / "cur.csv"
+    path.write_bytes(_rows_with(changes, end))
+    with pytest.raises(DataSourceError) as refused:
+        storage.read_table(str(path))
+    assert told in str(refused.value), str(refused.value)
+
+
+def test_an_empty_logs_advice_names_the_files_beside_it_by_their_format(tmp_path):
+    # "if these are plain Parquet files" was said beside CSV parts too
+    for name, kind in (("part-0.csv", "CSV "), ("part-0.parquet", "Parquet "), ("notes.bin", "")):
+        table = tmp_path / name.replace(".", "_")
+        (table / "_delta_log").mkdir(parents=True)
+        (table / name).write_bytes(b"x\n1\n")
+        with pytest.raises(ConfigError) as refused:
+            storage.read_table(str(table), "csv" if not kind else None)
+        assert str(refused.value).endswith(NO_COMMIT.format(kind)), str(refused.value)
+
+
+def test_only_a_zero_byte_bare_delta_log_is_taken_for_an_hns_folder_blob():
+    # Azure HNS and blobfuse2 list a directory as a zero-byte blob without the '/'; an object of that name
+    # holding bytes is no empty folder (no request: the listing is given)
+    part = storage.ObjectInfo("az://c/t/part-0.parquet", 600, "e1")
+    for size, told in ((0, "no commit yet"), (42, "read it with Delta Lake")):
+        log = storage.ObjectInfo("az://c/t/_delta_log", size, "e2")
+        with pytest.raises(ConfigError) as refused:
+            storage._directory_table("az://c/t/", objects=[log, part])
+        assert told in str(refused.value), (size, str(refused.value))
+
+
+def test_a_table_log_named_itself_is_not_listed_as_its_own_marker(gcs, gcs_bucket):
+    # read_table of the log's own prefix listed its folder marker with the relative name "": "... e.g. "
+    gcs.bucket(gcs_bucket).blob("t/_delta_log/").upload_from_string(b"")
+    log = f"gs://{gcs_bucket}/t/_delta_log"
+    for uri in (log + "/", log):
+        with pytest.raises(CtloopError) as refused:
+            storage.read_table(uri)
+        assert not str(refused.value).endswith("e.g. "), str(refused.value)
+    assert storage.list_objects(log + "/", scratch=True, markers=True) == []
