@@ -45,6 +45,12 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     return pd.Timedelta(seconds=seconds)
 
 
+def other_digits(text: str) -> bool:
+    """Whether ``text`` holds a decimal digit of another script: ``int()`` and ``float()`` read
+    ``'٥٠٠'`` as 500 and ``'٠.٥'`` as 0.5, Go, KFP and a reader of the YAML do not."""
+    return any(c.isdecimal() and not c.isascii() for c in text)
+
+
 def ascii_digits(text: str) -> str:
     """``text`` with every decimal digit of another script (``٧``, ``७``, ``７``) written 0-9."""
     import unicodedata
@@ -209,5 +215,5 @@ def window_bounds(end: Any, window: Any, *, name: str = "window") -> tuple[pd.Ti
     return stop - parse_duration(window, name=name), stop
 
 
-__all__ = ["parse_duration", "ascii_digits", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
+__all__ = ["parse_duration", "ascii_digits", "other_digits", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
            "DURATION_EXAMPLES", "TIME_FORMAT_SAMPLE", "time_format_problem"]

@@ -17,8 +17,9 @@ from typing import Any
 def _digits_0_9(text: str, what: str) -> None:
     """Refuse ``text`` holding a digit of another script: ``int()`` and ``float()`` read ``'٣'`` and
     ``'３'`` as 3 and ``'٠.٥'`` as 0.5; the refusal says ``must be <what> in digits 0-9`` and how to write it."""
-    if any(c.isdecimal() and not c.isascii() for c in text):
-        from ctloop.timeutil import ascii_digits
+    from ctloop.timeutil import ascii_digits, other_digits
+
+    if other_digits(text):
 
         raise argparse.ArgumentTypeError(f"must be {what} in digits 0-9, got {text!r} (write "
                                          f"{ascii_digits(text.strip())})")

@@ -41,13 +41,16 @@ def variable(name: str) -> str:
 def check_number(name: str, value: object, label: str) -> int | float:
     """``value`` (a parsed flag or a variable's text) as the setting ``name`` takes it; ``label``
     names it in the error (``--flush-rows 0``, ``CTLOOP_LOG_FLUSH_ROWS='lots'``)."""
+    from ctloop.timeutil import ascii_digits, other_digits
+
     setting = SINK_SETTINGS[name]
+    what = "a whole number" if setting.kind is int else "a finite number of seconds"
+    if isinstance(value, str) and other_digits(value):  # int('٥٠٠') is 500: 0-9 only, as the flags take them
+        raise ConfigError(f"{_short(label)} must be {what} in digits 0-9 (write {ascii_digits(value.strip())})")
     try:
         number = setting.kind(value)
     except (TypeError, ValueError):
         number = None
-    if isinstance(value, str) and any(c.isdecimal() and not c.isascii() for c in value):
-        number = None  # int('٥٠٠') is 500: digits 0-9 only, as the flags take them (cli.argtypes)
     if number is not None and setting.kind is int and isinstance(value, float):
         number = None  # 2.5 is no whole number
     ok = number is not None and (number >= setting.low if setting.low_allowed else number > setting.low)  # NaN: no
@@ -56,7 +59,6 @@ def check_number(name: str, value: object, label: str) -> int | float:
     high = HIGH.get(name)
     over = ok and high is not None and number > high  # an int and a float compare exactly, however large
     if not ok or over:
-        what = "a whole number" if setting.kind is int else "a finite number of seconds"
         bound = f">= {setting.low}" if setting.low_allowed else f"> {setting.low}"
         bound = f"<= {high}" if over else bound
         raise ConfigError(f"{_short(label)} must be {what} {bound} (default {setting.default})")
