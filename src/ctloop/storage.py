@@ -474,6 +474,7 @@ def _read_error_answer(response, *_args, **_kwargs):
         try:
             response.content  # noqa: B018 - read to the end: the connection released
         except requests.RequestException:
+            response._content = b""  # read as an empty body: the library's own 403/404 then names the status
             response.close()
     return response
 

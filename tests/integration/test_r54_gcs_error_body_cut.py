@@ -67,5 +67,9 @@ def test_a_503_cut_short_still_says_the_service_answered(gcs_url, root, monkeypa
     assert "cannot reach" not in said
 
 
-def test_a_404_cut_short_is_one_line_of_ours(gcs_url, root, monkeypatch):
-    assert "\n" not in str(_read_cut_short(gcs_url, root, monkeypatch, 404, "No such object").value)
+@pytest.mark.parametrize("status, said", [(404, "does not exist"), (403, "access denied")])
+def test_a_404_or_403_cut_short_says_what_the_service_answered(gcs_url, root, monkeypatch, status, said):
+    """Statuses the library does not retry read the body again after the hook: a body it could not read
+    must read as empty, not as a cut connection ("cannot reach ... check STORAGE_EMULATOR_HOST")."""
+    text = str(_read_cut_short(gcs_url, root, monkeypatch, status, "No such object").value)
+    assert said in text and "cannot reach" not in text and "\n" not in text, text
