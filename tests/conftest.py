@@ -78,27 +78,42 @@ def _kfp_local_quoted_interpreter():
 
 # a RAM disk for the session MLflow server's store, where there is one with room to spare
 RAM_DISK, RAM_DISK_FREE_BYTES = Path("/dev/shm"), 2 * 1024**3
-RAM_STORE_PREFIX, RAM_STORE_OWNER = "ctloop-mlflow-", "owner.pid"
+RAM_STORE_PREFIX, RAM_STORE_LOCK = "ctloop-mlflow-", "owner.lock"
+
+
+def _claim_store(store: Path) -> int:
+    """Hold an exclusive lock on ``store``'s lock file for as long as the returned descriptor is
+    open: the kernel drops it when the session's process ends, however it ends (SIGKILL too)."""
+    import fcntl
+
+    fd = os.open(store / RAM_STORE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
 
 
 def _remove_orphan_stores(ram_disk: Path) -> list[Path]:
     """Remove the stores a killed session left on the RAM disk (SIGTERM, a CI timeout, a crashed
     xdist worker skip the fixture's ``finally``, and nothing else ever empties /dev/shm): those
-    whose owner process is gone. A store without an owner file is left alone (a session between
-    ``mkdtemp`` and writing it). Returns what was removed."""
+    whose lock no process holds. A lock, not a pid: a container sharing the host's /dev/shm sees
+    another PID namespace's live owner as gone, and a pid can be reused. A store without a lock
+    file (a session between ``mkdtemp`` and its claim, or one from before round 54) is left alone.
+    Returns what was removed."""
+    import fcntl
+
     removed = []
     for store in ram_disk.glob(f"{RAM_STORE_PREFIX}*"):
         try:
-            pid = int((store / RAM_STORE_OWNER).read_text())
-        except (OSError, ValueError):
+            fd = os.open(store / RAM_STORE_LOCK, os.O_RDWR)
+        except OSError:  # no lock file, or another user's store (mode 0700)
             continue
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(store, ignore_errors=True)
-            removed.append(store)
-        except PermissionError:  # alive, another user's
-            pass
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its session is alive
+            continue
+        finally:
+            os.close(fd)  # (closing releases a lock taken here)
+        shutil.rmtree(store, ignore_errors=True)
+        removed.append(store)
     return removed
 
 
@@ -113,14 +128,14 @@ def mlflow_url(tmp_path_factory) -> str:
         _remove_orphan_stores(RAM_DISK)
         ram = shutil.disk_usage(RAM_DISK).free >= RAM_DISK_FREE_BYTES
     workdir = Path(tempfile.mkdtemp(prefix=RAM_STORE_PREFIX, dir=RAM_DISK)) if ram else tmp_path_factory.mktemp("mlflow")
-    if ram:
-        (workdir / RAM_STORE_OWNER).write_text(str(os.getpid()))
+    claim = _claim_store(workdir) if ram else None
     try:
         with mlflow_server(workdir) as url:
             yield url
     finally:
         if ram:
             shutil.rmtree(workdir, ignore_errors=True)
+            os.close(claim)
 
 
 @pytest.fixture(scope="session")

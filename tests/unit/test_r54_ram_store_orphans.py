@@ -1,5 +1,7 @@
 """The session MLflow store on /dev/shm (tests/conftest.py): a store a killed session left behind
-is removed by the next session; a live session's store, and one not yet claimed, are left alone."""
+is removed by the next session; a live session's store, and one not yet claimed, are left alone.
+Liveness is the store's lock, not a pid: a container sharing the host's /dev/shm sees another PID
+namespace's live owner as gone (round 54 review: a pid check removed a live store there)."""
 
 from __future__ import annotations
 
@@ -7,32 +9,50 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import RAM_STORE_OWNER, RAM_STORE_PREFIX, _remove_orphan_stores
+from tests.conftest import RAM_STORE_LOCK, RAM_STORE_PREFIX, _claim_store, _remove_orphan_stores
 
 
-def _store(root, name, owner):
+def _store(root, name, lock: bool):
     store = root / f"{RAM_STORE_PREFIX}{name}"
     (store / "artifacts").mkdir(parents=True)
     (store / "mlflow.db").write_bytes(b"x" * 64)
-    if owner is not None:
-        (store / RAM_STORE_OWNER).write_text(str(owner))
+    if lock:
+        (store / RAM_STORE_LOCK).touch()
     return store
 
 
 def test_a_killed_sessions_store_is_removed_and_a_live_one_kept(tmp_path):
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    dead = _store(tmp_path, "dead", int(gone.stdout))
-    live = _store(tmp_path, "live", os.getpid())
-    unclaimed = _store(tmp_path, "unclaimed", None)
-    garbled = _store(tmp_path, "garbled", "not-a-pid")
+    dead = _store(tmp_path, "dead", lock=True)  # its owner's lock went with its process
+    live_here = _store(tmp_path, "live-here", lock=False)
+    unclaimed = _store(tmp_path, "unclaimed", lock=False)
     other = tmp_path / "someone-else"
     other.mkdir()
-
-    assert _remove_orphan_stores(tmp_path) == [dead]
-    assert not dead.exists()
-    assert live.exists() and unclaimed.exists() and garbled.exists() and other.exists()
+    elsewhere = _store(tmp_path, "live-elsewhere", lock=False)
+    holder = (
+        subprocess.Popen(  # another process (as another PID namespace would be) holding its lock
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; from tests.conftest import _claim_store; "
+                "_claim_store(Path(sys.argv[1])); print('held', flush=True); sys.stdin.read()",
+                str(elsewhere),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=os.getcwd(),
+        )
+    )
+    claim = _claim_store(live_here)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert _remove_orphan_stores(tmp_path) == [dead]
+        assert not dead.exists()
+        assert live_here.exists() and elsewhere.exists() and unclaimed.exists() and other.exists()
+    finally:
+        os.close(claim)
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert sorted(_remove_orphan_stores(tmp_path)) == sorted(
+        [live_here, elsewhere]
+    )  # their owners are gone now
