@@ -15,6 +15,11 @@ def _refused(capsys, argv: list[str]) -> str:
     return err.strip()
 
 
+def _backtest(data, *flags: str) -> list[str]:
+    """``ctloop backtest`` of ``data`` (target ``y``, time column ``ts``) with ``flags``."""
+    return ["backtest", "--data", str(data), "--target", "y", "--time-column", "ts", *flags]
+
+
 # --------------------------------------------------------------------------- --time-format in pandas' words
 @pytest.mark.parametrize(
     "fmt, said",
@@ -37,21 +42,7 @@ def test_a_time_format_pandas_cannot_read_is_said_in_our_words(tmp_path, capsys,
     out = tmp_path / "out"
     err = _refused(
         capsys,
-        [
-            "backtest",
-            "--data",
-            str(tmp_path / "t.csv"),
-            "--target",
-            "y",
-            "--time-column",
-            "ts",
-            "--window",
-            "7D",
-            "--time-format",
-            fmt,
-            "--output",
-            str(out),
-        ],
+        _backtest(tmp_path / "t.csv", "--window", "7D", "--time-format", fmt, "--output", str(out)),
     )
     assert err.startswith(f"error: --time-format {fmt!r}: {said}"), err
     assert "bad directive" not in err and "group" not in err and not out.exists()
@@ -143,21 +134,8 @@ def test_backtest_cli_says_it_in_one_line(tmp_path, capsys):
     frame().to_csv(tmp_path / "s.csv", index=False)
     err = _refused(
         capsys,
-        [
-            "backtest",
-            "--data",
-            str(tmp_path / "s.csv"),
-            "--target",
-            "y",
-            "--time-column",
-            "ts",
-            "--window",
-            "1D",
-            "--policy",
-            "every:99999999999999999999",
-            "--output",
-            str(tmp_path / "o"),
-        ],
+        _backtest(tmp_path / "s.csv", "--window", "1D", "--policy", "every:99999999999999999999",
+                  "--output", str(tmp_path / "o")),
     )
     assert "never comes: --window 1D gives 4 windows" in err and not (tmp_path / "o").exists(), err
 
@@ -322,18 +300,7 @@ def test_a_duration_in_other_digits_is_refused(tmp_path, capsys, flag):
     args = {"--window": "7D", flag: "٧D"}
     err = _refused(
         capsys,
-        [
-            "backtest",
-            "--data",
-            str(tmp_path / "t.csv"),
-            "--target",
-            "y",
-            "--time-column",
-            "ts",
-            *[x for kv in args.items() for x in kv],
-            "--output",
-            str(tmp_path / "o"),
-        ],
+        _backtest(tmp_path / "t.csv", *[x for kv in args.items() for x in kv], "--output", str(tmp_path / "o")),
     )
     assert err == f"error: {flag} '٧D' has digits other than 0-9: write 7D", err
     assert not (tmp_path / "o").exists()
@@ -343,19 +310,7 @@ def test_a_duration_in_other_digits_is_refused(tmp_path, capsys, flag):
     "argv",
     [
         ["generate-data", "--rows", "10", "--output", "-"],
-        [
-            "backtest",
-            "--data",
-            "c.csv",
-            "--target",
-            "y",
-            "--time-column",
-            "t",
-            "--window",
-            "7D",
-            "--output",
-            "-",
-        ],
+        _backtest("c.csv", "--window", "7D", "--output", "-"),
         ["drift", "--reference", "a.csv", "--current", "b.csv", "--output", "-"],
         ["compile", "--output-dir", "-"],
     ],
