@@ -114,6 +114,25 @@ def test_a_403_names_the_reader():
         ('{"defaultDeploymentMode": "Knative", "x": NaN}', "is not JSON"),
         ('{"defaultDeploymentMode": "Knative", "x": -Infinity}', "is not JSON"),
         ("[]", "is no JSON object"),  # was: "names no defaultDeploymentMode"
+        # KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go: DeploymentRolloutStrategy.DefaultRollout
+        # *RolloutSpec; RolloutSpec.MaxSurge, MaxUnavailable string (review 3: these were Knative)
+        (
+            '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": 5}}',
+            "names a deploymentRolloutStrategy.defaultRollout that is no JSON object (5)",
+        ),
+        (
+            '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"DEFAULTROLLOUT": []}}',
+            "deploymentRolloutStrategy.defaultRollout that is no JSON object ([])",
+        ),
+        (
+            '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": {"maxSurge": 1}}}',
+            "names a deploymentRolloutStrategy.defaultRollout.maxSurge that is no string (1)",
+        ),
+        (
+            '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": '
+            '{"defaultRollout": {"maxSurge": "25%", "MaxUnavailable": false}}}',
+            "deploymentRolloutStrategy.defaultRollout.maxUnavailable that is no string (false)",
+        ),
     ],
 )
 def test_config_maps_kserve_refuses_are_refused(deploy, why):
@@ -127,6 +146,8 @@ def test_config_maps_kserve_refuses_are_refused(deploy, why):
         '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": null}',
         '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": null}}',
         '{"defaultDeploymentMode": "Knative", "DefaultDeploymentMode": null}',
+        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": '
+        '{"maxSurge": "1", "maxUnavailable": null, "other": 3}, "x": 1}}',
     ],
 )
 def test_nulls_and_objects_are_taken(deploy):
