@@ -726,6 +726,7 @@ class ClusterDefault(NamedTuple):
     failure: str = ""  # not read: what failed ("" when read, or not asked)
     forbidden: bool = False  # that failure is a 403: the runner may not get it (KSERVE_CONFIG_READER)
     namespace: str = ""  # where it was read
+    nowhere: bool = False  # that failure is a 404 in every namespace read: there is no such ConfigMap
 
     @property
     def read_failure(self) -> str:
