@@ -228,6 +228,71 @@ def write_kubeconfig(path: Path, server: str, *, user: str = "u", token: str = "
     return str(path)
 
 
+# KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go: DeployConfig and the structs it points to,
+# by JSON name ("string": a Go string field; a dict: a pointer to a struct)
+DEPLOY_CONFIG_STRUCT = {
+    "defaultDeploymentMode": "string",
+    "deploymentRolloutStrategy": {  # *DeploymentRolloutStrategy
+        "defaultRollout": {"maxSurge": "string", "maxUnavailable": "string"},  # *RolloutSpec
+    },
+}
+
+
+class _JsonObject(list):
+    """One JSON object's (key, value) pairs in the order of the text: duplicate keys kept, apart
+    from a JSON array (a plain list)."""
+
+
+def _no_json(constant: str) -> Any:
+    raise ValueError(f"{constant}: encoding/json's scanner refuses it")
+
+
+def _go_key(key: str) -> str:
+    """go1.22 encoding/json/fold.go ``appendFoldedName``: a key matches a field when both fold alike
+    (ASCII upper-cased; other runes ``ToUpper(ToLower(r))``)."""
+    return "".join(ch.lower().upper() for ch in key)
+
+
+def _go_unmarshal(obj: _JsonObject, struct: dict) -> dict | None:
+    """encoding/json ``Unmarshal`` of one object into ``struct``: the fields as set (each matching
+    key in turn, a null leaving the field as it was, unknown keys skipped), or None when any
+    value (however deep, even one a later key overwrites) has the wrong type: ``Unmarshal`` then
+    returns an error (``decode.go`` ``d.saveError``)."""
+    fields: dict = {}
+    for key, value in obj:
+        field = next((name for name in struct if _go_key(name) == _go_key(key)), None)
+        if field is None or value is None:
+            continue
+        kind = struct[field]
+        if kind == "string":
+            if not isinstance(value, str):
+                return None
+            fields[field] = value
+            continue
+        if not isinstance(value, _JsonObject):
+            return None
+        nested = _go_unmarshal(value, kind)
+        if nested is None:
+            return None
+        fields[field] = {**fields.get(field, {}), **nested}  # a second object fills the same struct
+    return fields
+
+
+def new_deploy_config(text: str) -> str | None:
+    """KServe v0.20.0 ``NewDeployConfig`` on the ``deploy`` key ``text``: the mode it takes (legacy
+    names mapped), None where it returns an error: not JSON (``NaN``/``Infinity`` included), no
+    object (``null`` leaves the *DeployConfig nil), a value of the wrong type, no mode, or a mode
+    not exactly Knative, Standard, ModelMesh, Serverless, RawDeployment."""
+    try:
+        value = json.loads(text, object_pairs_hook=_JsonObject, parse_constant=_no_json)
+    except ValueError:
+        return None
+    config = _go_unmarshal(value, DEPLOY_CONFIG_STRUCT) if isinstance(value, _JsonObject) else None
+    mode = (config or {}).get("defaultDeploymentMode", "")
+    mode = LEGACY_MODES.get(mode, mode)
+    return mode if mode in KNOWN_MODES else None
+
+
 class KubeApiDouble(InThreadServer):
     def __init__(self, ready_after_reads: int = 1):
         self.objects: dict[tuple[str, str], dict] = {}
@@ -394,34 +459,18 @@ class KubeApiDouble(InThreadServer):
         config = self.resources.get(KSERVE_CONFIG_PATH)
         if config is None:
             return DEFAULT_MODE
-        if self.deploy_config_error():
-            return ""
-        deploy = json.loads((config.get("data") or {}).get("deploy") or "{}")
-        # encoding/json: a key matches the field case-insensitively, the last one wins; a null
-        # leaves the field as it was
-        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode" and v is not None]
-        mode = modes[-1] if modes else ""
-        return LEGACY_MODES.get(mode, mode)
+        text = (config.get("data") or {}).get("deploy")
+        return (new_deploy_config(text) or "") if text is not None else ""
 
     def deploy_config_error(self) -> bool:
         """Whether KServe v0.20.0's ``NewDeployConfig`` (``pkg/apis/serving/v1beta1/configmap.go``)
-        fails on the added ConfigMap: its ``deploy`` key present but no JSON object, no
-        ``defaultDeploymentMode``, or one naming no mode (Knative, Standard, ModelMesh, the legacy
-        Serverless, RawDeployment; exact case). The controller's ``Reconcile`` then returns "fails to
-        create DeployConfig" before anything (``controller.go``): no InferenceService is reconciled,
-        none gets a status. An absent ``deploy`` key is no error there (an empty DeployConfig)."""
+        fails on the added ConfigMap (:func:`new_deploy_config`). The controller's ``Reconcile`` then
+        returns "fails to create DeployConfig" before anything (``controller.go``): no
+        InferenceService is reconciled, none gets a status. An absent ``deploy`` key is no error
+        there (an empty DeployConfig)."""
         config = self.resources.get(KSERVE_CONFIG_PATH)
         text = ((config or {}).get("data") or {}).get("deploy")
-        if config is None or text is None:
-            return False
-        try:
-            deploy = json.loads(text)
-        except ValueError:
-            return True
-        if not isinstance(deploy, dict):
-            return True
-        modes = [v for k, v in deploy.items() if k.lower() == "defaultdeploymentmode" and v is not None]
-        return not modes or modes[-1] not in (*KNOWN_MODES, *LEGACY_MODES)
+        return config is not None and text is not None and new_deploy_config(text) is None
 
     def mode_of(self, obj: dict) -> str:
         """``utils.go`` ``GetDeploymentMode``: the status' mode, an annotation naming a known one,

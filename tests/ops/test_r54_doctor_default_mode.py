@@ -184,3 +184,15 @@ def test_rbac_needs_no_more_than_kserve_when_the_config_map_is_there(kube):
     kube.add(configmap("kserve", specs.KSERVE_CONFIG, KNATIVE_DEPLOY))
     kube.grant(RUNNER, "", "configmaps", ["get"], "kserve")
     assert specs.KSERVE_CONFIG not in _rbac_after_kserve(kube).detail
+
+
+def test_rbac_names_no_reader_when_no_config_map_exists(kube):
+    # review 3: check_kserve's read answered 404 in kserve and kubeflow, yet the line named
+    # extras/kserve-config-reader, which would let the runner get nothing
+    check = _rbac_after_kserve(kube)
+    assert check.status == OK, check
+    assert (
+        "; may not get configmaps inferenceservice-config in kserve or kubeflow (none found there: "
+        "404 Not Found in kserve and kubeflow to the doctor;"
+    ) in check.detail, check
+    assert specs.KSERVE_CONFIG_READER not in check.detail + check.fix

@@ -94,41 +94,62 @@ def test_a_403_names_the_reader():
     assert f"{specs.KSERVE_CONFIG_READER} lets the runner get it" in message
 
 
-@pytest.mark.parametrize(
-    ("deploy", "why"),
-    [
-        # the earliest type error is returned even when a later key sets the field
-        ('{"defaultDeploymentMode": 1, "defaultDeploymentMode": "Knative"}', "is no string (1)"),
-        (
-            '{"DefaultDeploymentMode": {"a": [1]}, "defaultDeploymentMode": "Knative"}',
-            'is no string ({"a": [1]})',
-        ),
-        (
-            '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": "x"}',
-            'names a deploymentRolloutStrategy that is no JSON object ("x")',
-        ),
-        (
-            '{"defaultDeploymentMode": "Knative", "DEPLOYMENTROLLOUTSTRATEGY": []}',
-            "is no JSON object ([])",
-        ),
-        ('{"defaultDeploymentMode": "Knative", "x": NaN}', "is not JSON"),
-        ('{"defaultDeploymentMode": "Knative", "x": -Infinity}', "is not JSON"),
-        ("[]", "is no JSON object"),  # was: "names no defaultDeploymentMode"
-    ],
-)
+REFUSED = [
+    # the earliest type error is returned even when a later key sets the field
+    ('{"defaultDeploymentMode": 1, "defaultDeploymentMode": "Knative"}', "is no string (1)"),
+    (
+        '{"DefaultDeploymentMode": {"a": [1]}, "defaultDeploymentMode": "Knative"}',
+        'is no string ({"a": [1]})',
+    ),
+    (
+        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": "x"}',
+        'names a deploymentRolloutStrategy that is no JSON object ("x")',
+    ),
+    (
+        '{"defaultDeploymentMode": "Knative", "DEPLOYMENTROLLOUTSTRATEGY": []}',
+        "is no JSON object ([])",
+    ),
+    ('{"defaultDeploymentMode": "Knative", "x": NaN}', "is not JSON"),
+    ('{"defaultDeploymentMode": "Knative", "x": -Infinity}', "is not JSON"),
+    ("[]", "is no JSON object"),  # was: "names no defaultDeploymentMode"
+    # KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go: DeploymentRolloutStrategy.DefaultRollout
+    # *RolloutSpec; RolloutSpec.MaxSurge, MaxUnavailable string (review 3: these were Knative)
+    (
+        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": 5}}',
+        "names a deploymentRolloutStrategy.defaultRollout that is no JSON object (5)",
+    ),
+    (
+        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"DEFAULTROLLOUT": []}}',
+        "deploymentRolloutStrategy.defaultRollout that is no JSON object ([])",
+    ),
+    (
+        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": {"maxSurge": 1}}}',
+        "names a deploymentRolloutStrategy.defaultRollout.maxSurge that is no string (1)",
+    ),
+    (
+        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": '
+        '{"defaultRollout": {"maxSurge": "25%", "MaxUnavailable": false}}}',
+        "deploymentRolloutStrategy.defaultRollout.maxUnavailable that is no string (false)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("deploy", "why"), REFUSED)
 def test_config_maps_kserve_refuses_are_refused(deploy, why):
     mode, problem = specs.read_deploy_config({"deploy": deploy})
     assert mode == "" and why in problem, problem  # was: Knative
 
 
-@pytest.mark.parametrize(
-    "deploy",
-    [
-        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": null}',
-        '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": null}}',
-        '{"defaultDeploymentMode": "Knative", "DefaultDeploymentMode": null}',
-    ],
-)
+TAKEN = [
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": null}',
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": null}}',
+    '{"defaultDeploymentMode": "Knative", "DefaultDeploymentMode": null}',
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": '
+    '{"maxSurge": "1", "maxUnavailable": null, "other": 3}, "x": 1}}',
+]
+
+
+@pytest.mark.parametrize("deploy", TAKEN)
 def test_nulls_and_objects_are_taken(deploy):
     assert specs.read_deploy_config({"deploy": deploy}) == ("Knative", "")
 
@@ -146,3 +167,37 @@ def test_the_double_leaves_the_mode_as_it_was_on_a_null():
         )
         # was: a NewDeployConfig error (nothing reconciled), mode ""
         assert (double.deploy_config_error(), double.default_mode()) == (False, "Knative")
+
+
+# review 3: the double read the ConfigMap with a plain dict (json.loads), not as Go does
+DISAGREED = [
+    '{"defaultDeploymentMode": "Knative", "defaultDeploymentMode": null}',  # was: an error
+    '{"defaultDeploymentMode": 1, "defaultDeploymentMode": "Knative"}',  # was: Knative
+    '{"defaultDeploymentMode": "Knative", "x": NaN}',  # was: Knative
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": "x"}',  # was: Knative
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": 5}}',
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": {"maxSurge": 1}}}',
+    '{"defaultDeploymentMode": "Knative", "deploymentRolloutStrategy": {"defaultRollout": {"maxSurge": "1"}}}',
+    '{"DEFAULTDEPLOYMENTMODE": "Serverless", "deploymentRolloutStrategy": null}',
+    '{"defaultDeploymentMode": "knative"}',
+    "null",
+]
+
+
+def test_the_double_and_ctloop_read_the_config_map_alike():
+    double = KubeApiDouble()  # no server: only its reading of the ConfigMap is asked
+    pairs = []
+    for deploy in DISAGREED + TAKEN + [deploy for deploy, _why in REFUSED]:
+        double.add(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": specs.KSERVE_CONFIG, "namespace": "kserve"},
+                "data": {"deploy": deploy},
+            }
+        )
+        mode, problem = specs.read_deploy_config({"deploy": deploy})
+        pairs.append(
+            (deploy, (double.deploy_config_error(), double.default_mode()), (bool(problem), mode))
+        )
+    assert [p for p in pairs if p[1] != p[2]] == []

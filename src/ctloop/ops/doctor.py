@@ -1772,10 +1772,17 @@ class Doctor:
         # the reader (kube.read_kserve_default) stops at the first namespace that does not answer 404:
         # the runner must be allowed where the ConfigMap is and in every namespace read before it
         # (where it is unknown: in all)
-        where = (self.kserve_default_read or ClusterDefault()).namespace
+        read = self.kserve_default_read or ClusterDefault()
+        where = read.namespace
         needed = KSERVE_NAMESPACES[: KSERVE_NAMESPACES.index(where) + 1] if where in KSERVE_NAMESPACES else KSERVE_NAMESPACES
         denied = [reader_ns for reader_ns in needed if reader_ns not in kserve_allowed]
-        if denied:  # before the network reader's phrase
+        if denied and read.nowhere:  # the doctor's own read: 404 everywhere; the reader would get nothing
+            reader = (
+                f"; may not get configmaps {KSERVE_CONFIG} in {' or '.join(denied)} (none found there: "
+                f"{read.failure} to the doctor; an InferenceService naming no deployment mode is refused "
+                "either way, the cluster's default unknown)"
+            ) + reader
+        elif denied:  # before the network reader's phrase
             reader = (
                 f"; may not get configmaps {KSERVE_CONFIG} in {' or '.join(denied)} (optional: an "
                 f"InferenceService naming no deployment mode — no status.deploymentMode, no {MODE_ANNOTATION} "

@@ -638,6 +638,33 @@ def _json_text(value: Any) -> str:
     return json.dumps(plain(value))
 
 
+# The fields of KServe v0.20.0's DeployConfig (pkg/apis/serving/v1beta1/configmap.go) as
+# encoding/json fills them: str a string field, a dict a pointer to a struct of these fields
+# (DeploymentRolloutStrategy.DefaultRollout *RolloutSpec; RolloutSpec.MaxSurge, MaxUnavailable string)
+_DEPLOY_FIELDS: dict[str, Any] = {
+    "defaultDeploymentMode": str,
+    "deploymentRolloutStrategy": {"defaultRollout": {"maxSurge": str, "maxUnavailable": str}},
+}
+
+
+def _type_error(pairs: _Pairs, fields: dict[str, Any], path: str = "") -> str:
+    """The earliest value, in the order of the text, of a key matching one of ``fields``
+    (:func:`_go_fold`) that encoding/json cannot store there: ``"NAME that is no ..."``, ``""`` when
+    none. A null leaves a field as it was; keys matching no field are skipped."""
+    for k, v in pairs:
+        for name, kind in fields.items():
+            if _go_fold(k) != _go_fold(name) or v is None:
+                continue
+            where = f"{path}.{name}" if path else name
+            if kind is str and not isinstance(v, str):
+                return f"{where} that is no string ({_json_text(v)})"
+            if kind is not str and not isinstance(v, _Pairs):
+                return f"{where} that is no JSON object ({_json_text(v)})"
+            if kind is not str and (nested := _type_error(v, kind, where)):
+                return nested
+    return ""
+
+
 def read_deploy_config(config_data: Any) -> tuple[str, str]:
     """``(mode, problem)`` of the data of ConfigMap :data:`KSERVE_CONFIG` as KServe v0.20.0 reads
     its key :data:`DEPLOY_CONFIG_KEY` (``pkg/apis/serving/v1beta1/configmap.go`` ``NewDeployConfig``:
@@ -645,7 +672,10 @@ def read_deploy_config(config_data: Any) -> tuple[str, str]:
     ``deploymentRolloutStrategy`` pointer to a struct): the mode, legacy names mapped, and ``""``;
     or ``""`` and what is wrong with it — no such key, not JSON (``NaN`` and ``Infinity`` included),
     no object, a value of either field of the wrong type, no mode, a mode it refuses (any but
-    Knative, Standard, ModelMesh). Go's encoding/json matches a key to the field case-insensitively
+    Knative, Standard, ModelMesh). The types are checked down to ``deploymentRolloutStrategy``'s
+    ``defaultRollout`` (``*RolloutSpec``: an object) and its ``maxSurge``, ``maxUnavailable``
+    (strings; ``{"maxSurge": 1}`` fails the whole ``Unmarshal``). Go's encoding/json matches a key
+    to the field case-insensitively
     (each matching key sets it, the last one wins), so ``{"DefaultDeploymentMode": "Knative"}`` is
     Knative to KServe and here; a value of the wrong type for any matching key fails the whole
     ``Unmarshal`` (it returns the earliest type error, go1.22 ``decode.go`` ``d.saveError``), even
@@ -662,12 +692,10 @@ def read_deploy_config(config_data: Any) -> tuple[str, str]:
         return "", f"key {key!r} is not JSON"
     if not isinstance(pairs, _Pairs):
         return "", f"key {key!r} is no JSON object"
-    field, strategy = "defaultDeploymentMode", "deploymentRolloutStrategy"
-    for k, v in pairs:  # a null leaves a field as it was
-        if _go_fold(k) == _go_fold(field) and v is not None and not isinstance(v, str):
-            return "", f"key {key!r} names a defaultDeploymentMode that is no string ({_json_text(v)})"
-        if _go_fold(k) == _go_fold(strategy) and v is not None and not isinstance(v, _Pairs):
-            return "", f"key {key!r} names a deploymentRolloutStrategy that is no JSON object ({_json_text(v)})"
+    wrong = _type_error(pairs, _DEPLOY_FIELDS)
+    if wrong:
+        return "", f"key {key!r} names a {wrong}"
+    field = "defaultDeploymentMode"
     # each key matching the field sets it in turn
     found = [v for k, v in pairs if _go_fold(k) == _go_fold(field) and v is not None]
     mode = found[-1] if found else None
@@ -698,6 +726,7 @@ class ClusterDefault(NamedTuple):
     failure: str = ""  # not read: what failed ("" when read, or not asked)
     forbidden: bool = False  # that failure is a 403: the runner may not get it (KSERVE_CONFIG_READER)
     namespace: str = ""  # where it was read
+    nowhere: bool = False  # that failure is a 404 in every namespace read: there is no such ConfigMap
 
     @property
     def read_failure(self) -> str:

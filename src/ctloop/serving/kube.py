@@ -158,7 +158,7 @@ def read_kserve_default(core: Any, **timeout: Any) -> ClusterDefault:
             return ClusterDefault(failure=f"no answer from the API server in {namespace} ({type(exc).__name__}: {why})")
         mode, problem = read_deploy_config(getattr(found, "data", None))
         return ClusterDefault(mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else "", namespace=namespace)
-    return ClusterDefault(failure=f"404 Not Found in {' and '.join(KSERVE_NAMESPACES)}")
+    return ClusterDefault(failure=f"404 Not Found in {' and '.join(KSERVE_NAMESPACES)}", nowhere=True)
 
 
 class InferenceServices:
