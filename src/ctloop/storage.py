@@ -5597,9 +5597,14 @@ class _Prefix(io.BufferedIOBase):
     read1 = read
 
 
-def _parses(fh: BinaryIO, compression: str | None, size: int, options: dict[str, Any]) -> bool:
-    """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse with ``options`` (a
-    refusal's path only)."""
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")  # pandas 2.3.3 tokenizer.c's words
+
+
+def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseException) -> bool:
+    """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse (a refusal's path only):
+    the tokenizer's accept or reject, read in chunks as text (no float_precision, no whole frame; no
+    usecols, which hides "Expected N fields"). Text ending inside a quoted value (the NUL's line starts
+    inside it) parses, unless the whole file's error ``failed`` is that same open quote."""
     import pandas as pd
 
     fh.seek(0)
@@ -5607,9 +5612,14 @@ def _parses(fh: BinaryIO, compression: str | None, size: int, options: dict[str,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pd.read_csv(_Prefix(source, size), **options)
-    except (OSError, ValueError, EOFError, zlib.error):
-        return False
+            for _ in pd.read_csv(_Prefix(source, size), chunksize=1 << 16):
+                pass
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        cut = _OPEN_QUOTE.search(str(exc))
+        if cut is None:
+            return False
+        whole = _OPEN_QUOTE.search(str(failed))
+        return whole is None or whole[1] != cut[1]
     return True
 
 
@@ -5635,7 +5645,7 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
             # pandas reads ahead of the row it fails on, and the line its error names counts its rows (a
             # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
             # NUL's line parsed alone tells whether the error came before it
-            if start == 0 or _parses(fh, compression, start, options):
+            if start == 0 or _parses(fh, compression, start, exc):
                 raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:
