@@ -4765,13 +4765,15 @@ def _no_commits(logged: str) -> str:
     return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
-def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = ()) -> ConfigError:
+def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = (), fmt: str | None = None
+                   ) -> ConfigError:
     """The refusal of a table of the log ``logged``; ``files``: the names listed beside it, whose one format
-    (:func:`_name_format`) the advice on an empty log names ("plain CSV files"), else "plain files"."""
+    (:func:`_name_format`, else the format given, ``fmt``, for a name without one: ``part-00000``) the advice
+    on an empty log names ("plain CSV files"), else "plain files"."""
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
     if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
         writer = kind.removeprefix("Apache ").removesuffix(" Lake")
-        formats = {found for name in files if (found := _name_format(name))}
+        formats = {found for name in files if (found := _name_format(name) or fmt)}
         plain = {"parquet": "plain Parquet files", "csv": "plain CSV files"}.get(
             formats.pop() if len(formats) == 1 else "", "plain files")
         return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
@@ -4838,7 +4840,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         listed = [rel(name) for name in held]
         sizes = {rel(o.uri): o.size for o in objects}
         if (tabled := _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)) is not None:
-            raise _table_refusal(*tabled, files=listed)
+            raise _table_refusal(*tabled, files=listed, fmt=fmt)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
         if "_SUCCESS" not in listed:
@@ -4862,7 +4864,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         root, logged = above
         tabled = logged, f"{uri} is inside {root},", f"its {logged}/"
     if tabled is not None:
-        raise _table_refusal(*tabled, files=[rel(name) for name in files])
+        raise _table_refusal(*tabled, files=[rel(name) for name in files], fmt=fmt)
     files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:

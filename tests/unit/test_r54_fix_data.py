@@ -217,7 +217,18 @@ def test_an_empty_logs_advice_names_the_files_beside_it_by_their_format(tmp_path
         (table / "_delta_log").mkdir(parents=True)
         (table / name).write_bytes(b"x\n1\n")
         with pytest.raises(ConfigError) as refused:
-            storage.read_table(str(table), "csv" if not kind else None)
+            storage.read_table(str(table))  # a format given names them: below
+        assert str(refused.value).endswith(NO_COMMIT.format(kind)), str(refused.value)
+
+
+def test_an_empty_logs_advice_names_extensionless_parts_by_the_format_given(tmp_path):
+    # Hive's part-00000 read with data.format: csv was "plain files", the format given left out
+    for fmt, kind in (("csv", "CSV "), ("parquet", "Parquet ")):
+        table = tmp_path / fmt
+        (table / "_delta_log").mkdir(parents=True)
+        (table / "part-00000").write_bytes(b"x\n1\n")
+        with pytest.raises(ConfigError) as refused:
+            storage.read_table(str(table), fmt)
         assert str(refused.value).endswith(NO_COMMIT.format(kind)), str(refused.value)
 
 
