@@ -4766,13 +4766,15 @@ def _no_commits(logged: str) -> str:
     return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
-def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = ()) -> ConfigError:
+def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = (), fmt: str | None = None
+                   ) -> ConfigError:
     """The refusal of a table of the log ``logged``; ``files``: the names listed beside it, whose one format
-    (:func:`_name_format`) the advice on an empty log names ("plain CSV files"), else "plain files"."""
+    (:func:`_name_format`, else the format given, ``fmt``, for a name without one: ``part-00000``) the advice
+    on an empty log names ("plain CSV files"), else "plain files"."""
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
     if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
         writer = kind.removeprefix("Apache ").removesuffix(" Lake")
-        formats = {found for name in files if (found := _name_format(name))}
+        formats = {found for name in files if (found := _name_format(name) or fmt)}
         plain = {"parquet": "plain Parquet files", "csv": "plain CSV files"}.get(
             formats.pop() if len(formats) == 1 else "", "plain files")
         return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
@@ -4839,7 +4841,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         listed = [rel(name) for name in held]
         sizes = {rel(o.uri): o.size for o in objects}
         if (tabled := _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)) is not None:
-            raise _table_refusal(*tabled, files=listed)
+            raise _table_refusal(*tabled, files=listed, fmt=fmt)
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
         if "_SUCCESS" not in listed:
@@ -4863,7 +4865,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         root, logged = above
         tabled = logged, f"{uri} is inside {root},", f"its {logged}/"
     if tabled is not None:
-        raise _table_refusal(*tabled, files=[rel(name) for name in files])
+        raise _table_refusal(*tabled, files=[rel(name) for name in files], fmt=fmt)
     files = natural_order(_sink_committed(uri, _committed_files(uri, files, listed, rel), listed, rel))
     _refuse_conflicting_partitions(uri, [rel(name) for name in files])
     if zero := [o.uri for o in objects if o.uri in data and not o.size]:
@@ -5598,9 +5600,14 @@ class _Prefix(io.BufferedIOBase):
     read1 = read
 
 
-def _parses(fh: BinaryIO, compression: str | None, size: int, options: dict[str, Any]) -> bool:
-    """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse with ``options`` (a
-    refusal's path only)."""
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")  # pandas 2.3.3 tokenizer.c's words
+
+
+def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseException) -> bool:
+    """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse (a refusal's path only):
+    the tokenizer's accept or reject, read in chunks as text (no float_precision, no whole frame; no
+    usecols, which hides "Expected N fields"). Text ending inside a quoted value (the NUL's line starts
+    inside it) parses, unless the whole file's error ``failed`` is that same open quote."""
     import pandas as pd
 
     fh.seek(0)
@@ -5608,9 +5615,14 @@ def _parses(fh: BinaryIO, compression: str | None, size: int, options: dict[str,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pd.read_csv(_Prefix(source, size), **options)
-    except (OSError, ValueError, EOFError, zlib.error):
-        return False
+            for _ in pd.read_csv(_Prefix(source, size), chunksize=1 << 16):
+                pass
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        cut = _OPEN_QUOTE.search(str(exc))
+        if cut is None:
+            return False
+        whole = _OPEN_QUOTE.search(str(failed))
+        return whole is None or whole[1] != cut[1]
     return True
 
 
@@ -5636,7 +5648,7 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
             # pandas reads ahead of the row it fails on, and the line its error names counts its rows (a
             # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
             # NUL's line parsed alone tells whether the error came before it
-            if start == 0 or _parses(fh, compression, start, options):
+            if start == 0 or _parses(fh, compression, start, exc):
                 raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:

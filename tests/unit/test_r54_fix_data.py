@@ -173,6 +173,9 @@ def _rows_with(changes: dict[int, bytes], end: bytes = b"\n") -> bytes:
         ({501: b'1.5,"a\nb\nc",1', 502: b"1.5,7\x003,1", 503: b"1.5,a,1,9"}, b"\n", "NUL byte"),
         # ... and a NUL that breaks the row itself (the quote after it opens no quoted value: 4 fields)
         ({501: b'1.5,"a\nb\nc",1', 503: b'1.5,\x00"a,b",1'}, b"\n", "NUL byte"),
+        # ... and a NUL inside the quoted value itself, after its first line end: the text before the NUL's line
+        # ends inside the quote ("EOF inside string starting at row 500"), not an error before the NUL
+        ({501: b'1.5,"a\nb\x00\nc",1', 503: b"1.5,a,1,9"}, b"\n", "NUL byte"),
         # ... while a bad row before the NUL keeps its error
         (
             {3: b'1.5,"a\nb\nc",1', 4: b"1.5,a,1,9", 900: b"1.5,7\x003,1"},
@@ -189,6 +192,7 @@ def _rows_with(changes: dict[int, bytes], end: bytes = b"\n") -> bytes:
     ids=[
         "nul-before-bad-row",
         "nul-breaks-row",
+        "nul-in-quoted-lines",
         "bad-row-first",
         "cr-bad-row-first",
         "cr-nul-first",
@@ -213,7 +217,18 @@ def test_an_empty_logs_advice_names_the_files_beside_it_by_their_format(tmp_path
         (table / "_delta_log").mkdir(parents=True)
         (table / name).write_bytes(b"x\n1\n")
         with pytest.raises(ConfigError) as refused:
-            storage.read_table(str(table), "csv" if not kind else None)
+            storage.read_table(str(table))  # a format given names them: below
+        assert str(refused.value).endswith(NO_COMMIT.format(kind)), str(refused.value)
+
+
+def test_an_empty_logs_advice_names_extensionless_parts_by_the_format_given(tmp_path):
+    # Hive's part-00000 read with data.format: csv was "plain files", the format given left out
+    for fmt, kind in (("csv", "CSV "), ("parquet", "Parquet ")):
+        table = tmp_path / fmt
+        (table / "_delta_log").mkdir(parents=True)
+        (table / "part-00000").write_bytes(b"x\n1\n")
+        with pytest.raises(ConfigError) as refused:
+            storage.read_table(str(table), fmt)
         assert str(refused.value).endswith(NO_COMMIT.format(kind)), str(refused.value)
 
 
