@@ -17,21 +17,16 @@ from ctloop.inference_log.app import create_app
 from ctloop.inference_log.events import RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink
 from tests.inference_log.support import parquet_rows
+from tests.inference_log.test_r45_infolog_reused_id_v2_halves import HEADERS
 
 
 def _headers(kind: str, event_id: str, time: str = "2026-11-22T10:31:02.417Z") -> dict[str, str]:
+    # KServe v0.20.0's agent's binary-mode headers (the r45 test's HEADERS), this event's id, type, time
     return {
+        **HEADERS,
         "ce-id": event_id,
         "ce-type": f"org.kubeflow.serving.inference.{kind}",
-        "ce-specversion": "1.0",
-        "ce-source": "http://localhost:9081/",
         "ce-time": time,
-        "ce-inferenceservicename": "credit",
-        "ce-namespace": "ns",
-        "ce-component": "predictor",
-        "ce-endpoint": "",
-        "ce-metadata": "{}",
-        "content-type": "application/json",
     }
 
 

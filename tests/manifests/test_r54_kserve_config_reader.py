@@ -134,36 +134,32 @@ class _ApiServer:
         return V1ConfigMap(data=self.config_maps[namespace])
 
 
-def test_a_kubeflow_install_is_read_past_the_missing_kserve_namespace(objects, runner):
-    # Kubeflow's install: KServe and its ConfigMap in kubeflow, no namespace kserve
-    server = _ApiServer(
+def _install(objects: list[dict], runner: dict, namespace: str, mode: str) -> _ApiServer:
+    """The API server of a cluster with namespaces ctloop and ``namespace``, KServe's ConfigMap in
+    ``namespace`` naming ``mode`` the default, the runner bound by ``objects``."""
+    return _ApiServer(
         objects,
-        {"ctloop", "kubeflow"},
-        {"kubeflow": {"deploy": '{"defaultDeploymentMode": "Knative"}'}},
+        {"ctloop", namespace},
+        {namespace: {"deploy": f'{{"defaultDeploymentMode": "{mode}"}}'}},
         runner,
     )
+
+
+def test_a_kubeflow_install_is_read_past_the_missing_kserve_namespace(objects, runner):
+    # Kubeflow's install: KServe and its ConfigMap in kubeflow, no namespace kserve
+    server = _install(objects, runner, "kubeflow", "Knative")
     found = read_kserve_default(server)
     assert server.answers == [("kserve", 404), ("kubeflow", 200)]  # was: [("kserve", 403)]
     assert (found.mode, found.namespace, found.failure) == ("Knative", "kubeflow", "")
 
 
 def test_kserves_own_install_is_read_in_kserve(objects, runner):
-    server = _ApiServer(
-        objects,
-        {"ctloop", "kserve"},
-        {"kserve": {"deploy": '{"defaultDeploymentMode": "Standard"}'}},
-        runner,
-    )
+    server = _install(objects, runner, "kserve", "Standard")
     assert read_kserve_default(server).mode == "Standard" and server.answers == [("kserve", 200)]
 
 
 def test_without_it_the_runner_is_forbidden_and_told_of_it(objects, runner):
-    server = _ApiServer(
-        [],
-        {"ctloop", "kubeflow"},
-        {"kubeflow": {"deploy": '{"defaultDeploymentMode": "Knative"}'}},
-        runner,
-    )
+    server = _install([], runner, "kubeflow", "Knative")
     found = read_kserve_default(server)
     assert server.answers == [("kserve", 403)]  # no namespace kserve, still 403
     assert found.forbidden and found.mode == "" and found.read_failure == ""

@@ -116,7 +116,8 @@ def test_the_default_is_read_where_the_rollout_reads_it(kube):
 RUNNER = "system:serviceaccount:kubeflow:pipeline-runner"
 
 
-def _rbac(kube):
+def _granted_doctor(kube) -> Doctor:
+    """A Doctor for the runner granted what a rollout needs in NS."""
     kube.grant(RUNNER, "serving.kserve.io", "inferenceservices", ["get", "create", "patch"], NS)
     kube.grant(RUNNER, REVISION_RULE[0], REVISION_RULE[1], list(REVISION_RULE[2]), NS)
     opts = DoctorOptions(
@@ -124,7 +125,11 @@ def _rbac(kube):
     )
     doctor = Doctor(opts, kube=kube.api_client())
     doctor._set_backend(None)  # single-user KFP: the runner as given
-    return doctor.check_rbac()
+    return doctor
+
+
+def _rbac(kube):
+    return _granted_doctor(kube).check_rbac()
 
 
 def test_rbac_says_whether_the_runner_may_read_the_default(kube):
@@ -150,13 +155,7 @@ def test_rbac_says_whether_the_runner_may_read_the_default(kube):
 def _rbac_after_kserve(kube):
     """check_rbac after check_kserve (as ``ctloop doctor`` runs them), which found the ConfigMap."""
     _controller(kube)
-    kube.grant(RUNNER, "serving.kserve.io", "inferenceservices", ["get", "create", "patch"], NS)
-    kube.grant(RUNNER, REVISION_RULE[0], REVISION_RULE[1], list(REVISION_RULE[2]), NS)
-    opts = DoctorOptions(
-        targets=[Target(NAME, NS)], pipeline_namespace="kubeflow", service_account="pipeline-runner"
-    )
-    doctor = Doctor(opts, kube=kube.api_client())
-    doctor._set_backend(None)  # single-user KFP: the runner as given
+    doctor = _granted_doctor(kube)
     doctor.check_kserve()
     return doctor.check_rbac()
 

@@ -24,6 +24,7 @@ from ctloop.serving import isvc as specs
 from ctloop.serving import rollout
 from ctloop.serving.kube import InferenceServices
 from tests.doubles.kube_api import KSERVE_CONFIG_PATH
+from tests.serving.test_r54_standard_no_traffic import deploy_v2, writes
 from tests.serving.test_rollout_components import ISVC, NS, kube  # noqa: F401
 
 
@@ -47,10 +48,6 @@ def _not_reconciled(kube):  # noqa: F811
     return kube.objects[(NS, ISVC)]
 
 
-def _writes(kube) -> list:  # noqa: F811
-    return [c for c in kube.calls if c[0] != "GET"]
-
-
 def test_a_standard_default_is_refused_nothing_written(kube):  # noqa: F811
     # the legacy name, as KServe maps it
     assert kube.add(_config_map("RawDeployment")) == KSERVE_CONFIG_PATH
@@ -61,17 +58,9 @@ def test_a_standard_default_is_refused_nothing_written(kube):  # noqa: F811
         match=r"runs in Standard \(the cluster's default\) mode, where KServe ignores "
         "canaryTrafficPercent",
     ):
-        rollout.deploy(
-            isvcs,
-            name=ISVC,
-            model_name="credit",
-            version="2",
-            storage_uri="s3://b/v2",
-            percent=10,
-            timeout_s=2,
-        )
+        deploy_v2(isvcs)
     # was: v2 written with canaryTrafficPercent, refused only in the wait after it
-    assert _writes(kube) == []
+    assert writes(kube) == []
 
 
 def test_an_unreadable_default_is_said_to_be_unknown(kube, capsys):  # noqa: F811
@@ -83,19 +72,11 @@ def test_an_unreadable_default_is_said_to_be_unknown(kube, capsys):  # noqa: F81
         r"\(ConfigMap inferenceservice-config in kserve or kubeflow not readable; "
         r"kubectl apply -k manifests/extras/kserve-config-reader lets the runner get it\)",
     ):
-        rollout.deploy(
-            InferenceServices(NS, api_client=kube.api_client()),
-            name=ISVC,
-            model_name="credit",
-            version="2",
-            storage_uri="s3://b/v2",
-            percent=10,
-            timeout_s=2,
-        )
+        deploy_v2(InferenceServices(NS, api_client=kube.api_client()))
     assert main(["rollout", "promote", "--isvc", ISVC, "--namespace", NS]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "names no deployment mode" in err, err
-    assert _writes(kube) == []
+    assert writes(kube) == []
 
 
 @pytest.mark.parametrize(

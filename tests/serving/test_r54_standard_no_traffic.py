@@ -41,8 +41,22 @@ def standard(kube):  # noqa: F811
     return kube
 
 
-def _writes(kube) -> list:  # noqa: F811
+def writes(kube) -> list:  # noqa: F811
+    """The calls that wrote (also tests/serving/test_r54_mode_cluster_default.py)."""
     return [c for c in kube.calls if c[0] != "GET"]
+
+
+def deploy_v2(isvcs: InferenceServices) -> None:
+    """A 10 % canary of version 2 over version 1 (also tests/serving/test_r54_mode_cluster_default.py)."""
+    rollout.deploy(
+        isvcs,
+        name=ISVC,
+        model_name="credit",
+        version="2",
+        storage_uri="s3://b/v2",
+        percent=10,
+        timeout_s=2,
+    )
 
 
 def test_the_double_reports_what_kserve_reports_for_standard(standard):
@@ -78,21 +92,13 @@ def test_status_says_why_there_is_no_traffic(standard, capsys):
 def test_rollout_refuses_in_one_line_nothing_written(standard, capsys, argv):
     code, out, err = run_main(["rollout", *argv], capsys, 20)
     assert code == 2 and err.count("\n") == 1 and "runs in Standard mode" in err, err
-    assert _writes(standard) == []
+    assert writes(standard) == []
 
 
 def test_deploy_and_rollback_refuse_nothing_written(standard):
     isvcs = InferenceServices(NS, api_client=standard.api_client())
     with pytest.raises(ServingError, match="runs in Standard mode"):
-        rollout.deploy(
-            isvcs,
-            name=ISVC,
-            model_name="credit",
-            version="2",
-            storage_uri="s3://b/v2",
-            percent=10,
-            timeout_s=2,
-        )
+        deploy_v2(isvcs)
     with pytest.raises(ServingError, match="runs in Standard mode"):
         rollout.rollback(
             isvcs,
@@ -102,4 +108,4 @@ def test_deploy_and_rollback_refuse_nothing_written(standard):
             failed_storage_uri="s3://b/v2",
             timeout_s=2,
         )
-    assert _writes(standard) == []
+    assert writes(standard) == []

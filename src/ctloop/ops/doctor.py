@@ -1691,6 +1691,19 @@ class Doctor:
         api = client.ApiClient(self.kube.configuration)
         api.set_default_header("Impersonate-User", user)
         authz = client.AuthorizationV1Api(api)
+
+        def may(group: str, resource: str, verb: str, where: str) -> bool:
+            """Whether the runner may ``verb`` the one object ``where`` (``namespace/name``)."""
+            reader_ns, name = where.split("/")
+            review = client.V1SelfSubjectAccessReview(
+                spec=client.V1SelfSubjectAccessReviewSpec(
+                    resource_attributes=client.V1ResourceAttributes(
+                        group=group, resource=resource, verb=verb, namespace=reader_ns, name=name
+                    )
+                )
+            )
+            return authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed
+
         missing, optional = [], []
         try:
             for target_ns in sorted({t.namespace for t in self.opts.targets}):
@@ -1709,30 +1722,10 @@ class Doctor:
                         if not result.status.allowed:
                             needed = (group, resource, verbs) in RUNNER_RULES
                             (missing if needed else optional).append(f"{verb} {resource}.{group} in {target_ns}")
-            unread = []  # the optional reader of Knative's network ConfigMaps (NETWORK_READER_RULES)
-            for group, resource, verb, where in NETWORK_READER_RULES:
-                reader_ns, name = where.split("/")
-                review = client.V1SelfSubjectAccessReview(
-                    spec=client.V1SelfSubjectAccessReviewSpec(
-                        resource_attributes=client.V1ResourceAttributes(
-                            group=group, resource=resource, verb=verb, namespace=reader_ns, name=name
-                        )
-                    )
-                )
-                if not authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
-                    unread.append(name)
-            kserve_allowed = []  # the optional reader of KServe's inferenceservice-config (KSERVE_READER_RULES)
-            for group, resource, verb, where in KSERVE_READER_RULES:
-                reader_ns, name = where.split("/")
-                review = client.V1SelfSubjectAccessReview(
-                    spec=client.V1SelfSubjectAccessReviewSpec(
-                        resource_attributes=client.V1ResourceAttributes(
-                            group=group, resource=resource, verb=verb, namespace=reader_ns, name=name
-                        )
-                    )
-                )
-                if authz.create_self_subject_access_review(review, _request_timeout=self._t).status.allowed:
-                    kserve_allowed.append(reader_ns)
+            # the optional reader of Knative's network ConfigMaps (NETWORK_READER_RULES)
+            unread = [rule[3].split("/")[1] for rule in NETWORK_READER_RULES if not may(*rule)]
+            # the optional reader of KServe's inferenceservice-config (KSERVE_READER_RULES)
+            kserve_allowed = [rule[3].split("/")[0] for rule in KSERVE_READER_RULES if may(*rule)]
         except ApiException as exc:
             if exc.status == 403:
                 return Check(
