@@ -23,14 +23,13 @@
 
 from __future__ import annotations
 
-import collections
-
 import pandas as pd
 import pytest
 
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.errors import ConfigError, CtloopError, DataSourceError
+from tests.unit.test_r54_data import _count_listings
 
 PART = pd.DataFrame({"x": [0.5], "target": [1]})
 NO_COMMIT = (
@@ -42,15 +41,7 @@ NO_COMMIT = (
 def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_commits(
     gcs, gcs_bucket, monkeypatch
 ):
-    backend = type(storage._BACKENDS["gs"]())
-    listed: collections.Counter = collections.Counter()
-    objects = backend.objects
-
-    def counted(self, loc):
-        listed[loc.key] += 1
-        return objects(self, loc)
-
-    monkeypatch.setattr(backend, "objects", counted)
+    listed = _count_listings(monkeypatch, type(storage._BACKENDS["gs"]()))
     bucket = gcs.bucket(gcs_bucket)
     # a zero-byte folder marker, as Hadoop's GCS connector makes a directory
     bucket.blob("t/_delta_log/").upload_from_string(b"")
