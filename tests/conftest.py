@@ -86,8 +86,12 @@ def _claim_store(store: Path) -> int:
     open: the kernel drops it when the session's process ends, however it ends (SIGKILL too)."""
     import fcntl
 
-    fd = os.open(store / RAM_STORE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    claiming = store / f"{RAM_STORE_LOCK}.tmp"
+    fd = os.open(claiming, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
+    # named only once locked (the lock goes with the inode): a sweep between creating and locking
+    # would have found an unlocked lock file and removed a store about to be used
+    os.rename(claiming, store / RAM_STORE_LOCK)
     return fd
 
 

@@ -56,3 +56,24 @@ def test_a_killed_sessions_store_is_removed_and_a_live_one_kept(tmp_path):
     assert sorted(_remove_orphan_stores(tmp_path)) == sorted(
         [live_here, elsewhere]
     )  # their owners are gone now
+
+
+def test_a_sweep_between_creating_and_locking_a_claim_leaves_the_store(tmp_path, monkeypatch):
+    """Another session sweeps at its start, when this one may be claiming: its lock file must not be
+    found unlocked under the name the sweep reads (review of 6a90c8c3: the store was removed)."""
+    import fcntl
+
+    store = _store(tmp_path, "claiming", lock=False)
+    flock, swept = fcntl.flock, []
+
+    def sweep_first(fd, operation):
+        if operation == fcntl.LOCK_EX and not swept:  # the claim's own lock, about to be taken
+            swept.append(_remove_orphan_stores(tmp_path))
+        return flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", sweep_first)
+    claim = _claim_store(store)
+    try:
+        assert swept == [[]] and store.exists() and (store / RAM_STORE_LOCK).exists()
+    finally:
+        os.close(claim)
