@@ -475,6 +475,7 @@ def _read_error_answer(response, *_args, **_kwargs):
             response.content  # noqa: B018 - read to the end: the connection released
         except requests.RequestException:
             response._content = b""  # read as an empty body: the library's own 403/404 then names the status
+            response._content_consumed = True  # (as requests marks a body read: iter_content reads no more)
             response.close()
     return response
 
