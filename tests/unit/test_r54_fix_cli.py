@@ -145,3 +145,13 @@ def test_a_sink_variable_in_other_digits_is_refused_as_its_flag_is(name, text):
     with pytest.raises(ConfigError, match=rf"^{variable(name)}=.* must be a (whole|finite) number.* in digits 0-9 "
                                           rf"\(write (500|0\.5|5)\)$"):
         check_number(name, text, f"{variable(name)}={text!r}")
+
+
+@pytest.mark.parametrize("text", ["٠", "٢.٥", "-٥", "٥ rows"])
+def test_a_sink_variable_in_other_digits_suggests_no_value_that_is_refused_too(text):
+    """'٠' was told "(write 0)" and then ">= 1" (review of 58273d29): the value written 0-9 is checked first."""
+    from ctloop.inference_log.settings import check_number, variable
+
+    with pytest.raises(ConfigError) as caught:
+        check_number("flush_rows", text, f"{variable('flush_rows')}={text!r}")
+    assert "(write" not in str(caught.value) and "must be a whole number >= 1" in str(caught.value)

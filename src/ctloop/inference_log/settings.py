@@ -46,7 +46,9 @@ def check_number(name: str, value: object, label: str) -> int | float:
     setting = SINK_SETTINGS[name]
     what = "a whole number" if setting.kind is int else "a finite number of seconds"
     if isinstance(value, str) and other_digits(value):  # int('٥٠٠') is 500: 0-9 only, as the flags take them
-        raise ConfigError(f"{_short(label)} must be {what} in digits 0-9 (write {ascii_digits(value.strip())})")
+        written = ascii_digits(value.strip())
+        check_number(name, written, label)  # written 0-9 and still wrong ('٠' is 0): that rule's refusal
+        raise ConfigError(f"{_short(label)} must be {what} in digits 0-9 (write {written})")
     try:
         number = setting.kind(value)
     except (TypeError, ValueError):
