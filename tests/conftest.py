@@ -122,11 +122,18 @@ def _remove_orphan_stores(ram_disk: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def mlflow_url(tmp_path_factory) -> str:
-    """URL of a real ``mlflow server`` (sqlite backend) shared by the session. Its store (database
-    and artifacts) is on :data:`RAM_DISK` when that has :data:`RAM_DISK_FREE_BYTES` free, removed
-    at the end: each write is a sqlite transaction whose fsyncs cost the server 30-70 ms an answer
-    on this machine's disk, 5-25 ms there (round 54, measured with 20 reads and 20 creates)."""
+def mlflow_url(mlflow_store) -> str:
+    """URL of a real ``mlflow server`` (sqlite backend) shared by the session, on :func:`mlflow_store`."""
+    with mlflow_server(mlflow_store) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory) -> Path:
+    """The directory of the session MLflow server's store (``mlflow.db``, ``artifacts``). On
+    :data:`RAM_DISK` when that has :data:`RAM_DISK_FREE_BYTES` free, removed at the end: each write is a
+    sqlite transaction whose fsyncs cost the server 30-70 ms an answer on this machine's disk, 5-25 ms
+    there (round 54, measured with 20 reads and 20 creates)."""
     ram = RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK)
     if ram:
         _remove_orphan_stores(RAM_DISK)
@@ -134,8 +141,7 @@ def mlflow_url(tmp_path_factory) -> str:
     workdir = Path(tempfile.mkdtemp(prefix=RAM_STORE_PREFIX, dir=RAM_DISK)) if ram else tmp_path_factory.mktemp("mlflow")
     claim = _claim_store(workdir) if ram else None
     try:
-        with mlflow_server(workdir) as url:
-            yield url
+        yield workdir
     finally:
         if ram:
             shutil.rmtree(workdir, ignore_errors=True)

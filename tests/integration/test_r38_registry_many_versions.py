@@ -27,17 +27,17 @@ pytestmark = pytest.mark.slow
 EXTRA = 10_001
 
 
-def _database_of(tmp_path_factory, name: str) -> Path:
-    """The session server's sqlite file: the one under pytest's base temp holding ``name``."""
-    for db in sorted(tmp_path_factory.getbasetemp().glob("mlflow*/mlflow.db")):
-        with sqlite3.connect(db) as con:
-            if con.execute("select 1 from registered_models where name = ?", (name,)).fetchone():
-                return db
-    raise AssertionError("the session's MLflow database was not found")
+def _database_of(store: Path, name: str) -> Path:
+    """The session server's sqlite file (in ``store``, conftest's ``mlflow_store``), holding ``name``."""
+    db = store / "mlflow.db"
+    with sqlite3.connect(db) as con:
+        if con.execute("select 1 from registered_models where name = ?", (name,)).fetchone():
+            return db
+    raise AssertionError(f"the session's MLflow database {db} does not hold {name!r}")
 
 
 @pytest.fixture(scope="module")
-def crowded(mlflow_url, tmp_path_factory):
+def crowded(mlflow_url, mlflow_store):
     _, run_id, uri, _ = log_small_model(mlflow_url, f"r38-many-{uuid.uuid4().hex[:6]}")
     name = f"r38-many-{uuid.uuid4().hex[:8]}"
     reg = MlflowRegistry(mlflow_url)
@@ -45,7 +45,7 @@ def crowded(mlflow_url, tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # stages are deprecated: the point of the note
         reg.client.transition_model_version_stage(name, "1", "Production")
-    db = _database_of(tmp_path_factory, name)
+    db = _database_of(mlflow_store, name)
     with sqlite3.connect(db) as con:
         columns = [row[1] for row in con.execute("pragma table_info(model_versions)")]
         picked = ", ".join("v.n" if c == "version" else "v.n + last_updated_time" if c == "last_updated_time"
