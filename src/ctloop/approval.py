@@ -88,6 +88,12 @@ def request(registry: Any, name: str, version: str, *, reason: str, rollout: dic
 
     locked = getattr(registry, "_locked", None)
     with locked(name) if callable(locked) else contextlib.nullcontext():
+        # a retried task asks again: a decision given since its first request stands (a person
+        # approving in the seconds between the retry's registration check and this call)
+        decided = (registry.get_version(name, str(version)).tags or {}).get(TAG_STATE, "")
+        if decided in (APPROVED, REJECTED):
+            print(f"ctloop: {name} v{version} was {decided} meanwhile: not asked again")
+            return
         newer = _newer(registry, name, version)
         registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
                                           TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})

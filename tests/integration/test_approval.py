@@ -109,3 +109,18 @@ def test_approve_starts_the_rollout_version_applied_with_the_models_schedule(reg
         assert image_a in package and image_b not in package
         assert kfp.state.pipelines[run["pipeline_version_reference"]["pipeline_id"]]["display_name"] == "rollout"
     assert "rollout run" in capsys.readouterr().out
+
+
+def test_a_request_again_after_the_decision_leaves_it_decided(registry, capsys):
+    """A retried register task asks for approval again (its first attempt had asked and then failed):
+    an approval or rejection given in between is kept, not set back to pending (round 54 review of
+    39c9e205: a person approving in the seconds between the retry's check and its request)."""
+    for version, approve in (("2", True), ("3", False)):
+        approval.request(registry, MODEL, version, reason="approval required", rollout={"approval": "required"})
+        approval.decide(registry, MODEL, version, approve=approve, by="alice", reason="reviewed")
+        decided = registry.get_version(MODEL, version).tags[approval.TAG_STATE]
+        approval.request(registry, MODEL, version, reason="approval required", rollout={"approval": "required"})
+        assert registry.get_version(MODEL, version).tags[approval.TAG_STATE] == decided
+        assert f"v{version} was {decided} meanwhile: not asked again" in capsys.readouterr().out
+    asked = [e["version"] for e in registry.audit_log(MODEL) if e["event"] == "approval_requested"]
+    assert asked.count("2") == 1 and asked.count("3") == 1
