@@ -106,8 +106,12 @@ def register_model(
         "dataset_digest": tags["ctloop.dataset_digest"],
     }, event_id=core.registration_id(**task, step="register-event"))
     if route == core.PENDING_APPROVAL:
-        approval.request(registry, model_name, version.version, reason=route_reason, pipeline_run=pipeline_run_id,
-                         rollout=release.to_dict(), event_id=core.registration_id(**task, step="approval-requested"))
+        decided = approval.request(registry, model_name, version.version, reason=route_reason,
+                                   pipeline_run=pipeline_run_id, rollout=release.to_dict(),
+                                   event_id=core.registration_id(**task, step="approval-requested"))
+        if decided:  # approved or rejected since this task's first request (a retry): nothing waits
+            route, route_reason = core.DECIDED, (f"{model_name} v{version.version} was {decided} since this task "
+                                                 "first asked: not asked again, nothing changed")
     print(f"ctloop: registered {model_name} v{version.version} ({'alias ' + held if held else 'no alias'}) from run {run_id}; "
           f"next: {route} ({route_reason})")
     return namedtuple("RegisterOutputs", ["version", "route", "route_reason"])(version.version, route, route_reason)

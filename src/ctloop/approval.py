@@ -76,14 +76,15 @@ def who(explicit: str = "") -> str:
 
 
 def request(registry: Any, name: str, version: str, *, reason: str, rollout: dict[str, Any],
-            pipeline_run: str = "", event_id: str = "") -> None:
+            pipeline_run: str = "", event_id: str = "") -> str:
     """Mark ``version`` as waiting for a person (alias, tags, audit record). Under the model's
     promotion lock, and never back to an older version: two continuous-training runs at once may
     write in either order (aliases are last-writer-wins), and the newest challenger is the one
     waiting — an older one is recorded as superseded by it. So is an older one requested late,
     after a newer version was already decided (``pending-approval`` cleared by :func:`finish`) or
     is champion. ``event_id``: the audit record's, the same in every attempt of one pipeline task
-    (``MlflowRegistry.record_event``)."""
+    (``MlflowRegistry.record_event``). Returns ``""``, or the decision (``approved``/``rejected``) a
+    version asked about again already has: it stands, nothing is written."""
     import contextlib
 
     locked = getattr(registry, "_locked", None)
@@ -93,7 +94,7 @@ def request(registry: Any, name: str, version: str, *, reason: str, rollout: dic
         decided = (registry.get_version(name, str(version)).tags or {}).get(TAG_STATE, "")
         if decided in (APPROVED, REJECTED):
             print(f"ctloop: {name} v{version} was {decided} meanwhile: not asked again")
-            return
+            return decided
         newer = _newer(registry, name, version)
         registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
                                           TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
@@ -103,6 +104,7 @@ def request(registry: Any, name: str, version: str, *, reason: str, rollout: dic
                                               "pipeline_run": pipeline_run,
                                               **({"superseded_by": newer} if newer else {})},
                               **({"event_id": event_id} if event_id else {}))
+    return ""
 
 
 def _newer(registry: Any, name: str, version: str) -> str:

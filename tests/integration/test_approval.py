@@ -119,8 +119,8 @@ def test_a_request_again_after_the_decision_leaves_it_decided(registry, capsys):
         approval.request(registry, MODEL, version, reason="approval required", rollout={"approval": "required"})
         approval.decide(registry, MODEL, version, approve=approve, by="alice", reason="reviewed")
         decided = registry.get_version(MODEL, version).tags[approval.TAG_STATE]
-        approval.request(registry, MODEL, version, reason="approval required", rollout={"approval": "required"})
-        assert registry.get_version(MODEL, version).tags[approval.TAG_STATE] == decided
+        again = approval.request(registry, MODEL, version, reason="approval required", rollout={"approval": "required"})
+        assert again == decided and registry.get_version(MODEL, version).tags[approval.TAG_STATE] == decided
         assert f"v{version} was {decided} meanwhile: not asked again" in capsys.readouterr().out
     asked = [e["version"] for e in registry.audit_log(MODEL) if e["event"] == "approval_requested"]
     assert asked.count("2") == 1 and asked.count("3") == 1

@@ -202,3 +202,33 @@ def test_a_record_of_a_deleted_version_is_not_kept_for_a_new_one(mlflow_url):
     assert reg.record_event(name, "2", {"event": "register"}, event_id="b" * 32) == new
     assert sorted((e["event"], e["version"]) for e in reg.audit_log(name)) == [("register", "1"), ("register", "2")]
     assert reg.get_version(name, "2").tags["ctloop.last_event"] == "register"
+
+
+def test_an_approval_during_the_retry_routes_decided_not_pending(mlflow_url, tmp_path, monkeypatch):
+    """The retry of a task whose first attempt asked for approval: an operator approves in the seconds
+    between the retry's registration check (not decided yet) and its request. The request keeps the
+    approval (approval.request), and the task routes ``decided``, not ``pending-approval`` with a
+    reason saying it waits for ``ctloop approve`` (round 54 review of 3546221b)."""
+    from ctloop import approval
+    from ctloop.components.register.core import registration_id
+
+    client = MlflowClient(mlflow_url, registry_uri=mlflow_url)
+    logged = client.create_logged_model(client.create_experiment(f"r54-race-{uuid.uuid4().hex[:8]}"))
+    name = f"r54-race-{uuid.uuid4().hex[:8]}"
+    ids = {"model_name": name, "model_uri": f"models:/{logged.model_id}", "pipeline_run_id": RUN_ID, **TASK}
+    reg = MlflowRegistry(mlflow_url)
+    reg.register(name, model_uri=ids["model_uri"], run_id="", tags={}, registration_id=registration_id(**ids))
+    approval.request(reg, name, "1", reason="approval required", rollout={},
+                     event_id=registration_id(**ids, step="approval-requested"))  # attempt 1, then it failed
+    request = approval.request
+
+    def approved_first(registry, model, version, **kwargs):
+        approval.decide(registry, model, version, approve=True, by="ops", reason="looks good")
+        return request(registry, model, version, **kwargs)
+
+    monkeypatch.setattr(approval, "request", approved_first)
+    out = _attempt(mlflow_url, tmp_path, logged.model_id, name, None, **TASK, rollout={"approval": "required"})
+
+    assert (out.version, out.route) == ("1", "decided")
+    assert out.route_reason == f"{name} v1 was approved since this task first asked: not asked again, nothing changed"
+    assert reg.get_version(name, "1").tags[approval.TAG_STATE] == "approved"
