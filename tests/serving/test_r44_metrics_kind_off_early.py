@@ -97,8 +97,10 @@ def test_a_kind_turned_off_in_the_first_tenth_is_counted_once(scraped):
     native = prom.scalar(
         f'sum(histogram_count(increase({OTEL}{{pod="{BOTH_POD}"}}[{window}])))', at
     )
-    # the premise: the stale classic series holds answers of the window's first tenth
-    assert classic > 0.04 * native > 0
+    # the premise: the stale classic series holds answers of the window's first tenth, at least twice
+    # the 1 % the count below is held to, so counting them twice fails it (a tenth is ~0.1 x native;
+    # scrapes a loaded machine delays leave less: 0.039 x in one clean-clone run, refused at 0.04 x)
+    assert classic > 2 * 0.01 * native > 0
     stats = get_source("knative-otel").stats(prom, BOTH_REVISION, NS, window, at)
     assert stats.requests == pytest.approx(native, rel=0.01), (stats.requests, native, classic)
     assert stats.error_rate == pytest.approx(0.05, abs=0.02)
