@@ -49,6 +49,16 @@ def _model(mlflow_url: str, prefix: str) -> tuple[MlflowClient, str, str]:
     return client, f"{prefix}-{uuid.uuid4().hex[:8]}", logged.model_id
 
 
+def _component_env(monkeypatch, mlflow_url) -> tuple[str, str]:
+    """MLflow's variables kept for the test (the component points MLflow at the proxy); the global
+    tracking and registry URIs as they were, for :func:`_register_component` to restore."""
+    import mlflow
+
+    for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.setenv(key, os.environ.get(key, mlflow_url))
+    return mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+
+
 def _register_component(
     mlflow_url, tmp_path, model_id: str, name: str, answer, before: tuple[str, str]
 ):
@@ -141,14 +151,7 @@ def test_a_register_component_whose_alias_is_left_to_a_newer_run_says_no_alias(
     component. The component recorded and printed ``alias challenger`` (false: no alias is on v1); now
     what it reads back. v2's run then dies and v2 is deleted: the alias stays unset (status and repair
     choose no version for it: the newest READY one may be one passed over)."""
-    import mlflow
-
-    for key in (
-        "MLFLOW_TRACKING_URI",
-        "MLFLOW_REGISTRY_URI",
-    ):  # the component points MLflow at the proxy
-        monkeypatch.setenv(key, os.environ.get(key, mlflow_url))
-    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    before = _component_env(monkeypatch, mlflow_url)
     client, name, model_id = _model(mlflow_url, "r53n")
     answer, made = _concurrent(
         client, name, model_id, lambda _v2: (503, {"Content-Type": "application/json"}, BUSY)
@@ -180,14 +183,7 @@ def test_the_register_component_reads_no_aliases_after_registering(
     before the audit record's first request, ``GET registered-models/get`` answers 503. Was: the component
     read the aliases again with it and failed AFTER registering (a KFP retry then registers a second copy);
     now it uses the aliases on the version."""
-    import mlflow
-
-    for key in (
-        "MLFLOW_TRACKING_URI",
-        "MLFLOW_REGISTRY_URI",
-    ):  # the component points MLflow at the proxy
-        monkeypatch.setenv(key, os.environ.get(key, mlflow_url))
-    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    before = _component_env(monkeypatch, mlflow_url)
     _client, name, model_id = _model(mlflow_url, "r53c")
     seen: list[
         str
