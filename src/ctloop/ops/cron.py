@@ -253,20 +253,27 @@ def _check_occurs(fields: list[str], expr: str) -> None:
                           "that every chosen month has (e.g. 28) or another month")
     if _starred(dom) or _starred(month) or months == set(range(1, 13)):  # every month listed: as '*'
         return
-    # both listed: a month listed alone without one of the days, or a day listed alone in none of the
-    # months, never comes ('31 4,5' runs in May only; '28,31 4' on 28 April only); a range covers what it
-    # covers, and so does 'N/step' (robfig/cron v1.2.0 parser.go getRange: "N/step" means "N-max/step")
-    single = {m for part in month.split(",") if "-" not in part and "/" not in part
-              for m in _values(part, 1, 12, FIELDS[4][3])}
-    dead = sorted(m for m in single if not any(day <= _MONTH_DAYS[m - 1] for day in days))
-    if dead:
-        raise ConfigError(f"cron {expr!r}: month {_MONTHS[dead[0] - 1]} ({dead[0]}) of month field {month!r} has no "
-                          f"day {dom} (at most {_MONTH_DAYS[dead[0] - 1]} days): it never runs then; drop that month "
-                          "or choose a day it has (e.g. 28)")
-    listed = {int(part) for part in dom.split(",") if _digits(part)}  # single days, not a range's
-    never = sorted(day for day in listed if not any(day <= _MONTH_DAYS[m - 1] for m in months))
-    if never:
-        raise ConfigError(f"cron {expr!r}: day-of-month {never[0]} of field {dom!r} occurs in none of the months "
+    # both listed: a month item or a day item that never comes ('31 4,5' runs in May only; '28,31 4' on 28
+    # April only), each item read as robfig/cron v1.2.0 parser.go getRange reads it ("N/step" means
+    # "N-max/step": '2/12' is February alone, as '2' and '2-2' are); a range or step covering a month that has
+    # one of the days (a day one of the months has) covers what it covers
+    for part in month.split(","):
+        items = sorted(_values(part, 1, 12, FIELDS[4][3]))
+        if any(day <= _MONTH_DAYS[m - 1] for m in items for day in days):
+            continue
+        item = "" if len(items) == 1 and (part.upper() in FIELDS[4][3] or _digits(part)) else f" (item {part!r})"
+        names = ", ".join(f"{_MONTHS[m - 1]} ({m})" for m in items)
+        most = max(_MONTH_DAYS[m - 1] for m in items)
+        raise ConfigError(f"cron {expr!r}: month{'s' if len(items) > 1 else ''} {names}{item} of month field "
+                          f"{month!r} {'have' if len(items) > 1 else 'has'} no day {dom} (at most {most} days): it "
+                          f"never runs then; drop {'those months' if len(items) > 1 else 'that month'} or choose a "
+                          f"day {'they have' if len(items) > 1 else 'it has'} (e.g. 28)")
+    for part in dom.split(","):
+        items = sorted(_values(part, 1, 31, {}))
+        if any(day <= _MONTH_DAYS[m - 1] for m in months for day in items):
+            continue
+        item = f"{', '.join(map(str, items))} (item {part!r})" if "/" in part else part
+        raise ConfigError(f"cron {expr!r}: day-of-month {item} of field {dom!r} occurs in none of the months "
                           f"{month!r}: it never runs then; drop that day or choose a day they have (e.g. 28)")
 
 

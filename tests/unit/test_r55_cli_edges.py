@@ -1,0 +1,58 @@
+"""Round 55: CLI and backtest edge cases round 54 left alone; each test below was seen failing on main.
+
+1. a cron month item that is one month by a step or a range (``1,2/12``, ``1,2-2``) gets the day check a
+   month listed alone gets (robfig/cron v1.2.0 ``parser.go`` ``getRange``: "N/step" means "N-max/step").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import ConfigError
+
+
+# --------------------------------------------------------------------------- 1. cron month items of one month
+# robfig/cron v1.2.0 (the parser of KFP 2.17.0's ScheduledWorkflow) parser.go getRange: a single number with a
+# step runs to the field's maximum ("N/step" means "N-max/step"), so '2/12' is February alone, as '2-2' is
+@pytest.mark.parametrize(
+    "expr, said",
+    [
+        (
+            "0 0 3 30 1,2/12 *",
+            "month February (2) (item '2/12') of month field '1,2/12' has no day 30 (at most 29 days)",
+        ),
+        (
+            "0 0 3 30 1,FEB/12 *",
+            "month February (2) (item 'FEB/12') of month field '1,FEB/12' has no day 30",
+        ),
+        (
+            "0 0 3 30 1,2-2 *",
+            "month February (2) (item '2-2') of month field '1,2-2' has no day 30",
+        ),
+        (
+            "0 0 3 31 1,4-6/2 *",
+            "months April (4), June (6) (item '4-6/2') of month field '1,4-6/2' have no day 31",
+        ),
+        (
+            "0 0 3 1,31/5 4 *",
+            "day-of-month 31 (item '31/5') of field '1,31/5' occurs in none of the months '4'",
+        ),
+    ],
+)
+def test_a_month_or_day_item_of_a_step_or_range_that_never_comes_is_refused(expr, said):
+    from ctloop.ops.cron import validate_cron
+
+    with pytest.raises(ConfigError) as exc:
+        validate_cron(expr)
+    assert str(exc.value).startswith(f"cron {expr!r}: {said}"), exc.value
+
+
+@pytest.mark.parametrize(
+    "expr", ["0 0 3 31 1,4-6 *", "0 0 3 31 1/2 *", "0 0 3 30 1,3/12 *", "0 0 3 1,30-31 3 *"]
+)
+def test_an_item_that_covers_a_day_is_taken(expr):
+    from ctloop.ops.cron import validate_cron
+
+    assert validate_cron(expr) == expr
+
+
