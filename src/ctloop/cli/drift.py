@@ -417,6 +417,23 @@ def _write_json(path, payload: dict) -> None:
     write_bytes(str(Path(path).absolute()), (text + "\n").encode("utf-8"), "application/json")
 
 
+def sketch_size(text: str) -> int:
+    """argparse ``type`` of ``--sketch-size``: a whole number of buckets in ``MIN_BUDGET``..``MAX_SKETCH_SIZE``
+    (``ctloop.drift.streaming``: above it a column's sketch takes more than the in-memory engine's whole side;
+    unbounded, ``10**12`` never coarsened, and memory grew with the rows the streaming engine exists to bound)."""
+    from ctloop.cli.argtypes import int_at_least
+    from ctloop.drift.sketch import BUCKET_BYTES, MIN_BUDGET
+    from ctloop.drift.streaming import MAX_SKETCH_SIZE
+
+    value = int_at_least(MIN_BUDGET)(text)
+    if value > MAX_SKETCH_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number in {MIN_BUDGET}..{MAX_SKETCH_SIZE:,}, got {text!r}: at {BUCKET_BYTES} bytes a bucket "
+            f"that is {BUCKET_BYTES * MAX_SKETCH_SIZE // 10**6:,} MB per numeric column and side, what --engine memory "
+            "holds for a whole side; for exact scores over more distinct values use --engine memory")
+    return value
+
+
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
         COLUMN_LIST_HELP,
@@ -428,12 +445,13 @@ def register(subparsers) -> None:
     )
     from ctloop.config import DriftConfig
     from ctloop.drift.engine import CORRECTIONS, MIN_ROWS
-    from ctloop.drift.sketch import MIN_BUDGET
+    from ctloop.drift.sketch import BUCKET_BYTES, MIN_BUDGET
     from ctloop.drift.stats import METHODS
     from ctloop.drift.streaming import (
         DEFAULT_BATCH_ROWS,
         DEFAULT_SKETCH_SIZE,
         ENGINES,
+        MAX_SKETCH_SIZE,
         MEMORY_CELLS,
     )
 
@@ -495,9 +513,9 @@ def register(subparsers) -> None:
              f"{MEMORY_CELLS:,} cells (rows x columns) per side, else stream",
     )  # fmt: skip
     p.add_argument(
-        "--sketch-size", type=int_at_least(MIN_BUDGET), default=DEFAULT_SKETCH_SIZE,
-        help=f"stream: buckets per numeric column, at least {MIN_BUDGET}; exact up to this many distinct "
-             f"values (default {DEFAULT_SKETCH_SIZE}, about 40 bytes each)",
+        "--sketch-size", type=sketch_size, default=DEFAULT_SKETCH_SIZE,
+        help=f"stream: buckets per numeric column, {MIN_BUDGET} to {MAX_SKETCH_SIZE:,}; exact up to this many distinct "
+             f"values (default {DEFAULT_SKETCH_SIZE}, {BUCKET_BYTES} bytes each per side)",
     )  # fmt: skip
     p.add_argument(
         "--batch-rows", type=int_at_least(1), default=DEFAULT_BATCH_ROWS,

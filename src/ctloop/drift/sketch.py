@@ -50,6 +50,7 @@ M_EXACT = 52  # every distinct float64 in its own bucket
 M_COARSEST = -11  # shift 63: one bucket per sign
 _MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
 MIN_BUDGET = 64  # > 20 distinct values (evidently's binning rule) must stay decidable
+BUCKET_BYTES = 40  # a cluster: key, count, sum, minimum, maximum (five 8-byte arrays: NumericSketch.nbytes)
 
 
 def ordered_bits(x: np.ndarray) -> np.ndarray:
@@ -805,6 +806,7 @@ def aligned_counts(
 __all__ = [
     "M_EXACT",
     "MIN_BUDGET",
+    "BUCKET_BYTES",
     "CategoryCounts",
     "CdfComparison",
     "Interval",
