@@ -3,6 +3,7 @@
 1. a cron month item that is one month by a step or a range (``1,2/12``, ``1,2-2``) gets the day check a
    month listed alone gets (robfig/cron v1.2.0 ``parser.go`` ``getRange``: "N/step" means "N-max/step").
 2. ``ctloop drift --sketch-size`` has an upper bound (``streaming.MAX_SKETCH_SIZE``).
+3. ``--compare 'never,,'`` is refused naming the empty item.
 """
 
 from __future__ import annotations
@@ -97,5 +98,36 @@ def test_sketch_size_beyond_the_bound_is_refused_naming_flag_and_value(tmp_path,
     assert (
         sketch_size(str(MAX_SKETCH_SIZE)) == MAX_SKETCH_SIZE == 5_000_000
     )  # 200 MB at 40 bytes a bucket
+
+
+# --------------------------------------------------------------------------- 3. --compare's empty item
+@pytest.mark.parametrize(
+    "given, item",
+    [("never,,", "item 2 of 3"), ("never,", "item 2 of 2"), (",always", "item 1 of 2")],
+)
+def test_compare_refuses_an_empty_item(tmp_path, capsys, given, item):
+    err = _argparse_refusal(
+        capsys,
+        [
+            "backtest",
+            "--data",
+            str(tmp_path / "s.csv"),
+            "--target",
+            "y",
+            "--time-column",
+            "ts",
+            "--window",
+            "1D",
+            "--compare",
+            given,
+            "--output",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert (
+        f"argument --compare: {item} is empty: name a policy in each item" in err
+        and repr(given) in err
+    ), err
+    assert not list(tmp_path.iterdir())
 
 

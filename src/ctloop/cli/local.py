@@ -358,8 +358,12 @@ def _policies(text: str) -> str:
     names = [p.strip() for p in text.split(",")]
     if not any(names):
         raise argparse.ArgumentTypeError(f"name one or more policies, e.g. never,always,every:4,default, got {text!r}")
+    empty = [i for i, name in enumerate(names, 1) if not name]
+    if empty:  # 'never,,' replayed never alone, as if the item left empty had named nothing
+        raise argparse.ArgumentTypeError(f"item {empty[0]} of {len(names)} is empty: name a policy in each item, "
+                                         f"e.g. never,always,every:4,default, got {text!r}")
     seen: dict[str, str] = {}  # policy -> the name it was first given as
-    for name in filter(None, names):
+    for name in names:
         policy = _policy(name)
         if policy in seen:  # every:2,every:02 replayed one schedule twice, shown as two policies
             both = f" ({seen[policy]!r} and {name!r})" if seen[policy] != name else ""
