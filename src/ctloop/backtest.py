@@ -446,7 +446,7 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
     if len(stray) < MIN_SCORE_ROWS and 10 * len(stray) <= len(rest) and gap > max(rest_span, step):
         raise DataValidationError([(name, "time_gap", len(stray), (
             f"{len(stray)} row(s) at {stray.iloc[0]}" + (f" … {stray.iloc[-1]}" if len(stray) > 1 else "")
-            + f" lie {_ceil_duration(gap)} {side} the other {len(rest):,} rows ({rest.iloc[0]} … {rest.iloc[-1]}): "
+            + f" lie {_exact_duration(gap)} {side} the other {len(rest):,} rows ({rest.iloc[0]} … {rest.iloc[-1]}): "
             "a typo in the time? fix or drop them"))])
 
 
@@ -556,6 +556,22 @@ def _floor_duration(span: pd.Timedelta) -> str:
         count, seconds = divmod(seconds, size)
         if count or not parts:
             parts.append(f"{count}{unit}")
+    return " ".join(parts)
+
+
+def _exact_duration(span: pd.Timedelta) -> str:
+    """``span`` exactly, in every unit it has (``65734D 6min 22.536871059s``, ``2D 1h``, ``45s``): how far
+    apart two rows lie (:func:`_ceil_duration` said a gap of 65734 days and 6 minutes was ``65735D``, longer
+    than any in the data)."""
+    ns = max(int(span.value), 0)
+    parts = []
+    for unit, size in (("D", 86400 * 10**9), ("h", 3600 * 10**9), ("min", 60 * 10**9)):
+        count, ns = divmod(ns, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    if ns or not parts:
+        whole, frac = divmod(ns, 10**9)
+        parts.append(f"{whole}" + (f".{frac:09d}".rstrip("0") if frac else "") + "s")
     return " ".join(parts)
 
 

@@ -4,14 +4,17 @@
    month listed alone gets (robfig/cron v1.2.0 ``parser.go`` ``getRange``: "N/step" means "N-max/step").
 2. ``ctloop drift --sketch-size`` has an upper bound (``streaming.MAX_SKETCH_SIZE``).
 3. ``--compare 'never,,'`` is refused naming the empty item.
+4. the backtest's time-gap refusal states the gap exactly (it rounded up to a whole day).
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ctloop.cli import main
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, DataValidationError
+from tests.unit.test_backtest_inputs import config, frame
 
 
 def _argparse_refusal(capsys, argv: list[str]) -> str:
@@ -129,5 +132,22 @@ def test_compare_refuses_an_empty_item(tmp_path, capsys, given, item):
         and repr(given) in err
     ), err
     assert not list(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- 4. the time gap, exactly
+def test_the_time_gap_refusal_states_the_gap_the_data_has():
+    """A row dated 2204 in a 4-day stream: the gap was said as 65735D, rounded up to a whole day."""
+    from ctloop.backtest import run_backtest
+
+    data = frame()
+    data.loc[150, "ts"] = pd.Timestamp("2204-01-02")
+    gap = pd.Timestamp("2204-01-02") - data["ts"].drop(150).max()
+    with pytest.raises(DataValidationError, match=r" lie (.+) after the other 399 rows") as exc:
+        run_backtest(data, config(window="30D"))
+    said = str(exc.value).split(" lie ", 1)[1].split(" after ", 1)[0]
+    assert (
+        said.startswith(f"{gap.days}D ")
+        and sum(map(pd.Timedelta, said.split()), pd.Timedelta(0)) == gap
+    ), said
 
 
