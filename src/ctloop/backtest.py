@@ -970,7 +970,8 @@ def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[st
     replay (``always`` replayed in full, then ``every:1000`` refused), on the windows the replay computes, after
     the refusals it makes up front (:func:`_checked`: a target with one class was said to be a schedule that
     never comes). A frame the replay refuses is left to it, to say so in its own words; its notes are the
-    replay's to show."""
+    replay's to show, or, when a schedule is refused here, shown before the refusal, as a single policy's
+    replay shows them (stray first rows left out, labels that were words...: they were dropped)."""
     import warnings
 
     from ctloop.errors import CtloopError
@@ -979,16 +980,22 @@ def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[st
     if not scheduled:
         return
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
             data, step, _, _ = _prepared(frame, cfg)
             _, _, grid, min_train_rows = _checked(data, cfg, step)
             train_windows, how = _train_windows(cfg, step, grid.bounds, grid.counts)
             ready, labels_ready = _ready(grid, cfg, train_windows, how, min_train_rows)
     except CtloopError:
         return
-    for policy in scheduled:
-        _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
+    try:
+        for policy in scheduled:
+            _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
+    except ConfigError:
+        with _notes_once():  # each once, under the caller's filters, as the replay would have raised them
+            for note in notes:
+                warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+        raise
 
 
 def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

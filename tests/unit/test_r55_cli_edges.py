@@ -5,6 +5,7 @@
 2. ``ctloop drift --sketch-size`` has an upper bound (``streaming.MAX_SKETCH_SIZE``).
 3. ``--compare 'never,,'`` is refused naming the empty item.
 4. the backtest's time-gap refusal states the gap exactly (it rounded up to a whole day).
+5. ``--compare`` with a refused every:N shows the data's notes before the refusal, as one policy does.
 """
 
 from __future__ import annotations
@@ -149,5 +150,33 @@ def test_the_time_gap_refusal_states_the_gap_the_data_has():
         said.startswith(f"{gap.days}D ")
         and sum(map(pd.Timedelta, said.split()), pd.Timedelta(0)) == gap
     ), said
+
+
+# --------------------------------------------------------------------------- 5. notes before a refused every:N
+def test_compare_shows_the_data_notes_before_refusing_a_schedule():
+    """Three stray first rows: one policy's replay notes that they are left out, then refuses every:99;
+    --compare refused it without the note (its early check silenced the notes)."""
+    from ctloop.backtest import compare, run_backtest
+
+    clean = frame()
+    data = pd.concat(
+        [
+            clean.iloc[:3].assign(
+                ts=pd.Timestamp("2023-12-30") + pd.to_timedelta([0, 1, 2], unit="h")
+            ),
+            clean,
+        ]
+    )
+    for replay in (
+        lambda: run_backtest(data, config(policy="every:99")),
+        lambda: compare(data, config(), ["never", "every:99"]),
+    ):
+        with (
+            pytest.warns(UserWarning) as notes,
+            pytest.raises(ConfigError, match="every 99 windows never comes"),
+        ):
+            replay()
+        assert [str(n.message).split(":", 1)[0] for n in notes] == ["column 'ts'"]
+        assert "3 row(s) at 2023-12-30 00:00:00" in str(notes[0].message)
 
 
