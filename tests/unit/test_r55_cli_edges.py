@@ -6,6 +6,7 @@
 3. ``--compare 'never,,'`` is refused naming the empty item.
 4. the backtest's time-gap refusal states the gap exactly (it rounded up to a whole day).
 5. ``--compare`` with a refused every:N shows the data's notes before the refusal, as one policy does.
+6. ``ctloop score --model-name CreditDefault`` is refused naming ``--model-name``, not ``model_name``.
 """
 
 from __future__ import annotations
@@ -180,3 +181,24 @@ def test_compare_shows_the_data_notes_before_refusing_a_schedule():
         assert "3 row(s) at 2023-12-30 00:00:00" in str(notes[0].message)
 
 
+# --------------------------------------------------------------------------- 6. --model-name, not model_name
+def test_score_names_its_own_flag(tmp_path, capsys):
+    err = _argparse_refusal(
+        capsys,
+        [
+            "score",
+            "--model-name",
+            "CreditDefault",
+            "--data",
+            str(tmp_path / "in.csv"),
+            "--output",
+            str(tmp_path / "out"),
+            "--tracking-uri",
+            str(tmp_path / "mlruns"),
+        ],
+    )
+    assert err.startswith(
+        "ctloop score: error: argument --model-name: must be a valid Kubernetes and MLflow name"
+    ), err
+    assert "got 'CreditDefault'" in err and "model_name:" not in err
+    assert not list(tmp_path.iterdir())

@@ -327,11 +327,15 @@ def seconds(text: str) -> float:
     return value
 
 
-def registered_model(*, optional: bool = False) -> Callable[[str], str]:
+def registered_model(*, optional: bool = False, kubernetes: bool = False) -> Callable[[str], str]:
     """An argparse ``type``: a registered model name (``ctloop.registry.check_model_name``, MLflow's
-    rule) without control characters; ``""`` too when ``optional`` (the flag's default)."""
+    rule) without control characters; ``""`` too when ``optional`` (the flag's default). With
+    ``kubernetes``, the pipelines' ``model_name`` rule too (``ctloop.config.model_name``), for a command
+    whose step applies it (``ctloop score``: batch-scoring's step refused ``CreditDefault`` naming
+    ``model_name``, a word the command line does not have)."""
 
     def parse(text: str) -> str:
+        from ctloop.config import model_name
         from ctloop.errors import ConfigError
         from ctloop.registry import check_model_name
 
@@ -340,9 +344,12 @@ def registered_model(*, optional: bool = False) -> Callable[[str], str]:
         if _controls(text):
             raise argparse.ArgumentTypeError(f"holds a control character, got {_shown(text)}")
         try:
-            return check_model_name(text)
+            name = check_model_name(text)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+        if kubernetes and (problem := model_name(name)):
+            raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+        return name
 
     return parse
 

@@ -66,7 +66,8 @@ def register(subparsers) -> None:
         "its recorded sha256, in chunks of --batch-rows rows; predictions go to --output with the model version "
         "and a run id, and with --log-root into the inference log (monitoring and late labels).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model-name", required=True, type=registered_model(), help="registered model name")
+    p.add_argument("--model-name", required=True, type=registered_model(kubernetes=True),
+                   help="registered model name (lower-case letters, digits and '-', as the pipelines name it)")
     add_arguments(p, ScoringConfig, arg_types={"data": location, "output": output_location, "log_root": optional_location,
                                                "alias": section_field(ScoringConfig, "alias")})
     p.add_argument("--tracking-uri", type=tracking_uri, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI)")
