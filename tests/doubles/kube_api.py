@@ -247,10 +247,16 @@ def _no_json(constant: str) -> Any:
     raise ValueError(f"{constant}: encoding/json's scanner refuses it")
 
 
+# go1.25 src/unicode/tables.go caseOrbit: the non-ASCII runes whose unicode.SimpleFold orbit holds
+# an ASCII letter (K k U+212A, S s U+017F); no other orbit does
+GO_FOLDS_TO_ASCII = {"\u212a": "K", "\u017f": "S"}
+
+
 def _go_key(key: str) -> str:
-    """go1.22 encoding/json/fold.go ``appendFoldedName``: a key matches a field when both fold alike
-    (ASCII upper-cased; other runes ``ToUpper(ToLower(r))``)."""
-    return "".join(ch.lower().upper() for ch in key)
+    """go1.25 src/encoding/json/fold.go ``appendFoldedName`` (KServe v0.20.0 go.mod: go 1.25.8): a
+    key matches a field when both fold alike (ASCII upper-cased; other runes ``foldRune``, the
+    smallest of their ``unicode.SimpleFold`` orbit): exact against the ASCII field names here."""
+    return "".join(ch.upper() if ch.isascii() else GO_FOLDS_TO_ASCII.get(ch, ch) for ch in key)
 
 
 def _go_unmarshal(obj: _JsonObject, struct: dict) -> dict | None:

@@ -608,11 +608,21 @@ def deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> str:
     return LEGACY_MODES.get(cluster_default, cluster_default) if cluster_default else ""
 
 
+# go1.25 src/unicode/tables.go asciiFold/caseOrbit: the only unicode.SimpleFold orbits holding an
+# ASCII letter and another rune (K k U+212A KELVIN SIGN, S s U+017F LONG S); every other rune's
+# orbit holds no ASCII letter (U+0130 and U+0131 are each their own orbit)
+_GO_FOLDS_TO_ASCII = {"\u212a": "K", "\u017f": "S"}
+
+
 def _go_fold(key: str) -> str:
-    """A JSON key as Go's encoding/json folds it to match a struct field case-insensitively (go1.22
-    ``encoding/json/fold.go`` ``appendFoldedName``: ASCII letters upper-cased, any other rune
-    ``unicode.ToUpper(unicode.ToLower(r))``)."""
-    return "".join(c.upper() if c.isascii() else c.lower().upper() for c in key)
+    """A JSON key as Go's encoding/json folds it to match a struct field case-insensitively
+    (KServe v0.20.0 is built with go 1.25: ``src/encoding/json/fold.go`` ``appendFoldedName``: an
+    ASCII letter upper-cased, any other rune ``foldRune``, the smallest of its
+    ``unicode.SimpleFold`` orbit). Exact for matching against ASCII names, as every field of
+    ``DeployConfig`` is: the two runes that fold into an ASCII letter are mapped to it, and any
+    other is kept, its orbit holding no ASCII letter. Not Python's full case mapping
+    (``"ﬆ".upper()`` is ``"ST"``, ``"ı".upper()`` ``"I"``) nor ``str.casefold``."""
+    return "".join(c.upper() if c.isascii() else _GO_FOLDS_TO_ASCII.get(c, c) for c in key)
 
 
 class _Pairs(list):
