@@ -62,7 +62,9 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   cluster's ``defaultDeploymentMode`` — of a ConfigMap ``inferenceservice-config`` (key ``deploy``)
   a test added (``add()``) in namespace ``kserve``, else ``Knative`` (the chart's default) — one
   ``NewDeployConfig`` refuses (``bogus``, no mode) makes the controller reconcile nothing; the webhook
-  writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``);
+  writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``), on
+  a PATCH (an UPDATE) as on a CREATE, and the validator then refuses an annotation other than the
+  mode the status records (``inference_service_validation.go`` ``validateDeploymentMode``, 403);
   a Standard-mode predictor's status is what ``inference_service_status.go``
   ``PropagateRawStatus`` writes (``components/predictor.go``: a Deployment, no Knative Service):
   the condition ``PredictorReady`` and, once ready, ``components.predictor.url`` — no revisions,
@@ -177,6 +179,26 @@ def _default(obj: dict, default_mode: str = DEFAULT_MODE) -> None:
         annotations[MODE] = LEGACY_MODES[annotations[MODE]]
     elif MODE not in annotations and default_mode in ("Standard", "ModelMesh"):
         meta["annotations"] = {**annotations, MODE: default_mode}
+
+
+VALIDATOR = "inferenceservice.kserve-webhook-server.validator"  # KServe v0.20.0 config/webhook/manifests.yaml
+
+
+def _deployment_mode_change(new: dict, old: dict) -> str:
+    """KServe v0.20.0's validator on an UPDATE (``inference_service_validation.go``
+    ``validateDeploymentMode``): once the controller recorded a mode (``status.deploymentMode``,
+    ``ParseDeploymentMode``d), an annotation naming another is refused. The message as the API server
+    words a webhook's denial (k8s.io/apiserver ``pkg/admission/plugin/webhook/errors/statuserror.go``
+    ``ToStatusErr``; controller-runtime ``admission.Denied``: 403); ``""`` when allowed."""
+    recorded = (old.get("status") or {}).get("deploymentMode")
+    if not recorded:
+        return ""
+    recorded = LEGACY_MODES.get(recorded, recorded)
+    asked = (new["metadata"].get("annotations") or {}).get(MODE)
+    if asked is None or asked == recorded:
+        return ""
+    return (f'admission webhook "{VALIDATOR}" denied the request: update rejected: deploymentMode cannot be '
+            f"changed from '{recorded}' to '{asked}'")
 
 
 def _split(traffic: list[dict]) -> dict[str, int]:
@@ -791,7 +813,10 @@ class KubeApiDouble(InThreadServer):
                             return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
                         old_spec = copy.deepcopy(current["spec"])
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
-                        _default(patched)
+                        # the defaulter runs on UPDATE as on CREATE (config/webhook/manifests.yaml)
+                        _default(patched, double.default_mode())
+                        if denied := _deployment_mode_change(patched, current):
+                            return self._status(403, "Forbidden", denied)
                         double._rv += 1
                         patched["metadata"]["resourceVersion"] = str(double._rv)
                         changed = patched["spec"] != old_spec

@@ -805,6 +805,45 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
     )
 
 
+def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
+    """Refuse (ServingError, nothing written) an update KServe v0.20.0's webhooks would refuse, both
+    registered for UPDATE as for CREATE (``config/webhook/manifests.yaml``). Once the controller
+    recorded a mode (``status.deploymentMode``), the validator refuses an annotation
+    :data:`MODE_ANNOTATION` naming another (``inference_service_validation.go``
+    ``validateDeploymentMode``, compared after the defaulter ran); and the defaulter writes the
+    cluster's default into a service with none when that default is Standard or ModelMesh
+    (``inference_service_defaults.go`` ``DefaultInferenceService``), so a Knative service created
+    without it under a Knative default takes no update at all once the default is Standard.
+    ``cluster_default``: the default read (``""``: unknown, then only the annotation is judged)."""
+    meta = isvc.get("metadata") or {}
+    recorded = (isvc.get("status") or {}).get("deploymentMode")
+    if not isinstance(recorded, str) or not recorded:
+        return
+    recorded = LEGACY_MODES.get(recorded, recorded)
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    name, namespace = meta.get("name", "?"), meta.get("namespace")
+    fix = (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
+           " --overwrite: a change of its revision template, so Knative starts a new revision of the model it "
+           "serves now; then run this again")
+    if MODE_ANNOTATION not in annotations:
+        default = LEGACY_MODES.get(cluster_default, cluster_default)
+        if default not in (STANDARD, MODEL_MESH) or default == recorded:
+            return
+        raise ServingError(
+            f"InferenceService {name!r} runs in {recorded} mode but names no {MODE_ANNOTATION} annotation, and the "
+            f"cluster's defaultDeploymentMode is {default}: KServe v0.20.0's webhook writes {default} into every "
+            "update of it, which its validator refuses (\"update rejected: deploymentMode cannot be changed from "
+            f"'{recorded}' to '{default}'\"; inference_service_defaults.go DefaultInferenceService, "
+            f"inference_service_validation.go validateDeploymentMode); nothing written ({fix})")
+    asked = annotations.get(MODE_ANNOTATION)
+    if LEGACY_MODES.get(asked, asked) != recorded:  # the defaulter maps a legacy name before the check
+        raise ServingError(
+            f"InferenceService {name!r} runs in {recorded} mode but its {MODE_ANNOTATION} annotation is {asked!r}: "
+            "KServe v0.20.0's validator refuses every update of it (\"update rejected: deploymentMode cannot be "
+            f"changed from '{recorded}' to '{asked}'\"; inference_service_validation.go validateDeploymentMode); "
+            f"nothing written ({fix})")
+
+
 # KServe v0.20.0 pkg/constants/constants.go DisableAutoUpdateAnnotationKey
 DISABLE_AUTO_UPDATE_ANNOTATION = "serving.kserve.io/disable-auto-update"
 
@@ -939,6 +978,6 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]
