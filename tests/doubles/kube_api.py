@@ -326,6 +326,7 @@ class KubeApiDouble(InThreadServer):
         self.objects: dict[tuple[str, str], dict] = {}
         self.meta: dict[tuple[str, str], dict] = {}  # controller bookkeeping per object
         self.calls: list[tuple[str, str, Any]] = []
+        self.kserve_namespace = "kserve"  # where KServe runs: its ConfigMap is read there (kserve_config_path)
         self.history: list[tuple[str, dict[str, int]]] = []  # (event, traffic) after each change
         self.ready_after_reads = ready_after_reads
         self._fail: list[int] = []
@@ -479,12 +480,19 @@ class KubeApiDouble(InThreadServer):
     def traffic(self, ns: str, name: str) -> dict[str, int]:
         return _split(self.objects[(ns, name)]["status"]["components"]["predictor"].get("traffic") or [])
 
+    @property
+    def kserve_config_path(self) -> str:
+        """KServe's ConfigMap in its own namespace (v0.20.0 ``pkg/constants/constants.go``
+        ``KServeNamespace``: the controller's ``POD_NAMESPACE``, ``kserve`` by default):
+        :attr:`kserve_namespace`, which a test sets for KServe installed elsewhere."""
+        return KSERVE_CONFIG_PATH.replace("/namespaces/kserve/", f"/namespaces/{self.kserve_namespace}/")
+
     def default_mode(self) -> str:
         """The cluster's ``defaultDeploymentMode``: of the ConfigMap at :data:`KSERVE_CONFIG_PATH`
         when a test added one (``configmap.go`` ``NewDeployConfig``, legacy names mapped; ``""``
         when it fails there, :meth:`deploy_config_error`, or has no ``deploy`` key), else
         :data:`DEFAULT_MODE`."""
-        config = self.resources.get(KSERVE_CONFIG_PATH)
+        config = self.resources.get(self.kserve_config_path)
         if config is None:
             return DEFAULT_MODE
         text = (config.get("data") or {}).get("deploy")
@@ -496,7 +504,7 @@ class KubeApiDouble(InThreadServer):
         returns "fails to create DeployConfig" before anything (``controller.go``): no
         InferenceService is reconciled, none gets a status. An absent ``deploy`` key is no error
         there (an empty DeployConfig)."""
-        config = self.resources.get(KSERVE_CONFIG_PATH)
+        config = self.resources.get(self.kserve_config_path)
         text = ((config or {}).get("data") or {}).get("deploy")
         return config is not None and text is not None and new_deploy_config(text) is None
 

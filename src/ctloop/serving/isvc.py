@@ -579,6 +579,30 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
 KSERVE_CONFIG = "inferenceservice-config"
 KSERVE_NAMESPACES = ("kserve", "kubeflow")
 DEPLOY_CONFIG_KEY = "deploy"
+# KServe installed elsewhere (OpenDataHub: opendatahub; Red Hat OpenShift AI: redhat-ods-applications):
+# the namespace of KSERVE_CONFIG, where KServe's controller runs (constants.go KServeNamespace is its
+# POD_NAMESPACE). The config field rollout.kserve_namespace wins over this variable; neither set,
+# KSERVE_NAMESPACES are read in turn (kserve_config_namespaces).
+KSERVE_NAMESPACE_ENV = "CTLOOP_KSERVE_NAMESPACE"
+
+
+def kserve_config_namespaces(configured: str = "") -> tuple[str, ...]:
+    """Where a rollout reads :data:`KSERVE_CONFIG`, in turn: ``configured`` (``rollout.kserve_namespace``,
+    checked with the config), else :data:`KSERVE_NAMESPACE_ENV`, else :data:`KSERVE_NAMESPACES`. A
+    variable naming no namespace is a :class:`ConfigError` naming it and its value."""
+    import os
+
+    from ctloop.config import k8s_namespace
+    from ctloop.errors import ConfigError
+
+    if configured:
+        return (configured,)
+    value = os.environ.get(KSERVE_NAMESPACE_ENV, "")
+    if not value:
+        return KSERVE_NAMESPACES
+    if problem := k8s_namespace(value):
+        raise ConfigError(f"{KSERVE_NAMESPACE_ENV}: {problem}, got {value!r}")
+    return (value,)
 
 
 def deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> str:
@@ -737,6 +761,7 @@ class ClusterDefault(NamedTuple):
     forbidden: bool = False  # that failure is a 403: the runner may not get it (KSERVE_CONFIG_READER)
     namespace: str = ""  # where it was read
     nowhere: bool = False  # that failure is a 404 in every namespace read: there is no such ConfigMap
+    namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where it was looked for (kserve_config_namespaces)
 
     @property
     def read_failure(self) -> str:
@@ -746,14 +771,15 @@ class ClusterDefault(NamedTuple):
 
 
 def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", default_problem: str = "",
-                          read_failure: str = "") -> None:
+                          read_failure: str = "", namespaces: tuple[str, ...] = KSERVE_NAMESPACES) -> None:
     """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent. A
     service whose mode cannot be told (:func:`deployment_mode` ``""``: neither field set and the
     cluster's default unknown) is refused too: a canary there may be ignored as silently.
     ``default_problem``: what is wrong with the ConfigMap that was read (:func:`read_deploy_config`,
     prefixed with where it was read), ``""`` when it could not be read; ``read_failure``: why it
     could not (:attr:`ClusterDefault.read_failure`), ``""`` for a 403 (or nothing known), which the
-    refusal answers with :data:`KSERVE_CONFIG_READER`."""
+    refusal answers with :data:`KSERVE_CONFIG_READER`; ``namespaces``: where it was looked for
+    (:attr:`ClusterDefault.namespaces`)."""
     mode = deployment_mode(isvc, cluster_default)
     if mode == KNATIVE:
         return
@@ -772,7 +798,7 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
             advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
                       f"it {MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it")
         else:
-            unknown = (f"ConfigMap {KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} not readable; "
+            unknown = (f"ConfigMap {KSERVE_CONFIG} in {' or '.join(namespaces)} not readable; "
                        f"{KSERVE_CONFIG_READER} lets the runner get it")
             advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
                       f"it {MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it")
@@ -823,8 +849,8 @@ def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> No
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     name, namespace = meta.get("name", "?"), meta.get("namespace")
     fix = (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
-           " --overwrite: a change of its revision template, so Knative starts a new revision of the model it "
-           "serves now; then run this again")
+           " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
+           "spec names; then run this again")
     if MODE_ANNOTATION not in annotations:
         default = LEGACY_MODES.get(cluster_default, cluster_default)
         if default not in (STANDARD, MODEL_MESH) or default == recorded:
@@ -978,6 +1004,7 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "KSERVE_NAMESPACE_ENV",
+    "kserve_config_namespaces", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]

@@ -170,7 +170,7 @@ def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
     found, read = specs.ClusterDefault(), False
     if not specs.deployment_mode(obj):
         found, read = getattr(isvcs, "kserve_default", specs.ClusterDefault)(), True
-    specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure)
+    specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure, found.namespaces)
     annotations = (obj.get("metadata") or {}).get("annotations")
     if not read and (obj.get("status") or {}).get("deploymentMode") and specs.MODE_ANNOTATION not in (annotations or {}):
         # KServe's defaulter writes a Standard or ModelMesh default into every update of such a service
