@@ -63,7 +63,8 @@ def analyze_canary(
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig.from_dict(rollout)
-    isvcs = InferenceServices(cfg.namespace) if deploy_action not in release.FIRST_DEPLOYMENT else None
+    isvcs = (InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+             if deploy_action not in release.FIRST_DEPLOYMENT else None)
     result = release.analyze(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version, cfg=cfg,
                              deploy_action=deploy_action, canary_revision=canary_revision,
                              stable_revision=stable_revision, run_id=pipeline_run_id)

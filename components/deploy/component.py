@@ -59,7 +59,8 @@ def deploy_canary(
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig.from_dict(rollout)
-    state, uri = release.deploy(MlflowRegistry(tracking_uri), InferenceServices(cfg.namespace), model_name=model_name,
+    isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+    state, uri = release.deploy(MlflowRegistry(tracking_uri), isvcs, model_name=model_name,
                                 version=version, cfg=cfg, run_id=pipeline_run_id)
     print(f"ctloop: {cfg.inference_service}: {state.action}, traffic {state.traffic}")
     return namedtuple("DeployOutputs", ["action", "latest_revision", "previous_revision", "storage_uri"])(

@@ -51,7 +51,7 @@ def promote_model(
     if cfg.inference_service:
         from ctloop.serving.kube import InferenceServices
 
-        isvcs = InferenceServices(cfg.namespace)
+        isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
     previous = release.promote(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version,
                                reason=reason, cfg=cfg, run_id=pipeline_run_id)
     print(f"ctloop: {model_name} champion -> v{version} (previous: {previous or 'none'})")

@@ -50,7 +50,8 @@ def rollback_model(
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig.from_dict(rollout)
-    target, state = release.rollback(MlflowRegistry(tracking_uri), InferenceServices(cfg.namespace),
+    isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+    target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
                                      model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
                                      to_version=to_version, run_id=pipeline_run_id)
     if state.action == "held":  # another model took the spec: release.rollback printed why

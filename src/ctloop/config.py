@@ -1118,6 +1118,10 @@ class RolloutConfig(Section):
     inference_service: str = opt("", "KServe InferenceService to roll an approved challenger out to; empty = "
                                  "registry only.", example="credit-default", check=tag_routed_name)
     namespace: str = opt("", "The InferenceService's namespace.", example="ctloop", check=k8s_namespace)
+    kserve_namespace: str = opt("", "Namespace of KServe's ConfigMap inferenceservice-config, where its controller "
+                                "runs (a service naming no deployment mode takes the default there); empty = "
+                                "CTLOOP_KSERVE_NAMESPACE, else kserve, then kubeflow.",
+                                example="redhat-ods-applications", check=k8s_namespace)
     strategy: str = opt("canary", "canary (traffic steps) or blue-green (all at once once ready).",
                         check=one_of(*STRATEGIES))
     traffic_plan: list = opt([5, 25, 50, 100], "Canary percentages per step (blue-green: judged at 100 % once "

@@ -62,7 +62,9 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   cluster's ``defaultDeploymentMode`` — of a ConfigMap ``inferenceservice-config`` (key ``deploy``)
   a test added (``add()``) in namespace ``kserve``, else ``Knative`` (the chart's default) — one
   ``NewDeployConfig`` refuses (``bogus``, no mode) makes the controller reconcile nothing; the webhook
-  writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``);
+  writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``), on
+  a PATCH (an UPDATE) as on a CREATE, and the validator then refuses an annotation other than the
+  mode the status records (``inference_service_validation.go`` ``validateDeploymentMode``, 403);
   a Standard-mode predictor's status is what ``inference_service_status.go``
   ``PropagateRawStatus`` writes (``components/predictor.go``: a Deployment, no Knative Service):
   the condition ``PredictorReady`` and, once ready, ``components.predictor.url`` — no revisions,
@@ -179,6 +181,26 @@ def _default(obj: dict, default_mode: str = DEFAULT_MODE) -> None:
         meta["annotations"] = {**annotations, MODE: default_mode}
 
 
+VALIDATOR = "inferenceservice.kserve-webhook-server.validator"  # KServe v0.20.0 config/webhook/manifests.yaml
+
+
+def _deployment_mode_change(new: dict, old: dict) -> str:
+    """KServe v0.20.0's validator on an UPDATE (``inference_service_validation.go``
+    ``validateDeploymentMode``): once the controller recorded a mode (``status.deploymentMode``,
+    ``ParseDeploymentMode``d), an annotation naming another is refused. The message as the API server
+    words a webhook's denial (k8s.io/apiserver ``pkg/admission/plugin/webhook/errors/statuserror.go``
+    ``ToStatusErr``; controller-runtime ``admission.Denied``: 403); ``""`` when allowed."""
+    recorded = (old.get("status") or {}).get("deploymentMode")
+    if not recorded:
+        return ""
+    recorded = LEGACY_MODES.get(recorded, recorded)
+    asked = (new["metadata"].get("annotations") or {}).get(MODE)
+    if asked is None or asked == recorded:
+        return ""
+    return (f'admission webhook "{VALIDATOR}" denied the request: update rejected: deploymentMode cannot be '
+            f"changed from '{recorded}' to '{asked}'")
+
+
 def _split(traffic: list[dict]) -> dict[str, int]:
     """``{revision: percent}``, entries of one revision (a ``latest`` and a ``prev`` tag) summed."""
     out: dict[str, int] = {}
@@ -247,10 +269,16 @@ def _no_json(constant: str) -> Any:
     raise ValueError(f"{constant}: encoding/json's scanner refuses it")
 
 
+# go1.25 src/unicode/tables.go caseOrbit: the non-ASCII runes whose unicode.SimpleFold orbit holds
+# an ASCII letter (K k U+212A, S s U+017F); no other orbit does
+GO_FOLDS_TO_ASCII = {"\u212a": "K", "\u017f": "S"}
+
+
 def _go_key(key: str) -> str:
-    """go1.22 encoding/json/fold.go ``appendFoldedName``: a key matches a field when both fold alike
-    (ASCII upper-cased; other runes ``ToUpper(ToLower(r))``)."""
-    return "".join(ch.lower().upper() for ch in key)
+    """go1.25 src/encoding/json/fold.go ``appendFoldedName`` (KServe v0.20.0 go.mod: go 1.25.8): a
+    key matches a field when both fold alike (ASCII upper-cased; other runes ``foldRune``, the
+    smallest of their ``unicode.SimpleFold`` orbit): exact against the ASCII field names here."""
+    return "".join(ch.upper() if ch.isascii() else GO_FOLDS_TO_ASCII.get(ch, ch) for ch in key)
 
 
 def _go_unmarshal(obj: _JsonObject, struct: dict) -> dict | None:
@@ -298,6 +326,7 @@ class KubeApiDouble(InThreadServer):
         self.objects: dict[tuple[str, str], dict] = {}
         self.meta: dict[tuple[str, str], dict] = {}  # controller bookkeeping per object
         self.calls: list[tuple[str, str, Any]] = []
+        self.kserve_namespace = "kserve"  # where KServe runs: its ConfigMap is read there (kserve_config_path)
         self.history: list[tuple[str, dict[str, int]]] = []  # (event, traffic) after each change
         self.ready_after_reads = ready_after_reads
         self._fail: list[int] = []
@@ -451,12 +480,19 @@ class KubeApiDouble(InThreadServer):
     def traffic(self, ns: str, name: str) -> dict[str, int]:
         return _split(self.objects[(ns, name)]["status"]["components"]["predictor"].get("traffic") or [])
 
+    @property
+    def kserve_config_path(self) -> str:
+        """KServe's ConfigMap in its own namespace (v0.20.0 ``pkg/constants/constants.go``
+        ``KServeNamespace``: the controller's ``POD_NAMESPACE``, ``kserve`` by default):
+        :attr:`kserve_namespace`, which a test sets for KServe installed elsewhere."""
+        return KSERVE_CONFIG_PATH.replace("/namespaces/kserve/", f"/namespaces/{self.kserve_namespace}/")
+
     def default_mode(self) -> str:
         """The cluster's ``defaultDeploymentMode``: of the ConfigMap at :data:`KSERVE_CONFIG_PATH`
         when a test added one (``configmap.go`` ``NewDeployConfig``, legacy names mapped; ``""``
         when it fails there, :meth:`deploy_config_error`, or has no ``deploy`` key), else
         :data:`DEFAULT_MODE`."""
-        config = self.resources.get(KSERVE_CONFIG_PATH)
+        config = self.resources.get(self.kserve_config_path)
         if config is None:
             return DEFAULT_MODE
         text = (config.get("data") or {}).get("deploy")
@@ -468,7 +504,7 @@ class KubeApiDouble(InThreadServer):
         returns "fails to create DeployConfig" before anything (``controller.go``): no
         InferenceService is reconciled, none gets a status. An absent ``deploy`` key is no error
         there (an empty DeployConfig)."""
-        config = self.resources.get(KSERVE_CONFIG_PATH)
+        config = self.resources.get(self.kserve_config_path)
         text = ((config or {}).get("data") or {}).get("deploy")
         return config is not None and text is not None and new_deploy_config(text) is None
 
@@ -785,7 +821,10 @@ class KubeApiDouble(InThreadServer):
                             return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
                         old_spec = copy.deepcopy(current["spec"])
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
-                        _default(patched)
+                        # the defaulter runs on UPDATE as on CREATE (config/webhook/manifests.yaml)
+                        _default(patched, double.default_mode())
+                        if denied := _deployment_mode_change(patched, current):
+                            return self._status(403, "Forbidden", denied)
                         double._rv += 1
                         patched["metadata"]["resourceVersion"] = str(double._rv)
                         changed = patched["spec"] != old_spec

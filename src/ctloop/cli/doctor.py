@@ -110,7 +110,8 @@ def register(subparsers) -> None:
         ("--kubeconfig", {**text, "type": text_file}, "default: $KUBECONFIG or ~/.kube/config"),
         ("--context", text, "kubeconfig context (default: the current one)"),
         ("--kserve-namespace", {**many, "metavar": "NS"},
-         "where kserve-controller-manager runs (default: kserve, then kubeflow)"),
+         "where kserve-controller-manager runs (default: rollout.kserve_namespace or $CTLOOP_KSERVE_NAMESPACE, "
+         "else kserve, then kubeflow)"),
     ):
         p.add_argument(flag, help=help_, **kind)
     p.add_argument("--json", action="store_true", help="print the checks as JSON")

@@ -224,7 +224,7 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     found = ClusterDefault() if deployment_mode(obj) else getattr(isvcs, "kserve_default", ClusterDefault)()
     default = found.mode
     try:
-        check_deployment_mode(obj, default, found.problem, found.read_failure)
+        check_deployment_mode(obj, default, found.problem, found.read_failure, found.namespaces)
     except ServingError as exc:
         name = (obj.get("metadata") or {}).get("name", "?")
         reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")

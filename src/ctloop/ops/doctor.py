@@ -162,13 +162,15 @@ NETWORK_READER_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("", "configmaps", "get", f"{DOMAIN_CONFIG[0]}/{DOMAIN_CONFIG[1]}"),
 )
 # KServe's ConfigMap a rollout reads for a service naming no deployment mode (ctloop.serving.kube.
-# read_kserve_default: the first of KSERVE_NAMESPACES that has it; a 403 in one stops it). Granted
-# only by the optional ClusterRole of manifests/extras/kserve-config-reader (get, by name, in every
-# namespace); missing, such a service is refused as of unknown mode — the RBAC line says so, its
-# status unchanged.
-KSERVE_READER_RULES: tuple[tuple[str, str, str, str], ...] = tuple(
-    ("", "configmaps", "get", f"{ns}/{KSERVE_CONFIG}") for ns in KSERVE_NAMESPACES
-)
+# read_kserve_default: the first of isvc.kserve_config_namespaces that has it — rollout.kserve_namespace,
+# $CTLOOP_KSERVE_NAMESPACE, else KSERVE_NAMESPACES; a 403 in one stops it). Granted only by the optional
+# ClusterRole of manifests/extras/kserve-config-reader (get, by name, in every namespace); missing, such
+# a service is refused as of unknown mode — the RBAC line says so, its status unchanged.
+def kserve_reader_rules(namespaces: tuple[str, ...] = KSERVE_NAMESPACES) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple(("", "configmaps", "get", f"{ns}/{KSERVE_CONFIG}") for ns in namespaces)
+
+
+KSERVE_READER_RULES = kserve_reader_rules()
 # KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
@@ -557,18 +559,20 @@ class DoctorOptions:
     kubeconfig: str = ""
     context: str = ""
     kserve_namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where its controller runs
+    kserve_config_namespace: str = ""  # rollout.kserve_namespace: where the rollout reads KServe's ConfigMap
     timeout: float = 5.0
 
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
     """Doctor options from a ``ctloop.yaml`` spec (``ctloop.ops.spec.Spec``); flags override."""
     targets = []
-    prometheus = tracking = source = pushgateway = ""
+    prometheus = tracking = source = pushgateway = kserve_config = ""
     for model in spec.models:
         ro = model.sections.get("rollout")
         if ro is not None and ro.inference_service:
             targets.append(Target(ro.inference_service, ro.namespace, ro.strategy, model.name))
             prometheus = prometheus or ro.prometheus_url
+            kserve_config = kserve_config or ro.kserve_namespace
             source = source or ro.rules.metric_source
         mon = model.sections.get("monitoring")
         pushgateway = pushgateway or (getattr(mon, "pushgateway_url", "") or "")
@@ -582,6 +586,7 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         pushgateway_url=pushgateway,
         tracking_uri=tracking,
         metric_source=source,
+        kserve_config_namespace=kserve_config,
     )
     for key, value in overrides.items():
         if value not in (None, "", [], ()):
@@ -949,7 +954,7 @@ class Doctor:
                 "install KServe 0.20 (https://kserve.github.io/website/)",
             )
         apps = self._api("AppsV1Api")
-        for ns in self.opts.kserve_namespaces:
+        for ns in self._controller_namespaces():
             dep = self._read(apps.read_namespaced_deployment, KSERVE_CONTROLLER, ns)
             if dep is None:
                 continue
@@ -958,16 +963,18 @@ class Doctor:
                 (c.image for c in dep.spec.template.spec.containers if c.name == "manager"), ""
             )
             tag = labels.get("app.kubernetes.io/version") or image.rpartition(":")[2]
-            # the default as the rollout reads it (kube.read_kserve_default: KSERVE_NAMESPACES, not
-            # --kserve-namespace, which only finds the controller)
-            found = self.kserve_default_read = read_kserve_default(self._api("CoreV1Api"), _request_timeout=self._t)
+            # the default as the rollout reads it (kube.read_kserve_default where rollout.kserve_namespace,
+            # else $CTLOOP_KSERVE_NAMESPACE, else KSERVE_NAMESPACES say; not --kserve-namespace, which
+            # only finds the controller)
+            found = self.kserve_default_read = read_kserve_default(
+                self._api("CoreV1Api"), self._kserve_config_namespaces(), _request_timeout=self._t)
             self.kserve_default_mode, self.kserve_default_problem = found.mode, found.problem
             if self.kserve_default_mode:
                 default = self.kserve_default_mode
             elif self.kserve_default_problem:
                 default = f"unknown: {self.kserve_default_problem}"
             else:
-                default = (f"unknown: no {KSERVE_CONFIG} readable in {' or '.join(KSERVE_NAMESPACES)}, where the "
+                default = (f"unknown: no {KSERVE_CONFIG} readable in {' or '.join(found.namespaces)}, where the "
                            f"rollout reads it{f' ({found.failure})' if found.failure else ''}")
             where = f"controller {ns}/{KSERVE_CONTROLLER}"
             warning = _version_warning(
@@ -989,9 +996,24 @@ class Doctor:
             "KServe",
             WARN,
             f"CRD present, but no {KSERVE_CONTROLLER} in "
-            f"{', '.join(self.opts.kserve_namespaces)}: version unknown",
+            f"{', '.join(self._controller_namespaces())}: version unknown",
             "--kserve-namespace NS where the controller runs",
         )
+
+    def _controller_namespaces(self) -> tuple[str, ...]:
+        """Where kserve-controller-manager is looked for: ``--kserve-namespace``, else where the
+        rollout reads KServe's ConfigMap when that is set (KServe v0.20.0 keeps it in the
+        controller's own namespace, ``constants.KServeNamespace`` = its ``POD_NAMESPACE``), else
+        ``KSERVE_NAMESPACES``."""
+        if self.opts.kserve_namespaces != KSERVE_NAMESPACES:
+            return self.opts.kserve_namespaces
+        return self._kserve_config_namespaces()
+
+    def _kserve_config_namespaces(self) -> tuple[str, ...]:
+        """Where the rollout reads KServe's ConfigMap (``isvc.kserve_config_namespaces``)."""
+        from ctloop.serving.isvc import kserve_config_namespaces
+
+        return kserve_config_namespaces(self.opts.kserve_config_namespace)
 
     def check_isvc(self, t: Target) -> Check:
         from ctloop.serving import rollout
@@ -1037,8 +1059,8 @@ class Doctor:
         mode = deployment_mode(obj, self.kserve_default_mode or "")
         if not mode:  # the rollout's refusal, its own words (isvc.check_deployment_mode)
             try:
-                check_deployment_mode(obj, "", self.kserve_default_problem,
-                                      (self.kserve_default_read or ClusterDefault()).read_failure)
+                read = self.kserve_default_read or ClusterDefault(namespaces=self._kserve_config_namespaces())
+                check_deployment_mode(obj, "", self.kserve_default_problem, read.read_failure, read.namespaces)
             except CtloopError as exc:
                 problem, _, fix = str(exc).partition("; nothing written")
                 return Check(name, WARN, f"deployment mode unknown: {problem.removeprefix(f'InferenceService {t.name!r} ')}"
@@ -1725,7 +1747,8 @@ class Doctor:
             # the optional reader of Knative's network ConfigMaps (NETWORK_READER_RULES)
             unread = [rule[3].split("/")[1] for rule in NETWORK_READER_RULES if not may(*rule)]
             # the optional reader of KServe's inferenceservice-config (KSERVE_READER_RULES)
-            kserve_allowed = [rule[3].split("/")[0] for rule in KSERVE_READER_RULES if may(*rule)]
+            kserve_allowed = [rule[3].split("/")[0] for rule in kserve_reader_rules(self._kserve_config_namespaces())
+                              if may(*rule)]
         except ApiException as exc:
             if exc.status == 403:
                 return Check(
@@ -1767,7 +1790,8 @@ class Doctor:
         # (where it is unknown: in all)
         read = self.kserve_default_read or ClusterDefault()
         where = read.namespace
-        needed = KSERVE_NAMESPACES[: KSERVE_NAMESPACES.index(where) + 1] if where in KSERVE_NAMESPACES else KSERVE_NAMESPACES
+        looked = self._kserve_config_namespaces()
+        needed = looked[: looked.index(where) + 1] if where in looked else looked
         denied = [reader_ns for reader_ns in needed if reader_ns not in kserve_allowed]
         if denied and read.nowhere:  # the doctor's own read: 404 everywhere; the reader would get nothing
             reader = (

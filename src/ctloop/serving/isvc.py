@@ -579,6 +579,30 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
 KSERVE_CONFIG = "inferenceservice-config"
 KSERVE_NAMESPACES = ("kserve", "kubeflow")
 DEPLOY_CONFIG_KEY = "deploy"
+# KServe installed elsewhere (OpenDataHub: opendatahub; Red Hat OpenShift AI: redhat-ods-applications):
+# the namespace of KSERVE_CONFIG, where KServe's controller runs (constants.go KServeNamespace is its
+# POD_NAMESPACE). The config field rollout.kserve_namespace wins over this variable; neither set,
+# KSERVE_NAMESPACES are read in turn (kserve_config_namespaces).
+KSERVE_NAMESPACE_ENV = "CTLOOP_KSERVE_NAMESPACE"
+
+
+def kserve_config_namespaces(configured: str = "") -> tuple[str, ...]:
+    """Where a rollout reads :data:`KSERVE_CONFIG`, in turn: ``configured`` (``rollout.kserve_namespace``,
+    checked with the config), else :data:`KSERVE_NAMESPACE_ENV`, else :data:`KSERVE_NAMESPACES`. A
+    variable naming no namespace is a :class:`ConfigError` naming it and its value."""
+    import os
+
+    from ctloop.config import k8s_namespace
+    from ctloop.errors import ConfigError
+
+    if configured:
+        return (configured,)
+    value = os.environ.get(KSERVE_NAMESPACE_ENV, "")
+    if not value:
+        return KSERVE_NAMESPACES
+    if problem := k8s_namespace(value):
+        raise ConfigError(f"{KSERVE_NAMESPACE_ENV}: {problem}, got {value!r}")
+    return (value,)
 
 
 def deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> str:
@@ -608,11 +632,21 @@ def deployment_mode(isvc: dict[str, Any], cluster_default: str = "") -> str:
     return LEGACY_MODES.get(cluster_default, cluster_default) if cluster_default else ""
 
 
+# go1.25 src/unicode/tables.go asciiFold/caseOrbit: the only unicode.SimpleFold orbits holding an
+# ASCII letter and another rune (K k U+212A KELVIN SIGN, S s U+017F LONG S); every other rune's
+# orbit holds no ASCII letter (U+0130 and U+0131 are each their own orbit)
+_GO_FOLDS_TO_ASCII = {"\u212a": "K", "\u017f": "S"}
+
+
 def _go_fold(key: str) -> str:
-    """A JSON key as Go's encoding/json folds it to match a struct field case-insensitively (go1.22
-    ``encoding/json/fold.go`` ``appendFoldedName``: ASCII letters upper-cased, any other rune
-    ``unicode.ToUpper(unicode.ToLower(r))``)."""
-    return "".join(c.upper() if c.isascii() else c.lower().upper() for c in key)
+    """A JSON key as Go's encoding/json folds it to match a struct field case-insensitively
+    (KServe v0.20.0 is built with go 1.25: ``src/encoding/json/fold.go`` ``appendFoldedName``: an
+    ASCII letter upper-cased, any other rune ``foldRune``, the smallest of its
+    ``unicode.SimpleFold`` orbit). Exact for matching against ASCII names, as every field of
+    ``DeployConfig`` is: the two runes that fold into an ASCII letter are mapped to it, and any
+    other is kept, its orbit holding no ASCII letter. Not Python's full case mapping
+    (``"ﬆ".upper()`` is ``"ST"``, ``"ı".upper()`` ``"I"``) nor ``str.casefold``."""
+    return "".join(c.upper() if c.isascii() else _GO_FOLDS_TO_ASCII.get(c, c) for c in key)
 
 
 class _Pairs(list):
@@ -727,6 +761,7 @@ class ClusterDefault(NamedTuple):
     forbidden: bool = False  # that failure is a 403: the runner may not get it (KSERVE_CONFIG_READER)
     namespace: str = ""  # where it was read
     nowhere: bool = False  # that failure is a 404 in every namespace read: there is no such ConfigMap
+    namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where it was looked for (kserve_config_namespaces)
 
     @property
     def read_failure(self) -> str:
@@ -736,14 +771,15 @@ class ClusterDefault(NamedTuple):
 
 
 def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", default_problem: str = "",
-                          read_failure: str = "") -> None:
+                          read_failure: str = "", namespaces: tuple[str, ...] = KSERVE_NAMESPACES) -> None:
     """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent. A
     service whose mode cannot be told (:func:`deployment_mode` ``""``: neither field set and the
     cluster's default unknown) is refused too: a canary there may be ignored as silently.
     ``default_problem``: what is wrong with the ConfigMap that was read (:func:`read_deploy_config`,
     prefixed with where it was read), ``""`` when it could not be read; ``read_failure``: why it
     could not (:attr:`ClusterDefault.read_failure`), ``""`` for a 403 (or nothing known), which the
-    refusal answers with :data:`KSERVE_CONFIG_READER`."""
+    refusal answers with :data:`KSERVE_CONFIG_READER`; ``namespaces``: where it was looked for
+    (:attr:`ClusterDefault.namespaces`)."""
     mode = deployment_mode(isvc, cluster_default)
     if mode == KNATIVE:
         return
@@ -762,7 +798,7 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
             advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
                       f"it {MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it")
         else:
-            unknown = (f"ConfigMap {KSERVE_CONFIG} in {' or '.join(KSERVE_NAMESPACES)} not readable; "
+            unknown = (f"ConfigMap {KSERVE_CONFIG} in {' or '.join(namespaces)} not readable; "
                        f"{KSERVE_CONFIG_READER} lets the runner get it")
             advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
                       f"it {MODE_ANNOTATION}={KNATIVE} before KServe first reconciles it")
@@ -793,6 +829,45 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
         "so "
         "create it anew)"
     )
+
+
+def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
+    """Refuse (ServingError, nothing written) an update KServe v0.20.0's webhooks would refuse, both
+    registered for UPDATE as for CREATE (``config/webhook/manifests.yaml``). Once the controller
+    recorded a mode (``status.deploymentMode``), the validator refuses an annotation
+    :data:`MODE_ANNOTATION` naming another (``inference_service_validation.go``
+    ``validateDeploymentMode``, compared after the defaulter ran); and the defaulter writes the
+    cluster's default into a service with none when that default is Standard or ModelMesh
+    (``inference_service_defaults.go`` ``DefaultInferenceService``), so a Knative service created
+    without it under a Knative default takes no update at all once the default is Standard.
+    ``cluster_default``: the default read (``""``: unknown, then only the annotation is judged)."""
+    meta = isvc.get("metadata") or {}
+    recorded = (isvc.get("status") or {}).get("deploymentMode")
+    if not isinstance(recorded, str) or not recorded:
+        return
+    recorded = LEGACY_MODES.get(recorded, recorded)
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    name, namespace = meta.get("name", "?"), meta.get("namespace")
+    fix = (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
+           " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
+           "spec names; then run this again")
+    if MODE_ANNOTATION not in annotations:
+        default = LEGACY_MODES.get(cluster_default, cluster_default)
+        if default not in (STANDARD, MODEL_MESH) or default == recorded:
+            return
+        raise ServingError(
+            f"InferenceService {name!r} runs in {recorded} mode but names no {MODE_ANNOTATION} annotation, and the "
+            f"cluster's defaultDeploymentMode is {default}: KServe v0.20.0's webhook writes {default} into every "
+            "update of it, which its validator refuses (\"update rejected: deploymentMode cannot be changed from "
+            f"'{recorded}' to '{default}'\"; inference_service_defaults.go DefaultInferenceService, "
+            f"inference_service_validation.go validateDeploymentMode); nothing written ({fix})")
+    asked = annotations.get(MODE_ANNOTATION)
+    if LEGACY_MODES.get(asked, asked) != recorded:  # the defaulter maps a legacy name before the check
+        raise ServingError(
+            f"InferenceService {name!r} runs in {recorded} mode but its {MODE_ANNOTATION} annotation is {asked!r}: "
+            "KServe v0.20.0's validator refuses every update of it (\"update rejected: deploymentMode cannot be "
+            f"changed from '{recorded}' to '{asked}'\"; inference_service_validation.go validateDeploymentMode); "
+            f"nothing written ({fix})")
 
 
 # KServe v0.20.0 pkg/constants/constants.go DisableAutoUpdateAnnotationKey
@@ -929,6 +1004,7 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "KSERVE_NAMESPACE_ENV",
+    "kserve_config_namespaces", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]

@@ -131,7 +131,7 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool
     return f"no Kubernetes credentials: {'' if named else 'not in a cluster, and '}kubeconfig {where} failed: {why}"
 
 
-def read_kserve_default(core: Any, **timeout: Any) -> ClusterDefault:
+def read_kserve_default(core: Any, namespaces: tuple[str, ...] | None = None, **timeout: Any) -> ClusterDefault:
     """The cluster's ``defaultDeploymentMode`` as KServe reads it (``isvc.read_deploy_config`` of
     ConfigMap ``isvc.KSERVE_CONFIG``), from the first of ``isvc.KSERVE_NAMESPACES`` that has one,
     as an ``isvc.ClusterDefault``. Only a 404 moves on to the next (KServe elsewhere). The API
@@ -140,34 +140,42 @@ def read_kserve_default(core: Any, **timeout: Any) -> ClusterDefault:
     ClusterRole of manifests/extras/kserve-config-reader. Any other failure leaves the mode unknown
     rather than read a stale copy from the next namespace: ``failure`` says what failed,
     ``forbidden`` whether it was a 403. Read but naming no mode KServe takes: ``problem``
-    ``"NS/NAME: why"``. ``core``: a ``CoreV1Api``; the doctor calls this too."""
+    ``"NS/NAME: why"``. ``core``: a ``CoreV1Api``; the doctor calls this too. ``namespaces``: where
+    to look, in turn (default: ``isvc.kserve_config_namespaces()``: ``CTLOOP_KSERVE_NAMESPACE``, else
+    ``isvc.KSERVE_NAMESPACES``)."""
     from kubernetes.client.exceptions import ApiException
 
-    from ctloop.serving.isvc import KSERVE_CONFIG, KSERVE_NAMESPACES, read_deploy_config
+    from ctloop.serving.isvc import KSERVE_CONFIG, kserve_config_namespaces, read_deploy_config
 
-    for namespace in KSERVE_NAMESPACES:
+    namespaces = namespaces or kserve_config_namespaces()
+    for namespace in namespaces:
         try:
             found = core.read_namespaced_config_map(KSERVE_CONFIG, namespace, **timeout)
         except ApiException as exc:
             if exc.status == 404:
                 continue
             answer = f"{exc.status} {exc.reason}".strip() if exc.status else (exc.reason or "no status")
-            return ClusterDefault(failure=f"{answer} in {namespace}", forbidden=exc.status == 403)
+            return ClusterDefault(failure=f"{answer} in {namespace}", forbidden=exc.status == 403,
+                                  namespaces=namespaces)
         except Exception as exc:  # noqa: BLE001 - no answer (a timeout, a refused connection): unknown
             why = " ".join(str(exc).split())[:200] or type(exc).__name__
-            return ClusterDefault(failure=f"no answer from the API server in {namespace} ({type(exc).__name__}: {why})")
+            return ClusterDefault(failure=f"no answer from the API server in {namespace} ({type(exc).__name__}: {why})",
+                                  namespaces=namespaces)
         mode, problem = read_deploy_config(getattr(found, "data", None))
-        return ClusterDefault(mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else "", namespace=namespace)
-    return ClusterDefault(failure=f"404 Not Found in {' and '.join(KSERVE_NAMESPACES)}", nowhere=True)
+        return ClusterDefault(mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else "", namespace=namespace,
+                              namespaces=namespaces)
+    return ClusterDefault(failure=f"404 Not Found in {' and '.join(namespaces)}", nowhere=True, namespaces=namespaces)
 
 
 class InferenceServices:
     """get / create / patch InferenceServices in one namespace."""
 
-    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3, request_timeout_s: float = 30.0):
+    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3, request_timeout_s: float = 30.0,
+                 kserve_namespace: str = ""):
         from kubernetes import client
 
         self.namespace = namespace
+        self.kserve_namespace = kserve_namespace  # rollout.kserve_namespace: where KServe's ConfigMap is
         self.api = client.CustomObjectsApi(api_client or load_api_client())
         self.retries = retries
         self.request_timeout_s = request_timeout_s
@@ -407,10 +415,14 @@ class InferenceServices:
         return dict(data) if isinstance(data, dict) else {}
 
     def kserve_default(self) -> ClusterDefault:
-        """:func:`read_kserve_default` with this client."""
+        """:func:`read_kserve_default` with this client, where ``kserve_namespace`` (else
+        ``isvc.kserve_config_namespaces``) says."""
         from kubernetes import client
 
-        return read_kserve_default(client.CoreV1Api(self.api.api_client), **self.timeout)
+        from ctloop.serving.isvc import kserve_config_namespaces
+
+        return read_kserve_default(client.CoreV1Api(self.api.api_client),
+                                   kserve_config_namespaces(self.kserve_namespace), **self.timeout)
 
     def kserve_default_mode(self) -> str:
         """The cluster's ``defaultDeploymentMode`` (:meth:`kserve_default`), ``""`` when unknown."""

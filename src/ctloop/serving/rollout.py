@@ -164,11 +164,18 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
 def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
     """``isvc.check_deployment_mode`` of ``obj``; one naming no mode (KServe has not reconciled it,
     and it has no annotation: not one ctloop created) is judged by the cluster's default, read
-    when the runner may (:meth:`InferenceServices.kserve_default`), else refused as unknown."""
-    found = specs.ClusterDefault()
+    when the runner may (:meth:`InferenceServices.kserve_default`), else refused as unknown. Then
+    ``isvc.check_update_admitted``: a reconciled service with no mode annotation is judged by that
+    default too (KServe's webhook writes a Standard one into every update, then refuses it)."""
+    found, read = specs.ClusterDefault(), False
     if not specs.deployment_mode(obj):
+        found, read = getattr(isvcs, "kserve_default", specs.ClusterDefault)(), True
+    specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure, found.namespaces)
+    annotations = (obj.get("metadata") or {}).get("annotations")
+    if not read and (obj.get("status") or {}).get("deploymentMode") and specs.MODE_ANNOTATION not in (annotations or {}):
+        # KServe's defaulter writes a Standard or ModelMesh default into every update of such a service
         found = getattr(isvcs, "kserve_default", specs.ClusterDefault)()
-    specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure)
+    specs.check_update_admitted(obj, found.mode)
 
 
 def _ready(obj: dict[str, Any]) -> bool:
