@@ -630,6 +630,20 @@ def _utc_time(value: str | None) -> str:
     return _rfc3339_nano(utc, found["fraction"])
 
 
+def time_order(stored: str) -> str | None:
+    """A key that orders event times as the instants they are (the stored text does not:
+    ``…:02Z`` sorts after ``…:02.5Z``): :func:`_utc_time`'s form with the fraction written out to
+    nine digits; None for a time it refuses. An event's own time is in that form already (the
+    join calls this for every pair: no parse then)."""
+    if not (stored and stored[-1] == "Z" and stored[10:11] == "T" and stored[19:20] in (".", "Z")):
+        try:
+            stored = _utc_time(stored or "-")
+        except RejectedEvent:
+            return None
+    whole, _, fraction = stored[:-1].partition(".")
+    return f"{whole}.{fraction:0<9}"
+
+
 # RFC 3339 §5.6 date-time, upper-cased (§5.6 allows ``t`` and ``z``; a space for ``T`` per its note);
 # ASCII digits only, the offset optional (absent: UTC); ranges are checked by the code
 _RFC3339 = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[T ](?P<hour>[0-9]{2}):"
