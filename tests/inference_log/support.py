@@ -29,3 +29,25 @@ def parquet_rows(root: Path) -> pd.DataFrame:
 def wal_events(wal: Path) -> set[str]:
     return {Event.from_json(line).id for seg in wal.glob("*.wal") for line in seg.read_text().splitlines()
             if line.strip()}
+
+
+# binary mode as KServe v0.20.0's agent sends it (pkg/logger/worker.go sendHttpCloudEvent: SetID,
+# SetType, SetTime(OccurrenceTime), SetSource, every extension but annotations set unconditionally;
+# handler.go: Content-Type the inference request's own)
+KSERVE_HEADERS = {
+    "ce-specversion": "1.0",
+    "ce-source": SOURCE,
+    "ce-inferenceservicename": "credit",
+    "ce-namespace": "ns",
+    "ce-component": "predictor",
+    "ce-endpoint": "",
+    "ce-metadata": "{}",
+    "content-type": "application/json",
+}
+
+
+def kserve_headers(kind: str, event_id: str, time: str = "2026-11-22T10:31:02.417Z", **more: str) -> dict[str, str]:
+    """The headers of one KServe agent event: ``kind`` ``request`` or ``response``, its ``ce-id``
+    and ``ce-time``; ``more`` adds or replaces headers (``ce_namespace="x"`` → ``ce-namespace``)."""
+    return {**KSERVE_HEADERS, "ce-id": event_id, "ce-type": f"org.kubeflow.serving.inference.{kind}",
+            "ce-time": time, **{name.replace("_", "-"): value for name, value in more.items()}}

@@ -75,7 +75,7 @@ def test_the_cloudevents_sdk_binary_and_structured_and_kserve_style_all_land(tmp
     rows = read_rows(tmp_path / "root").set_index("request_id")
     assert rows.loc["sdk-bin", "income"] == 1.5 and rows.loc["sdk-bin", "prediction"] == 0.25
     assert rows.loc["sdk-bin", "meta_x_order_id"] == f"{ORDER} sdk-bin"  # percent-decoded, UTF-8
-    assert rows.loc["sdk-bin", "time"] == "2026-11-22T10:31:02.417000Z"  # already UTC: kept as sent
+    assert rows.loc["sdk-bin", "time"] == "2026-11-22T10:31:02.417Z"  # r55: one text per instant (RFC3339Nano)
     assert rows.loc["sdk-struct", "income"] == 2.5 and rows.loc["sdk-struct", "prediction"] == 0.75
     assert rows.loc["sdk-struct", "meta_x_order_id"] == f"{ORDER} sdk-struct"
     assert rows.loc["kserve", "meta_x_order_id"] == "K-1 %22x%22" and rows.loc["kserve", "prediction"] == 0.5

