@@ -5321,6 +5321,54 @@ def csv_compression(head: bytes) -> str | None:
     return "gzip" if head[:2] == GZIP_MAGIC else None
 
 
+def gzip_size_fits(size: int, tail: bytes) -> bool:
+    """Whether the last 4 bytes ``tail`` of a gzip file of ``size`` stored bytes can be the size of its text
+    (ISIZE, RFC 1952 section 2.3.1): a byte other than 0 last (padding ends in zeros), or a size deflate can
+    shrink to what is stored (at most 1032-fold, zlib's technical details; no more than stored blocks' 5 bytes
+    per 64 KiB past the 18 of gzip's header and trailer). Zero padding of 2 bytes or more turns them into a
+    size that cannot be, and so does one byte after a stream inflating under 256-fold: when they do not fit,
+    :func:`gzip_padding` is asked. They fit in nearly every unpadded file; one under 16 MiB of text
+    ends in 0 too (the size's top byte)."""
+    if len(tail) < 4 or tail[-1:] != b"\0":
+        return len(tail) == 4
+    text = int.from_bytes(tail, "little")
+    return (size - 18) * 65535 // 65540 - 8 <= text <= 1032 * size
+
+
+def gzip_padding(read: Callable[[int], bytes]) -> int | None:
+    """The offset the zero bytes after the last gzip member of the file whose stored bytes ``read(n)`` reads
+    (a stream's ``read``) start at, None for a file not so padded. Tape or block padding, which gzip(1) reads
+    with a warning ("decompression OK, trailing zero bytes ignored") and Python's gzip reader silently
+    (``_GzipReader._read_eof``, CPython 3.11 Lib/gzip.py), as read_table reads it, but Arrow's reader refuses
+    ("zlib inflate failed: unknown compression method": it takes the zeros for a next member). Inflated to find the members' end (no text kept); a
+    corrupt or cut stream is not padded: the reader names it. Asked when :func:`gzip_size_fits` is not."""
+    inflate, fed, rest = zlib.decompressobj(wbits=31), 0, b""  # fed: the stored bytes given to the members so far
+    while True:
+        block, rest = rest or read(1 << 20), b""
+        if not block:
+            return None
+        fed += len(block)
+        try:
+            while block and not inflate.eof:  # max_length: a block of zeros inflates 1000-fold
+                inflate.decompress(block, 1 << 22)
+                block = inflate.unconsumed_tail
+        except zlib.error:
+            return None
+        if not inflate.eof:
+            continue
+        rest = inflate.unused_data
+        end = fed - len(rest)  # this member's end
+        fed = end
+        while len(rest) < 2 and (more := read(1 << 20)):
+            rest += more
+        if rest[:2] == GZIP_MAGIC:  # another member (concatenated gzip files): Arrow reads it
+            inflate = zlib.decompressobj(wbits=31)
+            continue
+        if not rest or rest.strip(b"\0") or any(more.strip(b"\0") for more in iter(lambda: read(1 << 20), b"")):
+            return None  # the end, or other bytes after the stream: Arrow names them
+        return end
+
+
 # Byte-order marks of the encodings a CSV may be saved in that are not UTF-8 (Unicode 15,
 # section 23.8, Table 23-4), longest first: UTF-32 LE starts with the UTF-16 LE mark.
 _OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)", "UTF-32"),

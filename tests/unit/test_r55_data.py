@@ -1,0 +1,83 @@
+"""Reading tables, round 55 (r55-data).
+
+* A gzip file padded with zero bytes after its stream (tape or block padding: gzip(1) reads it with
+  "decompression OK, trailing zero bytes ignored", Python's gzip reader silently) was read by read_table and
+  refused by the stream engine's reader (Arrow: "zlib inflate failed: unknown compression method"). Both read
+  it: Arrow is given the stored bytes before the padding.
+* A NUL in a quoted value holding a line end, whose record opens a quote further on that never closes, was told
+  as that quote's "EOF inside string" (pandas names the record's row for both): the NUL, first in the file, is.
+* An empty ``_delta_log/`` beside markers only (``_SUCCESS``, ``.crc``) was told "if these are plain Parquet
+  files ... remove the empty _delta_log/" (the format given taken for the markers'): removed, the directory
+  is one without data files. It is told there is no data file beside the log either.
+* ``ctloop drift`` compared columns ``a`` and ``A `` as two columns, where prepare_data refuses them: the
+  columns compared are refused by the same rule (``ctloop.contract.refuse_alike_names``), by both engines.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pandas as pd
+import pytest
+
+from ctloop import scoring, storage
+from ctloop.cli import main
+from ctloop.drift import streaming
+from ctloop.errors import ConfigError, DataSourceError
+
+ROWS = pd.DataFrame({"x": [i / 4 for i in range(40)], "c": ["a", "b"] * 20, "target": [0, 1] * 20})
+
+
+def _drift(capsys, reference: str, current: str, engine: str) -> tuple[int, str]:
+    code = main(["drift", "--reference", reference, "--current", current, "--quiet", "--no-report",
+                 "--engine", engine])  # fmt: skip
+    return code, capsys.readouterr().err
+
+
+# gsutil cp -z: a gzipped file named .csv
+@pytest.mark.parametrize("name", ["cur.csv.gz", "cur.csv"])
+@pytest.mark.parametrize("pad", [1, 4, 512 - 7])
+def test_a_gzip_file_padded_with_zero_bytes_is_read_by_both_readers(tmp_path, capsys, name, pad):
+    # 600 rows: over the 512 stored bytes the reader reads whole (its last 4 bytes then tell: storage.gzip_size_fits)
+    text = b"x,c,target\n" + b"".join(
+        b"%d.5,c%d,%d\n" % (i * 7919 % 10007, i % 7, i % 2) for i in range(600)
+    )
+    stored = gzip.compress(text)
+    assert len(stored) > 512 and stored[-1:] == b"\0"  # its size's top byte: 0 unpadded too
+    (tmp_path / name).write_bytes(stored + b"\0" * pad)
+    path = str(tmp_path / name)
+    expected = storage.read_table(path)
+    assert len(expected) == 600
+    # the stream engine's reader (drift, backtest, ctloop score): was "zlib inflate failed: unknown compression method"
+    pd.testing.assert_frame_equal(streaming.read_frame(path), expected)
+    assert scoring.open_input(path).count_rows() == 600
+    (tmp_path / "ref.csv").write_bytes(text)
+    assert _drift(capsys, str(tmp_path / "ref.csv"), path, "stream") == (0, "")
+
+
+def test_a_small_gzip_file_padded_with_zero_bytes_is_read_by_both_readers(tmp_path):
+    # up to 512 stored bytes: read whole, inflated to find its padding
+    (tmp_path / "cur.csv.gz").write_bytes(
+        gzip.compress(ROWS.to_csv(index=False).encode()) + b"\0" * 3
+    )
+    path = str(tmp_path / "cur.csv.gz")
+    pd.testing.assert_frame_equal(streaming.read_frame(path), storage.read_table(path))
+
+
+def test_gzip_padding_is_found_after_the_last_member_only():
+    one, two = gzip.compress(b"a\n1\n"), gzip.compress(b"2\n")
+    assert storage.gzip_padding(io.BytesIO(one + two + b"\0" * 9).read) == len(one + two)
+    for unpadded in (
+        one + two,
+        one + b"\0\0\x01",
+        one[:-3],
+    ):  # none, other bytes after it, a cut stream
+        assert storage.gzip_padding(io.BytesIO(unpadded).read) is None
+    # an unpadded file's last 4 bytes can be its text's size (ISIZE); after 2 or more zero bytes of padding not
+    # (a file of up to 512 bytes is read whole and inflated: streaming._codec_names)
+    big = gzip.compress(b"".join(b"%d,%d\n" % (i * 7919 % 10007, i) for i in range(400)))
+    assert len(big) > 512 and big[-1:] == b"\0" and storage.gzip_size_fits(len(big), big[-4:])
+    for pad in (2, 3, 4, 100):
+        assert not storage.gzip_size_fits(len(big) + pad, (big + b"\0" * pad)[-4:]), pad
+
