@@ -5652,11 +5652,55 @@ class _Prefix(io.BufferedIOBase):
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")  # pandas 2.3.3 tokenizer.c's words
 
 
-def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseException) -> bool:
+def _nul_before_open_quote(fh: BinaryIO, compression: str | None, start: int, offset: int) -> bool:
+    """Whether the NUL byte at ``offset`` of the text of the CSV file ``fh`` comes before the quote the text
+    never closes, its line starting at ``start`` inside a quoted value of the record that quote is in (the
+    tokenizer names the record's row, for either: a refusal's path only). The quotes as pandas' tokenizer
+    reads them (tokenizer.c, pandas 2.3.3): one opens a value only at its start, ``""`` inside is one, a
+    lone one closes it. The NUL is first unless it is inside a quoted value that never closes."""
+    fh.seek(0)
+    source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    left = start
+    while left and (block := source.read(min(left, 1 << 20))):
+        left -= len(block)
+    line = source.read(offset - start)  # from inside the quoted value up to the NUL
+    at, quoted, field_start = 0, True, False
+    while at < len(line):
+        if quoted:
+            end = line.find(b'"', at)
+            if end < 0:
+                break
+            if line[end + 1:end + 2] == b'"':
+                at = end + 2
+                continue
+            quoted, field_start, at = False, False, end + 1
+        else:
+            char = line[at:at + 1]
+            quoted = char == b'"' and field_start
+            field_start = char in (b",", b"\n", b"\r")
+            at += 1
+    if not quoted:
+        return True
+    source.read(1)  # the NUL
+    pending = b""  # a block's last byte when it is a quote: the next block's first tells an escaped one
+    while block := source.read(1 << 20):
+        text, at, pending = pending + block, 0, b""
+        while (end := text.find(b'"', at)) >= 0:
+            if end + 1 == len(text):
+                pending = b'"'
+                break
+            if text[end + 1:end + 2] != b'"':
+                return True  # the NUL's quoted value closes: the quote never closed opens past it
+            at = end + 2
+    return bool(pending)  # a lone quote, the text's last byte, closes it
+
+
+def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseException, nul: int) -> bool:
     """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse (a refusal's path only):
     the tokenizer's accept or reject, read in chunks as text (no float_precision, no whole frame; no
     usecols, which hides "Expected N fields"). Text ending inside a quoted value (the NUL's line starts
-    inside it) parses, unless the whole file's error ``failed`` is that same open quote."""
+    inside it) parses, unless the whole file's error ``failed`` is an open quote of that same record and the
+    NUL at ``nul`` is not before it (:func:`_nul_before_open_quote`)."""
     import pandas as pd
 
     fh.seek(0)
@@ -5671,7 +5715,7 @@ def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseExcept
         if cut is None:
             return False
         whole = _OPEN_QUOTE.search(str(failed))
-        return whole is None or whole[1] != cut[1]
+        return whole is None or whole[1] != cut[1] or _nul_before_open_quote(fh, compression, size, nul)
     return True
 
 
@@ -5697,7 +5741,7 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
             # pandas reads ahead of the row it fails on, and the line its error names counts its rows (a
             # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
             # NUL's line parsed alone tells whether the error came before it
-            if start == 0 or _parses(fh, compression, start, exc):
+            if start == 0 or _parses(fh, compression, start, exc, guard.found):
                 raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:

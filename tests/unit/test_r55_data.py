@@ -81,3 +81,18 @@ def test_gzip_padding_is_found_after_the_last_member_only():
     for pad in (2, 3, 4, 100):
         assert not storage.gzip_size_fits(len(big) + pad, (big + b"\0" * pad)[-4:]), pad
 
+
+def test_a_nul_in_a_quoted_value_before_its_records_unclosed_quote_is_told_first(tmp_path):
+    head = b"a,b,c\n" + b"1,2,3\n" * 200  # past the first bytes refuse_other_encoding looks at
+    told = {  # the NUL's quoted value closes, the record's next quote never does: the NUL is first
+        b'1,"x\ny\0z","open\n5,6,7\n': "holds a NUL byte at offset 1212",
+        b'1,"x\ny\0z""q""","open\n5,6,7\n': "holds a NUL byte at offset 1212",  # "" inside: no end
+        # the NUL inside the quote that never closes: the quote opened first
+        b'1,"x\ny\0z,2\n5,6,7\n': "EOF inside string starting at row 201",
+        b'1,"x\ny\0z"",2\n5,6,7\n': "EOF inside string starting at row 201",
+    }
+    for rows, words in told.items():
+        (tmp_path / "cur.csv").write_bytes(head + rows)
+        with pytest.raises(DataSourceError, match=words):
+            storage.read_table(str(tmp_path / "cur.csv"))
+
