@@ -4767,12 +4767,20 @@ def _no_commits(logged: str) -> str:
     return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
-def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = (), fmt: str | None = None
-                   ) -> ConfigError:
-    """The refusal of a table of the log ``logged``; ``files``: the names listed beside it, whose one format
+def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = (), fmt: str | None = None,
+                   held: Iterable[str] = ()) -> ConfigError:
+    """The refusal of a table of the log ``logged``; ``files``: the data files listed beside it, whose one format
     (:func:`_name_format`, else the format given, ``fmt``, for a name without one: ``part-00000``) the advice
-    on an empty log names ("plain CSV files"), else "plain files"."""
+    on an empty log names ("plain CSV files"), else "plain files"; ``held``: the other names listed (markers,
+    scratch, zero-byte files). An empty log with no data file beside it is not told to be removed: nothing
+    would be read then either ("a directory without data files")."""
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
+    files = list(files)
+    if sign == _no_commits(logged) and not files:
+        marker = next((name for name in held if name.rstrip("/") != logged and not name.startswith(f"{logged}/")), None)
+        beside = f" (e.g. {one_line(marker)}: a marker, scratch or empty)" if marker else ""
+        return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
+                           f"no rows, and no data file beside its log either{beside}: wait for the first commit")
     if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
         writer = kind.removeprefix("Apache ").removesuffix(" Lake")
         formats = {found for name in files if (found := _name_format(name) or fmt)}
@@ -4842,7 +4850,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         listed = [rel(name) for name in held]
         sizes = {rel(o.uri): o.size for o in objects}
         if (tabled := _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)) is not None:
-            raise _table_refusal(*tabled, files=listed, fmt=fmt)
+            raise _table_refusal(*tabled, fmt=fmt, held=listed)  # markers only: no data file beside the log
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
         if "_SUCCESS" not in listed:

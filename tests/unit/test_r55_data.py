@@ -96,3 +96,26 @@ def test_a_nul_in_a_quoted_value_before_its_records_unclosed_quote_is_told_first
         with pytest.raises(DataSourceError, match=words):
             storage.read_table(str(tmp_path / "cur.csv"))
 
+
+def test_an_empty_delta_log_beside_markers_only_is_not_told_to_be_removed(tmp_path):
+    table = tmp_path / "t"
+    (table / "_delta_log").mkdir(parents=True)
+    (table / "_SUCCESS").write_bytes(b"")
+    (table / ".part-0.parquet.crc").write_bytes(b"crc")
+    for fmt in (None, "parquet", "csv"):
+        with pytest.raises(ConfigError) as refused:
+            storage.read_table(str(table), fmt)
+        said = str(refused.value)
+        assert said.endswith(
+            "no commit yet, so no rows, and no data file beside its log either (e.g. .part-0.parquet.crc: a "
+            "marker, scratch or empty): wait for the first commit"
+        ), said
+        assert "remove" not in said and "plain" not in said, said
+    for name in ("_SUCCESS", ".part-0.parquet.crc"):
+        (table / name).unlink()
+    with pytest.raises(ConfigError) as refused:  # the log alone: nothing named beside it
+        storage.read_table(str(table))
+    assert str(refused.value).endswith(
+        "no data file beside its log either: wait for the first commit"
+    )
+
