@@ -119,3 +119,23 @@ def test_an_empty_delta_log_beside_markers_only_is_not_told_to_be_removed(tmp_pa
         "no data file beside its log either: wait for the first commit"
     )
 
+
+def test_drift_refuses_columns_alike_but_for_case_or_spaces_as_prepare_does(tmp_path, capsys):
+    frame = ROWS.assign(**{"X ": ROWS["x"] * 2})
+    for side in ("ref", "cur"):
+        frame.to_csv(tmp_path / f"{side}.csv", index=False)
+    line = (
+        "error: columns 'x', 'X ' differ only in case, surrounding spaces or Unicode form (one column to a "
+        "reader, a spreadsheet export's header): drift would compare them as two columns; rename or drop one\n"
+    )
+    for engine in ("memory", "stream"):
+        assert _drift(capsys, str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"), engine) == (
+            2,
+            line,
+        ), engine
+    from ctloop.contract import check_column_names
+
+    with pytest.raises(
+        DataSourceError, match="columns 'x', 'X ' differ only in case.*separate features"
+    ):
+        check_column_names(frame)  # prepare_data's and ctloop backtest's rule: the same one
