@@ -5757,6 +5757,17 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
     return frame
 
 
+def refuse_nul_first(uri: str, head: bytes) -> None:
+    """Refuse the CSV file ``uri`` whose first stored bytes ``head`` (gzipped or not; Arrow's first block
+    and more: :data:`CSV_HEADER_MAX_BYTES` twice) hold a NUL byte before any parse error, as read_table refuses
+    it (:func:`_guarded_read_csv`): the stream engine's reader failed on those bytes with a parse error of its
+    own, which the first problem in the file is not (a refusal's path only). A parse error first: nothing."""
+    if b"\0" not in _csv_text(head) and b"\0" not in head:
+        return
+    with contextlib.suppress(OSError, ValueError, EOFError, zlib.error):  # the parse error came first
+        _guarded_read_csv(uri, io.BytesIO(head), csv_compression(head), dtype=str)
+
+
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
     """``pandas.read_csv`` of the file ``fh``, each column of one type. The C reader (``low_memory=True``)
     infers the type of each block of rows apart (``buffer_lines``: the largest power of two below

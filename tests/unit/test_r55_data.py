@@ -11,6 +11,8 @@
   is one without data files. It is told there is no data file beside the log either.
 * ``ctloop drift`` compared columns ``a`` and ``A `` as two columns, where prepare_data refuses them: the
   columns compared are refused by the same rule (``ctloop.contract.refuse_alike_names``), by both engines.
+* The stream engine told Arrow's parse error of a row (its schema inference's first block) past a NUL, where
+  read_table names the NUL (the first problem in the file): it names it now, in read_table's words.
 """
 
 from __future__ import annotations
@@ -139,3 +141,24 @@ def test_drift_refuses_columns_alike_but_for_case_or_spaces_as_prepare_does(tmp_
         DataSourceError, match="columns 'x', 'X ' differ only in case.*separate features"
     ):
         check_column_names(frame)  # prepare_data's and ctloop backtest's rule: the same one
+
+
+@pytest.mark.parametrize("name", ["cur.csv", "cur.csv.gz"])
+def test_the_stream_engine_names_a_nul_before_the_row_arrow_fails_on_as_read_table_does(
+    tmp_path, capsys, name
+):
+    # Arrow's schema inference failed on a later row ("Row #3003: Expected 3 columns, got 2") and was told in
+    # place of the NUL before it; a bad row before the NUL is still Arrow's. 3,000 rows of varied numbers: the
+    # NUL past the text of the first 512 stored bytes (storage.refuse_other_encoding's, gzipped too)
+    head = b"a,b,c\n" + b"".join(b"%d,%d,%d\n" % (i * 7919 % 10007, i, i % 7) for i in range(3000))
+    (tmp_path / "ref.csv").write_bytes(head)
+    for rows, told in ((b'1,x\0y,2\n3,"open,4\n5,6,7\n', f"holds a NUL byte at offset {len(head) + 3}"),
+                       (b'1,2,3,4\n1,x\0y,2\n5,6,7\n', "Expected 3 columns, got 4")):  # fmt: skip
+        data = head + rows
+        (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+        code, err = _drift(capsys, str(tmp_path / "ref.csv"), str(tmp_path / name), "stream")
+        assert code == 2 and err.count("\n") == 1 and told in err, err
+        if "NUL" in told:  # read_table's sentence, word for word
+            with pytest.raises(DataSourceError) as refused:
+                storage.read_table(str(tmp_path / name))
+            assert err == f"error: --current: {refused.value}\n"

@@ -2935,6 +2935,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             for f in files:  # a header naming a column twice: named as read_table names it, not Arrow's words
                 storage.refuse_repeated_columns(f, [n or f"Unnamed: {i}" for i, n in enumerate(headers.get(f, []))])
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
+            failed = next((f for f, n in zip(files, names, strict=True) if f"'{n}'" in str(exc)), None)
+            if failed is not None:  # a NUL before the row Arrow failed on: named first, as read_table names it
+                with fs.open_input_stream(names[files.index(failed)], compression=None) as stream:
+                    storage.refuse_nul_first(uri if base is None and len(files) == 1 else failed,
+                                             stream.read(2 * storage.CSV_HEADER_MAX_BYTES))
         elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
             import pyarrow.parquet as pq
 
