@@ -22,6 +22,7 @@ Columns not named in the contract pass through unchecked. :func:`validate` raise
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -218,15 +219,30 @@ def check_column_names(frame: pd.DataFrame) -> None:
     if WEIGHT in names:
         raise DataSourceError(f"the column name {WEIGHT!r} ({_positions(seen[WEIGHT][1])}) is reserved for the recency "
                               "weights of data.recency_half_life: rename the column")
+    refuse_alike_names(names)
+
+
+def refuse_alike_names(names: list[str], *, harm: str = "the model would learn them as separate features") -> None:
+    """Refuse column names alike but for case, surrounding spaces or Unicode form (:func:`_name_key`: 'Age'
+    and 'age ', a spreadsheet export's header: one column to a reader, two to the fit), every group named in
+    one :class:`~ctloop.errors.DataSourceError` saying ``harm``: :func:`check_column_names` (prepare,
+    ``ctloop backtest``) and the columns ``ctloop drift`` compares (``ctloop.drift.engine.check_options``)."""
+    from ctloop.errors import DataSourceError
+
     spelled: dict[str, list[str]] = {}
-    for name in names:  # 'Age' and 'age ' (a spreadsheet export's header): one column to a reader, two to the fit
+    for name in names:
         spelled.setdefault(_name_key(name), []).append(name)
     alike = [group for group in spelled.values() if len(group) > 1]
     if alike:
-        raise DataSourceError("; ".join(f"columns {', '.join(map(repr, group))}" for group in alike)
+        raise DataSourceError("; ".join(f"columns {', '.join(map(_shown_name, group))}" for group in alike)
                               + " differ only in case, surrounding spaces or Unicode form (one column to a reader, "
-                              "a spreadsheet export's header): the model would learn them as separate features; "
-                              "rename or drop one")
+                              f"a spreadsheet export's header): {harm}; rename or drop one")
+
+
+def _shown_name(name: str) -> str:
+    """``name`` quoted; with its non-ASCII characters escaped when it is not in NFC ('cafe\\u0301'), which
+    would print as its composed twin ('café') does."""
+    return repr(name) if unicodedata.normalize("NFC", name) == name else ascii(name)
 
 
 def repeated_names(names: list[Any], *, of: str = "") -> None:
@@ -1216,5 +1232,5 @@ def blank_labels(y: pd.Series) -> Any:
 __all__ = [
     "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
-    "validate", "written",
+    "refuse_alike_names", "validate", "written",
 ]

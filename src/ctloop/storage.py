@@ -4767,12 +4767,20 @@ def _no_commits(logged: str) -> str:
     return f"its {logged}/ holds no file: a table with no commits, being created or broken"
 
 
-def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = (), fmt: str | None = None
-                   ) -> ConfigError:
-    """The refusal of a table of the log ``logged``; ``files``: the names listed beside it, whose one format
+def _table_refusal(logged: str, where: str, sign: str, files: Iterable[str] = (), fmt: str | None = None,
+                   held: Iterable[str] = ()) -> ConfigError:
+    """The refusal of a table of the log ``logged``; ``files``: the data files listed beside it, whose one format
     (:func:`_name_format`, else the format given, ``fmt``, for a name without one: ``part-00000``) the advice
-    on an empty log names ("plain CSV files"), else "plain files"."""
+    on an empty log names ("plain CSV files"), else "plain files"; ``held``: the other names listed (markers,
+    scratch, zero-byte files). An empty log with no data file beside it is not told to be removed: nothing
+    would be read then either ("a directory without data files")."""
     kind = TABLE_LOGS.get(logged, "Apache Iceberg")
+    files = list(files)
+    if sign == _no_commits(logged) and not files:
+        marker = next((name for name in held if name.rstrip("/") != logged and not name.startswith(f"{logged}/")), None)
+        beside = f" (e.g. {one_line(marker)}: a marker, scratch or empty)" if marker else ""
+        return ConfigError(f"{where} {'an' if kind[0] in 'AEIOU' else 'a'} {kind} table ({sign}): no commit yet, so "
+                           f"no rows, and no data file beside its log either{beside}: wait for the first commit")
     if sign == _no_commits(logged):  # nothing to read with Delta Lake either: no commit (delta-io/delta#407)
         writer = kind.removeprefix("Apache ").removesuffix(" Lake")
         formats = {found for name in files if (found := _name_format(name) or fmt)}
@@ -4842,7 +4850,7 @@ def _directory_table(uri: str, fmt: str | None = None, *, format_option: str | N
         listed = [rel(name) for name in held]
         sizes = {rel(o.uri): o.size for o in objects}
         if (tabled := _table_in_listing(uri, listed, sizes) or _empty_log(uri, loc)) is not None:
-            raise _table_refusal(*tabled, files=listed, fmt=fmt)
+            raise _table_refusal(*tabled, fmt=fmt, held=listed)  # markers only: no data file beside the log
         # a Spark job's _temporary/ parts, no _SUCCESS: a job still writing (a glob's match is refused, as its
         # parent is), not a directory of no data: _committed_files' refusal
         if "_SUCCESS" not in listed:
@@ -5321,6 +5329,54 @@ def csv_compression(head: bytes) -> str | None:
     return "gzip" if head[:2] == GZIP_MAGIC else None
 
 
+def gzip_size_fits(size: int, tail: bytes) -> bool:
+    """Whether the last 4 bytes ``tail`` of a gzip file of ``size`` stored bytes can be the size of its text
+    (ISIZE, RFC 1952 section 2.3.1): a byte other than 0 last (padding ends in zeros), or a size deflate can
+    shrink to what is stored (at most 1032-fold, zlib's technical details; no more than stored blocks' 5 bytes
+    per 64 KiB past the 18 of gzip's header and trailer). Zero padding of 2 bytes or more turns them into a
+    size that cannot be, and so does one byte after a stream inflating under 256-fold: when they do not fit,
+    :func:`gzip_padding` is asked. They fit in nearly every unpadded file; one under 16 MiB of text
+    ends in 0 too (the size's top byte)."""
+    if len(tail) < 4 or tail[-1:] != b"\0":
+        return len(tail) == 4
+    text = int.from_bytes(tail, "little")
+    return (size - 18) * 65535 // 65540 - 8 <= text <= 1032 * size
+
+
+def gzip_padding(read: Callable[[int], bytes]) -> int | None:
+    """The offset the zero bytes after the last gzip member of the file whose stored bytes ``read(n)`` reads
+    (a stream's ``read``) start at, None for a file not so padded. Tape or block padding, which gzip(1) reads
+    with a warning ("decompression OK, trailing zero bytes ignored") and Python's gzip reader silently
+    (``_GzipReader._read_eof``, CPython 3.11 Lib/gzip.py), as read_table reads it, but Arrow's reader refuses
+    ("zlib inflate failed: unknown compression method": it takes the zeros for a next member). Inflated to find the members' end (no text kept); a
+    corrupt or cut stream is not padded: the reader names it. Asked when :func:`gzip_size_fits` is not."""
+    inflate, fed, rest = zlib.decompressobj(wbits=31), 0, b""  # fed: the stored bytes given to the members so far
+    while True:
+        block, rest = rest or read(1 << 20), b""
+        if not block:
+            return None
+        fed += len(block)
+        try:
+            while block and not inflate.eof:  # max_length: a block of zeros inflates 1000-fold
+                inflate.decompress(block, 1 << 22)
+                block = inflate.unconsumed_tail
+        except zlib.error:
+            return None
+        if not inflate.eof:
+            continue
+        rest = inflate.unused_data
+        end = fed - len(rest)  # this member's end
+        fed = end
+        while len(rest) < 2 and (more := read(1 << 20)):
+            rest += more
+        if rest[:2] == GZIP_MAGIC:  # another member (concatenated gzip files): Arrow reads it
+            inflate = zlib.decompressobj(wbits=31)
+            continue
+        if not rest or rest.strip(b"\0") or any(more.strip(b"\0") for more in iter(lambda: read(1 << 20), b"")):
+            return None  # the end, or other bytes after the stream: Arrow names them
+        return end
+
+
 # Byte-order marks of the encodings a CSV may be saved in that are not UTF-8 (Unicode 15,
 # section 23.8, Table 23-4), longest first: UTF-32 LE starts with the UTF-16 LE mark.
 _OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)", "UTF-32"),
@@ -5604,11 +5660,55 @@ class _Prefix(io.BufferedIOBase):
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")  # pandas 2.3.3 tokenizer.c's words
 
 
-def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseException) -> bool:
+def _nul_before_open_quote(fh: BinaryIO, compression: str | None, start: int, offset: int) -> bool:
+    """Whether the NUL byte at ``offset`` of the text of the CSV file ``fh`` comes before the quote the text
+    never closes, its line starting at ``start`` inside a quoted value of the record that quote is in (the
+    tokenizer names the record's row, for either: a refusal's path only). The quotes as pandas' tokenizer
+    reads them (tokenizer.c, pandas 2.3.3): one opens a value only at its start, ``""`` inside is one, a
+    lone one closes it. The NUL is first unless it is inside a quoted value that never closes."""
+    fh.seek(0)
+    source = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    left = start
+    while left and (block := source.read(min(left, 1 << 20))):
+        left -= len(block)
+    line = source.read(offset - start)  # from inside the quoted value up to the NUL
+    at, quoted, field_start = 0, True, False
+    while at < len(line):
+        if quoted:
+            end = line.find(b'"', at)
+            if end < 0:
+                break
+            if line[end + 1:end + 2] == b'"':
+                at = end + 2
+                continue
+            quoted, field_start, at = False, False, end + 1
+        else:
+            char = line[at:at + 1]
+            quoted = char == b'"' and field_start
+            field_start = char in (b",", b"\n", b"\r")
+            at += 1
+    if not quoted:
+        return True
+    source.read(1)  # the NUL
+    pending = b""  # a block's last byte when it is a quote: the next block's first tells an escaped one
+    while block := source.read(1 << 20):
+        text, at, pending = pending + block, 0, b""
+        while (end := text.find(b'"', at)) >= 0:
+            if end + 1 == len(text):
+                pending = b'"'
+                break
+            if text[end + 1:end + 2] != b'"':
+                return True  # the NUL's quoted value closes: the quote never closed opens past it
+            at = end + 2
+    return bool(pending)  # a lone quote, the text's last byte, closes it
+
+
+def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseException, nul: int) -> bool:
     """Whether the first ``size`` bytes of the text of the CSV file ``fh`` parse (a refusal's path only):
     the tokenizer's accept or reject, read in chunks as text (no float_precision, no whole frame; no
     usecols, which hides "Expected N fields"). Text ending inside a quoted value (the NUL's line starts
-    inside it) parses, unless the whole file's error ``failed`` is that same open quote."""
+    inside it) parses, unless the whole file's error ``failed`` is an open quote of that same record and the
+    NUL at ``nul`` is not before it (:func:`_nul_before_open_quote`)."""
     import pandas as pd
 
     fh.seek(0)
@@ -5623,7 +5723,7 @@ def _parses(fh: BinaryIO, compression: str | None, size: int, failed: BaseExcept
         if cut is None:
             return False
         whole = _OPEN_QUOTE.search(str(failed))
-        return whole is None or whole[1] != cut[1]
+        return whole is None or whole[1] != cut[1] or _nul_before_open_quote(fh, compression, size, nul)
     return True
 
 
@@ -5649,12 +5749,23 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
             # pandas reads ahead of the row it fails on, and the line its error names counts its rows (a
             # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
             # NUL's line parsed alone tells whether the error came before it
-            if start == 0 or _parses(fh, compression, start, exc):
+            if start == 0 or _parses(fh, compression, start, exc, guard.found):
                 raise _nul_refusal(uri, guard.found, line, compression) from exc
         raise
     if guard.found >= 0:
         raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], compression)
     return frame
+
+
+def refuse_nul_first(uri: str, head: bytes) -> None:
+    """Refuse the CSV file ``uri`` whose first stored bytes ``head`` (gzipped or not; Arrow's first block
+    and more: :data:`CSV_HEADER_MAX_BYTES` twice) hold a NUL byte before any parse error, as read_table refuses
+    it (:func:`_guarded_read_csv`): the stream engine's reader failed on those bytes with a parse error of its
+    own, which the first problem in the file is not (a refusal's path only). A parse error first: nothing."""
+    if b"\0" not in _csv_text(head) and b"\0" not in head:
+        return
+    with contextlib.suppress(OSError, ValueError, EOFError, zlib.error):  # the parse error came first
+        _guarded_read_csv(uri, io.BytesIO(head), csv_compression(head), dtype=str)
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

@@ -25,7 +25,9 @@ def test_one_name_in_two_cases_or_forms_is_refused(names):
     frame = pd.DataFrame({name: range(200) for name in names})
     with pytest.raises(DataError) as err:
         check_column_names(frame)
-    assert str(err.value) == (f"columns {names[0]!r}, {names[1]!r} differ only in case, surrounding spaces or Unicode "
+    # r55-data: a name not in NFC (the Angstrom sign) is shown escaped: it printed as its twin 'År' does
+    second = "'\\u212br'" if names[1] == "\u212br" else repr(names[1])
+    assert str(err.value) == (f"columns {names[0]!r}, {second} differ only in case, surrounding spaces or Unicode "
                               "form (one column to a reader, a spreadsheet export's header): the model would learn "
                               "them as separate features; rename or drop one")  # before: "... in 200 row(s) ..."
     assert isinstance(err.value, CtloopError)  # the CLI's one line, exit code 2

@@ -36,6 +36,7 @@ NO_COMMIT = (
     "no commit yet, so no rows: wait for the first commit; if these are plain {}files and no "
     "Delta write is running, remove the empty _delta_log/"
 )
+NO_DATA_BESIDE = "no commit yet, so no rows, and no data file beside its log either: wait for the first commit"
 
 
 def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_commits(
@@ -47,12 +48,13 @@ def test_an_empty_delta_log_folder_marker_on_gcs_is_refused_as_a_table_with_no_c
     bucket.blob("t/_delta_log/").upload_from_string(b"")
     table = f"gs://{gcs_bucket}/t/"
     said = r"is a Delta Lake table \(its _delta_log/ holds no file: a table with no commits"
-    for shown, kind in (("the log alone", ""), ("a first commit's file beside it", "Parquet ")):
+    for shown, advice in (("the log alone", NO_DATA_BESIDE), ("a first commit's file beside it",
+                                                             NO_COMMIT.format("Parquet "))):
         for uri in (table, table.rstrip("/")):
             listed.clear()
             with pytest.raises(ConfigError, match=said) as refused:
                 storage.read_table(uri)
-            assert str(refused.value).endswith(NO_COMMIT.format(kind)), (shown, str(refused.value))
+            assert str(refused.value).endswith(advice), (shown, str(refused.value))
             # found in the listing read_table takes anyway: listed once
             assert sum(listed.values()) == 1, (shown, uri, listed)
         bucket.blob("t/part-0.parquet").upload_from_string(PART.to_parquet())
@@ -66,7 +68,8 @@ def test_an_empty_local_delta_log_is_told_to_wait_for_the_first_commit(tmp_path)
     (tmp_path / "t" / "_delta_log").mkdir(parents=True)
     with pytest.raises(ConfigError) as refused:
         storage.read_table(str(tmp_path / "t"))
-    assert str(refused.value).endswith(NO_COMMIT.format("")), str(refused.value)
+    # r55-data: nothing beside the log to read if it were removed (was "remove the empty _delta_log/")
+    assert str(refused.value).endswith(NO_DATA_BESIDE), str(refused.value)
     assert "read it with Delta Lake" not in str(refused.value)
 
 

@@ -1149,6 +1149,10 @@ def check_options(
     if len(set(columns)) != len(columns):
         dupes = sorted({str(c) for c in columns if columns.count(c) > 1})
         raise ConfigError(f"drift columns listed more than once: {', '.join(dupes)}")
+    from ctloop.contract import refuse_alike_names
+
+    # 'a' and 'A ' (a spreadsheet export's header): refused as prepare_data refuses them (one rule)
+    refuse_alike_names([c for c in columns if isinstance(c, str)], harm="drift would compare them as two columns")
     sides = (("reference", reference_columns), ("current", current_columns))
     for name in columns:
         for side, have_columns in sides:

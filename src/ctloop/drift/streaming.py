@@ -62,6 +62,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import hashlib
+import io
 import math
 import os
 import queue
@@ -71,7 +72,7 @@ import time
 import warnings
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -2556,7 +2557,8 @@ def _glob_matches(path: str, pattern: str) -> bool:
 
 
 def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None,
-                 blank: list[str] | None = None, headers: dict[str, list[str]] | None = None) -> dict[str, str]:
+                 blank: list[str] | None = None, headers: dict[str, list[str]] | None = None,
+                 padded: dict[str, int] | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -2569,10 +2571,13 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     first bytes are and hold no text (:func:`ctloop.storage.csv_blank`: Hadoop's gzip output of a
     reducer with no output, a lone newline) is put in it instead: no rows, no columns, left out as
     a zero-byte file is. With a ``headers`` dict, each other file's first line's fields are put in it
-    (``ctloop.storage.csv_header_fields``), from the same bytes."""
+    (``ctloop.storage.csv_header_fields``), from the same bytes. With a ``padded`` dict, each gzip file
+    ending in zero padding (tape or block padding: ``ctloop.storage.gzip_padding``), which Arrow's reader
+    refuses and read_table reads, is put in it under its name in ``renamed`` (its own, when right) with the
+    offset its padding starts at: :func:`_recoded` serves the bytes before it."""
     from ctloop import storage
 
-    def head(path: str) -> tuple[bytes, bool, bool]:
+    def head(path: str) -> tuple[bytes, bool, bool, int | None]:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
             first = storage.csv_head(stream.read)  # through the end of the header line
             more = stream.read(1)
@@ -2581,7 +2586,20 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             # file or block", naming no file; training's reader says the file is empty
             blank_long = not whole and not (first + more).strip() and not any(
                 block.strip() for block in iter(lambda: stream.read(1 << 16), b""))
-            return first, whole, blank_long
+        packed = padded is not None and storage.csv_compression(first) == "gzip"
+        return first, whole, blank_long, _padding(path, first, whole) if packed else None
+
+    def _padding(path: str, first: bytes, whole: bool) -> int | None:
+        # a gzip file ending in zero bytes whose last 4 cannot be its text's size (storage.gzip_size_fits): inflated
+        # once more to find its padding (storage.gzip_padding)
+        if whole:
+            return storage.gzip_padding(io.BytesIO(first).read) if first.endswith(b"\0") else None
+        with fs.open_input_file(path) as stored:
+            size = stored.size()
+            if storage.gzip_size_fits(size, stored.read_at(4, size - 4)):
+                return None
+        with fs.open_input_stream(path, compression=None) as stream:
+            return storage.gzip_padding(stream.read)
 
 
     if local or len(files) < 2:
@@ -2590,7 +2608,7 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
         with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
             heads = list(pool.map(head, files))
     renamed = {}
-    for path, (first, whole, blank_long) in zip(files, heads, strict=True):
+    for path, (first, whole, blank_long, end) in zip(files, heads, strict=True):
         if blank is not None and whole and storage.csv_blank(first):
             blank.append(path)
             continue
@@ -2600,15 +2618,32 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
         if headers is not None:
             headers[path] = storage.csv_header_fields(first)
         packed = storage.csv_compression(first) == "gzip"
-        if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
-            renamed[path + (".gz" if packed else ".csv")] = path
+        name = path + (".gz" if packed else ".csv") if packed != path.endswith(".gz") else path
+        if end is not None and padded is not None:  # read up to its padding, as read_table reads it
+            renamed[name], padded[name] = path, end
+        elif name != path:  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
+            renamed[name] = path
     return renamed
 
 
-def _recoded(fs: Any, renamed: dict[str, str]) -> Any:
+def _recoded(fs: Any, renamed: dict[str, str], padded: Mapping[str, int] | None = None) -> Any:
     """``fs`` with each file of ``renamed`` (:func:`_codec_names`) also readable under its new
-    name: a ``pyarrow.fs.PyFileSystem`` that only reads."""
+    name: a ``pyarrow.fs.PyFileSystem`` that only reads. A name in ``padded`` reads its stored bytes up
+    to the offset given (a gzip stream's zero padding left out: :func:`ctloop.storage.gzip_padding`),
+    a local file's mapped, another's read into memory (the stored, compressed bytes)."""
+    import pyarrow as pa
     import pyarrow.fs as pafs
+
+    padded = padded or {}
+
+    def cut(path: str):
+        stored = renamed.get(path, path)
+        if isinstance(fs, pafs.LocalFileSystem):
+            data = pa.memory_map(stored).read_buffer()
+        else:
+            with fs.open_input_file(stored) as fh:
+                data = fh.read_buffer(padded[path])
+        return pa.BufferReader(data.slice(0, padded[path]))
 
     class Recoded(pafs.FileSystemHandler):
         def get_type_name(self) -> str:
@@ -2619,15 +2654,20 @@ def _recoded(fs: Any, renamed: dict[str, str]) -> Any:
 
         def get_file_info(self, paths):
             infos = fs.get_file_info([renamed.get(p, p) for p in paths])
-            return [pafs.FileInfo(p, type=i.type, size=i.size, mtime=i.mtime) for p, i in zip(paths, infos, strict=True)]
+            return [pafs.FileInfo(p, type=i.type, size=padded.get(p, i.size), mtime=i.mtime)
+                    for p, i in zip(paths, infos, strict=True)]
 
         def get_file_info_selector(self, selector):
             return fs.get_file_info(selector)
 
         def open_input_stream(self, path: str):
+            if path in padded:
+                return cut(path)
             return fs.open_input_stream(renamed.get(path, path), compression=None)
 
         def open_input_file(self, path: str):
+            if path in padded:
+                return cut(path)
             return fs.open_input_file(renamed.get(path, path))
 
         def _read_only(self, *args, **kwargs):
@@ -2862,8 +2902,10 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     if fmt == "csv":
         blank: list[str] = []
         headers: dict[str, list[str]] = {}
+        padded: dict[str, int] = {}
         try:
-            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None, blank, headers)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None, blank, headers,
+                                   padded)
         except OSError as exc:
             from ctloop import storage
 
@@ -2881,7 +2923,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             files = names = kept
         if renamed:
             names = [next((v for v, f in renamed.items() if f == path), path) for path in files]
-            fs = _recoded(fs, renamed)
+            fs = _recoded(fs, renamed, padded)
     try:
         dataset = pads.dataset(
             names, format=file_format, filesystem=fs, partitioning=partitioning,
@@ -2894,6 +2936,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             for f in files:  # a header naming a column twice: named as read_table names it, not Arrow's words
                 storage.refuse_repeated_columns(f, [n or f"Unnamed: {i}" for i, n in enumerate(headers.get(f, []))])
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
+            failed = next((f for f, n in zip(files, names, strict=True) if f"'{n}'" in str(exc)), None)
+            if failed is not None:  # a NUL before the row Arrow failed on: named first, as read_table names it
+                with fs.open_input_stream(names[files.index(failed)], compression=None) as stream:
+                    storage.refuse_nul_first(uri if base is None and len(files) == 1 else failed,
+                                             stream.read(2 * storage.CSV_HEADER_MAX_BYTES))
         elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
             import pyarrow.parquet as pq
 
