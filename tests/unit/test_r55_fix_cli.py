@@ -1,0 +1,53 @@
+"""Round 55 review of the merged CLI edge cases (7051c65c..c53c9c1a); each test below was seen failing on main
+but the saved-state one, which keeps what main already did (a state saved with a larger size still reads).
+
+1. ``DriftState`` (and so ``streaming.detect_sources``/``state_of``) refuses a ``sketch_size`` above
+   ``streaming.MAX_SKETCH_SIZE``, as ``ctloop drift --sketch-size`` does; a saved state is read as saved.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop.errors import ConfigError
+
+
+# --------------------------------------------------------------------------- 1. the library's bound
+@pytest.mark.parametrize("size", [10**12, 5_000_001])
+def test_a_new_drift_state_beyond_the_bound_is_refused(size):
+    """On main DriftState(sketch_size=10**12) was taken: only the CLI's argparse type had the bound."""
+    from ctloop.drift.streaming import MAX_SKETCH_SIZE, DriftState
+
+    with pytest.raises(ConfigError) as exc:
+        DriftState(sketch_size=size)
+    assert (
+        str(exc.value) == f"sketch_size must be an integer in 64..{MAX_SKETCH_SIZE}, got {size!r}"
+    )
+    assert DriftState(sketch_size=MAX_SKETCH_SIZE).sketch_size == MAX_SKETCH_SIZE
+
+
+def test_detect_sources_refuses_the_size_before_reading_a_row(tmp_path):
+    from ctloop.drift import streaming
+
+    path = tmp_path / "side.csv"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0]}).to_csv(path, index=False)
+    with pytest.raises(
+        ConfigError, match=r"^sketch_size must be an integer in 64\.\.5000000, got 1000000000000$"
+    ):
+        streaming.detect_sources(str(path), str(path), sketch_size=10**12)
+
+
+def test_a_saved_state_of_a_larger_size_is_still_read_and_merged():
+    """Before round 55 the library took any size >= 64, so a saved state may hold more than the bound: it
+    is read (DriftState.from_dict goes through __init__) and merged as saved, not refused as damaged."""
+    from ctloop.drift.streaming import MAX_SKETCH_SIZE, DriftState
+
+    saved = DriftState().update(pd.DataFrame({"x": [1.0, 2.0, 3.0]})).to_dict()
+    saved["sketch_size"] = big = MAX_SKETCH_SIZE * 2
+    saved["columns"][0]["numeric"]["budget"] = big
+    state = DriftState.from_dict(saved)
+    assert state.sketch_size == big and state.columns["x"].numeric.budget == big
+    merged = state.merge(DriftState.from_dict(saved))
+    assert merged.sketch_size == big and merged.rows == 6
+    assert DriftState.from_dict(merged.to_dict()).sketch_size == big
