@@ -3,6 +3,7 @@ but the saved-state one, which keeps what main already did (a state saved with a
 
 1. ``DriftState`` (and so ``streaming.detect_sources``/``state_of``) refuses a ``sketch_size`` above
    ``streaming.MAX_SKETCH_SIZE``, as ``ctloop drift --sketch-size`` does; a saved state is read as saved.
+2. and 3. ``--sketch-size``: one range message both ways, the memory said per numeric column and side.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ctloop.cli import main
 from ctloop.errors import ConfigError
 
 
@@ -51,3 +53,37 @@ def test_a_saved_state_of_a_larger_size_is_still_read_and_merged():
     merged = state.merge(DriftState.from_dict(saved))
     assert merged.sketch_size == big and merged.rows == 6
     assert DriftState.from_dict(merged.to_dict()).sketch_size == big
+
+
+# --------------------------------------------------------------------------- 2. and 3. one message both ways
+def _sketch_size_refusal(capsys, tmp_path, value: str) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(["drift", "--reference", "r.csv", "--current", "c.csv", "--sketch-size", value,
+              "--output", str(tmp_path / "out")])  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    assert exc.value.code == 2 and not list(tmp_path.iterdir())
+    return err[-1]
+
+
+def test_sketch_size_says_one_range_both_ways(tmp_path, capsys):
+    """On main 0 was told 'a whole number >= 64' and 10**12 'in 64..5,000,000'."""
+    assert _sketch_size_refusal(capsys, tmp_path, "0") == (
+        "ctloop drift: error: argument --sketch-size: must be a whole number in 64..5000000, got '0' "
+        "(ctloop drift --help)"
+    )
+    said = _sketch_size_refusal(capsys, tmp_path, "1000000000000")
+    assert said.startswith(
+        "ctloop drift: error: argument --sketch-size: must be a whole number in 64..5000000, got '1000000000000': "
+    ), said
+
+
+def test_sketch_size_says_the_memory_is_per_column_and_side(tmp_path, capsys):
+    """On main: '200 MB per numeric column and side, what --engine memory holds for a whole side': a whole
+    file's columns add up (25 numeric columns x 2 sides x 200 MB = 10 GB)."""
+    said = _sketch_size_refusal(capsys, tmp_path, "5000001")
+    assert "whole side" not in said
+    assert said.endswith(
+        "got '5000001': at 40 bytes a bucket that is up to 200 MB for each numeric column on each side, and the "
+        "columns add up (25 numeric columns: 10 GB for the two sides); for exact scores over more distinct "
+        "values use --engine memory (ctloop drift --help)"
+    ), said

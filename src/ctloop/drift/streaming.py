@@ -3067,11 +3067,13 @@ def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = N
 
 # ---------------------------------------------------------------------------- which engine
 MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side (docs/drift.md)
-# The most buckets a numeric column's sketch may keep (``ctloop drift --sketch-size``): at 40 bytes a bucket
-# (sketch.BUCKET_BYTES), 200 MB per column and side, what the in-memory engine holds for a whole side at
-# MEMORY_CELLS float64 cells; exact scores over more distinct values are that engine's. Unbounded, the sketch
-# never coarsened and held every distinct value: memory grew with the rows (10**12: 2M distinct values a side
-# took 1.45 GB and 13.5 s, against 195 MB and 1.6 s at the default).
+# The most buckets a numeric column's sketch may keep (a new DriftState; ``ctloop drift --sketch-size``): at 40
+# bytes a bucket (sketch.BUCKET_BYTES), 200 MB for each numeric column on each side. That is the size of the
+# in-memory engine's whole side at MEMORY_CELLS float64 cells, but here per column: a file's columns add up
+# (25 numeric columns: 10 GB for the two sides), so the bound keeps memory independent of the rows, not small
+# (the default keeps it small); exact scores over more distinct values are the in-memory engine's. Unbounded,
+# the sketch never coarsened and held every distinct value: memory grew with the rows (10**12: 2M distinct
+# values a side took 1.45 GB and 13.5 s, against 195 MB and 1.6 s at the default).
 MAX_SKETCH_SIZE = MEMORY_CELLS * 8 // BUCKET_BYTES
 ENGINES = ("auto", "memory", "stream")
 
