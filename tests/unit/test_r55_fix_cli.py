@@ -4,6 +4,7 @@ but the saved-state one, which keeps what main already did (a state saved with a
 1. ``DriftState`` (and so ``streaming.detect_sources``/``state_of``) refuses a ``sketch_size`` above
    ``streaming.MAX_SKETCH_SIZE``, as ``ctloop drift --sketch-size`` does; a saved state is read as saved.
 2. and 3. ``--sketch-size``: one range message both ways, the memory said per numeric column and side.
+4. ``leap_day_warning`` judges each day item by the days it covers (``29-29`` and ``29/31`` are 29 alone).
 """
 
 from __future__ import annotations
@@ -87,3 +88,25 @@ def test_sketch_size_says_the_memory_is_per_column_and_side(tmp_path, capsys):
         "columns add up (25 numeric columns: 10 GB for the two sides); for exact scores over more distinct "
         "values use --engine memory (ctloop drift --help)"
     ), said
+
+
+# --------------------------------------------------------------------------- 4. a day item of 29 alone
+# robfig/cron v1.2.0 parser.go getRange: '29-29' is 29 alone, and '29/31' is '29-31/31', 29 alone
+@pytest.mark.parametrize("dom", ["29-29", "29/31", "1,29-29", "29/5"])
+def test_a_day_item_of_29_alone_in_february_is_warned_of(dom):
+    from ctloop.ops.cron import leap_day_warning
+
+    expr = f"0 0 3 {dom} 2 *"
+    assert leap_day_warning(expr) == (
+        f"cron {expr!r}: day-of-month 29 in February (month field '2') comes only in leap years (once in four "
+        "years; 2100 has none): for every year give 28 (or day 1 of month 3)"
+    )
+
+
+@pytest.mark.parametrize(
+    "expr", ["0 0 3 28-29 2 *", "0 0 3 29 1-12 *", "0 0 3 1/7 2 *", "0 0 3 28 2 *"]
+)
+def test_a_day_item_covering_more_than_29_is_not_warned_of(expr):
+    from ctloop.ops.cron import leap_day_warning
+
+    assert leap_day_warning(expr) is None
