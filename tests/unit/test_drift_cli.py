@@ -165,15 +165,16 @@ def test_a_side_with_too_few_rows_is_refused_unless_min_rows_allows_it(tmp_path,
     assert code == 0 and "columns drifted" in out
 
 
-@pytest.mark.parametrize("flag, value, minimum", [("--sketch-size", "8", 64), ("--sketch-size", "0", 64),
-                                                  ("--batch-rows", "-1", 1), ("--min-rows", "0", 1)])
-def test_sizes_are_refused_by_the_parser_whatever_the_engine(tables, capsys, flag, value, minimum):
+@pytest.mark.parametrize("flag, value, rule", [("--sketch-size", "8", "in 64..5000000"),
+                                               ("--sketch-size", "0", "in 64..5000000"),
+                                               ("--batch-rows", "-1", ">= 1"), ("--min-rows", "0", ">= 1")])
+def test_sizes_are_refused_by_the_parser_whatever_the_engine(tables, capsys, flag, value, rule):
     ref, cur = tables
     with pytest.raises(SystemExit) as exit_:
         main(["drift", "--reference", str(ref), "--current", str(cur), flag, value])
     err = capsys.readouterr().err
     assert exit_.value.code == 2
-    assert err.splitlines()[-1] == f"ctloop drift: error: argument {flag}: must be a whole number >= {minimum}, " \
+    assert err.splitlines()[-1] == f"ctloop drift: error: argument {flag}: must be a whole number {rule}, " \
                                    f"got '{value}' (ctloop drift --help)"
 
 

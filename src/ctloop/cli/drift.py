@@ -419,19 +419,26 @@ def _write_json(path, payload: dict) -> None:
 
 def sketch_size(text: str) -> int:
     """argparse ``type`` of ``--sketch-size``: a whole number of buckets in ``MIN_BUDGET``..``MAX_SKETCH_SIZE``
-    (``ctloop.drift.streaming``: above it a column's sketch takes more than the in-memory engine's whole side;
-    unbounded, ``10**12`` never coarsened, and memory grew with the rows the streaming engine exists to bound)."""
-    from ctloop.cli.argtypes import int_at_least
+    (``ctloop.drift.streaming``; unbounded, ``10**12`` never coarsened, and memory grew with the rows the
+    streaming engine exists to bound). One range message below and above; above, also what it would hold:
+    the most is per numeric column and side, so a file's columns add up."""
+    from ctloop.cli.argtypes import int_between
     from ctloop.drift.sketch import BUCKET_BYTES, MIN_BUDGET
     from ctloop.drift.streaming import MAX_SKETCH_SIZE
 
-    value = int_at_least(MIN_BUDGET)(text)
-    if value > MAX_SKETCH_SIZE:
+    value = int_between(MIN_BUDGET, MAX_SKETCH_SIZE)
+    try:
+        return value(text)
+    except argparse.ArgumentTypeError as exc:
+        digits = text.strip().removeprefix("+").lstrip("0")  # by length first: int() takes at most 4300 digits
+        if not (digits.isascii() and digits.isdigit()
+                and (len(digits) > len(str(MAX_SKETCH_SIZE)) or int(digits) > MAX_SKETCH_SIZE)):
+            raise
+        column = BUCKET_BYTES * MAX_SKETCH_SIZE
         raise argparse.ArgumentTypeError(
-            f"must be a whole number in {MIN_BUDGET}..{MAX_SKETCH_SIZE:,}, got {text!r}: at {BUCKET_BYTES} bytes a bucket "
-            f"that is {BUCKET_BYTES * MAX_SKETCH_SIZE // 10**6:,} MB per numeric column and side, what --engine memory "
-            "holds for a whole side; for exact scores over more distinct values use --engine memory")
-    return value
+            f"{exc}: at {BUCKET_BYTES} bytes a bucket that is up to {column // 10**6:,} MB for each numeric column "
+            f"on each side, and the columns add up (25 numeric columns: {25 * 2 * column // 10**9:,} GB for the two "
+            "sides); for exact scores over more distinct values use --engine memory") from None
 
 
 def register(subparsers) -> None:

@@ -950,8 +950,10 @@ class DriftState:
     """The mergeable summary of one side (module doc).
 
     Args:
-        sketch_size: Buckets per numeric column (>= 64); a column with at most this many
-            distinct values is kept exactly. Memory: about 40 bytes per bucket.
+        sketch_size: Buckets per numeric column (64 to :data:`MAX_SKETCH_SIZE`); a column with at
+            most this many distinct values is kept exactly. Memory: about 40 bytes per bucket. A
+            state read back (:meth:`from_dict`) or merged keeps its size, even above the bound (a
+            state saved before round 55, when only 64 was checked).
         max_categories: Exact category counts per column (>= 64), then hash buckets.
         bins: ``{column: [edges, ...]}``: also count each listed numeric column exactly on
             these bin edges (the second pass of :func:`refine_plan`).
@@ -960,14 +962,26 @@ class DriftState:
     def __init__(self, *, sketch_size: int = DEFAULT_SKETCH_SIZE,
                  max_categories: int = DEFAULT_MAX_CATEGORIES,
                  bins: dict[str, list[np.ndarray]] | None = None):  # fmt: skip
-        for label, value in (("sketch_size", sketch_size), ("max_categories", max_categories)):
-            if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET:
-                raise ConfigError(f"{label} must be an integer >= {MIN_BUDGET}, got {value!r}")
+        # sketch_size's upper bound is a new state's: _kept builds a saved or merged one at its size
+        for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
+                                   ("max_categories", max_categories, None)):  # fmt: skip
+            if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET or (most and value > most):
+                rule = f"in {MIN_BUDGET}..{most}" if most else f">= {MIN_BUDGET}"
+                raise ConfigError(f"{label} must be an integer {rule}, got {value!r}")
         self.sketch_size = int(sketch_size)
         self.max_categories = int(max_categories)
         self.bins = {k: [np.asarray(e, dtype=np.float64) for e in v] for k, v in (bins or {}).items()}
         self.columns: dict[str, ColumnState] = {}
         self.rows = 0
+
+    @classmethod
+    def _kept(cls, sketch_size: int, *, max_categories: int) -> DriftState:
+        """A state of a size saved or merged: above :data:`MAX_SKETCH_SIZE` too, which a state saved
+        before round 55 may hold (the library checked only 64 then; refusing it would make the saved
+        summaries unreadable, while a new state is refused in ``__init__``)."""
+        out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=max_categories)
+        out.sketch_size = int(sketch_size)
+        return out
 
     def _column(self, name: str, family: str, type_name: str) -> ColumnState:
         return ColumnState(name, family, type_name, sketch_size=self.sketch_size,
@@ -1211,8 +1225,8 @@ class DriftState:
                 f"cannot merge drift states with different columns (only in one: "
                 f"{', '.join(map(str, diff[:10]))}); summarise every partition with the same columns"
             )
-        out = DriftState(sketch_size=min(self.sketch_size, other.sketch_size),
-                         max_categories=min(self.max_categories, other.max_categories))  # fmt: skip
+        out = DriftState._kept(min(self.sketch_size, other.sketch_size),
+                               max_categories=min(self.max_categories, other.max_categories))  # fmt: skip
         out.bins = {**other.bins, **self.bins}
         out.rows = self.rows + other.rows
         out.columns = {n: c.merge(other.columns[n]) for n, c in self.columns.items()}
@@ -1249,7 +1263,7 @@ class DriftState:
             )
         where = "the state"
         try:
-            out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
+            out = cls._kept(int(data["sketch_size"]), max_categories=int(data["max_categories"]))
             out.rows = int(data["rows"])
             for col in data["columns"]:
                 where = f"column {col['name']!r}" if isinstance(col, dict) and "name" in col else "a column"
@@ -3100,11 +3114,13 @@ def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = N
 
 # ---------------------------------------------------------------------------- which engine
 MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side (docs/drift.md)
-# The most buckets a numeric column's sketch may keep (``ctloop drift --sketch-size``): at 40 bytes a bucket
-# (sketch.BUCKET_BYTES), 200 MB per column and side, what the in-memory engine holds for a whole side at
-# MEMORY_CELLS float64 cells; exact scores over more distinct values are that engine's. Unbounded, the sketch
-# never coarsened and held every distinct value: memory grew with the rows (10**12: 2M distinct values a side
-# took 1.45 GB and 13.5 s, against 195 MB and 1.6 s at the default).
+# The most buckets a numeric column's sketch may keep (a new DriftState; ``ctloop drift --sketch-size``): at 40
+# bytes a bucket (sketch.BUCKET_BYTES), 200 MB for each numeric column on each side. That is the size of the
+# in-memory engine's whole side at MEMORY_CELLS float64 cells, but here per column: a file's columns add up
+# (25 numeric columns: 10 GB for the two sides), so the bound keeps memory independent of the rows, not small
+# (the default keeps it small); exact scores over more distinct values are the in-memory engine's. Unbounded,
+# the sketch never coarsened and held every distinct value: memory grew with the rows (10**12: 2M distinct
+# values a side took 1.45 GB and 13.5 s, against 195 MB and 1.6 s at the default).
 MAX_SKETCH_SIZE = MEMORY_CELLS * 8 // BUCKET_BYTES
 ENGINES = ("auto", "memory", "stream")
 

@@ -216,6 +216,12 @@ def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
     return out
 
 
+def _items(field: str, lo: int, hi: int, names: dict[str, int]) -> list[tuple[str, list[int]]]:
+    """Each list item of a validated ``field`` with the values it covers, sorted, as robfig/cron v1.2.0
+    ``parser.go`` ``getRange`` reads it (``'29-29'`` and ``'29/31'``, i.e. ``'29-31/31'``, are 29 alone)."""
+    return [(part, sorted(_values(part, lo, hi, names))) for part in field.split(",")]
+
+
 def _sunday_as_zero(dow: str) -> str:
     """A five-field (Vixie) day-of-week field with Sunday's 7 written as robfig/cron v1.2.0 reads Sunday
     (``spec.go`` ``dow``: bounds 0-6): ``7`` -> ``0``, ``5-7`` -> ``5-6,0``; a step or anything else as is."""
@@ -257,8 +263,7 @@ def _check_occurs(fields: list[str], expr: str) -> None:
     # April only), each item read as robfig/cron v1.2.0 parser.go getRange reads it ("N/step" means
     # "N-max/step": '2/12' is February alone, as '2' and '2-2' are); a range or step covering a month that has
     # one of the days (a day one of the months has) covers what it covers
-    for part in month.split(","):
-        items = sorted(_values(part, 1, 12, FIELDS[4][3]))
+    for part, items in _items(month, 1, 12, FIELDS[4][3]):
         if any(day <= _MONTH_DAYS[m - 1] for m in items for day in days):
             continue
         item = "" if len(items) == 1 and (part.upper() in FIELDS[4][3] or _digits(part)) else f" (item {part!r})"
@@ -268,8 +273,7 @@ def _check_occurs(fields: list[str], expr: str) -> None:
                           f"{month!r} {'have' if len(items) > 1 else 'has'} no day {dom} (at most {most} days): it "
                           f"never runs then; drop {'those months' if len(items) > 1 else 'that month'} or choose a "
                           f"day {'they have' if len(items) > 1 else 'it has'} (e.g. 28)")
-    for part in dom.split(","):
-        items = sorted(_values(part, 1, 31, {}))
+    for part, items in _items(dom, 1, 31, {}):
         if any(day <= _MONTH_DAYS[m - 1] for m in months for day in items):
             continue
         item = f"{', '.join(map(str, items))} (item {part!r})" if "/" in part else part
@@ -292,7 +296,8 @@ def leap_day_warning(expr: str) -> str | None:
     dom, month, dow = fields[3], fields[4], fields[5]
     if _starred(dom) or _starred(month) or not _starred(dow):
         return None
-    if "29" not in dom.split(",") or _values(month, 1, 12, FIELDS[4][3]) != {2}:  # a range to 29+ means it
+    # a day item of 29 alone ('29', '29-29', '29/31'), by the days it covers; one of more days ('28-29') means them
+    if all(days != [29] for _, days in _items(dom, 1, 31, {})) or _values(month, 1, 12, FIELDS[4][3]) != {2}:
         return None
     return (f"cron {expr!r}: day-of-month 29 in February (month field {month!r}) comes only in leap years (once "
             "in four years; 2100 has none): for every year give 28 (or day 1 of month 3)")
