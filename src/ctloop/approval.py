@@ -310,7 +310,8 @@ def recorded(registry: Any, name: str, version: str, event: str) -> bool:
 
 def finish(registry: Any, name: str, version: str) -> None:
     """Clear ``pending-approval`` once the decision on ``version`` is carried out (unless it
-    already points at a newer challenger registered meanwhile: that one still waits)."""
+    already points at a newer challenger registered meanwhile: that one still waits). Called under the
+    model's promotion lock, which :func:`request` writes under: a read of the alias then its delete."""
     from mlflow.exceptions import MlflowException
 
     waiting = pending(registry, name)

@@ -69,7 +69,7 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -1154,7 +1154,8 @@ class MlflowRegistry:
 
     # ------------------------------------------------------------------ promotion
     def promote(
-        self, name: str, version: str, *, reason: str, pipeline_run: str = ""
+        self, name: str, version: str, *, reason: str, pipeline_run: str = "",
+        then: Callable[[], None] | None = None,
     ) -> str | None:
         """Make ``version`` the champion (module docstring: the protocol); returns the version it
         replaced (or None).
@@ -1164,7 +1165,9 @@ class MlflowRegistry:
         RegistryError when it cannot tell that the promotion committed; ``champion()`` then tells.
         ``version`` as :func:`check_model_version` reads it (``" 2\n"`` is v2; was: MLflow moved the alias to
         v2, the read-back compared it with ``" 2\n"`` and aborted the promotion with the alias moved); any
-        other text is a ConfigError before anything is written.
+        other text is a ConfigError before anything is written. ``then``: called under the lock once
+        ``version`` is champion (``ctloop approve`` clears ``pending-approval`` there: outside the lock, a
+        newer version's request written between its read of the alias and its delete was deleted with it).
         """
         version = check_model_version(version)
         self.get_version(name, version)  # fails clearly if it does not exist
@@ -1183,6 +1186,8 @@ class MlflowRegistry:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
                 ]
+                if then is not None:
+                    then()
                 return (mine[-1].previous or None) if mine else None
             intent = self._write_intent(name, version, current, reason, pipeline_run, experiment=experiment)
             self._commit(name, intent)
@@ -1196,6 +1201,8 @@ class MlflowRegistry:
                     f"{exc}; `ctloop registry repair --model-name {name}` or the next promotion "
                     "finishes it"
                 ) from exc
+            if then is not None:
+                then()
         return intent.previous or None
 
     def _write_intent(
