@@ -5,7 +5,8 @@ Aliases used by ctloop:
 
 * ``champion``          the version that serves (or would serve) production traffic;
 * ``challenger``        the newest version that passed the gate, unless its canary was rolled back
-                        (the rollback removes it: :meth:`MlflowRegistry.drop_challenger`);
+                        (the rollback removes it: :meth:`MlflowRegistry.drop_challenger`) or it was
+                        promoted (the promotion's completion removes it from the new champion);
 * ``previous-champion`` the champion before the last promotion (instant rollback target).
 
 Promotion protocol
@@ -24,7 +25,8 @@ server) makes. So a promotion is ordered around **one commit point, the** ``cham
    fact of the promotion (new and previous champion, reason, pipeline run, time, promotion id) and
    ``ctloop.audit.state=pending``.
 4. **Commit.** The ``champion`` alias moves to the new version, and is read back.
-5. **Complete** (each write idempotent, derived from the record): alias ``previous-champion``; the
+5. **Complete** (each write idempotent, derived from the record): alias ``challenger`` off the new
+   champion; alias ``previous-champion``; the
    new champion's tags (``ctloop.was_champion``, ``ctloop.champion_since``,
    ``ctloop.previous_champion``, ``ctloop.promotion_reason``, ``ctloop.promotion_pipeline_run``,
    ``ctloop.promotion_id``; ``champion_until``/``superseded_by`` of an earlier tenure removed); the
@@ -1287,7 +1289,12 @@ class MlflowRegistry:
             # deleted, its alias and tags have nowhere to be
             before = self._version_if_kept(name, p.previous)
             previous = p.previous if before is not None else ""
-            back = self.aliases(name).get(PREVIOUS_CHAMPION)
+            aliases = self.aliases(name)
+            back = aliases.get(PREVIOUS_CHAMPION)
+            if aliases.get(CHALLENGER) == p.version and aliases.get(CHAMPION) == p.version:
+                # the champion is no challenger (was: left on it, both aliases naming the model serving);
+                # a newer version a concurrent register points it at meanwhile gets it back (drop_challenger)
+                done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, p.version, rolled_back_before=False)}")
             if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")

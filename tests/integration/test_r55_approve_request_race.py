@@ -31,8 +31,12 @@ def test_a_request_landing_while_approve_clears_the_alias_is_kept(mlflow_url, mo
     for _ in (1, 2):  # versions of a training run each (the server takes no bare local source)
         run = registry.client.create_run(experiment)
         registry.client.set_terminated(run.info.run_id)
-        registry.client.create_model_version(model, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    approval.request(registry, model, "1", reason="approval required", rollout={"approval": "required"})
+        registry.client.create_model_version(
+            model, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+        )
+    approval.request(
+        registry, model, "1", reason="approval required", rollout={"approval": "required"}
+    )
 
     settled = threading.Event()  # the racing request wrote, or found the lock held and waits for it
     errors: list[BaseException] = []
@@ -41,7 +45,9 @@ def test_a_request_landing_while_approve_clears_the_alias_is_kept(mlflow_url, mo
         other = MlflowRegistry(mlflow_url)
         held = other._lock_holder
 
-        def waiting(name):  # _acquire reads the holder after its create was refused: the lock is held
+        def waiting(
+            name,
+        ):  # _acquire reads the holder after its create was refused: the lock is held
             found = held(name)
             if found is not None:
                 settled.set()
@@ -49,7 +55,9 @@ def test_a_request_landing_while_approve_clears_the_alias_is_kept(mlflow_url, mo
 
         other._lock_holder = waiting
         try:
-            approval.request(other, model, "2", reason="approval required", rollout={"approval": "required"})
+            approval.request(
+                other, model, "2", reason="approval required", rollout={"approval": "required"}
+            )
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
         finally:
@@ -61,20 +69,42 @@ def test_a_request_landing_while_approve_clears_the_alias_is_kept(mlflow_url, mo
     def pending(reg, name):
         found = read(reg, name)
         # finish()'s read of the alias (v1), before its delete: the newer run's request lands here
-        if not racer and sys._getframe(1).f_code.co_name == "finish" and threading.current_thread() is threading.main_thread():
+        if (
+            not racer
+            and sys._getframe(1).f_code.co_name == "finish"
+            and threading.current_thread() is threading.main_thread()
+        ):
             racer.append(threading.Thread(target=newer_run))
             racer[0].start()
             assert settled.wait(60)
         return found
 
     monkeypatch.setattr(approval, "pending", pending)
-    assert main(["approve", "--model-name", model, "--version", "1", "--reason", "review passed", "--by", "alice",
-                 "--tracking-uri", mlflow_url]) == 0
+    assert (
+        main(
+            [
+                "approve",
+                "--model-name",
+                model,
+                "--version",
+                "1",
+                "--reason",
+                "review passed",
+                "--by",
+                "alice",
+                "--tracking-uri",
+                mlflow_url,
+            ]
+        )
+        == 0
+    )
     assert racer, "finish() never read the pending alias"
     racer[0].join(60)
     assert not errors, errors
     assert registry.champion(model).version == "1"
     assert registry.get_version(model, "2").tags[approval.TAG_STATE] == approval.PENDING
     waiting = read(registry, model)
-    assert waiting is not None and waiting.version == "2", "v2's request was acknowledged, its alias lost"
+    assert waiting is not None and waiting.version == "2", (
+        "v2's request was acknowledged, its alias lost"
+    )
     capsys.readouterr()
