@@ -519,6 +519,34 @@ class MlflowRegistry:
                 "register a version trained by ctloop, or point the alias at one")
         return mv
 
+    def refuse_deleted_run(self, name: str, version: str, verb: str = "promote", instead: str = "") -> None:
+        """Refuse, in one line naming the version and its run, to ``verb`` a version whose training run is
+        in MLflow's trash (``lifecycle_stage`` ``deleted``: ``mlflow runs delete``, the UI's delete) or
+        gone for good (``mlflow gc``: RegistryGone): a champion's model, meta and reference sample are
+        read from that run, which ``mlflow gc`` removes with its artifacts (was: promoted, approved).
+        A version with no run (registered from a storage location) is left to its readers. ``instead``:
+        what else to do (default: ``verb`` another version)."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import restore_run_command
+
+        mv = self.get_version(name, version)
+        if not mv.run_id:
+            return
+        instead = instead or f"{verb} another version"
+        try:
+            stage = self.client.get_run(mv.run_id).info.lifecycle_stage
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                raise RegistryGone(f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} was deleted "
+                                   f"for good (mlflow gc): {instead}; nothing was changed") from exc
+            raise RegistryError(f"cannot read the training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
+        if stage == "deleted":
+            raise RegistryError(
+                f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} is deleted (in MLflow's trash, "
+                f"which mlflow gc empties); restore it first (`{restore_run_command(self.tracking_uri, mv.run_id)}`) "
+                f"or {instead}; nothing was changed")
+
     def aliases(self, name: str) -> dict[str, str]:
         """``{alias: version}`` of a registered model (empty if it does not exist)."""
         from mlflow.exceptions import MlflowException
@@ -1172,13 +1200,14 @@ class MlflowRegistry:
         newer version's request written between its read of the alias and its delete was deleted with it).
         """
         version = check_model_version(version)
-        self.get_version(name, version)  # fails clearly if it does not exist
+        self.refuse_deleted_run(name, version)  # fails clearly if it does not exist, or its run is deleted
         with self._locked(name):
             # the audit experiment as the settle read it under the lock (was: read again)
             _, _, experiment = self._settled(name)
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
             target = self.get_version(name, version)
+            self.refuse_deleted_run(name, version)  # deleted while this waited: refused before the intent
             # the champion read again after the settle, not taken from its inspect: a promotion
             # stalled past its lease there while a waiter broke the lock and promoted recorded the
             # champion from before that promotion as the one it replaced (rollback skipped that one)
