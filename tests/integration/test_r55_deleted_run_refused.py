@@ -2,7 +2,8 @@
 3.17.2 ``store/tracking/sqlalchemy_store.py`` ``delete_run`` sets ``lifecycle_stage`` ``deleted``, and
 ``mlflow gc`` later removes it with its artifacts) is neither approved nor promoted: one line naming
 the version and the run, exit 2, the registry untouched (was: approved and promoted, a champion whose
-model, meta and reference sample the next ``mlflow gc`` deletes). Rejecting it still works. The
+model, meta and reference sample the next ``mlflow gc`` deletes); a canary's promote step refuses it
+before the traffic moves. Rejecting it still works. The
 session's real MLflow server on loopback."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import pytest
 
 from ctloop import approval
 from ctloop.cli import main
+from ctloop.config import RolloutConfig
 from ctloop.errors import RegistryError
 from ctloop.registry import CHAMPION, MlflowRegistry
+from ctloop.serving import release
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +54,13 @@ def test_a_version_whose_run_is_deleted_is_refused_with_nothing_changed(mlflow_u
         RegistryError, match=f"cannot promote {name} v2: its training run {runs[1]} is deleted"
     ):
         reg.promote(name, "2", reason="by hand")
+    # a canary's promote step: refused before it moves any traffic (no InferenceService API is reached:
+    # `isvcs` None would fail on first use)
+    cfg = RolloutConfig(inference_service="credit", namespace="ml")
+    with pytest.raises(
+        RegistryError, match=f"cannot promote {name} v2: its training run {runs[1]} is deleted"
+    ):
+        release.promote(reg, None, model_name=name, version="2", reason="canary passed", cfg=cfg)
     assert (reg.aliases(name), reg.get_version(name, "2").tags, len(reg.audit_log(name))) == before
     assert reg._lock_holder(name) is None
 
