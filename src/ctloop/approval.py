@@ -193,6 +193,10 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     rollout = _rollout(name, target)
     if approve and state != REJECTED:  # a rejected one is refused below
         _not_older_than_champion(registry, name, target.version, state)
+        refuse = getattr(registry, "refuse_deleted_run", None)
+        if callable(refuse):  # its training run in MLflow's trash: refused, nothing recorded (rejecting it works)
+            refuse(name, target.version, "approve",
+                   f"reject it (`ctloop reject --model-name {name} --version {target.version} --reason ...`)")
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
         # an approval recorded before its rollout run's parameters were checked (ctloop before fix
@@ -310,7 +314,8 @@ def recorded(registry: Any, name: str, version: str, event: str) -> bool:
 
 def finish(registry: Any, name: str, version: str) -> None:
     """Clear ``pending-approval`` once the decision on ``version`` is carried out (unless it
-    already points at a newer challenger registered meanwhile: that one still waits)."""
+    already points at a newer challenger registered meanwhile: that one still waits). Called under the
+    model's promotion lock, which :func:`request` writes under: a read of the alias then its delete."""
     from mlflow.exceptions import MlflowException
 
     waiting = pending(registry, name)

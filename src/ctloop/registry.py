@@ -5,7 +5,8 @@ Aliases used by ctloop:
 
 * ``champion``          the version that serves (or would serve) production traffic;
 * ``challenger``        the newest version that passed the gate, unless its canary was rolled back
-                        (the rollback removes it: :meth:`MlflowRegistry.drop_challenger`);
+                        (the rollback removes it: :meth:`MlflowRegistry.drop_challenger`) or it was
+                        promoted (the promotion's completion removes it from the new champion);
 * ``previous-champion`` the champion before the last promotion (instant rollback target).
 
 Promotion protocol
@@ -24,7 +25,8 @@ server) makes. So a promotion is ordered around **one commit point, the** ``cham
    fact of the promotion (new and previous champion, reason, pipeline run, time, promotion id) and
    ``ctloop.audit.state=pending``.
 4. **Commit.** The ``champion`` alias moves to the new version, and is read back.
-5. **Complete** (each write idempotent, derived from the record): alias ``previous-champion``; the
+5. **Complete** (each write idempotent, derived from the record): alias ``challenger`` off the new
+   champion; alias ``previous-champion``; the
    new champion's tags (``ctloop.was_champion``, ``ctloop.champion_since``,
    ``ctloop.previous_champion``, ``ctloop.promotion_reason``, ``ctloop.promotion_pipeline_run``,
    ``ctloop.promotion_id``; ``champion_until``/``superseded_by`` of an earlier tenure removed); the
@@ -69,7 +71,7 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -516,6 +518,34 @@ class MlflowRegistry:
                 "outside ctloop): ctloop reads a version's model and meta from the run train_model logged; "
                 "register a version trained by ctloop, or point the alias at one")
         return mv
+
+    def refuse_deleted_run(self, name: str, version: str, verb: str = "promote", instead: str = "") -> None:
+        """Refuse, in one line naming the version and its run, to ``verb`` a version whose training run is
+        in MLflow's trash (``lifecycle_stage`` ``deleted``: ``mlflow runs delete``, the UI's delete) or
+        gone for good (``mlflow gc``: RegistryGone): a champion's model, meta and reference sample are
+        read from that run, which ``mlflow gc`` removes with its artifacts (was: promoted, approved).
+        A version with no run (registered from a storage location) is left to its readers. ``instead``:
+        what else to do (default: ``verb`` another version)."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import restore_run_command
+
+        mv = self.get_version(name, version)
+        if not mv.run_id:
+            return
+        instead = instead or f"{verb} another version"
+        try:
+            stage = self.client.get_run(mv.run_id).info.lifecycle_stage
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                raise RegistryGone(f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} was deleted "
+                                   f"for good (mlflow gc): {instead}; nothing was changed") from exc
+            raise RegistryError(f"cannot read the training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
+        if stage == "deleted":
+            raise RegistryError(
+                f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} is deleted (in MLflow's trash, "
+                f"which mlflow gc empties); restore it first (`{restore_run_command(self.tracking_uri, mv.run_id)}`) "
+                f"or {instead}; nothing was changed")
 
     def aliases(self, name: str) -> dict[str, str]:
         """``{alias: version}`` of a registered model (empty if it does not exist)."""
@@ -1154,7 +1184,8 @@ class MlflowRegistry:
 
     # ------------------------------------------------------------------ promotion
     def promote(
-        self, name: str, version: str, *, reason: str, pipeline_run: str = ""
+        self, name: str, version: str, *, reason: str, pipeline_run: str = "",
+        then: Callable[[], None] | None = None,
     ) -> str | None:
         """Make ``version`` the champion (module docstring: the protocol); returns the version it
         replaced (or None).
@@ -1164,16 +1195,19 @@ class MlflowRegistry:
         RegistryError when it cannot tell that the promotion committed; ``champion()`` then tells.
         ``version`` as :func:`check_model_version` reads it (``" 2\n"`` is v2; was: MLflow moved the alias to
         v2, the read-back compared it with ``" 2\n"`` and aborted the promotion with the alias moved); any
-        other text is a ConfigError before anything is written.
+        other text is a ConfigError before anything is written. ``then``: called under the lock once
+        ``version`` is champion (``ctloop approve`` clears ``pending-approval`` there: outside the lock, a
+        newer version's request written between its read of the alias and its delete was deleted with it).
         """
         version = check_model_version(version)
-        self.get_version(name, version)  # fails clearly if it does not exist
+        self.refuse_deleted_run(name, version)  # fails clearly if it does not exist, or its run is deleted
         with self._locked(name):
             # the audit experiment as the settle read it under the lock (was: read again)
             _, _, experiment = self._settled(name)
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
             target = self.get_version(name, version)
+            self.refuse_deleted_run(name, version)  # deleted while this waited: refused before the intent
             # the champion read again after the settle, not taken from its inspect: a promotion
             # stalled past its lease there while a waiter broke the lock and promoted recorded the
             # champion from before that promotion as the one it replaced (rollback skipped that one)
@@ -1183,6 +1217,8 @@ class MlflowRegistry:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
                 ]
+                if then is not None:
+                    then()
                 return (mine[-1].previous or None) if mine else None
             intent = self._write_intent(name, version, current, reason, pipeline_run, experiment=experiment)
             self._commit(name, intent)
@@ -1196,6 +1232,8 @@ class MlflowRegistry:
                     f"{exc}; `ctloop registry repair --model-name {name}` or the next promotion "
                     "finishes it"
                 ) from exc
+            if then is not None:
+                then()
         return intent.previous or None
 
     def _write_intent(
@@ -1280,7 +1318,12 @@ class MlflowRegistry:
             # deleted, its alias and tags have nowhere to be
             before = self._version_if_kept(name, p.previous)
             previous = p.previous if before is not None else ""
-            back = self.aliases(name).get(PREVIOUS_CHAMPION)
+            aliases = self.aliases(name)
+            back = aliases.get(PREVIOUS_CHAMPION)
+            if aliases.get(CHALLENGER) == p.version and aliases.get(CHAMPION) == p.version:
+                # the champion is no challenger (was: left on it, both aliases naming the model serving);
+                # a newer version a concurrent register points it at meanwhile gets it back (drop_challenger)
+                done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, p.version, rolled_back_before=False)}")
             if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")

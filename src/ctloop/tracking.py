@@ -521,10 +521,11 @@ def masked(exc: BaseException, uri: str) -> BaseException:
     return exc
 
 
-def restore_command(uri: str, experiment_id: str) -> str:
+def restore_command(uri: str, experiment_id: str, *, what: str = "experiments --experiment-id") -> str:
     """The shell command that restores deleted experiment ``experiment_id`` of the store ``uri``:
     ``mlflow experiments restore`` has no store option and reads ``MLFLOW_TRACKING_URI``
-    (mlflow 3.17.2 ``mlflow/experiments.py``, ``_get_store()``); a password shows as ``***``."""
+    (mlflow 3.17.2 ``mlflow/experiments.py``, ``_get_store()``); a password shows as ``***``.
+    ``what``: the command group and its id option (:func:`restore_run_command`)."""
     import shlex
 
     shown = display_uri(uri) if uri else ""
@@ -535,8 +536,15 @@ def restore_command(uri: str, experiment_id: str) -> str:
                   "MLFLOW_TRACKING_PASSWORD=... ")
     else:
         prefix = f"MLFLOW_TRACKING_URI={shlex.quote(shown)} " if uri else ""
-    command = f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
+    group, option = what.split(" ", 1)
+    command = f"{prefix}mlflow {group} restore {option} {experiment_id}"
     return command + (" (put the password back in place of ***)" if "***" in shown else "")
+
+
+def restore_run_command(uri: str, run_id: str) -> str:
+    """:func:`restore_command` of deleted run ``run_id``: ``mlflow runs restore --run-id`` (mlflow 3.17.2
+    ``mlflow/runs.py``, the same ``_get_store()``)."""
+    return restore_command(uri, run_id, what="runs --run-id")
 
 
 ELSEWHERE_FIX = ("a '/', '?' or '#' in the password ends the host part, for the MLflow client too (its port, if "

@@ -86,7 +86,7 @@ def test_cli_scores_with_the_verified_champion_and_monitoring_joins_late_labels(
 
 @pytest.mark.parametrize("case, token", [
     ("unknown model", "model_name: no registered model 'no-such-model'"),
-    ("alias missing", "alias: model '{name}' has no alias 'shadow' (its aliases: challenger → v1, champion → v1)"),
+    ("alias missing", "alias: model '{name}' has no alias 'shadow' (its aliases: champion → v1)"),  # no challenger: promoted
     ("feature missing", "has no column 'b', a feature of {name} v1"),
     ("id column missing", "id_column: 'customer' is not a column of"),
     ("duplicate ids", "id_column 'order_id' repeats 'o-0001'"),

@@ -125,21 +125,26 @@ def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challe
     audit trail under that run id: a gate rejection on a comparison the holdout could not make
     (``record_decision`` with ``judged=False``, from ``evaluate_model``'s ``judged``) and a run
     that failed (the exit handler's ``record_run_outcome``, now keyed by the run id, not the
-    workflow's resource name) mark the window not judged; a judged rejection and the windows of
-    an earlier champion are left as they were. Real MLflow (sqlite); the KFP run ids are made up."""
+    workflow's resource name) mark the window not judged; a judged rejection, a run retried after its
+    failure whose register found its challenger decided since (``decided``: it passed the gate, was
+    registered, and was approved, rejected or promoted meanwhile) and the windows of an earlier champion
+    are left as they were. Real MLflow (sqlite); the KFP run ids are made up."""
     from types import SimpleNamespace
 
     from ctloop.components.record import core as record_core
     from ctloop.components.record.component import record_decision, record_run_outcome
-    from ctloop.monitoring.store import NOT_JUDGED_EVENTS
+    from ctloop.components.register import core as register_core
+    from ctloop.monitoring.store import COMPARED_EVENTS, NOT_JUDGED_EVENTS
     from ctloop.registry import MlflowRegistry
 
     assert set(record_core.FAILED_STATES.values()) == NOT_JUDGED_EVENTS
+    assert register_core.DECIDED in COMPARED_EVENTS
     store = MonitoringStore(MlflowRegistry(sqlite_tracking).client, "credit")
     registry = MlflowRegistry(sqlite_tracking)
     runs = {}
     for day, (version, kfp) in enumerate([("0", "kfp-old"), ("1", "kfp-undefined"), ("1", "kfp-failed"),
-                                          ("1", "kfp-retried"), ("1", "kfp-judged"), ("1", "kfp-registered")],
+                                          ("1", "kfp-retried"), ("1", "kfp-judged"), ("1", "kfp-registered"),
+                                          ("1", "kfp-decided")],
                                          start=1):
         end = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)
         runs[kfp] = store.record(window_end=end, metrics={"realized": 0.8, "realized_rows": 500.0},
@@ -164,15 +169,21 @@ def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challe
     registry.record_event("credit", "", {"event": "register", "alias": "challenger", "pipeline_run": "kfp-registered"})
     record_run_outcome.python_func(model_name="credit", pipeline="continuous-training", status=status,
                                    tracking_uri=sqlite_tracking, pipeline_run_id="kfp-registered")
-    history = store.history(window_end="2026-01-07T00:00:00+00:00", need=7, window="1D")
+    # a run retried in place after it failed, whose register found the version decided since (the
+    # pipeline's decided-since branch records `decided` with no version): compared, not "no challenger"
+    record_run_outcome.python_func(model_name="credit", pipeline="continuous-training", status=status,
+                                   tracking_uri=sqlite_tracking, pipeline_run_id="kfp-decided")
+    record_decision.python_func(model_name="credit", decision="decided", reason="credit v1 was approved since",
+                                tracking_uri=sqlite_tracking, pipeline_run_id="kfp-decided")
+    history = store.history(window_end="2026-01-08T00:00:00+00:00", need=8, window="1D")
     assert store.mark_unjudged(history, registry, "1") == [
         (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=d)).isoformat() for d in (2, 3)]
     judged = {r["kfp_run"]: r.get("judged") for r in history}
     assert judged == {"kfp-old": None, "kfp-undefined": False, "kfp-failed": False, "kfp-retried": None,
-                      "kfp-judged": None, "kfp-registered": None}
+                      "kfp-judged": None, "kfp-registered": None, "kfp-decided": None}
     # the newest judged rejection of champion 1 is what its reference is re-based on
     current = {**record(6, "1", 0.79), "window_end": "2026-01-07T00:00:00+00:00"}
-    history = [r for r in history if r["kfp_run"] != "kfp-registered"]  # (its champion would be replaced)
+    history = [r for r in history if r["kfp_run"] not in ("kfp-registered", "kfp-decided")]  # (champion replaced)
     assert policy.rebased_on(history, current)["kfp_run"] == "kfp-judged"
     assert policy.rebased_on([r for r in history if r["kfp_run"] != "kfp-judged"], current)["kfp_run"] == "kfp-retried"
     assert policy.rebased_on([r for r in history if r["kfp_run"] not in ("kfp-judged", "kfp-retried")], current) is None

@@ -78,8 +78,10 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
             _start_rollout(args, registry, decision, rollout, *checked)
             approval.finish(registry, args.model_name, decision.version)
             return 0
-    previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}")
-    approval.finish(registry, args.model_name, decision.version)
+    # pending-approval cleared under the promotion's lock, as request() writes it (was: after it, where a
+    # newer version's request landing between finish's read and its delete lost its alias)
+    previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}",
+                                then=lambda: approval.finish(registry, args.model_name, decision.version))
     print(f"{args.model_name} champion -> v{decision.version} (previous: {previous or 'none'})")
     return 0
 

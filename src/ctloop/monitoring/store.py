@@ -33,6 +33,9 @@ TAG_LIMIT = 4000  # characters kept of a long tag value (reason, warnings)
 # the audit events of a continuous-training run that compared no challenger with the champion
 # (ctloop.components.record.core.FAILED_STATES' events; a rejection recorded judged=false)
 NOT_JUDGED_EVENTS = frozenset({"run_failed", "run_cancelled"})
+# the audit events of a run whose challenger passed the gate: registered, or found decided since by a retried
+# register (ctloop.components.register.core.DECIDED, recorded by the pipeline's decided-since branch)
+COMPARED_EVENTS = frozenset({"register", "decided"})
 HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_rows", "rule", "triggered",
                    "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
 
@@ -233,8 +236,10 @@ class MonitoringStore:
                 continue  # only the current champion's retrains can re-base its reference
             events = registry.run_events(self.model_name, str(rec["kfp_run"]))
             # any comparison decides: a run retried in place (the same run id) that failed, then gated;
-            # a run that registered its challenger and then failed in a later step (the rollout)
-            compared = any(e.get("event") == "register" or (e.get("event") == "rejected" and e.get("judged") != "false")
+            # a run that registered its challenger and then failed in a later step (the rollout); a retry
+            # whose register found its challenger decided since (COMPARED_EVENTS: gated, registered, then
+            # approved, rejected or promoted; was: its run_failed read as "compared no challenger")
+            compared = any(e.get("event") in COMPARED_EVENTS or (e.get("event") == "rejected" and e.get("judged") != "false")
                            for e in events)
             if not compared and any(e.get("event") in NOT_JUDGED_EVENTS or e.get("event") == "rejected"
                                     for e in events):
@@ -420,6 +425,6 @@ class MonitoringStore:
         return frame.sort_values("window_end", kind="stable").tail(limit).reset_index(drop=True)
 
 
-__all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
+__all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS", "COMPARED_EVENTS",
            "metric_key", "KEY_LIMIT", "SEQ_TAG", "trigger_seq",
            "to_record", "window_end_of", "MonitoringStore"]

@@ -486,6 +486,9 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     if cfg.inference_service:
         from ctloop.storage import kserve_storage_uri
 
+        refuse = getattr(registry, "refuse_deleted_run", None)
+        if callable(refuse):  # before the canary takes 100 %: registry.promote would refuse it after
+            refuse(model_name, str(version))
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))

@@ -1,0 +1,69 @@
+"""A version whose training run is in MLflow's trash (``mlflow runs delete``, the UI's delete; mlflow
+3.17.2 ``store/tracking/sqlalchemy_store.py`` ``delete_run`` sets ``lifecycle_stage`` ``deleted``, and
+``mlflow gc`` later removes it with its artifacts) is neither approved nor promoted: one line naming
+the version and the run, exit 2, the registry untouched (was: approved and promoted, a champion whose
+model, meta and reference sample the next ``mlflow gc`` deletes); a canary's promote step refuses it
+before the traffic moves. Rejecting it still works. The
+session's real MLflow server on loopback."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ctloop import approval
+from ctloop.cli import main
+from ctloop.config import RolloutConfig
+from ctloop.errors import RegistryError
+from ctloop.registry import CHAMPION, MlflowRegistry
+from ctloop.serving import release
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_version_whose_run_is_deleted_is_refused_with_nothing_changed(mlflow_url, capsys):
+    reg = MlflowRegistry(mlflow_url)
+    name = f"r55-trash-{uuid.uuid4().hex[:8]}"
+    reg.client.create_registered_model(name)
+    experiment = reg.client.create_experiment(name)
+    runs = []
+    for _ in (1, 2):
+        run = reg.client.create_run(experiment)
+        reg.client.set_terminated(run.info.run_id)
+        reg.client.create_model_version(
+            name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+        )
+        runs.append(run.info.run_id)
+    reg.client.set_registered_model_alias(name, CHAMPION, "1")
+    approval.request(reg, name, "2", reason="approval required", rollout={"approval": "required"})
+    reg.client.delete_run(runs[1])
+    before = (reg.aliases(name), reg.get_version(name, "2").tags, len(reg.audit_log(name)))
+
+    capsys.readouterr()
+    argv = ["--model-name", name, "--version", "2", "--tracking-uri", mlflow_url]
+    assert main(["approve", *argv, "--reason", "review passed"]) == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in err, err
+    assert errors[0].startswith(
+        f"error: cannot approve {name} v2: its training run {runs[1]} is deleted"
+    )
+    assert f"mlflow runs restore --run-id {runs[1]}" in errors[0] and "ctloop reject" in errors[0]
+    with pytest.raises(
+        RegistryError, match=f"cannot promote {name} v2: its training run {runs[1]} is deleted"
+    ):
+        reg.promote(name, "2", reason="by hand")
+    # a canary's promote step: refused before it moves any traffic (no InferenceService API is reached:
+    # `isvcs` None would fail on first use)
+    cfg = RolloutConfig(inference_service="credit", namespace="ml")
+    with pytest.raises(
+        RegistryError, match=f"cannot promote {name} v2: its training run {runs[1]} is deleted"
+    ):
+        release.promote(reg, None, model_name=name, version="2", reason="canary passed", cfg=cfg)
+    assert (reg.aliases(name), reg.get_version(name, "2").tags, len(reg.audit_log(name))) == before
+    assert reg._lock_holder(name) is None
+
+    assert main(["reject", *argv, "--reason", "its run was deleted"]) == 0
+    assert approval.pending(reg, name) is None
+    assert reg.get_version(name, "2").tags[approval.TAG_STATE] == approval.REJECTED

@@ -1,0 +1,71 @@
+"""A promotion takes alias ``challenger`` off the version it makes champion: ``challenger`` is the
+newest version that passed the gate and is not serving yet, read by ``ctloop score --alias
+challenger`` and shadow deployments (was: left on the new champion, so both aliases named one
+model). A newer challenger stays, and one registered while the promotion ran keeps the alias (aliases
+are last-writer-wins, mlflow 3.17.2 ``store/model_registry/sqlalchemy_store.py``
+``set_registered_model_alias``: the versions are read again after the delete). The session's real
+MLflow server on loopback."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ctloop.registry import CHALLENGER, CHAMPION, PREVIOUS_CHAMPION, MlflowRegistry
+
+pytestmark = pytest.mark.slow
+
+
+def _model(url: str, versions: int) -> tuple[MlflowRegistry, str, str]:
+    """A model of ``versions`` versions, each from a training run, ``challenger`` pointed as register does."""
+    reg = MlflowRegistry(url)
+    name = f"r55-challenger-{uuid.uuid4().hex[:8]}"
+    reg.client.create_registered_model(name)
+    experiment = reg.client.create_experiment(name)
+    for _ in range(versions):
+        _version(reg, experiment, name)
+    return reg, name, experiment
+
+
+def _version(reg: MlflowRegistry, experiment: str, name: str) -> str:
+    run = reg.client.create_run(experiment)
+    reg.client.set_terminated(run.info.run_id)
+    mv = reg.client.create_model_version(
+        name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+    )
+    reg._point_challenger(name, int(mv.version))
+    return str(mv.version)
+
+
+def test_the_new_champion_is_no_longer_challenger_and_a_newer_one_stays(mlflow_url):
+    reg, name, _ = _model(mlflow_url, 3)
+    reg.client.set_registered_model_alias(
+        name, CHAMPION, "1"
+    )  # as a promotion leaves it (not what is tested)
+    assert reg.aliases(name) == {CHAMPION: "1", CHALLENGER: "3"}
+    reg.promote(
+        name, "2", reason="by hand"
+    )  # an older challenger promoted: the newer one stays challenger
+    assert reg.aliases(name) == {CHAMPION: "2", PREVIOUS_CHAMPION: "1", CHALLENGER: "3"}
+    reg.promote(name, "3", reason="approved")
+    assert reg.aliases(name) == {CHAMPION: "3", PREVIOUS_CHAMPION: "2"}
+    assert reg.inspect(name).consistent
+
+
+def test_a_challenger_registered_while_the_alias_is_taken_off_keeps_it(mlflow_url, monkeypatch):
+    reg, name, experiment = _model(mlflow_url, 1)
+    delete = reg.client.delete_registered_model_alias
+    newer: list[str] = []
+
+    def racing(
+        model, alias
+    ):  # a concurrent run's register writes the alias between the read and the delete
+        if alias == CHALLENGER and not newer:
+            newer.append(_version(MlflowRegistry(mlflow_url), experiment, name))
+        return delete(model, alias)
+
+    monkeypatch.setattr(reg.client, "delete_registered_model_alias", racing)
+    reg.promote(name, "1", reason="first model")
+    assert newer == ["2"]
+    assert reg.aliases(name) == {CHAMPION: "1", CHALLENGER: "2"}
