@@ -56,6 +56,20 @@ def test_a_saved_state_of_a_larger_size_is_still_read_and_merged():
     assert DriftState.from_dict(merged.to_dict()).sketch_size == big
 
 
+@pytest.mark.parametrize("size", [10, -5])
+def test_a_saved_state_below_the_least_size_is_damaged_not_a_range_error(size):
+    """A state file edited to a size no state ever held is named damaged, as the other from_dict errors are,
+    not refused with the new-state range (whose upper bound saved states are exempt from)."""
+    from ctloop.drift.streaming import DriftState
+    from ctloop.errors import DriftError
+
+    saved = DriftState().update(pd.DataFrame({"x": [1.0, 2.0, 3.0]})).to_dict()
+    saved["sketch_size"] = size
+    with pytest.raises(DriftError, match=rf"^not a readable ctloop drift state .*damaged value .*sketch_size {size} "
+                                         r"is below 64.*recompute the state$"):
+        DriftState.from_dict(saved)
+
+
 # --------------------------------------------------------------------------- 2. and 3. one message both ways
 def _sketch_size_refusal(capsys, tmp_path, value: str) -> str:
     with pytest.raises(SystemExit) as exc:
@@ -92,7 +106,8 @@ def test_sketch_size_says_the_memory_is_per_column_and_side(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- 4. a day item of 29 alone
 # robfig/cron v1.2.0 parser.go getRange: '29-29' is 29 alone, and '29/31' is '29-31/31', 29 alone
-@pytest.mark.parametrize("dom", ["29-29", "29/31", "1,29-29", "29/5"])
+# items reaching past February's last day are judged by the days February has: '29-31' is 29 alone there
+@pytest.mark.parametrize("dom", ["29-29", "29/31", "1,29-29", "29/5", "29-31", "29-30", "29/1"])
 def test_a_day_item_of_29_alone_in_february_is_warned_of(dom):
     from ctloop.ops.cron import leap_day_warning
 

@@ -978,7 +978,10 @@ class DriftState:
     def _kept(cls, sketch_size: int, *, max_categories: int) -> DriftState:
         """A state of a size saved or merged: above :data:`MAX_SKETCH_SIZE` too, which a state saved
         before round 55 may hold (the library checked only 64 then; refusing it would make the saved
-        summaries unreadable, while a new state is refused in ``__init__``)."""
+        summaries unreadable, while a new state is refused in ``__init__``). Below :data:`MIN_BUDGET` no
+        state was ever saved: ``ValueError``, which ``from_dict`` reports as a damaged file."""
+        if not isinstance(sketch_size, (int, np.integer)) or sketch_size < MIN_BUDGET:
+            raise ValueError(f"sketch_size {sketch_size!r} is below {MIN_BUDGET}, the least any state holds")
         out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=max_categories)
         out.sketch_size = int(sketch_size)
         return out

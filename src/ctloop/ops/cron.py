@@ -296,8 +296,10 @@ def leap_day_warning(expr: str) -> str | None:
     dom, month, dow = fields[3], fields[4], fields[5]
     if _starred(dom) or _starred(month) or not _starred(dow):
         return None
-    # a day item of 29 alone ('29', '29-29', '29/31'), by the days it covers; one of more days ('28-29') means them
-    if all(days != [29] for _, days in _items(dom, 1, 31, {})) or _values(month, 1, 12, FIELDS[4][3]) != {2}:
+    # a day item of 29 alone ('29', '29-29', '29/31'), by the days of February it covers ('29-31' is 29 alone
+    # there); one of more days ('28-29') means them
+    if (all([d for d in days if d <= 29] != [29] for _, days in _items(dom, 1, 31, {}))
+            or _values(month, 1, 12, FIELDS[4][3]) != {2}):
         return None
     return (f"cron {expr!r}: day-of-month 29 in February (month field {month!r}) comes only in leap years (once "
             "in four years; 2100 has none): for every year give 28 (or day 1 of month 3)")
