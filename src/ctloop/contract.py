@@ -784,6 +784,9 @@ def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
 
 # serial day numbers of 1950-01-01 and 2100-12-31 in spreadsheets' 1900 date system (day 0 is 1899-12-30)
 EXCEL_DAYS = (18264, 73415)
+# Python's proleptic ordinal day numbers (date.toordinal(), day 1 is 0001-01-01) of 1950-01-01 and
+# 2100-12-31, and of 1970-01-01 (what to subtract to count days since 1970)
+ORDINAL_DAYS, ORDINAL_1970 = (711858, 767009), 719163
 
 
 def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> str:
@@ -802,23 +805,32 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
         (unit for unit, scale in (("s", 1), ("ms", 1e3), ("us", 1e6)) if 1e8 * scale <= numbers.min()
          and numbers.max() < 1e10 * scale), "")
     unit = dict(s="seconds", ms="milliseconds", us="microseconds").get(epoch, "")
-    excel = ""  # a spreadsheet's serial dates (days since 1899-12-30: Excel, Google Sheets, LibreOffice), 1950 to 2100
+    days = ""  # day numbers: a spreadsheet's serial dates (days since 1899-12-30: Excel, Google Sheets, LibreOffice), 1950 to 2100
     if not (suggested or epoch) and EXCEL_DAYS[0] <= numbers.min() and numbers.max() <= EXCEL_DAYS[1]:
         import pandas as pd
 
         first = numbers.iloc[0]
-        excel = (f"; they look like spreadsheet serial dates (days since 1899-12-30: {str(first)!r} is "
+        days = (f"; they look like spreadsheet serial dates (days since 1899-12-30: {str(first)!r} is "
                  f"{pd.Timestamp('1899-12-30') + pd.to_timedelta(float(first), unit='D'):%Y-%m-%d %H:%M}): convert "
                  f"them, e.g. pandas.to_datetime(frame[{name!r}], unit='D', origin='1899-12-30'), or export the dates "
                  "as text (ISO 8601)")
+    if not (suggested or epoch or days) and bool((numbers % 1 == 0).all()) \
+            and ORDINAL_DAYS[0] <= numbers.min() and numbers.max() <= ORDINAL_DAYS[1]:
+        import datetime
+
+        first = numbers.iloc[0]
+        days = (f"; they look like day numbers counted from 0001-01-01 (Python's date.toordinal(): "
+                 f"{str(int(first))!r} is {datetime.date.fromordinal(int(first)).isoformat()}): convert them, e.g. "
+                 f"pandas.to_datetime(frame[{name!r}] - {ORDINAL_1970}, unit='D'), or write the dates as text "
+                 "(ISO 8601)")
     if time_column:
         return (f"expected datetime, got numbers like {examples}: write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)"
                 + (f" or name their format: {TIME_FORMAT_SETTING}, e.g. {suggested!r}" if suggested else "")
                 + (f"; they look like Unix times in {unit}: convert them, e.g. pandas.to_datetime(frame[{name!r}], "
-                   f"unit={epoch!r}, utc=True)" if epoch else "") + excel)
+                   f"unit={epoch!r}, utc=True)" if epoch else "") + days)
     how = (f"; they look like Unix times in {unit}, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, utc=True)"
            if epoch else f"; they look like dates written {suggested!r}: convert them with that format" if suggested
-           else excel or ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
+           else days or ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
     return (f"expected datetime, got numbers like {examples}: numbers are no times (pandas would read them as "
             f"nanoseconds since 1970): convert them to times before loading{how}")
 

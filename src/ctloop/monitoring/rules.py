@@ -187,6 +187,12 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
             notes.append("drift rule not evaluated: no drift share for this window")
         elif gap and current["drift_share"] > rules["drift_share"]:
             notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
+        elif current["drift_share"] > rules["drift_share"]:  # a streak still short (as prediction drift says)
+            above = [r.get("drift_share") is not None and r["drift_share"] > rules["drift_share"] for r in recent]
+            streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
+            if streak < n:
+                notes.append(f"drift share {current['drift_share']:.2f} above {rules['drift_share']} in {streak} "
+                             f"window(s), {n} needed")
     if psi_on and current.get("psi") is not None:
         if len(recent) == n and all(predicted(r) for r in recent):
             if labels_clear:
