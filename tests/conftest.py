@@ -79,6 +79,10 @@ def _kfp_local_quoted_interpreter():
 # a RAM disk for the session MLflow server's store, where there is one with room to spare
 RAM_DISK, RAM_DISK_FREE_BYTES = Path("/dev/shm"), 2 * 1024**3
 RAM_STORE_PREFIX, RAM_STORE_LOCK = "ctloop-mlflow-", "owner.lock"
+# a store with no lock file (a session from before round 54's flock, or one about to claim its
+# store) untouched this long: far past any session (a serial run of the suite is < 1 h here, a
+# GitHub-hosted job is cancelled at 6 h)
+UNLOCKED_STORE_IDLE_S = 24 * 3600
 
 
 def _claim_store(store: Path) -> int:
@@ -100,15 +104,20 @@ def _remove_orphan_stores(ram_disk: Path) -> list[Path]:
     xdist worker skip the fixture's ``finally``, and nothing else ever empties /dev/shm): those
     whose lock no process holds. A lock, not a pid: a container sharing the host's /dev/shm sees
     another PID namespace's live owner as gone, and a pid can be reused. A store without a lock
-    file (a session between ``mkdtemp`` and its claim, or one from before round 54) is left alone.
-    Returns what was removed."""
+    file (a session between ``mkdtemp`` and its claim, or one from before round 54, which had none)
+    is removed only when :func:`_unlocked_store_abandoned`. Returns what was removed."""
     import fcntl
 
     removed = []
     for store in ram_disk.glob(f"{RAM_STORE_PREFIX}*"):
         try:
             fd = os.open(store / RAM_STORE_LOCK, os.O_RDWR)
-        except OSError:  # no lock file, or another user's store (mode 0700)
+        except FileNotFoundError:
+            if _unlocked_store_abandoned(store):
+                shutil.rmtree(store, ignore_errors=True)
+                removed.append(store)
+            continue
+        except OSError:  # another user's store (mode 0700)
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -119,6 +128,51 @@ def _remove_orphan_stores(ram_disk: Path) -> list[Path]:
         shutil.rmtree(store, ignore_errors=True)
         removed.append(store)
     return removed
+
+
+def _unlocked_store_abandoned(store: Path, now: float | None = None) -> bool:
+    """Whether ``store``, which has no lock file, belongs to no live session: a directory of this
+    user's (never followed through a symlink) with no lock being claimed (``owner.lock.tmp``),
+    nothing in it written for :data:`UNLOCKED_STORE_IDLE_S`, and no process here holding a file of it
+    open or working in it (a session's MLflow server writes its log there: its stdout, open while it
+    runs). The pid a store of round 54's first scheme names (``owner.pid``) is not trusted to be
+    gone: another PID namespace's live owner looks gone; the idle time covers those."""
+    import stat
+    import time
+
+    try:
+        info = store.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        if (store / f"{RAM_STORE_LOCK}.tmp").exists() or (store / RAM_STORE_LOCK).exists():
+            return False
+        newest = info.st_mtime
+        for root, dirs, files in os.walk(store):
+            for name in dirs + files:
+                newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+    except OSError:  # removed meanwhile, or unreadable: not ours to judge
+        return False
+    if (time.time() if now is None else now) - newest < UNLOCKED_STORE_IDLE_S:
+        return False
+    return not _held_open(store)
+
+
+def _held_open(directory: Path) -> bool:
+    """Whether a process this one can see has a file under ``directory`` open, or works in it."""
+    inside = str(directory.resolve()) + os.sep
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            fds = list((proc / "fd").iterdir())
+        except OSError:  # gone, or another user's
+            continue
+        for link in [proc / "cwd", *fds]:
+            try:
+                target = os.readlink(link)
+            except OSError:  # closed meanwhile
+                continue
+            if (target + os.sep).startswith(inside):
+                return True
+    return False
 
 
 @pytest.fixture(scope="session")

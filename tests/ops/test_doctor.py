@@ -236,23 +236,6 @@ NAMES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory):
-    """A real Prometheus scraping, live, what the ctloop serving runtime exposes for the stable
-    revision ctloop/credit-default-predictor-00001 (tests/fixtures/serving_metrics.py)."""
-    from tests.fixtures import serving_metrics as sm
-    from tests.fixtures.prometheus import prometheus_with, wait_for
-
-    runtime = next(t for t in sm.targets() if t.source == "ctloop" and t.labels["revision"] == sm.STABLE)
-    stable = {**runtime.labels, "namespace": "ctloop", "revision": "credit-default-predictor-00001"}
-    with sm.ExpositionServer([runtime]) as server:
-        scrape = [{**server.scrape_configs([runtime])[0], "static_configs": [
-            {"targets": [server.address], "labels": stable}]}]
-        with prometheus_with("", tmp_path_factory.mktemp("prom"), scrape_configs=scrape) as url:
-            wait_for(url, "count(up == 1)")
-            yield url
-
-
 @pytest.fixture
 def cluster(monkeypatch, tmp_path, prometheus):
     for name in (
@@ -793,7 +776,7 @@ def test_kubernetes_times_out(cluster, capsys):
 # --------------------------------------------------------------------------------- metrics, MLflow
 def test_metric_source_series(cluster, capsys, prometheus):
     """The revision from the InferenceService double, the URL from ConfigMap ctloop-settings, the
-    series from a real Prometheus (module fixture ``prometheus``)."""
+    series from a real Prometheus (``prometheus`` of tests/ops/conftest.py)."""
     code, lines, _ = cluster.run(capsys)
     assert code == 0, lines
     assert lines["metrics ctloop/credit-default"] == (

@@ -18,7 +18,7 @@ import yaml
 from kfp import compiler
 
 from ctloop.serving.metric_sources import PUSHGATEWAY, PrometheusAuth
-from tests.ops.test_doctor import SECRET_VALUE, cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import SECRET_VALUE, cluster, secret  # noqa: F401 - fixtures
 from tests.ops.test_hunt37_serving_doctor_prometheus_auth import LINE, TOKEN, proxied  # noqa: F401
 
 

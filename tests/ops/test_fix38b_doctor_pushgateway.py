@@ -15,7 +15,7 @@ import pytest
 
 from ctloop.ops.doctor import in_cluster_name
 from tests.monitoring.test_hunt37_serving_pushgateway_auth import PASSWORD, secured  # noqa: F401
-from tests.ops.test_doctor import cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import cluster, secret  # noqa: F401 - fixtures
 from tests.ops.test_r38_serving_doctor_pushgateway import SETTINGS, _no_gateway_env, run  # noqa: F401
 
 

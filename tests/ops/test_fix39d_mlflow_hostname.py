@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ops.test_doctor import cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import cluster, secret  # noqa: F401 - fixtures
 from tests.ops.test_fix39d_mlflow_tls import _client_refuses, probe  # noqa: F401 - a fixture
 from tests.ops.test_r39_doctor_mlflow_tls import no_tls_env, tls_mlflow  # noqa: F401 - fixtures
 

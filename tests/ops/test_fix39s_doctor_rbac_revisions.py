@@ -10,9 +10,9 @@ Through the doubles of tests/ops/test_doctor.py (SelfSubjectAccessReviews as the
 
 from ctloop.ops import doctor
 from ctloop.serving.kube import REVISION_RULE
-from tests.ops.test_doctor import RUNNER, cluster, prometheus
+from tests.ops.test_doctor import RUNNER, cluster
 
-__all__ = ["cluster", "prometheus"]  # fixtures
+__all__ = ["cluster"]  # fixtures
 
 GROUP, RESOURCE, VERBS = REVISION_RULE
 

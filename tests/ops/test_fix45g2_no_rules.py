@@ -9,7 +9,7 @@ the fix only to look in another Prometheus: the common cause, kube-prometheus-st
 its own ``release`` label, went unsaid. The answer does not tell the two apart, so the line names
 both causes and both fixes.
 
-Against a real Prometheus (tests/fixtures/prometheus.py ``prometheus_with``) with no rule file."""
+Against a real Prometheus with no rule file: the session's (``prometheus`` of tests/ops/conftest.py)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,6 @@ import urllib.request
 import pytest
 
 from ctloop.ops.doctor import WARN, Doctor, DoctorOptions
-from tests.fixtures.prometheus import prometheus_with
-
-
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory):
-    with prometheus_with("", tmp_path_factory.mktemp("fix45g2-no-rules")) as url:
-        yield url
 
 
 @pytest.fixture

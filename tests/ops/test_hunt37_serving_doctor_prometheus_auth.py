@@ -6,7 +6,7 @@ token in the Secret, and an ok reached with a token exported locally hid that th
 Now the line names where the credentials it sent came from and what the tasks get (key names and
 file paths only, never a value).
 
-Real Prometheus (module fixture of tests/ops/test_doctor.py) behind a double of kube-rbac-proxy
+Real Prometheus (``prometheus`` of tests/ops/conftest.py) behind a double of kube-rbac-proxy
 (tests/serving/test_prometheus_auth.py), the cluster a Kubernetes API double.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ops.test_doctor import SECRET_VALUE, cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import SECRET_VALUE, cluster, secret  # noqa: F401 - fixtures
 from tests.serving.test_prometheus_auth import RbacProxy
 
 LINE = "metrics ctloop/credit-default"

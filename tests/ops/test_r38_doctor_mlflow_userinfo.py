@@ -7,7 +7,7 @@ lines show ``user:***@``."""
 
 from __future__ import annotations
 
-from tests.ops.test_doctor import cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import cluster, secret  # noqa: F401 - fixtures
 
 
 def test_a_tracking_uri_with_userinfo_is_probed_at_its_host_and_never_printed(cluster, capsys, mlflow_url):  # noqa: F811

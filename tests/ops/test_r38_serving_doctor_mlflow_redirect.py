@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.fixtures.servers import SHUTDOWN_POLL_S, QuietServer
-from tests.ops.test_doctor import cluster, prometheus  # noqa: F401 - fixtures
+from tests.ops.test_doctor import cluster  # noqa: F401 - fixtures
 
 TOKEN = "mlflow-token-never-elsewhere"  # noqa: S105 - a test token
 

@@ -13,7 +13,7 @@ tasks get (the ``pushgateway_*`` keys of Secret ``ctloop-prometheus``, the Confi
 Real parts: the Debian package's prometheus-pushgateway 1.5.1 (plain, and with TLS from a private
 CA plus bcrypt basic auth: the module fixture of
 tests/monitoring/test_hunt37_serving_pushgateway_auth.py), the real Prometheus of
-tests/ops/test_doctor.py; the cluster and KFP are the API doubles; the redirecting proxy is a double.
+tests/ops/conftest.py; the cluster and KFP are the API doubles; the redirecting proxy is a double.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pytest
 from tests.fixtures.prometheus import need
 from tests.fixtures.servers import SHUTDOWN_POLL_S, QuietServer, daemon, dead_port, free_port
 from tests.monitoring.test_hunt37_serving_pushgateway_auth import PASSWORD, secured  # noqa: F401
-from tests.ops.test_doctor import SECRET_VALUE, cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import SECRET_VALUE, cluster, secret  # noqa: F401 - fixtures
 
 VARS = ("TOKEN", "TOKEN_FILE", "USERNAME", "PASSWORD", "CA_FILE", "URL")
 SETTINGS = "/api/v1/namespaces/kubeflow/configmaps/ctloop-settings"

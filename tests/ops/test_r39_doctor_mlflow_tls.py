@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.fixtures.servers import InThreadServer
-from tests.ops.test_doctor import cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_doctor import cluster, secret  # noqa: F401 - fixtures
 from tests.serving.test_prometheus_auth import _certificates
 
 TLS_ENV = ("MLFLOW_TRACKING_SERVER_CERT_PATH", "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_CLIENT_CERT_PATH",

@@ -126,18 +126,27 @@ def test_plots_break_the_line_at_windows_without_a_score(monkeypatch, tmp_path):
         assert [t.get_text() for t in figures[0].axes[1].texts] == ["never, drift"]
 
 
+def _sliced(column: str) -> tuple[pd.DataFrame, GateConfig]:
+    frame = breast_cancer().assign(region=lambda f: np.where(f["mean radius"] > 14, "north", "south"))
+    gate = GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0, "slice_column": column,
+                                 "thresholds": BACKTEST_THRESHOLDS["classification"]})
+    return frame, gate
+
+
 @pytest.mark.parametrize("column", ["regoin", "ts"])
 def test_a_gate_slice_column_the_data_cannot_slice_by_is_refused_up_front(column):
     """ctloop.yaml ``gate.slice_column`` naming no column of the data: every window's gate failed,
     the replay went on to the end and reported "column 'y' breaks rule 'trainable' ... no initial
     model yet: ConfigError: gate.slice_column ..."; the time column (dropped from the holdout) the same."""
-    frame = breast_cancer().assign(region=lambda f: np.where(f["mean radius"] > 14, "north", "south"))
-    gate = GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0, "slice_column": column,
-                                 "thresholds": BACKTEST_THRESHOLDS["classification"]})
+    frame, gate = _sliced(column)
     with pytest.raises(ConfigError, match=f"^gate.slice_column '{column}': ") as info:
         run_backtest(frame, config(policy="always", gate=gate))
     assert ("did you mean 'region'" if column == "regoin" else "is the time column") in str(info.value)
-    gate = GateConfig.from_dict({**gate.to_dict(), "slice_column": "region"})
+
+
+def test_a_gate_slice_column_of_the_data_replays():
+    """What the refusals above are told from (a replay of its own, once: each refusal ran it too)."""
+    frame, gate = _sliced("region")
     assert run_backtest(frame, config(policy="always", gate=gate)).retrains >= 1
 
 
