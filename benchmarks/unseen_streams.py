@@ -373,7 +373,7 @@ def default_yesno() -> pd.DataFrame:
     return df.assign(target=df["target"].str.strip().str.capitalize())
 
 
-# --- stop 55 (third batch): seeds 551-555 -------------------------------------------------------
+# --- stop 55 (third batch): seeds 551-552 -------------------------------------------------------
 
 def smarket_few_rows() -> pd.DataFrame:
     """ISLP Smarket (S&P 500 daily returns 2001-2005, 1,250 trading days): Direction 'Up'/'Down'

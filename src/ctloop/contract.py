@@ -787,6 +787,11 @@ EXCEL_DAYS = (18264, 73415)
 # Python's proleptic ordinal day numbers (date.toordinal(), day 1 is 0001-01-01) of 1950-01-01 and
 # 2100-12-31, and of 1970-01-01 (what to subtract to count days since 1970)
 ORDINAL_DAYS, ORDINAL_1970 = (711858, 767009), 719163
+# MATLAB's datenum counts from 0000-01-01, 366 days (year 0, a leap year) before Python's ordinal: 719529 is 1970-01-01
+DATENUM_1970 = ORDINAL_1970 + 366
+# days since 1970-01-01 (R's Date, Arrow's date32, Spark's DateType) of 2100-12-31: below it a spreadsheet's
+# serial date (1950 to 2030 there) reads as one of these as well
+EPOCH_DAYS_2100 = 47846
 
 
 def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> str:
@@ -814,6 +819,10 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
                  f"{pd.Timestamp('1899-12-30') + pd.to_timedelta(float(first), unit='D'):%Y-%m-%d %H:%M}): convert "
                  f"them, e.g. pandas.to_datetime(frame[{name!r}], unit='D', origin='1899-12-30'), or export the dates "
                  "as text (ISO 8601)")
+        if numbers.max() <= EPOCH_DAYS_2100:  # as many days since 1970 (R, Arrow, Spark) too: both readings said
+            days += (f"; or, if they count days since 1970-01-01 (R's Date, Arrow's date32: {str(first)!r} is "
+                     f"{pd.Timestamp('1970-01-01') + pd.to_timedelta(float(first), unit='D'):%Y-%m-%d %H:%M}), "
+                     f"pandas.to_datetime(frame[{name!r}], unit='D')")
     if not (suggested or epoch or days) and bool((numbers % 1 == 0).all()) \
             and ORDINAL_DAYS[0] <= numbers.min() and numbers.max() <= ORDINAL_DAYS[1]:
         import datetime
@@ -822,7 +831,8 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
         days = (f"; they look like day numbers counted from 0001-01-01 (Python's date.toordinal(): "
                  f"{str(int(first))!r} is {datetime.date.fromordinal(int(first)).isoformat()}): convert them, e.g. "
                  f"pandas.to_datetime(frame[{name!r}] - {ORDINAL_1970}, unit='D'), or write the dates as text "
-                 "(ISO 8601)")
+                 f"(ISO 8601); or, if they are MATLAB datenums (day 1 is 0000-01-01: {str(int(first))!r} is "
+                 f"{datetime.date.fromordinal(int(first) - 366).isoformat()}), subtract {DATENUM_1970} instead")
     if time_column:
         return (f"expected datetime, got numbers like {examples}: write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)"
                 + (f" or name their format: {TIME_FORMAT_SETTING}, e.g. {suggested!r}" if suggested else "")

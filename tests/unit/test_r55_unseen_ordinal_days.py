@@ -65,3 +65,25 @@ def test_other_numbers_are_not_called_ordinal_days(numbers):
 def test_another_columns_ordinal_days_are_told_too():
     said = number_times(pd.Series([711858, 767009]), "signed_on", time_column=False)
     assert "day numbers counted from 0001-01-01" in said and "'711858' is 1950-01-01" in said
+
+
+def test_ordinal_days_also_name_the_matlab_datenum_reading():
+    """MATLAB's datenum counts from 0000-01-01, 366 days before Python's ordinal (datenum(1970,1,1) is
+    719529), and daily exports are whole numbers in the same band: the hint names both readings, each
+    with its own conversion, so a datenum column is not moved a year forward by following it."""
+    said = number_times(pd.Series([739618, 739619, 739620]), "datenum")
+    assert "'739618' is 2026-01-02" in said  # Python's reading
+    assert "MATLAB datenums (day 1 is 0000-01-01: '739618' is 2025-01-01), subtract 719529 instead" in said
+    frame = pd.DataFrame({"datenum": [739618]})
+    assert pd.to_datetime(frame["datenum"] - 719529, unit="D")[0] == pd.Timestamp("2025-01-01")
+
+
+def test_serial_dates_that_also_read_as_days_since_1970_name_both():
+    """Days since 1970-01-01 (R's Date, Arrow's date32, Spark's DateType) of today (about 20,089 in 2025) sit
+    inside the spreadsheet serial band (18264-73415): both readings are named, each with its conversion."""
+    said = number_times(pd.Series([20089.0, 20090.0]), "day")
+    assert "spreadsheet serial dates (days since 1899-12-30: '20089.0' is 1954-12-31 00:00)" in said
+    assert ("if they count days since 1970-01-01 (R's Date, Arrow's date32: '20089.0' is 2025-01-01 00:00), "
+            "pandas.to_datetime(frame['day'], unit='D')") in said
+    # past 2100 as days since 1970 (47846), only the spreadsheet reading is said
+    assert "since 1970-01-01" not in number_times(pd.Series([47847.0, 47848.0]), "day")
