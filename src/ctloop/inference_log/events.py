@@ -166,6 +166,13 @@ class Event:
     # flush's carry: two lines with one id are one event replayed twice, never two calls ("" in a
     # WAL written before it existed, or before the event reached a sink)
     wal_id: str = ""
+    # whether ``time`` is KServe's agent's own stamp (a ``ce-time`` sent with every attribute of
+    # :data:`KSERVE_AGENT_ATTRIBUTES`, binary mode): it stamps a call's request when it arrives and
+    # its response after the model answered (v0.20.0 ``pkg/logger/handler.go``), so only two such
+    # times order a request and its response. False for the sink's arrival time (no ``ce-time``:
+    # optional in CloudEvents 1.0.2), another producer's time, and a WAL line written before the
+    # field existed (its time may be either: it pairs as before round 55)
+    stamped: bool = False
 
     def to_wal(self) -> bytes:
         """One WAL line (without the newline): the attributes, then the body verbatim."""
@@ -194,6 +201,7 @@ class Event:
         if not isinstance(known.get("time"), str | None):  # a str method of it would be an AttributeError
             raise ValueError(f"WAL line's time {str(known['time'])[:64]!r} is not text")
         known["time"] = _utc_time(known.get("time"))  # RejectedEvent is a ValueError
+        known["stamped"] = known.get("stamped") is True  # absent (an older line): not known to be the agent's
         known["revision"] = revision_from_source(str(known.get("source") or ""))
         version = known.get("model_version")
         body = known.get("body")
@@ -1056,6 +1064,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
+        stamped=bool(h.get("ce-time")) and not structured and from_kserve_agent(h),
         raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )

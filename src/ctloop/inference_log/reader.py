@@ -566,6 +566,20 @@ def _as_dtype(values: pd.Series, dtype) -> pd.Series:
     return values.astype(dtype)
 
 
+def _time_keys(times: pd.Series) -> pd.Series:
+    """A key per stored time text that is equal for one instant however it was written (a row of a
+    round-54 sink has ``…02.417396+00:00``; the same event replayed from its WAL by a round-55 sink,
+    ``…02.417396Z``): the UTC nanoseconds where the text reads as a time, else the text itself."""
+    import pandas as pd
+
+    parsed = utc_times(times)
+    readable = parsed.notna().to_numpy(bool)
+    keys = pd.Series("?" + times.astype(str).to_numpy(object), index=times.index, dtype=object)
+    if readable.any():
+        keys[readable] = parsed[readable].array.asi8.astype(str)
+    return keys
+
+
 def _reused_ids(group: pd.DataFrame) -> pd.Series | None:
     """Which rows of ``group`` (rows :func:`halves_involved` selected) belong to a reused id (several
     request or response half events under it) whose half rows all carry the Open Inference
@@ -586,7 +600,7 @@ def _reused_ids(group: pd.DataFrame) -> pd.Series | None:
     if not half.any():
         return None
     halves = pd.DataFrame({"request_id": group.loc[half, "request_id"].astype(object), "response": has_resp[half],
-                           "time": group.loc[half, "time"].astype(str),
+                           "time": _time_keys(group.loc[half, "time"].astype(str)),
                            "named": group.loc[half, INFERENCE_ID].notna()})
     events = halves.groupby(["request_id", "response"])["time"].nunique().groupby(level=0).max()
     named = halves.groupby("request_id")["named"].all()
@@ -640,14 +654,15 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
     kind = pd.Series(np.where(has_req & has_resp, "complete", np.where(has_resp, "response", "request")),
                      index=group.index)
     times = group["time"].astype(str) if "time" in group.columns else pd.Series("", index=group.index)
-    keys = group[ids].assign(_kind=kind, _time=times)
+    instants = _time_keys(times)  # one instant, one key: a round-54 row's +00:00 and its round-55 replay's Z
+    keys = group[ids].assign(_kind=kind, _time=instants)
     group = group[~keys.duplicated(keep="last")]  # replays and events delivered twice: the same row
-    kind, times = kind.loc[group.index], times.loc[group.index]
+    kind, times, instants = kind.loc[group.index], times.loc[group.index], instants.loc[group.index]
     complete = group[kind == "complete"]
     requests, responses = group[kind == "request"], group[kind == "response"]
     if len(complete) and len(requests):  # a request half with the time of a complete row of its id: that
-        done = pd.MultiIndex.from_arrays([complete["request_id"], times.loc[complete.index]])  # pair's request again
-        requests = requests[~pd.MultiIndex.from_arrays([requests["request_id"], times.loc[requests.index]]).isin(done)]
+        done = pd.MultiIndex.from_arrays([complete["request_id"], instants.loc[complete.index]])  # pair's request again
+        requests = requests[~pd.MultiIndex.from_arrays([requests["request_id"], instants.loc[requests.index]]).isin(done)]
     if len(complete) and len(responses):  # ... and a response half equal to a complete row of its key
         same = [*ids, *(c for c in responses.columns if c.startswith("prediction"))]
         found = responses[same].assign(_row=responses.index).merge(complete[same].drop_duplicates(), on=same,
@@ -663,8 +678,8 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
         requests, responses = _no_instance_halves(requests, responses)
     halves = pd.DataFrame({"request_id": pd.concat([requests["request_id"], responses["request_id"]]).astype(object),
                            "kind": kind.loc[[*requests.index, *responses.index]],
-                           "time": times.loc[[*requests.index, *responses.index]]})
-    # per id and side: how many events (distinct times) and rows
+                           "time": instants.loc[[*requests.index, *responses.index]]})
+    # per id and side: how many events (distinct instants) and rows
     per = halves.groupby(["request_id", "kind"], observed=True).agg(events=("time", "nunique"), rows=("time", "size"))
     per = per.unstack("kind").reindex(columns=pd.MultiIndex.from_product([["events", "rows"],
                                                                           ["request", "response"]])).fillna(0)

@@ -451,13 +451,29 @@ def _may_answer(request: Event, response: Event) -> bool:
     """Whether ``response`` can be the answer to ``request``, both events of one ``ce-id``: not when it
     is stamped before the request (KServe v0.20.0 ``pkg/logger/handler.go``: ``OccurrenceTime`` is
     ``time.Now()`` when the request arrives, then when the model's answer is read, in the one agent
-    that logs both; a time that cannot be read tells nothing), nor when both carry the Open Inference
-    Protocol's body ``id`` and the ids differ."""
-    asked, answered = time_order(request.time), time_order(response.time)
-    if asked is not None and answered is not None and answered < asked:
+    that logs both; only two times that agent stamped are compared, :attr:`Event.stamped`: an
+    arrival time or another producer's clock tells nothing, nor does a time that cannot be read),
+    nor when both carry the Open Inference Protocol's body ``id`` and the ids differ."""
+    return _answers(_pair_key(request), _pair_key(response))
+
+
+def _pair_key(event: Event) -> tuple[str | None, str | None]:
+    """What :func:`_may_answer` compares of ``event``: its time's order key (None when it is not
+    the agent's stamp or cannot be read) and its body ``id``; computed once per event."""
+    return (time_order(event.time) if event.stamped else None), inference_id(event.body)
+
+
+def _answers(asked: tuple[str | None, str | None], answered: tuple[str | None, str | None]) -> bool:
+    """:func:`_may_answer` of two :func:`_pair_key` keys, a request's and a response's."""
+    if asked[0] is not None and answered[0] is not None and answered[0] < asked[0]:
         return False
-    mine, theirs = inference_id(request.body), inference_id(response.body)
-    return mine is None or theirs is None or mine == theirs
+    return asked[1] is None or answered[1] is None or asked[1] == answered[1]
+
+
+# the most request × response events of one ce-id the general rule (_pair_rounds) pairs: the
+# round-by-round rule costs that product per round; larger slots mixing events with and without
+# an agent's time or a body id stay halves, as every reused id did before round 55
+_ROUNDS_MAX = 1024
 
 
 def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[Event, Event]]:
@@ -471,12 +487,66 @@ def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[E
     request 2, response 1, response 2) pair; overlapping calls (both requests before either
     response), a request left without a response (a failed call, retried under its ``Ce-Id``) and
     equal second-precision times stay halves, as before round 55. The same events give the same
-    pairs whatever order they arrived in."""
-    requests, responses, pairs = list(requests), list(responses), []
+    pairs whatever order they arrived in.
+
+    Called in ``flush`` on the event loop, so it must be cheap for a client reusing one ``Ce-Id``
+    for thousands of calls (the round-by-round rule was cubic: 400 calls blocked the loop a
+    minute). Each event's key is computed once. Where every event carries the agent's time and
+    the body ids rule nothing out (no request has one, or no response: a v2 server makes up the
+    id of an answer to a request without one) or split the events cleanly (every event has one),
+    the rule is one sorted sweep per body id (:func:`_sweep`), O(n log n), the same pairs;
+    otherwise the rule runs round by round (:func:`_pair_rounds`) on slots of at most
+    :data:`_ROUNDS_MAX` request × response events, and larger such slots stay halves."""
+    if not requests or not responses:
+        return []
+    asked = [(_pair_key(e), e) for e in requests]
+    answered = [(_pair_key(e), e) for e in responses]
+    if all(key[0] is not None for key, _ in (*asked, *answered)):
+        if all(key[1] is None for key, _ in asked) or all(key[1] is None for key, _ in answered):
+            return _sweep(asked, answered)  # no body id on one side: ids rule nothing out
+        if all(key[1] is not None for key, _ in (*asked, *answered)):
+            groups: dict[str, tuple[list, list]] = {}
+            for side, events in ((0, asked), (1, answered)):
+                for key, event in events:
+                    groups.setdefault(key[1], ([], []))[side].append((key, event))
+            return [pair for mine, theirs in groups.values() for pair in _sweep(mine, theirs)]
+    if len(requests) * len(responses) > _ROUNDS_MAX:
+        return []
+    return _pair_rounds(asked, answered)
+
+
+def _sweep(asked: list, answered: list) -> list[tuple[Event, Event]]:
+    """:func:`_pair_by_time` of ``(key, event)`` requests and responses that all carry a time and
+    whose body ids rule nothing out (none on one side, or all one id). Then every request stamped at or before a response can be its
+    request, so a response's one candidate is always the earliest request left, and only while no
+    other request is stamped at or before it: each round pairs that request with the one response
+    stamped at or after it and before the next request, or nothing pairs any more (none: the
+    earliest request had no response; two: which one answered it cannot be told)."""
+    requests = sorted(asked, key=lambda item: item[0][0])
+    responses = sorted(answered, key=lambda item: item[0][0])
+    pairs: list[tuple[Event, Event]] = []
+    j = 0
+    for i, (key, request) in enumerate(requests):
+        while j < len(responses) and responses[j][0][0] < key[0]:
+            j += 1  # stamped before every request left: no candidate, a half
+        following = requests[i + 1][0][0] if i + 1 < len(requests) else None
+        k = j
+        while k < len(responses) and (following is None or responses[k][0][0] < following):
+            k += 1
+        if k - j != 1:
+            break
+        pairs.append((request, responses[j][1]))
+        j = k
+    return pairs
+
+
+def _pair_rounds(asked: list, answered: list) -> list[tuple[Event, Event]]:
+    """:func:`_pair_by_time` round by round, for any ``(key, event)`` requests and responses."""
+    requests, responses, pairs = list(asked), list(answered), []
     while True:
-        sole: dict[int, list[Event]] = {}
+        sole: dict[int, list] = {}
         for response in responses:
-            can = [r for r in requests if _may_answer(r, response)]
+            can = [r for r in requests if _answers(r[0], response[0])]
             if len(can) == 1:
                 sole.setdefault(id(can[0]), []).append(response)
         found = [(request, sole[id(request)][0]) for request in requests if len(sole.get(id(request), ())) == 1]
@@ -485,7 +555,7 @@ def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[E
         for request, response in found:
             requests.remove(request)
             responses.remove(response)
-            pairs.append((request, response))
+            pairs.append((request[1], response[1]))
 
 
 def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
