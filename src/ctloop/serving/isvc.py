@@ -27,6 +27,7 @@ whole, dropping anything an operator added; a label cannot hold 64 characters), 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, NamedTuple
 
 from ctloop.errors import ServingError
@@ -831,6 +832,34 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
     )
 
 
+def _annotate_fix(name: str, namespace: str | None, recorded: str) -> str:
+    """The fix of an update KServe's validator refuses: annotate the mode the controller recorded."""
+    return (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
+            " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
+            "spec names; then run this again")
+
+
+# KServe v0.20.0 inference_service_validation.go validateDeploymentMode's refusal
+_MODE_CHANGE = re.compile(r"deploymentMode cannot be changed from '([^']*)' to '([^']*)'")
+
+
+def mode_change_refused(name: str, namespace: str | None, message: str) -> str:
+    """The one-line refusal for a write KServe v0.20.0's validator denied with ``message`` (a 403:
+    "update rejected: deploymentMode cannot be changed from 'Knative' to 'Standard'",
+    ``inference_service_validation.go`` ``validateDeploymentMode``), ``""`` for any other
+    message. What :func:`check_update_admitted` refuses before writing when it can tell — it
+    cannot without the cluster's default (no :data:`KSERVE_CONFIG_READER`), nor when the default
+    changed between its read and the write."""
+    found = _MODE_CHANGE.search(message)
+    if not found:
+        return ""
+    recorded, asked = found.groups()
+    return (f"InferenceService {name!r} runs in {recorded} mode but KServe v0.20.0's validator refused the update: "
+            f"\"{found.group(0)}\" (its {MODE_ANNOTATION} annotation as KServe's webhook left it is {asked!r}: "
+            "a service naming none gets the cluster's defaultDeploymentMode when that is Standard or ModelMesh; "
+            f"inference_service_validation.go validateDeploymentMode); nothing written ({_annotate_fix(name, namespace, recorded)})")
+
+
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
     """Refuse (ServingError, nothing written) an update KServe v0.20.0's webhooks would refuse, both
     registered for UPDATE as for CREATE (``config/webhook/manifests.yaml``). Once the controller
@@ -848,9 +877,7 @@ def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> No
     recorded = LEGACY_MODES.get(recorded, recorded)
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     name, namespace = meta.get("name", "?"), meta.get("namespace")
-    fix = (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
-           " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
-           "spec names; then run this again")
+    fix = _annotate_fix(name, namespace, recorded)
     if MODE_ANNOTATION not in annotations:
         default = LEGACY_MODES.get(cluster_default, cluster_default)
         if default not in (STANDARD, MODEL_MESH) or default == recorded:
@@ -1004,7 +1031,7 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "KSERVE_NAMESPACE_ENV",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "mode_change_refused", "KSERVE_NAMESPACE_ENV",
     "kserve_config_namespaces", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]

@@ -23,7 +23,7 @@ from ctloop.errors import (
     ServingTimeoutError,
     ServingUnreachable,
 )
-from ctloop.serving.isvc import ClusterDefault
+from ctloop.serving.isvc import ClusterDefault, mode_change_refused
 
 GROUP = "serving.kserve.io"
 VERSION = "v1beta1"
@@ -504,6 +504,11 @@ class InferenceServices:
                 # InferenceService read before this patch was deleted since — someone else's change,
                 # as a deletion met by wait_for is, not a failed write of this step
                 cause = exc.__cause__
+                if getattr(cause, "status", None) == 403 and (
+                        refused := mode_change_refused(name, self.namespace, _why(getattr(cause, "body", "")))):
+                    # KServe's validator: what check_update_admitted refuses before writing when it
+                    # can tell (no kserve-config-reader, or a default changed since it was read)
+                    raise ServingError(refused) from exc
                 if getattr(cause, "status", None) != 404:
                     raise
                 answer = f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))})"

@@ -1,0 +1,47 @@
+"""Review of the r55 KServe cluster work (Go key folding, ``isvc.check_update_admitted``,
+``rollout.kserve_namespace`` / ``CTLOOP_KSERVE_NAMESPACE``): the gaps it left.
+
+KServe v0.20.0 (``git show v0.20.0:<path>`` in kserve/kserve):
+``pkg/apis/serving/v1beta1/inference_service_validation.go`` ``validateDeploymentMode`` refuses an
+UPDATE whose annotation names another mode than ``status.deploymentMode`` ("update rejected:
+deploymentMode cannot be changed from 'Knative' to 'Standard'"), after
+``inference_service_defaults.go`` ``DefaultInferenceService`` wrote a Standard default into a
+service naming none. The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import ServingError
+from ctloop.serving import rollout
+from tests.helpers import run_main
+from tests.serving.test_r54_standard_no_traffic import writes
+from tests.serving.test_r55_webhook_update_mode import unannotated  # noqa: F401
+from tests.serving.test_rollout_components import ISVC, NS, kube  # noqa: F401
+
+NO_READER = ("/api/v1/namespaces/kserve/configmaps", "/api/v1/namespaces/kubeflow/configmaps")
+
+
+def _no_reader(kube):  # noqa: F811
+    """The optional manifests/extras/kserve-config-reader not installed: the ConfigMap is a 403."""
+    for path in NO_READER:
+        kube.forbid(path)
+
+
+def test_no_reader_the_validators_refusal_is_one_line(kube, unannotated, capsys):  # noqa: F811
+    # the pre-check cannot know the default (403): the patch goes out and KServe's validator refuses it
+    _no_reader(kube)
+    line = (
+        rf"^InferenceService '{ISVC}' runs in Knative mode but KServe v0\.20\.0's validator refused the update: "
+        r".*deploymentMode cannot be changed from 'Knative' to 'Standard'.*nothing written \(kubectl annotate "
+        rf"isvc {ISVC} -n {NS} serving\.kserve\.io/deploymentMode=Knative --overwrite"
+    )
+    with pytest.raises(ServingError, match=line) as caught:
+        rollout.set_traffic(unannotated, ISVC, 50, timeout_s=2)
+    assert "\n" not in str(caught.value)
+    assert [c[0] for c in writes(kube)] == ["PATCH"]  # sent, refused: nothing written
+    code, _, err = run_main(
+        ["rollout", "canary", "--isvc", ISVC, "--namespace", NS, "--percent", "50"], capsys, 30
+    )
+    assert code == 2 and err.count("\n") == 1 and "kubectl annotate isvc" in err, err
