@@ -16,11 +16,21 @@ import pytest
 from ctloop.errors import ServingError
 from ctloop.serving import rollout
 from tests.helpers import run_main
+from tests.ops.test_doctor import crd, deployment
 from tests.serving.test_r54_standard_no_traffic import writes
 from tests.serving.test_r55_webhook_update_mode import unannotated  # noqa: F401
 from tests.serving.test_rollout_components import ISVC, NS, kube  # noqa: F401
 
 NO_READER = ("/api/v1/namespaces/kserve/configmaps", "/api/v1/namespaces/kubeflow/configmaps")
+
+
+def _controller(namespace: str) -> dict:
+    return deployment(
+        namespace,
+        "kserve-controller-manager",
+        {"app.kubernetes.io/version": "v0.20.0"},
+        [("manager", "kserve/kserve-controller:v0.20.0")],
+    )
 
 
 def _no_reader(kube):  # noqa: F811
@@ -45,3 +55,33 @@ def test_no_reader_the_validators_refusal_is_one_line(kube, unannotated, capsys)
         ["rollout", "canary", "--isvc", ISVC, "--namespace", NS, "--percent", "50"], capsys, 30
     )
     assert code == 2 and err.count("\n") == 1 and "kubectl annotate isvc" in err, err
+
+
+def test_the_doctor_fails_a_service_every_write_is_refused_for(kube, unannotated):  # noqa: F811
+    from ctloop.ops.doctor import Doctor, DoctorOptions, Target
+
+    kube.add(crd())
+    kube.add(_controller("kserve"))
+    doctor = Doctor(DoctorOptions(targets=[Target(ISVC, NS)]), kube=kube.api_client())
+    assert "default deployment mode Standard" in doctor.check_kserve().detail
+    check = doctor.check_isvc(Target(ISVC, NS))
+    assert check.status == "FAIL", check
+    assert (
+        "runs in Knative mode but names no serving.kserve.io/deploymentMode annotation"
+        in check.detail
+    )
+    assert (
+        f"kubectl annotate isvc {ISVC} -n {NS} serving.kserve.io/deploymentMode=Knative"
+        in check.fix
+    )
+
+
+def test_status_notes_that_every_write_is_refused(kube, unannotated, capsys):  # noqa: F811
+    code, out, err = run_main(["rollout", "status", "--isvc", ISVC, "--namespace", NS], capsys, 20)
+    assert code == 0 and err == "", err
+    note = next(line for line in out.splitlines() if line.startswith("  UPDATE REFUSED: "))
+    assert "runs in Knative mode but names no serving.kserve.io/deploymentMode annotation" in note
+    assert (
+        f"kubectl annotate isvc {ISVC} -n {NS}" in note and "every rollout write is refused" in note
+    )
+    assert writes(kube) == []

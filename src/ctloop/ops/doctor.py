@@ -109,6 +109,7 @@ from ctloop.serving.isvc import (
     ClusterDefault,
     check_deployment_mode,
     check_reconciled,
+    check_update_admitted,
     deployment_mode,
 )
 from ctloop.serving.kube import GROUP as KUBE_GROUP
@@ -1093,6 +1094,9 @@ class Doctor:
         self.needs_knative = True
         try:
             check_reconciled(obj)  # being deleted, or its reconcile disabled: every deploy is refused
+            # KServe's webhooks refuse every update of it (no annotation under a Standard default,
+            # or one naming another mode than the recorded one): so does every rollout write
+            check_update_admitted(obj, self.kserve_default_mode or "")
         except CtloopError as exc:
             problem, _, fix = str(exc).partition("; nothing written")
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
