@@ -17,7 +17,7 @@ from ctloop.errors import ServingError
 from ctloop.serving import rollout
 from tests.helpers import run_main
 from tests.ops.test_doctor import crd, deployment
-from tests.serving.test_r54_standard_no_traffic import writes
+from tests.serving.test_r54_standard_no_traffic import deploy_v2, writes
 from tests.serving.test_r55_webhook_update_mode import unannotated  # noqa: F401
 from tests.serving.test_rollout_components import ISVC, NS, kube  # noqa: F401
 
@@ -85,3 +85,27 @@ def test_status_notes_that_every_write_is_refused(kube, unannotated, capsys):  #
         f"kubectl annotate isvc {ISVC} -n {NS}" in note and "every rollout write is refused" in note
     )
     assert writes(kube) == []
+
+
+def test_a_bad_kserve_namespace_variable_is_refused_before_the_cluster_is_asked(
+    kube,  # noqa: F811
+    monkeypatch,
+    capsys,
+):
+    # an annotated service: the rollout never reads the ConfigMap, so the variable was never checked
+    from ctloop.serving import isvc as specs
+    from ctloop.serving.kube import InferenceServices
+
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
+    )
+    deploy_v2(isvcs)
+    assert kube.objects[(NS, ISVC)]["metadata"]["annotations"][specs.MODE_ANNOTATION] == "Knative"
+    monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+    kube.calls.clear()
+    for argv in (["canary", "--percent", "50"], ["status"]):
+        code, _, err = run_main(["rollout", *argv, "--isvc", ISVC, "--namespace", NS], capsys, 30)
+        assert code == 2 and err.count("\n") == 1, err
+        assert "CTLOOP_KSERVE_NAMESPACE" in err and "'Red_Hat'" in err, err
+    assert kube.calls == []  # not even a GET

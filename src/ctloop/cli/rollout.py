@@ -8,10 +8,15 @@ import argparse
 def _isvcs(args):
     """The cluster's InferenceServices, once every option has been checked (a bad value is refused
     before a kubeconfig is read or a cluster is asked)."""
+    from ctloop.serving.isvc import kserve_config_namespaces
     from ctloop.serving.kube import InferenceServices, load_api_client
 
-    _config(args)
-    return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context))
+    config = _config(args)
+    # where KServe's ConfigMap is read (rollout.kserve_namespace, else CTLOOP_KSERVE_NAMESPACE): a bad
+    # variable is refused here, not only once a service naming no mode makes the rollout read it
+    namespaces = kserve_config_namespaces(config.kserve_namespace)
+    return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context),
+                             kserve_namespace=namespaces[0] if len(namespaces) == 1 else "")
 
 
 def _status(args: argparse.Namespace) -> int:
