@@ -102,6 +102,7 @@ from ctloop.serving.isvc import (
     KNATIVE,
     KSERVE_CONFIG,
     KSERVE_CONFIG_READER,
+    KSERVE_NAMESPACE_ENV,
     KSERVE_NAMESPACES,
     LEGACY_MODES,
     MODE_ANNOTATION,
@@ -988,6 +989,15 @@ class Doctor:
             )  # fmt: skip
             if warning is not None:
                 return warning
+            if not self.kserve_default_mode and ns not in found.namespaces:
+                # found with --kserve-namespace, where the rollout does not read KServe's ConfigMap
+                return Check(
+                    "KServe",
+                    WARN,
+                    f"{tag} ({where}; default deployment mode {default})",
+                    f"set rollout.kserve_namespace / {KSERVE_NAMESPACE_ENV}={ns}: KServe reads its "
+                    f"{KSERVE_CONFIG} in its own namespace",
+                )
             return Check(
                 "KServe",
                 OK,
