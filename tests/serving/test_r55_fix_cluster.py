@@ -109,3 +109,76 @@ def test_a_bad_kserve_namespace_variable_is_refused_before_the_cluster_is_asked(
         assert code == 2 and err.count("\n") == 1, err
         assert "CTLOOP_KSERVE_NAMESPACE" in err and "'Red_Hat'" in err, err
     assert kube.calls == []  # not even a GET
+
+
+def test_a_deploy_config_kserve_refuses_denies_every_write(kube, capsys):  # noqa: F811
+    # KServe v0.20.0 inference_service_defaults.go 124-127: Default returns NewDeployConfig's error
+    # (configmap.go), which controller-runtime's defaulter denies (v0.22.5, KServe's go.mod replace:
+    # pkg/webhook/admission/defaulter_custom.go defaulterForType.Handle: Denied(err.Error()), 403)
+    # — on CREATE and UPDATE
+    import json
+
+    from ctloop.serving import isvc as specs
+    from ctloop.serving.kube import InferenceServices
+    from tests.doubles.kube_api import DEPLOY_CONFIG_BAD_MODE, DEPLOY_CONFIG_NO_MODE
+
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
+    )
+    deploy_v2(isvcs)
+    for deploy, error in (
+        ({"defaultDeploymentMode": "knative"}, DEPLOY_CONFIG_BAD_MODE),
+        ({"deploymentRolloutStrategy": {}}, DEPLOY_CONFIG_NO_MODE),
+    ):
+        kube.add(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": specs.KSERVE_CONFIG, "namespace": "kserve"},
+                "data": {specs.DEPLOY_CONFIG_KEY: json.dumps(deploy)},
+            }
+        )
+        before = json.dumps(kube.objects[(NS, ISVC)], sort_keys=True)
+        kube.calls.clear()
+        code, _, err = run_main(
+            ["rollout", "canary", "--isvc", ISVC, "--namespace", NS, "--percent", "50"], capsys, 30
+        )
+        assert code == 2 and err.count("\n") == 1, err
+        assert (
+            'admission webhook "inferenceservice.kserve-webhook-server.defaulter" denied the request: '
+            f"{error}" in err
+        ), err
+        assert "fix that ConfigMap in KServe's namespace" in err, err
+        assert json.dumps(kube.objects[(NS, ISVC)], sort_keys=True) == before
+        with pytest.raises(ServingError, match=error.replace(".", r"\.")) as caught:
+            rollout.deploy(
+                isvcs,
+                name="other",
+                model_name="credit",
+                version="1",
+                storage_uri="s3://b/v1",
+                timeout_s=2,
+            )
+        assert "\n" not in str(caught.value) and "nothing written (fix that ConfigMap" in str(
+            caught.value
+        )
+        assert (NS, "other") not in kube.objects
+
+
+def test_a_refused_deploy_config_is_not_answered_with_an_annotation(kube):  # noqa: F811
+    # the refusal advised "or annotate it ... Knative": an UPDATE, which that webhook denies too
+    from ctloop.serving.kube import InferenceServices
+    from tests.serving.test_r54_fix_cluster_default import _config_map, _deploy, _not_reconciled
+
+    obj = _not_reconciled(kube)
+    for data, annotate in ((_deploy("bogus"), False), ({}, True)):
+        kube.add(_config_map("kserve", data))
+        with pytest.raises(ServingError) as caught:
+            rollout._check_mode(InferenceServices(NS, api_client=kube.api_client()), obj)
+        message = str(caught.value)
+        assert ("or annotate it serving.kserve.io/deploymentMode=Knative" in message) is annotate
+        assert (
+            "denies every create and update while NewDeployConfig refuses it, an annotation too"
+            in message
+        ) is not annotate

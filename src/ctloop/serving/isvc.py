@@ -793,7 +793,9 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
             unknown = (f"ConfigMap {default_problem}; status.deploymentMode will not come: KServe v0.20.0 "
                        "reconciles nothing while NewDeployConfig refuses the key, and records no mode while it is absent")
             advice = (f"fix that ConfigMap, or annotate it {MODE_ANNOTATION}={KNATIVE} before KServe first "
-                      "reconciles it")
+                      "reconciles it") if default_problem.endswith(f"has no key {DEPLOY_CONFIG_KEY!r}") else (
+                "fix that ConfigMap: KServe's webhook denies every create and update while NewDeployConfig "
+                "refuses it, an annotation too")
         elif read_failure:  # not a 403: the reader would not help
             unknown = f"ConfigMap {KSERVE_CONFIG} not read: {read_failure}"
             advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
@@ -858,6 +860,22 @@ def mode_change_refused(name: str, namespace: str | None, message: str) -> str:
             f"\"{found.group(0)}\" (its {MODE_ANNOTATION} annotation as KServe's webhook left it is {asked!r}: "
             "a service naming none gets the cluster's defaultDeploymentMode when that is Standard or ModelMesh; "
             f"inference_service_validation.go validateDeploymentMode); nothing written ({_annotate_fix(name, namespace, recorded)})")
+
+
+# KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go NewDeployConfig's errors, which its mutating
+# webhook returns (inference_service_defaults.go Default): every CREATE and UPDATE is then denied
+_DEPLOY_CONFIG_ERRORS = ("unable to parse deploy config json", "invalid deploy config, defaultDeploymentMode is required",
+                         "invalid deployment mode. Supported modes are")
+
+
+def deploy_config_refused(message: str) -> str:
+    """What to add to a write KServe's webhook denied with ``message`` because its ConfigMap's
+    ``deploy`` key is one ``NewDeployConfig`` refuses, ``""`` for any other message."""
+    if not any(error in message for error in _DEPLOY_CONFIG_ERRORS):
+        return ""
+    return (f"KServe v0.20.0's webhook denies every create and update while NewDeployConfig refuses the key "
+            f"{DEPLOY_CONFIG_KEY!r} of its ConfigMap {KSERVE_CONFIG}; nothing written (fix that ConfigMap in "
+            "KServe's namespace; `ctloop doctor` shows what it reads there)")
 
 
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
@@ -1031,7 +1049,7 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "mode_change_refused", "KSERVE_NAMESPACE_ENV",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "mode_change_refused", "deploy_config_refused", "KSERVE_NAMESPACE_ENV",
     "kserve_config_namespaces", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]
