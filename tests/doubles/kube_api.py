@@ -229,6 +229,16 @@ def _template(spec: dict) -> dict:
     return {k: v for k, v in (spec.get("predictor") or {}).items() if k != "canaryTrafficPercent"}
 
 
+def _template_mode(obj: dict) -> str | None:
+    """The deploymentMode annotation as the revision template gets it: KServe v0.20.0 copies the
+    InferenceService's annotations, but those of ``ServiceAnnotationDisallowedList``
+    (``pkg/constants/constants.go``), into it (``components/predictor.go`` ``buildObjectMeta``,
+    ``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService``: the template's
+    ``metadata.annotations``). Only this annotation is modelled so: the others ctloop writes
+    (``ctloop.dev/staged-at-zero``) are not, and change no revision here."""
+    return (obj["metadata"].get("annotations") or {}).get(MODE)
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
@@ -870,7 +880,10 @@ class KubeApiDouble(InThreadServer):
                             patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
-                        template_changed = _template(patched["spec"]) != _template(old_spec)
+                        # the mode annotation is copied into the revision template too: the defaulter's
+                        # rewrite of a legacy name (Serverless) on any update starts a revision
+                        template_changed = (_template(patched["spec"]) != _template(old_spec)
+                                            or _template_mode(patched) != _template_mode(current))
                         m = double.meta[key]
                         if double.lag_reads > 0 or m.get("lagging") is not None:
                             # not reconciled yet: the status stays the one of the spec before

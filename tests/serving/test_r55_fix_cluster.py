@@ -182,3 +182,26 @@ def test_a_refused_deploy_config_is_not_answered_with_an_annotation(kube):  # no
             "denies every create and update while NewDeployConfig refuses it, an annotation too"
             in message
         ) is not annotate
+
+
+def test_a_legacy_mode_annotation_is_rewritten_and_a_percent_step_starts_a_revision(kube, capsys):  # noqa: F811
+    # KServe v0.20.0 inference_service_defaults.go DefaultInferenceService rewrites Serverless to
+    # Knative on every UPDATE; the annotation is in the revision template (components/predictor.go)
+    from ctloop.serving import isvc as specs
+    from ctloop.serving.kube import InferenceServices
+
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
+    )
+    deploy_v2(isvcs)
+    kube.objects[(NS, ISVC)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
+    revisions = list(kube.meta[(NS, ISVC)]["revisions"])
+    capsys.readouterr()
+    rollout.set_traffic(isvcs, ISVC, 50, timeout_s=5)
+    annotations = kube.objects[(NS, ISVC)]["metadata"]["annotations"]
+    assert annotations[specs.MODE_ANNOTATION] == "Knative"
+    assert len(kube.meta[(NS, ISVC)]["revisions"]) == len(revisions) + 1  # the same model, anew
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ctloop: WARNING: " in err, err
+    assert "'Serverless'" in err and "new revision" in err, err

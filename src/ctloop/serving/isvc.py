@@ -878,6 +878,23 @@ def deploy_config_refused(message: str) -> str:
             "KServe's namespace; `ctloop doctor` shows what it reads there)")
 
 
+def legacy_mode_rewrite(isvc: dict[str, Any]) -> str:
+    """Why an update of ``isvc`` starts a Knative revision of the model it already serves, ``""``
+    when it does not: its :data:`MODE_ANNOTATION` is a legacy name (``Serverless``), which KServe
+    v0.20.0's webhook rewrites on every update (``inference_service_defaults.go``
+    ``DefaultInferenceService``), and KServe copies the annotations into the revision template
+    (``components/predictor.go`` ``buildObjectMeta``), so the rewrite is a new revision."""
+    meta = isvc.get("metadata") or {}
+    asked = (meta.get("annotations") or {}).get(MODE_ANNOTATION) if isinstance(meta, dict) else None
+    if not isinstance(asked, str) or asked not in LEGACY_MODES:
+        return ""
+    name = meta.get("name", "?")
+    return (f"InferenceService {name!r} names {MODE_ANNOTATION} {asked!r}, a legacy name KServe v0.20.0's webhook "
+            f"rewrites to {LEGACY_MODES[asked]!r} on this update; the annotation is in the revision template, so "
+            "Knative starts a new revision of the model its spec names (a restart; GitOps tools then show the "
+            f"annotation as drift: write {LEGACY_MODES[asked]} in its source)")
+
+
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
     """Refuse (ServingError, nothing written) an update KServe v0.20.0's webhooks would refuse, both
     registered for UPDATE as for CREATE (``config/webhook/manifests.yaml``). Once the controller
@@ -1049,7 +1066,7 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "mode_change_refused", "deploy_config_refused", "KSERVE_NAMESPACE_ENV",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "mode_change_refused", "legacy_mode_rewrite", "deploy_config_refused", "KSERVE_NAMESPACE_ENV",
     "kserve_config_namespaces", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]
