@@ -61,7 +61,8 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   ``GetDeploymentMode`` does: the status' first, then an annotation naming a known mode, else the
   cluster's ``defaultDeploymentMode`` — of a ConfigMap ``inferenceservice-config`` (key ``deploy``)
   a test added (``add()``) in namespace ``kserve``, else ``Knative`` (the chart's default) — one
-  ``NewDeployConfig`` refuses (``bogus``, no mode) makes the controller reconcile nothing; the webhook
+  ``NewDeployConfig`` refuses (``bogus``, no mode) makes the controller reconcile nothing and the
+  webhook deny every CREATE and UPDATE (403, :meth:`KubeApiDouble.defaulter_denial`); the webhook
   writes the annotation for a Standard or ModelMesh default only (``DefaultInferenceService``), on
   a PATCH (an UPDATE) as on a CREATE, and the validator then refuses an annotation other than the
   mode the status records (``inference_service_validation.go`` ``validateDeploymentMode``, 403);
@@ -182,6 +183,7 @@ def _default(obj: dict, default_mode: str = DEFAULT_MODE) -> None:
 
 
 VALIDATOR = "inferenceservice.kserve-webhook-server.validator"  # KServe v0.20.0 config/webhook/manifests.yaml
+DEFAULTER = "inferenceservice.kserve-webhook-server.defaulter"  # the same file
 
 
 def _deployment_mode_change(new: dict, old: dict) -> str:
@@ -225,6 +227,16 @@ def _template(spec: dict) -> dict:
     become ``spec.template.metadata.annotations``); a changed template is a new revision
     (knative-v1.21.1 ``pkg/reconciler/configuration/configuration.go``)."""
     return {k: v for k, v in (spec.get("predictor") or {}).items() if k != "canaryTrafficPercent"}
+
+
+def _template_mode(obj: dict) -> str | None:
+    """The deploymentMode annotation as the revision template gets it: KServe v0.20.0 copies the
+    InferenceService's annotations, but those of ``ServiceAnnotationDisallowedList``
+    (``pkg/constants/constants.go``), into it (``components/predictor.go`` ``buildObjectMeta``,
+    ``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService``: the template's
+    ``metadata.annotations``). Only this annotation is modelled so: the others ctloop writes
+    (``ctloop.dev/staged-at-zero``) are not, and change no revision here."""
+    return (obj["metadata"].get("annotations") or {}).get(MODE)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -311,14 +323,31 @@ def new_deploy_config(text: str) -> str | None:
     names mapped), None where it returns an error: not JSON (``NaN``/``Infinity`` included), no
     object (``null`` leaves the *DeployConfig nil), a value of the wrong type, no mode, or a mode
     not exactly Knative, Standard, ModelMesh, Serverless, RawDeployment."""
+    return deploy_config_result(text)[0] or None
+
+
+# KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go NewDeployConfig's errors, in its order
+DEPLOY_CONFIG_UNPARSED = "unable to parse deploy config json: "  # then encoding/json's error
+DEPLOY_CONFIG_NO_MODE = "invalid deploy config, defaultDeploymentMode is required"
+DEPLOY_CONFIG_BAD_MODE = "invalid deployment mode. Supported modes are Knative, Standard and ModelMesh"
+
+
+def deploy_config_result(text: str) -> tuple[str, str]:
+    """``(mode, "")`` as :func:`new_deploy_config`, or ``("", error)``: NewDeployConfig's error.
+    After :data:`DEPLOY_CONFIG_UNPARSED` encoding/json's own text is not reproduced (a short
+    stand-in); a ``null`` (a nil *DeployConfig, which KServe then dereferences) is counted there."""
     try:
         value = json.loads(text, object_pairs_hook=_JsonObject, parse_constant=_no_json)
-    except ValueError:
-        return None
+    except ValueError as exc:
+        return "", f"{DEPLOY_CONFIG_UNPARSED}{exc}"
     config = _go_unmarshal(value, DEPLOY_CONFIG_STRUCT) if isinstance(value, _JsonObject) else None
-    mode = (config or {}).get("defaultDeploymentMode", "")
+    if config is None:
+        return "", f"{DEPLOY_CONFIG_UNPARSED}json: cannot unmarshal into Go value of type v1beta1.DeployConfig"
+    mode = config.get("defaultDeploymentMode", "")
+    if not mode:
+        return "", DEPLOY_CONFIG_NO_MODE
     mode = LEGACY_MODES.get(mode, mode)
-    return mode if mode in KNOWN_MODES else None
+    return (mode, "") if mode in KNOWN_MODES else ("", DEPLOY_CONFIG_BAD_MODE)
 
 
 class KubeApiDouble(InThreadServer):
@@ -507,6 +536,21 @@ class KubeApiDouble(InThreadServer):
         config = self.resources.get(self.kserve_config_path)
         text = ((config or {}).get("data") or {}).get("deploy")
         return config is not None and text is not None and new_deploy_config(text) is None
+
+    def defaulter_denial(self) -> str:
+        """The 403 message of KServe v0.20.0's mutating webhook while ``NewDeployConfig`` fails on
+        the added ConfigMap (``""`` otherwise): ``DefaultInferenceService``'s ``Default`` returns its
+        error (``inference_service_defaults.go`` 124-127), which controller-runtime's defaulter
+        answers ``Denied(err.Error())`` (sigs.k8s.io/controller-runtime v0.22.5, KServe
+        v0.20.0's go.mod replace: ``pkg/webhook/admission/defaulter_custom.go``
+        ``defaulterForType.Handle``, read at commit 0f049b81; ``Denied``: code 403, ``response.go``), worded by the API server as for :data:`VALIDATOR`. Registered
+        for CREATE and UPDATE (``config/webhook/manifests.yaml``)."""
+        config = self.resources.get(self.kserve_config_path)
+        text = ((config or {}).get("data") or {}).get("deploy")
+        if config is None or text is None:
+            return ""
+        error = deploy_config_result(text)[1]
+        return f'admission webhook "{DEFAULTER}" denied the request: {error}' if error else ""
 
     def mode_of(self, obj: dict) -> str:
         """``utils.go`` ``GetDeploymentMode``: the status' mode, an annotation naming a known one,
@@ -795,6 +839,8 @@ class KubeApiDouble(InThreadServer):
                         key = (ns, name)
                         if key in double.objects:
                             return self._status(409, "AlreadyExists", f'inferenceservices "{name}" already exists')
+                        if denied := double.defaulter_denial():
+                            return self._status(403, "Forbidden", denied)
                         double._rv += 1
                         obj = copy.deepcopy(body)
                         _default(obj, double.default_mode())
@@ -822,6 +868,8 @@ class KubeApiDouble(InThreadServer):
                         old_spec = copy.deepcopy(current["spec"])
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
                         # the defaulter runs on UPDATE as on CREATE (config/webhook/manifests.yaml)
+                        if denied := double.defaulter_denial():
+                            return self._status(403, "Forbidden", denied)
                         _default(patched, double.default_mode())
                         if denied := _deployment_mode_change(patched, current):
                             return self._status(403, "Forbidden", denied)
@@ -832,7 +880,10 @@ class KubeApiDouble(InThreadServer):
                             patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
-                        template_changed = _template(patched["spec"]) != _template(old_spec)
+                        # the mode annotation is copied into the revision template too: the defaulter's
+                        # rewrite of a legacy name (Serverless) on any update starts a revision
+                        template_changed = (_template(patched["spec"]) != _template(old_spec)
+                                            or _template_mode(patched) != _template_mode(current))
                         m = double.meta[key]
                         if double.lag_reads > 0 or m.get("lagging") is not None:
                             # not reconciled yet: the status stays the one of the spec before

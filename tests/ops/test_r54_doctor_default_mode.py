@@ -99,7 +99,11 @@ def test_the_default_is_read_where_the_rollout_reads_it(kube):
         )
     )
     kserve, isvc = _checks(kube, kserve_namespaces=("opendatahub",))
-    assert kserve.status == OK and kserve.detail == (
+    # found there by --kserve-namespace alone: the rollout should be told to read there (r55 review 4)
+    assert kserve.status == WARN and kserve.fix.startswith(
+        "set rollout.kserve_namespace / CTLOOP_KSERVE_NAMESPACE=opendatahub: "
+    )
+    assert kserve.detail == (
         "v0.20.0 (controller opendatahub/kserve-controller-manager; default deployment mode unknown: "
         "no inferenceservice-config readable in kserve or kubeflow, where the rollout reads it "
         "(404 Not Found in kserve and kubeflow))"

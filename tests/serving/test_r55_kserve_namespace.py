@@ -148,10 +148,11 @@ def test_the_doctor_reads_where_the_rollout_reads(kube):
     plain = Doctor(
         DoctorOptions(targets=[Target(NAME, NS)], kserve_namespaces=(ODH,)), kube=kube.api_client()
     )
-    assert (
-        "unknown: no inferenceservice-config readable in kserve or kubeflow"
-        in plain.check_kserve().detail
-    )
+    line = plain.check_kserve()  # found there: the rollout should read there too
+    assert "unknown: no inferenceservice-config readable in kserve or kubeflow" in line.detail
+    assert line.status == "warn" and line.fix.startswith(
+        f"set rollout.kserve_namespace / CTLOOP_KSERVE_NAMESPACE={ODH}: "
+    ), line
 
 
 def test_the_reader_clusterrole_grants_it_there_rendered_by_kubectl_kustomize():

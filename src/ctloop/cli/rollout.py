@@ -8,10 +8,15 @@ import argparse
 def _isvcs(args):
     """The cluster's InferenceServices, once every option has been checked (a bad value is refused
     before a kubeconfig is read or a cluster is asked)."""
+    from ctloop.serving.isvc import kserve_config_namespaces
     from ctloop.serving.kube import InferenceServices, load_api_client
 
-    _config(args)
-    return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context))
+    config = _config(args)
+    # where KServe's ConfigMap is read (rollout.kserve_namespace, else CTLOOP_KSERVE_NAMESPACE): a bad
+    # variable is refused here, not only once a service naming no mode makes the rollout read it
+    namespaces = kserve_config_namespaces(config.kserve_namespace)
+    return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context),
+                             kserve_namespace=namespaces[0] if len(namespaces) == 1 else "")
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -167,7 +172,7 @@ def _not_ready(isvcs, obj: dict, traffic: dict[str, int]) -> dict[str, str | Non
 
 def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str | None] | None = None) -> list[dict]:
     """What status says beside the spec and the traffic, in its order: ``{kind, message}`` with
-    kind NOT KNATIVE or MODE UNKNOWN (:func:`_not_driven`), FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
+    kind NOT KNATIVE, MODE UNKNOWN or UPDATE REFUSED (:func:`_not_driven`), FAILED, NOT READY (a revision with a share that is not Ready: ``not_ready``, :func:`_not_ready`),
     STAGED, INVALID SPEC, NO KNATIVE, TAG HOST, or the conditions reported False
     (``PredictorReady, Ready False``, their message ``reason: message``)."""
     from ctloop.serving.isvc import TAG_ROUTING_ANNOTATION, route_templates, tag_host_problem
@@ -213,13 +218,20 @@ def _notes(args: argparse.Namespace, isvcs, obj: dict, not_ready: dict[str, str 
 def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     """``(kind, why)`` the rollout refuses the service for its deployment mode
     (``isvc.check_deployment_mode``, with the cluster's default when it names none): NOT KNATIVE
-    (Standard, ModelMesh) or MODE UNKNOWN (no mode, the cluster's default unknown); ``None`` in
-    Knative mode. KServe v0.20.0 reports no revisions and no ``traffic[]`` but in Knative mode
+    (Standard, ModelMesh) or MODE UNKNOWN (no mode, the cluster's default unknown); UPDATE REFUSED
+    in Knative mode when KServe's webhooks refuse every update (``isvc.check_update_admitted``);
+    else ``None``. KServe v0.20.0 reports no revisions and no ``traffic[]`` but in Knative mode
     (``inference_service_status.go`` ``PropagateRawStatus``: a Standard predictor's status is its
     ``url`` and ``PredictorReady``): without this note status showed an empty split and nothing
     saying why."""
     from ctloop.errors import ServingError
-    from ctloop.serving.isvc import ClusterDefault, check_deployment_mode, deployment_mode
+    from ctloop.serving.isvc import (
+        MODE_ANNOTATION,
+        ClusterDefault,
+        check_deployment_mode,
+        check_update_admitted,
+        deployment_mode,
+    )
 
     found = ClusterDefault() if deployment_mode(obj) else getattr(isvcs, "kserve_default", ClusterDefault)()
     default = found.mode
@@ -234,6 +246,17 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
                                     "reports no revisions and no traffic[] but in Knative mode)")
         return "NOT KNATIVE", (f"{reason}; KServe reports no revisions and no traffic[] but in Knative mode, and "
                                "ctloop's rollout refuses it")
+    # Knative, but KServe's webhooks refuse every update of it (isvc.check_update_admitted): the
+    # default is read only for a reconciled service naming no mode, the one case it decides
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    if (obj.get("status") or {}).get("deploymentMode") and MODE_ANNOTATION not in annotations:
+        found = getattr(isvcs, "kserve_default", ClusterDefault)()
+    try:
+        check_update_admitted(obj, found.mode)
+    except ServingError as exc:
+        name = (obj.get("metadata") or {}).get("name", "?")
+        reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")
+        return "UPDATE REFUSED", f"{reason}; every rollout write is refused until then"
     return None
 
 

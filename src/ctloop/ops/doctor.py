@@ -102,6 +102,7 @@ from ctloop.serving.isvc import (
     KNATIVE,
     KSERVE_CONFIG,
     KSERVE_CONFIG_READER,
+    KSERVE_NAMESPACE_ENV,
     KSERVE_NAMESPACES,
     LEGACY_MODES,
     MODE_ANNOTATION,
@@ -109,6 +110,7 @@ from ctloop.serving.isvc import (
     ClusterDefault,
     check_deployment_mode,
     check_reconciled,
+    check_update_admitted,
     deployment_mode,
 )
 from ctloop.serving.kube import GROUP as KUBE_GROUP
@@ -987,6 +989,15 @@ class Doctor:
             )  # fmt: skip
             if warning is not None:
                 return warning
+            if not self.kserve_default_mode and ns not in found.namespaces:
+                # found with --kserve-namespace, where the rollout does not read KServe's ConfigMap
+                return Check(
+                    "KServe",
+                    WARN,
+                    f"{tag} ({where}; default deployment mode {default})",
+                    f"set rollout.kserve_namespace / {KSERVE_NAMESPACE_ENV}={ns}: KServe reads its "
+                    f"{KSERVE_CONFIG} in its own namespace",
+                )
             return Check(
                 "KServe",
                 OK,
@@ -1093,6 +1104,9 @@ class Doctor:
         self.needs_knative = True
         try:
             check_reconciled(obj)  # being deleted, or its reconcile disabled: every deploy is refused
+            # KServe's webhooks refuse every update of it (no annotation under a Standard default,
+            # or one naming another mode than the recorded one): so does every rollout write
+            check_update_admitted(obj, self.kserve_default_mode or "")
         except CtloopError as exc:
             problem, _, fix = str(exc).partition("; nothing written")
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),

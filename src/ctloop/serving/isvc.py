@@ -27,6 +27,7 @@ whole, dropping anything an operator added; a label cannot hold 64 characters), 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, NamedTuple
 
 from ctloop.errors import ServingError
@@ -792,7 +793,9 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
             unknown = (f"ConfigMap {default_problem}; status.deploymentMode will not come: KServe v0.20.0 "
                        "reconciles nothing while NewDeployConfig refuses the key, and records no mode while it is absent")
             advice = (f"fix that ConfigMap, or annotate it {MODE_ANNOTATION}={KNATIVE} before KServe first "
-                      "reconciles it")
+                      "reconciles it") if default_problem.endswith(f"has no key {DEPLOY_CONFIG_KEY!r}") else (
+                "fix that ConfigMap: KServe's webhook denies every create and update while NewDeployConfig "
+                "refuses it, an annotation too")
         elif read_failure:  # not a 403: the reader would not help
             unknown = f"ConfigMap {KSERVE_CONFIG} not read: {read_failure}"
             advice = ("wait until KServe has reconciled it — `ctloop rollout status` shows its mode — or annotate "
@@ -831,6 +834,67 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
     )
 
 
+def _annotate_fix(name: str, namespace: str | None, recorded: str) -> str:
+    """The fix of an update KServe's validator refuses: annotate the mode the controller recorded."""
+    return (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
+            " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
+            "spec names; then run this again")
+
+
+# KServe v0.20.0 inference_service_validation.go validateDeploymentMode's refusal
+_MODE_CHANGE = re.compile(r"deploymentMode cannot be changed from '([^']*)' to '([^']*)'")
+
+
+def mode_change_refused(name: str, namespace: str | None, message: str) -> str:
+    """The one-line refusal for a write KServe v0.20.0's validator denied with ``message`` (a 403:
+    "update rejected: deploymentMode cannot be changed from 'Knative' to 'Standard'",
+    ``inference_service_validation.go`` ``validateDeploymentMode``), ``""`` for any other
+    message. What :func:`check_update_admitted` refuses before writing when it can tell — it
+    cannot without the cluster's default (no :data:`KSERVE_CONFIG_READER`), nor when the default
+    changed between its read and the write."""
+    found = _MODE_CHANGE.search(message)
+    if not found:
+        return ""
+    recorded, asked = found.groups()
+    return (f"InferenceService {name!r} runs in {recorded} mode but KServe v0.20.0's validator refused the update: "
+            f"\"{found.group(0)}\" (its {MODE_ANNOTATION} annotation as KServe's webhook left it is {asked!r}: "
+            "a service naming none gets the cluster's defaultDeploymentMode when that is Standard or ModelMesh; "
+            f"inference_service_validation.go validateDeploymentMode); nothing written ({_annotate_fix(name, namespace, recorded)})")
+
+
+# KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go NewDeployConfig's errors, which its mutating
+# webhook returns (inference_service_defaults.go Default): every CREATE and UPDATE is then denied
+_DEPLOY_CONFIG_ERRORS = ("unable to parse deploy config json", "invalid deploy config, defaultDeploymentMode is required",
+                         "invalid deployment mode. Supported modes are")
+
+
+def deploy_config_refused(message: str) -> str:
+    """What to add to a write KServe's webhook denied with ``message`` because its ConfigMap's
+    ``deploy`` key is one ``NewDeployConfig`` refuses, ``""`` for any other message."""
+    if not any(error in message for error in _DEPLOY_CONFIG_ERRORS):
+        return ""
+    return (f"KServe v0.20.0's webhook denies every create and update while NewDeployConfig refuses the key "
+            f"{DEPLOY_CONFIG_KEY!r} of its ConfigMap {KSERVE_CONFIG}; nothing written (fix that ConfigMap in "
+            "KServe's namespace; `ctloop doctor` shows what it reads there)")
+
+
+def legacy_mode_rewrite(isvc: dict[str, Any]) -> str:
+    """Why an update of ``isvc`` starts a Knative revision of the model it already serves, ``""``
+    when it does not: its :data:`MODE_ANNOTATION` is a legacy name (``Serverless``), which KServe
+    v0.20.0's webhook rewrites on every update (``inference_service_defaults.go``
+    ``DefaultInferenceService``), and KServe copies the annotations into the revision template
+    (``components/predictor.go`` ``buildObjectMeta``), so the rewrite is a new revision."""
+    meta = isvc.get("metadata") or {}
+    asked = (meta.get("annotations") or {}).get(MODE_ANNOTATION) if isinstance(meta, dict) else None
+    if not isinstance(asked, str) or asked not in LEGACY_MODES:
+        return ""
+    name = meta.get("name", "?")
+    return (f"InferenceService {name!r} names {MODE_ANNOTATION} {asked!r}, a legacy name KServe v0.20.0's webhook "
+            f"rewrites to {LEGACY_MODES[asked]!r} on this update; the annotation is in the revision template, so "
+            "Knative starts a new revision of the model its spec names (a restart; GitOps tools then show the "
+            f"annotation as drift: write {LEGACY_MODES[asked]} in its source)")
+
+
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
     """Refuse (ServingError, nothing written) an update KServe v0.20.0's webhooks would refuse, both
     registered for UPDATE as for CREATE (``config/webhook/manifests.yaml``). Once the controller
@@ -848,9 +912,7 @@ def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> No
     recorded = LEGACY_MODES.get(recorded, recorded)
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     name, namespace = meta.get("name", "?"), meta.get("namespace")
-    fix = (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
-           " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
-           "spec names; then run this again")
+    fix = _annotate_fix(name, namespace, recorded)
     if MODE_ANNOTATION not in annotations:
         default = LEGACY_MODES.get(cluster_default, cluster_default)
         if default not in (STANDARD, MODEL_MESH) or default == recorded:
@@ -1004,7 +1066,7 @@ __all__ = [
     "NETWORK_CONFIG", "cluster_local", "route_templates", "VISIBILITY_LABELS", "DOMAIN_CONFIG",
     "CLUSTER_LOCAL_DOMAIN", "route_domain", "route_labels", "knative_cluster_domain", "DEFAULT_CLUSTER_DOMAIN",
     "DISABLE_AUTO_UPDATE_ANNOTATION", "being_deleted", "check_reconciled",
-    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "KSERVE_NAMESPACE_ENV",
+    "KSERVE_CONFIG", "KSERVE_NAMESPACES", "check_update_admitted", "mode_change_refused", "legacy_mode_rewrite", "deploy_config_refused", "KSERVE_NAMESPACE_ENV",
     "kserve_config_namespaces", "DEPLOY_CONFIG_KEY", "default_deployment_mode", "read_deploy_config",
     "KSERVE_CONFIG_READER", "ClusterDefault", "percent_problem",
 ]

@@ -23,7 +23,7 @@ from ctloop.errors import (
     ServingTimeoutError,
     ServingUnreachable,
 )
-from ctloop.serving.isvc import ClusterDefault
+from ctloop.serving.isvc import ClusterDefault, deploy_config_refused, mode_change_refused
 
 GROUP = "serving.kserve.io"
 VERSION = "v1beta1"
@@ -470,6 +470,9 @@ class InferenceServices:
             if not getattr(exc, "resent", False):
                 raise
             return self._ours(name, body, exc)
+        except ServingError as exc:  # after its subclasses above
+            _webhook_refusal(exc, name, self.namespace)
+            raise
 
     def _ours(self, name: str, body: dict[str, Any], exc: Exception) -> dict[str, Any]:
         """The InferenceService ``name`` when it exists with ``body``'s model, else ``exc`` raised."""
@@ -504,6 +507,7 @@ class InferenceServices:
                 # InferenceService read before this patch was deleted since — someone else's change,
                 # as a deletion met by wait_for is, not a failed write of this step
                 cause = exc.__cause__
+                _webhook_refusal(exc, name, self.namespace)
                 if getattr(cause, "status", None) != 404:
                     raise
                 answer = f"HTTP 404 {getattr(cause, 'reason', '') or 'Not Found'} ({_why(getattr(cause, 'body', ''))})"
@@ -512,6 +516,22 @@ class InferenceServices:
                 gone.answer = answer  # the API server's reason, for a caller that words the error itself
                 raise gone from exc
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _webhook_refusal(exc: ServingError, name: str, namespace: str) -> None:
+    """A write KServe's webhooks denied (403) for a reason ctloop can word, raised as that one line:
+    its validator refusing a mode change (:func:`isvc.mode_change_refused`: what
+    ``check_update_admitted`` refuses before writing when it can tell — not without the
+    kserve-config-reader, nor when the default changed since it was read), or its defaulter failing
+    on KServe's ConfigMap (:func:`isvc.deploy_config_refused`). Anything else: nothing raised."""
+    cause = exc.__cause__
+    if getattr(cause, "status", None) != 403:
+        return
+    message = _why(getattr(cause, "body", ""))
+    if refused := mode_change_refused(name, namespace, message):
+        raise ServingError(refused) from exc
+    if advice := deploy_config_refused(message):
+        raise ServingError(f"{exc}: {advice}") from exc
 
 
 # The longest pause a 429's Retry-After asks for that is honoured (read at call time: tests shorten

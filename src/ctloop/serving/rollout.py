@@ -176,6 +176,8 @@ def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
         # KServe's defaulter writes a Standard or ModelMesh default into every update of such a service
         found = getattr(isvcs, "kserve_default", specs.ClusterDefault)()
     specs.check_update_admitted(obj, found.mode)
+    if rewrite := specs.legacy_mode_rewrite(obj):  # the write goes on: a restart, not a wrong split
+        print(f"ctloop: WARNING: {rewrite}", file=sys.stderr)
 
 
 def _ready(obj: dict[str, Any]) -> bool:
