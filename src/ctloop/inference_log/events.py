@@ -171,7 +171,9 @@ class Event:
     # its response after the model answered (v0.20.0 ``pkg/logger/handler.go``), so only two such
     # times order a request and its response. False for the sink's arrival time (no ``ce-time``:
     # optional in CloudEvents 1.0.2), another producer's time, and a WAL line written before the
-    # field existed (its time may be either: it pairs as before round 55)
+    # field existed: every release's time may be the arrival time; the untagged round-55 commits
+    # 02e12caf..03cca28c, which compared every time, wrote no flag either and read the same
+    # (docs/inference-log.md, "A reused ce-id")
     stamped: bool = False
 
     def to_wal(self) -> bytes:

@@ -470,10 +470,12 @@ def _answers(asked: tuple[str | None, str | None], answered: tuple[str | None, s
     return asked[1] is None or answered[1] is None or asked[1] == answered[1]
 
 
-# the most request × response events of one ce-id the general rule (_pair_rounds) pairs: the
-# round-by-round rule costs that product per round; larger slots mixing events with and without
-# an agent's time or a body id stay halves, as every reused id did before round 55
-_ROUNDS_MAX = 1024
+# the most request × response comparisons (:func:`_answers`) the general rule (:func:`_pair_rounds`)
+# makes for one ce-id in one flush: it compares each waiting response with each waiting request
+# once, then pairs round by round on what it found (1,000 × 1,000 events: 0.45-0.5 s on the event
+# loop, on a shared 2-core machine); the events of a ce-id beyond it stay halves, as every reused
+# id did before round 55
+_PAIR_BUDGET = 1_000_000
 
 
 def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[Event, Event]]:
@@ -491,37 +493,56 @@ def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[E
 
     Called in ``flush`` on the event loop, so it must be cheap for a client reusing one ``Ce-Id``
     for thousands of calls (the round-by-round rule was cubic: 400 calls blocked the loop a
-    minute). Each event's key is computed once. Where every event carries the agent's time and
-    the body ids rule nothing out (no request has one, or no response: a v2 server makes up the
-    id of an answer to a request without one) or split the events cleanly (every event has one),
-    the rule is one sorted sweep per body id (:func:`_sweep`), O(n log n), the same pairs;
-    otherwise the rule runs round by round (:func:`_pair_rounds`) on slots of at most
-    :data:`_ROUNDS_MAX` request × response events, and larger such slots stay halves."""
+    minute). Each event's key is computed once. Where every event carries an Open Inference
+    Protocol body id, the ids split the events exactly (two ids never answer each other), whatever
+    the times: each id's events pair alone — in one sorted sweep (:func:`_sweep`) when all carry
+    the agent's time, as one request and one response when none does (two of either without a
+    time cannot be told apart), else by the general rule. Where every event carries the agent's
+    time and no request has a body id, or no response (a v2 server makes up the id of an answer to
+    a request without one), the rule is one sweep, O(n log n). Otherwise (body ids on some events
+    of a side only, times on some events only) the general rule (:func:`_pair_rounds`) runs while
+    its request × response comparisons stay within :data:`_PAIR_BUDGET`; a ce-id's events beyond
+    it stay halves."""
     if not requests or not responses:
         return []
     asked = [(_pair_key(e), e) for e in requests]
     answered = [(_pair_key(e), e) for e in responses]
-    if all(key[0] is not None for key, _ in (*asked, *answered)):
-        if all(key[1] is None for key, _ in asked) or all(key[1] is None for key, _ in answered):
-            return _sweep(asked, answered)  # no body id on one side: ids rule nothing out
-        if all(key[1] is not None for key, _ in (*asked, *answered)):
-            groups: dict[str, tuple[list, list]] = {}
-            for side, events in ((0, asked), (1, answered)):
-                for key, event in events:
-                    groups.setdefault(key[1], ([], []))[side].append((key, event))
-            return [pair for mine, theirs in groups.values() for pair in _sweep(mine, theirs)]
-    if len(requests) * len(responses) > _ROUNDS_MAX:
+    budget = _PAIR_BUDGET
+    if all(key[1] is not None for key, _ in (*asked, *answered)):
+        groups: dict[str, tuple[list, list]] = {}
+        for side, events in ((0, asked), (1, answered)):
+            for key, event in events:
+                groups.setdefault(key[1], ([], []))[side].append((key, event))
+        pairs: list[tuple[Event, Event]] = []
+        for mine, theirs in groups.values():
+            if not mine or not theirs:
+                continue
+            stamped = [key[0] is not None for key, _ in (*mine, *theirs)]
+            if all(stamped):
+                pairs += _sweep(mine, theirs)
+            elif not any(stamped):
+                if len(mine) == 1 and len(theirs) == 1:
+                    pairs.append((mine[0][1], theirs[0][1]))
+            elif len(mine) * len(theirs) <= budget:
+                budget -= len(mine) * len(theirs)
+                pairs += _pair_rounds(mine, theirs)
+        return pairs
+    if all(key[0] is not None for key, _ in (*asked, *answered)) and (
+            all(key[1] is None for key, _ in asked) or all(key[1] is None for key, _ in answered)):
+        return _sweep(asked, answered)  # no body id on one side: ids rule nothing out
+    if len(asked) * len(answered) > budget:
         return []
     return _pair_rounds(asked, answered)
 
 
 def _sweep(asked: list, answered: list) -> list[tuple[Event, Event]]:
     """:func:`_pair_by_time` of ``(key, event)`` requests and responses that all carry a time and
-    whose body ids rule nothing out (none on one side, or all one id). Then every request stamped at or before a response can be its
-    request, so a response's one candidate is always the earliest request left, and only while no
-    other request is stamped at or before it: each round pairs that request with the one response
-    stamped at or after it and before the next request, or nothing pairs any more (none: the
-    earliest request had no response; two: which one answered it cannot be told)."""
+    whose body ids rule nothing out (none on one side, or all one id). Then every request stamped
+    at or before a response can be its request, so a response's one candidate is always the
+    earliest request left, and only while no other request is stamped at or before it: each round
+    pairs that request with the one response stamped at or after it and before the next request,
+    or nothing pairs any more (none: the earliest request had no response; two: which one answered
+    it cannot be told)."""
     requests = sorted(asked, key=lambda item: item[0][0])
     responses = sorted(answered, key=lambda item: item[0][0])
     pairs: list[tuple[Event, Event]] = []
@@ -541,21 +562,41 @@ def _sweep(asked: list, answered: list) -> list[tuple[Event, Event]]:
 
 
 def _pair_rounds(asked: list, answered: list) -> list[tuple[Event, Event]]:
-    """:func:`_pair_by_time` round by round, for any ``(key, event)`` requests and responses."""
-    requests, responses, pairs = list(asked), list(answered), []
+    """:func:`_pair_by_time` round by round, for any ``(key, event)`` requests and responses: each
+    round pairs every request that is the one candidate of exactly one response. Each request and
+    response are compared once (:func:`_answers`, ``len(asked) × len(answered)`` calls); a round
+    then only counts the candidates each pair made takes away, so the rounds cost the comparisons'
+    order, not the product again per round."""
+    order = list(range(len(asked)))  # shared index objects: the candidate lists hold only pointers
+    keys, answers = [key for key, _ in asked], _answers
+    can = [[i for i, key in zip(order, keys, strict=True) if answers(key, theirs)] for theirs, _ in answered]
+    answerable: list[list[int]] = [[] for _ in asked]  # the responses that may answer request i
+    for j, candidates in enumerate(can):
+        for i in candidates:
+            answerable[i].append(j)
+    left = [len(candidates) for candidates in can]  # candidates not yet paired, per response
+    taken = [False] * len(asked)
+    waiting = list(range(len(answered)))
+    one: dict[int, int] = {}  # response -> its one candidate left (found once)
+    pairs: list[tuple[Event, Event]] = []
     while True:
-        sole: dict[int, list] = {}
-        for response in responses:
-            can = [r for r in requests if _answers(r[0], response[0])]
-            if len(can) == 1:
-                sole.setdefault(id(can[0]), []).append(response)
-        found = [(request, sole[id(request)][0]) for request in requests if len(sole.get(id(request), ())) == 1]
+        sole: dict[int, list[int]] = {}
+        for j in waiting:
+            if left[j] == 1:
+                if j not in one:
+                    one[j] = next(i for i in can[j] if not taken[i])
+                sole.setdefault(one[j], []).append(j)
+        found = sorted((i, js[0]) for i, js in sole.items() if len(js) == 1)
         if not found:
             return pairs
-        for request, response in found:
-            requests.remove(request)
-            responses.remove(response)
-            pairs.append((request[1], response[1]))
+        done = set()
+        for i, j in found:
+            taken[i] = True
+            done.add(j)
+            for k in answerable[i]:
+                left[k] -= 1
+            pairs.append((asked[i][1], answered[j][1]))
+        waiting = [j for j in waiting if j not in done]
 
 
 def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
