@@ -16,6 +16,7 @@ rule compares each request and response once, within a budget of comparisons
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 
@@ -129,23 +130,62 @@ def test_a_ce_id_beyond_the_budget_stays_halves_without_comparing(monkeypatch):
         return original(asked, answered)
 
     monkeypatch.setattr(sink_module, "_answers", counted)
-    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", n * n - 1)
+    cost = sink_module._pair_cost(n, n)  # n × n comparisons and each event's own share
+    assert cost == n * n + sink_module._PAIR_EVENT_COST * 2 * n
+    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", cost - 1)
     assert _pair_by_time(requests, responses) == [] and calls == 0
-    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", n * n)
+    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", cost)
     assert len(_pair_by_time(requests, responses)) == n and calls == n * n
     # ids on every event: each id's events within the budget left, the rest halves
     requests = [_event("request", 10 * i, "a" if i < 3 else "b", stamped=i != 0) for i in range(6)]
     responses = [
         _event("response", 10 * i + 5, "a" if i < 3 else "b", stamped=i != 5) for i in range(6)
     ]
-    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", 9)
+    three = sink_module._pair_cost(3, 3)
+    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", three)
     assert _calls(_pair_by_time(requests, responses), requests, responses) == [
         (0, 0),
         (1, 1),
         (2, 2),
     ]
-    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", 18)
+    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", 2 * three)
     assert len(_pair_by_time(requests, responses)) == 6
+
+
+def test_one_flush_shares_one_budget_over_every_reused_id(monkeypatch, tmp_path):
+    """Review of the second fix: each ce-id had its own budget, so a flush pairing five busy reused
+    ids blocked the event loop five budgets long (1.3 s). The budget is the flush's: two ids whose
+    general rule each fits alone, but not together, leave the second as halves."""
+    n = 20
+
+    def calls(tag):
+        requests = [_event("request", 10 * i, f"{tag}{i}" if i % 2 else None) for i in range(n)]
+        responses = [_event("response", 10 * i + 5, f"{tag}{i}" if i % 2 else f"u{tag}{i}") for i in range(n)]
+        return requests, responses
+
+    one = sink_module._pair_cost(n, n)
+    budget = [one + one // 2]
+    assert len(_pair_by_time(*calls("a"), budget)) == n and budget == [one // 2]
+    assert _pair_by_time(*calls("b"), budget) == [] and budget == [one // 2]
+    # a flush pairs every due id from that one budget: the second id's events stay halves
+    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", one + one // 2)
+
+    async def scenario(tmp):
+        sink = Sink(str(tmp / "root"), str(tmp / "wal"), flush_rows=10**9, flush_seconds=10**6,
+                    join_ttl_seconds=10**6)
+        await sink.start()
+        for tag in ("a", "b"):
+            for events in calls(tag):  # every request, then every response: an ambiguous id
+                for event in events:
+                    await sink.submit(dataclasses.replace(event, id=f"session-{tag}"))
+        await sink.flush(final=True)
+        await sink.stop()
+        return sink.stats.time_paired
+
+    assert asyncio.run(scenario(tmp_path)) == n
+    rows = parquet_rows(tmp_path / "root")
+    complete = rows[rows.has_request & rows.has_response]
+    assert len(complete) == n and len(rows) == n + 2 * n
 
 
 def test_events_that_all_carry_body_ids_pair_as_the_round_by_round_rule_whatever_their_times():

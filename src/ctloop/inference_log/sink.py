@@ -145,7 +145,7 @@ class Stats:
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
     ambiguous_ids: int = 0  # ce-ids that came to have two events of one kind waiting (once per id)
-    time_paired: int = 0  # pairs of such ids told apart by their ce-time when written (_pair_by_time)
+    time_paired: int = 0  # pairs of such ids told apart by their ce-time or body ids when written (_pair_by_time)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     error_responses: int = 0  # responses reporting {"error": ...} instead of predictions (rows marked _error)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
@@ -476,9 +476,20 @@ def _answers(asked: tuple[str | None, str | None], answered: tuple[str | None, s
 # loop, on a shared 2-core machine); the events of a ce-id beyond it stay halves, as every reused
 # id did before round 55
 _PAIR_BUDGET = 1_000_000
+# what one waiting event costs the general rule besides its comparisons, in comparisons: its key, its
+# candidate lists, its place in each round (1 request x 200,000 responses, 200,000 comparisons, took
+# 1.6 s where 1,000 x 1,000 took 0.2 s: about 40 comparisons an event)
+_PAIR_EVENT_COST = 40
 
 
-def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[Event, Event]]:
+def _pair_cost(requests: int, responses: int) -> int:
+    """What the general rule (:func:`_pair_rounds`) costs on ``requests`` x ``responses`` events,
+    in comparisons, against :data:`_PAIR_BUDGET`."""
+    return requests * responses + _PAIR_EVENT_COST * (requests + responses)
+
+
+def _pair_by_time(requests: list[Event], responses: list[Event],
+                  budget: list[int] | None = None) -> list[tuple[Event, Event]]:
     """The pairs the ``ce-time`` of the events waiting under one reused ``ce-id`` decide; the rest
     stay halves. KServe's agent sends a response only for a request it logged first (a request's
     event may still be lost: one send, no retry) and none for a non-200 answer, so a response is
@@ -501,13 +512,16 @@ def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[E
     time and no request has a body id, or no response (a v2 server makes up the id of an answer to
     a request without one), the rule is one sweep, O(n log n). Otherwise (body ids on some events
     of a side only, times on some events only) the general rule (:func:`_pair_rounds`) runs while
-    its request × response comparisons stay within :data:`_PAIR_BUDGET`; a ce-id's events beyond
-    it stay halves."""
+    its cost (:func:`_pair_cost`) stays within ``budget`` (a one-item list, spent in place: one
+    flush shares :data:`_PAIR_BUDGET` over every ce-id it pairs, so the event loop's block does not
+    grow with the number of reused ids; a fresh budget when ``None``); a ce-id's events beyond it
+    stay halves."""
     if not requests or not responses:
         return []
     asked = [(_pair_key(e), e) for e in requests]
     answered = [(_pair_key(e), e) for e in responses]
-    budget = _PAIR_BUDGET
+    if budget is None:
+        budget = [_PAIR_BUDGET]
     if all(key[1] is not None for key, _ in (*asked, *answered)):
         groups: dict[str, tuple[list, list]] = {}
         for side, events in ((0, asked), (1, answered)):
@@ -523,15 +537,16 @@ def _pair_by_time(requests: list[Event], responses: list[Event]) -> list[tuple[E
             elif not any(stamped):
                 if len(mine) == 1 and len(theirs) == 1:
                     pairs.append((mine[0][1], theirs[0][1]))
-            elif len(mine) * len(theirs) <= budget:
-                budget -= len(mine) * len(theirs)
+            elif _pair_cost(len(mine), len(theirs)) <= budget[0]:
+                budget[0] -= _pair_cost(len(mine), len(theirs))
                 pairs += _pair_rounds(mine, theirs)
         return pairs
     if all(key[0] is not None for key, _ in (*asked, *answered)) and (
             all(key[1] is None for key, _ in asked) or all(key[1] is None for key, _ in answered)):
         return _sweep(asked, answered)  # no body id on one side: ids rule nothing out
-    if len(asked) * len(answered) > budget:
+    if _pair_cost(len(asked), len(answered)) > budget[0]:
         return []
+    budget[0] -= _pair_cost(len(asked), len(answered))
     return _pair_rounds(asked, answered)
 
 
@@ -1311,6 +1326,7 @@ class Sink:
                     raise SinkUnavailable(self.failure) from exc
                 self._retired.append(old_segment)
                 now = time.monotonic()
+                budget = [_PAIR_BUDGET]  # one for the whole flush (_pair_by_time)
                 for key in list(self._open):
                     slot = self._open[key]
                     # an ambiguous id's events (or a request and a response stamped before it) leave
@@ -1320,7 +1336,8 @@ class Sink:
                                     and any(now - arrived > self.join_ttl
                                             for kind in ("request", "response") for _, arrived in slot[kind]))
                     if due and slot["request"] and slot["response"]:
-                        pairs = _pair_by_time([e for e, _ in slot["request"]], [e for e, _ in slot["response"]])
+                        pairs = _pair_by_time([e for e, _ in slot["request"]], [e for e, _ in slot["response"]],
+                                              budget)
                         for request, response in pairs:
                             self._buffer(request, response)
                         self.stats.time_paired += len(pairs)
@@ -1480,7 +1497,7 @@ class Sink:
                      s.ambiguous_ids),
             *counter("ctloop_log_time_paired_total",
                      "Request/response pairs of a reused ce-id (two requests or two responses, or a response "
-                     "stamped before the request waiting) that their ce-times told apart when written: each "
+                     "stamped before the request waiting) that their ce-times or body ids told apart when written: each "
                      "response the one request waiting that it can answer.", s.time_paired),
             *counter("ctloop_log_mismatched_pairs_total",
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
