@@ -2079,7 +2079,8 @@ class Source:
         after the rows already handed on, which keep their type (an int64 batch before float64
         ones: the drift state and the scorer take both as numbers). Any other change (text
         after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
-        file, the column, the value and its row."""
+        file, the column, the value and its row. A CSV file whose text ends inside a quoted value
+        (:func:`_open_quote_refusal`) is refused before its last batch is handed on."""
         import pyarrow as pa
 
         schema = self.dataset.schema
@@ -2087,23 +2088,39 @@ class Source:
         if renames:  # a file of the former layout: read as such, then its columns renamed
             yield from self._former_batches(fragment, renames, **scan)
             return
+        wanted, last = scan.get("columns"), schema.names[-1] if schema.names else None
+        # a CSV file's last column is read too (as text: no conversion to fail), whatever the columns asked: a quote
+        # left open swallows the rest of the file into the last row's last value (_open_quote_refusal)
+        tail = self.format == "csv" and wanted is not None and last is not None and last not in wanted
         done = 0  # rows of this file handed on
         checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
         while True:
             skip = done
+            held = None  # the batch read last: handed on once the next one is read, the file's last once checked
+            read = schema.set(schema.get_field_index(last), pa.field(last, pa.string())) if tail else schema
+            if tail:
+                scan = {**scan, "columns": [*wanted, last]}
             try:
-                for batch in fragment.to_batches(schema=schema, **scan):
+                for batch in fragment.to_batches(schema=read, **scan):
                     if skip >= batch.num_rows:
                         skip -= batch.num_rows
                         continue
                     if skip:
                         batch, skip = batch.slice(skip), 0
+                    if held is not None:
+                        done += held.num_rows
+                        yield held
+                    seen, batch = batch, batch.select(wanted) if tail else batch
                     if self.pandas_cells and self.format == "csv":
                         _refuse_pandas_text(fragment, batch, schema, scan, checked)
                     if self.format == "csv":
                         _refuse_nul(fragment.path, batch, done)
-                    done += batch.num_rows
-                    yield batch
+                    held = batch
+                if held is not None:
+                    if self.format == "csv":
+                        _refuse_open_quote(fragment, seen, done + held.num_rows)
+                    done += held.num_rows
+                    yield held
                 return
             except pa.ArrowInvalid as exc:
                 change = _csv_conversion_error(exc) if self.format == "csv" else None
@@ -2111,6 +2128,8 @@ class Source:
                     raise
                 position, line, value = change
                 name = fragment.physical_schema.names[position]
+                if ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
+                    raise _open_quote_refusal(fragment.path, line - 1) from exc
                 if "\0" in value:  # a number column's NUL past the block Arrow typed it from: no type change
                     raise _nul_refusal(fragment.path, name, line - 2, value) from exc
                 kind = schema.field(name).type
@@ -2141,6 +2160,52 @@ class Source:
             arrays = [batch.column(back.get(c, c)) if c not in renames else pa.nulls(batch.num_rows, schema.field(c).type)
                       for c in wanted]  # fmt: skip
             yield pa.RecordBatch.from_arrays(arrays, schema=out)
+
+
+# how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
+_OPEN_QUOTE_TAIL = 1 << 16
+
+
+def _open_quote_at_end(fragment: Any, value: str) -> bool:
+    """Whether the CSV file of ``fragment`` ends inside the quoted value Arrow read as ``value`` (a refusal's
+    path, and a last value holding a line end only). Arrow's CSV reader (pyarrow 25.0.1, ``newlines_in_values``)
+    ends such a value at the end of the text, where pandas' tokenizer fails ("EOF inside string", tokenizer.c,
+    pandas 2.3.3): the text then ends with the value as written (its quotes doubled), where a closed one ends
+    with its closing quote and line ends. Its last 64 KiB compared: a ranged read, a gzip file inflated again."""
+    want = value.replace('"', '""').encode()[-_OPEN_QUOTE_TAIL:]
+    fs, path = fragment.filesystem, fragment.path
+    if path.endswith(".gz"):  # as Arrow reads it (by extension: _codec_names)
+        text = b""
+        with fs.open_input_stream(path, compression="gzip") as stream:
+            while block := stream.read(1 << 20):
+                text = (text + block)[-len(want):]
+        return text == want
+    with fs.open_input_file(path) as fh:
+        size = fh.size()
+        return size >= len(want) and fh.read_at(len(want), size - len(want)) == want
+
+
+def _open_quote_refusal(path: str, row: int) -> DataSourceError:
+    """The refusal of the CSV file ``path`` whose quote opened on ``row`` (as pandas counts: the header is 0)
+    never closes, in read_table's words (``storage._read_file``: pandas' tokenizer error)."""
+    return DataSourceError(f"{path} is not a readable csv file: Error tokenizing data. C error: EOF inside string "
+                           f"starting at row {row}")
+
+
+def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int) -> None:
+    """Refuse the CSV file of ``fragment`` whose ``batch``, its last (``rows``: the file's rows through it), ends
+    inside a quoted value (:func:`_open_quote_at_end`): a quote opened in the last row's last value and never
+    closed took every line after it into that value (601 rows read as 301, one value 1,802 characters long),
+    which read_table refuses. Only a text value holding a line end in the last row is looked at further."""
+    import pyarrow as pa
+
+    if not batch.num_rows:
+        return
+    for column in batch.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            value = column[-1].as_py()
+            if value and ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
+                raise _open_quote_refusal(fragment.path, rows)
 
 
 _CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
