@@ -1644,6 +1644,7 @@ def _resolve(reference: DriftState, current: DriftState, options: dict[str, Any]
     time_column = options.get("time_column") or None
     if time_column is not None and time_column not in reference.columns and time_column not in current.columns:
         options.pop("time_column")  # not summarised (detect_sources checked it against the sources)
+    options["note"] = False  # noted once, when detect_sources checked the columns against the sources
     opts = engine.resolve_options(list(reference.columns), list(current.columns), reference.rows,
                                   current.rows, options)  # fmt: skip
     opts.time_column = time_column
