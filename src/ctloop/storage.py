@@ -5343,13 +5343,43 @@ def gzip_size_fits(size: int, tail: bytes) -> bool:
     return (size - 18) * 65535 // 65540 - 8 <= text <= 1032 * size
 
 
+GZIP_TAIL_BYTES = 1 << 16
+"""The last stored bytes of a gzip file read to tell it unpadded (:func:`gzip_unpadded`): one ranged read."""
+
+
+def gzip_unpadded(size: int, tail: bytes) -> bool:
+    """Whether the last bytes ``tail`` (:data:`GZIP_TAIL_BYTES`, or all) of a gzip file of ``size`` stored bytes
+    show it ends with its last member, no zero padding after it: its size fits (:func:`gzip_size_fits`), or the
+    last gzip header in ``tail`` (``1f 8b 08``, RFC 1952 section 2.3.1) starts a member that inflates to exactly
+    its end. That is a file of members appended (``gzip -c day.csv >> all.csv.gz``, whose last member's size
+    cannot be the whole file's) and a BGZF file (samtools, htslib: it ends in a 28-byte empty member, size 0).
+    When neither, :func:`gzip_padding` inflates the file to tell."""
+    if gzip_size_fits(size, tail[-4:]):
+        return True
+    at = len(tail)
+    for _ in range(8):  # the header's bytes inside deflated data: a few false starts at most
+        at = tail.rfind(GZIP_MAGIC + b"\x08", 0, at)
+        if at < 0:
+            return False
+        inflate, block = zlib.decompressobj(wbits=31), tail[at:]
+        try:
+            while block and not inflate.eof:  # max_length: no text kept
+                inflate.decompress(block, 1 << 20)
+                block = inflate.unconsumed_tail
+        except zlib.error:
+            continue
+        if inflate.eof:
+            return not inflate.unused_data  # a member ending in zeros (padding) is no end
+    return False
+
+
 def gzip_padding(read: Callable[[int], bytes]) -> int | None:
     """The offset the zero bytes after the last gzip member of the file whose stored bytes ``read(n)`` reads
     (a stream's ``read``) start at, None for a file not so padded. Tape or block padding, which gzip(1) reads
     with a warning ("decompression OK, trailing zero bytes ignored") and Python's gzip reader silently
     (``_GzipReader._read_eof``, CPython 3.11 Lib/gzip.py), as read_table reads it, but Arrow's reader refuses
     ("zlib inflate failed: unknown compression method": it takes the zeros for a next member). Inflated to find the members' end (no text kept); a
-    corrupt or cut stream is not padded: the reader names it. Asked when :func:`gzip_size_fits` is not."""
+    corrupt or cut stream is not padded: the reader names it. Asked when :func:`gzip_unpadded` is not."""
     inflate, fed, rest = zlib.decompressobj(wbits=31), 0, b""  # fed: the stored bytes given to the members so far
     while True:
         block, rest = rest or read(1 << 20), b""

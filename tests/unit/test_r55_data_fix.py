@@ -9,21 +9,30 @@
   itself on the other side and no model learns them, so only names alike but for surrounding spaces or Unicode
   form (one header to a spreadsheet's reader) are refused, others are warned of in one line; both say
   "--exclude one of them" (``--exclude ID`` compares the rest).
+* Every gzip CSV over 512 stored bytes was opened a second time to read its last 4 bytes (on S3 a HEAD and a
+  GET more), and a file of appended members (``gzip -c day.csv >> all.csv.gz``) or a BGZF file (its 28-byte
+  empty last member) always looked padded: inflated whole once more, a full download, on every open. The file
+  is opened once (its head and its last 64 KiB), and such files are told unpadded from those 64 KiB
+  (``storage.gzip_unpadded``).
 """
 
 from __future__ import annotations
 
 import gzip
+import uuid
 import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow.fs as pafs
 import pytest
 
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
+from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
+from tests.fixtures.servers import HOP_HEADERS, ProxyDouble, ProxyHandler
 
 
 def _rows(path: str, columns: list[str] | None = None) -> int:
@@ -87,3 +96,143 @@ def test_drift_compares_columns_alike_but_for_case_with_a_warning(tmp_path, caps
                 engine,
                 extra,
             )
+
+
+TEXT = b"x,c,target\n" + b"".join(
+    b"%d.5,c%d,%d\n" % (i * 7919 % 10007, i % 7, i % 2) for i in range(600)
+)
+# htslib's BGZF end-of-file marker (SAM/BAM specification, section 4.1.2): an empty member, ISIZE 0
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+GZIPPED = {
+    "plain": gzip.compress(TEXT),
+    "appended": gzip.compress(TEXT)
+    + gzip.compress(b"1.5,c1,0\n" * 3),  # gzip -c day.csv >> all.csv.gz
+    "bgzf": gzip.compress(TEXT) + BGZF_EOF,
+    "padded": gzip.compress(TEXT) + b"\0" * 512,
+}
+
+
+class _Counting(pafs.FileSystemHandler):
+    """The local disk, each open counted (a wrapper of the real filesystem)."""
+
+    def __init__(self) -> None:
+        self.fs, self.opens = pafs.LocalFileSystem(), []
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def get_type_name(self):
+        return "counting"
+
+    def normalize_path(self, path):
+        return path
+
+    def get_file_info(self, paths):
+        return self.fs.get_file_info(paths)
+
+    def get_file_info_selector(self, selector):
+        return self.fs.get_file_info(selector)
+
+    def open_input_stream(self, path):
+        self.opens.append(path)
+        return self.fs.open_input_stream(path, compression=None)
+
+    def open_input_file(self, path):
+        self.opens.append(path)
+        return self.fs.open_input_file(path)
+
+    def _unused(self, *args, **kwargs):
+        raise NotImplementedError
+
+    create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = delete_file = (
+        move
+    ) = _unused
+    copy_file = open_output_stream = open_append_stream = _unused
+
+
+@pytest.mark.parametrize("kind", list(GZIPPED))
+def test_a_gzip_file_is_opened_once_and_appended_or_bgzf_members_are_not_taken_for_padding(
+    tmp_path, kind
+):
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(GZIPPED[kind])
+    handler = _Counting()
+    padded: dict[str, int] = {}
+    streaming._codec_names(pafs.PyFileSystem(handler), [str(path)], True, None, [], {}, padded)
+    assert padded == ({str(path): len(GZIPPED["plain"])} if kind == "padded" else {})
+    # was 2 opens (its head, its last 4 bytes), 3 for appended and bgzf (then inflated whole), as for padded
+    assert handler.opens == [str(path)]
+    assert storage.gzip_unpadded(len(GZIPPED[kind]), GZIPPED[kind][-storage.GZIP_TAIL_BYTES :]) == (
+        kind != "padded"
+    )
+    assert len(storage.read_table(str(path))) == 600 + 3 * (kind == "appended")
+
+
+class _Counted(ProxyHandler):
+    """A loopback proxy before the session's moto_server, noting each request (a HEAD answered with its
+    object's Content-Length: ProxyHandler's relay gives the length of the body it forwards, 0 for a HEAD)."""
+
+    seen: list[tuple[str, str | None]] = []
+
+    def forward(self) -> None:
+        self.seen.append((self.command, self.headers.get("Range")))
+        super().forward()
+
+    def relay_answer(self, status, headers, data) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in HOP_HEADERS - (
+                {"content-length"} if self.command == "HEAD" else set()
+            ):
+                self.send_header(name, value)
+        if self.command != "HEAD":
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
+
+
+def _s3(url: str) -> pafs.S3FileSystem:
+    return pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=url, scheme="http",
+                             region="us-east-1", allow_bucket_creation=True)  # fmt: skip
+
+
+def test_a_gzip_object_costs_one_head_and_no_second_download(moto_url):
+    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
+    direct = _s3(moto_url)
+    direct.create_dir(bucket)
+    kinds = {
+        kind: GZIPPED[kind] for kind in ("appended", "padded")
+    }  # the others: as appended, locally above
+    for kind, data in kinds.items():
+        with direct.open_output_stream(f"{bucket}/{kind}.csv.gz", compression=None) as out:
+            out.write(data)
+    _Counted.upstream, _Counted.seen = moto_url, []
+    proxy = ProxyDouble(_Counted)
+    try:
+        fs = _s3(proxy.url)
+        for kind, data in kinds.items():
+            _Counted.seen.clear()
+            padded: dict[str, int] = {}
+            streaming._codec_names(fs, [f"{bucket}/{kind}.csv.gz"], False, None, [], {}, padded)
+            assert bool(padded) == (kind == "padded")
+            # was a HEAD and a 4-byte GET more; appended and bgzf a HEAD and the whole object more again
+            assert [c for c, _ in _Counted.seen].count("HEAD") == 1, kind
+            start = max(0, len(data) - storage.GZIP_TAIL_BYTES)
+            head = [
+                ("HEAD", None),
+                ("GET", "bytes=0-511"),
+                ("GET", "bytes=512-512"),
+                ("GET", f"bytes={start}-{len(data) - 1}"),
+            ]
+            # a padded file: inflated once more to find where its padding starts
+            assert _Counted.seen == head + [("GET", f"bytes=0-{len(data) - 1}")] * (
+                kind == "padded"
+            ), kind
+    finally:
+        proxy.close()

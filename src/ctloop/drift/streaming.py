@@ -2657,11 +2657,16 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     (``ctloop.storage.csv_header_fields``), from the same bytes. With a ``padded`` dict, each gzip file
     ending in zero padding (tape or block padding: ``ctloop.storage.gzip_padding``), which Arrow's reader
     refuses and read_table reads, is put in it under its name in ``renamed`` (its own, when right) with the
-    offset its padding starts at: :func:`_recoded` serves the bytes before it."""
+    offset its padding starts at: :func:`_recoded` serves the bytes before it. A local or S3 file is opened once:
+    Arrow's S3 stream asks the object's size (a HEAD) as a random-access file does (s3fs.cc, pyarrow 25.0.1;
+    counted through a proxy in tests/unit/test_r55_data_fix.py), so the head and the tail are read from one."""
     from ctloop import storage
 
+    random_access = local or getattr(fs, "type_name", "") == "s3"
+
     def head(path: str) -> tuple[bytes, bool, bool, int | None]:
-        with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
+        opened = fs.open_input_file(path) if random_access else fs.open_input_stream(path, compression=None)
+        with opened as stream:  # the stored bytes
             first = storage.csv_head(stream.read)  # through the end of the header line
             more = stream.read(1)
             whole = len(first) < storage.CSV_HEAD_BYTES and not more  # and whether all of them
@@ -2669,20 +2674,25 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             # file or block", naming no file; training's reader says the file is empty
             blank_long = not whole and not (first + more).strip() and not any(
                 block.strip() for block in iter(lambda: stream.read(1 << 16), b""))
-        packed = padded is not None and storage.csv_compression(first) == "gzip"
-        return first, whole, blank_long, _padding(path, first, whole) if packed else None
+            packed = padded is not None and storage.csv_compression(first) == "gzip"
+            if not packed or whole:
+                return first, whole, blank_long, _padding(None, first) if packed else None
+            if random_access:
+                return first, whole, blank_long, _padding(stream, first)
+        with fs.open_input_file(path) as stored:  # another store's stream: opened again for the ranged read
+            return first, whole, blank_long, _padding(stored, first)
 
-    def _padding(path: str, first: bytes, whole: bool) -> int | None:
-        # a gzip file ending in zero bytes whose last 4 cannot be its text's size (storage.gzip_size_fits): inflated
-        # once more to find its padding (storage.gzip_padding)
-        if whole:
+    def _padding(stored: Any, first: bytes) -> int | None:
+        # a gzip file whose last bytes do not show it unpadded (storage.gzip_unpadded: one ranged read of the last
+        # 64 KiB): inflated once more to find its padding (storage.gzip_padding), in few large ranged reads
+        if stored is None:  # the whole file is in its first bytes
             return storage.gzip_padding(io.BytesIO(first).read) if first.endswith(b"\0") else None
-        with fs.open_input_file(path) as stored:
-            size = stored.size()
-            if storage.gzip_size_fits(size, stored.read_at(4, size - 4)):
-                return None
-        with fs.open_input_stream(path, compression=None) as stream:
-            return storage.gzip_padding(stream.read)
+        size = stored.size()
+        tail = stored.read_at(min(size, storage.GZIP_TAIL_BYTES), max(0, size - storage.GZIP_TAIL_BYTES))
+        if storage.gzip_unpadded(size, tail):
+            return None
+        stored.seek(0)
+        return storage.gzip_padding(lambda n: stored.read(max(n, 8 << 20)))
 
 
     if local or len(files) < 2:
