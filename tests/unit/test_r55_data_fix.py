@@ -14,6 +14,8 @@
   empty last member) always looked padded: inflated whole once more, a full download, on every open. The file
   is opened once (its head and its last 64 KiB), and such files are told unpadded from those 64 KiB
   (``storage.gzip_unpadded``).
+* A padded gzip file on an object store was read whole into memory on every open (``_recoded``): it is read
+  as Arrow asks, up to its padding.
 """
 
 from __future__ import annotations
@@ -234,5 +236,35 @@ def test_a_gzip_object_costs_one_head_and_no_second_download(moto_url):
             assert _Counted.seen == head + [("GET", f"bytes=0-{len(data) - 1}")] * (
                 kind == "padded"
             ), kind
+    finally:
+        proxy.close()
+
+
+def test_a_padded_gzip_object_is_read_as_asked_not_whole(moto_url):
+    import pyarrow.dataset as pads
+
+    bucket, data, end = f"ctloop-{uuid.uuid4().hex[:12]}", GZIPPED["padded"], len(GZIPPED["plain"])
+    direct = _s3(moto_url)
+    direct.create_dir(bucket)
+    with direct.open_output_stream(f"{bucket}/cur.csv.gz", compression=None) as out:
+        out.write(data)
+    _Counted.upstream, _Counted.seen = moto_url, []
+    proxy = ProxyDouble(_Counted)
+    try:
+        recoded = streaming._recoded(_s3(proxy.url), {}, {f"{bucket}/cur.csv.gz": end})
+        with recoded.open_input_file(f"{bucket}/cur.csv.gz") as fh:
+            assert (fh.size(), fh.read(100), fh.read_at(10, end - 5)) == (
+                end,
+                data[:100],
+                data[end - 5 : end],
+            )
+        # was the whole object up to its padding, read into memory when opened
+        assert _Counted.seen == [
+            ("HEAD", None),
+            ("GET", "bytes=0-99"),
+            ("GET", f"bytes={end - 5}-{end - 1}"),
+        ]
+        table = pads.dataset([f"{bucket}/cur.csv.gz"], format="csv", filesystem=recoded).to_table()
+        assert table.num_rows == 600  # Arrow reads it so, up to its padding
     finally:
         proxy.close()

@@ -2719,11 +2719,42 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     return renamed
 
 
+class _Prefix(io.RawIOBase):
+    """The first ``size`` bytes of the random-access file ``stored`` (a ``pyarrow.NativeFile``), read as asked:
+    what :func:`_recoded` gives Arrow for a padded gzip file on an object store (its padding left out)."""
+
+    def __init__(self, stored: Any, size: int) -> None:
+        super().__init__()
+        self._stored, self._size = stored, size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._stored.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._stored.tell(), io.SEEK_END: self._size}[whence]
+        return self._stored.seek(min(max(0, base + offset), self._size))
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self._size - self._stored.tell()
+        return self._stored.read(left if size is None or size < 0 else min(size, left))
+
+    def close(self) -> None:
+        self._stored.close()
+        super().close()
+
+
 def _recoded(fs: Any, renamed: dict[str, str], padded: Mapping[str, int] | None = None) -> Any:
     """``fs`` with each file of ``renamed`` (:func:`_codec_names`) also readable under its new
     name: a ``pyarrow.fs.PyFileSystem`` that only reads. A name in ``padded`` reads its stored bytes up
     to the offset given (a gzip stream's zero padding left out: :func:`ctloop.storage.gzip_padding`),
-    a local file's mapped, another's read into memory (the stored, compressed bytes)."""
+    a local file's mapped, another's read as Arrow asks (:class:`_Prefix`: before, read whole into memory on
+    every open)."""
     import pyarrow as pa
     import pyarrow.fs as pafs
 
@@ -2732,11 +2763,8 @@ def _recoded(fs: Any, renamed: dict[str, str], padded: Mapping[str, int] | None 
     def cut(path: str):
         stored = renamed.get(path, path)
         if isinstance(fs, pafs.LocalFileSystem):
-            data = pa.memory_map(stored).read_buffer()
-        else:
-            with fs.open_input_file(stored) as fh:
-                data = fh.read_buffer(padded[path])
-        return pa.BufferReader(data.slice(0, padded[path]))
+            return pa.BufferReader(pa.memory_map(stored).read_buffer().slice(0, padded[path]))
+        return pa.PythonFile(_Prefix(fs.open_input_file(stored), padded[path]), mode="r")
 
     class Recoded(pafs.FileSystemHandler):
         def get_type_name(self) -> str:
