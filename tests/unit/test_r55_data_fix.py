@@ -16,6 +16,8 @@
   (``storage.gzip_unpadded``).
 * A padded gzip file on an object store was read whole into memory on every open (``_recoded``): it is read
   as Arrow asks, up to its padding.
+* When Arrow could not read a CSV file's schema, the file read again for a NUL before the row it failed on
+  raised the store's OSError as a traceback when that read failed too: Arrow's error is told, in one line.
 """
 
 from __future__ import annotations
@@ -268,3 +270,30 @@ def test_a_padded_gzip_object_is_read_as_asked_not_whole(moto_url):
         assert table.num_rows == 600  # Arrow reads it so, up to its padding
     finally:
         proxy.close()
+
+
+class _FailingAgain(_Counting):
+    """The local disk through a wrapper (a double of a store failing part-way): every stream after the first
+    open of a file (its head, ``_codec_names``) fails as an unreachable store does."""
+
+    def open_input_stream(self, path):
+        if path in self.opens:
+            raise OSError(
+                f"When reading information for key {path!r}: AWS Error NETWORK_CONNECTION"
+            )
+        return super().open_input_stream(path)
+
+
+def test_a_failing_second_read_after_arrows_schema_error_is_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "cur.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n")  # Arrow's schema inference: "Expected 2 columns, got 3"
+    handler = _FailingAgain()
+    monkeypatch.setattr(
+        streaming, "_filesystem", lambda uri: (pafs.PyFileSystem(handler), str(path))
+    )
+    with pytest.raises(
+        DataSourceError
+    ) as refused:  # was the OSError above, raised as it came (a traceback)
+        streaming.open_source(str(path))
+    assert str(refused.value).startswith(f"{path} is not a readable csv dataset: ")
+    assert "Expected 2 columns, got 3" in str(refused.value)

@@ -59,6 +59,7 @@ file without a column that is read, and widens a column whose type differs betwe
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import hashlib
@@ -3059,9 +3060,10 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
             failed = next((f for f, n in zip(files, names, strict=True) if f"'{n}'" in str(exc)), None)
             if failed is not None:  # a NUL before the row Arrow failed on: named first, as read_table names it
-                with fs.open_input_stream(names[files.index(failed)], compression=None) as stream:
-                    storage.refuse_nul_first(uri if base is None and len(files) == 1 else failed,
-                                             stream.read(2 * storage.CSV_HEADER_MAX_BYTES))
+                with contextlib.suppress(OSError):  # read again (a store failing now): Arrow's error below, not this
+                    with fs.open_input_stream(names[files.index(failed)], compression=None) as stream:
+                        head = stream.read(2 * storage.CSV_HEADER_MAX_BYTES)
+                    storage.refuse_nul_first(uri if base is None and len(files) == 1 else failed, head)
         elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
             import pyarrow.parquet as pq
 
