@@ -5765,9 +5765,12 @@ def _nul_refusal(uri: str, offset: int, line: int, compression: str | None) -> D
                            "it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
 
 
-def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options: Any) -> pd.DataFrame:
+def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, *, stored: str | None = None,
+                      **options: Any) -> pd.DataFrame:
     """``pandas.read_csv`` of the file ``fh`` through a :class:`_NulGuard`: a NUL byte anywhere in its text
-    is refused (:func:`_nul_refusal`), also when the parse failed after it."""
+    is refused (:func:`_nul_refusal`), also when the parse failed after it. ``stored``: the compression the
+    file is stored with when ``fh`` holds its text already decompressed (the refusal's words)."""
+    said = stored or compression
     import pandas as pd
 
     guard = _NulGuard(fh, compression)
@@ -5780,10 +5783,10 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
             # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
             # NUL's line parsed alone tells whether the error came before it
             if start == 0 or _parses(fh, compression, start, exc, guard.found):
-                raise _nul_refusal(uri, guard.found, line, compression) from exc
+                raise _nul_refusal(uri, guard.found, line, said) from exc
         raise
     if guard.found >= 0:
-        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], compression)
+        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], said)
     return frame
 
 
@@ -5791,11 +5794,14 @@ def refuse_nul_first(uri: str, head: bytes) -> None:
     """Refuse the CSV file ``uri`` whose first stored bytes ``head`` (gzipped or not; Arrow's first block
     and more: :data:`CSV_HEADER_MAX_BYTES` twice) hold a NUL byte before any parse error, as read_table refuses
     it (:func:`_guarded_read_csv`): the stream engine's reader failed on those bytes with a parse error of its
-    own, which the first problem in the file is not (a refusal's path only). A parse error first: nothing."""
-    if b"\0" not in _csv_text(head) and b"\0" not in head:
+    own, which the first problem in the file is not (a refusal's path only). A parse error first: nothing. A
+    gzip file's text is looked at, the first :data:`CSV_HEADER_MAX_BYTES` of it (Arrow failed in that block):
+    before, its compressed bytes (a NUL in nearly every gzip stream) had pandas parse all the head held."""
+    text = _csv_text(head)
+    if b"\0" not in text:
         return
     with contextlib.suppress(OSError, ValueError, EOFError, zlib.error):  # the parse error came first
-        _guarded_read_csv(uri, io.BytesIO(head), csv_compression(head), dtype=str)
+        _guarded_read_csv(uri, io.BytesIO(text), None, stored=csv_compression(head), dtype=str)
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

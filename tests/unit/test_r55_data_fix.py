@@ -18,6 +18,8 @@
   as Arrow asks, up to its padding.
 * When Arrow could not read a CSV file's schema, the file read again for a NUL before the row it failed on
   raised the store's OSError as a traceback when that read failed too: Arrow's error is told, in one line.
+* That read, of a gzip file, tested its compressed bytes for a NUL (nearly every gzip stream holds one) and had
+  pandas parse all the head held: its text is tested, and parsed up to Arrow's block when it holds one.
 """
 
 from __future__ import annotations
@@ -297,3 +299,29 @@ def test_a_failing_second_read_after_arrows_schema_error_is_not_a_traceback(tmp_
         streaming.open_source(str(path))
     assert str(refused.value).startswith(f"{path} is not a readable csv dataset: ")
     assert "Expected 2 columns, got 3" in str(refused.value)
+
+
+def test_a_gzip_files_text_not_its_compressed_bytes_is_looked_at_for_a_nul_first(
+    tmp_path, monkeypatch
+):
+    rows = b"".join(b"%d,%d\n" % (i * 7919 % 10007, i) for i in range(3000))
+    parsed: list[int] = []
+    guarded = storage._guarded_read_csv
+
+    def seen(uri, fh, *args, **kwargs):  # the real parse, its text's length noted
+        parsed.append(len(fh.getvalue()))
+        return guarded(uri, fh, *args, **kwargs)
+
+    monkeypatch.setattr(storage, "_guarded_read_csv", seen)
+    stored = gzip.compress(
+        b"a,b\n" + rows + b"1,2,3\n"
+    )  # Arrow's schema inference: "Expected 2 columns, got 3"
+    assert b"\0" in stored
+    storage.refuse_nul_first("cur.csv.gz", stored)
+    assert parsed == []  # was the compressed head parsed whole (a NUL among its bytes)
+    text = b"a,b\n" + rows + b"1,x\0y\n1,2,3\n"
+    with pytest.raises(
+        DataSourceError, match=f"NUL byte at offset {len(rows) + 7} of its decompressed text"
+    ):
+        storage.refuse_nul_first("cur.csv.gz", gzip.compress(text))
+    assert parsed == [len(text)]  # its text, up to Arrow's first block
