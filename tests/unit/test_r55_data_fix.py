@@ -65,6 +65,18 @@ def test_a_quote_left_open_in_the_last_value_is_refused_by_the_stream_engine_as_
     assert str(refused.value) == str(expected.value)
 
 
+def test_a_quote_left_open_in_a_partitions_file_is_refused_when_other_columns_are_read(tmp_path):
+    # the dataset's last column is the partition key (day): the file's own last one is read for the check
+    for day, text in ((1, "a,b\n1,x\n2,y\n"), (2, 'a,b\n3,z\n4,"w\nv\n5,u\n')):
+        (tmp_path / f"day={day}").mkdir()
+        (tmp_path / f"day={day}" / "p.csv").write_text(text)
+    with pytest.raises(
+        DataSourceError,
+        match="p.csv is not a readable csv file: .*EOF inside string starting at row 2",
+    ):
+        _rows(str(tmp_path), ["a"])  # was 4 rows, the last one's b holding "w\nv\n5,u\n"
+
+
 @pytest.mark.parametrize("tail", ['"c\nd"\n', '"c\nd"', '"c\nd""\n"\r\n', '"c\nd"\n\n'])
 def test_a_closed_quoted_line_end_in_the_last_value_is_read(tmp_path, tail):
     path = tmp_path / "cur.csv"

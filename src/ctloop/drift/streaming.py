@@ -2090,7 +2090,8 @@ class Source:
         if renames:  # a file of the former layout: read as such, then its columns renamed
             yield from self._former_batches(fragment, renames, **scan)
             return
-        wanted, last = scan.get("columns"), schema.names[-1] if schema.names else None
+        wanted = scan.get("columns")
+        last = next((name for name in reversed(schema.names) if name not in self.partition_keys), None)  # the file's
         # a CSV file's last column is read too (as text: no conversion to fail), whatever the columns asked: a quote
         # left open swallows the rest of the file into the last row's last value (_open_quote_refusal)
         tail = self.format == "csv" and wanted is not None and last is not None and last not in wanted
