@@ -222,21 +222,34 @@ def check_column_names(frame: pd.DataFrame) -> None:
     refuse_alike_names(names)
 
 
-def refuse_alike_names(names: list[str], *, harm: str = "the model would learn them as separate features") -> None:
+def refuse_alike_names(names: list[str], *, harm: str = "the model would learn them as separate features",
+                       fix: str = "rename or drop one") -> None:
     """Refuse column names alike but for case, surrounding spaces or Unicode form (:func:`_name_key`: 'Age'
     and 'age ', a spreadsheet export's header: one column to a reader, two to the fit), every group named in
-    one :class:`~ctloop.errors.DataSourceError` saying ``harm``: :func:`check_column_names` (prepare,
-    ``ctloop backtest``) and the columns ``ctloop drift`` compares (``ctloop.drift.engine.check_options``)."""
+    one :class:`~ctloop.errors.DataSourceError` saying ``harm`` and ``fix``: :func:`check_column_names`
+    (prepare, ``ctloop backtest``). ``ctloop drift`` refuses only those alike as written
+    (:func:`alike_names` with ``case=True``) and warns of the others (``ctloop.drift.engine.check_options``)."""
     from ctloop.errors import DataSourceError
 
+    alike = alike_names(names)
+    if alike:
+        raise DataSourceError(alike_words(alike, "differ only in case, surrounding spaces or Unicode form (one column "
+                                                 f"to a reader, a spreadsheet export's header): {harm}; {fix}"))
+
+
+def alike_names(names: list[str], *, case: bool = False) -> list[list[str]]:
+    """The groups of ``names`` alike but for case, surrounding spaces or Unicode form (:func:`_name_key`), or
+    with ``case`` (kept apart by it) but for surrounding spaces or Unicode form only (:func:`written`: 'a' and
+    'a ', which a spreadsheet shows as one header), each group in ``names``' order."""
     spelled: dict[str, list[str]] = {}
     for name in names:
-        spelled.setdefault(_name_key(name), []).append(name)
-    alike = [group for group in spelled.values() if len(group) > 1]
-    if alike:
-        raise DataSourceError("; ".join(f"columns {', '.join(map(_shown_name, group))}" for group in alike)
-                              + " differ only in case, surrounding spaces or Unicode form (one column to a reader, "
-                              f"a spreadsheet export's header): {harm}; rename or drop one")
+        spelled.setdefault(written(name) if case else _name_key(name), []).append(name)
+    return [group for group in spelled.values() if len(group) > 1]
+
+
+def alike_words(groups: list[list[str]], said: str) -> str:
+    """``columns 'a', 'A ' {said}`` for each group of :func:`alike_names`, joined by ``; ``."""
+    return "; ".join(f"columns {', '.join(map(_shown_name, group))}" for group in groups) + f" {said}"
 
 
 def _shown_name(name: str) -> str:
@@ -1254,5 +1267,5 @@ def blank_labels(y: pd.Series) -> Any:
 __all__ = [
     "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
-    "refuse_alike_names", "validate", "written",
+    "alike_names", "alike_words", "refuse_alike_names", "validate", "written",
 ]

@@ -5343,13 +5343,43 @@ def gzip_size_fits(size: int, tail: bytes) -> bool:
     return (size - 18) * 65535 // 65540 - 8 <= text <= 1032 * size
 
 
+GZIP_TAIL_BYTES = 1 << 16
+"""The last stored bytes of a gzip file read to tell it unpadded (:func:`gzip_unpadded`): one ranged read."""
+
+
+def gzip_unpadded(size: int, tail: bytes) -> bool:
+    """Whether the last bytes ``tail`` (:data:`GZIP_TAIL_BYTES`, or all) of a gzip file of ``size`` stored bytes
+    show it ends with its last member, no zero padding after it: its size fits (:func:`gzip_size_fits`), or the
+    last gzip header in ``tail`` (``1f 8b 08``, RFC 1952 section 2.3.1) starts a member that inflates to exactly
+    its end. That is a file of members appended (``gzip -c day.csv >> all.csv.gz``, whose last member's size
+    cannot be the whole file's) and a BGZF file (samtools, htslib: it ends in a 28-byte empty member, size 0).
+    When neither, :func:`gzip_padding` inflates the file to tell."""
+    if gzip_size_fits(size, tail[-4:]):
+        return True
+    at = len(tail)
+    for _ in range(8):  # the header's bytes inside deflated data: a few false starts at most
+        at = tail.rfind(GZIP_MAGIC + b"\x08", 0, at)
+        if at < 0:
+            return False
+        inflate, block = zlib.decompressobj(wbits=31), tail[at:]
+        try:
+            while block and not inflate.eof:  # max_length: no text kept
+                inflate.decompress(block, 1 << 20)
+                block = inflate.unconsumed_tail
+        except zlib.error:
+            continue
+        if inflate.eof:
+            return not inflate.unused_data  # a member ending in zeros (padding) is no end
+    return False
+
+
 def gzip_padding(read: Callable[[int], bytes]) -> int | None:
     """The offset the zero bytes after the last gzip member of the file whose stored bytes ``read(n)`` reads
     (a stream's ``read``) start at, None for a file not so padded. Tape or block padding, which gzip(1) reads
     with a warning ("decompression OK, trailing zero bytes ignored") and Python's gzip reader silently
     (``_GzipReader._read_eof``, CPython 3.11 Lib/gzip.py), as read_table reads it, but Arrow's reader refuses
     ("zlib inflate failed: unknown compression method": it takes the zeros for a next member). Inflated to find the members' end (no text kept); a
-    corrupt or cut stream is not padded: the reader names it. Asked when :func:`gzip_size_fits` is not."""
+    corrupt or cut stream is not padded: the reader names it. Asked when :func:`gzip_unpadded` is not."""
     inflate, fed, rest = zlib.decompressobj(wbits=31), 0, b""  # fed: the stored bytes given to the members so far
     while True:
         block, rest = rest or read(1 << 20), b""
@@ -5735,9 +5765,12 @@ def _nul_refusal(uri: str, offset: int, line: int, compression: str | None) -> D
                            "it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
 
 
-def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options: Any) -> pd.DataFrame:
+def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, *, stored: str | None = None,
+                      **options: Any) -> pd.DataFrame:
     """``pandas.read_csv`` of the file ``fh`` through a :class:`_NulGuard`: a NUL byte anywhere in its text
-    is refused (:func:`_nul_refusal`), also when the parse failed after it."""
+    is refused (:func:`_nul_refusal`), also when the parse failed after it. ``stored``: the compression the
+    file is stored with when ``fh`` holds its text already decompressed (the refusal's words)."""
+    said = stored or compression
     import pandas as pd
 
     guard = _NulGuard(fh, compression)
@@ -5750,10 +5783,10 @@ def _guarded_read_csv(uri: str, fh: BinaryIO, compression: str | None, **options
             # quoted line end not, a lone \r yes; "EOF inside string" names none): the text before the
             # NUL's line parsed alone tells whether the error came before it
             if start == 0 or _parses(fh, compression, start, exc, guard.found):
-                raise _nul_refusal(uri, guard.found, line, compression) from exc
+                raise _nul_refusal(uri, guard.found, line, said) from exc
         raise
     if guard.found >= 0:
-        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], compression)
+        raise _nul_refusal(uri, guard.found, _nul_line(fh, compression, guard.found)[0], said)
     return frame
 
 
@@ -5761,11 +5794,14 @@ def refuse_nul_first(uri: str, head: bytes) -> None:
     """Refuse the CSV file ``uri`` whose first stored bytes ``head`` (gzipped or not; Arrow's first block
     and more: :data:`CSV_HEADER_MAX_BYTES` twice) hold a NUL byte before any parse error, as read_table refuses
     it (:func:`_guarded_read_csv`): the stream engine's reader failed on those bytes with a parse error of its
-    own, which the first problem in the file is not (a refusal's path only). A parse error first: nothing."""
-    if b"\0" not in _csv_text(head) and b"\0" not in head:
+    own, which the first problem in the file is not (a refusal's path only). A parse error first: nothing. A
+    gzip file's text is looked at, the first :data:`CSV_HEADER_MAX_BYTES` of it (Arrow failed in that block):
+    before, its compressed bytes (a NUL in nearly every gzip stream) had pandas parse all the head held."""
+    text = _csv_text(head)
+    if b"\0" not in text:
         return
     with contextlib.suppress(OSError, ValueError, EOFError, zlib.error):  # the parse error came first
-        _guarded_read_csv(uri, io.BytesIO(head), csv_compression(head), dtype=str)
+        _guarded_read_csv(uri, io.BytesIO(text), None, stored=csv_compression(head), dtype=str)
 
 
 def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:

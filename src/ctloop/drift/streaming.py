@@ -59,6 +59,7 @@ file without a column that is read, and widens a column whose type differs betwe
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import hashlib
@@ -1644,6 +1645,7 @@ def _resolve(reference: DriftState, current: DriftState, options: dict[str, Any]
     time_column = options.get("time_column") or None
     if time_column is not None and time_column not in reference.columns and time_column not in current.columns:
         options.pop("time_column")  # not summarised (detect_sources checked it against the sources)
+    options["note"] = False  # noted once, when detect_sources checked the columns against the sources
     opts = engine.resolve_options(list(reference.columns), list(current.columns), reference.rows,
                                   current.rows, options)  # fmt: skip
     opts.time_column = time_column
@@ -2079,7 +2081,8 @@ class Source:
         after the rows already handed on, which keep their type (an int64 batch before float64
         ones: the drift state and the scorer take both as numbers). Any other change (text
         after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
-        file, the column, the value and its row."""
+        file, the column, the value and its row. A CSV file whose text ends inside a quoted value
+        (:func:`_open_quote_refusal`) is refused before its last batch is handed on."""
         import pyarrow as pa
 
         schema = self.dataset.schema
@@ -2087,23 +2090,40 @@ class Source:
         if renames:  # a file of the former layout: read as such, then its columns renamed
             yield from self._former_batches(fragment, renames, **scan)
             return
+        wanted = scan.get("columns")
+        last = next((name for name in reversed(schema.names) if name not in self.partition_keys), None)  # the file's
+        # a CSV file's last column is read too (as text: no conversion to fail), whatever the columns asked: a quote
+        # left open swallows the rest of the file into the last row's last value (_open_quote_refusal)
+        tail = self.format == "csv" and wanted is not None and last is not None and last not in wanted
         done = 0  # rows of this file handed on
         checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
         while True:
             skip = done
+            held = None  # the batch read last: handed on once the next one is read, the file's last once checked
+            read = schema.set(schema.get_field_index(last), pa.field(last, pa.string())) if tail else schema
+            if tail:
+                scan = {**scan, "columns": [*wanted, last]}
             try:
-                for batch in fragment.to_batches(schema=schema, **scan):
+                for batch in fragment.to_batches(schema=read, **scan):
                     if skip >= batch.num_rows:
                         skip -= batch.num_rows
                         continue
                     if skip:
                         batch, skip = batch.slice(skip), 0
+                    if held is not None:
+                        done += held.num_rows
+                        yield held
+                    seen, batch = batch, batch.select(wanted) if tail else batch
                     if self.pandas_cells and self.format == "csv":
                         _refuse_pandas_text(fragment, batch, schema, scan, checked)
                     if self.format == "csv":
                         _refuse_nul(fragment.path, batch, done)
-                    done += batch.num_rows
-                    yield batch
+                    held = batch
+                if held is not None:
+                    if self.format == "csv":
+                        _refuse_open_quote(fragment, seen, done + held.num_rows)
+                    done += held.num_rows
+                    yield held
                 return
             except pa.ArrowInvalid as exc:
                 change = _csv_conversion_error(exc) if self.format == "csv" else None
@@ -2111,6 +2131,8 @@ class Source:
                     raise
                 position, line, value = change
                 name = fragment.physical_schema.names[position]
+                if ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
+                    raise _open_quote_refusal(fragment.path, line - 1) from exc
                 if "\0" in value:  # a number column's NUL past the block Arrow typed it from: no type change
                     raise _nul_refusal(fragment.path, name, line - 2, value) from exc
                 kind = schema.field(name).type
@@ -2141,6 +2163,52 @@ class Source:
             arrays = [batch.column(back.get(c, c)) if c not in renames else pa.nulls(batch.num_rows, schema.field(c).type)
                       for c in wanted]  # fmt: skip
             yield pa.RecordBatch.from_arrays(arrays, schema=out)
+
+
+# how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
+_OPEN_QUOTE_TAIL = 1 << 16
+
+
+def _open_quote_at_end(fragment: Any, value: str) -> bool:
+    """Whether the CSV file of ``fragment`` ends inside the quoted value Arrow read as ``value`` (a refusal's
+    path, and a last value holding a line end only). Arrow's CSV reader (pyarrow 25.0.1, ``newlines_in_values``)
+    ends such a value at the end of the text, where pandas' tokenizer fails ("EOF inside string", tokenizer.c,
+    pandas 2.3.3): the text then ends with the value as written (its quotes doubled), where a closed one ends
+    with its closing quote and line ends. Its last 64 KiB compared: a ranged read, a gzip file inflated again."""
+    want = value.replace('"', '""').encode()[-_OPEN_QUOTE_TAIL:]
+    fs, path = fragment.filesystem, fragment.path
+    if path.endswith(".gz"):  # as Arrow reads it (by extension: _codec_names)
+        text = b""
+        with fs.open_input_stream(path, compression="gzip") as stream:
+            while block := stream.read(1 << 20):
+                text = (text + block)[-len(want):]
+        return text == want
+    with fs.open_input_file(path) as fh:
+        size = fh.size()
+        return size >= len(want) and fh.read_at(len(want), size - len(want)) == want
+
+
+def _open_quote_refusal(path: str, row: int) -> DataSourceError:
+    """The refusal of the CSV file ``path`` whose quote opened on ``row`` (as pandas counts: the header is 0)
+    never closes, in read_table's words (``storage._read_file``: pandas' tokenizer error)."""
+    return DataSourceError(f"{path} is not a readable csv file: Error tokenizing data. C error: EOF inside string "
+                           f"starting at row {row}")
+
+
+def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int) -> None:
+    """Refuse the CSV file of ``fragment`` whose ``batch``, its last (``rows``: the file's rows through it), ends
+    inside a quoted value (:func:`_open_quote_at_end`): a quote opened in the last row's last value and never
+    closed took every line after it into that value (601 rows read as 301, one value 1,802 characters long),
+    which read_table refuses. Only a text value holding a line end in the last row is looked at further."""
+    import pyarrow as pa
+
+    if not batch.num_rows:
+        return
+    for column in batch.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            value = column[-1].as_py()
+            if value and ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
+                raise _open_quote_refusal(fragment.path, rows)
 
 
 _CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
@@ -2591,11 +2659,16 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     (``ctloop.storage.csv_header_fields``), from the same bytes. With a ``padded`` dict, each gzip file
     ending in zero padding (tape or block padding: ``ctloop.storage.gzip_padding``), which Arrow's reader
     refuses and read_table reads, is put in it under its name in ``renamed`` (its own, when right) with the
-    offset its padding starts at: :func:`_recoded` serves the bytes before it."""
+    offset its padding starts at: :func:`_recoded` serves the bytes before it. A local or S3 file is opened once:
+    Arrow's S3 stream asks the object's size (a HEAD) as a random-access file does (s3fs.cc, pyarrow 25.0.1;
+    counted through a proxy in tests/unit/test_r55_data_fix.py), so the head and the tail are read from one."""
     from ctloop import storage
 
+    random_access = local or getattr(fs, "type_name", "") == "s3"
+
     def head(path: str) -> tuple[bytes, bool, bool, int | None]:
-        with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
+        opened = fs.open_input_file(path) if random_access else fs.open_input_stream(path, compression=None)
+        with opened as stream:  # the stored bytes
             first = storage.csv_head(stream.read)  # through the end of the header line
             more = stream.read(1)
             whole = len(first) < storage.CSV_HEAD_BYTES and not more  # and whether all of them
@@ -2603,20 +2676,25 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             # file or block", naming no file; training's reader says the file is empty
             blank_long = not whole and not (first + more).strip() and not any(
                 block.strip() for block in iter(lambda: stream.read(1 << 16), b""))
-        packed = padded is not None and storage.csv_compression(first) == "gzip"
-        return first, whole, blank_long, _padding(path, first, whole) if packed else None
+            packed = padded is not None and storage.csv_compression(first) == "gzip"
+            if not packed or whole:
+                return first, whole, blank_long, _padding(None, first) if packed else None
+            if random_access:
+                return first, whole, blank_long, _padding(stream, first)
+        with fs.open_input_file(path) as stored:  # another store's stream: opened again for the ranged read
+            return first, whole, blank_long, _padding(stored, first)
 
-    def _padding(path: str, first: bytes, whole: bool) -> int | None:
-        # a gzip file ending in zero bytes whose last 4 cannot be its text's size (storage.gzip_size_fits): inflated
-        # once more to find its padding (storage.gzip_padding)
-        if whole:
+    def _padding(stored: Any, first: bytes) -> int | None:
+        # a gzip file whose last bytes do not show it unpadded (storage.gzip_unpadded: one ranged read of the last
+        # 64 KiB): inflated once more to find its padding (storage.gzip_padding), in few large ranged reads
+        if stored is None:  # the whole file is in its first bytes
             return storage.gzip_padding(io.BytesIO(first).read) if first.endswith(b"\0") else None
-        with fs.open_input_file(path) as stored:
-            size = stored.size()
-            if storage.gzip_size_fits(size, stored.read_at(4, size - 4)):
-                return None
-        with fs.open_input_stream(path, compression=None) as stream:
-            return storage.gzip_padding(stream.read)
+        size = stored.size()
+        tail = stored.read_at(min(size, storage.GZIP_TAIL_BYTES), max(0, size - storage.GZIP_TAIL_BYTES))
+        if storage.gzip_unpadded(size, tail):
+            return None
+        stored.seek(0)
+        return storage.gzip_padding(lambda n: stored.read(max(n, 8 << 20)))
 
 
     if local or len(files) < 2:
@@ -2643,11 +2721,42 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     return renamed
 
 
+class _Prefix(io.RawIOBase):
+    """The first ``size`` bytes of the random-access file ``stored`` (a ``pyarrow.NativeFile``), read as asked:
+    what :func:`_recoded` gives Arrow for a padded gzip file on an object store (its padding left out)."""
+
+    def __init__(self, stored: Any, size: int) -> None:
+        super().__init__()
+        self._stored, self._size = stored, size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._stored.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._stored.tell(), io.SEEK_END: self._size}[whence]
+        return self._stored.seek(min(max(0, base + offset), self._size))
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self._size - self._stored.tell()
+        return self._stored.read(left if size is None or size < 0 else min(size, left))
+
+    def close(self) -> None:
+        self._stored.close()
+        super().close()
+
+
 def _recoded(fs: Any, renamed: dict[str, str], padded: Mapping[str, int] | None = None) -> Any:
     """``fs`` with each file of ``renamed`` (:func:`_codec_names`) also readable under its new
     name: a ``pyarrow.fs.PyFileSystem`` that only reads. A name in ``padded`` reads its stored bytes up
     to the offset given (a gzip stream's zero padding left out: :func:`ctloop.storage.gzip_padding`),
-    a local file's mapped, another's read into memory (the stored, compressed bytes)."""
+    a local file's mapped, another's read as Arrow asks (:class:`_Prefix`: before, read whole into memory on
+    every open)."""
     import pyarrow as pa
     import pyarrow.fs as pafs
 
@@ -2656,11 +2765,8 @@ def _recoded(fs: Any, renamed: dict[str, str], padded: Mapping[str, int] | None 
     def cut(path: str):
         stored = renamed.get(path, path)
         if isinstance(fs, pafs.LocalFileSystem):
-            data = pa.memory_map(stored).read_buffer()
-        else:
-            with fs.open_input_file(stored) as fh:
-                data = fh.read_buffer(padded[path])
-        return pa.BufferReader(data.slice(0, padded[path]))
+            return pa.BufferReader(pa.memory_map(stored).read_buffer().slice(0, padded[path]))
+        return pa.PythonFile(_Prefix(fs.open_input_file(stored), padded[path]), mode="r")
 
     class Recoded(pafs.FileSystemHandler):
         def get_type_name(self) -> str:
@@ -2955,9 +3061,10 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
             failed = next((f for f, n in zip(files, names, strict=True) if f"'{n}'" in str(exc)), None)
             if failed is not None:  # a NUL before the row Arrow failed on: named first, as read_table names it
-                with fs.open_input_stream(names[files.index(failed)], compression=None) as stream:
-                    storage.refuse_nul_first(uri if base is None and len(files) == 1 else failed,
-                                             stream.read(2 * storage.CSV_HEADER_MAX_BYTES))
+                with contextlib.suppress(OSError):  # read again (a store failing now): Arrow's error below, not this
+                    with fs.open_input_stream(names[files.index(failed)], compression=None) as stream:
+                        head = stream.read(2 * storage.CSV_HEADER_MAX_BYTES)
+                    storage.refuse_nul_first(uri if base is None and len(files) == 1 else failed, head)
         elif "duplicate field names" in str(exc):  # a file naming a column twice: named, not pyarrow's words
             import pyarrow.parquet as pq
 
