@@ -525,22 +525,35 @@ class MlflowRegistry:
         gone for good (``mlflow gc``: RegistryGone): a champion's model, meta and reference sample are
         read from that run, which ``mlflow gc`` removes with its artifacts (was: promoted, approved).
         A version with no run (registered from a storage location) is left to its readers. ``instead``:
-        what else to do (default: ``verb`` another version)."""
+        what else to do (default: ``verb`` another version). A run of a deleted experiment is refused too,
+        pointing at ``mlflow experiments restore``: deleting an experiment marks its runs deleted, and
+        ``mlflow runs restore`` of one leaves the experiment in the trash, which ``mlflow gc`` empties with
+        the run (mlflow 3.17.2 ``store/tracking/sqlalchemy_store.py`` ``delete_experiment``,
+        ``restore_experiment``: restores its runs; was: promoted once the run alone was restored)."""
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import restore_run_command
+        from ctloop.tracking import restore_command, restore_run_command
 
         mv = self.get_version(name, version)
         if not mv.run_id:
             return
         instead = instead or f"{verb} another version"
         try:
-            stage = self.client.get_run(mv.run_id).info.lifecycle_stage
+            info = self.client.get_run(mv.run_id).info
+            stage = info.lifecycle_stage
+            # read first: deleting the experiment marked the run deleted too, and restoring it restores the run
+            experiment = self.client.get_experiment(info.experiment_id)
         except MlflowException as exc:
             if _is_not_found(exc):
                 raise RegistryGone(f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} was deleted "
                                    f"for good (mlflow gc): {instead}; nothing was changed") from exc
             raise RegistryError(f"cannot read the training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
+        if experiment.lifecycle_stage == "deleted":
+            raise RegistryError(
+                f"cannot {verb} {name} v{mv.version}: the experiment {experiment.name!r} (id "
+                f"{experiment.experiment_id}) of its training run {mv.run_id} is deleted (in MLflow's trash, which "
+                f"mlflow gc empties with its runs); restore it first "
+                f"(`{restore_command(self.tracking_uri, experiment.experiment_id)}`) or {instead}; nothing was changed")
         if stage == "deleted":
             raise RegistryError(
                 f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} is deleted (in MLflow's trash, "
