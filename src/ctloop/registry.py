@@ -519,7 +519,9 @@ class MlflowRegistry:
                 "register a version trained by ctloop, or point the alias at one")
         return mv
 
-    def refuse_deleted_run(self, name: str, version: str, verb: str = "promote", instead: str = "") -> None:
+    def refuse_deleted_run(
+        self, name: str, version: str, verb: str = "promote", instead: str = "", *, mv: ModelVersion | None = None
+    ) -> None:
         """Refuse, in one line naming the version and its run, to ``verb`` a version whose training run is
         in MLflow's trash (``lifecycle_stage`` ``deleted``: ``mlflow runs delete``, the UI's delete) or
         gone for good (``mlflow gc``: RegistryGone): a champion's model, meta and reference sample are
@@ -529,12 +531,13 @@ class MlflowRegistry:
         pointing at ``mlflow experiments restore``: deleting an experiment marks its runs deleted, and
         ``mlflow runs restore`` of one leaves the experiment in the trash, which ``mlflow gc`` empties with
         the run (mlflow 3.17.2 ``store/tracking/sqlalchemy_store.py`` ``delete_experiment``,
-        ``restore_experiment``: restores its runs; was: promoted once the run alone was restored)."""
+        ``restore_experiment``: restores its runs; was: promoted once the run alone was restored). ``mv``:
+        ``version`` as the caller read it (read here otherwise)."""
         from mlflow.exceptions import MlflowException
 
         from ctloop.tracking import restore_command, restore_run_command
 
-        mv = self.get_version(name, version)
+        mv = mv if mv is not None else self.get_version(name, version)
         if not mv.run_id:
             return
         instead = instead or f"{verb} another version"
@@ -1220,7 +1223,7 @@ class MlflowRegistry:
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
             target = self.get_version(name, version)
-            self.refuse_deleted_run(name, version)  # deleted while this waited: refused before the intent
+            self.refuse_deleted_run(name, version, mv=target)  # deleted while this waited: refused before the intent
             # the champion read again after the settle, not taken from its inspect: a promotion
             # stalled past its lease there while a waiter broke the lock and promoted recorded the
             # champion from before that promotion as the one it replaced (rollback skipped that one)

@@ -97,5 +97,10 @@ def test_a_run_of_a_deleted_experiment_is_refused_until_it_is_restored(mlflow_ur
         assert f"mlflow experiments restore --experiment-id {experiment}`" in str(caught.value)
         assert reg.aliases(name) == {} and reg.audit_log(name) == []
     reg.client.restore_experiment(experiment)  # what the line says to do: then it is promoted
+    read = reg.client.get_model_version
+    reads: list[str] = []
+    reg.client.get_model_version = lambda *a: reads.append(a[1]) or read(*a)
     assert reg.promote(name, "1", reason="by hand") is None
+    # before the lock, and under it once for the check and its intent (was: read again by the check)
+    assert reads.count("1") == 2, reads
     assert reg.aliases(name) == {CHAMPION: "1"}
