@@ -4,7 +4,7 @@ challenger`` and shadow deployments (was: left on the new champion, so both alia
 model). A newer challenger stays, and one registered while the promotion ran keeps the alias (aliases
 are last-writer-wins, mlflow 3.17.2 ``store/model_registry/sqlalchemy_store.py``
 ``set_registered_model_alias``: the versions are read again after the delete). The session's real
-MLflow server on loopback."""
+MLflow server on loopback. A champion left ``challenger`` (by a promotion before round 55) needs repair."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from ctloop.cli import main
 from ctloop.registry import CHALLENGER, CHAMPION, PREVIOUS_CHAMPION, MlflowRegistry
 
 pytestmark = pytest.mark.slow
@@ -69,3 +70,30 @@ def test_a_challenger_registered_while_the_alias_is_taken_off_keeps_it(mlflow_ur
     reg.promote(name, "1", reason="first model")
     assert newer == ["2"]
     assert reg.aliases(name) == {CHAMPION: "1", CHALLENGER: "2"}
+
+
+def test_a_champion_left_challenger_needs_repair_and_is_repaired(mlflow_url, capsys):
+    """A registry promoted before round 55 kept ``challenger`` on the champion; status said consistent
+    and a promote of the champion (a retried step) left it (was: never reported nor removed)."""
+    reg, name, _ = _model(mlflow_url, 1)
+    reg.promote(name, "1", reason="first model")
+    promotion = reg.inspect(name).promotion.id
+    for fix in ("promote", "repair"):
+        # as a promotion before round 55 left it
+        reg.client.set_registered_model_alias(name, CHALLENGER, "1")
+        state = reg.inspect(name)
+        assert not state.consistent
+        assert state.incomplete == [f"alias {CHALLENGER} names the champion v1"]
+        if fix == "promote":  # the no-op path settles it, as any promotion does
+            assert reg.promote(name, "1", reason="retried step") is None
+        else:
+            capsys.readouterr()
+            argv = ["--model-name", name, "--tracking-uri", mlflow_url]
+            assert main(["registry", "status", *argv]) == 1
+            out = capsys.readouterr().out
+            assert f"alias {CHALLENGER} names the champion v1" in out and "needs repair" in out, out
+            assert main(["registry", "repair", *argv]) == 0
+            out = capsys.readouterr().out
+            assert f"promotion {promotion}: alias {CHALLENGER}: removed from v1" in out, out
+        assert reg.aliases(name) == {CHAMPION: "1"}
+        assert reg.inspect(name).consistent
