@@ -150,6 +150,8 @@ CLEANUP_PREFIX = "cleaned up "
 # only once it is older than this (its releaser has not promoted since)
 RELEASED_LOCK_NOTE_AFTER_S = 86400.0
 _FOREIGN_LOCK_PAUSE_S = 0.1
+# how often a promotion waiting for a held lock tries it again (``MlflowRegistry._acquire``)
+_LOCK_POLL_S = 0.5
 # the newest audit records :meth:`MlflowRegistry.audit_events` reads in one search (one page of MLflow's
 # search_runs, whose default and usual server limit is 1000: the page asks for one more than this)
 AUDIT_PAGE = 999
@@ -1963,7 +1965,7 @@ class MlflowRegistry:
                     "another promotion is running; retry after it, or if its holder died run "
                     f"`ctloop registry repair --model-name {name} --break-lock`"
                 )
-            time.sleep(0.5)
+            time.sleep(_LOCK_POLL_S)
 
     # ------------------------------------------------------------------ history and audit
     def _audit_experiment(self, name: str, *, create: bool = False) -> str | None:
