@@ -150,6 +150,8 @@ CLEANUP_PREFIX = "cleaned up "
 # only once it is older than this (its releaser has not promoted since)
 RELEASED_LOCK_NOTE_AFTER_S = 86400.0
 _FOREIGN_LOCK_PAUSE_S = 0.1
+# how often a promotion waiting for a held lock tries it again (``MlflowRegistry._acquire``)
+_LOCK_POLL_S = 0.5
 # the newest audit records :meth:`MlflowRegistry.audit_events` reads in one search (one page of MLflow's
 # search_runs, whose default and usual server limit is 1000: the page asks for one more than this)
 AUDIT_PAGE = 999
@@ -519,28 +521,44 @@ class MlflowRegistry:
                 "register a version trained by ctloop, or point the alias at one")
         return mv
 
-    def refuse_deleted_run(self, name: str, version: str, verb: str = "promote", instead: str = "") -> None:
+    def refuse_deleted_run(
+        self, name: str, version: str, verb: str = "promote", instead: str = "", *, mv: ModelVersion | None = None
+    ) -> None:
         """Refuse, in one line naming the version and its run, to ``verb`` a version whose training run is
         in MLflow's trash (``lifecycle_stage`` ``deleted``: ``mlflow runs delete``, the UI's delete) or
         gone for good (``mlflow gc``: RegistryGone): a champion's model, meta and reference sample are
         read from that run, which ``mlflow gc`` removes with its artifacts (was: promoted, approved).
         A version with no run (registered from a storage location) is left to its readers. ``instead``:
-        what else to do (default: ``verb`` another version)."""
+        what else to do (default: ``verb`` another version). A run of a deleted experiment is refused too,
+        pointing at ``mlflow experiments restore``: deleting an experiment marks its runs deleted, and
+        ``mlflow runs restore`` of one leaves the experiment in the trash, which ``mlflow gc`` empties with
+        the run (mlflow 3.17.2 ``store/tracking/sqlalchemy_store.py`` ``delete_experiment``,
+        ``restore_experiment``: restores its runs; was: promoted once the run alone was restored). ``mv``:
+        ``version`` as the caller read it (read here otherwise)."""
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import restore_run_command
+        from ctloop.tracking import restore_command, restore_run_command
 
-        mv = self.get_version(name, version)
+        mv = mv if mv is not None else self.get_version(name, version)
         if not mv.run_id:
             return
         instead = instead or f"{verb} another version"
         try:
-            stage = self.client.get_run(mv.run_id).info.lifecycle_stage
+            info = self.client.get_run(mv.run_id).info
+            stage = info.lifecycle_stage
+            # read first: deleting the experiment marked the run deleted too, and restoring it restores the run
+            experiment = self.client.get_experiment(info.experiment_id)
         except MlflowException as exc:
             if _is_not_found(exc):
                 raise RegistryGone(f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} was deleted "
                                    f"for good (mlflow gc): {instead}; nothing was changed") from exc
             raise RegistryError(f"cannot read the training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
+        if experiment.lifecycle_stage == "deleted":
+            raise RegistryError(
+                f"cannot {verb} {name} v{mv.version}: the experiment {experiment.name!r} (id "
+                f"{experiment.experiment_id}) of its training run {mv.run_id} is deleted (in MLflow's trash, which "
+                f"mlflow gc empties with its runs); restore it first "
+                f"(`{restore_command(self.tracking_uri, experiment.experiment_id)}`) or {instead}; nothing was changed")
         if stage == "deleted":
             raise RegistryError(
                 f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} is deleted (in MLflow's trash, "
@@ -1207,7 +1225,7 @@ class MlflowRegistry:
             # again under the lock: the version may have been deleted while this waited for it (up to
             # lock_timeout_s), and an intent for it was left pending with a champion alias that cannot move
             target = self.get_version(name, version)
-            self.refuse_deleted_run(name, version)  # deleted while this waited: refused before the intent
+            self.refuse_deleted_run(name, version, mv=target)  # deleted while this waited: refused before the intent
             # the champion read again after the settle, not taken from its inspect: a promotion
             # stalled past its lease there while a waiter broke the lock and promoted recorded the
             # champion from before that promotion as the one it replaced (rollback skipped that one)
@@ -1474,6 +1492,10 @@ class MlflowRegistry:
             )
         elif not previous and aliases.get(PREVIOUS_CHAMPION) == p.version:
             out.append(f"alias {PREVIOUS_CHAMPION} is v{p.version}, the champion itself")
+        if aliases.get(CHALLENGER) == p.version and aliases.get(CHAMPION) == p.version:
+            # as a promotion before round 55 left it (or set by hand): :meth:`_complete` takes it off (was:
+            # consistent, and a no-op promote of the champion left it, both aliases naming the model serving)
+            out.append(f"alias {CHALLENGER} names the champion v{p.version}")
         for version, want, drop in (
             (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
             (previous, p.superseded_tags(), ()),
@@ -1943,7 +1965,7 @@ class MlflowRegistry:
                     "another promotion is running; retry after it, or if its holder died run "
                     f"`ctloop registry repair --model-name {name} --break-lock`"
                 )
-            time.sleep(0.5)
+            time.sleep(_LOCK_POLL_S)
 
     # ------------------------------------------------------------------ history and audit
     def _audit_experiment(self, name: str, *, create: bool = False) -> str | None:

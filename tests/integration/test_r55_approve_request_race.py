@@ -80,6 +80,8 @@ def test_a_request_landing_while_approve_clears_the_alias_is_kept(mlflow_url, mo
         return found
 
     monkeypatch.setattr(approval, "pending", pending)
+    # the racing request waits for approve's lock: it tries again sooner (was: 0.5 s of the test's time)
+    monkeypatch.setattr("ctloop.registry._LOCK_POLL_S", 0.02)
     assert (
         main(
             [

@@ -67,3 +67,40 @@ def test_a_version_whose_run_is_deleted_is_refused_with_nothing_changed(mlflow_u
     assert main(["reject", *argv, "--reason", "its run was deleted"]) == 0
     assert approval.pending(reg, name) is None
     assert reg.get_version(name, "2").tags[approval.TAG_STATE] == approval.REJECTED
+
+
+def test_a_run_of_a_deleted_experiment_is_refused_until_it_is_restored(mlflow_url):
+    """Deleting an experiment marks its runs deleted, ``mlflow runs restore`` of one leaves the experiment
+    in the trash, and ``mlflow gc`` removes it with the run (mlflow 3.17.2 ``store/tracking/
+    sqlalchemy_store.py`` ``delete_experiment`` / ``restore_experiment``, which restores its runs): refused,
+    pointing at ``mlflow experiments restore`` (was: promoted once the run alone was restored)."""
+    reg = MlflowRegistry(mlflow_url)
+    name = f"r55-trash-exp-{uuid.uuid4().hex[:8]}"
+    reg.client.create_registered_model(name)
+    experiment = reg.client.create_experiment(name)
+    run = reg.client.create_run(experiment)
+    reg.client.set_terminated(run.info.run_id)
+    reg.client.create_model_version(name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    reg.client.delete_experiment(experiment)
+    # the store marked the run deleted with its experiment
+    assert reg.client.get_run(run.info.run_id).info.lifecycle_stage == "deleted"
+    # as deleted, then with the run alone restored (as the line advised before)
+    for restore_run in (False, True):
+        if restore_run:
+            reg.client.restore_run(run.info.run_id)
+        with pytest.raises(RegistryError) as caught:
+            reg.promote(name, "1", reason="by hand")
+        assert str(caught.value).startswith(
+            f"cannot promote {name} v1: the experiment {name!r} (id {experiment}) of its training run "
+            f"{run.info.run_id} is deleted"
+        )
+        assert f"mlflow experiments restore --experiment-id {experiment}`" in str(caught.value)
+        assert reg.aliases(name) == {} and reg.audit_log(name) == []
+    reg.client.restore_experiment(experiment)  # what the line says to do: then it is promoted
+    read = reg.client.get_model_version
+    reads: list[str] = []
+    reg.client.get_model_version = lambda *a: reads.append(a[1]) or read(*a)
+    assert reg.promote(name, "1", reason="by hand") is None
+    # before the lock, and under it once for the check and its intent (was: read again by the check)
+    assert reads.count("1") == 2, reads
+    assert reg.aliases(name) == {CHAMPION: "1"}

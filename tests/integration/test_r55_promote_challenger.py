@@ -1,10 +1,11 @@
 """A promotion takes alias ``challenger`` off the version it makes champion: ``challenger`` is the
 newest version that passed the gate and is not serving yet, read by ``ctloop score --alias
 challenger`` and shadow deployments (was: left on the new champion, so both aliases named one
-model). A newer challenger stays, and one registered while the promotion ran keeps the alias (aliases
-are last-writer-wins, mlflow 3.17.2 ``store/model_registry/sqlalchemy_store.py``
-``set_registered_model_alias``: the versions are read again after the delete). The session's real
-MLflow server on loopback."""
+model). A newer challenger stays (tests/integration/test_registry.py::test_register_promote_and_history),
+and one registered while the promotion ran keeps the alias (aliases are last-writer-wins, mlflow 3.17.2
+``store/model_registry/sqlalchemy_store.py`` ``set_registered_model_alias``: the versions are read again
+after the delete). A champion left ``challenger`` (by a promotion before round 55) needs repair. The
+session's real MLflow server on loopback."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import uuid
 
 import pytest
 
-from ctloop.registry import CHALLENGER, CHAMPION, PREVIOUS_CHAMPION, MlflowRegistry
+from ctloop.cli import main
+from ctloop.registry import CHALLENGER, CHAMPION, MlflowRegistry
 
 pytestmark = pytest.mark.slow
 
@@ -38,21 +40,6 @@ def _version(reg: MlflowRegistry, experiment: str, name: str) -> str:
     return str(mv.version)
 
 
-def test_the_new_champion_is_no_longer_challenger_and_a_newer_one_stays(mlflow_url):
-    reg, name, _ = _model(mlflow_url, 3)
-    reg.client.set_registered_model_alias(
-        name, CHAMPION, "1"
-    )  # as a promotion leaves it (not what is tested)
-    assert reg.aliases(name) == {CHAMPION: "1", CHALLENGER: "3"}
-    reg.promote(
-        name, "2", reason="by hand"
-    )  # an older challenger promoted: the newer one stays challenger
-    assert reg.aliases(name) == {CHAMPION: "2", PREVIOUS_CHAMPION: "1", CHALLENGER: "3"}
-    reg.promote(name, "3", reason="approved")
-    assert reg.aliases(name) == {CHAMPION: "3", PREVIOUS_CHAMPION: "2"}
-    assert reg.inspect(name).consistent
-
-
 def test_a_challenger_registered_while_the_alias_is_taken_off_keeps_it(mlflow_url, monkeypatch):
     reg, name, experiment = _model(mlflow_url, 1)
     delete = reg.client.delete_registered_model_alias
@@ -69,3 +56,30 @@ def test_a_challenger_registered_while_the_alias_is_taken_off_keeps_it(mlflow_ur
     reg.promote(name, "1", reason="first model")
     assert newer == ["2"]
     assert reg.aliases(name) == {CHAMPION: "1", CHALLENGER: "2"}
+
+
+def test_a_champion_left_challenger_needs_repair_and_is_repaired(mlflow_url, capsys):
+    """A registry promoted before round 55 kept ``challenger`` on the champion; status said consistent
+    and a promote of the champion (a retried step) left it (was: never reported nor removed)."""
+    reg, name, _ = _model(mlflow_url, 1)
+    reg.promote(name, "1", reason="first model")
+    # as a promotion before round 55 left it
+    reg.client.set_registered_model_alias(name, CHALLENGER, "1")
+    state = reg.inspect(name)
+    assert not state.consistent
+    assert state.incomplete == [f"alias {CHALLENGER} names the champion v1"]
+    # the no-op path settles it, as any promotion does
+    assert reg.promote(name, "1", reason="retried step") is None
+    assert reg.aliases(name) == {CHAMPION: "1"}
+
+    reg.client.set_registered_model_alias(name, CHALLENGER, "1")
+    capsys.readouterr()
+    argv = ["--model-name", name, "--tracking-uri", mlflow_url]
+    assert main(["registry", "status", *argv]) == 1
+    out = capsys.readouterr().out
+    assert f"alias {CHALLENGER} names the champion v1" in out and "needs repair" in out, out
+    assert main(["registry", "repair", *argv]) == 0
+    out = capsys.readouterr().out
+    assert f"promotion {state.promotion.id}: alias {CHALLENGER}: removed from v1" in out, out
+    assert reg.aliases(name) == {CHAMPION: "1"}
+    assert reg.inspect(name).consistent

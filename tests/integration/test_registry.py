@@ -47,12 +47,18 @@ def test_register_promote_and_history(mlflow_url, frame):
     assert v1.version == "1" and v1.run_id == run1
     assert reg.aliases(name) == {"challenger": "1"}
     assert reg.promote(name, "1", reason="first model") is None
+    # the new champion is no challenger any more (round 55: the promotion left the alias on it)
+    assert reg.aliases(name) == {"champion": "1"}
 
     _, run2, uri2 = _log(mlflow_url, name, frame, seed=2)
     v2 = reg.register(name, model_uri=uri2, run_id=run2, tags={})
+    # a newer version (of the same run: no second training) the gate passed, challenger as register points it
+    v3 = reg._create_version(name, uri2, run2, tags={})
+    reg._point_challenger(name, int(v3.version))
+    assert reg.aliases(name) == {"champion": "1", "challenger": "3"}
     assert reg.promote(name, v2.version, reason="better", pipeline_run="run-2") == "1"
-    # the new champion is no challenger any more (round 55: the promotion left the alias on it)
-    assert reg.aliases(name) == {"champion": "2", "previous-champion": "1"}
+    # an older challenger promoted: the newer one stays challenger (round 55)
+    assert reg.aliases(name) == {"champion": "2", "previous-champion": "1", "challenger": "3"}
     # promoting the champion again is a no-op, not a second history entry, and answers as the
     # promotion did (a retried pipeline step gets the same previous champion)
     assert reg.promote(name, "2", reason="again") == "1"
