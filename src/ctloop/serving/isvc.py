@@ -895,6 +895,33 @@ def legacy_mode_rewrite(isvc: dict[str, Any]) -> str:
             f"annotation as drift: write {LEGACY_MODES[asked]} in its source)")
 
 
+def check_traffic_only(isvc: dict[str, Any], what: str) -> None:
+    """Refuse (ServingError, nothing written) ``what``, a write that moves traffic only (a canary's
+    share above 0 %, a promote), on a service whose :data:`MODE_ANNOTATION` is a legacy name: KServe
+    v0.20.0's webhook rewrites it on that update (:func:`legacy_mode_rewrite`), so Knative starts a
+    new revision of the canary's model with it, and KServe's rollout then takes that revision for
+    the canary (``ksvc_reconciler.go``: its share, or 100 % on a promote, goes to the latest
+    revision; ``inference_service_status.go`` ``PropagateStatus`` records the canary's first
+    revision as ``previousRolledoutRevision`` on a promote — the rollback pointer to the revision
+    before the canary lost). Annotating the new name first restarts the canary with its share
+    kept and the rolled-out revision unmoved; a pin-back only warns (it must go through)."""
+    meta = isvc.get("metadata") or {}
+    asked = (meta.get("annotations") or {}).get(MODE_ANNOTATION) if isinstance(meta, dict) else None
+    if not isinstance(asked, str) or asked not in LEGACY_MODES:
+        return
+    name, namespace, mode = meta.get("name", "?"), meta.get("namespace"), LEGACY_MODES[asked]
+    effect = ("that new one would take 100 %, and KServe would record the canary's own first revision as "
+              "previousRolledoutRevision: a rollback would no longer return to the revision serving before the canary"
+              if what.startswith("promot") else
+              "the canary would move to that new revision (its per-revision metrics start again)")
+    raise ServingError(
+        f"InferenceService {name!r} names {MODE_ANNOTATION} {asked!r}, a legacy name KServe v0.20.0's webhook "
+        f"rewrites to {mode!r} on every update (inference_service_defaults.go DefaultInferenceService); the "
+        "annotation is in the revision template (components/predictor.go), so "
+        f"{what} would start a new revision of the canary's model: {effect}; nothing written "
+        f"(when a restart of the canary is acceptable: {_annotate_fix(name, namespace, mode)})")
+
+
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:
     """Refuse (ServingError, nothing written) an update KServe v0.20.0's webhooks would refuse, both
     registered for UPDATE as for CREATE (``config/webhook/manifests.yaml``). Once the controller
