@@ -18,11 +18,14 @@ import json
 
 import pytest
 
+from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving import rollout
 from ctloop.serving.kube import InferenceServices
 from tests.helpers import run_main
+from tests.ops.test_doctor import crd, deployment
 from tests.serving.test_r54_standard_no_traffic import deploy_v2, writes
+from tests.serving.test_r55_webhook_update_mode import unannotated  # noqa: F401
 from tests.serving.test_rollout_components import ISVC, NS, kube  # noqa: F401
 
 
@@ -82,3 +85,36 @@ def test_a_deploy_naming_a_new_model_does_not_warn(kube, legacy, capsys):  # noq
         timeout_s=5,
     )
     assert capsys.readouterr().err == ""
+
+
+def test_status_and_doctor_do_not_say_run_this_again(kube, unannotated, capsys):  # noqa: F811
+    from ctloop.ops.doctor import Doctor, DoctorOptions, Target
+
+    code, out, _ = run_main(["rollout", "status", "--isvc", ISVC, "--namespace", NS], capsys, 20)
+    note = next(line for line in out.splitlines() if line.startswith("  UPDATE REFUSED: "))
+    assert code == 0 and "kubectl annotate isvc" in note and "run this again" not in note, note
+    kube.add(crd())
+    kube.add(
+        deployment(
+            "kserve",
+            "kserve-controller-manager",
+            {"app.kubernetes.io/version": "v0.20.0"},
+            [("manager", "kserve/kserve-controller:v0.20.0")],
+        )
+    )
+    doctor = Doctor(DoctorOptions(targets=[Target(ISVC, NS)]), kube=kube.api_client())
+    doctor.check_kserve()
+    check = doctor.check_isvc(Target(ISVC, NS))
+    assert check.status == "FAIL" and check.fix.startswith("kubectl annotate isvc"), check
+    assert "run this again" not in check.fix, check.fix
+    with pytest.raises(ServingError, match=r"then run this again\)$"):  # a rollout write: it does
+        rollout.set_traffic(
+            InferenceServices(NS, api_client=kube.api_client()), ISVC, 50, timeout_s=2
+        )
+
+
+def test_the_validators_refusal_allows_an_annotation_changed_since_the_read():
+    line = specs.mode_change_refused(
+        ISVC, NS, "update rejected: deploymentMode cannot be changed from 'Knative' to 'Standard'"
+    )
+    assert "one changed since ctloop read it" in line and "\n" not in line, line

@@ -107,6 +107,7 @@ from ctloop.serving.isvc import (
     LEGACY_MODES,
     MODE_ANNOTATION,
     NETWORK_CONFIG,
+    RUN_AGAIN,
     ClusterDefault,
     check_deployment_mode,
     check_reconciled,
@@ -1110,7 +1111,7 @@ class Doctor:
         except CtloopError as exc:
             problem, _, fix = str(exc).partition("; nothing written")
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
-                         fix.strip(" ()") or "")
+                         fix.strip(" ()").removesuffix(RUN_AGAIN) or "")
         ready = "stable revision " + stable if stable else "no ready revision yet"
         return Check(name, OK, f"{shown} mode, {ready}")
 

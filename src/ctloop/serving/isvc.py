@@ -834,11 +834,14 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
     )
 
 
+RUN_AGAIN = "; then run this again"  # the end of _annotate_fix: not for a status or a doctor, which write nothing
+
+
 def _annotate_fix(name: str, namespace: str | None, recorded: str) -> str:
     """The fix of an update KServe's validator refuses: annotate the mode the controller recorded."""
     return (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
             " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
-            "spec names; then run this again")
+            f"spec names{RUN_AGAIN}")
 
 
 # KServe v0.20.0 inference_service_validation.go validateDeploymentMode's refusal
@@ -851,15 +854,16 @@ def mode_change_refused(name: str, namespace: str | None, message: str) -> str:
     ``inference_service_validation.go`` ``validateDeploymentMode``), ``""`` for any other
     message. What :func:`check_update_admitted` refuses before writing when it can tell — it
     cannot without the cluster's default (no :data:`KSERVE_CONFIG_READER`), nor when the default
-    changed between its read and the write."""
+    or the annotation changed between its read and the write."""
     found = _MODE_CHANGE.search(message)
     if not found:
         return ""
     recorded, asked = found.groups()
     return (f"InferenceService {name!r} runs in {recorded} mode but KServe v0.20.0's validator refused the update: "
             f"\"{found.group(0)}\" (its {MODE_ANNOTATION} annotation as KServe's webhook left it is {asked!r}: "
-            "a service naming none gets the cluster's defaultDeploymentMode when that is Standard or ModelMesh; "
-            f"inference_service_validation.go validateDeploymentMode); nothing written ({_annotate_fix(name, namespace, recorded)})")
+            "one changed since ctloop read it, or, for a service naming none, the cluster's defaultDeploymentMode "
+            "when that is Standard or ModelMesh; inference_service_validation.go validateDeploymentMode); "
+            f"nothing written ({_annotate_fix(name, namespace, recorded)})")
 
 
 # KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go NewDeployConfig's errors, which its mutating
