@@ -118,3 +118,33 @@ def test_the_validators_refusal_allows_an_annotation_changed_since_the_read():
         ISVC, NS, "update rejected: deploymentMode cannot be changed from 'Knative' to 'Standard'"
     )
     assert "one changed since ctloop read it" in line and "\n" not in line, line
+
+
+def test_the_doctor_warns_of_a_default_read_beside_the_controller(kube):  # noqa: F811
+    # controller found with --kserve-namespace=opendatahub, an old ConfigMap left in kserve: the
+    # rollout reads kserve's (Knative) while KServe reads its own; on main: OK
+    from ctloop.ops.doctor import Doctor, DoctorOptions, Target
+    from tests.ops.test_doctor import configmap
+
+    kube.add(crd())
+    kube.add(
+        deployment(
+            "opendatahub",
+            "kserve-controller-manager",
+            {"app.kubernetes.io/version": "v0.20.0"},
+            [("manager", "kserve/kserve-controller:v0.20.0")],
+        )
+    )
+    kube.add(
+        configmap("kserve", specs.KSERVE_CONFIG, {"deploy": '{"defaultDeploymentMode": "Knative"}'})
+    )
+    doctor = Doctor(
+        DoctorOptions(targets=[Target(ISVC, NS)], kserve_namespaces=("opendatahub",)),
+        kube=kube.api_client(),
+    )
+    check = doctor.check_kserve()
+    assert check.status == "warn", check
+    assert "default deployment mode Knative read in kserve" in check.detail, check
+    assert check.fix.startswith(
+        "set rollout.kserve_namespace / CTLOOP_KSERVE_NAMESPACE=opendatahub"
+    )

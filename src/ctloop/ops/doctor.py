@@ -990,12 +990,14 @@ class Doctor:
             )  # fmt: skip
             if warning is not None:
                 return warning
-            if not self.kserve_default_mode and ns not in found.namespaces:
+            if found.namespace != ns if found.namespace else ns not in found.namespaces:
                 # found with --kserve-namespace, where the rollout does not read KServe's ConfigMap
+                # (a stale one it read elsewhere is not KServe's default either)
+                read = f" read in {found.namespace}" if found.namespace else ""
                 return Check(
                     "KServe",
                     WARN,
-                    f"{tag} ({where}; default deployment mode {default})",
+                    f"{tag} ({where}; default deployment mode {default}{read})",
                     f"set rollout.kserve_namespace / {KSERVE_NAMESPACE_ENV}={ns}: KServe reads its "
                     f"{KSERVE_CONFIG} in its own namespace",
                 )
