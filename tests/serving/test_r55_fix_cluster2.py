@@ -148,3 +148,29 @@ def test_the_doctor_warns_of_a_default_read_beside_the_controller(kube):  # noqa
     assert check.fix.startswith(
         "set rollout.kserve_namespace / CTLOOP_KSERVE_NAMESPACE=opendatahub"
     )
+
+
+def test_a_null_deploy_config_is_a_webhook_panic_in_one_line(kube, capsys):  # noqa: F811
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
+    )
+    deploy_v2(isvcs)
+    kube.add(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": specs.KSERVE_CONFIG, "namespace": "kserve"},
+            "data": {specs.DEPLOY_CONFIG_KEY: "null"},
+        }
+    )
+    before = _frozen(kube)
+    kube.calls.clear()
+    code, _, err = run_main(
+        ["rollout", "canary", "--isvc", ISVC, "--namespace", NS, "--percent", "50"], capsys, 30
+    )
+    assert code == 2 and err.count("\n") == 1, err
+    assert "HTTP 500" in err and "denied the request: panic: runtime error" in err, err
+    assert "is null (NewDeployConfig dereferences the nil DeployConfig" in err, err
+    # refused by admission: not sent again as a 5xx is
+    assert len(writes(kube)) == 1 and _frozen(kube) == before

@@ -872,9 +872,20 @@ _DEPLOY_CONFIG_ERRORS = ("unable to parse deploy config json", "invalid deploy c
                          "invalid deployment mode. Supported modes are")
 
 
+# deploy: null — NewDeployConfig's json.Unmarshal leaves a nil *DeployConfig, which its next line
+# dereferences (configmap.go); controller-runtime v0.22.5 (KServe's go.mod replace) recovers the panic
+# in pkg/webhook/admission/webhook.go Webhook.Handle as Errored(500, "panic: %v [recovered]")
+_DEFAULTER_PANIC = "defaulter\" denied the request: panic: runtime error: invalid memory address or nil pointer"
+
+
 def deploy_config_refused(message: str) -> str:
     """What to add to a write KServe's webhook denied with ``message`` because its ConfigMap's
-    ``deploy`` key is one ``NewDeployConfig`` refuses, ``""`` for any other message."""
+    ``deploy`` key is one ``NewDeployConfig`` refuses (or panics on), ``""`` for any other message."""
+    if _DEFAULTER_PANIC in message:
+        return (f"KServe v0.20.0's webhook panicked, as it does on every create and update while the key {DEPLOY_CONFIG_KEY!r} "
+                f"of its ConfigMap {KSERVE_CONFIG} is null (NewDeployConfig dereferences the nil DeployConfig, "
+                "configmap.go); nothing written (fix that ConfigMap in KServe's namespace; `ctloop doctor` "
+                "shows what it reads there)")
     if not any(error in message for error in _DEPLOY_CONFIG_ERRORS):
         return ""
     return (f"KServe v0.20.0's webhook denies every create and update while NewDeployConfig refuses the key "
