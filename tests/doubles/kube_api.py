@@ -330,16 +330,25 @@ def new_deploy_config(text: str) -> str | None:
 DEPLOY_CONFIG_UNPARSED = "unable to parse deploy config json: "  # then encoding/json's error
 DEPLOY_CONFIG_NO_MODE = "invalid deploy config, defaultDeploymentMode is required"
 DEPLOY_CONFIG_BAD_MODE = "invalid deployment mode. Supported modes are Knative, Standard and ModelMesh"
+# deploy: null — KServe v0.20.0 configmap.go NewDeployConfig: json.Unmarshal(data, &deployConfig) sets
+# the *DeployConfig to nil, and the next line reads deployConfig.DefaultDeploymentMode: a nil pointer
+# dereference (Go's runtime.Error text), which controller-runtime v0.22.5 (KServe v0.20.0's go.mod
+# replace) recovers in pkg/webhook/admission/webhook.go Webhook.Handle (RecoverPanic unset: true) as
+# Errored(500, "panic: %v [recovered]") — a 500, not Denied's 403
+DEPLOY_CONFIG_PANIC = "panic: runtime error: invalid memory address or nil pointer dereference [recovered]"
 
 
 def deploy_config_result(text: str) -> tuple[str, str]:
     """``(mode, "")`` as :func:`new_deploy_config`, or ``("", error)``: NewDeployConfig's error.
     After :data:`DEPLOY_CONFIG_UNPARSED` encoding/json's own text is not reproduced (a short
-    stand-in); a ``null`` (a nil *DeployConfig, which KServe then dereferences) is counted there."""
+    stand-in); a ``null`` (a nil *DeployConfig, which KServe then dereferences) is
+    :data:`DEPLOY_CONFIG_PANIC`."""
     try:
         value = json.loads(text, object_pairs_hook=_JsonObject, parse_constant=_no_json)
     except ValueError as exc:
         return "", f"{DEPLOY_CONFIG_UNPARSED}{exc}"
+    if value is None:
+        return "", DEPLOY_CONFIG_PANIC
     config = _go_unmarshal(value, DEPLOY_CONFIG_STRUCT) if isinstance(value, _JsonObject) else None
     if config is None:
         return "", f"{DEPLOY_CONFIG_UNPARSED}json: cannot unmarshal into Go value of type v1beta1.DeployConfig"
@@ -551,6 +560,11 @@ class KubeApiDouble(InThreadServer):
             return ""
         error = deploy_config_result(text)[1]
         return f'admission webhook "{DEFAULTER}" denied the request: {error}' if error else ""
+
+    def defaulter_code(self) -> int:
+        """The HTTP status of :meth:`defaulter_denial`: 500 for a panic the webhook recovered
+        (:data:`DEPLOY_CONFIG_PANIC`; k8s.io/apiserver ``ToStatusErr`` keeps a code >= 400), else 403."""
+        return 500 if self.defaulter_denial().endswith(DEPLOY_CONFIG_PANIC) else 403
 
     def mode_of(self, obj: dict) -> str:
         """``utils.go`` ``GetDeploymentMode``: the status' mode, an annotation naming a known one,
@@ -840,7 +854,7 @@ class KubeApiDouble(InThreadServer):
                         if key in double.objects:
                             return self._status(409, "AlreadyExists", f'inferenceservices "{name}" already exists')
                         if denied := double.defaulter_denial():
-                            return self._status(403, "Forbidden", denied)
+                            return self._status(code := double.defaulter_code(), "Forbidden" if code == 403 else "", denied)
                         double._rv += 1
                         obj = copy.deepcopy(body)
                         _default(obj, double.default_mode())
@@ -869,7 +883,7 @@ class KubeApiDouble(InThreadServer):
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
                         # the defaulter runs on UPDATE as on CREATE (config/webhook/manifests.yaml)
                         if denied := double.defaulter_denial():
-                            return self._status(403, "Forbidden", denied)
+                            return self._status(code := double.defaulter_code(), "Forbidden" if code == 403 else "", denied)
                         _default(patched, double.default_mode())
                         if denied := _deployment_mode_change(patched, current):
                             return self._status(403, "Forbidden", denied)

@@ -184,7 +184,7 @@ def test_a_refused_deploy_config_is_not_answered_with_an_annotation(kube):  # no
         ) is not annotate
 
 
-def test_a_legacy_mode_annotation_is_rewritten_and_a_percent_step_starts_a_revision(kube, capsys):  # noqa: F811
+def test_a_legacy_mode_annotation_is_rewritten_and_a_pin_back_starts_a_revision(kube, capsys):  # noqa: F811
     # KServe v0.20.0 inference_service_defaults.go DefaultInferenceService rewrites Serverless to
     # Knative on every UPDATE; the annotation is in the revision template (components/predictor.go)
     from ctloop.serving import isvc as specs
@@ -198,7 +198,8 @@ def test_a_legacy_mode_annotation_is_rewritten_and_a_percent_step_starts_a_revis
     kube.objects[(NS, ISVC)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
     revisions = list(kube.meta[(NS, ISVC)]["revisions"])
     capsys.readouterr()
-    rollout.set_traffic(isvcs, ISVC, 50, timeout_s=5)
+    # a pin-back: a share above 0 is refused there (test_r55_fix_cluster2.py)
+    rollout.set_traffic(isvcs, ISVC, 0, timeout_s=5)
     annotations = kube.objects[(NS, ISVC)]["metadata"]["annotations"]
     assert annotations[specs.MODE_ANNOTATION] == "Knative"
     assert len(kube.meta[(NS, ISVC)]["revisions"]) == len(revisions) + 1  # the same model, anew

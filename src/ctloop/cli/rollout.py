@@ -227,6 +227,7 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     from ctloop.errors import ServingError
     from ctloop.serving.isvc import (
         MODE_ANNOTATION,
+        RUN_AGAIN,
         ClusterDefault,
         check_deployment_mode,
         check_update_admitted,
@@ -256,7 +257,7 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     except ServingError as exc:
         name = (obj.get("metadata") or {}).get("name", "?")
         reason = str(exc).removeprefix(f"InferenceService {name!r} ").replace("; nothing written", "")
-        return "UPDATE REFUSED", f"{reason}; every rollout write is refused until then"
+        return "UPDATE REFUSED", f"{reason.replace(RUN_AGAIN, '')}; every rollout write is refused until then"
     return None
 
 

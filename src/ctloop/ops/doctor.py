@@ -107,6 +107,7 @@ from ctloop.serving.isvc import (
     LEGACY_MODES,
     MODE_ANNOTATION,
     NETWORK_CONFIG,
+    RUN_AGAIN,
     ClusterDefault,
     check_deployment_mode,
     check_reconciled,
@@ -989,12 +990,14 @@ class Doctor:
             )  # fmt: skip
             if warning is not None:
                 return warning
-            if not self.kserve_default_mode and ns not in found.namespaces:
+            if found.namespace != ns if found.namespace else ns not in found.namespaces:
                 # found with --kserve-namespace, where the rollout does not read KServe's ConfigMap
+                # (a stale one it read elsewhere is not KServe's default either)
+                read = f" read in {found.namespace}" if found.namespace else ""
                 return Check(
                     "KServe",
                     WARN,
-                    f"{tag} ({where}; default deployment mode {default})",
+                    f"{tag} ({where}; default deployment mode {default}{read})",
                     f"set rollout.kserve_namespace / {KSERVE_NAMESPACE_ENV}={ns}: KServe reads its "
                     f"{KSERVE_CONFIG} in its own namespace",
                 )
@@ -1110,7 +1113,7 @@ class Doctor:
         except CtloopError as exc:
             problem, _, fix = str(exc).partition("; nothing written")
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
-                         fix.strip(" ()") or "")
+                         fix.strip(" ()").removesuffix(RUN_AGAIN) or "")
         ready = "stable revision " + stable if stable else "no ready revision yet"
         return Check(name, OK, f"{shown} mode, {ready}")
 

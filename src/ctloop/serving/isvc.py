@@ -834,11 +834,14 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
     )
 
 
+RUN_AGAIN = "; then run this again"  # the end of _annotate_fix: not for a status or a doctor, which write nothing
+
+
 def _annotate_fix(name: str, namespace: str | None, recorded: str) -> str:
     """The fix of an update KServe's validator refuses: annotate the mode the controller recorded."""
     return (f"kubectl annotate isvc {name}{f' -n {namespace}' if namespace else ''} {MODE_ANNOTATION}={recorded}"
             " --overwrite: a change of its revision template, so Knative starts a new revision of the model its "
-            "spec names; then run this again")
+            f"spec names{RUN_AGAIN}")
 
 
 # KServe v0.20.0 inference_service_validation.go validateDeploymentMode's refusal
@@ -851,15 +854,16 @@ def mode_change_refused(name: str, namespace: str | None, message: str) -> str:
     ``inference_service_validation.go`` ``validateDeploymentMode``), ``""`` for any other
     message. What :func:`check_update_admitted` refuses before writing when it can tell — it
     cannot without the cluster's default (no :data:`KSERVE_CONFIG_READER`), nor when the default
-    changed between its read and the write."""
+    or the annotation changed between its read and the write."""
     found = _MODE_CHANGE.search(message)
     if not found:
         return ""
     recorded, asked = found.groups()
     return (f"InferenceService {name!r} runs in {recorded} mode but KServe v0.20.0's validator refused the update: "
             f"\"{found.group(0)}\" (its {MODE_ANNOTATION} annotation as KServe's webhook left it is {asked!r}: "
-            "a service naming none gets the cluster's defaultDeploymentMode when that is Standard or ModelMesh; "
-            f"inference_service_validation.go validateDeploymentMode); nothing written ({_annotate_fix(name, namespace, recorded)})")
+            "one changed since ctloop read it, or, for a service naming none, the cluster's defaultDeploymentMode "
+            "when that is Standard or ModelMesh; inference_service_validation.go validateDeploymentMode); "
+            f"nothing written ({_annotate_fix(name, namespace, recorded)})")
 
 
 # KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go NewDeployConfig's errors, which its mutating
@@ -868,9 +872,20 @@ _DEPLOY_CONFIG_ERRORS = ("unable to parse deploy config json", "invalid deploy c
                          "invalid deployment mode. Supported modes are")
 
 
+# deploy: null — NewDeployConfig's json.Unmarshal leaves a nil *DeployConfig, which its next line
+# dereferences (configmap.go); controller-runtime v0.22.5 (KServe's go.mod replace) recovers the panic
+# in pkg/webhook/admission/webhook.go Webhook.Handle as Errored(500, "panic: %v [recovered]")
+_DEFAULTER_PANIC = "defaulter\" denied the request: panic: runtime error: invalid memory address or nil pointer"
+
+
 def deploy_config_refused(message: str) -> str:
     """What to add to a write KServe's webhook denied with ``message`` because its ConfigMap's
-    ``deploy`` key is one ``NewDeployConfig`` refuses, ``""`` for any other message."""
+    ``deploy`` key is one ``NewDeployConfig`` refuses (or panics on), ``""`` for any other message."""
+    if _DEFAULTER_PANIC in message:
+        return (f"KServe v0.20.0's webhook panicked, as it does on every create and update while the key {DEPLOY_CONFIG_KEY!r} "
+                f"of its ConfigMap {KSERVE_CONFIG} is null (NewDeployConfig dereferences the nil DeployConfig, "
+                "configmap.go); nothing written (fix that ConfigMap in KServe's namespace; `ctloop doctor` "
+                "shows what it reads there)")
     if not any(error in message for error in _DEPLOY_CONFIG_ERRORS):
         return ""
     return (f"KServe v0.20.0's webhook denies every create and update while NewDeployConfig refuses the key "
@@ -893,6 +908,33 @@ def legacy_mode_rewrite(isvc: dict[str, Any]) -> str:
             f"rewrites to {LEGACY_MODES[asked]!r} on this update; the annotation is in the revision template, so "
             "Knative starts a new revision of the model its spec names (a restart; GitOps tools then show the "
             f"annotation as drift: write {LEGACY_MODES[asked]} in its source)")
+
+
+def check_traffic_only(isvc: dict[str, Any], what: str) -> None:
+    """Refuse (ServingError, nothing written) ``what``, a write that moves traffic only (a canary's
+    share above 0 %, a promote), on a service whose :data:`MODE_ANNOTATION` is a legacy name: KServe
+    v0.20.0's webhook rewrites it on that update (:func:`legacy_mode_rewrite`), so Knative starts a
+    new revision of the canary's model with it, and KServe's rollout then takes that revision for
+    the canary (``ksvc_reconciler.go``: its share, or 100 % on a promote, goes to the latest
+    revision; ``inference_service_status.go`` ``PropagateStatus`` records the canary's first
+    revision as ``previousRolledoutRevision`` on a promote — the rollback pointer to the revision
+    before the canary lost). Annotating the new name first restarts the canary with its share
+    kept and the rolled-out revision unmoved; a pin-back only warns (it must go through)."""
+    meta = isvc.get("metadata") or {}
+    asked = (meta.get("annotations") or {}).get(MODE_ANNOTATION) if isinstance(meta, dict) else None
+    if not isinstance(asked, str) or asked not in LEGACY_MODES:
+        return
+    name, namespace, mode = meta.get("name", "?"), meta.get("namespace"), LEGACY_MODES[asked]
+    effect = ("that new one would take 100 %, and KServe would record the canary's own first revision as "
+              "previousRolledoutRevision: a rollback would no longer return to the revision serving before the canary"
+              if what.startswith("promot") else
+              "the canary would move to that new revision (its per-revision metrics start again)")
+    raise ServingError(
+        f"InferenceService {name!r} names {MODE_ANNOTATION} {asked!r}, a legacy name KServe v0.20.0's webhook "
+        f"rewrites to {mode!r} on every update (inference_service_defaults.go DefaultInferenceService); the "
+        "annotation is in the revision template (components/predictor.go), so "
+        f"{what} would start a new revision of the canary's model: {effect}; nothing written "
+        f"(when a restart of the canary is acceptable: {_annotate_fix(name, namespace, mode)})")
 
 
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:

@@ -240,7 +240,10 @@ class InferenceServices:
                     # it was not (priority and fairness rejects before any handler runs)
                     conflict.resent = applied_maybe
                     raise conflict from exc
-                pause = (_pause(exc, attempt, deadline) if attempt + 1 < self.retries
+                # an admission webhook's denial answered 5xx (controller-runtime's recovered panic:
+                # Errored(500)) was refused before anything was stored: sent again, it fails alike
+                denied = exc.status >= 500 and _WEBHOOK_DENIED in _why(exc.body)
+                pause = (None if denied else _pause(exc, attempt, deadline) if attempt + 1 < self.retries
                          else _pause_until(exc, attempt, deadline) if read else None)
                 if pause is not None:
                     last = exc
@@ -518,14 +521,19 @@ class InferenceServices:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
+# k8s.io/apiserver pkg/admission/plugin/webhook/errors/statuserror.go ToStatusErr: every webhook's denial
+_WEBHOOK_DENIED = "\" denied the request"
+
+
 def _webhook_refusal(exc: ServingError, name: str, namespace: str) -> None:
     """A write KServe's webhooks denied (403) for a reason ctloop can word, raised as that one line:
     its validator refusing a mode change (:func:`isvc.mode_change_refused`: what
     ``check_update_admitted`` refuses before writing when it can tell — not without the
     kserve-config-reader, nor when the default changed since it was read), or its defaulter failing
-    on KServe's ConfigMap (:func:`isvc.deploy_config_refused`). Anything else: nothing raised."""
+    on KServe's ConfigMap (:func:`isvc.deploy_config_refused`; a 500 when it panicked there).
+    Anything else: nothing raised."""
     cause = exc.__cause__
-    if getattr(cause, "status", None) != 403:
+    if getattr(cause, "status", None) not in (403, 500):  # 500: a panic the webhook recovered
         return
     message = _why(getattr(cause, "body", ""))
     if refused := mode_change_refused(name, namespace, message):

@@ -176,7 +176,13 @@ def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
         # KServe's defaulter writes a Standard or ModelMesh default into every update of such a service
         found = getattr(isvcs, "kserve_default", specs.ClusterDefault)()
     specs.check_update_admitted(obj, found.mode)
-    if rewrite := specs.legacy_mode_rewrite(obj):  # the write goes on: a restart, not a wrong split
+
+
+def _warn_legacy_mode(obj: dict[str, Any]) -> None:
+    """Before a pin-back (traffic only, and one that must go through): a legacy mode annotation
+    makes it a new revision too (``isvc.legacy_mode_rewrite``) — a warning, the write goes on. A
+    write naming another model starts a revision anyway: no warning there."""
+    if rewrite := specs.legacy_mode_rewrite(obj):
         print(f"ctloop: WARNING: {rewrite}", file=sys.stderr)
 
 
@@ -954,6 +960,10 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
                              "person deployed it since; its canary left alone, nothing written")
     _check_mode(isvcs, obj)
     specs.check_reconciled(obj)
+    if percent > 0:
+        specs.check_traffic_only(obj, f"moving its canary to {percent} %")
+    else:
+        _warn_legacy_mode(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
         # pinning a failed canary to 0 % is the safe write (were its revision to become ready
@@ -1153,6 +1163,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
                              "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
                              "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
+    specs.check_traffic_only(current, "promoting its canary")
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
@@ -1589,6 +1600,7 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
         staged_idle = (replaced and staged_at_zero(obj) and _predictor(obj).get("canaryTrafficPercent") == 0
                        and bool(idle) and traffic_split(obj).get(idle, 0) == 100)
         if not staged_idle:
+            _warn_legacy_mode(obj)
             with _sending(done, "pin"):
                 pinned_on = _conditional_patch(isvcs, name, obj,
                                                _unstaged(obj, specs.pin_back_patch(), replaced=replaced),
