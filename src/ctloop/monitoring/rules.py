@@ -6,7 +6,8 @@ oldest first (the last windows and the last successful trigger, read from MLflow
 :class:`ctloop.monitoring.store.MonitoringStore`, or replayed by the backtest). Rules (each
 optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 
-* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows;
+* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows
+  served by the same champion (a run of drifted windows restarts when the champion changes);
 * ``realized_floor``: the champion's realized metric worse than an absolute bound (below it for
   higher-is-better metrics such as ``roc_auc``, above it for ``log_loss``/``rmse``/``mae``);
 * ``realized_drop``: the champion's realized metric worse than its validation metric by more
@@ -31,7 +32,7 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   ROC AUC confidently below 0.5, a regressor's predictions confidently negatively correlated with
   the labels (Spearman; records ``chance_gap``/``chance_gap_se``) — a loss whatever the reference;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
-  (what sampling alone gives) for ``drift_windows`` consecutive windows;
+  (what sampling alone gives) for ``drift_windows`` consecutive windows of the same champion;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
   show no confident loss, neither feature nor prediction drift fires.
 
@@ -174,6 +175,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     n = int(rules.get("drift_windows", 1))
     earlier = [h for h in history if not h.get("cooldown_only") and pd.Timestamp(h["window_end"]) < now]
     recent, gap = consecutive_windows(earlier, current, n, window)
+    recent, since = _same_champion(recent, current)
     if "drift_share" in rules:
         shares = [r.get("drift_share") for r in recent]
         if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
@@ -192,7 +194,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
             streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
             if streak < n:
                 notes.append(f"drift share {current['drift_share']:.2f} above {rules['drift_share']} in {streak} "
-                             f"window(s), {n} needed")
+                             f"window(s){since}, {n} needed")
     if psi_on and current.get("psi") is not None:
         if len(recent) == n and all(predicted(r) for r in recent):
             if labels_clear:
@@ -203,7 +205,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                                f"against its gate holdout (> {rules['prediction_psi']} and the sampling bound)")
         elif predicted(current):
             streak = next((k for k, r in enumerate(reversed(recent)) if not predicted(r)), len(recent))
-            notes.append(f"prediction drift (PSI {current['psi']:.3f}) in {streak} window(s), {n} needed")
+            notes.append(f"prediction drift (PSI {current['psi']:.3f}) in {streak} window(s){since}, {n} needed")
     realized = current.get("realized")
     labelled = int(current.get("realized_rows") or 0)
     lower = lower_is_better(metric)
@@ -238,6 +240,21 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
         return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
     return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
+
+
+def _same_champion(recent: list[dict[str, Any]], current: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The newest windows of ``recent`` served by ``current``'s champion, and a note when an older one
+    was cut off: a run of drifted windows restarts when the champion changes (the windows another
+    model served, against its reference, say nothing about this one). A record without a version
+    (an old record) is not cut."""
+    version = current.get("champion_version")
+    if version in (None, ""):
+        return recent, ""
+    for k in range(len(recent) - 1, -1, -1):
+        other = recent[k].get("champion_version")
+        if other not in (None, "") and str(other) != str(version):
+            return recent[k + 1:], f" since v{version} started serving"
+    return recent, ""
 
 
 def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any],
