@@ -86,6 +86,13 @@ def too_few_labels(n: int, min_labels: int) -> bool:
     return n < max(int(min_labels), 1)
 
 
+def drifted(share: float | None, drift_share: float) -> bool:
+    """Whether a window counts as drifted for the drift rule: its share of drifted features is
+    *above* ``drift_share`` (a share equal to it is not counted; ``detect_drift``'s own verdict,
+    the ``drift.share`` setting, reads ``>=`` as evidently does)."""
+    return share is not None and share > drift_share
+
+
 def same_window(a: Any, b: Any, window: Any = None) -> bool:
     """Whether window ends ``a`` and ``b`` are one window judged twice: the same end, or with
     ``window`` (a duration) ends within half a window of each other, as
@@ -178,7 +185,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     recent, since = _same_champion(recent, current)
     if "drift_share" in rules:
         shares = [r.get("drift_share") for r in recent]
-        if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
+        if len(recent) == n and all(drifted(s, rules["drift_share"]) for s in shares):
             if labels_clear:
                 notes.append(f"drift share above {rules['drift_share']} for {n} window(s), but the labels show "
                              "no loss")
@@ -187,14 +194,17 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                                "window(s): " + ", ".join(f"{s:.2f}" for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
-        elif gap and current["drift_share"] > rules["drift_share"]:
+        elif gap and drifted(current["drift_share"], rules["drift_share"]):
             notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
-        elif current["drift_share"] > rules["drift_share"]:  # a streak still short (as prediction drift says)
-            above = [r.get("drift_share") is not None and r["drift_share"] > rules["drift_share"] for r in recent]
+        elif drifted(current["drift_share"], rules["drift_share"]):  # a streak still short (as prediction drift says)
+            above = [drifted(r.get("drift_share"), rules["drift_share"]) for r in recent]
             streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
             if streak < n:
                 notes.append(f"drift share {current['drift_share']:.2f} above {rules['drift_share']} in {streak} "
                              f"window(s){since}, {n} needed")
+        elif current["drift_share"] == rules["drift_share"]:  # detect_drift's verdict (>=) says drifted here
+            notes.append(f"drift share {current['drift_share']:.2f} not counted: the drift rule counts a share "
+                         f"above {rules['drift_share']}")
     if psi_on and current.get("psi") is not None:
         if len(recent) == n and all(predicted(r) for r in recent):
             if labels_clear:
