@@ -1016,6 +1016,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
+    from ctloop.monitoring import rules as rules_core
 
     say = progress or (lambda _msg: None)
     data, step, untimed, unlabelled = _prepared(frame, cfg)
@@ -1192,6 +1193,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             # section's rules judge its share; the drift section (method, threshold) is detect_drift's
             drift = drift_core.detect(champion.reference, current[features], columns=features)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
+            counted = cfg.rules.active().get("drift_share")
+            if counted is not None:  # the window drifted as the rules count it (above), not as detect_drift (>=)
+                w.drifted = rules_core.drifted(w.drift_share, counted)
         if cfg.policy == "always":
             fire, rule = True, "always"
         elif every is not None:

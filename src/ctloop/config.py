@@ -1164,7 +1164,8 @@ class MonitoringRules(Section):
     """When monitoring asks for retraining. A rule set to null (or ``"off"``) is off."""
 
     NAME: ClassVar[str] = "rules"
-    drift_share: float | None = opt(0.5, "Drift share above which a window counts as drifted.",
+    drift_share: float | None = opt(0.5, "Drift share above which a window counts as drifted (a share equal "
+                                    "to it does not; drift.share, detect_drift's verdict, reads >=).",
                                     check=between(0, 1, low_open=True))
     drift_windows: int = opt(2, "Consecutive drifted windows that trigger retraining.", check=positive)
     realized_floor: float | None = opt(None, "Absolute bound of the champion's realized metric (below it for "

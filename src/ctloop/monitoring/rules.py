@@ -6,7 +6,8 @@ oldest first (the last windows and the last successful trigger, read from MLflow
 :class:`ctloop.monitoring.store.MonitoringStore`, or replayed by the backtest). Rules (each
 optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 
-* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows;
+* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows
+  served by the same champion (a run of drifted windows restarts when the champion changes);
 * ``realized_floor``: the champion's realized metric worse than an absolute bound (below it for
   higher-is-better metrics such as ``roc_auc``, above it for ``log_loss``/``rmse``/``mae``);
 * ``realized_drop``: the champion's realized metric worse than its validation metric by more
@@ -31,7 +32,7 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   ROC AUC confidently below 0.5, a regressor's predictions confidently negatively correlated with
   the labels (Spearman; records ``chance_gap``/``chance_gap_se``) — a loss whatever the reference;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
-  (what sampling alone gives) for ``drift_windows`` consecutive windows;
+  (what sampling alone gives) for ``drift_windows`` consecutive windows of the same champion;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
   show no confident loss, neither feature nor prediction drift fires.
 
@@ -83,6 +84,13 @@ def history_needs(rules: dict[str, Any]) -> int:
 
 def too_few_labels(n: int, min_labels: int) -> bool:
     return n < max(int(min_labels), 1)
+
+
+def drifted(share: float | None, drift_share: float) -> bool:
+    """Whether a window counts as drifted for the drift rule: its share of drifted features is
+    *above* ``drift_share`` (a share equal to it is not counted; ``detect_drift``'s own verdict,
+    the ``drift.share`` setting, reads ``>=`` as evidently does)."""
+    return share is not None and share > drift_share
 
 
 def same_window(a: Any, b: Any, window: Any = None) -> bool:
@@ -174,9 +182,10 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     n = int(rules.get("drift_windows", 1))
     earlier = [h for h in history if not h.get("cooldown_only") and pd.Timestamp(h["window_end"]) < now]
     recent, gap = consecutive_windows(earlier, current, n, window)
+    recent, since = _same_champion(recent, current)
     if "drift_share" in rules:
         shares = [r.get("drift_share") for r in recent]
-        if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
+        if len(recent) == n and all(drifted(s, rules["drift_share"]) for s in shares):
             if labels_clear:
                 notes.append(f"drift share above {rules['drift_share']} for {n} window(s), but the labels show "
                              "no loss")
@@ -185,14 +194,17 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                                "window(s): " + ", ".join(f"{s:.2f}" for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
-        elif gap and current["drift_share"] > rules["drift_share"]:
+        elif gap and drifted(current["drift_share"], rules["drift_share"]):
             notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
-        elif current["drift_share"] > rules["drift_share"]:  # a streak still short (as prediction drift says)
-            above = [r.get("drift_share") is not None and r["drift_share"] > rules["drift_share"] for r in recent]
+        elif drifted(current["drift_share"], rules["drift_share"]):  # a streak still short (as prediction drift says)
+            above = [drifted(r.get("drift_share"), rules["drift_share"]) for r in recent]
             streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
             if streak < n:
                 notes.append(f"drift share {current['drift_share']:.2f} above {rules['drift_share']} in {streak} "
-                             f"window(s), {n} needed")
+                             f"window(s){since}, {n} needed")
+        elif current["drift_share"] == rules["drift_share"]:  # detect_drift's verdict (>=) says drifted here
+            notes.append(f"drift share {current['drift_share']:.2f} not counted: the drift rule counts a share "
+                         f"above {rules['drift_share']}")
     if psi_on and current.get("psi") is not None:
         if len(recent) == n and all(predicted(r) for r in recent):
             if labels_clear:
@@ -203,7 +215,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                                f"against its gate holdout (> {rules['prediction_psi']} and the sampling bound)")
         elif predicted(current):
             streak = next((k for k, r in enumerate(reversed(recent)) if not predicted(r)), len(recent))
-            notes.append(f"prediction drift (PSI {current['psi']:.3f}) in {streak} window(s), {n} needed")
+            notes.append(f"prediction drift (PSI {current['psi']:.3f}) in {streak} window(s){since}, {n} needed")
     realized = current.get("realized")
     labelled = int(current.get("realized_rows") or 0)
     lower = lower_is_better(metric)
@@ -238,6 +250,21 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
         return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
     return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
+
+
+def _same_champion(recent: list[dict[str, Any]], current: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The newest windows of ``recent`` served by ``current``'s champion, and a note when an older one
+    was cut off: a run of drifted windows restarts when the champion changes (the windows another
+    model served, against its reference, say nothing about this one). A record without a version
+    (an old record) is not cut."""
+    version = current.get("champion_version")
+    if version in (None, ""):
+        return recent, ""
+    for k in range(len(recent) - 1, -1, -1):
+        other = recent[k].get("champion_version")
+        if other not in (None, "") and str(other) != str(version):
+            return recent[k + 1:], f" since v{version} started serving"
+    return recent, ""
 
 
 def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any],
@@ -529,7 +556,8 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     does not choose its own weight; equal counts give the macro mean). The reference is the gate's
     level over the classes both saw; a class only the window has (one the gate's holdout lacked)
     is judged against that level with its own weight (``1 / v0_window``), a label the model never
-    saw (AUC 0.5 by construction, no estimate) with an average class's, as in the macro mean
+    saw (AUC 0.5 by construction, no estimate; on the gate's side too, where its holdout had the
+    label: no reference) with an average class's, as in the macro mean
     (weighted by its rows, rbf_late_class's new class found a window later); a class only the
     gate has is left out. The macro mean over the classes each side
     happened to contain compared compositions: a class of one or two rows added an AUC anywhere in
@@ -549,7 +577,9 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
         if any(x is None or x != x for x in (value, var, null)):
             continue
         g, g_var, g_null = gate.get(key), gate.get(f"{key}_var"), gate.get(f"{key}_null")
-        if any(x is None or x != x for x in (g, g_var, g_null)):
+        if gate.get(f"{key}_unseen") or any(x is None or x != x for x in (g, g_var, g_null)):
+            # a label the model never saw is no reference at its gate either (0.5 by construction
+            # there too): compared with it, a class the champion cannot predict read as no loss
             new.append((key, (1.0 / float(null), float(value), float(var))))
         else:
             shared.append((1.0 / (float(null) + float(g_null)), float(value), float(var), float(g), float(g_var)))
@@ -558,7 +588,9 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     w_shared = sum(x[0] for x in shared)
     # a label the model never saw is no estimate (AUC 0.5 by construction, every row of it wrong):
     # the share of an average class, as in the macro mean, however few its rows
-    new = [(w_shared / len(shared), *x[1:]) if current.get(f"{key}_unseen") else x for key, x in new]
+    # and no sampling error either: every row of it is wrong whatever the sample (Hanley & McNeil's
+    # variance at 0.5 over one or two rows drowned the loss it is)
+    new = [(w_shared / len(shared), x[1], 0.0) if current.get(f"{key}_unseen") else x for key, x in new]
     total = w_shared + sum(x[0] for x in new)
     return (sum(x[0] * x[1] for x in (*shared, *new)) / total,
             sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
