@@ -185,6 +185,13 @@ class ServingChangedOutside(ServingError):
     steps: list = []
 
 
+class ServingNeedsOperator(ServingChangedOutside):
+    """A traffic-only write the service's state makes unsafe until an operator acts (a legacy
+    deployment-mode annotation KServe's webhook would rewrite into a new revision): nothing written,
+    and a canary analysis holds it as it is (neither promoted nor rolled back), as for a change
+    made outside."""
+
+
 class PlatformError(CtloopError):
     """The KFP API refused or failed an operation."""
 

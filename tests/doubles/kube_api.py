@@ -442,8 +442,10 @@ class KubeApiDouble(InThreadServer):
             self._on_read(key)
             return obj
 
-    def fail_next(self, code: int, n: int = 1) -> None:
-        self._fail.extend([code] * n)
+    def fail_next(self, code: int, n: int = 1, message: str = "") -> None:
+        """The next ``n`` writes are answered ``code`` and not applied; ``message`` the Status'
+        message (``injected <code>`` when empty)."""
+        self._fail.extend([(code, message)] * n)
 
     def fail_after_write(self, code: int, n: int = 1) -> None:
         """The next ``n`` writes (POST/PATCH) are applied and answered ``code`` (504: the API
@@ -839,9 +841,9 @@ class KubeApiDouble(InThreadServer):
                         return self._status(404, "NotFound", f"no route {self.path}")
                     ns, name = m.group(1), m.group(2)
                     if method != "GET" and double._fail:
-                        code = double._fail.pop(0)
+                        code, message = double._fail.pop(0)
                         reason = {409: "Conflict", 500: "InternalError"}.get(code, "Error")
-                        return self._status(code, reason, f"injected {code}")
+                        return self._status(code, reason, message or f"injected {code}")
                     if method == "GET":
                         key = (ns, name)
                         if key not in double.objects:

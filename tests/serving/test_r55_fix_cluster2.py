@@ -174,3 +174,56 @@ def test_a_null_deploy_config_is_a_webhook_panic_in_one_line(kube, capsys):  # n
     assert "is null (NewDeployConfig dereferences the nil DeployConfig" in err, err
     # refused by admission: not sent again as a 5xx is
     assert len(writes(kube)) == 1 and _frozen(kube) == before
+
+
+def test_a_transient_error_a_webhook_relays_is_sent_again(kube):  # noqa: F811
+    """Review of the no-resend rule: KServe v0.20.0's defaulter reads its ConfigMap on every request
+    (inference_service_defaults.go GetInferenceServiceConfigMap) and returns the client's error as it
+    is; controller-runtime v0.22.5 defaulter_custom.go passes an API error through with its own code,
+    and the API server wraps it as 'admission webhook "…" denied the request: …' (ToStatusErr). A
+    503 from that read (an etcd leader change) is transient: the write is sent again. Only the
+    recovered panic ('denied the request: panic: … [recovered]') fails alike every time."""
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
+    )
+    deploy_v2(isvcs)
+    kube.calls.clear()
+    kube.fail_next(
+        503,
+        message='admission webhook "inferenceservice.kserve-webhook-server.defaulter" denied the '
+        "request: the server is currently unable to handle the request (get configmaps "
+        "inferenceservice-config)",
+    )
+    rollout.set_traffic(isvcs, ISVC, 50)
+    assert len(writes(kube)) == 2
+
+
+def test_a_canary_step_on_a_legacy_annotation_holds_the_analysis(kube, legacy):  # noqa: F811
+    """Review: the refusal of a traffic-only step inside a canary's plan was a plain ServingError,
+    which release.analyze turns into a rollback of a canary nobody judged bad; it is now
+    ServingNeedsOperator, a ChangedOutside, which the analysis holds (neither promoted nor rolled
+    back), with the annotate fix, nothing written."""
+    before = _frozen(kube)
+    with pytest.raises(rollout.ChangedOutside, match="'Serverless'.*nothing written"):
+        rollout.walk_plan(
+            legacy, ISVC, plan=[10, 50], check=lambda p: (True, "ok", {}), storage_uri="s3://b/v2"
+        )
+    assert writes(kube) == [] and _frozen(kube) == before
+
+
+@pytest.mark.parametrize(
+    "args", [["promote"], ["canary", "--percent", "50"]], ids=["promote", "canary-share"]
+)
+def test_no_canary_on_a_legacy_annotation_is_not_called_a_canary(kube, capsys, args):  # noqa: F811
+    """Review: with one version only, the legacy-annotation refusal ran first and spoke of "the
+    canary's own first revision"; the no-canary answers come first now."""
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    rollout.deploy(
+        isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
+    )
+    kube.objects[(NS, ISVC)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
+    code, out, err = run_main(
+        ["rollout", args[0], "--isvc", ISVC, "--namespace", NS, *args[1:]], capsys, 30
+    )
+    assert "canary's" not in err and "canary's model" not in err, err

@@ -30,7 +30,7 @@ import copy
 import re
 from typing import Any, NamedTuple
 
-from ctloop.errors import ServingError
+from ctloop.errors import ServingError, ServingNeedsOperator
 
 API_VERSION = "serving.kserve.io/v1beta1"
 KIND = "InferenceService"
@@ -911,7 +911,7 @@ def legacy_mode_rewrite(isvc: dict[str, Any]) -> str:
 
 
 def check_traffic_only(isvc: dict[str, Any], what: str) -> None:
-    """Refuse (ServingError, nothing written) ``what``, a write that moves traffic only (a canary's
+    """Refuse (:class:`ServingNeedsOperator`, nothing written; a canary analysis holds) ``what``, a write that moves traffic only (a canary's
     share above 0 %, a promote), on a service whose :data:`MODE_ANNOTATION` is a legacy name: KServe
     v0.20.0's webhook rewrites it on that update (:func:`legacy_mode_rewrite`), so Knative starts a
     new revision of the canary's model with it, and KServe's rollout then takes that revision for
@@ -929,7 +929,7 @@ def check_traffic_only(isvc: dict[str, Any], what: str) -> None:
               "previousRolledoutRevision: a rollback would no longer return to the revision serving before the canary"
               if what.startswith("promot") else
               "the canary would move to that new revision (its per-revision metrics start again)")
-    raise ServingError(
+    raise ServingNeedsOperator(
         f"InferenceService {name!r} names {MODE_ANNOTATION} {asked!r}, a legacy name KServe v0.20.0's webhook "
         f"rewrites to {mode!r} on every update (inference_service_defaults.go DefaultInferenceService); the "
         "annotation is in the revision template (components/predictor.go), so "

@@ -240,9 +240,11 @@ class InferenceServices:
                     # it was not (priority and fairness rejects before any handler runs)
                     conflict.resent = applied_maybe
                     raise conflict from exc
-                # an admission webhook's denial answered 5xx (controller-runtime's recovered panic:
-                # Errored(500)) was refused before anything was stored: sent again, it fails alike
-                denied = exc.status >= 500 and _WEBHOOK_DENIED in _why(exc.body)
+                # a webhook's recovered panic answered 5xx (controller-runtime v0.22.5 webhook.go
+                # Errored(500, "panic: %v [recovered]")) was refused before anything was stored and
+                # fails alike when sent again; any other 5xx a webhook relays (KServe's defaulter
+                # passes its ConfigMap read's 503 through, defaulter_custom.go) is sent again
+                denied = exc.status >= 500 and _WEBHOOK_PANIC in _why(exc.body)
                 pause = (None if denied else _pause(exc, attempt, deadline) if attempt + 1 < self.retries
                          else _pause_until(exc, attempt, deadline) if read else None)
                 if pause is not None:
@@ -523,6 +525,7 @@ class InferenceServices:
 
 # k8s.io/apiserver pkg/admission/plugin/webhook/errors/statuserror.go ToStatusErr: every webhook's denial
 _WEBHOOK_DENIED = "\" denied the request"
+_WEBHOOK_PANIC = _WEBHOOK_DENIED + ": panic: "
 
 
 def _webhook_refusal(exc: ServingError, name: str, namespace: str) -> None:

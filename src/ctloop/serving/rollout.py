@@ -960,9 +960,7 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
                              "person deployed it since; its canary left alone, nothing written")
     _check_mode(isvcs, obj)
     specs.check_reconciled(obj)
-    if percent > 0:
-        specs.check_traffic_only(obj, f"moving its canary to {percent} %")
-    else:
+    if percent == 0:
         _warn_legacy_mode(obj)
     stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
     if stable:
@@ -992,6 +990,8 @@ def _set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: f
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} has no canary to move to {percent} %: "
                            f"{alone}, and KServe splits traffic only between a new revision and the one rolled "
                            "out before it; deploy a new version as a canary first (nothing written)")
+    if percent > 0:  # after the checks that there is a canary to move (its refusal names the canary)
+        specs.check_traffic_only(obj, f"moving its canary to {percent} %")
     model = _spec_version(obj)[1]
     patch = _unstaged(obj, specs.traffic_patch(0)) if percent == 0 else specs.traffic_patch(percent)
     _conditional_patch(isvcs, name, obj, patch, f"moving its canary to {percent} %",
@@ -1163,7 +1163,8 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
                              "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
                              "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
-    specs.check_traffic_only(current, "promoting its canary")
+    if pinned is not None:  # a canary to promote (its refusal names the canary)
+        specs.check_traffic_only(current, "promoting its canary")
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
