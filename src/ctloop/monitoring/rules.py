@@ -556,8 +556,7 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     does not choose its own weight; equal counts give the macro mean). The reference is the gate's
     level over the classes both saw; a class only the window has (one the gate's holdout lacked)
     is judged against that level with its own weight (``1 / v0_window``), a label the model never
-    saw (AUC 0.5 by construction, no estimate; on the gate's side too, where its holdout had the
-    label: no reference) with an average class's, as in the macro mean
+    saw (AUC 0.5 by construction, no estimate) with an average class's, as in the macro mean
     (weighted by its rows, rbf_late_class's new class found a window later); a class only the
     gate has is left out. The macro mean over the classes each side
     happened to contain compared compositions: a class of one or two rows added an AUC anywhere in
@@ -577,9 +576,7 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
         if any(x is None or x != x for x in (value, var, null)):
             continue
         g, g_var, g_null = gate.get(key), gate.get(f"{key}_var"), gate.get(f"{key}_null")
-        if gate.get(f"{key}_unseen") or any(x is None or x != x for x in (g, g_var, g_null)):
-            # a label the model never saw is no reference at its gate either (0.5 by construction
-            # there too): compared with it, a class the champion cannot predict read as no loss
+        if any(x is None or x != x for x in (g, g_var, g_null)):
             new.append((key, (1.0 / float(null), float(value), float(var))))
         else:
             shared.append((1.0 / (float(null) + float(g_null)), float(value), float(var), float(g), float(g_var)))
@@ -588,9 +585,7 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     w_shared = sum(x[0] for x in shared)
     # a label the model never saw is no estimate (AUC 0.5 by construction, every row of it wrong):
     # the share of an average class, as in the macro mean, however few its rows
-    # and no sampling error either: every row of it is wrong whatever the sample (Hanley & McNeil's
-    # variance at 0.5 over one or two rows drowned the loss it is)
-    new = [(w_shared / len(shared), x[1], 0.0) if current.get(f"{key}_unseen") else x for key, x in new]
+    new = [(w_shared / len(shared), *x[1:]) if current.get(f"{key}_unseen") else x for key, x in new]
     total = w_shared + sum(x[0] for x in new)
     return (sum(x[0] * x[1] for x in (*shared, *new)) / total,
             sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
