@@ -1194,8 +1194,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             drift = drift_core.detect(champion.reference, current[features], columns=features)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
             counted = cfg.rules.active().get("drift_share")
-            if counted is not None:  # the window drifted as the rules count it (above), not as detect_drift (>=)
-                w.drifted = rules_core.drifted(w.drift_share, counted)
+            # the window drifted as the rules count it (above), not as detect_drift (>=); with the
+            # drift rule off, nothing counts it
+            w.drifted = rules_core.drifted(w.drift_share, counted) if counted is not None else False
         if cfg.policy == "always":
             fire, rule = True, "always"
         elif every is not None:

@@ -73,3 +73,14 @@ def test_one_reading_of_above():
     )
     assert not v.fire and "needed" not in v.reason, v.reason
     assert "drift share 0.50 not counted: the drift rule counts a share above 0.5" in v.reason, v.reason
+
+
+@pytest.mark.filterwarnings("ignore:a median window")
+def test_with_the_drift_rule_off_no_window_says_drifted():
+    """Review: with ``monitoring.rules.drift_share: null`` the record fell back on detect_drift's
+    verdict, though no rule counts drift then (the window after day 4 moves both a and b by 5)."""
+    frame = one_of_two_features_moves()
+    frame.loc[400:, "b"] += 5.0
+    report = run_backtest(frame, config(prediction_psi=None, drift_share=None))
+    assert any(w.drift_share and w.drift_share > 0.5 for w in report.windows)
+    assert not any(w.drifted for w in report.windows), [(w.index, w.drifted) for w in report.windows]

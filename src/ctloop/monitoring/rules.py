@@ -195,7 +195,8 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
         elif gap and drifted(current["drift_share"], rules["drift_share"]):
-            notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
+            notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s){since}, {n} "
+                         f"needed: {gap}")
         elif drifted(current["drift_share"], rules["drift_share"]):  # a streak still short (as prediction drift says)
             above = [drifted(r.get("drift_share"), rules["drift_share"]) for r in recent]
             streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
