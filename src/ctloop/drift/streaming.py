@@ -2091,16 +2091,22 @@ class Source:
             yield from self._former_batches(fragment, renames, **scan)
             return
         wanted = scan.get("columns")
-        last = next((name for name in reversed(schema.names) if name not in self.partition_keys), None)  # the file's
-        # a CSV file's last column is read too (as text: no conversion to fail), whatever the columns asked: a quote
-        # left open swallows the rest of the file into the last row's last value (_open_quote_refusal)
-        tail = self.format == "csv" and wanted is not None and last is not None and last not in wanted
+        # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
+        # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
+        # into the last row's last value (_open_quote_refusal)
+        tail = self.format == "csv" and wanted is not None
+        if tail:  # the file's schema: read once (check_files, or here), kept by the fragment
+            last = next((n for n in reversed(fragment.physical_schema.names) if n not in self.partition_keys), None)
+            tail = last is not None and last not in wanted
         done = 0  # rows of this file handed on
         checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
         while True:
             skip = done
             held = None  # the batch read last: handed on once the next one is read, the file's last once checked
-            read = schema.set(schema.get_field_index(last), pa.field(last, pa.string())) if tail else schema
+            read = schema
+            if tail:  # a column of this file only (the dataset's schema is its first file's): added
+                at = schema.get_field_index(last)
+                read = schema.append(pa.field(last, pa.string())) if at < 0 else schema.set(at, pa.field(last, pa.string()))
             if tail:
                 scan = {**scan, "columns": [*wanted, last]}
             try:

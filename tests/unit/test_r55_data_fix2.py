@@ -1,0 +1,45 @@
+"""Reading tables, round 55 (r55-data-fix2: review of r55-data-fix).
+
+* The stream engine's check for a quote left open in a CSV file's last value read the dataset's last column (its
+  first file's), not the file's: a file whose header orders the columns otherwise (``b,a`` after ``a,b``) never had
+  its own last column read when another was asked, and a quote opened in it took the rest of the file into one
+  value again (301 rows read of a file read_table refuses). Each file's own last column is read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop import storage
+from ctloop.drift import streaming
+from ctloop.errors import DataSourceError
+
+
+def _rows(path: str, columns: list[str] | None = None) -> int:
+    return sum(batch.num_rows for batch, _, _ in streaming.open_source(path).batches(columns))
+
+
+def test_a_quote_left_open_in_a_file_whose_columns_are_ordered_otherwise_is_refused(tmp_path):
+    (tmp_path / "a.csv").write_text("a,b\n" + "".join(f"{i},x{i % 5}\n" for i in range(300)))
+    # b.csv's last column is a (the dataset's is b): its first row opens a quote in a, never closed
+    (tmp_path / "b.csv").write_text(
+        'b,a\nx1,"open\n' + "".join(f"x{i % 5},{i}\n" for i in range(300))
+    )
+    with pytest.raises(DataSourceError) as expected:
+        storage.read_table(str(tmp_path / "b.csv"))
+    assert str(expected.value).endswith("EOF inside string starting at row 1")
+    with pytest.raises(DataSourceError) as refused:  # was 301 rows: b.csv's a read as one value
+        _rows(str(tmp_path), ["b"])
+    assert str(refused.value) == str(expected.value)
+
+
+def test_a_quote_left_open_in_a_column_only_a_later_file_has_is_refused(tmp_path):
+    (tmp_path / "a.csv").write_text("a,b\n1,x\n2,y\n")
+    (tmp_path / "b.csv").write_text(
+        'a,b,c\n1,x,"q\n2,y,z\n'
+    )  # c: not in the dataset's schema (a.csv's)
+    with pytest.raises(
+        DataSourceError,
+        match=r"b.csv is not a readable csv file: .*EOF inside string starting at row 1",
+    ):
+        _rows(str(tmp_path), ["a"])  # was 3 rows
