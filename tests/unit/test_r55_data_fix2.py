@@ -4,9 +4,15 @@
   first file's), not the file's: a file whose header orders the columns otherwise (``b,a`` after ``a,b``) never had
   its own last column read when another was asked, and a quote opened in it took the rest of the file into one
   value again (301 rows read of a file read_table refuses). Each file's own last column is read.
+* A closed quoted value holding a line end in a gzip file's last row had the file inflated whole once more
+  (downloaded again from an object store) for every text column of that row, on every pass over the file:
+  only the file's last column can hold a quote left open (in another, its row is short of columns, which Arrow
+  refuses), and the answer is kept for the source's next passes.
 """
 
 from __future__ import annotations
+
+import gzip
 
 import pytest
 
@@ -43,3 +49,20 @@ def test_a_quote_left_open_in_a_column_only_a_later_file_has_is_refused(tmp_path
         match=r"b.csv is not a readable csv file: .*EOF inside string starting at row 1",
     ):
         _rows(str(tmp_path), ["a"])  # was 3 rows
+
+
+def test_a_gzip_files_closed_last_value_is_inflated_again_once_per_source_not_per_column_and_pass(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "cur.csv.gz"
+    text = "x,s,t\n" + "".join(f"{i},s{i % 7},t{i % 5}\n" for i in range(50))
+    path.write_bytes(gzip.compress((text + '1,"a\nb","c\nd"\n').encode()))
+    looked = []
+    real = streaming._open_quote_at_end
+    monkeypatch.setattr(
+        streaming, "_open_quote_at_end", lambda f, v: looked.append(v) or real(f, v)
+    )
+    source = streaming.open_source(str(path))
+    for columns in (None, None, ["x"], ["s"]):
+        assert sum(batch.num_rows for batch, _, _ in source.batches(columns)) == 51
+    assert looked == ["c\nd"]  # was 7: s and t on each whole pass, t when x or s was read

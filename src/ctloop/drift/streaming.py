@@ -1768,6 +1768,9 @@ class Source:
     csv_headers: list[tuple[str, list[str]]] = field(default_factory=list, repr=False, compare=False)
     # a Parquet source's files (paths) → their INT96 columns (_int96), from the footers _file_schemas read
     int96: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
+    # CSV files whose last row's last value holds a line end: (path, value) → whether the file ends inside it
+    # (_open_quote_at_end: a gzip file inflated whole), looked at once per source, not per pass (_refuse_open_quote)
+    open_quotes: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
@@ -2127,7 +2130,8 @@ class Source:
                     held = batch
                 if held is not None:
                     if self.format == "csv":
-                        _refuse_open_quote(fragment, seen, done + held.num_rows)
+                        _refuse_open_quote(fragment, seen, done + held.num_rows, self.partition_keys,
+                                           self.open_quotes)
                     done += held.num_rows
                     yield held
                 return
@@ -2201,20 +2205,37 @@ def _open_quote_refusal(path: str, row: int) -> DataSourceError:
                            f"starting at row {row}")
 
 
-def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int) -> None:
+def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int, partition_keys: Sequence[str] = (),
+                       seen: dict[tuple[str, str], bool] | None = None) -> None:
     """Refuse the CSV file of ``fragment`` whose ``batch``, its last (``rows``: the file's rows through it), ends
     inside a quoted value (:func:`_open_quote_at_end`): a quote opened in the last row's last value and never
     closed took every line after it into that value (601 rows read as 301, one value 1,802 characters long),
-    which read_table refuses. Only a text value holding a line end in the last row is looked at further."""
+    which read_table refuses. Only the file's own last column is looked at (a quote left open in an earlier one
+    leaves its row short of columns, which Arrow refuses), and further only when its last value holds a line
+    end; ``seen`` keeps the answer (a gzip file's text inflated again) for the next pass over the file."""
     import pyarrow as pa
 
     if not batch.num_rows:
         return
-    for column in batch.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            value = column[-1].as_py()
-            if value and ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
-                raise _open_quote_refusal(fragment.path, rows)
+    names = batch.schema.names
+    if not any(pa.types.is_string(t) or pa.types.is_large_string(t) for t in batch.schema.types):
+        return  # no text value: no quoted one either (the file's schema not asked)
+    last = next((n for n in reversed(fragment.physical_schema.names) if n not in partition_keys), None)
+    if last not in names:
+        return
+    column = batch.column(names.index(last))
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return
+    value = column[-1].as_py()
+    if not value or ("\n" not in value and "\r" not in value):
+        return
+    found = None if seen is None else seen.get((fragment.path, value))
+    if found is None:
+        found = _open_quote_at_end(fragment, value)
+        if seen is not None:
+            seen[(fragment.path, value)] = found
+    if found:
+        raise _open_quote_refusal(fragment.path, rows)
 
 
 _CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
