@@ -8,11 +8,15 @@
   (downloaded again from an object store) for every text column of that row, on every pass over the file:
   only the file's last column can hold a quote left open (in another, its row is short of columns, which Arrow
   refuses), and the answer is kept for the source's next passes.
+* A file whose extension says the wrong thing about its bytes (a gzipped ``gz_named.csv``, a plain
+  ``plain_named.csv.gz``) was named in a refusal met while reading it by the name Arrow reads it under
+  (``gz_named.csv.gz``, ``plain_named.csv.gz.csv``): a file that does not exist. Its own name is given.
 """
 
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 
@@ -66,3 +70,33 @@ def test_a_gzip_files_closed_last_value_is_inflated_again_once_per_source_not_pe
     for columns in (None, None, ["x"], ["s"]):
         assert sum(batch.num_rows for batch, _, _ in source.batches(columns)) == 51
     assert looked == ["c\nd"]  # was 7: s and t on each whole pass, t when x or s was read
+
+
+OPEN = '100,"open\n101,z\n'
+NUL = "100,n\0ul\n"  # past the first bytes a gzip file's text is looked at in for one
+
+
+@pytest.mark.parametrize(
+    "name, tail, said",
+    [
+        (
+            "gz_named.csv",
+            OPEN,
+            " is not a readable csv file: .*EOF inside string starting at row 101",
+        ),
+        (
+            "plain_named.csv.gz",
+            OPEN,
+            " is not a readable csv file: .*EOF inside string starting at row 101",
+        ),
+        ("plain_named.csv.gz", NUL, ": column 'b' holds a NUL byte on row 100"),
+    ],
+)
+def test_a_file_read_under_another_name_is_refused_under_its_own(tmp_path, name, tail, said):
+    data = ("a,b\n" + "".join(f"{i},x{i}\n" for i in range(100)) + tail).encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name == "gz_named.csv" else data)
+    with pytest.raises(DataSourceError) as refused:
+        _rows(str(path))
+    # was ".../gz_named.csv.gz ...", ".../plain_named.csv.gz.csv ...": no such file
+    assert re.match(re.escape(str(path)) + said, str(refused.value)), str(refused.value)

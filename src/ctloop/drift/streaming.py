@@ -1771,6 +1771,9 @@ class Source:
     # CSV files whose last row's last value holds a line end: (path, value) → whether the file ends inside it
     # (_open_quote_at_end: a gzip file inflated whole), looked at once per source, not per pass (_refuse_open_quote)
     open_quotes: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
+    # a CSV file read under another name (its extension says the wrong thing about its bytes: _codec_names):
+    # that name → the file's own, which a refusal met while reading it names
+    stored: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
@@ -2052,7 +2055,7 @@ class Source:
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise SourceUnreadable(
-                        f"{self.uri}: cannot read {item.path}: {item.error}"
+                        f"{self.uri}: cannot read {self.stored.get(item.path, item.path)}: {item.error}"
                     ) from item.error
                 batch, path, number = item
                 if path != current:
@@ -2094,6 +2097,7 @@ class Source:
             yield from self._former_batches(fragment, renames, **scan)
             return
         wanted = scan.get("columns")
+        shown = self.stored.get(fragment.path, fragment.path)  # its own name, for a refusal
         # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
         # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
         # into the last row's last value (_open_quote_refusal)
@@ -2124,14 +2128,14 @@ class Source:
                         yield held
                     seen, batch = batch, batch.select(wanted) if tail else batch
                     if self.pandas_cells and self.format == "csv":
-                        _refuse_pandas_text(fragment, batch, schema, scan, checked)
+                        _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
                     if self.format == "csv":
-                        _refuse_nul(fragment.path, batch, done)
+                        _refuse_nul(shown, batch, done)
                     held = batch
                 if held is not None:
                     if self.format == "csv":
                         _refuse_open_quote(fragment, seen, done + held.num_rows, self.partition_keys,
-                                           self.open_quotes)
+                                           self.open_quotes, shown)
                     done += held.num_rows
                     yield held
                 return
@@ -2142,16 +2146,16 @@ class Source:
                 position, line, value = change
                 name = fragment.physical_schema.names[position]
                 if ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
-                    raise _open_quote_refusal(fragment.path, line - 1) from exc
+                    raise _open_quote_refusal(shown, line - 1) from exc
                 if "\0" in value:  # a number column's NUL past the block Arrow typed it from: no type change
-                    raise _nul_refusal(fragment.path, name, line - 2, value) from exc
+                    raise _nul_refusal(shown, name, line - 2, value) from exc
                 kind = schema.field(name).type
                 wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
                     _csv_wider(kind, value)
                 if wider is None:
                     was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
-                    raise CsvTypeChanged(fragment.path, name, was, line - 2, value) from exc
+                    raise CsvTypeChanged(shown, name, was, line - 2, value) from exc
                 schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
 
 
@@ -2206,13 +2210,14 @@ def _open_quote_refusal(path: str, row: int) -> DataSourceError:
 
 
 def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int, partition_keys: Sequence[str] = (),
-                       seen: dict[tuple[str, str], bool] | None = None) -> None:
+                       seen: dict[tuple[str, str], bool] | None = None, shown: str | None = None) -> None:
     """Refuse the CSV file of ``fragment`` whose ``batch``, its last (``rows``: the file's rows through it), ends
     inside a quoted value (:func:`_open_quote_at_end`): a quote opened in the last row's last value and never
     closed took every line after it into that value (601 rows read as 301, one value 1,802 characters long),
     which read_table refuses. Only the file's own last column is looked at (a quote left open in an earlier one
     leaves its row short of columns, which Arrow refuses), and further only when its last value holds a line
-    end; ``seen`` keeps the answer (a gzip file's text inflated again) for the next pass over the file."""
+    end; ``seen`` keeps the answer (a gzip file's text inflated again) for the next pass over the file. The
+    refusal names the file as ``shown`` (its own name, when Arrow reads it under another: ``Source.stored``)."""
     import pyarrow as pa
 
     if not batch.num_rows:
@@ -2235,7 +2240,7 @@ def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int, partitio
         if seen is not None:
             seen[(fragment.path, value)] = found
     if found:
-        raise _open_quote_refusal(fragment.path, rows)
+        raise _open_quote_refusal(shown or fragment.path, rows)
 
 
 _CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
@@ -2358,12 +2363,12 @@ def _pandas_text_cells(values: pa.Array) -> Iterator[tuple[int, str]]:
 
 
 def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema, scan: dict[str, Any],
-                        checked: set[str]) -> None:
+                        checked: set[str], shown: str | None = None) -> None:
     """CsvTypeChanged for a float column of ``batch`` holding a NaN or an infinity that its file
     (``fragment``) writes as a cell ``pandas.read_csv`` reads as text (:func:`pandas_text_cell`):
     past the first block (csv_as_pandas_reads read such a column in that block as text), as any
     late text is refused. The file's column is read as text only when the batch holds a NaN or an
-    infinity (nearly never), once per file."""
+    infinity (nearly never), once per file. The file is named as ``shown`` (its own name: ``Source.stored``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -2380,7 +2385,7 @@ def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema,
                                  columns=[name], **options).column(name).combine_chunks()
         found = next(_pandas_text_cells(text), None)
         if found is not None:
-            raise CsvTypeChanged(fragment.path, name, f"numbers ({kind})", found[0], found[1])
+            raise CsvTypeChanged(shown or fragment.path, name, f"numbers ({kind})", found[0], found[1])
 
 
 def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
@@ -3113,7 +3118,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
-    return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers)
+    stored = {n: f for n, f in zip(names, files, strict=True) if n != f}
+    return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers, stored=stored)
 
 
 def _csv_header(fs: Any, path: str) -> list[str]:
