@@ -11,13 +11,19 @@
 * A file whose extension says the wrong thing about its bytes (a gzipped ``gz_named.csv``, a plain
   ``plain_named.csv.gz``) was named in a refusal met while reading it by the name Arrow reads it under
   (``gz_named.csv.gz``, ``plain_named.csv.gz.csv``): a file that does not exist. Its own name is given.
+* Every gzip file over 512 stored bytes cost a ranged read of its last 64 KiB (to tell appended members and BGZF
+  from padding) where its last 4 bytes were read before: those 4 first, the 64 KiB only when they are no size of
+  its text (``storage.gzip_size_fits``: appended, BGZF, padded files), still from the one handle.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import re
 
+import pyarrow as pa
+import pyarrow.fs as pafs
 import pytest
 
 from ctloop import storage
@@ -100,3 +106,74 @@ def test_a_file_read_under_another_name_is_refused_under_its_own(tmp_path, name,
         _rows(str(path))
     # was ".../gz_named.csv.gz ...", ".../plain_named.csv.gz.csv ...": no such file
     assert re.match(re.escape(str(path)) + said, str(refused.value)), str(refused.value)
+
+
+class _Reads(io.BytesIO):
+    """A file's bytes (a double of a store's random-access file), each read noted as (offset, size)."""
+
+    def __init__(self, data: bytes, reads: list[tuple[int, int]]) -> None:
+        super().__init__(data)
+        self.reads = reads
+
+    def read(self, size=-1):
+        at = self.tell()
+        out = super().read(size)
+        self.reads.append((at, len(out)))
+        return out
+
+
+class _Recorded(pafs.FileSystemHandler):
+    """The local disk, each file opened for random access read through :class:`_Reads`."""
+
+    def __init__(self) -> None:
+        self.fs, self.opens, self.reads = pafs.LocalFileSystem(), [], []
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def get_type_name(self):
+        return "recorded"
+
+    def normalize_path(self, path):
+        return path
+
+    def get_file_info(self, paths):
+        return self.fs.get_file_info(paths)
+
+    def get_file_info_selector(self, selector):
+        return self.fs.get_file_info(selector)
+
+    def open_input_file(self, path):
+        self.opens.append(path)
+        with open(path, "rb") as fh:
+            return pa.PythonFile(_Reads(fh.read(), self.reads), mode="r")
+
+    def _unused(self, *args, **kwargs):
+        raise NotImplementedError
+
+    open_input_stream = create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = (
+        _unused
+    )
+    delete_file = move = copy_file = open_output_stream = open_append_stream = _unused
+
+
+@pytest.mark.parametrize("kind", ["plain", "appended"])
+def test_a_gzip_files_last_4_bytes_are_read_before_its_last_64_kib(tmp_path, kind):
+    text = b"x,c\n" + b"".join(b"%d.5,c%d\n" % (i * 7919 % 10007, i % 7) for i in range(3000))
+    data = gzip.compress(text) + (gzip.compress(b"1.5,c1\n") if kind == "appended" else b"")
+    assert len(data) > 512
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(data)
+    handler = _Recorded()
+    padded: dict[str, int] = {}
+    streaming._codec_names(pafs.PyFileSystem(handler), [str(path)], True, None, [], {}, padded)
+    assert (padded, handler.opens) == ({}, [str(path)])
+    size = len(data)
+    tail = max(0, size - storage.GZIP_TAIL_BYTES)
+    # was a read of its last 64 KiB for every gzip file over 512 bytes; appended members: their last size
+    # is no size of the whole file's text, so the 64 KiB are read (and show it unpadded)
+    assert handler.reads[:2] == [(0, 512), (512, 1)]  # its head, and whether there is more
+    assert handler.reads[2:] == [(size - 4, 4)] + [(tail, size - tail)] * (kind == "appended")

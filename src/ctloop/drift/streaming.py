@@ -2717,11 +2717,14 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             return first, whole, blank_long, _padding(stored, first)
 
     def _padding(stored: Any, first: bytes) -> int | None:
-        # a gzip file whose last bytes do not show it unpadded (storage.gzip_unpadded: one ranged read of the last
-        # 64 KiB): inflated once more to find its padding (storage.gzip_padding), in few large ranged reads
+        # a gzip file whose last 4 bytes are no size of its text (storage.gzip_size_fits: nearly every unpadded
+        # file's are) and whose last 64 KiB do not show it unpadded either (storage.gzip_unpadded: appended
+        # members, BGZF): inflated once more to find its padding (storage.gzip_padding), in few large ranged reads
         if stored is None:  # the whole file is in its first bytes
             return storage.gzip_padding(io.BytesIO(first).read) if first.endswith(b"\0") else None
         size = stored.size()
+        if storage.gzip_size_fits(size, stored.read_at(min(size, 4), max(0, size - 4))):
+            return None
         tail = stored.read_at(min(size, storage.GZIP_TAIL_BYTES), max(0, size - storage.GZIP_TAIL_BYTES))
         if storage.gzip_unpadded(size, tail):
             return None
