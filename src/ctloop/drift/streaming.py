@@ -2088,7 +2088,10 @@ class Source:
         ones: the drift state and the scorer take both as numbers). Any other change (text
         after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
         file, the column, the value and its row. A CSV file whose text ends inside a quoted value
-        (:func:`_open_quote_refusal`) is refused before its last batch is handed on."""
+        (:func:`_open_quote_refusal`) is refused before its last batch is handed on. With a row ``filter`` in
+        ``scan`` (an inference log's no-instance rows: ``inference_log.reader.no_instance_filter``) only the last
+        row the filter keeps is looked at: a quote left open in a row it drops is not seen, and the rows that
+        quote took into its value are lost unsaid (read_table, reading every row, refuses the file)."""
         import pyarrow as pa
 
         schema = self.dataset.schema
@@ -2216,7 +2219,8 @@ def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int, partitio
     closed took every line after it into that value (601 rows read as 301, one value 1,802 characters long),
     which read_table refuses. Only the file's own last column is looked at (a quote left open in an earlier one
     leaves its row short of columns, which Arrow refuses), and further only when its last value holds a line
-    end; ``seen`` keeps the answer (a gzip file's text inflated again) for the next pass over the file. The
+    end (the last row a row filter kept: a quote left open in a row it dropped is missed, :meth:`Source._file_batches`);
+    ``seen`` keeps the answer (a gzip file's text inflated again) for the next pass over the file. The
     refusal names the file as ``shown`` (its own name, when Arrow reads it under another: ``Source.stored``)."""
     import pyarrow as pa
 
