@@ -1768,6 +1768,12 @@ class Source:
     csv_headers: list[tuple[str, list[str]]] = field(default_factory=list, repr=False, compare=False)
     # a Parquet source's files (paths) → their INT96 columns (_int96), from the footers _file_schemas read
     int96: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
+    # CSV files whose last row's last value holds a line end: (path, value) → whether the file ends inside it
+    # (_open_quote_at_end: a gzip file inflated whole), looked at once per source, not per pass (_refuse_open_quote)
+    open_quotes: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
+    # a CSV file read under another name (its extension says the wrong thing about its bytes: _codec_names):
+    # that name → the file's own, which a refusal met while reading it names
+    stored: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
@@ -2049,7 +2055,7 @@ class Source:
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise SourceUnreadable(
-                        f"{self.uri}: cannot read {item.path}: {item.error}"
+                        f"{self.uri}: cannot read {self.stored.get(item.path, item.path)}: {item.error}"
                     ) from item.error
                 batch, path, number = item
                 if path != current:
@@ -2082,7 +2088,10 @@ class Source:
         ones: the drift state and the scorer take both as numbers). Any other change (text
         after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
         file, the column, the value and its row. A CSV file whose text ends inside a quoted value
-        (:func:`_open_quote_refusal`) is refused before its last batch is handed on."""
+        (:func:`_open_quote_refusal`) is refused before its last batch is handed on. With a row ``filter`` in
+        ``scan`` (an inference log's no-instance rows: ``inference_log.reader.no_instance_filter``) only the last
+        row the filter keeps is looked at: a quote left open in a row it drops is not seen, and the rows that
+        quote took into its value are lost unsaid (read_table, reading every row, refuses the file)."""
         import pyarrow as pa
 
         schema = self.dataset.schema
@@ -2091,16 +2100,23 @@ class Source:
             yield from self._former_batches(fragment, renames, **scan)
             return
         wanted = scan.get("columns")
-        last = next((name for name in reversed(schema.names) if name not in self.partition_keys), None)  # the file's
-        # a CSV file's last column is read too (as text: no conversion to fail), whatever the columns asked: a quote
-        # left open swallows the rest of the file into the last row's last value (_open_quote_refusal)
-        tail = self.format == "csv" and wanted is not None and last is not None and last not in wanted
+        shown = self.stored.get(fragment.path, fragment.path)  # its own name, for a refusal
+        # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
+        # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
+        # into the last row's last value (_open_quote_refusal)
+        tail = self.format == "csv" and wanted is not None
+        if tail:  # the file's schema: read once (check_files, or here), kept by the fragment
+            last = next((n for n in reversed(fragment.physical_schema.names) if n not in self.partition_keys), None)
+            tail = last is not None and last not in wanted
         done = 0  # rows of this file handed on
         checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
         while True:
             skip = done
             held = None  # the batch read last: handed on once the next one is read, the file's last once checked
-            read = schema.set(schema.get_field_index(last), pa.field(last, pa.string())) if tail else schema
+            read = schema
+            if tail:  # a column of this file only (the dataset's schema is its first file's): added
+                at = schema.get_field_index(last)
+                read = schema.append(pa.field(last, pa.string())) if at < 0 else schema.set(at, pa.field(last, pa.string()))
             if tail:
                 scan = {**scan, "columns": [*wanted, last]}
             try:
@@ -2115,13 +2131,14 @@ class Source:
                         yield held
                     seen, batch = batch, batch.select(wanted) if tail else batch
                     if self.pandas_cells and self.format == "csv":
-                        _refuse_pandas_text(fragment, batch, schema, scan, checked)
+                        _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
                     if self.format == "csv":
-                        _refuse_nul(fragment.path, batch, done)
+                        _refuse_nul(shown, batch, done)
                     held = batch
                 if held is not None:
                     if self.format == "csv":
-                        _refuse_open_quote(fragment, seen, done + held.num_rows)
+                        _refuse_open_quote(fragment, seen, done + held.num_rows, self.partition_keys,
+                                           self.open_quotes, shown)
                     done += held.num_rows
                     yield held
                 return
@@ -2132,16 +2149,16 @@ class Source:
                 position, line, value = change
                 name = fragment.physical_schema.names[position]
                 if ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
-                    raise _open_quote_refusal(fragment.path, line - 1) from exc
+                    raise _open_quote_refusal(shown, line - 1) from exc
                 if "\0" in value:  # a number column's NUL past the block Arrow typed it from: no type change
-                    raise _nul_refusal(fragment.path, name, line - 2, value) from exc
+                    raise _nul_refusal(shown, name, line - 2, value) from exc
                 kind = schema.field(name).type
                 wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
                     _csv_wider(kind, value)
                 if wider is None:
                     was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
-                    raise CsvTypeChanged(fragment.path, name, was, line - 2, value) from exc
+                    raise CsvTypeChanged(shown, name, was, line - 2, value) from exc
                 schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
 
 
@@ -2195,20 +2212,39 @@ def _open_quote_refusal(path: str, row: int) -> DataSourceError:
                            f"starting at row {row}")
 
 
-def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int) -> None:
+def _refuse_open_quote(fragment: Any, batch: pa.RecordBatch, rows: int, partition_keys: Sequence[str] = (),
+                       seen: dict[tuple[str, str], bool] | None = None, shown: str | None = None) -> None:
     """Refuse the CSV file of ``fragment`` whose ``batch``, its last (``rows``: the file's rows through it), ends
     inside a quoted value (:func:`_open_quote_at_end`): a quote opened in the last row's last value and never
     closed took every line after it into that value (601 rows read as 301, one value 1,802 characters long),
-    which read_table refuses. Only a text value holding a line end in the last row is looked at further."""
+    which read_table refuses. Only the file's own last column is looked at (a quote left open in an earlier one
+    leaves its row short of columns, which Arrow refuses), and further only when its last value holds a line
+    end (the last row a row filter kept: a quote left open in a row it dropped is missed, :meth:`Source._file_batches`);
+    ``seen`` keeps the answer (a gzip file's text inflated again) for the next pass over the file. The
+    refusal names the file as ``shown`` (its own name, when Arrow reads it under another: ``Source.stored``)."""
     import pyarrow as pa
 
     if not batch.num_rows:
         return
-    for column in batch.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            value = column[-1].as_py()
-            if value and ("\n" in value or "\r" in value) and _open_quote_at_end(fragment, value):
-                raise _open_quote_refusal(fragment.path, rows)
+    names = batch.schema.names
+    if not any(pa.types.is_string(t) or pa.types.is_large_string(t) for t in batch.schema.types):
+        return  # no text value: no quoted one either (the file's schema not asked)
+    last = next((n for n in reversed(fragment.physical_schema.names) if n not in partition_keys), None)
+    if last not in names:
+        return
+    column = batch.column(names.index(last))
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return
+    value = column[-1].as_py()
+    if not value or ("\n" not in value and "\r" not in value):
+        return
+    found = None if seen is None else seen.get((fragment.path, value))
+    if found is None:
+        found = _open_quote_at_end(fragment, value)
+        if seen is not None:
+            seen[(fragment.path, value)] = found
+    if found:
+        raise _open_quote_refusal(shown or fragment.path, rows)
 
 
 _CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
@@ -2331,12 +2367,12 @@ def _pandas_text_cells(values: pa.Array) -> Iterator[tuple[int, str]]:
 
 
 def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema, scan: dict[str, Any],
-                        checked: set[str]) -> None:
+                        checked: set[str], shown: str | None = None) -> None:
     """CsvTypeChanged for a float column of ``batch`` holding a NaN or an infinity that its file
     (``fragment``) writes as a cell ``pandas.read_csv`` reads as text (:func:`pandas_text_cell`):
     past the first block (csv_as_pandas_reads read such a column in that block as text), as any
     late text is refused. The file's column is read as text only when the batch holds a NaN or an
-    infinity (nearly never), once per file."""
+    infinity (nearly never), once per file. The file is named as ``shown`` (its own name: ``Source.stored``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -2353,7 +2389,7 @@ def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema,
                                  columns=[name], **options).column(name).combine_chunks()
         found = next(_pandas_text_cells(text), None)
         if found is not None:
-            raise CsvTypeChanged(fragment.path, name, f"numbers ({kind})", found[0], found[1])
+            raise CsvTypeChanged(shown or fragment.path, name, f"numbers ({kind})", found[0], found[1])
 
 
 def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
@@ -2685,11 +2721,14 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
             return first, whole, blank_long, _padding(stored, first)
 
     def _padding(stored: Any, first: bytes) -> int | None:
-        # a gzip file whose last bytes do not show it unpadded (storage.gzip_unpadded: one ranged read of the last
-        # 64 KiB): inflated once more to find its padding (storage.gzip_padding), in few large ranged reads
+        # a gzip file whose last 4 bytes are no size of its text (storage.gzip_size_fits: nearly every unpadded
+        # file's are) and whose last 64 KiB do not show it unpadded either (storage.gzip_unpadded: appended
+        # members, BGZF): inflated once more to find its padding (storage.gzip_padding), in few large ranged reads
         if stored is None:  # the whole file is in its first bytes
             return storage.gzip_padding(io.BytesIO(first).read) if first.endswith(b"\0") else None
         size = stored.size()
+        if storage.gzip_size_fits(size, stored.read_at(min(size, 4), max(0, size - 4))):
+            return None
         tail = stored.read_at(min(size, storage.GZIP_TAIL_BYTES), max(0, size - storage.GZIP_TAIL_BYTES))
         if storage.gzip_unpadded(size, tail):
             return None
@@ -3086,7 +3125,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
-    return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers)
+    stored = {n: f for n, f in zip(names, files, strict=True) if n != f}
+    return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers, stored=stored)
 
 
 def _csv_header(fs: Any, path: str) -> list[str]:
