@@ -546,13 +546,17 @@ class MlflowRegistry:
         try:
             info = self.client.get_run(mv.run_id).info
             stage = info.lifecycle_stage
-            # read first: deleting the experiment marked the run deleted too, and restoring it restores the run
-            experiment = self.client.get_experiment(info.experiment_id)
         except MlflowException as exc:
             if _is_not_found(exc):
                 raise RegistryGone(f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} was deleted "
                                    f"for good (mlflow gc): {instead}; nothing was changed") from exc
             raise RegistryError(f"cannot read the training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
+        try:  # read first: deleting the experiment marked the run deleted too, and restoring it restores the run
+            experiment = self.client.get_experiment(info.experiment_id)
+        except MlflowException as exc:  # was in the run's try: a missing experiment said "the run was deleted (gc)"
+            raise (RegistryGone if _is_not_found(exc) else RegistryError)(
+                f"cannot {verb} {name} v{mv.version}: cannot read the experiment (id {info.experiment_id}) of its "
+                f"training run {mv.run_id}: {one_line(str(exc))[:300]}; nothing was changed") from exc
         if experiment.lifecycle_stage == "deleted":
             raise RegistryError(
                 f"cannot {verb} {name} v{mv.version}: the experiment {experiment.name!r} (id "
