@@ -235,6 +235,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
                                 f"{target.tags.get(TAG_BY, '?')}")
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{REJECTED}", "")
         finish(registry, name, target.version)
+        _not_challenger(registry, name, target.version)
         if not recorded(registry, name, target.version, REJECTED):
             registry.record_event(name, target.version, {"event": REJECTED, "by": first_by, "reason": first_reason})
         return Decision(target.version, False, first_by, first_reason, rollout, resumed=True)
@@ -247,6 +248,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
                                              f"{TAG_REASON}.{decided}": reason})
     if not approve:
         finish(registry, name, target.version)
+        _not_challenger(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
     return Decision(target.version, approve, by, reason, rollout, at=at)
 
@@ -310,6 +312,15 @@ def _rollout(name: str, target: Any) -> dict[str, Any]:
 def recorded(registry: Any, name: str, version: str, event: str) -> bool:
     """Whether the audit trail holds ``event`` for ``version`` (a decision resumed after a crash)."""
     return any(e.get("event") == event and str(e.get("version")) == str(version) for e in registry.audit_log(name))
+
+
+def _not_challenger(registry: Any, name: str, version: str) -> None:
+    """Take alias ``challenger`` off ``version``, just rejected (under the promotion lock, as :func:`finish`):
+    a rejected version is never challenger (``ctloop.registry._never_challenger``; was: left on it, and ``ctloop
+    score --alias challenger`` or a shadow deployment scored the model the reviewer turned down)."""
+    drop = getattr(registry, "drop_challenger", None)
+    if callable(drop):
+        drop(name, str(version), rolled_back_before=False)
 
 
 def finish(registry: Any, name: str, version: str) -> None:

@@ -421,11 +421,24 @@ def _decided_since(mv: ModelVersion) -> str:
     return ", ".join(why)
 
 
-def _never_challenger(versions) -> set[str]:
-    """The versions (MLflow ModelVersions) the challenger alias must never be on: a retried create's
-    copy, a version whose canary was rolled back."""
-    return {str(mv.version) for mv in versions if TAG_DUPLICATE_OF in (mv.tags or {})
-            or (mv.tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES}
+def _never_challenger(versions, champion: str | None = None) -> set[str]:
+    """The versions (MLflow ModelVersions) the challenger alias must never be on: the one rule of every
+    writer of the alias (register's :meth:`MlflowRegistry._point_challenger`, :meth:`MlflowRegistry.drop_challenger`
+    after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without ctloop's registration id
+    (:data:`TAG_REGISTRATION_ID`: registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=
+    ...)``, so never gated); rejected at approval; the champion (``champion``, the alias' version: MLflow's
+    ``search_model_versions`` leaves ``aliases`` empty) or champion before; rolled back; a retried create's copy
+    (was: the last two only, and a retried register task, a repair or a rollback handed the alias to the champion,
+    a version never gated or one rejected)."""
+    from ctloop.approval import REJECTED, TAG_STATE
+
+    def never(mv) -> bool:
+        tags = mv.tags or {}
+        return (mv.status != "READY" or TAG_REGISTRATION_ID not in tags or tags.get(TAG_STATE) == REJECTED
+                or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
+                or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES)
+
+    return {str(mv.version) for mv in versions if never(mv)}
 
 class MlflowRegistry:
     """ctloop's registry operations over an MLflow tracking/registry server.
@@ -546,13 +559,17 @@ class MlflowRegistry:
         try:
             info = self.client.get_run(mv.run_id).info
             stage = info.lifecycle_stage
-            # read first: deleting the experiment marked the run deleted too, and restoring it restores the run
-            experiment = self.client.get_experiment(info.experiment_id)
         except MlflowException as exc:
             if _is_not_found(exc):
                 raise RegistryGone(f"cannot {verb} {name} v{mv.version}: its training run {mv.run_id} was deleted "
                                    f"for good (mlflow gc): {instead}; nothing was changed") from exc
             raise RegistryError(f"cannot read the training run {mv.run_id} of {name} v{mv.version}: {exc}") from exc
+        try:  # read first: deleting the experiment marked the run deleted too, and restoring it restores the run
+            experiment = self.client.get_experiment(info.experiment_id)
+        except MlflowException as exc:  # was in the run's try: a missing experiment said "the run was deleted (gc)"
+            raise (RegistryGone if _is_not_found(exc) else RegistryError)(
+                f"cannot {verb} {name} v{mv.version}: cannot read the experiment (id {info.experiment_id}) of its "
+                f"training run {mv.run_id}: {one_line(str(exc))[:300]}; nothing was changed") from exc
         if experiment.lifecycle_stage == "deleted":
             raise RegistryError(
                 f"cannot {verb} {name} v{mv.version}: the experiment {experiment.name!r} (id "
@@ -1018,7 +1035,8 @@ class MlflowRegistry:
         first busy write returned, and a newer version deleted afterwards left this run's version with no
         alias, its audit record saying "challenger"; before round 53: raised, and register deleted this
         run's version for someone else's busy write). ``done``: what the warning says was done before. False
-        when no version is a target (``mine`` rolled back or a copy, none newer): the alias is left as it is
+        when no version is a target (``mine`` never challenger, :func:`_never_challenger`, none newer that may be
+        one; was: the newest READY version, the champion or one never gated or rejected too): the alias is left as it is
         (was: ``mine`` written regardless, over a concurrent rollback's removal)."""
         from mlflow.exceptions import MlflowException
 
@@ -1026,9 +1044,10 @@ class MlflowRegistry:
         busy: dict[str, Exception] = {}
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
-            # never challenger: a retried create's copy, a version whose canary was rolled back
-            copies = _never_challenger(found)
-            ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies
+            aliases = self.aliases(name)
+            # never challenger (_never_challenger): the champion, a version never gated or rejected, rolled back, a copy
+            copies = _never_challenger(found, aliases.get(CHAMPION))
+            ready = [int(mv.version) for mv in found if str(mv.version) not in copies
                      and str(mv.version) not in refused and int(mv.version) > mine]
             # ``mine`` too unless rolled back meanwhile (was: counted always, and drop_challenger's newer version
             # given the alias a concurrent rollback had just taken off it); none left: the alias stays unset
@@ -1036,11 +1055,11 @@ class MlflowRegistry:
             if not targets:
                 # an earlier pass's write may have landed on a version rolled back since (its rollback read
                 # the alias before that write and left it): taken off again (was: left there, "unset" said)
-                if self.aliases(name).get(CHALLENGER) in copies:
+                if aliases.get(CHALLENGER) in copies:
                     self.client.delete_registered_model_alias(name, CHALLENGER)
                 return False
             target = max(targets)
-            current = self.aliases(name).get(CHALLENGER)
+            current = aliases.get(CHALLENGER)
             if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return True
             if str(target) in busy:  # busy once and still there: its run writes it
@@ -1062,8 +1081,9 @@ class MlflowRegistry:
                 raise (RegistryGone if _is_not_found(exc) else RegistryError)(one_line(str(exc))[:300]) from exc
         # the third pass's write succeeded, or a concurrent run moved the alias on: nothing to raise. The
         # versions read again: the one written may have been rolled back since that pass read them
-        current = self.aliases(name).get(CHALLENGER)
-        copies = _never_challenger(mv for mv in self._search_versions(name) if mv.name == name)
+        now = self.aliases(name)
+        current = now.get(CHALLENGER)
+        copies = _never_challenger((mv for mv in self._search_versions(name) if mv.name == name), now.get(CHAMPION))
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
         if busy:
@@ -1090,15 +1110,17 @@ class MlflowRegistry:
         (``ctloop score --alias challenger``, a shadow deployment) would get a model nobody chose
         for it. Left alone when it names another version (a newer one a concurrent run registered).
         Aliases are last-writer-wins: a register writing it between the read and the delete would
-        lose it, so the versions are read again after the delete and a newer READY one gets it back
-        (:meth:`_point_challenger`). ``rolled_back_before``: whether the version was tagged rolled back
+        lose it, so the versions are read again after the delete and a newer one that may be challenger
+        (:func:`_never_challenger`) gets it back (:meth:`_point_challenger`). Also called for a rejected version
+        (``ctloop reject``) and a new champion (:meth:`_complete`). ``rolled_back_before``: whether the version was tagged rolled back
         before this rollback tagged it (read from its tags when not given)."""
         from mlflow.exceptions import MlflowException
 
         version = check_model_version(version)  # compared with the alias' version as MLflow writes it
         if rolled_back_before is None:
             rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
-        current = self.aliases(name).get(CHALLENGER)
+        aliases = self.aliases(name)
+        current = aliases.get(CHALLENGER)
         if current == version:
             try:
                 self.client.delete_registered_model_alias(name, CHALLENGER)
@@ -1113,10 +1135,10 @@ class MlflowRegistry:
         else:
             return f"not set (v{version} was not challenger)"
         try:  # the alias is off v{version} now: an error past this point is not "not removed"
-            newer = [int(mv.version) for mv in self._search_versions(name)
-                     if mv.name == name and str(mv.version).isdigit() and int(mv.version) > int(version)
-                     and mv.status == "READY" and TAG_DUPLICATE_OF not in (mv.tags or {})
-                     and (mv.tags or {}).get(TAG_ROLLOUT_STATUS) not in ROLLED_BACK_STATES]
+            found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
+            never = _never_challenger(found, aliases.get(CHAMPION))  # was its own test: the champion, a version
+            newer = [int(mv.version) for mv in found  # never gated or rejected got the alias
+                     if int(mv.version) > int(version) and str(mv.version) not in never]
             if not newer:
                 return f"removed from v{version}"
             if not self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "

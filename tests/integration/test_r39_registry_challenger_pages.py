@@ -14,7 +14,7 @@ import uuid
 import pytest
 from mlflow import MlflowClient
 
-from ctloop.registry import CHALLENGER, TAG_DUPLICATE_OF, MlflowRegistry
+from ctloop.registry import CHALLENGER, TAG_DUPLICATE_OF, TAG_REGISTRATION_ID, MlflowRegistry
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def model(mlflow_url):
     c = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     c.create_registered_model(name)
     for i in range(5):
-        c.create_model_version(name, f"s3://r39/m{i}")
+        c.create_model_version(name, f"s3://r39/m{i}", tags={TAG_REGISTRATION_ID: uuid.uuid4().hex})
     return c, name
 
 

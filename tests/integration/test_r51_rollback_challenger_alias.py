@@ -16,7 +16,7 @@ import pytest
 from mlflow import MlflowClient
 
 from ctloop.config import RolloutConfig
-from ctloop.registry import CHALLENGER, CHAMPION, MlflowRegistry
+from ctloop.registry import CHALLENGER, CHAMPION, TAG_REGISTRATION_ID, MlflowRegistry
 from ctloop.serving import release
 from ctloop.serving.kube import InferenceServices
 from ctloop.tracking import JOBLIB_ARTIFACT_DIR, TAG_SKOPS_SHA256
@@ -33,7 +33,10 @@ def _version(client: MlflowClient, experiment: str, name: str, n: int) -> str:
     run = client.create_run(experiment, tags={TAG_SKOPS_SHA256: f"{n:064x}"})
     client.set_terminated(run.info.run_id)
     mv = client.create_model_version(
-        name, f"{run.info.artifact_uri}/{JOBLIB_ARTIFACT_DIR}", run_id=run.info.run_id
+        name,
+        f"{run.info.artifact_uri}/{JOBLIB_ARTIFACT_DIR}",
+        run_id=run.info.run_id,
+        tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
     )
     return str(mv.version)
 

@@ -17,7 +17,7 @@ import pytest
 from mlflow import MlflowClient
 
 from ctloop.errors import RegistryGone
-from ctloop.registry import CHALLENGER, MlflowRegistry
+from ctloop.registry import CHALLENGER, TAG_REGISTRATION_ID, MlflowRegistry
 from tests.integration.registry_support import proxy, register_via_proxy
 
 pytestmark = pytest.mark.slow
@@ -69,7 +69,8 @@ def test_a_refused_alias_for_a_concurrent_runs_version_keeps_this_runs_version(m
         if path.endswith("/model-versions/create"):
             mine.append(body)
         if path.endswith("/model-versions/search") and "order_by" in request.path and mine and not made:
-            made.append(client.create_model_version(name, f"models:/{logged.model_id}", model_id=logged.model_id).version)
+            made.append(client.create_model_version(name, f"models:/{logged.model_id}", model_id=logged.model_id,
+                tags={TAG_REGISTRATION_ID: uuid.uuid4().hex}).version)
         if path.endswith("/registered-models/alias") and request.command == "POST" and b'"2"' in body:
             client.delete_model_version(name, "2")  # the concurrent run's version gone meanwhile
         return None

@@ -17,7 +17,7 @@ import pytest
 from mlflow import MlflowClient
 
 from ctloop.errors import RegistryError
-from ctloop.registry import CHALLENGER, MlflowRegistry
+from ctloop.registry import CHALLENGER, TAG_REGISTRATION_ID, MlflowRegistry
 from tests.integration.registry_support import register_via_proxy
 
 pytestmark = pytest.mark.slow
@@ -37,7 +37,8 @@ def _register(mlflow_url: str, on_alias, refused: type | None = RegistryError):
     def another() -> None:
         made.append(
             client.create_model_version(
-                name, f"models:/{logged.model_id}", model_id=logged.model_id
+                name, f"models:/{logged.model_id}", model_id=logged.model_id,
+                    tags={TAG_REGISTRATION_ID: uuid.uuid4().hex}
             ).version
         )
 

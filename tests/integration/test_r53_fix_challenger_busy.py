@@ -26,7 +26,7 @@ from kfp.dsl import Metrics, Model
 from mlflow import MlflowClient
 
 from ctloop.errors import RegistryError
-from ctloop.registry import CHALLENGER, MlflowRegistry
+from ctloop.registry import CHALLENGER, TAG_REGISTRATION_ID, MlflowRegistry
 from tests.integration.registry_support import forward, proxy, register_via_proxy
 
 pytestmark = pytest.mark.slow
@@ -109,7 +109,12 @@ def _concurrent(client: MlflowClient, name: str, model_id: str, on_newer):
             and not made
         ):
             made.append(
-                client.create_model_version(name, f"models:/{model_id}", model_id=model_id).version
+                client.create_model_version(
+                    name,
+                    f"models:/{model_id}",
+                    model_id=model_id,
+                    tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
+                ).version
             )
         if (
             path.endswith("/registered-models/alias")
@@ -247,7 +252,12 @@ def test_a_newer_version_rolled_back_between_the_reads_does_not_get_the_alias(
     client, name, model_id = _model(mlflow_url, "r53r")
     client.create_registered_model(name)
     for _ in range(2):
-        client.create_model_version(name, f"models:/{model_id}", model_id=model_id)
+        client.create_model_version(
+            name,
+            f"models:/{model_id}",
+            model_id=model_id,
+            tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
+        )
     client.set_registered_model_alias(name, CHALLENGER, "1")
     reads = []
     search = MlflowRegistry._search_versions
@@ -277,7 +287,12 @@ def test_a_write_that_lands_on_a_version_rolled_back_meanwhile_is_taken_off_agai
     client, name, model_id = _model(mlflow_url, "r53w")
     client.create_registered_model(name)
     for _ in range(2):
-        client.create_model_version(name, f"models:/{model_id}", model_id=model_id)
+        client.create_model_version(
+            name,
+            f"models:/{model_id}",
+            model_id=model_id,
+            tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
+        )
     client.set_registered_model_alias(name, CHALLENGER, "1")
     registry = MlflowRegistry(mlflow_url)
     write = registry.client.set_registered_model_alias
@@ -311,7 +326,12 @@ def test_a_rollback_whose_newer_challenger_write_is_busy_says_the_alias_is_unset
     client, name, model_id = _model(mlflow_url, "r53d")
     client.create_registered_model(name)
     for _ in range(2):
-        client.create_model_version(name, f"models:/{model_id}", model_id=model_id)
+        client.create_model_version(
+            name,
+            f"models:/{model_id}",
+            model_id=model_id,
+            tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
+        )
     client.set_registered_model_alias(name, CHALLENGER, "1")
     searches: list[str] = []
 
@@ -319,7 +339,12 @@ def test_a_rollback_whose_newer_challenger_write_is_busy_says_the_alias_is_unset
         if path.endswith("/model-versions/search"):
             searches.append(path)
             if len(searches) == 2:  # _point_challenger's first read: a concurrent run's v3 is made
-                client.create_model_version(name, f"models:/{model_id}", model_id=model_id)
+                client.create_model_version(
+                    name,
+                    f"models:/{model_id}",
+                    model_id=model_id,
+                    tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
+                )
         if (
             path.endswith("/registered-models/alias")
             and request.command == "POST"

@@ -104,3 +104,35 @@ def test_a_run_of_a_deleted_experiment_is_refused_until_it_is_restored(mlflow_ur
     # before the lock, and under it once for the check and its intent (was: read again by the check)
     assert reads.count("1") == 2, reads
     assert reg.aliases(name) == {CHAMPION: "1"}
+
+
+def test_a_missing_experiment_is_not_reported_as_a_run_deleted_for_good(mlflow_url, monkeypatch):
+    """``get_experiment`` answered not found (mlflow 3.17.2 ``store/tracking/sqlalchemy_store.py``
+    ``_get_experiment``: RESOURCE_DOES_NOT_EXIST, injected into the real client: a store holds no run
+    without its experiment) shared ``get_run``'s try and was reported as the run "deleted for good
+    (mlflow gc)"; now its own line names the experiment."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
+
+    reg = MlflowRegistry(mlflow_url)
+    name = f"r55-trash-noexp-{uuid.uuid4().hex[:8]}"
+    reg.client.create_registered_model(name)
+    experiment = reg.client.create_experiment(name)
+    run = reg.client.create_run(experiment)
+    reg.client.create_model_version(name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+
+    def gone(experiment_id):
+        raise MlflowException(
+            f"No Experiment with id={experiment_id} exists", error_code=RESOURCE_DOES_NOT_EXIST
+        )
+
+    monkeypatch.setattr(reg.client, "get_experiment", gone)
+    with pytest.raises(RegistryError) as caught:
+        reg.promote(name, "1", reason="by hand")
+    said = str(caught.value)
+    assert said.startswith(
+        f"cannot promote {name} v1: cannot read the experiment (id {experiment}) of its training "
+        f"run {run.info.run_id}: "
+    ), said
+    assert "deleted for good" not in said and f"No Experiment with id={experiment} exists" in said
+    assert reg.aliases(name) == {} and reg._lock_holder(name) is None

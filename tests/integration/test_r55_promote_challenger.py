@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from ctloop.cli import main
-from ctloop.registry import CHALLENGER, CHAMPION, MlflowRegistry
+from ctloop.registry import CHALLENGER, CHAMPION, TAG_REGISTRATION_ID, MlflowRegistry
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,10 @@ def _version(reg: MlflowRegistry, experiment: str, name: str) -> str:
     run = reg.client.create_run(experiment)
     reg.client.set_terminated(run.info.run_id)
     mv = reg.client.create_model_version(
-        name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+        name,
+        f"{run.info.artifact_uri}/model",
+        run_id=run.info.run_id,
+        tags={TAG_REGISTRATION_ID: uuid.uuid4().hex},
     )
     reg._point_challenger(name, int(mv.version))
     return str(mv.version)

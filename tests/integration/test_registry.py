@@ -53,7 +53,7 @@ def test_register_promote_and_history(mlflow_url, frame):
     _, run2, uri2 = _log(mlflow_url, name, frame, seed=2)
     v2 = reg.register(name, model_uri=uri2, run_id=run2, tags={})
     # a newer version (of the same run: no second training) the gate passed, challenger as register points it
-    v3 = reg._create_version(name, uri2, run2, tags={})
+    v3 = reg._create_version(name, uri2, run2, tags={"ctloop.registration_id": uuid.uuid4().hex})
     reg._point_challenger(name, int(v3.version))
     assert reg.aliases(name) == {"champion": "1", "challenger": "3"}
     assert reg.promote(name, v2.version, reason="better", pipeline_run="run-2") == "1"

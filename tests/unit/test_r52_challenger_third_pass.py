@@ -17,7 +17,7 @@ import types
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
 
-from ctloop.registry import CHALLENGER, MlflowRegistry
+from ctloop.registry import CHALLENGER, TAG_REGISTRATION_ID, MlflowRegistry
 
 
 class ClientDouble:
@@ -28,7 +28,7 @@ class ClientDouble:
 
     def search_model_versions(self, *_args, **_kw):
         return [
-            types.SimpleNamespace(name="m", version=str(v), status="READY", tags={})
+            types.SimpleNamespace(name="m", version=str(v), status="READY", tags={TAG_REGISTRATION_ID: "0" * 32})
             for v in sorted(self.versions)
         ]
 
