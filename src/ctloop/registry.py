@@ -427,7 +427,9 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
     after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without ctloop's registration id
     (:data:`TAG_REGISTRATION_ID`: registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=
     ...)``, so never gated); rejected at approval; the champion (``champion``, the alias' version: MLflow's
-    ``search_model_versions`` leaves ``aliases`` empty) or champion before; rolled back; a retried create's copy
+    ``search_model_versions`` leaves ``aliases`` empty) or champion before, or older than the champion (passed over
+    when a newer one was promoted: a retried register task of an older run is not the challenger of a champion it
+    was never compared with); rolled back; a retried create's copy
     (was: the last two only, and a retried register task, a repair or a rollback handed the alias to the champion,
     a version never gated or one rejected)."""
     from ctloop.approval import REJECTED, TAG_STATE
@@ -436,7 +438,10 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
         tags = mv.tags or {}
         return (mv.status != "READY" or TAG_REGISTRATION_ID not in tags or tags.get(TAG_STATE) == REJECTED
                 or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
-                or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES)
+                or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
+
+    def older(mv) -> bool:  # older than the champion: passed over when a newer one was promoted
+        return str(champion).isdigit() and str(mv.version).isdigit() and int(mv.version) < int(champion)
 
     return {str(mv.version) for mv in versions if never(mv)}
 
