@@ -424,9 +424,10 @@ def _decided_since(mv: ModelVersion) -> str:
 def _never_challenger(versions, champion: str | None = None) -> set[str]:
     """The versions (MLflow ModelVersions) the challenger alias must never be on: the one rule of every
     writer of the alias (register's :meth:`MlflowRegistry._point_challenger`, :meth:`MlflowRegistry.drop_challenger`
-    after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without ctloop's registration id
-    (:data:`TAG_REGISTRATION_ID`: registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=
-    ...)``, so never gated); rejected at approval; the champion (``champion``, the alias' version: MLflow's
+    after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without any ``ctloop.`` tag
+    (registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=...)``, so never gated; not
+    :data:`TAG_REGISTRATION_ID` alone: a ctloop image before 2026-12-05 wrote none, but its register component has
+    always written ``ctloop.gate_decision``, and a recurring run keeps the image it was compiled with); rejected at approval; the champion (``champion``, the alias' version: MLflow's
     ``search_model_versions`` leaves ``aliases`` empty) or champion before, or older than the champion (passed over
     when a newer one was promoted: a retried register task of an older run is not the challenger of a champion it
     was never compared with); rolled back; a retried create's copy
@@ -436,7 +437,8 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
 
     def never(mv) -> bool:
         tags = mv.tags or {}
-        return (mv.status != "READY" or TAG_REGISTRATION_ID not in tags or tags.get(TAG_STATE) == REJECTED
+        return (mv.status != "READY" or not any(str(k).startswith("ctloop.") for k in tags)
+                or tags.get(TAG_STATE) == REJECTED
                 or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
                 or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
 
@@ -1147,9 +1149,9 @@ class MlflowRegistry:
             if not newer:
                 return f"removed from v{version}"
             if not self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "
-                                                                 f"v{version} (rolled back)"):
-                return (f"removed from v{version}; unset: v{max(newer)}, newer, was rolled back meanwhile (or is a "
-                        "retried create's copy)")
+                                                                 f"v{version}"):
+                return (f"removed from v{version}; unset: v{max(newer)}, newer, may not be challenger any more (rolled "
+                        "back, rejected or promoted meanwhile, or a retried create's copy)")
             now = self.aliases(name).get(CHALLENGER)
         except (MlflowException, RegistryError) as exc:  # was raised as it came: the rollback's record was never written
             raise RegistryError(f"alias {CHALLENGER!r} removed from v{version}, but pointing it at a newer version "

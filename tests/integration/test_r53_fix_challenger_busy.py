@@ -272,7 +272,8 @@ def test_a_newer_version_rolled_back_between_the_reads_does_not_get_the_alias(
     said = MlflowRegistry(mlflow_url).drop_challenger(name, "1", rolled_back_before=False)
     assert MlflowRegistry(mlflow_url).aliases(name) == {}  # was: {challenger: 2}
     assert said == (
-        "removed from v1; unset: v2, newer, was rolled back meanwhile (or is a retried create's copy)"
+        "removed from v1; unset: v2, newer, may not be challenger any more (rolled back, rejected or promoted "
+        "meanwhile, or a retried create's copy)"
     ), said
 
 
@@ -369,7 +370,7 @@ def test_a_rollback_whose_newer_challenger_write_is_busy_says_the_alias_is_unset
     ), said  # was: "v?, is ..."
     [line] = [r.getMessage() for r in caplog.records if "left undone" in r.getMessage()]
     assert line.startswith(
-        f"ctloop: alias {CHALLENGER!r} of {name} is removed from v1 (rolled back), but alias "
+        f"ctloop: alias {CHALLENGER!r} of {name} is removed from v1, but alias "
         f"{CHALLENGER!r} could not be moved to v3, a newer version"
     ), line  # was: "v2 is registered"
 

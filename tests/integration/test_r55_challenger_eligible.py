@@ -98,3 +98,21 @@ def test_repair_and_reject_never_hand_challenger_to_an_ungated_or_rejected_versi
     reg.client.set_registered_model_alias(name, CHALLENGER, "1")
     assert reg.drop_challenger(name, "1", rolled_back_before=False) == "removed from v1"
     assert reg.aliases(name) == {CHAMPION: "1"}
+
+
+def test_a_version_an_older_ctloop_image_registered_stays_eligible(store):
+    """Review: a ctloop image before 2026-12-05 (66ee7c48) wrote no ctloop.registration_id, and a recurring run
+    keeps the image it was compiled with; its register component has always written ctloop.gate_decision. Such a
+    version passed the gate: a "Retry run" of a newer image's older run must not move challenger off it (was: v2
+    over v3, the version waiting for approval)."""
+    reg, experiment = store
+    name = f"m-{uuid.uuid4().hex[:8]}"
+    assert _register(reg, experiment, name) == "1"
+    _champion(reg, name, "1")
+    a = uuid.uuid4().hex
+    assert _register(reg, experiment, name, a) == "2"  # run A (new image): its task fails after registering
+    old = _by_hand(reg, experiment, name)  # an older image's register: its tags, no registration id
+    reg.client.set_model_version_tag(name, old, "ctloop.gate_decision", "approved")
+    reg.client.set_registered_model_alias(name, CHALLENGER, old)
+    assert _register(reg, experiment, name, a, model=reg.get_version(name, "2").source) == "2"
+    assert reg.aliases(name) == {CHALLENGER: old, CHAMPION: "1"}
