@@ -3401,19 +3401,15 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | Non
         if src.former:  # an inference log spanning a column's upgrade: its older files read renamed
             batches = [batch for batch, _, _ in src.batches(keep)]
             return as_pandas(_gathered(batches) if batches else src.schema.empty_table().select(keep)), src
-        table = src.dataset.to_table(columns=keep)
-        if src.format != "csv" or not _non_finite_floats(table):
-            return as_pandas(_csv_empty_as_float(src, table)), src
-        # a NaN or an infinity: a cell pandas reads as text past a file's first block is refused,
-        # file by file (Source._file_batches), as the streamed engine reads it
-    except pa.ArrowInvalid as exc:
-        if src.format != "csv" or _csv_conversion_error(exc) is None:
-            raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
-    except (pa.ArrowTypeError, OSError) as exc:
+        if src.format != "csv":
+            return as_pandas(src.dataset.to_table(columns=keep)), src
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
-    # a CSV column whose type changes past a file's first block: widened or refused file by file
-    # (Source._file_batches), as the streamed engine reads it
-    return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
+    # CSV: file by file (Source._file_batches), as the streamed engine reads it: a column whose type changes
+    # past a file's first block widened or refused, a cell pandas reads as text refused, a file ending inside
+    # a quoted value refused (the dataset's to_table read it as one row short of its lines, unsaid)
+    batches = [batch for batch, _, _ in src.batches(keep)]
+    return as_pandas(_csv_empty_as_float(src, _gathered(batches) if batches else src.schema.empty_table().select(keep))), src
 
 
 def _former_features(frame: pd.DataFrame, uri: str) -> pd.DataFrame:
@@ -3495,15 +3491,6 @@ def file_column_name(name: Any) -> str:
     if isinstance(name, tuple):
         return str(tuple(file_column_name(part) for part in name))
     return str(name)
-
-
-def _non_finite_floats(table: pa.Table) -> bool:
-    """Whether a float column of ``table`` holds a NaN or an infinity."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return any(pa.types.is_floating(f.type) and pc.any(pc.invert(pc.is_finite(table.column(f.name)))).as_py()
-               for f in table.schema)
 
 
 def _csv_empty_as_float(source: Source, table: pa.Table) -> pa.Table:
