@@ -2099,12 +2099,12 @@ class Source:
         if renames:  # a file of the former layout: read as such, then its columns renamed
             yield from self._former_batches(fragment, renames, **scan)
             return
-        wanted = scan.get("columns")
         shown = self.stored.get(fragment.path, fragment.path)  # its own name, for a refusal
         # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
         # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
-        # into the last row's last value (_open_quote_refusal)
-        tail = self.format == "csv" and wanted is not None
+        # into the last row's last value (_open_quote_refusal); with none asked, the dataset's columns are read
+        wanted = schema.names if scan.get("columns") is None else scan["columns"]
+        tail = self.format == "csv"
         if tail:  # the file's schema: read once (check_files, or here), kept by the fragment
             last = next((n for n in reversed(fragment.physical_schema.names) if n not in self.partition_keys), None)
             tail = last is not None and last not in wanted
