@@ -10,9 +10,14 @@
 * A read of every column (``batches(None)``) read each file into the dataset's schema (its first file's), so
   a later file's own last column, one its first file lacks, was never read, and a quote left open in it took
   the rest of the file unsaid (3 rows). It is read as when columns are asked, and left out of what is handed on.
+* A file Arrow reads under another name (a gzipped ``b.csv`` as ``b.csv.gz``: ``Source.stored``) was named by
+  that name, a file that does not exist, when ``check_files`` refused it (a missing column, text where numbers
+  are needed). Its own name is given.
 """
 
 from __future__ import annotations
+
+import gzip
 
 import pytest
 
@@ -81,3 +86,20 @@ def test_a_whole_read_refuses_a_quote_left_open_in_a_column_only_a_later_file_ha
         match=r"b.csv is not a readable csv file: .*EOF inside string starting at row 1",
     ):
         sum(b.num_rows for b, _, _ in streaming.open_source(str(tmp_path / "open")).batches(None))
+
+
+def test_check_files_names_a_gzipped_csv_file_by_its_own_name(tmp_path):
+    (tmp_path / "a.csv").write_text("x,e\n1,2\n")
+    (tmp_path / "b.csv").write_bytes(
+        gzip.compress(b"x\n1\n")
+    )  # gzip bytes, no .gz: read as b.csv.gz
+    with pytest.raises(DataSourceError) as missing:
+        streaming.open_source(str(tmp_path)).check_files(["x", "e"])
+    assert str(missing.value) == f"{tmp_path / 'b.csv'} has no column 'e', a column that is read"
+    (tmp_path / "b.csv").write_bytes(gzip.compress(b"x,e\n1,a\n"))
+    with pytest.raises(DataSourceError) as text:
+        streaming.open_source(str(tmp_path)).check_files(["x", "e"], numeric=["e"])
+    assert (
+        str(text.value)
+        == f"column 'e' of {tmp_path / 'b.csv'} is string, but numbers are needed there"
+    )

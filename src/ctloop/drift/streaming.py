@@ -1868,7 +1868,7 @@ class Source:
             from ctloop import storage
 
             for path, schema in self.file_schemas:  # a later file naming a column twice: its first was read
-                storage.refuse_repeated_columns(path, schema.names)
+                storage.refuse_repeated_columns(self.stored.get(path, path), schema.names)
         return self.file_schemas
 
     def check_files(self, columns: Sequence[str] | None = None, *, numeric: Sequence[str] = (),
@@ -1922,7 +1922,7 @@ class Source:
                 if missing:
                     self.refuse_headerless()
                     more = f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""
-                    raise DataSourceError(f"{path} has no column {missing[0]!r}, {role}{more}"
+                    raise DataSourceError(f"{self.stored.get(path, path)} has no column {missing[0]!r}, {role}{more}"
                                           + hint.replace("{missing}", ",".join(missing)))
 
         def is_number(kind: pa.DataType) -> bool:
@@ -1932,7 +1932,7 @@ class Source:
             for path, physical in files:
                 kind = physical.field(name).type if name in physical.names else pa.null()
                 if not (is_number(kind) or pa.types.is_null(kind)):
-                    raise DataSourceError(f"column {name!r} of {path} is {kind}, but {numbers}")
+                    raise DataSourceError(f"column {name!r} of {self.stored.get(path, path)} is {kind}, but {numbers}")
         for name in wanted:
             if name not in schema.names:
                 continue
