@@ -1868,7 +1868,7 @@ class Source:
             from ctloop import storage
 
             for path, schema in self.file_schemas:  # a later file naming a column twice: its first was read
-                storage.refuse_repeated_columns(path, schema.names)
+                storage.refuse_repeated_columns(self.stored.get(path, path), schema.names)
         return self.file_schemas
 
     def check_files(self, columns: Sequence[str] | None = None, *, numeric: Sequence[str] = (),
@@ -1922,7 +1922,7 @@ class Source:
                 if missing:
                     self.refuse_headerless()
                     more = f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""
-                    raise DataSourceError(f"{path} has no column {missing[0]!r}, {role}{more}"
+                    raise DataSourceError(f"{self.stored.get(path, path)} has no column {missing[0]!r}, {role}{more}"
                                           + hint.replace("{missing}", ",".join(missing)))
 
         def is_number(kind: pa.DataType) -> bool:
@@ -1932,7 +1932,7 @@ class Source:
             for path, physical in files:
                 kind = physical.field(name).type if name in physical.names else pa.null()
                 if not (is_number(kind) or pa.types.is_null(kind)):
-                    raise DataSourceError(f"column {name!r} of {path} is {kind}, but {numbers}")
+                    raise DataSourceError(f"column {name!r} of {self.stored.get(path, path)} is {kind}, but {numbers}")
         for name in wanted:
             if name not in schema.names:
                 continue
@@ -2099,12 +2099,12 @@ class Source:
         if renames:  # a file of the former layout: read as such, then its columns renamed
             yield from self._former_batches(fragment, renames, **scan)
             return
-        wanted = scan.get("columns")
         shown = self.stored.get(fragment.path, fragment.path)  # its own name, for a refusal
         # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
         # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
-        # into the last row's last value (_open_quote_refusal)
-        tail = self.format == "csv" and wanted is not None
+        # into the last row's last value (_open_quote_refusal); with none asked, the dataset's columns are read
+        wanted = schema.names if scan.get("columns") is None else scan["columns"]
+        tail = self.format == "csv"
         if tail:  # the file's schema: read once (check_files, or here), kept by the fragment
             last = next((n for n in reversed(fragment.physical_schema.names) if n not in self.partition_keys), None)
             tail = last is not None and last not in wanted
@@ -3401,19 +3401,15 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | Non
         if src.former:  # an inference log spanning a column's upgrade: its older files read renamed
             batches = [batch for batch, _, _ in src.batches(keep)]
             return as_pandas(_gathered(batches) if batches else src.schema.empty_table().select(keep)), src
-        table = src.dataset.to_table(columns=keep)
-        if src.format != "csv" or not _non_finite_floats(table):
-            return as_pandas(_csv_empty_as_float(src, table)), src
-        # a NaN or an infinity: a cell pandas reads as text past a file's first block is refused,
-        # file by file (Source._file_batches), as the streamed engine reads it
-    except pa.ArrowInvalid as exc:
-        if src.format != "csv" or _csv_conversion_error(exc) is None:
-            raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
-    except (pa.ArrowTypeError, OSError) as exc:
+        if src.format != "csv":
+            return as_pandas(src.dataset.to_table(columns=keep)), src
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
-    # a CSV column whose type changes past a file's first block: widened or refused file by file
-    # (Source._file_batches), as the streamed engine reads it
-    return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
+    # CSV: file by file (Source._file_batches), as the streamed engine reads it: a column whose type changes
+    # past a file's first block widened or refused, a cell pandas reads as text refused, a file ending inside
+    # a quoted value refused (the dataset's to_table read it as one row short of its lines, unsaid)
+    batches = [batch for batch, _, _ in src.batches(keep)]
+    return as_pandas(_csv_empty_as_float(src, _gathered(batches) if batches else src.schema.empty_table().select(keep))), src
 
 
 def _former_features(frame: pd.DataFrame, uri: str) -> pd.DataFrame:
@@ -3495,15 +3491,6 @@ def file_column_name(name: Any) -> str:
     if isinstance(name, tuple):
         return str(tuple(file_column_name(part) for part in name))
     return str(name)
-
-
-def _non_finite_floats(table: pa.Table) -> bool:
-    """Whether a float column of ``table`` holds a NaN or an infinity."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return any(pa.types.is_floating(f.type) and pc.any(pc.invert(pc.is_finite(table.column(f.name)))).as_py()
-               for f in table.schema)
 
 
 def _csv_empty_as_float(source: Source, table: pa.Table) -> pa.Table:
