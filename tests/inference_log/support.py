@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pandas as pd
 
+from ctloop.inference_log.app import create_app
 from ctloop.inference_log.events import Event, parse_event
+from ctloop.inference_log.sink import Sink
 
 SOURCE = "http://localhost:9081/"  # what KServe's agent sends as ce-source by default
 
@@ -51,3 +56,23 @@ def kserve_headers(kind: str, event_id: str, time: str = "2026-11-22T10:31:02.41
     and ``ce-time``; ``more`` adds or replaces headers (``ce_namespace="x"`` → ``ce-namespace``)."""
     return {**KSERVE_HEADERS, "ce-id": event_id, "ce-type": f"org.kubeflow.serving.inference.{kind}",
             "ce-time": time, **{name.replace("_", "-"): value for name, value in more.items()}}
+
+
+@contextlib.asynccontextmanager
+async def sink_client(
+    tmp_path: Path, *, join_ttl_seconds: float = 10**6
+) -> AsyncIterator[tuple[Sink, httpx.AsyncClient]]:
+    """A started sink writing under ``tmp_path`` (``root``, ``wal``) that flushes only when told, and a
+    client posting to its app in process; the sink is stopped once the client is closed."""
+    sink = Sink(
+        str(tmp_path / "root"),
+        str(tmp_path / "wal"),
+        flush_rows=10**9,
+        flush_seconds=10**6,
+        join_ttl_seconds=join_ttl_seconds,
+    )
+    await sink.start()
+    transport = httpx.ASGITransport(app=create_app(sink))
+    async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:
+        yield sink, c
+    await sink.stop()

@@ -21,13 +21,10 @@ import dataclasses
 import json
 import random
 
-import httpx
-
 from ctloop.inference_log import sink as sink_module
-from ctloop.inference_log.app import create_app
 from ctloop.inference_log.events import Event, parse_event
-from ctloop.inference_log.sink import Sink, _may_answer, _pair_by_time
-from tests.inference_log.support import KSERVE_HEADERS, kserve_headers, parquet_rows
+from ctloop.inference_log.sink import _may_answer, _pair_by_time
+from tests.inference_log.support import KSERVE_HEADERS, kserve_headers, parquet_rows, sink_client
 
 
 def _at(ms: int) -> str:
@@ -135,17 +132,7 @@ def test_times_that_are_not_the_agents_stamps_do_not_order_a_call(tmp_path):
     }
 
     async def scenario():
-        sink = Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=10**6,
-        )
-        await sink.start()
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(sink)), base_url="http://s"
-        ) as c:
+        async with sink_client(tmp_path) as (sink, c):
             for call, events in calls.items():
                 for kind, at, base in events:
                     headers = {
@@ -161,7 +148,6 @@ def test_times_that_are_not_the_agents_stamps_do_not_order_a_call(tmp_path):
                     assert answer.status_code == 200, answer.text
                     await asyncio.sleep(0.01)
             await sink.flush(final=True)
-        await sink.stop()
 
     asyncio.run(scenario())
     rows = parquet_rows(tmp_path / "root")

@@ -20,12 +20,9 @@ import dataclasses
 import json
 import random
 
-import httpx
-
 from ctloop.inference_log import sink as sink_module
-from ctloop.inference_log.app import create_app
 from ctloop.inference_log.sink import Sink, _pair_by_time
-from tests.inference_log.support import KSERVE_HEADERS, parquet_rows
+from tests.inference_log.support import KSERVE_HEADERS, parquet_rows, sink_client
 from tests.inference_log.test_r55_inflog_review import _event, _round_by_round
 
 
@@ -34,21 +31,23 @@ def _calls(pairs, requests, responses):
     return sorted((where[id(q)], where[id(r)]) for q, r in pairs)
 
 
+def _count_answers(monkeypatch):
+    """Counts the comparisons ``sink._answers`` makes from now on: ``calls()`` the count so far."""
+    original, count = sink_module._answers, [0]
+
+    def counted(asked, answered):
+        count[0] += 1
+        return original(asked, answered)
+
+    monkeypatch.setattr(sink_module, "_answers", counted)
+    return lambda: count[0]
+
+
 def test_v2_calls_without_ce_time_pair_by_their_body_ids_past_32_calls(tmp_path):
     n = 33
 
     async def scenario():
-        sink = Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=10**6,
-        )
-        await sink.start()
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(sink)), base_url="http://s"
-        ) as c:
+        async with sink_client(tmp_path) as (sink, c):
 
             async def post(kind, i):
                 headers = {
@@ -67,7 +66,6 @@ def test_v2_calls_without_ce_time_pair_by_their_body_ids_past_32_calls(tmp_path)
                 await post("request", i)
                 await post("response", i)
             await sink.flush(final=True)
-        await sink.stop()
         return sink.stats.time_paired
 
     assert asyncio.run(scenario()) == n
@@ -96,17 +94,9 @@ def test_the_general_rule_compares_each_request_and_response_once(monkeypatch):
     requests = [_event("request", 10 * i) for i in range(n)]
     responses = [_event("response", 10 * i + 5) for i in range(n)][::-1]
     responses.append(_event("response", 1, stamped=False))
-    calls = 0
-    original = sink_module._answers
-
-    def counted(asked, answered):
-        nonlocal calls
-        calls += 1
-        return original(asked, answered)
-
-    monkeypatch.setattr(sink_module, "_answers", counted)
+    calls = _count_answers(monkeypatch)
     pairs = _pair_by_time(requests, responses)
-    assert calls == n * (n + 1)
+    assert calls() == n * (n + 1)
     call = {id(e): i for side in (requests, responses) for i, e in enumerate(side)}
     # call i's response is request i's one candidate once calls before it paired; the response
     # without a time can answer any request, so the last request has two: a half
@@ -121,21 +111,13 @@ def test_a_ce_id_beyond_the_budget_stays_halves_without_comparing(monkeypatch):
     responses = [
         _event("response", 10 * i + 5, f"c{i}" if i % 2 else f"uuid-{i}") for i in range(n)
     ]
-    calls = 0
-    original = sink_module._answers
-
-    def counted(asked, answered):
-        nonlocal calls
-        calls += 1
-        return original(asked, answered)
-
-    monkeypatch.setattr(sink_module, "_answers", counted)
+    calls = _count_answers(monkeypatch)
     cost = sink_module._pair_cost(n, n)  # n × n comparisons and each event's own share
     assert cost == n * n + sink_module._PAIR_EVENT_COST * 2 * n
     monkeypatch.setattr(sink_module, "_PAIR_BUDGET", cost - 1)
-    assert _pair_by_time(requests, responses) == [] and calls == 0
+    assert _pair_by_time(requests, responses) == [] and calls() == 0
     monkeypatch.setattr(sink_module, "_PAIR_BUDGET", cost)
-    assert len(_pair_by_time(requests, responses)) == n and calls == n * n
+    assert len(_pair_by_time(requests, responses)) == n and calls() == n * n
     # ids on every event: each id's events within the budget left, the rest halves
     requests = [_event("request", 10 * i, "a" if i < 3 else "b", stamped=i != 0) for i in range(6)]
     responses = [

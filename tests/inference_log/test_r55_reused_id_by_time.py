@@ -21,12 +21,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
 
-from ctloop.inference_log.app import create_app
-from ctloop.inference_log.sink import Sink
-from tests.inference_log.support import kserve_headers, parquet_rows
+from tests.inference_log.support import kserve_headers, parquet_rows, sink_client
 
 T = "2026-12-05T16:00:0{}.25Z"  # second 1..9 of one minute
 CALLS = {  # name: (kind, second, body): call 1 answered 0.1 at second 2, call 2 asked at 3, answered 0.2 at 4
@@ -39,17 +36,7 @@ CALLS = {  # name: (kind, second, body): call 1 answered 0.1 at second 2, call 2
 
 def _run(tmp_path, events, *, ttl_flush: bool = False):
     async def scenario():
-        sink = Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=0 if ttl_flush else 10**6,
-        )
-        await sink.start()
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(sink)), base_url="http://s"
-        ) as c:
+        async with sink_client(tmp_path, join_ttl_seconds=0 if ttl_flush else 10**6) as (sink, c):
             for kind, second, body in events:
                 headers = kserve_headers(kind, "session-7", T.format(second))
                 answer = await c.post("/", headers=headers, content=json.dumps(body))
@@ -57,7 +44,6 @@ def _run(tmp_path, events, *, ttl_flush: bool = False):
             # ttl_flush: the join_ttl path, not the shutdown one
             await sink.flush(final=not ttl_flush)
             metrics = (await c.get("/metrics")).text
-        await sink.stop()
         return metrics
 
     metrics = asyncio.run(scenario())
