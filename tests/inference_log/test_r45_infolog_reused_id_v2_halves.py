@@ -24,18 +24,11 @@ import pytest
 from ctloop.inference_log import reader, scan
 from ctloop.inference_log.events import parse_event
 from ctloop.inference_log.sink import Sink
+from tests.inference_log.support import KSERVE_HEADERS
 
-HEADERS = {  # binary mode as KServe v0.20.0's agent sends it (pkg/logger/worker.go: every extension set)
-    "ce-id": "session-7",  # the client's own Ce-Id, sent with every call
-    "ce-specversion": "1.0",
-    "ce-source": "http://localhost:9081/",
-    "ce-inferenceservicename": "credit",
-    "ce-namespace": "ns",
-    "ce-component": "predictor",
-    "ce-endpoint": "",
-    "ce-metadata": "{}",
-    "content-type": "application/json",
-}
+# binary mode as KServe v0.20.0's agent sends it (support.KSERVE_HEADERS) under the client's own
+# Ce-Id, sent with every call
+HEADERS = {**KSERVE_HEADERS, "ce-id": "session-7"}
 START, END = pd.Timestamp("2026-01-04T10:00:00Z"), pd.Timestamp("2026-01-04T11:00:00Z")
 
 
