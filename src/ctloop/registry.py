@@ -99,6 +99,7 @@ TAG_PROMOTION_RUN = "ctloop.promotion_pipeline_run"
 TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
 TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
+TAG_GATE_DECISION = "ctloop.gate_decision"  # the register component's (components/register/core.py), since the first
 TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in place: the version it copies
 # what a rollback of the version's canary set (``serving.release``): rolled back, or held (another model
 # took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
@@ -424,10 +425,11 @@ def _decided_since(mv: ModelVersion) -> str:
 def _never_challenger(versions, champion: str | None = None) -> set[str]:
     """The versions (MLflow ModelVersions) the challenger alias must never be on: the one rule of every
     writer of the alias (register's :meth:`MlflowRegistry._point_challenger`, :meth:`MlflowRegistry.drop_challenger`
-    after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without any ``ctloop.`` tag
-    (registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=...)``, so never gated; not
-    :data:`TAG_REGISTRATION_ID` alone: a ctloop image before 2026-12-05 wrote none, but its register component has
-    always written ``ctloop.gate_decision``, and a recurring run keeps the image it was compiled with); rejected at approval; the champion (``champion``, the alias' version: MLflow's
+    after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without :data:`TAG_REGISTRATION_ID`
+    or :data:`TAG_GATE_DECISION` (registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=
+    ...)``, so never gated; the gate's tag too: a ctloop image before 2026-12-05 wrote no registration id, but its
+    register component has always written the gate's decision, and a recurring run keeps the image it was compiled
+    with; not any ``ctloop.`` tag: a deploy, an approval or a rollout tags a version registered by hand); rejected at approval; the champion (``champion``, the alias' version: MLflow's
     ``search_model_versions`` leaves ``aliases`` empty) or champion before, or older than the champion (passed over
     when a newer one was promoted: a retried register task of an older run is not the challenger of a champion it
     was never compared with); rolled back; a retried create's copy
@@ -437,7 +439,7 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
 
     def never(mv) -> bool:
         tags = mv.tags or {}
-        return (mv.status != "READY" or not any(str(k).startswith("ctloop.") for k in tags)
+        return (mv.status != "READY" or not (TAG_REGISTRATION_ID in tags or TAG_GATE_DECISION in tags)
                 or tags.get(TAG_STATE) == REJECTED
                 or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
                 or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))

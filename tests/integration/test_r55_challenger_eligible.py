@@ -116,3 +116,17 @@ def test_a_version_an_older_ctloop_image_registered_stays_eligible(store):
     reg.client.set_registered_model_alias(name, CHALLENGER, old)
     assert _register(reg, experiment, name, a, model=reg.get_version(name, "2").source) == "2"
     assert reg.aliases(name) == {CHALLENGER: old, CHAMPION: "1"}
+
+
+def test_a_version_registered_by_hand_stays_ineligible_once_ctloop_tagged_it(store):
+    """Review: "any ctloop. tag" let a version registered by hand in, once a deploy (ctloop.last_event), an
+    approval (ctloop.approval) or a rollout (ctloop.rollout.*) had tagged it: none of them is the gate's."""
+    reg, experiment = store
+    name = f"m-{uuid.uuid4().hex[:8]}"
+    assert _register(reg, experiment, name) == "1"
+    _champion(reg, name, "1")
+    hand = _by_hand(reg, experiment, name)
+    reg.client.set_model_version_tag(name, hand, "ctloop.last_event", "deploy")
+    reg.client.set_registered_model_alias(name, CHALLENGER, "1")  # left on the champion
+    assert reg.drop_challenger(name, "1", rolled_back_before=False) == "removed from v1"
+    assert reg.aliases(name) == {CHAMPION: "1"}
