@@ -836,8 +836,17 @@ def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> s
             days += (f"; or, if they count days since 1970-01-01 (R's Date, Arrow's date32: {str(first)!r} is "
                      f"{pd.Timestamp('1970-01-01') + pd.to_timedelta(float(first), unit='D'):%Y-%m-%d %H:%M}), "
                      f"pandas.to_datetime(frame[{name!r}], unit='D')")
-    if not (suggested or epoch or days) and bool((numbers % 1 == 0).all()) \
-            and ORDINAL_DAYS[0] <= numbers.min() and numbers.max() <= ORDINAL_DAYS[1]:
+    in_band = ORDINAL_DAYS[0] <= numbers.min() and numbers.max() <= ORDINAL_DAYS[1]
+    if not (suggested or epoch or days) and in_band and not bool((numbers % 1 == 0).all()):
+        import pandas as pd
+
+        # fractions in that band: MATLAB's date-times (datenum(now)); Python's ordinals are whole days
+        first = numbers.iloc[0]
+        days = (f"; they look like MATLAB datenums (days since 0000-01-01: {str(first)!r} is "
+                f"{pd.Timestamp('1970-01-01') + pd.to_timedelta(float(first) - DATENUM_1970, unit='D'):%Y-%m-%d %H:%M}): "
+                f"convert them, e.g. pandas.to_datetime(frame[{name!r}] - {DATENUM_1970}, unit='D'), or write the "
+                "dates as text (ISO 8601)")
+    if not (suggested or epoch or days) and bool((numbers % 1 == 0).all()) and in_band:
         import datetime
 
         first = numbers.iloc[0]

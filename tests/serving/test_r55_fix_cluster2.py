@@ -223,7 +223,12 @@ def test_no_canary_on_a_legacy_annotation_is_not_called_a_canary(kube, capsys, a
         isvcs, name=ISVC, model_name="credit", version="1", storage_uri="s3://b/v1", timeout_s=5
     )
     kube.objects[(NS, ISVC)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
+    before = _frozen(kube)
+    kube.calls.clear()
     code, out, err = run_main(
         ["rollout", args[0], "--isvc", ISVC, "--namespace", NS, *args[1:]], capsys, 30
     )
     assert "canary's" not in err and "canary's model" not in err, err
+    # nothing written: a promote with no canary restarted the one model through the webhook's rewrite,
+    # exit 0, "promoted" (review of the lead's 182f774e)
+    assert code == 2 and writes(kube) == [] and _frozen(kube) == before, (code, out, err)

@@ -56,16 +56,16 @@ def test_a_saved_state_of_a_larger_size_is_still_read_and_merged():
     assert DriftState.from_dict(merged.to_dict()).sketch_size == big
 
 
-@pytest.mark.parametrize("size", [10, -5])
-def test_a_saved_state_below_the_least_size_is_damaged_not_a_range_error(size):
+@pytest.mark.parametrize("key, size", [("sketch_size", 10), ("sketch_size", -5), ("max_categories", 10)])
+def test_a_saved_state_below_the_least_size_is_damaged_not_a_range_error(key, size):
     """A state file edited to a size no state ever held is named damaged, as the other from_dict errors are,
     not refused with the new-state range (whose upper bound saved states are exempt from)."""
     from ctloop.drift.streaming import DriftState
     from ctloop.errors import DriftError
 
     saved = DriftState().update(pd.DataFrame({"x": [1.0, 2.0, 3.0]})).to_dict()
-    saved["sketch_size"] = size
-    with pytest.raises(DriftError, match=rf"^not a readable ctloop drift state .*damaged value .*sketch_size {size} "
+    saved[key] = size
+    with pytest.raises(DriftError, match=rf"^not a readable ctloop drift state .*damaged value .*{key} {size} "
                                          r"is below 64.*recompute the state$"):
         DriftState.from_dict(saved)
 

@@ -87,3 +87,12 @@ def test_serial_dates_that_also_read_as_days_since_1970_name_both():
             "pandas.to_datetime(frame['day'], unit='D')") in said
     # past 2100 as days since 1970 (47846), only the spreadsheet reading is said
     assert "since 1970-01-01" not in number_times(pd.Series([47847.0, 47848.0]), "day")
+
+
+def test_matlab_date_times_with_fractions_are_told_the_datenum_reading():
+    """Review: MATLAB's date-times (datenum(now)) are fractional, and the ordinal band took whole numbers
+    only: they got no hint at all. 739618.5 is 2025-01-01 12:00 as a datenum."""
+    said = number_times(pd.Series([739618.5, 739619.25]), "when")
+    assert "MATLAB datenums (days since 0000-01-01: '739618.5' is 2025-01-01 12:00)" in said, said
+    assert "pandas.to_datetime(frame['when'] - 719529, unit='D')" in said
+    assert pd.to_datetime(pd.Series([739618.5]) - 719529, unit="D")[0] == pd.Timestamp("2025-01-01 12:00")

@@ -981,8 +981,9 @@ class DriftState:
         before round 55 may hold (the library checked only 64 then; refusing it would make the saved
         summaries unreadable, while a new state is refused in ``__init__``). Below :data:`MIN_BUDGET` no
         state was ever saved: ``ValueError``, which ``from_dict`` reports as a damaged file."""
-        if not isinstance(sketch_size, (int, np.integer)) or sketch_size < MIN_BUDGET:
-            raise ValueError(f"sketch_size {sketch_size!r} is below {MIN_BUDGET}, the least any state holds")
+        for label, value in (("sketch_size", sketch_size), ("max_categories", max_categories)):
+            if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET:
+                raise ValueError(f"{label} {value!r} is below {MIN_BUDGET}, the least any state holds")
         out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=max_categories)
         out.sketch_size = int(sketch_size)
         return out

@@ -910,7 +910,7 @@ def legacy_mode_rewrite(isvc: dict[str, Any]) -> str:
             f"annotation as drift: write {LEGACY_MODES[asked]} in its source)")
 
 
-def check_traffic_only(isvc: dict[str, Any], what: str) -> None:
+def check_traffic_only(isvc: dict[str, Any], what: str, canary: bool = True) -> None:
     """Refuse (:class:`ServingNeedsOperator`, nothing written; a canary analysis holds) ``what``, a write that moves traffic only (a canary's
     share above 0 %, a promote), on a service whose :data:`MODE_ANNOTATION` is a legacy name: KServe
     v0.20.0's webhook rewrites it on that update (:func:`legacy_mode_rewrite`), so Knative starts a
@@ -919,22 +919,26 @@ def check_traffic_only(isvc: dict[str, Any], what: str) -> None:
     revision; ``inference_service_status.go`` ``PropagateStatus`` records the canary's first
     revision as ``previousRolledoutRevision`` on a promote — the rollback pointer to the revision
     before the canary lost). Annotating the new name first restarts the canary with its share
-    kept and the rolled-out revision unmoved; a pin-back only warns (it must go through)."""
+    kept and the rolled-out revision unmoved; a pin-back only warns (it must go through). ``canary``
+    False: the service has none (a promote of it would restart the one model it serves for nothing)."""
     meta = isvc.get("metadata") or {}
     asked = (meta.get("annotations") or {}).get(MODE_ANNOTATION) if isinstance(meta, dict) else None
     if not isinstance(asked, str) or asked not in LEGACY_MODES:
         return
     name, namespace, mode = meta.get("name", "?"), meta.get("namespace"), LEGACY_MODES[asked]
-    effect = ("that new one would take 100 %, and KServe would record the canary's own first revision as "
+    effect = ("a restart for nothing: it has no canary to promote" if not canary else
+              "that new one would take 100 %, and KServe would record the canary's own first revision as "
               "previousRolledoutRevision: a rollback would no longer return to the revision serving before the canary"
               if what.startswith("promot") else
               "the canary would move to that new revision (its per-revision metrics start again)")
+    model, restart = ("the canary's model", "a restart of the canary") if canary else ("the model it serves",
+                                                                                       "a restart")
     raise ServingNeedsOperator(
         f"InferenceService {name!r} names {MODE_ANNOTATION} {asked!r}, a legacy name KServe v0.20.0's webhook "
         f"rewrites to {mode!r} on every update (inference_service_defaults.go DefaultInferenceService); the "
         "annotation is in the revision template (components/predictor.go), so "
-        f"{what} would start a new revision of the canary's model: {effect}; nothing written "
-        f"(when a restart of the canary is acceptable: {_annotate_fix(name, namespace, mode)})")
+        f"{what} would start a new revision of {model}: {effect}; nothing written "
+        f"(when {restart} is acceptable: {_annotate_fix(name, namespace, mode)})")
 
 
 def check_update_admitted(isvc: dict[str, Any], cluster_default: str = "") -> None:

@@ -1165,6 +1165,8 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
     _refuse_failed(isvcs, name, current, "promoting its canary")
     if pinned is not None:  # a canary to promote (its refusal names the canary)
         specs.check_traffic_only(current, "promoting its canary")
+    else:  # none: the promote patch would still be an update the webhook rewrites (a restart for nothing)
+        specs.check_traffic_only(current, "promoting it", canary=False)
     model = storage_uri or have
     _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
                        landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
