@@ -37,6 +37,7 @@ from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import engine, streaming
 from ctloop.errors import DataSourceError
+from tests.fixtures.local_fs import LocalFiles
 from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
 from tests.fixtures.servers import HOP_HEADERS, ProxyDouble, ProxyHandler
 
@@ -138,45 +139,19 @@ GZIPPED = {
 }
 
 
-class _Counting(pafs.FileSystemHandler):
+class _Counting(LocalFiles):
     """The local disk, each open counted (a wrapper of the real filesystem)."""
 
     def __init__(self) -> None:
-        self.fs, self.opens = pafs.LocalFileSystem(), []
+        super().__init__()
+        self.opens: list[str] = []
 
-    def __eq__(self, other):
-        return self is other
-
-    def __ne__(self, other):
-        return self is not other
-
-    def get_type_name(self):
-        return "counting"
-
-    def normalize_path(self, path):
-        return path
-
-    def get_file_info(self, paths):
-        return self.fs.get_file_info(paths)
-
-    def get_file_info_selector(self, selector):
-        return self.fs.get_file_info(selector)
+    def on_open(self, path: str) -> None:
+        self.opens.append(path)
 
     def open_input_stream(self, path):
-        self.opens.append(path)
-        return self.fs.open_input_stream(path, compression=None)
-
-    def open_input_file(self, path):
-        self.opens.append(path)
-        return self.fs.open_input_file(path)
-
-    def _unused(self, *args, **kwargs):
-        raise NotImplementedError
-
-    create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = delete_file = (
-        move
-    ) = _unused
-    copy_file = open_output_stream = open_append_stream = _unused
+        self.on_open(path)
+        return self.local.open_input_stream(path, compression=None)
 
 
 @pytest.mark.parametrize("kind", list(GZIPPED))

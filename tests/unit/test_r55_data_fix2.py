@@ -29,6 +29,7 @@ import pytest
 from ctloop import storage
 from ctloop.drift import streaming
 from ctloop.errors import DataSourceError
+from tests.fixtures.local_fs import LocalFiles
 
 
 def _rows(path: str, columns: list[str] | None = None) -> int:
@@ -122,42 +123,20 @@ class _Reads(io.BytesIO):
         return out
 
 
-class _Recorded(pafs.FileSystemHandler):
+class _Recorded(LocalFiles):
     """The local disk, each file opened for random access read through :class:`_Reads`."""
 
     def __init__(self) -> None:
-        self.fs, self.opens, self.reads = pafs.LocalFileSystem(), [], []
-
-    def __eq__(self, other):
-        return self is other
-
-    def __ne__(self, other):
-        return self is not other
-
-    def get_type_name(self):
-        return "recorded"
-
-    def normalize_path(self, path):
-        return path
-
-    def get_file_info(self, paths):
-        return self.fs.get_file_info(paths)
-
-    def get_file_info_selector(self, selector):
-        return self.fs.get_file_info(selector)
+        super().__init__()
+        self.opens: list[str] = []
+        self.reads: list = []
 
     def open_input_file(self, path):
         self.opens.append(path)
         with open(path, "rb") as fh:
             return pa.PythonFile(_Reads(fh.read(), self.reads), mode="r")
 
-    def _unused(self, *args, **kwargs):
-        raise NotImplementedError
-
-    open_input_stream = create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = (
-        _unused
-    )
-    delete_file = move = copy_file = open_output_stream = open_append_stream = _unused
+    open_input_stream = LocalFiles._read_only
 
 
 @pytest.mark.parametrize("kind", ["plain", "appended"])
