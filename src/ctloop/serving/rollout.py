@@ -1163,15 +1163,19 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
                              "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
                              "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
-    if pinned is not None:  # a canary to promote (its refusal names the canary)
-        specs.check_traffic_only(current, "promoting its canary")
-    else:  # none: the promote patch would still be an update the webhook rewrites (a restart for nothing)
-        specs.check_traffic_only(current, "promoting it", canary=False)
     model = storage_uri or have
-    _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
-                       landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
-                                           and "canaryTrafficPercent" not in _predictor(now)),
-                       check=lambda now: _refuse_failed(isvcs, name, now, "promoting its canary"), deadline=deadline)
+    if pinned is None and specs.legacy_mode_rewrite(current) and same_storage_uri(_spec_version(current)[1], model):
+        pass  # promoted already (its one model serves): the no-op update would be the webhook's restart for nothing
+    else:
+        if pinned is not None:  # a canary to promote (its refusal names the canary)
+            specs.check_traffic_only(current, "promoting its canary")
+        else:
+            specs.check_traffic_only(current, "promoting it", canary=False)
+        _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
+                           landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
+                                               and "canaryTrafficPercent" not in _predictor(now)),
+                           check=lambda now: _refuse_failed(isvcs, name, now, "promoting its canary"),
+                           deadline=deadline)
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current),
                       written=None, deadline=deadline)
     return _state("promoted", obj, _spec_version(obj)[0])
