@@ -3,7 +3,7 @@
 is answered meanwhile). Before (merge aff76892) the rule ran round by round, every waiting
 response against every request with the time parsed again each time: cubic. After (round 55
 review fix), each event's key is computed once and one sorted sweep pairs them. Side by side in one
-run over the same events: ``before`` (that rule, copied here) and ``after`` (the sink's). ``before``
+run over the same events: ``before`` (that rule, kept in the test that checks the sweep against it) and ``after`` (the sink's). ``before``
 runs only up to ``--before-max`` calls (400 calls took about a minute on the 2-core CI box).
 
     .venv/bin/python benchmarks/bench_r55_pair_by_time.py                  # 100 400 2000 calls
@@ -20,27 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.inference_log
 from _common import machine, save, table  # noqa: E402
-
-
-def _round_by_round(requests, responses):
-    """The rule as merged in aff76892."""
-    from ctloop.inference_log.sink import _may_answer
-
-    requests, responses, pairs = list(requests), list(responses), []
-    while True:
-        sole = {}
-        for response in responses:
-            can = [r for r in requests if _may_answer(r, response)]
-            if len(can) == 1:
-                sole.setdefault(id(can[0]), []).append(response)
-        found = [(q, sole[id(q)][0]) for q in requests if len(sole.get(id(q), ())) == 1]
-        if not found:
-            return pairs
-        for q, r in found:
-            requests.remove(q)
-            responses.remove(r)
-            pairs.append((q, r))
 
 
 def _events(n: int):
@@ -48,24 +29,12 @@ def _events(n: int):
     (binary mode, every extension attribute, ``ce-time`` its RFC3339Nano UTC stamp), the responses
     in a shuffled order."""
     from ctloop.inference_log.events import parse_event
-
-    base = {
-        "ce-specversion": "1.0",
-        "ce-source": "http://localhost:9081/",
-        "ce-inferenceservicename": "credit",
-        "ce-namespace": "ns",
-        "ce-component": "predictor",
-        "ce-endpoint": "",
-        "ce-metadata": "{}",
-        "content-type": "application/json",
-        "ce-id": "session-7",
-    }
+    from tests.inference_log.support import kserve_headers
 
     def event(kind: str, ms: int):
         at = f"2026-12-05T{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z"
         body = {"instances": [[1.0]]} if kind == "request" else {"predictions": [1]}
-        headers = {**base, "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-time": at}
-        return parse_event(headers, json.dumps(body).encode())
+        return parse_event(kserve_headers(kind, "session-7", at), json.dumps(body).encode())
 
     requests = [event("request", 10 * i) for i in range(n)]
     responses = [event("response", 10 * i + 5) for i in range(n)]
@@ -75,6 +44,9 @@ def _events(n: int):
 
 def main() -> None:
     from ctloop.inference_log.sink import _pair_by_time
+    from tests.inference_log.test_r55_inflog_review import (
+        _round_by_round,  # the rule as merged in aff76892
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("calls", nargs="*", type=int, default=[100, 400, 2000])
