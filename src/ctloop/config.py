@@ -1087,6 +1087,10 @@ class CanaryRules(Section):
     max_p99_seconds: float = opt(0.5, "Largest canary p99 latency, seconds.", check=positive)
     max_p99_ratio: float = opt(2.0, "Largest canary p99 as a multiple of the stable revision's (at least 1: "
                                "below, a canary as fast as the stable revision fails).", check=at_least(1))
+    max_client_error_excess: float = opt(0.01, "Largest excess of the canary's 4xx share over the stable revision's "
+                                         "in the same window, judged on its 99 % lower confidence bound: clients' bad "
+                                         "requests hit both alike, a canary refusing what the stable takes does not "
+                                         "(docs/serving.md#the-4xx-rule).", check=between(0, 1))
     min_requests: int = opt(50, "Fewest canary requests in the window to judge it at all.", check=positive)
     window: str = opt("5m", "Prometheus range each check looks back over.", check=prometheus_range)
     metric_source: str = opt(DEFAULT_SOURCE, "Where the request metrics come from: ctloop (the serving runtime's "

@@ -11,6 +11,9 @@ Default rules (each a failed check when broken; **no data, too few requests or a
 not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
+* canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
+  confidence bound of the difference (:func:`client_error_rule`; skipped, with a note saying
+  why, when the source cannot tell a 4xx or the stable revision had no requests);
 * canary p99 latency > 500 ms;
 * canary p99 > 2 × stable p99 (latency +100 %).
 """
@@ -18,6 +21,7 @@ not a finite number is a failed check, never a pass**):
 from __future__ import annotations
 
 import math
+import statistics
 import sys
 import time
 from typing import Any
@@ -42,6 +46,10 @@ from ctloop.serving.metric_sources import (
 CLOCK_SKEW_TOLERANCE_S = 5.0
 SCRAPES_PER_WINDOW = 4  # samples a window should hold: increase() needs two, a missed scrape is common
 SUGGESTED_WINDOW = format_range(SCRAPES_PER_WINDOW * range_ms(PODMONITOR_INTERVAL))  # 2m
+# the one-sided confidence of the 4xx rule's bound: at the default threshold, a canary whose true
+# 4xx share equals the stable's fails fewer than 1 % of checks (0.86 % at worst over 50-300 canary
+# and 50-1000 stable requests, shares 0.5-90 %: tests/serving/test_r56_canary_client_errors.py)
+CLIENT_ERROR_CONFIDENCE = 0.99
 
 
 def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
@@ -158,6 +166,53 @@ def _above_ratio(value_ms: float, ratio: float, stable_ms: float) -> str:
     return f"p99 {value} ms > {ratio:g}× stable {stable} ms"
 
 
+def _wilson(share: float, n: float, z: float) -> tuple[float, float]:
+    """The Wilson score interval of a share ``share`` of ``n`` trials at ``z``."""
+    centre = share + z * z / (2 * n)
+    spread = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n), (centre + spread) / (1 + z * z / n)
+
+
+def excess_lower_bound(canary_share: float, canary_n: float, stable_share: float, stable_n: float,
+                       confidence: float = CLIENT_ERROR_CONFIDENCE) -> float:
+    """A lower confidence bound of ``canary_share - stable_share``: Newcombe's hybrid score
+    interval (Newcombe 1998, *Statistics in Medicine* 17:873, method 10) from each side's Wilson
+    interval, one-sided at ``confidence``. Sound at 0 % and 100 % and at a few dozen requests,
+    where the normal approximation is not; ``increase()``'s fractional counts are taken as
+    they are."""
+    z = statistics.NormalDist().inv_cdf(confidence)
+    c_low, _ = _wilson(canary_share, canary_n, z)
+    _, s_high = _wilson(stable_share, stable_n, z)
+    return canary_share - stable_share - math.hypot(canary_share - c_low, s_high - stable_share)
+
+
+def client_error_rule(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules) -> tuple[bool, str]:
+    """The 4xx rule: ``(failed, text)``. Clients' bad requests reach both revisions alike (the
+    traffic is split at random), so only the canary's 4xx share *above* the stable's in the same
+    window is the canary's: a changed feature schema the ctloop runtime refuses (400,
+    ``outcome="invalid"``), or a request KServe's server refuses for it. Fails when the lower
+    :data:`CLIENT_ERROR_CONFIDENCE` bound of the difference (:func:`excess_lower_bound`) is above
+    ``rules.max_client_error_excess``; the text names both shares. Not judged (the text says why,
+    never a silent pass) when the source cannot tell a 4xx, the stable revision had no requests in
+    the window (the 100 % step, blue-green) or a share is no number."""
+    if canary.client_unseen or canary.client_error_rate is None:
+        return False, f"4xx not judged: {canary.client_unseen or 'the canary 4xx share was not measured'}"
+    if not stable.requests or stable.client_error_rate is None:
+        return False, (f"4xx not judged: the stable revision {stable.revision or '(none)'} had no requests in the "
+                       "window, so no 4xx share to compare with (judged at the steps where it serves)")
+    c_share, s_share = canary.client_error_rate, stable.client_error_rate
+    if not all(math.isfinite(v) for v in (c_share, s_share, stable.requests)):
+        return False, f"4xx not judged: a 4xx share is no number (canary {c_share}, stable {s_share})"
+    c_share, s_share = min(max(c_share, 0.0), 1.0), min(max(s_share, 0.0), 1.0)
+    shares = f"4xx share {c_share:.2%} vs stable {s_share:.2%}"
+    bound = excess_lower_bound(c_share, canary.requests, s_share, stable.requests)
+    limit = rules.max_client_error_excess
+    if bound > limit:
+        return True, (f"{shares}: the excess is at least {_above(bound * 100, limit * 100, 2, ' points')} "
+                      f"({CLIENT_ERROR_CONFIDENCE:.0%} confidence; does the canary refuse requests the stable takes?)")
+    return False, shares
+
+
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
           no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
@@ -166,7 +221,10 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     """
     measured = {"canary_requests": canary.requests, "canary_error_rate": canary.error_rate,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
-                "stable_error_rate": stable.error_rate}
+                "stable_error_rate": stable.error_rate, "stable_requests": stable.requests,
+                "canary_client_error_rate": canary.client_error_rate,
+                "stable_client_error_rate": stable.client_error_rate}
+    client = ""  # what the 4xx rule said, when it was judged or skipped
     failures = []
     warned = [*canary.warnings, *stable.warnings]
     if warned:  # e.g. Thanos' partial response: an error series on a store that did not answer
@@ -174,8 +232,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
-    elif not math.isfinite(canary.requests) or (canary.error_rate is not None
-                                                and not math.isfinite(canary.error_rate)):
+    elif not math.isfinite(canary.requests) or any(
+            rate is not None and not math.isfinite(rate) for rate in (canary.error_rate, canary.client_error_rate)):
         # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
         # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
         failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
@@ -188,6 +246,11 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
+        failed, client = client_error_rule(canary, stable, rules)
+        measured["client_error_rule"] = "failed" if failed else "passed" if not client.startswith("4xx not") else "skipped"
+        measured["client_error_note"] = client
+        if failed:
+            failures.append(client)
         if canary.p99_seconds is None:
             failures.append("no latency data for the canary")
         else:
@@ -195,11 +258,11 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 failures.append(f"p99 latency {_above(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0, ' ms')}")
             if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
                 failures.append(_above_ratio(canary.p99_seconds * 1000, rules.max_p99_ratio, stable.p99_seconds * 1000))
-    if failures:
+    if failures:  # a skipped 4xx rule is in the record (client_error_note), not beside the failures
         return False, "; ".join(failures), measured
     return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "
                   f"(stable {'n/a' if stable.p99_seconds is None else f'{stable.p99_seconds * 1000:.0f} ms'}) "
-                  f"over {canary.requests:.0f} requests"), measured
+                  f"over {canary.requests:.0f} requests; {client}"), measured
 
 
 def prometheus_now(prom: Prometheus) -> float | None:
@@ -483,6 +546,6 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
 
 __all__ = ["Prometheus", "RevisionStats", "revision_stats",
-           "no_data_reason", "judge", "make_check", "psi",
+           "no_data_reason", "judge", "client_error_rule", "excess_lower_bound", "make_check", "psi",
            "psi_categorical",
            "split_traffic", "quality_check"]

@@ -1,7 +1,7 @@
 """Where canary analysis reads each revision's traffic: the metric *sources*.
 
 See docs/serving.md#metric-sources. A source names the Prometheus series that count one
-revision's requests, its 5xx answers and its latency, and how a revision is selected in them.
+revision's requests, its 5xx (and 4xx) answers and its latency, and how a revision is selected in them.
 The Python queries (:meth:`MetricSource.stats`) and the recording rules of
 ``manifests/components/monitoring`` (:meth:`MetricSource.rule_group`) are built from the same
 definition, so they cannot drift apart.
@@ -630,6 +630,10 @@ class RevisionStats:
     error_rate: float | None
     p99_seconds: float | None
     warnings: tuple[str, ...] = ()  # what Prometheus warned of while answering (partial data)
+    # the 4xx share (clients' errors, or a canary refusing what the stable takes); None: not
+    # measured, ``client_unseen`` says why when the source cannot tell a 4xx
+    client_error_rate: float | None = None
+    client_unseen: str = ""
 
 
 @dataclass(frozen=True)
@@ -735,7 +739,7 @@ def _quote(value: str) -> str:
 
 @dataclass(frozen=True)
 class MetricSource:
-    """Per-revision requests, 5xx answers and latency in one family of Prometheus series."""
+    """Per-revision requests, 5xx and 4xx answers and latency in one family of Prometheus series."""
 
     name: str
     description: str
@@ -745,6 +749,10 @@ class MetricSource:
     buckets: str  # latency histogram _bucket
     seconds_per_unit: float  # latency unit -> seconds (0.001 for milliseconds)
     errors: str  # matcher selecting 5xx answers in ``requests``
+    # matcher selecting 4xx answers in ``requests``; blank: the source cannot tell them, and
+    # ``client_unseen`` says why (the 4xx rule of the analysis is then skipped with that note)
+    client_errors: str = ""
+    client_unseen: str = ""
     revision_label: str = ""  # where a revision is named (unused with ``join``)
     namespace_label: str = ""
     scope: tuple[str, ...] = ()  # matchers on every query (e.g. the reporter)
@@ -880,10 +888,12 @@ class MetricSource:
         return f"sum({self._counted('increase', window, revision, namespace, native=native)})"
 
     def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False,
-                    both: bool = False) -> str:
+                    both: bool = False, matcher: str = "") -> str:
+        """The answers selected by ``matcher`` (default :attr:`errors`, the 5xx) in ``window``."""
+        matcher = matcher or self.errors
         if both:
-            return self._per_target("increase", window, revision, namespace, (self.errors,))
-        return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
+            return self._per_target("increase", window, revision, namespace, (matcher,))
+        return f"sum({self._counted('increase', window, revision, namespace, (matcher,), native)})"
 
     def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False,
                  quantile: float = QUANTILE) -> str:
@@ -941,7 +951,7 @@ class MetricSource:
     def stats(
         self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None = None
     ) -> RevisionStats:
-        """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``.
+        """Requests, 5xx share, 4xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``.
         A blank ``revision`` has no data (it is not "every revision of the namespace", which
         :meth:`series_exist` means by it): a canary or stable judged on the namespace's sum
         would be judged on other revisions' traffic. Nor has a blank ``namespace``: revisions
@@ -967,12 +977,18 @@ class MetricSource:
         source, both = tries[i]
         errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
+        # the 4xx of the same names: no series is none yet (a status code's series is born at its first answer)
+        client = None
+        if requests and source.client_errors:
+            client = (prom.scalar(source.errors_expr(revision, namespace, window, both=both,
+                                                     matcher=source.client_errors), at) or 0.0) / requests
         p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
                 for k in (False, True)]
         p99 = max((v for v in p99s if v is not None), default=None)
         if all(v is not None for v in p99s) and p99s[0] != p99s[1]:
             p99 = source._union_quantile(prom, revision, namespace, window, at, p99)
-        return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
+        return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])),
+                             client_error_rate=client, client_unseen=source.client_unseen)
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
@@ -1223,6 +1239,7 @@ _CTLOOP = MetricSource(
     buckets="ctloop_predict_seconds_bucket",
     seconds_per_unit=1,
     errors='outcome="error"',
+    client_errors='outcome="invalid"',
     revision_label="revision",
     namespace_label="namespace",
     code_class=(
@@ -1249,6 +1266,7 @@ _KNATIVE_OTEL = MetricSource(
     buckets="http_server_request_duration_seconds_bucket",
     seconds_per_unit=1,
     errors='http_response_status_code=~"5.."',
+    client_errors='http_response_status_code=~"4.."',
     rule_scope=(f'kn_configuration_name=~"{PREDICTOR}"',),
     join=InfoJoin(
         revision_label="kn_revision_name",
@@ -1279,6 +1297,7 @@ _KNATIVE_LEGACY = MetricSource(
     buckets="revision_request_latencies_bucket",
     seconds_per_unit=0.001,
     errors='response_code_class="5xx"',
+    client_errors='response_code_class="4xx"',
     revision_label="revision_name",
     namespace_label="namespace_name",
     rule_scope=(f'configuration_name=~"{PREDICTOR}"',),
@@ -1306,6 +1325,7 @@ _ISTIO = MetricSource(
     buckets="istio_request_duration_milliseconds_bucket",
     seconds_per_unit=0.001,
     errors='response_code=~"5.."',
+    client_errors='response_code=~"4.."',
     revision_label="destination_service_name",
     namespace_label="destination_service_namespace",
     scope=('reporter="source"',),
@@ -1332,6 +1352,7 @@ def _otlp_names(name: str, *, dotted: bool) -> MetricSource:
         requests=f"{name}_count",
         buckets=f"{name}_bucket",
         errors=f'{_label(label("http.response.status_code"))}=~"5.."',
+        client_errors=f'{_label(label("http.response.status_code"))}=~"4.."',
         join=InfoJoin(revision_label=label("kn.revision.name"), namespace_label=label("k8s.namespace.name"),
                       configuration_label=label("kn.configuration.name")),
     )

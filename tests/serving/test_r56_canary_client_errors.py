@@ -1,0 +1,224 @@
+"""The 4xx rule of the canary analysis, against a real Prometheus, for every metric source.
+
+A challenger trained on a changed feature schema answers 400 to requests the champion accepts:
+the ctloop runtime refuses them as ``InvalidInput`` (``outcome="invalid"``), KServe v0.20.0's own
+model server answers ``InvalidInput`` 400 (``python/kserve/kserve/errors.py``
+``invalid_input_handler``). The analysis judged only 5xx, so such a canary passed and was
+promoted. Clients' bad requests reach both revisions alike (the split is random), so the rule
+compares the canary's 4xx share with the stable's over the same window.
+
+Series as each upstream writes them (tests/fixtures/serving_metrics.py names the files and
+releases: knative/serving knative-v1.18.0 ``response_code_class``, knative-v1.21.1 with otelhttp
+v0.64.0 ``http_response_status_code``, istio 1.27.1 ``response_code``, the ctloop runtime's
+``outcome``), 20 minutes backfilled, judged at AT over the last 5 minutes.
+"""
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from ctloop.config import CanaryRules
+from ctloop.serving import analysis
+from ctloop.serving.metric_sources import SOURCES, Prometheus, RevisionStats, get_source
+from tests.fixtures import serving_metrics as sm
+from tests.fixtures.prometheus import prometheus_with
+from tests.serving.test_rollout_components import kube, registered  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+STABLE = sm.Pod(sm.STABLE, rps=10, client_4xx=0.02, ip="10.0.0.11")  # clients' bad requests: 2 %
+CLIENTS = sm.Pod(f"{sm.CONFIG}-00002", rps=2, client_4xx=0.02, version="2", ip="10.0.0.12")
+# refuses 60 %: a changed feature schema
+SCHEMA = sm.Pod(f"{sm.CONFIG}-00003", rps=2, client_4xx=0.6, version="3", ip="10.0.0.13")
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    history = sm.openmetrics(sm.history(sm.targets((STABLE, CLIENTS, SCHEMA))))
+    with prometheus_with(history, tmp_path_factory.mktemp("prom")) as url:
+        yield Prometheus(url)
+
+
+def check(prom, source, canary, stable=sm.STABLE):
+    return analysis.make_check(
+        prom,
+        source=source,
+        canary_revision=lambda: canary,
+        stable_revision=lambda: stable,
+        namespace=sm.NS,
+        rules=CanaryRules(),
+        clock=lambda: sm.AT,
+    )(5)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_canary_refusing_what_the_stable_takes_fails_naming_both_shares(prom, source):
+    """Failed on main: passed with 'error rate 0.00%' (the 400s are no 5xx)."""
+    passed, reason, measured = check(prom, source, SCHEMA.revision)
+    assert not passed, reason
+    assert reason.startswith("4xx share 60.00% vs stable 2.00%: the excess is at least "), reason
+    assert measured["client_error_rule"] == "failed"
+    assert measured["canary_error_rate"] == 0.0  # the 5xx rule unchanged: nothing for it here
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_clients_bad_requests_reaching_both_revisions_alike_pass(prom, source):
+    passed, reason, measured = check(prom, source, CLIENTS.revision)
+    assert passed, reason
+    # 12 of 600 requests (the ctloop runtime's instances); 12 of 588 reached the queue-proxy's 2xx-4xx
+    assert re.search(r"over 600 requests; 4xx share 2\.0[04]% vs stable 2\.00%$", reason), reason
+    assert measured["canary_client_error_rate"] == pytest.approx(0.02, abs=1e-3)
+    assert measured["stable_client_error_rate"] == pytest.approx(0.02, abs=1e-3)
+
+
+def test_a_stable_without_requests_in_the_window_is_a_stated_skip_not_a_silent_pass(prom):
+    """The 100 % step (and blue-green): the stable serves nothing, no share to compare with."""
+    passed, reason, measured = check(prom, "ctloop", SCHEMA.revision, stable=sm.SILENT)
+    assert passed  # the other rules hold; the record says the 4xx rule was not judged, and why
+    assert (
+        f"4xx not judged: the stable revision {sm.SILENT} had no requests in the window" in reason
+    )
+    assert measured["client_error_rule"] == "skipped"
+
+
+def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
+    blind = replace(
+        get_source("ctloop"),
+        client_errors="",
+        client_unseen="this source has no status code (a model server's latency histogram only)",
+    )
+    passed, reason, measured = check(prom, blind, SCHEMA.revision)
+    assert passed and reason.endswith(
+        "; 4xx not judged: this source has no status code (a model server's latency histogram only)"
+    ), reason
+    assert (
+        measured["client_error_rule"] == "skipped" and measured["canary_client_error_rate"] is None
+    )
+
+
+def stats(requests, share, revision="c"):
+    return RevisionStats(revision, requests, 0.0, 0.1, client_error_rate=share)
+
+
+@pytest.mark.parametrize(
+    "canary_4xx, canary_n, passed",
+    [
+        # 6 % of 50 vs 1 %: chance at these counts (bound 0.7 points), not the canary's
+        (3, 50, True),
+        (2, 60, True),
+        (50, 50, False),  # every request refused (a changed schema)
+        (30, 600, False),  # 5 % of 600 vs 1 %: bound 2.2 points
+        (12, 600, True),  # 2 % of 600 vs 1 %: bound below 1 point
+    ],
+)
+def test_few_4xx_over_few_requests_do_not_roll_back(canary_4xx, canary_n, passed):
+    ok, reason, _ = analysis.judge(
+        stats(canary_n, canary_4xx / canary_n), stats(3000, 0.01, "s"), CanaryRules()
+    )
+    assert ok is passed, reason
+
+
+@pytest.mark.parametrize("canary_n, stable_n, share", [(50, 1000, 0.1), (100, 300, 0.02)])
+def test_equal_shares_fail_fewer_than_one_check_in_a_hundred(canary_n, stable_n, share):
+    """The exact false-rollback rate at the default threshold, summed over every outcome of both
+    binomials, when the canary's true 4xx share equals the stable's. (50, 1000, 10 %) is the worst
+    of 72 cases of 50-300 canary and 50-1000 stable requests at shares 0.5-90 %: 0.86 %. At a
+    threshold of 0 the bound is looser than its 99 %: 1-3 % of such checks fail."""
+    from math import comb
+
+    def pmf(n, p):
+        return [comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+
+    canary, stable = pmf(canary_n, share), pmf(stable_n, share)
+    false = sum(
+        pc * ps
+        for kc, pc in enumerate(canary)
+        if pc > 1e-12
+        for ks, ps in enumerate(stable)
+        if ps > 1e-12
+        and analysis.client_error_rule(
+            stats(canary_n, kc / canary_n), stats(stable_n, ks / stable_n, "s"), CanaryRules()
+        )[0]
+    )
+    assert false < 0.01, false
+
+
+def test_rollout_status_shows_the_4xx_line_of_the_decision(prom, registered, kube, capsys):  # noqa: F811
+    """The canary rolled back by the real check above, as ``ctloop rollout status`` shows it (the
+    tests' Kubernetes API double, a sqlite MLflow store: tests/serving/test_r50_serving_status_last_decision.py)."""
+    from ctloop.cli import main
+    from ctloop.config import RolloutConfig
+    from ctloop.serving import release
+    from ctloop.serving.kube import InferenceServices
+    from tests.serving.test_rollout_components import ISVC, MODEL, NS
+
+    uri, registry = registered
+    cfg = RolloutConfig(
+        inference_service=ISVC, namespace=NS, traffic_plan=[5, 50], timeout_seconds=10
+    )
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    release.deploy(registry, isvcs, model_name=MODEL, version="1", cfg=cfg, run_id="run-1")
+    canary, _ = release.deploy(
+        registry, isvcs, model_name=MODEL, version="2", cfg=cfg, run_id="run-7"
+    )
+    real = analysis.make_check(
+        prom,
+        source="ctloop",
+        canary_revision=lambda: SCHEMA.revision,
+        stable_revision=lambda: STABLE.revision,
+        namespace=sm.NS,
+        rules=cfg.rules,
+        clock=lambda: sm.AT,
+    )
+    result = release.analyze(
+        registry,
+        isvcs,
+        model_name=MODEL,
+        version="2",
+        cfg=cfg,
+        deploy_action=canary.action,
+        canary_revision=canary.latest_revision,
+        stable_revision=canary.previous_revision,
+        run_id="run-7",
+        check=real,
+    )
+    assert result.decision == "rollback"
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "rollout",
+                "status",
+                "--isvc",
+                ISVC,
+                "--namespace",
+                NS,
+                "--model-name",
+                MODEL,
+                "--tracking-uri",
+                uri,
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    print(out)  # docs/serving.md#the-4xx-rule shows it
+    line = next(x for x in out.splitlines() if x.startswith("  last decision:"))
+    assert (
+        " (pipeline run run-7): canary at 5 %: 4xx share 60.00% vs stable 2.00%: the excess is at least "
+        in line
+    )
+
+
+@pytest.mark.parametrize(
+    "value, said", [(1.5, "must be in [0, 1], got 1.5"), ("x", "expected a number, got 'x'")]
+)
+def test_a_bad_threshold_is_refused_in_one_line_naming_it(value, said):
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        RolloutConfig.from_dict({"rules": {"max_client_error_excess": value}})
+    assert str(info.value).startswith(f"rollout.rules.max_client_error_excess: {said}"), info.value
+    assert "\n" not in str(info.value)
