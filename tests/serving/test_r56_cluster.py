@@ -18,10 +18,13 @@ tests/doubles/kube_api.py's KubeApiDouble (a double).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from ctloop.errors import ServingChangedOutside
 from ctloop.serving import isvc as specs
-from ctloop.serving import rollout
+from ctloop.serving import release, rollout
 from ctloop.serving.kube import InferenceServices
 from tests.doubles.kube_api import KubeApiDouble
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS
@@ -168,3 +171,34 @@ def test_a_staged_pin_back_restarts_its_model_at_zero_and_keeps_the_rollback_poi
             "credit-predictor-00001": 100,
         }
         assert _pointers(kube)[0] == "credit-predictor-00001"
+
+
+def test_a_staging_resumed_on_a_legacy_annotation_is_refused(monkeypatch):
+    # the write at 0 % first had KServe's defaulter rewrite the annotation (inference_service_defaults.go
+    # DefaultInferenceService, every UPDATE since 0.16); a staging written under an older KServe and
+    # resumed after the upgrade still names Serverless. On main the resume moved v3 to its share: the
+    # defaulter's rewrite started a new revision of v3 (a canary step the other paths refuse)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, cfg, reg = _parked(kube)
+        _killed_after_staging(monkeypatch, reg, isvcs, cfg)
+        kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
+        frozen, revisions, since = (
+            json.dumps(kube.objects[(NS, NAME)], sort_keys=True),
+            _revisions(kube),
+            len(kube.calls),
+        )
+        with pytest.raises(
+            ServingChangedOutside,
+            match=r"'Serverless'.*moving v3 to \d+ % would start a new revision"
+            r".*nothing written.*kubectl annotate isvc credit -n ml serving\.kserve\.io/deploymentMode="
+            "Knative",
+        ) as caught:
+            release.deploy(reg, isvcs, model_name="credit", version="3", cfg=cfg)
+        assert "\n" not in str(caught.value)
+        assert [
+            c for c in kube.calls[since:] if c[0] != "GET"
+        ] == []  # nothing written, not rolled back
+        assert (
+            json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == frozen
+            and _revisions(kube) == revisions
+        )
