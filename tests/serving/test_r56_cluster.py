@@ -202,3 +202,38 @@ def test_a_staging_resumed_on_a_legacy_annotation_is_refused(monkeypatch):
             json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == frozen
             and _revisions(kube) == revisions
         )
+
+
+def test_the_doctor_warns_of_a_service_still_annotated_serverless():
+    # on main: "ok Knative mode, stable revision credit-predictor-00001" — the rollout's first canary
+    # step or promote by hand was then refused (isvc.check_traffic_only)
+    from ctloop.ops.doctor import Doctor, DoctorOptions, Target
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = InferenceServices(NS, api_client=kube.api_client())
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="1",
+            storage_uri="gs://models/v1",
+            timeout_s=4,
+        )
+        doctor = Doctor(DoctorOptions(targets=[Target(NAME, NS)]), kube=kube.api_client())
+        assert doctor.check_isvc(Target(NAME, NS)).status == "ok"
+        kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = (
+            "Serverless"  # before 0.16
+        )
+        since = len(kube.calls)
+        check = doctor.check_isvc(Target(NAME, NS))
+        assert check.status == "warn", check
+        assert check.detail.startswith(
+            "Knative mode, stable revision credit-predictor-00001; annotated "
+            "serving.kserve.io/deploymentMode: Serverless, a legacy name"
+        ), check
+        assert "ctloop refuses a canary step or a promote" in check.detail, check
+        assert check.fix.startswith(
+            f"before the rollout: kubectl annotate isvc {NAME} -n {NS} "
+            "serving.kserve.io/deploymentMode=Knative --overwrite"
+        ), check
+        assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
