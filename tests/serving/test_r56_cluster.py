@@ -237,3 +237,53 @@ def test_the_doctor_warns_of_a_service_still_annotated_serverless():
             "serving.kserve.io/deploymentMode=Knative --overwrite"
         ), check
         assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
+
+
+def _component(name: str):
+    from ctloop.components.analyze.component import analyze_canary
+    from ctloop.components.deploy.component import deploy_canary
+    from ctloop.components.promote.component import promote_model
+    from ctloop.components.rollback.component import rollback_model
+
+    common = {"model_name": "credit", "rollout": {"inference_service": NAME, "namespace": NS}}
+    return {
+        "deploy_canary": (deploy_canary, {**common, "version": "2"}),
+        "analyze_canary": (
+            analyze_canary,
+            {
+                **common,
+                "version": "2",
+                "deploy_action": "canary",
+                "canary_revision": "credit-predictor-00002",
+                "stable_revision": "credit-predictor-00001",
+                "analysis_metrics": None,
+                "analysis_report": None,
+            },
+        ),
+        "promote_model": (promote_model, {**common, "version": "2", "reason": "passed"}),
+        "rollback_model": (rollback_model, {**common, "failed_version": "2", "reason": "bad"}),
+    }[name]
+
+
+@pytest.mark.parametrize(
+    "name", ["deploy_canary", "analyze_canary", "promote_model", "rollback_model"]
+)
+def test_a_bad_kserve_namespace_variable_stops_a_rollout_step_at_its_start(
+    name, tmp_path, monkeypatch, capsys
+):
+    # on main the variable was read only once a service naming no mode needed the cluster's default:
+    # each step went on to the registry and the cluster, and a bad value surfaced mid-rollout
+    from tests.doubles.kube_api import write_kubeconfig
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", kube.url))
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        store = tmp_path / "mlflow.db"
+        func, kwargs = _component(name)
+        with pytest.raises(SystemExit) as caught:
+            func.python_func(**kwargs, tracking_uri=f"sqlite:///{store}")
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and err.count("\n") == 1, err
+        assert err.startswith("error: CTLOOP_KSERVE_NAMESPACE: must be a Kubernetes namespace"), err
+        assert "got 'Red_Hat'; nothing written" in err, err
+        assert kube.calls == [] and not store.exists()
