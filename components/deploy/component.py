@@ -59,6 +59,7 @@ def deploy_canary(
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig.from_dict(rollout)
+    release.check_kserve_namespace(cfg)  # a bad CTLOOP_KSERVE_NAMESPACE: one line, exit 2
     isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
     state, uri = release.deploy(MlflowRegistry(tracking_uri), isvcs, model_name=model_name,
                                 version=version, cfg=cfg, run_id=pipeline_run_id)

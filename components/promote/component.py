@@ -47,6 +47,7 @@ def promote_model(
     from ctloop.serving import release
 
     cfg = RolloutConfig.from_dict(rollout)
+    release.check_kserve_namespace(cfg)  # a bad CTLOOP_KSERVE_NAMESPACE: one line, exit 2
     isvcs = None
     if cfg.inference_service:
         from ctloop.serving.kube import InferenceServices

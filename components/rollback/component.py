@@ -50,6 +50,7 @@ def rollback_model(
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig.from_dict(rollout)
+    release.check_kserve_namespace(cfg)  # a bad CTLOOP_KSERVE_NAMESPACE: one line, exit 2
     isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
     target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
                                      model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,

@@ -27,7 +27,8 @@ API contract it relies on:
   — knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
   ``MarkLatestCreatedFailed``, unknown again on ``SetLatestCreatedRevisionName`` — which KServe
   v0.20.0 copies into the condition ``PredictorConfigurationReady``, ``PropagateStatus``);
-* the controller, after a change of the revision template (:func:`_template`), creates revision ``<name>-predictor-000NN`` and reports
+* the controller, after a change of the revision template (:func:`_template`, the predictor;
+  :func:`_template_annotations`, every InferenceService annotation KServe copies there), creates revision ``<name>-predictor-000NN`` and reports
   it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe v0.20.0's Knative mode
   (``pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go``
   ``createKnativeService``): with ``canaryTrafficPercent`` N and a rolled-out revision, the
@@ -229,14 +230,29 @@ def _template(spec: dict) -> dict:
     return {k: v for k, v in (spec.get("predictor") or {}).items() if k != "canaryTrafficPercent"}
 
 
-def _template_mode(obj: dict) -> str | None:
-    """The deploymentMode annotation as the revision template gets it: KServe v0.20.0 copies the
-    InferenceService's annotations, but those of ``ServiceAnnotationDisallowedList``
-    (``pkg/constants/constants.go``), into it (``components/predictor.go`` ``buildObjectMeta``,
-    ``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService``: the template's
-    ``metadata.annotations``). Only this annotation is modelled so: the others ctloop writes
-    (``ctloop.dev/staged-at-zero``) are not, and change no revision here."""
-    return (obj["metadata"].get("annotations") or {}).get(MODE)
+# KServe v0.20.0 pkg/constants/constants.go ServiceAnnotationDisallowedList (the chart's
+# inferenceservice-config sets no serviceAnnotationDisallowedList of its own, configmap.go
+# NewInferenceServicesConfig): the InferenceService annotations NOT copied into the revision template
+# (autoscaling.MinScaleAnnotationKey / MaxScaleAnnotationKey: knative-v1.21.1
+# pkg/apis/autoscaling/register.go)
+SERVICE_ANNOTATION_DISALLOWED = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/max-scale", SOURCE_URI,
+                                 "kubectl.kubernetes.io/last-applied-configuration", "modelFormat")
+# KServe v0.20.0 reconcilers/knative/ksvc_reconciler.go managedKsvcAnnotations: moved from the template
+# onto the ksvc's own metadata (constants.RollOutDurationAnnotationKey, KnativeOpenshiftEnablePassthroughKey)
+KSVC_ANNOTATIONS = ("serving.knative.dev/rollout-duration", "serving.knative.openshift.io/enablePassthrough")
+
+
+def _template_annotations(obj: dict) -> dict:
+    """The InferenceService's own annotations as the revision template gets them: KServe v0.20.0
+    copies every one not in ``ServiceAnnotationDisallowedList`` (``components/predictor.go``
+    ``buildPredictorResources``: ``utils.Filter(isvc.Annotations, ...)``, then ``buildObjectMeta``)
+    into the Knative Service's ``spec.template.metadata.annotations``, less the
+    ``managedKsvcAnnotations`` (``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService``).
+    Any change of one (the deploymentMode rewrite, ``ctloop.dev/staged-at-zero``, a ``kubectl
+    annotate``) is a change of the template, so a new revision (knative-v1.21.1
+    ``pkg/reconciler/configuration/configuration.go``)."""
+    annotations = obj["metadata"].get("annotations") or {}
+    return {k: v for k, v in annotations.items() if k not in SERVICE_ANNOTATION_DISALLOWED and k not in KSVC_ANNOTATIONS}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -896,10 +912,11 @@ class KubeApiDouble(InThreadServer):
                             patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
-                        # the mode annotation is copied into the revision template too: the defaulter's
-                        # rewrite of a legacy name (Serverless) on any update starts a revision
+                        # the annotations are copied into the revision template too: the defaulter's
+                        # rewrite of a legacy name (Serverless) on any update starts a revision, as
+                        # does any other annotation written or deleted (_template_annotations)
                         template_changed = (_template(patched["spec"]) != _template(old_spec)
-                                            or _template_mode(patched) != _template_mode(current))
+                                            or _template_annotations(patched) != _template_annotations(current))
                         m = double.meta[key]
                         if double.lag_reads > 0 or m.get("lagging") is not None:
                             # not reconciled yet: the status stays the one of the spec before

@@ -1115,6 +1115,22 @@ class Doctor:
             return Check(name, FAIL, problem.removeprefix(f"InferenceService {t.name!r} "),
                          fix.strip(" ()").removesuffix(RUN_AGAIN) or "")
         ready = "stable revision " + stable if stable else "no ready revision yet"
+        asked = (obj["metadata"].get("annotations") or {}).get(MODE_ANNOTATION)
+        if isinstance(asked, str) and LEGACY_MODES.get(asked) == KNATIVE:
+            # KServe v0.20.0's defaulter rewrites the deprecated name on every update, and the annotation
+            # is in the revision template: the rollout refuses a traffic-only write (isvc.check_traffic_only)
+            return Check(
+                name,
+                WARN,
+                f"{shown} mode, {ready}; annotated {MODE_ANNOTATION}: {asked}, a legacy name KServe v0.20.0's "
+                f"webhook rewrites to {KNATIVE} on every update (inference_service_defaults.go "
+                "DefaultInferenceService), a change of its revision template: until then ctloop refuses a canary "
+                "step or a promote of it (either would start a new revision of the canary's model), and GitOps "
+                "tools show the rewrite as drift",
+                f"before the rollout: kubectl annotate isvc {t.name} -n {t.namespace} {MODE_ANNOTATION}={KNATIVE} "
+                "--overwrite (Knative starts a new revision of the model its spec names), and write "
+                f"{KNATIVE} in its source",
+            )
         return Check(name, OK, f"{shown} mode, {ready}")
 
     def check_knative(self) -> Check:

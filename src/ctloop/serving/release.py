@@ -66,6 +66,25 @@ def _target(cfg: RolloutConfig) -> str:
     return cfg.inference_service
 
 
+def check_kserve_namespace(cfg: RolloutConfig) -> None:
+    """At the start of a rollout step (``deploy_canary``, ``analyze_canary``, ``promote_model``,
+    ``rollback_model``), before anything is read or written: where KServe's ConfigMap would be read
+    (``isvc.kserve_config_namespaces``: ``rollout.kserve_namespace``, else ``CTLOOP_KSERVE_NAMESPACE``).
+    The variable was read only once a service naming no deployment mode needed the cluster's default,
+    so a bad value failed the step mid-rollout, after its first writes. Refused here: one ``error:``
+    line on stderr naming the variable and its value, exit status 2 (as the ``ctloop`` command ends on
+    a ConfigError). A step without an InferenceService (a registry-only promote) reads none."""
+    from ctloop.serving.isvc import kserve_config_namespaces
+
+    if not cfg.inference_service:
+        return
+    try:
+        kserve_config_namespaces(cfg.kserve_namespace)
+    except ConfigError as exc:
+        print(f"error: {one_line(str(exc))}; nothing written", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _where(cfg: RolloutConfig) -> dict[str, str]:
     """The InferenceService a record is about, ``{inference_service, namespace}``: ctloop rollout
     status matches a decision on both (one MLflow serves overlays deploying the same name to two
@@ -747,5 +766,5 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 
-__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "live_check", "analyze", "step_metrics",
+__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "check_kserve_namespace", "live_check", "analyze", "step_metrics",
            "render_markdown", "promote", "rollback", "last_decision", "canary"]

@@ -791,14 +791,22 @@ def _from_zero(isvcs: InferenceServices, name: str, current: dict[str, Any], *, 
                invalid_before: str) -> RolloutState:
     """The rest of a deploy written at 0 % first: its revision ready at 0 % (a revision other than
     ``after``, the latest ready one before the write; a failure of one created after ``created``
-    ends the wait), then moved to ``target`` % and waited for."""
+    ends the wait), then moved to ``target`` % and waited for. That move is traffic only, refused
+    on a legacy mode annotation as a canary step is (``isvc.check_traffic_only``): the write at 0 %
+    had it rewritten, but a staging resumed (:func:`_staged`) may meet one written back since."""
     current = _wait_split(isvcs, name, 0, timeout_s, f"v{version}'s revision ready at 0 % (before it gets "
                           f"{target} %: until then Knative would route that share to the rolled-back model's "
                           f"revision {after})", new_revision_after=after, created_before=created,
                           written=0, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
-    _conditional_patch(isvcs, name, current, specs.traffic_patch(target), f"moving v{version} to {target} %",
-                       f"v{version} stays at 0 %", landed=_lands(storage_uri, target),
-                       check=lambda now: _refuse_failed(isvcs, name, now, f"moving v{version} to {target} %"),
+    what = f"moving v{version} to {target} %"
+
+    def check(now: dict[str, Any]) -> None:
+        _refuse_failed(isvcs, name, now, what)
+        specs.check_traffic_only(now, what)
+
+    specs.check_traffic_only(current, what)
+    _conditional_patch(isvcs, name, current, specs.traffic_patch(target), what,
+                       f"v{version} stays at 0 %", landed=_lands(storage_uri, target), check=check,
                        deadline=deadline)
     obj = _wait_split(isvcs, name, target, timeout_s, f"v{version}'s revision ready with {target} % traffic",
                       created_before=_created(current), written=target, model=storage_uri, deadline=deadline)

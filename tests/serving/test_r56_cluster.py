@@ -1,0 +1,289 @@
+"""KServe 0.20 cluster contacts round 55 left alone (round 56).
+
+KServe v0.20.0 (``git show v0.20.0:<path>`` in kserve/kserve):
+``pkg/controller/v1beta1/inferenceservice/components/predictor.go`` ``buildPredictorResources``
+copies every InferenceService annotation not in ``ServiceAnnotationDisallowedList``
+(``pkg/constants/constants.go``) into the predictor's object meta (``buildObjectMeta``), which
+``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService`` puts into the Knative Service's
+revision template, less its ``managedKsvcAnnotations`` (rollout-duration, the OpenShift passthrough).
+A changed template is a new Configuration generation, so a new revision (knative-v1.21.1
+``pkg/reconciler/configuration/configuration.go`` ``latestCreatedRevision``/``createRevision``).
+``inference_service_status.go`` ``PropagateStatus`` moves ``latestRolledoutRevision`` (and with it
+``previousRolledoutRevision``, the rollback pointer) only when the latest ready revision's
+``latestRevision`` target has 100 %. ``inference_service_defaults.go`` ``DefaultInferenceService``
+rewrites a legacy ``Serverless`` mode annotation on every UPDATE (since 0.16), so a traffic-only
+write to a service still naming it starts a revision too. The Kubernetes API is
+tests/doubles/kube_api.py's KubeApiDouble (a double).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ctloop.errors import ServingChangedOutside
+from ctloop.serving import isvc as specs
+from ctloop.serving import release, rollout
+from ctloop.serving.kube import InferenceServices
+from tests.doubles.kube_api import KubeApiDouble
+from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS
+from tests.serving.test_fix46g_staged_retry import _killed_after_staging, _parked
+
+
+def _revisions(kube) -> list[str]:
+    return list(kube.meta[(NS, NAME)]["revisions"])
+
+
+def _pointers(kube) -> tuple[str, str]:
+    st = kube.objects[(NS, NAME)]["status"]["components"]["predictor"]
+    return st.get("latestRolledoutRevision") or "", st.get("previousRolledoutRevision") or ""
+
+
+def _annotation_writes(kube, since: int) -> list[dict]:
+    """The PATCH bodies sent since call ``since`` that write ``metadata.annotations``."""
+    return [
+        body
+        for method, _, body in kube.calls[since:]
+        if method == "PATCH" and ((body or {}).get("metadata") or {}).get("annotations")
+    ]
+
+
+def test_an_annotation_not_disallowed_is_a_new_revision():
+    # on main the double counted only serving.kserve.io/deploymentMode: example.com/owner made none
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = InferenceServices(NS, api_client=kube.api_client())
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="1",
+            storage_uri="gs://models/v1",
+            timeout_s=4,
+        )
+        first = _revisions(kube)
+        # ServiceAnnotationDisallowedList and managedKsvcAnnotations: not in the template
+        isvcs.patch(
+            NAME,
+            {
+                "metadata": {
+                    "annotations": {
+                        "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                        "autoscaling.knative.dev/max-scale": "3",
+                        "serving.knative.dev/rollout-duration": "60s",
+                    }
+                }
+            },
+        )
+        isvcs.get(NAME)
+        assert _revisions(kube) == first
+        isvcs.patch(NAME, {"metadata": {"annotations": {"example.com/owner": "team-a"}}})
+        isvcs.get(NAME)
+        assert len(_revisions(kube)) == len(first) + 1
+        isvcs.patch(
+            NAME, {"metadata": {"annotations": {"example.com/owner": None}}}
+        )  # a deletion too
+        isvcs.get(NAME)
+        assert len(_revisions(kube)) == len(first) + 2
+
+
+def test_a_canary_step_promote_and_rollback_write_no_annotation():
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = InferenceServices(NS, api_client=kube.api_client())
+        for version in ("1", "2"):
+            rollout.deploy(
+                isvcs,
+                name=NAME,
+                model_name="credit",
+                version=version,
+                storage_uri=f"gs://models/v{version}",
+                percent=10,
+                timeout_s=4,
+            )
+        since = len(kube.calls)
+        rollout.set_traffic(isvcs, NAME, 50, timeout_s=4)
+        rollout.promote(isvcs, NAME, timeout_s=4)
+        assert _pointers(kube) == ("credit-predictor-00002", "credit-predictor-00001")
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="3",
+            storage_uri="gs://models/v3",
+            percent=10,
+            timeout_s=4,
+        )
+        rollout.rollback(
+            isvcs,
+            NAME,
+            version="2",
+            storage_uri="gs://models/v2",
+            timeout_s=4,
+            failed_storage_uri="gs://models/v3",
+        )
+        assert _annotation_writes(kube, since) == []
+        assert kube.traffic(NS, NAME) == {"credit-predictor-00004": 100}  # v2 anew, v3's 00003 out
+
+
+@pytest.mark.parametrize("how", ["set-traffic-0", "rollback-stopped"])
+def test_a_staged_pin_back_restarts_its_model_at_zero_and_keeps_the_rollback_pointer(
+    monkeypatch, how
+):
+    # ctloop's one annotation on the InferenceService, isvc.STAGED_ANNOTATION: written with a new
+    # storageUri at 0 % (one revision), deleted by a pin-back of the staging, whose template then
+    # changes: a new revision of the model pinned back — at 0 %, so the rolled-out v1 keeps all
+    # traffic and stays latestRolledoutRevision. On main the double started no revision here.
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, cfg, reg = _parked(kube)
+        since = len(kube.calls)
+        _killed_after_staging(monkeypatch, reg, isvcs, cfg)
+        staged = _revisions(kube)
+        assert (
+            _pointers(kube)[0] == "credit-predictor-00001"
+            and staged[-1] == "credit-predictor-00003"
+        )
+        if how == "set-traffic-0":
+            rollout.set_traffic(isvcs, NAME, 0, timeout_s=4)
+        else:  # the champion's URI refused after the pin-back: the rollback stops there
+            with pytest.raises(Exception, match="pinned back"):
+                rollout.rollback(
+                    isvcs,
+                    NAME,
+                    version="1",
+                    storage_uri="ftp://models/v1",
+                    timeout_s=4,
+                    failed_storage_uri="gs://models/v3",
+                )
+        for _ in range(2):
+            isvcs.get(NAME)
+        writes = _annotation_writes(kube, since)
+        assert [set(b["metadata"]["annotations"]) for b in writes] == [
+            {specs.STAGED_ANNOTATION}
+        ] * 2
+        assert (
+            writes[0]["spec"]["predictor"]["model"]["storageUri"] == "gs://models/v3"
+        )  # with the model
+        assert writes[1]["metadata"]["annotations"][specs.STAGED_ANNOTATION] is None
+        assert _revisions(kube) == [*staged, "credit-predictor-00004"]
+        assert kube.meta[(NS, NAME)]["uris"]["credit-predictor-00004"] == "gs://models/v3"
+        assert kube.traffic(NS, NAME) == {
+            "credit-predictor-00004": 0,
+            "credit-predictor-00001": 100,
+        }
+        assert _pointers(kube)[0] == "credit-predictor-00001"
+
+
+def test_a_staging_resumed_on_a_legacy_annotation_is_refused(monkeypatch):
+    # the write at 0 % first had KServe's defaulter rewrite the annotation (inference_service_defaults.go
+    # DefaultInferenceService, every UPDATE since 0.16); a staging written under an older KServe and
+    # resumed after the upgrade still names Serverless. On main the resume moved v3 to its share: the
+    # defaulter's rewrite started a new revision of v3 (a canary step the other paths refuse)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, cfg, reg = _parked(kube)
+        _killed_after_staging(monkeypatch, reg, isvcs, cfg)
+        kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
+        frozen, revisions, since = (
+            json.dumps(kube.objects[(NS, NAME)], sort_keys=True),
+            _revisions(kube),
+            len(kube.calls),
+        )
+        with pytest.raises(
+            ServingChangedOutside,
+            match=r"'Serverless'.*moving v3 to \d+ % would start a new revision"
+            r".*nothing written.*kubectl annotate isvc credit -n ml serving\.kserve\.io/deploymentMode="
+            "Knative",
+        ) as caught:
+            release.deploy(reg, isvcs, model_name="credit", version="3", cfg=cfg)
+        assert "\n" not in str(caught.value)
+        assert [
+            c for c in kube.calls[since:] if c[0] != "GET"
+        ] == []  # nothing written, not rolled back
+        assert (
+            json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == frozen
+            and _revisions(kube) == revisions
+        )
+
+
+def test_the_doctor_warns_of_a_service_still_annotated_serverless():
+    # on main: "ok Knative mode, stable revision credit-predictor-00001" — the rollout's first canary
+    # step or promote by hand was then refused (isvc.check_traffic_only)
+    from ctloop.ops.doctor import Doctor, DoctorOptions, Target
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = InferenceServices(NS, api_client=kube.api_client())
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="1",
+            storage_uri="gs://models/v1",
+            timeout_s=4,
+        )
+        doctor = Doctor(DoctorOptions(targets=[Target(NAME, NS)]), kube=kube.api_client())
+        assert doctor.check_isvc(Target(NAME, NS)).status == "ok"
+        kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = (
+            "Serverless"  # before 0.16
+        )
+        since = len(kube.calls)
+        check = doctor.check_isvc(Target(NAME, NS))
+        assert check.status == "warn", check
+        assert check.detail.startswith(
+            "Knative mode, stable revision credit-predictor-00001; annotated "
+            "serving.kserve.io/deploymentMode: Serverless, a legacy name"
+        ), check
+        assert "ctloop refuses a canary step or a promote" in check.detail, check
+        assert check.fix.startswith(
+            f"before the rollout: kubectl annotate isvc {NAME} -n {NS} "
+            "serving.kserve.io/deploymentMode=Knative --overwrite"
+        ), check
+        assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
+
+
+def _component(name: str):
+    from ctloop.components.analyze.component import analyze_canary
+    from ctloop.components.deploy.component import deploy_canary
+    from ctloop.components.promote.component import promote_model
+    from ctloop.components.rollback.component import rollback_model
+
+    common = {"model_name": "credit", "rollout": {"inference_service": NAME, "namespace": NS}}
+    return {
+        "deploy_canary": (deploy_canary, {**common, "version": "2"}),
+        "analyze_canary": (
+            analyze_canary,
+            {
+                **common,
+                "version": "2",
+                "deploy_action": "canary",
+                "canary_revision": "credit-predictor-00002",
+                "stable_revision": "credit-predictor-00001",
+                "analysis_metrics": None,
+                "analysis_report": None,
+            },
+        ),
+        "promote_model": (promote_model, {**common, "version": "2", "reason": "passed"}),
+        "rollback_model": (rollback_model, {**common, "failed_version": "2", "reason": "bad"}),
+    }[name]
+
+
+@pytest.mark.parametrize(
+    "name", ["deploy_canary", "analyze_canary", "promote_model", "rollback_model"]
+)
+def test_a_bad_kserve_namespace_variable_stops_a_rollout_step_at_its_start(
+    name, tmp_path, monkeypatch, capsys
+):
+    # on main the variable was read only once a service naming no mode needed the cluster's default:
+    # each step went on to the registry and the cluster, and a bad value surfaced mid-rollout
+    from tests.doubles.kube_api import write_kubeconfig
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", kube.url))
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        store = tmp_path / "mlflow.db"
+        func, kwargs = _component(name)
+        with pytest.raises(SystemExit) as caught:
+            func.python_func(**kwargs, tracking_uri=f"sqlite:///{store}")
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and err.count("\n") == 1, err
+        assert err.startswith("error: CTLOOP_KSERVE_NAMESPACE: must be a Kubernetes namespace"), err
+        assert "got 'Red_Hat'; nothing written" in err, err
+        assert kube.calls == [] and not store.exists()
