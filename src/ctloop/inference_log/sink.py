@@ -474,7 +474,10 @@ def _answers(asked: tuple[str | None, str | None], answered: tuple[str | None, s
 # makes for one ce-id in one flush: it compares each waiting response with each waiting request
 # once, then pairs round by round on what it found (1,000 × 1,000 events: 0.45-0.5 s on the event
 # loop, on a shared 2-core machine); the events of a ce-id beyond it stay halves, as every reused
-# id did before round 55
+# id did before round 55. A ce-id that needs no more than a budget but more than the flush has left
+# waits for the next flush (one only), which pairs it first: a flush holds ids needing at most one
+# budget in all (at most 25,000 events of the general rule, each counting _PAIR_EVENT_COST), events
+# already waiting, kept one flush interval longer (in the new WAL segment, as every waiting event)
 _PAIR_BUDGET = 1_000_000
 # what one waiting event costs the general rule besides its comparisons, in comparisons: its key, its
 # candidate lists, its place in each round (1 request x 200,000 responses, 200,000 comparisons, took
@@ -489,7 +492,8 @@ def _pair_cost(requests: int, responses: int) -> int:
 
 
 def _pair_by_time(requests: list[Event], responses: list[Event],
-                  budget: list[int] | None = None) -> list[tuple[Event, Event]]:
+                  budget: list[int] | None = None,
+                  hold: list[int] | None = None) -> list[tuple[Event, Event]] | None:
     """The pairs the ``ce-time`` of the events waiting under one reused ``ce-id`` decide; the rest
     stay halves. KServe's agent sends a response only for a request it logged first (a request's
     event may still be lost: one send, no retry) and none for a non-200 answer, so a response is
@@ -515,7 +519,10 @@ def _pair_by_time(requests: list[Event], responses: list[Event],
     its cost (:func:`_pair_cost`) stays within ``budget`` (a one-item list, spent in place: one
     flush shares :data:`_PAIR_BUDGET` over every ce-id it pairs, so the event loop's block does not
     grow with the number of reused ids; a fresh budget when ``None``); a ce-id's events beyond it
-    stay halves."""
+    stay halves. ``hold`` (a one-item list, spent in place like ``budget``): when what the general
+    rule needs for these events is more than is left of ``budget`` but at most what is left of
+    ``hold``, nothing is compared, the need is taken from ``hold`` and the answer is None (the
+    flush keeps the events for the next one, which pairs them first, from a fresh budget)."""
     if not requests or not responses:
         return []
     asked = [(_pair_key(e), e) for e in requests]
@@ -527,14 +534,20 @@ def _pair_by_time(requests: list[Event], responses: list[Event],
         for side, events in ((0, asked), (1, answered)):
             for key, event in events:
                 groups.setdefault(key[1], ([], []))[side].append((key, event))
-        pairs: list[tuple[Event, Event]] = []
+        steps = []  # (rule, mine, theirs) per body id with events of both kinds
         for mine, theirs in groups.values():
-            if not mine or not theirs:
-                continue
-            stamped = [key[0] is not None for key, _ in (*mine, *theirs)]
-            if all(stamped):
+            if mine and theirs:
+                stamped = [key[0] is not None for key, _ in (*mine, *theirs)]
+                steps.append(("sweep" if all(stamped) else "one" if not any(stamped) else "rounds", mine, theirs))
+        need = sum(_pair_cost(len(mine), len(theirs)) for rule, mine, theirs in steps if rule == "rounds")
+        if hold is not None and budget[0] < need <= hold[0]:
+            hold[0] -= need
+            return None
+        pairs: list[tuple[Event, Event]] = []
+        for rule, mine, theirs in steps:
+            if rule == "sweep":
                 pairs += _sweep(mine, theirs)
-            elif not any(stamped):
+            elif rule == "one":
                 if len(mine) == 1 and len(theirs) == 1:
                     pairs.append((mine[0][1], theirs[0][1]))
             elif _pair_cost(len(mine), len(theirs)) <= budget[0]:
@@ -544,9 +557,13 @@ def _pair_by_time(requests: list[Event], responses: list[Event],
     if all(key[0] is not None for key, _ in (*asked, *answered)) and (
             all(key[1] is None for key, _ in asked) or all(key[1] is None for key, _ in answered)):
         return _sweep(asked, answered)  # no body id on one side: ids rule nothing out
-    if _pair_cost(len(asked), len(answered)) > budget[0]:
+    need = _pair_cost(len(asked), len(answered))
+    if hold is not None and budget[0] < need <= hold[0]:
+        hold[0] -= need
+        return None
+    if need > budget[0]:
         return []
-    budget[0] -= _pair_cost(len(asked), len(answered))
+    budget[0] -= need
     return _pair_rounds(asked, answered)
 
 
@@ -1327,7 +1344,11 @@ class Sink:
                 self._retired.append(old_segment)
                 now = time.monotonic()
                 budget = [_PAIR_BUDGET]  # one for the whole flush (_pair_by_time)
-                for key in list(self._open):
+                # a due id the budget left over cannot pair waits for the next flush (never a final
+                # one), which takes the ids held so first; what is held needs one budget at most in
+                # all, so the next flush can pair it all, and an id is held once
+                hold = [0 if final else _PAIR_BUDGET]
+                for key in sorted(self._open, key=lambda key: "held" not in self._open[key]):
                     slot = self._open[key]
                     # an ambiguous id's events (or a request and a response stamped before it) leave
                     # together, once the first is due (a part left behind would no longer look ambiguous
@@ -1337,7 +1358,10 @@ class Sink:
                                             for kind in ("request", "response") for _, arrived in slot[kind]))
                     if due and slot["request"] and slot["response"]:
                         pairs = _pair_by_time([e for e, _ in slot["request"]], [e for e, _ in slot["response"]],
-                                              budget)
+                                              budget, None if slot.pop("held", False) else hold)
+                        if pairs is None:  # kept, every event of it, for the next flush (carried below)
+                            slot["held"] = True
+                            continue
                         for request, response in pairs:
                             self._buffer(request, response)
                         self.stats.time_paired += len(pairs)
