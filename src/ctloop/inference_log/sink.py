@@ -88,6 +88,7 @@ import logging
 import os
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
@@ -112,6 +113,7 @@ from ctloop.inference_log.events import (
     Event,
     PairMismatch,
     PayloadError,
+    _dumps_body,
     count_values,
     error_text,
     inference_id,
@@ -123,6 +125,12 @@ from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
 FSYNC_SLOTS = 4  # WAL fsyncs in flight at once (pipelined group commit)
+# an event of KServe's agent delivered again (a retry outside the agent: a mesh retrying a POST whose
+# answer it lost) is kept once when the copy comes within this many seconds of the first (and while
+# at most REDELIVERY_EVENTS later events came): the agent's own events each carry their send's
+# nanosecond ce-recordedtime (Event.recorded). About 110 bytes an event remembered: 11 MB at most
+REDELIVERY_SECONDS = 120.0
+REDELIVERY_EVENTS = 100_000
 FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -760,6 +768,8 @@ class Sink:
         # acknowledged events not joined yet: joined in the loop iteration after their answers
         # were released (and always before a flush looks at the join state)
         self._unjoined: list[Event] = []
+        # the agent's events joined lately (_redelivered): a digest of each -> when it was joined
+        self._delivered: OrderedDict[int, float] = OrderedDict()
 
     @property
     def closing(self) -> bool:
@@ -1138,6 +1148,9 @@ class Sink:
                 self.stats.duplicate_ids += 1
                 return
             self._replayed.add(event.wal_id)
+        if event.recorded and self._redelivered(event):
+            self.stats.duplicate_ids += 1  # acknowledged again (the WAL holds it twice), joined once
+            return
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
@@ -1192,6 +1205,27 @@ class Sink:
             self._buffer(partner, event)
         if not slot["request"] and not slot["response"]:
             del self._open[key]
+
+    def _redelivered(self, event: Event) -> bool:
+        """Whether ``event`` (one of KServe's agent, with its ``ce-recordedtime``) is a copy of one
+        joined within :data:`REDELIVERY_SECONDS` (and the last :data:`REDELIVERY_EVENTS`): the same
+        model, namespace, component, ce-id, kind, source, ce-time, ce-recordedtime and body. The
+        agent sends each event once (v0.20.0 ``pkg/logger/worker.go``: one ``Send``, no retry) and
+        stamps each send's ``time.Now()``, so two alike to the nanosecond are one send delivered
+        twice, whether the copy came while the first waited for its partner (it made the id
+        ambiguous: three half rows where one call was) or after it paired (a lone half row)."""
+        now = time.monotonic()
+        seen = self._delivered
+        while seen and (len(seen) >= REDELIVERY_EVENTS or now - next(iter(seen.values())) > REDELIVERY_SECONDS):
+            seen.popitem(last=False)
+        digest = hashlib.blake2b(orjson.dumps([event.model, event.namespace, event.component, event.id, event.kind,
+                                               event.source, event.time, event.recorded]), digest_size=16)
+        digest.update(event.raw if event.raw is not None else _dumps_body(event.body))  # (a replayed line: its body)
+        key = int.from_bytes(digest.digest())
+        if key in seen:
+            return True
+        seen[key] = now
+        return False
 
     def _buffer(self, request: Event | None, response: Event | None) -> None:
         """Joined rows into their partition's buffer, typed by the model's column types; a record
@@ -1509,8 +1543,8 @@ class Sink:
                      s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting: a second call's event is "
-                     "kept (the id ambiguous, written unpaired); a WAL line replayed twice after a crash "
-                     "is kept once.",
+                     "kept (the id ambiguous, written unpaired); a WAL line replayed twice after a crash, "
+                     "or an agent's event delivered twice (same ce-recordedtime and body), is kept once.",
                      s.duplicate_ids),
             *counter("ctloop_log_ambiguous_ids_total",
                      "Ce-ids that came to have two requests or two responses waiting at once, counted "
