@@ -1036,6 +1036,10 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         raise RejectedEvent(400, f"ce-inferenceservicename {model[:64]!r} is not an InferenceService name "
                                  "(lowercase letters, digits and '-', at most 63 characters)", "bad_header")
     if not isinstance(payload, dict):
+        if not body and not structured:  # KServe's agent logs every call it proxies, one without a body too
+            raise RejectedEvent(400, f"{kind} body is empty: no inference to log (KServe's agent sends one for a "
+                                     "call without a body, such as a GET of model metadata through the predictor)",
+                                "bad_payload")
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
     inner = inference_body(payload)
