@@ -21,12 +21,13 @@ from tests.inference_log.test_r55_inflog_review import _event
 N = 12
 
 
-def _calls(tag: str):
+def _calls(tag: str, n: int = N, first: int = 0):
     # every other request names a body id, the server makes one up for the rest (KServe v0.20.0
     # python/kserve/kserve/protocol/dataplane.py): only the general rule pairs them, at its cost
-    requests = [_event("request", 10 * i, f"{tag}{i}" if i % 2 else None) for i in range(N)]
+    calls = range(first, first + n)
+    requests = [_event("request", 10 * i, f"{tag}{i}" if i % 2 else None) for i in calls]
     responses = [
-        _event("response", 10 * i + 5, f"{tag}{i}" if i % 2 else f"u{tag}{i}") for i in range(N)
+        _event("response", 10 * i + 5, f"{tag}{i}" if i % 2 else f"u{tag}{i}") for i in calls
     ]
     return [dataclasses.replace(e, id=f"session-{tag}") for e in (*requests, *responses)]
 
@@ -94,4 +95,40 @@ def test_a_final_flush_holds_nothing(monkeypatch, tmp_path):
     rows, waiting = asyncio.run(scenario())
     assert (
         _complete(rows, "a") == (N, 0) and _complete(rows, "b") == (0, 2 * N) and waiting == set()
+    )
+
+
+def test_an_id_is_held_once(monkeypatch, tmp_path):
+    # p takes the budget; b and c (4 calls each) are held. b grows to 10 calls before the next
+    # flush, which pays b first: c no longer fits what is left. Held again, an id behind a busy
+    # one could wait flush after flush: its pairing deadline is the next flush, so c is halves
+    monkeypatch.setattr(sink_module, "_PAIR_BUDGET", sink_module._pair_cost(N, N) + 10)
+    assert 2 * sink_module._pair_cost(4, 4) <= sink_module._PAIR_BUDGET
+    assert sink_module._pair_cost(10, 10) + sink_module._pair_cost(4, 4) > sink_module._PAIR_BUDGET
+
+    async def scenario():
+        sink = Sink(
+            str(tmp_path / "root"),
+            str(tmp_path / "wal"),
+            flush_rows=10**9,
+            flush_seconds=10**6,
+            join_ttl_seconds=0,
+        )
+        await sink.start()
+        for event in (*_calls("p"), *_calls("b", 4), *_calls("c", 4)):
+            await sink.submit(event)
+        await sink.flush()
+        held = wal_events(tmp_path / "wal")
+        for event in _calls("b", 6, first=4):
+            await sink.submit(event)
+        await sink.flush()
+        await sink.stop()
+        return held
+
+    assert asyncio.run(scenario()) == {"session-b", "session-c"}
+    rows = parquet_rows(tmp_path / "root")
+    assert (
+        _complete(rows, "p") == (N, 0)
+        and _complete(rows, "b") == (10, 0)
+        and _complete(rows, "c") == (0, 8)
     )
