@@ -739,6 +739,7 @@ class Sink:
         # agent that logged them, not by the id alone: one agent logs both events of an inference,
         # and a client's Ce-Id (KServe's agent keeps it) may name inferences of other models too
         self._open: dict[tuple[str, str, str, str], dict[str, list[tuple[Event, float]]]] = {}
+        self._held: list[tuple[str, str, str, str]] = []  # keys of _open the last flush held for this one (flush)
         self._parts: dict[tuple[str, str, str], _Part] = {}  # (model, date, revision) -> buffered rows
         self._quarantine: list[str] = []  # JSON lines for <root>/_quarantine
         self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
@@ -1385,7 +1386,8 @@ class Sink:
                 # one), which takes the ids held so first; what is held needs one budget at most in
                 # all, so the next flush can pair it all, and an id is held once
                 hold = [0 if final else _PAIR_BUDGET]
-                for key in sorted(self._open, key=lambda key: "held" not in self._open[key]):
+                held, self._held = {key: None for key in self._held if key in self._open}, []
+                for key in [*held, *(key for key in self._open if key not in held)] if held else list(self._open):
                     slot = self._open[key]
                     # an ambiguous id's events (or a request and a response stamped before it) leave
                     # together, once the first is due (a part left behind would no longer look ambiguous
@@ -1395,9 +1397,9 @@ class Sink:
                                             for kind in ("request", "response") for _, arrived in slot[kind]))
                     if due and slot["request"] and slot["response"]:
                         pairs = _pair_by_time([e for e, _ in slot["request"]], [e for e, _ in slot["response"]],
-                                              budget, None if slot.pop("held", False) else hold)
+                                              budget, None if key in held else hold)
                         if pairs is None:  # kept, every event of it, for the next flush (carried below)
-                            slot["held"] = True
+                            self._held.append(key)
                             continue
                         for request, response in pairs:
                             self._buffer(request, response)
