@@ -175,6 +175,10 @@ class Event:
     # 02e12caf..03cca28c, which compared every time, wrote no flag either and read the same
     # (docs/inference-log.md, "A reused ce-id")
     stamped: bool = False
+    # KServe's agent's ``ce-recordedtime`` (v0.20.0 ``pkg/logger/worker.go``: ``time.Now()`` as it
+    # sends, nanoseconds) of a :attr:`stamped` event, else "": with the rest of the event it tells
+    # one delivery sent twice (a mesh's retry) from two sends (``Sink`` keeps the first only)
+    recorded: str = ""
 
     def to_wal(self) -> bytes:
         """One WAL line (without the newline): the attributes, then the body verbatim."""
@@ -204,6 +208,8 @@ class Event:
             raise ValueError(f"WAL line's time {str(known['time'])[:64]!r} is not text")
         known["time"] = _utc_time(known.get("time"))  # RejectedEvent is a ValueError
         known["stamped"] = known.get("stamped") is True  # absent (an older line): not known to be the agent's
+        if not isinstance(known.get("recorded", ""), str):
+            known["recorded"] = ""
         known["revision"] = revision_from_source(str(known.get("source") or ""))
         version = known.get("model_version")
         body = known.get("body")
@@ -1030,6 +1036,10 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         raise RejectedEvent(400, f"ce-inferenceservicename {model[:64]!r} is not an InferenceService name "
                                  "(lowercase letters, digits and '-', at most 63 characters)", "bad_header")
     if not isinstance(payload, dict):
+        if not body and not structured:  # KServe's agent logs every call it proxies, one without a body too
+            raise RejectedEvent(400, f"{kind} body is empty: no inference to log (KServe's agent sends one for a "
+                                     "call without a body, such as a GET of model metadata through the predictor)",
+                                "bad_payload")
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
     inner = inference_body(payload)
@@ -1062,11 +1072,13 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     version = payload.get("model_version") if kind == "response" else None
     model_version = str(version) if version is not None else annotated_model_version(h.get("ce-annotations"))
     source = h["ce-source"]
+    stamped = bool(h.get("ce-time")) and not structured and from_kserve_agent(h)
+    recorded = h.get("ce-recordedtime", "") if stamped else ""
     event = Event(
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
-        stamped=bool(h.get("ce-time")) and not structured and from_kserve_agent(h),
+        stamped=stamped, recorded=recorded if len(recorded) <= 64 else "",
         raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )

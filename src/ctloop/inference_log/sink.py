@@ -88,6 +88,7 @@ import logging
 import os
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
@@ -112,6 +113,7 @@ from ctloop.inference_log.events import (
     Event,
     PairMismatch,
     PayloadError,
+    _dumps_body,
     count_values,
     error_text,
     inference_id,
@@ -123,6 +125,13 @@ from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
 FSYNC_SLOTS = 4  # WAL fsyncs in flight at once (pipelined group commit)
+# an event of KServe's agent delivered again (a retry outside the agent: a mesh retrying a POST whose
+# answer it lost) is kept once when the copy comes within this many seconds of the first (and while
+# at most REDELIVERY_EVENTS later events came): the agent's own events each carry their send's
+# nanosecond ce-recordedtime (Event.recorded). About 170 bytes an event remembered: 17 MB at most (tracemalloc, 100,000 digests)
+REDELIVERY_SECONDS = 120.0
+REDELIVERY_EVENTS = 100_000
+_MASK64 = (1 << 64) - 1
 FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -474,7 +483,10 @@ def _answers(asked: tuple[str | None, str | None], answered: tuple[str | None, s
 # makes for one ce-id in one flush: it compares each waiting response with each waiting request
 # once, then pairs round by round on what it found (1,000 × 1,000 events: 0.45-0.5 s on the event
 # loop, on a shared 2-core machine); the events of a ce-id beyond it stay halves, as every reused
-# id did before round 55
+# id did before round 55. A ce-id that needs no more than a budget but more than the flush has left
+# waits for the next flush (one only), which pairs it first: a flush holds ids needing at most one
+# budget in all (at most 25,000 events of the general rule, each counting _PAIR_EVENT_COST), events
+# already waiting, kept one flush interval longer (in the new WAL segment, as every waiting event)
 _PAIR_BUDGET = 1_000_000
 # what one waiting event costs the general rule besides its comparisons, in comparisons: its key, its
 # candidate lists, its place in each round (1 request x 200,000 responses, 200,000 comparisons, took
@@ -489,7 +501,8 @@ def _pair_cost(requests: int, responses: int) -> int:
 
 
 def _pair_by_time(requests: list[Event], responses: list[Event],
-                  budget: list[int] | None = None) -> list[tuple[Event, Event]]:
+                  budget: list[int] | None = None,
+                  hold: list[int] | None = None) -> list[tuple[Event, Event]] | None:
     """The pairs the ``ce-time`` of the events waiting under one reused ``ce-id`` decide; the rest
     stay halves. KServe's agent sends a response only for a request it logged first (a request's
     event may still be lost: one send, no retry) and none for a non-200 answer, so a response is
@@ -515,7 +528,10 @@ def _pair_by_time(requests: list[Event], responses: list[Event],
     its cost (:func:`_pair_cost`) stays within ``budget`` (a one-item list, spent in place: one
     flush shares :data:`_PAIR_BUDGET` over every ce-id it pairs, so the event loop's block does not
     grow with the number of reused ids; a fresh budget when ``None``); a ce-id's events beyond it
-    stay halves."""
+    stay halves. ``hold`` (a one-item list, spent in place like ``budget``): when what the general
+    rule needs for these events is more than is left of ``budget`` but at most what is left of
+    ``hold``, nothing is compared, the need is taken from ``hold`` and the answer is None (the
+    flush keeps the events for the next one, which pairs them first, from a fresh budget)."""
     if not requests or not responses:
         return []
     asked = [(_pair_key(e), e) for e in requests]
@@ -527,14 +543,20 @@ def _pair_by_time(requests: list[Event], responses: list[Event],
         for side, events in ((0, asked), (1, answered)):
             for key, event in events:
                 groups.setdefault(key[1], ([], []))[side].append((key, event))
-        pairs: list[tuple[Event, Event]] = []
+        steps = []  # (rule, mine, theirs) per body id with events of both kinds
         for mine, theirs in groups.values():
-            if not mine or not theirs:
-                continue
-            stamped = [key[0] is not None for key, _ in (*mine, *theirs)]
-            if all(stamped):
+            if mine and theirs:
+                stamped = [key[0] is not None for key, _ in (*mine, *theirs)]
+                steps.append(("sweep" if all(stamped) else "one" if not any(stamped) else "rounds", mine, theirs))
+        need = sum(_pair_cost(len(mine), len(theirs)) for rule, mine, theirs in steps if rule == "rounds")
+        if hold is not None and budget[0] < need <= hold[0]:
+            hold[0] -= need
+            return None
+        pairs: list[tuple[Event, Event]] = []
+        for rule, mine, theirs in steps:
+            if rule == "sweep":
                 pairs += _sweep(mine, theirs)
-            elif not any(stamped):
+            elif rule == "one":
                 if len(mine) == 1 and len(theirs) == 1:
                     pairs.append((mine[0][1], theirs[0][1]))
             elif _pair_cost(len(mine), len(theirs)) <= budget[0]:
@@ -544,9 +566,13 @@ def _pair_by_time(requests: list[Event], responses: list[Event],
     if all(key[0] is not None for key, _ in (*asked, *answered)) and (
             all(key[1] is None for key, _ in asked) or all(key[1] is None for key, _ in answered)):
         return _sweep(asked, answered)  # no body id on one side: ids rule nothing out
-    if _pair_cost(len(asked), len(answered)) > budget[0]:
+    need = _pair_cost(len(asked), len(answered))
+    if hold is not None and budget[0] < need <= hold[0]:
+        hold[0] -= need
+        return None
+    if need > budget[0]:
         return []
-    budget[0] -= _pair_cost(len(asked), len(answered))
+    budget[0] -= need
     return _pair_rounds(asked, answered)
 
 
@@ -713,6 +739,7 @@ class Sink:
         # agent that logged them, not by the id alone: one agent logs both events of an inference,
         # and a client's Ce-Id (KServe's agent keeps it) may name inferences of other models too
         self._open: dict[tuple[str, str, str, str], dict[str, list[tuple[Event, float]]]] = {}
+        self._held: list[tuple[str, str, str, str]] = []  # keys of _open the last flush held for this one (flush)
         self._parts: dict[tuple[str, str, str], _Part] = {}  # (model, date, revision) -> buffered rows
         self._quarantine: list[str] = []  # JSON lines for <root>/_quarantine
         self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
@@ -743,6 +770,8 @@ class Sink:
         # acknowledged events not joined yet: joined in the loop iteration after their answers
         # were released (and always before a flush looks at the join state)
         self._unjoined: list[Event] = []
+        # the agent's events joined lately (_redelivered): a digest of each -> when it was joined
+        self._delivered: OrderedDict[int, float] = OrderedDict()
 
     @property
     def closing(self) -> bool:
@@ -1121,6 +1150,9 @@ class Sink:
                 self.stats.duplicate_ids += 1
                 return
             self._replayed.add(event.wal_id)
+        if event.recorded and self._redelivered(event):
+            self.stats.duplicate_ids += 1  # acknowledged again (the WAL holds it twice), joined once
+            return
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
@@ -1175,6 +1207,29 @@ class Sink:
             self._buffer(partner, event)
         if not slot["request"] and not slot["response"]:
             del self._open[key]
+
+    def _redelivered(self, event: Event) -> bool:
+        """Whether ``event`` (one of KServe's agent, with its ``ce-recordedtime``) is a copy of one
+        joined within :data:`REDELIVERY_SECONDS` (and the last :data:`REDELIVERY_EVENTS`): the same
+        model, namespace, component, ce-id, kind, source, ce-time, ce-recordedtime and body. The
+        agent sends each event once (v0.20.0 ``pkg/logger/worker.go``: one ``Send``, no retry) and
+        stamps each send's ``time.Now()``, so two alike to the nanosecond are one send delivered
+        twice, whether the copy came while the first waited for its partner (it made the id
+        ambiguous: three half rows where one call was) or after it paired (a lone half row)."""
+        now = time.monotonic()
+        seen = self._delivered
+        while seen and (len(seen) >= REDELIVERY_EVENTS or now - next(iter(seen.values())) > REDELIVERY_SECONDS):
+            seen.popitem(last=False)
+        # two 64-bit SipHashes of this process's random key (attributes, body): 128 bits, a tenth of
+        # the time of a cryptographic digest (3-6 us for a 1.2 KB body)
+        body = event.raw if event.raw is not None else _dumps_body(event.body)  # (a replayed line: its body)
+        attributes = (event.model, event.namespace, event.component, event.id, event.kind, event.source, event.time,
+                      event.recorded)
+        key = (hash(attributes) & _MASK64) << 64 | hash(bytes(body)) & _MASK64
+        if key in seen:
+            return True
+        seen[key] = now
+        return False
 
     def _buffer(self, request: Event | None, response: Event | None) -> None:
         """Joined rows into their partition's buffer, typed by the model's column types; a record
@@ -1327,7 +1382,12 @@ class Sink:
                 self._retired.append(old_segment)
                 now = time.monotonic()
                 budget = [_PAIR_BUDGET]  # one for the whole flush (_pair_by_time)
-                for key in list(self._open):
+                # a due id the budget left over cannot pair waits for the next flush (never a final
+                # one), which takes the ids held so first; what is held needs one budget at most in
+                # all, so the next flush can pair it all, and an id is held once
+                hold = [0 if final else _PAIR_BUDGET]
+                held, self._held = {key: None for key in self._held if key in self._open}, []
+                for key in [*held, *(key for key in self._open if key not in held)] if held else list(self._open):
                     slot = self._open[key]
                     # an ambiguous id's events (or a request and a response stamped before it) leave
                     # together, once the first is due (a part left behind would no longer look ambiguous
@@ -1337,7 +1397,10 @@ class Sink:
                                             for kind in ("request", "response") for _, arrived in slot[kind]))
                     if due and slot["request"] and slot["response"]:
                         pairs = _pair_by_time([e for e, _ in slot["request"]], [e for e, _ in slot["response"]],
-                                              budget)
+                                              budget, None if key in held else hold)
+                        if pairs is None:  # kept, every event of it, for the next flush (carried below)
+                            self._held.append(key)
+                            continue
                         for request, response in pairs:
                             self._buffer(request, response)
                         self.stats.time_paired += len(pairs)
@@ -1485,8 +1548,8 @@ class Sink:
                      s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting: a second call's event is "
-                     "kept (the id ambiguous, written unpaired); a WAL line replayed twice after a crash "
-                     "is kept once.",
+                     "kept (the id ambiguous, written unpaired); a WAL line replayed twice after a crash, "
+                     "or an agent's event delivered twice (same ce-recordedtime and body), is kept once.",
                      s.duplicate_ids),
             *counter("ctloop_log_ambiguous_ids_total",
                      "Ce-ids that came to have two requests or two responses waiting at once, counted "
