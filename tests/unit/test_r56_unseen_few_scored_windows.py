@@ -1,0 +1,79 @@
+"""Stop 56's unseen stream wage_year_numbers (ISLP 0.6.0's Wage: 3,000 rows, 2003-2009, the year as the
+time, ``--time-format %Y``) in 365D windows: 7 windows of ~430 rows, a derived training window of 6
+(3000 rows at a median 392 rows per window, at most 6), so the initial model trained in window 5 and
+only window 6 was scored. The comparison printed never, always, drift and default at the same RMSE,
+``+0.0 % vs always`` and ``always ... retrains 1`` (a retrain in the last window, scored by none),
+without saying that it rested on one window. The replay now says so up front, with a --train-window
+that leaves three windows to score; a replay with two or more scored windows says nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BACKTEST_THRESHOLDS, BacktestConfig, run_backtest
+from ctloop.config import GateConfig, TrainingConfig
+
+
+def yearly(years: int, per_year: int = 40) -> pd.DataFrame:
+    """Every row of a year at its 1 January, as ``--time-format %Y`` reads a year."""
+    rng = np.random.default_rng(56)
+    n = years * per_year
+    x = rng.normal(size=(n, 2))
+    stamps = pd.to_datetime([f"{2003 + i // per_year}-01-01" for i in range(n)])
+    y = (x[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
+    return pd.DataFrame({"ts": stamps, "a": x[:, 0], "b": x[:, 1], "y": y})
+
+
+def config(**kw) -> BacktestConfig:
+    return BacktestConfig(
+        target="y",
+        time_column="ts",
+        window="365D",
+        policy="never",
+        training=TrainingConfig(estimator="logistic_regression", seed=0),
+        gate=GateConfig.from_dict(
+            {
+                "bootstrap_rounds": 20,
+                "seed": 0,
+                "thresholds": BACKTEST_THRESHOLDS["classification"],
+            }
+        ),
+        **kw,
+    )
+
+
+def notes(recwarn) -> list[str]:
+    return [str(w.message) for w in recwarn.list if "can be scored" in str(w.message)]
+
+
+def test_a_replay_scoring_one_window_says_so_with_a_training_window_that_leaves_three(recwarn):
+    # 6 windows of history, as derived
+    report = run_backtest(yearly(7), config(train_window="2190D"))
+    scored = [w for w in report.windows if w.metric is not None]
+    assert len(scored) == 1
+    said = notes(recwarn)
+    assert said == [
+        "only 1 of 7 windows can be scored after the initial model's 6 window(s) of history "
+        "(--train-window 2190D): every policy is compared on that window alone, and a retrain in the "
+        "last window is scored by none; --train-window 1460D (4 windows) leaves 3"
+    ], said
+    again = run_backtest(yearly(7), config(train_window="1460D"))
+    assert len([w for w in again.windows if w.metric is not None]) == 3
+
+
+def test_a_derived_training_window_is_named_as_derived(recwarn):
+    run_backtest(yearly(7, per_year=400), config())
+    said = notes(recwarn)
+    assert len(said) == 1 and said[0].startswith(
+        "only 1 of 7 windows can be scored after the initial model's 6 window(s) of history (derived: 3000 "
+        "rows at a median 400 rows per window, 1..6 windows)"
+    ), said
+
+
+@pytest.mark.parametrize(("train_window", "scored"), [("1825D", 2), ("365D", 4)])
+def test_two_scored_windows_or_more_say_nothing(recwarn, train_window, scored):
+    report = run_backtest(yearly(7), config(train_window=train_window))
+    assert len([w for w in report.windows if w.metric is not None]) == scored
+    assert notes(recwarn) == []
