@@ -439,10 +439,19 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
     handed the alias back to a model whose export does not serve like the trained one); the champion (``champion``, the alias' version: MLflow's
     ``search_model_versions`` leaves ``aliases`` empty) or champion before, or older than the champion (passed over
     when a newer one was promoted: a retried register task of an older run is not the challenger of a champion it
-    was never compared with); rolled back; a retried create's copy
+    was never compared with), or older than any version that was champion (a rollback to an older champion does not
+    make a version passed over eligible again); rolled back; a retried create's copy
     (was: the last two only, and a retried register task, a repair or a rollback handed the alias to the champion,
     a version never gated or one rejected)."""
     from ctloop.approval import REJECTED, TAG_STATE
+
+    versions = list(versions)  # read twice: the newest champion ever, then each version
+    # the newest version ever champion: a rollback (the champion promoted back to an older version) does not make
+    # a version passed over by the newer promotion eligible again (was: older than the alias' version only, and
+    # after v1 -> v3 -> back to v1 a retried register task or a repair gave the alias to v2, never compared with v3)
+    ever = [int(champion)] if str(champion).isdigit() else []
+    ever += [int(mv.version) for mv in versions if TAG_WAS_CHAMPION in (mv.tags or {}) and str(mv.version).isdigit()]
+    newest = max(ever, default=None)
 
     def never(mv) -> bool:
         tags = mv.tags or {}
@@ -451,8 +460,8 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
                 or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
                 or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
 
-    def older(mv) -> bool:  # older than the champion: passed over when a newer one was promoted
-        return str(champion).isdigit() and str(mv.version).isdigit() and int(mv.version) < int(champion)
+    def older(mv) -> bool:  # older than a champion: passed over when a newer one was promoted
+        return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
 
     return {str(mv.version) for mv in versions if never(mv)}
 
