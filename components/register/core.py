@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from ctloop.config import RolloutConfig
+from ctloop.registry import TAG_GATE_DECISION
 
 TAG_PREFIX = "ctloop."
 # What happens after registration (register_model's ``route`` output; the pipeline branches on it).
@@ -78,7 +79,7 @@ def registration_tags(
     """The model-version tags written at registration.
 
     Keys: ``ctloop.pipeline_run_id``, ``ctloop.pipeline_run_name``, ``ctloop.dataset_digest``,
-    ``ctloop.gate_decision`` (``approved``), ``ctloop.gate_reason``, ``ctloop.code_version``,
+    :data:`ctloop.registry.TAG_GATE_DECISION` (``approved``), ``ctloop.gate_reason``, ``ctloop.code_version``,
     ``ctloop.task``, ``ctloop.estimator``, ``ctloop.target`` and one ``ctloop.metric.<name>`` per
     numeric gate metric.
     """
@@ -86,7 +87,7 @@ def registration_tags(
         "ctloop.pipeline_run_id": pipeline_run_id,
         "ctloop.pipeline_run_name": pipeline_run_name,
         "ctloop.dataset_digest": dataset_digest or str(meta.get("dataset_digest", "")),
-        "ctloop.gate_decision": "approved",
+        TAG_GATE_DECISION: "approved",  # what the challenger rule reads (registry._never_challenger)
         "ctloop.gate_reason": gate_reason,
         "ctloop.code_version": code_version,
         "ctloop.task": str(meta.get("task", "")),

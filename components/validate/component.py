@@ -19,7 +19,9 @@ def validate_serving(
     serving runtime would, with the scikit-learn version that runtime pins), predicts on rows of
     the version's training reference sample and compares with the model MLflow logged at
     training time. A scikit-learn version mismatch, a load failure or any prediction difference
-    makes ``valid`` false, and the rollout does not start.
+    makes ``valid`` false, and the rollout does not start: the version is tagged
+    ``ctloop.serving_validation=failed`` and loses alias ``challenger``, which no registration gives
+    it back until a validation of it passes.
 
     Args:
         model_name: Registered model name in MLflow.
@@ -46,7 +48,8 @@ def validate_serving(
         result = validate_export(path, registry.load_logged_model(model_name, version), sample,
                                  trained_sklearn=meta.get("sklearn_version", ""),
                                  trained_versions=meta.get("versions"), trusted=meta.get("trusted_types") or [])
-    registry.record_event(model_name, version, {"event": "validate_serving", "valid": result.valid,
-                                                "reason": result.reason, "pipeline_run": pipeline_run_id})
+    # tagged, and a failed version is never challenger again (its alias taken off)
+    registry.record_serving_validation(model_name, version, valid=result.valid, reason=result.reason,
+                                       pipeline_run=pipeline_run_id)
     print(f"ctloop: serving validation of {model_name} v{version}: {'OK' if result.valid else 'BLOCKED'} — {result.reason}")
     return namedtuple("ValidateOutputs", ["valid", "reason"])(result.valid, result.reason)

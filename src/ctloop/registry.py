@@ -109,6 +109,11 @@ ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
 # and rolled back (``serving.release.deploy``): Argo's automatic retry of the step in that run
 # refuses instead of waiting as long again (the run retried as a whole deploys again)
 TAG_ROLLOUT_NOT_READY = "ctloop.rollout.not_ready"
+# the serving validation's verdict on the version (``validate_serving``: :meth:`MlflowRegistry.record_serving_validation`),
+# :data:`SERVING_INVALID` or :data:`SERVING_VALID`; ``.reason`` and ``.pipeline_run`` beside it. A version whose export
+# failed it is never ``challenger`` (:func:`_never_challenger`) until a validation of it passes
+TAG_SERVING_VALIDATION = "ctloop.serving_validation"
+SERVING_INVALID, SERVING_VALID = "failed", "passed"
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -429,23 +434,34 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
     or :data:`TAG_GATE_DECISION` (registered outside ctloop, e.g. ``mlflow.sklearn.log_model(registered_model_name=
     ...)``, so never gated; the gate's tag too: a ctloop image before 2026-12-05 wrote no registration id, but its
     register component has always written the gate's decision, and a recurring run keeps the image it was compiled
-    with; not any ``ctloop.`` tag: a deploy, an approval or a rollout tags a version registered by hand); rejected at approval; the champion (``champion``, the alias' version: MLflow's
+    with; not any ``ctloop.`` tag: a deploy, an approval or a rollout tags a version registered by hand); rejected at approval;
+    failed serving validation (:data:`TAG_SERVING_VALIDATION`; was: untagged, and a retried register task or a repair
+    handed the alias back to a model whose export does not serve like the trained one); the champion (``champion``, the alias' version: MLflow's
     ``search_model_versions`` leaves ``aliases`` empty) or champion before, or older than the champion (passed over
     when a newer one was promoted: a retried register task of an older run is not the challenger of a champion it
-    was never compared with); rolled back; a retried create's copy
+    was never compared with), or older than any version that was champion (a rollback to an older champion does not
+    make a version passed over eligible again); rolled back; a retried create's copy
     (was: the last two only, and a retried register task, a repair or a rollback handed the alias to the champion,
     a version never gated or one rejected)."""
     from ctloop.approval import REJECTED, TAG_STATE
 
+    versions = list(versions)  # read twice: the newest champion ever, then each version
+    # the newest version ever champion: a rollback (the champion promoted back to an older version) does not make
+    # a version passed over by the newer promotion eligible again (was: older than the alias' version only, and
+    # after v1 -> v3 -> back to v1 a retried register task or a repair gave the alias to v2, never compared with v3)
+    ever = [int(champion)] if str(champion).isdigit() else []
+    ever += [int(mv.version) for mv in versions if TAG_WAS_CHAMPION in (mv.tags or {}) and str(mv.version).isdigit()]
+    newest = max(ever, default=None)
+
     def never(mv) -> bool:
         tags = mv.tags or {}
         return (mv.status != "READY" or not (TAG_REGISTRATION_ID in tags or TAG_GATE_DECISION in tags)
-                or tags.get(TAG_STATE) == REJECTED
+                or tags.get(TAG_STATE) == REJECTED or tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID
                 or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
                 or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
 
-    def older(mv) -> bool:  # older than the champion: passed over when a newer one was promoted
-        return str(champion).isdigit() and str(mv.version).isdigit() and int(mv.version) < int(champion)
+    def older(mv) -> bool:  # older than a champion: passed over when a newer one was promoted
+        return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
 
     return {str(mv.version) for mv in versions if never(mv)}
 
@@ -1162,6 +1178,42 @@ class MlflowRegistry:
             return (f"removed from v{version}; unset: a newer version, v{max(newer)} or later, could not be made "
                     "challenger (the server was busy); its run points it, else set it in the MLflow UI")
         return f"removed from v{version}; a newer version, v{now}, is challenger"
+
+    def record_serving_validation(self, name: str, version: str, *, valid: bool, reason: str,
+                                  pipeline_run: str = "") -> str:
+        """``validate_serving``'s verdict on ``version``, in the registry: tagged :data:`TAG_SERVING_VALIDATION`
+        (``passed`` or ``failed``, with its reason and pipeline run). A version that failed loses alias
+        ``challenger`` (:meth:`drop_challenger`, after the tag, so no register points it back meanwhile) and is
+        never challenger again (:func:`_never_challenger`) until a validation of it passes (a rollout of it run
+        again with a serving image that loads it). The audit record ``validate_serving`` says what became of the
+        alias (``challenger_alias``, as a rollback's). Returns that line ("" for a version that passed). Was: the
+        audit record only, so the version kept the alias and a retried register task or a repair gave it back."""
+        version = check_model_version(version)
+        before = (self.get_version(name, version).tags or {}).get(TAG_SERVING_VALIDATION)
+        self.set_tags(name, version, {TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID,
+                                      f"{TAG_SERVING_VALIDATION}.reason": reason,
+                                      f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run})
+        alias = "" if valid else self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
+        self.record_event(name, version, {"event": "validate_serving", "valid": valid, "reason": reason,
+                                          "pipeline_run": pipeline_run,
+                                          **({"challenger_alias": alias} if alias else {})})
+        return alias
+
+    def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
+        """Why the versions newer than the champion and than alias ``challenger`` (``aliases``, as read) do not hold
+        the alias, for those whose serving validation failed (``ctloop registry status``: the newest version without
+        the alias read as one a registration had failed to point it at)."""
+        floor = max([int(v) for v in (aliases.get(CHAMPION, ""), aliases.get(CHALLENGER, "")) if v.isdigit()] or [0])
+        out = []
+        for mv in self.versions(name):
+            tags = mv.tags or {}
+            if (str(mv.version).isdigit() and int(mv.version) > floor
+                    and tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID):
+                run = tags.get(f"{TAG_SERVING_VALIDATION}.pipeline_run") or "?"
+                out.append(f"v{mv.version} is never challenger: its serving validation failed (pipeline run {run}): "
+                           f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')}; a validation of it that passes "
+                           "(a rollout of it run again) lifts that")
+        return out
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -2519,6 +2571,9 @@ __all__ = [
     "CHALLENGER",
     "PREVIOUS_CHAMPION",
     "TAG_ROLLOUT_STATUS",
+    "TAG_SERVING_VALIDATION",
+    "SERVING_INVALID",
+    "SERVING_VALID",
     "ROLLED_BACK_STATES",
     "TAG_ROLLOUT_NOT_READY",
     "ModelVersion",

@@ -414,8 +414,10 @@ def _audit(args: argparse.Namespace) -> int:
     for e in events:  # stored texts (a reason is anyone's): escaped, so they neither add records nor drive the terminal
         e = {k: one_line(v) for k, v in e.items()}
         traffic = e.get("traffic", "")
+        # what a rejection, a rollback or a failed serving validation did to alias challenger
+        alias = f" (challenger: {e['challenger_alias']})" if e.get("challenger_alias") else ""
         print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {e.get('event', ''):<26} "
-              f"{traffic if traffic not in ('', '{}') else ''} {e.get('reason', '')}".rstrip())
+              f"{traffic if traffic not in ('', '{}') else ''} {e.get('reason', '')}{alias}".rstrip())
     history = registry.champion_history(args.model_name)
     if history:
         print("\nchampions: " + " → ".join(f"v{one_line(h['version'])} ({one_line(h['since'][:10])})" for h in history))

@@ -1,0 +1,66 @@
+"""A version whose export failed ``validate_serving`` is never ``challenger``: the step tags it
+``ctloop.serving_validation=failed`` (``registry.TAG_SERVING_VALIDATION``), takes the alias off it and records
+that in its audit record; the one rule of every writer of the alias (``registry._never_challenger``) refuses it,
+and ``ctloop registry status`` says why. Was (round 55's rule, H4 round 56): an audit record only, so the
+version kept ``challenger`` (``ctloop score --alias challenger`` scored a model that does not serve like the
+trained one) and a repair gave the alias back to it. The validation fails for real: the version's meta names a
+scikit-learn the serving runtime does not carry (``ctloop.serving.validate.validate_export``'s first check, no
+subprocess)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ctloop.artifacts import MODEL_META_FILE
+from ctloop.components.validate.component import validate_serving
+from ctloop.registry import CHALLENGER, CHAMPION, TAG_SERVING_VALIDATION
+from ctloop.tracking import META_ARTIFACT_DIR
+from tests.fixtures.rollout_store import MODEL, registered
+from tests.helpers import run_main
+
+__all__ = ["registered"]
+
+
+def _trained_with_another_sklearn(registry, version: str) -> None:
+    """The version's meta says it was trained with a scikit-learn the serving runtime does not pin."""
+    mv = registry.get_version(MODEL, version)
+    root = registry.client.get_run(mv.run_id).info.artifact_uri.removeprefix("file://")
+    path = Path(root) / META_ARTIFACT_DIR / MODEL_META_FILE
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**meta, "sklearn_version": "0.24.2"}), encoding="utf-8")
+
+
+def test_a_version_that_fails_serving_validation_is_never_challenger(registered, capsys):
+    uri, registry = registered
+    assert registry.aliases(MODEL) == {CHAMPION: "1", CHALLENGER: "2"}
+    _trained_with_another_sklearn(registry, "2")
+    out = validate_serving.python_func(
+        model_name=MODEL, version="2", tracking_uri=uri, pipeline_run_id="run-9"
+    )
+    assert not out.valid and "scikit-learn 0.24.2" in out.reason
+    tags = registry.get_version(MODEL, "2").tags
+    assert (tags[TAG_SERVING_VALIDATION], tags[f"{TAG_SERVING_VALIDATION}.pipeline_run"]) == (
+        "failed",
+        "run-9",
+    )
+    # the alias off v2 (was: left on it), and the audit record says so
+    assert CHALLENGER not in registry.aliases(MODEL)
+    record = registry.audit_log(MODEL)[-1]
+    assert (record["event"], record["valid"], record["challenger_alias"]) == (
+        "validate_serving",
+        "False",
+        "removed from v2",
+    )
+    # a repair of a challenger left on the champion moves it to no version (was: back to v2, the newest gated one)
+    registry.client.set_registered_model_alias(MODEL, CHALLENGER, "1")
+    assert registry.drop_challenger(MODEL, "1", rolled_back_before=False) == "removed from v1"
+    assert CHALLENGER not in registry.aliases(MODEL)
+    code, text, _ = run_main(
+        ["registry", "status", "--model-name", MODEL, "--tracking-uri", uri], capsys, 60
+    )
+    assert code == 0, text
+    assert (
+        "note: v2 is never challenger: its serving validation failed (pipeline run run-9): model trained with "
+        "scikit-learn 0.24.2" in text
+    ), text
