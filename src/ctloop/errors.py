@@ -14,6 +14,7 @@
     ├── TrainingError          fitting failed or produced no usable model
     ├── EvaluationError        the gate could not score a model (not a rejection: that is a decision)
     ├── DriftError             drift could not be computed
+    │   └── ColumnTypesDiffer      a compared column holds another type of values on each side
     ├── RegistryError          the model registry refused or failed an operation
     │   ├── RegistryGone           what was asked for does not exist (a version, a collected run)
     │   └── ModelIntegrityError    a model file's sha256 is not the recorded one (or none is)
@@ -135,6 +136,20 @@ class EvaluationError(CtloopError):
 
 class DriftError(CtloopError):
     """Drift could not be computed."""
+
+
+class ColumnTypesDiffer(DriftError):
+    """A compared column holds another type of values on each side (a date against text, numbers
+    against text): ``column`` names it, ``temporal`` says a date or time is on one side, so that a
+    command can name its own way out (``ctloop drift``: ``--exclude``, ``--time-column``)."""
+
+    def __init__(self, message: str, column: Any = None, temporal: bool = False):
+        super().__init__(message)
+        self.column = column
+        self.temporal = temporal
+
+    def __reduce__(self):
+        return type(self), (str(self), self.column, self.temporal)
 
 
 class RegistryError(CtloopError):

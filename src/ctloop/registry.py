@@ -539,8 +539,8 @@ class MlflowRegistry:
         except MlflowException as exc:
             if _is_not_found(exc):
                 raise RegistryGone(
-                    f"model {name!r} has no version {version!r}: list versions with "
-                    f"`ctloop rollout status` or the MLflow UI"
+                    f"model {name!r} has no version {version!r}: list its versions with "
+                    f"`ctloop audit --model-name {name}` or the MLflow UI"
                 ) from exc
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)

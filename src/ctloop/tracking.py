@@ -194,6 +194,12 @@ def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri")
         except ArgumentError as exc:
             raise ConfigError(f"{parameter} {uri!r} is not a database URL ({exc}): {fix}") from exc
         if database and database != ":memory:" and not Path(database).is_file():
+            if uri == DEFAULT_TRACKING_URI and not tracking_uri and parameter.startswith("--"):
+                # MLflow's default, which the user never typed: said as such, with where local runs keep theirs
+                raise ConfigError(f"no {parameter} given and MLFLOW_TRACKING_URI unset, so MLflow's default {uri!r}: "
+                                  f"no MLflow database at {database}: give {parameter} (or MLFLOW_TRACKING_URI); "
+                                  "ctloop demo and ctloop run --local keep theirs at sqlite:///<their --workdir>/mlflow.db"
+                                  ": this reads an existing registry")
             raise ConfigError(f"{parameter} {uri!r}: no MLflow database at {database}: {fix}")
     elif uri.startswith("file:") or ("://" not in uri and not uri.startswith("databricks")):
         path = Path(unquote(urlparse(uri).path) if uri.startswith("file:") else uri)

@@ -102,8 +102,8 @@ def test_a_to_version_that_does_not_exist_is_bad_input_and_serving_untouched(reg
                 to_version="55",
             )
         assert str(refused.value) == (
-            f"--to-version / to_version 55: model '{name}' has no version '55': list versions with "
-            "`ctloop rollout status` or the MLflow UI; nothing written"
+            f"--to-version / to_version 55: model '{name}' has no version '55': list its versions with "
+            f"`ctloop audit --model-name {name}` or the MLflow UI; nothing written"
         )
         assert isvcs.get(ISVC)["spec"] == before["spec"]  # was: canaryTrafficPercent 0
         assert kube.traffic(NS, ISVC)[canary.latest_revision] == 5

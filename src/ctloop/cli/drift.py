@@ -178,6 +178,22 @@ class _Steps:
             print(f"memory engine: {what}{done}/{total} {unit}, {now - self.started:.0f} s", file=sys.stderr, flush=True)
 
 
+def _drift_command(args: argparse.Namespace) -> int:
+    """``ctloop drift``, whose refusal of a column typed differently on each side names the flags
+    that go on (the library's message asks to give it "the same type in both frames")."""
+    from ctloop.errors import ColumnTypesDiffer, DriftError
+
+    try:
+        return _drift(args)
+    except ColumnTypesDiffer as exc:
+        col = exc.column
+        way = f"leave the column out with --exclude {col}"
+        if exc.temporal:  # a CSV holds times as text, a Parquet file as datetimes
+            way += f", or name it --time-column {col} if it is the time column (not compared)"
+        said = str(exc).replace("in both frames", "on both sides")  # a command-line user made no frames
+        raise DriftError(f"{said}, or {way}") from exc
+
+
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
@@ -541,4 +557,4 @@ def register(subparsers) -> None:
     p.add_argument(
         "--seed", type=section_field(DriftConfig, "seed"), default=0, help="seed of the report sample and of the calibration"
     )
-    p.set_defaults(handler=_drift)
+    p.set_defaults(handler=_drift_command)

@@ -135,14 +135,19 @@ def _check_model(args) -> str:
 
 
 def _report(args) -> int:
+    import warnings
+
     from ctloop import reports
 
     classes = _check_report_args(args)
-    report = reports.realized_report(
-        args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
-        window=args.window, by=args.by, task=args.task, score=args.score_column,
-        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
+    with warnings.catch_warnings(record=True) as said:  # shown once the roots exist: a mistyped --store was
+        report = reports.realized_report(  # told "holds no label store" beside its one-line refusal
+            args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
+            window=args.window, by=args.by, task=args.task, score=args.score_column,
+            metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
     _check_roots(args)
+    for w in said:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     fresh = _check_model(args) if not report.logged_rows else ""  # a typo raises here, before any output
     if fresh:
         print(fresh)

@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import RESERVED_TRAINING
 from ctloop.config import DriftConfig
 from ctloop.drift import stats
-from ctloop.errors import ConfigError, DataSourceError, DriftError
+from ctloop.errors import ColumnTypesDiffer, ConfigError, DataSourceError, DriftError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -542,9 +542,9 @@ def numeric_values(series: pd.Series) -> np.ndarray:
         return seconds if valid.all() else seconds[valid]
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
     if not numeric and not decimal_object(series) and not object_numbers(series):
-        raise DriftError(
+        raise ColumnTypesDiffer(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
-            "reference (or the other way round): give it the same type in both frames"
+            "reference (or the other way round): give it the same type in both frames", series.name,
         )
     arr = float64_values(series)
     finite = np.isfinite(arr)
@@ -626,9 +626,9 @@ def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -
         return
     fix = ("localize both to one time zone (e.g. UTC)" if ref and cur and ref.startswith("datetime")
            and cur.startswith("datetime") else "give it the same type in both frames")  # fmt: skip
-    raise DriftError(
+    raise ColumnTypesDiffer(
         f"column {name!r} is {current_dtype} in the current data but {reference_dtype} in the "
-        f"reference: {fix}"
+        f"reference: {fix}", name, temporal=True,
     )
 
 
@@ -680,11 +680,11 @@ def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
     def shown(side: tuple[str | None, Any]) -> str:  # "object" alone does not say what it holds
         return f"object ({words[side[0]]})" if str(side[1]) == "object" else str(side[1])
 
-    raise DriftError(
+    raise ColumnTypesDiffer(
         f"column {name!r} is {shown(current)} in the current data but {shown(reference)} in the "
         f"reference: {words[first]} on one side and {words[second]} on the other never match as "
         "categories; give it the same type in both frames"
-        + (" (decode the bytes as UTF-8 text)" if "bytes" in pair else "")
+        + (" (decode the bytes as UTF-8 text)" if "bytes" in pair else ""), name,
     )
 
 

@@ -95,6 +95,7 @@ from ctloop.drift.sketch import (
     unhashable,
 )
 from ctloop.errors import (
+    ColumnTypesDiffer,
     ConfigError,
     CsvTypeChanged,
     DataSourceError,
@@ -1542,9 +1543,9 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
     rs, cs = _as_numbers(rs), _as_numbers(cs)
     for col in (rs, cs):
         if col.numeric is None:  # engine.numeric_values' message
-            raise DriftError(
+            raise ColumnTypesDiffer(
                 f"column {name!r} is numeric in the current data but {col.type} in the "
-                "reference (or the other way round): give it the same type in both frames"
+                "reference (or the other way round): give it the same type in both frames", name,
             )
     engine.refuse_mixed_temporal(name, rs.type, cs.type)
     r, c = rs.numeric, cs.numeric

@@ -80,6 +80,9 @@ def check_local_dir(label: str, value: str) -> None:
                           "(an emptyDir or a PersistentVolumeClaim)")
     path = Path(value)
     for parent in (path, *path.parents):
+        if parent.is_symlink() and not parent.exists():  # mkdir(parents=True) would meet it (FileExistsError)
+            raise ConfigError(f"{label} {value!r}: {str(parent)!r} is a symlink to {os.readlink(parent)!r}, "
+                              "which does not exist")
         if parent.exists():
             if not parent.is_dir():
                 raise ConfigError(f"{label} {value!r}: {str(parent)!r} is a file, not a directory")

@@ -814,7 +814,14 @@ class Sink:
 
         if self._wal_lock is not None:
             return
-        self.wal_dir.mkdir(parents=True, exist_ok=True)
+        try:  # what the option check cannot see: a dangling symlink on the way, a full or read-only disk
+            self.wal_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            where = Path(str(exc.filename or self.wal_dir))
+            why = (f"{where} is a symlink to {os.readlink(where)}, which does not exist" if where.is_symlink()
+                   else f"{exc.strerror or exc}: {where}")
+            raise ConfigError(f"--wal {str(self.wal_dir)!r}: cannot create it ({why}); give a directory on a "
+                              "local disk this user can write (CTLOOP_LOG_WAL)") from None
         path = self.wal_dir / ".lock"
         fd, writable = _open_lock_file(path)
         try:

@@ -34,6 +34,9 @@ TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's paramet
 # monitored model's when not given); tests/unit/test_hunt36_kfp_training_parameters.py keeps it in step
 TRAINING_KEYS = {"model_name", "data", "training", "gate", "drift", "rollout", "tracking_uri"}
 TRAINING_REQUIRED = ("data",)
+# what a monitoring run's training_parameters hold at least, as the refusals show it
+TRAINING_EXAMPLE = (f"e.g. --param '{TRAINING_PARAMETERS}={{\"data\": {{\"uri\": \"gs://bucket/credit.parquet\", "
+                    '"target": "default", "time_column": "application_date"}}\'')
 # text parameters a pipeline branches on: a value outside these takes the other branch silently
 # (the rollout pipeline: ``dsl.If(action == "rollback")``, else a canary deploy)
 CHOICES = {"action": ("deploy", "rollback")}
@@ -623,9 +626,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 metric_checks.append((subs.get("training") or C.TrainingConfig(), subs["gate"], name))
             for sub in TRAINING_REQUIRED:
                 if sub not in value:
-                    errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; e.g. "
-                                  f"--param '{name}={{\"{sub}\": {{\"uri\": \"gs://bucket/credit.parquet\", "
-                                  '"target": "default", "time_column": "application_date"}}\'')
+                    errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; "
+                                  f"{TRAINING_EXAMPLE}")
         elif name == TRAINING_PARAMETERS:
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
     if parsed.get("data") is not None and parsed.get("gate") is not None and not _refused(errors, "training"):
@@ -665,9 +667,10 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
         for name, spec in inputs.items():
             if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:
                 section = SECTION_PARAMETERS.get(name)
-                hint = (f"e.g. --param {name}.{section.required()[0]}=..." if section and section.required()
-                        else f"e.g. --param {name}=...")
-                errors.append(f"{name}: required by the pipeline and not given; {hint}")
+                hint = (f"; e.g. --param {name}.{section.required()[0]}=..." if section and section.required()
+                        else f": the continuous-training run a fired rule starts; {TRAINING_EXAMPLE}"
+                        if name == TRAINING_PARAMETERS else f"; e.g. --param {name}=...")
+                errors.append(f"{name}: required by the pipeline and not given{hint}")
     if errors:
         raise problem_list(errors, header=f"{len(errors)} problems:")
     args = {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
