@@ -323,10 +323,11 @@ def _warn_few_scored(cfg: BacktestConfig, step: Any, counts: Any, train_windows:
                 if (left := _scorable_after(counts, k, ready, labels_ready)) >= ADVISED_SCORED_WINDOWS), None)
     warnings.warn(
         f"only {scored} of {len(counts)} windows can be scored after the initial model's {train_windows} window(s) "
-        f"of history ({how}): every policy is compared on that window alone, and a retrain in the last window is "
+        f"of history ({how}): the mean metric rests on that window alone, and a retrain in the last window is "
         "scored by none; "
-        + (f"--train-window {_ceil_duration(step * fix[0])} ({fix[0]} windows) leaves {fix[1]}" if fix
-           else "a longer stream or a shorter --window leaves more"), UserWarning, stacklevel=3)
+        + (f"--train-window {_flag_duration(step * fix[0])} ({fix[0]} windows) leaves {fix[1]}" if fix
+           else "a longer stream or a shorter --window" + (" or --label-delay" if cfg.label_delay else "")
+           + " leaves more"), UserWarning, stacklevel=3)
 
 
 def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Timestamp, counts: Any) -> None:
@@ -574,6 +575,17 @@ def _ceil_duration(span: pd.Timedelta) -> str:
         if seconds >= size:
             return f"{math.ceil(seconds / size)}{unit}"
     return f"{math.ceil(seconds)}s"
+
+
+def _flag_duration(span: pd.Timedelta) -> str:
+    """``span`` exactly as one flag value, in the largest unit of :mod:`ctloop.timeutil` that divides it (``100h``, not
+    :func:`_ceil_duration`'s ``5D``: a training window advised as a number of windows must span that many,
+    and 4 windows of 25h rounded up to whole days spanned 5)."""
+    seconds = span.total_seconds()
+    for unit, size in (("W", 604800), ("D", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:.6f}".rstrip("0").rstrip(".") + "s"
 
 
 def _floor_duration(span: pd.Timedelta) -> str:

@@ -38,8 +38,9 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
     calendar = None if m else _CALENDAR.match(str(text if text is not None else ""))
     if calendar and calendar.group(1).isascii():
         unit, days = next((unit, days) for group, unit, days in _CALENDAR_DAYS if calendar.group(group))
-        raise ConfigError(f"{name} {text!r} is a calendar {unit}, not a fixed duration: write "
-                          f"{round(float(calendar.group(1)) * days)}D")
+        advised = min(max(round(float(calendar.group(1)) * days), 1), MAX_DURATION_DAYS)  # advice that parses
+        raise ConfigError(f"{name} {text!r} is a calendar {unit}, not a fixed duration: write {advised}D"
+                          + (" (the longest: 100 years)" if advised == MAX_DURATION_DAYS else ""))
     if not m:
         raise ConfigError(
             f"{name} {text!r} not understood: use a number and a unit, e.g. {DURATION_EXAMPLES}"

@@ -112,7 +112,7 @@ def _broken(mutate):
         (lambda d: d["models"][0]["gate"].update(tolerance=-0.5), "models[0].gate.tolerance", "must be >= 0"),
         (lambda d: d["models"][0]["gate"].update(bootstrap_rounds=0), "models[0].gate.bootstrap_rounds",
          "must be in [1, 1000000]"),
-        (lambda d: d["models"][0]["data"].update(window="3 months"), "models[0].data.window", "e.g. 30s"),
+        (lambda d: d["models"][0]["data"].update(window="3 months"), "models[0].data.window", "write 90D"),
         (lambda d: d["models"][1]["training"].update(estimator="randomforest"), "models[1].training.estimator",
          "did you mean 'random_forest'"),
         (lambda d: d["models"][0]["schedule"].update(max_concurrency=20), "models[0].schedule.max_concurrency",

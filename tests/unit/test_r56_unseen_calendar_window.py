@@ -85,3 +85,12 @@ def test_the_command_line_exits_2_with_one_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: --window '1Y' is a calendar year, not a fixed duration: write 365D"], err
+
+
+@pytest.mark.parametrize("text", ["0Y", "0.001Y", "101Y", "1300 months"])
+def test_the_days_advised_for_a_calendar_unit_are_themselves_accepted(text):
+    # review, stop 56: 0Y advised "write 0D" (refused: at least 1s), 101Y "write 36865D" (refused: over 100 years)
+    with pytest.raises(ConfigError) as err:
+        parse_duration(text, name="--window")
+    advised = str(err.value).split("write ", 1)[1].split()[0].rstrip(",;")
+    assert parse_duration(advised).total_seconds() >= 1, str(err.value)

@@ -26,11 +26,11 @@ def yearly(years: int, per_year: int = 40) -> pd.DataFrame:
     return pd.DataFrame({"ts": stamps, "a": x[:, 0], "b": x[:, 1], "y": y})
 
 
-def config(**kw) -> BacktestConfig:
+def config(window: str = "365D", **kw) -> BacktestConfig:
     return BacktestConfig(
         target="y",
         time_column="ts",
-        window="365D",
+        window=window,
         policy="never",
         training=TrainingConfig(estimator="logistic_regression", seed=0),
         gate=GateConfig.from_dict(
@@ -56,7 +56,7 @@ def test_a_replay_scoring_one_window_says_so_with_a_training_window_that_leaves_
     said = notes(recwarn)
     assert said == [
         "only 1 of 7 windows can be scored after the initial model's 6 window(s) of history "
-        "(--train-window 2190D): every policy is compared on that window alone, and a retrain in the "
+        "(--train-window 2190D): the mean metric rests on that window alone, and a retrain in the "
         "last window is scored by none; --train-window 1460D (4 windows) leaves 3"
     ], said
     again = run_backtest(yearly(7), config(train_window="1460D"))
@@ -77,3 +77,23 @@ def test_two_scored_windows_or_more_say_nothing(recwarn, train_window, scored):
     report = run_backtest(yearly(7), config(train_window=train_window))
     assert len([w for w in report.windows if w.metric is not None]) == scored
     assert notes(recwarn) == []
+
+
+def hourly(windows: int, hours: int = 25, per_window: int = 40) -> pd.DataFrame:
+    """``windows`` windows of ``hours`` hours each, ``per_window`` rows spread through each."""
+    rng = np.random.default_rng(56)
+    n = windows * per_window
+    x = rng.normal(size=(n, 2))
+    stamps = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) * hours * 3600 // per_window, unit="s")
+    y = (x[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
+    return pd.DataFrame({"ts": stamps, "a": x[:, 0], "b": x[:, 1], "y": y})
+
+
+def test_the_training_window_advised_is_exact_where_whole_days_would_round_it_up(recwarn):
+    # 25h windows: 4 of them are 100h; rounded up to whole days (5D) they were 5 windows and left 2 (review, stop 56)
+    run_backtest(hourly(7), config(window="25h", train_window="150h"))
+    said = notes(recwarn)
+    assert len(said) == 1 and said[0].endswith("--train-window 100h (4 windows) leaves 3"), said
+    recwarn.clear()
+    again = run_backtest(hourly(7), config(window="25h", train_window="100h"))
+    assert len([w for w in again.windows if w.metric is not None]) == 3
