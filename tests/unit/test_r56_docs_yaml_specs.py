@@ -1,12 +1,16 @@
 """Every ctloop.yaml example in README.md and docs/ is a spec ``ctloop apply`` accepts.
 
-A ```` ```yaml ```` block is a ctloop.yaml example when its keys are spec keys (``models``,
-``defaults``, ``kfp``, ...) or a model's sections (``training``, ``gate``, ...); Kubernetes
-manifests (``apiVersion`` + ``spec``, a Kustomization) are not. A fragment is checked as the part
-of a spec it shows: the keys it leaves out (apiVersion, kind, a model's data and gate) come from
-a minimal model, never over what the block says. ``mypkg.models:MyClassifier``, the bring-your-own
-estimator of docs/estimators.md, is written to a temporary package first, as its reader would.
-Validation is ``ctloop.ops.spec.parse_spec``, what ``ctloop apply``/``doctor -f`` run first.
+Every document of every ```` ```yaml ```` block (a multi-document block is split) is checked as a
+ctloop.yaml example unless ``_not_a_spec`` recognises it as something else: a Kubernetes manifest
+(an ``apiVersion`` that is not ctloop's, another ``kind``, a ``spec:``), a Kustomization or its
+``patches``/``components``/``resources``, an InferenceService's ``logger`` stanza, or a list of
+``KEY=value`` literals. So a mistyped key (``trainig:``) reaches ``parse_spec``, which refuses it.
+A fragment is checked as the part of a spec it shows: a model's sections go under ``models``, one
+section's keys (``contract:``) under that section, and the keys it leaves out (apiVersion, kind, a
+model's data and gate) come from a minimal model, never over what the block says. ``CHECKED``
+lists the examples, so a new one is listed or classified. ``mypkg.models:MyClassifier``, the
+bring-your-own estimator of docs/estimators.md, is written to a temporary package first, as its
+reader would. Validation is ``ctloop.ops.spec.parse_spec``, what ``ctloop apply``/``doctor -f`` run first.
 """
 
 from __future__ import annotations
@@ -64,38 +68,114 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _blocks() -> list[tuple[str, str]]:
+def _blocks() -> list[tuple[str, str, str]]:
+    """(where: ``file:line``, id: ``file#n`` = the file's n-th yaml block, text)."""
     found = []
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         text = path.read_text(encoding="utf-8")
-        for match in BLOCK.finditer(text):
+        for n, match in enumerate(BLOCK.finditer(text), 1):
             where = f"{path.relative_to(ROOT)}:{text[: match.start()].count(chr(10)) + 1}"
-            found.append((where, match.group(1)))
+            found.append((where, f"{path.relative_to(ROOT)}#{n}", match.group(1)))
     return found
 
 
-def _examples() -> list[tuple[str, dict]]:
-    found = []
-    for where, block in BLOCKS:
+KUSTOMIZE_KEYS = {
+    "resources",
+    "components",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "configMapGenerator",
+    "secretGenerator",
+    "replacements",
+    "images",
+    "namespace",
+}
+LITERAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _not_a_spec(doc: object) -> str:
+    """What a YAML document is when it is clearly no ctloop.yaml (or part of one); "" otherwise.
+
+    Everything not recognised here is checked as a spec, so a mistyped key (``trainig:``) fails
+    ``parse_spec`` instead of being taken for something else."""
+    if (
+        isinstance(doc, list)
+        and doc
+        and all(isinstance(item, str) and LITERAL.match(item) for item in doc)
+    ):
+        return "kustomize literals (KEY=value lines of a configMapGenerator)"
+    if not isinstance(doc, dict):
+        return ""
+    api, kind = doc.get("apiVersion"), doc.get("kind")
+    if kind == "Kustomization" or (
+        api is None and kind is None and doc and set(doc) <= KUSTOMIZE_KEYS
+    ):
+        return "a Kustomization (or its patches/components/resources)"
+    if isinstance(api, str) and not api.startswith("ctloop.dev/"):
+        return f"a Kubernetes manifest ({api})"
+    if kind is not None and kind != spec.KIND:
+        return f"a Kubernetes manifest (kind {kind})"
+    if "spec" in doc:
+        return "a Kubernetes resource's spec (an InferenceService)"
+    if set(doc) == {"logger"}:
+        return "an InferenceService predictor's logger stanza"
+    return ""
+
+
+SECTION_FIELDS = {
+    name: {f.name for f in section.fields()} for name, section in spec.MODEL_SECTIONS.items()
+}
+
+
+def _as_spec(doc: object) -> object:
+    """The spec a fragment shows: a model's sections go under ``models``, one section's keys
+    (``contract:``) under that section; the rest (full specs, mistyped keys) as written."""
+    if not isinstance(doc, dict) or not doc:
+        return doc
+    keys = set(doc)
+    if not keys & set(spec.ROOT_KEYS):
+        owners = [name for name, fields in SECTION_FIELDS.items() if keys <= fields]
+        if not keys & set(spec.MODEL_KEYS) and len(owners) == 1:
+            doc = {owners[0]: doc}  # one section's keys, e.g. data.contract
+        doc = {"models": [doc]}  # a model's sections (or one whole model, or a mistyped key)
+    spec_data = {"apiVersion": spec.API_VERSION, "kind": spec.KIND, **doc}
+    models = doc.get("models")
+    if models is None or (isinstance(models, list) and all(isinstance(m, dict) for m in models)):
+        spec_data["models"] = [_merge(MINIMAL, model) for model in models or [{}]]
+    return spec_data
+
+
+def _examples(
+    blocks: list[tuple[str, str, str]],
+) -> tuple[list[tuple[str, str, object]], dict[str, str]]:
+    """The spec examples (where, id, spec) and what every other document is (id -> kind)."""
+    found, others = [], {}
+    for where, ident, block in blocks:
         try:
-            data = yaml.safe_load(block)
+            docs = list(yaml.safe_load_all(block))
         except yaml.YAMLError:
             continue  # test_every_yaml_block_parses names it
-        if not isinstance(data, dict):
-            continue
-        keys = set(data)
-        if keys <= set(spec.MODEL_KEYS):
-            data = {"models": [data]}  # a model's sections (or one whole model)
-        elif not (keys <= set(spec.ROOT_KEYS) and keys & {"models", "defaults", "kfp", "platform"}):
-            continue  # a Kubernetes manifest, a Kustomization, a logger stanza
-        spec_data = {"apiVersion": spec.API_VERSION, "kind": spec.KIND, **data}
-        spec_data["models"] = [_merge(MINIMAL, model) for model in data.get("models") or [{}]]
-        found.append((where, spec_data))
-    return found
+        for i, doc in enumerate(docs, 1):
+            suffix = f".{i}" if len(docs) > 1 else ""
+            kind = _not_a_spec(doc)
+            if kind:
+                others[ident + suffix] = kind
+            else:
+                found.append((where + suffix, ident + suffix, _as_spec(doc)))
+    return found, others
 
 
 BLOCKS = _blocks()
-EXAMPLES = _examples()
+EXAMPLES, OTHERS = _examples(BLOCKS)
+# Every ctloop.yaml example (``file#n``: the file's n-th yaml block; ``.k``: its k-th document).
+# A new yaml block is either recognised as something else by _not_a_spec or checked and listed here.
+CHECKED = [
+    "docs/batch-scoring.md#1",  # a scoring schedule
+    "docs/configuration.md#1",  # a data.contract
+    "docs/estimators.md#1",  # module:Class
+    "docs/serving.md#1",  # a metric source
+]
 
 
 def test_every_yaml_block_parses():
@@ -103,7 +183,7 @@ def test_every_yaml_block_parses():
     [github.com/...prod?ref=v0.1.0]``, which YAML cannot read (``kubectl kustomize``: "did not find
     expected ',' or ']'"): copied as shown, it failed before anything was built."""
     broken = []
-    for where, block in BLOCKS:
+    for where, _, block in BLOCKS:
         try:
             list(yaml.safe_load_all(block))
         except yaml.YAMLError as exc:
@@ -111,13 +191,15 @@ def test_every_yaml_block_parses():
     assert not broken
 
 
-def test_the_docs_hold_ctloop_yaml_examples():
-    # batch-scoring.md (scoring schedule), serving.md (metric source), estimators.md (module:Class)
-    assert len(EXAMPLES) >= 3, [where for where, _ in EXAMPLES]
+def test_the_docs_hold_exactly_the_listed_ctloop_yaml_examples():
+    """A block counted as an example only when all its keys were known let a mistyped key
+    (``trainig:``), ``model_default:`` beside ``models:``, a bare ``contract:`` and every
+    multi-document block pass unchecked, and ``>= 3`` could not tell."""
+    assert [ident for _, ident, _ in EXAMPLES] == CHECKED, OTHERS
 
 
-@pytest.mark.parametrize("where, data", EXAMPLES, ids=[where for where, _ in EXAMPLES])
-def test_the_example_is_a_valid_spec(where, data, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where, ident, data", EXAMPLES, ids=[where for where, _, _ in EXAMPLES])
+def test_the_example_is_a_valid_spec(where, ident, data, tmp_path, monkeypatch):
     (tmp_path / "mypkg").mkdir()
     (tmp_path / "mypkg" / "__init__.py").write_text("")
     (tmp_path / "mypkg" / "models.py").write_text(MYPKG)
