@@ -60,3 +60,18 @@ def test_the_library_keeps_its_message():
     times = pd.date_range("2025-01-01", periods=40, freq="h")
     with pytest.raises(DriftError, match=r"give it the same type in both frames$"):
         engine.detect(pd.DataFrame({"t": times}), pd.DataFrame({"t": times.astype(str)}))
+
+
+@pytest.mark.parametrize("engine_name", ["memory", "stream"])
+def test_with_a_time_column_given_a_second_date_names_only_exclude(tmp_path, capsys, engine_name):
+    """There is one time column: with --time-column already given, a second date read as text
+    was still pointed at ``--time-column closed``, which would unname the first."""
+    sides = _sides(tmp_path, lambda frame: frame)
+    reference = pd.read_parquet(tmp_path / "train.parquet")
+    reference.assign(closed=reference["applied"]).to_parquet(tmp_path / "train.parquet")
+    reference.assign(closed=reference["applied"]).to_csv(tmp_path / "week.csv", index=False)
+    code = _drift(*sides, "--engine", engine_name, "--time-column", "applied")
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("error: column 'closed' is ") and "--exclude closed" in err, err
+    assert "--time-column" not in err

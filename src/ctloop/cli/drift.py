@@ -188,7 +188,8 @@ def _drift_command(args: argparse.Namespace) -> int:
     except ColumnTypesDiffer as exc:
         col = exc.column
         way = f"leave the column out with --exclude {col}"
-        if exc.temporal:  # a CSV holds times as text, a Parquet file as datetimes
+        if exc.temporal and not args.time_column:  # a CSV holds times as text, a Parquet file as
+            # datetimes; there is one time column, so not when --time-column already names another
             way += f", or name it --time-column {col} if it is the time column (not compared)"
         said = str(exc).replace("in both frames", "on both sides")  # a command-line user made no frames
         raise DriftError(f"{said}, or {way}") from exc
