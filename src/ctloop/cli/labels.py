@@ -140,14 +140,22 @@ def _report(args) -> int:
     from ctloop import reports
 
     classes = _check_report_args(args)
-    with warnings.catch_warnings(record=True) as said:  # shown once the roots exist: a mistyped --store was
-        report = reports.realized_report(  # told "holds no label store" beside its one-line refusal
-            args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
-            window=args.window, by=args.by, task=args.task, score=args.score_column,
-            metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
-    _check_roots(args)
-    for w in said:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+    def shown(said) -> None:  # once the roots exist: a mistyped --store was told "holds no label store"
+        _check_roots(args)  # beside its one-line refusal
+        for w in said:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            report = reports.realized_report(
+                args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
+                window=args.window, by=args.by, task=args.task, score=args.score_column,
+                metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
+    except Exception:  # the report refused (a missing --score-column, an unreadable log file): a mistyped
+        shown(said)  # root is said instead, else the warnings recorded until then, then the refusal
+        raise
+    shown(said)
     fresh = _check_model(args) if not report.logged_rows else ""  # a typo raises here, before any output
     if fresh:
         print(fresh)
