@@ -2096,15 +2096,17 @@ class Source:
         import pyarrow as pa
 
         schema = self.dataset.schema
-        renames = self.former.get(fragment.path)
-        if renames:  # a file of the former layout: read as such, then its columns renamed
-            yield from self._former_batches(fragment, renames, **scan)
-            return
         shown = self.stored.get(fragment.path, fragment.path)  # its own name, for a refusal
         # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
         # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
         # into the last row's last value (_open_quote_refusal); with none asked, the dataset's columns are read
         wanted = schema.names if scan.get("columns") is None else scan["columns"]
+        renames = self.former.get(fragment.path, {})
+        if renames:  # a file of the former layout: read and checked under its own names, handed on as now
+            schema, wanted, as_now = _former_layout(schema, wanted, renames)
+            scan = {**scan, "columns": wanted}
+        else:
+            as_now = None
         tail = self.format == "csv"
         if tail:  # the file's schema: read once (check_files, or here), kept by the fragment
             last = next((n for n in reversed(fragment.physical_schema.names) if n not in self.partition_keys), None)
@@ -2129,7 +2131,7 @@ class Source:
                         batch, skip = batch.slice(skip), 0
                     if held is not None:
                         done += held.num_rows
-                        yield held
+                        yield held if as_now is None else as_now(held)
                     seen, batch = batch, batch.select(wanted) if tail else batch
                     if self.pandas_cells and self.format == "csv":
                         _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
@@ -2141,7 +2143,7 @@ class Source:
                         _refuse_open_quote(fragment, seen, done + held.num_rows, self.partition_keys,
                                            self.open_quotes, shown)
                     done += held.num_rows
-                    yield held
+                    yield held if as_now is None else as_now(held)
                 return
             except pa.ArrowInvalid as exc:
                 change = _csv_conversion_error(exc) if self.format == "csv" else None
@@ -2163,24 +2165,27 @@ class Source:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
 
 
-    def _former_batches(self, fragment: Any, renames: dict[str, str], *, columns: list[str] | None = None,
-                        **scan: Any) -> Iterator[pa.RecordBatch]:  # fmt: skip
-        """The batches of a file whose columns ``renames`` held a feature before they became
-        identity columns (:meth:`with_former_features`): read under their old names and the
-        feature's type, renamed, the identity column they were read as is null there."""
-        import pyarrow as pa
+def _former_layout(schema: pa.Schema, wanted: list[str], renames: dict[str, str],
+                   ) -> tuple[pa.Schema, list[str], Callable[[pa.RecordBatch], pa.RecordBatch]]:  # fmt: skip
+    """How :meth:`Source._file_batches` reads a file whose columns ``renames`` held a feature before they
+    became identity columns (:meth:`Source.with_former_features`): ``(schema, columns)`` under the file's own
+    names (the feature's type), so every check of a file (a CSV file's quote left open, NUL, type change) reads
+    it as any other, and the function handing a batch on as the dataset's ``wanted`` columns (renamed, the
+    identity column they were read as null there; a column widened keeps its wider type)."""
+    import pyarrow as pa
 
-        schema = self.dataset.schema
-        back = {new: old for old, new in renames.items()}
-        wanted = schema.names if columns is None else columns
-        read = pa.schema([pa.field(back.get(f.name, f.name), f.type) for f in schema
-                          if f.name not in renames])  # fmt: skip
-        asked = [back.get(c, c) for c in wanted if c not in renames]
-        out = pa.schema([schema.field(c) for c in wanted])
-        for batch in fragment.to_batches(schema=read, columns=asked, **scan):
-            arrays = [batch.column(back.get(c, c)) if c not in renames else pa.nulls(batch.num_rows, schema.field(c).type)
-                      for c in wanted]  # fmt: skip
-            yield pa.RecordBatch.from_arrays(arrays, schema=out)
+    back = {new: old for old, new in renames.items()}
+    read = pa.schema([pa.field(back.get(f.name, f.name), f.type) for f in schema
+                      if f.name not in renames])  # fmt: skip
+    asked = [back.get(c, c) for c in wanted if c not in renames]
+    kinds = {c: schema.field(c).type for c in wanted if c in renames}
+
+    def as_now(batch: pa.RecordBatch) -> pa.RecordBatch:
+        arrays = [pa.nulls(batch.num_rows, kinds[c]) if c in renames else batch.column(back.get(c, c))
+                  for c in wanted]  # fmt: skip
+        return pa.RecordBatch.from_arrays(arrays, names=list(wanted))
+
+    return read, asked, as_now
 
 
 # how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
