@@ -7,14 +7,23 @@
   0), a NUL byte in a value was read, and a number column whole in its first block and fractional further on
   failed as Arrow's conversion error where it is widened in any other file. Such a file is read by the one loop every CSV file is read by
   (``Source._file_batches``), under its own names, and handed on renamed.
+* A gzipped CSV file whose name does not end in .gz (``gsutil cp -z``, a renamed export), which Arrow reads
+  under ``<name>.gz`` (round 55: ``Source.stored``), was named by that name, a file that does not exist, in
+  ``check_files``' refusal of two files' kinds (``_widest``), in Arrow's own errors (a row of too many fields:
+  "Could not open CSV input source '.../b.csv.gz'") and in a header that is not UTF-8 (``_header_not_utf8``).
+  Its own name is given (``_own_words``: Arrow's quoted names replaced).
 """
 
 from __future__ import annotations
+
+import gzip
+import hashlib
 
 import pytest
 
 from ctloop.cli import main
 from ctloop.drift import streaming
+from ctloop.errors import DataSourceError
 
 _LOG = "request_id,has_request,has_response,_error,x,s\n"  # _error a number: the feature of a former layout
 _BODY = "".join(f"r{i},true,true,{i % 2},{i % 3},y\n" for i in range(300))
@@ -77,3 +86,59 @@ def test_a_former_layouts_csv_file_is_widened_past_its_first_block(tmp_path):
     batches = [batch for batch, _, _ in source.batches(["input__error", "x"])]
     assert sum(batch.num_rows for batch in batches) == 120001
     assert batches[-1].column("input__error")[-1].as_py() == 0.5
+
+
+# a gzipped CSV file not named .gz (gsutil cp -z, a renamed export): Arrow reads it as <name>.gz (Source.stored)
+def _gzipped_dir(path, b: bytes):
+    path.mkdir()
+    (path / "a.csv").write_text("x,y\n1,2\n")
+    (path / "b.csv").write_bytes(gzip.compress(b))
+    return path
+
+
+def test_a_refusal_of_two_files_kinds_names_a_gzipped_file_by_its_own_name(tmp_path):
+    side = _gzipped_dir(tmp_path / "cur", b"x,y\ntrue,3\n")
+    with pytest.raises(DataSourceError) as refused:
+        streaming.open_source(str(side)).check_files(["x", "y"])
+    # was "... but bool in .../cur/b.csv.gz": no such file
+    assert str(refused.value).startswith(
+        f"column 'x' is int64 in {side / 'a.csv'} but bool in {side / 'b.csv'}: "
+    )
+
+
+def test_arrows_parse_error_names_a_gzipped_file_by_its_own_name(tmp_path, capsys):
+    side = _gzipped_dir(tmp_path / "cur", b"x,y\n1,2\n3,4,5\n")
+    (tmp_path / "ref.csv").write_text("x,y\n1,2\n")
+    code = main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(side), "--quiet", "--no-report",
+                 "--engine", "stream"])  # fmt: skip
+    assert (code, capsys.readouterr().err) == (
+        2,
+        f"error: --current: {side}: cannot read a file's first rows: Could not open CSV input source "
+        f"'{side / 'b.csv'}': Invalid: CSV parse error: Row #3: Expected 2 columns, got 3: 3,4,5\n",
+    )  # was '.../cur/b.csv.gz'
+    with pytest.raises(DataSourceError) as single:  # a file named on its own
+        streaming.open_source(str(side / "b.csv"))
+    assert f"{side / 'b.csv'}.gz" not in str(single.value) and f"'{side / 'b.csv'}'" in str(
+        single.value
+    )
+
+
+def test_a_header_not_utf8_names_a_gzipped_file_by_its_own_name(tmp_path, monkeypatch):
+    from ctloop import storage
+
+    monkeypatch.setattr(
+        storage, "CSV_HEADER_MAX_BYTES", storage.CSV_HEAD_BYTES
+    )  # the bounded read stops early
+    # names gzip packs little, the dataset's first file: its header is read by Arrow, past the bounded read
+    names = [hashlib.sha256(b"%d" % i).hexdigest() for i in range(40)]
+    side = tmp_path / "cur"
+    side.mkdir()
+    (side / "a.csv").write_bytes(
+        gzip.compress(",".join([*names, "caf\xe9"]).encode("latin-1") + b"\n" + b"1," * 40 + b"1\n")
+    )
+    (side / "b.csv").write_text(",".join([*names, "x"]) + "\n" + "1," * 40 + "1\n")
+    with pytest.raises(DataSourceError) as refused:
+        streaming.open_source(str(side))
+    assert str(refused.value).startswith(
+        f"{side / 'a.csv'} is not UTF-8 text (its header: "
+    )  # was a.csv.gz

@@ -1780,6 +1780,15 @@ class Source:
     def schema(self) -> pa.Schema:
         return self.dataset.schema
 
+    def own_name(self, path: str) -> str:
+        """The name of the file Arrow reads as ``path``: its own (:attr:`stored`), for a refusal."""
+        return self.stored.get(path, path)
+
+    def own_words(self, error: BaseException) -> str:
+        """Arrow's ``error`` with each file it names under another name (:attr:`stored`) named by its own
+        (:func:`_own_words`)."""
+        return _own_words(str(error), self.stored)
+
     def refuse_headerless(self) -> None:
         """A :class:`DataSourceError` when this source's CSV parts were written without a header row
         (:func:`ctloop.storage.refuse_headerless_parts`: Spark's ``df.write.csv(path)``). Called where a
@@ -1814,7 +1823,7 @@ class Source:
                 with self.dataset.filesystem.open_input_file(path) as handle:
                     return former_features(physical, pq.ParquetFile(handle))
             except (OSError, pa.ArrowInvalid) as exc:
-                raise DataSourceError(f"{path}: cannot read the file: {exc}") from exc
+                raise DataSourceError(f"{self.own_name(path)}: cannot read the file: {self.own_words(exc)}") from exc
 
         files = self._file_schemas()
         if self.local or len(files) < 2:
@@ -1865,7 +1874,7 @@ class Source:
                         schemas = list(pool.map(lambda f: f.physical_schema, fragments))
                 self.file_schemas = [(f.path, schema) for f, schema in zip(fragments, schemas, strict=True)]
             except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise DataSourceError(f"{self.uri}: cannot read a file's schema: {exc}") from exc
+                raise DataSourceError(f"{self.uri}: cannot read a file's schema: {self.own_words(exc)}") from exc
             from ctloop import storage
 
             for path, schema in self.file_schemas:  # a later file naming a column twice: its first was read
@@ -1949,7 +1958,7 @@ class Source:
                     fragments = {f.path: f for f in self.dataset.get_fragments()}
                 rest = [(p, k) for p, k in kinds if not _only_nulls(fragments.get(p), name)]
                 if rest and len(rest) < len(kinds):
-                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False, int96)
+                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False, int96, self.own_name)
                     if target is not None and all(_casts(k, target) for p, k in kinds if (p, k) not in rest):
                         valued = rest
             if valued is not kinds:
@@ -1960,7 +1969,7 @@ class Source:
                     continue
             if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
                 continue
-            widest = _widest(name, kinds, is_number, self.format == "csv", int96)
+            widest = _widest(name, kinds, is_number, self.format == "csv", int96, self.own_name)
             if widest is not None and widest != schema.field(name).type:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
@@ -1994,7 +2003,7 @@ class Source:
         except pa.ArrowCancelled:
             raise
         except (pa.ArrowException, OSError) as exc:
-            raise DataSourceError(f"{self.uri}: cannot read: {exc}") from exc
+            raise DataSourceError(f"{self.uri}: cannot read: {self.own_words(exc)}") from exc
 
     def batches(self, columns: Sequence[str] | None = None, *, filter: Any = None,
                 batch_rows: int = DEFAULT_BATCH_ROWS,
@@ -2056,7 +2065,7 @@ class Source:
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise SourceUnreadable(
-                        f"{self.uri}: cannot read {self.stored.get(item.path, item.path)}: {item.error}"
+                        f"{self.uri}: cannot read {self.own_name(item.path)}: {self.own_words(item.error)}"
                     ) from item.error
                 batch, path, number = item
                 if path != current:
@@ -2186,6 +2195,16 @@ def _former_layout(schema: pa.Schema, wanted: list[str], renames: dict[str, str]
         return pa.RecordBatch.from_arrays(arrays, names=list(wanted))
 
     return read, asked, as_now
+
+
+def _own_words(text: str, own: Mapping[str, str]) -> str:
+    """Arrow's message ``text`` with each file it names (quoted: "Could not open CSV input source '/d/b.csv.gz'")
+    under a name ``own`` maps (the name Arrow reads a file under → its own, :attr:`Source.stored`: a gzipped
+    ``b.csv`` read as ``b.csv.gz``) named by its own, which the user knows: the other names no file."""
+    for name, mine in own.items():
+        if name != mine:
+            text = text.replace(f"'{name}'", f"'{mine}'")
+    return text
 
 
 # how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
@@ -2459,7 +2478,7 @@ def csv_as_pandas_reads(source: Source) -> Source:
                 with ThreadPoolExecutor(max_workers=min(16, len(fragments))) as pool:
                     found = list(pool.map(text_columns, fragments))
         except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataSourceError(f"{source.uri}: cannot read a file's first rows: {exc}") from exc
+            raise DataSourceError(f"{source.uri}: cannot read a file's first rows: {source.own_words(exc)}") from exc
         text = set().union(*found)
     if not text:
         return dataclasses.replace(source, pandas_cells=True)
@@ -2510,7 +2529,8 @@ def _casts(kind: pa.DataType, target: pa.DataType) -> bool:
 
 
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
-            csv: bool, int96: Callable[[str], bool] = lambda path: False) -> pa.DataType | None:  # fmt: skip
+            csv: bool, int96: Callable[[str], bool] = lambda path: False,
+            shown: Callable[[str], str] = lambda path: path) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
     numbers with fractions anywhere, decimal(20, 0) for uint64 beside signed integers, else
     Arrow's permissive promotion (int32 + int64 = int64,
@@ -2519,7 +2539,8 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
     all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
     cannot promote otherwise. Times without a zone beside times in a zone are refused, unless
     ``int96(path)`` says the file stores them as INT96 (Spark's instants in UTC,
-    :func:`ctloop.storage.int96_columns`): those are read in the other files' zone.
+    :func:`ctloop.storage.int96_columns`): those are read in the other files' zone. A refusal names a file
+    as ``shown(path)`` (its own name, when Arrow reads it under another: :attr:`Source.stored`).
 
     Raises:
         DataSourceError: numbers in one Parquet file and something else in another.
@@ -2533,7 +2554,7 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
     if numbers and len(numbers) < len(kinds):
         (num_path, num), (other_path, other) = numbers[0], next((p, k) for p, k in kinds if not is_number(k))
         raise DataSourceError(
-            f"column {name!r} is {num} in {num_path} but {other} in {other_path}: every file must hold "
+            f"column {name!r} is {num} in {shown(num_path)} but {other} in {shown(other_path)}: every file must hold "
             "the same kind of values there (numbers may be whole in one file and fractional in another)"
         )
     times = [(p, k) for p, k in kinds if pa.types.is_timestamp(k)]
@@ -2542,8 +2563,8 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
         # Arrow's permissive promotion reads the naive times (a wall clock: Spark's TIMESTAMP_NTZ, pandas'
         # datetime64 without a zone) as UTC, shifted by the writer's offset; read_table refuses the two kinds
         raise DataSourceError(
-            f"column {name!r} holds times in {aware[1].tz} in {aware[0]} but times without a time zone in "
-            f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
+            f"column {name!r} holds times in {aware[1].tz} in {shown(aware[0])} but times without a time zone in "
+            f"{shown(naive[0])}: every file must hold the same kind of values there; write them with one schema "
             "(one time zone, or none), or point at one file"
         )
     zones = {k.tz for _, k in times if k.tz}
@@ -3117,7 +3138,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
             for name in names:
                 storage.refuse_repeated_columns(name, pq.read_schema(name, filesystem=fs).names)
-        raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+        raise DataSourceError(f"{uri} is not a readable {fmt} dataset: "
+                              f"{_own_words(str(exc), dict(zip(names, files, strict=True)))}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
     from ctloop import storage
@@ -3126,7 +3148,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
         written = [n for n in dataset.schema.names if n not in keys]
     except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
-        raise _header_not_utf8(uri, dataset, exc) from None
+        raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
         storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
@@ -3177,15 +3199,17 @@ def _empty_values_null(dataset: Any, base: str) -> Any:
     return pads.FileSystemDataset(made, dataset.schema, dataset.format, dataset.filesystem)
 
 
-def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError) -> DataSourceError:
+def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError,
+                     own: Mapping[str, str]) -> DataSourceError:  # fmt: skip
     """The one line for a CSV header Arrow read that is not UTF-8 (``Schema.names`` raises
-    ``UnicodeDecodeError``), naming the first file whose header it is."""
+    ``UnicodeDecodeError``), naming the first file whose header it is by its own name (``own``: the name
+    Arrow reads it under → its own, :attr:`Source.stored`)."""
     shown = uri
     for fragment in dataset.get_fragments():
         try:
             fragment.physical_schema.names  # noqa: B018 (the decoding is the check)
         except UnicodeDecodeError:
-            shown = fragment.path
+            shown = own.get(fragment.path, fragment.path)
             break
     return DataSourceError(f"{shown} is not UTF-8 text (its header: {exc.reason}): ctloop reads UTF-8 CSV: save it "
                            "as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 for a Windows export) or as "
@@ -3250,7 +3274,7 @@ def csv_timestamps_as_text(source: Source) -> Source:
         dataset = pads.dataset(source.dataset.files, format=text, filesystem=source.dataset.filesystem,
                                partitioning=partitioning, partition_base_dir=base)  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
+        raise DataSourceError(f"{source.uri} is not a readable csv dataset: {source.own_words(exc)}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
     return dataclasses.replace(source, dataset=dataset, file_schemas=None)
@@ -3410,7 +3434,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | Non
         if src.format != "csv":
             return as_pandas(src.dataset.to_table(columns=keep)), src
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+        raise DataSourceError(f"{uri}: cannot read the data: {src.own_words(exc)}") from exc
     # CSV: file by file (Source._file_batches), as the streamed engine reads it: a column whose type changes
     # past a file's first block widened or refused, a cell pandas reads as text refused, a file ending inside
     # a quoted value refused (the dataset's to_table read it as one row short of its lines, unsaid)
