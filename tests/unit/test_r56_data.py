@@ -12,6 +12,11 @@
   ``check_files``' refusal of two files' kinds (``_widest``), in Arrow's own errors (a row of too many fields:
   "Could not open CSV input source '.../b.csv.gz'") and in a header that is not UTF-8 (``_header_not_utf8``).
   Its own name is given (``_own_words``: Arrow's quoted names replaced).
+* ``max_categories`` had no upper bound (``DriftState`` checked >= 64 only; no flag or setting exposes it):
+  ``10**12`` never hashed, so a categorical column's exact counts grew with the rows (2M distinct values: 184 MB
+  for one column and side, 1 MB at the default; saving the state 29.8 s, 52 MB of JSON). A new state is refused
+  above ``MAX_CATEGORIES`` (2,000,000: 200 MB at about 100 bytes an exact count, ``MAX_SKETCH_SIZE``'s budget); a
+  saved or merged state keeps its own.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 
+import pandas as pd
 import pytest
 
 from ctloop.cli import main
 from ctloop.drift import streaming
-from ctloop.errors import DataSourceError
+from ctloop.errors import ConfigError, DataSourceError
 
 _LOG = "request_id,has_request,has_response,_error,x,s\n"  # _error a number: the feature of a former layout
 _BODY = "".join(f"r{i},true,true,{i % 2},{i % 3},y\n" for i in range(300))
@@ -142,3 +148,40 @@ def test_a_header_not_utf8_names_a_gzipped_file_by_its_own_name(tmp_path, monkey
     assert str(refused.value).startswith(
         f"{side / 'a.csv'} is not UTF-8 text (its header: "
     )  # was a.csv.gz
+
+
+# ---------------------------------------------------------------------------- max_categories' bound
+@pytest.mark.parametrize("limit", [10**12, 2_000_001])
+def test_a_new_drift_state_beyond_the_category_bound_is_refused(limit):
+    """On main DriftState(max_categories=10**12) was taken and never hashed: 2M distinct values of one column
+    held 184 MB (1 MB at the default) and saving the state took 29.8 s, growing with the rows."""
+    with pytest.raises(ConfigError) as refused:
+        streaming.DriftState(max_categories=limit)
+    assert str(refused.value) == f"max_categories must be an integer in 64..2000000, got {limit!r}"
+    assert (
+        streaming.MAX_CATEGORIES == 2_000_000
+    )  # 200 MB at 100 bytes a count, as MAX_SKETCH_SIZE at 40 a bucket
+    assert streaming.DriftState(max_categories=streaming.MAX_CATEGORIES).max_categories == 2_000_000
+
+
+def test_detect_sources_refuses_the_category_bound(tmp_path):
+    path = tmp_path / "side.csv"
+    path.write_text("c\na\nb\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"^max_categories must be an integer in 64\.\.2000000, got 1000000000000$",
+    ):
+        streaming.detect_sources(str(path), str(path), max_categories=10**12)
+
+
+def test_a_saved_state_of_more_categories_is_still_read_and_merged():
+    """A state saved before round 56 may hold any max_categories: read and merged as saved, not called damaged."""
+    saved = streaming.DriftState().update(pd.DataFrame({"c": ["a", "b", "a"]})).to_dict()
+    saved["max_categories"] = big = 10**12
+    saved["columns"][0]["categories"]["limit"] = big
+    state = streaming.DriftState.from_dict(saved)
+    assert state.max_categories == big and state.columns["c"].categories.limit == big
+    merged = state.merge(streaming.DriftState.from_dict(saved))
+    assert merged.max_categories == big and merged.rows == 6
+    assert merged.columns["c"].categories.counts == {"a": 4, "b": 2}
+    assert streaming.DriftState.from_dict(merged.to_dict()).max_categories == big

@@ -955,7 +955,8 @@ class DriftState:
             most this many distinct values is kept exactly. Memory: about 40 bytes per bucket. A
             state read back (:meth:`from_dict`) or merged keeps its size, even above the bound (a
             state saved before round 55, when only 64 was checked).
-        max_categories: Exact category counts per column (>= 64), then hash buckets.
+        max_categories: Exact category counts per column (64 to :data:`MAX_CATEGORIES`), then hash
+            buckets; kept as saved or merged, as ``sketch_size``.
         bins: ``{column: [edges, ...]}``: also count each listed numeric column exactly on
             these bin edges (the second pass of :func:`refine_plan`).
     """
@@ -963,12 +964,11 @@ class DriftState:
     def __init__(self, *, sketch_size: int = DEFAULT_SKETCH_SIZE,
                  max_categories: int = DEFAULT_MAX_CATEGORIES,
                  bins: dict[str, list[np.ndarray]] | None = None):  # fmt: skip
-        # sketch_size's upper bound is a new state's: _kept builds a saved or merged one at its size
+        # the upper bounds are a new state's: _kept builds a saved or merged one at its sizes
         for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
-                                   ("max_categories", max_categories, None)):  # fmt: skip
-            if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET or (most and value > most):
-                rule = f"in {MIN_BUDGET}..{most}" if most else f">= {MIN_BUDGET}"
-                raise ConfigError(f"{label} must be an integer {rule}, got {value!r}")
+                                   ("max_categories", max_categories, MAX_CATEGORIES)):  # fmt: skip
+            if not isinstance(value, (int, np.integer)) or not MIN_BUDGET <= value <= most:
+                raise ConfigError(f"{label} must be an integer in {MIN_BUDGET}..{most}, got {value!r}")
         self.sketch_size = int(sketch_size)
         self.max_categories = int(max_categories)
         self.bins = {k: [np.asarray(e, dtype=np.float64) for e in v] for k, v in (bins or {}).items()}
@@ -977,15 +977,15 @@ class DriftState:
 
     @classmethod
     def _kept(cls, sketch_size: int, *, max_categories: int) -> DriftState:
-        """A state of a size saved or merged: above :data:`MAX_SKETCH_SIZE` too, which a state saved
-        before round 55 may hold (the library checked only 64 then; refusing it would make the saved
-        summaries unreadable, while a new state is refused in ``__init__``). Below :data:`MIN_BUDGET` no
+        """A state of a size saved or merged: above :data:`MAX_SKETCH_SIZE` (or :data:`MAX_CATEGORIES`) too,
+        which a state saved before round 55 (56) may hold (the library checked only 64 then; refusing it would
+        make the saved summaries unreadable, while a new state is refused in ``__init__``). Below :data:`MIN_BUDGET` no
         state was ever saved: ``ValueError``, which ``from_dict`` reports as a damaged file."""
         for label, value in (("sketch_size", sketch_size), ("max_categories", max_categories)):
             if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET:
                 raise ValueError(f"{label} {value!r} is below {MIN_BUDGET}, the least any state holds")
-        out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=max_categories)
-        out.sketch_size = int(sketch_size)
+        out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=min(max_categories, MAX_CATEGORIES))
+        out.sketch_size, out.max_categories = int(sketch_size), int(max_categories)
         return out
 
     def _column(self, name: str, family: str, type_name: str) -> ColumnState:
@@ -3302,6 +3302,14 @@ MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side
 # the sketch never coarsened and held every distinct value: memory grew with the rows (10**12: 2M distinct
 # values a side took 1.45 GB and 13.5 s, against 195 MB and 1.6 s at the default).
 MAX_SKETCH_SIZE = MEMORY_CELLS * 8 // BUCKET_BYTES
+# An exact category count held in a categorical column's counts (a dict entry, its value as a Python object, its
+# count): 92 bytes measured for 13-character text (2M distinct values, tracemalloc, 2026-12-07); longer text more.
+CATEGORY_BYTES = 100
+# The most exact category counts per column and side (a new DriftState's max_categories), by the same argument
+# as MAX_SKETCH_SIZE: 200 MB for each categorical column on each side, then max_categories hash buckets. Unbounded,
+# max_categories=10**12 never hashed and held every distinct value: 2M distinct values of one column took 184 MB
+# (1 MB at the default) and saving the state 29.8 s for 52 MB of JSON, growing with the rows.
+MAX_CATEGORIES = MEMORY_CELLS * 8 // CATEGORY_BYTES
 ENGINES = ("auto", "memory", "stream")
 
 
@@ -3905,6 +3913,7 @@ __all__ = [
     "DEFAULT_BATCH_ROWS",
     "ENGINES",
     "MEMORY_CELLS",
+    "MAX_CATEGORIES",
     "MAX_SKETCH_SIZE",
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SKETCH_SIZE",
