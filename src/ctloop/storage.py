@@ -4571,6 +4571,34 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     return None
 
 
+def refuse_table_files(uri: str, directory: str, listed: Iterable[str] | None = None) -> None:
+    """Refuse the files the glob ``uri`` matched in ``directory`` (a URI) when it is a Delta Lake, Hudi or
+    Iceberg table (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``) or inside one
+    (:func:`_table_above`), as a directory named on its own is refused (:func:`_directory_table`): a glob of
+    a table's files (``t/*.parquet``) read every version's rows, those its log removed too. ``listed``: the
+    names below ``directory`` relative to it (an object store's glob listed them already: no request more),
+    else the local disk is asked."""
+    loc = parse(directory)
+    logged, sign = None, ""
+    if listed is not None:
+        names = list(listed)
+        logged = next((log for log in TABLE_LOGS if any(n.startswith(f"{log}/") for n in names)), None)
+        if logged is None and any(_iceberg_metadata(n) for n in names):
+            logged = "metadata"
+        sign = f"its {logged}/"
+    elif loc.scheme == "file":
+        logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
+        if logged is None and any(Path(loc.key, "metadata").glob("*.metadata.json")):
+            logged = "metadata"
+        sign = _no_commits(logged) if logged in TABLE_LOGS and not any(Path(loc.key, logged).iterdir()) \
+            else f"its {logged}/"
+    if logged is not None:
+        raise _table_refusal(logged, f"{uri} matches files in {one_line(directory)},", sign)
+    if (above := _table_above(loc)) is not None:
+        root, logged = above
+        raise _table_refusal(logged, f"{uri} matches files inside {one_line(root)},", f"its {logged}/")
+
+
 _DBIO_TID = re.compile(r"[^_].*-tid-([a-z0-9]+)-.*")  # a DBIO commit's file name: its transaction
 
 

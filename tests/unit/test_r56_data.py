@@ -17,14 +17,22 @@
   for one column and side, 1 MB at the default; saving the state 29.8 s, 52 MB of JSON). A new state is refused
   above ``MAX_CATEGORIES`` (2,000,000: 200 MB at about 100 bytes an exact count, ``MAX_SKETCH_SIZE``'s budget); a
   saved or merged state keeps its own.
+* A glob of a Delta Lake table's files (``t/*.parquet``, ``t/region=eu/*.parquet``) was read by the stream
+  engine (drift, score) as plain files: every version's rows, those the log removed too (6 rows of a 3-row
+  table after one UPDATE, ``ctloop drift`` exit 0). Only a directory a glob matched was checked for a table
+  log. The directories holding the matched files are now (``storage.refuse_table_files``), locally and on an
+  object store (from the glob's own listing).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ctloop.cli import main
@@ -185,3 +193,90 @@ def test_a_saved_state_of_more_categories_is_still_read_and_merged():
     assert merged.max_categories == big and merged.rows == 6
     assert merged.columns["c"].categories.counts == {"a": 4, "b": 2}
     assert streaming.DriftState.from_dict(merged.to_dict()).max_categories == big
+
+
+# ---------------------------------------------------------------------------- a glob of a table's files
+def _delta_table(put) -> None:
+    """A Delta table of two commits (``put(name, bytes)``): version 1 rewrote part-0 as part-1 (an UPDATE), so
+    the log removes part-0; its files hold both versions' rows (Delta protocol: ``add``/``remove`` actions in
+    ``_delta_log/<version>.json``, delta-io/delta PROTOCOL.md)."""
+    for name, rows in (("part-0.parquet", [1.0, 2.0, 3.0]), ("part-1.parquet", [1.0, 2.0, 30.0])):
+        out = io.BytesIO()
+        pq.write_table(pa.table({"x": rows}), out)
+        put(name, out.getvalue())
+    put("region=eu/part-2.parquet", out.getvalue())
+    put("_delta_log/00000000000000000000.json", b'{"add": {"path": "part-0.parquet"}}\n')
+    put("_delta_log/00000000000000000001.json",
+        b'{"remove": {"path": "part-0.parquet"}}\n{"add": {"path": "part-1.parquet"}}\n')  # fmt: skip
+
+
+_TABLE_SAID = (
+    " a Delta Lake table (its _delta_log/): its files hold every version's rows, and only its log says which are "
+    "the table"
+)
+
+
+def test_a_glob_of_a_delta_tables_files_is_refused_as_the_table_is(tmp_path, capsys):
+    table = tmp_path / "t"
+
+    def put(name: str, data: bytes) -> None:
+        (table / name).parent.mkdir(parents=True, exist_ok=True)
+        (table / name).write_bytes(data)
+
+    _delta_table(put)
+    for pattern, said in (
+        (
+            "*.parquet",
+            f"matches files in {table},",
+        ),  # was 6 rows: both versions of the updated rows
+        ("**/*.parquet", f"matches files in {table},"),
+        ("part-?.parquet", f"matches files in {table},"),
+        ("region=eu/*.parquet", f"matches files inside {table},"),  # a partition of it
+    ):
+        with pytest.raises(ConfigError) as refused:
+            streaming.open_source(f"{table}/{pattern}")
+        assert str(refused.value).startswith(f"{table}/{pattern} {said}{_TABLE_SAID}"), str(
+            refused.value
+        )
+    (tmp_path / "ref.parquet").write_bytes((table / "part-1.parquet").read_bytes())
+    code = main(["drift", "--reference", str(tmp_path / "ref.parquet"), "--current", f"{table}/*.parquet",
+                 "--quiet", "--no-report", "--output", str(tmp_path / "out")])  # fmt: skip
+    assert code == 2 and not (tmp_path / "out").exists()  # was 0, "no drift", comparing 6 rows
+    assert capsys.readouterr().err.startswith(
+        f"error: --current: {table}/*.parquet matches files in {table},"
+    )
+    # a glob of files beside no table log reads them
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.parquet").write_bytes((table / "part-1.parquet").read_bytes())
+    assert streaming.open_source(f"{plain}/*.parquet").count_rows() == 3
+
+
+def test_a_glob_of_a_delta_tables_objects_is_refused(moto_url, monkeypatch):
+    import uuid
+
+    import pyarrow.fs as pafs
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET, s3_env
+
+    for name, value in s3_env(moto_url).items():
+        monkeypatch.setenv(name, value)
+    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
+    fs = pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
+                           scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
+    fs.create_dir(bucket)
+
+    def put(name: str, data: bytes) -> None:
+        with fs.open_output_stream(f"{bucket}/t/{name}") as out:
+            out.write(data)
+
+    _delta_table(put)
+    root = f"s3://{bucket}/t"
+    # the glob's own listing shows the log below it; the partition's parent is asked (storage._table_above)
+    for pattern, said in (("*.parquet", f"matches files in {root},"),
+                          ("region=eu/*.parquet", f"matches files inside {root}/,")):  # fmt: skip
+        with pytest.raises(ConfigError) as refused:
+            streaming.open_source(f"{root}/{pattern}")
+        assert str(refused.value).startswith(f"{root}/{pattern} {said}{_TABLE_SAID}"), str(
+            refused.value
+        )

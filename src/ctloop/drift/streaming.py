@@ -2912,6 +2912,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
 
             # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
             # symlink loop until the kernel refuses, every file matched 40 times over)
+            listed = None  # glob.glob's matches: a directory's table log is asked of the disk (refuse_table_files)
             if "**" in path:
                 listed = _list_files(fs, base, scratch=True, empty=True)  # a pattern may name '_' (_named_scratch)
                 found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
@@ -2932,6 +2933,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
         # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
         fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
         files, unnamed, empty, folders, bare = [], [], [], [], []
+        matched: list[str] = []  # files matched themselves (a matched directory's are its listing's: checked there)
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
@@ -2959,6 +2961,8 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
                 empty.append(rel)
             elif info.type == pafs.FileType.File:
                 files.append(m)
+                matched.append(m)
+        _refuse_table_files(uri, matched, base, fixed, listed)
         if not files and bare:
             raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
         if files and bare:
@@ -2991,6 +2995,22 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
     if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
         return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
     return fs, _directory_files(uri, path, format), path
+
+
+def _refuse_table_files(uri: str, matched: list[str], base: str, fixed: str, listed: list[str] | None) -> None:
+    """The files the glob ``uri`` matched themselves (``matched``: paths below ``base``, the glob's fixed part,
+    ``fixed`` as written in ``uri``) refused when a directory holding them is a Delta Lake, Hudi or Iceberg table or
+    inside one (:func:`ctloop.storage.refuse_table_files`), as a directory it matches is (:func:`_directory_files`):
+    ``t/*.parquet`` of a Delta table read every version's rows, the files its log removed too. ``listed``: every
+    file below ``base`` (scratch too: a table log's files), when the glob listed them; its log files are looked at
+    for each directory, not the store asked again."""
+    from ctloop import storage
+
+    logs = None if listed is None else [f for f in listed if any(
+        part in storage.TABLE_LOGS or part == "metadata" for part in f[len(base):].split("/")[:-1])]
+    for directory in sorted({m.rsplit("/", 1)[0] for m in matched}):
+        below = None if logs is None else [f[len(directory) + 1:] for f in logs if f.startswith(f"{directory}/")]
+        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, below)
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
