@@ -5185,6 +5185,30 @@ def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str],
                 frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
+def _categories_beside_values(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -> None:
+    """A column that is pandas' ``category`` in some Parquet files (Arrow's dictionary type: written from a
+    frame whose column was ``astype("category")``) and holds values of no such type in another, read as its
+    values in those files (text, numbers) in place, so it joins the others as one column of them: it was
+    refused as "categories in a.parquet but text in b.parquet" (``_column_kind``), a storage form taken for
+    another kind of values, where the stream engine (drift) reads the files as one column of text. A column
+    that is ``category`` in every file with values stays one (its categories joined)."""
+    import numpy as np
+    import pandas as pd
+
+    for column in columns:
+        cats = [isinstance(frame[column].dtype, pd.CategoricalDtype) for _, frame in frames]
+        if not any(cats) or not any(not cat and frame[column].notna().any() for cat, (_, frame) in zip(cats, frames,
+                                                                                                      strict=True)):
+            continue
+        for cat, (_, frame) in zip(cats, frames, strict=True):
+            if cat:
+                held = frame[column]
+                dtype = held.cat.categories.dtype
+                if dtype.kind in "iub" and held.isna().any():  # missing values: as pandas reads such a plain column
+                    dtype = np.dtype(float) if dtype.kind in "iu" else np.dtype(object)
+                frame[column] = held.astype(dtype)
+
+
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
             rel: Callable[[str], str], int96: dict[str, set[str]] | None = None) -> pd.DataFrame | list[str]:
     """The files' frames ``parts`` (with their hive ``values``; ``int96``: :func:`_int96_in_zone`) as one
@@ -5223,6 +5247,7 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                                   "one file")
     if kind == "parquet":
         _int96_in_zone(frames, columns, int96)
+        _categories_beside_values(frames, columns)
     kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
     texts = []
     for column, found in kinds.items():

@@ -22,6 +22,9 @@
   table after one UPDATE, ``ctloop drift`` exit 0). Only a directory a glob matched was checked for a table
   log. The directories holding the matched files are now (``storage.refuse_table_files``), locally and on an
   object store (from the glob's own listing).
+* ``read_table`` (prepare_data, ctloop backtest) refused a directory of Parquet files whose column is pandas'
+  ``category`` (Arrow's dictionary type) in some files and plain text in others ("holds categories in a.parquet
+  but text in b.parquet"), where drift read it: such a column is read as its values.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from ctloop.errors import ConfigError, DataSourceError
@@ -280,3 +284,37 @@ def test_a_glob_of_a_delta_tables_objects_is_refused(moto_url, monkeypatch):
         assert str(refused.value).startswith(f"{root}/{pattern} {said}{_TABLE_SAID}"), str(
             refused.value
         )
+
+
+# ---------------------------------------------------------------------------- category beside plain values
+def test_a_directory_of_parquet_files_some_with_a_category_column_is_read_as_its_values(tmp_path):
+    side = tmp_path / "side"
+    side.mkdir()
+    # pandas writes a category column as Arrow's dictionary type: one day's job did astype("category")
+    pd.DataFrame(
+        {
+            "c": pd.Categorical(["a", "b", None]),
+            "k": pd.Categorical([1, None, 3]),
+            "x": [1.0, 2.0, 3.0],
+        }
+    ).to_parquet(side / "a.parquet")
+    pd.DataFrame({"c": ["b", "d", "a"], "k": [4, 5, 6], "x": [4.0, 5.0, 6.0]}).to_parquet(
+        side / "b.parquet"
+    )
+    # was "column 'c' holds categories in a.parquet but text in b.parquet" (prepare_data, ctloop backtest)
+    frame = storage.read_table(str(side))
+    assert (
+        frame["c"].tolist()[:2] + frame["c"].tolist()[3:] == ["a", "b", "b", "d", "a"]
+        and frame["c"].isna()[2]
+    )
+    assert str(frame["c"].dtype) == "object"
+    assert (
+        frame["k"].dtype == "float64" and frame["k"].isna().tolist() == [False, True] + [False] * 4
+    )
+    assert frame["k"].dropna().tolist() == [1.0, 3.0, 4.0, 5.0, 6.0]
+    # every file's column a category: one category column, as before
+    both = tmp_path / "both"
+    both.mkdir()
+    pd.DataFrame({"c": pd.Categorical(["a", "b"])}).to_parquet(both / "a.parquet")
+    pd.DataFrame({"c": pd.Categorical(["c"])}).to_parquet(both / "b.parquet")
+    assert isinstance(storage.read_table(str(both))["c"].dtype, pd.CategoricalDtype)
