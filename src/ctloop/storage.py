@@ -4571,6 +4571,34 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     return None
 
 
+def refuse_table_files(uri: str, directory: str, listed: Iterable[str] | None = None) -> None:
+    """Refuse the files the glob ``uri`` matched in ``directory`` (a URI) when it is a Delta Lake, Hudi or
+    Iceberg table (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``) or inside one
+    (:func:`_table_above`), as a directory named on its own is refused (:func:`_directory_table`): a glob of
+    a table's files (``t/*.parquet``) read every version's rows, those its log removed too. ``listed``: the
+    names below ``directory`` relative to it (an object store's glob listed them already: no request more),
+    else the local disk is asked."""
+    loc = parse(directory)
+    logged, sign = None, ""
+    if listed is not None:
+        names = list(listed)
+        logged = next((log for log in TABLE_LOGS if any(n.startswith(f"{log}/") for n in names)), None)
+        if logged is None and any(_iceberg_metadata(n) for n in names):
+            logged = "metadata"
+        sign = f"its {logged}/"
+    elif loc.scheme == "file":
+        logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
+        if logged is None and any(Path(loc.key, "metadata").glob("*.metadata.json")):
+            logged = "metadata"
+        sign = _no_commits(logged) if logged in TABLE_LOGS and not any(Path(loc.key, logged).iterdir()) \
+            else f"its {logged}/"
+    if logged is not None:
+        raise _table_refusal(logged, f"{uri} matches files in {one_line(directory)},", sign)
+    if (above := _table_above(loc)) is not None:
+        root, logged = above
+        raise _table_refusal(logged, f"{uri} matches files inside {one_line(root)},", f"its {logged}/")
+
+
 _DBIO_TID = re.compile(r"[^_].*-tid-([a-z0-9]+)-.*")  # a DBIO commit's file name: its transaction
 
 
@@ -5157,6 +5185,30 @@ def _int96_in_zone(frames: list[tuple[str, pd.DataFrame]], columns: list[str],
                 frame[column] = frame[column].dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
+def _categories_beside_values(frames: list[tuple[str, pd.DataFrame]], columns: list[str]) -> None:
+    """A column that is pandas' ``category`` in some Parquet files (Arrow's dictionary type: written from a
+    frame whose column was ``astype("category")``) and holds values of no such type in another, read as its
+    values in those files (text, numbers) in place, so it joins the others as one column of them: it was
+    refused as "categories in a.parquet but text in b.parquet" (``_column_kind``), a storage form taken for
+    another kind of values, where the stream engine (drift) reads the files as one column of text. A column
+    that is ``category`` in every file with values stays one (its categories joined)."""
+    import numpy as np
+    import pandas as pd
+
+    for column in columns:
+        cats = [isinstance(frame[column].dtype, pd.CategoricalDtype) for _, frame in frames]
+        if not any(cats) or not any(not cat and frame[column].notna().any() for cat, (_, frame) in zip(cats, frames,
+                                                                                                      strict=True)):
+            continue
+        for cat, (_, frame) in zip(cats, frames, strict=True):
+            if cat:
+                held = frame[column]
+                dtype = held.cat.categories.dtype
+                if dtype.kind in "iub" and held.isna().any():  # missing values: as pandas reads such a plain column
+                    dtype = np.dtype(float) if dtype.kind in "iu" else np.dtype(object)
+                frame[column] = held.astype(dtype)
+
+
 def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: list[dict[str, Any]],
             rel: Callable[[str], str], int96: dict[str, set[str]] | None = None) -> pd.DataFrame | list[str]:
     """The files' frames ``parts`` (with their hive ``values``; ``int96``: :func:`_int96_in_zone`) as one
@@ -5195,6 +5247,7 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                                   "one file")
     if kind == "parquet":
         _int96_in_zone(frames, columns, int96)
+        _categories_beside_values(frames, columns)
     kinds = {c: [_column_kind(frame[c]) for _, frame in frames] for c in columns}
     texts = []
     for column, found in kinds.items():

@@ -956,7 +956,8 @@ class DriftState:
             most this many distinct values is kept exactly. Memory: about 40 bytes per bucket. A
             state read back (:meth:`from_dict`) or merged keeps its size, even above the bound (a
             state saved before round 55, when only 64 was checked).
-        max_categories: Exact category counts per column (>= 64), then hash buckets.
+        max_categories: Exact category counts per column (64 to :data:`MAX_CATEGORIES`), then hash
+            buckets; kept as saved or merged, as ``sketch_size``.
         bins: ``{column: [edges, ...]}``: also count each listed numeric column exactly on
             these bin edges (the second pass of :func:`refine_plan`).
     """
@@ -964,12 +965,11 @@ class DriftState:
     def __init__(self, *, sketch_size: int = DEFAULT_SKETCH_SIZE,
                  max_categories: int = DEFAULT_MAX_CATEGORIES,
                  bins: dict[str, list[np.ndarray]] | None = None):  # fmt: skip
-        # sketch_size's upper bound is a new state's: _kept builds a saved or merged one at its size
+        # the upper bounds are a new state's: _kept builds a saved or merged one at its sizes
         for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
-                                   ("max_categories", max_categories, None)):  # fmt: skip
-            if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET or (most and value > most):
-                rule = f"in {MIN_BUDGET}..{most}" if most else f">= {MIN_BUDGET}"
-                raise ConfigError(f"{label} must be an integer {rule}, got {value!r}")
+                                   ("max_categories", max_categories, MAX_CATEGORIES)):  # fmt: skip
+            if not isinstance(value, (int, np.integer)) or not MIN_BUDGET <= value <= most:
+                raise ConfigError(f"{label} must be an integer in {MIN_BUDGET}..{most}, got {value!r}")
         self.sketch_size = int(sketch_size)
         self.max_categories = int(max_categories)
         self.bins = {k: [np.asarray(e, dtype=np.float64) for e in v] for k, v in (bins or {}).items()}
@@ -978,15 +978,15 @@ class DriftState:
 
     @classmethod
     def _kept(cls, sketch_size: int, *, max_categories: int) -> DriftState:
-        """A state of a size saved or merged: above :data:`MAX_SKETCH_SIZE` too, which a state saved
-        before round 55 may hold (the library checked only 64 then; refusing it would make the saved
-        summaries unreadable, while a new state is refused in ``__init__``). Below :data:`MIN_BUDGET` no
+        """A state of a size saved or merged: above :data:`MAX_SKETCH_SIZE` (or :data:`MAX_CATEGORIES`) too,
+        which a state saved before round 55 (56) may hold (the library checked only 64 then; refusing it would
+        make the saved summaries unreadable, while a new state is refused in ``__init__``). Below :data:`MIN_BUDGET` no
         state was ever saved: ``ValueError``, which ``from_dict`` reports as a damaged file."""
         for label, value in (("sketch_size", sketch_size), ("max_categories", max_categories)):
             if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET:
                 raise ValueError(f"{label} {value!r} is below {MIN_BUDGET}, the least any state holds")
-        out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=max_categories)
-        out.sketch_size = int(sketch_size)
+        out = cls(sketch_size=min(sketch_size, MAX_SKETCH_SIZE), max_categories=min(max_categories, MAX_CATEGORIES))
+        out.sketch_size, out.max_categories = int(sketch_size), int(max_categories)
         return out
 
     def _column(self, name: str, family: str, type_name: str) -> ColumnState:
@@ -1781,6 +1781,15 @@ class Source:
     def schema(self) -> pa.Schema:
         return self.dataset.schema
 
+    def own_name(self, path: str) -> str:
+        """The name of the file Arrow reads as ``path``: its own (:attr:`stored`), for a refusal."""
+        return self.stored.get(path, path)
+
+    def own_words(self, error: BaseException) -> str:
+        """Arrow's ``error`` with each file it names under another name (:attr:`stored`) named by its own
+        (:func:`_own_words`)."""
+        return _own_words(str(error), self.stored)
+
     def refuse_headerless(self) -> None:
         """A :class:`DataSourceError` when this source's CSV parts were written without a header row
         (:func:`ctloop.storage.refuse_headerless_parts`: Spark's ``df.write.csv(path)``). Called where a
@@ -1815,7 +1824,7 @@ class Source:
                 with self.dataset.filesystem.open_input_file(path) as handle:
                     return former_features(physical, pq.ParquetFile(handle))
             except (OSError, pa.ArrowInvalid) as exc:
-                raise DataSourceError(f"{path}: cannot read the file: {exc}") from exc
+                raise DataSourceError(f"{self.own_name(path)}: cannot read the file: {self.own_words(exc)}") from exc
 
         files = self._file_schemas()
         if self.local or len(files) < 2:
@@ -1866,7 +1875,7 @@ class Source:
                         schemas = list(pool.map(lambda f: f.physical_schema, fragments))
                 self.file_schemas = [(f.path, schema) for f, schema in zip(fragments, schemas, strict=True)]
             except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise DataSourceError(f"{self.uri}: cannot read a file's schema: {exc}") from exc
+                raise DataSourceError(f"{self.uri}: cannot read a file's schema: {self.own_words(exc)}") from exc
             from ctloop import storage
 
             for path, schema in self.file_schemas:  # a later file naming a column twice: its first was read
@@ -1950,7 +1959,7 @@ class Source:
                     fragments = {f.path: f for f in self.dataset.get_fragments()}
                 rest = [(p, k) for p, k in kinds if not _only_nulls(fragments.get(p), name)]
                 if rest and len(rest) < len(kinds):
-                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False, int96)
+                    target = rest[0][1] if len({k for _, k in rest}) < 2 else _widest(name, rest, is_number, False, int96, self.own_name)
                     if target is not None and all(_casts(k, target) for p, k in kinds if (p, k) not in rest):
                         valued = rest
             if valued is not kinds:
@@ -1961,7 +1970,7 @@ class Source:
                     continue
             if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
                 continue
-            widest = _widest(name, kinds, is_number, self.format == "csv", int96)
+            widest = _widest(name, kinds, is_number, self.format == "csv", int96, self.own_name)
             if widest is not None and widest != schema.field(name).type:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
@@ -1995,7 +2004,7 @@ class Source:
         except pa.ArrowCancelled:
             raise
         except (pa.ArrowException, OSError) as exc:
-            raise DataSourceError(f"{self.uri}: cannot read: {exc}") from exc
+            raise DataSourceError(f"{self.uri}: cannot read: {self.own_words(exc)}") from exc
 
     def batches(self, columns: Sequence[str] | None = None, *, filter: Any = None,
                 batch_rows: int = DEFAULT_BATCH_ROWS,
@@ -2057,7 +2066,7 @@ class Source:
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise SourceUnreadable(
-                        f"{self.uri}: cannot read {self.stored.get(item.path, item.path)}: {item.error}"
+                        f"{self.uri}: cannot read {self.own_name(item.path)}: {self.own_words(item.error)}"
                     ) from item.error
                 batch, path, number = item
                 if path != current:
@@ -2097,15 +2106,17 @@ class Source:
         import pyarrow as pa
 
         schema = self.dataset.schema
-        renames = self.former.get(fragment.path)
-        if renames:  # a file of the former layout: read as such, then its columns renamed
-            yield from self._former_batches(fragment, renames, **scan)
-            return
         shown = self.stored.get(fragment.path, fragment.path)  # its own name, for a refusal
         # a CSV file's own last column (its header's order, not the dataset's: its first file's) is read too (as
         # text: no conversion to fail), whatever the columns asked: a quote left open swallows the rest of the file
         # into the last row's last value (_open_quote_refusal); with none asked, the dataset's columns are read
         wanted = schema.names if scan.get("columns") is None else scan["columns"]
+        renames = self.former.get(fragment.path, {})
+        if renames:  # a file of the former layout: read and checked under its own names, handed on as now
+            schema, wanted, as_now = _former_layout(schema, wanted, renames)
+            scan = {**scan, "columns": wanted}
+        else:
+            as_now = None
         tail = self.format == "csv"
         if tail:  # the file's schema: read once (check_files, or here), kept by the fragment
             last = next((n for n in reversed(fragment.physical_schema.names) if n not in self.partition_keys), None)
@@ -2130,7 +2141,7 @@ class Source:
                         batch, skip = batch.slice(skip), 0
                     if held is not None:
                         done += held.num_rows
-                        yield held
+                        yield held if as_now is None else as_now(held)
                     seen, batch = batch, batch.select(wanted) if tail else batch
                     if self.pandas_cells and self.format == "csv":
                         _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
@@ -2142,7 +2153,7 @@ class Source:
                         _refuse_open_quote(fragment, seen, done + held.num_rows, self.partition_keys,
                                            self.open_quotes, shown)
                     done += held.num_rows
-                    yield held
+                    yield held if as_now is None else as_now(held)
                 return
             except pa.ArrowInvalid as exc:
                 change = _csv_conversion_error(exc) if self.format == "csv" else None
@@ -2164,24 +2175,37 @@ class Source:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
 
 
-    def _former_batches(self, fragment: Any, renames: dict[str, str], *, columns: list[str] | None = None,
-                        **scan: Any) -> Iterator[pa.RecordBatch]:  # fmt: skip
-        """The batches of a file whose columns ``renames`` held a feature before they became
-        identity columns (:meth:`with_former_features`): read under their old names and the
-        feature's type, renamed, the identity column they were read as is null there."""
-        import pyarrow as pa
+def _former_layout(schema: pa.Schema, wanted: list[str], renames: dict[str, str],
+                   ) -> tuple[pa.Schema, list[str], Callable[[pa.RecordBatch], pa.RecordBatch]]:  # fmt: skip
+    """How :meth:`Source._file_batches` reads a file whose columns ``renames`` held a feature before they
+    became identity columns (:meth:`Source.with_former_features`): ``(schema, columns)`` under the file's own
+    names (the feature's type), so every check of a file (a CSV file's quote left open, NUL, type change) reads
+    it as any other, and the function handing a batch on as the dataset's ``wanted`` columns (renamed, the
+    identity column they were read as null there; a column widened keeps its wider type)."""
+    import pyarrow as pa
 
-        schema = self.dataset.schema
-        back = {new: old for old, new in renames.items()}
-        wanted = schema.names if columns is None else columns
-        read = pa.schema([pa.field(back.get(f.name, f.name), f.type) for f in schema
-                          if f.name not in renames])  # fmt: skip
-        asked = [back.get(c, c) for c in wanted if c not in renames]
-        out = pa.schema([schema.field(c) for c in wanted])
-        for batch in fragment.to_batches(schema=read, columns=asked, **scan):
-            arrays = [batch.column(back.get(c, c)) if c not in renames else pa.nulls(batch.num_rows, schema.field(c).type)
-                      for c in wanted]  # fmt: skip
-            yield pa.RecordBatch.from_arrays(arrays, schema=out)
+    back = {new: old for old, new in renames.items()}
+    read = pa.schema([pa.field(back.get(f.name, f.name), f.type) for f in schema
+                      if f.name not in renames])  # fmt: skip
+    asked = [back.get(c, c) for c in wanted if c not in renames]
+    kinds = {c: schema.field(c).type for c in wanted if c in renames}
+
+    def as_now(batch: pa.RecordBatch) -> pa.RecordBatch:
+        arrays = [pa.nulls(batch.num_rows, kinds[c]) if c in renames else batch.column(back.get(c, c))
+                  for c in wanted]  # fmt: skip
+        return pa.RecordBatch.from_arrays(arrays, names=list(wanted))
+
+    return read, asked, as_now
+
+
+def _own_words(text: str, own: Mapping[str, str]) -> str:
+    """Arrow's message ``text`` with each file it names (quoted: "Could not open CSV input source '/d/b.csv.gz'")
+    under a name ``own`` maps (the name Arrow reads a file under → its own, :attr:`Source.stored`: a gzipped
+    ``b.csv`` read as ``b.csv.gz``) named by its own, which the user knows: the other names no file."""
+    for name, mine in own.items():
+        if name != mine:
+            text = text.replace(f"'{name}'", f"'{mine}'")
+    return text
 
 
 # how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
@@ -2455,7 +2479,7 @@ def csv_as_pandas_reads(source: Source) -> Source:
                 with ThreadPoolExecutor(max_workers=min(16, len(fragments))) as pool:
                     found = list(pool.map(text_columns, fragments))
         except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataSourceError(f"{source.uri}: cannot read a file's first rows: {exc}") from exc
+            raise DataSourceError(f"{source.uri}: cannot read a file's first rows: {source.own_words(exc)}") from exc
         text = set().union(*found)
     if not text:
         return dataclasses.replace(source, pandas_cells=True)
@@ -2506,7 +2530,8 @@ def _casts(kind: pa.DataType, target: pa.DataType) -> bool:
 
 
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
-            csv: bool, int96: Callable[[str], bool] = lambda path: False) -> pa.DataType | None:  # fmt: skip
+            csv: bool, int96: Callable[[str], bool] = lambda path: False,
+            shown: Callable[[str], str] = lambda path: path) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
     numbers with fractions anywhere, decimal(20, 0) for uint64 beside signed integers, else
     Arrow's permissive promotion (int32 + int64 = int64,
@@ -2515,7 +2540,8 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
     all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
     cannot promote otherwise. Times without a zone beside times in a zone are refused, unless
     ``int96(path)`` says the file stores them as INT96 (Spark's instants in UTC,
-    :func:`ctloop.storage.int96_columns`): those are read in the other files' zone.
+    :func:`ctloop.storage.int96_columns`): those are read in the other files' zone. A refusal names a file
+    as ``shown(path)`` (its own name, when Arrow reads it under another: :attr:`Source.stored`).
 
     Raises:
         DataSourceError: numbers in one Parquet file and something else in another.
@@ -2529,7 +2555,7 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
     if numbers and len(numbers) < len(kinds):
         (num_path, num), (other_path, other) = numbers[0], next((p, k) for p, k in kinds if not is_number(k))
         raise DataSourceError(
-            f"column {name!r} is {num} in {num_path} but {other} in {other_path}: every file must hold "
+            f"column {name!r} is {num} in {shown(num_path)} but {other} in {shown(other_path)}: every file must hold "
             "the same kind of values there (numbers may be whole in one file and fractional in another)"
         )
     times = [(p, k) for p, k in kinds if pa.types.is_timestamp(k)]
@@ -2538,8 +2564,8 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
         # Arrow's permissive promotion reads the naive times (a wall clock: Spark's TIMESTAMP_NTZ, pandas'
         # datetime64 without a zone) as UTC, shifted by the writer's offset; read_table refuses the two kinds
         raise DataSourceError(
-            f"column {name!r} holds times in {aware[1].tz} in {aware[0]} but times without a time zone in "
-            f"{naive[0]}: every file must hold the same kind of values there; write them with one schema "
+            f"column {name!r} holds times in {aware[1].tz} in {shown(aware[0])} but times without a time zone in "
+            f"{shown(naive[0])}: every file must hold the same kind of values there; write them with one schema "
             "(one time zone, or none), or point at one file"
         )
     zones = {k.tz for _, k in times if k.tz}
@@ -2887,6 +2913,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
 
             # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
             # symlink loop until the kernel refuses, every file matched 40 times over)
+            listed = None  # glob.glob's matches: a directory's table log is asked of the disk (refuse_table_files)
             if "**" in path:
                 listed = _list_files(fs, base, scratch=True, empty=True)  # a pattern may name '_' (_named_scratch)
                 found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
@@ -2907,6 +2934,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
         # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
         fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
         files, unnamed, empty, folders, bare = [], [], [], [], []
+        matched: list[str] = []  # files matched themselves (a matched directory's are its listing's: checked there)
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
@@ -2934,6 +2962,8 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
                 empty.append(rel)
             elif info.type == pafs.FileType.File:
                 files.append(m)
+                matched.append(m)
+        _refuse_table_files(uri, matched, base, fixed, listed)
         if not files and bare:
             raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
         if files and bare:
@@ -2966,6 +2996,22 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
     if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
         return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
     return fs, _directory_files(uri, path, format), path
+
+
+def _refuse_table_files(uri: str, matched: list[str], base: str, fixed: str, listed: list[str] | None) -> None:
+    """The files the glob ``uri`` matched themselves (``matched``: paths below ``base``, the glob's fixed part,
+    ``fixed`` as written in ``uri``) refused when a directory holding them is a Delta Lake, Hudi or Iceberg table or
+    inside one (:func:`ctloop.storage.refuse_table_files`), as a directory it matches is (:func:`_directory_files`):
+    ``t/*.parquet`` of a Delta table read every version's rows, the files its log removed too. ``listed``: every
+    file below ``base`` (scratch too: a table log's files), when the glob listed them; its log files are looked at
+    for each directory, not the store asked again."""
+    from ctloop import storage
+
+    logs = None if listed is None else [f for f in listed if any(
+        part in storage.TABLE_LOGS or part == "metadata" for part in f[len(base):].split("/")[:-1])]
+    for directory in sorted({m.rsplit("/", 1)[0] for m in matched}):
+        below = None if logs is None else [f[len(directory) + 1:] for f in logs if f.startswith(f"{directory}/")]
+        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, below)
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
@@ -3113,7 +3159,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
             for name in names:
                 storage.refuse_repeated_columns(name, pq.read_schema(name, filesystem=fs).names)
-        raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+        raise DataSourceError(f"{uri} is not a readable {fmt} dataset: "
+                              f"{_own_words(str(exc), dict(zip(names, files, strict=True)))}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
     from ctloop import storage
@@ -3122,7 +3169,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
         written = [n for n in dataset.schema.names if n not in keys]
     except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
-        raise _header_not_utf8(uri, dataset, exc) from None
+        raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
         storage.refuse_other_separator(files[0], written)
     if fmt == "csv" and "" in written:
@@ -3173,15 +3220,17 @@ def _empty_values_null(dataset: Any, base: str) -> Any:
     return pads.FileSystemDataset(made, dataset.schema, dataset.format, dataset.filesystem)
 
 
-def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError) -> DataSourceError:
+def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError,
+                     own: Mapping[str, str]) -> DataSourceError:  # fmt: skip
     """The one line for a CSV header Arrow read that is not UTF-8 (``Schema.names`` raises
-    ``UnicodeDecodeError``), naming the first file whose header it is."""
+    ``UnicodeDecodeError``), naming the first file whose header it is by its own name (``own``: the name
+    Arrow reads it under → its own, :attr:`Source.stored`)."""
     shown = uri
     for fragment in dataset.get_fragments():
         try:
             fragment.physical_schema.names  # noqa: B018 (the decoding is the check)
         except UnicodeDecodeError:
-            shown = fragment.path
+            shown = own.get(fragment.path, fragment.path)
             break
     return DataSourceError(f"{shown} is not UTF-8 text (its header: {exc.reason}): ctloop reads UTF-8 CSV: save it "
                            "as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 for a Windows export) or as "
@@ -3246,7 +3295,7 @@ def csv_timestamps_as_text(source: Source) -> Source:
         dataset = pads.dataset(source.dataset.files, format=text, filesystem=source.dataset.filesystem,
                                partitioning=partitioning, partition_base_dir=base)  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
+        raise DataSourceError(f"{source.uri} is not a readable csv dataset: {source.own_words(exc)}") from exc
     if partitioning is not None:
         dataset = _empty_values_null(dataset, base)
     return dataclasses.replace(source, dataset=dataset, file_schemas=None)
@@ -3274,6 +3323,14 @@ MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side
 # the sketch never coarsened and held every distinct value: memory grew with the rows (10**12: 2M distinct
 # values a side took 1.45 GB and 13.5 s, against 195 MB and 1.6 s at the default).
 MAX_SKETCH_SIZE = MEMORY_CELLS * 8 // BUCKET_BYTES
+# An exact category count held in a categorical column's counts (a dict entry, its value as a Python object, its
+# count): 92 bytes measured for 13-character text (2M distinct values, tracemalloc, 2026-12-07); longer text more.
+CATEGORY_BYTES = 100
+# The most exact category counts per column and side (a new DriftState's max_categories), by the same argument
+# as MAX_SKETCH_SIZE: 200 MB for each categorical column on each side, then max_categories hash buckets. Unbounded,
+# max_categories=10**12 never hashed and held every distinct value: 2M distinct values of one column took 184 MB
+# (1 MB at the default) and saving the state 29.8 s for 52 MB of JSON, growing with the rows.
+MAX_CATEGORIES = MEMORY_CELLS * 8 // CATEGORY_BYTES
 ENGINES = ("auto", "memory", "stream")
 
 
@@ -3406,7 +3463,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | Non
         if src.format != "csv":
             return as_pandas(src.dataset.to_table(columns=keep)), src
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+        raise DataSourceError(f"{uri}: cannot read the data: {src.own_words(exc)}") from exc
     # CSV: file by file (Source._file_batches), as the streamed engine reads it: a column whose type changes
     # past a file's first block widened or refused, a cell pandas reads as text refused, a file ending inside
     # a quoted value refused (the dataset's to_table read it as one row short of its lines, unsaid)
@@ -3877,6 +3934,7 @@ __all__ = [
     "DEFAULT_BATCH_ROWS",
     "ENGINES",
     "MEMORY_CELLS",
+    "MAX_CATEGORIES",
     "MAX_SKETCH_SIZE",
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SKETCH_SIZE",
