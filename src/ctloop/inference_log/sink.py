@@ -90,7 +90,6 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -664,7 +663,12 @@ def _legacy_wal_id(event: Event, raw: bytes, seen: dict[str, int]) -> str:
 _LEGACY = "legacy-"  # the prefix of the line ids replay derives for lines without one
 
 
-_CONTENT_FIELDS = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw", "wal_id"))
+# the attributes a legacy id hashes (:func:`_legacy_wal_id`), written out: Event's fields before round
+# 56 added ``recorded``. Built from Event's fields, as it was, each new field changed the id of every
+# id-less line, so an old line replayed after the upgrade no longer matched the carry an earlier
+# release made of it (two waiting events of one: an ambiguous id, half rows). Never add to it
+_CONTENT_FIELDS = ("id", "kind", "model", "namespace", "component", "revision", "source", "time", "metadata",
+                   "model_version", "stamped")
 
 
 class _FsyncThreads:

@@ -1,0 +1,77 @@
+"""Round 56 review (H3) of the round's inference-log commits 417145f1..89c15ae7.
+
+1. ``_CONTENT_FIELDS`` was built from Event's fields, so round 56's ``recorded`` changed the legacy
+   id of every id-less WAL line (a line of a WAL written before line ids): the carry a round-55 sink
+   made of such a line (with the id round 55 derived) and the old line, both replayed after the
+   upgrade, were two waiting requests of one call: an ambiguous id, half rows.
+2. The redelivery key hashed a live event's body bytes as sent but a replayed one's body serialised
+   again: a copy arriving after a restart matched its replayed original only when sent compact
+   (``{"instances": [[1.0, 2.0]]}``, as Python's json writes it, was kept: half rows).
+3. An empty response body was refused blaming a GET of model metadata, whose response is no empty.
+4. KServe v0.20.0's agent logs every call through the predictor but kubelet probes
+   (``pkg/logger/handler.go``), so a client's health or metadata GET made a 200 response event of the
+   answer's JSON, stored as a lone response half with no prediction (one a poll of a readiness
+   poller). The answers below are what kserve 0.20.0 (the serving venv's, the version the
+   ctloop-sklearn runtime's ``kserve.ModelServer`` runs) answered these GETs with, routes from
+   ``python/kserve/kserve/protocol/rest/server.py``, ``v1_endpoints.py``, ``v2_endpoints.py``,
+   bodies from ``v2_datamodels.py`` and ``protocol/dataplane.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ctloop.inference_log.events import Event, parse_event
+from ctloop.inference_log.sink import Sink, _legacy_wal_id
+from tests.inference_log.support import kserve_headers
+from tests.inference_log.test_r56_redelivered_events import _rows
+
+# a request line of a WAL written before line ids (no wal_id, stamped or recorded)
+OLD_LINE = (
+    b'{"id":"call-7","kind":"request","model":"credit","namespace":"ns","component":"predictor",'
+    b'"revision":"","source":"http://localhost:9081/","time":"2026-11-22T10:31:02.417000Z",'
+    b'"metadata":null,"model_version":"","body":{"instances":[[1.0,2.0]]}}'
+)
+# its legacy id as 5baf3ab6's code (round 55's last sink) derives it: computed with that commit's
+# src/ctloop/inference_log/sink.py _legacy_wal_id, written here as a literal
+ROUND_55_ID = "legacy-1b576be9d55b4b7d26401cf22617ac4d-1"
+# the carry 5baf3ab6's flush wrote of it (Event.to_wal with that id)
+ROUND_55_CARRY = (
+    b'{"id":"call-7","kind":"request","model":"credit","namespace":"ns","component":"predictor",'
+    b'"revision":"","source":"http://localhost:9081/","time":"2026-11-22T10:31:02.417Z","metadata":null,'
+    b'"model_version":"","wal_id":"'
+    + ROUND_55_ID.encode()
+    + b'","stamped":false,"body":{"instances":[[1.0,2.0]]}}'
+)
+
+
+def _sink(tmp_path) -> Sink:
+    return Sink(
+        str(tmp_path / "root"),
+        str(tmp_path / "wal"),
+        flush_rows=10**9,
+        flush_seconds=10**6,
+        join_ttl_seconds=10**6,
+    )
+
+
+def test_an_id_less_line_keeps_the_legacy_id_round_55_gave_it(tmp_path):
+    # main: legacy-2c5e…
+    assert _legacy_wal_id(Event.from_json(OLD_LINE), OLD_LINE, {}) == ROUND_55_ID
+    wal = tmp_path / "wal"
+    wal.mkdir()
+    # a round-55 sink replayed the old line, carried it, and crashed before deleting the old segment
+    (wal / f"segment-{1:020d}-aaaaaa.wal").write_bytes(OLD_LINE + b"\n")
+    (wal / f"segment-{2:020d}-bbbbbb.wal").write_bytes(ROUND_55_CARRY + b"\n")
+
+    async def upgraded():
+        sink = _sink(tmp_path)
+        await sink.start()
+        response = kserve_headers("response", "call-7", "2026-11-22T10:31:02.517Z")
+        await sink.submit(parse_event(response, b'{"predictions": [0]}'))
+        await sink.stop()
+        return sink.stats
+
+    stats = asyncio.run(upgraded())
+    assert (stats.duplicate_ids, stats.ambiguous_ids) == (1, 0)  # main: (1, 1)
+    assert _rows(tmp_path / "root") == [(True, True)]  # main: three half rows
