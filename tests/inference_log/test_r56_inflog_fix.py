@@ -24,7 +24,7 @@ import asyncio
 from ctloop.inference_log.events import Event, parse_event
 from ctloop.inference_log.sink import Sink, _legacy_wal_id
 from tests.inference_log.support import kserve_headers
-from tests.inference_log.test_r56_redelivered_events import _rows
+from tests.inference_log.test_r56_redelivered_events import REQUEST, RESPONSE, _headers, _rows
 
 # a request line of a WAL written before line ids (no wal_id, stamped or recorded)
 OLD_LINE = (
@@ -75,3 +75,26 @@ def test_an_id_less_line_keeps_the_legacy_id_round_55_gave_it(tmp_path):
     stats = asyncio.run(upgraded())
     assert (stats.duplicate_ids, stats.ambiguous_ids) == (1, 0)  # main: (1, 1)
     assert _rows(tmp_path / "root") == [(True, True)]  # main: three half rows
+
+
+def test_a_copy_after_a_restart_is_joined_once_as_python_clients_space_it(tmp_path):
+    assert b", " in REQUEST  # json.dumps' separators, not the compact bytes orjson writes again
+
+    async def crash():
+        first = _sink(tmp_path)
+        await first.start()
+        await first.submit(parse_event(_headers("request"), REQUEST))
+        # the pod killed with the request waiting; the mesh then retries its POST
+        await first.abandon()
+
+    async def restart():
+        second = _sink(tmp_path)
+        await second.start()  # replays the original
+        await second.submit(parse_event(_headers("request"), REQUEST))  # the copy, live
+        await second.submit(parse_event(_headers("response"), RESPONSE))
+        await second.stop()
+        return second.stats.duplicate_ids, second.stats.ambiguous_ids
+
+    asyncio.run(crash())
+    assert asyncio.run(restart()) == (1, 0)  # main: (1, 1), the id ambiguous
+    assert _rows(tmp_path / "root") == [(True, True)]
