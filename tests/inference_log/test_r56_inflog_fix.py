@@ -20,10 +20,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
-from ctloop.inference_log.events import Event, parse_event
+import pytest
+
+from ctloop.inference_log.blob_import import decode_object
+from ctloop.inference_log.events import Event, RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, _legacy_wal_id
-from tests.inference_log.support import kserve_headers
+from tests.inference_log.support import kserve_headers, parquet_rows, sink_client
+from tests.inference_log.test_fix43b_grpc_records import _record
 from tests.inference_log.test_r56_redelivered_events import REQUEST, RESPONSE, _headers, _rows
 
 # a request line of a WAL written before line ids (no wal_id, stamped or recorded)
@@ -98,3 +103,114 @@ def test_a_copy_after_a_restart_is_joined_once_as_python_clients_space_it(tmp_pa
     asyncio.run(crash())
     assert asyncio.run(restart()) == (1, 0)  # main: (1, 1), the id ambiguous
     assert _rows(tmp_path / "root") == [(True, True)]
+
+
+def test_an_empty_response_body_is_not_blamed_on_a_get():
+    with pytest.raises(RejectedEvent) as refused:
+        parse_event(kserve_headers("response", "r-1"), b"")
+    assert (refused.value.status, refused.value.code) == (400, "not_inference")
+    assert str(refused.value) == (
+        "response body is empty: no prediction to log (KServe's agent sends one for a call answered 200 without a "
+        "body)"
+    )
+
+
+# (path, answer) as kserve 0.20.0's REST server answered GETs (200) for a model "credit" of no declared
+# tensors (the ctloop-sklearn runtime declares none), plus model metadata with declared tensors
+GET_ANSWERS = [
+    ("/", {"status": "alive"}),
+    ("/v1/models", {"models": ["credit"]}),
+    ("/v1/models/credit", {"name": "credit", "ready": True}),
+    ("/v2", {"name": "kserve", "version": "0.20.0", "extensions": ["model_repository_extension"]}),
+    ("/v2/health/live", {"live": True}),
+    ("/v2/health/ready", {"ready": True}),
+    ("/v2/models", {"models": ["credit"]}),
+    (
+        "/v2/models/credit",
+        {"name": "credit", "versions": None, "platform": "", "inputs": [], "outputs": []},
+    ),
+    (
+        "/v2/models/credit",
+        {
+            "name": "credit",
+            "versions": None,
+            "platform": "",
+            "inputs": [{"name": "x", "datatype": "FP64", "shape": [-1, 2]}],
+            "outputs": [{"name": "p", "datatype": "INT64", "shape": [-1]}],
+        },
+    ),
+    ("/v2/models/credit/ready", {"name": "credit", "ready": True}),
+]
+# inferences whose bodies are like those answers: stored as ever
+INFERENCES = [
+    {"predictions": [{"name": "credit", "ready": True}]},
+    {
+        "model_name": "credit",
+        "id": "1",
+        "outputs": [{"name": "p", "datatype": "INT64", "shape": [1], "data": [1]}],
+    },
+    {
+        "name": "credit",
+        "platform": "",
+        "inputs": [],
+        "outputs": [{"name": "p", "shape": [1], "datatype": "INT64", "data": [0]}],
+    },
+    {"status": "approved"},  # a custom predictor's own answer
+    {"ready": "yes"},
+]
+
+
+def _get(kind: str, event_id: str) -> dict[str, str]:
+    """A GET's event: the agent gives both the request's Content-Type (handler.go), here none (curl's)."""
+    return {k: v for k, v in kserve_headers(kind, event_id).items() if k != "content-type"}
+
+
+def test_kserve_get_answers_are_refused_and_counted_inferences_alike_are_kept(tmp_path):
+    async def scenario():
+        async with sink_client(tmp_path) as (sink, c):
+            answers = []
+            for i, (path, body) in enumerate(GET_ANSWERS):
+                ask = await c.post("/", headers=_get("request", f"get-{i}"), content=b"")
+                got = await c.post(
+                    "/", headers=_get("response", f"get-{i}"), content=json.dumps(body)
+                )
+                answers.append((path, ask.status_code, got.status_code, got.json()))
+            for i, body in enumerate(INFERENCES):
+                ok = await c.post(
+                    "/", headers=kserve_headers("response", f"call-{i}"), content=json.dumps(body)
+                )
+                assert ok.status_code == 200, (body, ok.text)
+            await sink.flush(final=True)
+            metrics = (await c.get("/metrics")).text
+            return answers, sink.stats.rejected, metrics
+
+    answers, rejected, metrics = asyncio.run(scenario())
+    # main: 400 and 200, the answer a lone response half
+    for path, asked, answered, text in answers:
+        assert (asked, answered) == (400, 400), (path, text)
+        assert text["error"].startswith("response body is the model server's answer to GET /"), text
+    assert answers[2][3]["error"] == (
+        "response body is the model server's answer to GET /v1/models/credit or /v2/models/credit/ready, no inference: "
+        "not logged (KServe's agent logs every call through the predictor but kubelet probes)"
+    )
+    assert rejected == {"not_inference": 2 * len(GET_ANSWERS)}
+    assert (
+        f'ctloop_log_events_rejected_total{{reason="not_inference"}} {2 * len(GET_ANSWERS)}'
+        in metrics
+    )
+    rows = parquet_rows(tmp_path / "root")
+    assert sorted(rows.request_id) == [f"call-{i}" for i in range(len(INFERENCES))]
+
+
+def test_a_blob_object_of_a_gets_two_records_counts_them_as_not_inference():
+    def record(kind: str, body: bytes) -> dict:
+        return {
+            **_record("", body),
+            "reqType": f"org.kubeflow.serving.inference.{kind}",
+            "id": "get-1",
+        }
+
+    data = json.dumps([record("request", b""), record("response", b'{"live":true}')]).encode()
+    decoded = decode_object("kserve/credit/0001.json", data)
+    assert not decoded.events
+    assert decoded.skipped == {"not_inference": 2}  # main: {"bad_json": 1}, the answer an event
