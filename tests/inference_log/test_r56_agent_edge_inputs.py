@@ -5,7 +5,8 @@
 model metadata through the predictor's port) is a request event with an empty body. On main it
 was refused as "body must be a JSON object (v1 'instances'/…)", which read as a malformed
 inference; now the one line says the body is empty and why the agent sends one. Still refused
-(400, counted ``bad_payload``, never acknowledged): there is no inference to log.
+(400, never acknowledged): there is no inference to log; counted ``not_inference`` since the H3
+review, as the GET's answer is (test_r56_inflog_fix.py).
 
 The agent's header values are as the client sent them (sdk-go does not percent-encode): a
 ``Ce-Id`` holding ``%FF`` is kept as sent, and the pair still joins under it.
@@ -35,10 +36,10 @@ def test_an_empty_request_body_is_one_line_saying_so_and_nothing_is_stored(tmp_p
             return empty, sink.stats.rejected
 
     empty, rejected = asyncio.run(scenario())
-    assert empty.status_code == 400 and rejected == {"bad_payload": 1}
+    assert empty.status_code == 400 and rejected == {"not_inference": 1}
     assert empty.json() == {
         "error": "request body is empty: no inference to log (KServe's agent sends one for a call without a "
-        "body, such as a GET of model metadata through the predictor)"
+        "body, such as a GET of model metadata or readiness through the predictor)"
     }
     rows = parquet_rows(tmp_path / "root")
     assert list(rows.request_id) == ["pct%FF%FE"] and bool(

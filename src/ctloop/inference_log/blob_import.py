@@ -95,6 +95,7 @@ from ctloop.inference_log.defaults import (
     max_values,
 )
 from ctloop.inference_log.events import (
+    EMPTY_BODY,
     STRUCTURED,
     Event,
     RejectedEvent,
@@ -124,7 +125,7 @@ OBJECT_REASONS = {
 # records skipped by a limit a rerun may raise (--max-body-bytes): their object is not recorded as done
 LIMITED_REASONS = frozenset({"oversize", "too_many_values"})
 RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "too_many_values", "missing_header", "bad_header", "bad_json",
-                  "bad_payload", "bad_specversion", "not_log_request", "grpc")
+                  "bad_payload", "bad_specversion", "not_log_request", "grpc", "not_inference")
 
 
 @dataclass
@@ -197,6 +198,8 @@ def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES
         body = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise SkippedRecord("bad_base64", f"bytes is not base64: {exc}") from exc
+    if not body:  # a call without a body (a GET through the predictor) or answered 200 without one
+        raise RejectedEvent(400, EMPTY_BODY[ce_type.rsplit(".", 1)[1]], "not_inference")
     if len(body) > max_body_bytes:
         raise SkippedRecord("oversize", f"the body has {len(body):,} bytes, more than --max-body-bytes {max_body_bytes:,}")
     occurred = record.get("occurrenceTime")

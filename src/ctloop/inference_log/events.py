@@ -116,7 +116,7 @@ BATCHED = "application/cloudevents-batch"
 GRPC = "application/grpc"
 
 REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize",
-           "unsupported_media", "unauthorized", "too_many_values", "grpc")
+           "unsupported_media", "unauthorized", "too_many_values", "grpc", "not_inference")
 
 
 class RejectedEvent(InferenceLogError, ValueError):
@@ -892,6 +892,41 @@ def inference_body(payload: dict[str, Any]) -> Any:
     return payload
 
 
+def kserve_get_answer(body: dict[str, Any]) -> str | None:
+    """The GET route of KServe's model server that answers with ``body``, else None: a response
+    event of a call that is no inference. KServe's agent logs every call through the predictor but
+    kubelet probes (v0.20.0 ``pkg/logger/handler.go``), a client's health or metadata GET too: an
+    empty request event, and a response event holding one of these answers (v0.20.0
+    ``python/kserve/kserve/protocol/rest/server.py``, ``v1_endpoints.py``, ``v2_endpoints.py``,
+    ``v2_datamodels.py``, ``protocol/dataplane.py``; the ctloop-sklearn runtime is a
+    ``kserve.ModelServer``, the same routes). Exact keys and value types, so never a v1
+    ``predictions`` body nor a v2 inference response (its ``outputs`` carry ``data``)."""
+    size = len(body)
+    if size == 1:
+        if body.get("status") == "alive":  # GET /  (DataPlane.live)
+            return "GET /"
+        if type(body.get("live")) is bool:  # ServerLiveResponse
+            return "GET /v2/health/live"
+        if type(body.get("ready")) is bool:  # ServerReadyResponse
+            return "GET /v2/health/ready"
+        models = body.get("models")  # V1Endpoints.models, ListModelsResponse
+        if isinstance(models, list) and all(isinstance(name, str) for name in models):
+            return "GET /v1/models or /v2/models"
+        return None
+    name = body.get("name")
+    if not isinstance(name, str):
+        return None
+    if size == 2 and type(body.get("ready")) is bool:  # V1Endpoints.model_ready, ModelReadyResponse
+        return f"GET /v1/models/{name[:64]} or /v2/models/{name[:64]}/ready"
+    if size == 3 and isinstance(body.get("version"), str) and isinstance(body.get("extensions"), list):
+        return "GET /v2"  # ServerMetadataResponse
+    if size - ("versions" in body) == 4 and isinstance(body.get("platform"), str) and all(
+            isinstance(tensors, list) and all(isinstance(t, dict) and "data" not in t for t in tensors)
+            for tensors in (body.get("inputs"), body.get("outputs"))):
+        return f"GET /v2/models/{name[:64]}"  # ModelMetadataResponse: tensors of name, datatype and shape only
+    return None
+
+
 def check_payload(kind: str, body: dict[str, Any]) -> None:
     """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
 
@@ -1037,14 +1072,18 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
                                  "(lowercase letters, digits and '-', at most 63 characters)", "bad_header")
     if not isinstance(payload, dict):
         if not body and not structured:  # KServe's agent logs every call it proxies, one without a body too
-            raise RejectedEvent(400, f"{kind} body is empty: no inference to log (KServe's agent sends one for a "
-                                     "call without a body, such as a GET of model metadata through the predictor)",
-                                "bad_payload")
+            raise RejectedEvent(400, EMPTY_BODY[kind], "not_inference")
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
     inner = inference_body(payload)
     if inner is not payload:  # the WAL keeps what the model read, as the parsed body is written
         payload, body, utf8 = inner, _dumps_body(inner), True
+    if kind == "response" and len(payload) <= 5 and "predictions" not in payload:
+        route = kserve_get_answer(payload)
+        if route is not None:  # stored, it was a lone response half with no prediction (one a poll)
+            raise RejectedEvent(400, f"response body is the model server's answer to {route}, no inference: "
+                                     "not logged (KServe's agent logs every call through the predictor but "
+                                     "kubelet probes)", "not_inference")
     if tail or (tail is not None and binary_tensors.has_binary(payload, kind)):
         try:  # binary tensor data after the JSON: its values become the tensors' data
             payload = binary_tensors.decode(payload, tail, kind, max_values)
@@ -1085,6 +1124,17 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     if structured or "\\u" in h.get("ce-metadata", "") or "\\u" in h.get("ce-annotations", ""):
         _check_unicode(event)  # binary-mode header values are bytes: only their JSON escapes make surrogates
     return event
+
+
+# an empty body's refusal, by kind: a request of a call without a body (a GET through the predictor,
+# whose response is the JSON it asked for: kserve_get_answer), a response of a 200 without one (the
+# agent logs a response only when it is a 200: v0.20.0 pkg/logger/handler.go)
+EMPTY_BODY = {
+    "request": "request body is empty: no inference to log (KServe's agent sends one for a call without a body, "
+               "such as a GET of model metadata or readiness through the predictor)",
+    "response": "response body is empty: no prediction to log (KServe's agent sends one for a call answered 200 "
+                "without a body)",
+}
 
 
 def _compressed(body: bytes) -> bool:
@@ -1657,7 +1707,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["error_text", "NO_INSTANCE", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["error_text", "EMPTY_BODY", "kserve_get_answer", "NO_INSTANCE", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "agent_value", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
