@@ -52,3 +52,27 @@ def test_a_wal_the_sink_cannot_create_is_one_line(tmp_path):
         ConfigError, match=r"^--wal '.*/wal/x': cannot create it \(.*: .*/wal/x\); give a directory"
     ):
         sink.lock_wal()
+
+
+def test_a_symlink_loop_is_named_a_loop(tmp_path, capsys):
+    # review, stop 56: a loop (mnt -> loop2 -> mnt) was "a symlink to 'loop2', which does not exist"
+    (tmp_path / "mnt").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "mnt")
+    code = _serve("--root", str(tmp_path / "log"), "--wal", str(tmp_path / "mnt" / "x"))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err == f"error: --wal {str(tmp_path / 'mnt' / 'x')!r}: {str(tmp_path / 'mnt')!r} is a symlink loop\n", err
+
+
+def test_a_wal_symlinked_to_a_file_is_not_called_missing(tmp_path):
+    from ctloop.errors import ConfigError
+    from ctloop.inference_log.sink import Sink
+
+    # review, stop 56: a WAL path that is a symlink to an existing file was "a symlink to …, which does not exist"
+    (tmp_path / "file").write_text("")
+    (tmp_path / "wal").symlink_to(tmp_path / "file")
+    sink = Sink(str(tmp_path / "log"), str(tmp_path / "wal"))
+    with pytest.raises(ConfigError) as err:
+        sink.lock_wal()
+    assert "does not exist" not in str(err.value), err.value
+    assert str(err.value).startswith(f"--wal {str(tmp_path / 'wal')!r}: cannot create it ("), err.value

@@ -72,6 +72,23 @@ def _short(label: str) -> str:
     return label if len(label) <= 120 else f"{label[:100]}...({len(label) - 100} more characters)"
 
 
+def broken_link(path: Path) -> str | None:
+    """Why ``path`` cannot be followed, if it is a symlink that leads nowhere: ``'x' is a symlink to 'y',
+    which does not exist`` or ``'x' is a symlink loop``; ``None`` for anything else (a symlink to a file
+    or a directory is not called missing)."""
+    import errno
+
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{str(path)!r} is a symlink loop"
+        return f"{str(path)!r} is a symlink to {os.readlink(path)!r}, which does not exist"
+    return None
+
+
 def check_local_dir(label: str, value: str) -> None:
     """A directory on this machine that this process can create or write: not a URI, and its
     nearest existing ancestor is a writable directory (not a file)."""
@@ -80,9 +97,8 @@ def check_local_dir(label: str, value: str) -> None:
                           "(an emptyDir or a PersistentVolumeClaim)")
     path = Path(value)
     for parent in (path, *path.parents):
-        if parent.is_symlink() and not parent.exists():  # mkdir(parents=True) would meet it (FileExistsError)
-            raise ConfigError(f"{label} {value!r}: {str(parent)!r} is a symlink to {os.readlink(parent)!r}, "
-                              "which does not exist")
+        if why := broken_link(parent):  # mkdir(parents=True) would meet it (FileExistsError)
+            raise ConfigError(f"{label} {value!r}: {why}")
         if parent.exists():
             if not parent.is_dir():
                 raise ConfigError(f"{label} {value!r}: {str(parent)!r} is a file, not a directory")
@@ -91,4 +107,4 @@ def check_local_dir(label: str, value: str) -> None:
             return
 
 
-__all__ = ["HIGH", "check_local_dir", "check_number", "flag", "variable"]
+__all__ = ["HIGH", "broken_link", "check_local_dir", "check_number", "flag", "variable"]

@@ -121,6 +121,7 @@ from ctloop.inference_log.events import (
     whole_inputs,
 )
 from ctloop.inference_log.layout import QUARANTINE_DIR
+from ctloop.inference_log.settings import broken_link
 
 log = logging.getLogger("ctloop.inference_log")
 FSYNC_SLOTS = 4  # WAL fsyncs in flight at once (pipelined group commit)
@@ -822,8 +823,7 @@ class Sink:
             self.wal_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             where = Path(str(exc.filename or self.wal_dir))
-            why = (f"{where} is a symlink to {os.readlink(where)}, which does not exist" if where.is_symlink()
-                   else f"{exc.strerror or exc}: {where}")
+            why = broken_link(where) or f"{exc.strerror or exc}: {where}"
             raise ConfigError(f"--wal {str(self.wal_dir)!r}: cannot create it ({why}); give a directory on a "
                               "local disk this user can write (CTLOOP_LOG_WAL)") from None
         path = self.wal_dir / ".lock"
