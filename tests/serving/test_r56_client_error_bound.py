@@ -12,7 +12,10 @@ from ctloop.serving.metric_sources import RevisionStats
 
 
 def stats(requests, share, revision="c"):
-    return RevisionStats(revision, requests, 0.0, 0.1, client_error_rate=share)
+    """One revision's measurements; the 4xx share is of ``requests`` (one a request)."""
+    return RevisionStats(
+        revision, requests, 0.0, 0.1, client_error_rate=share, client_requests=requests
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,3 +71,13 @@ def test_a_bad_threshold_is_refused_in_one_line_naming_it(value, said):
         RolloutConfig.from_dict({"rules": {"max_client_error_excess": value}})
     assert str(info.value).startswith(f"rollout.rules.max_client_error_excess: {said}"), info.value
     assert "\n" not in str(info.value)
+
+
+def test_the_bound_is_of_requests_not_of_the_instances_they_carried():
+    """The ctloop runtime counts instances: 2 refused 20-row batches among 150 requests are 40 of
+    188 instances (21 %), but 2 of 150 trials of the bound (1.3 %), which the rule judges."""
+    canary = RevisionStats("c", 188, 0.0, 0.1, client_error_rate=2 / 150, client_requests=150)
+    passed, reason, measured = analysis.judge(canary, stats(2850, 0.01, "s"), CanaryRules())
+    assert passed, reason
+    assert reason.endswith("; 4xx share 1.33% vs stable 1.00%"), reason
+    assert (measured["canary_client_requests"], measured["stable_client_requests"]) == (150, 2850)

@@ -12,8 +12,9 @@ not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
 * canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
-  confidence bound of the difference (:func:`client_error_rule`; skipped, with a note saying
-  why, when the source cannot tell a 4xx or the stable revision had no requests);
+  confidence bound of the difference, of requests (:func:`client_error_rule`; skipped, with a
+  note saying why, when the source cannot tell a 4xx, a revision's runtime does not count
+  requests or the stable revision had no requests);
 * canary p99 latency > 500 ms;
 * canary p99 > 2 × stable p99 (latency +100 %).
 """
@@ -191,21 +192,26 @@ def client_error_rule(canary: RevisionStats, stable: RevisionStats, rules: Canar
     traffic is split at random), so only the canary's 4xx share *above* the stable's in the same
     window is the canary's: a changed feature schema the ctloop runtime refuses (400,
     ``outcome="invalid"``), or a request KServe's server refuses for it. Fails when the lower
-    :data:`CLIENT_ERROR_CONFIDENCE` bound of the difference (:func:`excess_lower_bound`) is above
-    ``rules.max_client_error_excess``; the text names both shares. Not judged (the text says why,
-    never a silent pass) when the source cannot tell a 4xx, the stable revision had no requests in
-    the window (the 100 % step, blue-green) or a share is no number."""
-    if canary.client_unseen or canary.client_error_rate is None:
+    :data:`CLIENT_ERROR_CONFIDENCE` bound of the difference (:func:`excess_lower_bound`, of
+    ``client_requests``: requests, which the bound takes as independent trials, not the instances
+    a batch carries) is above ``rules.max_client_error_excess``; the text names both shares. Not
+    judged (the text says why, never a silent pass) when the source cannot tell a 4xx, a
+    revision's runtime does not count requests (:attr:`RevisionStats.client_missing`), the stable
+    revision had no requests in the window (the 100 % step, blue-green) or a share is no number."""
+    if canary.client_unseen or (canary.client_error_rate is None and not canary.client_missing):
         return False, f"4xx not judged: {canary.client_unseen or 'the canary 4xx share was not measured'}"
-    if not stable.requests or stable.client_error_rate is None:
+    for role, side in (("canary", canary), ("stable", stable)):
+        if side.client_missing:
+            return False, f"4xx not judged: the {role} revision {side.revision or '(none)'} {side.client_missing}"
+    if not stable.requests or not stable.client_requests or stable.client_error_rate is None:
         return False, (f"4xx not judged: the stable revision {stable.revision or '(none)'} had no requests in the "
                        "window, so no 4xx share to compare with (judged at the steps where it serves)")
     c_share, s_share = canary.client_error_rate, stable.client_error_rate
-    if not all(math.isfinite(v) for v in (c_share, s_share, stable.requests)):
+    if not all(math.isfinite(v) for v in (c_share, s_share, stable.requests, stable.client_requests)):
         return False, f"4xx not judged: a 4xx share is no number (canary {c_share}, stable {s_share})"
     c_share, s_share = min(max(c_share, 0.0), 1.0), min(max(s_share, 0.0), 1.0)
     shares = f"4xx share {c_share:.2%} vs stable {s_share:.2%}"
-    bound = excess_lower_bound(c_share, canary.requests, s_share, stable.requests)
+    bound = excess_lower_bound(c_share, canary.client_requests, s_share, stable.client_requests)
     limit = rules.max_client_error_excess
     if bound > limit:
         return True, (f"{shares}: the excess is at least {_above(bound * 100, limit * 100, 2, ' points')} "
@@ -223,7 +229,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
                 "stable_error_rate": stable.error_rate, "stable_requests": stable.requests,
                 "canary_client_error_rate": canary.client_error_rate,
-                "stable_client_error_rate": stable.client_error_rate}
+                "stable_client_error_rate": stable.client_error_rate,
+                "canary_client_requests": canary.client_requests, "stable_client_requests": stable.client_requests}
     client = ""  # what the 4xx rule said, when it was judged or skipped
     failures = []
     warned = [*canary.warnings, *stable.warnings]
@@ -233,7 +240,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
     elif not math.isfinite(canary.requests) or any(
-            rate is not None and not math.isfinite(rate) for rate in (canary.error_rate, canary.client_error_rate)):
+            rate is not None and not math.isfinite(rate)
+            for rate in (canary.error_rate, canary.client_error_rate, canary.client_requests)):
         # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
         # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
         failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
