@@ -2,6 +2,7 @@
 these): its bound, what it skips with a note and what it fails. Against a real Prometheus, for
 every metric source: tests/serving/test_r56_canary_client_errors.py."""
 
+import math
 from math import comb
 
 import pytest
@@ -81,3 +82,51 @@ def test_the_bound_is_of_requests_not_of_the_instances_they_carried():
     assert passed, reason
     assert reason.endswith("; 4xx share 1.33% vs stable 1.00%"), reason
     assert (measured["canary_client_requests"], measured["stable_client_requests"]) == (150, 2850)
+
+
+def test_a_stable_with_three_requests_is_a_stated_skip_not_a_pass_that_judged_nothing():
+    """Failed on main: recorded "passed" (0 of 3 bounds the stable's share at 64 %, so even a canary
+    refusing 60 % is inside it)."""
+    passed, reason, measured = analysis.judge(stats(600, 0.6), stats(3, 0.0, "s"), CanaryRules())
+    assert passed, reason  # the other rules hold
+    assert measured["client_error_rule"] == "skipped"
+    assert reason.endswith(
+        "; 4xx not judged: the stable revision s had 3 requests in the window, fewer than "
+        "min_requests 50: too few for a 4xx share to compare with"
+    ), reason
+
+
+@pytest.mark.parametrize(
+    "requests, share, said",
+    [
+        (math.inf, 0.0, "request count inf / 4xx requests inf"),
+        (3000, math.nan, "4xx share nan"),
+        (3000, math.inf, "4xx share inf"),
+    ],
+)
+def test_a_stable_count_that_is_no_number_fails_the_check_naming_it(requests, share, said):
+    """Failed on main: the rule was skipped and the canary (refusing 60 %) passed."""
+    passed, reason, measured = analysis.judge(
+        stats(600, 0.6), stats(requests, share, "s"), CanaryRules()
+    )
+    assert not passed, reason
+    assert measured["client_error_rule"] == "failed"
+    assert reason.startswith(f"stable revision s: {said} is not a finite number"), reason
+    assert "the 4xx rule cannot compare the canary with it" in reason
+
+
+@pytest.mark.parametrize(
+    "client_requests, share, said",
+    [(600, math.nan, "4xx share nan"), (math.inf, 0.0, "4xx requests inf")],
+)
+def test_a_canary_4xx_count_that_is_no_number_is_named_in_the_failure(client_requests, share, said):
+    """Failed on main: the reason named the request count and the 5xx rate (600 / 0.0), not the
+    4xx share that was no number."""
+    canary = RevisionStats(
+        "c", 600, 0.0, 0.1, client_error_rate=share, client_requests=client_requests
+    )
+    passed, reason, _ = analysis.judge(canary, stats(3000, 0.01, "s"), CanaryRules())
+    assert not passed
+    assert reason.startswith(
+        f"canary revision c: request count 600 / error rate 0.0 / {said} is not a finite"
+    ), reason
