@@ -10,7 +10,8 @@ compares the canary's 4xx share with the stable's over the same window.
 Series as each upstream writes them (tests/fixtures/serving_metrics.py names the files and
 releases: knative/serving knative-v1.18.0 ``response_code_class``, knative-v1.21.1 with otelhttp
 v0.64.0 ``http_response_status_code``, istio 1.27.1 ``response_code``, the ctloop runtime's
-``outcome``), 20 minutes backfilled, judged at AT over the last 5 minutes.
+``outcome``), 20 minutes backfilled, judged at AT over the last 5 minutes. The rule on given
+measurements (its bound, what it skips and fails): tests/serving/test_r56_client_error_bound.py.
 """
 
 import re
@@ -20,7 +21,7 @@ import pytest
 
 from ctloop.config import CanaryRules
 from ctloop.serving import analysis
-from ctloop.serving.metric_sources import SOURCES, Prometheus, RevisionStats, get_source
+from ctloop.serving.metric_sources import SOURCES, Prometheus, get_source
 from tests.fixtures import serving_metrics as sm
 from tests.fixtures.prometheus import prometheus_with
 from tests.serving.test_rollout_components import kube, registered  # noqa: F401
@@ -31,11 +32,29 @@ STABLE = sm.Pod(sm.STABLE, rps=10, client_4xx=0.02, ip="10.0.0.11")  # clients' 
 CLIENTS = sm.Pod(f"{sm.CONFIG}-00002", rps=2, client_4xx=0.02, version="2", ip="10.0.0.12")
 # refuses 60 %: a changed feature schema
 SCHEMA = sm.Pod(f"{sm.CONFIG}-00003", rps=2, client_4xx=0.6, version="3", ip="10.0.0.13")
+# The 5 % step of a batching client: 2850 requests to the stable and 150 to the canary in the
+# window, 1 % of each refused, the canary's 2 (of 150) batches of 20 rows: 40 of its 188 instances
+BATCH_STABLE = sm.Pod(f"{sm.CONFIG}-00004", rps=9.5, client_4xx=0.01, version="4", ip="10.0.0.14")
+BATCHED = sm.Pod(
+    f"{sm.CONFIG}-00005", rps=0.5, client_4xx=0.01, invalid_rows=20, version="5", ip="10.0.0.15"
+)
+# a stable revision on an older runtime image: no ctloop_requests_total
+OLD_STABLE = sm.Pod(
+    f"{sm.CONFIG}-00006",
+    rps=10,
+    client_4xx=0.02,
+    version="6",
+    ip="10.0.0.16",
+    counts_requests=False,
+)
 
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    history = sm.openmetrics(sm.history(sm.targets((STABLE, CLIENTS, SCHEMA))))
+    targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
+    # the old image's pod only where it differs: the ctloop runtime's series
+    targets += [t for t in sm.targets((OLD_STABLE,)) if t.source == "ctloop"]
+    history = sm.openmetrics(sm.history(targets))
     with prometheus_with(history, tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
 
@@ -82,6 +101,33 @@ def test_a_stable_without_requests_in_the_window_is_a_stated_skip_not_a_silent_p
     assert measured["client_error_rule"] == "skipped"
 
 
+@pytest.mark.parametrize("source", SOURCES)
+def test_refused_batches_of_20_rows_on_the_canary_are_requests_in_the_bound(prom, source):
+    """Failed on main for the ctloop source: "4xx share 21.28% vs stable 0.98%: the excess is at
+    least 14.18 points" (the runtime's instances taken as trials: 40 refused of 188); 2 refused of
+    150 requests are chance at 1 %. The other sources count requests and passed already."""
+    passed, reason, measured = check(prom, source, BATCHED.revision, stable=BATCH_STABLE.revision)
+    assert passed, reason
+    assert measured["client_error_rule"] == "passed"
+    assert measured["canary_client_requests"] == pytest.approx(150, abs=2)
+    if source == "ctloop":
+        assert (
+            reason
+            == "error rate 0.00%, p99 100 ms (stable 100 ms) over 188 requests; 4xx share 1.33% vs stable 0.98%"
+        )
+
+
+def test_a_stable_runtime_without_the_request_counter_is_a_stated_skip(prom):
+    """An older serving image counts instances only: the 4xx rule is not judged on them."""
+    passed, reason, measured = check(prom, "ctloop", SCHEMA.revision, stable=OLD_STABLE.revision)
+    assert passed, reason
+    assert measured["client_error_rule"] == "skipped"
+    assert reason.endswith(
+        f"; 4xx not judged: the stable revision {OLD_STABLE.revision} has no ctloop_requests_total "
+        "(an older ctloop serving image, which counts instances only; judged once both revisions run a newer one)"
+    ), reason
+
+
 def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
     blind = replace(
         get_source("ctloop"),
@@ -95,53 +141,6 @@ def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
     assert (
         measured["client_error_rule"] == "skipped" and measured["canary_client_error_rate"] is None
     )
-
-
-def stats(requests, share, revision="c"):
-    return RevisionStats(revision, requests, 0.0, 0.1, client_error_rate=share)
-
-
-@pytest.mark.parametrize(
-    "canary_4xx, canary_n, passed",
-    [
-        # 6 % of 50 vs 1 %: chance at these counts (bound 0.7 points), not the canary's
-        (3, 50, True),
-        (2, 60, True),
-        (50, 50, False),  # every request refused (a changed schema)
-        (30, 600, False),  # 5 % of 600 vs 1 %: bound 2.2 points
-        (12, 600, True),  # 2 % of 600 vs 1 %: bound below 1 point
-    ],
-)
-def test_few_4xx_over_few_requests_do_not_roll_back(canary_4xx, canary_n, passed):
-    ok, reason, _ = analysis.judge(
-        stats(canary_n, canary_4xx / canary_n), stats(3000, 0.01, "s"), CanaryRules()
-    )
-    assert ok is passed, reason
-
-
-@pytest.mark.parametrize("canary_n, stable_n, share", [(50, 1000, 0.1), (100, 300, 0.02)])
-def test_equal_shares_fail_fewer_than_one_check_in_a_hundred(canary_n, stable_n, share):
-    """The exact false-rollback rate at the default threshold, summed over every outcome of both
-    binomials, when the canary's true 4xx share equals the stable's. (50, 1000, 10 %) is the worst
-    of 72 cases of 50-300 canary and 50-1000 stable requests at shares 0.5-90 %: 0.86 %. At a
-    threshold of 0 the bound is looser than its 99 %: 1-3 % of such checks fail."""
-    from math import comb
-
-    def pmf(n, p):
-        return [comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
-
-    canary, stable = pmf(canary_n, share), pmf(stable_n, share)
-    false = sum(
-        pc * ps
-        for kc, pc in enumerate(canary)
-        if pc > 1e-12
-        for ks, ps in enumerate(stable)
-        if ps > 1e-12
-        and analysis.client_error_rule(
-            stats(canary_n, kc / canary_n), stats(stable_n, ks / stable_n, "s"), CanaryRules()
-        )[0]
-    )
-    assert false < 0.01, false
 
 
 def test_rollout_status_shows_the_4xx_line_of_the_decision(prom, registered, kube, capsys):  # noqa: F811
@@ -209,16 +208,3 @@ def test_rollout_status_shows_the_4xx_line_of_the_decision(prom, registered, kub
         " (pipeline run run-7): canary at 5 %: 4xx share 60.00% vs stable 2.00%: the excess is at least "
         in line
     )
-
-
-@pytest.mark.parametrize(
-    "value, said", [(1.5, "must be in [0, 1], got 1.5"), ("x", "expected a number, got 'x'")]
-)
-def test_a_bad_threshold_is_refused_in_one_line_naming_it(value, said):
-    from ctloop.config import RolloutConfig
-    from ctloop.errors import ConfigError
-
-    with pytest.raises(ConfigError) as info:
-        RolloutConfig.from_dict({"rules": {"max_client_error_excess": value}})
-    assert str(info.value).startswith(f"rollout.rules.max_client_error_excess: {said}"), info.value
-    assert "\n" not in str(info.value)

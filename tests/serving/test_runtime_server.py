@@ -130,6 +130,8 @@ def test_v1_and_v2_answer_with_the_model_version_and_the_training_predictions(ru
 
         metrics = c.get(f"{runtime}/metrics").text
     assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="ok"}} {3.0 * len(rows)}' in metrics
+    # and requests: what canary analysis' 4xx rule counts (a refused batch is one refused request)
+    assert f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="ok"}} 3.0' in metrics
 
 
 def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, trained):
@@ -157,6 +159,8 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
     # counted in instances, like served ones: 1 + 2 + 1 + 1 + 1 + 1 + 1
     assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 8.0' in metrics
     assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="error"}} 0.0' in metrics
+    # 7 requests: the one of 2 instances counted once (failed on main: no ctloop_requests_total)
+    assert f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 7.0' in metrics
 
 
 def test_served_responses_through_the_sink_land_under_the_model_version(runtime, trained, tmp_path):

@@ -12,8 +12,9 @@ not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
 * canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
-  confidence bound of the difference (:func:`client_error_rule`; skipped, with a note saying
-  why, when the source cannot tell a 4xx or the stable revision had no requests);
+  confidence bound of the difference, of requests (:func:`client_error_rule`; skipped, with a
+  note saying why, when the source cannot tell a 4xx, a revision's runtime does not count
+  requests or the stable revision had fewer than ``min_requests``);
 * canary p99 latency > 500 ms;
 * canary p99 > 2 × stable p99 (latency +100 %).
 """
@@ -186,26 +187,56 @@ def excess_lower_bound(canary_share: float, canary_n: float, stable_share: float
     return canary_share - stable_share - math.hypot(canary_share - c_low, s_high - stable_share)
 
 
+def _not_finite(stats: RevisionStats, *, requests: bool = True) -> list[str]:
+    """``stats``' counts of the 4xx rule that are no finite number, named (``requests``: its
+    request count too), e.g. ``["4xx share nan"]``; none is ``[]``."""
+    named = [("request count", stats.requests)] if requests else []
+    named += [("4xx requests", stats.client_requests), ("4xx share", stats.client_error_rate)]
+    return [f"{name} {value}" for name, value in named if value is not None and not math.isfinite(value)]
+
+
+def _shown(count: float, limit: int) -> str:
+    """A request count compared with ``limit``: increase() extrapolates, and 49.6 shown as
+    "50 < 50" contradicted itself."""
+    return f"{count:.0f}" if round(count) < limit else f"{math.floor(count * 10) / 10:.1f}"
+
+
 def client_error_rule(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules) -> tuple[bool, str]:
     """The 4xx rule: ``(failed, text)``. Clients' bad requests reach both revisions alike (the
     traffic is split at random), so only the canary's 4xx share *above* the stable's in the same
     window is the canary's: a changed feature schema the ctloop runtime refuses (400,
     ``outcome="invalid"``), or a request KServe's server refuses for it. Fails when the lower
-    :data:`CLIENT_ERROR_CONFIDENCE` bound of the difference (:func:`excess_lower_bound`) is above
-    ``rules.max_client_error_excess``; the text names both shares. Not judged (the text says why,
-    never a silent pass) when the source cannot tell a 4xx, the stable revision had no requests in
-    the window (the 100 % step, blue-green) or a share is no number."""
-    if canary.client_unseen or canary.client_error_rate is None:
+    :data:`CLIENT_ERROR_CONFIDENCE` bound of the difference (:func:`excess_lower_bound`, of
+    ``client_requests``: requests, which the bound takes as independent trials, not the instances
+    a batch carries) is above ``rules.max_client_error_excess``; the text names both shares. Fails
+    too, naming it, when a stable count is no finite number (a corrupt counter: never a pass). Not
+    judged (the text says why, never a silent pass) when the source cannot tell a 4xx, a
+    revision's runtime does not count requests (:attr:`RevisionStats.client_missing`) or the
+    stable revision had fewer than ``rules.min_requests`` in the window (none: the 100 % step,
+    blue-green; a few: a share that bounds nothing)."""
+    if canary.client_unseen or (canary.client_error_rate is None and not canary.client_missing):
         return False, f"4xx not judged: {canary.client_unseen or 'the canary 4xx share was not measured'}"
-    if not stable.requests or stable.client_error_rate is None:
+    for role, side, bad in (("canary", canary, _not_finite(canary, requests=False)), ("stable", stable, _not_finite(stable))):
+        if bad:  # judge() names the canary's first; here for a caller of this rule alone
+            return True, (f"{role} revision {side.revision}: {' / '.join(bad)} is not a finite number (a corrupt "
+                          "counter series): the 4xx rule cannot compare the canary with it")
+    for role, side in (("canary", canary), ("stable", stable)):
+        if side.client_missing:
+            return False, f"4xx not judged: the {role} revision {side.revision or '(none)'} {side.client_missing}"
+    n_stable = stable.client_requests
+    if not stable.requests or not n_stable or stable.client_error_rate is None:
         return False, (f"4xx not judged: the stable revision {stable.revision or '(none)'} had no requests in the "
                        "window, so no 4xx share to compare with (judged at the steps where it serves)")
+    if n_stable < rules.min_requests:
+        return False, (f"4xx not judged: the stable revision {stable.revision} had {_shown(n_stable, rules.min_requests)} "
+                       f"requests in the window, fewer than min_requests {rules.min_requests}: too few for a 4xx "
+                       "share to compare with")
+    if not canary.client_requests:
+        return False, "4xx not judged: the canary 4xx share was not measured"
     c_share, s_share = canary.client_error_rate, stable.client_error_rate
-    if not all(math.isfinite(v) for v in (c_share, s_share, stable.requests)):
-        return False, f"4xx not judged: a 4xx share is no number (canary {c_share}, stable {s_share})"
     c_share, s_share = min(max(c_share, 0.0), 1.0), min(max(s_share, 0.0), 1.0)
     shares = f"4xx share {c_share:.2%} vs stable {s_share:.2%}"
-    bound = excess_lower_bound(c_share, canary.requests, s_share, stable.requests)
+    bound = excess_lower_bound(c_share, canary.client_requests, s_share, n_stable)
     limit = rules.max_client_error_excess
     if bound > limit:
         return True, (f"{shares}: the excess is at least {_above(bound * 100, limit * 100, 2, ' points')} "
@@ -223,7 +254,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
                 "stable_error_rate": stable.error_rate, "stable_requests": stable.requests,
                 "canary_client_error_rate": canary.client_error_rate,
-                "stable_client_error_rate": stable.client_error_rate}
+                "stable_client_error_rate": stable.client_error_rate,
+                "canary_client_requests": canary.client_requests, "stable_client_requests": stable.client_requests}
     client = ""  # what the 4xx rule said, when it was judged or skipped
     failures = []
     warned = [*canary.warnings, *stable.warnings]
@@ -232,17 +264,15 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
-    elif not math.isfinite(canary.requests) or any(
-            rate is not None and not math.isfinite(rate) for rate in (canary.error_rate, canary.client_error_rate)):
+    elif not math.isfinite(canary.requests) or (canary.error_rate is not None and not math.isfinite(canary.error_rate)) \
+            or _not_finite(canary, requests=False):
         # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
         # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
-        failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
-                        f"rate {canary.error_rate} is not a finite number (a corrupt counter series)")
+        failures.append(" / ".join([f"canary revision {canary.revision}: request count {canary.requests}",
+                                    f"error rate {canary.error_rate}", *_not_finite(canary, requests=False)])
+                        + " is not a finite number (a corrupt counter series)")
     elif canary.requests < rules.min_requests:
-        # increase() extrapolates: 49.6 shown as "50 < 50" contradicted itself
-        shown = (f"{canary.requests:.0f}" if round(canary.requests) < rules.min_requests
-                 else f"{math.floor(canary.requests * 10) / 10:.1f}")
-        failures.append(f"too few requests to judge: {shown} < {rules.min_requests}")
+        failures.append(f"too few requests to judge: {_shown(canary.requests, rules.min_requests)} < {rules.min_requests}")
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")

@@ -9,7 +9,8 @@ definition, so they cannot drift apart.
 * ``ctloop`` (**default**): the ctloop serving runtime's own ``ctloop_predictions_total`` /
   ``ctloop_predict_seconds`` (``serving/runtime.py``), per revision through the monitoring
   component's PodMonitor. The only source that works on a stock KServe 0.20 install with nothing
-  but ctloop's manifests. Blind to the 503/504 the queue-proxy answers itself; counts instances.
+  but ctloop's manifests. Blind to the 503/504 the queue-proxy answers itself; counts instances
+  (its 4xx share is of requests: ``ctloop_requests_total``, which an older runtime image lacks).
 * ``knative-otel``: Knative >= 1.19 queue-proxy (OpenTelemetry): otelhttp's
   ``http.server.request.duration`` around the whole queue-proxy handler chain, so its own
   503/504 count; the revision joined from ``target_info``. Needs
@@ -630,10 +631,14 @@ class RevisionStats:
     error_rate: float | None
     p99_seconds: float | None
     warnings: tuple[str, ...] = ()  # what Prometheus warned of while answering (partial data)
-    # the 4xx share (clients' errors, or a canary refusing what the stable takes); None: not
-    # measured, ``client_unseen`` says why when the source cannot tell a 4xx
+    # the 4xx share (clients' errors, or a canary refusing what the stable takes) of
+    # ``client_requests`` requests (one a request: ``requests`` may count instances); None: not
+    # measured, ``client_unseen`` says why when the source cannot tell a 4xx, ``client_missing``
+    # when this revision has no series to tell it (a runtime image without the request counter)
     client_error_rate: float | None = None
     client_unseen: str = ""
+    client_requests: float | None = None
+    client_missing: str = ""
 
 
 @dataclass(frozen=True)
@@ -753,6 +758,11 @@ class MetricSource:
     # ``client_unseen`` says why (the 4xx rule of the analysis is then skipped with that note)
     client_errors: str = ""
     client_unseen: str = ""
+    # a counter of requests (one a request) that ``client_errors`` selects in, where ``requests``
+    # counts something else (instances: the ctloop runtime); the 4xx share is of it, the 4xx bound
+    # assuming independent requests. ``client_missing``: why a revision without it is not judged
+    client_requests: str = ""
+    client_missing: str = ""
     revision_label: str = ""  # where a revision is named (unused with ``join``)
     namespace_label: str = ""
     scope: tuple[str, ...] = ()  # matchers on every query (e.g. the reporter)
@@ -978,8 +988,18 @@ class MetricSource:
         errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
         # the 4xx of the same names: no series is none yet (a status code's series is born at its first answer)
-        client = None
-        if requests and source.client_errors:
+        client = asked = None
+        missing = ""
+        if requests and source.client_errors and source.client_requests:  # of its own request counter
+            counted = source._series(source.client_requests, "increase", window, revision, namespace)
+            asked = source._first(prom, [f"sum({counted})"], at, nan=True)[1]
+            missing = "" if asked is not None else source.client_missing
+            if asked:
+                refused = source._series(source.client_requests, "increase", window, revision, namespace,
+                                         (source.client_errors,))
+                client = (source._first(prom, [f"sum({refused})"], at, nan=True)[1] or 0.0) / asked
+        elif requests and source.client_errors:
+            asked = requests
             client = (prom.scalar(source.errors_expr(revision, namespace, window, both=both,
                                                      matcher=source.client_errors), at) or 0.0) / requests
         p99s = [self._first(prom, [source.p99_expr(revision, namespace, window, k)], at, must=0 if not k else -1)[1]
@@ -988,7 +1008,8 @@ class MetricSource:
         if all(v is not None for v in p99s) and p99s[0] != p99s[1]:
             p99 = source._union_quantile(prom, revision, namespace, window, at, p99)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])),
-                             client_error_rate=client, client_unseen=source.client_unseen)
+                             client_error_rate=client, client_unseen=source.client_unseen,
+                             client_requests=asked, client_missing=missing)
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
@@ -1240,6 +1261,9 @@ _CTLOOP = MetricSource(
     seconds_per_unit=1,
     errors='outcome="error"',
     client_errors='outcome="invalid"',
+    client_requests="ctloop_requests_total",
+    client_missing="has no ctloop_requests_total (an older ctloop serving image, which counts instances only; "
+    "judged once both revisions run a newer one)",
     revision_label="revision",
     namespace_label="namespace",
     code_class=(

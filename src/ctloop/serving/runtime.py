@@ -4,6 +4,8 @@ Runs in the ``serving`` image (Dockerfile target; ``requirements/serving.txt``),
 exactly the training scikit-learn, so a model pickled by training always loads. Exposes
 per-model-version Prometheus metrics on the model server's ``/metrics``:
 ``ctloop_predictions_total{model_name,model_version,outcome}`` (instances, for every outcome),
+``ctloop_requests_total{model_name,model_version,outcome}`` (requests: one a request whatever its
+instances, what canary analysis' 4xx rule judges; a refused batch of 20 rows is one refused request),
 ``ctloop_predict_seconds{model_name,model_version}`` and
 ``ctloop_numbers_as_text_total{model_name,model_version,feature,outcome}`` (numbers sent for a
 feature trained as text, read as the trained category of their value:
@@ -34,8 +36,8 @@ ready one (on a first deployment there is none: nothing serves).
 A payload the model cannot take (a missing feature, text in a numeric feature, a tensor of the
 wrong shape) is answered **400** with the reason (``kserve.errors.InvalidInput``), not 500: a bad
 client must not count as a failure of the revision serving it, which canary analysis would roll
-back. Its instances are counted as ``outcome="invalid"``; ``outcome="error"`` is a failure of the
-model itself.
+back. Its instances are counted as ``outcome="invalid"`` (and the request once in
+``ctloop_requests_total``); ``outcome="error"`` is a failure of the model itself.
 
 Imports kserve: never imported by the component image or the tests' main environment (the
 runtime tests start it from ``.venv-serving``, built from ``requirements/serving.txt`` as the
@@ -76,6 +78,10 @@ from ctloop.serving.payload import (
 from ctloop.storage import NumbersAsText, number_categories, trained_categories
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
+# requests, not instances: the trials of the canary analysis' 4xx bound (ctloop.serving.analysis.client_error_rule),
+# which instances of one batch, refused or served together, are not
+REQUESTS = Counter("ctloop_requests_total", "Prediction requests answered, one a request whatever its instances",
+                   ["model_name", "model_version", "outcome"])
 # numbers sent for a feature trained as text (ctloop.storage.numbers_as_text), by how they were read
 NUMBERS_AS_TEXT = Counter("ctloop_numbers_as_text_total", "Numbers sent for a feature trained as text, read as text",
                           ["model_name", "model_version", "feature", "outcome"])
@@ -143,6 +149,7 @@ class CtloopModel(kserve.Model):
         # invisible to increase(), so a canary's first errors were missing from its error rate
         for outcome in ("ok", "invalid", "error"):
             PREDICTIONS.labels(self.name, self.version or "unknown", outcome)
+            REQUESTS.labels(self.name, self.version or "unknown", outcome)
         for feature in self.codes:  # the same for each feature read as codes: its first batch counts
             for outcome in CODE_OUTCOMES:
                 TEXT_AS_CODES.labels(self.name, self.version or "unknown", feature, outcome)
@@ -181,13 +188,16 @@ class CtloopModel(kserve.Model):
                 frame = frame.assign(**{name: float("nan") for name in self.unused})
         except (ServingError, ValueError, TypeError, KeyError) as exc:
             PREDICTIONS.labels(self.name, label, "invalid").inc(instances(body))
+            REQUESTS.labels(self.name, label, "invalid").inc()
             raise InvalidInput(f"{self.name}: {exc}") from exc
         try:
             out = self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else self.model.predict(frame)
         except Exception:
             PREDICTIONS.labels(self.name, label, "error").inc(len(frame))
+            REQUESTS.labels(self.name, label, "error").inc()
             raise
         PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
+        REQUESTS.labels(self.name, label, "ok").inc()
         self._count_numbers_as_text(label, read)
         self._count_codes(label, codes)
         LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
