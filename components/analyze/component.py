@@ -57,13 +57,11 @@ def analyze_canary(
     """
     from collections import namedtuple
 
-    from ctloop.config import RolloutConfig
     from ctloop.registry import MlflowRegistry
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    cfg = RolloutConfig.from_dict(rollout)
-    release.check_kserve_namespace(cfg)  # a bad CTLOOP_KSERVE_NAMESPACE: one line, exit 2
+    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
     isvcs = (InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
              if deploy_action not in release.FIRST_DEPLOYMENT else None)
     result = release.analyze(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version, cfg=cfg,

@@ -42,12 +42,10 @@ def promote_model(
     """
     from collections import namedtuple
 
-    from ctloop.config import RolloutConfig
     from ctloop.registry import MlflowRegistry
     from ctloop.serving import release
 
-    cfg = RolloutConfig.from_dict(rollout)
-    release.check_kserve_namespace(cfg)  # a bad CTLOOP_KSERVE_NAMESPACE: one line, exit 2
+    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
     isvcs = None
     if cfg.inference_service:
         from ctloop.serving.kube import InferenceServices

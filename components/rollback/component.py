@@ -44,13 +44,11 @@ def rollback_model(
     """
     from collections import namedtuple
 
-    from ctloop.config import RolloutConfig
     from ctloop.registry import MlflowRegistry
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    cfg = RolloutConfig.from_dict(rollout)
-    release.check_kserve_namespace(cfg)  # a bad CTLOOP_KSERVE_NAMESPACE: one line, exit 2
+    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
     isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
     target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
                                      model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,

@@ -287,3 +287,42 @@ def test_a_bad_kserve_namespace_variable_stops_a_rollout_step_at_its_start(
         assert err.startswith("error: CTLOOP_KSERVE_NAMESPACE: must be a Kubernetes namespace"), err
         assert "got 'Red_Hat'; nothing written" in err, err
         assert kube.calls == [] and not store.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["deploy_canary", "analyze_canary", "promote_model", "rollback_model"]
+)
+@pytest.mark.parametrize(
+    ("bad", "line"),
+    [
+        (
+            {"kserve_namespace": "Red_Hat"},
+            "error: rollout.kserve_namespace: must be a Kubernetes namespace (DNS-1123 label): "
+            "lower-case letters, digits and '-', starting and ending with a letter or digit, at most "
+            "63, got 'Red_Hat'; e.g. kserve_namespace: redhat-ods-applications; nothing written\n",
+        ),
+        (
+            {"namespace": "Bad_NS", "timeout_seconds": -5},
+            "error: 2 problems: rollout.namespace: must be a Kubernetes namespace (DNS-1123 label): "
+            "lower-case letters, digits and '-', starting and ending with a letter or digit, at most "
+            "63, got 'Bad_NS'; e.g. namespace: ctloop; rollout.timeout_seconds: must be in "
+            "[1, 604800], got -5; e.g. timeout_seconds: 600; nothing written\n",
+        ),
+    ],
+)
+def test_a_bad_rollout_field_stops_a_rollout_step_at_its_start(
+    name, bad, line, tmp_path, monkeypatch, capsys
+):
+    # on main only the variable was checked so: RolloutConfig.from_dict's ConfigError for the same
+    # value as rollout.kserve_namespace (or any bad rollout field) was a traceback, exit status 1
+    monkeypatch.delenv(specs.KSERVE_NAMESPACE_ENV, raising=False)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    store = tmp_path / "mlflow.db"
+    func, kwargs = _component(name)
+    kwargs = {**kwargs, "rollout": {**kwargs["rollout"], **bad}}
+    with pytest.raises(SystemExit) as caught:
+        func.python_func(**kwargs, tracking_uri=f"sqlite:///{store}")
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == line
+    assert not store.exists()
+

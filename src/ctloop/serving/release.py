@@ -66,23 +66,38 @@ def _target(cfg: RolloutConfig) -> str:
     return cfg.inference_service
 
 
-def check_kserve_namespace(cfg: RolloutConfig) -> None:
-    """At the start of a rollout step (``deploy_canary``, ``analyze_canary``, ``promote_model``,
-    ``rollback_model``), before anything is read or written: where KServe's ConfigMap would be read
-    (``isvc.kserve_config_namespaces``: ``rollout.kserve_namespace``, else ``CTLOOP_KSERVE_NAMESPACE``).
-    The variable was read only once a service naming no deployment mode needed the cluster's default,
-    so a bad value failed the step mid-rollout, after its first writes. Refused here: one ``error:``
-    line on stderr naming the variable and its value, exit status 2 (as the ``ctloop`` command ends on
-    a ConfigError). A step without an InferenceService (a registry-only promote) reads none."""
+def _one_line_problem(exc: ConfigError) -> str:
+    """A ConfigError as one line: several problems (``errors.problem_list``) joined by ``; ``."""
+    header, prefix, lines = getattr(exc, "problems", None) or ("", "", [])
+    if len(lines) > 1:
+        return f"{header} {'; '.join(lines)}"
+    return one_line(str(exc))
+
+
+def _refuse_at_start(exc: ConfigError) -> NoReturn:
+    print(f"error: {_one_line_problem(exc)}; nothing written", file=sys.stderr)
+    raise SystemExit(2) from None
+
+
+def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
+    """The ``rollout`` section of a rollout step (``deploy_canary``, ``analyze_canary``,
+    ``promote_model``, ``rollback_model``), checked before anything is read or written: a bad field
+    (``RolloutConfig.from_dict``) or a bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``,
+    where KServe's ConfigMap would be read) is one ``error:`` line on stderr, ``...; nothing written``,
+    exit status 2 (as the ``ctloop`` command ends on a ConfigError), not a traceback half-way. A step
+    without an InferenceService (a registry-only promote) reads no ConfigMap."""
     from ctloop.serving.isvc import kserve_config_namespaces
 
-    if not cfg.inference_service:
-        return
     try:
-        kserve_config_namespaces(cfg.kserve_namespace)
+        cfg = RolloutConfig.from_dict(rollout)
     except ConfigError as exc:
-        print(f"error: {one_line(str(exc))}; nothing written", file=sys.stderr)
-        raise SystemExit(2) from None
+        _refuse_at_start(exc)
+    if cfg.inference_service:
+        try:
+            kserve_config_namespaces(cfg.kserve_namespace)
+        except ConfigError as exc:
+            _refuse_at_start(exc)
+    return cfg
 
 
 def _where(cfg: RolloutConfig) -> dict[str, str]:
@@ -766,5 +781,5 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 
-__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "check_kserve_namespace", "live_check", "analyze", "step_metrics",
+__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "rollout_config_or_exit", "live_check", "analyze", "step_metrics",
            "render_markdown", "promote", "rollback", "last_decision", "canary"]
