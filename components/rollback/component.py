@@ -48,7 +48,8 @@ def rollback_model(
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
+    # a bad field: one line, exit 2; a bad CTLOOP_KSERVE_NAMESPACE: a warning (read for a service with no mode annotation)
+    cfg = release.rollout_config_or_exit(rollout, refuse_bad_kserve_namespace=False)
     isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
     target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
                                      model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,

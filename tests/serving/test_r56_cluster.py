@@ -27,8 +27,11 @@ from ctloop.serving import isvc as specs
 from ctloop.serving import release, rollout
 from ctloop.serving.kube import InferenceServices
 from tests.doubles.kube_api import KubeApiDouble
+from tests.fixtures import rollout_store
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS
 from tests.serving.test_fix46g_staged_retry import _killed_after_staging, _parked
+
+registered = rollout_store.registered  # the fixture: a store of its own holding versions 1 and 2
 
 
 def _revisions(kube) -> list[str]:
@@ -265,14 +268,13 @@ def _component(name: str):
     }[name]
 
 
-@pytest.mark.parametrize(
-    "name", ["deploy_canary", "analyze_canary", "promote_model", "rollback_model"]
-)
+@pytest.mark.parametrize("name", ["deploy_canary", "promote_model"])
 def test_a_bad_kserve_namespace_variable_stops_a_rollout_step_at_its_start(
     name, tmp_path, monkeypatch, capsys
 ):
     # on main the variable was read only once a service naming no mode needed the cluster's default:
-    # each step went on to the registry and the cluster, and a bad value surfaced mid-rollout
+    # each step went on to the registry and the cluster, and a bad value surfaced mid-rollout.
+    # analyze_canary and rollback_model warn and go on (the next test)
     from tests.doubles.kube_api import write_kubeconfig
 
     with KubeApiDouble(ready_after_reads=1) as kube:
@@ -326,3 +328,47 @@ def test_a_bad_rollout_field_stops_a_rollout_step_at_its_start(
     assert capsys.readouterr().err == line
     assert not store.exists()
 
+
+def test_a_rollback_warns_of_a_bad_kserve_namespace_variable_and_goes_on(
+    registered, tmp_path, monkeypatch, capsys
+):
+    # the variable is read only for a service with no mode annotation (rollout._check_mode): this
+    # one is reconciled (status.deploymentMode) and annotated Knative. On main analyze_canary and
+    # rollback_model were refused (exit 2): no decision, and the failed canary kept its 5 %
+    from kfp.dsl import Markdown, Metrics
+
+    from ctloop.components.analyze.component import analyze_canary
+    from ctloop.components.deploy.component import deploy_canary
+    from ctloop.components.rollback.component import rollback_model
+    from tests.doubles.kube_api import write_kubeconfig
+    from tests.serving.test_rollout_components import ISVC, MODEL, RELEASE
+
+    uri, registry = registered
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", kube.url))
+        deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+        canary = deploy_canary.python_func(
+            model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri
+        )
+        assert kube.objects[(NS, ISVC)]["status"]["deploymentMode"] == "Knative"
+        capsys.readouterr()
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        warning = (
+            "ctloop: WARNING: CTLOOP_KSERVE_NAMESPACE: must be a Kubernetes namespace (DNS-1123 "
+            "label): lower-case letters, digits and '-', starting and ending with a letter or digit, "
+            "at most 63, got 'Red_Hat'; ignored: read only for an InferenceService with no "
+            "serving.kserve.io/deploymentMode annotation\n"
+        )
+        decided = analyze_canary.python_func(
+            model_name=MODEL, version="2", rollout=RELEASE, deploy_action="unchanged",
+            canary_revision=canary.latest_revision, stable_revision=canary.previous_revision,
+            tracking_uri=uri, analysis_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
+            analysis_report=Markdown(name="r", uri=str(tmp_path / "r"), metadata={}),
+        )  # fmt: skip
+        assert decided.decision in ("promote", "hold") and capsys.readouterr().err == warning
+        rolled = rollback_model.python_func(
+            model_name=MODEL, failed_version="2", rollout=RELEASE, reason="bad", tracking_uri=uri
+        )
+        assert rolled.serving_version == "1" and capsys.readouterr().err.startswith(warning)
+        (revision,) = kube.traffic(NS, ISVC)
+        assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, "1")

@@ -79,14 +79,21 @@ def _refuse_at_start(exc: ConfigError) -> NoReturn:
     raise SystemExit(2) from None
 
 
-def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
+def rollout_config_or_exit(rollout: Any, *, refuse_bad_kserve_namespace: bool = True) -> RolloutConfig:
     """The ``rollout`` section of a rollout step (``deploy_canary``, ``analyze_canary``,
     ``promote_model``, ``rollback_model``), checked before anything is read or written: a bad field
     (``RolloutConfig.from_dict``) or a bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``,
     where KServe's ConfigMap would be read) is one ``error:`` line on stderr, ``...; nothing written``,
     exit status 2 (as the ``ctloop`` command ends on a ConfigError), not a traceback half-way. A step
-    without an InferenceService (a registry-only promote) reads no ConfigMap."""
-    from ctloop.serving.isvc import kserve_config_namespaces
+    without an InferenceService (a registry-only promote) reads no ConfigMap.
+
+    The variable is read only for a service with no ``serving.kserve.io/deploymentMode`` annotation
+    (``rollout._check_mode``: the cluster's default then decides). ``refuse_bad_kserve_namespace=False``
+    (``analyze_canary``, ``rollback_model``) makes a bad value a warning and the step goes on: refused
+    where it would have worked, a rollback keeps a failed canary's share and an analysis that
+    decides nothing leaves it there too. Where the value is then needed, it is refused there
+    (``isvc.kserve_config_namespaces``), before that service is written."""
+    from ctloop.serving.isvc import MODE_ANNOTATION, kserve_config_namespaces
 
     try:
         cfg = RolloutConfig.from_dict(rollout)
@@ -96,7 +103,10 @@ def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
         try:
             kserve_config_namespaces(cfg.kserve_namespace)
         except ConfigError as exc:
-            _refuse_at_start(exc)
+            if refuse_bad_kserve_namespace:
+                _refuse_at_start(exc)
+            print(f"ctloop: WARNING: {_one_line_problem(exc)}; ignored: read only for an InferenceService with no "
+                  f"{MODE_ANNOTATION} annotation", file=sys.stderr)
     return cfg
 
 
