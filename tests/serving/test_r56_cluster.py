@@ -372,3 +372,45 @@ def test_a_rollback_warns_of_a_bad_kserve_namespace_variable_and_goes_on(
         assert rolled.serving_version == "1" and capsys.readouterr().err.startswith(warning)
         (revision,) = kube.traffic(NS, ISVC)
         assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, "1")
+
+
+def test_a_staging_resumed_on_a_legacy_annotation_is_refused_before_waiting_for_its_revision(
+    monkeypatch,
+):
+    # the step's pod went away while it waited for the staged v3's revision at 0 %: resumed, the
+    # revision still starting (here: never ready), the legacy annotation refuses the move at once.
+    # On main _from_zero checked it only after _wait_split(0 %): the resume waited the whole
+    # timeout (1 s here) for a revision, then failed on the wait instead of the annotation
+    import dataclasses
+    import time
+
+    from tests.serving.test_fix46g_staged_retry import Killed
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, cfg, reg = _parked(kube)
+        kube.stall_revisions("gs://models/v3")
+        real = rollout._wait_split
+
+        def killed(*args, **kwargs):
+            raise Killed()
+
+        monkeypatch.setattr(rollout, "_wait_split", killed)
+        with pytest.raises(Killed):
+            release.deploy(reg, isvcs, model_name="credit", version="3", cfg=cfg)
+        monkeypatch.setattr(rollout, "_wait_split", real)
+        staged = kube.objects[(NS, NAME)]
+        assert staged["spec"]["predictor"]["model"]["storageUri"] == "gs://models/v3"
+        assert specs.STAGED_ANNOTATION in staged["metadata"]["annotations"]
+        staged["metadata"]["annotations"][specs.MODE_ANNOTATION] = "Serverless"
+        since = len(kube.calls)
+        started = time.monotonic()
+        with pytest.raises(ServingChangedOutside, match=r"'Serverless'.*moving v3 to \d+ %"):
+            release.deploy(
+                reg,
+                isvcs,
+                model_name="credit",
+                version="3",
+                cfg=dataclasses.replace(cfg, timeout_seconds=1),
+            )
+        assert time.monotonic() - started < 0.5
+        assert [c for c in kube.calls[since:] if c[0] != "GET"] == []

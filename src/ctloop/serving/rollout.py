@@ -639,13 +639,15 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             # this deploy's own write at 0 % first (after an unfinished rollback), its step stopped
             # before the move to its share (KFP's retry): not a pin-back, the staging resumes
             target = 100 if strategy == "blue-green" else int(percent)
-            if _failed(current):
+            resumed = not _failed(current)  # the staging as read: _from_zero checks it before its wait
+            if not resumed:
                 # its revision failed: deploying again starts a new one, as for any spec (_retry) —
                 # resumed as it was, every run ended at the same failure and nothing could retry it
                 current, staged = _restage(isvcs, name, current, staged, version, deadline)
             return _from_zero(isvcs, name, current, version=version, storage_uri=storage_uri, target=target,
                               strategy=strategy, after=staged["after"], created=staged["created"],
-                              timeout_s=timeout_s, deadline=deadline, invalid_before=invalid_before)
+                              timeout_s=timeout_s, deadline=deadline, invalid_before=invalid_before,
+                              resumed=resumed)
         if pinned == 0:  # a plan never writes 0 (config.traffic_plan): this canary was rolled back
             raise ServingError(
                 f"InferenceService {isvcs.namespace}/{name} names version {have_version or version} with "
@@ -788,17 +790,22 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
 
 def _from_zero(isvcs: InferenceServices, name: str, current: dict[str, Any], *, version: str, storage_uri: str,
                target: int, strategy: str, after: str, created: str, timeout_s: float, deadline: float,
-               invalid_before: str) -> RolloutState:
+               invalid_before: str, resumed: bool = False) -> RolloutState:
     """The rest of a deploy written at 0 % first: its revision ready at 0 % (a revision other than
     ``after``, the latest ready one before the write; a failure of one created after ``created``
     ends the wait), then moved to ``target`` % and waited for. That move is traffic only, refused
     on a legacy mode annotation as a canary step is (``isvc.check_traffic_only``): the write at 0 %
-    had it rewritten, but a staging resumed (:func:`_staged`) may meet one written back since."""
+    had it rewritten, but a staging resumed (:func:`_staged`) may meet one written back since.
+    ``resumed``: ``current`` is the staging as read, nothing written by this step since — checked
+    before the wait for its revision, so the refusal comes at once, not after a revision still
+    starting is ready (or the timeout); the object read after the wait is checked again."""
+    what = f"moving v{version} to {target} %"
+    if resumed:
+        specs.check_traffic_only(current, what)
     current = _wait_split(isvcs, name, 0, timeout_s, f"v{version}'s revision ready at 0 % (before it gets "
                           f"{target} %: until then Knative would route that share to the rolled-back model's "
                           f"revision {after})", new_revision_after=after, created_before=created,
                           written=0, model=storage_uri, deadline=deadline, invalid_before=invalid_before)
-    what = f"moving v{version} to {target} %"
 
     def check(now: dict[str, Any]) -> None:
         _refuse_failed(isvcs, name, now, what)
