@@ -27,8 +27,8 @@ API contract it relies on:
   — knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
   ``MarkLatestCreatedFailed``, unknown again on ``SetLatestCreatedRevisionName`` — which KServe
   v0.20.0 copies into the condition ``PredictorConfigurationReady``, ``PropagateStatus``);
-* the controller, after a change of the revision template (:func:`_template`, the predictor;
-  :func:`_template_annotations`, every InferenceService annotation KServe copies there), creates revision ``<name>-predictor-000NN`` and reports
+* the controller, after a change of the revision template (:func:`revision_template`: the predictor,
+  every InferenceService annotation and label KServe copies there), creates revision ``<name>-predictor-000NN`` and reports
   it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe v0.20.0's Knative mode
   (``pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go``
   ``createKnativeService``): with ``canaryTrafficPercent`` N and a rolled-out revision, the
@@ -240,6 +240,10 @@ SERVICE_ANNOTATION_DISALLOWED = ("autoscaling.knative.dev/min-scale", "autoscali
 # KServe v0.20.0 reconcilers/knative/ksvc_reconciler.go managedKsvcAnnotations: moved from the template
 # onto the ksvc's own metadata (constants.RollOutDurationAnnotationKey, KnativeOpenshiftEnablePassthroughKey)
 KSVC_ANNOTATIONS = ("serving.knative.dev/rollout-duration", "serving.knative.openshift.io/enablePassthrough")
+# KServe v0.20.0 pkg/constants/constants.go RevisionTemplateLabelDisallowedList (VisibilityLabel), the
+# default of the inferenceservice-config's ServiceLabelDisallowedList (configmap.go): the InferenceService
+# labels NOT copied into the revision template (ksvc_reconciler.go createKnativeService)
+SERVICE_LABEL_DISALLOWED = ("networking.knative.dev/visibility",)
 
 
 def _template_annotations(obj: dict) -> dict:
@@ -253,6 +257,25 @@ def _template_annotations(obj: dict) -> dict:
     ``pkg/reconciler/configuration/configuration.go``)."""
     annotations = obj["metadata"].get("annotations") or {}
     return {k: v for k, v in annotations.items() if k not in SERVICE_ANNOTATION_DISALLOWED and k not in KSVC_ANNOTATIONS}
+
+
+def _template_labels(obj: dict) -> dict:
+    """The InferenceService's own labels as the revision template gets them: KServe v0.20.0
+    ``components/predictor.go`` ``buildObjectMeta`` unions ``isvc.Labels`` into the predictor's
+    labels (``utils.Union(sRuntimeLabels, isvc.Labels, predictorLabels, ...)``), and
+    ``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService`` puts those not in
+    ``ServiceLabelDisallowedList`` (:data:`SERVICE_LABEL_DISALLOWED`) into
+    ``spec.template.metadata.labels``: a label written or deleted alone is a new revision too."""
+    labels = obj["metadata"].get("labels") or {}
+    return {k: v for k, v in labels.items() if k not in SERVICE_LABEL_DISALLOWED}
+
+
+def revision_template(obj: dict) -> dict:
+    """What of an InferenceService reaches its Knative revision template: the predictor
+    (:func:`_template`), its annotations (:func:`_template_annotations`) and its labels
+    (:func:`_template_labels`). A change of any is a new revision."""
+    return {"predictor": _template(obj.get("spec") or {}), "annotations": _template_annotations(obj),
+            "labels": _template_labels(obj)}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -912,11 +935,10 @@ class KubeApiDouble(InThreadServer):
                             patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
-                        # the annotations are copied into the revision template too: the defaulter's
-                        # rewrite of a legacy name (Serverless) on any update starts a revision, as
-                        # does any other annotation written or deleted (_template_annotations)
-                        template_changed = (_template(patched["spec"]) != _template(old_spec)
-                                            or _template_annotations(patched) != _template_annotations(current))
+                        # the annotations and labels are copied into the revision template too: the
+                        # defaulter's rewrite of a legacy name (Serverless) on any update starts a
+                        # revision, as does any other annotation or label written or deleted
+                        template_changed = revision_template(patched) != revision_template(current)
                         m = double.meta[key]
                         if double.lag_reads > 0 or m.get("lagging") is not None:
                             # not reconciled yet: the status stays the one of the spec before

@@ -1,57 +1,25 @@
-"""KubeApiDouble whose revision template holds what KServe v0.20.0 copies into it: the predictor
-(as :class:`tests.doubles.kube_api.KubeApiDouble`) and the InferenceService's own annotations and
-labels.
+"""KubeApiDouble subclasses: :class:`TemplateKubeApiDouble` decides when a revision is made by the
+whole revision template (``tests.doubles.kube_api.revision_template``) on every reconcile, however
+it was reached, and :class:`ReconcileGateDouble` adds KServe's reconcile gates.
 
-KServe v0.20.0 ``pkg/controller/v1beta1/inferenceservice/components/predictor.go``
-``buildPredictorResources`` takes ``isvc.Annotations`` (filtered by
-``ServiceAnnotationDisallowedList``) and ``buildObjectMeta`` unions them with the predictor's; it
-unions ``isvc.Labels`` with the predictor's labels; ``reconcilers/knative/ksvc_reconciler.go``
-``createKnativeService`` puts those annotations (but ``managedKsvcAnnotations``, the
-rollout-duration ones, which go on the Knative Service itself) and those labels (filtered by
-``RevisionTemplateLabelDisallowedList``) into ``spec.template.metadata``. A changed template is
-a new Configuration generation, hence a new revision (knative-v1.21.1
-``pkg/reconciler/configuration/configuration.go``). The base double counts only the predictor:
-an annotation written on the InferenceService made no revision there, as it does on a cluster.
+What KServe v0.20.0 copies into the template — the predictor, the InferenceService's annotations
+less ``ServiceAnnotationDisallowedList`` and ``managedKsvcAnnotations``, its labels less
+``ServiceLabelDisallowedList`` — is written once, in tests/doubles/kube_api.py (its module
+docstring and :func:`~tests.doubles.kube_api.revision_template`, with the KServe sources); the base
+double's PATCH uses the same function. A changed template is a new Configuration generation, hence
+a new revision (knative-v1.21.1 ``pkg/reconciler/configuration/configuration.go``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from tests.doubles.kube_api import KubeApiDouble, revision_template
 
-from tests.doubles.kube_api import SOURCE_URI, KubeApiDouble, _template
-
-# KServe v0.20.0 pkg/constants/constants.go ServiceAnnotationDisallowedList (the defaults; the
-# inferenceservice-config ConfigMap may add more, configmap.go) and RevisionTemplateLabelDisallowedList
-DISALLOWED_ANNOTATIONS = frozenset(
-    {
-        "autoscaling.knative.dev/min-scale",
-        "autoscaling.knative.dev/max-scale",
-        SOURCE_URI,
-        "kubectl.kubernetes.io/last-applied-configuration",
-        "serving.kserve.io/model-format",
-    }
-)
-DISALLOWED_LABELS = frozenset({"networking.knative.dev/visibility"})
-# ksvc_reconciler.go managedKsvcAnnotations: moved to the Knative Service's own metadata
-KSVC_ANNOTATIONS = frozenset(
-    {"serving.knative.dev/rollout-duration", "serving.knative.openshift.io/enablePassthrough"}
-)
-
-
-def revision_template(obj: dict[str, Any]) -> dict[str, Any]:
-    """What of an InferenceService reaches its Knative revision template."""
-    meta = obj.get("metadata") or {}
-    annotations = {
-        k: v
-        for k, v in (meta.get("annotations") or {}).items()
-        if k not in DISALLOWED_ANNOTATIONS and k not in KSVC_ANNOTATIONS
-    }
-    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in DISALLOWED_LABELS}
-    return {
-        "predictor": _template(obj.get("spec") or {}),
-        "annotations": annotations,
-        "labels": labels,
-    }
+__all__ = [
+    "DISABLE_AUTO_UPDATE",
+    "ReconcileGateDouble",
+    "TemplateKubeApiDouble",
+    "revision_template",
+]
 
 
 class TemplateKubeApiDouble(KubeApiDouble):

@@ -90,6 +90,42 @@ def test_an_annotation_not_disallowed_is_a_new_revision():
         assert len(_revisions(kube)) == len(first) + 2
 
 
+@pytest.mark.parametrize("double", ["KubeApiDouble", "TemplateKubeApiDouble"])
+def test_both_doubles_take_kserves_disallowed_lists_and_its_labels(double):
+    # KServe v0.20.0 pkg/constants/constants.go: ModelFormatAnnotationKey = "modelFormat" (in
+    # ServiceAnnotationDisallowedList); RevisionTemplateLabelDisallowedList = [VisibilityLabel
+    # "networking.knative.dev/visibility"], the default of ServiceLabelDisallowedList
+    # (pkg/apis/serving/v1beta1/configmap.go). components/predictor.go buildObjectMeta unions
+    # isvc.Labels into the predictor's labels; ksvc_reconciler.go createKnativeService puts them,
+    # less that list, into the revision template. On main the template double had its own list
+    # ("serving.kserve.io/model-format": modelFormat started a revision there) and the base double
+    # took no label into the template (example.com/team started none)
+    from tests.doubles import kube_api_template
+
+    cls = {"KubeApiDouble": KubeApiDouble, **vars(kube_api_template)}[double]
+    with cls(ready_after_reads=1) as kube:
+        isvcs = InferenceServices(NS, api_client=kube.api_client())
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="1",
+            storage_uri="gs://models/v1",
+            timeout_s=4,
+        )
+        for meta, new in [
+            ({"annotations": {"modelFormat": "sklearn"}}, 0),
+            ({"labels": {"networking.knative.dev/visibility": "cluster-local"}}, 0),
+            ({"annotations": {"serving.kserve.io/model-format": "sklearn"}}, 1),
+            ({"labels": {"example.com/team": "risk"}}, 1),
+            ({"labels": {"example.com/team": None}}, 1),
+        ]:
+            before = _revisions(kube)
+            isvcs.patch(NAME, {"metadata": meta})
+            isvcs.get(NAME)
+            assert len(_revisions(kube)) == len(before) + new, meta
+
+
 def test_a_canary_step_promote_and_rollback_write_no_annotation():
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs = InferenceServices(NS, api_client=kube.api_client())
