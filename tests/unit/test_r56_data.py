@@ -32,6 +32,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 
 import pandas as pd
 import pyarrow as pa
@@ -318,3 +319,112 @@ def test_a_directory_of_parquet_files_some_with_a_category_column_is_read_as_its
     pd.DataFrame({"c": pd.Categorical(["a", "b"])}).to_parquet(both / "a.parquet")
     pd.DataFrame({"c": pd.Categorical(["c"])}).to_parquet(both / "b.parquet")
     assert isinstance(storage.read_table(str(both))["c"].dtype, pd.CategoricalDtype)
+
+
+# ---------------------------------------------------------------------------- review of round 56's data commits
+def _hudi_table(put) -> None:
+    """A Hudi table of Hudi's default partition paths (``hoodie.datasource.write.hive_style_partitioning``
+    false: ``2025/01/01/``, no key=value level): each partition holds the marker Hudi writes
+    (``HoodiePartitionMetadata.HOODIE_PARTITION_METAFILE_PREFIX``, apache/hudi hudi-common
+    .../common/model/HoodiePartitionMetadata.java, release 0.15.0)."""
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0, 2.0]}), out)
+    put(".hoodie/hoodie.properties", b"hoodie.table.name=h\n")
+    put("2025/01/01/.hoodie_partition_metadata", b"#partition metadata\npartitionDepth=3\n")
+    put("2025/01/01/a.parquet", out.getvalue())
+
+
+_HUDI_SAID = (
+    " a partition of an Apache Hudi table (.hoodie_partition_metadata marks one): its files hold every "
+    "version's rows"
+)
+
+
+def test_a_glob_of_a_hudi_partitions_files_is_refused_as_the_partition_is(tmp_path):
+    table = tmp_path / "h"
+
+    def put(name: str, data: bytes) -> None:
+        (table / name).parent.mkdir(parents=True, exist_ok=True)
+        (table / name).write_bytes(data)
+
+    _hudi_table(put)
+    with pytest.raises(ConfigError, match="is, or holds, a partition of an Apache Hudi table"):
+        streaming.open_source(str(table / "2025/01/01"))
+    for pattern in ("2025/01/01/*.parquet", "2025/*/*/*.parquet", "**/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # all three were read as plain Parquet (2 rows)
+            streaming.open_source(f"{table}/{pattern}")
+        assert str(refused.value).startswith(
+            f"{table}/{pattern} matches files in {table}/2025/01/01,{_HUDI_SAID}"
+        ), str(refused.value)
+
+
+def _moto(moto_url, monkeypatch):
+    import uuid
+
+    import pyarrow.fs as pafs
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET, s3_env
+
+    for name, value in s3_env(moto_url).items():
+        monkeypatch.setenv(name, value)
+    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
+    fs = pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
+                           scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
+    fs.create_dir(bucket)
+    return bucket, fs
+
+
+def test_a_glob_of_a_hudi_partitions_objects_is_refused(moto_url, monkeypatch):
+    bucket, fs = _moto(moto_url, monkeypatch)
+
+    def put(name: str, data: bytes) -> None:
+        with fs.open_output_stream(f"{bucket}/h/{name}") as out:
+            out.write(data)
+
+    _hudi_table(put)
+    root = f"s3://{bucket}/h"
+    for pattern in ("2025/01/01/*.parquet", "2025/*/*/*.parquet", "**/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main
+            streaming.open_source(f"{root}/{pattern}")
+        assert str(refused.value).startswith(
+            f"{root}/{pattern} matches files in {root}/2025/01/01,{_HUDI_SAID}"
+        ), str(refused.value)
+
+
+def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
+    moto_url, monkeypatch, tmp_path_factory
+):
+    """The parents of a glob's key=value directories at or below its fixed part are in the glob's own
+    listing: on main each was asked of the store again (3 requests a parent: 9 here, 93 for 30 model=
+    partitions)."""
+    bucket, fs = _moto(moto_url, monkeypatch)
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0]}), out)
+    for model in ("a", "b"):
+        for day in range(3):
+            with fs.open_output_stream(
+                f"{bucket}/log/model={model}/date=2025-01-{day + 1:02}/p.parquet"
+            ) as f:
+                f.write(out.getvalue())
+    # every request the moto server answered is a line of its log (werkzeug's access log)
+    log = next(tmp_path_factory.getbasetemp().glob("moto*/moto_server.log"))
+    before = len(log.read_text().splitlines())
+    source = streaming.open_source(f"s3://{bucket}/log/**/*.parquet")
+    asked = [
+        line.split('"')[1] for line in log.read_text().splitlines()[before:] if f"/{bucket}" in line
+    ]
+    lists = [line for line in asked if "list-type=2" in line]
+    # the glob's listing (Arrow's, and the one every prefix read gets): no table log asked of the store (9
+    # more on main: _delta_log/, .hoodie/, metadata/ below log/ and each log/model=M/, all in the listing)
+    assert {re.search(r"prefix=([^& ]*)", line)[1] for line in lists} == {"log/"}, "\n".join(asked)
+    assert len(lists) == 2, "\n".join(asked)
+    assert len(source.files) == 6
+    # above the fixed part the store is still asked: a table whose root is above the glob
+    with fs.open_output_stream(f"{bucket}/log/_delta_log/00000000000000000000.json") as f:
+        f.write(b"{}\n")
+    for pattern, said in (("model=a/**/*.parquet", "inside"), ("**/*.parquet", "inside")):
+        with pytest.raises(ConfigError) as refused:
+            streaming.open_source(f"s3://{bucket}/log/{pattern}")
+        assert str(refused.value).startswith(
+            f"s3://{bucket}/log/{pattern} matches files {said} s3://{bucket}/log/,{_TABLE_SAID}"
+        ), str(refused.value)

@@ -2963,7 +2963,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
             elif info.type == pafs.FileType.File:
                 files.append(m)
                 matched.append(m)
-        _refuse_table_files(uri, matched, base, fixed, listed)
+        _refuse_table_files(uri, matched, base, fixed, None if isinstance(fs, pafs.LocalFileSystem) else listed)
         if not files and bare:
             raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
         if files and bare:
@@ -3000,18 +3000,27 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
 
 def _refuse_table_files(uri: str, matched: list[str], base: str, fixed: str, listed: list[str] | None) -> None:
     """The files the glob ``uri`` matched themselves (``matched``: paths below ``base``, the glob's fixed part,
-    ``fixed`` as written in ``uri``) refused when a directory holding them is a Delta Lake, Hudi or Iceberg table or
-    inside one (:func:`ctloop.storage.refuse_table_files`), as a directory it matches is (:func:`_directory_files`):
-    ``t/*.parquet`` of a Delta table read every version's rows, the files its log removed too. ``listed``: every
-    file below ``base`` (scratch too: a table log's files), when the glob listed them; its log files are looked at
-    for each directory, not the store asked again."""
+    ``fixed`` as written in ``uri``) refused when a directory holding them is a Delta Lake, Hudi or Iceberg table,
+    a Hudi partition or inside a table (:func:`ctloop.storage.refuse_table_files`), as a directory it matches is
+    (:func:`_directory_files`): ``t/*.parquet`` of a Delta table read every version's rows, the files its log
+    removed too. ``listed``: every object below ``base`` (scratch too: a table log's files, Hudi's partition
+    markers), when an object store's glob listed them: grouped by directory once, and each directory and its
+    parents at or below ``base`` answered from it, not the store asked again; else (local) the disk is asked."""
     from ctloop import storage
 
-    logs = None if listed is None else [f for f in listed if any(
-        part in storage.TABLE_LOGS or part == "metadata" for part in f[len(base):].split("/")[:-1])]
+    listing = None
+    if listed is not None:
+        root = storage.parse(fixed).key.rstrip("/")
+
+        def key(path: str) -> str:  # a path below base as its key in the bucket
+            rest = path[len(base):].strip("/")
+            return f"{root}/{rest}".strip("/") if root else rest
+
+        listing = (root, storage.table_marks(key(f) for f in listed if any(
+            part in storage.TABLE_LOGS or part == "metadata" or storage._hudi_partition(part)
+            for part in f[len(base):].split("/"))))
     for directory in sorted({m.rsplit("/", 1)[0] for m in matched}):
-        below = None if logs is None else [f[len(directory) + 1:] for f in logs if f.startswith(f"{directory}/")]
-        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, below)
+        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, listing)
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
