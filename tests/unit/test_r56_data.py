@@ -428,3 +428,20 @@ def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
         assert str(refused.value).startswith(
             f"s3://{bucket}/log/{pattern} matches files {said} s3://{bucket}/log/,{_TABLE_SAID}"
         ), str(refused.value)
+
+
+def test_arrows_names_are_replaced_once_not_one_replacement_feeding_the_next(tmp_path):
+    """d/b.csv.gz holds plain text (Arrow reads it as b.csv.gz.csv) beside d/b.csv holding gzip (read as
+    b.csv.gz): on main the first replacement's result was replaced again, naming the good file b.csv."""
+    side = tmp_path / "d"
+    side.mkdir()
+    (side / "b.csv.gz").write_bytes(b"x,y\n1,2\n3,4,5\n")  # not gzip, its row 3 of 3 fields
+    (side / "b.csv").write_bytes(gzip.compress(b"x,y\n1,2\n3,4\n"))
+    with pytest.raises(DataSourceError) as refused:
+        streaming.open_source([str(side / "b.csv.gz"), str(side / "b.csv")])
+    said = str(refused.value)
+    assert (
+        f"Could not open CSV input source '{side / 'b.csv.gz'}': Invalid: CSV parse error: Row #3"
+        in said
+    ), said
+    assert f"'{side / 'b.csv'}'" not in said, said

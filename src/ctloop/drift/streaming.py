@@ -2201,11 +2201,13 @@ def _former_layout(schema: pa.Schema, wanted: list[str], renames: dict[str, str]
 def _own_words(text: str, own: Mapping[str, str]) -> str:
     """Arrow's message ``text`` with each file it names (quoted: "Could not open CSV input source '/d/b.csv.gz'")
     under a name ``own`` maps (the name Arrow reads a file under → its own, :attr:`Source.stored`: a gzipped
-    ``b.csv`` read as ``b.csv.gz``) named by its own, which the user knows: the other names no file."""
-    for name, mine in own.items():
-        if name != mine:
-            text = text.replace(f"'{name}'", f"'{mine}'")
-    return text
+    ``b.csv`` read as ``b.csv.gz``) named by its own, which the user knows: the other names no file. One pass,
+    longest name first: one replacement's result is not replaced again (a plain ``b.csv.gz``, read as
+    ``b.csv.gz.csv``, beside a gzipped ``b.csv``, read as ``b.csv.gz``, was named ``b.csv``)."""
+    names = sorted((name for name, mine in own.items() if name != mine), key=len, reverse=True)
+    if not names:
+        return text
+    return re.sub("'(" + "|".join(map(re.escape, names)) + ")'", lambda m: f"'{own[m[1]]}'", text)
 
 
 # how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
