@@ -445,3 +445,20 @@ def test_arrows_names_are_replaced_once_not_one_replacement_feeding_the_next(tmp
         in said
     ), said
     assert f"'{side / 'b.csv'}'" not in said, said
+
+
+def test_a_header_with_an_empty_name_names_a_gzipped_file_by_its_own_name(tmp_path):
+    """_csv_unnamed (a header's empty name read as pandas' 'Unnamed: 0') formatted Arrow's error as it came."""
+    side = tmp_path / "d"
+    side.mkdir()
+    (side / "a.csv").write_text(",x\n0,1\n")
+    (side / "b.csv").write_bytes(
+        gzip.compress(b",x\n0,1\n2,3,4\n")
+    )  # gzip not named .gz, a row of 3 fields
+    with pytest.raises(DataSourceError) as refused:
+        streaming.open_source(str(side))
+    said = str(refused.value)
+    assert f"Could not open CSV input source '{side / 'b.csv'}'" in said, (
+        said
+    )  # was '.../d/b.csv.gz'
+    assert f"{side / 'b.csv'}.gz" not in said, said

@@ -3183,9 +3183,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
         storage.refuse_other_separator(files[0], written)
-    if fmt == "csv" and "" in written:
-        dataset = _csv_unnamed(uri, dataset, written)
     stored = {n: f for n, f in zip(names, files, strict=True) if n != f}
+    if fmt == "csv" and "" in written:
+        dataset = _csv_unnamed(uri, dataset, written, stored)
     return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers, stored=stored)
 
 
@@ -3248,12 +3248,13 @@ def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError,
                            "Parquet")
 
 
-def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Dataset:
+def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str], own: Mapping[str, str]) -> pads.Dataset:
     """A CSV dataset whose header has empty names (``DataFrame.to_csv`` writes the index under
     one) with those columns named as ``pandas.read_csv`` (the memory engine's single file) names
     them, ``Unnamed: <position>``: Arrow names them ``''``, so the two engines named one column
     differently and ``--exclude`` could not name it. Left as it is when the files' headers differ
-    (each file's header names its own columns)."""
+    (each file's header names its own columns). Arrow's errors name each file by its own name (``own``:
+    :attr:`Source.stored`, :func:`_own_words`)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
@@ -3274,7 +3275,7 @@ def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Da
         return pads.FileSystemDataset([renamed.make_fragment(f.path, dataset.filesystem, f.partition_expression)
                                        for f in fragments], schema, renamed, dataset.filesystem)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataSourceError(f"{uri} is not a readable csv dataset: {exc}") from exc
+        raise DataSourceError(f"{uri} is not a readable csv dataset: {_own_words(str(exc), own)}") from exc
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
