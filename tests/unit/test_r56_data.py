@@ -462,3 +462,17 @@ def test_a_header_with_an_empty_name_names_a_gzipped_file_by_its_own_name(tmp_pa
         said
     )  # was '.../d/b.csv.gz'
     assert f"{side / 'b.csv'}.gz" not in said, said
+
+
+@pytest.mark.parametrize("budget", [{"max_categories": 10**12}, {"sketch_size": 63}])
+def test_a_budget_out_of_bounds_is_refused_before_either_side_is_opened(tmp_path, budget):
+    """On main the bounds were checked only when DriftState was built, after both sides were opened (on an
+    object store, listed): a side that does not exist was said first, and a bad budget after the listing."""
+    missing = str(tmp_path / "nowhere.csv")
+    label, value = next(iter(budget.items()))
+    most = streaming.MAX_CATEGORIES if label == "max_categories" else streaming.MAX_SKETCH_SIZE
+    said = rf"^{label} must be an integer in 64\.\.{most}, got {value}$"
+    with pytest.raises(ConfigError, match=said):  # was DataSourceError: ... does not exist
+        streaming.detect_sources(missing, missing, **budget)
+    with pytest.raises(ConfigError, match=said):
+        streaming.state_of(missing, **budget)

@@ -948,6 +948,16 @@ class ColumnState:
 
 
 # ---------------------------------------------------------------------------- drift state
+def _check_budgets(sketch_size: int, max_categories: int) -> None:
+    """A new :class:`DriftState`'s ``sketch_size`` and ``max_categories`` refused unless an integer in
+    :data:`MIN_BUDGET`..:data:`MAX_SKETCH_SIZE` (:data:`MAX_CATEGORIES`): checked by the state, and first
+    thing by :func:`detect_sources` and :func:`state_of`, before a side is opened (an object store listed)."""
+    for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
+                               ("max_categories", max_categories, MAX_CATEGORIES)):  # fmt: skip
+        if not isinstance(value, (int, np.integer)) or not MIN_BUDGET <= value <= most:
+            raise ConfigError(f"{label} must be an integer in {MIN_BUDGET}..{most}, got {value!r}")
+
+
 class DriftState:
     """The mergeable summary of one side (module doc).
 
@@ -966,10 +976,7 @@ class DriftState:
                  max_categories: int = DEFAULT_MAX_CATEGORIES,
                  bins: dict[str, list[np.ndarray]] | None = None):  # fmt: skip
         # the upper bounds are a new state's: _kept builds a saved or merged one at its sizes
-        for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
-                                   ("max_categories", max_categories, MAX_CATEGORIES)):  # fmt: skip
-            if not isinstance(value, (int, np.integer)) or not MIN_BUDGET <= value <= most:
-                raise ConfigError(f"{label} must be an integer in {MIN_BUDGET}..{most}, got {value!r}")
+        _check_budgets(sketch_size, max_categories)
         self.sketch_size = int(sketch_size)
         self.max_categories = int(max_categories)
         self.bins = {k: [np.asarray(e, dtype=np.float64) for e in v] for k, v in (bins or {}).items()}
@@ -3727,6 +3734,7 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
     preferred)."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
         raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
+    _check_budgets(sketch_size, max_categories)  # before the source is opened (listed, on an object store)
     # a path is read as detect_sources reads it: CSV dates and cells as pandas.read_csv reads them
     src = source if isinstance(source, Source) else csv_as_pandas_reads(csv_timestamps_as_text(open_source(source)))
     names = list(columns) if columns is not None else src.columns
@@ -3872,6 +3880,7 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     ``progress(label, ScanProgress)`` is called after every batch. ``check_rows(reference
     rows, current rows)`` is called after the first pass, before anything is compared (the CLI's
     ``--min-rows`` refusal, as the memory engine refuses before comparing)."""
+    _check_budgets(sketch_size, max_categories)  # before either side is opened (listed, on an object store)
     started = time.monotonic()
     ref_src = csv_as_pandas_reads(csv_timestamps_as_text(reference if isinstance(reference, Source)
                                                          else open_source(reference)))
