@@ -4516,7 +4516,27 @@ def table_looks_once() -> Iterator[None]:
             _TABLE_LOOKS.reset(token)
 
 
-def _table_above(loc: Location) -> tuple[str, str] | None:
+def table_marks(names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``{directory: {log: its first name}}`` from a listing's ``names`` (keys below one prefix, relative to the
+    same root as the directories): each directory holding a table log (:data:`TABLE_LOGS`, a name below it),
+    Iceberg's ``metadata/*.metadata.json`` (as ``metadata``) or Hudi's partition marker (as
+    ``.hoodie_partition_metadata``, :func:`_hudi_partition`). Grouped once, so that each directory of a glob's
+    matches, and each of their parents, is answered without going over the listing again."""
+    marks: dict[str, dict[str, str]] = {}
+    for name in names:
+        parts = name.split("/")
+        for i, part in enumerate(parts[:-1]):
+            if part in TABLE_LOGS:
+                marks.setdefault("/".join(parts[:i]), {}).setdefault(part, name)
+        if len(parts) > 1 and parts[-2] == "metadata" and parts[-1].endswith(".metadata.json"):
+            marks.setdefault("/".join(parts[:-2]), {}).setdefault("metadata", name)
+        if _hudi_partition(name):
+            marks.setdefault("/".join(parts[:-1]), {}).setdefault(".hoodie_partition_metadata", parts[-1])
+    return marks
+
+
+def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None
+                 ) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
     or ``data/`` directory of a Delta Lake, Hudi or Iceberg table (:data:`TABLE_LOGS`, Iceberg's
     ``metadata/``): ``delta/region=eu/`` read every version's files of that partition, removed ones too.
@@ -4527,7 +4547,10 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     asking only above the outermost such level (round 52, 3 requests) read every version's files. A
     directory of any other name is no table's part. A look the credentials may not take (a listing scoped
     to the prefix read) finds no table, and one warning says that the parent could not be checked. Within
-    :func:`table_looks_once` (a glob's matched directories) each parent is asked once, and warned of once."""
+    :func:`table_looks_once` (a glob's matched directories) each parent is asked once, and warned of once.
+    ``listing``: ``(root, marks)``, an object store's listing of every key below the key ``root`` grouped by
+    :func:`table_marks` (keys as ``loc.key``'s): a parent at or below ``root`` is answered from it, no request
+    made (a glob's parents below its fixed part: 3 requests each before)."""
     local = loc.scheme == "file"
     parts = (os.path.abspath(loc.key) if local else loc.key.rstrip("/")).split("/")
     backend = _BACKENDS[loc.scheme]()
@@ -4537,6 +4560,12 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
         parts.pop()
         parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
+        if not local and listing is not None and (not listing[0] or parent == listing[0]
+                                                  or parent.startswith(f"{listing[0]}/")):
+            held = listing[1].get(parent, {})  # listed already: its logs are there or nowhere
+            if (log := next((log for log in (*TABLE_LOGS, "metadata") if log in held), None)) is not None:
+                return shown, log
+            continue
         for log in (*TABLE_LOGS, "metadata"):
             if looked is not None and (loc.scheme, loc.bucket, parent, log) in looked:  # a glob's other match asked it
                 found, exc = looked[loc.scheme, loc.bucket, parent, log]
@@ -4571,30 +4600,36 @@ def _table_above(loc: Location) -> tuple[str, str] | None:
     return None
 
 
-def refuse_table_files(uri: str, directory: str, listed: Iterable[str] | None = None) -> None:
+def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None
+                       ) -> None:
     """Refuse the files the glob ``uri`` matched in ``directory`` (a URI) when it is a Delta Lake, Hudi or
-    Iceberg table (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``) or inside one
-    (:func:`_table_above`), as a directory named on its own is refused (:func:`_directory_table`): a glob of
-    a table's files (``t/*.parquet``) read every version's rows, those its log removed too. ``listed``: the
-    names below ``directory`` relative to it (an object store's glob listed them already: no request more),
-    else the local disk is asked."""
+    Iceberg table (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``), a Hudi table's partition (its
+    ``.hoodie_partition_metadata``: Hudi's default partition paths, ``2025/01/01``, are no key=value) or inside
+    one (:func:`_table_above`), as a directory named on its own is refused (:func:`_directory_table`): a glob of
+    a table's files (``t/*.parquet``) read every version's rows, those its log removed too. ``listing``:
+    ``(root, marks)``, an object store's glob listed every key below the key ``root`` already, grouped by
+    :func:`table_marks`: ``directory`` and its parents at or below ``root`` are answered from it (no request
+    more), those above asked; else the local disk is asked."""
     loc = parse(directory)
-    logged, sign = None, ""
-    if listed is not None:
-        names = list(listed)
-        logged = next((log for log in TABLE_LOGS if any(n.startswith(f"{log}/") for n in names)), None)
-        if logged is None and any(_iceberg_metadata(n) for n in names):
-            logged = "metadata"
+    logged, sign, marked = None, "", None
+    if listing is not None:
+        held = listing[1].get(loc.key.rstrip("/"), {})
+        logged = next((log for log in (*TABLE_LOGS, "metadata") if log in held), None)
         sign = f"its {logged}/"
+        marked = held.get(".hoodie_partition_metadata")
     elif loc.scheme == "file":
         logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
         if logged is None and any(Path(loc.key, "metadata").glob("*.metadata.json")):
             logged = "metadata"
         sign = _no_commits(logged) if logged in TABLE_LOGS and not any(Path(loc.key, logged).iterdir()) \
             else f"its {logged}/"
+        marked = next((name for name in sorted(os.listdir(loc.key)) if _hudi_partition(name)), None)
     if logged is not None:
         raise _table_refusal(logged, f"{uri} matches files in {one_line(directory)},", sign)
-    if (above := _table_above(loc)) is not None:
+    if marked is not None:  # as _table_in_listing says of the directory
+        raise _table_refusal(".hoodie", f"{uri} matches files in {one_line(directory)}, a partition of",
+                             f"{one_line(marked)} marks one")
+    if (above := _table_above(loc, listing)) is not None:
         root, logged = above
         raise _table_refusal(logged, f"{uri} matches files inside {one_line(root)},", f"its {logged}/")
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 
 import pandas as pd
 import pyarrow as pa
@@ -318,3 +319,160 @@ def test_a_directory_of_parquet_files_some_with_a_category_column_is_read_as_its
     pd.DataFrame({"c": pd.Categorical(["a", "b"])}).to_parquet(both / "a.parquet")
     pd.DataFrame({"c": pd.Categorical(["c"])}).to_parquet(both / "b.parquet")
     assert isinstance(storage.read_table(str(both))["c"].dtype, pd.CategoricalDtype)
+
+
+# ---------------------------------------------------------------------------- review of round 56's data commits
+def _hudi_table(put) -> None:
+    """A Hudi table of Hudi's default partition paths (``hoodie.datasource.write.hive_style_partitioning``
+    false: ``2025/01/01/``, no key=value level): each partition holds the marker Hudi writes
+    (``HoodiePartitionMetadata.HOODIE_PARTITION_METAFILE_PREFIX``, apache/hudi hudi-common
+    .../common/model/HoodiePartitionMetadata.java, release 0.15.0)."""
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0, 2.0]}), out)
+    put(".hoodie/hoodie.properties", b"hoodie.table.name=h\n")
+    put("2025/01/01/.hoodie_partition_metadata", b"#partition metadata\npartitionDepth=3\n")
+    put("2025/01/01/a.parquet", out.getvalue())
+
+
+_HUDI_SAID = (
+    " a partition of an Apache Hudi table (.hoodie_partition_metadata marks one): its files hold every "
+    "version's rows"
+)
+
+
+def test_a_glob_of_a_hudi_partitions_files_is_refused_as_the_partition_is(tmp_path):
+    table = tmp_path / "h"
+
+    def put(name: str, data: bytes) -> None:
+        (table / name).parent.mkdir(parents=True, exist_ok=True)
+        (table / name).write_bytes(data)
+
+    _hudi_table(put)
+    with pytest.raises(ConfigError, match="is, or holds, a partition of an Apache Hudi table"):
+        streaming.open_source(str(table / "2025/01/01"))
+    for pattern in ("2025/01/01/*.parquet", "2025/*/*/*.parquet", "**/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # all three were read as plain Parquet (2 rows)
+            streaming.open_source(f"{table}/{pattern}")
+        assert str(refused.value).startswith(
+            f"{table}/{pattern} matches files in {table}/2025/01/01,{_HUDI_SAID}"
+        ), str(refused.value)
+
+
+def _moto(moto_url, monkeypatch):
+    import uuid
+
+    import pyarrow.fs as pafs
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET, s3_env
+
+    for name, value in s3_env(moto_url).items():
+        monkeypatch.setenv(name, value)
+    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
+    fs = pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
+                           scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
+    fs.create_dir(bucket)
+    return bucket, fs
+
+
+def test_a_glob_of_a_hudi_partitions_objects_is_refused(moto_url, monkeypatch):
+    bucket, fs = _moto(moto_url, monkeypatch)
+
+    def put(name: str, data: bytes) -> None:
+        with fs.open_output_stream(f"{bucket}/h/{name}") as out:
+            out.write(data)
+
+    _hudi_table(put)
+    root = f"s3://{bucket}/h"
+    for pattern in ("2025/01/01/*.parquet", "2025/*/*/*.parquet", "**/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main
+            streaming.open_source(f"{root}/{pattern}")
+        assert str(refused.value).startswith(
+            f"{root}/{pattern} matches files in {root}/2025/01/01,{_HUDI_SAID}"
+        ), str(refused.value)
+
+
+def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
+    moto_url, monkeypatch, tmp_path_factory
+):
+    """The parents of a glob's key=value directories at or below its fixed part are in the glob's own
+    listing: on main each was asked of the store again (3 requests a parent: 9 here, 93 for 30 model=
+    partitions)."""
+    bucket, fs = _moto(moto_url, monkeypatch)
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0]}), out)
+    for model in ("a", "b"):
+        for day in range(3):
+            with fs.open_output_stream(
+                f"{bucket}/log/model={model}/date=2025-01-{day + 1:02}/p.parquet"
+            ) as f:
+                f.write(out.getvalue())
+    # every request the moto server answered is a line of its log (werkzeug's access log)
+    log = next(tmp_path_factory.getbasetemp().glob("moto*/moto_server.log"))
+    before = len(log.read_text().splitlines())
+    source = streaming.open_source(f"s3://{bucket}/log/**/*.parquet")
+    asked = [
+        line.split('"')[1] for line in log.read_text().splitlines()[before:] if f"/{bucket}" in line
+    ]
+    lists = [line for line in asked if "list-type=2" in line]
+    # the glob's listing (Arrow's, and the one every prefix read gets): no table log asked of the store (9
+    # more on main: _delta_log/, .hoodie/, metadata/ below log/ and each log/model=M/, all in the listing)
+    assert {re.search(r"prefix=([^& ]*)", line)[1] for line in lists} == {"log/"}, "\n".join(asked)
+    assert len(lists) == 2, "\n".join(asked)
+    assert len(source.files) == 6
+    # above the fixed part the store is still asked: a table whose root is above the glob
+    with fs.open_output_stream(f"{bucket}/log/_delta_log/00000000000000000000.json") as f:
+        f.write(b"{}\n")
+    for pattern, said in (("model=a/**/*.parquet", "inside"), ("**/*.parquet", "inside")):
+        with pytest.raises(ConfigError) as refused:
+            streaming.open_source(f"s3://{bucket}/log/{pattern}")
+        assert str(refused.value).startswith(
+            f"s3://{bucket}/log/{pattern} matches files {said} s3://{bucket}/log/,{_TABLE_SAID}"
+        ), str(refused.value)
+
+
+def test_arrows_names_are_replaced_once_not_one_replacement_feeding_the_next(tmp_path):
+    """d/b.csv.gz holds plain text (Arrow reads it as b.csv.gz.csv) beside d/b.csv holding gzip (read as
+    b.csv.gz): on main the first replacement's result was replaced again, naming the good file b.csv."""
+    side = tmp_path / "d"
+    side.mkdir()
+    (side / "b.csv.gz").write_bytes(b"x,y\n1,2\n3,4,5\n")  # not gzip, its row 3 of 3 fields
+    (side / "b.csv").write_bytes(gzip.compress(b"x,y\n1,2\n3,4\n"))
+    with pytest.raises(DataSourceError) as refused:
+        streaming.open_source([str(side / "b.csv.gz"), str(side / "b.csv")])
+    said = str(refused.value)
+    assert (
+        f"Could not open CSV input source '{side / 'b.csv.gz'}': Invalid: CSV parse error: Row #3"
+        in said
+    ), said
+    assert f"'{side / 'b.csv'}'" not in said, said
+
+
+def test_a_header_with_an_empty_name_names_a_gzipped_file_by_its_own_name(tmp_path):
+    """_csv_unnamed (a header's empty name read as pandas' 'Unnamed: 0') formatted Arrow's error as it came."""
+    side = tmp_path / "d"
+    side.mkdir()
+    (side / "a.csv").write_text(",x\n0,1\n")
+    (side / "b.csv").write_bytes(
+        gzip.compress(b",x\n0,1\n2,3,4\n")
+    )  # gzip not named .gz, a row of 3 fields
+    with pytest.raises(DataSourceError) as refused:
+        streaming.open_source(str(side))
+    said = str(refused.value)
+    assert f"Could not open CSV input source '{side / 'b.csv'}'" in said, (
+        said
+    )  # was '.../d/b.csv.gz'
+    assert f"{side / 'b.csv'}.gz" not in said, said
+
+
+@pytest.mark.parametrize("budget", [{"max_categories": 10**12}, {"sketch_size": 63}])
+def test_a_budget_out_of_bounds_is_refused_before_either_side_is_opened(tmp_path, budget):
+    """On main the bounds were checked only when DriftState was built, after both sides were opened (on an
+    object store, listed): a side that does not exist was said first, and a bad budget after the listing."""
+    missing = str(tmp_path / "nowhere.csv")
+    label, value = next(iter(budget.items()))
+    most = streaming.MAX_CATEGORIES if label == "max_categories" else streaming.MAX_SKETCH_SIZE
+    said = rf"^{label} must be an integer in 64\.\.{most}, got {value}$"
+    with pytest.raises(ConfigError, match=said):  # was DataSourceError: ... does not exist
+        streaming.detect_sources(missing, missing, **budget)
+    with pytest.raises(ConfigError, match=said):
+        streaming.state_of(missing, **budget)

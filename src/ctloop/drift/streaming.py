@@ -948,6 +948,16 @@ class ColumnState:
 
 
 # ---------------------------------------------------------------------------- drift state
+def _check_budgets(sketch_size: int, max_categories: int) -> None:
+    """A new :class:`DriftState`'s ``sketch_size`` and ``max_categories`` refused unless an integer in
+    :data:`MIN_BUDGET`..:data:`MAX_SKETCH_SIZE` (:data:`MAX_CATEGORIES`): checked by the state, and first
+    thing by :func:`detect_sources` and :func:`state_of`, before a side is opened (an object store listed)."""
+    for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
+                               ("max_categories", max_categories, MAX_CATEGORIES)):  # fmt: skip
+        if not isinstance(value, (int, np.integer)) or not MIN_BUDGET <= value <= most:
+            raise ConfigError(f"{label} must be an integer in {MIN_BUDGET}..{most}, got {value!r}")
+
+
 class DriftState:
     """The mergeable summary of one side (module doc).
 
@@ -966,10 +976,7 @@ class DriftState:
                  max_categories: int = DEFAULT_MAX_CATEGORIES,
                  bins: dict[str, list[np.ndarray]] | None = None):  # fmt: skip
         # the upper bounds are a new state's: _kept builds a saved or merged one at its sizes
-        for label, value, most in (("sketch_size", sketch_size, MAX_SKETCH_SIZE),
-                                   ("max_categories", max_categories, MAX_CATEGORIES)):  # fmt: skip
-            if not isinstance(value, (int, np.integer)) or not MIN_BUDGET <= value <= most:
-                raise ConfigError(f"{label} must be an integer in {MIN_BUDGET}..{most}, got {value!r}")
+        _check_budgets(sketch_size, max_categories)
         self.sketch_size = int(sketch_size)
         self.max_categories = int(max_categories)
         self.bins = {k: [np.asarray(e, dtype=np.float64) for e in v] for k, v in (bins or {}).items()}
@@ -2201,11 +2208,13 @@ def _former_layout(schema: pa.Schema, wanted: list[str], renames: dict[str, str]
 def _own_words(text: str, own: Mapping[str, str]) -> str:
     """Arrow's message ``text`` with each file it names (quoted: "Could not open CSV input source '/d/b.csv.gz'")
     under a name ``own`` maps (the name Arrow reads a file under → its own, :attr:`Source.stored`: a gzipped
-    ``b.csv`` read as ``b.csv.gz``) named by its own, which the user knows: the other names no file."""
-    for name, mine in own.items():
-        if name != mine:
-            text = text.replace(f"'{name}'", f"'{mine}'")
-    return text
+    ``b.csv`` read as ``b.csv.gz``) named by its own, which the user knows: the other names no file. One pass,
+    longest name first: one replacement's result is not replaced again (a plain ``b.csv.gz``, read as
+    ``b.csv.gz.csv``, beside a gzipped ``b.csv``, read as ``b.csv.gz``, was named ``b.csv``)."""
+    names = sorted((name for name, mine in own.items() if name != mine), key=len, reverse=True)
+    if not names:
+        return text
+    return re.sub("'(" + "|".join(map(re.escape, names)) + ")'", lambda m: f"'{own[m[1]]}'", text)
 
 
 # how far back from a CSV file's end its last value's text is compared (_open_quote_at_end)
@@ -2963,7 +2972,7 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
             elif info.type == pafs.FileType.File:
                 files.append(m)
                 matched.append(m)
-        _refuse_table_files(uri, matched, base, fixed, listed)
+        _refuse_table_files(uri, matched, base, fixed, None if isinstance(fs, pafs.LocalFileSystem) else listed)
         if not files and bare:
             raise DataSourceError(f"{uri} matches a directory: {bare[0][1]}") from bare[0][1]
         if files and bare:
@@ -3000,18 +3009,27 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
 
 def _refuse_table_files(uri: str, matched: list[str], base: str, fixed: str, listed: list[str] | None) -> None:
     """The files the glob ``uri`` matched themselves (``matched``: paths below ``base``, the glob's fixed part,
-    ``fixed`` as written in ``uri``) refused when a directory holding them is a Delta Lake, Hudi or Iceberg table or
-    inside one (:func:`ctloop.storage.refuse_table_files`), as a directory it matches is (:func:`_directory_files`):
-    ``t/*.parquet`` of a Delta table read every version's rows, the files its log removed too. ``listed``: every
-    file below ``base`` (scratch too: a table log's files), when the glob listed them; its log files are looked at
-    for each directory, not the store asked again."""
+    ``fixed`` as written in ``uri``) refused when a directory holding them is a Delta Lake, Hudi or Iceberg table,
+    a Hudi partition or inside a table (:func:`ctloop.storage.refuse_table_files`), as a directory it matches is
+    (:func:`_directory_files`): ``t/*.parquet`` of a Delta table read every version's rows, the files its log
+    removed too. ``listed``: every object below ``base`` (scratch too: a table log's files, Hudi's partition
+    markers), when an object store's glob listed them: grouped by directory once, and each directory and its
+    parents at or below ``base`` answered from it, not the store asked again; else (local) the disk is asked."""
     from ctloop import storage
 
-    logs = None if listed is None else [f for f in listed if any(
-        part in storage.TABLE_LOGS or part == "metadata" for part in f[len(base):].split("/")[:-1])]
+    listing = None
+    if listed is not None:
+        root = storage.parse(fixed).key.rstrip("/")
+
+        def key(path: str) -> str:  # a path below base as its key in the bucket
+            rest = path[len(base):].strip("/")
+            return f"{root}/{rest}".strip("/") if root else rest
+
+        listing = (root, storage.table_marks(key(f) for f in listed if any(
+            part in storage.TABLE_LOGS or part == "metadata" or storage._hudi_partition(part)
+            for part in f[len(base):].split("/"))))
     for directory in sorted({m.rsplit("/", 1)[0] for m in matched}):
-        below = None if logs is None else [f[len(directory) + 1:] for f in logs if f.startswith(f"{directory}/")]
-        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, below)
+        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, listing)
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
@@ -3172,9 +3190,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
         storage.refuse_other_separator(files[0], written)
-    if fmt == "csv" and "" in written:
-        dataset = _csv_unnamed(uri, dataset, written)
     stored = {n: f for n, f in zip(names, files, strict=True) if n != f}
+    if fmt == "csv" and "" in written:
+        dataset = _csv_unnamed(uri, dataset, written, stored)
     return Source(uri, files, fmt, keys, dataset, local=local, csv_headers=csv_headers, stored=stored)
 
 
@@ -3237,12 +3255,13 @@ def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError,
                            "Parquet")
 
 
-def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Dataset:
+def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str], own: Mapping[str, str]) -> pads.Dataset:
     """A CSV dataset whose header has empty names (``DataFrame.to_csv`` writes the index under
     one) with those columns named as ``pandas.read_csv`` (the memory engine's single file) names
     them, ``Unnamed: <position>``: Arrow names them ``''``, so the two engines named one column
     differently and ``--exclude`` could not name it. Left as it is when the files' headers differ
-    (each file's header names its own columns)."""
+    (each file's header names its own columns). Arrow's errors name each file by its own name (``own``:
+    :attr:`Source.stored`, :func:`_own_words`)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
@@ -3263,7 +3282,7 @@ def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Da
         return pads.FileSystemDataset([renamed.make_fragment(f.path, dataset.filesystem, f.partition_expression)
                                        for f in fragments], schema, renamed, dataset.filesystem)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataSourceError(f"{uri} is not a readable csv dataset: {exc}") from exc
+        raise DataSourceError(f"{uri} is not a readable csv dataset: {_own_words(str(exc), own)}") from exc
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
@@ -3715,6 +3734,7 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
     preferred)."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
         raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
+    _check_budgets(sketch_size, max_categories)  # before the source is opened (listed, on an object store)
     # a path is read as detect_sources reads it: CSV dates and cells as pandas.read_csv reads them
     src = source if isinstance(source, Source) else csv_as_pandas_reads(csv_timestamps_as_text(open_source(source)))
     names = list(columns) if columns is not None else src.columns
@@ -3860,6 +3880,7 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     ``progress(label, ScanProgress)`` is called after every batch. ``check_rows(reference
     rows, current rows)`` is called after the first pass, before anything is compared (the CLI's
     ``--min-rows`` refusal, as the memory engine refuses before comparing)."""
+    _check_budgets(sketch_size, max_categories)  # before either side is opened (listed, on an object store)
     started = time.monotonic()
     ref_src = csv_as_pandas_reads(csv_timestamps_as_text(reference if isinstance(reference, Source)
                                                          else open_source(reference)))
