@@ -1182,22 +1182,51 @@ class MlflowRegistry:
     def record_serving_validation(self, name: str, version: str, *, valid: bool, reason: str,
                                   pipeline_run: str = "") -> str:
         """``validate_serving``'s verdict on ``version``, in the registry: tagged :data:`TAG_SERVING_VALIDATION`
-        (``passed`` or ``failed``, with its reason and pipeline run). A version that failed loses alias
-        ``challenger`` (:meth:`drop_challenger`, after the tag, so no register points it back meanwhile) and is
-        never challenger again (:func:`_never_challenger`) until a validation of it passes (a rollout of it run
-        again with a serving image that loads it). The audit record ``validate_serving`` says what became of the
-        alias (``challenger_alias``, as a rollback's). Returns that line ("" for a version that passed). Was: the
-        audit record only, so the version kept the alias and a retried register task or a repair gave it back."""
+        (``passed`` or ``failed``), its reason and pipeline run written first and the verdict last (was: the verdict
+        first, and a write failing after it left a verdict beside the reason of the validation before). A version that
+        failed loses alias ``challenger`` (:meth:`drop_challenger`, after the tag, so no register points it back
+        meanwhile) and is never challenger again (:func:`_never_challenger`) until a validation of it passes (a
+        rollout of it run again with a serving image that loads it); one that passes after a failure gets the alias
+        back if the rule lets it (:meth:`_point_challenger`: it, or a newer version that may be challenger; was: left
+        unset, though the failure may have been transient, a validation killed by the OOM killer). The audit record
+        ``validate_serving`` says what became of the alias (``challenger_alias``, as a rollback's). An MLflow error
+        moving the alias is recorded (``challenger_alias: error: ...``), then raised, as
+        ``serving.release._record_rollback`` does (was: raised before the record, and the retry, finding the alias
+        gone, said "already removed": what removed it was never recorded). Returns that line ("" when the alias
+        was not touched)."""
+        from mlflow.exceptions import MlflowException
+
         version = check_model_version(version)
         before = (self.get_version(name, version).tags or {}).get(TAG_SERVING_VALIDATION)
-        self.set_tags(name, version, {TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID,
-                                      f"{TAG_SERVING_VALIDATION}.reason": reason,
-                                      f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run})
-        alias = "" if valid else self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
+        self.set_tags(name, version, {f"{TAG_SERVING_VALIDATION}.reason": reason,
+                                      f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run,
+                                      TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID})
+        alias, failed = "", None
+        try:
+            if not valid:
+                alias = self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
+            elif before == SERVING_INVALID:
+                alias = self._challenger_back(name, version)
+        except (MlflowException, RegistryError) as exc:
+            failed = exc if isinstance(exc, RegistryError) else RegistryError(
+                f"moving alias {CHALLENGER!r} of {name!r} after the serving validation of v{version}: {exc}")
+            alias = f"error: {one_line(str(exc))[:300]}"
         self.record_event(name, version, {"event": "validate_serving", "valid": valid, "reason": reason,
                                           "pipeline_run": pipeline_run,
                                           **({"challenger_alias": alias} if alias else {})})
+        if failed is not None:
+            raise failed
         return alias
+
+    def _challenger_back(self, name: str, version: str) -> str:
+        """Alias ``challenger`` after ``version``, tagged failed before, passed its serving validation: pointed by
+        the rule (:meth:`_point_challenger`), said for the audit record."""
+        if not self._point_challenger(name, int(version), done=f"v{version} passed its serving validation"):
+            now = self.aliases(name).get(CHALLENGER)
+            return (f"not set: v{version} may not be challenger (older than a champion, rolled back, rejected or "
+                    "promoted)" + (f"; on v{now}" if now else ""))
+        now = self.aliases(name).get(CHALLENGER)
+        return f"set on v{now}" if now == version else f"on v{now}, newer than v{version}"
 
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
         """Why the versions newer than the champion and than alias ``challenger`` (``aliases``, as read) do not hold
