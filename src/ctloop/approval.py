@@ -234,11 +234,11 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
             raise RegistryError(f"cannot approve {name} v{target.version}: it was already rejected by "
                                 f"{target.tags.get(TAG_BY, '?')}")
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{REJECTED}", "")
-        finish(registry, name, target.version)
-        alias = _not_challenger(registry, name, target.version)
+        alias = _not_challenger(registry, name, target.version, again=True)
         if not recorded(registry, name, target.version, REJECTED):
             registry.record_event(name, target.version, {"event": REJECTED, "by": first_by, "reason": first_reason,
                                                          **alias})
+        finish(registry, name, target.version)  # last: while it is pending, a retry completes the record
         return Decision(target.version, False, first_by, first_reason, rollout, resumed=True)
     from ctloop.timeutil import utc_now
 
@@ -247,11 +247,12 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     decided, at = (APPROVED if approve else REJECTED), utc_now().isoformat()
     registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: at,
                                              f"{TAG_REASON}.{decided}": reason})
-    alias: dict[str, str] = {}
-    if not approve:
-        finish(registry, name, target.version)
-        alias = _not_challenger(registry, name, target.version)
+    alias = {} if approve else _not_challenger(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason, **alias})
+    if not approve:
+        # cleared after the record (was: before it, and a record that failed was never written: the retry, finding
+        # nothing pending, was refused as "already rejected"); a retry resumes the rejection above
+        finish(registry, name, target.version)
     return Decision(target.version, approve, by, reason, rollout, at=at)
 
 
@@ -316,15 +317,16 @@ def recorded(registry: Any, name: str, version: str, event: str) -> bool:
     return any(e.get("event") == event and str(e.get("version")) == str(version) for e in registry.audit_log(name))
 
 
-def _not_challenger(registry: Any, name: str, version: str) -> dict[str, str]:
+def _not_challenger(registry: Any, name: str, version: str, *, again: bool = False) -> dict[str, str]:
     """Take alias ``challenger`` off ``version``, just rejected (under the promotion lock, as :func:`finish`):
     a rejected version is never challenger (``ctloop.registry._never_challenger``; was: left on it, and ``ctloop
     score --alias challenger`` or a shadow deployment scored the model the reviewer turned down). Returns what
     became of the alias for the rejection's audit record (``challenger_alias``, as a rollback's says it; was: not
-    recorded, so the audit trail never said the alias moved)."""
+    recorded, so the audit trail never said the alias moved). ``again``: a rejection resumed (an earlier attempt
+    may have removed it: "already removed, or never set", not "was not challenger")."""
     drop = getattr(registry, "drop_challenger", None)
     if callable(drop):
-        return {"challenger_alias": drop(name, str(version), rolled_back_before=False)}
+        return {"challenger_alias": drop(name, str(version), rolled_back_before=again)}
     return {}
 
 
