@@ -70,6 +70,11 @@ def test_a_version_that_fails_serving_validation_is_never_challenger(registered,
         "note: v2 is never challenger: its serving validation failed (pipeline run run-9): model trained with "
         "scikit-learn 0.24.2" in text
     ), text
+    # the way out by hand, named exactly (was: only "a validation that passes lifts that")
+    assert (
+        "to lift it by hand: `mlflow.MlflowClient().delete_model_version_tag('credit-model', '2', "
+        "'ctloop.serving_validation')`" in text
+    ), text
 
 
 def _failed(registry) -> None:
@@ -147,4 +152,25 @@ def test_the_verdict_is_written_after_its_reason(registered, monkeypatch):
             MODEL, "2", valid=False, reason="bad", pipeline_run="run-1"
         )
     assert TAG_SERVING_VALIDATION not in registry.get_version(MODEL, "2").tags
+    assert registry.aliases(MODEL) == {CHAMPION: "1", CHALLENGER: "2"}
+
+
+def test_a_pass_recorded_by_a_rollout_compiled_before_round_56_lifts_the_failure(registered):
+    """A recurring rollout keeps the image it was compiled with: before round 56 its validate_serving step recorded
+    the verdict only (``registry.record_event``), never the tag. Its pass, after the failure's record, lifts the
+    failure for the rule (was: the version never challenger again, and the note said a passing validation lifts it)."""
+    _, registry = registered
+    _failed(registry)
+    # the step's body before round 56 (git show a4e3f11e^:components/validate/component.py)
+    registry.record_event(
+        MODEL,
+        "2",
+        {"event": "validate_serving", "valid": True, "reason": "ok", "pipeline_run": "run-2"},
+    )
+    assert registry.challenger_notes(MODEL, registry.aliases(MODEL)) == []
+    # a repair of a challenger left on the champion hands it to v2 (was: to no version)
+    registry.client.set_registered_model_alias(MODEL, CHALLENGER, "1")
+    assert registry.drop_challenger(MODEL, "1", rolled_back_before=False) == (
+        "removed from v1; a newer version, v2, is challenger"
+    )
     assert registry.aliases(MODEL) == {CHAMPION: "1", CHALLENGER: "2"}
