@@ -109,20 +109,32 @@ def request(registry: Any, name: str, version: str, *, reason: str, rollout: dic
 
 def _newer(registry: Any, name: str, version: str) -> str:
     """A version newer than ``version`` that supersedes it: the one pending approval, one already
-    approved or rejected, or the champion; "" when there is none."""
+    approved or rejected, or the newest version ever champion (:func:`_newest_champion`); "" when there is none."""
     number = _number(version)
     waiting = pending(registry, name)
     if waiting is not None and _number(waiting.version) > number:
         return str(waiting.version)
     # the champion, not the challenger: every registered version becomes challenger, also one whose
-    # run stopped before asking for approval (it would leave nothing waiting)
-    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
+    # run stopped before asking for approval (it would leave nothing waiting); the newest ever champion, not the
+    # current one (a rollback to an older champion does not make a version passed over current again)
+    champion = _newest_champion(registry, name)
     if _number(champion) > number:
         return str(champion)
     for other in (registry.versions(name) if hasattr(registry, "versions") else []):
         if _number(other.version) > number and other.tags.get(TAG_STATE) in (APPROVED, REJECTED):
             return str(other.version)
     return ""
+
+
+def _newest_champion(registry: Any, name: str) -> str:
+    """The newest version ever champion of ``name`` ("" for none): the registry's one rule that a version older was
+    passed over for good, shared with the challenger alias (``MlflowRegistry.newest_champion``: this model's
+    committed promotions and the alias; a registry without it, the alias). Was: the current champion here, the
+    newest ever there, and after v1 -> v3 -> back to v1 an approval of v2, which the alias rule refused, made
+    champion a model never compared with v3."""
+    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
+    newest = getattr(registry, "newest_champion", None)
+    return newest(name, champion) if callable(newest) else champion
 
 
 def _number(version: Any) -> int:
@@ -234,11 +246,11 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
             raise RegistryError(f"cannot approve {name} v{target.version}: it was already rejected by "
                                 f"{target.tags.get(TAG_BY, '?')}")
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{REJECTED}", "")
-        finish(registry, name, target.version)
-        alias = _not_challenger(registry, name, target.version)
+        alias = _not_challenger(registry, name, target.version, again=True)
         if not recorded(registry, name, target.version, REJECTED):
             registry.record_event(name, target.version, {"event": REJECTED, "by": first_by, "reason": first_reason,
                                                          **alias})
+        finish(registry, name, target.version)  # last: while it is pending, a retry completes the record
         return Decision(target.version, False, first_by, first_reason, rollout, resumed=True)
     from ctloop.timeutil import utc_now
 
@@ -247,11 +259,12 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     decided, at = (APPROVED if approve else REJECTED), utc_now().isoformat()
     registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: at,
                                              f"{TAG_REASON}.{decided}": reason})
-    alias: dict[str, str] = {}
-    if not approve:
-        finish(registry, name, target.version)
-        alias = _not_challenger(registry, name, target.version)
+    alias = {} if approve else _not_challenger(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason, **alias})
+    if not approve:
+        # cleared after the record (was: before it, and a record that failed was never written: the retry, finding
+        # nothing pending, was refused as "already rejected"); a retry resumes the rejection above
+        finish(registry, name, target.version)
     return Decision(target.version, approve, by, reason, rollout, at=at)
 
 
@@ -281,18 +294,24 @@ def _orphan_rollout(registry: Any, name: str, target: Any) -> str:
 
 
 def _not_older_than_champion(registry: Any, name: str, version: str, state: str) -> None:
-    """Refuse carrying out an approval of ``version`` when a newer version is champion: one released
-    without approval after it was registered (``rollout.approval`` switched off in the spec, or a
-    promotion by hand). Approving the older one would replace the newer champion with it (what
-    :func:`request` records as superseded when the request comes late)."""
-    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
-    if _number(champion) <= _number(version):
+    """Refuse carrying out an approval of ``version`` when a newer version is or was champion
+    (:func:`_newest_champion`): one released without approval after it was registered (``rollout.approval``
+    switched off in the spec, or a promotion by hand), perhaps rolled back since. Approving the older one would
+    replace the champion with a model never compared with the newer one (what :func:`request` records as
+    superseded when the request comes late)."""
+    newest = _newest_champion(registry, name)
+    if _number(newest) <= _number(version):
         return
+    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
     fix = (f"`ctloop reject --model-name {name} --version {version} --reason ...` clears it" if state != APPROVED
            else "it stays approved and is not carried out; the next challenger waiting for approval replaces it")
-    raise RegistryError(f"cannot approve {name} v{version}: v{champion}, registered after it, is champion (released "
+    was = ("is champion" if newest == champion else
+           f"was champion (rolled back since: v{champion or '?'} is champion), and v{version} was passed over then")
+    raise RegistryError(f"cannot approve {name} v{version}: v{newest}, registered after it, {was} (released "
                         f"without this approval: rollout.approval switched off since, or promoted by hand); approving "
-                        f"v{version} would replace it with an older model — nothing was changed; {fix}")
+                        f"v{version} would make champion a model never compared with v{newest} — nothing was changed; "
+                        f"{fix}; to release v{version} anyway: `ctloop rollout promote --isvc ... --namespace ... --model-name "
+                        f"{name} --version {version} --reason ...`")
 
 
 def _rollout(name: str, target: Any) -> dict[str, Any]:
@@ -316,15 +335,16 @@ def recorded(registry: Any, name: str, version: str, event: str) -> bool:
     return any(e.get("event") == event and str(e.get("version")) == str(version) for e in registry.audit_log(name))
 
 
-def _not_challenger(registry: Any, name: str, version: str) -> dict[str, str]:
+def _not_challenger(registry: Any, name: str, version: str, *, again: bool = False) -> dict[str, str]:
     """Take alias ``challenger`` off ``version``, just rejected (under the promotion lock, as :func:`finish`):
     a rejected version is never challenger (``ctloop.registry._never_challenger``; was: left on it, and ``ctloop
     score --alias challenger`` or a shadow deployment scored the model the reviewer turned down). Returns what
     became of the alias for the rejection's audit record (``challenger_alias``, as a rollback's says it; was: not
-    recorded, so the audit trail never said the alias moved)."""
+    recorded, so the audit trail never said the alias moved). ``again``: a rejection resumed (an earlier attempt
+    may have removed it: "already removed, or never set", not "was not challenger")."""
     drop = getattr(registry, "drop_challenger", None)
     if callable(drop):
-        return {"challenger_alias": drop(name, str(version), rolled_back_before=False)}
+        return {"challenger_alias": drop(name, str(version), rolled_back_before=again)}
     return {}
 
 

@@ -71,7 +71,7 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -427,7 +427,8 @@ def _decided_since(mv: ModelVersion) -> str:
     return ", ".join(why)
 
 
-def _never_challenger(versions, champion: str | None = None) -> set[str]:
+def _never_challenger(versions, champion: str | None = None, ever: Iterable[str] = (),
+                      lifted: Iterable[str] = ()) -> set[str]:
     """The versions (MLflow ModelVersions) the challenger alias must never be on: the one rule of every
     writer of the alias (register's :meth:`MlflowRegistry._point_challenger`, :meth:`MlflowRegistry.drop_challenger`
     after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without :data:`TAG_REGISTRATION_ID`
@@ -442,28 +443,40 @@ def _never_challenger(versions, champion: str | None = None) -> set[str]:
     was never compared with), or older than any version that was champion (a rollback to an older champion does not
     make a version passed over eligible again); rolled back; a retried create's copy
     (was: the last two only, and a retried register task, a repair or a rollback handed the alias to the champion,
-    a version never gated or one rejected)."""
+    a version never gated or one rejected). ``ever``: the versions this model's committed promotions made champion
+    (:meth:`MlflowRegistry.champions_ever`), not tag :data:`TAG_WAS_CHAMPION`, which MLflow copies with a version
+    into another model (was: the tag, and copying a staging model's champion into prod made prod's gated challenger
+    older than a "champion" prod never had). ``lifted``: versions tagged failed whose validation passed since
+    (:meth:`MlflowRegistry._validations_lifted`)."""
     from ctloop.approval import REJECTED, TAG_STATE
 
-    versions = list(versions)  # read twice: the newest champion ever, then each version
+    lifted = {str(v) for v in lifted}
+
+    ever = {str(v) for v in ever} | ({str(champion)} if champion else set())
     # the newest version ever champion: a rollback (the champion promoted back to an older version) does not make
-    # a version passed over by the newer promotion eligible again (was: older than the alias' version only, and
-    # after v1 -> v3 -> back to v1 a retried register task or a repair gave the alias to v2, never compared with v3)
-    ever = [int(champion)] if str(champion).isdigit() else []
-    ever += [int(mv.version) for mv in versions if TAG_WAS_CHAMPION in (mv.tags or {}) and str(mv.version).isdigit()]
-    newest = max(ever, default=None)
+    # a version passed over by the newer promotion eligible again (after v1 -> v3 -> back to v1, v2 never was
+    # compared with v3)
+    newest = _newest(ever)
 
     def never(mv) -> bool:
         tags = mv.tags or {}
         return (mv.status != "READY" or not (TAG_REGISTRATION_ID in tags or TAG_GATE_DECISION in tags)
-                or tags.get(TAG_STATE) == REJECTED or tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID
-                or str(mv.version) == str(champion) or TAG_WAS_CHAMPION in tags or TAG_DUPLICATE_OF in tags
+                or tags.get(TAG_STATE) == REJECTED
+                or (tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID and str(mv.version) not in lifted)
+                or str(mv.version) in ever or TAG_DUPLICATE_OF in tags
                 or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
 
     def older(mv) -> bool:  # older than a champion: passed over when a newer one was promoted
         return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
 
     return {str(mv.version) for mv in versions if never(mv)}
+
+
+def _newest(ever: Iterable[str]) -> int | None:
+    """The newest of the versions ever champion (:meth:`MlflowRegistry.champions_ever`), None for none: a version
+    older is passed over for good, by the challenger rule (:func:`_never_challenger`) and by an approval
+    (:meth:`MlflowRegistry.newest_champion`)."""
+    return max((int(v) for v in ever if str(v).isdigit()), default=None)
 
 class MlflowRegistry:
     """ctloop's registry operations over an MLflow tracking/registry server.
@@ -1067,11 +1080,12 @@ class MlflowRegistry:
 
         refused: set[str] = set()
         busy: dict[str, Exception] = {}
+        ever = self.champions_ever(name)  # read once: the versions this model's promotions made champion
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             aliases = self.aliases(name)
             # never challenger (_never_challenger): the champion, a version never gated or rejected, rolled back, a copy
-            copies = _never_challenger(found, aliases.get(CHAMPION))
+            copies = _never_challenger(found, aliases.get(CHAMPION), ever, self._validations_lifted(name, found))
             ready = [int(mv.version) for mv in found if str(mv.version) not in copies
                      and str(mv.version) not in refused and int(mv.version) > mine]
             # ``mine`` too unless rolled back meanwhile (was: counted always, and drop_challenger's newer version
@@ -1108,7 +1122,8 @@ class MlflowRegistry:
         # versions read again: the one written may have been rolled back since that pass read them
         now = self.aliases(name)
         current = now.get(CHALLENGER)
-        copies = _never_challenger((mv for mv in self._search_versions(name) if mv.name == name), now.get(CHAMPION))
+        found = [mv for mv in self._search_versions(name) if mv.name == name]
+        copies = _never_challenger(found, now.get(CHAMPION), ever, self._validations_lifted(name, found))
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
         if busy:
@@ -1161,8 +1176,10 @@ class MlflowRegistry:
             return f"not set (v{version} was not challenger)"
         try:  # the alias is off v{version} now: an error past this point is not "not removed"
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
-            never = _never_challenger(found, aliases.get(CHAMPION))  # was its own test: the champion, a version
-            newer = [int(mv.version) for mv in found  # never gated or rejected got the alias
+            never = _never_challenger(found, aliases.get(CHAMPION), self.champions_ever(name, aliases.get(CHAMPION, "")),
+                                      self._validations_lifted(name, found))
+            # (was its own test: the champion, a version never gated or rejected got the alias)
+            newer = [int(mv.version) for mv in found
                      if int(mv.version) > int(version) and str(mv.version) not in never]
             if not newer:
                 return f"removed from v{version}"
@@ -1182,38 +1199,103 @@ class MlflowRegistry:
     def record_serving_validation(self, name: str, version: str, *, valid: bool, reason: str,
                                   pipeline_run: str = "") -> str:
         """``validate_serving``'s verdict on ``version``, in the registry: tagged :data:`TAG_SERVING_VALIDATION`
-        (``passed`` or ``failed``, with its reason and pipeline run). A version that failed loses alias
-        ``challenger`` (:meth:`drop_challenger`, after the tag, so no register points it back meanwhile) and is
-        never challenger again (:func:`_never_challenger`) until a validation of it passes (a rollout of it run
-        again with a serving image that loads it). The audit record ``validate_serving`` says what became of the
-        alias (``challenger_alias``, as a rollback's). Returns that line ("" for a version that passed). Was: the
-        audit record only, so the version kept the alias and a retried register task or a repair gave it back."""
+        (``passed`` or ``failed``), its reason and pipeline run written first and the verdict last (was: the verdict
+        first, and a write failing after it left a verdict beside the reason of the validation before). A version that
+        failed loses alias ``challenger`` (:meth:`drop_challenger`, after the tag, so no register points it back
+        meanwhile) and is never challenger again (:func:`_never_challenger`) until a validation of it passes (a
+        rollout of it run again with a serving image that loads it); one that passes after a failure gets the alias
+        back if the rule lets it (:meth:`_point_challenger`: it, or a newer version that may be challenger; was: left
+        unset, though the failure may have been transient, a validation killed by the OOM killer). The audit record
+        ``validate_serving`` says what became of the alias (``challenger_alias``, as a rollback's). An MLflow error
+        moving the alias is recorded (``challenger_alias: error: ...``), then raised, as
+        ``serving.release._record_rollback`` does (was: raised before the record, and the retry, finding the alias
+        gone, said "already removed": what removed it was never recorded). Returns that line ("" when the alias
+        was not touched)."""
+        from mlflow.exceptions import MlflowException
+
         version = check_model_version(version)
         before = (self.get_version(name, version).tags or {}).get(TAG_SERVING_VALIDATION)
-        self.set_tags(name, version, {TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID,
-                                      f"{TAG_SERVING_VALIDATION}.reason": reason,
-                                      f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run})
-        alias = "" if valid else self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
+        self.set_tags(name, version, {f"{TAG_SERVING_VALIDATION}.reason": reason,
+                                      f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run,
+                                      TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID})
+        alias, failed = "", None
+        try:
+            if not valid:
+                alias = self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
+            elif before == SERVING_INVALID:
+                alias = self._challenger_back(name, version)
+        except (MlflowException, RegistryError) as exc:
+            failed = exc if isinstance(exc, RegistryError) else RegistryError(
+                f"moving alias {CHALLENGER!r} of {name!r} after the serving validation of v{version}: {exc}")
+            alias = f"error: {one_line(str(exc))[:300]}"
         self.record_event(name, version, {"event": "validate_serving", "valid": valid, "reason": reason,
                                           "pipeline_run": pipeline_run,
                                           **({"challenger_alias": alias} if alias else {})})
+        if failed is not None:
+            raise failed
         return alias
+
+    def _challenger_back(self, name: str, version: str) -> str:
+        """Alias ``challenger`` after ``version``, tagged failed before, passed its serving validation: pointed by
+        the rule (:meth:`_point_challenger`), said for the audit record."""
+        if not self._point_challenger(name, int(version), done=f"v{version} passed its serving validation"):
+            now = self.aliases(name).get(CHALLENGER)
+            return (f"not set: v{version} may not be challenger (older than a champion, rolled back, rejected or "
+                    "promoted)" + (f"; on v{now}" if now else ""))
+        now = self.aliases(name).get(CHALLENGER)
+        return f"set on v{now}" if now == version else f"on v{now}, newer than v{version}"
 
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
         """Why the versions newer than the champion and than alias ``challenger`` (``aliases``, as read) do not hold
-        the alias, for those whose serving validation failed (``ctloop registry status``: the newest version without
-        the alias read as one a registration had failed to point it at)."""
-        floor = max([int(v) for v in (aliases.get(CHAMPION, ""), aliases.get(CHALLENGER, "")) if v.isdigit()] or [0])
+        the alias (``ctloop registry status``: the newest version without the alias read as one a registration had
+        failed to point it at): a failed serving validation not lifted since (:meth:`_validations_lifted`), with
+        the ways out (was: "a validation that passes lifts that", which one by a rollout compiled before round 56
+        never did), or passed over when a newer version was champion (:meth:`newest_champion`), naming it and the
+        override."""
+        champion = aliases.get(CHAMPION, "")
+        floor = max([int(v) for v in (champion, aliases.get(CHALLENGER, "")) if v.isdigit()] or [0])
+        found = [mv for mv in self._search_versions(name)
+                 if mv.name == name and str(mv.version).isdigit() and int(mv.version) > floor]
+        if not found:
+            return []
+        lifted = self._validations_lifted(name, found)
+        others = _never_challenger(found, champion, lifted=lifted)  # every reason but a former champion's
+        newest = _newest(self.champions_ever(name, champion))
         out = []
-        for mv in self.versions(name):
+        for mv in found:
             tags = mv.tags or {}
-            if (str(mv.version).isdigit() and int(mv.version) > floor
-                    and tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID):
+            if tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID and str(mv.version) not in lifted:
                 run = tags.get(f"{TAG_SERVING_VALIDATION}.pipeline_run") or "?"
                 out.append(f"v{mv.version} is never challenger: its serving validation failed (pipeline run {run}): "
                            f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')}; a validation of it that passes "
-                           "(a rollout of it run again) lifts that")
+                           "(a rollout of it run again) lifts that; to lift it by hand: "
+                           f"`mlflow.MlflowClient().delete_model_version_tag({name!r}, {str(mv.version)!r}, "
+                           f"{TAG_SERVING_VALIDATION!r})`, then set alias {CHALLENGER} on it in the MLflow UI")
+            elif newest is not None and int(mv.version) < newest and str(mv.version) not in others:
+                out.append(f"v{mv.version} is never challenger: it was passed over when v{newest}, newer, was champion "
+                           f"(a rollback made v{champion or '?'} champion again; v{mv.version} was never compared with "
+                           f"v{newest}); to release it anyway: `ctloop rollout promote --isvc ... --namespace ... "
+                           f"--model-name {name} --version {mv.version} --reason ...`")
         return out
+
+    def _validations_lifted(self, name: str, found: list[Any]) -> set[str]:
+        """The versions among ``found`` tagged failed (:data:`TAG_SERVING_VALIDATION`) whose serving validation passed
+        since: a passing ``validate_serving`` record after the failing one of the tag's pipeline run. A rollout
+        compiled before round 56 runs the step that records the verdict only (``record_event``), never the tag, and
+        a recurring run keeps the image it was compiled with (was: its pass never lifted the tag). One audit search,
+        made only when a version is tagged failed; a failure whose record was never written lifts nothing."""
+        failed = {str(mv.version): (mv.tags or {}).get(f"{TAG_SERVING_VALIDATION}.pipeline_run", "")
+                  for mv in found if (mv.tags or {}).get(TAG_SERVING_VALIDATION) == SERVING_INVALID}
+        if not failed:
+            return set()
+        records, _ = self.audit_events(name, ("validate_serving",), AUDIT_PAGE)
+        lifted = set()
+        for version, run in failed.items():
+            mine = [r for r in records if str(r.get("version")) == version]
+            fails = [i for i, r in enumerate(mine) if r.get("valid") == "False" and r.get("pipeline_run", "") == run]
+            if fails and any(r.get("valid") == "True" for r in mine[fails[-1] + 1:]):
+                lifted.add(version)
+        return lifted
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -2155,6 +2237,24 @@ class MlflowRegistry:
         :meth:`_search_audit`)."""
         return _promotion_records(self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'",
                                                      experiment=experiment))
+
+    def champions_ever(self, name: str, champion: str | None = None) -> set[str]:
+        """The versions this model's own committed promotion records made champion (those :meth:`champion_history`
+        counts), with the alias' version ``champion`` (read when None). Not tag :data:`TAG_WAS_CHAMPION`: MLflow's
+        ``copy_model_version`` copies every tag of a version into the other model (mlflow 3.17.2
+        ``store/model_registry/abstract_store.py``), so a version champion of a staging model arrives in prod with
+        it."""
+        if champion is None:
+            champion = self.aliases(name).get(CHAMPION, "")
+        return {p.version for p in _counted(self._promotions(name), champion or "")} | ({champion} if champion else set())
+
+    def newest_champion(self, name: str, champion: str | None = None) -> str:
+        """The newest version ever champion of ``name`` (of :meth:`champions_ever`; "" for none): the one rule that a
+        version older was passed over for good, of the challenger alias (:func:`_never_challenger`) and of an
+        approval (``ctloop.approval``; was: the current champion there, and after v1 -> v3 -> back to v1 an approval
+        of v2, which the alias rule refused, made champion a model never compared with v3)."""
+        newest = _newest(self.champions_ever(name, champion))
+        return "" if newest is None else str(newest)
 
     def champion_history(self, name: str) -> list[dict[str, str]]:
         """Every committed tenure as champion, oldest first, with since/until and reasons."""

@@ -7,7 +7,7 @@ on meanwhile, the loop still ended as if unwritten: "not pointed ... each gone w
 ``register`` deleted this run's version for it. The alias is read once more before that error.
 
 A double of MLflow's client (``search_model_versions``, ``get_registered_model().aliases``,
-``set_registered_model_alias``, mlflow 3.17.2 ``MlflowClient``; a deleted version's alias write is
+``set_registered_model_alias``, ``get_experiment_by_name``, mlflow 3.17.2 ``MlflowClient``; a deleted version's alias write is
 ``RESOURCE_DOES_NOT_EXIST``, as its sqlite store answers): no server, the passes scripted."""
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class ClientDouble:
             types.SimpleNamespace(name="m", version=str(v), status="READY", tags={TAG_REGISTRATION_ID: "0" * 32})
             for v in sorted(self.versions)
         ]
+
+    def get_experiment_by_name(self, _name):
+        return None  # no audit experiment: this model was never promoted (MlflowClient answers None)
 
     def get_registered_model(self, _name):
         return types.SimpleNamespace(aliases={CHALLENGER: self.alias} if self.alias else {})
