@@ -67,6 +67,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import socket
 import tempfile
 import time
@@ -553,7 +554,7 @@ class MlflowRegistry:
             if _is_not_found(exc):
                 raise RegistryGone(
                     f"model {name!r} has no version {version!r}: list its versions with "
-                    f"`ctloop audit --model-name {name}` or the MLflow UI"
+                    f"`ctloop audit --model-name {shlex.quote(name)}` or the MLflow UI"
                 ) from exc
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)
