@@ -32,6 +32,8 @@ Round 56 review (H3b) of 79adfb3c (item 4's fix):
 7. The model repository extension (``model_server.py`` registers it, ``v2_endpoints.py`` routes
    ``POST /v2/repository/models/{name}/load|unload``): a POST without a body, its request refused
    blaming a GET, its answer ``{"name": m, "load": true}`` kept as a lone response half.
+8. A blob record with no ``bytes`` key (v0.20.0 ``handler.go`` always sets ``Bytes: &body``, written
+   ``""`` when empty) was counted ``not_inference``, not as damaged.
 """
 
 from __future__ import annotations
@@ -287,3 +289,12 @@ def test_an_empty_request_is_not_blamed_on_a_get_only():
         "the predictor: a GET of health or metadata, or a POST of the model repository's load or unload)"
     )
 
+
+def test_a_blob_record_without_bytes_is_damaged_not_a_get():
+    record = {**_record("", b""), "reqType": "org.kubeflow.serving.inference.request", "id": "r-1"}
+    del record["bytes"]
+    decoded = decode_object("kserve/credit/0002.json", json.dumps([record]).encode())
+    assert decoded.skipped == {"bad_base64": 1}  # main: {"not_inference": 1}
+    assert decoded.example["bad_base64"].endswith(
+        "no bytes: a damaged record (KServe's agent writes one always)"
+    )
