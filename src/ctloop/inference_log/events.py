@@ -216,16 +216,35 @@ class Event:
         if not version and known.get("kind") == "response" and isinstance(body, dict):
             version = body.get("model_version")  # lines written before the field existed
         known["model_version"] = str(version) if isinstance(version, str | int | float) else ""
-        if (b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line):
+        if ((b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line)) \
+                and not _encodable(body):  # an escaped emoji's pair is no lone surrogate: kept as is
             try:
                 known["body"] = _scrub(body)  # a line written before bodies were scrubbed (parse_event)
             except RecursionError as exc:
                 raise ValueError("WAL line's body is nested too deeply") from exc
+        elif isinstance(line, bytes):
+            known["raw"] = _wal_body(line, data)
         return cls(**known)
 
 
 _FIELDS = frozenset(f.name for f in fields(Event)) - {"raw"}
 _META_FIELDS = tuple(f.name for f in fields(Event) if f.name not in ("body", "raw"))
+
+
+def _wal_body(line: bytes, data: dict[str, Any]) -> bytes | None:
+    """The body's bytes in a WAL line as :meth:`Event.to_wal` writes it (the live event's
+    :attr:`~Event.raw`, else its body serialised), so that a replayed event is what the live one
+    was; None unless exact: the line must be the other keys (``data``, the line parsed) as orjson
+    writes them, in their order, then ``"body"`` last. A line of another writer (an older version,
+    spaced, the body elsewhere) gives None: its body is serialised again where bytes are needed."""
+    if not line.endswith(b"}") or next(reversed(data), None) != "body":
+        return None
+    try:
+        head = orjson.dumps({k: v for k, v in data.items() if k != "body"})
+    except TypeError:  # NaN in an attribute: orjson writes null, no longer the line
+        return None
+    head = head[:-1] + b',"body":' if len(head) > 2 else b'{"body":'
+    return line[len(head):-1] if line.startswith(head) else None
 
 
 def _dumps_body(body: Any) -> bytes:
