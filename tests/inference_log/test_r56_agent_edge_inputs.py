@@ -39,7 +39,8 @@ def test_an_empty_request_body_is_one_line_saying_so_and_nothing_is_stored(tmp_p
     assert empty.status_code == 400 and rejected == {"not_inference": 1}
     assert empty.json() == {
         "error": "request body is empty: no inference to log (KServe's agent sends one for a call without a "
-        "body, such as a GET of model metadata or readiness through the predictor)"
+        "body through the predictor: a GET of health or metadata, or a POST of the model repository's load or "
+        "unload)"
     }
     rows = parquet_rows(tmp_path / "root")
     assert list(rows.request_id) == ["pct%FF%FE"] and bool(

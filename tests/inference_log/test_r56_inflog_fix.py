@@ -15,6 +15,25 @@
    ctloop-sklearn runtime's ``kserve.ModelServer`` runs) answered these GETs with, routes from
    ``python/kserve/kserve/protocol/rest/server.py``, ``v1_endpoints.py``, ``v2_endpoints.py``,
    bodies from ``v2_datamodels.py`` and ``protocol/dataplane.py``.
+
+Round 56 review (H3b) of 79adfb3c (item 4's fix):
+
+5. The match was not exact: ``{"ready": false}``, ``{"name": "alice", "ready": false}``, ``{"models":
+   []}``, a ``{"name", "version", "extensions"}`` of non-string extensions, model metadata whose tensors
+   were any objects without ``data`` or whose ``versions`` was no list: real prediction or explain
+   responses, refused (their request then a lone half). kserve 0.20.0 answers live, ready and model
+   ready with 200 only when true (``v2_endpoints.py`` raises ``ServerNotLive``, ``ServerNotReady``,
+   ``ModelNotReady`` otherwise; ``v1_endpoints.py`` ``model_ready`` too) and the agent logs a response
+   only when 200; tensors are ``MetadataTensor`` (``name``, ``datatype``, ``shape``: str, str,
+   list[int]), ``versions`` ``Optional[List[str]]``, ``extensions`` ``List[str]``
+   (``v2_datamodels.py``).
+6. The check ran on a structured CloudEvent body's ``data``: the model server never answers a GET
+   as a CloudEvent.
+7. The model repository extension (``model_server.py`` registers it, ``v2_endpoints.py`` routes
+   ``POST /v2/repository/models/{name}/load|unload``): a POST without a body, its request refused
+   blaming a GET, its answer ``{"name": m, "load": true}`` kept as a lone response half.
+8. A blob record with no ``bytes`` key (v0.20.0 ``handler.go`` always sets ``Bytes: &body``, written
+   ``""`` when empty) was counted ``not_inference``, not as damaged.
 """
 
 from __future__ import annotations
@@ -140,6 +159,9 @@ GET_ANSWERS = [
         },
     ),
     ("/v2/models/credit/ready", {"name": "credit", "ready": True}),
+    # the model repository extension: POSTs without a body (v2_endpoints.py load/unload)
+    ("POST /v2/repository/models/credit/load", {"name": "credit", "load": True}),
+    ("POST /v2/repository/models/credit/unload", {"name": "credit", "unload": True}),
 ]
 # inferences whose bodies are like those answers: stored as ever
 INFERENCES = [
@@ -157,6 +179,28 @@ INFERENCES = [
     },
     {"status": "approved"},  # a custom predictor's own answer
     {"ready": "yes"},
+    # like the answers but no 200 answer of kserve 0.20.0: live/ready only when true, tensors
+    # exactly MetadataTensor, versions a list of str, extensions str (review H3b)
+    {"ready": False},
+    {"live": False},
+    {"name": "alice", "ready": False},
+    {"models": []},
+    {"name": "c", "version": "1", "extensions": [1, {}]},
+    {
+        "name": "credit",
+        "platform": "sklearn",
+        "inputs": [{"x": 1}],
+        "outputs": [{"label": "a", "score": 0.9}],
+    },
+    {"name": "x", "versions": {"a": 1}, "platform": "", "inputs": [], "outputs": []},
+    {
+        "name": "x",
+        "platform": "",
+        "inputs": [{"name": "a", "datatype": "FP64", "shape": ["n"]}],
+        "outputs": [],
+    },
+    {"name": "credit", "load": False},
+    {"name": "credit", "unload": "done"},
 ]
 
 
@@ -188,7 +232,14 @@ def test_kserve_get_answers_are_refused_and_counted_inferences_alike_are_kept(tm
     # main: 400 and 200, the answer a lone response half
     for path, asked, answered, text in answers:
         assert (asked, answered) == (400, 400), (path, text)
-        assert text["error"].startswith("response body is the model server's answer to GET /"), text
+        method = "POST" if path.startswith("POST ") else "GET"
+        assert text["error"].startswith(
+            f"response body is the model server's answer to {method} /"
+        ), text
+        if method == "POST":
+            assert text["error"].startswith(
+                f"response body is the model server's answer to {path},"
+            ), text
     assert answers[2][3]["error"] == (
         "response body is the model server's answer to GET /v1/models/credit or /v2/models/credit/ready, no inference: "
         "not logged (KServe's agent logs every call through the predictor but kubelet probes)"
@@ -199,7 +250,7 @@ def test_kserve_get_answers_are_refused_and_counted_inferences_alike_are_kept(tm
         in metrics
     )
     rows = parquet_rows(tmp_path / "root")
-    assert sorted(rows.request_id) == [f"call-{i}" for i in range(len(INFERENCES))]
+    assert sorted(rows.request_id) == sorted(f"call-{i}" for i in range(len(INFERENCES)))
 
 
 def test_a_blob_object_of_a_gets_two_records_counts_them_as_not_inference():
@@ -214,3 +265,56 @@ def test_a_blob_object_of_a_gets_two_records_counts_them_as_not_inference():
     decoded = decode_object("kserve/credit/0001.json", data)
     assert not decoded.events
     assert decoded.skipped == {"not_inference": 2}  # main: {"bad_json": 1}, the answer an event
+
+
+def test_a_cloudevent_body_is_never_taken_for_a_get_answer():
+    # the model server reads a structured CloudEvent body's data but never answers a GET with one
+    wrapped = {
+        "time": "2026-12-07T10:00:00Z",
+        "type": "my.prediction",
+        "source": "credit",
+        "id": "ce-1",
+        "specversion": "1.0",
+        "data": {"ready": True},
+    }
+    event = parse_event(kserve_headers("response", "r-1"), json.dumps(wrapped).encode())
+    assert event.body == {"ready": True}  # main: refused 400 not_inference
+
+
+def test_an_empty_request_is_not_blamed_on_a_get_only():
+    with pytest.raises(RejectedEvent) as refused:
+        parse_event(kserve_headers("request", "r-1"), b"")
+    assert str(refused.value) == (
+        "request body is empty: no inference to log (KServe's agent sends one for a call without a body through "
+        "the predictor: a GET of health or metadata, or a POST of the model repository's load or unload)"
+    )
+
+
+def test_a_blob_record_without_bytes_is_damaged_not_a_get():
+    record = {**_record("", b""), "reqType": "org.kubeflow.serving.inference.request", "id": "r-1"}
+    del record["bytes"]
+    decoded = decode_object("kserve/credit/0002.json", json.dumps([record]).encode())
+    assert decoded.skipped == {"bad_base64": 1}  # main: {"not_inference": 1}
+    assert decoded.example["bad_base64"].endswith(
+        "no bytes: a damaged record (KServe's agent writes one always)"
+    )
+
+
+def test_a_replayed_line_gives_back_its_body_bytes_only_when_exact():
+    # review H3b item 5: the redelivery key hashed every body serialised again (19 MB: 136 ms against
+    # 16 ms for the bytes); a replayed line now gives back the body bytes to_wal wrote (the live
+    # event's raw), so both paths hash the bytes, and None (the body serialised again) when the line
+    # is not exactly the other keys as orjson writes them, then the body
+    event = parse_event(_headers("request"), REQUEST)
+    line = event.to_wal()
+    assert Event.from_json(line).raw == event.raw == REQUEST  # main: None
+    # a line of another writer (the body not last, or spaced): no bytes, the body serialised again
+    data = json.loads(line)
+    assert Event.from_json(json.dumps(data).encode()).raw is None
+    body_first = json.dumps({"body": data.pop("body"), **data}, separators=(",", ":")).encode()
+    assert Event.from_json(body_first).raw is None
+    # a body scrubbed on replay (a lone surrogate) is not the line's bytes; an escaped emoji is
+    scrubbed = line.replace(b"[[1.0, 2.0]]", b'[["\\ud800"]]')
+    assert scrubbed != line and Event.from_json(scrubbed).raw is None
+    emoji = line.replace(b"[[1.0, 2.0]]", b'[["\\ud83d\\ude00"]]')
+    assert Event.from_json(emoji).raw == REQUEST.replace(b"[[1.0, 2.0]]", b'[["\\ud83d\\ude00"]]')

@@ -191,7 +191,9 @@ def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES
     ce_type = record.get("reqType")
     if not isinstance(ce_type, str) or not ce_type.endswith((".inference.request", ".inference.response")):
         raise SkippedRecord("unknown_type", f"reqType {str(ce_type)[:80]!r} is not …inference.request or …inference.response")
-    data = record.get("bytes", "")
+    if "bytes" not in record:  # v0.20.0 handler.go sets Bytes: &body always, written "" when empty
+        raise SkippedRecord("bad_base64", "no bytes: a damaged record (KServe's agent writes one always)")
+    data = record["bytes"]
     if not isinstance(data, str):
         raise SkippedRecord("bad_base64", f"bytes is a {type(data).__name__}, not base64 text")
     try:

@@ -216,16 +216,35 @@ class Event:
         if not version and known.get("kind") == "response" and isinstance(body, dict):
             version = body.get("model_version")  # lines written before the field existed
         known["model_version"] = str(version) if isinstance(version, str | int | float) else ""
-        if (b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line):
+        if ((b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line)) \
+                and not _encodable(body):  # an escaped emoji's pair is no lone surrogate: kept as is
             try:
                 known["body"] = _scrub(body)  # a line written before bodies were scrubbed (parse_event)
             except RecursionError as exc:
                 raise ValueError("WAL line's body is nested too deeply") from exc
+        elif isinstance(line, bytes):
+            known["raw"] = _wal_body(line, data)
         return cls(**known)
 
 
 _FIELDS = frozenset(f.name for f in fields(Event)) - {"raw"}
 _META_FIELDS = tuple(f.name for f in fields(Event) if f.name not in ("body", "raw"))
+
+
+def _wal_body(line: bytes, data: dict[str, Any]) -> bytes | None:
+    """The body's bytes in a WAL line as :meth:`Event.to_wal` writes it (the live event's
+    :attr:`~Event.raw`, else its body serialised), so that a replayed event is what the live one
+    was; None unless exact: the line must be the other keys (``data``, the line parsed) as orjson
+    writes them, in their order, then ``"body"`` last. A line of another writer (an older version,
+    spaced, the body elsewhere) gives None: its body is serialised again where bytes are needed."""
+    if not line.endswith(b"}") or next(reversed(data), None) != "body":
+        return None
+    try:
+        head = orjson.dumps({k: v for k, v in data.items() if k != "body"})
+    except TypeError:  # NaN in an attribute: orjson writes null, no longer the line
+        return None
+    head = head[:-1] + b',"body":' if len(head) > 2 else b'{"body":'
+    return line[len(head):-1] if line.startswith(head) else None
 
 
 def _dumps_body(body: Any) -> bytes:
@@ -892,38 +911,61 @@ def inference_body(payload: dict[str, Any]) -> Any:
     return payload
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _metadata_tensors(value: Any) -> bool:
+    """A list of ``MetadataTensor`` (v0.20.0 ``v2_datamodels.py``): exactly ``name``, ``datatype``
+    (str) and ``shape`` (list of int)."""
+    return isinstance(value, list) and all(
+        isinstance(t, dict) and len(t) == 3 and isinstance(t.get("name"), str) and isinstance(t.get("datatype"), str)
+        and isinstance(t.get("shape"), list) and all(type(n) is int for n in t["shape"]) for t in value)
+
+
 def kserve_get_answer(body: dict[str, Any]) -> str | None:
-    """The GET route of KServe's model server that answers with ``body``, else None: a response
-    event of a call that is no inference. KServe's agent logs every call through the predictor but
-    kubelet probes (v0.20.0 ``pkg/logger/handler.go``), a client's health or metadata GET too: an
-    empty request event, and a response event holding one of these answers (v0.20.0
+    """The route of KServe's model server, a GET or the model repository extension's POST, that
+    answers 200 with ``body``, else None: a response event of a call that is no inference. KServe's
+    agent logs every call through the predictor but kubelet probes (v0.20.0
+    ``pkg/logger/handler.go``), and a response only when 200: a client's health or metadata GET,
+    or a ``POST /v2/repository/models/<name>/load|unload`` without a body, is an empty request
+    event and a response event holding one of these answers (v0.20.0
     ``python/kserve/kserve/protocol/rest/server.py``, ``v1_endpoints.py``, ``v2_endpoints.py``,
-    ``v2_datamodels.py``, ``protocol/dataplane.py``; the ctloop-sklearn runtime is a
-    ``kserve.ModelServer``, the same routes). Exact keys and value types, so never a v1
-    ``predictions`` body nor a v2 inference response (its ``outputs`` carry ``data``)."""
+    ``v2_datamodels.py``, ``protocol/dataplane.py``, ``model_server.py`` registers the repository
+    extension; the ctloop-sklearn runtime is a ``kserve.ModelServer``, the same routes). Exact keys,
+    value types and values: live, ready, load and unload are answered 200 only when ``true``
+    (``ServerNotLive``, ``ServerNotReady``, ``ModelNotReady`` otherwise), a server's model list
+    names its models, so ``{"ready": false}``, ``{"models": []}``, a v1 ``predictions`` body or a v2
+    inference response (its ``outputs`` carry ``data``) is never one."""
     size = len(body)
     if size == 1:
         if body.get("status") == "alive":  # GET /  (DataPlane.live)
             return "GET /"
-        if type(body.get("live")) is bool:  # ServerLiveResponse
+        if body.get("live") is True:  # ServerLiveResponse
             return "GET /v2/health/live"
-        if type(body.get("ready")) is bool:  # ServerReadyResponse
+        if body.get("ready") is True:  # ServerReadyResponse
             return "GET /v2/health/ready"
         models = body.get("models")  # V1Endpoints.models, ListModelsResponse
-        if isinstance(models, list) and all(isinstance(name, str) for name in models):
+        if models and _strings(models):
             return "GET /v1/models or /v2/models"
         return None
     name = body.get("name")
     if not isinstance(name, str):
         return None
-    if size == 2 and type(body.get("ready")) is bool:  # V1Endpoints.model_ready, ModelReadyResponse
-        return f"GET /v1/models/{name[:64]} or /v2/models/{name[:64]}/ready"
-    if size == 3 and isinstance(body.get("version"), str) and isinstance(body.get("extensions"), list):
+    if size == 2:
+        if body.get("ready") is True:  # V1Endpoints.model_ready, ModelReadyResponse
+            return f"GET /v1/models/{name[:64]} or /v2/models/{name[:64]}/ready"
+        for action in ("load", "unload"):  # V2Endpoints.load, unload
+            if body.get(action) is True:
+                return f"POST /v2/repository/models/{name[:64]}/{action}"
+        return None
+    if size == 3 and isinstance(body.get("version"), str) and _strings(body.get("extensions")):
         return "GET /v2"  # ServerMetadataResponse
-    if size - ("versions" in body) == 4 and isinstance(body.get("platform"), str) and all(
-            isinstance(tensors, list) and all(isinstance(t, dict) and "data" not in t for t in tensors)
-            for tensors in (body.get("inputs"), body.get("outputs"))):
-        return f"GET /v2/models/{name[:64]}"  # ModelMetadataResponse: tensors of name, datatype and shape only
+    versions = body.get("versions")
+    if (size - ("versions" in body) == 4 and isinstance(body.get("platform"), str)
+            and (versions is None or _strings(versions))
+            and _metadata_tensors(body.get("inputs")) and _metadata_tensors(body.get("outputs"))):
+        return f"GET /v2/models/{name[:64]}"  # ModelMetadataResponse
     return None
 
 
@@ -1078,7 +1120,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     inner = inference_body(payload)
     if inner is not payload:  # the WAL keeps what the model read, as the parsed body is written
         payload, body, utf8 = inner, _dumps_body(inner), True
-    if kind == "response" and len(payload) <= 5 and "predictions" not in payload:
+    elif kind == "response" and len(payload) <= 5 and "predictions" not in payload:  # never answered as a CloudEvent
         route = kserve_get_answer(payload)
         if route is not None:  # stored, it was a lone response half with no prediction (one a poll)
             raise RejectedEvent(400, f"response body is the model server's answer to {route}, no inference: "
@@ -1130,8 +1172,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
 # whose response is the JSON it asked for: kserve_get_answer), a response of a 200 without one (the
 # agent logs a response only when it is a 200: v0.20.0 pkg/logger/handler.go)
 EMPTY_BODY = {
-    "request": "request body is empty: no inference to log (KServe's agent sends one for a call without a body, "
-               "such as a GET of model metadata or readiness through the predictor)",
+    "request": "request body is empty: no inference to log (KServe's agent sends one for a call without a body "
+               "through the predictor: a GET of health or metadata, or a POST of the model repository's load or "
+               "unload)",
     "response": "response body is empty: no prediction to log (KServe's agent sends one for a call answered 200 "
                 "without a body)",
 }
