@@ -899,7 +899,7 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, bounds: list, counts
             raise ConfigError(
                 f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
                 f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
-                f"last and leave none to replay; choose at most {_ceil_duration(step * max(1, len(bounds) // 2))}")
+                f"last and leave none to replay; choose at most {_flag_duration(step * max(1, len(bounds) // 2))}")
     else:
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)

@@ -97,3 +97,15 @@ def test_the_training_window_advised_is_exact_where_whole_days_would_round_it_up
     recwarn.clear()
     again = run_backtest(hourly(7), config(window="25h", train_window="100h"))
     assert len([w for w in again.windows if w.metric is not None]) == 3
+
+
+def test_a_train_window_refused_as_too_long_is_told_one_that_is_not():
+    # 2 windows of 25h: --train-window 50h spans both; the refusal said "choose at most 2D", 48h, which spans both
+    # again (rounded up to whole days, as _warn_few_scored's advice was before _flag_duration; failed on main)
+    from ctloop.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"choose at most 25h$"):
+        run_backtest(hourly(2, per_window=120), config(window="25h", train_window="50h"))
+    with pytest.warns(UserWarning, match="only 1 of 2 windows can be scored"):
+        report = run_backtest(hourly(2, per_window=120), config(window="25h", train_window="25h"))
+    assert report.train_windows == 1
