@@ -35,7 +35,10 @@ For every replay window after the initial training window:
 **Defaults derived from the data** (nothing fixed such as 90 days):
 
 * training window = the smallest number of recent replay windows holding :data:`TRAIN_ROWS`
-  rows (median rows per window), at least 1 and at most :data:`MAX_TRAIN_WINDOWS` windows;
+  rows (median rows per window), at least 1 and at most :data:`MAX_TRAIN_WINDOWS` windows, and short
+  enough to leave :data:`ADVISED_SCORED_WINDOWS` windows to score after the initial model's history
+  (as many as any training window leaves on a shorter stream): a yearly stream of 7 windows took 6 and
+  compared every policy on one window; an explicit ``--train-window`` is taken as given;
 * the initial model trains on the first training window (history under every policy, not
   scored); while that has too few labelled rows or one class it is deferred window by window;
 * a challenger needs ``max(100, ROWS_PER_CLASS x classes)`` labelled rows and two classes
@@ -101,7 +104,7 @@ TRAIN_ROWS = 3000  # the derived training window holds at least this many rows .
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
 FEW_SCORED_WINDOWS = 2  # fewer windows to score after the initial model's history: said up front ...
-ADVISED_SCORED_WINDOWS = 3  # ... with the --train-window that leaves this many
+ADVISED_SCORED_WINDOWS = 3  # ... with the --train-window that leaves this many (a derived one leaves them)
 STRAY_GAP_RATIO = 10  # a gap this many times the longest after it (and a window) sets a few first rows apart
 MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
 MIN_LABELS = MonitoringConfig.min_labels  # labelled rows of a window the realized rules need
@@ -885,13 +888,25 @@ def _min_train_rows(cfg: BacktestConfig, data: pd.DataFrame) -> int:
     return cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
 
 
-def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, bounds: list, counts: Any) -> tuple[int, str]:
-    """``(windows, how)``: the training window in replay windows (``--train-window``, else derived) and how
-    it was set; a ``--train-window`` that leaves no window to replay is refused."""
+def _leave_scored(derived: int, counts: Any, ready: Any, labels_ready: Any) -> int:
+    """The longest training window of at most ``derived`` windows that leaves :data:`ADVISED_SCORED_WINDOWS`
+    windows to score (:func:`_scorable_after`), or as many as a training window of 1 leaves when that is fewer;
+    ``derived`` when no initial model can train (refused as such)."""
+    if not len(ready) or not len(labels_ready):
+        return derived
+    want = min(ADVISED_SCORED_WINDOWS, _scorable_after(counts, 1, ready, labels_ready))
+    return next((k for k in range(derived, 0, -1) if _scorable_after(counts, k, ready, labels_ready) >= want), derived)
+
+
+def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_train_rows: int) -> tuple[int, str]:
+    """``(windows, how)``: the training window in replay windows (``--train-window``, else derived, then cut to
+    leave windows to score: :func:`_leave_scored`) and how it was set; a ``--train-window`` that leaves no window
+    to replay is refused."""
     import numpy as np
 
     from ctloop.timeutil import parse_duration
 
+    bounds, counts = grid.bounds, grid.counts
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"
@@ -899,26 +914,38 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, bounds: list, counts
             raise ConfigError(
                 f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
                 f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
-                f"last and leave none to replay; choose at most {_ceil_duration(step * max(1, len(bounds) // 2))}")
+                f"last and leave none to replay; choose at most {_flag_duration(step * max(1, len(bounds) // 2))}")
     else:
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)
         how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
+        train_windows = min(train_windows, len(bounds) - 1)
+        ready, labels_ready = _ready_windows(grid, min_train_rows)
+        cut = _leave_scored(train_windows, counts, ready, labels_ready)
+        if cut < train_windows:
+            how += f", cut to {cut} to leave {_scorable_after(counts, cut, ready, labels_ready)} windows to score"
+            train_windows = cut
     train_windows = min(train_windows, len(bounds) - 1)
     return train_windows, how
 
 
-def _ready(grid: _Grid, cfg: BacktestConfig, train_windows: int, how: str, min_train_rows: int) -> tuple[Any, Any]:
-    """``(ready, labels_ready)``: the windows by whose end the initial model can hold its rows, and their
-    labels; refused when no window after it would be scored."""
+def _ready_windows(grid: _Grid, min_train_rows: int) -> tuple[Any, Any]:
+    """``(ready, labels_ready)`` of :func:`_ready`, without its refusals."""
     import numpy as np
 
     # the first window by whose end the initial model (all rows so far) can hold its rows: labels at once, and
     # as they arrive (the labels of window k by its end, as labelled() reads them)
     ready = np.flatnonzero(np.cumsum(grid.counts) >= min_train_rows)
     arrived = np.bincount(np.searchsorted(grid.ends, grid.label_time, side="left"), minlength=len(grid.bounds) + 1)[:len(grid.bounds)]
-    labels_ready = np.flatnonzero(np.cumsum(arrived) >= min_train_rows)  # none: refused as "trainable" below
+    labels_ready = np.flatnonzero(np.cumsum(arrived) >= min_train_rows)  # none: refused as "trainable" in _ready
+    return ready, labels_ready
+
+
+def _ready(grid: _Grid, cfg: BacktestConfig, train_windows: int, how: str, min_train_rows: int) -> tuple[Any, Any]:
+    """``(ready, labels_ready)``: the windows by whose end the initial model can hold its rows, and their
+    labels; refused when no window after it would be scored."""
+    ready, labels_ready = _ready_windows(grid, min_train_rows)
     replayed = grid.counts[max(ready[0], train_windows - 1) + 1:] if len(ready) else None
     if replayed is not None and (not len(replayed) or int(replayed.max()) < MIN_SCORE_ROWS):  # scoring nothing
         setting = f"--train-window {cfg.train_window}" if cfg.train_window else f"--window {cfg.window}"
@@ -1028,7 +1055,7 @@ def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[st
             warnings.simplefilter("always")
             data, step, _, _ = _prepared(frame, cfg)
             _, _, grid, min_train_rows = _checked(data, cfg, step)
-            train_windows, how = _train_windows(cfg, step, grid.bounds, grid.counts)
+            train_windows, how = _train_windows(cfg, step, grid, min_train_rows)
             ready, labels_ready = _ready(grid, cfg, train_windows, how, min_train_rows)
     except CtloopError:
         return
@@ -1068,7 +1095,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     data, bounds, times = grid.data, grid.bounds, grid.times
     delay, win_of_row, label_time, counts, ends = grid.delay, grid.win_of_row, grid.label_time, grid.counts, grid.ends
     classification = cfg.task == "classification"
-    train_windows, how = _train_windows(cfg, step, bounds, counts)
+    train_windows, how = _train_windows(cfg, step, grid, min_train_rows)
     ready, labels_ready = _ready(grid, cfg, train_windows, how, min_train_rows)
     _check_schedule_comes(cfg.policy, cfg.window, len(bounds), train_windows, ready, labels_ready)
     if untimed:

@@ -4,7 +4,9 @@ time, ``--time-format %Y``) in 365D windows: 7 windows of ~430 rows, a derived t
 only window 6 was scored. The comparison printed never, always, drift and default at the same RMSE,
 ``+0.0 % vs always`` and ``always ... retrains 1`` (a retrain in the last window, scored by none),
 without saying that it rested on one window. The replay now says so up front, with a --train-window
-that leaves three windows to score; a replay with two or more scored windows says nothing."""
+that leaves three windows to score; a replay with two or more scored windows says nothing. The derived
+training window is now cut to leave three windows to score (as many as any leaves on a shorter stream),
+which the banner says; an explicit --train-window is taken as given and warned about."""
 
 from __future__ import annotations
 
@@ -63,11 +65,37 @@ def test_a_replay_scoring_one_window_says_so_with_a_training_window_that_leaves_
     assert len([w for w in again.windows if w.metric is not None]) == 3
 
 
+def test_a_derived_training_window_leaves_three_windows_to_score_and_says_why(recwarn):
+    # 3000 rows at 400 a window is 8 windows, at most 6: on 7 windows that scored one (wage_year_numbers,
+    # unseen batch 4); the derived window is now cut to 4 and the banner says so (failed on main: 6 windows, 1 scored)
+    said: list[str] = []
+    report = run_backtest(yearly(7, per_year=400), config(), progress=said.append)
+    assert report.train_windows == 4
+    assert len([w for w in report.windows if w.metric is not None]) == 3
+    assert any(
+        "training window 4 window(s) (derived: 3000 rows at a median 400 rows per window, 1..6 windows, "
+        "cut to 4 to leave 3 windows to score)" in line
+        for line in said
+    ), said
+    assert notes(recwarn) == []
+
+
+def test_a_derived_training_window_on_a_short_stream_leaves_as_many_as_it_can(recwarn):
+    # 3 windows: no training window leaves 3; one window of history leaves 2 (the derived 2 left 1)
+    said: list[str] = []
+    report = run_backtest(yearly(3, per_year=400), config(), progress=said.append)
+    assert report.train_windows == 1
+    assert len([w for w in report.windows if w.metric is not None]) == 2
+    assert any("1..6 windows, cut to 1 to leave 2 windows to score)" in line for line in said), said
+    assert notes(recwarn) == []
+
+
 def test_a_derived_training_window_is_named_as_derived(recwarn):
-    run_backtest(yearly(7, per_year=400), config())
+    # 2 windows: one of history, one to score, whatever the training window
+    run_backtest(yearly(2, per_year=400), config())
     said = notes(recwarn)
     assert len(said) == 1 and said[0].startswith(
-        "only 1 of 7 windows can be scored after the initial model's 6 window(s) of history (derived: 3000 "
+        "only 1 of 2 windows can be scored after the initial model's 1 window(s) of history (derived: 3000 "
         "rows at a median 400 rows per window, 1..6 windows)"
     ), said
 
@@ -97,3 +125,15 @@ def test_the_training_window_advised_is_exact_where_whole_days_would_round_it_up
     recwarn.clear()
     again = run_backtest(hourly(7), config(window="25h", train_window="100h"))
     assert len([w for w in again.windows if w.metric is not None]) == 3
+
+
+def test_a_train_window_refused_as_too_long_is_told_one_that_is_not():
+    # 2 windows of 25h: --train-window 50h spans both; the refusal said "choose at most 2D", 48h, which spans both
+    # again (rounded up to whole days, as _warn_few_scored's advice was before _flag_duration; failed on main)
+    from ctloop.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"choose at most 25h$"):
+        run_backtest(hourly(2, per_window=120), config(window="25h", train_window="50h"))
+    with pytest.warns(UserWarning, match="only 1 of 2 windows can be scored"):
+        report = run_backtest(hourly(2, per_window=120), config(window="25h", train_window="25h"))
+    assert report.train_windows == 1
