@@ -85,6 +85,46 @@ class RealizedReport:
                 "rows": json.loads(self.table.to_json(orient="records", date_format="iso"))}
 
 
+def _period(start: str | None, end: str | None, lookback: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(begin, stop)`` of a report: ``start`` (else ``lookback`` before ``stop``) to ``end`` (else now)."""
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
+    stop = _utc(end, pd.Timestamp.now("UTC"), name="end")
+    try:
+        begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback, name="--lookback")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):  # before 1677-09-21: a traceback from pandas
+        raise ConfigError(f"--lookback {lookback} before end {stop.isoformat()} starts before "
+                          f"{pd.Timestamp.min:%Y-%m-%d %H:%M:%S} UTC, the first time pandas holds: a shorter "
+                          "--lookback, or --start") from None
+    if begin >= stop:
+        raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
+    return begin, stop
+
+
+def check_report_options(*, by: str, task: str, metrics: tuple[str, ...], classes: tuple[str, ...],
+                         score: str, start: str | None = None, end: str | None = None,
+                         lookback: str = "7D") -> None:
+    """The options of :func:`realized_report` that need no data, refused before any is read (the CLI
+    checks them before its roots: a mistyped --metrics or a period pandas cannot hold is said as such,
+    not as a missing --store)."""
+    from ctloop import metrics as M
+
+    if by not in GROUPINGS:
+        raise ConfigError(f"--by {by!r} must be one of {', '.join(GROUPINGS)}")
+    names = M.names(task)
+    unknown = [m for m in metrics if m not in names]
+    if unknown:
+        raise ConfigError(f"metric(s) {', '.join(unknown)} do not apply to {task}; use {', '.join(names)}")
+    if classes and task != "classification":
+        raise ConfigError("--classes applies to classification only")
+    if len(classes) > 2 and score:
+        raise ConfigError(f"--score-column {score!r} with {len(classes)} classes: a multiclass model is scored on "
+                          "all its class probabilities, prediction_0..prediction_<k-1>; drop --score-column")
+    _period(start, end, lookback)
+
+
 def realized_report(log_root: str, labels_root: str, model: str, *, start: str | None = None,
                     end: str | None = None, lookback: str = "7D", window: str = "", by: str = "model_version",
                     task: str = "classification", score: str = "", metrics: tuple[str, ...] = (),
@@ -113,28 +153,12 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     )
     from ctloop.timeutil import parse_duration
 
-    if by not in GROUPINGS:
-        raise ConfigError(f"--by {by!r} must be one of {', '.join(GROUPINGS)}")
+    check_report_options(by=by, task=task, metrics=metrics, classes=classes, score=score, start=start, end=end,
+                         lookback=lookback)
     names = M.names(task)
-    unknown = [m for m in metrics if m not in names]
-    if unknown:
-        raise ConfigError(f"metric(s) {', '.join(unknown)} do not apply to {task}; use {', '.join(names)}")
-    if classes and task != "classification":
-        raise ConfigError("--classes applies to classification only")
-    if len(classes) > 2 and score:
-        raise ConfigError(f"--score-column {score!r} with {len(classes)} classes: a multiclass model is scored on "
-                          "all its class probabilities, prediction_0..prediction_<k-1>; drop --score-column")
     metric, scored, _ = resolve(task, metrics[0] if metrics else "", score, list(classes) or None)
     chosen = tuple(metrics) or (metric, *[n for n in names if n != metric])
-    stop = _utc(end, pd.Timestamp.now("UTC"), name="end")
-    try:
-        begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback, name="--lookback")
-    except (OverflowError, pd.errors.OutOfBoundsDatetime):  # before 1677-09-21: a traceback from pandas
-        raise ConfigError(f"--lookback {lookback} before end {stop.isoformat()} starts before "
-                          f"{pd.Timestamp.min:%Y-%m-%d %H:%M:%S} UTC, the first time pandas holds: a shorter "
-                          "--lookback, or --start") from None
-    if begin >= stop:
-        raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
+    begin, stop = _period(start, end, lookback)
     span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
     logs = read_log(log_root, model, begin, stop)
     joined = join_store(logs, labels_root)
@@ -330,5 +354,5 @@ def plot_history(frame: pd.DataFrame, path: str | Path, *, model: str, drift_sha
     return _save(fig, path)
 
 
-__all__ = ["write_outputs", "RealizedReport", "realized_report", "format_realized", "plot_realized", "monitor_history",
+__all__ = ["write_outputs", "RealizedReport", "realized_report", "check_report_options", "format_realized", "plot_realized", "monitor_history",
            "format_history", "plot_history"]

@@ -47,7 +47,16 @@ def _check_report_args(args) -> tuple[str, ...]:
                                         f"{' (text labels)' if i == 1 else ''}" for i, o in enumerate(orders)))
     if args.output:
         check_output_dir(args.output, name="--output")
+    from ctloop.reports import check_report_options
+
+    check_report_options(by=args.by, task=args.task, metrics=_metrics(args), classes=classes,
+                         score=args.score_column, start=args.start, end=args.end, lookback=args.lookback)
     return classes
+
+
+def _metrics(args) -> tuple[str, ...]:
+    """``--metrics`` as names."""
+    return tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip())
 
 
 def _signed_duration(value, example: str) -> str:
@@ -151,7 +160,7 @@ def _report(args) -> int:
             report = reports.realized_report(
                 args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
                 window=args.window, by=args.by, task=args.task, score=args.score_column,
-                metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
+                metrics=_metrics(args), classes=classes)
     except Exception:  # the report refused (a missing --score-column, an unreadable log file): a mistyped
         shown(said)  # root is said instead, else the warnings recorded until then, then the refusal
         raise
