@@ -144,6 +144,7 @@ GET_ANSWERS = [
     ("/v2/health/live", {"live": True}),
     ("/v2/health/ready", {"ready": True}),
     ("/v2/models", {"models": ["credit"]}),
+    ("/v1/models", {"models": []}),  # after an unload of the only model (ModelRepository.unload; review r13)
     (
         "/v2/models/credit",
         {"name": "credit", "versions": None, "platform": "", "inputs": [], "outputs": []},
@@ -184,7 +185,6 @@ INFERENCES = [
     {"ready": False},
     {"live": False},
     {"name": "alice", "ready": False},
-    {"models": []},
     {"name": "c", "version": "1", "extensions": [1, {}]},
     {
         "name": "credit",

@@ -945,8 +945,8 @@ def kserve_get_answer(body: dict[str, Any]) -> str | None:
             return "GET /v2/health/live"
         if body.get("ready") is True:  # ServerReadyResponse
             return "GET /v2/health/ready"
-        models = body.get("models")  # V1Endpoints.models, ListModelsResponse
-        if models and _strings(models):
+        models = body.get("models")  # V1Endpoints.models, ListModelsResponse ([] once the last model is unloaded)
+        if _strings(models):
             return "GET /v1/models or /v2/models"
         return None
     name = body.get("name")
