@@ -25,6 +25,10 @@
 * ``read_table`` (prepare_data, ctloop backtest) refused a directory of Parquet files whose column is pandas'
   ``category`` (Arrow's dictionary type) in some files and plain text in others ("holds categories in a.parquet
   but text in b.parquet"), where drift read it: such a column is read as its values.
+* Review: an object store's Delta log that is only a zero-byte folder marker (``t/_delta_log/``), which Arrow
+  lists as a directory, was missing from the glob's listing of files, so ``t/*.parquet`` and (once a glob's
+  parents were answered from that listing) ``**/*.parquet`` of a partition beside it were read as plain
+  Parquet. The listing's log directories are kept (``streaming._list_files(logs=...)``).
 """
 
 from __future__ import annotations
@@ -442,6 +446,70 @@ def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
         assert str(refused.value).startswith(
             f"s3://{bucket}/log/{pattern} matches files {said} s3://{bucket}/log/,{_TABLE_SAID}"
         ), str(refused.value)
+
+
+@pytest.fixture(scope="module")
+def delta_marker_buckets(moto_url, moto_fs) -> tuple[str, str]:
+    """Two buckets whose ``t/_delta_log/`` is only a zero-byte folder marker (a Delta table being created, as
+    the S3 console's "Create folder" or a writer that makes its log's prefix first leaves it: an object whose
+    key ends in '/', put with boto3): the first with ``t/region=eu/p.parquet``, the second with ``t/p.parquet``."""
+    import boto3
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
+
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0]}), out)
+    client = boto3.client("s3", endpoint_url=moto_url, aws_access_key_id=MOTO_KEY_ID,
+                          aws_secret_access_key=MOTO_SECRET, region_name="us-east-1")  # fmt: skip
+    buckets = (_bucket(moto_fs, {"t/region=eu/p.parquet": out.getvalue()}),
+               _bucket(moto_fs, {"t/p.parquet": out.getvalue()}))  # fmt: skip
+    for bucket in buckets:
+        client.put_object(Bucket=bucket, Key="t/_delta_log/", Body=b"")
+    return buckets
+
+
+def test_a_glob_of_partitions_of_a_delta_log_folder_marker_is_refused(
+    delta_marker_buckets, on_moto
+):
+    """Arrow lists an object store's folder marker ``t/_delta_log/`` as a directory, not a file: the glob's
+    listing of files held no log, and since round 56's review a parent at or below the glob's fixed part was
+    answered from it only, so the partition's files were read (refused at 7c073f60, when the store was asked)."""
+    partitioned = delta_marker_buckets[0]
+    for pattern in ("**/*.parquet", "t/*/*.parquet", "t/**/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main
+            streaming.open_source(f"s3://{partitioned}/{pattern}")
+        assert str(refused.value).startswith(
+            f"s3://{partitioned}/{pattern} matches files inside s3://{partitioned}/t/, a Delta Lake table "
+            "(its _delta_log/)"
+        ), str(refused.value)
+
+
+def test_a_glob_of_files_beside_a_delta_logs_folder_marker_is_refused(
+    delta_marker_buckets, on_moto
+):
+    """The table's own files beside a log that is only its folder marker: read as plain Parquet before (the
+    listing of files held no log); its log holds nothing yet, said as of the directory named on its own."""
+    plain = delta_marker_buckets[1]
+    said = (" a Delta Lake table (its _delta_log/ holds no file: a table with no commits, being created or broken): "
+            "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files")  # fmt: skip
+    with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main and before
+        streaming.open_source(f"s3://{plain}/t/*.parquet")
+    assert str(refused.value).startswith(
+        f"s3://{plain}/t/*.parquet matches files in s3://{plain}/t,{said}"
+    ), str(refused.value)
+
+
+def test_a_glob_of_files_beside_an_empty_local_delta_log_is_told_they_are_there(tmp_path):
+    """A local glob's files beside an empty ``_delta_log/``: the refusal said "no data file beside its log
+    either" of the very files the glob matched; it says what the directory named on its own says."""
+    (tmp_path / "t" / "_delta_log").mkdir(parents=True)
+    pq.write_table(pa.table({"x": [1.0]}), tmp_path / "t" / "p.parquet")
+    with pytest.raises(ConfigError) as refused:
+        streaming.open_source(f"{tmp_path}/t/*.parquet")
+    assert str(refused.value).endswith(
+        "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files and no Delta "
+        "write is running, remove the empty _delta_log/"
+    ), str(refused.value)
 
 
 def test_arrows_names_are_replaced_once_not_one_replacement_feeding_the_next(tmp_path):
