@@ -210,11 +210,24 @@ def gcs_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def moto_url(tmp_path_factory) -> str:
+def moto_workdir(tmp_path_factory) -> Path:
+    """The session moto server's own directory (:func:`moto_url`): other fixtures make ``moto*`` directories
+    too, so a test reading its log takes :func:`moto_log`, not a glob of the base temp directory."""
+    return tmp_path_factory.mktemp("moto")
+
+
+@pytest.fixture(scope="session")
+def moto_url(moto_workdir) -> str:
     """URL of a real ``moto_server`` (S3) shared by the session: each test makes its own bucket.
     Started once per test process instead of once per module (0.8 s of CPU each)."""
-    with moto_s3(tmp_path_factory.mktemp("moto")) as url:
+    with moto_s3(moto_workdir) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def moto_log(moto_url, moto_workdir) -> Path:
+    """The session moto server's log: werkzeug's access log, a line for every request it answered."""
+    return moto_workdir / "moto_server.log"
 
 
 @pytest.fixture(scope="session")

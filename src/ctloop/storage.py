@@ -4521,13 +4521,17 @@ def table_marks(names: Iterable[str]) -> dict[str, dict[str, str]]:
     same root as the directories): each directory holding a table log (:data:`TABLE_LOGS`, a name below it),
     Iceberg's ``metadata/*.metadata.json`` (as ``metadata``) or Hudi's partition marker (as
     ``.hoodie_partition_metadata``, :func:`_hudi_partition`). Grouped once, so that each directory of a glob's
-    matches, and each of their parents, is answered without going over the listing again."""
+    matches, and each of their parents, is answered without going over the listing again. A log's folder
+    marker (``t/_delta_log/``, a name ending in '/') is its first name only when nothing else is below it:
+    a log of no commits (:func:`_no_commits`)."""
     marks: dict[str, dict[str, str]] = {}
     for name in names:
         parts = name.split("/")
         for i, part in enumerate(parts[:-1]):
             if part in TABLE_LOGS:
-                marks.setdefault("/".join(parts[:i]), {}).setdefault(part, name)
+                held = marks.setdefault("/".join(parts[:i]), {})
+                if part not in held or (held[part].endswith("/") and not name.endswith("/")):
+                    held[part] = name  # a name below the log, not only its marker, when there is one
         if len(parts) > 1 and parts[-2] == "metadata" and parts[-1].endswith(".metadata.json"):
             marks.setdefault("/".join(parts[:-2]), {}).setdefault("metadata", name)
         if _hudi_partition(name):
@@ -4600,8 +4604,8 @@ def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, st
     return None
 
 
-def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None
-                       ) -> None:
+def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None,
+                       *, files: Iterable[str] = ()) -> None:
     """Refuse the files the glob ``uri`` matched in ``directory`` (a URI) when it is a Delta Lake, Hudi or
     Iceberg table (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``), a Hudi table's partition (its
     ``.hoodie_partition_metadata``: Hudi's default partition paths, ``2025/01/01``, are no key=value) or inside
@@ -4609,13 +4613,16 @@ def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str
     a table's files (``t/*.parquet``) read every version's rows, those its log removed too. ``listing``:
     ``(root, marks)``, an object store's glob listed every key below the key ``root`` already, grouped by
     :func:`table_marks`: ``directory`` and its parents at or below ``root`` are answered from it (no request
-    more), those above asked; else the local disk is asked."""
+    more), those above asked; else the local disk is asked. ``files``: the files matched in ``directory``,
+    whose format the refusal of a log of no commits names (:func:`_table_refusal`)."""
     loc = parse(directory)
     logged, sign, marked = None, "", None
     if listing is not None:
         held = listing[1].get(loc.key.rstrip("/"), {})
         logged = next((log for log in (*TABLE_LOGS, "metadata") if log in held), None)
-        sign = f"its {logged}/"
+        # only its folder marker below the log (t/_delta_log/): as _table_in_listing says of the directory
+        sign = _no_commits(logged) if logged in TABLE_LOGS and held[logged].endswith(f"{logged}/") \
+            else f"its {logged}/"
         marked = held.get(".hoodie_partition_metadata")
     elif loc.scheme == "file":
         logged = next((log for log in TABLE_LOGS if Path(loc.key, log).is_dir()), None)
@@ -4625,7 +4632,7 @@ def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str
             else f"its {logged}/"
         marked = next((name for name in sorted(os.listdir(loc.key)) if _hudi_partition(name)), None)
     if logged is not None:
-        raise _table_refusal(logged, f"{uri} matches files in {one_line(directory)},", sign)
+        raise _table_refusal(logged, f"{uri} matches files in {one_line(directory)},", sign, files)
     if marked is not None:  # as _table_in_listing says of the directory
         raise _table_refusal(".hoodie", f"{uri} matches files in {one_line(directory)}, a partition of",
                              f"{one_line(marked)} marks one")

@@ -25,6 +25,10 @@
 * ``read_table`` (prepare_data, ctloop backtest) refused a directory of Parquet files whose column is pandas'
   ``category`` (Arrow's dictionary type) in some files and plain text in others ("holds categories in a.parquet
   but text in b.parquet"), where drift read it: such a column is read as its values.
+* Review: an object store's Delta log that is only a zero-byte folder marker (``t/_delta_log/``), which Arrow
+  lists as a directory, was missing from the glob's listing of files, so ``t/*.parquet`` and (once a glob's
+  parents were answered from that listing) ``**/*.parquet`` of a partition beside it were read as plain
+  Parquet. The listing's log directories are kept (``streaming._list_files(logs=...)``).
 """
 
 from __future__ import annotations
@@ -358,69 +362,83 @@ def test_a_glob_of_a_hudi_partitions_files_is_refused_as_the_partition_is(tmp_pa
         ), str(refused.value)
 
 
-def _moto(moto_url, monkeypatch):
-    import uuid
-
+@pytest.fixture(scope="module")
+def moto_fs(moto_url):
+    """Arrow's S3 filesystem on the session's moto: the module's buckets are made with it once."""
     import pyarrow.fs as pafs
 
-    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET, s3_env
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
+
+    return pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
+                             scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
+
+
+@pytest.fixture
+def on_moto(moto_url, monkeypatch) -> None:
+    """ctloop's S3 reads go to the session's moto."""
+    from tests.fixtures.object_stores import s3_env
 
     for name, value in s3_env(moto_url).items():
         monkeypatch.setenv(name, value)
+
+
+def _bucket(fs, objects: dict[str, bytes]) -> str:
+    """A new bucket holding ``objects`` (``{key: bytes}``)."""
+    import uuid
+
     bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
-    fs = pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
-                           scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
     fs.create_dir(bucket)
-    return bucket, fs
-
-
-def test_a_glob_of_a_hudi_partitions_objects_is_refused(moto_url, monkeypatch):
-    bucket, fs = _moto(moto_url, monkeypatch)
-
-    def put(name: str, data: bytes) -> None:
-        with fs.open_output_stream(f"{bucket}/h/{name}") as out:
+    for name, data in objects.items():
+        with fs.open_output_stream(f"{bucket}/{name}") as out:
             out.write(data)
+    return bucket
 
-    _hudi_table(put)
-    root = f"s3://{bucket}/h"
-    for pattern in ("2025/01/01/*.parquet", "2025/*/*/*.parquet", "**/*.parquet"):
-        with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main
-            streaming.open_source(f"{root}/{pattern}")
-        assert str(refused.value).startswith(
-            f"{root}/{pattern} matches files in {root}/2025/01/01,{_HUDI_SAID}"
-        ), str(refused.value)
+
+@pytest.fixture(scope="module")
+def hudi_bucket(moto_fs) -> str:
+    objects: dict[str, bytes] = {}
+    _hudi_table(lambda name, data: objects.__setitem__(f"h/{name}", data))
+    return _bucket(moto_fs, objects)
+
+
+def test_a_glob_of_a_hudi_partitions_objects_is_refused(hudi_bucket, on_moto):
+    root = f"s3://{hudi_bucket}/h"
+    # the three patterns of the local test take one path here: the marker in the glob's own listing
+    with pytest.raises(ConfigError) as refused:  # read as plain Parquet before round 56's review
+        streaming.open_source(f"{root}/**/*.parquet")
+    assert str(refused.value).startswith(
+        f"{root}/**/*.parquet matches files in {root}/2025/01/01,{_HUDI_SAID}"
+    ), str(refused.value)
 
 
 def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
-    moto_url, monkeypatch, tmp_path_factory
+    moto_fs, on_moto, moto_log
 ):
     """The parents of a glob's key=value directories at or below its fixed part are in the glob's own
-    listing: on main each was asked of the store again (3 requests a parent: 9 here, 93 for 30 model=
-    partitions)."""
-    bucket, fs = _moto(moto_url, monkeypatch)
+    listing: before round 56's review each was asked of the store again (3 requests a parent: 9 here, 93
+    for 30 model= partitions)."""
     out = io.BytesIO()
     pq.write_table(pa.table({"x": [1.0]}), out)
-    for model in ("a", "b"):
-        for day in range(3):
-            with fs.open_output_stream(
-                f"{bucket}/log/model={model}/date=2025-01-{day + 1:02}/p.parquet"
-            ) as f:
-                f.write(out.getvalue())
+    bucket = _bucket(moto_fs, {f"log/model={model}/date=2025-01-{day + 1:02}/p.parquet": out.getvalue()
+                               for model in ("a", "b") for day in range(3)})  # fmt: skip
     # every request the moto server answered is a line of its log (werkzeug's access log)
-    log = next(tmp_path_factory.getbasetemp().glob("moto*/moto_server.log"))
-    before = len(log.read_text().splitlines())
+    before = len(moto_log.read_text().splitlines())
     source = streaming.open_source(f"s3://{bucket}/log/**/*.parquet")
     asked = [
-        line.split('"')[1] for line in log.read_text().splitlines()[before:] if f"/{bucket}" in line
+        line.split('"')[1]
+        for line in moto_log.read_text().splitlines()[before:]
+        if f"/{bucket}" in line
     ]
     lists = [line for line in asked if "list-type=2" in line]
-    # the glob's listing (Arrow's, and the one every prefix read gets): no table log asked of the store (9
-    # more on main: _delta_log/, .hoodie/, metadata/ below log/ and each log/model=M/, all in the listing)
-    assert {re.search(r"prefix=([^& ]*)", line)[1] for line in lists} == {"log/"}, "\n".join(asked)
-    assert len(lists) == 2, "\n".join(asked)
+    # only the glob's own prefix is listed (Arrow's listing, and the one every prefix read gets): no table
+    # log, and no partition, asked of the store (9 listings more before: _delta_log/, .hoodie/, metadata/
+    # below log/ and each log/model=M/, all in the listing)
+    assert lists and {re.search(r"prefix=([^& ]*)", line)[1] for line in lists} == {"log/"}, (
+        "\n".join(asked)
+    )
     assert len(source.files) == 6
     # above the fixed part the store is still asked: a table whose root is above the glob
-    with fs.open_output_stream(f"{bucket}/log/_delta_log/00000000000000000000.json") as f:
+    with moto_fs.open_output_stream(f"{bucket}/log/_delta_log/00000000000000000000.json") as f:
         f.write(b"{}\n")
     for pattern, said in (("model=a/**/*.parquet", "inside"), ("**/*.parquet", "inside")):
         with pytest.raises(ConfigError) as refused:
@@ -428,6 +446,70 @@ def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
         assert str(refused.value).startswith(
             f"s3://{bucket}/log/{pattern} matches files {said} s3://{bucket}/log/,{_TABLE_SAID}"
         ), str(refused.value)
+
+
+@pytest.fixture(scope="module")
+def delta_marker_buckets(moto_url, moto_fs) -> tuple[str, str]:
+    """Two buckets whose ``t/_delta_log/`` is only a zero-byte folder marker (a Delta table being created, as
+    the S3 console's "Create folder" or a writer that makes its log's prefix first leaves it: an object whose
+    key ends in '/', put with boto3): the first with ``t/region=eu/p.parquet``, the second with ``t/p.parquet``."""
+    import boto3
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
+
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0]}), out)
+    client = boto3.client("s3", endpoint_url=moto_url, aws_access_key_id=MOTO_KEY_ID,
+                          aws_secret_access_key=MOTO_SECRET, region_name="us-east-1")  # fmt: skip
+    buckets = (_bucket(moto_fs, {"t/region=eu/p.parquet": out.getvalue()}),
+               _bucket(moto_fs, {"t/p.parquet": out.getvalue()}))  # fmt: skip
+    for bucket in buckets:
+        client.put_object(Bucket=bucket, Key="t/_delta_log/", Body=b"")
+    return buckets
+
+
+def test_a_glob_of_partitions_of_a_delta_log_folder_marker_is_refused(
+    delta_marker_buckets, on_moto
+):
+    """Arrow lists an object store's folder marker ``t/_delta_log/`` as a directory, not a file: the glob's
+    listing of files held no log, and since round 56's review a parent at or below the glob's fixed part was
+    answered from it only, so the partition's files were read (refused at 7c073f60, when the store was asked)."""
+    partitioned = delta_marker_buckets[0]
+    for pattern in ("**/*.parquet", "t/*/*.parquet", "t/**/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main
+            streaming.open_source(f"s3://{partitioned}/{pattern}")
+        assert str(refused.value).startswith(
+            f"s3://{partitioned}/{pattern} matches files inside s3://{partitioned}/t/, a Delta Lake table "
+            "(its _delta_log/)"
+        ), str(refused.value)
+
+
+def test_a_glob_of_files_beside_a_delta_logs_folder_marker_is_refused(
+    delta_marker_buckets, on_moto
+):
+    """The table's own files beside a log that is only its folder marker: read as plain Parquet before (the
+    listing of files held no log); its log holds nothing yet, said as of the directory named on its own."""
+    plain = delta_marker_buckets[1]
+    said = (" a Delta Lake table (its _delta_log/ holds no file: a table with no commits, being created or broken): "
+            "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files")  # fmt: skip
+    with pytest.raises(ConfigError) as refused:  # read as plain Parquet on main and before
+        streaming.open_source(f"s3://{plain}/t/*.parquet")
+    assert str(refused.value).startswith(
+        f"s3://{plain}/t/*.parquet matches files in s3://{plain}/t,{said}"
+    ), str(refused.value)
+
+
+def test_a_glob_of_files_beside_an_empty_local_delta_log_is_told_they_are_there(tmp_path):
+    """A local glob's files beside an empty ``_delta_log/``: the refusal said "no data file beside its log
+    either" of the very files the glob matched; it says what the directory named on its own says."""
+    (tmp_path / "t" / "_delta_log").mkdir(parents=True)
+    pq.write_table(pa.table({"x": [1.0]}), tmp_path / "t" / "p.parquet")
+    with pytest.raises(ConfigError) as refused:
+        streaming.open_source(f"{tmp_path}/t/*.parquet")
+    assert str(refused.value).endswith(
+        "no commit yet, so no rows: wait for the first commit; if these are plain Parquet files and no Delta "
+        "write is running, remove the empty _delta_log/"
+    ), str(refused.value)
 
 
 def test_arrows_names_are_replaced_once_not_one_replacement_feeding_the_next(tmp_path):

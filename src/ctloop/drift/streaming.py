@@ -2643,9 +2643,13 @@ def _filesystem(uri: str):
     return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(path))
 
 
-def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False) -> list[str]:
+def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False, logs: list[str] | None = None
+                ) -> list[str]:
     """The files below ``base``, scratch (:func:`_hidden`) left out unless ``scratch``, zero-byte
-    files (no rows, in every format: :func:`ctloop.storage.local_files`) unless ``empty``."""
+    files (no rows, in every format: :func:`ctloop.storage.local_files`) unless ``empty``. ``logs``: on an
+    object store, the directories of the same listing named as a table log (``ctloop.storage.TABLE_LOGS``)
+    are added to it as ``path/``: a log that is only a zero-byte folder marker (``t/_delta_log/``, a table
+    being created) Arrow lists as a directory, no file below it."""
     import pyarrow.fs as pafs
 
     if isinstance(fs, pafs.LocalFileSystem):
@@ -2657,6 +2661,11 @@ def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False) ->
         return [f for f in files if not _hidden(storage.utf8_name(base, f)) or scratch]  # Arrow takes only UTF-8 names
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
+        if logs is not None:
+            from ctloop import storage
+
+            logs.extend(f"{i.path}/" for i in infos
+                        if i.type == pafs.FileType.Directory and i.path.rpartition("/")[2] in storage.TABLE_LOGS)
         return [
             i.path for i in infos
             if i.type == pafs.FileType.File and (scratch or not _hidden(i.path[len(base):].lstrip("/")))
@@ -2936,9 +2945,11 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
             # rules: '*' within one name) against them and the directories above them (before,
             # fnmatch's '*' crossed '/' and no directory matched: d/*.parquet read d/sub/x.parquet
             # too, d/**/*.parquet left out d/x.parquet, d/date=0? matched nothing)
-            listed = _list_files(fs, base, scratch=True, empty=True)
+            logs: list[str] = []  # a table log's folder marker: no file, so looked at for the table only
+            listed = _list_files(fs, base, scratch=True, empty=True, logs=logs)
             found = {*listed, *(d for f in listed for d in _parents(f, base))}
             matches = sorted(m for m in found if _glob_matches(m, path))
+            listed = [*listed, *logs]
         pattern = path[len(base):].lstrip("/")
         # the URI of a match: the glob's fixed part as written in uri (its scheme, bucket), then the match's rest
         fixed = uri[:uri.rfind("/", 0, min(uri.find(ch) for ch in GLOB_CHARS if ch in uri))]
@@ -3021,15 +3032,16 @@ def _refuse_table_files(uri: str, matched: list[str], base: str, fixed: str, lis
     if listed is not None:
         root = storage.parse(fixed).key.rstrip("/")
 
-        def key(path: str) -> str:  # a path below base as its key in the bucket
+        def key(path: str) -> str:  # a path below base as its key in the bucket (a log's folder marker: its '/')
             rest = path[len(base):].strip("/")
-            return f"{root}/{rest}".strip("/") if root else rest
+            return (f"{root}/{rest}".strip("/") if root else rest) + ("/" if path.endswith("/") else "")
 
         listing = (root, storage.table_marks(key(f) for f in listed if any(
             part in storage.TABLE_LOGS or part == "metadata" or storage._hudi_partition(part)
             for part in f[len(base):].split("/"))))
     for directory in sorted({m.rsplit("/", 1)[0] for m in matched}):
-        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, listing)
+        storage.refuse_table_files(uri, fixed + directory[len(base):] if "://" in uri else directory, listing,
+                                   files=[m for m in matched if m.rsplit("/", 1)[0] == directory])
 
 
 def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
