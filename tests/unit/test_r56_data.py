@@ -403,12 +403,14 @@ def hudi_bucket(moto_fs) -> str:
 
 def test_a_glob_of_a_hudi_partitions_objects_is_refused(hudi_bucket, on_moto):
     root = f"s3://{hudi_bucket}/h"
-    # the three patterns of the local test take one path here: the marker in the glob's own listing
-    with pytest.raises(ConfigError) as refused:  # read as plain Parquet before round 56's review
-        streaming.open_source(f"{root}/**/*.parquet")
-    assert str(refused.value).startswith(
-        f"{root}/**/*.parquet matches files in {root}/2025/01/01,{_HUDI_SAID}"
-    ), str(refused.value)
+    # the marker in the glob's own listing, below its fixed part ('**') and as the fixed part itself (the
+    # partition named whole: review r15, a path of its own in table_marks)
+    for pattern in ("**/*.parquet", "2025/01/01/*.parquet"):
+        with pytest.raises(ConfigError) as refused:  # read as plain Parquet before round 56's review
+            streaming.open_source(f"{root}/{pattern}")
+        assert str(refused.value).startswith(
+            f"{root}/{pattern} matches files in {root}/2025/01/01,{_HUDI_SAID}"
+        ), str(refused.value)
 
 
 def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
@@ -433,9 +435,9 @@ def test_a_globs_partitions_below_its_fixed_part_are_answered_from_its_listing(
     # only the glob's own prefix is listed (Arrow's listing, and the one every prefix read gets): no table
     # log, and no partition, asked of the store (9 listings more before: _delta_log/, .hoodie/, metadata/
     # below log/ and each log/model=M/, all in the listing)
-    assert lists and {re.search(r"prefix=([^& ]*)", line)[1] for line in lists} == {"log/"}, (
+    assert len(lists) == 2 and {re.search(r"prefix=([^& ]*)", line)[1] for line in lists} == {"log/"}, (
         "\n".join(asked)
-    )
+    )  # not one listing per partition either
     assert len(source.files) == 6
     # above the fixed part the store is still asked: a table whose root is above the glob
     with moto_fs.open_output_stream(f"{bucket}/log/_delta_log/00000000000000000000.json") as f:
@@ -497,6 +499,23 @@ def test_a_glob_of_files_beside_a_delta_logs_folder_marker_is_refused(
     assert str(refused.value).startswith(
         f"s3://{plain}/t/*.parquet matches files in s3://{plain}/t,{said}"
     ), str(refused.value)
+
+
+def test_a_glob_beside_a_delta_log_marker_without_its_slash_is_refused(moto_url, moto_fs, on_moto):
+    """A zero-byte object named ``t/_delta_log`` (no '/': blobfuse2, Azure without a hierarchical namespace),
+    which Arrow lists as a zero-byte file: the directory named on its own was refused as a table with no
+    commits, its files by a glob were read (review, stop 56)."""
+    import boto3
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
+
+    out = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0]}), out)
+    bucket = _bucket(moto_fs, {"t/p.parquet": out.getvalue()})
+    boto3.client("s3", endpoint_url=moto_url, aws_access_key_id=MOTO_KEY_ID, aws_secret_access_key=MOTO_SECRET,
+                 region_name="us-east-1").put_object(Bucket=bucket, Key="t/_delta_log", Body=b"")  # fmt: skip
+    with pytest.raises(ConfigError, match="a Delta Lake table"):
+        streaming.open_source(f"s3://{bucket}/t/*.parquet")
 
 
 def test_a_glob_of_files_beside_an_empty_local_delta_log_is_told_they_are_there(tmp_path):

@@ -2649,7 +2649,7 @@ def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False, lo
     files (no rows, in every format: :func:`ctloop.storage.local_files`) unless ``empty``. ``logs``: on an
     object store, the directories of the same listing named as a table log (``ctloop.storage.TABLE_LOGS``)
     are added to it as ``path/``: a log that is only a zero-byte folder marker (``t/_delta_log/``, a table
-    being created) Arrow lists as a directory, no file below it."""
+    being created) Arrow lists as a directory, no file below it; one with no '/' as a zero-byte file."""
     import pyarrow.fs as pafs
 
     if isinstance(fs, pafs.LocalFileSystem):
@@ -2664,8 +2664,9 @@ def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False, lo
         if logs is not None:
             from ctloop import storage
 
-            logs.extend(f"{i.path}/" for i in infos
-                        if i.type == pafs.FileType.Directory and i.path.rpartition("/")[2] in storage.TABLE_LOGS)
+            logs.extend(f"{i.path}/" for i in infos  # a marker with no '/' (blobfuse2, Azure without HNS): a zero-byte file
+                        if (i.type == pafs.FileType.Directory or (i.type == pafs.FileType.File and not i.size))
+                        and i.path.rpartition("/")[2] in storage.TABLE_LOGS)
         return [
             i.path for i in infos
             if i.type == pafs.FileType.File and (scratch or not _hidden(i.path[len(base):].lstrip("/")))
