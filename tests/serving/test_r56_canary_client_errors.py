@@ -38,7 +38,16 @@ BATCH_STABLE = sm.Pod(f"{sm.CONFIG}-00004", rps=9.5, client_4xx=0.01, version="4
 BATCHED = sm.Pod(
     f"{sm.CONFIG}-00005", rps=0.5, client_4xx=0.01, invalid_rows=20, version="5", ip="10.0.0.15"
 )
-# a stable revision on an older runtime image: no ctloop_requests_total
+# one 500 on a batch of 20 rows among 150 one-row requests in the window (1 % of 5xx allowed)
+FAILED_BATCH = sm.Pod(
+    f"{sm.CONFIG}-00009",
+    rps=0.5,
+    app_5xx=1 / 150,
+    error_rows=20,
+    version="9",
+    ip="10.0.0.19",
+)
+# a stable revision on an older runtime image: no ctloop_requests_total, KServe's predict calls
 OLD_STABLE = sm.Pod(
     f"{sm.CONFIG}-00006",
     rps=10,
@@ -46,14 +55,24 @@ OLD_STABLE = sm.Pod(
     version="6",
     ip="10.0.0.16",
     counts_requests=False,
+    kserve_histogram=True,
+)
+# neither (a scrape keeping the ctloop_predictions_total family alone)
+UNCOUNTED = sm.Pod(
+    f"{sm.CONFIG}-00008",
+    rps=10,
+    client_4xx=0.02,
+    version="8",
+    ip="10.0.0.18",
+    counts_requests=False,
 )
 
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
+    targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED, FAILED_BATCH))
     # the old image's pod only where it differs: the ctloop runtime's series
-    targets += [t for t in sm.targets((OLD_STABLE,)) if t.source == "ctloop"]
+    targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
     history = sm.openmetrics(sm.history(targets))
     with prometheus_with(history, tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
@@ -85,8 +104,10 @@ def test_a_canary_refusing_what_the_stable_takes_fails_naming_both_shares(prom, 
 def test_clients_bad_requests_reaching_both_revisions_alike_pass(prom, source):
     passed, reason, measured = check(prom, source, CLIENTS.revision)
     assert passed, reason
-    # 12 of 600 requests (the ctloop runtime's instances); 12 of 588 reached the queue-proxy's 2xx-4xx
-    assert re.search(r"over 600 requests; 4xx share 2\.0[04]% vs stable 2\.00%$", reason), reason
+    # 12 of 600 requests (the ctloop runtime counts instances too: one a request here); 12 of 588
+    # reached the queue-proxy's 2xx-4xx
+    over = "600 instances \\(600 requests\\)" if source == "ctloop" else "600 requests"
+    assert re.search(rf"over {over}; 4xx share 2\.0[04]% vs stable 2\.00%$", reason), reason
     assert measured["canary_client_error_rate"] == pytest.approx(0.02, abs=1e-3)
     assert measured["stable_client_error_rate"] == pytest.approx(0.02, abs=1e-3)
 
@@ -113,18 +134,55 @@ def test_refused_batches_of_20_rows_on_the_canary_are_requests_in_the_bound(prom
     if source == "ctloop":
         assert (
             reason
-            == "error rate 0.00%, p99 100 ms (stable 100 ms) over 188 requests; 4xx share 1.33% vs stable 0.98%"
+            == "error rate 0.00%, p99 100 ms (stable 100 ms) over 188 instances (150 requests); "
+            "4xx share 1.33% vs stable 0.98%"
         )
 
 
-def test_a_stable_runtime_without_the_request_counter_is_a_stated_skip(prom):
-    """An older serving image counts instances only: the 4xx rule is not judged on them."""
+def test_a_stable_runtime_without_the_request_counter_is_judged_at_its_ceiling(prom):
+    """An older serving image counts instances only, but KServe's request_predict_seconds counts
+    its requests: the canary refusing 60 % is judged against the stable's share at most 2 % (its
+    refused instances over its predict calls). Failed on main: skipped, for exactly the rollout
+    where the runtime changes."""
     passed, reason, measured = check(prom, "ctloop", SCHEMA.revision, stable=OLD_STABLE.revision)
-    assert passed, reason
-    assert measured["client_error_rule"] == "skipped"
+    assert not passed and measured["client_error_rule"] == "failed", reason
+    assert reason.startswith(
+        f"4xx share 60.00% vs stable at most 2.00% (the stable revision {OLD_STABLE.revision} has no "
+        "ctloop_requests_total series (an older serving image, or a scrape that drops it): its share "
+        "bounded above by its refused instances over its predict calls, KServe's "
+        "request_predict_seconds_count): the excess is at least "
+    ), reason
+    passed, reason, _ = check(prom, "ctloop", CLIENTS.revision, stable=OLD_STABLE.revision)
+    assert passed and reason.endswith(
+        "; 4xx share 2.00% vs stable at most 2.00% (the stable revision "
+        f"{OLD_STABLE.revision} has no ctloop_requests_total series (an older "
+        "serving image, or a scrape that drops it): its share bounded above by "
+        "its refused instances over its predict calls, KServe's "
+        "request_predict_seconds_count)"
+    ), reason
+
+
+def test_a_stable_with_neither_count_of_requests_is_a_stated_skip(prom):
+    passed, reason, measured = check(prom, "ctloop", SCHEMA.revision, stable=UNCOUNTED.revision)
+    assert passed and measured["client_error_rule"] == "skipped", reason
     assert reason.endswith(
-        f"; 4xx not judged: the stable revision {OLD_STABLE.revision} has no ctloop_requests_total "
-        "(an older ctloop serving image, which counts instances only; judged once both revisions run a newer one)"
+        f"; 4xx not judged: the stable revision {UNCOUNTED.revision} has no ctloop_requests_total series "
+        "(an older serving image, or a scrape that drops it)"
+    ), reason
+
+
+def test_one_failed_batch_is_one_failed_request_of_the_5xx_rule(prom):
+    """Failed on main: "error rate 11.83% > 1.00%" (the ctloop source's 20 failed instances of
+    169 taken as the failures) and the canary rolled back; by requests one of 150 is 0.67 %. The
+    other sources count requests already (their code path is unchanged; and this fixture stamps a
+    series born after T0 from T0 on, so their late 500 series would be read shifted)."""
+    passed, reason, measured = check(
+        prom, "ctloop", FAILED_BATCH.revision, stable=BATCH_STABLE.revision
+    )
+    assert passed, reason
+    assert measured["canary_error_rate"] == pytest.approx(1 / 150, rel=0.05)
+    assert reason.startswith(
+        "error rate 0.67%, p99 100 ms (stable 100 ms) over 169 instances (150 requests); "
     ), reason
 
 

@@ -77,10 +77,15 @@ def test_a_bad_threshold_is_refused_in_one_line_naming_it(value, said):
 def test_the_bound_is_of_requests_not_of_the_instances_they_carried():
     """The ctloop runtime counts instances: 2 refused 20-row batches among 150 requests are 40 of
     188 instances (21 %), but 2 of 150 trials of the bound (1.3 %), which the rule judges."""
-    canary = RevisionStats("c", 188, 0.0, 0.1, client_error_rate=2 / 150, client_requests=150)
+    canary = RevisionStats(
+        "c", 188, 0.0, 0.1, client_error_rate=2 / 150, client_requests=150, counts_instances=True
+    )
     passed, reason, measured = analysis.judge(canary, stats(2850, 0.01, "s"), CanaryRules())
     assert passed, reason
-    assert reason.endswith("; 4xx share 1.33% vs stable 1.00%"), reason
+    # failed on main: "over 188 requests" (the 188 are instances)
+    assert reason.endswith(" over 188 instances (150 requests); 4xx share 1.33% vs stable 1.00%"), (
+        reason
+    )
     assert (measured["canary_client_requests"], measured["stable_client_requests"]) == (150, 2850)
 
 
@@ -99,7 +104,7 @@ def test_a_stable_with_three_requests_is_a_stated_skip_not_a_pass_that_judged_no
 @pytest.mark.parametrize(
     "requests, share, said",
     [
-        (math.inf, 0.0, "request count inf / 4xx requests inf"),
+        (math.inf, 0.0, "4xx requests inf"),  # the request count is no count of the rule
         (3000, math.nan, "4xx share nan"),
         (3000, math.inf, "4xx share inf"),
     ],
@@ -130,3 +135,70 @@ def test_a_canary_4xx_count_that_is_no_number_is_named_in_the_failure(client_req
     assert reason.startswith(
         f"canary revision c: request count 600 / error rate 0.0 / {said} is not a finite"
     ), reason
+
+
+def test_the_min_requests_gate_counts_requests_not_the_instances_they_carried():
+    """Failed on main: 30 requests of 20 rows (600 instances) were judged ("over 600 requests")."""
+    canary = RevisionStats(
+        "c", 600, 0.0, 0.1, client_error_rate=0.0, client_requests=30, counts_instances=True
+    )
+    passed, reason, _ = analysis.judge(canary, stats(3000, 0.01, "s"), CanaryRules())
+    assert (passed, reason) == (False, "too few requests to judge: 30 < 50")
+
+
+def test_a_stable_with_few_requests_fails_a_canary_the_bound_already_proves_bad():
+    """Every one of 400 requests refused against a stable's 0 of 40: the excess is at least 88
+    points whatever the stable's true share. Failed on main: skipped (40 < min_requests 50)."""
+    passed, reason, measured = analysis.judge(stats(400, 1.0), stats(40, 0.0, "s"), CanaryRules())
+    assert not passed and measured["client_error_rule"] == "failed"
+    # Wilson at z 2.326: canary 400/(400 + z²) = 98.67 %, stable z²/(40 + z²) = 11.92 %;
+    # 1 - hypot(1.33 %, 11.92 %) = 88.01 %
+    assert reason.startswith(
+        "4xx share 100.00% vs stable 0.00%: the excess is at least 88.01 points > 1.00 points"
+    ), reason
+
+
+@pytest.mark.parametrize("requests", [math.nan, math.inf])
+def test_the_stable_instance_count_is_no_count_of_the_4xx_rule(requests):
+    """The rule reads the stable's requests and 4xx share only. Failed on main: a stable whose
+    instance count was no number failed the check ("request count nan is not a finite number"),
+    even one whose runtime counts no requests (a stated skip)."""
+    stable = RevisionStats("s", requests, 0.0, 0.1, client_error_rate=0.01, client_requests=3000)
+    passed, reason, measured = analysis.judge(stats(600, 0.01), stable, CanaryRules())
+    assert passed and measured["client_error_rule"] == "passed", reason
+    old = RevisionStats(
+        "s", requests, 0.0, 0.1, client_missing="has no ctloop_requests_total series"
+    )
+    passed, reason, measured = analysis.judge(stats(600, 0.6), old, CanaryRules())
+    assert passed and measured["client_error_rule"] == "skipped", reason
+    assert reason.endswith(
+        "; 4xx not judged: the stable revision s has no ctloop_requests_total series"
+    ), reason
+
+
+@pytest.mark.parametrize("canary_share, passed", [(0.6, False), (0.03, True)])
+def test_a_stable_without_the_request_counter_is_judged_at_the_ceiling_of_its_share(
+    canary_share, passed
+):
+    """An older serving image counts instances only; KServe's predict calls count its requests:
+    refused instances over them bound its 4xx share above (a refused request is at least one
+    refused instance). Failed on main: skipped for the whole rollout from an older image."""
+    old = RevisionStats(
+        "s",
+        3100,
+        0.0,
+        0.1,
+        client_missing="has no ctloop_requests_total series (an older serving image, "
+        "or a scrape that drops it)",
+        client_error_ceiling=0.02,
+        client_ceiling_requests=3000,
+        counts_instances=True,
+    )
+    ok, reason, measured = analysis.judge(stats(600, canary_share), old, CanaryRules())
+    assert ok is passed, reason
+    assert measured["client_error_rule"] == ("passed" if passed else "failed")
+    assert (
+        f"4xx share {canary_share:.2%} vs stable at most 2.00% (the stable revision s has no "
+        "ctloop_requests_total series (an older serving image, or a scrape that drops it): its share bounded "
+        "above by its refused instances over its predict calls, KServe's request_predict_seconds_count)"
+    ) in reason

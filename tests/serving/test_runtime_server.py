@@ -277,3 +277,27 @@ def test_numbers_sent_for_text_features_are_served_as_the_trained_text(tmp_path)
     for feature in ("grade", "code"):
         assert (f'ctloop_numbers_as_text_total{{feature="{feature}",model_name="{MODEL}",model_version="3",'
                 f'outcome="recoded"}} 4.0') in metrics, metrics
+
+
+
+def requests_counted(metrics: str) -> dict[str, float]:
+    """``ctloop_requests_total`` of version 3 by outcome, as the runtime's /metrics writes it."""
+    prefix = f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="'
+    return {line[len(prefix):].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines() if line.startswith(prefix)}
+
+
+def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained):
+    """``debt_to_income`` 1e308 passes the payload checks (a finite number); the scaler's output
+    overflows and scikit-learn refuses infinity: the revision's failure, counted ``error`` once
+    (request and instance). A bad binary tensor (gRPC) is a 400:
+    tests/serving/test_fix42g_grpc_missing_value.py."""
+    _, _, rows = trained
+    huge = records(rows.head(1))
+    huge[0]["debt_to_income"] = 1e308
+    # a connection each: uvicorn closes one after an exception reached it (KServe re-raises a 500's)
+    before = requests_counted(httpx.get(f"{runtime}/metrics", timeout=30).text)
+    failed = httpx.post(f"{runtime}/v1/models/{MODEL}:predict", json={"instances": huge}, timeout=30)
+    after = requests_counted(httpx.get(f"{runtime}/metrics", timeout=30).text)
+    assert failed.status_code == 500, failed.text
+    assert {k: after[k] - before[k] for k in after} == {"ok": 0.0, "invalid": 0.0, "error": 1.0}

@@ -10,11 +10,13 @@ works whether or not those rules are installed.
 Default rules (each a failed check when broken; **no data, too few requests or a count that is
 not a finite number is a failed check, never a pass**):
 
-* canary error rate (5xx / all) > 1 %;
+* canary error rate (5xx / all) > 1 %, of requests (the ``ctloop`` source: of
+  ``ctloop_requests_total`` where a revision's runtime has it, else of instances);
 * canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
-  confidence bound of the difference, of requests (:func:`client_error_rule`; skipped, with a
-  note saying why, when the source cannot tell a 4xx, a revision's runtime does not count
-  requests or the stable revision had fewer than ``min_requests``);
+  confidence bound of the difference, of requests (:func:`client_error_rule`; a stable on an
+  older runtime image at the upper bound of its share; skipped, with a note saying why, when the
+  source cannot tell a 4xx, a revision has no count of requests, or the stable revision had
+  fewer than ``min_requests`` and the bound does not fail the canary);
 * canary p99 latency > 500 ms;
 * canary p99 > 2 × stable p99 (latency +100 %).
 """
@@ -187,11 +189,12 @@ def excess_lower_bound(canary_share: float, canary_n: float, stable_share: float
     return canary_share - stable_share - math.hypot(canary_share - c_low, s_high - stable_share)
 
 
-def _not_finite(stats: RevisionStats, *, requests: bool = True) -> list[str]:
-    """``stats``' counts of the 4xx rule that are no finite number, named (``requests``: its
-    request count too), e.g. ``["4xx share nan"]``; none is ``[]``."""
-    named = [("request count", stats.requests)] if requests else []
-    named += [("4xx requests", stats.client_requests), ("4xx share", stats.client_error_rate)]
+def _not_finite(stats: RevisionStats, *, ceiling: bool = False) -> list[str]:
+    """``stats``' counts of the 4xx rule that are no finite number, named, e.g. ``["4xx share nan"]``
+    (``ceiling``: of its upper bound, :attr:`RevisionStats.client_error_ceiling`); none is ``[]``.
+    ``requests`` is no count of the rule (the ctloop runtime's are instances)."""
+    named = ([("4xx requests", stats.client_requests), ("4xx share", stats.client_error_rate)] if not ceiling
+             else [("predict calls", stats.client_ceiling_requests), ("4xx share bound", stats.client_error_ceiling)])
     return [f"{name} {value}" for name, value in named if value is not None and not math.isfinite(value)]
 
 
@@ -208,39 +211,50 @@ def client_error_rule(canary: RevisionStats, stable: RevisionStats, rules: Canar
     ``outcome="invalid"``), or a request KServe's server refuses for it. Fails when the lower
     :data:`CLIENT_ERROR_CONFIDENCE` bound of the difference (:func:`excess_lower_bound`, of
     ``client_requests``: requests, which the bound takes as independent trials, not the instances
-    a batch carries) is above ``rules.max_client_error_excess``; the text names both shares. Fails
-    too, naming it, when a stable count is no finite number (a corrupt counter: never a pass). Not
-    judged (the text says why, never a silent pass) when the source cannot tell a 4xx, a
-    revision's runtime does not count requests (:attr:`RevisionStats.client_missing`) or the
-    stable revision had fewer than ``rules.min_requests`` in the window (none: the 100 % step,
-    blue-green; a few: a share that bounds nothing)."""
+    a batch carries) is above ``rules.max_client_error_excess``; the text names both shares. A
+    stable revision whose runtime does not count requests (an older serving image) is taken at
+    the upper bound of its share (:attr:`RevisionStats.client_error_ceiling`: refused instances
+    over KServe's predict calls, which count every request in every image), and the text says so:
+    the canary is judged against a stable share at least the true one. Fails too, naming it, when
+    a count of the rule is no finite number (a corrupt counter: never a pass). Not judged (the
+    text says why, never a silent pass) when the source cannot tell a 4xx, a revision has no
+    request count at all (:attr:`RevisionStats.client_missing`, without a ceiling for the
+    stable), or the stable revision had fewer than ``rules.min_requests`` requests in the window
+    (none: the 100 % step, blue-green; a few: a share that bounds little) and the bound does not
+    already fail the canary (every request refused against a stable's 0 of 40 does)."""
     if canary.client_unseen or (canary.client_error_rate is None and not canary.client_missing):
         return False, f"4xx not judged: {canary.client_unseen or 'the canary 4xx share was not measured'}"
-    for role, side, bad in (("canary", canary, _not_finite(canary, requests=False)), ("stable", stable, _not_finite(stable))):
+    if canary.client_missing:
+        return False, f"4xx not judged: the canary revision {canary.revision or '(none)'} {canary.client_missing}"
+    ceiling = bool(stable.client_missing) and stable.client_ceiling_requests is not None
+    if stable.client_missing and not ceiling:
+        return False, f"4xx not judged: the stable revision {stable.revision or '(none)'} {stable.client_missing}"
+    for role, side, bad in (("canary", canary, _not_finite(canary)), ("stable", stable, _not_finite(stable, ceiling=ceiling))):
         if bad:  # judge() names the canary's first; here for a caller of this rule alone
             return True, (f"{role} revision {side.revision}: {' / '.join(bad)} is not a finite number (a corrupt "
                           "counter series): the 4xx rule cannot compare the canary with it")
-    for role, side in (("canary", canary), ("stable", stable)):
-        if side.client_missing:
-            return False, f"4xx not judged: the {role} revision {side.revision or '(none)'} {side.client_missing}"
-    n_stable = stable.client_requests
-    if not stable.requests or not n_stable or stable.client_error_rate is None:
+    n_stable, s_share = ((stable.client_ceiling_requests, stable.client_error_ceiling) if ceiling
+                         else (stable.client_requests, stable.client_error_rate))
+    if not n_stable or s_share is None:
         return False, (f"4xx not judged: the stable revision {stable.revision or '(none)'} had no requests in the "
                        "window, so no 4xx share to compare with (judged at the steps where it serves)")
-    if n_stable < rules.min_requests:
-        return False, (f"4xx not judged: the stable revision {stable.revision} had {_shown(n_stable, rules.min_requests)} "
-                       f"requests in the window, fewer than min_requests {rules.min_requests}: too few for a 4xx "
-                       "share to compare with")
     if not canary.client_requests:
         return False, "4xx not judged: the canary 4xx share was not measured"
-    c_share, s_share = canary.client_error_rate, stable.client_error_rate
-    c_share, s_share = min(max(c_share, 0.0), 1.0), min(max(s_share, 0.0), 1.0)
-    shares = f"4xx share {c_share:.2%} vs stable {s_share:.2%}"
+    c_share = min(max(canary.client_error_rate, 0.0), 1.0)
+    s_share = min(max(s_share, 0.0), 1.0)
+    shares = f"4xx share {c_share:.2%} vs stable {'at most ' if ceiling else ''}{s_share:.2%}"
+    if ceiling:
+        shares += (f" (the stable revision {stable.revision} {stable.client_missing}: its share bounded above by "
+                   "its refused instances over its predict calls, KServe's request_predict_seconds_count)")
     bound = excess_lower_bound(c_share, canary.client_requests, s_share, n_stable)
     limit = rules.max_client_error_excess
     if bound > limit:
         return True, (f"{shares}: the excess is at least {_above(bound * 100, limit * 100, 2, ' points')} "
                       f"({CLIENT_ERROR_CONFIDENCE:.0%} confidence; does the canary refuse requests the stable takes?)")
+    if n_stable < rules.min_requests:
+        return False, (f"4xx not judged: the stable revision {stable.revision} had {_shown(n_stable, rules.min_requests)} "
+                       f"requests in the window, fewer than min_requests {rules.min_requests}: too few for a 4xx "
+                       "share to compare with")
     return False, shares
 
 
@@ -265,14 +279,14 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
     elif not math.isfinite(canary.requests) or (canary.error_rate is not None and not math.isfinite(canary.error_rate)) \
-            or _not_finite(canary, requests=False):
+            or _not_finite(canary):
         # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
         # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
         failures.append(" / ".join([f"canary revision {canary.revision}: request count {canary.requests}",
-                                    f"error rate {canary.error_rate}", *_not_finite(canary, requests=False)])
+                                    f"error rate {canary.error_rate}", *_not_finite(canary)])
                         + " is not a finite number (a corrupt counter series)")
-    elif canary.requests < rules.min_requests:
-        failures.append(f"too few requests to judge: {_shown(canary.requests, rules.min_requests)} < {rules.min_requests}")
+    elif (asked := _requests(canary)) < rules.min_requests:
+        failures.append(f"too few requests to judge: {_shown(asked, rules.min_requests)} < {rules.min_requests}")
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
@@ -292,7 +306,24 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         return False, "; ".join(failures), measured
     return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "
                   f"(stable {'n/a' if stable.p99_seconds is None else f'{stable.p99_seconds * 1000:.0f} ms'}) "
-                  f"over {canary.requests:.0f} requests; {client}"), measured
+                  f"over {_over(canary)}; {client}"), measured
+
+
+def _requests(stats: RevisionStats) -> float:
+    """``stats``' requests: its request counter's where the source counts instances beside it
+    (:attr:`RevisionStats.counts_instances`), else ``requests``."""
+    return stats.client_requests if stats.counts_instances and stats.client_requests is not None else stats.requests
+
+
+def _over(stats: RevisionStats) -> str:
+    """What a pass was judged over: "188 instances (150 requests)" where ``requests`` counts
+    instances (the ctloop runtime; "188 instances" from an image without the request counter),
+    else "150 requests"."""
+    if not stats.counts_instances:
+        return f"{stats.requests:.0f} requests"
+    if stats.client_requests is None:
+        return f"{stats.requests:.0f} instances"
+    return f"{stats.requests:.0f} instances ({stats.client_requests:.0f} requests)"
 
 
 def prometheus_now(prom: Prometheus) -> float | None:

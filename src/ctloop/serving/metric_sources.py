@@ -639,6 +639,12 @@ class RevisionStats:
     client_unseen: str = ""
     client_requests: float | None = None
     client_missing: str = ""
+    # where ``client_missing``: an upper bound of the 4xx share (refused instances over the model
+    # server's predict calls, :attr:`MetricSource.predict_calls`) and that count, else None
+    client_error_ceiling: float | None = None
+    client_ceiling_requests: float | None = None
+    # ``requests`` counts instances (the ctloop runtime), its requests are ``client_requests``
+    counts_instances: bool = False
 
 
 @dataclass(frozen=True)
@@ -763,6 +769,10 @@ class MetricSource:
     # assuming independent requests. ``client_missing``: why a revision without it is not judged
     client_requests: str = ""
     client_missing: str = ""
+    # a count of every request that reached the model, in runtime images without ``client_requests``
+    # too (KServe's predict histogram): ``client_errors`` in ``requests`` over it is an upper bound
+    # of such a revision's 4xx share (a refused request is at least one refused instance)
+    predict_calls: str = ""
     revision_label: str = ""  # where a revision is named (unused with ``join``)
     namespace_label: str = ""
     scope: tuple[str, ...] = ()  # matchers on every query (e.g. the reporter)
@@ -988,16 +998,27 @@ class MetricSource:
         errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
         # the 4xx of the same names: no series is none yet (a status code's series is born at its first answer)
-        client = asked = None
+        client = asked = ceiling = calls_seen = None
         missing = ""
         if requests and source.client_errors and source.client_requests:  # of its own request counter
             counted = source._series(source.client_requests, "increase", window, revision, namespace)
             asked = source._first(prom, [f"sum({counted})"], at, nan=True)[1]
             missing = "" if asked is not None else source.client_missing
+            if missing and source.predict_calls:
+                called = source._series(source.predict_calls, "increase", window, revision, namespace)
+                calls = source._first(prom, [f"sum({called})"], at, nan=True)[1]
+                if calls is not None:
+                    refused = prom.scalar(source.errors_expr(revision, namespace, window, both=both,
+                                                             matcher=source.client_errors), at) or 0.0
+                    ceiling, calls_seen = (refused / calls if calls else None), calls
             if asked:
                 refused = source._series(source.client_requests, "increase", window, revision, namespace,
                                          (source.client_errors,))
                 client = (source._first(prom, [f"sum({refused})"], at, nan=True)[1] or 0.0) / asked
+                # the 5xx share of requests too: one failed batch of 20 rows is one failed request
+                failed = source._series(source.client_requests, "increase", window, revision, namespace,
+                                        (source.errors,))
+                rate = (source._first(prom, [f"sum({failed})"], at, nan=True)[1] or 0.0) / asked
         elif requests and source.client_errors:
             asked = requests
             client = (prom.scalar(source.errors_expr(revision, namespace, window, both=both,
@@ -1009,7 +1030,9 @@ class MetricSource:
             p99 = source._union_quantile(prom, revision, namespace, window, at, p99)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])),
                              client_error_rate=client, client_unseen=source.client_unseen,
-                             client_requests=asked, client_missing=missing)
+                             client_requests=asked, client_missing=missing,
+                             client_error_ceiling=ceiling, client_ceiling_requests=calls_seen,
+                             counts_instances=bool(source.client_requests))
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
@@ -1262,8 +1285,10 @@ _CTLOOP = MetricSource(
     errors='outcome="error"',
     client_errors='outcome="invalid"',
     client_requests="ctloop_requests_total",
-    client_missing="has no ctloop_requests_total (an older ctloop serving image, which counts instances only; "
-    "judged once both revisions run a newer one)",
+    client_missing="has no ctloop_requests_total series (an older serving image, or a scrape that drops it)",
+    # kserve v0.20.0 kserve/metrics.py PREDICT_HIST_TIME, observed around every predict call
+    # (kserve/model.py Model.__call__): in every ctloop runtime image, scraped by the same PodMonitor
+    predict_calls="request_predict_seconds_count",
     revision_label="revision",
     namespace_label="namespace",
     code_class=(

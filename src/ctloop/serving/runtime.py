@@ -50,6 +50,7 @@ import argparse
 import json
 import logging
 import os
+import struct
 import sys
 import time
 import uuid
@@ -164,48 +165,52 @@ class CtloopModel(kserve.Model):
         label = self.version or "unknown"
         v2 = isinstance(payload, kserve.InferRequest)
         body: object = None
+        # every request counted once, whatever ends it: a failure until it is answered (an exception
+        # no branch names, or one after the predictions, is a 500 of the revision, and counted so)
+        outcome, counted = "error", None
         try:
-            if v2:
-                # gRPC (KServe v0.20.0 InferRequest.from_grpc): data is the protobuf contents, or [] beside
-                # raw_input_contents — as_numpy reads either, shaped; BYTES come as bytes either way
-                grpc = bool(getattr(payload, "from_grpc", False))
-                body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
-                                    "data": tensor_text(t.name, t.datatype, t.data if t.data is not None and not grpc
-                                                        else t.as_numpy().tolist())}
-                                   for t in payload.inputs]}
-                for t in payload.inputs:
-                    # a JSON (REST) body only: a binary tensor and gRPC's fp64_contents have no null,
-                    # their NaN is the missing value
-                    if t.data is not None and not grpc:
-                        refuse_nan(t.name, t.data)
-            else:
-                body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
-            read: dict[str, NumbersAsText] = {}
-            codes: dict[str, CodesAsText] = {}
-            frame = to_frame(body, self.features, self.numeric, self.as_text, self.categories, read,
-                             no_flags=self.no_flags, flags=self.flags, codes=self.codes, read_codes=codes)
-            if self.unused:  # whatever was sent there: the empty column the model was trained on
-                frame = frame.assign(**{name: float("nan") for name in self.unused})
-        except (ServingError, ValueError, TypeError, KeyError) as exc:
-            PREDICTIONS.labels(self.name, label, "invalid").inc(instances(body))
-            REQUESTS.labels(self.name, label, "invalid").inc()
-            raise InvalidInput(f"{self.name}: {exc}") from exc
-        try:
+            try:
+                if v2:
+                    # gRPC (KServe v0.20.0 InferRequest.from_grpc): data is the protobuf contents, or [] beside
+                    # raw_input_contents — as_numpy reads either, shaped; BYTES come as bytes either way
+                    grpc = bool(getattr(payload, "from_grpc", False))
+                    body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
+                                        "data": tensor_text(t.name, t.datatype, t.data if t.data is not None
+                                                            and not grpc else t.as_numpy().tolist())}
+                                       for t in payload.inputs]}
+                    for t in payload.inputs:
+                        # a JSON (REST) body only: a binary tensor and gRPC's fp64_contents have no null,
+                        # their NaN is the missing value
+                        if t.data is not None and not grpc:
+                            refuse_nan(t.name, t.data)
+                else:
+                    body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
+                read: dict[str, NumbersAsText] = {}
+                codes: dict[str, CodesAsText] = {}
+                frame = to_frame(body, self.features, self.numeric, self.as_text, self.categories, read,
+                                 no_flags=self.no_flags, flags=self.flags, codes=self.codes, read_codes=codes)
+                if self.unused:  # whatever was sent there: the empty column the model was trained on
+                    frame = frame.assign(**{name: float("nan") for name in self.unused})
+            # struct.error: a binary BYTES tensor whose lengths overrun its bytes (KServe v0.20.0
+            # protocol/infer_type.py deserialize_bytes_tensor, called by as_numpy)
+            except (ServingError, ValueError, TypeError, KeyError, struct.error) as exc:
+                outcome, counted = "invalid", instances(body)
+                raise InvalidInput(f"{self.name}: {exc}") from exc
+            counted = len(frame)
             out = self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else self.model.predict(frame)
-        except Exception:
-            PREDICTIONS.labels(self.name, label, "error").inc(len(frame))
-            REQUESTS.labels(self.name, label, "error").inc()
-            raise
-        PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
-        REQUESTS.labels(self.name, label, "ok").inc()
-        self._count_numbers_as_text(label, read)
-        self._count_codes(label, codes)
-        LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
-        if v2:
-            return kserve.InferResponse.from_rest(
-                v2_response(out.tolist(), self.name, self.version, payload.id or str(uuid.uuid4())))
-        return v1_response(out.tolist(), self.name, self.version)
-
+            if v2:
+                answer = kserve.InferResponse.from_rest(
+                    v2_response(out.tolist(), self.name, self.version, payload.id or str(uuid.uuid4())))
+            else:
+                answer = v1_response(out.tolist(), self.name, self.version)
+            self._count_numbers_as_text(label, read)
+            self._count_codes(label, codes)
+            LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
+            outcome = "ok"
+            return answer
+        finally:
+            PREDICTIONS.labels(self.name, label, outcome).inc(instances(body) if counted is None else counted)
+            REQUESTS.labels(self.name, label, outcome).inc()
 
     def _count_codes(self, label: str, codes: dict[str, CodesAsText]) -> None:
         """Values sent for features trained on codes held as numbers (``ctloop_text_as_codes_total``:
