@@ -57,8 +57,9 @@ def deploy_canary(
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
+    cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
     isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+    release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
     state, uri = release.deploy(MlflowRegistry(tracking_uri), isvcs, model_name=model_name,
                                 version=version, cfg=cfg, run_id=pipeline_run_id)
     print(f"ctloop: {cfg.inference_service}: {state.action}, traffic {state.traffic}")

@@ -48,9 +48,9 @@ def rollback_model(
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    # a bad field: one line, exit 2; a bad CTLOOP_KSERVE_NAMESPACE: a warning (read for a service with no mode annotation)
-    cfg = release.rollout_config_or_exit(rollout, refuse_bad_kserve_namespace=False)
+    cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
     isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+    release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
     target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
                                      model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
                                      to_version=to_version, run_id=pipeline_run_id)
