@@ -487,6 +487,45 @@ def test_the_walk_needing_a_bad_kserve_namespace_variable_is_refused_not_rolled_
         assert [c for c in kube.calls[since:] if c[0] != "GET"] == [] and events == []
 
 
+@pytest.mark.parametrize(
+    ("name", "change", "line"),
+    [
+        (
+            "deploy_canary",
+            {"rollout": {"namespace": NS}},
+            "error: rollout.inference_service and rollout.namespace are required to deploy, e.g. "
+            "rollout: {inference_service: credit-default, namespace: ctloop}\n",
+        ),
+        (
+            "rollback_model",
+            {"failed_version": "v2"},
+            "error: --failed-version / failed_version 'v2': ",
+        ),
+        ("rollback_model", {"to_version": "abc"}, "error: --to-version / to_version 'abc': "),
+    ],
+)
+def test_bad_input_found_after_the_rollout_section_is_one_line_and_exit_2(
+    name, change, line, registered, tmp_path, monkeypatch, capsys
+):
+    # on main release._target's and release._checked_versions' ConfigError escaped the component:
+    # a traceback, exit status 1 (release.bad_input_exits now wraps each rollout step)
+    from tests.doubles.kube_api import write_kubeconfig
+    from tests.serving.test_rollout_components import MODEL
+
+    uri, registry = registered
+    monkeypatch.delenv(specs.KSERVE_NAMESPACE_ENV, raising=False)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", kube.url))
+        func, kwargs = _component(name)
+        records = registry.audit_log(MODEL)
+        with pytest.raises(SystemExit) as caught:
+            func.python_func(**{**kwargs, "model_name": MODEL, **change}, tracking_uri=uri)
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and err.startswith(line) and err.count("\n") == 1, err
+        assert err.endswith("nothing written\n") or name == "deploy_canary", err
+        assert kube.calls == [] and registry.audit_log(MODEL) == records
+
+
 def test_a_staging_resumed_on_a_legacy_annotation_is_refused_before_waiting_for_its_revision(
     monkeypatch,
 ):

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -77,6 +78,21 @@ def _one_line_problem(exc: ConfigError) -> str:
 def _refuse_at_start(exc: ConfigError) -> NoReturn:
     print(f"error: {_one_line_problem(exc)}; nothing written", file=sys.stderr)
     raise SystemExit(2) from None
+
+
+@contextmanager
+def bad_input_exits() -> Iterator[None]:
+    """Around the body of each rollout step (``deploy_canary``, ``analyze_canary``, ``promote_model``,
+    ``rollback_model``): a :class:`ConfigError` (bad input: a missing ``rollout.inference_service``,
+    ``failed_version`` naming no version, a ``to_version`` the registry does not have) is one
+    ``error:`` line on stderr and exit status 2, as the ``ctloop`` command ends on one, not a
+    traceback and exit status 1. The messages say what was written (nothing, where they are raised
+    before any write)."""
+    try:
+        yield
+    except ConfigError as exc:
+        print(f"error: {_one_line_problem(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
@@ -427,7 +443,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             except CtloopError as exc:
                 if isinstance(exc, ConfigError) and walking and not at["checking"]:
                     # the walk's own reads refused (CTLOOP_KSERVE_NAMESPACE where the cluster's
-                    # default is needed): bad input, a refusal, never a verdict
+                    # default is needed): bad input, a refusal (bad_input_exits), never a verdict
                     # that rolls a good canary back
                     raise
                 # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
