@@ -61,17 +61,18 @@ def analyze_canary(
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    # a bad field: one line, exit 2; a bad CTLOOP_KSERVE_NAMESPACE: a warning (read for a service with no mode annotation)
-    cfg = release.rollout_config_or_exit(rollout, refuse_bad_kserve_namespace=False)
-    isvcs = (InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
-             if deploy_action not in release.FIRST_DEPLOYMENT else None)
-    result = release.analyze(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version, cfg=cfg,
-                             deploy_action=deploy_action, canary_revision=canary_revision,
-                             stable_revision=stable_revision, run_id=pipeline_run_id)
-    for key, value in release.step_metrics(result).items():
-        analysis_metrics.log_metric(key, value)
-    analysis_report.metadata["decision"] = result.decision
-    with open(analysis_report.path, "w") as fh:
-        fh.write(release.render_markdown(result))
-    print(f"ctloop: canary analysis of {cfg.inference_service}: {result.decision} — {result.reason}")
-    return namedtuple("AnalyzeOutputs", ["decision", "reason"])(result.decision, result.reason)
+    with release.bad_input_exits():  # bad input (ConfigError): one line on stderr, exit 2, not a traceback
+        cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
+        isvcs = (InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+                 if deploy_action not in release.FIRST_DEPLOYMENT else None)
+        release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
+        result = release.analyze(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version, cfg=cfg,
+                                 deploy_action=deploy_action, canary_revision=canary_revision,
+                                 stable_revision=stable_revision, run_id=pipeline_run_id)
+        for key, value in release.step_metrics(result).items():
+            analysis_metrics.log_metric(key, value)
+        analysis_report.metadata["decision"] = result.decision
+        with open(analysis_report.path, "w") as fh:
+            fh.write(release.render_markdown(result))
+        print(f"ctloop: canary analysis of {cfg.inference_service}: {result.decision} — {result.reason}")
+        return namedtuple("AnalyzeOutputs", ["decision", "reason"])(result.decision, result.reason)

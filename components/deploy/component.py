@@ -57,10 +57,12 @@ def deploy_canary(
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
-    isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
-    state, uri = release.deploy(MlflowRegistry(tracking_uri), isvcs, model_name=model_name,
-                                version=version, cfg=cfg, run_id=pipeline_run_id)
-    print(f"ctloop: {cfg.inference_service}: {state.action}, traffic {state.traffic}")
-    return namedtuple("DeployOutputs", ["action", "latest_revision", "previous_revision", "storage_uri"])(
-        state.action, state.latest_revision, state.previous_revision, uri)
+    with release.bad_input_exits():  # bad input (ConfigError): one line on stderr, exit 2, not a traceback
+        cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
+        isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+        release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
+        state, uri = release.deploy(MlflowRegistry(tracking_uri), isvcs, model_name=model_name,
+                                    version=version, cfg=cfg, run_id=pipeline_run_id)
+        print(f"ctloop: {cfg.inference_service}: {state.action}, traffic {state.traffic}")
+        return namedtuple("DeployOutputs", ["action", "latest_revision", "previous_revision", "storage_uri"])(
+            state.action, state.latest_revision, state.previous_revision, uri)

@@ -45,13 +45,15 @@ def promote_model(
     from ctloop.registry import MlflowRegistry
     from ctloop.serving import release
 
-    cfg = release.rollout_config_or_exit(rollout)  # a bad field or CTLOOP_KSERVE_NAMESPACE: one line, exit 2
-    isvcs = None
-    if cfg.inference_service:
-        from ctloop.serving.kube import InferenceServices
+    with release.bad_input_exits():  # bad input (ConfigError): one line on stderr, exit 2, not a traceback
+        cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
+        isvcs = None
+        if cfg.inference_service:
+            from ctloop.serving.kube import InferenceServices
 
-        isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
-    previous = release.promote(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version,
-                               reason=reason, cfg=cfg, run_id=pipeline_run_id)
-    print(f"ctloop: {model_name} champion -> v{version} (previous: {previous or 'none'})")
-    return namedtuple("PromoteOutputs", ["previous_champion"])(previous or "")
+            isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+        release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
+        previous = release.promote(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version,
+                                   reason=reason, cfg=cfg, run_id=pipeline_run_id)
+        print(f"ctloop: {model_name} champion -> v{version} (previous: {previous or 'none'})")
+        return namedtuple("PromoteOutputs", ["previous_champion"])(previous or "")

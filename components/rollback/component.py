@@ -48,13 +48,14 @@ def rollback_model(
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    # a bad field: one line, exit 2; a bad CTLOOP_KSERVE_NAMESPACE: a warning (read for a service with no mode annotation)
-    cfg = release.rollout_config_or_exit(rollout, refuse_bad_kserve_namespace=False)
-    isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
-    target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
-                                     model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
-                                     to_version=to_version, run_id=pipeline_run_id)
-    if state.action == "held":  # another model took the spec: release.rollback printed why
-        return namedtuple("RollbackOutputs", ["serving_version"])("")
-    print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")
-    return namedtuple("RollbackOutputs", ["serving_version"])(target)
+    with release.bad_input_exits():  # bad input (ConfigError): one line on stderr, exit 2, not a traceback
+        cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
+        isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
+        release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
+        target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
+                                         model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
+                                         to_version=to_version, run_id=pipeline_run_id)
+        if state.action == "held":  # another model took the spec: release.rollback printed why
+            return namedtuple("RollbackOutputs", ["serving_version"])("")
+        print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")
+        return namedtuple("RollbackOutputs", ["serving_version"])(target)

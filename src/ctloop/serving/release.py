@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -79,35 +80,61 @@ def _refuse_at_start(exc: ConfigError) -> NoReturn:
     raise SystemExit(2) from None
 
 
-def rollout_config_or_exit(rollout: Any, *, refuse_bad_kserve_namespace: bool = True) -> RolloutConfig:
+@contextmanager
+def bad_input_exits() -> Iterator[None]:
+    """Around the body of each rollout step (``deploy_canary``, ``analyze_canary``, ``promote_model``,
+    ``rollback_model``): a :class:`ConfigError` (bad input: a missing ``rollout.inference_service``,
+    ``failed_version`` naming no version, a ``to_version`` the registry does not have) is one
+    ``error:`` line on stderr and exit status 2, as the ``ctloop`` command ends on one, not a
+    traceback and exit status 1. The messages say what was written (nothing, where they are raised
+    before any write)."""
+    try:
+        yield
+    except ConfigError as exc:
+        print(f"error: {_one_line_problem(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
     """The ``rollout`` section of a rollout step (``deploy_canary``, ``analyze_canary``,
     ``promote_model``, ``rollback_model``), checked before anything is read or written: a bad field
-    (``RolloutConfig.from_dict``) or a bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``,
-    where KServe's ConfigMap would be read) is one ``error:`` line on stderr, ``...; nothing written``,
-    exit status 2 (as the ``ctloop`` command ends on a ConfigError), not a traceback half-way. A step
-    without an InferenceService (a registry-only promote) reads no ConfigMap.
+    (``RolloutConfig.from_dict``) is one ``error:`` line on stderr, ``...; nothing written``, exit
+    status 2 (as the ``ctloop`` command ends on a ConfigError), not a traceback half-way. A bad
+    ``CTLOOP_KSERVE_NAMESPACE`` depends on the service: :func:`kserve_namespace_or_exit`."""
+    try:
+        return RolloutConfig.from_dict(rollout)
+    except ConfigError as exc:
+        _refuse_at_start(exc)
 
-    The variable is read only for a service with no ``serving.kserve.io/deploymentMode`` annotation
-    (``rollout._check_mode``: the cluster's default then decides). ``refuse_bad_kserve_namespace=False``
-    (``analyze_canary``, ``rollback_model``) makes a bad value a warning and the step goes on: refused
-    where it would have worked, a rollback keeps a failed canary's share and an analysis that
-    decides nothing leaves it there too. Where the value is then needed, it is refused there
-    (``isvc.kserve_config_namespaces``), before that service is written."""
+
+def kserve_namespace_or_exit(isvcs: Any | None, cfg: RolloutConfig) -> None:
+    """A bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``) at the start of a rollout
+    step, judged by the service it targets: the variable is read only for a service
+    :func:`rollout.reads_cluster_default` says (no ``serving.kserve.io/deploymentMode`` annotation:
+    the cluster's default decides). With a bad value the service is read once: such a service is
+    refused here (one ``error:`` line, exit 2, nothing written), before the registry or the cluster
+    is written — half-way, an analysis would decide nothing (or roll back a good canary) and a
+    rollback would leave the failed canary its share; any other (annotated, not there yet, no
+    service for this step: ``isvcs`` ``None``) is one ``ctloop: WARNING:`` line and the step goes
+    on, as it would work. A good value, or ``rollout.kserve_namespace`` set, reads nothing."""
     from ctloop.serving.isvc import MODE_ANNOTATION, kserve_config_namespaces
 
     try:
-        cfg = RolloutConfig.from_dict(rollout)
+        kserve_config_namespaces(cfg.kserve_namespace)
+        return
     except ConfigError as exc:
-        _refuse_at_start(exc)
-    if cfg.inference_service:
+        problem = exc
+    if isvcs is not None and cfg.inference_service:
         try:
-            kserve_config_namespaces(cfg.kserve_namespace)
-        except ConfigError as exc:
-            if refuse_bad_kserve_namespace:
-                _refuse_at_start(exc)
-            print(f"ctloop: WARNING: {_one_line_problem(exc)}; ignored: read only for an InferenceService with no "
-                  f"{MODE_ANNOTATION} annotation", file=sys.stderr)
-    return cfg
+            obj = isvcs.get(cfg.inference_service)
+        except CtloopError:  # the step's own read meets it and says so; a refusal needs the service
+            obj = None
+        if obj is not None and rollout.reads_cluster_default(obj):
+            _refuse_at_start(ConfigError(f"{_one_line_problem(problem)}: InferenceService {cfg.namespace}/"
+                                         f"{cfg.inference_service} has no {MODE_ANNOTATION} annotation, so the "
+                                         "cluster's default is read from KServe's ConfigMap where it says"))
+    print(f"ctloop: WARNING: {_one_line_problem(problem)}; ignored: read only for an InferenceService with no "
+          f"{MODE_ANNOTATION} annotation", file=sys.stderr)
 
 
 def _where(cfg: RolloutConfig) -> dict[str, str]:
@@ -387,6 +414,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             at["sent"] = False
         audit(event)
 
+    walking = False  # walk_plan started: its ConfigError is a refusal, live_check's a failed analysis
     try:
         with sigterm_raises(AnalysisStopped):
             try:
@@ -400,6 +428,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     at["checking"] = False
                     return outcome
 
+                walking = True
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
                                                           storage_uri=uri, revision=canary_revision, judged=seen,
                                                           max_failed_checks=cfg.max_failed_checks,
@@ -412,6 +441,11 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                 # the steps judged before the error stay in the report and the step metrics (walk_plan)
                 decision, reason, steps = "rollback", f"serving error during the canary: {exc}", _judged(exc)
             except CtloopError as exc:
+                if isinstance(exc, ConfigError) and walking and not at["checking"]:
+                    # the walk's own reads refused (CTLOOP_KSERVE_NAMESPACE where the cluster's
+                    # default is needed): bad input, a refusal (bad_input_exits), never a verdict
+                    # that rolls a good canary back
+                    raise
                 # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
                 # nothing was measured, which is a failed check, never a pass — and never a crashed step
                 # that leaves the canary serving its share undecided

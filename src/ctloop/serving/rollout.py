@@ -171,11 +171,20 @@ def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
     if not specs.deployment_mode(obj):
         found, read = getattr(isvcs, "kserve_default", specs.ClusterDefault)(), True
     specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure, found.namespaces)
-    annotations = (obj.get("metadata") or {}).get("annotations")
-    if not read and (obj.get("status") or {}).get("deploymentMode") and specs.MODE_ANNOTATION not in (annotations or {}):
+    if not read and reads_cluster_default(obj):
         # KServe's defaulter writes a Standard or ModelMesh default into every update of such a service
         found = getattr(isvcs, "kserve_default", specs.ClusterDefault)()
     specs.check_update_admitted(obj, found.mode)
+
+
+def reads_cluster_default(obj: dict[str, Any]) -> bool:
+    """Whether :func:`_check_mode` reads the cluster's default deployment mode for ``obj`` (and so
+    KServe's ConfigMap where ``CTLOOP_KSERVE_NAMESPACE`` says): a service naming no mode (no
+    ``status.deploymentMode``, no mode annotation KServe knows), or a reconciled one with no
+    ``serving.kserve.io/deploymentMode`` annotation (KServe's defaulter writes the default into every update)."""
+    annotations = (obj.get("metadata") or {}).get("annotations")
+    return not specs.deployment_mode(obj) or bool(
+        (obj.get("status") or {}).get("deploymentMode") and specs.MODE_ANNOTATION not in (annotations or {}))
 
 
 def _warn_legacy_mode(obj: dict[str, Any]) -> None:
@@ -1778,5 +1787,5 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     return True, f"all {len(plan)} steps passed", steps
 
 
-__all__ = ["STRATEGIES", "ChangedOutside", "RolloutState", "stable_revision", "deploy", "set_traffic", "promote", "rollback",
+__all__ = ["STRATEGIES", "ChangedOutside", "RolloutState", "stable_revision", "reads_cluster_default", "deploy", "set_traffic", "promote", "rollback",
            "check_unchanged", "walk_plan"]
