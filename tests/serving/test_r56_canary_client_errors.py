@@ -38,15 +38,6 @@ BATCH_STABLE = sm.Pod(f"{sm.CONFIG}-00004", rps=9.5, client_4xx=0.01, version="4
 BATCHED = sm.Pod(
     f"{sm.CONFIG}-00005", rps=0.5, client_4xx=0.01, invalid_rows=20, version="5", ip="10.0.0.15"
 )
-# one 500 on a batch of 20 rows among 150 one-row requests in the window (1 % of 5xx allowed)
-FAILED_BATCH = sm.Pod(
-    f"{sm.CONFIG}-00009",
-    rps=0.5,
-    app_5xx=1 / 150,
-    error_rows=20,
-    version="9",
-    ip="10.0.0.19",
-)
 # a stable revision on an older runtime image: no ctloop_requests_total, KServe's predict calls
 OLD_STABLE = sm.Pod(
     f"{sm.CONFIG}-00006",
@@ -70,7 +61,7 @@ UNCOUNTED = sm.Pod(
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
-    targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED, FAILED_BATCH))
+    targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
     # the old image's pod only where it differs: the ctloop runtime's series
     targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
     history = sm.openmetrics(sm.history(targets))
@@ -168,21 +159,6 @@ def test_a_stable_with_neither_count_of_requests_is_a_stated_skip(prom):
     assert reason.endswith(
         f"; 4xx not judged: the stable revision {UNCOUNTED.revision} has no ctloop_requests_total series "
         "(an older serving image, or a scrape that drops it)"
-    ), reason
-
-
-def test_one_failed_batch_is_one_failed_request_of_the_5xx_rule(prom):
-    """Failed on main: "error rate 11.83% > 1.00%" (the ctloop source's 20 failed instances of
-    169 taken as the failures) and the canary rolled back; by requests one of 150 is 0.67 %. The
-    other sources count requests already (their code path is unchanged; and this fixture stamps a
-    series born after T0 from T0 on, so their late 500 series would be read shifted)."""
-    passed, reason, measured = check(
-        prom, "ctloop", FAILED_BATCH.revision, stable=BATCH_STABLE.revision
-    )
-    assert passed, reason
-    assert measured["canary_error_rate"] == pytest.approx(1 / 150, rel=0.05)
-    assert reason.startswith(
-        "error rate 0.67%, p99 100 ms (stable 100 ms) over 169 instances (150 requests); "
     ), reason
 
 

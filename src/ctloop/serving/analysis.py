@@ -10,8 +10,7 @@ works whether or not those rules are installed.
 Default rules (each a failed check when broken; **no data, too few requests or a count that is
 not a finite number is a failed check, never a pass**):
 
-* canary error rate (5xx / all) > 1 %, of requests (the ``ctloop`` source: of
-  ``ctloop_requests_total`` where a revision's runtime has it, else of instances);
+* canary error rate (5xx / all) > 1 %;
 * canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
   confidence bound of the difference, of requests (:func:`client_error_rule`; a stable on an
   older runtime image at the upper bound of its share; skipped, with a note saying why, when the

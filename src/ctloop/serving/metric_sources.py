@@ -1015,10 +1015,6 @@ class MetricSource:
                 refused = source._series(source.client_requests, "increase", window, revision, namespace,
                                          (source.client_errors,))
                 client = (source._first(prom, [f"sum({refused})"], at, nan=True)[1] or 0.0) / asked
-                # the 5xx share of requests too: one failed batch of 20 rows is one failed request
-                failed = source._series(source.client_requests, "increase", window, revision, namespace,
-                                        (source.errors,))
-                rate = (source._first(prom, [f"sum({failed})"], at, nan=True)[1] or 0.0) / asked
         elif requests and source.client_errors:
             asked = requests
             client = (prom.scalar(source.errors_expr(revision, namespace, window, both=both,
