@@ -202,3 +202,16 @@ def test_a_stable_without_the_request_counter_is_judged_at_the_ceiling_of_its_sh
         "ctloop_requests_total series (an older serving image, or a scrape that drops it): its share bounded "
         "above by its refused instances over its predict calls, KServe's request_predict_seconds_count)"
     ) in reason
+
+
+def test_a_ceiling_that_no_canary_share_could_exceed_is_a_stated_skip_not_a_pass():
+    """One refused 3000-row batch on an older stable bounds its share at 100 %: no canary share can exceed
+    it, so a canary refusing 60 % was recorded "passed" (review r16); the numbers judged on are recorded."""
+    old = RevisionStats("s", 3100, 0.0, 0.1,
+                        client_missing="has no ctloop_requests_total series (an older serving image, or a scrape "
+                        "that drops it)", client_error_ceiling=1.0, client_ceiling_requests=100,
+                        counts_instances=True)  # fmt: skip
+    ok, reason, measured = analysis.judge(stats(600, 0.6), old, CanaryRules())
+    assert measured["client_error_rule"] == "skipped", reason
+    assert "4xx not judged: " in reason and "no canary share could exceed" in reason, reason
+    assert measured["stable_client_error_ceiling"] == 1.0 and measured["stable_client_ceiling_requests"] == 100

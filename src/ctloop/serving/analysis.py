@@ -250,6 +250,9 @@ def client_error_rule(canary: RevisionStats, stable: RevisionStats, rules: Canar
     if bound > limit:
         return True, (f"{shares}: the excess is at least {_above(bound * 100, limit * 100, 2, ' points')} "
                       f"({CLIENT_ERROR_CONFIDENCE:.0%} confidence; does the canary refuse requests the stable takes?)")
+    if excess_lower_bound(1.0, canary.client_requests, s_share, n_stable) <= limit:  # a ceiling that bounds nothing
+        return False, (f"4xx not judged: no canary share could exceed the stable's by more than "
+                       f"{limit * 100:.2f} points ({shares})")
     if n_stable < rules.min_requests:
         return False, (f"4xx not judged: the stable revision {stable.revision} had {_shown(n_stable, rules.min_requests)} "
                        f"requests in the window, fewer than min_requests {rules.min_requests}: too few for a 4xx "
@@ -268,7 +271,9 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "stable_error_rate": stable.error_rate, "stable_requests": stable.requests,
                 "canary_client_error_rate": canary.client_error_rate,
                 "stable_client_error_rate": stable.client_error_rate,
-                "canary_client_requests": canary.client_requests, "stable_client_requests": stable.client_requests}
+                "canary_client_requests": canary.client_requests, "stable_client_requests": stable.client_requests,
+                "stable_client_error_ceiling": stable.client_error_ceiling,
+                "stable_client_ceiling_requests": stable.client_ceiling_requests}
     client = ""  # what the 4xx rule said, when it was judged or skipped
     failures = []
     warned = [*canary.warnings, *stable.warnings]
