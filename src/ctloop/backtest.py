@@ -949,7 +949,7 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
         floor = _retrain_floor(grid, min_train_rows, train_windows)
         cut = _leave_scored(train_windows, counts, ready, labels_ready, floor)
         if cut < train_windows:
-            how += f", cut to {cut} to leave {_scorable_after(counts, cut, ready, labels_ready)} windows to score"
+            how += f", cut to {cut} to leave up to {_scorable_after(counts, cut, ready, labels_ready)} windows to score"
             if cut == floor and _leave_scored(train_windows, counts, ready, labels_ready, 1) < cut:
                 how += f" (no fewer: a retrain needs {min_train_rows} labelled rows)"
             train_windows = cut
