@@ -938,7 +938,7 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
             raise ConfigError(
                 f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
                 f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
-                f"last and leave none to replay; choose at most {_flag_duration(step * max(1, len(bounds) // 2))}")
+                f"last and leave none to replay; choose at most {_flag_duration(step * _longest(grid, min_train_rows))}")
     else:
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)
@@ -955,6 +955,15 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
             train_windows = cut
     train_windows = min(train_windows, len(bounds) - 1)
     return train_windows, how
+
+
+def _longest(grid: _Grid, min_train_rows: int) -> int:
+    """The training window a refused ``--train-window`` is told to choose: the one the derived window's cut
+    (:func:`_leave_scored`) chooses from all but the last window (it told 3 of 7 yearly windows where the
+    default chose 4)."""
+    most = max(1, len(grid.bounds) - 1)
+    ready, labels_ready = _ready_windows(grid, min_train_rows)
+    return _leave_scored(most, grid.counts, ready, labels_ready, _retrain_floor(grid, min_train_rows, most))
 
 
 def _ready_windows(grid: _Grid, min_train_rows: int) -> tuple[Any, Any]:

@@ -181,3 +181,11 @@ def test_the_training_window_advised_keeps_the_rows_a_retrain_needs(recwarn):
         "--train-window 1460D (4 windows) leaves 2 (no shorter: a retrain needs 100 labelled rows)"
     ), said
 
+
+def test_a_train_window_refused_as_too_long_is_told_the_one_the_default_chooses():
+    # 7 yearly windows: the refusal said "choose at most 1095D" (half the windows), the default chose 1460D (review
+    # r56; failed on main)
+    from ctloop.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"choose at most 1460D$"):
+        run_backtest(yearly(7, per_year=400), config(train_window="2555D"))
