@@ -309,28 +309,37 @@ def _scorable_after(counts: Any, train_windows: int, ready: Any, labels_ready: A
     return int((counts[first + 1:] >= MIN_SCORE_ROWS).sum())
 
 
-def _warn_few_scored(cfg: BacktestConfig, step: Any, counts: Any, train_windows: int, how: str, ready: Any,
-                     labels_ready: Any) -> None:
+def _warn_few_scored(cfg: BacktestConfig, step: Any, grid: _Grid, train_windows: int, how: str, ready: Any,
+                     labels_ready: Any, min_train_rows: int) -> None:
     """Fewer than :data:`FEW_SCORED_WINDOWS` windows to score after the initial model's history: every
     policy is compared on one window (a yearly stream of 7 windows and a derived history of 6 printed
     four equal means). Said up front, with the longest --train-window that leaves
-    :data:`ADVISED_SCORED_WINDOWS`."""
+    :data:`ADVISED_SCORED_WINDOWS` and still holds the labelled rows a retrain needs (:func:`_retrain_floor`),
+    else that shortest one when it leaves more."""
     import warnings
 
+    counts = grid.counts
     if not len(ready) or not len(labels_ready):  # no initial model: refused as such
         return
     scored = _scorable_after(counts, train_windows, ready, labels_ready)
     if scored >= FEW_SCORED_WINDOWS:
         return
-    fix = next(((k, left) for k in range(train_windows - 1, 0, -1)
+    floor = _retrain_floor(grid, min_train_rows, train_windows)
+    fix = next(((k, left) for k in range(train_windows - 1, floor - 1, -1)
                 if (left := _scorable_after(counts, k, ready, labels_ready)) >= ADVISED_SCORED_WINDOWS), None)
+    if fix is None and floor < train_windows and (left := _scorable_after(counts, floor, ready, labels_ready)) > scored:
+        fix = (floor, left)
+    below = fix is not None and fix[0] == floor and floor > 1 and _scorable_after(
+        counts, floor - 1, ready, labels_ready) > fix[1]
     warnings.warn(
         f"only {scored} of {len(counts)} windows can be scored after the initial model's {train_windows} window(s) "
         f"of history ({how}): the mean metric rests on that window alone, and a retrain in the last window is "
         "scored by none; "
         + (f"--train-window {_flag_duration(step * fix[0])} ({fix[0]} windows) leaves {fix[1]}" if fix
            else "a longer stream or a shorter --window" + (" or --label-delay" if cfg.label_delay else "")
-           + " leaves more"), UserWarning, stacklevel=3)
+           + " leaves more")
+        + (f" (no shorter: a retrain needs {min_train_rows} labelled rows)" if below else ""),
+        UserWarning, stacklevel=3)
 
 
 def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Timestamp, counts: Any) -> None:
@@ -888,14 +897,29 @@ def _min_train_rows(cfg: BacktestConfig, data: pd.DataFrame) -> int:
     return cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
 
 
-def _leave_scored(derived: int, counts: Any, ready: Any, labels_ready: Any) -> int:
+def _retrain_floor(grid: _Grid, min_train_rows: int, most: int) -> int:
+    """The fewest windows, at most ``most``, whose last ones hold ``min_train_rows`` labelled rows by the last
+    window's end (a retrain trains on its last windows' labelled rows: a cut to 3 yearly windows of 30 rows left
+    every retrain 90 of the 100 it needs); ``most`` when none do."""
+    import numpy as np
+
+    arrived = grid.label_time <= np.datetime64(grid.bounds[-1][1])
+    labelled = np.bincount(grid.win_of_row[arrived], minlength=len(grid.bounds))[:len(grid.bounds)]
+    held = np.cumsum(labelled[::-1])  # held[k - 1]: the last k windows' labelled rows
+    return next((k for k in range(1, most + 1) if held[k - 1] >= min_train_rows), most)
+
+
+def _leave_scored(derived: int, counts: Any, ready: Any, labels_ready: Any, floor: int) -> int:
     """The longest training window of at most ``derived`` windows that leaves :data:`ADVISED_SCORED_WINDOWS`
-    windows to score (:func:`_scorable_after`), or as many as a training window of 1 leaves when that is fewer;
-    ``derived`` when no initial model can train (refused as such)."""
+    windows to score (:func:`_scorable_after`), or as many as a training window of 1 leaves when that is fewer,
+    never shorter than ``floor`` (:func:`_retrain_floor`); ``derived`` when no initial model can train (refused
+    as such)."""
     if not len(ready) or not len(labels_ready):
         return derived
+    floor = min(floor, derived)
     want = min(ADVISED_SCORED_WINDOWS, _scorable_after(counts, 1, ready, labels_ready))
-    return next((k for k in range(derived, 0, -1) if _scorable_after(counts, k, ready, labels_ready) >= want), derived)
+    return next((k for k in range(derived, floor - 1, -1) if _scorable_after(counts, k, ready, labels_ready) >= want),
+                floor)
 
 
 def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_train_rows: int) -> tuple[int, str]:
@@ -914,7 +938,7 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
             raise ConfigError(
                 f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
                 f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
-                f"last and leave none to replay; choose at most {_flag_duration(step * max(1, len(bounds) // 2))}")
+                f"last and leave none to replay; choose at most {_flag_duration(step * _longest(grid, min_train_rows))}")
     else:
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)
@@ -922,12 +946,24 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
                f"1..{MAX_TRAIN_WINDOWS} windows")
         train_windows = min(train_windows, len(bounds) - 1)
         ready, labels_ready = _ready_windows(grid, min_train_rows)
-        cut = _leave_scored(train_windows, counts, ready, labels_ready)
+        floor = _retrain_floor(grid, min_train_rows, train_windows)
+        cut = _leave_scored(train_windows, counts, ready, labels_ready, floor)
         if cut < train_windows:
-            how += f", cut to {cut} to leave {_scorable_after(counts, cut, ready, labels_ready)} windows to score"
+            how += f", cut to {cut} to leave up to {_scorable_after(counts, cut, ready, labels_ready)} windows to score"
+            if cut == floor and _leave_scored(train_windows, counts, ready, labels_ready, 1) < cut:
+                how += f" (no fewer: a retrain needs {min_train_rows} labelled rows)"
             train_windows = cut
     train_windows = min(train_windows, len(bounds) - 1)
     return train_windows, how
+
+
+def _longest(grid: _Grid, min_train_rows: int) -> int:
+    """The training window a refused ``--train-window`` is told to choose: the one the derived window's cut
+    (:func:`_leave_scored`) chooses from all but the last window (it told 3 of 7 yearly windows where the
+    default chose 4)."""
+    most = max(1, len(grid.bounds) - 1)
+    ready, labels_ready = _ready_windows(grid, min_train_rows)
+    return _leave_scored(most, grid.counts, ready, labels_ready, _retrain_floor(grid, min_train_rows, most))
 
 
 def _ready_windows(grid: _Grid, min_train_rows: int) -> tuple[Any, Any]:
@@ -1108,7 +1144,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
     _warn_few_labels(cfg, counts)
     _warn_long_cooldown(cfg, step)
-    _warn_few_scored(cfg, step, counts, train_windows, how, ready, labels_ready)
+    _warn_few_scored(cfg, step, grid, train_windows, how, ready, labels_ready, min_train_rows)
 
     def labelled(end_i: int, first_i: int) -> pd.DataFrame:
         """Rows of windows first_i..end_i whose label arrived by window end_i's end."""

@@ -6,7 +6,9 @@ only window 6 was scored. The comparison printed never, always, drift and defaul
 without saying that it rested on one window. The replay now says so up front, with a --train-window
 that leaves three windows to score; a replay with two or more scored windows says nothing. The derived
 training window is now cut to leave three windows to score (as many as any leaves on a shorter stream),
-which the banner says; an explicit --train-window is taken as given and warned about."""
+which the banner says; an explicit --train-window is taken as given and warned about. The cut and the
+advice keep the windows whose labelled rows a retrain needs (review r56: yearly rows 200, 30, 30, 30, 30,
+30 were cut to 3 windows of 90 rows, short of the 100 every retrain needs)."""
 
 from __future__ import annotations
 
@@ -28,12 +30,12 @@ def yearly(years: int, per_year: int = 40) -> pd.DataFrame:
     return pd.DataFrame({"ts": stamps, "a": x[:, 0], "b": x[:, 1], "y": y})
 
 
-def config(window: str = "365D", **kw) -> BacktestConfig:
+def config(window: str = "365D", policy: str = "never", **kw) -> BacktestConfig:
     return BacktestConfig(
         target="y",
         time_column="ts",
         window=window,
-        policy="never",
+        policy=policy,
         training=TrainingConfig(estimator="logistic_regression", seed=0),
         gate=GateConfig.from_dict(
             {
@@ -74,7 +76,7 @@ def test_a_derived_training_window_leaves_three_windows_to_score_and_says_why(re
     assert len([w for w in report.windows if w.metric is not None]) == 3
     assert any(
         "training window 4 window(s) (derived: 3000 rows at a median 400 rows per window, 1..6 windows, "
-        "cut to 4 to leave 3 windows to score)" in line
+        "cut to 4 to leave up to 3 windows to score)" in line
         for line in said
     ), said
     assert notes(recwarn) == []
@@ -86,7 +88,9 @@ def test_a_derived_training_window_on_a_short_stream_leaves_as_many_as_it_can(re
     report = run_backtest(yearly(3, per_year=400), config(), progress=said.append)
     assert report.train_windows == 1
     assert len([w for w in report.windows if w.metric is not None]) == 2
-    assert any("1..6 windows, cut to 1 to leave 2 windows to score)" in line for line in said), said
+    assert any(
+        "1..6 windows, cut to 1 to leave up to 2 windows to score)" in line for line in said
+    ), said
     assert notes(recwarn) == []
 
 
@@ -137,3 +141,51 @@ def test_a_train_window_refused_as_too_long_is_told_one_that_is_not():
     with pytest.warns(UserWarning, match="only 1 of 2 windows can be scored"):
         report = run_backtest(hourly(2, per_window=120), config(window="25h", train_window="25h"))
     assert report.train_windows == 1
+
+
+def counted(per_year: list[int]) -> pd.DataFrame:
+    """``per_year[i]`` rows at 1 January of year 2003 + i."""
+    rng = np.random.default_rng(56)
+    n = sum(per_year)
+    x = rng.normal(size=(n, 2))
+    stamps = pd.to_datetime([f"{2003 + i}-01-01" for i, c in enumerate(per_year) for _ in range(c)])
+    y = (x[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
+    return pd.DataFrame({"ts": stamps, "a": x[:, 0], "b": x[:, 1], "y": y})
+
+
+def test_the_cut_keeps_the_windows_whose_rows_a_retrain_needs(recwarn):
+    # the cut to 3 windows left every retrain 90 labelled rows of the 100 it needs: 3 scored, 0 retrains ("retrain
+    # skipped: 90 labelled rows in the training window (< 100)"); the last 4 windows hold 120 (review r56; failed
+    # on main: 3 windows)
+    said: list[str] = []
+    report = run_backtest(
+        counted([200, 30, 30, 30, 30, 30]), config(policy="always"), progress=said.append
+    )
+    assert report.train_windows == 4
+    scored = [w for w in report.windows if w.metric is not None]
+    assert len(scored) == 2
+    assert [w.retrained for w in scored] == [True, True], [w.reason for w in report.windows]
+    assert any(
+        "1..6 windows, cut to 4 to leave up to 2 windows to score (no fewer: a retrain needs 100 labelled rows))"
+        in line
+        for line in said
+    ), said
+
+
+def test_the_training_window_advised_keeps_the_rows_a_retrain_needs(recwarn):
+    # 5 windows of history score one; 3 would leave 3, each retrain on 90 of the 100 labelled rows it needs
+    # (review r56; failed on main: "--train-window 1095D (3 windows) leaves 3")
+    run_backtest(counted([200, 30, 30, 30, 30, 30]), config(train_window="1825D"))
+    said = notes(recwarn)
+    assert len(said) == 1 and said[0].endswith(
+        "--train-window 1460D (4 windows) leaves 2 (no shorter: a retrain needs 100 labelled rows)"
+    ), said
+
+
+def test_a_train_window_refused_as_too_long_is_told_the_one_the_default_chooses():
+    # 7 yearly windows: the refusal said "choose at most 1095D" (half the windows), the default chose 1460D (review
+    # r56; failed on main)
+    from ctloop.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"choose at most 1460D$"):
+        run_backtest(yearly(7, per_year=400), config(train_window="2555D"))
