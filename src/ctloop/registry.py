@@ -1095,7 +1095,7 @@ class MlflowRegistry:
 
         refused: set[str] = set()
         busy: dict[str, Exception] = {}
-        known: dict[str, bool] = {}  # _validations_lifted's answers, one search per version per call
+        known: dict[str, Any] = {}  # _validations_lifted's answers, one search per version per call
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             aliases = self.aliases(name)
@@ -1237,21 +1237,25 @@ class MlflowRegistry:
         self.set_tags(name, version, {f"{TAG_SERVING_VALIDATION}.reason": reason,
                                       f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run,
                                       TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID})
-        alias, failed = "", None
+        alias, failed, failed_cause = "", None, None
         try:
             if not valid:
                 alias = self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
-            elif before == SERVING_INVALID:
+            elif before is not None and self.aliases(name).get(CHALLENGER) != version:
+                # validated before and without the alias: failed before, or passed by an attempt of this task whose
+                # alias write failed after its verdict (a KFP retry; was: restored only after "failed", and the
+                # retry, reading "passed", left the alias unset)
                 alias = self._challenger_back(name, version)
         except (MlflowException, RegistryError) as exc:
-            failed = exc if isinstance(exc, RegistryError) else RegistryError(
-                f"moving alias {CHALLENGER!r} of {name!r} after the serving validation of v{version}: {exc}")
-            alias = f"error: {one_line(str(exc))[:300]}"
+            # what was moved, on which model, and when (was: MLflow's bare text, "503")
+            failed, failed_cause = RegistryError(f"moving alias {CHALLENGER!r} of {name!r} after the serving "
+                                                 f"validation of v{version}: {one_line(str(exc))[:300]}"), exc
+            alias = f"error: {failed}"
         self.record_event(name, version, {"event": "validate_serving", "valid": valid, "reason": reason,
                                           "pipeline_run": pipeline_run,
                                           **({"challenger_alias": alias} if alias else {})})
         if failed is not None:
-            raise failed
+            raise failed from failed_cause
         return alias
 
     def _challenger_back(self, name: str, version: str) -> str:
@@ -1279,7 +1283,8 @@ class MlflowRegistry:
                  if mv.name == name and str(mv.version).isdigit() and int(mv.version) > floor]
         if not found:
             return []
-        lifted = self._validations_lifted(name, found)
+        known: dict[str, Any] = {}
+        lifted = self._validations_lifted(name, found, known=known)
         others = _never_challenger(found, champion, lifted=lifted)  # every reason but a former champion's
         newest = _newest(self.champions_ever(name, champion))
         out = []
@@ -1287,8 +1292,15 @@ class MlflowRegistry:
             tags = mv.tags or {}
             if tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID and str(mv.version) not in lifted:
                 run = tags.get(f"{TAG_SERVING_VALIDATION}.pipeline_run") or "?"
+                # the reason of the failing record of that run (was: the reason tag, which a later validation whose
+                # verdict write failed overwrote, beside the old verdict)
+                why = known.get(f"reason:{mv.version}")
+                why = why if why is not None else (
+                    f"(no audit record of that run's failure: the reason tag, "
+                    f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')!r}, may be a later validation's whose verdict "
+                    "was not written)")
                 out.append(f"v{mv.version} is never challenger: its serving validation failed (pipeline run {run}): "
-                           f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')}; a validation of it that passes "
+                           f"{why}; a validation of it that passes "
                            "(a rollout of it run again, compiled in round 56 or later) lifts that; to lift it by hand: "
                            f"`mlflow.MlflowClient({display_uri(self.tracking_uri)!r}).delete_model_version_tag("
                            f"{name!r}, {str(mv.version)!r}, "
@@ -1302,7 +1314,7 @@ class MlflowRegistry:
         return out
 
     def _validations_lifted(self, name: str, found: list[Any], ever: Iterable[str] = (),
-                            known: dict[str, bool] | None = None, *, warn: bool = False) -> set[str]:
+                            known: dict[str, Any] | None = None, *, warn: bool = False) -> set[str]:
         """The versions among ``found`` tagged failed (:data:`TAG_SERVING_VALIDATION`) whose serving validation passed
         since in the same pipeline run: a passing ``validate_serving`` record of the tag's pipeline run after its
         failing one (a retry of the step, the same image, whose tag write failed). Not a pass of another run: a
@@ -1339,6 +1351,7 @@ class MlflowRegistry:
                 known[version] = False
                 continue
             fails = [i for i, r in enumerate(records) if r.get("valid") == "False" and r.get("pipeline_run", "") == run]
+            known[f"reason:{version}"] = records[fails[-1]].get("reason", "") if fails else None  # for the note
             # a pass of the same pipeline run only (a retry of the same image, so the same serving runtime; was: any
             # pass, and one by a rollout compiled before round 56, another image, lifted a failure of this one)
             known[version] = bool(fails) and any(r.get("valid") == "True" and r.get("pipeline_run", "") == run

@@ -155,6 +155,28 @@ def test_a_failed_version_is_searched_once_per_call(registered):
     )
 
 
+def test_a_retried_pass_whose_alias_write_failed_gives_the_alias_back(registered, monkeypatch):
+    """Attempt 1 writes ``passed``, then the alias write answers 503 (recorded, raised); KFP retries the step: the
+    retry reads ``passed`` and still gives the alias back (was: restored only after ``failed``, left unset). The
+    error recorded names the alias, the model and the validation (was: MLflow's bare "503 Service Unavailable")."""
+    _, reg = registered
+    reg.record_serving_validation(
+        MODEL, "2", valid=False, reason="killed (exit -9)", pipeline_run="run-1"
+    )
+    monkeypatch.setattr(MlflowClient, "set_registered_model_alias", _unavailable)
+    want = "moving alias 'challenger' of 'credit-model' after the serving validation of v2: "
+    with pytest.raises(RegistryError, match=want):
+        reg.record_serving_validation(MODEL, "2", valid=True, reason="ok", pipeline_run="run-2")
+    assert reg.get_version(MODEL, "2").tags[TAG_SERVING_VALIDATION] == "passed"
+    assert reg.audit_log(MODEL)[-1]["challenger_alias"].startswith(f"error: {want}503")
+    monkeypatch.undo()
+    assert (
+        reg.record_serving_validation(MODEL, "2", valid=True, reason="ok", pipeline_run="run-2")
+        == "set on v2"
+    )
+    assert reg.aliases(MODEL) == {CHAMPION: "1", CHALLENGER: "2"}
+
+
 def test_a_champion_set_by_hand_then_replaced_by_a_promotion_is_not_forgotten(registered):
     """v3 made champion by hand (the MLflow UI), then ctloop promotes v1 back: v2, older than v3, was passed over
     (was: only the promoted versions counted, and v2 was approved and could be challenger)."""
@@ -189,3 +211,33 @@ def test_the_notes_way_out_by_hand_names_the_tracking_uri_without_its_password(r
         in note
     ), note
     assert "s3cret" not in note
+
+
+def test_the_note_shows_the_failing_records_reason_not_a_later_validations(registered, monkeypatch):
+    """The reason and run tags are written before the verdict: a later validation whose verdict write fails leaves
+    its reason beside the old verdict. The note takes the reason from the failing record of the tag's run and says
+    when there is none (was: the tag's reason, a pass's "ok" shown as why v2 failed)."""
+    _, reg = registered
+    reg.record_serving_validation(
+        MODEL, "2", valid=False, reason="killed (exit -9)", pipeline_run="run-1"
+    )
+    (note,) = reg.challenger_notes(MODEL, reg.aliases(MODEL))
+    assert "failed (pipeline run run-1): killed (exit -9); " in note, note
+    real = MlflowClient.set_model_version_tag
+
+    def verdict_refused(self, name, version, key, value):
+        if key == TAG_SERVING_VALIDATION:
+            _unavailable()
+        return real(self, name, version, key, value)
+
+    monkeypatch.setattr(MlflowClient, "set_model_version_tag", verdict_refused)
+    with pytest.raises(RegistryError, match="cannot tag"):
+        reg.record_serving_validation(
+            MODEL, "2", valid=True, reason="3 rows alike", pipeline_run="run-2"
+        )
+    monkeypatch.undo()
+    (note,) = reg.challenger_notes(MODEL, reg.aliases(MODEL))
+    assert (
+        "failed (pipeline run run-2): (no audit record of that run's failure: the reason tag, '3 rows alike', may "
+        "be a later validation's whose verdict was not written); " in note
+    ), note

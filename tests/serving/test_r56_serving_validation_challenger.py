@@ -133,7 +133,11 @@ def test_an_mlflow_error_moving_the_alias_is_recorded_then_raised(registered, mo
         )
     record = registry.audit_log(MODEL)[-1]
     assert (record["event"], record["valid"]) == ("validate_serving", "False")
-    assert record["challenger_alias"].startswith("error: cannot remove alias 'challenger'"), record
+    # what was moved, on which model and when (was: the error's own text only)
+    assert record["challenger_alias"].startswith(
+        "error: moving alias 'challenger' of 'credit-model' after the serving validation of v2: "
+        "cannot remove alias 'challenger'"
+    ), record
 
 
 def test_the_verdict_is_written_after_its_reason(registered, monkeypatch):
