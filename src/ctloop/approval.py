@@ -310,8 +310,8 @@ def _not_older_than_champion(registry: Any, name: str, version: str, state: str)
     raise RegistryError(f"cannot approve {name} v{version}: v{newest}, registered after it, {was} (released "
                         f"without this approval: rollout.approval switched off since, or promoted by hand); approving "
                         f"v{version} would make champion a model never compared with v{newest} — nothing was changed; "
-                        f"{fix}; to release v{version} anyway: `ctloop rollout promote --isvc ... --namespace ... --model-name "
-                        f"{name} --version {version} --reason ...`")
+                        f"{fix}; to release v{version} anyway (moves all traffic, no canary): `ctloop rollout promote "
+                        f"--isvc ... --namespace ... --model-name {name} --version {version} --reason ...`")
 
 
 def _rollout(name: str, target: Any) -> dict[str, Any]:

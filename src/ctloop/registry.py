@@ -91,6 +91,7 @@ CHALLENGER = "challenger"
 PREVIOUS_CHAMPION = "previous-champion"
 
 TAG_WAS_CHAMPION = "ctloop.was_champion"
+LEGACY_WAS_CHAMPION = "true"  # TAG_WAS_CHAMPION's value before round 56's second registry fix (now: the model name)
 TAG_CHAMPION_SINCE = "ctloop.champion_since"
 TAG_CHAMPION_UNTIL = "ctloop.champion_until"
 TAG_PREVIOUS_CHAMPION = "ctloop.previous_champion"
@@ -229,10 +230,13 @@ class Promotion:
             int(run.info.start_time or 0),
         )
 
-    def champion_tags(self) -> dict[str, str]:
-        """The tags the promoted version carries once this promotion is complete."""
+    def champion_tags(self, name: str) -> dict[str, str]:
+        """The tags the promoted version carries once this promotion is complete. :data:`TAG_WAS_CHAMPION`'s value
+        is the model's name ``name`` (was: ``true``): MLflow's ``copy_model_version`` copies every tag into the other
+        model, and the challenger rule counts the tag only where its value is that model's own name
+        (:func:`_champion_tagged`), with no audit read."""
         return {
-            TAG_WAS_CHAMPION: "true",
+            TAG_WAS_CHAMPION: name,
             TAG_CHAMPION_SINCE: self.at,
             TAG_PREVIOUS_CHAMPION: self.previous,
             TAG_PROMOTION_REASON: _tag_value(self.reason),
@@ -240,9 +244,10 @@ class Promotion:
             TAG_PROMOTION_ID: self.id,
         }
 
-    def superseded_tags(self) -> dict[str, str]:
-        """The tags the previous champion carries once this promotion is complete."""
-        return {TAG_CHAMPION_UNTIL: self.at, TAG_SUPERSEDED_BY: self.version}
+    def superseded_tags(self, name: str) -> dict[str, str]:
+        """The tags the previous champion carries once this promotion is complete, :data:`TAG_WAS_CHAMPION` among
+        them: a champion set by hand has none, and the challenger rule would forget it (was: forgotten)."""
+        return {TAG_WAS_CHAMPION: name, TAG_CHAMPION_UNTIL: self.at, TAG_SUPERSEDED_BY: self.version}
 
 
 @dataclass
@@ -444,10 +449,10 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
     was never compared with), or older than any version that was champion (a rollback to an older champion does not
     make a version passed over eligible again); rolled back; a retried create's copy
     (was: the last two only, and a retried register task, a repair or a rollback handed the alias to the champion,
-    a version never gated or one rejected). ``ever``: the versions this model's committed promotions made champion
-    (:meth:`MlflowRegistry.champions_ever`), not tag :data:`TAG_WAS_CHAMPION`, which MLflow copies with a version
-    into another model (was: the tag, and copying a staging model's champion into prod made prod's gated challenger
-    older than a "champion" prod never had). ``lifted``: versions tagged failed whose validation passed since
+    a version never gated or one rejected). ``ever``: the versions this model was champion before: for the alias,
+    :meth:`MlflowRegistry._alias_champions` (tag :data:`TAG_WAS_CHAMPION` valued with this model's name: MLflow copies
+    the tag with a version into another model, and a copied ``true`` made prod's gated challenger older than a
+    "champion" prod never had); for an approval and the status, :meth:`MlflowRegistry.champions_ever`. ``lifted``: versions tagged failed whose validation passed since
     (:meth:`MlflowRegistry._validations_lifted`)."""
     from ctloop.approval import REJECTED, TAG_STATE
 
@@ -471,6 +476,15 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
         return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
 
     return {str(mv.version) for mv in versions if never(mv)}
+
+
+def _champion_tagged(versions, name: str, legacy: bool = False) -> set[str]:
+    """The versions among ``versions`` (MLflow ModelVersions) tagged :data:`TAG_WAS_CHAMPION` with ``name``, this
+    model's own name (``legacy``: :data:`LEGACY_WAS_CHAMPION` instead, the value a promotion before round 56 wrote,
+    which a copy from another model carries as well). A copy of another model's champion carries that model's name
+    and does not count."""
+    want = LEGACY_WAS_CHAMPION if legacy else name
+    return {str(mv.version) for mv in versions if (mv.tags or {}).get(TAG_WAS_CHAMPION) == want}
 
 
 def _newest(ever: Iterable[str]) -> int | None:
@@ -540,7 +554,7 @@ class MlflowRegistry:
             found.version,
             found.run_id,
             found.source,
-            {**tags, **pending.champion_tags()},
+            {**tags, **pending.champion_tags(name)},
             found.aliases,
         )
 
@@ -1081,12 +1095,14 @@ class MlflowRegistry:
 
         refused: set[str] = set()
         busy: dict[str, Exception] = {}
-        ever = self.champions_ever(name)  # read once: the versions this model's promotions made champion
+        known: dict[str, Any] = {}  # _validations_lifted's answers, one search per version per call
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             aliases = self.aliases(name)
             # never challenger (_never_challenger): the champion, a version never gated or rejected, rolled back, a copy
-            copies = _never_challenger(found, aliases.get(CHAMPION), ever, self._validations_lifted(name, found))
+            ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), mine)
+            copies = _never_challenger(found, aliases.get(CHAMPION), ever,
+                                       self._validations_lifted(name, found, ever, known, warn=True))
             ready = [int(mv.version) for mv in found if str(mv.version) not in copies
                      and str(mv.version) not in refused and int(mv.version) > mine]
             # ``mine`` too unless rolled back meanwhile (was: counted always, and drop_challenger's newer version
@@ -1124,7 +1140,9 @@ class MlflowRegistry:
         now = self.aliases(name)
         current = now.get(CHALLENGER)
         found = [mv for mv in self._search_versions(name) if mv.name == name]
-        copies = _never_challenger(found, now.get(CHAMPION), ever, self._validations_lifted(name, found))
+        ever = self._alias_champions(name, found, now.get(CHAMPION, ""), mine)
+        copies = _never_challenger(found, now.get(CHAMPION), ever,
+                                   self._validations_lifted(name, found, ever, known, warn=True))
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
         if busy:
@@ -1177,8 +1195,8 @@ class MlflowRegistry:
             return f"not set (v{version} was not challenger)"
         try:  # the alias is off v{version} now: an error past this point is not "not removed"
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
-            never = _never_challenger(found, aliases.get(CHAMPION), self.champions_ever(name, aliases.get(CHAMPION, "")),
-                                      self._validations_lifted(name, found))
+            ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), int(version))
+            never = _never_challenger(found, aliases.get(CHAMPION), ever, self._validations_lifted(name, found, ever))
             # (was its own test: the champion, a version never gated or rejected got the alias)
             newer = [int(mv.version) for mv in found
                      if int(mv.version) > int(version) and str(mv.version) not in never]
@@ -1219,21 +1237,25 @@ class MlflowRegistry:
         self.set_tags(name, version, {f"{TAG_SERVING_VALIDATION}.reason": reason,
                                       f"{TAG_SERVING_VALIDATION}.pipeline_run": pipeline_run,
                                       TAG_SERVING_VALIDATION: SERVING_VALID if valid else SERVING_INVALID})
-        alias, failed = "", None
+        alias, failed, failed_cause = "", None, None
         try:
             if not valid:
                 alias = self.drop_challenger(name, version, rolled_back_before=before == SERVING_INVALID)
-            elif before == SERVING_INVALID:
+            elif before is not None and self.aliases(name).get(CHALLENGER) != version:
+                # validated before and without the alias: failed before, or passed by an attempt of this task whose
+                # alias write failed after its verdict (a KFP retry; was: restored only after "failed", and the
+                # retry, reading "passed", left the alias unset)
                 alias = self._challenger_back(name, version)
         except (MlflowException, RegistryError) as exc:
-            failed = exc if isinstance(exc, RegistryError) else RegistryError(
-                f"moving alias {CHALLENGER!r} of {name!r} after the serving validation of v{version}: {exc}")
-            alias = f"error: {one_line(str(exc))[:300]}"
+            # what was moved, on which model, and when (was: MLflow's bare text, "503")
+            failed, failed_cause = RegistryError(f"moving alias {CHALLENGER!r} of {name!r} after the serving "
+                                                 f"validation of v{version}: {one_line(str(exc))[:300]}"), exc
+            alias = f"error: {failed}"
         self.record_event(name, version, {"event": "validate_serving", "valid": valid, "reason": reason,
                                           "pipeline_run": pipeline_run,
                                           **({"challenger_alias": alias} if alias else {})})
         if failed is not None:
-            raise failed
+            raise failed from failed_cause
         return alias
 
     def _challenger_back(self, name: str, version: str) -> str:
@@ -1253,13 +1275,16 @@ class MlflowRegistry:
         the ways out (was: "a validation that passes lifts that", which one by a rollout compiled before round 56
         never did), or passed over when a newer version was champion (:meth:`newest_champion`), naming it and the
         override."""
+        from ctloop.tracking import display_uri
+
         champion = aliases.get(CHAMPION, "")
         floor = max([int(v) for v in (champion, aliases.get(CHALLENGER, "")) if v.isdigit()] or [0])
         found = [mv for mv in self._search_versions(name)
                  if mv.name == name and str(mv.version).isdigit() and int(mv.version) > floor]
         if not found:
             return []
-        lifted = self._validations_lifted(name, found)
+        known: dict[str, Any] = {}
+        lifted = self._validations_lifted(name, found, known=known)
         others = _never_challenger(found, champion, lifted=lifted)  # every reason but a former champion's
         newest = _newest(self.champions_ever(name, champion))
         out = []
@@ -1267,36 +1292,71 @@ class MlflowRegistry:
             tags = mv.tags or {}
             if tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID and str(mv.version) not in lifted:
                 run = tags.get(f"{TAG_SERVING_VALIDATION}.pipeline_run") or "?"
+                # the reason of the failing record of that run (was: the reason tag, which a later validation whose
+                # verdict write failed overwrote, beside the old verdict)
+                why = known.get(f"reason:{mv.version}")
+                why = why if why is not None else (
+                    f"(no audit record of that run's failure: the reason tag, "
+                    f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')!r}, may be a later validation's whose verdict "
+                    "was not written)")
                 out.append(f"v{mv.version} is never challenger: its serving validation failed (pipeline run {run}): "
-                           f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')}; a validation of it that passes "
-                           "(a rollout of it run again) lifts that; to lift it by hand: "
-                           f"`mlflow.MlflowClient().delete_model_version_tag({name!r}, {str(mv.version)!r}, "
+                           f"{why}; a validation of it that passes "
+                           "(a rollout of it run again, compiled in round 56 or later) lifts that; to lift it by hand: "
+                           f"`mlflow.MlflowClient({display_uri(self.tracking_uri)!r}).delete_model_version_tag("
+                           f"{name!r}, {str(mv.version)!r}, "
                            f"{TAG_SERVING_VALIDATION!r})`, then set alias {CHALLENGER} on it in the MLflow UI")
             elif newest is not None and int(mv.version) < newest and str(mv.version) not in others:
                 out.append(f"v{mv.version} is never challenger: it was passed over when v{newest}, newer, was champion "
                            f"(a rollback made v{champion or '?'} champion again; v{mv.version} was never compared with "
-                           f"v{newest}); to release it anyway: `ctloop rollout promote --isvc ... --namespace ... "
+                           f"v{newest}); to release it anyway (moves all traffic, no canary): "
+                           "`ctloop rollout promote --isvc ... --namespace ... "
                            f"--model-name {name} --version {mv.version} --reason ...`")
         return out
 
-    def _validations_lifted(self, name: str, found: list[Any]) -> set[str]:
+    def _validations_lifted(self, name: str, found: list[Any], ever: Iterable[str] = (),
+                            known: dict[str, Any] | None = None, *, warn: bool = False) -> set[str]:
         """The versions among ``found`` tagged failed (:data:`TAG_SERVING_VALIDATION`) whose serving validation passed
-        since: a passing ``validate_serving`` record after the failing one of the tag's pipeline run. A rollout
-        compiled before round 56 runs the step that records the verdict only (``record_event``), never the tag, and
-        a recurring run keeps the image it was compiled with (was: its pass never lifted the tag). One audit search,
-        made only when a version is tagged failed; a failure whose record was never written lifts nothing."""
+        since in the same pipeline run: a passing ``validate_serving`` record of the tag's pipeline run after its
+        failing one (a retry of the step, the same image, whose tag write failed). Not a pass of another run: a
+        rollout compiled before round 56 records the verdict only (``record_event``), never the tag, and runs
+        another image, perhaps another serving runtime (was: any later pass lifted the failure). Versions at or
+        below the newest of ``ever`` (ever champion) are skipped: never challenger either way. One filtered search
+        per version left (its ``validate_serving`` records), answered once per ``known`` (a dict the caller keeps
+        for one call; was: up to 1000 audit records read on every pass while any version was tagged failed).
+        ``warn``: records that cannot be read lift nothing, said in one warning line (a register must not delete
+        its version for that), else the RegistryError."""
+        from mlflow.exceptions import MlflowException
+
+        newest = _newest(ever) or 0
         failed = {str(mv.version): (mv.tags or {}).get(f"{TAG_SERVING_VALIDATION}.pipeline_run", "")
-                  for mv in found if (mv.tags or {}).get(TAG_SERVING_VALIDATION) == SERVING_INVALID}
-        if not failed:
-            return set()
-        records, _ = self.audit_events(name, ("validate_serving",), AUDIT_PAGE)
-        lifted = set()
+                  for mv in found if (mv.tags or {}).get(TAG_SERVING_VALIDATION) == SERVING_INVALID
+                  and str(mv.version).isdigit() and int(mv.version) > newest}
+        known = {} if known is None else known
+        if failed and "" in known and not known[""]:
+            return set()  # no audit experiment: no record lifts a failure
         for version, run in failed.items():
-            mine = [r for r in records if str(r.get("version")) == version]
-            fails = [i for i, r in enumerate(mine) if r.get("valid") == "False" and r.get("pipeline_run", "") == run]
-            if fails and any(r.get("valid") == "True" for r in mine[fails[-1] + 1:]):
-                lifted.add(version)
-        return lifted
+            if version in known:
+                continue
+            try:
+                if "" not in known:  # the audit experiment, looked up once per call
+                    known[""] = self._audit_experiment(name) or ""
+                records = self._audit_records(name, _once(self._search_audit(
+                    name, f"tags.`{AUDIT_PREFIX}event` = 'validate_serving' AND "
+                          f"tags.`{AUDIT_PREFIX}version` = '{version}'", experiment=known[""] or None)))
+            except (MlflowException, RegistryError) as exc:
+                if not warn:
+                    raise
+                log.warning("ctloop: %s: v%s's failed serving validation counted as not lifted", one_line(str(exc))[:300],
+                            version)
+                known[version] = False
+                continue
+            fails = [i for i, r in enumerate(records) if r.get("valid") == "False" and r.get("pipeline_run", "") == run]
+            known[f"reason:{version}"] = records[fails[-1]].get("reason", "") if fails else None  # for the note
+            # a pass of the same pipeline run only (a retry of the same image, so the same serving runtime; was: any
+            # pass, and one by a rollout compiled before round 56, another image, lifted a failure of this one)
+            known[version] = bool(fails) and any(r.get("valid") == "True" and r.get("pipeline_run", "") == run
+                                                 for r in records[fails[-1] + 1:])
+        return {v for v in failed if known.get(v)}
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -1517,12 +1577,12 @@ class MlflowRegistry:
                 self.client.delete_registered_model_alias(name, PREVIOUS_CHAMPION)
                 done.append(f"alias {PREVIOUS_CHAMPION} removed (it named the champion itself)")
             done += self._sync_tags(
-                name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY),
+                name, p.version, p.champion_tags(name), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY),
                 have=(tags or {}).get(p.version),
             )
             if previous:
                 # (a record naming its own version as the previous one: its tags were just written, read again)
-                done += self._sync_tags(name, previous, p.superseded_tags(),
+                done += self._sync_tags(name, previous, p.superseded_tags(name),
                                         have=before.tags if previous != p.version else None)
             if p.state != COMMITTED:
                 self.client.set_model_version_tag(name, p.version, TAG_LAST_EVENT, "promote")
@@ -1663,14 +1723,16 @@ class MlflowRegistry:
             # consistent, and a no-op promote of the champion left it, both aliases naming the model serving)
             out.append(f"alias {CHALLENGER} names the champion v{p.version}")
         for version, want, drop in (
-            (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
-            (previous, p.superseded_tags(), ()),
+            (p.version, p.champion_tags(name), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
+            (previous, p.superseded_tags(name), ()),
         ):
             if not version:
                 continue
             have = before.tags if version == previous and before is not None else self.get_version(name, version).tags
-            wrong = sorted(
-                [k for k, v in want.items() if have.get(k) != v] + [k for k in drop if k in have]
+            wrong = sorted(  # a promotion before round 56 wrote was_champion "true": complete as it is
+                [k for k, v in want.items() if have.get(k) != v
+                 and not (k == TAG_WAS_CHAMPION and have.get(k) == LEGACY_WAS_CHAMPION)]
+                + [k for k in drop if k in have]
             )
             if wrong:
                 out.append(f"v{version} tags {', '.join(wrong)}")
@@ -2241,13 +2303,39 @@ class MlflowRegistry:
 
     def champions_ever(self, name: str, champion: str | None = None) -> set[str]:
         """The versions this model's own committed promotion records made champion (those :meth:`champion_history`
-        counts), with the alias' version ``champion`` (read when None). Not tag :data:`TAG_WAS_CHAMPION`: MLflow's
-        ``copy_model_version`` copies every tag of a version into the other model (mlflow 3.17.2
-        ``store/model_registry/abstract_store.py``), so a version champion of a staging model arrives in prod with
-        it."""
+        counts) and the champion each replaced (one set by hand; was: forgotten), with the alias' version ``champion``
+        (read when None). Every promotion record is read: for ``ctloop approve`` and ``registry status``; the alias
+        rule reads the tags (:meth:`_alias_champions`; MLflow's ``copy_model_version`` copies every tag of a version
+        into the other model, mlflow 3.17.2 ``store/model_registry/abstract_store.py``)."""
         if champion is None:
             champion = self.aliases(name).get(CHAMPION, "")
-        return {p.version for p in _counted(self._promotions(name), champion or "")} | ({champion} if champion else set())
+        counted = _counted(self._promotions(name), champion or "")
+        # each record's previous champion too: one set by hand before a ctloop promotion replaced it (was: forgotten)
+        return ({p.version for p in counted} | {p.previous for p in counted if p.previous}
+                | ({champion} if champion else set()))
+
+    def _alias_champions(self, name: str, found: list[Any], champion: str, mine: int) -> set[str]:
+        """The versions ever champion as the challenger rule (:func:`_never_challenger`) counts them for a write of
+        the alias at ``mine`` or newer: the alias' version ``champion`` and those tagged :data:`TAG_WAS_CHAMPION` with
+        this model's name (:func:`_champion_tagged`), read with the versions, no audit read (was: every promotion
+        record read on each register, drop and repair, and any error reading them a RegistryError that made
+        register delete the version it had just made). A version tagged ``true`` (a promotion before round 56) at
+        ``mine`` or newer, the only ones that can pass a write over, is checked against the promotion records
+        (:meth:`champions_ever`; the tag alone may be a copy's); those records unreadable, it counts, said in one
+        warning line: the stricter rule, never an error."""
+        from mlflow.exceptions import MlflowException
+
+        ever = _champion_tagged(found, name) | ({champion} if champion else set())
+        legacy = {v for v in _champion_tagged(found, name, legacy=True) if int(v) >= mine}
+        if legacy - ever:
+            try:
+                ever |= legacy & self.champions_ever(name, champion)
+            except (MlflowException, RegistryError) as exc:
+                log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
+                            "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
+                            TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+                ever |= legacy
+        return ever
 
     def newest_champion(self, name: str, champion: str | None = None) -> str:
         """The newest version ever champion of ``name`` (of :meth:`champions_ever`; "" for none): the one rule that a

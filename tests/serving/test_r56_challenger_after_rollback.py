@@ -8,8 +8,8 @@ promoted (v2 passed over: it was never compared with v3); v3 rolled back (v1 pro
 against v3 nor chosen by anyone after it. Now a version older than any version this model's committed promotions
 made champion (``MlflowRegistry.champions_ever``) is passed over for good, by the alias rule and by an approval
 (``approval.newest_champion``: was, the current champion, and v2 could be approved and promoted), and ``ctloop
-registry status`` says so. Not tag ``ctloop.was_champion``: MLflow's ``copy_model_version`` copies it into another
-model (mlflow 3.17.2 ``store/model_registry/abstract_store.py``). The rollout tests' sqlite store (``registered``:
+registry status`` says so. The alias rule reads tag ``ctloop.was_champion`` valued with the model's name only:
+MLflow's ``copy_model_version`` copies it into another model (mlflow 3.17.2 ``store/model_registry/abstract_store.py``). The rollout tests' sqlite store (``registered``:
 v1 champion, v2 challenger registered by ``register``); the promotions are ``MlflowRegistry.promote`` itself."""
 
 from __future__ import annotations

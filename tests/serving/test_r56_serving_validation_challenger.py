@@ -72,8 +72,9 @@ def test_a_version_that_fails_serving_validation_is_never_challenger(registered,
     ), text
     # the way out by hand, named exactly (was: only "a validation that passes lifts that")
     assert (
-        "to lift it by hand: `mlflow.MlflowClient().delete_model_version_tag('credit-model', '2', "
-        "'ctloop.serving_validation')`" in text
+        "to lift it by hand: `mlflow.MlflowClient("
+        f"{uri!r}).delete_model_version_tag('credit-model', '2', 'ctloop.serving_validation')`"
+        in text
     ), text
 
 
@@ -132,7 +133,11 @@ def test_an_mlflow_error_moving_the_alias_is_recorded_then_raised(registered, mo
         )
     record = registry.audit_log(MODEL)[-1]
     assert (record["event"], record["valid"]) == ("validate_serving", "False")
-    assert record["challenger_alias"].startswith("error: cannot remove alias 'challenger'"), record
+    # what was moved, on which model and when (was: the error's own text only)
+    assert record["challenger_alias"].startswith(
+        "error: moving alias 'challenger' of 'credit-model' after the serving validation of v2: "
+        "cannot remove alias 'challenger'"
+    ), record
 
 
 def test_the_verdict_is_written_after_its_reason(registered, monkeypatch):
@@ -155,10 +160,13 @@ def test_the_verdict_is_written_after_its_reason(registered, monkeypatch):
     assert registry.aliases(MODEL) == {CHAMPION: "1", CHALLENGER: "2"}
 
 
-def test_a_pass_recorded_by_a_rollout_compiled_before_round_56_lifts_the_failure(registered):
+def test_a_pass_recorded_by_a_rollout_compiled_before_round_56_does_not_lift_the_failure(
+    registered,
+):
     """A recurring rollout keeps the image it was compiled with: before round 56 its validate_serving step recorded
-    the verdict only (``registry.record_event``), never the tag. Its pass, after the failure's record, lifts the
-    failure for the rule (was: the version never challenger again, and the note said a passing validation lifts it)."""
+    the verdict only (``registry.record_event``), never the tag. Its pass, another image and perhaps another serving
+    runtime, does not lift the failure (was: any later pass lifted it); a pass recorded by the failing pipeline run
+    itself (a retry of the step, the same image) does."""
     _, registry = registered
     _failed(registry)
     # the step's body before round 56 (git show a4e3f11e^:components/validate/component.py)
@@ -166,6 +174,15 @@ def test_a_pass_recorded_by_a_rollout_compiled_before_round_56_lifts_the_failure
         MODEL,
         "2",
         {"event": "validate_serving", "valid": True, "reason": "ok", "pipeline_run": "run-2"},
+    )
+    (note,) = registry.challenger_notes(MODEL, registry.aliases(MODEL))
+    assert note.startswith(
+        "v2 is never challenger: its serving validation failed (pipeline run run-1)"
+    ), note
+    registry.record_event(
+        MODEL,
+        "2",
+        {"event": "validate_serving", "valid": True, "reason": "ok", "pipeline_run": "run-1"},
     )
     assert registry.challenger_notes(MODEL, registry.aliases(MODEL)) == []
     # a repair of a challenger left on the champion hands it to v2 (was: to no version)
