@@ -387,9 +387,7 @@ def test_a_bad_rollout_field_stops_a_rollout_step_at_its_start(
     assert not store.exists()
 
 
-@pytest.mark.parametrize(
-    ("annotated", "passed"), [(True, True), (True, False), (False, False)], ids=["promote", "rollback", "no-annotation"]
-)
+@pytest.mark.parametrize(("annotated", "passed"), [(True, True), (False, False)], ids=["promote", "no-annotation"])
 def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets(
     annotated, passed, registered, tmp_path, monkeypatch, capsys
 ):
@@ -407,8 +405,10 @@ def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets
     from ctloop.components.promote.component import promote_model
     from ctloop.components.rollback.component import rollback_model
     from tests.doubles.kube_api import write_kubeconfig
-    from tests.serving.test_rollout_components import ISVC, MODEL, RELEASE
+    from tests.serving.test_rollout_components import ISVC, MODEL
+    from tests.serving.test_rollout_components import RELEASE as FULL
 
+    RELEASE = {**FULL, "traffic_plan": [5, 100]}  # a walk of two steps: cheap (review r56: 4.2 s)
     uri, registry = registered
     checked = []
     monkeypatch.setattr(
@@ -451,19 +451,15 @@ def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets
             assert json.dumps(kube.objects[(NS, ISVC)], sort_keys=True) == frozen
             assert len(registry.audit_log(MODEL)) == records and checked == []
             return
+        # one walking case (review r56: a rollback one cost another second; rollback_model on an
+        # annotated service is the promote_model path's twin in release.kserve_namespace_or_exit)
         decided = steps[0]()
         assert capsys.readouterr().err == _WARNED
-        assert decided.decision == ("promote" if passed else "rollback"), decided
-        assert checked == ([5, 25, 50, 100] if passed else [5])
-        if passed:
-            assert steps[1]().previous_champion == "1" and capsys.readouterr().err == _WARNED
-            assert registry.champion(MODEL).version == "2"
-            served = "2"
-        else:
-            assert steps[2]().serving_version == "1" and capsys.readouterr().err.startswith(_WARNED)
-            served = "1"
+        assert decided.decision == "promote" and checked == [5, 100], decided
+        assert steps[1]().previous_champion == "1" and capsys.readouterr().err == _WARNED
+        assert registry.champion(MODEL).version == "2"
         (revision,) = kube.traffic(NS, ISVC)
-        assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, served)
+        assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, "2")
 
 
 @pytest.mark.parametrize("dropped", ["before", "after-25"])
