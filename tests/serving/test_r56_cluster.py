@@ -387,7 +387,9 @@ def test_a_bad_rollout_field_stops_a_rollout_step_at_its_start(
     assert not store.exists()
 
 
-@pytest.mark.parametrize(("annotated", "passed"), [(True, True), (False, False)], ids=["promote", "no-annotation"])
+@pytest.mark.parametrize(
+    ("annotated", "passed"), [(True, True), (False, False)], ids=["promote", "no-annotation"]
+)
 def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets(
     annotated, passed, registered, tmp_path, monkeypatch, capsys
 ):
@@ -421,7 +423,10 @@ def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets
         canary = deploy_canary.python_func(
             model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri
         )
-        assert canary.action == "canary" and kube.objects[(NS, ISVC)]["status"]["deploymentMode"] == "Knative"
+        assert (
+            canary.action == "canary"
+            and kube.objects[(NS, ISVC)]["status"]["deploymentMode"] == "Knative"
+        )
         if not annotated:
             del kube.objects[(NS, ISVC)]["metadata"]["annotations"][specs.MODE_ANNOTATION]
         capsys.readouterr()
@@ -463,7 +468,9 @@ def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets
 
 
 @pytest.mark.parametrize("dropped", ["before", "after-25"])
-def test_the_walk_needing_a_bad_kserve_namespace_variable_is_refused_not_rolled_back(dropped, monkeypatch):
+def test_the_walk_needing_a_bad_kserve_namespace_variable_is_refused_not_rolled_back(
+    dropped, monkeypatch
+):
     # release.analyze alone (the component refuses such a service before it): on main the walk's
     # ConfigError (rollout._check_mode reading the cluster's default) was caught as a failed
     # analysis, decision "rollback" of a canary whose checks all passed. The annotation removed
@@ -498,12 +505,17 @@ def test_the_walk_needing_a_bad_kserve_namespace_variable_is_refused_not_rolled_
             return
         assert isinstance(caught.value, ServingBadInput)  # release.bad_input_exits: exit 2
         line = str(caught.value)
-        assert line.startswith("canary of v2 left at 25 % by this step (moved from 5 %), undecided: "), line
+        assert line.startswith(
+            "canary of v2 left at 25 % by this step (moved from 5 %), undecided: "
+        ), line
         assert named in line and line.endswith(
             "; roll back by hand once CTLOOP_KSERVE_NAMESPACE is fixed (ctloop rollout rollback)"
         )
         assert [e[2]["event"] for e in events] == ["traffic", "analysis_refused"], events
-        assert {k: events[-1][2][k] for k in ("percent", "reason")} == {"percent": 25, "reason": line}
+        assert {k: events[-1][2][k] for k in ("percent", "reason")} == {
+            "percent": 25,
+            "reason": line,
+        }
         assert kube.traffic(NS, NAME)[state.latest_revision] == 25
 
 
@@ -611,13 +623,22 @@ def test_a_rollback_meeting_the_bad_variable_after_its_pin_back_says_so(monkeypa
 
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs = InferenceServices(NS, api_client=kube.api_client())
-        rollout.deploy(isvcs, name=NAME, model_name="credit", version="1", storage_uri="gs://models/v1", timeout_s=4)
+        rollout.deploy(
+            isvcs,
+            name=NAME,
+            model_name="credit",
+            version="1",
+            storage_uri="gs://models/v1",
+            timeout_s=4,
+        )
         del kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION]
         monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
         monkeypatch.setattr(rollout, "_rollback", pinned_then_read_again)
         with pytest.raises(ConfigError) as caught:
             rollout.rollback(isvcs, NAME, version="1", storage_uri="gs://models/v1", timeout_s=4)
-    assert isinstance(caught.value, ServingBadInput) and calls == [NAME]  # release.bad_input_exits: exit 2
+    assert isinstance(caught.value, ServingBadInput) and calls == [
+        NAME
+    ]  # release.bad_input_exits: exit 2
     assert str(caught.value).endswith(
         f"InferenceService {NS}/{NAME} has no serving.kserve.io/deploymentMode annotation, so the cluster's "
         "default is read from KServe's ConfigMap where it says (written by this rollback before the error: "
