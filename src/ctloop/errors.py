@@ -207,6 +207,13 @@ class ServingNeedsOperator(ServingChangedOutside):
     made outside."""
 
 
+class ServingBadInput(ServingError, ConfigError):
+    """Bad input (a :class:`ConfigError`: ``CTLOOP_KSERVE_NAMESPACE`` naming no namespace where the
+    cluster's default deployment mode must be read) met after a rollout step wrote to the
+    InferenceService: the handlers that say what was written take it as a :class:`ServingError`,
+    and the step still ends on one ``error:`` line, exit status 2 (``release.bad_input_exits``)."""
+
+
 class PlatformError(CtloopError):
     """The KFP API refused or failed an operation."""
 

@@ -31,11 +31,13 @@ from ctloop.errors import (
     RegistryError,
     RegistryGone,
     RevisionNotReady,
+    ServingBadInput,
     ServingError,
     one_line,
 )
 from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_NOT_READY, TAG_ROLLOUT_STATUS
 from ctloop.serving import rollout
+from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
 
@@ -127,8 +129,10 @@ def kserve_namespace_or_exit(isvcs: Any | None, cfg: RolloutConfig) -> None:
     if isvcs is not None and cfg.inference_service:
         try:
             obj = isvcs.get(cfg.inference_service)
-        except CtloopError:  # the step's own read meets it and says so; a refusal needs the service
-            obj = None
+        except CtloopError as exc:  # the step's own read meets it and says so; a refusal needs the service
+            print(f"ctloop: WARNING: {_one_line_problem(problem)}; could not read InferenceService {cfg.namespace}/"
+                  f"{cfg.inference_service} to tell whether it needs it ({one_line(str(exc))})", file=sys.stderr)
+            return
         if obj is not None and rollout.reads_cluster_default(obj):
             _refuse_at_start(ConfigError(f"{_one_line_problem(problem)}: InferenceService {cfg.namespace}/"
                                          f"{cfg.inference_service} has no {MODE_ANNOTATION} annotation, so the "
@@ -445,7 +449,16 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     # the walk's own reads refused (CTLOOP_KSERVE_NAMESPACE where the cluster's
                     # default is needed): bad input, a refusal (bad_input_exits), never a verdict
                     # that rolls a good canary back
-                    raise
+                    if at["percent"] == plan[0] and not at["sent"]:
+                        raise
+                    # the walk moved the canary before it (the mode annotation removed meanwhile):
+                    # no decision comes, so the audit trail and the line say where it was left
+                    share = (f"left at {at['percent']} % by this step (moved from {plan[0]} %"
+                             f"{'; its move from there may have landed' if at['sent'] else ''})")
+                    reason = (f"canary of v{version} {share}, undecided: {_one_line_problem(exc)}; roll back by "
+                              f"hand once {KSERVE_NAMESPACE_ENV} is fixed (ctloop rollout rollback)")
+                    audit({"event": "analysis_refused", "percent": at["percent"], "reason": reason})
+                    raise ServingBadInput(reason) from exc
                 # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
                 # nothing was measured, which is a failed check, never a pass — and never a crashed step
                 # that leaves the canary serving its share undecided

@@ -46,8 +46,10 @@ from typing import Any
 
 from ctloop.config import STRATEGIES
 from ctloop.errors import (
+    ConfigError,
     CtloopError,
     RevisionNotReady,
+    ServingBadInput,
     ServingConflictError,
     ServingError,
     ServingTimeoutError,
@@ -169,12 +171,24 @@ def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
     default too (KServe's webhook writes a Standard one into every update, then refuses it)."""
     found, read = specs.ClusterDefault(), False
     if not specs.deployment_mode(obj):
-        found, read = getattr(isvcs, "kserve_default", specs.ClusterDefault)(), True
+        found, read = _cluster_default(isvcs, obj), True
     specs.check_deployment_mode(obj, found.mode, found.problem, found.read_failure, found.namespaces)
     if not read and reads_cluster_default(obj):
         # KServe's defaulter writes a Standard or ModelMesh default into every update of such a service
-        found = getattr(isvcs, "kserve_default", specs.ClusterDefault)()
+        found = _cluster_default(isvcs, obj)
     specs.check_update_admitted(obj, found.mode)
+
+
+def _cluster_default(isvcs: InferenceServices, obj: dict[str, Any]) -> specs.ClusterDefault:
+    """:meth:`InferenceServices.kserve_default`; its ConfigError (a bad ``CTLOOP_KSERVE_NAMESPACE``)
+    names the service that needs it — alone, a step that met it mid-way did not say which."""
+    try:
+        return getattr(isvcs, "kserve_default", specs.ClusterDefault)()
+    except ConfigError as exc:
+        meta = obj.get("metadata") or {}
+        raise ConfigError(f"{exc}: InferenceService {isvcs.namespace}/{meta.get('name', '?')} has no "
+                          f"{specs.MODE_ANNOTATION} annotation, so the cluster's default is read from KServe's "
+                          "ConfigMap where it says") from exc
 
 
 def reads_cluster_default(obj: dict[str, Any]) -> bool:
@@ -1277,6 +1291,12 @@ def _rollback_until(isvcs: InferenceServices, name: str, *, version: str, storag
                 if before and not state.written:  # a held state's written already names them (from done)
                     state = replace(state, written=_written(before, version))
                 return state
+            except ConfigError as exc:
+                if isinstance(exc, ServingError) or not [key for key in done if not key.startswith("~")]:
+                    raise
+                # met after this rollback wrote (a fresh read once held, the mode annotation removed
+                # meanwhile): the handler below says what was written, the step still exits 2
+                raise ServingBadInput(str(exc)) from exc
             except ChangedOutside as exc:
                 now = isvcs.get(name) if failed_storage_uri else None
                 if _occupied(now, failed_storage_uri, storage_uri):
