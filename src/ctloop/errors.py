@@ -22,7 +22,10 @@
     │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)
     │   ├── ServingTimeoutError    a rollout did not become ready in time
     │   │   └── RevisionNotReady       the new revision was created, never ready (no traffic lag, no reconcile lag)
-    │   └── ServingUnreachable     the Kubernetes API server did not answer (a wait polls on)
+    │   ├── ServingUnreachable     the Kubernetes API server did not answer (a wait polls on)
+    │   ├── ServingChangedOutside  someone else changed the service meanwhile: left as it is
+    │   │   └── ServingNeedsOperator   a change only an operator can make (a legacy deploymentMode name)
+    │   └── ServingBadInput        bad input met after a rollout step wrote (also a ConfigError: exit 2)
     ├── PlatformError          the KFP API (upload, schedule, runs) refused or failed
     └── InferenceLogError      the inference log sink cannot accept or store an event
         ├── RejectedEvent          a malformed event, answered 4xx with its reason (inference_log.events)

@@ -511,11 +511,16 @@ def test_the_walk_needing_a_bad_kserve_namespace_variable_is_refused_not_rolled_
         assert named in line and line.endswith(
             "; roll back by hand once CTLOOP_KSERVE_NAMESPACE is fixed (ctloop rollout rollback)"
         )
-        assert [e[2]["event"] for e in events] == ["traffic", "analysis_refused"], events
-        assert {k: events[-1][2][k] for k in ("percent", "reason")} == {
+        assert [e[2]["event"] for e in events] == ["traffic", "analysis"], events
+        assert {k: events[-1][2][k] for k in ("decision", "percent", "reason")} == {
+            "decision": "refused",
             "percent": 25,
             "reason": line,
         }
+        # rollout status reads the analysis records: the refusal is the last decision (review r20)
+        records = [{"event": "analysis", "decision": "promote", "version": "1", "inference_service": NAME,
+                    "namespace": NS}, {**events[-1][2], "version": "2", "inference_service": NAME, "namespace": NS}]
+        assert release.last_decision(records, NAME, NS)["decided"] == "refused"
         assert kube.traffic(NS, NAME)[state.latest_revision] == 25
 
 

@@ -457,7 +457,10 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                              f"{'; its move from there may have landed' if at['sent'] else ''})")
                     reason = (f"canary of v{version} {share}, undecided: {_one_line_problem(exc)}; roll back by "
                               f"hand once {KSERVE_NAMESPACE_ENV} is fixed (ctloop rollout rollback)")
-                    audit({"event": "analysis_refused", "percent": at["percent"], "reason": reason})
+                    try:  # an analysis record (decision "refused"): rollout status shows it as the last decision
+                        audit({"event": "analysis", "decision": "refused", "percent": at["percent"], "reason": reason})
+                    except Exception as unrecorded:  # noqa: BLE001 - a registry that does not answer must not hide the line
+                        reason += f" (its audit record was not written: {_one_line_problem(unrecorded)})"
                     raise ServingBadInput(reason) from exc
                 # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
                 # nothing was measured, which is a failed check, never a pass — and never a crashed step
