@@ -979,10 +979,17 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
 def _longest(grid: _Grid, min_train_rows: int) -> int:
     """The training window a refused ``--train-window`` is told to choose: the one the derived window's cut
     (:func:`_leave_scored`) chooses from all but the last window (it told 3 of 7 yearly windows where the
-    default chose 4)."""
+    default chose 4), at most half the windows or the derived window before the cut, whichever is longer (40
+    daily windows were told 35, which leaves 3 to score, where half of them scores 13), never below the
+    retrains' floor (:func:`_retrain_floor`)."""
+    import numpy as np
+
     most = max(1, len(grid.bounds) - 1)
     ready, labels_ready = _ready_windows(grid, min_train_rows)
-    return _leave_scored(most, grid.counts, ready, labels_ready, _retrain_floor(grid, min_train_rows, most, ready, labels_ready))
+    floor = _retrain_floor(grid, min_train_rows, most, ready, labels_ready)
+    derived = min(derive_train_windows(float(np.median(grid.counts[grid.counts > 0]))), most)
+    cap = max(len(grid.bounds) // 2, derived, floor)
+    return min(_leave_scored(most, grid.counts, ready, labels_ready, floor), cap)
 
 
 def _ready_windows(grid: _Grid, min_train_rows: int) -> tuple[Any, Any]:
