@@ -324,7 +324,7 @@ def _warn_few_scored(cfg: BacktestConfig, step: Any, grid: _Grid, train_windows:
     scored = _scorable_after(counts, train_windows, ready, labels_ready)
     if scored >= FEW_SCORED_WINDOWS:
         return
-    floor = _retrain_floor(grid, min_train_rows, train_windows)
+    floor = _retrain_floor(grid, min_train_rows, train_windows, ready, labels_ready)
     fix = next(((k, left) for k in range(train_windows - 1, floor - 1, -1)
                 if (left := _scorable_after(counts, k, ready, labels_ready)) >= ADVISED_SCORED_WINDOWS), None)
     if fix is None and floor < train_windows and (left := _scorable_after(counts, floor, ready, labels_ready)) > scored:
@@ -897,16 +897,35 @@ def _min_train_rows(cfg: BacktestConfig, data: pd.DataFrame) -> int:
     return cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
 
 
-def _retrain_floor(grid: _Grid, min_train_rows: int, most: int) -> int:
-    """The fewest windows, at most ``most``, whose last ones hold ``min_train_rows`` labelled rows by the last
-    window's end (a retrain trains on its last windows' labelled rows: a cut to 3 yearly windows of 30 rows left
-    every retrain 90 of the 100 it needs); ``most`` when none do."""
+def _retrain_floor(grid: _Grid, min_train_rows: int, most: int, ready: Any, labels_ready: Any) -> int:
+    """The fewest windows ``k``, at most ``most``, with which every retrain holds ``min_train_rows`` labelled rows:
+    in each window ``i`` scored after the initial model (:func:`_scorable_after`'s first), the rows of windows
+    ``i+1-k..i`` whose labels arrived by window ``i``'s end (as ``labelled()`` reads them). A cut to 3 yearly
+    windows of 30 rows left every retrain 90 of the 100 it needs; the last windows alone do not tell (rows 200, 30,
+    30, 30, 30, 100 hold 130 in the last 3, and retrains in windows 3 and 4 were skipped). 1 (no floor) when no
+    ``k`` lets the retrains train: the floor would then only cost scored windows."""
     import numpy as np
 
-    arrived = grid.label_time <= np.datetime64(grid.bounds[-1][1])
-    labelled = np.bincount(grid.win_of_row[arrived], minlength=len(grid.bounds))[:len(grid.bounds)]
-    held = np.cumsum(labelled[::-1])  # held[k - 1]: the last k windows' labelled rows
-    return next((k for k in range(1, most + 1) if held[k - 1] >= min_train_rows), most)
+    if not len(ready) or not len(labels_ready):
+        return 1
+    n = len(grid.bounds)
+    arrives = np.searchsorted(grid.ends, grid.label_time, side="left")  # labelled(i, .) holds a row from here
+
+    def enough(k: int) -> bool:
+        # a row counts in windows arrives..win+k-1 (on and after its label, within k windows of its own)
+        lo, hi = arrives, np.minimum(grid.win_of_row + k - 1, n - 1)
+        lo, hi = lo[lo <= hi], hi[lo <= hi]
+        held = np.cumsum(np.bincount(lo, minlength=n + 1) - np.bincount(hi + 1, minlength=n + 1))[:n]
+        first = max(k - 1, int(ready[0]), int(labels_ready[0]))
+        return bool((held[first + 1:] >= min_train_rows).all())
+
+    if most < 1 or not enough(most):
+        return 1
+    lo, hi = 1, most  # enough() only grows with k: more rows in each window, fewer windows scored
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if enough(mid) else (mid + 1, hi)
+    return lo
 
 
 def _leave_scored(derived: int, counts: Any, ready: Any, labels_ready: Any, floor: int) -> int:
@@ -946,7 +965,7 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
                f"1..{MAX_TRAIN_WINDOWS} windows")
         train_windows = min(train_windows, len(bounds) - 1)
         ready, labels_ready = _ready_windows(grid, min_train_rows)
-        floor = _retrain_floor(grid, min_train_rows, train_windows)
+        floor = _retrain_floor(grid, min_train_rows, train_windows, ready, labels_ready)
         cut = _leave_scored(train_windows, counts, ready, labels_ready, floor)
         if cut < train_windows:
             how += f", cut to {cut} to leave up to {_scorable_after(counts, cut, ready, labels_ready)} windows to score"
@@ -960,10 +979,17 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
 def _longest(grid: _Grid, min_train_rows: int) -> int:
     """The training window a refused ``--train-window`` is told to choose: the one the derived window's cut
     (:func:`_leave_scored`) chooses from all but the last window (it told 3 of 7 yearly windows where the
-    default chose 4)."""
+    default chose 4), at most half the windows or the derived window before the cut, whichever is longer (40
+    daily windows were told 35, which leaves 3 to score, where half of them scores 13), never below the
+    retrains' floor (:func:`_retrain_floor`)."""
+    import numpy as np
+
     most = max(1, len(grid.bounds) - 1)
     ready, labels_ready = _ready_windows(grid, min_train_rows)
-    return _leave_scored(most, grid.counts, ready, labels_ready, _retrain_floor(grid, min_train_rows, most))
+    floor = _retrain_floor(grid, min_train_rows, most, ready, labels_ready)
+    derived = min(derive_train_windows(float(np.median(grid.counts[grid.counts > 0]))), most)
+    cap = max(len(grid.bounds) // 2, derived, floor)
+    return min(_leave_scored(most, grid.counts, ready, labels_ready, floor), cap)
 
 
 def _ready_windows(grid: _Grid, min_train_rows: int) -> tuple[Any, Any]:

@@ -189,3 +189,31 @@ def test_a_train_window_refused_as_too_long_is_told_the_one_the_default_chooses(
 
     with pytest.raises(ConfigError, match=r"choose at most 1460D$"):
         run_backtest(yearly(7, per_year=400), config(train_window="2555D"))
+
+
+@pytest.mark.parametrize(
+    ("per_year", "kept"),
+    [([200, 30, 30, 30, 30, 100], 4), ([200, 30, 0, 30, 30, 30, 30], 5)],
+)
+def test_the_floor_keeps_the_rows_of_every_retrain_not_only_the_last(recwarn, per_year, kept):
+    # the floor read only the last windows: 200, 30, 30, 30, 30, 100 hold 130 in the last 3, and the retrains in
+    # windows 3 and 4 were skipped ("retrain skipped: 90 labelled rows (< 100)"); 200, 30, 0, 30, 30, 30, 30 hold 120
+    # in the last 4, 90 in windows 1..4 and 2..5 (review r56 fix2; failed on main: 3 and 4 windows)
+    report = run_backtest(counted(per_year), config(policy="always"))
+    assert report.train_windows == kept
+    scored = [w for w in report.windows if w.metric is not None]
+    assert len(scored) == 2
+    assert [w.retrained for w in scored] == [True, True], [w.reason for w in report.windows]
+
+
+def test_no_floor_when_no_training_window_holds_a_retrains_rows(recwarn):
+    # 200, 30, 30, 30: no retrain can hold 100 labelled rows whatever the window; the floor of 3 only cost scored
+    # windows (1 scored, advice "a longer stream or a shorter --window"); as before it, 1 window and 3 scored
+    # (review r56 fix2; failed on main: 3 windows)
+    said: list[str] = []
+    report = run_backtest(counted([200, 30, 30, 30]), config(policy="always"), progress=said.append)
+    assert report.train_windows == 1
+    assert len([w for w in report.windows if w.metric is not None]) == 3
+    assert any("cut to 1 to leave up to 3 windows to score)" in line for line in said), said
+    assert notes(recwarn) == []
+
