@@ -899,7 +899,7 @@ def _min_train_rows(cfg: BacktestConfig, data: pd.DataFrame) -> int:
 
 def _retrain_floor(grid: _Grid, min_train_rows: int, most: int, ready: Any, labels_ready: Any) -> int:
     """The fewest windows ``k``, at most ``most``, with which every retrain holds ``min_train_rows`` labelled rows:
-    in each window ``i`` scored after the initial model (:func:`_scorable_after`'s first), the rows of windows
+    in each window ``i`` after the initial model whose retrain a later window scores, the rows of windows
     ``i+1-k..i`` whose labels arrived by window ``i``'s end (as ``labelled()`` reads them). A cut to 3 yearly
     windows of 30 rows left every retrain 90 of the 100 it needs; the last windows alone do not tell (rows 200, 30,
     30, 30, 30, 100 hold 130 in the last 3, and retrains in windows 3 and 4 were skipped). 1 (no floor) when no
@@ -910,6 +910,10 @@ def _retrain_floor(grid: _Grid, min_train_rows: int, most: int, ready: Any, labe
         return 1
     n = len(grid.bounds)
     arrives = np.searchsorted(grid.ends, grid.label_time, side="left")  # labelled(i, .) holds a row from here
+    # only a retrain a later window scores counts (one in the last scored window, or in a short window after it,
+    # is scored by none: a partial last window raised the floor and cost a scored window)
+    scoring = np.flatnonzero(np.asarray(grid.counts) >= MIN_SCORE_ROWS)
+    last = int(scoring[-1]) if len(scoring) else 0
 
     def enough(k: int) -> bool:
         # a row counts in windows arrives..win+k-1 (on and after its label, within k windows of its own)
@@ -917,11 +921,13 @@ def _retrain_floor(grid: _Grid, min_train_rows: int, most: int, ready: Any, labe
         lo, hi = lo[lo <= hi], hi[lo <= hi]
         held = np.cumsum(np.bincount(lo, minlength=n + 1) - np.bincount(hi + 1, minlength=n + 1))[:n]
         first = max(k - 1, int(ready[0]), int(labels_ready[0]))
-        return bool((held[first + 1:] >= min_train_rows).all())
+        return bool((held[first + 1:last] >= min_train_rows).all())
 
+    # enough() is judged only where it checks a retrain at all (first + 1 < last): past that it holds vacuously
+    most = min(most, last - 1) if max(int(ready[0]), int(labels_ready[0])) + 1 < last else 0
     if most < 1 or not enough(most):
         return 1
-    lo, hi = 1, most  # enough() only grows with k: more rows in each window, fewer windows scored
+    lo, hi = 1, most  # enough() only grows with k: more rows in each window, fewer windows checked
     while lo < hi:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if enough(mid) else (mid + 1, hi)

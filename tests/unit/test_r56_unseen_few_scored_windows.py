@@ -217,3 +217,12 @@ def test_no_floor_when_no_training_window_holds_a_retrains_rows(recwarn):
     assert any("cut to 1 to leave up to 3 windows to score)" in line for line in said), said
     assert notes(recwarn) == []
 
+
+
+def test_a_retrain_no_window_scores_does_not_raise_the_floor(recwarn):
+    # a short last window (1 row) is scored by none and no later window scores its retrain: its 91 rows raised the
+    # floor to 5 windows, 2 scored ("no fewer: a retrain needs 100"), where 4 windows score 3 and every retrain a
+    # later window scores trains (review r21)
+    report = run_backtest(counted([200, 30, 30, 30, 30, 30, 30, 1]), config(policy="always"))
+    assert report.train_windows == 4
+    assert len([w for w in report.windows if w.metric is not None]) == 3
