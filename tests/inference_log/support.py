@@ -58,19 +58,27 @@ def kserve_headers(kind: str, event_id: str, time: str = "2026-11-22T10:31:02.41
             "ce-time": time, **{name.replace("_", "-"): value for name, value in more.items()}}
 
 
-@contextlib.asynccontextmanager
-async def sink_client(
-    tmp_path: Path, *, join_ttl_seconds: float = 10**6
-) -> AsyncIterator[tuple[Sink, httpx.AsyncClient]]:
-    """A started sink writing under ``tmp_path`` (``root``, ``wal``) that flushes only when told, and a
-    client posting to its app in process; the sink is stopped once the client is closed."""
-    sink = Sink(
+WHEN_TOLD = 10**6  # seconds: a flush or a join's expiry that comes only when a test makes it
+
+
+def told_sink(tmp_path: Path, *, join_ttl_seconds: float = WHEN_TOLD) -> Sink:
+    """A sink (not started) writing under ``tmp_path`` (``root``, ``wal``) that flushes only when told."""
+    return Sink(
         str(tmp_path / "root"),
         str(tmp_path / "wal"),
         flush_rows=10**9,
-        flush_seconds=10**6,
+        flush_seconds=WHEN_TOLD,
         join_ttl_seconds=join_ttl_seconds,
     )
+
+
+@contextlib.asynccontextmanager
+async def sink_client(
+    tmp_path: Path, *, join_ttl_seconds: float = WHEN_TOLD
+) -> AsyncIterator[tuple[Sink, httpx.AsyncClient]]:
+    """``told_sink`` started, and a client posting to its app in process; the sink is stopped once
+    the client is closed."""
+    sink = told_sink(tmp_path, join_ttl_seconds=join_ttl_seconds)
     await sink.start()
     transport = httpx.ASGITransport(app=create_app(sink))
     async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:

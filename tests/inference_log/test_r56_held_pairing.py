@@ -14,8 +14,7 @@ import asyncio
 import dataclasses
 
 from ctloop.inference_log import sink as sink_module
-from ctloop.inference_log.sink import Sink
-from tests.inference_log.support import parquet_rows, wal_events
+from tests.inference_log.support import parquet_rows, told_sink, wal_events
 from tests.inference_log.test_r55_inflog_review import _event
 
 N = 12
@@ -45,13 +44,7 @@ def test_a_due_id_past_the_flush_budget_waits_for_the_next_flush(monkeypatch, tm
 
     async def scenario():
         # join_ttl 0: every waiting event is due at the first flush
-        sink = Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=0,
-        )
+        sink = told_sink(tmp_path, join_ttl_seconds=0)
         await sink.start()
         for tag in "abc":
             for event in _calls(tag):  # every request, then every response: an ambiguous id
@@ -79,13 +72,7 @@ def test_a_final_flush_holds_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(sink_module, "_PAIR_BUDGET", one + one // 2)
 
     async def scenario():
-        sink = Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=0,
-        )
+        sink = told_sink(tmp_path, join_ttl_seconds=0)
         await sink.start()
         for event in (*_calls("a"), *_calls("b")):
             await sink.submit(event)
@@ -107,13 +94,7 @@ def test_an_id_is_held_once(monkeypatch, tmp_path):
     assert sink_module._pair_cost(10, 10) + sink_module._pair_cost(4, 4) > sink_module._PAIR_BUDGET
 
     async def scenario():
-        sink = Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=0,
-        )
+        sink = told_sink(tmp_path, join_ttl_seconds=0)
         await sink.start()
         for event in (*_calls("p"), *_calls("b", 4), *_calls("c", 4)):
             await sink.submit(event)

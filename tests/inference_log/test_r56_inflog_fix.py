@@ -45,8 +45,8 @@ import pytest
 
 from ctloop.inference_log.blob_import import decode_object
 from ctloop.inference_log.events import Event, RejectedEvent, parse_event
-from ctloop.inference_log.sink import Sink, _legacy_wal_id
-from tests.inference_log.support import kserve_headers, parquet_rows, sink_client
+from ctloop.inference_log.sink import _legacy_wal_id
+from tests.inference_log.support import kserve_headers, parquet_rows, sink_client, told_sink
 from tests.inference_log.test_fix43b_grpc_records import _record
 from tests.inference_log.test_r56_redelivered_events import REQUEST, RESPONSE, _headers, _rows
 
@@ -69,16 +69,6 @@ ROUND_55_CARRY = (
 )
 
 
-def _sink(tmp_path) -> Sink:
-    return Sink(
-        str(tmp_path / "root"),
-        str(tmp_path / "wal"),
-        flush_rows=10**9,
-        flush_seconds=10**6,
-        join_ttl_seconds=10**6,
-    )
-
-
 def test_an_id_less_line_keeps_the_legacy_id_round_55_gave_it(tmp_path):
     # main: legacy-2c5e…
     assert _legacy_wal_id(Event.from_json(OLD_LINE), OLD_LINE, {}) == ROUND_55_ID
@@ -89,7 +79,7 @@ def test_an_id_less_line_keeps_the_legacy_id_round_55_gave_it(tmp_path):
     (wal / f"segment-{2:020d}-bbbbbb.wal").write_bytes(ROUND_55_CARRY + b"\n")
 
     async def upgraded():
-        sink = _sink(tmp_path)
+        sink = told_sink(tmp_path)
         await sink.start()
         response = kserve_headers("response", "call-7", "2026-11-22T10:31:02.517Z")
         await sink.submit(parse_event(response, b'{"predictions": [0]}'))
@@ -105,14 +95,14 @@ def test_a_copy_after_a_restart_is_joined_once_as_python_clients_space_it(tmp_pa
     assert b", " in REQUEST  # json.dumps' separators, not the compact bytes orjson writes again
 
     async def crash():
-        first = _sink(tmp_path)
+        first = told_sink(tmp_path)
         await first.start()
         await first.submit(parse_event(_headers("request"), REQUEST))
         # the pod killed with the request waiting; the mesh then retries its POST
         await first.abandon()
 
     async def restart():
-        second = _sink(tmp_path)
+        second = told_sink(tmp_path)
         await second.start()  # replays the original
         await second.submit(parse_event(_headers("request"), REQUEST))  # the copy, live
         await second.submit(parse_event(_headers("response"), RESPONSE))

@@ -16,8 +16,7 @@ import asyncio
 import json
 
 from ctloop.inference_log.events import parse_event
-from ctloop.inference_log.sink import Sink
-from tests.inference_log.support import kserve_headers, parquet_rows, sink_client
+from tests.inference_log.support import kserve_headers, parquet_rows, sink_client, told_sink
 
 REQUEST = json.dumps({"instances": [[1.0, 2.0]]}).encode()
 RESPONSE = json.dumps({"predictions": [1]}).encode()
@@ -72,24 +71,15 @@ def test_two_sends_alike_but_for_their_recordedtime_are_two_events(tmp_path):
 
 
 def test_a_replay_of_both_copies_joins_one(tmp_path):
-    def sink():
-        return Sink(
-            str(tmp_path / "root"),
-            str(tmp_path / "wal"),
-            flush_rows=10**9,
-            flush_seconds=10**6,
-            join_ttl_seconds=10**6,
-        )
-
     async def crash():
-        first = sink()
+        first = told_sink(tmp_path)
         await first.start()
         for _ in range(2):
             await first.submit(parse_event(_headers("request"), REQUEST))
         await first.abandon()  # the pod killed: both lines stay in the WAL
 
     async def restart():
-        second = sink()
+        second = told_sink(tmp_path)
         await second.start()  # replays both copies
         await second.submit(parse_event(_headers("response"), RESPONSE))
         await second.stop()

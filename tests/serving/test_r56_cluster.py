@@ -52,18 +52,32 @@ def _annotation_writes(kube, since: int) -> list[dict]:
     ]
 
 
-def test_an_annotation_not_disallowed_is_a_new_revision():
-    # on main the double counted only serving.kserve.io/deploymentMode: example.com/owner made none
-    with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs = InferenceServices(NS, api_client=kube.api_client())
+def _deploy(isvcs: InferenceServices, *versions: str, **kwargs) -> InferenceServices:
+    """``rollout.deploy`` of each of ``versions`` in turn, from ``gs://models/v<version>``."""
+    for version in versions:
         rollout.deploy(
             isvcs,
             name=NAME,
             model_name="credit",
-            version="1",
-            storage_uri="gs://models/v1",
+            version=version,
+            storage_uri=f"gs://models/v{version}",
             timeout_s=4,
+            **kwargs,
         )
+    return isvcs
+
+
+def _deployed(kube, *versions: str, **kwargs) -> InferenceServices:
+    """The service on ``kube`` with ``versions`` (v1 alone unless named) deployed by ``_deploy``."""
+    return _deploy(
+        InferenceServices(NS, api_client=kube.api_client()), *(versions or ("1",)), **kwargs
+    )
+
+
+def test_an_annotation_not_disallowed_is_a_new_revision():
+    # on main the double counted only serving.kserve.io/deploymentMode: example.com/owner made none
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = _deployed(kube)
         first = _revisions(kube)
         # ServiceAnnotationDisallowedList and managedKsvcAnnotations: not in the template
         isvcs.patch(
@@ -104,15 +118,7 @@ def test_both_doubles_take_kserves_disallowed_lists_and_its_labels(double):
 
     cls = {"KubeApiDouble": KubeApiDouble, **vars(kube_api_template)}[double]
     with cls(ready_after_reads=1) as kube:
-        isvcs = InferenceServices(NS, api_client=kube.api_client())
-        rollout.deploy(
-            isvcs,
-            name=NAME,
-            model_name="credit",
-            version="1",
-            storage_uri="gs://models/v1",
-            timeout_s=4,
-        )
+        isvcs = _deployed(kube)
         for meta, new in [
             ({"annotations": {"modelFormat": "sklearn"}}, 0),
             ({"labels": {"networking.knative.dev/visibility": "cluster-local"}}, 0),
@@ -128,30 +134,12 @@ def test_both_doubles_take_kserves_disallowed_lists_and_its_labels(double):
 
 def test_a_canary_step_promote_and_rollback_write_no_annotation():
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs = InferenceServices(NS, api_client=kube.api_client())
-        for version in ("1", "2"):
-            rollout.deploy(
-                isvcs,
-                name=NAME,
-                model_name="credit",
-                version=version,
-                storage_uri=f"gs://models/v{version}",
-                percent=10,
-                timeout_s=4,
-            )
+        isvcs = _deployed(kube, "1", "2", percent=10)
         since = len(kube.calls)
         rollout.set_traffic(isvcs, NAME, 50, timeout_s=4)
         rollout.promote(isvcs, NAME, timeout_s=4)
         assert _pointers(kube) == ("credit-predictor-00002", "credit-predictor-00001")
-        rollout.deploy(
-            isvcs,
-            name=NAME,
-            model_name="credit",
-            version="3",
-            storage_uri="gs://models/v3",
-            percent=10,
-            timeout_s=4,
-        )
+        _deploy(isvcs, "3", percent=10)
         rollout.rollback(
             isvcs,
             NAME,
@@ -249,15 +237,7 @@ def test_the_doctor_warns_of_a_service_still_annotated_serverless():
     from ctloop.ops.doctor import Doctor, DoctorOptions, Target
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs = InferenceServices(NS, api_client=kube.api_client())
-        rollout.deploy(
-            isvcs,
-            name=NAME,
-            model_name="credit",
-            version="1",
-            storage_uri="gs://models/v1",
-            timeout_s=4,
-        )
+        _deployed(kube)
         doctor = Doctor(DoctorOptions(targets=[Target(NAME, NS)]), kube=kube.api_client())
         assert doctor.check_isvc(Target(NAME, NS)).status == "ok"
         kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION] = (
@@ -331,10 +311,7 @@ def test_a_bad_kserve_namespace_variable_stops_a_step_on_a_service_with_no_mode_
     from tests.doubles.kube_api import write_kubeconfig
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs = InferenceServices(NS, api_client=kube.api_client())
-        for version in ("1", "2"):
-            rollout.deploy(isvcs, name=NAME, model_name="credit", version=version,
-                           storage_uri=f"gs://models/v{version}", percent=10, timeout_s=4)  # fmt: skip
+        _deployed(kube, "1", "2", percent=10)
         del kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION]
         monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", kube.url))
         monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
@@ -627,15 +604,7 @@ def test_a_rollback_meeting_the_bad_variable_after_its_pin_back_says_so(monkeypa
         return real(isvcs, name, done=done, **kwargs)
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs = InferenceServices(NS, api_client=kube.api_client())
-        rollout.deploy(
-            isvcs,
-            name=NAME,
-            model_name="credit",
-            version="1",
-            storage_uri="gs://models/v1",
-            timeout_s=4,
-        )
+        isvcs = _deployed(kube)
         del kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION]
         monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
         monkeypatch.setattr(rollout, "_rollback", pinned_then_read_again)
