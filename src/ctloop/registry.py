@@ -1731,7 +1731,10 @@ class MlflowRegistry:
             have = before.tags if version == previous and before is not None else self.get_version(name, version).tags
             wrong = sorted(  # a promotion before round 56 wrote was_champion "true": complete as it is
                 [k for k, v in want.items() if have.get(k) != v
-                 and not (k == TAG_WAS_CHAMPION and have.get(k) == LEGACY_WAS_CHAMPION)]
+                 and not (k == TAG_WAS_CHAMPION and have.get(k) == LEGACY_WAS_CHAMPION)
+                 # nor tagged the previous champion at all (a first champion set by hand): no problem, else every
+                 # registry promoted before the upgrade read as incomplete (status exit 1; was so in round 56)
+                 and not (k == TAG_WAS_CHAMPION and version == previous and k not in have)]
                 + [k for k in drop if k in have]
             )
             if wrong:
