@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ctloop.registry import TAG_WAS_CHAMPION
 from tests.fixtures.rollout_store import MODEL, registered
+from tests.serving.test_r56_registry_fix2 import _Counting
 
 __all__ = ["registered"]
 
@@ -22,3 +23,14 @@ def test_a_registry_promoted_before_round_56_is_consistent_after_the_upgrade(reg
     state = reg.inspect(MODEL)
     assert state.incomplete == [], state.incomplete
     assert state.consistent
+
+
+def test_the_alias_rule_reads_no_audit_record_while_a_version_is_tagged_failed(registered):
+    """The tag alone decides: a pass of the same pipeline run writes ``passed`` itself (its record only after the
+    tag), so a failing tag is never lifted by a record (was: one audit search per failed version on every register)."""
+    _, reg = registered
+    reg.record_serving_validation(MODEL, "2", valid=False, reason="oom", pipeline_run="run-1")
+    counting = _Counting(reg.client._client)
+    reg.client._client = counting
+    assert reg._point_challenger(MODEL, 2) is False
+    assert counting.calls["search_runs"] == 0, counting.calls
