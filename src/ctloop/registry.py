@@ -2301,8 +2301,10 @@ class MlflowRegistry:
         legacy = {v for v in _champion_tagged(found, name, legacy=True) if int(v) >= mine}
         if legacy - ever:
             try:
+                if self._audit_experiment(name) is None:  # removed or renamed: no record confirms or denies the tag
+                    raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
                 ever |= legacy & self.champions_ever(name, champion)
-            except (MlflowException, RegistryError) as exc:
+            except (MlflowException, RegistryError) as exc:  # (was: no experiment, the tag silently not counted)
                 log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
                             "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
                             TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)

@@ -5,7 +5,9 @@ experiment) counts and is said, not silently dropped. MLflow is real (the ``regi
 
 from __future__ import annotations
 
-from ctloop.registry import TAG_WAS_CHAMPION
+import logging
+
+from ctloop.registry import AUDIT_EXPERIMENT_SUFFIX, TAG_WAS_CHAMPION
 from tests.fixtures.rollout_store import MODEL, registered
 from tests.serving.test_r56_registry_fix2 import _Counting
 
@@ -34,3 +36,16 @@ def test_the_alias_rule_reads_no_audit_record_while_a_version_is_tagged_failed(r
     reg.client._client = counting
     assert reg._point_challenger(MODEL, 2) is False
     assert counting.calls["search_runs"] == 0, counting.calls
+
+
+def test_a_legacy_champion_tag_without_audit_records_is_warned(registered, caplog):
+    """No audit experiment (removed or renamed): a version tagged ``was_champion=true`` cannot be confirmed. Was:
+    silently not counted; now it counts (the stricter rule) and one warning line says so."""
+    _, reg = registered
+    reg.client.set_model_version_tag(MODEL, "2", TAG_WAS_CHAMPION, "true")
+    exp = reg.client.get_experiment_by_name(MODEL + AUDIT_EXPERIMENT_SUFFIX)
+    reg.client.rename_experiment(exp.experiment_id, "renamed-audit")
+    with caplog.at_level(logging.WARNING, "ctloop.registry"):
+        ever = reg._alias_champions(MODEL, reg._search_versions(MODEL), "1", 2)
+    assert ever == {"1", "2"}, ever
+    assert f"v2, tagged {TAG_WAS_CHAMPION}=true" in caplog.text, caplog.text
