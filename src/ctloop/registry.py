@@ -433,8 +433,7 @@ def _decided_since(mv: ModelVersion) -> str:
     return ", ".join(why)
 
 
-def _never_challenger(versions, champion: str | None = None, ever: Iterable[str] = (),
-                      lifted: Iterable[str] = ()) -> set[str]:
+def _never_challenger(versions, champion: str | None = None, ever: Iterable[str] = ()) -> set[str]:
     """The versions (MLflow ModelVersions) the challenger alias must never be on: the one rule of every
     writer of the alias (register's :meth:`MlflowRegistry._point_challenger`, :meth:`MlflowRegistry.drop_challenger`
     after a rollback, a repair or a promotion, and ``ctloop reject``). Not READY; without :data:`TAG_REGISTRATION_ID`
@@ -452,11 +451,10 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
     a version never gated or one rejected). ``ever``: the versions this model was champion before: for the alias,
     :meth:`MlflowRegistry._alias_champions` (tag :data:`TAG_WAS_CHAMPION` valued with this model's name: MLflow copies
     the tag with a version into another model, and a copied ``true`` made prod's gated challenger older than a
-    "champion" prod never had); for an approval and the status, :meth:`MlflowRegistry.champions_ever`. ``lifted``: versions tagged failed whose validation passed since
-    (:meth:`MlflowRegistry._validations_lifted`)."""
+    "champion" prod never had); for an approval and the status, :meth:`MlflowRegistry.champions_ever`. The serving-validation tag alone decides:
+    a pass writes ``passed`` itself, before its audit record (was: a record of a pass read per failed version on
+    every register, a lift that could not happen)."""
     from ctloop.approval import REJECTED, TAG_STATE
-
-    lifted = {str(v) for v in lifted}
 
     ever = {str(v) for v in ever} | ({str(champion)} if champion else set())
     # the newest version ever champion: a rollback (the champion promoted back to an older version) does not make
@@ -468,7 +466,7 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
         tags = mv.tags or {}
         return (mv.status != "READY" or not (TAG_REGISTRATION_ID in tags or TAG_GATE_DECISION in tags)
                 or tags.get(TAG_STATE) == REJECTED
-                or (tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID and str(mv.version) not in lifted)
+                or tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID
                 or str(mv.version) in ever or TAG_DUPLICATE_OF in tags
                 or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
 
@@ -1095,14 +1093,12 @@ class MlflowRegistry:
 
         refused: set[str] = set()
         busy: dict[str, Exception] = {}
-        known: dict[str, Any] = {}  # _validations_lifted's answers, one search per version per call
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             aliases = self.aliases(name)
             # never challenger (_never_challenger): the champion, a version never gated or rejected, rolled back, a copy
             ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), mine)
-            copies = _never_challenger(found, aliases.get(CHAMPION), ever,
-                                       self._validations_lifted(name, found, ever, known, warn=True))
+            copies = _never_challenger(found, aliases.get(CHAMPION), ever)
             ready = [int(mv.version) for mv in found if str(mv.version) not in copies
                      and str(mv.version) not in refused and int(mv.version) > mine]
             # ``mine`` too unless rolled back meanwhile (was: counted always, and drop_challenger's newer version
@@ -1141,8 +1137,7 @@ class MlflowRegistry:
         current = now.get(CHALLENGER)
         found = [mv for mv in self._search_versions(name) if mv.name == name]
         ever = self._alias_champions(name, found, now.get(CHAMPION, ""), mine)
-        copies = _never_challenger(found, now.get(CHAMPION), ever,
-                                   self._validations_lifted(name, found, ever, known, warn=True))
+        copies = _never_challenger(found, now.get(CHAMPION), ever)
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
         if busy:
@@ -1196,7 +1191,7 @@ class MlflowRegistry:
         try:  # the alias is off v{version} now: an error past this point is not "not removed"
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), int(version))
-            never = _never_challenger(found, aliases.get(CHAMPION), ever, self._validations_lifted(name, found, ever))
+            never = _never_challenger(found, aliases.get(CHAMPION), ever)
             # (was its own test: the champion, a version never gated or rejected got the alias)
             newer = [int(mv.version) for mv in found
                      if int(mv.version) > int(version) and str(mv.version) not in never]
@@ -1271,10 +1266,10 @@ class MlflowRegistry:
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
         """Why the versions newer than the champion and than alias ``challenger`` (``aliases``, as read) do not hold
         the alias (``ctloop registry status``: the newest version without the alias read as one a registration had
-        failed to point it at): a failed serving validation not lifted since (:meth:`_validations_lifted`), with
-        the ways out (was: "a validation that passes lifts that", which one by a rollout compiled before round 56
-        never did), or passed over when a newer version was champion (:meth:`newest_champion`), naming it and the
-        override."""
+        failed to point it at): a failed serving validation (the tag; a pass writes ``passed`` itself), named by its
+        newest failing record (:meth:`_failing_validations`), with the ways out (was: "a validation that passes lifts
+        that", which one by a rollout compiled before round 56 never did), or passed over when a newer version was
+        champion (:meth:`newest_champion`), naming it and the override."""
         from ctloop.tracking import display_uri
 
         champion = aliases.get(CHAMPION, "")
@@ -1283,20 +1278,19 @@ class MlflowRegistry:
                  if mv.name == name and str(mv.version).isdigit() and int(mv.version) > floor]
         if not found:
             return []
-        known: dict[str, Any] = {}
-        lifted = self._validations_lifted(name, found, known=known)
-        others = _never_challenger(found, champion, lifted=lifted)  # every reason but a former champion's
+        others = _never_challenger(found, champion)  # every reason but a former champion's
+        failing = self._failing_validations(name, [str(mv.version) for mv in found
+                                                   if (mv.tags or {}).get(TAG_SERVING_VALIDATION) == SERVING_INVALID])
         newest = _newest(self.champions_ever(name, champion))
         out = []
         for mv in found:
             tags = mv.tags or {}
-            if tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID and str(mv.version) not in lifted:
-                run = tags.get(f"{TAG_SERVING_VALIDATION}.pipeline_run") or "?"
-                # the reason of the failing record of that run (was: the reason tag, which a later validation whose
-                # verdict write failed overwrote, beside the old verdict)
-                why = known.get(f"reason:{mv.version}")
-                why = why if why is not None else (
-                    f"(no audit record of that run's failure: the reason tag, "
+            if tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID:
+                # the run and reason of the newest failing record (was: the tags, written before the verdict: a later
+                # validation whose verdict write failed left its run and reason beside the old verdict)
+                run, why = failing.get(str(mv.version)) or (
+                    tags.get(f"{TAG_SERVING_VALIDATION}.pipeline_run") or "?",
+                    f"(no audit record of a failing validation: the reason tag, "
                     f"{tags.get(f'{TAG_SERVING_VALIDATION}.reason', '')!r}, may be a later validation's whose verdict "
                     "was not written)")
                 out.append(f"v{mv.version} is never challenger: its serving validation failed (pipeline run {run}): "
@@ -1313,50 +1307,25 @@ class MlflowRegistry:
                            f"--model-name {name} --version {mv.version} --reason ...`")
         return out
 
-    def _validations_lifted(self, name: str, found: list[Any], ever: Iterable[str] = (),
-                            known: dict[str, Any] | None = None, *, warn: bool = False) -> set[str]:
-        """The versions among ``found`` tagged failed (:data:`TAG_SERVING_VALIDATION`) whose serving validation passed
-        since in the same pipeline run: a passing ``validate_serving`` record of the tag's pipeline run after its
-        failing one (a retry of the step, the same image, whose tag write failed). Not a pass of another run: a
-        rollout compiled before round 56 records the verdict only (``record_event``), never the tag, and runs
-        another image, perhaps another serving runtime (was: any later pass lifted the failure). Versions at or
-        below the newest of ``ever`` (ever champion) are skipped: never challenger either way. One filtered search
-        per version left (its ``validate_serving`` records), answered once per ``known`` (a dict the caller keeps
-        for one call; was: up to 1000 audit records read on every pass while any version was tagged failed).
-        ``warn``: records that cannot be read lift nothing, said in one warning line (a register must not delete
-        its version for that), else the RegistryError."""
-        from mlflow.exceptions import MlflowException
-
-        newest = _newest(ever) or 0
-        failed = {str(mv.version): (mv.tags or {}).get(f"{TAG_SERVING_VALIDATION}.pipeline_run", "")
-                  for mv in found if (mv.tags or {}).get(TAG_SERVING_VALIDATION) == SERVING_INVALID
-                  and str(mv.version).isdigit() and int(mv.version) > newest}
-        known = {} if known is None else known
-        if failed and "" in known and not known[""]:
-            return set()  # no audit experiment: no record lifts a failure
-        for version, run in failed.items():
-            if version in known:
-                continue
-            try:
-                if "" not in known:  # the audit experiment, looked up once per call
-                    known[""] = self._audit_experiment(name) or ""
-                records = self._audit_records(name, _once(self._search_audit(
-                    name, f"tags.`{AUDIT_PREFIX}event` = 'validate_serving' AND "
-                          f"tags.`{AUDIT_PREFIX}version` = '{version}'", experiment=known[""] or None)))
-            except (MlflowException, RegistryError) as exc:
-                if not warn:
-                    raise
-                log.warning("ctloop: %s: v%s's failed serving validation counted as not lifted", one_line(str(exc))[:300],
-                            version)
-                known[version] = False
-                continue
-            fails = [i for i, r in enumerate(records) if r.get("valid") == "False" and r.get("pipeline_run", "") == run]
-            known[f"reason:{version}"] = records[fails[-1]].get("reason", "") if fails else None  # for the note
-            # a pass of the same pipeline run only (a retry of the same image, so the same serving runtime; was: any
-            # pass, and one by a rollout compiled before round 56, another image, lifted a failure of this one)
-            known[version] = bool(fails) and any(r.get("valid") == "True" and r.get("pipeline_run", "") == run
-                                                 for r in records[fails[-1] + 1:])
-        return {v for v in failed if known.get(v)}
+    def _failing_validations(self, name: str, versions: list[str]) -> dict[str, tuple[str, str]]:
+        """``(pipeline run, reason)`` of the newest failing ``validate_serving`` record of each of ``versions`` that
+        has one, for the status note only: one filtered search per version (the alias rule reads the tag alone; was:
+        these records read per failed version on every register, to find a pass of the same run that could not be
+        there: a pass writes the tag before its record)."""
+        if not versions:
+            return {}
+        experiment = self._audit_experiment(name)
+        if experiment is None:  # no audit experiment: no record to name
+            return {}
+        out = {}
+        for version in versions:
+            records = self._audit_records(name, _once(self._search_audit(
+                name, f"tags.`{AUDIT_PREFIX}event` = 'validate_serving' AND "
+                      f"tags.`{AUDIT_PREFIX}version` = '{version}'", experiment=experiment)))
+            fails = [r for r in records if r.get("valid") == "False"]
+            if fails:
+                out[version] = (fails[-1].get("pipeline_run", "") or "?", fails[-1].get("reason", ""))
+        return out
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -1731,7 +1700,10 @@ class MlflowRegistry:
             have = before.tags if version == previous and before is not None else self.get_version(name, version).tags
             wrong = sorted(  # a promotion before round 56 wrote was_champion "true": complete as it is
                 [k for k, v in want.items() if have.get(k) != v
-                 and not (k == TAG_WAS_CHAMPION and have.get(k) == LEGACY_WAS_CHAMPION)]
+                 and not (k == TAG_WAS_CHAMPION and have.get(k) == LEGACY_WAS_CHAMPION)
+                 # nor tagged the previous champion at all (a first champion set by hand): no problem, else every
+                 # registry promoted before the upgrade read as incomplete (status exit 1; was so in round 56)
+                 and not (k == TAG_WAS_CHAMPION and version == previous and k not in have)]
                 + [k for k in drop if k in have]
             )
             if wrong:
@@ -2329,8 +2301,10 @@ class MlflowRegistry:
         legacy = {v for v in _champion_tagged(found, name, legacy=True) if int(v) >= mine}
         if legacy - ever:
             try:
+                if self._audit_experiment(name) is None:  # removed or renamed: no record confirms or denies the tag
+                    raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
                 ever |= legacy & self.champions_ever(name, champion)
-            except (MlflowException, RegistryError) as exc:
+            except (MlflowException, RegistryError) as exc:  # (was: no experiment, the tag silently not counted)
                 log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
                             "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
                             TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
