@@ -1703,7 +1703,10 @@ class MlflowRegistry:
                  and not (k == TAG_WAS_CHAMPION and have.get(k) == LEGACY_WAS_CHAMPION)
                  # nor tagged the previous champion at all (a first champion set by hand): no problem, else every
                  # registry promoted before the upgrade read as incomplete (status exit 1; was so in round 56)
-                 and not (k == TAG_WAS_CHAMPION and version == previous and k not in have)]
+                 # (an older one: the alias rule's older() excludes it anyway; a newer one, left untagged, the
+                 # alias rule reading tags only would hand challenger: flagged, repair writes it)
+                 and not (k == TAG_WAS_CHAMPION and version == previous and k not in have
+                          and int(previous) < int(p.version))]
                 + [k for k in drop if k in have]
             )
             if wrong:

@@ -49,3 +49,15 @@ def test_a_legacy_champion_tag_without_audit_records_is_warned(registered, caplo
         ever = reg._alias_champions(MODEL, reg._search_versions(MODEL), "1", 2)
     assert ever == {"1", "2"}, ever
     assert f"v2, tagged {TAG_WAS_CHAMPION}=true" in caplog.text, caplog.text
+
+
+def test_a_newer_previous_champion_without_the_tag_is_still_flagged(registered):
+    """The exemption above is for an older previous champion (the alias rule's older() excludes it anyway). A newer
+    one (v2 set by hand, then a promotion back to v1 before round 56) left untagged would read consistent while the
+    alias rule, reading tags only, hands it challenger (review r23): flagged, and repair writes the tag."""
+    _, reg = registered
+    reg.set_alias(MODEL, "champion", "2")
+    reg.promote(MODEL, "1", reason="back to v1")
+    reg.client.set_model_version_tag(MODEL, "1", TAG_WAS_CHAMPION, "true")
+    reg.client.delete_model_version_tag(MODEL, "2", TAG_WAS_CHAMPION)
+    assert reg.inspect(MODEL).incomplete == [f"v2 tags {TAG_WAS_CHAMPION}"]
