@@ -104,8 +104,7 @@ def _period(start: str | None, end: str | None, lookback: str) -> tuple[pd.Times
 
 
 def check_report_options(*, by: str, task: str, metrics: tuple[str, ...], classes: tuple[str, ...],
-                         score: str, start: str | None = None, end: str | None = None,
-                         lookback: str = "7D") -> None:
+                         score: str, start: str | None, end: str | None, lookback: str) -> None:
     """The options of :func:`realized_report` that need no data, refused before any is read (the CLI
     checks them before its roots: a mistyped --metrics or a period pandas cannot hold is said as such,
     not as a missing --store)."""

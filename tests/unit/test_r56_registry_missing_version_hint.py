@@ -39,9 +39,7 @@ def test_approving_a_version_the_registry_lacks_names_ctloop_audit(sqlite_tracki
         "`ctloop audit --model-name credit-default` or the MLflow UI"
     ), err
 
-
-def test_the_command_named_can_be_pasted_for_a_name_with_a_space(sqlite_tracking, capsys):
-    # review, stop 56: the name was not shell-quoted, `ctloop audit --model-name credit default` breaks
+    # the command can be pasted for a name with a space (review, stop 56: it was not shell-quoted); the same store
     MlflowClient(sqlite_tracking, sqlite_tracking).create_registered_model("credit default")
     code = main(["approve", "--model-name", "credit default", "--version", "7", "--reason", "ok",
                  "--tracking-uri", sqlite_tracking])  # fmt: skip

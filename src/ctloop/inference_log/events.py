@@ -935,8 +935,8 @@ def kserve_get_answer(body: dict[str, Any]) -> str | None:
     extension; the ctloop-sklearn runtime is a ``kserve.ModelServer``, the same routes). Exact keys,
     value types and values: live, ready, load and unload are answered 200 only when ``true``
     (``ServerNotLive``, ``ServerNotReady``, ``ModelNotReady`` otherwise), a server's model list
-    names its models, so ``{"ready": false}``, ``{"models": []}``, a v1 ``predictions`` body or a v2
-    inference response (its ``outputs`` carry ``data``) is never one."""
+    holds strings (none once the repository extension unloaded the last model), so ``{"ready": false}``,
+    a v1 ``predictions`` body or a v2 inference response (its ``outputs`` carry ``data``) is never one."""
     size = len(body)
     if size == 1:
         if body.get("status") == "alive":  # GET /  (DataPlane.live)

@@ -85,7 +85,9 @@ def broken_link(path: Path) -> str | None:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return f"{str(path)!r} is a symlink loop"
-        return f"{str(path)!r} is a symlink to {os.readlink(path)!r}, which does not exist"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return f"{str(path)!r} is a symlink to {os.readlink(path)!r}, which does not exist"
+        return f"{str(path)!r} is a symlink to {os.readlink(path)!r}, which cannot be followed ({exc.strerror})"
     return None
 
 

@@ -790,7 +790,7 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
     MLflow); a registry promotion names none (the champion is the model's). An analysis recorded
     before it named its service is taken from the deploy record of its pipeline run: without one
     among ``records`` (or naming another service) it is left out, not claimed by every service.
-    ``decided``: the analysis' decision (promote, rollback, hold, stopped), ``promoted`` (traffic
+    ``decided``: the analysis' decision (promote, rollback, hold, stopped, refused), ``promoted`` (traffic
     to 100 %), ``champion`` (the registry alias moved), ``promotion aborted``, ``rolled back to
     vN`` or ``rollback held``."""
     deployed = {r.get("pipeline_run"): r for r in records if r.get("event") == "deploy" and r.get("pipeline_run")}
