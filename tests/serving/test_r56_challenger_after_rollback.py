@@ -29,7 +29,7 @@ from ctloop.registry import (
     TAG_WAS_CHAMPION,
     _never_challenger,
 )
-from tests.fixtures.rollout_store import MODEL, registered
+from tests.fixtures.rollout_store import MODEL, register_from_v2, registered
 
 __all__ = ["registered"]
 
@@ -46,16 +46,7 @@ def _gated(reg, model: str = MODEL) -> str:
 
 def _retry_of_v2(reg) -> str:
     """The "Retry run" of the run that registered v2: ``register`` with v2's registration id."""
-    v2 = reg.get_version(MODEL, "2")
-    return str(
-        reg.register(
-            MODEL,
-            model_uri=v2.source,
-            run_id=v2.run_id,
-            tags={},
-            registration_id=v2.tags[TAG_REGISTRATION_ID],
-        ).version
-    )
+    return register_from_v2(reg, tags={}, registration_id=reg.get_version(MODEL, "2").tags[TAG_REGISTRATION_ID])
 
 
 def test_a_version_passed_over_stays_passed_over_after_a_rollback(registered):

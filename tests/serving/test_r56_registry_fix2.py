@@ -27,7 +27,7 @@ from ctloop.registry import (
     TAG_SERVING_VALIDATION,
     TAG_WAS_CHAMPION,
 )
-from tests.fixtures.rollout_store import MODEL, registered
+from tests.fixtures.rollout_store import MODEL, register_from_v2, registered
 
 __all__ = ["registered"]
 
@@ -52,16 +52,7 @@ def _audit_reads_fail(monkeypatch) -> None:
 
 def _register_v3(reg) -> str:
     """A third version, as a continuous-training run registers it (v2's logged model)."""
-    v2 = reg.get_version(MODEL, "2")
-    return str(
-        reg.register(
-            MODEL,
-            model_uri=v2.source,
-            run_id=v2.run_id,
-            tags={TAG_GATE_DECISION: "approved"},
-            registration_id="3" * 32,
-        ).version
-    )
+    return register_from_v2(reg, tags={TAG_GATE_DECISION: "approved"}, registration_id="3" * 32)
 
 
 class _Counting:
