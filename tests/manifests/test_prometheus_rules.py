@@ -193,6 +193,7 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
         "CtloopLogFlushStale",
         "CtloopLogScrapeFailing",
         "CtloopRevisionErrorRateHigh",
+        "CtloopRevisionFailsLargeBatches",
         "CtloopRevisionLatencyP99High",
         "CtloopModelDrift",
         "CtloopRealizedBelowFloor",

@@ -38,6 +38,16 @@ BATCH_STABLE = sm.Pod(f"{sm.CONFIG}-00004", rps=9.5, client_4xx=0.01, version="4
 BATCHED = sm.Pod(
     f"{sm.CONFIG}-00005", rps=0.5, client_4xx=0.01, invalid_rows=20, version="5", ip="10.0.0.15"
 )
+# The 5xx rule's unit (round 57): one 500 on a batch of 20 rows among 150 one-row requests in the
+# window (1 % of 5xx allowed): one failed request of 150, 20 of 169 instances
+FAILED_BATCH = sm.Pod(
+    f"{sm.CONFIG}-00009", rps=0.5, app_5xx=1 / 150, error_rows=20, version="9", ip="10.0.0.19"
+)
+# every large batch fails (round 56's review r16): 5 of 600 requests, each of 500 rows, all 500s:
+# 0.83 % of the requests, 2500 of 3095 instances (80.8 %)
+LARGE_BATCHES = sm.Pod(
+    f"{sm.CONFIG}-00010", rps=2, app_5xx=5 / 600, error_rows=500, version="10", ip="10.0.0.20"
+)
 # a stable revision on an older runtime image: no ctloop_requests_total, KServe's predict calls
 OLD_STABLE = sm.Pod(
     f"{sm.CONFIG}-00006",
@@ -62,6 +72,8 @@ UNCOUNTED = sm.Pod(
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
     targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
+    # the 5xx unit's pods: the ctloop runtime's series only (the other sources count requests)
+    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES)) if t.source == "ctloop"]
     # the old image's pod only where it differs: the ctloop runtime's series
     targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
     history = sm.openmetrics(sm.history(targets))
@@ -162,6 +174,39 @@ def test_a_stable_with_neither_count_of_requests_is_a_stated_skip(prom):
     ), reason
 
 
+def test_one_failed_batch_is_one_failed_request_of_the_5xx_rule(prom):
+    """A 5xx is a whole failed request: one 500 on a 20-row batch among 150 requests is 1 of
+    150 (0.67 %). Failed on main: "error rate 11.83% > 1.00%" (its 20 instances of 169) and the
+    canary rolled back."""
+    passed, reason, measured = check(
+        prom, "ctloop", FAILED_BATCH.revision, stable=BATCH_STABLE.revision
+    )
+    assert passed, reason
+    assert measured["canary_error_rate"] == pytest.approx(1 / 150, rel=0.05)
+    assert measured["canary_failed_instance_share"] == pytest.approx(20 / 169, rel=0.05)
+    assert reason.startswith(
+        "error rate 0.67%, p99 100 ms (stable 100 ms) over 169 instances (150 requests); "
+    ), reason
+
+
+def test_a_canary_failing_every_large_batch_fails_the_5xx_rule(prom):
+    """5 failed requests of 600 (0.83 %, under the 1 %) hold 80.8 % of the predictions: five
+    failures are no chance event, and at the 99 % lower bound of their count they still hold over
+    1 % of the instances. Judged by requests alone (18f111e7, reverted) it passed and was promoted."""
+    passed, reason, measured = check(
+        prom, "ctloop", LARGE_BATCHES.revision, stable=BATCH_STABLE.revision
+    )
+    assert not passed, reason
+    assert measured["canary_error_rate"] == pytest.approx(5 / 600, rel=0.05)
+    assert measured["canary_failed_instance_share"] == pytest.approx(2500 / 3095, rel=0.05)
+    assert re.fullmatch(
+        r"5xx: 5 failed requests of 600 \(0\.8\d%\) hold 80\.\d\d% of the 3\d{3} instances: "
+        r"at least 2\d\.\d\d% > 1\.00% \(99% confidence in their count; does the canary fail large "
+        r"batches\?\)",
+        reason,
+    ), reason
+
+
 def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
     blind = replace(
         get_source("ctloop"),
@@ -242,3 +287,97 @@ def test_rollout_status_shows_the_4xx_line_of_the_decision(prom, registered, kub
         " (pipeline run run-7): canary at 5 %: 4xx share 60.00% vs stable 2.00%: the excess is at least "
         in line
     )
+
+
+def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, tmp_path):
+    """manifests/components/monitoring (with sources/ctloop) run by promtool on the same series:
+    the error ratio is of requests and the large-batch bound is the analysis' own, revision by
+    revision; CtloopRevisionErrorRateHigh stays quiet for both (0.67 % and 0.83 % of requests) and
+    CtloopRevisionFailsLargeBatches fires for the canary failing its large batches alone. Failed
+    on main: the ratio counted instances (11.8 % and 80.8 %) and both revisions alerted."""
+    import yaml
+
+    from tests.manifests.rules_support import promtool, render_monitoring, rule_groups, write_rules
+
+    groups = rule_groups(render_monitoring(tmp_path / "render", "ctloop"))
+    write_rules(tmp_path, groups)
+    pods = (FAILED_BATCH, LARGE_BATCHES)
+    inputs = [
+        {
+            "series": name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}",
+            "values": " ".join(repr(v) for v in values),
+        }
+        for name, series in sm.history(
+            [t for t in sm.targets(pods) if t.source == "ctloop"]
+        ).items()
+        for labels, values in series
+    ]
+    checks, bounds = [], {}
+    for pod in pods:
+        py = get_source("ctloop").stats(prom, pod.revision, sm.NS, "5m", sm.AT)
+        bound = analysis.failed_share_lower_bound(py.failed_requests, py.failed_instance_share)
+        sel = f'{{namespace="{sm.NS}", isvc="{sm.ISVC}", revision="{pod.revision}"}}'
+        bounds[pod] = bound
+        # the rule's z is written to 6 decimals: within 1e-5 of the bound, relative
+        for rule, value, tol in (
+            ("ctloop:request_error_ratio:rate5m", py.error_rate, 1e-12),
+            ("ctloop:failed_instance_share_bound:5m", bound, 1e-5 * bound + 1e-12),
+        ):
+            checks.append(
+                {
+                    "expr": f"abs({rule}{sel} - {value!r}) < bool {tol!r}",
+                    "eval_time": f"{sm.DURATION}s",
+                    "exp_samples": [{"labels": sel, "value": 1}],
+                }
+            )
+    firing = {
+        "severity": "critical",
+        "namespace": sm.NS,
+        "isvc": sm.ISVC,
+        "revision": LARGE_BATCHES.revision,
+    }
+    alerts = [
+        {
+            "eval_time": f"{sm.DURATION}s",
+            "alertname": "CtloopRevisionErrorRateHigh",
+            "exp_alerts": [],
+        },
+        {
+            "eval_time": f"{sm.DURATION}s",
+            "alertname": "CtloopRevisionFailsLargeBatches",
+            "exp_alerts": [
+                {
+                    "exp_labels": firing,
+                    "exp_annotations": {
+                        # humanizePercentage: 4 significant digits (20.29 %)
+                        "summary": f"{sm.ISVC} revision {LARGE_BATCHES.revision}: its failed (5xx) requests hold "
+                        f"at least {bounds[LARGE_BATCHES] * 100:.4g}% of its instances (99 % confidence; over 1 % "
+                        "for 5 minutes): does it fail large batches?",
+                        "runbook": f"If this is the canary: kubectl -n {sm.NS} patch isvc {sm.ISVC} --type merge -p "
+                        '\'{"spec":{"predictor":{"canaryTrafficPercent":0}}}\', then restore the champion '
+                        "(docs/manifests.md, Roll back)",
+                    },
+                }
+            ],
+        },
+    ]
+    (tmp_path / "t.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["rules.yaml"],
+                "evaluation_interval": "30s",
+                "group_eval_order": [g["name"] for g in groups],
+                "tests": [
+                    {
+                        "interval": f"{sm.STEP}s",
+                        "input_series": inputs,
+                        "promql_expr_test": checks,
+                        "alert_rule_test": alerts,
+                    }
+                ],
+            },
+            width=10**6,
+        )
+    )
+    out = promtool("test", "rules", "t.yaml", cwd=tmp_path)
+    assert out.returncode == 0, (out.stdout + out.stderr)[:3000]

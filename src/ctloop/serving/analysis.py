@@ -10,7 +10,12 @@ works whether or not those rules are installed.
 Default rules (each a failed check when broken; **no data, too few requests or a count that is
 not a finite number is a failed check, never a pass**):
 
-* canary error rate (5xx / all) > 1 %;
+* canary error rate (5xx / all) > 1 %, of requests (a 5xx is a whole failed request; the
+  ``ctloop`` source reads ``ctloop_requests_total`` where a revision's runtime has it, else its
+  instances); and, where a revision counts both, its failed requests' share of the *instances*
+  above 1 % at the 99 % lower bound of their count (:func:`failed_share_lower_bound`: a canary
+  failing every large batch, a few requests holding most predictions, fails; one failed batch
+  among many requests is one failure);
 * canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
   confidence bound of the difference, of requests (:func:`client_error_rule`; a stable on an
   older runtime image at the upper bound of its share; skipped, with a note saying why, when the
@@ -52,6 +57,9 @@ SUGGESTED_WINDOW = format_range(SCRAPES_PER_WINDOW * range_ms(PODMONITOR_INTERVA
 # 4xx share equals the stable's fails fewer than 1 % of checks (0.86 % at worst over 50-300 canary
 # and 50-1000 stable requests, shares 0.5-90 %: tests/serving/test_r56_canary_client_errors.py)
 CLIENT_ERROR_CONFIDENCE = 0.99
+# the one-sided confidence of the 5xx rule's large-batch bound (:func:`failed_share_lower_bound`);
+# manifests/components/monitoring/prometheusrule.yaml writes the same bound (z = 2.326348)
+FAILED_SHARE_CONFIDENCE = 0.99
 
 
 def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
@@ -188,6 +196,23 @@ def excess_lower_bound(canary_share: float, canary_n: float, stable_share: float
     return canary_share - stable_share - math.hypot(canary_share - c_low, s_high - stable_share)
 
 
+def failed_share_lower_bound(failed_requests: float, instance_share: float,
+                             confidence: float = FAILED_SHARE_CONFIDENCE) -> float:
+    """A lower confidence bound of the share of instances that failed requests carry, with the
+    *requests* as the independent events: the count of failed requests at its one-sided lower
+    ``confidence`` bound (a Poisson count, the Wilson-Hilferty cube-root form of its chi-square
+    quantile: within 0.03 of the exact bound from 2 failures on, below it, so on the safe side of
+    a pass), each carrying the failed requests' mean instances. One failed request is one event
+    whatever its rows (its bound is 0.15 % of its share); five failed 500-row batches among 600
+    one-row requests (80.8 % of the instances) are at least 20 %. The recording rule
+    ``ctloop:failed_instance_share_bound:5m`` computes the same."""
+    if not failed_requests > 0 or not instance_share > 0:
+        return 0.0
+    z = statistics.NormalDist().inv_cdf(confidence)
+    root = max(1 - 1 / (9 * failed_requests) - z / (3 * math.sqrt(failed_requests)), 0.0)
+    return root**3 * instance_share
+
+
 def _not_finite(stats: RevisionStats, *, ceiling: bool = False) -> list[str]:
     """``stats``' counts of the 4xx rule that are no finite number, named, e.g. ``["4xx share nan"]``
     (``ceiling``: of its upper bound, :attr:`RevisionStats.client_error_ceiling`); none is ``[]``.
@@ -273,7 +298,9 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "stable_client_error_rate": stable.client_error_rate,
                 "canary_client_requests": canary.client_requests, "stable_client_requests": stable.client_requests,
                 "stable_client_error_ceiling": stable.client_error_ceiling,
-                "stable_client_ceiling_requests": stable.client_ceiling_requests}
+                "stable_client_ceiling_requests": stable.client_ceiling_requests,
+                "canary_failed_requests": canary.failed_requests,
+                "canary_failed_instance_share": canary.failed_instance_share}
     client = ""  # what the 4xx rule said, when it was judged or skipped
     failures = []
     warned = [*canary.warnings, *stable.warnings]
@@ -282,8 +309,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
-    elif not math.isfinite(canary.requests) or (canary.error_rate is not None and not math.isfinite(canary.error_rate)) \
-            or _not_finite(canary):
+    elif not math.isfinite(canary.requests) or any(v is not None and not math.isfinite(v) for v in (
+            canary.error_rate, canary.failed_instance_share)) or _not_finite(canary):
         # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
         # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
         failures.append(" / ".join([f"canary revision {canary.revision}: request count {canary.requests}",
@@ -294,6 +321,16 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
+        elif canary.failed_requests and canary.failed_instance_share is not None:
+            bound = failed_share_lower_bound(canary.failed_requests, canary.failed_instance_share)
+            measured["canary_failed_instance_share_bound"] = bound
+            if bound > rules.max_error_rate:
+                failures.append(
+                    f"5xx: {canary.failed_requests:.0f} failed requests of {canary.client_requests:.0f} "
+                    f"({canary.error_rate:.2%}) hold {canary.failed_instance_share:.2%} of the "
+                    f"{canary.requests:.0f} instances: at least "
+                    f"{_above(bound * 100, rules.max_error_rate * 100, 2, '%')} ({FAILED_SHARE_CONFIDENCE:.0%} "
+                    "confidence in their count; does the canary fail large batches?)")
         failed, client = client_error_rule(canary, stable, rules)
         measured["client_error_rule"] = "failed" if failed else "passed" if not client.startswith("4xx not") else "skipped"
         measured["client_error_note"] = client
@@ -611,6 +648,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
 
 __all__ = ["Prometheus", "RevisionStats", "revision_stats",
-           "no_data_reason", "judge", "client_error_rule", "excess_lower_bound", "make_check", "psi",
+           "no_data_reason", "judge", "client_error_rule", "excess_lower_bound", "failed_share_lower_bound",
+           "make_check", "psi",
            "psi_categorical",
            "split_traffic", "quality_check"]

@@ -59,6 +59,8 @@ SOURCE_GROUP = (
     "ctloop-source"  # group 0 of the PrometheusRule, replaced by the sources/<name> components
 )
 SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision, code_class}
+# instances/s by code_class, of a source counting instances beside requests (ctloop) only
+SOURCE_INSTANCES = "ctloop:source_instances:rate5m"  # {namespace, isvc, revision, code_class}
 QUANTILE = 0.99  # the latency quantile the canary rules judge (p99)
 SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
 # A range as Prometheus parses it: prometheus/common model.ParseDuration (model/time.go
@@ -645,6 +647,11 @@ class RevisionStats:
     client_ceiling_requests: float | None = None
     # ``requests`` counts instances (the ctloop runtime), its requests are ``client_requests``
     counts_instances: bool = False
+    # where ``counts_instances`` and the revision counts requests: ``error_rate`` is of requests
+    # (a 5xx is a whole failed request), ``failed_requests`` their count and
+    # ``failed_instance_share`` the share of the instances they carried; else None
+    failed_requests: float | None = None
+    failed_instance_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -998,7 +1005,7 @@ class MetricSource:
         errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
         # the 4xx of the same names: no series is none yet (a status code's series is born at its first answer)
-        client = asked = ceiling = calls_seen = None
+        client = asked = ceiling = calls_seen = failed_requests = failed_share = None
         missing = ""
         if requests and source.client_errors and source.client_requests:  # of its own request counter
             counted = source._series(source.client_requests, "increase", window, revision, namespace)
@@ -1015,6 +1022,12 @@ class MetricSource:
                 refused = source._series(source.client_requests, "increase", window, revision, namespace,
                                          (source.client_errors,))
                 client = (source._first(prom, [f"sum({refused})"], at, nan=True)[1] or 0.0) / asked
+                # a 5xx is a whole failed request: the 5xx share is of requests too, and the share of
+                # instances the failed requests carried is kept for the large-batch bound (analysis)
+                failed = source._series(source.client_requests, "increase", window, revision, namespace,
+                                        (source.errors,))
+                failed_requests = source._first(prom, [f"sum({failed})"], at, nan=True)[1] or 0.0
+                failed_share, rate = rate, failed_requests / asked
         elif requests and source.client_errors:
             asked = requests
             client = (prom.scalar(source.errors_expr(revision, namespace, window, both=both,
@@ -1028,7 +1041,8 @@ class MetricSource:
                              client_error_rate=client, client_unseen=source.client_unseen,
                              client_requests=asked, client_missing=missing,
                              client_error_ceiling=ceiling, client_ceiling_requests=calls_seen,
-                             counts_instances=bool(source.client_requests))
+                             counts_instances=bool(source.client_requests), failed_requests=failed_requests,
+                             failed_instance_share=failed_share)
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
@@ -1192,9 +1206,15 @@ class MetricSource:
                                         wrap="histogram_count")
                 on = ", ".join(s.join.on if s.join else InfoJoin.on)
                 counted.append(s._kinds(native_rate, classic_rate, on, RULE_WINDOW))
+            elif s.client_requests:  # a 5xx is a whole failed request: of requests where a pod counts them
+                counted.append(_any([s._series(s.client_requests, "rate", RULE_WINDOW, "", "", rules=True),
+                                     classic_rate]))
             else:
                 counted.append(classic_rate)
         requests = contract(_any(counted), *self.code_class)
+        # the instances too, where requests carry several (the 5xx rule's large-batch bound)
+        instances = [contract(s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True), *self.code_class)
+                     for s in names if s.client_requests]
         buckets = contract(_any([s._series(s.buckets, "rate", RULE_WINDOW, "", "", rules=True) for s in names]))
         by_class = "sum by (namespace, isvc, revision, code_class)"
         by_le = "sum by (namespace, isvc, revision, le)"
@@ -1233,6 +1253,8 @@ class MetricSource:
             "rules": [
                 {"record": SOURCE_REQUESTS, "expr": f"{by_class} (\n  {_indent(requests, 2)}\n)\n"},
                 {"record": SOURCE_P99, "expr": p99 + "\n"},
+                *([{"record": SOURCE_INSTANCES, "expr": f"{by_class} (\n  {_indent(_any(instances), 2)}\n)\n"}]
+                  if instances else []),
             ],
         }
 
@@ -1590,6 +1612,7 @@ __all__ = [
     "RULE_WINDOW",
     "SOURCE_GROUP",
     "SOURCE_REQUESTS",
+    "SOURCE_INSTANCES",
     "SOURCE_P99",
 ]
 
