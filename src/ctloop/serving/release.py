@@ -548,13 +548,17 @@ def _plan(cfg: RolloutConfig) -> list[int]:
 
 
 def step_metrics(result: Analysis) -> dict[str, float]:
-    """Per step the canary's requests, error rate and p99 (``step_<percent>.<name>``); a value
-    that is not a finite number (a corrupt counter's +Inf, inf/inf) is left out: KFP writes
+    """Per step the canary's requests, 5xx share (of requests, and the share of instances its
+    failed requests carried where the runtime counts both), the canary's and the stable's 4xx
+    shares (the 4xx rule's) and p99 (``step_<percent>.<name>``); a value not measured (no stable
+    traffic at the 100 % step: no stable 4xx share) is left out, as is a value that is not a
+    finite number (a corrupt counter's +Inf, inf/inf): KFP writes
     Metrics as JSON, where Infinity and NaN are not numbers (RFC 8259), and the backend's Go
     decoder refuses them — the analysis' outputs, its decision included, would be lost."""
     out = {}
     for step in result.steps:
-        for key in ("canary_requests", "canary_error_rate", "canary_p99_seconds"):
+        for key in ("canary_requests", "canary_error_rate", "canary_failed_instance_share",
+                    "canary_client_error_rate", "stable_client_error_rate", "canary_p99_seconds"):
             value = step.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 out[f"step_{step['percent']}.{key}"] = round(float(value), 6)
