@@ -287,12 +287,64 @@ def requests_counted(metrics: str) -> dict[str, float]:
             for line in metrics.splitlines() if line.startswith(prefix)}
 
 
-def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained):
+# CtloopModel.predict in the serving environment with a failure no real body reaches (the payload
+# checks raise ServingError for every hostile body: tests/serving/test_hunt_serving_payload.py):
+# the runtime's own to_frame, then its v1_response, replaced by one raising RuntimeError — an
+# exception no branch of predict names, before the predictions, and one after them. Prints the
+# requests and instances counted by outcome for each.
+_FAULTS = """
+import json, sys
+import ctloop.serving.runtime as runtime
+
+model = runtime.CtloopModel(sys.argv[1], sys.argv[2], sys.argv[3])
+model.load()
+body = {"instances": json.loads(sys.argv[4])}
+
+
+def counted():
+    from prometheus_client import REGISTRY
+
+    def one(name, outcome):
+        labels = {"model_name": model.name, "model_version": "3", "outcome": outcome}
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return {o: (one("ctloop_requests_total", o), one("ctloop_predictions_total", o)) for o in ("ok", "invalid", "error")}
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("injected")
+
+
+out = {}
+for name in ("to_frame", "v1_response"):
+    real, before = getattr(runtime, name), counted()
+    setattr(runtime, name, boom)
+    try:
+        model.predict(body)
+        raised = ""
+    except RuntimeError as exc:
+        raised = str(exc)
+    setattr(runtime, name, real)
+    after = counted()
+    out[name] = {"raised": raised, **{o: [a - b for a, b in zip(after[o], before[o])] for o in after}}
+print(json.dumps(out))
+"""
+
+
+def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained, tmp_path):
     """``debt_to_income`` 1e308 passes the payload checks (a finite number); the scaler's output
     overflows and scikit-learn refuses infinity: the revision's failure, counted ``error`` once
     (request and instance). A bad binary tensor (gRPC) is a 400:
-    tests/serving/test_fix42g_grpc_missing_value.py."""
-    _, _, rows = trained
+    tests/serving/test_fix42g_grpc_missing_value.py.
+
+    That model failure was counted the same before round 56's one-increment fix (the predict call
+    had its own ``except Exception``), so the test passed on the old code (round 56's closing
+    note). The fix's paths are asserted too (:data:`_FAULTS`, the serving environment's
+    ``CtloopModel`` on the same model): an exception no branch names before the predictions was
+    counted under no outcome (a 500 invisible to the 5xx rule), and one after them counted ``ok``
+    (round 57: failed on the runtime of dbb154b2^ with ``to_frame`` counted ``[0, 0]`` everywhere
+    and ``v1_response`` counted ``ok``)."""
+    directory, _, rows = trained
     huge = records(rows.head(1))
     huge[0]["debt_to_income"] = 1e308
     # a connection each: uvicorn closes one after an exception reached it (KServe re-raises a 500's)
@@ -301,3 +353,14 @@ def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained):
     after = requests_counted(httpx.get(f"{runtime}/metrics", timeout=30).text)
     assert failed.status_code == 500, failed.text
     assert {k: after[k] - before[k] for k in after} == {"ok": 0.0, "invalid": 0.0, "error": 1.0}
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH", "CTLOOP_MODEL"))}
+    env.update(PYTHONPATH=str(REPO / "src"), CTLOOP_MODEL_VERSION="3")
+    two = json.dumps(records(rows.head(2)))
+    done = subprocess.run([str(SERVING_PYTHON), "-c", _FAULTS, MODEL, str(directory), sha256_of(directory), two],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    faults = json.loads(done.stdout.strip().splitlines()[-1])
+    # [requests, instances]: one failed request of 2 instances, whichever step failed
+    one_error = {"raised": "injected", "ok": [0, 0], "invalid": [0, 0], "error": [1, 2]}
+    assert faults == {"to_frame": one_error, "v1_response": one_error}, faults
