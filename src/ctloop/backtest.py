@@ -965,9 +965,12 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
                 f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
                 f"last and leave none to replay; choose at most {_flag_duration(step * _longest(grid, min_train_rows))}")
     else:
+        busy = int((counts > 0).sum())
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)
-        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
+        # the median is of the windows holding rows: said when some hold none (gapminder's waves every fifth year)
+        among = f" with rows ({busy} of {len(counts)})" if busy < len(counts) else ""
+        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window{among}, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
         train_windows = min(train_windows, len(bounds) - 1)
         ready, labels_ready = _ready_windows(grid, min_train_rows)
