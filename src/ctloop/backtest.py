@@ -965,9 +965,12 @@ def _train_windows(cfg: BacktestConfig, step: pd.Timedelta, grid: _Grid, min_tra
                 f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
                 f"last and leave none to replay; choose at most {_flag_duration(step * _longest(grid, min_train_rows))}")
     else:
+        busy = int((counts > 0).sum())
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)
-        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
+        # the median is of the windows holding rows: said when some hold none (gapminder's waves every fifth year)
+        among = f" with rows ({busy} of {len(counts)})" if busy < len(counts) else ""
+        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window{among}, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
         train_windows = min(train_windows, len(bounds) - 1)
         ready, labels_ready = _ready_windows(grid, min_train_rows)
@@ -1198,16 +1201,18 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
         return out
 
-    def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None):
+    def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None,
+              span: str = "the training window"):
         """``(result, train, holdout, decision)`` or ``(None, reason)``. ``recent_first``: the first
         window of a candidate start (:func:`ctloop.retrain.choose_start` on the training part and the
         holdout, as ``train_model`` does with ``training.candidate_since``; a kept start is gated on
-        the newest rows since it, as ``evaluate_model`` does)."""
+        the newest rows since it, as ``evaluate_model`` does). ``span``: the windows ``hist`` holds, as
+        a reason names them (the initial model's are every window so far)."""
         if len(hist) < min_train_rows:
-            return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
+            return None, f"{len(hist)} labelled rows in {span} (< {min_train_rows})"
         y = hist[cfg.target]
         if classification and y.nunique() < 2:
-            return None, f"a single class {plain(y.iloc[0])!r} in the training window"
+            return None, f"a single class {plain(y.iloc[0])!r} in {span}"
         cut = int(len(hist) * (1 - cfg.holdout_fraction))
         part, holdout = hist.iloc[:cut], hist.iloc[cut:]
         if cfg.recency_half_life:  # as prepare_data weighs the training part: age from the newest row
@@ -1251,7 +1256,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             base.rule, base.reason = "history", f"history of the initial model ({train_windows} window(s))"
             i += 1
             continue
-        out, why = train(labelled(i, 0), None)
+        out, why = train(labelled(i, 0), None, span=f"the {i + 1} windows so far")
         if out is None:
             base.rule, base.reason = "skip", f"no initial model yet: {why}"
             say(f"window {i} [{lo} … {hi}): {base.reason}")

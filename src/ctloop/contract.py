@@ -37,6 +37,10 @@ TIME_FORMAT_SETTING = "data.time_format (--time-format)"
 # a number written with a decimal comma or thousands separators ('1,5', '1.234,5', '1,234.5'): a spreadsheet's
 # export in a continental locale; text to pandas.read_csv as ctloop reads CSV
 COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
+# a number as a report or another locale writes it: COMMA_NUMBER or a plain one, with a currency before it or a
+# unit or '%' after it ('144,020 km', '$1,200', '12,5', '15 %'); text to pandas.read_csv, not a number
+WRITTEN_NUMBER = (rf"(?:[$€£¥]\s?)?(?:{COMMA_NUMBER}|[-+]?\d+(?:\.\d+)?)"
+                  r"(?:\s?%|\s?[$€£¥]|\s[^\W\d_]{1,5}\.?)?")
 _COLUMN_KEYS = {"dtype", "format", "required", "min", "max", "allowed", "max_null_fraction", "description"}
 
 # The keys of a contract and what each checks (docs/configuration.md, "Data contract", is rendered
@@ -532,6 +536,9 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
     than ``ONE_HOT_MIN_FREQUENCY`` times, or most hold a fraction among more distinct numbers than
     the encoder keeps (``ONE_HOT_MAX_CATEGORIES``: amounts to the cent repeat often in a large table,
     so frequency alone depends on the table's size; dotted codes such as ICD-9's '250.01' are few).
+    Numbers written as a report or another locale writes them (:data:`WRITTEN_NUMBER`: '144,020 km',
+    '$1,200', '12,5'; stop 57's carprice_km_text from the day its export changed) are not marker words,
+    however many distinct ones: beside plain numbers they are refused the same way, with their own advice.
     The rule reads the frame it is given: a backtest's up-front check and a window's fit can differ
     on a column whose mix changes over time. Returns the code-like columns it let pass, each with a word
     it holds: whole numbers seen often ('?' in a column of horsepower) look the same, and the
@@ -549,7 +556,10 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
         numbers = pd.to_numeric(values.str.strip(), errors="coerce")
         words = values[numbers.isna()]
         distinct_words = words.unique()
-        if (not len(words) or len(distinct_words) > NUMBER_TEXT_MAX_WORDS
+        # numbers written with separators, a unit or a currency ('144,020 km' from the day an export changed)
+        # are numbers too, however many distinct ones: only the other words count as markers
+        written = pd.Series(distinct_words, dtype=object).str.strip().str.fullmatch(WRITTEN_NUMBER).to_numpy(bool)
+        if (not len(words) or int((~written).sum()) > NUMBER_TEXT_MAX_WORDS
                 or numbers.nunique() < NUMBER_TEXT_MIN_DISTINCT):
             continue
         texts = values[numbers.notna()]  # as the encoder sees them: '01' and '1' are two categories
@@ -561,6 +571,12 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
         amounts = fractions * 2 > len(texts) and texts.nunique() > ONE_HOT_MAX_CATEGORIES
         if not amounts and (seen < ONE_HOT_MIN_FREQUENCY).sum() * 2 <= len(texts):
             passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
+            continue
+        if written.any():
+            violations.append((str(name), "dtype", len(words), f"numbers in {len(values) - len(words)} rows but "
+                               f"numbers written as text in the others (e.g. {distinct_words[written][0]!r}): read "
+                               "as text, each value a category the model cannot learn from; write every value as a "
+                               "plain number ('.' decimals, no separators, no unit)"))
             continue
         violations.append((str(name), "dtype", len(words), f"numbers in {len(values) - len(words)} rows but text "
                            f"in the others (e.g. {distinct_words[0]!r}): read as text, each number a category the "

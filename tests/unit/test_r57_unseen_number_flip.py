@@ -1,0 +1,96 @@
+"""Stop 57's unseen stream carprice_km_text (NannyML 0.13.1's used-car prices): ``km_driven`` is a number
+in the first half of the file and, from the day an export changed, text such as '144,020 km' (a thousands
+separator and the unit). pandas reads the whole CSV column as text. The up-front check refused a number
+column with a few marker words ('?', 'bad'), but these are thousands of distinct texts, so it passed: each
+value became a category too rare for the one-hot encoder, the model learnt nothing from the column, and
+the only word said was the training step's "a different value in every row (an ID?) ... drop it from the
+training table", advice for an ID, not for a number written another way. Numbers written with separators,
+a decimal comma, a unit or a currency beside plain numbers are now refused, naming the column and a value
+(exit 2 at the command line)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+from ctloop.contract import check_numbers_as_text
+from ctloop.errors import DataValidationError
+
+
+def _cars(written, rows=400, seed=57) -> pd.DataFrame:
+    """Used-car sales over four days; ``km`` plain for two days, then written by ``written``."""
+    rng = np.random.default_rng(seed)
+    km = rng.integers(5_000, 250_000, rows).astype(float)
+    price = 30_000 - 0.08 * km + rng.normal(0, 1_000, rows)
+    ts = pd.Timestamp("2017-01-24") + pd.to_timedelta(np.sort(rng.random(rows)) * 4, unit="D")
+    late = ts >= pd.Timestamp("2017-01-26")
+    col = pd.Series(km, dtype=object)
+    col[late] = [written(v) for v in km[late]]
+    return pd.DataFrame(
+        {"ts": ts, "km": col, "fuel": rng.choice(["diesel", "gas"], rows), "target": price}
+    )
+
+
+FLIPS = {
+    "thousands and a unit": lambda v: f"{v:,.0f} km",
+    "a decimal comma": lambda v: f"{v / 1000:.1f}".replace(".", ","),
+    "a currency": lambda v: f"${v:,.0f}",
+}
+
+
+@pytest.mark.parametrize("flip", list(FLIPS))
+def test_numbers_that_turn_into_written_numbers_are_refused(tmp_path, flip):
+    _cars(FLIPS[flip]).to_csv(tmp_path / "d.csv", index=False)
+    read = pd.read_csv(tmp_path / "d.csv")
+    written = read["km"][pd.to_numeric(read["km"], errors="coerce").isna()]
+    example = written.iloc[0]  # the message names the first
+    with pytest.raises(DataValidationError) as err:
+        check_numbers_as_text(read, ["km", "fuel"])
+    said = str(err.value)
+    assert "column 'km' breaks rule 'dtype'" in said and repr(example) in said, said
+    assert "numbers written as text" in said, said
+
+
+def test_the_backtest_refuses_the_flipped_column_in_one_line(tmp_path, capsys):
+    _cars(FLIPS["thousands and a unit"]).to_csv(tmp_path / "d.csv", index=False)
+    code = main(
+        [
+            "backtest",
+            "--data",
+            str(tmp_path / "d.csv"),
+            "--target",
+            "target",
+            "--time-column",
+            "ts",
+            "--window",
+            "1D",
+            "--policy",
+            "never",
+            "--task",
+            "regression",
+            "--thresholds",
+            '{"rmse": 100000}',
+            "--quiet",
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "column 'km'" in err[0] and " km'" in err[0] and "ID" not in err[0], err
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"N{100 + i}" for i in range(60)]
+        + [str(i) for i in range(40)],  # tail numbers beside numbers: codes
+        [f"{i} ABC" if i % 2 else f"unit-{i:04d}" for i in range(100)],  # no plain numbers: text
+        [f"{z:05d}" for z in range(2100, 2125)] * 4
+        + [f"{z:05d}-{z % 7:04d}" for z in range(2100, 2125)],  # ZIP, ZIP+4
+    ],
+)
+def test_text_with_digits_is_not_taken_for_written_numbers(values):
+    check_numbers_as_text(pd.DataFrame({"code": values}), ["code"])
