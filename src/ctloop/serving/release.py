@@ -269,6 +269,14 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         try:
             target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg,
                                               failed_version=str(version))
+        except ConfigError as again:
+            # bad input met only by the rollback (CTLOOP_KSERVE_NAMESPACE read for a service whose
+            # mode annotation went away while the deploy waited): a refusal, one line and exit 2
+            # (bad_input_exits) that still says the deploy failed — not a ServingError traceback
+            raise ServingBadInput(f"{failed}; its rollback to v{champion.version} was refused: "
+                                  f"{_one_line_problem(again)}; nothing recorded; {_traffic_now(isvcs, name)}: "
+                                  f"fix that, then roll back (ctloop rollout rollback --failed-version {version})"
+                                  ) from again
         except CtloopError as again:
             # the rollback's error alone never said the deploy had failed, nor why
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "

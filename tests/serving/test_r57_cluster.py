@@ -1,0 +1,63 @@
+"""KServe 0.20 cluster path, round 57: what round 56 left, and an outside engineer's edits.
+
+* A failed deploy whose automatic rollback meets bad input (``CTLOOP_KSERVE_NAMESPACE`` read only
+  because the service's mode annotation went away while the deploy waited) is one line, exit 2,
+  still saying the deploy failed (``release.deploy``).
+
+The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double), whose controller
+follows KServe v0.20.0 and Knative Serving 1.21.1 (its module docstring names the files).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.serving import isvc as specs
+from ctloop.serving import release
+from tests.doubles.kube_api import KubeApiDouble
+from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS, _v1_deployed
+from tests.serving.test_r56_cluster import _BAD_VARIABLE
+
+
+def test_a_failed_deploy_whose_rollback_meets_a_bad_variable_is_one_line_and_exit_2(
+    monkeypatch, capsys
+):
+    # v2's revision fails (the model does not load) while someone removes the service's mode
+    # annotation: the rollback's rollout._check_mode then reads the cluster's default where
+    # CTLOOP_KSERVE_NAMESPACE says. Seen failing on main: release.deploy wrapped that ConfigError
+    # in a ServingError ("rolling back to v1 failed too"), which bad_input_exits does not take:
+    # a traceback and exit status 1
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, cfg, reg = _v1_deployed(kube)
+        kube.fail_revisions("gs://models/v2")
+        writes = []
+        reg.record_event = lambda *a: writes.append(("event", a))
+        reg.set_tags = lambda *a: writes.append(("tags", a))
+        real_patch = isvcs.patch
+
+        def patch_then_annotation_removed(name, body):
+            out = real_patch(name, body)
+            kube.objects[(NS, NAME)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
+            return out
+
+        isvcs.patch = patch_then_annotation_removed
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        since = len(kube.calls)
+        with pytest.raises(SystemExit) as caught, release.bad_input_exits():
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and err.count("\n") == 1, err
+        assert err.startswith(
+            "error: deploying credit v2 to credit failed (InferenceService ml/credit: canary revision "
+            'ready with 5 % traffic will not be reached: Revision "credit-predictor-00002" failed'
+        ), err
+        assert err.endswith(
+            f"; its rollback to v1 was refused: {_BAD_VARIABLE}: InferenceService ml/credit has no "
+            "serving.kserve.io/deploymentMode annotation, so the cluster's default is read from "
+            "KServe's ConfigMap where it says; nothing recorded; traffic is on credit-predictor-00001 "
+            "(100 %) (ctloop rollout status): fix that, then roll back (ctloop rollout rollback "
+            "--failed-version 2)\n"
+        ), err
+        # the deploy's own patch only: the bad input wrote nothing, to the cluster or the registry
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == ["PATCH"] and writes == []
+        assert kube.traffic(NS, NAME) == {"credit-predictor-00001": 100}
