@@ -110,15 +110,26 @@ def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
 
 
 def kserve_namespace_or_exit(isvcs: Any | None, cfg: RolloutConfig) -> None:
-    """A bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``) at the start of a rollout
-    step, judged by the service it targets: the variable is read only for a service
-    :func:`rollout.reads_cluster_default` says (no ``serving.kserve.io/deploymentMode`` annotation:
-    the cluster's default decides). With a bad value the service is read once: such a service is
-    refused here (one ``error:`` line, exit 2, nothing written), before the registry or the cluster
-    is written — half-way, an analysis would decide nothing (or roll back a good canary) and a
-    rollback would leave the failed canary its share; any other (annotated, not there yet, no
-    service for this step: ``isvcs`` ``None``) is one ``ctloop: WARNING:`` line and the step goes
-    on, as it would work. A good value, or ``rollout.kserve_namespace`` set, reads nothing."""
+    """:func:`check_kserve_namespace` at the start of a rollout step: its refusal is one ``error:``
+    line on stderr and exit status 2, nothing written, as the ``ctloop`` command ends on one."""
+    try:
+        check_kserve_namespace(isvcs, cfg)
+    except ConfigError as exc:
+        print(f"error: {_one_line_problem(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def check_kserve_namespace(isvcs: Any | None, cfg: RolloutConfig) -> None:
+    """A bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``) before a rollout step
+    (a component's, or ``ctloop rollout``'s by hand), judged by the service it targets: the variable
+    is read only for a service :func:`rollout.reads_cluster_default` says (no
+    ``serving.kserve.io/deploymentMode`` annotation: the cluster's default decides). With a bad
+    value the service is read once: such a service is refused (a :class:`ConfigError`, ``...;
+    nothing written``) before the registry or the cluster is written — half-way, an analysis would
+    decide nothing (or roll back a good canary) and a rollback would leave the failed canary its
+    share; any other (annotated, not there yet, no service for this step: ``isvcs`` ``None``) is one
+    ``ctloop: WARNING:`` line and the step goes on, as it would work. A good value, or
+    ``rollout.kserve_namespace`` set, reads nothing."""
     from ctloop.serving.isvc import MODE_ANNOTATION, kserve_config_namespaces
 
     try:
@@ -134,9 +145,9 @@ def kserve_namespace_or_exit(isvcs: Any | None, cfg: RolloutConfig) -> None:
                   f"{cfg.inference_service} to tell whether it needs it ({one_line(str(exc))})", file=sys.stderr)
             return
         if obj is not None and rollout.reads_cluster_default(obj):
-            _refuse_at_start(ConfigError(f"{_one_line_problem(problem)}: InferenceService {cfg.namespace}/"
-                                         f"{cfg.inference_service} has no {MODE_ANNOTATION} annotation, so the "
-                                         "cluster's default is read from KServe's ConfigMap where it says"))
+            raise ConfigError(f"{_one_line_problem(problem)}: InferenceService {cfg.namespace}/"
+                              f"{cfg.inference_service} has no {MODE_ANNOTATION} annotation, so the cluster's "
+                              "default is read from KServe's ConfigMap where it says; nothing written")
     print(f"ctloop: WARNING: {_one_line_problem(problem)}; ignored: read only for an InferenceService with no "
           f"{MODE_ANNOTATION} annotation", file=sys.stderr)
 
@@ -849,5 +860,5 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 
-__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "rollout_config_or_exit", "live_check", "analyze", "step_metrics",
+__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "rollout_config_or_exit", "check_kserve_namespace", "live_check", "analyze", "step_metrics",
            "render_markdown", "promote", "rollback", "last_decision", "canary"]
