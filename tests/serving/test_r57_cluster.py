@@ -5,6 +5,9 @@
   still saying the deploy failed (``release.deploy``).
 * ``ctloop rollout ...`` judges a bad ``CTLOOP_KSERVE_NAMESPACE`` per service, as the components
   do, with the same code (``release.check_kserve_namespace``).
+* A ``kubectl annotate``/``label`` of the service during a canary check, not reconciled yet (no
+  new ``metadata.generation``, the status still naming the revision judged), stops the walk before
+  it moves the canary (``rollout.check_unchanged``, ``isvc.revision_metadata``).
 
 The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double), whose controller
 follows KServe v0.20.0 and Knative Serving 1.21.1 (its module docstring names the files).
@@ -94,3 +97,67 @@ def test_the_cli_judges_a_bad_kserve_namespace_variable_by_the_service(
         assert (code, out, err) == (2, "", _REFUSED.replace("ml/credit", f"{NS}/{NAME}"))
         assert [c[0] for c in kube.calls[since:]] == ["GET"]
         assert json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == frozen
+
+
+@pytest.mark.parametrize(
+    ("edit", "held"),
+    [
+        ({"annotations": {"example.com/owner": "team-a"}}, "annotation example.com/owner added"),
+        ({"labels": {"example.com/team": "risk"}}, "label example.com/team added"),
+        ({"annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}, ""),
+    ],
+    ids=["annotation", "label", "not-in-the-template"],
+)
+def test_a_hand_edit_kserve_has_not_reconciled_stops_the_walk_before_it_moves(edit, held):
+    # `kubectl annotate` / `kubectl label` of the InferenceService during a check: KServe v0.20.0
+    # copies every annotation but ServiceAnnotationDisallowedList (pkg/constants/constants.go) and
+    # every label but RevisionTemplateLabelDisallowedList into the revision template
+    # (components/predictor.go buildObjectMeta, reconcilers/knative/ksvc_reconciler.go
+    # createKnativeService), so a new revision comes — but the API server moves no
+    # metadata.generation for a custom resource's metadata, and until KServe reconciles, the status
+    # still names the revision judged. Seen failing on main: the walk moved the canary to 50 %,
+    # that share went to the new revision nobody judged, and only then held. An annotation that
+    # stays out of the template changes nothing: the walk goes on
+    from ctloop.config import RolloutConfig
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(
+            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+        )
+        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+        edited = []
+
+        def check(percent):
+            if percent == 10:
+                kube.lag_reconcile(2)  # the controller reconciles it two reads later
+                isvcs.patch(NAME, {"metadata": edit})  # by hand
+                edited.append(len(kube.calls))
+            return True, f"stub at {percent} %", {}
+
+        result = release.analyze(
+            reg, isvcs, model_name="credit", version="2", cfg=cfg, deploy_action=state.action,
+            canary_revision=state.latest_revision, stable_revision=state.previous_revision,
+            check=check,
+        )  # fmt: skip
+        writes = [c[0] for c in kube.calls[edited[0] :] if c[0] != "GET"]
+        if not held:
+            assert result.decision == "promote" and writes == ["PATCH"], (result, writes)
+            return
+        assert result.decision == "hold" and writes == [], (result, writes)
+        assert (
+            f"was changed outside this rollout: {held} since the walk first read it"
+            in result.reason
+        )
+        assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 10
+
+
+def test_the_walk_and_the_double_take_the_same_lists_from_kserve():
+    # src/ctloop/serving/isvc.py and tests/doubles/kube_api.py each derive them from KServe v0.20.0
+    # (pkg/constants/constants.go, reconcilers/knative/ksvc_reconciler.go managedKsvcAnnotations)
+    from tests.doubles import kube_api
+
+    assert set(specs.ANNOTATIONS_NOT_IN_REVISION) == set(
+        kube_api.SERVICE_ANNOTATION_DISALLOWED
+    ) | set(kube_api.KSVC_ANNOTATIONS)
+    assert set(specs.LABELS_NOT_IN_REVISION) == set(kube_api.SERVICE_LABEL_DISALLOWED)

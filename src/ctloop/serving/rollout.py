@@ -1722,12 +1722,18 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
 
 
 def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "",
-                    revision: str = "", generation: int | None = None) -> int | None:
+                    revision: str = "", generation: int | None = None,
+                    metadata: dict[str, Any] | None = None) -> int | None:
     """Raise :class:`ChangedOutside` unless the spec still has what this rollout last wrote: the
     canary's ``storageUri`` and ``canaryTrafficPercent: percent``, and with ``revision`` (the
     canary revision being judged) no edit since that made another revision (:func:`_edited_since`:
     a resource limit raised by hand runs the canary's share in a revision nobody judges; with
-    ``generation``, no other ``metadata.generation``: an edit KServe has not reconciled yet).
+    ``generation``, no other ``metadata.generation``: an edit KServe has not reconciled yet). With
+    ``metadata``: ``{"baseline": ...}`` is compared with the annotations and labels that reach the
+    revision template (``isvc.revision_metadata``), its first read taken as the baseline — a
+    ``kubectl annotate`` is a new revision too, but moves no ``metadata.generation``, and before
+    KServe reconciled it the status still named the revision judged, so the walk moved the canary and
+    the next share went to a revision nobody judged.
     Returns the ``metadata.generation`` read (``None``: not reported). A check
     waits minutes; an operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary
     --percent 0``), promote it, edit it or deploy another model meanwhile, and the next step must
@@ -1746,8 +1752,27 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
         raise ChangedOutside(f"{where}: canaryTrafficPercent is {now}, this rollout set {percent}")
     if revision and (edited := _edited_since(obj, revision, generation)):
         raise ChangedOutside(f"{where}: {edited}")
+    if metadata is not None:
+        read = specs.revision_metadata(obj)
+        before = metadata.setdefault("baseline", read)
+        if changed := _metadata_changes(before, read):
+            raise ChangedOutside(f"{where}: {changed} since the walk first read it, which starts a revision "
+                                 "nobody judged (KServe may not have reconciled it yet)")
     now = (obj.get("metadata") or {}).get("generation")
     return now if isinstance(now, int) else None
+
+
+def _metadata_changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str, Any]]) -> str:
+    """What differs between two ``isvc.revision_metadata`` reads: ``annotation a set, label b
+    removed``, ``""`` when nothing does."""
+    out = []
+    for kind in ("annotations", "labels"):
+        was, have = before.get(kind) or {}, now.get(kind) or {}
+        for key in sorted(set(was) | set(have)):
+            if was.get(key) != have.get(key):
+                what = "removed" if key not in have else "added" if key not in was else "changed"
+                out.append(f"{kind[:-1]} {key} {what}")
+    return ", ".join(out)
 
 
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
@@ -1772,6 +1797,7 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     failed = 0
 
     generation: int | None = None  # the spec's, as this walk last wrote or first read it
+    metadata: dict[str, Any] = {}  # the revision template's annotations and labels, as first read
 
     def unchanged(percent: int) -> None:
         nonlocal generation
@@ -1779,7 +1805,7 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
         # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
         with step_deadline(time.monotonic() + timeout_s):
             now = check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri, revision=revision,
-                                  generation=generation)
+                                  generation=generation, metadata=metadata)
         generation = now if generation is None else generation
         if judged is not None:
             judged["generation"] = generation
