@@ -7,7 +7,8 @@
   do, with the same code (``release.check_kserve_namespace``).
 * A ``kubectl annotate``/``label`` of the service during a canary check, not reconciled yet (no
   new ``metadata.generation``, the status still naming the revision judged), stops the walk before
-  it moves the canary (``rollout.check_unchanged``, ``isvc.revision_metadata``).
+  it moves the canary (``rollout.check_unchanged``, ``isvc.revision_metadata``), and the same edit
+  after the analysis stops ``promote_model`` (the analysis record's ``revision_metadata``).
 
 The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double), whose controller
 follows KServe v0.20.0 and Knative Serving 1.21.1 (its module docstring names the files).
@@ -161,3 +162,57 @@ def test_the_walk_and_the_double_take_the_same_lists_from_kserve():
         kube_api.SERVICE_ANNOTATION_DISALLOWED
     ) | set(kube_api.KSVC_ANNOTATIONS)
     assert set(specs.LABELS_NOT_IN_REVISION) == set(kube_api.SERVICE_LABEL_DISALLOWED)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"annotations": {"example.com/owner": "team-a"}},
+        {"labels": {"networking.knative.dev/visibility": "x"}},
+    ],
+    ids=["annotation", "not-in-the-template"],
+)
+def test_a_hand_annotation_after_the_analysis_is_not_promoted(edit):
+    # the same edit between analyze_canary and promote_model, before KServe reconciled it: the
+    # spec's metadata.generation and latestCreatedRevision are the ones the analysis recorded.
+    # Seen failing on main: promote_model's patch gave the new revision (credit-predictor-00003),
+    # which nobody judged, 100 %. The analysis record now keeps the digest of the annotations and
+    # labels it judged (revision_metadata); the promotion compares it. A label KServe keeps out of
+    # the template (RevisionTemplateLabelDisallowedList) makes no revision: promoted
+    from types import SimpleNamespace
+
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import ServingChangedOutside
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(
+            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+        )
+        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+        events = []
+        reg.record_event = lambda m, v, e: events.append({**e, "version": str(v)})
+        reg.run_events = lambda m, run: [e for e in events if e.get("pipeline_run") == run]
+        reg.promote = lambda m, v, **k: SimpleNamespace(version="1")
+        result = release.analyze(
+            reg, isvcs, model_name="credit", version="2", cfg=cfg, deploy_action=state.action,
+            canary_revision=state.latest_revision, stable_revision=state.previous_revision,
+            run_id="run-1", check=lambda percent: (True, "stub", {}),
+        )  # fmt: skip
+        assert result.decision == "promote", result
+        recorded = events[-1].get("revision_metadata") or ""
+        kube.lag_reconcile(2)
+        isvcs.patch(NAME, {"metadata": edit})  # by hand
+        since = len(kube.calls)
+        promote = lambda: release.promote(  # noqa: E731
+            reg, isvcs, model_name="credit", version="2", reason="passed", cfg=cfg, run_id="run-1"
+        )
+        if "labels" in edit:
+            promote()
+            assert kube.traffic(NS, NAME) == {state.latest_revision: 100}
+            return
+        with pytest.raises(ServingChangedOutside, match="its annotations or labels that reach"):
+            promote()
+        assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
+        assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 50
+        assert len(recorded) == 64, events[-1]  # a sha256 (isvc.revision_metadata_digest)

@@ -585,6 +585,16 @@ def revision_metadata(isvc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
             "labels": {k: v for k, v in labels.items() if k not in LABELS_NOT_IN_REVISION}}
 
 
+def revision_metadata_digest(isvc: dict[str, Any] | None) -> str:
+    """The sha256 of :func:`revision_metadata` (canonical JSON): what an analysis record keeps of
+    the annotations and labels it judged the canary with, for the promotion to compare."""
+    import hashlib
+    import json
+
+    text = json.dumps(revision_metadata(isvc), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """RFC 7386 JSON merge patch (what ``kubectl patch --type merge`` applies)."""
     if not isinstance(patch, dict):

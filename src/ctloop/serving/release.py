@@ -494,7 +494,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
-                      if canary_revision and isinstance(seen.get("generation"), int) else {})})
+                      if canary_revision and isinstance(seen.get("generation"), int) else {}),
+                   **({"revision_metadata": seen["metadata"]} if canary_revision and seen.get("metadata") else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -605,8 +606,10 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        revision, generation = ("", None) if by_hand else _judged_spec(registry, model_name, str(version), run_id, cfg)
-        last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation}
+        revision, generation, metadata = (("", None, "") if by_hand else
+                                          _judged_spec(registry, model_name, str(version), run_id, cfg))
+        last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation,
+                                   "metadata": metadata}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
@@ -615,14 +618,16 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
-                 cfg: RolloutConfig) -> tuple[str, int | None]:
+                 cfg: RolloutConfig) -> tuple[str, int | None, str]:
     """The revision and the InferenceService's ``metadata.generation`` this run's analysis judged
     before it decided to promote ``version`` on this service (its record's ``canary_revision`` and
     ``generation``), ``("", None)`` when none says (no run id, an analysis recorded before round
     51, a first deployment: nothing to compare with); the generation ``None`` when the record has
-    none (recorded before it was)."""
+    none (recorded before it was); the digest of the annotations and labels judged
+    (``revision_metadata``, ``isvc.revision_metadata_digest``), ``""`` when the record has none
+    (recorded before round 57)."""
     if not run_id:
-        return "", None
+        return "", None, ""
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "analysis" and record.get("decision") == "promote"
@@ -633,8 +638,8 @@ def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
                 generation = int(generation) if generation not in (None, "") else None
             except (TypeError, ValueError):
                 generation = None
-            return record.get("canary_revision") or "", generation
-    return "", None
+            return record.get("canary_revision") or "", generation, record.get("revision_metadata") or ""
+    return "", None, ""
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
