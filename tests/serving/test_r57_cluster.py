@@ -2,7 +2,8 @@
 
 * A failed deploy whose automatic rollback meets bad input (``CTLOOP_KSERVE_NAMESPACE`` read only
   because the service's mode annotation went away while the deploy waited) is one line, exit 2,
-  still saying the deploy failed (``release.deploy``).
+  still saying the deploy failed (``release.deploy``); so is a rollback with no champion whose
+  pin-out of the failed canary meets it (``release._pin_out_then_raise``).
 * ``ctloop rollout ...`` judges a bad ``CTLOOP_KSERVE_NAMESPACE`` per service, as the components
   do, with the same code (``release.check_kserve_namespace``).
 * A ``kubectl annotate``/``label`` of the service during a canary check, not reconciled yet (no
@@ -216,3 +217,35 @@ def test_a_hand_annotation_after_the_analysis_is_not_promoted(edit):
         assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
         assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 50
         assert len(recorded) == 64, events[-1]  # a sha256 (isvc.revision_metadata_digest)
+
+
+def test_a_pin_out_meeting_a_bad_variable_is_one_line_and_exit_2(monkeypatch, capsys):
+    # rollback_model with no champion pins the failed canary to 0 % (release._pin_out_then_raise);
+    # the mode annotation removed right after its read, set_traffic's read meets the variable.
+    # Seen failing on main: the ConfigError was wrapped in a RegistryError, which bad_input_exits
+    # does not take (a traceback, exit status 1)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, cfg, reg = _v1_deployed(kube)
+        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
+        reg.champ = None  # the champion's registry version deleted: nothing to roll back to
+        real_get, reads = isvcs.get, []
+
+        def get(name):
+            obj = real_get(name)
+            reads.append(name)
+            if len(reads) == 1:  # by hand, right after the first read
+                kube.objects[(NS, NAME)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION)
+            return obj
+
+        isvcs.get = get
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        since = len(kube.calls)
+        with pytest.raises(SystemExit) as caught, release.bad_input_exits():
+            release.rollback(
+                reg, isvcs, model_name="credit", failed_version="2", reason="bad", cfg=cfg
+            )
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and err.count("\n") == 1, err
+        assert err.startswith("error: credit has no champion to roll back to: pass to_version; ")
+        assert f"canary to 0 % was refused: {_BAD_VARIABLE}: InferenceService ml/credit" in err
+        assert [c for c in kube.calls[since:] if c[0] != "GET"] == []

@@ -687,6 +687,9 @@ def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: Roll
         # only while the spec still names the failed model: set_traffic reads again, and a model
         # deployed between the two reads would be pinned out instead (ChangedOutside there)
         state = rollout.set_traffic(isvcs, name, 0, timeout_s=cfg.timeout_seconds, expect_storage_uri=failed_uri)
+    except ConfigError as pin:  # bad input met by the pin (CTLOOP_KSERVE_NAMESPACE): one line, exit 2
+        raise ServingBadInput(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % was refused: "
+                              f"{_one_line_problem(pin)}; {_traffic_now(isvcs, name)}") from exc
     except CtloopError as pin:
         raise RegistryError(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % failed too: {pin}") from exc
     raise RegistryError(f"{exc} (nothing to write back); the failed v{failed_version}'s canary pinned to 0 %, traffic "
