@@ -7,16 +7,18 @@ import argparse
 
 def _isvcs(args):
     """The cluster's InferenceServices, once every option has been checked (a bad value is refused
-    before a kubeconfig is read or a cluster is asked)."""
-    from ctloop.serving.isvc import kserve_config_namespaces
+    before a kubeconfig is read or a cluster is asked). A bad ``CTLOOP_KSERVE_NAMESPACE`` is judged
+    by the service, as the rollout components judge it (``release.check_kserve_namespace``: the
+    service is read once, refused only when it has no deployment-mode annotation, so that the
+    cluster's default would be read where the variable says; else a warning)."""
     from ctloop.serving.kube import InferenceServices, load_api_client
+    from ctloop.serving.release import check_kserve_namespace
 
     config = _config(args)
-    # where KServe's ConfigMap is read (rollout.kserve_namespace, else CTLOOP_KSERVE_NAMESPACE): a bad
-    # variable is refused here, not only once a service naming no mode makes the rollout read it
-    namespaces = kserve_config_namespaces(config.kserve_namespace)
-    return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context),
-                             kserve_namespace=namespaces[0] if len(namespaces) == 1 else "")
+    isvcs = InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context),
+                              kserve_namespace=config.kserve_namespace)
+    check_kserve_namespace(isvcs, config)
+    return isvcs
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -560,6 +560,41 @@ def spec_version(isvc: dict[str, Any]) -> str:
     return str((meta.get("labels") or {}).get(VERSION_LABEL) or (meta.get("annotations") or {}).get(VERSION_LABEL) or "")
 
 
+# What of an InferenceService's own metadata KServe v0.20.0 copies into its Knative revision template:
+# every annotation but pkg/constants/constants.go ServiceAnnotationDisallowedList (the chart's
+# inferenceservice-config sets no list of its own) and reconcilers/knative/ksvc_reconciler.go
+# managedKsvcAnnotations (moved onto the ksvc), every label but RevisionTemplateLabelDisallowedList
+# (components/predictor.go buildPredictorResources, buildObjectMeta; ksvc_reconciler.go
+# createKnativeService). A change of one is a new revision (knative-v1.21.1
+# pkg/reconciler/configuration/configuration.go), yet not a new metadata.generation: the API server
+# moves that for a custom resource's spec only (apiextensions-apiserver customresource/strategy.go)
+ANNOTATIONS_NOT_IN_REVISION = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/max-scale",
+                               "internal.serving.kserve.io/storage-initializer-sourceuri",
+                               "kubectl.kubernetes.io/last-applied-configuration", "modelFormat",
+                               "serving.knative.dev/rollout-duration", "serving.knative.openshift.io/enablePassthrough")
+LABELS_NOT_IN_REVISION = ("networking.knative.dev/visibility",)
+
+
+def revision_metadata(isvc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The annotations and labels of ``isvc`` that reach its revision template
+    (:data:`ANNOTATIONS_NOT_IN_REVISION`, :data:`LABELS_NOT_IN_REVISION` left out): another value is
+    another revision, which ``metadata.generation`` does not show."""
+    meta = (isvc or {}).get("metadata") or {}
+    annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+    return {"annotations": {k: v for k, v in annotations.items() if k not in ANNOTATIONS_NOT_IN_REVISION},
+            "labels": {k: v for k, v in labels.items() if k not in LABELS_NOT_IN_REVISION}}
+
+
+def revision_metadata_digest(isvc: dict[str, Any] | None) -> str:
+    """The sha256 of :func:`revision_metadata` (canonical JSON): what an analysis record keeps of
+    the annotations and labels it judged the canary with, for the promotion to compare."""
+    import hashlib
+    import json
+
+    text = json.dumps(revision_metadata(isvc), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """RFC 7386 JSON merge patch (what ``kubectl patch --type merge`` applies)."""
     if not isinstance(patch, dict):

@@ -110,15 +110,26 @@ def rollout_config_or_exit(rollout: Any) -> RolloutConfig:
 
 
 def kserve_namespace_or_exit(isvcs: Any | None, cfg: RolloutConfig) -> None:
-    """A bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``) at the start of a rollout
-    step, judged by the service it targets: the variable is read only for a service
-    :func:`rollout.reads_cluster_default` says (no ``serving.kserve.io/deploymentMode`` annotation:
-    the cluster's default decides). With a bad value the service is read once: such a service is
-    refused here (one ``error:`` line, exit 2, nothing written), before the registry or the cluster
-    is written — half-way, an analysis would decide nothing (or roll back a good canary) and a
-    rollback would leave the failed canary its share; any other (annotated, not there yet, no
-    service for this step: ``isvcs`` ``None``) is one ``ctloop: WARNING:`` line and the step goes
-    on, as it would work. A good value, or ``rollout.kserve_namespace`` set, reads nothing."""
+    """:func:`check_kserve_namespace` at the start of a rollout step: its refusal is one ``error:``
+    line on stderr and exit status 2, nothing written, as the ``ctloop`` command ends on one."""
+    try:
+        check_kserve_namespace(isvcs, cfg)
+    except ConfigError as exc:
+        print(f"error: {_one_line_problem(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def check_kserve_namespace(isvcs: Any | None, cfg: RolloutConfig) -> None:
+    """A bad ``CTLOOP_KSERVE_NAMESPACE`` (``isvc.kserve_config_namespaces``) before a rollout step
+    (a component's, or ``ctloop rollout``'s by hand), judged by the service it targets: the variable
+    is read only for a service :func:`rollout.reads_cluster_default` says (no
+    ``serving.kserve.io/deploymentMode`` annotation: the cluster's default decides). With a bad
+    value the service is read once: such a service is refused (a :class:`ConfigError`, ``...;
+    nothing written``) before the registry or the cluster is written — half-way, an analysis would
+    decide nothing (or roll back a good canary) and a rollback would leave the failed canary its
+    share; any other (annotated, not there yet, no service for this step: ``isvcs`` ``None``) is one
+    ``ctloop: WARNING:`` line and the step goes on, as it would work. A good value, or
+    ``rollout.kserve_namespace`` set, reads nothing."""
     from ctloop.serving.isvc import MODE_ANNOTATION, kserve_config_namespaces
 
     try:
@@ -134,9 +145,9 @@ def kserve_namespace_or_exit(isvcs: Any | None, cfg: RolloutConfig) -> None:
                   f"{cfg.inference_service} to tell whether it needs it ({one_line(str(exc))})", file=sys.stderr)
             return
         if obj is not None and rollout.reads_cluster_default(obj):
-            _refuse_at_start(ConfigError(f"{_one_line_problem(problem)}: InferenceService {cfg.namespace}/"
-                                         f"{cfg.inference_service} has no {MODE_ANNOTATION} annotation, so the "
-                                         "cluster's default is read from KServe's ConfigMap where it says"))
+            raise ConfigError(f"{_one_line_problem(problem)}: InferenceService {cfg.namespace}/"
+                              f"{cfg.inference_service} has no {MODE_ANNOTATION} annotation, so the cluster's "
+                              "default is read from KServe's ConfigMap where it says; nothing written")
     print(f"ctloop: WARNING: {_one_line_problem(problem)}; ignored: read only for an InferenceService with no "
           f"{MODE_ANNOTATION} annotation", file=sys.stderr)
 
@@ -269,6 +280,14 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         try:
             target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg,
                                               failed_version=str(version))
+        except ConfigError as again:
+            # bad input met only by the rollback (CTLOOP_KSERVE_NAMESPACE read for a service whose
+            # mode annotation went away while the deploy waited): a refusal, one line and exit 2
+            # (bad_input_exits) that still says the deploy failed — not a ServingError traceback
+            raise ServingBadInput(f"{failed}; its rollback to v{champion.version} was refused: "
+                                  f"{_one_line_problem(again)}; nothing recorded; {_traffic_now(isvcs, name)}: "
+                                  f"fix that, then roll back (ctloop rollout rollback --failed-version {version})"
+                                  ) from again
         except CtloopError as again:
             # the rollback's error alone never said the deploy had failed, nor why
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
@@ -475,7 +494,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
-                      if canary_revision and isinstance(seen.get("generation"), int) else {})})
+                      if canary_revision and isinstance(seen.get("generation"), int) else {}),
+                   **({"revision_metadata": seen["metadata"]} if canary_revision and seen.get("metadata") else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -590,8 +610,10 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        revision, generation = ("", None) if by_hand else _judged_spec(registry, model_name, str(version), run_id, cfg)
-        last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation}
+        revision, generation, metadata = (("", None, "") if by_hand else
+                                          _judged_spec(registry, model_name, str(version), run_id, cfg))
+        last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation,
+                                   "metadata": metadata}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
@@ -600,14 +622,16 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
-                 cfg: RolloutConfig) -> tuple[str, int | None]:
+                 cfg: RolloutConfig) -> tuple[str, int | None, str]:
     """The revision and the InferenceService's ``metadata.generation`` this run's analysis judged
     before it decided to promote ``version`` on this service (its record's ``canary_revision`` and
     ``generation``), ``("", None)`` when none says (no run id, an analysis recorded before round
     51, a first deployment: nothing to compare with); the generation ``None`` when the record has
-    none (recorded before it was)."""
+    none (recorded before it was); the digest of the annotations and labels judged
+    (``revision_metadata``, ``isvc.revision_metadata_digest``), ``""`` when the record has none
+    (recorded before round 57)."""
     if not run_id:
-        return "", None
+        return "", None, ""
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "analysis" and record.get("decision") == "promote"
@@ -618,8 +642,8 @@ def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
                 generation = int(generation) if generation not in (None, "") else None
             except (TypeError, ValueError):
                 generation = None
-            return record.get("canary_revision") or "", generation
-    return "", None
+            return record.get("canary_revision") or "", generation, record.get("revision_metadata") or ""
+    return "", None, ""
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
@@ -667,6 +691,9 @@ def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: Roll
         # only while the spec still names the failed model: set_traffic reads again, and a model
         # deployed between the two reads would be pinned out instead (ChangedOutside there)
         state = rollout.set_traffic(isvcs, name, 0, timeout_s=cfg.timeout_seconds, expect_storage_uri=failed_uri)
+    except ConfigError as pin:  # bad input met by the pin (CTLOOP_KSERVE_NAMESPACE): one line, exit 2
+        raise ServingBadInput(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % was refused: "
+                              f"{_one_line_problem(pin)}; {_traffic_now(isvcs, name)}") from exc
     except CtloopError as pin:
         raise RegistryError(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % failed too: {pin}") from exc
     raise RegistryError(f"{exc} (nothing to write back); the failed v{failed_version}'s canary pinned to 0 %, traffic "
@@ -845,5 +872,5 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     return Outcome("rolled_back", result.reason, deployed, result, target)
 
 
-__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "rollout_config_or_exit", "live_check", "analyze", "step_metrics",
+__all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "rollout_config_or_exit", "check_kserve_namespace", "live_check", "analyze", "step_metrics",
            "render_markdown", "promote", "rollback", "last_decision", "canary"]

@@ -1138,7 +1138,7 @@ def _moot_pin(obj: dict[str, Any]) -> bool:
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
             version: str = "", percent: Any = _ANY, revision: str = "",
-            generation: int | None = None) -> RolloutState:
+            generation: int | None = None, metadata: str = "") -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
     ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
@@ -1151,21 +1151,26 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic). With ``revision`` (the one the
     analysis judged) a canary whose spec was edited since — another latest revision, or, with
     ``generation`` (the ``metadata.generation`` the analysis judged), another generation: a spec
-    change KServe has not reconciled yet — is refused too (:class:`ChangedOutside`): the edit (a resource limit,
-    an env var, an annotation) made a revision nobody analysed, which promoting would give 100 %."""
+    change KServe has not reconciled yet; with ``metadata`` (``isvc.revision_metadata_digest`` judged),
+    other annotations or labels of the revision template — is refused too (:class:`ChangedOutside`): the
+    edit (a resource limit, an env var, an annotation) made a revision nobody analysed, which promoting
+    would give 100 %."""
     deadline = time.monotonic() + timeout_s
     with step_deadline(deadline):
-        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline, revision, generation)
+        return _promote(isvcs, name, timeout_s, storage_uri, version, percent, deadline, revision, generation,
+                        metadata)
 
 
-def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = None) -> str:
+def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = None, metadata: str = "") -> str:
     """Why the spec is not the one whose canary ``revision`` was analysed (KServe v0.20.0
     ``ComponentStatusSpec.latestCreatedRevision``; with ``generation``, the ``metadata.generation``
     judged: any spec edit moves it, and KServe never writes the spec), ``""`` when it is. Never
     ``status.observedGeneration``: KServe v0.20.0 copies the Knative Service's own counter there
     (``inference_service_status.go`` ``PropagateStatus``), which a promote from 100 % does not move
     (``ksvc_reconciler.go``: the same traffic, no update) — compared with the InferenceService's, it
-    held every rollout after a full-plan promotion."""
+    held every rollout after a full-plan promotion. With ``metadata`` (``isvc.revision_metadata_digest``
+    of the annotations and labels judged): another digest is an annotation or a label written since
+    (``kubectl annotate``), a new revision too, which moves no ``metadata.generation``."""
     latest = predictor_status(obj).get("latestCreatedRevision") or ""
     if latest and latest != revision:
         return f"the analysis judged revision {revision}, its latest revision is now {latest} (the spec edited since)"
@@ -1173,11 +1178,14 @@ def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = N
     if isinstance(generation, int) and isinstance(now, int) and now != generation:
         return (f"its spec changed since the analysis judged revision {revision} (metadata.generation {now}, "
                 f"the analysis judged it at {generation})")
+    if metadata and specs.revision_metadata_digest(obj) != metadata:
+        return (f"its annotations or labels that reach the revision template changed since the analysis judged "
+                f"revision {revision} (a new revision, which KServe may not have reconciled yet)")
     return ""
 
 
 def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
-             deadline: float, revision: str = "", generation: int | None = None) -> RolloutState:
+             deadline: float, revision: str = "", generation: int | None = None, metadata: str = "") -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         _check_mode(isvcs, current)
@@ -1196,7 +1204,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
                              "(whoever changed it decides)")
     # the promote patch not landed yet (a retry after it did finds no pin): the revision judged must
     # still be the latest one
-    if revision and pinned is not None and (edited := _edited_since(current, revision, generation)):
+    if revision and pinned is not None and (edited := _edited_since(current, revision, generation, metadata)):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: {edited}; "
                              "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
                              "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
@@ -1722,12 +1730,18 @@ def _rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri:
 
 
 def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "",
-                    revision: str = "", generation: int | None = None) -> int | None:
+                    revision: str = "", generation: int | None = None,
+                    metadata: dict[str, Any] | None = None) -> int | None:
     """Raise :class:`ChangedOutside` unless the spec still has what this rollout last wrote: the
     canary's ``storageUri`` and ``canaryTrafficPercent: percent``, and with ``revision`` (the
     canary revision being judged) no edit since that made another revision (:func:`_edited_since`:
     a resource limit raised by hand runs the canary's share in a revision nobody judges; with
-    ``generation``, no other ``metadata.generation``: an edit KServe has not reconciled yet).
+    ``generation``, no other ``metadata.generation``: an edit KServe has not reconciled yet). With
+    ``metadata``: ``{"baseline": ...}`` is compared with the annotations and labels that reach the
+    revision template (``isvc.revision_metadata``), its first read taken as the baseline — a
+    ``kubectl annotate`` is a new revision too, but moves no ``metadata.generation``, and before
+    KServe reconciled it the status still named the revision judged, so the walk moved the canary and
+    the next share went to a revision nobody judged.
     Returns the ``metadata.generation`` read (``None``: not reported). A check
     waits minutes; an operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary
     --percent 0``), promote it, edit it or deploy another model meanwhile, and the next step must
@@ -1746,8 +1760,27 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
         raise ChangedOutside(f"{where}: canaryTrafficPercent is {now}, this rollout set {percent}")
     if revision and (edited := _edited_since(obj, revision, generation)):
         raise ChangedOutside(f"{where}: {edited}")
+    if metadata is not None:
+        read = specs.revision_metadata(obj)
+        before = metadata.setdefault("baseline", read)
+        if changed := _metadata_changes(before, read):
+            raise ChangedOutside(f"{where}: {changed} since the walk first read it, which starts a revision "
+                                 "nobody judged (KServe may not have reconciled it yet)")
     now = (obj.get("metadata") or {}).get("generation")
     return now if isinstance(now, int) else None
+
+
+def _metadata_changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str, Any]]) -> str:
+    """What differs between two ``isvc.revision_metadata`` reads: ``annotation a set, label b
+    removed``, ``""`` when nothing does."""
+    out = []
+    for kind in ("annotations", "labels"):
+        was, have = before.get(kind) or {}, now.get(kind) or {}
+        for key in sorted(set(was) | set(have)):
+            if was.get(key) != have.get(key):
+                what = "removed" if key not in have else "added" if key not in was else "changed"
+                out.append(f"{kind[:-1]} {key} {what}")
+    return ", ".join(out)
 
 
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
@@ -1772,6 +1805,7 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     failed = 0
 
     generation: int | None = None  # the spec's, as this walk last wrote or first read it
+    metadata: dict[str, Any] = {}  # the revision template's annotations and labels, as first read
 
     def unchanged(percent: int) -> None:
         nonlocal generation
@@ -1779,10 +1813,12 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
         # apart) used to be a ServingError, and the caller rolled back a canary nothing had faulted
         with step_deadline(time.monotonic() + timeout_s):
             now = check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri, revision=revision,
-                                  generation=generation)
+                                  generation=generation, metadata=metadata)
         generation = now if generation is None else generation
         if judged is not None:
             judged["generation"] = generation
+            # the annotations and labels judged (the baseline: every read since equals it), as promote compares them
+            judged["metadata"] = specs.revision_metadata_digest({"metadata": metadata["baseline"]})
 
     for i, percent in enumerate(plan):
         try:
