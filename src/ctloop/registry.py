@@ -67,7 +67,6 @@ import json
 import logging
 import os
 import re
-import shlex
 import socket
 import tempfile
 import time
@@ -79,7 +78,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, RegistryGone, one_line
+from ctloop.errors import (
+    ConfigError,
+    ModelIntegrityError,
+    RegistryError,
+    RegistryGone,
+    one_line,
+    shell_option,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -566,7 +572,7 @@ class MlflowRegistry:
             if _is_not_found(exc):
                 raise RegistryGone(
                     f"model {name!r} has no version {version!r}: list its versions with "
-                    f"`ctloop audit --model-name {shlex.quote(name)}` or the MLflow UI"
+                    f"`ctloop audit {shell_option('--model-name', name)}` or the MLflow UI"
                 ) from exc
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)
@@ -1304,7 +1310,7 @@ class MlflowRegistry:
                            f"(a rollback made v{champion or '?'} champion again; v{mv.version} was never compared with "
                            f"v{newest}); to release it anyway (moves all traffic, no canary): "
                            "`ctloop rollout promote --isvc ... --namespace ... "
-                           f"--model-name {name} --version {mv.version} --reason ...`")
+                           f"{shell_option('--model-name', name)} --version {mv.version} --reason ...`")
         return out
 
     def _failing_validations(self, name: str, versions: list[str]) -> dict[str, tuple[str, str]]:
@@ -1442,7 +1448,7 @@ class MlflowRegistry:
                 raise RegistryError(
                     f"promotion {intent.id} committed ({name} v{version} is champion) but "
                     "completing it failed: "
-                    f"{exc}; `ctloop registry repair --model-name {name}` or the next promotion "
+                    f"{exc}; `ctloop registry repair {shell_option('--model-name', name)}` or the next promotion "
                     "finishes it"
                 ) from exc
             if then is not None:
@@ -1503,8 +1509,8 @@ class MlflowRegistry:
             raise RegistryError(
                 f"promotion {intent.id}: moving alias 'champion' of {name!r} to v{intent.version} "
                 f"failed ({exc}); "
-                f"whether it moved, `ctloop registry status --model-name {name}` tells and "
-                "`ctloop registry repair` (or the next promotion) settles"
+                f"whether it moved, `ctloop registry status {shell_option('--model-name', name)}` tells and "
+                f"`ctloop registry repair {shell_option('--model-name', name)}` (or the next promotion) settles"
             ) from exc
         now = self.get_alias(name, CHAMPION)
         if now is None or now.version != intent.version:
@@ -2124,7 +2130,7 @@ class MlflowRegistry:
                     tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires, TAG_LOCK_MODEL: name},
                     description=f"ctloop promotion lock of {name}: held while a promotion runs; after it "
                     f"(or broken) renamed {BROKEN_LOCK_PREFIX}<digest> and removed a lease later. If its holder died: "
-                    f"`ctloop registry repair --model-name {name} --break-lock`.",
+                    f"`ctloop registry repair {shell_option('--model-name', name)} --break-lock`.",
                 )
                 return
             except MlflowException as exc:
@@ -2166,7 +2172,7 @@ class MlflowRegistry:
                     f"the promotion lock of {name!r} is held by {holder['owner']} until "
                     f"{holder['expires']}: "
                     "another promotion is running; retry after it, or if its holder died run "
-                    f"`ctloop registry repair --model-name {name} --break-lock`"
+                    f"`ctloop registry repair {shell_option('--model-name', name)} --break-lock`"
                 )
             time.sleep(_LOCK_POLL_S)
 

@@ -57,7 +57,14 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     for problem in state.problems:
         print(f"  needs repair: {q(problem)}")
-    print(f"  run: ctloop registry repair --model-name {args.model_name}")
+    from ctloop.errors import shell_option
+    from ctloop.tracking import display_uri
+
+    # the store this status read (was: none, so the pasted repair read MLFLOW_TRACKING_URI's, or none)
+    shown = display_uri(args.tracking_uri) if args.tracking_uri else ""
+    where = f" {shell_option('--tracking-uri', shown)}" if shown else ""
+    again = " (put the password back in place of ***)" if "***" in shown else ""
+    print(f"  run: ctloop registry repair {shell_option('--model-name', args.model_name)}{where}{again}")
     return 1
 
 
