@@ -2300,24 +2300,30 @@ class MlflowRegistry:
         the alias at ``mine`` or newer: the alias' version ``champion`` and those tagged :data:`TAG_WAS_CHAMPION` with
         this model's name (:func:`_champion_tagged`), read with the versions, no audit read (was: every promotion
         record read on each register, drop and repair, and any error reading them a RegistryError that made
-        register delete the version it had just made). A version tagged ``true`` (a promotion before round 56) at
-        ``mine`` or newer, the only ones that can pass a write over, is checked against the promotion records
-        (:meth:`champions_ever`; the tag alone may be a copy's); those records unreadable, it counts, said in one
-        warning line: the stricter rule, never an error."""
+        register delete the version it had just made). A store promoted before round 56 (a version of this model
+        tagged ``true``) is read from its promotion records as well (:meth:`champions_ever`, one audit search): a
+        promotion then tagged the new champion ``true`` (the tag alone may be a copy's: only the records confirm it)
+        and the champion it replaced not at all, so a champion set by hand and replaced by a ctloop promotion of an
+        older version was known to the records only (was: a tagged ``true`` at ``mine`` or newer alone sent the read,
+        and after v1, v3 by hand, v1 promoted back, v2 promoted, v3 read as never champion and got the alias, which
+        the same history written now refuses). Those records unreadable, the ``true`` tags at ``mine`` or newer, the
+        only ones that can pass a write over, count, said in one warning line: the stricter rule, never an error."""
         from mlflow.exceptions import MlflowException
 
         ever = _champion_tagged(found, name) | ({champion} if champion else set())
-        legacy = {v for v in _champion_tagged(found, name, legacy=True) if int(v) >= mine}
-        if legacy - ever:
+        legacy = _champion_tagged(found, name, legacy=True)
+        if legacy:
             try:
                 if self._audit_experiment(name) is None:  # removed or renamed: no record confirms or denies the tag
                     raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
-                ever |= legacy & self.champions_ever(name, champion)
+                ever |= self.champions_ever(name, champion)
             except (MlflowException, RegistryError) as exc:  # (was: no experiment, the tag silently not counted)
-                log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
-                            "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
-                            TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
-                ever |= legacy
+                legacy = {v for v in legacy if int(v) >= mine} - ever
+                if legacy:
+                    log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
+                                "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
+                                TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+                    ever |= legacy
         return ever
 
     def newest_champion(self, name: str, champion: str | None = None) -> str:
