@@ -1269,6 +1269,44 @@ class MlflowRegistry:
         now = self.aliases(name).get(CHALLENGER)
         return f"set on v{now}" if now == version else f"on v{now}, newer than v{version}"
 
+    def run_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
+        """For ``ctloop registry status``: the champion and the rollback target (``aliases``, as read) whose training
+        run is deleted (in MLflow's trash) or gone, or whose experiment is deleted, one note each with the way out
+        (:meth:`refuse_deleted_run`'s reads; was: "consistent" and nothing said, while ``mlflow gc`` removes the model
+        files, meta and reference sample ctloop reads from that run to deploy, roll back and detect drift)."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import restore_command, restore_run_command
+
+        out = []
+        for alias in (CHAMPION, PREVIOUS_CHAMPION):
+            version = aliases.get(alias, "")
+            if not version:
+                continue
+            where = f"{alias} v{version}"
+            try:
+                mv = self.get_version(name, version)
+                if not mv.run_id:
+                    continue
+                info = self.client.get_run(mv.run_id).info
+                experiment = self.client.get_experiment(info.experiment_id)
+            except (MlflowException, RegistryError) as exc:  # a note, never a failure of status: what it is, said
+                gone = isinstance(exc, RegistryGone) or _is_not_found(exc)
+                out.append(f"{where}: " + ("its training run or its experiment was deleted for good (mlflow gc): "
+                                           "ctloop cannot deploy, roll back to or compare with it; promote another "
+                                           "version" if gone else f"cannot read its training run: "
+                                           f"{one_line(str(exc))[:300]}"))
+                continue
+            trash = ("(in MLflow's trash, which mlflow gc empties with the model files ctloop reads to deploy, roll "
+                     "back and detect drift)")
+            if experiment.lifecycle_stage == "deleted":
+                out.append(f"{where}: the experiment {experiment.name!r} of its training run {mv.run_id} is deleted "
+                           f"{trash}; restore it (`{restore_command(self.tracking_uri, experiment.experiment_id)}`)")
+            elif info.lifecycle_stage == "deleted":
+                out.append(f"{where}: its training run {mv.run_id} is deleted {trash}; restore it "
+                           f"(`{restore_run_command(self.tracking_uri, mv.run_id)}`)")
+        return out
+
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
         """Why the versions newer than the champion and than alias ``challenger`` (``aliases``, as read) do not hold
         the alias (``ctloop registry status``: the newest version without the alias read as one a registration had

@@ -50,7 +50,9 @@ def _status(args: argparse.Namespace) -> int:
         )
     if state.lock:
         print(f"  promotion lock: held by {q(state.lock['owner'])} until {q(state.lock['expires'])}")
-    for note in [*state.notes, *registry.challenger_notes(args.model_name, state.aliases)]:
+    notes = [*state.notes, *registry.run_notes(args.model_name, state.aliases),
+             *registry.challenger_notes(args.model_name, state.aliases)]  # fmt: skip
+    for note in notes:
         print(f"  note: {q(note)}")
     if state.consistent:
         print("  consistent: every reader sees the same promotion state")
