@@ -1581,6 +1581,10 @@ class MlflowRegistry:
                 # the champion is no challenger (was: left on it, both aliases naming the model serving);
                 # a newer version a concurrent register points it at meanwhile gets it back (drop_challenger)
                 done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, p.version, rolled_back_before=False)}")
+            elif previous and aliases.get(CHALLENGER) == previous:
+                # a champion set by hand while challenger, replaced now: champion before, never challenger (was: left
+                # on it, and `ctloop score --alias challenger` scored the model just replaced)
+                done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, previous, rolled_back_before=False)}")
             if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")
@@ -1735,6 +1739,8 @@ class MlflowRegistry:
             # as a promotion before round 55 left it (or set by hand): :meth:`_complete` takes it off (was:
             # consistent, and a no-op promote of the champion left it, both aliases naming the model serving)
             out.append(f"alias {CHALLENGER} names the champion v{p.version}")
+        elif previous and aliases.get(CHALLENGER) == previous:  # (a champion set by hand while challenger)
+            out.append(f"alias {CHALLENGER} names the previous champion v{previous}")
         for version, want, drop in (
             (p.version, p.champion_tags(name), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
             (previous, p.superseded_tags(name), ()),
