@@ -92,7 +92,8 @@ def test_registry_status_run_line_pastes_and_repairs(hostile, capsys, monkeypatc
     (line,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  run: ")]
     (argv,) = pasted(line.removeprefix("  run: "))
     assert (parsed(argv).model_name, parsed(argv).tracking_uri) == (HOSTILE, uri)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # ctloop's configure() set it in this process
+    # ctloop's configure() set it in this process
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     assert main(argv) == 0  # what it says, in the store status read: the expired lock is broken
     assert reg.inspect(HOSTILE).consistent
 
@@ -146,3 +147,15 @@ def test_no_message_puts_a_model_name_into_a_command_raw():
     raw = [f"{path.relative_to(root)}:{i}" for folder in ("src/ctloop", "components") for path in (root / folder).rglob("*.py")
            for i, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"--model-name \{", line)]  # fmt: skip
     assert raw == [], raw
+
+
+def test_config_docs_stale_line_pastes_and_writes_the_file(tmp_path, capsys):
+    """Not the registry's, the one other printed command with a user's value in it: the path (was: raw)."""
+    page = tmp_path / "-my docs $x.md"
+    page.write_text("old\n")
+    assert main(["config", "docs", "--check", "--output", str(page)]) == 1
+    (command,) = commands_in(capsys.readouterr().out)
+    (argv,) = pasted(command)
+    assert parsed(argv).output == str(page)
+    assert main(argv) == 0
+    assert main(["config", "docs", "--check", "--output", str(page)]) == 0
