@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ctloop.errors import ConfigError, RegistryError
+from ctloop.errors import ConfigError, RegistryError, shell_option
 
 PENDING_ALIAS = "pending-approval"
 TAG_STATE = "ctloop.approval"  # pending | approved | rejected
@@ -208,7 +208,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         refuse = getattr(registry, "refuse_deleted_run", None)
         if callable(refuse):  # its training run in MLflow's trash: refused, nothing recorded (rejecting it works)
             refuse(name, target.version, "approve",
-                   f"reject it (`ctloop reject --model-name {name} --version {target.version} --reason ...`)")
+                   f"reject it (`ctloop reject {shell_option('--model-name', name)} --version {target.version} --reason ...`)")
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
         # an approval recorded before its rollout run's parameters were checked (ctloop before fix
@@ -303,7 +303,7 @@ def _not_older_than_champion(registry: Any, name: str, version: str, state: str)
     if _number(newest) <= _number(version):
         return
     champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
-    fix = (f"`ctloop reject --model-name {name} --version {version} --reason ...` clears it" if state != APPROVED
+    fix = (f"`ctloop reject {shell_option('--model-name', name)} --version {version} --reason ...` clears it" if state != APPROVED
            else "it stays approved and is not carried out; the next challenger waiting for approval replaces it")
     was = ("is champion" if newest == champion else
            f"was champion (rolled back since: v{champion or '?'} is champion), and v{version} was passed over then")
@@ -311,7 +311,7 @@ def _not_older_than_champion(registry: Any, name: str, version: str, state: str)
                         f"without this approval: rollout.approval switched off since, or promoted by hand); approving "
                         f"v{version} would make champion a model never compared with v{newest} — nothing was changed; "
                         f"{fix}; to release v{version} anyway (moves all traffic, no canary): `ctloop rollout promote "
-                        f"--isvc ... --namespace ... --model-name {name} --version {version} --reason ...`")
+                        f"--isvc ... --namespace ... {shell_option('--model-name', name)} --version {version} --reason ...`")
 
 
 def _rollout(name: str, target: Any) -> dict[str, Any]:

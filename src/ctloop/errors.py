@@ -252,6 +252,7 @@ __all__ = [
     "one_line_warnings",
     "one_line",
     "problem_list",
+    "shell_option",
 ]
 
 
@@ -285,6 +286,19 @@ def one_line(text: str) -> str:
     control characters written as escapes (``\\n``, ``\\x1b``), so that a value quoted in a
     message can neither forge a second ``error:`` line in a log nor drive the terminal."""
     return str(text).translate(_CONTROLS)
+
+
+def shell_option(flag: str, value: Any) -> str:
+    """``flag value`` as a printed command line must carry it: ``value`` quoted for bash (``shlex.quote``),
+    so that a registered model name holding a space, a quote, ``$``, ``;`` or a backtick (MLflow refuses only
+    ``/`` and ``:``, mlflow 3.17.2 ``utils/validation.py`` ``_validate_model_name``) pastes as one word and
+    runs nothing; ``flag=value`` when the value starts with ``-``, which argparse would read as an option
+    (``--model-name -x``: "expected one argument"). The one way every hint that prints a command puts a
+    value in it."""
+    import shlex
+
+    text = str(value)
+    return f"{flag}={shlex.quote(text)}" if text.startswith("-") else f"{flag} {shlex.quote(text)}"
 
 
 def problem_list(problems: list[str], *, header: str, prefix: str = "", listed: bool = False) -> ConfigError:

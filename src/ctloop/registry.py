@@ -67,7 +67,6 @@ import json
 import logging
 import os
 import re
-import shlex
 import socket
 import tempfile
 import time
@@ -79,7 +78,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, RegistryGone, one_line
+from ctloop.errors import (
+    ConfigError,
+    ModelIntegrityError,
+    RegistryError,
+    RegistryGone,
+    one_line,
+    shell_option,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -566,7 +572,7 @@ class MlflowRegistry:
             if _is_not_found(exc):
                 raise RegistryGone(
                     f"model {name!r} has no version {version!r}: list its versions with "
-                    f"`ctloop audit --model-name {shlex.quote(name)}` or the MLflow UI"
+                    f"`ctloop audit {shell_option('--model-name', name)}` or the MLflow UI"
                 ) from exc
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)
@@ -1263,6 +1269,44 @@ class MlflowRegistry:
         now = self.aliases(name).get(CHALLENGER)
         return f"set on v{now}" if now == version else f"on v{now}, newer than v{version}"
 
+    def run_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
+        """For ``ctloop registry status``: the champion and the rollback target (``aliases``, as read) whose training
+        run is deleted (in MLflow's trash) or gone, or whose experiment is deleted, one note each with the way out
+        (:meth:`refuse_deleted_run`'s reads; was: "consistent" and nothing said, while ``mlflow gc`` removes the model
+        files, meta and reference sample ctloop reads from that run to deploy, roll back and detect drift)."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import restore_command, restore_run_command
+
+        out = []
+        for alias in (CHAMPION, PREVIOUS_CHAMPION):
+            version = aliases.get(alias, "")
+            if not version:
+                continue
+            where = f"{alias} v{version}"
+            try:
+                mv = self.get_version(name, version)
+                if not mv.run_id:
+                    continue
+                info = self.client.get_run(mv.run_id).info
+                experiment = self.client.get_experiment(info.experiment_id)
+            except (MlflowException, RegistryError) as exc:  # a note, never a failure of status: what it is, said
+                gone = isinstance(exc, RegistryGone) or _is_not_found(exc)
+                out.append(f"{where}: " + ("its training run or its experiment was deleted for good (mlflow gc): "
+                                           "ctloop cannot deploy, roll back to or compare with it; promote another "
+                                           "version" if gone else f"cannot read its training run: "
+                                           f"{one_line(str(exc))[:300]}"))
+                continue
+            trash = ("(in MLflow's trash, which mlflow gc empties with the model files ctloop reads to deploy, roll "
+                     "back and detect drift)")
+            if experiment.lifecycle_stage == "deleted":
+                out.append(f"{where}: the experiment {experiment.name!r} of its training run {mv.run_id} is deleted "
+                           f"{trash}; restore it (`{restore_command(self.tracking_uri, experiment.experiment_id)}`)")
+            elif info.lifecycle_stage == "deleted":
+                out.append(f"{where}: its training run {mv.run_id} is deleted {trash}; restore it "
+                           f"(`{restore_run_command(self.tracking_uri, mv.run_id)}`)")
+        return out
+
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
         """Why the versions newer than the champion and than alias ``challenger`` (``aliases``, as read) do not hold
         the alias (``ctloop registry status``: the newest version without the alias read as one a registration had
@@ -1304,7 +1348,7 @@ class MlflowRegistry:
                            f"(a rollback made v{champion or '?'} champion again; v{mv.version} was never compared with "
                            f"v{newest}); to release it anyway (moves all traffic, no canary): "
                            "`ctloop rollout promote --isvc ... --namespace ... "
-                           f"--model-name {name} --version {mv.version} --reason ...`")
+                           f"{shell_option('--model-name', name)} --version {mv.version} --reason ...`")
         return out
 
     def _failing_validations(self, name: str, versions: list[str]) -> dict[str, tuple[str, str]]:
@@ -1442,7 +1486,7 @@ class MlflowRegistry:
                 raise RegistryError(
                     f"promotion {intent.id} committed ({name} v{version} is champion) but "
                     "completing it failed: "
-                    f"{exc}; `ctloop registry repair --model-name {name}` or the next promotion "
+                    f"{exc}; `ctloop registry repair {shell_option('--model-name', name)}` or the next promotion "
                     "finishes it"
                 ) from exc
             if then is not None:
@@ -1503,8 +1547,8 @@ class MlflowRegistry:
             raise RegistryError(
                 f"promotion {intent.id}: moving alias 'champion' of {name!r} to v{intent.version} "
                 f"failed ({exc}); "
-                f"whether it moved, `ctloop registry status --model-name {name}` tells and "
-                "`ctloop registry repair` (or the next promotion) settles"
+                f"whether it moved, `ctloop registry status {shell_option('--model-name', name)}` tells and "
+                f"`ctloop registry repair {shell_option('--model-name', name)}` (or the next promotion) settles"
             ) from exc
         now = self.get_alias(name, CHAMPION)
         if now is None or now.version != intent.version:
@@ -1537,6 +1581,10 @@ class MlflowRegistry:
                 # the champion is no challenger (was: left on it, both aliases naming the model serving);
                 # a newer version a concurrent register points it at meanwhile gets it back (drop_challenger)
                 done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, p.version, rolled_back_before=False)}")
+            elif previous and aliases.get(CHALLENGER) == previous:
+                # a champion set by hand while challenger, replaced now: champion before, never challenger (was: left
+                # on it, and `ctloop score --alias challenger` scored the model just replaced)
+                done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, previous, rolled_back_before=False)}")
             if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")
@@ -1691,6 +1739,8 @@ class MlflowRegistry:
             # as a promotion before round 55 left it (or set by hand): :meth:`_complete` takes it off (was:
             # consistent, and a no-op promote of the champion left it, both aliases naming the model serving)
             out.append(f"alias {CHALLENGER} names the champion v{p.version}")
+        elif previous and aliases.get(CHALLENGER) == previous:  # (a champion set by hand while challenger)
+            out.append(f"alias {CHALLENGER} names the previous champion v{previous}")
         for version, want, drop in (
             (p.version, p.champion_tags(name), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
             (previous, p.superseded_tags(name), ()),
@@ -2124,7 +2174,7 @@ class MlflowRegistry:
                     tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires, TAG_LOCK_MODEL: name},
                     description=f"ctloop promotion lock of {name}: held while a promotion runs; after it "
                     f"(or broken) renamed {BROKEN_LOCK_PREFIX}<digest> and removed a lease later. If its holder died: "
-                    f"`ctloop registry repair --model-name {name} --break-lock`.",
+                    f"`ctloop registry repair {shell_option('--model-name', name)} --break-lock`.",
                 )
                 return
             except MlflowException as exc:
@@ -2166,7 +2216,7 @@ class MlflowRegistry:
                     f"the promotion lock of {name!r} is held by {holder['owner']} until "
                     f"{holder['expires']}: "
                     "another promotion is running; retry after it, or if its holder died run "
-                    f"`ctloop registry repair --model-name {name} --break-lock`"
+                    f"`ctloop registry repair {shell_option('--model-name', name)} --break-lock`"
                 )
             time.sleep(_LOCK_POLL_S)
 
@@ -2294,24 +2344,30 @@ class MlflowRegistry:
         the alias at ``mine`` or newer: the alias' version ``champion`` and those tagged :data:`TAG_WAS_CHAMPION` with
         this model's name (:func:`_champion_tagged`), read with the versions, no audit read (was: every promotion
         record read on each register, drop and repair, and any error reading them a RegistryError that made
-        register delete the version it had just made). A version tagged ``true`` (a promotion before round 56) at
-        ``mine`` or newer, the only ones that can pass a write over, is checked against the promotion records
-        (:meth:`champions_ever`; the tag alone may be a copy's); those records unreadable, it counts, said in one
-        warning line: the stricter rule, never an error."""
+        register delete the version it had just made). A store promoted before round 56 (a version of this model
+        tagged ``true``) is read from its promotion records as well (:meth:`champions_ever`, one audit search): a
+        promotion then tagged the new champion ``true`` (the tag alone may be a copy's: only the records confirm it)
+        and the champion it replaced not at all, so a champion set by hand and replaced by a ctloop promotion of an
+        older version was known to the records only (was: a tagged ``true`` at ``mine`` or newer alone sent the read,
+        and after v1, v3 by hand, v1 promoted back, v2 promoted, v3 read as never champion and got the alias, which
+        the same history written now refuses). Those records unreadable, the ``true`` tags at ``mine`` or newer, the
+        only ones that can pass a write over, count, said in one warning line: the stricter rule, never an error."""
         from mlflow.exceptions import MlflowException
 
         ever = _champion_tagged(found, name) | ({champion} if champion else set())
-        legacy = {v for v in _champion_tagged(found, name, legacy=True) if int(v) >= mine}
-        if legacy - ever:
+        legacy = _champion_tagged(found, name, legacy=True)
+        if legacy:
             try:
                 if self._audit_experiment(name) is None:  # removed or renamed: no record confirms or denies the tag
                     raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
-                ever |= legacy & self.champions_ever(name, champion)
+                ever |= self.champions_ever(name, champion)
             except (MlflowException, RegistryError) as exc:  # (was: no experiment, the tag silently not counted)
-                log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
-                            "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
-                            TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
-                ever |= legacy
+                legacy = {v for v in legacy if int(v) >= mine} - ever
+                if legacy:
+                    log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
+                                "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
+                                TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+                    ever |= legacy
         return ever
 
     def newest_champion(self, name: str, champion: str | None = None) -> str:

@@ -51,7 +51,9 @@ def _docs(args: argparse.Namespace) -> int:
     output = args.output
     if args.check:
         if _current(output) != text:
-            print(f"{output} is stale: run `ctloop config docs --output {output}`")
+            from ctloop.errors import shell_option
+
+            print(f"{output} is stale: run `ctloop config docs {shell_option('--output', output)}`")
             return 1
         print(f"{output} is up to date")
         return 0

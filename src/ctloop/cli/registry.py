@@ -50,14 +50,23 @@ def _status(args: argparse.Namespace) -> int:
         )
     if state.lock:
         print(f"  promotion lock: held by {q(state.lock['owner'])} until {q(state.lock['expires'])}")
-    for note in [*state.notes, *registry.challenger_notes(args.model_name, state.aliases)]:
+    notes = [*state.notes, *registry.run_notes(args.model_name, state.aliases),
+             *registry.challenger_notes(args.model_name, state.aliases)]  # fmt: skip
+    for note in notes:
         print(f"  note: {q(note)}")
     if state.consistent:
         print("  consistent: every reader sees the same promotion state")
         return 0
     for problem in state.problems:
         print(f"  needs repair: {q(problem)}")
-    print(f"  run: ctloop registry repair --model-name {args.model_name}")
+    from ctloop.errors import shell_option
+    from ctloop.tracking import display_uri
+
+    # the store this status read (was: none, so the pasted repair read MLFLOW_TRACKING_URI's, or none)
+    shown = display_uri(args.tracking_uri) if args.tracking_uri else ""
+    where = f" {shell_option('--tracking-uri', shown)}" if shown else ""
+    again = " (put the password back in place of ***)" if "***" in shown else ""
+    print(f"  run: ctloop registry repair {shell_option('--model-name', args.model_name)}{where}{again}")
     return 1
 
 
