@@ -612,8 +612,10 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
       carries a v2 body ``id`` (``meta_inference_id``): then halves pair by it as the sink pairs
       their events (:func:`_by_inference_id`).
 
-    Copies are kept once: rows of the same key, kind and ``time`` (a WAL replayed after a crash, an
-    event delivered twice), a request half with the time of a complete row of its id, and a
+    Copies are kept once: rows of the same key, kind, ``time`` and features and predictions
+    (:func:`_value_hashes`: a WAL replayed after a crash, an event delivered twice; rows that differ
+    there are two calls stamped with one time, and two halves of one key, kind and time left so keep
+    every half of their id as written), a request half with the time of a complete row of its id, and a
     response half equal to a complete row of its key in every ``prediction*`` column (that pair's
     halves delivered again elsewhere) — unless a request half of its id arrived at or before it: a
     retry under the same id gets the same prediction, so such a response half counts as a half
@@ -742,8 +744,15 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
                      index=group.index)
     times = group["time"].astype(str) if "time" in group.columns else pd.Series("", index=group.index)
     instants = _time_keys(times)  # one instant, one key: a round-54 row's +00:00 and its round-55 replay's Z
-    keys = group[ids].assign(_kind=kind, _time=instants)
-    group = group[~keys.duplicated(keep="last")]  # replays and events delivered twice: the same row
+    # replays and events delivered twice: the same row (key, kind, instant) with the same values; two
+    # calls under one Ce-Id stamped with one time (a producer's second-precision ce-time) are two rows
+    keys = group[ids].assign(_kind=kind, _time=instants, _values=_value_hashes(group))
+    group = group[~keys.duplicated(keep="last")]
+    keys = keys.loc[group.index]
+    # halves of one key, kind and instant left twice (their values differ): which answered which cannot
+    # be told, as the sink could not (it wrote them as halves): every half of the id stays as written
+    clash = keys[kind.loc[group.index] != "complete"].duplicated(subset=[*ids, "_kind", "_time"], keep=False)
+    clash = pd.Index(keys.loc[clash[clash].index, "request_id"].unique()) if clash.any() else pd.Index([])
     kind, times, instants = kind.loc[group.index], times.loc[group.index], instants.loc[group.index]
     complete = group[kind == "complete"]
     requests, responses = group[kind == "request"], group[kind == "response"]
@@ -770,7 +779,7 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
     per = halves.groupby(["request_id", "kind"], observed=True).agg(events=("time", "nunique"), rows=("time", "size"))
     per = per.unstack("kind").reindex(columns=pd.MultiIndex.from_product([["events", "rows"],
                                                                           ["request", "response"]])).fillna(0)
-    single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1)
+    single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1) & ~per.index.isin(clash)
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
     wholes = _whole_pairs(requests, responses, mismatched, columns, types)  # TF Serving columnar pairs: one row each
@@ -798,6 +807,28 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
         merged["_whole"] = None
     merged = merged.reset_index()[list(columns)]
     return [complete, merged, kept, wholes, failed]
+
+
+def _value_hashes(rows: pd.DataFrame) -> np.ndarray:
+    """A hash per row of its features and predictions (every column but the identity, ``meta_*``
+    and ``_``-prefixed ones): equal for a row and its copy (a WAL line replayed, an event delivered
+    twice: the same body), different for two calls a client sent under one ``Ce-Id`` that were
+    stamped with one time (a producer's second-precision ``ce-time``), which were read as one call
+    before round 57, the first call's row dropped."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LOG_IDENTITY, META_PREFIX
+
+    values = [c for c in rows.columns if c not in LOG_IDENTITY and not c.startswith(("_", META_PREFIX))]
+    if not values:
+        return np.zeros(len(rows), dtype=np.uint64)
+    frame = rows[values]
+    numeric = [c for c in values if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    texts = [c for c in values if frame[c].dtype == object]  # a list (a whole tensor) hashes as its text
+    if numeric or texts:  # an int64 column of one file and a double one of another: 1 and 1.0 alike
+        frame = frame.astype({**dict.fromkeys(numeric, "float64"), **dict.fromkeys(texts, str)})
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
 
 
 def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
