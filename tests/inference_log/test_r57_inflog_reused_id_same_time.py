@@ -77,14 +77,13 @@ def test_two_calls_one_after_the_other_are_two_rows(tmp_path, how):
 
 @pytest.mark.parametrize("how", ["read_log", "scan"])
 def test_interleaved_calls_stay_the_halves_the_sink_wrote(tmp_path, how):
-    root = _log(tmp_path, [0, 2, 1, 3])
+    root = _log(tmp_path, [0, 2, 1, 3], copies=2)
     stored = parquet_rows(root)
-    assert not (stored.has_request & stored.has_response).any()  # the sink could not pair them
+    # halves (the sink could not pair them), stored twice
+    assert len(stored) == 8 and not (stored.has_request & stored.has_response).any()
     rows = _read(root, how)
-    assert sorted(rows["x"].dropna()) == [1.0, 2.0] and sorted(rows["prediction"].dropna()) == [
-        0.1,
-        0.2,
-    ]
-    assert not (
-        rows.has_request & rows.has_response
-    ).any()  # before: one row, x 2.0 with 0.2 paired
+    assert len(rows) == 4, rows  # each half once
+    assert sorted(rows["x"].dropna()) == [1.0, 2.0]
+    assert sorted(rows["prediction"].dropna()) == [0.1, 0.2]
+    # before: one row, x 2.0 paired with 0.2
+    assert not (rows.has_request & rows.has_response).any()
