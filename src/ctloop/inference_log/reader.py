@@ -92,19 +92,24 @@ def drop_no_instance(frame: pd.DataFrame) -> pd.DataFrame:
     ``request_id``, ``has_request``, ``has_response`` and ``instance`` columns there): for a tool
     reading the log's Parquet as a table (``ctloop drift --current <log dir>``), which would take
     such a row (an empty batch: no feature, no prediction) for a served row of null features.
-    Any other table is returned as it is (a training table may have an ``instance`` column)."""
+    Any other table is returned as it is (a training table may have an ``instance`` column). The
+    response halves of nothing older sinks wrote for health and metadata GETs go too
+    (:func:`drop_no_inference`)."""
     from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
 
     if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE, INSTANCE} <= set(frame.columns):
         return frame
-    return calls_with_instances(frame)
+    model = frame["model"].dropna().iloc[0] if "model" in frame.columns and frame["model"].notna().any() else "the log"
+    return calls_with_instances(drop_no_inference(frame, model))  # and older sinks' response halves of nothing
 
 
 def no_instance_filter(columns, types=None):
     """A ``pyarrow.dataset`` filter keeping the rows of calls with instances (``instance`` not
     below 0, or null) of a table with ``columns`` when it is an inference log's, as
     :func:`drop_no_instance` keeps them; None for any other table (``types``: ``{column: Arrow
-    type}``, when known; an ``instance`` that is no number is not filtered)."""
+    type}``, when known; an ``instance`` that is no number is not filtered). With boolean
+    ``has_request``/``has_response`` in ``types`` it also leaves out the response halves of nothing
+    (:func:`no_inference`) older sinks wrote for health and metadata GETs."""
     import pyarrow as pa
     import pyarrow.dataset as pads
 
@@ -116,7 +121,16 @@ def no_instance_filter(columns, types=None):
     if kind is not None and not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
         return None
     field = pads.field(INSTANCE)
-    return field.is_null() | (field >= 0)
+    keep = field.is_null() | (field >= 0)
+    if all(pa.types.is_boolean((types or {}).get(name, pa.null())) for name in (HAS_REQUEST, HAS_RESPONSE)):
+        # and not a response half of nothing (:func:`no_inference`; flags read as flag() reads them)
+        response, request = pads.field(HAS_RESPONSE), pads.field(HAS_REQUEST)
+        nothing = ((response.is_null() | (response == True)) & request.is_valid()  # noqa: E712 - expressions
+                   & (request == False) & pads.field(REQUEST_ID).is_valid())  # noqa: E712 (never null: Kleene)
+        for column in carried_columns(columns):
+            nothing = nothing & pads.field(column).is_null(nan_is_null=True)
+        keep = keep & ~nothing
+    return keep
 
 
 def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
@@ -158,14 +172,16 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
 
     # merged over the whole days read, before the period filter (halves either side of its start
     # still meet); only the period's rows are copied
+    # a response half of nothing (a GET an older sink logged: no_inference) is no row, nor looked up
     if not repeated.any():
-        out = _settle_lone_responses(logs[in_period(logs)].reset_index(drop=True), logs, log_root, model, start, end)
+        out = drop_no_inference(logs[in_period(logs)].reset_index(drop=True), model)
+        out = _settle_lone_responses(out, logs, log_root, model, start, end)
         return calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end))
     from ctloop.inference_log.schema import registry
 
     merged = merge_halves(logs[repeated], registry(log_root, model))
     out = pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
-    out = _settle_lone_responses(out, logs, log_root, model, start, end)
+    out = _settle_lone_responses(drop_no_inference(out, model), logs, log_root, model, start, end)
     return calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end))
 
 
@@ -241,6 +257,77 @@ def lone_responses(frame: pd.DataFrame) -> pd.Series:
             out[maybe] = (flag(part[HAS_RESPONSE]) & ~flag(part[HAS_REQUEST]) & part[REQUEST_ID].notna()).to_numpy(bool)
         return out
     return flag(frame[HAS_RESPONSE]) & ~request & frame[REQUEST_ID].notna()
+
+
+def carried_columns(names) -> list[str]:
+    """The columns of ``names`` a response half carries its answer in: the predictions, ``_error``,
+    ``_whole`` (a TensorFlow Serving columnar side) and ``_mistyped`` (a prediction that did not fit
+    its column). A response half has no feature (the request's), and ``meta_*`` are headers."""
+    from ctloop.columns import PREDICTION, PREDICTION_PREFIX
+    from ctloop.inference_log.schema import ERROR, MISTYPED, WHOLE
+
+    return [c for c in names if c == PREDICTION or c.startswith(PREDICTION_PREFIX) or c in (ERROR, MISTYPED, WHOLE)]
+
+
+def no_inference(frame: pd.DataFrame) -> np.ndarray | None:
+    """Which rows of ``frame`` are response halves that carry nothing (:func:`lone_responses` whose
+    :func:`carried_columns` are all null): the rows a sink before round 56 wrote for a call that
+    was no inference — a client's health or metadata GET through the predictor, which KServe's
+    agent logs (v0.20.0 ``pkg/logger/handler.go``) as an empty request event (refused) and a 200
+    response of the model server's answer (``{"name": "credit", "ready": true}``), stored as a
+    response half of nothing. Round 56 refuses such events (``not_inference``); the rows already
+    written stay in the files, and readers skip them (:func:`drop_no_inference`). None when none."""
+    lone = lone_responses(frame)
+    if not lone.any():
+        return None
+    empty = lone.to_numpy(bool).copy()
+    for column in carried_columns(frame.columns):
+        empty &= frame[column].isna().to_numpy(bool)
+    return empty if empty.any() else None
+
+
+def no_inference_table(table) -> np.ndarray | None:
+    """:func:`no_inference` of an Arrow table (the scan's batches, before they become pandas)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
+
+    names = table.column_names
+    if not table.num_rows or not {HAS_REQUEST, HAS_RESPONSE, REQUEST_ID} <= set(names):
+        return None
+
+    def flags(name: str) -> np.ndarray:  # as flag() reads them: a missing value is true
+        column = table.column(name)
+        if pa.types.is_boolean(column.type):
+            return np.asarray(pc.fill_null(column, True), dtype=bool)
+        return flag(column.to_pandas()).to_numpy(bool)
+
+    empty = flags(HAS_RESPONSE) & ~flags(HAS_REQUEST) & np.asarray(pc.is_valid(table.column(REQUEST_ID)), dtype=bool)
+    if not empty.any():
+        return None
+    for column in carried_columns(names):
+        empty &= np.asarray(pc.is_null(table.column(column), nan_is_null=True), dtype=bool)
+    return empty if empty.any() else None
+
+
+def say_no_inference(rows: int, model: str) -> None:
+    """The one stderr line of a read that skipped ``rows`` :func:`no_inference` rows of ``model``."""
+    import sys
+
+    print(f"ctloop: skipped {rows} response half row(s) of {model} with no prediction, error or value: calls that "
+          "were no inference (health or metadata GETs through the predictor, which sinks before round 56 logged)",
+          file=sys.stderr, flush=True)
+
+
+def drop_no_inference(frame: pd.DataFrame, model: str) -> pd.DataFrame:
+    """``frame`` without its :func:`no_inference` rows, their count said on stderr."""
+    empty = no_inference(frame)
+    if empty is None:
+        return frame
+    say_no_inference(int(empty.sum()), model)
+    return frame[~empty].reset_index(drop=True)
 
 
 # How long before the midnight ending a read's last day a lone request half is looked up in the day
@@ -525,8 +612,10 @@ def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.
       carries a v2 body ``id`` (``meta_inference_id``): then halves pair by it as the sink pairs
       their events (:func:`_by_inference_id`).
 
-    Copies are kept once: rows of the same key, kind and ``time`` (a WAL replayed after a crash, an
-    event delivered twice), a request half with the time of a complete row of its id, and a
+    Copies are kept once: rows of the same key, kind, ``time`` and features and predictions
+    (:func:`_value_hashes`: a WAL replayed after a crash, an event delivered twice; rows that differ
+    there are two calls stamped with one time, and two halves of one key, kind and time left so keep
+    every half of their id as written), a request half with the time of a complete row of its id, and a
     response half equal to a complete row of its key in every ``prediction*`` column (that pair's
     halves delivered again elsewhere) — unless a request half of its id arrived at or before it: a
     retry under the same id gets the same prediction, so such a response half counts as a half
@@ -655,8 +744,15 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
                      index=group.index)
     times = group["time"].astype(str) if "time" in group.columns else pd.Series("", index=group.index)
     instants = _time_keys(times)  # one instant, one key: a round-54 row's +00:00 and its round-55 replay's Z
-    keys = group[ids].assign(_kind=kind, _time=instants)
-    group = group[~keys.duplicated(keep="last")]  # replays and events delivered twice: the same row
+    # replays and events delivered twice: the same row (key, kind, instant) with the same values; two
+    # calls under one Ce-Id stamped with one time (a producer's second-precision ce-time) are two rows
+    keys = group[ids].assign(_kind=kind, _time=instants, _values=_value_hashes(group))
+    group = group[~keys.duplicated(keep="last")]
+    keys = keys.loc[group.index]
+    # halves of one key, kind and instant left twice (their values differ): which answered which cannot
+    # be told, as the sink could not (it wrote them as halves): every half of the id stays as written
+    clash = keys[kind.loc[group.index] != "complete"].duplicated(subset=[*ids, "_kind", "_time"], keep=False)
+    clash = pd.Index(keys.loc[clash[clash].index, "request_id"].unique()) if clash.any() else pd.Index([])
     kind, times, instants = kind.loc[group.index], times.loc[group.index], instants.loc[group.index]
     complete = group[kind == "complete"]
     requests, responses = group[kind == "request"], group[kind == "response"]
@@ -683,7 +779,7 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
     per = halves.groupby(["request_id", "kind"], observed=True).agg(events=("time", "nunique"), rows=("time", "size"))
     per = per.unstack("kind").reindex(columns=pd.MultiIndex.from_product([["events", "rows"],
                                                                           ["request", "response"]])).fillna(0)
-    single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1)
+    single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1) & ~per.index.isin(clash)
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
     wholes = _whole_pairs(requests, responses, mismatched, columns, types)  # TF Serving columnar pairs: one row each
@@ -711,6 +807,28 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
         merged["_whole"] = None
     merged = merged.reset_index()[list(columns)]
     return [complete, merged, kept, wholes, failed]
+
+
+def _value_hashes(rows: pd.DataFrame) -> np.ndarray:
+    """A hash per row of its features and predictions (every column but the identity, ``meta_*``
+    and ``_``-prefixed ones): equal for a row and its copy (a WAL line replayed, an event delivered
+    twice: the same body), different for two calls a client sent under one ``Ce-Id`` that were
+    stamped with one time (a producer's second-precision ``ce-time``), which were read as one call
+    before round 57, the first call's row dropped."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LOG_IDENTITY, META_PREFIX
+
+    values = [c for c in rows.columns if c not in LOG_IDENTITY and not c.startswith(("_", META_PREFIX))]
+    if not values:
+        return np.zeros(len(rows), dtype=np.uint64)
+    frame = rows[values]
+    numeric = [c for c in values if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    texts = [c for c in values if frame[c].dtype == object]  # a list (a whole tensor) hashes as its text
+    if numeric or texts:  # an int64 column of one file and a double one of another: 1 and 1.0 alike
+        frame = frame.astype({**dict.fromkeys(numeric, "float64"), **dict.fromkeys(texts, str)})
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
 
 
 def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -958,4 +1076,5 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
 __all__ = ["read_log", "calls_with_instances", "with_instances", "drop_no_instance", "no_instance_filter", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
            "halves_involved", "pair_instances", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
-           "LOOKAHEAD_SECONDS", "open_parquet"]
+           "LOOKAHEAD_SECONDS", "open_parquet", "carried_columns", "no_inference", "no_inference_table",
+           "say_no_inference", "drop_no_inference"]

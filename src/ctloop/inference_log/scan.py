@@ -366,6 +366,7 @@ class Held:
     """The rows of involved ids, kept aside for :func:`merge_held` (rare: duplicates, halves)."""
 
     frames: list = field(default_factory=list)
+    skipped: int = 0  # rows of the period read as no row: response halves of nothing (reader.no_inference)
 
     @property
     def rows(self) -> int:
@@ -412,11 +413,11 @@ def merge_columns(schema: pa.Schema, columns: Sequence[str] | None, wanted: Sequ
     ``merge_halves`` pairs the halves of a reused id by), ``_error`` and the predictions (what it
     tells an answer about an empty batch by, ``reader._no_instance_halves``, and marks a failed
     call's rows with)."""
-    from ctloop.inference_log.schema import ERROR
+    from ctloop.inference_log.schema import ERROR, MISTYPED
 
     if columns is None or HAS_RESPONSE not in wanted:
         return []
-    merge = (INFERENCE_ID, ERROR)
+    merge = (INFERENCE_ID, ERROR, MISTYPED)  # _mistyped: a prediction that did not fit (reader.no_inference)
     return [c for c in schema.names if c not in wanted
             and (c in merge or c == PREDICTION or c.startswith(f"{PREDICTION}_"))]
 
@@ -426,9 +427,10 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
     """``extra``: the columns added to a projection for :func:`merge_held` (:func:`merge_columns`);
     they are made pandas values only for the rows held or set aside (the v2 body id, a column of
     Python strings per chunk, cost a projected scan 41% more memory per chunk)."""
-    from ctloop.inference_log.reader import awaiting, lone_responses
+    from ctloop.inference_log.reader import awaiting, lone_responses, no_inference_table
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
+        empty = no_inference_table(table)  # by position: a response half of nothing (not held: no row)
         body = {c: table.column(c) for c in extra if c in table.column_names}
         if body:
             table = table.drop_columns(list(body))
@@ -452,6 +454,10 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
         if some is not None:
             frame, hashed = frame[some], (hashed[some] if hashed is not None else None)
         period = ((frame[PARSED_TIME] > start) & (frame[PARSED_TIME] <= end)).to_numpy()
+        if empty is not None:
+            nothing = period & empty[frame.index.to_numpy()]  # labels are positions in the table
+            held.skipped += int(nothing.sum())
+            period &= ~nothing
         frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
         waiting = awaiting(frame, end).to_numpy()
         if waiting.any() and back.ahead(int(waiting.sum())):  # lone requests whose answer may be in the day after
@@ -842,7 +848,7 @@ def _merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
                 types: dict[str, str] | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from ctloop.inference_log.reader import lone_responses, merge_halves
+    from ctloop.inference_log.reader import lone_responses, merge_halves, no_inference
 
     rows = held.frame()
     if rows.empty:
@@ -851,6 +857,10 @@ def _merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
     earlier = rows[before] if before is not None else rows.iloc[:0]
     rows = rows[~before].reset_index(drop=True) if before is not None else rows
     merged = in_period(merge_halves(rows, types), start, end).reset_index(drop=True)
+    empty = no_inference(merged)  # as read_log: no row, and not looked up in the day before
+    if empty is not None:
+        held.skipped += int(empty.sum())
+        merged = merged[~empty].reset_index(drop=True)
     alone = lone_responses(merged)
     if earlier.empty or not alone.any():
         return merged
@@ -891,6 +901,10 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
     from ctloop.inference_log.schema import registry
 
     merged = merge_held(held, start, end, registry(log_root, model))
+    if held.skipped:
+        from ctloop.inference_log.reader import say_no_inference
+
+        say_no_inference(held.skipped, model)
     extra = [c for c in merge_columns(schema, columns, [*key_columns(schema), TIME, *(columns or ())])
              if c in merged.columns]
     if extra:

@@ -135,6 +135,12 @@ _MASK64 = (1 << 64) - 1
 FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
+# why an event is refused (503) once the final flush has taken the last commit (SIGTERM, after the
+# drain timeout): KServe's agent does not retry it, so it is counted (events_unavailable_total)
+STOPPING = ("the sink is stopping: its final flush took the last commit (events still coming once the drain "
+            "timeout ran out cannot be stored here)")
+
+
 class SinkUnavailable(InferenceLogError):
     """The sink can no longer make events durable (WAL write/fsync failed, a task died): HTTP 503."""
 
@@ -761,6 +767,9 @@ class Sink:
         self._flush_lock: asyncio.Lock | None = None
         self._commit_lock: asyncio.Lock | None = None
         self._closing = False
+        # set once the final flush (or abandon) took the last commit: no later event can be made
+        # durable, so submit refuses it at once (503) instead of queueing it for no commit
+        self._sealed = False
         self._wal_lock: int | None = None  # the descriptor holding the WAL directory's lock (lock_wal)
         # pipelined group commit: FSYNC_SLOTS fsyncs in flight, each slot with its own descriptor
         # and its own thread (a bare queue: no executor future per commit); started by start()
@@ -971,7 +980,7 @@ class Sink:
         """Stop without writing anything more: nothing is flushed, waiting events are answered
         :class:`SinkUnavailable` and the WAL segments stay (for a caller that can produce the
         events again: ``ctloop logger import`` after a failed read)."""
-        self._closing = True
+        self._closing = self._sealed = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -1013,7 +1022,7 @@ class Sink:
         batch, self._batch = self._batch, []
         for fut, _ in batch:
             if not fut.done():
-                fut.set_exception(SinkUnavailable(self.failure or "the sink is stopping"))
+                fut.set_exception(SinkUnavailable(self.failure or STOPPING))
 
     def _task_done(self, task: asyncio.Task) -> None:
         if task.cancelled():
@@ -1037,6 +1046,8 @@ class Sink:
         as accepted when it acknowledges it (:meth:`accept` does)."""
         if self.failure is not None:
             raise SinkUnavailable(self.failure)
+        if self._sealed:
+            raise SinkUnavailable(STOPPING)
         fut = self._loop.create_future()
         self._wal_ids += 1
         event.wal_id = f"{self._boot}-{self._wal_ids}"  # this WAL line's id (a requeued line gets a new one)
@@ -1387,6 +1398,9 @@ class Sink:
                 await self._commit_locked()
                 if self.failure is not None:
                     raise SinkUnavailable(self.failure)
+                if final and self._closing:  # stop's last commit: what came during its fsync, or comes
+                    self._sealed = True  # later (a connection still open once the drain timeout ran
+                    self._fail_waiting()  # out), no commit takes: refused now (503), not left waiting
                 self._join_acknowledged()  # nothing acknowledged may stay outside _open/_parts
                 old_wal, old_segment = self._wal, self._segment
                 try:
@@ -1592,7 +1606,7 @@ class Sink:
                      "Replayed WAL lines over the values cap (--max-body-bytes / 16) set aside at start: "
                      "quarantined, not joined (ctloop logger requeue takes them back).", s.wal_set_aside),
             *counter("ctloop_log_events_unavailable_total",
-                     "Events answered 503 because the sink had failed.", s.unavailable),
+                     "Events answered 503 because the sink had failed, or was stopping (its final flush had begun).", s.unavailable),
             "# HELP ctloop_log_events_rejected_total Events rejected, by reason.",
             "# TYPE ctloop_log_events_rejected_total counter",
         ]
