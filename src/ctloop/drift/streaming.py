@@ -3203,6 +3203,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
         storage.refuse_other_separator(files[0], written)
+    if isinstance(source, str) and (base is None or fmt == "parquet" and any(
+            storage.DELTA_PHYSICAL_NAME.fullmatch(n) for n in written)):  # a Delta table's file named on its own
+        storage.refuse_table_file(uri, written if fmt == "parquet" else ())  # (or its col-<uuid> columns), as read_table
     stored = {n: f for n, f in zip(names, files, strict=True) if n != f}
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written, stored)

@@ -1,0 +1,132 @@
+"""Hostile input at the data-reading boundary and the CLI, round 57 (r57-data).
+
+* A data file of a Delta Lake table named on its own (``t/part-….parquet``, or ``t/Ab/part-….parquet`` under
+  column mapping) was read as a plain Parquet file, where its folder and a glob of its files are refused: a file
+  the log may have removed, and under column mapping mode ``name`` or ``id`` its columns are the physical
+  ``col-<uuid>`` names, not the table's (``ctloop drift`` compared ``col-5f42…`` columns, exit 0). The layout is
+  delta-io/delta v4.4.0's: PROTOCOL.md "Data Files" (any non-hidden directory below the root), "Column Mapping"
+  (``delta.columnMapping.physicalName``, its example's ``col-a7f4159c-…``), ``DeltaColumnMapping.
+  generatePhysicalName`` (``"col-" + UUID.randomUUID()``) and ``TransactionalWrite.getCommitter`` ("We force the
+  use of random prefixes in column mapping modes": ``delta.randomPrefixLength``, 2 alphanumeric characters).
+  Such a file is refused naming the table's folder (``storage.refuse_table_file``); an object's parents are
+  asked only when its columns are physical names.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ctloop import storage
+from ctloop.cli import main
+from ctloop.drift import streaming
+from ctloop.errors import ConfigError
+
+_PHYSICAL = (
+    "col-a7f4159c-53be-4cb0-b81a-f7e5240cfc49"  # PROTOCOL.md's example physical name (v4.4.0)
+)
+_PART = "Ab/part-00000-3935a07c-416b-4344-ad97-2a38342ee2fc.c000.snappy.parquet"  # a random prefix dir, as Delta's
+
+
+def _mapped_table(put) -> None:
+    """A Delta table in column mapping mode 'name' (``put(name, bytes)``): its schema shows ``income``, its one
+    data file, in a random prefix directory, holds the column under its physical name (PROTOCOL.md v4.4.0,
+    "Column Mapping" and "Change Metadata")."""
+    field = {"name": "income", "type": "double", "nullable": True,
+             "metadata": {"delta.columnMapping.id": 1, "delta.columnMapping.physicalName": _PHYSICAL}}  # fmt: skip
+    commit = [
+        {"protocol": {"minReaderVersion": 2, "minWriterVersion": 5}},
+        {"metaData": {"id": str(uuid.uuid4()), "format": {"provider": "parquet", "options": {}},
+                      "schemaString": json.dumps({"type": "struct", "fields": [field]}), "partitionColumns": [],
+                      "configuration": {"delta.columnMapping.mode": "name", "delta.columnMapping.maxColumnId": "1"}}},
+        {"add": {"path": _PART, "partitionValues": {}, "size": 1, "modificationTime": 0, "dataChange": True}},
+    ]  # fmt: skip
+    out = io.BytesIO()
+    pq.write_table(pa.table({_PHYSICAL: [float(i) for i in range(40)]}), out)
+    put(_PART, out.getvalue())
+    put(
+        "part-00001-0b9e.c000.snappy.parquet", out.getvalue()
+    )  # a file at the root, as without column mapping
+    put(
+        "_delta_log/00000000000000000000.json",
+        "".join(json.dumps(a) + "\n" for a in commit).encode(),
+    )
+
+
+def _local_table(root) -> None:
+    def put(name: str, data: bytes) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+    _mapped_table(put)
+
+
+def test_a_delta_tables_data_file_named_on_its_own_is_refused_naming_the_table(tmp_path, capsys):
+    table = tmp_path / "t"
+    _local_table(table)
+    said = f" is a data file of {table}, a Delta Lake table (its _delta_log/"
+    for name in (_PART, "part-00001-0b9e.c000.snappy.parquet"):
+        for read in (storage.read_table, streaming.open_source):  # was read: 40 rows of 'col-a7f4…'
+            with pytest.raises(ConfigError) as refused:
+                read(str(table / name))
+            assert str(refused.value).startswith(f"{table / name}{said}"), str(refused.value)
+    (tmp_path / "ref.csv").write_text("income\n" + "".join(f"{i}\n" for i in range(40)))
+    code = main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(table / _PART),
+                 "--quiet", "--no-report", "--output", str(tmp_path / "out")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "out").exists(), err
+    assert err.startswith(f"error: --current: {table / _PART}{said}; its columns are the table's physical names "
+                          f"({_PHYSICAL}: column mapping)") and err.count("\n") == 1, err  # fmt: skip
+
+
+def test_physical_names_alone_refuse_a_file_copied_out_of_its_table(tmp_path):
+    table = tmp_path / "t"
+    _local_table(table)
+    copied = tmp_path / "copy.parquet"  # no _delta_log above it: its names still say what it is
+    copied.write_bytes((table / _PART).read_bytes())
+    for read in (storage.read_table, streaming.open_source):
+        with pytest.raises(ConfigError, match=f"^{copied} is a data file of a Delta Lake table, its columns are the "
+                                              rf"table's physical names \({_PHYSICAL}: column mapping\)"):  # fmt: skip
+            read(str(copied))
+    plain = tmp_path / "plain.parquet"  # a name like it that is no UUID reads
+    pq.write_table(pa.table({"col-1": [1.0]}), plain)
+    assert list(storage.read_table(str(plain)).columns) == ["col-1"]
+
+
+@pytest.fixture(scope="module")
+def moto_fs(moto_url):
+    """Arrow's S3 filesystem on the session's moto."""
+    import pyarrow.fs as pafs
+
+    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
+
+    return pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
+                             scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
+
+
+def test_an_objects_physical_names_find_its_table_above_it(moto_url, moto_fs, monkeypatch):
+    from tests.fixtures.object_stores import s3_env
+
+    for name, value in s3_env(moto_url).items():
+        monkeypatch.setenv(name, value)
+    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
+    moto_fs.create_dir(bucket)
+
+    def put(name: str, data: bytes) -> None:
+        with moto_fs.open_output_stream(f"{bucket}/exports/t/{name}") as out:
+            out.write(data)
+
+    _mapped_table(put)
+    uri = f"s3://{bucket}/exports/t/{_PART}"
+    for read in (storage.read_table, streaming.open_source):
+        with pytest.raises(ConfigError) as refused:  # read on main
+            read(uri)
+        assert str(refused.value).startswith(
+            f"{uri} is a data file of s3://{bucket}/exports/t/, a Delta Lake table (its _delta_log/; its columns are "
+            f"the table's physical names ({_PHYSICAL}"
+        ), str(refused.value)
