@@ -25,7 +25,7 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, DriftError
 
 _PHYSICAL = (
     "col-a7f4159c-53be-4cb0-b81a-f7e5240cfc49"  # PROTOCOL.md's example physical name (v4.4.0)
@@ -130,3 +130,45 @@ def test_an_objects_physical_names_find_its_table_above_it(moto_url, moto_fs, mo
             f"{uri} is a data file of s3://{bucket}/exports/t/, a Delta Lake table (its _delta_log/; its columns are "
             f"the table's physical names ({_PHYSICAL}"
         ), str(refused.value)
+
+
+# ---------------------------------------------------------------------------- --max-categories
+def test_max_categories_is_set_by_ctloop_drift_and_named_where_a_column_meets_it(tmp_path, capsys):
+    """A categorical column past ``max_categories`` (16384) is counted in hash buckets, its score approximate,
+    and no flag set the limit (docs/drift.md spoke of ``--max-categories``; ``ctloop drift`` refused it as an
+    unrecognized argument on main). The flag sets it, bounded as ``DriftState`` is (``MAX_CATEGORIES``), and the
+    approximate score's detail says where to raise it."""
+    import pandas as pd
+
+    from ctloop.drift.streaming import MAX_CATEGORIES, DriftState
+
+    values = "c\n" + "".join(f"v{i % 100}\n" for i in range(400))
+    (tmp_path / "ref.csv").write_text(values)
+    (tmp_path / "cur.csv").write_text(values)
+    code = main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                 "--engine", "stream", "--quiet", "--no-report", "--max-categories", "64",
+                 "--output", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    detail = json.loads((tmp_path / "out" / "drift.json").read_text())["columns"][0]["detail"]
+    assert detail.endswith(
+        "; approximate: more than 64 distinct values, counted in hash buckets (max_categories; "
+        f"ctloop drift --max-categories, at most {MAX_CATEGORIES:,})"
+    ), detail
+    assert main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                 "--engine", "stream", "--quiet", "--no-report", "--max-categories", "128"]) == 0  # fmt: skip
+    assert "0 of 1 scores approximate" in capsys.readouterr().out  # 100 values counted exactly
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as refused:  # beyond the library's bound: the flag's one line
+        main(["drift", "--reference", "r.csv", "--current", "c.csv", "--max-categories", str(MAX_CATEGORIES + 1)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.count("\n") == 1, err
+    assert err.startswith(
+        f"ctloop drift: error: argument --max-categories: must be a whole number in 64..{MAX_CATEGORIES}, "
+        f"got '{MAX_CATEGORIES + 1}': at 100 bytes a count that is up to 200 MB for each categorical column"
+    ), err
+    # a value it cannot hash past the limit: the refusal says where to count more exactly
+    state = DriftState(max_categories=64)
+    chunk = pd.DataFrame({"b": pd.Series([f"n{i}" for i in range(70)] + [(1, 2)], dtype=object)})
+    with pytest.raises(DriftError, match=r"or count more values exactly \(max_categories; ctloop drift "
+                                        r"--max-categories, at most 2,000,000\)$"):  # fmt: skip
+        state.update(chunk)

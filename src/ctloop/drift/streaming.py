@@ -495,7 +495,8 @@ class ColumnState:
     def _unhashable(self, exc: TypeError) -> DriftError:
         return DriftError(
             f"column {self.name!r}: more than {self.categories.limit} distinct values to count in "
-            f"hash buckets, and {exc}: convert the column to text, or leave it out"
+            f"hash buckets, and {exc}: convert the column to text, leave it out, or count more values exactly "
+            f"({_max_categories_said()})"
         )
 
     def check_counts(self, series: pd.Series) -> None:
@@ -1339,7 +1340,7 @@ def _counts_of(col: ColumnState) -> tuple[dict[Any, int], str | None]:
     if col.categories is not None:
         cats = col.categories
         if cats.hashed:
-            return cats.counts, f"more than {cats.limit} distinct values, counted in hash buckets"
+            return cats.counts, f"more than {cats.limit} distinct values, counted in hash buckets ({_max_categories_said()})"
         return cats.counts, None
     if col.numeric is not None:
         sk = col.numeric
@@ -3367,6 +3368,12 @@ CATEGORY_BYTES = 100
 # (1 MB at the default) and saving the state 29.8 s for 52 MB of JSON, growing with the rows.
 MAX_CATEGORIES = MEMORY_CELLS * 8 // CATEGORY_BYTES
 ENGINES = ("auto", "memory", "stream")
+
+
+def _max_categories_said() -> str:
+    """Where a user raises ``max_categories``, said where a column meets it (an approximate score's detail, the
+    refusal of a value it cannot hash): before round 57 neither said it, and ``ctloop drift`` had no flag."""
+    return f"max_categories; ctloop drift --max-categories, at most {MAX_CATEGORIES:,}"
 
 
 def _remote(uri: str) -> bool:
