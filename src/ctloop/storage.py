@@ -3348,6 +3348,22 @@ def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
     return backend.arrow(loc)
 
 
+def special_file(path: str) -> str | None:
+    """What the local ``path`` is when it exists and is neither a file nor a directory, in words for a refusal
+    (a named pipe, a device, a socket); None otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (a FIFO; a shell's <(...) is one)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
 def refuse_unlistable(uri: str) -> None:
     """DataSourceError naming the first object below the remote source ``uri`` (a prefix, a file, or a
     glob's fixed part) whose name has an empty path segment (``d/a//b.csv``, ``d//b.csv``: valid object
@@ -6083,6 +6099,7 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
 
 __all__ = [
     "refuse_table_file",
+    "special_file",
     "numbers_as_text",
     "NumbersAsText",
     "number_categories",

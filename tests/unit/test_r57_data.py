@@ -172,3 +172,26 @@ def test_max_categories_is_set_by_ctloop_drift_and_named_where_a_column_meets_it
     with pytest.raises(DriftError, match=r"or count more values exactly \(max_categories; ctloop drift "
                                         r"--max-categories, at most 2,000,000\)$"):  # fmt: skip
         state.update(chunk)
+
+
+# ---------------------------------------------------------------------------- the CLI's hostile paths
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_device_named_as_a_table_is_said_to_be_one(kind, tmp_path, capsys):
+    """The stream engine (drift, score) said a named pipe (``--reference <(zcat ref.csv.gz)``) or ``/dev/null``
+    "does not exist as a file and is an empty directory": Arrow types it neither file nor directory, and the
+    directory lister found nothing. It is named for what it is (the engine reads a file more than once)."""
+    import os
+
+    if kind == "fifo":
+        path = str(tmp_path / "ref.csv")
+        os.mkfifo(path)  # no writer: never opened, so no hang
+        said = "a named pipe (a FIFO; a shell's <(...) is one)"
+    else:
+        path, said = os.devnull, "a device"
+    (tmp_path / "cur.csv").write_text("x\n1\n")
+    code = main(["drift", "--reference", path, "--current", str(tmp_path / "cur.csv"), "--quiet", "--no-report"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err == (
+        f"error: --reference: {path} is {said}, not a file: the stream engine reads a file more than once (its "
+        "schema, then its rows batch by batch); write the data to a file and name that\n"
+    ), err
