@@ -195,3 +195,23 @@ def test_a_pipe_or_device_named_as_a_table_is_said_to_be_one(kind, tmp_path, cap
         f"error: --reference: {path} is {said}, not a file: the stream engine reads a file more than once (its "
         "schema, then its rows batch by batch); write the data to a file and name that\n"
     ), err
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["rollout", "canary", "--isvc", "m", "--percent", "０.5"], "argument --percent: must be a whole number in 0..100, got '０.5'"),
+        (["drift", "--reference", "r", "--current", "c", "--batch-rows", "٠"], "argument --batch-rows: must be a whole number >= 1, got '٠'"),
+        (["generate-data", "--rows", "９９９９９９９"], "argument --rows: must be a whole number in 1..5000000, got '９９９９９９９'"),
+        (["runs", "--timeout", "٠"], "argument --timeout: must be a number of seconds > 0, got '٠'"),
+    ],
+)  # fmt: skip
+def test_a_number_in_other_digits_is_not_told_to_become_a_value_refused_too(argv, said, capsys):
+    """A number flag refused '０.5' for ``--percent`` telling the user to "(write 0.5)", '٠' for ``--batch-rows``
+    "(write 0)", and 9999999 in full-width digits for ``--rows`` "(write 9999999)": each refused again once
+    written in 0-9 (as ``CTLOOP_LOG_*`` variables were, round 54's review). The ASCII form is checked first: the
+    refusal is the flag's rule; a value it takes is still told how to write it (``'٣'``: "(write 3)")."""
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and said in err and "(write" not in err, err
