@@ -1110,7 +1110,11 @@ def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> li
             path = Path(top) / name
             if not has_suffix(name, suffix):
                 continue
-            if path.is_file():
+            try:  # a name stat is refused on (EACCES: a /proc entry, a directory without search permission)
+                regular = path.is_file()  # pathlib ignores ENOENT/ENOTDIR/ELOOP only: was a traceback
+            except OSError as exc:
+                refuse(exc)
+            if regular:
                 try:
                     if empty or path.stat().st_size:
                         out.append(path)

@@ -215,3 +215,37 @@ def test_a_number_in_other_digits_is_not_told_to_become_a_value_refused_too(argv
         main(argv)
     err = capsys.readouterr().err
     assert refused.value.code == 2 and said in err and "(write" not in err, err
+
+
+def _unstatable(tmp_path) -> tuple[str, str]:
+    """(a directory, a name below it that this process may list but not stat): a directory without search
+    permission (not as root), else ``/proc/1``'s ``cwd`` where the kernel refuses it (a container's root)."""
+    import os
+
+    if os.geteuid() != 0:
+        locked = tmp_path / "d" / "locked"
+        locked.mkdir(parents=True)
+        (locked / "x.csv").write_text("a\n1\n")
+        locked.chmod(0o600)  # listable, not searchable: stat of x.csv is EACCES
+        return str(tmp_path / "d"), str(locked / "x.csv")
+    try:
+        os.stat("/proc/1/cwd")
+    except PermissionError:
+        return "/proc/1", "/proc/1/cwd"
+    pytest.skip("root here may stat every name: no name to refuse")
+
+
+def test_a_directory_holding_a_name_that_cannot_be_looked_at_is_one_line(tmp_path, capsys):
+    """``read_table`` of a directory (backtest --data, labels ingest --labels) listed its names and asked each
+    ``is_file()``, which raises for EACCES (pathlib ignores ENOENT, ENOTDIR, ELOOP only): ``ctloop backtest
+    --data /`` was a PermissionError traceback on ``/proc/1/cwd``. Said as a listing refused is."""
+    directory, name = _unstatable(tmp_path)
+    try:
+        code = main(["backtest", "--data", directory, "--target", "y", "--time-column", "t", "--window", "30D",
+                     "--output", str(tmp_path / "out")])  # fmt: skip
+    finally:
+        if directory.startswith(str(tmp_path)):
+            (tmp_path / "d" / "locked").chmod(0o700)
+    err = capsys.readouterr().err
+    assert code == 2 and err == f"error: cannot list {name}: permission denied\n", err
+    assert not (tmp_path / "out").exists()
