@@ -249,3 +249,18 @@ def test_a_directory_holding_a_name_that_cannot_be_looked_at_is_one_line(tmp_pat
     err = capsys.readouterr().err
     assert code == 2 and err == f"error: cannot list {name}: permission denied\n", err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["apply", "--dry-run", "-f"], ["doctor", "-f"]])
+def test_a_spec_that_never_ends_is_refused_at_the_spec_bound(command, capsys):
+    """``apply -f /dev/zero`` read until the kernel killed the process: the spec's 4 MB bound was asked of the
+    file's size, which a device or a pipe gives as 0. One byte past the bound is read, and more refused."""
+    import os
+
+    code = main([*command, os.devnull.replace("null", "zero")])
+    err = capsys.readouterr().err
+    assert (
+        code == 2
+        and err
+        == "error: --file: spec file /dev/zero holds more than a spec's 4 MB: is it the right file?\n"
+    ), err
