@@ -264,3 +264,21 @@ def test_a_spec_that_never_ends_is_refused_at_the_spec_bound(command, capsys):
         and err
         == "error: --file: spec file /dev/zero holds more than a spec's 4 MB: is it the right file?\n"
     ), err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["runs", "--host", "http://127.0.0.1:9", "--timeout", "3"],
+        ["upload", "--dry-run", "--image", "r.example/c:1"],
+    ],
+)
+def test_a_token_file_that_never_ends_is_refused_before_any_request(argv, capsys):
+    """``--token-file /dev/zero`` was read whole (``Path.read_bytes``): a MemoryError traceback, exit 1, after
+    growing to the memory limit. It is read one byte past ``TOKEN_MAX_BYTES`` (1 MiB) and refused."""
+    code = main([*argv, "--token-file", "/dev/zero"])
+    err = capsys.readouterr().err
+    assert code == 2 and err == (
+        "error: --token-file /dev/zero: the file holds more than 1 MiB, far more than a bearer token (a service "
+        "account's is about 1 KB): is it the right file?\n"
+    ), err
