@@ -282,3 +282,18 @@ def test_a_token_file_that_never_ends_is_refused_before_any_request(argv, capsys
         "error: --token-file /dev/zero: the file holds more than 1 MiB, far more than a bearer token (a service "
         "account's is about 1 KB): is it the right file?\n"
     ), err
+
+
+def test_logger_import_of_a_pipe_says_it_is_one(tmp_path, capsys):
+    """``ctloop logger import <fifo>`` said the named pipe "does not exist: no object at or under that prefix"."""
+    import os
+
+    fifo = str(tmp_path / "records")
+    os.mkfifo(fifo)  # no writer: never opened
+    code = main(["logger", "import", fifo, "--root", str(tmp_path / "log")])
+    err = capsys.readouterr().err
+    assert code == 2 and err == (
+        f"error: {fifo} is a named pipe (a FIFO; a shell's <(...) is one), not a file or directory of logged "
+        "records: copy the records to a directory and name that\n"
+    ), err
+    assert not (tmp_path / "log").exists()
