@@ -1110,7 +1110,11 @@ def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> li
             path = Path(top) / name
             if not has_suffix(name, suffix):
                 continue
-            if path.is_file():
+            try:  # a name stat is refused on (EACCES: a /proc entry, a directory without search permission)
+                regular = path.is_file()  # pathlib ignores ENOENT/ENOTDIR/ELOOP only: was a traceback
+            except OSError as exc:
+                refuse(exc)
+            if regular:
                 try:
                     if empty or path.stat().st_size:
                         out.append(path)
@@ -3348,6 +3352,22 @@ def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
     return backend.arrow(loc)
 
 
+def special_file(path: str) -> str | None:
+    """What the local ``path`` is when it exists and is neither a file nor a directory, in words for a refusal
+    (a named pipe, a device, a socket); None otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (a FIFO; a shell's <(...) is one)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
 def refuse_unlistable(uri: str) -> None:
     """DataSourceError naming the first object below the remote source ``uri`` (a prefix, a file, or a
     glob's fixed part) whose name has an empty path segment (``d/a//b.csv``, ``d//b.csv``: valid object
@@ -4286,6 +4306,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         return _read_directory(uri, loc, fmt, text_columns)
     if loc.scheme != "file" and loc.key.endswith("/"):
         return _read_directory(uri, loc, fmt, text_columns)
+    if loc.scheme == "file":  # a file of a Delta Lake table named on its own, as its folder is refused (an
+        refuse_table_file(uri)  # object's parents are asked when its columns are Delta's physical names: _read_file)
     try:
         return _read_file(uri, fmt, text_columns)
     except StoreUnavailable:
@@ -4358,7 +4380,10 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
                 fh.seek(0)
                 import pyarrow.parquet as pq
 
-                refuse_repeated_columns(uri, pq.read_schema(source).names)  # was pyarrow's "Multiple matches"
+                names = pq.read_schema(source).names
+                refuse_repeated_columns(uri, names)  # was pyarrow's "Multiple matches"
+                if any(DELTA_PHYSICAL_NAME.fullmatch(name) for name in names):  # read as the table's columns
+                    refuse_table_file(uri, names)
                 source.seek(0)
                 _warn_if_large(uri, "Parquet", size, *_parquet_estimate(source))
                 if int96 is not None:
@@ -4639,6 +4664,73 @@ def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str
     if (above := _table_above(loc, listing)) is not None:
         root, logged = above
         raise _table_refusal(logged, f"{uri} matches files inside {one_line(root)},", f"its {logged}/")
+
+
+DELTA_PHYSICAL_NAME = re.compile(r"col-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A Delta Lake column's physical name under column mapping: ``col-`` and a random UUID
+(``DeltaColumnMapping.generatePhysicalName``, delta-io/delta v4.4.0). A table in column mapping mode
+``name`` or ``id`` writes its data files under these names (PROTOCOL.md, "Writer Requirements for Column
+Mapping"); only its log's schema says which column each is ("Reader Requirements for Column Mapping")."""
+
+_PHYSICAL_LOOKS = 4  # parents of an object asked for a _delta_log/: its directory, Delta's random prefix, data/, a partition
+
+
+def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | None:
+    """``(the table's URI, its log)`` when the file ``loc`` lies below a Delta Lake, Hudi or Iceberg table's
+    root (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``), else None. A Delta table's data files
+    may be in any non-hidden directory below its root (PROTOCOL.md, "Data Files": partition directories,
+    the random prefix directories column mapping forces, ``TransactionalWrite.getCommitter``, delta-io/delta
+    v4.4.0), so a local file's every parent is looked at (a stat each); an object's nearest
+    ``remote_looks`` parents only (a listing each, ``_delta_log/`` only; a refused one is no table)."""
+    if loc.scheme == "file":
+        parents = Path(os.path.abspath(loc.key)).parents
+        for parent in parents:
+            for log in TABLE_LOGS:
+                if (parent / log).is_dir():
+                    return str(parent), log
+            if (parent / "metadata").is_dir() and any((parent / "metadata").glob("*.metadata.json")):
+                return str(parent), "metadata"
+        return None
+    backend = _BACKENDS[loc.scheme]()
+    parts = loc.key.split("/")[:-1]
+    for _ in range(remote_looks):
+        if not parts:
+            break
+        prefix = "/".join(parts)
+        try:
+            if backend.first_below(loc, f"{prefix}/_delta_log/") is not None:
+                return loc.child(f"{prefix}/"), "_delta_log"
+        except StoreUnavailable:
+            raise
+        except CtloopError:
+            return None
+        parts.pop()
+    return None
+
+
+def refuse_table_file(uri: str, names: Iterable[str] = ()) -> None:
+    """Refuse the file ``uri``, named on its own, when it is a data file of a Delta Lake, Hudi or Iceberg table
+    (:func:`_table_of_file`), as its directory (:func:`_directory_table`) and a glob of its files
+    (:func:`refuse_table_files`) are: it may be a file the log removed, and under column mapping its columns
+    (``names``) are the physical ``col-<uuid>`` names (:data:`DELTA_PHYSICAL_NAME`), read as the columns of the
+    table (round 57: read, then refused as having none of the contract's columns, or worse, trained on). Such
+    names alone refuse it too, with the table's folder named when a parent of an object holds its log."""
+    physical = [name for name in names if DELTA_PHYSICAL_NAME.fullmatch(str(name))]
+    loc = parse(uri)
+    if loc.scheme != "file" and not physical:  # an object's parents are asked only when its names say Delta
+        return
+    found = _table_of_file(loc, _PHYSICAL_LOOKS if physical else 0)
+    said = (f"; its columns are the table's physical names ({one_line(physical[0])}"
+            f"{f' and {len(physical) - 1} more' if len(physical) > 1 else ''}: column mapping), not the names the "
+            "table shows") if physical else ""
+    if found is not None:
+        root, logged = found
+        raise _table_refusal(logged, f"{uri} is a data file of {one_line(root)},", f"its {logged}/{said}")
+    if physical:
+        raise ConfigError(f"{uri} is a data file of a Delta Lake table{said.replace(';', ',', 1)}: only the table's "
+                          "log (_delta_log/ in a folder above it) says which column each is, and which files are "
+                          "the table; read the table's folder with Delta Lake and write the snapshot to train on "
+                          "as Parquet (Spark: spark.read.format(\"delta\").load(...).write.parquet)")
 
 
 _DBIO_TID = re.compile(r"[^_].*-tid-([a-z0-9]+)-.*")  # a DBIO commit's file name: its transaction
@@ -6010,6 +6102,8 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
 
 
 __all__ = [
+    "refuse_table_file",
+    "special_file",
     "numbers_as_text",
     "NumbersAsText",
     "number_categories",

@@ -125,7 +125,7 @@ FLAGS: list[tuple[str, str, str]] = [
     ("compile", "--output-dir", "output"),
     ("drift", "--reference", "input"), ("drift", "--current", "input"), ("drift", "--threshold", "number"),
     ("drift", "--drift-share", "share"), ("drift", "--calibrate", "count0"), ("drift", "--sketch-size", "count"),
-    ("drift", "--batch-rows", "count"), ("drift", "--min-rows", "count"), ("drift", "--report-sample-size", "count0"),
+    ("drift", "--max-categories", "count"), ("drift", "--batch-rows", "count"), ("drift", "--min-rows", "count"), ("drift", "--report-sample-size", "count0"),
     ("drift", "--seed", "count0"), ("drift", "--output", "output"),
     ("doctor", "-f", "spec"), ("doctor", "--host", "url"), ("doctor", "--timeout", "seconds"),
     ("doctor", "--namespace", "k8s"), ("doctor", "--token-file", "pathform"), ("doctor", "--prometheus-url", "url"),

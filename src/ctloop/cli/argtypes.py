@@ -30,13 +30,15 @@ def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
     <rule>, got '<text>'"."""
 
     def parse(text: str) -> int:
-        _digits_0_9(text, f"a whole number {rule}")
-        try:
-            value = int(text)
-        except ValueError:
+        from ctloop.timeutil import ascii_digits, other_digits
+
+        try:  # written 0-9 first: other digits are told how to write a value only when it is taken
+            value = int(ascii_digits(text.strip()) if other_digits(text) else text)
+        except ValueError:  # ('٠' for a count >= 1 was told "(write 0)", '０.5' for --percent "(write 0.5)")
             value = None
         if value is None or not ok(value):
             raise argparse.ArgumentTypeError(f"must be a whole number {rule}, got {text!r}")
+        _digits_0_9(text, f"a whole number {rule}")
         return value
 
     return parse
@@ -317,13 +319,15 @@ def finite_float(text: str) -> float:
 
 def seconds(text: str) -> float:
     """An argparse ``type``: a finite number of seconds > 0 (``inf`` would overflow a deadline)."""
-    _digits_0_9(text, "a number of seconds > 0")
-    try:
-        value = float(text)
+    from ctloop.timeutil import ascii_digits, other_digits
+
+    try:  # written 0-9 first, as a whole number is (_whole_number): '٠' was told "(write 0)"
+        value = float(ascii_digits(text.strip()) if other_digits(text) else text)
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {_shown(text)}")
+    _digits_0_9(text, "a number of seconds > 0")
     return value
 
 

@@ -308,7 +308,7 @@ def _drift(args: argparse.Namespace) -> int:
         run = streaming.detect_sources(  # the opened reference: its files' schemas are read once
             opened.get(args.reference, args.reference) if ref_source is None else ref_source,
             opened.get(args.current, args.current), columns=columns, exclude=[*exclude, *identity],
-            batch_rows=args.batch_rows, sketch_size=args.sketch_size,
+            batch_rows=args.batch_rows, sketch_size=args.sketch_size, max_categories=args.max_categories,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet),
             check_rows=lambda n_ref, n_cur: core.refuse_few_rows({sides[0]: n_ref, sides[1]: n_cur}, args.min_rows),
             **options,
@@ -434,28 +434,44 @@ def _write_json(path, payload: dict) -> None:
     write_bytes(str(Path(path).absolute()), (text + "\n").encode("utf-8"), "application/json")
 
 
-def sketch_size(text: str) -> int:
-    """argparse ``type`` of ``--sketch-size``: a whole number of buckets in ``MIN_BUDGET``..``MAX_SKETCH_SIZE``
-    (``ctloop.drift.streaming``; unbounded, ``10**12`` never coarsened, and memory grew with the rows the
-    streaming engine exists to bound). One range message below and above; above, also what it would hold:
-    the most is per numeric column and side, so a file's columns add up."""
+def _budget(text: str, most: int, each: int, unit: str, kind: str) -> int:
+    """A whole number in ``MIN_BUDGET``..``most`` (``ctloop.drift.streaming``'s bound of a new state). One range
+    message below and above; above, also what it would hold: ``most`` ``unit``s of ``each`` bytes is the most
+    per ``kind`` column and side, so a file's columns add up."""
     from ctloop.cli.argtypes import int_between
-    from ctloop.drift.sketch import BUCKET_BYTES, MIN_BUDGET
-    from ctloop.drift.streaming import MAX_SKETCH_SIZE
+    from ctloop.drift.sketch import MIN_BUDGET
 
-    value = int_between(MIN_BUDGET, MAX_SKETCH_SIZE)
+    value = int_between(MIN_BUDGET, most)
     try:
         return value(text)
     except argparse.ArgumentTypeError as exc:
         digits = text.strip().removeprefix("+").lstrip("0")  # by length first: int() takes at most 4300 digits
-        if not (digits.isascii() and digits.isdigit()
-                and (len(digits) > len(str(MAX_SKETCH_SIZE)) or int(digits) > MAX_SKETCH_SIZE)):
+        if not (digits.isascii() and digits.isdigit() and (len(digits) > len(str(most)) or int(digits) > most)):
             raise
-        column = BUCKET_BYTES * MAX_SKETCH_SIZE
+        column = each * most
         raise argparse.ArgumentTypeError(
-            f"{exc}: at {BUCKET_BYTES} bytes a bucket that is up to {column // 10**6:,} MB for each numeric column "
-            f"on each side, and the columns add up (25 numeric columns: {25 * 2 * column // 10**9:,} GB for the two "
+            f"{exc}: at {each} bytes {unit} that is up to {column // 10**6:,} MB for each {kind} column "
+            f"on each side, and the columns add up (25 {kind} columns: {25 * 2 * column // 10**9:,} GB for the two "
             "sides); for exact scores over more distinct values use --engine memory") from None
+
+
+def sketch_size(text: str) -> int:
+    """argparse ``type`` of ``--sketch-size``: a whole number of buckets in ``MIN_BUDGET``..``MAX_SKETCH_SIZE``
+    (unbounded, ``10**12`` never coarsened, and memory grew with the rows the streaming engine exists to
+    bound)."""
+    from ctloop.drift.sketch import BUCKET_BYTES
+    from ctloop.drift.streaming import MAX_SKETCH_SIZE
+
+    return _budget(text, MAX_SKETCH_SIZE, BUCKET_BYTES, "a bucket", "numeric")
+
+
+def max_categories(text: str) -> int:
+    """argparse ``type`` of ``--max-categories``: exact category counts per column and side in
+    ``MIN_BUDGET``..``MAX_CATEGORIES``, as ``DriftState`` takes them (round 56 bounded the library's; until
+    round 57 no flag set it, and a column past the default was hashed with no way to count it exactly)."""
+    from ctloop.drift.streaming import CATEGORY_BYTES, MAX_CATEGORIES
+
+    return _budget(text, MAX_CATEGORIES, CATEGORY_BYTES, "a count", "categorical")
 
 
 def register(subparsers) -> None:
@@ -472,9 +488,12 @@ def register(subparsers) -> None:
     from ctloop.drift.sketch import BUCKET_BYTES, MIN_BUDGET
     from ctloop.drift.stats import METHODS
     from ctloop.drift.streaming import (
+        CATEGORY_BYTES,
         DEFAULT_BATCH_ROWS,
+        DEFAULT_MAX_CATEGORIES,
         DEFAULT_SKETCH_SIZE,
         ENGINES,
+        MAX_CATEGORIES,
         MAX_SKETCH_SIZE,
         MEMORY_CELLS,
     )
@@ -540,6 +559,11 @@ def register(subparsers) -> None:
         "--sketch-size", type=sketch_size, default=DEFAULT_SKETCH_SIZE,
         help=f"stream: buckets per numeric column, {MIN_BUDGET} to {MAX_SKETCH_SIZE:,}; exact up to this many distinct "
              f"values (default {DEFAULT_SKETCH_SIZE}, {BUCKET_BYTES} bytes each per side)",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-categories", type=max_categories, default=DEFAULT_MAX_CATEGORIES,
+        help=f"stream: exact value counts per categorical column, {MIN_BUDGET} to {MAX_CATEGORIES:,}, then as many hash "
+             f"buckets (default {DEFAULT_MAX_CATEGORIES}, about {CATEGORY_BYTES} bytes each per side)",
     )  # fmt: skip
     p.add_argument(
         "--batch-rows", type=int_at_least(1), default=DEFAULT_BATCH_ROWS,

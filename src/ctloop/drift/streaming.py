@@ -495,7 +495,8 @@ class ColumnState:
     def _unhashable(self, exc: TypeError) -> DriftError:
         return DriftError(
             f"column {self.name!r}: more than {self.categories.limit} distinct values to count in "
-            f"hash buckets, and {exc}: convert the column to text, or leave it out"
+            f"hash buckets, and {exc}: convert the column to text, leave it out, or count more values exactly "
+            f"({_max_categories_said()})"
         )
 
     def check_counts(self, series: pd.Series) -> None:
@@ -1339,7 +1340,7 @@ def _counts_of(col: ColumnState) -> tuple[dict[Any, int], str | None]:
     if col.categories is not None:
         cats = col.categories
         if cats.hashed:
-            return cats.counts, f"more than {cats.limit} distinct values, counted in hash buckets"
+            return cats.counts, f"more than {cats.limit} distinct values, counted in hash buckets ({_max_categories_said()})"
         return cats.counts, None
     if col.numeric is not None:
         sk = col.numeric
@@ -3014,6 +3015,12 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
         raise
     if info.type == pafs.FileType.NotFound:
         raise DataSourceError(f"{uri} does not exist")
+    from ctloop.storage import special_file
+
+    if info.type == pafs.FileType.Unknown and isinstance(fs, pafs.LocalFileSystem) \
+            and (what := special_file(path)) is not None:  # was "does not exist as a file and is an empty directory"
+        raise DataSourceError(f"{uri} is {what}, not a file: the stream engine reads a file more than once (its "
+                              "schema, then its rows batch by batch); write the data to a file and name that")
     if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
         return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
     return fs, _directory_files(uri, path, format), path
@@ -3203,6 +3210,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
         storage.refuse_other_separator(files[0], written)
+    if isinstance(source, str) and (base is None or fmt == "parquet" and any(
+            storage.DELTA_PHYSICAL_NAME.fullmatch(n) for n in written)):  # a Delta table's file named on its own
+        storage.refuse_table_file(uri, written if fmt == "parquet" else ())  # (or its col-<uuid> columns), as read_table
     stored = {n: f for n, f in zip(names, files, strict=True) if n != f}
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written, stored)
@@ -3364,6 +3374,12 @@ CATEGORY_BYTES = 100
 # (1 MB at the default) and saving the state 29.8 s for 52 MB of JSON, growing with the rows.
 MAX_CATEGORIES = MEMORY_CELLS * 8 // CATEGORY_BYTES
 ENGINES = ("auto", "memory", "stream")
+
+
+def _max_categories_said() -> str:
+    """Where a user raises ``max_categories``, said where a column meets it (an approximate score's detail, the
+    refusal of a value it cannot hash): before round 57 neither said it, and ``ctloop drift`` had no flag."""
+    return f"max_categories; ctloop drift --max-categories, at most {MAX_CATEGORIES:,}"
 
 
 def _remote(uri: str) -> bool:

@@ -584,6 +584,9 @@ def list_source(uri: str) -> list[storage.ObjectInfo]:
             st = Path(loc.key).stat()
             return [storage.ObjectInfo(uri, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}")]
         return [object_info(uri)]
+    if storage.parse(uri).scheme == "file" and (what := storage.special_file(storage.parse(uri).key)) is not None:
+        raise DataSourceError(f"{uri} is {what}, not a file or directory of logged records: copy the records to a "
+                              "directory and name that")  # was "does not exist" (round 57)
     raise DataSourceError(f"{uri} does not exist: no object at or under that prefix (the logger's storage URL "
                           "is <logger.url>/<namespace>/<isvc>/<component>/<storage.path>)")
 

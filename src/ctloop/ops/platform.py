@@ -649,6 +649,9 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
     return KfpAuth("")
 
 
+TOKEN_MAX_BYTES = 1 << 20  # a bearer token file read at most this far (a service-account JWT is about 1 KB)
+
+
 def read_token_file(path: str, source: str) -> str:
     """The bearer token in the file ``path``, read as the KFP SDK reads it before every request;
     a ConfigError led by ``source`` (which names the file) when it is not one: missing, a
@@ -660,13 +663,17 @@ def read_token_file(path: str, source: str) -> str:
     ``kfp/client/set_volume_credentials.py``), catching only OSError: a file that turned binary
     was a UnicodeDecodeError traceback from the next request, an empty one an empty bearer."""
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as f:  # bounded: --token-file /dev/zero read until MemoryError (round 57)
+            data = f.read(TOKEN_MAX_BYTES + 1)
     except IsADirectoryError as exc:
         raise ConfigError(f"{source}: is a directory; give the path of a file holding a bearer token") from exc
     except FileNotFoundError as exc:
         raise ConfigError(f"{source}: no such file; give the path of a bearer token") from exc
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read the token: {exc.strerror or exc}") from exc
+    if len(data) > TOKEN_MAX_BYTES:
+        raise ConfigError(f"{source}: the file holds more than {TOKEN_MAX_BYTES // 2**20} MiB, far more than a bearer "
+                          "token (a service account's is about 1 KB): is it the right file?")
     try:
         token = data.decode("utf-8-sig").strip()  # a leading BOM (an editor's) is no part of the token
     except UnicodeDecodeError as exc:

@@ -435,10 +435,14 @@ def load_spec(path: str | Path) -> Spec:
         if p.is_dir():
             raise ConfigError(f"spec file {p} is a directory; give the ctloop.yaml file")
         size = p.stat().st_size
+        if size <= MAX_BYTES:  # a device or pipe says 0 (-f /dev/zero read until the kernel killed it): read
+            with p.open("rb") as f:  # one byte past the bound, and refuse what is longer
+                data = f.read(MAX_BYTES + 1)
+            size = max(size, len(data))
         if size > MAX_BYTES:
-            raise ConfigError(f"spec file {p} holds {size / 1e6:.0f} MB, more than a spec's {MAX_BYTES / 1e6:.0f} MB: "
-                              "is it the right file?")
-        text = _spec_text(p.read_bytes())
+            held = f"holds {size / 1e6:.0f} MB, more than" if size > MAX_BYTES + 1 else "holds more than"
+            raise ConfigError(f"spec file {p} {held} a spec's {MAX_BYTES / 1e6:.0f} MB: is it the right file?")
+        text = _spec_text(data)
     except UnicodeDecodeError as exc:
         line = exc.object[:exc.start].count(b"\n") + 1
         raise ConfigError(f"{p} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}, a file "
