@@ -205,7 +205,10 @@ def failed_share_lower_bound(failed_requests: float, instance_share: float,
     a pass), each carrying the failed requests' mean instances. One failed request is one event
     whatever its rows (its bound is 0.15 % of its share); five failed 500-row batches among 600
     one-row requests (80.8 % of the instances) are at least 20 %. The recording rule
-    ``ctloop:failed_instance_share_bound:5m`` computes the same."""
+    ``ctloop:failed_instance_share_bound:5m`` computes the same. The ``confidence`` covers the
+    count only (the mean instances are taken as measured): with mixed batch sizes a healthy canary
+    whose few failures include a large batch is failed at 1.4-3 % of steps, not at most 1 %
+    (docs/serving.md, tests/serving/test_r57_failed_share_bound.py)."""
     if not failed_requests > 0 or not instance_share > 0:
         return 0.0
     z = statistics.NormalDist().inv_cdf(confidence)
