@@ -46,8 +46,9 @@ def analyze_canary(
             another version and no previous revision serves beside it (promote or roll back by hand).
         canary_revision: Revision serving the canary (``deploy_canary``'s latest_revision).
         stable_revision: Revision serving the champion (``deploy_canary``'s previous_revision).
-        analysis_metrics: Output Metrics: per step the canary's requests, 5xx share, the
-            canary's and the stable's 4xx shares and p99.
+        analysis_metrics: Output Metrics: per step the canary's requests, 5xx share, the share of
+            instances its failed requests carried and that share's 99 % lower bound (the 5xx rule's
+            large-batch check), the canary's and the stable's 4xx shares and p99.
         analysis_report: Output Markdown: the steps, measurements and decision.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         pipeline_run_id: KFP run id, recorded in the audit trail.

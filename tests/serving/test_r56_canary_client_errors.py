@@ -58,6 +58,11 @@ OLD_STABLE = sm.Pod(
     counts_requests=False,
     kserve_histogram=True,
 )
+# a revision of an older image failing 0.8 % of its (one-row) requests: no ctloop_requests_total, so
+# the shipped rules count its instances as requests (the fallback) and give it no large-batch bound
+OLD_FAILING = sm.Pod(
+    f"{sm.CONFIG}-00011", rps=2, app_5xx=0.008, version="11", ip="10.0.0.21", counts_requests=False
+)
 # neither (a scrape keeping the ctloop_predictions_total family alone)
 UNCOUNTED = sm.Pod(
     f"{sm.CONFIG}-00008",
@@ -294,7 +299,12 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
     the error ratio is of requests and the large-batch bound is the analysis' own, revision by
     revision; CtloopRevisionErrorRateHigh stays quiet for both (0.67 % and 0.83 % of requests) and
     CtloopRevisionFailsLargeBatches fires for the canary failing its large batches alone. Failed
-    on main: the ratio counted instances (11.8 % and 80.8 %) and both revisions alerted."""
+    on main: the ratio counted instances (11.8 % and 80.8 %) and both revisions alerted.
+
+    A revision of an older image (no ctloop_requests_total) has its error ratio of instances and no
+    bound: round 57's review found the bound of such a pod taking its failed instances for failed
+    requests (ctloop:source_instances read ctloop_predictions_total of every pod; failed on main with
+    a sample for :data:`OLD_FAILING`)."""
     import yaml
 
     from tests.manifests.rules_support import promtool, render_monitoring, rule_groups, write_rules
@@ -308,7 +318,7 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
             "values": " ".join(repr(v) for v in values),
         }
         for name, series in sm.history(
-            [t for t in sm.targets(pods) if t.source == "ctloop"]
+            [t for t in sm.targets((*pods, OLD_FAILING)) if t.source == "ctloop"]
         ).items()
         for labels, values in series
     ]
@@ -330,6 +340,16 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
                     "exp_samples": [{"labels": sel, "value": 1}],
                 }
             )
+    old = f'{{namespace="{sm.NS}", isvc="{sm.ISVC}", revision="{OLD_FAILING.revision}"}}'
+    checks += [
+        {"expr": f"ctloop:failed_instance_share_bound:5m{old}", "eval_time": f"{sm.DURATION}s", "exp_samples": []},
+        # its ratio is still there, of instances: 0.8 %, under the alert's 1 %
+        {
+            "expr": f"ctloop:request_error_ratio:rate5m{old} > bool 0.007",
+            "eval_time": f"{sm.DURATION}s",
+            "exp_samples": [{"labels": old, "value": 1}],
+        },
+    ]
     firing = {
         "severity": "critical",
         "namespace": sm.NS,

@@ -8,6 +8,8 @@ one :func:`ctloop.serving.analysis.judge` measures (no Prometheus: its measureme
 
 from __future__ import annotations
 
+import pytest
+
 from ctloop.config import CanaryRules
 from ctloop.serving.analysis import judge
 from ctloop.serving.metric_sources import RevisionStats
@@ -48,6 +50,7 @@ def test_each_step_records_both_4xx_shares_beside_the_5xx_share():
         "step_5.canary_requests": 188.0,
         "step_5.canary_error_rate": 0.0,
         "step_5.canary_failed_instance_share": 0.0,
+        "step_5.canary_failed_instance_share_bound": 0.0,
         "step_5.canary_client_error_rate": 0.6,
         "step_5.stable_client_error_rate": 0.02,
         "step_5.canary_p99_seconds": 0.1,
@@ -68,3 +71,34 @@ def test_a_step_without_a_stable_share_records_the_canary_share_alone():
         "step_100.canary_client_error_rate": 0.05,
         "step_100.canary_p99_seconds": 0.1,
     }
+
+
+def test_the_large_batch_bound_is_recorded_when_the_request_error_rate_already_failed():
+    """Round 57 review: the bound that decides the 5xx rule's large-batch check was written only
+    when the request error rate passed (an ``elif``), and step_metrics left it out: a step failed on
+    6 of 150 requests holding 80 % of the instances showed the share but not its bound."""
+    canary = RevisionStats(
+        "credit-predictor-00003",
+        3095.0,
+        0.04,
+        0.1,
+        client_error_rate=0.0,
+        client_requests=150.0,
+        counts_instances=True,
+        failed_requests=6.0,
+        failed_instance_share=0.8,
+    )
+    stable = RevisionStats(
+        "credit-predictor-00001",
+        3000.0,
+        0.0,
+        0.1,
+        client_error_rate=0.0,
+        client_requests=3000.0,
+        counts_instances=True,
+    )
+    step = _step(5, canary, stable)
+    assert not step["passed"] and step["reason"].startswith("error rate 4.00% > 1.00%"), step
+    metrics = step_metrics(Analysis("rollback", step["reason"], [step]))
+    # Wilson-Hilferty at 99 %: 6 failed requests are at least 0.29395 of 6 (exact Poisson 0.29755)
+    assert metrics["step_5.canary_failed_instance_share_bound"] == pytest.approx(0.8 * 0.29395, abs=1e-5), metrics

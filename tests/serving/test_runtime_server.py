@@ -94,14 +94,28 @@ def records(rows: pd.DataFrame) -> list[dict]:
     return json.loads(rows.to_json(orient="records"))
 
 
-def test_the_serving_environment_is_the_training_scikit_learn():
-    import sklearn
-
+@pytest.fixture(scope="module")
+def serving_env(trained, tmp_path_factory):
+    """One process of the serving environment (``import kserve`` alone costs seconds): its
+    scikit-learn version and :data:`_FAULTS`' counts, ``{"sklearn": ..., "faults": ...}``."""
     if not SERVING_PYTHON.exists():
         pytest.fail(f"{SERVING_PYTHON} is missing: run `make serving-env`")
-    out = subprocess.run([str(SERVING_PYTHON), "-c", "import kserve, sklearn; print(sklearn.__version__)"],
-                         capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == sklearn.__version__  # a model pickled by training always loads
+    directory, _, rows = trained
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH", "CTLOOP_MODEL"))}
+    env.update(PYTHONPATH=str(REPO / "src"), CTLOOP_MODEL_VERSION="3")
+    two = json.dumps(records(rows.head(2)))
+    # the verified pickle's hash: the same model without importing skops (seconds of the process)
+    done = subprocess.run([str(SERVING_PYTHON), "-c", _FAULTS, MODEL, str(directory),
+                           sha256_of(directory, "model.joblib"), two],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path_factory.mktemp("faults"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_serving_environment_is_the_training_scikit_learn(serving_env):
+    import sklearn
+
+    assert serving_env["sklearn"] == sklearn.__version__  # a model pickled by training always loads
 
 
 def test_v1_and_v2_answer_with_the_model_version_and_the_training_predictions(runtime, trained):
@@ -291,9 +305,11 @@ def requests_counted(metrics: str) -> dict[str, float]:
 # checks raise ServingError for every hostile body: tests/serving/test_hunt_serving_payload.py):
 # the runtime's own to_frame, then its v1_response, replaced by one raising RuntimeError — an
 # exception no branch of predict names, before the predictions, and one after them. Prints the
-# requests and instances counted by outcome for each.
+# requests and instances counted by outcome for each, and the environment's scikit-learn version
+# (one process for both: :func:`serving_env`).
 _FAULTS = """
 import json, sys
+import kserve, sklearn
 import ctloop.serving.runtime as runtime
 
 model = runtime.CtloopModel(sys.argv[1], sys.argv[2], sys.argv[3])
@@ -327,11 +343,11 @@ for name in ("to_frame", "v1_response"):
     setattr(runtime, name, real)
     after = counted()
     out[name] = {"raised": raised, **{o: [a - b for a, b in zip(after[o], before[o])] for o in after}}
-print(json.dumps(out))
+print(json.dumps({"sklearn": sklearn.__version__, "faults": out}))
 """
 
 
-def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained, tmp_path):
+def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained, serving_env):
     """``debt_to_income`` 1e308 passes the payload checks (a finite number); the scaler's output
     overflows and scikit-learn refuses infinity: the revision's failure, counted ``error`` once
     (request and instance). A bad binary tensor (gRPC) is a 400:
@@ -354,13 +370,7 @@ def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained, 
     assert failed.status_code == 500, failed.text
     assert {k: after[k] - before[k] for k in after} == {"ok": 0.0, "invalid": 0.0, "error": 1.0}
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH", "CTLOOP_MODEL"))}
-    env.update(PYTHONPATH=str(REPO / "src"), CTLOOP_MODEL_VERSION="3")
-    two = json.dumps(records(rows.head(2)))
-    done = subprocess.run([str(SERVING_PYTHON), "-c", _FAULTS, MODEL, str(directory), sha256_of(directory), two],
-                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    faults = json.loads(done.stdout.strip().splitlines()[-1])
+    faults = serving_env["faults"]  # the serving environment's process of the module
     # [requests, instances]: one failed request of 2 instances, whichever step failed
     one_error = {"raised": "injected", "ok": [0, 0], "invalid": [0, 0], "error": [1, 2]}
     assert faults == {"to_frame": one_error, "v1_response": one_error}, faults

@@ -1212,8 +1212,12 @@ class MetricSource:
             else:
                 counted.append(classic_rate)
         requests = contract(_any(counted), *self.code_class)
-        # the instances too, where requests carry several (the 5xx rule's large-batch bound)
-        instances = [contract(s._series(s.requests, "rate", RULE_WINDOW, "", "", rules=True), *self.code_class)
+        # the instances too, where requests carry several (the 5xx rule's large-batch bound), of the
+        # pods counting requests only: on an older image's pod (no request counter) the requests'
+        # fallback above counts instances, which the bound would take for requests
+        instances = [contract(f"(\n  {_indent(s._series(s.requests, 'rate', RULE_WINDOW, '', '', rules=True), 2)}\n"
+                              f"  and\n  {_indent(s._series(s.client_requests, 'rate', RULE_WINDOW, '', '', rules=True), 2)}"
+                              "\n)", *self.code_class)
                      for s in names if s.client_requests]
         buckets = contract(_any([s._series(s.buckets, "rate", RULE_WINDOW, "", "", rules=True) for s in names]))
         by_class = "sum by (namespace, isvc, revision, code_class)"

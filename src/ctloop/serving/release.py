@@ -569,7 +569,8 @@ def _plan(cfg: RolloutConfig) -> list[int]:
 
 def step_metrics(result: Analysis) -> dict[str, float]:
     """Per step the canary's requests, 5xx share (of requests, and the share of instances its
-    failed requests carried where the runtime counts both), the canary's and the stable's 4xx
+    failed requests carried where the runtime counts both, with its 99 % lower bound, which the
+    5xx rule's large-batch check compares with ``max_error_rate``), the canary's and the stable's 4xx
     shares (the 4xx rule's) and p99 (``step_<percent>.<name>``); a value not measured (no stable
     traffic at the 100 % step: no stable 4xx share) is left out, as is a value that is not a
     finite number (a corrupt counter's +Inf, inf/inf): KFP writes
@@ -578,7 +579,7 @@ def step_metrics(result: Analysis) -> dict[str, float]:
     out = {}
     for step in result.steps:
         for key in ("canary_requests", "canary_error_rate", "canary_failed_instance_share",
-                    "canary_client_error_rate", "stable_client_error_rate", "canary_p99_seconds"):
+                    "canary_failed_instance_share_bound", "canary_client_error_rate", "stable_client_error_rate", "canary_p99_seconds"):
             value = step.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 out[f"step_{step['percent']}.{key}"] = round(float(value), 6)
