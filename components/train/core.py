@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
-    COMMA_NUMBER,
     ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     blank_labels,
@@ -61,11 +60,6 @@ CV_SPLITS = 3
 # (fewer rows may be all-distinct by chance). The one-hot encoder keeps only values seen at least
 # ONE_HOT_MIN_FREQUENCY times (ctloop.contract), so it learns nothing from such a column.
 ID_COLUMN_MIN_ROWS = 100
-# A text column whose every value is a number written with a decimal comma ("70,41", "1.234,5": a
-# spreadsheet's export in many locales) or with thousands separators ("12,500", "1,234.50")
-# holds numbers read as categories; from this many distinct values on it is not a code list such
-# as "1,2".
-COMMA_NUMBER_MIN_DISTINCT = 20
 
 
 @dataclass
@@ -146,24 +140,6 @@ def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
     if len(frame) < ID_COLUMN_MIN_ROWS:
         return []
     return [name for name in categorical if frame[name].nunique(dropna=True) == len(frame)]
-
-
-def comma_number_columns(frame: pd.DataFrame, categorical: list[str]) -> dict[str, str]:
-    """The text columns whose every value is a number with a decimal comma or thousands
-    separators (at least ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones), each with an example value."""
-    import pandas as pd
-
-    out = {}
-    for name in categorical:
-        values = frame[name].dropna()
-        if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
-            continue
-        distinct = pd.Series(values.unique())
-        if len(distinct) < COMMA_NUMBER_MIN_DISTINCT or not all(isinstance(v, str) for v in distinct):
-            continue
-        if distinct.str.strip().str.fullmatch(COMMA_NUMBER).all():
-            out[name] = str(distinct.iloc[0])
-    return out
 
 
 # past ~1.3e154 a value's square overflows float64, and the scaler's variance sums the squares of every
@@ -535,13 +511,6 @@ def fit(
                     "others share one column; group its values (a region for a postcode) to learn from more of them")
             warnings.warn(note, UserWarning, stacklevel=2)
             notes.append(f"{note} ({frequent:,} such values, {len(data)} rows)")
-    for name, example in comma_number_columns(data, categorical).items():
-        # the same text for any row count, as the ID note
-        note = (f"column {name!r} is text whose every value is a number written with a decimal comma or "
-                f"thousands separators ({example!r}): trained as categories, not as numbers; write plain numbers "
-                "('.' decimals, no separators) or Parquet, or drop the column if it is meant as text")
-        warnings.warn(note, UserWarning, stacklevel=2)
-        notes.append(f"{note} ({len(data)} rows)")
     for name in index_columns(data, numeric):
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
         note = (f"column {name!r} is a row number (a table's index written into the CSV, as pandas' to_csv does "
@@ -1116,4 +1085,4 @@ def run(frame: pd.DataFrame, cfg: TrainingConfig, *, target: str, time_column: s
 
 
 __all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features", "stratify_problem", "id_columns",
-           "comma_number_columns", "check_serialisable", "ESTIMATORS"]
+           "check_serialisable", "ESTIMATORS"]

@@ -1256,7 +1256,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             base.rule, base.reason = "history", f"history of the initial model ({train_windows} window(s))"
             i += 1
             continue
-        out, why = train(labelled(i, 0), None, span=f"the {i + 1} windows so far")
+        out, why = train(labelled(i, 0), None, span=f"the {i + 1} windows so far" if i else "the first window")
         if out is None:
             base.rule, base.reason = "skip", f"no initial model yet: {why}"
             say(f"window {i} [{lo} … {hi}): {base.reason}")

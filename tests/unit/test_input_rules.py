@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-from ctloop.errors import ConfigError, CtloopError, ServingError
+from ctloop.errors import ConfigError, CtloopError, DataValidationError, ServingError
 
 
 # k8s.io/apimachinery pkg/util/validation/validation.go (Kubernetes 1.31): IsDNS1123Label,
@@ -199,11 +199,13 @@ def test_an_id_column_warns_only_from_the_minimum_rows_on_and_is_noted_in_the_me
     assert len({str(w.message) for w in caught if "an ID?" in str(w.message)}) == 1
 
 
-def test_numbers_written_with_a_decimal_comma_are_noted_not_trained_silently_as_categories():
+def test_numbers_written_with_a_decimal_comma_are_refused_not_trained_silently_as_categories():
     """A spreadsheet export of '70,41' (quoted in a comma CSV) is a text column: it trained as
-    3,000 categories with no word. It is noted (warning, model metadata); a code list such as
-    '1,2' / '2,3' (few values) and text with a comma are not."""
-    from ctloop.components.train.core import COMMA_NUMBER_MIN_DISTINCT, fit
+    3,000 categories with no word, then with a note (round 45). It is refused as ctloop backtest refuses
+    it (round 57: one rule for numbers written as text, ``contract.check_numbers_as_text``); a code list
+    such as '1,2' / '2,3' (few values) and text with a comma are not."""
+    from ctloop.components.train.core import fit
+    from ctloop.contract import COMMA_NUMBER_MIN_DISTINCT
 
     frame = _frame(400)
     frame["debt"] = [f"{v:,.0f}" for v in frame["income"] * 40 + 1000]  # US thousands: 12,500
@@ -211,13 +213,14 @@ def test_numbers_written_with_a_decimal_comma_are_noted_not_trained_silently_as_
                        frame["income"] * 40]  # 12.345,67
     frame["codes"] = [f"{i % 3},{i % 2}" for i in range(len(frame))]
     frame["city"] = [f"Town {i % 30}, North" for i in range(len(frame))]
-    with pytest.warns(UserWarning, match=r"column 'income' is text whose every value is a number written with a "
-                                         r"decimal comma or thousands separators \('\d{1,3}(\.\d{3})*,\d\d'\)"):
-        result = fit(frame, target="default", estimator="logistic_regression")
-    noted = [n for n in result.meta["notes"] if "decimal comma" in n]
-    assert len(noted) == 2 and "'income'" in noted[0] and "'debt'" in noted[1]
+    with pytest.raises(DataValidationError) as err:
+        fit(frame, target="default", estimator="logistic_regression")
+    said = str(err.value)
+    assert "(2 rule(s))" in said, said
+    assert re.search(r"column 'income' breaks rule 'dtype' in 400 row\(s\): numbers written as text in 400 rows "
+                     r"\(e\.g\. '\d{1,3}(\.\d{3})*,\d\d'\)", said), said
+    assert re.search(r"column 'debt' breaks rule 'dtype' in \d+ row\(s\): .*numbers written as text", said), said
     few = frame.drop(columns="debt").assign(income=[f"{i % (COMMA_NUMBER_MIN_DISTINCT - 1)},5" for i in range(len(frame))])
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        assert not any("decimal comma" in n for n in fit(few, target="default",
-                                                         estimator="logistic_regression").meta["notes"])
+        fit(few, target="default", estimator="logistic_regression")

@@ -25,7 +25,7 @@ def test_the_initial_models_count_is_of_the_windows_so_far():
         target="y",
         time_column="ts",
         window="1D",
-        train_window="2D",
+        train_window="1D",  # the first window trains too: its reason says "the first window"
         policy="never",
         training=TrainingConfig(estimator="logistic_regression", seed=0),
         gate=GateConfig.from_dict(
@@ -38,6 +38,6 @@ def test_the_initial_models_count_is_of_the_windows_so_far():
     assert len(waited) >= 3, [w.reason for w in report.windows]
     for w in waited:
         so_far = int((day < pd.Timestamp("2024-01-01") + pd.Timedelta(days=w.index + 1)).sum())
-        assert w.reason == (
-            f"no initial model yet: {so_far} labelled rows in the {w.index + 1} windows so far (< 250)"
-        ), w.reason
+        span = f"the {w.index + 1} windows so far" if w.index else "the first window"  # not "the 1 windows"
+        assert w.reason == f"no initial model yet: {so_far} labelled rows in {span} (< 250)", w.reason
+    assert waited[0].index == 0, [w.reason for w in report.windows]
