@@ -175,6 +175,10 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
     assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="error"}} 0.0' in metrics
     # 7 requests: the one of 2 instances counted once (failed on main: no ctloop_requests_total)
     assert f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 7.0' in metrics
+    # and each request's instances squared (1 + 4 + 1 + 1 + 1 + 1 + 1), from 0 for every outcome: the 5xx
+    # rule's effective count of failed requests (round 57: failed on main, no such counter)
+    squares = f'ctloop_request_instances_squared_total{{model_name="{MODEL}",model_version="3",outcome='
+    assert f'{squares}"invalid"}} 10.0' in metrics and f'{squares}"error"}} 0.0' in metrics, metrics
 
 
 def test_served_responses_through_the_sink_land_under_the_model_version(runtime, trained, tmp_path):
@@ -305,7 +309,7 @@ def requests_counted(metrics: str) -> dict[str, float]:
 # checks raise ServingError for every hostile body: tests/serving/test_hunt_serving_payload.py):
 # the runtime's own to_frame, then its v1_response, replaced by one raising RuntimeError — an
 # exception no branch of predict names, before the predictions, and one after them. Prints the
-# requests and instances counted by outcome for each, and the environment's scikit-learn version
+# requests, instances and instances squared counted by outcome for each, and the environment's scikit-learn version
 # (one process for both: :func:`serving_env`).
 _FAULTS = """
 import json, sys
@@ -324,7 +328,8 @@ def counted():
         labels = {"model_name": model.name, "model_version": "3", "outcome": outcome}
         return REGISTRY.get_sample_value(name, labels) or 0.0
 
-    return {o: (one("ctloop_requests_total", o), one("ctloop_predictions_total", o)) for o in ("ok", "invalid", "error")}
+    return {o: (one("ctloop_requests_total", o), one("ctloop_predictions_total", o),
+                one("ctloop_request_instances_squared_total", o)) for o in ("ok", "invalid", "error")}
 
 
 def boom(*args, **kwargs):
@@ -371,6 +376,6 @@ def test_a_model_that_fails_is_a_500_counted_once_as_an_error(runtime, trained, 
     assert {k: after[k] - before[k] for k in after} == {"ok": 0.0, "invalid": 0.0, "error": 1.0}
 
     faults = serving_env["faults"]  # the serving environment's process of the module
-    # [requests, instances]: one failed request of 2 instances, whichever step failed
-    one_error = {"raised": "injected", "ok": [0, 0], "invalid": [0, 0], "error": [1, 2]}
+    # [requests, instances, instances squared]: one failed request of 2 instances, whichever step failed
+    one_error = {"raised": "injected", "ok": [0, 0, 0], "invalid": [0, 0, 0], "error": [1, 2, 4]}
     assert faults == {"to_frame": one_error, "v1_response": one_error}, faults

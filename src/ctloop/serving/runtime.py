@@ -6,6 +6,8 @@ per-model-version Prometheus metrics on the model server's ``/metrics``:
 ``ctloop_predictions_total{model_name,model_version,outcome}`` (instances, for every outcome),
 ``ctloop_requests_total{model_name,model_version,outcome}`` (requests: one a request whatever its
 instances, what canary analysis' 4xx rule judges; a refused batch of 20 rows is one refused request),
+``ctloop_request_instances_squared_total{model_name,model_version,outcome}`` (each request's instances,
+squared: the 5xx rule's effective count of failed requests, :func:`ctloop.serving.analysis.effective_failed_requests`),
 ``ctloop_predict_seconds{model_name,model_version}`` and
 ``ctloop_numbers_as_text_total{model_name,model_version,feature,outcome}`` (numbers sent for a
 feature trained as text, read as the trained category of their value:
@@ -83,6 +85,10 @@ PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_
 # which instances of one batch, refused or served together, are not
 REQUESTS = Counter("ctloop_requests_total", "Prediction requests answered, one a request whatever its instances",
                    ["model_name", "model_version", "outcome"])
+# each request's instances squared: with the instances, the effective count of failed requests of the canary
+# analysis' large-batch bound (ctloop.serving.analysis.effective_failed_requests; equal batches: their count)
+SQUARES = Counter("ctloop_request_instances_squared_total", "Each request's instances, squared",
+                  ["model_name", "model_version", "outcome"])
 # numbers sent for a feature trained as text (ctloop.storage.numbers_as_text), by how they were read
 NUMBERS_AS_TEXT = Counter("ctloop_numbers_as_text_total", "Numbers sent for a feature trained as text, read as text",
                           ["model_name", "model_version", "feature", "outcome"])
@@ -151,6 +157,7 @@ class CtloopModel(kserve.Model):
         for outcome in ("ok", "invalid", "error"):
             PREDICTIONS.labels(self.name, self.version or "unknown", outcome)
             REQUESTS.labels(self.name, self.version or "unknown", outcome)
+            SQUARES.labels(self.name, self.version or "unknown", outcome)
         for feature in self.codes:  # the same for each feature read as codes: its first batch counts
             for outcome in CODE_OUTCOMES:
                 TEXT_AS_CODES.labels(self.name, self.version or "unknown", feature, outcome)
@@ -209,8 +216,10 @@ class CtloopModel(kserve.Model):
             outcome = "ok"
             return answer
         finally:
-            PREDICTIONS.labels(self.name, label, outcome).inc(instances(body) if counted is None else counted)
+            counted = instances(body) if counted is None else counted
+            PREDICTIONS.labels(self.name, label, outcome).inc(counted)
             REQUESTS.labels(self.name, label, outcome).inc()
+            SQUARES.labels(self.name, label, outcome).inc(counted * counted)
 
     def _count_codes(self, label: str, codes: dict[str, CodesAsText]) -> None:
         """Values sent for features trained on codes held as numbers (``ctloop_text_as_codes_total``:
