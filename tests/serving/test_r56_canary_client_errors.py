@@ -46,7 +46,15 @@ FAILED_BATCH = sm.Pod(
 # every large batch fails (round 56's review r16): 5 of 600 requests, each of 500 rows, all 500s:
 # 0.83 % of the requests, 2500 of 3095 instances (80.8 %)
 LARGE_BATCHES = sm.Pod(
-    f"{sm.CONFIG}-00010", rps=2, app_5xx=5 / 600, error_rows=500, version="10", ip="10.0.0.20"
+    f"{sm.CONFIG}-00010", rps=2, app_5xx=5 / 600, error_rows=500, version="10", ip="10.0.0.20",
+    error_squares=500**2,  # a runtime counting the squares: equal batches keep their count, 5
+)
+# a healthy canary of a client mixing sizes (round 57): 5 of 600 requests failed (0.83 %), by chance
+# one of them a 500-row batch and four one-row: 504 of 1099 instances (45.9 %). At the bound of their
+# count (5) that was at least 11.5 % and a rollback; their effective count S²/Σr² = 504²/250004 = 1.02
+MIXED_FAILURES = sm.Pod(
+    f"{sm.CONFIG}-00012", rps=2, app_5xx=5 / 600, error_rows=504 / 5, version="12", ip="10.0.0.22",
+    error_squares=(500**2 + 4) / 5,
 )
 # a stable revision on an older runtime image: no ctloop_requests_total, KServe's predict calls
 OLD_STABLE = sm.Pod(
@@ -78,7 +86,7 @@ UNCOUNTED = sm.Pod(
 def prom(tmp_path_factory):
     targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
     # the 5xx unit's pods: the ctloop runtime's series only (the other sources count requests)
-    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES)) if t.source == "ctloop"]
+    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES)) if t.source == "ctloop"]
     # the old image's pod only where it differs: the ctloop runtime's series
     targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
     history = sm.openmetrics(sm.history(targets))
@@ -210,6 +218,19 @@ def test_a_canary_failing_every_large_batch_fails_the_5xx_rule(prom):
         r"batches\?\)",
         reason,
     ), reason
+    assert measured["canary_failed_effective_requests"] == pytest.approx(5, rel=0.05)
+
+
+def test_a_few_failures_of_mixed_sizes_count_as_fewer_and_pass(prom):
+    """Round 57: a healthy canary whose 5 failed requests (0.83 %) happen to include one 500-row
+    batch (45.9 % of its instances) was rolled back by the bound of their count ("at least 11.5 %";
+    1.4-3 % of healthy steps of such mixes, tests/serving/test_r57_failed_share_bound.py). Their
+    effective count from the runtime's squares, S²/Σr², is about 1: passed (failed on main)."""
+    passed, reason, measured = check(prom, "ctloop", MIXED_FAILURES.revision, stable=BATCH_STABLE.revision)
+    assert passed, reason
+    assert measured["canary_failed_instance_share"] == pytest.approx(504 / 1099, rel=0.05)
+    assert measured["canary_failed_effective_requests"] == pytest.approx(504**2 / 250004, rel=0.05)
+    assert measured["canary_failed_instance_share_bound"] < 0.002, measured
 
 
 def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
@@ -311,7 +332,7 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
 
     groups = rule_groups(render_monitoring(tmp_path / "render", "ctloop"))
     write_rules(tmp_path, groups)
-    pods = (FAILED_BATCH, LARGE_BATCHES)
+    pods = (FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES)
     inputs = [
         {
             "series": name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}",
@@ -325,7 +346,7 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
     checks, bounds = [], {}
     for pod in pods:
         py = get_source("ctloop").stats(prom, pod.revision, sm.NS, "5m", sm.AT)
-        bound = analysis.failed_share_lower_bound(py.failed_requests, py.failed_instance_share)
+        bound = analysis.failed_share_lower_bound(analysis.effective_failed_requests(py), py.failed_instance_share)
         sel = f'{{namespace="{sm.NS}", isvc="{sm.ISVC}", revision="{pod.revision}"}}'
         bounds[pod] = bound
         # the rule's z is written to 6 decimals: within 1e-5 of the bound, relative

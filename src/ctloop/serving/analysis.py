@@ -13,9 +13,10 @@ not a finite number is a failed check, never a pass**):
 * canary error rate (5xx / all) > 1 %, of requests (a 5xx is a whole failed request; the
   ``ctloop`` source reads ``ctloop_requests_total`` where a revision's runtime has it, else its
   instances); and, where a revision counts both, its failed requests' share of the *instances*
-  above 1 % at the 99 % lower bound of their count (:func:`failed_share_lower_bound`: a canary
-  failing every large batch, a few requests holding most predictions, fails; one failed batch
-  among many requests is one failure);
+  above 1 % at the 99 % lower bound of their effective count (:func:`failed_share_lower_bound` of
+  :func:`effective_failed_requests`: a canary failing every large batch, a few requests holding most
+  predictions, fails; one failed batch among many requests is one failure, and a few failures of
+  mixed sizes count as fewer);
 * canary 4xx share above the stable revision's by more than 1 point, on the 99 % lower
   confidence bound of the difference, of requests (:func:`client_error_rule`; a stable on an
   older runtime image at the upper bound of its share; skipped, with a note saying why, when the
@@ -205,15 +206,31 @@ def failed_share_lower_bound(failed_requests: float, instance_share: float,
     a pass), each carrying the failed requests' mean instances. One failed request is one event
     whatever its rows (its bound is 0.15 % of its share); five failed 500-row batches among 600
     one-row requests (80.8 % of the instances) are at least 20 %. The recording rule
-    ``ctloop:failed_instance_share_bound:5m`` computes the same. The ``confidence`` covers the
-    count only (the mean instances are taken as measured): with mixed batch sizes a healthy canary
-    whose few failures include a large batch is failed at 1.4-3 % of steps, not at most 1 %
-    (docs/serving.md, tests/serving/test_r57_failed_share_bound.py)."""
+    ``ctloop:failed_instance_share_bound:5m`` computes the same. Given the count of failed requests
+    the mean instances are taken as measured, so with mixed batch sizes ``failed_requests`` should
+    be :func:`effective_failed_requests` (a healthy canary whose few failures include one large
+    batch: failed at 1.4-3 % of steps with the count, under 0.07 % with the effective count;
+    docs/serving.md, tests/serving/test_r57_failed_share_bound.py)."""
     if not failed_requests > 0 or not instance_share > 0:
         return 0.0
     z = statistics.NormalDist().inv_cdf(confidence)
     root = max(1 - 1 / (9 * failed_requests) - z / (3 * math.sqrt(failed_requests)), 0.0)
     return root**3 * instance_share
+
+
+def effective_failed_requests(stats: RevisionStats) -> float | None:
+    """The count of failed requests the large-batch bound takes: ``k_eff = min(k, S²/Σr²)``, the
+    failed instances' sum squared over the failed requests' sum of squared instances (the runtime's
+    ``ctloop_request_instances_squared_total``; :attr:`RevisionStats.failed_effective_requests`),
+    the count of equal batches carrying the same instances with the same spread (a compound Poisson's
+    mean² over its variance): ``k`` for equal batches, about 1 when one large batch holds nearly
+    all. A revision whose runtime does not count the squares (an image before round 57), or whose
+    sum is no finite positive number, has ``k``; ``None``: no count of failed requests."""
+    k = stats.failed_requests
+    if k is None:
+        return None
+    effective = stats.failed_effective_requests
+    return min(k, effective) if effective is not None and math.isfinite(effective) and effective > 0 else k
 
 
 def _not_finite(stats: RevisionStats, *, ceiling: bool = False) -> list[str]:
@@ -324,13 +341,16 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     else:
         bound = None  # the large-batch bound, recorded whenever the runtime counted failed requests
         if canary.failed_requests is not None and canary.failed_instance_share is not None:
-            bound = failed_share_lower_bound(canary.failed_requests, canary.failed_instance_share)
+            effective = effective_failed_requests(canary)
+            bound = failed_share_lower_bound(effective, canary.failed_instance_share)
+            measured["canary_failed_effective_requests"] = effective
             measured["canary_failed_instance_share_bound"] = bound
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {_above(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')}")
         elif bound is not None and bound > rules.max_error_rate:
+            mixed = "" if effective >= canary.failed_requests - 0.05 else f" (as {effective:.1f} of equal size)"
             failures.append(
-                f"5xx: {canary.failed_requests:.0f} failed requests of {canary.client_requests:.0f} "
+                f"5xx: {canary.failed_requests:.0f} failed requests{mixed} of {canary.client_requests:.0f} "
                 f"({canary.error_rate:.2%}) hold {canary.failed_instance_share:.2%} of the "
                 f"{canary.requests:.0f} instances: at least "
                 f"{_above(bound * 100, rules.max_error_rate * 100, 2, '%')} ({FAILED_SHARE_CONFIDENCE:.0%} "
@@ -653,6 +673,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
 __all__ = ["Prometheus", "RevisionStats", "revision_stats",
            "no_data_reason", "judge", "client_error_rule", "excess_lower_bound", "failed_share_lower_bound",
+           "effective_failed_requests",
            "make_check", "psi",
            "psi_categorical",
            "split_traffic", "quality_check"]

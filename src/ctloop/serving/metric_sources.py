@@ -61,6 +61,9 @@ SOURCE_GROUP = (
 SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision, code_class}
 # instances/s by code_class, of a source counting instances beside requests (ctloop) only
 SOURCE_INSTANCES = "ctloop:source_instances:rate5m"  # {namespace, isvc, revision, code_class}
+# each request's instances squared /s by code_class, of a source counting them (ctloop; none for a pod of an
+# image without the counter): the 5xx rule's effective count of failed requests
+SOURCE_SQUARES = "ctloop:source_instances_squared:rate5m"  # {namespace, isvc, revision, code_class}
 QUANTILE = 0.99  # the latency quantile the canary rules judge (p99)
 SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
 # A range as Prometheus parses it: prometheus/common model.ParseDuration (model/time.go
@@ -652,6 +655,10 @@ class RevisionStats:
     # ``failed_instance_share`` the share of the instances they carried; else None
     failed_requests: float | None = None
     failed_instance_share: float | None = None
+    # where the runtime also counts each request's instances squared (:attr:`MetricSource.instance_squares`):
+    # the failed instances' sum, squared, over the failed requests' sum of squares (S²/Σr², equal to
+    # ``failed_requests`` for equal batches, fewer for mixed ones); None: not counted (an older image)
+    failed_effective_requests: float | None = None
 
 
 @dataclass(frozen=True)
@@ -780,6 +787,10 @@ class MetricSource:
     # too (KServe's predict histogram): ``client_errors`` in ``requests`` over it is an upper bound
     # of such a revision's 4xx share (a refused request is at least one refused instance)
     predict_calls: str = ""
+    # a counter of each request's instances squared, by the outcome ``errors`` selects in (the ctloop
+    # runtime from round 57): the 5xx rule's effective count of failed requests; a revision without it
+    # has the count of its failed requests (an older image)
+    instance_squares: str = ""
     revision_label: str = ""  # where a revision is named (unused with ``join``)
     namespace_label: str = ""
     scope: tuple[str, ...] = ()  # matchers on every query (e.g. the reporter)
@@ -1005,7 +1016,7 @@ class MetricSource:
         errors = prom.scalar(source.errors_expr(revision, namespace, window, both=both), at) if requests else None
         rate = None if not requests else (errors or 0.0) / requests
         # the 4xx of the same names: no series is none yet (a status code's series is born at its first answer)
-        client = asked = ceiling = calls_seen = failed_requests = failed_share = None
+        client = asked = ceiling = calls_seen = failed_requests = failed_share = failed_effective = None
         missing = ""
         if requests and source.client_errors and source.client_requests:  # of its own request counter
             counted = source._series(source.client_requests, "increase", window, revision, namespace)
@@ -1028,6 +1039,12 @@ class MetricSource:
                                         (source.errors,))
                 failed_requests = source._first(prom, [f"sum({failed})"], at, nan=True)[1] or 0.0
                 failed_share, rate = rate, failed_requests / asked
+                if source.instance_squares and errors:  # the failed instances' S²/Σr²: batches of mixed sizes
+                    squared = source._series(source.instance_squares, "increase", window, revision, namespace,
+                                             (source.errors,))
+                    squares = source._first(prom, [f"sum({squared})"], at, nan=True)[1]
+                    if squares is not None and squares > 0 and math.isfinite(squares):
+                        failed_effective = errors * errors / squares
         elif requests and source.client_errors:
             asked = requests
             client = (prom.scalar(source.errors_expr(revision, namespace, window, both=both,
@@ -1042,7 +1059,7 @@ class MetricSource:
                              client_requests=asked, client_missing=missing,
                              client_error_ceiling=ceiling, client_ceiling_requests=calls_seen,
                              counts_instances=bool(source.client_requests), failed_requests=failed_requests,
-                             failed_instance_share=failed_share)
+                             failed_instance_share=failed_share, failed_effective_requests=failed_effective)
 
     def _union_quantile(self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
                         larger: float, quantile: float = QUANTILE) -> float:
@@ -1219,6 +1236,9 @@ class MetricSource:
                               f"  and\n  {_indent(s._series(s.client_requests, 'rate', RULE_WINDOW, '', '', rules=True), 2)}"
                               "\n)", *self.code_class)
                      for s in names if s.client_requests]
+        # each request's instances squared (the bound's effective count of failed requests), where counted
+        squares = [contract(s._series(s.instance_squares, "rate", RULE_WINDOW, "", "", rules=True), *self.code_class)
+                   for s in names if s.instance_squares]
         buckets = contract(_any([s._series(s.buckets, "rate", RULE_WINDOW, "", "", rules=True) for s in names]))
         by_class = "sum by (namespace, isvc, revision, code_class)"
         by_le = "sum by (namespace, isvc, revision, le)"
@@ -1259,6 +1279,8 @@ class MetricSource:
                 {"record": SOURCE_P99, "expr": p99 + "\n"},
                 *([{"record": SOURCE_INSTANCES, "expr": f"{by_class} (\n  {_indent(_any(instances), 2)}\n)\n"}]
                   if instances else []),
+                *([{"record": SOURCE_SQUARES, "expr": f"{by_class} (\n  {_indent(_any(squares), 2)}\n)\n"}]
+                  if squares else []),
             ],
         }
 
@@ -1308,6 +1330,7 @@ _CTLOOP = MetricSource(
     client_errors='outcome="invalid"',
     client_requests="ctloop_requests_total",
     client_missing="has no ctloop_requests_total series (an older serving image, or a scrape that drops it)",
+    instance_squares="ctloop_request_instances_squared_total",  # ctloop.serving.runtime SQUARES
     # kserve v0.20.0 kserve/metrics.py PREDICT_HIST_TIME, observed around every predict call
     # (kserve/model.py Model.__call__): in every ctloop runtime image, scraped by the same PodMonitor
     predict_calls="request_predict_seconds_count",
@@ -1617,6 +1640,7 @@ __all__ = [
     "SOURCE_GROUP",
     "SOURCE_REQUESTS",
     "SOURCE_INSTANCES",
+    "SOURCE_SQUARES",
     "SOURCE_P99",
 ]
 
