@@ -528,8 +528,13 @@ class _Local:
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         path = Path(loc.key)
+        if write_through(path, data, loc.uri):  # a pipe or a character device: never replaced
+            return
         if path.is_symlink():
             path = _link_target(path, loc.uri)
+            if not path.parent.is_dir():  # a dangling link: its target's folder is not made
+                raise _unwritable(loc.uri, f"it is a symlink to {path}, whose folder {path.parent} does not exist: "
+                                  "create the folder, or point the link at a file in one", ConfigError)
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
@@ -685,6 +690,68 @@ def _link_target(link: Path, uri: str) -> Path:
         raise _unwritable(uri, "it is a symlink that leads to no file name (the links loop): point it at a file, "
                           "or remove it")
     return target
+
+
+def _node_kind(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` names when it is no regular file, directory or missing name: ``"fifo"``,
+    ``"character device"``, ``"block device"`` or ``"socket"`` (``os.stat`` of the name as given, through
+    its links: ``/dev/stdout`` is the pipe or terminal it leads to), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a symlink loop, a name too long: the usual write says so
+        return None
+    for test, kind in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind
+    return None
+
+
+_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|[0-9]+)/fd/[0-9]+|/dev/fd/[0-9]+")
+
+
+def _open_descriptor(path: Path) -> bool:
+    """True when ``path`` is, or its links lead through, a process's open file (``/dev/stdout``,
+    ``/proc/self/fd/1``, ``/dev/fd/3``): what that descriptor is open on is written into, not replaced (a
+    rename over the file a shell's ``>`` opened left the shell's output in the old, unlinked file)."""
+    name = str(path)
+    for _ in range(40):  # the kernel's bound on links followed
+        name = os.path.abspath(name)
+        if _DESCRIPTOR.fullmatch(name):
+            return True
+        try:
+            name = os.path.join(os.path.dirname(name), os.readlink(name))
+        except OSError:  # no link (or none that can be read): no descriptor on the way
+            return False
+    return False
+
+
+def writes_through(path: str | os.PathLike[str], uri: str) -> bool:
+    """True when a write to the local ``path`` goes straight into it (:func:`write_through`): a pipe, a
+    character device, a process's open file; False for a regular file or a missing name (the atomic write).
+    A block device or a socket is a ConfigError naming ``uri``, before anything is written."""
+    found = _node_kind(path)
+    if found in ("block device", "socket"):
+        raise _unwritable(uri, f"it is a {found}, not a file: name a file, a pipe or a character device", ConfigError)
+    return found is not None or _open_descriptor(Path(path))
+
+
+def write_through(path: Path, data: bytes, uri: str, kind: type[CtloopError] = DataSourceError) -> bool:
+    """Write ``data`` straight into ``path`` when it is a pipe, a character device or a process's open file
+    (:func:`writes_through`: ``--output /dev/stdout``, a FIFO, a terminal, /dev/null): opened for appending (a
+    file a shell's ``>`` opened keeps its first lines; a pipe or a device: the same as ``>``), no temporary
+    file, no rename, no fsync; True then. A block device or a socket is refused in one line; anything else is False (the atomic
+    write). Before round 57 a temporary file was renamed over such a name: a FIFO or a device node (/dev/full)
+    became a regular file, exit 0, and /dev/stdout failed (its link resolved to ``pipe:[N]``)."""
+    if not writes_through(path, uri):
+        return False
+    try:  # appended: a file standard output is (``> out.md``) keeps what was written to it before
+        with open(path, "ab") as file:
+            file.write(data)
+    except OSError as exc:  # ENOSPC from a full device, EPIPE from a reader gone, EACCES
+        raise _unwritable(uri, "permission denied" if isinstance(exc, PermissionError)
+                          else exc.strerror or str(exc), kind) from exc
+    return True
 
 
 def _create_with_mode(path: Path, mode: int) -> None:
