@@ -115,3 +115,66 @@ def test_a_compiled_pipeline_goes_into_a_device_and_not_through_a_dangling_link(
     with pytest.raises(ConfigError, match=said):
         compiler._staged(lambda: None, link, None, ())
     assert not (tmp_path / "gone").exists()
+
+
+# A data file of a table named on its own (storage.refuse_table_file) was looked for a table above it in every
+# folder up to '/', whatever its format. Delta writes Parquet data files only, in its root, partition folders
+# (key=value) and random 2-character prefix folders, never a hidden one (delta-io/delta v4.4.0 PROTOCOL.md "Data
+# Files"; TransactionalWrite.getCommitter); Iceberg's go under data/ (apache/iceberg, LocationProviders).
+def _tree(root, *names):
+    for name in names:
+        path = root / name
+        if name.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+    return root
+
+
+# no table writes CSV; proj/ and out/ are no partition, prefix or data/; a hidden folder holds no data file
+@pytest.mark.parametrize(
+    "made, named",
+    [
+        (("_delta_log/", "proj/c.csv"), "proj/c.csv"),
+        (("_delta_log/", "proj/pq/train.parquet"), "proj/pq/train.parquet"),
+        (("metadata/run.metadata.json", "out/ref.csv"), "out/ref.csv"),
+        (("metadata/run.metadata.json", "out/ref.parquet"), "out/ref.parquet"),
+        (("_delta_log/", "_exports/s.parquet"), "_exports/s.parquet"),
+    ],
+)
+def test_a_file_beside_a_table_log_but_in_no_table_folder_is_read(made, named, tmp_path):
+    _tree(tmp_path, *made)
+    storage.refuse_table_file(str(tmp_path / named))
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        "part-0.parquet",
+        "Ab/part-0.parquet",
+        "region=eu/Xy/part-0.parquet",
+        "region=eu/day=1/part-0.parquet",
+    ],
+)
+def test_a_delta_data_file_in_its_root_partition_or_prefix_folder_is_refused(named, tmp_path):
+    _tree(tmp_path, "_delta_log/", named)
+    with pytest.raises(ConfigError, match=f"is a data file of {tmp_path}, a Delta Lake table"):
+        storage.refuse_table_file(str(tmp_path / named))
+
+
+def test_a_file_of_a_delta_log_is_said_to_be_the_log_not_a_data_file(tmp_path):
+    named = "_delta_log/00000000000000000010.checkpoint.parquet"
+    _tree(tmp_path, named)
+    said = (
+        rf"is a file of the log of the Delta Lake table {tmp_path} \(its _delta_log/\), not a data"
+    )
+    with pytest.raises(ConfigError, match=said):
+        storage.refuse_table_file(str(tmp_path / named))
+
+
+def test_a_physical_name_is_col_and_a_version_4_uuid():
+    named = storage.DELTA_PHYSICAL_NAME.fullmatch
+    assert named("col-a7f4159c-53be-4cb0-b81a-f7e5240cfc49")  # PROTOCOL.md's example
+    assert not named("col-a7f4159c-53be-1cb0-b81a-f7e5240cfc49")  # version 1
+    assert not named("col-a7f4159c-53be-4cb0-781a-f7e5240cfc49")  # variant 0
