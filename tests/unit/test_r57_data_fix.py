@@ -178,3 +178,13 @@ def test_a_physical_name_is_col_and_a_version_4_uuid():
     assert named("col-a7f4159c-53be-4cb0-b81a-f7e5240cfc49")  # PROTOCOL.md's example
     assert not named("col-a7f4159c-53be-1cb0-b81a-f7e5240cfc49")  # version 1
     assert not named("col-a7f4159c-53be-4cb0-781a-f7e5240cfc49")  # variant 0
+
+
+def test_a_hudi_date_partitions_file_is_still_refused_by_its_marker(tmp_path):
+    # Hudi's default partition path 2025/01/01 has no key=value level to go up through; its
+    # .hoodie_partition_metadata marker (apache/hudi HoodiePartitionMetadata) says what it is
+    _tree(tmp_path, ".hoodie/", "2025/01/01/.hoodie_partition_metadata", "2025/01/01/f1.parquet")
+    with pytest.raises(
+        ConfigError, match=r"a partition of an Apache Hudi table \(.hoodie_partition_metadata"
+    ):
+        storage.refuse_table_file(str(tmp_path / "2025/01/01/f1.parquet"))
