@@ -259,6 +259,10 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
 
     try:
         target = path.resolve()  # Python 3.11: RuntimeError for a symlink loop
+        if path.is_symlink() and not target.parent.is_dir():  # as storage writes: a link's folders are not made
+            raise ConfigError(f"cannot write the compiled pipeline to {path}: it is a symlink to {target}, whose "
+                              f"folder {target.parent} does not exist: create the folder, or point the link at a "
+                              "file in one")
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_scratch(target.parent, f".{path.stem}", ".yaml")  # of a compile killed by SIGKILL
         # a directory locked through a file of its own: kfp and ctloop open and close the staged file,
@@ -311,7 +315,13 @@ def _finished(text: str, image: str | None, pvc_mounts: tuple[tuple[str, str], .
 
 
 def _move_into_place(work: Path, path: Path) -> None:
-    """``work`` renamed onto ``path`` (onto the file a symlinked ``path`` points to: the link stays)."""
+    """``work`` renamed onto ``path`` (onto the file a symlinked ``path`` points to: the link stays); into a
+    pipe or a character device ``path`` names, written (:func:`ctloop.storage.write_through`: a rename
+    replaced it with a regular file before round 57)."""
+    from ctloop.storage import write_through
+
+    if write_through(path, work.read_bytes(), str(path), ConfigError):
+        return
     try:
         os.replace(work, path.resolve())
     except (OSError, RuntimeError) as exc:  # a directory of that name in the way, a symlink loop
@@ -327,6 +337,7 @@ def compile_all(
     ``platform`` (a :class:`ctloop.config.PlatformConfig`) sets per-step resources, retries, node
     selector and tolerations; default: its defaults."""
     from ctloop.pipelines import all_pipelines
+    from ctloop.storage import writes_through
 
     if image and image != DEFAULT_IMAGE:
         _check_image(image)  # before the first pipeline is written
@@ -343,6 +354,7 @@ def compile_all(
             if path.is_dir():  # checked for all before any is moved (the staging resolved every path)
                 raise ConfigError(f"cannot write the compiled pipeline to {path}: a directory of that name is in "
                                   "the way; move it away or choose another output directory")
+            writes_through(path, str(path))  # a block device or a socket: refused before any is moved
         for work, path in staged:
             _move_into_place(work, path)
     finally:

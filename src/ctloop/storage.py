@@ -528,8 +528,13 @@ class _Local:
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         path = Path(loc.key)
+        if write_through(path, data, loc.uri):  # a pipe or a character device: never replaced
+            return
         if path.is_symlink():
             path = _link_target(path, loc.uri)
+            if not path.parent.is_dir():  # a dangling link: its target's folder is not made
+                raise _unwritable(loc.uri, f"it is a symlink to {path}, whose folder {path.parent} does not exist: "
+                                  "create the folder, or point the link at a file in one", ConfigError)
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
             raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
@@ -685,6 +690,68 @@ def _link_target(link: Path, uri: str) -> Path:
         raise _unwritable(uri, "it is a symlink that leads to no file name (the links loop): point it at a file, "
                           "or remove it")
     return target
+
+
+def _node_kind(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` names when it is no regular file, directory or missing name: ``"fifo"``,
+    ``"character device"``, ``"block device"`` or ``"socket"`` (``os.stat`` of the name as given, through
+    its links: ``/dev/stdout`` is the pipe or terminal it leads to), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a symlink loop, a name too long: the usual write says so
+        return None
+    for test, kind in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind
+    return None
+
+
+_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|[0-9]+)/fd/[0-9]+|/dev/fd/[0-9]+")
+
+
+def _open_descriptor(path: Path) -> bool:
+    """True when ``path`` is, or its links lead through, a process's open file (``/dev/stdout``,
+    ``/proc/self/fd/1``, ``/dev/fd/3``): what that descriptor is open on is written into, not replaced (a
+    rename over the file a shell's ``>`` opened left the shell's output in the old, unlinked file)."""
+    name = str(path)
+    for _ in range(40):  # the kernel's bound on links followed
+        name = os.path.abspath(name)
+        if _DESCRIPTOR.fullmatch(name):
+            return True
+        try:
+            name = os.path.join(os.path.dirname(name), os.readlink(name))
+        except OSError:  # no link (or none that can be read): no descriptor on the way
+            return False
+    return False
+
+
+def writes_through(path: str | os.PathLike[str], uri: str) -> bool:
+    """True when a write to the local ``path`` goes straight into it (:func:`write_through`): a pipe, a
+    character device, a process's open file; False for a regular file or a missing name (the atomic write).
+    A block device or a socket is a ConfigError naming ``uri``, before anything is written."""
+    found = _node_kind(path)
+    if found in ("block device", "socket"):
+        raise _unwritable(uri, f"it is a {found}, not a file: name a file, a pipe or a character device", ConfigError)
+    return found is not None or _open_descriptor(Path(path))
+
+
+def write_through(path: Path, data: bytes, uri: str, kind: type[CtloopError] = DataSourceError) -> bool:
+    """Write ``data`` straight into ``path`` when it is a pipe, a character device or a process's open file
+    (:func:`writes_through`: ``--output /dev/stdout``, a FIFO, a terminal, /dev/null): opened for appending (a
+    file a shell's ``>`` opened keeps its first lines; a pipe or a device: the same as ``>``), no temporary
+    file, no rename, no fsync; True then. A block device or a socket is refused in one line; anything else is False (the atomic
+    write). Before round 57 a temporary file was renamed over such a name: a FIFO or a device node (/dev/full)
+    became a regular file, exit 0, and /dev/stdout failed (its link resolved to ``pipe:[N]``)."""
+    if not writes_through(path, uri):
+        return False
+    try:  # appended: a file standard output is (``> out.md``) keeps what was written to it before
+        with open(path, "ab") as file:
+            file.write(data)
+    except OSError as exc:  # ENOSPC from a full device, EPIPE from a reader gone, EACCES
+        raise _unwritable(uri, "permission denied" if isinstance(exc, PermissionError)
+                          else exc.strerror or str(exc), kind) from exc
+    return True
 
 
 def _create_with_mode(path: Path, mode: int) -> None:
@@ -4564,6 +4631,22 @@ def table_marks(names: Iterable[str]) -> dict[str, dict[str, str]]:
     return marks
 
 
+_RANDOM_PREFIX = re.compile(r"[A-Za-z0-9]{2}")
+"""Delta's random prefix directory under column mapping: ``delta.randomPrefixLength`` (default 2) alphanumeric
+characters (``TransactionalWrite.getCommitter``, ``DeltaConfigs.RANDOM_PREFIX_LENGTH``, delta-io/delta v4.4.0)."""
+
+
+def table_level(name: str) -> bool:
+    """True when a directory of the name ``name`` may be a level below a table's root that holds its data files:
+    a partition (``key=value``), Iceberg's ``data/`` or Delta's random prefix (:data:`_RANDOM_PREFIX`, ``Ab``);
+    never a hidden name (``_`` or ``.`` first: Delta's PROTOCOL.md "Data Files", no data file is in one). The one
+    rule by which the folders above a directory (:func:`_table_above`) and above a file (:func:`_table_of_file`)
+    are asked for a table's log: the first folder of another name ends the look."""
+    if name.startswith(("_", ".")):
+        return False
+    return "=" in name or name == "data" or bool(_RANDOM_PREFIX.fullmatch(name))
+
+
 def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None
                  ) -> tuple[str, str] | None:
     """``(the table's URI, its log directory)`` when the directory ``loc`` is a partition (``key=value``)
@@ -4585,7 +4668,7 @@ def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, st
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
     looked = _TABLE_LOOKS.get()
-    while len(parts) > (1 if local else 0) and ("=" in parts[-1] or parts[-1] == "data"):
+    while len(parts) > (1 if local else 0) and table_level(parts[-1]):
         parts.pop()
         parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
@@ -4666,11 +4749,16 @@ def refuse_table_files(uri: str, directory: str, listing: tuple[str, Mapping[str
         raise _table_refusal(logged, f"{uri} matches files inside {one_line(root)},", f"its {logged}/")
 
 
-DELTA_PHYSICAL_NAME = re.compile(r"col-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-"""A Delta Lake column's physical name under column mapping: ``col-`` and a random UUID
-(``DeltaColumnMapping.generatePhysicalName``, delta-io/delta v4.4.0). A table in column mapping mode
+DELTA_PHYSICAL_NAME = re.compile(r"col-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+"""A Delta Lake column's physical name under column mapping: ``col-`` and a random (version 4) UUID
+(``DeltaColumnMapping.generatePhysicalName``, delta-io/delta v4.4.0: ``UUID.randomUUID()``, whose version
+digit is 4 and variant digit 8, 9, a or b; RFC 9562). A table in column mapping mode
 ``name`` or ``id`` writes its data files under these names (PROTOCOL.md, "Writer Requirements for Column
 Mapping"); only its log's schema says which column each is ("Reader Requirements for Column Mapping")."""
+
+_TABLE_FILE_SUFFIXES = (".parquet", ".orc", ".avro")
+"""The data files a Delta Lake, Hudi or Iceberg table writes (Delta: Parquet; Hudi and Iceberg: Parquet, ORC, Avro):
+a file of another name (``ref.csv``) is looked at for a table above it only when its columns are physical names."""
 
 _PHYSICAL_LOOKS = 4  # parents of an object asked for a _delta_log/: its directory, Delta's random prefix, data/, a partition
 
@@ -4680,21 +4768,27 @@ def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | No
     root (:data:`TABLE_LOGS`, Iceberg's ``metadata/*.metadata.json``), else None. A Delta table's data files
     may be in any non-hidden directory below its root (PROTOCOL.md, "Data Files": partition directories,
     the random prefix directories column mapping forces, ``TransactionalWrite.getCommitter``, delta-io/delta
-    v4.4.0), so a local file's every parent is looked at (a stat each); an object's nearest
-    ``remote_looks`` parents only (a listing each, ``_delta_log/`` only; a refused one is no table)."""
+    v4.4.0): its folder is looked at, then the folder above while the one looked at is such a level
+    (:func:`table_level`: a partition, ``data/``, a random prefix; a hidden folder ends it), locally a stat of
+    each log, for an object ``remote_looks`` folders at most (a listing each, ``_delta_log/`` only; a refused one
+    is no table). Before, a local file's every parent up to ``/`` was looked at: ``b/out/ref.csv`` was "an
+    Apache Iceberg table" for ``b/metadata/run.metadata.json`` and ``a/_exports/s.parquet`` was refused."""
     if loc.scheme == "file":
-        parents = Path(os.path.abspath(loc.key)).parents
-        for parent in parents:
+        level = Path(os.path.abspath(loc.key)).parent
+        while not level.name.startswith(("_", ".")):
             for log in TABLE_LOGS:
-                if (parent / log).is_dir():
-                    return str(parent), log
-            if (parent / "metadata").is_dir() and any((parent / "metadata").glob("*.metadata.json")):
-                return str(parent), "metadata"
+                if (level / log).is_dir():
+                    return str(level), log
+            if (level / "metadata").is_dir() and any((level / "metadata").glob("*.metadata.json")):
+                return str(level), "metadata"
+            if not table_level(level.name) or level.parent == level:
+                break
+            level = level.parent
         return None
     backend = _BACKENDS[loc.scheme]()
     parts = loc.key.split("/")[:-1]
     for _ in range(remote_looks):
-        if not parts:
+        if not parts or parts[-1].startswith(("_", ".")):
             break
         prefix = "/".join(parts)
         try:
@@ -4704,7 +4798,8 @@ def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | No
             raise
         except CtloopError:
             return None
-        parts.pop()
+        if not table_level(parts.pop()):
+            break
     return None
 
 
@@ -4719,7 +4814,24 @@ def refuse_table_file(uri: str, names: Iterable[str] = ()) -> None:
     loc = parse(uri)
     if loc.scheme != "file" and not physical:  # an object's parents are asked only when its names say Delta
         return
+    folders = loc.key.split("/")[:-1]
+    if (at := next((i for i in reversed(range(len(folders))) if folders[i] in TABLE_LOGS), None)) is not None:
+        log, root = folders[at], "/".join(folders[:at])
+        root = (root or "/") if loc.scheme == "file" else loc.child(f"{root}/" if root else "")
+        kind = TABLE_LOGS[log]
+        raise ConfigError(f"{uri} is a file of the log of the {kind} table {one_line(root)} (its {log}/), not a data "
+                          f"file: only the log says which files are the table; read the table's folder with {kind} "
+                          "and write the snapshot to train on as Parquet (Spark: spark.read.format(...).load(...)"
+                          ".write.parquet)")
+    if not physical and not loc.key.lower().endswith(_TABLE_FILE_SUFFIXES):  # no table writes CSV data files
+        return
     found = _table_of_file(loc, _PHYSICAL_LOOKS if physical else 0)
+    if found is None and loc.scheme == "file":  # a Hudi partition (2025/01/01/, no key=value): its marker beside it
+        with contextlib.suppress(OSError):
+            marker = next((n for n in sorted(os.listdir(Path(loc.key).parent)) if _hudi_partition(n)), None)
+            if marker is not None:
+                raise _table_refusal(".hoodie", f"{uri} is a data file of {one_line(str(Path(loc.key).parent))}, a "
+                                     "partition of", f"{one_line(marker)} marks one")
     said = (f"; its columns are the table's physical names ({one_line(physical[0])}"
             f"{f' and {len(physical) - 1} more' if len(physical) > 1 else ''}: column mapping), not the names the "
             "table shows") if physical else ""

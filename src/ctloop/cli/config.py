@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 
 def _current(output: str) -> str | None:
@@ -61,8 +63,18 @@ def _docs(args: argparse.Namespace) -> int:
 
     # a parent that is a file, a directory, an unwritable place: one error line naming --output
     write_bytes(output, text.encode(), "text/markdown")
-    print(f"wrote {output}")
+    if not _is_stdout(output):  # --output /dev/stdout: the text alone, no "wrote" line after it
+        print(f"wrote {output}")
     return 0
+
+
+def _is_stdout(output: str) -> bool:
+    """True when the local name ``output`` is the file, pipe or terminal standard output is."""
+    try:
+        named, ours = os.stat(output), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # an object store URI, a missing name, no stdout fd
+        return False
+    return (named.st_dev, named.st_ino) == (ours.st_dev, ours.st_ino)
 
 
 def _defaults(args: argparse.Namespace) -> int:

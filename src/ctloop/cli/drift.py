@@ -323,6 +323,8 @@ def _drift(args: argparse.Namespace) -> int:
                           for side, state in zip(sides, (run.reference, run.current), strict=True)})
         result = run.result
         streaming_info = run.info
+        hashed = {name for state in (run.reference, run.current) for name, col in state.columns.items()
+                  if col.categories is not None and col.categories.hashed}  # past --max-categories
         if sample_size:
             samples = (run.reference_sample.to_pandas(), run.current_sample.to_pandas())
 
@@ -331,11 +333,16 @@ def _drift(args: argparse.Namespace) -> int:
                                                  LOG_IDENTITY_REASON) for c in identity]
     print(f"reference {args.reference}: {n_ref} rows; current {args.current}: {n_cur} rows\n")
     if streaming_info is not None:
-        n_approx = sum(c.approximate for c in result.columns)
+        approximate = {c.column for c in result.columns if c.approximate}
+        # the setting the approximate scores met: before round 57 a column hashed past --max-categories was
+        # said to have met the sketch size
+        said = [f"sketch size {streaming_info['sketch_size']}"] if approximate - hashed or not approximate else []
+        if approximate & hashed:
+            said.append(f"max categories {streaming_info['max_categories']}, --max-categories")
         print(
             f"streamed in {streaming_info['passes']} pass(es), {streaming_info['seconds']:.1f} s, "
-            f"state {streaming_info['state_bytes'] / 2**20:.1f} MiB; {n_approx} of "
-            f"{len(result.columns)} scores approximate (sketch size {streaming_info['sketch_size']})\n"
+            f"state {streaming_info['state_bytes'] / 2**20:.1f} MiB; {len(approximate)} of "
+            f"{len(result.columns)} scores approximate ({'; '.join(said)})\n"
         )
     print(core.format_table(result))
     if calibration is not None:

@@ -3019,8 +3019,8 @@ def _find_files(uri: str, fs: Any, path: str, format: str | None = None) -> tupl
 
     if info.type == pafs.FileType.Unknown and isinstance(fs, pafs.LocalFileSystem) \
             and (what := special_file(path)) is not None:  # was "does not exist as a file and is an empty directory"
-        raise DataSourceError(f"{uri} is {what}, not a file: the stream engine reads a file more than once (its "
-                              "schema, then its rows batch by batch); write the data to a file and name that")
+        raise DataSourceError(f"{uri} is {what}, not a file: ctloop reads a file more than once (its schema, "
+                              "then its rows batch by batch; drift with either engine, score); write the data to a file and name that")
     if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
         return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
     return fs, _directory_files(uri, path, format), path
