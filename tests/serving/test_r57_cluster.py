@@ -64,12 +64,16 @@ def test_a_failed_deploy_whose_rollback_meets_a_bad_variable_is_one_line_and_exi
         assert err.endswith(
             f"; its rollback to v1 was refused: {_BAD_VARIABLE}: InferenceService ml/credit has no "
             "serving.kserve.io/deploymentMode annotation, so the cluster's default is read from "
-            "KServe's ConfigMap where it says; nothing recorded; traffic is on credit-predictor-00001 "
-            "(100 %) (ctloop rollout status): fix that, then roll back (ctloop rollout rollback "
-            "--failed-version 2)\n"
+            "KServe's ConfigMap where it says; recorded (audit: rollback refused); traffic is on "
+            "credit-predictor-00001 (100 %) now, but the spec still gives v2 5 % (its revision takes "
+            "that share if it becomes ready; ctloop rollout status): fix that, then roll back "
+            "(ctloop rollout rollback --model-name credit --failed-version 2 --isvc credit "
+            "--namespace ml)\n"
         ), err
-        # the deploy's own patch only: the bad input wrote nothing, to the cluster or the registry
-        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == ["PATCH"] and writes == []
+        # the deploy's own patch only: the bad input wrote nothing to the cluster; the registry
+        # holds the failure (round 57 fix: it used to hold nothing)
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == ["PATCH"]
+        assert [(w[0], w[1][2].get("action")) for w in writes] == [("event", "refused")], writes
         assert kube.traffic(NS, NAME) == {"credit-predictor-00001": 100}
 
 
