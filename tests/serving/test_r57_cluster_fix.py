@@ -13,10 +13,13 @@ follows KServe v0.20.0 and Knative Serving 1.21.1 (its module docstring names th
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+
 import pytest
 
 from ctloop.config import RolloutConfig
-from ctloop.errors import RegistryGone
+from ctloop.errors import RegistryGone, ServingChangedOutside
 from ctloop.registry import TAG_ROLLOUT_NOT_READY
 from ctloop.serving import isvc as specs
 from ctloop.serving import release
@@ -130,3 +133,175 @@ def test_a_pin_out_refusal_inside_a_deploys_rollback_is_passed_through_once(monk
             "recorded (audit: rollback refused)\n"
         ), err
         assert [w[0] for w in writes] == ["event"], writes
+
+
+# KServe v0.20.0 config/configmap/inferenceservice.yaml: the chart's ConfigMap, its inferenceService
+# key given a list as that file's own example does (a GitOps tool's sync stamp listed)
+STAMP = "example.com/synced-at"
+
+
+def _kserve_config(kube, **lists):
+    kube.add(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+            "data": {
+                "deploy": '{"defaultDeploymentMode": "Knative"}',
+                "inferenceService": json.dumps(lists),
+            },
+        }
+    )
+
+
+def _events(reg):
+    events = []
+    reg.record_event = lambda m, v, e: events.append({**e, "version": str(v)})
+    reg.run_events = lambda m, run: [e for e in events if e.get("pipeline_run") == run]
+    reg.promote = lambda m, v, **k: SimpleNamespace(version="1")
+    return events
+
+
+def _analyze(reg, isvcs, cfg, state, check=lambda percent: (True, "stub", {}), run_id="run-1"):
+    return release.analyze(
+        reg, isvcs, model_name="credit", version="2", cfg=cfg, deploy_action=state.action,
+        canary_revision=state.latest_revision, stable_revision=state.previous_revision,
+        run_id=run_id, check=check,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("config", ["listed", "forbidden"])
+def test_an_annotation_the_cluster_keeps_out_of_the_template_does_not_hold_the_walk(config):
+    # KServe v0.20.0 pkg/apis/serving/v1beta1/configmap.go NewInferenceServicesConfig (~239-252)
+    # appends the cluster's inferenceService.serviceAnnotationDisallowedList to the defaults: an
+    # annotation listed there (a GitOps tool stamping every sync) makes no revision. Seen failing on
+    # main: the walk knew only the defaults and held every canary the stamp touched. A ConfigMap
+    # that cannot be read (403) leaves the defaults, and the hold says so
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        _kserve_config(kube, serviceAnnotationDisallowedList=[STAMP])
+        if config == "forbidden":
+            kube.forbid(kube.kserve_config_path)
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(
+            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+        )
+        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+        revisions = list(kube.meta[(NS, NAME)]["revisions"])
+
+        def check(percent):
+            if percent == 10:
+                isvcs.patch(NAME, {"metadata": {"annotations": {STAMP: "2026-12-07T13:00:00Z"}}})
+            return True, f"stub at {percent} %", {}
+
+        result = _analyze(reg, isvcs, cfg, state, check=check, run_id="")
+        # the double's controller takes the same list: no revision came
+        assert list(kube.meta[(NS, NAME)]["revisions"]) == revisions
+        if config == "listed":
+            assert result.decision == "promote", result
+            assert 50 in kube.traffic(NS, NAME).values()
+            return
+        assert result.decision == "hold", result
+        assert (
+            f"annotation {STAMP} added since the walk first read it, which starts a revision nobody "
+            "judged (KServe may not have reconciled it yet); judged with KServe's default disallowed "
+            "lists (inferenceservice-config not read: 403 Forbidden in kserve)"
+        ) in result.reason, result.reason
+
+
+@pytest.mark.parametrize("edit", ["stamp", "label"])
+def test_promote_names_the_changed_key_and_leaves_out_what_the_cluster_keeps_out(edit):
+    # the analysis record keeps the map judged (was: its sha256, tied to the writing version's
+    # lists and naming nothing); promote filters both sides with the cluster's lists. Seen failing
+    # on main: the stamp refused the promotion, and the refusal named no key
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        _kserve_config(kube, serviceAnnotationDisallowedList=[STAMP])
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(
+            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+        )
+        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+        events = _events(reg)
+        assert _analyze(reg, isvcs, cfg, state).decision == "promote"
+        recorded = events[-1]["revision_metadata"]
+        assert set(recorded) == {"annotations", "labels"}, recorded
+        kube.lag_reconcile(2)  # KServe reconciles it two reads later
+        meta = (
+            {"annotations": {STAMP: "now"}}
+            if edit == "stamp"
+            else {"labels": {"example.com/team": "risk"}}
+        )
+        isvcs.patch(NAME, {"metadata": meta})
+        promote = lambda: release.promote(  # noqa: E731
+            reg, isvcs, model_name="credit", version="2", reason="passed", cfg=cfg, run_id="run-1"
+        )
+        if edit == "stamp":
+            promote()
+            assert kube.traffic(NS, NAME) == {state.latest_revision: 100}
+            return
+        with pytest.raises(ServingChangedOutside) as refused:
+            promote()
+        assert (
+            "(label example.com/team added): a new revision, which KServe may not have reconciled yet"
+            in str(refused.value)
+        ), refused.value
+
+
+def test_the_walk_starts_from_what_the_deploy_left():
+    # an annotation written between deploy_canary and analyze_canary's first read, KServe not
+    # reconciled yet: a new revision nobody will judge. Seen failing on main: the walk took its
+    # first read (already annotated) as the baseline and promoted
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(
+            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+        )
+        events = _events(reg)
+        state = release.deploy(
+            reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-1"
+        )[0]
+        deployed = [e for e in events if e["event"] == "deploy"]
+        assert deployed and "revision_metadata" in deployed[-1], events
+        kube.lag_reconcile(2)
+        isvcs.patch(NAME, {"metadata": {"annotations": {"example.com/owner": "team-a"}}})
+        since = len(kube.calls)
+        result = _analyze(reg, isvcs, cfg, state)
+        assert result.decision == "hold", result
+        assert (
+            "annotation example.com/owner added since the deploy left it, which starts a revision"
+            in result.reason
+        ), result.reason
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"inferenceService": '{"resource": {"cpuLimit": "1"}}'},
+        {"inferenceService": '{"serviceAnnotationDisallowedList": null}'},
+        {"inferenceService": json.dumps({"serviceAnnotationDisallowedList": [STAMP]})},
+        {
+            "inferenceService": json.dumps(
+                {"ServiceLabelDisallowedList": ["a"], "servicelabeldisallowedlist": ["b"]}
+            )
+        },
+        {"inferenceService": json.dumps({"serviceLabelDisallowedList": "a"})},
+        {"inferenceService": "[1]"},
+        {"inferenceService": "{"},
+    ],
+    ids=["no-key", "chart", "null", "listed", "case-folded", "no-list", "no-object", "no-json"],
+)
+def test_the_walk_and_the_double_read_the_same_lists_from_the_configmap(data):
+    # isvc.read_template_lists and the double's inference_services_lists each follow KServe v0.20.0
+    # pkg/apis/serving/v1beta1/configmap.go NewInferenceServicesConfig (the double: None where it
+    # fails; the walk: KServe's defaults, saying why)
+    from tests.doubles import kube_api
+
+    lists = specs.read_template_lists(data)
+    double = kube_api.inference_services_lists(data)
+    if double is None:
+        assert lists.unread and lists[:2] == specs.TemplateLists()[:2], lists
+        return
+    assert not lists.unread, lists
+    assert set(lists.annotations) == set(double[0]) | set(kube_api.KSVC_ANNOTATIONS)
+    assert set(lists.labels) == set(double[1])

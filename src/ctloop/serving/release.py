@@ -313,8 +313,10 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # challenger at it again (MlflowRegistry._point_challenger)
         registry.set_tags(model_name, version, {TAG_ROLLOUT_STATUS: "deployed", "ctloop.rollout.pipeline_run": run_id,
                                                 "ctloop.rollout.reason": f"deployed again (was {tags[TAG_ROLLOUT_STATUS]})"})
+    # the annotations and labels it left reaching the revision template: the analysis' baseline
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
-                                                "pipeline_run": run_id, **state.to_dict(), **_where(cfg)})
+                                                "pipeline_run": run_id, **state.to_dict(), **_where(cfg),
+                                                **({"revision_metadata": state.metadata} if state.metadata else {})})
     return state, uri
 
 
@@ -507,8 +509,10 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     return outcome
 
                 walking = True
+                baseline = _deployed_metadata(registry, model_name, str(version), run_id, cfg)
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
                                                           storage_uri=uri, revision=canary_revision, judged=seen,
+                                                          baseline=baseline,
                                                           max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
                 decision = "promote" if passed else "rollback"
@@ -665,7 +669,7 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        revision, generation, metadata = (("", None, "") if by_hand else
+        revision, generation, metadata = (("", None, None) if by_hand else
                                           _judged_spec(registry, model_name, str(version), run_id, cfg))
         last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation,
                                    "metadata": metadata}
@@ -677,16 +681,16 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
-                 cfg: RolloutConfig) -> tuple[str, int | None, str]:
+                 cfg: RolloutConfig) -> tuple[str, int | None, dict[str, Any] | None]:
     """The revision and the InferenceService's ``metadata.generation`` this run's analysis judged
     before it decided to promote ``version`` on this service (its record's ``canary_revision`` and
     ``generation``), ``("", None)`` when none says (no run id, an analysis recorded before round
     51, a first deployment: nothing to compare with); the generation ``None`` when the record has
-    none (recorded before it was); the digest of the annotations and labels judged
-    (``revision_metadata``, ``isvc.revision_metadata_digest``), ``""`` when the record has none
-    (recorded before round 57)."""
+    none (recorded before it was); the annotations and labels judged (``revision_metadata``, an
+    ``isvc.revision_metadata``), ``None`` when the record has none that reads as one (recorded
+    before round 57: not compared)."""
     if not run_id:
-        return "", None, ""
+        return "", None, None
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "analysis" and record.get("decision") == "promote"
@@ -697,8 +701,41 @@ def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
                 generation = int(generation) if generation not in (None, "") else None
             except (TypeError, ValueError):
                 generation = None
-            return record.get("canary_revision") or "", generation, record.get("revision_metadata") or ""
-    return "", None, ""
+            return record.get("canary_revision") or "", generation, _metadata_of(record)
+    return "", None, None
+
+
+def _metadata_of(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A record's ``revision_metadata`` (an ``isvc.revision_metadata``; MLflow keeps it as JSON text),
+    ``None`` when it has none that reads as one: not there, the sha256 of the first round-57 records,
+    cut by MLflow's tag limit."""
+    import json
+
+    value = record.get("revision_metadata")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not (isinstance(value, dict) and all(isinstance(value.get(k, {}), dict) for k in ("annotations", "labels"))):
+        return None
+    return value
+
+
+def _deployed_metadata(registry: Any, model_name: str, version: str, run_id: str,
+                       cfg: RolloutConfig) -> dict[str, Any] | None:
+    """The annotations and labels this run's deploy of ``version`` left on this service (its
+    ``deploy`` record's ``revision_metadata``), the canary walk's baseline: an annotation written
+    between the deploy and the analysis' first read is a revision nobody judged too. ``None`` (the
+    walk's first read is the baseline) without a run id or such a record."""
+    if not run_id:
+        return None
+    where = _where(cfg)
+    for record in reversed(registry.run_events(model_name, run_id)):
+        if (record.get("event") == "deploy" and str(record.get("version", version)) == version
+                and all(record.get(k, v) == v for k, v in where.items())):
+            return _metadata_of(record)
+    return None
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
