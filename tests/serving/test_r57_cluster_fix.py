@@ -305,3 +305,28 @@ def test_the_walk_and_the_double_read_the_same_lists_from_the_configmap(data):
     assert not lists.unread, lists
     assert set(lists.annotations) == set(double[0]) | set(kube_api.KSVC_ANNOTATIONS)
     assert set(lists.labels) == set(double[1])
+
+
+def test_rollout_status_shows_a_bad_kserve_namespace_variable_as_a_note(
+    tmp_path, monkeypatch, capsys
+):
+    # status writes nothing and is the command every error line points to. Seen failing on main:
+    # for a service with no mode annotation it was refused (exit 2) like the commands that write
+    from tests.serving.test_r56_cluster import _deployed
+    from tests.serving.test_r57_cluster import _cli
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        _deployed(kube, "1", "2", percent=10)
+        del kube.objects[(NS, NAME)]["metadata"]["annotations"][specs.MODE_ANNOTATION]
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        since = len(kube.calls)
+        code, out, err = _cli(kube, tmp_path, monkeypatch, capsys, "status")
+        assert (code, err) == (0, ""), (code, out, err)
+        assert (
+            f"  BAD CTLOOP_KSERVE_NAMESPACE: {_BAD_VARIABLE}: InferenceService ml/credit has no "
+            "serving.kserve.io/deploymentMode annotation, so the cluster's default is read from "
+            "KServe's ConfigMap where it says; the rollout commands refuse this service until it "
+            "is fixed\n"
+        ) in out, out
+        assert "  10 %  credit-predictor-00002" in out, out
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
