@@ -204,6 +204,35 @@ def _deployment_mode_change(new: dict, old: dict) -> str:
             f"changed from '{recorded}' to '{asked}'")
 
 
+# KServe v0.20.0 pkg/apis/serving/v1beta1/predictor.go PredictorSpec: its fields in order (JSON name,
+# Go name), the last one (ComponentExtensionSpec) left out of ExactlyOneErrorFor's list
+_PREDICTOR_FIELDS = (("name", "Name"), ("sklearn", "SKLearn"), ("xgboost", "XGBoost"), ("tensorflow", "Tensorflow"),
+                     ("pytorch", "PyTorch"), ("triton", "Triton"), ("onnx", "ONNX"), ("huggingface", "HuggingFace"),
+                     ("pmml", "PMML"), ("lightgbm", "LightGBM"), ("paddle", "Paddle"), ("model", "Model"),
+                     ("storageUris", "StorageUris"), ("storageContainerName", "StorageContainerName"),
+                     ("workerSpec", "WorkerSpec"), ("", "PodSpec"))
+# PredictorSpec.GetImplementations: the framework specs and Model, or a container (a custom predictor)
+_IMPLEMENTATIONS = ("xgboost", "pytorch", "triton", "sklearn", "tensorflow", "onnx", "pmml", "lightgbm", "paddle",
+                    "huggingface", "model")
+
+
+def _no_implementation(new: dict) -> str:
+    """KServe v0.20.0's validator on an UPDATE (``ValidateUpdate`` → ``validateInferenceService``,
+    after ``validateDeploymentMode``): a predictor with not exactly one implementation
+    (``component.go`` ``validateExactlyOneImplementation``, ``predictor.go`` ``GetImplementations``:
+    a merge patch setting ``spec.predictor.model`` to null leaves none) is refused with
+    ``ExactlyOneErrorFor``'s message, worded as :func:`_deployment_mode_change`'s; ``""`` when allowed."""
+    predictor = (new.get("spec") or {}).get("predictor") or {}
+    found = [k for k in _IMPLEMENTATIONS if predictor.get(k) is not None]
+    if predictor.get("containers"):
+        found.append("containers")
+    if len(found) == 1:
+        return ""
+    fields = ", ".join(go for _, go in _PREDICTOR_FIELDS)
+    return (f'admission webhook "{VALIDATOR}" denied the request: exactly one of [{fields}] must be specified in '
+            "PredictorSpec")
+
+
 def _split(traffic: list[dict]) -> dict[str, int]:
     """``{revision: percent}``, entries of one revision (a ``latest`` and a ``prev`` tag) summed."""
     out: dict[str, int] = {}
@@ -965,7 +994,7 @@ class KubeApiDouble(InThreadServer):
                         if denied := double.defaulter_denial():
                             return self._status(code := double.defaulter_code(), "Forbidden" if code == 403 else "", denied)
                         _default(patched, double.default_mode())
-                        if denied := _deployment_mode_change(patched, current):
+                        if denied := _deployment_mode_change(patched, current) or _no_implementation(patched):
                             return self._status(403, "Forbidden", denied)
                         double._rv += 1
                         patched["metadata"]["resourceVersion"] = str(double._rv)

@@ -330,3 +330,23 @@ def test_rollout_status_shows_a_bad_kserve_namespace_variable_as_a_note(
         ) in out, out
         assert "  10 %  credit-predictor-00002" in out, out
         assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
+
+
+def test_the_double_refuses_a_predictor_left_without_its_model_as_kserve_does():
+    # KServe v0.20.0 inference_service_validation.go ValidateUpdate -> validateInferenceService ->
+    # component.go validateExactlyOneImplementation / ExactlyOneErrorFor (the PredictorSpec fields of
+    # predictor.go). Seen failing before: the double's handler crashed (KeyError 'model') on
+    # `spec.predictor.model: null` and dropped the connection (ServingUnreachable, not the 403)
+    from ctloop.errors import ServingError
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, _ = _v1_deployed(kube)
+        before = json.dumps(kube.objects[(NS, NAME)], sort_keys=True)
+        with pytest.raises(ServingError) as refused:
+            isvcs.patch(NAME, {"spec": {"predictor": {"model": None}}})
+        assert "403" in str(refused.value) and (
+            "exactly one of [Name, SKLearn, XGBoost, Tensorflow, PyTorch, Triton, ONNX, HuggingFace, "
+            "PMML, LightGBM, Paddle, Model, StorageUris, StorageContainerName, WorkerSpec, PodSpec] "
+            "must be specified in PredictorSpec"
+        ) in str(refused.value), refused.value
+        assert json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == before
