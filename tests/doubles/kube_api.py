@@ -204,6 +204,35 @@ def _deployment_mode_change(new: dict, old: dict) -> str:
             f"changed from '{recorded}' to '{asked}'")
 
 
+# KServe v0.20.0 pkg/apis/serving/v1beta1/predictor.go PredictorSpec: its fields in order (JSON name,
+# Go name), the last one (ComponentExtensionSpec) left out of ExactlyOneErrorFor's list
+_PREDICTOR_FIELDS = (("name", "Name"), ("sklearn", "SKLearn"), ("xgboost", "XGBoost"), ("tensorflow", "Tensorflow"),
+                     ("pytorch", "PyTorch"), ("triton", "Triton"), ("onnx", "ONNX"), ("huggingface", "HuggingFace"),
+                     ("pmml", "PMML"), ("lightgbm", "LightGBM"), ("paddle", "Paddle"), ("model", "Model"),
+                     ("storageUris", "StorageUris"), ("storageContainerName", "StorageContainerName"),
+                     ("workerSpec", "WorkerSpec"), ("", "PodSpec"))
+# PredictorSpec.GetImplementations: the framework specs and Model, or a container (a custom predictor)
+_IMPLEMENTATIONS = ("xgboost", "pytorch", "triton", "sklearn", "tensorflow", "onnx", "pmml", "lightgbm", "paddle",
+                    "huggingface", "model")
+
+
+def _no_implementation(new: dict) -> str:
+    """KServe v0.20.0's validator on an UPDATE (``ValidateUpdate`` → ``validateInferenceService``,
+    after ``validateDeploymentMode``): a predictor with not exactly one implementation
+    (``component.go`` ``validateExactlyOneImplementation``, ``predictor.go`` ``GetImplementations``:
+    a merge patch setting ``spec.predictor.model`` to null leaves none) is refused with
+    ``ExactlyOneErrorFor``'s message, worded as :func:`_deployment_mode_change`'s; ``""`` when allowed."""
+    predictor = (new.get("spec") or {}).get("predictor") or {}
+    found = [k for k in _IMPLEMENTATIONS if predictor.get(k) is not None]
+    if predictor.get("containers"):
+        found.append("containers")
+    if len(found) == 1:
+        return ""
+    fields = ", ".join(go for _, go in _PREDICTOR_FIELDS)
+    return (f'admission webhook "{VALIDATOR}" denied the request: exactly one of [{fields}] must be specified in '
+            "PredictorSpec")
+
+
 def _split(traffic: list[dict]) -> dict[str, int]:
     """``{revision: percent}``, entries of one revision (a ``latest`` and a ``prev`` tag) summed."""
     out: dict[str, int] = {}
@@ -246,7 +275,37 @@ KSVC_ANNOTATIONS = ("serving.knative.dev/rollout-duration", "serving.knative.ope
 SERVICE_LABEL_DISALLOWED = ("networking.knative.dev/visibility",)
 
 
-def _template_annotations(obj: dict) -> dict:
+def inference_services_lists(data: dict | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """``(ServiceAnnotationDisallowedList, ServiceLabelDisallowedList)`` as KServe v0.20.0
+    ``NewInferenceServicesConfig`` (``pkg/apis/serving/v1beta1/configmap.go`` 223-255) builds them
+    from the ConfigMap's ``data``: with a key ``inferenceService``, its lists appended to
+    ``constants.ServiceAnnotationDisallowedList`` / ``RevisionTemplateLabelDisallowedList`` (a list
+    absent or null: those alone); without the key both stay nil (nothing is kept out). ``None``
+    where ``json.Unmarshal`` fails (the controller then reconciles nothing). Go's encoding/json
+    matches the field names case-insensitively, the last key winning."""
+    text = (data or {}).get("inferenceService")
+    if text is None:
+        return (), ()
+    try:
+        pairs = json.loads(text, object_pairs_hook=list)
+    except ValueError:
+        return None
+    if not isinstance(pairs, list) or (pairs and not isinstance(pairs[0], tuple)):
+        return None
+    out = []
+    for field, default in (("serviceannotationdisallowedlist", SERVICE_ANNOTATION_DISALLOWED),
+                           ("servicelabeldisallowedlist", SERVICE_LABEL_DISALLOWED)):
+        chosen = default
+        for k, v in pairs:
+            if k.lower() == field:
+                if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+                    return None
+                chosen = default + tuple(v or ())
+        out.append(chosen)
+    return out[0], out[1]
+
+
+def _template_annotations(obj: dict, disallowed: tuple[str, ...] = SERVICE_ANNOTATION_DISALLOWED) -> dict:
     """The InferenceService's own annotations as the revision template gets them: KServe v0.20.0
     copies every one not in ``ServiceAnnotationDisallowedList`` (``components/predictor.go``
     ``buildPredictorResources``: ``utils.Filter(isvc.Annotations, ...)``, then ``buildObjectMeta``)
@@ -256,10 +315,10 @@ def _template_annotations(obj: dict) -> dict:
     annotate``) is a change of the template, so a new revision (knative-v1.21.1
     ``pkg/reconciler/configuration/configuration.go``)."""
     annotations = obj["metadata"].get("annotations") or {}
-    return {k: v for k, v in annotations.items() if k not in SERVICE_ANNOTATION_DISALLOWED and k not in KSVC_ANNOTATIONS}
+    return {k: v for k, v in annotations.items() if k not in disallowed and k not in KSVC_ANNOTATIONS}
 
 
-def _template_labels(obj: dict) -> dict:
+def _template_labels(obj: dict, disallowed: tuple[str, ...] = SERVICE_LABEL_DISALLOWED) -> dict:
     """The InferenceService's own labels as the revision template gets them: KServe v0.20.0
     ``components/predictor.go`` ``buildObjectMeta`` unions ``isvc.Labels`` into the predictor's
     labels (``utils.Union(sRuntimeLabels, isvc.Labels, predictorLabels, ...)``), and
@@ -267,15 +326,17 @@ def _template_labels(obj: dict) -> dict:
     ``ServiceLabelDisallowedList`` (:data:`SERVICE_LABEL_DISALLOWED`) into
     ``spec.template.metadata.labels``: a label written or deleted alone is a new revision too."""
     labels = obj["metadata"].get("labels") or {}
-    return {k: v for k, v in labels.items() if k not in SERVICE_LABEL_DISALLOWED}
+    return {k: v for k, v in labels.items() if k not in disallowed}
 
 
-def revision_template(obj: dict) -> dict:
+def revision_template(obj: dict, lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> dict:
     """What of an InferenceService reaches its Knative revision template: the predictor
     (:func:`_template`), its annotations (:func:`_template_annotations`) and its labels
-    (:func:`_template_labels`). A change of any is a new revision."""
-    return {"predictor": _template(obj.get("spec") or {}), "annotations": _template_annotations(obj),
-            "labels": _template_labels(obj)}
+    (:func:`_template_labels`), less ``lists`` (:func:`inference_services_lists`; default the
+    chart's, whose ``inferenceService`` key names no list). A change of any is a new revision."""
+    annotations, labels = lists or (SERVICE_ANNOTATION_DISALLOWED, SERVICE_LABEL_DISALLOWED)
+    return {"predictor": _template(obj.get("spec") or {}), "annotations": _template_annotations(obj, annotations),
+            "labels": _template_labels(obj, labels)}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -576,6 +637,13 @@ class KubeApiDouble(InThreadServer):
             return DEFAULT_MODE
         text = (config.get("data") or {}).get("deploy")
         return (new_deploy_config(text) or "") if text is not None else ""
+
+    def template_lists(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """What the controller keeps out of a revision template: :func:`inference_services_lists` of
+        the ConfigMap at :attr:`kserve_config_path` when a test added one (one it fails on: the
+        defaults, as this double reconciles anyway), else the chart's (the defaults)."""
+        config = self.resources.get(self.kserve_config_path)
+        return inference_services_lists(config.get("data")) if config is not None else None
 
     def deploy_config_error(self) -> bool:
         """Whether KServe v0.20.0's ``NewDeployConfig`` (``pkg/apis/serving/v1beta1/configmap.go``)
@@ -926,7 +994,7 @@ class KubeApiDouble(InThreadServer):
                         if denied := double.defaulter_denial():
                             return self._status(code := double.defaulter_code(), "Forbidden" if code == 403 else "", denied)
                         _default(patched, double.default_mode())
-                        if denied := _deployment_mode_change(patched, current):
+                        if denied := _deployment_mode_change(patched, current) or _no_implementation(patched):
                             return self._status(403, "Forbidden", denied)
                         double._rv += 1
                         patched["metadata"]["resourceVersion"] = str(double._rv)
@@ -938,7 +1006,8 @@ class KubeApiDouble(InThreadServer):
                         # the annotations and labels are copied into the revision template too: the
                         # defaulter's rewrite of a legacy name (Serverless) on any update starts a
                         # revision, as does any other annotation or label written or deleted
-                        template_changed = revision_template(patched) != revision_template(current)
+                        lists = double.template_lists()
+                        template_changed = revision_template(patched, lists) != revision_template(current, lists)
                         m = double.meta[key]
                         if double.lag_reads > 0 or m.get("lagging") is not None:
                             # not reconciled yet: the status stays the one of the spec before

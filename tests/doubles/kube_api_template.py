@@ -26,7 +26,7 @@ class TemplateKubeApiDouble(KubeApiDouble):
     """:class:`KubeApiDouble` with :func:`revision_template` deciding when a revision is made."""
 
     def _reconcile(self, key: tuple[str, str], spec_changed: bool) -> None:
-        template = revision_template(self.objects[key])
+        template = revision_template(self.objects[key], self.template_lists())
         meta = self.meta[key]
         changed = template != meta.get("template")
         meta["template"] = template

@@ -11,14 +11,20 @@ def _isvcs(args):
     by the service, as the rollout components judge it (``release.check_kserve_namespace``: the
     service is read once, refused only when it has no deployment-mode annotation, so that the
     cluster's default would be read where the variable says; else a warning)."""
-    from ctloop.serving.kube import InferenceServices, load_api_client
     from ctloop.serving.release import check_kserve_namespace
 
-    config = _config(args)
-    isvcs = InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context),
-                              kserve_namespace=config.kserve_namespace)
-    check_kserve_namespace(isvcs, config)
+    isvcs = _cluster(args)
+    check_kserve_namespace(isvcs, _config(args))
     return isvcs
+
+
+def _cluster(args):
+    """The cluster's InferenceServices, ``CTLOOP_KSERVE_NAMESPACE`` not judged (:func:`_isvcs` judges it)."""
+    from ctloop.serving.kube import InferenceServices, load_api_client
+
+    config = _config(args)
+    return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context),
+                             kserve_namespace=config.kserve_namespace)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -26,14 +32,26 @@ def _status(args: argparse.Namespace) -> int:
     aliases and the last decision of the model's audit log about it; ``--json``: one document."""
     import json
 
-    from ctloop.serving.isvc import spec_version
+    from ctloop.errors import ConfigError, one_line
+    from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV, spec_version
     from ctloop.serving.kube import predictor_status, traffic_split
     from ctloop.tracking import existing_store
 
     if args.model_name:  # the registry is read after the cluster: a mistyped local URI is refused first
         _config(args)
         existing_store(args.tracking_uri)
-    isvcs = _isvcs(args)
+    bad_variable = None
+    try:
+        isvcs = _isvcs(args)
+    except ConfigError as exc:
+        # status writes nothing: a bad CTLOOP_KSERVE_NAMESPACE that the rollout commands refuse for
+        # this service (no mode annotation: release.check_kserve_namespace) is a note, not a refusal of
+        # the one command every error line points to. Any other refusal (the config, the kubeconfig)
+        # comes again from _cluster
+        isvcs = _cluster(args)
+        bad_variable = {"kind": f"BAD {KSERVE_NAMESPACE_ENV}", "message": (
+            one_line(str(exc)).replace("; nothing written", "") + "; the rollout commands refuse this service "
+            "until it is fixed")}
     obj = isvcs.get(args.isvc)
     # every key in every document (null when there is none): a missing service has no spec either
     doc: dict = {"inference_service": args.isvc, "namespace": args.namespace, "exists": obj is not None,
@@ -46,7 +64,7 @@ def _status(args: argparse.Namespace) -> int:
     pred = (obj.get("spec") or {}).get("predictor") or {}
     traffic = traffic_split(obj)
     not_ready = _not_ready(isvcs, obj, traffic)
-    notes = _notes(args, isvcs, obj, not_ready)
+    notes = ([bad_variable] if bad_variable else []) + _notes(args, isvcs, obj, not_ready)
     doc.update({
         "mode": (obj.get("status") or {}).get("deploymentMode"),
         "spec": {"version": spec_version(obj) or None, "storage_uri": _model_storage_uri(pred),
@@ -226,7 +244,7 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     (``inference_service_status.go`` ``PropagateRawStatus``: a Standard predictor's status is its
     ``url`` and ``PredictorReady``): without this note status showed an empty split and nothing
     saying why."""
-    from ctloop.errors import ServingError
+    from ctloop.errors import ConfigError, ServingError, one_line
     from ctloop.serving.isvc import (
         MODE_ANNOTATION,
         RUN_AGAIN,
@@ -236,7 +254,13 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
         deployment_mode,
     )
 
-    found = ClusterDefault() if deployment_mode(obj) else getattr(isvcs, "kserve_default", ClusterDefault)()
+    def cluster_default() -> ClusterDefault:
+        try:
+            return getattr(isvcs, "kserve_default", ClusterDefault)()
+        except ConfigError as exc:  # a bad CTLOOP_KSERVE_NAMESPACE (status says so in its own note): not read
+            return ClusterDefault(failure=f"not read: {one_line(str(exc))}")
+
+    found = ClusterDefault() if deployment_mode(obj) else cluster_default()
     default = found.mode
     try:
         check_deployment_mode(obj, default, found.problem, found.read_failure, found.namespaces)
@@ -253,7 +277,7 @@ def _not_driven(isvcs, obj: dict) -> tuple[str, str] | None:
     # default is read only for a reconciled service naming no mode, the one case it decides
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     if (obj.get("status") or {}).get("deploymentMode") and MODE_ANNOTATION not in annotations:
-        found = getattr(isvcs, "kserve_default", ClusterDefault)()
+        found = cluster_default()
     try:
         check_update_admitted(obj, found.mode)
     except ServingError as exc:

@@ -561,38 +561,80 @@ def spec_version(isvc: dict[str, Any]) -> str:
 
 
 # What of an InferenceService's own metadata KServe v0.20.0 copies into its Knative revision template:
-# every annotation but pkg/constants/constants.go ServiceAnnotationDisallowedList (the chart's
-# inferenceservice-config sets no list of its own) and reconcilers/knative/ksvc_reconciler.go
-# managedKsvcAnnotations (moved onto the ksvc), every label but RevisionTemplateLabelDisallowedList
+# every annotation but its ServiceAnnotationDisallowedList and reconcilers/knative/ksvc_reconciler.go
+# managedKsvcAnnotations (moved onto the ksvc), every label but its ServiceLabelDisallowedList
 # (components/predictor.go buildPredictorResources, buildObjectMeta; ksvc_reconciler.go
-# createKnativeService). A change of one is a new revision (knative-v1.21.1
+# createKnativeService). Both lists are pkg/constants/constants.go ServiceAnnotationDisallowedList /
+# RevisionTemplateLabelDisallowedList with the cluster's inferenceservice-config key inferenceService
+# appended (pkg/apis/serving/v1beta1/configmap.go NewInferenceServicesConfig, ~234-252:
+# read_template_lists). A change of one is a new revision (knative-v1.21.1
 # pkg/reconciler/configuration/configuration.go), yet not a new metadata.generation: the API server
 # moves that for a custom resource's spec only (apiextensions-apiserver customresource/strategy.go)
-ANNOTATIONS_NOT_IN_REVISION = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/max-scale",
-                               "internal.serving.kserve.io/storage-initializer-sourceuri",
-                               "kubectl.kubernetes.io/last-applied-configuration", "modelFormat",
-                               "serving.knative.dev/rollout-duration", "serving.knative.openshift.io/enablePassthrough")
+SERVICE_ANNOTATION_DISALLOWED = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/max-scale",
+                                 "internal.serving.kserve.io/storage-initializer-sourceuri",
+                                 "kubectl.kubernetes.io/last-applied-configuration", "modelFormat")
+MANAGED_KSVC_ANNOTATIONS = ("serving.knative.dev/rollout-duration", "serving.knative.openshift.io/enablePassthrough")
+ANNOTATIONS_NOT_IN_REVISION = SERVICE_ANNOTATION_DISALLOWED + MANAGED_KSVC_ANNOTATIONS
 LABELS_NOT_IN_REVISION = ("networking.knative.dev/visibility",)
+INFERENCE_SERVICE_CONFIG_KEY = "inferenceService"  # configmap.go InferenceServiceConfigKeyName
 
 
-def revision_metadata(isvc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The annotations and labels of ``isvc`` that reach its revision template
-    (:data:`ANNOTATIONS_NOT_IN_REVISION`, :data:`LABELS_NOT_IN_REVISION` left out): another value is
-    another revision, which ``metadata.generation`` does not show."""
-    meta = (isvc or {}).get("metadata") or {}
-    annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
-    return {"annotations": {k: v for k, v in annotations.items() if k not in ANNOTATIONS_NOT_IN_REVISION},
-            "labels": {k: v for k, v in labels.items() if k not in LABELS_NOT_IN_REVISION}}
+class TemplateLists(NamedTuple):
+    """The annotations and labels of an InferenceService KServe keeps out of its revision template
+    (:func:`read_template_lists`): KServe's defaults unless read from the cluster."""
+
+    annotations: tuple[str, ...] = ANNOTATIONS_NOT_IN_REVISION
+    labels: tuple[str, ...] = LABELS_NOT_IN_REVISION
+    unread: str = ""  # why these are KServe's defaults, not the cluster's ("" when read from it)
 
 
-def revision_metadata_digest(isvc: dict[str, Any] | None) -> str:
-    """The sha256 of :func:`revision_metadata` (canonical JSON): what an analysis record keeps of
-    the annotations and labels it judged the canary with, for the promotion to compare."""
-    import hashlib
+def read_template_lists(config_data: Any, where: str = "") -> TemplateLists:
+    """The lists of :class:`TemplateLists` as KServe v0.20.0 builds them from the data of ConfigMap
+    ``where`` (``pkg/apis/serving/v1beta1/configmap.go`` ``NewInferenceServicesConfig``): with a key
+    :data:`INFERENCE_SERVICE_CONFIG_KEY`, ``serviceAnnotationDisallowedList`` /
+    ``serviceLabelDisallowedList`` appended to the defaults (absent or null: the defaults alone; Go's
+    encoding/json matches the keys case-insensitively, the last one wins); without that key both lists
+    stay nil and every annotation and label is copied (the ksvc's own annotations aside). A value
+    encoding/json cannot store (no JSON object, a list holding no strings) fails the controller's
+    config: the defaults, ``unread`` saying why."""
     import json
 
-    text = json.dumps(revision_metadata(isvc), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    key, where = INFERENCE_SERVICE_CONFIG_KEY, where or KSERVE_CONFIG
+    if not isinstance(config_data, dict):
+        return TemplateLists(unread=f"{where} has no data")
+    text = config_data.get(key)
+    if text is None:
+        return TemplateLists(annotations=MANAGED_KSVC_ANNOTATIONS, labels=())
+    try:
+        pairs = json.loads(str(text), object_pairs_hook=_Pairs, parse_constant=_no_constant)
+    except ValueError:
+        return TemplateLists(unread=f"{where} key {key!r} is not JSON")
+    if not isinstance(pairs, _Pairs):
+        return TemplateLists(unread=f"{where} key {key!r} is no JSON object")
+    found: dict[str, tuple[str, ...]] = {}
+    for field, default in (("serviceAnnotationDisallowedList", SERVICE_ANNOTATION_DISALLOWED),
+                           ("serviceLabelDisallowedList", LABELS_NOT_IN_REVISION)):
+        found[field] = default
+        for k, v in pairs:
+            if _go_fold(k) != _go_fold(field):
+                continue
+            if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+                return TemplateLists(unread=f"{where} key {key!r} names a {field} that is no list of strings "
+                                            f"({_json_text(v)})")
+            found[field] = default + tuple(v or ())
+    return TemplateLists(annotations=found["serviceAnnotationDisallowedList"] + MANAGED_KSVC_ANNOTATIONS,
+                         labels=found["serviceLabelDisallowedList"])
+
+
+def revision_metadata(isvc: dict[str, Any] | None, lists: TemplateLists | None = None) -> dict[str, dict[str, Any]]:
+    """The annotations and labels of ``isvc`` that reach its revision template (those of ``lists``,
+    default KServe's (:data:`ANNOTATIONS_NOT_IN_REVISION`, :data:`LABELS_NOT_IN_REVISION`), left out):
+    another value is another revision, which ``metadata.generation`` does not show."""
+    lists = lists or TemplateLists()
+    meta = (isvc or {}).get("metadata") or {}
+    annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+    return {"annotations": {k: v for k, v in annotations.items() if k not in lists.annotations},
+            "labels": {k: v for k, v in labels.items() if k not in lists.labels}}
 
 
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -798,6 +840,7 @@ class ClusterDefault(NamedTuple):
     namespace: str = ""  # where it was read
     nowhere: bool = False  # that failure is a 404 in every namespace read: there is no such ConfigMap
     namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where it was looked for (kserve_config_namespaces)
+    template: TemplateLists | None = None  # read_template_lists of the ConfigMap read (None: not read)
 
     @property
     def read_failure(self) -> str:

@@ -134,7 +134,8 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool
 def read_kserve_default(core: Any, namespaces: tuple[str, ...] | None = None, **timeout: Any) -> ClusterDefault:
     """The cluster's ``defaultDeploymentMode`` as KServe reads it (``isvc.read_deploy_config`` of
     ConfigMap ``isvc.KSERVE_CONFIG``), from the first of ``isvc.KSERVE_NAMESPACES`` that has one,
-    as an ``isvc.ClusterDefault``. Only a 404 moves on to the next (KServe elsewhere). The API
+    as an ``isvc.ClusterDefault`` (with the lists of what KServe keeps out of a revision template,
+    ``isvc.read_template_lists``). Only a 404 moves on to the next (KServe elsewhere). The API
     server authorizes before it looks the object up (a 403 even where the namespace does not exist,
     kubernetes/kubernetes#31753), so the runner must be allowed in every namespace read: the
     ClusterRole of manifests/extras/kserve-config-reader. Any other failure leaves the mode unknown
@@ -145,7 +146,12 @@ def read_kserve_default(core: Any, namespaces: tuple[str, ...] | None = None, **
     ``isvc.KSERVE_NAMESPACES``)."""
     from kubernetes.client.exceptions import ApiException
 
-    from ctloop.serving.isvc import KSERVE_CONFIG, kserve_config_namespaces, read_deploy_config
+    from ctloop.serving.isvc import (
+        KSERVE_CONFIG,
+        kserve_config_namespaces,
+        read_deploy_config,
+        read_template_lists,
+    )
 
     namespaces = namespaces or kserve_config_namespaces()
     for namespace in namespaces:
@@ -163,7 +169,8 @@ def read_kserve_default(core: Any, namespaces: tuple[str, ...] | None = None, **
                                   namespaces=namespaces)
         mode, problem = read_deploy_config(getattr(found, "data", None))
         return ClusterDefault(mode, f"{namespace}/{KSERVE_CONFIG} {problem}" if problem else "", namespace=namespace,
-                              namespaces=namespaces)
+                              namespaces=namespaces,
+                              template=read_template_lists(getattr(found, "data", None), f"{namespace}/{KSERVE_CONFIG}"))
     return ClusterDefault(failure=f"404 Not Found in {' and '.join(namespaces)}", nowhere=True, namespaces=namespaces)
 
 

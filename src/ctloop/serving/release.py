@@ -283,11 +283,13 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         except ConfigError as again:
             # bad input met only by the rollback (CTLOOP_KSERVE_NAMESPACE read for a service whose
             # mode annotation went away while the deploy waited): a refusal, one line and exit 2
-            # (bad_input_exits) that still says the deploy failed — not a ServingError traceback
-            raise ServingBadInput(f"{failed}; its rollback to v{champion.version} was refused: "
-                                  f"{_one_line_problem(again)}; nothing recorded; {_traffic_now(isvcs, name)}: "
-                                  f"fix that, then roll back (ctloop rollout rollback --failed-version {version})"
-                                  ) from again
+            # (bad_input_exits) that still says the deploy failed — not a ServingError traceback.
+            # The failure is recorded as the other failure paths record it (the not-ready tag, an
+            # audit event): those writes do not depend on the bad variable
+            raise ServingBadInput(_rollback_refused(registry, isvcs, model_name=model_name, version=str(version),
+                                                    champion=str(champion.version), failed=failed, reason=reason,
+                                                    run_id=run_id, cfg=cfg, uri=uri, tags=not_ready,
+                                                    refusal=again)) from again
         except CtloopError as again:
             # the rollback's error alone never said the deploy had failed, nor why
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
@@ -311,9 +313,64 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # challenger at it again (MlflowRegistry._point_challenger)
         registry.set_tags(model_name, version, {TAG_ROLLOUT_STATUS: "deployed", "ctloop.rollout.pipeline_run": run_id,
                                                 "ctloop.rollout.reason": f"deployed again (was {tags[TAG_ROLLOUT_STATUS]})"})
+    # the annotations and labels it left reaching the revision template: the analysis' baseline
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
-                                                "pipeline_run": run_id, **state.to_dict(), **_where(cfg)})
+                                                "pipeline_run": run_id, **state.to_dict(), **_where(cfg),
+                                                **({"revision_metadata": state.metadata} if state.metadata else {})})
     return state, uri
+
+
+def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str, failed: str,
+                      reason: str, run_id: str, cfg: RolloutConfig, uri: str, tags: dict[str, str],
+                      refusal: ConfigError) -> str:
+    """The line of a failed deploy whose rollback met bad input, once recorded: the version tagged
+    (``tags``: :data:`TAG_ROLLOUT_NOT_READY` for Argo's retry of the step to refuse) and a ``rollback``
+    event with ``action: refused`` (``last_decision``: "rollback refused"). The spec still gives the
+    failed model its share, which its revision takes if it becomes ready later (:func:`_spec_share`,
+    read now): said, with the complete command to roll back once the input is fixed. A
+    :class:`ServingBadInput` (the pin-out of :func:`_pin_out_then_raise`: the champion's model cannot
+    be located) says all of that itself and is passed through."""
+    from ctloop.errors import shell_option
+
+    problem = one_line(str(refusal)) if isinstance(refusal, ServingBadInput) else _one_line_problem(refusal)
+    try:
+        if tags:
+            registry.set_tags(model_name, version, tags)
+        registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
+                                                    "to_version": champion, "refused": problem,
+                                                    "pipeline_run": run_id, **_where(cfg)})
+        recorded = "recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+    except CtloopError as bookkeeping:
+        recorded = f"recording it failed ({one_line(str(bookkeeping))})"
+    if isinstance(refusal, ServingBadInput):
+        return f"{failed}; its rollback to v{champion} was refused: {problem}; {recorded}"
+    command = " ".join(["ctloop rollout rollback", shell_option("--model-name", model_name),
+                        shell_option("--failed-version", version), shell_option("--isvc", cfg.inference_service),
+                        shell_option("--namespace", cfg.namespace)])
+    return (f"{failed}; its rollback to v{champion} was refused: {problem}; {recorded}; "
+            f"{_spec_share(isvcs, cfg.inference_service, uri, version)}: fix that, then roll back ({command})")
+
+
+def _spec_share(isvcs: Any, name: str, failed_uri: str, failed_version: str) -> str:
+    """Where the traffic is (:func:`_traffic_now`) and, read at the same time, the share the spec
+    still gives the failed model's canary: ``canaryTrafficPercent`` goes to the latest revision once
+    it is ready (KServe v0.20.0 ``reconcilers/knative/ksvc_reconciler.go``), so the traffic seen now
+    is not where it stays."""
+    from ctloop.serving.kube import traffic_split
+
+    try:
+        obj = isvcs.get(name)
+        split = traffic_split(obj)
+    except CtloopError as exc:
+        return f"where the traffic is was not read ({exc}): ctloop rollout status"
+    shown = ", ".join(f"{revision} ({percent} %)" for revision, percent in split.items()) or "no revision"
+    predictor = ((obj or {}).get("spec") or {}).get("predictor") or {}
+    if obj is None or not rollout.same_storage_uri(rollout._spec_version(obj)[1], failed_uri):
+        return f"traffic is on {shown} (ctloop rollout status)"
+    share = predictor.get("canaryTrafficPercent")
+    share = 100 if share is None else share
+    return (f"traffic is on {shown} now, but the spec still gives v{failed_version} {share} % "
+            "(its revision takes that share if it becomes ready; ctloop rollout status)")
 
 
 def _traffic_now(isvcs: Any, name: str) -> str:
@@ -452,8 +509,10 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                     return outcome
 
                 walking = True
+                baseline = _deployed_metadata(registry, model_name, str(version), run_id, cfg)
                 passed, reason, steps = rollout.walk_plan(_Sending(isvcs, at), name, plan=plan, check=step_check,
                                                           storage_uri=uri, revision=canary_revision, judged=seen,
+                                                          baseline=baseline,
                                                           max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
                 decision = "promote" if passed else "rollback"
@@ -611,7 +670,7 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
-        revision, generation, metadata = (("", None, "") if by_hand else
+        revision, generation, metadata = (("", None, None) if by_hand else
                                           _judged_spec(registry, model_name, str(version), run_id, cfg))
         last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation,
                                    "metadata": metadata}
@@ -623,16 +682,16 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
-                 cfg: RolloutConfig) -> tuple[str, int | None, str]:
+                 cfg: RolloutConfig) -> tuple[str, int | None, dict[str, Any] | None]:
     """The revision and the InferenceService's ``metadata.generation`` this run's analysis judged
     before it decided to promote ``version`` on this service (its record's ``canary_revision`` and
     ``generation``), ``("", None)`` when none says (no run id, an analysis recorded before round
     51, a first deployment: nothing to compare with); the generation ``None`` when the record has
-    none (recorded before it was); the digest of the annotations and labels judged
-    (``revision_metadata``, ``isvc.revision_metadata_digest``), ``""`` when the record has none
-    (recorded before round 57)."""
+    none (recorded before it was); the annotations and labels judged (``revision_metadata``, an
+    ``isvc.revision_metadata``), ``None`` when the record has none that reads as one (recorded
+    before round 57: not compared)."""
     if not run_id:
-        return "", None, ""
+        return "", None, None
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "analysis" and record.get("decision") == "promote"
@@ -643,8 +702,41 @@ def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
                 generation = int(generation) if generation not in (None, "") else None
             except (TypeError, ValueError):
                 generation = None
-            return record.get("canary_revision") or "", generation, record.get("revision_metadata") or ""
-    return "", None, ""
+            return record.get("canary_revision") or "", generation, _metadata_of(record)
+    return "", None, None
+
+
+def _metadata_of(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A record's ``revision_metadata`` (an ``isvc.revision_metadata``; MLflow keeps it as JSON text),
+    ``None`` when it has none that reads as one: not there, the sha256 of the first round-57 records,
+    cut by MLflow's tag limit."""
+    import json
+
+    value = record.get("revision_metadata")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not (isinstance(value, dict) and all(isinstance(value.get(k, {}), dict) for k in ("annotations", "labels"))):
+        return None
+    return value
+
+
+def _deployed_metadata(registry: Any, model_name: str, version: str, run_id: str,
+                       cfg: RolloutConfig) -> dict[str, Any] | None:
+    """The annotations and labels this run's deploy of ``version`` left on this service (its
+    ``deploy`` record's ``revision_metadata``), the canary walk's baseline: an annotation written
+    between the deploy and the analysis' first read is a revision nobody judged too. ``None`` (the
+    walk's first read is the baseline) without a run id or such a record."""
+    if not run_id:
+        return None
+    where = _where(cfg)
+    for record in reversed(registry.run_events(model_name, run_id)):
+        if (record.get("event") == "deploy" and str(record.get("version", version)) == version
+                and all(record.get(k, v) == v for k, v in where.items())):
+            return _metadata_of(record)
+    return None
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
@@ -694,7 +786,8 @@ def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: Roll
         state = rollout.set_traffic(isvcs, name, 0, timeout_s=cfg.timeout_seconds, expect_storage_uri=failed_uri)
     except ConfigError as pin:  # bad input met by the pin (CTLOOP_KSERVE_NAMESPACE): one line, exit 2
         raise ServingBadInput(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % was refused: "
-                              f"{_one_line_problem(pin)}; {_traffic_now(isvcs, name)}") from exc
+                              f"{_one_line_problem(pin)}; {_spec_share(isvcs, name, failed_uri, failed_version)}"
+                              ) from exc
     except CtloopError as pin:
         raise RegistryError(f"{exc}; pinning the failed v{failed_version}'s canary to 0 % failed too: {pin}") from exc
     raise RegistryError(f"{exc} (nothing to write back); the failed v{failed_version}'s canary pinned to 0 %, traffic "
@@ -824,7 +917,7 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
     among ``records`` (or naming another service) it is left out, not claimed by every service.
     ``decided``: the analysis' decision (promote, rollback, hold, stopped, refused), ``promoted`` (traffic
     to 100 %), ``champion`` (the registry alias moved), ``promotion aborted``, ``rolled back to
-    vN`` or ``rollback held``."""
+    vN``, ``rollback held`` or ``rollback refused`` (a failed deploy's rollback that met bad input)."""
     deployed = {r.get("pipeline_run"): r for r in records if r.get("event") == "deploy" and r.get("pipeline_run")}
 
     def another(record: dict[str, str]) -> bool:
@@ -843,8 +936,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
         decided = {"analysis": record.get("decision", "") or "?", "traffic_promote": "promoted (traffic 100 %)",
                    "promote": "champion", "promote_aborted": "promotion aborted"}.get(event, "")
         if event == "rollback":
-            decided = ("rollback held" if record.get("action") == "held"
-                       else f"rolled back to v{record.get('to_version') or '?'}")
+            decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
+                       if record.get("action") == "refused" else f"rolled back to v{record.get('to_version') or '?'}")
         return {"event": event, "decided": decided, "version": record.get("version", ""),
                 "at": record.get("at", ""), "reason": record.get("reason", ""),
                 "pipeline_run": record.get("pipeline_run", ""),

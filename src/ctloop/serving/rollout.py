@@ -99,6 +99,9 @@ class RolloutState:
     # the InferenceService's metadata.generation at the read this state was taken from (None: not
     # reported); walk_plan's baseline after its own traffic move — not in to_dict, not an event field
     generation: int | None = None
+    # the annotations and labels of that read reaching the revision template (isvc.revision_metadata,
+    # KServe's default lists): what a deploy left, the walk's baseline (release.analyze) — not in to_dict
+    metadata: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "name": self.name, "version": self.version,
@@ -219,7 +222,8 @@ def _state(action: str, obj: dict[str, Any], version: str) -> RolloutState:
     split = traffic_split(obj)
     generation = (obj.get("metadata") or {}).get("generation")
     return RolloutState(action, obj["metadata"]["name"], version, st.get("latestReadyRevision", ""),
-                        _previous(obj), split, generation=generation if isinstance(generation, int) else None)
+                        _previous(obj), split, generation=generation if isinstance(generation, int) else None,
+                        metadata=specs.revision_metadata(obj))
 
 
 def _stable_revision(obj: dict[str, Any]) -> str:
@@ -1138,7 +1142,7 @@ def _moot_pin(obj: dict[str, Any]) -> bool:
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
             version: str = "", percent: Any = _ANY, revision: str = "",
-            generation: int | None = None, metadata: str = "") -> RolloutState:
+            generation: int | None = None, metadata: dict[str, Any] | None = None) -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
     ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
@@ -1151,8 +1155,8 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic). With ``revision`` (the one the
     analysis judged) a canary whose spec was edited since — another latest revision, or, with
     ``generation`` (the ``metadata.generation`` the analysis judged), another generation: a spec
-    change KServe has not reconciled yet; with ``metadata`` (``isvc.revision_metadata_digest`` judged),
-    other annotations or labels of the revision template — is refused too (:class:`ChangedOutside`): the
+    change KServe has not reconciled yet; with ``metadata`` (the ``isvc.revision_metadata`` judged),
+    other annotations or labels of the revision template (:func:`_metadata_edited`) — is refused too (:class:`ChangedOutside`): the
     edit (a resource limit, an env var, an annotation) made a revision nobody analysed, which promoting
     would give 100 %."""
     deadline = time.monotonic() + timeout_s
@@ -1161,16 +1165,18 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                         metadata)
 
 
-def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = None, metadata: str = "") -> str:
+def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = None,
+                  metadata: dict[str, Any] | None = None, isvcs: Any = None) -> str:
     """Why the spec is not the one whose canary ``revision`` was analysed (KServe v0.20.0
     ``ComponentStatusSpec.latestCreatedRevision``; with ``generation``, the ``metadata.generation``
     judged: any spec edit moves it, and KServe never writes the spec), ``""`` when it is. Never
     ``status.observedGeneration``: KServe v0.20.0 copies the Knative Service's own counter there
     (``inference_service_status.go`` ``PropagateStatus``), which a promote from 100 % does not move
     (``ksvc_reconciler.go``: the same traffic, no update) — compared with the InferenceService's, it
-    held every rollout after a full-plan promotion. With ``metadata`` (``isvc.revision_metadata_digest``
-    of the annotations and labels judged): another digest is an annotation or a label written since
-    (``kubectl annotate``), a new revision too, which moves no ``metadata.generation``."""
+    held every rollout after a full-plan promotion. With ``metadata`` (``isvc.revision_metadata`` of the
+    annotations and labels judged): an annotation or a label written since (``kubectl annotate``), a new
+    revision too, which moves no ``metadata.generation`` (:func:`_metadata_edited`, the lists read through
+    ``isvcs``)."""
     latest = predictor_status(obj).get("latestCreatedRevision") or ""
     if latest and latest != revision:
         return f"the analysis judged revision {revision}, its latest revision is now {latest} (the spec edited since)"
@@ -1178,14 +1184,57 @@ def _edited_since(obj: dict[str, Any], revision: str, generation: int | None = N
     if isinstance(generation, int) and isinstance(now, int) and now != generation:
         return (f"its spec changed since the analysis judged revision {revision} (metadata.generation {now}, "
                 f"the analysis judged it at {generation})")
-    if metadata and specs.revision_metadata_digest(obj) != metadata:
+    if metadata is not None and (changed := _metadata_edited(isvcs, metadata, obj, {}))[0]:
         return (f"its annotations or labels that reach the revision template changed since the analysis judged "
-                f"revision {revision} (a new revision, which KServe may not have reconciled yet)")
+                f"revision {revision} ({changed[0]}): a new revision, which KServe may not have reconciled yet"
+                f"{changed[1]}")
     return ""
 
 
+def template_lists(isvcs: Any) -> specs.TemplateLists:
+    """What the cluster's KServe keeps out of a revision template (``isvc.read_template_lists``, of the
+    ConfigMap ``InferenceServices.kserve_default`` reads); KServe's defaults, ``unread`` saying why,
+    when it cannot be read (not there, no RBAC, a bad ``CTLOOP_KSERVE_NAMESPACE``, a client that
+    reads no ConfigMap)."""
+    reader = getattr(isvcs, "kserve_default", None)
+    if reader is None:
+        return specs.TemplateLists(unread=f"{specs.KSERVE_CONFIG} not read by this client")
+    try:
+        found = reader()
+    except ConfigError as exc:
+        return specs.TemplateLists(unread=f"{specs.KSERVE_CONFIG} not read: {' '.join(str(exc).split())}")
+    if found.template is None:
+        return specs.TemplateLists(unread=f"{specs.KSERVE_CONFIG} not read: {found.failure or 'not found'}")
+    return found.template
+
+
+def _metadata_edited(isvcs: Any, before: dict[str, Any], obj: dict[str, Any],
+                     memo: dict[str, Any]) -> tuple[str, str]:
+    """What of ``obj``'s annotations and labels reaching the revision template differs from
+    ``before`` (an ``isvc.revision_metadata``), ``""`` when nothing does, and a note for the
+    message (``""``, or that the lists are KServe's defaults, and why). Both are compared with
+    KServe's default lists first, and only when they differ is the cluster's ConfigMap read
+    (:func:`template_lists`, kept in ``memo["lists"]``): KServe v0.20.0 appends its
+    ``inferenceService.serviceAnnotationDisallowedList`` / ``serviceLabelDisallowedList``
+    (``pkg/apis/serving/v1beta1/configmap.go`` ~239-252), so an annotation a GitOps tool stamps on
+    every sync, listed there, makes no revision. Lists not read from the cluster are said."""
+    read = specs.revision_metadata(obj)
+    if not _metadata_changes(before, read):
+        return "", ""
+    lists = memo.get("lists") or memo.setdefault("lists", template_lists(isvcs))
+
+    def kept(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {"annotations": {k: v for k, v in (meta.get("annotations") or {}).items() if k not in lists.annotations},
+                "labels": {k: v for k, v in (meta.get("labels") or {}).items() if k not in lists.labels}}
+
+    changed = _metadata_changes(kept(before), kept(read))
+    return changed, (f"; judged with KServe's default disallowed lists ({lists.unread})"
+                     if changed and lists.unread else "")
+
+
 def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
-             deadline: float, revision: str = "", generation: int | None = None, metadata: str = "") -> RolloutState:
+             deadline: float, revision: str = "", generation: int | None = None,
+             metadata: dict[str, Any] | None = None) -> RolloutState:
     current = isvcs.get(name) or {}
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         _check_mode(isvcs, current)
@@ -1204,7 +1253,7 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
                              "(whoever changed it decides)")
     # the promote patch not landed yet (a retry after it did finds no pin): the revision judged must
     # still be the latest one
-    if revision and pinned is not None and (edited := _edited_since(current, revision, generation, metadata)):
+    if revision and pinned is not None and (edited := _edited_since(current, revision, generation, metadata, isvcs)):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: {edited}; "
                              "promoting would give 100 % to a revision nobody analysed; nothing promoted (whoever "
                              "changed it decides: run the rollout again to analyse it, or ctloop rollout promote)")
@@ -1738,7 +1787,8 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     a resource limit raised by hand runs the canary's share in a revision nobody judges; with
     ``generation``, no other ``metadata.generation``: an edit KServe has not reconciled yet). With
     ``metadata``: ``{"baseline": ...}`` is compared with the annotations and labels that reach the
-    revision template (``isvc.revision_metadata``), its first read taken as the baseline — a
+    revision template (``isvc.revision_metadata``; :func:`_metadata_edited`, the cluster's lists kept in
+    ``metadata["lists"]``), its first read taken as the baseline unless given (``"since"``: whence) — a
     ``kubectl annotate`` is a new revision too, but moves no ``metadata.generation``, and before
     KServe reconciled it the status still named the revision judged, so the walk moved the canary and
     the next share went to a revision nobody judged.
@@ -1761,11 +1811,11 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     if revision and (edited := _edited_since(obj, revision, generation)):
         raise ChangedOutside(f"{where}: {edited}")
     if metadata is not None:
-        read = specs.revision_metadata(obj)
-        before = metadata.setdefault("baseline", read)
-        if changed := _metadata_changes(before, read):
-            raise ChangedOutside(f"{where}: {changed} since the walk first read it, which starts a revision "
-                                 "nobody judged (KServe may not have reconciled it yet)")
+        before = metadata.setdefault("baseline", specs.revision_metadata(obj))
+        if (changed := _metadata_edited(isvcs, before, obj, metadata))[0]:
+            since = metadata.get("since") or "the walk first read it"
+            raise ChangedOutside(f"{where}: {changed[0]} since {since}, which starts a revision nobody judged "
+                                 f"(KServe may not have reconciled it yet){changed[1]}")
     now = (obj.get("metadata") or {}).get("generation")
     return now if isinstance(now, int) else None
 
@@ -1785,7 +1835,8 @@ def _metadata_changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str
 
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
               timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
-              revision: str = "", judged: dict[str, Any] | None = None) -> tuple[bool, str, list[dict[str, Any]]]:
+              revision: str = "", judged: dict[str, Any] | None = None,
+              baseline: dict[str, Any] | None = None) -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
     Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
@@ -1796,7 +1847,10 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     took over and nothing here may undo it; those reads ask again over 5xx and 429 answers within
     ``timeout_s`` (``kube.step_deadline``); the ``metadata.generation`` read after the walk's own
     traffic move (or at its first read) must not move either, and the last one read is left in
-    ``judged["generation"]`` for the analysis record (promote compares it). Other serving errors propagate too (the caller rolls
+    ``judged["generation"]`` for the analysis record (promote compares it), as the annotations and
+    labels judged are in ``judged["metadata"]`` (``isvc.revision_metadata``): their baseline is
+    ``baseline`` (what the deploy left, its state's ``metadata``) when given, else the walk's first
+    read. Other serving errors propagate too (the caller rolls
     back). Any ctloop error carries the steps judged before it as ``steps``. Used by
     :func:`ctloop.serving.release.analyze`.
     """
@@ -1805,7 +1859,8 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     failed = 0
 
     generation: int | None = None  # the spec's, as this walk last wrote or first read it
-    metadata: dict[str, Any] = {}  # the revision template's annotations and labels, as first read
+    # the revision template's annotations and labels, as the deploy left them or as first read
+    metadata: dict[str, Any] = {"baseline": baseline, "since": "the deploy left it"} if baseline else {}
 
     def unchanged(percent: int) -> None:
         nonlocal generation
@@ -1818,7 +1873,7 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
         if judged is not None:
             judged["generation"] = generation
             # the annotations and labels judged (the baseline: every read since equals it), as promote compares them
-            judged["metadata"] = specs.revision_metadata_digest({"metadata": metadata["baseline"]})
+            judged["metadata"] = metadata["baseline"]
 
     for i, percent in enumerate(plan):
         try:
