@@ -1073,7 +1073,7 @@ class MlflowRegistry:
         return cls(f"model {name!r} v{version}: {failed} failed "
                    f"({one_line(hide_password(str(exc), self.tracking_uri))[:300]}); {left}")
 
-    def _point_challenger(self, name: str, mine: int, done: str = "") -> bool:
+    def _point_challenger(self, name: str, mine: int, done: str = "", memo: dict[str, Any] | None = None) -> bool:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
         and a promotion may hold the lock for minutes, so two runs registering at once are settled by
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
@@ -1094,16 +1094,17 @@ class MlflowRegistry:
         run's version for someone else's busy write). ``done``: what the warning says was done before. False
         when no version is a target (``mine`` never challenger, :func:`_never_challenger`, none newer that may be
         one; was: the newest READY version, the champion or one never gated or rejected too): the alias is left as it is
-        (was: ``mine`` written regardless, over a concurrent rollback's removal)."""
+        (was: ``mine`` written regardless, over a concurrent rollback's removal). ``memo``: :meth:`_alias_champions`'."""
         from mlflow.exceptions import MlflowException
 
+        memo = {} if memo is None else memo
         refused: set[str] = set()
         busy: dict[str, Exception] = {}
         for _ in range(3):
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             aliases = self.aliases(name)
             # never challenger (_never_challenger): the champion, a version never gated or rejected, rolled back, a copy
-            ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), mine)
+            ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), mine, memo)
             copies = _never_challenger(found, aliases.get(CHAMPION), ever)
             ready = [int(mv.version) for mv in found if str(mv.version) not in copies
                      and str(mv.version) not in refused and int(mv.version) > mine]
@@ -1142,7 +1143,7 @@ class MlflowRegistry:
         now = self.aliases(name)
         current = now.get(CHALLENGER)
         found = [mv for mv in self._search_versions(name) if mv.name == name]
-        ever = self._alias_champions(name, found, now.get(CHAMPION, ""), mine)
+        ever = self._alias_champions(name, found, now.get(CHAMPION, ""), mine, memo)
         copies = _never_challenger(found, now.get(CHAMPION), ever)
         if current is not None and current.isdigit() and int(current) >= mine and current not in refused | copies:
             return True
@@ -1196,7 +1197,8 @@ class MlflowRegistry:
             return f"not set (v{version} was not challenger)"
         try:  # the alias is off v{version} now: an error past this point is not "not removed"
             found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
-            ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), int(version))
+            memo: dict[str, Any] = {}  # the promotion records read once for both (was: once per pass)
+            ever = self._alias_champions(name, found, aliases.get(CHAMPION, ""), int(version), memo)
             never = _never_challenger(found, aliases.get(CHAMPION), ever)
             # (was its own test: the champion, a version never gated or rejected got the alias)
             newer = [int(mv.version) for mv in found
@@ -1204,7 +1206,7 @@ class MlflowRegistry:
             if not newer:
                 return f"removed from v{version}"
             if not self._point_challenger(name, max(newer), done=f"alias {CHALLENGER!r} of {name} is removed from "
-                                                                 f"v{version}"):
+                                                                 f"v{version}", memo=memo):
                 return (f"removed from v{version}; unset: v{max(newer)}, newer, may not be challenger any more (rolled "
                         "back, rejected or promoted meanwhile, or a retried create's copy)")
             now = self.aliases(name).get(CHALLENGER)
@@ -1291,11 +1293,16 @@ class MlflowRegistry:
                 info = self.client.get_run(mv.run_id).info
                 experiment = self.client.get_experiment(info.experiment_id)
             except (MlflowException, RegistryError) as exc:  # a note, never a failure of status: what it is, said
-                gone = isinstance(exc, RegistryGone) or _is_not_found(exc)
-                out.append(f"{where}: " + ("its training run or its experiment was deleted for good (mlflow gc): "
-                                           "ctloop cannot deploy, roll back to or compare with it; promote another "
-                                           "version" if gone else f"cannot read its training run: "
-                                           f"{one_line(str(exc))[:300]}"))
+                # what is gone (was: "training run or experiment" for a version deleted too) and the way out for
+                # this alias (was: "promote another version" for the rollback target as well, which leaves it)
+                what = ("the version is deleted from the registry" if isinstance(exc, RegistryGone) else
+                        "its training run or its experiment was deleted for good (mlflow gc)")
+                way = ("ctloop cannot redeploy it or detect drift against it; promote another version"
+                       if alias == CHAMPION else
+                       f"a rollback to it fails; set alias {PREVIOUS_CHAMPION} on another former champion in the "
+                       "MLflow UI, or the next promotion replaces it")
+                out.append(f"{where}: {what}: {way}" if isinstance(exc, RegistryGone) or _is_not_found(exc)
+                           else f"{where}: cannot read its training run: {one_line(str(exc))[:300]}")
                 continue
             trash = ("(in MLflow's trash, which mlflow gc empties with the model files ctloop reads to deploy, roll "
                      "back and detect drift)")
@@ -1585,6 +1592,11 @@ class MlflowRegistry:
                 # a champion set by hand while challenger, replaced now: champion before, never challenger (was: left
                 # on it, and `ctloop score --alias challenger` scored the model just replaced)
                 done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, previous, rolled_back_before=False)}")
+            elif self._challenger_was_champion(name, aliases, p.version, previous):
+                # one further back (set by hand, or left by a promotion before round 57 and promoted past since):
+                # the same rule (was: repaired on the previous champion only)
+                done.append(f"alias {CHALLENGER}: "
+                            f"{self.drop_challenger(name, aliases[CHALLENGER], rolled_back_before=False)}")
             if previous and back != previous:
                 self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
                 done.append(f"alias previous-champion -> v{previous}")
@@ -1721,6 +1733,16 @@ class MlflowRegistry:
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)
 
+    def _challenger_was_champion(self, name: str, aliases: dict[str, str], champion: str, previous: str) -> bool:
+        """Whether alias ``challenger`` names a version other than ``champion`` and ``previous`` tagged
+        :data:`TAG_WAS_CHAMPION` with this model's name: champion before, never challenger (:func:`_never_challenger`),
+        flagged by :meth:`_missing` and taken off by :meth:`_complete` as on the previous champion. One version read."""
+        version = aliases.get(CHALLENGER)
+        if not version or version in (champion, previous):
+            return False
+        mv = self._version_if_kept(name, version)
+        return mv is not None and (mv.tags or {}).get(TAG_WAS_CHAMPION) == name
+
     def _missing(
         self, name: str, p: Promotion, aliases: dict[str, str], before: ModelVersion | None
     ) -> list[str]:
@@ -1741,6 +1763,8 @@ class MlflowRegistry:
             out.append(f"alias {CHALLENGER} names the champion v{p.version}")
         elif previous and aliases.get(CHALLENGER) == previous:  # (a champion set by hand while challenger)
             out.append(f"alias {CHALLENGER} names the previous champion v{previous}")
+        elif self._challenger_was_champion(name, aliases, p.version, previous):
+            out.append(f"alias {CHALLENGER} names v{aliases[CHALLENGER]}, a champion before")
         for version, want, drop in (
             (p.version, p.champion_tags(name), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
             (previous, p.superseded_tags(name), ()),
@@ -1791,7 +1815,7 @@ class MlflowRegistry:
             if not (r.denied and r.released and r.renamed
                     and now - r.renamed < timedelta(seconds=RELEASED_LOCK_NOTE_AFTER_S))
         ]
-        if state.consistent and not (break_lock and state.lock):
+        if state.consistent and not (break_lock and state.lock) and not self._legacy_tagged(name):
             return done
         if break_lock and state.lock:
             # renamed to the name of the lease read, as a waiter breaks one: a delete by name removed the lock
@@ -1805,6 +1829,10 @@ class MlflowRegistry:
         with self._locked(name, wait=wait):
             done += self._settle(name)
         return done
+
+    def _legacy_tagged(self, name: str) -> bool:
+        """Whether a version of ``name`` carries :data:`LEGACY_WAS_CHAMPION` (:meth:`_migrate_legacy_champions`)."""
+        return bool(_champion_tagged([mv for mv in self._search_versions(name) if mv.name == name], name, legacy=True))
 
     def _repair_if_free(self, name: str) -> None:
         try:
@@ -1824,10 +1852,11 @@ class MlflowRegistry:
     def _settle(self, name: str) -> list[str]:
         """Under the lock: abort pending records the alias does not confirm, complete the
         champion's promotion."""
-        return self._settled(name)[0]
+        return self._settled(name, shown=True)[0]
 
-    def _settled(self, name: str) -> tuple[list[str], RegistryState, str | None]:
-        """:meth:`_settle`: what it did, the state it settled and the audit experiment's id (:meth:`_inspect`)."""
+    def _settled(self, name: str, *, shown: bool = False) -> tuple[list[str], RegistryState, str | None]:
+        """:meth:`_settle`: what it did, the state it settled and the audit experiment's id (:meth:`_inspect`).
+        ``shown``: what it did is shown to the user (repair), else a removed legacy tag is a warning line."""
         state, experiment = self._inspect(name)
         done = []
         for p in state.pending:
@@ -1842,7 +1871,49 @@ class MlflowRegistry:
                 f"promotion {state.promotion.id}: {a}"
                 for a in self._complete(name, state.promotion)
             ]
+        done += self._migrate_legacy_champions(name, shown=shown)
         return done, state, experiment
+
+    def _migrate_legacy_champions(self, name: str, *, shown: bool = False) -> list[str]:
+        """Under the promotion lock (every promotion's and repair's settle), once per store promoted before round 56:
+        its promotion records read once (:meth:`champions_ever`), each version they name tagged
+        :data:`TAG_WAS_CHAMPION` with the model's name, and each :data:`LEGACY_WAS_CHAMPION` tag they do not confirm
+        (a copy's) removed, each removal said (``shown``: in what it returns, else in a warning line). After it no version carries the legacy value, and
+        :meth:`_alias_champions` reads the tags alone (was: nothing cleared a ``true`` tag, so every register, drop
+        and serving validation read every promotion record, forever). Records unreadable: nothing changed, the
+        tags stay as they were, said (the next settle tries again). Returns what it did."""
+        from mlflow.exceptions import MlflowException
+
+        found = [mv for mv in self._search_versions(name) if mv.name == name]
+        legacy = _champion_tagged(found, name, legacy=True)
+        if not legacy:
+            return []
+        try:
+            if self._audit_experiment(name) is None:
+                raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
+            ever = self.champions_ever(name)
+        except (MlflowException, RegistryError) as exc:
+            log.warning("ctloop: cannot read the promotion records of %s (%s): its %s=%s tags (v%s) are left as they "
+                        "are; a champion set by hand before round 56 cannot be known", name, one_line(str(exc))[:300],
+                        TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION, ", v".join(sorted(legacy, key=int)))
+            return []
+        done = []
+        try:
+            for mv in sorted(found, key=lambda m: int(m.version) if str(m.version).isdigit() else -1):
+                version, tag = str(mv.version), (mv.tags or {}).get(TAG_WAS_CHAMPION)
+                if version in ever and tag != name:
+                    self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, name)
+                    done.append(f"v{version} tag {TAG_WAS_CHAMPION}: {tag or 'unset'} -> {name} (a promotion record "
+                                "names it champion)")
+                elif version not in ever and tag == LEGACY_WAS_CHAMPION:
+                    self.client.delete_model_version_tag(name, version, TAG_WAS_CHAMPION)
+                    done.append(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion "
+                                "record of this model names it champion: a copy's)")
+                    if not shown:
+                        log.warning("ctloop: registry model %s: %s", name, done[-1])
+        except MlflowException as exc:
+            raise RegistryError(f"cannot rewrite the {TAG_WAS_CHAMPION} tags of {name}: {exc}") from exc
+        return done
 
     # ------------------------------------------------------------------ the lock
     def _lock_name(self, name: str) -> str:
@@ -2339,7 +2410,8 @@ class MlflowRegistry:
         return ({p.version for p in counted} | {p.previous for p in counted if p.previous}
                 | ({champion} if champion else set()))
 
-    def _alias_champions(self, name: str, found: list[Any], champion: str, mine: int) -> set[str]:
+    def _alias_champions(self, name: str, found: list[Any], champion: str, mine: int,
+                         memo: dict[str, Any] | None = None) -> set[str]:
         """The versions ever champion as the challenger rule (:func:`_never_challenger`) counts them for a write of
         the alias at ``mine`` or newer: the alias' version ``champion`` and those tagged :data:`TAG_WAS_CHAMPION` with
         this model's name (:func:`_champion_tagged`), read with the versions, no audit read (was: every promotion
@@ -2351,24 +2423,33 @@ class MlflowRegistry:
         older version was known to the records only (was: a tagged ``true`` at ``mine`` or newer alone sent the read,
         and after v1, v3 by hand, v1 promoted back, v2 promoted, v3 read as never champion and got the alias, which
         the same history written now refuses). Those records unreadable, the ``true`` tags at ``mine`` or newer, the
-        only ones that can pass a write over, count, said in one warning line: the stricter rule, never an error."""
+        only ones that can pass a write over, count, said in one warning line: the stricter rule, never an error; the
+        line says too that a champion set by hand before round 56 cannot be known then (was: said only when a ``true``
+        tag at ``mine`` or newer was not otherwise counted, so the hand-set champion's alias was decided silently).
+        ``memo``: one dict per :meth:`_point_challenger` or :meth:`drop_challenger` call, so its passes read the records
+        (and warn) once (was: up to three audit reads per register). The next promotion or ``registry repair``
+        rewrites those tags (:meth:`_migrate_legacy_champions`); after it no audit read is made here."""
         from mlflow.exceptions import MlflowException
 
         ever = _champion_tagged(found, name) | ({champion} if champion else set())
         legacy = _champion_tagged(found, name, legacy=True)
-        if legacy:
+        if not legacy:
+            return ever
+        memo = {} if memo is None else memo
+        if "records" not in memo:
             try:
                 if self._audit_experiment(name) is None:  # removed or renamed: no record confirms or denies the tag
                     raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
-                ever |= self.champions_ever(name, champion)
+                memo["records"] = self.champions_ever(name, champion)
             except (MlflowException, RegistryError) as exc:  # (was: no experiment, the tag silently not counted)
-                legacy = {v for v in legacy if int(v) >= mine} - ever
-                if legacy:
-                    log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
-                                "champion before", name, one_line(str(exc))[:300], ", v".join(sorted(legacy, key=int)),
-                                TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
-                    ever |= legacy
-        return ever
+                memo["records"] = None
+                log.warning("ctloop: cannot read the promotion records of %s (%s): v%s, tagged %s=%s, counted as "
+                            "champion before (a promotion before round 56; where it can pass a write over); a "
+                            "champion set by hand before round 56 cannot be known", name, one_line(str(exc))[:300],
+                            ", v".join(sorted(legacy, key=int)), TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+        if memo["records"] is None:
+            return ever | {v for v in legacy if int(v) >= mine}
+        return ever | memo["records"]
 
     def newest_champion(self, name: str, champion: str | None = None) -> str:
         """The newest version ever champion of ``name`` (of :meth:`champions_ever`; "" for none): the one rule that a

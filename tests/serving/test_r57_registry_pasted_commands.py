@@ -6,10 +6,11 @@ the lock's ``--break-lock`` hint, ``ctloop reject`` and ``ctloop rollout promote
 status note printed ``--model-name {name}`` raw: pasted, bash split the name, expanded ``$HOME`` and ran what followed
 ``;``. Each printed command is run here through ``bash -c`` with ``ctloop`` a shell function that prints its argv,
 then parsed by ctloop's own parser (and, where the command is registry-only, run by ``ctloop.cli.main``). MLflow is
-real (the ``registered`` sqlite store); ``ctloop`` in bash is the argv-capturing stand-in, named so."""
+real (copies of the ``registered`` sqlite store); ``ctloop`` in bash is the argv-capturing stand-in, named so."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -28,9 +29,8 @@ from ctloop.registry import (
     TAG_LOCK_OWNER,
     MlflowRegistry,
 )
-from tests.fixtures.rollout_store import MODEL, registered
-
-__all__ = ["registered"]
+from tests.fixtures.rollout_store import MODEL
+from tests.integration.registry_support import copy_store
 
 # a name MLflow registers: a leading '-', quotes, '$', ';', '&' and spaces (check_model_name takes it too)
 HOSTILE = '-it\'s "cr" $HOME; echo pwned & x'
@@ -72,18 +72,29 @@ def test_shell_option_round_trips_through_bash_and_argparse():
     )  # plain names stay plain
 
 
-@pytest.fixture
-def hostile(registered):
-    """``(uri, registry)`` with model ``HOSTILE``: copies of ``MODEL`` v1 and v2 (tags and all)."""
-    uri, reg = registered
-    for version in ("1", "2"):
+@pytest.fixture(scope="module")
+def hostile_template(registered_template, tmp_path_factory):
+    """A store directory (as :func:`tests.fixtures.rollout_store.registered_template`) with model ``HOSTILE`` too:
+    copies of ``MODEL`` v1, v2 and v2 again (v3), tags and all, made once for this module."""
+    root = tmp_path_factory.mktemp("hostile")
+    reg = copy_store(registered_template, f"sqlite:///{root / 'mlflow.db'}")
+    for version in ("1", "2", "2"):
         reg.client.copy_model_version(f"models:/{MODEL}/{version}", HOSTILE)
-    return uri, reg
+    return root
 
 
-def test_registry_status_run_line_pastes_and_repairs(hostile, capsys, monkeypatch):
+@pytest.fixture
+def hostile(hostile_template, tmp_path):
+    """``(uri, registry)`` of a copy of :func:`hostile_template` of its own (as ``registered``)."""
+    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
+    return uri, copy_store(hostile_template, uri)
+
+
+def test_registry_status_run_line_and_break_lock_hint_paste_and_repair(
+    hostile, capsys, monkeypatch
+):
     """The ``run:`` line carries the store status read (was: no ``--tracking-uri``: pasted where
-    MLFLOW_TRACKING_URI is unset, it read MLflow's default)."""
+    MLFLOW_TRACKING_URI is unset, it read MLflow's default); then a held lock's ``--break-lock`` hint."""
     uri, reg = hostile
     past = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     reg.client.create_registered_model(HOSTILE + LOCK_SUFFIX, tags={
@@ -97,9 +108,6 @@ def test_registry_status_run_line_pastes_and_repairs(hostile, capsys, monkeypatc
     assert main(argv) == 0  # what it says, in the store status read: the expired lock is broken
     assert reg.inspect(HOSTILE).consistent
 
-
-def test_a_held_locks_break_lock_hint_pastes(hostile):
-    uri, reg = hostile
     soon = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     reg.client.create_registered_model(HOSTILE + LOCK_SUFFIX, tags={
         TAG_LOCK_OWNER: "other-host:1:y", TAG_LOCK_EXPIRES: soon, TAG_LOCK_MODEL: HOSTILE})  # fmt: skip
@@ -115,11 +123,12 @@ def test_a_held_locks_break_lock_hint_pastes(hostile):
 
 
 def test_an_approval_refused_for_a_newer_champion_pastes_reject_and_promote(hostile):
-    """v1 pending approval, v2 promoted by hand meanwhile: the refusal names ``ctloop reject`` (run here: v1 is
-    rejected) and ``ctloop rollout promote`` (parsed: it needs a cluster); the status note names the latter too."""
+    """v1 pending approval, v3 promoted by hand meanwhile: the refusal names ``ctloop reject`` (run here: v1 is
+    rejected) and ``ctloop rollout promote`` (parsed: it needs a cluster); v1 made champion again by hand, the status
+    note on v2, passed over, names the latter too."""
     uri, reg = hostile
     approval.request(reg, HOSTILE, "1", reason="gate passed", rollout={"approval": "required"})
-    reg.promote(HOSTILE, "2", reason="v2 by hand")
+    reg.promote(HOSTILE, "3", reason="v3 by hand")
     with pytest.raises(RegistryError, match="registered after it, is champion") as refused:
         approval.decide(reg, HOSTILE, "1", approve=True, by="alice", reason="looks good")
     reject, promote = pasted(*commands_in(str(refused.value)))
@@ -130,22 +139,67 @@ def test_an_approval_refused_for_a_newer_champion_pastes_reject_and_promote(host
         == 0
     )
     assert reg.get_version(HOSTILE, "1").tags[approval.TAG_STATE] == approval.REJECTED
-    # a version passed over (v1 champion again after v2): the status note's override
-    reg.client.copy_model_version(f"models:/{MODEL}/2", HOSTILE)  # v3
-    reg.promote(HOSTILE, "3", reason="v3")
+    # a version passed over (v2, when v1 is champion again after v3): the status note's override
     reg.client.set_registered_model_alias(HOSTILE, CHAMPION, "1")
     notes = [c for n in reg.challenger_notes(HOSTILE, reg.aliases(HOSTILE)) for c in commands_in(n)]
     assert notes and all(parsed(a).model_name == HOSTILE for a in pasted(*notes)), notes
 
 
+_FLAG = re.compile(r"--model-name[ =]$")
+
+
+def raw_model_names(source: str) -> list[int]:
+    """The lines of ``source`` (Python) where a command's ``--model-name`` takes a value other than through
+    :func:`shell_option`: an f-string field right after it (also across implicitly joined literals, ``"...
+    --model-name " f"{name}"``, which Python joins into one f-string), ``+`` after it, or a ``str.format``/``%``
+    template (``--model-name {}``, ``--model-name %s``)."""
+
+    def ends_with_flag(node) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return bool(_FLAG.search(node.value))
+        if isinstance(node, ast.JoinedStr) and node.values:
+            return ends_with_flag(node.values[-1])
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return ends_with_flag(node.right)
+        return False
+
+    lines = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            lines |= {node.lineno for a, b in zip(node.values, node.values[1:], strict=False)
+                      if ends_with_flag(a) and isinstance(b, ast.FormattedValue)}  # fmt: skip
+        elif (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Add)
+            and ends_with_flag(node.left)
+        ):
+            lines.add(node.lineno)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.search(r"--model-name[ =](\{|%)", node.value):
+                lines.add(node.lineno)
+    return sorted(lines)
+
+
 def test_no_message_puts_a_model_name_into_a_command_raw():
     """The sites above and the two a failure mid-promotion prints (completion failed, the champion alias write
-    failed), which these tests do not provoke: none writes ``--model-name {...}`` without :func:`shell_option`."""
+    failed), which these tests do not provoke: none writes ``--model-name`` and a value without :func:`shell_option`
+    (was: a regex for ``--model-name {`` on one line, blind to ``"--model-name " f"{name}"`` and ``+ name``). The scan
+    first shown to find each raw form."""
     from pathlib import Path
 
+    forms = ['f"ctloop audit --model-name {name}"', '"ctloop audit --model-name " f"{name}"',
+             '("`ctloop audit "\n "--model-name " f"{name} --version 1`")', '"ctloop audit --model-name " + name',
+             'f"ctloop audit --model-name=" + name', '"ctloop audit --model-name {}".format(name)',
+             '"ctloop audit --model-name %s" % name']  # fmt: skip
+    assert [raw_model_names(f"x = {form}\n") for form in forms] == [[1]] * len(forms)
+    assert (
+        raw_model_names("x = f\"ctloop audit {shell_option('--model-name', name)} --version 1\"\n")
+        == []
+    )
     root = Path(__file__).resolve().parents[2]
-    raw = [f"{path.relative_to(root)}:{i}" for folder in ("src/ctloop", "components") for path in (root / folder).rglob("*.py")
-           for i, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"--model-name \{", line)]  # fmt: skip
+    raw = [f"{path.relative_to(root)}:{line}" for folder in ("src/ctloop", "components")
+           for path in sorted((root / folder).rglob("*.py")) if "--model-name" in (text := path.read_text())
+           for line in raw_model_names(text)]  # fmt: skip
     assert raw == [], raw
 
 

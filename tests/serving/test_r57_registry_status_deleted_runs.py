@@ -7,7 +7,7 @@ one is tried). MLflow is real (the ``registered`` sqlite store)."""
 from __future__ import annotations
 
 from ctloop.cli import main
-from ctloop.registry import PREVIOUS_CHAMPION
+from ctloop.registry import CHAMPION, PREVIOUS_CHAMPION
 from tests.fixtures.rollout_store import MODEL, registered
 
 __all__ = ["registered"]
@@ -34,3 +34,12 @@ def test_status_notes_a_champion_or_rollback_target_whose_run_is_deleted(registe
     reg.client.restore_run(run1)
     reg.client.restore_run(run2)
     assert reg.run_notes(MODEL, reg.aliases(MODEL)) == []
+    # a version deleted from the registry (aliases read before a concurrent delete): said as that, and the way out
+    # per alias (was: "its training run or its experiment was deleted for good", and "promote another version" for
+    # the rollback target, which a promotion does not mend)
+    assert reg.run_notes(MODEL, {CHAMPION: "8", PREVIOUS_CHAMPION: "9"}) == [
+        "champion v8: the version is deleted from the registry: ctloop cannot redeploy it or detect drift against it; "
+        "promote another version",
+        "previous-champion v9: the version is deleted from the registry: a rollback to it fails; set alias "
+        "previous-champion on another former champion in the MLflow UI, or the next promotion replaces it",
+    ]

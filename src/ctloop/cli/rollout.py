@@ -105,7 +105,7 @@ def _registry_part(args: argparse.Namespace, obj: dict, *, read: bool = True) ->
     answer, the audit experiment deleted: the cluster's view is printed all the same, exit 0);
     ``last_decision_state``: ``found``, ``none recorded``, ``none among the newest`` (older records
     left unread) or ``not read`` (no ``--model-name``, or the error)."""
-    from ctloop.errors import CtloopError
+    from ctloop.errors import CtloopError, shell_option
     from ctloop.serving.isvc import MODEL_LABEL
 
     part: dict = {"registry_aliases": None, "registry_aliases_error": None, "last_decision": None,
@@ -115,8 +115,9 @@ def _registry_part(args: argparse.Namespace, obj: dict, *, read: bool = True) ->
         return part
     if not args.model_name:
         label = ((obj.get("metadata") or {}).get("labels") or {}).get(MODEL_LABEL)
-        part["last_decision_error"] = ("the audit log is the model's: add --model-name "
-                                       f"{label if isinstance(label, str) and label else 'NAME'} and --tracking-uri")
+        # the label's value quoted as the shell needs it (was: raw, found by the source scan of round 57's review)
+        name = label if isinstance(label, str) and label else "NAME"
+        part["last_decision_error"] = f"the audit log is the model's: add {shell_option('--model-name', name)} and --tracking-uri"
         return part
     from ctloop.registry import MlflowRegistry
     from ctloop.serving.release import DECISION_EVENTS, last_decision
