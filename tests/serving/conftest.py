@@ -26,3 +26,43 @@ def kube():
 @pytest.fixture
 def isvcs(kube):
     return InferenceServices(NAMESPACE, api_client=kube.api_client())
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """(directory, fit result, five rows): the credit model the serving runtime tests serve,
+    trained and saved once per test process (was once per module: five modules)."""
+    from ctloop.artifacts import save_model
+    from ctloop.components.train.core import fit
+    from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+
+    data = make_credit_data(4000, seed=3).drop(columns=[CREDIT_TIME_COLUMN])
+    result = fit(data, target=CREDIT_TARGET, estimator="logistic_regression")
+    directory = save_model(str(tmp_path_factory.mktemp("model") / "model-joblib"), result.model, result.meta)
+    rows = data.drop(columns=[CREDIT_TARGET]).head(5).reset_index(drop=True)
+    return directory, result, rows
+
+
+@pytest.fixture(scope="session")
+def runtime_served(trained, tmp_path_factory):
+    """(http url, gRPC port) of the serving runtime (tests/serving/test_runtime_server.py
+    ``start_runtime``) serving :func:`trained`, started once per test process (was once per module:
+    four modules, each a KServe model server): tests that count requests compare ``/metrics``
+    before and after their own."""
+    from tests.fixtures.servers import stop_group, wait_http
+    from tests.serving.test_runtime_server import MODEL, sha256_of, start_runtime
+
+    directory, _, _ = trained
+    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
+    proc, url = start_runtime(directory, log, sha256_of(directory))
+    try:
+        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
+        yield url, proc.args[proc.args.index("--grpc_port") + 1]
+    finally:
+        stop_group(proc)
+
+
+@pytest.fixture
+def runtime(runtime_served):
+    """The http URL of :func:`runtime_served`."""
+    return runtime_served[0]

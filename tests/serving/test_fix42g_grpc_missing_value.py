@@ -16,18 +16,12 @@ import subprocess
 import httpx
 import pytest
 
-from tests.fixtures.servers import stop_group, wait_http
 from tests.serving.test_runtime_server import (
     MODEL,
     SERVING_PYTHON,
     records,
     requests_counted,
-    sha256_of,
-    start_runtime,
-    trained,
 )
-
-__all__ = ["trained"]  # fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -69,17 +63,10 @@ print(json.dumps(out))
 """
 
 
-@pytest.fixture(scope="module")
-def served(trained, tmp_path_factory):
-    """(http url, gRPC port) of the runtime serving the trained model."""
-    directory, _, _ = trained
-    log = tmp_path_factory.mktemp("runtime-grpc") / "runtime.log"
-    proc, url = start_runtime(directory, log, sha256_of(directory))
-    try:
-        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
-        yield url, proc.args[proc.args.index("--grpc_port") + 1]
-    finally:
-        stop_group(proc)
+@pytest.fixture
+def served(runtime_served):
+    """(http url, gRPC port) of the runtime serving the trained model (tests/serving/conftest.py)."""
+    return runtime_served
 
 
 def _grpc(port, row, cases):

@@ -27,9 +27,7 @@ import json
 import httpx
 import pytest
 
-from tests.serving.test_runtime_server import MODEL, records, runtime, tensor, trained
-
-__all__ = ["runtime", "trained"]  # fixtures
+from tests.serving.test_runtime_server import MODEL, records, tensor
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,7 @@ import subprocess
 import pytest
 
 from tests.helpers import REPO
-from tests.serving.test_runtime_server import MODEL, SERVING_PYTHON, sha256_of, trained
-
-__all__ = ["trained"]  # fixture
+from tests.serving.test_runtime_server import MODEL, SERVING_PYTHON, sha256_of
 
 pytestmark = pytest.mark.slow
 

@@ -15,10 +15,7 @@ import json
 import httpx
 import pytest
 
-from tests.serving.test_runtime_server import MODEL, records, runtime, trained
-
-__all__ = ["runtime", "trained"]  # fixtures
-
+from tests.serving.test_runtime_server import MODEL, records
 
 pytestmark = pytest.mark.slow
 

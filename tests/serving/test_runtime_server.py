@@ -28,19 +28,6 @@ MODEL = "credit-default"
 SERVING_PYTHON = (REPO / os.environ.get("CTLOOP_SERVING_VENV", ".venv-serving")).resolve() / "bin" / "python"
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    from ctloop.artifacts import save_model
-    from ctloop.components.train.core import fit
-    from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
-
-    data = make_credit_data(4000, seed=3).drop(columns=[CREDIT_TIME_COLUMN])
-    result = fit(data, target=CREDIT_TARGET, estimator="logistic_regression")
-    directory = save_model(str(tmp_path_factory.mktemp("model") / "model-joblib"), result.model, result.meta)
-    rows = data.drop(columns=[CREDIT_TARGET]).head(5).reset_index(drop=True)
-    return directory, result, rows
-
-
 def sha256_of(directory, filename="model.skops") -> str:
     from ctloop.artifacts import sha256_file
 
@@ -66,18 +53,6 @@ def start_runtime(directory, log, sha256: str | None):
              "--http_port", str(port), "--grpc_port", str(grpc), "--workers", "1"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=str(log.parent))
     return proc, f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def runtime(trained, tmp_path_factory):
-    directory, _, _ = trained
-    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
-    proc, url = start_runtime(directory, log, sha256_of(directory))
-    try:
-        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
-        yield url
-    finally:
-        stop_group(proc)
 
 
 def tensor(name, values):
@@ -122,6 +97,7 @@ def test_v1_and_v2_answer_with_the_model_version_and_the_training_predictions(ru
     _, result, rows = trained
     expected = result.model.predict_proba(rows)
     with httpx.Client(timeout=30) as c:
+        before = c.get(f"{runtime}/metrics").text  # the runtime is shared (tests/serving/conftest.py)
         v1 = c.post(f"{runtime}/v1/models/{MODEL}:predict", json={"instances": records(rows)})
         assert v1.status_code == 200, v1.text
         body = v1.json()
@@ -143,9 +119,9 @@ def test_v1_and_v2_answer_with_the_model_version_and_the_training_predictions(ru
         assert predictions["data"] == pytest.approx(expected.ravel().tolist(), abs=1e-12)
 
         metrics = c.get(f"{runtime}/metrics").text
-    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="ok"}} {3.0 * len(rows)}' in metrics
+    assert counted(metrics, "predictions")["ok"] - counted(before, "predictions").get("ok", 0.0) == 3.0 * len(rows)
     # and requests: what canary analysis' 4xx rule counts (a refused batch is one refused request)
-    assert f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="ok"}} 3.0' in metrics
+    assert requests_counted(metrics)["ok"] - requests_counted(before).get("ok", 0.0) == 3.0
 
 
 def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, trained):
@@ -154,6 +130,7 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
     bad_number = records(rows.head(2))
     bad_number[1]["income"] = "12k"
     with httpx.Client(timeout=30) as c:
+        before = c.get(f"{runtime}/metrics").text  # the runtime is shared (tests/serving/conftest.py)
         cases = {
             "missing": {"instances": [{"age": 30}]},
             "text in a number": {"instances": bad_number},
@@ -171,14 +148,15 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
     assert "feature 'region' must be a single value" in answers["object in a category"].json()["error"]
     assert "it was trained on text, not true/false" in answers["flag in a category"].json()["error"]
     # counted in instances, like served ones: 1 + 2 + 1 + 1 + 1 + 1 + 1
-    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 8.0' in metrics
-    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="error"}} 0.0' in metrics
+    instances = {k: v - counted(before, "predictions").get(k, 0.0) for k, v in counted(metrics, "predictions").items()}
+    assert (instances["invalid"], instances["error"]) == (8.0, 0.0)
     # 7 requests: the one of 2 instances counted once (failed on main: no ctloop_requests_total)
-    assert f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 7.0' in metrics
+    assert requests_counted(metrics)["invalid"] - requests_counted(before).get("invalid", 0.0) == 7.0
     # and each request's instances squared (1 + 4 + 1 + 1 + 1 + 1 + 1), from 0 for every outcome: the 5xx
     # rule's effective count of failed requests (round 57: failed on main, no such counter)
-    squares = f'ctloop_request_instances_squared_total{{model_name="{MODEL}",model_version="3",outcome='
-    assert f'{squares}"invalid"}} 10.0' in metrics and f'{squares}"error"}} 0.0' in metrics, metrics
+    squares = {k: v - counted(before, "request_instances_squared").get(k, 0.0)
+               for k, v in counted(metrics, "request_instances_squared").items()}
+    assert (squares["invalid"], squares["error"]) == (10.0, 0.0), metrics
 
 
 def test_served_responses_through_the_sink_land_under_the_model_version(runtime, trained, tmp_path):
@@ -298,11 +276,16 @@ def test_numbers_sent_for_text_features_are_served_as_the_trained_text(tmp_path)
 
 
 
-def requests_counted(metrics: str) -> dict[str, float]:
-    """``ctloop_requests_total`` of version 3 by outcome, as the runtime's /metrics writes it."""
-    prefix = f'ctloop_requests_total{{model_name="{MODEL}",model_version="3",outcome="'
+def counted(metrics: str, what: str) -> dict[str, float]:
+    """``ctloop_<what>_total`` of version 3 by outcome, as the runtime's /metrics writes it."""
+    prefix = f'ctloop_{what}_total{{model_name="{MODEL}",model_version="3",outcome="'
     return {line[len(prefix):].split('"')[0]: float(line.rsplit(" ", 1)[1])
             for line in metrics.splitlines() if line.startswith(prefix)}
+
+
+def requests_counted(metrics: str) -> dict[str, float]:
+    """``ctloop_requests_total`` of version 3 by outcome, as the runtime's /metrics writes it."""
+    return counted(metrics, "requests")
 
 
 # CtloopModel.predict in the serving environment with a failure no real body reaches (the payload

@@ -18,6 +18,7 @@ Layers, lowest first (docs/architecture.md draws them):
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -87,13 +88,17 @@ def imports(name: str, path: Path) -> set[str]:
     return {m for m in found if m == "ctloop" or m.startswith("ctloop.")} - {name}
 
 
-GRAPH = {name: {m for m in imports(name, path) if m in MODULES} for name, path in MODULES.items()}
+@cache
+def graph() -> dict[str, set[str]]:
+    """Every module's ctloop imports, parsed once by the process that runs these tests, not at
+    collection: parsing all of ctloop's source cost every xdist worker ~4 s of CPU at collection."""
+    return {name: {m for m in imports(name, path) if m in MODULES} for name, path in MODULES.items()}
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_imports_go_only_downward(name):
     own = layer(name)
-    upward = sorted(f"{m} (layer {layer(m)})" for m in GRAPH[name] if layer(m) > own)
+    upward = sorted(f"{m} (layer {layer(m)})" for m in graph()[name] if layer(m) > own)
     assert not upward, f"{name} (layer {own}) imports upward: {', '.join(upward)}"
 
 
@@ -106,7 +111,7 @@ def test_no_import_cycles():
     def visit(node: str) -> None:
         seen[node] = 1
         stack.append(node)
-        for dep in sorted(GRAPH[node]):
+        for dep in sorted(graph()[node]):
             if seen.get(dep) == 1:
                 cycles.append(stack[stack.index(dep):] + [dep])
             elif dep not in seen:
@@ -114,7 +119,7 @@ def test_no_import_cycles():
         stack.pop()
         seen[node] = 2
 
-    for node in sorted(GRAPH):
+    for node in sorted(graph()):
         if node not in seen:
             visit(node)
     assert not cycles, "import cycles:\n" + "\n".join(" → ".join(c) for c in cycles)
