@@ -34,6 +34,7 @@ from ctloop.contract import (
     shown_value,
     text_key,
     written,
+    written_numbers_note,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
@@ -478,7 +479,8 @@ def fit(
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
     check_one_hot_size(data, categorical)  # before the notes below: they read every text value
-    codes = check_numbers_as_text(data, categorical)  # '?' in a column of amounts: as ctloop backtest refuses it
+    spelled: dict[str, str] = {}  # text columns of written numbers only ('70,41', '250 ml'): noted below
+    codes = check_numbers_as_text(data, categorical, written=spelled)  # '?' among amounts: as ctloop backtest
     copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []
     if copies:
@@ -493,6 +495,10 @@ def fit(
         note = (f"column {name!r} holds numbers and the word {word!r}: read as text, each number a category (a "
                 "code column?); if its numbers are amounts, blank the words (an empty cell is a gap) to learn them "
                 "as numbers")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
+    for name, example in spelled.items():
+        note = written_numbers_note(name, example)  # the same text for any row count, as the ID note below
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     for name in id_columns(data, categorical):

@@ -1056,6 +1056,7 @@ def _checked(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> tup
         check_uniform_types,
         spelling_variants,
         spelling_warning,
+        written_numbers_note,
     )
 
     if cfg.task == "regression":  # up front, not as every training window's failure
@@ -1068,7 +1069,10 @@ def _checked(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> tup
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
-    check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
+    spelled: dict[str, str] = {}  # written numbers only ('70,41', '250 ml'): noted once here, not refused
+    check_numbers_as_text(data, features, written=spelled)  # '?' or 'bad' in a column of amounts: read as text
+    for name, example in spelled.items():
+        warnings.warn(written_numbers_note(name, example), UserWarning, stacklevel=3)
     if variants := spelling_variants(data, features):  # 'Yes', 'yes ', 'YES': said as prepare_data says it
         warnings.warn(spelling_warning(variants), UserWarning, stacklevel=3)
     train_core.check_target_copies(data, cfg.target, features, cfg.task)

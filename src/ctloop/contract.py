@@ -37,16 +37,18 @@ TIME_FORMAT_SETTING = "data.time_format (--time-format)"
 # a number written with a decimal comma or thousands separators ('1,5', '1.234,5', '1,234.5'): a spreadsheet's
 # export in a continental locale; text to pandas.read_csv as ctloop reads CSV
 COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
-# the units a number may be written with ('144,020 km', '80 kg'): a few words, not any word after a number, which
-# took a postcode's letters ('6732 BH'), a house number's ('234 B'), '12 Main', '12 Jan' and '3.10 LTS' for units
-NUMBER_UNITS = ("km", "kms", "mi", "miles", "m2", "sqm", "sqft", "ft", "cm", "mm", "kg", "kgs", "lb", "lbs", "oz",
-                "ml", "kw", "kwh", "hp", "cc", "mph", "kmh", "km/h", "mins", "hrs", "usd", "eur", "gbp")
-# a number as a report or another locale writes it: COMMA_NUMBER or a plain one, with a currency before it or a
-# unit or '%' after it ('144,020 km', '$1,200', '12,5', '15 %'); text to pandas.read_csv, not a number
-WRITTEN_NUMBER = (rf"(?:[$€£¥]\s?)?(?:{COMMA_NUMBER}|[-+]?\d+(?:\.\d+)?)"
-                  rf"(?:\s?%|\s?[$€£¥]|\s?(?i:{'|'.join(NUMBER_UNITS)})\.?)?")
-# distinct numbers written with separators, a unit or a currency that make a text column one of numbers, however
-# few plain ones it holds beside them (a code list such as '1,2' / '2,3' has fewer)
+# a number with a unit or a currency around it ('144,020 km', '$1,200', '12,5 %', 'CHF 12.50', '-€5'): a unit is not a
+# word from a list (kmpl, bhp, GB, Nm ... any report's) but an affix that repeats: one case-folded affix after at
+# least COMMA_NUMBER_MIN_DISTINCT distinct numbers, in a column of at most WRITTEN_MAX_AFFIXES distinct affixes (a
+# postcode's letters '6732 BH', a street, a month are many); a capitalised word of 3+ letters is a name ('12 Main')
+_AFFIX = r"[$€£¥%]|°?[^\W\d_]+(?:/[^\W\d_]+)?2?\.?"
+WRITTEN_NUMBER = (rf"(?P<sign>[-+])?(?:(?P<pre>[$€£¥]|[A-Z]{{3}}(?=\s))\s?)?"
+                  rf"(?P<num>{COMMA_NUMBER}|[-+]?(?:\d+(?:\.\d+)?|\.\d+))\s?(?P<suf>{_AFFIX})?")
+_NAME = re.compile(r"[A-Z][a-z]{2,}").fullmatch  # a capitalised word: a street, a month ('12 Main', '3 Jan')
+ONE_LETTER_UNITS = frozenset("gwlshm")  # grams, watts, litres, seconds, hours, metres: other single letters are codes
+WRITTEN_MAX_AFFIXES = 3
+# distinct written numbers (separators, a unit or a currency) that make a text column one of numbers; a code list
+# such as '1,2' / '2,3' has fewer, and fewer are left to the code test as words
 COMMA_NUMBER_MIN_DISTINCT = 20
 _NUMBER_LEADS = frozenset("0123456789+-.$€£¥")  # how a number, plain or written, starts (after blanks)
 _COLUMN_KEYS = {"dtype", "format", "required", "min", "max", "allowed", "max_null_fraction", "description"}
@@ -534,7 +536,59 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), np.nan)
 
 
-def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, str]:
+def written_numbers_note(name: str, example: str) -> str:
+    """The note on a text column of numbers written with a decimal comma, separators, a currency or a unit only
+    (:func:`check_numbers_as_text`'s ``written``): said by the train core and once up front by ``ctloop backtest``."""
+    return (f"column {name!r} is text of numbers written with a decimal comma, thousands separators, a currency or a "
+            f"unit (e.g. {example!r}): read as text, each value a category, not a number; write plain numbers ('.' "
+            "decimals, no separators, no unit) or Parquet (e.g. pandas.read_csv(decimal=',', thousands='.')"
+            ".to_parquet(...)), or drop the column if it is meant as text")
+
+
+def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
+    """Which of ``texts`` (stripped, none a plain number) are numbers written as a report or another locale writes
+    them (:data:`WRITTEN_NUMBER`), whether any has a unit or currency, and their number parts."""
+    import numpy as np
+    import pandas as pd
+
+    match = re.compile(WRITTEN_NUMBER).fullmatch
+    parts = [m.group("num", "suf", "pre") if (m := match(t)) else (None, None, None) for t in texts]
+    nums = np.array([p[0] for p in parts], dtype=object)
+    affixes = pd.Series([p[1] or p[2] for p in parts], dtype=object)
+    has = affixes.notna().to_numpy(bool)
+    written = (nums != None) & ~has  # noqa: E711  (elementwise) no affix: a decimal comma or separators
+    if has.any():
+        raw = affixes[has]
+        keys = {a: a.rstrip(".").casefold() for a in pd.unique(raw)}  # a few, or a postcode's hundreds
+        if len(set(keys.values())) <= WRITTEN_MAX_AFFIXES:
+            key = raw.map(keys)
+            repeats = pd.Series(nums[has]).groupby(key.to_numpy()).nunique() >= COMMA_NUMBER_MIN_DISTINCT
+            # a currency, '%', 2+ letters (not a capitalised name such as 'Main', 'Jan') or a 1-letter unit
+            unit_like = {a: repeats.get(k, False) and (not any(c.isalpha() for c in a) or k in ONE_LETTER_UNITS
+                                                       or (len(a.rstrip(".")) >= 2 and not _NAME(a.rstrip("."))))
+                         for a, k in keys.items()}
+            written[has] = raw.map(unit_like).to_numpy(bool)
+    return written, bool((written & has).any()), nums
+
+
+def _plain_not_written_so(plain: pd.Series, written_nums: Any, unit: bool) -> int:
+    """Distinct ``plain`` number texts the written ones' format would not write plainly: any beside a unit or a
+    currency; beside a decimal comma one with a '.' decimal ('12.5' beside '12,5'; whole ones are plain in both, and
+    '1.234' is a thousand there); beside thousands separators one of 1,000 or more ('96276' beside '96,276')."""
+    import pandas as pd
+
+    if unit:
+        return int(plain.nunique())
+    nums = pd.Series(written_nums, dtype=object)
+    if (~nums.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")).any():  # a decimal comma: '12,5', '1.234,5'
+        odd = plain.str.contains(".", regex=False) & ~plain.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
+    else:
+        odd = pd.to_numeric(plain, errors="coerce").abs() >= 1000
+    return int(plain[odd.to_numpy(bool)].nunique())
+
+
+def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
+                          written: dict[str, str] | None = None) -> dict[str, str]:
     """Refuse a text column of numbers (at least ``NUMBER_TEXT_MIN_DISTINCT`` distinct ones) with a
     few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
     write it, or 'bad' from some day on. pandas reads such a CSV column as text, and each number
@@ -544,18 +598,20 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
     than ``ONE_HOT_MIN_FREQUENCY`` times, or most hold a fraction among more distinct numbers than
     the encoder keeps (``ONE_HOT_MAX_CATEGORIES``: amounts to the cent repeat often in a large table,
     so frequency alone depends on the table's size; dotted codes such as ICD-9's '250.01' are few).
-    Numbers written as a report or another locale writes them (:data:`WRITTEN_NUMBER`: '144,020 km',
-    '$1,200', '12,5', a unit of :data:`NUMBER_UNITS`; stop 57's carprice_km_text from the day its export
-    changed) are numbers too: a column whose other values are mostly such numbers, or such numbers and at
-    most ``NUMBER_TEXT_MAX_WORDS`` marker words, is refused with its own advice (naming a marker too) when it
-    holds ``COMMA_NUMBER_MIN_DISTINCT`` distinct written ones or ``NUMBER_TEXT_MIN_DISTINCT`` plain ones,
-    whatever the table's size: before the code test, which takes whole numbers seen often for codes. A
-    column whose every value is written so ('70,41' from a spreadsheet) is refused the same way. Words
-    after a number that are not units ('6732 BH', '234 B', '12 Jan', '3.10 LTS') make it text, not a number.
-    The rule reads the frame it is given: a backtest's up-front check and a window's fit can differ
-    on a column whose mix changes over time. Returns the code-like columns it let pass, each with a word
-    it holds: whole numbers seen often ('?' in a column of horsepower) look the same, and the
-    training step says so in a note (``train.core.fit``)."""
+
+    Numbers written as a report or another locale writes them (:data:`WRITTEN_NUMBER`: '144,020 km', '$1,200',
+    '12,5', '80 kmpl', 'CHF 12.50'; a unit is an affix repeated after ``COMMA_NUMBER_MIN_DISTINCT`` distinct numbers,
+    at most ``WRITTEN_MAX_AFFIXES`` in a column, so postcodes '6732 BH', streets and months are text): a column holding
+    ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones and ``NUMBER_TEXT_MIN_DISTINCT`` plain numbers their format would not
+    write so is refused, naming a written value and a placeholder beside them ('?'): an export that changed (stop
+    57's carprice_km_text), whatever the table's size, before the code test. A column of written numbers only
+    (grid cells '12,45', pack sizes '250 ml', decimal-comma prices whose whole ones are plain) is not refused (a false
+    refusal stops every retrain): it is put in ``written`` (name → a written value) for a note
+    (:func:`written_numbers_note`). Fewer written values are left to the code test, not counted as words. The rule
+    reads the frame it is given: a backtest's up-front check and a window's fit can differ on a column whose mix
+    changes over time. Returns the code-like columns it let pass, each with a word it holds: whole numbers seen
+    often ('?' in a column of horsepower) look the same, and the training step says so in a note
+    (``train.core.fit``)."""
     import numpy as np
     import pandas as pd
 
@@ -573,7 +629,11 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
         rows = np.bincount(at, minlength=len(distinct))
         lead = pd.Series(distinct, dtype=object).str.strip()
         may = lead.str[:1].isin(_NUMBER_LEADS).to_numpy(bool)  # first characters only: cheap on 300,000 texts
-        if not may.any():
+        # or a currency code before an amount ('CHF 12.50', '€' or '$' start as numbers do): three letters, a blank, a
+        # digit last and a '.' or ',' (IDs such as 'INV 123' are not read)
+        coded = ~may
+        coded[coded] = [len(t) > 4 and t[3] == " " and t[-1].isdigit() and ("." in t or "," in t) for t in lead[coded]]
+        if not (may | coded).any():
             continue  # nothing here starts as a number does: text
         numbers = np.full(len(distinct), np.nan)
         numbers[may] = pd.to_numeric(lead[may], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -581,31 +641,32 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
         if not is_word.any():
             continue
         plain = pd.unique(numbers[~is_word]).size
-        distinct_words, words_may = distinct[is_word], may[is_word]
+        distinct_words, words_may = distinct[is_word], (may | coded)[is_word]
         n_words = int(rows[is_word].sum())
-        # numbers written with separators, a unit or a currency ('144,020 km' from the day an export changed) are
-        # numbers too, however many distinct ones; the regex reads only words that start as a number does, and
-        # only when they can decide
+        # the regex reads only words that start as a number does, and only when they can decide
         if plain < NUMBER_TEXT_MIN_DISTINCT and (int(words_may.sum()) < COMMA_NUMBER_MIN_DISTINCT
                                                  or int(words_may.sum()) * 2 <= len(distinct_words)):
             continue  # neither a column of plain numbers nor one mostly of written ones
-        written = words_may.copy()
-        written[words_may] = lead[is_word][words_may].str.fullmatch(WRITTEN_NUMBER).to_numpy(bool)
-        n_written, others = int(written.sum()), distinct_words[~written]
-        # one rule whatever the table's size and the plain numbers' count: a text column whose other values are
-        # mostly written numbers (or a few marker words beside them) is numbers as text; decided before the code
-        # test below, which took whole thousands seen often beside '114,000 km' for a code column
-        if n_written and (n_written >= COMMA_NUMBER_MIN_DISTINCT or plain >= NUMBER_TEXT_MIN_DISTINCT) \
-                and (len(others) <= NUMBER_TEXT_MAX_WORDS or n_written > len(others)):
-            marked = int(rows[is_word][~written].sum())
-            plainly = f"numbers in {len(values) - n_words} rows, " if len(values) > n_words else ""
+        is_written = words_may.copy()
+        nums = np.full(len(distinct_words), None, dtype=object)
+        is_written[words_may], unit, nums[words_may] = _written_numbers(lead[is_word][words_may].tolist())
+        n_written, others = int(is_written.sum()), distinct_words[~is_written]
+        if n_written >= COMMA_NUMBER_MIN_DISTINCT and (len(others) <= NUMBER_TEXT_MAX_WORDS or n_written > len(others)):
+            example = str(distinct_words[is_written][0])
+            odd = _plain_not_written_so(lead[~is_word], nums[is_written], unit)
+            if odd < NUMBER_TEXT_MIN_DISTINCT:  # written numbers only, or plain ones their format writes so
+                if written is not None:
+                    written[str(name)] = example
+                continue
+            marked = int(rows[is_word][~is_written].sum())
             also = f" and text in {marked} rows (e.g. {others[0]!r})" if marked else ""
-            violations.append((str(name), "dtype", n_words, f"{plainly}numbers written as text in "
-                               f"{n_words - marked} rows (e.g. {distinct_words[written][0]!r}){also}: read as "
-                               "text, each value a category the model cannot learn from; write every value as a plain "
-                               "number ('.' decimals, no separators, no unit)"
+            violations.append((str(name), "dtype", n_words, f"numbers in {len(values) - n_words} rows, numbers written "
+                               f"as text in {n_words - marked} rows (e.g. {example!r}){also}: an export that changed? "
+                               "read as text, each value a category the model cannot learn from; write every value as "
+                               "a plain number ('.' decimals, no separators, no unit) or Parquet"
                                + (", and blank the text (an empty cell is a gap)" if marked else "")))
             continue
+        # fewer written numbers: not words (as before round 57's rewrites); the code test decides
         if len(others) > NUMBER_TEXT_MAX_WORDS or plain < NUMBER_TEXT_MIN_DISTINCT:
             continue
         # the number texts as the encoder sees them ('01' and '1' are two categories), each with its row count
@@ -616,7 +677,13 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, 
         fractions = int(seen[numbers[~is_word] % 1 != 0].sum())
         amounts = fractions * 2 > number_rows and len(seen) > ONE_HOT_MAX_CATEGORIES
         if not amounts and int(seen[seen < ONE_HOT_MIN_FREQUENCY].sum()) * 2 <= number_rows:
-            passed[str(name)] = str(others[0])  # most number rows hold a code the encoder keeps
+            passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
+            continue
+        if n_written:
+            violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but numbers written as "
+                               f"text in the others (e.g. {distinct_words[is_written][0]!r}): read as text, each "
+                               "value a category the model cannot learn from; write every value as a plain number "
+                               "('.' decimals, no separators, no unit) or Parquet"))
             continue
         violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but text "
                            f"in the others (e.g. {others[0]!r}): read as text, each number a category the "
@@ -1330,7 +1397,7 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_integer_width", "check_numbers_as_text",
+    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
-    "alike_names", "alike_words", "refuse_alike_names", "validate", "written",
+    "alike_names", "alike_words", "refuse_alike_names", "validate", "written", "written_numbers_note",
 ]
