@@ -1343,8 +1343,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             drift = drift_core.detect(champion.reference, current[features], columns=features)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
             counted = cfg.rules.active().get("drift_share")
-            # the window drifted as the rules count it (above), not as detect_drift (>=); with the
-            # drift rule off, nothing counts it
+            # the window drifted as the rules count it (>= their drift_share, detect_drift's reading of
+            # its own); with the drift rule off, nothing counts it
             w.drifted = rules_core.drifted(w.drift_share, counted) if counted is not None else False
         if cfg.policy == "always":
             fire, rule = True, "always"

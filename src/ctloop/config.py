@@ -1168,8 +1168,8 @@ class MonitoringRules(Section):
     """When monitoring asks for retraining. A rule set to null (or ``"off"``) is off."""
 
     NAME: ClassVar[str] = "rules"
-    drift_share: float | None = opt(0.5, "Drift share above which a window counts as drifted (a share equal "
-                                    "to it does not; drift.share, detect_drift's verdict, reads >=).",
+    drift_share: float | None = opt(0.5, "Drift share from which a window counts as drifted (share >= "
+                                    "drift_share, as drift.share, detect_drift's verdict, and evidently read it).",
                                     check=between(0, 1, low_open=True))
     drift_windows: int = opt(2, "Consecutive drifted windows that trigger retraining.", check=positive)
     realized_floor: float | None = opt(None, "Absolute bound of the champion's realized metric (below it for "

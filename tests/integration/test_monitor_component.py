@@ -310,7 +310,7 @@ def test_monitor_history_shows_every_window_and_the_trigger(setup, uri, tmp_path
                  "--output", str(tmp_path / "history")]) == 0
     printed = capsys.readouterr().out
     assert "3 window(s) from 2026-01-05 12:00 to 2026-01-05 14:00 UTC; 1 retraining trigger(s)" in printed
-    assert "2026-01-05 14:00 drift: drift share above 0.5 for 2 consecutive window(s)" in printed
+    assert "2026-01-05 14:00 drift: drift share >= 0.5 for 2 consecutive window(s)" in printed
     assert f"(KFP run {started.run_id})" in printed
     frame = pd.read_csv(tmp_path / "history" / "monitor-history.csv", dtype={"triggered": str})
     assert frame["rule"].tolist() == ["none", "none", "drift"]

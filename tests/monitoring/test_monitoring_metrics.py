@@ -74,7 +74,7 @@ DRIFT_RUNBOOK = (
 
 def drift_alert(model, eval_time, share):
     """CtloopModelDrift firing for ``model`` at ``eval_time``, ``share`` of its features drifted."""
-    summary = (f"{model} v3: {share} of the features drifted, above the threshold in every window of "
+    summary = (f"{model} v3: {share} of the features drifted, at least the threshold in every window of "
                "the last hour")
     return alert("CtloopModelDrift", eval_time, labels(model), summary=summary,
                  runbook=DRIFT_RUNBOOK.format(m=model))
@@ -137,6 +137,18 @@ SCENARIOS = [
         "hours": 3,  # no rules pushed: the default 0.5
         "windows": [window(h, drift_share=0.6) for h in range(3)],
         "alert_rule_test": [drift_alert("drift-default-threshold", "1h10m", "60%")],
+    },
+    {
+        "model": "drift-at-threshold",
+        "hours": 3,  # a share equal to the pushed 0.5 is drift, as the rule counts it (>=, stop 57)
+        "windows": [window(h, drift_share=0.5, rules=RULES) for h in range(3)],
+        "alert_rule_test": [drift_alert("drift-at-threshold", "1h10m", "50%")],
+    },
+    {
+        "model": "drift-at-default-threshold",
+        "hours": 3,  # no rules pushed: a share of the default 0.5 is drift too
+        "windows": [window(h, drift_share=0.5) for h in range(3)],
+        "alert_rule_test": [drift_alert("drift-at-default-threshold", "1h10m", "50%")],
     },
     {
         "model": "auc-dropped",

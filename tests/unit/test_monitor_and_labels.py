@@ -38,7 +38,7 @@ def test_consecutive_means_adjacent_in_time_when_the_window_is_known():
     # the 02:00 run was missed: 01:00 and 03:00 drifted, but not in three windows in a row
     v = decide([at(0, 0.9), at(60, 0.9)], at(180, 0.9), rules, window="1h")
     assert not v.fire and v.rule == "none"
-    assert "drift above 0.5 in 1 consecutive window(s), 3 needed: no window between " \
+    assert "drift share >= 0.5 in 1 consecutive window(s), 3 needed: no window between " \
            "2026-01-01T01:00:00+00:00 and 2026-01-01T03:00:00+00:00" in v.reason
     # without the window the last three judged windows count, as before
     assert decide([at(0, 0.9), at(60, 0.9)], at(180, 0.9), rules).fire

@@ -1,10 +1,12 @@
-"""One setting read one way per rule, and the window record says which. Stop 55's unseen stream
-co2_weekly_gaps (statsmodels 0.15.0's Mauna Loa CO2; docs/backtest-quality.md, "Unseen streams,
-third batch") has two features, one of which drifts: its drift share is 0.50 in every window. The
-default policy's drift rule (``monitoring.rules.drift_share``, documented in docs/monitoring.md as
-"above") never counted it, yet each window of the replay said ``drifted: True``, the verdict of
-``detect_drift`` (``drift.share``, ``share >= drift_share`` as evidently reads it). Seen failing
-on main: the window record said True where the rule counted nothing."""
+"""One setting read one way. Stop 55's unseen stream co2_weekly_gaps (statsmodels 0.15.0's Mauna
+Loa CO2; docs/backtest-quality.md, "Unseen streams, third batch") has two features, one of which
+drifts: its drift share is 0.50 in every window. ``detect_drift`` (``drift.share``) reads the share
+as evidently 0.7 does, ``share >= drift_share`` (``get_dataset_drift`` in
+``src/evidently/legacy/calculations/data_drift.py``), and said drifted; the default policy's drift rule
+(``monitoring.rules.drift_share``) read "above" and never counted it. Stop 55 made the window record
+say drifted as the rule counted it; stop 57 made the rule read as ``detect_drift`` and evidently do
+(docs/backtest-quality.md, "Rule changes (stop 57)"). Seen failing on main: a window of share 0.50
+was not drifted and the drift rule did not fire."""
 
 from __future__ import annotations
 
@@ -50,16 +52,19 @@ def config(**rules) -> BacktestConfig:
 
 
 @pytest.mark.filterwarnings("ignore:a median window")  # realized rules off: the drift rule alone
-def test_the_window_record_says_drifted_as_the_drift_rule_counts_it():
+def test_a_share_equal_to_drift_share_is_drifted_and_fires_the_drift_rule():
     report = run_backtest(one_of_two_features_moves(), config(prediction_psi=None))
     half = [w for w in report.windows if w.drift_share == 0.5]
     assert len(half) >= 3, [(w.index, w.drift_share) for w in report.windows]
-    assert not any(w.drifted for w in half), [(w.index, w.drifted, w.reason) for w in half]
-    assert not any(w.rule == "drift" for w in report.windows)
+    assert all(w.drifted for w in half), [(w.index, w.drifted, w.reason) for w in half]
+    fired = [w for w in report.windows if w.rule == "drift"]
+    assert fired and "drift share >= 0.5 for 2 consecutive window(s): 0.50, 0.50" in fired[0].reason, [
+        (w.index, w.rule, w.reason) for w in report.windows
+    ]
 
 
-def test_one_reading_of_above():
-    assert not drifted(0.5, 0.5) and drifted(0.51, 0.5) and not drifted(None, 0.5)
+def test_one_reading_of_at_least():
+    assert drifted(0.5, 0.5) and drifted(0.51, 0.5) and not drifted(0.49, 0.5) and not drifted(None, 0.5)
     rec = {
         "window_end": "2026-03-02T00:00:00+00:00",
         "drift_share": 0.5,
@@ -71,8 +76,11 @@ def test_one_reading_of_above():
         rec,
         {"drift_share": 0.5, "drift_windows": 2},
     )
-    assert not v.fire and "needed" not in v.reason, v.reason
-    assert "drift share 0.50 not counted: the drift rule counts a share above 0.5" in v.reason, v.reason
+    assert v.fire and v.rule == "drift", v.reason
+    assert v.reason == "drift share >= 0.5 for 2 consecutive window(s): 0.50, 0.50", v.reason
+    short = decide([dict(rec, window_end="2026-03-01T00:00:00+00:00", drift_share=0.49)], rec,
+                   {"drift_share": 0.5, "drift_windows": 2})
+    assert not short.fire and "drift share 0.50 >= 0.5 in 1 window(s), 2 needed" in short.reason, short.reason
 
 
 @pytest.mark.filterwarnings("ignore:a median window")

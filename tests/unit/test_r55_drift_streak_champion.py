@@ -32,7 +32,7 @@ def test_feature_drift_in_the_retired_champions_window_does_not_count_for_its_su
     v = decide(history, rec(2, 2, share=0.9), RULES, window="1D")
     assert not v.fire, v.reason
     assert (
-        "drift share 0.90 above 0.5 in 1 window(s) since v2 started serving, 2 needed" in v.reason
+        "drift share 0.90 >= 0.5 in 1 window(s) since v2 started serving, 2 needed" in v.reason
     ), v.reason
     assert (
         decide([*history, rec(2, 2, share=0.9)], rec(3, 2, share=0.7), RULES, window="1D").rule

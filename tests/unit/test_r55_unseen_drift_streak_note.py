@@ -25,18 +25,19 @@ def rec(day: int, share: float | None) -> dict:
 def test_a_drifted_window_short_of_the_streak_says_how_far_it_is():
     v = decide([rec(1, 0.17)], rec(2, 1.0), RULES, window="1D")
     assert not v.fire and v.rule == "none"
-    assert "drift share 1.00 above 0.5 in 1 window(s), 2 needed" in v.reason, v.reason
+    assert "drift share 1.00 >= 0.5 in 1 window(s), 2 needed" in v.reason, v.reason
     v = decide(
         [rec(1, None)], rec(2, 0.83), dict(RULES, drift_windows=3), window="1D"
     )  # no verdict before
-    assert "drift share 0.83 above 0.5 in 1 window(s), 3 needed" in v.reason, v.reason
+    assert "drift share 0.83 >= 0.5 in 1 window(s), 3 needed" in v.reason, v.reason
     v = decide([rec(1, 0.9), rec(2, 0.1), rec(3, 0.7)], rec(4, 0.8), dict(RULES, drift_windows=3))
-    assert "drift share 0.80 above 0.5 in 2 window(s), 3 needed" in v.reason, v.reason
+    assert "drift share 0.80 >= 0.5 in 2 window(s), 3 needed" in v.reason, v.reason
 
 
-def test_the_streak_that_fires_or_a_share_not_above_gets_no_such_note():
+def test_the_streak_that_fires_or_a_share_below_gets_no_such_note():
     assert decide([rec(1, 0.9)], rec(2, 0.8), RULES, window="1D").fire
-    for share in (0.5, 0.2):  # the rule reads "above": a share equal to the setting is not counted
+    assert decide([rec(1, 0.9)], rec(2, 0.5), RULES, window="1D").fire  # "at least" (stop 57)
+    for share in (0.49, 0.2):
         v = decide([rec(1, 0.9)], rec(2, share), RULES, window="1D")
         assert not v.fire and "needed" not in v.reason, v.reason
 

@@ -6,7 +6,7 @@ oldest first (the last windows and the last successful trigger, read from MLflow
 :class:`ctloop.monitoring.store.MonitoringStore`, or replayed by the backtest). Rules (each
 optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 
-* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows
+* ``drift_share`` + ``drift_windows``: drift share at least the threshold for N consecutive windows
   served by the same champion (a run of drifted windows restarts when the champion changes);
 * ``realized_floor``: the champion's realized metric worse than an absolute bound (below it for
   higher-is-better metrics such as ``roc_auc``, above it for ``log_loss``/``rmse``/``mae``);
@@ -87,10 +87,12 @@ def too_few_labels(n: int, min_labels: int) -> bool:
 
 
 def drifted(share: float | None, drift_share: float) -> bool:
-    """Whether a window counts as drifted for the drift rule: its share of drifted features is
-    *above* ``drift_share`` (a share equal to it is not counted; ``detect_drift``'s own verdict,
-    the ``drift.share`` setting, reads ``>=`` as evidently does)."""
-    return share is not None and share > drift_share
+    """Whether a window counts as drifted for the drift rule: its share of drifted features is at
+    least ``drift_share``, as ``detect_drift`` reads its own ``drift.share`` and as evidently reads
+    ``drift_share`` (``get_dataset_drift``: ``share_drifted_columns >= drift_share``). Until stop 57
+    the rule read *above*, so one setting name had two readings and a share of exactly 0.5 (one of
+    two features, two of four) drifted for ``detect_drift`` but not for the rule."""
+    return share is not None and share >= drift_share
 
 
 def same_window(a: Any, b: Any, window: Any = None) -> bool:
@@ -187,25 +189,22 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
         shares = [r.get("drift_share") for r in recent]
         if len(recent) == n and all(drifted(s, rules["drift_share"]) for s in shares):
             if labels_clear:
-                notes.append(f"drift share above {rules['drift_share']} for {n} window(s), but the labels show "
+                notes.append(f"drift share >= {rules['drift_share']} for {n} window(s), but the labels show "
                              "no loss")
             else:
-                return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive "
+                return Verdict(True, "drift", f"drift share >= {rules['drift_share']} for {n} consecutive "
                                "window(s): " + ", ".join(f"{s:.2f}" for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
         elif gap and drifted(current["drift_share"], rules["drift_share"]):
-            notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s){since}, {n} "
-                         f"needed: {gap}")
+            notes.append(f"drift share >= {rules['drift_share']} in {len(recent)} consecutive window(s){since}, "
+                         f"{n} needed: {gap}")
         elif drifted(current["drift_share"], rules["drift_share"]):  # a streak still short (as prediction drift says)
             above = [drifted(r.get("drift_share"), rules["drift_share"]) for r in recent]
             streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
             if streak < n:
-                notes.append(f"drift share {current['drift_share']:.2f} above {rules['drift_share']} in {streak} "
+                notes.append(f"drift share {current['drift_share']:.2f} >= {rules['drift_share']} in {streak} "
                              f"window(s){since}, {n} needed")
-        elif current["drift_share"] == rules["drift_share"]:  # detect_drift's verdict (>=) says drifted here
-            notes.append(f"drift share {current['drift_share']:.2f} not counted: the drift rule counts a share "
-                         f"above {rules['drift_share']}")
     if psi_on and current.get("psi") is not None:
         if len(recent) == n and all(predicted(r) for r in recent):
             if labels_clear:
