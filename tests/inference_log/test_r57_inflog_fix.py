@@ -1,0 +1,134 @@
+"""Round 57 review of the inference-log work (4f6a2ccd..3acd4b7e), fixed.
+
+Copies of one call written into files of different columns: a WAL replayed after a crash, or
+one event delivered to two replicas, once before and once after another call registered a new
+column. The file without the column reads NaN there, the other None; ``reader._value_hashes``
+hashed ``astype(str)`` ("nan" vs "None"), so the copies were two calls: read_log returned the
+call twice (complete copies) or as three half rows (its halves), while scan_window returned it
+once. Every missing value now hashes as one marker; NaN and -0.0 are normalised; ``_mistyped``,
+``_overflow`` and ``_error`` are hashed too (two calls differing only there are two calls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.inference_log import reader, scan
+from ctloop.inference_log.events import parse_event
+from ctloop.inference_log.sink import Sink
+from tests.inference_log.support import WHEN_TOLD, kserve_headers, parquet_rows
+
+START, END = pd.Timestamp("2026-11-22T10:00:00Z"), pd.Timestamp("2026-11-22T11:00:00Z")
+T1, T2 = "2026-11-22T10:31:02.417Z", "2026-11-22T10:32:00Z"
+
+
+def _event(kind: str, cid: str, time: str, body: dict):
+    return parse_event(kserve_headers(kind, cid, time), json.dumps(body).encode(), lowercase=True)
+
+
+def _call(cid: str, time: str, features: dict, prediction) -> list:
+    return [
+        _event("request", cid, time, {"instances": [features]}),
+        _event("response", cid, time, {"predictions": [prediction]}),
+    ]
+
+
+def _write(root: Path, wal: Path, events: list) -> None:
+    """``events`` accepted by one real sink (a replica) writing under ``root`` with its own WAL."""
+
+    async def run():
+        sink = Sink(
+            str(root),
+            str(wal),
+            flush_rows=10**9,
+            flush_seconds=WHEN_TOLD,
+            join_ttl_seconds=WHEN_TOLD,
+        )
+        await sink.start()
+        for event in events:
+            await sink.accept(event)
+        await sink.stop()
+
+    asyncio.run(run())
+
+
+def _both(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    logged = reader.read_log(str(root), "credit", START, END)
+    scanned = pd.concat(
+        list(scan.scan_window(str(root), "credit", START, END, progress=False)), ignore_index=True
+    )
+    return logged, scanned
+
+
+def _calls(frame: pd.DataFrame) -> list:
+    rows = frame.sort_values("request_id")
+    return rows[["request_id", "x", "prediction", "has_request", "has_response"]].values.tolist()
+
+
+WANTED = [["c1", 1.5, 1.0, True, True], ["c2", 2.0, 0.0, True, True]]
+
+
+def test_a_call_copied_into_files_of_different_columns_is_one_call(tmp_path):
+    root = tmp_path / "root"
+    c1 = _call("c1", T1, {"x": 1.5}, 1)
+    _write(root, tmp_path / "walA", c1)  # before "s" was registered: the file has no column s
+    _write(root, tmp_path / "walB", [*_call("c2", T2, {"x": 2.0, "s": "a"}, 0), *c1])  # s: None
+    assert len(parquet_rows(root)) == 3
+    logged, scanned = _both(root)
+    assert _calls(logged) == _calls(scanned) == WANTED  # read_log before: c1 twice
+
+
+def test_halves_copied_into_files_of_different_columns_are_stitched(tmp_path):
+    root = tmp_path / "root"
+    c1 = _call("c1", T1, {"x": 1.5}, 1)
+    _write(root, tmp_path / "walA", c1[:1])  # the request half, no column s
+    _write(root, tmp_path / "walB", _call("c2", T2, {"x": 2.0, "s": "a"}, 0))
+    _write(root, tmp_path / "walC", c1[:1])  # the request delivered again, after s: None
+    _write(root, tmp_path / "walD", c1[1:])  # the response half
+    logged, scanned = _both(root)
+    assert _calls(logged) == _calls(scanned) == WANTED  # read_log before: three half rows of c1
+
+
+def _pair(**values) -> pd.DataFrame:
+    """Two complete rows of one key and time that differ only in ``values`` (column: (a, b))."""
+    rows = {
+        "request_id": ["r", "r"],
+        "instance": [0, 0],
+        "time": [T1, T1],
+        "has_request": [True, True],
+        "has_response": [True, True],
+        "x": [1.0, 1.0],
+        "prediction": [0.5, 0.5],
+    }
+    rows.update(
+        {
+            c: np.array(v, dtype=float if all(isinstance(x, float) for x in v) else object)
+            for c, v in values.items()
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"x": (np.nan, -np.nan)},  # NaN and -NaN (a sign bit in a float file), one missing value
+        {"x": (0.0, -0.0)},
+        {"s": (np.nan, None)},  # a column one file lacks, a null of a file that has it
+        {"x": (np.nan, None)},  # float NaN and None in one object column
+    ],
+)
+def test_copies_differing_in_how_missing_reads_are_one_row(values):
+    assert len(reader.merge_halves(_pair(**values))) == 1
+
+
+@pytest.mark.parametrize("column", ["_mistyped", "_overflow", "_error"])
+def test_two_calls_differing_only_in_what_the_sink_kept_aside_are_two_rows(column):
+    # before: hashed without the _-prefixed columns, the first call's row dropped as a copy
+    assert len(reader.merge_halves(_pair(**{column: ('{"x": "1"}', '{"x": "2"}')}))) == 2
