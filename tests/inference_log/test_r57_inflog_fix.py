@@ -7,6 +7,9 @@ hashed ``astype(str)`` ("nan" vs "None"), so the copies were two calls: read_log
 call twice (complete copies) or as three half rows (its halves), while scan_window returned it
 once. Every missing value now hashes as one marker; NaN and -0.0 are normalised; ``_mistyped``,
 ``_overflow`` and ``_error`` are hashed too (two calls differing only there are two calls).
+
+Also: an abandoned sink refuses events in its own words (not a final flush's, which it never
+makes).
 """
 
 from __future__ import annotations
@@ -132,3 +135,27 @@ def test_copies_differing_in_how_missing_reads_are_one_row(values):
 def test_two_calls_differing_only_in_what_the_sink_kept_aside_are_two_rows(column):
     # before: hashed without the _-prefixed columns, the first call's row dropped as a copy
     assert len(reader.merge_halves(_pair(**{column: ('{"x": "1"}', '{"x": "2"}')}))) == 2
+
+
+def test_an_abandoned_sink_refuses_events_saying_it_was_abandoned(tmp_path):
+    # before: the text of a stop's final flush ("its final flush took the last commit"), which
+    # abandon never makes
+    from ctloop.inference_log.sink import SinkUnavailable
+
+    async def run():
+        sink = Sink(
+            str(tmp_path / "root"),
+            str(tmp_path / "wal"),
+            flush_rows=10**9,
+            flush_seconds=WHEN_TOLD,
+            join_ttl_seconds=WHEN_TOLD,
+        )
+        await sink.start()
+        await sink.abandon()
+        with pytest.raises(SinkUnavailable) as refused:
+            sink.submit(_event("request", "late", T1, {"instances": [{"x": 1.0}]}))
+        return str(refused.value)
+
+    said = asyncio.run(run())
+    assert "abandoned" in said and "without a final flush" in said
+    assert "took the last commit" not in said
