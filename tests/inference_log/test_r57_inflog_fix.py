@@ -9,7 +9,7 @@ once. Every missing value now hashes as one marker; NaN and -0.0 are normalised;
 ``_overflow`` and ``_error`` are hashed too (two calls differing only there are two calls).
 
 Also: an abandoned sink refuses events in its own words (not a final flush's, which it never
-makes).
+makes), and the monitoring component's partitions say the rows of no inference they skipped.
 """
 
 from __future__ import annotations
@@ -159,3 +159,37 @@ def test_an_abandoned_sink_refuses_events_saying_it_was_abandoned(tmp_path):
     said = asyncio.run(run())
     assert "abandoned" in said and "without a final flush" in said
     assert "took the last commit" not in said
+
+
+def test_the_monitoring_partitions_say_the_rows_they_skipped_once(tmp_path, capsys):
+    # before: collect_partition counted them (Held.skipped) and dropped the count; merge_partials
+    # said nothing, though docs/inference-log.md says the monitoring scan does (scan_window does)
+    import base64
+    import zlib
+
+    from ctloop.monitoring import window
+    from tests.inference_log.test_r57_inflog_no_inference_rows import UNKNOWN, V2
+
+    day = tmp_path / "log" / "model=credit" / "date=2026-11-22"
+    # pre-56 files: 5 GET answers, half-1, call-1
+    for revision, data in (("unknown", UNKNOWN), ("v2", V2)):
+        (day / f"revision={revision}").mkdir(parents=True)
+        (day / f"revision={revision}" / "part-0.parquet").write_bytes(
+            zlib.decompress(base64.b64decode(data))
+        )
+    spec = window.WindowSpec(START, END, START, START)
+    planned = window.plan(str(tmp_path / "log"), "credit", spec, 2, progress=False)
+    parts = []
+    # each partition's state saved and loaded, as the tasks pass it on
+    for index in range(len(planned.groups)):
+        window.collect_partition(planned, index, progress=False).save(str(tmp_path / f"p{index}"))
+        parts.append(window.Partial.load(str(tmp_path / f"p{index}")))
+    assert capsys.readouterr().err == ""  # the partition tasks say nothing: the merge says it, once
+    state = window.merge_partials(parts, partitions=len(planned.groups))
+    assert state.counts["rows"] == 2  # call-1 and half-1
+    said = capsys.readouterr().err
+    assert said.count("ctloop: skipped") == 1, said
+    assert "skipped 5 response half row(s) of credit with no prediction, error or value" in said, (
+        said
+    )
+
