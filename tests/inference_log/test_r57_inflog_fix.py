@@ -193,3 +193,13 @@ def test_the_monitoring_partitions_say_the_rows_they_skipped_once(tmp_path, caps
         said
     )
 
+
+def test_the_files_a_sink_writes_say_their_format(tmp_path):
+    # before: no key-value metadata, so a file told nothing of the sink that wrote it: a reader
+    # could not tell a pre-56 GET's response half of nothing from a null prediction answered now
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "root"
+    _write(root, tmp_path / "wal", _call("c1", T1, {"x": 1.5}, None))
+    (part,) = root.rglob("part-*.parquet")
+    assert pq.read_schema(part).metadata[b"ctloop.inference_log.format"] == b"57"

@@ -238,7 +238,9 @@ def _parquet_bytes(lines: list[bytes], types: dict[str, str]) -> bytes:
     import pyarrow.parquet as pq
 
     buf = io.BytesIO()
-    pq.write_table(table_from_lines(lines, types), buf)
+    table = table_from_lines(lines, types)
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), schema.FORMAT_KEY: schema.FORMAT}),
+                   buf)
     return buf.getvalue()
 
 
