@@ -60,12 +60,14 @@ def load(url: str, prefix: str, acked: list, stop: threading.Event, workers: int
     return threads
 
 
-def pipelined(url: str, prefix: str, answers: dict, stop: threading.Event) -> threading.Thread:
+def pipelined(url: str, prefix: str, answers: dict, stop: threading.Event, written: list | None = None,
+              heads: list | None = None) -> threading.Thread:
     """A client on one keep-alive connection that writes request/response events without waiting
     for their answers (HTTP/1.1 pipelining), always holding back the last bytes of the last event
     until the next pair: a request is always under way, so the connection is never idle and stays
-    open past the drain timeout. ``answers``: (ce-id, kind) -> the status answered, in order. Ends
-    when ``stop`` is set or the server closes the connection."""
+    open past the drain timeout. ``answers``: (ce-id, kind) -> the status answered, in order;
+    ``written``: the events whose last byte was written, in order; ``heads``: each answer's header
+    lines. Ends when ``stop`` is set or the server closes the connection."""
     import re
     import socket
 
@@ -88,6 +90,8 @@ def pipelined(url: str, prefix: str, answers: dict, stop: threading.Event) -> th
                 while (m := re.match(rb"HTTP/1.1 (\d+) [^\r]*\r\n((?:[^\r]+\r\n)*)\r\n", data)) and len(data) >= (
                         end := m.end() + int(re.search(rb"content-length: (\d+)", m.group(2)).group(1))):
                     answers[sent.pop(0)] = int(m.group(1))
+                    if heads is not None:
+                        heads.append(m.group(2).decode().lower())
                     data = data[end:]
 
         reader = threading.Thread(target=read, daemon=True)
@@ -102,6 +106,8 @@ def pipelined(url: str, prefix: str, answers: dict, stop: threading.Event) -> th
                 except OSError:
                     del sent[-2:]
                     break
+                if written is not None:  # the last pair's response (its held bytes) and this request
+                    written.extend([*([(f"{prefix}-{i - 1}", "response")] if i else []), (f"{prefix}-{i}", "request")])
                 held = data[-8:]
                 i += 1
                 time.sleep(0.005)
@@ -180,17 +186,24 @@ def test_sigterm_during_load_loses_nothing_acknowledged(tmp_path):
     acked: list[tuple[str, str]] = []
     stop = threading.Event()
     answers: dict[tuple[str, str], int] = {}
-    threads = [*load(url, "w", acked, stop), pipelined(url, "p", answers, stop)]
+    written: list[tuple[str, str]] = []
+    heads: list[str] = []
+    threads = [*load(url, "w", acked, stop), pipelined(url, "p", answers, stop, written, heads)]
     deadline = time.monotonic() + 60  # mid-load, however slow a shared machine is
-    while len(acked) < 150 and time.monotonic() < deadline:
+    while len(acked) < 60 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=60)
     stop.set()
     for t in threads:
         t.join(timeout=10)
-    assert len(acked) > 100, "the load did not run"
+    assert len(acked) > 40, "the load did not run"
     assert set(answers.values()) <= {200, 503}, set(answers.values())
+    # and every event is answered until the sink closes the connection, saying so in its last answer
+    # (``connection: close``; RFC 9112 9.3.2: what the client pipelined after it is not answered).
+    # Before, an event left unanswered passed the check above
+    assert len(answers) > 10 and list(answers) == written[: len(answers)], "an event was not answered"
+    assert "connection: close" in heads[-1], heads[-1]
     acked += [event for event, status in answers.items() if status == 200]
     rows = read_rows(tmp_path / "root")
     have_request = set(rows.loc[rows.has_request, "request_id"])

@@ -810,25 +810,45 @@ def _merged(group: pd.DataFrame, columns: pd.Index, types: dict[str, str] | None
 
 
 def _value_hashes(rows: pd.DataFrame) -> np.ndarray:
-    """A hash per row of its features and predictions (every column but the identity, ``meta_*``
-    and ``_``-prefixed ones): equal for a row and its copy (a WAL line replayed, an event delivered
-    twice: the same body), different for two calls a client sent under one ``Ce-Id`` that were
-    stamped with one time (a producer's second-precision ``ce-time``), which were read as one call
-    before round 57, the first call's row dropped."""
+    """A hash per row of its features and predictions and of what the sink kept beside them
+    (``_mistyped``, ``_overflow``, ``_error``): every column but the identity, ``meta_*`` and the
+    other ``_``-prefixed ones. Equal for a row and its copy (a WAL line replayed, an event delivered
+    twice: the same body), also when the copies were written into files of different columns (one
+    before a new column was registered, one after: a column a file lacks reads NaN, a null one of a
+    file that has it None; every missing value is one marker, whatever its kind). Different for two
+    calls a client sent under one ``Ce-Id`` that were stamped with one time (a producer's
+    second-precision ``ce-time``), which were read as one call before round 57, the first call's row
+    dropped."""
     import numpy as np
     import pandas as pd
 
     from ctloop.columns import LOG_IDENTITY, META_PREFIX
+    from ctloop.inference_log.schema import ERROR, MISTYPED, OVERFLOW
 
-    values = [c for c in rows.columns if c not in LOG_IDENTITY and not c.startswith(("_", META_PREFIX))]
+    kept = (MISTYPED, OVERFLOW, ERROR)
+    values = [c for c in rows.columns
+              if c in kept or (c not in LOG_IDENTITY and not c.startswith(("_", META_PREFIX)))]
     if not values:
         return np.zeros(len(rows), dtype=np.uint64)
-    frame = rows[values]
-    numeric = [c for c in values if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
-    texts = [c for c in values if frame[c].dtype == object]  # a list (a whole tensor) hashes as its text
-    if numeric or texts:  # an int64 column of one file and a double one of another: 1 and 1.0 alike
-        frame = frame.astype({**dict.fromkeys(numeric, "float64"), **dict.fromkeys(texts, str)})
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
+    missing_mark = np.uint64(0x9E3779B97F4A7C15)  # the hash of a missing value, of any kind
+    hashes = {}
+    for i, column in enumerate(values):
+        series = rows[column]
+        missing = series.isna().to_numpy()
+        if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+            # an int64 column of one file and a double one of another: 1 and 1.0 alike; -0.0 as 0.0
+            raw = series.to_numpy(dtype="float64", na_value=0.0) + 0.0
+            hashed = pd.util.hash_array(raw)
+        elif series.dtype == object:  # texts; a list (a whole tensor) hashes as its text
+            raw = series.to_numpy(dtype=object).copy()
+            raw[missing] = ""
+            if pd.api.types.infer_dtype(raw, skipna=False) != "string":  # its values as their text
+                raw = np.array([str(v) for v in raw], dtype=object)
+            hashed = pd.util.hash_array(raw)
+        else:  # a categorical or a time column: its values as pandas hashes them
+            hashed = pd.util.hash_pandas_object(series, index=False).to_numpy(np.uint64)
+        hashes[i] = np.where(missing, missing_mark, hashed)
+    return pd.util.hash_pandas_object(pd.DataFrame(hashes, index=None), index=False).to_numpy(np.uint64)
 
 
 def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

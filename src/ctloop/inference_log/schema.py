@@ -62,6 +62,10 @@ WHOLE = "_whole"
 # the text of a response's ``{"error": ...}`` (a server answering its failure with HTTP 200), on every row of
 # the call: no prediction was served (``events.join``, ``reader.served``)
 ERROR = "_error"
+# the Parquet key-value metadata every file a sink writes carries since round 57 (its value: the round): a file
+# without it was written before, by a sink that still stored health and metadata GETs' answers as response
+# halves of nothing (``reader.no_inference``), which readers may then tell from a null prediction answered
+FORMAT_KEY, FORMAT = b"ctloop.inference_log.format", b"57"
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
 # the identity columns' fixed types, in file order (request_id first, as always)
 IDENTITY = {name: _FIXED.get(name, "string")
@@ -452,6 +456,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["FORMER_FEATURES", "former_features", "SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["FORMER_FEATURES", "former_features", "SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "FORMAT_KEY", "FORMAT", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types", "registry"]

@@ -139,6 +139,9 @@ FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 # drain timeout): KServe's agent does not retry it, so it is counted (events_unavailable_total)
 STOPPING = ("the sink is stopping: its final flush took the last commit (events still coming once the drain "
             "timeout ran out cannot be stored here)")
+# ... and once :meth:`Sink.abandon` stopped it, which flushes nothing (``ctloop logger import`` after a failed read)
+ABANDONED = ("the sink was abandoned: it stopped without a final flush, its WAL segments kept (events still "
+             "coming cannot be stored here)")
 
 
 class SinkUnavailable(InferenceLogError):
@@ -235,7 +238,9 @@ def _parquet_bytes(lines: list[bytes], types: dict[str, str]) -> bytes:
     import pyarrow.parquet as pq
 
     buf = io.BytesIO()
-    pq.write_table(table_from_lines(lines, types), buf)
+    table = table_from_lines(lines, types)
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), schema.FORMAT_KEY: schema.FORMAT}),
+                   buf)
     return buf.getvalue()
 
 
@@ -770,6 +775,7 @@ class Sink:
         # set once the final flush (or abandon) took the last commit: no later event can be made
         # durable, so submit refuses it at once (503) instead of queueing it for no commit
         self._sealed = False
+        self._sealed_reason = STOPPING  # what a refused event is told once sealed (ABANDONED by abandon)
         self._wal_lock: int | None = None  # the descriptor holding the WAL directory's lock (lock_wal)
         # pipelined group commit: FSYNC_SLOTS fsyncs in flight, each slot with its own descriptor
         # and its own thread (a bare queue: no executor future per commit); started by start()
@@ -981,6 +987,7 @@ class Sink:
         :class:`SinkUnavailable` and the WAL segments stay (for a caller that can produce the
         events again: ``ctloop logger import`` after a failed read)."""
         self._closing = self._sealed = True
+        self._sealed_reason = ABANDONED
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -1022,7 +1029,7 @@ class Sink:
         batch, self._batch = self._batch, []
         for fut, _ in batch:
             if not fut.done():
-                fut.set_exception(SinkUnavailable(self.failure or STOPPING))
+                fut.set_exception(SinkUnavailable(self.failure or self._sealed_reason))
 
     def _task_done(self, task: asyncio.Task) -> None:
         if task.cancelled():
@@ -1047,7 +1054,7 @@ class Sink:
         if self.failure is not None:
             raise SinkUnavailable(self.failure)
         if self._sealed:
-            raise SinkUnavailable(STOPPING)
+            raise SinkUnavailable(self._sealed_reason)
         fut = self._loop.create_future()
         self._wal_ids += 1
         event.wal_id = f"{self._boot}-{self._wal_ids}"  # this WAL line's id (a requeued line gets a new one)
