@@ -132,3 +132,15 @@ def test_drift_reads_of_the_log_as_a_table_skip_them_too(old_log, capsys):
         "call-1",
         "half-1",
     ]
+
+
+def test_the_line_names_null_answers_too(capsys):
+    # the rule cannot tell a GET's row from a lone answer whose predictions were all null (logger mode
+    # "response"); the line said only "health or metadata GETs", blaming a model answering null on
+    # probes (round 57 review)
+    frame = pd.DataFrame({"request_id": ["r1"], "has_request": [False], "has_response": [True],
+                          "prediction": [None]})
+    assert reader.no_inference(frame).tolist() == [True]
+    reader.say_no_inference(1, "credit")
+    said = capsys.readouterr().err
+    assert "health or metadata GETs" in said and "predictions were all null" in said, said

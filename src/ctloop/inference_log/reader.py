@@ -316,8 +316,11 @@ def say_no_inference(rows: int, model: str) -> None:
     """The one stderr line of a read that skipped ``rows`` :func:`no_inference` rows of ``model``."""
     import sys
 
+    # not only GETs: a lone answer whose predictions are all null (logger mode "response", a refused request's
+    # answer) is such a row too, and the readers cannot tell the two apart (round 57 review)
     print(f"ctloop: skipped {rows} response half row(s) of {model} with no prediction, error or value: calls that "
-          "were no inference (health or metadata GETs through the predictor, which sinks before round 56 logged)",
+          "were no inference (health or metadata GETs through the predictor, which sinks before round 56 logged), "
+          "or answers whose predictions were all null with no request half to join (not counted as served)",
           file=sys.stderr, flush=True)
 
 
