@@ -199,11 +199,11 @@ def test_sigterm_during_load_loses_nothing_acknowledged(tmp_path):
         t.join(timeout=10)
     assert len(acked) > 40, "the load did not run"
     assert set(answers.values()) <= {200, 503}, set(answers.values())
-    # and every event is answered until the sink closes the connection, saying so in its last answer
-    # (``connection: close``; RFC 9112 9.3.2: what the client pipelined after it is not answered).
-    # Before, an event left unanswered passed the check above
-    assert len(answers) > 10 and list(answers) == written[: len(answers)], "an event was not answered"
-    assert "connection: close" in heads[-1], heads[-1]
+    # the pipelining client ran; whether each of its events was answered before the close is checked
+    # deterministically in-process (tests/inference_log/test_r57_inflog_shutdown.py): here answers
+    # pair with events by order only, and the last answer's ``connection: close`` depends on the
+    # client thread winning a race with the final write (review of round 57)
+    assert len(answers) > 10, answers
     acked += [event for event, status in answers.items() if status == 200]
     rows = read_rows(tmp_path / "root")
     have_request = set(rows.loc[rows.has_request, "request_id"])
