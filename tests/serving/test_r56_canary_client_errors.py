@@ -56,6 +56,21 @@ MIXED_FAILURES = sm.Pod(
     f"{sm.CONFIG}-00012", rps=2, app_5xx=5 / 600, error_rows=504 / 5, version="12", ip="10.0.0.22",
     error_squares=(500**2 + 4) / 5,
 )
+# MIXED_FAILURES' failures whose squares counter reads +Inf from 90 s before AT (a corrupt counter;
+# fix3 review): its increase over the window is +Inf, no finite sum, so both the analysis and the shipped
+# rule take the count, 5 (the rule took S²/Inf = 0, a bound of 0, and never alerted)
+INF_SQUARES = replace(MIXED_FAILURES, revision=f"{sm.CONFIG}-00013", version="13", ip="10.0.0.23")
+
+
+def _history(targets):
+    """``sm.history(targets)``, :data:`INF_SQUARES`' failed requests' squares +Inf from 90 s before AT."""
+    hist = sm.history(targets)
+    for labels, values in hist.get("ctloop_request_instances_squared_total", []):
+        if labels["revision"] == INF_SQUARES.revision and labels["outcome"] == "error":
+            values[-4:] = [float("inf")] * 4
+    return hist
+
+
 # a stable revision on an older runtime image: no ctloop_requests_total, KServe's predict calls
 OLD_STABLE = sm.Pod(
     f"{sm.CONFIG}-00006",
@@ -86,10 +101,10 @@ UNCOUNTED = sm.Pod(
 def prom(tmp_path_factory):
     targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
     # the 5xx unit's pods: the ctloop runtime's series only (the other sources count requests)
-    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES)) if t.source == "ctloop"]
+    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES, INF_SQUARES)) if t.source == "ctloop"]
     # the old image's pod only where it differs: the ctloop runtime's series
     targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
-    history = sm.openmetrics(sm.history(targets))
+    history = sm.openmetrics(_history(targets))
     with prometheus_with(history, tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
 
@@ -233,6 +248,15 @@ def test_a_few_failures_of_mixed_sizes_count_as_fewer_and_pass(prom):
     assert measured["canary_failed_instance_share_bound"] < 0.002, measured
 
 
+def test_a_squares_counter_reading_inf_is_judged_on_the_count(prom):
+    """fix3 review: a +Inf squares counter has no finite sum (its increase is +Inf): the count of
+    the failed requests, 5, is taken, never S²/Inf = 0; at least 11.5 % of the instances: failed."""
+    passed, reason, measured = check(prom, "ctloop", INF_SQUARES.revision, stable=BATCH_STABLE.revision)
+    assert not passed and reason.startswith("5xx: 5 failed requests of 600 "), reason
+    assert measured["canary_failed_effective_requests"] == pytest.approx(5, rel=0.05)
+    assert measured["canary_failed_instance_share_bound"] > 0.1, measured
+
+
 def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
     blind = replace(
         get_source("ctloop"),
@@ -325,20 +349,24 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
     A revision of an older image (no ctloop_requests_total) has its error ratio of instances and no
     bound: round 57's review found the bound of such a pod taking its failed instances for failed
     requests (ctloop:source_instances read ctloop_predictions_total of every pod; failed on main with
-    a sample for :data:`OLD_FAILING`)."""
+    a sample for :data:`OLD_FAILING`).
+
+    A squares counter reading +Inf (:data:`INF_SQUARES`, 90 s before AT: its alert pending, not
+    firing) has the count's bound in both, 11.52 %: fix3's review found the rule dividing by the
+    +Inf (S²/Inf = 0 kept as below k, a bound of 0 and no alert ever; failed on main with 0)."""
     import yaml
 
     from tests.manifests.rules_support import promtool, render_monitoring, rule_groups, write_rules
 
     groups = rule_groups(render_monitoring(tmp_path / "render", "ctloop"))
     write_rules(tmp_path, groups)
-    pods = (FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES)
+    pods = (FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES, INF_SQUARES)
     inputs = [
         {
             "series": name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}",
-            "values": " ".join(repr(v) for v in values),
+            "values": " ".join("+Inf" if v == float("inf") else repr(v) for v in values),
         }
-        for name, series in sm.history(
+        for name, series in _history(
             [t for t in sm.targets((*pods, OLD_FAILING)) if t.source == "ctloop"]
         ).items()
         for labels, values in series
