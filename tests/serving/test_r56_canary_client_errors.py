@@ -61,6 +61,14 @@ MIXED_FAILURES = sm.Pod(
 # rule take the count, 5 (the rule took S²/Inf = 0, a bound of 0, and never alerted)
 INF_SQUARES = replace(MIXED_FAILURES, revision=f"{sm.CONFIG}-00013", version="13", ip="10.0.0.23")
 
+# the trade-off of the effective count (fix3 review, docs/serving.md): a canary failing every large
+# batch where ONE dominates, 3 failed batches of 100, 300 and 3,000 rows among 597 one-row requests:
+# 0.50 % of the requests, 85.06 % of the instances, k_eff = 3400²/9,100,000 = 1.27: a bound of 0.96 %
+DOMINANT_BATCH = sm.Pod(
+    f"{sm.CONFIG}-00014", rps=2, app_5xx=3 / 600, error_rows=3400 / 3, version="14", ip="10.0.0.24",
+    error_squares=(100**2 + 300**2 + 3000**2) / 3,
+)
+
 
 def _history(targets):
     """``sm.history(targets)``, :data:`INF_SQUARES`' failed requests' squares +Inf from 90 s before AT."""
@@ -101,7 +109,7 @@ UNCOUNTED = sm.Pod(
 def prom(tmp_path_factory):
     targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
     # the 5xx unit's pods: the ctloop runtime's series only (the other sources count requests)
-    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES, INF_SQUARES)) if t.source == "ctloop"]
+    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES, INF_SQUARES, DOMINANT_BATCH)) if t.source == "ctloop"]
     # the old image's pod only where it differs: the ctloop runtime's series
     targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
     history = sm.openmetrics(_history(targets))
@@ -255,6 +263,31 @@ def test_a_squares_counter_reading_inf_is_judged_on_the_count(prom):
     assert not passed and reason.startswith("5xx: 5 failed requests of 600 "), reason
     assert measured["canary_failed_effective_requests"] == pytest.approx(5, rel=0.05)
     assert measured["canary_failed_instance_share_bound"] > 0.1, measured
+
+
+def test_one_dominant_failed_batch_passes_at_1_percent_and_fails_at_a_lower_max_error_rate(prom):
+    """The effective count's trade-off, as docs/serving.md states it: a canary failing its three
+    large batches (100, 300, 3,000 rows) among 597 one-row requests counts them as 1.27 equal ones,
+    at least 0.96 % of the instances: passed at the default 1 % (at the bound of their count, 3, it
+    was at least 11.64 %); a max_error_rate of 0.5 % fails it."""
+    results = []
+    for rate in (0.01, 0.005):
+        results.append(
+            analysis.make_check(
+                prom,
+                source="ctloop",
+                canary_revision=lambda: DOMINANT_BATCH.revision,
+                stable_revision=lambda: BATCH_STABLE.revision,
+                namespace=sm.NS,
+                rules=CanaryRules(max_error_rate=rate),
+                clock=lambda: sm.AT,
+            )(5)
+        )
+        print(results[-1][1])  # docs/serving.md shows both
+    (passed, _, measured), (strict, reason, _) = results
+    assert passed and measured["canary_failed_effective_requests"] == pytest.approx(1.27, abs=0.01)
+    assert measured["canary_failed_instance_share_bound"] == pytest.approx(0.0096, abs=0.0002), measured
+    assert not strict and "at least 0.96% > 0.50%" in reason, reason
 
 
 def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
