@@ -56,6 +56,29 @@ MIXED_FAILURES = sm.Pod(
     f"{sm.CONFIG}-00012", rps=2, app_5xx=5 / 600, error_rows=504 / 5, version="12", ip="10.0.0.22",
     error_squares=(500**2 + 4) / 5,
 )
+# MIXED_FAILURES' failures whose squares counter reads +Inf from 90 s before AT (a corrupt counter;
+# fix3 review): its increase over the window is +Inf, no finite sum, so both the analysis and the shipped
+# rule take the count, 5 (the rule took S²/Inf = 0, a bound of 0, and never alerted)
+INF_SQUARES = replace(MIXED_FAILURES, revision=f"{sm.CONFIG}-00013", version="13", ip="10.0.0.23")
+
+# the trade-off of the effective count (fix3 review, docs/serving.md): a canary failing every large
+# batch where ONE dominates, 3 failed batches of 100, 300 and 3,000 rows among 597 one-row requests:
+# 0.50 % of the requests, 85.06 % of the instances, k_eff = 3400²/9,100,000 = 1.27: a bound of 0.96 %
+DOMINANT_BATCH = sm.Pod(
+    f"{sm.CONFIG}-00014", rps=2, app_5xx=3 / 600, error_rows=3400 / 3, version="14", ip="10.0.0.24",
+    error_squares=(100**2 + 300**2 + 3000**2) / 3,
+)
+
+
+def _history(targets):
+    """``sm.history(targets)``, :data:`INF_SQUARES`' failed requests' squares +Inf from 90 s before AT."""
+    hist = sm.history(targets)
+    for labels, values in hist.get("ctloop_request_instances_squared_total", []):
+        if labels["revision"] == INF_SQUARES.revision and labels["outcome"] == "error":
+            values[-4:] = [float("inf")] * 4
+    return hist
+
+
 # a stable revision on an older runtime image: no ctloop_requests_total, KServe's predict calls
 OLD_STABLE = sm.Pod(
     f"{sm.CONFIG}-00006",
@@ -86,10 +109,10 @@ UNCOUNTED = sm.Pod(
 def prom(tmp_path_factory):
     targets = sm.targets((STABLE, CLIENTS, SCHEMA, BATCH_STABLE, BATCHED))
     # the 5xx unit's pods: the ctloop runtime's series only (the other sources count requests)
-    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES)) if t.source == "ctloop"]
+    targets += [t for t in sm.targets((FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES, INF_SQUARES, DOMINANT_BATCH)) if t.source == "ctloop"]
     # the old image's pod only where it differs: the ctloop runtime's series
     targets += [t for t in sm.targets((OLD_STABLE, UNCOUNTED)) if t.source == "ctloop"]
-    history = sm.openmetrics(sm.history(targets))
+    history = sm.openmetrics(_history(targets))
     with prometheus_with(history, tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
 
@@ -233,6 +256,40 @@ def test_a_few_failures_of_mixed_sizes_count_as_fewer_and_pass(prom):
     assert measured["canary_failed_instance_share_bound"] < 0.002, measured
 
 
+def test_a_squares_counter_reading_inf_is_judged_on_the_count(prom):
+    """fix3 review: a +Inf squares counter has no finite sum (its increase is +Inf): the count of
+    the failed requests, 5, is taken, never S²/Inf = 0; at least 11.5 % of the instances: failed."""
+    passed, reason, measured = check(prom, "ctloop", INF_SQUARES.revision, stable=BATCH_STABLE.revision)
+    assert not passed and reason.startswith("5xx: 5 failed requests of 600 "), reason
+    assert measured["canary_failed_effective_requests"] == pytest.approx(5, rel=0.05)
+    assert measured["canary_failed_instance_share_bound"] > 0.1, measured
+
+
+def test_one_dominant_failed_batch_passes_at_1_percent_and_fails_at_a_lower_max_error_rate(prom):
+    """The effective count's trade-off, as docs/serving.md states it: a canary failing its three
+    large batches (100, 300, 3,000 rows) among 597 one-row requests counts them as 1.27 equal ones,
+    at least 0.96 % of the instances: passed at the default 1 % (at the bound of their count, 3, it
+    was at least 11.64 %); a max_error_rate of 0.5 % fails it."""
+    results = []
+    for rate in (0.01, 0.005):
+        results.append(
+            analysis.make_check(
+                prom,
+                source="ctloop",
+                canary_revision=lambda: DOMINANT_BATCH.revision,
+                stable_revision=lambda: BATCH_STABLE.revision,
+                namespace=sm.NS,
+                rules=CanaryRules(max_error_rate=rate),
+                clock=lambda: sm.AT,
+            )(5)
+        )
+        print(results[-1][1])  # docs/serving.md shows both
+    (passed, _, measured), (strict, reason, _) = results
+    assert passed and measured["canary_failed_effective_requests"] == pytest.approx(1.27, abs=0.01)
+    assert measured["canary_failed_instance_share_bound"] == pytest.approx(0.0096, abs=0.0002), measured
+    assert not strict and "at least 0.96% > 0.50%" in reason, reason
+
+
 def test_a_source_that_cannot_tell_a_4xx_says_so_in_the_record(prom):
     blind = replace(
         get_source("ctloop"),
@@ -325,20 +382,24 @@ def test_the_shipped_rules_and_alerts_judge_the_5xx_as_the_analysis_does(prom, t
     A revision of an older image (no ctloop_requests_total) has its error ratio of instances and no
     bound: round 57's review found the bound of such a pod taking its failed instances for failed
     requests (ctloop:source_instances read ctloop_predictions_total of every pod; failed on main with
-    a sample for :data:`OLD_FAILING`)."""
+    a sample for :data:`OLD_FAILING`).
+
+    A squares counter reading +Inf (:data:`INF_SQUARES`, 90 s before AT: its alert pending, not
+    firing) has the count's bound in both, 11.52 %: fix3's review found the rule dividing by the
+    +Inf (S²/Inf = 0 kept as below k, a bound of 0 and no alert ever; failed on main with 0)."""
     import yaml
 
     from tests.manifests.rules_support import promtool, render_monitoring, rule_groups, write_rules
 
     groups = rule_groups(render_monitoring(tmp_path / "render", "ctloop"))
     write_rules(tmp_path, groups)
-    pods = (FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES)
+    pods = (FAILED_BATCH, LARGE_BATCHES, MIXED_FAILURES, INF_SQUARES)
     inputs = [
         {
             "series": name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}",
-            "values": " ".join(repr(v) for v in values),
+            "values": " ".join("+Inf" if v == float("inf") else repr(v) for v in values),
         }
-        for name, series in sm.history(
+        for name, series in _history(
             [t for t in sm.targets((*pods, OLD_FAILING)) if t.source == "ctloop"]
         ).items()
         for labels, values in series

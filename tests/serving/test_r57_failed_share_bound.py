@@ -193,3 +193,33 @@ def test_judge_takes_the_effective_count_and_records_it():
     )  # three of equal size, say: still failed, and the reason says the count taken
     passed, reason, _ = judge(few, stable, CanaryRules())
     assert not passed and "5 failed requests (as 3.2 of equal size) of 600" in reason, reason
+
+
+def test_mixed_images_in_one_revision_take_the_count_where_the_squares_miss_some_failures():
+    """fix3 review: the min(k, ·) was never exercised (deleting it passed every test). A revision
+    whose pods run two images: 4 one-row failures on an old pod (no squares counter) and 1 on a
+    new pod. S = 5 instances of every pod, Σr² = 1 of the new one: S²/Σr² = 25 above k = 5, so
+    the count is taken (25 would claim more certainty than 5 failures hold); the shipped rule
+    likewise (tests/manifests/promtool/ctloop-rules.test.yaml, revision 00009)."""
+    assert effective(5, 5, 1) == 5
+    canary = RevisionStats(
+        "c-predictor-00002",
+        605.0,
+        5 / 605,
+        0.1,
+        client_error_rate=0.0,
+        client_requests=605.0,
+        counts_instances=True,
+        failed_requests=5.0,
+        failed_instance_share=5 / 605,
+        failed_effective_requests=5**2 / 1,
+    )
+    stable = RevisionStats(
+        "c-predictor-00001", 3000.0, 0.0, 0.1, client_error_rate=0.0, client_requests=3000.0,
+        counts_instances=True,
+    )
+    passed, reason, measured = judge(canary, stable, CanaryRules())
+    assert passed, reason
+    assert measured["canary_failed_effective_requests"] == 5
+    assert measured["canary_failed_instance_share_bound"] == failed_share_lower_bound(5, 5 / 605)
+    assert measured["canary_failed_instance_share_bound"] < failed_share_lower_bound(25, 5 / 605)
