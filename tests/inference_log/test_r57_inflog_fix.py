@@ -203,3 +203,30 @@ def test_the_files_a_sink_writes_say_their_format(tmp_path):
     _write(root, tmp_path / "wal", _call("c1", T1, {"x": 1.5}, None))
     (part,) = root.rglob("part-*.parquet")
     assert pq.read_schema(part).metadata[b"ctloop.inference_log.format"] == b"57"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # ids past float64's 53 bits: hashed as float64 they were one value (review of round 57)
+        {"id": np.array([2**53, 2**53 + 1], dtype="int64")},
+        {"id": pd.array([2**53, 2**53 + 1], dtype="Int64")},
+        # whole tensors: numpy's printed text rounds to 8 digits and cuts arrays past 1,000 values
+        {"t": [np.array([0.1234567891]), np.array([0.1234567892])]},
+        {"t": [np.zeros(2000), np.where(np.arange(2000) == 1000, 1.0, 0.0)]},
+    ],
+    ids=["int64", "Int64", "tensor-digits", "tensor-long"],
+)
+def test_two_calls_differing_past_what_a_float_or_a_printed_array_holds_are_two_rows(values):
+    frame = _pair()
+    for column, pair in values.items():
+        frame[column] = pd.Series(list(pair) if isinstance(pair, list) else pair, dtype=None if not isinstance(
+            pair, list) else object)
+    assert len(reader.merge_halves(frame)) == 2
+
+
+def test_whole_numbers_hash_alike_in_an_int_and_a_float_file():
+    # copies of one call written to a file where the column is int64 and one where it is double
+    one = reader._value_hashes(pd.DataFrame({"id": np.array([7, 2**40], dtype="int64")}))
+    other = reader._value_hashes(pd.DataFrame({"id": np.array([7.0, 2.0**40])}))
+    assert one.tolist() == other.tolist()

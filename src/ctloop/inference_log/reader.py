@@ -839,19 +839,50 @@ def _value_hashes(rows: pd.DataFrame) -> np.ndarray:
         series = rows[column]
         missing = series.isna().to_numpy()
         if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-            # an int64 column of one file and a double one of another: 1 and 1.0 alike; -0.0 as 0.0
-            raw = series.to_numpy(dtype="float64", na_value=0.0) + 0.0
-            hashed = pd.util.hash_array(raw)
-        elif series.dtype == object:  # texts; a list (a whole tensor) hashes as its text
+            hashed = _number_hashes(series)
+        elif series.dtype == object:  # texts; a list (a whole tensor) hashes as its exact JSON text
             raw = series.to_numpy(dtype=object).copy()
             raw[missing] = ""
-            if pd.api.types.infer_dtype(raw, skipna=False) != "string":  # its values as their text
-                raw = np.array([str(v) for v in raw], dtype=object)
+            if pd.api.types.infer_dtype(raw, skipna=False) != "string":
+                raw = np.array([_exact_text(v) for v in raw], dtype=object)
             hashed = pd.util.hash_array(raw)
         else:  # a categorical or a time column: its values as pandas hashes them
             hashed = pd.util.hash_pandas_object(series, index=False).to_numpy(np.uint64)
         hashes[i] = np.where(missing, missing_mark, hashed)
     return pd.util.hash_pandas_object(pd.DataFrame(hashes, index=None), index=False).to_numpy(np.uint64)
+
+
+def _number_hashes(series: pd.Series) -> np.ndarray:
+    """A hash per value of a numeric or boolean column, alike for an int64 column of one file and a
+    double one of another (1 and 1.0; -0.0 as 0.0) and distinct for integers past float64's 53 bits
+    (ids 2**53 and 2**53 + 1): whole numbers hash as int64, other values as float64."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        try:
+            return pd.util.hash_array(series.to_numpy(dtype="int64", na_value=0))
+        except (OverflowError, ValueError, TypeError):  # a uint64 past int64: as floats
+            pass
+    floats = series.to_numpy(dtype="float64", na_value=0.0) + 0.0
+    whole = np.isfinite(floats) & (np.floor(floats) == floats) & (np.abs(floats) < 2.0**63)
+    ints = np.where(whole, floats, 0.0).astype(np.int64)
+    return np.where(whole, pd.util.hash_array(ints), pd.util.hash_array(floats))
+
+
+def _exact_text(value) -> str:
+    """``value`` as exact text: a whole tensor (a numpy array, a list, a dict) as JSON of its Python
+    values (every digit of a float, every element), not numpy's printed text, which rounds to 8
+    digits and cuts arrays past 1,000 values."""
+    import json
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=str)
+    return str(value)
 
 
 def _no_instance_halves(requests: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
