@@ -4636,15 +4636,21 @@ _RANDOM_PREFIX = re.compile(r"[A-Za-z0-9]{2}")
 characters (``TransactionalWrite.getCommitter``, ``DeltaConfigs.RANDOM_PREFIX_LENGTH``, delta-io/delta v4.4.0)."""
 
 
-def table_level(name: str) -> bool:
-    """True when a directory of the name ``name`` may be a level below a table's root that holds its data files:
-    a partition (``key=value``), Iceberg's ``data/`` or Delta's random prefix (:data:`_RANDOM_PREFIX`, ``Ab``);
+def table_level(name: str, innermost: bool = False) -> str | None:
+    """What a directory of the name ``name`` may be below a table's root that holds its data files: ``"level"``
+    for a partition (``key=value``) or Iceberg's ``data/``, ``"prefix"`` for Delta's random prefix
+    (:data:`_RANDOM_PREFIX`, ``Ab``) when it is the ``innermost`` folder looked at (Delta puts it only directly
+    under the table's root: its parent is asked for ``_delta_log/`` alone, and the look ends there), else None;
     never a hidden name (``_`` or ``.`` first: Delta's PROTOCOL.md "Data Files", no data file is in one). The one
     rule by which the folders above a directory (:func:`_table_above`) and above a file (:func:`_table_of_file`)
-    are asked for a table's log: the first folder of another name ends the look."""
+    are asked for a table's log: the first folder of another name ends the look. Before round 57's review any
+    2-character folder (``eu``, ``v1``) started the walk and its parent was asked for all three logs: ``proj/eu/``
+    was refused as inside ``proj`` for its ``metadata/run.metadata.json``."""
     if name.startswith(("_", ".")):
-        return False
-    return "=" in name or name == "data" or bool(_RANDOM_PREFIX.fullmatch(name))
+        return None
+    if "=" in name or name == "data":
+        return "level"
+    return "prefix" if innermost and _RANDOM_PREFIX.fullmatch(name) else None
 
 
 def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None
@@ -4668,17 +4674,20 @@ def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, st
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
     looked = _TABLE_LOOKS.get()
-    while len(parts) > (1 if local else 0) and table_level(parts[-1]):
+    kind: str | None = None
+    while len(parts) > (1 if local else 0) and kind != "prefix" and \
+            (kind := table_level(parts[-1], innermost=kind is None)) is not None:
+        logs = ("_delta_log",) if kind == "prefix" else (*TABLE_LOGS, "metadata")  # a prefix: its parent, once
         parts.pop()
         parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         if not local and listing is not None and (not listing[0] or parent == listing[0]
                                                   or parent.startswith(f"{listing[0]}/")):
             held = listing[1].get(parent, {})  # listed already: its logs are there or nowhere
-            if (log := next((log for log in (*TABLE_LOGS, "metadata") if log in held), None)) is not None:
+            if (log := next((log for log in logs if log in held), None)) is not None:
                 return shown, log
             continue
-        for log in (*TABLE_LOGS, "metadata"):
+        for log in logs:
             if looked is not None and (loc.scheme, loc.bucket, parent, log) in looked:  # a glob's other match asked it
                 found, exc = looked[loc.scheme, loc.bucket, parent, log]
                 refused = refused or (None if exc is None else (shown, exc))
@@ -4769,25 +4778,28 @@ def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | No
     may be in any non-hidden directory below its root (PROTOCOL.md, "Data Files": partition directories,
     the random prefix directories column mapping forces, ``TransactionalWrite.getCommitter``, delta-io/delta
     v4.4.0): its folder is looked at, then the folder above while the one looked at is such a level
-    (:func:`table_level`: a partition, ``data/``, a random prefix; a hidden folder ends it), locally a stat of
+    (:func:`table_level`: a partition, ``data/``; a random prefix innermost only, its parent the last), locally a stat of
     each log, for an object ``remote_looks`` folders at most (a listing each, ``_delta_log/`` only; a refused one
     is no table). Before, a local file's every parent up to ``/`` was looked at: ``b/out/ref.csv`` was "an
     Apache Iceberg table" for ``b/metadata/run.metadata.json`` and ``a/_exports/s.parquet`` was refused."""
     if loc.scheme == "file":
-        level = Path(os.path.abspath(loc.key)).parent
+        level, first = Path(os.path.abspath(loc.key)).parent, True
         while not level.name.startswith(("_", ".")):
             for log in TABLE_LOGS:
                 if (level / log).is_dir():
                     return str(level), log
             if (level / "metadata").is_dir() and any((level / "metadata").glob("*.metadata.json")):
                 return str(level), "metadata"
-            if not table_level(level.name) or level.parent == level:
+            if level.parent == level or (kind := table_level(level.name, innermost=first)) is None:
                 break
-            level = level.parent
+            if kind == "prefix":  # Delta's random prefix: only its parent, only for a _delta_log
+                return (str(level.parent), "_delta_log") if (level.parent / "_delta_log").is_dir() else None
+            level, first = level.parent, False
         return None
     backend = _BACKENDS[loc.scheme]()
     parts = loc.key.split("/")[:-1]
-    for _ in range(remote_looks):
+    kind = None
+    for look in range(remote_looks):
         if not parts or parts[-1].startswith(("_", ".")):
             break
         prefix = "/".join(parts)
@@ -4798,8 +4810,8 @@ def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | No
             raise
         except CtloopError:
             return None
-        if not table_level(parts.pop()):
-            break
+        if kind == "prefix" or (kind := table_level(parts.pop(), innermost=look == 0)) is None:
+            break  # a random prefix's parent is the last asked
     return None
 
 
