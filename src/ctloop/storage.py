@@ -52,6 +52,7 @@ import os
 import re
 import socket
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -707,23 +708,94 @@ def _node_kind(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|[0-9]+)/fd/[0-9]+|/dev/fd/[0-9]+")
+_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|[0-9]+)/fd/([0-9]+)|/dev/fd/([0-9]+)")
+
+
+def _descriptor_named(path: Path) -> re.Match[str] | None:
+    """The match of :data:`_DESCRIPTOR` when ``path`` is, or its links lead through, a process's open file
+    (``/dev/stdout``, ``/proc/self/fd/1``, ``/dev/fd/3``), else None."""
+    name = str(path)
+    for _ in range(40):  # the kernel's bound on links followed
+        name = os.path.abspath(name)
+        if found := _DESCRIPTOR.fullmatch(name):
+            return found
+        try:
+            name = os.path.join(os.path.dirname(name), os.readlink(name))
+        except OSError:  # no link (or none that can be read): no descriptor on the way
+            return None
+    return None
 
 
 def _open_descriptor(path: Path) -> bool:
     """True when ``path`` is, or its links lead through, a process's open file (``/dev/stdout``,
     ``/proc/self/fd/1``, ``/dev/fd/3``): what that descriptor is open on is written into, not replaced (a
     rename over the file a shell's ``>`` opened left the shell's output in the old, unlinked file)."""
-    name = str(path)
-    for _ in range(40):  # the kernel's bound on links followed
-        name = os.path.abspath(name)
-        if _DESCRIPTOR.fullmatch(name):
-            return True
+    return _descriptor_named(path) is not None
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def own_descriptor(path: str | os.PathLike[str]) -> int | None:
+    """This process's open descriptor that the local ``path`` names, else None: ``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N`` (or ``/proc/<our pid>/fd/N``), through links, when N is
+    open; or 1 or 2 when ``path`` is the very file standard output or error is (the same ``st_dev`` and
+    ``st_ino``: ``--output out.md > out.md``). :func:`write_through` writes into it at its own offset."""
+    found = _descriptor_named(Path(path))
+    if found is not None and found[1] in (None, "self", "thread-self", str(os.getpid())):
+        fd = int(found[2] or found[3])
         try:
-            name = os.path.join(os.path.dirname(name), os.readlink(name))
-        except OSError:  # no link (or none that can be read): no descriptor on the way
-            return False
-    return False
+            os.fstat(fd)
+        except OSError:  # not open here: what the name resolves to is opened as any other
+            return None
+        return fd
+    try:
+        named = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if _same_file(named, os.fstat(fd)):
+                return fd
+    return None
+
+
+def names_standard_output(uri: str) -> bool:
+    """True when ``uri`` is a local name of the file, pipe or terminal this process's standard output is
+    (``--output /dev/stdout``, ``/dev/fd/1``, the file a shell's ``>`` opened): a command's "wrote …" and
+    progress lines then go to standard error, never into (or after) the bytes written there."""
+    loc = parse(uri)
+    if loc.scheme != "file":
+        return False
+    try:
+        named, ours = os.stat(loc.key), os.fstat(1)
+    except (OSError, ValueError):  # a missing name, no standard output
+        return False
+    return _same_file(named, ours)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _open_for_writing(path: Path, uri: str, kind: type[CtloopError]) -> int:
+    """``path`` (a pipe, a character device, another process's open file) opened for appending, without
+    blocking: a FIFO no process reads is ENXIO, refused in one line (before, the open waited forever for a
+    reader: ``timeout 5 ctloop config docs --output ff`` ended 124), then made blocking for the write."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and _node_kind(path) == "fifo":
+            raise _unwritable(uri, f"no process reads the FIFO {uri}: start its reader first", kind) from None
+        raise
+    if hasattr(os, "O_NONBLOCK"):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return fd
 
 
 def writes_through(path: str | os.PathLike[str], uri: str) -> bool:
@@ -736,18 +808,37 @@ def writes_through(path: str | os.PathLike[str], uri: str) -> bool:
     return found is not None or _open_descriptor(Path(path))
 
 
+def hold_fifo(path: Path, uri: str, kind: type[CtloopError] = DataSourceError) -> int | None:
+    """When ``path`` is a FIFO, a descriptor open on it for writing (close it when done), else None; a FIFO no
+    process reads is refused in one line (:func:`_open_for_writing`). Held while several files are written
+    (``compile_all``): the refusal comes before any is moved into place, and the reader is not given the end
+    of the data before the last write."""
+    return _open_for_writing(path, uri, kind) if _node_kind(path) == "fifo" else None
+
+
 def write_through(path: Path, data: bytes, uri: str, kind: type[CtloopError] = DataSourceError) -> bool:
     """Write ``data`` straight into ``path`` when it is a pipe, a character device or a process's open file
-    (:func:`writes_through`: ``--output /dev/stdout``, a FIFO, a terminal, /dev/null): opened for appending (a
-    file a shell's ``>`` opened keeps its first lines; a pipe or a device: the same as ``>``), no temporary
-    file, no rename, no fsync; True then. A block device or a socket is refused in one line; anything else is False (the atomic
+    (:func:`writes_through`: ``--output /dev/stdout``, a FIFO, a terminal, /dev/null): this process's own
+    descriptor (:func:`own_descriptor`: standard output's buffered text flushed first, then the bytes written at
+    the descriptor's offset), anything else opened for appending (a FIFO no process reads refused, not waited
+    for: :func:`_open_for_writing`), no temporary file, no rename, no fsync; True then. A block device or a socket is refused in one line; anything else is False (the atomic
     write). Before round 57 a temporary file was renamed over such a name: a FIFO or a device node (/dev/full)
     became a regular file, exit 0, and /dev/stdout failed (its link resolved to ``pipe:[N]``)."""
-    if not writes_through(path, uri):
+    own = own_descriptor(path)
+    if own is None and not writes_through(path, uri):
         return False
-    try:  # appended: a file standard output is (``> out.md``) keeps what was written to it before
-        with open(path, "ab") as file:
-            file.write(data)
+    try:
+        if own is not None:  # our own descriptor, at its offset: a reopen made a new one (a shell's { ...; } > f
+            for stream in (sys.stdout, sys.stderr):  # had its next line written over the start of this)
+                with contextlib.suppress(AttributeError, OSError, ValueError):
+                    stream.flush()
+            _write_all(own, data)
+            return True
+        fd = _open_for_writing(path, uri, kind)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
     except OSError as exc:  # ENOSPC from a full device, EPIPE from a reader gone, EACCES
         raise _unwritable(uri, "permission denied" if isinstance(exc, PermissionError)
                           else exc.strerror or str(exc), kind) from exc
@@ -6269,6 +6360,8 @@ __all__ = [
     "GZIP_MAGIC",
     "csv_compression",
     "write_table",
+    "names_standard_output",
+    "hold_fifo",
     "is_gcs",
     "split_gcs",
     "gcs_client",
