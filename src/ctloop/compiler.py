@@ -337,7 +337,7 @@ def compile_all(
     ``platform`` (a :class:`ctloop.config.PlatformConfig`) sets per-step resources, retries, node
     selector and tolerations; default: its defaults."""
     from ctloop.pipelines import all_pipelines
-    from ctloop.storage import writes_through
+    from ctloop.storage import hold_fifo, writes_through
 
     if image and image != DEFAULT_IMAGE:
         _check_image(image)  # before the first pipeline is written
@@ -346,8 +346,13 @@ def compile_all(
     # every pipeline compiled first, then all moved into place: a refusal or a failed write leaves the
     # set as it was, never new files beside old ones
     staged: list[tuple[Path, Path]] = []
+    held: list[int] = []  # FIFOs opened before any is compiled: one no process reads is refused, not waited for
     try:
-        for name, func in sorted(all_pipelines(platform).items()):
+        pipelines = sorted(all_pipelines(platform).items())
+        for name, _ in pipelines:
+            if (fd := hold_fifo(out / f"{name}.yaml", str(out / f"{name}.yaml"), ConfigError)) is not None:
+                held.append(fd)
+        for name, func in pipelines:
             path = out / f"{name}.yaml"
             staged.append((_staged(func, path, image, pvc_mounts), path))
         for path in (p for _, p in staged):
@@ -358,6 +363,8 @@ def compile_all(
         for work, path in staged:
             _move_into_place(work, path)
     finally:
+        for fd in held:
+            os.close(fd)
         for work, _ in staged:
             _discard(work)
     return [path for _, path in staged]

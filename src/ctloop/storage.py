@@ -52,6 +52,7 @@ import os
 import re
 import socket
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -707,23 +708,94 @@ def _node_kind(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|[0-9]+)/fd/[0-9]+|/dev/fd/[0-9]+")
+_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|[0-9]+)/fd/([0-9]+)|/dev/fd/([0-9]+)")
+
+
+def _descriptor_named(path: Path) -> re.Match[str] | None:
+    """The match of :data:`_DESCRIPTOR` when ``path`` is, or its links lead through, a process's open file
+    (``/dev/stdout``, ``/proc/self/fd/1``, ``/dev/fd/3``), else None."""
+    name = str(path)
+    for _ in range(40):  # the kernel's bound on links followed
+        name = os.path.abspath(name)
+        if found := _DESCRIPTOR.fullmatch(name):
+            return found
+        try:
+            name = os.path.join(os.path.dirname(name), os.readlink(name))
+        except OSError:  # no link (or none that can be read): no descriptor on the way
+            return None
+    return None
 
 
 def _open_descriptor(path: Path) -> bool:
     """True when ``path`` is, or its links lead through, a process's open file (``/dev/stdout``,
     ``/proc/self/fd/1``, ``/dev/fd/3``): what that descriptor is open on is written into, not replaced (a
     rename over the file a shell's ``>`` opened left the shell's output in the old, unlinked file)."""
-    name = str(path)
-    for _ in range(40):  # the kernel's bound on links followed
-        name = os.path.abspath(name)
-        if _DESCRIPTOR.fullmatch(name):
-            return True
+    return _descriptor_named(path) is not None
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def own_descriptor(path: str | os.PathLike[str]) -> int | None:
+    """This process's open descriptor that the local ``path`` names, else None: ``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N`` (or ``/proc/<our pid>/fd/N``), through links, when N is
+    open; or 1 or 2 when ``path`` is the very file standard output or error is (the same ``st_dev`` and
+    ``st_ino``: ``--output out.md > out.md``). :func:`write_through` writes into it at its own offset."""
+    found = _descriptor_named(Path(path))
+    if found is not None and found[1] in (None, "self", "thread-self", str(os.getpid())):
+        fd = int(found[2] or found[3])
         try:
-            name = os.path.join(os.path.dirname(name), os.readlink(name))
-        except OSError:  # no link (or none that can be read): no descriptor on the way
-            return False
-    return False
+            os.fstat(fd)
+        except OSError:  # not open here: what the name resolves to is opened as any other
+            return None
+        return fd
+    try:
+        named = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if _same_file(named, os.fstat(fd)):
+                return fd
+    return None
+
+
+def names_standard_output(uri: str) -> bool:
+    """True when ``uri`` is a local name of the file, pipe or terminal this process's standard output is
+    (``--output /dev/stdout``, ``/dev/fd/1``, the file a shell's ``>`` opened): a command's "wrote …" and
+    progress lines then go to standard error, never into (or after) the bytes written there."""
+    loc = parse(uri)
+    if loc.scheme != "file":
+        return False
+    try:
+        named, ours = os.stat(loc.key), os.fstat(1)
+    except (OSError, ValueError):  # a missing name, no standard output
+        return False
+    return _same_file(named, ours)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _open_for_writing(path: Path, uri: str, kind: type[CtloopError]) -> int:
+    """``path`` (a pipe, a character device, another process's open file) opened for appending, without
+    blocking: a FIFO no process reads is ENXIO, refused in one line (before, the open waited forever for a
+    reader: ``timeout 5 ctloop config docs --output ff`` ended 124), then made blocking for the write."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and _node_kind(path) == "fifo":
+            raise _unwritable(uri, f"no process reads the FIFO {uri}: start its reader first", kind) from None
+        raise
+    if hasattr(os, "O_NONBLOCK"):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return fd
 
 
 def writes_through(path: str | os.PathLike[str], uri: str) -> bool:
@@ -736,18 +808,37 @@ def writes_through(path: str | os.PathLike[str], uri: str) -> bool:
     return found is not None or _open_descriptor(Path(path))
 
 
+def hold_fifo(path: Path, uri: str, kind: type[CtloopError] = DataSourceError) -> int | None:
+    """When ``path`` is a FIFO, a descriptor open on it for writing (close it when done), else None; a FIFO no
+    process reads is refused in one line (:func:`_open_for_writing`). Held while several files are written
+    (``compile_all``): the refusal comes before any is moved into place, and the reader is not given the end
+    of the data before the last write."""
+    return _open_for_writing(path, uri, kind) if _node_kind(path) == "fifo" else None
+
+
 def write_through(path: Path, data: bytes, uri: str, kind: type[CtloopError] = DataSourceError) -> bool:
     """Write ``data`` straight into ``path`` when it is a pipe, a character device or a process's open file
-    (:func:`writes_through`: ``--output /dev/stdout``, a FIFO, a terminal, /dev/null): opened for appending (a
-    file a shell's ``>`` opened keeps its first lines; a pipe or a device: the same as ``>``), no temporary
-    file, no rename, no fsync; True then. A block device or a socket is refused in one line; anything else is False (the atomic
+    (:func:`writes_through`: ``--output /dev/stdout``, a FIFO, a terminal, /dev/null): this process's own
+    descriptor (:func:`own_descriptor`: standard output's buffered text flushed first, then the bytes written at
+    the descriptor's offset), anything else opened for appending (a FIFO no process reads refused, not waited
+    for: :func:`_open_for_writing`), no temporary file, no rename, no fsync; True then. A block device or a socket is refused in one line; anything else is False (the atomic
     write). Before round 57 a temporary file was renamed over such a name: a FIFO or a device node (/dev/full)
     became a regular file, exit 0, and /dev/stdout failed (its link resolved to ``pipe:[N]``)."""
-    if not writes_through(path, uri):
+    own = own_descriptor(path)
+    if own is None and not writes_through(path, uri):
         return False
-    try:  # appended: a file standard output is (``> out.md``) keeps what was written to it before
-        with open(path, "ab") as file:
-            file.write(data)
+    try:
+        if own is not None:  # our own descriptor, at its offset: a reopen made a new one (a shell's { ...; } > f
+            for stream in (sys.stdout, sys.stderr):  # had its next line written over the start of this)
+                with contextlib.suppress(AttributeError, OSError, ValueError):
+                    stream.flush()
+            _write_all(own, data)
+            return True
+        fd = _open_for_writing(path, uri, kind)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
     except OSError as exc:  # ENOSPC from a full device, EPIPE from a reader gone, EACCES
         raise _unwritable(uri, "permission denied" if isinstance(exc, PermissionError)
                           else exc.strerror or str(exc), kind) from exc
@@ -4636,15 +4727,21 @@ _RANDOM_PREFIX = re.compile(r"[A-Za-z0-9]{2}")
 characters (``TransactionalWrite.getCommitter``, ``DeltaConfigs.RANDOM_PREFIX_LENGTH``, delta-io/delta v4.4.0)."""
 
 
-def table_level(name: str) -> bool:
-    """True when a directory of the name ``name`` may be a level below a table's root that holds its data files:
-    a partition (``key=value``), Iceberg's ``data/`` or Delta's random prefix (:data:`_RANDOM_PREFIX`, ``Ab``);
+def table_level(name: str, innermost: bool = False) -> str | None:
+    """What a directory of the name ``name`` may be below a table's root that holds its data files: ``"level"``
+    for a partition (``key=value``) or Iceberg's ``data/``, ``"prefix"`` for Delta's random prefix
+    (:data:`_RANDOM_PREFIX`, ``Ab``) when it is the ``innermost`` folder looked at (Delta puts it only directly
+    under the table's root: its parent is asked for ``_delta_log/`` alone, and the look ends there), else None;
     never a hidden name (``_`` or ``.`` first: Delta's PROTOCOL.md "Data Files", no data file is in one). The one
     rule by which the folders above a directory (:func:`_table_above`) and above a file (:func:`_table_of_file`)
-    are asked for a table's log: the first folder of another name ends the look."""
+    are asked for a table's log: the first folder of another name ends the look. Before round 57's review any
+    2-character folder (``eu``, ``v1``) started the walk and its parent was asked for all three logs: ``proj/eu/``
+    was refused as inside ``proj`` for its ``metadata/run.metadata.json``."""
     if name.startswith(("_", ".")):
-        return False
-    return "=" in name or name == "data" or bool(_RANDOM_PREFIX.fullmatch(name))
+        return None
+    if "=" in name or name == "data":
+        return "level"
+    return "prefix" if innermost and _RANDOM_PREFIX.fullmatch(name) else None
 
 
 def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, str]]] | None = None
@@ -4668,17 +4765,20 @@ def _table_above(loc: Location, listing: tuple[str, Mapping[str, Mapping[str, st
     backend = _BACKENDS[loc.scheme]()
     refused: tuple[str, CtloopError] | None = None
     looked = _TABLE_LOOKS.get()
-    while len(parts) > (1 if local else 0) and table_level(parts[-1]):
+    kind: str | None = None
+    while len(parts) > (1 if local else 0) and kind != "prefix" and \
+            (kind := table_level(parts[-1], innermost=kind is None)) is not None:
+        logs = ("_delta_log",) if kind == "prefix" else (*TABLE_LOGS, "metadata")  # a prefix: its parent, once
         parts.pop()
         parent = "/".join(parts)
         shown = (parent or "/") if local else loc.child(f"{parent}/" if parent else "")
         if not local and listing is not None and (not listing[0] or parent == listing[0]
                                                   or parent.startswith(f"{listing[0]}/")):
             held = listing[1].get(parent, {})  # listed already: its logs are there or nowhere
-            if (log := next((log for log in (*TABLE_LOGS, "metadata") if log in held), None)) is not None:
+            if (log := next((log for log in logs if log in held), None)) is not None:
                 return shown, log
             continue
-        for log in (*TABLE_LOGS, "metadata"):
+        for log in logs:
             if looked is not None and (loc.scheme, loc.bucket, parent, log) in looked:  # a glob's other match asked it
                 found, exc = looked[loc.scheme, loc.bucket, parent, log]
                 refused = refused or (None if exc is None else (shown, exc))
@@ -4769,25 +4869,28 @@ def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | No
     may be in any non-hidden directory below its root (PROTOCOL.md, "Data Files": partition directories,
     the random prefix directories column mapping forces, ``TransactionalWrite.getCommitter``, delta-io/delta
     v4.4.0): its folder is looked at, then the folder above while the one looked at is such a level
-    (:func:`table_level`: a partition, ``data/``, a random prefix; a hidden folder ends it), locally a stat of
+    (:func:`table_level`: a partition, ``data/``; a random prefix innermost only, its parent the last), locally a stat of
     each log, for an object ``remote_looks`` folders at most (a listing each, ``_delta_log/`` only; a refused one
     is no table). Before, a local file's every parent up to ``/`` was looked at: ``b/out/ref.csv`` was "an
     Apache Iceberg table" for ``b/metadata/run.metadata.json`` and ``a/_exports/s.parquet`` was refused."""
     if loc.scheme == "file":
-        level = Path(os.path.abspath(loc.key)).parent
+        level, first = Path(os.path.abspath(loc.key)).parent, True
         while not level.name.startswith(("_", ".")):
             for log in TABLE_LOGS:
                 if (level / log).is_dir():
                     return str(level), log
             if (level / "metadata").is_dir() and any((level / "metadata").glob("*.metadata.json")):
                 return str(level), "metadata"
-            if not table_level(level.name) or level.parent == level:
+            if level.parent == level or (kind := table_level(level.name, innermost=first)) is None:
                 break
-            level = level.parent
+            if kind == "prefix":  # Delta's random prefix: only its parent, only for a _delta_log
+                return (str(level.parent), "_delta_log") if (level.parent / "_delta_log").is_dir() else None
+            level, first = level.parent, False
         return None
     backend = _BACKENDS[loc.scheme]()
     parts = loc.key.split("/")[:-1]
-    for _ in range(remote_looks):
+    kind = None
+    for look in range(remote_looks):
         if not parts or parts[-1].startswith(("_", ".")):
             break
         prefix = "/".join(parts)
@@ -4798,8 +4901,8 @@ def _table_of_file(loc: Location, remote_looks: int = 0) -> tuple[str, str] | No
             raise
         except CtloopError:
             return None
-        if not table_level(parts.pop()):
-            break
+        if kind == "prefix" or (kind := table_level(parts.pop(), innermost=look == 0)) is None:
+            break  # a random prefix's parent is the last asked
     return None
 
 
@@ -6257,6 +6360,8 @@ __all__ = [
     "GZIP_MAGIC",
     "csv_compression",
     "write_table",
+    "names_standard_output",
+    "hold_fifo",
     "is_gcs",
     "split_gcs",
     "gcs_client",

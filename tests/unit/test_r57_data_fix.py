@@ -153,7 +153,7 @@ def test_a_file_beside_a_table_log_but_in_no_table_folder_is_read(made, named, t
     [
         "part-0.parquet",
         "Ab/part-0.parquet",
-        "region=eu/Xy/part-0.parquet",
+        "Xy/part-0.parquet",
         "region=eu/day=1/part-0.parquet",
     ],
 )

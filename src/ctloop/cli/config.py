@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -59,22 +58,13 @@ def _docs(args: argparse.Namespace) -> int:
             return 1
         print(f"{output} is up to date")
         return 0
-    from ctloop.storage import write_bytes
+    from ctloop.storage import names_standard_output, write_bytes
 
     # a parent that is a file, a directory, an unwritable place: one error line naming --output
     write_bytes(output, text.encode(), "text/markdown")
-    if not _is_stdout(output):  # --output /dev/stdout: the text alone, no "wrote" line after it
-        print(f"wrote {output}")
+    # --output /dev/stdout: the text alone there, the "wrote" line on standard error
+    print(f"wrote {output}", file=sys.stderr if names_standard_output(output) else sys.stdout)
     return 0
-
-
-def _is_stdout(output: str) -> bool:
-    """True when the local name ``output`` is the file, pipe or terminal standard output is."""
-    try:
-        named, ours = os.stat(output), os.fstat(sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # an object store URI, a missing name, no stdout fd
-        return False
-    return (named.st_dev, named.st_ino) == (ours.st_dev, ours.st_ino)
 
 
 def _defaults(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import copy
 import functools
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -571,7 +572,7 @@ def _shown(uri: str, path: Path) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from ctloop.storage import write_table
+    from ctloop.storage import names_standard_output, write_table
     from ctloop.synthetic import describe_drift, make_credit_data
 
     if args.output.endswith("/"):  # else written, in Parquet (no suffix), to a file named without the slash
@@ -579,7 +580,9 @@ def _generate(args: argparse.Namespace) -> int:
                           f"{args.output}credit.parquet")
     frame = make_credit_data(n_rows=args.rows, seed=args.seed)
     write_table(frame, args.output)
-    print(f"wrote {len(frame)} rows to {args.output}\n{describe_drift()}")
+    # --output /dev/stdout: the Parquet bytes alone there (the line was written on top of them), the rest on stderr
+    print(f"wrote {len(frame)} rows to {args.output}\n{describe_drift()}",
+          file=sys.stderr if names_standard_output(args.output) else sys.stdout)
     return 0
 
 
