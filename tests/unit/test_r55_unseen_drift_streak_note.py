@@ -46,3 +46,12 @@ def test_a_missing_window_keeps_its_own_note_once():
     v = decide([rec(1, 0.9)], rec(3, 0.9), RULES, window="1D")
     assert not v.fire
     assert v.reason.count("needed") == 1 and "no window between" in v.reason, v.reason
+
+
+def test_a_share_is_printed_with_the_threshold_s_digits():
+    # a share of 1/3 against a threshold of 0.333 read "drift share 0.33 >= 0.333", a note that
+    # contradicts itself (review of round 57)
+    verdict = decide([rec(1, 0.1)], rec(2, 1 / 3), {"drift_share": 0.333, "drift_windows": 2})
+    assert "drift share 0.333 >= 0.333 in 1 window(s)" in verdict.reason, verdict.reason
+    fired = decide([rec(1, 1 / 3)], rec(2, 1 / 3), {"drift_share": 0.333, "drift_windows": 2})
+    assert fired.fire and "0.333, 0.333" in fired.reason, fired.reason
