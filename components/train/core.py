@@ -499,7 +499,7 @@ def fit(
     for note in spelled.values():  # contract.written_numbers_note: a note, never a refusal (as ctloop backtest)
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
-    for name in id_columns(data, categorical):
+    for name in (n for n in id_columns(data, categorical) if n not in spelled):  # numbers: their note said it
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
         note = (f"column {name!r} has a different value in every row (an ID?): the one-hot encoder keeps only "
                 f"values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing from it; drop it from the "

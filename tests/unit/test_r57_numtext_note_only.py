@@ -114,3 +114,25 @@ def test_the_advised_read_gives_the_number(values, example, number):
 def test_a_unit_is_advised_stripped():
     said = _note(_km())
     assert "strip 'km' (and any separators)" in said and "read_csv" not in said, said
+
+
+def test_written_numbers_unique_in_every_row_get_their_note_not_the_id_note():
+    """The compare replay of carprice_km_text said, at a retrain on written rows only, "column 'km_driven' has a
+    different value in every row (an ID?) ... drop it", advice for an ID, beside the written-numbers note."""
+    import warnings
+
+    from ctloop.components.train.core import fit
+
+    rng = np.random.default_rng(578)
+    km = rng.choice(np.arange(5_000, 250_000), 120, replace=False)
+    frame = pd.DataFrame(
+        {"km": [f"{v:,} km" for v in km], "age": rng.normal(size=120), "target": km > 120_000}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        notes = fit(frame, target="target", estimator="logistic_regression", seed=0).meta["notes"]
+    said = [str(w.message) for w in caught]
+    assert not any("an ID?" in s for s in said + notes), said
+    assert any(
+        n.startswith("column 'km' holds numbers written as text: 120 rows") for n in notes
+    ), notes
