@@ -34,7 +34,6 @@ from ctloop.contract import (
     shown_value,
     text_key,
     written,
-    written_numbers_note,
 )
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
@@ -479,7 +478,7 @@ def fit(
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
     check_one_hot_size(data, categorical)  # before the notes below: they read every text value
-    spelled: dict[str, str] = {}  # text columns of written numbers only ('70,41', '250 ml'): noted below
+    spelled: dict[str, str] = {}  # text columns of written numbers ('70,41', '250 ml'), alone or mixed: noted below
     codes = check_numbers_as_text(data, categorical, written=spelled)  # '?' among amounts: as ctloop backtest
     copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []
@@ -497,11 +496,10 @@ def fit(
                 "as numbers")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
-    for name, example in spelled.items():
-        note = written_numbers_note(name, example)  # the same text for any row count, as the ID note below
+    for note in spelled.values():  # contract.written_numbers_note: a note, never a refusal (as ctloop backtest)
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
-    for name in id_columns(data, categorical):
+    for name in (n for n in id_columns(data, categorical) if n not in spelled):  # numbers: their note said it
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
         note = (f"column {name!r} has a different value in every row (an ID?): the one-hot encoder keeps only "
                 f"values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing from it; drop it from the "

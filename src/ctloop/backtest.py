@@ -1056,7 +1056,6 @@ def _checked(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> tup
         check_uniform_types,
         spelling_variants,
         spelling_warning,
-        written_numbers_note,
     )
 
     if cfg.task == "regression":  # up front, not as every training window's failure
@@ -1069,10 +1068,14 @@ def _checked(data: pd.DataFrame, cfg: BacktestConfig, step: pd.Timedelta) -> tup
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
-    spelled: dict[str, str] = {}  # written numbers only ('70,41', '250 ml'): noted once here, not refused
+    spelled: dict[str, str] = {}  # written numbers ('70,41', '250 ml'), alone or mixed: noted once here, not refused
     check_numbers_as_text(data, features, written=spelled)  # '?' or 'bad' in a column of amounts: read as text
-    for name, example in spelled.items():
-        warnings.warn(written_numbers_note(name, example), UserWarning, stacklevel=3)
+    for name, note in spelled.items():  # contract.written_numbers_note, as the train core says it
+        warnings.warn(note, UserWarning, stacklevel=3)
+        # said once here on the whole table, not again at each retrain with that window's counts (they stay in the
+        # model's notes); the callers hold a catch_warnings block (_notes_once, _check_schedules) that ends this
+        warnings.filterwarnings("ignore", rf"column {re.escape(repr(name))} holds numbers written as text: ",
+                                UserWarning)
     if variants := spelling_variants(data, features):  # 'Yes', 'yes ', 'YES': said as prepare_data says it
         warnings.warn(spelling_warning(variants), UserWarning, stacklevel=3)
     train_core.check_target_copies(data, cfg.target, features, cfg.task)

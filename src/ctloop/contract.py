@@ -536,13 +536,26 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), np.nan)
 
 
-def written_numbers_note(name: str, example: str) -> str:
-    """The note on a text column of numbers written with a decimal comma, separators, a currency or a unit only
-    (:func:`check_numbers_as_text`'s ``written``): said by the train core and once up front by ``ctloop backtest``."""
-    return (f"column {name!r} is text of numbers written with a decimal comma, thousands separators, a currency or a "
-            f"unit (e.g. {example!r}): read as text, each value a category, not a number; write plain numbers ('.' "
-            "decimals, no separators, no unit) or Parquet (e.g. pandas.read_csv(decimal=',', thousands='.')"
-            ".to_parquet(...)), or drop the column if it is meant as text")
+def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str, unit: str = "") -> str:
+    """The note on a text column holding numbers written with a decimal comma, separators, a currency or a unit
+    (:func:`check_numbers_as_text`'s ``written``), alone or beside plain ones: said by the train core and once up
+    front by ``ctloop backtest``, never a refusal (a heuristic must not stop a retrain). ``kinds`` maps ``plain``,
+    ``written``, ``suffixed`` (numbers with other suffixes, '45R') and ``text`` ('?') to (rows, an example);
+    ``form`` is ``thousands`` ('1,234'), ``decimal`` ('12,5') or ``unit`` (``unit`` its affixes, "'km'"), the advice following it: pandas reads
+    '12,500' as 12.5 under ``decimal=',', thousands='.'``, so that is advised only for a decimal comma."""
+    said = {"written": {"thousands": "with thousands separators", "decimal": "with a decimal comma",
+                        "unit": f"with a unit or currency ({unit})"}[form],
+            "plain": "plain numbers", "suffixed": "numbers with other suffixes", "text": "text"}
+    parts = [f"{kinds[k][0]} row{'s' * (kinds[k][0] != 1)} {said[k]} (e.g. {kinds[k][1]!r})"
+             for k in ("written", "plain", "suffixed", "text") if kinds.get(k, (0, ""))[0]]
+    how = {"thousands": "read it with pandas.read_csv(path, thousands=',') and write Parquet",
+           "decimal": "read it with pandas.read_csv(path, decimal=',', thousands='.') and write Parquet",
+           "unit": f"strip {unit} (and any separators) and write plain numbers or Parquet"}[form]
+    blank = ", and blank the text (an empty cell is a gap)" if kinds.get("text", (0, ""))[0] else ""
+    mixed = " (an export that changed?)" if kinds.get("plain", (0, ""))[0] else ""
+    return (f"column {name!r} holds numbers written as text: {', '.join(parts)}{mixed}: read as text, each value a "
+            f"category, not a number; to learn it as a number, {how}{blank}; or drop the column if it is meant "
+            "as text")
 
 
 def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
@@ -560,15 +573,28 @@ def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
     if has.any():
         raw = affixes[has]
         keys = {a: a.rstrip(".").casefold() for a in pd.unique(raw)}  # a few, or a postcode's hundreds
-        if len(set(keys.values())) <= WRITTEN_MAX_AFFIXES:
-            key = raw.map(keys)
-            repeats = pd.Series(nums[has]).groupby(key.to_numpy()).nunique() >= COMMA_NUMBER_MIN_DISTINCT
+        key = raw.map(keys)
+        repeats = pd.Series(nums[has]).groupby(key.to_numpy()).nunique() >= COMMA_NUMBER_MIN_DISTINCT
+        # only affixes that repeat count (a one-off '5 lakh' beside 'km' does not make 'km' a postcode's letters)
+        if int(repeats.sum()) <= WRITTEN_MAX_AFFIXES:
+            # a capitalised name ('Main', 'Jan') is one in every spelling of its case-folded key: 'Kms' beside
+            # 'kms' is a unit, as 'kms' is
+            names = {k: all(_NAME(a.rstrip(".")) for a, k2 in keys.items() if k2 == k) for k in set(keys.values())}
             # a currency, '%', 2+ letters (not a capitalised name such as 'Main', 'Jan') or a 1-letter unit
             unit_like = {a: repeats.get(k, False) and (not any(c.isalpha() for c in a) or k in ONE_LETTER_UNITS
-                                                       or (len(a.rstrip(".")) >= 2 and not _NAME(a.rstrip("."))))
+                                                       or (len(a.rstrip(".")) >= 2 and not names[k]))
                          for a, k in keys.items()}
             written[has] = raw.map(unit_like).to_numpy(bool)
     return written, bool((written & has).any()), nums
+
+
+def _number_form(nums: Any) -> str:
+    """``thousands`` ('1,234') or ``decimal`` ('12,5', '1.234,5'): what most of the written numbers ``nums`` are
+    (one '12,5' among a thousand '144,020' does not make them decimal commas)."""
+    import pandas as pd
+
+    thousands = pd.Series(nums, dtype=object).str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+    return "thousands" if thousands.mean() >= 0.5 else "decimal"
 
 
 def _plain_not_written_so(plain: pd.Series, written_nums: Any, unit: bool) -> int:
@@ -580,7 +606,7 @@ def _plain_not_written_so(plain: pd.Series, written_nums: Any, unit: bool) -> in
     if unit:
         return int(plain.nunique())
     nums = pd.Series(written_nums, dtype=object)
-    if (~nums.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")).any():  # a decimal comma: '12,5', '1.234,5'
+    if _number_form(nums) == "decimal":  # a decimal comma: '12,5', '1.234,5'
         odd = plain.str.contains(".", regex=False) & ~plain.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
     else:
         odd = pd.to_numeric(plain, errors="coerce").abs() >= 1000
@@ -601,13 +627,12 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
 
     Numbers written as a report or another locale writes them (:data:`WRITTEN_NUMBER`: '144,020 km', '$1,200',
     '12,5', '80 kmpl', 'CHF 12.50'; a unit is an affix repeated after ``COMMA_NUMBER_MIN_DISTINCT`` distinct numbers,
-    at most ``WRITTEN_MAX_AFFIXES`` in a column, so postcodes '6732 BH', streets and months are text): a column holding
-    ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones and ``NUMBER_TEXT_MIN_DISTINCT`` plain numbers their format would not
-    write so is refused, naming a written value and a placeholder beside them ('?'): an export that changed (stop
-    57's carprice_km_text), whatever the table's size, before the code test. A column of written numbers only
-    (grid cells '12,45', pack sizes '250 ml', decimal-comma prices whose whole ones are plain) is not refused (a false
-    refusal stops every retrain): it is put in ``written`` (name → a written value) for a note
-    (:func:`written_numbers_note`). Fewer written values are left to the code test, not counted as words. The rule
+    at most ``WRITTEN_MAX_AFFIXES`` such in a column, so postcodes '6732 BH', streets and months are text) are never
+    refused: a heuristic must not stop a retrain (round 57's third review: '12 bis' beside '12', shoe sizes '9.5W').
+    A column holding ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones, alone or beside plain numbers (an export that
+    changed, stop 57's carprice_km_text), or plain numbers with a few written ones, is put in ``written`` (name → the
+    note, :func:`written_numbers_note`: each kind with its rows and an example, advice fitting the format). Fewer
+    written values are left to the code test, not counted as words. The rule
     reads the frame it is given: a backtest's up-front check and a window's fit can differ on a column whose mix
     changes over time. Returns the code-like columns it let pass, each with a word it holds: whole numbers seen
     often ('?' in a column of horsepower) look the same, and the training step says so in a note
@@ -652,19 +677,12 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
         is_written[words_may], unit, nums[words_may] = _written_numbers(lead[is_word][words_may].tolist())
         n_written, others = int(is_written.sum()), distinct_words[~is_written]
         if n_written >= COMMA_NUMBER_MIN_DISTINCT and (len(others) <= NUMBER_TEXT_MAX_WORDS or n_written > len(others)):
-            example = str(distinct_words[is_written][0])
-            odd = _plain_not_written_so(lead[~is_word], nums[is_written], unit)
-            if odd < NUMBER_TEXT_MIN_DISTINCT:  # written numbers only, or plain ones their format writes so
-                if written is not None:
-                    written[str(name)] = example
-                continue
-            marked = int(rows[is_word][~is_written].sum())
-            also = f" and text in {marked} rows (e.g. {others[0]!r})" if marked else ""
-            violations.append((str(name), "dtype", n_words, f"numbers in {len(values) - n_words} rows, numbers written "
-                               f"as text in {n_words - marked} rows (e.g. {example!r}){also}: an export that changed? "
-                               "read as text, each value a category the model cannot learn from; write every value as "
-                               "a plain number ('.' decimals, no separators, no unit) or Parquet"
-                               + (", and blank the text (an empty cell is a gap)" if marked else "")))
+            # written numbers only, or beside plain ones their format would not write so (an export that changed):
+            # noted, never refused (a heuristic; a refusal stops every retrain)
+            mixed = _plain_not_written_so(lead[~is_word], nums[is_written], unit) >= NUMBER_TEXT_MIN_DISTINCT
+            if written is not None:
+                written[str(name)] = _note(name, distinct[~is_word] if mixed else distinct[:0], rows[~is_word],
+                                           distinct_words, rows[is_word], is_written, nums, unit)
             continue
         # fewer written numbers: not words (as before round 57's rewrites); the code test decides
         if len(others) > NUMBER_TEXT_MAX_WORDS or plain < NUMBER_TEXT_MIN_DISTINCT:
@@ -679,11 +697,10 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
         if not amounts and int(seen[seen < ONE_HOT_MIN_FREQUENCY].sum()) * 2 <= number_rows:
             passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
             continue
-        if n_written:
-            violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but numbers written as "
-                               f"text in the others (e.g. {distinct_words[is_written][0]!r}): read as text, each "
-                               "value a category the model cannot learn from; write every value as a plain number "
-                               "('.' decimals, no separators, no unit) or Parquet"))
+        if n_written:  # plain numbers and a few written ones ('1,500' among '980'): noted, never refused
+            if written is not None:
+                written[str(name)] = _note(name, distinct[~is_word], seen, distinct_words, rows[is_word],
+                                           is_written, nums, unit)
             continue
         violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but text "
                            f"in the others (e.g. {others[0]!r}): read as text, each number a category the "
@@ -691,6 +708,39 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
     if violations:
         raise DataValidationError(violations)
     return passed
+
+
+def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is_written: Any, nums: Any,
+          unit: bool) -> str:
+    """:func:`written_numbers_note` for a column of :func:`check_numbers_as_text`: its plain number texts (none when
+    their format writes them so), its other distinct texts (``words``) and which of them are written numbers."""
+    import numpy as np
+
+    match = re.compile(WRITTEN_NUMBER).fullmatch
+    others = words[~is_written]
+    suffixed = np.array([match(str(t).strip()) is not None for t in others], dtype=bool)
+    other_rows = word_rows[~is_written]
+
+    def kind(texts: Any, at: Any) -> tuple[int, str]:
+        return (int(at.sum()), str(texts[0])) if len(texts) else (0, "")
+
+    shown = words[is_written]
+    affix = ""
+    if unit:  # the affixes most rows carry (at most three), the example one of the first
+        by: dict[str, int] = {}
+        for t, n in zip(shown, word_rows[is_written], strict=True):
+            m = match(str(t).strip())
+            if m and (a := m.group("suf") or m.group("pre")):
+                by[a] = by.get(a, 0) + int(n)
+        top = sorted(by, key=by.__getitem__, reverse=True)[:3]
+        affix = ", ".join(repr(a) for a in top)
+        shown = np.array([t for t in shown if (m := match(str(t).strip())) and (m.group("suf") or m.group("pre"))
+                          == top[0]], dtype=object)
+    kinds = {"plain": kind(plain, plain_rows[: len(plain)]), "written": (kind(words[is_written],
+                                                                              word_rows[is_written])[0], str(shown[0])),
+             "suffixed": kind(others[suffixed], other_rows[suffixed]),
+             "text": kind(others[~suffixed], other_rows[~suffixed])}
+    return written_numbers_note(str(name), kinds, "unit" if unit else _number_form(nums[is_written]), affix)
 
 
 def _short(value: Any) -> str:

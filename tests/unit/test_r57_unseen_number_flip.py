@@ -5,8 +5,9 @@ column with a few marker words ('?', 'bad'), but these are thousands of distinct
 value became a category too rare for the one-hot encoder, the model learnt nothing from the column, and
 the only word said was the training step's "a different value in every row (an ID?) ... drop it from the
 training table", advice for an ID, not for a number written another way. Numbers written with separators,
-a decimal comma, a unit or a currency beside plain numbers are now refused, naming the column and a value
-(exit 2 at the command line)."""
+a decimal comma, a unit or a currency beside plain numbers were then refused (exit 2); a refusal stops every
+production retrain and the rule is a heuristic (round 57's third review: '12 bis' beside '12', shoe sizes '9.5W'),
+so they are noted, naming the column, the count and an example of each kind, and training goes on."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.cli import main
 from ctloop.contract import check_numbers_as_text
-from ctloop.errors import DataValidationError
 
 
 def _cars(written, rows=400, seed=57) -> pd.DataFrame:
@@ -41,45 +40,17 @@ FLIPS = {
 
 
 @pytest.mark.parametrize("flip", list(FLIPS))
-def test_numbers_that_turn_into_written_numbers_are_refused(tmp_path, flip):
+def test_numbers_that_turn_into_written_numbers_are_noted(tmp_path, flip):
     _cars(FLIPS[flip]).to_csv(tmp_path / "d.csv", index=False)
     read = pd.read_csv(tmp_path / "d.csv")
-    written = read["km"][pd.to_numeric(read["km"], errors="coerce").isna()]
-    example = written.iloc[0]  # the message names the first
-    with pytest.raises(DataValidationError) as err:
-        check_numbers_as_text(read, ["km", "fuel"])
-    said = str(err.value)
-    assert "column 'km' breaks rule 'dtype'" in said and repr(example) in said, said
-    assert "numbers written as text" in said, said
-
-
-def test_the_backtest_refuses_the_flipped_column_in_one_line(tmp_path, capsys):
-    _cars(FLIPS["thousands and a unit"]).to_csv(tmp_path / "d.csv", index=False)
-    code = main(
-        [
-            "backtest",
-            "--data",
-            str(tmp_path / "d.csv"),
-            "--target",
-            "target",
-            "--time-column",
-            "ts",
-            "--window",
-            "1D",
-            "--policy",
-            "never",
-            "--task",
-            "regression",
-            "--thresholds",
-            '{"rmse": 100000}',
-            "--quiet",
-            "--output",
-            str(tmp_path / "out"),
-        ]
-    )
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1, err
-    assert "column 'km'" in err[0] and " km'" in err[0] and "ID" not in err[0], err
+    is_written = pd.to_numeric(read["km"], errors="coerce").isna()
+    example = read["km"][is_written].iloc[0]  # the message names the first
+    noted: dict[str, str] = {}
+    assert check_numbers_as_text(read, ["km", "fuel"], written=noted) == {}
+    said = noted["km"]
+    assert said.startswith(f"column 'km' holds numbers written as text: {is_written.sum()} rows with "), said
+    assert f"(e.g. {example!r}), {(~is_written).sum()} rows plain numbers" in said, said
+    assert "(an export that changed?)" in said, said
 
 
 def _beside_numbers(suffix, rows=300, seed=571):
