@@ -59,7 +59,7 @@ def test_a_stalled_deploy_whose_rollback_is_refused_says_the_spec_still_gives_it
     # to refuse, no event)
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=1)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
         kube.stall_revisions("gs://models/v2")
         writes = _recording(reg)
         _annotation_removed_by_the_deploy(kube, isvcs)
@@ -82,7 +82,8 @@ def test_a_stalled_deploy_whose_rollback_is_refused_says_the_spec_still_gives_it
         assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 5
         assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == ["PATCH"]  # the deploy's own
         tags, event = writes
-        assert tags == ("tags", "2", {TAG_ROLLOUT_NOT_READY: "run-7"}), writes
+        assert tags[:2] == ("tags", "2") and tags[2][TAG_ROLLOUT_NOT_READY] == "run-7", writes
+        assert tags[2]["ctloop.rollout.status"] == release.ROLLBACK_REFUSED, writes
         assert event[:2] == ("event", "2") and event[2]["action"] == "refused", writes
         assert event[2]["to_version"] == "1" and event[2]["pipeline_run"] == "run-7"
         assert event[2]["refused"].startswith(_BAD_VARIABLE)

@@ -13,13 +13,18 @@ follows KServe v0.20.0 and Knative Serving 1.21.1 (its module docstring names th
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
+
+import pytest
 
 from ctloop.config import RolloutConfig
+from ctloop.errors import ServingError
+from ctloop.registry import TAG_ROLLOUT_NOT_READY, TAG_ROLLOUT_STATUS
 from ctloop.serving import isvc as specs
 from ctloop.serving import release
 from tests.doubles.kube_api import KubeApiDouble
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS, _v1_deployed
-from tests.serving.test_r57_cluster_fix import _analyze
+from tests.serving.test_r57_cluster_fix import _analyze, _annotation_removed_by_the_deploy
 
 MIN_SCALE = "autoscaling.knative.dev/min-scale"
 
@@ -85,3 +90,45 @@ def test_a_stored_read_keeps_what_a_cluster_may_copy_and_stays_short():
     key = "kubectl.kubernetes.io/last-applied-configuration"
     changed = specs.revision_metadata({"metadata": {"annotations": {key: applied + " "}}})
     assert changed["annotations"][key] != read["annotations"][key]
+
+
+def test_argo_retry_of_a_deploy_whose_rollback_was_refused_completes_the_rollback(
+    monkeypatch, capsys
+):
+    # Seen failing on main (/tmp/rev57-clusterfix/retry.py): the refused rollback wrote only
+    # ctloop.rollout.not_ready, so Argo's retry of the step refused with "nothing written ... retry
+    # this run" while the spec still gave v2 5 %, which its revision takes unjudged once ready
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+        kube.stall_revisions("gs://models/v2")
+        tags: dict[str, str] = {}
+        reg.set_tags = lambda m, v, t: tags.update(t)
+        reg.record_event = lambda m, v, e: None
+        reg.drop_challenger = lambda m, v, rolled_back_before: "not on v2"  # the registry double's
+        reg.get_version = lambda m, v: SimpleNamespace(
+            version=str(v), tags=dict(tags) if str(v) == "2" else {}
+        )
+        _annotation_removed_by_the_deploy(kube, isvcs)
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        with pytest.raises(SystemExit), release.bad_input_exits():
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")
+        capsys.readouterr()
+        assert tags[TAG_ROLLOUT_STATUS] == release.ROLLBACK_REFUSED, tags
+        assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 5
+        monkeypatch.delenv(specs.KSERVE_NAMESPACE_ENV)  # the input fixed
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
+        with pytest.raises(ServingError) as retried:
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")
+        assert (
+            "its rollback to v1 was refused then and this retry of the step completed it: traffic is "
+            "back on v1"
+        ) in str(retried.value), retried.value
+        predictor = kube.objects[(NS, NAME)]["spec"]["predictor"]
+        assert "v2" not in predictor["model"]["storageUri"], predictor
+        assert tags[TAG_ROLLOUT_STATUS] == "rolled_back" and tags[TAG_ROLLOUT_NOT_READY] == "run-7"
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "2")  # the next retry writes nothing
+        since = len(kube.calls)
+        with pytest.raises(ServingError, match="nothing written"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
