@@ -216,17 +216,45 @@ _IMPLEMENTATIONS = ("xgboost", "pytorch", "triton", "sklearn", "tensorflow", "on
                     "huggingface", "model")
 
 
+def _implementations(new: dict) -> int:
+    """How many implementations KServe v0.20.0's ``PredictorSpec.GetImplementations``
+    (``pkg/apis/serving/v1beta1/predictor.go`` ~168-196) finds: the framework specs and ``model`` set,
+    plus one per container named ``kserve-container`` (``constants.InferenceServiceContainerName``), or
+    the first container when nothing else is there."""
+    predictor = (new.get("spec") or {}).get("predictor") or {}
+    found = sum(predictor.get(k) is not None for k in _IMPLEMENTATIONS)
+    containers = predictor.get("containers") or []
+    if containers:
+        found += sum((c or {}).get("name") == "kserve-container" for c in containers)
+        found = found or 1
+    return found
+
+
+# KServe v0.20.0's defaulter on a predictor with no implementation: DefaultInferenceService ends with
+# setLocalModelLabel (inference_service_defaults.go ~210, ~506-508), whose
+# PredictorSpec.GetImplementation() is GetImplementations()[0] (predictor.go ~199-201), on an empty slice
+# a Go index panic. controller-runtime v0.22.5 (KServe's go.mod replace; cmd/manager/main.go builds the
+# webhook without RecoverPanic, so unset: recovered) answers it Errored(500, "panic: %v [recovered]")
+# (pkg/webhook/admission/webhook.go Webhook.Handle ~157-175), which the API server returns as a 500
+NO_IMPLEMENTATION_PANIC = "panic: runtime error: index out of range [0] with length 0 [recovered]"
+
+
+def _no_implementation_panic(new: dict) -> str:
+    """The API server's 500 message when the defaulter panics on ``new`` (no implementation:
+    :data:`NO_IMPLEMENTATION_PANIC`), ``""`` otherwise. Runs before the validator, for CREATE and
+    UPDATE (``config/webhook/manifests.yaml``)."""
+    if _implementations(new):
+        return ""
+    return f'admission webhook "{DEFAULTER}" denied the request: {NO_IMPLEMENTATION_PANIC}'
+
+
 def _no_implementation(new: dict) -> str:
     """KServe v0.20.0's validator on an UPDATE (``ValidateUpdate`` → ``validateInferenceService``,
-    after ``validateDeploymentMode``): a predictor with not exactly one implementation
-    (``component.go`` ``validateExactlyOneImplementation``, ``predictor.go`` ``GetImplementations``:
-    a merge patch setting ``spec.predictor.model`` to null leaves none) is refused with
+    after ``validateDeploymentMode``): a predictor with more than one implementation
+    (``component.go`` ``validateExactlyOneImplementation``, :func:`_implementations`; none never gets
+    here: the defaulter panicked first, :func:`_no_implementation_panic`) is refused with
     ``ExactlyOneErrorFor``'s message, worded as :func:`_deployment_mode_change`'s; ``""`` when allowed."""
-    predictor = (new.get("spec") or {}).get("predictor") or {}
-    found = [k for k in _IMPLEMENTATIONS if predictor.get(k) is not None]
-    if predictor.get("containers"):
-        found.append("containers")
-    if len(found) == 1:
+    if _implementations(new) == 1:
         return ""
     fields = ", ".join(go for _, go in _PREDICTOR_FIELDS)
     return (f'admission webhook "{VALIDATOR}" denied the request: exactly one of [{fields}] must be specified in '
@@ -964,6 +992,8 @@ class KubeApiDouble(InThreadServer):
                             return self._status(409, "AlreadyExists", f'inferenceservices "{name}" already exists')
                         if denied := double.defaulter_denial():
                             return self._status(code := double.defaulter_code(), "Forbidden" if code == 403 else "", denied)
+                        if panicked := _no_implementation_panic(body):
+                            return self._status(500, "", panicked)
                         double._rv += 1
                         obj = copy.deepcopy(body)
                         _default(obj, double.default_mode())
@@ -993,6 +1023,8 @@ class KubeApiDouble(InThreadServer):
                         # the defaulter runs on UPDATE as on CREATE (config/webhook/manifests.yaml)
                         if denied := double.defaulter_denial():
                             return self._status(code := double.defaulter_code(), "Forbidden" if code == 403 else "", denied)
+                        if panicked := _no_implementation_panic(patched):
+                            return self._status(500, "", panicked)
                         _default(patched, double.default_mode())
                         if denied := _deployment_mode_change(patched, current) or _no_implementation(patched):
                             return self._status(403, "Forbidden", denied)

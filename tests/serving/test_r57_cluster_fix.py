@@ -59,7 +59,7 @@ def test_a_stalled_deploy_whose_rollback_is_refused_says_the_spec_still_gives_it
     # to refuse, no event)
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=1)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
         kube.stall_revisions("gs://models/v2")
         writes = _recording(reg)
         _annotation_removed_by_the_deploy(kube, isvcs)
@@ -82,7 +82,8 @@ def test_a_stalled_deploy_whose_rollback_is_refused_says_the_spec_still_gives_it
         assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 5
         assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == ["PATCH"]  # the deploy's own
         tags, event = writes
-        assert tags == ("tags", "2", {TAG_ROLLOUT_NOT_READY: "run-7"}), writes
+        assert tags[:2] == ("tags", "2") and tags[2][TAG_ROLLOUT_NOT_READY] == "run-7", writes
+        assert tags[2]["ctloop.rollout.status"] == release.ROLLBACK_REFUSED, writes
         assert event[:2] == ("event", "2") and event[2]["action"] == "refused", writes
         assert event[2]["to_version"] == "1" and event[2]["pipeline_run"] == "run-7"
         assert event[2]["refused"].startswith(_BAD_VARIABLE)
@@ -332,21 +333,57 @@ def test_rollout_status_shows_a_bad_kserve_namespace_variable_as_a_note(
         assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
 
 
-def test_the_double_refuses_a_predictor_left_without_its_model_as_kserve_does():
-    # KServe v0.20.0 inference_service_validation.go ValidateUpdate -> validateInferenceService ->
-    # component.go validateExactlyOneImplementation / ExactlyOneErrorFor (the PredictorSpec fields of
-    # predictor.go). Seen failing before: the double's handler crashed (KeyError 'model') on
-    # `spec.predictor.model: null` and dropped the connection (ServingUnreachable, not the 403)
+@pytest.mark.parametrize(
+    "predictor, answer",
+    [
+        # none: the defaulter's setLocalModelLabel indexes GetImplementations()[0] (KServe v0.20.0
+        # inference_service_defaults.go ~506-508, predictor.go ~199-201) and panics; controller-runtime
+        # v0.22.5 webhook.go Webhook.Handle recovers it as Errored(500)
+        ({"model": None}, "500"),
+        # two: the model and a container named kserve-container (predictor.go ~183-188); the validator
+        ({"containers": [{"name": "kserve-container", "image": "x"}]}, "403"),
+        # a container by another name beside the model is no implementation (a sidecar): allowed
+        ({"containers": [{"name": "sidecar", "image": "x"}]}, ""),
+    ],
+    ids=["none", "two", "sidecar"],
+)
+def test_the_double_answers_a_predictor_without_exactly_one_implementation_as_kserve_does(
+    predictor, answer
+):
+    # KServe v0.20.0 PredictorSpec.GetImplementations / component.go validateExactlyOneImplementation.
+    # Seen failing before the double followed the defaulter: a predictor left without its model was
+    # the validator's 403, where KServe's defaulter panics first (500), and any container counted
     from ctloop.errors import ServingError
 
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs, _, _ = _v1_deployed(kube)
         before = json.dumps(kube.objects[(NS, NAME)], sort_keys=True)
+        if not answer:
+            isvcs.patch(NAME, {"spec": {"predictor": predictor}})
+            assert (
+                kube.objects[(NS, NAME)]["spec"]["predictor"]["containers"][0]["name"] == "sidecar"
+            )
+            return
         with pytest.raises(ServingError) as refused:
-            isvcs.patch(NAME, {"spec": {"predictor": {"model": None}}})
-        assert "403" in str(refused.value) and (
-            "exactly one of [Name, SKLearn, XGBoost, Tensorflow, PyTorch, Triton, ONNX, HuggingFace, "
-            "PMML, LightGBM, Paddle, Model, StorageUris, StorageContainerName, WorkerSpec, PodSpec] "
-            "must be specified in PredictorSpec"
-        ) in str(refused.value), refused.value
+            isvcs.patch(NAME, {"spec": {"predictor": predictor}})
+        text = str(refused.value)
+        if answer == "500":
+            assert (
+                "HTTP 500" in text
+                and (
+                    'admission webhook "inferenceservice.kserve-webhook-server.defaulter" denied the request: '
+                    "panic: runtime error: index out of range [0] with length 0 [recovered]"
+                )
+                in text
+            ), text
+        else:
+            assert (
+                "403" in text
+                and (
+                    "exactly one of [Name, SKLearn, XGBoost, Tensorflow, PyTorch, Triton, ONNX, "
+                    "HuggingFace, PMML, LightGBM, Paddle, Model, StorageUris, StorageContainerName, "
+                    "WorkerSpec, PodSpec] must be specified in PredictorSpec"
+                )
+                in text
+            ), text
         assert json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == before

@@ -443,8 +443,12 @@ def _audit(args: argparse.Namespace) -> int:
         traffic = e.get("traffic", "")
         # what a rejection, a rollback or a failed serving validation did to alias challenger
         alias = f" (challenger: {e['challenger_alias']})" if e.get("challenger_alias") else ""
-        print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {e.get('event', ''):<26} "
-              f"{traffic if traffic not in ('', '{}') else ''} {e.get('reason', '')}{alias}".rstrip())
+        event, reason = e.get("event", ""), e.get("reason", "")
+        if e.get("action") == "refused":  # a failed deploy's rollback refused (release._rollback_refused)
+            event = f"{event} refused"
+            reason = f"({e.get('refused', '')}) after {reason}" if e.get("refused") else reason
+        print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {event:<26} "
+              f"{traffic if traffic not in ('', '{}') else ''} {reason}{alias}".rstrip())
     history = registry.champion_history(args.model_name)
     if history:
         print("\nchampions: " + " → ".join(f"v{one_line(h['version'])} ({one_line(h['since'][:10])})" for h in history))

@@ -626,15 +626,34 @@ def read_template_lists(config_data: Any, where: str = "") -> TemplateLists:
                          labels=found["serviceLabelDisallowedList"])
 
 
+# What every list KServe v0.20.0 can build keeps out of a revision template: the ksvc's own annotations
+# alone (configmap.go without an inferenceService key leaves both disallowed lists nil, ~234-252, and
+# ksvc_reconciler.go still moves managedKsvcAnnotations onto the ksvc). Every TemplateLists holds these.
+TEMPLATE_LISTS_LEAST = TemplateLists(annotations=MANAGED_KSVC_ANNOTATIONS, labels=())
+# A value longer than this is stored as its sha256 (kubectl's last-applied-configuration repeats the
+# whole object): a record keeps under MLflow's tag limit, and a changed value still compares unequal
+METADATA_VALUE_MAX = 200
+
+
 def revision_metadata(isvc: dict[str, Any] | None, lists: TemplateLists | None = None) -> dict[str, dict[str, Any]]:
-    """The annotations and labels of ``isvc`` that reach its revision template (those of ``lists``,
-    default KServe's (:data:`ANNOTATIONS_NOT_IN_REVISION`, :data:`LABELS_NOT_IN_REVISION`), left out):
-    another value is another revision, which ``metadata.generation`` does not show."""
-    lists = lists or TemplateLists()
+    """The annotations and labels of ``isvc`` that may reach its revision template (those of
+    ``lists`` left out; by default only :data:`TEMPLATE_LISTS_LEAST`, which every cluster keeps out, so
+    a stored read can be compared under whatever lists the cluster's ConfigMap gives later): another
+    value is another revision, which ``metadata.generation`` does not show. A value longer than
+    :data:`METADATA_VALUE_MAX` is kept as ``sha256:<hex>``."""
+    import hashlib
+
+    lists = lists or TEMPLATE_LISTS_LEAST
     meta = (isvc or {}).get("metadata") or {}
     annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
-    return {"annotations": {k: v for k, v in annotations.items() if k not in lists.annotations},
-            "labels": {k: v for k, v in labels.items() if k not in lists.labels}}
+
+    def short(v: Any) -> Any:
+        if isinstance(v, str) and len(v) > METADATA_VALUE_MAX:
+            return "sha256:" + hashlib.sha256(v.encode()).hexdigest()
+        return v
+
+    return {"annotations": {k: short(v) for k, v in annotations.items() if k not in lists.annotations},
+            "labels": {k: short(v) for k, v in labels.items() if k not in lists.labels}}
 
 
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -222,6 +222,14 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
                            "overwrite the model the spec names now; nothing written (ctloop rollout status)")
     attempt = argo_retry_index()
+    if (run_id and attempt != 0 and tags.get(TAG_ROLLOUT_STATUS) == ROLLBACK_REFUSED
+            and tags.get("ctloop.rollout.pipeline_run") == run_id
+            and champion is not None and champion.version != str(version)):
+        # this run's deploy failed and its rollback met bad input (_rollback_refused): the spec may
+        # still give this version its share. Argo's retry of the step completes that rollback (its
+        # input fixed meanwhile, or refused again as before) instead of refusing with the share left
+        _complete_refused_rollback(registry, isvcs, model_name=model_name, version=str(version),
+                                   champion=str(champion.version), cfg=cfg, uri=uri, run_id=run_id, tags=tags)
     if run_id and attempt == 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # a run retried as a whole (KFP "Retry run", argo retry: the step's Retry node recreated, 0 again)
         # deploys again, its cause may be fixed: the record is cleared first, so that an automatic retry
@@ -307,7 +315,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         if state.action == "held":
             raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
-    if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+    if tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED):
         # deployed again by a new run (its own held rollback's retry is refused above): the tag of
         # the rollback before no longer says what became of it, and a register would never point
         # challenger at it again (MlflowRegistry._point_challenger)
@@ -318,6 +326,40 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg),
                                                 **({"revision_metadata": state.metadata} if state.metadata else {})})
     return state, uri
+
+
+# ctloop.rollout.status of a version whose failed deploy's rollback met bad input (_rollback_refused):
+# the spec may still give it its share; Argo's retry of the step in that run completes the rollback
+ROLLBACK_REFUSED = "rollback_refused"
+
+
+def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str,
+                               cfg: RolloutConfig, uri: str, run_id: str, tags: dict[str, str]) -> NoReturn:
+    """Argo's retry of a deploy step whose rollback was refused (:data:`ROLLBACK_REFUSED`): the rollback
+    done now (recorded as any failed deploy's, the not-ready tag kept), the step failing still — the
+    deploy failed — with where the traffic is; bad input again is refused again (one line, exit 2)."""
+    reason = tags.get("ctloop.rollout.reason") or "deploy failed"
+    failed = (f"deploying {model_name} v{version} to {cfg.inference_service} failed in an earlier attempt of this "
+              f"run ({run_id}: {reason})")
+    not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if tags.get(TAG_ROLLOUT_NOT_READY) == run_id else {}
+    try:
+        target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=version)
+    except ConfigError as again:
+        raise ServingBadInput(_rollback_refused(registry, isvcs, model_name=model_name, version=version,
+                                                champion=champion, failed=failed, reason=reason, run_id=run_id,
+                                                cfg=cfg, uri=uri, tags=not_ready, refusal=again)) from again
+    try:
+        dropped = _record_rollback(registry, model_name=model_name, failed_version=version, target=target,
+                                   reason=reason, run_id=run_id, state=state, where=_where(cfg), tags=not_ready)
+    except CtloopError as bookkeeping:
+        raise ServingError(f"{failed}; this retry rolled it back to v{target}, but recording it failed "
+                           f"({bookkeeping})") from bookkeeping
+    alias = f"; alias challenger: {dropped}" if dropped is not None else ""
+    if state.action == "held":
+        raise ServingError(f"{failed}; its rollback was refused then; {_held(model_name, version, target, cfg, state)}"
+                           f"{alias}")
+    raise ServingError(f"{failed}; its rollback to v{champion} was refused then and this retry of the step "
+                       f"completed it: traffic is back on v{target}{alias}")
 
 
 def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str, failed: str,
@@ -334,8 +376,10 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
 
     problem = one_line(str(refusal)) if isinstance(refusal, ServingBadInput) else _one_line_problem(refusal)
     try:
-        if tags:
-            registry.set_tags(model_name, version, tags)
+        if run_id:  # for Argo's retry of the step to complete the rollback (_complete_refused_rollback)
+            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                    "ctloop.rollout.reason": reason,
+                                                    "ctloop.rollout.pipeline_run": run_id})
         registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
                                                     "to_version": champion, "refused": problem,
                                                     "pipeline_run": run_id, **_where(cfg)})

@@ -99,8 +99,8 @@ class RolloutState:
     # the InferenceService's metadata.generation at the read this state was taken from (None: not
     # reported); walk_plan's baseline after its own traffic move — not in to_dict, not an event field
     generation: int | None = None
-    # the annotations and labels of that read reaching the revision template (isvc.revision_metadata,
-    # KServe's default lists): what a deploy left, the walk's baseline (release.analyze) — not in to_dict
+    # the annotations and labels of that read that may reach the revision template (isvc.revision_metadata,
+    # only what every cluster keeps out left out): what a deploy left, the walk's baseline (release.analyze) — not in to_dict
     metadata: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -1213,11 +1213,13 @@ def _metadata_edited(isvcs: Any, before: dict[str, Any], obj: dict[str, Any],
     """What of ``obj``'s annotations and labels reaching the revision template differs from
     ``before`` (an ``isvc.revision_metadata``), ``""`` when nothing does, and a note for the
     message (``""``, or that the lists are KServe's defaults, and why). Both are compared with
-    KServe's default lists first, and only when they differ is the cluster's ConfigMap read
-    (:func:`template_lists`, kept in ``memo["lists"]``): KServe v0.20.0 appends its
-    ``inferenceService.serviceAnnotationDisallowedList`` / ``serviceLabelDisallowedList``
-    (``pkg/apis/serving/v1beta1/configmap.go`` ~239-252), so an annotation a GitOps tool stamps on
-    every sync, listed there, makes no revision. Lists not read from the cluster are said."""
+    ``isvc.TEMPLATE_LISTS_LEAST`` first (what every cluster keeps out), and only when they differ is the
+    cluster's ConfigMap read (:func:`template_lists`, once: kept in ``memo["lists"]``): KServe v0.20.0
+    appends its ``inferenceService.serviceAnnotationDisallowedList`` / ``serviceLabelDisallowedList``
+    to its defaults (``pkg/apis/serving/v1beta1/configmap.go`` ~239-252), so an annotation a GitOps tool
+    stamps on every sync, listed there, makes no revision — and without that key copies every
+    annotation (``autoscaling.knative.dev/min-scale`` too) into the revision, so KServe's default lists
+    must not be the shortcut. Lists not read from the cluster are said."""
     read = specs.revision_metadata(obj)
     if not _metadata_changes(before, read):
         return "", ""
