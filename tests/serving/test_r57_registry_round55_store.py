@@ -125,7 +125,8 @@ def test_a_round_55_store_passes_over_what_a_store_written_now_passes_over(
             f"v1 tag {TAG_WAS_CHAMPION}: true -> {MODEL} (a promotion record names it champion)",
             f"v2 tag {TAG_WAS_CHAMPION}: true -> {MODEL} (a promotion record names it champion)",
             f"v3 tag {TAG_WAS_CHAMPION}: unset -> {MODEL} (a promotion record names it champion)",
-            f"v4 tag {TAG_WAS_CHAMPION}=true removed (no promotion record of this model names it champion: a copy's)",
+            f"v4 tag {TAG_WAS_CHAMPION}=true removed (no promotion record of this model names it champion: a copy's, "
+            f"of models:/{MODEL}/2)",
         ]
     assert caplog.records == []  # shown by repair (a promotion's settle says it in a warning line)
     assert was_champion(reg) == {"1": MODEL, "2": MODEL, "3": MODEL, "4": None}
