@@ -1880,8 +1880,10 @@ class MlflowRegistry:
     def _settled(self, name: str, *, shown: bool = False) -> tuple[list[str], RegistryState, str | None]:
         """:meth:`_settle`: what it did, the state it settled and the audit experiment's id (:meth:`_inspect`).
         ``shown``: what it did is shown to the user (repair), else a removed legacy tag is a warning line."""
+        # the legacy tags first, so the inspect reads the tags a challenger rule reads (was: after it, so a challenger
+        # on a former champion tagged "true" was flagged only by the next repair)
+        done = self._migrate_legacy_champions(name, shown=shown)
         state, experiment = self._inspect(name)
-        done = []
         for p in state.pending:
             self._abort(
                 p,
@@ -1894,7 +1896,6 @@ class MlflowRegistry:
                 f"promotion {state.promotion.id}: {a}"
                 for a in self._complete(name, state.promotion)
             ]
-        done += self._migrate_legacy_champions(name, shown=shown)
         return done, state, experiment
 
     def _migrate_legacy_champions(self, name: str, *, shown: bool = False) -> list[str]:
