@@ -491,6 +491,20 @@ def _champion_tagged(versions, name: str, legacy: bool = False) -> set[str]:
     return {str(mv.version) for mv in versions if (mv.tags or {}).get(TAG_WAS_CHAMPION) == want}
 
 
+def _copy_of(mv: Any) -> str | None:
+    """The version ``mv`` (an MLflow ModelVersion) was copied from, as ``models:/<name>/<version>``, None when it is no
+    provable copy: MLflow's ``copy_model_version`` creates the copy with ``source=f"models:/{src_mv.name}/{src_mv.version}"``
+    and every tag of the source (mlflow 3.17.2 ``store/model_registry/abstract_store.py``), so a copy of a champion
+    carries its ``ctloop.was_champion`` tag with no promotion record of its own."""
+    source = str(getattr(mv, "source", "") or "")
+    if not source.startswith("models:/"):
+        return None
+    model, _, version = source[len("models:/"):].rpartition("/")
+    if not model or not version.isdigit() or (model, version) == (mv.name, str(mv.version)):
+        return None
+    return source
+
+
 def _newest(ever: Iterable[str]) -> int | None:
     """The newest of the versions ever champion (:meth:`MlflowRegistry.champions_ever`), None for none: a version
     older is passed over for good, by the challenger rule (:func:`_never_challenger`) and by an approval
@@ -674,10 +688,12 @@ class MlflowRegistry:
             )
         return sorted(out, key=lambda m: int(m.version))
 
-    def _search_versions(self, name: str) -> list[Any]:
+    def _search_versions(self, name: str, where: str = "") -> list[Any]:
         """Every MLflow model version the name filter finds, page after page (one search answers
         at most 10000, mlflow 3.17.2 ``store/model_registry/__init__.py``
-        SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT; was: the first page only)."""
+        SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT; was: the first page only). ``where``: a further
+        condition ANDed to the name filter (a tag's value: every store answers it on the server, mlflow 3.17.2
+        ``sqlalchemy_store.py`` and ``file_store.py`` ``search_model_versions``, the REST store forwards it)."""
         from mlflow.exceptions import MlflowException
 
         found: dict[str, Any] = {}
@@ -687,7 +703,8 @@ class MlflowRegistry:
                 # pages are offsets into an order: the default one (last_updated_timestamp DESC) moves
                 # a version tagged or made between pages across them (mlflow 3.17.2
                 # store/model_registry/sqlalchemy_store.py search_model_versions); version_number does not
-                page = self.client.search_model_versions(_name_filter(name), order_by=["version_number ASC"],
+                page = self.client.search_model_versions(_name_filter(name) + (f" AND {where}" if where else ""),
+                                                         order_by=["version_number ASC"],
                                                          page_token=token)
                 for mv in page:
                     found.setdefault(f"{mv.name}\0{mv.version}", mv)  # a version seen twice is listed once
@@ -1832,7 +1849,13 @@ class MlflowRegistry:
 
     def _legacy_tagged(self, name: str) -> bool:
         """Whether a version of ``name`` carries :data:`LEGACY_WAS_CHAMPION` (:meth:`_migrate_legacy_champions`)."""
-        return bool(_champion_tagged([mv for mv in self._search_versions(name) if mv.name == name], name, legacy=True))
+        return bool(self._legacy_versions(name))
+
+    def _legacy_versions(self, name: str) -> list[Any]:
+        """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = :data:`LEGACY_WAS_CHAMPION`, found by the
+        server (was: every version listed on every settle and every repair to find none)."""
+        found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+        return [mv for mv in found if mv.name == name and _champion_tagged([mv], name, legacy=True)]
 
     def _repair_if_free(self, name: str) -> None:
         try:
@@ -1857,8 +1880,10 @@ class MlflowRegistry:
     def _settled(self, name: str, *, shown: bool = False) -> tuple[list[str], RegistryState, str | None]:
         """:meth:`_settle`: what it did, the state it settled and the audit experiment's id (:meth:`_inspect`).
         ``shown``: what it did is shown to the user (repair), else a removed legacy tag is a warning line."""
+        # the legacy tags first, so the inspect reads the tags a challenger rule reads (was: after it, so a challenger
+        # on a former champion tagged "true" was flagged only by the next repair)
+        done = self._migrate_legacy_champions(name, shown=shown)
         state, experiment = self._inspect(name)
-        done = []
         for p in state.pending:
             self._abort(
                 p,
@@ -1871,24 +1896,28 @@ class MlflowRegistry:
                 f"promotion {state.promotion.id}: {a}"
                 for a in self._complete(name, state.promotion)
             ]
-        done += self._migrate_legacy_champions(name, shown=shown)
         return done, state, experiment
 
     def _migrate_legacy_champions(self, name: str, *, shown: bool = False) -> list[str]:
         """Under the promotion lock (every promotion's and repair's settle), once per store promoted before round 56:
         its promotion records read once (:meth:`champions_ever`), each version they name tagged
         :data:`TAG_WAS_CHAMPION` with the model's name, and each :data:`LEGACY_WAS_CHAMPION` tag they do not confirm
-        (a copy's) removed, each removal said (``shown``: in what it returns, else in a warning line). After it no version carries the legacy value, and
-        :meth:`_alias_champions` reads the tags alone (was: nothing cleared a ``true`` tag, so every register, drop
-        and serving validation read every promotion record, forever). Records unreadable: nothing changed, the
-        tags stay as they were, said (the next settle tries again). Returns what it did."""
+        removed where the version is a copy (:func:`_copy_of`), each removal said (``shown``: in what it returns, else
+        in a warning line). After it no version carries the legacy value but one that is no copy (below), and
+        :meth:`_alias_champions` reads the tags alone (was: nothing cleared a ``true`` tag, so every register, drop and serving validation read every promotion
+        record, forever). A ``true`` on a version that is no copy stays, said each time (a note, or a warning line):
+        its record may be in MLflow's trash (a deleted run is restorable) or in an audit experiment purged and made
+        again, and the tag is the only history left of it (was: removed, for good). Records unreadable or a tag write
+        failing: the tags stay as they were, said (the next settle tries again), and what called this goes on (was: a
+        failed write stopped the promotion before its intent, as a RegistryError that did not say so). Returns what it
+        did."""
         from mlflow.exceptions import MlflowException
 
-        found = [mv for mv in self._search_versions(name) if mv.name == name]
-        legacy = _champion_tagged(found, name, legacy=True)
-        if not legacy:
+        legacy = {str(mv.version) for mv in self._legacy_versions(name)}  # one search, on the server
+        if not legacy:  # a store already rewritten, or never promoted before round 56
             return []
         try:
+            found = [mv for mv in self._search_versions(name) if mv.name == name]
             if self._audit_experiment(name) is None:
                 raise RegistryError(f"no audit experiment {name + AUDIT_EXPERIMENT_SUFFIX!r}")
             ever = self.champions_ever(name)
@@ -1898,21 +1927,35 @@ class MlflowRegistry:
                         TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION, ", v".join(sorted(legacy, key=int)))
             return []
         done = []
-        try:
-            for mv in sorted(found, key=lambda m: int(m.version) if str(m.version).isdigit() else -1):
-                version, tag = str(mv.version), (mv.tags or {}).get(TAG_WAS_CHAMPION)
+
+        def say(text: str, *, note: bool = False) -> None:
+            done.append(f"{NOTE_PREFIX}{text}" if note else text)
+            if not shown:
+                log.warning("ctloop: registry model %s: %s", name, text)
+
+        for mv in sorted(found, key=lambda m: int(m.version) if str(m.version).isdigit() else -1):
+            version, tag = str(mv.version), (mv.tags or {}).get(TAG_WAS_CHAMPION)
+            try:
                 if version in ever and tag != name:
                     self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, name)
                     done.append(f"v{version} tag {TAG_WAS_CHAMPION}: {tag or 'unset'} -> {name} (a promotion record "
                                 "names it champion)")
                 elif version not in ever and tag == LEGACY_WAS_CHAMPION:
+                    source = _copy_of(mv)
+                    if source is None:
+                        say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} left as it is: no readable "
+                            "promotion record of this model names it champion, and it is no copy of another version "
+                            "(its record may be in MLflow's trash: restore that run; a version never champion: delete "
+                            "the tag)", note=True)
+                        continue
                     self.client.delete_model_version_tag(name, version, TAG_WAS_CHAMPION)
-                    done.append(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion "
-                                "record of this model names it champion: a copy's)")
-                    if not shown:
-                        log.warning("ctloop: registry model %s: %s", name, done[-1])
-        except MlflowException as exc:
-            raise RegistryError(f"cannot rewrite the {TAG_WAS_CHAMPION} tags of {name}: {exc}") from exc
+                    say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion record of "
+                        f"this model names it champion: a copy's, of {source})")
+            except MlflowException as exc:  # what the settle serves goes on, as with records unreadable
+                log.warning("ctloop: cannot rewrite the %s tag of v%s of %s (%s): the %s=%s tags are left as they are "
+                            "(the next promotion or `ctloop registry repair` tries again)", TAG_WAS_CHAMPION, version,
+                            name, one_line(str(exc))[:300], TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+                break
         return done
 
     # ------------------------------------------------------------------ the lock

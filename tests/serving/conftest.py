@@ -44,11 +44,13 @@ def trained(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def runtime_served(trained, tmp_path_factory):
-    """(http url, gRPC port) of the serving runtime (tests/serving/test_runtime_server.py
+def runtime_started(trained, tmp_path_factory):
+    """(http url, gRPC port, ``/metrics`` text) of the serving runtime (tests/serving/test_runtime_server.py
     ``start_runtime``) serving :func:`trained`, started once per test process (was once per module:
-    four modules, each a KServe model server): tests that count requests compare ``/metrics``
-    before and after their own."""
+    four modules, each a KServe model server); the ``/metrics`` text is its first scrape, taken once it
+    answered ready and before any test sent it a request."""
+    import httpx
+
     from tests.fixtures.servers import stop_group, wait_http
     from tests.serving.test_runtime_server import MODEL, sha256_of, start_runtime
 
@@ -57,9 +59,17 @@ def runtime_served(trained, tmp_path_factory):
     proc, url = start_runtime(directory, log, sha256_of(directory))
     try:
         wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
-        yield url, proc.args[proc.args.index("--grpc_port") + 1]
+        first = httpx.get(f"{url}/metrics", timeout=30).text
+        yield url, proc.args[proc.args.index("--grpc_port") + 1], first
     finally:
         stop_group(proc)
+
+
+@pytest.fixture(scope="session")
+def runtime_served(runtime_started):
+    """(http url, gRPC port) of :func:`runtime_started`: tests that count requests compare ``/metrics``
+    before and after their own."""
+    return runtime_started[:2]
 
 
 @pytest.fixture

@@ -125,7 +125,8 @@ def test_a_round_55_store_passes_over_what_a_store_written_now_passes_over(
             f"v1 tag {TAG_WAS_CHAMPION}: true -> {MODEL} (a promotion record names it champion)",
             f"v2 tag {TAG_WAS_CHAMPION}: true -> {MODEL} (a promotion record names it champion)",
             f"v3 tag {TAG_WAS_CHAMPION}: unset -> {MODEL} (a promotion record names it champion)",
-            f"v4 tag {TAG_WAS_CHAMPION}=true removed (no promotion record of this model names it champion: a copy's)",
+            f"v4 tag {TAG_WAS_CHAMPION}=true removed (no promotion record of this model names it champion: a copy's, "
+            f"of models:/{MODEL}/2)",
         ]
     assert caplog.records == []  # shown by repair (a promotion's settle says it in a warning line)
     assert was_champion(reg) == {"1": MODEL, "2": MODEL, "3": MODEL, "4": None}
@@ -151,6 +152,15 @@ def test_a_round_55_store_passes_over_what_a_store_written_now_passes_over(
     assert reg.repair(MODEL) == [
         f"promotion {state.promotion.id}: alias {CHALLENGER}: removed from v3; a newer version, v4, is challenger"
     ]
+    # the same with v3 still tagged as round 55 left it: one repair (round 57 review: the settle inspected before it
+    # rewrote the tag, so the first repair only rewrote it and the second took the alias off)
+    reg.client.set_model_version_tag(MODEL, "3", TAG_WAS_CHAMPION, "true")
+    reg.client.set_registered_model_alias(MODEL, CHALLENGER, "3")
+    assert reg.repair(MODEL) == [
+        f"v3 tag {TAG_WAS_CHAMPION}: true -> {MODEL} (a promotion record names it champion)",
+        f"promotion {state.promotion.id}: alias {CHALLENGER}: removed from v3; a newer version, v4, is challenger",
+    ]
+    assert reg.repair(MODEL) == []
 
     # records unreadable (the audit experiment removed) with a "true" tag older than the write: one warning that a
     # champion set by hand before round 56 cannot be known (was: silent, only newer "true" tags were warned of)
