@@ -205,6 +205,13 @@ def test_the_files_a_sink_writes_say_their_format(tmp_path):
     assert pq.read_schema(part).metadata[b"ctloop.inference_log.format"] == b"57"
 
 
+def _rows_of(*rows: np.ndarray) -> np.ndarray:
+    """An object array of arrays, as pyarrow's to_pandas gives a list<list<double>> value."""
+    out = np.empty(len(rows), dtype=object)
+    out[:] = list(rows)
+    return out
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -214,8 +221,10 @@ def test_the_files_a_sink_writes_say_their_format(tmp_path):
         # whole tensors: numpy's printed text rounds to 8 digits and cuts arrays past 1,000 values
         {"t": [np.array([0.1234567891]), np.array([0.1234567892])]},
         {"t": [np.zeros(2000), np.where(np.arange(2000) == 1000, 1.0, 0.0)]},
+        # a 2-D tensor as pyarrow reads list<list<double>>: an object array of arrays
+        {"t": [_rows_of(np.array([0.123456789012, 1.0])), _rows_of(np.array([0.123456789013, 1.0]))]},
     ],
-    ids=["int64", "Int64", "tensor-digits", "tensor-long"],
+    ids=["int64", "Int64", "tensor-digits", "tensor-long", "tensor-2d"],
 )
 def test_two_calls_differing_past_what_a_float_or_a_printed_array_holds_are_two_rows(values):
     frame = _pair()

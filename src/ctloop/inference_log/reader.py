@@ -878,10 +878,17 @@ def _exact_text(value) -> str:
 
     import numpy as np
 
+    def plain(v):  # what json cannot write itself: an array inside a list (pyarrow reads list<list<...>> so)
+        if isinstance(v, np.ndarray):
+            return v.tolist()
+        if isinstance(v, np.generic):
+            return v.item()
+        return str(v)
+
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, default=str)
+        return json.dumps(value, default=plain)
     return str(value)
 
 
