@@ -776,9 +776,14 @@ def names_standard_output(uri: str) -> bool:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    import select
+
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:  # a descriptor a parent left non-blocking (node, some CI runners): wait, go on
+            select.select([], [fd], [])
 
 
 def _open_for_writing(path: Path, uri: str, kind: type[CtloopError]) -> int:
@@ -839,6 +844,10 @@ def write_through(path: Path, data: bytes, uri: str, kind: type[CtloopError] = D
             _write_all(fd, data)
         finally:
             os.close(fd)
+    except BrokenPipeError as exc:
+        if own == 1:  # `--output /dev/stdout | head`: the CLI ends quietly with SIGPIPE's status, as for print
+            raise
+        raise _unwritable(uri, exc.strerror or str(exc), kind) from exc
     except OSError as exc:  # ENOSPC from a full device, EPIPE from a reader gone, EACCES
         raise _unwritable(uri, "permission denied" if isinstance(exc, PermissionError)
                           else exc.strerror or str(exc), kind) from exc

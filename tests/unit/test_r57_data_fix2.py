@@ -154,3 +154,49 @@ def test_compile_all_refuses_a_fifo_no_process_reads_before_compiling(no_hang, t
     with pytest.raises(ConfigError, match="no process reads the FIFO"):
         compiler.compile_all(tmp_path)
     assert os.listdir(tmp_path) == ["continuous-training.yaml"]
+
+
+def _pipe_on_stdout(monkeypatch):
+    """fd 1 made the write end of a new pipe (sys.stdout a text stream on it); its read end returned."""
+    read, write = os.pipe()
+    os.dup2(write, 1)
+    os.close(write)
+    monkeypatch.setattr(sys, "stdout", open(1, "w", closefd=False))  # noqa: SIM115
+    return read
+
+
+def test_a_reader_gone_from_our_own_stdout_ends_quietly_as_with_head(stdout_on, monkeypatch, capsys):
+    # `ctloop config docs --output /dev/stdout | true`: the EPIPE of the write into our own descriptor was
+    # wrapped as bad output ("error: ... Broken pipe", exit 2) where `| head` ends quietly with SIGPIPE's
+    # status (review of round 57)
+    os.close(_pipe_on_stdout(monkeypatch))
+    assert main(["config", "docs", "--output", "/dev/stdout"]) == 128 + 13
+    assert "error" not in capsys.readouterr().err
+
+
+def test_our_own_stdout_left_non_blocking_by_a_parent_gets_every_byte(stdout_on, monkeypatch):
+    # a parent (node, some CI runners) may leave fd 1 non-blocking: the write stopped at the pipe's
+    # 65,536 bytes with "Resource temporarily unavailable", exit 2 (review of round 57)
+    import fcntl
+    import threading
+
+    read = _pipe_on_stdout(monkeypatch)
+    fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK)
+    got = bytearray()
+
+    def drain():
+        while chunk := os.read(read, 65536):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    data = bytes(range(256)) * 4096  # 1 MiB
+    try:
+        assert storage.write_through(storage.Path("/dev/stdout"), data, "/dev/stdout")
+    finally:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)  # fd 1 was the pipe's last write end: the reader sees its end
+        os.close(null)
+        reader.join(timeout=10)
+        os.close(read)
+    assert bytes(got) == data
