@@ -768,10 +768,14 @@ def run_backtest(
         return _replay(frame, cfg, progress)
 
 
+_WRITTEN_NOTE = re.compile(r"(column .+? holds numbers written as text): ").match  # contract.written_numbers_note
+
+
 @contextmanager
 def _notes_once() -> Iterator[None]:
     """Show each warning (its text and category) once within the block, whatever resets Python's
-    own record of the warnings shown (:func:`run_backtest`; :func:`compare` over its policies)."""
+    own record of the warnings shown (:func:`run_backtest`; :func:`compare` over its policies); a column's
+    written-numbers note (:func:`ctloop.contract.written_numbers_note`) once, whatever its counts."""
     import warnings
 
     with warnings.catch_warnings():
@@ -779,8 +783,11 @@ def _notes_once() -> Iterator[None]:
 
         def show_once(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                       file: Any = None, line: str | None = None) -> None:
-            if (str(message), category) not in shown:
-                shown.add((str(message), category))
+            # the written-numbers note once per column: a window's counts differ when the whole table had none
+            # (text labels early, decimal commas later; the model's notes still carry each)
+            key = (m.group(1) if (m := _WRITTEN_NOTE(str(message))) else str(message), category)
+            if key not in shown:
+                shown.add(key)
                 show(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show_once

@@ -536,23 +536,32 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), np.nan)
 
 
-def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str, unit: str = "") -> str:
+def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str, unit: str = "",
+                         decimal: bool = False) -> str:
     """The note on a text column holding numbers written with a decimal comma, separators, a currency or a unit
     (:func:`check_numbers_as_text`'s ``written``), alone or beside plain ones: said by the train core and once up
     front by ``ctloop backtest``, never a refusal (a heuristic must not stop a retrain). ``kinds`` maps ``plain``,
     ``written``, ``suffixed`` (numbers with other suffixes, '45R') and ``text`` ('?') to (rows, an example);
     ``form`` is ``thousands`` ('1,234'), ``decimal`` ('12,5') or ``unit`` (``unit`` its affixes, "'km'"), the advice following it: pandas reads
-    '12,500' as 12.5 under ``decimal=',', thousands='.'``, so that is advised only for a decimal comma."""
+    '12,500' as 12.5 under ``decimal=',', thousands='.'``, so that is advised only for a decimal comma, and not when
+    plain rows write '.' decimals ('12.625' would read 12625): those are normalised per row. ``decimal``: the numbers
+    beside a unit have a decimal comma ('12,5 %'). Examples are cut to 40 characters."""
     said = {"written": {"thousands": "with thousands separators", "decimal": "with a decimal comma",
                         "unit": f"with a unit or currency ({unit})"}[form],
             "plain": "plain numbers", "suffixed": "numbers with other suffixes", "text": "text"}
-    parts = [f"{kinds[k][0]} row{'s' * (kinds[k][0] != 1)} {said[k]} (e.g. {kinds[k][1]!r})"
+    parts = [f"{kinds[k][0]} row{'s' * (kinds[k][0] != 1)} {said[k]} (e.g. {_short(kinds[k][1])})"
              for k in ("written", "plain", "suffixed", "text") if kinds.get(k, (0, ""))[0]]
     how = {"thousands": "read it with pandas.read_csv(path, thousands=',') and write Parquet",
            "decimal": "read it with pandas.read_csv(path, decimal=',', thousands='.') and write Parquet",
            "unit": f"strip {unit} (and any separators) and write plain numbers or Parquet"}[form]
+    if form == "unit" and decimal:
+        how = (f"strip {unit} and any '.' thousands separators, use ',' as the decimal point, and write plain numbers "
+               "or Parquet")
     blank = ", and blank the text (an empty cell is a gap)" if kinds.get("text", (0, ""))[0] else ""
     mixed = " (an export that changed?)" if kinds.get("plain", (0, ""))[0] else ""
+    if form == "decimal" and mixed:  # read_csv(decimal=',', thousands='.') would read the plain '12.625' as 12625
+        how = ("normalise it per row (it mixes '.' and ',' decimals): replace ',' by '.' in the rows written with a "
+               "comma, and write Parquet")
     return (f"column {name!r} holds numbers written as text: {', '.join(parts)}{mixed}: read as text, each value a "
             f"category, not a number; to learn it as a number, {how}{blank}; or drop the column if it is meant "
             "as text")
@@ -588,12 +597,15 @@ def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
     return written, bool((written & has).any()), nums
 
 
+_THOUSANDS = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # '1,234', '1,234.5': a number with thousands separators
+
+
 def _number_form(nums: Any) -> str:
     """``thousands`` ('1,234') or ``decimal`` ('12,5', '1.234,5'): what most of the written numbers ``nums`` are
     (one '12,5' among a thousand '144,020' does not make them decimal commas)."""
     import pandas as pd
 
-    thousands = pd.Series(nums, dtype=object).str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+    thousands = pd.Series(nums, dtype=object).str.fullmatch(_THOUSANDS)
     return "thousands" if thousands.mean() >= 0.5 else "decimal"
 
 
@@ -641,6 +653,7 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
     import pandas as pd
 
     violations, passed = [], {}
+    match_written = re.compile(WRITTEN_NUMBER).fullmatch
     for name in columns:
         col = frame[name]
         if not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
@@ -697,7 +710,16 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
         if not amounts and int(seen[seen < ONE_HOT_MIN_FREQUENCY].sum()) * 2 <= number_rows:
             passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
             continue
-        if n_written:  # plain numbers and a few written ones ('1,500' among '980'): noted, never refused
+        # a few numbers with a unit, a suffix or a prefix beside plain ones ('96,276 km' among '980', '12 bis',
+        # '5 lakh'): noted, never refused; real markers ('?', 'bad', '') still are
+        worded = len(others) and all(match_written(str(t).strip()) for t in others)
+        if worded:
+            is_written = np.ones(len(distinct_words), dtype=bool)
+            nums = np.array([m.group("num") for t in distinct_words if (m := match_written(str(t).strip()))],
+                            dtype=object)
+            unit = any(m.group("suf") or m.group("pre") for t in distinct_words
+                       if (m := match_written(str(t).strip())))
+        if n_written or worded:  # plain numbers and a few written ones ('1,500' among '980'): noted, never refused
             if written is not None:
                 written[str(name)] = _note(name, distinct[~is_word], seen, distinct_words, rows[is_word],
                                            is_written, nums, unit)
@@ -736,11 +758,18 @@ def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is
         affix = ", ".join(repr(a) for a in top)
         shown = np.array([t for t in shown if (m := match(str(t).strip())) and (m.group("suf") or m.group("pre"))
                           == top[0]], dtype=object)
+    # the number form of the written ones (with a unit too: '12,5 %' has a decimal comma), the example one of it
+    form = _number_form([n for n in nums[is_written] if n is not None] or ["0"])
+    of_form = [t for t in shown if (m := match(str(t).strip())) and m.group("num") is not None
+               and (re.fullmatch(_THOUSANDS, m.group("num")) is not None) == (form == "thousands")]
+    example = str(of_form[0] if of_form else shown[0])
     kinds = {"plain": kind(plain, plain_rows[: len(plain)]), "written": (kind(words[is_written],
-                                                                              word_rows[is_written])[0], str(shown[0])),
+                                                                              word_rows[is_written])[0], example),
              "suffixed": kind(others[suffixed], other_rows[suffixed]),
              "text": kind(others[~suffixed], other_rows[~suffixed])}
-    return written_numbers_note(str(name), kinds, "unit" if unit else _number_form(nums[is_written]), affix)
+    return written_numbers_note(str(name), kinds, "unit" if unit else form, affix,
+                                decimal=unit and form == "decimal" and any("," in str(n) for n in nums[is_written]
+                                                                          if n is not None))
 
 
 def _short(value: Any) -> str:
