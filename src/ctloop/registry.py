@@ -113,6 +113,9 @@ TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in plac
 # took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
 TAG_ROLLOUT_STATUS = "ctloop.rollout.status"
 ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
+# ctloop.rollout.status of a version whose failed deploy's rollback met bad input (serving.release
+# _rollback_refused): the spec may still give it its share; Argo's retry of the step completes the rollback
+ROLLBACK_REFUSED = "rollback_refused"
 # the pipeline run whose deploy of the version waited out rollout.timeout_seconds for its new revision
 # and rolled back (``serving.release.deploy``): Argo's automatic retry of the step in that run
 # refuses instead of waiting as long again (the run retried as a whole deploys again)
@@ -432,7 +435,7 @@ def _decided_since(mv: ModelVersion) -> str:
         why.append("was champion")
     if tags.get(TAG_STATE) in (APPROVED, REJECTED):
         why.append(tags[TAG_STATE])
-    if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES:
+    if tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED):
         why.append(tags[TAG_ROLLOUT_STATUS].replace("_", " "))
     if tags.get(TAG_LAST_EVENT, "register") not in ("register", "approval_requested", *why):
         why.append(f"last event {tags[TAG_LAST_EVENT]}")
@@ -474,7 +477,7 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
                 or tags.get(TAG_STATE) == REJECTED
                 or tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID
                 or str(mv.version) in ever or TAG_DUPLICATE_OF in tags
-                or tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES or older(mv))
+                or tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED) or older(mv))
 
     def older(mv) -> bool:  # older than a champion: passed over when a newer one was promoted
         return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
@@ -2921,6 +2924,7 @@ __all__ = [
     "SERVING_INVALID",
     "SERVING_VALID",
     "ROLLED_BACK_STATES",
+    "ROLLBACK_REFUSED",
     "TAG_ROLLOUT_NOT_READY",
     "ModelVersion",
     "MlflowRegistry",

@@ -35,7 +35,12 @@ from ctloop.errors import (
     ServingError,
     one_line,
 )
-from ctloop.registry import ROLLED_BACK_STATES, TAG_ROLLOUT_NOT_READY, TAG_ROLLOUT_STATUS
+from ctloop.registry import (
+    ROLLBACK_REFUSED,
+    ROLLED_BACK_STATES,
+    TAG_ROLLOUT_NOT_READY,
+    TAG_ROLLOUT_STATUS,
+)
 from ctloop.serving import rollout
 from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
 from ctloop.serving.rollout import RolloutState
@@ -328,9 +333,6 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     return state, uri
 
 
-# ctloop.rollout.status of a version whose failed deploy's rollback met bad input (_rollback_refused):
-# the spec may still give it its share; Argo's retry of the step in that run completes the rollback
-ROLLBACK_REFUSED = "rollback_refused"
 
 
 def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str,
