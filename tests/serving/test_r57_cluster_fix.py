@@ -204,8 +204,9 @@ def test_an_annotation_the_cluster_keeps_out_of_the_template_does_not_hold_the_w
         assert result.decision == "hold", result
         assert (
             f"annotation {STAMP} added since the walk first read it, which starts a revision nobody "
-            "judged (KServe may not have reconciled it yet); judged with KServe's default disallowed "
-            "lists (inferenceservice-config not read: 403 Forbidden in kserve)"
+            "judged (KServe may not have reconciled it yet); the cluster's disallowed lists were not "
+            "read (inferenceservice-config not read: 403 Forbidden in kserve), so KServe may copy it "
+            "into the revision (let ctloop read them: manifests/extras/kserve-config-reader)"
         ) in result.reason, result.reason
 
 

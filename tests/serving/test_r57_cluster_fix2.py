@@ -64,6 +64,32 @@ def test_without_the_inference_service_key_a_default_listed_annotation_holds_the
         assert 50 not in kube.traffic(NS, NAME).values(), kube.traffic(NS, NAME)
 
 
+def test_with_the_clusters_lists_unreadable_an_edit_the_defaults_hide_holds_the_walk_saying_why():
+    # review of round 57: when inferenceservice-config could not be read (403: no role in the kserve
+    # namespace), the walk fell back to KServe's default lists, which hide min-scale: said nothing and
+    # moved 50 % to revision 00003 of the edit, unjudged
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        _config_without_key(kube)
+        kube.forbid(kube.kserve_config_path)
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(
+            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+        )
+        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+
+        def check(percent):
+            if percent == 10:
+                kube.lag_reconcile(3)
+                isvcs.patch(NAME, {"metadata": {"annotations": {MIN_SCALE: "3"}}})
+            return True, f"stub at {percent} %", {}
+
+        result = _analyze(reg, isvcs, cfg, state, check=check, run_id="")
+        assert result.decision == "hold", result
+        assert f"annotation {MIN_SCALE} added since" in result.reason, result.reason
+        assert "not read" in result.reason, result.reason
+        assert 50 not in kube.traffic(NS, NAME).values(), kube.traffic(NS, NAME)
+
+
 def test_a_stored_read_keeps_what_a_cluster_may_copy_and_stays_short():
     # stored unfiltered but for the ksvc's own annotations (every cluster's lists hold them), so a
     # later read can be compared under the lists the cluster gives; kubectl's last-applied-configuration

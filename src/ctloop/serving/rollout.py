@@ -1230,8 +1230,15 @@ def _metadata_edited(isvcs: Any, before: dict[str, Any], obj: dict[str, Any],
                 "labels": {k: v for k, v in (meta.get("labels") or {}).items() if k not in lists.labels}}
 
     changed = _metadata_changes(kept(before), kept(read))
-    return changed, (f"; judged with KServe's default disallowed lists ({lists.unread})"
-                     if changed and lists.unread else "")
+    if lists.unread:
+        # the cluster's lists unknown: an edit KServe's default lists leave out may still make a revision
+        # (a ConfigMap without the inferenceService key copies every annotation): held, not judged harmless
+        # (review of round 57: a 403 on the ConfigMap moved 50 % to the min-scale edit's revision, unsaid)
+        changed = changed or _metadata_changes(before, read)
+        return changed, (f"; the cluster's disallowed lists were not read ({lists.unread}), so KServe may copy "
+                         "it into the revision (let ctloop read them: manifests/extras/kserve-config-reader)"
+                         if changed else "")
+    return changed, ""
 
 
 def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri: str, version: str, percent: Any,
