@@ -27,6 +27,7 @@ from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.helpers import run_main
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS, _v1_deployed
 from tests.serving.test_r56_cluster import _BAD_VARIABLE, _REFUSED, _WARNED, _deployed
+from tests.serving.test_r57_cluster_fix import _kserve_config
 
 
 def test_a_failed_deploy_whose_rollback_meets_a_bad_variable_is_one_line_and_exit_2(
@@ -105,15 +106,6 @@ def test_the_cli_judges_a_bad_kserve_namespace_variable_by_the_service(
         assert json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == frozen
 
 
-def _stock_config(kube):
-    """inferenceservice-config as KServe v0.20.0's chart ships it: an ``inferenceService`` key without
-    disallowed lists, so KServe's defaults (pkg/apis/serving/v1beta1/configmap.go ~239-252); read by
-    the walk (unread lists hold on any edit since round 57's review)."""
-    kube.add({"apiVersion": "v1", "kind": "ConfigMap",
-              "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
-              "data": {"deploy": '{"defaultDeploymentMode": "Knative"}', "inferenceService": "{}"}})
-
-
 @pytest.mark.parametrize(
     ("edit", "held"),
     [
@@ -136,7 +128,7 @@ def test_a_hand_edit_kserve_has_not_reconciled_stops_the_walk_before_it_moves(ed
     from ctloop.config import RolloutConfig
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        _stock_config(kube)
+        _kserve_config(kube)  # as KServe v0.20.0's chart ships it: its default lists, read by the walk
         isvcs, _, reg = _v1_deployed(kube)
         cfg = RolloutConfig(
             inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
@@ -200,7 +192,7 @@ def test_a_hand_annotation_after_the_analysis_is_not_promoted(edit):
     from ctloop.errors import ServingChangedOutside
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        _stock_config(kube)
+        _kserve_config(kube)  # as KServe v0.20.0's chart ships it: its default lists, read by the walk
         isvcs, _, reg = _v1_deployed(kube)
         cfg = RolloutConfig(
             inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
