@@ -43,6 +43,17 @@ RANGES = {"accuracy": (0.0, 1.0), "precision": (0.0, 1.0), "recall": (0.0, 1.0),
           "roc_auc": (0.0, 1.0), "log_loss": (0.0, INF), "rmse": (0.0, INF), "mae": (0.0, INF), "r2": (-INF, 1.0)}
 
 
+def share_text(share: float, threshold: float) -> str:
+    """``share`` printed against ``threshold``: 2 decimals, or as many as ``threshold`` is written with
+    (at most 6), so that the comparison printed beside it holds ("0.33 >= 0.333" for 1/3 read false;
+    "0.67 < 0.667" for 2/3 too)."""
+    from decimal import Decimal
+
+    exponent = Decimal(repr(float(threshold))).as_tuple().exponent
+    digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{share:.{min(max(2, digits), 6)}f}"
+
+
 def never_met(metric: str, bound: float) -> str | None:
     """Why an absolute ``bound`` of ``metric`` (a gate threshold, a realized floor) can never be met
     (a higher-is-better metric's above its largest value, a lower-is-better one's below its
@@ -360,7 +371,7 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
     return np.divide(s, total, out=np.full_like(s, 1.0 / s.shape[1]), where=total > 0)
 
 
-__all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "never_dropped", "TASKS", "names", "default_primary", "check_name",
+__all__ = ["share_text", "CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "never_dropped", "TASKS", "names", "default_primary", "check_name",
            "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "same_class_text", "known_classes",
            "classification",
            "regression", "compute", "probability_matrix"]

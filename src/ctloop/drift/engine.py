@@ -66,6 +66,7 @@ from ctloop.columns import RESERVED_TRAINING
 from ctloop.config import DriftConfig
 from ctloop.drift import stats
 from ctloop.errors import ColumnTypesDiffer, ConfigError, DataSourceError, DriftError
+from ctloop.metrics import share_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -1405,7 +1406,7 @@ def finish(
     listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
     reason = (
         f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
-        f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})"
+        f"(share {share_text(share, drift_share)} {'>=' if drifted else '<'} {drift_share})"
         + (f": {listed}" if names else "")
     )
     unsure = [shown_name(r.column) for r in results if r.borderline]

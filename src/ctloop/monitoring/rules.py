@@ -54,7 +54,7 @@ from typing import Any
 
 from ctloop.config import MonitoringConfig, MonitoringRules
 from ctloop.errors import ConfigError
-from ctloop.metrics import lower_is_better, worse_by
+from ctloop.metrics import lower_is_better, share_text, worse_by
 
 RULE_KEYS = {f.name for f in MonitoringRules.fields()}
 DEFAULT_MIN_LABELS = MonitoringConfig.min_labels
@@ -138,14 +138,6 @@ def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], 
     return list(reversed(chain)), ""
 
 
-def _share(share: float, threshold: float) -> str:
-    """``share`` with 2 decimals, or as many as ``threshold`` is written with: 1/3 against 0.333 read
-    "0.33 >= 0.333" with 2."""
-    text = repr(float(threshold))
-    digits = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 2
-    return f"{share:.{min(max(2, digits), 6)}f}"
-
-
 def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
            champion_metric: float | None = None, rows_since_training: int | None = None,
            metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None,
@@ -201,7 +193,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                              "no loss")
             else:
                 return Verdict(True, "drift", f"drift share >= {rules['drift_share']} for {n} consecutive "
-                               "window(s): " + ", ".join(_share(s, rules["drift_share"]) for s in shares))
+                               "window(s): " + ", ".join(share_text(s, rules["drift_share"]) for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
         elif gap and drifted(current["drift_share"], rules["drift_share"]):
@@ -211,7 +203,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
             above = [drifted(r.get("drift_share"), rules["drift_share"]) for r in recent]
             streak = next((k for k, a in enumerate(reversed(above)) if not a), len(above))
             if streak < n:
-                notes.append(f"drift share {_share(current['drift_share'], rules['drift_share'])} >= "
+                notes.append(f"drift share {share_text(current['drift_share'], rules['drift_share'])} >= "
                              f"{rules['drift_share']} in {streak} "
                              f"window(s){since}, {n} needed")
     if psi_on and current.get("psi") is not None:
