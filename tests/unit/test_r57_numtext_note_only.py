@@ -32,6 +32,7 @@ def _note(values) -> str:
 
 
 def _half(write, seed=0, low=1, high=300):
+    """``N`` numbers in [low, high), every other one written by ``write(v, i)``."""
     rng = np.random.default_rng(seed)
     return [str(v) if i % 2 else write(v, i) for i, v in enumerate(rng.integers(low, high, N))]
 
