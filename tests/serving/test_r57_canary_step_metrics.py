@@ -14,6 +14,7 @@ from ctloop.config import CanaryRules
 from ctloop.serving.analysis import judge
 from ctloop.serving.metric_sources import RevisionStats
 from ctloop.serving.release import Analysis, step_metrics
+from tests.helpers import counting_revision
 
 
 def _step(percent, canary, stable):
@@ -22,25 +23,12 @@ def _step(percent, canary, stable):
 
 
 def test_each_step_records_both_4xx_shares_beside_the_5xx_share():
-    canary = RevisionStats(
-        "credit-predictor-00003",
-        188.0,
-        0.0,
-        0.1,
-        client_error_rate=0.6,
-        client_requests=150.0,
-        counts_instances=True,
-        failed_requests=0.0,
-        failed_instance_share=0.0,
-    )
-    stable = RevisionStats(
-        "credit-predictor-00001",
-        3000.0,
-        0.0,
-        0.1,
-        client_error_rate=0.02,
-        client_requests=3000.0,
-        counts_instances=True,
+    canary = counting_revision(
+        "credit-predictor-00003", 188.0, 0.0, client_error_rate=0.6, client_requests=150.0,
+        failed_requests=0.0, failed_instance_share=0.0,
+    )  # fmt: skip
+    stable = counting_revision(
+        "credit-predictor-00001", 3000.0, 0.0, client_error_rate=0.02, client_requests=3000.0
     )
     step = _step(5, canary, stable)
     assert not step["passed"] and step["reason"].startswith("4xx share 60.00% vs stable 2.00%"), (
@@ -77,26 +65,11 @@ def test_the_large_batch_bound_is_recorded_when_the_request_error_rate_already_f
     """Round 57 review: the bound that decides the 5xx rule's large-batch check was written only
     when the request error rate passed (an ``elif``), and step_metrics left it out: a step failed on
     6 of 150 requests holding 80 % of the instances showed the share but not its bound."""
-    canary = RevisionStats(
-        "credit-predictor-00003",
-        3095.0,
-        0.04,
-        0.1,
-        client_error_rate=0.0,
-        client_requests=150.0,
-        counts_instances=True,
-        failed_requests=6.0,
+    canary = counting_revision(
+        "credit-predictor-00003", 3095.0, 0.04, client_requests=150.0, failed_requests=6.0,
         failed_instance_share=0.8,
-    )
-    stable = RevisionStats(
-        "credit-predictor-00001",
-        3000.0,
-        0.0,
-        0.1,
-        client_error_rate=0.0,
-        client_requests=3000.0,
-        counts_instances=True,
-    )
+    )  # fmt: skip
+    stable = counting_revision("credit-predictor-00001", 3000.0, 0.0, client_requests=3000.0)
     step = _step(5, canary, stable)
     assert not step["passed"] and step["reason"].startswith("error rate 4.00% > 1.00%"), step
     metrics = step_metrics(Analysis("rollback", step["reason"], [step]))

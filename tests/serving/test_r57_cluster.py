@@ -27,7 +27,7 @@ from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.helpers import run_main
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS, _v1_deployed
 from tests.serving.test_r56_cluster import _BAD_VARIABLE, _REFUSED, _WARNED, _deployed
-from tests.serving.test_r57_cluster_fix import _kserve_config
+from tests.serving.test_r57_cluster_fix import _annotation_removed_by_the_deploy, _kserve_config
 
 
 def test_a_failed_deploy_whose_rollback_meets_a_bad_variable_is_one_line_and_exit_2(
@@ -44,14 +44,7 @@ def test_a_failed_deploy_whose_rollback_meets_a_bad_variable_is_one_line_and_exi
         writes = []
         reg.record_event = lambda *a: writes.append(("event", a))
         reg.set_tags = lambda *a: writes.append(("tags", a))
-        real_patch = isvcs.patch
-
-        def patch_then_annotation_removed(name, body):
-            out = real_patch(name, body)
-            kube.objects[(NS, NAME)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
-            return out
-
-        isvcs.patch = patch_then_annotation_removed
+        _annotation_removed_by_the_deploy(kube, isvcs)
         monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
         since = len(kube.calls)
         with pytest.raises(SystemExit) as caught, release.bad_input_exits():
@@ -106,6 +99,20 @@ def test_the_cli_judges_a_bad_kserve_namespace_variable_by_the_service(
         assert json.dumps(kube.objects[(NS, NAME)], sort_keys=True) == frozen
 
 
+def _canary_at_10(kube):
+    """v1 serving, the KServe v0.20.0 chart's ConfigMap (its default lists, read by the walk), and
+    version 2 deployed as a canary on the plan [10, 50]: (isvcs, registry, cfg, deploy state)."""
+    from ctloop.config import RolloutConfig
+
+    _kserve_config(kube)
+    isvcs, _, reg = _v1_deployed(kube)
+    cfg = RolloutConfig(
+        inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
+    )
+    state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+    return isvcs, reg, cfg, state
+
+
 @pytest.mark.parametrize(
     ("edit", "held"),
     [
@@ -125,15 +132,8 @@ def test_a_hand_edit_kserve_has_not_reconciled_stops_the_walk_before_it_moves(ed
     # still names the revision judged. Seen failing on main: the walk moved the canary to 50 %,
     # that share went to the new revision nobody judged, and only then held. An annotation that
     # stays out of the template changes nothing: the walk goes on
-    from ctloop.config import RolloutConfig
-
     with KubeApiDouble(ready_after_reads=1) as kube:
-        _kserve_config(kube)  # as KServe v0.20.0's chart ships it: its default lists, read by the walk
-        isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(
-            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
-        )
-        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+        isvcs, reg, cfg, state = _canary_at_10(kube)
         edited = []
 
         def check(percent):
@@ -188,16 +188,10 @@ def test_a_hand_annotation_after_the_analysis_is_not_promoted(edit):
     # the template (RevisionTemplateLabelDisallowedList) makes no revision: promoted
     from types import SimpleNamespace
 
-    from ctloop.config import RolloutConfig
     from ctloop.errors import ServingChangedOutside
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        _kserve_config(kube)  # as KServe v0.20.0's chart ships it: its default lists, read by the walk
-        isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(
-            inference_service=NAME, namespace=NS, timeout_seconds=4, traffic_plan=[10, 50]
-        )
-        state = release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)[0]
+        isvcs, reg, cfg, state = _canary_at_10(kube)
         events = []
         reg.record_event = lambda m, v, e: events.append({**e, "version": str(v)})
         reg.run_events = lambda m, run: [e for e in events if e.get("pipeline_run") == run]

@@ -42,6 +42,18 @@ def _annotation_removed_by_the_deploy(kube, isvcs):
     isvcs.patch = patch
 
 
+def _stalled_v2_bad_variable(kube, monkeypatch):
+    """v1 serving; v2's revision never ready within the 0.3 s timeout (not failed: it may become
+    ready later); the mode annotation removed right after the deploy's patch and
+    CTLOOP_KSERVE_NAMESPACE bad, so the rollback is refused. Returns (isvcs, reg, cfg)."""
+    isvcs, _, reg = _v1_deployed(kube)
+    cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+    kube.stall_revisions("gs://models/v2")
+    _annotation_removed_by_the_deploy(kube, isvcs)
+    monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+    return isvcs, reg, cfg
+
+
 def _recording(reg):
     writes = []
     reg.record_event = lambda m, v, e: writes.append(("event", str(v), e))
@@ -58,12 +70,8 @@ def test_a_stalled_deploy_whose_rollback_is_refused_says_the_spec_still_gives_it
     # unjudged once ready — and nothing was recorded (no ctloop.rollout.not_ready for Argo's retry
     # to refuse, no event)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg = _stalled_v2_bad_variable(kube, monkeypatch)
         writes = _recording(reg)
-        _annotation_removed_by_the_deploy(kube, isvcs)
-        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
         since = len(kube.calls)
         with pytest.raises(SystemExit) as caught, release.bad_input_exits():
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")

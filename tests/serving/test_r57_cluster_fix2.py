@@ -24,7 +24,7 @@ from ctloop.serving import isvc as specs
 from ctloop.serving import release
 from tests.doubles.kube_api import KubeApiDouble
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, NS, _v1_deployed
-from tests.serving.test_r57_cluster_fix import _analyze, _annotation_removed_by_the_deploy
+from tests.serving.test_r57_cluster_fix import _analyze, _stalled_v2_bad_variable
 
 MIN_SCALE = "autoscaling.knative.dev/min-scale"
 
@@ -105,9 +105,7 @@ def test_argo_retry_of_a_deploy_whose_rollback_was_refused_completes_the_rollbac
     # ctloop.rollout.not_ready, so Argo's retry of the step refused with "nothing written ... retry
     # this run" while the spec still gave v2 5 %, which its revision takes unjudged once ready
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg = _stalled_v2_bad_variable(kube, monkeypatch)
         tags: dict[str, str] = {}
         reg.set_tags = lambda m, v, t: tags.update(t)
         reg.record_event = lambda m, v, e: None
@@ -115,8 +113,6 @@ def test_argo_retry_of_a_deploy_whose_rollback_was_refused_completes_the_rollbac
         reg.get_version = lambda m, v: SimpleNamespace(
             version=str(v), tags=dict(tags) if str(v) == "2" else {}
         )
-        _annotation_removed_by_the_deploy(kube, isvcs)
-        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
         with pytest.raises(SystemExit), release.bad_input_exits():
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")
         capsys.readouterr()

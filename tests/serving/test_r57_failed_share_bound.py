@@ -21,6 +21,7 @@ from ctloop.serving.analysis import (
     judge,
 )
 from ctloop.serving.metric_sources import RevisionStats
+from tests.helpers import counting_revision
 
 
 def exact(k: float) -> float:
@@ -154,32 +155,20 @@ def test_equal_batches_keep_their_count_five_failed_500_row_batches_still_fail()
 
 
 def _canary(effective_count):
-    return RevisionStats(
-        "c-predictor-00002",
-        1099.0,
-        5 / 600,
-        0.1,
-        client_error_rate=0.0,
-        client_requests=600.0,
-        counts_instances=True,
-        failed_requests=5.0,
-        failed_instance_share=504 / 1099,
-        failed_effective_requests=effective_count,
-    )
+    return counting_revision(
+        "c-predictor-00002", 1099.0, 5 / 600, client_requests=600.0, failed_requests=5.0,
+        failed_instance_share=504 / 1099, failed_effective_requests=effective_count,
+    )  # fmt: skip
+
+
+def _stable():
+    return counting_revision("c-predictor-00001", 3000.0, 0.0, client_requests=3000.0)
 
 
 def test_judge_takes_the_effective_count_and_records_it():
     """Five failed requests (0.83 %), one of 500 rows: 45.9 % of the instances. Counted as five
     (an older image) the bound fails the canary; as 1.016 equal ones it passes, recorded."""
-    stable = RevisionStats(
-        "c-predictor-00001",
-        3000.0,
-        0.0,
-        0.1,
-        client_error_rate=0.0,
-        client_requests=3000.0,
-        counts_instances=True,
-    )
+    stable = _stable()
     passed, reason, measured = judge(_canary(None), stable, CanaryRules())
     assert not passed and reason.startswith("5xx: 5 failed requests of 600 (0.83%) hold 45.86%"), (
         reason
@@ -202,22 +191,11 @@ def test_mixed_images_in_one_revision_take_the_count_where_the_squares_miss_some
     the count is taken (25 would claim more certainty than 5 failures hold); the shipped rule
     likewise (tests/manifests/promtool/ctloop-rules.test.yaml, revision 00009)."""
     assert effective(5, 5, 1) == 5
-    canary = RevisionStats(
-        "c-predictor-00002",
-        605.0,
-        5 / 605,
-        0.1,
-        client_error_rate=0.0,
-        client_requests=605.0,
-        counts_instances=True,
-        failed_requests=5.0,
-        failed_instance_share=5 / 605,
-        failed_effective_requests=5**2 / 1,
-    )
-    stable = RevisionStats(
-        "c-predictor-00001", 3000.0, 0.0, 0.1, client_error_rate=0.0, client_requests=3000.0,
-        counts_instances=True,
-    )
+    canary = counting_revision(
+        "c-predictor-00002", 605.0, 5 / 605, client_requests=605.0, failed_requests=5.0,
+        failed_instance_share=5 / 605, failed_effective_requests=5**2 / 1,
+    )  # fmt: skip
+    stable = _stable()
     passed, reason, measured = judge(canary, stable, CanaryRules())
     assert passed, reason
     assert measured["canary_failed_effective_requests"] == 5

@@ -261,25 +261,10 @@ def test_a_glob_of_a_delta_tables_files_is_refused_as_the_table_is(tmp_path, cap
     assert streaming.open_source(f"{plain}/*.parquet").count_rows() == 3
 
 
-def test_a_glob_of_a_delta_tables_objects_is_refused(moto_url, monkeypatch):
-    import uuid
-
-    import pyarrow.fs as pafs
-
-    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET, s3_env
-
-    for name, value in s3_env(moto_url).items():
-        monkeypatch.setenv(name, value)
-    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
-    fs = pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
-                           scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
-    fs.create_dir(bucket)
-
-    def put(name: str, data: bytes) -> None:
-        with fs.open_output_stream(f"{bucket}/t/{name}") as out:
-            out.write(data)
-
-    _delta_table(put)
+def test_a_glob_of_a_delta_tables_objects_is_refused(moto_fs, on_moto):
+    objects: dict[str, bytes] = {}
+    _delta_table(lambda name, data: objects.__setitem__(f"t/{name}", data))
+    bucket = _bucket(moto_fs, objects)
     root = f"s3://{bucket}/t"
     # the glob's own listing shows the log below it; the partition's parent is asked (storage._table_above)
     for pattern, said in (("*.parquet", f"matches files in {root},"),
@@ -360,26 +345,6 @@ def test_a_glob_of_a_hudi_partitions_files_is_refused_as_the_partition_is(tmp_pa
         assert str(refused.value).startswith(
             f"{table}/{pattern} matches files in {table}/2025/01/01,{_HUDI_SAID}"
         ), str(refused.value)
-
-
-@pytest.fixture(scope="module")
-def moto_fs(moto_url):
-    """Arrow's S3 filesystem on the session's moto: the module's buckets are made with it once."""
-    import pyarrow.fs as pafs
-
-    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
-
-    return pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
-                             scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
-
-
-@pytest.fixture
-def on_moto(moto_url, monkeypatch) -> None:
-    """ctloop's S3 reads go to the session's moto."""
-    from tests.fixtures.object_stores import s3_env
-
-    for name, value in s3_env(moto_url).items():
-        monkeypatch.setenv(name, value)
 
 
 def _bucket(fs, objects: dict[str, bytes]) -> str:

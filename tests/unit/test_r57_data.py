@@ -100,30 +100,12 @@ def test_physical_names_alone_refuse_a_file_copied_out_of_its_table(tmp_path):
     assert list(storage.read_table(str(plain)).columns) == ["col-1"]
 
 
-@pytest.fixture(scope="module")
-def moto_fs(moto_url):
-    """Arrow's S3 filesystem on the session's moto."""
-    import pyarrow.fs as pafs
+def test_an_objects_physical_names_find_its_table_above_it(moto_fs, on_moto):
+    from tests.unit.test_r56_data import _bucket
 
-    from tests.fixtures.object_stores import MOTO_KEY_ID, MOTO_SECRET
-
-    return pafs.S3FileSystem(access_key=MOTO_KEY_ID, secret_key=MOTO_SECRET, endpoint_override=moto_url,
-                             scheme="http", region="us-east-1", allow_bucket_creation=True)  # fmt: skip
-
-
-def test_an_objects_physical_names_find_its_table_above_it(moto_url, moto_fs, monkeypatch):
-    from tests.fixtures.object_stores import s3_env
-
-    for name, value in s3_env(moto_url).items():
-        monkeypatch.setenv(name, value)
-    bucket = f"ctloop-{uuid.uuid4().hex[:12]}"
-    moto_fs.create_dir(bucket)
-
-    def put(name: str, data: bytes) -> None:
-        with moto_fs.open_output_stream(f"{bucket}/exports/t/{name}") as out:
-            out.write(data)
-
-    _mapped_table(put)
+    objects: dict[str, bytes] = {}
+    _mapped_table(lambda name, data: objects.__setitem__(f"exports/t/{name}", data))
+    bucket = _bucket(moto_fs, objects)
     uri = f"s3://{bucket}/exports/t/{_PART}"
     for read in (storage.read_table, streaming.open_source):
         with pytest.raises(ConfigError) as refused:  # read on main

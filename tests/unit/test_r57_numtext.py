@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from ctloop.contract import COMMA_NUMBER_MIN_DISTINCT, check_numbers_as_text
+from tests.unit.test_r57_numtext_note_only import _half
 
 N = 400
 
@@ -79,11 +80,7 @@ NOT_UNITS = {  # beside plain numbers; each letter pair follows many numbers, bu
 @pytest.mark.parametrize("code", list(NOT_UNITS))
 def test_words_after_numbers_that_do_not_repeat_as_a_unit_pass(code):
     """Was: refused (exit 2) for the unit-like postcodes: 'MM', 'HP', 'CM' ... were on the unit list."""
-    rng = np.random.default_rng(1)
-    values = [
-        str(v) if i % 2 else NOT_UNITS[code](v, i)
-        for i, v in enumerate(rng.integers(1000, 9999, N))
-    ]
+    values = _half(NOT_UNITS[code], seed=1, low=1000, high=9999, rows=N)
     written = {}
     assert _check(values, written) == {} and written == {}
 

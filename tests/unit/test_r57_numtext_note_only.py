@@ -31,9 +31,10 @@ def _note(values) -> str:
     return written.get("c", "")
 
 
-def _half(write, seed=0, low=1, high=300):
+def _half(write, seed=0, low=1, high=300, rows=N):
+    """``rows`` numbers in [low, high), every other one written by ``write(v, i)``."""
     rng = np.random.default_rng(seed)
-    return [str(v) if i % 2 else write(v, i) for i, v in enumerate(rng.integers(low, high, N))]
+    return [str(v) if i % 2 else write(v, i) for i, v in enumerate(rng.integers(low, high, rows))]
 
 
 REFUSED_ON_MAIN = {  # the review's false refusals (/tmp/rev57-numtext/t1.py, t2.py)

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from ctloop.contract import check_numbers_as_text
+from tests.unit.test_r57_numtext_note_only import _half
 
 
 def _cars(written, rows=400, seed=57) -> pd.DataFrame:
@@ -53,13 +54,6 @@ def test_numbers_that_turn_into_written_numbers_are_noted(tmp_path, flip):
     assert "(an export that changed?)" in said, said
 
 
-def _beside_numbers(suffix, rows=300, seed=571):
-    """Numbers 1000-9999 (about 280 distinct: the rule's plain-number count is reached), every other one written
-    with ``suffix``, so that the words start as numbers do and the written-number pattern decides."""
-    rng = np.random.default_rng(seed)
-    return [str(v) if i % 2 else suffix(v, i) for i, v in enumerate(rng.integers(1000, 9999, rows))]
-
-
 CODES = {
     "Dutch postcodes": lambda v, i: f"{v} {chr(65 + i % 26)}{chr(65 + i * 7 % 26)}",  # '6732 BH' beside '1012'
     "house numbers": lambda v, i: f"{v % 400 + 1} B",  # '234 B' beside '234'
@@ -75,7 +69,9 @@ CODES = {
 def test_text_with_digits_is_not_taken_for_written_numbers(code):
     """Was (the merged rule): any 1-5 letter word after a number read as a unit, so these code columns were
     refused as numbers written as text (exit 2, advice to drop the letters)."""
-    values = _beside_numbers(CODES[code])
+    # 300 numbers 1000-9999 (about 280 distinct: the rule's plain-number count is reached), every other one
+    # written as the code, so that the words start as numbers do and the written-number pattern decides
+    values = _half(CODES[code], seed=571, low=1000, high=9999)
     assert check_numbers_as_text(pd.DataFrame({"code": values}), ["code"]) == {}
 
 
