@@ -1857,7 +1857,15 @@ class MlflowRegistry:
     def _legacy_versions(self, name: str) -> list[Any]:
         """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = :data:`LEGACY_WAS_CHAMPION`, found by the
         server (was: every version listed on every settle and every repair to find none)."""
-        found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+        except (MlflowException, RegistryError) as exc:  # a server that rejects tag filters: every version, read here
+            # (was: the error, so such a server blocked every promotion and repair)
+            log.debug("ctloop: tag-filtered version search of %s refused (%s): listing every version", name,
+                      one_line(str(exc))[:300])
+            found = self._search_versions(name)
         return [mv for mv in found if mv.name == name and _champion_tagged([mv], name, legacy=True)]
 
     def _repair_if_free(self, name: str) -> None:
