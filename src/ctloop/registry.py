@@ -98,6 +98,10 @@ PREVIOUS_CHAMPION = "previous-champion"
 
 TAG_WAS_CHAMPION = "ctloop.was_champion"
 LEGACY_WAS_CHAMPION = "true"  # TAG_WAS_CHAMPION's value before round 56's second registry fix (now: the model name)
+# a LEGACY_WAS_CHAMPION tag that readable promotion records do not confirm on a version that is no copy: kept as history,
+# counted by neither _champion_tagged nor _legacy_versions (was: "true" kept, so every repair, promotion and register
+# of a consistent store read it again, said it again and read the audit records again, forever)
+UNCONFIRMED_WAS_CHAMPION = "unconfirmed"
 TAG_CHAMPION_SINCE = "ctloop.champion_since"
 TAG_CHAMPION_UNTIL = "ctloop.champion_until"
 TAG_PREVIOUS_CHAMPION = "ctloop.previous_champion"
@@ -1916,9 +1920,11 @@ class MlflowRegistry:
         removed where the version is a copy (:func:`_copy_of`), each removal said (``shown``: in what it returns, else
         in a warning line). After it no version carries the legacy value but one that is no copy (below), and
         :meth:`_alias_champions` reads the tags alone (was: nothing cleared a ``true`` tag, so every register, drop and serving validation read every promotion
-        record, forever). A ``true`` on a version that is no copy stays, said each time (a note, or a warning line):
-        its record may be in MLflow's trash (a deleted run is restorable) or in an audit experiment purged and made
-        again, and the tag is the only history left of it (was: removed, for good). Records unreadable or a tag write
+        record, forever). A ``true`` on a version that is no copy is not removed but
+        rewritten once to :data:`UNCONFIRMED_WAS_CHAMPION`, said once (a line, or a warning line): its record may be in
+        MLflow's trash (a deleted run is restorable) or in an audit experiment purged and made again, and the tag is
+        the only history left of it (was: removed, for good; then kept as ``true``, so every settle said it again and
+        every register read the records again). Records unreadable or a tag write
         failing: the tags stay as they were, said (the next settle tries again), and what called this goes on (was: a
         failed write stopped the promotion before its intent, as a RegistryError that did not say so). Returns what it
         did."""
@@ -1953,11 +1959,12 @@ class MlflowRegistry:
                                 "names it champion)")
                 elif version not in ever and tag == LEGACY_WAS_CHAMPION:
                     source = _copy_of(mv)
-                    if source is None:
-                        say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} left as it is: no readable "
-                            "promotion record of this model names it champion, and it is no copy of another version "
-                            "(its record may be in MLflow's trash: restore that run; a version never champion: delete "
-                            "the tag)", note=True)
+                    if source is None:  # kept as history, under a value nothing reads: said once
+                        self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, UNCONFIRMED_WAS_CHAMPION)
+                        say(f"v{version} tag {TAG_WAS_CHAMPION}: {LEGACY_WAS_CHAMPION} -> {UNCONFIRMED_WAS_CHAMPION} "
+                            "(no readable promotion record of this model names it champion, and it is no copy of "
+                            "another version; its record may be in MLflow's trash: restore that run and set the tag "
+                            f"to {name}; a version never champion: delete the tag)")
                         continue
                     self.client.delete_model_version_tag(name, version, TAG_WAS_CHAMPION)
                     say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion record of "

@@ -14,15 +14,54 @@ MLflow is real (the ``registered`` sqlite store: v1 champion, v2); refused calls
 
 from __future__ import annotations
 
+import logging
+
 from mlflow.exceptions import MlflowException
 
 from ctloop.registry import (
+    AUDIT_EXPERIMENT_SUFFIX,
     TAG_WAS_CHAMPION,
+    UNCONFIRMED_WAS_CHAMPION,
 )
 from tests.fixtures.rollout_store import MODEL, registered
-from tests.serving.test_r57_registry_round55_store import was_champion
+from tests.serving.test_r57_registry_round55_store import audit_reads, was_champion
 
 __all__ = ["registered"]
+
+
+def test_an_unconfirmed_true_tag_is_rewritten_once_and_then_read_by_nobody(
+    registered, monkeypatch, caplog
+):
+    _, reg = registered
+    # v2 tagged "true" by a round-55 store but no promotion record names it (never promoted here), and no copy
+    reg.client.set_model_version_tag(MODEL, "2", TAG_WAS_CHAMPION, "true")
+    line = (
+        f"v2 tag {TAG_WAS_CHAMPION}: true -> {UNCONFIRMED_WAS_CHAMPION} (no readable promotion record of this "
+        "model names it champion"
+    )
+    done = reg.repair(MODEL)
+    # was: a note, and the tag kept "true"
+    assert len(done) == 1 and done[0].startswith(line), done
+    assert was_champion(reg)["2"] == UNCONFIRMED_WAS_CHAMPION
+    assert reg.repair(MODEL) == []  # was: the same note on every repair
+    reads = audit_reads(monkeypatch)
+    assert reg._alias_champions(MODEL, reg._search_versions(MODEL), "1", 3) == {"1"}
+    assert reads == []  # was: the audit records read on every register
+    # nor a warning from a promotion's settle (the same migration, its lines logged): was, on every promotion
+    with caplog.at_level(logging.WARNING, logger="ctloop.registry"):
+        assert reg._migrate_legacy_champions(MODEL) == []
+    assert caplog.text == ""
+
+
+def test_an_unconfirmed_true_tag_stays_when_the_records_cannot_be_read(registered):
+    _, reg = registered
+    reg.client.set_model_version_tag(MODEL, "2", TAG_WAS_CHAMPION, "true")
+    reg.client.delete_experiment(
+        reg.client.get_experiment_by_name(MODEL + AUDIT_EXPERIMENT_SUFFIX).experiment_id
+    )
+    # (repair itself refuses a deleted audit experiment: the migration alone)
+    assert reg._migrate_legacy_champions(MODEL, shown=True) == []
+    assert was_champion(reg)["2"] == "true"
 
 
 def test_a_server_refusing_tag_filters_does_not_block_promotion_or_repair(registered, monkeypatch):
