@@ -1973,6 +1973,10 @@ class MlflowRegistry:
                 log.warning("ctloop: cannot rewrite the %s tag of v%s of %s (%s): the %s=%s tags are left as they are "
                             "(the next promotion or `ctloop registry repair` tries again)", TAG_WAS_CHAMPION, version,
                             name, one_line(str(exc))[:300], TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+                if shown:  # repair's output says it too (was: a log line only)
+                    done.append(f"{NOTE_PREFIX}cannot rewrite the {TAG_WAS_CHAMPION} tag of v{version} "
+                                f"({one_line(str(exc))[:300]}): the {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} tags are "
+                                "left as they are (the next promotion or repair tries again)")
                 break
         return done
 

@@ -20,6 +20,7 @@ from mlflow.exceptions import MlflowException
 
 from ctloop.registry import (
     AUDIT_EXPERIMENT_SUFFIX,
+    NOTE_PREFIX,
     TAG_WAS_CHAMPION,
     UNCONFIRMED_WAS_CHAMPION,
 )
@@ -88,3 +89,17 @@ def test_a_server_refusing_tag_filters_does_not_block_promotion_or_repair(regist
     ]
     assert refused and was_champion(reg) == {"1": MODEL, "2": None}
     assert reg.repair(MODEL) == []  # (a promotion settles through the same migration)
+
+
+def test_a_failed_tag_write_under_repair_is_a_note(registered, monkeypatch):
+    _, reg = registered
+    reg.client.set_model_version_tag(MODEL, "1", TAG_WAS_CHAMPION, "true")
+
+    def refused(*args, **kwargs):  # fault injection: the server answers 503
+        raise MlflowException("RESOURCE_EXHAUSTED: try again")
+
+    monkeypatch.setattr(reg.client, "set_model_version_tag", refused)
+    (note,) = reg.repair(MODEL)  # was: [] (a log line only)
+    assert note.startswith(f"{NOTE_PREFIX}cannot rewrite the {TAG_WAS_CHAMPION} tag of v1 ("), note
+    assert "RESOURCE_EXHAUSTED" in note and "tries again" in note, note
+    assert was_champion(reg)["1"] == "true"
