@@ -98,6 +98,10 @@ PREVIOUS_CHAMPION = "previous-champion"
 
 TAG_WAS_CHAMPION = "ctloop.was_champion"
 LEGACY_WAS_CHAMPION = "true"  # TAG_WAS_CHAMPION's value before round 56's second registry fix (now: the model name)
+# a LEGACY_WAS_CHAMPION tag that readable promotion records do not confirm on a version that is no copy: kept as history,
+# counted by neither _champion_tagged nor _legacy_versions (was: "true" kept, so every repair, promotion and register
+# of a consistent store read it again, said it again and read the audit records again, forever)
+UNCONFIRMED_WAS_CHAMPION = "unconfirmed"
 TAG_CHAMPION_SINCE = "ctloop.champion_since"
 TAG_CHAMPION_UNTIL = "ctloop.champion_until"
 TAG_PREVIOUS_CHAMPION = "ctloop.previous_champion"
@@ -1857,7 +1861,15 @@ class MlflowRegistry:
     def _legacy_versions(self, name: str) -> list[Any]:
         """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = :data:`LEGACY_WAS_CHAMPION`, found by the
         server (was: every version listed on every settle and every repair to find none)."""
-        found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+        except (MlflowException, RegistryError) as exc:  # a server that rejects tag filters: every version, read here
+            # (was: the error, so such a server blocked every promotion and repair)
+            log.debug("ctloop: tag-filtered version search of %s refused (%s): listing every version", name,
+                      one_line(str(exc))[:300])
+            found = self._search_versions(name)
         return [mv for mv in found if mv.name == name and _champion_tagged([mv], name, legacy=True)]
 
     def _repair_if_free(self, name: str) -> None:
@@ -1908,9 +1920,11 @@ class MlflowRegistry:
         removed where the version is a copy (:func:`_copy_of`), each removal said (``shown``: in what it returns, else
         in a warning line). After it no version carries the legacy value but one that is no copy (below), and
         :meth:`_alias_champions` reads the tags alone (was: nothing cleared a ``true`` tag, so every register, drop and serving validation read every promotion
-        record, forever). A ``true`` on a version that is no copy stays, said each time (a note, or a warning line):
-        its record may be in MLflow's trash (a deleted run is restorable) or in an audit experiment purged and made
-        again, and the tag is the only history left of it (was: removed, for good). Records unreadable or a tag write
+        record, forever). A ``true`` on a version that is no copy is not removed but
+        rewritten once to :data:`UNCONFIRMED_WAS_CHAMPION`, said once (a line, or a warning line): its record may be in
+        MLflow's trash (a deleted run is restorable) or in an audit experiment purged and made again, and the tag is
+        the only history left of it (was: removed, for good; then kept as ``true``, so every settle said it again and
+        every register read the records again). Records unreadable or a tag write
         failing: the tags stay as they were, said (the next settle tries again), and what called this goes on (was: a
         failed write stopped the promotion before its intent, as a RegistryError that did not say so). Returns what it
         did."""
@@ -1945,11 +1959,12 @@ class MlflowRegistry:
                                 "names it champion)")
                 elif version not in ever and tag == LEGACY_WAS_CHAMPION:
                     source = _copy_of(mv)
-                    if source is None:
-                        say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} left as it is: no readable "
-                            "promotion record of this model names it champion, and it is no copy of another version "
-                            "(its record may be in MLflow's trash: restore that run; a version never champion: delete "
-                            "the tag)", note=True)
+                    if source is None:  # kept as history, under a value nothing reads: said once
+                        self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, UNCONFIRMED_WAS_CHAMPION)
+                        say(f"v{version} tag {TAG_WAS_CHAMPION}: {LEGACY_WAS_CHAMPION} -> {UNCONFIRMED_WAS_CHAMPION} "
+                            "(no readable promotion record of this model names it champion, and it is no copy of "
+                            "another version; its record may be in MLflow's trash: restore that run and set the tag "
+                            f"to {name}; a version never champion: delete the tag)")
                         continue
                     self.client.delete_model_version_tag(name, version, TAG_WAS_CHAMPION)
                     say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion record of "
@@ -1958,6 +1973,10 @@ class MlflowRegistry:
                 log.warning("ctloop: cannot rewrite the %s tag of v%s of %s (%s): the %s=%s tags are left as they are "
                             "(the next promotion or `ctloop registry repair` tries again)", TAG_WAS_CHAMPION, version,
                             name, one_line(str(exc))[:300], TAG_WAS_CHAMPION, LEGACY_WAS_CHAMPION)
+                if shown:  # repair's output says it too (was: a log line only)
+                    done.append(f"{NOTE_PREFIX}cannot rewrite the {TAG_WAS_CHAMPION} tag of v{version} "
+                                f"({one_line(str(exc))[:300]}): the {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} tags are "
+                                "left as they are (the next promotion or repair tries again)")
                 break
         return done
 

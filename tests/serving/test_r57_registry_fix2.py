@@ -25,7 +25,6 @@ from mlflow.exceptions import MlflowException
 from ctloop.registry import (
     AUDIT_EXPERIMENT_SUFFIX,
     CHAMPION,
-    NOTE_PREFIX,
     TAG_WAS_CHAMPION,
 )
 from tests.fixtures.rollout_store import MODEL, registered
@@ -61,17 +60,9 @@ def test_a_true_tag_whose_record_is_in_the_trash_is_kept_a_copys_is_removed(regi
         f"v3 tag {TAG_WAS_CHAMPION}=true removed (no promotion record of this model names it champion: a copy's, "
         f"of models:/{MODEL}/1)" in done
     ), done
-    (kept,) = [d for d in done if d.startswith(f"{NOTE_PREFIX}v1 ")]
-    assert "left as it is" in kept and "trash" in kept, kept
-    assert was_champion(reg) == {"1": "true", "2": MODEL, "3": None}  # v1's was: removed, for good
-    # the run restored: the next repair reads its record and writes the model's name
-    for run in runs:
-        reg.client.restore_run(run)
-    assert (
-        f"v1 tag {TAG_WAS_CHAMPION}: true -> {MODEL} (a promotion record names it champion)"
-        in reg.repair(MODEL)
-    )
-    assert was_champion(reg)["1"] == MODEL
+    (kept,) = [d for d in done if d.startswith("v1 ")]
+    assert "-> unconfirmed" in kept and "trash" in kept, kept  # round 57's third fix: kept, under a value unread
+    assert was_champion(reg) == {"1": "unconfirmed", "2": MODEL, "3": None}  # v1's was: removed, for good
 
 
 def test_a_failed_tag_write_in_the_migration_does_not_stop_the_promotion(
@@ -101,6 +92,10 @@ def test_a_failed_tag_write_in_the_migration_does_not_stop_the_promotion(
     assert reg.aliases(MODEL)[CHAMPION] == "2"
     assert f"cannot rewrite the {TAG_WAS_CHAMPION} tag of v1 of {MODEL}" in caplog.text
     assert reg.inspect(MODEL).consistent
+    # v2's tag written; v1's "true", which the migration failed to rewrite, was rewritten by the promotion itself
+    # (v1 is the champion it replaced: Promotion.superseded_tags); a refused write left for the next settle:
+    # tests/serving/test_r57_registry_fix3.py
+    assert was_champion(reg) == {"1": MODEL, "2": MODEL}
 
 
 @pytest.mark.parametrize("tagged", [False, True])
