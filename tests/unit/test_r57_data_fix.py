@@ -14,7 +14,6 @@ import os
 import socket
 import stat
 import sys
-import threading
 
 import pytest
 
@@ -35,11 +34,14 @@ def _node(tmp_path, name, kind, major, minor):
 def test_a_fifo_is_written_into_not_replaced(tmp_path):
     fifo = tmp_path / "out.md"
     os.mkfifo(fifo)
-    got = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
-    reader.start()
-    storage.write_bytes(str(fifo), b"the docs\n")
-    reader.join(5)
+    # the reader opens first, as a shell's `cat fifo &` does before the writer starts: a reader thread
+    # that had not reached its open() yet found the write refused (a FIFO no process reads, round 57)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        storage.write_bytes(str(fifo), b"the docs\n")
+        got = [os.read(reader, 100)]
+    finally:
+        os.close(reader)
     assert got == [b"the docs\n"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert os.listdir(tmp_path) == ["out.md"]  # no temporary file left
