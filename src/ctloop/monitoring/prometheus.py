@@ -85,6 +85,41 @@ HELP = {
     "threshold": "Thresholds of the monitoring rules.",
 }
 log = logging.getLogger("ctloop.monitoring")
+# The realized-drop alert's own fallback: the pipeline's realized_drop rule is off by default
+# (MonitoringRules.realized_drop None), so this value is the alert's, written here only.
+REALIZED_DROP_ALERT_FALLBACK = 0.05
+
+
+def alert_fallbacks() -> dict[str, float | None]:
+    """The thresholds the model-quality alerts compare with when a window pushed none of its own
+    (the rule switched off in ctloop.yaml, or a window without ``rules``): ``drift_share`` is
+    :class:`ctloop.config.MonitoringRules`' default, the one place it is written."""
+    from ctloop.config import MonitoringRules
+
+    return {"drift_share": MonitoringRules().drift_share, "realized_drop": REALIZED_DROP_ALERT_FALLBACK}
+
+
+def threshold_alert_expr(series: str, rule: str, op: str, fallback: float | None) -> str:
+    """The PromQL of an alert on ``series op threshold``: the run's pushed ``threshold{rule}`` where
+    the model has one, else ``fallback`` (none: only where a threshold was pushed). Generated into
+    ``manifests/components/monitoring/prometheusrule-model-quality.yaml`` (``make golden``)."""
+    pushed = (f"(\n    {series}\n  {op} on (job, model) group_left ()\n"
+              f'    {PREFIX}threshold{{rule="{rule}"}}\n)\n')
+    if fallback is None:
+        return pushed
+    return (f"{pushed}or\n(\n    {series} {op} {float(fallback)!r}\n  unless on (job, model)\n"
+            f'    {PREFIX}threshold{{rule="{rule}"}}\n)\n')
+
+
+def alert_exprs() -> dict[str, str]:
+    """The generated expressions of the model-quality alerts, by alert name."""
+    fallbacks = alert_fallbacks()
+    return {
+        "CtloopModelDrift": threshold_alert_expr(f"{PREFIX}drift_share", "drift_share", ">=",
+                                                 fallbacks["drift_share"]),
+        "CtloopRealizedDropped": threshold_alert_expr(f"{PREFIX}realized_worse_than_gate", "realized_drop", ">",
+                                                      fallbacks["realized_drop"]),
+    }
 
 
 def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
@@ -394,4 +429,5 @@ def _warn(model: str, gateway_url: str, warning: str) -> str:
     return warning
 
 
-__all__ = ["JOB", "push_window", "window_samples", "exposition", "group_url", "gateway_auth"]
+__all__ = ["JOB", "alert_exprs", "alert_fallbacks", "threshold_alert_expr", "push_window", "window_samples",
+           "exposition", "group_url", "gateway_auth"]
