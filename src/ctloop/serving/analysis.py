@@ -411,6 +411,24 @@ def prometheus_now(prom: Prometheus) -> float | None:
         return None
 
 
+STEP_WINDOW_DOC = "docs/serving.md#step-interval-and-windows"
+
+
+def step_window_lag(interval_s: float, window: str) -> str | None:
+    """Why a canary step of ``interval_s`` seconds is judged partly on the traffic before it: the
+    check at its end reads the last ``window`` (``rollout.rules.window``), which reaches back past
+    the step's start when longer. None when each step fills its window, or the check does not
+    wait (``interval_s`` 0). A warning, not a refusal: the check still reads the canary's own
+    requests only; it lags the plan (docs/serving.md#step-interval-and-windows)."""
+    window_s = range_ms(window) / 1000
+    if not interval_s or interval_s >= window_s:
+        return None
+    return (f"rollout.interval_seconds {interval_s:g} is shorter than rollout.rules.window {window}: the check "
+            f"at the end of each step also judges the {window_s - interval_s:g} s before the step began (the "
+            "previous step's traffic share; before the first step, no canary traffic); set interval_seconds to "
+            f"at least {window_s:g} to judge each step on its own traffic ({STEP_WINDOW_DOC})")
+
+
 def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: CanaryRules,
                source: MetricSource | str | None = None, interval_s: float = 0.0, clock=None):
     """A ``check(percent)`` for :func:`ctloop.serving.rollout.walk_plan`: wait ``interval_s``
@@ -429,6 +447,8 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
     source = get_source(source if source is not None else rules.metric_source)
     now = clock or time.time
     warned: list[float] = []
+    if (lag := step_window_lag(interval_s, rules.window)) is not None:
+        print(f"ctloop: WARNING: {lag}", file=sys.stderr)
 
     def check(percent: int):
         if interval_s:
