@@ -1313,7 +1313,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                          champion.version, "")
         windows.append(w)
         notes: list[str] = []
-        proba = None
+        proba, unseen_said = None, ""
         if current.empty:
             notes.append("not scored: no rows in this window")
         else:
@@ -1321,8 +1321,15 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             y = current[cfg.target].to_numpy()
             value = M.compute(cfg.task, y, proba, champion.classes)[cfg.primary_metric]
             if classification:
-                _, labels = M.class_positions(y, champion.classes or [])
+                positions, labels = M.class_positions(y, champion.classes or [])
                 w.unseen_classes = [str(c) for c in labels[len(champion.classes or []):]]
+                # said where the window is (stop 58's births_cigarettes_dst: 6-18 labels of 18 windows a
+                # class the champion never saw, and the lines said nothing of it)
+                unseen_rows = int(((positions >= len(champion.classes or [])) & pd.notna(y)).sum())
+                if unseen_rows and w.unseen_classes:
+                    unseen_said = (f"{unseen_rows} labels of {'a class' if len(w.unseen_classes) == 1 else 'classes'}"
+                                   f" v{champion.version} never saw ("
+                                   + ", ".join(repr(c) for c in w.unseen_classes) + ": scored as errors)")
             if len(current) < MIN_SCORE_ROWS:
                 notes.append(f"not scored: {len(current)} rows (< {MIN_SCORE_ROWS})")
             elif value != value:
@@ -1402,7 +1409,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             history = [*history[-50:], record]
             records.append(record)
         w.rule = rule
-        w.reason = "; ".join([*notes, reason])
+        w.reason = "; ".join([*notes, reason, *([unseen_said] if unseen_said else [])])
         labels_since_retrain += int(arrivals[i])
         if fire and cfg.policy != "default" and not labels_since_retrain:  # a schedule: the same rows again
             fire = False
@@ -1434,6 +1441,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             f"{'n/a' if w.metric is None else round(w.metric, 4)}"
             + (f", drift share {w.drift_share:.2f}" if w.drift_share is not None else "")
             + (f", {w.labelled} labels" if cfg.policy == "default" else "")
+            + (f", {unseen_said}" if unseen_said else "")
             + (f" → {rule}: " + (f"promoted v{champion.version}" if w.promoted else
                                  "rejected" if w.retrained else "retrain skipped") if fire else "")
             + (f" ({notes[0]})" if notes else ""))
