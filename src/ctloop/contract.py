@@ -841,6 +841,7 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "",
             out, zoned = _mixed_times(series, reads_day_first)
             if zoned:  # a zone name pandas dropped: the time read as UTC, hours off; counted as bad below
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
+            out = _week_dates(series, out)
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = notnull & out.isna()
@@ -892,6 +893,42 @@ def _mixed_times(series: pd.Series, day_first: bool) -> tuple[pd.Series, set[str
     for message, category in others:  # not ours to swallow: shown as they came
         warnings.warn(message, category, stacklevel=3)
     return out, zoned
+
+
+# an ISO 8601 week date (ISO 8601-1:2019 5.2.4.2, '2002-W01-2', basic form '2002W012') or a week ('2002-W01',
+# 5.2.4.3 reduced precision: read as its Monday, as '2024-03' reads as March 1st); pandas reads neither
+_WEEK_DATE = re.compile(r"^\s*(\d{4})-?[Ww](\d{2})(?:-?([1-7]))?\s*$")
+
+
+def _week_dates(series: pd.Series, out: pd.Series) -> pd.Series:
+    """``out`` (the inferred times of the text ``series``) with each value pandas left unread that is an ISO 8601
+    week date or week read as its day (``date.fromisocalendar``: ``2002-W01-1`` is 2001-12-31, the ISO
+    week-numbering year); a week that does not exist (``2002-W53``) stays unread, refused with the others."""
+    import datetime
+
+    import pandas as pd
+
+    unread = out.isna() & series.notna()
+    if not unread.any() or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+        return out
+    found = series[unread].astype(str).str.extract(_WEEK_DATE)
+    found = found[found[0].notna()]
+    if found.empty:
+        return out
+
+    def day(year: str, week: str, weekday: Any) -> Any:
+        try:
+            return pd.Timestamp(datetime.date.fromisocalendar(int(year), int(week), int(weekday or 1)))
+        except ValueError:  # week 53 of a 52-week year, week 00
+            return pd.NaT
+
+    read = {key: day(*key) for key in set(map(tuple, found.fillna("").to_numpy()))}
+    values = pd.to_datetime(pd.Series([read[tuple(k)] for k in found.fillna("").to_numpy()], index=found.index))
+    if getattr(out.dt, "tz", None) is not None:
+        values = values.dt.tz_localize("UTC")  # a week date holds no offset: UTC, as any time without one
+    out = out.copy()
+    out[found.index] = values
+    return out
 
 
 def zone_hint(examples: list[Any]) -> str:
