@@ -133,8 +133,12 @@ def test_each_traffic_panel_counts_what_its_title_and_unit_say():
 
 
 def test_traffic_panels_count_requests_not_rows(tmp_path):
-    """Version 1 answers 2 requests/s of 50 rows each, version 2 2 requests/s of one row: the
-    traffic is half and half, as the per-revision panel says; the rows are 100 and 2 per second."""
+    """Version 1 answers 2 requests/s of 50 rows each, version 2 2 requests/s of one row, and a
+    pod of an older runtime image (no ``ctloop_requests_total``: it counts only instances, its own
+    pod label, its own revision) serves version 1 at 1 request/s of one row: the ``or
+    rate(ctloop_predictions_total…)`` branch counts that pod's requests by its instances, series by
+    series (the new pods' instances are not added): version 1 has 3 requests/s of 5, 0.6 of the
+    traffic, as the per-revision panel says (0.2 + 0.4); the rows are 101 and 2 per second."""
     exprs = {
         f"{p['title']} {t['refId']}": t["expr"]
         .replace("$namespace", "ml")
@@ -144,11 +148,13 @@ def test_traffic_panels_count_requests_not_rows(tmp_path):
     }
     write_rules(tmp_path, [g for g in load_strict(CANARY_RULES)["spec"]["groups"]])
 
-    def series(name: str, version: str, per_30s: int) -> dict:
+    def series(name: str, version: str, per_30s: int, revision: str = "", pod: str = "") -> dict:
+        revision = revision or version
+        pod = pod or f"credit-predictor-0000{revision}-deployment-7d9f8-x{revision}"
         return {
-            "series": f'{name}{{namespace="ml", isvc="credit", revision="credit-predictor-0000{version}", '
+            "series": f'{name}{{namespace="ml", isvc="credit", revision="credit-predictor-0000{revision}", '
             f'model_version="{version}", exported_model_version="{version}", model_name="credit", '
-            f'outcome="ok", job="ml/ctloop-inferenceservices", container="kserve-container"}}',
+            f'outcome="ok", job="ml/ctloop-inferenceservices", container="kserve-container", pod="{pod}"}}',
             "values": f"0+{per_30s}x40",
         }
 
@@ -171,27 +177,31 @@ def test_traffic_panels_count_requests_not_rows(tmp_path):
                     series("ctloop_predictions_total", "1", 3000),
                     series("ctloop_requests_total", "2", 60),
                     series("ctloop_predictions_total", "2", 60),
+                    # the older image's pod: version 1 in revision 00000, 1 request/s of one row
+                    series("ctloop_predictions_total", "1", 30, revision="0", pod="credit-predictor-00000-old"),
                 ],
                 "promql_expr_test": [
                     {
                         "expr": exprs["Traffic share per revision A"],
                         "eval_time": "10m",
                         "exp_samples": samples(
-                            (f"{{{revision.format(1)}}}", 0.5), (f"{{{revision.format(2)}}}", 0.5)
+                            (f"{{{revision.format(0)}}}", 0.2),
+                            (f"{{{revision.format(1)}}}", 0.4),
+                            (f"{{{revision.format(2)}}}", 0.4),
                         ),
                     },
                     {
                         "expr": exprs["Traffic share per model version A"],
                         "eval_time": "10m",
                         "exp_samples": samples(
-                            ('{model_version="1"}', 0.5), ('{model_version="2"}', 0.5)
+                            ('{model_version="1"}', 0.6), ('{model_version="2"}', 0.4)
                         ),
                     },
                     {
                         "expr": exprs["Requests per second per model version (model server) A"],
                         "eval_time": "10m",
                         "exp_samples": samples(
-                            ('{model_version="1", outcome="ok"}', 2),
+                            ('{model_version="1", outcome="ok"}', 3),
                             ('{model_version="2", outcome="ok"}', 2),
                         ),
                     },
@@ -199,7 +209,7 @@ def test_traffic_panels_count_requests_not_rows(tmp_path):
                         "expr": exprs["Instances per second per model version (model server) A"],
                         "eval_time": "10m",
                         "exp_samples": samples(
-                            ('{model_version="1", outcome="ok"}', 100),
+                            ('{model_version="1", outcome="ok"}', 101),
                             ('{model_version="2", outcome="ok"}', 2),
                         ),
                     },
