@@ -3,18 +3,22 @@
 ``rule_groups(source)`` renders ``manifests/components/monitoring`` (+ ``sources/<name>``) with
 kubectl kustomize and returns every PrometheusRule group, in the order Prometheus would load
 them; ``expected_files()`` is what ``make golden`` writes for the sources (generated from
-``ctloop.serving.metric_sources``, the definition the Python analysis queries too).
+``ctloop.serving.metric_sources``, the definition the Python analysis queries too);
+``expected_dashboard()`` is the dashboard with each threshold line (and its title's "alert above
+… for …") taken from the alert it draws.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import yaml
 
-from ctloop.monitoring.prometheus import alert_exprs
+from ctloop.monitoring.prometheus import alert_exprs, alert_fallbacks
 from ctloop.serving.metric_sources import (
     DEFAULT_SOURCE,
     PODMONITOR,
@@ -24,12 +28,13 @@ from ctloop.serving.metric_sources import (
     podmonitor_patch,
     rule_patch,
 )
-from tests.manifests.support import MANIFESTS, kustomize, need_tool
+from tests.manifests.support import MANIFESTS, kustomize, load_strict, need_tool
 
 MONITORING = MANIFESTS / "components" / "monitoring"
 CANARY_RULES = MONITORING / "prometheusrule.yaml"
 QUALITY_RULES = MONITORING / "prometheusrule-model-quality.yaml"
 LOG_RULES = MONITORING / "prometheusrule-inference-log.yaml"
+DASHBOARD = MONITORING / "dashboards" / "ctloop-canary.json"
 SOURCES_DIR = MONITORING / "sources"
 BEGIN, END = "    # BEGIN ctloop-source", "    # END ctloop-source"
 
@@ -109,6 +114,70 @@ def expected_quality_rules() -> str:
             n += 1
         text = before + head + ALERT_GENERATED + "          expr: |\n" + _indented(expr, 12) + "".join(lines[n:])
     return text
+
+
+# the series a dashboard panel draws with a threshold line -> the alert whose threshold that line is
+DASHBOARD_ALERTS = {
+    "ctloop:request_error_ratio:rate5m": (CANARY_RULES, "CtloopRevisionErrorRateHigh"),
+    "ctloop:request_latency_p99_seconds:5m": (CANARY_RULES, "CtloopRevisionLatencyP99High"),
+    "ctloop_monitoring_drift_share": (QUALITY_RULES, "CtloopModelDrift"),
+}
+ALERT_IN_TITLE = re.compile(r"\(alert above (.+) for (\d+ [smh])\)$")
+
+
+def _alert(path: Path, name: str) -> dict:
+    (rule,) = [r for g in load_strict(path)["spec"]["groups"] for r in g["rules"] if r.get("alert") == name]
+    return rule
+
+
+def dashboard_thresholds() -> dict[str, tuple[float, str]]:
+    """Per series a panel draws a threshold line on: the value its alert compares with, and the
+    alert's ``for``. The canary alerts' literal (``series > value``, written once in
+    prometheusrule.yaml); the drift alert's fallback (MonitoringRules' default, :func:`alert_fallbacks`)."""
+    out = {}
+    for series, (path, name) in DASHBOARD_ALERTS.items():
+        rule = _alert(path, name)
+        if name == "CtloopModelDrift":
+            value = alert_fallbacks()["drift_share"]
+        else:
+            words = rule["expr"].split()
+            assert words[:2] == [series, ">"] and len(words) == 3, f"{name}: expr is not `{series} > value`"
+            value = float(words[2])
+        out[series] = (value, rule["for"])
+    return out
+
+
+def _shown(value: float, unit: str) -> str:
+    """A threshold as a title says it: 0.01 percentunit "1 %", 0.5 s "500 ms"."""
+    if unit == "percentunit":
+        return f"{value * 100:g} %"
+    assert unit == "s", unit
+    return f"{value * 1000:g} ms" if value < 1 else f"{value:g} s"
+
+
+def expected_dashboard() -> str:
+    """ctloop-canary.json with each panel's red threshold line at its alert's threshold and the
+    title's "(alert above X for D)" saying the same (the drift panel: "the threshold", a run's own
+    or the fallback drawn)."""
+    dashboard = json.loads(DASHBOARD.read_text())
+    thresholds, drawn = dashboard_thresholds(), set()
+    for panel in dashboard["panels"]:
+        steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps")
+        if not steps:
+            continue
+        series = panel["targets"][0]["expr"].split("{", 1)[0]
+        assert series in thresholds, f"panel {panel['title']!r} draws a threshold line no alert defines"
+        value, duration = thresholds[series]
+        assert steps[-1]["color"] == "red", panel["title"]
+        steps[-1]["value"] = value
+        shown = "the threshold" if series == "ctloop_monitoring_drift_share" else _shown(
+            value, panel["fieldConfig"]["defaults"]["unit"])
+        assert ALERT_IN_TITLE.search(panel["title"]), f"{panel['title']!r} does not say its alert"
+        panel["title"] = ALERT_IN_TITLE.sub(f"(alert above {shown} for {duration[:-1]} {duration[-1]})",
+                                            panel["title"])
+        drawn.add(series)
+    assert drawn == set(thresholds), f"no panel draws {set(thresholds) - drawn}"
+    return json.dumps(dashboard, indent=2, ensure_ascii=False) + "\n"
 
 
 GENERATED = "Generated by `make golden` from ctloop.serving.metric_sources; do not edit by hand."

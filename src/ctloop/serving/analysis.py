@@ -414,26 +414,50 @@ def prometheus_now(prom: Prometheus) -> float | None:
 STEP_WINDOW_DOC = "docs/serving.md#step-interval-and-windows"
 
 
-def step_window_lag(interval_s: float, window: str) -> str | None:
+def step_window_lag(interval_s: float, window: str, strategy: str | None = None) -> str | None:
     """Why a canary step of ``interval_s`` seconds is judged partly on the traffic before it: the
     check at its end reads the last ``window`` (``rollout.rules.window``), which reaches back past
     the step's start when longer. None when each step fills its window, or the check does not
     wait (``interval_s`` 0). A warning, not a refusal: the check still reads the canary's own
-    requests only; it lags the plan (docs/serving.md#step-interval-and-windows)."""
+    requests only; it lags the plan (docs/serving.md#step-interval-and-windows). ``strategy``
+    (``rollout.strategy``; None: a canary plan) blue-green judges 100 % at every step: the time
+    before a step is the same 100 %, judged again."""
     window_s = range_ms(window) / 1000
     if not interval_s or interval_s >= window_s:
         return None
+    before = ("blue-green: the same 100 % the step before was judged on" if strategy == "blue-green"
+              else "the previous step's traffic share")
     return (f"rollout.interval_seconds {interval_s:g} is shorter than rollout.rules.window {window}: the check "
-            f"at the end of each step also judges the {window_s - interval_s:g} s before the step began (the "
-            "previous step's traffic share; before the first step, no canary traffic); set interval_seconds to "
+            f"at the end of each step also judges the {window_s - interval_s:g} s before the step began ({before}; "
+            "before the first step, no canary traffic); set interval_seconds to "
             f"at least {window_s:g} to judge each step on its own traffic ({STEP_WINDOW_DOC})")
 
 
+def window_below_scrapes(window: str, source: MetricSource) -> str | None:
+    """Why ``window`` (``rollout.rules.window``) fails checks whatever the traffic: shorter than two
+    scrape intervals of the PodMonitor, it holds fewer than the two samples of a series
+    ``increase()`` needs at some checks (below one interval, at every check), each then "no data",
+    a failed check. The interval is the shipped PodMonitor's (a patched one is measured only once
+    the canary has series: :func:`no_data_reason`). None from two intervals up, and for a source
+    scraped by another monitor (:attr:`~MetricSource.scraped_by`, Istio's)."""
+    interval_ms, window_ms = range_ms(PODMONITOR_INTERVAL), range_ms(window)
+    if source.scraped_by or window_ms >= 2 * interval_ms:
+        return None
+    at = "every check" if window_ms < interval_ms else "some checks"
+    return (f"rollout.rules.window {window} is shorter than two scrape intervals of the PodMonitor {PODMONITOR} "
+            f"({PODMONITOR_INTERVAL} as shipped): increase() needs two samples of a series in the window and at that "
+            f'interval it holds fewer at {at}, which is then "no data", a failed check that rolls the canary back; '
+            f"set rollout.rules.window to at least {SUGGESTED_WINDOW}, unless your PodMonitor scrapes faster ({DOC})")
+
+
 def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: CanaryRules,
-               source: MetricSource | str | None = None, interval_s: float = 0.0, clock=None):
+               source: MetricSource | str | None = None, interval_s: float = 0.0, clock=None,
+               strategy: str | None = None):
     """A ``check(percent)`` for :func:`ctloop.serving.rollout.walk_plan`: wait ``interval_s``
     at each step, then judge the last ``rules.window`` of both revisions from ``source``'s series
-    (default ``rules.metric_source``).
+    (default ``rules.metric_source``). A step shorter than the window (:func:`step_window_lag`, in
+    the words of ``strategy``) and a window shorter than two scrape intervals
+    (:func:`window_below_scrapes`) are warned about once, on stderr, before the first step.
 
     ``canary_revision``/``stable_revision`` are callables returning the current names (they are
     only known once the canary revision exists).
@@ -447,8 +471,9 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
     source = get_source(source if source is not None else rules.metric_source)
     now = clock or time.time
     warned: list[float] = []
-    if (lag := step_window_lag(interval_s, rules.window)) is not None:
-        print(f"ctloop: WARNING: {lag}", file=sys.stderr)
+    for warning in (step_window_lag(interval_s, rules.window, strategy), window_below_scrapes(rules.window, source)):
+        if warning is not None:
+            print(f"ctloop: WARNING: {warning}", file=sys.stderr)
 
     def check(percent: int):
         if interval_s:

@@ -447,7 +447,8 @@ def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: s
 
     prom = analysis.Prometheus(configured_url(cfg.prometheus_url or prometheus_url, "PROMETHEUS_URL"))
     check = analysis.make_check(prom, canary_revision=lambda: canary_revision, stable_revision=lambda: stable_revision,
-                                namespace=cfg.namespace, rules=cfg.rules, interval_s=cfg.interval_seconds)
+                                namespace=cfg.namespace, rules=cfg.rules, interval_s=cfg.interval_seconds,
+                                strategy=cfg.strategy)
     if not cfg.inference_log_root:
         return check
     started = utc_now()
