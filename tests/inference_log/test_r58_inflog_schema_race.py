@@ -14,13 +14,15 @@ after the store answered, until the other thread has looked too (both read befor
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
 
 from ctloop import storage
 from ctloop.inference_log import schema
-from tests.fixtures.object_stores import fresh_bucket
+from tests.fixtures.object_stores import create_bucket, isolated_env
+from tests.fixtures.servers import free_port
 
 
 def _both_read_first(monkeypatch, root: str) -> None:
@@ -68,9 +70,21 @@ def _race(root: str, *changes: dict[str, str]) -> list[dict[str, str]]:
     return got
 
 
+@pytest.fixture(scope="module")
+def bucket(s3):
+    """One bucket for the module: the store's conditional-write probe is made once a bucket and process."""
+    return create_bucket(s3)
+
+
 @pytest.fixture
-def s3_root(s3, monkeypatch, tmp_path):
-    root = fresh_bucket(s3, monkeypatch, tmp_path / "home", "log")
+def s3_root(s3, bucket, monkeypatch, tmp_path):
+    """A prefix of its own in the module's bucket, the environment holding only the store's settings."""
+    env = isolated_env(tmp_path / "home", free_port())
+    for name in [k for k in os.environ if k not in env]:
+        monkeypatch.delenv(name)
+    for name, value in {**env, **s3.env}.items():
+        monkeypatch.setenv(name, value)
+    root = f"s3://{bucket}/{tmp_path.name}"
     _both_read_first(monkeypatch, root)
     return root
 
