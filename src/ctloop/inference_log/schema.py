@@ -39,8 +39,9 @@ first *claimed*, one small object per column (``_schema/model=<model>/c-<column,
 created only if absent (``storage.create_bytes``: S3 ``If-None-Match: *``, GCS ``ifGenerationMatch=0``,
 Azure ``If-None-Match: *``), so of two replicas adding one column at once exactly one decides its type
 and the other takes it; the registry file is then merged as before (read, merge, write), an index
-that a concurrent writer may still leave without another's column, and every read of the registry
-adds the claims it lacks (one listing). Before round 58 the file alone was read-merged-written: two
+that a concurrent writer may still leave without another's column: the readers (:func:`registry`,
+:func:`load`, :func:`dataset_schema`) and a sync that adds a column add the claims it lacks (one
+listing; a flush that adds none reads the file only). Before round 58 the file alone was read-merged-written: two
 replicas writing the first columns of a new schema at once each wrote theirs over the other's (a
 column whose acknowledged values were in Parquet was missing from the registry, and from
 :func:`dataset_schema`), and two replicas seeing one new column typed it each their own way.
@@ -474,10 +475,11 @@ def sync(root: str, model: str, new: dict[str, str],
 
         base = root.rstrip("/")
         uri = f"{base}/{schema_file(model)}"
-        current = _with_claims(base, model, _parse(read_bytes(uri), uri) if exists(uri) else {})
-        claimed = {column: _claim(base, model, column, kind) for column, kind in new.items() if column not in current}
-        if not claimed:
+        current = _parse(read_bytes(uri), uri) if exists(uri) else {}
+        if all(column in current for column in new):  # every flush's case: one read, no listing
             return current
+        current = _with_claims(base, model, current)
+        claimed = {column: _claim(base, model, column, kind) for column, kind in new.items() if column not in current}
         # the file an index of the claims: read again just before the write (a replica's entries written
         # meanwhile kept), merged; one a concurrent write leaves out is still read from its claim
         latest = _parse(read_bytes(uri), uri) if exists(uri) else {}
@@ -502,7 +504,13 @@ def sync(root: str, model: str, new: dict[str, str],
 
 
 def load(root: str, model: str) -> dict[str, str]:
-    """The registry of ``model`` ({} when there is none yet)."""
+    """The registry of ``model`` ({} when there is none yet); on an object store with the claims
+    its file lacks (:func:`sync`)."""
+    from ctloop.storage import exists, is_remote, read_bytes
+
+    if is_remote(root):
+        uri = f"{root.rstrip('/')}/{schema_file(model)}"
+        return _with_claims(root.rstrip("/"), model, _parse(read_bytes(uri), uri) if exists(uri) else {})
     return sync(root, model, {})
 
 
