@@ -845,8 +845,8 @@ def write_through(path: Path, data: bytes, uri: str, kind: type[CtloopError] = D
         finally:
             os.close(fd)
     except BrokenPipeError as exc:
-        if own == 1:  # `--output /dev/stdout | head`: the CLI ends quietly with SIGPIPE's status, as for print
-            raise
+        if own in (1, 2):  # `--output /dev/stdout | head` (or /dev/stderr, 2>&1 >/dev/null | head): the CLI
+            raise  # ends quietly with SIGPIPE's status, as for print
         raise _unwritable(uri, exc.strerror or str(exc), kind) from exc
     except OSError as exc:  # ENOSPC from a full device, EPIPE from a reader gone, EACCES
         raise _unwritable(uri, "permission denied" if isinstance(exc, PermissionError)

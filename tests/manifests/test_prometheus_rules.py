@@ -192,6 +192,7 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
         "CtloopLogFlushFailing",
         "CtloopLogFlushStale",
         "CtloopLogScrapeFailing",
+        "CtloopLogClockSkew",
         "CtloopRevisionErrorRateHigh",
         "CtloopRevisionFailsLargeBatches",
         "CtloopRevisionLatencyP99High",
@@ -426,6 +427,7 @@ def test_inference_log_alerts_read_metrics_the_sink_exports_and_cover_the_silent
         "ctloop_log_rows_quarantined_total",
         "ctloop_log_flush_failing",
         "ctloop_log_last_flush_success_timestamp_seconds",
+        "ctloop_log_clock_skewed_events_total",
     } <= read
     rendered = render_monitoring(tmp_path / "render")
     assert ("PrometheusRule", "ctloop-inference-log") in {

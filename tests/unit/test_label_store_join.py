@@ -94,9 +94,9 @@ def forbid_reading_whole(monkeypatch, store: str) -> None:
     """Reading the label store's files whole (``read_labels``, ``read_parquet_tree``) fails the test."""
     real = reader.read_parquet_tree
 
-    def tree(root: str):
+    def tree(root: str, **options):  # read_log's read asks for the file stamps (stamped=True)
         assert not root.startswith(store), f"the label store was read whole: {root}"
-        return real(root)
+        return real(root, **options)
 
     monkeypatch.setattr(reader, "read_parquet_tree", tree)
     monkeypatch.setattr(label_store, "read_labels", lambda *_: pytest.fail("read_labels read the whole store"))

@@ -154,15 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(_handler(args)(args) or 0)
     except CtloopError as exc:
-        print(f"error: {_message(args, exc)}", file=sys.stderr)
+        _say(f"error: {_message(args, exc)}")
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
     except BrokenPipeError:
-        if not _stdout_gone():
+        gone = [fd for fd in (1, 2) if _gone(fd)]
+        if not gone:
             raise  # a socket or a child's pipe: a real failure, not `| head`
-        return _reader_gone()
+        return _reader_gone(*gone)
 
 
 def _message(args: argparse.Namespace, exc: CtloopError) -> str:
@@ -221,26 +222,43 @@ def _about(text: str, value: str) -> bool:
             or (text.startswith("unsupported storage scheme") and value in text))
 
 
-def _stdout_gone() -> bool:
-    """Whether the reader of stdout went away (the pipe's write end polls POLLERR)."""
+def _gone(fd: int) -> bool:
+    """Whether the reader of standard output (1) or error (2) went away (the pipe's write end polls
+    POLLERR): the descriptor of ``sys.stdout``/``sys.stderr``, which a test may have replaced."""
     import select
 
     try:
         poller = select.poll()
-        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        poller.register((sys.stdout if fd == 1 else sys.stderr).fileno(), select.POLLOUT)
         return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
-    except (AttributeError, OSError, ValueError):  # no real stdout (captured, closed)
+    except (AttributeError, OSError, ValueError):  # no real stream (captured, closed)
         return False
 
 
-def _reader_gone() -> int:
-    """The reader of stdout went away (`ctloop … | head`): end quietly with SIGPIPE's status.
+def _say(line: str) -> None:
+    """``line`` on stderr; a stderr whose reader went away (``2>&1 | true``) is pointed at /dev/null
+    instead of raising a BrokenPipeError out of :func:`main` (the exit code stays the error's)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        _to_devnull(sys.stderr)
 
-    stdout is pointed at /dev/null first so that the interpreter's final flush of the buffered,
-    unwritable output does not raise a second BrokenPipeError on exit.
-    """
+
+def _to_devnull(stream) -> None:
+    """``stream``'s descriptor pointed at /dev/null: the interpreter's final flush of its buffered,
+    unwritable output then raises no second BrokenPipeError on exit."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _reader_gone(*fds: int) -> int:
+    """The reader of stdout (or of stderr, ``--output /dev/stderr``) went away (`ctloop … | head`):
+    end quietly with SIGPIPE's status, each gone stream pointed at /dev/null (:func:`_to_devnull`)."""
+    for fd in fds:
+        _to_devnull(sys.stdout if fd == 1 else sys.stderr)
     return 128 + signal.SIGPIPE
 
 

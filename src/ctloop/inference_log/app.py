@@ -43,13 +43,14 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
-from ctloop.inference_log.defaults import SINK_SETTINGS, WAL_DIR, max_values
+from ctloop.inference_log.defaults import CLOCK_SKEW_SECONDS, SINK_SETTINGS, WAL_DIR, max_values
 from ctloop.inference_log.events import (
     CONTENT_CODINGS,
     MAX_BODY_BYTES,
     Event,
     RejectedEvent,
     TooManyValues,
+    clock_offset,
     parse_event,
 )
 from ctloop.inference_log.settings import check_local_dir, check_number, variable
@@ -255,6 +256,10 @@ class SinkApp:
             elif exc.event_id is not None:  # binary tensor data that does not add up: worth a line
                 log.warning("refused event %s: %s", exc.event_id[:128], exc.reason)
             return json_answer(exc.status, exc.reason)
+        # a live event only (an import's or a requeue's were sent long ago): its producer's clock against ours
+        offset = clock_offset(event, time.time())
+        if offset is not None and abs(offset) > CLOCK_SKEW_SECONDS:
+            self.sink.note_clock_skew(event, offset)
         try:
             return Pending(self.sink.submit(event), event)
         except SinkUnavailable as exc:

@@ -40,6 +40,11 @@ JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request fa
 FLUSH_ROWS = 20000
 FLUSH_SECONDS = 5.0
 SINK_JOIN_TTL_SECONDS = 30.0
+# ``logger serve``: an event showing its producer's clock this far off the sink's is counted and said
+# (``ctloop_log_clock_skewed_events_total``, ``events.clock_offset``): KServe's agent's ce-recordedtime is
+# its clock as it sends, so against the arrival it is off by the network's milliseconds plus the clocks'
+# difference; a minute is far above the first and far below a monitoring window
+CLOCK_SKEW_SECONDS = 60.0
 WAL_DIR = "/var/lib/ctloop-log/wal"  # the sink's write-ahead log (``--wal``, ``CTLOOP_LOG_WAL``): local disk
 # feature columns a model's log may have (``ctloop logger serve --max-columns``; predictions and
 # meta_* not counted); the values of later features go to the row's ``_overflow`` (JSON text). Every file carries every

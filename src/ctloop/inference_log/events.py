@@ -679,6 +679,32 @@ def time_order(stored: str) -> str | None:
     return f"{whole}.{fraction:0<9}"
 
 
+def _unix_seconds(stored: str) -> float | None:
+    """A time the sink stores or a ``ce-recordedtime`` as Unix seconds (None when unreadable)."""
+    key = time_order(stored)
+    if key is None:
+        return None
+    whole, _, fraction = key.partition(".")
+    return datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp() + int(fraction) / 1e9
+
+
+def clock_offset(event: Event, received: float) -> float | None:
+    """How many seconds ahead of the sink's clock (``received``: the arrival, Unix seconds) the
+    clock that stamped ``event`` was, where the event shows it; negative: behind. KServe's agent
+    sends ``ce-recordedtime``, its clock as it sends (v0.20.0 ``pkg/logger/worker.go``:
+    ``event.SetExtension(RecordedTimeAttr, time.Now())``, one send, no retry): against the arrival
+    it is off by the network's milliseconds plus the clocks' difference. Without it (another
+    producer, :attr:`Event.recorded` empty) only a ``ce-time`` after the arrival shows a clock
+    ahead (an earlier one may be a batch sent late): that offset, else None."""
+    if event.recorded:
+        sent = _unix_seconds(event.recorded)
+        return None if sent is None else sent - received
+    stamped = _unix_seconds(event.time)
+    if stamped is None or stamped <= received:
+        return None
+    return stamped - received
+
+
 # RFC 3339 §5.6 date-time, upper-cased (§5.6 allows ``t`` and ``z``; a space for ``T`` per its note);
 # ASCII digits only, the offset optional (absent: UTC); ranges are checked by the code
 _RFC3339 = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[T ](?P<hour>[0-9]{2}):"
@@ -1750,7 +1776,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["error_text", "EMPTY_BODY", "kserve_get_answer", "NO_INSTANCE", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["error_text", "clock_offset", "EMPTY_BODY", "kserve_get_answer", "NO_INSTANCE", "WINDOWS_1252_LABELS", "windows_1252", "CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "agent_value", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

@@ -22,25 +22,43 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow.parquet as pq
 
 
-def read_parquet_tree(root: str) -> pd.DataFrame:
+# a reader's own column (never a logged one, dropped before rows are returned): whether the row's file
+# carries the sink's format stamp (:func:`stamped_schema`), read by :func:`drop_no_inference`
+STAMPED = "__ctloop_stamped"
+
+
+def stamped_schema(schema) -> bool:
+    """Whether a file's Arrow ``schema`` carries the stamp every file a sink writes has since round 57
+    (``schema.FORMAT_KEY``): a file that holds no health or metadata GET's answer (round 56 refuses
+    them), so a lone response half of nothing in it is a model's answer without a prediction."""
+    from ctloop.inference_log.schema import FORMAT_KEY
+
+    return (getattr(schema, "metadata", None) or {}).get(FORMAT_KEY) is not None
+
+
+def read_parquet_tree(root: str, *, stamped: bool = False) -> pd.DataFrame:
     """Every Parquet file under a local directory or object-store prefix, concatenated (nothing
     under ``root``: an empty frame). A file's column that held a feature before it became an
     identity column (``schema.former_features``: an integer, floating or boolean ``_error``) is
-    read as that feature's column now (``input__error``)."""
+    read as that feature's column now (``input__error``). ``stamped``: each row says in
+    :data:`STAMPED` whether its file carries the sink's stamp (:func:`read_parquet_files`)."""
     import pandas as pd
 
     from ctloop.storage import list_files
 
-    frames = [f for f in read_parquet_files(list_files(root, ".parquet"), former=True) if len(f.columns)]
+    frames = [f for f in read_parquet_files(list_files(root, ".parquet"), former=True, stamped=stamped)
+              if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.DataFrame]:
+def read_parquet_files(uris: list[str], *, former: bool = False, stamped: bool = False) -> list[pd.DataFrame]:
     """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order. A file
     that is no Parquet (cut short, another tool's) is an :class:`InferenceLogError` naming it, as
     :func:`open_parquet` says it. ``former``: a column that held a feature
     before it became an identity column is renamed to that feature's column, as the file's Parquet
-    schema says (:func:`ctloop.inference_log.schema.former_features`, as the scan decides it)."""
+    schema says (:func:`ctloop.inference_log.schema.former_features`, as the scan decides it).
+    ``stamped``: a column :data:`STAMPED` says whether the file carries the sink's stamp
+    (:func:`stamped_schema`; a reader's own, which :func:`read_log` drops)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -50,10 +68,12 @@ def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.Data
     frames = []
     for uri in uris:
         data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
+        mark = False
         try:
-            if former:
+            if former or stamped:
                 file = pq.ParquetFile(data)
-                renames = former_features(file.schema_arrow, file)
+                renames = former_features(file.schema_arrow, file) if former else {}
+                mark = stamped_schema(file.schema_arrow)
                 if isinstance(data, io.BytesIO):
                     data.seek(0)
             else:
@@ -61,7 +81,11 @@ def read_parquet_files(uris: list[str], *, former: bool = False) -> list[pd.Data
             frame = pd.read_parquet(data)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
-        frames.append(frame.rename(columns=renames) if renames else frame)
+        if renames:
+            frame = frame.rename(columns=renames)
+        if stamped:
+            frame[STAMPED] = mark
+        frames.append(frame)
     return frames
 
 
@@ -154,7 +178,7 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
 
     from ctloop.inference_log.layout import date_prefix
 
-    frames = [read_parquet_tree(date_prefix(log_root, model, day)) for day in log_dates(start, end)]
+    frames = [read_parquet_tree(date_prefix(log_root, model, day), stamped=True) for day in log_dates(start, end)]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
@@ -176,13 +200,18 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     if not repeated.any():
         out = drop_no_inference(logs[in_period(logs)].reset_index(drop=True), model)
         out = _settle_lone_responses(out, logs, log_root, model, start, end)
-        return calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end))
+        return _unstamped(calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end)))
     from ctloop.inference_log.schema import registry
 
     merged = merge_halves(logs[repeated], registry(log_root, model))
     out = pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
     out = _settle_lone_responses(drop_no_inference(out, model), logs, log_root, model, start, end)
-    return calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end))
+    return _unstamped(calls_with_instances(_settle_lone_requests(out, logs, log_root, model, start, end)))
+
+
+def _unstamped(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the reader's own :data:`STAMPED` column."""
+    return frame.drop(columns=[STAMPED]) if STAMPED in frame.columns else frame
 
 
 def _settle_lone_requests(out: pd.DataFrame, logs: pd.DataFrame, log_root: str, model: str,
@@ -312,24 +341,41 @@ def no_inference_table(table) -> np.ndarray | None:
     return empty if empty.any() else None
 
 
-def say_no_inference(rows: int, model: str) -> None:
-    """The one stderr line of a read that skipped ``rows`` :func:`no_inference` rows of ``model``."""
+def say_no_inference(rows: int, model: str, answers: int = 0) -> None:
+    """The stderr lines of a read that skipped :func:`no_inference` rows of ``model``: ``rows`` of files
+    without the sink's stamp, ``answers`` of stamped files (:func:`null_answers`), each on its own line."""
     import sys
 
-    # not only GETs: a lone answer whose predictions are all null (logger mode "response", a refused request's
-    # answer) is such a row too, and the readers cannot tell the two apart (round 57 review)
-    print(f"ctloop: skipped {rows} response half row(s) of {model} with no prediction, error or value: calls that "
-          "were no inference (health or metadata GETs through the predictor, which sinks before round 56 logged), "
-          "or answers whose predictions were all null with no request half to join (not counted as served)",
-          file=sys.stderr, flush=True)
+    if rows:
+        # not only GETs: in a file without the stamp a lone answer whose predictions are all null (logger
+        # mode "response", a refused request's answer) cannot be told from a GET's (round 57 review)
+        print(f"ctloop: skipped {rows} response half row(s) of {model} with no prediction, error or value: calls "
+              "that were no inference (health or metadata GETs through the predictor, which sinks before round 56 "
+              "logged), or answers whose predictions were all null with no request half to join (not counted as "
+              "served)", file=sys.stderr, flush=True)
+    if answers:
+        print(f"ctloop: skipped {answers} answer row(s) of {model} whose predictions were all null or absent, with no "
+              "request half to join: the model answered inference calls without a prediction (logger mode "
+              "'response', or requests the sink refused); not counted as served", file=sys.stderr, flush=True)
+
+
+def null_answers(frame: pd.DataFrame, empty: np.ndarray) -> np.ndarray:
+    """Which of the :func:`no_inference` rows ``empty`` of ``frame`` are answers without a prediction:
+    those of files with the sink's stamp (:data:`STAMPED` true), which hold no GET's answer. A row without
+    the column (a table read as it is: ``ctloop drift --current <log dir>``) keeps the old reading."""
+    if STAMPED not in frame.columns:
+        return empty & False
+    return empty & frame[STAMPED].eq(True).to_numpy(bool)
 
 
 def drop_no_inference(frame: pd.DataFrame, model: str) -> pd.DataFrame:
-    """``frame`` without its :func:`no_inference` rows, their count said on stderr."""
+    """``frame`` without its :func:`no_inference` rows, their counts said on stderr (:func:`say_no_inference`:
+    the old files' apart from the null answers of stamped ones, :func:`null_answers`)."""
     empty = no_inference(frame)
     if empty is None:
         return frame
-    say_no_inference(int(empty.sum()), model)
+    answers = int(null_answers(frame, empty).sum())
+    say_no_inference(int(empty.sum()) - answers, model, answers)
     return frame[~empty].reset_index(drop=True)
 
 
@@ -1138,4 +1184,4 @@ __all__ = ["read_log", "calls_with_instances", "with_instances", "drop_no_instan
            "halves_involved", "pair_instances", "flag", "served", "lone_responses", "lookback_day", "earlier_files", "earlier_rows",
            "lone_requests", "lookahead_day", "awaiting", "later_files", "later_rows", "may_hold", "rows_of_ids",
            "LOOKAHEAD_SECONDS", "open_parquet", "carried_columns", "no_inference", "no_inference_table",
-           "say_no_inference", "drop_no_inference"]
+           "say_no_inference", "drop_no_inference", "null_answers", "stamped_schema", "STAMPED"]

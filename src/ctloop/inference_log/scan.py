@@ -54,7 +54,7 @@ from ctloop.columns import (
 )
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log.events import INFERENCE_ID
-from ctloop.inference_log.reader import open_parquet, with_instances
+from ctloop.inference_log.reader import STAMPED, open_parquet, with_instances
 from ctloop.inference_log.schema import WHOLE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -182,16 +182,21 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
                  batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None) -> Iterator[pa.Table]:
     """``columns`` of ``files`` batch by batch, each as a table with ``schema``'s types (columns a
     file lacks are null; a file's column that held a feature before it became an identity column
-    is read as that feature's column now, as :func:`unified_schema` names it)."""
+    is read as that feature's column now, as :func:`unified_schema` names it). Each table's schema
+    metadata holds the sink's stamp (``schema.FORMAT_KEY``) exactly when its file does
+    (:func:`~.reader.stamped_schema`: the reading of its response halves of nothing)."""
     import pyarrow as pa
 
-    from ctloop.inference_log.schema import former_features
+    from ctloop.inference_log.schema import FORMAT_KEY, former_features
 
     wanted = [c for c in columns if c in schema.names]
     target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
     own = {c for c in wanted if per_file(target.field(c))}  # the files disagree on its type: each file's own
+    unstamped = {k: v for k, v in (target.metadata or {}).items() if k != FORMAT_KEY}
     for uri in files:
         pf = open_parquet(uri)
+        stamp = (pf.schema_arrow.metadata or {}).get(FORMAT_KEY)
+        shape = target.with_metadata(unstamped if stamp is None else {**unstamped, FORMAT_KEY: stamp})
         renames = former_features(pf.schema_arrow, pf)
         names = _renamed(pf.schema_arrow, renames).names
         source = {new: old for old, new in renames.items()}
@@ -208,7 +213,7 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
                     progress.add(n)
                 yield pa.Table.from_arrays(arrays, schema=pa.schema(
                     [pa.field(c, a.type) if c in own else target.field(c) for c, a in zip(wanted, arrays, strict=True)],
-                    metadata=target.metadata) if own else target)
+                    metadata=shape.metadata) if own else shape)
         except (OSError, ValueError, pa.ArrowException) as exc:  # a cast Arrow cannot make (ArrowNotImplementedError)
             raise InferenceLogError(f"cannot read inference log file {uri}: {exc}") from exc
         if progress is not None:
@@ -367,6 +372,7 @@ class Held:
 
     frames: list = field(default_factory=list)
     skipped: int = 0  # rows of the period read as no row: response halves of nothing (reader.no_inference)
+    answers: int = 0  # ... of them, those of stamped files: answers without a prediction (reader.null_answers)
 
     @property
     def rows(self) -> int:
@@ -400,8 +406,9 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     try:
         chunks = itertools.chain(_scan_rows(files, schema, wanted, ids, start, end, involved, held, back, batch_rows,
                                             progress, extra=extra), back.finish(held))
-        for chunk in chunks:  # the merge's columns of lone halves handed on: not asked for
-            yield chunk.drop(columns=[c for c in extra if c in chunk.columns]) if extra else chunk
+        for chunk in chunks:  # the merge's columns of lone halves handed on: not asked for (nor the stamp)
+            dropped = [c for c in (*extra, STAMPED) if c in chunk.columns]
+            yield chunk.drop(columns=dropped) if dropped else chunk
         back.finish_ahead(held)
     finally:
         back.close()
@@ -427,10 +434,16 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
     """``extra``: the columns added to a projection for :func:`merge_held` (:func:`merge_columns`);
     they are made pandas values only for the rows held or set aside (the v2 body id, a column of
     Python strings per chunk, cost a projected scan 41% more memory per chunk)."""
-    from ctloop.inference_log.reader import awaiting, lone_responses, no_inference_table
+    from ctloop.inference_log.reader import (
+        awaiting,
+        lone_responses,
+        no_inference_table,
+        stamped_schema,
+    )
 
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
         empty = no_inference_table(table)  # by position: a response half of nothing (not held: no row)
+        stamped = stamped_schema(table.schema)  # its file's: such a half is an answer without a prediction
         body = {c: table.column(c) for c in extra if c in table.column_names}
         if body:
             table = table.drop_columns(list(body))
@@ -438,7 +451,8 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
         if body:
             frame = frame.reset_index(drop=True)  # a row's label is its position in the table
 
-        def with_ids(rows, body=body):
+        def with_ids(rows, body=body, stamped=stamped):  # held rows say their file's stamp (reader.null_answers)
+            rows = rows.assign(**{STAMPED: stamped})
             if not body:
                 return rows
             at = rows.index.to_numpy()
@@ -457,6 +471,7 @@ def _scan_rows(files, schema, wanted, ids, start, end, involved, held, back, bat
         if empty is not None:
             nothing = period & empty[frame.index.to_numpy()]  # labels are positions in the table
             held.skipped += int(nothing.sum())
+            held.answers += int(nothing.sum()) if stamped else 0
             period &= ~nothing
         frame, hashed = frame[period], (hashed[period] if hashed is not None else None)
         waiting = awaiting(frame, end).to_numpy()
@@ -841,14 +856,15 @@ def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
     rows of calls of no instance are left out once merged (:func:`~.reader.calls_with_instances`)."""
     from ctloop.inference_log.reader import calls_with_instances
 
-    return calls_with_instances(_merge_held(held, start, end, types))  # calls of no instance: merged, then no row
+    merged = calls_with_instances(_merge_held(held, start, end, types))  # calls of no instance: merged, then no row
+    return merged.drop(columns=[STAMPED]) if STAMPED in merged.columns else merged
 
 
 def _merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
                 types: dict[str, str] | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from ctloop.inference_log.reader import lone_responses, merge_halves, no_inference
+    from ctloop.inference_log.reader import lone_responses, merge_halves, no_inference, null_answers
 
     rows = held.frame()
     if rows.empty:
@@ -860,6 +876,7 @@ def _merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
     empty = no_inference(merged)  # as read_log: no row, and not looked up in the day before
     if empty is not None:
         held.skipped += int(empty.sum())
+        held.answers += int(null_answers(merged, empty).sum())
         merged = merged[~empty].reset_index(drop=True)
     alone = lone_responses(merged)
     if earlier.empty or not alone.any():
@@ -904,7 +921,7 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
     if held.skipped:
         from ctloop.inference_log.reader import say_no_inference
 
-        say_no_inference(held.skipped, model)
+        say_no_inference(held.skipped - held.answers, model, held.answers)
     extra = [c for c in merge_columns(schema, columns, [*key_columns(schema), TIME, *(columns or ())])
              if c in merged.columns]
     if extra:

@@ -34,10 +34,18 @@ type from its first value.
 
 The registry file is merged, never rewritten: entries are only added, an existing entry wins
 (first writer wins). On a local root (one node or a shared volume) the merge holds an exclusive
-``flock``; on an object store (gs://, s3://, az://) it is a read-merge-write, so two replicas seeing a brand-new column for the
-first time within the same flush can still disagree (the second write keeps the first one's
-entries for columns it already had, not for a column both added): readers that must never fail
-take the schema from this file and cast (:func:`arrow_schema`).
+``flock``. An object store (gs://, s3://, az://) has no lock: there each column a replica adds is
+first *claimed*, one small object per column (``_schema/model=<model>/c-<column, percent-encoded>.json``)
+created only if absent (``storage.create_bytes``: S3 ``If-None-Match: *``, GCS ``ifGenerationMatch=0``,
+Azure ``If-None-Match: *``), so of two replicas adding one column at once exactly one decides its type
+and the other takes it; the registry file is then merged as before (read, merge, write), an index
+that a concurrent writer may still leave without another's column: the readers (:func:`registry`,
+:func:`load`, :func:`dataset_schema`) and a sync that adds a column add the claims it lacks (one
+listing; a flush that adds none reads the file only). Before round 58 the file alone was read-merged-written: two
+replicas writing the first columns of a new schema at once each wrote theirs over the other's (a
+column whose acknowledged values were in Parquet was missing from the registry, and from
+:func:`dataset_schema`), and two replicas seeing one new column typed it each their own way.
+Readers that must never fail take the schema from the registry and cast (:func:`arrow_schema`).
 """
 
 from __future__ import annotations
@@ -390,22 +398,95 @@ def _dump(columns: dict[str, str]) -> bytes:
     return json.dumps({"format": 1, "columns": columns}, indent=2, sort_keys=True).encode()
 
 
+def claims_prefix(model: str) -> str:
+    """Where the column claims of ``model`` are, relative to the log's root (object stores only)."""
+    return f"{SCHEMA_DIR}/model={model}"
+
+
+def claim_name(column: str) -> str:
+    """The object name of ``column``'s claim: ``c-`` and the name percent-encoded (dots too: no
+    ``.``/``..`` segment, no hidden name), or ``h-`` and its SHA-256 when that is over 400 bytes."""
+    from urllib.parse import quote
+
+    encoded = quote(column, safe="").replace(".", "%2E")
+    if len(encoded) <= 400:
+        return f"c-{encoded}.json"
+    import hashlib
+
+    return f"h-{hashlib.sha256(column.encode('utf-8', 'surrogatepass')).hexdigest()}.json"
+
+
+def _claimed(data: bytes, where: str) -> tuple[str, str]:
+    """A claim's ``(column, type)``."""
+    try:
+        doc = json.loads(data)
+        column, kind = doc["column"], doc["type"]
+        if not isinstance(column, str) or kind not in TYPES:
+            raise TypeError(f"column {column!r}, type {kind!r}")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{where} is not a ctloop column claim ({exc})") from exc
+    return column, kind
+
+
+def _with_claims(base: str, model: str, current: dict[str, str]) -> dict[str, str]:
+    """``current`` (the registry file of ``model`` under the object-store root ``base``) and every
+    column claimed but missing from it (a concurrent read-merge-write of the file left it out): one
+    listing, a read only for each claim it lacks. An entry of the file wins (a sink before round 58
+    wrote only the file)."""
+    from urllib.parse import unquote
+
+    from ctloop.storage import list_objects, read_bytes
+
+    out = dict(current)
+    for info in list_objects(f"{base}/{claims_prefix(model)}", scratch=True):
+        name = info.uri.rsplit("/", 1)[-1]
+        if not name.endswith(".json") or not name.startswith(("c-", "h-")):
+            continue
+        if name.startswith("c-") and unquote(name[2:-5]) in out:
+            continue  # in the file: nothing to read
+        column, kind = _claimed(read_bytes(info.uri), info.uri)
+        if column not in IDENTITY:
+            out.setdefault(column, kind)
+    return out
+
+
+def _claim(base: str, model: str, column: str, kind: str) -> str:
+    """The type of ``column``: ``kind`` when this call claimed it first, else the claim's (another
+    replica's, made first: the store refused the create)."""
+    from ctloop.storage import create_bytes, read_bytes
+
+    uri = f"{base}/{claims_prefix(model)}/{claim_name(column)}"
+    data = json.dumps({"column": column, "type": kind}).encode()
+    if create_bytes(uri, data, content_type="application/json"):
+        return kind
+    return _claimed(read_bytes(uri), uri)[1]
+
+
 def sync(root: str, model: str, new: dict[str, str],
          write_local: Callable[[Path, bytes], None] | None = None) -> dict[str, str]:
     """Add ``new`` column types to the registry of ``model`` (an existing entry wins) and return
     the registry as it now is. Runs in the flush's worker thread (file or object-store I/O);
-    ``write_local`` writes a local file durably (the sink's ``write_durably``)."""
+    ``write_local`` writes a local file durably (the sink's ``write_durably``). On an object store
+    each column not registered yet is claimed first (:func:`claim_name`, the module doc)."""
     from ctloop.storage import is_remote
 
     if is_remote(root):
         from ctloop.storage import exists, read_bytes, write_bytes
 
-        uri = f"{root.rstrip('/')}/{schema_file(model)}"
+        base = root.rstrip("/")
+        uri = f"{base}/{schema_file(model)}"
         current = _parse(read_bytes(uri), uri) if exists(uri) else {}
-        merged, changed = _merge(current, new)
+        if all(column in current for column in new):  # every flush's case: one read, no listing
+            return current
+        current = _with_claims(base, model, current)
+        claimed = {column: _claim(base, model, column, kind) for column, kind in new.items() if column not in current}
+        # the file an index of the claims: read again just before the write (a replica's entries written
+        # meanwhile kept), merged; one a concurrent write leaves out is still read from its claim
+        latest = _parse(read_bytes(uri), uri) if exists(uri) else {}
+        merged, changed = _merge(latest, {**current, **claimed})
         if changed:
             write_bytes(uri, _dump(merged), content_type="application/json")
-        return merged
+        return {**current, **claimed, **latest}
     import fcntl
 
     path = Path(root) / schema_file(model)
@@ -423,7 +504,13 @@ def sync(root: str, model: str, new: dict[str, str],
 
 
 def load(root: str, model: str) -> dict[str, str]:
-    """The registry of ``model`` ({} when there is none yet)."""
+    """The registry of ``model`` ({} when there is none yet); on an object store with the claims
+    its file lacks (:func:`sync`)."""
+    from ctloop.storage import exists, is_remote, read_bytes
+
+    if is_remote(root):
+        uri = f"{root.rstrip('/')}/{schema_file(model)}"
+        return _with_claims(root.rstrip("/"), model, _parse(read_bytes(uri), uri) if exists(uri) else {})
     return sync(root, model, {})
 
 
@@ -435,7 +522,7 @@ def registry(root: str, model: str) -> dict[str, str]:
     uri = f"{root.rstrip('/')}/{schema_file(model)}"
     try:
         if is_remote(root):
-            return _parse(read_bytes(uri), uri) if exists(uri) else {}
+            return _with_claims(root.rstrip("/"), model, _parse(read_bytes(uri), uri) if exists(uri) else {})
         path = Path(root) / schema_file(model)
         return _parse(path.read_bytes(), str(path)) if path.is_file() else {}
     except (OSError, ValueError):
@@ -457,5 +544,5 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
 
 
 __all__ = ["FORMER_FEATURES", "former_features", "SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "FORMAT_KEY", "FORMAT", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
-           "dataset_schema", "sync",
+           "dataset_schema", "sync", "claims_prefix", "claim_name",
            "load", "read_types", "registry"]

@@ -99,6 +99,7 @@ import orjson
 from ctloop.errors import ConfigError, InferenceLogError
 from ctloop.inference_log import layout, schema
 from ctloop.inference_log.defaults import (
+    CLOCK_SKEW_SECONDS,
     FLUSH_ROWS,
     FLUSH_SECONDS,
     MAX_COLUMNS,
@@ -166,6 +167,7 @@ class Stats:
     time_paired: int = 0  # pairs of such ids told apart by their ce-time or body ids when written (_pair_by_time)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     error_responses: int = 0  # responses reporting {"error": ...} instead of predictions (rows marked _error)
+    clock_skewed: int = 0  # events received whose producer's clock was off ours (events.clock_offset)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
@@ -792,6 +794,7 @@ class Sink:
         self._unjoined: list[Event] = []
         # the agent's events joined lately (_redelivered): a digest of each -> when it was joined
         self._delivered: OrderedDict[int, float] = OrderedDict()
+        self._skewed_sources: set[str] = set()  # sources whose clock was said to be off (note_clock_skew)
 
     @property
     def closing(self) -> bool:
@@ -1237,6 +1240,23 @@ class Sink:
         if not slot["request"] and not slot["response"]:
             del self._open[key]
 
+    def note_clock_skew(self, event: Event, offset: float) -> None:
+        """Count an event received from a clock ``offset`` seconds off the sink's (``events.clock_offset``
+        beyond ``CLOCK_SKEW_SECONDS``), and say it once per source (a pod) and process. Its rows keep
+        its ``ce-time``: pairing a request with its answer, telling a copy of one delivery from two
+        calls, and the labels join go by the producer's own stamps; they fall in that time's windows."""
+        self.stats.clock_skewed += 1
+        source = event.source[:256]
+        if source in self._skewed_sources or len(self._skewed_sources) >= 10_000:
+            return
+        self._skewed_sources.add(source)
+        how = ("its ce-recordedtime, KServe's agent's clock as it sends, against the arrival" if event.recorded
+               else "its ce-time is after the arrival")
+        log.warning("events of %s from %s come from a clock %+.0f s off the sink's (%s): their rows keep that "
+                    "clock's ce-time (%s) and fall in that time's windows; set the node's clock (NTP). Further "
+                    "events of this source are counted in ctloop_log_clock_skewed_events_total, not logged",
+                    event.model, source, offset, how, event.time)
+
     def _redelivered(self, event: Event) -> bool:
         """Whether ``event`` (one of KServe's agent, with its ``ce-recordedtime``) is a copy of one
         joined within :data:`REDELIVERY_SECONDS` (and the last :data:`REDELIVERY_EVENTS`): the same
@@ -1607,6 +1627,10 @@ class Sink:
                      "Responses whose body reported {\"error\": ...} instead of predictions (a server answering "
                      "its failure with HTTP 200): their rows are marked with the error in _error.",
                      s.error_responses),
+            *counter("ctloop_log_clock_skewed_events_total",
+                     f"Events whose producer's clock was more than {CLOCK_SKEW_SECONDS:g} s off the sink's "
+                     "(KServe's agent's ce-recordedtime against the arrival, or a ce-time after it): their rows "
+                     "keep that clock's ce-time, so they fall in that time's windows.", s.clock_skewed),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
             *counter("ctloop_log_wal_set_aside_total",

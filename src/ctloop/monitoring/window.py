@@ -791,6 +791,7 @@ class Partial:
     index: int = 0  # the partition's number: held rows merge in partition order
     skipped: int = 0  # rows read as no row (reader.no_inference): said once, by merge_partials
     model: str = ""  # whose rows (for that line)
+    answers: int = 0  # of skipped, answers without a prediction in stamped files (reader.null_answers)
 
     def save(self, directory: str) -> None:
         os.makedirs(directory, exist_ok=True)
@@ -800,7 +801,7 @@ class Partial:
         files = _write_rows(self.held, directory, "held") if len(self.held) else 0
         with open(os.path.join(directory, "partition.json"), "w") as f:
             json.dump({"partition": self.index, "held_saved": [files, len(self.held)], "skipped": self.skipped,
-                       "model": self.model}, f)
+                       "answers": self.answers, "model": self.model}, f)
 
     @classmethod
     def load(cls, directory: str, labels: LabelIndex | None = None) -> Partial:
@@ -812,12 +813,14 @@ class Partial:
                 data = json.load(f)
             index = int(data["partition"])
             skipped, model = int(data.get("skipped", 0)), str(data.get("model", ""))
+            answers = int(data.get("answers", 0))
         except FileNotFoundError as exc:  # removed when a save starts, written last
             raise InferenceLogError(f"cannot read the partition state {path}: {CUT_SHORT}") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InferenceLogError(f"cannot read the partition state {path}: {exc!r}; re-run the monitoring run") from exc
         held = _read_rows(directory, "held", data.get("held_saved"), path)
-        return cls(WindowState.load(directory, labels), pd.DataFrame() if held is None else held, index, skipped, model)
+        return cls(WindowState.load(directory, labels), pd.DataFrame() if held is None else held, index, skipped, model,
+                   answers)
 
 
 def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, *, batch_rows: int | None = None,
@@ -842,7 +845,7 @@ def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, 
         state.update(chunk)
     if report is not None:
         report.report(done=True)
-    return Partial(state, held.frame(), index, held.skipped, plan.model)
+    return Partial(state, held.frame(), index, held.skipped, plan.model, held.answers)
 
 
 def merge_partials(parts: list[Partial], labels: LabelIndex | None = None, *,
@@ -875,12 +878,14 @@ def merge_partials(parts: list[Partial], labels: LabelIndex | None = None, *,
     state = reduce(WindowState.merge, [p.state for p in parts])
     state.labels = labels or state.labels
     spec = state.spec
-    held = scan.Held([p.held for p in parts], skipped=sum(p.skipped for p in parts))
+    held = scan.Held([p.held for p in parts], skipped=sum(p.skipped for p in parts),
+                     answers=sum(p.answers for p in parts))
     state.update(scan.merge_held(held, spec.read_from, spec.end))
     if held.skipped:  # the partitions' and the merge's, said once for the run (as scan_window says them)
         from ctloop.inference_log.reader import say_no_inference
 
-        say_no_inference(held.skipped, next((p.model for p in parts if p.model), "the log"))
+        say_no_inference(held.skipped - held.answers, next((p.model for p in parts if p.model), "the log"),
+                         held.answers)
     return state
 
 
