@@ -551,6 +551,7 @@ class DoctorOptions:
     host: str = ""
     token: str = ""
     token_file: str = ""
+    ca_file: str = ""  # the CA bundle of KFP's certificate (empty: KFP_CA_FILE, else certifi's)
     namespace: str = ""  # KFP namespace: the profile on multi-user Kubeflow
     pipeline_namespace: str = ""  # where task pods run; default: namespace, else "kubeflow"
     service_account: str = ""  # the pipeline runner; default pipeline-runner / default-editor
@@ -809,6 +810,7 @@ class Doctor:
                 token=o.token,
                 namespace=o.namespace,
                 token_file=o.token_file,
+                ca_file=o.ca_file,
                 timeout=o.timeout,
                 warn=lambda _: None,
             )

@@ -13,6 +13,9 @@ Authentication (first match wins; see docs/operations.md):
   IAP OAuth client ids from its environment variables, and without a host the in-cluster
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
+TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
+given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does.
+
 Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
 times, five seconds apart, logging a traceback each time, and then blames the network). Its
 answer is explained in one line with the fix: 401 (no or a rejected token), 403 (an ingress or
@@ -60,7 +63,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +92,9 @@ SA_NAMESPACE_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
+# the PEM bundle of the CA that signed KFP's certificate (a private CA: cert-manager's, a company's); kfp 2.17.0
+# takes it only as ``Client(ssl_ca_cert=)`` and otherwise verifies with certifi's public CAs
+CA_FILE_ENV = "KFP_CA_FILE"
 PAGE = 100
 # the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
 # description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
@@ -620,6 +626,38 @@ class KfpAuth:
     source: str  # "--token", "KFP_TOKEN_FILE /path", "" = kfp.Client's own discovery
     token: str = ""
     token_file: str = ""
+    ca_file: str = ""  # the CA bundle KFP's certificate is verified with (empty: certifi's)
+    ca_source: str = ""  # "--ca-file /path" or "KFP_CA_FILE /path"
+
+
+def resolve_ca_file(ca_file: str = "") -> tuple[str, str]:
+    """``(path, source)`` of the CA bundle to verify KFP's certificate with: ``ca_file`` (``--ca-file``),
+    else ``KFP_CA_FILE``; ``("", "")`` for none (certifi's public CAs, kfp.Client's default). A ConfigError
+    led by the source when the file is no PEM CA bundle, before any request."""
+    import ssl
+
+    for value, name in ((ca_file, "--ca-file"), (os.environ.get(CA_FILE_ENV, "").strip(), CA_FILE_ENV)):
+        if not value:
+            continue
+        path = str(Path(value).expanduser())
+        source = f"{name} {path}"
+        try:
+            ssl.create_default_context(cafile=path)  # what urllib3 loads for kfp.Client's ssl_ca_cert
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{source}: no such file; give the PEM bundle of the CA that signed KFP's "
+                              "certificate") from exc
+        except IsADirectoryError as exc:
+            raise ConfigError(f"{source}: is a directory; give the PEM bundle (a file) of the CA that signed "
+                              "KFP's certificate") from exc
+        except ssl.SSLError as exc:
+            raise ConfigError(f"{source}: no PEM CA certificate in it ({exc.reason or exc}); give the PEM bundle "
+                              "of the CA that signed KFP's certificate") from exc
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot read it: {exc.strerror or exc}") from exc
+        except ValueError as exc:  # a NUL in the path
+            raise ConfigError(f"{source}: {exc}") from exc
+        return path, source
+    return "", ""
 
 
 def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAuth:
@@ -1126,13 +1164,41 @@ def _never_through_a_proxy(host: str) -> bool:
     return "." not in host or host.endswith((".svc", ".cluster.local"))
 
 
-def _network_error(exc: BaseException, url: str, timeout: float) -> str:
+def _is_tls(reason: Any) -> bool:
+    """Whether ``reason`` is a failed TLS handshake (the standard library's, or urllib3's wrapping it)."""
+    import ssl
+
+    if isinstance(reason, ssl.SSLError):
+        return True
+    urllib3 = sys.modules.get("urllib3.exceptions")  # imported by whoever raised one of its errors
+    return urllib3 is not None and isinstance(reason, urllib3.SSLError)
+
+
+def _tls_failed(url: str, reason: Any, auth: KfpAuth) -> str:
+    """The line for a TLS handshake with ``url`` that failed for ``reason``: a certificate no CA of
+    ``auth`` vouches for names ``--ca-file``, one for another name says so."""
+    said = one_line(_body_text(reason))[:200]
+    head = f"cannot reach KFP at {url}: TLS failed ({said}) — fix: "
+    if "CERTIFICATE_VERIFY_FAILED" in said and "mismatch" in said:
+        return head + "the certificate is not issued for this host name: give --host the name it is issued for"
+    if "CERTIFICATE_VERIFY_FAILED" in said and auth.ca_file:
+        return head + (f"its certificate is not signed by a CA in {auth.ca_source}: give the bundle of the CA that signed "
+                       "it (the CA's certificate, e.g. ca.crt of its cert-manager Secret, not the server's own)")
+    if "CERTIFICATE_VERIFY_FAILED" in said:
+        return head + (f"when KFP's certificate is from a private CA (cert-manager's, your company's), give --ca-file "
+                       f"({CA_FILE_ENV}) the CA bundle that signed its certificate; else check --host")
+    return head + "check --host (http or https?) and the server's certificate"
+
+
+def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth | None = None) -> str:
     if _timeout_of(exc):
         return (
             f"cannot reach KFP at {url}: no answer within {timeout:g} s — fix: check --host and "
             f"that the API is reachable from here (VPN, port-forward still running?){_proxy_unused(url)}"
         )
     reason = getattr(exc, "reason", None) or exc
+    if _is_tls(reason):  # kfp.Client's urllib3 (a host from KF_PIPELINES_ENDPOINT is not probed first)
+        return _tls_failed(url, reason, auth or KfpAuth(""))
     return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
@@ -1222,17 +1288,15 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, ssl.SSLError):
-            raise PlatformError(
-                f"cannot reach KFP at {url}: TLS failed ({reason}) — fix: check --host (http or "
-                "https?) and the server's certificate"
-            ) from exc
+            raise PlatformError(_tls_failed(url, reason, auth)) from exc
         raise PlatformError(_network_error(reason, url, timeout)) from exc
     return _backend_from(url, status, body, answer, auth)
 
 
 def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
-    """The opener and headers of ctloop's own healthz requests: ``auth``'s bearer token, certifi's CAs, no
-    proxy from the environment (like kfp.Client), no redirect followed (a redirect is an answer to explain)."""
+    """The opener and headers of ctloop's own healthz requests: ``auth``'s bearer token, its CA file else
+    certifi's CAs (as kfp.Client), no proxy from the environment (like kfp.Client), no redirect followed (a
+    redirect is an answer to explain)."""
     import ssl
 
     import certifi
@@ -1245,7 +1309,7 @@ def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
         headers["Authorization"] = f"Bearer {token}"
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler({}),
-        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
+        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=auth.ca_file or certifi.where())),
         _NoRedirect(),
     )
     return opener, headers
@@ -1387,11 +1451,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                     body = resp.data
                 except ApiException as exc:
                     if exc.status == 0:  # TLS: the generated client wraps SSLError this way
-                        raise PlatformError(
-                            f"cannot reach KFP at {url}: TLS failed "
-                            f"({_body_text(exc.reason)[:200]}) — fix: check --host (http or "
-                            "https?) and the server's certificate"
-                        ) from exc
+                        raise PlatformError(_tls_failed(url, exc.reason, auth)) from exc
                     if exc.status == 404 and can_probe_directly(url, auth) and (
                             there := _kfp_nearby(url, auth, timeout)):
                         raise PlatformError(_found_nearby(url, there, host_given=False)) from exc
@@ -1399,7 +1459,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                         explain_status(exc.status, exc.body, exc.headers, url=url, auth=auth)
                     ) from exc
                 except (OSError, HTTPError) as exc:
-                    raise PlatformError(_network_error(exc, url, timeout)) from exc
+                    raise PlatformError(_network_error(exc, url, timeout, auth)) from exc
                 history = getattr(getattr(resp, "retries", None), "history", None) or ()
                 moved = next((h.redirect_location for h in history if h.redirect_location), "")
                 headers = dict(resp.headers or {})
@@ -1647,6 +1707,8 @@ class Platform:
             (:func:`pod_namespace`: a KFP task's profile).
         client: A ready ``kfp.Client`` (tests); skips connecting and the version check.
         token_file: File with a bearer token, re-read before every request.
+        ca_file: PEM bundle of the CA that signed KFP's certificate (else ``KFP_CA_FILE``, else
+            certifi's public CAs).
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -1660,6 +1722,7 @@ class Platform:
         client: Any = None,
         *,
         token_file: str = "",
+        ca_file: str = "",
         timeout: float = DEFAULT_TIMEOUT,
         allow_old_backend: bool = False,
         warn: Callable[[str], Any] | None = None,
@@ -1684,6 +1747,9 @@ class Platform:
             refuse_credentials_in_host(os.environ[HOST_ENV], HOST_ENV)
             check_host_env(os.environ[HOST_ENV])
         self.auth = resolve_auth(host, token, token_file)
+        ca_path, ca_source = resolve_ca_file(ca_file)
+        if ca_path:
+            self.auth = replace(self.auth, ca_file=ca_path, ca_source=ca_source)
         if not host and not _discoverable():
             raise ConfigError(
                 f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a "
@@ -1696,6 +1762,8 @@ class Platform:
             kwargs["existing_token"] = self.auth.token
         elif self.auth.token_file:
             kwargs["credentials"] = _token_file_credentials(self.auth.token_file, self.auth.source)
+        if self.auth.ca_file:
+            kwargs["ssl_ca_cert"] = self.auth.ca_file
         # never kfp.Client's ``namespace``: without a host it is where KFP is installed (2.17.0
         # ``_load_config``: ml-pipeline.<namespace>.svc, the kubeconfig proxy of <namespace>), not the
         # profile; every call below passes the profile itself
@@ -1713,7 +1781,7 @@ class Platform:
                 if self.client.ctloop_backend is None:
                     self.client.get_kfp_healthz()
         except (OSError, HTTPError) as exc:  # raised by kfp.Client while configuring
-            raise PlatformError(_network_error(exc, where, self.timeout)) from exc
+            raise PlatformError(_network_error(exc, where, self.timeout, self.auth)) from exc
         self.backend = self.client.ctloop_backend
         self.host = self.backend.url if self.backend else host
         if not self.namespace:
@@ -1828,7 +1896,7 @@ class Platform:
             ) from exc
         except (OSError, HTTPError) as exc:  # refused, DNS, TLS, retries exhausted, timeout
             raise PlatformError(
-                f"KFP API {what}: " + _network_error(exc, url, self.timeout)
+                f"KFP API {what}: " + _network_error(exc, url, self.timeout, self.auth)
             ) from exc
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             if not _raised_in_kfp_server_api(exc):
