@@ -1290,7 +1290,10 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
         if isinstance(reason, ssl.SSLError):
             raise PlatformError(_tls_failed(url, reason, auth)) from exc
         raise PlatformError(_network_error(reason, url, timeout)) from exc
-    return _backend_from(url, status, body, answer, auth)
+    try:
+        return _backend_from(url, status, body, answer, auth)
+    except PlatformError as exc:
+        raise _nearby_or(exc, url, status, body, answer, auth, timeout, host_given=True) from exc
 
 
 def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
@@ -1315,26 +1318,50 @@ def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
     return opener, headers
 
 
-def _found_nearby(url: str, there: str, *, host_given: bool) -> str:
+def _found_nearby(url: str, there: str, *, host_given: bool, said: str = "HTTP 404") -> str:
     """The fix for a host one path step off, naming the setting it came from: ``--host`` (the flag, or
     ``kfp.host``, which the CLI passes as it) when one was given, else ``KF_PIPELINES_ENDPOINT`` when that
-    is the URL asked (:class:`Platform` reads the variable only without a host)."""
+    is the URL asked (:class:`Platform` reads the variable only without a host). ``said``: what ``url``
+    answered."""
     env = os.environ.get(HOST_ENV, "")
     from_env = not host_given and env.strip() and normalise_host(env) == url
     where = f"set {HOST_ENV} to {there}, or give --host {there}" if from_env else f"give --host {there}"
-    return f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: {where}"
+    return f"no KFP API at {url}: {said} — fix: KFP answers at {there}: {where}"
+
+
+def _nearby_or(refusal: PlatformError, url: str, status: int, body: Any, headers: Any, auth: KfpAuth,
+               timeout: float, *, host_given: bool) -> PlatformError:
+    """``refusal`` (:func:`_backend_from`'s, of a healthz answer of ``url`` that is not the KFP API's), or,
+    when it was a 2xx and the API answers one path step away (:func:`_kfp_nearby`), the fix naming that URL.
+    On Kubeflow every
+    path outside ``/pipeline`` is the central dashboard's (kubeflow/manifests: its VirtualService matches
+    ``prefix: /``; kubeflow/dashboard ``centraldashboard/app/server.ts`` ``app.get('/*')`` sends its
+    ``index.html``, HTTP 200): a host without ``/pipeline``, or the dashboard's ``/_/pipeline``, gets that
+    page, never the 404 on which the neighbour is looked for otherwise."""
+    if not (200 <= status < 300) or not (there := _kfp_nearby(url, auth, timeout)):
+        return refusal
+    if _is_html(headers, body):
+        title = _title(body)
+        said = f"it answered with an HTML page{f' ({title!r})' if title else ''}"
+    else:
+        said = f"it answered healthz with {one_line(_body_text(body))[:80]!r}"
+    return PlatformError(_found_nearby(url, there, host_given=host_given, said=said))
 
 
 def _kfp_nearby(url: str, auth: KfpAuth, timeout: float) -> str:
-    """The URL one path step from ``url`` (a host whose healthz was 404) where the KFP API answers, else ``""``:
-    without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself), without ``/pipeline`` (a
-    port-forward or the in-cluster Service serve the API at the root), or with it (Kubeflow's ingress serves it
-    there: kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``).
+    """The URL one path step from ``url`` (a host whose healthz was 404, or a page not the API's) where the KFP
+    API answers, else ``""``: without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself),
+    without ``/pipeline`` (a port-forward or the in-cluster Service serve the API at the root), or with it
+    (Kubeflow's ingress serves it there: kubeflow/pipelines 2.17.0
+    ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``); ``/_/pipeline`` (the central
+    dashboard's page of KFP, an iframe of ``/pipeline``) at ``/pipeline``.
     One request to the same scheme and server, so the token goes nowhere else."""
     opener, headers = _prober(auth)
     path = urllib.parse.urlsplit(url).path
     cut = next((len(tail) for tail in ("/apis/v2beta1", "/apis/v1beta1", "/pipeline") if path.endswith(tail)), 0)
     there = url[:-cut] if cut else url + "/pipeline"
+    if path.endswith("/_/pipeline"):  # the central dashboard's page of KFP (its iframe of /pipeline)
+        there = url[: -len("/_/pipeline")] + "/pipeline"
     request = urllib.request.Request(f"{there}/apis/v2beta1/healthz", headers=headers)
     try:
         with opener.open(request, timeout=timeout) as resp:
@@ -1469,7 +1496,12 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                             resp.status, body, headers, url=url, auth=auth, redirected_to=moved
                         )
                     )
-                self.ctloop_backend = _backend_from(url, resp.status, body, headers, auth)
+                try:
+                    self.ctloop_backend = _backend_from(url, resp.status, body, headers, auth)
+                except PlatformError as exc:
+                    if not can_probe_directly(url, auth):
+                        raise
+                    raise _nearby_or(exc, url, resp.status, body, headers, auth, timeout, host_given=False) from exc
             return kfp_server_api.V2beta1GetHealthzResponse(
                 multi_user=self.ctloop_backend.multi_user,
                 pipeline_store=self.ctloop_backend.pipeline_store or None,
