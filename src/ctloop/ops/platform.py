@@ -660,6 +660,13 @@ def resolve_ca_file(ca_file: str = "") -> tuple[str, str]:
     return "", ""
 
 
+def sa_token_path() -> str:
+    """Where the in-cluster pipelines token is read, as kfp 2.17.0 reads it
+    (``set_volume_credentials.py`` ``ServiceAccountTokenVolumeCredentials``: ``os.getenv(...) or`` the
+    default): :data:`SA_TOKEN_ENV`, or :data:`SA_TOKEN_PATH` when it is unset **or empty**."""
+    return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
+
+
 def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAuth:
     """The bearer token or token file to use (order in the module docstring); read when called."""
     if token and token_file:
@@ -679,7 +686,7 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
         path = Path(value).expanduser()
         read_token_file(str(path), f"{source} {value}")  # a ConfigError naming it when unusable
         return KfpAuth(f"{source} {path}", token_file=str(path))
-    sa_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+    sa_path = sa_token_path()
     if host and Path(sa_path).is_file():
         auth = KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
         read_token_file(sa_path, auth.source)
@@ -970,7 +977,7 @@ def explain_status(
                 f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}{before} — fix: {why}; "
                 f"create a fresh one, e.g. {TOKEN_RECIPE}{again}"
             )
-        token_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+        token_path = sa_token_path()
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
             return (
                 f"KFP at {url} needs authentication: HTTP 401{said}, and this pod (namespace {namespace}) "
