@@ -143,3 +143,29 @@ def test_a_certificate_for_another_name_says_so(tls_kfp, certs):
     assert (
         "Hostname mismatch" in line and "the certificate is not issued for this host name" in line
     ), line
+
+
+def test_an_expired_certificate_says_so_not_the_ca(certs, monkeypatch, tmp_path):
+    """OpenSSL's "certificate has expired" is a CERTIFICATE_VERIFY_FAILED as an unknown CA is: the line
+    must not send the user to --ca-file (given and right) for a certificate that cert-manager failed to renew."""
+    isolate_kfp_env(monkeypatch, tmp_path)
+    ca, _, _, _ = certs
+    old = "req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout old.key -out old.csr -subj /CN=127.0.0.1"
+    subprocess.run(["openssl", *old.split()], cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    sign = "x509 -req -in old.csr -CAcreateserial -out old.crt -days -1 -extfile san.ext"  # notAfter a day ago
+    subprocess.run(
+        ["openssl", *sign.split(), "-CA", str(ca), "-CAkey", str(ca.with_suffix(".key"))],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    double = KfpApiDouble()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "old.crt", tmp_path / "old.key")
+    double.server.socket = context.wrap_socket(double.server.socket, server_side=True)
+    with double, pytest.raises(PlatformError) as caught:
+        Platform(host=f"https://{double.address}", token="ok", timeout=5, ca_file=str(ca))
+    line = str(caught.value)
+    assert "certificate has expired" in line and "fix: KFP's certificate has expired" in line, line
+    assert "--ca-file" not in line, line
