@@ -169,3 +169,18 @@ def test_an_expired_certificate_says_so_not_the_ca(certs, monkeypatch, tmp_path)
     line = str(caught.value)
     assert "certificate has expired" in line and "fix: KFP's certificate has expired" in line, line
     assert "--ca-file" not in line, line
+
+
+def test_doctor_says_which_ca_verified_kfp(tls_kfp, certs):
+    """``ctloop doctor``'s KFP line names the credentials used (``auth: ...``); the CA bundle that verified
+    the certificate, from --ca-file or KFP_CA_FILE, is named the same way."""
+    from ctloop.ops import doctor
+
+    _, url = tls_kfp
+    check = doctor.Doctor(
+        doctor.DoctorOptions(host=url, token="ok", ca_file=str(certs[0]))
+    ).check_kfp()
+    assert check.line() == (
+        f"ok   KFP API {url} (backend 2.17.0, single-user; auth: --token; "
+        f"TLS CA: --ca-file {certs[0]})"
+    ), check.line()
