@@ -58,6 +58,10 @@ What sits in front of a real KFP (all optional, for the authentication tests):
 * ``shared_read=True``: the API server's ``MULTIUSER_SHARED_READ`` (2.17.0 ``common/config.go``): ``IsAuthorized``
   (``resource/resource_manager.go``) lets every ``get`` and ``list`` through before it looks for an identity,
   so a ``"kfp-audience"`` or ``"kfp-deny"`` token reads everything and only its writes are refused;
+* ``central_dashboard=True`` (with ``path_prefix``): Kubeflow's ingress, where every path outside the prefix
+  reaches the central dashboard (kubeflow/manifests: its VirtualService matches ``prefix: /``; kubeflow/dashboard
+  ``components/centraldashboard/app/server.ts``: ``app.get('/*', ...)`` sends ``index.html``), so a wrong path is
+  ``200`` with its page (``<title>Kubeflow Central Dashboard</title>``), not a 404; else an ingress 404;
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
   (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
   ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
@@ -272,6 +276,10 @@ LOGIN_PAGE = (
     '<form method="post"><input name="login"><input name="password" type="password"></form>'
     "</body></html>"
 )
+CENTRAL_DASHBOARD_PAGE = (
+    "<!doctype html><html><head><title>Kubeflow Central Dashboard</title></head>"
+    "<body><main-page></main-page></body></html>"
+)
 SIGN_IN_PAGE = (
     "<!DOCTYPE html><html lang=\"en\"><head><title>Sign In</title></head><body>"
     '<form action="/oauth2/start" method="GET"><button type="submit">Sign in with Dex</button>'
@@ -301,6 +309,7 @@ class KfpApiDouble(InThreadServer):
         pipeline_store: str = "database",
         login_fallback: bool = True,
         shared_read: bool = False,
+        central_dashboard: bool = False,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -323,6 +332,7 @@ class KfpApiDouble(InThreadServer):
         self.expired_by = expired_by
         self.login_fallback = login_fallback
         self.shared_read = shared_read
+        self.central_dashboard = central_dashboard
         # the access of the token of the request being dispatched ("kfp-audience", "kfp-deny", ...; None: no
         # token, or no tokens modelled): what the upload server's own authorization looks at
         self.caller: str | None = None
@@ -453,7 +463,10 @@ class KfpApiDouble(InThreadServer):
                         self._raw(403, "text/plain", "RBAC: access denied")
                         return True
                 if not path.startswith(double.path_prefix + PREFIX + "/"):
-                    self._raw(404, "", "")  # no route on the ingress gateway
+                    if double.central_dashboard:  # its VirtualService's prefix "/" takes every other path
+                        self._raw(200, "text/html; charset=UTF-8", CENTRAL_DASHBOARD_PAGE)
+                    else:
+                        self._raw(404, "", "")  # no route on the ingress gateway
                     return True
                 return False
 

@@ -152,6 +152,8 @@ FLAGS: list[tuple[str, str, str]] = [
     ("approve", "--token-file", "spec"), ("approve", "--timeout", "seconds"),
     ("reject", "--model-name", "model"), ("reject", "--version", "version"), ("reject", "--tracking-uri", "tracking"),
     ("registry verify", "--tracking-uri", "tracking"), ("runs", "--token-file", "spec"),
+    ("upload", "--ca-file", "spec"), ("approve", "--ca-file", "spec"),
+    ("runs", "--ca-file", "spec"), ("doctor", "--ca-file", "pathform"),
     ("registry status", "--model-name", "model"), ("registry status", "--tracking-uri", "tracking"),
     ("registry repair", "--model-name", "model"), ("registry repair", "--tracking-uri", "tracking"),
     ("registry verify", "--version", "version"), ("registry verify", "--model-name", "model"),
@@ -202,6 +204,7 @@ NOT_SWEPT = {
     **{(c, "--namespace"): "as doctor --namespace" for c in ("schedule", "trigger", "runs", "approve")},
     ("schedule", "--service-account"): "a name the cluster checks",
     ("schedule", "--token-file"): "as upload --token-file", ("trigger", "--token-file"): "as upload --token-file",
+    **{(c, "--ca-file"): "as upload --ca-file" for c in ("schedule", "trigger", "apply")},
     ("runs", "--experiment"): "a KFP name", ("runs", "--model-name"): "a filter",
     **{(f"rollout {s}", f): "as rollout status" for s in ("canary", "promote", "rollback")
        for f in ("--isvc", "--namespace", "--kubeconfig", "--timeout", "--tracking-uri")},

@@ -41,10 +41,11 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     approval.check_reason(args.reason)
-    if approve:  # the KFP credentials given, before anything is recorded (an unreadable --token-file)
-        from ctloop.ops.platform import resolve_auth
+    if approve:  # the KFP credentials given, before anything is recorded (an unreadable --token-file, --ca-file)
+        from ctloop.ops.platform import resolve_auth, resolve_ca_file
 
         resolve_auth(args.host or "", args.token or "", args.token_file or "")
+        resolve_ca_file(args.ca_file or "")
     existing_store(args.tracking_uri)  # a version pending approval lives in an existing registry
     registry = MlflowRegistry(args.tracking_uri, lock_timeout_s=LOCK_TIMEOUT_S)
     # under the promotion lock: two approvals at once start one rollout, not two (the second finds
@@ -90,7 +91,7 @@ def _platform(args: argparse.Namespace):
     from ctloop.ops.platform import Platform
 
     return Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
-                    token_file=args.token_file or "", timeout=args.timeout)
+                    token_file=args.token_file or "", ca_file=args.ca_file or "", timeout=args.timeout)
 
 
 def _prechecked(args: argparse.Namespace, platform=None) -> tuple:

@@ -26,6 +26,7 @@ def _doctor(args: argparse.Namespace) -> int:
         host=args.host,
         token=args.token,
         token_file=args.token_file,
+        ca_file=args.ca_file,
         namespace=args.namespace,
         pipeline_namespace=args.pipeline_namespace,
         service_account=args.service_account,

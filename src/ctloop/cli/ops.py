@@ -42,6 +42,7 @@ def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
         token=args.token or "",
         namespace=getattr(args, "namespace", "") or namespace,
         token_file=args.token_file or "",
+        ca_file=args.ca_file or "",
         timeout=args.timeout,
         allow_old_backend=getattr(args, "allow_old_backend", False),
     )
@@ -777,6 +778,14 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
         metavar="PATH",
         help="file holding a bearer token, re-read before every request, e.g. a projected "
         "service-account token (default: $KFP_TOKEN_FILE, else the in-cluster pipelines token)",
+    )
+    p.add_argument(
+        "--ca-file",
+        default="",
+        type=text_file,
+        metavar="PATH",
+        help="PEM bundle of the CA that signed KFP's TLS certificate, e.g. cert-manager's self-signed issuer's "
+        "ca.crt (default: $KFP_CA_FILE, else the public CAs of certifi, as kfp.Client)",
     )
     if namespace:
         p.add_argument(

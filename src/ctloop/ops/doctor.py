@@ -430,7 +430,8 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
     env = [e for spec in specs for e in spec.get("env") or [] if e.get("name") == token_env]
     if env and "value" not in env[0]:
         return f"its env {token_env} is not a plain value, so where the SDK reads the token cannot be checked"
-    path = str(env[0]["value"]) if env else token_path
+    set_to = str(env[0]["value"] or "") if env else ""  # empty as unset: the SDK reads `os.getenv(...) or` default
+    path = set_to or token_path
     audiences: dict[str, list[tuple[str, str]]] = {}  # volume -> [(file in the volume, audience)]
     for spec in specs:
         for volume in spec.get("volumes") or []:
@@ -459,7 +460,7 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
         return ""
     where = ", ".join(sorted(m for m in mounted if m)) or "nowhere (no volumeMounts of it)"
     return (f"its {KFP_TOKEN_AUDIENCE} token is mounted at {where}, not at {path} where the KFP SDK reads it "
-            f"({token_env}{'' if env else ' unset: the default'})")
+            f"({token_env}{'' if set_to else ' empty: the default' if env else ' unset: the default'})")
 
 
 _GO_INT = re.compile(r"[+-]?[0-9]+\Z")  # what Go's strconv.Atoi takes
@@ -551,6 +552,7 @@ class DoctorOptions:
     host: str = ""
     token: str = ""
     token_file: str = ""
+    ca_file: str = ""  # the CA bundle of KFP's certificate (empty: KFP_CA_FILE, else certifi's)
     namespace: str = ""  # KFP namespace: the profile on multi-user Kubeflow
     pipeline_namespace: str = ""  # where task pods run; default: namespace, else "kubeflow"
     service_account: str = ""  # the pipeline runner; default pipeline-runner / default-editor
@@ -809,6 +811,7 @@ class Doctor:
                 token=o.token,
                 namespace=o.namespace,
                 token_file=o.token_file,
+                ca_file=o.ca_file,
                 timeout=o.timeout,
                 warn=lambda _: None,
             )
@@ -819,6 +822,7 @@ class Doctor:
         self.kfp_usable = True
         url = backend.url if backend else (o.host or "(discovered)")
         how = f"; auth: {self.platform.auth.source}" if self.platform.auth.source else ""
+        how += f"; TLS CA: {self.platform.auth.ca_source}" if self.platform.auth.ca_source else ""
         ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""
         desc = backend.describe() if backend else "backend unknown"
         return Check("KFP API", OK, f"{url} ({desc}{ns}{how})")

@@ -13,6 +13,9 @@ Authentication (first match wins; see docs/operations.md):
   IAP OAuth client ids from its environment variables, and without a host the in-cluster
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
+TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
+given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does.
+
 Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
 times, five seconds apart, logging a traceback each time, and then blames the network). Its
 answer is explained in one line with the fix: 401 (no or a rejected token), 403 (an ingress or
@@ -60,7 +63,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +92,9 @@ SA_NAMESPACE_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
+# the PEM bundle of the CA that signed KFP's certificate (a private CA: cert-manager's, a company's); kfp 2.17.0
+# takes it only as ``Client(ssl_ca_cert=)`` and otherwise verifies with certifi's public CAs
+CA_FILE_ENV = "KFP_CA_FILE"
 PAGE = 100
 # the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
 # description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
@@ -620,6 +626,45 @@ class KfpAuth:
     source: str  # "--token", "KFP_TOKEN_FILE /path", "" = kfp.Client's own discovery
     token: str = ""
     token_file: str = ""
+    ca_file: str = ""  # the CA bundle KFP's certificate is verified with (empty: certifi's)
+    ca_source: str = ""  # "--ca-file /path" or "KFP_CA_FILE /path"
+
+
+def resolve_ca_file(ca_file: str = "") -> tuple[str, str]:
+    """``(path, source)`` of the CA bundle to verify KFP's certificate with: ``ca_file`` (``--ca-file``),
+    else ``KFP_CA_FILE``; ``("", "")`` for none (certifi's public CAs, kfp.Client's default). A ConfigError
+    led by the source when the file is no PEM CA bundle, before any request."""
+    import ssl
+
+    for value, name in ((ca_file, "--ca-file"), (os.environ.get(CA_FILE_ENV, "").strip(), CA_FILE_ENV)):
+        if not value:
+            continue
+        path = str(Path(value).expanduser())
+        source = f"{name} {path}"
+        try:
+            ssl.create_default_context(cafile=path)  # what urllib3 loads for kfp.Client's ssl_ca_cert
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{source}: no such file; give the PEM bundle of the CA that signed KFP's "
+                              "certificate") from exc
+        except IsADirectoryError as exc:
+            raise ConfigError(f"{source}: is a directory; give the PEM bundle (a file) of the CA that signed "
+                              "KFP's certificate") from exc
+        except ssl.SSLError as exc:
+            raise ConfigError(f"{source}: no PEM CA certificate in it ({exc.reason or exc}); give the PEM bundle "
+                              "of the CA that signed KFP's certificate") from exc
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot read it: {exc.strerror or exc}") from exc
+        except ValueError as exc:  # a NUL in the path
+            raise ConfigError(f"{source}: {exc}") from exc
+        return path, source
+    return "", ""
+
+
+def sa_token_path() -> str:
+    """Where the in-cluster pipelines token is read, as kfp 2.17.0 reads it
+    (``set_volume_credentials.py`` ``ServiceAccountTokenVolumeCredentials``: ``os.getenv(...) or`` the
+    default): :data:`SA_TOKEN_ENV`, or :data:`SA_TOKEN_PATH` when it is unset **or empty**."""
+    return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
 
 
 def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAuth:
@@ -641,7 +686,7 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
         path = Path(value).expanduser()
         read_token_file(str(path), f"{source} {value}")  # a ConfigError naming it when unusable
         return KfpAuth(f"{source} {path}", token_file=str(path))
-    sa_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+    sa_path = sa_token_path()
     if host and Path(sa_path).is_file():
         auth = KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
         read_token_file(sa_path, auth.source)
@@ -932,7 +977,7 @@ def explain_status(
                 f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}{before} — fix: {why}; "
                 f"create a fresh one, e.g. {TOKEN_RECIPE}{again}"
             )
-        token_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+        token_path = sa_token_path()
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
             return (
                 f"KFP at {url} needs authentication: HTTP 401{said}, and this pod (namespace {namespace}) "
@@ -1126,13 +1171,46 @@ def _never_through_a_proxy(host: str) -> bool:
     return "." not in host or host.endswith((".svc", ".cluster.local"))
 
 
-def _network_error(exc: BaseException, url: str, timeout: float) -> str:
+def _is_tls(reason: Any) -> bool:
+    """Whether ``reason`` is a failed TLS handshake (the standard library's, or urllib3's wrapping it)."""
+    import ssl
+
+    if isinstance(reason, ssl.SSLError):
+        return True
+    urllib3 = sys.modules.get("urllib3.exceptions")  # imported by whoever raised one of its errors
+    return urllib3 is not None and isinstance(reason, urllib3.SSLError)
+
+
+def _tls_failed(url: str, reason: Any, auth: KfpAuth) -> str:
+    """The line for a TLS handshake with ``url`` that failed for ``reason``: a certificate no CA of
+    ``auth`` vouches for names ``--ca-file``, one for another name says so."""
+    said = one_line(_body_text(reason))[:200]
+    head = f"cannot reach KFP at {url}: TLS failed ({said}) — fix: "
+    if "CERTIFICATE_VERIFY_FAILED" in said and "has expired" in said:  # OpenSSL X509_V_ERR_CERT_HAS_EXPIRED
+        return head + ("KFP's certificate has expired (or one of its chain): renew it (cert-manager: kubectl describe "
+                       "certificate of the ingress' TLS Secret), or check this machine's clock")
+    if "CERTIFICATE_VERIFY_FAILED" in said and "not yet valid" in said:  # X509_V_ERR_CERT_NOT_YET_VALID
+        return head + "KFP's certificate is not valid yet: check this machine's clock"
+    if "CERTIFICATE_VERIFY_FAILED" in said and "mismatch" in said:
+        return head + "the certificate is not issued for this host name: give --host the name it is issued for"
+    if "CERTIFICATE_VERIFY_FAILED" in said and auth.ca_file:
+        return head + (f"its certificate is not signed by a CA in {auth.ca_source}: give the bundle of the CA that signed "
+                       "it (the CA's certificate, e.g. ca.crt of its cert-manager Secret, not the server's own)")
+    if "CERTIFICATE_VERIFY_FAILED" in said:
+        return head + (f"when KFP's certificate is from a private CA (cert-manager's, your company's), give --ca-file "
+                       f"({CA_FILE_ENV}) the CA bundle that signed its certificate; else check --host")
+    return head + "check --host (http or https?) and the server's certificate"
+
+
+def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth | None = None) -> str:
     if _timeout_of(exc):
         return (
             f"cannot reach KFP at {url}: no answer within {timeout:g} s — fix: check --host and "
             f"that the API is reachable from here (VPN, port-forward still running?){_proxy_unused(url)}"
         )
     reason = getattr(exc, "reason", None) or exc
+    if _is_tls(reason):  # kfp.Client's urllib3 (a host from KF_PIPELINES_ENDPOINT is not probed first)
+        return _tls_failed(url, reason, auth or KfpAuth(""))
     return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
@@ -1222,17 +1300,18 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, ssl.SSLError):
-            raise PlatformError(
-                f"cannot reach KFP at {url}: TLS failed ({reason}) — fix: check --host (http or "
-                "https?) and the server's certificate"
-            ) from exc
+            raise PlatformError(_tls_failed(url, reason, auth)) from exc
         raise PlatformError(_network_error(reason, url, timeout)) from exc
-    return _backend_from(url, status, body, answer, auth)
+    try:
+        return _backend_from(url, status, body, answer, auth)
+    except PlatformError as exc:
+        raise _nearby_or(exc, url, status, body, answer, auth, timeout, host_given=True) from exc
 
 
 def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
-    """The opener and headers of ctloop's own healthz requests: ``auth``'s bearer token, certifi's CAs, no
-    proxy from the environment (like kfp.Client), no redirect followed (a redirect is an answer to explain)."""
+    """The opener and headers of ctloop's own healthz requests: ``auth``'s bearer token, its CA file else
+    certifi's CAs (as kfp.Client), no proxy from the environment (like kfp.Client), no redirect followed (a
+    redirect is an answer to explain)."""
     import ssl
 
     import certifi
@@ -1245,32 +1324,56 @@ def _prober(auth: KfpAuth) -> tuple[Any, dict[str, str]]:
         headers["Authorization"] = f"Bearer {token}"
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler({}),
-        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
+        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=auth.ca_file or certifi.where())),
         _NoRedirect(),
     )
     return opener, headers
 
 
-def _found_nearby(url: str, there: str, *, host_given: bool) -> str:
+def _found_nearby(url: str, there: str, *, host_given: bool, said: str = "HTTP 404") -> str:
     """The fix for a host one path step off, naming the setting it came from: ``--host`` (the flag, or
     ``kfp.host``, which the CLI passes as it) when one was given, else ``KF_PIPELINES_ENDPOINT`` when that
-    is the URL asked (:class:`Platform` reads the variable only without a host)."""
+    is the URL asked (:class:`Platform` reads the variable only without a host). ``said``: what ``url``
+    answered."""
     env = os.environ.get(HOST_ENV, "")
     from_env = not host_given and env.strip() and normalise_host(env) == url
     where = f"set {HOST_ENV} to {there}, or give --host {there}" if from_env else f"give --host {there}"
-    return f"no KFP API at {url}: HTTP 404 — fix: KFP answers at {there}: {where}"
+    return f"no KFP API at {url}: {said} — fix: KFP answers at {there}: {where}"
+
+
+def _nearby_or(refusal: PlatformError, url: str, status: int, body: Any, headers: Any, auth: KfpAuth,
+               timeout: float, *, host_given: bool) -> PlatformError:
+    """``refusal`` (:func:`_backend_from`'s, of a healthz answer of ``url`` that is not the KFP API's), or,
+    when it was a 2xx and the API answers one path step away (:func:`_kfp_nearby`), the fix naming that URL.
+    On Kubeflow every
+    path outside ``/pipeline`` is the central dashboard's (kubeflow/manifests: its VirtualService matches
+    ``prefix: /``; kubeflow/dashboard ``centraldashboard/app/server.ts`` ``app.get('/*')`` sends its
+    ``index.html``, HTTP 200): a host without ``/pipeline``, or the dashboard's ``/_/pipeline``, gets that
+    page, never the 404 on which the neighbour is looked for otherwise."""
+    if not (200 <= status < 300) or not (there := _kfp_nearby(url, auth, timeout)):
+        return refusal
+    if _is_html(headers, body):
+        title = _title(body)
+        said = f"it answered with an HTML page{f' ({title!r})' if title else ''}"
+    else:
+        said = f"it answered healthz with {one_line(_body_text(body))[:80]!r}"
+    return PlatformError(_found_nearby(url, there, host_given=host_given, said=said))
 
 
 def _kfp_nearby(url: str, auth: KfpAuth, timeout: float) -> str:
-    """The URL one path step from ``url`` (a host whose healthz was 404) where the KFP API answers, else ``""``:
-    without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself), without ``/pipeline`` (a
-    port-forward or the in-cluster Service serve the API at the root), or with it (Kubeflow's ingress serves it
-    there: kubeflow/pipelines 2.17.0 ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``).
+    """The URL one path step from ``url`` (a host whose healthz was 404, or a page not the API's) where the KFP
+    API answers, else ``""``: without ``/apis/v2beta1`` (the API base pasted whole: kfp appends it itself),
+    without ``/pipeline`` (a port-forward or the in-cluster Service serve the API at the root), or with it
+    (Kubeflow's ingress serves it there: kubeflow/pipelines 2.17.0
+    ``manifests/kustomize/base/installs/multi-user/virtual-service.yaml``); ``/_/pipeline`` (the central
+    dashboard's page of KFP, an iframe of ``/pipeline``) at ``/pipeline``.
     One request to the same scheme and server, so the token goes nowhere else."""
     opener, headers = _prober(auth)
     path = urllib.parse.urlsplit(url).path
     cut = next((len(tail) for tail in ("/apis/v2beta1", "/apis/v1beta1", "/pipeline") if path.endswith(tail)), 0)
     there = url[:-cut] if cut else url + "/pipeline"
+    if path.endswith("/_/pipeline"):  # the central dashboard's page of KFP (its iframe of /pipeline)
+        there = url[: -len("/_/pipeline")] + "/pipeline"
     request = urllib.request.Request(f"{there}/apis/v2beta1/healthz", headers=headers)
     try:
         with opener.open(request, timeout=timeout) as resp:
@@ -1387,11 +1490,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                     body = resp.data
                 except ApiException as exc:
                     if exc.status == 0:  # TLS: the generated client wraps SSLError this way
-                        raise PlatformError(
-                            f"cannot reach KFP at {url}: TLS failed "
-                            f"({_body_text(exc.reason)[:200]}) — fix: check --host (http or "
-                            "https?) and the server's certificate"
-                        ) from exc
+                        raise PlatformError(_tls_failed(url, exc.reason, auth)) from exc
                     if exc.status == 404 and can_probe_directly(url, auth) and (
                             there := _kfp_nearby(url, auth, timeout)):
                         raise PlatformError(_found_nearby(url, there, host_given=False)) from exc
@@ -1399,7 +1498,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                         explain_status(exc.status, exc.body, exc.headers, url=url, auth=auth)
                     ) from exc
                 except (OSError, HTTPError) as exc:
-                    raise PlatformError(_network_error(exc, url, timeout)) from exc
+                    raise PlatformError(_network_error(exc, url, timeout, auth)) from exc
                 history = getattr(getattr(resp, "retries", None), "history", None) or ()
                 moved = next((h.redirect_location for h in history if h.redirect_location), "")
                 headers = dict(resp.headers or {})
@@ -1409,7 +1508,12 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                             resp.status, body, headers, url=url, auth=auth, redirected_to=moved
                         )
                     )
-                self.ctloop_backend = _backend_from(url, resp.status, body, headers, auth)
+                try:
+                    self.ctloop_backend = _backend_from(url, resp.status, body, headers, auth)
+                except PlatformError as exc:
+                    if not can_probe_directly(url, auth):
+                        raise
+                    raise _nearby_or(exc, url, resp.status, body, headers, auth, timeout, host_given=False) from exc
             return kfp_server_api.V2beta1GetHealthzResponse(
                 multi_user=self.ctloop_backend.multi_user,
                 pipeline_store=self.ctloop_backend.pipeline_store or None,
@@ -1647,6 +1751,8 @@ class Platform:
             (:func:`pod_namespace`: a KFP task's profile).
         client: A ready ``kfp.Client`` (tests); skips connecting and the version check.
         token_file: File with a bearer token, re-read before every request.
+        ca_file: PEM bundle of the CA that signed KFP's certificate (else ``KFP_CA_FILE``, else
+            certifi's public CAs).
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -1660,6 +1766,7 @@ class Platform:
         client: Any = None,
         *,
         token_file: str = "",
+        ca_file: str = "",
         timeout: float = DEFAULT_TIMEOUT,
         allow_old_backend: bool = False,
         warn: Callable[[str], Any] | None = None,
@@ -1684,6 +1791,9 @@ class Platform:
             refuse_credentials_in_host(os.environ[HOST_ENV], HOST_ENV)
             check_host_env(os.environ[HOST_ENV])
         self.auth = resolve_auth(host, token, token_file)
+        ca_path, ca_source = resolve_ca_file(ca_file)
+        if ca_path:
+            self.auth = replace(self.auth, ca_file=ca_path, ca_source=ca_source)
         if not host and not _discoverable():
             raise ConfigError(
                 f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a "
@@ -1696,6 +1806,8 @@ class Platform:
             kwargs["existing_token"] = self.auth.token
         elif self.auth.token_file:
             kwargs["credentials"] = _token_file_credentials(self.auth.token_file, self.auth.source)
+        if self.auth.ca_file:
+            kwargs["ssl_ca_cert"] = self.auth.ca_file
         # never kfp.Client's ``namespace``: without a host it is where KFP is installed (2.17.0
         # ``_load_config``: ml-pipeline.<namespace>.svc, the kubeconfig proxy of <namespace>), not the
         # profile; every call below passes the profile itself
@@ -1713,7 +1825,7 @@ class Platform:
                 if self.client.ctloop_backend is None:
                     self.client.get_kfp_healthz()
         except (OSError, HTTPError) as exc:  # raised by kfp.Client while configuring
-            raise PlatformError(_network_error(exc, where, self.timeout)) from exc
+            raise PlatformError(_network_error(exc, where, self.timeout, self.auth)) from exc
         self.backend = self.client.ctloop_backend
         self.host = self.backend.url if self.backend else host
         if not self.namespace:
@@ -1828,7 +1940,7 @@ class Platform:
             ) from exc
         except (OSError, HTTPError) as exc:  # refused, DNS, TLS, retries exhausted, timeout
             raise PlatformError(
-                f"KFP API {what}: " + _network_error(exc, url, self.timeout)
+                f"KFP API {what}: " + _network_error(exc, url, self.timeout, self.auth)
             ) from exc
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             if not _raised_in_kfp_server_api(exc):

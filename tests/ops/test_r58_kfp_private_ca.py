@@ -1,0 +1,186 @@
+"""KFP served over TLS with a certificate of a private CA (cert-manager's self-signed issuer on a Kubeflow
+ingress, a corporate CA) could not be reached at all.
+
+kfp 2.17.0 verifies with certifi's public CAs unless ``kfp.Client(ssl_ca_cert=...)`` names a bundle
+(``kfp/client/client.py`` ``_load_config``: ``config.ssl_ca_cert``; kfp-server-api 2.17.3 ``rest.py``:
+``ca_certs = configuration.ssl_ca_cert`` else ``certifi.where()``; neither reads ``REQUESTS_CA_BUNDLE`` or
+``SSL_CERT_FILE``), and ctloop's own healthz probe used certifi alone. ctloop had no way to name the CA:
+every command said "TLS failed (... unable to get local issuer certificate) — fix: check --host (http or
+https?) and the server's certificate", with the host and the certificate right. Now ``--ca-file`` /
+``KFP_CA_FILE`` (the ``<SERVICE>_CA_FILE`` of ``PROMETHEUS_CA_FILE``, ``PUSHGATEWAY_CA_FILE``) is the bundle
+both the probe and ``kfp.Client`` verify with, and a verification failure names it as the fix.
+"""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+
+import pytest
+
+from ctloop.cli import main
+from ctloop.errors import ConfigError, PlatformError
+from ctloop.ops.platform import Platform
+from tests.doubles.kfp_api import KfpApiDouble
+from tests.ops.test_platform import isolate_kfp_env
+from tests.serving.test_prometheus_auth import _certificates
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    """(ca, cert, key) of a private CA and a 127.0.0.1 certificate it signed, and another CA's bundle."""
+    tmp = tmp_path_factory.mktemp("kfp-ca")
+    ca, cert, key = _certificates(tmp)
+    other = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.crt"
+    subprocess.run(
+        ["openssl", *other.split(), "-days", "2", "-subj", "/CN=another-ca"],
+        cwd=tmp,
+        check=True,
+        capture_output=True,
+    )
+    return ca, cert, key, tmp / "other.crt"
+
+
+@pytest.fixture
+def tls_kfp(certs, monkeypatch, tmp_path):
+    """The KFP API double served over TLS: yields (double, https url)."""
+    isolate_kfp_env(monkeypatch, tmp_path)
+    monkeypatch.delenv("KFP_CA_FILE", raising=False)
+    _, cert, key, _ = certs
+    double = KfpApiDouble(tokens={"ok": "ok"})
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    double.server.socket = context.wrap_socket(double.server.socket, server_side=True)
+    with double:
+        yield double, f"https://{double.address}"
+
+
+def _connect(url: str, via: str, monkeypatch, **kwargs) -> Platform:
+    """``Platform`` for ``url`` given as --host (probed by ctloop first), or as KF_PIPELINES_ENDPOINT
+    (not probed: the first request is kfp.Client's own, through urllib3)."""
+    if via == "host":
+        return Platform(host=url, token="ok", timeout=5, **kwargs)
+    monkeypatch.setenv("KF_PIPELINES_ENDPOINT", url)
+    return Platform(token="ok", timeout=5, **kwargs)
+
+
+@pytest.mark.parametrize("via", ["host", "KF_PIPELINES_ENDPOINT"])
+def test_without_the_ca_the_line_names_the_ca_file_fix(tls_kfp, monkeypatch, via):
+    _, url = tls_kfp
+    with pytest.raises(PlatformError) as caught:
+        _connect(url, via, monkeypatch)
+    line = str(caught.value)
+    assert (
+        line.startswith(f"cannot reach KFP at {url}: TLS failed (")
+        and "CERTIFICATE_VERIFY_FAILED" in line
+    ), line
+    assert "give --ca-file (KFP_CA_FILE) the CA bundle that signed its certificate" in line, line
+
+
+@pytest.mark.parametrize("how", ["argument", "KFP_CA_FILE"])
+def test_the_ca_file_is_trusted_by_the_probe_and_by_kfp_client(tls_kfp, certs, monkeypatch, how):
+    double, url = tls_kfp
+    ca = str(certs[0])
+    if how == "KFP_CA_FILE":
+        monkeypatch.setenv("KFP_CA_FILE", ca)
+    platform = Platform(
+        host=url, token="ok", timeout=5, **({"ca_file": ca} if how == "argument" else {})
+    )
+    assert platform.backend is not None and platform.backend.tag_name == "2.17.0"  # the probe
+    assert platform.auth.ca_source == (
+        f"--ca-file {ca}" if how == "argument" else f"KFP_CA_FILE {ca}"
+    )
+    assert platform.ensure_experiment("ctloop")  # kfp.Client's own requests (urllib3), over TLS
+    assert [c.path for c in double.calls if c.method == "POST"] == ["/apis/v2beta1/experiments"]
+
+
+@pytest.mark.parametrize("via", ["host", "KF_PIPELINES_ENDPOINT"])
+def test_a_ca_file_that_did_not_sign_the_certificate_says_so(tls_kfp, certs, monkeypatch, via):
+    _, url = tls_kfp
+    other = str(certs[3])
+    with pytest.raises(PlatformError) as caught:
+        _connect(url, via, monkeypatch, ca_file=other)
+    line = str(caught.value)
+    assert f"its certificate is not signed by a CA in --ca-file {other}" in line, line
+
+
+@pytest.mark.parametrize("kind", ["missing", "not PEM", "directory"])
+def test_an_unusable_ca_file_is_one_line_exit_2_before_any_request(
+    tls_kfp, tmp_path, capsys, monkeypatch, kind
+):
+    double, url = tls_kfp
+    path = tmp_path / "ca.crt"
+    if kind == "not PEM":
+        path.write_text("not a certificate\n")
+    elif kind == "directory":
+        path.mkdir()
+    assert main(["runs", "--host", url, "--token", "ok", "--ca-file", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --ca-file {path}: ") and "\n" not in err, err
+    assert double.calls == []
+    monkeypatch.setenv("KFP_CA_FILE", str(path))
+    with pytest.raises(ConfigError, match=f"^KFP_CA_FILE {path}: "):
+        Platform(host=url, token="ok", timeout=5)
+    assert double.calls == []
+
+
+def test_the_cli_takes_ca_file(tls_kfp, certs, capsys):
+    _, url = tls_kfp
+    assert (
+        main(
+            ["runs", "--host", url, "--token", "ok", "--ca-file", str(certs[0]), "--experiment", ""]
+        )
+        == 0
+    ), capsys.readouterr().err
+
+
+def test_a_certificate_for_another_name_says_so(tls_kfp, certs):
+    double, _ = tls_kfp
+    url = f"https://localhost:{double.server.server_address[1]}"  # the certificate is for IP 127.0.0.1 alone
+    with pytest.raises(PlatformError) as caught:
+        Platform(host=url, token="ok", timeout=5, ca_file=str(certs[0]))
+    line = str(caught.value)
+    assert (
+        "Hostname mismatch" in line and "the certificate is not issued for this host name" in line
+    ), line
+
+
+def test_an_expired_certificate_says_so_not_the_ca(certs, monkeypatch, tmp_path):
+    """OpenSSL's "certificate has expired" is a CERTIFICATE_VERIFY_FAILED as an unknown CA is: the line
+    must not send the user to --ca-file (given and right) for a certificate that cert-manager failed to renew."""
+    isolate_kfp_env(monkeypatch, tmp_path)
+    ca, _, _, _ = certs
+    old = "req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout old.key -out old.csr -subj /CN=127.0.0.1"
+    subprocess.run(["openssl", *old.split()], cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    sign = "x509 -req -in old.csr -CAcreateserial -out old.crt -days -1 -extfile san.ext"  # notAfter a day ago
+    subprocess.run(
+        ["openssl", *sign.split(), "-CA", str(ca), "-CAkey", str(ca.with_suffix(".key"))],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    double = KfpApiDouble()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "old.crt", tmp_path / "old.key")
+    double.server.socket = context.wrap_socket(double.server.socket, server_side=True)
+    with double, pytest.raises(PlatformError) as caught:
+        Platform(host=f"https://{double.address}", token="ok", timeout=5, ca_file=str(ca))
+    line = str(caught.value)
+    assert "certificate has expired" in line and "fix: KFP's certificate has expired" in line, line
+    assert "--ca-file" not in line, line
+
+
+def test_doctor_says_which_ca_verified_kfp(tls_kfp, certs):
+    """``ctloop doctor``'s KFP line names the credentials used (``auth: ...``); the CA bundle that verified
+    the certificate, from --ca-file or KFP_CA_FILE, is named the same way."""
+    from ctloop.ops import doctor
+
+    _, url = tls_kfp
+    check = doctor.Doctor(
+        doctor.DoctorOptions(host=url, token="ok", ca_file=str(certs[0]))
+    ).check_kfp()
+    assert check.line() == (
+        f"ok   KFP API {url} (backend 2.17.0, single-user; auth: --token; "
+        f"TLS CA: --ca-file {certs[0]})"
+    ), check.line()
