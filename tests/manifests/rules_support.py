@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -83,8 +84,52 @@ def _indented(text: str, spaces: int) -> str:
     )
 
 
+# the canary alerts: series compared, and the CanaryRules default it is compared with
+CANARY_ALERTS = {
+    "CtloopRevisionErrorRateHigh": ("ctloop:request_error_ratio:rate5m", "max_error_rate"),
+    "CtloopRevisionFailsLargeBatches": ("ctloop:failed_instance_share_bound:5m", "max_error_rate"),
+    "CtloopRevisionLatencyP99High": ("ctloop:request_latency_p99_seconds:5m", "max_p99_seconds"),
+}
+
+
+def canary_alert_thresholds() -> dict[str, str]:
+    """Each canary alert's expression, ``series > value``: the value is the canary analysis'
+    default (``ctloop.config.CanaryRules``), written once there."""
+    from ctloop import config
+
+    defaults = config.CanaryRules()
+    return {name: f"{series} > {getattr(defaults, field)!r}" for name, (series, field) in CANARY_ALERTS.items()}
+
+
+def _canary_alerts(tail: str) -> str:
+    """The rules after the generated source group with the alerts' thresholds, their summaries'
+    words ("over 1 %", "over 500 ms", "99 % confidence") and the large-batch bound's z generated
+    from the analysis' defaults."""
+    from ctloop.serving import analysis
+
+    confidence = analysis.FAILED_SHARE_CONFIDENCE
+    z = f"{statistics.NormalDist().inv_cdf(confidence):.6f}"
+    tail, n = re.subn(r"(\n\s+- )[\d.]+( / \(3 \* sqrt\(ctloop:failed_requests_effective:5m\)\))",
+                      rf"\g<1>{z}\2", tail)
+    assert n == 1, "the large-batch bound's z is not where it was"
+    tail = re.sub(r"z = [\d.]+\)", f"z = {z})", tail)
+    tail = re.sub(r"at the [\d.]+ % lower bound of a", f"at the {confidence * 100:g} % lower bound of a", tail)
+    for name, expr in canary_alert_thresholds().items():
+        series, value = expr.split(" > ")
+        unit = "s" if "latency" in series else "percentunit"
+        block = re.compile(rf"(- alert: {name}\n\s+expr: ){re.escape(series)} > [\d.]+\n(.*?)(?=\n\s+- alert:|\Z)",
+                           re.S)
+        match = block.search(tail)
+        assert match, f"{name}: expr is not `{series} > value`"
+        rest = re.sub(r"over [\d.]+ (%|ms|s) for", f"over {_shown(float(value), unit)} for", match.group(2))
+        rest = re.sub(r"\([\d.]+ % confidence;", f"({confidence * 100:g} % confidence;", rest)
+        tail = tail[: match.start()] + f"{match.group(1)}{expr}\n{rest}" + tail[match.end():]
+    return tail
+
+
 def expected_canary_rules() -> str:
-    """prometheusrule.yaml with group 0 = the default source's generated group."""
+    """prometheusrule.yaml with group 0 = the default source's generated group, and the canary
+    alerts' thresholds from the analysis' defaults (:func:`_canary_alerts`)."""
     text = CANARY_RULES.read_text()
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
@@ -92,7 +137,7 @@ def expected_canary_rules() -> str:
     return (
         f"{head}{BEGIN} (generated: python -m ctloop.serving.metric_sources rules "
         f"{DEFAULT_SOURCE})\n"
-        f"{generated}{END}{tail}"
+        f"{generated}{END}{_canary_alerts(tail)}"
     )
 
 

@@ -59,7 +59,7 @@ SUGGESTED_WINDOW = format_range(SCRAPES_PER_WINDOW * range_ms(PODMONITOR_INTERVA
 # and 50-1000 stable requests, shares 0.5-90 %: tests/serving/test_r56_canary_client_errors.py)
 CLIENT_ERROR_CONFIDENCE = 0.99
 # the one-sided confidence of the 5xx rule's large-batch bound (:func:`failed_share_lower_bound`);
-# manifests/components/monitoring/prometheusrule.yaml writes the same bound (z = 2.326348)
+# manifests/components/monitoring/prometheusrule.yaml writes the same bound, its z generated from this (`make golden`)
 FAILED_SHARE_CONFIDENCE = 0.99
 
 
