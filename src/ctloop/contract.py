@@ -137,6 +137,8 @@ class DataContract:
             raise ConfigError("contract.columns must map column names to rules")
         rules = []
         for name, rule in cols.items():
+            if not isinstance(name, str):  # `123:`, `~:`, `2024-01-01:`: str() made '123', 'None', a date's text
+                raise ConfigError(f"contract.columns: {not_text_key(name)}")
             path = f"contract.columns.{name}"
             if rule is None:
                 rule = {}
@@ -163,6 +165,10 @@ class DataContract:
             allowed = rule.get("allowed")
             if allowed is not None and not isinstance(allowed, list | tuple):
                 raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
+            for i, value in enumerate(allowed or ()):  # a cell holds one value: '[north]' matched no row
+                if value is not None and not isinstance(value, str | int | float):
+                    raise ConfigError(f"{path}.allowed[{i}]: a list of single values (text, numbers, true/false), "
+                                      f"got {shown_value(value)}")
             required = rule.get("required", True)
             if not isinstance(required, bool):
                 raise ConfigError(f"{path}.required must be true or false, got {required!r}")
@@ -207,6 +213,19 @@ class DataContract:
 
 
 # --------------------------------------------------------------------------- checks every core shares
+def not_text_key(key: Any) -> str:
+    """What is wrong with a mapping key that is no text (YAML reads a bare ``123:`` as a number, ``~:`` as null,
+    ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant."""
+    import datetime as dt
+
+    if key is None:
+        return "None (null to YAML: `~`, `null` or an empty key) is no name: give the column's name"
+    kind = "a date" if isinstance(key, dt.date) else "true/false" if isinstance(key, bool) else \
+        "a number" if isinstance(key, int | float) else type(key).__name__
+    text = key.isoformat() if isinstance(key, dt.date) else str(key).lower() if isinstance(key, bool) else str(key)
+    return f"{text} ({kind} to YAML, not text) is no name: quote it ('{text}':)"
+
+
 def check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame of one's own (a file's names are unique text: a CSV renames duplicates ``a.1``)
     whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
