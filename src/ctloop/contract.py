@@ -457,7 +457,7 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
     close = same or difflib.get_close_matches(str(name), names, n=1)
     if close:
         return f"column is missing from the data; did you mean {close[0]!r}?"
-    shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    shown = shown_names(names)
     from ctloop.storage import data_cells
 
     if (source_format or "csv") == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
@@ -465,6 +465,14 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
                 "written without a header row? Spark writes part-*.csv without one unless told to: write it "
                 "with df.write.option(\"header\", \"true\").csv(...)")
     return f"column is missing from the data (its columns: {shown})"
+
+
+def shown_names(names: Any, first: int = 10) -> str:
+    """A table's column names as a message lists them: the ``first`` ones, and how many more (a header of
+    10**6 names was a line of megabytes)."""
+    names = [str(c) for c in names]
+    return ", ".join(repr(c) for c in names[:first]) + (f" and {len(names) - first} more" if len(names) > first
+                                                        else "")
 
 
 def nested_values(col: pd.Series) -> tuple[int, Any] | None:
