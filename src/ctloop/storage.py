@@ -4538,6 +4538,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             raise empty_csv(uri)
         size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
         fh.seek(0)
+        compression = None
         try:
             if kind == "parquet":
                 source: BinaryIO = fh
@@ -4567,6 +4568,11 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
                 frame = _read_csv(uri, fh, compression, text_columns)
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc
+        except MemoryError:  # a process memory limit (ulimit -v, RLIMIT_AS): was a traceback; `from None` frees it
+            gz = " (gzip-compressed: its text is larger)" if compression == "gzip" else ""
+            raise DataSourceError(f"{uri} does not fit in this process's memory: it ran out while reading the "
+                                  f"{size:,} bytes stored{gz}: give the step more memory (the KFP task's memory "
+                                  "limit) or split the table into parts (a directory of files)") from None
         except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
             # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
             # a file cut short, zlib.error for a corrupt deflate stream
