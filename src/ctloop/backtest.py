@@ -807,6 +807,7 @@ def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, p
         missing_column,
         numbers_as_numbers,
         parse_times,
+        shown_names,
     )
     from ctloop.storage import TABLE_FORMAT, _decimals_as_floats, plain_missing
     from ctloop.timeutil import parse_duration
@@ -819,14 +820,15 @@ def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, p
             raise DataValidationError([(col, "required", len(frame), (
                 "column is the frame's index, not one of its columns (the replay reads columns): pass "
                 "frame.reset_index()" if indexed else missing_column(col, frame.columns, frame.attrs.get(TABLE_FORMAT))))])
+    # a Parquet struct or list target: one line, as the train core says it (was: "unhashable type: 'dict'")
+    train_core.check_target_nested(frame[cfg.target], cfg.target)
     sliced = cfg.gate.slice_column if cfg.gate is not None else ""
     if sliced and (sliced not in frame.columns or sliced == cfg.time_column):  # else every gate fails, then "trainable"
         raise ConfigError(f"gate.slice_column {sliced!r}: " + (
             missing_column(sliced, frame.columns, frame.attrs.get(TABLE_FORMAT)) if sliced not in frame.columns else
             "is the time column (every row its own slice): slice by a column such as a region or a product"))
     if frame.empty:  # a header only: not "the time column has no values"
-        shown = ", ".join(repr(str(c)) for c in frame.columns)
-        raise DataValidationError([("*", "rows", 0, f"the data have no rows (its columns: {shown})")])
+        raise DataValidationError([("*", "rows", 0, f"the data have no rows (its columns: {shown_names(frame.columns)})")])
     step = parse_duration(cfg.window, name="--window")
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)

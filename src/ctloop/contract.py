@@ -44,7 +44,13 @@ COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.
 _AFFIX = r"[$€£¥%]|°?[^\W\d_]+(?:/[^\W\d_]+)?2?\.?"
 WRITTEN_NUMBER = (rf"(?P<sign>[-+])?(?:(?P<pre>[$€£¥]|[A-Z]{{3}}(?=\s))\s?)?"
                   rf"(?P<num>{COMMA_NUMBER}|[-+]?(?:\d+(?:\.\d+)?|\.\d+))\s?(?P<suf>{_AFFIX})?")
-_NAME = re.compile(r"[A-Z][a-z]{2,}").fullmatch  # a capitalised word: a street, a month ('12 Main', '3 Jan')
+# a capitalised word: a street, a month ('12 Main', '3 Jan', '5 March'); not a plural ('36 Months', '5 Hrs') nor a
+# word without a vowel, an abbreviation ('80 Kmpl', '120 Bhp'): those are units
+_NAME = re.compile(r"(?=.*[AEIOUYaeiouy])[A-Z][a-z]+[a-rt-z]").fullmatch
+# words that multiply the number before them ('5 lakh' is 500,000; stripping the word would give 5): the Indian
+# numbering's lakh and crore, the English scale words and the abbreviations reports use; plurals read alike
+MULTIPLIERS = {"k": 10**3, "thousand": 10**3, "lakh": 10**5, "lac": 10**5, "million": 10**6, "mn": 10**6,
+               "mio": 10**6, "crore": 10**7, "cr": 10**7, "billion": 10**9, "bn": 10**9}
 ONE_LETTER_UNITS = frozenset("gwlshm")  # grams, watts, litres, seconds, hours, metres: other single letters are codes
 WRITTEN_MAX_AFFIXES = 3
 # distinct written numbers (separators, a unit or a currency) that make a text column one of numbers; a code list
@@ -131,6 +137,8 @@ class DataContract:
             raise ConfigError("contract.columns must map column names to rules")
         rules = []
         for name, rule in cols.items():
+            if not isinstance(name, str):  # `123:`, `~:`, `2024-01-01:`: str() made '123', 'None', a date's text
+                raise ConfigError(f"contract.columns: {not_text_key(name)}")
             path = f"contract.columns.{name}"
             if rule is None:
                 rule = {}
@@ -157,6 +165,10 @@ class DataContract:
             allowed = rule.get("allowed")
             if allowed is not None and not isinstance(allowed, list | tuple):
                 raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
+            for i, value in enumerate(allowed or ()):  # a cell holds one value: '[north]' matched no row
+                if value is not None and not isinstance(value, str | int | float):
+                    raise ConfigError(f"{path}.allowed[{i}]: a list of single values (text, numbers, true/false), "
+                                      f"got {shown_value(value)}")
             required = rule.get("required", True)
             if not isinstance(required, bool):
                 raise ConfigError(f"{path}.required must be true or false, got {required!r}")
@@ -201,6 +213,19 @@ class DataContract:
 
 
 # --------------------------------------------------------------------------- checks every core shares
+def not_text_key(key: Any) -> str:
+    """What is wrong with a mapping key that is no text (YAML reads a bare ``123:`` as a number, ``~:`` as null,
+    ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant."""
+    import datetime as dt
+
+    if key is None:
+        return "None (null to YAML: `~`, `null` or an empty key) is no name: give the column's name"
+    kind = "a date" if isinstance(key, dt.date) else "true/false" if isinstance(key, bool) else \
+        "a number" if isinstance(key, int | float) else type(key).__name__
+    text = key.isoformat() if isinstance(key, dt.date) else str(key).lower() if isinstance(key, bool) else str(key)
+    return f"{text} ({kind} to YAML, not text) is no name: quote it ('{text}':)"
+
+
 def check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame of one's own (a file's names are unique text: a CSV renames duplicates ``a.1``)
     whose column names ``prepare_data`` and ``ctloop backtest`` cannot pass on, each named in one
@@ -432,7 +457,7 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
     close = same or difflib.get_close_matches(str(name), names, n=1)
     if close:
         return f"column is missing from the data; did you mean {close[0]!r}?"
-    shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    shown = shown_names(names)
     from ctloop.storage import data_cells
 
     if (source_format or "csv") == "csv" and names and 2 * data_cells(names) >= len(names):  # a CSV's first row of data
@@ -440,6 +465,14 @@ def missing_column(name: str, columns: Any, source_format: str | None = None) ->
                 "written without a header row? Spark writes part-*.csv without one unless told to: write it "
                 "with df.write.option(\"header\", \"true\").csv(...)")
     return f"column is missing from the data (its columns: {shown})"
+
+
+def shown_names(names: Any, first: int = 10) -> str:
+    """A table's column names as a message lists them: the ``first`` ones, and how many more (a header of
+    10**6 names was a line of megabytes)."""
+    names = [str(c) for c in names]
+    return ", ".join(repr(c) for c in names[:first]) + (f" and {len(names) - first} more" if len(names) > first
+                                                        else "")
 
 
 def nested_values(col: pd.Series) -> tuple[int, Any] | None:
@@ -537,34 +570,66 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
 
 
 def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str, unit: str = "",
-                         decimal: bool = False) -> str:
+                         decimal: bool = False, multiplied: str = "") -> str:
     """The note on a text column holding numbers written with a decimal comma, separators, a currency or a unit
     (:func:`check_numbers_as_text`'s ``written``), alone or beside plain ones: said by the train core and once up
     front by ``ctloop backtest``, never a refusal (a heuristic must not stop a retrain). ``kinds`` maps ``plain``,
-    ``written``, ``suffixed`` (numbers with other suffixes, '45R') and ``text`` ('?') to (rows, an example);
-    ``form`` is ``thousands`` ('1,234'), ``decimal`` ('12,5') or ``unit`` (``unit`` its affixes, "'km'"), the advice following it: pandas reads
+    ``written``, ``multiplied`` (a number and a :data:`MULTIPLIERS` word, '5 lakh'), ``suffixed`` (numbers with other
+    suffixes, '45R'), ``text`` ('?') and ``blank`` ('', '  ') to (rows, an example); ``form`` is ``thousands``
+    ('1,234'), ``decimal`` ('12,5') or ``unit`` (``unit`` its affixes, "'km'"), the advice following it, or ``plain``
+    (no written numbers: multiplier words or blank texts beside plain numbers): pandas reads
     '12,500' as 12.5 under ``decimal=',', thousands='.'``, so that is advised only for a decimal comma, and not when
     plain rows write '.' decimals ('12.625' would read 12625): those are normalised per row. ``decimal``: the numbers
-    beside a unit have a decimal comma ('12,5 %'). Examples are cut to 40 characters."""
+    beside a unit have a decimal comma ('12,5 %'). ``multiplied``: an example and its number ("'5 lakh' is 500000").
+    Examples are cut to 40 characters."""
     said = {"written": {"thousands": "with thousands separators", "decimal": "with a decimal comma",
-                        "unit": f"with a unit or currency ({unit})"}[form],
-            "plain": "plain numbers", "suffixed": "numbers with other suffixes", "text": "text"}
+                        "unit": f"with a unit or currency ({unit})", "plain": ""}[form],
+            "multiplied": "with a multiplier word", "plain": "plain numbers", "suffixed": "numbers with other suffixes",
+            "text": "text", "blank": "blank text"}
     parts = [f"{kinds[k][0]} row{'s' * (kinds[k][0] != 1)} {said[k]} (e.g. {_short(kinds[k][1])})"
-             for k in ("written", "plain", "suffixed", "text") if kinds.get(k, (0, ""))[0]]
+             for k in ("written", "multiplied", "plain", "suffixed", "text", "blank") if kinds.get(k, (0, ""))[0]]
     how = {"thousands": "read it with pandas.read_csv(path, thousands=',') and write Parquet",
            "decimal": "read it with pandas.read_csv(path, decimal=',', thousands='.') and write Parquet",
-           "unit": f"strip {unit} (and any separators) and write plain numbers or Parquet"}[form]
+           "unit": f"strip {unit} (and any separators) and write plain numbers or Parquet", "plain": ""}[form]
     if form == "unit" and decimal:
         how = (f"strip {unit} and any '.' thousands separators, use ',' as the decimal point, and write plain numbers "
                "or Parquet")
     blank = ", and blank the text (an empty cell is a gap)" if kinds.get("text", (0, ""))[0] else ""
-    mixed = " (an export that changed?)" if kinds.get("plain", (0, ""))[0] else ""
+    has = {k for k in ("written", "multiplied") if kinds.get(k, (0, ""))[0]}
+    mixed = " (an export that changed?)" if kinds.get("plain", (0, ""))[0] and has else ""
     if form == "decimal" and mixed:  # read_csv(decimal=',', thousands='.') would read the plain '12.625' as 12625
-        how = ("normalise it per row (it mixes '.' and ',' decimals): replace ',' by '.' in the rows written with a "
-               "comma, and write Parquet")
+        # and '1.234,5' has a '.' too: a thousands separator there, deleted before the comma becomes the point
+        how = ("normalise it per row (it mixes '.' and ',' decimals): in the rows written with a comma, delete the "
+               "'.' thousands separators and replace ',' by '.', and write Parquet")
+    if multiplied:  # '5 lakh' stripped is 5
+        out = f"write the numbers with a multiplier word out in full ({multiplied})"
+        how = f"{how}; {out}" if how else f"{out} and write plain numbers or Parquet"
+    if kinds.get("blank", (0, ""))[0]:  # an empty Parquet string, a cell of spaces: a gap written as text
+        gaps = "write the blank texts as nulls (an empty CSV cell, a Parquet null), not as text"
+        how = f"{how}; {gaps}" if how else gaps
     return (f"column {name!r} holds numbers written as text: {', '.join(parts)}{mixed}: read as text, each value a "
             f"category, not a number; to learn it as a number, {how}{blank}; or drop the column if it is meant "
             "as text")
+
+
+def multiplier(affix: Any) -> int | None:
+    """The factor of a :data:`MULTIPLIERS` word ('lakh', 'Lakhs', 'mn.'), or None."""
+    if not affix:
+        return None
+    key = str(affix).rstrip(".").casefold()
+    return MULTIPLIERS.get(key) or (MULTIPLIERS.get(key[:-1]) if key.endswith("s") and len(key) > 2 else None)
+
+
+def _multiplied_out(number: str, factor: int, comma_decimal: bool) -> str:
+    """``number`` (a written one's number part) times ``factor``, as plain digits: '5' x 10**5 is '500000'."""
+    from decimal import Decimal, InvalidOperation
+
+    digits = number.replace(".", "").replace(",", ".") if comma_decimal else number.replace(",", "")
+    try:
+        value = Decimal(digits) * factor
+    except InvalidOperation:  # pragma: no cover - the pattern matched a number
+        return "?"
+    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
 
 
 def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
@@ -591,6 +656,7 @@ def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
             names = {k: all(_NAME(a.rstrip(".")) for a, k2 in keys.items() if k2 == k) for k in set(keys.values())}
             # a currency, '%', 2+ letters (not a capitalised name such as 'Main', 'Jan') or a 1-letter unit
             unit_like = {a: repeats.get(k, False) and (not any(c.isalpha() for c in a) or k in ONE_LETTER_UNITS
+                                                       or multiplier(k) is not None  # '5k', '12 Lakh'
                                                        or (len(a.rstrip(".")) >= 2 and not names[k]))
                          for a, k in keys.items()}
             written[has] = raw.map(unit_like).to_numpy(bool)
@@ -676,7 +742,20 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
         numbers = np.full(len(distinct), np.nan)
         numbers[may] = pd.to_numeric(lead[may], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         is_word = np.isnan(numbers)
+        # blank texts ('', '  ': a Parquet empty string, a spreadsheet's cell of spaces) are gaps written as text: said
+        # in the note, never taken for a marker word ('?') nor refused
+        gap = is_word & (lead.str.len() == 0).to_numpy(bool)
+        gaps = (int(rows[gap].sum()), str(distinct[gap][0])) if gap.any() else (0, "")
+        if gaps[0]:
+            keep = ~gap
+            distinct, rows, may, coded, numbers, is_word = (a[keep] for a in (distinct, rows, may, coded, numbers,
+                                                                              is_word))
+            lead = lead[keep].reset_index(drop=True)
         if not is_word.any():
+            if gaps[0] and written is not None and pd.unique(numbers).size >= NUMBER_TEXT_MIN_DISTINCT \
+                    and not _codes(rows, numbers):  # amounts and blank texts: one blank makes the column text
+                written[str(name)] = _note(name, distinct, rows, distinct[:0], rows[:0], np.zeros(0, dtype=bool),
+                                           np.zeros(0, dtype=object), False, gaps)
             continue
         plain = pd.unique(numbers[~is_word]).size
         distinct_words, words_may = distinct[is_word], (may | coded)[is_word]
@@ -695,23 +774,18 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
             mixed = _plain_not_written_so(lead[~is_word], nums[is_written], unit) >= NUMBER_TEXT_MIN_DISTINCT
             if written is not None:
                 written[str(name)] = _note(name, distinct[~is_word] if mixed else distinct[:0], rows[~is_word],
-                                           distinct_words, rows[is_word], is_written, nums, unit)
+                                           distinct_words, rows[is_word], is_written, nums, unit, gaps)
             continue
         # fewer written numbers: not words (as before round 57's rewrites); the code test decides
         if len(others) > NUMBER_TEXT_MAX_WORDS or plain < NUMBER_TEXT_MIN_DISTINCT:
             continue
         # the number texts as the encoder sees them ('01' and '1' are two categories), each with its row count
-        seen, number_rows = rows[~is_word], len(values) - n_words
-        # amounts to the cent repeat once a table is large (the frequency test alone passed them on a big table,
-        # not a small one): mostly fractions, more distinct than the encoder keeps, are amounts at any size;
-        # dotted codes ('250.01' beside 'V57', versions '3.10') are few and pass as codes
-        fractions = int(seen[numbers[~is_word] % 1 != 0].sum())
-        amounts = fractions * 2 > number_rows and len(seen) > ONE_HOT_MAX_CATEGORIES
-        if not amounts and int(seen[seen < ONE_HOT_MIN_FREQUENCY].sum()) * 2 <= number_rows:
+        seen, number_rows = rows[~is_word], int(rows[~is_word].sum())
+        if _codes(seen, numbers[~is_word]):
             passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
             continue
         # a few numbers with a unit, a suffix or a prefix beside plain ones ('96,276 km' among '980', '12 bis',
-        # '5 lakh'): noted, never refused; real markers ('?', 'bad', '') still are
+        # '5 lakh'): noted, never refused; real markers ('?', 'bad') still are (blank texts are gaps, above)
         worded = len(others) and all(match_written(str(t).strip()) for t in others)
         if worded:
             is_written = np.ones(len(distinct_words), dtype=bool)
@@ -722,7 +796,7 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
         if n_written or worded:  # plain numbers and a few written ones ('1,500' among '980'): noted, never refused
             if written is not None:
                 written[str(name)] = _note(name, distinct[~is_word], seen, distinct_words, rows[is_word],
-                                           is_written, nums, unit)
+                                           is_written, nums, unit, gaps)
             continue
         violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but text "
                            f"in the others (e.g. {others[0]!r}): read as text, each number a category the "
@@ -732,10 +806,23 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
     return passed
 
 
+def _codes(seen: Any, numbers: Any) -> bool:
+    """Whether number texts seen ``seen`` times each (their values ``numbers``) are codes the one-hot encoder keeps:
+    most rows hold one seen ``ONE_HOT_MIN_FREQUENCY``+ times. Amounts to the cent repeat once a table is large (the
+    frequency test alone passed them on a big table, not a small one): mostly fractions, more distinct than the
+    encoder keeps, are amounts at any size; dotted codes ('250.01' beside 'V57', versions '3.10') are few."""
+    number_rows = int(seen.sum())
+    fractions = int(seen[numbers % 1 != 0].sum())
+    amounts = fractions * 2 > number_rows and len(seen) > ONE_HOT_MAX_CATEGORIES
+    return not amounts and int(seen[seen < ONE_HOT_MIN_FREQUENCY].sum()) * 2 <= number_rows
+
+
 def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is_written: Any, nums: Any,
-          unit: bool) -> str:
+          unit: bool, blank: tuple[int, str] = (0, "")) -> str:
     """:func:`written_numbers_note` for a column of :func:`check_numbers_as_text`: its plain number texts (none when
-    their format writes them so), its other distinct texts (``words``) and which of them are written numbers."""
+    their format writes them so), its other distinct texts (``words``) and which of them are written numbers; a
+    number and a :data:`MULTIPLIERS` word ('5 lakh') is said apart from the units; ``blank``: its blank texts' rows
+    and an example."""
     import numpy as np
 
     match = re.compile(WRITTEN_NUMBER).fullmatch
@@ -746,6 +833,18 @@ def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is
     def kind(texts: Any, at: Any) -> tuple[int, str]:
         return (int(at.sum()), str(texts[0])) if len(texts) else (0, "")
 
+    parts = [match(str(t).strip()) for t in words]
+    factors = np.array([bool(m) and multiplier(m.group("suf")) or 0 for m in parts], dtype=np.int64)
+    times = is_written & (factors > 0)  # '5 lakh': a multiplier, not a unit to strip
+    is_written = is_written & ~times
+    form = _number_form([n for n in nums[is_written | times] if n is not None] or ["0"])
+    multiplied = ""
+    if times.any():
+        at = int(np.flatnonzero(times)[0])
+        number = parts[at].group("num")
+        comma_decimal = form == "decimal" and "," in number
+        multiplied = f"{str(words[at]).strip()!r} is {_multiplied_out(number, int(factors[at]), comma_decimal)}"
+    unit = any(m.group("suf") or m.group("pre") for m, w in zip(parts, is_written, strict=True) if w and m)
     shown = words[is_written]
     affix = ""
     if unit:  # the affixes most rows carry (at most three), the example one of the first
@@ -759,17 +858,20 @@ def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is
         shown = np.array([t for t in shown if (m := match(str(t).strip())) and (m.group("suf") or m.group("pre"))
                           == top[0]], dtype=object)
     # the number form of the written ones (with a unit too: '12,5 %' has a decimal comma), the example one of it
-    form = _number_form([n for n in nums[is_written] if n is not None] or ["0"])
+    if is_written.any():
+        form = _number_form([n for n in nums[is_written] if n is not None] or ["0"])
     of_form = [t for t in shown if (m := match(str(t).strip())) and m.group("num") is not None
                and (re.fullmatch(_THOUSANDS, m.group("num")) is not None) == (form == "thousands")]
-    example = str(of_form[0] if of_form else shown[0])
+    example = str(of_form[0] if of_form else shown[0]) if len(shown) else ""
     kinds = {"plain": kind(plain, plain_rows[: len(plain)]), "written": (kind(words[is_written],
                                                                               word_rows[is_written])[0], example),
+             "multiplied": kind(words[times], word_rows[times]),
              "suffixed": kind(others[suffixed], other_rows[suffixed]),
-             "text": kind(others[~suffixed], other_rows[~suffixed])}
-    return written_numbers_note(str(name), kinds, "unit" if unit else form, affix,
+             "text": kind(others[~suffixed], other_rows[~suffixed]), "blank": blank}
+    return written_numbers_note(str(name), kinds, "unit" if unit else form if is_written.any() else "plain", affix,
                                 decimal=unit and form == "decimal" and any("," in str(n) for n in nums[is_written]
-                                                                          if n is not None))
+                                                                          if n is not None),
+                                multiplied=multiplied)
 
 
 def _short(value: Any) -> str:

@@ -4538,6 +4538,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             raise empty_csv(uri)
         size = fh.seek(0, os.SEEK_END)  # a temporary file's or a local file's size; or bytes in memory
         fh.seek(0)
+        compression = None
         try:
             if kind == "parquet":
                 source: BinaryIO = fh
@@ -4567,6 +4568,11 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
                 frame = _read_csv(uri, fh, compression, text_columns)
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc
+        except MemoryError:  # a process memory limit (ulimit -v, RLIMIT_AS): was a traceback; `from None` frees it
+            gz = " (gzip-compressed: its text is larger)" if compression == "gzip" else ""
+            raise DataSourceError(f"{uri} does not fit in this process's memory: it ran out while reading the "
+                                  f"{size:,} bytes stored{gz}: give the step more memory (the KFP task's memory "
+                                  "limit) or split the table into parts (a directory of files)") from None
         except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
             # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
             # a file cut short, zlib.error for a corrupt deflate stream
@@ -6229,6 +6235,8 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
     import pandas as pd
 
     dtype = dict.fromkeys(text_columns, str)
+    if (header := _header_only(fh, compression)) is not None and (empty := header_frame(header)) is not None:
+        return empty
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.DtypeWarning)
         frame = _guarded_read_csv(uri, fh, compression, dtype=dtype or None, float_precision=FLOATS)
@@ -6260,6 +6268,53 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
                           f"{row}: read as text", stacklevel=1)
     frame.attrs[CSV_TEXT_FROM] = late
     return frame
+
+
+HEADER_SCAN_BYTES = 1 << 16
+"""Bytes read at a time past a CSV header to tell whether any row follows it (:func:`_header_only`)."""
+
+
+def _header_only(fh: BinaryIO, compression: str | None) -> bytes | None:
+    """The header line of the CSV file ``fh`` (its text: decompressed) when nothing but blank lines follows it,
+    else None (rows follow; or a line end pandas reads that this does not: a lone ``\r``, a quoted name holding
+    a newline); ``fh`` left at its start. Read up to the first row's bytes, or to the end of blank ones."""
+    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    try:
+        header = stream.readline()
+        # blank lines before it (pandas keeps a BOM after them in the first name), a lone \r: pandas reads it
+        if not header.strip() or b"\r" in header.rstrip(b"\r\n") or header.count(b'"') % 2:
+            return None
+        while rest := stream.read(HEADER_SCAN_BYTES):
+            if rest.strip():
+                return None
+        return header
+    except (OSError, EOFError, zlib.error):  # a corrupt or cut gzip stream: the reader names it
+        return None
+    finally:
+        fh.seek(0)
+
+
+def header_frame(header: bytes) -> pd.DataFrame | None:
+    """The table of no rows under the CSV ``header`` line as ``pandas.read_csv`` reads a header-only file (text
+    columns; names as pandas makes them: a BOM dropped, an empty one ``Unnamed: <position>``, a repeated one
+    ``<name>.1``), in time linear in its columns; None for a header it should read itself (not UTF-8, a NUL).
+    pandas 2.3.3 reads a header-only file in time quadratic in its columns (``c_parser_wrapper.py`` ``read``:
+    ``k in columns`` of a list, for each column): 20,000 took minutes, 10**6 hours."""
+    import csv
+
+    import numpy as np
+    import pandas as pd
+    from pandas.io.common import dedup_names
+
+    try:
+        text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\0" in text:
+        return None
+    names = next(csv.reader([text.removeprefix("\ufeff").rstrip("\r\n")]), [])
+    names = dedup_names([name or f"Unnamed: {i}" for i, name in enumerate(names)], False)
+    return pd.DataFrame(np.empty((0, len(names)), dtype=object), columns=pd.Index(names, dtype=object))
 
 
 def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:

@@ -273,6 +273,44 @@ def _non_finite(value: Any, path: str) -> tuple[str, str] | None:
     return None
 
 
+def _beyond_double(value: Any, path: str) -> tuple[str, str] | None:
+    """``(where, digits)`` of the first whole number in ``value`` beyond a double (``1e308``: ``max_iter:
+    1000…0`` of 400 digits), ``None`` when there is none. Python's ``json`` writes its digits, and KFP's API
+    reads a number into a double (google.golang.org/protobuf ``encoding/protojson/decode.go``: out of
+    range, HTTP 400), after ``apply`` uploaded the pipelines; sections bound their own numbers, a free-form
+    mapping (``training.hyperparameters``) did not."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool) and abs(item) > 1.7976931348623157e308:
+            digits = str(abs(item))
+            return where, f"{'-' * (item < 0)}{digits[:12]}… ({len(digits)} digits)"
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+def _non_text_key(value: Any, path: str) -> str:
+    """Where a mapping of ``value`` has a key that is no text, said in one line, else ``""``: KFP's JSON
+    keys are text, and ``json.dumps`` wrote ``~:`` as the key "null" (a column 'null') and failed on a date
+    (``TypeError``) or, sorting keys, on a number beside text."""
+    from ctloop.contract import not_text_key
+
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if not isinstance(k, str):
+                    return f"{where}: the key {not_text_key(k)}"
+                stack.append((v, f"{where}.{k}"))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return ""
+
+
 def _inputs(pipeline_func: Any) -> dict[str, Any]:
     return dict(pipeline_func.component_spec.inputs or {})
 
@@ -653,6 +691,13 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                              or defined_variable(value, name, defined or frozenset())):
                 errors.append(why)
                 said = True
+        if not said and (why := _non_text_key(value, name)):
+            errors.append(why)
+            said = True
+        if not said and (where := _beyond_double(value, name)):
+            errors.append(f"{where[0]}: {where[1]} is beyond a JSON number KFP reads (a double, at most 1.8e308) "
+                          "— give a smaller number")
+            said = True
         if not said and (where := _non_finite(value, name)):
             # kfp 2.17.0 kfp/local/executor_input_utils.py: json_format.MessageToDict raises on a NaN
             why = ("KFP refuses the request" if for_kfp else

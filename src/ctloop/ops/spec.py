@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -343,6 +344,15 @@ class _RepeatedKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+class _LongNumber(Exception):
+    """A plain integer of more digits than Python converts (``sys.get_int_max_str_digits``, 4300): PyYAML's
+    ``int()`` raised ValueError out of the loader, a traceback."""
+
+    def __init__(self, digits: int, line: int, key: str):
+        super().__init__(digits)
+        self.digits, self.line, self.key = digits, line, key
+
+
 class _Yaml11Number(Exception):
     """A plain scalar that YAML 1.1 (PyYAML) reads as a number other than what YAML 1.2 and JSON read."""
 
@@ -396,6 +406,9 @@ def _unique_keys_loader() -> type:
                         seen[key] = line
                 elif isinstance(current, yaml.SequenceNode):
                     todo += current.value
+                elif current.tag == "tag:yaml.org,2002:int" and sys.get_int_max_str_digits() and \
+                        len(current.value) > sys.get_int_max_str_digits():
+                    raise _LongNumber(len(current.value), current.start_mark.line + 1, keys.get(id(current), ""))
                 elif (reading := C.yaml11_reading(current)) is not None and reading.misread:
                     # ``seed: 010`` trained with seed 8, ``min_labels: 1:30`` read 90, and a text
                     # field said "got 90" of what was written ``1:30``
@@ -454,6 +467,9 @@ def load_spec(path: str | Path) -> Spec:
     except _RepeatedKey as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
                           f"{exc.first}): YAML would keep only the last; remove one") from None
+    except _LongNumber as exc:
+        raise ConfigError(f"{p} line {exc.line}: {exc.key}a number of {exc.digits} digits: no setting takes one "
+                          "(is it the right value?)") from None
     except _Yaml11Number as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key}{exc.text} is {exc.reading}: write the number meant without a "
                           f"leading 0 or colon, or quote '{exc.text}' for text") from None
