@@ -120,6 +120,9 @@ ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
 # ctloop.rollout.status of a version whose failed deploy's rollback met bad input (serving.release
 # _rollback_refused): the spec may still give it its share; Argo's retry of the step completes the rollback
 ROLLBACK_REFUSED = "rollback_refused"
+# the statuses of a version a rollback was tried for (rolled back, held, refused): alias challenger was taken off it
+# then (:meth:`MlflowRegistry.drop_challenger`; a refusal's since round 58), or by a register since (never challenger)
+ROLLBACK_TRIED = (*ROLLED_BACK_STATES, ROLLBACK_REFUSED)
 # the pipeline run whose deploy of the version waited out rollout.timeout_seconds for its new revision
 # and rolled back (``serving.release.deploy``): Argo's automatic retry of the step in that run
 # refuses instead of waiting as long again (the run retried as a whole deploys again)
@@ -439,7 +442,7 @@ def _decided_since(mv: ModelVersion) -> str:
         why.append("was champion")
     if tags.get(TAG_STATE) in (APPROVED, REJECTED):
         why.append(tags[TAG_STATE])
-    if tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED):
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED:
         why.append(tags[TAG_ROLLOUT_STATUS].replace("_", " "))
     if tags.get(TAG_LAST_EVENT, "register") not in ("register", "approval_requested", *why):
         why.append(f"last event {tags[TAG_LAST_EVENT]}")
@@ -481,7 +484,7 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
                 or tags.get(TAG_STATE) == REJECTED
                 or tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID
                 or str(mv.version) in ever or TAG_DUPLICATE_OF in tags
-                or tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED) or older(mv))
+                or tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED or older(mv))
 
     def older(mv) -> bool:  # older than a champion: passed over when a newer one was promoted
         return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
@@ -1198,12 +1201,13 @@ class MlflowRegistry:
         lose it, so the versions are read again after the delete and a newer one that may be challenger
         (:func:`_never_challenger`) gets it back (:meth:`_point_challenger`). Also called for a rejected version
         (``ctloop reject``) and a new champion (:meth:`_complete`). ``rolled_back_before``: whether the version was tagged rolled back
-        before this rollback tagged it (read from its tags when not given)."""
+        (or held, or refused: :data:`ROLLBACK_TRIED`) before this rollback tagged it (read from its tags when not given; was:
+        a refusal not counted, and the rollback completing it said "v2 was not challenger" of a version that was)."""
         from mlflow.exceptions import MlflowException
 
         version = check_model_version(version)  # compared with the alias' version as MLflow writes it
         if rolled_back_before is None:
-            rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
+            rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED
         aliases = self.aliases(name)
         current = aliases.get(CHALLENGER)
         if current == version:
@@ -2944,6 +2948,7 @@ __all__ = [
     "SERVING_VALID",
     "ROLLED_BACK_STATES",
     "ROLLBACK_REFUSED",
+    "ROLLBACK_TRIED",
     "TAG_ROLLOUT_NOT_READY",
     "ModelVersion",
     "MlflowRegistry",

@@ -37,6 +37,7 @@ from ctloop.errors import (
 )
 from ctloop.registry import (
     ROLLBACK_REFUSED,
+    ROLLBACK_TRIED,
     ROLLED_BACK_STATES,
     TAG_ROLLOUT_NOT_READY,
     TAG_ROLLOUT_STATUS,
@@ -320,7 +321,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         if state.action == "held":
             raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
-    if tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED):
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED:
         # deployed again by a new run (its own held rollback's retry is refused above): the tag of
         # the rollback before no longer says what became of it, and a register would never point
         # challenger at it again (MlflowRegistry._point_challenger)
@@ -368,8 +369,10 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
                       reason: str, run_id: str, cfg: RolloutConfig, uri: str, tags: dict[str, str],
                       refusal: ConfigError) -> str:
     """The line of a failed deploy whose rollback met bad input, once recorded: the version tagged
-    (``tags``: :data:`TAG_ROLLOUT_NOT_READY` for Argo's retry of the step to refuse) and a ``rollback``
-    event with ``action: refused`` (``last_decision``: "rollback refused"). The spec still gives the
+    :data:`ROLLBACK_REFUSED` with or without a run id (``tags``: :data:`TAG_ROLLOUT_NOT_READY` for Argo's
+    retry of the step to refuse), alias ``challenger`` taken off it (the deploy failed, as a held
+    rollback's) and a ``rollback`` event with ``action: refused`` and ``challenger_alias``
+    (``last_decision``: "rollback refused"). The spec still gives the
     failed model its share, which its revision takes if it becomes ready later (:func:`_spec_share`,
     read now): said, with the complete command to roll back once the input is fixed. A
     :class:`ServingBadInput` (the pin-out of :func:`_pin_out_then_raise`: the champion's model cannot
@@ -378,14 +381,24 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
 
     problem = one_line(str(refusal)) if isinstance(refusal, ServingBadInput) else _one_line_problem(refusal)
     try:
-        if run_id:  # for Argo's retry of the step to complete the rollback (_complete_refused_rollback)
-            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                    "ctloop.rollout.reason": reason,
-                                                    "ctloop.rollout.pipeline_run": run_id})
+        # read before this refusal tags it: whether an earlier attempt removed the alias (_record_rollback)
+        before = (registry.get_version(model_name, version).tags or {}).get(TAG_ROLLOUT_STATUS)
+        # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
+        # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
+        # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
+        registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                "ctloop.rollout.reason": reason,
+                                                "ctloop.rollout.pipeline_run": run_id})
+        try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
+            # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
+            alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
+        except RegistryError as exc:
+            alias = f"error: {exc}"
         registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
                                                     "to_version": champion, "refused": problem,
-                                                    "pipeline_run": run_id, **_where(cfg)})
-        recorded = "recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+                                                    "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
+        recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+                    + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
     except CtloopError as bookkeeping:
         recorded = f"recording it failed ({one_line(str(bookkeeping))})"
     if isinstance(refusal, ServingBadInput):
@@ -935,8 +948,9 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
                                                        "ctloop.rollout.reason": reason,
                                                        "ctloop.rollout.pipeline_run": run_id, **(tags or {})})
         try:
+            # a refusal before counts (it removed the alias, or a register took it off the refused version)
             alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version,
-                                                                  rolled_back_before=before in ROLLED_BACK_STATES)}
+                                                                  rolled_back_before=before in ROLLBACK_TRIED)}
         except RegistryError as exc:
             dropped, alias = exc, {"challenger_alias": f"error: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
