@@ -2866,6 +2866,14 @@ def _counted(records: list[Promotion], champion: str) -> list[Promotion]:
     return [p for p in records if p.state in (COMMITTED, "") or p is confirmed]
 
 
+# The longest audit tag value ctloop writes (_tag_value): mlflow 3.17.2 takes 8000 characters in a run tag
+# (mlflow/utils/validation.py MAX_TAG_VAL_LENGTH, the SQL store's column String(8000) in
+# store/tracking/dbmodels/models.py SqlTag), a server without mlflow PR #13176 (merged 2024-09) 5000; a longer value is
+# cut to this and ends in TRUNCATED
+TAG_VALUE_MAX = 5000
+TRUNCATED = "…[truncated]"
+
+
 def _tag_value(value: Any) -> str:
     if isinstance(value, dict | list):
         text = json.dumps(value, sort_keys=True, default=str)
@@ -2876,8 +2884,8 @@ def _tag_value(value: Any) -> str:
     from ctloop.tracking import utf8_text
 
     text = utf8_text(text)
-    # MLflow caps tag values (5000 chars on SQL stores); keep the head and say it was cut.
-    return text if len(text) <= 5000 else text[:4980] + "…[truncated]"
+    # MLflow caps tag values; keep the head and say it was cut (TAG_VALUE_MAX).
+    return text if len(text) <= TAG_VALUE_MAX else text[:TAG_VALUE_MAX - len(TRUNCATED)] + TRUNCATED
 
 
 def check_model_name(name: str) -> str:
@@ -2949,6 +2957,8 @@ __all__ = [
     "ROLLED_BACK_STATES",
     "ROLLBACK_REFUSED",
     "ROLLBACK_TRIED",
+    "TAG_VALUE_MAX",
+    "TRUNCATED",
     "TAG_ROLLOUT_NOT_READY",
     "ModelVersion",
     "MlflowRegistry",

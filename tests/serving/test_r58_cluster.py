@@ -1,5 +1,12 @@
 """KServe 0.20 cluster path, round 58.
 
+* The annotations and labels a canary was judged with (``revision_metadata`` of the deploy and
+  analysis records) were stored in one audit tag, cut by ctloop at 5000 characters
+  (``registry._tag_value``; MLflow 3.17.2 caps a run tag at 8000: ``mlflow/utils/validation.py``
+  ``MAX_TAG_VAL_LENGTH``, servers without mlflow PR #13176, merged 2024-09, at 5000): a service with many
+  annotations had its record cut, which then read as none and was not compared — an annotation edited
+  between the analysis and the promotion got 100 % unjudged. Now a record that does not fit keeps
+  each value as a digest, or the whole read as one; a record cut before holds.
 * A failed deploy whose rollback was refused (``ctloop.rollout.status=rollback_refused``, round 57:
   ``release._rollback_refused``) left alias ``challenger`` on the failed version — a reader of the
   alias (``ctloop score --alias challenger``, a shadow deployment) got a model whose deploy failed —
@@ -19,9 +26,9 @@ import pytest
 
 from ctloop.config import RolloutConfig
 from ctloop.errors import ServingError
-from ctloop.registry import CHALLENGER, ROLLBACK_REFUSED, TAG_ROLLOUT_STATUS
+from ctloop.registry import CHALLENGER, ROLLBACK_REFUSED, TAG_ROLLOUT_STATUS, _tag_value
 from ctloop.serving import isvc as specs
-from ctloop.serving import release
+from ctloop.serving import release, rollout
 from ctloop.serving.kube import InferenceServices
 from ctloop.storage import kserve_storage_uri
 from tests.serving.test_r57_cluster_fix import _annotation_removed_by_the_deploy
@@ -92,3 +99,69 @@ def test_a_rollback_by_hand_after_a_refusal_does_not_say_the_version_never_was_c
     reg.set_tags(MODEL, "2", {TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED})
     reg.client.delete_registered_model_alias(MODEL, CHALLENGER)
     assert reg.drop_challenger(MODEL, "2") == "not on v2 (already removed, or never set)"
+
+
+# 60 annotations of 100 characters: about 7,000 characters of JSON, over the audit tag's 5000
+MANY = {f"example.com/note-{i:02d}": f"{i:02d}" + "n" * 98 for i in range(60)}
+
+
+def test_an_annotation_edited_after_the_analysis_holds_the_promotion_of_a_much_annotated_service(
+    registered, kube
+):
+    # Seen failing on main: the analysis record's revision_metadata was cut at 5000 characters,
+    # read back as none, and promote compared nothing: the edit's revision (KServe had not
+    # reconciled it yet) got 100 % and the champion alias
+    _, reg = registered
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, timeout_seconds=4, traffic_plan=[10])
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    release.deploy(reg, isvcs, model_name=MODEL, version="1", cfg=cfg)
+    isvcs.patch(ISVC, {"metadata": {"annotations": MANY}})
+    state = release.deploy(reg, isvcs, model_name=MODEL, version="2", cfg=cfg, run_id="run-1")[0]
+    result = release.analyze(
+        reg, isvcs, model_name=MODEL, version="2", cfg=cfg, deploy_action=state.action,
+        canary_revision=state.latest_revision, stable_revision=state.previous_revision,
+        run_id="run-1", check=lambda percent: (True, "stub", {}),
+    )  # fmt: skip
+    assert result.decision == "promote", result
+    recorded = [r for r in reg.run_events(MODEL, "run-1") if r.get("event") == "analysis"][-1]
+    assert '"form": "value digests"' in recorded["revision_metadata"]  # each value a digest
+    # KServe has not reconciled the edit yet: the status still names the revision judged
+    kube.lag_reconcile(3)
+    isvcs.patch(ISVC, {"metadata": {"annotations": {"example.com/note-07": "edited"}}})
+    with pytest.raises(rollout.ChangedOutside, match="annotation example.com/note-07 changed"):
+        release.promote(
+            reg, isvcs, model_name=MODEL, version="2", reason="passed", cfg=cfg, run_id="run-1"
+        )
+    assert reg.aliases(MODEL)["champion"] == "1"
+
+
+def test_a_read_too_large_for_a_record_is_kept_as_digests_and_compared():
+    read = specs.revision_metadata({"metadata": {"annotations": MANY, "labels": {"team": "risk"}}})
+    stored = specs.stored_metadata(read, 5000)
+    assert len(_tag_value(stored)) <= 5000 and not _tag_value(stored).endswith("[truncated]")
+    assert set(stored["annotations"]) == set(MANY)  # each key kept: a change is named
+    same = {"metadata": {"annotations": dict(MANY), "labels": {"team": "risk"}}}
+    assert rollout._metadata_edited(None, stored, same, {}) == ("", "")
+    # so many keys that even their digests do not fit: the whole read as one digest, any change holds
+    huge = {f"example.com/{'k' * 150}-{i:03d}": "v" for i in range(60)}
+    whole = specs.stored_metadata(
+        specs.revision_metadata({"metadata": {"annotations": huge}}), 5000
+    )
+    assert len(_tag_value(whole)) < 200
+    assert rollout._metadata_edited(None, whole, {"metadata": {"annotations": huge}}, {}) == (
+        "",
+        "",
+    )
+    edited = {"metadata": {"annotations": {**huge, "example.com/x": "y"}}}
+    changed = rollout._metadata_edited(None, whole, edited, {})[0]
+    assert changed.startswith("the annotations or labels"), changed
+
+
+def test_a_record_cut_before_holds_instead_of_passing():
+    # a record written before round 58, cut by registry._tag_value: was read as none, not compared
+    cut = _tag_value(specs.revision_metadata({"metadata": {"annotations": MANY}}))
+    assert cut.endswith("[truncated]")
+    judged = release._metadata_of({"revision_metadata": cut})
+    assert judged is not None
+    changed = rollout._metadata_edited(None, judged, {"metadata": {"annotations": MANY}}, {})[0]
+    assert "cut" in changed, changed

@@ -41,6 +41,8 @@ from ctloop.registry import (
     ROLLED_BACK_STATES,
     TAG_ROLLOUT_NOT_READY,
     TAG_ROLLOUT_STATUS,
+    TAG_VALUE_MAX,
+    TRUNCATED,
 )
 from ctloop.serving import rollout
 from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
@@ -330,7 +332,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     # the annotations and labels it left reaching the revision template: the analysis' baseline
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg),
-                                                **({"revision_metadata": state.metadata} if state.metadata else {})})
+                                                **({"revision_metadata": _storable(state.metadata)} if state.metadata else {})})
     return state, uri
 
 
@@ -613,7 +615,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
                       if canary_revision and isinstance(seen.get("generation"), int) else {}),
-                   **({"revision_metadata": seen["metadata"]} if canary_revision and seen.get("metadata") else {})})
+                   **({"revision_metadata": _storable(seen["metadata"])}
+                      if canary_revision and seen.get("metadata") else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -765,17 +768,31 @@ def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
     return "", None, None
 
 
+def _storable(metadata: dict[str, Any]) -> dict[str, Any]:
+    """An ``isvc.revision_metadata`` read as an audit record keeps it: within the registry's tag limit
+    (``isvc.stored_metadata``; was: cut there, then read back as none and compared with nothing)."""
+    from ctloop.serving.isvc import stored_metadata
+
+    return stored_metadata(metadata, TAG_VALUE_MAX)
+
+
 def _metadata_of(record: dict[str, Any]) -> dict[str, Any] | None:
-    """A record's ``revision_metadata`` (an ``isvc.revision_metadata``; MLflow keeps it as JSON text),
-    ``None`` when it has none that reads as one: not there, the sha256 of the first round-57 records,
-    cut by MLflow's tag limit."""
+    """A record's ``revision_metadata`` (an ``isvc.revision_metadata``, or a form of it that fits:
+    ``isvc.stored_metadata``; MLflow keeps it as JSON text), ``None`` when it has none that reads as one:
+    not there, the sha256 of the first round-57 records. One cut at the tag limit (``registry.TRUNCATED``:
+    written by a ctloop before round 58) is ``isvc.METADATA_CUT``, which every comparison holds on (was:
+    none, and nothing compared)."""
     import json
+
+    from ctloop.serving.isvc import METADATA_CUT, METADATA_FORM
 
     value = record.get("revision_metadata")
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
+            if value.startswith("{") and value.endswith(TRUNCATED):
+                return {"annotations": {}, "labels": {}, METADATA_FORM: METADATA_CUT}
             return None
     if not (isinstance(value, dict) and all(isinstance(value.get(k, {}), dict) for k in ("annotations", "labels"))):
         return None
