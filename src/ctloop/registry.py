@@ -127,6 +127,10 @@ ROLLBACK_TRIED = (*ROLLED_BACK_STATES, ROLLBACK_REFUSED)
 # and rolled back (``serving.release.deploy``): Argo's automatic retry of the step in that run
 # refuses instead of waiting as long again (the run retried as a whole deploys again)
 TAG_ROLLOUT_NOT_READY = "ctloop.rollout.not_ready"
+# the pipeline run whose deploy of the version stopped because the InferenceService changed outside the
+# rollout while it waited (``serving.release.deploy``: a hand patch of canaryTrafficPercent, another run's
+# model): Argo's automatic retry of the step in that run refuses instead of writing over that change
+TAG_ROLLOUT_HELD = "ctloop.rollout.held"
 # the serving validation's verdict on the version (``validate_serving``: :meth:`MlflowRegistry.record_serving_validation`),
 # :data:`SERVING_INVALID` or :data:`SERVING_VALID`; ``.reason`` and ``.pipeline_run`` beside it. A version whose export
 # failed it is never ``challenger`` (:func:`_never_challenger`) until a validation of it passes
@@ -2960,6 +2964,7 @@ __all__ = [
     "TAG_VALUE_MAX",
     "TRUNCATED",
     "TAG_ROLLOUT_NOT_READY",
+    "TAG_ROLLOUT_HELD",
     "ModelVersion",
     "MlflowRegistry",
     "Promotion",

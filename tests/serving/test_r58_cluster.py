@@ -165,3 +165,51 @@ def test_a_record_cut_before_holds_instead_of_passing():
     assert judged is not None
     changed = rollout._metadata_edited(None, judged, {"metadata": {"annotations": MANY}}, {})[0]
     assert "cut" in changed, changed
+
+
+def test_argo_retry_of_a_deploy_held_for_a_hand_patch_does_not_undo_it(monkeypatch):
+    # An operator's `kubectl patch ... canaryTrafficPercent: 100` while deploy_canary waits: the
+    # step stops, "left as it is ... whoever changed it decides", and fails; deploy_canary is a
+    # retried step (ops.settings.RETRIED_STEPS). Seen failing on main: Argo's retry found v2 in the
+    # spec "still a canary, not judged" and moved it back to 5 %, undoing the operator's change.
+    # The registry is the release tests' double (tests/serving/test_fix38b_release_deploy_rollback.py)
+    # with the version's tags kept
+    from types import SimpleNamespace
+
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+
+    with KubeApiDouble(ready_after_reads=2) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        tags: dict[str, str] = {}
+        reg.set_tags = lambda m, v, t: tags.update(t)
+        reg.get_version = lambda m, v: SimpleNamespace(
+            version=str(v), tags=dict(tags) if str(v) == "2" else {}
+        )
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=3)
+        real_patch = isvcs.patch
+
+        def patch(name, body):  # the operator's patch lands right after the deploy's own
+            out = real_patch(name, body)
+            if "canaryTrafficPercent" in str(body) and not tags.get("seen"):
+                tags["seen"] = "1"
+                real_patch(name, {"spec": {"predictor": {"canaryTrafficPercent": 100}}})
+            return out
+
+        isvcs.patch = patch
+        with pytest.raises(rollout.ChangedOutside, match="whoever changed it decides"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        predictor = kube.objects[(NS, NAME)]["spec"]["predictor"]
+        assert predictor["canaryTrafficPercent"] == 100
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")  # Argo's automatic retry of the step
+        since = len(kube.calls)
+        with pytest.raises(rollout.ChangedOutside, match="nothing written"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
+        assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 100
+        # the run retried as a whole (KFP "Retry run": the index 0 again) deploys again, on purpose
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "0")
+        state, _ = release.deploy(
+            reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a"
+        )
+        assert state.action == "canary", state

@@ -39,6 +39,7 @@ from ctloop.registry import (
     ROLLBACK_REFUSED,
     ROLLBACK_TRIED,
     ROLLED_BACK_STATES,
+    TAG_ROLLOUT_HELD,
     TAG_ROLLOUT_NOT_READY,
     TAG_ROLLOUT_STATUS,
     TAG_VALUE_MAX,
@@ -238,6 +239,21 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # input fixed meanwhile, or refused again as before) instead of refusing with the share left
         _complete_refused_rollback(registry, isvcs, model_name=model_name, version=str(version),
                                    champion=str(champion.version), cfg=cfg, uri=uri, run_id=run_id, tags=tags)
+    if run_id and tags.get(TAG_ROLLOUT_HELD) == run_id:
+        if attempt != 0:
+            # this run's deploy stopped on a change made outside the rollout while it waited (a hand
+            # patch of canaryTrafficPercent, another run's model) and left it to whoever made it: Argo's
+            # automatic retry would write over it (was: moved the canary back to its first share)
+            raise rollout.ChangedOutside(
+                f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it before and "
+                f"stopped because the InferenceService was changed outside the rollout while it waited "
+                f"({TAG_ROLLOUT_HELD}={run_id}); Argo's automatic retry of the step "
+                f"({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) would write over that change; "
+                "nothing written (whoever changed it decides: ctloop rollout status; to deploy it again, retry "
+                "this run — KFP \"Retry run\" — or run the rollout pipeline)")
+        # a run retried as a whole (the index 0 again) deploys again, on purpose: the record cleared first
+        registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: ""})
+        tags = {**tags, TAG_ROLLOUT_HELD: ""}
     if run_id and attempt == 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # a run retried as a whole (KFP "Retry run", argo retry: the step's Retry node recreated, 0 again)
         # deploys again, its cause may be fixed: the record is cleared first, so that an automatic retry
@@ -273,10 +289,18 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     except rollout.ChangedOutside as exc:
         # someone else (a kubectl patch of canaryTrafficPercent, another run's model) changed the
         # spec while this step waited: a rollback would undo their change. Held, as analyze holds:
-        # neither rolled back nor analysed (the step fails, so nothing after it runs)
+        # neither rolled back nor analysed (the step fails, so nothing after it runs). Recorded for
+        # Argo's automatic retry of the step in this run to refuse: it would write over that change
+        held = ""
+        if run_id:
+            try:
+                registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
+            except CtloopError as unrecorded:
+                held = (f"; recording it for Argo's retry failed ({one_line(str(unrecorded))}): a retry of this "
+                        "step may write over that change")
         raise rollout.ChangedOutside(f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it "
                                      "is, neither rolled back nor promoted (whoever changed it decides: ctloop "
-                                     "rollout status)") from exc
+                                     f"rollout status){held}") from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
