@@ -213,3 +213,49 @@ def test_argo_retry_of_a_deploy_held_for_a_hand_patch_does_not_undo_it(monkeypat
             reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a"
         )
         assert state.action == "canary", state
+
+
+def test_two_first_deployments_racing_the_loser_holds_and_its_retry_writes_nothing(monkeypatch):
+    # Two runs deploy the first model of one InferenceService at once: both read "none", run B's
+    # create lands first and run A's is answered 409 AlreadyExists (the API server's
+    # k8s.io/apiserver pkg/registry/generic/registry/store.go Create; the double answers the same).
+    # Seen failing on main: A failed with "conflict (HTTP 409): Conflict", naming neither the
+    # service nor who made it, and Argo's retry of A's step then deployed v2 as a canary over B's
+    # first deployment
+    from types import SimpleNamespace
+
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME, Registry
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        a = InferenceServices(NS, api_client=kube.api_client())
+        b = InferenceServices(NS, api_client=kube.api_client())
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=3)
+        reg = Registry()
+        tags: dict[str, str] = {}
+        reg.set_tags = lambda m, v, t: tags.update(t)
+        reg.get_version = lambda m, v: SimpleNamespace(
+            version=str(v), tags=dict(tags) if str(v) == "2" else {}
+        )
+        real_create = a.create
+
+        def racing(body):  # run B's create lands between A's read and A's create
+            release.deploy(Registry(), b, model_name="credit", version="3", cfg=cfg)
+            return real_create(body)
+
+        a.create = racing
+        with pytest.raises(rollout.ChangedOutside) as held:
+            release.deploy(reg, a, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        assert f"InferenceService {NS}/{NAME} was created by someone else" in str(held.value)
+        assert "gs://models/v3" in str(held.value) and "whoever changed it decides" in str(
+            held.value
+        )
+        a.create = real_create
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
+        since = len(kube.calls)
+        with pytest.raises(rollout.ChangedOutside, match="nothing written"):
+            release.deploy(reg, a, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
+        assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == (
+            "gs://models/v3"
+        )

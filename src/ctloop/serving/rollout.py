@@ -642,7 +642,21 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             in_cluster = getattr(isvcs, "in_cluster", False) is True  # only then its resolv.conf tells
             specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains,
                                                                                in_cluster=in_cluster))
-        isvcs.create(body)
+        try:
+            isvcs.create(body)
+        except ServingConflictError as exc:
+            # created by another run or a person since the read above (409 AlreadyExists: k8s.io/apiserver
+            # pkg/registry/generic/registry/store.go Create; kube.InferenceServices.create takes one of its
+            # own sends that landed as the answer): changed outside, its model named (was: "conflict (HTTP
+            # 409): Conflict", and Argo's retry of the step wrote a canary over the other first deployment)
+            try:
+                found = isvcs.get(name)
+            except ServingError:
+                found = None
+            names = f"; it names {_spec_version(found)[1] or 'no storageUri'}" if found else ""
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was created by someone else (another "
+                                 f"run, a person) after it was read as not there (HTTP 409){names}; nothing "
+                                 "written") from exc
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
     _check_mode(isvcs, current)
