@@ -15,6 +15,10 @@
   the refusal as an earlier attempt (``rolled_back_before``), so its audit record said "not set (v2
   was not challenger)" of a version that was challenger until something took the alias off it.
 
+* Argo's automatic retry of a deploy_canary held for a change made outside (a hand patch of
+  canaryTrafficPercent while it waited; another run's first deployment winning a create race, 409
+  AlreadyExists) wrote over that change; it now refuses (``ctloop.rollout.held``).
+
 The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double, whose controller follows
 KServe v0.20.0 and Knative Serving 1.21.1); the registry is the real MLflow registry on the rollout
 tests' sqlite store (tests/fixtures/rollout_store.py: v1 champion, v2 challenger).
@@ -58,29 +62,23 @@ def _last(reg, event: str) -> dict:
     return [r for r in reg.audit_log(MODEL) if r.get("event") == event][-1]
 
 
-@pytest.mark.parametrize("run_id", ["run-7", ""], ids=["pipeline", "local"])
-def test_a_refused_rollback_is_recorded_takes_the_alias_off_and_its_completion_says_so(
-    registered, kube, monkeypatch, capsys, run_id
+def test_a_refused_rollback_takes_the_alias_off_and_its_completion_says_so(
+    registered, kube, monkeypatch, capsys
 ):
-    # Seen failing on main: alias challenger stayed on v2 after the refusal; and without a run id (a
-    # local run, release.deploy called by hand) v2 was not tagged rollback_refused: eligible for
-    # challenger again (registry._never_challenger), its status silent
+    # Seen failing on main: alias challenger stayed on v2 after the refusal. (The tag written
+    # without a run id too: tests/serving/test_r57_cluster.py and test_r57_cluster_fix.py, the
+    # release tests' registry double; one real-registry run here, to keep the suite's budget)
     assert registered[1].aliases(MODEL).get(CHALLENGER) == "2"
-    reg, isvcs, cfg = _refused(registered, kube, monkeypatch, run_id)
+    reg, isvcs, cfg = _refused(registered, kube, monkeypatch, "run-7")
     assert "alias challenger" not in capsys.readouterr().err  # said only when its removal failed
     assert reg.get_version(MODEL, "2").tags[TAG_ROLLOUT_STATUS] == ROLLBACK_REFUSED
     assert CHALLENGER not in reg.aliases(MODEL)
     refused = _last(reg, "rollback")
     assert (refused["action"], refused["challenger_alias"]) == ("refused", "removed from v2")
-    monkeypatch.delenv(specs.KSERVE_NAMESPACE_ENV)  # the input fixed
-    if run_id:  # Argo's retry of the step completes the rollback
-        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
-        with pytest.raises(ServingError, match="this retry of the step completed it"):
-            release.deploy(reg, isvcs, model_name=MODEL, version="2", cfg=cfg, run_id=run_id)
-    else:  # the rollback the refusal's line asks for (ctloop rollout rollback --failed-version 2)
-        release.rollback(
-            reg, isvcs, model_name=MODEL, failed_version="2", reason="by hand", cfg=cfg
-        )
+    monkeypatch.delenv(specs.KSERVE_NAMESPACE_ENV)  # the input fixed: Argo's retry completes it
+    monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
+    with pytest.raises(ServingError, match="this retry of the step completed it"):
+        release.deploy(reg, isvcs, model_name=MODEL, version="2", cfg=cfg, run_id="run-7")
     done = _last(reg, "rollback")
     assert done.get("action") != "refused" and done["to_version"] == "1", done
     assert reg.get_version(MODEL, "2").tags[TAG_ROLLOUT_STATUS] == "rolled_back"
