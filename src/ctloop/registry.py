@@ -120,10 +120,17 @@ ROLLED_BACK_STATES = ("rolled_back", "rollback_held")
 # ctloop.rollout.status of a version whose failed deploy's rollback met bad input (serving.release
 # _rollback_refused): the spec may still give it its share; Argo's retry of the step completes the rollback
 ROLLBACK_REFUSED = "rollback_refused"
+# the statuses of a version a rollback was tried for (rolled back, held, refused): alias challenger was taken off it
+# then (:meth:`MlflowRegistry.drop_challenger`; a refusal's since round 58), or by a register since (never challenger)
+ROLLBACK_TRIED = (*ROLLED_BACK_STATES, ROLLBACK_REFUSED)
 # the pipeline run whose deploy of the version waited out rollout.timeout_seconds for its new revision
 # and rolled back (``serving.release.deploy``): Argo's automatic retry of the step in that run
 # refuses instead of waiting as long again (the run retried as a whole deploys again)
 TAG_ROLLOUT_NOT_READY = "ctloop.rollout.not_ready"
+# the pipeline run whose deploy of the version stopped because the InferenceService changed outside the
+# rollout while it waited (``serving.release.deploy``: a hand patch of canaryTrafficPercent, another run's
+# model): Argo's automatic retry of the step in that run refuses instead of writing over that change
+TAG_ROLLOUT_HELD = "ctloop.rollout.held"
 # the serving validation's verdict on the version (``validate_serving``: :meth:`MlflowRegistry.record_serving_validation`),
 # :data:`SERVING_INVALID` or :data:`SERVING_VALID`; ``.reason`` and ``.pipeline_run`` beside it. A version whose export
 # failed it is never ``challenger`` (:func:`_never_challenger`) until a validation of it passes
@@ -439,7 +446,7 @@ def _decided_since(mv: ModelVersion) -> str:
         why.append("was champion")
     if tags.get(TAG_STATE) in (APPROVED, REJECTED):
         why.append(tags[TAG_STATE])
-    if tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED):
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED:
         why.append(tags[TAG_ROLLOUT_STATUS].replace("_", " "))
     if tags.get(TAG_LAST_EVENT, "register") not in ("register", "approval_requested", *why):
         why.append(f"last event {tags[TAG_LAST_EVENT]}")
@@ -481,7 +488,7 @@ def _never_challenger(versions, champion: str | None = None, ever: Iterable[str]
                 or tags.get(TAG_STATE) == REJECTED
                 or tags.get(TAG_SERVING_VALIDATION) == SERVING_INVALID
                 or str(mv.version) in ever or TAG_DUPLICATE_OF in tags
-                or tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED) or older(mv))
+                or tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED or older(mv))
 
     def older(mv) -> bool:  # older than a champion: passed over when a newer one was promoted
         return newest is not None and str(mv.version).isdigit() and int(mv.version) < newest
@@ -1198,12 +1205,13 @@ class MlflowRegistry:
         lose it, so the versions are read again after the delete and a newer one that may be challenger
         (:func:`_never_challenger`) gets it back (:meth:`_point_challenger`). Also called for a rejected version
         (``ctloop reject``) and a new champion (:meth:`_complete`). ``rolled_back_before``: whether the version was tagged rolled back
-        before this rollback tagged it (read from its tags when not given)."""
+        (or held, or refused: :data:`ROLLBACK_TRIED`) before this rollback tagged it (read from its tags when not given; was:
+        a refusal not counted, and the rollback completing it said "v2 was not challenger" of a version that was)."""
         from mlflow.exceptions import MlflowException
 
         version = check_model_version(version)  # compared with the alias' version as MLflow writes it
         if rolled_back_before is None:
-            rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
+            rolled_back_before = (self.get_version(name, version).tags or {}).get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED
         aliases = self.aliases(name)
         current = aliases.get(CHALLENGER)
         if current == version:
@@ -2862,6 +2870,14 @@ def _counted(records: list[Promotion], champion: str) -> list[Promotion]:
     return [p for p in records if p.state in (COMMITTED, "") or p is confirmed]
 
 
+# The longest audit tag value ctloop writes (_tag_value): mlflow 3.17.2 takes 8000 characters in a run tag
+# (mlflow/utils/validation.py MAX_TAG_VAL_LENGTH, the SQL store's column String(8000) in
+# store/tracking/dbmodels/models.py SqlTag), a server without mlflow PR #13176 (merged 2024-09) 5000; a longer value is
+# cut to this and ends in TRUNCATED
+TAG_VALUE_MAX = 5000
+TRUNCATED = "…[truncated]"
+
+
 def _tag_value(value: Any) -> str:
     if isinstance(value, dict | list):
         text = json.dumps(value, sort_keys=True, default=str)
@@ -2872,8 +2888,8 @@ def _tag_value(value: Any) -> str:
     from ctloop.tracking import utf8_text
 
     text = utf8_text(text)
-    # MLflow caps tag values (5000 chars on SQL stores); keep the head and say it was cut.
-    return text if len(text) <= 5000 else text[:4980] + "…[truncated]"
+    # MLflow caps tag values; keep the head and say it was cut (TAG_VALUE_MAX).
+    return text if len(text) <= TAG_VALUE_MAX else text[:TAG_VALUE_MAX - len(TRUNCATED)] + TRUNCATED
 
 
 def check_model_name(name: str) -> str:
@@ -2944,7 +2960,11 @@ __all__ = [
     "SERVING_VALID",
     "ROLLED_BACK_STATES",
     "ROLLBACK_REFUSED",
+    "ROLLBACK_TRIED",
+    "TAG_VALUE_MAX",
+    "TRUNCATED",
     "TAG_ROLLOUT_NOT_READY",
+    "TAG_ROLLOUT_HELD",
     "ModelVersion",
     "MlflowRegistry",
     "Promotion",

@@ -47,6 +47,9 @@ class Registry:
         if self.tag_error:
             raise RegistryError(self.tag_error)
 
+    def drop_challenger(self, m, v, rolled_back_before=None):  # no version is challenger here
+        return f"not set (v{v} was not challenger)"
+
 
 def _v1_deployed(kube, ready_after_reads=1):
     isvcs = InferenceServices(NS, api_client=kube.api_client())

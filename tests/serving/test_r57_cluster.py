@@ -67,7 +67,12 @@ def test_a_failed_deploy_whose_rollback_meets_a_bad_variable_is_one_line_and_exi
         # the deploy's own patch only: the bad input wrote nothing to the cluster; the registry
         # holds the failure (round 57 fix: it used to hold nothing)
         assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == ["PATCH"]
-        assert [(w[0], w[1][2].get("action")) for w in writes] == [("event", "refused")], writes
+        # tagged rollback_refused without a run id too (round 58: was the event alone)
+        assert [(w[0], w[1][2].get("action")) for w in writes] == [
+            ("tags", None),
+            ("event", "refused"),
+        ], writes
+        assert writes[0][1][2]["ctloop.rollout.status"] == release.ROLLBACK_REFUSED, writes
         assert kube.traffic(NS, NAME) == {"credit-predictor-00001": 100}
 
 

@@ -141,7 +141,9 @@ def test_a_pin_out_refusal_inside_a_deploys_rollback_is_passed_through_once(monk
             "(its revision takes that share if it becomes ready; ctloop rollout status); "
             "recorded (audit: rollback refused)\n"
         ), err
-        assert [w[0] for w in writes] == ["event"], writes
+        # tagged without a run id too (round 58: was the event alone, the version left eligible for challenger)
+        assert [w[0] for w in writes] == ["tags", "event"], writes
+        assert writes[0][2]["ctloop.rollout.status"] == release.ROLLBACK_REFUSED, writes
 
 
 # KServe v0.20.0 config/configmap/inferenceservice.yaml: the chart's ConfigMap, its inferenceService

@@ -656,6 +656,56 @@ def revision_metadata(isvc: dict[str, Any] | None, lists: TemplateLists | None =
             "labels": {k: short(v) for k, v in labels.items() if k not in lists.labels}}
 
 
+# How an audit record keeps a :func:`revision_metadata` read too long for it (:func:`stored_metadata`), under
+# this key: each value as a digest (the keys kept, so a change is named and the cluster's lists apply), or
+# the whole read as one digest (``sha256:<hex>``), or :data:`METADATA_CUT` (read back from a record cut at
+# the tag limit, which ctloop before round 58 wrote: nothing to compare, so every comparison holds)
+METADATA_FORM = "form"
+METADATA_DIGESTS = "value digests"
+METADATA_CUT = "cut"
+
+
+def _digest(value: Any, chars: int = 64) -> str:
+    import hashlib
+    import json
+
+    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:chars]
+
+
+def digested_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` (a :func:`revision_metadata` read) with each value as the first 16 hex digits of its
+    sha256 (:data:`METADATA_DIGESTS`): compared with a stored read of that form."""
+    return {"annotations": {k: _digest(v, 16) for k, v in (meta.get("annotations") or {}).items()},
+            "labels": {k: _digest(v, 16) for k, v in (meta.get("labels") or {}).items()},
+            METADATA_FORM: METADATA_DIGESTS}
+
+
+def whole_metadata_digest(meta: dict[str, Any]) -> str:
+    """The sha256 of a :func:`revision_metadata` read as a whole (its annotations and labels)."""
+    return _digest({"annotations": meta.get("annotations") or {}, "labels": meta.get("labels") or {}})
+
+
+def stored_metadata(meta: dict[str, Any], limit: int) -> dict[str, Any]:
+    """``meta`` (a :func:`revision_metadata` read, or one stored before) as an audit record keeps it in
+    at most ``limit`` characters of JSON (``registry.TAG_VALUE_MAX``; was: written whole and cut by
+    the registry, read back as none, and compared with nothing): as it is when it fits, else each value
+    as a digest (:func:`digested_metadata`), else the whole read as one digest — any change then holds,
+    which one unnamed. A stored form too long again (which a read that fitted at the deploy never is) is
+    :data:`METADATA_CUT`."""
+    import json
+
+    def fits(m: dict[str, Any]) -> bool:
+        return len(json.dumps(m, sort_keys=True, default=str)) <= limit
+
+    if fits(meta):
+        return meta
+    empty = {"annotations": {}, "labels": {}}
+    if meta.get(METADATA_FORM):
+        return {**empty, METADATA_FORM: METADATA_CUT}
+    digests = digested_metadata(meta)
+    return digests if fits(digests) else {**empty, METADATA_FORM: whole_metadata_digest(meta)}
+
+
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """RFC 7386 JSON merge patch (what ``kubectl patch --type merge`` applies)."""
     if not isinstance(patch, dict):

@@ -37,9 +37,13 @@ from ctloop.errors import (
 )
 from ctloop.registry import (
     ROLLBACK_REFUSED,
+    ROLLBACK_TRIED,
     ROLLED_BACK_STATES,
+    TAG_ROLLOUT_HELD,
     TAG_ROLLOUT_NOT_READY,
     TAG_ROLLOUT_STATUS,
+    TAG_VALUE_MAX,
+    TRUNCATED,
 )
 from ctloop.serving import rollout
 from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
@@ -235,6 +239,21 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # input fixed meanwhile, or refused again as before) instead of refusing with the share left
         _complete_refused_rollback(registry, isvcs, model_name=model_name, version=str(version),
                                    champion=str(champion.version), cfg=cfg, uri=uri, run_id=run_id, tags=tags)
+    if run_id and tags.get(TAG_ROLLOUT_HELD) == run_id:
+        if attempt != 0:
+            # this run's deploy stopped on a change made outside the rollout while it waited (a hand
+            # patch of canaryTrafficPercent, another run's model) and left it to whoever made it: Argo's
+            # automatic retry would write over it (was: moved the canary back to its first share)
+            raise rollout.ChangedOutside(
+                f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it before and "
+                f"stopped because the InferenceService was changed outside the rollout while it waited "
+                f"({TAG_ROLLOUT_HELD}={run_id}); Argo's automatic retry of the step "
+                f"({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) would write over that change; "
+                "nothing written (whoever changed it decides: ctloop rollout status; to deploy it again, retry "
+                "this run — KFP \"Retry run\" — or run the rollout pipeline)")
+        # a run retried as a whole (the index 0 again) deploys again, on purpose: the record cleared first
+        registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: ""})
+        tags = {**tags, TAG_ROLLOUT_HELD: ""}
     if run_id and attempt == 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # a run retried as a whole (KFP "Retry run", argo retry: the step's Retry node recreated, 0 again)
         # deploys again, its cause may be fixed: the record is cleared first, so that an automatic retry
@@ -270,10 +289,18 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     except rollout.ChangedOutside as exc:
         # someone else (a kubectl patch of canaryTrafficPercent, another run's model) changed the
         # spec while this step waited: a rollback would undo their change. Held, as analyze holds:
-        # neither rolled back nor analysed (the step fails, so nothing after it runs)
+        # neither rolled back nor analysed (the step fails, so nothing after it runs). Recorded for
+        # Argo's automatic retry of the step in this run to refuse: it would write over that change
+        held = ""
+        if run_id:
+            try:
+                registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
+            except CtloopError as unrecorded:
+                held = (f"; recording it for Argo's retry failed ({one_line(str(unrecorded))}): a retry of this "
+                        "step may write over that change")
         raise rollout.ChangedOutside(f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it "
                                      "is, neither rolled back nor promoted (whoever changed it decides: ctloop "
-                                     "rollout status)") from exc
+                                     f"rollout status){held}") from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
@@ -320,7 +347,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         if state.action == "held":
             raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
-    if tags.get(TAG_ROLLOUT_STATUS) in (*ROLLED_BACK_STATES, ROLLBACK_REFUSED):
+    if tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED:
         # deployed again by a new run (its own held rollback's retry is refused above): the tag of
         # the rollback before no longer says what became of it, and a register would never point
         # challenger at it again (MlflowRegistry._point_challenger)
@@ -329,7 +356,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     # the annotations and labels it left reaching the revision template: the analysis' baseline
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg),
-                                                **({"revision_metadata": state.metadata} if state.metadata else {})})
+                                                **({"revision_metadata": _storable(state.metadata)} if state.metadata else {})})
     return state, uri
 
 
@@ -368,8 +395,10 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
                       reason: str, run_id: str, cfg: RolloutConfig, uri: str, tags: dict[str, str],
                       refusal: ConfigError) -> str:
     """The line of a failed deploy whose rollback met bad input, once recorded: the version tagged
-    (``tags``: :data:`TAG_ROLLOUT_NOT_READY` for Argo's retry of the step to refuse) and a ``rollback``
-    event with ``action: refused`` (``last_decision``: "rollback refused"). The spec still gives the
+    :data:`ROLLBACK_REFUSED` with or without a run id (``tags``: :data:`TAG_ROLLOUT_NOT_READY` for Argo's
+    retry of the step to refuse), alias ``challenger`` taken off it (the deploy failed, as a held
+    rollback's) and a ``rollback`` event with ``action: refused`` and ``challenger_alias``
+    (``last_decision``: "rollback refused"). The spec still gives the
     failed model its share, which its revision takes if it becomes ready later (:func:`_spec_share`,
     read now): said, with the complete command to roll back once the input is fixed. A
     :class:`ServingBadInput` (the pin-out of :func:`_pin_out_then_raise`: the champion's model cannot
@@ -378,14 +407,24 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
 
     problem = one_line(str(refusal)) if isinstance(refusal, ServingBadInput) else _one_line_problem(refusal)
     try:
-        if run_id:  # for Argo's retry of the step to complete the rollback (_complete_refused_rollback)
-            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                    "ctloop.rollout.reason": reason,
-                                                    "ctloop.rollout.pipeline_run": run_id})
+        # read before this refusal tags it: whether an earlier attempt removed the alias (_record_rollback)
+        before = (registry.get_version(model_name, version).tags or {}).get(TAG_ROLLOUT_STATUS)
+        # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
+        # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
+        # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
+        registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                "ctloop.rollout.reason": reason,
+                                                "ctloop.rollout.pipeline_run": run_id})
+        try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
+            # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
+            alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
+        except RegistryError as exc:
+            alias = f"error: {exc}"
         registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
                                                     "to_version": champion, "refused": problem,
-                                                    "pipeline_run": run_id, **_where(cfg)})
-        recorded = "recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+                                                    "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
+        recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+                    + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
     except CtloopError as bookkeeping:
         recorded = f"recording it failed ({one_line(str(bookkeeping))})"
     if isinstance(refusal, ServingBadInput):
@@ -601,7 +640,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
                       if canary_revision and isinstance(seen.get("generation"), int) else {}),
-                   **({"revision_metadata": seen["metadata"]} if canary_revision and seen.get("metadata") else {})})
+                   **({"revision_metadata": _storable(seen["metadata"])}
+                      if canary_revision and seen.get("metadata") else {})})
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
@@ -753,17 +793,31 @@ def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
     return "", None, None
 
 
+def _storable(metadata: dict[str, Any]) -> dict[str, Any]:
+    """An ``isvc.revision_metadata`` read as an audit record keeps it: within the registry's tag limit
+    (``isvc.stored_metadata``; was: cut there, then read back as none and compared with nothing)."""
+    from ctloop.serving.isvc import stored_metadata
+
+    return stored_metadata(metadata, TAG_VALUE_MAX)
+
+
 def _metadata_of(record: dict[str, Any]) -> dict[str, Any] | None:
-    """A record's ``revision_metadata`` (an ``isvc.revision_metadata``; MLflow keeps it as JSON text),
-    ``None`` when it has none that reads as one: not there, the sha256 of the first round-57 records,
-    cut by MLflow's tag limit."""
+    """A record's ``revision_metadata`` (an ``isvc.revision_metadata``, or a form of it that fits:
+    ``isvc.stored_metadata``; MLflow keeps it as JSON text), ``None`` when it has none that reads as one:
+    not there, the sha256 of the first round-57 records. One cut at the tag limit (``registry.TRUNCATED``:
+    written by a ctloop before round 58) is ``isvc.METADATA_CUT``, which every comparison holds on (was:
+    none, and nothing compared)."""
     import json
+
+    from ctloop.serving.isvc import METADATA_CUT, METADATA_FORM
 
     value = record.get("revision_metadata")
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
+            if value.startswith("{") and value.endswith(TRUNCATED):
+                return {"annotations": {}, "labels": {}, METADATA_FORM: METADATA_CUT}
             return None
     if not (isinstance(value, dict) and all(isinstance(value.get(k, {}), dict) for k in ("annotations", "labels"))):
         return None
@@ -936,8 +990,9 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
                                                        "ctloop.rollout.reason": reason,
                                                        "ctloop.rollout.pipeline_run": run_id, **(tags or {})})
         try:
+            # a refusal before counts (it removed the alias, or a register took it off the refused version)
             alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version,
-                                                                  rolled_back_before=before in ROLLED_BACK_STATES)}
+                                                                  rolled_back_before=before in ROLLBACK_TRIED)}
         except RegistryError as exc:
             dropped, alias = exc, {"challenger_alias": f"error: {exc}"}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,

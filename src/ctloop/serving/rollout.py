@@ -642,7 +642,21 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             in_cluster = getattr(isvcs, "in_cluster", False) is True  # only then its resolv.conf tells
             specs.check_tag_host(name, isvcs.namespace, *specs.route_templates(body, templates, domains,
                                                                                in_cluster=in_cluster))
-        isvcs.create(body)
+        try:
+            isvcs.create(body)
+        except ServingConflictError as exc:
+            # created by another run or a person since the read above (409 AlreadyExists: k8s.io/apiserver
+            # pkg/registry/generic/registry/store.go Create; kube.InferenceServices.create takes one of its
+            # own sends that landed as the answer): changed outside, its model named (was: "conflict (HTTP
+            # 409): Conflict", and Argo's retry of the step wrote a canary over the other first deployment)
+            try:
+                found = isvcs.get(name)
+            except ServingError:
+                found = None
+            names = f"; it names {_spec_version(found)[1] or 'no storageUri'}" if found else ""
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was created by someone else (another "
+                                 f"run, a person) after it was read as not there (HTTP 409){names}; nothing "
+                                 "written") from exc
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
     _check_mode(isvcs, current)
@@ -1219,8 +1233,22 @@ def _metadata_edited(isvcs: Any, before: dict[str, Any], obj: dict[str, Any],
     to its defaults (``pkg/apis/serving/v1beta1/configmap.go`` ~239-252), so an annotation a GitOps tool
     stamps on every sync, listed there, makes no revision — and without that key copies every
     annotation (``autoscaling.knative.dev/min-scale`` too) into the revision, so KServe's default lists
-    must not be the shortcut. Lists not read from the cluster are said."""
+    must not be the shortcut. Lists not read from the cluster are said. ``before`` stored in another form
+    (``isvc.stored_metadata``: too long for an audit record) is compared in that form: value digests by
+    key; one digest of the whole read, any change held; a record cut at the tag limit, held always (was:
+    read as none, nothing compared)."""
     read = specs.revision_metadata(obj)
+    form = before.get(specs.METADATA_FORM)
+    if form == specs.METADATA_DIGESTS:
+        read = specs.digested_metadata(read)
+    elif form == specs.METADATA_CUT:
+        return ("an annotation or label may have changed (the record of those judged was cut at MLflow's tag "
+                "limit by a ctloop before round 58: they cannot be compared, so it is held)", "")
+    elif form:
+        if form == specs.whole_metadata_digest(read):
+            return "", ""
+        return ("the annotations or labels changed (recorded as one digest, too many for an audit record: which "
+                "one is not known, nor whether the cluster's disallowed lists keep it out of the revision)", "")
     if not _metadata_changes(before, read):
         return "", ""
     lists = memo.get("lists") or memo.setdefault("lists", template_lists(isvcs))
