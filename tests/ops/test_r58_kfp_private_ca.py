@@ -22,23 +22,17 @@ from ctloop.cli import main
 from ctloop.errors import ConfigError, PlatformError
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.fixtures.certificates import EC, openssl
 from tests.ops.test_platform import isolate_kfp_env
-from tests.serving.test_prometheus_auth import _certificates
 
 
 @pytest.fixture(scope="module")
-def certs(tmp_path_factory):
-    """(ca, cert, key) of a private CA and a 127.0.0.1 certificate it signed, and another CA's bundle."""
+def certs(tmp_path_factory, private_ca):
+    """(ca, cert, key) of a private CA and a 127.0.0.1 certificate it signed (the session's), and another
+    CA's bundle."""
     tmp = tmp_path_factory.mktemp("kfp-ca")
-    ca, cert, key = _certificates(tmp)
-    other = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.crt"
-    subprocess.run(
-        ["openssl", *other.split(), "-days", "2", "-subj", "/CN=another-ca"],
-        cwd=tmp,
-        check=True,
-        capture_output=True,
-    )
-    return ca, cert, key, tmp / "other.crt"
+    openssl(tmp, f"req -x509 {EC} -keyout other.key -out other.crt -days 2 -subj /CN=another-ca")
+    return (*private_ca, tmp / "other.crt")
 
 
 @pytest.fixture
