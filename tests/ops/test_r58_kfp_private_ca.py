@@ -17,6 +17,7 @@ import ssl
 import subprocess
 
 import pytest
+import yaml
 
 from ctloop.cli import main
 from ctloop.errors import ConfigError, PlatformError
@@ -178,3 +179,91 @@ def test_doctor_says_which_ca_verified_kfp(tls_kfp, certs):
         f"ok   KFP API {url} (backend 2.17.0, single-user; auth: --token; "
         f"TLS CA: --ca-file {certs[0]})"
     ), check.line()
+
+
+def test_doctor_names_no_ca_for_a_plain_http_host(certs, monkeypatch, tmp_path):
+    """Over http:// no certificate is verified: doctor said "TLS CA: --ca-file ..." all the same."""
+    from ctloop.ops import doctor
+
+    isolate_kfp_env(monkeypatch, tmp_path)
+    with KfpApiDouble(tokens={"ok": "ok"}) as double:
+        check = doctor.Doctor(
+            doctor.DoctorOptions(host=double.url, token="ok", ca_file=str(certs[0]))
+        ).check_kfp()
+    assert check.line() == (
+        f"ok   KFP API {double.url} (backend 2.17.0, single-user; auth: --token)"
+    ), check.line()
+
+
+PROXY = "/api/v1/namespaces/kubeflow/services/ml-pipeline:http/proxy"  # kfp 2.17.0 client.py _KUBE_PROXY_PATH
+
+
+@pytest.fixture
+def kubeconfig_kfp(certs, monkeypatch, tmp_path):
+    """KFP behind the Kubernetes API server's service proxy over TLS (the double, its certificate from the
+    private CA), and a kubeconfig whose cluster names that CA as ``certificate-authority``: yields the double."""
+    isolate_kfp_env(monkeypatch, tmp_path)
+    monkeypatch.delenv("KFP_CA_FILE", raising=False)
+    ca, cert, key, _ = certs
+    double = KfpApiDouble(path_prefix=PROXY)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    double.server.socket = context.wrap_socket(double.server.socket, server_side=True)
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "c",
+                "clusters": [
+                    {
+                        "name": "c",
+                        "cluster": {
+                            "server": f"https://{double.address}",
+                            "certificate-authority": str(ca),
+                        },
+                    }
+                ],
+                "users": [{"name": "u", "user": {}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+            }
+        )
+    )
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    # kubernetes reads KUBECONFIG when it is imported
+    monkeypatch.setattr("kubernetes.config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION", str(config))
+    with double:
+        yield double
+
+
+def test_a_ca_file_without_a_host_is_refused(kubeconfig_kfp, certs, capsys, monkeypatch):
+    """Without a host kfp 2.17.0 ``_load_config`` hands its configuration to kubernetes 30.1.0
+    ``load_kube_config(client_configuration=config)``, whose ``KubeConfigLoader._load_cluster_info`` and
+    ``_set_config`` (``kubernetes/config/kube_config.py``) set ``ssl_ca_cert`` to the cluster's
+    ``certificate-authority`` for an https server: --ca-file was dropped without a word (here a CA that signed
+    nothing, and the command went through), while a TLS failure named it as the CA used and doctor printed
+    "TLS CA: --ca-file ...". The kubeconfig's CA is the right one for the API server's proxy, so a CA bundle
+    without a host is refused, in one line, before any request."""
+    other = certs[3]
+    assert main(["runs", "--ca-file", str(other), "--experiment", "", "--timeout", "5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err.startswith(f"error: --ca-file {other}: no KFP host to verify with it — ")
+        and "\n" not in err
+    ), err
+    assert (
+        "fix: give --host the KFP URL its certificate is issued for, or drop --ca-file (KFP_CA_FILE)"
+        in err
+    )
+    monkeypatch.setenv("KFP_CA_FILE", str(certs[0]))
+    with pytest.raises(
+        ConfigError, match=f"^KFP_CA_FILE {certs[0]}: no KFP host to verify with it"
+    ):
+        Platform(timeout=5)
+    assert kubeconfig_kfp.calls == []
+    monkeypatch.delenv("KFP_CA_FILE")
+    platform = Platform(timeout=5)  # the kubeconfig's CA verifies the API server
+    assert platform.backend is not None and platform.backend.url.endswith(PROXY + "/"), (
+        platform.backend
+    )

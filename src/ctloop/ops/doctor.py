@@ -822,7 +822,8 @@ class Doctor:
         self.kfp_usable = True
         url = backend.url if backend else (o.host or "(discovered)")
         how = f"; auth: {self.platform.auth.source}" if self.platform.auth.source else ""
-        how += f"; TLS CA: {self.platform.auth.ca_source}" if self.platform.auth.ca_source else ""
+        tls = url.startswith("https://") and self.platform.auth.ca_source  # http: no certificate verified
+        how += f"; TLS CA: {self.platform.auth.ca_source}" if tls else ""
         ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""
         desc = backend.describe() if backend else "backend unknown"
         return Check("KFP API", OK, f"{url} ({desc}{ns}{how})")
