@@ -14,7 +14,7 @@ both the probe and ``kfp.Client`` verify with, and a verification failure names 
 from __future__ import annotations
 
 import ssl
-import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -140,30 +140,68 @@ def test_a_certificate_for_another_name_says_so(tls_kfp, certs):
     ), line
 
 
-def test_an_expired_certificate_says_so_not_the_ca(certs, monkeypatch, tmp_path):
-    """OpenSSL's "certificate has expired" is a CERTIFICATE_VERIFY_FAILED as an unknown CA is: the line
-    must not send the user to --ca-file (given and right) for a certificate that cert-manager failed to renew."""
-    isolate_kfp_env(monkeypatch, tmp_path)
-    ca, _, _, _ = certs
-    old = "req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout old.key -out old.csr -subj /CN=127.0.0.1"
-    subprocess.run(["openssl", *old.split()], cwd=tmp_path, check=True, capture_output=True)
-    (tmp_path / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    sign = "x509 -req -in old.csr -CAcreateserial -out old.crt -days -1 -extfile san.ext"  # notAfter a day ago
-    subprocess.run(
-        ["openssl", *sign.split(), "-CA", str(ca), "-CAkey", str(ca.with_suffix(".key"))],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
+def _served_by(cert: Path, key: Path) -> KfpApiDouble:
+    """The KFP API double over TLS with ``cert``."""
     double = KfpApiDouble()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "old.crt", tmp_path / "old.key")
+    context.load_cert_chain(cert, key)
     double.server.socket = context.wrap_socket(double.server.socket, server_side=True)
-    with double, pytest.raises(PlatformError) as caught:
+    return double
+
+
+def _sign(tmp: Path, ca: Path, name: str, days: int) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that ``ca`` (its key beside it) signed, valid ``days`` (-1: expired a day ago)."""
+    openssl(tmp, f"req {EC} -keyout {name}.key -out {name}.csr -subj /CN=127.0.0.1")
+    (tmp / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl(
+        tmp,
+        f"x509 -req -in {name}.csr -CA {ca} -CAkey {ca.with_suffix('.key')} -CAserial {name}.srl "
+        f"-CAcreateserial -out {name}.crt -days {days} -extfile san.ext",
+    )
+    return tmp / f"{name}.crt", tmp / f"{name}.key"
+
+
+def test_an_expired_certificate_says_so_not_that_the_ca_did_not_sign_it(
+    certs, monkeypatch, tmp_path
+):
+    """OpenSSL's "certificate has expired" is a CERTIFICATE_VERIFY_FAILED as an unknown CA is: the line
+    must not send the user to --ca-file (given and right) for a certificate that cert-manager failed to renew.
+    It names the CA bundle too: OpenSSL says the same of an expired CA in it (the next test)."""
+    isolate_kfp_env(monkeypatch, tmp_path)
+    ca = certs[0]
+    with (
+        _served_by(*_sign(tmp_path, ca, "old", -1)) as double,
+        pytest.raises(PlatformError) as caught,
+    ):
         Platform(host=f"https://{double.address}", token="ok", timeout=5, ca_file=str(ca))
     line = str(caught.value)
     assert "certificate has expired" in line and "fix: KFP's certificate has expired" in line, line
-    assert "--ca-file" not in line, line
+    assert "not signed by a CA in" not in line, line
+    assert f"or the CA in --ca-file {ca} has expired: fetch the current ca.crt" in line, line
+
+
+def test_an_expired_ca_in_the_ca_file_is_named(monkeypatch, tmp_path):
+    """A CA bundle given with --ca-file whose CA has expired (a cert-manager CA rotated, the old ca.crt kept):
+    OpenSSL says "certificate has expired" of the trust anchor as of the server's, and the line blamed the
+    server's certificate alone."""
+    isolate_kfp_env(monkeypatch, tmp_path)
+    openssl(tmp_path, f"req {EC} -keyout oldca.key -out oldca.csr -subj /CN=expired-ca")
+    (tmp_path / "ca.ext").write_text(
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n"
+    )
+    openssl(
+        tmp_path,
+        "x509 -req -in oldca.csr -signkey oldca.key -out oldca.crt -days -1 -extfile ca.ext",
+    )
+    ca = tmp_path / "oldca.crt"
+    with (
+        _served_by(*_sign(tmp_path, ca, "current", 2)) as double,
+        pytest.raises(PlatformError) as caught,
+    ):
+        Platform(host=f"https://{double.address}", token="ok", timeout=5, ca_file=str(ca))
+    line = str(caught.value)
+    assert "certificate has expired" in line, line
+    assert f"or the CA in --ca-file {ca} has expired: fetch the current ca.crt" in line, line
 
 
 def test_doctor_says_which_ca_verified_kfp(tls_kfp, certs):

@@ -1203,8 +1203,9 @@ def _tls_failed(url: str, reason: Any, auth: KfpAuth) -> str:
     said = one_line(_body_text(reason))[:200]
     head = f"cannot reach KFP at {url}: TLS failed ({said}) — fix: "
     if "CERTIFICATE_VERIFY_FAILED" in said and "has expired" in said:  # OpenSSL X509_V_ERR_CERT_HAS_EXPIRED
+        ca = f", or the CA in {auth.ca_source} has expired: fetch the current ca.crt" if auth.ca_file else ""
         return head + ("KFP's certificate has expired (or one of its chain): renew it (cert-manager: kubectl describe "
-                       "certificate of the ingress' TLS Secret), or check this machine's clock")
+                       f"certificate of the ingress' TLS Secret){ca}, or check this machine's clock")
     if "CERTIFICATE_VERIFY_FAILED" in said and "not yet valid" in said:  # X509_V_ERR_CERT_NOT_YET_VALID
         return head + "KFP's certificate is not valid yet: check this machine's clock"
     if "CERTIFICATE_VERIFY_FAILED" in said and "mismatch" in said:
