@@ -176,6 +176,16 @@ def _held_open(directory: Path) -> bool:
 
 
 @pytest.fixture(scope="session")
+def private_ca(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """``(ca.crt, server.crt, server.key)``: a private CA and the 127.0.0.1 certificate it signed
+    (tests/fixtures/certificates.py), made once per test process for every TLS server on loopback; read
+    only (``ca.key`` is beside ``ca.crt``: sign elsewhere with ``-CAserial`` there)."""
+    from tests.fixtures.certificates import private_ca_files
+
+    return private_ca_files(tmp_path_factory.mktemp("private-ca"))
+
+
+@pytest.fixture(scope="session")
 def mlflow_url(mlflow_store) -> str:
     """URL of a real ``mlflow server`` (sqlite backend) shared by the session, on :func:`mlflow_store`."""
     with mlflow_server(mlflow_store) as url:

@@ -61,7 +61,8 @@ What sits in front of a real KFP (all optional, for the authentication tests):
 * ``central_dashboard=True`` (with ``path_prefix``): Kubeflow's ingress, where every path outside the prefix
   reaches the central dashboard (kubeflow/manifests: its VirtualService matches ``prefix: /``; kubeflow/dashboard
   ``components/centraldashboard/app/server.ts``: ``app.get('/*', ...)`` sends ``index.html``), so a wrong path is
-  ``200`` with its page (``<title>Kubeflow Central Dashboard</title>``), not a 404; else an ingress 404;
+  ``200`` with its page (``<title>Kubeflow Central Dashboard</title>``), not a 404, for GET and HEAD; any other
+  method there is Express' 404 (:func:`express_not_found`); else an ingress 404;
 * ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
   (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
   ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
@@ -103,6 +104,7 @@ What sits in front of a real KFP (all optional, for the authentication tests):
 from __future__ import annotations
 
 import base64
+import html
 import itertools
 import json
 import re
@@ -280,6 +282,18 @@ CENTRAL_DASHBOARD_PAGE = (
     "<!doctype html><html><head><title>Kubeflow Central Dashboard</title></head>"
     "<body><main-page></main-page></body></html>"
 )
+
+
+def express_not_found(method: str, url: str) -> str:
+    """What an Express 4 app (the central dashboard: ``express ^4.22``) answers a request no route takes: HTTP 404
+    from finalhandler 1.3 (``index.js``: ``createHtmlDocument('Cannot ' + method + ' ' + url)``, with
+    ``Content-Security-Policy: default-src 'none'`` and ``X-Content-Type-Options: nosniff``)."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n'
+        f"<body>\n<pre>Cannot {html.escape(method)} {html.escape(url)}</pre>\n</body>\n</html>\n"
+    )
+
+
 SIGN_IN_PAGE = (
     "<!DOCTYPE html><html lang=\"en\"><head><title>Sign In</title></head><body>"
     '<form action="/oauth2/start" method="GET"><button type="submit">Sign in with Dex</button>'
@@ -386,7 +400,8 @@ class KfpApiDouble(InThreadServer):
                     self.send_header("WWW-Authenticate", str(payload.get("message", "")))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
             def _error(self, status: int, message: str, external: str = "") -> None:
                 # grpc-gateway v2 (v2.28.0, KFP 2.17.0 backend/src/apiserver/main.go NewServeMux with
@@ -409,7 +424,8 @@ class KfpApiDouble(InThreadServer):
                     self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
             def _ingress(self, path: str, query: str, headers: dict[str, str]) -> bool:
                 """What Istio/oauth2-proxy/dex answer before the API server; True = answered."""
@@ -463,8 +479,14 @@ class KfpApiDouble(InThreadServer):
                         self._raw(403, "text/plain", "RBAC: access denied")
                         return True
                 if not path.startswith(double.path_prefix + PREFIX + "/"):
-                    if double.central_dashboard:  # its VirtualService's prefix "/" takes every other path
+                    if double.central_dashboard and self.command in ("GET", "HEAD"):
+                        # its VirtualService's prefix "/" takes every other path; server.ts app.get('/*') sends
+                        # index.html, and Express 4 routes a HEAD to a GET route (lib/router/route.js _handles_method)
                         self._raw(200, "text/html; charset=UTF-8", CENTRAL_DASHBOARD_PAGE)
+                    elif double.central_dashboard:  # no route for the method: Express' finalhandler 404
+                        self._raw(404, "text/html; charset=utf-8", express_not_found(self.command, self.path),
+                                  [("Content-Security-Policy", "default-src 'none'"),
+                                   ("X-Content-Type-Options", "nosniff")])
                     else:
                         self._raw(404, "", "")  # no route on the ingress gateway
                     return True
@@ -569,6 +591,9 @@ class KfpApiDouble(InThreadServer):
 
             def do_DELETE(self):
                 self._route("DELETE")
+
+            def do_HEAD(self):
+                self._route("HEAD")  # answered as GET, without the body (_raw, _reply)
 
         return Handler
 

@@ -25,7 +25,6 @@ from ctloop.monitoring import publish
 from ctloop.monitoring.prometheus import gateway_auth, group_url, push_window
 from tests.fixtures.prometheus import need
 from tests.fixtures.servers import InThreadServer, daemon, free_port
-from tests.serving.test_prometheus_auth import _certificates
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -47,10 +46,10 @@ def _no_gateway_env(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def secured(tmp_path_factory):
+def secured(tmp_path_factory, private_ca):
     """prometheus-pushgateway with TLS (private CA) and basic auth from its --web.config.file."""
     tmp = tmp_path_factory.mktemp("pushgateway-auth")
-    ca, cert, key = _certificates(tmp)
+    ca, cert, key = private_ca
     web = tmp / "web.yml"
     web.write_text(json.dumps({
         "tls_server_config": {"cert_file": str(cert), "key_file": str(key)},

@@ -35,7 +35,6 @@ from ctloop.ops.doctor import (
 )
 from ctloop.serving.metric_sources import Prometheus, PrometheusAuth
 from tests.fixtures.servers import InThreadServer
-from tests.serving.test_prometheus_auth import _certificates
 
 POOL = f"podMonitor/ml/{SHIPPED_PODMONITOR}/0"
 
@@ -167,9 +166,9 @@ def test_an_unavailable_rules_api_is_asked_again():
     assert len(seen) >= 2
 
 
-def test_a_certificate_not_verified_names_the_ca_file(tmp_path):
+def test_a_certificate_not_verified_names_the_ca_file(private_ca):
     """The rules request says what to set, as the queries do."""
-    _, cert, key = _certificates(tmp_path)
+    _, cert, key = private_ca
     with InThreadServer(_api({"/api/v1/rules": _ok({"groups": []})})) as server:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)

@@ -19,16 +19,15 @@ import pytest
 
 from tests.fixtures.servers import InThreadServer
 from tests.ops.test_doctor import cluster, secret  # noqa: F401 - fixtures
-from tests.serving.test_prometheus_auth import _certificates
 
 TLS_ENV = ("MLFLOW_TRACKING_SERVER_CERT_PATH", "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_CLIENT_CERT_PATH",
            "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 @pytest.fixture(scope="module")
-def tls_mlflow(tmp_path_factory, mlflow_url):
+def tls_mlflow(private_ca, mlflow_url):
     """``https://127.0.0.1:PORT`` forwarding to the session's MLflow server; yields (url, ca)."""
-    ca, cert, key = _certificates(tmp_path_factory.mktemp("mlflow-tls"))
+    ca, cert, key = private_ca
 
     class Forward(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name

@@ -68,3 +68,31 @@ def test_a_page_with_no_kfp_nearby_keeps_its_line(kubeflow):
 
 def test_the_right_host_connects(kubeflow):
     assert Platform(host=kubeflow.url, token="ok", timeout=5).backend.tag_name == "2.17.0"
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "DELETE"])
+def test_the_dashboard_double_routes_get_and_head_alone(kubeflow, method):
+    """The double of the central dashboard answered every method with its page. ``server.ts``'s
+    ``app.get('/*', ...)`` takes GET, and HEAD (Express 4 ``lib/router/route.js`` ``_handles_method``: a HEAD
+    without its own route is a GET's, sent without the body); any other method reaches no route, so finalhandler
+    1.3 (``index.js``) answers 404 ``Cannot <METHOD> <url>``."""
+    import http.client
+
+    conn = http.client.HTTPConnection(kubeflow.address, timeout=5)
+    conn.request(
+        method,
+        "/_/pipeline/?ns=a",
+        body=b"{}" if method == "POST" else None,
+        headers={"Authorization": "Bearer ok"},
+    )
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    if method in ("GET", "HEAD"):
+        assert (resp.status, resp.getheader("Content-Type")) == (200, "text/html; charset=UTF-8")
+        assert int(resp.getheader("Content-Length")) > 0
+        assert ("Kubeflow Central Dashboard" in body) if method == "GET" else body == "", body
+    else:
+        assert (resp.status, resp.getheader("Content-Type")) == (404, "text/html; charset=utf-8")
+        assert resp.getheader("Content-Security-Policy") == "default-src 'none'"
+        assert f"<pre>Cannot {method} /_/pipeline/?ns=a</pre>" in body, body

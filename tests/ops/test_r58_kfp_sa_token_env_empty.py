@@ -48,13 +48,17 @@ def test_the_token_file_is_the_one_kfp_reads(default_token, monkeypatch, tmp_pat
     assert auth.source == f"the in-cluster pipelines token {kfp_reads}"
 
 
-def test_doctor_reads_a_poddefaults_empty_value_as_the_sdk_does():
+@pytest.mark.parametrize("value", [{"value": ""}, {}], ids=["empty", "neither value nor valueFrom"])
+def test_doctor_reads_a_poddefaults_empty_value_as_the_sdk_does(value):
     """``ctloop doctor``'s check of the PodDefault that gives ``trigger_training`` its token took an ``env``
-    value ``""`` as the path the SDK reads, and so warned of a token "not at  where the KFP SDK reads it"."""
+    value ``""`` as the path the SDK reads, and so warned of a token "not at  where the KFP SDK reads it".
+    An ``env`` with neither ``value`` nor ``valueFrom`` is ``""`` in the container as well (k8s.io/api
+    core/v1 ``EnvVar.value``: defaults to the empty string), but was "not a plain value" that doctor could
+    not check: only ``valueFrom`` is."""
     from ctloop.ops import doctor
     from tests.ops.test_doctor import _token_spec
 
-    empty = [{"name": platform.SA_TOKEN_ENV, "value": ""}]
+    empty = [{"name": platform.SA_TOKEN_ENV, **value}]
     assert (
         doctor.pipelines_token_gap(
             [_token_spec(env=empty)], platform.SA_TOKEN_ENV, platform.SA_TOKEN_PATH
@@ -69,3 +73,21 @@ def test_doctor_reads_a_poddefaults_empty_value_as_the_sdk_does():
         f"not at {platform.SA_TOKEN_PATH} where the KFP SDK reads it "
         f"({platform.SA_TOKEN_ENV} empty: the default)"
     ), gap
+
+
+def test_doctor_cannot_check_an_env_from_a_configmap():
+    from ctloop.ops import doctor
+    from tests.ops.test_doctor import _token_spec
+
+    ref = [
+        {
+            "name": platform.SA_TOKEN_ENV,
+            "valueFrom": {"configMapKeyRef": {"name": "kfp", "key": "path"}},
+        }
+    ]
+    gap = doctor.pipelines_token_gap(
+        [_token_spec(env=ref)], platform.SA_TOKEN_ENV, platform.SA_TOKEN_PATH
+    )
+    assert gap == (
+        f"its env {platform.SA_TOKEN_ENV} is not a plain value, so where the SDK reads the token cannot be checked"
+    )

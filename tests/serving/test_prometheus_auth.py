@@ -11,12 +11,10 @@ resource=…, subresource=…)``), forwarding to the real Prometheus.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import urllib.request
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -35,25 +33,11 @@ SERIES = '# TYPE ctloop_auth_probe gauge\nctloop_auth_probe{job="a"} 7 170000000
 PASSWORD = "s3cret:with colon"  # noqa: S105 - a test password
 
 
-def _certificates(tmp: Path) -> tuple[Path, Path, Path]:
-    """A private CA and a server certificate for 127.0.0.1 it signed (openssl CLI)."""
-    def run(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=tmp, check=True, capture_output=True)
-
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=ctloop-test-ca")
-    run("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
-    (tmp / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
-    return tmp / "ca.crt", tmp / "server.crt", tmp / "server.key"
-
-
 @pytest.fixture(scope="module")
-def secured(tmp_path_factory):
+def secured(tmp_path_factory, private_ca):
     """Real Prometheus with TLS from a private CA and basic auth (bcrypt, as its web config wants)."""
     tmp = tmp_path_factory.mktemp("prom-auth")
-    ca, cert, key = _certificates(tmp)
+    ca, cert, key = private_ca
     web = {"tls_server_config": {"cert_file": str(cert), "key_file": str(key)},
            "basic_auth_users": {"ctloop": crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH))}}
     with prometheus_with(SERIES, tmp / "prom", web_config=web) as url:

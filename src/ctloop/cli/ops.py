@@ -785,7 +785,8 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
         type=text_file,
         metavar="PATH",
         help="PEM bundle of the CA that signed KFP's TLS certificate, e.g. cert-manager's self-signed issuer's "
-        "ca.crt (default: $KFP_CA_FILE, else the public CAs of certifi, as kfp.Client)",
+        "ca.crt (default: $KFP_CA_FILE, else the public CAs of certifi, as kfp.Client); needs --host or "
+        "$KF_PIPELINES_ENDPOINT",
     )
     if namespace:
         p.add_argument(

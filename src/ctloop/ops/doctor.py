@@ -428,9 +428,9 @@ def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: st
     ``/var/run/secrets/kubeflow/pipelines``)."""
     specs = [pd.get("spec") or {} for pd in pod_defaults]
     env = [e for spec in specs for e in spec.get("env") or [] if e.get("name") == token_env]
-    if env and "value" not in env[0]:
+    if env and env[0].get("valueFrom") is not None:  # neither value nor valueFrom: the container gets ""
         return f"its env {token_env} is not a plain value, so where the SDK reads the token cannot be checked"
-    set_to = str(env[0]["value"] or "") if env else ""  # empty as unset: the SDK reads `os.getenv(...) or` default
+    set_to = str(env[0].get("value") or "") if env else ""  # empty as unset: the SDK reads `os.getenv(...) or` default
     path = set_to or token_path
     audiences: dict[str, list[tuple[str, str]]] = {}  # volume -> [(file in the volume, audience)]
     for spec in specs:
@@ -822,7 +822,8 @@ class Doctor:
         self.kfp_usable = True
         url = backend.url if backend else (o.host or "(discovered)")
         how = f"; auth: {self.platform.auth.source}" if self.platform.auth.source else ""
-        how += f"; TLS CA: {self.platform.auth.ca_source}" if self.platform.auth.ca_source else ""
+        tls = url.startswith("https://") and self.platform.auth.ca_source  # http: no certificate verified
+        how += f"; TLS CA: {self.platform.auth.ca_source}" if tls else ""
         ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""
         desc = backend.describe() if backend else "backend unknown"
         return Check("KFP API", OK, f"{url} ({desc}{ns}{how})")

@@ -14,7 +14,8 @@ Authentication (first match wins; see docs/operations.md):
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
-given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does.
+given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
+bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA.
 
 Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
 times, five seconds apart, logging a traceback each time, and then blames the network). Its
@@ -660,6 +661,21 @@ def resolve_ca_file(ca_file: str = "") -> tuple[str, str]:
     return "", ""
 
 
+def refuse_ca_without_host(ca_source: str) -> str:
+    """The line refusing a CA bundle (``ca_source``: ``--ca-file /path`` or ``KFP_CA_FILE /path``) when no
+    KFP host is given, so ``kfp.Client`` finds KFP itself and never verifies with the bundle. kfp 2.17.0
+    ``_load_config`` (``kfp/client/client.py``) then either (in a pod) sets the host
+    ``ml-pipeline.<namespace>.svc.cluster.local:8888``, plain HTTP, or calls kubernetes 30.1.0
+    ``load_kube_config(client_configuration=config)``, whose ``KubeConfigLoader._load_cluster_info`` and
+    ``_set_config`` (``kubernetes/config/kube_config.py``) overwrite ``ssl_ca_cert`` with the context's
+    cluster ``certificate-authority`` (``None`` without one: certifi's) for an https API server: the
+    connection goes to the Kubernetes API server's service proxy, which the kubeconfig vouches for."""
+    return (f"{ca_source}: no KFP host to verify with it — without --host (or {HOST_ENV}) kfp.Client reaches "
+            "KFP through the kubeconfig's API server (verified with the kubeconfig's certificate-authority) or, "
+            "in a pod, the ml-pipeline service over plain HTTP — fix: give --host the KFP URL its certificate is "
+            f"issued for, or drop --ca-file ({CA_FILE_ENV})")
+
+
 def sa_token_path() -> str:
     """Where the in-cluster pipelines token is read, as kfp 2.17.0 reads it
     (``set_volume_credentials.py`` ``ServiceAccountTokenVolumeCredentials``: ``os.getenv(...) or`` the
@@ -1187,8 +1203,9 @@ def _tls_failed(url: str, reason: Any, auth: KfpAuth) -> str:
     said = one_line(_body_text(reason))[:200]
     head = f"cannot reach KFP at {url}: TLS failed ({said}) — fix: "
     if "CERTIFICATE_VERIFY_FAILED" in said and "has expired" in said:  # OpenSSL X509_V_ERR_CERT_HAS_EXPIRED
+        ca = f", or the CA in {auth.ca_source} has expired: fetch the current ca.crt" if auth.ca_file else ""
         return head + ("KFP's certificate has expired (or one of its chain): renew it (cert-manager: kubectl describe "
-                       "certificate of the ingress' TLS Secret), or check this machine's clock")
+                       f"certificate of the ingress' TLS Secret){ca}, or check this machine's clock")
     if "CERTIFICATE_VERIFY_FAILED" in said and "not yet valid" in said:  # X509_V_ERR_CERT_NOT_YET_VALID
         return head + "KFP's certificate is not valid yet: check this machine's clock"
     if "CERTIFICATE_VERIFY_FAILED" in said and "mismatch" in said:
@@ -1752,7 +1769,7 @@ class Platform:
         client: A ready ``kfp.Client`` (tests); skips connecting and the version check.
         token_file: File with a bearer token, re-read before every request.
         ca_file: PEM bundle of the CA that signed KFP's certificate (else ``KFP_CA_FILE``, else
-            certifi's public CAs).
+            certifi's public CAs); needs a host (``host`` or ``KF_PIPELINES_ENDPOINT``).
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -1792,6 +1809,8 @@ class Platform:
             check_host_env(os.environ[HOST_ENV])
         self.auth = resolve_auth(host, token, token_file)
         ca_path, ca_source = resolve_ca_file(ca_file)
+        if ca_path and not host and not os.environ.get(HOST_ENV):
+            raise ConfigError(refuse_ca_without_host(ca_source))
         if ca_path:
             self.auth = replace(self.auth, ca_file=ca_path, ca_source=ca_source)
         if not host and not _discoverable():
