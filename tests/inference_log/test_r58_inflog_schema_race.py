@@ -8,12 +8,15 @@ over the other's: a column a replica had written Parquet for (acknowledged event
 the registry, so a read with :func:`~ctloop.inference_log.schema.dataset_schema` had no such column,
 and two replicas seeing one new column with different types each typed their files by their own.
 
-The interleaving is forced on a real store: each thread's first look at the registry object waits,
-after the store answered, until the other thread has looked too (both read before either writes).
+The interleaving is forced on a real store: the two threads go through ``sync`` in lockstep (the
+first read of the registry, the listing of the claims, the read again just before the write), so each
+writes a file without the other's column; the tests check that the file lacks one before they check
+that the readers still see both (from the claims).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 
@@ -25,33 +28,47 @@ from tests.fixtures.object_stores import create_bucket, isolated_env
 from tests.fixtures.servers import free_port
 
 
-def _both_read_first(monkeypatch, root: str) -> None:
-    """The first ``exists``/``read_bytes`` of the registry object of ``root`` in each of the first two
-    threads to look returns only once the other's has returned too (a barrier of two; 10 s at most)."""
+def _in_lockstep(monkeypatch, root: str, written: dict[int, bytes]) -> None:
+    """The first two threads to look at the registry object of ``root`` go through ``sync`` in
+    lockstep, each waiting after the store answered until the other is at the same point: the first
+    look at the registry (both read before either writes), the listing of the claims (both list
+    before either claims) and the look again just before the write (both re-read before either
+    writes: each writes a file without the other's column). A barrier of two, 10 s at most.
+    ``written``: thread id → the registry file as that thread wrote it."""
     barrier = threading.Barrier(2, timeout=10)
-    held: set[int] = set()
+    holds: dict[int, int] = {}
     lock = threading.Lock()
     registry = f"{root}/{schema.schema_file('credit')}"
+    claims = f"{root}/{schema.claims_prefix('credit')}"
 
-    def hold(real):
+    def hold(real, target):
         def call(uri, *args, **kwargs):
             answer = real(uri, *args, **kwargs)
+            me = threading.get_ident()
             with lock:
-                first = uri == registry and len(held) < 2 and threading.get_ident() not in held
-                if first:
-                    held.add(threading.get_ident())
-            if first:
+                mine = uri.rstrip("/") == target and (me in holds or len(holds) < 2) and holds.get(me, 0) < 3
+                if mine:
+                    holds[me] = holds.get(me, 0) + 1
+            if mine:
                 barrier.wait()
             return answer
 
         return call
 
-    monkeypatch.setattr(storage, "exists", hold(storage.exists))
-    monkeypatch.setattr(storage, "read_bytes", hold(storage.read_bytes))
+    real_write = storage.write_bytes
+
+    def write(uri, data, *args, **kwargs):
+        real_write(uri, data, *args, **kwargs)
+        if uri == registry:
+            written[threading.get_ident()] = data
+
+    monkeypatch.setattr(storage, "exists", hold(storage.exists, registry))
+    monkeypatch.setattr(storage, "list_objects", hold(storage.list_objects, claims))
+    monkeypatch.setattr(storage, "write_bytes", write)
 
 
 def _race(root: str, *changes: dict[str, str]) -> list[dict[str, str]]:
-    """``schema.sync`` of each of ``changes`` in its own thread, at once; what each returned."""
+    """``schema.sync`` of each of ``changes`` in its own thread, in lockstep; what each returned."""
     got: list = [None] * len(changes)
     errors: list = []
 
@@ -85,13 +102,26 @@ def s3_root(s3, bucket, monkeypatch, tmp_path):
     for name, value in {**env, **s3.env}.items():
         monkeypatch.setenv(name, value)
     root = f"s3://{bucket}/{tmp_path.name}"
-    _both_read_first(monkeypatch, root)
+    _written.clear()
+    _in_lockstep(monkeypatch, root, _written)
     return root
+
+
+_written: dict[int, bytes] = {}  # the registry file as each racing thread wrote it (s3_root's test)
+
+
+def _file(root: str) -> dict[str, str]:
+    uri = f"{root}/{schema.schema_file('credit')}"
+    return schema._parse(storage.read_bytes(uri), uri)
 
 
 def test_two_replicas_adding_columns_at_once_both_keep_theirs_on_s3(s3_root):
     first, second = _race(s3_root, {"income": "double"}, {"region": "string"})
     assert first["income"] == "double" and second["region"] == "string"
+    # the race happened: each wrote the file without the other's column, the last write is the file
+    assert sorted(json.dumps(json.loads(data)["columns"]) for data in _written.values()) == [
+        '{"income": "double"}', '{"region": "string"}']
+    assert len(_file(s3_root)) == 1
     # before: the registry held only the last writer's column
     assert schema.registry(s3_root, "credit") == {"income": "double", "region": "string"}
     assert set(schema.dataset_schema(s3_root, "credit").names) >= {"income", "region"}
@@ -126,3 +156,4 @@ def _race_local(root: str, changes: list[dict[str, str]]) -> list[dict[str, str]
     for thread in threads:
         thread.join(30)
     return got
+
