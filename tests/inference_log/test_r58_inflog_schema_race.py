@@ -157,3 +157,55 @@ def _race_local(root: str, changes: list[dict[str, str]]) -> list[dict[str, str]
         thread.join(30)
     return got
 
+
+def _pair(sink, i: int, value) -> None:
+    """Request ``id<i>`` with feature ``a`` = ``value`` and its response, into ``sink``."""
+    from ctloop.inference_log.events import parse_event
+    from tests.inference_log.support import kserve_headers
+
+    for kind, body in (("request", {"instances": [{"a": value}]}), ("response", {"predictions": [1]})):
+        sink._add(parse_event(kserve_headers(kind, f"id{i}"), json.dumps(body).encode()))
+
+
+def test_a_replica_whose_column_the_race_left_out_still_writes_it_as_claimed_on_s3(s3_root, tmp_path, monkeypatch):
+    # replica A's flush registers column a (text); replica B registers b at once and writes the file
+    # last, without a. A's next flush adds no column: it read the file alone, wrote its Parquet with
+    # the file as schema and typed a by its values (1.5 written as a double against the claim)
+    import asyncio
+    import io
+
+    import pyarrow.parquet as pq
+
+    from ctloop.inference_log.sink import Sink
+
+    sink = Sink(s3_root, str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+    registry = f"{s3_root}/{schema.schema_file('credit')}"
+    a_written = threading.Event()
+    real_write = storage.write_bytes
+
+    def write(uri, data, *args, **kwargs):  # B writes the file after A does
+        if uri == registry and b'"b"' in data:
+            assert a_written.wait(10)
+        real_write(uri, data, *args, **kwargs)
+        if uri == registry and b'"a"' in data:
+            a_written.set()
+
+    monkeypatch.setattr(storage, "write_bytes", write)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(sink.start())
+        b = threading.Thread(target=schema.sync, args=(s3_root, "credit", {"b": "double"}))
+        b.start()
+        _pair(sink, 1, "x")
+        loop.run_until_complete(sink.flush())
+        b.join(30)
+        assert _file(s3_root) == {"b": "double"}  # the race left a out of the file
+        _pair(sink, 2, 1.5)  # a number: the sink writes it as its text (a: string), so it reads "1.5"
+        loop.run_until_complete(sink.flush())
+    finally:
+        loop.run_until_complete(sink.stop())
+        loop.close()
+    files = [o.uri for o in storage.list_objects(s3_root) if o.uri.endswith(".parquet")]
+    assert len(files) == 2
+    assert {str(pq.read_schema(io.BytesIO(storage.read_bytes(f))).field("a").type) for f in files} == {"string"}
+    assert _file(s3_root) == {"a": "string", "b": "double", "prediction": "double"}  # the file repaired

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -463,11 +463,13 @@ def _claim(base: str, model: str, column: str, kind: str) -> str:
 
 
 def sync(root: str, model: str, new: dict[str, str],
-         write_local: Callable[[Path, bytes], None] | None = None) -> dict[str, str]:
+         write_local: Callable[[Path, bytes], None] | None = None, known: Iterable[str] = ()) -> dict[str, str]:
     """Add ``new`` column types to the registry of ``model`` (an existing entry wins) and return
     the registry as it now is. Runs in the flush's worker thread (file or object-store I/O);
     ``write_local`` writes a local file durably (the sink's ``write_durably``). On an object store
-    each column not registered yet is claimed first (:func:`claim_name`, the module doc)."""
+    each column not registered yet is claimed first (:func:`claim_name`, the module doc); ``known``:
+    columns the caller had registered before (a file that lacks one lost it to a concurrent write:
+    the claims are read and the file written back with them)."""
     from ctloop.storage import is_remote
 
     if is_remote(root):
@@ -476,7 +478,7 @@ def sync(root: str, model: str, new: dict[str, str],
         base = root.rstrip("/")
         uri = f"{base}/{schema_file(model)}"
         current = _parse(read_bytes(uri), uri) if exists(uri) else {}
-        if all(column in current for column in new):  # every flush's case: one read, no listing
+        if all(column in current for column in (*new, *known)):  # every flush's case: one read, no listing
             return current
         current = _with_claims(base, model, current)
         claimed = {column: _claim(base, model, column, kind) for column, kind in new.items() if column not in current}
