@@ -94,17 +94,22 @@ def bucket(s3):
 
 
 @pytest.fixture
-def s3_root(s3, bucket, monkeypatch, tmp_path):
+def plain_root(s3, bucket, monkeypatch, tmp_path):
     """A prefix of its own in the module's bucket, the environment holding only the store's settings."""
     env = isolated_env(tmp_path / "home", free_port())
     for name in [k for k in os.environ if k not in env]:
         monkeypatch.delenv(name)
     for name, value in {**env, **s3.env}.items():
         monkeypatch.setenv(name, value)
-    root = f"s3://{bucket}/{tmp_path.name}"
+    return f"s3://{bucket}/{tmp_path.name}"
+
+
+@pytest.fixture
+def s3_root(plain_root, monkeypatch):
+    """``plain_root``, the first two threads to look at its registry going through ``sync`` in lockstep."""
     _written.clear()
-    _in_lockstep(monkeypatch, root, _written)
-    return root
+    _in_lockstep(monkeypatch, plain_root, _written)
+    return plain_root
 
 
 _written: dict[int, bytes] = {}  # the registry file as each racing thread wrote it (s3_root's test)
@@ -209,3 +214,24 @@ def test_a_replica_whose_column_the_race_left_out_still_writes_it_as_claimed_on_
     assert len(files) == 2
     assert {str(pq.read_schema(io.BytesIO(storage.read_bytes(f))).field("a").type) for f in files} == {"string"}
     assert _file(s3_root) == {"a": "string", "b": "double", "prediction": "double"}  # the file repaired
+
+
+def test_a_claim_this_release_cannot_read_is_skipped_with_one_warning(plain_root, caplog):
+    # a newer release's type (decimal) and a claim cut short: before, _claimed raised, so registry()
+    # returned {} (the good entries dropped), load() and dataset_schema() raised, and every flush
+    # adding a column failed before claiming it
+    schema.sync(plain_root, "credit", {"income": "double"})
+    claims = f"{plain_root}/{schema.claims_prefix('credit')}"
+    storage.write_bytes(f"{claims}/{schema.claim_name('future')}", b'{"column": "future", "type": "decimal"}')
+    storage.write_bytes(f"{claims}/{schema.claim_name('cut')}", b'{"column": "cu')
+    with caplog.at_level("WARNING", logger="ctloop.inference_log"):
+        assert schema.registry(plain_root, "credit") == {"income": "double"}
+        assert schema.load(plain_root, "credit") == {"income": "double"}
+        assert "income" in schema.dataset_schema(plain_root, "credit").names
+        assert schema.sync(plain_root, "credit", {"region": "string"}) == {"income": "double", "region": "string"}
+        # a column whose claim it cannot read is registered with the flush's own type
+        assert schema.sync(plain_root, "credit", {"future": "double"})["future"] == "double"
+    assert schema.registry(plain_root, "credit") == {"income": "double", "region": "string", "future": "double"}
+    warned = [r.getMessage() for r in caplog.records if "column claim" in r.getMessage()]
+    assert len(warned) == 2, warned  # once per claim, however often it is read
+    assert any("c-future.json" in w and "decimal" in w for w in warned), warned

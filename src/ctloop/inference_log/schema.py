@@ -51,7 +51,9 @@ Readers that must never fail take the schema from the registry and cast (:func:`
 from __future__ import annotations
 
 import json
+import logging
 import math
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -428,6 +430,26 @@ def _claimed(data: bytes, where: str) -> tuple[str, str]:
     return column, kind
 
 
+log = logging.getLogger("ctloop.inference_log")
+_SKIPPED: set[str] = set()  # claims said to be skipped (one warning each per process)
+_SKIPPED_LOCK = threading.Lock()
+
+
+def _readable(data: bytes, where: str) -> tuple[str, str] | None:
+    """A claim's ``(column, type)``; None, with one warning per claim, for one this release cannot
+    read (cut short, or a type not in :data:`TYPES`: a newer release's), as :func:`_parse` leaves out
+    such an entry of the file: the other columns keep their claims."""
+    try:
+        return _claimed(data, where)
+    except ValueError as exc:
+        with _SKIPPED_LOCK:
+            first = where not in _SKIPPED
+            _SKIPPED.add(where)
+        if first:
+            log.warning("%s; skipped (its column is typed by its values, as a column no claim names)", exc)
+        return None
+
+
 def _with_claims(base: str, model: str, current: dict[str, str]) -> dict[str, str]:
     """``current`` (the registry file of ``model`` under the object-store root ``base``) and every
     column claimed but missing from it (a concurrent read-merge-write of the file left it out): one
@@ -444,9 +466,9 @@ def _with_claims(base: str, model: str, current: dict[str, str]) -> dict[str, st
             continue
         if name.startswith("c-") and unquote(name[2:-5]) in out:
             continue  # in the file: nothing to read
-        column, kind = _claimed(read_bytes(info.uri), info.uri)
-        if column not in IDENTITY:
-            out.setdefault(column, kind)
+        claim = _readable(read_bytes(info.uri), info.uri)
+        if claim is not None and claim[0] not in IDENTITY:
+            out.setdefault(*claim)
     return out
 
 
@@ -459,7 +481,8 @@ def _claim(base: str, model: str, column: str, kind: str) -> str:
     data = json.dumps({"column": column, "type": kind}).encode()
     if create_bytes(uri, data, content_type="application/json"):
         return kind
-    return _claimed(read_bytes(uri), uri)[1]
+    claim = _readable(read_bytes(uri), uri)
+    return kind if claim is None else claim[1]
 
 
 def sync(root: str, model: str, new: dict[str, str],
