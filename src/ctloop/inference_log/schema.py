@@ -485,6 +485,22 @@ def _claim(base: str, model: str, column: str, kind: str) -> str:
     return kind if claim is None else claim[1]
 
 
+CLAIMS_AT_ONCE = 16
+"""Column claims a flush makes at a time (one conditional create each): one after the other, the 300
+new columns of a first flush took 4.6 s on moto."""
+
+
+def _claim_all(base: str, model: str, new: dict[str, str]) -> dict[str, str]:
+    """:func:`_claim` of each of ``new``, up to :data:`CLAIMS_AT_ONCE` at a time; column → its type."""
+    if len(new) < 2:
+        return {column: _claim(base, model, column, kind) for column, kind in new.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(CLAIMS_AT_ONCE, len(new))) as pool:
+        kinds = list(pool.map(lambda item: _claim(base, model, *item), new.items()))
+    return dict(zip(new, kinds, strict=True))
+
+
 def sync(root: str, model: str, new: dict[str, str],
          write_local: Callable[[Path, bytes], None] | None = None, known: Iterable[str] = ()) -> dict[str, str]:
     """Add ``new`` column types to the registry of ``model`` (an existing entry wins) and return
@@ -504,7 +520,7 @@ def sync(root: str, model: str, new: dict[str, str],
         if all(column in current for column in (*new, *known)):  # every flush's case: one read, no listing
             return current
         current = _with_claims(base, model, current)
-        claimed = {column: _claim(base, model, column, kind) for column, kind in new.items() if column not in current}
+        claimed = _claim_all(base, model, {column: kind for column, kind in new.items() if column not in current})
         # the file an index of the claims: read again just before the write (a replica's entries written
         # meanwhile kept), merged; one a concurrent write leaves out is still read from its claim
         latest = _parse(read_bytes(uri), uri) if exists(uri) else {}
@@ -569,5 +585,5 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
 
 
 __all__ = ["FORMER_FEATURES", "former_features", "SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "ERROR", "FORMAT_KEY", "FORMAT", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
-           "dataset_schema", "sync", "claims_prefix", "claim_name",
+           "dataset_schema", "sync", "claims_prefix", "claim_name", "CLAIMS_AT_ONCE",
            "load", "read_types", "registry"]
