@@ -54,7 +54,7 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -502,13 +502,15 @@ def _claim_all(base: str, model: str, new: dict[str, str]) -> dict[str, str]:
 
 
 def sync(root: str, model: str, new: dict[str, str],
-         write_local: Callable[[Path, bytes], None] | None = None, known: Iterable[str] = ()) -> dict[str, str]:
+         write_local: Callable[[Path, bytes], None] | None = None,
+         known: Mapping[str, str] | None = None) -> dict[str, str]:
     """Add ``new`` column types to the registry of ``model`` (an existing entry wins) and return
     the registry as it now is. Runs in the flush's worker thread (file or object-store I/O);
     ``write_local`` writes a local file durably (the sink's ``write_durably``). On an object store
     each column not registered yet is claimed first (:func:`claim_name`, the module doc); ``known``:
-    columns the caller had registered before (a file that lacks one lost it to a concurrent write:
-    the claims are read and the file written back with them)."""
+    the columns the caller registered before, with their types (a file that lacks one lost it to a
+    concurrent write: the claims are read, one with no claim, registered before round 58, is claimed
+    with its type, and the file is written back with them)."""
     from ctloop.storage import is_remote
 
     if is_remote(root):
@@ -517,10 +519,11 @@ def sync(root: str, model: str, new: dict[str, str],
         base = root.rstrip("/")
         uri = f"{base}/{schema_file(model)}"
         current = _parse(read_bytes(uri), uri) if exists(uri) else {}
-        if all(column in current for column in (*new, *known)):  # every flush's case: one read, no listing
+        wanted = {**(known or {}), **new}
+        if all(column in current for column in wanted):  # every flush's case: one read, no listing
             return current
         current = _with_claims(base, model, current)
-        claimed = _claim_all(base, model, {column: kind for column, kind in new.items() if column not in current})
+        claimed = _claim_all(base, model, {column: kind for column, kind in wanted.items() if column not in current})
         # the file an index of the claims: read again just before the write (a replica's entries written
         # meanwhile kept), merged; one a concurrent write leaves out is still read from its claim
         latest = _parse(read_bytes(uri), uri) if exists(uri) else {}

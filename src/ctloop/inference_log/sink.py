@@ -1389,7 +1389,7 @@ class Sink:
             waiting = self._new_types.get(model, {})
             # registered by an earlier flush: a registry file without one lost it to another replica's
             # write (sync then reads the claims and writes the file back)
-            known = [column for column in self._types.get(model, {}) if column not in waiting]
+            known = {column: kind for column, kind in self._types.get(model, {}).items() if column not in waiting}
             try:
                 registry = await asyncio.to_thread(schema.sync, self.root, model, new, write_durably, known)
             except ValueError as exc:  # a registry file that is not one: keep this process's types
@@ -1404,9 +1404,9 @@ class Sink:
             for column, kind in new.items():
                 if waiting.get(column) == kind:
                     del waiting[column]
-            # the write's schema: a column registered before that the registry still lacks (its claim
-            # unreadable) keeps its type, not one made up from the values
-            registries[model] = {**registry, **{column: types[column] for column in known if column not in registry}}
+            # the write's schema: a column registered before that the registry still lacks (a registry
+            # file that is not one) keeps its type, not one made up from the values
+            registries[model] = {**registry, **{column: kind for column, kind in known.items() if column not in registry}}
         return conflicts, registries
 
     async def flush(self, final: bool = False) -> int:
