@@ -118,8 +118,43 @@ def test_a_producer_without_agent_stamps_is_judged_by_a_future_time_only(tmp_pat
     assert "ctloop_log_clock_skewed_events_total 1" in asyncio.run(scenario())
 
 
+def _clock_skew_rule() -> tuple[str, dict]:
+    """The text of CtloopLogClockSkew's rule (its comments included) and the rule as read."""
+    import yaml
+
+    from tests.helpers import REPO
+
+    text = (REPO / "manifests/components/monitoring/prometheusrule-inference-log.yaml").read_text()
+    start = text.index("- alert: CtloopLogClockSkew")
+    rules = [rule for group in yaml.safe_load(text)["spec"]["groups"] for rule in group["rules"]]
+    return text[start:text.index("- alert:", start + 1)], next(r for r in rules if r.get("alert") == "CtloopLogClockSkew")
+
+
 def test_the_alert_says_the_sinks_bound():
     from tests.helpers import REPO
 
-    rules = (REPO / "manifests/components/monitoring/prometheusrule-inference-log.yaml").read_text()
-    assert f"more than {CLOCK_SKEW_SECONDS:g} s off" in rules
+    text, rule = _clock_skew_rule()
+    bound = f"{CLOCK_SKEW_SECONDS:g} s"
+    assert f"more than {bound} off" in rule["annotations"]["description"]
+    assert f"({bound}, CLOCK_SKEW_SECONDS)" in text  # the rule's comment
+    docs = (REPO / "docs/inference-log.md").read_text()
+    assert f"more than {bound} off the sink's (see \"Clocks\")" in docs  # the alerts table
+    assert f"more than {bound} off (`CLOCK_SKEW_SECONDS`)" in docs  # "Clocks"
+
+
+def test_the_runbook_reads_every_replicas_log():
+    # `kubectl logs statefulset/ctloop-inference-log` reads one pod of the StatefulSet (kubectl 1.32):
+    # a skewed producer sends to any replica, and its one line is in that replica's log only. With
+    # a selector kubectl shows 10 lines per pod unless --tail says otherwise (kubectl logs --help)
+    import yaml
+
+    from tests.helpers import REPO
+
+    _, rule = _clock_skew_rule()
+    logger = list(yaml.safe_load_all((REPO / "manifests/components/logger/logger.yaml").read_text()))
+    sts = next(doc for doc in logger if doc and doc.get("kind") == "StatefulSet")
+    selector = ",".join(f"{k}={v}" for k, v in sts["spec"]["selector"]["matchLabels"].items())
+    runbook = rule["annotations"]["runbook"]
+    assert f"logs -l {selector} --prefix --tail=-1 |" in runbook, runbook
+    # nor does any other runbook of the sink's alerts (--max-columns, refused events: the same one pod)
+    assert "logs statefulset/" not in (REPO / "manifests/components/monitoring/prometheusrule-inference-log.yaml").read_text()

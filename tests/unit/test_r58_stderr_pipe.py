@@ -9,6 +9,8 @@ Here fd 2 is dup2'd onto the write end of a pipe whose read end is closed, and r
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import sys
 
@@ -43,3 +45,38 @@ def test_an_error_line_to_a_closed_stderr_still_exits_2(monkeypatch):
     with stderr_gone(monkeypatch):
         code = main(["config", "docs", "--output", "/proc/ctloop-r58.md"])
     assert code == 2
+
+
+class _NoSpace(io.RawIOBase):
+    """A double of ``2>/dev/full``: every write fails with ENOSPC, as Linux's full device answers
+    (drivers/char/mem.c, ``write_full``: ``return -ENOSPC``); its descriptor is /dev/null of its own."""
+
+    def __init__(self):
+        self.fd = os.open(os.devnull, os.O_WRONLY)
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fileno(self):
+        return self.fd
+
+    def close(self):
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+def test_an_error_line_to_a_full_stderr_still_exits_2(monkeypatch):
+    # ctloop config docs --output /proc/nope.md 2>/dev/full: the error line's ENOSPC (an OSError, not a
+    # BrokenPipeError) came out of main: exit 1 instead of the bad output's 2
+    stream = io.TextIOWrapper(io.BufferedWriter(_NoSpace()), line_buffering=True)
+    monkeypatch.setattr(sys, "stderr", stream)
+    try:
+        assert main(["config", "docs", "--output", "/proc/ctloop-r58.md"]) == 2
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(OSError):
+            stream.close()

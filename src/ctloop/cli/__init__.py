@@ -236,11 +236,12 @@ def _gone(fd: int) -> bool:
 
 
 def _say(line: str) -> None:
-    """``line`` on stderr; a stderr whose reader went away (``2>&1 | true``) is pointed at /dev/null
-    instead of raising a BrokenPipeError out of :func:`main` (the exit code stays the error's)."""
+    """``line`` on stderr; a stderr that cannot be written (its reader gone, ``2>&1 | true``; a full
+    device, ``2>/dev/full``: ENOSPC) is pointed at /dev/null instead of raising out of :func:`main`
+    (the exit code stays the error's)."""
     try:
         print(line, file=sys.stderr, flush=True)
-    except BrokenPipeError:
+    except OSError:
         _to_devnull(sys.stderr)
 
 

@@ -1386,8 +1386,12 @@ class Sink:
         conflicts: dict[str, dict[str, str]] = {}
         registries: dict[str, dict[str, str]] = {}
         for model, new in pending.items():
+            waiting = self._new_types.get(model, {})
+            # registered by an earlier flush: a registry file without one lost it to another replica's
+            # write (sync then reads the claims and writes the file back)
+            known = {column: kind for column, kind in self._types.get(model, {}).items() if column not in waiting}
             try:
-                registry = await asyncio.to_thread(schema.sync, self.root, model, new, write_durably)
+                registry = await asyncio.to_thread(schema.sync, self.root, model, new, write_durably, known)
             except ValueError as exc:  # a registry file that is not one: keep this process's types
                 log.error("column types of %s not recorded: %s", model, exc)
                 registry = {**self._types.get(model, {}), **new}
@@ -1397,11 +1401,12 @@ class Sink:
                     conflicts.setdefault(model, {})[column] = kind
                 types[column] = kind
             self._fits[model] = schema.accepted(types)
-            waiting = self._new_types.get(model, {})
             for column, kind in new.items():
                 if waiting.get(column) == kind:
                     del waiting[column]
-            registries[model] = registry
+            # the write's schema: a column registered before that the registry still lacks (a registry
+            # file that is not one) keeps its type, not one made up from the values
+            registries[model] = {**registry, **{column: kind for column, kind in known.items() if column not in registry}}
         return conflicts, registries
 
     async def flush(self, final: bool = False) -> int:
