@@ -275,6 +275,9 @@ class RegistryState:
     incomplete: list[str]
     lock: dict[str, str] | None
     notes: list[str] = field(default_factory=list)
+    # versions tagged UNCONFIRMED_WAS_CHAMPION that a readable promotion record names champion (its run restored from
+    # MLflow's trash since the legacy migration marked it): :meth:`MlflowRegistry._settled` tags them with the name
+    restored: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -290,6 +293,11 @@ class RegistryState:
                 f"promotion {p.id} of v{p.version} (started {p.at}) never committed: the champion "
                 "is "
                 f"{'v' + self.champion if self.champion else 'unset'}; it is to be aborted"
+            )
+        for version in self.restored:
+            out.append(
+                f"v{version} tag {TAG_WAS_CHAMPION} is {UNCONFIRMED_WAS_CHAMPION}, but a promotion record names it "
+                "champion (restored from MLflow's trash?): the challenger rule does not count it"
             )
         if self.lock and self.lock.get("expired") == "true":
             out.append(
@@ -1727,7 +1735,12 @@ class MlflowRegistry:
         except _ForeignLock as exc:  # read-only: said; only taking the lock (promote) and repair stop
             lock = None
             notes.append(str(exc))
-        return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes), experiment
+        # an "unconfirmed" tag the records read above confirm (one tag-filtered search; was: never checked again)
+        ever = _ever(counted, champ)
+        restored = sorted((str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)
+                           if str(mv.version) in ever), key=int)
+        return (RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes, restored),
+                experiment)
 
     def _has_version(self, name: str, version: str) -> bool:
         """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
@@ -1861,16 +1874,76 @@ class MlflowRegistry:
     def _legacy_versions(self, name: str) -> list[Any]:
         """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = :data:`LEGACY_WAS_CHAMPION`, found by the
         server (was: every version listed on every settle and every repair to find none)."""
+        return self._was_champion_tagged(name, LEGACY_WAS_CHAMPION)
+
+    def _was_champion_tagged(self, name: str, value: str) -> list[Any]:
+        """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = ``value`` (:data:`LEGACY_WAS_CHAMPION`,
+        :data:`UNCONFIRMED_WAS_CHAMPION`), found by the server: one tag-filtered search."""
         from mlflow.exceptions import MlflowException
 
         try:
-            found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+            found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{value}'")
         except (MlflowException, RegistryError) as exc:  # a server that rejects tag filters: every version, read here
             # (was: the error, so such a server blocked every promotion and repair)
             log.debug("ctloop: tag-filtered version search of %s refused (%s): listing every version", name,
                       one_line(str(exc))[:300])
             found = self._search_versions(name)
-        return [mv for mv in found if mv.name == name and _champion_tagged([mv], name, legacy=True)]
+        return [mv for mv in found if mv.name == name and (mv.tags or {}).get(TAG_WAS_CHAMPION) == value]
+
+    def _trashed_promotions(self, name: str, versions: Iterable[str]) -> dict[str, list[str]]:
+        """The runs of committed promotion records (or records from before the protocol) in MLflow's trash (deleted,
+        restorable) that name one of ``versions`` champion or the champion it replaced, by version: what restoring
+        them would make :meth:`champions_ever` count. One search of the audit experiment's deleted runs; ``{}`` when
+        there is none or it cannot be read (a hint only)."""
+        from mlflow.entities import ViewType
+        from mlflow.exceptions import MlflowException
+
+        wanted = {str(v) for v in versions}
+        out: dict[str, list[str]] = {}
+        try:
+            experiment = self._audit_experiment(name)
+            if experiment is None or not wanted:
+                return {}
+            runs, token = [], None
+            while True:
+                page = self.client.search_runs([experiment], filter_string=f"tags.`{AUDIT_PREFIX}event` = 'promote'",
+                                               run_view_type=ViewType.DELETED_ONLY, max_results=1000,
+                                               page_token=token)
+                runs += list(page)
+                token = page.token
+                if not token:
+                    break
+        except (MlflowException, RegistryError) as exc:
+            log.debug("ctloop: cannot read the deleted audit runs of %s: %s", name, one_line(str(exc))[:300])
+            return {}
+        for run in sorted(runs, key=_copy_order):
+            p = Promotion.from_run(run)
+            if p.state not in (COMMITTED, ""):
+                continue
+            for version in {p.version, p.previous} & wanted:
+                out.setdefault(version, []).append(run.info.run_id)
+        return out
+
+    def unconfirmed_notes(self, name: str) -> list[str]:
+        """For ``ctloop registry status``: each version tagged :data:`UNCONFIRMED_WAS_CHAMPION` whose promotion record
+        is in MLflow's trash, with the commands that restore it and then tag the version champion again (was: no word;
+        the migration's line said "restore that run" without naming it). A restored one is a problem of
+        :meth:`inspect` instead (``RegistryState.restored``)."""
+        versions = [str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)]
+        trashed = self._trashed_promotions(name, versions) if versions else {}
+        return [f"v{version} is tagged {TAG_WAS_CHAMPION}={UNCONFIRMED_WAS_CHAMPION} (a promotion before round 56 "
+                f"tagged it champion); {self._restore_hint(name, trashed[version])}"
+                for version in sorted(trashed, key=int)]
+
+    def _restore_hint(self, name: str, runs: list[str]) -> str:
+        """How to get a version whose promotion records ``runs`` are in MLflow's trash counted as champion again."""
+        from ctloop.tracking import display_uri, restore_run_command
+
+        where = f" {shell_option('--tracking-uri', display_uri(self.tracking_uri))}" if self.tracking_uri else ""
+        return (f"its promotion record{'s are' if len(runs) > 1 else ' is'} in MLflow's trash: restore "
+                f"{'them' if len(runs) > 1 else 'it'} ("
+                + "; ".join(f"`{restore_run_command(self.tracking_uri, run)}`" for run in runs)
+                + f"), then `ctloop registry repair {shell_option('--model-name', name)}{where}` tags it {name} again")
 
     def _repair_if_free(self, name: str) -> None:
         try:
@@ -1899,6 +1972,9 @@ class MlflowRegistry:
         # on a former champion tagged "true" was flagged only by the next repair)
         done = self._migrate_legacy_champions(name, shown=shown)
         state, experiment = self._inspect(name)
+        if state.restored:  # an "unconfirmed" tag a record restored from the trash confirms: the name again, said
+            done += self._confirm_restored(name, state.restored, shown=shown)
+            state, experiment = self._inspect(name)  # the tags the challenger rule now reads
         for p in state.pending:
             self._abort(
                 p,
@@ -1912,6 +1988,29 @@ class MlflowRegistry:
                 for a in self._complete(name, state.promotion)
             ]
         return done, state, experiment
+
+    def _confirm_restored(self, name: str, versions: list[str], *, shown: bool = False) -> list[str]:
+        """Under the lock: tag each of ``versions`` (``RegistryState.restored``) :data:`TAG_WAS_CHAMPION` = ``name``,
+        each said once. A refused write is a warning (and a note under repair): the next settle tries again."""
+        from mlflow.exceptions import MlflowException
+
+        done = []
+        for version in versions:
+            try:
+                self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, name)
+            except MlflowException as exc:
+                text = (f"cannot rewrite the {TAG_WAS_CHAMPION} tag of v{version} ({one_line(str(exc))[:300]}): it "
+                        f"stays {UNCONFIRMED_WAS_CHAMPION} (the next promotion or repair tries again)")
+                log.warning("ctloop: registry model %s: %s", name, text)
+                if shown:
+                    done.append(f"{NOTE_PREFIX}{text}")
+                break
+            text = (f"v{version} tag {TAG_WAS_CHAMPION}: {UNCONFIRMED_WAS_CHAMPION} -> {name} (a promotion record "
+                    "names it champion)")
+            done.append(text)
+            if not shown:
+                log.warning("ctloop: registry model %s: %s", name, text)
+        return done
 
     def _migrate_legacy_champions(self, name: str, *, shown: bool = False) -> list[str]:
         """Under the promotion lock (every promotion's and repair's settle), once per store promoted before round 56:
@@ -1961,10 +2060,14 @@ class MlflowRegistry:
                     source = _copy_of(mv)
                     if source is None:  # kept as history, under a value nothing reads: said once
                         self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, UNCONFIRMED_WAS_CHAMPION)
+                        # the trashed record named, with its restore command (was: "restore that run", none named)
+                        trashed = self._trashed_promotions(name, [version]).get(version)
                         say(f"v{version} tag {TAG_WAS_CHAMPION}: {LEGACY_WAS_CHAMPION} -> {UNCONFIRMED_WAS_CHAMPION} "
                             "(no readable promotion record of this model names it champion, and it is no copy of "
-                            "another version; its record may be in MLflow's trash: restore that run and set the tag "
-                            f"to {name}; a version never champion: delete the tag)")
+                            "another version; "
+                            + (self._restore_hint(name, trashed) if trashed else
+                               "none in MLflow's trash names it either: a version never champion, delete the tag")
+                            + ")")
                         continue
                     self.client.delete_model_version_tag(name, version, TAG_WAS_CHAMPION)
                     say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion record of "
@@ -2470,10 +2573,7 @@ class MlflowRegistry:
         into the other model, mlflow 3.17.2 ``store/model_registry/abstract_store.py``)."""
         if champion is None:
             champion = self.aliases(name).get(CHAMPION, "")
-        counted = _counted(self._promotions(name), champion or "")
-        # each record's previous champion too: one set by hand before a ctloop promotion replaced it (was: forgotten)
-        return ({p.version for p in counted} | {p.previous for p in counted if p.previous}
-                | ({champion} if champion else set()))
+        return _ever(_counted(self._promotions(name), champion or ""), champion or "")
 
     def _alias_champions(self, name: str, found: list[Any], champion: str, mine: int,
                          memo: dict[str, Any] | None = None) -> set[str]:
@@ -2860,6 +2960,14 @@ def _counted(records: list[Promotion], champion: str) -> list[Promotion]:
     """The records that count as committed, oldest first."""
     confirmed = _confirmed_pending(records, champion)
     return [p for p in records if p.state in (COMMITTED, "") or p is confirmed]
+
+
+def _ever(counted: list[Promotion], champion: str) -> set[str]:
+    """The versions ever champion by the records ``counted`` (:func:`_counted`) and the alias' version ``champion``:
+    each record's version and the champion it replaced (one set by hand before a ctloop promotion replaced it; was:
+    forgotten)."""
+    return ({p.version for p in counted} | {p.previous for p in counted if p.previous}
+            | ({champion} if champion else set()))
 
 
 def _tag_value(value: Any) -> str:
