@@ -736,10 +736,40 @@ class MlflowRegistry:
         try:
             return Path(self.client.download_artifacts(run_id, artifact_path, dst))
         except (MlflowException, OSError) as exc:
+            gone = self._gone_from_storage(run_id, artifact_path)
+            if gone:  # was: "(was it logged by ctloop's train_model?)", blaming a training that logged it
+                raise RegistryError(f"{gone}: {one_line(str(exc))[:300]}") from exc
             raise RegistryError(
                 f"run {run_id} has no artifact {artifact_path!r} (was it logged by ctloop's "
                 f"train_model?): {exc}"
             ) from exc
+
+    def _gone_from_storage(self, run_id: str, artifact_path: str) -> str:
+        """Why ``artifact_path`` cannot be read from run ``run_id`` when training logged it and the run's artifact
+        store no longer lists it (removed from storage since: a bucket lifecycle rule, a clean-up by hand; the store
+        answers 404), else "": the run carries the tag ``tracking.log_training_run`` writes after that upload
+        (:data:`~ctloop.tracking.TAG_JOBLIB_SHA256` for the serving directory, :data:`~ctloop.tracking.TAG_MODEL_ID`
+        after every upload), and a listing of the file's directory succeeds without it."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import JOBLIB_ARTIFACT_DIR, TAG_JOBLIB_SHA256, TAG_MODEL_ID
+
+        try:
+            run = self.client.get_run(run_id)
+            tags = run.data.tags
+            tag = next((t for t in (TAG_MODEL_ID, TAG_JOBLIB_SHA256) if t in tags
+                        and (t == TAG_MODEL_ID or artifact_path.startswith(JOBLIB_ARTIFACT_DIR + "/"))), "")
+            if not tag:
+                return ""
+            parent = artifact_path.rpartition("/")[0] or None
+            if artifact_path in {f.path for f in self.client.list_artifacts(run_id, parent)}:
+                return ""  # listed: a failure of the read itself, said as it came
+        except (MlflowException, RegistryError, OSError):  # the hint only: the caller's error stands
+            return ""
+        where = f"{str(run.info.artifact_uri).rstrip('/')}/{artifact_path}"
+        return (f"run {run_id}'s artifact store no longer holds {artifact_path!r} ({where}), which training logged "
+                f"(the run carries {tag}, written after the upload): removed from storage since (a lifecycle rule, "
+                "a clean-up by hand?); restore it from a backup, or promote or retrain another version")
 
     def _run_tags(self, run_id: str) -> dict[str, str]:
         from mlflow.exceptions import MlflowException
@@ -1310,7 +1340,12 @@ class MlflowRegistry:
         files, meta and reference sample ctloop reads from that run to deploy, roll back and detect drift)."""
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import restore_command, restore_run_command
+        from ctloop.tracking import (
+            JOBLIB_ARTIFACT_DIR,
+            TAG_JOBLIB_SHA256,
+            restore_command,
+            restore_run_command,
+        )
 
         out = []
         for alias in (CHAMPION, PREVIOUS_CHAMPION):
@@ -1322,7 +1357,8 @@ class MlflowRegistry:
                 mv = self.get_version(name, version)
                 if not mv.run_id:
                     continue
-                info = self.client.get_run(mv.run_id).info
+                run = self.client.get_run(mv.run_id)
+                info = run.info
                 experiment = self.client.get_experiment(info.experiment_id)
             except (MlflowException, RegistryError) as exc:  # a note, never a failure of status: what it is, said
                 # what is gone (was: "training run or experiment" for a version deleted too) and the way out for
@@ -1344,6 +1380,20 @@ class MlflowRegistry:
             elif info.lifecycle_stage == "deleted":
                 out.append(f"{where}: its training run {mv.run_id} is deleted {trash}; restore it "
                            f"(`{restore_run_command(self.tracking_uri, mv.run_id)}`)")
+            elif TAG_JOBLIB_SHA256 in run.data.tags:  # its serving files still where training put them (was: unread)
+                served = f"{str(info.artifact_uri).rstrip('/')}/{JOBLIB_ARTIFACT_DIR}"
+                try:
+                    files = self.client.list_artifacts(mv.run_id, JOBLIB_ARTIFACT_DIR)
+                except (MlflowException, OSError) as exc:
+                    out.append(f"{where}: cannot list its model files ({served}): {one_line(str(exc))[:300]}")
+                    continue
+                if not files:
+                    way = ("ctloop cannot redeploy it; restore them from a backup or promote another version"
+                           if alias == CHAMPION else
+                           f"a rollback to it fails; restore them from a backup, or set alias {PREVIOUS_CHAMPION} on "
+                           "another former champion in the MLflow UI")
+                    out.append(f"{where}: its model files ({served}) are gone: the run's artifact store no longer "
+                               f"holds what training logged (removed from storage since?); {way}")
         return out
 
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
