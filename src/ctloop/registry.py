@@ -757,7 +757,7 @@ class MlflowRegistry:
         try:
             run = self.client.get_run(run_id)
             tags = run.data.tags
-            tag = next((t for t in (TAG_MODEL_ID, TAG_JOBLIB_SHA256) if t in tags
+            tag = next((t for t in (TAG_JOBLIB_SHA256, TAG_MODEL_ID) if t in tags
                         and (t == TAG_MODEL_ID or artifact_path.startswith(JOBLIB_ARTIFACT_DIR + "/"))), "")
             if not tag:
                 return ""
