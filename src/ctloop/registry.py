@@ -278,6 +278,9 @@ class RegistryState:
     # versions tagged UNCONFIRMED_WAS_CHAMPION that a readable promotion record names champion (its run restored from
     # MLflow's trash since the legacy migration marked it): :meth:`MlflowRegistry._settled` tags them with the name
     restored: list[str] = field(default_factory=list)
+    # alias challenger on a champion with no promotion record (set by hand while challenger): repaired by the settle
+    # (was: read as consistent; a promotion's champion holding it is flagged through ``incomplete``)
+    hand_set_challenger: bool = False
 
     @property
     def problems(self) -> list[str]:
@@ -294,6 +297,8 @@ class RegistryState:
                 "is "
                 f"{'v' + self.champion if self.champion else 'unset'}; it is to be aborted"
             )
+        if self.hand_set_challenger:
+            out.append(f"alias {CHALLENGER} names the champion v{self.champion} (set outside ctloop)")
         for version in self.restored:
             out.append(
                 f"v{version} tag {TAG_WAS_CHAMPION} is {UNCONFIRMED_WAS_CHAMPION}, but a promotion record names it "
@@ -1817,7 +1822,8 @@ class MlflowRegistry:
         ever = _ever(counted, champ)
         restored = sorted((str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)
                            if str(mv.version) in ever), key=int)
-        return (RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes, restored),
+        hand_set = bool(champ) and promotion is None and aliases.get(CHALLENGER) == champ
+        return (RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes, restored, hand_set),
                 experiment)
 
     def _has_version(self, name: str, version: str) -> bool:
@@ -2065,6 +2071,8 @@ class MlflowRegistry:
                 f"promotion {state.promotion.id}: {a}"
                 for a in self._complete(name, state.promotion)
             ]
+        if state.hand_set_challenger:  # a champion is never challenger, set by hand too (as _complete for a promotion's)
+            done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, state.champion, rolled_back_before=False)}")
         return done, state, experiment
 
     def _confirm_restored(self, name: str, versions: list[str], *, shown: bool = False) -> list[str]:

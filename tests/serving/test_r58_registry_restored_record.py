@@ -89,3 +89,18 @@ def test_a_register_repairs_it_and_status_names_the_trashed_run(registered, caps
     assert "unconfirmed" not in out.split("needs repair")[0], out  # restored: no trash note
     reg._repair_if_free(MODEL)  # what every register does first
     assert was_champion(reg)["1"] == MODEL
+
+
+def test_challenger_on_a_champion_set_by_hand_is_flagged_and_repaired(registered):
+    """Found writing the docs above: v2, challenger, set champion in the MLflow UI read "consistent" with both aliases
+    on it (main 4f1e0ea7: only a ctloop promotion's champion was checked for it), so ``ctloop score --alias
+    challenger`` scored the model serving; a promotion's champion holding it is flagged and repaired (round 55)."""
+    _, reg = registered
+    assert reg.aliases(MODEL)["challenger"] == "2"
+    reg.client.set_registered_model_alias(MODEL, CHAMPION, "2")  # by hand (the MLflow UI)
+    # was: consistent
+    assert reg.inspect(MODEL).problems == [
+        "alias challenger names the champion v2 (set outside ctloop)"
+    ]
+    assert reg.repair(MODEL)[-1] == "alias challenger: removed from v2"
+    assert "challenger" not in reg.aliases(MODEL) and reg.inspect(MODEL).consistent
