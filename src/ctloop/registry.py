@@ -282,6 +282,12 @@ class RegistryState:
     incomplete: list[str]
     lock: dict[str, str] | None
     notes: list[str] = field(default_factory=list)
+    # versions tagged UNCONFIRMED_WAS_CHAMPION that a readable promotion record names champion (its run restored from
+    # MLflow's trash since the legacy migration marked it): :meth:`MlflowRegistry._settled` tags them with the name
+    restored: list[str] = field(default_factory=list)
+    # alias challenger on a champion with no promotion record (set by hand while challenger): repaired by the settle
+    # (was: read as consistent; a promotion's champion holding it is flagged through ``incomplete``)
+    hand_set_challenger: bool = False
 
     @property
     def problems(self) -> list[str]:
@@ -297,6 +303,13 @@ class RegistryState:
                 f"promotion {p.id} of v{p.version} (started {p.at}) never committed: the champion "
                 "is "
                 f"{'v' + self.champion if self.champion else 'unset'}; it is to be aborted"
+            )
+        if self.hand_set_challenger:
+            out.append(f"alias {CHALLENGER} names the champion v{self.champion} (set outside ctloop)")
+        for version in self.restored:
+            out.append(
+                f"v{version} tag {TAG_WAS_CHAMPION} is {UNCONFIRMED_WAS_CHAMPION}, but a promotion record names it "
+                "champion (restored from MLflow's trash?): the challenger rule does not count it"
             )
         if self.lock and self.lock.get("expired") == "true":
             out.append(
@@ -735,10 +748,40 @@ class MlflowRegistry:
         try:
             return Path(self.client.download_artifacts(run_id, artifact_path, dst))
         except (MlflowException, OSError) as exc:
+            gone = self._gone_from_storage(run_id, artifact_path)
+            if gone:  # was: "(was it logged by ctloop's train_model?)", blaming a training that logged it
+                raise RegistryError(f"{gone}: {one_line(str(exc))[:300]}") from exc
             raise RegistryError(
                 f"run {run_id} has no artifact {artifact_path!r} (was it logged by ctloop's "
                 f"train_model?): {exc}"
             ) from exc
+
+    def _gone_from_storage(self, run_id: str, artifact_path: str) -> str:
+        """Why ``artifact_path`` cannot be read from run ``run_id`` when training logged it and the run's artifact
+        store no longer lists it (removed from storage since: a bucket lifecycle rule, a clean-up by hand; the store
+        answers 404), else "": the run carries the tag ``tracking.log_training_run`` writes after that upload
+        (:data:`~ctloop.tracking.TAG_JOBLIB_SHA256` for the serving directory, :data:`~ctloop.tracking.TAG_MODEL_ID`
+        after every upload), and a listing of the file's directory succeeds without it."""
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import JOBLIB_ARTIFACT_DIR, TAG_JOBLIB_SHA256, TAG_MODEL_ID
+
+        try:
+            run = self.client.get_run(run_id)
+            tags = run.data.tags
+            tag = next((t for t in (TAG_JOBLIB_SHA256, TAG_MODEL_ID) if t in tags
+                        and (t == TAG_MODEL_ID or artifact_path.startswith(JOBLIB_ARTIFACT_DIR + "/"))), "")
+            if not tag:
+                return ""
+            parent = artifact_path.rpartition("/")[0] or None
+            if artifact_path in {f.path for f in self.client.list_artifacts(run_id, parent)}:
+                return ""  # listed: a failure of the read itself, said as it came
+        except (MlflowException, RegistryError, OSError):  # the hint only: the caller's error stands
+            return ""
+        where = f"{str(run.info.artifact_uri).rstrip('/')}/{artifact_path}"
+        return (f"run {run_id}'s artifact store no longer holds {artifact_path!r} ({where}), which training logged "
+                f"(the run carries {tag}, written after the upload): removed from storage since (a lifecycle rule, "
+                "a clean-up by hand?); restore it from a backup, or promote or retrain another version")
 
     def _run_tags(self, run_id: str) -> dict[str, str]:
         from mlflow.exceptions import MlflowException
@@ -1310,7 +1353,12 @@ class MlflowRegistry:
         files, meta and reference sample ctloop reads from that run to deploy, roll back and detect drift)."""
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import restore_command, restore_run_command
+        from ctloop.tracking import (
+            JOBLIB_ARTIFACT_DIR,
+            TAG_JOBLIB_SHA256,
+            restore_command,
+            restore_run_command,
+        )
 
         out = []
         for alias in (CHAMPION, PREVIOUS_CHAMPION):
@@ -1322,7 +1370,8 @@ class MlflowRegistry:
                 mv = self.get_version(name, version)
                 if not mv.run_id:
                     continue
-                info = self.client.get_run(mv.run_id).info
+                run = self.client.get_run(mv.run_id)
+                info = run.info
                 experiment = self.client.get_experiment(info.experiment_id)
             except (MlflowException, RegistryError) as exc:  # a note, never a failure of status: what it is, said
                 # what is gone (was: "training run or experiment" for a version deleted too) and the way out for
@@ -1344,6 +1393,20 @@ class MlflowRegistry:
             elif info.lifecycle_stage == "deleted":
                 out.append(f"{where}: its training run {mv.run_id} is deleted {trash}; restore it "
                            f"(`{restore_run_command(self.tracking_uri, mv.run_id)}`)")
+            elif TAG_JOBLIB_SHA256 in run.data.tags:  # its serving files still where training put them (was: unread)
+                served = f"{str(info.artifact_uri).rstrip('/')}/{JOBLIB_ARTIFACT_DIR}"
+                try:
+                    files = self.client.list_artifacts(mv.run_id, JOBLIB_ARTIFACT_DIR)
+                except (MlflowException, OSError) as exc:
+                    out.append(f"{where}: cannot list its model files ({served}): {one_line(str(exc))[:300]}")
+                    continue
+                if not files:
+                    way = ("ctloop cannot redeploy it; restore them from a backup or promote another version"
+                           if alias == CHAMPION else
+                           f"a rollback to it fails; restore them from a backup, or set alias {PREVIOUS_CHAMPION} on "
+                           "another former champion in the MLflow UI")
+                    out.append(f"{where}: its model files ({served}) are gone: the run's artifact store no longer "
+                               f"holds what training logged (removed from storage since?); {way}")
         return out
 
     def challenger_notes(self, name: str, aliases: dict[str, str]) -> list[str]:
@@ -1481,7 +1544,7 @@ class MlflowRegistry:
     # ------------------------------------------------------------------ promotion
     def promote(
         self, name: str, version: str, *, reason: str, pipeline_run: str = "",
-        then: Callable[[], None] | None = None,
+        then: Callable[[], None] | None = None, newer_only: bool = False,
     ) -> str | None:
         """Make ``version`` the champion (module docstring: the protocol); returns the version it
         replaced (or None).
@@ -1494,6 +1557,8 @@ class MlflowRegistry:
         other text is a ConfigError before anything is written. ``then``: called under the lock once
         ``version`` is champion (``ctloop approve`` clears ``pending-approval`` there: outside the lock, a
         newer version's request written between its read of the alias and its delete was deleted with it).
+        ``newer_only`` (a pipeline's ``promote_model``): refuse, under the lock, a version older than one ever champion
+        (:meth:`refuse_passed_over`): a concurrent run of the same model promoted a newer one since this one was gated.
         """
         version = check_model_version(version)
         self.refuse_deleted_run(name, version)  # fails clearly if it does not exist, or its run is deleted
@@ -1509,6 +1574,8 @@ class MlflowRegistry:
             # champion from before that promotion as the one it replaced (rollback skipped that one)
             champion = self.get_alias(name, CHAMPION)
             current = champion.version if champion is not None else ""
+            if newer_only and current != version:  # under the lock: no promotion can come between (was: none)
+                self.refuse_passed_over(name, version, current)
             if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
@@ -1531,6 +1598,30 @@ class MlflowRegistry:
             if then is not None:
                 then()
         return intent.previous or None
+
+    def refuse_passed_over(self, name: str, version: str, champion: str | None = None) -> None:
+        """Refuse, in one line, a pipeline's promotion of ``version`` when a newer version is or was champion (the
+        newest of :meth:`champions_ever`; ``champion``: the alias' version, read when None): another run of the
+        model promoted it after this one's gate compared ``version`` with an older champion, and the challenger rule
+        and ``ctloop approve`` pass such a version over for good. Was: promoted (two runs at once, the promotion lock
+        serialising them), the newer champion replaced by a model never compared with it, recorded with a reason
+        about the older one, and neither run told."""
+        if champion is None:
+            champion = self.aliases(name).get(CHAMPION, "")
+        counted = _counted(self._promotions(name), champion)
+        newest = _newest(_ever(counted, champion))
+        if newest is None or int(version) >= newest:
+            return
+        record = next((p for p in reversed(counted) if p.version == str(newest)), None)
+        when = (f" since {record.at}" + (f" (pipeline run {record.pipeline_run})" if record.pipeline_run else "")
+                if record is not None else "")
+        was = "is champion" if str(newest) == champion else f"was champion (now v{champion or ' none'})"
+        raise RegistryError(
+            f"not promoting {name} v{version}: v{newest}, newer, {was}{when}, and v{version} was never compared "
+            f"with it (a run of this model promoted it after v{version} was gated); nothing was changed; run the "
+            f"pipeline again to gate a new version against the champion, or release v{version} anyway (moves all "
+            f"traffic, no canary): `ctloop rollout promote --isvc ... --namespace ... "
+            f"{shell_option('--model-name', name)} --version {version} --reason ...`")
 
     def _write_intent(
         self, name: str, version: str, previous: str, reason: str, pipeline_run: str,
@@ -1735,7 +1826,13 @@ class MlflowRegistry:
         except _ForeignLock as exc:  # read-only: said; only taking the lock (promote) and repair stop
             lock = None
             notes.append(str(exc))
-        return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes), experiment
+        # an "unconfirmed" tag the records read above confirm (one tag-filtered search; was: never checked again)
+        ever = _ever(counted, champ)
+        restored = sorted((str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)
+                           if str(mv.version) in ever), key=int)
+        hand_set = bool(champ) and promotion is None and aliases.get(CHALLENGER) == champ
+        return (RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes, restored, hand_set),
+                experiment)
 
     def _has_version(self, name: str, version: str) -> bool:
         """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
@@ -1869,16 +1966,76 @@ class MlflowRegistry:
     def _legacy_versions(self, name: str) -> list[Any]:
         """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = :data:`LEGACY_WAS_CHAMPION`, found by the
         server (was: every version listed on every settle and every repair to find none)."""
+        return self._was_champion_tagged(name, LEGACY_WAS_CHAMPION)
+
+    def _was_champion_tagged(self, name: str, value: str) -> list[Any]:
+        """The versions of ``name`` tagged :data:`TAG_WAS_CHAMPION` = ``value`` (:data:`LEGACY_WAS_CHAMPION`,
+        :data:`UNCONFIRMED_WAS_CHAMPION`), found by the server: one tag-filtered search."""
         from mlflow.exceptions import MlflowException
 
         try:
-            found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{LEGACY_WAS_CHAMPION}'")
+            found = self._search_versions(name, f"tags.`{TAG_WAS_CHAMPION}`='{value}'")
         except (MlflowException, RegistryError) as exc:  # a server that rejects tag filters: every version, read here
             # (was: the error, so such a server blocked every promotion and repair)
             log.debug("ctloop: tag-filtered version search of %s refused (%s): listing every version", name,
                       one_line(str(exc))[:300])
             found = self._search_versions(name)
-        return [mv for mv in found if mv.name == name and _champion_tagged([mv], name, legacy=True)]
+        return [mv for mv in found if mv.name == name and (mv.tags or {}).get(TAG_WAS_CHAMPION) == value]
+
+    def _trashed_promotions(self, name: str, versions: Iterable[str]) -> dict[str, list[str]]:
+        """The runs of committed promotion records (or records from before the protocol) in MLflow's trash (deleted,
+        restorable) that name one of ``versions`` champion or the champion it replaced, by version: what restoring
+        them would make :meth:`champions_ever` count. One search of the audit experiment's deleted runs; ``{}`` when
+        there is none or it cannot be read (a hint only)."""
+        from mlflow.entities import ViewType
+        from mlflow.exceptions import MlflowException
+
+        wanted = {str(v) for v in versions}
+        out: dict[str, list[str]] = {}
+        try:
+            experiment = self._audit_experiment(name)
+            if experiment is None or not wanted:
+                return {}
+            runs, token = [], None
+            while True:
+                page = self.client.search_runs([experiment], filter_string=f"tags.`{AUDIT_PREFIX}event` = 'promote'",
+                                               run_view_type=ViewType.DELETED_ONLY, max_results=1000,
+                                               page_token=token)
+                runs += list(page)
+                token = page.token
+                if not token:
+                    break
+        except (MlflowException, RegistryError) as exc:
+            log.debug("ctloop: cannot read the deleted audit runs of %s: %s", name, one_line(str(exc))[:300])
+            return {}
+        for run in sorted(runs, key=_copy_order):
+            p = Promotion.from_run(run)
+            if p.state not in (COMMITTED, ""):
+                continue
+            for version in {p.version, p.previous} & wanted:
+                out.setdefault(version, []).append(run.info.run_id)
+        return out
+
+    def unconfirmed_notes(self, name: str) -> list[str]:
+        """For ``ctloop registry status``: each version tagged :data:`UNCONFIRMED_WAS_CHAMPION` whose promotion record
+        is in MLflow's trash, with the commands that restore it and then tag the version champion again (was: no word;
+        the migration's line said "restore that run" without naming it). A restored one is a problem of
+        :meth:`inspect` instead (``RegistryState.restored``)."""
+        versions = [str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)]
+        trashed = self._trashed_promotions(name, versions) if versions else {}
+        return [f"v{version} is tagged {TAG_WAS_CHAMPION}={UNCONFIRMED_WAS_CHAMPION} (a promotion before round 56 "
+                f"tagged it champion); {self._restore_hint(name, trashed[version])}"
+                for version in sorted(trashed, key=int)]
+
+    def _restore_hint(self, name: str, runs: list[str]) -> str:
+        """How to get a version whose promotion records ``runs`` are in MLflow's trash counted as champion again."""
+        from ctloop.tracking import display_uri, restore_run_command
+
+        where = f" {shell_option('--tracking-uri', display_uri(self.tracking_uri))}" if self.tracking_uri else ""
+        return (f"its promotion record{'s are' if len(runs) > 1 else ' is'} in MLflow's trash: restore "
+                f"{'them' if len(runs) > 1 else 'it'} ("
+                + "; ".join(f"`{restore_run_command(self.tracking_uri, run)}`" for run in runs)
+                + f"), then `ctloop registry repair {shell_option('--model-name', name)}{where}` tags it {name} again")
 
     def _repair_if_free(self, name: str) -> None:
         try:
@@ -1907,6 +2064,9 @@ class MlflowRegistry:
         # on a former champion tagged "true" was flagged only by the next repair)
         done = self._migrate_legacy_champions(name, shown=shown)
         state, experiment = self._inspect(name)
+        if state.restored:  # an "unconfirmed" tag a record restored from the trash confirms: the name again, said
+            done += self._confirm_restored(name, state.restored, shown=shown)
+            state, experiment = self._inspect(name)  # the tags the challenger rule now reads
         for p in state.pending:
             self._abort(
                 p,
@@ -1919,7 +2079,32 @@ class MlflowRegistry:
                 f"promotion {state.promotion.id}: {a}"
                 for a in self._complete(name, state.promotion)
             ]
+        if state.hand_set_challenger:  # a champion is never challenger, set by hand too (as _complete for a promotion's)
+            done.append(f"alias {CHALLENGER}: {self.drop_challenger(name, state.champion, rolled_back_before=False)}")
         return done, state, experiment
+
+    def _confirm_restored(self, name: str, versions: list[str], *, shown: bool = False) -> list[str]:
+        """Under the lock: tag each of ``versions`` (``RegistryState.restored``) :data:`TAG_WAS_CHAMPION` = ``name``,
+        each said once. A refused write is a warning (and a note under repair): the next settle tries again."""
+        from mlflow.exceptions import MlflowException
+
+        done = []
+        for version in versions:
+            try:
+                self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, name)
+            except MlflowException as exc:
+                text = (f"cannot rewrite the {TAG_WAS_CHAMPION} tag of v{version} ({one_line(str(exc))[:300]}): it "
+                        f"stays {UNCONFIRMED_WAS_CHAMPION} (the next promotion or repair tries again)")
+                log.warning("ctloop: registry model %s: %s", name, text)
+                if shown:
+                    done.append(f"{NOTE_PREFIX}{text}")
+                break
+            text = (f"v{version} tag {TAG_WAS_CHAMPION}: {UNCONFIRMED_WAS_CHAMPION} -> {name} (a promotion record "
+                    "names it champion)")
+            done.append(text)
+            if not shown:
+                log.warning("ctloop: registry model %s: %s", name, text)
+        return done
 
     def _migrate_legacy_champions(self, name: str, *, shown: bool = False) -> list[str]:
         """Under the promotion lock (every promotion's and repair's settle), once per store promoted before round 56:
@@ -1969,10 +2154,14 @@ class MlflowRegistry:
                     source = _copy_of(mv)
                     if source is None:  # kept as history, under a value nothing reads: said once
                         self.client.set_model_version_tag(name, version, TAG_WAS_CHAMPION, UNCONFIRMED_WAS_CHAMPION)
+                        # the trashed record named, with its restore command (was: "restore that run", none named)
+                        trashed = self._trashed_promotions(name, [version]).get(version)
                         say(f"v{version} tag {TAG_WAS_CHAMPION}: {LEGACY_WAS_CHAMPION} -> {UNCONFIRMED_WAS_CHAMPION} "
                             "(no readable promotion record of this model names it champion, and it is no copy of "
-                            "another version; its record may be in MLflow's trash: restore that run and set the tag "
-                            f"to {name}; a version never champion: delete the tag)")
+                            "another version; "
+                            + (self._restore_hint(name, trashed) if trashed else
+                               "none in MLflow's trash names it either: a version never champion, delete the tag")
+                            + ")")
                         continue
                     self.client.delete_model_version_tag(name, version, TAG_WAS_CHAMPION)
                     say(f"v{version} tag {TAG_WAS_CHAMPION}={LEGACY_WAS_CHAMPION} removed (no promotion record of "
@@ -2478,10 +2667,7 @@ class MlflowRegistry:
         into the other model, mlflow 3.17.2 ``store/model_registry/abstract_store.py``)."""
         if champion is None:
             champion = self.aliases(name).get(CHAMPION, "")
-        counted = _counted(self._promotions(name), champion or "")
-        # each record's previous champion too: one set by hand before a ctloop promotion replaced it (was: forgotten)
-        return ({p.version for p in counted} | {p.previous for p in counted if p.previous}
-                | ({champion} if champion else set()))
+        return _ever(_counted(self._promotions(name), champion or ""), champion or "")
 
     def _alias_champions(self, name: str, found: list[Any], champion: str, mine: int,
                          memo: dict[str, Any] | None = None) -> set[str]:
@@ -2868,6 +3054,14 @@ def _counted(records: list[Promotion], champion: str) -> list[Promotion]:
     """The records that count as committed, oldest first."""
     confirmed = _confirmed_pending(records, champion)
     return [p for p in records if p.state in (COMMITTED, "") or p is confirmed]
+
+
+def _ever(counted: list[Promotion], champion: str) -> set[str]:
+    """The versions ever champion by the records ``counted`` (:func:`_counted`) and the alias' version ``champion``:
+    each record's version and the champion it replaced (one set by hand before a ctloop promotion replaced it; was:
+    forgotten)."""
+    return ({p.version for p in counted} | {p.previous for p in counted if p.previous}
+            | ({champion} if champion else set()))
 
 
 # The longest audit tag value ctloop writes (_tag_value): mlflow 3.17.2 takes 8000 characters in a run tag

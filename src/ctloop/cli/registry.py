@@ -51,7 +51,8 @@ def _status(args: argparse.Namespace) -> int:
     if state.lock:
         print(f"  promotion lock: held by {q(state.lock['owner'])} until {q(state.lock['expires'])}")
     notes = [*state.notes, *registry.run_notes(args.model_name, state.aliases),
-             *registry.challenger_notes(args.model_name, state.aliases)]  # fmt: skip
+             *registry.challenger_notes(args.model_name, state.aliases),
+             *registry.unconfirmed_notes(args.model_name)]  # fmt: skip
     for note in notes:
         print(f"  note: {q(note)}")
     if state.consistent:
