@@ -1,9 +1,9 @@
 """Two continuous-training runs of one model at once, with no InferenceService (``rollout.inference_service`` empty:
-a registry promotion only): run A registered v2 and run B v3, both gated against champion v1. B promoted v3 first;
-then A's ``promote_model`` made v2 champion over v3 (main 4f1e0ea7: the promotion lock serialises the two, and the
-alias is last-writer-wins), a model never compared with v3, recorded as "v2 replaced v3" with A's reason about v1,
+a registry promotion only): run A registered v3 and run B v4, both gated against champion v1. B promoted v4 first;
+then A's ``promote_model`` made v3 champion over v4 (main 4f1e0ea7: the promotion lock serialises the two, and the
+alias is last-writer-wins), a model never compared with v4, recorded as "v3 replaced v4" with A's reason about v1,
 while the challenger rule and ``ctloop approve`` pass a version older than a champion over for good. Neither run was
-told. Now A's promotion is refused under the lock (checked before any traffic moves too), in one line naming v3, the
+told. Now A's promotion is refused under the lock (checked before any traffic moves too), in one line naming v4, the
 run that promoted it and the way to release v3 anyway; nothing is written. A promotion by hand (``ctloop rollout
 promote``, ``by_hand``) is still the override. MLflow is real (the ``registered`` sqlite store: v1 champion, v2)."""
 
@@ -29,17 +29,19 @@ def _promote(reg, version: str, run: str, **kw):
 def test_a_pipeline_does_not_promote_a_version_older_than_a_champion_promoted_meanwhile(registered):
     _, reg = registered
     v3 = register_from_v2(reg, tags={"ctloop.gate_decision": "approved"}, registration_id="3" * 32)
-    assert _promote(reg, v3, "run-B") == "1"
+    v4 = register_from_v2(reg, tags={"ctloop.gate_decision": "approved"}, registration_id="4" * 32)
+    assert _promote(reg, v4, "run-B") == "1"
     before = history(reg, MODEL)
     with pytest.raises(RegistryError) as caught:
-        _promote(reg, "2", "run-A")  # was: "3", v2 champion
+        _promote(reg, v3, "run-A")  # was: "4", v3 champion
     text = str(caught.value)
     assert "\n" not in text and text.startswith(
-        f"not promoting {MODEL} v2: v3, newer, is champion"
+        f"not promoting {MODEL} v3: v4, newer, is champion"
     ), text
     assert "pipeline run run-B" in text and "nothing was changed" in text, text
-    assert "ctloop rollout promote" in text and "--version 2" in text, text
-    assert reg.aliases(MODEL)[CHAMPION] == "3" and history(reg, MODEL) == before
+    assert "ctloop rollout promote" in text and "--version 3" in text, text
+    assert reg.aliases(MODEL)[CHAMPION] == "4" and history(reg, MODEL) == before
+    assert reg.inspect(MODEL).consistent
     # by hand: the override
-    assert _promote(reg, "2", "run-hand", by_hand=True) == "3"
-    assert reg.aliases(MODEL)[CHAMPION] == "2"
+    assert _promote(reg, v3, "run-hand", by_hand=True) == "4"
+    assert reg.aliases(MODEL)[CHAMPION] == "3"
