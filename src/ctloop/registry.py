@@ -1544,7 +1544,7 @@ class MlflowRegistry:
     # ------------------------------------------------------------------ promotion
     def promote(
         self, name: str, version: str, *, reason: str, pipeline_run: str = "",
-        then: Callable[[], None] | None = None, newer_only: bool = False,
+        then: Callable[[], None] | None = None,
     ) -> str | None:
         """Make ``version`` the champion (module docstring: the protocol); returns the version it
         replaced (or None).
@@ -1557,8 +1557,6 @@ class MlflowRegistry:
         other text is a ConfigError before anything is written. ``then``: called under the lock once
         ``version`` is champion (``ctloop approve`` clears ``pending-approval`` there: outside the lock, a
         newer version's request written between its read of the alias and its delete was deleted with it).
-        ``newer_only`` (a pipeline's ``promote_model``): refuse, under the lock, a version older than one ever champion
-        (:meth:`refuse_passed_over`): a concurrent run of the same model promoted a newer one since this one was gated.
         """
         version = check_model_version(version)
         self.refuse_deleted_run(name, version)  # fails clearly if it does not exist, or its run is deleted
@@ -1574,8 +1572,6 @@ class MlflowRegistry:
             # champion from before that promotion as the one it replaced (rollback skipped that one)
             champion = self.get_alias(name, CHAMPION)
             current = champion.version if champion is not None else ""
-            if newer_only and current != version:  # under the lock: no promotion can come between (was: none)
-                self.refuse_passed_over(name, version, current)
             if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
@@ -1598,30 +1594,6 @@ class MlflowRegistry:
             if then is not None:
                 then()
         return intent.previous or None
-
-    def refuse_passed_over(self, name: str, version: str, champion: str | None = None) -> None:
-        """Refuse, in one line, a pipeline's promotion of ``version`` when a newer version is or was champion (the
-        newest of :meth:`champions_ever`; ``champion``: the alias' version, read when None): another run of the
-        model promoted it after this one's gate compared ``version`` with an older champion, and the challenger rule
-        and ``ctloop approve`` pass such a version over for good. Was: promoted (two runs at once, the promotion lock
-        serialising them), the newer champion replaced by a model never compared with it, recorded with a reason
-        about the older one, and neither run told."""
-        if champion is None:
-            champion = self.aliases(name).get(CHAMPION, "")
-        counted = _counted(self._promotions(name), champion)
-        newest = _newest(_ever(counted, champion))
-        if newest is None or int(version) >= newest:
-            return
-        record = next((p for p in reversed(counted) if p.version == str(newest)), None)
-        when = (f" since {record.at}" + (f" (pipeline run {record.pipeline_run})" if record.pipeline_run else "")
-                if record is not None else "")
-        was = "is champion" if str(newest) == champion else f"was champion (now v{champion or ' none'})"
-        raise RegistryError(
-            f"not promoting {name} v{version}: v{newest}, newer, {was}{when}, and v{version} was never compared "
-            f"with it (a run of this model promoted it after v{version} was gated); nothing was changed; run the "
-            f"pipeline again to gate a new version against the champion, or release v{version} anyway (moves all "
-            f"traffic, no canary): `ctloop rollout promote --isvc ... --namespace ... "
-            f"{shell_option('--model-name', name)} --version {version} --reason ...`")
 
     def _write_intent(
         self, name: str, version: str, previous: str, reason: str, pipeline_run: str,

@@ -754,9 +754,6 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
         refuse = getattr(registry, "refuse_deleted_run", None)
         if callable(refuse):  # before the canary takes 100 %: registry.promote would refuse it after
             refuse(model_name, str(version))
-        passed_over = getattr(registry, "refuse_passed_over", None)
-        if callable(passed_over) and not by_hand:  # as registry.promote(newer_only=True) would after the traffic
-            passed_over(model_name, str(version))
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
@@ -768,8 +765,7 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict(), **_where(cfg)})
-    # a pipeline's: never a version older than one ever champion (a concurrent run of the model promoted it)
-    return registry.promote(model_name, version, reason=reason, pipeline_run=run_id, newer_only=not by_hand)
+    return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
