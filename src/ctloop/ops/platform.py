@@ -13,6 +13,9 @@ Authentication (first match wins; see docs/operations.md):
   IAP OAuth client ids from its environment variables, and without a host the in-cluster
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
+Without a host a named token (the first four) is sent in a pod (kfp's in-cluster route, the ml-pipeline service)
+and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it.
+
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
 bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA.
@@ -778,6 +781,34 @@ def _token_file_credentials(path: str, source: str) -> Any:
     return TokenFileCredentials()
 
 
+class _StaticTokenCredentials:
+    """``kfp.Client`` credentials sending one bearer token (``--token``, ``KFP_TOKEN``) when no host is given: as
+    ``existing_token`` kfp 2.17.0 ``_load_config`` would return at once with the default host ``http://localhost``
+    instead of finding KFP (see :func:`refuse_token_via_kubeconfig`)."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def refresh_api_key_hook(self, config: Any) -> None:
+        config.api_key["authorization"] = self._token
+
+
+def refuse_token_via_kubeconfig(source: str) -> str:
+    """The line refusing a bearer token the user named (``source``: ``--token``, ``--token-file /path``,
+    ``KFP_TOKEN``, ``KFP_TOKEN_FILE /path``) when no KFP host is given and ``kfp.Client`` finds KFP through the
+    kubeconfig (outside a pod). kfp 2.17.0 ``_load_config`` (``kfp/client/client.py``) then calls kubernetes
+    30.1.0 ``load_kube_config(client_configuration=config)``, whose ``KubeConfigLoader._set_config``
+    (``kubernetes/config/kube_config.py``) writes the kubeconfig user's token (``token``/``tokenFile``, an exec
+    plugin's, an auth-provider's, a user name and password) over ``api_key['authorization']`` and replaces
+    ``refresh_api_key_hook``: the named token was dropped without a word. And through the API server's service
+    proxy a bearer token authenticates to Kubernetes, not to KFP. In a pod (kfp's in-cluster route, the
+    ml-pipeline service itself) the named token is sent (:func:`_client_class`)."""
+    return (f"{source}: no KFP host to send the token to — without --host (or {HOST_ENV}) kfp.Client reaches KFP "
+            "through the kubeconfig's API server, which authenticates with the kubeconfig's user (its credentials "
+            "replace a named token) — fix: give --host the KFP URL (or set KF_PIPELINES_ENDPOINT), or drop the "
+            f"token ({TOKEN_ENV}, {TOKEN_FILE_ENV}) to go through the kubeconfig")
+
+
 def pod_namespace() -> str:
     """The namespace this process runs in (:data:`SA_NAMESPACE_PATH`); ``""`` outside a pod."""
     try:
@@ -1443,6 +1474,8 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             :func:`read_token_file` so that a file turned bad is one line naming it."""
             from kfp.client import ServiceAccountTokenVolumeCredentials
 
+            if auth.source:  # a token the user named (no host: else kfp never comes here): it, not the pod's
+                return config
             config = super()._get_config_with_default_credentials(config)
             upstream = getattr(config.refresh_api_key_hook, "__self__", None)
             if isinstance(upstream, ServiceAccountTokenVolumeCredentials):
@@ -1468,6 +1501,10 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                 config = super()._load_config(*args, **kwargs)
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
+            host = args[0] if args else kwargs.get("host")  # kfp passes them in order, KF_PIPELINES_ENDPOINT in it
+            namespace = args[2] if len(args) > 2 else kwargs.get("namespace", "kubeflow")
+            if auth.source and not host and config.host != Client._IN_CLUSTER_DNS_NAME.format(namespace):
+                raise ConfigError(refuse_token_via_kubeconfig(auth.source))  # not in a pod: the kubeconfig's
             return config
 
         def _load_context_setting_or_default(self) -> None:
@@ -1821,7 +1858,9 @@ class Platform:
         kwargs: dict[str, Any] = {}
         if host:
             kwargs["host"] = host
-        if self.auth.token:
+        if self.auth.token and not host:  # kfp finds KFP (in a pod) or it is refused (the kubeconfig)
+            kwargs["credentials"] = _StaticTokenCredentials(self.auth.token)
+        elif self.auth.token:
             kwargs["existing_token"] = self.auth.token
         elif self.auth.token_file:
             kwargs["credentials"] = _token_file_credentials(self.auth.token_file, self.auth.source)
