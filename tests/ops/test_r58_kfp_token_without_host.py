@@ -26,7 +26,13 @@ import yaml
 from ctloop.cli import main
 from ctloop.errors import ConfigError
 from ctloop.ops.platform import Platform
-from tests.ops.test_r58_kfp_private_ca import PROXY, certs, kubeconfig_kfp  # noqa: F401 - fixtures
+from tests.ops.test_r58_kfp_private_ca import PROXY, kubeconfig_kfp  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def certs(private_ca):
+    """``kubeconfig_kfp``'s certificates: the session's private CA alone (no second CA made here)."""
+    return (*private_ca, None)
 
 
 @pytest.fixture
@@ -86,7 +92,7 @@ def test_without_a_named_token_the_kubeconfig_route_is_kfp_clients(kubeconfig_kf
     assert platform.backend is not None and platform.backend.url.endswith(PROXY + "/")
 
 
-def test_with_a_host_the_named_token_file_is_what_kfp_gets(kubeconfig_with_token, certs, tmp_path):  # noqa: F811
+def test_with_a_host_the_named_token_file_is_what_kfp_gets(kubeconfig_with_token, certs, tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text("s3cr3t-file\n")
     url = f"https://{kubeconfig_with_token.address}{PROXY}"
