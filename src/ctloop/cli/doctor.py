@@ -46,6 +46,11 @@ def _doctor(args: argparse.Namespace) -> int:
         opts = doctor.options_from_spec(load_spec(args.file), **overrides)
     else:
         opts = doctor.DoctorOptions(**{k: v for k, v in overrides.items() if v not in ("", ())})
+    from ctloop.ops.platform import kfp_inputs
+
+    # a KFP argument the other commands refuse is a bad argument here too (exit 2, before any check); what comes
+    # from the environment is the KFP API check's FAIL
+    kfp_inputs(opts.host, args.token or "", args.token_file or "", args.ca_file or "", environment=False)
     start = time.monotonic()
     progress = None if args.json else (lambda c: print(c.line(), flush=True))
     checks = doctor.Doctor(opts).run(progress)

@@ -13,6 +13,9 @@ Authentication (first match wins; see docs/operations.md):
   IAP OAuth client ids from its environment variables, and without a host the in-cluster
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
+Without a host a named token (the first four) is sent in a pod (kfp's in-cluster route, the ml-pipeline service)
+and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it.
+
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
 bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA.
@@ -631,13 +634,14 @@ class KfpAuth:
     ca_source: str = ""  # "--ca-file /path" or "KFP_CA_FILE /path"
 
 
-def resolve_ca_file(ca_file: str = "") -> tuple[str, str]:
+def resolve_ca_file(ca_file: str = "", *, environment: bool = True) -> tuple[str, str]:
     """``(path, source)`` of the CA bundle to verify KFP's certificate with: ``ca_file`` (``--ca-file``),
     else ``KFP_CA_FILE``; ``("", "")`` for none (certifi's public CAs, kfp.Client's default). A ConfigError
     led by the source when the file is no PEM CA bundle, before any request."""
     import ssl
 
-    for value, name in ((ca_file, "--ca-file"), (os.environ.get(CA_FILE_ENV, "").strip(), CA_FILE_ENV)):
+    from_env = os.environ.get(CA_FILE_ENV, "").strip() if environment else ""
+    for value, name in ((ca_file, "--ca-file"), (from_env, CA_FILE_ENV)):
         if not value:
             continue
         path = str(Path(value).expanduser())
@@ -683,12 +687,13 @@ def sa_token_path() -> str:
     return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
 
 
-def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAuth:
-    """The bearer token or token file to use (order in the module docstring); read when called."""
+def resolve_auth(host: str = "", token: str = "", token_file: str = "", *, environment: bool = True) -> KfpAuth:
+    """The bearer token or token file to use (order in the module docstring); read when called. Without
+    ``environment`` the arguments alone (no ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, in-cluster pipelines token)."""
     if token and token_file:
         raise ConfigError("give --token or --token-file, not both")
-    env_token = os.environ.get(TOKEN_ENV, "").strip()
-    env_file = os.environ.get(TOKEN_FILE_ENV, "").strip()
+    env_token = os.environ.get(TOKEN_ENV, "").strip() if environment else ""
+    env_file = os.environ.get(TOKEN_FILE_ENV, "").strip() if environment else ""
     for value, source, is_file in (
         (token, "--token", False),
         (token_file, "--token-file", True),
@@ -703,7 +708,7 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
         read_token_file(str(path), f"{source} {value}")  # a ConfigError naming it when unusable
         return KfpAuth(f"{source} {path}", token_file=str(path))
     sa_path = sa_token_path()
-    if host and Path(sa_path).is_file():
+    if environment and host and Path(sa_path).is_file():
         auth = KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
         read_token_file(sa_path, auth.source)
         return auth
@@ -776,6 +781,51 @@ def _token_file_credentials(path: str, source: str) -> Any:
             config.api_key["authorization"] = read_token_file(path, source)
 
     return TokenFileCredentials()
+
+
+class _StaticTokenCredentials:
+    """``kfp.Client`` credentials sending one bearer token (``--token``, ``KFP_TOKEN``) when no host is given: as
+    ``existing_token`` kfp 2.17.0 ``_load_config`` would return at once with the default host ``http://localhost``
+    instead of finding KFP (see :func:`refuse_token_via_kubeconfig`)."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def refresh_api_key_hook(self, config: Any) -> None:
+        config.api_key["authorization"] = self._token
+
+
+def refuse_token_via_kubeconfig(source: str) -> str:
+    """The line refusing a bearer token the user named (``source``: ``--token``, ``--token-file /path``,
+    ``KFP_TOKEN``, ``KFP_TOKEN_FILE /path``) when no KFP host is given and ``kfp.Client`` finds KFP through the
+    kubeconfig (outside a pod). kfp 2.17.0 ``_load_config`` (``kfp/client/client.py``) then calls kubernetes
+    30.1.0 ``load_kube_config(client_configuration=config)``, whose ``KubeConfigLoader._set_config``
+    (``kubernetes/config/kube_config.py``) writes the kubeconfig user's token (``token``/``tokenFile``, an exec
+    plugin's, an auth-provider's, a user name and password) over ``api_key['authorization']`` and replaces
+    ``refresh_api_key_hook``: the named token was dropped without a word. And through the API server's service
+    proxy a bearer token authenticates to Kubernetes, not to KFP. In a pod (kfp's in-cluster route, the
+    ml-pipeline service itself) the named token is sent (:func:`_client_class`)."""
+    return (f"{source}: no KFP host to send the token to — without --host (or {HOST_ENV}) kfp.Client reaches KFP "
+            "through the kubeconfig's API server, which authenticates with the kubeconfig's user (its credentials "
+            "replace a named token) — fix: give --host the KFP URL (or set KF_PIPELINES_ENDPOINT), or drop the "
+            f"token ({TOKEN_ENV}, {TOKEN_FILE_ENV}) to go through the kubeconfig")
+
+
+def kfp_in_cluster() -> bool:
+    """Whether kfp 2.17.0 ``_load_config`` (no host, no ``existing_token``) takes its in-cluster route: kubernetes
+    30.1.0 ``load_incluster_config`` loads (``kubernetes/config/incluster_config.py`` ``InClusterConfigLoader._load_config``:
+    ``KUBERNETES_SERVICE_HOST``/``_PORT`` set and not empty, the service-account token and CA files there, the token
+    file and the CA file not empty). Asked of that loader itself, which only reads them."""
+    from kubernetes.config import incluster_config
+    from kubernetes.config.config_exception import ConfigException
+
+    loader = incluster_config.InClusterConfigLoader(
+        token_filename=incluster_config.SERVICE_TOKEN_FILENAME, cert_filename=incluster_config.SERVICE_CERT_FILENAME)
+    try:
+        loader._load_config()
+    except (ConfigException, OSError, ValueError):  # kfp's bare except: no in-cluster route
+        return False
+    return True
 
 
 def pod_namespace() -> str:
@@ -1443,6 +1493,8 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             :func:`read_token_file` so that a file turned bad is one line naming it."""
             from kfp.client import ServiceAccountTokenVolumeCredentials
 
+            if auth.source:  # a token the user named (no host: else kfp never comes here): it, not the pod's
+                return config
             config = super()._get_config_with_default_credentials(config)
             upstream = getattr(config.refresh_api_key_hook, "__self__", None)
             if isinstance(upstream, ServiceAccountTokenVolumeCredentials):
@@ -1756,6 +1808,29 @@ def subdomain_example(name: str) -> str:
     example = ".".join(p for p in parts if p)[:253].rstrip("-.")
     return example if K8S_SUBDOMAIN.match(example) else ""
 
+def kfp_inputs(
+    host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True
+) -> KfpAuth:
+    """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
+    ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
+    (:func:`resolve_auth`); a ConfigError (one line, exit 2) for the first that cannot be used. Without
+    ``environment`` the arguments alone are checked (``ctloop doctor``: the environment's are a failed check);
+    ``KF_PIPELINES_ENDPOINT`` still counts as a host."""
+    env_host = os.environ.get(HOST_ENV, "")
+    if host:
+        refuse_credentials_in_host(host)
+    elif env_host and environment:
+        refuse_credentials_in_host(env_host, HOST_ENV)
+        check_host_env(env_host)
+    auth = resolve_auth(host, token, token_file, environment=environment)
+    ca_path, ca_source = resolve_ca_file(ca_file, environment=environment)
+    if ca_path and not host and not env_host:
+        raise ConfigError(refuse_ca_without_host(ca_source))
+    if auth.source and not host and not env_host and not kfp_in_cluster():
+        raise ConfigError(refuse_token_via_kubeconfig(auth.source))
+    return replace(auth, ca_file=ca_path, ca_source=ca_source) if ca_path else auth
+
+
 class Platform:
     """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``).
 
@@ -1802,17 +1877,7 @@ class Platform:
             return
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
-        if host:
-            refuse_credentials_in_host(host)
-        elif os.environ.get(HOST_ENV):
-            refuse_credentials_in_host(os.environ[HOST_ENV], HOST_ENV)
-            check_host_env(os.environ[HOST_ENV])
-        self.auth = resolve_auth(host, token, token_file)
-        ca_path, ca_source = resolve_ca_file(ca_file)
-        if ca_path and not host and not os.environ.get(HOST_ENV):
-            raise ConfigError(refuse_ca_without_host(ca_source))
-        if ca_path:
-            self.auth = replace(self.auth, ca_file=ca_path, ca_source=ca_source)
+        self.auth = kfp_inputs(host, token, token_file, ca_file)
         if not host and not _discoverable():
             raise ConfigError(
                 f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a "
@@ -1821,7 +1886,9 @@ class Platform:
         kwargs: dict[str, Any] = {}
         if host:
             kwargs["host"] = host
-        if self.auth.token:
+        if self.auth.token and not host:  # kfp finds KFP (in a pod) or it is refused (the kubeconfig)
+            kwargs["credentials"] = _StaticTokenCredentials(self.auth.token)
+        elif self.auth.token:
             kwargs["existing_token"] = self.auth.token
         elif self.auth.token_file:
             kwargs["credentials"] = _token_file_credentials(self.auth.token_file, self.auth.source)
@@ -3018,6 +3085,8 @@ __all__ = [
     "quiet_kfp_client",
     "probe_healthz",
     "resolve_auth",
+    "kfp_inputs",
+    "kfp_in_cluster",
     "UploadResult",
     "ScheduleResult",
     "RunSummary",
