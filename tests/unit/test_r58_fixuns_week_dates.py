@@ -128,3 +128,21 @@ def test_week_dates_among_calendar_times_zoned_and_day_first():
     assert out.tolist()[:2] == [pd.Timestamp("2002-01-30"), pd.Timestamp("2002-01-31 10:00")]
     assert out.isna().tolist() == [False, False, True, False, False]
     assert out.iloc[3:].tolist() == [pd.Timestamp("2002-01-28"), pd.Timestamp("2002-02-01 09:00")]
+
+
+@pytest.mark.parametrize("dtype", ["category", "string", "string[pyarrow]"])
+def test_week_dates_in_a_text_column_of_another_dtype_are_read_without_a_warning(dtype):
+    import warnings
+
+    values = ["2002-W01-2", None, "2002-01-03T10:00:00+01:00", "2002W05"]
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "error"
+        )  # pandas 2.3's .fillna downcasting FutureWarning on a category's .str
+        out = parse_times(pd.Series(values, dtype=dtype, index=[0, 0, 1, 1]), "ts")
+    assert out.tolist()[:1] + out.tolist()[2:] == [
+        pd.Timestamp("2002-01-01"),
+        pd.Timestamp("2002-01-03 09:00"),
+        pd.Timestamp("2002-01-28"),
+    ]
+    assert out.isna().tolist() == [False, True, False, False]
