@@ -768,7 +768,7 @@ def carprice_km_plain() -> pd.DataFrame:
     return out
 
 
-# --- stop 58 (sixth batch): seeds 581-586 --------------------------------------------------------
+# --- stop 58 (sixth batch): seeds 581-587 --------------------------------------------------------
 
 def _births(seed: int) -> tuple[pd.DataFrame, pd.Series]:
     """statsmodels 0.15.0's ``treatment/tests/results/cataneo2.csv`` (Cattaneo 2010: 4,642 singleton births in

@@ -1315,7 +1315,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                          champion.version, "")
         windows.append(w)
         notes: list[str] = []
-        proba, unseen_said, empty_said = None, "", []
+        proba, unseen_rows, unseen_said, empty_said = None, 0, "", []
         if current.empty:
             notes.append("not scored: no rows in this window")
         else:
@@ -1332,10 +1332,6 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 # said where the window is (stop 58's births_cigarettes_dst: 6-18 labels of 18 windows a
                 # class the champion never saw, and the lines said nothing of it)
                 unseen_rows = int(((positions >= len(champion.classes or [])) & pd.notna(y)).sum())
-                if unseen_rows and w.unseen_classes:
-                    unseen_said = (f"{unseen_rows} labels of {'a class' if len(w.unseen_classes) == 1 else 'classes'}"
-                                   f" v{champion.version} never saw ("
-                                   + ", ".join(repr(c) for c in w.unseen_classes) + ": scored as errors)")
             if len(current) < MIN_SCORE_ROWS:
                 notes.append(f"not scored: {len(current)} rows (< {MIN_SCORE_ROWS})")
             elif value != value:
@@ -1343,6 +1339,14 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                              f"{sorted(map(str, pd.unique(y)))}" if classification else "not scored: undefined metric")
             else:
                 w.metric = float(value)
+            if unseen_rows and w.unseen_classes:
+                # of the window's rows, as its score reads them (not of its "N labels", those that arrived in it
+                # for the realized rules: with --label-delay 2D a line said "0 labels, 15 labels of a class ...")
+                named = [repr(c) for c in w.unseen_classes]
+                unseen_said = (f"{unseen_rows} of its {len(current)} rows {'is' if unseen_rows == 1 else 'are'} "
+                               f"labelled {' or '.join([', '.join(named[:-1]), named[-1]] if named[:-1] else named)}, "
+                               f"{'a class' if len(named) == 1 else 'classes'} v{champion.version} never saw"
+                               + (": scored as errors" if w.metric is not None else ""))
         # ------------------------------------------------------------------ decide
         fire, rule, reason = False, "none", f"policy {cfg.policy}"
         # detect_drift and monitor_model judge no drift on fewer rows (engine.MIN_ROWS: a statistic of a few is noise)

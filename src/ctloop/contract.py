@@ -21,6 +21,7 @@ Columns not named in the contract pass through unchecked. :func:`validate` raise
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.errors import ConfigError, DataValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
@@ -940,10 +942,15 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "",
             reads_day_first, _, _, said = _date_order(series)
             if said:
                 _warn_undecided(name or str(series.name), said, reads_day_first, setting)
-            out, zoned = _mixed_times(series, reads_day_first)
+            # ISO week dates read apart: pandas reads none, and format="mixed" tried each slowly first (200,000 week
+            # dates took 9.4 s, now 0.7 s; 200,000 ISO dates 0.5 s)
+            weekly = _week_date_rows(series)
+            rest = series[~weekly] if weekly.any() else series
+            out, zoned = _mixed_times(rest, reads_day_first)
             if zoned:  # a zone name pandas dropped: the time read as UTC, hours off; counted as bad below
-                out = out.mask(series.astype(str).str.strip().isin(zoned))
-            out = _week_dates(series, out)
+                out = out.mask(rest.astype(str).str.strip().isin(zoned).to_numpy())
+            if weekly.any():
+                out = _with_week_dates(series, weekly, out)
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = notnull & out.isna()
@@ -997,40 +1004,53 @@ def _mixed_times(series: pd.Series, day_first: bool) -> tuple[pd.Series, set[str
     return out, zoned
 
 
-# an ISO 8601 week date (ISO 8601-1:2019 5.2.4.2, '2002-W01-2', basic form '2002W012') or a week ('2002-W01',
-# 5.2.4.3 reduced precision: read as its Monday, as '2024-03' reads as March 1st); pandas reads neither
-_WEEK_DATE = re.compile(r"^\s*(\d{4})-?[Ww](\d{2})(?:-?([1-7]))?\s*$")
+# the start of an ISO 8601 week date (ISO 8601-1:2019 5.2.4.2, '2002-W01-2', basic form '2002W012') or week
+# (5.2.4.3 reduced precision, '2002-W01': read as its Monday, as '2024-03' reads as March 1st); pandas reads neither
+_WEEK_DATE = re.compile(r"\s*\d{4}-?W\d")
+# the days pandas' nanosecond times hold whole (pd.Timestamp.min is 1677-09-21 00:12:43: that day's midnight is not)
+_FIRST_DAY, _LAST_DAY = datetime.date(1677, 9, 22), datetime.date(2262, 4, 11)
 
 
-def _week_dates(series: pd.Series, out: pd.Series) -> pd.Series:
-    """``out`` (the inferred times of the text ``series``) with each value pandas left unread that is an ISO 8601
-    week date or week read as its day (``date.fromisocalendar``: ``2002-W01-1`` is 2001-12-31, the ISO
-    week-numbering year); a week that does not exist (``2002-W53``) stays unread, refused with the others."""
-    import datetime
-
+def _week_date_rows(series: pd.Series) -> np.ndarray:
+    """Which values of the text ``series`` are written as an ISO 8601 week date or week (a boolean array)."""
+    import numpy as np
     import pandas as pd
 
-    unread = out.isna() & series.notna()
-    if not unread.any() or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
-        return out
-    found = series[unread].astype(str).str.extract(_WEEK_DATE)
-    found = found[found[0].notna()]
-    if found.empty:
-        return out
+    if series.dtype == object:  # text among other values (.str refuses datetimes); 'W' first: 20 ms a 200,000 rows
+        rows = np.fromiter((isinstance(v, str) and "W" in v for v in series.to_numpy()), dtype=bool, count=len(series))
+    elif pd.api.types.is_string_dtype(series):
+        rows = series.str.contains("W", regex=False, na=False).to_numpy(dtype=bool)
+    else:
+        return np.zeros(len(series), dtype=bool)
+    if rows.any():
+        rows[rows] = series[rows].astype(str).str.match(_WEEK_DATE).to_numpy(dtype=bool)
+    return rows
 
-    def day(year: str, week: str, weekday: Any) -> Any:
+
+def _with_week_dates(series: pd.Series, weekly: np.ndarray, rest: pd.Series) -> pd.Series:
+    """The times of ``series``: its ``weekly`` values (:func:`_week_date_rows`) read as their day, the others
+    ``rest`` (their times, UTC), by position. A week date is read by ``datetime.date.fromisoformat`` (Python 3.11:
+    ``2002-W01-1`` is 2001-12-31, the ISO week-numbering year; as ``monitoring.window`` reads a window's days);
+    a form ISO 8601 does not write (``2002-w05``, ``2002-W053``), a week that does not exist (``2002-W53``) and a
+    day pandas cannot hold (``9999-W52-5``, a "never" sentinel) are unread: refused with the others."""
+    import numpy as np
+    import pandas as pd
+
+    def day(text: str) -> Any:
         try:
-            return pd.Timestamp(datetime.date.fromisocalendar(int(year), int(week), int(weekday or 1)))
-        except ValueError:  # week 53 of a 52-week year, week 00
+            read = datetime.date.fromisoformat(text)
+        except ValueError:
             return pd.NaT
+        return pd.Timestamp(read) if _FIRST_DAY <= read <= _LAST_DAY else pd.NaT
 
-    read = {key: day(*key) for key in set(map(tuple, found.fillna("").to_numpy()))}
-    values = pd.to_datetime(pd.Series([read[tuple(k)] for k in found.fillna("").to_numpy()], index=found.index))
-    if getattr(out.dt, "tz", None) is not None:
-        values = values.dt.tz_localize("UTC")  # a week date holds no offset: UTC, as any time without one
-    out = out.copy()
-    out[found.index] = values
-    return out
+    text = series[weekly].astype(str).str.strip()
+    days = {value: day(value) for value in text.unique()}
+    values = np.full(len(series), np.datetime64("NaT"), dtype="datetime64[ns]")
+    values[weekly] = pd.to_datetime(text.map(days)).to_numpy(dtype="datetime64[ns]")
+    if len(rest):
+        values[~weekly] = rest.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    # a week date holds no offset: UTC, as any time without one
+    return pd.Series(values, index=series.index, name=series.name).dt.tz_localize("UTC")
 
 
 def zone_hint(examples: list[Any]) -> str:
@@ -1241,7 +1261,8 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
         raise DataValidationError([(name, "time_format", bad, f"values like {examples} do not match the time "
                                     f"format {fmt!r} (data.time_format, --time-format){_out_of_range(examples, fmt)}")])
     if bad:
-        years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})-", str(v)) for v in examples) if m]
+        # the year of '9999-12-31', '9999-W52-5' and its basic form '9999W525'
+        years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})(?:-|W\d)", str(v)) for v in examples) if m]
         hint = " (times hold years 1678 to 2261 only: a sentinel such as 9999-12-31? drop those rows)" \
             if any(y < 1678 or y > 2261 for y in years) else ""  # pandas' nanosecond range
         hint = hint or zone_hint(examples)
