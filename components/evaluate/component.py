@@ -25,7 +25,9 @@ def evaluate_model(
     absolute thresholds apply; with a champion the challenger must also not be confidently worse
     on the primary metric (paired bootstrap interval of challenger − champion entirely below
     ``-tolerance``), overall and in the worst slice of ``slice_column``. Holdout labels the
-    challenger never saw in training count as errors (and the reason says so).
+    challenger never saw in training count as errors (and the reason says so); so do those the
+    champion never saw, and the reason counts them, and names each feature the champion learnt with
+    values that has none in the holdout (``ctloop.unseen``, as the backtest's windows say them).
 
     Args:
         model: The challenger, a Model from ``train_model`` (its metadata names the task and target;

@@ -1039,6 +1039,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             f"vs champion: {primary} delta {comp['delta']:+.4f}{compared} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
         )
+        reasons.extend(_champion_unseen(champion, champion_meta, rows_b, y_raw,
+                                        list(classes_b) if task == "classification" else None))
         if cfg.slice_column:
             worst = None
             skipped: dict[str, list[str]] = {}  # why → the slices skipped for it
@@ -1083,6 +1085,23 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     decision.approved = bool(ok)
     decision.reason = ("approved: " if ok else "not approved: ") + "; ".join(reasons)
     return decision
+
+
+def _champion_unseen(champion: Any, meta: dict[str, Any] | None, rows: pd.DataFrame, y: Any,
+                     classes: list | None) -> list[str]:
+    """What the compared champion never saw in the holdout, said as the backtest's windows say it
+    (:mod:`ctloop.unseen`): its labels of classes the champion has none for (each scored as its error), and
+    its features with no value in the holdout that the champion learnt with values (scored on imputed
+    values). Stop 58's births_cigarettes_dst and medicare_private_gap: the gate said neither."""
+    from ctloop.scoring import unused_features
+    from ctloop.unseen import empty_features, empty_said, unseen_labels
+
+    said = [unseen_labels(y, classes).said("the champion", total=len(y), whose="the holdout's",
+                                           fate="scored as errors")] if classes else []
+    unused = unused_features(champion, meta)
+    names = [str(n) for n in getattr(champion, "feature_names_in_", [])]
+    said += [empty_said(f, "the holdout") for f in empty_features(names, rows, lambda f: f not in unused)]
+    return [x for x in said if x]
 
 
 def _slice_skipped(primary: str, task: str, y: np.ndarray, labels: list) -> str:

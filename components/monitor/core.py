@@ -171,7 +171,8 @@ class WindowJudgement:
         return {"rules": cfg.rules.active(), "min_labels": cfg.min_labels, "window_end": self.window_end.isoformat(), "champion_version": self.tags.get("champion_version", ""),
                 "rows": r["rows"], "drift_share": r["drift_share"], "drift_scores": dict(self.drift_scores),
                 "drifted": dict(self.drifted), "realized": r["realized"], "realized_metric": self.metric,
-                "realized_rows": r["realized_rows"], "gate_value": self.gate_value, "retrain": self.verdict.fire,
+                "realized_rows": r["realized_rows"], "unseen_labels": r.get("unseen_labels"),
+                "empty_features": r.get("empty_features"), "gate_value": self.gate_value, "retrain": self.verdict.fire,
                 "rule": self.verdict.rule}
 
 
@@ -361,7 +362,9 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         out.warnings.extend(notes)
         out.tags["champion_version"] = champion.version
         out.gate_value = champion.gate_value(out.metric)
-        _drift(out, *_judged_drift(out, facts, champion))
+        judged = _judged_drift(out, facts, champion)
+        _empty(out, judged[0], champion)
+        _drift(out, *judged)
         for column, counts in facts.numbers_as_text.items():  # 1 for '1' and '01', 9 for '1'..'7': said, not silent
             if counts.unknown or counts.ambiguous:
                 out.warnings.append(f"numbers logged for a text feature: {counts.note(column)}")
@@ -438,11 +441,28 @@ def _judged_drift(out: WindowJudgement, facts: _Frame | _State, champion: Champi
     if result is not None and facts.requested < MIN_ROWS:
         out.warnings.append(f"drift not computed: {facts.requested} requested rows in the window, fewer than "
                             f"{MIN_ROWS} (a drift check on fewer is noise): the drift rule is not evaluated on it")
-        if alignment.missing:  # the alignment's "drift computed without ..." would say the opposite
+        absent = [f for f in alignment.missing if f not in alignment.empty] if alignment else []
+        if alignment and alignment.warning:  # its "drift computed without ..." would say the opposite
             alignment = dataclasses.replace(alignment,
-                                            warning=f"features missing from the log: {alignment.missing[:8]}")
+                                            warning=f"features missing from the log: {absent[:8]}" if absent else "")
         return alignment, None, []
     return alignment, result, refused
+
+
+def _empty(out: WindowJudgement, alignment: FeatureAlignment | None, champion: Champion) -> None:
+    """The features logged with no value in the window's requests that the champion learnt with values:
+    said as the backtest says them (:mod:`ctloop.unseen`), counted (``empty_features``) and named (tag
+    ``empty_features``). Before round 58 they were "missing from the log", or unsaid when the drift
+    engine compared them (and counted them drifted)."""
+    from ctloop.unseen import empty_features, empty_said
+
+    empty = [] if alignment is None or champion.reference is None else empty_features(
+        alignment.empty, lambda _: True, champion.reference)
+    out.warnings.extend(empty_said(f, "this window") for f in empty)
+    out.record["empty_features"] = len(empty)
+    out.series["empty_features"] = float(len(empty))
+    if empty:
+        out.tags["empty_features"] = ",".join(empty)
 
 
 def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None,
@@ -575,6 +595,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
               cfg: MonitoringConfig, logged: list[str]) -> None:
     from ctloop.labels.join import reused_note
     from ctloop.labels.realized import (
+        BINARY_CLASSES,
         as_classes,
         metric_value,
         realized_metrics,
@@ -583,6 +604,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     )
     from ctloop.monitoring.store import metric_key
     from ctloop.monitoring.triggers import served_realized
+    from ctloop.unseen import UnseenLabels, unseen_labels
 
     out.tags["label_join"] = joined.describe()
     if joined.problem and joined.problem not in ("no labels", "no served rows"):
@@ -628,7 +650,17 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         if champion.task == "classification":  # 'Yes' labels of the class 'yes' read as the gate reads them
             rows = rows.assign(**{LABEL: as_classes(rows[LABEL], champion.classes)})
         usable = scorable(rows[LABEL], champion.classes, champion.task)
-        if not usable.all():
+        # labels of a class the champion never saw: left out of the realized metric, said as the backtest
+        # says them (there scored as errors) and counted for a dashboard or an alert (ctloop.unseen)
+        unseen = unseen_labels(rows[LABEL], list(champion.classes or BINARY_CLASSES)) \
+            if champion.task == "classification" else UnseenLabels()
+        out.record["unseen_labels"] = unseen.rows
+        if unseen.classes:
+            out.tags["unseen_classes"] = ",".join(unseen.classes)
+        if unseen.rows and unseen.rows == int((~usable).sum()):
+            out.warnings.append(unseen.said(f"v{champion.version}", total=len(rows), whose="the window's",
+                                            noun="labelled rows", fate="left out of the realized metric"))
+        elif not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]
             sample = sample.item() if hasattr(sample, "item") else sample  # 2.0, not np.float64(2.0)
             shown = repr(sample)
@@ -645,6 +677,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
             out.record["realized"] = value if value == value else None
             out.record.update(served_realized(champion.task, champion.classes, rows[LABEL], rows[score]))
     out.series["realized_rows"] = float(out.record["realized_rows"])
+    if champion.task == "classification":
+        out.series["unseen_labels"] = float(out.record.get("unseen_labels", 0))
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])
     for key in ("chance_gap", "chance_gap_se"):  # what the below-chance rule read (rules._below_chance)

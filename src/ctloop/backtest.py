@@ -1175,6 +1175,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
     from ctloop.monitoring import rules as rules_core
+    from ctloop.unseen import empty_features, unseen_labels
+    from ctloop.unseen import empty_said as said_empty
 
     say = progress or (lambda _msg: None)
     data, step, untimed, unlabelled = _prepared(frame, cfg)
@@ -1321,17 +1323,15 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         else:
             # a feature the champion learnt with values and none in this window (stop 58's medicare_private_gap:
             # a feed broke for three days; only the drift engine's report said it, and only under drift policies)
-            empty_said = [f"column {c!r} has no values in this window (the champion learnt it with values)"
-                          for c in features if current[c].isna().all() and champion.reference[c].notna().any()]
+            empty_said = [said_empty(c, "this window") for c in empty_features(features, current, champion.reference)]
             proba = proba_of(champion.model, current)
             y = current[cfg.target].to_numpy()
             value = M.compute(cfg.task, y, proba, champion.classes)[cfg.primary_metric]
             if classification:
-                positions, labels = M.class_positions(y, champion.classes or [])
-                w.unseen_classes = [str(c) for c in labels[len(champion.classes or []):]]
                 # said where the window is (stop 58's births_cigarettes_dst: 6-18 labels of 18 windows a
                 # class the champion never saw, and the lines said nothing of it)
-                unseen_rows = int(((positions >= len(champion.classes or [])) & pd.notna(y)).sum())
+                unseen = unseen_labels(y, champion.classes or [])
+                w.unseen_classes, unseen_rows = unseen.classes, unseen.rows
             if len(current) < MIN_SCORE_ROWS:
                 notes.append(f"not scored: {len(current)} rows (< {MIN_SCORE_ROWS})")
             elif value != value:
@@ -1342,11 +1342,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             if unseen_rows and w.unseen_classes:
                 # of the window's rows, as its score reads them (not of its "N labels", those that arrived in it
                 # for the realized rules: with --label-delay 2D a line said "0 labels, 15 labels of a class ...")
-                named = [repr(c) for c in w.unseen_classes]
-                unseen_said = (f"{unseen_rows} of its {len(current)} rows {'is' if unseen_rows == 1 else 'are'} "
-                               f"labelled {' or '.join([', '.join(named[:-1]), named[-1]] if named[:-1] else named)}, "
-                               f"{'a class' if len(named) == 1 else 'classes'} v{champion.version} never saw"
-                               + (": scored as errors" if w.metric is not None else ""))
+                unseen_said = unseen.said(f"v{champion.version}", total=len(current),
+                                          fate="scored as errors" if w.metric is not None else "")
         # ------------------------------------------------------------------ decide
         fire, rule, reason = False, "none", f"policy {cfg.policy}"
         # detect_drift and monitor_model judge no drift on fewer rows (engine.MIN_ROWS: a statistic of a few is noise)

@@ -283,7 +283,8 @@ def plot_realized(report: RealizedReport, path: str | Path) -> Path:
 # --------------------------------------------------------------------------- monitoring history
 def monitor_history(model: str, tracking_uri: str = "", limit: int = 500) -> pd.DataFrame:
     """The newest ``limit`` monitoring windows of ``model``, oldest first: ``window_end``,
-    ``rows``, ``drift_share``, ``realized``, ``realized_rows``, ``rule``, ``triggered``
+    ``rows``, ``drift_share``, ``realized``, ``realized_rows``, ``unseen_labels``, ``empty_features``
+    (:mod:`ctloop.unseen`; none in windows before round 58), ``rule``, ``triggered``
     (``true``/``pending``/``failed``/``false``), ``champion_version``, ``kfp_run``,
     ``realized_metric``, ``reason``, ``run_id``."""
     from ctloop.monitoring.store import MonitoringStore
@@ -299,7 +300,7 @@ def format_history(frame: pd.DataFrame) -> str:
         return "no monitoring windows recorded"
     table = frame.drop(columns=["run_id", "reason", "realized_metric"]).copy()
     table["window_end"] = table["window_end"].dt.strftime("%Y-%m-%d %H:%M")
-    for col in ("rows", "realized_rows"):
+    for col in ("rows", "realized_rows", "unseen_labels", "empty_features"):
         table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{int(v)}")
     return table.fillna("").to_string(index=False, float_format=lambda v: f"{v:.3f}")
 

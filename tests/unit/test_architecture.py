@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, int]] = [
     ("ctloop._version", 0), ("ctloop.errors", 0), ("ctloop.columns", 0), ("ctloop.image", 0),
     ("ctloop.timeutil", 1), ("ctloop.sigterm", 1), ("ctloop.environ", 1), ("ctloop.urls", 1), ("ctloop.metrics", 1), ("ctloop.storage", 1), ("ctloop.ops.cron", 1),
     ("ctloop.contract", 1), ("ctloop.estimators", 1), ("ctloop.drift.stats", 1),
-    ("ctloop.inference_log.layout", 1), ("ctloop.synthetic", 1), ("ctloop.serving.metric_sources", 1),
+    ("ctloop.inference_log.layout", 1), ("ctloop.synthetic", 1), ("ctloop.unseen", 1), ("ctloop.serving.metric_sources", 1),
     ("ctloop.config", 2),
     ("ctloop.components.", 4),  # refined below: .component modules are layer 5
     ("ctloop.serving.release", 4), ("ctloop.retrain", 4),

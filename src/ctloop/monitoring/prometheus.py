@@ -17,7 +17,9 @@ Gauges, prefix ``ctloop_monitoring_``:
 * ``rows{version}``: rows logged in the window;
 * ``drift_share{version}`` (absent when not computed); ``drift_score{version,column}`` (p-value
   or distance) and ``column_drifted{version,column}`` (0/1);
-* ``realized{version,metric}`` over the label lookback and ``realized_rows{version}``;
+* ``realized{version,metric}`` over the label lookback and ``realized_rows{version}``; ``unseen_labels{version}``
+  (labels of a class the champion never saw) and ``empty_features{version}`` (features it learnt with values
+  and none in the window: :mod:`ctloop.unseen`);
 * ``gate_value{version,metric}``: the champion's metric at its evaluation gate;
 * ``realized_worse_than_gate{version,metric}``, ``realized_worse_than_floor{version,metric}``;
 * ``retrain{version,rule}``: the decision (0/1) and the deciding rule;
@@ -76,6 +78,10 @@ HELP = {
     "column_drifted": "Per-feature drift verdict (1 drifted, 0 not).",
     "realized": "The champion's realized metric over the label lookback.",
     "realized_rows": "Labelled rows behind the realized metric.",
+    "unseen_labels": "Labels over the lookback of a class the champion never saw (left out of the "
+    "realized metric).",
+    "empty_features": "Features the champion learnt with values that have no value in the window's "
+    "requests.",
     "gate_value": "The champion's metric at its evaluation gate.",
     "realized_worse_than_gate": "How much worse the realized metric is than the gate value "
     "(positive = worse).",
@@ -254,6 +260,11 @@ def window_samples(
     if realized is not None:
         out.append(("realized", {**version, "metric": metric}, realized))
     out.append(("realized_rows", version, labelled))
+    # what the champion never saw (ctloop.unseen): counts a dashboard or an alert can read
+    for name in ("unseen_labels", "empty_features"):
+        count = _number(name, window.get(name))
+        if count is not None:
+            out.append((name, version, count))
     if gate is not None:
         out.append(("gate_value", {**version, "metric": metric}, gate))
         if enough:

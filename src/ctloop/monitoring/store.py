@@ -36,7 +36,8 @@ NOT_JUDGED_EVENTS = frozenset({"run_failed", "run_cancelled"})
 # the audit events of a run whose challenger passed the gate: registered, or found decided since by a retried
 # register (ctloop.components.register.core.DECIDED, recorded by the pipeline's decided-since branch)
 COMPARED_EVENTS = frozenset({"register", "decided"})
-HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_rows", "rule", "triggered",
+HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_rows", "unseen_labels", "empty_features",
+                   "rule", "triggered",
                    "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
 
 
@@ -417,7 +418,8 @@ class MonitoringStore:
             rows.append({"window_end": stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC"),
                          "rows": m.get("rows"),
                          "drift_share": m.get("drift_share"), "realized": m.get("realized"),
-                         "realized_rows": m.get("realized_rows"), "rule": tags.get("rule", ""),
+                         "realized_rows": m.get("realized_rows"), "unseen_labels": m.get("unseen_labels"),
+                         "empty_features": m.get("empty_features"), "rule": tags.get("rule", ""),
                          "triggered": tags.get("triggered", ""), "champion_version": tags.get("champion_version", ""),
                          "kfp_run": tags.get("kfp_run", ""), "realized_metric": tags.get("realized_metric", ""),
                          "reason": tags.get("reason", ""), "run_id": run.info.run_id})

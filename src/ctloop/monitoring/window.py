@@ -76,6 +76,9 @@ class FeatureAlignment:
     mapping: str  # "named", "positional", "named+positional" or "none"
     missing: list[str] = field(default_factory=list)
     warning: str = ""
+    # of ``missing``: logged, with no value in the window's requests (said by the monitor as the backtest
+    # says it, ctloop.unseen.empty_said; before round 58 named as "missing from the log")
+    empty: list[str] = field(default_factory=list)
 
 
 def _positional(columns: list[str], features: list[str]) -> list[tuple[int, str]] | None:
@@ -122,19 +125,24 @@ def alignment(logged_columns: list[str], present: dict[str, int], features: list
     named = [f for f, sources in _sources(features).items() if not logged.isdisjoint(sources)]
     available = [f for f in features if present.get(f, 0) > 0]
     missing = [f for f in features if f not in available]
+    empty = [f for f in missing if f in present and (used_positional or f in named)]  # logged, no value
+    absent = [f for f in missing if f not in empty]
     mapping = ("named+positional" if named and used_positional else "positional" if used_positional
                else "named" if named else "none")
     warning = ""
-    if not available:
+    if not available and not absent:
+        warning = (f"drift not computed: none of the champion's {len(features)} feature(s) has a value in the "
+                   "window's requests")
+    elif not available:
         logged_cols = [str(c) for c in logged_columns if not str(c).startswith(("prediction", "meta_"))]
         hint = (f"; {len(positional)} positional columns f0..f{len(positional) - 1} do not match the champion's "
                 f"{len(features)} features" if positional else "")
         warning = (f"drift not computed: no logged column matches the champion's features "
                    f"{features[:8]}{'…' if len(features) > 8 else ''} by name or position{hint} "
                    f"(logged columns: {logged_cols[:12]})")
-    elif missing:
-        warning = f"drift computed without {len(missing)} feature(s) missing from the log: {missing[:8]}"
-    return FeatureAlignment(available, mapping, missing, warning)
+    elif absent:
+        warning = f"drift computed without {len(absent)} feature(s) missing from the log: {absent[:8]}"
+    return FeatureAlignment(available, mapping, missing, warning, empty)
 
 
 def present_counts(aligned: pd.DataFrame, features: list[str]) -> dict[str, int]:

@@ -604,7 +604,14 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
     from ctloop.inference_log.reader import served
     from ctloop.labels.join import LabelIndex, join_index, join_labels, reused_note
-    from ctloop.labels.realized import metric_value, scorable, score_offers
+    from ctloop.labels.realized import (
+        BINARY_CLASSES,
+        as_classes,
+        metric_value,
+        scorable,
+        score_offers,
+    )
+    from ctloop.unseen import UnseenLabels, unseen_labels
 
     rules = rules or QualityRules()
     multiclass = bool(classes) and len(classes) > 2  # every class's probability; score_column is for binary
@@ -680,6 +687,10 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)
         usable = scorable(joined.frame["label"], classes) if len(joined.frame) else []
         left_out = int(len(joined.frame) - sum(usable))
+        # labels of a class the model never saw, said and counted as the backtest and monitoring do (ctloop.unseen)
+        unseen = unseen_labels(as_classes(joined.frame["label"], classes), list(classes or BINARY_CLASSES)) \
+            if left_out else UnseenLabels()
+        measured["unseen_labels"] = unseen.rows
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
         counts = joined.frame["_side"].value_counts()
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
@@ -689,7 +700,10 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
             excluded.append(reused_note(joined.reused, joined.reused_keys))
             note = f" ({'; '.join(excluded)})"
         if left_out:
-            excluded.append(f"{left_out} labels that are not classes of the model left out" if classes else
+            excluded.append(unseen.said("the model", total=left_out + len(joined.frame), whose="the",
+                                        noun="labelled rows", fate="left out")
+                            if unseen.rows == left_out and classes else
+                            f"{left_out} labels that are not classes of the model left out" if classes else
                             f"{left_out} labels that are not 0 or 1 left out (the model's classes are not known)")
             note = f" ({'; '.join(excluded)})"
         if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:

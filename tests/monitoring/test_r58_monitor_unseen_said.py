@@ -1,0 +1,195 @@
+"""Issue 14 item 4: what the backtest's windows say since stop 58 (commits 28a6513a and f7c5caa4), monitoring's
+window says too, from the same code (:mod:`ctloop.unseen`), and records as fields a dashboard or alert can read:
+
+* labels of a class the champion never saw: the realized metric leaves them out (``labels.realized.scorable``),
+  and the warning said ``"6 labels left out of the realized metric: not a class of the champion [0, 1] (e.g.
+  2.0)"`` with no field to count them; now ``"6 of the window's 60 labelled rows are labelled '2', a class v1
+  never saw: left out of the realized metric"``, with ``unseen_labels`` in the window's metrics and ``unseen_classes`` in its tags;
+* a feature the champion learnt with values and none in the window's requests (stop 58's medicare_private_gap:
+  the income feed broken for three days): the drift engine counted the column drifted and the window said
+  nothing; now ``"column 'x' has no values in this window (the champion learnt it with values)"``, with
+  ``empty_features`` (how many) and the tag ``empty_features`` (which).
+
+Both readers alike: the window read in memory (``judge``) and streamed in partitions (``judge_state``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow  # at import: the session's migrated sqlite schema is copied into each fresh store (tests/conftest.py)
+import numpy as np
+import pandas as pd
+
+from ctloop.components.monitor import core
+from ctloop.config import MonitoringConfig
+from ctloop.inference_log.reader import read_log
+from ctloop.labels.join import index_store
+from ctloop.labels.store import ingest_labels, read_labels
+from ctloop.monitoring import window as W
+from ctloop.monitoring.champion import Champion
+from ctloop.monitoring.prometheus import window_samples
+from ctloop.monitoring.store import MonitoringStore
+from ctloop.reports import format_history
+
+END = pd.Timestamp("2026-01-05T01:00:00Z")
+N = 60
+
+
+def _log(root: Path, x: np.ndarray) -> None:
+    """N served calls of one feature ``x`` in two files, as the inference-log sink lays them out."""
+    p = np.linspace(0.05, 0.95, N)
+    day = root / "model=m" / "date=2026-01-05" / "revision=r1"
+    day.mkdir(parents=True)
+    for k, part in enumerate(np.array_split(np.arange(N), 2)):
+        pd.DataFrame(
+            {
+                "request_id": [str(i) for i in part],
+                "instance": 0,
+                "model": "m",
+                "revision": "r1",
+                "model_version": "1",
+                "has_request": True,
+                "has_response": True,
+                "x": x[part],
+                "time": [
+                    (END - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=int(i))).isoformat()
+                    for i in part
+                ],
+                "prediction_0": 1 - p[part],
+                "prediction_1": p[part],
+            }
+        ).to_parquet(day / f"part-{k}.parquet")
+
+
+def _judged(tmp_path: Path, labels: list[int]) -> list[core.WindowJudgement]:
+    (tmp_path / "labels.csv").write_text(
+        "request_id,label\n" + "".join(f"{i},{y}\n" for i, y in enumerate(labels))
+    )
+    ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store"))
+    reference = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)})
+    champion = Champion(
+        "1",
+        "classification",
+        ["x"],
+        [0, 1],
+        reference,
+        {"roc_auc": 0.8},
+        pd.Timestamp("2026-01-01", tz="UTC"),
+    )
+    cfg = MonitoringConfig.from_dict(
+        {
+            "log_root": str(tmp_path / "logs"),
+            "window": "2h",
+            "label_lookback": "1D",
+            "labels_root": str(tmp_path / "store"),
+            "min_labels": 1,
+        }
+    )
+    window = core.bounds(END, cfg)
+    frame = core.judge(
+        window=window,
+        logs=read_log(str(tmp_path / "logs"), "m", window.read_from, window.end),
+        labels=read_labels(str(tmp_path / "store")),
+        champion=champion,
+        history=[],
+        previous=None,
+        cfg=cfg,
+        model_name="m",
+    )
+    index = index_store(str(tmp_path / "store"))
+    plan = W.plan(
+        str(tmp_path / "logs"),
+        "m",
+        core.window_spec(window, champion, None, cfg),
+        2,
+        progress=False,
+    )
+    state = W.merge_partials(
+        [W.collect_partition(plan, i, index, batch_rows=13, progress=False) for i in range(2)],
+        index,
+    )
+    streamed = core.judge_state(
+        state=state,
+        labels=None,
+        champion=champion,
+        history=[],
+        previous=None,
+        cfg=cfg,
+        model_name="m",
+        consume=True,
+    )
+    return [frame, streamed]
+
+
+def test_labels_of_a_class_the_champion_never_saw_are_said_as_the_backtest_says_them_and_counted(
+    tmp_path,
+):
+    labels = [i % 2 for i in range(N)]
+    for i in range(0, N, 10):  # 6 labels of a class the binary champion never saw
+        labels[i] = 2
+    _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
+    for judged in _judged(tmp_path, labels):
+        said = "6 of the window's 60 labelled rows are labelled '2', a class v1 never saw: left out of the realized metric"
+        assert said in judged.warnings, judged.warnings
+        assert not any("not a class of the champion" in w for w in judged.warnings), judged.warnings
+        assert judged.record["realized_rows"] == N - 6
+        assert judged.record["unseen_labels"] == judged.series["unseen_labels"] == 6
+        assert judged.tags["unseen_classes"] == "2"
+        assert judged.output_metrics()["unseen_labels"] == 6  # the KFP Metrics of the window
+        pushed = window_samples(
+            judged.published(MonitoringConfig.from_dict({"log_root": "x"})), now=0
+        )
+        assert (
+            "ctloop_monitoring_unseen_labels",
+            {"version": "1"},
+            6.0,
+        ) in pushed  # the Pushgateway's gauge
+
+
+def test_a_feature_with_no_values_in_the_window_is_named_and_counted(tmp_path):
+    _log(tmp_path / "logs", np.full(N, np.nan))
+    for judged in _judged(tmp_path, [i % 2 for i in range(N)]):
+        said = "column 'x' has no values in this window (the champion learnt it with values)"
+        assert said in judged.warnings, judged.warnings
+        assert said in judged.reason
+        assert judged.record["empty_features"] == judged.series["empty_features"] == 1
+        assert judged.tags["empty_features"] == "x"
+        assert judged.record["unseen_labels"] == 0 and "unseen_classes" not in judged.tags
+        pushed = window_samples(
+            judged.published(MonitoringConfig.from_dict({"log_root": "x"})), now=0
+        )
+        assert ("ctloop_monitoring_empty_features", {"version": "1"}, 1.0) in pushed
+
+
+def test_a_window_with_values_and_known_labels_says_neither(tmp_path):
+    _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
+    for judged in _judged(tmp_path, [i % 2 for i in range(N)]):
+        assert not any("never saw" in w or "has no values" in w for w in judged.warnings), (
+            judged.warnings
+        )
+        assert judged.series["unseen_labels"] == judged.series["empty_features"] == 0
+
+
+def test_monitor_history_carries_the_counts(sqlite_tracking):
+    """``ctloop monitor history`` (its table, CSV and JSON: ``MonitoringStore.windows``) carries both counts."""
+    mlflow.set_tracking_uri(sqlite_tracking)
+    store = MonitoringStore(mlflow.MlflowClient(sqlite_tracking), "credit-unseen")
+    metrics = {"rows": 60.0, "realized_rows": 54.0, "unseen_labels": 6.0, "empty_features": 1.0}
+    store.record(
+        window_end=END,
+        metrics=metrics,
+        tags={},
+        retrain=False,
+        rule="none",
+        reason="",
+        metric="roc_auc",
+        warnings=[],
+    )
+    shown = store.windows()
+    assert shown[["unseen_labels", "empty_features"]].to_dict("records") == [
+        {"unseen_labels": 6.0, "empty_features": 1.0}
+    ]
+    head, row = format_history(shown).splitlines()
+    # columns right-aligned: the count ends where its header ends
+    end = head.index("unseen_labels") + len("unseen_labels")
+    assert row[:end].split()[-1] == "6", (head, row)
