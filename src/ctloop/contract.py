@@ -546,6 +546,21 @@ ONE_HOT_MIN_FREQUENCY = 5
 ONE_HOT_MAX_CATEGORIES = 256
 NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it a column of amounts
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
+# the texts that mark a gap or an error in a column of numbers, case-folded (besides texts of punctuation only: '?',
+# '-', '.', '--'): pandas.read_csv's default na_values (pandas 2.3, pandas/_libs/parsers.pyx STR_NA_VALUES; a Parquet
+# string or a read with keep_default_na=False keeps them), a spreadsheet's error values and the words exports write.
+# Only a column whose every word is one of these is refused: a name ('Lobby' among room numbers) is a category
+MISSING_MARKERS = frozenset({
+    "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan", "<na>", "n/a", "na", "null", "nan",
+    "none", "n.a.", "n.a", "nil", "missing", "unknown", "unk", "not available", "not applicable", "no data", "empty",
+    "blank", "tbd", "undefined", "bad", "error", "err", "invalid", "#value!", "#div/0!", "#ref!", "#name?", "#num!",
+    "#null!", "#error!"})
+
+
+def missing_marker(text: Any) -> bool:
+    """Whether ``text`` marks a gap or an error (:data:`MISSING_MARKERS`, or punctuation only: '?', '-', '.')."""
+    key = str(text).strip().casefold()
+    return key in MISSING_MARKERS or (bool(key) and not any(c.isalnum() for c in key))
 
 
 def gaps_as_nan(values: pd.Series) -> pd.Series:
@@ -570,7 +585,7 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
 
 
 def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str, unit: str = "",
-                         decimal: bool = False, multiplied: str = "") -> str:
+                         decimal: bool = False, multiplied: str = "", named: bool = False) -> str:
     """The note on a text column holding numbers written with a decimal comma, separators, a currency or a unit
     (:func:`check_numbers_as_text`'s ``written``), alone or beside plain ones: said by the train core and once up
     front by ``ctloop backtest``, never a refusal (a heuristic must not stop a retrain). ``kinds`` maps ``plain``,
@@ -581,7 +596,8 @@ def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str
     '12,500' as 12.5 under ``decimal=',', thousands='.'``, so that is advised only for a decimal comma, and not when
     plain rows write '.' decimals ('12.625' would read 12625): those are normalised per row. ``decimal``: the numbers
     beside a unit have a decimal comma ('12,5 %'). ``multiplied``: an example and its number ("'5 lakh' is 500000").
-    Examples are cut to 40 characters."""
+    ``named``: the text holds a name ('Lobby' among room numbers), not only markers: a categorical column, left as it
+    is unless meant as numbers. Examples are cut to 40 characters."""
     said = {"written": {"thousands": "with thousands separators", "decimal": "with a decimal comma",
                         "unit": f"with a unit or currency ({unit})", "plain": ""}[form],
             "multiplied": "with a multiplier word", "plain": "plain numbers", "suffixed": "numbers with other suffixes",
@@ -607,9 +623,13 @@ def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str
     if kinds.get("blank", (0, ""))[0]:  # an empty Parquet string, a cell of spaces: a gap written as text
         gaps = "write the blank texts as nulls (an empty CSV cell, a Parquet null), not as text"
         how = f"{how}; {gaps}" if how else gaps
+    end = "or drop the column if it is meant as text"
+    if named:  # 'Lobby': no advice to blank a name; a column of rooms is fine as categories
+        words = "write the text as numbers or as gaps"
+        how, blank = (f"{how}; {words}" if how else words), ""
+        end = "or leave it as it is if its texts are names (a column of categories)"
     return (f"column {name!r} holds numbers written as text: {', '.join(parts)}{mixed}: read as text, each value a "
-            f"category, not a number; to learn it as a number, {how}{blank}; or drop the column if it is meant "
-            "as text")
+            f"category, not a number; to learn it as a number, {how}{blank}; {end}")
 
 
 def multiplier(affix: Any) -> int | None:
@@ -694,8 +714,9 @@ def _plain_not_written_so(plain: pd.Series, written_nums: Any, unit: bool) -> in
 def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
                           written: dict[str, str] | None = None) -> dict[str, str]:
     """Refuse a text column of numbers (at least ``NUMBER_TEXT_MIN_DISTINCT`` distinct ones) with a
-    few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
-    write it, or 'bad' from some day on. pandas reads such a CSV column as text, and each number
+    few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct), each a marker of a gap or an error
+    (:func:`missing_marker`): '?' for a gap, as UCI data write it, or 'bad' from some day on; a name among
+    them ('Lobby' beside room numbers) makes a categorical column, noted, never refused. pandas reads such a CSV column as text, and each number
     becomes a category too rare for the one-hot encoder: the model learns nothing from the column
     and nothing says so. A code column (départements '01'..'95' with '2A'/'2B', store IDs with
     'ONLINE') is learned: it is refused when most of its number rows hold a number seen fewer
@@ -793,10 +814,13 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
                             dtype=object)
             unit = any(m.group("suf") or m.group("pre") for t in distinct_words
                        if (m := match_written(str(t).strip())))
-        if n_written or worded:  # plain numbers and a few written ones ('1,500' among '980'): noted, never refused
+        # a name among the words ('Lobby', 'Suite A' among room numbers; not a marker nor a written number, '96,276 km'
+        # beside '?' is refused for the '?'): a categorical column, noted, never refused
+        named = not worded and any(not missing_marker(t) and not match_written(str(t).strip()) for t in others)
+        if n_written or worded or named:  # plain numbers and a few written ones ('1,500' among '980'): noted
             if written is not None:
                 written[str(name)] = _note(name, distinct[~is_word], seen, distinct_words, rows[is_word],
-                                           is_written, nums, unit, gaps)
+                                           is_written, nums, unit, gaps, named=named)
             continue
         violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but text "
                            f"in the others (e.g. {others[0]!r}): read as text, each number a category the "
@@ -818,7 +842,7 @@ def _codes(seen: Any, numbers: Any) -> bool:
 
 
 def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is_written: Any, nums: Any,
-          unit: bool, blank: tuple[int, str] = (0, "")) -> str:
+          unit: bool, blank: tuple[int, str] = (0, ""), named: bool = False) -> str:
     """:func:`written_numbers_note` for a column of :func:`check_numbers_as_text`: its plain number texts (none when
     their format writes them so), its other distinct texts (``words``) and which of them are written numbers; a
     number and a :data:`MULTIPLIERS` word ('5 lakh') is said apart from the units; ``blank``: its blank texts' rows
@@ -871,7 +895,7 @@ def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is
     return written_numbers_note(str(name), kinds, "unit" if unit else form if is_written.any() else "plain", affix,
                                 decimal=unit and form == "decimal" and any("," in str(n) for n in nums[is_written]
                                                                           if n is not None),
-                                multiplied=multiplied)
+                                multiplied=multiplied, named=named)
 
 
 def _short(value: Any) -> str:
