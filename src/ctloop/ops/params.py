@@ -112,6 +112,8 @@ def loads_object(text: str, **kwargs: Any) -> Any:
     """``json.loads(text)`` (``--params``) whose top-level numbers carry the text they were written
     as, like ``--param`` values: a text parameter given ``{"model_name": 2024.10}`` is ``"2024.10"``,
     not ``json.dumps(2024.1)``. Numbers inside sections stay plain numbers."""
+    if digits := C.too_many_digits(text):  # json.loads: ValueError, a traceback
+        raise ConfigError(f"--params: {C.long_number(digits)}")
     try:
         data = json.loads(text, parse_int=lambda t: _given(int(t), t), parse_float=lambda t: _given(float(t), t),
                           **kwargs)
@@ -131,6 +133,8 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
+        if digits := C.too_many_digits(raw):  # json.loads and json_of_yaml's PyYAML: ValueError, a traceback
+            raise ConfigError(f"{flag} {key.strip()}: {C.long_number(digits)}")
         try:
             value = json.loads(raw)
         except RecursionError:

@@ -468,8 +468,7 @@ def load_spec(path: str | Path) -> Spec:
         raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
                           f"{exc.first}): YAML would keep only the last; remove one") from None
     except _LongNumber as exc:
-        raise ConfigError(f"{p} line {exc.line}: {exc.key}a number of {exc.digits} digits: no setting takes one "
-                          "(is it the right value?)") from None
+        raise ConfigError(f"{p} line {exc.line}: {exc.key}{C.long_number(exc.digits)}") from None
     except _Yaml11Number as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key}{exc.text} is {exc.reading}: write the number meant without a "
                           f"leading 0 or colon, or quote '{exc.text}' for text") from None
