@@ -213,16 +213,19 @@ class DataContract:
 
 
 # --------------------------------------------------------------------------- checks every core shares
-def not_text_key(key: Any) -> str:
+def not_text_key(key: Any, written: str | None = None) -> str:
     """What is wrong with a mapping key that is no text (YAML reads a bare ``123:`` as a number, ``~:`` as null,
-    ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant."""
+    ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant.
+    ``written``: the key as the file writes it (the spec loader's), which the advice quotes: YAML's reading of
+    ``1_000:`` is 1000, ``0x1A:`` 26, and quoting those renamed the column."""
     import datetime as dt
 
     if key is None:
         return "None (null to YAML: `~`, `null` or an empty key) is no name: give the column's name"
     kind = "a date" if isinstance(key, dt.date) else "true/false" if isinstance(key, bool) else \
         "a number" if isinstance(key, int | float) else type(key).__name__
-    text = key.isoformat() if isinstance(key, dt.date) else str(key).lower() if isinstance(key, bool) else str(key)
+    text = written if written is not None else key.isoformat() if isinstance(key, dt.date) else \
+        str(key).lower() if isinstance(key, bool) else str(key)
     return f"{text} ({kind} to YAML, not text) is no name: quote it ('{text}':)"
 
 
