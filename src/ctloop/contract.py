@@ -21,6 +21,7 @@ Columns not named in the contract pass through unchecked. :func:`validate` raise
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -166,6 +167,9 @@ class DataContract:
             if allowed is not None and not isinstance(allowed, list | tuple):
                 raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
             for i, value in enumerate(allowed or ()):  # a cell holds one value: '[north]' matched no row
+                if isinstance(value, dt.date):  # `- 2024-01-01`: one value, but no text
+                    raise ConfigError(f"{path}.allowed[{i}]: {value} is a date to YAML, not text: quote it "
+                                      f"('{value}')")
                 if value is not None and not isinstance(value, str | int | float):
                     raise ConfigError(f"{path}.allowed[{i}]: a list of single values (text, numbers, true/false), "
                                       f"got {shown_value(value)}")
@@ -218,8 +222,6 @@ def not_text_key(key: Any, written: str | None = None) -> str:
     ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant.
     ``written``: the key as the file writes it (the spec loader's), which the advice quotes: YAML's reading of
     ``1_000:`` is 1000, ``0x1A:`` 26, and quoting those renamed the column."""
-    import datetime as dt
-
     if key is None:
         return "None (null to YAML: `~`, `null` or an empty key) is no name: give the column's name"
     kind = "a date" if isinstance(key, dt.date) else "true/false" if isinstance(key, bool) else \
