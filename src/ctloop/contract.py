@@ -41,13 +41,29 @@ COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.
 # a number with a unit or a currency around it ('144,020 km', '$1,200', '12,5 %', 'CHF 12.50', '-€5'): a unit is not a
 # word from a list (kmpl, bhp, GB, Nm ... any report's) but an affix that repeats: one case-folded affix after at
 # least COMMA_NUMBER_MIN_DISTINCT distinct numbers, in a column of at most WRITTEN_MAX_AFFIXES distinct affixes (a
-# postcode's letters '6732 BH', a street, a month are many); a capitalised word of 3+ letters is a name ('12 Main')
+# postcode's letters '6732 BH', a street, a month are many); a capitalised word is a name ('12 Main', :func:`_name`)
 _AFFIX = r"[$€£¥%]|°?[^\W\d_]+(?:/[^\W\d_]+)?2?\.?"
 WRITTEN_NUMBER = (rf"(?P<sign>[-+])?(?:(?P<pre>[$€£¥]|[A-Z]{{3}}(?=\s))\s?)?"
                   rf"(?P<num>{COMMA_NUMBER}|[-+]?(?:\d+(?:\.\d+)?|\.\d+))\s?(?P<suf>{_AFFIX})?")
-# a capitalised word: a street, a month ('12 Main', '3 Jan', '5 March'); not a plural ('36 Months', '5 Hrs') nor a
-# word without a vowel, an abbreviation ('80 Kmpl', '120 Bhp'): those are units
-_NAME = re.compile(r"(?=.*[AEIOUYaeiouy])[A-Z][a-z]+[a-rt-z]").fullmatch
+# a capitalised word of 3+ letters is a name: a street, a month, a party ('12 Main', '3 Jan', '22 Blvd', '12 Downs',
+# '2 Persons'), unless it is one of these units, capitalised as some reports write them ('36 Months', '80 Kmpl',
+# '120 Bhp'); a shorter one is an abbreviation, a unit ('391 St' as round 57 noted it, '80 Km')
+_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}").fullmatch
+CAPITALISED_UNITS = frozenset({
+    "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours", "day", "days",
+    "week", "weeks", "month", "months", "yr", "yrs", "year", "years", "km", "kms", "kmpl", "kmph", "kmh", "mph", "mpg",
+    "mile", "miles", "mtr", "mtrs", "metre", "metres", "meter", "meters", "ft", "inch", "inches", "sqft", "acre",
+    "acres", "hectare", "hectares", "kg", "kgs", "gm", "gms", "gram", "grams", "lb", "lbs", "ton", "tons", "tonne",
+    "tonnes", "ml", "ltr", "ltrs", "litre", "litres", "liter", "liters", "gallon", "gallons", "cc", "bhp", "hp", "ps",
+    "kw", "kwh", "nm", "rpm", "mah", "mb", "gb", "tb", "mp", "pcs"})
+# multiplier words that also write a size or a distance ('5k' run, a '4K' TV): a multiplier only in a column that
+# also holds plain numbers ('45k' beside '30250')
+AMBIGUOUS_MULTIPLIERS = frozenset({"k"})
+
+
+def _name(word: str) -> bool:
+    """Whether ``word`` (an affix, its '.' stripped) is a capitalised name, not a unit (:data:`CAPITALISED_UNITS`)."""
+    return bool(_CAPITALISED(word)) and word.casefold() not in CAPITALISED_UNITS
 # words that multiply the number before them ('5 lakh' is 500,000; stripping the word would give 5): the Indian
 # numbering's lakh and crore, the English scale words and the abbreviations reports use; plurals read alike
 MULTIPLIERS = {"k": 10**3, "thousand": 10**3, "lakh": 10**5, "lac": 10**5, "million": 10**6, "mn": 10**6,
@@ -657,9 +673,10 @@ def _multiplied_out(number: str, factor: int, comma_decimal: bool) -> str:
     return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
 
 
-def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
+def _written_numbers(texts: list[str], beside_plain: bool = True) -> tuple[Any, bool, Any]:
     """Which of ``texts`` (stripped, none a plain number) are numbers written as a report or another locale writes
-    them (:data:`WRITTEN_NUMBER`), whether any has a unit or currency, and their number parts."""
+    them (:data:`WRITTEN_NUMBER`), whether any has a unit or currency, and their number parts. ``beside_plain``:
+    the column also holds plain numbers (else :data:`AMBIGUOUS_MULTIPLIERS` are no multipliers)."""
     import numpy as np
     import pandas as pd
 
@@ -678,10 +695,11 @@ def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
         if int(repeats.sum()) <= WRITTEN_MAX_AFFIXES:
             # a capitalised name ('Main', 'Jan') is one in every spelling of its case-folded key: 'Kms' beside
             # 'kms' is a unit, as 'kms' is
-            names = {k: all(_NAME(a.rstrip(".")) for a, k2 in keys.items() if k2 == k) for k in set(keys.values())}
+            names = {k: all(_name(a.rstrip(".")) for a, k2 in keys.items() if k2 == k) for k in set(keys.values())}
             # a currency, '%', 2+ letters (not a capitalised name such as 'Main', 'Jan') or a 1-letter unit
             unit_like = {a: repeats.get(k, False) and (not any(c.isalpha() for c in a) or k in ONE_LETTER_UNITS
-                                                       or multiplier(k) is not None  # '5k', '12 Lakh'
+                                                       or (multiplier(k) is not None  # '5k', '12 Lakh'
+                                                           and (beside_plain or k not in AMBIGUOUS_MULTIPLIERS))
                                                        or (len(a.rstrip(".")) >= 2 and not names[k]))
                          for a, k in keys.items()}
             written[has] = raw.map(unit_like).to_numpy(bool)
@@ -792,7 +810,7 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
             continue  # neither a column of plain numbers nor one mostly of written ones
         is_written = words_may.copy()
         nums = np.full(len(distinct_words), None, dtype=object)
-        is_written[words_may], unit, nums[words_may] = _written_numbers(lead[is_word][words_may].tolist())
+        is_written[words_may], unit, nums[words_may] = _written_numbers(lead[is_word][words_may].tolist(), plain > 0)
         n_written, others = int(is_written.sum()), distinct_words[~is_written]
         if n_written >= COMMA_NUMBER_MIN_DISTINCT and (len(others) <= NUMBER_TEXT_MAX_WORDS or n_written > len(others)):
             # written numbers only, or beside plain ones their format would not write so (an export that changed):

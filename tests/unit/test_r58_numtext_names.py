@@ -55,3 +55,33 @@ def test_missing_value_markers_are_still_refused(marker, blanks):
         DataValidationError, match=re.escape(f"text in the others (e.g. {marker!r})")
     ):
         _check(ROOMS + [marker, marker] + blanks)
+
+
+def _note(values) -> str:
+    passed, written = _check(values)
+    assert passed == {}, passed
+    return written.get("room", "")
+
+
+RACES = [
+    f"{k}k" for k in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 20, 21, 25, 30, 42, 50, 100)
+]
+TVS = [f"{k}K" for k in (1, 2, 4, 5, 6, 8, 10, 12, 16, *range(20, 33))]
+
+
+@pytest.mark.parametrize("values", [RACES * 20, TVS * 20])
+def test_k_alone_is_a_size_or_a_distance_not_a_thousand(values):
+    # was: "'7k' is 7000", "'31K' is 31000": race distances and TV resolutions are categories
+    assert _note(values) == ""
+
+
+def test_k_beside_plain_numbers_is_still_a_thousand():
+    salaries = [str(30_000 + 250 * i) for i in range(200)]
+    note = _note(salaries + ["45k", "52k"])
+    assert "'45k' is 45000" in note, note
+
+
+@pytest.mark.parametrize("word", ["Downs", "Oaks", "Blvd", "Persons"])
+def test_a_capitalised_word_not_a_unit_is_a_name(word):
+    # was: "strip 'Downs'": an address or a party size, not a number with a unit
+    assert _note([f"{k} {word}" for k in range(1, 30)] * 14) == ""
