@@ -802,6 +802,25 @@ def nulls_as_off(value: Any) -> Any:
     return value
 
 
+def long_number(digits: int) -> str:
+    """What is wrong with a whole number of ``digits`` digits beyond :func:`too_many_digits`, said after where
+    it was given (ctloop.yaml's line, ``--param NAME``)."""
+    return f"a number of {digits} digits: no setting takes one (is it the right value?)"
+
+
+def too_many_digits(text: str) -> int:
+    """The digits of the longest run of digits in ``text`` when Python converts no integer of so many
+    (``sys.get_int_max_str_digits()``, 4300: ``int()``, ``json.loads`` and PyYAML raise ``ValueError``
+    "Exceeds the limit (4300 digits) for integer string conversion"), else 0."""
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    if not limit or len(text) <= limit:
+        return 0
+    longest = max((len(run) for run in re.findall(r"[0-9]+", text)), default=0)
+    return longest if longest > limit else 0
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str) and re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*:", value) and ("?" in value or "@" in value):
         # a URL's user, password and query (a SAS signature) stay out, also when it is written wrongly (az:/c?sig=)
@@ -1633,7 +1652,7 @@ def json_of_yaml(raw: str) -> str:
         if node is None or _read_otherwise_in_yaml12(node):
             return ""
         value = yaml.safe_load(raw)
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, ValueError):  # ValueError: an int of 4300+ digits (too_many_digits)
         return ""
     if not isinstance(value, dict | list) or _nests_deeper(value, 100):
         return ""
@@ -1691,12 +1710,12 @@ def _number_arg(name: str, kind: type, check: Callable[[Any], str | None] | None
         try:
             value = kind(text)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"{name} takes {_JSON_TYPES[kind]}, got {text!r}") from exc
+            raise argparse.ArgumentTypeError(f"{name} takes {_JSON_TYPES[kind]}, got {_show(text)}") from exc
         if kind is float and not math.isfinite(value):  # nan, inf, 1e400
-            raise argparse.ArgumentTypeError(f"{name} takes a finite number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{name} takes a finite number, got {_show(text)}")
         problem = check(value) if check else None
         if problem:
-            raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{problem}, got {_show(text)}")
         return value
 
     return parse

@@ -42,13 +42,29 @@ COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.
 # a number with a unit or a currency around it ('144,020 km', '$1,200', '12,5 %', 'CHF 12.50', '-€5'): a unit is not a
 # word from a list (kmpl, bhp, GB, Nm ... any report's) but an affix that repeats: one case-folded affix after at
 # least COMMA_NUMBER_MIN_DISTINCT distinct numbers, in a column of at most WRITTEN_MAX_AFFIXES distinct affixes (a
-# postcode's letters '6732 BH', a street, a month are many); a capitalised word of 3+ letters is a name ('12 Main')
+# postcode's letters '6732 BH', a street, a month are many); a capitalised word is a name ('12 Main', :func:`_name`)
 _AFFIX = r"[$€£¥%]|°?[^\W\d_]+(?:/[^\W\d_]+)?2?\.?"
 WRITTEN_NUMBER = (rf"(?P<sign>[-+])?(?:(?P<pre>[$€£¥]|[A-Z]{{3}}(?=\s))\s?)?"
                   rf"(?P<num>{COMMA_NUMBER}|[-+]?(?:\d+(?:\.\d+)?|\.\d+))\s?(?P<suf>{_AFFIX})?")
-# a capitalised word: a street, a month ('12 Main', '3 Jan', '5 March'); not a plural ('36 Months', '5 Hrs') nor a
-# word without a vowel, an abbreviation ('80 Kmpl', '120 Bhp'): those are units
-_NAME = re.compile(r"(?=.*[AEIOUYaeiouy])[A-Z][a-z]+[a-rt-z]").fullmatch
+# a capitalised word of 3+ letters is a name: a street, a month, a party ('12 Main', '3 Jan', '22 Blvd', '12 Downs',
+# '2 Persons'), unless it is one of these units, capitalised as some reports write them ('36 Months', '80 Kmpl',
+# '120 Bhp'); a shorter one is an abbreviation, a unit ('391 St' as round 57 noted it, '80 Km')
+_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}").fullmatch
+CAPITALISED_UNITS = frozenset({
+    "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours", "day", "days",
+    "week", "weeks", "month", "months", "yr", "yrs", "year", "years", "km", "kms", "kmpl", "kmph", "kmh", "mph", "mpg",
+    "mile", "miles", "mtr", "mtrs", "metre", "metres", "meter", "meters", "ft", "inch", "inches", "sqft", "acre",
+    "acres", "hectare", "hectares", "kg", "kgs", "gm", "gms", "gram", "grams", "lb", "lbs", "ton", "tons", "tonne",
+    "tonnes", "ml", "ltr", "ltrs", "litre", "litres", "liter", "liters", "gallon", "gallons", "cc", "bhp", "hp", "ps",
+    "kw", "kwh", "nm", "rpm", "mah", "mb", "gb", "tb", "mp", "pcs"})
+# multiplier words that also write a size or a distance ('5k' run, a '4K' TV): a multiplier only in a column that
+# also holds plain numbers ('45k' beside '30250')
+AMBIGUOUS_MULTIPLIERS = frozenset({"k"})
+
+
+def _name(word: str) -> bool:
+    """Whether ``word`` (an affix, its '.' stripped) is a capitalised name, not a unit (:data:`CAPITALISED_UNITS`)."""
+    return bool(_CAPITALISED(word)) and word.casefold() not in CAPITALISED_UNITS
 # words that multiply the number before them ('5 lakh' is 500,000; stripping the word would give 5): the Indian
 # numbering's lakh and crore, the English scale words and the abbreviations reports use; plurals read alike
 MULTIPLIERS = {"k": 10**3, "thousand": 10**3, "lakh": 10**5, "lac": 10**5, "million": 10**6, "mn": 10**6,
@@ -168,6 +184,9 @@ class DataContract:
             if allowed is not None and not isinstance(allowed, list | tuple):
                 raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
             for i, value in enumerate(allowed or ()):  # a cell holds one value: '[north]' matched no row
+                if isinstance(value, datetime.date):  # `- 2024-01-01`: one value, but no text
+                    raise ConfigError(f"{path}.allowed[{i}]: {value} is a date to YAML, not text: quote it "
+                                      f"('{value}')")
                 if value is not None and not isinstance(value, str | int | float):
                     raise ConfigError(f"{path}.allowed[{i}]: a list of single values (text, numbers, true/false), "
                                       f"got {shown_value(value)}")
@@ -215,16 +234,17 @@ class DataContract:
 
 
 # --------------------------------------------------------------------------- checks every core shares
-def not_text_key(key: Any) -> str:
+def not_text_key(key: Any, written: str | None = None) -> str:
     """What is wrong with a mapping key that is no text (YAML reads a bare ``123:`` as a number, ``~:`` as null,
-    ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant."""
-    import datetime as dt
-
+    ``2024-01-01:`` as a date): said after its path, "contract.columns: ..."; quoted, it is the name meant.
+    ``written``: the key as the file writes it (the spec loader's), which the advice quotes: YAML's reading of
+    ``1_000:`` is 1000, ``0x1A:`` 26, and quoting those renamed the column."""
     if key is None:
         return "None (null to YAML: `~`, `null` or an empty key) is no name: give the column's name"
-    kind = "a date" if isinstance(key, dt.date) else "true/false" if isinstance(key, bool) else \
+    kind = "a date" if isinstance(key, datetime.date) else "true/false" if isinstance(key, bool) else \
         "a number" if isinstance(key, int | float) else type(key).__name__
-    text = key.isoformat() if isinstance(key, dt.date) else str(key).lower() if isinstance(key, bool) else str(key)
+    text = written if written is not None else key.isoformat() if isinstance(key, datetime.date) else \
+        str(key).lower() if isinstance(key, bool) else str(key)
     return f"{text} ({kind} to YAML, not text) is no name: quote it ('{text}':)"
 
 
@@ -548,6 +568,21 @@ ONE_HOT_MIN_FREQUENCY = 5
 ONE_HOT_MAX_CATEGORIES = 256
 NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it a column of amounts
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
+# the texts that mark a gap or an error in a column of numbers, case-folded (besides texts of punctuation only: '?',
+# '-', '.', '--'): pandas.read_csv's default na_values (pandas 2.3, pandas/_libs/parsers.pyx STR_NA_VALUES; a Parquet
+# string or a read with keep_default_na=False keeps them), a spreadsheet's error values and the words exports write.
+# Only a column whose every word is one of these is refused: a name ('Lobby' among room numbers) is a category
+MISSING_MARKERS = frozenset({
+    "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan", "<na>", "n/a", "na", "null", "nan",
+    "none", "n.a.", "n.a", "nil", "missing", "unknown", "unk", "not available", "not applicable", "no data", "empty",
+    "blank", "tbd", "undefined", "bad", "error", "err", "invalid", "#value!", "#div/0!", "#ref!", "#name?", "#num!",
+    "#null!", "#error!"})
+
+
+def missing_marker(text: Any) -> bool:
+    """Whether ``text`` marks a gap or an error (:data:`MISSING_MARKERS`, or punctuation only: '?', '-', '.')."""
+    key = str(text).strip().casefold()
+    return key in MISSING_MARKERS or (bool(key) and not any(c.isalnum() for c in key))
 
 
 def gaps_as_nan(values: pd.Series) -> pd.Series:
@@ -572,7 +607,7 @@ def gaps_as_nan(values: pd.Series) -> pd.Series:
 
 
 def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str, unit: str = "",
-                         decimal: bool = False, multiplied: str = "") -> str:
+                         decimal: bool = False, multiplied: str = "", named: bool = False) -> str:
     """The note on a text column holding numbers written with a decimal comma, separators, a currency or a unit
     (:func:`check_numbers_as_text`'s ``written``), alone or beside plain ones: said by the train core and once up
     front by ``ctloop backtest``, never a refusal (a heuristic must not stop a retrain). ``kinds`` maps ``plain``,
@@ -583,7 +618,8 @@ def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str
     '12,500' as 12.5 under ``decimal=',', thousands='.'``, so that is advised only for a decimal comma, and not when
     plain rows write '.' decimals ('12.625' would read 12625): those are normalised per row. ``decimal``: the numbers
     beside a unit have a decimal comma ('12,5 %'). ``multiplied``: an example and its number ("'5 lakh' is 500000").
-    Examples are cut to 40 characters."""
+    ``named``: the text holds a name ('Lobby' among room numbers), not only markers: a categorical column, left as it
+    is unless meant as numbers. Examples are cut to 40 characters."""
     said = {"written": {"thousands": "with thousands separators", "decimal": "with a decimal comma",
                         "unit": f"with a unit or currency ({unit})", "plain": ""}[form],
             "multiplied": "with a multiplier word", "plain": "plain numbers", "suffixed": "numbers with other suffixes",
@@ -609,9 +645,13 @@ def written_numbers_note(name: str, kinds: dict[str, tuple[int, str]], form: str
     if kinds.get("blank", (0, ""))[0]:  # an empty Parquet string, a cell of spaces: a gap written as text
         gaps = "write the blank texts as nulls (an empty CSV cell, a Parquet null), not as text"
         how = f"{how}; {gaps}" if how else gaps
+    end = "or drop the column if it is meant as text"
+    if named:  # 'Lobby': no advice to blank a name; a column of rooms is fine as categories
+        words = "write the text as numbers or as gaps"
+        how, blank = (f"{how}; {words}" if how else words), ""
+        end = "or leave it as it is if its texts are names (a column of categories)"
     return (f"column {name!r} holds numbers written as text: {', '.join(parts)}{mixed}: read as text, each value a "
-            f"category, not a number; to learn it as a number, {how}{blank}; or drop the column if it is meant "
-            "as text")
+            f"category, not a number; to learn it as a number, {how}{blank}; {end}")
 
 
 def multiplier(affix: Any) -> int | None:
@@ -634,9 +674,10 @@ def _multiplied_out(number: str, factor: int, comma_decimal: bool) -> str:
     return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
 
 
-def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
+def _written_numbers(texts: list[str], beside_plain: bool = True) -> tuple[Any, bool, Any]:
     """Which of ``texts`` (stripped, none a plain number) are numbers written as a report or another locale writes
-    them (:data:`WRITTEN_NUMBER`), whether any has a unit or currency, and their number parts."""
+    them (:data:`WRITTEN_NUMBER`), whether any has a unit or currency, and their number parts. ``beside_plain``:
+    the column also holds plain numbers (else :data:`AMBIGUOUS_MULTIPLIERS` are no multipliers)."""
     import numpy as np
     import pandas as pd
 
@@ -655,10 +696,11 @@ def _written_numbers(texts: list[str]) -> tuple[Any, bool, Any]:
         if int(repeats.sum()) <= WRITTEN_MAX_AFFIXES:
             # a capitalised name ('Main', 'Jan') is one in every spelling of its case-folded key: 'Kms' beside
             # 'kms' is a unit, as 'kms' is
-            names = {k: all(_NAME(a.rstrip(".")) for a, k2 in keys.items() if k2 == k) for k in set(keys.values())}
+            names = {k: all(_name(a.rstrip(".")) for a, k2 in keys.items() if k2 == k) for k in set(keys.values())}
             # a currency, '%', 2+ letters (not a capitalised name such as 'Main', 'Jan') or a 1-letter unit
             unit_like = {a: repeats.get(k, False) and (not any(c.isalpha() for c in a) or k in ONE_LETTER_UNITS
-                                                       or multiplier(k) is not None  # '5k', '12 Lakh'
+                                                       or (multiplier(k) is not None  # '5k', '12 Lakh'
+                                                           and (beside_plain or k not in AMBIGUOUS_MULTIPLIERS))
                                                        or (len(a.rstrip(".")) >= 2 and not names[k]))
                          for a, k in keys.items()}
             written[has] = raw.map(unit_like).to_numpy(bool)
@@ -696,8 +738,9 @@ def _plain_not_written_so(plain: pd.Series, written_nums: Any, unit: bool) -> in
 def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
                           written: dict[str, str] | None = None) -> dict[str, str]:
     """Refuse a text column of numbers (at least ``NUMBER_TEXT_MIN_DISTINCT`` distinct ones) with a
-    few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
-    write it, or 'bad' from some day on. pandas reads such a CSV column as text, and each number
+    few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct), each a marker of a gap or an error
+    (:func:`missing_marker`): '?' for a gap, as UCI data write it, or 'bad' from some day on; a name among
+    them ('Lobby' beside room numbers) makes a categorical column, noted, never refused. pandas reads such a CSV column as text, and each number
     becomes a category too rare for the one-hot encoder: the model learns nothing from the column
     and nothing says so. A code column (départements '01'..'95' with '2A'/'2B', store IDs with
     'ONLINE') is learned: it is refused when most of its number rows hold a number seen fewer
@@ -768,7 +811,7 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
             continue  # neither a column of plain numbers nor one mostly of written ones
         is_written = words_may.copy()
         nums = np.full(len(distinct_words), None, dtype=object)
-        is_written[words_may], unit, nums[words_may] = _written_numbers(lead[is_word][words_may].tolist())
+        is_written[words_may], unit, nums[words_may] = _written_numbers(lead[is_word][words_may].tolist(), plain > 0)
         n_written, others = int(is_written.sum()), distinct_words[~is_written]
         if n_written >= COMMA_NUMBER_MIN_DISTINCT and (len(others) <= NUMBER_TEXT_MAX_WORDS or n_written > len(others)):
             # written numbers only, or beside plain ones their format would not write so (an export that changed):
@@ -795,10 +838,13 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
                             dtype=object)
             unit = any(m.group("suf") or m.group("pre") for t in distinct_words
                        if (m := match_written(str(t).strip())))
-        if n_written or worded:  # plain numbers and a few written ones ('1,500' among '980'): noted, never refused
+        # a name among the words ('Lobby', 'Suite A' among room numbers; not a marker nor a written number, '96,276 km'
+        # beside '?' is refused for the '?'): a categorical column, noted, never refused
+        named = not worded and any(not missing_marker(t) and not match_written(str(t).strip()) for t in others)
+        if n_written or worded or named:  # plain numbers and a few written ones ('1,500' among '980'): noted
             if written is not None:
                 written[str(name)] = _note(name, distinct[~is_word], seen, distinct_words, rows[is_word],
-                                           is_written, nums, unit, gaps)
+                                           is_written, nums, unit, gaps, named=named)
             continue
         violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but text "
                            f"in the others (e.g. {others[0]!r}): read as text, each number a category the "
@@ -820,7 +866,7 @@ def _codes(seen: Any, numbers: Any) -> bool:
 
 
 def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is_written: Any, nums: Any,
-          unit: bool, blank: tuple[int, str] = (0, "")) -> str:
+          unit: bool, blank: tuple[int, str] = (0, ""), named: bool = False) -> str:
     """:func:`written_numbers_note` for a column of :func:`check_numbers_as_text`: its plain number texts (none when
     their format writes them so), its other distinct texts (``words``) and which of them are written numbers; a
     number and a :data:`MULTIPLIERS` word ('5 lakh') is said apart from the units; ``blank``: its blank texts' rows
@@ -873,7 +919,7 @@ def _note(name: Any, plain: Any, plain_rows: Any, words: Any, word_rows: Any, is
     return written_numbers_note(str(name), kinds, "unit" if unit else form if is_written.any() else "plain", affix,
                                 decimal=unit and form == "decimal" and any("," in str(n) for n in nums[is_written]
                                                                           if n is not None),
-                                multiplied=multiplied)
+                                multiplied=multiplied, named=named)
 
 
 def _short(value: Any) -> str:

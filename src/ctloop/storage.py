@@ -6271,16 +6271,28 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
 
 
 HEADER_SCAN_BYTES = 1 << 16
-"""Bytes read at a time past a CSV header to tell whether any row follows it (:func:`_header_only`)."""
+"""Bytes read at a time past a CSV header to tell whether any row follows it (:func:`_header_only`), and
+before it to tell a file of lone ``\r`` line ends."""
+HEADER_LINE_MAX_BYTES = 1 << 24
+"""The longest header line :func:`_header_only` reads (10**6 names are some 7 MB); a longer one, or a file
+without a line end, is left to pandas: the probe held the whole of a 150 MB newline-free file (310 MB RSS)."""
 
 
 def _header_only(fh: BinaryIO, compression: str | None) -> bytes | None:
     """The header line of the CSV file ``fh`` (its text: decompressed) when nothing but blank lines follows it,
     else None (rows follow; or a line end pandas reads that this does not: a lone ``\r``, a quoted name holding
-    a newline); ``fh`` left at its start. Read up to the first row's bytes, or to the end of blank ones."""
+    a newline; or a line longer than :data:`HEADER_LINE_MAX_BYTES`); ``fh`` left at its start. Read up to the
+    first row's bytes, or to the end of blank ones."""
     stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
     try:
-        header = stream.readline()
+        head = stream.read(HEADER_SCAN_BYTES)
+        if b"\r" in head and b"\n" not in head:  # classic Mac line ends: readline would take the whole file
+            return None
+        fh.seek(0)
+        stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+        header = stream.readline(HEADER_LINE_MAX_BYTES)
+        if len(header) >= HEADER_LINE_MAX_BYTES and not header.endswith(b"\n"):
+            return None
         # blank lines before it (pandas keeps a BOM after them in the first name), a lone \r: pandas reads it
         if not header.strip() or b"\r" in header.rstrip(b"\r\n") or header.count(b'"') % 2:
             return None
@@ -6312,7 +6324,10 @@ def header_frame(header: bytes) -> pd.DataFrame | None:
         return None
     if "\0" in text:
         return None
-    names = next(csv.reader([text.removeprefix("\ufeff").rstrip("\r\n")]), [])
+    try:
+        names = next(csv.reader([text.removeprefix("\ufeff").rstrip("\r\n")]), [])
+    except csv.Error:  # a name longer than csv.field_size_limit() (131,072): pandas has no such limit
+        return None
     names = dedup_names([name or f"Unnamed: {i}" for i, name in enumerate(names)], False)
     return pd.DataFrame(np.empty((0, len(names)), dtype=object), columns=pd.Index(names, dtype=object))
 

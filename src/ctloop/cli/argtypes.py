@@ -21,7 +21,7 @@ def _digits_0_9(text: str, what: str) -> None:
 
     if other_digits(text):
 
-        raise argparse.ArgumentTypeError(f"must be {what} in digits 0-9, got {text!r} (write "
+        raise argparse.ArgumentTypeError(f"must be {what} in digits 0-9, got {_shown(text)} (write "
                                          f"{ascii_digits(text.strip())})")
 
 
@@ -37,7 +37,7 @@ def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
         except ValueError:  # ('٠' for a count >= 1 was told "(write 0)", '０.5' for --percent "(write 0.5)")
             value = None
         if value is None or not ok(value):
-            raise argparse.ArgumentTypeError(f"must be a whole number {rule}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"must be a whole number {rule}, got {_shown(text)}")
         _digits_0_9(text, f"a whole number {rule}")
         return value
 
@@ -82,7 +82,7 @@ def in_digits(kind: type) -> Callable[[str], Any]:
         try:
             return kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {_KINDS[kind]}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"must be {_KINDS[kind]}, got {_shown(text)}") from None
 
     return parse
 
@@ -98,12 +98,12 @@ def checked(kind: type, check: Callable[[object], str | None]) -> Callable[[str]
             try:
                 value = kind(text)
             except ValueError:
-                raise argparse.ArgumentTypeError(f"must be {kind.__name__}, got {text!r}") from None
+                raise argparse.ArgumentTypeError(f"must be {kind.__name__}, got {_shown(text)}") from None
         if kind is float and not math.isfinite(value):  # nan, inf, 1e400
-            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {_shown(text)}")
         problem = check(value)
         if problem:
-            raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
         return value
 
     return parse
@@ -190,7 +190,7 @@ def location(text: str) -> str:
     part at most 255 bytes, the whole under 4096): refused before any work, not as ``[Errno 36]
     File name too long`` from deep inside. An empty local path would be the root ``/``."""
     if not text.strip():
-        raise argparse.ArgumentTypeError(f"must name a path or URI, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must name a path or URI, got {_shown(text)}")
     if _controls(text):
         raise argparse.ArgumentTypeError(f"holds a control character (a pasted newline?), got {_shown(text)}")
     try:
@@ -408,7 +408,7 @@ def column_list(text: str) -> list[str]:
     try:
         (record,) = list(csv.reader([text], skipinitialspace=True, strict=True)) or [[]]
     except csv.Error:
-        raise argparse.ArgumentTypeError(f"has an unclosed quote, got {text!r}: quote a name with a comma "
+        raise argparse.ArgumentTypeError(f"has an unclosed quote, got {_shown(text)}: quote a name with a comma "
                                          "whole, e.g. '\"income, net\",age'") from None
     return [name.strip() for name in record if name.strip()]
 

@@ -112,6 +112,8 @@ def loads_object(text: str, **kwargs: Any) -> Any:
     """``json.loads(text)`` (``--params``) whose top-level numbers carry the text they were written
     as, like ``--param`` values: a text parameter given ``{"model_name": 2024.10}`` is ``"2024.10"``,
     not ``json.dumps(2024.1)``. Numbers inside sections stay plain numbers."""
+    if digits := C.too_many_digits(text):  # json.loads: ValueError, a traceback
+        raise ConfigError(f"--params: {C.long_number(digits)}")
     try:
         data = json.loads(text, parse_int=lambda t: _given(int(t), t), parse_float=lambda t: _given(float(t), t),
                           **kwargs)
@@ -131,6 +133,8 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
+        if digits := C.too_many_digits(raw):  # json.loads and json_of_yaml's PyYAML: ValueError, a traceback
+            raise ConfigError(f"{flag} {key.strip()}: {C.long_number(digits)}")
         try:
             value = json.loads(raw)
         except RecursionError:
@@ -273,18 +277,26 @@ def _non_finite(value: Any, path: str) -> tuple[str, str] | None:
     return None
 
 
-def _beyond_double(value: Any, path: str) -> tuple[str, str] | None:
-    """``(where, digits)`` of the first whole number in ``value`` beyond a double (``1e308``: ``max_iter:
-    1000…0`` of 400 digits), ``None`` when there is none. Python's ``json`` writes its digits, and KFP's API
-    reads a number into a double (google.golang.org/protobuf ``encoding/protojson/decode.go``: out of
-    range, HTTP 400), after ``apply`` uploaded the pipelines; sections bound their own numbers, a free-form
-    mapping (``training.hyperparameters``) did not."""
+MAX_EXACT_INT = 2**53
+"""The largest whole number up to which a double holds every one (IEEE 754 binary64: a 53-bit significand): KFP's
+API reads a JSON number into one (google/protobuf/struct.proto ``Value.number_value``, ``double``), so 2**53 + 1
+arrived as 2**53 and 18446744073709551615 as 18446744073709551616, without a word."""
+
+
+def _beyond_double(value: Any, path: str) -> tuple[str, str, bool] | None:
+    """``(where, digits, beyond_range)`` of the first whole number in ``value`` a double does not hold exactly (above
+    :data:`MAX_EXACT_INT`, ``random_state: 18446744073709551615``; ``beyond_range`` past 1.8e308, ``max_iter:
+    1000…0`` of 400 digits), its digits cut when long; ``None`` when there is none. Python's ``json`` writes its
+    digits, and KFP's API reads a number into a double (google.golang.org/protobuf ``encoding/protojson/decode.go``:
+    rounded, or out of range, HTTP 400), after ``apply`` uploaded the pipelines; sections bound their own numbers, a
+    free-form mapping (``training.hyperparameters``) did not."""
     stack = [(value, path)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, int) and not isinstance(item, bool) and abs(item) > 1.7976931348623157e308:
+        if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_EXACT_INT:
             digits = str(abs(item))
-            return where, f"{'-' * (item < 0)}{digits[:12]}… ({len(digits)} digits)"
+            shown = digits if len(digits) <= 20 else f"{digits[:12]}… ({len(digits)} digits)"
+            return where, f"{'-' * (item < 0)}{shown}", abs(item) > 1.7976931348623157e308
         if isinstance(item, dict):
             stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
         elif isinstance(item, list | tuple):
@@ -695,8 +707,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             errors.append(why)
             said = True
         if not said and (where := _beyond_double(value, name)):
-            errors.append(f"{where[0]}: {where[1]} is beyond a JSON number KFP reads (a double, at most 1.8e308) "
-                          "— give a smaller number")
+            beyond = ("a JSON number KFP reads (a double, at most 1.8e308)" if where[2] else "the whole numbers KFP "
+                      f"keeps exact (it reads a JSON number as a double: at most 2**53 = {MAX_EXACT_INT})")
+            errors.append(f"{where[0]}: {where[1]} is beyond {beyond} — give a smaller number")
             said = True
         if not said and (where := _non_finite(value, name)):
             # kfp 2.17.0 kfp/local/executor_input_utils.py: json_format.MessageToDict raises on a NaN

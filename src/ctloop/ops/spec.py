@@ -353,6 +353,19 @@ class _LongNumber(Exception):
         self.digits, self.line, self.key = digits, line, key
 
 
+class _NotTextKey(Exception):
+    """A column's name (a key of ``columns:`` or ``column_thresholds:``) that YAML reads as no text, with the
+    text as written: the advice to quote it must quote that, not YAML's reading (``1_000`` is 1000)."""
+
+    def __init__(self, key: Any, written: str, line: int, mapping: str):
+        super().__init__(written)
+        self.key, self.written, self.line, self.mapping = key, written, line, mapping
+
+
+# mappings whose keys are column names
+_COLUMN_MAPPINGS = ("columns: ", "column_thresholds: ")
+
+
 class _Yaml11Number(Exception):
     """A plain scalar that YAML 1.1 (PyYAML) reads as a number other than what YAML 1.2 and JSON read."""
 
@@ -401,6 +414,8 @@ def _unique_keys_loader() -> type:
                                 _as_text(item, _BOOL_TAG)  # them so; a true/false column maps them back
                         key = self.construct_object(key_node)
                         line = key_node.start_mark.line + 1
+                        if not isinstance(key, str) and keys.get(id(current)) in _COLUMN_MAPPINGS:
+                            raise _NotTextKey(key, key_node.value, line, keys[id(current)])
                         if key in seen:
                             raise _RepeatedKey(key, line, seen[key])
                         seen[key] = line
@@ -467,9 +482,12 @@ def load_spec(path: str | Path) -> Spec:
     except _RepeatedKey as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
                           f"{exc.first}): YAML would keep only the last; remove one") from None
+    except _NotTextKey as exc:
+        from ctloop.contract import not_text_key
+
+        raise ConfigError(f"{p} line {exc.line}: {exc.mapping}{not_text_key(exc.key, exc.written)}") from None
     except _LongNumber as exc:
-        raise ConfigError(f"{p} line {exc.line}: {exc.key}a number of {exc.digits} digits: no setting takes one "
-                          "(is it the right value?)") from None
+        raise ConfigError(f"{p} line {exc.line}: {exc.key}{C.long_number(exc.digits)}") from None
     except _Yaml11Number as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key}{exc.text} is {exc.reading}: write the number meant without a "
                           f"leading 0 or colon, or quote '{exc.text}' for text") from None
