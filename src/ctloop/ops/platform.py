@@ -14,7 +14,9 @@ Authentication (first match wins; see docs/operations.md):
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
 Without a host a named token (the first four) is sent in a pod (kfp's in-cluster route, the ml-pipeline service)
-and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it.
+and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it. The token
+chosen here is what KFP gets: kfp's own IAP OAuth and googleusercontent.com routes, which kfp 2.17.0 tries before
+``credentials``, are kfp's only when no token is (``_client_class``).
 
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
@@ -1513,14 +1515,23 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             config.refresh_api_key_hook(config)  # a file that is no token: refused here, in one line
             return config
 
-        def _load_config(self, *args: Any, **kwargs: Any) -> Any:
+        def _load_config(self, host: Any, client_id: Any, *args: Any, **kwargs: Any) -> Any:
             """Upstream's, with its only account of a kubeconfig it could not load (a printed
-            ``Failed to load kube config.``, then the default host) made ctloop's own error."""
+            ``Failed to load kube config.``, then the default host) made ctloop's own error; and the token
+            ctloop chose is what is sent: upstream (kfp 2.17.0 ``client.py``) tries ``existing_token``, then
+            ``client_id`` (``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``: Google's OAuth flow), then an inverse-proxy host
+            (:meth:`_is_inverse_proxy_host`), and ``credentials`` (a token file, a token without a host) last."""
+            if auth.token or auth.token_file:
+                client_id = None
             with kfp_prints_dropped() as printed:
-                config = super()._load_config(*args, **kwargs)
+                config = super()._load_config(host, client_id, *args, **kwargs)
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             return config
+
+        def _is_inverse_proxy_host(self, host: str) -> bool:
+            """Upstream's (a ``googleusercontent.com`` host: a Google access token), unless ctloop chose a token."""
+            return not (auth.token or auth.token_file) and super()._is_inverse_proxy_host(host)
 
         def _load_context_setting_or_default(self) -> None:
             """Upstream (kfp 2.17.0 ``client.py``) reads ``~/.config/kfp/context.json`` with ``json.load``
@@ -1886,7 +1897,7 @@ class Platform:
         kwargs: dict[str, Any] = {}
         if host:
             kwargs["host"] = host
-        if self.auth.token and not host:  # kfp finds KFP (in a pod) or it is refused (the kubeconfig)
+        if self.auth.token and not (host or os.environ.get(HOST_ENV)):  # kfp finds KFP: in a pod (else refused)
             kwargs["credentials"] = _StaticTokenCredentials(self.auth.token)
         elif self.auth.token:
             kwargs["existing_token"] = self.auth.token
