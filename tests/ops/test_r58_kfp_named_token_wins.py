@@ -7,7 +7,8 @@ KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``; ``Client._load_config`` then picks the firs
 went as ``credentials`` whenever ``--host`` was empty (``KF_PIPELINES_ENDPOINT`` set too) and a token file always:
 with the IAP client id set (or a googleusercontent host) Google's route won (an uncaught ``google.auth``
 ``DefaultCredentialsError`` traceback, no request sent), while ctloop's own probe (``can_probe_directly``) sent
-the token.
+the token. And the refusals of a token or a CA without a host came before "no KFP host" on a machine with no
+kubeconfig.
 """
 
 from __future__ import annotations
@@ -65,6 +66,46 @@ def test_a_token_file_beats_an_inverse_proxy_host(kfp_env, monkeypatch):
     with KfpApiDouble(path_prefix="/x.googleusercontent.com") as double:
         Platform(host=double.url, token_file=str(kfp_env), timeout=5).ensure_experiment("ctloop")
     assert double.calls and _sent(double) == {"Bearer s3cr3t-file"}, _sent(double)
+
+
+@pytest.mark.parametrize("how", ["--token", "KFP_TOKEN", "KFP_CA_FILE"])
+def test_nowhere_to_find_kfp_is_said_first(kfp_env, private_ca, monkeypatch, capsys, how):
+    """No host, no kubeconfig, not in a pod: following "drop the token" would only lead to "no KFP host"."""
+    args = ["runs", "--experiment", "", "--timeout", "5"]
+    if how == "--token":
+        args += ["--token", "abc"]
+    else:
+        monkeypatch.setenv(how, "abc" if how == "KFP_TOKEN" else str(private_ca[0]))
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no KFP host: give --host (") and "\n" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("how", "fix"),
+    [
+        ("--token", "drop --token"),
+        ("KFP_TOKEN", "unset KFP_TOKEN"),
+        ("KFP_TOKEN_FILE", "unset KFP_TOKEN_FILE"),
+    ],
+)
+def test_the_fix_names_where_the_token_came_from(kfp_env, tmp_path, monkeypatch, capsys, how, fix):
+    # a kubeconfig kfp.Client would go through (never read: refused before)
+    (tmp_path / "kubeconfig").write_text("apiVersion: v1\nkind: Config\n")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
+    args = ["runs", "--experiment", "", "--timeout", "5"]
+    if how == "--token":
+        args += ["--token", "abc"]
+    else:
+        monkeypatch.setenv(how, "abc" if how == "KFP_TOKEN" else str(kfp_env))
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no KFP host to send the token to" in err and err.endswith(
+        f"or {fix} to go through the kubeconfig"
+    ), err
+    others = {"--token", "KFP_TOKEN", "KFP_TOKEN_FILE"} - {how}
+    tail = err.split("— fix:")[1]
+    assert not [o for o in others if f"{o} " in tail or f"{o})" in tail or tail.endswith(o)], err
 
 
 @pytest.fixture

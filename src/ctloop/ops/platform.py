@@ -21,6 +21,7 @@ chosen here is what KFP gets: kfp's own IAP OAuth and googleusercontent.com rout
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
 bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA.
+With no host, no kubeconfig and no pod, "no KFP host" comes before either refusal.
 
 Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
 times, five seconds apart, logging a traceback each time, and then blames the network). Its
@@ -807,10 +808,12 @@ def refuse_token_via_kubeconfig(source: str) -> str:
     ``refresh_api_key_hook``: the named token was dropped without a word. And through the API server's service
     proxy a bearer token authenticates to Kubernetes, not to KFP. In a pod (kfp's in-cluster route, the
     ml-pipeline service itself) the named token is sent (:func:`_client_class`)."""
+    name = source.split()[0]
+    drop = f"drop {name}" if name.startswith("--") else f"unset {name}"
     return (f"{source}: no KFP host to send the token to — without --host (or {HOST_ENV}) kfp.Client reaches KFP "
             "through the kubeconfig's API server, which authenticates with the kubeconfig's user (its credentials "
-            "replace a named token) — fix: give --host the KFP URL (or set KF_PIPELINES_ENDPOINT), or drop the "
-            f"token ({TOKEN_ENV}, {TOKEN_FILE_ENV}) to go through the kubeconfig")
+            f"replace a named token) — fix: give --host the KFP URL (or set {HOST_ENV}), or {drop} to go through "
+            "the kubeconfig")
 
 
 def kfp_in_cluster() -> bool:
@@ -838,10 +841,21 @@ def pod_namespace() -> str:
         return ""
 
 
+def no_host() -> str:
+    """The line refusing to connect when ``kfp.Client`` has nowhere to find KFP."""
+    return (f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a kubeconfig or the "
+            "in-cluster service account is available")
+
+
 def _discoverable() -> bool:
     """Whether ``kfp.Client`` can find a host by itself (endpoint env, in-cluster, kubeconfig)."""
     if os.environ.get(HOST_ENV) or os.environ.get("KUBERNETES_SERVICE_HOST"):
         return True
+    return _kubeconfig_exists()
+
+
+def _kubeconfig_exists() -> bool:
+    """Whether a kubeconfig file is there (``KUBECONFIG``'s, else ``~/.kube/config``)."""
     configs = os.environ.get("KUBECONFIG", "") or str(Path("~/.kube/config").expanduser())
     return any(Path(c).expanduser().is_file() for c in configs.split(os.pathsep) if c)
 
@@ -1835,10 +1849,14 @@ def kfp_inputs(
         check_host_env(env_host)
     auth = resolve_auth(host, token, token_file, environment=environment)
     ca_path, ca_source = resolve_ca_file(ca_file, environment=environment)
-    if ca_path and not host and not env_host:
-        raise ConfigError(refuse_ca_without_host(ca_source))
-    if auth.source and not host and not env_host and not kfp_in_cluster():
-        raise ConfigError(refuse_token_via_kubeconfig(auth.source))
+    if (ca_path or auth.source) and not host and not env_host:
+        in_pod = kfp_in_cluster()
+        if not in_pod and not _kubeconfig_exists():  # nowhere to find KFP: dropping the token would not help
+            raise ConfigError(no_host())
+        if ca_path:
+            raise ConfigError(refuse_ca_without_host(ca_source))
+        if auth.source and not in_pod:
+            raise ConfigError(refuse_token_via_kubeconfig(auth.source))
     return replace(auth, ca_file=ca_path, ca_source=ca_source) if ca_path else auth
 
 
@@ -1890,10 +1908,7 @@ class Platform:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
         self.auth = kfp_inputs(host, token, token_file, ca_file)
         if not host and not _discoverable():
-            raise ConfigError(
-                f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a "
-                "kubeconfig or the in-cluster service account is available"
-            )
+            raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
         if host:
             kwargs["host"] = host
