@@ -8,7 +8,8 @@ went as ``credentials`` whenever ``--host`` was empty (``KF_PIPELINES_ENDPOINT``
 with the IAP client id set (or a googleusercontent host) Google's route won (an uncaught ``google.auth``
 ``DefaultCredentialsError`` traceback, no request sent), while ctloop's own probe (``can_probe_directly``) sent
 the token. And the refusals of a token or a CA without a host came before "no KFP host" on a machine with no
-kubeconfig.
+kubeconfig, and a ``KFP_CA_FILE`` from a pod's environment (a profile's PodDefault) stopped the in-pod
+monitoring trigger although kfp talks plain HTTP to the ml-pipeline service there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import pytest
 
 from ctloop.cli import main
+from ctloop.errors import ConfigError
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.ops.test_platform import isolate_kfp_env
@@ -130,6 +132,22 @@ def in_pod(kfp_env, monkeypatch, tmp_path):
     with KfpApiDouble() as double:
         monkeypatch.setattr("kfp.client.Client._IN_CLUSTER_DNS_NAME", double.url)
         yield double
+
+
+def test_in_a_pod_a_ca_from_the_environment_is_no_reason_to_stop(in_pod, private_ca, monkeypatch):
+    monkeypatch.setenv("KFP_CA_FILE", str(private_ca[0]))
+    platform = Platform(timeout=5)
+    platform.ensure_experiment("ctloop")
+    assert platform.auth.ca_file == ""  # plain HTTP to the ml-pipeline service: nothing to verify
+    assert _sent(in_pod) == {"Bearer s3cr3t-pod"}
+
+
+def test_in_a_pod_an_explicit_ca_file_without_a_host_is_still_refused(in_pod, private_ca):
+    with pytest.raises(
+        ConfigError, match=f"^--ca-file {private_ca[0]}: no KFP host to verify with it"
+    ):
+        Platform(ca_file=str(private_ca[0]), timeout=5)
+    assert in_pod.calls == []
 
 
 def test_in_a_pod_the_named_token_beats_the_iap_client_id(in_pod, monkeypatch):

@@ -20,7 +20,8 @@ chosen here is what KFP gets: kfp's own IAP OAuth and googleusercontent.com rout
 
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
-bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA.
+bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA; in a pod
+(plain HTTP to the ml-pipeline service) only ``--ca-file`` is, ``KFP_CA_FILE`` (a profile's PodDefault) is unused.
 With no host, no kubeconfig and no pod, "no KFP host" comes before either refusal.
 
 Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
@@ -1853,7 +1854,9 @@ def kfp_inputs(
         in_pod = kfp_in_cluster()
         if not in_pod and not _kubeconfig_exists():  # nowhere to find KFP: dropping the token would not help
             raise ConfigError(no_host())
-        if ca_path:
+        if ca_path and in_pod and not ca_file:
+            ca_path = ""  # KFP_CA_FILE (a profile's PodDefault): kfp talks plain HTTP to the ml-pipeline service
+        elif ca_path:
             raise ConfigError(refuse_ca_without_host(ca_source))
         if auth.source and not in_pod:
             raise ConfigError(refuse_token_via_kubeconfig(auth.source))
