@@ -19,6 +19,10 @@ from tests.ops.test_platform import isolate_kfp_env
 def kfp(monkeypatch, tmp_path):
     isolate_kfp_env(monkeypatch, tmp_path)
     monkeypatch.delenv("KFP_CA_FILE", raising=False)
+    # a kubeconfig (never read: refused before) that kfp.Client would find without a host; with none "no KFP host"
+    # comes first (tests/ops/test_r58_kfp_named_token_wins.py)
+    (tmp_path / "kubeconfig").write_text("apiVersion: v1\nkind: Config\n")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
     with KfpApiDouble() as double:
         yield double
 

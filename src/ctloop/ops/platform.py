@@ -14,11 +14,15 @@ Authentication (first match wins; see docs/operations.md):
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
 Without a host a named token (the first four) is sent in a pod (kfp's in-cluster route, the ml-pipeline service)
-and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it.
+and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it. The token
+chosen here is what KFP gets: kfp's own IAP OAuth and googleusercontent.com routes, which kfp 2.17.0 tries before
+``credentials``, are kfp's only when no token is (``_client_class``).
 
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
-bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA.
+bundle is refused (:func:`refuse_ca_without_host`): ``kfp.Client`` would verify with the kubeconfig's CA; in a pod
+(plain HTTP to the ml-pipeline service) only ``--ca-file`` is, ``KFP_CA_FILE`` (a profile's PodDefault) is unused.
+With no host, no kubeconfig and no pod, "no KFP host" comes before either refusal.
 
 Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
 times, five seconds apart, logging a traceback each time, and then blames the network). Its
@@ -805,10 +809,12 @@ def refuse_token_via_kubeconfig(source: str) -> str:
     ``refresh_api_key_hook``: the named token was dropped without a word. And through the API server's service
     proxy a bearer token authenticates to Kubernetes, not to KFP. In a pod (kfp's in-cluster route, the
     ml-pipeline service itself) the named token is sent (:func:`_client_class`)."""
+    name = source.split()[0]
+    drop = f"drop {name}" if name.startswith("--") else f"unset {name}"
     return (f"{source}: no KFP host to send the token to — without --host (or {HOST_ENV}) kfp.Client reaches KFP "
             "through the kubeconfig's API server, which authenticates with the kubeconfig's user (its credentials "
-            "replace a named token) — fix: give --host the KFP URL (or set KF_PIPELINES_ENDPOINT), or drop the "
-            f"token ({TOKEN_ENV}, {TOKEN_FILE_ENV}) to go through the kubeconfig")
+            f"replace a named token) — fix: give --host the KFP URL (or set {HOST_ENV}), or {drop} to go through "
+            "the kubeconfig")
 
 
 def kfp_in_cluster() -> bool:
@@ -836,10 +842,21 @@ def pod_namespace() -> str:
         return ""
 
 
+def no_host() -> str:
+    """The line refusing to connect when ``kfp.Client`` has nowhere to find KFP."""
+    return (f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a kubeconfig or the "
+            "in-cluster service account is available")
+
+
 def _discoverable() -> bool:
     """Whether ``kfp.Client`` can find a host by itself (endpoint env, in-cluster, kubeconfig)."""
     if os.environ.get(HOST_ENV) or os.environ.get("KUBERNETES_SERVICE_HOST"):
         return True
+    return _kubeconfig_exists()
+
+
+def _kubeconfig_exists() -> bool:
+    """Whether a kubeconfig file is there (``KUBECONFIG``'s, else ``~/.kube/config``)."""
     configs = os.environ.get("KUBECONFIG", "") or str(Path("~/.kube/config").expanduser())
     return any(Path(c).expanduser().is_file() for c in configs.split(os.pathsep) if c)
 
@@ -1513,14 +1530,23 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             config.refresh_api_key_hook(config)  # a file that is no token: refused here, in one line
             return config
 
-        def _load_config(self, *args: Any, **kwargs: Any) -> Any:
+        def _load_config(self, host: Any, client_id: Any, *args: Any, **kwargs: Any) -> Any:
             """Upstream's, with its only account of a kubeconfig it could not load (a printed
-            ``Failed to load kube config.``, then the default host) made ctloop's own error."""
+            ``Failed to load kube config.``, then the default host) made ctloop's own error; and the token
+            ctloop chose is what is sent: upstream (kfp 2.17.0 ``client.py``) tries ``existing_token``, then
+            ``client_id`` (``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``: Google's OAuth flow), then an inverse-proxy host
+            (:meth:`_is_inverse_proxy_host`), and ``credentials`` (a token file, a token without a host) last."""
+            if auth.token or auth.token_file:
+                client_id = None
             with kfp_prints_dropped() as printed:
-                config = super()._load_config(*args, **kwargs)
+                config = super()._load_config(host, client_id, *args, **kwargs)
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             return config
+
+        def _is_inverse_proxy_host(self, host: str) -> bool:
+            """Upstream's (a ``googleusercontent.com`` host: a Google access token), unless ctloop chose a token."""
+            return not (auth.token or auth.token_file) and super()._is_inverse_proxy_host(host)
 
         def _load_context_setting_or_default(self) -> None:
             """Upstream (kfp 2.17.0 ``client.py``) reads ``~/.config/kfp/context.json`` with ``json.load``
@@ -1824,10 +1850,16 @@ def kfp_inputs(
         check_host_env(env_host)
     auth = resolve_auth(host, token, token_file, environment=environment)
     ca_path, ca_source = resolve_ca_file(ca_file, environment=environment)
-    if ca_path and not host and not env_host:
-        raise ConfigError(refuse_ca_without_host(ca_source))
-    if auth.source and not host and not env_host and not kfp_in_cluster():
-        raise ConfigError(refuse_token_via_kubeconfig(auth.source))
+    if (ca_path or auth.source) and not host and not env_host:
+        in_pod = kfp_in_cluster()
+        if not in_pod and not _kubeconfig_exists():  # nowhere to find KFP: dropping the token would not help
+            raise ConfigError(no_host())
+        if ca_path and in_pod and not ca_file:
+            ca_path = ""  # KFP_CA_FILE (a profile's PodDefault): kfp talks plain HTTP to the ml-pipeline service
+        elif ca_path:
+            raise ConfigError(refuse_ca_without_host(ca_source))
+        if auth.source and not in_pod:
+            raise ConfigError(refuse_token_via_kubeconfig(auth.source))
     return replace(auth, ca_file=ca_path, ca_source=ca_source) if ca_path else auth
 
 
@@ -1879,14 +1911,11 @@ class Platform:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
         self.auth = kfp_inputs(host, token, token_file, ca_file)
         if not host and not _discoverable():
-            raise ConfigError(
-                f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a "
-                "kubeconfig or the in-cluster service account is available"
-            )
+            raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
         if host:
             kwargs["host"] = host
-        if self.auth.token and not host:  # kfp finds KFP (in a pod) or it is refused (the kubeconfig)
+        if self.auth.token and not (host or os.environ.get(HOST_ENV)):  # kfp finds KFP: in a pod (else refused)
             kwargs["credentials"] = _StaticTokenCredentials(self.auth.token)
         elif self.auth.token:
             kwargs["existing_token"] = self.auth.token
