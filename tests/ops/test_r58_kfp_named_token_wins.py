@@ -154,3 +154,25 @@ def test_in_a_pod_the_named_token_beats_the_iap_client_id(in_pod, monkeypatch):
     monkeypatch.setenv(IAP_ENV, "x.apps.googleusercontent.com")
     Platform(token="s3cr3t-named", timeout=5).ensure_experiment("ctloop")
     assert _sent(in_pod) == {"Bearer s3cr3t-named"}
+
+
+@pytest.mark.parametrize("route", ["inverse-proxy host", "IAP client id"])
+def test_the_mounted_pipelines_token_leaves_kfps_google_routes_alone(kfp_env, monkeypatch, route):
+    """Only a token the user names beats kfp's IAP and inverse-proxy routes: the projected pipelines token
+    (``KF_PIPELINES_SA_TOKEN_PATH``, found in every Kubeflow notebook pod) is no Google token, so with a host kfp
+    takes for Google's inverse proxy the Google route goes first, as kfp 2.17.0 ``_load_config`` orders them
+    (review of round 58: the override sent the pipelines token there, which the proxy refuses)."""
+    import kfp.client.auth
+
+    mounted = kfp_env.parent / "pipelines-token"
+    mounted.write_text("sa-pipelines-token\n")
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", str(mounted))
+    monkeypatch.setattr(kfp.client.auth, "get_gcp_access_token", lambda: "GCP-ACCESS-TOKEN")
+    monkeypatch.setattr(kfp.client.auth, "get_auth_token", lambda *a: ("IAP-OAUTH-TOKEN", True))
+    prefix, want = "/x.googleusercontent.com", "GCP-ACCESS-TOKEN"
+    if route == "IAP client id":
+        monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
+        prefix, want = "", "IAP-OAUTH-TOKEN"
+    with KfpApiDouble(path_prefix=prefix) as double:
+        Platform(host=double.url, timeout=5).ensure_experiment("ctloop")
+    assert double.calls and _sent(double) == {f"Bearer {want}"}, _sent(double)

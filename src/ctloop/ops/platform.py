@@ -8,15 +8,16 @@ Authentication (first match wins; see docs/operations.md):
   projected service-account token that the kubelet rotates);
 * ``KFP_TOKEN``, then ``KFP_TOKEN_FILE``: the same from the environment;
 * with a host: the projected pipelines token at ``KF_PIPELINES_SA_TOKEN_PATH`` (default
-  ``/var/run/secrets/kubeflow/pipelines/token``) when that file exists;
+  ``/var/run/secrets/kubeflow/pipelines/token``) when that file exists, after kfp's IAP OAuth client id and
+  googleusercontent.com routes (kfp's order: that token is no Google token);
 * otherwise ``kfp.Client``'s own: the cookie or header saved in ``~/.config/kfp/context.json``,
   IAP OAuth client ids from its environment variables, and without a host the in-cluster
   service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
 
 Without a host a named token (the first four) is sent in a pod (kfp's in-cluster route, the ml-pipeline service)
 and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it. The token
-chosen here is what KFP gets: kfp's own IAP OAuth and googleusercontent.com routes, which kfp 2.17.0 tries before
-``credentials``, are kfp's only when no token is (``_client_class``).
+named here is what KFP gets: kfp's own IAP OAuth and googleusercontent.com routes, which kfp 2.17.0 tries before
+``credentials``, are kfp's only when no token is named (``_client_class``).
 
 TLS: KFP's certificate is verified with ``--ca-file``/``KFP_CA_FILE`` (a private CA's PEM bundle) when
 given, else with certifi's public CAs, as ``kfp.Client`` (its ``ssl_ca_cert``) does. Without a host a CA
@@ -636,6 +637,9 @@ class KfpAuth:
     token_file: str = ""
     ca_file: str = ""  # the CA bundle KFP's certificate is verified with (empty: certifi's)
     ca_source: str = ""  # "--ca-file /path" or "KFP_CA_FILE /path"
+    # a token the user named (--token, --token-file, KFP_TOKEN, KFP_TOKEN_FILE): it beats kfp's IAP and
+    # inverse-proxy routes; the projected pipelines token found in a pod does not (kfp's order)
+    named: bool = True
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True) -> tuple[str, str]:
@@ -713,7 +717,7 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "", *, envir
         return KfpAuth(f"{source} {path}", token_file=str(path))
     sa_path = sa_token_path()
     if environment and host and Path(sa_path).is_file():
-        auth = KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
+        auth = KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path, named=False)
         read_token_file(sa_path, auth.source)
         return auth
     return KfpAuth("")
@@ -1345,7 +1349,7 @@ def can_probe_directly(host: str, auth: KfpAuth) -> bool:
     credentials of kfp's own (saved context, IAP OAuth, a googleusercontent host)."""
     if not host:
         return False
-    if auth.token or auth.token_file:
+    if auth.named and (auth.token or auth.token_file):
         return True
     if os.environ.get("KF_PIPELINES_IAP_OAUTH2_CLIENT_ID") or re.match(
         r"\S+\.googleusercontent\.com/?$", host
@@ -1536,7 +1540,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             ctloop chose is what is sent: upstream (kfp 2.17.0 ``client.py``) tries ``existing_token``, then
             ``client_id`` (``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``: Google's OAuth flow), then an inverse-proxy host
             (:meth:`_is_inverse_proxy_host`), and ``credentials`` (a token file, a token without a host) last."""
-            if auth.token or auth.token_file:
+            if auth.named and (auth.token or auth.token_file):
                 client_id = None
             with kfp_prints_dropped() as printed:
                 config = super()._load_config(host, client_id, *args, **kwargs)
@@ -1545,8 +1549,8 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             return config
 
         def _is_inverse_proxy_host(self, host: str) -> bool:
-            """Upstream's (a ``googleusercontent.com`` host: a Google access token), unless ctloop chose a token."""
-            return not (auth.token or auth.token_file) and super()._is_inverse_proxy_host(host)
+            """Upstream's (a ``googleusercontent.com`` host: a Google access token), unless the user named a token."""
+            return not (auth.named and (auth.token or auth.token_file)) and super()._is_inverse_proxy_host(host)
 
         def _load_context_setting_or_default(self) -> None:
             """Upstream (kfp 2.17.0 ``client.py``) reads ``~/.config/kfp/context.json`` with ``json.load``
