@@ -27,7 +27,8 @@ from types import SimpleNamespace
 import pytest
 
 from ctloop.config import RolloutConfig
-from ctloop.registry import TAG_ROLLOUT_HELD, TAG_ROLLOUT_STATUS
+from ctloop.registry import TAG_ROLLOUT_HELD, TAG_ROLLOUT_STATUS, _tag_value
+from ctloop.serving import isvc as specs
 from ctloop.serving import release, rollout
 from tests.doubles.kube_api import KubeApiDouble
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
@@ -111,3 +112,17 @@ def test_a_deploy_by_hand_resets_an_earlier_rolled_back_status(monkeypatch):
         tags[TAG_ROLLOUT_STATUS] = "rolled_back"
         release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
         assert tags[TAG_ROLLOUT_STATUS] == "deployed", tags
+
+
+def test_a_deploy_record_cut_before_round_58_is_no_baseline_for_the_walk():
+    # Seen failing on main: the cut record was the walk's baseline, so its first check held
+    many = {f"example.com/note-{i:02d}": f"{i:02d}" + "n" * 98 for i in range(60)}
+    cut = _tag_value(specs.revision_metadata({"metadata": {"annotations": many}}))
+    assert cut.endswith("[truncated]")
+    cfg = RolloutConfig(inference_service=NAME, namespace=NS)
+    record = {"event": "deploy", "version": "2", "revision_metadata": cut, **release._where(cfg)}
+    reg = SimpleNamespace(run_events=lambda m, r: [record])
+    assert release._deployed_metadata(reg, "credit", "2", "run-a", cfg) is None
+    # an analysis record cut the same way still holds the promotion (release._judged_spec)
+    judged = release._metadata_of({"revision_metadata": cut})
+    assert judged is not None and judged[specs.METADATA_FORM] == specs.METADATA_CUT

@@ -852,14 +852,20 @@ def _deployed_metadata(registry: Any, model_name: str, version: str, run_id: str
     """The annotations and labels this run's deploy of ``version`` left on this service (its
     ``deploy`` record's ``revision_metadata``), the canary walk's baseline: an annotation written
     between the deploy and the analysis' first read is a revision nobody judged too. ``None`` (the
-    walk's first read is the baseline) without a run id or such a record."""
+    walk's first read is the baseline) without a run id or such a record, or with one cut at the tag
+    limit by a ctloop before round 58 (``isvc.METADATA_CUT``: nothing to compare; was: the baseline,
+    so the walk's first check held every time, and the analysis recorded the marker for promote to
+    hold on too). An analysis record cut so still holds the promotion (:func:`_judged_spec`)."""
+    from ctloop.serving.isvc import METADATA_CUT, METADATA_FORM
+
     if not run_id:
         return None
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "deploy" and str(record.get("version", version)) == version
                 and all(record.get(k, v) == v for k, v in where.items())):
-            return _metadata_of(record)
+            found = _metadata_of(record)
+            return None if found is not None and found.get(METADATA_FORM) == METADATA_CUT else found
     return None
 
 
