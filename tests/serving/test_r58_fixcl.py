@@ -12,6 +12,9 @@
   the tag, and the held deploy is an audit decision (``ctloop rollout status``).
 * A deploy record cut at the tag limit by a ctloop before round 58 was the walk's baseline: the
   first check held every time, and the analysis stored the cut marker so promote held too.
+* A ``rollback_model`` step refused for bad input (a bad ``CTLOOP_KSERVE_NAMESPACE``) wrote no
+  record: the canary kept its share with only the analysis' "rollback" on record. It is recorded as
+  a failed deploy's refused rollback is (``release._rollback_refused``, round 57).
 * A deploy without a run id (``ctloop rollout deploy``, a local run) left an earlier
   ``rolled_back`` status on a version it deployed again.
 
@@ -32,7 +35,9 @@ from ctloop.serving import isvc as specs
 from ctloop.serving import release, rollout
 from tests.doubles.kube_api import KubeApiDouble
 from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
-from tests.serving.test_rollout_components import NS
+from tests.serving.test_rollout_components import NS, kube, registered
+
+__all__ = ["kube", "registered"]  # fixtures
 
 
 def _kept(reg) -> tuple[dict[str, str], list[dict]]:
@@ -126,3 +131,43 @@ def test_a_deploy_record_cut_before_round_58_is_no_baseline_for_the_walk():
     # an analysis record cut the same way still holds the promotion (release._judged_spec)
     judged = release._metadata_of({"revision_metadata": cut})
     assert judged is not None and judged[specs.METADATA_FORM] == specs.METADATA_CUT
+
+
+def test_a_rollback_model_step_refused_for_bad_input_is_on_record(
+    registered, kube, monkeypatch, capsys
+):
+    # Seen failing on main: refused (exit 2) with no audit record and the version's tags untouched,
+    # the canary keeping its share with only the analysis' "rollback" on record. Recorded as a failed
+    # deploy's refused rollback is (release._rollback_refused, round 57)
+    from ctloop.components.deploy.component import deploy_canary
+    from ctloop.components.rollback.component import rollback_model
+    from ctloop.registry import ROLLBACK_REFUSED
+    from tests.serving.test_rollout_components import ISVC, MODEL, RELEASE
+
+    uri, reg = registered
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    for version in ("1", "2"):
+        deploy_canary.python_func(
+            model_name=MODEL, version=version, rollout=RELEASE, tracking_uri=uri
+        )
+    kube.objects[(NS, ISVC)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
+    monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+    since = len(kube.calls)
+    with pytest.raises(SystemExit) as refused:
+        rollback_model.python_func(
+            model_name=MODEL, failed_version="2", rollout=RELEASE, reason="error rate 3 %",
+            tracking_uri=uri, pipeline_run_id="run-9",
+        )  # fmt: skip
+    assert refused.value.code == 2
+    assert [c for c in kube.calls[since:] if c[0] != "GET"] == []  # serving untouched
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Red_Hat" in err and "audit: rollback refused" in err, err
+    assert reg.get_version(MODEL, "2").tags[TAG_ROLLOUT_STATUS] == ROLLBACK_REFUSED
+    event = [r for r in reg.audit_log(MODEL) if r.get("event") == "rollback"][-1]
+    assert (event["action"], event["pipeline_run"], event["reason"]) == (
+        "refused",
+        "run-9",
+        "error rate 3 %",
+    )
+    last = release.last_decision(reg.audit_log(MODEL), ISVC, NS)
+    assert last is not None and last["decided"] == "rollback refused", last

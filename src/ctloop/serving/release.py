@@ -870,14 +870,31 @@ def _deployed_metadata(registry: Any, model_name: str, version: str, run_id: str
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
-             to_version: str = "", run_id: str = "") -> tuple[str, RolloutState]:
+             to_version: str = "", run_id: str = "", record_refusal: bool = False) -> tuple[str, RolloutState]:
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
-    stay)."""
+    stay). ``record_refusal`` (the ``rollback_model`` step's, which nobody watches): bad input met
+    once both versions read as versions and the service is named (a bad ``CTLOOP_KSERVE_NAMESPACE``
+    where this service needs the cluster's default, checked here: :func:`check_kserve_namespace`; a
+    ``to_version`` the registry does not have) is refused as a failed deploy's rollback is
+    (:func:`_rollback_refused`: the failed version tagged ``rollback_refused``, alias ``challenger``
+    off it, a ``rollback`` record with ``action: refused``; was: nothing recorded, the canary keeping
+    its share with only the analysis' decision on record), a :class:`ServingBadInput` whose line
+    says so; the serving untouched. By hand (``ctloop rollout rollback``) the person reads the
+    refusal, and nothing is written, as for any bad input."""
     to_version, failed_version = _checked_versions(to_version, failed_version)  # once, for the bookkeeping too
-    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
-                                      failed_version=failed_version)
+    _target(cfg)
+    try:
+        if record_refusal:
+            check_kserve_namespace(isvcs, cfg)
+        target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
+                                          failed_version=failed_version)
+    except ConfigError as exc:
+        if not record_refusal or not failed_version or isinstance(exc, ServingBadInput):
+            raise  # by hand; no version to record it on; or said itself (the pin-out's)
+        _refuse_rollback(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
+                         cfg=cfg, to_version=to_version, run_id=run_id, refusal=exc)
     if state.action == "held":
         reason = _held(model_name, failed_version, target, cfg, state)
         print(f"ctloop: {reason}")
@@ -886,6 +903,50 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     if dropped is not None:
         raise dropped
     return target, state
+
+
+class RegistryOpenedOnUse:
+    """``MlflowRegistry(tracking_uri)`` opened at its first use (``rollback_model``'s): a step refused
+    before it reads the registry opens none — opening a local store that is not there creates an
+    empty one — while :func:`_refuse_rollback` still knows the URI to tell whether there is a store
+    to record the refusal in."""
+
+    def __init__(self, tracking_uri: str = ""):
+        self.tracking_uri = tracking_uri
+        self._opened: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._opened is None:
+            from ctloop.registry import MlflowRegistry
+
+            self._opened = MlflowRegistry(self.tracking_uri)
+        return getattr(self._opened, name)
+
+
+def _refuse_rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str,
+                     cfg: RolloutConfig, to_version: str, run_id: str, refusal: ConfigError) -> NoReturn:
+    """:func:`rollback` refused for bad input: recorded by :func:`_rollback_refused` unless the
+    version is the one it would serve (the refusal that says so: nothing failed to record), nor in a
+    local store that is not there (``tracking.existing_store``: opening it would create an empty one)."""
+    from ctloop.storage import kserve_storage_uri
+    from ctloop.tracking import existing_store
+
+    try:
+        if getattr(registry, "tracking_uri", None) is not None:
+            existing_store(registry.tracking_uri)
+        champion = registry.champion(model_name) if not to_version else None
+        target = to_version or (str(champion.version) if champion is not None else "")
+        uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version))
+    except CtloopError:
+        raise refusal from None
+    if target == failed_version:
+        raise refusal
+    if str(refusal).endswith("; nothing written"):  # the line says what was written: the record
+        refusal = ConfigError(str(refusal).removesuffix("; nothing written"))
+    failed = f"the canary of {model_name} v{failed_version} on {cfg.inference_service} is to be rolled back ({reason})"
+    raise ServingBadInput(_rollback_refused(registry, isvcs, model_name=model_name, version=failed_version,
+                                            champion=target or "?", failed=failed, reason=reason, run_id=run_id,
+                                            cfg=cfg, uri=uri, tags={}, refusal=refusal)) from refusal
 
 
 def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig, failed_version: str,
