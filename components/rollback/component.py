@@ -25,6 +25,10 @@ def rollback_model(
     Held instead when the spec names another model than the failed one (another run deployed it
     meanwhile): that model is neither pinned nor replaced — unless the failed model's revision
     still gets its traffic, which is pinned out — and the line says what was written.
+    Refused for bad input (a ``to_version`` the registry does not have, a bad
+    ``CTLOOP_KSERVE_NAMESPACE`` where the service needs the cluster's default): one ``error:`` line,
+    exit status 2, the serving untouched, and the refusal recorded (the failed version tagged
+    ``rollback_refused``, an audit ``rollback`` record with ``action: refused``).
     Code: ``ctloop.serving.release.rollback``.
 
     Args:
@@ -44,17 +48,16 @@ def rollback_model(
     """
     from collections import namedtuple
 
-    from ctloop.registry import MlflowRegistry
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
     with release.bad_input_exits():  # bad input (ConfigError): one line on stderr, exit 2, not a traceback
         cfg = release.rollout_config_or_exit(rollout)  # a bad field: one line, exit 2
         isvcs = InferenceServices(cfg.namespace, kserve_namespace=cfg.kserve_namespace)
-        release.kserve_namespace_or_exit(isvcs, cfg)  # a bad CTLOOP_KSERVE_NAMESPACE this service would read: exit 2
-        target, state = release.rollback(MlflowRegistry(tracking_uri), isvcs,
+        # a bad CTLOOP_KSERVE_NAMESPACE this service would read: refused by release.rollback, recorded, exit 2
+        target, state = release.rollback(release.RegistryOpenedOnUse(tracking_uri), isvcs,
                                          model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
-                                         to_version=to_version, run_id=pipeline_run_id)
+                                         to_version=to_version, run_id=pipeline_run_id, record_refusal=True)
         if state.action == "held":  # another model took the spec: release.rollback printed why
             return namedtuple("RollbackOutputs", ["serving_version"])("")
         print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")

@@ -93,6 +93,9 @@ class Registry:
     def set_tags(self, *args):
         pass
 
+    def get_version(self, model_name, version):  # a deploy reads the version's tags (none here)
+        return SimpleNamespace(version=str(version), tags={})
+
     def load_meta(self, *args):
         return {}
 

@@ -44,6 +44,9 @@ class Registry:
     def set_tags(self, m, v, tags):
         pass
 
+    def get_version(self, m, v):  # a deploy reads the version's tags (none here)
+        return SimpleNamespace(version=str(v), tags={})
+
     def promote(self, m, v, **kw):
         self.promoted.append(v)
         self.champ = SimpleNamespace(version=str(v))

@@ -423,15 +423,23 @@ def test_a_bad_kserve_namespace_variable_is_judged_by_the_service_a_step_targets
                                                reason="bad", tracking_uri=uri, pipeline_run_id="run-1"),
         ]  # fmt: skip
         if not annotated:
-            for step in steps:
+            for step in steps[:-1]:
                 with pytest.raises(SystemExit) as caught:
                     step()
                 assert caught.value.code == 2 and capsys.readouterr().err == _REFUSED.replace(
                     "ml/credit", f"{NS}/{ISVC}"
                 )
-            assert [c[0] for c in kube.calls[since:]] == ["GET"] * len(steps)
+            assert len(registry.audit_log(MODEL)) == records
+            # rollback_model's refusal is recorded (the canary keeps its share: round 58's review),
+            # as a failed deploy's refused rollback is; its line says where the traffic is (a read)
+            with pytest.raises(SystemExit) as caught:
+                steps[-1]()
+            refused = capsys.readouterr().err
+            assert caught.value.code == 2 and refused.count("\n") == 1, refused
+            assert _BAD_VARIABLE in refused and "recorded (audit: rollback refused)" in refused
+            assert [c[0] for c in kube.calls[since:]] == ["GET"] * (len(steps) + 1)
             assert json.dumps(kube.objects[(NS, ISVC)], sort_keys=True) == frozen
-            assert len(registry.audit_log(MODEL)) == records and checked == []
+            assert len(registry.audit_log(MODEL)) == records + 1 and checked == []
             return
         # one walking case (review r56: a rollback one cost another second; rollback_model on an
         # annotated service is the promote_model path's twin in release.kserve_namespace_or_exit)

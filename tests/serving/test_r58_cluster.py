@@ -205,10 +205,10 @@ def test_argo_retry_of_a_deploy_held_for_a_hand_patch_does_not_undo_it(monkeypat
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
         assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
         assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 100
-        # the run retried as a whole (KFP "Retry run": the index 0 again) deploys again, on purpose
-        monkeypatch.setenv(release.RETRY_INDEX_ENV, "0")
+        # a new run deploys it again, on purpose (this run's own retries, the index 0 too, refuse:
+        # tests/serving/test_r58_fixcl.py)
         state, _ = release.deploy(
-            reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a"
+            reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-b"
         )
         assert state.action == "canary", state
 

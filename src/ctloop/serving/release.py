@@ -196,7 +196,16 @@ def argo_retry_index(environ: Mapping[str, str] | None = None) -> int | None:
     attempt or a run retried as a whole; None when unknown: a step compiled without a retry strategy
     (``platform.retries: 0``: KFP 2.17.0 ``argocompiler/container.go`` injects the variable only with
     one) that Argo may still retry through the controller's ``templateDefaults`` or the workflow's
-    ``spec.retryStrategy``, or a value that is no count (``{{retries}}`` not substituted)."""
+    ``spec.retryStrategy``, or a value that is no count (``{{retries}}`` not substituted).
+
+    0 does not prove a person retried the run: a controller's ``templateDefaults.retryStrategy``
+    (Argo v4.0.5 ``workflow/controller/operator.go`` ~4448-4468 merges it into every template,
+    ~2367-2388 gives each a Retry node) retries KFP's container-impl DAG around the step too, and
+    each DAG attempt starts the step's Retry node, so ``{{retries}}``, at 0 again — an automatic
+    retry that reads as a whole-run one. So a deploy held for a change made outside
+    (``ctloop.rollout.held``) refuses every attempt of its run, 0 too (a new run deploys it); a
+    readiness timeout's record (``ctloop.rollout.not_ready``) is cleared on 0, so such a DAG retry
+    deploys once more and waits the timeout again (docs/operations.md: drop those defaults)."""
     value = str((os.environ if environ is None else environ).get(RETRY_INDEX_ENV, "")).strip()
     return int(value) if value.isdigit() else None
 
@@ -218,7 +227,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
-    tags = registry.get_version(model_name, str(version)).tags if run_id else {}
+    # read without a run id too (a deploy by hand, a local run): an earlier rollback's status is reset below
+    tags = dict(registry.get_version(model_name, str(version)).tags or {})
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     champion = registry.champion(model_name)
     if (tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
@@ -240,20 +250,21 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         _complete_refused_rollback(registry, isvcs, model_name=model_name, version=str(version),
                                    champion=str(champion.version), cfg=cfg, uri=uri, run_id=run_id, tags=tags)
     if run_id and tags.get(TAG_ROLLOUT_HELD) == run_id:
-        if attempt != 0:
-            # this run's deploy stopped on a change made outside the rollout while it waited (a hand
-            # patch of canaryTrafficPercent, another run's model) and left it to whoever made it: Argo's
-            # automatic retry would write over it (was: moved the canary back to its first share)
-            raise rollout.ChangedOutside(
-                f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it before and "
-                f"stopped because the InferenceService was changed outside the rollout while it waited "
-                f"({TAG_ROLLOUT_HELD}={run_id}); Argo's automatic retry of the step "
-                f"({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) would write over that change; "
-                "nothing written (whoever changed it decides: ctloop rollout status; to deploy it again, retry "
-                "this run — KFP \"Retry run\" — or run the rollout pipeline)")
-        # a run retried as a whole (the index 0 again) deploys again, on purpose: the record cleared first
-        registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: ""})
-        tags = {**tags, TAG_ROLLOUT_HELD: ""}
+        # this run's deploy stopped on a change made outside the rollout while it waited (a hand
+        # patch of canaryTrafficPercent, another run's model) and left it to whoever made it: a retry
+        # of the step would write over it (was: moved the canary back to its first share). Whatever
+        # the retry index says: 0 is KFP's "Retry run" or a controller's templateDefaults retrying the
+        # step's DAG (its Retry node starts at 0 again), unset a step without its own retry strategy;
+        # neither is told from Argo's automatic retry (was: 0 deployed again, and unset advised
+        # "retry this run", refused again forever). A new run (the rollout pipeline) deploys it
+        raise rollout.ChangedOutside(
+            f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it before and "
+            f"stopped because the InferenceService was changed outside the rollout while it waited "
+            f"({TAG_ROLLOUT_HELD}={run_id}); a retry of this run's step "
+            f"({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) would write over that change, and "
+            "Argo's automatic retry cannot be told from a retry by hand; nothing written (whoever changed it "
+            f"decides: ctloop rollout status; to deploy it again, deploy v{version} with the rollout pipeline: "
+            "a new run)")
     if run_id and attempt == 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # a run retried as a whole (KFP "Retry run", argo retry: the step's Retry node recreated, 0 again)
         # deploys again, its cause may be fixed: the record is cleared first, so that an automatic retry
@@ -291,16 +302,20 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # spec while this step waited: a rollback would undo their change. Held, as analyze holds:
         # neither rolled back nor analysed (the step fails, so nothing after it runs). Recorded for
         # Argo's automatic retry of the step in this run to refuse: it would write over that change
+        line = (f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it is, neither rolled back "
+                "nor promoted (whoever changed it decides: ctloop rollout status)")
         held = ""
-        if run_id:
-            try:
+        try:
+            if run_id:
                 registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
-            except CtloopError as unrecorded:
-                held = (f"; recording it for Argo's retry failed ({one_line(str(unrecorded))}): a retry of this "
-                        "step may write over that change")
-        raise rollout.ChangedOutside(f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it "
-                                     "is, neither rolled back nor promoted (whoever changed it decides: ctloop "
-                                     f"rollout status){held}") from exc
+            # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
+            # written, status showed the decision before it)
+            registry.record_event(model_name, str(version), {"event": "deploy_held", "reason": line,
+                                                             "pipeline_run": run_id, **_where(cfg)})
+        except CtloopError as unrecorded:
+            held = (f"; recording it failed ({one_line(str(unrecorded))})"
+                    + (": a retry of this step may write over that change" if run_id else ""))
+        raise rollout.ChangedOutside(f"{line}{held}") from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
@@ -348,11 +363,15 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
             raise ServingError(f"{failed}; {_held(model_name, str(version), target, cfg, state)}{alias}") from exc
         raise ServingError(f"{failed}; traffic is back on v{target}{alias}") from exc
     if tags.get(TAG_ROLLOUT_STATUS) in ROLLBACK_TRIED:
-        # deployed again by a new run (its own held rollback's retry is refused above): the tag of
-        # the rollback before no longer says what became of it, and a register would never point
-        # challenger at it again (MlflowRegistry._point_challenger)
+        # deployed again by a new run or by hand (its own held rollback's retry is refused above): the
+        # tag of the rollback before no longer says what became of it, and a register would never
+        # point challenger at it again (MlflowRegistry._point_challenger)
         registry.set_tags(model_name, version, {TAG_ROLLOUT_STATUS: "deployed", "ctloop.rollout.pipeline_run": run_id,
                                                 "ctloop.rollout.reason": f"deployed again (was {tags[TAG_ROLLOUT_STATUS]})"})
+    if tags.get(TAG_ROLLOUT_HELD):
+        # another run's deploy held (its own run refuses above): this deploy wrote the spec after the
+        # change made outside, so the marker no longer says anything (was: left, stale)
+        registry.set_tags(model_name, version, {TAG_ROLLOUT_HELD: ""})
     # the annotations and labels it left reaching the revision template: the analysis' baseline
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict(), **_where(cfg),
@@ -829,26 +848,49 @@ def _deployed_metadata(registry: Any, model_name: str, version: str, run_id: str
     """The annotations and labels this run's deploy of ``version`` left on this service (its
     ``deploy`` record's ``revision_metadata``), the canary walk's baseline: an annotation written
     between the deploy and the analysis' first read is a revision nobody judged too. ``None`` (the
-    walk's first read is the baseline) without a run id or such a record."""
+    walk's first read is the baseline) without a run id or such a record, or with one cut at the tag
+    limit by a ctloop before round 58 (``isvc.METADATA_CUT``: nothing to compare; was: the baseline,
+    so the walk's first check held every time, and the analysis recorded the marker for promote to
+    hold on too). An analysis record cut so still holds the promotion (:func:`_judged_spec`)."""
+    from ctloop.serving.isvc import METADATA_CUT, METADATA_FORM
+
     if not run_id:
         return None
     where = _where(cfg)
     for record in reversed(registry.run_events(model_name, run_id)):
         if (record.get("event") == "deploy" and str(record.get("version", version)) == version
                 and all(record.get(k, v) == v for k, v in where.items())):
-            return _metadata_of(record)
+            found = _metadata_of(record)
+            return None if found is not None and found.get(METADATA_FORM) == METADATA_CUT else found
     return None
 
 
 def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
-             to_version: str = "", run_id: str = "") -> tuple[str, RolloutState]:
+             to_version: str = "", run_id: str = "", record_refusal: bool = False) -> tuple[str, RolloutState]:
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; alias ``challenger`` is removed from it (``champion`` and ``previous-champion``
-    stay)."""
+    stay). ``record_refusal`` (the ``rollback_model`` step's, which nobody watches): bad input met
+    once both versions read as versions and the service is named (a bad ``CTLOOP_KSERVE_NAMESPACE``
+    where this service needs the cluster's default, checked here: :func:`check_kserve_namespace`; a
+    ``to_version`` the registry does not have) is refused as a failed deploy's rollback is
+    (:func:`_rollback_refused`: the failed version tagged ``rollback_refused``, alias ``challenger``
+    off it, a ``rollback`` record with ``action: refused``; was: nothing recorded, the canary keeping
+    its share with only the analysis' decision on record), a :class:`ServingBadInput` whose line
+    says so; the serving untouched. By hand (``ctloop rollout rollback``) the person reads the
+    refusal, and nothing is written, as for any bad input."""
     to_version, failed_version = _checked_versions(to_version, failed_version)  # once, for the bookkeeping too
-    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
-                                      failed_version=failed_version)
+    _target(cfg)
+    try:
+        if record_refusal:
+            check_kserve_namespace(isvcs, cfg)
+        target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
+                                          failed_version=failed_version)
+    except ConfigError as exc:
+        if not record_refusal or not failed_version or isinstance(exc, ServingBadInput):
+            raise  # by hand; no version to record it on; or said itself (the pin-out's)
+        _refuse_rollback(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
+                         cfg=cfg, to_version=to_version, run_id=run_id, refusal=exc)
     if state.action == "held":
         reason = _held(model_name, failed_version, target, cfg, state)
         print(f"ctloop: {reason}")
@@ -857,6 +899,50 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     if dropped is not None:
         raise dropped
     return target, state
+
+
+class RegistryOpenedOnUse:
+    """``MlflowRegistry(tracking_uri)`` opened at its first use (``rollback_model``'s): a step refused
+    before it reads the registry opens none — opening a local store that is not there creates an
+    empty one — while :func:`_refuse_rollback` still knows the URI to tell whether there is a store
+    to record the refusal in."""
+
+    def __init__(self, tracking_uri: str = ""):
+        self.tracking_uri = tracking_uri
+        self._opened: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._opened is None:
+            from ctloop.registry import MlflowRegistry
+
+            self._opened = MlflowRegistry(self.tracking_uri)
+        return getattr(self._opened, name)
+
+
+def _refuse_rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str,
+                     cfg: RolloutConfig, to_version: str, run_id: str, refusal: ConfigError) -> NoReturn:
+    """:func:`rollback` refused for bad input: recorded by :func:`_rollback_refused` unless the
+    version is the one it would serve (the refusal that says so: nothing failed to record), nor in a
+    local store that is not there (``tracking.existing_store``: opening it would create an empty one)."""
+    from ctloop.storage import kserve_storage_uri
+    from ctloop.tracking import existing_store
+
+    try:
+        if getattr(registry, "tracking_uri", None) is not None:
+            existing_store(registry.tracking_uri)
+        champion = registry.champion(model_name) if not to_version else None
+        target = to_version or (str(champion.version) if champion is not None else "")
+        uri = kserve_storage_uri(registry.model_artifact_uri(model_name, failed_version))
+    except CtloopError:
+        raise refusal from None
+    if target == failed_version:
+        raise refusal
+    if str(refusal).endswith("; nothing written"):  # the line says what was written: the record
+        refusal = ConfigError(str(refusal).removesuffix("; nothing written"))
+    failed = f"the canary of {model_name} v{failed_version} on {cfg.inference_service} is to be rolled back ({reason})"
+    raise ServingBadInput(_rollback_refused(registry, isvcs, model_name=model_name, version=failed_version,
+                                            champion=target or "?", failed=failed, reason=reason, run_id=run_id,
+                                            cfg=cfg, uri=uri, tags={}, refusal=refusal)) from refusal
 
 
 def _pin_out_then_raise(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig, failed_version: str,
@@ -1003,7 +1089,7 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
 
 # the audit events that record a decision about a release (the others record what was written:
 # deploy, traffic, validate_serving, ...); promote_aborted is how audit_log shows an aborted promote
-DECISION_EVENTS = ("analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
+DECISION_EVENTS = ("analysis", "traffic_promote", "promote", "promote_aborted", "rollback", "deploy_held")
 
 
 def last_decision(records: list[dict[str, str]], inference_service: str,
@@ -1019,7 +1105,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
     among ``records`` (or naming another service) it is left out, not claimed by every service.
     ``decided``: the analysis' decision (promote, rollback, hold, stopped, refused), ``promoted`` (traffic
     to 100 %), ``champion`` (the registry alias moved), ``promotion aborted``, ``rolled back to
-    vN``, ``rollback held`` or ``rollback refused`` (a failed deploy's rollback that met bad input)."""
+    vN``, ``rollback held``, ``rollback refused`` (a failed deploy's rollback that met bad input) or
+    ``deploy held`` (the deploy stopped on a change made outside the rollout while it waited)."""
     deployed = {r.get("pipeline_run"): r for r in records if r.get("event") == "deploy" and r.get("pipeline_run")}
 
     def another(record: dict[str, str]) -> bool:
@@ -1036,7 +1123,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
             if deploy is None or not (deploy.get("inference_service") or deploy.get("name")) or another(deploy):
                 continue
         decided = {"analysis": record.get("decision", "") or "?", "traffic_promote": "promoted (traffic 100 %)",
-                   "promote": "champion", "promote_aborted": "promotion aborted"}.get(event, "")
+                   "promote": "champion", "promote_aborted": "promotion aborted",
+                   "deploy_held": "deploy held"}.get(event, "")
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
                        if record.get("action") == "refused" else f"rolled back to v{record.get('to_version') or '?'}")
