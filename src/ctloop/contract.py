@@ -184,6 +184,9 @@ class DataContract:
             if allowed is not None and not isinstance(allowed, list | tuple):
                 raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
             for i, value in enumerate(allowed or ()):  # a cell holds one value: '[north]' matched no row
+                if isinstance(value, datetime.datetime):  # `- 2024-01-01T10:00:00Z`: YAML's reading is not the
+                    # text written (no 'T', 'Z' as '+00:00'), which a dict no longer holds: no quote to copy
+                    raise ConfigError(f"{path}.allowed[{i}]: a time to YAML, not text: quote it as the file writes it")
                 if isinstance(value, datetime.date):  # `- 2024-01-01`: one value, but no text
                     raise ConfigError(f"{path}.allowed[{i}]: {value} is a date to YAML, not text: quote it "
                                       f"('{value}')")
