@@ -61,17 +61,25 @@ def _log(root: Path, x: np.ndarray) -> None:
         ).to_parquet(day / f"part-{k}.parquet")
 
 
-def _judged(tmp_path: Path, labels: list[int]) -> list[core.WindowJudgement]:
+REFERENCE = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)})
+
+
+def _judged(
+    tmp_path: Path,
+    labels: list,
+    classes: list | None = None,
+    reference: pd.DataFrame | None = REFERENCE,
+) -> list[core.WindowJudgement]:
     (tmp_path / "labels.csv").write_text(
         "request_id,label\n" + "".join(f"{i},{y}\n" for i, y in enumerate(labels))
     )
-    ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store"))
-    reference = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)})
+    if labels:
+        ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store"))
     champion = Champion(
         "1",
         "classification",
         ["x"],
-        [0, 1],
+        [0, 1] if classes is None else classes,
         reference,
         {"roc_auc": 0.8},
         pd.Timestamp("2026-01-01", tz="UTC"),
@@ -168,6 +176,34 @@ def test_a_window_with_values_and_known_labels_says_neither(tmp_path):
             judged.warnings
         )
         assert judged.series["unseen_labels"] == judged.series["empty_features"] == 0
+
+
+def test_a_champion_of_unknown_classes_counts_no_unseen_labels(tmp_path):
+    # a review of round 58: 'yes'/'no' were counted as labels of a class it never saw (the gauge fired alerts)
+    _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
+    for judged in _judged(tmp_path, [("yes", "no", "maybe")[i % 3] for i in range(N)], classes=[]):
+        assert judged.record.get("unseen_labels") is None, judged.record
+        assert "unseen_labels" not in judged.series and "unseen_classes" not in judged.tags
+        pushed = window_samples(
+            judged.published(MonitoringConfig.from_dict({"log_root": "x"})), now=0
+        )
+        assert not [s for s in pushed if s[0] == "ctloop_monitoring_unseen_labels"], pushed
+
+
+def test_unchecked_counts_are_none_not_zero(tmp_path):
+    # a review of round 58: no reference recorded and pushed empty_features 0 ("checked, none"), and a window
+    # with no labels put unseen_labels 0.0 in MLflow while its record said None
+    _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
+    for judged in _judged(tmp_path, [], reference=None):
+        for name in ("unseen_labels", "empty_features"):
+            assert judged.record.get(name) is None and name not in judged.series, (
+                name,
+                judged.record,
+            )
+        pushed = window_samples(
+            judged.published(MonitoringConfig.from_dict({"log_root": "x"})), now=0
+        )
+        assert not [s for s in pushed if s[0].endswith(("unseen_labels", "empty_features"))], pushed
 
 
 def test_monitor_history_carries_the_counts(sqlite_tracking):
