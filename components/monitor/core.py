@@ -456,8 +456,9 @@ def _empty(out: WindowJudgement, alignment: FeatureAlignment | None, champion: C
     engine compared them (and counted them drifted)."""
     from ctloop.unseen import empty_features, empty_said
 
-    empty = [] if alignment is None or champion.reference is None else empty_features(
-        alignment.empty, lambda _: True, champion.reference)
+    if alignment is None or champion.reference is None:
+        return  # not checked: no count (None, no gauge), not "checked, none"
+    empty = empty_features(alignment.empty, lambda _: True, champion.reference)
     out.warnings.extend(empty_said(f, "this window") for f in empty)
     out.record["empty_features"] = len(empty)
     out.series["empty_features"] = float(len(empty))
@@ -652,10 +653,14 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         # labels of a class the champion never saw: scored as errors, as the backtest's windows score them
         # (triggers.realized_record, the one computation of both; until round 58 left out here, so the
         # backtest did not replay production's verdict on a window with a late class), said as the backtest
-        # says them and counted for a dashboard or an alert (ctloop.unseen)
-        unseen = unseen_labels(rows[LABEL], list(champion.classes or BINARY_CLASSES)) \
-            if champion.task == "classification" else UnseenLabels()
-        out.record["unseen_labels"] = unseen.rows
+        # says them and counted for a dashboard or an alert (ctloop.unseen); counted only against known
+        # classes, as the canary check does: a champion of unknown classes has none unseen (None, no gauge),
+        # not 'yes'/'no' against BINARY_CLASSES
+        counted = champion.task == "classification" and bool(champion.classes) and bool(len(rows))
+        unseen = unseen_labels(rows[LABEL], list(champion.classes)) if counted else UnseenLabels()
+        if counted:  # labels scored: a count in the record and in MLflow alike
+            out.record["unseen_labels"] = unseen.rows
+            out.series["unseen_labels"] = float(unseen.rows)
         if unseen.classes:
             out.tags["unseen_classes"] = ",".join(unseen.classes)
         # a classifier's label that is no class of the champion is one it never saw, a missing one is no label
@@ -682,8 +687,6 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
             # the record keeps numbers (MLflow metrics): an undefined statistic is not written
             out.record.update({k: v for k, v in got.items() if v is not None or k == "realized"})
     out.series["realized_rows"] = float(out.record["realized_rows"])
-    if champion.task == "classification":
-        out.series["unseen_labels"] = float(out.record.get("unseen_labels", 0))
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])
     for key in ("chance_gap", "chance_gap_se"):  # what the below-chance rule read (rules._below_chance)

@@ -184,6 +184,9 @@ class DataContract:
             if allowed is not None and not isinstance(allowed, list | tuple):
                 raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
             for i, value in enumerate(allowed or ()):  # a cell holds one value: '[north]' matched no row
+                if isinstance(value, datetime.datetime):  # `- 2024-01-01T10:00:00Z`: YAML's reading is not the
+                    # text written (no 'T', 'Z' as '+00:00'), which a dict no longer holds: no quote to copy
+                    raise ConfigError(f"{path}.allowed[{i}]: a time to YAML, not text: quote it as the file writes it")
                 if isinstance(value, datetime.date):  # `- 2024-01-01`: one value, but no text
                     raise ConfigError(f"{path}.allowed[{i}]: {value} is a date to YAML, not text: quote it "
                                       f"('{value}')")
@@ -568,8 +571,8 @@ ONE_HOT_MIN_FREQUENCY = 5
 ONE_HOT_MAX_CATEGORIES = 256
 NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it a column of amounts
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
-# the texts that mark a gap or an error in a column of numbers, case-folded (besides texts of punctuation only: '?',
-# '-', '.', '--'): pandas.read_csv's default na_values (pandas 2.3, pandas/_libs/parsers.pyx STR_NA_VALUES; a Parquet
+# the texts that mark a gap or an error in a column of numbers, case-folded (besides texts of :data:`MARKER_PUNCTUATION`
+# only: '?', '-', '.', '--', '—', '*', '/'): pandas.read_csv's default na_values (pandas 2.3, pandas/_libs/parsers.pyx STR_NA_VALUES; a Parquet
 # string or a read with keep_default_na=False keeps them), a spreadsheet's error values and the words exports write.
 # Only a column whose every word is one of these is refused: a name ('Lobby' among room numbers) is a category
 MISSING_MARKERS = frozenset({
@@ -579,10 +582,34 @@ MISSING_MARKERS = frozenset({
     "#null!", "#error!"})
 
 
+# the punctuation a gap or an error is written with ('?', '-', '--', '.', '—', '*', '/', '...'): a text of these only is
+# a marker; other symbols ('★', '+', '€', '#') are categories
+MARKER_PUNCTUATION = frozenset("?-.–—*/_")
+
+
 def missing_marker(text: Any) -> bool:
-    """Whether ``text`` marks a gap or an error (:data:`MISSING_MARKERS`, or punctuation only: '?', '-', '.')."""
+    """Whether ``text`` marks a gap or an error (:data:`MISSING_MARKERS`, or :data:`MARKER_PUNCTUATION` only: '?',
+    '-', '.')."""
     key = str(text).strip().casefold()
-    return key in MISSING_MARKERS or (bool(key) and not any(c.isalnum() for c in key))
+    return key in MISSING_MARKERS or (bool(key) and all(c in MARKER_PUNCTUATION for c in key))
+
+
+def _clearly_number(text: str) -> bool:
+    """Whether ``text`` (stripped, not a plain number) is clearly a number written as text: thousands separators or a
+    decimal comma ('1,500', '12,5'), a currency amount ('$1,200', 'CHF 12.50') or a number with a known unit
+    (:data:`CAPITALISED_UNITS`, :data:`ONE_LETTER_UNITS`, :data:`MULTIPLIERS`, '%'). A letter suffix ('12B', '2XL',
+    '12 bis', '12 Downs') or a letters prefix ('APT 4') is a name."""
+    m = re.fullmatch(WRITTEN_NUMBER, text)
+    if not m:
+        return False
+    pre, suf = m.group("pre"), m.group("suf")
+    if pre and pre.isalpha():  # a currency code: an amount has a '.' or ',' ('CHF 12.50'; 'APT 4' is a unit's name)
+        return not suf and ("." in m.group("num") or "," in m.group("num"))
+    if not suf:
+        return True
+    key = suf.rstrip(".").lstrip("°").casefold()
+    return (not any(c.isalpha() for c in suf) or key in CAPITALISED_UNITS or key in ONE_LETTER_UNITS
+            or multiplier(key) is not None)
 
 
 def gaps_as_nan(values: pd.Series) -> pd.Series:
@@ -840,15 +867,18 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str], *,
                        if (m := match_written(str(t).strip())))
         # a name among the words ('Lobby', 'Suite A' among room numbers; not a marker nor a written number, '96,276 km'
         # beside '?' is refused for the '?'): a categorical column, noted, never refused
-        named = not worded and any(not missing_marker(t) and not match_written(str(t).strip()) for t in others)
+        # a word that is neither a marker nor clearly a number is a name ('12B', 'APT 4', '12 Downs', '★')
+        named = not worded and any(not missing_marker(t) and not _clearly_number(str(t).strip()) for t in others)
         if n_written or worded or named:  # plain numbers and a few written ones ('1,500' among '980'): noted
             if written is not None:
                 written[str(name)] = _note(name, distinct[~is_word], seen, distinct_words, rows[is_word],
                                            is_written, nums, unit, gaps, named=named)
             continue
+        # the markers that refuse the column, not a written number beside them ('96,276 km' is data)
+        markers = ", ".join(repr(t) for t in others if missing_marker(t))
         violations.append((str(name), "dtype", n_words, f"numbers in {number_rows} rows but text "
-                           f"in the others (e.g. {others[0]!r}): read as text, each number a category the "
-                           "model cannot learn from; blank those cells (an empty cell is a gap) or fix them"))
+                           f"in the others (e.g. {markers}): read as text, each number a category the model cannot "
+                           f"learn from; blank the cells holding {markers} (an empty cell is a gap) or fix them"))
     if violations:
         raise DataValidationError(violations)
     return passed

@@ -13,6 +13,7 @@ import pandas as pd
 from mlflow.tracking._tracking_service import client as tracking_client
 
 from ctloop.monitoring.store import MonitoringStore
+from ctloop.reports import format_history
 
 REAL = tracking_client.get_current_time_millis
 T0 = pd.Timestamp("2026-12-04T00:00:00Z")
@@ -50,3 +51,14 @@ def test_monitor_history_shows_the_newest_windows_whatever_the_pods_clocks(sqlit
     _record(store, T0 + pd.Timedelta(hours=5), monkeypatch, skew_h=-24)
     shown = store.windows(limit=3)
     assert shown["window_end"].tolist() == [T0 + pd.Timedelta(hours=h) for h in (3, 4, 5)], shown
+    # round 58: the history (its table, CSV and JSON) carries what the champion never saw; in this test's store,
+    # as a fresh one costs 0.6 s (the process's first 9 s: tests/monitoring/test_r58_monitor_unseen_said.py)
+    store.record(window_end=T0, metrics={"rows": 60.0, "realized_rows": 54.0, "unseen_labels": 6.0,
+                                         "empty_features": 1.0}, tags={}, retrain=False, rule="none", reason="",
+                 metric="roc_auc", warnings=[])
+    oldest = store.windows().iloc[:1]
+    assert oldest[["unseen_labels", "empty_features"]].to_dict("records") == [
+        {"unseen_labels": 6.0, "empty_features": 1.0}]
+    head, row = format_history(oldest).splitlines()
+    end = head.index("unseen_labels") + len("unseen_labels")  # right-aligned: the count ends where its header ends
+    assert row[:end].split()[-1] == "6", (head, row)

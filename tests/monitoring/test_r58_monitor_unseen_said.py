@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mlflow  # at import: the session's migrated sqlite schema is copied into each fresh store (tests/conftest.py)
 import numpy as np
 import pandas as pd
 
@@ -29,8 +28,6 @@ from ctloop.labels.store import ingest_labels, read_labels
 from ctloop.monitoring import window as W
 from ctloop.monitoring.champion import Champion
 from ctloop.monitoring.prometheus import window_samples
-from ctloop.monitoring.store import MonitoringStore
-from ctloop.reports import format_history
 
 END = pd.Timestamp("2026-01-05T01:00:00Z")
 N = 60
@@ -62,17 +59,25 @@ def _log(root: Path, x: np.ndarray) -> None:
         ).to_parquet(day / f"part-{k}.parquet")
 
 
-def _judged(tmp_path: Path, labels: list[int]) -> list[core.WindowJudgement]:
+REFERENCE = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)})
+
+
+def _judged(
+    tmp_path: Path,
+    labels: list,
+    classes: list | None = None,
+    reference: pd.DataFrame | None = REFERENCE,
+) -> list[core.WindowJudgement]:
     (tmp_path / "labels.csv").write_text(
         "request_id,label\n" + "".join(f"{i},{y}\n" for i, y in enumerate(labels))
     )
-    ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store"))
-    reference = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)})
+    if labels:
+        ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store"))
     champion = Champion(
         "1",
         "classification",
         ["x"],
-        [0, 1],
+        [0, 1] if classes is None else classes,
         reference,
         {"roc_auc": 0.8},
         pd.Timestamp("2026-01-01", tz="UTC"),
@@ -171,26 +176,33 @@ def test_a_window_with_values_and_known_labels_says_neither(tmp_path):
         assert judged.series["unseen_labels"] == judged.series["empty_features"] == 0
 
 
-def test_monitor_history_carries_the_counts(sqlite_tracking):
-    """``ctloop monitor history`` (its table, CSV and JSON: ``MonitoringStore.windows``) carries both counts."""
-    mlflow.set_tracking_uri(sqlite_tracking)
-    store = MonitoringStore(mlflow.MlflowClient(sqlite_tracking), "credit-unseen")
-    metrics = {"rows": 60.0, "realized_rows": 54.0, "unseen_labels": 6.0, "empty_features": 1.0}
-    store.record(
-        window_end=END,
-        metrics=metrics,
-        tags={},
-        retrain=False,
-        rule="none",
-        reason="",
-        metric="roc_auc",
-        warnings=[],
-    )
-    shown = store.windows()
-    assert shown[["unseen_labels", "empty_features"]].to_dict("records") == [
-        {"unseen_labels": 6.0, "empty_features": 1.0}
-    ]
-    head, row = format_history(shown).splitlines()
-    # columns right-aligned: the count ends where its header ends
-    end = head.index("unseen_labels") + len("unseen_labels")
-    assert row[:end].split()[-1] == "6", (head, row)
+def test_a_champion_of_unknown_classes_counts_no_unseen_labels(tmp_path):
+    # a review of round 58: 'yes'/'no' were counted as labels of a class it never saw (the gauge fired alerts)
+    _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
+    for judged in _judged(tmp_path, [("yes", "no", "maybe")[i % 3] for i in range(N)], classes=[]):
+        assert judged.record.get("unseen_labels") is None, judged.record
+        assert "unseen_labels" not in judged.series and "unseen_classes" not in judged.tags
+        pushed = window_samples(
+            judged.published(MonitoringConfig.from_dict({"log_root": "x"})), now=0
+        )
+        assert not [s for s in pushed if s[0] == "ctloop_monitoring_unseen_labels"], pushed
+
+
+def test_unchecked_counts_are_none_not_zero(tmp_path):
+    # a review of round 58: no reference recorded and pushed empty_features 0 ("checked, none"), and a window
+    # with no labels put unseen_labels 0.0 in MLflow while its record said None
+    _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
+    for judged in _judged(tmp_path, [], reference=None):
+        for name in ("unseen_labels", "empty_features"):
+            assert judged.record.get(name) is None and name not in judged.series, (
+                name,
+                judged.record,
+            )
+        pushed = window_samples(
+            judged.published(MonitoringConfig.from_dict({"log_root": "x"})), now=0
+        )
+        assert not [s for s in pushed if s[0].endswith(("unseen_labels", "empty_features"))], pushed
+
+
+# the history's counts (ctloop monitor history): tests/monitoring/test_hunt37_monitor_history_clocks.py,
+# in that test's store (a fresh store here cost 9 s as the process's first, a review of round 58 measured)

@@ -108,14 +108,25 @@ def _deep_plain(value: Any) -> Any:
     return _plain(value)
 
 
+def _whole(where: str) -> Any:
+    """``json.loads``' ``parse_int`` for a value given at ``where`` ('--params', '--param NAME'): ``int``, and a whole
+    number of more digits than Python converts (``sys.get_int_max_str_digits()``: ``ValueError``, a traceback) refused
+    in one line, naming its own digits (a quoted string of digits or a long float is no such number)."""
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{where}: {C.long_number(len(text.lstrip('-')))}") from None
+    return parse
+
+
 def loads_object(text: str, **kwargs: Any) -> Any:
     """``json.loads(text)`` (``--params``) whose top-level numbers carry the text they were written
     as, like ``--param`` values: a text parameter given ``{"model_name": 2024.10}`` is ``"2024.10"``,
     not ``json.dumps(2024.1)``. Numbers inside sections stay plain numbers."""
-    if digits := C.too_many_digits(text):  # json.loads: ValueError, a traceback
-        raise ConfigError(f"--params: {C.long_number(digits)}")
+    whole = _whole("--params")
     try:
-        data = json.loads(text, parse_int=lambda t: _given(int(t), t), parse_float=lambda t: _given(float(t), t),
+        data = json.loads(text, parse_int=lambda t: _given(whole(t), t), parse_float=lambda t: _given(float(t), t),
                           **kwargs)
     except RecursionError:
         raise _nesting_error("--params") from None
@@ -133,15 +144,15 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
-        if digits := C.too_many_digits(raw):  # json.loads and json_of_yaml's PyYAML: ValueError, a traceback
-            raise ConfigError(f"{flag} {key.strip()}: {C.long_number(digits)}")
         try:
-            value = json.loads(raw)
+            value = json.loads(raw, parse_int=_whole(f"{flag} {key.strip()}"))
         except RecursionError:
             raise _nesting_error(f"{flag} {key.strip()}") from None
         except json.JSONDecodeError as exc:
             if raw.lstrip().startswith(("{", "[")):
                 meant = C.json_of_yaml(raw)  # {roc_auc: 0.7}: YAML's flow style, JSON wants "roc_auc"
+                if not meant and (digits := C.too_many_digits(raw)):  # {max_iter: 1000…0}: PyYAML's ValueError
+                    raise ConfigError(f"{flag} {key.strip()}: {C.long_number(digits)}") from None
                 example = (f"did you mean {flag} '{key.strip()}={meant}'?" if meant else
                            f"quote it for the shell, e.g. {flag} '{key.strip()}={{\"tolerance\": 0.02}}'")
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
