@@ -1799,7 +1799,9 @@ class MlflowRegistry:
             lock = None
             notes.append(str(exc))
         # an "unconfirmed" tag the records read above confirm (one tag-filtered search; was: never checked again)
-        ever = _ever(counted, champ)
+        # the records alone: the alias' version is no record (was: a hand-set champion tagged "unconfirmed" read as
+        # restored from the trash)
+        ever = _ever(counted, "")
         restored = sorted((str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)
                            if str(mv.version) in ever), key=int)
         hand_set = bool(champ) and promotion is None and aliases.get(CHALLENGER) == champ
