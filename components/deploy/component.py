@@ -33,7 +33,9 @@ def deploy_canary(
     this step in that run (``KFP_RETRY_INDEX`` > 0) fails at once, writing nothing, instead of
     waiting as long again; the run retried as a whole (KFP "Retry run") deploys again
     (docs/operations.md "Retries on a stock KFP install"). A Standard (RawDeployment) service is
-    refused. Code:
+    refused. The continuous-training run that registered the version deploys it only while the champion its gate
+    compared it with (tag ``ctloop.gate_champion``) is champion still (or none is): another run's promotion since
+    fails the step before anything is written. Code:
     ``ctloop.serving.release.deploy``.
 
     Args:

@@ -25,7 +25,10 @@ def promote_model(
     ``champion`` moves to ``version`` (read back to detect a concurrent writer),
     ``previous-champion`` points at the version it replaces, both versions are tagged with the
     hand-over time, reason and pipeline run, and an audit record is written. Promoting the current
-    champion again changes nothing. Code: ``ctloop.serving.release.promote``.
+    champion again changes nothing. The continuous-training run that registered the version promotes it only while
+    the champion its gate compared it with (tag ``ctloop.gate_champion``) is champion still (or none is): checked
+    before the traffic moves and again under the promotion lock; another run's promotion since fails the step with
+    nothing written. Code: ``ctloop.serving.release.promote``.
 
     Args:
         model_name: Registered model name in MLflow.

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from ctloop.config import RolloutConfig
-from ctloop.registry import TAG_GATE_DECISION
+from ctloop.registry import TAG_GATE_CHAMPION, TAG_GATE_DECISION
 
 TAG_PREFIX = "ctloop."
 # What happens after registration (register_model's ``route`` output; the pipeline branches on it).
@@ -80,8 +80,9 @@ def registration_tags(
 
     Keys: ``ctloop.pipeline_run_id``, ``ctloop.pipeline_run_name``, ``ctloop.dataset_digest``,
     :data:`ctloop.registry.TAG_GATE_DECISION` (``approved``), ``ctloop.gate_reason``, ``ctloop.code_version``,
-    ``ctloop.task``, ``ctloop.estimator``, ``ctloop.target`` and one ``ctloop.metric.<name>`` per
-    numeric gate metric.
+    ``ctloop.task``, ``ctloop.estimator``, ``ctloop.target``, one ``ctloop.metric.<name>`` per
+    numeric gate metric and :data:`ctloop.registry.TAG_GATE_CHAMPION`, the champion the gate compared the model
+    with (``evaluate_model``'s metrics metadata ``champion_version``; "" for none; absent there, not written).
     """
     tags: dict[str, str] = {
         "ctloop.pipeline_run_id": pipeline_run_id,
@@ -95,6 +96,8 @@ def registration_tags(
         "ctloop.target": str(meta.get("target", "")),
         "ctloop.sklearn_version": str(meta.get("sklearn_version", "")),
     }
+    if "champion_version" in gate_metrics:  # what a promotion by this run checks (registry.refuse_champion_changed)
+        tags[TAG_GATE_CHAMPION] = str(gate_metrics["champion_version"] or "")
     for name, value in sorted(gate_metrics.items()):
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue

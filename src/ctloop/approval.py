@@ -205,6 +205,9 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
     rollout = _rollout(name, target)
     if approve and state != REJECTED:  # a rejected one is refused below
         _not_older_than_champion(registry, name, target.version, state)
+        changed = getattr(registry, "refuse_champion_changed", None)
+        if callable(changed):  # the champion its gate compared it with (its tags say) is champion still
+            changed(name, target.version, tags=target.tags, doing="approving")
         refuse = getattr(registry, "refuse_deleted_run", None)
         if callable(refuse):  # its training run in MLflow's trash: refused, nothing recorded (rejecting it works)
             refuse(name, target.version, "approve",

@@ -112,6 +112,9 @@ TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
 TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
 TAG_GATE_DECISION = "ctloop.gate_decision"  # the register component's (components/register/core.py), since the first
+# the champion version the gate compared the version with ("" for none), from evaluate_model's metrics metadata
+# (register_model writes it): a promotion by the run that registered it needs that champion to be still champion
+TAG_GATE_CHAMPION = "ctloop.gate_champion"
 TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in place: the version it copies
 # what a rollback of the version's canary set (``serving.release``): rolled back, or held (another model
 # took the spec); such a version is never ``challenger`` (:meth:`MlflowRegistry.drop_challenger`)
@@ -1544,7 +1547,7 @@ class MlflowRegistry:
     # ------------------------------------------------------------------ promotion
     def promote(
         self, name: str, version: str, *, reason: str, pipeline_run: str = "",
-        then: Callable[[], None] | None = None,
+        then: Callable[[], None] | None = None, gate_champion: str | None = None,
     ) -> str | None:
         """Make ``version`` the champion (module docstring: the protocol); returns the version it
         replaced (or None).
@@ -1557,6 +1560,8 @@ class MlflowRegistry:
         other text is a ConfigError before anything is written. ``then``: called under the lock once
         ``version`` is champion (``ctloop approve`` clears ``pending-approval`` there: outside the lock, a
         newer version's request written between its read of the alias and its delete was deleted with it).
+        ``gate_champion`` (a gate-driven promotion: the champion its gate compared ``version`` with, "" for none):
+        refused under the lock, nothing written, when another version is champion now (:meth:`refuse_champion_changed`).
         """
         version = check_model_version(version)
         self.refuse_deleted_run(name, version)  # fails clearly if it does not exist, or its run is deleted
@@ -1572,6 +1577,8 @@ class MlflowRegistry:
             # champion from before that promotion as the one it replaced (rollback skipped that one)
             champion = self.get_alias(name, CHAMPION)
             current = champion.version if champion is not None else ""
+            if gate_champion is not None:  # under the lock: no other promotion can come between this and the commit
+                self.refuse_champion_changed(name, version, gate_champion, current=current)
             if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
@@ -1594,6 +1601,38 @@ class MlflowRegistry:
             if then is not None:
                 then()
         return intent.previous or None
+
+    def refuse_champion_changed(self, name: str, version: str, gate_champion: str | None = None, *,
+                                tags: dict[str, str] | None = None, current: str | None = None,
+                                doing: str = "promoting") -> None:
+        """Refuse, in one line, a gate-driven release of ``version`` when the champion now (``current``; the alias
+        read when None) is neither ``version`` (a retry of a promotion that committed) nor ``gate_champion``, the
+        champion this run's gate compared ``version`` with ("" for none), nor none: another run promoted it since (two
+        continuous-training runs of one model at once), or it was set by hand. Was: promoted over it, a model never
+        compared with it, recorded as replacing it with a reason about the other one, and neither run told.
+        ``tags``: the version's, whose :data:`TAG_GATE_CHAMPION` is ``gate_champion``; none there, or None: no check
+        (not a gate's version, or registered before round 58)."""
+        if tags is not None:
+            gate_champion = tags.get(TAG_GATE_CHAMPION)
+        if gate_champion is None:
+            return
+        if current is None:
+            current = self.aliases(name).get(CHAMPION, "")
+        version, judged = str(version), str(gate_champion or "")
+        if current in ("", version, judged):  # none now (deleted since, say): it replaces no model unjudged
+            return
+        record = next((p for p in reversed(_counted(self._promotions(name), current)) if p.version == current), None)
+        if record is None:
+            now = f"v{current} (set outside ctloop: no promotion record names it)"
+        else:
+            by = f"by pipeline run {record.pipeline_run}" if record.pipeline_run else "outside a pipeline run"
+            now = f"v{current} (promoted {by} at {record.at})"
+        raise RegistryError(
+            f"not {doing} {name} v{version}: the champion is {now}, but v{version}'s gate compared it with "
+            f"{'v' + judged if judged else 'no champion'}; nothing was changed; run the pipeline again to gate a new "
+            f"version against the champion, or release v{version} anyway (moves all traffic, no canary): "
+            f"`ctloop rollout promote --isvc ... --namespace ... {shell_option('--model-name', name)} "
+            f"--version {version} --reason ...`")
 
     def _write_intent(
         self, name: str, version: str, previous: str, reason: str, pipeline_run: str,
@@ -1799,7 +1838,9 @@ class MlflowRegistry:
             lock = None
             notes.append(str(exc))
         # an "unconfirmed" tag the records read above confirm (one tag-filtered search; was: never checked again)
-        ever = _ever(counted, champ)
+        # the records alone: the alias' version is no record (was: a hand-set champion tagged "unconfirmed" read as
+        # restored from the trash)
+        ever = _ever(counted, "")
         restored = sorted((str(mv.version) for mv in self._was_champion_tagged(name, UNCONFIRMED_WAS_CHAMPION)
                            if str(mv.version) in ever), key=int)
         hand_set = bool(champ) and promotion is None and aliases.get(CHALLENGER) == champ
@@ -3131,6 +3172,7 @@ __all__ = [
     "TRUNCATED",
     "TAG_ROLLOUT_NOT_READY",
     "TAG_ROLLOUT_HELD",
+    "TAG_GATE_CHAMPION",
     "ModelVersion",
     "MlflowRegistry",
     "Promotion",

@@ -66,6 +66,7 @@ def test_first_model_then_drift_retrain_promote(tmp_path, mlflow_url, gcs_bucket
     assert tags["ctloop.dataset_digest"] == first.output("prepare-data", "digest")
     assert tags["ctloop.gate_decision"] == "approved"
     assert tags["ctloop.pipeline_run_id"]
+    assert tags["ctloop.gate_champion"] == ""  # the gate judged it against no champion (what its promotion checks)
 
     quiet = _run(tmp_path, mlflow_url, name, uri, as_of=_as_of(credit, 4))
     assert quiet.succeeded, quiet.error
@@ -78,6 +79,7 @@ def test_first_model_then_drift_retrain_promote(tmp_path, mlflow_url, gcs_bucket
     assert shock.output("detect-drift", "drifted") is True, shock.output("detect-drift", "reason")
     assert shock.output("evaluate-model", "approved") is True, shock.output("evaluate-model", "reason")
     assert registry.champion(name).version == "2"
+    assert registry.get_version(name, "2").tags["ctloop.gate_champion"] == "1"  # through the Metrics metadata
     assert [h["version"] for h in registry.champion_history(name)] == ["1", "2"]
     assert registry.aliases(name)["previous-champion"] == "1"
 

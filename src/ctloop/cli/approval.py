@@ -36,7 +36,7 @@ def _lock(stack: contextlib.ExitStack, registry, name: str, command: str) -> Non
 
 def _decide(args: argparse.Namespace, approve: bool) -> int:
     from ctloop import approval
-    from ctloop.registry import MlflowRegistry, check_model_name
+    from ctloop.registry import TAG_GATE_CHAMPION, MlflowRegistry, check_model_name
     from ctloop.tracking import existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
@@ -81,8 +81,11 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
             return 0
     # pending-approval cleared under the promotion's lock, as request() writes it (was: after it, where a
     # newer version's request landing between finish's read and its delete lost its alias)
+    # the gate's champion checked again under the promotion's lock (decide checked it under approve's)
+    judged = registry.get_version(args.model_name, decision.version).tags.get(TAG_GATE_CHAMPION)
     previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}",
-                                then=lambda: approval.finish(registry, args.model_name, decision.version))
+                                then=lambda: approval.finish(registry, args.model_name, decision.version),
+                                gate_champion=judged)
     print(f"{args.model_name} champion -> v{decision.version} (previous: {previous or 'none'})")
     return 0
 

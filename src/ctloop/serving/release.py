@@ -39,6 +39,7 @@ from ctloop.registry import (
     ROLLBACK_REFUSED,
     ROLLBACK_TRIED,
     ROLLED_BACK_STATES,
+    TAG_GATE_CHAMPION,
     TAG_ROLLOUT_HELD,
     TAG_ROLLOUT_NOT_READY,
     TAG_ROLLOUT_STATUS,
@@ -231,6 +232,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     tags = dict(registry.get_version(model_name, str(version)).tags or {})
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     champion = registry.champion(model_name)
+    _refuse_champion_changed(registry, model_name, str(version), gate_champion(tags, run_id),
+                             "" if champion is None else str(champion.version), "deploying")  # before any write
     if (tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
             and _names_another(registry, isvcs, name, model_name, uri, champion)):
         # this run's deploy of the version failed and its rollback was held (another model took the
@@ -766,7 +769,11 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     hold the share its walk ended at (the plan's last step) or none: another was set by hand
     (promote_model is retried, and the attempt before may have stopped on that very change) and
     is left to whoever set it (:class:`rollout.ChangedOutside`). ``by_hand`` (``ctloop rollout
-    promote``) promotes any share."""
+    promote``) promotes any share. A gate-driven promotion (:func:`gate_champion`) whose gate's champion is no
+    longer champion is refused before the traffic moves, and again by the registry under its lock."""
+    judged = None if by_hand or not run_id else gate_champion(registry.get_version(model_name, str(version)).tags,
+                                                                run_id)
+    _refuse_champion_changed(registry, model_name, str(version), judged, None, "promoting")  # before the traffic
     if cfg.inference_service:
         from ctloop.storage import kserve_storage_uri
 
@@ -784,7 +791,26 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict(), **_where(cfg)})
-    return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
+    return registry.promote(model_name, version, reason=reason, pipeline_run=run_id,
+                            **({} if judged is None else {"gate_champion": judged}))
+
+
+def gate_champion(tags: Mapping[str, str], run_id: str) -> str | None:
+    """The champion the gate compared a version with ("" for none) when ``run_id`` is the pipeline run that
+    registered it (tags ``ctloop.pipeline_run_id`` and :data:`TAG_GATE_CHAMPION`, ``register_model``'s): its
+    deploy and promotion are the gate's (continuous training). None otherwise — the rollout pipeline, ``ctloop
+    rollout promote``, a version registered before round 58: not checked."""
+    if not run_id or tags.get("ctloop.pipeline_run_id") != run_id or TAG_GATE_CHAMPION not in tags:
+        return None
+    return str(tags[TAG_GATE_CHAMPION])
+
+
+def _refuse_champion_changed(registry: Any, model_name: str, version: str, judged: str | None, current: str | None,
+                             doing: str) -> None:
+    """``registry.refuse_champion_changed`` for a gate-driven step (``judged`` not None), before it writes."""
+    refuse = getattr(registry, "refuse_champion_changed", None)
+    if judged is not None and callable(refuse):
+        refuse(model_name, version, judged, current=current, doing=doing)
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
@@ -1157,4 +1183,4 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
 
 
 __all__ = ["Analysis", "AnalysisStopped", "Outcome", "FIRST_DEPLOYMENT", "DECISION_EVENTS", "deploy", "rollout_config_or_exit", "check_kserve_namespace", "live_check", "analyze", "step_metrics",
-           "render_markdown", "promote", "rollback", "last_decision", "canary"]
+           "render_markdown", "promote", "gate_champion", "rollback", "last_decision", "canary"]
