@@ -596,8 +596,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
               cfg: MonitoringConfig, logged: list[str]) -> None:
     from ctloop.labels.join import reused_note
     from ctloop.labels.realized import (
-        BINARY_CLASSES,
         as_classes,
+        metric_value,
         realized_metrics,
         scorable,
         score_columns,
@@ -650,12 +650,10 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         if champion.task == "classification":  # 'Yes' labels of the class 'yes' read as the gate reads them
             rows = rows.assign(**{LABEL: as_classes(rows[LABEL], champion.classes)})
         usable = scorable(rows[LABEL], champion.classes, champion.task)
-        # labels of a class the champion never saw: scored as errors, as the backtest's windows score them
-        # (triggers.realized_record, the one computation of both; until round 58 left out here, so the
-        # backtest did not replay production's verdict on a window with a late class), said as the backtest
-        # says them and counted for a dashboard or an alert (ctloop.unseen); counted only against known
-        # classes, as the canary check does: a champion of unknown classes has none unseen (None, no gauge),
-        # not 'yes'/'no' against BINARY_CLASSES
+        # labels of a class the champion never saw: left out of the realized metric, said as the backtest
+        # says them (there scored as errors) and counted for a dashboard or an alert (ctloop.unseen); counted
+        # only against known classes, as the canary check does: a champion of unknown classes has none unseen
+        # (None, no gauge), not 'yes'/'no' against BINARY_CLASSES
         counted = champion.task == "classification" and bool(champion.classes) and bool(len(rows))
         unseen = unseen_labels(rows[LABEL], list(champion.classes)) if counted else UnseenLabels()
         if counted:  # labels scored: a count in the record and in MLflow alike
@@ -663,29 +661,25 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
             out.series["unseen_labels"] = float(unseen.rows)
         if unseen.classes:
             out.tags["unseen_classes"] = ",".join(unseen.classes)
-        # a classifier's label that is no class of the champion is one it never saw, a missing one is no label
-        scored_too = ~usable & rows[LABEL].notna().to_numpy() if champion.task == "classification" else ~usable
-        if unseen.rows:
+        if unseen.rows and unseen.rows == int((~usable).sum()):
             out.warnings.append(unseen.said(f"v{champion.version}", total=len(rows), whose="the window's",
-                                            noun="labelled rows", fate="scored as errors"))
-        if not (usable | scored_too).all():
-            left = ~(usable | scored_too)
-            sample = rows.loc[left, LABEL].iloc[0]
+                                            noun="labelled rows", fate="left out of the realized metric"))
+        elif not usable.all():
+            sample = rows.loc[~usable, LABEL].iloc[0]
             sample = sample.item() if hasattr(sample, "item") else sample  # 2.0, not np.float64(2.0)
             shown = repr(sample)
             if isinstance(sample, str) and not sample.isascii():  # may print like a class: its characters
                 shown += f", written {ascii(sample)}"
-            out.warnings.append(f"{int(left.sum())} labels left out of the realized metric: not "
+            out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
                                 + (f"a class of the champion {champion.classes} (e.g. {shown})" if champion.classes
                                    else f"numbers (e.g. {shown})"))
-        rows = rows[usable | scored_too]
+        rows = rows[usable]
         out.tags["realized_rows_are"] = how
         out.record["realized_rows"] = int(len(rows))
         if len(rows):
-            got = served_realized(champion.task, out.metric, list(champion.classes or BINARY_CLASSES),
-                                  rows[LABEL], rows[score])
-            # the record keeps numbers (MLflow metrics): an undefined statistic is not written
-            out.record.update({k: v for k, v in got.items() if v is not None or k == "realized"})
+            value = metric_value(out.metric, rows[LABEL], rows[score], champion.classes)
+            out.record["realized"] = value if value == value else None
+            out.record.update(served_realized(champion.task, champion.classes, rows[LABEL], rows[score]))
     out.series["realized_rows"] = float(out.record["realized_rows"])
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])

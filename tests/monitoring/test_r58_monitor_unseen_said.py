@@ -5,7 +5,6 @@ window says too, from the same code (:mod:`ctloop.unseen`), and records as field
   and the warning said ``"6 labels left out of the realized metric: not a class of the champion [0, 1] (e.g.
   2.0)"`` with no field to count them; now ``"6 of the window's 60 labelled rows are labelled '2', a class v1
   never saw: left out of the realized metric"``, with ``unseen_labels`` in the window's metrics and ``unseen_classes`` in its tags;
-  since r58-realized scored as errors, as the backtest scores them (``...: scored as errors``, test_r58_realized_shared);
 * a feature the champion learnt with values and none in the window's requests (stop 58's medicare_private_gap:
   the income feed broken for three days): the drift engine counted the column drifted and the window said
   nothing; now ``"column 'x' has no values in this window (the champion learnt it with values)"``, with
@@ -135,10 +134,10 @@ def test_labels_of_a_class_the_champion_never_saw_are_said_as_the_backtest_says_
         labels[i] = 2
     _log(tmp_path / "logs", np.random.default_rng(1).normal(size=N))
     for judged in _judged(tmp_path, labels):
-        said = "6 of the window's 60 labelled rows are labelled '2', a class v1 never saw: scored as errors"
+        said = "6 of the window's 60 labelled rows are labelled '2', a class v1 never saw: left out of the realized metric"
         assert said in judged.warnings, judged.warnings
         assert not any("not a class of the champion" in w for w in judged.warnings), judged.warnings
-        assert judged.record["realized_rows"] == N  # scored as errors since r58-realized: was N - 6, left out
+        assert judged.record["realized_rows"] == N - 6
         assert judged.record["unseen_labels"] == judged.series["unseen_labels"] == 6
         assert judged.tags["unseen_classes"] == "2"
         assert judged.output_metrics()["unseen_labels"] == 6  # the KFP Metrics of the window

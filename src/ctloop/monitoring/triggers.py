@@ -577,53 +577,20 @@ def prediction_drift(gate: dict[str, float], proba: Any, logged: tuple[float, in
     return {"psi": value, "psi_bound": bound}
 
 
-def realized_record(task: str, metric: str, y: Any, proba: Any, classes: list | None) -> dict[str, float | None]:
-    """A window's realized record from its labelled rows, as the backtest's windows (``ctloop.backtest``,
-    the default policy) and monitor_model (:func:`served_realized`) both compute it: ``realized``, the
-    realized ``metric`` (:func:`ctloop.metrics.compute`; None where undefined, e.g. a ROC AUC on one class),
-    and what the realized rules read beside it (:func:`realized_inputs` of a classifier,
-    :func:`realized_regression` of a regressor; None where undefined). ``proba``: a classifier's
-    probability matrix (columns in the order of ``classes``), a regressor's predictions.
-
-    A label of a class the model never saw (:func:`ctloop.unseen.unseen_labels`) is scored as an error:
-    probability 0 in the metric, and in the per-class statistics a class ``roc_auc_c<k>_unseen`` that the
-    rules weigh as an average class (``rules.class_comparison``, stop 55). Issue 14 item 1 (the backtest
-    replays production's rules from the same code): until round 58 monitor_model left such labels out of
-    its realized metric while the backtest scored them, so on a window with a late class the backtest
-    retrained (realized_z) where production would not."""
-    from ctloop.metrics import compute
-
-    try:
-        value = compute(task, y, proba, classes)[metric]
-    except ValueError:  # what cannot be scored (negative "probabilities" logged) is undefined, as metric_values
-        value = float("nan")
-    out: dict[str, float | None] = {"realized": value if value == value else None}
-    if task == "classification":
-        out.update(realized_inputs(y, proba, list(classes or [])))
-    elif task == "regression":
-        out.update(realized_regression(y, proba))
-    return out
-
-
-def served_realized(task: str, metric: str, classes: list, labels: Any, logged_scores: Any
-                    ) -> dict[str, float | None]:
-    """:func:`realized_record` of a classifier's logged scores (``prediction_1`` or every
-    ``prediction_<i>`` column, ``classes`` the champion's, ``[0, 1]`` when it has none recorded) or a
-    regressor's logged ``prediction`` against the labels; ``{"realized": None}`` with no rows."""
+def served_realized(task: str, classes: list | None, labels: Any, logged_scores: Any) -> dict[str, float]:
+    """:func:`realized_inputs` of a classifier's logged scores (``prediction_1`` or every
+    ``prediction_<i>`` column) against the labels, :func:`realized_regression` of a regressor's
+    logged ``prediction``; empty with no rows."""
     import numpy as np
 
-    from ctloop.errors import ConfigError
     from ctloop.metrics import probability_matrix
 
-    if not len(labels):
-        return {"realized": None}
-    if task == "regression":
-        return realized_record(task, metric, _numbers(labels), _numbers(logged_scores), None)
-    scores = _score_columns(logged_scores)
-    if scores.ndim == 2 and scores.shape[1] != len(classes):
-        raise ConfigError(f"a {scores.shape[1]}-column score needs the model's {scores.shape[1]} classes, "
-                          f"got {classes!r}")
-    return realized_record(task, metric, np.asarray(labels), probability_matrix(scores, len(classes)), classes)
+    if task == "regression" and len(labels):
+        return realized_regression(_numbers(labels), _numbers(logged_scores))
+    if task != "classification" or not classes or not len(labels):
+        return {}
+    proba = probability_matrix(_score_columns(logged_scores), len(classes))
+    return {k: v for k, v in realized_inputs(np.asarray(labels), proba, list(classes)).items() if v is not None}
 
 
 def served_prediction_drift(task: str, classes: list | None, gate: dict[str, float], logged_scores: Any
@@ -678,7 +645,7 @@ def _numbers(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(array), errors="coerce").to_numpy(dtype=float)
 
 
-__all__ = ["CUSUM_K", "realized_record", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "class_aucs", "chance_se", "brier_rows", "scores_of", "gate_reference",
+__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "class_aucs", "chance_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
            "score_quantiles", "score_edges", "recorded_slack", "reference_shares", "logged_unit",
            "snap_scores", "served_rounding", "score_atoms", "LOGGED_DECIMALS",
