@@ -18,13 +18,11 @@ import base64
 import shutil
 import zlib
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from ctloop.inference_log import reader, scan
 from tests.inference_log.test_r57_inflog_fix import T1, _call, _event, _write
-from tests.inference_log.test_r57_inflog_no_inference_rows import END, START, UNKNOWN, V2
+from tests.inference_log.test_r57_inflog_no_inference_rows import END, START, UNKNOWN, V2, _read
 
 OLD_LINE = "skipped 5 response half row(s) of credit with no prediction, error or value"
 NEW_LINE = "skipped 1 answer row(s) of credit whose predictions were all null or absent"
@@ -58,16 +56,6 @@ def mixed_log(request, tmp_path, stamped):
             zlib.decompress(base64.b64decode(data))
         )
     return root
-
-
-def _read(root, how: str) -> pd.DataFrame:
-    if how == "read_log":
-        return reader.read_log(str(root), "credit", START, END)
-    columns = None if how == "scan" else ["has_request", "has_response", "x"]
-    chunks = list(
-        scan.scan_window(str(root), "credit", START, END, columns=columns, progress=False)
-    )
-    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
 
 
 @pytest.mark.parametrize("how", ["read_log", "scan", "projected"])

@@ -22,7 +22,8 @@ from ctloop.monitoring.champion import Champion
 END = pd.Timestamp("2026-01-05T01:00:00Z")
 
 
-def _log(root: Path, ids: list[str], p: np.ndarray | None = None) -> None:
+def _log(root: Path, ids: list[str], p: np.ndarray | None = None, x: np.ndarray | None = None) -> None:
+    """The calls ``ids`` in two files, as the inference-log sink lays them out (``x``: a feature column too)."""
     n = len(ids)
     p = np.linspace(0.05, 0.95, n) if p is None else p
     day = root / "model=m" / "date=2026-01-05" / "revision=r1"
@@ -31,13 +32,19 @@ def _log(root: Path, ids: list[str], p: np.ndarray | None = None) -> None:
         pd.DataFrame({"request_id": [ids[i] for i in part], "instance": 0, "model": "m", "revision": "r1",
                       "model_version": "1", "has_request": True, "has_response": True,
                       "time": [(END - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=int(i))).isoformat() for i in part],
-                      "prediction_0": 1 - p[part], "prediction_1": p[part]}).to_parquet(day / f"part-{k}.parquet")
+                      "prediction_0": 1 - p[part], "prediction_1": p[part],
+                      **({} if x is None else {"x": x[part]})}).to_parquet(day / f"part-{k}.parquet")
+
+
+def _cfg(tmp_path: Path) -> MonitoringConfig:
+    """A 2h window of ``tmp_path/logs`` judged on the labels of ``tmp_path/store`` (a day's lookback, one label enough)."""
+    return MonitoringConfig.from_dict({"log_root": str(tmp_path / "logs"), "window": "2h", "label_lookback": "1D",
+                                       "labels_root": str(tmp_path / "store"), "min_labels": 1})
 
 
 def _judged(tmp_path: Path, partitions: int) -> tuple[core.WindowJudgement, core.WindowJudgement]:
     champion = Champion("1", "classification", ["x"], [0, 1], None, {"roc_auc": 0.8}, pd.Timestamp("2026-01-01", tz="UTC"))
-    cfg = MonitoringConfig.from_dict({"log_root": str(tmp_path / "logs"), "window": "2h", "label_lookback": "1D",
-                                      "labels_root": str(tmp_path / "store"), "min_labels": 1})
+    cfg = _cfg(tmp_path)
     window = core.bounds(END, cfg)
     frame = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), "m", window.read_from, window.end),
                        labels=read_labels(str(tmp_path / "store")), champion=champion, history=[], previous=None,

@@ -201,8 +201,16 @@ def test_a_v2_response_without_the_default_score_column_says_prediction_drift_is
                 assert "psi" not in judged.record and said in judged.warnings, judged.warnings
 
 
-def _both(root: Path, champion, cfg, partitions: int, labels_root: Path | None = None):
-    """The window judged by the frame path and the streamed one (``partitions`` partitions)."""
+def _both(
+    root: Path,
+    champion,
+    cfg,
+    partitions: int,
+    labels_root: Path | None = None,
+    batch_rows: int | None = None,
+):
+    """The window judged by the frame path and the streamed one (``partitions`` partitions of
+    ``batch_rows``-row batches)."""
     from ctloop.components.monitor import core
     from ctloop.inference_log.reader import read_log
     from ctloop.labels.join import index_store
@@ -226,7 +234,11 @@ def _both(root: Path, champion, cfg, partitions: int, labels_root: Path | None =
         str(root), "m", core.window_spec(window, champion, None, cfg), partitions, progress=False
     )
     state = W.merge_partials(
-        [W.collect_partition(plan, i, index, progress=False) for i in range(partitions)], index
+        [
+            W.collect_partition(plan, i, index, batch_rows=batch_rows, progress=False)
+            for i in range(partitions)
+        ],
+        index,
     )
     streamed = core.judge_state(
         state=state,

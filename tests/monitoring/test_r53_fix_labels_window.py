@@ -15,12 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from ctloop.components.monitor import core
-from ctloop.config import MonitoringConfig
 from ctloop.errors import InferenceLogError
 from ctloop.labels.join import concat_categories, index_store
 from ctloop.monitoring import window as W
 from ctloop.monitoring.champion import Champion
-from tests.monitoring.test_hunt_labels_window import END, _judged
+from tests.monitoring.test_hunt_labels_window import END, _cfg, _judged
 from tests.monitoring.test_r53_streamed_mixed_types import _ingest
 
 P = np.linspace(0.05, 0.95, 40)
@@ -165,15 +164,7 @@ def _split(tmp_path: Path) -> tuple[str, object]:
     champion = Champion(
         "1", "classification", ["x"], [0, 1], None, {}, pd.Timestamp("2026-01-01", tz="UTC")
     )
-    cfg = MonitoringConfig.from_dict(
-        {
-            "log_root": str(tmp_path / "logs"),
-            "window": "2h",
-            "label_lookback": "1D",
-            "labels_root": str(tmp_path / "store"),
-            "min_labels": 1,
-        }
-    )
+    cfg = _cfg(tmp_path)
     spec = core.window_spec(core.bounds(END, cfg), champion, None, cfg)
     index = index_store(str(tmp_path / "store"))
     plan = W.plan(str(tmp_path / "logs"), "m", spec, 2, progress=False)

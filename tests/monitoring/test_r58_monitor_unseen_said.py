@@ -21,41 +21,19 @@ import pandas as pd
 
 from ctloop.components.monitor import core
 from ctloop.config import MonitoringConfig
-from ctloop.inference_log.reader import read_log
-from ctloop.labels.join import index_store
-from ctloop.labels.store import ingest_labels, read_labels
-from ctloop.monitoring import window as W
+from ctloop.labels.store import ingest_labels
 from ctloop.monitoring.champion import Champion
 from ctloop.monitoring.prometheus import window_samples
+from tests.monitoring.test_hunt_labels_window import _cfg
+from tests.monitoring.test_hunt_labels_window import _log as _log_calls
+from tests.monitoring.test_r51_labels_unjoinable_hints import _both
 
-END = pd.Timestamp("2026-01-05T01:00:00Z")
 N = 60
 
 
 def _log(root: Path, x: np.ndarray) -> None:
     """N served calls of one feature ``x`` in two files, as the inference-log sink lays them out."""
-    p = np.linspace(0.05, 0.95, N)
-    day = root / "model=m" / "date=2026-01-05" / "revision=r1"
-    day.mkdir(parents=True)
-    for k, part in enumerate(np.array_split(np.arange(N), 2)):
-        pd.DataFrame(
-            {
-                "request_id": [str(i) for i in part],
-                "instance": 0,
-                "model": "m",
-                "revision": "r1",
-                "model_version": "1",
-                "has_request": True,
-                "has_response": True,
-                "x": x[part],
-                "time": [
-                    (END - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=int(i))).isoformat()
-                    for i in part
-                ],
-                "prediction_0": 1 - p[part],
-                "prediction_1": p[part],
-            }
-        ).to_parquet(day / f"part-{k}.parquet")
+    _log_calls(root, [str(i) for i in range(N)], x=x)
 
 
 REFERENCE = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)})
@@ -81,49 +59,8 @@ def _judged(
         {"roc_auc": 0.8},
         pd.Timestamp("2026-01-01", tz="UTC"),
     )
-    cfg = MonitoringConfig.from_dict(
-        {
-            "log_root": str(tmp_path / "logs"),
-            "window": "2h",
-            "label_lookback": "1D",
-            "labels_root": str(tmp_path / "store"),
-            "min_labels": 1,
-        }
-    )
-    window = core.bounds(END, cfg)
-    frame = core.judge(
-        window=window,
-        logs=read_log(str(tmp_path / "logs"), "m", window.read_from, window.end),
-        labels=read_labels(str(tmp_path / "store")),
-        champion=champion,
-        history=[],
-        previous=None,
-        cfg=cfg,
-        model_name="m",
-    )
-    index = index_store(str(tmp_path / "store"))
-    plan = W.plan(
-        str(tmp_path / "logs"),
-        "m",
-        core.window_spec(window, champion, None, cfg),
-        2,
-        progress=False,
-    )
-    state = W.merge_partials(
-        [W.collect_partition(plan, i, index, batch_rows=13, progress=False) for i in range(2)],
-        index,
-    )
-    streamed = core.judge_state(
-        state=state,
-        labels=None,
-        champion=champion,
-        history=[],
-        previous=None,
-        cfg=cfg,
-        model_name="m",
-        consume=True,
-    )
-    return [frame, streamed]
+    cfg = _cfg(tmp_path)
+    return list(_both(tmp_path / "logs", champion, cfg, 2, tmp_path / "store", batch_rows=13))
 
 
 def test_labels_of_a_class_the_champion_never_saw_are_said_as_the_backtest_says_them_and_counted(

@@ -21,6 +21,7 @@ from ctloop.errors import ConfigError
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.ops.test_platform import isolate_kfp_env
+from tests.ops.test_r58_kfp_token_without_host import pod_double
 
 IAP_ENV = "KF_PIPELINES_IAP_OAUTH2_CLIENT_ID"  # kfp 2.17.0 client.py KF_PIPELINES_IAP_OAUTH2_CLIENT_ID_ENV
 
@@ -112,25 +113,9 @@ def test_the_fix_names_where_the_token_came_from(kfp_env, tmp_path, monkeypatch,
 
 @pytest.fixture
 def in_pod(kfp_env, monkeypatch, tmp_path):
-    """kubernetes 30.1.0 ``load_incluster_config`` succeeds (``incluster_config.py``: ``KUBERNETES_SERVICE_HOST``/
-    ``_PORT``, the service-account token and CA files); kfp's ``_IN_CLUSTER_DNS_NAME`` is the double."""
-    for name, text in (
-        ("sa-token", "k8s-api-token"),
-        ("ca.crt", "not read by kfp"),
-        ("pipelines", "s3cr3t-pod"),
-    ):
-        (tmp_path / name).write_text(text + "\n")
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "1")
-    monkeypatch.setattr(
-        "kubernetes.config.incluster_config.SERVICE_TOKEN_FILENAME", str(tmp_path / "sa-token")
-    )
-    monkeypatch.setattr(
-        "kubernetes.config.incluster_config.SERVICE_CERT_FILENAME", str(tmp_path / "ca.crt")
-    )
-    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", str(tmp_path / "pipelines"))
-    with KfpApiDouble() as double:
-        monkeypatch.setattr("kfp.client.Client._IN_CLUSTER_DNS_NAME", double.url)
+    """In a pod, after ``kfp_env``: ``pod_double``'s service-account files and the double at kfp's
+    ``_IN_CLUSTER_DNS_NAME``."""
+    with pod_double(monkeypatch, tmp_path) as double:
         yield double
 
 

@@ -18,6 +18,7 @@ as a CA bundle without a host is (``test_r58_kfp_private_ca.py``); with a host i
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -102,21 +103,18 @@ def test_with_a_host_the_named_token_file_is_what_kfp_gets(kubeconfig_with_token
     assert sent == {"Bearer s3cr3t-file"}, sent
 
 
-@pytest.mark.parametrize("how", ["--token", "--token-file", "none"])
-def test_in_a_pod_the_named_token_reaches_the_ml_pipeline_service(monkeypatch, tmp_path, how):
-    """kfp's in-cluster route (kubernetes 30.1.0 ``load_incluster_config`` succeeds: ``KUBERNETES_SERVICE_HOST``/
-    ``_PORT`` and the pod's service-account files, ``kubernetes/config/incluster_config.py``) is the
-    ml-pipeline service itself, here the double at kfp's ``_IN_CLUSTER_DNS_NAME``: a named token is what it gets
-    (it was the pod's pipelines token for a file, ``http://localhost`` for ``--token``); none named: the pod's."""
+@contextlib.contextmanager
+def pod_double(monkeypatch, tmp_path):
+    """A pod as kfp sees it: kubernetes 30.1.0 ``load_incluster_config`` succeeds (``KUBERNETES_SERVICE_HOST``/
+    ``_PORT`` and the pod's service-account files, ``kubernetes/config/incluster_config.py``), the pipelines
+    token (``KF_PIPELINES_SA_TOKEN_PATH``) is ``s3cr3t-pod``, and kfp's ``_IN_CLUSTER_DNS_NAME`` (the ml-pipeline
+    service) is the KFP API double, yielded."""
     from tests.doubles.kfp_api import KfpApiDouble
-    from tests.ops.test_platform import isolate_kfp_env
 
-    isolate_kfp_env(monkeypatch, tmp_path)
     for name, text in (
         ("sa-token", "k8s-api-token"),
         ("ca.crt", "not read by kfp"),
         ("pipelines-token", "s3cr3t-pod"),
-        ("named", "s3cr3t-file"),
     ):
         (tmp_path / name).write_text(text + "\n")
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
@@ -128,12 +126,26 @@ def test_in_a_pod_the_named_token_reaches_the_ml_pipeline_service(monkeypatch, t
         "kubernetes.config.incluster_config.SERVICE_CERT_FILENAME", str(tmp_path / "ca.crt")
     )
     monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", str(tmp_path / "pipelines-token"))
+    with KfpApiDouble() as double:
+        monkeypatch.setattr("kfp.client.Client._IN_CLUSTER_DNS_NAME", double.url)
+        yield double
+
+
+@pytest.mark.parametrize("how", ["--token", "--token-file", "none"])
+def test_in_a_pod_the_named_token_reaches_the_ml_pipeline_service(monkeypatch, tmp_path, how):
+    """kfp's in-cluster route (kubernetes 30.1.0 ``load_incluster_config`` succeeds: ``KUBERNETES_SERVICE_HOST``/
+    ``_PORT`` and the pod's service-account files, ``kubernetes/config/incluster_config.py``) is the
+    ml-pipeline service itself, here the double at kfp's ``_IN_CLUSTER_DNS_NAME``: a named token is what it gets
+    (it was the pod's pipelines token for a file, ``http://localhost`` for ``--token``); none named: the pod's."""
+    from tests.ops.test_platform import isolate_kfp_env
+
+    isolate_kfp_env(monkeypatch, tmp_path)
+    (tmp_path / "named").write_text("s3cr3t-file\n")
     kw = {
         "--token": {"token": "s3cr3t-named"},
         "--token-file": {"token_file": str(tmp_path / "named")},
     }.get(how, {})
-    with KfpApiDouble() as double:
-        monkeypatch.setattr("kfp.client.Client._IN_CLUSTER_DNS_NAME", double.url)
+    with pod_double(monkeypatch, tmp_path) as double:
         platform = Platform(timeout=5, **kw)
         platform.ensure_experiment("ctloop")
     sent = {c.headers.get("authorization") for c in double.calls}

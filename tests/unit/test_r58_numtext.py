@@ -15,19 +15,9 @@ import pytest
 
 from ctloop.contract import check_numbers_as_text
 from ctloop.errors import DataValidationError
+from tests.unit.test_r57_numtext_note_only import _note
 
 PLAIN_KM = [str(5000 + 487 * i) for i in range(498)]
-
-
-def _note(values) -> str:
-    written: dict[str, str] = {}
-    assert (
-        check_numbers_as_text(
-            pd.DataFrame({"c": pd.Series(values, dtype=object)}), ["c"], written=written
-        )
-        == {}
-    )
-    return written.get("c", "")
 
 
 # Indian numbering (lakh 10^5, crore 10^7) and the English words: what the written number means, whatever the text

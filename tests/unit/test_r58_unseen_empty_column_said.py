@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.backtest import BacktestConfig, run_backtest
-from ctloop.config import GateConfig, TrainingConfig
+from tests.unit.test_r58_unseen_class_said import _replay
 
 
 @pytest.mark.parametrize("policy", ["never", "default"])
@@ -29,21 +28,9 @@ def test_a_window_names_a_feature_with_no_values(policy):
         np.nan
     )  # a column the champion learnt with values, empty in the last window only
     data = pd.DataFrame({"ts": ts, "income": income, "age": age, "y": y})
-    cfg = BacktestConfig(
-        target="y",
-        time_column="ts",
-        window="1D",
-        train_window="2D",
-        policy=policy,
-        training=TrainingConfig(estimator="logistic_regression", seed=0),
-        gate=GateConfig.from_dict(
-            {"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}}
-        ),
-    )
-    lines: list[str] = []
-    report = run_backtest(data, cfg, progress=lines.append)
+    windows, lines = _replay(data, policy)
     said = {}
-    for w in report.windows[2:]:
+    for w in windows[2:]:
         line = next(x for x in lines if x.startswith(f"window {w.index} ["))
         said[w.index] = [
             c for c in ("income", "age") if f"column '{c}' has no values in this window" in line
