@@ -45,3 +45,15 @@ def test_labels_of_a_class_the_model_never_saw_are_said_and_counted():
     ), reason
     assert measured["unseen_labels"] == measured["labels_left_out"] == 30
     assert ok and measured["canary_labelled"] == 380 and measured["stable_labelled"] == 390
+
+
+def test_a_model_of_unknown_classes_counts_no_unseen_labels():
+    """Counted only against the classes the model recorded, as monitoring counts them (round 58's review): with
+    none recorded, 'yes'/'no' labels are not 'unseen' against [0, 1] (``unseen_labels`` absent, not 800)."""
+    rng = np.random.default_rng(58)
+    (sl, sy), (cl, cy) = _side(400, "stable", rng, 0), _side(400, "canary", rng, 0)
+    labels = pd.concat([sy, cy]).assign(label=lambda f: np.where(f["label"] == 1, "yes", "no"))
+    _, _, measured = quality_check(
+        pd.concat([sl, cl]), labels, canary_revision="canary", stable_revision="stable", classes=None
+    )
+    assert "unseen_labels" not in measured, measured

@@ -605,7 +605,6 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     from ctloop.inference_log.reader import served
     from ctloop.labels.join import LabelIndex, join_index, join_labels, reused_note
     from ctloop.labels.realized import (
-        BINARY_CLASSES,
         as_classes,
         metric_value,
         scorable,
@@ -687,10 +686,12 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)
         usable = scorable(joined.frame["label"], classes) if len(joined.frame) else []
         left_out = int(len(joined.frame) - sum(usable))
-        # labels of a class the model never saw, said and counted as the backtest and monitoring do (ctloop.unseen)
-        unseen = unseen_labels(as_classes(joined.frame["label"], classes), list(classes or BINARY_CLASSES)) \
-            if left_out else UnseenLabels()
-        measured["unseen_labels"] = unseen.rows
+        # labels of a class the model never saw, said and counted as the backtest and monitoring do (ctloop.unseen);
+        # only against the classes the model recorded: with none, 'yes'/'no' are not unseen against [0, 1]
+        unseen = unseen_labels(as_classes(joined.frame["label"], classes), list(classes)) \
+            if left_out and classes else UnseenLabels()
+        if classes:
+            measured["unseen_labels"] = unseen.rows
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
         counts = joined.frame["_side"].value_counts()
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
