@@ -134,6 +134,10 @@ def expected_canary_rules() -> str:
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     generated = _indented(dump_yaml([get_source(DEFAULT_SOURCE).rule_group()]), 4)
+    from ctloop.serving import analysis
+
+    head = re.sub(r"the [\d.]+ % lower bound of their", f"the {analysis.FAILED_SHARE_CONFIDENCE * 100:g} % lower bound of their",
+                  head)
     return (
         f"{head}{BEGIN} (generated: python -m ctloop.serving.metric_sources rules "
         f"{DEFAULT_SOURCE})\n"

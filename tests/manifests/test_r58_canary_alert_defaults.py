@@ -59,6 +59,7 @@ def test_alert_thresholds_follow_the_canary_defaults(monkeypatch):
     z = f"{statistics.NormalDist().inv_cdf(0.95):.6f}"
     assert f"- {z} / (3 * sqrt(ctloop:failed_requests_effective:5m))" in text
     assert "2.326348" not in text and "at the 95 % lower bound of a" in text
+    assert "the 95 % lower bound of their" in text and "99 %" not in text.split("- alert:")[0]
 
 
 def test_docs_table_says_the_generated_thresholds():
@@ -67,3 +68,11 @@ def test_docs_table_says_the_generated_thresholds():
     for name, expr in canary_alert_thresholds().items():
         (row,) = [line for line in docs.splitlines() if line.startswith(f"| `{name}` |")]
         assert f"`{expr}`" in row, (name, row)
+    # the recording rule's row says the bound's confidence too
+    (row,) = [
+        line
+        for line in docs.splitlines()
+        if line.startswith("| `ctloop:failed_instance_share_bound:5m` |")
+    ]
+    confidence = ctloop.serving.analysis.FAILED_SHARE_CONFIDENCE
+    assert f"the {confidence * 100:g} % lower bound of their" in row, row
