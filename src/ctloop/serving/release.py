@@ -234,11 +234,13 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     champion = registry.champion(model_name)
     _refuse_champion_changed(registry, model_name, str(version), gate_champion(tags, run_id),
                              "" if champion is None else str(champion.version), "deploying")  # before any write
-    if (tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
+    if (run_id and tags.get("ctloop.rollout.status") == "rollback_held"
+            and tags.get("ctloop.rollout.pipeline_run") == run_id
             and _names_another(registry, isvcs, name, model_name, uri, champion)):
         # this run's deploy of the version failed and its rollback was held (another model took the
         # spec): KFP's retry of the step would write this version over that model's canary. Only
-        # while the spec names that model: once it left (rolled back, promoted over) the retry deploys
+        # while the spec names that model: once it left (rolled back, promoted over) the retry deploys.
+        # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good)
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
@@ -308,16 +310,20 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         line = (f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it is, neither rolled back "
                 "nor promoted (whoever changed it decides: ctloop rollout status)")
         held = ""
-        try:
-            if run_id:
+        if run_id:
+            try:
                 registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
+            except CtloopError as untagged:  # only then may a retry of the step write over the change
+                held = (f"; tagging it failed ({one_line(str(untagged))}): a retry of this step may write over "
+                        "that change")
+        try:
             # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
-            # written, status showed the decision before it)
+            # written, status showed the decision before it). A try of its own: with the held tag written
+            # an audit failure is no reason to warn that a retry may write over the change (was: it did)
             registry.record_event(model_name, str(version), {"event": "deploy_held", "reason": line,
                                                              "pipeline_run": run_id, **_where(cfg)})
         except CtloopError as unrecorded:
-            held = (f"; recording it failed ({one_line(str(unrecorded))})"
-                    + (": a retry of this step may write over that change" if run_id else ""))
+            held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
         raise rollout.ChangedOutside(f"{line}{held}") from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
