@@ -436,23 +436,32 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
     problem = one_line(str(refusal)) if isinstance(refusal, ServingBadInput) else _one_line_problem(refusal)
     try:
         # read before this refusal tags it: whether an earlier attempt removed the alias (_record_rollback)
-        before = (registry.get_version(model_name, version).tags or {}).get(TAG_ROLLOUT_STATUS)
-        # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
-        # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
-        # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
-        registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                "ctloop.rollout.reason": reason,
-                                                "ctloop.rollout.pipeline_run": run_id})
-        try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
-            # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
-            alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
-        except RegistryError as exc:
-            alias = f"error: {exc}"
-        registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
-                                                    "to_version": champion, "refused": problem,
-                                                    "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
-        recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
-                    + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
+        had = registry.get_version(model_name, version).tags or {}
+        before = had.get(TAG_ROLLOUT_STATUS)
+        if (run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
+                and had.get("ctloop.rollout.reason") == reason
+                and all(had.get(key) == value for key, value in tags.items())):
+            # an earlier attempt of this task refused it and recorded that (exit 2 does not stop Argo's
+            # retries: rollback_model's maxRetryCount 2): the tags, the alias and the audit record are
+            # there (was: each attempt wrote them again, one audit record per attempt)
+            recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback refused)"
+        else:
+            # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
+            # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
+            # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
+            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                    "ctloop.rollout.reason": reason,
+                                                    "ctloop.rollout.pipeline_run": run_id})
+            try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
+                # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
+                alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
+            except RegistryError as exc:
+                alias = f"error: {exc}"
+            registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
+                                                        "to_version": champion, "refused": problem,
+                                                        "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
+            recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+                        + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
     except CtloopError as bookkeeping:
         recorded = f"recording it failed ({one_line(str(bookkeeping))})"
     if isinstance(refusal, ServingBadInput):
