@@ -273,7 +273,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
 
 # what a rollout run's steps record of the version (ctloop.serving.release: deploy, analyze's
 # audit with walk_plan's "traffic", promote's traffic_promote and the registry's promote, rollback)
-ROLLOUT_EVENTS = ("deploy", "traffic", "analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
+ROLLOUT_EVENTS = ("deploy", "deploy_held", "traffic", "analysis", "traffic_promote", "promote", "promote_aborted", "rollback")
 
 
 def _orphan_rollout(registry: Any, name: str, target: Any) -> str:

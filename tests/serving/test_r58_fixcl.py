@@ -171,3 +171,17 @@ def test_a_rollback_model_step_refused_for_bad_input_is_on_record(
     )
     last = release.last_decision(reg.audit_log(MODEL), ISVC, NS)
     assert last is not None and last["decided"] == "rollback refused", last
+    # Argo retries it (exit 2 is a failure to rollback_model's maxRetryCount 2). Seen failing on main
+    # (round 58's second review): each attempt recorded the refusal again, 3 records for one step
+    for attempt in ("1", "2"):
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, attempt)
+        with pytest.raises(SystemExit) as refused:
+            rollback_model.python_func(
+                model_name=MODEL, failed_version="2", rollout=RELEASE, reason="error rate 3 %",
+                tracking_uri=uri, pipeline_run_id="run-9",
+            )  # fmt: skip
+        assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "recorded by an earlier attempt of this run (run-9" in err, err
+    log = reg.audit_log(MODEL)
+    assert [r.get("action") for r in log if r.get("event") == "rollback"].count("refused") == 1

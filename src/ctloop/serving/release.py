@@ -234,11 +234,13 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     champion = registry.champion(model_name)
     _refuse_champion_changed(registry, model_name, str(version), gate_champion(tags, run_id),
                              "" if champion is None else str(champion.version), "deploying")  # before any write
-    if (tags.get("ctloop.rollout.status") == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
+    if (run_id and tags.get("ctloop.rollout.status") == "rollback_held"
+            and tags.get("ctloop.rollout.pipeline_run") == run_id
             and _names_another(registry, isvcs, name, model_name, uri, champion)):
         # this run's deploy of the version failed and its rollback was held (another model took the
         # spec): KFP's retry of the step would write this version over that model's canary. Only
-        # while the spec names that model: once it left (rolled back, promoted over) the retry deploys
+        # while the spec names that model: once it left (rolled back, promoted over) the retry deploys.
+        # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good)
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
@@ -308,16 +310,20 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         line = (f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it is, neither rolled back "
                 "nor promoted (whoever changed it decides: ctloop rollout status)")
         held = ""
-        try:
-            if run_id:
+        if run_id:
+            try:
                 registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
+            except CtloopError as untagged:  # only then may a retry of the step write over the change
+                held = (f"; tagging it failed ({one_line(str(untagged))}): a retry of this step may write over "
+                        "that change")
+        try:
             # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
-            # written, status showed the decision before it)
+            # written, status showed the decision before it). A try of its own: with the held tag written
+            # an audit failure is no reason to warn that a retry may write over the change (was: it did)
             registry.record_event(model_name, str(version), {"event": "deploy_held", "reason": line,
                                                              "pipeline_run": run_id, **_where(cfg)})
         except CtloopError as unrecorded:
-            held = (f"; recording it failed ({one_line(str(unrecorded))})"
-                    + (": a retry of this step may write over that change" if run_id else ""))
+            held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
         raise rollout.ChangedOutside(f"{line}{held}") from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
@@ -430,23 +436,32 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
     problem = one_line(str(refusal)) if isinstance(refusal, ServingBadInput) else _one_line_problem(refusal)
     try:
         # read before this refusal tags it: whether an earlier attempt removed the alias (_record_rollback)
-        before = (registry.get_version(model_name, version).tags or {}).get(TAG_ROLLOUT_STATUS)
-        # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
-        # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
-        # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
-        registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                "ctloop.rollout.reason": reason,
-                                                "ctloop.rollout.pipeline_run": run_id})
-        try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
-            # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
-            alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
-        except RegistryError as exc:
-            alias = f"error: {exc}"
-        registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
-                                                    "to_version": champion, "refused": problem,
-                                                    "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
-        recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
-                    + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
+        had = registry.get_version(model_name, version).tags or {}
+        before = had.get(TAG_ROLLOUT_STATUS)
+        if (run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
+                and had.get("ctloop.rollout.reason") == reason
+                and all(had.get(key) == value for key, value in tags.items())):
+            # an earlier attempt of this task refused it and recorded that (exit 2 does not stop Argo's
+            # retries: rollback_model's maxRetryCount 2): the tags, the alias and the audit record are
+            # there (was: each attempt wrote them again, one audit record per attempt)
+            recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback refused)"
+        else:
+            # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
+            # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
+            # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
+            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                    "ctloop.rollout.reason": reason,
+                                                    "ctloop.rollout.pipeline_run": run_id})
+            try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
+                # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
+                alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
+            except RegistryError as exc:
+                alias = f"error: {exc}"
+            registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
+                                                        "to_version": champion, "refused": problem,
+                                                        "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
+            recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
+                        + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
     except CtloopError as bookkeeping:
         recorded = f"recording it failed ({one_line(str(bookkeeping))})"
     if isinstance(refusal, ServingBadInput):
