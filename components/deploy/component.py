@@ -28,11 +28,14 @@ def deploy_canary(
     storageUri written back) before the step fails. A spec changed by someone else while the step
     waited (``canaryTrafficPercent`` patched by hand, another model deployed) is held instead: the
     step fails naming the change, nothing is rolled back and nothing after it runs — whoever changed
-    it decides. A new revision not ready within ``timeout_seconds`` and rolled back is not transient:
+    it decides; the version is tagged ``ctloop.rollout.held`` with the run, and every later attempt of
+    this step in that run (an Argo retry, KFP "Retry run") fails at once without deploying over the
+    change: a new run deploys it. A new revision not ready within ``timeout_seconds`` and rolled back is not transient:
     the run is recorded on the version (``ctloop.rollout.not_ready``) and Argo's automatic retry of
     this step in that run (``KFP_RETRY_INDEX`` > 0) fails at once, writing nothing, instead of
-    waiting as long again; the run retried as a whole (KFP "Retry run") deploys again
-    (docs/operations.md "Retries on a stock KFP install"). A Standard (RawDeployment) service is
+    waiting as long again; the run retried as a whole (KFP "Retry run") deploys again, except where
+    the step has no retry index (no retry policy: a retry by hand cannot be told from Argo's), where a
+    new run deploys it (docs/operations.md "Retries on a stock KFP install"). A Standard (RawDeployment) service is
     refused. The continuous-training run that registered the version deploys it only while the champion its gate
     compared it with (tag ``ctloop.gate_champion``) is champion still (or none is): another run's promotion since
     fails the step before anything is written. Code:
