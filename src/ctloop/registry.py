@@ -1547,7 +1547,7 @@ class MlflowRegistry:
     # ------------------------------------------------------------------ promotion
     def promote(
         self, name: str, version: str, *, reason: str, pipeline_run: str = "",
-        then: Callable[[], None] | None = None, gate_champion: str | None = None,
+        then: Callable[[], None] | None = None, gate_champion: str | None = None, service: str | None = None,
     ) -> str | None:
         """Make ``version`` the champion (module docstring: the protocol); returns the version it
         replaced (or None).
@@ -1561,7 +1561,8 @@ class MlflowRegistry:
         ``version`` is champion (``ctloop approve`` clears ``pending-approval`` there: outside the lock, a
         newer version's request written between its read of the alias and its delete was deleted with it).
         ``gate_champion`` (a gate-driven promotion: the champion its gate compared ``version`` with, "" for none):
-        refused under the lock, nothing written, when another version is champion now (:meth:`refuse_champion_changed`).
+        refused under the lock, nothing written, when another version is champion now (:meth:`refuse_champion_changed`;
+        ``service``, its InferenceService or "" for none, fits the refusal's way out; None: not known).
         """
         version = check_model_version(version)
         self.refuse_deleted_run(name, version)  # fails clearly if it does not exist, or its run is deleted
@@ -1578,7 +1579,7 @@ class MlflowRegistry:
             champion = self.get_alias(name, CHAMPION)
             current = champion.version if champion is not None else ""
             if gate_champion is not None:  # under the lock: no other promotion can come between this and the commit
-                self.refuse_champion_changed(name, version, gate_champion, current=current)
+                self.refuse_champion_changed(name, version, gate_champion, current=current, service=service)
             if current == version:
                 mine = [
                     p for p in _counted(self._promotions(name), version) if p.version == version
@@ -1604,14 +1605,16 @@ class MlflowRegistry:
 
     def refuse_champion_changed(self, name: str, version: str, gate_champion: str | None = None, *,
                                 tags: dict[str, str] | None = None, current: str | None = None,
-                                doing: str = "promoting") -> None:
+                                doing: str = "promoting", service: str | None = None) -> None:
         """Refuse, in one line, a gate-driven release of ``version`` when the champion now (``current``; the alias
         read when None) is neither ``version`` (a retry of a promotion that committed) nor ``gate_champion``, the
         champion this run's gate compared ``version`` with ("" for none), nor none: another run promoted it since (two
         continuous-training runs of one model at once), or it was set by hand. Was: promoted over it, a model never
         compared with it, recorded as replacing it with a reason about the other one, and neither run told.
         ``tags``: the version's, whose :data:`TAG_GATE_CHAMPION` is ``gate_champion``; none there, or None: no check
-        (not a gate's version, or registered before round 58)."""
+        (not a gate's version, or registered before round 58). The way out fits ``doing`` and ``service`` (the
+        InferenceService, "" for a registry-only model, None when not known): an approval is rejected, not released by
+        hand (that left it pending); releasing by hand is ``ctloop rollout promote``, which needs a service."""
         if tags is not None:
             gate_champion = tags.get(TAG_GATE_CHAMPION)
         if gate_champion is None:
@@ -1627,12 +1630,20 @@ class MlflowRegistry:
         else:
             by = f"by pipeline run {record.pipeline_run}" if record.pipeline_run else "outside a pipeline run"
             now = f"v{current} (promoted {by} at {record.at})"
+        again = "run the pipeline again to gate a new version against the champion"
+        if doing == "approving":
+            out = (f"{again} (its version replaces v{version} as the one pending approval), or reject v{version}: "
+                   f"`ctloop reject {shell_option('--model-name', name)} --version {version} --reason ...`")
+        elif service is None or service:
+            isvc = "--isvc ..." if service is None else shell_option("--isvc", service)
+            out = (f"{again}, or release v{version} anyway (moves all traffic, no canary): `ctloop rollout promote "
+                   f"{isvc} --namespace ... {shell_option('--model-name', name)} "
+                   f"--version {version} --reason ...`")
+        else:
+            out = again
         raise RegistryError(
             f"not {doing} {name} v{version}: the champion is {now}, but v{version}'s gate compared it with "
-            f"{'v' + judged if judged else 'no champion'}; nothing was changed; run the pipeline again to gate a new "
-            f"version against the champion, or release v{version} anyway (moves all traffic, no canary): "
-            f"`ctloop rollout promote --isvc ... --namespace ... {shell_option('--model-name', name)} "
-            f"--version {version} --reason ...`")
+            f"{'v' + judged if judged else 'no champion'}; nothing was changed; {out}")
 
     def _write_intent(
         self, name: str, version: str, previous: str, reason: str, pipeline_run: str,

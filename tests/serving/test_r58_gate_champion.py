@@ -29,7 +29,7 @@ from ctloop.registry import (
     TAG_WAS_CHAMPION,
     UNCONFIRMED_WAS_CHAMPION,
 )
-from ctloop.serving import release
+from ctloop.serving import release, rollout
 from ctloop.serving.kube import InferenceServices
 from tests.doubles.kube_api import KubeApiDouble
 from tests.fixtures.rollout_store import MODEL, register_from_v2, registered
@@ -81,7 +81,19 @@ def test_the_second_of_two_runs_does_not_promote_over_the_first(registered):
     before = history(reg, MODEL)
     with pytest.raises(RegistryError) as caught:
         _promote(reg, v3, "run-A")  # was: "4", v3 champion
-    assert _refusal(v3).match(str(caught.value)), str(caught.value)
+    # a registry-only model: no InferenceService to name (was: `ctloop rollout promote --isvc ...`)
+    again = "nothing was changed; run the pipeline again to gate a new version against the champion"
+    assert str(caught.value).startswith(f"not promoting {MODEL} v{v3}: the champion is v4"), str(
+        caught.value
+    )
+    assert str(caught.value).endswith(again), str(caught.value)
+    # an approval: rejected, not released by hand (was: `ctloop rollout promote`, which left it pending)
+    with pytest.raises(RegistryError) as caught:
+        reg.refuse_champion_changed(MODEL, v3, "1", doing="approving")
+    assert str(caught.value).endswith(
+        f"{again} (its version replaces v{v3} as the one pending approval), or reject v{v3}: `ctloop reject "
+        f"--model-name {MODEL} --version {v3} --reason ...`"
+    ), str(caught.value)
     # the registry's own check, under the lock (a promotion landing after release.promote's check)
     with pytest.raises(RegistryError, match=_refusal(v3).pattern):
         reg.promote(MODEL, v3, reason="run-A", pipeline_run="run-A", gate_champion="1")
@@ -96,10 +108,16 @@ def test_the_second_of_two_runs_does_not_promote_over_the_first(registered):
         isvcs = InferenceServices("ml", api_client=double.api_client())
         with pytest.raises(RegistryError, match=_refusal(v3, "deploying").pattern):
             release.deploy(reg, isvcs, model_name=MODEL, version=v3, cfg=cfg, run_id="run-A")
-        with pytest.raises(RegistryError, match=_refusal(v3).pattern):
+        assert double.calls == []  # no InferenceService read, created or patched
+        with pytest.raises(RegistryError) as caught:
             _promote(reg, v3, "run-A", isvcs, cfg)
-        # no InferenceService read, created or patched
-        assert double.calls == [] and double.objects == {}
+        assert str(caught.value).endswith(
+            f"nothing was changed; run the pipeline again to gate a new version against the champion; no canary of "
+            f"v{v3} takes traffic on ml/credit; or release v{v3} anyway (moves all traffic, no canary): `ctloop "
+            f"rollout promote --isvc credit --namespace ml --model-name {MODEL} --version {v3} --reason ...`"
+        ), str(caught.value)
+        # read, to say what the refusal leaves; nothing created or patched
+        assert [c[0] for c in double.calls] == ["GET"] and double.objects == {}
     assert reg.aliases(MODEL)[CHAMPION] == "4" and history(reg, MODEL) == before
 
 
@@ -150,6 +168,9 @@ def test_approve_refuses_a_version_whose_gate_champion_was_replaced(registered):
             f"not approving {MODEL} v{v3}: the champion is v2 (promoted outside a pipeline run at "
         )
         and f"but v{v3}'s gate compared it with v1; nothing" in text
+        and text.endswith(
+            f"or reject v{v3}: `ctloop reject --model-name {MODEL} --version {v3} --reason ...`"
+        )
     ), text
     # nothing recorded: still pending
     assert reg.get_version(MODEL, v3).tags[approval.TAG_STATE] == "pending"
@@ -170,8 +191,89 @@ def test_a_hand_set_unconfirmed_champion_is_not_read_as_restored(registered):
 def test_the_docs_show_the_refusal():
     text = (REPO / "docs" / "serving.md").read_text()
     # a promote_model step's log: the traceback's last line
-    prefix = "ctloop.errors.RegistryError: "
-    (quoted,) = [
-        line for line in text.splitlines() if line.startswith(f"{prefix}not promoting {MODEL} v3:")
-    ]
-    assert _refusal("3").match(quoted.removeprefix(prefix)), quoted
+    prefix = f"ctloop.errors.RegistryError: not promoting {MODEL} v3: the champion is v4 (promoted by pipeline run "
+    canary, moved = [line for line in text.splitlines() if line.startswith(prefix)]
+    common = f"--isvc credit --namespace ml --model-name {MODEL}"
+    # what test_a_refusal_after_the_canary_names_its_share_and_the_way_out and
+    # test_a_promotion_landing_after_the_check_says_the_traffic_moved assert
+    assert canary.endswith(
+        f"the canary v3 still serves 50 % of ml/credit and nothing ends it: back to the champion with `ctloop rollout "
+        f"rollback {common} --failed-version 3 --reason ...`, or all traffic to v3 with `ctloop rollout promote "
+        f"{common} --version 3 --reason ...`"
+    ), canary
+    assert "nothing was changed" not in moved and moved.endswith(
+        f"lock); serve the champion v4 again: `ctloop rollout promote {common} --version 4 --reason ...`, "
+        f"or keep v3 and make it champion: `ctloop rollout promote {common} --version 3 --reason ...`"
+    ), moved
+    assert "Registry and serving are untouched" not in text
+
+
+# round 58's review of the check (fixrg2): what a refusal leaves on the service, and a way out that fits
+
+
+def _canary_of_v3(reg, double) -> tuple[str, InferenceServices, RolloutConfig]:
+    """v1 serves ``credit``; run A's v3 (gated against v1) is its canary, walked to the plan's last step (50 %)."""
+    cfg = RolloutConfig(
+        inference_service="credit", namespace="ml", traffic_plan=[5, 50], timeout_seconds=10
+    )
+    isvcs = InferenceServices("ml", api_client=double.api_client())
+    v3 = _gated(reg, "run-A", "1", 3)
+    release.deploy(reg, isvcs, model_name=MODEL, version="1", cfg=cfg, run_id="run-1")
+    release.deploy(reg, isvcs, model_name=MODEL, version=v3, cfg=cfg, run_id="run-A")
+    rollout.set_traffic(isvcs, "credit", 50, timeout_s=10)
+    return v3, isvcs, cfg
+
+
+def test_a_promotion_landing_after_the_check_says_the_traffic_moved(registered):
+    _, reg = registered
+    with KubeApiDouble(ready_after_reads=1) as double:
+        v3, isvcs, cfg = _canary_of_v3(reg, double)
+        v4 = _gated(reg, "run-B", "1", 4)
+        record = reg.record_event
+
+        def record_then_b_promotes(name, version, event):
+            record(name, version, event)
+            if (
+                event.get("event") == "traffic_promote"
+            ):  # between release.promote's check and the registry's
+                reg.promote(MODEL, v4, reason="run-B", pipeline_run="run-B", gate_champion="1")
+
+        reg.record_event = record_then_b_promotes
+        with pytest.raises(RegistryError) as caught:
+            _promote(reg, v3, "run-A", isvcs, cfg)
+        text = str(caught.value)
+        # was: "...; nothing was changed; ..." while credit served v3 at 100 %
+        assert "nothing was changed" not in text, text
+        assert (
+            f"the registry was not changed, but ml/credit serves v{v3} at 100 % now (the traffic moved before the "
+            "registry's check under its lock)" in text
+        ), text
+        common = f"--isvc credit --namespace ml --model-name {MODEL}"
+        assert text.endswith(
+            f"lock); serve the champion v{v4} again: `ctloop rollout promote {common} --version {v4} --reason ...`, "
+            f"or keep v{v3} and make it champion: `ctloop rollout promote {common} --version {v3} --reason ...`"
+        ), text
+        assert rollout.specs.spec_version(isvcs.get("credit")) == v3  # what the message says
+    assert reg.aliases(MODEL)[CHAMPION] == v4
+
+
+def test_a_refusal_after_the_canary_names_its_share_and_the_way_out(registered):
+    _, reg = registered
+    with KubeApiDouble(ready_after_reads=1) as double:
+        v3, isvcs, cfg = _canary_of_v3(reg, double)
+        reg.promote(
+            MODEL, "2", reason="approved by hand"
+        )  # `ctloop approve` of a registry-only v2, say
+        patches = len([c for c in double.calls if c[0] != "GET"])
+        with pytest.raises(RegistryError) as caught:
+            _promote(reg, v3, "run-A", isvcs, cfg)
+        text = str(caught.value)
+        # was: ends with the `ctloop rollout promote` line: the canary kept 50 % with nothing to end it
+        common = f"--isvc credit --namespace ml --model-name {MODEL}"
+        assert text.endswith(
+            f"; the canary v{v3} still serves 50 % of ml/credit and nothing ends it: back to the champion with "
+            f"`ctloop rollout rollback {common} --failed-version {v3} --reason ...`, or all traffic to v{v3} with "
+            f"`ctloop rollout promote {common} --version {v3} --reason ...`"
+        ), text
+        assert len([c for c in double.calls if c[0] != "GET"]) == patches  # nothing written
+    assert reg.aliases(MODEL)[CHAMPION] == "2"

@@ -34,8 +34,10 @@ from ctloop.errors import (
     ServingBadInput,
     ServingError,
     one_line,
+    shell_option,
 )
 from ctloop.registry import (
+    CHAMPION,
     ROLLBACK_REFUSED,
     ROLLBACK_TRIED,
     ROLLED_BACK_STATES,
@@ -785,10 +787,17 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     (promote_model is retried, and the attempt before may have stopped on that very change) and
     is left to whoever set it (:class:`rollout.ChangedOutside`). ``by_hand`` (``ctloop rollout
     promote``) promotes any share. A gate-driven promotion (:func:`gate_champion`) whose gate's champion is no
-    longer champion is refused before the traffic moves, and again by the registry under its lock."""
+    longer champion is refused before the traffic moves (naming the canary's live share and the way to end it),
+    and again by the registry under its lock: a promotion landing between the two leaves this version serving
+    100 %, which that refusal then says, with the way back."""
     judged = None if by_hand or not run_id else gate_champion(registry.get_version(model_name, str(version)).tags,
                                                                 run_id)
-    _refuse_champion_changed(registry, model_name, str(version), judged, None, "promoting")  # before the traffic
+    try:  # before the traffic
+        _refuse_champion_changed(registry, model_name, str(version), judged, None, "promoting", "")
+    except RegistryError as exc:
+        if not cfg.inference_service:
+            raise
+        raise RegistryError(f"{exc}; {_live_canary(isvcs, cfg, model_name, str(version))}") from exc
     if cfg.inference_service:
         from ctloop.storage import kserve_storage_uri
 
@@ -806,8 +815,54 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
                                 version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict(), **_where(cfg)})
-    return registry.promote(model_name, version, reason=reason, pipeline_run=run_id,
-                            **({} if judged is None else {"gate_champion": judged}))
+    try:
+        return registry.promote(model_name, version, reason=reason, pipeline_run=run_id,
+                                **({} if judged is None else {"gate_champion": judged,
+                                                              "service": cfg.inference_service or ""}))
+    except RegistryError as exc:
+        if not cfg.inference_service:
+            raise
+        raise RegistryError(_traffic_moved(str(exc), registry, cfg, model_name, str(version))) from exc
+
+
+def _traffic_moved(refusal: str, registry: Any, cfg: RolloutConfig, model_name: str, version: str) -> str:
+    """A refusal of ``registry.promote`` after ``version`` took 100 % of the service: serving changed, the
+    registry did not — said instead of its "nothing was changed", with the way back to the champion."""
+    head = refusal.split("; nothing was changed", 1)[0]
+    moved = (f"the registry was not changed, but {cfg.namespace}/{cfg.inference_service} serves v{version} at 100 % "
+             "now (the traffic moved before the registry's check under its lock)")
+    try:
+        champion = registry.aliases(model_name).get(CHAMPION, "")
+    except CtloopError:
+        champion = ""
+    common = (f"{shell_option('--isvc', cfg.inference_service)} {shell_option('--namespace', cfg.namespace)} "
+              f"{shell_option('--model-name', model_name)}")
+    back = (f"serve the champion v{champion} again: `ctloop rollout promote {common} --version {champion} "
+            "--reason ...`, or" if champion else "no champion to serve again;")
+    return (f"{head}; {moved}; {back} keep v{version} and make it champion: `ctloop rollout promote {common} "
+            f"--version {version} --reason ...`")
+
+
+def _live_canary(isvcs: Any, cfg: RolloutConfig, model_name: str, version: str) -> str:
+    """What a refused promotion leaves on the service: the canary of ``version`` at its share, and the ways to end it
+    (its analysis passed before the champion changed; nothing else ends it)."""
+    from ctloop.serving.isvc import spec_version
+
+    where = f"{cfg.namespace}/{cfg.inference_service}"
+    try:
+        obj = isvcs.get(cfg.inference_service) if isvcs is not None else None
+    except CtloopError as exc:
+        return (f"{where} was not read ({one_line(str(exc))}): `ctloop rollout status` shows whether a canary of "
+                f"v{version} still takes traffic")
+    share = (obj or {}).get("spec", {}).get("predictor", {}).get("canaryTrafficPercent") if obj else None
+    common = (f"{shell_option('--isvc', cfg.inference_service)} {shell_option('--namespace', cfg.namespace)} "
+              f"{shell_option('--model-name', model_name)}")
+    if obj is None or spec_version(obj) != version or share is None:
+        return (f"no canary of v{version} takes traffic on {where}; or release v{version} anyway (moves all traffic, "
+                f"no canary): `ctloop rollout promote {common} --version {version} --reason ...`")
+    return (f"the canary v{version} still serves {share} % of {where} and nothing ends it: back to the champion "
+            f"with `ctloop rollout rollback {common} --failed-version {version} --reason ...`, or all traffic to "
+            f"v{version} with `ctloop rollout promote {common} --version {version} --reason ...`")
 
 
 def gate_champion(tags: Mapping[str, str], run_id: str) -> str | None:
@@ -821,11 +876,11 @@ def gate_champion(tags: Mapping[str, str], run_id: str) -> str | None:
 
 
 def _refuse_champion_changed(registry: Any, model_name: str, version: str, judged: str | None, current: str | None,
-                             doing: str) -> None:
+                             doing: str, service: str | None = None) -> None:
     """``registry.refuse_champion_changed`` for a gate-driven step (``judged`` not None), before it writes."""
     refuse = getattr(registry, "refuse_champion_changed", None)
     if judged is not None and callable(refuse):
-        refuse(model_name, version, judged, current=current, doing=doing)
+        refuse(model_name, version, judged, current=current, doing=doing, service=service)
 
 
 def _judged_spec(registry: Any, model_name: str, version: str, run_id: str,
