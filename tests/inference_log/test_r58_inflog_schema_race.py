@@ -36,7 +36,7 @@ def _in_lockstep(monkeypatch, root: str, written: dict[int, bytes]) -> None:
     before either claims) and the look again just before the write (both re-read before either
     writes: each writes a file without the other's column). A barrier of two, 10 s at most.
     ``written``: thread id → the registry file as that thread wrote it."""
-    barrier = threading.Barrier(2, timeout=10)
+    barrier = threading.Barrier(2, timeout=60)
     holds: dict[int, int] = {}
     lock = threading.Lock()
     registry = f"{root}/{schema.schema_file('credit')}"
@@ -149,7 +149,7 @@ def test_a_local_root_is_merged_under_its_lock(tmp_path):
 
 
 def _race_local(root: str, changes: list[dict[str, str]]) -> list[dict[str, str]]:
-    start = threading.Barrier(len(changes), timeout=10)
+    start = threading.Barrier(len(changes), timeout=60)
     got: list = [None] * len(changes)
 
     def run(i: int) -> None:
@@ -243,7 +243,7 @@ def test_a_flush_claims_its_new_columns_several_at_a_time(plain_root, monkeypatc
     # (a first flush of a wide model); now up to schema.CLAIMS_AT_ONCE at a time
     schema.sync(plain_root, "credit", {"warm": "double"})  # the bucket's conditional-write probe
     real = storage.create_bytes
-    both = threading.Barrier(2, timeout=5)  # one after the other, the first create waited alone, then went on
+    both = threading.Barrier(2, timeout=30)  # one after the other, the first create waited alone, then went on
     lock = threading.Lock()
     flying = [0, 0, 0]  # now, most, calls
 
