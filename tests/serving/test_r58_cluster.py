@@ -172,31 +172,12 @@ def test_argo_retry_of_a_deploy_held_for_a_hand_patch_does_not_undo_it(monkeypat
     # spec "still a canary, not judged" and moved it back to 5 %, undoing the operator's change.
     # The registry is the release tests' double (tests/serving/test_fix38b_release_deploy_rollback.py)
     # with the version's tags kept
-    from types import SimpleNamespace
-
     from tests.doubles.kube_api import KubeApiDouble
-    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME
+    from tests.serving.test_r58_fixcl import _held
 
     with KubeApiDouble(ready_after_reads=2) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags: dict[str, str] = {}
-        reg.set_tags = lambda m, v, t: tags.update(t)
-        reg.get_version = lambda m, v: SimpleNamespace(
-            version=str(v), tags=dict(tags) if str(v) == "2" else {}
-        )
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=3)
-        real_patch = isvcs.patch
-
-        def patch(name, body):  # the operator's patch lands right after the deploy's own
-            out = real_patch(name, body)
-            if "canaryTrafficPercent" in str(body) and not tags.get("seen"):
-                tags["seen"] = "1"
-                real_patch(name, {"spec": {"predictor": {"canaryTrafficPercent": 100}}})
-            return out
-
-        isvcs.patch = patch
-        with pytest.raises(rollout.ChangedOutside, match="whoever changed it decides"):
-            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        isvcs, reg, cfg, _, _ = _held(kube, monkeypatch)  # the operator's patch lands right after the deploy's own
         predictor = kube.objects[(NS, NAME)]["spec"]["predictor"]
         assert predictor["canaryTrafficPercent"] == 100
         monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")  # Argo's automatic retry of the step
