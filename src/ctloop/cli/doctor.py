@@ -50,7 +50,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
     # a KFP argument the other commands refuse is a bad argument here too (exit 2, before any check); what comes
     # from the environment is the KFP API check's FAIL
-    kfp_inputs(opts.host, args.token or "", args.token_file or "", args.ca_file or "", environment=False)
+    kfp_inputs(opts.host, args.token or "", args.token_file or "", args.ca_file or "", environment=False,
+               kubeconfig=opts.kubeconfig, context=opts.context)
     start = time.monotonic()
     progress = None if args.json else (lambda c: print(c.line(), flush=True))
     checks = doctor.Doctor(opts).run(progress)

@@ -96,7 +96,7 @@ from typing import Any
 
 from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
-from ctloop.ops.platform import KFP_TOKEN_AUDIENCE
+from ctloop.ops.platform import HOST_ENV, INSTALL_NAMESPACE, KFP_TOKEN_AUDIENCE
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
     KNATIVE,
@@ -187,7 +187,7 @@ POD_DEFAULT = ("kubeflow.org", "v1alpha1")
 # server never calls it: no PodDefault applies, and none refuses a pod.
 WEBHOOK_NAMESPACE_LABEL = ("app.kubernetes.io/part-of", "kubeflow-profile")
 MULTI_USER_RUNNER = "default-editor"
-STANDALONE_NAMESPACE = "kubeflow"
+STANDALONE_NAMESPACE = INSTALL_NAMESPACE  # standalone KFP runs its tasks where it is installed
 # Argo's workflow controller and its ConfigMap, as KFP installs them (2.17.0 manifests/kustomize/
 # env/platform-agnostic: namespace kubeflow, third-party/argo/base/workflow-controller-configmap-patch.yaml),
 # also on multi-user Kubeflow (one controller for every profile).
@@ -803,8 +803,10 @@ class Doctor:
     # -------------------------------------------------------------------------- KFP
     def check_kfp(self) -> Check:
         from ctloop.ops.platform import Platform
+        from ctloop.serving.kube import kubeconfig_path
 
         o = self.opts
+        kube_file = kubeconfig_path(o.kubeconfig)
         try:
             self.platform = Platform(
                 host=o.host,
@@ -814,6 +816,9 @@ class Doctor:
                 ca_file=o.ca_file,
                 timeout=o.timeout,
                 warn=lambda _: None,
+                # without a host, KFP through the kubeconfig the Kubernetes line reads (kube_client)
+                kubeconfig=kube_file,
+                context=o.context,
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
@@ -822,6 +827,8 @@ class Doctor:
         self.kfp_usable = True
         url = backend.url if backend else (o.host or "(discovered)")
         how = f"; auth: {self.platform.auth.source}" if self.platform.auth.source else ""
+        if not o.host and not os.environ.get(HOST_ENV) and (kube_file or o.context):  # Platform's named route
+            how += f"; via kubeconfig {kube_file or '~/.kube/config'}" + (f", context {o.context}" if o.context else "")
         tls = url.startswith("https://") and self.platform.auth.ca_source  # http: no certificate verified
         how += f"; TLS CA: {self.platform.auth.ca_source}" if tls else ""
         ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""

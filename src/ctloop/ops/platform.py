@@ -104,6 +104,11 @@ HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
 # the PEM bundle of the CA that signed KFP's certificate (a private CA: cert-manager's, a company's); kfp 2.17.0
 # takes it only as ``Client(ssl_ca_cert=)`` and otherwise verifies with certifi's public CAs
 CA_FILE_ENV = "KFP_CA_FILE"
+# where KFP is installed: kfp.Client(namespace=...), 'kubeflow' by default (kfp 2.17.0 client.py), which it finds
+# without a host as the service ml-pipeline.<it>.svc.cluster.local:8888 in a pod and through the kubeconfig's
+# API-server proxy api/v1/namespaces/<it>/services/ml-pipeline:http/proxy elsewhere; never the profile
+INSTALL_NAMESPACE = "kubeflow"
+INSTALL_NAMESPACE_ENV = "KFP_INSTALL_NAMESPACE"
 PAGE = 100
 # the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
 # description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
@@ -640,6 +645,8 @@ class KfpAuth:
     # a token the user named (--token, --token-file, KFP_TOKEN, KFP_TOKEN_FILE): it beats kfp's IAP and
     # inverse-proxy routes; the projected pipelines token found in a pod does not (kfp's order)
     named: bool = True
+    # the token came from one of kfp's Google routes (:func:`_google_auth`): "iap" or "inverse-proxy"
+    google: str = ""
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True) -> tuple[str, str]:
@@ -693,6 +700,51 @@ def sa_token_path() -> str:
     (``set_volume_credentials.py`` ``ServiceAccountTokenVolumeCredentials``: ``os.getenv(...) or`` the
     default): :data:`SA_TOKEN_ENV`, or :data:`SA_TOKEN_PATH` when it is unset **or empty**."""
     return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
+
+
+def install_namespace() -> str:
+    """The namespace KFP is installed in (:data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`), where
+    ``kfp.Client`` finds it without a host; a ConfigError (one line) when it is no namespace's name."""
+    from ctloop.config import k8s_namespace
+
+    value = os.environ.get(INSTALL_NAMESPACE_ENV, "")
+    if not value:
+        return INSTALL_NAMESPACE
+    if problem := k8s_namespace(value):
+        raise ConfigError(f"{INSTALL_NAMESPACE_ENV} {one_line(value)[:80]!r}: {problem} (the namespace KFP is "
+                          f"installed in; unset: {INSTALL_NAMESPACE})")
+    return value
+
+
+def _google_auth(route: str, client_id: str, token: str) -> KfpAuth:
+    """What kfp 2.17.0 ``Client._load_config`` sent when it took one of its Google routes before ctloop's
+    ``credentials`` (``route``: ``"iap"``, the client id ``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``, whose
+    ``auth.get_auth_token`` gets a Google ID token for it; ``"inverse-proxy"``, a ``*.googleusercontent.com``
+    host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
+    when there are none): that token (``""``: none was sent), named as such in every message."""
+    if route == "iap":
+        source = f"the Google ID token kfp got for the IAP client id {client_id}"
+    else:
+        source = "the Google access token kfp got from the Application Default Credentials"
+    if not token:
+        source = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
+    return KfpAuth(source, token=token or "", named=False, google=route)
+
+
+def _sent_token(auth: KfpAuth) -> str:
+    """The token ``auth`` sent, for a message: ``the token from --token``, ``the Google ID token kfp got ...``."""
+    return auth.source if auth.google else f"the token from {auth.source}"
+
+
+def _renew(auth: KfpAuth) -> str:
+    """How to get a fresh token of the kind ``auth`` sent."""
+    if auth.google == "iap":
+        return ("get a fresh Google ID token: check the Google credentials kfp uses for IAP (the service account of "
+                "GOOGLE_APPLICATION_CREDENTIALS, or the sign-in kfp saved in ~/.config/kfp/credentials.json) and that "
+                "IAP lets them in")
+    if auth.google:
+        return "refresh the Application Default Credentials (gcloud auth application-default login)"
+    return f"create a fresh one, e.g. {TOKEN_RECIPE}"
 
 
 def resolve_auth(host: str = "", token: str = "", token_file: str = "", *, environment: bool = True) -> KfpAuth:
@@ -852,16 +904,16 @@ def no_host() -> str:
             "in-cluster service account is available")
 
 
-def _discoverable() -> bool:
+def _discoverable(kubeconfig: str = "") -> bool:
     """Whether ``kfp.Client`` can find a host by itself (endpoint env, in-cluster, kubeconfig)."""
     if os.environ.get(HOST_ENV) or os.environ.get("KUBERNETES_SERVICE_HOST"):
         return True
-    return _kubeconfig_exists()
+    return _kubeconfig_exists(kubeconfig)
 
 
-def _kubeconfig_exists() -> bool:
-    """Whether a kubeconfig file is there (``KUBECONFIG``'s, else ``~/.kube/config``)."""
-    configs = os.environ.get("KUBECONFIG", "") or str(Path("~/.kube/config").expanduser())
+def _kubeconfig_exists(kubeconfig: str = "") -> bool:
+    """Whether a kubeconfig file is there (``kubeconfig``, else ``KUBECONFIG``'s, else ``~/.kube/config``)."""
+    configs = kubeconfig or os.environ.get("KUBECONFIG", "") or str(Path("~/.kube/config").expanduser())
     return any(Path(c).expanduser().is_file() for c in configs.split(os.pathsep) if c)
 
 
@@ -993,15 +1045,15 @@ def explain_status(
         page = f"redirected to a login page ({where[:120]})" if where else f"answered with a sign-in page (HTTP {status})"
         expired = _jwt_expired(auth)
         return (
-            f"KFP at {url} {page} after it accepted the token from {auth.source} for {accepted} "
+            f"KFP at {url} {page} after it accepted {_sent_token(auth)} for {accepted} "
             f"call{'s' if accepted != 1 else ''} of this command: the session expired — fix: "
             + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
-            + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
+            + f"; {_renew(auth)}; then run the command again: what it did before stays done"
         )
     if redirected_to or (300 <= status < 400):
         where = redirected_to or str((headers or {}).get("Location") or "?")
         sent = (
-            f" the token from {auth.source} was not accepted"
+            f" {_sent_token(auth)} was not accepted"
             if auth.token or auth.token_file
             else " no token was sent"
         )
@@ -1041,7 +1093,7 @@ def explain_status(
     if status == 401:
         audiences = re.search(r'token audiences (\[[^\]]*\]) is invalid for the target audiences \["?([^"\]]*)',
                               _body_text(body).replace('\\"', '"'))
-        if (auth.token or auth.token_file) and audiences:
+        if (auth.token or auth.token_file) and audiences and not auth.google:
             # KFP's own TokenReview (2.17.0 auth/authenticator_token_review.go, audience pipelines.kubeflow.org):
             # reached without Istio's kubeflow-userid header, the token alone says who calls, and Kubernetes
             # refuses it for KFP's audience (pkg/serviceaccount/jwt.go); a fresh one of the same kind is refused too
@@ -1060,10 +1112,11 @@ def explain_status(
                    "the token is expired or not issued for this cluster")
             before = f", after it accepted it for {accepted} call{'s' if accepted != 1 else ''} of this command" if accepted else ""
             again = "; then run the command again: what it did before stays done" if accepted else ""
-            return (
-                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said}{before} — fix: {why}; "
-                f"create a fresh one, e.g. {TOKEN_RECIPE}{again}"
-            )
+            return f"KFP at {url} rejected {_sent_token(auth)}: HTTP 401{said}{before} — fix: {why}; {_renew(auth)}{again}"
+        if auth.google:  # kfp's Google route came first and found no credentials: the pod's token was not sent
+            return (f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent: kfp found no Google "
+                    f"credentials for {auth.source} — fix: {_renew(auth)}, or send KFP a bearer token: --token-file "
+                    "PATH (or KFP_TOKEN_FILE), --token TOKEN (or KFP_TOKEN)")
         token_path = sa_token_path()
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
             return (
@@ -1084,23 +1137,23 @@ def explain_status(
         expired = _jwt_expired(auth)
         if accepted:
             return (
-                f"KFP at {url} answered HTTP 403{said} after it accepted the token from {auth.source} for {accepted} "
+                f"KFP at {url} answered HTTP 403{said} after it accepted {_sent_token(auth)} for {accepted} "
                 f"call{'s' if accepted != 1 else ''} of this command: the session expired: {proxy} — fix: "
                 + (f"the token expired at {expired}" if expired else "the token expired or was revoked meanwhile")
-                + f"; create a fresh one, e.g. {TOKEN_RECIPE}; then run the command again: what it did before stays done"
+                + f"; {_renew(auth)}; then run the command again: what it did before stays done"
             )
         try:
             jwt = bool(OAUTH2_PROXY_JWT.match(auth.token or read_token_file(auth.token_file, auth.source)))
         except ConfigError:
             jwt = True  # unreadable now: say nothing of its form
         return (
-            f"KFP at {url} answered HTTP 403{said}: the authenticating proxy in front of it could not verify the token "
-            f"from {auth.source} (oauth2-proxy with bearer_token_login_fallback = false answers so, with no login "
+            f"KFP at {url} answered HTTP 403{said}: the authenticating proxy in front of it could not verify "
+            f"{_sent_token(auth)} (oauth2-proxy with bearer_token_login_fallback = false answers so, with no login "
             "page) — fix: "
             + (f"the token expired at {expired}" if expired
                else "the token is expired, revoked, or not issued for this cluster" if jwt
                else "the token is not a JWT, the only bearer token oauth2-proxy takes; use one")
-            + f"; create a fresh one, e.g. {TOKEN_RECIPE}"
+            + f"; {_renew(auth)}"
         )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
@@ -1125,6 +1178,14 @@ def explain_status(
             f"contributor of the profile, e.g. the token of its default-editor: {TOKEN_RECIPE}; "
             "and --namespace <profile>)"
         )
+    if status == 404 and (proxied := re.search(r"/api/v1/namespaces/([^/]+)/services/ml-pipeline:http/proxy", url)):
+        # kfp's route through the kubeconfig's API server (kfp 2.17.0 client.py _KUBE_PROXY_PATH): no ml-pipeline
+        # Service in that namespace (the API server answers its Status 'services "ml-pipeline" not found')
+        return (
+            f"no KFP API at {url}: HTTP 404{said}: the kubeconfig's API server has no service ml-pipeline in namespace "
+            f"{proxied.group(1)} — fix: set {INSTALL_NAMESPACE_ENV} to the namespace KFP is installed in (kubectl get "
+            "svc -A -l app=ml-pipeline), check the kubeconfig context, or give --host the KFP URL"
+        )
     if status == 404:
         return (
             f"no KFP API at {url}: HTTP 404 — fix: --host must be the URL the KFP API is served "
@@ -1133,7 +1194,7 @@ def explain_status(
     if status >= 500:
         return (
             f"the KFP API at {url} is failing: HTTP {status}{said} — fix: check the API server "
-            "(kubectl -n kubeflow get pods -l app=ml-pipeline) and retry"
+            f"(kubectl -n {_shown_install_namespace()} get pods -l app=ml-pipeline) and retry"
             + (
                 "; if it is healthy, this may be ingress-nginx's rate limit (limit-rps answers 503 unless "
                 "limit-req-status-code is 429): retry in a minute, or raise the limit for this client"
@@ -1142,6 +1203,14 @@ def explain_status(
             )
         )
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
+
+
+def _shown_install_namespace() -> str:
+    """:func:`install_namespace` for a message (a bad value was refused before any request; never raises)."""
+    try:
+        return install_namespace()
+    except ConfigError:
+        return INSTALL_NAMESPACE
 
 
 def _jwt_claims(auth: KfpAuth) -> dict:
@@ -1492,14 +1561,15 @@ def _backend_from(url: str, status: int, body: Any, headers: Any, auth: KfpAuth)
     )
 
 
-def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
+def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, kube: tuple[str, str] = ("", "")):
     """``kfp.Client`` whose healthz is one bounded request, explained when it fails.
 
     kfp 2.17.0 ``Client.__init__`` (``kfp/client/client.py`` ~203) calls ``get_kfp_healthz`` when
     its context has no namespace; upstream that retries 5 times 5 s apart on any ApiException
     (401/403/404 included), logs a traceback each time and then raises ``TimeoutError``. Here
     it is one request with a timeout; the raw JSON is kept (``tag_name`` is dropped by the
-    generated model) on ``ctloop_backend``.
+    generated model) on ``ctloop_backend``. ``kube``: the kubeconfig file and context that find KFP without
+    a host (empty: kfp's own route). ``ctloop_auth``: the credentials kfp sent (``auth``, or a Google token).
     """
     with pipeline_dsl():  # kfp.client imports the compiler, which needs the whole DSL
         from kfp.client import Client
@@ -1507,6 +1577,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
 
     class BoundedClient(Client):
         ctloop_backend: Backend | None = None
+        ctloop_auth: KfpAuth = auth
 
         def _get_config_with_default_credentials(self, config: Any) -> Any:
             """Upstream's in-cluster default (no host): the pipelines token through
@@ -1540,12 +1611,44 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             ctloop chose is what is sent: upstream (kfp 2.17.0 ``client.py``) tries ``existing_token``, then
             ``client_id`` (``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``: Google's OAuth flow), then an inverse-proxy host
             (:meth:`_is_inverse_proxy_host`), and ``credentials`` (a token file, a token without a host) last."""
-            if auth.named and (auth.token or auth.token_file):
+            named = auth.named and bool(auth.token or auth.token_file)
+            if named:
                 client_id = None
+            # kfp's ``namespace`` (its 3rd argument) is where KFP is installed; Platform never passes the profile
+            args = (install_namespace(), *args[1:]) if args else args
+            if "namespace" in kwargs:
+                kwargs["namespace"] = install_namespace()
+            kube_file, kube_context = kube
+            if not host and (kube_file or kube_context) and not client_id:
+                return self._load_named_kubeconfig(kube_file, kube_context)
+            # kfp's order (client.py): existing_token (named only), client_id, an inverse-proxy host, credentials
+            url = normalise_host(host or "") if client_id is None else (host or "")
+            route = "" if named else "iap" if client_id else "inverse-proxy" if self._is_inverse_proxy_host(url) else ""
             with kfp_prints_dropped() as printed:
                 config = super()._load_config(host, client_id, *args, **kwargs)
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
+            if route:
+                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "")
+            return config
+
+        def _load_named_kubeconfig(self, path: str, context: str) -> Any:
+            """Upstream's kubeconfig route (kfp 2.17.0 ``_load_config``: ``load_kube_config(client_configuration=
+            config, context=kube_context)``, then the host plus ``_KUBE_PROXY_PATH``), with the kubeconfig ``path``
+            it cannot take, and before its in-cluster route, as ``ctloop doctor``'s other checks read a named one
+            (``ctloop.ops.doctor.kube_client``). Without a host ctloop passes kfp no proxy, CA or token here
+            (refused or dropped before: :func:`kfp_inputs`)."""
+            import kfp_server_api
+
+            from ctloop.errors import ServingError
+            from ctloop.serving.kube import load_kubeconfig
+
+            config = kfp_server_api.Configuration()
+            try:
+                load_kubeconfig(path, context, client_configuration=config)
+            except ServingError as exc:
+                raise ConfigError(str(exc)) from exc
+            config.host = config.host + "/" + Client._KUBE_PROXY_PATH.format(install_namespace())
             return config
 
         def _is_inverse_proxy_host(self, host: str) -> bool:
@@ -1580,6 +1683,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
 
             api = self._healthz_api  # set by Client.__init__ before it calls this
             url = api.api_client.configuration.host
+            auth = self.ctloop_auth  # what kfp sends (the closure's, or a Google token: _load_config)
             _bound_transport(self, timeout)
             if self.ctloop_backend is None and probed is not None:
                 self.ctloop_backend = probed  # probed before kfp was imported
@@ -1839,28 +1943,35 @@ def subdomain_example(name: str) -> str:
     return example if K8S_SUBDOMAIN.match(example) else ""
 
 def kfp_inputs(
-    host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True
+    host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
+    kubeconfig: str = "", context: str = "",
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
     (:func:`resolve_auth`); a ConfigError (one line, exit 2) for the first that cannot be used. Without
     ``environment`` the arguments alone are checked (``ctloop doctor``: the environment's are a failed check);
-    ``KF_PIPELINES_ENDPOINT`` still counts as a host."""
+    ``KF_PIPELINES_ENDPOINT`` still counts as a host. ``kubeconfig``/``context``: the kubeconfig that finds KFP
+    without a host (``ctloop doctor --kubeconfig/--context``), also in a pod."""
     env_host = os.environ.get(HOST_ENV, "")
+    if environment:
+        install_namespace()  # KFP_INSTALL_NAMESPACE: one line before anything is sent
     if host:
         refuse_credentials_in_host(host)
     elif env_host and environment:
         refuse_credentials_in_host(env_host, HOST_ENV)
         check_host_env(env_host)
     auth = resolve_auth(host, token, token_file, environment=environment)
-    ca_path, ca_source = resolve_ca_file(ca_file, environment=environment)
-    if (ca_path or auth.source) and not host and not env_host:
-        in_pod = kfp_in_cluster()
-        if not in_pod and not _kubeconfig_exists():  # nowhere to find KFP: dropping the token would not help
+    no_host_given = not host and not env_host
+    # KFP_CA_FILE (ctloop-settings, a profile's PodDefault) in a pod without a host: kfp talks plain HTTP to the
+    # ml-pipeline service, so the file is not even read (a missing one stopped the monitoring trigger)
+    env_ca_unused = (environment and no_host_given and not ca_file and bool(os.environ.get(CA_FILE_ENV, "").strip())
+                     and not (kubeconfig or context) and kfp_in_cluster())
+    ca_path, ca_source = resolve_ca_file(ca_file, environment=environment and not env_ca_unused)
+    if (ca_path or auth.source) and no_host_given:
+        in_pod = kfp_in_cluster() and not (kubeconfig or context)  # a named kubeconfig goes before kfp's pod route
+        if not in_pod and not _kubeconfig_exists(kubeconfig):  # nowhere to find KFP: dropping the token would not help
             raise ConfigError(no_host())
-        if ca_path and in_pod and not ca_file:
-            ca_path = ""  # KFP_CA_FILE (a profile's PodDefault): kfp talks plain HTTP to the ml-pipeline service
-        elif ca_path:
+        if ca_path:
             raise ConfigError(refuse_ca_without_host(ca_source))
         if auth.source and not in_pod:
             raise ConfigError(refuse_token_via_kubeconfig(auth.source))
@@ -1881,6 +1992,9 @@ class Platform:
         token_file: File with a bearer token, re-read before every request.
         ca_file: PEM bundle of the CA that signed KFP's certificate (else ``KFP_CA_FILE``, else
             certifi's public CAs); needs a host (``host`` or ``KF_PIPELINES_ENDPOINT``).
+        kubeconfig: Without a host, the kubeconfig whose API server's proxy reaches KFP (else kfp.Client's:
+            the in-cluster service in a pod, else ``KUBECONFIG`` as read when kubernetes was imported).
+        context: That kubeconfig's context (default: its current one).
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -1898,6 +2012,8 @@ class Platform:
         timeout: float = DEFAULT_TIMEOUT,
         allow_old_backend: bool = False,
         warn: Callable[[str], Any] | None = None,
+        kubeconfig: str = "",
+        context: str = "",
     ):
         self.host = host
         self.namespace = namespace
@@ -1913,8 +2029,8 @@ class Platform:
             return
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
-        self.auth = kfp_inputs(host, token, token_file, ca_file)
-        if not host and not _discoverable():
+        self.auth = kfp_inputs(host, token, token_file, ca_file, kubeconfig=kubeconfig, context=context)
+        if not host and not _discoverable(kubeconfig):
             raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
         if host:
@@ -1935,7 +2051,7 @@ class Platform:
         probed = None
         if can_probe_directly(host, self.auth):
             probed = probe_healthz(host, self.auth, self.timeout)  # fails fast, before kfp loads
-        cls = _client_class(self.timeout, self.auth, probed)
+        cls = _client_class(self.timeout, self.auth, probed, kube=(kubeconfig, context))
         where = host or os.environ.get(HOST_ENV) or "(in-cluster/kubeconfig)"
         try:
             with warnings.catch_warnings(), kfp_prints_dropped():
@@ -1945,6 +2061,7 @@ class Platform:
                     self.client.get_kfp_healthz()
         except (OSError, HTTPError) as exc:  # raised by kfp.Client while configuring
             raise PlatformError(_network_error(exc, where, self.timeout, self.auth)) from exc
+        self.auth = self.client.ctloop_auth  # what kfp sent: a Google token when its Google route came first
         self.backend = self.client.ctloop_backend
         self.host = self.backend.url if self.backend else host
         if not self.namespace:
@@ -3120,6 +3237,9 @@ __all__ = [
     "resolve_auth",
     "kfp_inputs",
     "kfp_in_cluster",
+    "install_namespace",
+    "INSTALL_NAMESPACE",
+    "INSTALL_NAMESPACE_ENV",
     "UploadResult",
     "ScheduleResult",
     "RunSummary",
