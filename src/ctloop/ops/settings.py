@@ -7,7 +7,9 @@ secrets at all):
   ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``, ``PROMETHEUS_TOKEN_FILE``,
   ``PROMETHEUS_CA_FILE``, ``PUSHGATEWAY_TOKEN_FILE``, ``PUSHGATEWAY_CA_FILE`` (paths in the pod: a
   Prometheus or Pushgateway behind an auth proxy), ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (the CA bundle
-  of an MLflow server whose certificate a private CA signed, read by the MLflow client itself);
+  of an MLflow server whose certificate a private CA signed, read by the MLflow client itself),
+  ``KFP_CA_FILE`` and ``KFP_INSTALL_NAMESPACE`` (the steps that call the KFP API: :data:`KFP_API_STEPS`,
+  which also mount the optional ConfigMap ``ctloop-kfp-ca`` at ``/etc/ctloop/kfp-ca``);
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
 * Secret ``ctloop-prometheus`` keys ``token``/``username``/``password`` →
@@ -62,6 +64,11 @@ def _config_env() -> dict[str, str]:
         "PUSHGATEWAY_TOKEN_FILE": "PUSHGATEWAY_TOKEN_FILE",
         "PUSHGATEWAY_CA_FILE": "PUSHGATEWAY_CA_FILE",
         "MLFLOW_TRACKING_SERVER_CERT_PATH": "MLFLOW_TRACKING_SERVER_CERT_PATH",
+        # the steps that call the KFP API (KFP_API_STEPS): the CA bundle of an https KFP host (a file in the pod,
+        # e.g. in the ConfigMap KFP_CA_CONFIGMAP mounted at KFP_CA_MOUNT), and where KFP is installed when the
+        # step finds it without a host (the ml-pipeline service of that namespace): ctloop.ops.platform reads both
+        "KFP_CA_FILE": "KFP_CA_FILE",
+        "KFP_INSTALL_NAMESPACE": "KFP_INSTALL_NAMESPACE",
     }
 
 
@@ -350,6 +357,12 @@ RETRIED_STEPS = frozenset({"prepare_data", "detect_drift", "evaluate_model", "va
 # in pods with this label. kfp.kubernetes 2.17 cannot mount a projected volume itself.
 KFP_API_STEPS = frozenset({"trigger_training"})
 KFP_ACCESS_LABEL = ("access-ml-pipeline", "true")
+# ... and the CA of an https KFP host for them: ConfigMap ctloop-kfp-ca (optional: KFP 2.14.4+ driver/k8s.go
+# configMapAsVolume.Optional; an empty directory without it) mounted there; KFP_CA_FILE in ctloop-settings names
+# the file (e.g. /etc/ctloop/kfp-ca/ca.crt). Without a host the step talks plain HTTP to the ml-pipeline service
+# and reads neither (docs/operations.md, "From a KFP task")
+KFP_CA_CONFIGMAP = "ctloop-kfp-ca"
+KFP_CA_MOUNT = "/etc/ctloop/kfp-ca"
 RETRY_BACKOFF_S = 30  # the first wait; doubled each retry (backoff_factor 2)
 
 
@@ -436,6 +449,7 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
                        backoff_max_duration=retry_window(retries))
     if step in KFP_API_STEPS:
         kubernetes.add_pod_label(task, *KFP_ACCESS_LABEL)
+        kubernetes.use_config_map_as_volume(task, KFP_CA_CONFIGMAP, mount_path=KFP_CA_MOUNT, optional=True)
     for key, value in sorted(((platform.node_selector if platform is not None else {}) or {}).items()):
         kubernetes.add_node_selector(task, label_key=key, label_value=value)
     for toleration in (platform.tolerations if platform is not None else []) or []:
@@ -449,6 +463,8 @@ __all__ = [
     "RETRIED_STEPS",
     "KFP_API_STEPS",
     "KFP_ACCESS_LABEL",
+    "KFP_CA_CONFIGMAP",
+    "KFP_CA_MOUNT",
     "step_resources",
     "omp_threads",
     "apply_step_settings",
