@@ -55,8 +55,9 @@ def build(platform: PlatformConfig | None = None):
                 ``data``, ``training``, ``gate``, ``drift``, ``rollout`` sections); ``ctloop apply``
                 fills them from ``ctloop.yaml``.
             as_of: End of the window (ISO 8601); empty = one minute before the run (core.LIVE_SETTLE).
-            kfp_host: KFP API URL for the triggered run (empty = in-cluster; on multi-user KFP the
-                run goes to this run's profile namespace).
+            kfp_host: KFP API URL for the triggered run (empty = in-cluster, KFP in ``KFP_INSTALL_NAMESPACE``,
+                else ``kubeflow``; on multi-user KFP the run goes to this run's profile namespace). An https
+                host from a private CA: ``KFP_CA_FILE`` in ctloop-settings, the CA in ConfigMap ``ctloop-kfp-ca``.
             experiment: KFP experiment of triggered runs (the version of the ``continuous-training``
                 pipeline that the model's ``ct-`` schedule in it runs, with the image and mounts it was
                 compiled with).

@@ -163,7 +163,10 @@ def trigger_training(
         training_parameters: Parameters of the continuous-training run (its ``data``,
             ``training``, ``gate``, ``drift``, ``rollout`` sections; ``ctloop apply`` fills them from
             ``ctloop.yaml``).
-        kfp_host: KFP API URL; empty means in-cluster (with the pod's pipelines token).
+        kfp_host: KFP API URL; empty means in-cluster (the ml-pipeline service of ``KFP_INSTALL_NAMESPACE``,
+            else ``kubeflow``, over plain HTTP, with the pod's pipelines token). An https host is verified with
+            the CA bundle ``KFP_CA_FILE`` names (ConfigMap ``ctloop-settings``; the ConfigMap ``ctloop-kfp-ca``
+            is mounted at ``/etc/ctloop/kfp-ca``).
         experiment: KFP experiment of the triggered run (and of the model's ``ct-`` schedule).
         pipeline: Uploaded continuous-training pipeline; the version the ``ct-`` schedule runs starts.
         monitor_run_id: MLflow run of the monitoring window that decided (``monitor_model``'s

@@ -207,6 +207,15 @@ def test_a_refused_google_token_is_named_not_the_mounted_pipelines_token(google_
         assert "rejected the Google access token kfp got from the Application Default Credentials" in line, line
 
 
+def test_the_ca_bundle_stays_with_the_google_token(google_routes, monkeypatch, private_ca):
+    """The credentials named are kfp's Google token; the CA bundle that verified the host is still the one named."""
+    monkeypatch.setenv("KFP_CA_FILE", str(private_ca[0]))
+    prefix = _route(monkeypatch, "inverse-proxy host")
+    with KfpApiDouble(path_prefix=prefix, tokens={"GOOGLE-TOKEN": "ok"}) as double:
+        platform = Platform(host=double.url, timeout=5)
+    assert platform.auth.google == "inverse-proxy" and platform.auth.ca_file == str(private_ca[0])
+
+
 @pytest.mark.parametrize("route", ["IAP client id", "inverse-proxy host"])
 def test_when_kfp_got_no_google_token_no_token_was_sent(google_routes, monkeypatch, route):
     """``get_gcp_access_token`` logs and returns None without Application Default Credentials; kfp then sends

@@ -12,7 +12,12 @@ Authentication (first match wins; see docs/operations.md):
   googleusercontent.com routes (kfp's order: that token is no Google token);
 * otherwise ``kfp.Client``'s own: the cookie or header saved in ``~/.config/kfp/context.json``,
   IAP OAuth client ids from its environment variables, and without a host the in-cluster
-  service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
+  service (with the pipelines token) or the API-server proxy of the current kubeconfig context, both in the
+  namespace KFP is installed in (``KFP_INSTALL_NAMESPACE``, else ``kubeflow``: :func:`install_namespace`); a
+  kubeconfig or context given to :class:`Platform` (``ctloop doctor``'s) goes before the in-cluster service.
+
+Whatever kfp's IAP or googleusercontent.com route sent (a Google token, or nothing) is what a refusal names
+(:func:`_google_auth`), not the pipelines token it left unsent.
 
 Without a host a named token (the first four) is sent in a pod (kfp's in-cluster route, the ml-pipeline service)
 and refused outside one (:func:`refuse_token_via_kubeconfig`): the kubeconfig's user would replace it. The token
@@ -716,19 +721,20 @@ def install_namespace() -> str:
     return value
 
 
-def _google_auth(route: str, client_id: str, token: str) -> KfpAuth:
+def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> KfpAuth:
     """What kfp 2.17.0 ``Client._load_config`` sent when it took one of its Google routes before ctloop's
     ``credentials`` (``route``: ``"iap"``, the client id ``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``, whose
     ``auth.get_auth_token`` gets a Google ID token for it; ``"inverse-proxy"``, a ``*.googleusercontent.com``
     host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
-    when there are none): that token (``""``: none was sent), named as such in every message."""
+    when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
+    ``chosen`` (what ctloop chose) stays."""
     if route == "iap":
         source = f"the Google ID token kfp got for the IAP client id {client_id}"
     else:
         source = "the Google access token kfp got from the Application Default Credentials"
     if not token:
         source = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
-    return KfpAuth(source, token=token or "", named=False, google=route)
+    return replace(chosen, source=source, token=token or "", token_file="", named=False, google=route)
 
 
 def _sent_token(auth: KfpAuth) -> str:
@@ -1629,7 +1635,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             if route:
-                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "")
+                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth)
             return config
 
         def _load_named_kubeconfig(self, path: str, context: str) -> Any:
