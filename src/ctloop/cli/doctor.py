@@ -106,7 +106,7 @@ def register(subparsers) -> None:
         ("--isvc", {**many, "metavar": "NAMESPACE/NAME"},
          "an InferenceService a model deploys to (repeatable; default: the spec's)"),
         ("--pipeline-namespace", text, "namespace the pipeline tasks run in: settings and the "
-         "runner's RBAC (default: --namespace, else kubeflow)"),
+         "runner's RBAC (default: --namespace, else where KFP is installed: $KFP_INSTALL_NAMESPACE or kubeflow)"),
         ("--service-account", text, "service account the tasks run as (default: "
          "kfp.service_account, else pipeline-runner; default-editor on multi-user Kubeflow)"),
         ("--prometheus-url", {**text, "type": http_url}, "default: $PROMETHEUS_URL or the settings"),

@@ -59,7 +59,7 @@ settings           the ConfigMap/Secret keys every task references (``ctloop.ops
                    namespace) or selecting PodDefaults set a volume, mount or env var differently
                    (:func:`pod_default_conflicts`)
 Argo retries       the workflow controller's ``workflowDefaults`` (ConfigMap
-                   ``workflow-controller-configmap`` in :data:`ARGO_NAMESPACE`): a
+                   ``workflow-controller-configmap`` where KFP is installed, :func:`kfp_namespace`): a
                    ``templateDefaults.retryStrategy`` applies to every step (:func:`retry_defaults`);
                    KFP 2.17.0's own install sets ``retryPolicy: OnError``, under which ctloop's retried
                    steps are not retried when they fail and its other steps are retried on pod
@@ -191,7 +191,19 @@ STANDALONE_NAMESPACE = INSTALL_NAMESPACE  # standalone KFP runs its tasks where 
 # Argo's workflow controller and its ConfigMap, as KFP installs them (2.17.0 manifests/kustomize/
 # env/platform-agnostic: namespace kubeflow, third-party/argo/base/workflow-controller-configmap-patch.yaml),
 # also on multi-user Kubeflow (one controller for every profile).
-ARGO_NAMESPACE = STANDALONE_NAMESPACE
+ARGO_NAMESPACE = STANDALONE_NAMESPACE  # the default: kfp_namespace() is where they are read
+
+
+def kfp_namespace() -> str:
+    """Where KFP is installed, with its Argo controller's ConfigMap and standalone KFP's tasks:
+    ``KFP_INSTALL_NAMESPACE`` (:func:`ctloop.ops.platform.install_namespace`), else :data:`STANDALONE_NAMESPACE`;
+    a bad value is the KFP API line's FAIL, and the default here."""
+    from ctloop.ops.platform import install_namespace
+
+    try:
+        return install_namespace()
+    except ConfigError:
+        return STANDALONE_NAMESPACE
 ARGO_CONFIGMAP = "workflow-controller-configmap"
 # Which node phases each Argo retryPolicy retries: (Failed: the main container exited non-zero, or the
 # pod failed with a status message, as a kubelet eviction under node pressure does; Error: the pod was
@@ -1271,15 +1283,15 @@ class Doctor:
         from ctloop.config import STEPS
         from ctloop.ops.settings import RETRIED_STEPS
 
-        where = f"ConfigMap {ARGO_NAMESPACE}/{ARGO_CONFIGMAP}"
+        where = f"ConfigMap {kfp_namespace()}/{ARGO_CONFIGMAP}"
         try:
-            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, ARGO_CONFIGMAP, ARGO_NAMESPACE)
+            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, ARGO_CONFIGMAP, kfp_namespace())
         except ApiException as exc:
             if exc.status != 403:
                 raise
             return Check(name, WARN, f"may not read {where}: cannot tell whether Argo retries ctloop's steps "
                          "when they fail (KFP 2.17's install sets templateDefaults retryPolicy OnError: only on "
-                         "pod errors)", f"ask a cluster admin for kubectl -n {ARGO_NAMESPACE} get configmap "
+                         "pod errors)", f"ask a cluster admin for kubectl -n {kfp_namespace()} get configmap "
                          f"{ARGO_CONFIGMAP} -o jsonpath='{{.data.workflowDefaults}}' (docs/operations.md)")
         if cm is None:
             return Check(name, SKIP, f"no {where}: Argo's workflow controller is configured elsewhere")
@@ -1288,7 +1300,7 @@ class Doctor:
             found = retry_defaults(text)
         except ValueError as exc:
             return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
-                         f"kubectl -n {ARGO_NAMESPACE} get configmap {ARGO_CONFIGMAP} -o yaml")
+                         f"kubectl -n {kfp_namespace()} get configmap {ARGO_CONFIGMAP} -o yaml")
         if found is None:
             return self._workflow_retries(name, where, text)
         policy, limit = found
@@ -1305,7 +1317,7 @@ class Doctor:
         patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
                            separators=(",", ":"))
         # shlex.quote: safe_dump single-quotes strings such as 'false', which would end a '...' argument
-        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
+        fix = (f"kubectl -n {kfp_namespace()} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
                "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
                "those without a retry policy of their own lose their retries on pod errors, so it is the "
                "platform's call; a reinstall of KFP's manifests sets it again)")
@@ -1353,7 +1365,7 @@ class Doctor:
             found = retry_defaults(text, workflow_level=True)
         except ValueError as exc:
             return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
-                         f"kubectl -n {ARGO_NAMESPACE} get configmap {ARGO_CONFIGMAP} -o yaml")
+                         f"kubectl -n {kfp_namespace()} get configmap {ARGO_CONFIGMAP} -o yaml")
         if found is None:
             return Check(name, OK, f"{none}: ctloop's retried steps are retried when they fail (Argo's default "
                          "OnFailure), its other steps never")
@@ -1369,7 +1381,7 @@ class Doctor:
         del defaults["spec"]["retryStrategy"]
         patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
                            separators=(",", ":"))
-        fix = (f"kubectl -n {ARGO_NAMESPACE} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
+        fix = (f"kubectl -n {kfp_namespace()} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
                "(drops spec.retryStrategy: this changes every pipeline's steps on the cluster, so it is the "
                "platform's call)")
         if policy not in RETRIED_PHASES:
@@ -1721,7 +1733,7 @@ class Doctor:
         ns = (
             self.opts.pipeline_namespace
             or self.opts.namespace
-            or ("" if multi else STANDALONE_NAMESPACE)
+            or ("" if multi else kfp_namespace())
         )
         sa = self.opts.service_account or (MULTI_USER_RUNNER if multi else STANDALONE_RUNNER)
         return ns, sa
