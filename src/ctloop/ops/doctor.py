@@ -1987,6 +1987,7 @@ class Doctor:
             names = set((obj.data or {}).keys())  # key names only: values are never kept
             for key in keys:
                 (present if key in names else missing).append(f"{secret}.{key}")
+        ca_gap = self._kfp_ca_gap(data or {}, ns, present, unreadable)
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
@@ -2057,6 +2058,7 @@ class Doctor:
             return Check("settings", FAIL, f"{where}: {refused}", refused_fix + " (docs/operations.md, Authentication)")
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
         note += f"; {no_token}" if no_token else ""
+        note += f"; {ca_gap}" if ca_gap else ""
         if old and missing:
             return Check(
                 "settings",
@@ -2111,7 +2113,45 @@ class Doctor:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "
                          f'"{KFP_ACCESS_LABEL[1]}") in {ns} (docs/operations.md, Authentication)')
+        if ca_gap:
+            from ctloop.ops.settings import KFP_CA_CONFIGMAP
+
+            key = posixpath.basename(data["KFP_CA_FILE"].strip()) if data else "ca.crt"
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         f"kubectl -n {ns} create configmap {KFP_CA_CONFIGMAP} --from-file={key}=<the CA's certificate> "
+                         "(docs/operations.md, From a KFP task)")
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
+
+    def _kfp_ca_gap(self, data: dict[str, str], ns: str, present: list[str], unreadable: list[str]) -> str:
+        """What keeps ``trigger_training`` from the CA bundle ``KFP_CA_FILE`` of ``data`` (ctloop-settings) names
+        when that is a file of the ConfigMap it mounts (:data:`ctloop.ops.settings.KFP_CA_CONFIGMAP` at
+        ``KFP_CA_MOUNT``, optional: an empty directory without it): the ConfigMap or the key missing; ``""`` when
+        it is there (added to ``present``), or the path is elsewhere (a PodDefault's volume: not seen here)."""
+        from kubernetes.client.exceptions import ApiException
+
+        from ctloop.ops.settings import KFP_CA_CONFIGMAP, KFP_CA_MOUNT
+
+        path = (data.get("KFP_CA_FILE") or "").strip()
+        folder, key = posixpath.split(posixpath.normpath(path)) if path else ("", "")
+        if folder != KFP_CA_MOUNT or not key:
+            return ""
+        try:
+            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, KFP_CA_CONFIGMAP, ns)
+        except ApiException as exc:
+            if exc.status != 403:
+                raise
+            unreadable.append(f"ConfigMap {KFP_CA_CONFIGMAP}")
+            return ""
+        said = f"KFP_CA_FILE {path} is key {key} of ConfigMap {KFP_CA_CONFIGMAP}"
+        if cm is None:
+            return f"{said}, which is not in {ns}: trigger_training cannot verify an https kfp_host"
+        keys = sorted({*(cm.data or {}), *(cm.binary_data or {})})
+        if key not in keys:
+            has = f"it has {', '.join(keys)}" if keys else "it is empty"
+            return (f"{said}, but ConfigMap {KFP_CA_CONFIGMAP} has no key {key} ({has}): trigger_training cannot "
+                    "verify an https kfp_host")
+        present.append(f"ConfigMap {KFP_CA_CONFIGMAP}")
+        return ""
 
     def _webhook_acts(self, ns: str) -> bool | None:
         """Whether Kubeflow's admission webhook acts on pods of ``ns`` (its namespaceSelector:
