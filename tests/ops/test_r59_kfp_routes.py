@@ -241,3 +241,15 @@ def test_a_google_token_refused_later_is_named_too(google_routes, monkeypatch):
     line = str(info.value)
     assert "refused the identity of the Google access token kfp got from the Application Default Credentials" in line
     assert "pipelines token" not in line, line
+
+
+def test_doctor_names_what_kfps_google_route_sent(google_routes, monkeypatch):
+    """An open KFP behind a googleusercontent host: the KFP line's ``auth:`` named the mounted pipelines token."""
+    prefix = _route(monkeypatch, "inverse-proxy host")
+    with KfpApiDouble(path_prefix=prefix) as double:
+        check = doctor.Doctor(doctor.DoctorOptions(host=double.url)).check_kfp()
+        google_routes["token"] = None
+        bare = doctor.Doctor(doctor.DoctorOptions(host=double.url)).check_kfp()
+    assert check.detail.endswith("; auth: the Google access token kfp got from the Application Default Credentials)")
+    assert bare.detail.endswith("; auth: no token: kfp found no Google credentials for the googleusercontent.com "
+                                "host)"), bare.line()

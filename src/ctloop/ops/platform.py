@@ -650,8 +650,10 @@ class KfpAuth:
     # a token the user named (--token, --token-file, KFP_TOKEN, KFP_TOKEN_FILE): it beats kfp's IAP and
     # inverse-proxy routes; the projected pipelines token found in a pod does not (kfp's order)
     named: bool = True
-    # the token came from one of kfp's Google routes (:func:`_google_auth`): "iap" or "inverse-proxy"
+    # the token came from one of kfp's Google routes (:func:`_google_auth`): "iap" or "inverse-proxy", and what
+    # kfp got it for ("the IAP client id <id>", "the googleusercontent.com host")
     google: str = ""
+    google_for: str = ""
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True) -> tuple[str, str]:
@@ -728,13 +730,15 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> Kfp
     host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
     when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
     ``chosen`` (what ctloop chose) stays."""
-    if route == "iap":
-        source = f"the Google ID token kfp got for the IAP client id {client_id}"
+    target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
+    if not token:
+        source = f"no token: kfp found no Google credentials for {target}"
+    elif route == "iap":
+        source = f"the Google ID token kfp got for {target}"
     else:
         source = "the Google access token kfp got from the Application Default Credentials"
-    if not token:
-        source = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
-    return replace(chosen, source=source, token=token or "", token_file="", named=False, google=route)
+    return replace(chosen, source=source, token=token or "", token_file="", named=False, google=route,
+                   google_for=target)
 
 
 def _sent_token(auth: KfpAuth) -> str:
@@ -1121,7 +1125,7 @@ def explain_status(
             return f"KFP at {url} rejected {_sent_token(auth)}: HTTP 401{said}{before} — fix: {why}; {_renew(auth)}{again}"
         if auth.google:  # kfp's Google route came first and found no credentials: the pod's token was not sent
             return (f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent: kfp found no Google "
-                    f"credentials for {auth.source} — fix: {_renew(auth)}, or send KFP a bearer token: --token-file "
+                    f"credentials for {auth.google_for} — fix: {_renew(auth)}, or send KFP a bearer token: --token-file "
                     "PATH (or KFP_TOKEN_FILE), --token TOKEN (or KFP_TOKEN)")
         token_path = sa_token_path()
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
@@ -1162,7 +1166,7 @@ def explain_status(
             + f"; {_renew(auth)}"
         )
     if status == 403:
-        who = f"the identity of {auth.source}" if auth.source else "this identity"
+        who = f"the identity of {auth.source}" if auth.source and not (auth.google and not auth.token) else "this identity"
         if _grpc_code(body) == 7:  # the API server's PermissionDenied, not an ingress' refusal
             # the namespace KFP refused (a call may ask for another than the Platform's): IsAuthorized
             # writes the request's ResourceAttributes, "&ResourceAttributes{Namespace:team-fraud,Verb:...}"
