@@ -47,6 +47,7 @@ from ctloop.registry import (
     TAG_ROLLOUT_STATUS,
     TAG_VALUE_MAX,
     TRUNCATED,
+    _tag_value,
 )
 from ctloop.serving import rollout
 from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
@@ -440,20 +441,24 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
         # read before this refusal tags it: whether an earlier attempt removed the alias (_record_rollback)
         had = registry.get_version(model_name, version).tags or {}
         before = had.get(TAG_ROLLOUT_STATUS)
-        if (run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
-                and had.get("ctloop.rollout.reason") == reason
-                and all(had.get(key) == value for key, value in tags.items())):
+        tagged = bool(run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
+                      and _tag_value(had.get("ctloop.rollout.reason")) == _tag_value(reason)
+                      and all(had.get(key) == value for key, value in tags.items()))
+        if tagged and _refusal_recorded(registry, model_name, version, run_id, reason):
             # an earlier attempt of this task refused it and recorded that (exit 2 does not stop Argo's
             # retries: rollback_model's maxRetryCount 2): the tags, the alias and the audit record are
-            # there (was: each attempt wrote them again, one audit record per attempt)
+            # there (was: each attempt wrote them again, one audit record per attempt). The record is
+            # looked for itself: the tags are written before it, and a record MLflow refused the first
+            # time was never written when the tags alone said "recorded" (round 59)
             recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback refused)"
         else:
             # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
             # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
             # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
-            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                    "ctloop.rollout.reason": reason,
-                                                    "ctloop.rollout.pipeline_run": run_id})
+            if not tagged:  # an earlier attempt's tags, its record missing: only the record (and the alias) again
+                registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                        "ctloop.rollout.reason": reason,
+                                                        "ctloop.rollout.pipeline_run": run_id})
             try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
                 # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
                 alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
@@ -473,6 +478,19 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
                         shell_option("--namespace", cfg.namespace)])
     return (f"{failed}; its rollback to v{champion} was refused: {problem}; {recorded}; "
             f"{_spec_share(isvcs, cfg.inference_service, uri, version)}: fix that, then roll back ({command})")
+
+
+def _refusal_recorded(registry: Any, model_name: str, version: str, run_id: str, reason: str) -> bool:
+    """Whether pipeline run ``run_id`` has the ``rollback`` record (``action: refused``) of ``version`` for
+    ``reason`` (:func:`_rollback_refused`'s): an audit record as ``registry.run_events`` reads it back, the
+    reason as a tag keeps it (``registry._tag_value``: cut at the tag limit)."""
+    events = getattr(registry, "run_events", None)
+    if not callable(events):  # a registry that cannot say: written again (at worst twice), never lost
+        return False
+    return any(record.get("event") == "rollback" and record.get("action") == "refused"
+               and str(record.get("version", "")) == str(version)
+               and _tag_value(record.get("reason")) == _tag_value(reason)
+               for record in events(model_name, run_id))
 
 
 def _spec_share(isvcs: Any, name: str, failed_uri: str, failed_version: str) -> str:

@@ -1,0 +1,78 @@
+"""KServe 0.20 cluster path, round 59: leftovers of round 58 and adversarial states.
+
+* A refused rollback (``release._rollback_refused``) is recorded once per pipeline run: Argo's
+  retry of the step (``rollback_model``'s maxRetryCount 2; exit 2 is a failure to it) found the
+  version tagged ``rollback_refused`` for the run with the same reason and wrote nothing more. The
+  tags are written before the audit record, so when MLflow refused the record the first time the
+  retry found the tags, said "recorded by an earlier attempt" and the record was never written:
+  ``ctloop rollout status`` showed the analysis' "rollback" as the last decision. The retry now
+  looks for the record itself (``registry.run_events``) and writes it when it is missing.
+
+The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double whose controller follows
+KServe v0.20.0 and Knative Serving 1.21.1); the registries are named in each test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import RegistryError
+from ctloop.serving import isvc as specs
+from ctloop.serving import release
+from tests.serving.test_rollout_components import ISVC, MODEL, NS, RELEASE, kube, registered
+
+__all__ = ["kube", "registered"]  # fixtures
+
+
+def test_a_refused_rollback_whose_audit_record_failed_is_recorded_by_the_retry(
+    registered, kube, monkeypatch, capsys
+):
+    # The real MLflow registry (tests/fixtures/rollout_store.py) through the rollback_model
+    # component; MLflow refuses the first attempt's audit record (a 503 of the tracking server).
+    # Seen failing on main: the retry said "recorded by an earlier attempt" and no refused record
+    # was ever written
+    from ctloop.components.deploy.component import deploy_canary
+    from ctloop.components.rollback.component import rollback_model
+    from ctloop.registry import MlflowRegistry
+
+    uri, reg = registered
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    for version in ("1", "2"):
+        deploy_canary.python_func(model_name=MODEL, version=version, rollout=RELEASE, tracking_uri=uri)
+    kube.objects[(NS, ISVC)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
+    monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+    real = MlflowRegistry.record_event
+    refused: list[str] = []
+
+    def record_event(self, name, version, event, **kw):
+        if event.get("action") == "refused" and not refused:
+            refused.append(str(version))
+            raise RegistryError("cannot write the audit record: 503 Service Unavailable")
+        return real(self, name, version, event, **kw)
+
+    monkeypatch.setattr(MlflowRegistry, "record_event", record_event)
+
+    def attempt(index: str) -> str:
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
+        with pytest.raises(SystemExit) as stopped:
+            rollback_model.python_func(
+                model_name=MODEL, failed_version="2", rollout=RELEASE, reason="error rate 3 %",
+                tracking_uri=uri, pipeline_run_id="run-9",
+            )  # fmt: skip
+        assert stopped.value.code == 2
+        return capsys.readouterr().err
+
+    first = attempt("0")
+    assert refused == ["2"] and "recording it failed" in first, first
+    assert [r for r in reg.audit_log(MODEL) if r.get("action") == "refused"] == []
+    second = attempt("1")
+    assert "recorded by an earlier attempt" not in second and "audit: rollback refused" in second, second
+    records = [r for r in reg.audit_log(MODEL) if r.get("action") == "refused"]
+    assert [(r["pipeline_run"], r["reason"]) for r in records] == [("run-9", "error rate 3 %")]
+    last = release.last_decision(reg.audit_log(MODEL), ISVC, NS)
+    assert last is not None and last["decided"] == "rollback refused", last
+    # recorded once: the attempt after it writes nothing more
+    third = attempt("2")
+    assert "recorded by an earlier attempt of this run (run-9" in third, third
+    assert len([r for r in reg.audit_log(MODEL) if r.get("action") == "refused"]) == 1
+
