@@ -7,6 +7,14 @@
   retry found the tags, said "recorded by an earlier attempt" and the record was never written:
   ``ctloop rollout status`` showed the analysis' "rollback" as the last decision. The retry now
   looks for the record itself (``registry.run_events``) and writes it when it is missing.
+* A failed deploy (its revision not ready in time) whose rollback met a change made outside
+  the rollout — the InferenceService deleted while the rollback waited (404: ``kube.wait_for``
+  ``ServingChangedOutside``), a hand patch of ``canaryTrafficPercent`` — was "rolling back ...
+  failed too", with nothing recorded on the version: Argo's retry of the step in the same run
+  (any ``KFP_RETRY_INDEX``: an automatic retry, or a DAG retry of ``templateDefaults``, which starts
+  at 0 again) then deployed the failed model over that change — a deleted service created again
+  serving v2 at 100 %. It is held now, as a deploy that meets such a change while it waits
+  (``ctloop.rollout.held``, a ``deploy_held`` record): every later attempt of the run refuses.
 
 The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double whose controller follows
 KServe v0.20.0 and Knative Serving 1.21.1); the registries are named in each test.
@@ -76,3 +84,49 @@ def test_a_refused_rollback_whose_audit_record_failed_is_recorded_by_the_retry(
     assert "recorded by an earlier attempt of this run (run-9" in third, third
     assert len([r for r in reg.audit_log(MODEL) if r.get("action") == "refused"]) == 1
 
+
+def test_a_failed_deploy_whose_rollback_met_a_deletion_is_held_and_its_retry_recreates_nothing(monkeypatch):
+    # v2's revision is not ready within the 0.3 s timeout; the rollback pins it back and, while it
+    # waits for the traffic, the InferenceService is deleted (kubectl delete isvc: whoever deleted
+    # it decides). The registry is the release tests' double (tests/serving/
+    # test_fix38b_release_deploy_rollback.py) with v2's tags and the records kept. Seen failing on
+    # main: "rolling back to v1 failed too", nothing recorded, and Argo's retry of the step (index 1;
+    # 0 and unset too) created the service again, serving v2 at 100 %
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import ServingChangedOutside
+    from ctloop.registry import TAG_ROLLOUT_HELD
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+    from tests.serving.test_r58_fixcl import _kept
+
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        tags, records = _kept(reg)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+        kube.stall_revisions("gs://models/v2")
+        real_patch = isvcs.patch
+
+        def patch(name, body):  # the pin-back lands, then the service is deleted
+            out = real_patch(name, body)
+            if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
+                del kube.objects[(NS, NAME)]
+            return out
+
+        isvcs.patch = patch
+        with pytest.raises(ServingChangedOutside) as held:
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        said = str(held.value)
+        assert "deploying credit v2 to credit failed" in said and "was deleted" in said, said
+        assert "whoever changed it decides" in said, said
+        assert tags[TAG_ROLLOUT_HELD] == "run-a"
+        last = release.last_decision(records, NAME, NS)
+        assert last is not None and last["decided"] == "deploy held", last
+        isvcs.patch = real_patch
+        for index in ("1", "0"):  # Argo's retry of the step; a templateDefaults DAG retry starts at 0
+            monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
+            since = len(kube.calls)
+            with pytest.raises(ServingChangedOutside, match="nothing written"):
+                release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+            assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
+            assert (NS, NAME) not in kube.objects

@@ -219,8 +219,9 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
     storageUri written. The first deployment goes straight to 100 %. A failed deploy puts traffic
     back on the champion; a spec changed outside meanwhile (:class:`rollout.ChangedOutside`: the
-    canary's share patched by hand while the step waited) is held instead — re-raised, nothing
-    rolled back, as :func:`analyze` decides ``hold``. A new revision not ready within
+    canary's share patched by hand while the step waited; met by that rollback, the service deleted
+    while it waited) is held instead — re-raised, nothing (more) rolled back, as :func:`analyze`
+    decides ``hold``, and every later attempt of the step in the run refuses (:data:`TAG_ROLLOUT_HELD`). A new revision not ready within
     ``rollout.timeout_seconds`` (:class:`RevisionNotReady`) and rolled back is not transient: the
     pipeline run is recorded on the version (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and
     Argo's automatic retry of the step in that run (:func:`argo_retry_index` > 0, or unknown; KFP 2.17 retries
@@ -312,22 +313,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # Argo's automatic retry of the step in this run to refuse: it would write over that change
         line = (f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it is, neither rolled back "
                 "nor promoted (whoever changed it decides: ctloop rollout status)")
-        held = ""
-        if run_id:
-            try:
-                registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
-            except CtloopError as untagged:  # only then may a retry of the step write over the change
-                held = (f"; tagging it failed ({one_line(str(untagged))}): a retry of this step may write over "
-                        "that change")
-        try:
-            # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
-            # written, status showed the decision before it). A try of its own: with the held tag written
-            # an audit failure is no reason to warn that a retry may write over the change (was: it did)
-            registry.record_event(model_name, str(version), {"event": "deploy_held", "reason": line,
-                                                             "pipeline_run": run_id, **_where(cfg)})
-        except CtloopError as unrecorded:
-            held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
-        raise rollout.ChangedOutside(f"{line}{held}") from exc
+        raise rollout.ChangedOutside(_deploy_held(registry, model_name=model_name, version=str(version),
+                                                  run_id=run_id, cfg=cfg, line=line)) from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
@@ -347,6 +334,16 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         try:
             target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg,
                                               failed_version=str(version))
+        except rollout.ChangedOutside as again:
+            # the rollback met a change made outside the rollout (the service deleted while it waited,
+            # 404; a hand patch of canaryTrafficPercent): held as a deploy that meets one while it waits
+            # (was: "rolling back failed too", nothing recorded, and Argo's retry of the step in this run,
+            # whatever its index, deployed the failed model over that change: a deleted service created
+            # again serving it at 100 %). Every later attempt of the run refuses (TAG_ROLLOUT_HELD)
+            line = (f"{failed}; its rollback to v{champion.version} stopped: {again}; left as it is, neither "
+                    "rolled back further nor deployed again (whoever changed it decides: ctloop rollout status)")
+            raise rollout.ChangedOutside(_deploy_held(registry, model_name=model_name, version=str(version),
+                                                      run_id=run_id, cfg=cfg, line=line)) from again
         except ConfigError as again:
             # bad input met only by the rollback (CTLOOP_KSERVE_NAMESPACE read for a service whose
             # mode annotation went away while the deploy waited): a refusal, one line and exit 2
@@ -391,6 +388,30 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     return state, uri
 
 
+
+
+def _deploy_held(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
+                 line: str) -> str:
+    """``line`` (a deploy stopped by a change made outside the rollout, left to whoever made it) once
+    recorded: the version tagged :data:`TAG_ROLLOUT_HELD` with the pipeline run, for every later attempt
+    of the step in that run to refuse (it would write over the change), and a ``deploy_held`` audit
+    record (``last_decision``: "deploy held"); what failed of the two is added to the line."""
+    held = ""
+    if run_id:
+        try:
+            registry.set_tags(model_name, version, {TAG_ROLLOUT_HELD: run_id})
+        except CtloopError as untagged:  # only then may a retry of the step write over the change
+            held = (f"; tagging it failed ({one_line(str(untagged))}): a retry of this step may write over "
+                    "that change")
+    try:
+        # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
+        # written, status showed the decision before it). A try of its own: with the held tag written
+        # an audit failure is no reason to warn that a retry may write over the change (was: it did)
+        registry.record_event(model_name, version, {"event": "deploy_held", "reason": line,
+                                                    "pipeline_run": run_id, **_where(cfg)})
+    except CtloopError as unrecorded:
+        held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
+    return f"{line}{held}"
 
 
 def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str,
