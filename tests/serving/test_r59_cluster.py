@@ -15,6 +15,9 @@
   at 0 again) then deployed the failed model over that change — a deleted service created again
   serving v2 at 100 %. It is held now, as a deploy that meets such a change while it waits
   (``ctloop.rollout.held``, a ``deploy_held`` record): every later attempt of the run refuses.
+* A revision whose ``Ready`` stayed Unknown past ``timeout_seconds`` failed the deploy with a line
+  naming ``latestCreated``, ``latestReady`` and the traffic only: the reason is on the Knative
+  Revision alone. The line names the Revision's ``Ready`` condition now.
 
 The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (a double whose controller follows
 KServe v0.20.0 and Knative Serving 1.21.1); the registries are named in each test.
@@ -130,3 +133,32 @@ def test_a_failed_deploy_whose_rollback_met_a_deletion_is_held_and_its_retry_rec
                 release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
             assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []
             assert (NS, NAME) not in kube.objects
+
+
+def test_a_readiness_timeout_names_the_revisions_ready_condition():
+    # A revision whose Ready stays Unknown (an image pull or a model download that outlasts the
+    # step's timeout): Knative Serving 1.21.1 keeps the reason on the Revision alone — its
+    # Configuration marks Ready Unknown with no reason nor message (pkg/apis/serving/v1/
+    # configuration_lifecycle.go SetLatestCreatedRevisionName), which the Knative Service and KServe
+    # v0.20.0 copy as they are (service_lifecycle.go PropagateConfigurationStatus,
+    # inference_service_status.go PropagateStatus/SetCondition), while the Revision says Ready Unknown,
+    # Deploying (pkg/reconciler/revision/reconcile_resources.go reconcileDeployment). Seen failing on
+    # main: the timeout named latestCreated, latestReady and traffic only, so the line gave no reason
+    # and sent the reader to kubectl. The registry is the release tests' double
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import ServingError
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+        kube.stall_revisions("gs://models/v2")
+        with pytest.raises(ServingError) as failed:
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
+        said = str(failed.value)
+        assert "not reached within" in said and "traffic is back on v1" in said, said
+        assert (
+            f"its Revision {NAME}-predictor-00002: Ready Unknown: Deploying (kubectl describe revision "
+            f"{NAME}-predictor-00002 -n {NS})"
+        ) in said, said
