@@ -6,7 +6,9 @@
   tags are written before the audit record, so when MLflow refused the record the first time the
   retry found the tags, said "recorded by an earlier attempt" and the record was never written:
   ``ctloop rollout status`` showed the analysis' "rollback" as the last decision. The retry now
-  looks for the record itself (``registry.run_events``) and writes it when it is missing.
+  looks for the record itself (``registry.run_events``) and writes it when it is missing. So does
+  a ``deploy_canary`` retry refused for this run's not-ready tag, whose rollback's record MLflow
+  refused ("traffic is back on v1, but recording it failed"): it was never written.
 * A failed deploy (its revision not ready in time) whose rollback met a change made outside
   the rollout — the InferenceService deleted while the rollback waited (404: ``kube.wait_for``
   ``ServingChangedOutside``), a hand patch of ``canaryTrafficPercent`` — was "rolling back ...
@@ -162,3 +164,52 @@ def test_a_readiness_timeout_names_the_revisions_ready_condition():
             f"its Revision {NAME}-predictor-00002: Ready Unknown: Deploying (kubectl describe revision "
             f"{NAME}-predictor-00002 -n {NS})"
         ) in said, said
+
+
+def test_a_not_ready_deploys_rollback_whose_record_failed_is_recorded_by_the_refused_retry(monkeypatch):
+    # The same order as a refused rollback's: _record_rollback tags the version (rolled_back, and
+    # ctloop.rollout.not_ready for the run) before it writes the audit record. MLflow refused that
+    # record (a 503): the step said "traffic is back on v1, but recording it failed", and Argo's
+    # retry was refused for the not-ready tag, writing nothing: the rollback's record was never
+    # written (seen failing on main). The registry is the release tests' double with v2's tags and
+    # the records kept (run_events reads them back)
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import ServingError
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+    from tests.serving.test_r58_fixcl import _kept
+
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        tags, records = _kept(reg)
+        reg.run_events = lambda m, run: [r for r in records if r.get("pipeline_run") == run]
+        kept = reg.record_event
+        refused: list[str] = []
+
+        def record_event(m, v, event):
+            if event.get("event") == "rollback" and not refused:
+                refused.append(str(v))
+                raise RegistryError("cannot write the audit record: 503 Service Unavailable")
+            kept(m, v, event)
+
+        reg.record_event = record_event
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+        kube.stall_revisions("gs://models/v2")
+        with pytest.raises(ServingError, match="traffic is back on v1, but recording it failed"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        assert records == [] and tags["ctloop.rollout.not_ready"] == "run-a"
+        for index in ("1", "2"):
+            monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
+            since = len(kube.calls)
+            with pytest.raises(ServingError, match="refused") as again:
+                release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+            assert [c[0] for c in kube.calls[since:] if c[0] != "GET"] == []  # serving untouched
+            said = str(again.value)
+            assert ("the rollback's audit record" in said) == (index == "1"), said
+        rollbacks = [r for r in records if r["event"] == "rollback"]
+        assert len(rollbacks) == 1, records
+        assert rollbacks[0]["pipeline_run"] == "run-a" and rollbacks[0]["to_version"] == "1"
+        assert rollbacks[0]["reason"].startswith("deploy failed: InferenceService ml/credit"), rollbacks
+        last = release.last_decision(records, NAME, NS)
+        assert last is not None and last["decided"] == "rolled back to v1", last

@@ -288,12 +288,18 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         before = (f"; {TAG_ROLLOUT_STATUS}={tags[TAG_ROLLOUT_STATUS]}: {tags.get('ctloop.rollout.reason', '')}"
                   if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
                   and tags.get("ctloop.rollout.pipeline_run") == run_id else "")
+        if before:
+            # its rollback's tags are written before its audit record: a record MLflow refused then
+            # ("traffic is back on v1, but recording it failed") is written now (was: never, the
+            # retries refused here writing nothing)
+            before += _record_missing_rollback(registry, model_name=model_name, version=str(version), run_id=run_id,
+                                               tags=tags, champion=champion, cfg=cfg)
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            f"before and its new revision was not ready within rollout.timeout_seconds "
                            f"({cfg.timeout_seconds:g} s) ({TAG_ROLLOUT_NOT_READY}={run_id}{before}); a readiness "
                            "timeout is not transient and deploying it again would wait as long again, so Argo's "
                            f"automatic retry of the step ({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) "
-                           "does not; nothing written: "
+                           f"does not; {'nothing else' if before.endswith('written now') else 'nothing'} written: "
                            "find why the revision does not become ready (ctloop rollout status; kubectl describe "
                            "revision), fix it, then "
                            + (f"retry this run (KFP \"Retry run\", or argo retry: the step deploys v{version} again) "
@@ -388,6 +394,36 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     return state, uri
 
 
+
+
+def _record_missing_rollback(registry: Any, *, model_name: str, version: str, run_id: str, tags: Mapping[str, str],
+                             champion: Any, cfg: RolloutConfig) -> str:
+    """For a retry refused because this run's deploy of ``version`` failed and was rolled back (its tags
+    say so: ``rolled_back``/``rollback_held`` for ``run_id``): that rollback's ``rollback`` audit record
+    written when the run has none of the version (:func:`_record_rollback` tags the version first, and
+    MLflow may refuse the record after), from the tags — the reason, held or not, the target the
+    champion — with alias ``challenger`` taken off the version again (``challenger_alias``). Returns what
+    to add to the refusal's line ("" when the record is there, or a registry that cannot say)."""
+    events = getattr(registry, "run_events", None)
+    if not callable(events) or champion is None:
+        return ""
+    try:
+        if any(record.get("event") == "rollback" and str(record.get("version", "")) == version
+               for record in events(model_name, run_id)):
+            return ""
+        try:
+            alias = registry.drop_challenger(model_name, version, rolled_back_before=True)
+        except RegistryError as exc:
+            alias = f"error: {exc}"
+        held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
+        registry.record_event(model_name, version, {
+            "event": "rollback", "reason": tags.get("ctloop.rollout.reason", ""), "to_version": str(champion.version),
+            "pipeline_run": run_id, "challenger_alias": alias, "action": "held" if held else "rolled_back",
+            "recorded_by": "a retry of the step: the attempt that rolled back failed to write this record",
+            **_where(cfg)})
+    except CtloopError as exc:
+        return f"; the rollback's audit record, which that attempt failed to write, could not be written ({one_line(str(exc))})"
+    return "; the rollback's audit record, which that attempt failed to write, written now"
 
 
 def _deploy_held(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
