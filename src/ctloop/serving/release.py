@@ -47,7 +47,7 @@ from ctloop.registry import (
     TAG_ROLLOUT_STATUS,
     TAG_VALUE_MAX,
     TRUNCATED,
-    _tag_value,
+    tag_value,
 )
 from ctloop.serving import rollout
 from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
@@ -288,18 +288,20 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         before = (f"; {TAG_ROLLOUT_STATUS}={tags[TAG_ROLLOUT_STATUS]}: {tags.get('ctloop.rollout.reason', '')}"
                   if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
                   and tags.get("ctloop.rollout.pipeline_run") == run_id else "")
+        wrote = False
         if before:
             # its rollback's tags are written before its audit record: a record MLflow refused then
             # ("traffic is back on v1, but recording it failed") is written now (was: never, the
             # retries refused here writing nothing)
-            before += _record_missing_rollback(registry, model_name=model_name, version=str(version), run_id=run_id,
-                                               tags=tags, champion=champion, cfg=cfg)
+            missing, wrote = _record_missing_rollback(registry, model_name=model_name, version=str(version),
+                                                      run_id=run_id, tags=tags, champion=champion, cfg=cfg)
+            before += missing
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            f"before and its new revision was not ready within rollout.timeout_seconds "
                            f"({cfg.timeout_seconds:g} s) ({TAG_ROLLOUT_NOT_READY}={run_id}{before}); a readiness "
                            "timeout is not transient and deploying it again would wait as long again, so Argo's "
                            f"automatic retry of the step ({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) "
-                           f"does not; {'nothing else' if before.endswith('written now') else 'nothing'} written: "
+                           f"does not; {'nothing else' if wrote else 'nothing'} written: "
                            "find why the revision does not become ready (ctloop rollout status; kubectl describe "
                            "revision), fix it, then "
                            + (f"retry this run (KFP \"Retry run\", or argo retry: the step deploys v{version} again) "
@@ -397,33 +399,63 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
 
 
 def _record_missing_rollback(registry: Any, *, model_name: str, version: str, run_id: str, tags: Mapping[str, str],
-                             champion: Any, cfg: RolloutConfig) -> str:
+                             champion: Any, cfg: RolloutConfig) -> tuple[str, bool]:
     """For a retry refused because this run's deploy of ``version`` failed and was rolled back (its tags
     say so: ``rolled_back``/``rollback_held`` for ``run_id``): that rollback's ``rollback`` audit record
-    written when the run has none of the version (:func:`_record_rollback` tags the version first, and
-    MLflow may refuse the record after), from the tags — the reason, held or not, the target the
-    champion — with alias ``challenger`` taken off the version again (``challenger_alias``). Returns what
-    to add to the refusal's line ("" when the record is there, or a registry that cannot say)."""
-    events = getattr(registry, "run_events", None)
-    if not callable(events) or champion is None:
-        return ""
+    written when the run has none of the version for the same action and reason (:func:`_rollback_recorded`:
+    a refused rollback's record, one held, or one for an earlier deploy's reason is another rollback's;
+    :func:`_record_rollback` tags the version first, and MLflow may refuse the record after), from the
+    tags — the reason, held or not — with alias ``challenger`` taken off the version again
+    (``challenger_alias``). The target (``to_version``) is the champion now: the one the rollback served,
+    as only :func:`_refuse_champion_changed` (run before, at the start of :func:`deploy`) ensures — the
+    champion changed since the run's gate refuses the deploy. Returns what to add to the refusal's
+    line ("" when the record is there, or a registry that cannot say) and whether anything was written
+    (the record, or the alias taken off: it goes first)."""
+    if not callable(getattr(registry, "run_events", None)) or champion is None:
+        return "", False
+    held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
+    reason = tags.get("ctloop.rollout.reason", "")
+    alias = ""
     try:
-        if any(record.get("event") == "rollback" and str(record.get("version", "")) == version
-               for record in events(model_name, run_id)):
-            return ""
+        if _rollback_recorded(registry, model_name, version, run_id, action="held" if held else "rolled_back",
+                              reason=reason):
+            return "", False
         try:
             alias = registry.drop_challenger(model_name, version, rolled_back_before=True)
         except RegistryError as exc:
             alias = f"error: {exc}"
-        held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
         registry.record_event(model_name, version, {
-            "event": "rollback", "reason": tags.get("ctloop.rollout.reason", ""), "to_version": str(champion.version),
+            "event": "rollback", "reason": reason, "to_version": str(champion.version),
             "pipeline_run": run_id, "challenger_alias": alias, "action": "held" if held else "rolled_back",
             "recorded_by": "a retry of the step: the attempt that rolled back failed to write this record",
             **_where(cfg)})
     except CtloopError as exc:
-        return f"; the rollback's audit record, which that attempt failed to write, could not be written ({one_line(str(exc))})"
-    return "; the rollback's audit record, which that attempt failed to write, written now"
+        # the alias goes before the record: removed, it was written all the same (was: "nothing written")
+        return (f"; the rollback's audit record, which that attempt failed to write, could not be written "
+                f"({one_line(str(exc))})" + (f"; alias challenger: {alias}" if alias else ""),
+                alias.startswith("removed"))
+    return "; the rollback's audit record, which that attempt failed to write, written now", True
+
+
+def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str, *, action: str,
+                       reason: str) -> bool:
+    """Whether pipeline run ``run_id`` has a ``rollback`` audit record of ``version`` for ``reason`` (as a
+    tag keeps it: :func:`ctloop.registry.tag_value`, cut at the tag limit) with ``action``: ``refused``
+    (:func:`_rollback_refused`'s), ``held`` (a rollback held: the spec named another model), or
+    ``rolled_back`` for a completed one (any action but those two: ``rolled_back``, the rollout state's
+    own). Read as ``registry.run_events`` reads records back; a registry that cannot say: False (a
+    refusal's record written again, at worst twice, never lost)."""
+    events = getattr(registry, "run_events", None)
+    if not callable(events):
+        return False
+
+    def same(recorded: Any) -> bool:
+        return recorded == action if action in ("refused", "held") else recorded not in ("refused", "held")
+
+    return any(record.get("event") == "rollback" and same(record.get("action"))
+               and str(record.get("version", "")) == str(version)
+               and tag_value(record.get("reason")) == tag_value(reason)
+               for record in events(model_name, run_id))
 
 
 def _deploy_held(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
@@ -499,9 +531,9 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
         had = registry.get_version(model_name, version).tags or {}
         before = had.get(TAG_ROLLOUT_STATUS)
         tagged = bool(run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
-                      and _tag_value(had.get("ctloop.rollout.reason")) == _tag_value(reason)
+                      and tag_value(had.get("ctloop.rollout.reason")) == tag_value(reason)
                       and all(had.get(key) == value for key, value in tags.items()))
-        if tagged and _refusal_recorded(registry, model_name, version, run_id, reason):
+        if tagged and _rollback_recorded(registry, model_name, version, run_id, action="refused", reason=reason):
             # an earlier attempt of this task refused it and recorded that (exit 2 does not stop Argo's
             # retries: rollback_model's maxRetryCount 2): the tags, the alias and the audit record are
             # there (was: each attempt wrote them again, one audit record per attempt). The record is
@@ -535,19 +567,6 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
                         shell_option("--namespace", cfg.namespace)])
     return (f"{failed}; its rollback to v{champion} was refused: {problem}; {recorded}; "
             f"{_spec_share(isvcs, cfg.inference_service, uri, version)}: fix that, then roll back ({command})")
-
-
-def _refusal_recorded(registry: Any, model_name: str, version: str, run_id: str, reason: str) -> bool:
-    """Whether pipeline run ``run_id`` has the ``rollback`` record (``action: refused``) of ``version`` for
-    ``reason`` (:func:`_rollback_refused`'s): an audit record as ``registry.run_events`` reads it back, the
-    reason as a tag keeps it (``registry._tag_value``: cut at the tag limit)."""
-    events = getattr(registry, "run_events", None)
-    if not callable(events):  # a registry that cannot say: written again (at worst twice), never lost
-        return False
-    return any(record.get("event") == "rollback" and record.get("action") == "refused"
-               and str(record.get("version", "")) == str(version)
-               and _tag_value(record.get("reason")) == _tag_value(reason)
-               for record in events(model_name, run_id))
 
 
 def _spec_share(isvcs: Any, name: str, failed_uri: str, failed_version: str) -> str:
