@@ -244,11 +244,16 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # this run's deploy of the version failed and its rollback was held (another model took the
         # spec): KFP's retry of the step would write this version over that model's canary. Only
         # while the spec names that model: once it left (rolled back, promoted over) the retry deploys.
-        # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good)
+        # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good).
+        # Refused before the not-ready branch, so the held rollback's record MLflow refused is written
+        # here too (was: never, when the spec still named the other model)
+        missing, wrote = _record_missing_rollback(registry, model_name=model_name, version=str(version),
+                                                  run_id=run_id, tags=tags, champion=champion, cfg=cfg)
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
-                           f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
-                           "overwrite the model the spec names now; nothing written (ctloop rollout status)")
+                           f"rollback_held: {tags.get('ctloop.rollout.reason', '')}){missing}; deploying it again "
+                           f"would overwrite the model the spec names now; {'nothing else' if wrote else 'nothing'} "
+                           "written (ctloop rollout status)")
     attempt = argo_retry_index()
     if (run_id and attempt != 0 and tags.get(TAG_ROLLOUT_STATUS) == ROLLBACK_REFUSED
             and tags.get("ctloop.rollout.pipeline_run") == run_id
@@ -348,10 +353,12 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
             # (was: "rolling back failed too", nothing recorded, and Argo's retry of the step in this run,
             # whatever its index, deployed the failed model over that change: a deleted service created
             # again serving it at 100 %). Every later attempt of the run refuses (TAG_ROLLOUT_HELD)
+            # Tagged rollback_held, alias challenger off: the version failed all the same (round 59 review)
             line = (f"{failed}; its rollback to v{champion.version} stopped: {again}; left as it is, neither "
                     "rolled back further nor deployed again (whoever changed it decides: ctloop rollout status)")
-            raise rollout.ChangedOutside(_deploy_held(registry, model_name=model_name, version=str(version),
-                                                      run_id=run_id, cfg=cfg, line=line)) from again
+            raise rollout.ChangedOutside(_rollback_met_change(
+                registry, model_name=model_name, version=str(version), run_id=run_id, cfg=cfg, line=line,
+                reason=reason, before=tags.get(TAG_ROLLOUT_STATUS), tags=not_ready)) from again
         except ConfigError as again:
             # bad input met only by the rollback (CTLOOP_KSERVE_NAMESPACE read for a service whose
             # mode annotation went away while the deploy waited): a refusal, one line and exit 2
@@ -406,12 +413,14 @@ def _record_missing_rollback(registry: Any, *, model_name: str, version: str, ru
     a refused rollback's record, one held, or one for an earlier deploy's reason is another rollback's;
     :func:`_record_rollback` tags the version first, and MLflow may refuse the record after), from the
     tags — the reason, held or not — with alias ``challenger`` taken off the version again
-    (``challenger_alias``). The target (``to_version``) is the champion now: the one the rollback served,
+    (``challenger_alias``); never for a deploy held in the run (:data:`TAG_ROLLOUT_HELD`: its rollback met a change
+    made outside, its record is the ``deploy_held`` one). The target (``to_version``) is the champion now: the one the rollback served,
     as only :func:`_refuse_champion_changed` (run before, at the start of :func:`deploy`) ensures — the
     champion changed since the run's gate refuses the deploy. Returns what to add to the refusal's
     line ("" when the record is there, or a registry that cannot say) and whether anything was written
     (the record, or the alias taken off: it goes first)."""
-    if not callable(getattr(registry, "run_events", None)) or champion is None:
+    if not callable(getattr(registry, "run_events", None)) or champion is None or tags.get(TAG_ROLLOUT_HELD) == run_id:
+        # a deploy held for a change made outside (_rollback_met_change): its record is deploy_held, written with it
         return "", False
     held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
     reason = tags.get("ctloop.rollout.reason", "")
@@ -459,27 +468,54 @@ def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str
 
 
 def _deploy_held(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
-                 line: str) -> str:
+                 line: str, failed: Mapping[str, str] | None = None, rolled_back_before: bool = False) -> str:
     """``line`` (a deploy stopped by a change made outside the rollout, left to whoever made it) once
     recorded: the version tagged :data:`TAG_ROLLOUT_HELD` with the pipeline run, for every later attempt
     of the step in that run to refuse (it would write over the change), and a ``deploy_held`` audit
-    record (``last_decision``: "deploy held"); what failed of the two is added to the line."""
+    record (``last_decision``: "deploy held"); what failed of the two is added to the line. A failed
+    deploy whose rollback met the change (:func:`_rollback_met_change`: ``failed``, the tags of its held
+    rollback) is also tagged with them and loses alias ``challenger`` (the record's ``challenger_alias``),
+    as :func:`_record_rollback` does for a held rollback: the version failed all the same."""
     held = ""
-    if run_id:
+    written = {**({TAG_ROLLOUT_HELD: run_id} if run_id else {}), **(failed or {})}
+    if written:
         try:
-            registry.set_tags(model_name, version, {TAG_ROLLOUT_HELD: run_id})
+            registry.set_tags(model_name, version, written)
         except CtloopError as untagged:  # only then may a retry of the step write over the change
-            held = (f"; tagging it failed ({one_line(str(untagged))}): a retry of this step may write over "
-                    "that change")
+            held = f"; tagging it failed ({one_line(str(untagged))})" + (
+                ": a retry of this step may write over that change" if run_id else "")
+    alias: dict[str, str] = {}
+    if failed is not None:
+        try:
+            alias = {"challenger_alias": registry.drop_challenger(model_name, version,
+                                                                  rolled_back_before=rolled_back_before)}
+        except RegistryError as exc:
+            alias = {"challenger_alias": f"error: {exc}"}
+            held += f"; alias challenger: error: {one_line(str(exc))}"
     try:
         # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
         # written, status showed the decision before it). A try of its own: with the held tag written
         # an audit failure is no reason to warn that a retry may write over the change (was: it did)
         registry.record_event(model_name, version, {"event": "deploy_held", "reason": line,
-                                                    "pipeline_run": run_id, **_where(cfg)})
+                                                    "pipeline_run": run_id, **alias, **_where(cfg)})
     except CtloopError as unrecorded:
         held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
     return f"{line}{held}"
+
+
+def _rollback_met_change(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
+                         line: str, reason: str, before: str | None, tags: Mapping[str, str]) -> str:
+    """A failed deploy's rollback (its own, or the one Argo's retry of the step completes after a
+    refusal) that met a change made outside the rollout (:class:`rollout.ChangedOutside`: the service
+    deleted while it waited, a hand patch of ``canaryTrafficPercent``): held as a deploy that meets
+    one while it waits (:func:`_deploy_held`), and tagged as a held rollback — ``rollback_held`` with
+    ``reason`` and the run (``tags`` too: the not-ready tag), alias ``challenger`` taken off the version
+    (was: left on the version whose deploy failed, its status silent). ``before``: the version's
+    status before this rollback (whether an earlier attempt took the alias off)."""
+    return _deploy_held(registry, model_name=model_name, version=version, run_id=run_id, cfg=cfg, line=line,
+                        failed={**tags, TAG_ROLLOUT_STATUS: "rollback_held", "ctloop.rollout.reason": reason,
+                                "ctloop.rollout.pipeline_run": run_id},
+                        rolled_back_before=before in ROLLBACK_TRIED)
 
 
 def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str,
@@ -493,6 +529,16 @@ def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, ve
     not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if tags.get(TAG_ROLLOUT_NOT_READY) == run_id else {}
     try:
         target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=version)
+    except rollout.ChangedOutside as again:
+        # the service deleted, or canaryTrafficPercent patched by hand, while this rollback waited: held as
+        # the deploy's own rollback is (was: the bare "was deleted while waiting", nothing recorded, the
+        # status left rollback_refused, and the next retry failed on "does not exist")
+        line = (f"{failed}; its rollback to v{champion} was refused then, and this retry's rollback stopped: "
+                f"{again}; left as it is, neither rolled back further nor deployed again (whoever changed it "
+                "decides: ctloop rollout status)")
+        raise rollout.ChangedOutside(_rollback_met_change(
+            registry, model_name=model_name, version=version, run_id=run_id, cfg=cfg, line=line, reason=reason,
+            before=tags.get(TAG_ROLLOUT_STATUS), tags=not_ready)) from again
     except ConfigError as again:
         raise ServingBadInput(_rollback_refused(registry, isvcs, model_name=model_name, version=version,
                                                 champion=champion, failed=failed, reason=reason, run_id=run_id,
