@@ -15,6 +15,7 @@
   record, and the next retry failed on "does not exist").
 * A held rollback whose record failed, retried while another model holds the spec, is refused
   before the not-ready branch: that refusal writes the missing record now.
+* A readiness timeout of 0.3 s said "within 0 s".
 
 The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble (its controller follows KServe
 v0.20.0 and Knative Serving 1.21.1); the registry is the release tests' double
@@ -301,3 +302,13 @@ def test_a_lost_records_retry_says_what_it_wrote_when_the_record_fails_again(mon
         assert "could not be written" in said and "alias challenger: removed" in said, said
         assert "; nothing written" not in said and "nothing else written" in said, said
         assert dropped == ["2", "2"]
+
+
+def test_a_readiness_timeout_under_a_second_is_not_said_as_0_s():
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+        kube.stall_revisions("gs://models/v2")
+        with pytest.raises(ServingError) as failed:
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
+        assert "not reached within 0.3 s" in str(failed.value), failed.value
