@@ -32,62 +32,65 @@ import pytest
 from ctloop.errors import RegistryError
 from ctloop.serving import isvc as specs
 from ctloop.serving import release
-from tests.serving.test_rollout_components import ISVC, MODEL, NS, RELEASE, kube, registered
-
-__all__ = ["kube", "registered"]  # fixtures
+from tests.serving.test_rollout_components import NS
 
 
-def test_a_refused_rollback_whose_audit_record_failed_is_recorded_by_the_retry(
-    registered, kube, monkeypatch, capsys
-):
-    # The real MLflow registry (tests/fixtures/rollout_store.py) through the rollback_model
-    # component; MLflow refuses the first attempt's audit record (a 503 of the tracking server).
-    # Seen failing on main: the retry said "recorded by an earlier attempt" and no refused record
-    # was ever written
-    from ctloop.components.deploy.component import deploy_canary
-    from ctloop.components.rollback.component import rollback_model
-    from ctloop.registry import MlflowRegistry
+def test_a_refused_rollback_whose_audit_record_failed_is_recorded_by_the_retry(monkeypatch, capsys):
+    # rollback_model's call (release.rollback, record_refusal=True) refused for a bad
+    # CTLOOP_KSERVE_NAMESPACE; MLflow refuses the first attempt's audit record (a 503 of the tracking
+    # server). Seen failing on main: the retry said "recorded by an earlier attempt" and no refused
+    # record was ever written. The registry is the release tests' double with v2's tags and the records
+    # kept, run_events reading them back by pipeline run as MlflowRegistry.run_events does (the real
+    # store's round trip of a record: tests/integration/test_r38_registry_retried_event.py,
+    # test_r51_fix_h2_challenger_record.py)
+    from ctloop.config import RolloutConfig
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+    from tests.serving.test_r58_fixcl import _kept
 
-    uri, reg = registered
     monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
-    for version in ("1", "2"):
-        deploy_canary.python_func(model_name=MODEL, version=version, rollout=RELEASE, tracking_uri=uri)
-    kube.objects[(NS, ISVC)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
-    monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
-    real = MlflowRegistry.record_event
-    refused: list[str] = []
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=4)
+        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)  # v2 a canary at 5 %
+        tags, records = _kept(reg)
+        reg.run_events = lambda m, run: [r for r in records if r.get("pipeline_run") == run]
+        kube.objects[(NS, NAME)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
+        monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
+        kept = reg.record_event
+        refused: list[str] = []
 
-    def record_event(self, name, version, event, **kw):
-        if event.get("action") == "refused" and not refused:
-            refused.append(str(version))
-            raise RegistryError("cannot write the audit record: 503 Service Unavailable")
-        return real(self, name, version, event, **kw)
+        def record_event(m, v, event):
+            if event.get("action") == "refused" and not refused:
+                refused.append(str(v))
+                raise RegistryError("cannot write the audit record: 503 Service Unavailable")
+            kept(m, v, event)
 
-    monkeypatch.setattr(MlflowRegistry, "record_event", record_event)
+        reg.record_event = record_event
 
-    def attempt(index: str) -> str:
-        monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
-        with pytest.raises(SystemExit) as stopped:
-            rollback_model.python_func(
-                model_name=MODEL, failed_version="2", rollout=RELEASE, reason="error rate 3 %",
-                tracking_uri=uri, pipeline_run_id="run-9",
-            )  # fmt: skip
-        assert stopped.value.code == 2
-        return capsys.readouterr().err
+        def attempt(index: str) -> str:
+            monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
+            with pytest.raises(SystemExit) as stopped, release.bad_input_exits():
+                release.rollback(reg, isvcs, model_name="credit", failed_version="2", reason="error rate 3 %",
+                                 cfg=cfg, run_id="run-9", record_refusal=True)
+            assert stopped.value.code == 2
+            return capsys.readouterr().err
 
-    first = attempt("0")
-    assert refused == ["2"] and "recording it failed" in first, first
-    assert [r for r in reg.audit_log(MODEL) if r.get("action") == "refused"] == []
-    second = attempt("1")
-    assert "recorded by an earlier attempt" not in second and "audit: rollback refused" in second, second
-    records = [r for r in reg.audit_log(MODEL) if r.get("action") == "refused"]
-    assert [(r["pipeline_run"], r["reason"]) for r in records] == [("run-9", "error rate 3 %")]
-    last = release.last_decision(reg.audit_log(MODEL), ISVC, NS)
-    assert last is not None and last["decided"] == "rollback refused", last
-    # recorded once: the attempt after it writes nothing more
-    third = attempt("2")
-    assert "recorded by an earlier attempt of this run (run-9" in third, third
-    assert len([r for r in reg.audit_log(MODEL) if r.get("action") == "refused"]) == 1
+        first = attempt("0")
+        assert refused == ["2"] and "recording it failed" in first, first
+        assert records == [] and tags["ctloop.rollout.status"] == "rollback_refused"
+        second = attempt("1")
+        assert "recorded by an earlier attempt" not in second and "audit: rollback refused" in second, second
+        assert [(r["pipeline_run"], r["reason"]) for r in records if r.get("action") == "refused"] == [
+            ("run-9", "error rate 3 %")
+        ]
+        last = release.last_decision(records, NAME, NS)
+        assert last is not None and last["decided"] == "rollback refused", last
+        # recorded once: the attempt after it writes nothing more
+        third = attempt("2")
+        assert "recorded by an earlier attempt of this run (run-9" in third, third
+        assert len([r for r in records if r.get("action") == "refused"]) == 1
+        assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == "gs://models/v2"
 
 
 def test_a_failed_deploy_whose_rollback_met_a_deletion_is_held_and_its_retry_recreates_nothing(monkeypatch):
