@@ -312,3 +312,30 @@ def test_a_readiness_timeout_under_a_second_is_not_said_as_0_s():
         with pytest.raises(ServingError) as failed:
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
         assert "not reached within 0.3 s" in str(failed.value), failed.value
+
+
+def test_a_retried_runs_second_timeout_whose_record_failed_is_not_taken_for_the_first(monkeypatch):
+    # KFP "Retry run" (index 0) clears the not-ready tag and deploys again; the second timeout's
+    # rollback record is refused by MLflow; Argo's retry 1 must not take the first attempt's record
+    # (another reason: the second deploy's revision) for it
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        tags, records = _kept_with_runs(reg)
+        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
+        kube.stall_revisions("gs://models/v2")
+        with pytest.raises(ServingError, match="traffic is back on v1"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        first_reason = tags["ctloop.rollout.reason"]
+        kept = reg.record_event
+        reg.record_event = _failing_rollback_records(reg, kept)
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "0")
+        with pytest.raises(ServingError, match="recording it failed"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        assert tags["ctloop.rollout.reason"] != first_reason, tags  # names the second deploy's revision
+        reg.record_event = kept
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
+        with pytest.raises(ServingError, match="written now"):
+            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        rollbacks = [r["reason"] for r in records if r["event"] == "rollback"]
+        assert rollbacks == [first_reason, tags["ctloop.rollout.reason"]], rollbacks
