@@ -413,14 +413,16 @@ def _record_missing_rollback(registry: Any, *, model_name: str, version: str, ru
     a refused rollback's record, one held, or one for an earlier deploy's reason is another rollback's;
     :func:`_record_rollback` tags the version first, and MLflow may refuse the record after), from the
     tags — the reason, held or not — with alias ``challenger`` taken off the version again
-    (``challenger_alias``); never for a deploy held in the run (:data:`TAG_ROLLOUT_HELD`: its rollback met a change
-    made outside, its record is the ``deploy_held`` one). The target (``to_version``) is the champion now: the one the rollback served,
-    as only :func:`_refuse_champion_changed` (run before, at the start of :func:`deploy`) ensures — the
-    champion changed since the run's gate refuses the deploy. Returns what to add to the refusal's
+    (``challenger_alias``); never for a deploy held in the run (:data:`TAG_ROLLOUT_HELD`: its rollback
+    met a change made outside, its record is the ``deploy_held`` one). The target (``to_version``) is
+    the champion now, not read from the rollback: it is the one the rollback served only because the
+    champion did not change between the attempts — a continuous-training run's deploy refuses at its
+    start when it did (:func:`_refuse_champion_changed`, its gate's champion); a rollout pipeline's
+    (no gate champion) is not checked, and a promotion between the attempts would be named instead. Returns what to add to the refusal's
     line ("" when the record is there, or a registry that cannot say) and whether anything was written
     (the record, or the alias taken off: it goes first)."""
-    if not callable(getattr(registry, "run_events", None)) or champion is None or tags.get(TAG_ROLLOUT_HELD) == run_id:
-        # a deploy held for a change made outside (_rollback_met_change): its record is deploy_held, written with it
+    if (not callable(getattr(registry, "run_events", None)) or champion is None
+            or tags.get(TAG_ROLLOUT_HELD) == run_id):  # held (_rollback_met_change): its record is deploy_held
         return "", False
     held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
     reason = tags.get("ctloop.rollout.reason", "")
