@@ -26,9 +26,12 @@ def deploy_canary(
     ``status.components.predictor`` to show the new revision ready and the expected traffic split.
     If that fails while the spec names the new model, traffic is put back on the champion (its
     storageUri written back) before the step fails. A spec changed by someone else while the step
-    waited (``canaryTrafficPercent`` patched by hand, another model deployed) is held instead: the
+    waited (``canaryTrafficPercent`` patched by hand, another model deployed), or while its rollback
+    waited (the InferenceService deleted, ``canaryTrafficPercent`` patched by hand), is held instead: the
     step fails naming the change, nothing is rolled back and nothing after it runs — whoever changed
-    it decides; the version is tagged ``ctloop.rollout.held`` with the run, and every later attempt of
+    it decides; the version is tagged ``ctloop.rollout.held`` with the run (a failed deploy whose rollback
+    was held so is also tagged ``ctloop.rollout.status=rollback_held`` and loses alias ``challenger``,
+    as any failed deploy's), and every later attempt of
     this step in that run (an Argo retry, KFP "Retry run") fails at once without deploying over the
     change: a new run deploys it. A new revision not ready within ``timeout_seconds`` and rolled back is not transient:
     the run is recorded on the version (``ctloop.rollout.not_ready``) and Argo's automatic retry of

@@ -262,7 +262,7 @@ class Promotion:
             TAG_WAS_CHAMPION: name,
             TAG_CHAMPION_SINCE: self.at,
             TAG_PREVIOUS_CHAMPION: self.previous,
-            TAG_PROMOTION_REASON: _tag_value(self.reason),
+            TAG_PROMOTION_REASON: tag_value(self.reason),
             TAG_PROMOTION_RUN: self.pipeline_run,
             TAG_PROMOTION_ID: self.id,
         }
@@ -1045,7 +1045,7 @@ class MlflowRegistry:
             log.warning("ctloop: %s v%s is this task's registration %s, made by an earlier attempt: finished, "
                         "not registered again", name, version, registration)
         else:
-            clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
+            clean = {**{k: tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
             try:
                 mv = self._create_version(name, model_uri, run_id, clean)
             except MlflowException as exc:  # mlflow.register_model: MLflow's own client
@@ -1519,7 +1519,7 @@ class MlflowRegistry:
 
         try:
             for key, value in tags.items():
-                self.client.set_model_version_tag(name, str(version), key, _tag_value(value))
+                self.client.set_model_version_tag(name, str(version), key, tag_value(value))
         except MlflowException as exc:
             raise RegistryError(f"cannot tag {name} v{version}: {exc}") from exc
 
@@ -1657,7 +1657,7 @@ class MlflowRegistry:
 
         stamp, pid = _now(), uuid.uuid4().hex
         tags = {
-            f"{AUDIT_PREFIX}{k}": _tag_value(v)
+            f"{AUDIT_PREFIX}{k}": tag_value(v)
             for k, v in {
                 "event": "promote",
                 "model": name,
@@ -1795,7 +1795,7 @@ class MlflowRegistry:
         from mlflow.exceptions import MlflowException
 
         try:
-            self.client.set_tag(p.run_id, AUDIT_PREFIX + "abort_reason", _tag_value(why))
+            self.client.set_tag(p.run_id, AUDIT_PREFIX + "abort_reason", tag_value(why))
             self.client.set_tag(p.run_id, AUDIT_STATE, ABORTED)
             self.client.set_terminated(p.run_id, status="KILLED")
         except MlflowException as exc:
@@ -2792,7 +2792,7 @@ class MlflowRegistry:
                 return written.info.run_id
             return self._tag_last_event(name, version, event, written)
         try:
-            tags = {f"{AUDIT_PREFIX}{k}": _tag_value(v) for k, v in event.items()}
+            tags = {f"{AUDIT_PREFIX}{k}": tag_value(v) for k, v in event.items()}
             tags.update(
                 {
                     f"{AUDIT_PREFIX}model": name,
@@ -2826,7 +2826,7 @@ class MlflowRegistry:
             last = (self.client.get_model_version(name, str(version)).tags or {}).get(TAG_LAST_EVENT, "")
         except MlflowException:  # deleted or not readable: _tag_last_event says which
             return ""
-        if last not in ("", "register", "approval_requested", _tag_value(event.get("event", ""))):
+        if last not in ("", "register", "approval_requested", tag_value(event.get("event", ""))):
             log.warning("ctloop: %s v%s has a later event (%s=%s) than this kept %s record: the tag is left as it is",
                         name, version, TAG_LAST_EVENT, one_line(last)[:100], event.get("event", "event"))
             return last
@@ -2868,7 +2868,7 @@ class MlflowRegistry:
         from mlflow.exceptions import MlflowException
 
         if version:
-            last = _tag_value(event.get("event", ""))
+            last = tag_value(event.get("event", ""))
             try:
                 self.client.set_model_version_tag(name, str(version), TAG_LAST_EVENT, last)
             except MlflowException as exc:
@@ -3088,7 +3088,7 @@ def _ever(counted: list[Promotion], champion: str) -> set[str]:
             | ({champion} if champion else set()))
 
 
-# The longest audit tag value ctloop writes (_tag_value): mlflow 3.17.2 takes 8000 characters in a run tag
+# The longest audit tag value ctloop writes (tag_value): mlflow 3.17.2 takes 8000 characters in a run tag
 # (mlflow/utils/validation.py MAX_TAG_VAL_LENGTH, the SQL store's column String(8000) in
 # store/tracking/dbmodels/models.py SqlTag), a server without mlflow PR #13176 (merged 2024-09) 5000; a longer value is
 # cut to this and ends in TRUNCATED
@@ -3096,7 +3096,10 @@ TAG_VALUE_MAX = 5000
 TRUNCATED = "…[truncated]"
 
 
-def _tag_value(value: Any) -> str:
+def tag_value(value: Any) -> str:
+    """``value`` as ctloop writes it to an MLflow tag (a version's, an audit record's): a dict or list as
+    sorted JSON, not UTF-8 replaced, cut to :data:`TAG_VALUE_MAX` ending in :data:`TRUNCATED`; compare a
+    value read back with this of the value written."""
     if isinstance(value, dict | list):
         text = json.dumps(value, sort_keys=True, default=str)
     else:
@@ -3181,6 +3184,7 @@ __all__ = [
     "ROLLBACK_TRIED",
     "TAG_VALUE_MAX",
     "TRUNCATED",
+    "tag_value",
     "TAG_ROLLOUT_NOT_READY",
     "TAG_ROLLOUT_HELD",
     "TAG_GATE_CHAMPION",

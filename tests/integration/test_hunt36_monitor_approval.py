@@ -113,7 +113,7 @@ def test_a_late_approval_request_of_an_older_version_does_not_hide_the_newer_one
 @pytest.mark.parametrize("tag", ['{"approval": "required", "inference_service": "cr…[truncated]', "[1, 2]"])
 def test_rollout_settings_that_are_no_json_mapping_are_one_line_and_nothing_is_recorded(registry, sqlite_tracking,
                                                                                         capsys, tag):
-    """The release settings are read back from a version tag (``_tag_value`` cuts one past 5,000
+    """The release settings are read back from a version tag (``tag_value`` cuts one past 5,000
     characters, a person may edit it): ``json.loads`` raised after the approval was recorded and
     the alias cleared — a traceback, and a version approved that nothing would ever roll out."""
     approval.request(registry, MODEL, "2", reason="approval required", rollout={})

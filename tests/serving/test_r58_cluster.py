@@ -2,7 +2,7 @@
 
 * The annotations and labels a canary was judged with (``revision_metadata`` of the deploy and
   analysis records) were stored in one audit tag, cut by ctloop at 5000 characters
-  (``registry._tag_value``; MLflow 3.17.2 caps a run tag at 8000: ``mlflow/utils/validation.py``
+  (``registry.tag_value``; MLflow 3.17.2 caps a run tag at 8000: ``mlflow/utils/validation.py``
   ``MAX_TAG_VAL_LENGTH``, servers without mlflow PR #13176, merged 2024-09, at 5000): a service with many
   annotations had its record cut, which then read as none and was not compared — an annotation edited
   between the analysis and the promotion got 100 % unjudged. Now a record that does not fit keeps
@@ -30,7 +30,7 @@ import pytest
 
 from ctloop.config import RolloutConfig
 from ctloop.errors import ServingError
-from ctloop.registry import CHALLENGER, ROLLBACK_REFUSED, TAG_ROLLOUT_STATUS, _tag_value
+from ctloop.registry import CHALLENGER, ROLLBACK_REFUSED, TAG_ROLLOUT_STATUS, tag_value
 from ctloop.serving import isvc as specs
 from ctloop.serving import release, rollout
 from ctloop.serving.kube import InferenceServices
@@ -136,7 +136,7 @@ def test_an_annotation_edited_after_the_analysis_holds_the_promotion_of_a_much_a
 def test_a_read_too_large_for_a_record_is_kept_as_digests_and_compared():
     read = specs.revision_metadata({"metadata": {"annotations": MANY, "labels": {"team": "risk"}}})
     stored = specs.stored_metadata(read, 5000)
-    assert len(_tag_value(stored)) <= 5000 and not _tag_value(stored).endswith("[truncated]")
+    assert len(tag_value(stored)) <= 5000 and not tag_value(stored).endswith("[truncated]")
     assert set(stored["annotations"]) == set(MANY)  # each key kept: a change is named
     same = {"metadata": {"annotations": dict(MANY), "labels": {"team": "risk"}}}
     assert rollout._metadata_edited(None, stored, same, {}) == ("", "")
@@ -145,7 +145,7 @@ def test_a_read_too_large_for_a_record_is_kept_as_digests_and_compared():
     whole = specs.stored_metadata(
         specs.revision_metadata({"metadata": {"annotations": huge}}), 5000
     )
-    assert len(_tag_value(whole)) < 200
+    assert len(tag_value(whole)) < 200
     assert rollout._metadata_edited(None, whole, {"metadata": {"annotations": huge}}, {}) == (
         "",
         "",
@@ -156,8 +156,8 @@ def test_a_read_too_large_for_a_record_is_kept_as_digests_and_compared():
 
 
 def test_a_record_cut_before_holds_instead_of_passing():
-    # a record written before round 58, cut by registry._tag_value: was read as none, not compared
-    cut = _tag_value(specs.revision_metadata({"metadata": {"annotations": MANY}}))
+    # a record written before round 58, cut by registry.tag_value: was read as none, not compared
+    cut = tag_value(specs.revision_metadata({"metadata": {"annotations": MANY}}))
     assert cut.endswith("[truncated]")
     judged = release._metadata_of({"revision_metadata": cut})
     assert judged is not None

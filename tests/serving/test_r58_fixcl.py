@@ -30,7 +30,7 @@ from types import SimpleNamespace
 import pytest
 
 from ctloop.config import RolloutConfig
-from ctloop.registry import TAG_ROLLOUT_HELD, TAG_ROLLOUT_STATUS, _tag_value
+from ctloop.registry import TAG_ROLLOUT_HELD, TAG_ROLLOUT_STATUS, tag_value
 from ctloop.serving import isvc as specs
 from ctloop.serving import release, rollout
 from tests.doubles.kube_api import KubeApiDouble
@@ -122,7 +122,7 @@ def test_a_deploy_by_hand_resets_an_earlier_rolled_back_status(monkeypatch):
 def test_a_deploy_record_cut_before_round_58_is_no_baseline_for_the_walk():
     # Seen failing on main: the cut record was the walk's baseline, so its first check held
     many = {f"example.com/note-{i:02d}": f"{i:02d}" + "n" * 98 for i in range(60)}
-    cut = _tag_value(specs.revision_metadata({"metadata": {"annotations": many}}))
+    cut = tag_value(specs.revision_metadata({"metadata": {"annotations": many}}))
     assert cut.endswith("[truncated]")
     cfg = RolloutConfig(inference_service=NAME, namespace=NS)
     record = {"event": "deploy", "version": "2", "revision_metadata": cut, **release._where(cfg)}

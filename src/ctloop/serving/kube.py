@@ -1041,7 +1041,7 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         if time.monotonic() >= deadline:
             status = predictor_status(seen)
             raise ServingTimeoutError(
-                f"InferenceService {isvcs.namespace}/{name}: {what} not reached within {timeout_s:.0f} s; "
+                f"InferenceService {isvcs.namespace}/{name}: {what} not reached within {timeout_s:g} s; "
                 f"latestCreated={status.get('latestCreatedRevision')}, latestReady={status.get('latestReadyRevision')}, "
                 f"traffic={traffic_split(seen)}"
             )

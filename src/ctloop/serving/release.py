@@ -47,6 +47,7 @@ from ctloop.registry import (
     TAG_ROLLOUT_STATUS,
     TAG_VALUE_MAX,
     TRUNCATED,
+    tag_value,
 )
 from ctloop.serving import rollout
 from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
@@ -218,8 +219,9 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
     storageUri written. The first deployment goes straight to 100 %. A failed deploy puts traffic
     back on the champion; a spec changed outside meanwhile (:class:`rollout.ChangedOutside`: the
-    canary's share patched by hand while the step waited) is held instead — re-raised, nothing
-    rolled back, as :func:`analyze` decides ``hold``. A new revision not ready within
+    canary's share patched by hand while the step waited; met by that rollback, the service deleted
+    while it waited) is held instead — re-raised, nothing (more) rolled back, as :func:`analyze`
+    decides ``hold``, and every later attempt of the step in the run refuses (:data:`TAG_ROLLOUT_HELD`). A new revision not ready within
     ``rollout.timeout_seconds`` (:class:`RevisionNotReady`) and rolled back is not transient: the
     pipeline run is recorded on the version (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and
     Argo's automatic retry of the step in that run (:func:`argo_retry_index` > 0, or unknown; KFP 2.17 retries
@@ -242,11 +244,16 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # this run's deploy of the version failed and its rollback was held (another model took the
         # spec): KFP's retry of the step would write this version over that model's canary. Only
         # while the spec names that model: once it left (rolled back, promoted over) the retry deploys.
-        # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good)
+        # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good).
+        # Refused before the not-ready branch, so the held rollback's record MLflow refused is written
+        # here too (was: never, when the spec still named the other model)
+        missing, wrote = _record_missing_rollback(registry, model_name=model_name, version=str(version),
+                                                  run_id=run_id, tags=tags, champion=champion, cfg=cfg)
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
-                           f"rollback_held: {tags.get('ctloop.rollout.reason', '')}); deploying it again would "
-                           "overwrite the model the spec names now; nothing written (ctloop rollout status)")
+                           f"rollback_held: {tags.get('ctloop.rollout.reason', '')}){missing}; deploying it again "
+                           f"would overwrite the model the spec names now; {'nothing else' if wrote else 'nothing'} "
+                           "written (ctloop rollout status)")
     attempt = argo_retry_index()
     if (run_id and attempt != 0 and tags.get(TAG_ROLLOUT_STATUS) == ROLLBACK_REFUSED
             and tags.get("ctloop.rollout.pipeline_run") == run_id
@@ -286,12 +293,20 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         before = (f"; {TAG_ROLLOUT_STATUS}={tags[TAG_ROLLOUT_STATUS]}: {tags.get('ctloop.rollout.reason', '')}"
                   if tags.get(TAG_ROLLOUT_STATUS) in ROLLED_BACK_STATES
                   and tags.get("ctloop.rollout.pipeline_run") == run_id else "")
+        wrote = False
+        if before:
+            # its rollback's tags are written before its audit record: a record MLflow refused then
+            # ("traffic is back on v1, but recording it failed") is written now (was: never, the
+            # retries refused here writing nothing)
+            missing, wrote = _record_missing_rollback(registry, model_name=model_name, version=str(version),
+                                                      run_id=run_id, tags=tags, champion=champion, cfg=cfg)
+            before += missing
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            f"before and its new revision was not ready within rollout.timeout_seconds "
                            f"({cfg.timeout_seconds:g} s) ({TAG_ROLLOUT_NOT_READY}={run_id}{before}); a readiness "
                            "timeout is not transient and deploying it again would wait as long again, so Argo's "
                            f"automatic retry of the step ({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) "
-                           "does not; nothing written: "
+                           f"does not; {'nothing else' if wrote else 'nothing'} written: "
                            "find why the revision does not become ready (ctloop rollout status; kubectl describe "
                            "revision), fix it, then "
                            + (f"retry this run (KFP \"Retry run\", or argo retry: the step deploys v{version} again) "
@@ -311,22 +326,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # Argo's automatic retry of the step in this run to refuse: it would write over that change
         line = (f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it is, neither rolled back "
                 "nor promoted (whoever changed it decides: ctloop rollout status)")
-        held = ""
-        if run_id:
-            try:
-                registry.set_tags(model_name, str(version), {TAG_ROLLOUT_HELD: run_id})
-            except CtloopError as untagged:  # only then may a retry of the step write over the change
-                held = (f"; tagging it failed ({one_line(str(untagged))}): a retry of this step may write over "
-                        "that change")
-        try:
-            # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
-            # written, status showed the decision before it). A try of its own: with the held tag written
-            # an audit failure is no reason to warn that a retry may write over the change (was: it did)
-            registry.record_event(model_name, str(version), {"event": "deploy_held", "reason": line,
-                                                             "pipeline_run": run_id, **_where(cfg)})
-        except CtloopError as unrecorded:
-            held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
-        raise rollout.ChangedOutside(f"{line}{held}") from exc
+        raise rollout.ChangedOutside(_deploy_held(registry, model_name=model_name, version=str(version),
+                                                  run_id=run_id, cfg=cfg, line=line)) from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
@@ -346,6 +347,18 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         try:
             target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg,
                                               failed_version=str(version))
+        except rollout.ChangedOutside as again:
+            # the rollback met a change made outside the rollout (the service deleted while it waited,
+            # 404; a hand patch of canaryTrafficPercent): held as a deploy that meets one while it waits
+            # (was: "rolling back failed too", nothing recorded, and Argo's retry of the step in this run,
+            # whatever its index, deployed the failed model over that change: a deleted service created
+            # again serving it at 100 %). Every later attempt of the run refuses (TAG_ROLLOUT_HELD)
+            # Tagged rollback_held, alias challenger off: the version failed all the same (round 59 review)
+            line = (f"{failed}; its rollback to v{champion.version} stopped: {again}; left as it is, neither "
+                    "rolled back further nor deployed again (whoever changed it decides: ctloop rollout status)")
+            raise rollout.ChangedOutside(_rollback_met_change(
+                registry, model_name=model_name, version=str(version), run_id=run_id, cfg=cfg, line=line,
+                reason=reason, before=tags.get(TAG_ROLLOUT_STATUS), tags=not_ready)) from again
         except ConfigError as again:
             # bad input met only by the rollback (CTLOOP_KSERVE_NAMESPACE read for a service whose
             # mode annotation went away while the deploy waited): a refusal, one line and exit 2
@@ -392,6 +405,121 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
 
 
 
+def _record_missing_rollback(registry: Any, *, model_name: str, version: str, run_id: str, tags: Mapping[str, str],
+                             champion: Any, cfg: RolloutConfig) -> tuple[str, bool]:
+    """For a retry refused because this run's deploy of ``version`` failed and was rolled back (its tags
+    say so: ``rolled_back``/``rollback_held`` for ``run_id``): that rollback's ``rollback`` audit record
+    written when the run has none of the version for the same action and reason (:func:`_rollback_recorded`:
+    a refused rollback's record, one held, or one for an earlier deploy's reason is another rollback's;
+    :func:`_record_rollback` tags the version first, and MLflow may refuse the record after), from the
+    tags — the reason, held or not — with alias ``challenger`` taken off the version again
+    (``challenger_alias``); never for a deploy held in the run (:data:`TAG_ROLLOUT_HELD`: its rollback
+    met a change made outside, its record is the ``deploy_held`` one). The target (``to_version``) is
+    the champion now, not read from the rollback: it is the one the rollback served only because the
+    champion did not change between the attempts — a continuous-training run's deploy refuses at its
+    start when it did (:func:`_refuse_champion_changed`, its gate's champion); a rollout pipeline's
+    (no gate champion) is not checked, and a promotion between the attempts would be named instead. Returns what to add to the refusal's
+    line ("" when the record is there, or a registry that cannot say) and whether anything was written
+    (the record, or the alias taken off: it goes first)."""
+    if (not callable(getattr(registry, "run_events", None)) or champion is None
+            or tags.get(TAG_ROLLOUT_HELD) == run_id):  # held (_rollback_met_change): its record is deploy_held
+        return "", False
+    held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
+    reason = tags.get("ctloop.rollout.reason", "")
+    alias = ""
+    try:
+        if _rollback_recorded(registry, model_name, version, run_id, action="held" if held else "rolled_back",
+                              reason=reason):
+            return "", False
+        try:
+            alias = registry.drop_challenger(model_name, version, rolled_back_before=True)
+        except RegistryError as exc:
+            alias = f"error: {exc}"
+        registry.record_event(model_name, version, {
+            "event": "rollback", "reason": reason, "to_version": str(champion.version),
+            "pipeline_run": run_id, "challenger_alias": alias, "action": "held" if held else "rolled_back",
+            "recorded_by": "a retry of the step: the attempt that rolled back failed to write this record",
+            **_where(cfg)})
+    except CtloopError as exc:
+        # the alias goes before the record: removed, it was written all the same (was: "nothing written")
+        return (f"; the rollback's audit record, which that attempt failed to write, could not be written "
+                f"({one_line(str(exc))})" + (f"; alias challenger: {alias}" if alias else ""),
+                alias.startswith("removed"))
+    return "; the rollback's audit record, which that attempt failed to write, written now", True
+
+
+def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str, *, action: str,
+                       reason: str) -> bool:
+    """Whether pipeline run ``run_id`` has a ``rollback`` audit record of ``version`` for ``reason`` (as a
+    tag keeps it: :func:`ctloop.registry.tag_value`, cut at the tag limit) with ``action``: ``refused``
+    (:func:`_rollback_refused`'s), ``held`` (a rollback held: the spec named another model), or
+    ``rolled_back`` for a completed one (any action but those two: ``rolled_back``, the rollout state's
+    own). Read as ``registry.run_events`` reads records back; a registry that cannot say: False (a
+    refusal's record written again, at worst twice, never lost)."""
+    events = getattr(registry, "run_events", None)
+    if not callable(events):
+        return False
+
+    def same(recorded: Any) -> bool:
+        return recorded == action if action in ("refused", "held") else recorded not in ("refused", "held")
+
+    return any(record.get("event") == "rollback" and same(record.get("action"))
+               and str(record.get("version", "")) == str(version)
+               and tag_value(record.get("reason")) == tag_value(reason)
+               for record in events(model_name, run_id))
+
+
+def _deploy_held(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
+                 line: str, failed: Mapping[str, str] | None = None, rolled_back_before: bool = False) -> str:
+    """``line`` (a deploy stopped by a change made outside the rollout, left to whoever made it) once
+    recorded: the version tagged :data:`TAG_ROLLOUT_HELD` with the pipeline run, for every later attempt
+    of the step in that run to refuse (it would write over the change), and a ``deploy_held`` audit
+    record (``last_decision``: "deploy held"); what failed of the two is added to the line. A failed
+    deploy whose rollback met the change (:func:`_rollback_met_change`: ``failed``, the tags of its held
+    rollback) is also tagged with them and loses alias ``challenger`` (the record's ``challenger_alias``),
+    as :func:`_record_rollback` does for a held rollback: the version failed all the same."""
+    held = ""
+    written = {**({TAG_ROLLOUT_HELD: run_id} if run_id else {}), **(failed or {})}
+    if written:
+        try:
+            registry.set_tags(model_name, version, written)
+        except CtloopError as untagged:  # only then may a retry of the step write over the change
+            held = f"; tagging it failed ({one_line(str(untagged))})" + (
+                ": a retry of this step may write over that change" if run_id else "")
+    alias: dict[str, str] = {}
+    if failed is not None:
+        try:
+            alias = {"challenger_alias": registry.drop_challenger(model_name, version,
+                                                                  rolled_back_before=rolled_back_before)}
+        except RegistryError as exc:
+            alias = {"challenger_alias": f"error: {exc}"}
+            held += f"; alias challenger: error: {one_line(str(exc))}"
+    try:
+        # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
+        # written, status showed the decision before it). A try of its own: with the held tag written
+        # an audit failure is no reason to warn that a retry may write over the change (was: it did)
+        registry.record_event(model_name, version, {"event": "deploy_held", "reason": line,
+                                                    "pipeline_run": run_id, **alias, **_where(cfg)})
+    except CtloopError as unrecorded:
+        held += f"; recording it in the audit trail failed ({one_line(str(unrecorded))})"
+    return f"{line}{held}"
+
+
+def _rollback_met_change(registry: Any, *, model_name: str, version: str, run_id: str, cfg: RolloutConfig,
+                         line: str, reason: str, before: str | None, tags: Mapping[str, str]) -> str:
+    """A failed deploy's rollback (its own, or the one Argo's retry of the step completes after a
+    refusal) that met a change made outside the rollout (:class:`rollout.ChangedOutside`: the service
+    deleted while it waited, a hand patch of ``canaryTrafficPercent``): held as a deploy that meets
+    one while it waits (:func:`_deploy_held`), and tagged as a held rollback — ``rollback_held`` with
+    ``reason`` and the run (``tags`` too: the not-ready tag), alias ``challenger`` taken off the version
+    (was: left on the version whose deploy failed, its status silent). ``before``: the version's
+    status before this rollback (whether an earlier attempt took the alias off)."""
+    return _deploy_held(registry, model_name=model_name, version=version, run_id=run_id, cfg=cfg, line=line,
+                        failed={**tags, TAG_ROLLOUT_STATUS: "rollback_held", "ctloop.rollout.reason": reason,
+                                "ctloop.rollout.pipeline_run": run_id},
+                        rolled_back_before=before in ROLLBACK_TRIED)
+
+
 def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, version: str, champion: str,
                                cfg: RolloutConfig, uri: str, run_id: str, tags: dict[str, str]) -> NoReturn:
     """Argo's retry of a deploy step whose rollback was refused (:data:`ROLLBACK_REFUSED`): the rollback
@@ -403,6 +531,16 @@ def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, ve
     not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if tags.get(TAG_ROLLOUT_NOT_READY) == run_id else {}
     try:
         target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=version)
+    except rollout.ChangedOutside as again:
+        # the service deleted, or canaryTrafficPercent patched by hand, while this rollback waited: held as
+        # the deploy's own rollback is (was: the bare "was deleted while waiting", nothing recorded, the
+        # status left rollback_refused, and the next retry failed on "does not exist")
+        line = (f"{failed}; its rollback to v{champion} was refused then, and this retry's rollback stopped: "
+                f"{again}; left as it is, neither rolled back further nor deployed again (whoever changed it "
+                "decides: ctloop rollout status)")
+        raise rollout.ChangedOutside(_rollback_met_change(
+            registry, model_name=model_name, version=version, run_id=run_id, cfg=cfg, line=line, reason=reason,
+            before=tags.get(TAG_ROLLOUT_STATUS), tags=not_ready)) from again
     except ConfigError as again:
         raise ServingBadInput(_rollback_refused(registry, isvcs, model_name=model_name, version=version,
                                                 champion=champion, failed=failed, reason=reason, run_id=run_id,
@@ -440,20 +578,24 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
         # read before this refusal tags it: whether an earlier attempt removed the alias (_record_rollback)
         had = registry.get_version(model_name, version).tags or {}
         before = had.get(TAG_ROLLOUT_STATUS)
-        if (run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
-                and had.get("ctloop.rollout.reason") == reason
-                and all(had.get(key) == value for key, value in tags.items())):
+        tagged = bool(run_id and before == ROLLBACK_REFUSED and had.get("ctloop.rollout.pipeline_run") == run_id
+                      and tag_value(had.get("ctloop.rollout.reason")) == tag_value(reason)
+                      and all(had.get(key) == value for key, value in tags.items()))
+        if tagged and _rollback_recorded(registry, model_name, version, run_id, action="refused", reason=reason):
             # an earlier attempt of this task refused it and recorded that (exit 2 does not stop Argo's
             # retries: rollback_model's maxRetryCount 2): the tags, the alias and the audit record are
-            # there (was: each attempt wrote them again, one audit record per attempt)
+            # there (was: each attempt wrote them again, one audit record per attempt). The record is
+            # looked for itself: the tags are written before it, and a record MLflow refused the first
+            # time was never written when the tags alone said "recorded" (round 59)
             recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback refused)"
         else:
             # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
             # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
             # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
-            registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                    "ctloop.rollout.reason": reason,
-                                                    "ctloop.rollout.pipeline_run": run_id})
+            if not tagged:  # an earlier attempt's tags, its record missing: only the record (and the alias) again
+                registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
+                                                        "ctloop.rollout.reason": reason,
+                                                        "ctloop.rollout.pipeline_run": run_id})
             try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
                 # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
                 alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)

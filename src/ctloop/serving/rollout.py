@@ -431,12 +431,28 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
             if created and created != st.get("latestReadyRevision") and created != created_before:
                 # a revision made since the write, still not ready: not a lag of KServe's reconcile
                 # (no new revision yet) nor of the traffic (ramping, above) — a retry waits as long
-                raise RevisionNotReady(str(exc)) from exc
+                raise RevisionNotReady(f"{exc}{_revision_condition(isvcs, created)}") from exc
             raise
         revision, have = seen["last"]
         raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
                                   f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
                                   "the spec") from exc
+
+
+def _revision_condition(isvcs: InferenceServices, revision: str) -> str:
+    """``; its Revision <name>: Ready Unknown: <reason>: <message> (kubectl describe ...)`` for a
+    readiness timeout, ``""`` when the Revision is ready or cannot be read (HTTP 403, no answer). The
+    reason is the Revision's alone: knative-v1.21.1 marks its Configuration's Ready Unknown with no reason
+    nor message while the latest created revision starts (``pkg/apis/serving/v1/configuration_lifecycle.go``
+    ``SetLatestCreatedRevisionName``), and the Knative Service and KServe v0.20.0 copy that as it is
+    (``service_lifecycle.go`` ``PropagateConfigurationStatus``, ``inference_service_status.go``
+    ``PropagateStatus``): the InferenceService's status never says why (the Revision: ``Deploying``, the
+    reason and message of a condition that is not True, ``pkg/reconciler/revision/reconcile_resources.go``)."""
+    read = getattr(isvcs, "revision_not_ready", None)
+    why = read(revision) if read is not None else None
+    if not why:
+        return ""
+    return f"; its Revision {revision}: {why} (kubectl describe revision {revision} -n {isvcs.namespace})"
 
 
 def _ramping(obj: dict[str, Any] | None) -> list[str]:
