@@ -6332,22 +6332,40 @@ def header_frame(header: bytes) -> pd.DataFrame | None:
     return pd.DataFrame(np.empty((0, len(names)), dtype=object), columns=pd.Index(names, dtype=object))
 
 
+def csv_header(fh: BinaryIO, compression: str | None) -> list[str]:
+    """The names of the CSV file ``fh``'s header as written (an empty one ``''``, a repeated one as it is): its
+    first record as pandas reads it, past blank lines, a quoted name holding a newline, a BOM dropped; ``fh``
+    read from where it is. A name longer than ``csv.field_size_limit()`` (131,072 characters, which the csv
+    module raises ``_csv.Error`` past: a traceback until round 59) is read by pandas' reader, which has no such
+    limit (the module's limit is the process's: never raised here for another thread's reader)."""
+    import csv
+    import gzip
+
+    import pandas as pd
+
+    start = fh.tell()
+    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        return next((row for row in csv.reader(text) if row), [])
+    except csv.Error:
+        pass
+    finally:  # the caller's file stays the caller's: a wrapper collected unclosed closed it, with a
+        text.detach()  # ResourceWarning "unclosed file" (round 52)
+    fh.seek(start)
+    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    first = pd.read_csv(stream, header=None, nrows=1, dtype=str, na_filter=False, encoding="utf-8",
+                        encoding_errors="replace")
+    return [str(name) for name in first.iloc[0]] if len(first) else []
+
+
 def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
     """A CSV header naming a column twice: pandas reads the second as ``<name>.1`` (a label file's
     second ``label`` left out, a training table's second ``a`` a feature ``a.1``), so it is refused
     naming the column. The header is read again only when a column looks renamed that way."""
-    import csv
-    import gzip
-
     if not any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):
         return
-    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
-    # the first record as pandas reads it: past blank lines, a quoted name may hold a newline
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    try:
-        header = next((row for row in csv.reader(text) if row), [])
-    finally:  # the caller's file stays the caller's: a wrapper collected unclosed closed it, with a
-        text.detach()  # ResourceWarning "unclosed file" (round 52)
+    header = csv_header(fh, compression)
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in seen and name:  # empty names are pandas' 'Unnamed: <i>', each its own

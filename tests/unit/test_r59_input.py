@@ -1,0 +1,40 @@
+"""Round 59's hostile input at the data boundary: a CSV header's empty and repeated names, a header field
+past ``csv.field_size_limit()``, the labels store naming its columns, memory running out in every reader of a
+user's data, and a sweep of small hostile files through ``ctloop backtest``, ``ctloop labels ingest``,
+``ctloop drift`` and ``ctloop score``. Each is one line naming the parameter or column, exit 2, nothing
+written."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop.errors import DataSourceError
+from ctloop.storage import read_table
+from tests.helpers import run_main
+
+WIDE = "x" * 200_000  # past csv.field_size_limit(): 131,072 characters (CPython 3.11 Modules/_csv.c)
+
+
+@pytest.mark.parametrize("header", [f"a.1,{WIDE},y", f'a,"{WIDE}",a.1'])
+def test_a_header_field_past_the_csv_module_limit_reads_as_pandas_reads_it(tmp_path, header):
+    """A column that looks renamed ('a.1') made read_table read the header again with the csv module, which
+    raised ``_csv.Error: field larger than field limit (131072)``: a traceback. pandas has no such limit."""
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header}\n1,2,3\n", encoding="utf-8")
+    assert list(read_table(str(path)).columns) == list(pd.read_csv(path).columns)
+
+
+def test_a_repeated_name_beside_a_field_past_the_csv_module_limit_is_still_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f"a,a,{WIDE}\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(DataSourceError, match=r"t\.csv has column 'a' twice \(columns 1 and 2\): rename one"):
+        read_table(str(path))
+
+
+def test_a_label_file_with_a_header_field_past_the_csv_module_limit_is_one_line(tmp_path, capsys):
+    path = tmp_path / "labels.csv"
+    path.write_text(f"request_id,label,label.1,{WIDE}\nr1,1,0,x\n", encoding="utf-8")
+    store = tmp_path / "store"
+    code, _, err = run_main(["labels", "ingest", "--labels", str(path), "--store", str(store)], capsys, hang_s=60)
+    assert code == 0 and "appended 1 labels" in err + _, (code, err[-500:])
