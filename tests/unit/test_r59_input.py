@@ -38,3 +38,43 @@ def test_a_label_file_with_a_header_field_past_the_csv_module_limit_is_one_line(
     store = tmp_path / "store"
     code, _, err = run_main(["labels", "ingest", "--labels", str(path), "--store", str(store)], capsys, hang_s=60)
     assert code == 0 and "appended 1 labels" in err + _, (code, err[-500:])
+
+
+def _wide_labels(tmp_path, label: str, rows: str) -> str:
+    path = tmp_path / "labels.csv"
+    path.write_text(f"request_id,{label}," + ",".join(f"c{i}" for i in range(500)) + "\n" + rows, encoding="utf-8")
+    return str(path)
+
+
+def test_a_label_file_missing_its_label_column_names_ten_columns_and_a_close_one(tmp_path, capsys):
+    """A 500-column label file without ``label``: the refusal listed every column (a 5,000-column file: a line of
+    40 KB)."""
+    source = _wide_labels(tmp_path, "labels", "r1,1," + ",".join("0" * 500) + "\n")
+    store = tmp_path / "store"
+    code, _, err = run_main(["labels", "ingest", "--labels", source, "--store", str(store)], capsys, hang_s=60)
+    assert code == 2 and not store.exists(), err
+    assert err.strip().splitlines() == [
+        "error: data contract violated (1 rule(s)): column 'label' breaks rule 'required' in 1 row(s): column is "
+        f"missing from {source} (columns: 'request_id', 'labels', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7' "
+        "and 492 more; did you mean 'labels'?)"
+    ]
+
+
+def test_a_label_file_whose_rows_have_a_field_more_names_ten_columns(tmp_path, capsys):
+    source = _wide_labels(tmp_path, "label", "r1,1," + ",".join("0" * 501) + "\n")
+    store = tmp_path / "store"
+    code, _, err = run_main(["labels", "ingest", "--labels", source, "--store", str(store)], capsys, hang_s=60)
+    assert code == 2 and not store.exists(), err
+    assert len(err.strip().splitlines()) == 1 and len(err) < 1_000, err[:300]
+    assert "(502 columns: 'request_id', 'label', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7' and 492 more)" in err
+
+
+def test_a_foreign_label_file_in_the_store_names_ten_columns(tmp_path):
+    from ctloop.labels.join import _file_key
+
+    names = ["request_id", "label", *(f"c{i}" for i in range(500))]
+    with pytest.raises(DataSourceError) as err:
+        _file_key("store/labels/part-x.parquet", names)
+    assert len(str(err.value)) < 1_000, str(err.value)[:300]
+    assert "has no column 'label_time' (columns: 'request_id', 'label', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', " \
+        "'c7' and 492 more)" in str(err.value)

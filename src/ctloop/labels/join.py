@@ -396,12 +396,12 @@ def _file_key(uri: str, names: list[str]) -> str:
     """The key column of the store's label file ``uri`` with columns ``names``; a file the ingest did not write
     (no ``label``/``label_time``, a column more) is one line naming it."""
     from ctloop.errors import DataError, DataSourceError
-    from ctloop.labels.store import LABEL_COLUMNS
+    from ctloop.labels.store import LABEL_COLUMNS, columns_said
 
     missing = [c for c in LABEL_COLUMNS if c not in names]
     try:
         if missing:
-            raise DataSourceError(f"has no column {missing[0]!r} (columns: {', '.join(map(repr, names))})")
+            raise DataSourceError(f"has no column {missing[0]!r} ({columns_said(names)})")
         return detect_key(_columns(names))
     except DataError as exc:
         raise DataSourceError(f"label file {uri} {exc}: every label file of a store holds its key, label and "

@@ -657,7 +657,7 @@ class _Tally:
             if col not in frame.columns:
                 held = "" if self.rows else ", which holds no rows"  # a header-only file: no count of rows
                 self._add(self.first, "required", (col, "required", len(frame), (
-                    f"column is missing from {self.uri}{held} (columns: {', '.join(repr(str(c)) for c in frame.columns)})")))
+                    f"column is missing from {self.uri}{held} ({columns_said(frame.columns, col)})")))
                 return None
         cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
         try:
@@ -750,6 +750,19 @@ class _Tally:
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
+
+
+def columns_said(columns, missing: str | None = None) -> str:
+    """``columns: 'a', 'b', ... and N more`` of a label file's ``columns`` (the first ten, as
+    :func:`ctloop.contract.shown_names` lists a table's: a 5,000-column file's refusal listed them all until
+    round 59), and the one close to the ``missing`` column's name if any (``difflib``): ``; did you mean 'x'?``."""
+    import difflib
+
+    from ctloop.contract import shown_names
+
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(missing, names, n=1) if missing is not None else []
+    return f"columns: {shown_names(names)}" + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 def _time_labels(values: pd.Series) -> str:
@@ -1315,8 +1328,8 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                     chunk[label], coded = _codes_as_written(_as_pandas_reads(text, na[label]), text, coded)
                 if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
                     raise DataSourceError(
-                        f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
-                        f"{', '.join(repr(n) for n in names)}): every row would be read shifted by one column (the "
+                        f"{source_uri}: its rows have one field more than its header ({len(names)} "
+                        f"{columns_said(names)}): every row would be read shifted by one column (the "
                         "key from the label's field); a delimiter at the end of each line, or a column without a "
                         "name? name every column")
                 yield chunk
