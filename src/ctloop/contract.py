@@ -276,6 +276,15 @@ def check_column_names(frame: pd.DataFrame) -> None:
         raise DataSourceError("; ".join(f"column name {name!r} ({_positions(at)}) is not text "
                                         f"({type(name).__name__})" for name, at in other)
                               + ": name the columns with text")
+    from ctloop.storage import CSV_UNNAMED
+
+    blank = {name: at for name, at in (frame.attrs.get(CSV_UNNAMED) or {}).items() if name in seen}
+    if blank:  # a CSV header's empty cell, which pandas names 'Unnamed: <i>' (was trained under that name)
+        name, (at, uri) = min(blank.items(), key=lambda item: item[1])
+        index = ": a row index written by pandas' to_csv without index=False?" if at == 1 else ""
+        raise DataSourceError(f"{uri}: column {at} of the header has no name "
+                              f"(pandas reads it {name!r}{index}): a feature is sent to the served model by its name: "
+                              "name the column or drop it")
     unnamed = next((name for name in names if not name.strip()), None)
     if unnamed is not None:  # a Parquet file written from a frame's unnamed column (a CSV reads it 'Unnamed: 1')
         raise DataSourceError(f"column name {unnamed!r} ({_positions(seen[unnamed][1])}) is no name: a feature is "

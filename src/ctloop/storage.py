@@ -5665,15 +5665,19 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                                       f"the other files' {target}: {_first_line(exc)}; write it as one type in "
                                       "every file") from exc
     late: dict[str, tuple[int, str]] = {}
+    unnamed: dict[str, tuple[int, str]] = {}
     offset = 0
     for frame in rows:
         for column, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
             late.setdefault(column, (offset + row, value))
+        unnamed.update(frame.attrs.get(CSV_UNNAMED) or {})
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
     if kind == "csv":
         out.attrs[CSV_TEXT_FROM] = late
+        if unnamed:
+            out.attrs[CSV_UNNAMED] = unnamed
     return out
 
 
@@ -6034,6 +6038,12 @@ CSV_TEXT_FROM = "ctloop.csv_text_from"
 """Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (row, value)}`` for each column
 read as text because it holds numbers in its first rows and text from ``row`` (``value``) on."""
 
+CSV_UNNAMED = "ctloop.csv_unnamed"
+"""Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (position, file)}`` for each column whose header
+cell is empty, which pandas names ``Unnamed: <position - 1>`` (a row index written by ``to_csv``, a
+spreadsheet's trailing empty columns); ``contract.check_column_names`` refuses them for training, as it
+refuses a Parquet column named ``''``."""
+
 _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 
 
@@ -6362,8 +6372,9 @@ def csv_header(fh: BinaryIO, compression: str | None) -> list[str]:
 def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
     """A CSV header naming a column twice: pandas reads the second as ``<name>.1`` (a label file's
     second ``label`` left out, a training table's second ``a`` a feature ``a.1``), so it is refused
-    naming the column. The header is read again only when a column looks renamed that way."""
-    if not any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):
+    naming the column; an empty name, which pandas reads as ``Unnamed: <i>``, is recorded under
+    ``frame.attrs[CSV_UNNAMED]``. The header is read again only when a column looks renamed either way."""
+    if not any(re.fullmatch(r".+\.\d+|Unnamed: \d+", str(c)) for c in frame.columns):
         return
     header = csv_header(fh, compression)
     seen: dict[str, int] = {}
@@ -6372,6 +6383,11 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
             raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): "
                                   "rename one")
         seen[name] = position
+    columns = [str(c) for c in frame.columns]
+    unnamed = {columns[position - 1]: (position, uri) for position, name in enumerate(header, start=1)
+               if not name.strip() and position <= len(columns) and columns[position - 1] == f"Unnamed: {position - 1}"}
+    if unnamed:  # recorded, not refused: drift compares such a column, scoring leaves it out; training refuses it
+        frame.attrs[CSV_UNNAMED] = unnamed
 
 
 # Extensions of other file formats: writing Parquet under such a name would mislead its readers.

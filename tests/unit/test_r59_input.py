@@ -78,3 +78,69 @@ def test_a_foreign_label_file_in_the_store_names_ten_columns(tmp_path):
     assert len(str(err.value)) < 1_000, str(err.value)[:300]
     assert "has no column 'label_time' (columns: 'request_id', 'label', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', " \
         "'c7' and 492 more)" in str(err.value)
+
+
+BACKTEST = ["--target", "y", "--time-column", "ts", "--window", "60D", "--policy", "never", "--quiet"]
+DAY = pd.Timestamp("2025-01-01")
+
+
+def _daily_csv(path, header: str, cells) -> str:
+    rows = [f"{DAY + pd.Timedelta(days=i):%Y-%m-%d},{i % 2},{cells(i)}" for i in range(200)]
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "header, cells, said",
+    [
+        ("ts,y,x,", lambda i: f"{i * 0.5},{i}", "column 4 of the header has no name (pandas reads it 'Unnamed: 3')"),
+        (",ts,y,x", None, "column 1 of the header has no name (pandas reads it 'Unnamed: 0': a row index written by "
+                          "pandas' to_csv without index=False?)"),
+    ],
+    ids=["trailing", "index"],
+)
+def test_a_csv_header_cell_without_a_name_is_refused_naming_its_position(tmp_path, capsys, header, cells, said):
+    """pandas names an empty header cell 'Unnamed: <position - 1>', and the replay (as prepare_data) trained it
+    as a feature of that made-up name without a word; a Parquet column named '' was refused already
+    (``contract.check_column_names``)."""
+    if cells is None:  # the index first
+        rows = [f"{i},{DAY + pd.Timedelta(days=i):%Y-%m-%d},{i % 2},{i * 0.5}" for i in range(200)]
+        (tmp_path / "d.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        source = str(tmp_path / "d.csv")
+    else:
+        source = _daily_csv(tmp_path / "d.csv", header, cells)
+    out = tmp_path / "out"
+    code, _, err = run_main(["backtest", "--data", source, *BACKTEST, "--output", str(out)], capsys, hang_s=60)
+    assert code == 2 and not out.exists(), err
+    assert err.strip().splitlines() == [
+        f"error: --data: {source}: {said}: a feature is sent to the served model by its name: name the column or drop it"
+    ]
+
+
+def test_prepare_data_refuses_a_csv_header_cell_without_a_name(tmp_path):
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,,x", lambda i: f"{i},{i * 0.5}")
+    with pytest.raises(DataSourceError, match=r"column 3 of the header has no name \(pandas reads it 'Unnamed: 2'\)"):
+        prepare_core.run(read_table(source), DataConfig(uri=source, target="y", time_column="ts"))
+
+
+def test_a_directory_of_csv_parts_with_an_unnamed_column_is_refused_too(tmp_path):
+    from ctloop.contract import check_column_names
+
+    (tmp_path / "d").mkdir()
+    for part in ("part-0.csv", "part-1.csv"):
+        (tmp_path / "d" / part).write_text("a,,b\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(DataSourceError, match=r"column 2 of the header has no name \(pandas reads it 'Unnamed: 1'\)"):
+        check_column_names(read_table(str(tmp_path / "d")))
+
+
+def test_a_column_named_unnamed_in_the_header_itself_is_a_name(tmp_path):
+    """'Unnamed: 1' written in the header (a frame read from such a CSV, written again) is the column's name."""
+    from ctloop.contract import check_column_names
+
+    (tmp_path / "t.csv").write_text("a,Unnamed: 1,b\n1,2,3\n", encoding="utf-8")
+    frame = read_table(str(tmp_path / "t.csv"))
+    check_column_names(frame)
+    assert list(frame.columns) == ["a", "Unnamed: 1", "b"]
