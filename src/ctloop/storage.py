@@ -4452,6 +4452,37 @@ def _value_width(arrow_type: Any, nulls: bool) -> int:
     return 8
 
 
+MEMORY_FIX = "give the step more memory (the KFP task's memory limit) or split the table into parts (a directory of files)"
+"""What :func:`out_of_memory` advises by default."""
+
+
+def out_of_memory(uri: str, *, size: int | None = None, compressed: bool = False, read: str | None = None,
+                  fix: str = MEMORY_FIX) -> DataSourceError:
+    """The one line saying that the user's data ``uri`` (as the message names it: ``data: <uri>`` for a
+    parameter's) does not fit in this process's memory: ``MemoryError`` (a process memory limit, ``ulimit -v`` or
+    RLIMIT_AS; pyarrow's ``ArrowMemoryError`` is one) while reading it, a traceback (exit 1) in every reader but
+    :func:`read_table` until round 59. ``read``: what was being read (default: the ``size`` bytes stored, a local
+    file's size when not given, ``compressed``: gzip); ``fix``: what to do. Raise it ``from None``
+    (:func:`memory_said` does)."""
+    if read is None:
+        if size is None and not is_remote(uri) and os.path.isfile(parse(uri).key):
+            size = os.path.getsize(parse(uri).key)
+        gz = " (gzip-compressed: its text is larger)" if compressed else ""
+        read = f"the {size:,} bytes stored{gz}" if size is not None else "it"
+    return DataSourceError(f"{uri} does not fit in this process's memory: it ran out while reading {read}: {fix}")
+
+
+@contextmanager
+def memory_said(uri: str, *, read: str | None = None, fix: str = MEMORY_FIX) -> Iterator[None]:
+    """Reading the user's data ``uri`` inside: a ``MemoryError`` becomes :func:`out_of_memory`'s
+    :class:`DataSourceError` (one line, exit 2 from the CLI); every reader of a user's table, label file, inference
+    log or scoring input says it so (one implementation)."""
+    try:
+        yield
+    except MemoryError:
+        raise out_of_memory(uri, read=read, fix=fix) from None
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI: a file, or a directory
     (a prefix) of files as a Spark, Hive, Dask or ``pyarrow.dataset`` job writes them, read as one
@@ -4569,10 +4600,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc
         except MemoryError:  # a process memory limit (ulimit -v, RLIMIT_AS): was a traceback; `from None` frees it
-            gz = " (gzip-compressed: its text is larger)" if compression == "gzip" else ""
-            raise DataSourceError(f"{uri} does not fit in this process's memory: it ran out while reading the "
-                                  f"{size:,} bytes stored{gz}: give the step more memory (the KFP task's memory "
-                                  "limit) or split the table into parts (a directory of files)") from None
+            raise out_of_memory(uri, size=size, compressed=compression == "gzip") from None
         except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
             # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
             # a file cut short, zlib.error for a corrupt deflate stream

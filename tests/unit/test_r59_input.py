@@ -144,3 +144,54 @@ def test_a_column_named_unnamed_in_the_header_itself_is_a_name(tmp_path):
     frame = read_table(str(tmp_path / "t.csv"))
     check_column_names(frame)
     assert list(frame.columns) == ["a", "Unnamed: 1", "b"]
+
+
+def _out_of_memory(*args, **kwargs):
+    raise MemoryError  # as a process memory limit (RLIMIT_AS) makes pandas' or pyarrow's allocation fail
+
+
+OOM = "does not fit in this process's memory"
+
+
+def test_a_label_file_beyond_the_process_memory_is_one_line_and_the_store_untouched(tmp_path, capsys, monkeypatch):
+    """Only read_table said it in one line; the streamed label ingest (pandas' chunked reader) was a traceback."""
+    (tmp_path / "labels.csv").write_text("request_id,label\nr1,1\nr2,0\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert run_main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(store)], capsys,
+                    hang_s=60)[0] == 0
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    monkeypatch.setattr(pd, "read_csv", _out_of_memory)
+    (tmp_path / "more.csv").write_text("request_id,label\nr3,1\n", encoding="utf-8")
+    code, _, err = run_main(["labels", "ingest", "--labels", str(tmp_path / "more.csv"), "--store", str(store)],
+                            capsys, hang_s=60)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err[-2000:]
+    assert err.startswith(f"error: --labels: {tmp_path / 'more.csv'} {OOM}: it ran out while reading the 22 bytes "
+                          "stored"), err
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before
+
+
+def test_an_inference_log_file_beyond_the_process_memory_is_one_line(tmp_path, monkeypatch):
+    from ctloop.inference_log.reader import read_parquet_files
+
+    pd.DataFrame({"request_id": ["a"], "prediction": [0.5]}).to_parquet(tmp_path / "log.parquet")
+    monkeypatch.setattr(pd, "read_parquet", _out_of_memory)
+    with pytest.raises(DataSourceError, match=rf"^{tmp_path / 'log.parquet'} {OOM}: it ran out while reading the "):
+        read_parquet_files([str(tmp_path / "log.parquet")])
+
+
+def test_a_scoring_batch_beyond_the_process_memory_is_one_line_and_nothing_is_left(tmp_path, monkeypatch):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from ctloop import scoring, storage
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50)})
+    model = LogisticRegression().fit(frame, (frame.a > 0).astype(int))
+    scorer = scoring.Scorer(model, "credit", "3", "champion", ["a", "b"], ["a", "b"])
+    frame.to_parquet(tmp_path / "in.parquet")
+    monkeypatch.setattr(storage, "plain_missing", _out_of_memory)  # the batch as pandas reads it
+    with pytest.raises(DataSourceError, match=rf"^data: {tmp_path / 'in.parquet'} {OOM}: it ran out while reading "
+                                              r"it in batches of 20 rows: lower batch_rows"):
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=20)
+    assert not list((tmp_path / "out").glob("*.parquet")) if (tmp_path / "out").exists() else True

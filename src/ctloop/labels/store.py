@@ -409,15 +409,20 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
 
     def stage_and_commit(known: str | None, codes: bool | None) -> int:
+        from ctloop.storage import memory_said
+
         try:
-            staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
-                                           batch_rows, codes=codes)
+            with memory_said(source_uri):  # read and staged: the store is written by _commit alone
+                staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                               batch_rows, codes=codes)
         except _Broken:  # a file the batches cannot read as the whole file is read
             if not is_json_lines(source_uri):
-                return _ingest_whole(source_uri, store_root, key, label, known, codes)
+                with memory_said(source_uri):
+                    return _ingest_whole(source_uri, store_root, key, label, known, codes)
             # JSON lines (no whole read): a code after numbers written as strings, read again as codes
-            staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
-                                           batch_rows, codes=True)
+            with memory_said(source_uri):
+                staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                               batch_rows, codes=True)
         if not staged:
             return 0
         _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
