@@ -195,3 +195,27 @@ def test_a_scoring_batch_beyond_the_process_memory_is_one_line_and_nothing_is_le
                                               r"it in batches of 20 rows: lower batch_rows"):
         scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=20)
     assert not list((tmp_path / "out").glob("*.parquet")) if (tmp_path / "out").exists() else True
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ("not json", "line 2: Expecting value: line 1 column 1 (char 0)"),
+        ("2025-01-01,r9,1", "line 2: Extra data: line 1 column 5 (char 4)"),
+        ("true, false", "line 2: Extra data: line 1 column 5 (char 4)"),
+        ("null", "line 2 is a JSON null, not an object with the label's fields"),
+        ("-12.5", "line 2 is a JSON number, not an object with the label's fields"),
+        ("false", "line 2 is a JSON bool, not an object with the label's fields"),
+        ('"r9"', "line 2 is a JSON string, not an object with the label's fields"),
+        ("[1, 2]", "line 2 is a JSON list, not an object with the label's fields"),
+    ],
+)
+def test_a_json_lines_label_file_with_a_line_of_no_json_says_what_is_wrong(tmp_path, capsys, line, said):
+    """A line was told by its first character alone: 'not json' was "a JSON null", a CSV row starting with a date
+    "a JSON number"."""
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"request_id": "r1", "label": 1}\n' + line + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    code, _, err = run_main(["labels", "ingest", "--labels", str(path), "--store", str(store)], capsys, hang_s=60)
+    assert code == 2 and not store.exists(), err
+    assert err.strip().splitlines() == [f"error: --labels: {path} is not a readable JSON lines file: {said}"]

@@ -1049,8 +1049,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                 text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
                 if not text:
                     continue
-                if text[0] != "{":  # told from its first character: a long array is never parsed
-                    kind = _JSON_KINDS.get(text[0]) or _json_kind(text, f"{unreadable}: line {number}")
+                if text[0] != "{":  # a long array is never parsed: told from its first character; another line
+                    # is parsed (its first character alone made 'not json' "a JSON null", a CSV row a number)
+                    kind = "list" if text[0] == "[" else _json_kind(text, f"{unreadable}: line {number}")
                     raise DataSourceError(f"{unreadable}: line {number} is a JSON {kind}, not an object with the "
                                           "label's fields")
                 # a line that names a field twice, or holds an escape that may spell a name ("request\\u005fid"),
@@ -1155,8 +1156,8 @@ _JSON_KINDS = {"[": "list", '"': "string", "t": "bool", "f": "bool", "n": "null"
 
 
 def _json_kind(text: str, where: str) -> str:
-    """What the JSON ``text`` (not an object, not starting like another kind) is, for a message;
-    a DataSourceError at ``where`` when it is no JSON (``NaN``, ``Infinity``: a number)."""
+    """What the JSON ``text`` (not an object) is, for a message, in :data:`_JSON_KINDS`' words (``NaN``,
+    ``Infinity``: a number); a DataSourceError at ``where`` when it is no JSON."""
     import json
 
     from ctloop.storage import _first_line
@@ -1165,7 +1166,9 @@ def _json_kind(text: str, where: str) -> str:
         value = json.loads(text)
     except ValueError as exc:
         raise DataSourceError(f"{where}: {_first_line(exc)}") from exc
-    return "number" if isinstance(value, float) else type(value).__name__
+    return "null" if value is None else "bool" if isinstance(value, bool) else "number" if isinstance(
+        value, int | float) else "string" if isinstance(value, str) else "list" if isinstance(value, list) else \
+        type(value).__name__
 
 
 class _LongLine(Exception):  # noqa: N818 (caught and named by the JSON lines reader)
