@@ -219,3 +219,37 @@ def test_a_json_lines_label_file_with_a_line_of_no_json_says_what_is_wrong(tmp_p
     code, _, err = run_main(["labels", "ingest", "--labels", str(path), "--store", str(store)], capsys, hang_s=60)
     assert code == 2 and not store.exists(), err
     assert err.strip().splitlines() == [f"error: --labels: {path} is not a readable JSON lines file: {said}"]
+
+
+@pytest.mark.parametrize("value", ["1e999", "9" * 400])
+def test_a_number_beyond_the_float_range_in_a_numeric_csv_column_is_refused_as_infinite(tmp_path, capsys, value):
+    """pandas reads a number past float64's range (1e999, 400 digits) as text (every float_precision), so the
+    whole column became text and the replay (as prepare_data) trained a numeric feature as categories, each
+    number its own: exit 0, with a note calling '1e999' text ("leave it as it is if its texts are names") and the
+    fit's note that it learned nothing; 'Infinity' was refused already."""
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,x", lambda i: value if i == 7 else f"{i * 0.5}")
+    out = tmp_path / "out"
+    code, _, err = run_main(["backtest", "--data", source, *BACKTEST, "--output", str(out)], capsys, hang_s=60)
+    assert code == 2 and not out.exists(), err
+    shown = repr(value) if len(value) <= 38 else repr(value)[:39] + "…"
+    assert err.strip().splitlines() == [
+        "error: data contract violated (1 rule(s)): column 'x' breaks rule 'finite' in 1 row(s): numbers beyond "
+        f"float64's range (±1.8e308), read as text (e.g. {shown} in row 7): every other value is a number, and "
+        "the column would be learned as categories; replace them with a number in range or leave them empty (null)"
+    ]
+
+
+def test_prepare_data_refuses_a_number_beyond_the_float_range_too(tmp_path):
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+    from ctloop.errors import DataValidationError
+
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,x", lambda i: "1e999" if i == 3 else f"{i}")
+    with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'finite' in 1 row\(s\): numbers beyond"):
+        prepare_core.run(read_table(source), DataConfig(uri=source, target="y", time_column="ts"))
+
+
+def test_text_holding_a_number_beyond_the_float_range_among_words_stays_text(tmp_path):
+    from ctloop.contract import check_finite
+
+    check_finite(pd.DataFrame({"code": ["1e999", "abc", "x1"], "n": ["1e5", "2", None]}))
