@@ -69,7 +69,8 @@ def read_parquet_files(uris: list[str], *, former: bool = False, stamped: bool =
     for uri in uris:
         mark = False
         try:
-            with memory_said(uri):  # a whole file (a day's log can be large): was MemoryError's traceback
+            # a whole file (a day's log can be large): was MemoryError's traceback
+            with memory_said(uri, fix="give the step more memory"):
                 data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
                 if former or stamped:
                     file = pq.ParquetFile(data)

@@ -338,7 +338,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
             pf = open_parquet(uri, DataSourceError, "label file")
             old = None if positional_keys(pf.schema_arrow) else _file_key(uri, columns[uri])  # before round 40
             try:
-                with memory_said(uri):  # a store's file of labels: was MemoryError's traceback
+                with memory_said(uri, fix="give the step more memory"):  # a store's file: was MemoryError's traceback
                     for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
                         # the pandas objects of the batches already indexed (their keys' text) sit in
                         # reference cycles (BlockValuesRefs) that the collector reaches late: free them

@@ -412,15 +412,15 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         from ctloop.storage import memory_said
 
         try:
-            with memory_said(source_uri):  # read and staged: the store is written by _commit alone
+            with memory_said(source_uri, fix=MEMORY_FIX):  # read and staged: the store is written by _commit alone
                 staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
                                                batch_rows, codes=codes)
         except _Broken:  # a file the batches cannot read as the whole file is read
             if not is_json_lines(source_uri):
-                with memory_said(source_uri):
+                with memory_said(source_uri, fix=MEMORY_FIX):
                     return _ingest_whole(source_uri, store_root, key, label, known, codes)
             # JSON lines (no whole read): a code after numbers written as strings, read again as codes
-            with memory_said(source_uri):
+            with memory_said(source_uri, fix=MEMORY_FIX):
                 staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
                                                batch_rows, codes=True)
         if not staged:
@@ -435,6 +435,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
             return stage_and_commit(key, lost.codes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+MEMORY_FIX = "give the process more memory, or split the labels into several files and ingest them one by one"
+"""What a label file that does not fit in memory is told (``storage.memory_said``): the ingest reads one file."""
 
 
 def _refuse_directory(source_uri: str) -> None:
