@@ -5717,9 +5717,17 @@ def refuse_repeated_columns(uri: str, names: list[str]) -> None:
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in seen:
-            raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): a table "
-                                  "names each column once: rename one")
+            raise repeated_column(uri, name, seen[name], position)
         seen[name] = position
+
+
+def repeated_column(uri: str, name: str, first: int, position: int) -> DataSourceError:
+    """The one line for a table ``uri`` naming column ``name`` twice (at 1-based ``first`` and ``position``), as
+    every reader says it: a Parquet schema (:func:`refuse_repeated_columns`), a CSV header
+    (:func:`_refuse_repeated_header`), a label file (``labels.store``); until round 59 a CSV's said "rename one"
+    and a Parquet file's (and the streamed CSV reader's) "a table names each column once: rename one"."""
+    return DataSourceError(f"{uri} has column {name!r} twice (columns {first} and {position}): a table names each "
+                           "column once: rename one")
 
 
 def nanosecond_times(arrow_type: Any) -> Any:
@@ -6408,8 +6416,7 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in seen and name:  # empty names are pandas' 'Unnamed: <i>', each its own
-            raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): "
-                                  "rename one")
+            raise repeated_column(uri, name, seen[name], position)
         seen[name] = position
     columns = [str(c) for c in frame.columns]
     unnamed = {columns[position - 1]: (position, uri) for position, name in enumerate(header, start=1)

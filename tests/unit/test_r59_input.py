@@ -28,7 +28,8 @@ def test_a_header_field_past_the_csv_module_limit_reads_as_pandas_reads_it(tmp_p
 def test_a_repeated_name_beside_a_field_past_the_csv_module_limit_is_still_refused(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(f"a,a,{WIDE}\n1,2,3\n", encoding="utf-8")
-    with pytest.raises(DataSourceError, match=r"t\.csv has column 'a' twice \(columns 1 and 2\): rename one"):
+    with pytest.raises(DataSourceError, match=r"t\.csv has column 'a' twice \(columns 1 and 2\): a table names each "
+                                              "column once: rename one"):
         read_table(str(path))
 
 
@@ -255,3 +256,26 @@ def test_text_holding_a_number_beyond_the_float_range_among_words_stays_text(tmp
     from ctloop.contract import check_finite
 
     check_finite(pd.DataFrame({"code": ["1e999", "abc", "x1"], "n": ["1e5", "2", None]}))
+
+
+def test_a_column_named_twice_is_said_alike_by_every_reader_and_format(tmp_path, capsys):
+    """read_table said a CSV's repeated name "...: rename one" and a Parquet file's "...: a table names each column
+    once: rename one" (so did drift's streamed engine and scoring for a CSV); the label ingest said the first."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "t.csv").write_text("a,a,b\n1,2,3\n", encoding="utf-8")
+    pq.write_table(pa.table([pa.array([1]), pa.array([2]), pa.array([3])], names=["a", "a", "b"]), tmp_path / "t.parquet")
+    said = set()
+    for name in ("t.csv", "t.parquet"):
+        with pytest.raises(DataSourceError) as err:
+            read_table(str(tmp_path / name))
+        said.add(str(err.value).replace(name, "<file>"))
+    (tmp_path / "l.csv").write_text("request_id,label,label\nr1,1,0\n", encoding="utf-8")
+    code, _, err = run_main(["labels", "ingest", "--labels", str(tmp_path / "l.csv"), "--store", str(tmp_path / "s")],
+                            capsys, hang_s=60)
+    assert code == 2
+    said.add(err.strip().replace(f"error: --labels: {tmp_path / 'l.csv'}", "<file>").replace("'label'", "'a'")
+             .replace("columns 2 and 3", "columns 1 and 2"))
+    assert {s.replace(str(tmp_path) + "/", "") for s in said} == {
+        "<file> has column 'a' twice (columns 1 and 2): a table names each column once: rename one"}

@@ -1257,8 +1257,9 @@ def _refuse_repeated_names(source_uri: str, names: list[str], read: tuple[str, .
     repeated: set[str] = set()
     for position, name in enumerate(names, start=1):
         if name in seen and name in read:
-            raise DataSourceError(f"{source_uri} has column {name!r} twice (columns {seen[name]} and {position}): "
-                                  "rename one")
+            from ctloop.storage import repeated_column
+
+            raise repeated_column(source_uri, name, seen[name], position)
         if name in seen:
             repeated.add(name)
         seen.setdefault(name, position)
