@@ -276,6 +276,15 @@ def check_column_names(frame: pd.DataFrame) -> None:
         raise DataSourceError("; ".join(f"column name {name!r} ({_positions(at)}) is not text "
                                         f"({type(name).__name__})" for name, at in other)
                               + ": name the columns with text")
+    from ctloop.storage import CSV_UNNAMED
+
+    blank = {name: at for name, at in (frame.attrs.get(CSV_UNNAMED) or {}).items() if name in seen}
+    if blank:  # a CSV header's empty cell, which pandas names 'Unnamed: <i>' (was trained under that name)
+        name, (at, uri) = min(blank.items(), key=lambda item: item[1])
+        index = ": a row index written by pandas' to_csv without index=False?" if at == 1 else ""
+        raise DataSourceError(f"{uri}: column {at} of the header has no name "
+                              f"(pandas reads it {name!r}{index}): a feature is sent to the served model by its name: "
+                              "name the column or drop it")
     unnamed = next((name for name in names if not name.strip()), None)
     if unnamed is not None:  # a Parquet file written from a frame's unnamed column (a CSV reads it 'Unnamed: 1')
         raise DataSourceError(f"column name {unnamed!r} ({_positions(seen[unnamed][1])}) is no name: a feature is "
@@ -442,15 +451,52 @@ def check_integer_width(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -
         raise DataValidationError(violations)
 
 
+_NUMBER_TEXT = r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*"
+"""A number as CSV text (no 'inf'/'nan' words: pandas reads those as floats)."""
+
+
+def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
+    """``(count, first row, first value)`` of the number text past float64's range (``1e999``, 400 digits) in the
+    text column ``col`` when every other value is a number: pandas reads such a value as text (every
+    ``float_precision``), and the whole column with it, which was trained as categories. None otherwise (words
+    among the values: a text column; a column whose first values are no numbers is not read through)."""
+    import numpy as np
+    import pandas as pd
+
+    present = col.dropna()
+    if not len(present) or not all(isinstance(v, str) for v in present.iloc[:64]) \
+            or not present.iloc[:64].str.fullmatch(_NUMBER_TEXT).all():
+        return None
+    text = present.astype(str)
+    if not text.str.fullmatch(_NUMBER_TEXT).all():
+        return None
+    numbers = pd.to_numeric(text, errors="coerce")  # NaN past the range
+    beyond = numbers.isna().to_numpy() | np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
+    if not beyond.any():
+        return None
+    first = int(beyond.argmax())
+    return int(beyond.sum()), int(col.index.get_loc(present.index[first])), str(text.iloc[first])
+
+
 def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
-    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
+    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them; and number text past
+    float64's range in a text column of numbers (:func:`_beyond_float_range`), an infinity pandas reads as text."""
     import numpy as np
     import pandas as pd
 
     violations = []
     for name in frame.columns:
         col = frame[name]
-        if name in exclude or pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
+        if name in exclude:
+            continue
+        if col.dtype == object and (beyond := _beyond_float_range(col)) is not None:
+            count, row, value = beyond
+            violations.append((str(name), "finite", count, (
+                f"numbers beyond float64's range (±1.8e308), read as text (e.g. {shown_value(value)} in row {row}): "
+                "every other value is a number, and the column would be learned as categories; replace them with a "
+                "number in range or leave them empty (null)")))
+            continue
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
             continue
         inf = int(np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).sum())
         if inf:

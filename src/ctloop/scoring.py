@@ -1336,8 +1336,10 @@ def score(
     retried = first is not None or storage.exists(_chunk_file(output, "", run_id, 0))
     attempt = _Attempt(earlier=_earlier_chunks(output, log_root, scorer, scored_at, run_id) if retried else None)
     try:
-        log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
-                             scored_at, stamp, prefix, started, progress, attempt, text_numbers)
+        with storage.memory_said(f"data: {source.uri}", read=f"it in batches of {batch_rows:,} rows",
+                                 fix="lower batch_rows (--batch-rows), or give the step more memory"):
+            log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
+                                 scored_at, stamp, prefix, started, progress, attempt, text_numbers)
     except Exception as exc:  # a value past the first chunks, a log or output write failing: no scored row is left
         # without its logged one (before round 49 only a DataError undid the attempt: an OSError writing chunk k's
         # log left chunk k's output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C)

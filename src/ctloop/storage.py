@@ -4452,6 +4452,37 @@ def _value_width(arrow_type: Any, nulls: bool) -> int:
     return 8
 
 
+MEMORY_FIX = "give the step more memory (the KFP task's memory limit) or split the table into parts (a directory of files)"
+"""What :func:`out_of_memory` advises by default."""
+
+
+def out_of_memory(uri: str, *, size: int | None = None, compressed: bool = False, read: str | None = None,
+                  fix: str = MEMORY_FIX) -> DataSourceError:
+    """The one line saying that the user's data ``uri`` (as the message names it: ``data: <uri>`` for a
+    parameter's) does not fit in this process's memory: ``MemoryError`` (a process memory limit, ``ulimit -v`` or
+    RLIMIT_AS; pyarrow's ``ArrowMemoryError`` is one) while reading it, a traceback (exit 1) in every reader but
+    :func:`read_table` until round 59. ``read``: what was being read (default: the ``size`` bytes stored, a local
+    file's size when not given, ``compressed``: gzip); ``fix``: what to do. Raise it ``from None``
+    (:func:`memory_said` does)."""
+    if read is None:
+        if size is None and not is_remote(uri) and os.path.isfile(parse(uri).key):
+            size = os.path.getsize(parse(uri).key)
+        gz = " (gzip-compressed: its text is larger)" if compressed else ""
+        read = f"the {size:,} bytes stored{gz}" if size is not None else "it"
+    return DataSourceError(f"{uri} does not fit in this process's memory: it ran out while reading {read}: {fix}")
+
+
+@contextmanager
+def memory_said(uri: str, *, read: str | None = None, fix: str = MEMORY_FIX) -> Iterator[None]:
+    """Reading the user's data ``uri`` inside: a ``MemoryError`` becomes :func:`out_of_memory`'s
+    :class:`DataSourceError` (one line, exit 2 from the CLI); every reader of a user's table, label file, inference
+    log or scoring input says it so (one implementation)."""
+    try:
+        yield
+    except MemoryError:
+        raise out_of_memory(uri, read=read, fix=fix) from None
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI: a file, or a directory
     (a prefix) of files as a Spark, Hive, Dask or ``pyarrow.dataset`` job writes them, read as one
@@ -4569,10 +4600,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(f"{uri} has no columns or rows") from exc
         except MemoryError:  # a process memory limit (ulimit -v, RLIMIT_AS): was a traceback; `from None` frees it
-            gz = " (gzip-compressed: its text is larger)" if compression == "gzip" else ""
-            raise DataSourceError(f"{uri} does not fit in this process's memory: it ran out while reading the "
-                                  f"{size:,} bytes stored{gz}: give the step more memory (the KFP task's memory "
-                                  "limit) or split the table into parts (a directory of files)") from None
+            raise out_of_memory(uri, size=size, compressed=compression == "gzip") from None
         except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
             # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
             # a file cut short, zlib.error for a corrupt deflate stream
@@ -5665,15 +5693,19 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
                                       f"the other files' {target}: {_first_line(exc)}; write it as one type in "
                                       "every file") from exc
     late: dict[str, tuple[int, str]] = {}
+    unnamed: dict[str, tuple[int, str]] = {}
     offset = 0
     for frame in rows:
         for column, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
             late.setdefault(column, (offset + row, value))
+        unnamed.update(frame.attrs.get(CSV_UNNAMED) or {})
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
     if kind == "csv":
         out.attrs[CSV_TEXT_FROM] = late
+        if unnamed:
+            out.attrs[CSV_UNNAMED] = unnamed
     return out
 
 
@@ -5685,9 +5717,17 @@ def refuse_repeated_columns(uri: str, names: list[str]) -> None:
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in seen:
-            raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): a table "
-                                  "names each column once: rename one")
+            raise repeated_column(uri, name, seen[name], position)
         seen[name] = position
+
+
+def repeated_column(uri: str, name: str, first: int, position: int) -> DataSourceError:
+    """The one line for a table ``uri`` naming column ``name`` twice (at 1-based ``first`` and ``position``), as
+    every reader says it: a Parquet schema (:func:`refuse_repeated_columns`), a CSV header
+    (:func:`_refuse_repeated_header`), a label file (``labels.store``); until round 59 a CSV's said "rename one"
+    and a Parquet file's (and the streamed CSV reader's) "a table names each column once: rename one"."""
+    return DataSourceError(f"{uri} has column {name!r} twice (columns {first} and {position}): a table names each "
+                           "column once: rename one")
 
 
 def nanosecond_times(arrow_type: Any) -> Any:
@@ -6034,6 +6074,12 @@ CSV_TEXT_FROM = "ctloop.csv_text_from"
 """Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (row, value)}`` for each column
 read as text because it holds numbers in its first rows and text from ``row`` (``value``) on."""
 
+CSV_UNNAMED = "ctloop.csv_unnamed"
+"""Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (position, file)}`` for each column whose header
+cell is empty, which pandas names ``Unnamed: <position - 1>`` (a row index written by ``to_csv``, a
+spreadsheet's trailing empty columns); ``contract.check_column_names`` refuses them for training, as it
+refuses a Parquet column named ``''``."""
+
 _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 
 
@@ -6332,28 +6378,51 @@ def header_frame(header: bytes) -> pd.DataFrame | None:
     return pd.DataFrame(np.empty((0, len(names)), dtype=object), columns=pd.Index(names, dtype=object))
 
 
-def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
-    """A CSV header naming a column twice: pandas reads the second as ``<name>.1`` (a label file's
-    second ``label`` left out, a training table's second ``a`` a feature ``a.1``), so it is refused
-    naming the column. The header is read again only when a column looks renamed that way."""
+def csv_header(fh: BinaryIO, compression: str | None) -> list[str]:
+    """The names of the CSV file ``fh``'s header as written (an empty one ``''``, a repeated one as it is): its
+    first record as pandas reads it, past blank lines, a quoted name holding a newline, a BOM dropped; ``fh``
+    read from where it is. A name longer than ``csv.field_size_limit()`` (131,072 characters, which the csv
+    module raises ``_csv.Error`` past: a traceback until round 59) is read by pandas' reader, which has no such
+    limit (the module's limit is the process's: never raised here for another thread's reader)."""
     import csv
     import gzip
 
-    if not any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):
-        return
+    import pandas as pd
+
+    start = fh.tell()
     stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
-    # the first record as pandas reads it: past blank lines, a quoted name may hold a newline
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     try:
-        header = next((row for row in csv.reader(text) if row), [])
+        return next((row for row in csv.reader(text) if row), [])
+    except csv.Error:
+        pass
     finally:  # the caller's file stays the caller's: a wrapper collected unclosed closed it, with a
         text.detach()  # ResourceWarning "unclosed file" (round 52)
+    fh.seek(start)
+    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    first = pd.read_csv(stream, header=None, nrows=1, dtype=str, na_filter=False, encoding="utf-8",
+                        encoding_errors="replace")
+    return [str(name) for name in first.iloc[0]] if len(first) else []
+
+
+def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
+    """A CSV header naming a column twice: pandas reads the second as ``<name>.1`` (a label file's
+    second ``label`` left out, a training table's second ``a`` a feature ``a.1``), so it is refused
+    naming the column; an empty name, which pandas reads as ``Unnamed: <i>``, is recorded under
+    ``frame.attrs[CSV_UNNAMED]``. The header is read again only when a column looks renamed either way."""
+    if not any(re.fullmatch(r".+\.\d+|Unnamed: \d+", str(c)) for c in frame.columns):
+        return
+    header = csv_header(fh, compression)
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in seen and name:  # empty names are pandas' 'Unnamed: <i>', each its own
-            raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): "
-                                  "rename one")
+            raise repeated_column(uri, name, seen[name], position)
         seen[name] = position
+    columns = [str(c) for c in frame.columns]
+    unnamed = {columns[position - 1]: (position, uri) for position, name in enumerate(header, start=1)
+               if not name.strip() and position <= len(columns) and columns[position - 1] == f"Unnamed: {position - 1}"}
+    if unnamed:  # recorded, not refused: drift compares such a column, scoring leaves it out; training refuses it
+        frame.attrs[CSV_UNNAMED] = unnamed
 
 
 # Extensions of other file formats: writing Parquet under such a name would mislead its readers.

@@ -95,7 +95,7 @@ def test_a_struct_target_is_one_line(tmp_path, capsys):
 def test_a_header_only_csv_naming_a_column_twice_is_refused_as_before(tmp_path):
     (tmp_path / "h.csv").write_bytes(b"a,a,b\n")
     with pytest.raises(
-        DataSourceError, match=r"has column 'a' twice \(columns 1 and 2\): rename one"
+        DataSourceError, match=r"has column 'a' twice \(columns 1 and 2\): a table names each column once: rename one"
     ):
         read_table(str(tmp_path / "h.csv"))
 

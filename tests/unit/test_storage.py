@@ -214,7 +214,7 @@ def test_a_csv_with_a_column_name_twice_is_refused_naming_it(tmp_path, gz):
     path = tmp_path / ("dup.csv.gz" if gz else "dup.csv")
     path.write_bytes(gzip.compress(text) if gz else text)
     with pytest.raises(DataSourceError, match=r"dup\.csv(\.gz)? has column 'label' twice \(columns 2 and 4\): "
-                                              r"rename one"):
+                                              r"a table names each column once: rename one"):
         storage.read_table(str(path), "csv")
     (tmp_path / "ok.csv").write_bytes(b"a,a.1\n1,2\n")  # a name that only looks like pandas' renaming
     assert list(storage.read_table(str(tmp_path / "ok.csv")).columns) == ["a", "a.1"]

@@ -63,22 +63,24 @@ def read_parquet_files(uris: list[str], *, former: bool = False, stamped: bool =
     import pyarrow.parquet as pq
 
     from ctloop.inference_log.schema import former_features
-    from ctloop.storage import is_remote, read_bytes
+    from ctloop.storage import is_remote, memory_said, read_bytes
 
     frames = []
     for uri in uris:
-        data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
         mark = False
         try:
-            if former or stamped:
-                file = pq.ParquetFile(data)
-                renames = former_features(file.schema_arrow, file) if former else {}
-                mark = stamped_schema(file.schema_arrow)
-                if isinstance(data, io.BytesIO):
-                    data.seek(0)
-            else:
-                renames = {}
-            frame = pd.read_parquet(data)
+            # a whole file (a day's log can be large): was MemoryError's traceback
+            with memory_said(uri, fix="give the step more memory"):
+                data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
+                if former or stamped:
+                    file = pq.ParquetFile(data)
+                    renames = former_features(file.schema_arrow, file) if former else {}
+                    mark = stamped_schema(file.schema_arrow)
+                    if isinstance(data, io.BytesIO):
+                        data.seek(0)
+                else:
+                    renames = {}
+                frame = pd.read_parquet(data)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
         if renames:

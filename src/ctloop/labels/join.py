@@ -312,6 +312,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     from ctloop.errors import DataSourceError
     from ctloop.inference_log.scan import open_parquet
     from ctloop.labels.store import label_files, old_float_keys, positional_keys, store_key
+    from ctloop.storage import memory_said
 
     files = label_files(store_root)
     key = store_key(store_root)
@@ -337,20 +338,21 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
             pf = open_parquet(uri, DataSourceError, "label file")
             old = None if positional_keys(pf.schema_arrow) else _file_key(uri, columns[uri])  # before round 40
             try:
-                for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
-                    # the pandas objects of the batches already indexed (their keys' text) sit in
-                    # reference cycles (BlockValuesRefs) that the collector reaches late: free them
-                    # every batch_rows labels, or a store's text piles up (3M labels: +180 MiB).
-                    # Not every file: a full collection takes ~0.1 s in a process holding 2M
-                    # objects, and a store of 500 small files took 55 s to index instead of 1.3 s
-                    if unfreed >= batch_rows:
-                        gc.collect()
-                        unfreed = 0
-                    unfreed += batch.num_rows
-                    frame = batch.to_pandas()
-                    if old is not None:  # its float ids as str() wrote them ("1e-05"): as float_key does
-                        frame[old] = old_float_keys(frame[old])
-                    yield frame
+                with memory_said(uri, fix="give the step more memory"):  # a store's file: was MemoryError's traceback
+                    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
+                        # the pandas objects of the batches already indexed (their keys' text) sit in
+                        # reference cycles (BlockValuesRefs) that the collector reaches late: free them
+                        # every batch_rows labels, or a store's text piles up (3M labels: +180 MiB).
+                        # Not every file: a full collection takes ~0.1 s in a process holding 2M
+                        # objects, and a store of 500 small files took 55 s to index instead of 1.3 s
+                        if unfreed >= batch_rows:
+                            gc.collect()
+                            unfreed = 0
+                        unfreed += batch.num_rows
+                        frame = batch.to_pandas()
+                        if old is not None:  # its float ids as str() wrote them ("1e-05"): as float_key does
+                            frame[old] = old_float_keys(frame[old])
+                        yield frame
             except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
 
@@ -396,12 +398,12 @@ def _file_key(uri: str, names: list[str]) -> str:
     """The key column of the store's label file ``uri`` with columns ``names``; a file the ingest did not write
     (no ``label``/``label_time``, a column more) is one line naming it."""
     from ctloop.errors import DataError, DataSourceError
-    from ctloop.labels.store import LABEL_COLUMNS
+    from ctloop.labels.store import LABEL_COLUMNS, columns_said
 
     missing = [c for c in LABEL_COLUMNS if c not in names]
     try:
         if missing:
-            raise DataSourceError(f"has no column {missing[0]!r} (columns: {', '.join(map(repr, names))})")
+            raise DataSourceError(f"has no column {missing[0]!r} ({columns_said(names)})")
         return detect_key(_columns(names))
     except DataError as exc:
         raise DataSourceError(f"label file {uri} {exc}: every label file of a store holds its key, label and "

@@ -409,15 +409,20 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
 
     def stage_and_commit(known: str | None, codes: bool | None) -> int:
+        from ctloop.storage import memory_said
+
         try:
-            staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
-                                           batch_rows, codes=codes)
+            with memory_said(source_uri, fix=MEMORY_FIX):  # read and staged: the store is written by _commit alone
+                staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                               batch_rows, codes=codes)
         except _Broken:  # a file the batches cannot read as the whole file is read
             if not is_json_lines(source_uri):
-                return _ingest_whole(source_uri, store_root, key, label, known, codes)
+                with memory_said(source_uri, fix=MEMORY_FIX):
+                    return _ingest_whole(source_uri, store_root, key, label, known, codes)
             # JSON lines (no whole read): a code after numbers written as strings, read again as codes
-            staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
-                                           batch_rows, codes=True)
+            with memory_said(source_uri, fix=MEMORY_FIX):
+                staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                               batch_rows, codes=True)
         if not staged:
             return 0
         _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
@@ -430,6 +435,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
             return stage_and_commit(key, lost.codes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+MEMORY_FIX = "give the process more memory, or split the labels into several files and ingest them one by one"
+"""What a label file that does not fit in memory is told (``storage.memory_said``): the ingest reads one file."""
 
 
 def _refuse_directory(source_uri: str) -> None:
@@ -657,7 +666,7 @@ class _Tally:
             if col not in frame.columns:
                 held = "" if self.rows else ", which holds no rows"  # a header-only file: no count of rows
                 self._add(self.first, "required", (col, "required", len(frame), (
-                    f"column is missing from {self.uri}{held} (columns: {', '.join(repr(str(c)) for c in frame.columns)})")))
+                    f"column is missing from {self.uri}{held} ({columns_said(frame.columns, col)})")))
                 return None
         cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
         try:
@@ -750,6 +759,19 @@ class _Tally:
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
+
+
+def columns_said(columns, missing: str | None = None) -> str:
+    """``columns: 'a', 'b', ... and N more`` of a label file's ``columns`` (the first ten, as
+    :func:`ctloop.contract.shown_names` lists a table's: a 5,000-column file's refusal listed them all until
+    round 59), and the one close to the ``missing`` column's name if any (``difflib``): ``; did you mean 'x'?``."""
+    import difflib
+
+    from ctloop.contract import shown_names
+
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(missing, names, n=1) if missing is not None else []
+    return f"columns: {shown_names(names)}" + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 def _time_labels(values: pd.Series) -> str:
@@ -1031,8 +1053,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                 text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
                 if not text:
                     continue
-                if text[0] != "{":  # told from its first character: a long array is never parsed
-                    kind = _JSON_KINDS.get(text[0]) or _json_kind(text, f"{unreadable}: line {number}")
+                if text[0] != "{":  # a long array is never parsed: told from its first character; another line
+                    # is parsed (its first character alone made 'not json' "a JSON null", a CSV row a number)
+                    kind = "list" if text[0] == "[" else _json_kind(text, f"{unreadable}: line {number}")
                     raise DataSourceError(f"{unreadable}: line {number} is a JSON {kind}, not an object with the "
                                           "label's fields")
                 # a line that names a field twice, or holds an escape that may spell a name ("request\\u005fid"),
@@ -1137,8 +1160,8 @@ _JSON_KINDS = {"[": "list", '"': "string", "t": "bool", "f": "bool", "n": "null"
 
 
 def _json_kind(text: str, where: str) -> str:
-    """What the JSON ``text`` (not an object, not starting like another kind) is, for a message;
-    a DataSourceError at ``where`` when it is no JSON (``NaN``, ``Infinity``: a number)."""
+    """What the JSON ``text`` (not an object) is, for a message, in :data:`_JSON_KINDS`' words (``NaN``,
+    ``Infinity``: a number); a DataSourceError at ``where`` when it is no JSON."""
     import json
 
     from ctloop.storage import _first_line
@@ -1147,7 +1170,9 @@ def _json_kind(text: str, where: str) -> str:
         value = json.loads(text)
     except ValueError as exc:
         raise DataSourceError(f"{where}: {_first_line(exc)}") from exc
-    return "number" if isinstance(value, float) else type(value).__name__
+    return "null" if value is None else "bool" if isinstance(value, bool) else "number" if isinstance(
+        value, int | float) else "string" if isinstance(value, str) else "list" if isinstance(value, list) else \
+        type(value).__name__
 
 
 class _LongLine(Exception):  # noqa: N818 (caught and named by the JSON lines reader)
@@ -1232,8 +1257,9 @@ def _refuse_repeated_names(source_uri: str, names: list[str], read: tuple[str, .
     repeated: set[str] = set()
     for position, name in enumerate(names, start=1):
         if name in seen and name in read:
-            raise DataSourceError(f"{source_uri} has column {name!r} twice (columns {seen[name]} and {position}): "
-                                  "rename one")
+            from ctloop.storage import repeated_column
+
+            raise repeated_column(source_uri, name, seen[name], position)
         if name in seen:
             repeated.add(name)
         seen.setdefault(name, position)
@@ -1315,8 +1341,8 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                     chunk[label], coded = _codes_as_written(_as_pandas_reads(text, na[label]), text, coded)
                 if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
                     raise DataSourceError(
-                        f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
-                        f"{', '.join(repr(n) for n in names)}): every row would be read shifted by one column (the "
+                        f"{source_uri}: its rows have one field more than its header ({len(names)} "
+                        f"{columns_said(names)}): every row would be read shifted by one column (the "
                         "key from the label's field); a delimiter at the end of each line, or a column without a "
                         "name? name every column")
                 yield chunk
