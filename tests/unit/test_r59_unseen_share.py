@@ -241,3 +241,19 @@ def test_the_canary_check_scores_a_label_the_model_never_saw_at_its_share():
     assert measured["unseen_labels"] == 1 and measured["canary_labelled"] == 2000
     assert ok, reason
     assert "1 of the 4000 labelled rows is labelled 'junk', a class the model never saw: scored as errors" in reason
+
+
+def test_a_reference_that_held_unseen_labels_is_judged_at_its_own_share():
+    """A gate's holdout (or a re-based window, policy.per_class carries the share) that held labels the model
+    never saw: its level is blended at its share too, so a window like it is no loss."""
+    stats = {f"roc_auc_c{k}": a for k, a in enumerate((0.9, 0.8, 0.7))}
+    stats.update({f"roc_auc_c{k}_null": 0.001 for k in range(3)})
+    stats.update({f"roc_auc_c{k}_var": 0.0004 for k in range(3)})
+    window = {**stats, "roc_auc_unseen_share": 0.1}
+    realized, se, ref, ref_se = R.class_comparison(window, window)
+    assert realized == ref == pytest.approx(0.9 * 0.8 + 0.1 * 0.5)
+    assert se == ref_se == pytest.approx(0.9 * 0.02)
+    assert R.class_comparison(window, stats)[2] == pytest.approx(0.8)  # a gate without: its level as it was
+    from ctloop.monitoring import policy
+
+    assert policy.per_class("roc_auc_unseen_share")

@@ -589,13 +589,15 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     w_shared = sum(x[0] for x in shared)
     new = [x for key, x in new if not current.get(f"{key}_unseen")]  # (a record written before round 59)
     total = w_shared + sum(x[0] for x in new)
-    # labels the model never saw: errors at their share of the rows (every one wrong whatever the sample)
+    # labels the model never saw: errors at their share of the rows (every one wrong whatever the sample), on
+    # either side (a gate's holdout, or a re-based window, that held such labels: policy.per_class carries it)
     share = float(current.get("roc_auc_unseen_share") or 0.0)
+    ref_share = float(gate.get("roc_auc_unseen_share") or 0.0)
     level = sum(x[0] * x[1] for x in (*shared, *new)) / total
     return (at_share("roc_auc", level, share),
             (1.0 - share) * sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
-            sum(x[0] * x[3] for x in shared) / w_shared,
-            sum(x[0] * math.sqrt(x[4]) for x in shared) / w_shared)
+            at_share("roc_auc", sum(x[0] * x[3] for x in shared) / w_shared, ref_share),
+            (1.0 - ref_share) * sum(x[0] * math.sqrt(x[4]) for x in shared) / w_shared)
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:
