@@ -912,7 +912,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         y = y_raw
     positions = list(range(len(labels)))
     own_positions = list(range(len(own_labels)))
-    challenger_metrics = M.compute(task, own_y, own_pred, own_positions)
+    # a holdout label the challenger never saw: an error at its share of the rows (ctloop.metrics.at_share, the
+    # rule of the backtest and of realized metrics; until round 59 one more class of a macro mean)
+    challenger_metrics = M.compute(task, own_y, own_pred[:, :len(classes)], list(range(len(classes)))) \
+        if task == "classification" else M.compute(task, own_y, own_pred, own_positions)
     decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
                             challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
     # the holdout's labels the challenger has no class for (not the champion's classes no row holds)
@@ -922,8 +925,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         from ctloop.monitoring.triggers import gate_reference, scores_of
 
         decision.curves = _curves(own_y, own_pred, own_labels)
-        decision.reference = gate_reference(own_y, own_pred, own_positions,
-                                            scores=scores_of(own_pred[:, :len(classes)]), model_classes=len(classes))
+        decision.reference = gate_reference(own_y, own_pred[:, :len(classes)], list(range(len(classes))),
+                                            scores=scores_of(own_pred[:, :len(classes)]))
     else:
         from ctloop.monitoring.triggers import regression_reference
 

@@ -42,7 +42,7 @@ def monitor_model(
         monitor_metrics: Output Metrics: ``rows``, ``drift_share``, ``drift_score_<feature>``,
             ``empty_features`` (features the champion learnt with values and none in the window),
             ``realized`` and ``realized_rows`` (when labelled), ``unseen_labels`` (a classifier's labels
-            of a class the champion never saw, left out of ``realized``).
+            of a class the champion never saw, errors at their share in ``realized``).
         as_of: End of the window (ISO 8601); empty = one minute before the run (``core.LIVE_SETTLE``).
             A plan's window wins.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.

@@ -597,7 +597,6 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     from ctloop.labels.join import reused_note
     from ctloop.labels.realized import (
         as_classes,
-        metric_value,
         realized_metrics,
         scorable,
         score_columns,
@@ -650,10 +649,11 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         if champion.task == "classification":  # 'Yes' labels of the class 'yes' read as the gate reads them
             rows = rows.assign(**{LABEL: as_classes(rows[LABEL], champion.classes)})
         usable = scorable(rows[LABEL], champion.classes, champion.task)
-        # labels of a class the champion never saw: left out of the realized metric, said as the backtest
-        # says them (there scored as errors) and counted for a dashboard or an alert (ctloop.unseen); counted
-        # only against known classes, as the canary check does: a champion of unknown classes has none unseen
-        # (None, no gauge), not 'yes'/'no' against BINARY_CLASSES
+        # labels of a class the champion never saw: scored as errors at their share of the labelled rows, the
+        # backtest's rule from the same function (triggers.realized_record, ctloop.metrics.at_share; until
+        # round 59 left out here), said as the backtest says them and counted for a dashboard or an alert
+        # (ctloop.unseen); only against known classes, as the canary check does: a champion of unknown
+        # classes has none unseen (None, no gauge; its 'yes'/'no' are left out, not errors against [0, 1])
         counted = champion.task == "classification" and bool(champion.classes) and bool(len(rows))
         unseen = unseen_labels(rows[LABEL], list(champion.classes)) if counted else UnseenLabels()
         if counted:  # labels scored: a count in the record and in MLflow alike
@@ -661,25 +661,26 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
             out.series["unseen_labels"] = float(unseen.rows)
         if unseen.classes:
             out.tags["unseen_classes"] = ",".join(unseen.classes)
-        if unseen.rows and unseen.rows == int((~usable).sum()):
-            out.warnings.append(unseen.said(f"v{champion.version}", total=len(rows), whose="the window's",
-                                            noun="labelled rows", fate="left out of the realized metric"))
-        elif not usable.all():
+        if unseen.rows:
+            out.warnings.append(unseen.said(f"v{champion.version}", total=int(usable.sum()), whose="the window's",
+                                            noun="labelled rows", fate="scored as errors"))
+        if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]
             sample = sample.item() if hasattr(sample, "item") else sample  # 2.0, not np.float64(2.0)
             shown = repr(sample)
             if isinstance(sample, str) and not sample.isascii():  # may print like a class: its characters
                 shown += f", written {ascii(sample)}"
-            out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
-                                + (f"a class of the champion {champion.classes} (e.g. {shown})" if champion.classes
-                                   else f"numbers (e.g. {shown})"))
+            out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: "
+                                + ("missing" if champion.classes and champion.task == "classification" else
+                                   f"not 0 or 1, and the champion's classes are not recorded (e.g. {shown})"
+                                   if champion.task == "classification" else f"not numbers (e.g. {shown})"))
         rows = rows[usable]
         out.tags["realized_rows_are"] = how
         out.record["realized_rows"] = int(len(rows))
         if len(rows):
-            value = metric_value(out.metric, rows[LABEL], rows[score], champion.classes)
-            out.record["realized"] = value if value == value else None
-            out.record.update(served_realized(champion.task, champion.classes, rows[LABEL], rows[score]))
+            got = served_realized(champion.task, out.metric, champion.classes, rows[LABEL], rows[score])
+            out.record["realized"] = got.pop("realized", None)
+            out.record.update(got)
     out.series["realized_rows"] = float(out.record["realized_rows"])
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])

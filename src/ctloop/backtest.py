@@ -1400,13 +1400,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             rows = data.loc[arrived]
             record["realized_rows"] = w.labelled = len(rows)
             if len(rows):
-                p = proba_of(champion.model, rows)
-                realized = M.compute(cfg.task, rows[cfg.target].to_numpy(), p, champion.classes)[cfg.judged_metric]
-                record["realized"] = w.realized = realized if realized == realized else None
-                if classification:
-                    record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
-                if cfg.task == "regression":  # the squared and absolute error of the served predictions
-                    record.update(triggers.realized_regression(rows[cfg.target].to_numpy(), p))
+                # the realized metric and the rules' statistics as monitor_model computes them, from the same
+                # function (issue 14 item 1; a label of a class the champion never saw is an error at its share)
+                record.update(triggers.realized_record(cfg.task, cfg.judged_metric, rows[cfg.target].to_numpy(),
+                                                       proba_of(champion.model, rows), champion.classes))
+                w.realized = record["realized"]
             record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
             verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
                                    metric=cfg.judged_metric, min_labels=cfg.min_labels, window=cfg.window,

@@ -208,6 +208,14 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                     if classes else "0 or 1 (pass --classes, the model's classes in its order, for other labels)")
             warnings.append(f"{int((~usable).sum())} labelled rows left out: their labels are not {what}, "
                             f"e.g. {first!r}")
+        if classes and task == "classification":  # scored as the backtest and monitoring score them (round 59)
+            unseen = unscorable(frame, task=task, score=scored, by=(by,), window=span, classes=list(classes),
+                                anchor=stop, since=begin, unseen=True)
+            if unseen.any():
+                first = frame[LABEL][unseen].iloc[0]
+                first = first.item() if hasattr(first, "item") else first
+                warnings.append(f"{int(unseen.sum())} labelled rows are labels of a class the model never saw "
+                                f"(e.g. {first!r}): scored as errors at their share (ctloop.metrics.at_share)")
     # the windows end at the period's end as monitoring's end at its run time (components/monitor
     # core.bounds: (end - window, end]); the first one cut short at the period's start
     table = realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,

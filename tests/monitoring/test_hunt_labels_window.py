@@ -82,7 +82,7 @@ def test_a_matched_window_has_no_such_note(tmp_path, capsys):
     assert streamed.record["realized_rows"] == frame.record["realized_rows"] == 40
 
 
-def test_labels_the_champion_never_saw_are_named_as_written_and_the_metric_is_sklearns_on_the_rest(tmp_path, capsys):
+def test_labels_the_champion_never_saw_are_named_as_written_and_scored_as_errors_at_their_share(tmp_path, capsys):
     from sklearn.metrics import roc_auc_score
 
     _log(tmp_path / "logs", [str(i) for i in range(1, 41)])
@@ -91,14 +91,17 @@ def test_labels_the_champion_never_saw_are_named_as_written_and_the_metric_is_sk
     assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
     frame, streamed = _judged(tmp_path, 1)
     y, p = np.array(labels), np.linspace(0.05, 0.95, 40)
+    share = float((y == 2).mean())
     for judged in (frame, streamed):
-        assert judged.record["realized_rows"] == int((y < 2).sum())
-        assert judged.record["realized"] == pytest.approx(roc_auc_score(y[y < 2], p[y < 2]), rel=1e-12)
-        left = [w for w in judged.warnings if "left out of the realized metric" in w]
-        # worded as the backtest's windows (ctloop.unseen) since round 58; was "... left out of the realized metric:
-        # not a class of the champion [0, 1] (e.g. 2.0)"
-        assert left == [f"{int((y == 2).sum())} of the window's 40 labelled rows are labelled '2', a class v1 never "
-                        "saw: left out of the realized metric"], judged.warnings
+        # round 59: the unseen labels are errors at their share, as the backtest scores them (were left out)
+        assert judged.record["realized_rows"] == 40
+        assert judged.record["realized"] == pytest.approx(
+            (1 - share) * roc_auc_score(y[y < 2], p[y < 2]) + share * 0.5, rel=1e-12)
+        said = [w for w in judged.warnings if "never saw" in w]
+        # worded as the backtest's windows (ctloop.unseen) since round 58
+        assert said == [f"{int((y == 2).sum())} of the window's 40 labelled rows are labelled '2', a class v1 never "
+                        "saw: scored as errors"], judged.warnings
+        assert not any("left out" in w for w in judged.warnings), judged.warnings
 
 
 def test_a_partition_saved_again_into_its_directory_does_not_keep_the_rows_of_the_earlier_save(tmp_path, capsys):

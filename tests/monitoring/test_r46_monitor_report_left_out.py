@@ -43,13 +43,18 @@ def _report(roots, **kw):
 
 def test_the_left_out_warning_counts_the_rows_the_windows_leave_out(roots):
     report = _report(roots, window="2D")
-    assert report.table["rows"].tolist() == [8, 7], report.table  # the second window reads 'Yes'/'No'
-    left = [w for w in report.warnings if "left out" in w]
-    assert left == ["1 labelled rows left out: their labels are not classes of the model (no, yes), e.g. 'maybe'"]
+    assert report.table["rows"].tolist() == [8, 8], report.table  # the second window reads 'Yes'/'No'
+    # round 59: 'maybe' is scored as an error at its share, as the backtest scores it (was left out), and said
+    assert [w for w in report.warnings if "left out" in w] == []
+    assert [w for w in report.warnings if "never saw" in w] == [
+        "1 labelled rows are labels of a class the model never saw (e.g. 'maybe'): scored as errors at their share "
+        "(ctloop.metrics.at_share)"]
 
 
 def test_without_windows_the_whole_period_is_one_group(roots):
     report = _report(roots)
-    assert report.table["rows"].tolist() == [8], report.table  # 'Yes'/'No' beside 'yes'/'no': not the classes
-    left = [w for w in report.warnings if "left out" in w]
-    assert left == ["8 labelled rows left out: their labels are not classes of the model (no, yes), e.g. 'No'"]
+    # 'Yes'/'No' beside 'yes'/'no': not the classes, errors at their share (round 59: left out, 8 rows)
+    assert report.table["rows"].tolist() == [16], report.table
+    assert [w for w in report.warnings if "never saw" in w] == [
+        "8 labelled rows are labels of a class the model never saw (e.g. 'No'): scored as errors at their share "
+        "(ctloop.metrics.at_share)"]

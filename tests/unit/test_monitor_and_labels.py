@@ -275,10 +275,11 @@ def test_multiclass_metrics_are_the_evaluation_gates_and_labels_match_classes_by
     assert metric_value("accuracy", as_float, raw, classes) == pytest.approx(skm.accuracy_score(y, raw.argmax(1)))
     assert metric_value("f1", as_float, raw, classes) == pytest.approx(skm.f1_score(y, raw.argmax(1), average="macro"))
     assert metric_value("log_loss", as_float, raw, classes) == pytest.approx(skm.log_loss(y, raw), abs=1e-9)
-    # a label the model has no class for is left out, not scored as some class
+    # a label the model has no class for is an error at its share of the rows (round 59: was left out), not
+    # scored as some class
     with_stray = np.append(as_float, 7.0)
     assert metric_value("accuracy", with_stray, np.vstack([raw, [1, 0, 0]]), classes) == pytest.approx(
-        skm.accuracy_score(y, raw.argmax(1)))
+        skm.accuracy_score(y, raw.argmax(1)) * 300 / 301)
     # a class absent from the labels: the macro one-vs-rest AUC over the classes present (defined, so a
     # window where a rare class did not occur is still judged), as ctloop.metrics documents
     two = y < 2
@@ -298,7 +299,8 @@ def test_binary_text_labels_use_the_second_class_as_positive():
 
     score = np.array([0.9, 0.8, 0.2, 0.1])
     assert metric_value("roc_auc", ["yes", "yes", "no", "no"], score, ["no", "yes"]) == 1.0
-    assert metric_value("accuracy", ["yes", "maybe", "no", "no"], score, ["no", "yes"]) == 1.0  # "maybe" left out
+    # "maybe", no class of the model: an error at its share (round 59: was left out, 1.0)
+    assert metric_value("accuracy", ["yes", "maybe", "no", "no"], score, ["no", "yes"]) == 0.75
     assert metric_value("roc_auc", [1.0, 1.0, 0.0, 0.0], score) == 1.0  # no classes: the label 1 is positive
 
 
@@ -331,7 +333,8 @@ def test_labels_match_classes_by_kind():
     assert positions([1, 1.0, "1", "1.0"], [0, 1]).tolist() == [1, 1, 1, 1]
     # text classes compare as text: "01" is its own class; a label stored as 1.0 is "1"
     assert positions(["01", "1", 1.0, " 1 "], ["01", "1", "other"]).tolist() == [0, 1, 1, 1]
-    assert scorable(["yes", "Yes", "no"], ["no", "yes"]).tolist() == [True, False, True]
+    # every label of a model whose classes are known is scored, 'Yes' beside 'yes' as an error (round 59)
+    assert scorable(["yes", "Yes", "no"], ["no", "yes"]).tolist() == [True, True, True]
     assert scorable([1.0, float("nan"), "x"], None).tolist() == [True, False, False]
 
 
@@ -341,7 +344,8 @@ def test_realized_rows_count_only_labels_the_metric_uses():
     frame = pd.DataFrame({"prediction_1": [0.9, 0.8, 0.2, 0.1, 0.7], "label": ["yes", "yes", "no", "no", "Yes"],
                           "revision": "a"})
     per = realized_metrics(frame, by=("revision",), metrics=("roc_auc",), classes=["no", "yes"])
-    assert per[["rows", "roc_auc"]].values.tolist() == [[4, 1.0]]
+    # 'Yes' beside 'yes' is no spelling of the class: an error at its share, 1/5 at chance (round 59: left out)
+    assert per[["rows", "roc_auc"]].values.tolist() == [[5, 0.8 * 1.0 + 0.2 * 0.5]]
 
 
 # --------------------------------------------------------------------------- realized vs gate, PSI

@@ -12,10 +12,13 @@ logged scores:
 
 A text label that is a class written in another Unicode form, case or with other spaces (``'Yes'``
 for the class ``'yes'``) is that class, as the evaluation gate reads it (:func:`as_classes`, decided
-per model version, revision and window as the gate decides it per holdout). A label that
-is not a class of the model (``0``/``1`` for a classifier whose classes are not
-given; a number for a regressor) is left out of the metric and of its row count; callers report how many
-(:func:`scorable`).
+per model version, revision and window as the gate decides it per holdout). A label of
+a class the model never saw (its ``classes`` given, as the champion recorded them) is scored as an error at
+its share of the labelled rows (:func:`ctloop.metrics.at_share`), as the backtest scores it: one rule for
+both (issue 14; until round 59 such labels were left out here). A label that cannot be read at all is left
+out of the metric and of its row count, and callers report how many (:func:`scorable`): a classifier's label
+other than ``0``/``1`` when its classes are not given (``'yes'`` is no error against a guess of ``[0, 1]``),
+a regressor's label that is no number.
 """
 
 from __future__ import annotations
@@ -235,14 +238,17 @@ def _boolean_names(y: np.ndarray, classes: list) -> np.ndarray:
 
 
 def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
-    """Which labels a metric can use: a class of the model (``0``/``1`` when ``classes`` are not
-    given), a number for a regressor.
+    """Which labels a metric can use: for a classifier whose ``classes`` are given every label (one
+    of a class it never saw is an error at its share, :func:`ctloop.metrics.at_share`), ``0``/``1``
+    when they are not; a number for a regressor. A missing label is none.
     Gate label counts (``min_labels``) on this, not on the joined rows."""
     import numpy as np
     import pandas as pd
 
     if task == "classification":  # what metric_values keeps: 0/1 when the classes are not given
-        return M.known_classes(as_classes(y, classes), list(classes or BINARY_CLASSES))
+        if classes:
+            return np.asarray(pd.notna(label_array(y)), dtype=bool).reshape(-1)
+        return M.known_classes(as_classes(y, classes), list(BINARY_CLASSES))
     values = pd.to_numeric(pd.Series(list(y) if not hasattr(y, "dtype") else y), errors="coerce")
     return np.isfinite(np.asarray(values, dtype=float))
 
@@ -265,7 +271,8 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
     cls = list(classes) if classes else list(BINARY_CLASSES)
     if s.ndim == 2 and s.shape[1] != len(cls):
         raise ConfigError(f"a {s.shape[1]}-column score needs the model's {s.shape[1]} classes, got {classes!r}")
-    keep = M.known_classes(y, cls)
+    # the model's classes given: every label, one it never saw an error at its share (M.at_share)
+    keep = scorable(y, classes) if classes else M.known_classes(y, cls)
     if not keep.any():
         return dict.fromkeys(names, float("nan"))
     if not keep.all():  # no copies of the rows when every label is a class (the usual case)
@@ -316,7 +323,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
         mine = labels[at]
         if task != "regression":
             mine = as_classes(mine, classes)
-            usable = M.known_classes(mine, list(classes or BINARY_CLASSES))
+            usable = scorable(mine, classes) if classes else M.known_classes(mine, list(BINARY_CLASSES))
             if not usable.all():
                 at, mine = at[usable], mine[usable]
             if not len(at):  # no label of this group the metric uses: no row, as before
@@ -358,14 +365,16 @@ def unscored(joined: pd.DataFrame, score: str | list[str] = "prediction_1") -> n
 
 def unscorable(joined: pd.DataFrame, *, task: str = "classification", score: str | list[str] = "prediction_1",
                by: tuple[str, ...] = ("model", "revision"), window: str | None = None, classes: list | None = None,
-               anchor=None, since=None) -> np.ndarray:
+               anchor=None, since=None, unseen: bool = False) -> np.ndarray:
     """Which labelled rows of ``joined`` with a finite ``score`` :func:`realized_metrics` (same
     ``score``, ``by``, ``window``, ``anchor``, ``since``) leaves out of every metric because their
     label is not a class of the model (a number, for a regressor), read per group as it reads them
     (the same rows: labelled, scored): a label ``'Yes'`` in a window whose labels are all in that
     case is the class ``'yes'`` there (:func:`as_classes`), though not in a window that also writes
     ``'yes'``. What a report's "left out" warning counts; rows without a finite score are
-    :func:`unscored`."""
+    :func:`unscored`. With the model's ``classes`` given, every label is scored (one of a class it never
+    saw as an error at its share): none is left out. ``unseen``: instead, which of those rows are such
+    labels, read as the table reads them (what a report's "scored as errors" note counts)."""
     import numpy as np
 
     if any(c not in joined.columns for c in score_columns(score)):
@@ -376,7 +385,11 @@ def unscorable(joined: pd.DataFrame, *, task: str = "classification", score: str
         return labelled & ~scorable(labels, None, task)
     out = np.zeros(len(joined), dtype=bool)
     for _, at in _group_positions(joined, list(by), labelled, window, anchor, since):
-        usable = M.known_classes(as_classes(labels[at], classes), list(classes or BINARY_CLASSES))
+        read = as_classes(labels[at], classes)
+        if unseen:
+            usable = M.known_classes(read, list(classes)) if classes else np.ones(len(at), dtype=bool)
+        else:
+            usable = scorable(read, classes) if classes else M.known_classes(read, list(BINARY_CLASSES))
         out[at[~usable]] = True
     return out
 

@@ -164,9 +164,9 @@ def _rebase(champion_gate: dict[str, float] | None, rebased: dict[str, float], m
 
 
 def per_class(key: str) -> bool:
-    """A multiclass reference's per-class statistic (``roc_auc_c<k>``, ``_var``, ``_null``;
-    :func:`ctloop.monitoring.triggers.class_aucs`)."""
-    return key.startswith("roc_auc_c") and key[9:].split("_")[0].isdigit()
+    """A multiclass reference's per-class statistic (``roc_auc_c<k>``, ``_var``, ``_null``, and the share of
+    rows whose label the model never saw, ``roc_auc_unseen_share``: :func:`ctloop.monitoring.triggers.class_aucs`)."""
+    return key == "roc_auc_unseen_share" or (key.startswith("roc_auc_c") and key[9:].split("_")[0].isdigit())
 
 
 def _rebased(window: dict[str, Any] | None, metric: str) -> dict[str, float]:

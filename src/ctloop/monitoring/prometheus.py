@@ -78,8 +78,8 @@ HELP = {
     "column_drifted": "Per-feature drift verdict (1 drifted, 0 not).",
     "realized": "The champion's realized metric over the label lookback.",
     "realized_rows": "Labelled rows behind the realized metric.",
-    "unseen_labels": "Labels over the lookback of a class the champion never saw (left out of the "
-    "realized metric).",
+    "unseen_labels": "Labels over the lookback of a class the champion never saw (errors at their share "
+    "in the realized metric).",
     "empty_features": "Features the champion learnt with values that have no value in the window's "
     "requests.",
     "gate_value": "The champion's metric at its evaluation gate.",

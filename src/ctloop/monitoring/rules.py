@@ -54,7 +54,7 @@ from typing import Any
 
 from ctloop.config import MonitoringConfig, MonitoringRules
 from ctloop.errors import ConfigError
-from ctloop.metrics import lower_is_better, share_text, worse_by
+from ctloop.metrics import at_share, lower_is_better, share_text, worse_by
 
 RULE_KEYS = {f.name for f in MonitoringRules.fields()}
 DEFAULT_MIN_LABELS = MonitoringConfig.min_labels
@@ -557,8 +557,11 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     does not choose its own weight; equal counts give the macro mean). The reference is the gate's
     level over the classes both saw; a class only the window has (one the gate's holdout lacked)
     is judged against that level with its own weight (``1 / v0_window``), a label the model never
-    saw (AUC 0.5 by construction, no estimate) with an average class's, as in the macro mean
-    (weighted by its rows, rbf_late_class's new class found a window later); a class only the
+    saw is no class here: such labels are errors at their share of the window's rows
+    (``roc_auc_unseen_share``, :func:`ctloop.metrics.at_share`: the level over the known rows times
+    ``1 - share``, plus chance times ``share``; the standard error times ``1 - share``), as
+    everywhere a realized metric is computed (until round 59 an average class's share at 0.5
+    whatever its rows: one stray label of a three-class model weighed a fourth); a class only the
     gate has is left out. The macro mean over the classes each side
     happened to contain compared compositions: a class of one or two rows added an AUC anywhere in
     0..1 with a full share, and Hanley & McNeil's variance at an extreme estimate called it
@@ -584,14 +587,17 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     if len(shared) < 2:
         return None
     w_shared = sum(x[0] for x in shared)
-    # a label the model never saw is no estimate (AUC 0.5 by construction, every row of it wrong):
-    # the share of an average class, as in the macro mean, however few its rows
-    new = [(w_shared / len(shared), *x[1:]) if current.get(f"{key}_unseen") else x for key, x in new]
+    new = [x for key, x in new if not current.get(f"{key}_unseen")]  # (a record written before round 59)
     total = w_shared + sum(x[0] for x in new)
-    return (sum(x[0] * x[1] for x in (*shared, *new)) / total,
-            sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
-            sum(x[0] * x[3] for x in shared) / w_shared,
-            sum(x[0] * math.sqrt(x[4]) for x in shared) / w_shared)
+    # labels the model never saw: errors at their share of the rows (every one wrong whatever the sample), on
+    # either side (a gate's holdout, or a re-based window, that held such labels: policy.per_class carries it)
+    share = float(current.get("roc_auc_unseen_share") or 0.0)
+    ref_share = float(gate.get("roc_auc_unseen_share") or 0.0)
+    level = sum(x[0] * x[1] for x in (*shared, *new)) / total
+    return (at_share("roc_auc", level, share),
+            (1.0 - share) * sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
+            at_share("roc_auc", sum(x[0] * x[3] for x in shared) / w_shared, ref_share),
+            (1.0 - ref_share) * sum(x[0] * math.sqrt(x[4]) for x in shared) / w_shared)
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:

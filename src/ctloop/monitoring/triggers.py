@@ -69,34 +69,42 @@ def auc_variance(auc: float, n_pos: int, n_neg: int) -> float:
 
 def auc_with_se(y: Any, proba: Any, classes: list) -> tuple[float, float]:
     """``(auc, se)``: the ROC AUC of :func:`ctloop.metrics.classification` (macro one-vs-rest over
-    the classes present, unseen classes scored 0) and its standard error. NaN with one class."""
+    the classes present; labels the model never saw scored as errors at their share,
+    :func:`ctloop.metrics.at_share`) and its standard error (Hanley & McNeil's over the known rows,
+    times their share: every unseen row is wrong whatever the sample). NaN with one known class."""
     import numpy as np
 
-    from ctloop.metrics import class_positions, fast_auc
+    from ctloop.metrics import at_share, class_positions, fast_auc
 
     proba = np.asarray(proba, dtype=float)
     pos, labels = class_positions(y, list(classes))
-    if len(labels) > len(classes):
-        proba = np.hstack([proba, np.zeros((len(proba), len(labels) - len(classes)))])
+    known = pos < len(classes)
+    share = 1.0 - float(known.mean()) if len(pos) else 0.0
+    if share >= 1:
+        return at_share("roc_auc", float("nan"), share), float("nan")
+    if share > 0:
+        pos, proba = pos[known], proba[known]
     present = np.unique(pos)
     if len(present) < 2:
         return float("nan"), float("nan")
-    targets = [1] if len(labels) == 2 else list(present)
+    targets = [1] if len(classes) == 2 else list(present)
     aucs, variances = [], []
     for k in targets:
         hit = pos == k
         a = fast_auc(hit, proba[:, k])
         aucs.append(a)
         variances.append(auc_variance(a, int(hit.sum()), int((~hit).sum())))
-    return float(np.mean(aucs)), float(math.sqrt(np.sum(variances)) / len(aucs))
+    return (at_share("roc_auc", float(np.mean(aucs)), share),
+            (1.0 - share) * float(math.sqrt(np.sum(variances)) / len(aucs)))
 
 
 def class_aucs(y: Any, proba: Any, classes: list, model_classes: int | None = None) -> dict[str, float]:
-    """A multiclass model's one-vs-rest ROC AUC per class present (index ``k`` of ``classes``, an
-    unseen label after them): ``roc_auc_c<k>``, its Hanley & McNeil variance ``roc_auc_c<k>_var``
-    and Mann & Whitney's null variance ``roc_auc_c<k>_null`` (from the counts alone;
-    ``roc_auc_c<k>_unseen`` 1 for a label the model never saw). The realized
-    rules compare a window with the gate over the classes both saw, each weighted by the
+    """A multiclass model's one-vs-rest ROC AUC per class present (index ``k`` of ``classes``), over
+    the rows of classes the model has: ``roc_auc_c<k>``, its Hanley & McNeil variance
+    ``roc_auc_c<k>_var`` and Mann & Whitney's null variance ``roc_auc_c<k>_null`` (from the counts
+    alone); the share of rows whose label the model never saw, ``roc_auc_unseen_share`` (when any:
+    :func:`ctloop.metrics.at_share`, applied by :func:`ctloop.monitoring.rules.class_comparison`). The
+    realized rules compare a window with the gate over the classes both saw, each weighted by the
     information it carries (:func:`ctloop.monitoring.rules.class_comparison`): the macro mean over
     the classes present gave a class of one or two rows (random ranking, an AUC anywhere in
     0..1) a full share, and a stable stream read as a confident loss. Empty for a binary model
@@ -107,12 +115,13 @@ def class_aucs(y: Any, proba: Any, classes: list, model_classes: int | None = No
     from ctloop.metrics import class_positions, fast_auc
 
     proba = np.asarray(proba, dtype=float)
-    pos, labels = class_positions(y, list(classes))
+    pos, _ = class_positions(y, list(classes))
     own = len(classes) if model_classes is None else int(model_classes)
-    if len(labels) <= 2 or own <= 2:
+    if own <= 2:
         return {}
-    if len(labels) > len(classes):
-        proba = np.hstack([proba, np.zeros((len(proba), len(labels) - len(classes)))])
+    known = pos < own
+    share = 1.0 - float(known.mean()) if len(pos) else 0.0
+    pos, proba = pos[known], proba[known]
     present = np.unique(pos)
     if len(present) < 2:
         return {}
@@ -123,35 +132,40 @@ def class_aucs(y: Any, proba: Any, classes: list, model_classes: int | None = No
         a = fast_auc(hit, proba[:, k])
         out.update({f"roc_auc_c{k}": float(a), f"roc_auc_c{k}_var": auc_variance(a, n_pos, n_neg),
                     f"roc_auc_c{k}_null": (n_pos + n_neg + 1) / (12 * n_pos * n_neg)})
-        if k >= own:  # a label the model never saw: scored 0, its AUC 0.5 by construction
-            out[f"roc_auc_c{k}_unseen"] = 1.0
+    if share > 0:  # labels the model never saw: errors at their share of the rows (not one more class)
+        out["roc_auc_unseen_share"] = share
     return out
 
 
 def chance_se(y: Any, classes: list) -> float:
     """The standard error of a ROC AUC of a model that ranks at random (0.5), as
-    :func:`auc_with_se` averages it (macro one-vs-rest over the classes present): Mann & Whitney's
+    :func:`auc_with_se` averages it (macro one-vs-rest over the known classes present, times the known
+    rows' share: labels the model never saw are errors at their share, :func:`ctloop.metrics.at_share`):
+    Mann & Whitney's
     null variance ``(n_pos + n_neg + 1) / (12 n_pos n_neg)`` per class (ties left out: a little
     wider); the classes' AUCs share their rows, so a macro average takes the mean of their standard
     errors (as if fully correlated; independent ones fired in 2.3 % of random 3-class windows). Below chance is a test against 0.5: Hanley & McNeil's variance at the estimate shrinks
     as the AUC goes to 0, so with a handful of positives a model scoring at random looked
     confidently backwards (one positive in 300 rows: 17 % of windows at ``z`` 2.326, not 1 %). NaN
-    with one class."""
+    with one known class."""
     import numpy as np
 
     from ctloop.metrics import class_positions
 
-    pos, labels = class_positions(y, list(classes))
+    pos, _ = class_positions(y, list(classes))
+    known = pos < len(classes)
+    share = 1.0 - float(known.mean()) if len(pos) else 0.0
+    pos = pos[known]
     present = np.unique(pos)
     if len(present) < 2:
         return float("nan")
-    targets = [1] if len(labels) == 2 else list(present)
+    targets = [1] if len(classes) == 2 else list(present)
     sds = []
     for k in targets:
         n_pos = int((pos == k).sum())
         n_neg = len(pos) - n_pos
         sds.append(math.sqrt((n_pos + n_neg + 1) / (12 * n_pos * n_neg)))
-    return float(sum(sds) / len(sds))
+    return (1.0 - share) * float(sum(sds) / len(sds))
 
 
 def brier_rows(y: Any, proba: Any, classes: list) -> np.ndarray:
@@ -577,20 +591,58 @@ def prediction_drift(gate: dict[str, float], proba: Any, logged: tuple[float, in
     return {"psi": value, "psi_bound": bound}
 
 
-def served_realized(task: str, classes: list | None, labels: Any, logged_scores: Any) -> dict[str, float]:
-    """:func:`realized_inputs` of a classifier's logged scores (``prediction_1`` or every
-    ``prediction_<i>`` column) against the labels, :func:`realized_regression` of a regressor's
-    logged ``prediction``; empty with no rows."""
+def realized_record(task: str, metric: str, y: Any, proba: Any, classes: list | None) -> dict[str, float | None]:
+    """A window's realized record from its labelled rows, the one computation of the backtest's windows
+    (``ctloop.backtest``, the default policy) and of monitor_model (:func:`served_realized`, whose canary
+    check and reports score by the same :mod:`ctloop.metrics`): ``realized``, the realized ``metric``
+    (:func:`ctloop.metrics.compute`; None where undefined, e.g. a ROC AUC over one class), and what the
+    realized rules read beside it (:func:`realized_inputs` of a classifier, :func:`realized_regression` of
+    a regressor; None where undefined). ``proba``: a classifier's probability matrix (columns in the order
+    of ``classes``), a regressor's predictions.
+
+    A label of a class the model never saw (``classes`` recorded) is an error at its share of the rows
+    (:func:`ctloop.metrics.at_share`) in the metric and in every statistic of the rules (issue 14 items 1
+    and 4: until round 59 monitor_model left such labels out while the backtest scored them as one more
+    class of a macro mean, so the two disagreed on a window with a late class)."""
+    from ctloop.metrics import compute
+
+    try:
+        value = compute(task, y, proba, list(classes or []))[metric]
+    except ValueError:  # what cannot be scored (negative "probabilities" logged) is undefined, as metric_values
+        value = float("nan")
+    out: dict[str, float | None] = {"realized": value if value == value else None}
+    if task == "classification":
+        out.update(realized_inputs(y, proba, list(classes or [])))
+    elif task == "regression":
+        out.update(realized_regression(y, proba))
+    return out
+
+
+def served_realized(task: str, metric: str, classes: list | None, labels: Any, logged_scores: Any
+                    ) -> dict[str, float]:
+    """:func:`realized_record` of a classifier's logged scores (``prediction_1`` or every
+    ``prediction_<i>`` column) against the labels, of a regressor's logged ``prediction``; the rows
+    are those the metric uses (:func:`ctloop.labels.realized.scorable`). A classifier whose classes
+    were not recorded: only ``realized``, over the labels 0/1 (the rules' statistics need the classes).
+    Empty with no rows; a statistic that is undefined is left out."""
     import numpy as np
 
+    from ctloop.labels.realized import BINARY_CLASSES, metric_value
     from ctloop.metrics import probability_matrix
 
-    if task == "regression" and len(labels):
-        return realized_regression(_numbers(labels), _numbers(logged_scores))
-    if task != "classification" or not classes or not len(labels):
+    if not len(labels):
         return {}
-    proba = probability_matrix(_score_columns(logged_scores), len(classes))
-    return {k: v for k, v in realized_inputs(np.asarray(labels), proba, list(classes)).items() if v is not None}
+    if task == "regression":
+        got = realized_record(task, metric, _numbers(labels), _numbers(logged_scores), None)
+    elif task != "classification":
+        return {}
+    elif not classes:
+        got = {"realized": metric_value(metric, labels, logged_scores, list(BINARY_CLASSES))}
+    else:
+        scores = _score_columns(logged_scores)
+        got = realized_record(task, metric, np.asarray(labels), probability_matrix(scores, len(classes)),
+                              list(classes))
+    return {k: v for k, v in got.items() if v is not None and v == v}
 
 
 def served_prediction_drift(task: str, classes: list | None, gate: dict[str, float], logged_scores: Any
@@ -645,7 +697,7 @@ def _numbers(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(array), errors="coerce").to_numpy(dtype=float)
 
 
-__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "class_aucs", "chance_se", "brier_rows", "scores_of", "gate_reference",
+__all__ = ["CUSUM_K", "realized_record", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "class_aucs", "chance_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
            "score_quantiles", "score_edges", "recorded_slack", "reference_shares", "logged_unit",
            "snap_scores", "served_rounding", "score_atoms", "LOGGED_DECIMALS",

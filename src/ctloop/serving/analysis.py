@@ -686,10 +686,12 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)
         usable = scorable(joined.frame["label"], classes) if len(joined.frame) else []
         left_out = int(len(joined.frame) - sum(usable))
-        # labels of a class the model never saw, said and counted as the backtest and monitoring do (ctloop.unseen);
-        # only against the classes the model recorded: with none, 'yes'/'no' are not unseen against [0, 1]
+        # labels of a class the model never saw: scored as errors at their share of the labelled rows, said and
+        # counted as the backtest and monitoring do (ctloop.metrics.at_share, ctloop.unseen; until round 59 left
+        # out here); only against the classes the model recorded: with none, 'yes'/'no' are not unseen against
+        # [0, 1], they are left out
         unseen = unseen_labels(as_classes(joined.frame["label"], classes), list(classes)) \
-            if left_out and classes else UnseenLabels()
+            if len(joined.frame) and classes else UnseenLabels()
         if classes:
             measured["unseen_labels"] = unseen.rows
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
@@ -700,11 +702,12 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         if joined.reused:  # calls reusing a ce-id: their label joined neither (ctloop.labels.join)
             excluded.append(reused_note(joined.reused, joined.reused_keys))
             note = f" ({'; '.join(excluded)})"
+        if unseen.rows:
+            excluded.append(unseen.said("the model", total=len(joined.frame), whose="the", noun="labelled rows",
+                                        fate="scored as errors"))
+            note = f" ({'; '.join(excluded)})"
         if left_out:
-            excluded.append(unseen.said("the model", total=left_out + len(joined.frame), whose="the",
-                                        noun="labelled rows", fate="left out")
-                            if unseen.rows == left_out and classes else
-                            f"{left_out} labels that are not classes of the model left out" if classes else
+            excluded.append(f"{left_out} missing labels left out" if classes else
                             f"{left_out} labels that are not 0 or 1 left out (the model's classes are not known)")
             note = f" ({'; '.join(excluded)})"
         if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
