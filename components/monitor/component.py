@@ -165,8 +165,8 @@ def trigger_training(
             ``ctloop.yaml``).
         kfp_host: KFP API URL; empty means in-cluster (the ml-pipeline service of ``KFP_INSTALL_NAMESPACE``,
             else ``kubeflow``, over plain HTTP, with the pod's pipelines token). An https host is verified with
-            the CA bundle ``KFP_CA_FILE`` names (ConfigMap ``ctloop-settings``; the ConfigMap ``ctloop-kfp-ca``
-            is mounted at ``/etc/ctloop/kfp-ca``).
+            the CA bundle the key ``KFP_CA_FILE`` of ConfigMap ``ctloop-settings`` names (env ``CTLOOP_KFP_CA_FILE``;
+            the ConfigMap ``ctloop-kfp-ca`` is mounted at ``/etc/ctloop/kfp-ca``).
         experiment: KFP experiment of the triggered run (and of the model's ``ct-`` schedule).
         pipeline: Uploaded continuous-training pipeline; the version the ``ct-`` schedule runs starts.
         monitor_run_id: MLflow run of the monitoring window that decided (``monitor_model``'s
@@ -180,12 +180,12 @@ def trigger_training(
 
     from ctloop.monitoring import trigger
     from ctloop.monitoring.store import MonitoringStore
-    from ctloop.ops.platform import Platform
+    from ctloop.ops.platform import task_platform
     from ctloop.registry import MlflowRegistry
 
     registry = MlflowRegistry(tracking_uri)
     run_id = trigger.start_training(registry, MonitoringStore(registry.client, model_name),
-                                    lambda: Platform(host=kfp_host),
+                                    lambda: task_platform(kfp_host),
                                     model_name=model_name, reason=reason, params=training_parameters,
                                     experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
     print(f"ctloop: triggered continuous training of {model_name} (KFP run {run_id}): {reason}")

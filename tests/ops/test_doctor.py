@@ -1428,3 +1428,25 @@ def test_a_workflow_level_retry_strategy_is_read_too(cluster, capsys, strategy, 
     cluster.kube.add(configmap("kubeflow", "workflow-controller-configmap", {"workflowDefaults": defaults}))
     _, lines, _ = cluster.run(capsys)
     assert lines["Argo retries"].startswith(expected), lines["Argo retries"]
+
+
+def test_a_poddefault_setting_an_env_var_a_task_has_refuses_the_pod_and_fails(cluster, capsys):
+    """kubeflow/kubeflow ``components/admission-webhook/main.go`` (main, 039f398e) ``mergeEnv`` compares the
+    container's env with each selecting PodDefault's by name (``reflect.DeepEqual``): ctloop's tasks get their
+    settings as ``configMapKeyRef``/``secretKeyRef`` entries, which a PodDefault's ``value`` never equals, so a
+    PodDefault for notebooks that also selects trigger_training (``access-ml-pipeline``) and sets, say,
+    ``GOOGLE_APPLICATION_CREDENTIALS`` stops its pod being created. Doctor compared PodDefaults only with each other
+    and said ok (round 59 review)."""
+    cluster.kfp.multi_user = True
+    kubeflow_profiles(cluster.kube)
+    pd = _token_pod_default("access-ml-pipeline")
+    pd["spec"]["env"].append({"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/secret/gcp/key.json"})
+    pd["spec"]["env"].append({"name": "KFP_CA_FILE", "value": "/home/jovyan/ca.crt"})  # ctloop's is another name
+    cluster.kube.add(pd)
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert code == 1 and line.startswith(
+        'FAIL settings: in kubeflow: PodDefault access-ml-pipeline selects access-ml-pipeline: "true" in kubeflow and '
+        "sets env GOOGLE_APPLICATION_CREDENTIALS, which ctloop's tasks get from ConfigMap ctloop-settings"), line
+    assert "KFP_CA_FILE" not in line.partition(" — fix: ")[0] and "mergeEnv" in line, line
+    assert line.count("\n") == 0

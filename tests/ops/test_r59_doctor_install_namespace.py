@@ -47,6 +47,11 @@ def test_the_settings_line_names_a_kfp_ca_file_whose_configmap_is_missing(cluste
     cluster.kube.add(configmap("kubeflow", "ctloop-kfp-ca", {"tls.crt": "-----BEGIN CERTIFICATE-----"}))
     _, lines, _ = cluster.run(capsys)
     assert "ConfigMap ctloop-kfp-ca has no key ca.crt (it has tls.crt)" in lines["settings"], lines["settings"]
+    # the ConfigMap exists: `kubectl create` would answer AlreadyExists; this adds the key (round 59 review)
+    assert lines["settings"].endswith(
+        "— fix: kubectl -n kubeflow create configmap ctloop-kfp-ca --from-file=tls.crt=<its tls.crt> "
+        "--from-file=ca.crt=<the CA's certificate> --dry-run=client -o yaml | kubectl apply -f - "
+        "(docs/operations.md, From a KFP task)"), lines["settings"]
 
     cluster.kube.add(configmap("kubeflow", "ctloop-kfp-ca", {"ca.crt": "-----BEGIN CERTIFICATE-----"}))
     _, lines, _ = cluster.run(capsys)
@@ -58,3 +63,20 @@ def test_a_kfp_ca_file_elsewhere_is_not_judged(cluster, capsys):  # noqa: F811
     _settings_with_ca(cluster.kube, "/var/run/ca/kfp.crt")
     _, lines, _ = cluster.run(capsys)
     assert lines["settings"].startswith("ok   settings "), lines["settings"]
+
+
+def test_a_kfp_ca_file_with_a_trailing_slash_is_flagged(cluster, capsys):  # noqa: F811
+    """``/etc/ctloop/kfp-ca/ca.crt/``: the doctor normalised it to the key ``ca.crt`` and said ok with the ConfigMap
+    there (the task cannot open ``ca.crt/``: not a directory), and without it printed ``--from-file==<cert>`` (the
+    key recomputed with ``basename`` of the raw path: ``""``)."""
+    _settings_with_ca(cluster.kube, "/etc/ctloop/kfp-ca/ca.crt/")
+    _, lines, _ = cluster.run(capsys)
+    line = lines["settings"]
+    assert "--from-file==" not in line and "--from-file=ca.crt=<the CA's certificate>" in line, line
+    cluster.kube.add(configmap("kubeflow", "ctloop-kfp-ca", {"ca.crt": "-----BEGIN CERTIFICATE-----"}))
+    _, lines, _ = cluster.run(capsys)
+    line = lines["settings"]
+    assert line.startswith("warn settings: ") and ("KFP_CA_FILE /etc/ctloop/kfp-ca/ca.crt/ ends in '/': the task "
+                                                   "cannot open it as a file") in line, line
+    assert line.endswith("— fix: set KFP_CA_FILE in ctloop-settings to /etc/ctloop/kfp-ca/ca.crt "
+                         "(docs/operations.md, From a KFP task)"), line

@@ -148,10 +148,17 @@ def test_kfp_not_in_the_install_namespace_names_the_variable(kfp_env, monkeypatc
 
 
 def test_the_install_namespace_defaults_to_kubeflow_once(kfp_env):
+    import ast
+    from pathlib import Path
+
     from ctloop.ops import platform
 
     assert platform.install_namespace() == platform.INSTALL_NAMESPACE == "kubeflow"
-    assert doctor.STANDALONE_NAMESPACE is platform.INSTALL_NAMESPACE
+    # doctor reads where KFP is installed through platform's one helper, and spells no namespace of its own
+    assert doctor.kfp_namespace is platform.shown_install_namespace
+    tree = ast.parse(Path(doctor.__file__).read_text())
+    literals = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "kubeflow"]
+    assert not literals, f"doctor.py spells the namespace 'kubeflow' at lines {literals}"
 
 
 @pytest.mark.parametrize("value", ["Kubeflow", "kfp system", "-kfp", "a" * 64])
@@ -208,12 +215,23 @@ def test_a_refused_google_token_is_named_not_the_mounted_pipelines_token(google_
 
 
 def test_the_ca_bundle_stays_with_the_google_token(google_routes, monkeypatch, private_ca):
-    """The credentials named are kfp's Google token; the CA bundle that verified the host is still the one named."""
-    monkeypatch.setenv("KFP_CA_FILE", str(private_ca[0]))
+    """The credentials named are kfp's Google token; the CA bundle that verified the host (https, signed by the
+    private CA: kfp's urllib3 verifies with it) is still the one named."""
+    import ssl
+
+    ca, cert, key = private_ca
+    monkeypatch.setenv("KFP_CA_FILE", str(ca))
     prefix = _route(monkeypatch, "inverse-proxy host")
-    with KfpApiDouble(path_prefix=prefix, tokens={"GOOGLE-TOKEN": "ok"}) as double:
-        platform = Platform(host=double.url, timeout=5)
-    assert platform.auth.google == "inverse-proxy" and platform.auth.ca_file == str(private_ca[0])
+    double = KfpApiDouble(path_prefix=prefix, tokens={"GOOGLE-TOKEN": "ok"})
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    double.server.socket = context.wrap_socket(double.server.socket, server_side=True)
+    with double:
+        platform = Platform(host=f"https://{double.address}{prefix}", timeout=5)
+        platform.ensure_experiment("ctloop")
+    assert {c.headers.get("authorization") for c in double.calls} == {"Bearer GOOGLE-TOKEN"}
+    assert platform.auth.google == "inverse-proxy" and platform.auth.ca_file == str(ca)
+    assert platform.auth.ca_source == f"KFP_CA_FILE {ca}"
 
 
 @pytest.mark.parametrize("route", ["IAP client id", "inverse-proxy host"])
@@ -228,7 +246,10 @@ def test_when_kfp_got_no_google_token_no_token_was_sent(google_routes, monkeypat
     line = str(info.value)
     assert {c.headers.get("authorization") for c in double.calls} == {None}
     assert "pipelines token" not in line and "no token was sent" in line, line
-    assert "kfp found no Google credentials" in line, line
+    if route == "IAP client id":  # kfp 2.17.0 auth.py get_service_account_credentials: None for user credentials
+        assert "kfp got no ID token for the IAP client id cid.apps.googleusercontent.com: the Application" in line
+    else:
+        assert "kfp found no Google credentials for the googleusercontent.com host" in line, line
 
 
 def test_a_google_token_refused_later_is_named_too(google_routes, monkeypatch):
@@ -253,3 +274,35 @@ def test_doctor_names_what_kfps_google_route_sent(google_routes, monkeypatch):
     assert check.detail.endswith("; auth: the Google access token kfp got from the Application Default Credentials)")
     assert bare.detail.endswith("; auth: no token: kfp found no Google credentials for the googleusercontent.com "
                                 "host)"), bare.line()
+
+
+def _refusal(platform: Platform) -> str:
+    """What ``Platform._refused`` makes of the upload server's bare 400 (kfp 2.17.0 backend
+    ``pipeline_upload_server.go``: a denied SubjectAccessReview, or a caller it cannot authenticate)."""
+    with pytest.raises(PlatformError) as info:
+        with platform._refused("continuous-training"):
+            raise PlatformError("KFP answered HTTP 400 Bad Request: Failed to create a pipeline")
+    return str(info.value)
+
+
+def test_a_refused_upload_names_the_google_token_kfp_sent(google_routes, monkeypatch):
+    """``_refused`` wrote "the token from the Google ID token kfp got ..." and, for an IAP ID token (a JWT whose
+    audience is the client id), the ``kubectl create token`` fix of a Kubernetes token; with no token sent, "the
+    identity of no token: ..."."""
+    import base64
+    import json
+
+    claims = base64.urlsafe_b64encode(json.dumps({"aud": "cid.apps.googleusercontent.com"}).encode()).decode()
+    google_routes["token"] = f"eyJhbGciOiJSUzI1NiJ9.{claims.rstrip('=')}.c2ln"
+    prefix = _route(monkeypatch, "IAP client id")
+    with KfpApiDouble(path_prefix=prefix, multi_user=True) as double:
+        platform = Platform(host=double.url, namespace="team-credit", timeout=5)
+        google_routes["token"] = None
+        anonymous = Platform(host=double.url, namespace="team-credit", timeout=5)
+    line = _refusal(platform)
+    assert "the token from the Google" not in line and "kubectl" not in line, line
+    assert "did not let the identity of the Google ID token kfp got for the IAP client id" in line, line
+    assert "fix: use Google credentials of a contributor of profile team-credit" in line, line
+    line = _refusal(anonymous)
+    assert "identity of no token" not in line and "kubectl" not in line, line
+    assert "did not let a caller without a token (kfp got no ID token for the IAP client id" in line, line

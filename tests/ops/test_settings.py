@@ -53,8 +53,8 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
             "PUSHGATEWAY_TOKEN_FILE",
             "PUSHGATEWAY_CA_FILE",
             "MLFLOW_TRACKING_SERVER_CERT_PATH",
-            "KFP_CA_FILE",  # round 59: the step that calls the KFP API (tests/ops/test_r59_kfp_ca_in_pods.py)
-            "KFP_INSTALL_NAMESPACE",
+            "CTLOOP_KFP_CA_FILE",  # round 59: the step that calls the KFP API (tests/ops/test_r59_kfp_ca_in_pods.py)
+            "CTLOOP_KFP_INSTALL_NAMESPACE",
         }
         secret, storage, prometheus = spec["secretAsEnv"]
         assert secret["secretName"] == "ctloop-mlflow"

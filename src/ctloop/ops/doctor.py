@@ -89,14 +89,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
-from ctloop.ops.platform import HOST_ENV, INSTALL_NAMESPACE, KFP_TOKEN_AUDIENCE
+from ctloop.ops.platform import HOST_ENV, KFP_TOKEN_AUDIENCE
+from ctloop.ops.platform import shown_install_namespace as kfp_namespace
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
     KNATIVE,
@@ -187,23 +188,10 @@ POD_DEFAULT = ("kubeflow.org", "v1alpha1")
 # server never calls it: no PodDefault applies, and none refuses a pod.
 WEBHOOK_NAMESPACE_LABEL = ("app.kubernetes.io/part-of", "kubeflow-profile")
 MULTI_USER_RUNNER = "default-editor"
-STANDALONE_NAMESPACE = INSTALL_NAMESPACE  # standalone KFP runs its tasks where it is installed
 # Argo's workflow controller and its ConfigMap, as KFP installs them (2.17.0 manifests/kustomize/
 # env/platform-agnostic: namespace kubeflow, third-party/argo/base/workflow-controller-configmap-patch.yaml),
-# also on multi-user Kubeflow (one controller for every profile).
-ARGO_NAMESPACE = STANDALONE_NAMESPACE  # the default: kfp_namespace() is where they are read
-
-
-def kfp_namespace() -> str:
-    """Where KFP is installed, with its Argo controller's ConfigMap and standalone KFP's tasks:
-    ``KFP_INSTALL_NAMESPACE`` (:func:`ctloop.ops.platform.install_namespace`), else :data:`STANDALONE_NAMESPACE`;
-    a bad value is the KFP API line's FAIL, and the default here."""
-    from ctloop.ops.platform import install_namespace
-
-    try:
-        return install_namespace()
-    except ConfigError:
-        return STANDALONE_NAMESPACE
+# also on multi-user Kubeflow (one controller for every profile), are read where KFP is installed, where standalone
+# KFP runs its tasks too: kfp_namespace() (a bad KFP_INSTALL_NAMESPACE is the KFP API line's FAIL, the default here)
 ARGO_CONFIGMAP = "workflow-controller-configmap"
 # Which node phases each Argo retryPolicy retries: (Failed: the main container exited non-zero, or the
 # pod failed with a status message, as a kubelet eviction under node pressure does; Error: the pod was
@@ -427,6 +415,21 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
                         label = what if key == "name" else f"{what} path"
                         conflicts.append(f"{label} {ident} ({first[0]}, {name})")
     return list(dict.fromkeys(conflicts))
+
+
+def task_env_clashes(pod_defaults: list[dict], task_env: Mapping[str, str]) -> list[str]:
+    """The env names ``pod_defaults`` (all selecting one task's pod) set that the task already has (``task_env``:
+    name -> where it comes from, ``ConfigMap ctloop-settings``): KFP's driver gives the task ``configMapKeyRef``/
+    ``secretKeyRef`` entries, which Kubeflow's admission webhook compares with each PodDefault's entry of the same
+    name (kubeflow/kubeflow ``components/admission-webhook/main.go`` ``mergeEnv``, ``reflect.DeepEqual``) and refuses
+    the pod on any difference; a PodDefault's ``value`` never equals them. ``NAME, which ... from SOURCE``."""
+    clashes: list[str] = []
+    for pd in pod_defaults:
+        for item in (pd.get("spec") or {}).get("env") or []:
+            name = item.get("name") if isinstance(item, dict) else None
+            if name in task_env:
+                clashes.append(f"{name}, which ctloop's tasks get from {task_env[name]}")
+    return list(dict.fromkeys(clashes))
 
 
 def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: str) -> str:
@@ -1987,7 +1990,7 @@ class Doctor:
             names = set((obj.data or {}).keys())  # key names only: values are never kept
             for key in keys:
                 (present if key in names else missing).append(f"{secret}.{key}")
-        ca_gap = self._kfp_ca_gap(data or {}, ns, present, unreadable)
+        ca_gap, ca_fix = self._kfp_ca_gap(data or {}, ns, present, unreadable)
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
@@ -2028,6 +2031,11 @@ class Doctor:
                               if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
                     names = sorted(pd_name(pd) for pd in chosen)
                     conflicts = pod_default_conflicts(chosen)
+                    task_env = {env: f"ConfigMap {S.config_map}" for env in S.config_env.values()}
+                    task_env.update({env: f"Secret {secret}" for secret, envs in (
+                        (S.mlflow_secret, S.mlflow_env), (S.storage_secret, S.storage_env),
+                        (S.prometheus_secret, S.prometheus_env)) if secret for env in envs.values()})
+                    clashes = task_env_clashes(chosen, task_env)
                     gap = pipelines_token_gap(chosen, SA_TOKEN_ENV, SA_TOKEN_PATH) if chosen else ""
                     if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
                         refused = (f"PodDefault {invalid[0][0]}'s selector does not convert ({invalid[0][1]}): "
@@ -2044,6 +2052,16 @@ class Doctor:
                         refused_fix = ("keep one PodDefault setting the pipelines token for pods labelled "
                                        f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, or make their "
                                        "volumes, mounts and env identical")
+                    elif clashes:
+                        setters = sorted(pd_name(pd) for pd in chosen if task_env_clashes([pd], task_env))
+                        refused = (f"PodDefault {', '.join(setters)} select{'s' if len(setters) == 1 else ''} "
+                                   f"{label} in {ns} and set{'s' if len(setters) == 1 else ''} env "
+                                   f"{'; '.join(clashes)}: Kubeflow's admission webhook refuses a pod whose env "
+                                   "entry differs from a selecting PodDefault's of the same name (main.go mergeEnv), "
+                                   "so trigger_training cannot start" + self._assumed_profile(ns, acts))
+                        refused_fix = (f"drop those env entries from PodDefault {', '.join(setters)} (ctloop's tasks "
+                                       "get them from its ConfigMap and Secrets), or set them for notebooks in a "
+                                       f"PodDefault that does not select {KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}")
                     if names and not gap:
                         present.append(f"PodDefault {', '.join(names)}")
                     elif names:
@@ -2114,44 +2132,53 @@ class Doctor:
                          f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "
                          f'"{KFP_ACCESS_LABEL[1]}") in {ns} (docs/operations.md, Authentication)')
         if ca_gap:
-            from ctloop.ops.settings import KFP_CA_CONFIGMAP
-
-            key = posixpath.basename(data["KFP_CA_FILE"].strip()) if data else "ca.crt"
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
-                         f"kubectl -n {ns} create configmap {KFP_CA_CONFIGMAP} --from-file={key}=<the CA's certificate> "
-                         "(docs/operations.md, From a KFP task)")
+                         f"{ca_fix} (docs/operations.md, From a KFP task)")
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
 
-    def _kfp_ca_gap(self, data: dict[str, str], ns: str, present: list[str], unreadable: list[str]) -> str:
+    def _kfp_ca_gap(self, data: dict[str, str], ns: str, present: list[str],
+                    unreadable: list[str]) -> tuple[str, str]:
         """What keeps ``trigger_training`` from the CA bundle ``KFP_CA_FILE`` of ``data`` (ctloop-settings) names
         when that is a file of the ConfigMap it mounts (:data:`ctloop.ops.settings.KFP_CA_CONFIGMAP` at
-        ``KFP_CA_MOUNT``, optional: an empty directory without it): the ConfigMap or the key missing; ``""`` when
-        it is there (added to ``present``), or the path is elsewhere (a PodDefault's volume: not seen here)."""
+        ``KFP_CA_MOUNT``, optional: an empty directory without it), and its fix: the ConfigMap or the key missing,
+        a path ending in ``/``; ``("", "")`` when it is there (added to ``present``), or the path is elsewhere (a
+        PodDefault's volume: not seen here)."""
         from kubernetes.client.exceptions import ApiException
 
-        from ctloop.ops.settings import KFP_CA_CONFIGMAP, KFP_CA_MOUNT
+        from ctloop.ops.settings import DEFAULT_SETTINGS, KFP_CA_CONFIGMAP, KFP_CA_MOUNT
 
         path = (data.get("KFP_CA_FILE") or "").strip()
-        folder, key = posixpath.split(posixpath.normpath(path)) if path else ("", "")
+        normal = posixpath.normpath(path) if path else ""
+        folder, key = posixpath.split(normal) if path else ("", "")
         if folder != KFP_CA_MOUNT or not key:
-            return ""
+            return "", ""
         try:
             cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, KFP_CA_CONFIGMAP, ns)
         except ApiException as exc:
             if exc.status != 403:
                 raise
             unreadable.append(f"ConfigMap {KFP_CA_CONFIGMAP}")
-            return ""
+            return "", ""
         said = f"KFP_CA_FILE {path} is key {key} of ConfigMap {KFP_CA_CONFIGMAP}"
+        create = f"kubectl -n {ns} create configmap {KFP_CA_CONFIGMAP}"
+        settings_map = DEFAULT_SETTINGS.config_map
         if cm is None:
-            return f"{said}, which is not in {ns}: trigger_training cannot verify an https kfp_host"
+            return (f"{said}, which is not in {ns}: trigger_training cannot verify an https kfp_host",
+                    f"{create} --from-file={key}=<the CA's certificate>")
         keys = sorted({*(cm.data or {}), *(cm.binary_data or {})})
         if key not in keys:
             has = f"it has {', '.join(keys)}" if keys else "it is empty"
+            # it exists (create: AlreadyExists); its keys given again, so that apply drops none of them
+            kept = "".join(f" --from-file={k}=<its {k}>" for k in keys)
             return (f"{said}, but ConfigMap {KFP_CA_CONFIGMAP} has no key {key} ({has}): trigger_training cannot "
-                    "verify an https kfp_host")
+                    "verify an https kfp_host",
+                    f"{create}{kept} --from-file={key}=<the CA's certificate> --dry-run=client -o yaml | "
+                    "kubectl apply -f -")
+        if path.endswith("/"):  # open("ca.crt/") fails: ENOTDIR
+            return (f"KFP_CA_FILE {path} ends in '/': the task cannot open it as a file, so trigger_training cannot "
+                    "verify an https kfp_host", f"set KFP_CA_FILE in {settings_map} to {normal}")
         present.append(f"ConfigMap {KFP_CA_CONFIGMAP}")
-        return ""
+        return "", ""
 
     def _webhook_acts(self, ns: str) -> bool | None:
         """Whether Kubeflow's admission webhook acts on pods of ``ns`` (its namespaceSelector:

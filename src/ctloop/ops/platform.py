@@ -114,6 +114,14 @@ CA_FILE_ENV = "KFP_CA_FILE"
 # API-server proxy api/v1/namespaces/<it>/services/ml-pipeline:http/proxy elsewhere; never the profile
 INSTALL_NAMESPACE = "kubeflow"
 INSTALL_NAMESPACE_ENV = "KFP_INSTALL_NAMESPACE"
+# ... and both in a KFP task (ctloop-settings keys KFP_CA_FILE, KFP_INSTALL_NAMESPACE: ctloop.ops.settings), under
+# ctloop's own names: a profile's PodDefault for notebooks may set KFP_CA_FILE, and Kubeflow's admission webhook
+# refuses a pod whose env differs from a selecting PodDefault's on a name (admission-webhook main.go mergeEnv)
+TASK_CA_FILE_ENV = "CTLOOP_KFP_CA_FILE"
+# kfp 2.17.0 client.py: the IAP client id (Google's ID-token route) and the OAuth app of its user-account flow
+IAP_ENV = "KF_PIPELINES_IAP_OAUTH2_CLIENT_ID"
+IAP_APP_ENV = "KF_PIPELINES_APP_OAUTH2_CLIENT_ID"
+TASK_INSTALL_NAMESPACE_ENV = "CTLOOP_KFP_INSTALL_NAMESPACE"
 PAGE = 100
 # the runs of other descriptions :meth:`Platform.keyed_run` reads before it gives up: KFP answers a
 # description filter with the key's runs alone, so only a proxy that drops ``?filter=`` sends more
@@ -656,14 +664,14 @@ class KfpAuth:
     google_for: str = ""
 
 
-def resolve_ca_file(ca_file: str = "", *, environment: bool = True) -> tuple[str, str]:
-    """``(path, source)`` of the CA bundle to verify KFP's certificate with: ``ca_file`` (``--ca-file``),
-    else ``KFP_CA_FILE``; ``("", "")`` for none (certifi's public CAs, kfp.Client's default). A ConfigError
-    led by the source when the file is no PEM CA bundle, before any request."""
+def resolve_ca_file(ca_file: str = "", *, environment: bool = True, ca_name: str = "--ca-file") -> tuple[str, str]:
+    """``(path, source)`` of the CA bundle to verify KFP's certificate with: ``ca_file`` (``ca_name``: where it came
+    from, ``--ca-file``), else ``KFP_CA_FILE``; ``("", "")`` for none (certifi's public CAs, kfp.Client's default).
+    A ConfigError led by the source when the file is no PEM CA bundle, before any request."""
     import ssl
 
     from_env = os.environ.get(CA_FILE_ENV, "").strip() if environment else ""
-    for value, name in ((ca_file, "--ca-file"), (from_env, CA_FILE_ENV)):
+    for value, name in ((ca_file, ca_name), (from_env, CA_FILE_ENV)):
         if not value:
             continue
         path = str(Path(value).expanduser())
@@ -710,15 +718,17 @@ def sa_token_path() -> str:
 
 
 def install_namespace() -> str:
-    """The namespace KFP is installed in (:data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`), where
-    ``kfp.Client`` finds it without a host; a ConfigError (one line) when it is no namespace's name."""
+    """The namespace KFP is installed in (:data:`INSTALL_NAMESPACE_ENV`, else :data:`TASK_INSTALL_NAMESPACE_ENV`,
+    a task's from ctloop-settings, else :data:`INSTALL_NAMESPACE`), where ``kfp.Client`` finds it without a host; a
+    ConfigError (one line) when it is no namespace's name."""
     from ctloop.config import k8s_namespace
 
-    value = os.environ.get(INSTALL_NAMESPACE_ENV, "")
+    name = next((n for n in (INSTALL_NAMESPACE_ENV, TASK_INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
+    value = os.environ.get(name, "") if name else ""
     if not value:
         return INSTALL_NAMESPACE
     if problem := k8s_namespace(value):
-        raise ConfigError(f"{INSTALL_NAMESPACE_ENV} {one_line(value)[:80]!r}: {problem} (the namespace KFP is "
+        raise ConfigError(f"{name} {one_line(value)[:80]!r}: {problem} (the namespace KFP is "
                           f"installed in; unset: {INSTALL_NAMESPACE})")
     return value
 
@@ -731,7 +741,10 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> Kfp
     when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
     ``chosen`` (what ctloop chose) stays."""
     target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
-    if not token:
+    if not token and route == "iap":  # get_service_account_credentials: None for user OAuth credentials only
+        source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
+                  f"credentials; IAP needs a service account, or {IAP_APP_ENV}/SECRET")
+    elif not token:
         source = f"no token: kfp found no Google credentials for {target}"
     elif route == "iap":
         source = f"the Google ID token kfp got for {target}"
@@ -739,6 +752,16 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> Kfp
         source = "the Google access token kfp got from the Application Default Credentials"
     return replace(chosen, source=source, token=token or "", token_file="", named=False, google=route,
                    google_for=target)
+
+
+def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
+    """The line for google-auth failing on kfp's Google route (kfp 2.17.0 ``auth.get_service_account_credentials``
+    calls ``google.auth.default()`` uncaught: ``DefaultCredentialsError`` without Application Default Credentials;
+    a ``RefreshError`` when they cannot be refreshed)."""
+    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    return (f"kfp could not get a Google ID token for {target}: {one_line(str(exc))[:200]} — fix: point "
+            "GOOGLE_APPLICATION_CREDENTIALS at a service account's key (or run where one is the default), or give "
+            f"{IAP_APP_ENV} and {IAP_APP_ENV.replace('_ID', '_SECRET')}; or unset {IAP_ENV} and give --token")
 
 
 def _sent_token(auth: KfpAuth) -> str:
@@ -1124,9 +1147,10 @@ def explain_status(
             again = "; then run the command again: what it did before stays done" if accepted else ""
             return f"KFP at {url} rejected {_sent_token(auth)}: HTTP 401{said}{before} — fix: {why}; {_renew(auth)}{again}"
         if auth.google:  # kfp's Google route came first and found no credentials: the pod's token was not sent
-            return (f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent: kfp found no Google "
-                    f"credentials for {auth.google_for} — fix: {_renew(auth)}, or send KFP a bearer token: --token-file "
-                    "PATH (or KFP_TOKEN_FILE), --token TOKEN (or KFP_TOKEN)")
+            why = auth.source.removeprefix("no token: ")  # _google_auth: why kfp got none
+            return (f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent: {why} — fix: "
+                    f"{_renew(auth)}, or send KFP a bearer token: --token-file PATH (or KFP_TOKEN_FILE), --token TOKEN "
+                    "(or KFP_TOKEN)")
         token_path = sa_token_path()
         if (namespace := pod_namespace()) and not Path(token_path).is_file():
             return (
@@ -1204,7 +1228,7 @@ def explain_status(
     if status >= 500:
         return (
             f"the KFP API at {url} is failing: HTTP {status}{said} — fix: check the API server "
-            f"(kubectl -n {_shown_install_namespace()} get pods -l app=ml-pipeline) and retry"
+            f"(kubectl -n {shown_install_namespace()} get pods -l app=ml-pipeline) and retry"
             + (
                 "; if it is healthy, this may be ingress-nginx's rate limit (limit-rps answers 503 unless "
                 "limit-req-status-code is 429): retry in a minute, or raise the limit for this client"
@@ -1215,7 +1239,7 @@ def explain_status(
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
 
-def _shown_install_namespace() -> str:
+def shown_install_namespace() -> str:
     """:func:`install_namespace` for a message (a bad value was refused before any request; never raises)."""
     try:
         return install_namespace()
@@ -1378,6 +1402,12 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
     reason = getattr(exc, "reason", None) or exc
     if _is_tls(reason):  # kfp.Client's urllib3 (a host from KF_PIPELINES_ENDPOINT is not probed first)
         return _tls_failed(url, reason, auth or KfpAuth(""))
+    if in_cluster := re.search(r"(?:^|/)ml-pipeline\.([a-z0-9-]+)\.svc\.cluster\.local:8888/?$", url):
+        # kfp's in-cluster route (kfp 2.17.0 client.py _IN_CLUSTER_DNS_NAME of Client(namespace=)): KFP elsewhere?
+        return (f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: KFP is looked for in namespace "
+                f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
+                f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings), or give --host "
+                "(kfp_host) the KFP URL")
     return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
@@ -1634,8 +1664,13 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             # kfp's order (client.py): existing_token (named only), client_id, an inverse-proxy host, credentials
             url = normalise_host(host or "") if client_id is None else (host or "")
             route = "" if named else "iap" if client_id else "inverse-proxy" if self._is_inverse_proxy_host(url) else ""
+            from google.auth.exceptions import GoogleAuthError
+
             with kfp_prints_dropped() as printed:
-                config = super()._load_config(host, client_id, *args, **kwargs)
+                try:
+                    config = super()._load_config(host, client_id, *args, **kwargs)
+                except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
+                    raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             if route:
@@ -1954,14 +1989,15 @@ def subdomain_example(name: str) -> str:
 
 def kfp_inputs(
     host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
-    kubeconfig: str = "", context: str = "",
+    kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file",
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
     (:func:`resolve_auth`); a ConfigError (one line, exit 2) for the first that cannot be used. Without
     ``environment`` the arguments alone are checked (``ctloop doctor``: the environment's are a failed check);
     ``KF_PIPELINES_ENDPOINT`` still counts as a host. ``kubeconfig``/``context``: the kubeconfig that finds KFP
-    without a host (``ctloop doctor --kubeconfig/--context``), also in a pod."""
+    without a host (``ctloop doctor --kubeconfig/--context``), also in a pod. ``ca_name``: where ``ca_file`` came
+    from, for messages."""
     env_host = os.environ.get(HOST_ENV, "")
     if environment:
         install_namespace()  # KFP_INSTALL_NAMESPACE: one line before anything is sent
@@ -1972,11 +2008,12 @@ def kfp_inputs(
         check_host_env(env_host)
     auth = resolve_auth(host, token, token_file, environment=environment)
     no_host_given = not host and not env_host
-    # KFP_CA_FILE (ctloop-settings, a profile's PodDefault) in a pod without a host: kfp talks plain HTTP to the
-    # ml-pipeline service, so the file is not even read (a missing one stopped the monitoring trigger)
-    env_ca_unused = (environment and no_host_given and not ca_file and bool(os.environ.get(CA_FILE_ENV, "").strip())
-                     and not (kubeconfig or context) and kfp_in_cluster())
-    ca_path, ca_source = resolve_ca_file(ca_file, environment=environment and not env_ca_unused)
+    # KFP_CA_FILE (a profile's PodDefault) in a pod without a host: kfp talks plain HTTP to the ml-pipeline
+    # service, so the file is not even read (a missing one stopped the monitoring trigger); nor to an http:// host
+    plain = normalise_host(host or env_host).startswith("http://")
+    env_ca_unused = (environment and not ca_file and bool(os.environ.get(CA_FILE_ENV, "").strip())
+                     and (plain or (no_host_given and not (kubeconfig or context) and kfp_in_cluster())))
+    ca_path, ca_source = resolve_ca_file(ca_file, environment=environment and not env_ca_unused, ca_name=ca_name)
     if (ca_path or auth.source) and no_host_given:
         in_pod = kfp_in_cluster() and not (kubeconfig or context)  # a named kubeconfig goes before kfp's pod route
         if not in_pod and not _kubeconfig_exists(kubeconfig):  # nowhere to find KFP: dropping the token would not help
@@ -1986,6 +2023,16 @@ def kfp_inputs(
         if auth.source and not in_pod:
             raise ConfigError(refuse_token_via_kubeconfig(auth.source))
     return replace(auth, ca_file=ca_path, ca_source=ca_source) if ca_path else auth
+
+
+def task_platform(host: str = "", *, timeout: float = DEFAULT_TIMEOUT) -> Platform:
+    """The :class:`Platform` a KFP task builds (``trigger_training``, ``ctloop.ops.settings.KFP_API_STEPS``):
+    ``host`` (its ``kfp_host``; empty: in-cluster) verified, when it is https, with :data:`TASK_CA_FILE_ENV` (the
+    ctloop-settings key ``KFP_CA_FILE``) as its CA bundle, which wins over a ``KFP_CA_FILE`` a PodDefault set;
+    where KFP is installed: :func:`install_namespace`."""
+    ca_file = os.environ.get(TASK_CA_FILE_ENV, "").strip()
+    https = normalise_host(host or os.environ.get(HOST_ENV, "")).startswith("https://")
+    return Platform(host=host, ca_file=ca_file if https else "", ca_name=TASK_CA_FILE_ENV, timeout=timeout)
 
 
 class Platform:
@@ -2005,6 +2052,7 @@ class Platform:
         kubeconfig: Without a host, the kubeconfig whose API server's proxy reaches KFP (else kfp.Client's:
             the in-cluster service in a pod, else ``KUBECONFIG`` as read when kubernetes was imported).
         context: That kubeconfig's context (default: its current one).
+        ca_name: Where ``ca_file`` came from, for messages (default ``--ca-file``).
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -2024,6 +2072,7 @@ class Platform:
         warn: Callable[[str], Any] | None = None,
         kubeconfig: str = "",
         context: str = "",
+        ca_name: str = "--ca-file",
     ):
         self.host = host
         self.namespace = namespace
@@ -2039,7 +2088,8 @@ class Platform:
             return
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
-        self.auth = kfp_inputs(host, token, token_file, ca_file, kubeconfig=kubeconfig, context=context)
+        self.auth = kfp_inputs(host, token, token_file, ca_file, kubeconfig=kubeconfig, context=context,
+                               ca_name=ca_name)
         if not host and not _discoverable(kubeconfig):
             raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
@@ -2271,26 +2321,32 @@ class Platform:
             if not namespace or "HTTP 400" not in str(exc) or "Failed to create" not in str(exc):
                 raise
             audiences = _jwt_audiences(self.auth)
-            if audiences and KFP_TOKEN_AUDIENCE not in audiences and not _behind_ingress(self.host):
+            google = bool(self.auth.google)  # a Google token: no Kubernetes token's audience or recipe applies
+            if audiences and KFP_TOKEN_AUDIENCE not in audiences and not _behind_ingress(self.host) and not google:
                 # the same 400 for a token KFP cannot authenticate (IsAuthorized's Unauthenticated): reached
                 # without Istio's kubeflow-userid header, KFP reviews the token for its own audience, and with
                 # MULTIUSER_SHARED_READ every get and list before passed without an identity (2.17.0
                 # resource/resource_manager.go IsAuthorized)
                 recipe = f"{TOKEN_RECIPE} --audience {KFP_TOKEN_AUDIENCE}".replace("<profile>", namespace)
                 raise PlatformError(
-                    f"{exc}: KFP's upload answers so when it cannot authenticate the caller too, and the token from "
-                    f"{self.auth.source} is for the audience {', '.join(audiences)}, while KFP, reached without the Kubeflow "
+                    f"{exc}: KFP's upload answers so when it cannot authenticate the caller too, and "
+                    f"{_sent_token(self.auth)} is for the audience {', '.join(audiences)}, while KFP, reached without the Kubeflow "
                     f"ingress, reviews tokens for {KFP_TOKEN_AUDIENCE!r} (reads pass without that under "
                     f"MULTIUSER_SHARED_READ) — fix: create one for it: {recipe} (what the PodDefault "
                     "access-ml-pipeline projects), or give --host the Kubeflow ingress URL (…/pipeline), which "
                     "identifies you itself"
                 ) from exc
-            who = f"the identity of {self.auth.source}" if self.auth.source else "this identity"
+            if google and not self.auth.token:
+                who = f"a caller without a token ({self.auth.source.removeprefix('no token: ')})"
+            else:
+                who = f"the identity of {_sent_token(self.auth).removeprefix('the token from ')}" if self.auth.source \
+                    else "this identity"
+            how = ("use Google credentials of a contributor of profile " + namespace + " (" + _renew(self.auth) + ")"
+                   if google else f"use a token of a contributor of profile {namespace}, e.g. "
+                   f"KFP_TOKEN=\"$(kubectl -n {namespace} create token default-editor)\"")
             raise PlatformError(
                 f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
-                f"{namespace!r} — fix: use a token of a contributor of "
-                f"profile {namespace}, e.g. KFP_TOKEN=\"$(kubectl -n {namespace} create token default-editor)\", "
-                "or set kfp.namespace (--namespace) to your own profile"
+                f"{namespace!r} — fix: {how}, or set kfp.namespace (--namespace) to your own profile"
             ) from exc
 
     def ensure_pipeline(
@@ -3248,6 +3304,10 @@ __all__ = [
     "kfp_inputs",
     "kfp_in_cluster",
     "install_namespace",
+    "shown_install_namespace",
+    "task_platform",
+    "TASK_CA_FILE_ENV",
+    "TASK_INSTALL_NAMESPACE_ENV",
     "INSTALL_NAMESPACE",
     "INSTALL_NAMESPACE_ENV",
     "UploadResult",
