@@ -84,8 +84,8 @@ def test_iap_with_user_credentials_says_why_no_id_token(kfp_env, monkeypatch):
     line = str(info.value)
     assert {c.headers.get("authorization") for c in double.calls} == {None}
     assert ("kfp got no ID token for the IAP client id cid.apps.googleusercontent.com: the Application Default "
-            "Credentials are user credentials; IAP needs a service account, or KF_PIPELINES_APP_OAUTH2_CLIENT_ID/"
-            "SECRET") in line, line
+            "Credentials are user credentials; IAP needs a service account, or KF_PIPELINES_APP_OAUTH2_CLIENT_ID and "
+            "KF_PIPELINES_APP_OAUTH2_CLIENT_SECRET (interactive: a browser)") in line, line
     assert "found no Google credentials" not in line, line
 
 

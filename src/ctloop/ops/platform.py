@@ -718,12 +718,13 @@ def sa_token_path() -> str:
 
 
 def install_namespace() -> str:
-    """The namespace KFP is installed in (:data:`INSTALL_NAMESPACE_ENV`, else :data:`TASK_INSTALL_NAMESPACE_ENV`,
-    a task's from ctloop-settings, else :data:`INSTALL_NAMESPACE`), where ``kfp.Client`` finds it without a host; a
-    ConfigError (one line) when it is no namespace's name."""
+    """The namespace KFP is installed in (:data:`TASK_INSTALL_NAMESPACE_ENV`, a task's from ctloop-settings, which
+    wins over a ``KFP_INSTALL_NAMESPACE`` a PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``
+    (:func:`task_platform`), else :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`), where
+    ``kfp.Client`` finds it without a host; a ConfigError (one line) when it is no namespace's name."""
     from ctloop.config import k8s_namespace
 
-    name = next((n for n in (INSTALL_NAMESPACE_ENV, TASK_INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
+    name = next((n for n in (TASK_INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
     value = os.environ.get(name, "") if name else ""
     if not value:
         return INSTALL_NAMESPACE
@@ -743,7 +744,7 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> Kfp
     target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
     if not token and route == "iap":  # get_service_account_credentials: None for user OAuth credentials only
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
-                  f"credentials; IAP needs a service account, or {IAP_APP_ENV}/SECRET")
+                  f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
     elif not token:
         source = f"no token: kfp found no Google credentials for {target}"
     elif route == "iap":
@@ -760,8 +761,25 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
     a ``RefreshError`` when they cannot be refreshed)."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
     return (f"kfp could not get a Google ID token for {target}: {one_line(str(exc))[:200]} — fix: point "
-            "GOOGLE_APPLICATION_CREDENTIALS at a service account's key (or run where one is the default), or give "
-            f"{IAP_APP_ENV} and {IAP_APP_ENV.replace('_ID', '_SECRET')}; or unset {IAP_ENV} and give --token")
+            "GOOGLE_APPLICATION_CREDENTIALS at a service account's key (or run where one is the default)"
+            f"{_oauth_app_fix(', or give ')}; or unset {IAP_ENV} and give --token")
+
+
+def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
+    """The line for google-auth's ``TransportError`` on kfp's Google route: the token endpoint or the metadata
+    server did not answer (a reset, a timeout), which a retry may cure; the credentials are not the problem."""
+    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    return (f"could not reach Google's token endpoint or metadata server for {target}: "
+            f"{one_line(str(exc))[:200]}; retry")
+
+
+def _oauth_app_fix(lead: str) -> str:
+    """``lead`` + giving :data:`IAP_APP_ENV` and its secret, outside a pod only: kfp 2.17.0
+    ``auth.get_refresh_token_from_client_id`` then runs an interactive OAuth flow (a loopback server on
+    localhost:9901 waiting for a browser), which hangs a task pod (:func:`kfp_in_cluster`)."""
+    if kfp_in_cluster():
+        return ""
+    return f"{lead}{IAP_APP_ENV} and {IAP_APP_ENV.replace('_ID', '_SECRET')} (interactive: a browser)"
 
 
 def _sent_token(auth: KfpAuth) -> str:
@@ -1664,11 +1682,13 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             # kfp's order (client.py): existing_token (named only), client_id, an inverse-proxy host, credentials
             url = normalise_host(host or "") if client_id is None else (host or "")
             route = "" if named else "iap" if client_id else "inverse-proxy" if self._is_inverse_proxy_host(url) else ""
-            from google.auth.exceptions import GoogleAuthError
+            from google.auth.exceptions import GoogleAuthError, TransportError
 
             with kfp_prints_dropped() as printed:
                 try:
                     config = super()._load_config(host, client_id, *args, **kwargs)
+                except TransportError as exc:  # the token endpoint or metadata server did not answer: transient
+                    raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
                     raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
