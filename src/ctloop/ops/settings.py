@@ -9,8 +9,9 @@ secrets at all):
   Prometheus or Pushgateway behind an auth proxy), ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (the CA bundle
   of an MLflow server whose certificate a private CA signed, read by the MLflow client itself),
   ``KFP_CA_FILE`` and ``KFP_INSTALL_NAMESPACE`` → ``CTLOOP_KFP_CA_FILE``/``CTLOOP_KFP_INSTALL_NAMESPACE``
-  (the steps that call the KFP API: :data:`KFP_API_STEPS`, which also mount the optional ConfigMap
-  ``ctloop-kfp-ca`` at ``/etc/ctloop/kfp-ca``);
+  (in every task, like every key; only the steps that call the KFP API, :data:`KFP_API_STEPS`, read them, and
+  only they get the pipelines-token label and mount the optional ConfigMap ``ctloop-kfp-ca`` at
+  ``/etc/ctloop/kfp-ca``);
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
 * Secret ``ctloop-prometheus`` keys ``token``/``username``/``password`` →
@@ -65,7 +66,7 @@ def _config_env() -> dict[str, str]:
         "PUSHGATEWAY_TOKEN_FILE": "PUSHGATEWAY_TOKEN_FILE",
         "PUSHGATEWAY_CA_FILE": "PUSHGATEWAY_CA_FILE",
         "MLFLOW_TRACKING_SERVER_CERT_PATH": "MLFLOW_TRACKING_SERVER_CERT_PATH",
-        # the steps that call the KFP API (KFP_API_STEPS): the CA bundle of an https KFP host (a file in the pod,
+        # every task gets them, the steps that call the KFP API (KFP_API_STEPS) read them: the CA bundle of an https KFP host (a file in the pod,
         # e.g. in the ConfigMap KFP_CA_CONFIGMAP mounted at KFP_CA_MOUNT), and where KFP is installed when the
         # step finds it without a host (the ml-pipeline service of that namespace): ctloop.ops.platform.task_platform
         # reads both. Under ctloop's own names: a profile's PodDefault for notebooks may set KFP_CA_FILE, and
