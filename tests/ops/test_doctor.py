@@ -1450,3 +1450,49 @@ def test_a_poddefault_setting_an_env_var_a_task_has_refuses_the_pod_and_fails(cl
         "sets env GOOGLE_APPLICATION_CREDENTIALS, which ctloop's tasks get from ConfigMap ctloop-settings"), line
     assert "KFP_CA_FILE" not in line.partition(" — fix: ")[0] and "mergeEnv" in line, line
     assert line.count("\n") == 0
+
+
+def _trigger_training_env() -> list[dict]:
+    """The env entries trigger_training's container gets, from the compiled monitoring pipeline as KFP's driver
+    builds them (kubeflow/pipelines backend/src/v2/driver/k8s.go, master 7b70c7b95f: ``EnvVar{Name,
+    ValueFrom: {ConfigMapKeyRef|SecretKeyRef: {Name, Key, Optional}}}``, Optional only when given) after the
+    container's literal ``env``."""
+    docs = list(yaml.safe_load_all((REPO / "tests" / "golden" / "pipelines" / "monitoring.yaml").read_text()))
+    env = [dict(e) for e in docs[0]["deploymentSpec"]["executors"]["exec-trigger-training"]["container"]["env"]]
+    k8s = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-trigger-training"]
+    for field, ref, name_key, key_key in (("configMapAsEnv", "configMapKeyRef", "configMapName", "configMapKey"),
+                                          ("secretAsEnv", "secretKeyRef", "secretName", "secretKey")):
+        for source in k8s.get(field) or []:
+            for pair in source["keyToEnv"]:
+                selector = {"name": source[name_key], "key": pair[key_key]}
+                if "optional" in source:
+                    selector["optional"] = source["optional"]
+                env.append({"name": pair["envVar"], "valueFrom": {ref: selector}})
+    return env
+
+
+def test_a_poddefault_env_entry_equal_to_the_tasks_is_no_clash(cluster, capsys):
+    """mergeEnv (kubeflow/kubeflow ``components/admission-webhook/main.go``) refuses a pod only when a PodDefault's
+    entry of a name differs from the container's (``reflect.DeepEqual(found, v)``): one equal to what KFP's driver
+    gives the task is merged. Doctor FAILed any name both set; it also missed the task's literal
+    ``OMP_NUM_THREADS``/``CTLOOP_COMPILED_VERSION`` (second round-59 review)."""
+    cluster.kfp.multi_user = True
+    kubeflow_profiles(cluster.kube)
+    env = _trigger_training_env()
+    assert {"OMP_NUM_THREADS", "CTLOOP_COMPILED_VERSION", "MLFLOW_TRACKING_URI"} <= {e["name"] for e in env}
+    pd = _token_pod_default("access-ml-pipeline")
+    pd["spec"]["env"].extend(env)
+    cluster.kube.add(pd)
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow"), lines["settings"]
+    # another value of a literal, another key of a ConfigMap entry: refused
+    pd = _token_pod_default("access-ml-pipeline")
+    pd["spec"]["env"].append({"name": "OMP_NUM_THREADS", "value": "4"})
+    pd["spec"]["env"].append({"name": "MLFLOW_TRACKING_URI", "valueFrom": {"configMapKeyRef": {
+        "name": "ctloop-settings", "key": "mlflow_uri", "optional": True}}})
+    cluster.kube.add(pd)
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert code == 1 and line.startswith("FAIL settings: in kubeflow: PodDefault access-ml-pipeline"), line
+    assert "OMP_NUM_THREADS, which ctloop's tasks set to '1'" in line, line
+    assert "MLFLOW_TRACKING_URI, which ctloop's tasks get from ConfigMap ctloop-settings" in line, line

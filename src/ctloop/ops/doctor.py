@@ -417,18 +417,24 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
     return list(dict.fromkeys(conflicts))
 
 
-def task_env_clashes(pod_defaults: list[dict], task_env: Mapping[str, str]) -> list[str]:
-    """The env names ``pod_defaults`` (all selecting one task's pod) set that the task already has (``task_env``:
-    name -> where it comes from, ``ConfigMap ctloop-settings``): KFP's driver gives the task ``configMapKeyRef``/
-    ``secretKeyRef`` entries, which Kubeflow's admission webhook compares with each PodDefault's entry of the same
-    name (kubeflow/kubeflow ``components/admission-webhook/main.go`` ``mergeEnv``, ``reflect.DeepEqual``) and refuses
-    the pod on any difference; a PodDefault's ``value`` never equals them. ``NAME, which ... from SOURCE``."""
+def task_env_clashes(pod_defaults: list[dict], task_env: Mapping[str, tuple[str, dict]]) -> list[str]:
+    """The env entries ``pod_defaults`` (all selecting one task's pod) set otherwise than the task has them
+    (``task_env``: name -> (where it comes from, the entry KFP's driver writes into the pod),
+    ``ctloop.ops.settings.task_env_entries``): Kubeflow's admission webhook compares each PodDefault's entry with
+    the container's of the same name (kubeflow/kubeflow ``components/admission-webhook/main.go`` ``mergeEnv``,
+    ``reflect.DeepEqual``, compared here as :func:`pod_default_conflicts` compares) and refuses the pod on any
+    difference; an equal one is merged. ``NAME, which ... from SOURCE`` (``set to 'V'`` for a literal)."""
     clashes: list[str] = []
     for pd in pod_defaults:
         for item in (pd.get("spec") or {}).get("env") or []:
             name = item.get("name") if isinstance(item, dict) else None
-            if name in task_env:
-                clashes.append(f"{name}, which ctloop's tasks get from {task_env[name]}")
+            if name not in task_env:
+                continue
+            source, entry = task_env[name]
+            if _go_value(item, "EnvVar") == _go_value(entry, "EnvVar"):
+                continue
+            where = f"set to {entry['value']!r}" if "value" in entry else f"get from {source}"
+            clashes.append(f"{name}, which ctloop's tasks {where}")
     return list(dict.fromkeys(clashes))
 
 
@@ -1959,7 +1965,7 @@ class Doctor:
 
         from ctloop.ops.platform import MIN_BACKEND, SA_TOKEN_ENV, SA_TOKEN_PATH
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
-        from ctloop.ops.settings import KFP_ACCESS_LABEL
+        from ctloop.ops.settings import KFP_ACCESS_LABEL, task_env_entries
 
         ns, _ = self._runner()
         core = self._api("CoreV1Api")
@@ -2031,10 +2037,7 @@ class Doctor:
                               if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
                     names = sorted(pd_name(pd) for pd in chosen)
                     conflicts = pod_default_conflicts(chosen)
-                    task_env = {env: f"ConfigMap {S.config_map}" for env in S.config_env.values()}
-                    task_env.update({env: f"Secret {secret}" for secret, envs in (
-                        (S.mlflow_secret, S.mlflow_env), (S.storage_secret, S.storage_env),
-                        (S.prometheus_secret, S.prometheus_env)) if secret for env in envs.values()})
+                    task_env = task_env_entries("trigger_training", S)
                     clashes = task_env_clashes(chosen, task_env)
                     gap = pipelines_token_gap(chosen, SA_TOKEN_ENV, SA_TOKEN_PATH) if chosen else ""
                     if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
@@ -2060,7 +2063,8 @@ class Doctor:
                                    "entry differs from a selecting PodDefault's of the same name (main.go mergeEnv), "
                                    "so trigger_training cannot start" + self._assumed_profile(ns, acts))
                         refused_fix = (f"drop those env entries from PodDefault {', '.join(setters)} (ctloop's tasks "
-                                       "get them from its ConfigMap and Secrets), or set them for notebooks in a "
+                                       "have them: its ConfigMap, Secrets and compiled pipeline), or make them equal, "
+                                       "or set them for notebooks in a "
                                        f"PodDefault that does not select {KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}")
                     if names and not gap:
                         present.append(f"PodDefault {', '.join(names)}")

@@ -284,6 +284,34 @@ def task_env_names(settings: PlatformSettings | None = None) -> TaskEnv:
     return TaskEnv(names)
 
 
+def task_env_entries(step: str, settings: PlatformSettings | None = None,
+                     platform: Any = None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The env entries of ``step``'s container that :func:`apply_step_settings` gives it, each as KFP's driver
+    writes it into the pod (kubeflow/pipelines ``backend/src/v2/driver/k8s.go``: ``{name, valueFrom:
+    {configMapKeyRef|secretKeyRef: {name, key, optional}}}``, ``optional`` as compiled) or as compiled
+    (``{name, value}``: ``CTLOOP_COMPILED_VERSION``, ``OMP_NUM_THREADS`` of the step's CPU), with where it comes
+    from for a message: name -> (``ConfigMap ctloop-settings`` / ``the compiled pipeline``, entry)."""
+    from ctloop._version import __version__
+    from ctloop.image import COMPILED_VERSION_ENV
+
+    s = settings or DEFAULT_SETTINGS
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    literal = {COMPILED_VERSION_ENV: __version__}
+    res = step_resources(step, platform)
+    if cpu := res.get("cpu_limit") or res.get("cpu_request"):
+        literal[OMP_THREADS_ENV] = str(omp_threads(cpu))
+    for name, value in literal.items():
+        out[name] = ("the compiled pipeline", {"name": name, "value": value})
+    for kind, ref, source, env in (("ConfigMap", "configMapKeyRef", s.config_map, s.config_env),
+                                   ("Secret", "secretKeyRef", s.mlflow_secret, s.mlflow_env),
+                                   ("Secret", "secretKeyRef", s.storage_secret, s.storage_env),
+                                   ("Secret", "secretKeyRef", s.prometheus_secret, s.prometheus_env)):
+        for key, name in (env.items() if source else ()):
+            out[name] = (f"{kind} {source}", {"name": name, "valueFrom": {ref: {
+                "name": source, "key": key, "optional": s.optional}}})
+    return out
+
+
 # Component tasks left without CTLOOP_COMPILED_VERSION: the exit handler record_run_outcome. It
 # runs however the run ended, also when its tasks stopped on an image of another ctloop version;
 # with the variable it would stop the same way and the failed run would be in no audit trail.
@@ -477,6 +505,7 @@ __all__ = [
     "PlatformSettings",
     "DEFAULT_SETTINGS",
     "apply_platform_settings",
+    "task_env_entries",
     "task_env_names",
     "TaskEnv",
     "KFP_POD_ENV",
