@@ -372,14 +372,17 @@ def test_a_gzip_encoded_azure_blob_over_32_mib_is_read_whole(stores, clean_env, 
     chunks (over max_single_get_size, 32 MiB: azure/storage/blob/_shared/base_client.py, 12.31.1)
     came back cut short without an error (Azure/azure-sdk-for-python#23714): 1,226,987 of
     1,600,000 rows. ctloop downloads the stored bytes and gunzips them itself."""
+    import base64
     import gzip
 
     az = stores["az"]
     container = create_bucket(az)
     monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", az.env["AZURE_STORAGE_CONNECTION_STRING"])
-    rows = 1_600_000
-    noise = os.urandom(20 * rows).hex()
-    raw = b"a,b\n" + "".join(f"{noise[40 * i:40 * i + 40]},{i}\n" for i in range(rows)).encode()
+    # few wide rows: the size (over one chunk) is the point, not the row count; base64 noise packs to
+    # ~3/4 (hex packed to ~1/2), so ~46 MiB of text, not 74 MiB in 1.6 M rows, makes the 33+ MiB
+    rows, width = 60_000, 800
+    noise = base64.b64encode(os.urandom(width * rows * 3 // 4))
+    raw = b"a,b\n" + b"".join(noise[width * i:width * (i + 1)] + b",%d\n" % i for i in range(rows))
     packed = gzip.compress(raw, compresslevel=1)
     assert len(packed) > 33 * 2**20  # more than one chunk
     _put_gzip_encoded(az, container, "big/x.csv", packed)
