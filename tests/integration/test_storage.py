@@ -305,9 +305,13 @@ def test_missing_credentials_are_one_line_and_exit_code_2(kind, setting, tmp_pat
     assert fix[kind] in lines[0]
 
 
-def test_cli_reads_s3_and_azure_inputs(stores, clean_env, monkeypatch):
+def test_cli_reads_s3_and_azure_inputs(stores, clean_env, monkeypatch, capsys):
     """`ctloop drift` reads its two tables through ctloop.storage: s3:// against az://, both
-    uploaded with the clouds' own SDKs."""
+    uploaded with the clouds' own SDKs. In this process (``clean_env`` left it the isolated
+    environment a subprocess got): the real process's exit code and one-line error are the
+    missing-credentials test's above."""
+    from ctloop.cli import main
+
     s3, az = stores["s3"], stores["az"]
     bucket, container = create_bucket(s3), create_bucket(az)
     env = {**clean_env, **s3.env, **az.env}
@@ -316,10 +320,11 @@ def test_cli_reads_s3_and_azure_inputs(stores, clean_env, monkeypatch):
     frame = pd.DataFrame({"income": [float(i % 50) for i in range(200)], "age": [20 + i % 40 for i in range(200)]})
     sdk_put(s3, bucket, "ref.parquet", frame.to_parquet(index=False))
     sdk_put(az, container, "cur.csv", frame.to_csv(index=False).encode())
-    out = _ctloop(["drift", "--reference", f"s3://{bucket}/ref.parquet", "--current", f"az://{container}/cur.csv",
-                   "--no-report"], env)
-    assert out.returncode == 0, out.stderr
-    assert f"reference s3://{bucket}/ref.parquet: 200 rows; current az://{container}/cur.csv: 200 rows" in out.stdout
+    code = main(["drift", "--reference", f"s3://{bucket}/ref.parquet", "--current", f"az://{container}/cur.csv",
+                 "--no-report"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert f"reference s3://{bucket}/ref.parquet: 200 rows; current az://{container}/cur.csv: 200 rows" in out.out
 
 
 def test_azure_access_denied_names_the_role_to_grant(stores, clean_env, monkeypatch):
@@ -372,14 +377,17 @@ def test_a_gzip_encoded_azure_blob_over_32_mib_is_read_whole(stores, clean_env, 
     chunks (over max_single_get_size, 32 MiB: azure/storage/blob/_shared/base_client.py, 12.31.1)
     came back cut short without an error (Azure/azure-sdk-for-python#23714): 1,226,987 of
     1,600,000 rows. ctloop downloads the stored bytes and gunzips them itself."""
+    import base64
     import gzip
 
     az = stores["az"]
     container = create_bucket(az)
     monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", az.env["AZURE_STORAGE_CONNECTION_STRING"])
-    rows = 1_600_000
-    noise = os.urandom(20 * rows).hex()
-    raw = b"a,b\n" + "".join(f"{noise[40 * i:40 * i + 40]},{i}\n" for i in range(rows)).encode()
+    # few wide rows: the size (over one chunk) is the point, not the row count; base64 noise packs to
+    # ~3/4 (hex packed to ~1/2), so ~46 MiB of text, not 74 MiB in 1.6 M rows, makes the 33+ MiB
+    rows, width = 60_000, 800
+    noise = base64.b64encode(os.urandom(width * rows * 3 // 4))
+    raw = b"a,b\n" + b"".join(noise[width * i:width * (i + 1)] + b",%d\n" % i for i in range(rows))
     packed = gzip.compress(raw, compresslevel=1)
     assert len(packed) > 33 * 2**20  # more than one chunk
     _put_gzip_encoded(az, container, "big/x.csv", packed)
