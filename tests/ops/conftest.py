@@ -52,7 +52,10 @@ class PipelinesMemo:
     read no environment; ``spec_bytes`` reads only the file), so:
 
     - ``all_pipelines(platform)`` is keyed by the platform's class and every field's value, in order
-      (``dataclasses.asdict``; ``platform=None`` is kfp's module-level pipelines already);
+      (``dataclasses.asdict``; ``platform=None`` is kfp's module-level pipelines already), and kfp's
+      execution-caching default (the one environment variable kfp 2.17.0 reads to build a pipeline:
+      ``KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT``, read when kfp is imported; ctloop's builders and
+      ``ctloop.ops.settings`` read none);
     - ``spec_bytes(package)`` by the package's bytes;
     - ``_finished(text, image, pvc_mounts)`` by its three arguments (kfp's text, so the platform too).
 
@@ -73,7 +76,12 @@ class PipelinesMemo:
         def remembered(platform=None):
             if platform is None:
                 return original(platform)
-            key = (type(platform).__module__, type(platform).__qualname__, repr(dataclasses.asdict(platform)))
+            from kfp.dsl.pipeline_context import Pipeline
+
+            # the one environment kfp's pipeline building reads: KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT,
+            # read into this class attribute when kfp is imported (kfp 2.17.0 dsl/pipeline_context.py)
+            key = (type(platform).__module__, type(platform).__qualname__, repr(dataclasses.asdict(platform)),
+                   Pipeline.get_execution_caching_default())
             if key not in self.pipelines:
                 self.pipelines[key] = original(platform)
             else:
