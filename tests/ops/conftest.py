@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ops.pipelines_memo import pipelines_memo  # noqa: F401 - the opt-in fixture of tests/ops modules
+
 
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory):

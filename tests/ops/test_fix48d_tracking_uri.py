@@ -19,7 +19,10 @@ from tests.doubles.kfp_cli import (
     spec_file,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,10 @@ from tests.doubles.kfp_api import KfpApiDouble
 from tests.doubles.kfp_cli import emptied
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
 
 

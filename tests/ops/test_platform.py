@@ -26,7 +26,11 @@ from tests.fixtures.servers import SHUTDOWN_POLL_S
 from tests.helpers import REPO
 
 EXAMPLE = REPO / "examples" / "ctloop.yaml"
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    # every apply builds, compiles and measures the spec's pipelines: remembered by all inputs (tests/ops/conftest.py)
+    pytest.mark.usefixtures("pipelines_memo"),
+]
 
 
 IMAGE = "registry.example.com/ml/ctloop:0.1.0"

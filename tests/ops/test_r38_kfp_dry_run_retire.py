@@ -17,7 +17,10 @@ from ctloop.ops.spec import load_spec, parse_spec
 from tests.doubles.kfp_cli import kfp_for_cli
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 EXAMPLE = REPO / "examples" / "ctloop.yaml"
 
 

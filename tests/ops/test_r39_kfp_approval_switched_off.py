@@ -26,7 +26,10 @@ from ctloop import approval
 from ctloop.cli import main
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 
 MODEL = "credit-approval-off"
 

@@ -19,7 +19,10 @@ from ctloop.cli import main
 from tests.doubles.kfp_api import KfpApiDouble, _now
 from tests.doubles.kfp_cli import kfp_for_cli
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 
 
 class KeyedFilters(KfpApiDouble):

@@ -23,7 +23,10 @@ from ctloop.cli import main
 from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 
 
 @pytest.mark.parametrize("command, flag, value", [

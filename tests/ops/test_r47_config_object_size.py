@@ -23,7 +23,10 @@ from tests.doubles.kfp_api import KfpApiDouble
 from tests.helpers import REPO
 
 EXAMPLE = REPO / "examples" / "ctloop.yaml"
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 
 
 @pytest.fixture

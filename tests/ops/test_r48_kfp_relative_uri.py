@@ -24,7 +24,10 @@ from ctloop.pipelines import all_pipelines
 from tests.doubles.kfp_cli import kfp_for_cli, one_error_line, schedule_argv
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 DATA = ["--param", "data.target=default", "--param", "data.time_column=application_date"]
 
 

@@ -15,7 +15,10 @@ import pytest
 from ctloop.cli import main
 from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 CRON = ["--cron", "0 0 3 * * *"]
 
 

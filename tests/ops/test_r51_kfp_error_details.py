@@ -33,7 +33,10 @@ from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "pipelines" / "continuous-training.yaml"
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 STATUS = "type.googleapis.com/google.rpc.Status"
 
 

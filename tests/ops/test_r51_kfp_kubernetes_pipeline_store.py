@@ -22,7 +22,10 @@ from ctloop.ops.platform import subdomain_example
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.doubles.kfp_cli import IMAGE, TRIGGER_PARAMS, emptied, one_error_line
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops/conftest.py)
+]
 
 
 class Compiled(Exception):

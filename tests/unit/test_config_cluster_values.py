@@ -9,12 +9,10 @@ values: ``IsValidLabelValue`` in ``staging/src/k8s.io/apimachinery/pkg/util/vali
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from ctloop import config as C
+from ctloop.cli import main
 from ctloop.errors import ConfigError
 from tests.helpers import REPO
 
@@ -114,22 +112,24 @@ def test_repetitions_that_never_finish_are_refused(section, data, message):
     assert message in _problem(section, data)
 
 
-def test_apply_dry_run_refuses_them_before_anything(tmp_path):
+def test_apply_dry_run_refuses_them_before_anything(tmp_path, capsys):
     """The whole spec path: `ctloop apply --dry-run` on the example with a misspelt hyperparameter and
-    a toleration Kubernetes refuses: exit 2, each problem on its own line, nothing contacted."""
+    a toleration Kubernetes refuses: exit 2, each problem on its own line, nothing contacted. In
+    process (``ctloop.cli.main``, what ``python -m ctloop`` runs); the exit status and stderr of a real
+    ``ctloop apply`` refusing its file: tests/unit/test_bad_inputs.py."""
     text = (REPO / "examples" / "ctloop.yaml").read_text()
     text = text.replace("{max_iter: 300, learning_rate: 0.05}", "{max_itr: 300}")
     text = text.replace("  # tolerations: [{key: ml, operator: Exists, effect: NoSchedule}]",
                         "  tolerations: [{key: ml, operator: Maybe}]")
     spec = tmp_path / "ctloop.yaml"
     spec.write_text(text)
-    done = subprocess.run([sys.executable, "-m", "ctloop", "apply", "-f", str(spec), "--dry-run"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stdout + done.stderr
+    code = main(["apply", "-f", str(spec), "--dry-run"])
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
     assert "models[0].training.hyperparameters.max_itr: not a parameter of HistGradientBoostingClassifier; " \
-           "did you mean 'max_iter'?" in done.stderr
-    assert "platform.tolerations[0].operator: must be one of 'Equal', 'Exists', got 'Maybe'" in done.stderr
-    assert "cannot reach KFP" not in done.stderr
+           "did you mean 'max_iter'?" in err
+    assert "platform.tolerations[0].operator: must be one of 'Equal', 'Exists', got 'Maybe'" in err
+    assert "cannot reach KFP" not in err
 
 
 @pytest.mark.parametrize("section,data,message", [

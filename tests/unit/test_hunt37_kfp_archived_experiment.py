@@ -24,8 +24,12 @@ from ctloop.ops.platform import Platform
 from ctloop.ops.spec import parse_spec
 from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
 from tests.helpers import REPO
+from tests.ops.pipelines_memo import pipelines_memo  # noqa: F401 - used through pytestmark
 
-pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:This client only works:FutureWarning"),
+    pytest.mark.usefixtures("pipelines_memo"),  # pipelines built, measured, finished once per input (tests/ops)
+]
 
 
 @pytest.fixture
