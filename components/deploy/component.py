@@ -35,8 +35,8 @@ def deploy_canary(
     this step in that run (an Argo retry, KFP "Retry run") fails at once without deploying over the
     change: a new run deploys it. A new revision not ready within ``timeout_seconds`` and rolled back is not transient:
     the run is recorded on the version (``ctloop.rollout.not_ready``) and Argo's automatic retry of
-    this step in that run (``KFP_RETRY_INDEX`` > 0) fails at once, writing nothing, instead of
-    waiting as long again; the run retried as a whole (KFP "Retry run") deploys again, except where
+    this step in that run (``KFP_RETRY_INDEX`` > 0) fails at once, writing nothing but a rollback
+    record an earlier attempt failed to write, and the alias it removes, instead of waiting as long again; the run retried as a whole (KFP "Retry run") deploys again, except where
     the step has no retry index (no retry policy: a retry by hand cannot be told from Argo's), where a
     new run deploys it (docs/operations.md "Retries on a stock KFP install"). A Standard (RawDeployment) service is
     refused. The continuous-training run that registered the version deploys it only while the champion its gate

@@ -134,6 +134,9 @@ TAG_ROLLOUT_NOT_READY = "ctloop.rollout.not_ready"
 # rollout while it waited (``serving.release.deploy``: a hand patch of canaryTrafficPercent, another run's
 # model): Argo's automatic retry of the step in that run refuses instead of writing over that change
 TAG_ROLLOUT_HELD = "ctloop.rollout.held"
+# the version a rollback of the version put traffic back on (``serving.release``: written with its status),
+# for a retry that writes the rollback's lost audit record to name it (not the champion then)
+TAG_ROLLOUT_ROLLBACK_TO = "ctloop.rollout.rollback_to"
 # the serving validation's verdict on the version (``validate_serving``: :meth:`MlflowRegistry.record_serving_validation`),
 # :data:`SERVING_INVALID` or :data:`SERVING_VALID`; ``.reason`` and ``.pipeline_run`` beside it. A version whose export
 # failed it is never ``challenger`` (:func:`_never_challenger`) until a validation of it passes
@@ -3186,6 +3189,7 @@ __all__ = [
     "TRUNCATED",
     "tag_value",
     "TAG_ROLLOUT_NOT_READY",
+    "TAG_ROLLOUT_ROLLBACK_TO",
     "TAG_ROLLOUT_HELD",
     "TAG_GATE_CHAMPION",
     "ModelVersion",

@@ -44,6 +44,7 @@ from ctloop.registry import (
     TAG_GATE_CHAMPION,
     TAG_ROLLOUT_HELD,
     TAG_ROLLOUT_NOT_READY,
+    TAG_ROLLOUT_ROLLBACK_TO,
     TAG_ROLLOUT_STATUS,
     TAG_VALUE_MAX,
     TRUNCATED,
@@ -225,9 +226,10 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     ``rollout.timeout_seconds`` (:class:`RevisionNotReady`) and rolled back is not transient: the
     pipeline run is recorded on the version (:data:`TAG_ROLLOUT_NOT_READY`, with its rollback), and
     Argo's automatic retry of the step in that run (:func:`argo_retry_index` > 0, or unknown; KFP 2.17 retries
-    it on any failure where Argo's retryPolicy allows) refuses at once, writing nothing, instead of
-    deploying it again to wait as long again. The run retried as a whole once the cause is fixed
-    (KFP "Retry run", ``argo retry``) deploys again. A first deployment's timeout is not recorded:
+    it on any failure where Argo's retryPolicy allows) refuses at once, writing nothing but a rollback
+    record an earlier attempt failed to write, and the alias it removes, instead of deploying it again
+    to wait as long again. The run retried as a whole once the cause is fixed (KFP "Retry run",
+    ``argo retry``) deploys again. A first deployment's timeout is not recorded:
     the spec keeps the model, and a retry waits on the same revision again."""
     from ctloop.storage import kserve_storage_uri
 
@@ -255,14 +257,6 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                            f"would overwrite the model the spec names now; {'nothing else' if wrote else 'nothing'} "
                            "written (ctloop rollout status)")
     attempt = argo_retry_index()
-    if (run_id and attempt != 0 and tags.get(TAG_ROLLOUT_STATUS) == ROLLBACK_REFUSED
-            and tags.get("ctloop.rollout.pipeline_run") == run_id
-            and champion is not None and champion.version != str(version)):
-        # this run's deploy failed and its rollback met bad input (_rollback_refused): the spec may
-        # still give this version its share. Argo's retry of the step completes that rollback (its
-        # input fixed meanwhile, or refused again as before) instead of refusing with the share left
-        _complete_refused_rollback(registry, isvcs, model_name=model_name, version=str(version),
-                                   champion=str(champion.version), cfg=cfg, uri=uri, run_id=run_id, tags=tags)
     if run_id and tags.get(TAG_ROLLOUT_HELD) == run_id:
         # this run's deploy stopped on a change made outside the rollout while it waited (a hand
         # patch of canaryTrafficPercent, another run's model) and left it to whoever made it: a retry
@@ -270,7 +264,10 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # the retry index says: 0 is KFP's "Retry run" or a controller's templateDefaults retrying the
         # step's DAG (its Retry node starts at 0 again), unset a step without its own retry strategy;
         # neither is told from Argo's automatic retry (was: 0 deployed again, and unset advised
-        # "retry this run", refused again forever). A new run (the rollout pipeline) deploys it
+        # "retry this run", refused again forever). A new run (the rollout pipeline) deploys it.
+        # Before the refused-rollback branch: MlflowRegistry.set_tags writes key by key, so a 503 may
+        # leave this tag written and the status still rollback_refused (was: the retry completed the
+        # rollback over the change)
         raise rollout.ChangedOutside(
             f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it before and "
             f"stopped because the InferenceService was changed outside the rollout while it waited "
@@ -279,6 +276,17 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
             "Argo's automatic retry cannot be told from a retry by hand; nothing written (whoever changed it "
             f"decides: ctloop rollout status; to deploy it again, deploy v{version} with the rollout pipeline: "
             "a new run)")
+    if (run_id and tags.get(TAG_ROLLOUT_STATUS) == ROLLBACK_REFUSED
+            and tags.get("ctloop.rollout.pipeline_run") == run_id
+            and champion is not None and champion.version != str(version)
+            and (attempt != 0 or isvcs.get(name) is None)):
+        # this run's deploy failed and its rollback met bad input (_rollback_refused): the spec may
+        # still give this version its share. Argo's retry of the step completes that rollback (its
+        # input fixed meanwhile, or refused again as before) instead of refusing with the share left.
+        # On 0 too when the service is gone: deploying would create it again serving this version at
+        # 100 % (was: it did); the completion holds it (_rollback_met_change) and every attempt refuses
+        _complete_refused_rollback(registry, isvcs, model_name=model_name, version=str(version),
+                                   champion=str(champion.version), cfg=cfg, uri=uri, run_id=run_id, tags=tags)
     if run_id and attempt == 0 and tags.get(TAG_ROLLOUT_NOT_READY) == run_id:
         # a run retried as a whole (KFP "Retry run", argo retry: the step's Retry node recreated, 0 again)
         # deploys again, its cause may be fixed: the record is cleared first, so that an automatic retry
@@ -415,37 +423,57 @@ def _record_missing_rollback(registry: Any, *, model_name: str, version: str, ru
     tags — the reason, held or not — with alias ``challenger`` taken off the version again
     (``challenger_alias``); never for a deploy held in the run (:data:`TAG_ROLLOUT_HELD`: its rollback
     met a change made outside, its record is the ``deploy_held`` one). The target (``to_version``) is
-    the champion now, not read from the rollback: it is the one the rollback served only because the
-    champion did not change between the attempts — a continuous-training run's deploy refuses at its
-    start when it did (:func:`_refuse_champion_changed`, its gate's champion); a rollout pipeline's
-    (no gate champion) is not checked, and a promotion between the attempts would be named instead. Returns what to add to the refusal's
-    line ("" when the record is there, or a registry that cannot say) and whether anything was written
+    the one the rollback put traffic back on, :data:`TAG_ROLLOUT_ROLLBACK_TO` (written with its status;
+    was: the champion now, and a promotion between the attempts of a rollout pipeline's run was named
+    instead); the champion now for tags written before that tag was. Returns what to add to the
+    refusal's line ("" when the record is there, or a registry that cannot say) and whether anything was written
     (the record, or the alias taken off: it goes first)."""
     if (not callable(getattr(registry, "run_events", None)) or champion is None
             or tags.get(TAG_ROLLOUT_HELD) == run_id):  # held (_rollback_met_change): its record is deploy_held
         return "", False
     held = tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
     reason = tags.get("ctloop.rollout.reason", "")
-    alias = ""
+    alias, removed = "", False
+    action = "held" if held else "rolled_back"
     try:
-        if _rollback_recorded(registry, model_name, version, run_id, action="held" if held else "rolled_back",
-                              reason=reason):
+        if _rollback_recorded(registry, model_name, version, run_id, action=action, reason=reason):
             return "", False
-        try:
-            alias = registry.drop_challenger(model_name, version, rolled_back_before=True)
-        except RegistryError as exc:
-            alias = f"error: {exc}"
+        alias, removed = _drop_alias(registry, model_name, version, True)
         registry.record_event(model_name, version, {
-            "event": "rollback", "reason": reason, "to_version": str(champion.version),
-            "pipeline_run": run_id, "challenger_alias": alias, "action": "held" if held else "rolled_back",
+            "event": "rollback", "reason": reason,
+            "to_version": tags.get(TAG_ROLLOUT_ROLLBACK_TO) or str(champion.version),
+            "pipeline_run": run_id, "challenger_alias": alias, "action": action,
             "recorded_by": "a retry of the step: the attempt that rolled back failed to write this record",
             **_where(cfg)})
     except CtloopError as exc:
+        # MlflowRegistry.record_event raises after create_run when tagging ctloop.last_event fails: the record
+        # is looked for again before saying it is missing (was: "could not be written ... nothing written")
+        try:
+            recorded = _rollback_recorded(registry, model_name, version, run_id, action=action, reason=reason)
+        except CtloopError:
+            recorded = False
+        if recorded:
+            return (f"; the rollback's audit record, which that attempt failed to write, written now, but "
+                    f"{one_line(str(exc))}" + (f"; alias challenger: {alias}" if alias else ""), True)
         # the alias goes before the record: removed, it was written all the same (was: "nothing written")
         return (f"; the rollback's audit record, which that attempt failed to write, could not be written "
-                f"({one_line(str(exc))})" + (f"; alias challenger: {alias}" if alias else ""),
-                alias.startswith("removed"))
+                f"({one_line(str(exc))})" + (f"; alias challenger: {alias}" if alias else ""), removed)
     return "; the rollback's audit record, which that attempt failed to write, written now", True
+
+
+def _drop_alias(registry: Any, model_name: str, version: str, before: bool,
+                errors: list[RegistryError] | None = None) -> tuple[str, bool]:
+    """Alias ``challenger`` taken off ``version`` (``MlflowRegistry.drop_challenger``, ``before``: its
+    ``rolled_back_before``): what happened, as the audit records' ``challenger_alias`` says it ("error: ..."
+    when it failed, the error appended to ``errors``), and whether the alias was removed — also when
+    pointing it at a newer version failed after ("alias 'challenger' removed from v2, but ...")."""
+    try:
+        text = registry.drop_challenger(model_name, version, rolled_back_before=before)
+    except RegistryError as exc:
+        if errors is not None:
+            errors.append(exc)
+        return f"error: {exc}", "removed from" in str(exc)
+    return str(text), str(text).startswith("removed")
 
 
 def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str, *, action: str,
@@ -477,23 +505,29 @@ def _deploy_held(registry: Any, *, model_name: str, version: str, run_id: str, c
     record (``last_decision``: "deploy held"); what failed of the two is added to the line. A failed
     deploy whose rollback met the change (:func:`_rollback_met_change`: ``failed``, the tags of its held
     rollback) is also tagged with them and loses alias ``challenger`` (the record's ``challenger_alias``),
-    as :func:`_record_rollback` does for a held rollback: the version failed all the same."""
+    as :func:`_record_rollback` does for a held rollback: the version failed all the same — only once
+    those tags are written (the status keeps a register from pointing the alias back)."""
     held = ""
+    tagged = True
     written = {**({TAG_ROLLOUT_HELD: run_id} if run_id else {}), **(failed or {})}
     if written:
         try:
             registry.set_tags(model_name, version, written)
         except CtloopError as untagged:  # only then may a retry of the step write over the change
+            tagged = False
             held = f"; tagging it failed ({one_line(str(untagged))})" + (
                 ": a retry of this step may write over that change" if run_id else "")
     alias: dict[str, str] = {}
-    if failed is not None:
-        try:
-            alias = {"challenger_alias": registry.drop_challenger(model_name, version,
-                                                                  rolled_back_before=rolled_back_before)}
-        except RegistryError as exc:
-            alias = {"challenger_alias": f"error: {exc}"}
-            held += f"; alias challenger: error: {one_line(str(exc))}"
+    if failed is not None and not tagged:
+        # the status tag keeps a concurrent register from pointing challenger back (_never_challenger reads
+        # it): without it the alias stays, as the other rollbacks remove it only once tagged (was: removed)
+        alias = {"challenger_alias": "not removed: tagging failed"}
+        held += "; alias challenger: not removed: tagging failed"
+    elif failed is not None:
+        text, _ = _drop_alias(registry, model_name, version, rolled_back_before)
+        alias = {"challenger_alias": text}
+        if text.startswith("error: "):
+            held += f"; alias challenger: {one_line(text)}"
     try:
         # a decision (last_decision: "deploy held"), so ctloop rollout status shows it (was: none
         # written, status showed the decision before it). A try of its own: with the held tag written
@@ -529,12 +563,23 @@ def _complete_refused_rollback(registry: Any, isvcs: Any, *, model_name: str, ve
     failed = (f"deploying {model_name} v{version} to {cfg.inference_service} failed in an earlier attempt of this "
               f"run ({run_id}: {reason})")
     not_ready = {TAG_ROLLOUT_NOT_READY: run_id} if tags.get(TAG_ROLLOUT_NOT_READY) == run_id else {}
+    gone = f"InferenceService {cfg.namespace}/{cfg.inference_service} does not exist (deleted since that attempt)"
     try:
-        target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, failed_version=version)
+        if isvcs.get(cfg.inference_service) is None:
+            # deleted between the refused attempt and this retry: as deleted while the rollback waits
+            # (was: the bare "does not exist" on every retry, nothing recorded, and retry 0 created it again)
+            raise rollout.ChangedOutside(gone)
+        try:
+            target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg,
+                                              failed_version=version)
+        except ServingError as exc:
+            if isinstance(exc, rollout.ChangedOutside) or isvcs.get(cfg.inference_service) is not None:
+                raise
+            raise rollout.ChangedOutside(f"{gone}: {exc}") from exc
     except rollout.ChangedOutside as again:
-        # the service deleted, or canaryTrafficPercent patched by hand, while this rollback waited: held as
-        # the deploy's own rollback is (was: the bare "was deleted while waiting", nothing recorded, the
-        # status left rollback_refused, and the next retry failed on "does not exist")
+        # the service deleted, or canaryTrafficPercent patched by hand, before or while this rollback waited:
+        # held as the deploy's own rollback is (was: the bare "was deleted while waiting", nothing recorded,
+        # the status left rollback_refused, and the next retry failed on "does not exist")
         line = (f"{failed}; its rollback to v{champion} was refused then, and this retry's rollback stopped: "
                 f"{again}; left as it is, neither rolled back further nor deployed again (whoever changed it "
                 "decides: ctloop rollout status)")
@@ -595,12 +640,11 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
             if not tagged:  # an earlier attempt's tags, its record missing: only the record (and the alias) again
                 registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
                                                         "ctloop.rollout.reason": reason,
+                                                        TAG_ROLLOUT_ROLLBACK_TO: str(champion),
                                                         "ctloop.rollout.pipeline_run": run_id})
-            try:  # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
-                # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
-                alias = registry.drop_challenger(model_name, version, rolled_back_before=before in ROLLBACK_TRIED)
-            except RegistryError as exc:
-                alias = f"error: {exc}"
+            # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
+            # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
+            alias, _ = _drop_alias(registry, model_name, version, before in ROLLBACK_TRIED)
             registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
                                                         "to_version": champion, "refused": problem,
                                                         "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
@@ -1312,13 +1356,13 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
         before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
         registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status,
                                                        "ctloop.rollout.reason": reason,
+                                                       TAG_ROLLOUT_ROLLBACK_TO: str(target),
                                                        "ctloop.rollout.pipeline_run": run_id, **(tags or {})})
-        try:
-            # a refusal before counts (it removed the alias, or a register took it off the refused version)
-            alias = {"challenger_alias": registry.drop_challenger(model_name, failed_version,
-                                                                  rolled_back_before=before in ROLLBACK_TRIED)}
-        except RegistryError as exc:
-            dropped, alias = exc, {"challenger_alias": f"error: {exc}"}
+        # a refusal before counts (it removed the alias, or a register took it off the refused version)
+        errors: list[RegistryError] = []
+        alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version, before in ROLLBACK_TRIED,
+                                                 errors)[0]}
+        dropped = errors[0] if errors else None
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
                                                                  **alias, **state.to_dict(), **where})

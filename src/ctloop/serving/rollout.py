@@ -531,7 +531,7 @@ def _await_starting(isvcs: InferenceServices, name: str, current: dict[str, Any]
     except ServingTimeoutError as exc:
         raise ServingTimeoutError(
             f"InferenceService {isvcs.namespace}/{name}: its revision {created} (v{have_version or '?'}, "
-            f"{have_uri}) is still starting, neither ready nor failed, after {timeout_s:.0f} s; v{version} is "
+            f"{have_uri}) is still starting, neither ready nor failed, after {timeout_s:g} s; v{version} is "
             "not deployed over it: as a first deployment it would take all traffic with nothing compared, "
             "and KServe splits a canary only beside a ready revision; nothing written: deploy again once it "
             "is ready (ctloop rollout status)") from exc
@@ -757,7 +757,7 @@ def _deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: st
             # Service's own (inference_service_status.go), a counter of another object
             current = _newer_revision(isvcs, name, current, timeout_s, have_uri, pinned, deadline) or current
             unread = (f" (which model {_created(current)} serves was not read — HTTP 403 on "
-                      f"revisions.serving.knative.dev — and no newer revision came within the deploy's {timeout_s:.0f} s)")
+                      f"revisions.serving.knative.dev — and no newer revision came within the deploy's {timeout_s:g} s)")
         if not _previous(current):
             raise ServingError(f"InferenceService {isvcs.namespace}/{name} names v{version} with "
                                f"canaryTrafficPercent {pinned}, but no other revision to compare it with{unread}: "
