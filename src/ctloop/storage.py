@@ -4479,8 +4479,11 @@ def memory_said(uri: str, *, read: str | None = None, fix: str = MEMORY_FIX) -> 
     log or scoring input says it so (one implementation)."""
     try:
         yield
-    except MemoryError:
-        raise out_of_memory(uri, read=read, fix=fix) from None
+    except MemoryError as exc:
+        said = out_of_memory(uri, read=read, fix=fix)
+        for note in getattr(exc, "__notes__", ()):  # what an undo could not remove (scoring.score)
+            said.add_note(note)
+        raise said from None
 
 
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
