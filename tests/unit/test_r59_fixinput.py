@@ -47,3 +47,77 @@ def test_a_retry_running_out_of_memory_keeps_the_finished_runs_files(tmp_path, m
     with pytest.raises(DataSourceError, match=OOM):
         scoring.score(scorer, str(tmp_path / "in.parquet"), str(out), run_id="r", batch_rows=20, log_root=str(log))
     assert files() == before
+
+
+BACKTEST = ["--target", "y", "--time-column", "ts", "--window", "60D", "--policy", "never", "--quiet"]
+DAY = pd.Timestamp("2025-01-01")
+
+
+def _daily_csv(path, header: str, cells) -> str:
+    rows = [f"{DAY + pd.Timedelta(days=i):%Y-%m-%d},{i % 2},{cells(i)}" for i in range(200)]
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("cell", [lambda i: "１０００" if i == 7 else str(i),  # full-width digits
+                                  lambda i: f"\xa0{i}",  # a number padded with a no-break space
+                                  lambda i: "١٢" if i == 7 else str(i)])  # Arabic-Indic digits
+def test_text_of_digits_pandas_reads_as_no_number_is_not_called_beyond_the_float_range(tmp_path, capsys, cell):
+    """H2: ``\\d`` and ``\\s`` matched non-ASCII digits and spaces, which pd.to_numeric reads as NaN (pandas'
+    own parser, pandas/_libs/src/parser/tokenizer.c, 2.2: ASCII digits and ' ', '\\t' only), so the check
+    refused them as "beyond float64's range": exit 2 on a file the replay read before (exit 0)."""
+    from tests.helpers import run_main
+
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,x", cell)
+    code, _, err = run_main(["backtest", "--data", source, *BACKTEST, "--output", str(tmp_path / "out")], capsys,
+                            hang_s=120)
+    assert "finite" not in err and code == 0, err[-1000:]
+
+
+def test_codes_the_contract_declares_text_are_not_checked_as_numbers(tmp_path):
+    """H2: '8E308' in a lot column declared ``dtype: string`` is a code, not a number past the range."""
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+    from ctloop.storage import read_table
+
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,lot,x", lambda i: f"{'8E308' if i % 3 else f'{i}E2'},{i}")
+    for dtype in ("string", "category"):
+        cfg = DataConfig(uri=source, target="y", time_column="ts", contract={"columns": {"lot": {"dtype": dtype}}})
+        prepare_core.run(read_table(source), cfg)
+
+
+def test_a_number_beyond_the_float_range_in_a_frame_whose_index_repeats_names_its_row():
+    """M2: the row was the index label's position (get_loc), a slice or a mask for a repeated label:
+    int() raised TypeError (a traceback) for pd.concat([a, b])."""
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+
+    frame = pd.concat([pd.DataFrame({"x": ["1", "2"]}), pd.DataFrame({"x": [None, "1e999"]})])
+    with pytest.raises(DataValidationError, match=r"'1e999' in row 3\)"):
+        check_finite(frame)
+
+
+def test_prepare_data_names_the_row_of_a_number_beyond_the_range_in_a_concatenated_frame(tmp_path):
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,x", lambda i: "1e999" if i == 150 else f"{i}")
+    frame = read_table(source)
+    with pytest.raises(DataValidationError, match=r"breaks rule 'finite' in 1 row\(s\)"):
+        prepare_core.run(pd.concat([frame.iloc[:100], frame.iloc[100:].reset_index(drop=True)]),
+                         DataConfig(uri=source, target="y", time_column="ts"))
+
+
+def test_number_text_that_cannot_be_out_of_range_is_not_parsed(monkeypatch):
+    """M3: every object column of number text went through a regex and pd.to_numeric (1e6 rows, two columns:
+    0.009 s -> 5.87 s). Only text with an exponent or longer than 308 characters can be past float64's range;
+    without such text the column is not parsed (benchmarks/bench_r59_finite_check.py measures it)."""
+    from ctloop import contract
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("pd.to_numeric called")
+
+    monkeypatch.setattr(pd, "to_numeric", parsed)
+    contract.check_finite(pd.DataFrame({"a": [str(i) for i in range(1000)], "b": [f"{i}.5" for i in range(1000)]}))
