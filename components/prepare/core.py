@@ -17,6 +17,7 @@ from ctloop.contract import (
     check_finite,
     check_integer_width,
     check_uniform_types,
+    drop_unnamed_columns,
     missing_column,
     numbers_as_numbers,
     parse_times,
@@ -376,6 +377,7 @@ def prepare(
         raise ConfigError(problem)
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
+    frame = drop_unnamed_columns(frame)  # a CSV's empty or index column without a name, said (as the backtest)
     check_column_names(frame)  # as ctloop backtest refuses them (one implementation)
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:

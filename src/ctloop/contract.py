@@ -295,6 +295,51 @@ def check_column_names(frame: pd.DataFrame) -> None:
     refuse_alike_names(names)
 
 
+def _unnamed_filler(col: pd.Series) -> str | None:
+    """Why a column under a CSV header's empty cell is no data (:func:`drop_unnamed_columns`), or None."""
+    import numpy as np
+    import pandas as pd
+
+    values = col.to_numpy()
+    if col.isna().all() or (col.dtype == object and all(isinstance(v, str) and not v.strip() or pd.isna(v)
+                                                         for v in values)):
+        return "is all empty"
+    if not pd.api.types.is_integer_dtype(col) or not len(col):
+        return None
+    for start in (0, 1):
+        if np.array_equal(values, np.arange(start, start + len(values))):
+            return (f"holds the row positions {start}..{start + len(values) - 1}, an index written by pandas' "
+                    "to_csv")
+    return None
+
+
+def drop_unnamed_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the columns under a CSV header's empty cell (``frame.attrs[CSV_UNNAMED]``, pandas'
+    ``Unnamed: <i>``) that hold no data: all empty (a spreadsheet's trailing empty column, 'ts,y,x,') or the row
+    positions 0..n-1 or 1..n (a plain ``df.to_csv(path)``'s index), each left out with a note (a ``UserWarning``)
+    naming its position and why. One holding other values stays, for :func:`check_column_names` to refuse
+    (review 59 M1: round 59 refused them all; before it the replay trained them as features). prepare_data and
+    ``ctloop backtest`` call it (one implementation)."""
+    import warnings
+
+    from ctloop.storage import CSV_UNNAMED
+
+    blank = frame.attrs.get(CSV_UNNAMED) or {}
+    dropped = []
+    for name, (at, uri) in sorted(blank.items(), key=lambda item: item[1]):
+        if name not in frame.columns or list(frame.columns).count(name) > 1:
+            continue
+        if why := _unnamed_filler(frame[name]):
+            dropped.append(name)
+            warnings.warn(f"{uri}: column {at} of the header has no name and {why}: left out", UserWarning,
+                          stacklevel=3)
+    if not dropped:
+        return frame
+    out = frame.drop(columns=dropped)
+    out.attrs = {**frame.attrs, CSV_UNNAMED: {k: v for k, v in blank.items() if k not in dropped}}
+    return out
+
+
 def refuse_alike_names(names: list[str], *, harm: str = "the model would learn them as separate features",
                        fix: str = "rename or drop one") -> None:
     """Refuse column names alike but for case, surrounding spaces or Unicode form (:func:`_name_key`: 'Age'
@@ -1777,7 +1822,7 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_integer_width", "check_numbers_as_text",
+    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "drop_unnamed_columns", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "alike_names", "alike_words", "refuse_alike_names", "validate", "written", "written_numbers_note",
 ]

@@ -121,3 +121,71 @@ def test_number_text_that_cannot_be_out_of_range_is_not_parsed(monkeypatch):
 
     monkeypatch.setattr(pd, "to_numeric", parsed)
     contract.check_finite(pd.DataFrame({"a": [str(i) for i in range(1000)], "b": [f"{i}.5" for i in range(1000)]}))
+
+
+@pytest.mark.parametrize(
+    "header, cells",
+    [
+        ("ts,y,x,", lambda i: f"{i * 0.5},"),
+        ("ts,y,x,,", lambda i: f"{i * 0.5},,"),
+    ],
+    ids=["trailing", "two-trailing"],
+)
+def test_an_empty_unnamed_column_is_left_out_with_a_note(tmp_path, capsys, recwarn, header, cells):
+    """M1: a spreadsheet's trailing empty column (an Excel export's 'ts,y,x,') was refused by round 59's rule;
+    before it the replay ran (exit 0, "no value in any training row"). Left out, saying so."""
+    from tests.helpers import run_main
+
+    source = _daily_csv(tmp_path / "d.csv", header, cells)
+    code, out, err = run_main(["backtest", "--data", source, *BACKTEST[:-1], "--output", str(tmp_path / "out")],
+                              capsys, hang_s=120)
+    assert code == 0, err[-1000:]
+    notes = [str(w.message) for w in recwarn if "of the header has no name" in str(w.message)]
+    assert notes == [f"{source}: column {at} of the header has no name and is all empty: left out"
+                     for at in range(4, header.count(",") + 2)], notes
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_a_row_index_written_by_to_csv_is_left_out_with_a_note(tmp_path, capsys, recwarn, start):
+    """M1: every plain ``df.to_csv(path)`` file (an unnamed index 0..n-1) was refused; the index is no
+    feature: left out, saying so. 1..n (an index shifted to count from one) too."""
+    from tests.helpers import run_main
+
+    frame = pd.DataFrame({"ts": [f"{DAY + pd.Timedelta(days=i):%Y-%m-%d}" for i in range(200)],
+                          "y": [i % 2 for i in range(200)], "x": [i * 0.5 for i in range(200)]})
+    frame.index += start
+    frame.to_csv(tmp_path / "d.csv")
+    code, _, err = run_main(["backtest", "--data", str(tmp_path / "d.csv"), *BACKTEST[:-1], "--output",
+                             str(tmp_path / "out")], capsys, hang_s=120)
+    assert code == 0, err[-1000:]
+    notes = [str(w.message) for w in recwarn if "of the header has no name" in str(w.message)]
+    assert notes == [f"{tmp_path / 'd.csv'}: column 1 of the header has no name and holds the row positions "
+                     f"{start}..{199 + start}, an index written by pandas' to_csv: left out"], notes
+
+
+def test_prepare_data_leaves_out_an_index_written_by_to_csv_and_an_empty_unnamed_column(tmp_path):
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+    from ctloop.storage import read_table
+
+    frame = pd.DataFrame({"ts": [f"{DAY + pd.Timedelta(days=i):%Y-%m-%d}" for i in range(50)],
+                          "y": [i % 2 for i in range(50)], "x": [i * 0.5 for i in range(50)], "": [None] * 50})
+    frame.to_csv(tmp_path / "d.csv")
+    source = str(tmp_path / "d.csv")
+    with pytest.warns(UserWarning) as said:
+        result = prepare_core.run(read_table(source), DataConfig(uri=source, target="y", time_column="ts"))
+    notes = [str(w.message) for w in said if "of the header has no name" in str(w.message)]
+    assert notes == [f"{source}: column 1 of the header has no name and holds the row positions 0..49, an index "
+                     "written by pandas' to_csv: left out",
+                     f"{source}: column 5 of the header has no name and is all empty: left out"], notes
+    assert [c for c in result.train.columns if str(c).startswith("Unnamed")] == []
+
+
+def test_an_unnamed_column_holding_other_values_is_still_refused(tmp_path):
+    from ctloop.contract import check_column_names, drop_unnamed_columns
+    from ctloop.storage import read_table
+
+    (tmp_path / "d.csv").write_text("ts,,x\n2025-01-01,5,1\n2025-01-02,7,2\n2025-01-03,,3\n", encoding="utf-8")
+    frame = drop_unnamed_columns(read_table(str(tmp_path / "d.csv")))
+    with pytest.raises(DataSourceError, match=r"column 2 of the header has no name \(pandas reads it 'Unnamed: 1'\)"):
+        check_column_names(frame)
