@@ -189,3 +189,42 @@ def test_an_unnamed_column_holding_other_values_is_still_refused(tmp_path):
     frame = drop_unnamed_columns(read_table(str(tmp_path / "d.csv")))
     with pytest.raises(DataSourceError, match=r"column 2 of the header has no name \(pandas reads it 'Unnamed: 1'\)"):
         check_column_names(frame)
+
+
+def _wide_header_labels(path) -> str:
+    """A label file the batches hand to the whole read (``_Broken``: a header longer than the bytes read)."""
+    path.write_text("request_id,label," + "x" * 70_000 + "\nr1,1,a\nr2,0,b\n", encoding="utf-8")
+    return str(path)
+
+
+def test_memory_running_out_while_the_labels_are_committed_is_not_said_as_reading_them(tmp_path, monkeypatch):
+    """M4: the whole read's memory_said wrapped _ingest_whole, whose _commit writes the store (a manifest, the
+    staged file copied; a remote store reads it into memory): a MemoryError there was said "does not fit in
+    this process's memory: it ran out while reading" the label file, which had been read."""
+    import shutil
+
+    from ctloop.labels.store import ingest_labels
+
+    source = _wide_header_labels(tmp_path / "labels.csv")
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(shutil, "copyfile", out_of_memory)
+    with pytest.raises(MemoryError):
+        ingest_labels(source, str(tmp_path / "store"))
+
+
+def test_memory_running_out_while_the_whole_label_file_is_read_is_one_line(tmp_path, monkeypatch):
+    from ctloop import storage
+    from ctloop.labels.store import ingest_labels
+
+    source = _wide_header_labels(tmp_path / "labels.csv")
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(storage, "read_table", out_of_memory)
+    with pytest.raises(DataSourceError, match=rf"labels\.csv {OOM}: it ran out while reading"):
+        ingest_labels(source, str(tmp_path / "store"))
+    assert not (tmp_path / "store").exists()
