@@ -228,3 +228,16 @@ def test_memory_running_out_while_the_whole_label_file_is_read_is_one_line(tmp_p
     with pytest.raises(DataSourceError, match=rf"labels\.csv {OOM}: it ran out while reading"):
         ingest_labels(source, str(tmp_path / "store"))
     assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize("header, at, name", [("a,,Unnamed: 1", 2, "Unnamed: 1.1"), ("a,Unnamed: 2,", 3, "Unnamed: 2.1")])
+def test_an_empty_header_cell_beside_a_column_named_as_pandas_names_it_is_still_no_name(tmp_path, header, at, name):
+    """L2: pandas names the empty cell 'Unnamed: <i>.1' when the header also holds 'Unnamed: <i>' (its
+    parsers' dedup_names, pandas/io/common.py, pandas 2.x): the position check wanted 'Unnamed: <i>', so the empty
+    cell was not recorded and trained as a feature."""
+    from ctloop.contract import check_column_names
+    from ctloop.storage import read_table
+
+    (tmp_path / "t.csv").write_text(f"{header}\n1,7,3\n", encoding="utf-8")
+    with pytest.raises(DataSourceError, match=rf"column {at} of the header has no name \(pandas reads it '{name}'\)"):
+        check_column_names(read_table(str(tmp_path / "t.csv")))
