@@ -241,3 +241,18 @@ def test_an_empty_header_cell_beside_a_column_named_as_pandas_names_it_is_still_
     (tmp_path / "t.csv").write_text(f"{header}\n1,7,3\n", encoding="utf-8")
     with pytest.raises(DataSourceError, match=rf"column {at} of the header has no name \(pandas reads it '{name}'\)"):
         check_column_names(read_table(str(tmp_path / "t.csv")))
+
+
+def test_json_lines_label_files_joined_with_their_byte_order_marks_are_read(tmp_path, capsys):
+    """L4: ``cat a.jsonl b.jsonl`` of two files written with a BOM (Windows' Notepad, PowerShell's Out-File)
+    puts one at the start of a later line: refused 'line 2: Unexpected UTF-8 BOM'; a BOM starts each line's
+    text as it starts the first's."""
+    from tests.helpers import run_main
+
+    bom = "\ufeff"
+    path = tmp_path / "labels.jsonl"
+    path.write_text(f'{bom}{{"request_id": "r1", "label": 1}}\n{bom}{{"request_id": "r2", "label": 0}}\n',
+                    encoding="utf-8")
+    store = tmp_path / "store"
+    code, out, err = run_main(["labels", "ingest", "--labels", str(path), "--store", str(store)], capsys, hang_s=60)
+    assert code == 0 and "appended 2 labels" in out + err, (code, err[-500:])
