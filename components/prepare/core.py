@@ -17,6 +17,7 @@ from ctloop.contract import (
     check_finite,
     check_integer_width,
     check_uniform_types,
+    drop_unnamed_columns,
     missing_column,
     numbers_as_numbers,
     parse_times,
@@ -376,6 +377,7 @@ def prepare(
         raise ConfigError(problem)
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
+    frame = drop_unnamed_columns(frame)  # a CSV's empty or index column without a name, said (as the backtest)
     check_column_names(frame)  # as ctloop backtest refuses them (one implementation)
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
@@ -397,7 +399,8 @@ def prepare(
     data = numbers_as_numbers(data, exclude=(time_column,))
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
-    check_finite(data, exclude=(time_column,))
+    # a column the contract declares text holds codes ('8E308' a lot number), not numbers past the range (H2)
+    check_finite(data, exclude=(time_column, *(c.name for c in contract.columns if c.dtype in ("string", "category"))))
     check_integer_width(data, exclude=(time_column,))  # 10**30 among objects: no Parquet column holds it
     # nested values (a Parquet list or struct column) or mixed types: named here, as train core names them,
     # not "unhashable type" from the duplicate-row check below

@@ -804,6 +804,7 @@ def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, p
         check_column_names,
         check_finite,
         check_integer_width,
+        drop_unnamed_columns,
         missing_column,
         numbers_as_numbers,
         parse_times,
@@ -813,6 +814,7 @@ def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, p
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
+    frame = drop_unnamed_columns(frame)  # a CSV's empty or index column without a name, said (as prepare_data)
     check_column_names(frame)  # as prepare_data refuses them (one implementation)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:

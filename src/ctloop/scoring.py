@@ -1335,32 +1335,35 @@ def score(
     wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
     retried = first is not None or storage.exists(_chunk_file(output, "", run_id, 0))
     attempt = _Attempt(earlier=_earlier_chunks(output, log_root, scorer, scored_at, run_id) if retried else None)
-    try:
-        with storage.memory_said(f"data: {source.uri}", read=f"it in batches of {batch_rows:,} rows",
-                                 fix="lower batch_rows (--batch-rows), or give the step more memory"):
+    # memory_said outside the undo: a MemoryError reaches the handler as itself (the store failing under the
+    # attempt: its own files removed), not as the DataSourceError of an input refused, whose undo removed the
+    # first, finished attempt's files too (review 59 H1)
+    with storage.memory_said(f"data: {source.uri}", read=f"it in batches of {batch_rows:,} rows",
+                             fix="lower batch_rows (--batch-rows), or give the step more memory"):
+        try:
             log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
                                  scored_at, stamp, prefix, started, progress, attempt, text_numbers)
-    except Exception as exc:  # a value past the first chunks, a log or output write failing: no scored row is left
-        # without its logged one (before round 49 only a DataError undid the attempt: an OSError writing chunk k's
-        # log left chunk k's output without its logged rows, a run half done); an interrupt (SIGTERM, Ctrl-C)
-        # leaves the chunks and the run record, which a retry with the same run id replaces
-        # ... the input refused, not the store failing under the attempt (a write, the store unreachable, a
-        # file failing to read part-way: a retry's read error removed a finished run's files, review 49 2A)
-        refused = (isinstance(exc, DataError) and not isinstance(exc, StoreUnavailable | SourceUnreadable)
-                   and not attempt.writing)
-        left = _undo_attempt(output, log_root, scorer, scored_at, run_id, result, attempt, refused=refused)
-        if left:
-            more = f" and {len(left) - 1} more file(s)" if len(left) > 1 else ""
-            exc.add_note(f"could not remove {left[0]}{more} of run {run_id!r}; a retry with run id {run_id!r} "
-                         "replaces them")
-        if isinstance(exc, CsvTypeChanged):
-            needs = "numbers" if exc.column in scorer.numeric else "one type"
-            again = exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there"
-                              + ("" if left else " (nothing of this run is left in the output)"))
-            for note in getattr(exc, "__notes__", ()):  # what could not be removed: said by the CLI too
-                again.add_note(note)
-            raise again from exc
-        raise
+        except Exception as exc:  # a value past the first chunks, a log or output write failing: no scored row
+            # is left without its logged one (before round 49 only a DataError undid the attempt: an OSError
+            # writing chunk k's log left chunk k's output without its logged rows, a run half done); an interrupt (SIGTERM,
+            # Ctrl-C) leaves the chunks and the run record, which a retry with the same run id replaces
+            # ... the input refused, not the store failing under the attempt (a write, the store unreachable,
+            # a file failing to read part-way: a retry's read error removed a finished run's files, 49 2A)
+            refused = (isinstance(exc, DataError) and not isinstance(exc, StoreUnavailable | SourceUnreadable)
+                       and not attempt.writing)
+            left = _undo_attempt(output, log_root, scorer, scored_at, run_id, result, attempt, refused=refused)
+            if left:
+                more = f" and {len(left) - 1} more file(s)" if len(left) > 1 else ""
+                exc.add_note(f"could not remove {left[0]}{more} of run {run_id!r}; a retry with run id {run_id!r} "
+                             "replaces them")
+            if isinstance(exc, CsvTypeChanged):
+                needs = "numbers" if exc.column in scorer.numeric else "one type"
+                again = exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there"
+                                  + ("" if left else " (nothing of this run is left in the output)"))
+                for note in getattr(exc, "__notes__", ()):  # what could not be removed: said by the CLI too
+                    again.add_note(note)
+                raise again from exc
+            raise
     if not result.rows:
         raise DataSourceError(f"data: {source.uri} has no rows to score")
     if retried:  # an earlier attempt in smaller chunks: its later chunks hold rows written again above

@@ -4479,8 +4479,11 @@ def memory_said(uri: str, *, read: str | None = None, fix: str = MEMORY_FIX) -> 
     log or scoring input says it so (one implementation)."""
     try:
         yield
-    except MemoryError:
-        raise out_of_memory(uri, read=read, fix=fix) from None
+    except MemoryError as exc:
+        said = out_of_memory(uri, read=read, fix=fix)
+        for note in getattr(exc, "__notes__", ()):  # what an undo could not remove (scoring.score)
+            said.add_note(note)
+        raise said from None
 
 
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -6419,8 +6422,10 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
             raise repeated_column(uri, name, seen[name], position)
         seen[name] = position
     columns = [str(c) for c in frame.columns]
+    # 'Unnamed: <i>.1' when the header names a column 'Unnamed: <i>' too (pandas' dedup_names: review 59 L2)
     unnamed = {columns[position - 1]: (position, uri) for position, name in enumerate(header, start=1)
-               if not name.strip() and position <= len(columns) and columns[position - 1] == f"Unnamed: {position - 1}"}
+               if not name.strip() and position <= len(columns)
+               and re.fullmatch(rf"Unnamed: {position - 1}(?:\.\d+)?", columns[position - 1])}
     if unnamed:  # recorded, not refused: drift compares such a column, scoring leaves it out; training refuses it
         frame.attrs[CSV_UNNAMED] = unnamed
 

@@ -33,7 +33,7 @@ def test_a_repeated_name_beside_a_field_past_the_csv_module_limit_is_still_refus
         read_table(str(path))
 
 
-def test_a_label_file_with_a_header_field_past_the_csv_module_limit_is_one_line(tmp_path, capsys):
+def test_a_label_file_with_a_header_field_past_the_csv_module_limit_is_ingested(tmp_path, capsys):
     path = tmp_path / "labels.csv"
     path.write_text(f"request_id,label,label.1,{WIDE}\nr1,1,0,x\n", encoding="utf-8")
     store = tmp_path / "store"
@@ -94,7 +94,8 @@ def _daily_csv(path, header: str, cells) -> str:
 @pytest.mark.parametrize(
     "header, cells, said",
     [
-        ("ts,y,x,", lambda i: f"{i * 0.5},{i}", "column 4 of the header has no name (pandas reads it 'Unnamed: 3')"),
+        ("ts,y,x,", lambda i: f"{i * 0.5},{i * 3 + 7}", "column 4 of the header has no name (pandas reads it "
+                                                          "'Unnamed: 3')"),
         (",ts,y,x", None, "column 1 of the header has no name (pandas reads it 'Unnamed: 0': a row index written by "
                           "pandas' to_csv without index=False?)"),
     ],
@@ -105,7 +106,9 @@ def test_a_csv_header_cell_without_a_name_is_refused_naming_its_position(tmp_pat
     as a feature of that made-up name without a word; a Parquet column named '' was refused already
     (``contract.check_column_names``)."""
     if cells is None:  # the index first
-        rows = [f"{i},{DAY + pd.Timedelta(days=i):%Y-%m-%d},{i % 2},{i * 0.5}" for i in range(200)]
+        # an index of other values (a filtered frame's): an index 0..n-1 or an empty column is left out (review
+        # 59 M1: tests/unit/test_r59_fixinput.py)
+        rows = [f"{i * 3 + 7},{DAY + pd.Timedelta(days=i):%Y-%m-%d},{i % 2},{i * 0.5}" for i in range(200)]
         (tmp_path / "d.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
         source = str(tmp_path / "d.csv")
     else:
@@ -122,7 +125,7 @@ def test_prepare_data_refuses_a_csv_header_cell_without_a_name(tmp_path):
     from ctloop.components.prepare import core as prepare_core
     from ctloop.config import DataConfig
 
-    source = _daily_csv(tmp_path / "d.csv", "ts,y,,x", lambda i: f"{i},{i * 0.5}")
+    source = _daily_csv(tmp_path / "d.csv", "ts,y,,x", lambda i: f"{i * 3 + 7},{i * 0.5}")
     with pytest.raises(DataSourceError, match=r"column 3 of the header has no name \(pandas reads it 'Unnamed: 2'\)"):
         prepare_core.run(read_table(source), DataConfig(uri=source, target="y", time_column="ts"))
 
@@ -252,10 +255,13 @@ def test_prepare_data_refuses_a_number_beyond_the_float_range_too(tmp_path):
         prepare_core.run(read_table(source), DataConfig(uri=source, target="y", time_column="ts"))
 
 
-def test_text_holding_a_number_beyond_the_float_range_among_words_stays_text(tmp_path):
+@pytest.mark.parametrize("other", ["abc", "x1", "１０００", "\u00a012", "12\u2003", "١٢"])
+def test_text_holding_a_number_beyond_the_float_range_among_words_stays_text(tmp_path, other):
+    """Words, and digits or spaces pandas' parser reads as no number (full-width, Arabic-Indic, a no-break or
+    em space: review 59 H2, L1 said of them "every other value is a number"), make a text column."""
     from ctloop.contract import check_finite
 
-    check_finite(pd.DataFrame({"code": ["1e999", "abc", "x1"], "n": ["1e5", "2", None]}))
+    check_finite(pd.DataFrame({"code": ["1e999", other, "5"], "n": ["1e5", "2", None]}))
 
 
 def test_a_column_named_twice_is_said_alike_by_every_reader_and_format(tmp_path, capsys):

@@ -408,21 +408,25 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
 
     tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
 
-    def stage_and_commit(known: str | None, codes: bool | None) -> int:
+    def stage(known: str | None, codes: bool | None) -> tuple[int, bool] | None:
+        """The file read and staged (the store is written by _commit alone), or None: read it whole."""
         from ctloop.storage import memory_said
 
-        try:
-            with memory_said(source_uri, fix=MEMORY_FIX):  # read and staged: the store is written by _commit alone
-                staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
-                                               batch_rows, codes=codes)
-        except _Broken:  # a file the batches cannot read as the whole file is read
-            if not is_json_lines(source_uri):
-                with memory_said(source_uri, fix=MEMORY_FIX):
-                    return _ingest_whole(source_uri, store_root, key, label, known, codes)
-            # JSON lines (no whole read): a code after numbers written as strings, read again as codes
-            with memory_said(source_uri, fix=MEMORY_FIX):
-                staged, coded = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
-                                               batch_rows, codes=True)
+        with memory_said(source_uri, fix=MEMORY_FIX):
+            try:
+                return _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                      batch_rows, codes=codes)
+            except _Broken:  # a file the batches cannot read as the whole file is read
+                if not is_json_lines(source_uri):
+                    return None
+                # JSON lines (no whole read): a code after numbers written as strings, read again as codes
+                return _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet",
+                                      batch_rows, codes=True)
+
+    def stage_and_commit(known: str | None, codes: bool | None) -> int:
+        if (read := stage(known, codes)) is None:
+            return _ingest_whole(source_uri, store_root, key, label, known, codes)  # says its own memory running out
+        staged, coded = read
         if not staged:
             return 0
         _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
@@ -468,18 +472,24 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
     cannot read alike (:class:`_Broken`: a CSV header longer than 64 KiB, True/False labels in one
     batch and names in another); the rules are :func:`_check_frame`'s, as for the batches; ``codes``
     as :func:`_store_codes` says."""
-    from ctloop.storage import read_table, table_format
+    from ctloop import storage
+    from ctloop.storage import memory_said, table_format
 
-    try:
-        frame = read_table(source_uri, text_columns=(key,))
-        if table_format(source_uri) == "csv" and key in frame.columns:
-            frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
-        if table_format(source_uri) == "csv" and label in frame.columns and label != key and codes is not False:
-            frame[label] = _codes_as_written(frame[label], _csv_column_as_written(source_uri, label), bool(codes))[0]
-    except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
-        raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
-    tally = _Tally(source_uri, key, label, codes)
-    out = tally.check(frame)
+    # memory running out while the file is read and checked is said as reading it; while the store is written
+    # (_commit: a manifest, the staged file copied or, to an object store, read into memory) it is not (review
+    # 59 M4: it was said "ran out while reading" the file, read already)
+    with memory_said(source_uri, fix=MEMORY_FIX):
+        try:
+            frame = storage.read_table(source_uri, text_columns=(key,))
+            if table_format(source_uri) == "csv" and key in frame.columns:
+                frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
+            if table_format(source_uri) == "csv" and label in frame.columns and label != key and codes is not False:
+                frame[label] = _codes_as_written(frame[label], _csv_column_as_written(source_uri, label),
+                                                 bool(codes))[0]
+        except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
+            raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
+        tally = _Tally(source_uri, key, label, codes)
+        out = tally.check(frame)
     tally.raise_broken()
     if LABEL_TIME in out.columns and (out[LABEL_TIME] != "").all():
         _refuse_conflicts(out, key)
@@ -1050,7 +1060,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         unreadable = f"{source_uri} is not a readable JSON lines file"
         try:
             for number, line in enumerate(_lines(source), start=1):
-                text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+                # a BOM on any line: files written with one joined (cat a.jsonl b.jsonl: review 59 L4)
+                text = line.decode("utf-8-sig").strip()
                 if not text:
                     continue
                 if text[0] != "{":  # a long array is never parsed: told from its first character; another line
