@@ -187,7 +187,7 @@ def test_without_labels_a_multiclass_canary_fails_on_a_shift_of_the_predicted_cl
     assert not ok and "predicted-class distribution shifted" in reason and measured["score_psi"] > 0.2
 
 
-def test_labels_that_are_not_classes_are_said_per_side_and_left_out_of_the_comparison():
+def test_a_label_in_another_case_is_the_class_beside_the_class_as_written():
     rng = np.random.default_rng(9)
     sl, sy = traffic(400, "stable", rng, auc_noise=0.2)
     cl, cy = traffic(400, "canary", rng, auc_noise=0.6)
@@ -196,9 +196,8 @@ def test_labels_that_are_not_classes_are_said_per_side_and_left_out_of_the_compa
     cy = cy.assign(label=["Yes" if i % 4 else names[v] for i, v in enumerate(cy.label)])  # mostly a typo
     ok, reason, measured = quality_check(pd.concat([sl, cl]), pd.concat([sy, cy]), canary_revision="canary",
                                          stable_revision="stable", classes=["no", "yes"])
-    # round 59's review (H1): canary and stable are compared on rows of known classes; most of the canary's
-    # labels unseen: the labels decide nothing (said), the label-free check judges
+    # round 59's review (H2): 'Yes' is 'yes' though the window also writes 'yes' (training refuses the two as
+    # spellings of one class): no unseen label, the worse canary rolled back on its labels
     assert measured["canary_labelled"] == 400 and measured["labels_left_out"] == 0
-    assert measured["unseen_labels"] == measured["canary_unseen_labels"] == 300
-    assert "canary_auc" not in measured and "labels not used: most labels" in reason, reason
-    assert "canary: 300 of its 400 labelled rows are labelled 'Yes', a class the model never saw" in reason
+    assert measured["unseen_labels"] == 0
+    assert measured["canary_auc"] < 0.7 and not ok and "below stable" in reason, reason

@@ -70,3 +70,18 @@ def test_unseen_labels_count_not_toward_min_labelled():
     assert "canary_auc" not in measured, (reason, measured)
     assert ok, reason  # the same model: its score distribution agrees (PSI)
 
+
+
+def test_yes_written_yes_in_a_window_that_also_writes_yes_is_the_class():
+    """Review H2: 'Yes' beside 'yes' was a class the model never saw (40 typos in 2,000 labels fired realized_z;
+    the canary's 40 'Yes' rolled a good canary back); training refuses the two as spellings of one class
+    (components/train/core.py check_labels), so it is that class; single characters ('A'/'a') stay apart."""
+    from ctloop.labels.realized import as_classes
+
+    read = as_classes(np.array(["yes", "Yes", "no", " YES "], dtype=object), ["no", "yes"])
+    assert list(read) == ["yes", "yes", "no", "yes"]
+    assert list(as_classes(np.array(["a", "A", "b"], dtype=object), ["a", "b"])) == ["a", "A", "b"]
+    stable, canary = _side(2000, "stable", 1), _side(300, "canary", 2)
+    canary[1].loc[canary[1].index[canary[1]["label"] == "yes"][:40], "label"] = "Yes"
+    ok, reason, measured = _check(stable, canary)
+    assert ok and measured["unseen_labels"] == 0, reason

@@ -258,3 +258,24 @@ def test_a_reference_that_held_unseen_labels_is_judged_at_its_own_share():
     from ctloop.monitoring import policy
 
     assert policy.per_class("roc_auc_unseen_share")
+
+
+@pytest.mark.parametrize("typos", [40, 100])
+def test_yes_typos_beside_yes_fire_no_realized_rule(typos):
+    """Round 59's review H2 (/tmp/rev59_e.py): 40 of a 2,000-label window's 'yes' written 'Yes' were scored as
+    a class the model never saw (realized 0.9800 vs 0.9902 at the gate: realized_z fired); training refuses the
+    two as one class's spellings, so 'Yes' is 'yes' whether or not the window also writes 'yes'."""
+    names = np.array(["no", "yes"], dtype=object)
+    yg, pg = _binary(2000, 1)
+    gate = {"roc_auc": M.fast_auc(yg == 1, pg),
+            **triggers.gate_reference(names[yg], np.column_stack([1 - pg, pg]), ["no", "yes"])}
+    y, p = _binary(2000, 2)
+    labels = names[y].copy()
+    labels[np.flatnonzero(y == 1)[:typos]] = "Yes"
+    out = _monitored(labels, np.column_stack([1 - p, p]), ["no", "yes"])
+    assert out.record["realized"] == pytest.approx(M.fast_auc(y == 1, p), abs=1e-12)
+    rules = MonitoringConfig.from_dict({"log_root": "x"}).rules.active()
+    window = {"window_end": "2026-01-05T00:00:00+00:00", "rows": 2000, "drift_share": None}
+    verdict = R.decide([], {**out.record, **window}, rules, champion_metric=gate["roc_auc"], metric="roc_auc",
+                       min_labels=100, champion_gate=gate)
+    assert not verdict.fire, verdict
