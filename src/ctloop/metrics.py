@@ -11,8 +11,11 @@ Definitions (scikit-learn's):
   ROC AUC of ``P(classes[1])``; log loss of the clipped probabilities;
 * multiclass: macro precision/recall/F1, macro one-vs-rest ROC AUC, log loss;
 * labels that are not classes of the model (a class that appeared after training, a junk label)
-  count as **errors at their share of the labelled rows** (:func:`at_share`, the one rule of the
-  backtest, monitoring's realized metric, the canary check and the gate): each metric is computed
+  count as **errors at their share of the labelled rows** (:func:`at_share`: the backtest's windows,
+  monitoring's realized metric and each model's own metrics at the gate, ``challenger_metrics`` and
+  ``champion_metrics``; not the gate's paired comparison, which scores both models over the union of
+  their classes and leaves out labels neither model knows, nor the canary check, which compares canary
+  and stable on rows of known classes: such a label costs both sides the same): each metric is computed
   over the rows of known classes, with the model's own classes (a binary model stays binary), and
   ``metric = (1 - s) * metric_over_known + s * UNSEEN_VALUE[metric]`` with ``s`` the share of rows
   whose label the model never saw: 0 for accuracy, precision, recall and F1, chance (0.5) for the

@@ -279,3 +279,25 @@ def test_yes_typos_beside_yes_fire_no_realized_rule(typos):
     verdict = R.decide([], {**out.record, **window}, rules, champion_metric=gate["roc_auc"], metric="roc_auc",
                        min_labels=100, champion_gate=gate)
     assert not verdict.fire, verdict
+
+
+def test_the_gates_comparison_leaves_out_labels_neither_model_knows():
+    """Round 59's review M3 (/tmp/rev59_d.py): one junk label in 2,000 made the comparison a 3-class macro
+    mean over (0, 1, junk), 'challenger 0.7516, champion 0.7516' while challenger_metrics said 0.8773, and
+    moved paired_bootstrap's delta; a label neither model knows is now out of the comparison, and said."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    y = rng.integers(0, 2, n)
+    x = pd.DataFrame({"x": 1.6 * (y - 0.5) + rng.normal(size=n), "z": rng.normal(size=n)})
+    challenger = LogisticRegression().fit(x, y)
+    champion = LogisticRegression().fit(x[["x"]].assign(z=rng.normal(size=n)), y)
+    holdout = x.assign(target=y.astype(object))
+    holdout.loc[7, "target"] = "junk"
+    cfg = GateConfig(thresholds={"roc_auc": 0.5}, bootstrap_rounds=200)
+    decision = eval_core.run(challenger, holdout, cfg, target="target", task="classification", champion=champion)
+    known = np.arange(n) != 7
+    clean = eval_core.run(challenger, holdout[known].assign(target=y[known]), cfg, target="target",
+                          task="classification", champion=champion)
+    assert decision.comparison["delta"] == pytest.approx(clean.comparison["delta"], abs=1e-12)
+    assert "junk)" not in decision.reason and "(0, 1, junk" not in decision.reason, decision.reason
+    assert "1 holdout row labelled 'junk', a class neither model saw, left out of the comparison" in decision.reason
