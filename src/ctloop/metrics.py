@@ -294,8 +294,7 @@ def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | l
         return dict.fromkeys(CLASSIFICATION if names is None else names, float("nan"))
     y_idx, labels = class_positions(y, list(classes))
     if len(labels) > len(classes):  # labels the model never saw: errors at their share (at_share)
-        known = y_idx < len(classes)
-        share = 1.0 - float(known.mean())
+        known, share = unseen_share(y_idx, len(classes))
         own = list(range(len(classes)))
         inner = classification(y_idx[known], proba[known], own, sorted(wanted)) if known.any() else {}
         return {k: at_share(k, inner.get(k, float("nan")), share) for k in CLASSIFICATION if k in wanted}
@@ -323,10 +322,14 @@ def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | l
     return {k: out[k] for k in CLASSIFICATION if k in wanted}
 
 
-def unseen_share(y: Any, classes: list) -> tuple[np.ndarray, float]:
-    """``(known, share)``: which labels of ``y`` are classes of the model (as :func:`class_positions`
-    matches them) and the share of the others, the labels the model never saw (0.0 with no labels)."""
-    known = known_classes(y, list(classes))
+def unseen_share(positions: Any, n_classes: int) -> tuple[np.ndarray, float]:
+    """``(known, share)`` of labels as :func:`class_positions` numbers them against a model of ``n_classes``
+    classes: which are its classes (a position below ``n_classes``) and the share of the others, the labels
+    the model never saw (0.0 with no labels). The one count of :func:`classification`,
+    :func:`ctloop.monitoring.triggers.auc_with_se`, ``class_aucs`` and ``chance_se``."""
+    import numpy as np
+
+    known = np.asarray(positions) < n_classes
     return known, (1.0 - float(known.mean())) if len(known) else 0.0
 
 

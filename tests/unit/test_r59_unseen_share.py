@@ -301,3 +301,18 @@ def test_the_gates_comparison_leaves_out_labels_neither_model_knows():
     assert decision.comparison["delta"] == pytest.approx(clean.comparison["delta"], abs=1e-12)
     assert "junk)" not in decision.reason and "(0, 1, junk" not in decision.reason, decision.reason
     assert "1 holdout row labelled 'junk', a class neither model saw, left out of the comparison" in decision.reason
+
+
+def test_the_known_rows_and_unseen_share_are_counted_in_one_place(monkeypatch):
+    """Round 59's review L6: the count was written four times and metrics.unseen_share never called."""
+    calls = []
+    real = M.unseen_share
+    monkeypatch.setattr(M, "unseen_share", lambda *a: calls.append(1) or real(*a))
+    y = np.array([0, 1, 2, 0, 1, 2, "junk"], dtype=object)
+    p = np.full((7, 3), 1 / 3)
+    M.classification(y, p, [0, 1, 2])
+    triggers.auc_with_se(y, p, [0, 1, 2])
+    triggers.class_aucs(y, p, [0, 1, 2])
+    triggers.chance_se(y, [0, 1, 2])
+    assert len(calls) == 4
+    assert M.unseen_share(np.array([0, 1, 2, 1]), 2)[1] == 0.25 and M.unseen_share(np.array([]), 2)[1] == 0.0
