@@ -5,7 +5,7 @@ Names (lower-case snake): classification ``accuracy, precision, recall, f1, roc_
 regression ``rmse, mae, r2``. Lower is better for ``log_loss, rmse, mae``. The primary metric
 defaults to ``roc_auc`` (classification) and ``rmse`` (regression).
 
-Definitions (scikit-learn's):
+Definitions (scikit-learn's, except for labels the model never saw, which is ctloop's rule below):
 
 * binary: precision/recall/F1 of the positive class ``classes[1]`` at the most probable class;
   ROC AUC of ``P(classes[1])``; log loss of the clipped probabilities;
@@ -20,8 +20,10 @@ Definitions (scikit-learn's):
   ``metric = (1 - s) * metric_over_known + s * UNSEEN_VALUE[metric]`` with ``s`` the share of rows
   whose label the model never saw: 0 for accuracy, precision, recall and F1, chance (0.5) for the
   ROC AUC, the log loss of probability :data:`PROBA_EPS` (for accuracy and log loss this is exactly
-  counting each such row wrong). Until round 59 the unseen labels were one more class of a macro
-  average, a fixed ``1/(k+1)`` share whatever their count: one junk label in 2,000 took a binary
+  counting each such row wrong; for precision, recall, F1 and the ROC AUC it is a rule ctloop chose,
+  not a scikit-learn definition). The log loss of one such row is ``-log(PROBA_EPS)`` = 36.04: one
+  junk label in 2,000 adds 0.018 to a window's log loss. Until round 59 the unseen labels were one
+  more class of a macro average, a fixed ``1/(k+1)`` share whatever their count: one junk label in 2,000 took a binary
   ROC AUC from 0.95 to 0.80. ROC AUC is the macro one-vs-rest AUC over the classes present; it is
   NaN when fewer than two known classes are present (undefined, not 0.5), unless every label is
   unseen (then each metric is its ``UNSEEN_VALUE``);
