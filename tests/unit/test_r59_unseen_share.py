@@ -316,3 +316,12 @@ def test_the_known_rows_and_unseen_share_are_counted_in_one_place(monkeypatch):
     triggers.chance_se(y, [0, 1, 2])
     assert len(calls) == 4
     assert M.unseen_share(np.array([0, 1, 2, 1]), 2)[1] == 0.25 and M.unseen_share(np.array([]), 2)[1] == 0.0
+
+
+def test_missing_labels_are_said_missing():
+    """Round 59's review L9: NaN labels were said "N labels left out of the realized metric: missing"."""
+    y, p = _binary(300, 3)
+    labels = y.astype(object)
+    labels[:4] = np.nan
+    out = _monitored(labels, np.column_stack([1 - p, p]), [0, 1])
+    assert "4 labels are missing" in out.warnings, out.warnings
