@@ -47,6 +47,7 @@ from ctloop.contract import forms_note, repeated_names, text_key
 from ctloop.contract import written as text_form
 from ctloop.errors import ConfigError, EvaluationError, plain
 from ctloop.storage import plain_missing
+from ctloop.unseen import UnseenLabels, unseen_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -896,6 +897,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     # precision/recall/F1 macro averages over three labels, and took its ROC curve)
     own_y, own_labels, own_pred = y_raw, [], pred_c
     champion_own = None
+    compared_rows = np.ones(len(y_raw), dtype=bool)  # the rows of the comparison: all but labels neither model knows
+    neither = UnseenLabels()
     if task == "classification":
         others = list(classes_b) if champion is not None else []
         key = M.class_key(classes, others) if others else M.class_key(classes)
@@ -905,9 +908,16 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         if pred_b is not None:
             champion_own = M.compute(task, y_raw, pred_b, list(classes_b))
         y, labels = _encode(y_raw, union)  # the comparison's: both models over the same labels
-        pred_c = align_classes(pred_c, classes, labels)
+        # a label neither model knows costs both the same: out of the comparison and of its labels (round 59's
+        # review M3: one junk label in 2,000 made a binary comparison a 3-class macro mean); each model's own
+        # metrics above score it as an error at its share
+        compared_rows = y < len(union)
+        if not compared_rows.all():
+            neither = unseen_labels(y_raw, union)
+        y, labels = y[compared_rows], list(labels[:len(union)])
+        pred_c = align_classes(pred_c, classes, labels)[compared_rows]
         if pred_b is not None:
-            pred_b = align_classes(pred_b, classes_b, labels)
+            pred_b = align_classes(pred_b, classes_b, labels)[compared_rows]
     else:
         y = y_raw
     positions = list(range(len(labels)))
@@ -1029,6 +1039,11 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                         + f": challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}; each model's "
                         f"{primary} above is over its own classes)")
         ok &= not worse
+        if neither.rows:
+            names = " or ".join(repr(c) for c in neither.classes[:5]) + (" ..." if len(neither.classes) > 5 else "")
+            reasons.append(f"{neither.rows} holdout row{'s' if neither.rows > 1 else ''} labelled {names}, "
+                           f"{'a class' if len(neither.classes) == 1 else 'classes'} neither model saw, left out of "
+                           "the comparison (it costs both the same)")
         reasons.append(
             f"vs champion: {primary} undefined on this holdout ({len(y)} rows"
             + (f", {len(np.unique(y))} class(es)" if task == "classification" else "")
@@ -1049,7 +1064,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             skipped: dict[str, list[str]] = {}  # why → the slices skipped for it
             for value in sorted(data[cfg.slice_column].dropna().unique(), key=str):
                 # a gap of a nullable column (Int64, Float64) compares as pd.NA: in no slice, as NaN
-                mask = data[cfg.slice_column].eq(value).to_numpy(dtype=bool, na_value=False)
+                mask = data[cfg.slice_column].eq(value).to_numpy(dtype=bool, na_value=False)[compared_rows]
                 n = int(mask.sum())
                 entry: dict[str, Any] = {"slice": f"{cfg.slice_column}={value}", "rows": n}
                 sc = None if n < MIN_SLICE_ROWS else paired_bootstrap(

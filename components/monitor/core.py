@@ -670,9 +670,11 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
             shown = repr(sample)
             if isinstance(sample, str) and not sample.isascii():  # may print like a class: its characters
                 shown += f", written {ascii(sample)}"
-            out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: "
-                                + ("missing" if champion.classes and champion.task == "classification" else
-                                   f"not 0 or 1, and the champion's classes are not recorded (e.g. {shown})"
+            n = int((~usable).sum())
+            out.warnings.append(f"{n} label{'s are' if n > 1 else ' is'} missing"
+                                if champion.classes and champion.task == "classification" else
+                                f"{n} labels left out of the realized metric: "
+                                + (f"not 0 or 1, and the champion's classes are not recorded (e.g. {shown})"
                                    if champion.task == "classification" else f"not numbers (e.g. {shown})"))
         rows = rows[usable]
         out.tags["realized_rows_are"] = how

@@ -5,20 +5,25 @@ Names (lower-case snake): classification ``accuracy, precision, recall, f1, roc_
 regression ``rmse, mae, r2``. Lower is better for ``log_loss, rmse, mae``. The primary metric
 defaults to ``roc_auc`` (classification) and ``rmse`` (regression).
 
-Definitions (scikit-learn's):
+Definitions (scikit-learn's, except for labels the model never saw, which is ctloop's rule below):
 
 * binary: precision/recall/F1 of the positive class ``classes[1]`` at the most probable class;
   ROC AUC of ``P(classes[1])``; log loss of the clipped probabilities;
 * multiclass: macro precision/recall/F1, macro one-vs-rest ROC AUC, log loss;
 * labels that are not classes of the model (a class that appeared after training, a junk label)
-  count as **errors at their share of the labelled rows** (:func:`at_share`, the one rule of the
-  backtest, monitoring's realized metric, the canary check and the gate): each metric is computed
+  count as **errors at their share of the labelled rows** (:func:`at_share`: the backtest's windows,
+  monitoring's realized metric and each model's own metrics at the gate, ``challenger_metrics`` and
+  ``champion_metrics``; not the gate's paired comparison, which scores both models over the union of
+  their classes and leaves out labels neither model knows, nor the canary check, which compares canary
+  and stable on rows of known classes: such a label costs both sides the same): each metric is computed
   over the rows of known classes, with the model's own classes (a binary model stays binary), and
   ``metric = (1 - s) * metric_over_known + s * UNSEEN_VALUE[metric]`` with ``s`` the share of rows
   whose label the model never saw: 0 for accuracy, precision, recall and F1, chance (0.5) for the
   ROC AUC, the log loss of probability :data:`PROBA_EPS` (for accuracy and log loss this is exactly
-  counting each such row wrong). Until round 59 the unseen labels were one more class of a macro
-  average, a fixed ``1/(k+1)`` share whatever their count: one junk label in 2,000 took a binary
+  counting each such row wrong; for precision, recall, F1 and the ROC AUC it is a rule ctloop chose,
+  not a scikit-learn definition). The log loss of one such row is ``-log(PROBA_EPS)`` = 36.04: one
+  junk label in 2,000 adds 0.018 to a window's log loss. Until round 59 the unseen labels were one
+  more class of a macro average, a fixed ``1/(k+1)`` share whatever their count: one junk label in 2,000 took a binary
   ROC AUC from 0.95 to 0.80. ROC AUC is the macro one-vs-rest AUC over the classes present; it is
   NaN when fewer than two known classes are present (undefined, not 0.5), unless every label is
   unseen (then each metric is its ``UNSEEN_VALUE``);
@@ -291,8 +296,7 @@ def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | l
         return dict.fromkeys(CLASSIFICATION if names is None else names, float("nan"))
     y_idx, labels = class_positions(y, list(classes))
     if len(labels) > len(classes):  # labels the model never saw: errors at their share (at_share)
-        known = y_idx < len(classes)
-        share = 1.0 - float(known.mean())
+        known, share = unseen_share(y_idx, len(classes))
         own = list(range(len(classes)))
         inner = classification(y_idx[known], proba[known], own, sorted(wanted)) if known.any() else {}
         return {k: at_share(k, inner.get(k, float("nan")), share) for k in CLASSIFICATION if k in wanted}
@@ -320,10 +324,14 @@ def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | l
     return {k: out[k] for k in CLASSIFICATION if k in wanted}
 
 
-def unseen_share(y: Any, classes: list) -> tuple[np.ndarray, float]:
-    """``(known, share)``: which labels of ``y`` are classes of the model (as :func:`class_positions`
-    matches them) and the share of the others, the labels the model never saw (0.0 with no labels)."""
-    known = known_classes(y, list(classes))
+def unseen_share(positions: Any, n_classes: int) -> tuple[np.ndarray, float]:
+    """``(known, share)`` of labels as :func:`class_positions` numbers them against a model of ``n_classes``
+    classes: which are its classes (a position below ``n_classes``) and the share of the others, the labels
+    the model never saw (0.0 with no labels). The one count of :func:`classification`,
+    :func:`ctloop.monitoring.triggers.auc_with_se`, ``class_aucs`` and ``chance_se``."""
+    import numpy as np
+
+    known = np.asarray(positions) < n_classes
     return known, (1.0 - float(known.mean())) if len(known) else 0.0
 
 

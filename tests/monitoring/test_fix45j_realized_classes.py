@@ -84,5 +84,6 @@ def test_a_class_written_by_any_label_is_written_as_the_gate_counts_it():
     y = np.asarray([True, "true", False, "false"], dtype=object)
     classes = ["False", "True"]
     assert gate._classes_as_written(classes, y, classes) == {}  # True and False write the classes
-    # was: ['True', 'True', 'False', 'False']: 'true' read as the class the label True already writes
-    assert list(as_classes(y, classes)) == [True, "true", False, "false"]
+    # round 59's review H2: 'true' is the class 'True' whether or not another label writes it (training refuses
+    # the two as spellings of one class, and prepare_data refuses True beside 'true': no gate holdout holds both)
+    assert list(as_classes(y, classes)) == [True, "True", False, "False"]

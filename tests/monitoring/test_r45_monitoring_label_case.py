@@ -30,11 +30,11 @@ def test_labels_in_another_case_are_scored_as_the_gate_scores_them():
 def test_the_gates_limits_hold_a_class_written_as_itself_and_single_letters_stay_apart():
     from ctloop.labels.realized import as_classes
 
-    # 'yes' written as itself: 'Yes' is another value (the gate maps a class only when no label writes it)
-    assert list(as_classes(np.asarray(["yes", "Yes", " No "], dtype=object), CLASSES)) == ["yes", "Yes", "no"]
+    # round 59's review H2: 'Yes' is 'yes' though a label writes 'yes' as itself, and two spellings of one class
+    # are both that class (training refuses them as two classes); single letters stay apart
+    assert list(as_classes(np.asarray(["yes", "Yes", " No "], dtype=object), CLASSES)) == ["yes", "yes", "no"]
     assert list(as_classes(np.asarray(["A", "b"], dtype=object), ["a", "b"])) == ["A", "b"]
-    # two spellings of one class: neither is chosen
-    assert list(as_classes(np.asarray(["YES", "Yes"], dtype=object), CLASSES)) == ["YES", "Yes"]
+    assert list(as_classes(np.asarray(["YES", "Yes"], dtype=object), CLASSES)) == ["yes", "yes"]
     assert list(as_classes(np.asarray([0, 1]), [0, 1])) == [0, 1]
 
 

@@ -187,7 +187,7 @@ def test_without_labels_a_multiclass_canary_fails_on_a_shift_of_the_predicted_cl
     assert not ok and "predicted-class distribution shifted" in reason and measured["score_psi"] > 0.2
 
 
-def test_labels_that_are_not_classes_are_scored_as_errors_at_their_share():
+def test_a_label_in_another_case_is_the_class_beside_the_class_as_written():
     rng = np.random.default_rng(9)
     sl, sy = traffic(400, "stable", rng, auc_noise=0.2)
     cl, cy = traffic(400, "canary", rng, auc_noise=0.6)
@@ -196,9 +196,8 @@ def test_labels_that_are_not_classes_are_scored_as_errors_at_their_share():
     cy = cy.assign(label=["Yes" if i % 4 else names[v] for i, v in enumerate(cy.label)])  # mostly a typo
     ok, reason, measured = quality_check(pd.concat([sl, cl]), pd.concat([sy, cy]), canary_revision="canary",
                                          stable_revision="stable", classes=["no", "yes"])
-    # round 59: a label of a class the model never saw is an error at its share of the labelled rows, as the
-    # backtest and monitoring score it (was left out: canary_labelled 100, judged without labels instead)
+    # round 59's review (H2): 'Yes' is 'yes' though the window also writes 'yes' (training refuses the two as
+    # spellings of one class): no unseen label, the worse canary rolled back on its labels
     assert measured["canary_labelled"] == 400 and measured["labels_left_out"] == 0
-    assert measured["unseen_labels"] == 300
-    assert measured["canary_auc"] < 0.6 and not ok and "below stable" in reason
-    assert "300 of the 800 labelled rows are labelled 'Yes', a class the model never saw: scored as errors" in reason
+    assert measured["unseen_labels"] == 0
+    assert measured["canary_auc"] < 0.7 and not ok and "below stable" in reason, reason

@@ -39,12 +39,12 @@ def test_labels_of_a_class_the_model_never_saw_are_said_and_counted():
         stable_revision="stable",
         classes=[0, 1],
     )
-    assert (
-        "30 of the 800 labelled rows are labelled '2', a class the model never saw: scored as errors"
-        in reason
-    ), reason
-    # round 59: scored as errors at their share, as the backtest and monitoring score them (were left out)
+    # round 59's review (H1): said per side, left out of the comparison on known rows (both sides are scored
+    # against the same classes)
+    assert "canary: 20 of its 400 labelled rows are labelled '2', a class the model never saw" in reason, reason
+    assert "stable: 10 of its 400 labelled rows" in reason, reason
     assert measured["unseen_labels"] == 30 and measured["labels_left_out"] == 0
+    assert measured["canary_unseen_labels"] == 20 and measured["stable_unseen_labels"] == 10
     assert ok and measured["canary_labelled"] == 400 and measured["stable_labelled"] == 400
 
 

@@ -231,16 +231,17 @@ def _traffic(n, revision, seed, junk=0):
     return logs, pd.DataFrame({"request_id": ids, "label": labels, "label_time": "1"}), y, p
 
 
-def test_the_canary_check_scores_a_label_the_model_never_saw_at_its_share():
+def test_the_canary_check_compares_the_known_rows_and_says_a_label_the_model_never_saw():
+    """Round 59 scored it at its share of the labelled rows; canary and stable are scored against the same
+    classes, so the review's H1 compares them on rows of known classes (tests/serving/test_r59_canary_known_rows.py)."""
     sl, sy, _, _ = _traffic(2000, "stable", 11)
     cl, cy, y, p = _traffic(2000, "canary", 12, junk=1)
     ok, reason, measured = quality_check(pd.concat([sl, cl]), pd.concat([sy, cy]), canary_revision="canary",
                                          stable_revision="stable", classes=[0, 1])
-    clean = M.fast_auc(y[1:] == 1, p[1:])
-    assert measured["canary_auc"] == pytest.approx(clean * 1999 / 2000 + 0.5 / 2000, abs=1e-12)
+    assert measured["canary_auc"] == pytest.approx(M.fast_auc(y[1:] == 1, p[1:]), abs=1e-12)
     assert measured["unseen_labels"] == 1 and measured["canary_labelled"] == 2000
     assert ok, reason
-    assert "1 of the 4000 labelled rows is labelled 'junk', a class the model never saw: scored as errors" in reason
+    assert "canary: 1 of its 2000 labelled rows is labelled 'junk', a class the model never saw" in reason
 
 
 def test_a_reference_that_held_unseen_labels_is_judged_at_its_own_share():
@@ -257,3 +258,70 @@ def test_a_reference_that_held_unseen_labels_is_judged_at_its_own_share():
     from ctloop.monitoring import policy
 
     assert policy.per_class("roc_auc_unseen_share")
+
+
+@pytest.mark.parametrize("typos", [40, 100])
+def test_yes_typos_beside_yes_fire_no_realized_rule(typos):
+    """Round 59's review H2 (/tmp/rev59_e.py): 40 of a 2,000-label window's 'yes' written 'Yes' were scored as
+    a class the model never saw (realized 0.9800 vs 0.9902 at the gate: realized_z fired); training refuses the
+    two as one class's spellings, so 'Yes' is 'yes' whether or not the window also writes 'yes'."""
+    names = np.array(["no", "yes"], dtype=object)
+    yg, pg = _binary(2000, 1)
+    gate = {"roc_auc": M.fast_auc(yg == 1, pg),
+            **triggers.gate_reference(names[yg], np.column_stack([1 - pg, pg]), ["no", "yes"])}
+    y, p = _binary(2000, 2)
+    labels = names[y].copy()
+    labels[np.flatnonzero(y == 1)[:typos]] = "Yes"
+    out = _monitored(labels, np.column_stack([1 - p, p]), ["no", "yes"])
+    assert out.record["realized"] == pytest.approx(M.fast_auc(y == 1, p), abs=1e-12)
+    rules = MonitoringConfig.from_dict({"log_root": "x"}).rules.active()
+    window = {"window_end": "2026-01-05T00:00:00+00:00", "rows": 2000, "drift_share": None}
+    verdict = R.decide([], {**out.record, **window}, rules, champion_metric=gate["roc_auc"], metric="roc_auc",
+                       min_labels=100, champion_gate=gate)
+    assert not verdict.fire, verdict
+
+
+def test_the_gates_comparison_leaves_out_labels_neither_model_knows():
+    """Round 59's review M3 (/tmp/rev59_d.py): one junk label in 2,000 made the comparison a 3-class macro
+    mean over (0, 1, junk), 'challenger 0.7516, champion 0.7516' while challenger_metrics said 0.8773, and
+    moved paired_bootstrap's delta; a label neither model knows is now out of the comparison, and said."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    y = rng.integers(0, 2, n)
+    x = pd.DataFrame({"x": 1.6 * (y - 0.5) + rng.normal(size=n), "z": rng.normal(size=n)})
+    challenger = LogisticRegression().fit(x, y)
+    champion = LogisticRegression().fit(x[["x"]].assign(z=rng.normal(size=n)), y)
+    holdout = x.assign(target=y.astype(object))
+    holdout.loc[7, "target"] = "junk"
+    cfg = GateConfig(thresholds={"roc_auc": 0.5}, bootstrap_rounds=200)
+    decision = eval_core.run(challenger, holdout, cfg, target="target", task="classification", champion=champion)
+    known = np.arange(n) != 7
+    clean = eval_core.run(challenger, holdout[known].assign(target=y[known]), cfg, target="target",
+                          task="classification", champion=champion)
+    assert decision.comparison["delta"] == pytest.approx(clean.comparison["delta"], abs=1e-12)
+    assert "junk)" not in decision.reason and "(0, 1, junk" not in decision.reason, decision.reason
+    assert "1 holdout row labelled 'junk', a class neither model saw, left out of the comparison" in decision.reason
+
+
+def test_the_known_rows_and_unseen_share_are_counted_in_one_place(monkeypatch):
+    """Round 59's review L6: the count was written four times and metrics.unseen_share never called."""
+    calls = []
+    real = M.unseen_share
+    monkeypatch.setattr(M, "unseen_share", lambda *a: calls.append(1) or real(*a))
+    y = np.array([0, 1, 2, 0, 1, 2, "junk"], dtype=object)
+    p = np.full((7, 3), 1 / 3)
+    M.classification(y, p, [0, 1, 2])
+    triggers.auc_with_se(y, p, [0, 1, 2])
+    triggers.class_aucs(y, p, [0, 1, 2])
+    triggers.chance_se(y, [0, 1, 2])
+    assert len(calls) == 4
+    assert M.unseen_share(np.array([0, 1, 2, 1]), 2)[1] == 0.25 and M.unseen_share(np.array([]), 2)[1] == 0.0
+
+
+def test_missing_labels_are_said_missing():
+    """Round 59's review L9: NaN labels were said "N labels left out of the realized metric: missing"."""
+    y, p = _binary(300, 3)
+    labels = y.astype(object)
+    labels[:4] = np.nan
+    out = _monitored(labels, np.column_stack([1 - p, p]), [0, 1])
+    assert "4 labels are missing" in out.warnings, out.warnings

@@ -138,12 +138,11 @@ def as_classes(y, classes: list | None) -> np.ndarray:
     * any other number that is no class as written is the one text class of the same numeric value
       (1 is ``'01'``, 3 is ``'3.0'``; none when several, ``'1'`` and ``'01'``): a store of numbers
       keeps zero-padded codes as numbers (:func:`_number_names`);
-    * each text class that no label value writes as itself (numbers and True/False included, as
-      :func:`ctloop.metrics.class_positions` matches them) but exactly one label value writes in
-      another case or with other surrounding spaces (``'Yes'`` for ``'yes'``:
-      :func:`ctloop.metrics.same_class_text`) reads that value as the class: the evaluation gate's
-      rule (``components/evaluate``), so that a label store written in other case is scored, not
-      left out of the realized metric.
+    * a text label in another case or with other surrounding spaces than exactly one text class
+      (``'Yes'`` for ``'yes'``: :func:`ctloop.metrics.same_class_text`; single characters differing in
+      case stay apart) is that class, whether or not other labels write the class as itself: training
+      refuses the two as spellings of one class (``train.core.check_labels``), the model cannot tell
+      them apart.
 
     Decided on the labels ``y`` given: callers pass the labels of one group (one model version, one
     window), as the gate reads one holdout."""
@@ -168,14 +167,16 @@ def as_classes(y, classes: list | None) -> np.ndarray:
         name = nfc.get(unicodedata.normalize("NFC", v), v)
         if name is not v:
             respelled[v] = name
-    written = {int(p) for p in positions if p < len(classes)} | {classes.index(n) for n in respelled.values()}
-    others = [v for v in others if v not in respelled]
-    for i, name in enumerate(classes):
-        if i in written:
+    # a label whose text key is exactly one class's is that class, whether or not the window also writes the
+    # class as itself: training refuses 'Yes' and 'yes' as two spellings of one class (train.core.check_labels),
+    # so the model can never hold them apart (round 59's review H2: 40 'Yes' in a window with 'yes' were
+    # scored as errors and fired realized_z)
+    for v in others:
+        if v in respelled:
             continue
-        same = [v for v in others if M.same_class_text(v, name)]
-        if len(same) == 1 and same[0] not in respelled:
-            respelled[same[0]] = name
+        same = [name for name in classes if M.same_class_text(v, name)]
+        if len(same) == 1:
+            respelled[v] = same[0]
     if not respelled:
         return y
     out = y.copy()
@@ -369,9 +370,8 @@ def unscorable(joined: pd.DataFrame, *, task: str = "classification", score: str
     """Which labelled rows of ``joined`` with a finite ``score`` :func:`realized_metrics` (same
     ``score``, ``by``, ``window``, ``anchor``, ``since``) leaves out of every metric because their
     label is not a class of the model (a number, for a regressor), read per group as it reads them
-    (the same rows: labelled, scored): a label ``'Yes'`` in a window whose labels are all in that
-    case is the class ``'yes'`` there (:func:`as_classes`), though not in a window that also writes
-    ``'yes'``. What a report's "left out" warning counts; rows without a finite score are
+    (the same rows: labelled, scored): a label ``'Yes'`` is the class ``'yes'`` (:func:`as_classes`),
+    also in a window that writes ``'yes'``. What a report's "left out" warning counts; rows without a finite score are
     :func:`unscored`. With the model's ``classes`` given, every label is scored (one of a class it never
     saw as an error at its share): none is left out. ``unseen``: instead, which of those rows are such
     labels, read as the table reads them (what a report's "scored as errors" note counts)."""

@@ -74,12 +74,11 @@ def auc_with_se(y: Any, proba: Any, classes: list) -> tuple[float, float]:
     times their share: every unseen row is wrong whatever the sample). NaN with one known class."""
     import numpy as np
 
-    from ctloop.metrics import at_share, class_positions, fast_auc
+    from ctloop.metrics import at_share, class_positions, fast_auc, unseen_share
 
     proba = np.asarray(proba, dtype=float)
     pos, labels = class_positions(y, list(classes))
-    known = pos < len(classes)
-    share = 1.0 - float(known.mean()) if len(pos) else 0.0
+    known, share = unseen_share(pos, len(classes))
     if share >= 1:
         return at_share("roc_auc", float("nan"), share), float("nan")
     if share > 0:
@@ -112,15 +111,14 @@ def class_aucs(y: Any, proba: Any, classes: list, model_classes: int | None = No
     its holdout's labels after them: they are unseen labels too, and a binary model stays binary)."""
     import numpy as np
 
-    from ctloop.metrics import class_positions, fast_auc
+    from ctloop.metrics import class_positions, fast_auc, unseen_share
 
     proba = np.asarray(proba, dtype=float)
     pos, _ = class_positions(y, list(classes))
     own = len(classes) if model_classes is None else int(model_classes)
     if own <= 2:
         return {}
-    known = pos < own
-    share = 1.0 - float(known.mean()) if len(pos) else 0.0
+    known, share = unseen_share(pos, own)
     pos, proba = pos[known], proba[known]
     present = np.unique(pos)
     if len(present) < 2:
@@ -150,11 +148,10 @@ def chance_se(y: Any, classes: list) -> float:
     with one known class."""
     import numpy as np
 
-    from ctloop.metrics import class_positions
+    from ctloop.metrics import class_positions, unseen_share
 
     pos, _ = class_positions(y, list(classes))
-    known = pos < len(classes)
-    share = 1.0 - float(known.mean()) if len(pos) else 0.0
+    known, share = unseen_share(pos, len(classes))
     pos = pos[known]
     present = np.unique(pos)
     if len(present) < 2:

@@ -579,6 +579,33 @@ def _no_score_column(logs, col: str, whose: str = "the inference log has") -> st
             + (f"; not offered: {', '.join(refused)}" if refused else ""))
 
 
+# a side's share of labels the model never saw above this: the labels judge neither side (round 59's review)
+MOST_UNSEEN = 0.5
+# the two-sided z of a two-proportion test past which the canary's and the stable's unseen shares differ
+# confidently (99 %): their traffic differs in what it is labelled, the comparison on known rows is of unlike rows
+UNSEEN_SHARES_Z = 2.576
+
+
+def _unseen_hold(sides: dict[str, tuple[int, int]]) -> str:
+    """Why the canary check's labels decide nothing, from each side's ``(unseen, labelled)`` counts: most of a
+    side's labels are of classes the model never saw, or the two sides' unseen shares differ confidently
+    (pooled two-proportion z test, :data:`UNSEEN_SHARES_Z`); ``""`` when they may decide."""
+    (cu, cn), (su, sn) = sides["canary"], sides["stable"]
+    if not cn or not sn or not (cu or su):
+        return ""
+    cs, ss = cu / cn, su / sn
+    shares = f"canary {cu} of {cn} ({cs:.1%}), stable {su} of {sn} ({ss:.1%})"
+    if max(cs, ss) > MOST_UNSEEN:
+        return f"most labels are of classes the model never saw ({shares})"
+    pooled = (cu + su) / (cn + sn)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / cn + 1 / sn))
+    z = abs(cs - ss) / se if se > 0 else 0.0
+    if z > UNSEEN_SHARES_Z:
+        return (f"the canary's and the stable's shares of labels of classes the model never saw differ "
+                f"({shares}; z {z:.1f} > {UNSEEN_SHARES_Z}): their labelled traffic is unlike")
+    return ""
+
+
 def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
                   stable_version: str = "", rules: QualityRules | None = None,
                   classes: list | None = None) -> tuple[bool, str, dict[str, Any]]:
@@ -602,6 +629,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     import numpy as np
     import pandas as pd
 
+    from ctloop import metrics as M
     from ctloop.inference_log.reader import served
     from ctloop.labels.join import LabelIndex, join_index, join_labels, reused_note
     from ctloop.labels.realized import (
@@ -686,32 +714,49 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)
         usable = scorable(joined.frame["label"], classes) if len(joined.frame) else []
         left_out = int(len(joined.frame) - sum(usable))
-        # labels of a class the model never saw: scored as errors at their share of the labelled rows, said and
-        # counted as the backtest and monitoring do (ctloop.metrics.at_share, ctloop.unseen; until round 59 left
-        # out here); only against the classes the model recorded: with none, 'yes'/'no' are not unseen against
-        # [0, 1], they are left out
-        unseen = unseen_labels(as_classes(joined.frame["label"], classes), list(classes)) \
-            if len(joined.frame) and classes else UnseenLabels()
-        if classes:
-            measured["unseen_labels"] = unseen.rows
+        # labels of a class the model never saw (only against the classes the model recorded: with none,
+        # 'yes'/'no' are not unseen against [0, 1], they are left out): canary and stable are scored against the
+        # same classes, so such a label costs both the same; the two are compared on the rows of known classes
+        # (round 59's review: scored at their share, an unseen share differing between the sides moved the
+        # comparison by its difference times (AUC - 0.5) and shrank a real difference by (1 - share)), each
+        # side's unseen share said, min_labelled counted on known rows
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
+        read = as_classes(joined.frame["label"], classes) if len(joined.frame) and classes else None
+        known = (M.known_classes(read, list(classes)) if read is not None
+                 else np.ones(len(joined.frame), dtype=bool))
+        sides = joined.frame["_side"].to_numpy() if len(joined.frame) else np.array([], dtype=object)
         counts = joined.frame["_side"].value_counts()
+        unseen = {k: unseen_labels(read[sides == k], list(classes)) if read is not None else UnseenLabels()
+                  for k in ("canary", "stable")}
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
                          "skipped_batched": joined.skipped_batched, "reused_ce_id_rows": joined.reused,
                          "labels_left_out": left_out})
+        if classes:
+            measured.update({"unseen_labels": unseen["canary"].rows + unseen["stable"].rows,
+                             "canary_unseen_labels": unseen["canary"].rows,
+                             "stable_unseen_labels": unseen["stable"].rows})
         if joined.reused:  # calls reusing a ce-id: their label joined neither (ctloop.labels.join)
             excluded.append(reused_note(joined.reused, joined.reused_keys))
             note = f" ({'; '.join(excluded)})"
-        if unseen.rows:
-            excluded.append(unseen.said("the model", total=len(joined.frame), whose="the", noun="labelled rows",
-                                        fate="scored as errors"))
+        said = [f"{k}: " + unseen[k].said("the model", total=int(counts.get(k, 0)), whose="its",
+                                            noun="labelled rows") for k in ("canary", "stable") if unseen[k].rows]
+        if said:
+            excluded.append("; ".join(said) + " (left out of the comparison: both are scored against the "
+                                              "model's classes)")
             note = f" ({'; '.join(excluded)})"
         if left_out:
             excluded.append(f"{left_out} missing labels left out" if classes else
                             f"{left_out} labels that are not 0 or 1 left out (the model's classes are not known)")
             note = f" ({'; '.join(excluded)})"
-        if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
-            side = {k: joined.frame[joined.frame["_side"] == k] for k in ("canary", "stable")}
+        n_known = {k: int(counts.get(k, 0)) - unseen[k].rows for k in ("canary", "stable")}
+        held = _unseen_hold({k: (unseen[k].rows, int(counts.get(k, 0))) for k in ("canary", "stable")})
+        if held:
+            # the labels judge neither side: held from the realized comparison, the label-free check decides
+            measured["labels_held"] = held
+            excluded.append(f"labels not used: {held}")
+            note = f" ({'; '.join(excluded)})"
+        elif n_known["canary"] >= rules.min_labelled and n_known["stable"] >= rules.min_labelled:
+            side = {k: joined.frame[(sides == k) & known] for k in ("canary", "stable")}
             c_auc = metric_value("roc_auc", side["canary"]["label"], scores(side["canary"]), classes or None)
             s_auc = metric_value("roc_auc", side["stable"]["label"], scores(side["stable"]), classes or None)
             measured.update({"canary_auc": c_auc, "stable_auc": s_auc})
@@ -731,7 +776,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         return False, f"canary {what} undefined (PSI NaN: no finite scores on a side){note}", measured
     if value > rules.max_psi:
         return False, f"canary {what} shifted: PSI {_past(value, rules.max_psi, 3)} > {rules.max_psi:g}{note}", measured
-    return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
+    why = "labels held" if measured.get("labels_held") else "no labels yet"
+    return True, f"{what}s agree (PSI {value:.3f}, {why}){note}", measured
 
 
 __all__ = ["Prometheus", "RevisionStats", "revision_stats",
