@@ -63,18 +63,22 @@ def two_clusters(kfp_env, monkeypatch):
         yield a, b, named
 
 
+def _kfp_check(two_clusters, **options):
+    """``ctloop doctor --kubeconfig <named> ...``'s KFP line, with the two clusters and that line."""
+    a, b, named = two_clusters
+    return a, b, named, doctor.Doctor(doctor.DoctorOptions(kubeconfig=str(named), **options)).check_kfp()
+
+
 def test_doctor_finds_kfp_through_the_kubeconfig_it_was_given(two_clusters):
     """``ctloop doctor --kubeconfig X``: the KFP line went through the default kubeconfig's cluster."""
-    a, b, named = two_clusters
-    check = doctor.Doctor(doctor.DoctorOptions(kubeconfig=str(named), namespace="team-a")).check_kfp()
+    a, b, named, check = _kfp_check(two_clusters, namespace="team-a")
     assert check.status == doctor.OK, check.line()
     assert check.detail == f"{b.url}/ (backend 2.17.0, multi-user, namespace team-a; via kubeconfig {named})", check.line()
     assert b.calls and not a.calls
 
 
 def test_doctor_finds_kfp_through_the_context_it_was_given(two_clusters):
-    a, b, named = two_clusters
-    check = doctor.Doctor(doctor.DoctorOptions(kubeconfig=str(named), context="a")).check_kfp()
+    a, b, named, check = _kfp_check(two_clusters, context="a")
     assert check.status == doctor.OK, check.line()
     assert check.detail == f"{a.url}/ (backend 2.17.0, single-user; via kubeconfig {named}, context a)", check.line()
     assert a.calls and not b.calls

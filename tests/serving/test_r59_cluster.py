@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import pytest
 
-from ctloop.errors import RegistryError
 from ctloop.serving import isvc as specs
 from ctloop.serving import release
+from tests.serving.r59_release_support import refusing_first_record, stalled_v2
 from tests.serving.test_rollout_components import NS
 
 
@@ -57,16 +57,8 @@ def test_a_refused_rollback_whose_audit_record_failed_is_recorded_by_the_retry(m
         reg.run_events = lambda m, run: [r for r in records if r.get("pipeline_run") == run]
         kube.objects[(NS, NAME)]["metadata"]["annotations"].pop(specs.MODE_ANNOTATION, None)
         monkeypatch.setenv(specs.KSERVE_NAMESPACE_ENV, "Red_Hat")
-        kept = reg.record_event
         refused: list[str] = []
-
-        def record_event(m, v, event):
-            if event.get("action") == "refused" and not refused:
-                refused.append(str(v))
-                raise RegistryError("cannot write the audit record: 503 Service Unavailable")
-            kept(m, v, event)
-
-        reg.record_event = record_event
+        refusing_first_record(reg, refused, lambda event: event.get("action") == "refused")
 
         def attempt(index: str) -> str:
             monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
@@ -100,19 +92,14 @@ def test_a_failed_deploy_whose_rollback_met_a_deletion_is_held_and_its_retry_rec
     # test_fix38b_release_deploy_rollback.py) with v2's tags and the records kept. Seen failing on
     # main: "rolling back to v1 failed too", nothing recorded, and Argo's retry of the step (index 1;
     # 0 and unset too) created the service again, serving v2 at 100 %
-    from ctloop.config import RolloutConfig
     from ctloop.errors import ServingChangedOutside
     from ctloop.registry import TAG_ROLLOUT_HELD
     from tests.doubles.kube_api import KubeApiDouble
-    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME
     from tests.serving.test_r58_fixcl import _kept
 
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept)
         real_patch = isvcs.patch
 
         def patch(name, body):  # the pin-back lands, then the service is deleted
@@ -150,15 +137,12 @@ def test_a_readiness_timeout_names_the_revisions_ready_condition():
     # Deploying (pkg/reconciler/revision/reconcile_resources.go reconcileDeployment). Seen failing on
     # main: the timeout named latestCreated, latestReady and traffic only, so the line gave no reason
     # and sent the reader to kubectl. The registry is the release tests' double
-    from ctloop.config import RolloutConfig
     from ctloop.errors import ServingError
     from tests.doubles.kube_api import KubeApiDouble
-    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME
 
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg, _, _ = stalled_v2(kube)
         with pytest.raises(ServingError) as failed:
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
         said = str(failed.value)
@@ -176,29 +160,15 @@ def test_a_not_ready_deploys_rollback_whose_record_failed_is_recorded_by_the_ref
     # retry was refused for the not-ready tag, writing nothing: the rollback's record was never
     # written (seen failing on main). The registry is the release tests' double with v2's tags and
     # the records kept (run_events reads them back)
-    from ctloop.config import RolloutConfig
     from ctloop.errors import ServingError
     from tests.doubles.kube_api import KubeApiDouble
-    from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
-    from tests.serving.test_r58_fixcl import _kept
+    from tests.serving.test_fix38b_release_deploy_rollback import NAME
+    from tests.serving.test_r59_fixcl import _kept_with_runs
 
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept(reg)
-        reg.run_events = lambda m, run: [r for r in records if r.get("pipeline_run") == run]
-        kept = reg.record_event
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs)
         refused: list[str] = []
-
-        def record_event(m, v, event):
-            if event.get("event") == "rollback" and not refused:
-                refused.append(str(v))
-                raise RegistryError("cannot write the audit record: 503 Service Unavailable")
-            kept(m, v, event)
-
-        reg.record_event = record_event
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        refusing_first_record(reg, refused, lambda event: event.get("event") == "rollback")
         with pytest.raises(ServingError, match="traffic is back on v1, but recording it failed"):
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
         assert records == [] and tags["ctloop.rollout.not_ready"] == "run-a"

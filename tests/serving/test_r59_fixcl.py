@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import pytest
 
-from ctloop.config import RolloutConfig
 from ctloop.errors import RegistryError, ServingChangedOutside, ServingError
 from ctloop.registry import TAG_ROLLOUT_HELD, TAG_ROLLOUT_STATUS
 from ctloop.serving import isvc as specs
 from ctloop.serving import release
 from tests.doubles.kube_api import KubeApiDouble
-from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+from tests.serving.r59_release_support import stalled_v2
+from tests.serving.test_fix38b_release_deploy_rollback import NAME
 from tests.serving.test_r57_cluster_fix import _stalled_v2_bad_variable
 from tests.serving.test_r58_fixcl import _kept
 from tests.serving.test_rollout_components import NS
@@ -133,13 +133,9 @@ def _rollback_meets(kube, isvcs, change):
 
 def test_a_failed_deploy_whose_rollback_met_a_deletion_takes_challenger_off_and_says_rollback_held(monkeypatch):
     # Seen failing before: held with ctloop.rollout.held only; alias challenger stayed on v2
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept)
         dropped = _dropping(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
         _rollback_meets(kube, isvcs, lambda: kube.objects.pop((NS, NAME)))
         with pytest.raises(ServingChangedOutside, match="was deleted") as held:
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
@@ -155,13 +151,9 @@ def test_a_failed_deploy_whose_rollback_met_a_hand_patch_is_held_and_its_retry_w
     # docs/serving.md and deploy_canary's docstring: a hand patch of canaryTrafficPercent met by the
     # rollback holds it. An operator sets 50 right after the pin-back: kube.wait_for says the spec
     # was changed outside this rollout; the spec is left as the operator made it
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept)
         dropped = _dropping(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
 
         def hand_patch():
             obj = kube.objects[(NS, NAME)]
@@ -193,12 +185,8 @@ def test_a_held_deploy_retried_while_another_model_holds_the_spec_writes_no_roll
     # the hand patch held the deploy (its record: deploy_held, status rollback_held); then another
     # run's v3 takes the spec. Argo's retry is refused for the other model first: the held deploy has
     # no rollback record to write, its deploy_held record says what happened
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs)
 
         def hand_patch():
             kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] = 50
@@ -249,12 +237,8 @@ def test_a_held_rollbacks_lost_record_is_written_by_the_retry_refused_for_the_ot
     # v2 not ready; its rollback is held: another run's v3 canary took the spec before the rollback
     # read it. MLflow refuses the rollback's record. Argo's retry is refused because the spec names
     # another model (before the not-ready branch): seen failing before, the record was never written
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs)
         real = release.rollout.rollback
 
         def another_run_meanwhile(isvcs_, name, **kw):
@@ -284,15 +268,11 @@ def test_a_held_rollbacks_lost_record_is_written_by_the_retry_refused_for_the_ot
 def test_a_lost_records_retry_says_what_it_wrote_when_the_record_fails_again(monkeypatch):
     # the alias is taken off before the record is written: a record refused again is not "nothing
     # written" (seen failing before)
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs)
         dropped = _dropping(reg)
         kept = reg.record_event
         reg.record_event = _failing_rollback_records(reg, kept)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
         with pytest.raises(ServingError, match="recording it failed"):
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
         monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
@@ -306,9 +286,7 @@ def test_a_lost_records_retry_says_what_it_wrote_when_the_record_fails_again(mon
 
 def test_a_readiness_timeout_under_a_second_is_not_said_as_0_s():
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg, _, _ = stalled_v2(kube)
         with pytest.raises(ServingError) as failed:
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg)
         assert "not reached within 0.3 s" in str(failed.value), failed.value
@@ -318,12 +296,8 @@ def test_a_retried_runs_second_timeout_whose_record_failed_is_not_taken_for_the_
     # KFP "Retry run" (index 0) clears the not-ready tag and deploys again; the second timeout's
     # rollback record is refused by MLflow; Argo's retry 1 must not take the first attempt's record
     # (another reason: the second deploy's revision) for it
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=0.3)
-        kube.stall_revisions("gs://models/v2")
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs)
         with pytest.raises(ServingError, match="traffic is back on v1"):
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
         first_reason = tags["ctloop.rollout.reason"]

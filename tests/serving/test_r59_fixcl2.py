@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ctloop.config import RolloutConfig
 from ctloop.errors import RegistryError, ServingChangedOutside, ServingError
 from ctloop.registry import TAG_ROLLOUT_HELD, TAG_ROLLOUT_STATUS
 from ctloop.serving import isvc as specs
 from ctloop.serving import release
 from tests.doubles.kube_api import KubeApiDouble
 from tests.fixtures.rollout_store import MODEL, registered  # noqa: F401 - fixture
-from tests.serving.test_fix38b_release_deploy_rollback import NAME, _v1_deployed
+from tests.serving.r59_release_support import stalled_v2
+from tests.serving.test_fix38b_release_deploy_rollback import NAME
 from tests.serving.test_r57_cluster_fix import _stalled_v2_bad_variable
 from tests.serving.test_r58_fixcl import _kept
 from tests.serving.test_r59_fixcl import (
@@ -33,6 +33,16 @@ def _refused_once(kube, monkeypatch):
         release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
     monkeypatch.delenv(specs.KSERVE_NAMESPACE_ENV)
     assert tags[TAG_ROLLOUT_STATUS] == release.ROLLBACK_REFUSED
+    return isvcs, reg, cfg, tags, records
+
+
+def _deleted_then_retried(kube, monkeypatch, index: str):
+    """``_refused_once``, then the service deleted before Argo's retry ``index``, which finds it gone."""
+    isvcs, reg, cfg, tags, records = _refused_once(kube, monkeypatch)
+    kube.objects.pop((NS, NAME))
+    monkeypatch.setenv(release.RETRY_INDEX_ENV, index)
+    with pytest.raises(ServingChangedOutside, match="does not exist"):
+        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
     return isvcs, reg, cfg, tags, records
 
 
@@ -74,11 +84,7 @@ def test_service_deleted_before_the_retry_is_held_not_recreated(monkeypatch):
     # M2 (probe B): the service deleted between the refused attempt and Argo's retry. Seen failing
     # before: retries 1 and 2 failed on a bare "does not exist", nothing recorded, retry 0 created it again
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, reg, cfg, tags, records = _refused_once(kube, monkeypatch)
-        kube.objects.pop((NS, NAME))
-        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
-        with pytest.raises(ServingChangedOutside, match="does not exist"):
-            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        isvcs, reg, cfg, tags, records = _deleted_then_retried(kube, monkeypatch, "1")
         assert tags[TAG_ROLLOUT_HELD] == "run-a" and tags[TAG_ROLLOUT_STATUS] == "rollback_held"
         assert [r["event"] for r in records][-1] == "deploy_held"
         for idx in ("2", "0"):
@@ -92,11 +98,7 @@ def test_service_deleted_before_a_whole_run_retry_is_not_recreated(monkeypatch):
     # M2: retry index 0 first (a controller's templateDefaults retry, KFP "Retry run") with the
     # rollback refused and the service deleted. Seen failing before: v2 created again at 100 %
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, reg, cfg, tags, records = _refused_once(kube, monkeypatch)
-        kube.objects.pop((NS, NAME))
-        monkeypatch.setenv(release.RETRY_INDEX_ENV, "0")
-        with pytest.raises(ServingChangedOutside, match="does not exist"):
-            release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
+        isvcs, reg, cfg, tags, records = _deleted_then_retried(kube, monkeypatch, "0")
         assert (NS, NAME) not in kube.objects
         assert tags[TAG_ROLLOUT_HELD] == "run-a"
 
@@ -104,15 +106,11 @@ def test_service_deleted_before_a_whole_run_retry_is_not_recreated(monkeypatch):
 def test_lost_record_written_although_tagging_last_event_failed_is_not_nothing_written(monkeypatch):
     # L1 (probe C): MlflowRegistry.record_event raises after create_run when tagging ctloop.last_event
     # fails. Seen failing before: "could not be written ... nothing written" with the record there
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs, timeout=1)
         reg.drop_challenger = lambda m, v, rolled_back_before=None: "not on v2 (already removed, or never set)"
         kept = reg.record_event
         reg.record_event = _failing_rollback_records(reg, kept)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=1)
-        kube.stall_revisions("gs://models/v2")
         with pytest.raises(ServingError, match="recording it failed"):
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
 
@@ -133,15 +131,11 @@ def test_lost_record_written_although_tagging_last_event_failed_is_not_nothing_w
 def test_lost_record_alias_removed_then_repointing_failed_counts_as_written(monkeypatch):
     # L1: drop_challenger's "alias 'challenger' removed from v2, but pointing it at a newer version
     # failed" removed the alias. Seen failing before: "nothing written"
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs, timeout=1)
         kept = reg.record_event
         reg.record_event = _failing_rollback_records(reg, kept)
         reg.drop_challenger = lambda m, v, rolled_back_before=None: "not on v2 (already removed, or never set)"
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=1)
-        kube.stall_revisions("gs://models/v2")
         with pytest.raises(ServingError, match="recording it failed"):
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
 
@@ -159,13 +153,9 @@ def test_lost_record_alias_removed_then_repointing_failed_counts_as_written(monk
 def test_held_deploy_keeps_the_alias_when_tagging_failed(monkeypatch):
     # L2 (probe D): without the status tag a concurrent register may point challenger back
     # (_never_challenger reads it). Seen failing before: the alias dropped with no tag written
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept, timeout=1)
         dropped = _dropping(reg)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=1)
-        kube.stall_revisions("gs://models/v2")
         _rollback_meets(kube, isvcs, lambda: kube.objects.pop((NS, NAME)))
         kept_set = reg.set_tags
 
@@ -200,15 +190,11 @@ def test_lost_record_names_the_version_the_rollback_served_not_the_champion_now(
     # promoted between the attempts. Seen failing before: the record written by retry 1 said to_version 3
     from types import SimpleNamespace
 
-    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
     with KubeApiDouble(ready_after_reads=1) as kube:
-        isvcs, _, reg = _v1_deployed(kube)
-        tags, records = _kept_with_runs(reg)
+        isvcs, reg, cfg, tags, records = stalled_v2(kube, monkeypatch, _kept_with_runs, timeout=1)
         _dropping(reg)
         kept = reg.record_event
         reg.record_event = _failing_rollback_records(reg, kept)
-        cfg = RolloutConfig(inference_service=NAME, namespace=NS, timeout_seconds=1)
-        kube.stall_revisions("gs://models/v2")
         with pytest.raises(ServingError, match="recording it failed"):
             release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-a")
         reg.record_event = kept

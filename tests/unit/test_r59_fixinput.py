@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ctloop.errors import DataSourceError
+from tests.unit.test_r59_input import BACKTEST, DAY, _daily_csv
 
 OOM = "does not fit in this process's memory"
 
@@ -47,16 +48,6 @@ def test_a_retry_running_out_of_memory_keeps_the_finished_runs_files(tmp_path, m
     with pytest.raises(DataSourceError, match=OOM):
         scoring.score(scorer, str(tmp_path / "in.parquet"), str(out), run_id="r", batch_rows=20, log_root=str(log))
     assert files() == before
-
-
-BACKTEST = ["--target", "y", "--time-column", "ts", "--window", "60D", "--policy", "never", "--quiet"]
-DAY = pd.Timestamp("2025-01-01")
-
-
-def _daily_csv(path, header: str, cells) -> str:
-    rows = [f"{DAY + pd.Timedelta(days=i):%Y-%m-%d},{i % 2},{cells(i)}" for i in range(200)]
-    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return str(path)
 
 
 @pytest.mark.parametrize("cell", [lambda i: "１０００" if i == 7 else str(i),  # full-width digits
