@@ -1496,3 +1496,36 @@ def test_a_poddefault_env_entry_equal_to_the_tasks_is_no_clash(cluster, capsys):
     assert code == 1 and line.startswith("FAIL settings: in kubeflow: PodDefault access-ml-pipeline"), line
     assert "OMP_NUM_THREADS, which ctloop's tasks set to '1'" in line, line
     assert "MLFLOW_TRACKING_URI, which ctloop's tasks get from ConfigMap ctloop-settings" in line, line
+
+
+def test_a_poddefault_setting_omp_for_every_pod_fails_whatever_its_value(cluster, capsys):
+    """A PodDefault whose selector selects pods without the access label (empty, or ``DoesNotExist``) applies to
+    every step's pod; ``OMP_NUM_THREADS`` is compiled per step from its CPU ('1' and '2' in one pipeline:
+    goldens continuous-training.yaml, batch-scoring.yaml), so kubeflow/kubeflow
+    ``components/admission-webhook/main.go`` ``mergeEnv`` refuses the steps of the other value. Doctor compared it
+    with trigger_training's '1' only: ok, and its fix "or make them equal" led there (third round-59 review)."""
+    docs = list(yaml.safe_load_all((REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml").read_text()))
+    compiled = {e["value"] for ex in docs[0]["deploymentSpec"]["executors"].values()
+                for e in ex["container"].get("env") or [] if e["name"] == "OMP_NUM_THREADS"}
+    assert {"1", "2"} <= compiled, compiled
+    cluster.kfp.multi_user = True
+    kubeflow_profiles(cluster.kube)
+    cluster.kube.add(_token_pod_default("access-ml-pipeline"))
+    for name, selector in (("threads", {}), ("threads", {"matchExpressions": [
+            {"key": "notebook-name", "operator": "DoesNotExist"}]})):
+        pd = pod_default(name, selector)
+        pd["spec"]["env"] = [{"name": "OMP_NUM_THREADS", "value": "1"}]  # trigger_training's own value
+        cluster.kube.add(pd)
+        code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+        line = lines["settings"]
+        assert code == 1 and line.startswith(
+            "FAIL settings: in kubeflow: PodDefault threads sets env OMP_NUM_THREADS and its selector selects pods "
+            'without access-ml-pipeline: "true" in kubeflow too'), line
+        assert "mergeEnv" in line and "make them equal" not in line and line.count("\n") == 0, line
+        assert "drop OMP_NUM_THREADS from PodDefault threads" in line, line
+    # one limited to a notebook's label selects no step: ok
+    pd = pod_default("threads", {"matchLabels": {"notebook-name": "jupyter"}})
+    pd["spec"]["env"] = [{"name": "OMP_NUM_THREADS", "value": "1"}]
+    cluster.kube.add(pd)
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow"), lines["settings"]

@@ -65,7 +65,7 @@ def test_an_unreachable_token_endpoint_on_the_iap_route_is_transient(kfp_env, mo
     assert not isinstance(info.value, ConfigError)
     assert isinstance(info.value.__cause__, TransportError)
     line = str(info.value)
-    assert line.startswith("could not reach Google's token endpoint or metadata server for the IAP client id "
+    assert line.startswith("could not reach Google's token endpoint, metadata server or IAM for the IAP client id "
                            "cid.apps.googleusercontent.com"), line
     assert line.endswith("; retry") and "GOOGLE_APPLICATION_CREDENTIALS" not in line and "\n" not in line, line
     assert capsys.readouterr().err.strip() == f"error: {line}"

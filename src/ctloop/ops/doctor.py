@@ -417,6 +417,19 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
     return list(dict.fromkeys(conflicts))
 
 
+def _sets_omp_everywhere(pd: dict) -> bool:
+    """Whether PodDefault ``pd`` sets ``OMP_NUM_THREADS`` with a selector that selects a pod without the access
+    label too (empty, ``DoesNotExist``/``NotIn`` only: it selects a pod without labels). It then applies to every
+    step's pod, and kubeflow/kubeflow ``components/admission-webhook/main.go`` ``mergeEnv`` refuses each whose
+    compiled value differs: one pipeline has '1' and '2' steps (goldens continuous-training.yaml,
+    batch-scoring.yaml), so no value passes them all."""
+    from ctloop.ops.settings import OMP_THREADS_ENV
+
+    spec = pd.get("spec") or {}
+    sets = any(isinstance(item, dict) and item.get("name") == OMP_THREADS_ENV for item in spec.get("env") or [])
+    return sets and not selector_error(spec.get("selector") or {}) and selects(spec.get("selector") or {}, {})
+
+
 def task_env_clashes(pod_defaults: list[dict], task_env: Mapping[str, tuple[str, dict]]) -> list[str]:
     """The env entries ``pod_defaults`` (all selecting one task's pod) set otherwise than the task has them
     (``task_env``: name -> (where it comes from, the entry KFP's driver writes into the pod),
@@ -2039,6 +2052,9 @@ class Doctor:
                     conflicts = pod_default_conflicts(chosen)
                     task_env = task_env_entries("trigger_training", S)
                     clashes = task_env_clashes(chosen, task_env)
+                    # one that selects pods without the access label applies to every step's pod, whose
+                    # OMP_NUM_THREADS is compiled from its own CPU: no value of it equals them all
+                    everywhere = sorted(pd_name(pd) for pd in items if _sets_omp_everywhere(pd))
                     gap = pipelines_token_gap(chosen, SA_TOKEN_ENV, SA_TOKEN_PATH) if chosen else ""
                     if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
                         refused = (f"PodDefault {invalid[0][0]}'s selector does not convert ({invalid[0][1]}): "
@@ -2055,6 +2071,17 @@ class Doctor:
                         refused_fix = ("keep one PodDefault setting the pipelines token for pods labelled "
                                        f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, or make their "
                                        "volumes, mounts and env identical")
+                    elif everywhere:
+                        one = len(everywhere) == 1
+                        refused = (f"PodDefault {', '.join(everywhere)} set{'s' if one else ''} env OMP_NUM_THREADS "
+                                   f"and {'its selector selects' if one else 'their selectors select'} pods without "
+                                   f"{label} in {ns} too: ctloop's tasks each set it from their own CPU ('1' and '2' "
+                                   "in one compiled pipeline), and Kubeflow's admission webhook refuses a pod whose "
+                                   "env entry differs from a selecting PodDefault's (main.go mergeEnv), so the steps "
+                                   "of another value cannot start" + self._assumed_profile(ns, acts))
+                        refused_fix = (f"drop OMP_NUM_THREADS from PodDefault {', '.join(everywhere)} (no value "
+                                       "equals every step's), or limit its selector to a label of the notebooks "
+                                       "(matchLabels: one ctloop's pods do not have)")
                     elif clashes:
                         setters = sorted(pd_name(pd) for pd in chosen if task_env_clashes([pd], task_env))
                         refused = (f"PodDefault {', '.join(setters)} select{'s' if len(setters) == 1 else ''} "
@@ -2064,8 +2091,8 @@ class Doctor:
                                    "so trigger_training cannot start" + self._assumed_profile(ns, acts))
                         refused_fix = (f"drop those env entries from PodDefault {', '.join(setters)} (ctloop's tasks "
                                        "have them: its ConfigMap, Secrets and compiled pipeline), or make them equal, "
-                                       "or set them for notebooks in a "
-                                       f"PodDefault that does not select {KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}")
+                                       "or set them for notebooks in a PodDefault selecting a label of the notebooks "
+                                       f"(matchLabels), not {KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}")
                     if names and not gap:
                         present.append(f"PodDefault {', '.join(names)}")
                     elif names:

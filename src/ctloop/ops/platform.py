@@ -765,12 +765,54 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
             f"{_oauth_app_fix(', or give ')}; or unset {IAP_ENV} and give --token")
 
 
+#: google-auth 2.62.2 ``google/auth/iam.py`` ``Signer._make_signing_request``: IAM answered signBlob with a status
+#: it does not retry (403: the service account lacks ``iam.serviceAccounts.signBlob`` on itself), a TransportError
+SIGN_BLOB_REFUSED = "Error calling the IAM signBlob API"
+#: google-auth 2.62.2: IAM's or the metadata server's retryable statuses (5xx) until its retries ran out
+_GOOGLE_RETRIES_EXHAUSTED = ("exhausted signBlob endpoint retries", "Compute Engine Metadata server unavailable")
+
+
+def _google_transient(exc: BaseException) -> bool:
+    """Whether google-auth failed because the transport failed underneath, which a retry may cure: a
+    ``requests`` exception (or an OSError) somewhere in the ``__cause__`` chain (google-auth 2.62.2
+    ``transport/requests.py`` wraps it in a TransportError; ``compute_engine/credentials.py`` wraps that in a
+    RefreshError), a ``RefreshError(retryable=True)`` (``oauth2/_client.py``: the token endpoint's 5xx), or
+    retries of 5xx answers exhausted. Not a TransportError of an answer: signBlob refused (``iam.py``), a
+    metadata server's 403/404 (``compute_engine/_metadata.py``) are no reason to retry."""
+    import requests
+
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, (requests.exceptions.RequestException, OSError)):
+            return True
+        if getattr(seen, "retryable", False) is True:
+            return True
+        if any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
-    """The line for google-auth's ``TransportError`` on kfp's Google route: the token endpoint or the metadata
-    server did not answer (a reset, a timeout), which a retry may cure; the credentials are not the problem."""
+    """The line for google-auth failing because its transport did (:func:`_google_transient`): the token
+    endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx), which a retry may cure; the
+    credentials are not the problem."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    return (f"could not reach Google's token endpoint or metadata server for {target}: "
+    return (f"could not reach Google's token endpoint, metadata server or IAM for {target}: "
             f"{one_line(str(exc))[:200]}; retry")
+
+
+def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
+    """The line for IAM refusing signBlob (:data:`SIGN_BLOB_REFUSED`): on Compute Engine/GKE credentials kfp
+    2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
+    the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
+    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]} — fix: grant the "
+            "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
+            "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
+            "the VM or node also needs the https://www.googleapis.com/auth/iam (or cloud-platform) scope")
 
 
 def _oauth_app_fix(lead: str) -> str:
@@ -1687,9 +1729,11 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             with kfp_prints_dropped() as printed:
                 try:
                     config = super()._load_config(host, client_id, *args, **kwargs)
-                except TransportError as exc:  # the token endpoint or metadata server did not answer: transient
-                    raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
+                    if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
+                        raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
+                    if isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED):
+                        raise ConfigError(_google_sign_refused(route, client_id or "", exc)) from exc
                     raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()

@@ -1,0 +1,114 @@
+"""Third review round on the round-59 KFP work (fixed in round 59, branch r59-fixkfp3): which google-auth
+failures on kfp's IAP route are transient (google-auth 2.62.2, kfp 2.17.0)."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+import pytest
+
+from ctloop.errors import ConfigError, PlatformError
+from ctloop.ops.platform import Platform
+from tests.doubles.kfp_api import KfpApiDouble
+from tests.ops import test_r59_kfp_review2 as review2
+
+IAP_ENV = review2.IAP_ENV
+kfp_env = review2.kfp_env  # the fixture
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    """IAM's signBlob as a service account without iam.serviceAccounts.signBlob on itself sees it: 403."""
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b'{"error": {"code": 403, "message": "Permission iam.serviceAccounts.signBlob denied"}}'
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _gce_credentials(monkeypatch, refresh=None):
+    """``google.auth.default()`` answering GKE/Compute Engine credentials (kfp 2.17.0 auth.py then signs with
+    ``google.auth.iam.Signer``); ``refresh`` None: a refresh that gets a token without a metadata server."""
+    import google.auth
+    from google.auth import compute_engine
+
+    creds = compute_engine.Credentials(universe_domain="googleapis.com")  # no metadata server asked
+    if refresh is None:
+        def refresh(request):
+            creds.token = "metadata-token"
+            creds._service_account_email = "sa@p.iam.gserviceaccount.com"
+    monkeypatch.setattr(creds, "refresh", refresh)
+    monkeypatch.setattr(google.auth, "default", lambda *a, **k: (creds, "p"))
+    return creds
+
+
+def test_iam_refusing_sign_blob_is_a_permission_problem_not_retry(kfp_env, monkeypatch):
+    """google-auth 2.62.2 ``google/auth/iam.py`` (``Signer._make_signing_request``): a signBlob answer neither
+    200 nor retryable raises ``TransportError("Error calling the IAM signBlob API: ...")``, which said
+    'could not reach ...; retry' although IAM answered: the service account may not sign as itself."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr("google.auth.iam._IAM_SIGN_ENDPOINT",
+                            f"http://127.0.0.1:{server.server_port}/v1/projects/-/serviceAccounts/{{}}:signBlob")
+        _gce_credentials(monkeypatch)
+        monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
+        with KfpApiDouble(tokens={"ok": "ok"}) as double:
+            with pytest.raises(ConfigError) as info:
+                Platform(host=double.url, timeout=5)
+            assert not double.calls
+    finally:
+        server.shutdown()
+        server.server_close()
+    line = str(info.value)
+    assert line.startswith("IAM refused to sign kfp's ID token for the IAP client id cid.apps.googleusercontent.com"
+                           f" ({IAP_ENV}): Error calling the IAM signBlob API"), line
+    assert "roles/iam.serviceAccountTokenCreator" in line and "retry" not in line and "\n" not in line, line
+
+
+def test_a_metadata_server_that_does_not_answer_is_transient(kfp_env, monkeypatch):
+    """google-auth 2.62.2 ``compute_engine/credentials.py`` (``Credentials._refresh_token``) wraps the
+    metadata server's TransportError (a refused connection underneath) in a RefreshError, which was the
+    credentials' fault ('fix: point GOOGLE_APPLICATION_CREDENTIALS ...')."""
+    import requests
+    from google.auth.exceptions import RefreshError, TransportError
+
+    def refresh(request):  # the chain google-auth builds: transport/requests.py:292-294, credentials.py:153-155
+        try:
+            try:
+                raise requests.exceptions.ConnectionError("Connection refused")
+            except requests.exceptions.RequestException as caught:
+                raise TransportError(caught) from caught
+        except TransportError as caught:
+            raise RefreshError(caught) from caught
+
+    _gce_credentials(monkeypatch, refresh=refresh)
+    monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
+    with KfpApiDouble(tokens={"ok": "ok"}) as double:
+        with pytest.raises(PlatformError) as info:
+            Platform(host=double.url, timeout=5)
+    assert not isinstance(info.value, ConfigError), str(info.value)
+    line = str(info.value)
+    assert line.startswith("could not reach Google's token endpoint, metadata server or IAM"), line
+    assert line.endswith("; retry") and "GOOGLE_APPLICATION_CREDENTIALS" not in line, line
+
+
+def test_a_token_endpoint_5xx_is_transient_and_a_403_is_not():
+    """google-auth 2.62.2 ``oauth2/_client.py`` (``_handle_error_response``): the token endpoint's retryable
+    statuses give ``RefreshError(retryable=True)``; a TransportError of an answer (no requests exception
+    underneath) is not transient."""
+    from google.auth.exceptions import RefreshError, TransportError
+
+    from ctloop.ops.platform import _google_transient
+
+    assert _google_transient(RefreshError("internal_failure", retryable=True))
+    assert not _google_transient(RefreshError("invalid_grant: account not found"))
+    assert not _google_transient(TransportError("Error calling the IAM signBlob API: 403"))
+    assert _google_transient(TransportError("exhausted signBlob endpoint retries"))
