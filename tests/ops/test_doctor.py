@@ -1511,8 +1511,11 @@ def test_a_poddefault_setting_omp_for_every_pod_fails_whatever_its_value(cluster
     cluster.kfp.multi_user = True
     kubeflow_profiles(cluster.kube)
     cluster.kube.add(_token_pod_default("access-ml-pipeline"))
+    # the label KFP puts on every v2 step pod (kubeflow/pipelines 2.15.0
+    # backend/src/v2/compiler/argocompiler/argo.go, PodMetadata.Labels): selects every step too (final review)
+    every_step = {"matchLabels": {"pipelines.kubeflow.org/v2_component": "true"}}
     for name, selector in (("threads", {}), ("threads", {"matchExpressions": [
-            {"key": "notebook-name", "operator": "DoesNotExist"}]})):
+            {"key": "notebook-name", "operator": "DoesNotExist"}]}), ("threads", every_step)):
         pd = pod_default(name, selector)
         pd["spec"]["env"] = [{"name": "OMP_NUM_THREADS", "value": "1"}]  # trigger_training's own value
         cluster.kube.add(pd)

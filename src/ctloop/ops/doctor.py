@@ -417,9 +417,15 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
     return list(dict.fromkeys(conflicts))
 
 
+# the label KFP puts on every v2 step's pod (kubeflow/pipelines backend/src/v2/compiler/argocompiler/argo.go,
+# the workflow's PodMetadata.Labels, 2.15.0)
+STEP_POD_LABELS = {"pipelines.kubeflow.org/v2_component": "true"}
+
+
 def _sets_omp_everywhere(pd: dict) -> bool:
     """Whether PodDefault ``pd`` sets ``OMP_NUM_THREADS`` with a selector that selects a pod without the access
-    label too (empty, ``DoesNotExist``/``NotIn`` only: it selects a pod without labels). It then applies to every
+    label too (empty, ``DoesNotExist``/``NotIn`` only: it selects a pod without labels; or the label KFP puts on
+    every step's pod, :data:`STEP_POD_LABELS`). It then applies to every
     step's pod, and kubeflow/kubeflow ``components/admission-webhook/main.go`` ``mergeEnv`` refuses each whose
     compiled value differs: one pipeline has '1' and '2' steps (goldens continuous-training.yaml,
     batch-scoring.yaml), so no value passes them all."""
@@ -427,7 +433,8 @@ def _sets_omp_everywhere(pd: dict) -> bool:
 
     spec = pd.get("spec") or {}
     sets = any(isinstance(item, dict) and item.get("name") == OMP_THREADS_ENV for item in spec.get("env") or [])
-    return sets and not selector_error(spec.get("selector") or {}) and selects(spec.get("selector") or {}, {})
+    selector = spec.get("selector") or {}
+    return sets and not selector_error(selector) and (selects(selector, {}) or selects(selector, STEP_POD_LABELS))
 
 
 def task_env_clashes(pod_defaults: list[dict], task_env: Mapping[str, tuple[str, dict]]) -> list[str]:
