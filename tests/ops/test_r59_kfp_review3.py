@@ -112,3 +112,56 @@ def test_a_token_endpoint_5xx_is_transient_and_a_403_is_not():
     assert not _google_transient(RefreshError("invalid_grant: account not found"))
     assert not _google_transient(TransportError("Error calling the IAM signBlob API: 403"))
     assert _google_transient(TransportError("exhausted signBlob endpoint retries"))
+
+
+def test_tls_proxy_and_url_failures_underneath_are_not_transient():
+    """requests' SSLError (an egress proxy intercepting TLS without REQUESTS_CA_BUNDLE), ProxyError (a wrong
+    HTTPS_PROXY), InvalidURL and an OSError that is no connection failure (google-auth 2.62.2
+    ``transport/requests.py`` ``_configure_mtls_if_needed``: a missing client certificate) never clear on a retry:
+    they were said 'retry' (final round-59 review). A reset or a timeout underneath still is transient."""
+    import requests
+    from google.auth.exceptions import RefreshError, TransportError
+
+    from ctloop.ops.platform import _google_transient
+
+    def wrapped(inner):
+        outer = TransportError(str(inner))
+        outer.__cause__ = inner
+        return outer
+
+    for permanent in (requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"),
+                      requests.exceptions.ProxyError("Cannot connect to proxy"),
+                      requests.exceptions.InvalidURL("bad"), FileNotFoundError(2, "No such file: cert.pem")):
+        assert not _google_transient(wrapped(permanent)), permanent
+    for transient in (requests.exceptions.ConnectionError("Connection reset by peer"),
+                      requests.exceptions.Timeout("read timed out"), ConnectionResetError(104, "reset"),
+                      TimeoutError("timed out")):
+        assert _google_transient(wrapped(transient)), transient
+        refresh = RefreshError("metadata")
+        refresh.__cause__ = wrapped(transient)
+        assert _google_transient(refresh), transient
+
+
+def test_a_tls_failure_under_the_metadata_refresh_is_one_line_naming_the_ca_bundle(kfp_env, monkeypatch):
+    """The chain of the test above with requests' SSLError underneath (a TLS-intercepting egress proxy): one
+    ConfigError line naming the error and REQUESTS_CA_BUNDLE, not 'retry' nor the credentials' fix."""
+    import requests
+    from google.auth.exceptions import RefreshError, TransportError
+
+    def refresh(request):
+        try:
+            try:
+                raise requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+            except requests.exceptions.RequestException as caught:
+                raise TransportError(caught) from caught
+        except TransportError as caught:
+            raise RefreshError(caught) from caught
+
+    _gce_credentials(monkeypatch, refresh=refresh)
+    monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
+    with KfpApiDouble(tokens={"ok": "ok"}) as double:
+        with pytest.raises(ConfigError) as info:
+            Platform(host=double.url, timeout=5)
+    line = str(info.value)
+    assert "SSLError: [SSL: CERTIFICATE_VERIFY_FAILED]" in line and "REQUESTS_CA_BUNDLE" in line, line
+    assert "retry" not in line and "\n" not in line, line

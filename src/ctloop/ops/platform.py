@@ -785,7 +785,9 @@ def _google_transient(exc: BaseException) -> bool:
     for _ in range(8):
         if seen is None:
             break
-        if isinstance(seen, (requests.exceptions.RequestException, OSError)):
+        if _google_setup_failure(seen) is not None:
+            return False
+        if isinstance(seen, (requests.exceptions.RequestException, ConnectionError, TimeoutError)):
             return True
         if getattr(seen, "retryable", False) is True:
             return True
@@ -793,6 +795,28 @@ def _google_transient(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__
     return False
+
+
+def _google_setup_failure(exc: BaseException) -> BaseException | None:
+    """The failure under google-auth's that no retry cures, from ``exc``'s ``__cause__`` chain: requests'
+    SSLError (a TLS-intercepting egress proxy without ``REQUESTS_CA_BUNDLE``), ProxyError (a wrong
+    ``HTTPS_PROXY``), InvalidURL, or an OSError that is no connection failure (google-auth 2.62.2
+    ``transport/requests.py`` ``_configure_mtls_if_needed``: a client certificate file missing); None if none."""
+    import ssl
+
+    import requests
+
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, (requests.exceptions.SSLError, requests.exceptions.ProxyError,
+                             requests.exceptions.InvalidURL, ssl.SSLError)):
+            return seen
+        if isinstance(seen, OSError) and not isinstance(seen, (ConnectionError, TimeoutError, requests.exceptions.RequestException)):
+            return seen
+        seen = seen.__cause__
+    return None
 
 
 def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
@@ -1730,6 +1754,14 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                 try:
                     config = super()._load_config(host, client_id, *args, **kwargs)
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
+                    if (setup := _google_setup_failure(exc)) is not None:  # TLS, proxy, URL, a file: no retry cures
+                        target = (f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap"
+                                  else "the googleusercontent.com host")
+                        raise ConfigError(
+                            f"kfp could not get a Google token for {target}: {type(setup).__name__}: "
+                            f"{one_line(str(setup))[:300]} — fix: check REQUESTS_CA_BUNDLE (a TLS-intercepting "
+                            "proxy's CA), HTTPS_PROXY/NO_PROXY and GOOGLE_API_USE_CLIENT_CERTIFICATE's "
+                            "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
                         raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
                     if isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED):
