@@ -91,6 +91,7 @@ def test_unseen_labels_count_not_toward_min_labelled():
     ok, reason, measured = _check(_side(2000, "stable", 1, unseen=0), _side(400, "canary", 2, unseen=395))
     assert "canary_auc" not in measured, (reason, measured)
     assert ok, reason  # the same model: its score distribution agrees (PSI)
+    assert "too few labels of the model's classes: canary 5, stable 2000, min_labelled 200" in reason, reason
     ok, reason, measured = _check(_side(2000, "stable", 1, unseen=400), _side(240, "canary", 2, unseen=48))
     assert "canary_auc" not in measured and "score_psi" in measured, (reason, measured)
     assert ok, reason

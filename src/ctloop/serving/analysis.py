@@ -747,7 +747,11 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         return False, f"canary {what} undefined (PSI NaN: no finite scores on a side){note}", measured
     if value > rules.max_psi:
         return False, f"canary {what} shifted: PSI {_past(value, rules.max_psi, 3)} > {rules.max_psi:g}{note}", measured
-    return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
+    known = {k: measured.get(f"{k}_labelled", 0) - measured.get(f"{k}_unseen_labels", 0) for k in ("canary", "stable")}
+    why = (f"too few labels of the model's classes: canary {known['canary']}, stable {known['stable']}, "
+           f"min_labelled {rules.min_labelled}" if measured.get("canary_labelled") or measured.get("stable_labelled")
+           else "no labels yet")
+    return True, f"{what}s agree (PSI {value:.3f}, {why}){note}", measured
 
 
 __all__ = ["Prometheus", "RevisionStats", "revision_stats",
