@@ -4,9 +4,10 @@ with a regex and parsed it whole with ``pd.to_numeric`` to find number text past
 M3: 1e6 rows, two columns, 0.009 s -> 5.87 s); the fix parses only text with an exponent or longer than 308
 characters, and matches the whole column only when one such value is past the range.
 
-Run it once per implementation, e.g. main before the fix and the branch after:
+Run it once per implementation, e.g. a checkout of the commit before the fix and one after (each from its
+own directory):
 
-    PYTHONPATH=/work/main/src .venv/bin/python benchmarks/bench_r59_finite_check.py --label before
+    PYTHONPATH=$PWD/src .venv/bin/python benchmarks/bench_r59_finite_check.py --label before
     PYTHONPATH=$PWD/src .venv/bin/python benchmarks/bench_r59_finite_check.py --label after
 """
 

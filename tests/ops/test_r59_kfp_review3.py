@@ -49,6 +49,25 @@ def _gce_credentials(monkeypatch, refresh=None):
     return creds
 
 
+def _refresh_failing(underneath: BaseException):
+    """A metadata-server refresh failing with ``underneath`` in the chain google-auth 2.62.2 builds:
+    transport/requests.py:292-294 (a TransportError from the requests error), compute_engine/credentials.py:153-155
+    (a RefreshError from that)."""
+    import requests
+    from google.auth.exceptions import RefreshError, TransportError
+
+    def refresh(request):
+        try:
+            try:
+                raise underneath
+            except requests.exceptions.RequestException as caught:
+                raise TransportError(caught) from caught
+        except TransportError as caught:
+            raise RefreshError(caught) from caught
+
+    return refresh
+
+
 def test_iam_refusing_sign_blob_is_a_permission_problem_not_retry(kfp_env, monkeypatch):
     """google-auth 2.62.2 ``google/auth/iam.py`` (``Signer._make_signing_request``): a signBlob answer neither
     200 nor retryable raises ``TransportError("Error calling the IAM signBlob API: ...")``, which said
@@ -78,18 +97,8 @@ def test_a_metadata_server_that_does_not_answer_is_transient(kfp_env, monkeypatc
     metadata server's TransportError (a refused connection underneath) in a RefreshError, which was the
     credentials' fault ('fix: point GOOGLE_APPLICATION_CREDENTIALS ...')."""
     import requests
-    from google.auth.exceptions import RefreshError, TransportError
 
-    def refresh(request):  # the chain google-auth builds: transport/requests.py:292-294, credentials.py:153-155
-        try:
-            try:
-                raise requests.exceptions.ConnectionError("Connection refused")
-            except requests.exceptions.RequestException as caught:
-                raise TransportError(caught) from caught
-        except TransportError as caught:
-            raise RefreshError(caught) from caught
-
-    _gce_credentials(monkeypatch, refresh=refresh)
+    _gce_credentials(monkeypatch, refresh=_refresh_failing(requests.exceptions.ConnectionError("Connection refused")))
     monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
     with KfpApiDouble(tokens={"ok": "ok"}) as double:
         with pytest.raises(PlatformError) as info:
@@ -146,18 +155,9 @@ def test_a_tls_failure_under_the_metadata_refresh_is_one_line_naming_the_ca_bund
     """The chain of the test above with requests' SSLError underneath (a TLS-intercepting egress proxy): one
     ConfigError line naming the error and REQUESTS_CA_BUNDLE, not 'retry' nor the credentials' fix."""
     import requests
-    from google.auth.exceptions import RefreshError, TransportError
 
-    def refresh(request):
-        try:
-            try:
-                raise requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
-            except requests.exceptions.RequestException as caught:
-                raise TransportError(caught) from caught
-        except TransportError as caught:
-            raise RefreshError(caught) from caught
-
-    _gce_credentials(monkeypatch, refresh=refresh)
+    _gce_credentials(monkeypatch, refresh=_refresh_failing(
+        requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")))
     monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
     with KfpApiDouble(tokens={"ok": "ok"}) as double:
         with pytest.raises(ConfigError) as info:
