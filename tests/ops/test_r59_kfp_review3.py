@@ -11,6 +11,7 @@ import pytest
 from ctloop.errors import ConfigError, PlatformError
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.fixtures.servers import SHUTDOWN_POLL_S
 from tests.ops import test_r59_kfp_review2 as review2
 
 IAP_ENV = review2.IAP_ENV
@@ -73,7 +74,7 @@ def test_iam_refusing_sign_blob_is_a_permission_problem_not_retry(kfp_env, monke
     200 nor retryable raises ``TransportError("Error calling the IAM signBlob API: ...")``, which said
     'could not reach ...; retry' although IAM answered: the service account may not sign as itself."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
     try:
         monkeypatch.setattr("google.auth.iam._IAM_SIGN_ENDPOINT",
                             f"http://127.0.0.1:{server.server_port}/v1/projects/-/serviceAccounts/{{}}:signBlob")
