@@ -3,35 +3,24 @@ failures on kfp's IAP route are transient (google-auth 2.62.2, kfp 2.17.0)."""
 
 from __future__ import annotations
 
-import http.server
-import threading
-
 import pytest
 
 from ctloop.errors import ConfigError, PlatformError
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
-from tests.fixtures.servers import SHUTDOWN_POLL_S
+from tests.fixtures.servers import InThreadServer, JsonHandler
 from tests.ops import test_r59_kfp_review2 as review2
 
 IAP_ENV = review2.IAP_ENV
 kfp_env = review2.kfp_env  # the fixture
 
 
-class _Refusing(http.server.BaseHTTPRequestHandler):
+class _Refusing(JsonHandler):
     """IAM's signBlob as a service account without iam.serviceAccounts.signBlob on itself sees it: 403."""
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b'{"error": {"code": 403, "message": "Permission iam.serviceAccounts.signBlob denied"}}'
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_json(403, {"error": {"code": 403, "message": "Permission iam.serviceAccounts.signBlob denied"}})
 
 
 def _gce_credentials(monkeypatch, refresh=None):
@@ -73,20 +62,15 @@ def test_iam_refusing_sign_blob_is_a_permission_problem_not_retry(kfp_env, monke
     """google-auth 2.62.2 ``google/auth/iam.py`` (``Signer._make_signing_request``): a signBlob answer neither
     200 nor retryable raises ``TransportError("Error calling the IAM signBlob API: ...")``, which said
     'could not reach ...; retry' although IAM answered: the service account may not sign as itself."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True).start()
-    try:
+    with InThreadServer(_Refusing) as server:
         monkeypatch.setattr("google.auth.iam._IAM_SIGN_ENDPOINT",
-                            f"http://127.0.0.1:{server.server_port}/v1/projects/-/serviceAccounts/{{}}:signBlob")
+                            f"{server.root_url}/v1/projects/-/serviceAccounts/{{}}:signBlob")
         _gce_credentials(monkeypatch)
         monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
         with KfpApiDouble(tokens={"ok": "ok"}) as double:
             with pytest.raises(ConfigError) as info:
                 Platform(host=double.url, timeout=5)
             assert not double.calls
-    finally:
-        server.shutdown()
-        server.server_close()
     line = str(info.value)
     assert line.startswith("IAM refused to sign kfp's ID token for the IAP client id cid.apps.googleusercontent.com"
                            f" ({IAP_ENV}): Error calling the IAM signBlob API"), line
