@@ -4619,6 +4619,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
                     "the end of each line, or a column without a name? name every column")
             fh.seek(0)
             _refuse_repeated_header(uri, fh, compression, frame)
+            _refuse_header_line_again(uri, fh, compression, frame)
     frame.attrs[TABLE_FORMAT] = kind
     return frame
 
@@ -6428,6 +6429,55 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
                and re.fullmatch(rf"Unnamed: {position - 1}(?:\.\d+)?", columns[position - 1])}
     if unnamed:  # recorded, not refused: drift compares such a column, scoring leaves it out; training refuses it
         frame.attrs[CSV_UNNAMED] = unnamed
+
+
+def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
+    """A CSV of exports concatenated with their headers (``cat week1.csv week2.csv``): the header line again among
+    the rows, which pandas reads as a row whose every field is its column's name. That row made every column text
+    and was refused as a time column holding 'ts' ("expected datetime, got values like ['ts']", the header counted
+    as a row: stop 60's medpar_los_twice), so it is refused naming its line(s) in the file. Only a row whose every
+    field is its column's name (an empty name: an empty field) is such a line; a value that happens to be one
+    column's name is read as before. The file is scanned for the lines only when such a row was read."""
+    import numpy as np
+
+    if not len(frame) or not len(frame.columns) or frame.iloc[:, 0].dtype.kind in "biufcmM":
+        return  # a header line read as a row makes the first column text
+    names = [str(c) for c in frame.columns]
+    unnamed = frame.attrs.get(CSV_UNNAMED, {})
+    hit = frame.iloc[:, 0].eq(names[0]).to_numpy()  # the column's values as read: text
+    if not hit.any():
+        return
+    rows = frame.loc[hit]
+    same = np.ones(len(rows), dtype=bool)
+    for i, name in enumerate(names):
+        column = rows.iloc[:, i]
+        same &= (column.isna() if name in unnamed else column.astype(str).eq(name)).to_numpy()
+    if not same.any():
+        return
+    fh.seek(0)
+    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
+    header, lines = None, []
+    for number, raw in enumerate(stream, start=1):
+        line = raw.rstrip(b"\r\n")
+        if header is None:
+            if line.strip():
+                header = line.removeprefix(b"\xef\xbb\xbf")
+        elif line == header:
+            lines.append(number)
+    shown = (header or b"").decode("utf-8", "replace")
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    if not lines:  # quoted otherwise than the header: the rows pandas read
+        where = f"its data row(s) {', '.join(str(int(r) + 1) for r in np.flatnonzero(hit)[same][:5])} repeat"
+    elif len(lines) == 1:
+        where = f"line {lines[0]} repeats"
+    else:
+        more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+        listed = lines[:5] if more else lines
+        where = (f"lines {', '.join(map(str, listed))}{more}" if more else
+                 f"lines {', '.join(map(str, listed[:-1]))} and {listed[-1]}") + " repeat"
+    raise DataSourceError(f"{uri}: {where} its header line {shown!r} (CSV exports concatenated with their "
+                          "headers?): read as a row of text, it would make every column text; remove the repeated "
+                          "header line" + ("s" if len(lines) > 1 else ""))
 
 
 # Extensions of other file formats: writing Parquet under such a name would mislead its readers.
