@@ -6431,6 +6431,16 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
         frame.attrs[CSV_UNNAMED] = unnamed
 
 
+def _number_text(name: str) -> bool:
+    """Whether a column's name reads as a number ('2024', '1.5'): such a name, read again as a value, leaves its
+    column numbers."""
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
     """A CSV of exports concatenated with their headers (``cat week1.csv week2.csv``): the header line again among
     the rows, which pandas reads as a row whose every field is its column's name. That row made every column text
@@ -6440,9 +6450,10 @@ def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, f
     column's name is read as before. The file is scanned for the lines only when such a row was read."""
     import numpy as np
 
-    if not len(frame) or not len(frame.columns) or frame.iloc[:, 0].dtype.kind in "biufcmM":
-        return  # a header line read as a row makes the first column text
     names = [str(c) for c in frame.columns]
+    if not len(frame) or not names or any(
+            frame.iloc[:, i].dtype.kind in "biufcmM" and not _number_text(name) for i, name in enumerate(names)):
+        return  # a header line read as a row makes every column text (a column named '2024' may stay a number)
     unnamed = frame.attrs.get(CSV_UNNAMED, {})
     hit = frame.iloc[:, 0].eq(names[0]).to_numpy()  # the column's values as read: text
     if not hit.any():
