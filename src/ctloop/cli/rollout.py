@@ -416,6 +416,8 @@ def _rollback(args: argparse.Namespace) -> int:
     target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
                                      failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
                                      to_version=args.to_version or "")
+    if state.action == "held" and state.note == release.SERVICE_GONE:
+        return 1  # deleted since: release.rollback printed the line and recorded it; nothing rolled back
     if state.action != "held":  # held: release.rollback printed the line saying why, and what was written
         print(f"rolled back: v{target} serves {state.traffic}")
     return 0
@@ -447,6 +449,9 @@ def _audit(args: argparse.Namespace) -> int:
         if e.get("action") == "refused":  # a failed deploy's rollback refused (release._rollback_refused)
             event = f"{event} refused"
             reason = f"({e.get('refused', '')}) after {reason}" if e.get("refused") else reason
+        elif e.get("action") == "service_gone":  # its InferenceService deleted since (release._not_applied)
+            event = f"{event} not applied"
+            reason = f"({e.get('not_applied', 'service gone')}) after {reason}"
         print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {event:<26} "
               f"{traffic if traffic not in ('', '{}') else ''} {reason}{alias}".rstrip())
     history = registry.champion_history(args.model_name)
