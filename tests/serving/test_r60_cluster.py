@@ -89,6 +89,12 @@ def test_rollout_rollback_by_hand_of_a_deleted_service_exits_1_with_a_record(reg
     assert main(["audit", "--model-name", MODEL, "--tracking-uri", uri]) == 0
     line = [row for row in capsys.readouterr().out.splitlines() if "rollback" in row]
     assert len(line) == 1 and "rollback not applied" in line[0] and "does not exist" in line[0], line
+    # status of the service gone names that decision (was: "does not exist" alone)
+    assert main(["rollout", "status", "--isvc", ISVC, "--namespace", NS, "--model-name", MODEL,
+                 "--tracking-uri", uri]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"InferenceService {NS}/{ISVC} does not exist", out
+    assert "last decision: v2 rollback: rollback not applied: service gone" in out, out
 
 
 def test_rollout_rollback_by_hand_of_a_name_never_deployed_records_nothing(registered, kube, capsys):

@@ -58,7 +58,10 @@ def _status(args: argparse.Namespace) -> int:
                  "mode": None, "spec": None, "revisions": None, "notes": [], "traffic": {}, "traffic_ready": {},
                  **_registry_part(args, {}, read=False)}
     if obj is None:
-        print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist")
+        if args.model_name:  # deleted since a rollout: what the audit log last decided about it (a rollback not applied)
+            doc.update(_registry_part(args, {}))
+        print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist"
+              + (f"\n  last decision: {_decision_line(doc)}" if args.model_name else ""))
         return 1
     st = predictor_status(obj)
     pred = (obj.get("spec") or {}).get("predictor") or {}
@@ -79,7 +82,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"InferenceService {args.namespace}/{args.isvc}  (mode {doc['mode'] or '?'})")
         print(f"  spec: version {spec_version(obj) or '?'}, storageUri {_storage_uri(pred)}, "
               f"canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
-        print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
+        # a Standard predictor reports no revisions (PropagateRawStatus): "-" as for the others, not "None"
+        print(f"  latestCreated {st.get('latestCreatedRevision') or '-'}  latestReady {st.get('latestReadyRevision') or '-'}  "
               f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
         for note in notes:
             print(f"  {note['kind']}: {note['message']}" if note["message"] else f"  {note['kind']}")
