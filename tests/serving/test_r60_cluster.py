@@ -238,3 +238,41 @@ def test_a_rollback_not_applied_is_no_completed_rollback_to_the_match_rule():
     assert not release._rollback_recorded(Reg(), "credit", "2", "p", action="rolled_back", reason="r")
     records.append({**records[0], "action": "rolled_back"})
     assert release._rollback_recorded(Reg(), "credit", "2", "p", action="rolled_back", reason="r")
+
+
+def test_a_rollback_whose_service_is_deleted_while_it_waits_says_what_it_wrote(monkeypatch, capsys):
+    # the pin-back lands, then the service is deleted while the rollback waits for the traffic: not
+    # applied as above, and the line does not claim nothing was written (the pin went with the service).
+    # The registry is the release tests' double with v2's tags and the records kept
+    from ctloop.config import RolloutConfig
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.test_fix38b_release_deploy_rollback import _v1_deployed
+    from tests.serving.test_r59_fixcl import _kept_with_runs
+
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(inference_service=ISVC, namespace=NS, timeout_seconds=4)
+        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")  # a canary at 5 %
+        tags, records = _kept_with_runs(reg)
+        dropped: list[str] = []
+        reg.drop_challenger = lambda m, v, rolled_back_before=None: dropped.append(str(v)) or "removed from v2"
+        real_patch = isvcs.patch
+
+        def patch(name, body):
+            out = real_patch(name, body)
+            if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
+                del kube.objects[(NS, ISVC)]
+            return out
+
+        isvcs.patch = patch
+        capsys.readouterr()
+        target, state = release.rollback(reg, isvcs, model_name="credit", failed_version="2", reason="error rate 3 %",
+                                         cfg=cfg, run_id="run-7", record_refusal=True)
+        said = capsys.readouterr().out
+        assert target == "1" and state.action == "held" and state.note == release.SERVICE_GONE
+        assert "not applied" in said and "its canary pinned to 0 %" in said, said
+        assert "nothing written to the cluster" not in said, said
+        assert [r["action"] for r in records if r["event"] == "rollback"] == ["service_gone"]
+        assert tags["ctloop.rollout.status"] == "rollback_held" and dropped == ["2"]
+        assert (NS, ISVC) not in kube.objects

@@ -1256,8 +1256,9 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, kno
 
 def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str,
                  cfg: RolloutConfig, to_version: str, run_id: str, error: ServingError) -> tuple[str, RolloutState]:
-    """A rollback whose InferenceService was deleted since the analysis: nothing written to the cluster
-    (nothing serves the failed model; creating the service again is whoever deleted it's call), and,
+    """A rollback whose InferenceService was deleted since the analysis (or while it ran: its writes went
+    with the service): nothing (more) written to the cluster (nothing serves the failed model; creating the
+    service again is whoever deleted it's call), and,
     as a held rollback's (:func:`_record_rollback`), the failed version tagged ``rollback_held`` with
     ``reason``, alias ``challenger`` taken off it, the champion untouched, and a ``rollback`` record
     with ``action: service_gone`` (``last_decision``: "rollback not applied: service gone"). One
@@ -1286,11 +1287,13 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
     except CtloopError as bookkeeping:
         recorded = f"recording it failed ({one_line(str(bookkeeping))})"
     said = one_line(str(error))
-    said = "" if said == f"{where} does not exist" else f": {said}"
+    # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
+    # before (its pin-back, which went with the service)
+    when = ("deleted since the analysis); nothing written to the cluster" if said == f"{where} does not exist"
+            else f"deleted while this rollback ran: {said})")
     print(f"ctloop: rollback of {model_name} v{failed_version or '-'} to v{target} not applied: {where} does not "
-          f"exist (deleted since the analysis{said}); nothing written to the cluster, nothing "
-          f"created again, the champion alias unchanged; {recorded}; whoever deleted it decides (deploy again "
-          "with the rollout pipeline to serve it again)")
+          f"exist ({when}, nothing created again, the champion alias unchanged; {recorded}; whoever deleted it "
+          "decides (deploy again with the rollout pipeline to serve it again)")
     return target, state
 
 
