@@ -276,3 +276,41 @@ def test_a_rollback_whose_service_is_deleted_while_it_waits_says_what_it_wrote(m
         assert [r["action"] for r in records if r["event"] == "rollback"] == ["service_gone"]
         assert tags["ctloop.rollout.status"] == "rollback_held" and dropped == ["2"]
         assert (NS, ISVC) not in kube.objects
+
+
+def test_a_rollback_not_applied_whose_record_mlflow_refused_fails_the_step_and_its_retry_records_it(monkeypatch,
+                                                                                                   capsys):
+    # exit 0 with the record lost would leave the analysis' "rollback" the last decision for good: the
+    # step fails (RegistryError, Argo retries it: maxRetryCount 2) and the retry writes the record once
+    import pytest
+
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import RegistryError
+    from tests.doubles.kube_api import KubeApiDouble
+    from tests.serving.r59_release_support import refusing_first_record
+    from tests.serving.test_fix38b_release_deploy_rollback import _v1_deployed
+    from tests.serving.test_r59_fixcl import _kept_with_runs
+
+    monkeypatch.delenv(release.RETRY_INDEX_ENV, raising=False)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, _, reg = _v1_deployed(kube)
+        cfg = RolloutConfig(inference_service=ISVC, namespace=NS, timeout_seconds=4)
+        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")
+        tags, records = _kept_with_runs(reg)
+        reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
+        refused: list[str] = []
+        refusing_first_record(reg, refused, lambda event: event.get("action") == "service_gone")
+        del kube.objects[(NS, ISVC)]
+
+        def attempt():
+            return release.rollback(reg, isvcs, model_name="credit", failed_version="2", reason="error rate 3 %",
+                                    cfg=cfg, run_id="run-7", record_refusal=True)
+
+        with pytest.raises(RegistryError, match="not applied.*recording it failed"):
+            attempt()
+        assert refused == ["2"] and records == [r for r in records if r["event"] != "rollback"]
+        capsys.readouterr()
+        for said in ("recorded (audit: rollback not applied", "recorded by an earlier attempt of this run (run-7"):
+            _, state = attempt()
+            assert state.note == release.SERVICE_GONE and said in capsys.readouterr().out
+        assert [r["action"] for r in records if r["event"] == "rollback"] == ["service_gone"]

@@ -531,8 +531,8 @@ def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str
 
     def same(recorded: Any) -> bool:
         # service_gone: a rollback not applied (_not_applied), no completed one
-        return recorded == action if action in ("refused", "held") else recorded not in ("refused", "held",
-                                                                                         "service_gone")
+        return (recorded == action if action in ("refused", "held", "service_gone")
+                else recorded not in ("refused", "held", "service_gone"))
 
     return any(record.get("event") == "rollback" and same(record.get("action"))
                and str(record.get("version", "")) == str(version)
@@ -1262,7 +1262,9 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
     as a held rollback's (:func:`_record_rollback`), the failed version tagged ``rollback_held`` with
     ``reason``, alias ``challenger`` taken off it, the champion untouched, and a ``rollback`` record
     with ``action: service_gone`` (``last_decision``: "rollback not applied: service gone"). One
-    ``ctloop:`` line on stdout; the state returned is ``held`` with note :data:`SERVICE_GONE`."""
+    ``ctloop:`` line on stdout; the state returned is ``held`` with note :data:`SERVICE_GONE`. A tag,
+    alias or record MLflow refused raises that line as a :class:`RegistryError` instead: the step fails and
+    Argo's retry records it, once (:func:`_rollback_recorded`, the run's ``service_gone`` record)."""
     where = f"InferenceService {cfg.namespace}/{cfg.inference_service}"
     try:
         target = _rollback_target(registry, model_name, to_version)
@@ -1270,30 +1272,41 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
         target = to_version or "?"
     state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, note=SERVICE_GONE)
     alias: dict[str, str] = {}
+    failure: CtloopError | None = None
     try:
-        if failed_version:
-            before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
-            registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: "rollback_held",
-                                                           "ctloop.rollout.reason": reason,
-                                                           TAG_ROLLOUT_ROLLBACK_TO: str(target),
-                                                           "ctloop.rollout.pipeline_run": run_id})
-            alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version,
-                                                     before in ROLLBACK_TRIED)[0]}
-        registry.record_event(model_name, failed_version or target, {
-            "event": "rollback", "action": "service_gone", "reason": reason, "to_version": target,
-            "not_applied": one_line(str(error)), "pipeline_run": run_id, **alias, **_where(cfg)})
-        recorded = "recorded (audit: rollback not applied, service gone" + (
-            f"; alias challenger: {alias['challenger_alias']})" if alias else ")")
+        if run_id and failed_version and _rollback_recorded(registry, model_name, failed_version, run_id,
+                                                            action="service_gone", reason=reason):
+            # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes nothing again
+            recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback not applied)"
+        else:
+            if failed_version:
+                before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
+                registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: "rollback_held",
+                                                               "ctloop.rollout.reason": reason,
+                                                               TAG_ROLLOUT_ROLLBACK_TO: str(target),
+                                                               "ctloop.rollout.pipeline_run": run_id})
+                alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version,
+                                                         before in ROLLBACK_TRIED)[0]}
+            registry.record_event(model_name, failed_version or target, {
+                "event": "rollback", "action": "service_gone", "reason": reason, "to_version": target,
+                "not_applied": one_line(str(error)), "pipeline_run": run_id, **alias, **_where(cfg)})
+            recorded = "recorded (audit: rollback not applied, service gone" + (
+                f"; alias challenger: {alias['challenger_alias']})" if alias else ")")
     except CtloopError as bookkeeping:
-        recorded = f"recording it failed ({one_line(str(bookkeeping))})"
+        # the step fails, so that Argo's retry (rollback_model's maxRetryCount 2) writes the record: exit 0 with
+        # it lost left the analysis' "rollback" the last decision for good
+        failure, recorded = bookkeeping, f"recording it failed ({one_line(str(bookkeeping))})"
     said = one_line(str(error))
     # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
     # before (its pin-back, which went with the service)
     when = ("deleted since the analysis); nothing written to the cluster" if said == f"{where} does not exist"
             else f"deleted while this rollback ran: {said})")
-    print(f"ctloop: rollback of {model_name} v{failed_version or '-'} to v{target} not applied: {where} does not "
-          f"exist ({when}, nothing created again, the champion alias unchanged; {recorded}; whoever deleted it "
-          "decides (deploy again with the rollout pipeline to serve it again)")
+    line = (f"rollback of {model_name} v{failed_version or '-'} to v{target} not applied: {where} does not "
+            f"exist ({when}, nothing created again, the champion alias unchanged; {recorded}; whoever deleted it "
+            "decides (deploy again with the rollout pipeline to serve it again)")
+    if failure is not None:
+        raise RegistryError(line) from failure
+    print(f"ctloop: {line}")
     return target, state
 
 
