@@ -95,6 +95,10 @@ def test_rollout_rollback_by_hand_of_a_deleted_service_exits_1_with_a_record(reg
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"InferenceService {NS}/{ISVC} does not exist", out
     assert "last decision: v2 rollback: rollback not applied: service gone" in out, out
+    assert main(["rollout", "status", "--isvc", ISVC, "--namespace", NS, "--model-name", MODEL,
+                 "--tracking-uri", uri, "--json"]) == 1
+    doc = __import__("json").loads(capsys.readouterr().out)
+    assert doc["exists"] is False and doc["last_decision"]["decided"] == "rollback not applied: service gone", doc
 
 
 def test_rollout_rollback_by_hand_of_a_name_never_deployed_records_nothing(registered, kube, capsys):
