@@ -21,6 +21,10 @@ and Knative Serving 1.21.1) reached through a kubeconfig; the registry a real ML
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from ctloop.components.deploy.component import deploy_canary
 from ctloop.components.rollback.component import rollback_model
 from ctloop.registry import MlflowRegistry
@@ -97,7 +101,7 @@ def test_rollout_rollback_by_hand_of_a_deleted_service_exits_1_with_a_record(reg
     assert "last decision: v2 rollback: rollback not applied: service gone" in out, out
     assert main(["rollout", "status", "--isvc", ISVC, "--namespace", NS, "--model-name", MODEL,
                  "--tracking-uri", uri, "--json"]) == 1
-    doc = __import__("json").loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
     assert doc["exists"] is False and doc["last_decision"]["decided"] == "rollback not applied: service gone", doc
 
 
@@ -155,8 +159,6 @@ def _pin_back(body) -> bool:
 
 
 def _retries_write_the_held_record(kube, monkeypatch, isvcs, reg, cfg, tags, records):
-    import pytest
-
     from ctloop.errors import ServingChangedOutside
 
     for index, written in (("1", True), ("2", False), ("0", False)):
@@ -179,8 +181,6 @@ def _retries_write_the_held_record(kube, monkeypatch, isvcs, reg, cfg, tags, rec
 def test_a_held_deploys_refused_record_is_written_by_its_retry(monkeypatch):
     # Seen failing on main: the retries refused for ctloop.rollout.held, "nothing written", and no
     # deploy_held record ever (last decision: none)
-    import pytest
-
     from ctloop.config import RolloutConfig
     from ctloop.errors import ServingChangedOutside
     from tests.doubles.kube_api import KubeApiDouble
@@ -208,8 +208,6 @@ def test_a_failed_deploy_held_on_a_deletion_whose_record_was_refused_is_recorded
     # v2 not ready, its rollback pins it back and the service is deleted while it waits: held
     # (rollback_held, alias challenger off); MLflow refuses the deploy_held record. Seen failing on
     # main: never written
-    import pytest
-
     from ctloop.errors import ServingChangedOutside
     from tests.doubles.kube_api import KubeApiDouble
     from tests.serving.r59_release_support import stalled_v2
@@ -286,8 +284,6 @@ def test_a_rollback_not_applied_whose_record_mlflow_refused_fails_the_step_and_i
                                                                                                    capsys):
     # exit 0 with the record lost would leave the analysis' "rollback" the last decision for good: the
     # step fails (RegistryError, Argo retries it: maxRetryCount 2) and the retry writes the record once
-    import pytest
-
     from ctloop.config import RolloutConfig
     from ctloop.errors import RegistryError
     from tests.doubles.kube_api import KubeApiDouble
