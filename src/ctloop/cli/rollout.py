@@ -58,7 +58,10 @@ def _status(args: argparse.Namespace) -> int:
                  "mode": None, "spec": None, "revisions": None, "notes": [], "traffic": {}, "traffic_ready": {},
                  **_registry_part(args, {}, read=False)}
     if obj is None:
-        print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist")
+        if args.model_name:  # deleted since a rollout: what the audit log last decided about it (a rollback not applied)
+            doc.update(_registry_part(args, {}))
+        print(json.dumps(doc, indent=2) if args.json else f"InferenceService {args.namespace}/{args.isvc} does not exist"
+              + (f"\n  last decision: {_decision_line(doc)}" if args.model_name else ""))
         return 1
     st = predictor_status(obj)
     pred = (obj.get("spec") or {}).get("predictor") or {}
@@ -79,7 +82,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"InferenceService {args.namespace}/{args.isvc}  (mode {doc['mode'] or '?'})")
         print(f"  spec: version {spec_version(obj) or '?'}, storageUri {_storage_uri(pred)}, "
               f"canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
-        print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
+        # a Standard predictor reports no revisions (PropagateRawStatus): "-" as for the others, not "None"
+        print(f"  latestCreated {st.get('latestCreatedRevision') or '-'}  latestReady {st.get('latestReadyRevision') or '-'}  "
               f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
         for note in notes:
             print(f"  {note['kind']}: {note['message']}" if note["message"] else f"  {note['kind']}")
@@ -416,6 +420,8 @@ def _rollback(args: argparse.Namespace) -> int:
     target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
                                      failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
                                      to_version=args.to_version or "")
+    if state.action == "held" and state.note == release.SERVICE_GONE:
+        return 1  # deleted since: release.rollback printed the line and recorded it; nothing rolled back
     if state.action != "held":  # held: release.rollback printed the line saying why, and what was written
         print(f"rolled back: v{target} serves {state.traffic}")
     return 0
@@ -447,6 +453,9 @@ def _audit(args: argparse.Namespace) -> int:
         if e.get("action") == "refused":  # a failed deploy's rollback refused (release._rollback_refused)
             event = f"{event} refused"
             reason = f"({e.get('refused', '')}) after {reason}" if e.get("refused") else reason
+        elif e.get("action") == "service_gone":  # its InferenceService deleted since (release._not_applied)
+            event = f"{event} not applied"
+            reason = f"({e.get('not_applied', 'service gone')}) after {reason}"
         print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {event:<26} "
               f"{traffic if traffic not in ('', '{}') else ''} {reason}{alias}".rstrip())
     history = registry.champion_history(args.model_name)

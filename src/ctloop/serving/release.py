@@ -267,13 +267,17 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # "retry this run", refused again forever). A new run (the rollout pipeline) deploys it.
         # Before the refused-rollback branch: MlflowRegistry.set_tags writes key by key, so a 503 may
         # leave this tag written and the status still rollback_refused (was: the retry completed the
-        # rollback over the change)
+        # rollback over the change). The held tag is written before the deploy_held record: one MLflow
+        # refused then is written now (was: never, every retry refused writing nothing; round 60)
+        missing, wrote = _record_missing_held(registry, model_name=model_name, version=str(version), run_id=run_id,
+                                              tags=tags, cfg=cfg)
         raise rollout.ChangedOutside(
             f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it before and "
             f"stopped because the InferenceService was changed outside the rollout while it waited "
-            f"({TAG_ROLLOUT_HELD}={run_id}); a retry of this run's step "
+            f"({TAG_ROLLOUT_HELD}={run_id}){missing}; a retry of this run's step "
             f"({RETRY_INDEX_ENV}={'unset' if attempt is None else attempt}) would write over that change, and "
-            "Argo's automatic retry cannot be told from a retry by hand; nothing written (whoever changed it "
+            f"Argo's automatic retry cannot be told from a retry by hand; {'nothing else' if wrote else 'nothing'} "
+            "written (whoever changed it "
             f"decides: ctloop rollout status; to deploy it again, deploy v{version} with the rollout pipeline: "
             "a new run)")
     if (run_id and tags.get(TAG_ROLLOUT_STATUS) == ROLLBACK_REFUSED
@@ -461,6 +465,43 @@ def _record_missing_rollback(registry: Any, *, model_name: str, version: str, ru
     return "; the rollback's audit record, which that attempt failed to write, written now", True
 
 
+def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id: str, tags: Mapping[str, str],
+                         cfg: RolloutConfig) -> tuple[str, bool]:
+    """For a retry refused because this run's deploy of ``version`` was held (:data:`TAG_ROLLOUT_HELD`):
+    the ``deploy_held`` audit record written when the run has none of the version (:func:`_deploy_held`
+    tags the version first, and MLflow may refuse the record after: ``last_decision`` then showed the
+    decision before it for good). The earlier attempt's line is not kept anywhere, so the record says
+    what the tags do: held by a change made outside in that attempt, and — a failed deploy whose rollback
+    met the change (:func:`_rollback_met_change`: ``rollback_held`` for the run) — its reason, alias
+    ``challenger`` taken off the version again (``challenger_alias``). One held deploy per version and run
+    (every later attempt refuses): matched by the event, the version and the run. Returns what to add to
+    the refusal's line and whether anything was written; a registry that cannot say: ("", False)."""
+    events = getattr(registry, "run_events", None)
+    if not callable(events):
+        return "", False
+    what = "the held deploy's audit record, which that attempt failed to write"
+    try:
+        if any(r.get("event") == "deploy_held" and str(r.get("version", "")) == version
+               for r in events(model_name, run_id)):
+            return "", False
+        failed = (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
+                  and tags.get("ctloop.rollout.pipeline_run") == run_id)
+        alias: dict[str, str] = {}
+        if failed:
+            alias = {"challenger_alias": _drop_alias(registry, model_name, version, True)[0]}
+        rolled = f"; its rollback held: {tags.get('ctloop.rollout.reason', '')}" if failed else ""
+        registry.record_event(model_name, version, {
+            "event": "deploy_held", "pipeline_run": run_id,
+            "reason": (f"deploying {model_name} v{version} to {cfg.inference_service} stopped in an earlier attempt "
+                       f"of this run ({run_id}): the InferenceService was changed outside the rollout while it "
+                       f"waited{rolled}; left as it is (whoever changed it decides: ctloop rollout status)"),
+            "recorded_by": "a retry of the step: the attempt that held it failed to write this record",
+            **alias, **_where(cfg)})
+    except CtloopError as exc:
+        return f"; {what}, could not be written ({one_line(str(exc))})", False
+    return f"; {what}, written now", True
+
+
 def _drop_alias(registry: Any, model_name: str, version: str, before: bool,
                 errors: list[RegistryError] | None = None) -> tuple[str, bool]:
     """Alias ``challenger`` taken off ``version`` (``MlflowRegistry.drop_challenger``, ``before``: its
@@ -489,7 +530,9 @@ def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str
         return False
 
     def same(recorded: Any) -> bool:
-        return recorded == action if action in ("refused", "held") else recorded not in ("refused", "held")
+        # service_gone: a rollback not applied (_not_applied), no completed one
+        return (recorded == action if action in ("refused", "held", "service_gone")
+                else recorded not in ("refused", "held", "service_gone"))
 
     return any(record.get("event") == "rollback" and same(record.get("action"))
                and str(record.get("version", "")) == str(version)
@@ -1173,6 +1216,14 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
             raise  # by hand; no version to record it on; or said itself (the pin-out's)
         _refuse_rollback(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
                          cfg=cfg, to_version=to_version, run_id=run_id, refusal=exc)
+    except ServingError as exc:
+        if not _gone(registry, isvcs, cfg, model_name, known=record_refusal):
+            raise
+        # deleted since the analysis (kubectl delete isvc), before or while this rollback waited: whoever
+        # deleted it decides, as for a change made outside (was: the bare "does not exist", a traceback in
+        # the step, nothing recorded, alias challenger left on the failed version)
+        return _not_applied(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
+                            cfg=cfg, to_version=to_version, run_id=run_id, error=exc)
     if state.action == "held":
         reason = _held(model_name, failed_version, target, cfg, state)
         print(f"ctloop: {reason}")
@@ -1180,6 +1231,82 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
                                reason=reason, run_id=run_id, state=state, where=_where(cfg))
     if dropped is not None:
         raise dropped
+    return target, state
+
+
+# RolloutState.note of a rollback not applied because its InferenceService is gone (:func:`_not_applied`)
+SERVICE_GONE = "service gone"
+
+
+def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, known: bool) -> bool:
+    """Whether the InferenceService a rollback met an error on is gone (read again: None) and was
+    there before: ``known`` (the ``rollback_model`` step, whose run deployed to it), else by hand
+    only when the model's audit log has a deploy to it in that namespace (a typo of ``--isvc`` is
+    bad input, nothing recorded). An error reading either: not gone (the error stands)."""
+    try:
+        if isvcs.get(cfg.inference_service) is not None:
+            return False
+        if known:
+            return True
+        return any(r.get("event") == "deploy" and r.get("inference_service") == cfg.inference_service
+                   and r.get("namespace") == cfg.namespace for r in registry.audit_log(model_name))
+    except (CtloopError, AttributeError):
+        return False
+
+
+def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str,
+                 cfg: RolloutConfig, to_version: str, run_id: str, error: ServingError) -> tuple[str, RolloutState]:
+    """A rollback whose InferenceService was deleted since the analysis (or while it ran: its writes went
+    with the service): nothing (more) written to the cluster (nothing serves the failed model; creating the
+    service again is whoever deleted it's call), and,
+    as a held rollback's (:func:`_record_rollback`), the failed version tagged ``rollback_held`` with
+    ``reason``, alias ``challenger`` taken off it, the champion untouched, and a ``rollback`` record
+    with ``action: service_gone`` (``last_decision``: "rollback not applied: service gone"). One
+    ``ctloop:`` line on stdout; the state returned is ``held`` with note :data:`SERVICE_GONE`. A tag,
+    alias or record MLflow refused raises that line as a :class:`RegistryError` instead: the step fails and
+    Argo's retry records it, once (:func:`_rollback_recorded`, the run's ``service_gone`` record)."""
+    where = f"InferenceService {cfg.namespace}/{cfg.inference_service}"
+    try:
+        target = _rollback_target(registry, model_name, to_version)
+    except CtloopError:
+        target = to_version or "?"
+    state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, note=SERVICE_GONE)
+    alias: dict[str, str] = {}
+    failure: CtloopError | None = None
+    try:
+        if run_id and failed_version and _rollback_recorded(registry, model_name, failed_version, run_id,
+                                                            action="service_gone", reason=reason):
+            # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes nothing again
+            recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback not applied)"
+        else:
+            if failed_version:
+                before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
+                registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: "rollback_held",
+                                                               "ctloop.rollout.reason": reason,
+                                                               TAG_ROLLOUT_ROLLBACK_TO: str(target),
+                                                               "ctloop.rollout.pipeline_run": run_id})
+                alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version,
+                                                         before in ROLLBACK_TRIED)[0]}
+            registry.record_event(model_name, failed_version or target, {
+                "event": "rollback", "action": "service_gone", "reason": reason, "to_version": target,
+                "not_applied": one_line(str(error)), "pipeline_run": run_id, **alias, **_where(cfg)})
+            recorded = "recorded (audit: rollback not applied, service gone" + (
+                f"; alias challenger: {alias['challenger_alias']})" if alias else ")")
+    except CtloopError as bookkeeping:
+        # the step fails, so that Argo's retry (rollback_model's maxRetryCount 2) writes the record: exit 0 with
+        # it lost left the analysis' "rollback" the last decision for good
+        failure, recorded = bookkeeping, f"recording it failed ({one_line(str(bookkeeping))})"
+    said = one_line(str(error))
+    # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
+    # before (its pin-back, which went with the service)
+    when = ("deleted since the analysis); nothing written to the cluster" if said == f"{where} does not exist"
+            else f"deleted while this rollback ran: {said})")
+    line = (f"rollback of {model_name} v{failed_version or '-'} to v{target} not applied: {where} does not "
+            f"exist ({when}, nothing created again, the champion alias unchanged; {recorded}; whoever deleted it "
+            "decides (deploy again with the rollout pipeline to serve it again)")
+    if failure is not None:
+        raise RegistryError(line) from failure
+    print(f"ctloop: {line}")
     return target, state
 
 
@@ -1387,7 +1514,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
     among ``records`` (or naming another service) it is left out, not claimed by every service.
     ``decided``: the analysis' decision (promote, rollback, hold, stopped, refused), ``promoted`` (traffic
     to 100 %), ``champion`` (the registry alias moved), ``promotion aborted``, ``rolled back to
-    vN``, ``rollback held``, ``rollback refused`` (a failed deploy's rollback that met bad input) or
+    vN``, ``rollback held``, ``rollback refused`` (a failed deploy's rollback that met bad input),
+    ``rollback not applied: service gone`` (its InferenceService deleted since the analysis) or
     ``deploy held`` (the deploy stopped on a change made outside the rollout while it waited)."""
     deployed = {r.get("pipeline_run"): r for r in records if r.get("event") == "deploy" and r.get("pipeline_run")}
 
@@ -1409,7 +1537,9 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
                    "deploy_held": "deploy held"}.get(event, "")
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
-                       if record.get("action") == "refused" else f"rolled back to v{record.get('to_version') or '?'}")
+                       if record.get("action") == "refused" else "rollback not applied: service gone"
+                       if record.get("action") == "service_gone"
+                       else f"rolled back to v{record.get('to_version') or '?'}")
         return {"event": event, "decided": decided, "version": record.get("version", ""),
                 "at": record.get("at", ""), "reason": record.get("reason", ""),
                 "pipeline_run": record.get("pipeline_run", ""),
