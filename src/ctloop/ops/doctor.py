@@ -607,6 +607,9 @@ class DoctorOptions:
     kserve_namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where its controller runs
     kserve_config_namespace: str = ""  # rollout.kserve_namespace: where the rollout reads KServe's ConfigMap
     timeout: float = 5.0
+    # ctloop.yaml's platform (a ctloop.config.PlatformConfig; None: the defaults): the step resources the compiler
+    # gives each task (ctloop.ops.settings.step_resources), whose CPU sets the task's OMP_NUM_THREADS
+    platform: Any = None
 
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
@@ -633,6 +636,7 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         tracking_uri=tracking,
         metric_source=source,
         kserve_config_namespace=kserve_config,
+        platform=spec.platform,
     )
     for key, value in overrides.items():
         if value not in (None, "", [], ()):
@@ -2057,7 +2061,7 @@ class Doctor:
                               if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
                     names = sorted(pd_name(pd) for pd in chosen)
                     conflicts = pod_default_conflicts(chosen)
-                    task_env = task_env_entries("trigger_training", S)
+                    task_env = task_env_entries("trigger_training", S, self.opts.platform)
                     clashes = task_env_clashes(chosen, task_env)
                     # one that selects pods without the access label applies to every step's pod, whose
                     # OMP_NUM_THREADS is compiled from its own CPU: no value of it equals them all
