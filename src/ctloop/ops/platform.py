@@ -65,6 +65,7 @@ import http.client
 import importlib
 import itertools
 import json
+import logging
 import os
 import re
 import subprocess
@@ -734,19 +735,23 @@ def install_namespace() -> str:
     return value
 
 
-def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> KfpAuth:
+#: kfp 2.17.0 ``kfp/client/auth.py`` ``get_gcp_access_token``: what it logs (then the error) when google-auth failed
+GCP_TOKEN_FAILED = "Failed to get GCP access token: "
+
+
+def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: str = "") -> KfpAuth:
     """What kfp 2.17.0 ``Client._load_config`` sent when it took one of its Google routes before ctloop's
     ``credentials`` (``route``: ``"iap"``, the client id ``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``, whose
     ``auth.get_auth_token`` gets a Google ID token for it; ``"inverse-proxy"``, a ``*.googleusercontent.com``
     host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
     when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
-    ``chosen`` (what ctloop chose) stays."""
+    ``chosen`` (what ctloop chose) stays. ``why``: google-auth's error kfp logged (:data:`GCP_TOKEN_FAILED`)."""
     target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
     if not token and route == "iap":  # get_service_account_credentials: None for user OAuth credentials only
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
                   f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
     elif not token:
-        source = f"no token: kfp found no Google credentials for {target}"
+        source = f"no token: kfp found no Google credentials for {target}" + (f" ({why[:200]})" if why else "")
     elif route == "iap":
         source = f"the Google ID token kfp got for {target}"
     else:
@@ -1750,7 +1755,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             route = "" if named else "iap" if client_id else "inverse-proxy" if self._is_inverse_proxy_host(url) else ""
             from google.auth.exceptions import GoogleAuthError, TransportError
 
-            with kfp_prints_dropped() as printed:
+            with kfp_prints_dropped() as printed, kfp_logs_dropped() as logged:
                 try:
                     config = super()._load_config(host, client_id, *args, **kwargs)
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
@@ -1770,7 +1775,9 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             if route:
-                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth)
+                why = next((m[len(GCP_TOKEN_FAILED):] for m in logged if m.startswith(GCP_TOKEN_FAILED)), "")
+                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth,
+                                                why=why)
             return config
 
         def _load_named_kubeconfig(self, path: str, context: str) -> Any:
@@ -1990,6 +1997,7 @@ def pipeline_dsl() -> Iterator[None]:
 
 
 _KFP_PRINTS: ContextVar[list[str] | None] = ContextVar("ctloop_kfp_prints", default=None)
+_KFP_LOGS: ContextVar[list[str] | None] = ContextVar("ctloop_kfp_logs", default=None)
 KUBECONFIG_FAILED = "Failed to load kube config."  # kfp 2.17.0 kfp/client/client.py _load_config
 
 
@@ -2010,6 +2018,33 @@ def quiet_kfp_client() -> None:
     import kfp.client.client as module
 
     module.print = _kfp_print  # type: ignore[attr-defined]
+    root = logging.getLogger()
+    if not any(isinstance(f, _KfpLogFilter) for f in root.filters):
+        root.addFilter(_KfpLogFilter())
+
+
+class _KfpLogFilter(logging.Filter):
+    """On the root logger: drops (and collects) what the ``kfp.client`` package logs there while ctloop's own call
+    runs in this thread/context (:func:`kfp_logs_dropped`); every other record passes. kfp 2.17.0 logs with the
+    module functions (``logging.warning(...)``: the root logger): ``kfp/client/auth.py`` ``get_gcp_access_token``
+    ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says what was sent),
+    ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials. Proceeding
+    without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
+    ``error:`` line. A filter on the logger, not a handler's: a record it drops reaches no handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        sink = _KFP_LOGS.get()
+        if sink is None or record.name != "root" or not _from_kfp_client(record.pathname):
+            return True
+        sink.append(one_line(record.getMessage()))
+        return False
+
+
+def _from_kfp_client(pathname: str) -> bool:
+    """Whether a record was logged from a module of the ``kfp.client`` package."""
+    import kfp.client
+
+    return os.path.dirname(os.path.abspath(pathname)) == os.path.dirname(os.path.abspath(kfp.client.__file__))
 
 
 def _kfp_print(*args: Any, **kwargs: Any) -> None:
@@ -2023,13 +2058,28 @@ def _kfp_print(*args: Any, **kwargs: Any) -> None:
 @contextmanager
 def kfp_prints_dropped() -> Iterator[list[str]]:
     """Inside: what the ``kfp.Client`` module prints in this thread/context is collected (and not
-    printed); yields the lines."""
+    printed), and what the ``kfp.client`` package logs on the root logger too (:func:`kfp_logs_dropped`);
+    yields the printed lines."""
     lines: list[str] = []
     token = _KFP_PRINTS.set(lines)
     try:
-        yield lines
+        with kfp_logs_dropped():
+            yield lines
     finally:
         _KFP_PRINTS.reset(token)
+
+
+@contextmanager
+def kfp_logs_dropped() -> Iterator[list[str]]:
+    """Inside: what the ``kfp.client`` package logs on the root logger in this thread/context is collected, not
+    handled (:class:`_KfpLogFilter`); yields the messages, one line each."""
+    quiet_kfp_client()
+    messages: list[str] = []
+    token = _KFP_LOGS.set(messages)
+    try:
+        yield messages
+    finally:
+        _KFP_LOGS.reset(token)
 
 
 def _kubeconfig_failed() -> ConfigError:
@@ -3394,6 +3444,7 @@ __all__ = [
     "parse_version",
     "pipeline_dsl",
     "kfp_prints_dropped",
+    "kfp_logs_dropped",
     "quiet_kfp_client",
     "probe_healthz",
     "resolve_auth",
