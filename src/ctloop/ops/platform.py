@@ -663,6 +663,10 @@ class KfpAuth:
     # kfp got it for ("the IAP client id <id>", "the googleusercontent.com host")
     google: str = ""
     google_for: str = ""
+    # where KFP is installed as a setting gave it (ctloop.yaml kfp.install_namespace, doctor --kfp-namespace), checked
+    # by kfp_inputs; empty: the environment's, else kubeflow (:func:`install_namespace`)
+    install_namespace: str = ""
+    install_name: str = ""  # the setting it came from: "kfp.install_namespace", "--kfp-namespace"
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True, ca_name: str = "--ca-file") -> tuple[str, str]:
@@ -718,15 +722,19 @@ def sa_token_path() -> str:
     return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
 
 
-def install_namespace() -> str:
-    """The namespace KFP is installed in (:data:`TASK_INSTALL_NAMESPACE_ENV`, a task's from ctloop-settings, which
-    wins over a ``KFP_INSTALL_NAMESPACE`` a PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``
-    (:func:`task_platform`), else :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`), where
-    ``kfp.Client`` finds it without a host; a ConfigError (one line) when it is no namespace's name."""
+def install_namespace(given: str = "", given_name: str = "kfp.install_namespace") -> str:
+    """The namespace KFP is installed in, where ``kfp.Client`` finds it without a host: ``given`` (ctloop.yaml's
+    ``kfp.install_namespace``, ``ctloop doctor --kfp-namespace``: ``given_name`` names it), else
+    :data:`TASK_INSTALL_NAMESPACE_ENV` (a task's from ctloop-settings, which wins over a ``KFP_INSTALL_NAMESPACE`` a
+    PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``, :func:`task_platform`), else
+    :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`; a ConfigError (one line naming the setting and
+    the value) when it is no namespace's name."""
     from ctloop.config import k8s_namespace
 
     name = next((n for n in (TASK_INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
     value = os.environ.get(name, "") if name else ""
+    if given:
+        name, value = given_name, given
     if not value:
         return INSTALL_NAMESPACE
     if problem := k8s_namespace(value):
@@ -1306,8 +1314,9 @@ def explain_status(
         # Service in that namespace (the API server answers its Status 'services "ml-pipeline" not found')
         return (
             f"no KFP API at {url}: HTTP 404{said}: the kubeconfig's API server has no service ml-pipeline in namespace "
-            f"{proxied.group(1)} — fix: set {INSTALL_NAMESPACE_ENV} to the namespace KFP is installed in (kubectl get "
-            "svc -A -l app=ml-pipeline), check the kubeconfig context, or give --host the KFP URL"
+            f"{proxied.group(1)} — fix: set {auth.install_name or INSTALL_NAMESPACE_ENV} to the namespace KFP is "
+            f"installed in (kubectl get svc -A -l app=ml-pipeline{_install_settings(auth)}), check the kubeconfig "
+            "context, or give --host the KFP URL"
         )
     if status == 404:
         return (
@@ -1317,7 +1326,7 @@ def explain_status(
     if status >= 500:
         return (
             f"the KFP API at {url} is failing: HTTP {status}{said} — fix: check the API server "
-            f"(kubectl -n {shown_install_namespace()} get pods -l app=ml-pipeline) and retry"
+            f"(kubectl -n {shown_install_namespace(auth.install_namespace)} get pods -l app=ml-pipeline) and retry"
             + (
                 "; if it is healthy, this may be ingress-nginx's rate limit (limit-rps answers 503 unless "
                 "limit-req-status-code is 429): retry in a minute, or raise the limit for this client"
@@ -1328,10 +1337,18 @@ def explain_status(
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
 
-def shown_install_namespace() -> str:
+def _install_settings(auth: KfpAuth) -> str:
+    """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
+    a setting wins over the variable)."""
+    if auth.install_name:
+        return ""
+    return "; or ctloop.yaml's kfp.install_namespace, ctloop doctor --kfp-namespace"
+
+
+def shown_install_namespace(given: str = "") -> str:
     """:func:`install_namespace` for a message (a bad value was refused before any request; never raises)."""
     try:
-        return install_namespace()
+        return install_namespace(given)
     except ConfigError:
         return INSTALL_NAMESPACE
 
@@ -1744,9 +1761,9 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             if named:
                 client_id = None
             # kfp's ``namespace`` (its 3rd argument) is where KFP is installed; Platform never passes the profile
-            args = (install_namespace(), *args[1:]) if args else args
+            args = (install_namespace(auth.install_namespace), *args[1:]) if args else args
             if "namespace" in kwargs:
-                kwargs["namespace"] = install_namespace()
+                kwargs["namespace"] = install_namespace(auth.install_namespace)
             kube_file, kube_context = kube
             if not host and (kube_file or kube_context) and not client_id:
                 return self._load_named_kubeconfig(kube_file, kube_context)
@@ -1796,7 +1813,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                 load_kubeconfig(path, context, client_configuration=config)
             except ServingError as exc:
                 raise ConfigError(str(exc)) from exc
-            config.host = config.host + "/" + Client._KUBE_PROXY_PATH.format(install_namespace())
+            config.host = config.host + "/" + Client._KUBE_PROXY_PATH.format(install_namespace(auth.install_namespace))
             return config
 
         def _is_inverse_proxy_host(self, host: str) -> bool:
@@ -2135,7 +2152,8 @@ def subdomain_example(name: str) -> str:
 
 def kfp_inputs(
     host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
-    kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file",
+    kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file", install_ns: str = "",
+    install_name: str = "kfp.install_namespace",
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
@@ -2143,9 +2161,12 @@ def kfp_inputs(
     ``environment`` the arguments alone are checked (``ctloop doctor``: the environment's are a failed check);
     ``KF_PIPELINES_ENDPOINT`` still counts as a host. ``kubeconfig``/``context``: the kubeconfig that finds KFP
     without a host (``ctloop doctor --kubeconfig/--context``), also in a pod. ``ca_name``: where ``ca_file`` came
-    from, for messages."""
+    from, for messages. ``install_ns``: where KFP is installed, as the setting ``install_name`` gave it (else the
+    environment's: :func:`install_namespace`)."""
     env_host = os.environ.get(HOST_ENV, "")
-    if environment:
+    if install_ns:
+        install_namespace(install_ns, install_name)  # the setting's: one line before anything is sent
+    elif environment:
         install_namespace()  # KFP_INSTALL_NAMESPACE: one line before anything is sent
     if host:
         refuse_credentials_in_host(host)
@@ -2168,6 +2189,7 @@ def kfp_inputs(
             raise ConfigError(refuse_ca_without_host(ca_source))
         if auth.source and not in_pod:
             raise ConfigError(refuse_token_via_kubeconfig(auth.source))
+    auth = replace(auth, install_namespace=install_ns, install_name=install_name) if install_ns else auth
     return replace(auth, ca_file=ca_path, ca_source=ca_source) if ca_path else auth
 
 
@@ -2199,6 +2221,9 @@ class Platform:
             the in-cluster service in a pod, else ``KUBECONFIG`` as read when kubernetes was imported).
         context: That kubeconfig's context (default: its current one).
         ca_name: Where ``ca_file`` came from, for messages (default ``--ca-file``).
+        install_namespace: Where KFP is installed, found without a host (ctloop.yaml's ``kfp.install_namespace``,
+            ``ctloop doctor --kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
+        install_name: The setting ``install_namespace`` came from, for messages.
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -2219,6 +2244,8 @@ class Platform:
         kubeconfig: str = "",
         context: str = "",
         ca_name: str = "--ca-file",
+        install_namespace: str = "",
+        install_name: str = "kfp.install_namespace",
     ):
         self.host = host
         self.namespace = namespace
@@ -2235,7 +2262,7 @@ class Platform:
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
         self.auth = kfp_inputs(host, token, token_file, ca_file, kubeconfig=kubeconfig, context=context,
-                               ca_name=ca_name)
+                               ca_name=ca_name, install_ns=install_namespace, install_name=install_name)
         if not host and not _discoverable(kubeconfig):
             raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
