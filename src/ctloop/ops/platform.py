@@ -783,6 +783,61 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
 SIGN_BLOB_REFUSED = "Error calling the IAM signBlob API"
 #: google-auth 2.62.2: IAM's or the metadata server's retryable statuses (5xx) until its retries ran out
 _GOOGLE_RETRIES_EXHAUSTED = ("exhausted signBlob endpoint retries", "Compute Engine Metadata server unavailable")
+#: google-auth 2.62.2's functions that raise a TransportError on an HTTP answer with that answer in their local
+#: ``response``, and the statuses each retries before it gives up: ``iam.py`` ``Signer._make_signing_request``
+#: (``IAM_RETRY_CODES``) and ``compute_engine/_metadata.py`` ``get`` (``transport.DEFAULT_RETRYABLE_STATUS_CODES``)
+_GOOGLE_ANSWERING = {
+    ("google.auth.iam", "_make_signing_request"): frozenset({500, 502, 503, 504}),
+    ("google.auth.compute_engine._metadata", "get"): frozenset({500, 503, 504, 408, 429}),
+}
+
+
+def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
+    """(the statuses it retries, the local ``response``) of the frame that raised ``exc`` when that is one of
+    :data:`_GOOGLE_ANSWERING`; ``(None, None)`` otherwise (raised elsewhere, or before any answer). google-auth gives
+    these TransportErrors no status of their own: the raising frame, kept by ``exc.__traceback__``, has it."""
+    tb = exc.__traceback__
+    if tb is None:
+        return None, None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    retried = _GOOGLE_ANSWERING.get((tb.tb_frame.f_globals.get("__name__", ""), code.co_name))
+    if retried is None:
+        return None, None
+    return retried, tb.tb_frame.f_locals.get("response")
+
+
+def _google_answer(exc: BaseException) -> tuple[int | None, str, str]:
+    """``(HTTP status, the JSON error's status, its reason)`` of the answer google-auth raised ``exc`` on
+    (:func:`_google_frame`): a Google API's error body ``{"error": {"code", "status", "details": [{"reason"}]}}``
+    (older ones: ``"errors": [{"reason"}]``); ``(None, "", "")`` when no such frame raised it (the text decides)."""
+    _, response = _google_frame(exc)
+    status = getattr(response, "status", None)
+    if not isinstance(status, int):
+        return None, "", ""
+    data = getattr(response, "data", b"")
+    try:
+        error = json.loads(data.decode("utf-8") if isinstance(data, bytes) else str(data)).get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if not isinstance(error, dict):
+        return status, "", ""
+    reasons = [item.get("reason") for key in ("details", "errors") for item in error.get(key) or []
+               if isinstance(item, dict) and isinstance(item.get("reason"), str)]
+    return status, str(error.get("status") or "") if isinstance(error.get("status"), str) else "", (reasons or [""])[0]
+
+
+def _sign_blob_refused(exc: BaseException) -> bool:
+    """Whether IAM refused signBlob (google-auth 2.62.2 ``iam.py``): an answer neither 200 nor one it retries, read
+    from the raising frame (:func:`_google_frame`); without that frame, the text (:data:`SIGN_BLOB_REFUSED`)."""
+    from google.auth.exceptions import TransportError
+
+    retried, response = _google_frame(exc)
+    status = getattr(response, "status", None)
+    if isinstance(status, int) and retried is _GOOGLE_ANSWERING[("google.auth.iam", "_make_signing_request")]:
+        return status != 200 and status not in retried
+    return isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED)
 
 
 def _google_transient(exc: BaseException) -> bool:
@@ -804,7 +859,12 @@ def _google_transient(exc: BaseException) -> bool:
             return True
         if getattr(seen, "retryable", False) is True:
             return True
-        if any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):
+        retried, response = _google_frame(seen)
+        status = getattr(response, "status", None)
+        if isinstance(status, int):  # google-auth's answer: a status it retries, until it gave up
+            if retried is not None and status in retried:
+                return True
+        elif any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):  # the fallback: its text
             return True
         seen = seen.__cause__
     return False
@@ -846,7 +906,10 @@ def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
     2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
     the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]} — fix: grant the "
+    status, error, reason = _google_answer(exc)
+    answer = " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "")
+    said = f" (HTTP {answer})" if status is not None else ""
+    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]}{said} — fix: grant the "
             "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
             "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
             "the VM or node also needs the https://www.googleapis.com/auth/iam (or cloud-platform) scope")
@@ -1770,7 +1833,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             # kfp's order (client.py): existing_token (named only), client_id, an inverse-proxy host, credentials
             url = normalise_host(host or "") if client_id is None else (host or "")
             route = "" if named else "iap" if client_id else "inverse-proxy" if self._is_inverse_proxy_host(url) else ""
-            from google.auth.exceptions import GoogleAuthError, TransportError
+            from google.auth.exceptions import GoogleAuthError
 
             with kfp_prints_dropped() as printed, kfp_logs_dropped() as logged:
                 try:
@@ -1786,7 +1849,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                             "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
                         raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
-                    if isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED):
+                    if _sign_blob_refused(exc):
                         raise ConfigError(_google_sign_refused(route, client_id or "", exc)) from exc
                     raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
