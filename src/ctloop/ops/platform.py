@@ -2441,6 +2441,7 @@ class Platform:
                 exc.status in (401, 403, 429)
                 or (exc.status and 300 <= exc.status < 400)
                 or _is_html(exc.headers, exc.body)
+                or (exc.status and exc.status >= 500 and not _from_api_server(exc.body))  # a proxy's, not KFP's
             ):
                 multi_user = self.backend is not None and self.backend.multi_user
                 accepted = self._answered
@@ -2455,8 +2456,8 @@ class Platform:
             if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
                 raise PlatformError(
                     f"KFP API {what} failed: {url} answered HTTP {exc.status} with "
-                    f"{one_line(_body_text(exc.body)[:80])!r}, not the KFP API's JSON — fix: give --host the URL "
-                    f"the KFP API is served at, {HOST_EXAMPLES}") from exc
+                    f"{one_line(_body_text(exc.body)[:80])!r}, not the KFP API's JSON — fix: {self._not_api_fix()}"
+                ) from exc
             message = _json_message(exc.body)
             fix = ""
             if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
@@ -2483,6 +2484,18 @@ class Platform:
                 f"KFP API {what} failed: {url} answered with JSON that is not the KFP API's ({type(exc).__name__}: "
                 f"{one_line(str(exc))[:120]}) — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
             ) from exc
+
+    def _not_api_fix(self) -> str:
+        """The fix for a 2xx answer that is no JSON at all: the host, unless KFP at this host answered this command
+        already (its healthz with the KFP API's JSON, or a call): then something between cut or replaced this one
+        answer (a proxy's page, a body cut short), and another --host would not help. (JSON of other types keeps
+        naming the host: another service behind a path, test_fix41e_kfp_client_side_errors.)"""
+        if self.backend is None and not self._answered:
+            return f"give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
+        return ("KFP at this host answered this command before (healthz as the KFP API), so a proxy or the connection "
+                "between cut or replaced this answer: run the command again; if it persists, check the ingress or "
+                f"proxy in front of KFP (kubectl -n {shown_install_namespace(self.auth.install_namespace)} get pods "
+                "-l app=ml-pipeline for the API server)")
 
     # ------------------------------------------------------------------ pipelines
     @property
