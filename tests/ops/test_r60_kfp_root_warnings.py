@@ -60,3 +60,20 @@ def test_the_filter_is_scoped_to_ctloops_calls(caplog):
     assert [r for r in caplog.records if "Failed to get GCP access token" in r.getMessage()]
     logging.getLogger().warning("someone else's warning")
     assert caplog.records[-1].getMessage() == "someone else's warning"
+
+
+def test_the_interactive_oauth_flows_warnings_pass():
+    """kfp 2.17.0 ``auth.py`` ``get_auth_code`` warns the person at the terminal (``User pressed CTRL+C. See
+    instructions below.``) while it waits for a browser: not dropped, even inside ctloop's call."""
+    from kfp.client import auth
+
+    from ctloop.ops.platform import _KfpLogFilter, kfp_logs_dropped
+
+    root = logging.getLogger()
+    prompt = root.makeRecord("root", logging.WARNING, auth.__file__, 289, "User pressed CTRL+C. See instructions "
+                             "below.", (), None, func="get_auth_code")
+    failed = root.makeRecord("root", logging.WARNING, auth.__file__, 57, "Failed to get GCP access token: %s",
+                             ("x",), None, func="get_gcp_access_token")
+    with kfp_logs_dropped() as dropped:
+        assert _KfpLogFilter().filter(prompt) and not _KfpLogFilter().filter(failed)
+    assert dropped == ["Failed to get GCP access token: x"]

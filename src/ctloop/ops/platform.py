@@ -2103,6 +2103,9 @@ def quiet_kfp_client() -> None:
         root.addFilter(_KfpLogFilter())
 
 
+_KFP_INTERACTIVE = frozenset({"get_auth_code"})  # kfp 2.17.0 auth.py: the loopback OAuth flow's prompts
+
+
 class _KfpLogFilter(logging.Filter):
     """On the root logger: drops (and collects) what the ``kfp.client`` package logs there while ctloop's own call
     runs in this thread/context (:func:`kfp_logs_dropped`); every other record passes. kfp 2.17.0 logs with the
@@ -2110,11 +2113,14 @@ class _KfpLogFilter(logging.Filter):
     ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says what was sent),
     ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials. Proceeding
     without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
-    ``error:`` line. A filter on the logger, not a handler's: a record it drops reaches no handler."""
+    ``error:`` line; ``set_volume_credentials.py`` ``Failed to read a token from file``. Not the interactive OAuth
+    flow's (``auth.py`` ``get_auth_code``: ``User pressed CTRL+C. See instructions below.``), addressed to the person
+    at the terminal. A filter on the logger, not a handler's: a record it drops reaches no handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         sink = _KFP_LOGS.get()
-        if sink is None or record.name != "root" or not _from_kfp_client(record.pathname):
+        if (sink is None or record.name != "root" or record.funcName in _KFP_INTERACTIVE
+                or not _from_kfp_client(record.pathname)):
             return True
         sink.append(one_line(record.getMessage()))
         return False
