@@ -1434,7 +1434,7 @@ class KfpConfig(Section):
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.", check=not_blank)
     install_namespace: str = opt("", "The namespace KFP is installed in, where it is found without a host (the "
                                  "kubeconfig API proxy, the in-cluster service); empty = KFP_INSTALL_NAMESPACE, else "
-                                 "kubeflow. Not the profile (namespace).", example="kubeflow", check=k8s_namespace)
+                                 "kubeflow. Not the profile (namespace).", example="kfp-system", check=k8s_namespace)
 
 
 SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,

@@ -596,7 +596,7 @@ class DoctorOptions:
     token_file: str = ""
     ca_file: str = ""  # the CA bundle of KFP's certificate (empty: KFP_CA_FILE, else certifi's)
     namespace: str = ""  # KFP namespace: the profile on multi-user Kubeflow
-    pipeline_namespace: str = ""  # where task pods run; default: namespace, else "kubeflow"
+    pipeline_namespace: str = ""  # where task pods run; default: namespace, else where KFP is installed (Doctor.kfp_namespace)
     service_account: str = ""  # the pipeline runner; default pipeline-runner / default-editor
     targets: list[Target] = field(default_factory=list)
     prometheus_url: str = ""
